@@ -1,0 +1,50 @@
+# Quick start: `make run` (dev server) and `make test` (everything).
+# Both install missing Debian packages first (scripts/install-deps).
+BUILD ?= build
+CMAKE ?= cmake
+JOBS ?= $(shell nproc)
+SEALPOST_ARGS ?=
+
+.PHONY: all deps build run test unit bench fmt fmt-check lint asan clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	$(CMAKE) --preset release
+
+build: deps $(BUILD)/build.ninja
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/sealpost server -dev $(SEALPOST_ARGS)
+
+test: build
+	@scripts/install-test-deps
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+asan: deps
+	$(CMAKE) --preset asan
+	$(CMAKE) --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	@scripts/install-test-deps
+	bench/run
+
+fmt:
+	git ls-files '*.cc' '*.h' | xargs clang-format-14 -i
+
+fmt-check:
+	git ls-files '*.cc' '*.h' | xargs clang-format-14 --dry-run -Werror
+
+lint: $(BUILD)/build.ninja
+	git ls-files 'src/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf $(BUILD) build-*

@@ -1,0 +1,37 @@
+// The JSON API under /api/v1, used by the CLI and clients. Every endpoint
+// answers JSON; errors are {"error": {"code", "message"}} with a 4xx/5xx
+// status. Admin endpoints need "Authorization: Bearer <admin token>".
+//
+// Thread-safety: handlers are safe to call concurrently; ApiContext's
+// members are themselves thread-safe.
+#ifndef SEALPOST_API_API_H_
+#define SEALPOST_API_API_H_
+
+#include <cstdint>
+#include <string>
+
+#include "base/clock.h"
+#include "base/metrics.h"
+#include "http/http.h"
+#include "store/store.h"
+
+namespace sealpost::api {
+
+struct ApiContext {
+  store::Store* store = nullptr;
+  const Clock* clock = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  std::string admin_token;
+  std::string version;
+  int64_t started_at = 0;  // unix seconds
+  bool dev_mode = false;
+};
+
+void RegisterApi(http::Router& router, const ApiContext& context);
+
+// True when the request carries the admin token (compared in constant time).
+bool IsAdmin(const http::Request& request, const ApiContext& context);
+
+}  // namespace sealpost::api
+
+#endif  // SEALPOST_API_API_H_

@@ -1,0 +1,41 @@
+#include "base/clock.h"
+
+#include <time.h>
+
+namespace sealpost {
+
+int64_t Clock::NowUnix() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             Now().time_since_epoch())
+      .count();
+}
+
+const SystemClock& SystemClock::Get() {
+  static const SystemClock clock;
+  return clock;
+}
+
+FakeClock::FakeClock(int64_t unix_seconds)
+    : now_(std::chrono::system_clock::time_point(
+          std::chrono::seconds(unix_seconds))) {}
+
+std::chrono::system_clock::time_point FakeClock::Now() const {
+  std::lock_guard lock(mu_);
+  return now_;
+}
+
+void FakeClock::Advance(std::chrono::seconds by) {
+  std::lock_guard lock(mu_);
+  now_ += by;
+}
+
+std::string FormatRfc3339(int64_t unix_seconds) {
+  time_t t = static_cast<time_t>(unix_seconds);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace sealpost

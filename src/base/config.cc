@@ -1,0 +1,233 @@
+#include "base/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <sstream>
+
+namespace sealpost {
+namespace {
+
+struct KeyDef {
+  ConfigKeyInfo info;
+  std::function<Status(Config&, std::string_view)> set;
+};
+
+std::function<Status(Config&, std::string_view)> Str(
+    std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    c.*field = std::string(v);
+    return Status::Ok();
+  };
+}
+
+std::function<Status(Config&, std::string_view)> Int(int64_t Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < 0) {
+      return InvalidArgumentError("expected a non-negative integer, got '" +
+                                  std::string(v) + "'");
+    }
+    c.*field = n;
+    return Status::Ok();
+  };
+}
+
+std::function<Status(Config&, std::string_view)> OneOf(
+    std::string Config::*field, std::vector<std::string> allowed) {
+  return [field, allowed](Config& c, std::string_view v) {
+    for (const auto& a : allowed) {
+      if (v == a) {
+        c.*field = std::string(v);
+        return Status::Ok();
+      }
+    }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return InvalidArgumentError("'" + std::string(v) + "' is not one of " +
+                                list);
+  };
+}
+
+const std::vector<KeyDef>& Defs() {
+  static const std::vector<KeyDef> defs = {
+      {{"server.data_dir", "directory for the store, keys and certificates"},
+       Str(&Config::data_dir)},
+      {{"server.https_listen", "HOST:PORT of the portal and API (port 0: any)"},
+       Str(&Config::https_listen)},
+      {{"server.smtp_listen", "HOST:PORT of the SMTP gateway (port 0: any)"},
+       Str(&Config::smtp_listen)},
+      {{"server.public_url",
+        "portal URL used in links (default from "
+        "https_listen)"},
+       Str(&Config::public_url)},
+      {{"server.admin_token_file", "file holding the admin API token"},
+       Str(&Config::admin_token_file)},
+      {{"server.threads", "I/O threads (0: one per core)"},
+       Int(&Config::threads)},
+      {{"server.max_request_bytes", "largest HTTP request body accepted"},
+       Int(&Config::max_request_bytes)},
+      {{"tls.cert_file", "PEM certificate chain of the HTTPS listener"},
+       Str(&Config::tls_cert_file)},
+      {{"tls.key_file", "PEM private key of the HTTPS listener"},
+       Str(&Config::tls_key_file)},
+      {{"keys.master_key_file", "32-byte master key file"},
+       Str(&Config::master_key_file)},
+      {{"store.engine", "sqlite or postgres"},
+       OneOf(&Config::store_engine, {"sqlite", "postgres"})},
+      {{"store.url", "PostgreSQL connection string"}, Str(&Config::store_url)},
+      {{"log.format", "text or json"},
+       OneOf(&Config::log_format, {"text", "json"})},
+      {{"log.level", "debug, info, warn or error"},
+       OneOf(&Config::log_level, {"debug", "info", "warn", "error"})},
+  };
+  return defs;
+}
+
+const KeyDef* FindDef(std::string_view key) {
+  for (const auto& d : Defs()) {
+    if (d.info.name == key) return &d;
+  }
+  return nullptr;
+}
+
+Status ApplyFile(Config& config, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    return InvalidArgumentError(msg.str());
+  }
+  for (const auto& [section, node] : root) {
+    auto where = [&](const toml::node& n) {
+      return path + ":" + std::to_string(n.source().begin.line) + ": ";
+    };
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return InvalidArgumentError(where(node) + "unknown key '" +
+                                  std::string(section.str()) +
+                                  "' (settings live in sections such as "
+                                  "[server])");
+    }
+    for (const auto& [key, value] : *table) {
+      std::string full =
+          std::string(section.str()) + "." + std::string(key.str());
+      const KeyDef* def = FindDef(full);
+      if (def == nullptr) {
+        return InvalidArgumentError(where(value) + "unknown key '" + full +
+                                    "'");
+      }
+      std::string text;
+      if (auto s = value.value<std::string>(); s && value.is_string()) {
+        text = *s;
+      } else if (value.is_integer()) {
+        text = std::to_string(*value.value<int64_t>());
+      } else if (value.is_boolean()) {
+        text = *value.value<bool>() ? "true" : "false";
+      } else {
+        return InvalidArgumentError(where(value) + "'" + full +
+                                    "' must be a string or a number");
+      }
+      Status s = def->set(config, text);
+      if (!s.ok()) {
+        return InvalidArgumentError(where(value) + full + ": " + s.message());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<ConfigKeyInfo>& ConfigKeys() {
+  static const std::vector<ConfigKeyInfo> keys = [] {
+    std::vector<ConfigKeyInfo> out;
+    for (const auto& d : Defs()) out.push_back(d.info);
+    return out;
+  }();
+  return keys;
+}
+
+std::string ConfigEnvName(std::string_view key) {
+  std::string out = "SEALPOST_";
+  for (char c : key) {
+    out += (c == '.') ? '_' : static_cast<char>(std::toupper(c));
+  }
+  return out;
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  if (!sources.file.empty()) {
+    SP_RETURN_IF_ERROR(ApplyFile(config, sources.file));
+  }
+  auto getenv = sources.getenv ? sources.getenv
+                               : [](const char* n) { return std::getenv(n); };
+  for (const auto& d : Defs()) {
+    std::string env = ConfigEnvName(d.info.name);
+    if (const char* v = getenv(env.c_str()); v != nullptr) {
+      Status s = d.set(config, v);
+      if (!s.ok()) return s.WithContext(env);
+    }
+  }
+  for (const auto& [key, value] : sources.flags) {
+    const KeyDef* def = FindDef(key);
+    if (def == nullptr)
+      return InvalidArgumentError("unknown key '" + key + "'");
+    Status s = def->set(config, value);
+    if (!s.ok()) return s.WithContext(key);
+  }
+  SP_RETURN_IF_ERROR(ParseHostPort(config.https_listen)
+                         .status()
+                         .WithContext("server.https_listen"));
+  SP_RETURN_IF_ERROR(ParseHostPort(config.smtp_listen)
+                         .status()
+                         .WithContext("server.smtp_listen"));
+  if (config.store_engine == "postgres" && config.store_url.empty()) {
+    return InvalidArgumentError(
+        "store.url is required when store.engine is "
+        "postgres");
+  }
+  return config;
+}
+
+Result<HostPort> ParseHostPort(std::string_view s) {
+  HostPort hp;
+  std::string_view port;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string_view::npos || close + 1 >= s.size() ||
+        s[close + 1] != ':') {
+      return InvalidArgumentError("expected [IPV6]:PORT, got '" +
+                                  std::string(s) + "'");
+    }
+    hp.host = std::string(s.substr(1, close - 1));
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return InvalidArgumentError("expected HOST:PORT, got '" + std::string(s) +
+                                  "'");
+    }
+    hp.host = std::string(s.substr(0, colon));
+    port = s.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || p != port.data() + port.size() ||
+      value > 65535) {
+    return InvalidArgumentError("bad port in '" + std::string(s) + "'");
+  }
+  hp.port = static_cast<uint16_t>(value);
+  return hp;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+}  // namespace sealpost

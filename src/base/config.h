@@ -1,0 +1,74 @@
+// Server configuration: sealpost.toml, then SEALPOST_* environment variables,
+// then command-line flags, each overriding the one before. Every key has the
+// form "section.key" in the file, SEALPOST_SECTION_KEY in the environment
+// (e.g. server.https_listen <-> SEALPOST_SERVER_HTTPS_LISTEN).
+// Unknown keys in the file are an error naming the key and its line.
+//
+// Thread-safety: Config is a plain value; load it once at start.
+#ifndef SEALPOST_BASE_CONFIG_H_
+#define SEALPOST_BASE_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sealpost {
+
+struct Config {
+  // [server]
+  std::string data_dir;  // required outside dev mode
+  std::string https_listen = "127.0.0.1:8443";
+  std::string smtp_listen = "127.0.0.1:2525";
+  std::string public_url;               // default: https://<https_listen>
+  std::string admin_token_file;         // default: DATA_DIR/admin.token
+  int64_t threads = 0;                  // 0: one per core
+  int64_t max_request_bytes = 1 << 20;  // HTTP request body limit
+  // [tls]
+  std::string tls_cert_file;  // default: DATA_DIR/server.pem
+  std::string tls_key_file;   // default: DATA_DIR/server.key
+  // [keys]
+  std::string master_key_file;  // default: DATA_DIR/master.key
+  // [store]
+  std::string store_engine = "sqlite";  // sqlite | postgres
+  std::string store_url;                // PostgreSQL conninfo
+  // [log]
+  std::string log_format = "text";  // text | json
+  std::string log_level = "info";   // debug | info | warn | error
+};
+
+// The documented keys, in order, with a one-line description each.
+struct ConfigKeyInfo {
+  std::string_view name;  // "server.https_listen"
+  std::string_view help;
+};
+const std::vector<ConfigKeyInfo>& ConfigKeys();
+
+// "server.https_listen" -> "SEALPOST_SERVER_HTTPS_LISTEN".
+std::string ConfigEnvName(std::string_view key);
+
+struct ConfigSources {
+  std::string file;  // empty: no file
+  // Environment lookup; defaults to getenv.
+  std::function<const char*(const char*)> getenv;
+  std::map<std::string, std::string> flags;  // key -> value
+};
+
+// Loads defaults <- file <- environment <- flags, then validates.
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// Parses "HOST:PORT" or "[V6]:PORT"; port 0 allowed (picks a free one).
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> ParseHostPort(std::string_view s);
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace sealpost
+
+#endif  // SEALPOST_BASE_CONFIG_H_

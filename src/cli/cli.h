@@ -1,0 +1,52 @@
+// The `sealpost` command line: `sealpost <noun> <verb>` (Vault-style). Each
+// noun lives in its own file and registers its verbs here.
+// Exit codes: 0 success, 1 usage or local error, 2 the server refused or
+// failed (or could not be reached).
+//
+// Thread-safety: single-threaded.
+#ifndef SEALPOST_CLI_CLI_H_
+#define SEALPOST_CLI_CLI_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/client.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sealpost::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitLocal = 1;
+inline constexpr int kExitServer = 2;
+
+struct Globals {
+  ClientOptions client;
+  bool json = false;
+  int exit_code = kExitOk;
+};
+
+void RegisterServer(CLI::App& app, Globals& g);
+void RegisterStatus(CLI::App& app, Globals& g);
+void RegisterUser(CLI::App& app, Globals& g);
+
+// Calls the API. On success returns the parsed body text; on failure prints
+// one line to stderr and sets g.exit_code (1 local, 2 server).
+bool CallApi(Globals& g, const std::string& method, const std::string& target,
+             const std::string& body, std::string* response_body);
+
+// Prints `Name : Value` lines with the names padded to one column, as
+// PowerShell's Format-List does.
+void PrintProperties(
+    const std::vector<std::pair<std::string, std::string>>& props);
+
+// Password from the environment variable `env`, else a prompt without echo
+// on a terminal, else one line of standard input.
+std::string ReadPassword(const std::string& prompt, const char* env);
+
+}  // namespace sealpost::cli
+
+#endif  // SEALPOST_CLI_CLI_H_

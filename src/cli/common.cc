@@ -1,0 +1,79 @@
+#include <termios.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace sealpost::cli {
+
+namespace json = boost::json;
+
+bool CallApi(Globals& g, const std::string& method, const std::string& target,
+             const std::string& body, std::string* response_body) {
+  auto res = Call(g.client, method, target, body);
+  if (!res.ok()) {
+    std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
+    g.exit_code = res.status().code() == StatusCode::kInvalidArgument
+                      ? kExitLocal
+                      : kExitServer;
+    return false;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    std::string message = "HTTP " + std::to_string(res->status);
+    boost::system::error_code ec;
+    json::value v = json::parse(res->body, ec);
+    if (!ec && v.is_object()) {
+      if (const auto* e = v.as_object().if_contains("error");
+          e && e->is_object()) {
+        if (const auto* m = e->as_object().if_contains("message");
+            m && m->is_string()) {
+          message = std::string(m->as_string());
+        }
+      }
+    }
+    std::fprintf(stderr, "sealpost: server refused: %s\n", message.c_str());
+    if (res->status == 401) {
+      std::fprintf(stderr,
+                   "sealpost: check SEALPOST_TOKEN / --token (dev mode prints "
+                   "the admin token and writes it to dev.json)\n");
+    }
+    g.exit_code = kExitServer;
+    return false;
+  }
+  *response_body = std::move(res->body);
+  return true;
+}
+
+void PrintProperties(
+    const std::vector<std::pair<std::string, std::string>>& props) {
+  size_t width = 0;
+  for (const auto& [k, v] : props) width = std::max(width, k.size());
+  for (const auto& [k, v] : props) {
+    std::cout << k << std::string(width - k.size(), ' ') << " : " << v << "\n";
+  }
+}
+
+std::string ReadPassword(const std::string& prompt, const char* env) {
+  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') return v;
+  std::string line;
+  if (isatty(STDIN_FILENO)) {
+    std::cerr << prompt << std::flush;
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  } else {
+    std::getline(std::cin, line);
+  }
+  return line;
+}
+
+}  // namespace sealpost::cli

@@ -1,0 +1,56 @@
+#include <CLI/CLI.hpp>
+
+#include "base/config.h"
+#include "cli/cli.h"
+#include "server/server.h"
+
+namespace sealpost::cli {
+
+void RegisterServer(CLI::App& app, Globals& g) {
+  auto* cmd = app.add_subcommand(
+      "server",
+      "Run the Sealpost server (SMTP gateway, portal, API). "
+      "`sealpost server -dev` starts a throw-away dev server on loopback.");
+  auto opts = std::make_shared<server::ServerOptions>();
+  auto values = std::make_shared<std::map<std::string, std::string>>();
+  cmd->add_option("--config", opts->config_file,
+                  "TOML config file (sealpost.toml)")
+      ->envname("SEALPOST_CONFIG");
+  cmd->add_flag("--dev", opts->dev,
+                "Dev mode: everything on loopback, self-signed CA, generated "
+                "users and admin token, state in --data-dir (default: a new "
+                "temporary directory). Also spelled -dev.");
+  struct FlagKey {
+    const char* flag;
+    const char* key;
+    const char* help;
+  };
+  static constexpr FlagKey kFlags[] = {
+      {"--data-dir", "server.data_dir", "Data directory"},
+      {"--https-listen", "server.https_listen",
+       "Portal/API listener HOST:PORT (port 0 picks a free one)"},
+      {"--smtp-listen", "server.smtp_listen",
+       "SMTP listener HOST:PORT (port 0 picks a free one)"},
+      {"--public-url", "server.public_url", "Portal URL used in links"},
+      {"--log-format", "log.format", "text or json"},
+      {"--log-level", "log.level", "debug, info, warn or error"},
+  };
+  for (const auto& f : kFlags) {
+    cmd->add_option_function<std::string>(
+        f.flag,
+        [values, key = std::string(f.key)](const std::string& v) {
+          (*values)[key] = v;
+        },
+        f.help);
+  }
+  cmd->footer(
+      "Every setting can also come from the config file or the environment: "
+      "key server.https_listen is SEALPOST_SERVER_HTTPS_LISTEN. Precedence: "
+      "flag > environment > file > default.");
+  cmd->callback([opts, values, &g] {
+    opts->flags = *values;
+    g.exit_code = server::RunServer(*opts);
+  });
+}
+
+}  // namespace sealpost::cli

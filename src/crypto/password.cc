@@ -1,0 +1,39 @@
+#include "crypto/password.h"
+
+#include <argon2.h>
+
+#include "crypto/random.h"
+
+namespace sealpost::crypto {
+namespace {
+// OWASP's Argon2id floor: 19 MiB, 2 passes, 1 lane.
+constexpr uint32_t kMemoryKiB = 19 * 1024;
+constexpr uint32_t kPasses = 2;
+constexpr uint32_t kLanes = 1;
+constexpr size_t kSaltLen = 16;
+constexpr size_t kHashLen = 32;
+}  // namespace
+
+Result<std::string> HashPassword(std::string_view password) {
+  SecretBytes salt = RandomBytes(kSaltLen);
+  size_t len = argon2_encodedlen(kPasses, kMemoryKiB, kLanes, kSaltLen,
+                                 kHashLen, Argon2_id);
+  std::string encoded(len, '\0');
+  int rc = argon2id_hash_encoded(kPasses, kMemoryKiB, kLanes, password.data(),
+                                 password.size(), salt.InsecureBytes().data(),
+                                 kSaltLen, kHashLen, encoded.data(), len);
+  if (rc != ARGON2_OK) {
+    return InternalError(std::string("argon2: ") + argon2_error_message(rc));
+  }
+  encoded.resize(encoded.find('\0'));
+  return encoded;
+}
+
+bool VerifyPassword(std::string_view password, const std::string& encoded) {
+  return argon2id_verify(encoded.c_str(), password.data(), password.size()) ==
+         ARGON2_OK;
+}
+
+std::string GeneratePassword() { return RandomToken(15); }
+
+}  // namespace sealpost::crypto

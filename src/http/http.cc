@@ -1,0 +1,205 @@
+#include "http/http.h"
+
+#include <cstdio>
+
+namespace sealpost::http {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view Request::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return {};
+}
+
+std::string Request::QueryParam(std::string_view name) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string key = PercentDecode(pair.substr(0, eq));
+    if (key == name) {
+      return eq == std::string_view::npos ? std::string()
+                                          : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+Response Response::Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::JsonError(int status, std::string_view code,
+                             std::string_view message) {
+  return Json(status, "{\"error\":{\"code\":" + JsonQuote(code) +
+                          ",\"message\":" + JsonQuote(message) + "}}");
+}
+
+Response Response::Text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+void Router::Add(std::string method, std::string pattern, Handler handler) {
+  routes_.push_back(
+      {std::move(method), SplitPath(pattern), std::move(handler)});
+}
+
+Response Router::Dispatch(Request& request) const {
+  std::vector<std::string> segs = SplitPath(request.path);
+  bool path_matched = false;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool match = true;
+    for (size_t i = 0; i < segs.size() && match; ++i) {
+      if (!r.segments[i].empty() && r.segments[i][0] == ':') {
+        params[r.segments[i].substr(1)] = PercentDecode(segs[i]);
+      } else {
+        match = r.segments[i] == segs[i];
+      }
+    }
+    if (!match) continue;
+    path_matched = true;
+    if (r.method != request.method &&
+        !(r.method == "GET" && request.method == "HEAD")) {
+      continue;
+    }
+    request.params = std::move(params);
+    return r.handler(request);
+  }
+  if (path_matched) {
+    return Response::JsonError(
+        405, "method_not_allowed",
+        "method " + request.method + " is not allowed on " + request.path);
+  }
+  return Response::JsonError(404, "not_found",
+                             "no such endpoint: " + request.path);
+}
+
+std::string PercentDecode(std::string_view s) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 &&
+        hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else if (s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::string_view StatusReason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+  }
+  return "Unknown";
+}
+
+std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace sealpost::http

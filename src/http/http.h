@@ -1,0 +1,75 @@
+// HTTP request and response as plain values, and a small router, shared by
+// the JSON API and the portal. No Beast here: the Beast session in
+// server/http_server.cc converts to and from these types, so handler code
+// compiles fast and is tested without sockets.
+//
+// Thread-safety: value types; Router is immutable after set-up and may be
+// called from any thread.
+#ifndef SEALPOST_HTTP_HTTP_H_
+#define SEALPOST_HTTP_HTTP_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sealpost::http {
+
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // "/api/v1/x?y=1"
+  std::string path;    // "/api/v1/x" (percent-decoding is the handler's job)
+  std::string query;   // "y=1"
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower
+  std::string body;
+  std::string remote_address;
+  // Filled by the router: ":id" segments of the matched pattern.
+  std::map<std::string, std::string> params;
+
+  // Header value by lower-case name; empty when absent.
+  std::string_view Header(std::string_view lower_name) const;
+  // Query parameter (first occurrence), percent-decoded; empty when absent.
+  std::string QueryParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  static Response Json(int status, std::string body);
+  // {"error": {"code": "...", "message": "..."}}
+  static Response JsonError(int status, std::string_view code,
+                            std::string_view message);
+  static Response Text(int status, std::string body);
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Routes by method and path pattern ("/api/v1/messages/:id").
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler);
+  // 404 for an unknown path, 405 for a known path with another method.
+  Response Dispatch(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+std::string PercentDecode(std::string_view s);
+std::string_view StatusReason(int status);
+// JSON string literal with quotes, escaping per RFC 8259 §7.
+std::string JsonQuote(std::string_view s);
+
+}  // namespace sealpost::http
+
+#endif  // SEALPOST_HTTP_HTTP_H_

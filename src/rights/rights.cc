@@ -1,0 +1,77 @@
+#include "rights/rights.h"
+
+#include <cctype>
+
+namespace sealpost::rights {
+namespace {
+
+constexpr std::array<std::string_view, kRightCount> kNames = {
+    "VIEW",           "DOCEDIT",        "EDIT",     "COMMENT", "EXPORT",
+    "FORWARD",        "REPLY",          "REPLYALL", "PRINT",   "EXTRACT",
+    "VIEWRIGHTSDATA", "EDITRIGHTSDATA", "OBJMODEL", "OWNER"};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(a[i])) !=
+        std::toupper(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view RightName(Right right) {
+  return kNames[static_cast<uint8_t>(right)];
+}
+
+Result<Right> ParseRight(std::string_view name) {
+  for (Right r : kAllRights) {
+    if (EqualsIgnoreCase(name, RightName(r))) return r;
+  }
+  return InvalidArgumentError("unknown right \"" + std::string(name) + "\"");
+}
+
+int Rights::Count() const {
+  int n = 0;
+  for (Right r : kAllRights) n += Has(r) ? 1 : 0;
+  return n;
+}
+
+std::vector<Right> Rights::List() const {
+  std::vector<Right> out;
+  for (Right r : kAllRights) {
+    if (Has(r)) out.push_back(r);
+  }
+  return out;
+}
+
+std::string FormatRights(Rights rights) {
+  std::string out;
+  for (Right r : rights.List()) {
+    if (!out.empty()) out += ',';
+    out += RightName(r);
+  }
+  return out;
+}
+
+Result<Rights> ParseRights(std::string_view text) {
+  Rights out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ',' || text[i] == ' ' || text[i] == '\t') {
+      ++i;
+      continue;
+    }
+    size_t end = text.find_first_of(", \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    SP_ASSIGN_OR_RETURN(Right r, ParseRight(text.substr(i, end - i)));
+    out |= Rights{r};
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace sealpost::rights

@@ -1,0 +1,135 @@
+#include "rights/template.h"
+
+#include <set>
+
+namespace sealpost::rights {
+namespace {
+
+// Counts UTF-8 code points: every byte that is not a continuation byte.
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+Template EncryptTemplate() {
+  Template t;
+  t.id = std::string(kEncryptTemplateId);
+  t.name = "Encrypt";
+  t.description =
+      "Recipients can read, reply, forward, print and copy, but cannot remove "
+      "the protection.";
+  t.grants = {{Principal::Recipients(), kEncryptRights}};
+  t.extend_to_forwardees = true;
+  return t;
+}
+
+Template DoNotForwardTemplate() {
+  Template t;
+  t.id = std::string(kDoNotForwardTemplateId);
+  t.name = "Do Not Forward";
+  t.description =
+      "Only the original recipients can read and reply; no forward, print or "
+      "copy.";
+  t.grants = {{Principal::Recipients(), kDoNotForwardRights}};
+  return t;
+}
+
+Template ConfidentialTemplate() {
+  Template t;
+  t.id = std::string(kConfidentialTemplateId);
+  t.name = "Confidential";
+  t.description =
+      "Confidential data for everyone in the organisation; people outside it "
+      "cannot open it.";
+  t.grants = {{Principal::AllInOrg(), kConfidentialRights}};
+  t.org_only = true;
+  return t;
+}
+
+Template ConfidentialViewOnlyTemplate() {
+  Template t;
+  t.id = std::string(kConfidentialViewOnlyTemplateId);
+  t.name = "Confidential View Only";
+  t.description =
+      "Confidential data for everyone in the organisation, without the right "
+      "to export or change the protection; people outside it cannot open it.";
+  t.grants = {{Principal::AllInOrg(), kConfidentialViewOnlyRights}};
+  t.org_only = true;
+  return t;
+}
+
+const std::vector<Template>& DefaultTemplates() {
+  static const auto* const kDefaults = new std::vector<Template>{
+      EncryptTemplate(), DoNotForwardTemplate(), ConfidentialTemplate(),
+      ConfidentialViewOnlyTemplate()};
+  return *kDefaults;
+}
+
+bool IsDefaultTemplateId(std::string_view id) {
+  for (const Template& t : DefaultTemplates()) {
+    if (t.id == id) return true;
+  }
+  return false;
+}
+
+Status ValidateTemplate(const Template& t) {
+  if (t.id.empty()) return InvalidArgumentError("template id is empty");
+  std::string_view where = t.name.empty() ? std::string_view(t.id) : t.name;
+  auto bad = [&](const std::string& why) {
+    return InvalidArgumentError("template \"" + std::string(where) +
+                                "\": " + why);
+  };
+  if (t.name.find_first_not_of(" \t") == std::string::npos) {
+    return bad("name is empty");
+  }
+  if (CodePoints(t.name) > kMaxTemplateNameLength) {
+    return bad("name is longer than " + std::to_string(kMaxTemplateNameLength) +
+               " characters");
+  }
+  if (t.grants.empty()) return bad("grants are empty");
+  for (const Grant& g : t.grants) {
+    switch (g.principal.kind()) {
+      case PrincipalKind::kUser:
+      case PrincipalKind::kGroup:
+      case PrincipalKind::kDomain:
+        if (g.principal.value().empty()) {
+          return bad("grant " + g.principal.ToString() + " has no name");
+        }
+        break;
+      case PrincipalKind::kAllInOrg:
+      case PrincipalKind::kRecipients:
+        break;
+    }
+    if (g.rights.empty()) {
+      return bad("grant " + g.principal.ToString() + " has no rights");
+    }
+  }
+  if (t.expiry_days < 0) return bad("expiry_days is negative");
+  if (t.offline_days < 0) return bad("offline_days is negative");
+  return Status::Ok();
+}
+
+Status ValidateTemplates(const std::vector<Template>& templates) {
+  if (templates.size() > kMaxTemplates) {
+    return ResourceExhaustedError("at most " + std::to_string(kMaxTemplates) +
+                                  " templates are allowed");
+  }
+  std::set<std::string> ids;
+  std::set<std::string> names;
+  for (const Template& t : templates) {
+    SP_RETURN_IF_ERROR(ValidateTemplate(t));
+    if (!ids.insert(t.id).second) {
+      return AlreadyExistsError("template id \"" + t.id + "\" is used twice");
+    }
+    if (!names.insert(ToLowerAscii(t.name)).second) {
+      return AlreadyExistsError("template name \"" + t.name +
+                                "\" is used twice");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace sealpost::rights

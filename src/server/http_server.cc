@@ -1,0 +1,337 @@
+// The one translation unit that instantiates Beast's HTTP server templates.
+#include "server/http_server.h"
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <set>
+
+#include "base/log.h"
+
+namespace sealpost::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using asio::awaitable;
+using asio::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+
+// Per-connection state the shutdown path can reach. Touched only on the
+// connection's strand, except `registered` bookkeeping under Impl::mu.
+struct Connection {
+  Stream* stream = nullptr;
+  bool idle = true;
+  bool closed = false;
+};
+
+http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
+                        const std::string& remote) {
+  http::Request out;
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string::npos) out.query = out.target.substr(q + 1);
+  for (const auto& f : in) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(c));
+    out.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  out.body = in.body();
+  out.remote_address = remote;
+  return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, HttpServerOptions opts, http::Handler h,
+       MetricsRegistry& m)
+      : io(io),
+        options(std::move(opts)),
+        handler(std::move(h)),
+        metrics(m),
+        tls(ssl::context::tls_server),
+        acceptor(io),
+        pool(static_cast<size_t>(std::max(1, options.handler_threads))) {
+    requests_seconds = metrics.GetHistogram(
+        "sealpost_http_request_duration_seconds", "HTTP request latency");
+    connections =
+        metrics.GetGauge("sealpost_http_connections", "Open HTTPS connections");
+    tls_failures = metrics.GetCounter("sealpost_tls_handshake_failures_total",
+                                      "Failed TLS handshakes");
+  }
+
+  asio::io_context& io;
+  HttpServerOptions options;
+  http::Handler handler;
+  MetricsRegistry& metrics;
+  ssl::context tls;
+  tcp::acceptor acceptor;
+  asio::thread_pool pool;
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::set<std::shared_ptr<Connection>> live;  // guarded by mu
+  Histogram* requests_seconds;
+  Gauge* connections;
+  Counter* tls_failures;
+
+  Counter* RequestCounter(int status) {
+    return metrics.GetCounter(
+        "sealpost_http_requests_total{code=\"" + std::to_string(status) + "\"}",
+        "HTTP requests by status code");
+  }
+
+  Status LoadTls() {
+    SSL_CTX* ctx = tls.native_handle();
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) !=
+        1) {
+      return FailedPreconditionError("cannot load TLS certificate " +
+                                     options.cert_file);
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(),
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+      return FailedPreconditionError("cannot load TLS key " + options.key_file);
+    }
+    return Status::Ok();
+  }
+
+  Status Bind() {
+    boost::system::error_code ec;
+    std::string host =
+        options.listen.host == "localhost" ? "127.0.0.1" : options.listen.host;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+      return InvalidArgumentError("listen address must be an IP address: " +
+                                  options.listen.host);
+    }
+    tcp::endpoint ep(addr, options.listen.port);
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return UnavailableError("cannot listen on " + options.listen.host + ":" +
+                              std::to_string(options.listen.port) + ": " +
+                              ec.message());
+    }
+    return Status::Ok();
+  }
+
+  awaitable<void> Accept() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, socket] =
+          co_await acceptor.async_accept(asio::make_strand(io), kUse);
+      if (stopping) co_return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      auto exec = socket.get_executor();
+      asio::co_spawn(exec, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  // Sends `res` for `req_version`; false when the connection must close.
+  awaitable<bool> Send(Stream& stream, http::Response res, unsigned version,
+                       bool keep_alive) {
+    bhttp::response<bhttp::string_body> out{
+        static_cast<bhttp::status>(res.status), version};
+    out.set(bhttp::field::server, "sealpost");
+    out.set(bhttp::field::content_type, res.content_type);
+    bool has_cache = false, has_csp = false;
+    for (auto& [k, v] : res.headers) {
+      if (beast::iequals(k, "cache-control")) has_cache = true;
+      if (beast::iequals(k, "content-security-policy")) has_csp = true;
+      out.insert(k, v);
+    }
+    if (!has_cache) out.set(bhttp::field::cache_control, "no-store");
+    if (!has_csp) {
+      out.set("Content-Security-Policy",
+              "default-src 'none'; frame-ancestors 'none'");
+    }
+    out.set("Strict-Transport-Security", "max-age=63072000");
+    out.set("X-Content-Type-Options", "nosniff");
+    out.set("Referrer-Policy", "no-referrer");
+    out.set("X-Frame-Options", "DENY");
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive && !stopping);
+    out.prepare_payload();
+    RequestCounter(res.status)->Add();
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, out, kUse);
+    co_return !ec && out.keep_alive();
+  }
+
+  awaitable<void> Session(tcp::socket socket) {
+    auto self = shared_from_this();
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    Stream stream(beast::tcp_stream(std::move(socket)), tls);
+    auto conn = std::make_shared<Connection>();
+    conn->stream = &stream;
+    {
+      std::lock_guard lock(mu);
+      live.insert(conn);
+    }
+    connections->Add(1);
+    co_await Serve(stream, *conn, remote);
+    conn->closed = true;
+    {
+      std::lock_guard lock(mu);
+      live.erase(conn);
+    }
+    connections->Add(-1);
+  }
+
+  awaitable<void> Serve(Stream& stream, Connection& conn,
+                        const std::string& remote) {
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    auto [hec] =
+        co_await stream.async_handshake(ssl::stream_base::server, kUse);
+    if (hec) {
+      tls_failures->Add();
+      co_return;
+    }
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+      if (stopping) break;
+      bhttp::request_parser<bhttp::string_body> parser;  // fresh per request
+      parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      conn.idle = true;
+      beast::get_lowest_layer(stream).expires_after(
+          first ? options.read_timeout : options.idle_timeout);
+      first = false;
+      auto [ec, n] =
+          co_await bhttp::async_read_header(stream, buffer, parser, kUse);
+      conn.idle = false;
+      if (!ec && !parser.is_done()) {
+        beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+        std::tie(ec, n) =
+            co_await bhttp::async_read(stream, buffer, parser, kUse);
+      }
+      if (ec) {
+        http::Response err;
+        if (ec == bhttp::error::body_limit) {
+          err = http::Response::JsonError(
+              413, "payload_too_large",
+              "request body exceeds " + std::to_string(options.max_body_bytes) +
+                  " bytes");
+        } else if (ec == bhttp::error::header_limit) {
+          err = http::Response::JsonError(431, "headers_too_large",
+                                          "request headers too large");
+        } else if (ec == bhttp::error::end_of_stream ||
+                   ec == bhttp::error::partial_message ||
+                   ec.category() !=
+                       bhttp::make_error_code(bhttp::error::bad_method)
+                           .category()) {
+          break;  // closed, timed out, reset or TLS error: nothing to answer
+        } else {
+          err = http::Response::JsonError(
+              400, "bad_request", "malformed HTTP request: " + ec.message());
+        }
+        co_await Send(stream, std::move(err), 11, false);
+        break;
+      }
+      auto& msg = parser.get();
+      auto started = std::chrono::steady_clock::now();
+      http::Request req = ToRequest(msg, remote);
+      http::Response res = co_await asio::co_spawn(
+          pool,
+          [this, &req]() -> awaitable<http::Response> {
+            try {
+              co_return handler(req);
+            } catch (const std::exception& e) {
+              log::Error("handler for {} failed: {}", req.path, e.what());
+              co_return http::Response::JsonError(500, "internal",
+                                                  "internal error");
+            }
+          },
+          asio::use_awaitable);
+      if (req.method == "HEAD") res.body.clear();
+      requests_seconds->Observe(std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count());
+      bool keep = co_await Send(stream, std::move(res), msg.version(),
+                                msg.keep_alive());
+      if (!keep) break;
+    }
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(kUse);
+  }
+
+  void Shutdown() {
+    stopping = true;
+    asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ec;
+      self->acceptor.close(ec);
+    });
+    std::lock_guard lock(mu);
+    for (const auto& conn : live) {
+      // Cancel reads of idle connections on their own strand.
+      auto* stream = conn->stream;
+      asio::post(beast::get_lowest_layer(*stream).get_executor(),
+                 [conn, stream] {
+                   if (!conn->closed && conn->idle) {
+                     beast::get_lowest_layer(*stream).cancel();
+                   }
+                 });
+    }
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options,
+                       http::Handler handler, MetricsRegistry& metrics)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler),
+                                   metrics)) {}
+
+HttpServer::~HttpServer() { impl_->pool.join(); }
+
+Status HttpServer::Start() {
+  SP_RETURN_IF_ERROR(impl_->LoadTls());
+  SP_RETURN_IF_ERROR(impl_->Bind());
+  asio::co_spawn(impl_->acceptor.get_executor(), impl_->Accept(),
+                 asio::detached);
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace sealpost::server

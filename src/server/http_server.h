@@ -1,0 +1,59 @@
+// HttpServer: the HTTPS listener (Boost.Beast over OpenSSL). TLS 1.2 is the
+// floor and TLS 1.3 is preferred; every read has a deadline, every request a
+// header and body limit, and every request gets a fresh parser. Handlers run
+// on a separate thread pool, never on the I/O threads, because they may block
+// on the store or on heavy crypto.
+//
+// Thread-safety: Start() once, then Shutdown() from any thread.
+#ifndef SEALPOST_SERVER_HTTP_SERVER_H_
+#define SEALPOST_SERVER_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/config.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "http/http.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sealpost::server {
+
+struct HttpServerOptions {
+  HostPort listen;
+  std::string cert_file;
+  std::string key_file;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds idle_timeout{75};
+  int handler_threads = 4;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options,
+             http::Handler handler, MetricsRegistry& metrics);
+  ~HttpServer();
+
+  // Loads the certificate, binds and starts accepting.
+  Status Start();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting, closes idle keep-alive connections, lets requests in
+  // flight finish (their responses carry "Connection: close").
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sealpost::server
+
+#endif  // SEALPOST_SERVER_HTTP_SERVER_H_

@@ -1,0 +1,164 @@
+#include "server/server.h"
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "api/api.h"
+#include "base/files.h"
+#include "base/log.h"
+#include "crypto/random.h"
+#include "server/dev.h"
+#include "server/http_server.h"
+#include "server/runtime.h"
+#include "store/store.h"
+
+#ifndef SEALPOST_VERSION
+#define SEALPOST_VERSION "0.0.0"
+#endif
+
+namespace sealpost::server {
+namespace {
+
+// Reads the admin token file, creating it (0600) with a fresh token when
+// missing.
+Result<std::string> LoadAdminToken(const std::string& path) {
+  auto existing = ReadFile(path);
+  if (existing.ok()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
+      token.pop_back();
+    }
+    if (token.size() < 16) {
+      return FailedPreconditionError("admin token in " + path +
+                                     " is shorter than 16 characters");
+    }
+    return token;
+  }
+  if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  std::string token = crypto::RandomToken(32);
+  SP_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
+  log::Info("created admin token file {}", path);
+  return token;
+}
+
+std::string HostPortText(const std::string& host, uint16_t port) {
+  if (host.find(':') != std::string::npos) {
+    return "[" + host + "]:" + std::to_string(port);
+  }
+  return host + ":" + std::to_string(port);
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "sealpost server: %s\n", s.message().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunServer(const ServerOptions& options) {
+  ConfigSources sources;
+  sources.file = options.config_file;
+  sources.flags = options.flags;
+  auto loaded = LoadConfig(sources);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Config config = *loaded;
+  log::Init(*log::ParseFormat(config.log_format),
+            *log::ParseLevel(config.log_level));
+
+  DevState dev;
+  if (options.dev) {
+    auto prepared = PrepareDev(config);
+    if (!prepared.ok()) return Fail(prepared.status());
+    dev = *prepared;
+  } else {
+    if (config.data_dir.empty()) {
+      return Fail(InvalidArgumentError(
+          "server.data_dir is required (set it in the config file, with "
+          "SEALPOST_SERVER_DATA_DIR or --data-dir), or run with -dev"));
+    }
+    if (Status s = MakeDirs(config.data_dir); !s.ok()) return Fail(s);
+    if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+      return Fail(InvalidArgumentError(
+          "tls.cert_file and tls.key_file are required outside dev mode"));
+    }
+  }
+  if (config.admin_token_file.empty()) {
+    config.admin_token_file = config.data_dir + "/admin.token";
+  }
+  auto token = LoadAdminToken(config.admin_token_file);
+  if (!token.ok()) return Fail(token.status());
+  dev.admin_token = *token;
+
+  if (config.store_engine != "sqlite") {
+    return Fail(UnimplementedError("store.engine '" + config.store_engine +
+                                   "' is not available yet; use sqlite"));
+  }
+  const Clock& clock = SystemClock::Get();
+  auto store = store::OpenSqliteStore(config.data_dir + "/sealpost.db", clock);
+  if (!store.ok()) return Fail(store.status());
+  if (options.dev) {
+    if (Status s = SeedDevUsers(dev, **store); !s.ok()) return Fail(s);
+  }
+
+  MetricsRegistry metrics;
+  metrics
+      .GetCounter("sealpost_build_info{version=\"" SEALPOST_VERSION "\"}",
+                  "Build information")
+      ->Add();
+  Gauge* uptime =
+      metrics.GetGauge("sealpost_uptime_seconds", "Seconds since start");
+  api::ApiContext api_context{
+      store->get(),     &clock,          &metrics,   dev.admin_token,
+      SEALPOST_VERSION, clock.NowUnix(), options.dev};
+
+  http::Router router;
+  router.Add("GET", "/healthz",
+             [](http::Request&) { return http::Response::Text(200, "ok\n"); });
+  router.Add("GET", "/readyz", [&](http::Request&) {
+    auto v = (*store)->SchemaVersion();
+    if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
+    return http::Response::Text(200, "ready\n");
+  });
+  router.Add("GET", "/metrics", [&](http::Request&) {
+    uptime->Set(clock.NowUnix() - api_context.started_at);
+    http::Response r = http::Response::Text(200, metrics.Render());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  });
+  api::RegisterApi(router, api_context);
+
+  int threads = config.threads > 0
+                    ? static_cast<int>(config.threads)
+                    : static_cast<int>(std::thread::hardware_concurrency());
+  Runtime runtime(threads);
+  HttpServerOptions http_options;
+  http_options.listen = *ParseHostPort(config.https_listen);
+  http_options.cert_file = config.tls_cert_file;
+  http_options.key_file = config.tls_key_file;
+  http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
+  http_options.handler_threads = std::max(2, threads * 2);
+  HttpServer https(
+      runtime.io(), http_options,
+      [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
+  if (Status s = https.Start(); !s.ok()) return Fail(s);
+  runtime.OnShutdown([&https] { https.Shutdown(); });
+
+  std::string url =
+      config.public_url.empty()
+          ? "https://" + HostPortText(http_options.listen.host, https.port())
+          : config.public_url;
+  log::Info("sealpost {} listening: portal and API at {}", SEALPOST_VERSION,
+            url);
+  if (options.dev) {
+    if (Status s = WriteDevJson(dev, "", url); !s.ok()) return Fail(s);
+    std::cout << DevBanner(dev, "", url) << std::flush;
+  }
+  runtime.Run();
+  log::Info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace sealpost::server

@@ -1,0 +1,89 @@
+#include "smtp/command.h"
+
+#include <gtest/gtest.h>
+
+namespace sealpost::smtp {
+namespace {
+
+TEST(SplitCommandTest, VerbAndArgs) {
+  auto c = SplitCommand("mail FROM:<a@b.c> SIZE=10");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->verb, "MAIL");
+  EXPECT_EQ(c->args, "FROM:<a@b.c> SIZE=10");
+  auto q = SplitCommand("QUIT");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->verb, "QUIT");
+  EXPECT_EQ(q->args, "");
+  EXPECT_FALSE(SplitCommand("MA1L x").has_value());
+  EXPECT_FALSE(SplitCommand("\x80\x81").has_value());
+  EXPECT_EQ(SplitCommand("")->verb, "");
+}
+
+TEST(MailboxTest, Grammar) {
+  for (const char* ok :
+       {"a@b.c", "first.last+tag@example.com", "\"john doe\"@example.com",
+        "\"a\\\"b\"@x.org", "u@[127.0.0.1]", "u@[IPv6:::1]", "x@localhost",
+        "j\xC3\xB6rg@b\xC3\xBC"
+        "cher.de"}) {
+    EXPECT_TRUE(IsValidMailbox(ok)) << ok;
+  }
+  for (const char* bad : {"", "a", "@b.c", "a@", "a..b@c.d", ".a@b.c", "a.@b.c",
+                          "a b@c.d", "a@-b.c", "a@b-.c", "a@b..c", "a@[1.2.3.4",
+                          "\"unterminated@x.y", "a@b c", "a<b@c.d"}) {
+    EXPECT_FALSE(IsValidMailbox(bad)) << bad;
+  }
+}
+
+TEST(XtextTest, Grammar) {
+  EXPECT_TRUE(IsXtext("rfc822;a+2Bb@c.d"));
+  EXPECT_TRUE(IsXtext(""));
+  EXPECT_FALSE(IsXtext("a+2"));
+  EXPECT_FALSE(IsXtext("a+ZZ"));
+  EXPECT_FALSE(IsXtext("a=b"));
+  EXPECT_FALSE(IsXtext("a b"));
+}
+
+TEST(PathArgumentTest, ParsesPathAndParams) {
+  auto p = ParsePathArgument("FROM:<a@b.c> SIZE=100 BODY=8BITMIME SMTPUTF8",
+                             "FROM:");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->address, "a@b.c");
+  ASSERT_EQ(p->params.size(), 3u);
+  EXPECT_EQ(p->params[0].keyword, "SIZE");
+  EXPECT_EQ(p->params[0].value, "100");
+  EXPECT_EQ(p->params[2].keyword, "SMTPUTF8");
+  EXPECT_FALSE(p->params[2].value.has_value());
+}
+
+TEST(PathArgumentTest, TolerantForms) {
+  auto null_path = ParsePathArgument("from:<>", "FROM:");
+  ASSERT_TRUE(null_path.ok());
+  EXPECT_EQ(null_path->address, "");
+  auto space = ParsePathArgument("TO: <a@b.c>", "TO:");
+  ASSERT_TRUE(space.ok());
+  EXPECT_EQ(space->address, "a@b.c");
+  auto route = ParsePathArgument("TO:<@relay.x,@relay.y:a@b.c>", "TO:");
+  ASSERT_TRUE(route.ok());
+  EXPECT_EQ(route->address, "a@b.c");
+  auto quoted = ParsePathArgument("TO:<\"a>b\"@c.d> NOTIFY=NEVER", "TO:");
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->address, "\"a>b\"@c.d");
+  EXPECT_EQ(quoted->params.size(), 1u);
+}
+
+TEST(PathArgumentTest, Rejects) {
+  for (const char* bad :
+       {"FROM:a@b.c", "TO:<a@b.c>", "FROM:<a@b.c", "FROM:<a@b.c>SIZE=1",
+        "FROM:<a@b.c> SIZE=", "FROM:<a@b.c> =1", "FROM:<a@b.c> SIZE=1 size=2",
+        "FROM:<@x>", "FROM:  <a@b.c>"}) {
+    EXPECT_FALSE(ParsePathArgument(bad, "FROM:").ok()) << bad;
+  }
+  // RFC 5321 §4.5.3.1.3: 256 octets including the brackets.
+  std::string max_path = "FROM:<" + std::string(250, 'a') + "@b.c>";
+  EXPECT_TRUE(ParsePathArgument(max_path, "FROM:").ok());
+  std::string long_path = "FROM:<" + std::string(251, 'a') + "@b.c>";
+  EXPECT_FALSE(ParsePathArgument(long_path, "FROM:").ok());
+}
+
+}  // namespace
+}  // namespace sealpost::smtp

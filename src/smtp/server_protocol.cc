@@ -1,0 +1,634 @@
+#include "smtp/server_protocol.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "smtp/command.h"
+
+namespace sealpost::smtp {
+namespace {
+
+constexpr std::string_view kProduct = "Sealpost";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// RFC 1870 §3: size-value = 1*20DIGIT. Values that overflow saturate, and
+// are then over any limit.
+std::optional<uint64_t> ParseSize(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return UINT64_MAX;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+// RFC 3461 §4.1: "NEVER" or a comma list of SUCCESS, FAILURE, DELAY.
+std::optional<uint8_t> ParseNotify(std::string_view s) {
+  if (EqualsIgnoreCase(s, "NEVER")) return kNotifyNever;
+  uint8_t bits = 0;
+  while (true) {
+    size_t comma = s.find(',');
+    std::string_view item = s.substr(0, comma);
+    if (EqualsIgnoreCase(item, "SUCCESS")) {
+      bits |= kNotifySuccess;
+    } else if (EqualsIgnoreCase(item, "FAILURE")) {
+      bits |= kNotifyFailure;
+    } else if (EqualsIgnoreCase(item, "DELAY")) {
+      bits |= kNotifyDelay;
+    } else {
+      return std::nullopt;
+    }
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return bits;
+}
+
+// RFC 3461 §4.2: ORCPT=addr-type ";" xtext, addr-type an atom.
+bool IsValidOrcpt(std::string_view s, bool utf8) {
+  size_t semi = s.find(';');
+  if (semi == 0 || semi == std::string_view::npos) return false;
+  for (char c : s.substr(0, semi)) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  std::string_view text = s.substr(semi + 1);
+  if (text.empty()) return false;
+  // RFC 6533 §3 lets ORCPT carry UTF-8 when SMTPUTF8 is in force.
+  if (utf8 && HasNonAscii(text)) return true;
+  return IsXtext(text);
+}
+
+}  // namespace
+
+ServerProtocol::ServerProtocol(ProtocolOptions options, SessionPolicy* policy)
+    : options_(std::move(options)), policy_(policy) {
+  envelope_.tls = options_.tls_active;
+}
+
+std::vector<Action> ServerProtocol::Start() {
+  std::vector<Action> out;
+  // RFC 5321 §4.3.1: "220 <domain>"; RFC 2034 §3: no enhanced code here.
+  Send(out, 220, "", options_.hostname + " ESMTP " + std::string(kProduct));
+  return out;
+}
+
+std::vector<Action> ServerProtocol::Feed(std::string_view bytes) {
+  std::vector<Action> out;
+  // RFC 3207 §4.2 and CVE-2011-0411: nothing sent in plaintext after
+  // STARTTLS may be acted on, so it is dropped rather than buffered.
+  if (phase_ == Phase::kClosed || phase_ == Phase::kAwaitTls) return out;
+  in_.append(bytes.data(), bytes.size());
+  if (phase_ == Phase::kAwaitCommit) {
+    if (in_.size() - in_pos_ > options_.max_pending_input) {
+      Close(out, Reply::Make(421, "4.7.0",
+                             options_.hostname + " Too much pipelined input"));
+    }
+    return out;
+  }
+  Process(out);
+  return out;
+}
+
+std::vector<Action> ServerProtocol::Committed(Reply reply) {
+  std::vector<Action> out;
+  if (phase_ != Phase::kAwaitCommit) return out;
+  phase_ = Phase::kCommand;
+  const bool valid_class =
+      reply.code / 100 == 2 || reply.code / 100 == 4 || reply.code / 100 == 5;
+  if (!valid_class || reply.code >= 600 || reply.lines.empty()) {
+    reply = Reply::Make(451, "4.3.0", "Internal error");
+  }
+  if (reply.code == 421) {
+    Close(out, std::move(reply));
+    return out;
+  }
+  Send(out, std::move(reply));
+  Process(out);
+  return out;
+}
+
+void ServerProtocol::TlsStarted() {
+  if (phase_ != Phase::kAwaitTls) return;
+  options_.tls_active = true;
+  have_helo_ = false;
+  in_transaction_ = false;
+  envelope_ = Envelope();
+  envelope_.tls = true;
+  in_.clear();
+  in_pos_ = 0;
+  discarding_line_ = false;
+  phase_ = Phase::kCommand;
+}
+
+std::vector<Action> ServerProtocol::Timeout() {
+  std::vector<Action> out;
+  if (phase_ == Phase::kClosed) return out;
+  // RFC 5321 §4.5.3.2 timeouts; RFC 3463 X.4.2 "bad connection".
+  Close(out, Reply::Make(421, "4.4.2",
+                         options_.hostname + " Error: timeout exceeded"));
+  return out;
+}
+
+void ServerProtocol::Process(std::vector<Action>& out) {
+  std::string line;
+  while (true) {
+    if (phase_ == Phase::kCommand) {
+      bool too_long = false;
+      if (!NextCommandLine(line, too_long)) break;
+      if (too_long) {
+        // RFC 5321 §4.5.3.1.10: "500 Line too long".
+        Send(out, 500, "5.5.2", "Line too long");
+        continue;
+      }
+      HandleCommand(line, out);
+    } else if (phase_ == Phase::kData) {
+      if (!ConsumeData()) break;
+      FinishData(out);
+    } else {
+      break;
+    }
+  }
+  in_.erase(0, in_pos_);
+  in_pos_ = 0;
+}
+
+bool ServerProtocol::NextCommandLine(std::string& line, bool& too_long) {
+  size_t nl = in_.find('\n', in_pos_);
+  if (nl == std::string::npos) {
+    if (in_.size() - in_pos_ > options_.max_command_line) {
+      // Drop the overlong line as it arrives instead of buffering it.
+      discarding_line_ = true;
+      in_pos_ = in_.size();
+    }
+    return false;
+  }
+  std::string_view raw(in_.data() + in_pos_, nl - in_pos_);
+  in_pos_ = nl + 1;
+  if (discarding_line_) {
+    discarding_line_ = false;
+    too_long = true;
+    return true;
+  }
+  // Commands end in CRLF (RFC 5321 §2.3.8); a bare LF is tolerated here,
+  // where it cannot change where a message ends.
+  if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  too_long = raw.size() + 2 > options_.max_command_line;
+  line.assign(raw);
+  return true;
+}
+
+bool ServerProtocol::ConsumeData() {
+  while (in_pos_ < in_.size()) {
+    if (data_line_start_) {
+      if (in_[in_pos_] == '.') {
+        const size_t avail = in_.size() - in_pos_;
+        // RFC 5321 §4.5.2: CRLF "." CRLF ends the data.
+        if (avail < 3) {
+          if (avail == 1 || in_[in_pos_ + 1] == '\r') return false;
+        } else if (in_[in_pos_ + 1] == '\r' && in_[in_pos_ + 2] == '\n') {
+          in_pos_ += 3;
+          return true;
+        }
+        // RFC 5321 §4.5.2: "If the first character is a period and there
+        // are other characters on the line, the first character is deleted."
+        ++in_pos_;
+        data_line_length_ = 1;
+      }
+      data_line_start_ = false;
+    }
+    size_t crlf = in_.find("\r\n", in_pos_);
+    if (crlf == std::string::npos) {
+      size_t end = in_.size();
+      // A trailing CR may be the first half of CRLF: keep it for later.
+      if (in_[end - 1] == '\r') --end;
+      if (end > in_pos_) AppendData(in_pos_, end);
+      in_pos_ = end;
+      return false;
+    }
+    AppendData(in_pos_, crlf + 2);
+    in_pos_ = crlf + 2;
+    data_line_start_ = true;
+    data_line_length_ = 0;
+  }
+  return false;
+}
+
+void ServerProtocol::AppendData(size_t from, size_t to) {
+  const size_t n = to - from;
+  data_line_length_ += n;
+  if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
+  if (data_too_big_) return;
+  if (message_.size() + n > options_.max_message_bytes) {
+    // Keep reading to the end of the data, but stop keeping it.
+    data_too_big_ = true;
+    std::string().swap(message_);
+    return;
+  }
+  message_.append(in_, from, n);
+}
+
+void ServerProtocol::FinishData(std::vector<Action>& out) {
+  phase_ = Phase::kCommand;
+  if (data_too_big_) {
+    // RFC 1870 §6.2 / RFC 3463 X.3.4.
+    Send(out, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+    ResetTransaction();
+    return;
+  }
+  if (data_line_too_long_) {
+    Send(out, 500, "5.5.2", "Line too long");
+    ResetTransaction();
+    return;
+  }
+  Action a;
+  a.kind = Action::Kind::kMessage;
+  a.envelope = envelope_;
+  a.message = std::move(message_);
+  out.push_back(std::move(a));
+  ResetTransaction();
+  phase_ = Phase::kAwaitCommit;
+}
+
+void ServerProtocol::HandleCommand(std::string_view line,
+                                   std::vector<Action>& out) {
+  for (char c : line) {
+    if (c == '\0' || c == '\r' || c == '\n') {
+      Send(out, 500, "5.5.2", "Syntax error");
+      return;
+    }
+  }
+  std::optional<CommandLine> cmd = SplitCommand(line);
+  if (!cmd || cmd->verb.empty()) {
+    Send(out, 500, "5.5.2", "Syntax error");
+    return;
+  }
+  const std::string& verb = cmd->verb;
+  std::string_view args = cmd->args;
+  if (verb == "EHLO") {
+    OnEhlo(args, /*esmtp=*/true, out);
+  } else if (verb == "HELO") {
+    OnEhlo(args, /*esmtp=*/false, out);
+  } else if (verb == "MAIL") {
+    OnMail(args, out);
+  } else if (verb == "RCPT") {
+    OnRcpt(args, out);
+  } else if (verb == "DATA") {
+    OnData(args, out);
+  } else if (verb == "RSET") {
+    // RFC 5321 §4.1.1.5: rset = "RSET" CRLF.
+    if (!Trim(args).empty()) {
+      Send(out, 501, "5.5.4", "Syntax: RSET takes no arguments");
+      return;
+    }
+    ResetTransaction();
+    Send(out, 250, "2.0.0", "OK");
+  } else if (verb == "NOOP") {
+    // RFC 5321 §4.1.1.9: the argument, if any, is ignored.
+    Send(out, 250, "2.0.0", "OK");
+  } else if (verb == "QUIT") {
+    // RFC 5321 §4.1.1.10: 221, then close.
+    Close(out,
+          Reply::Make(221, "2.0.0", options_.hostname + " closing connection"));
+  } else if (verb == "VRFY") {
+    if (Trim(args).empty()) {
+      Send(out, 501, "5.5.4", "Syntax: VRFY address");
+      return;
+    }
+    // RFC 5321 §3.5.3: 252 when the server will not verify.
+    Send(out, 252, "2.0.0",
+         "Cannot VRFY user, but will accept message and attempt delivery");
+  } else if (verb == "HELP") {
+    // RFC 5321 §4.1.1.8.
+    Send(out, 214, "2.0.0",
+         "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP" +
+             std::string(options_.tls_available ? " STARTTLS" : ""));
+  } else if (verb == "STARTTLS") {
+    OnStartTls(args, out);
+  } else if (verb == "EXPN" || verb == "TURN" || verb == "ETRN" ||
+             verb == "BDAT" || verb == "AUTH" || verb == "ATRN") {
+    // RFC 5321 §4.2.4: 502 for recognised but unimplemented commands.
+    Send(out, 502, "5.5.1", "Command not implemented");
+  } else {
+    Send(out, 500, "5.5.1", "Command unrecognized");
+  }
+}
+
+void ServerProtocol::OnEhlo(std::string_view args, bool esmtp,
+                            std::vector<Action>& out) {
+  std::string_view domain = Trim(args);
+  if (domain.empty()) {
+    Send(out, 501, "5.5.4",
+         esmtp ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
+    return;
+  }
+  // RFC 5321 §4.1.4: EHLO/HELO in a session also resets the transaction.
+  have_helo_ = true;
+  envelope_.helo = std::string(domain);
+  envelope_.esmtp = esmtp;
+  ResetTransaction();
+  Reply r;
+  r.code = 250;  // RFC 2034 §3: no enhanced code on EHLO/HELO replies.
+  r.lines.push_back(options_.hostname);
+  if (esmtp) {
+    // RFC 5321 §4.1.1.1 ehlo-line; the extensions this server implements.
+    r.lines.push_back("PIPELINING");  // RFC 2920
+    r.lines.push_back("SIZE " + std::to_string(options_.max_message_bytes));
+    r.lines.push_back("8BITMIME");             // RFC 6152
+    r.lines.push_back("SMTPUTF8");             // RFC 6531
+    r.lines.push_back("ENHANCEDSTATUSCODES");  // RFC 2034
+    // RFC 3207 §4.2: not offered again once TLS is active.
+    if (options_.tls_available && !options_.tls_active) {
+      r.lines.push_back("STARTTLS");
+    }
+    r.lines.push_back("DSN");  // RFC 3461
+  }
+  Send(out, std::move(r));
+}
+
+void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
+  if (!have_helo_) {
+    Send(out, 503, "5.5.1", "Send HELO/EHLO first");
+    return;
+  }
+  if (options_.require_tls && !options_.tls_active) {
+    // RFC 3207 §4.
+    Send(out, 530, "5.7.0", "Must issue a STARTTLS command first");
+    return;
+  }
+  if (in_transaction_) {
+    Send(out, 503, "5.5.1", "Nested MAIL command");
+    return;
+  }
+  Result<PathArgument> parsed = ParsePathArgument(args, "FROM:");
+  if (!parsed.ok()) {
+    Send(out, 501, "5.5.4", parsed.status().message());
+    return;
+  }
+  Envelope e = envelope_;
+  e.mail_from = parsed->address;
+  for (const EsmtpParam& p : parsed->params) {
+    if (!envelope_.esmtp) {
+      // Parameters are service extensions, which need EHLO.
+      Send(out, 555, "5.5.4", "Parameters require EHLO");
+      return;
+    }
+    const std::string value = p.value.value_or("");
+    if (p.keyword == "SIZE") {
+      // RFC 1870 §6.
+      std::optional<uint64_t> size = ParseSize(value);
+      if (!size) {
+        Send(out, 501, "5.5.4", "Bad SIZE value");
+        return;
+      }
+      if (*size > options_.max_message_bytes) {
+        Send(out, 552, "5.3.4",
+             "Message size exceeds fixed maximum message size");
+        return;
+      }
+      e.declared_size = *size;
+    } else if (p.keyword == "BODY") {
+      // RFC 6152 §3.
+      if (EqualsIgnoreCase(value, "7BIT")) {
+        e.body = BodyType::k7Bit;
+      } else if (EqualsIgnoreCase(value, "8BITMIME")) {
+        e.body = BodyType::k8BitMime;
+      } else {
+        Send(out, 501, "5.5.4", "Bad BODY value");
+        return;
+      }
+    } else if (p.keyword == "SMTPUTF8") {
+      // RFC 6531 §3.4: no value.
+      if (p.value) {
+        Send(out, 501, "5.5.4", "SMTPUTF8 takes no value");
+        return;
+      }
+      e.smtputf8 = true;
+    } else if (p.keyword == "RET") {
+      // RFC 3461 §4.3.
+      if (EqualsIgnoreCase(value, "FULL")) {
+        e.ret = DsnReturn::kFull;
+      } else if (EqualsIgnoreCase(value, "HDRS")) {
+        e.ret = DsnReturn::kHeaders;
+      } else {
+        Send(out, 501, "5.5.4", "Bad RET value");
+        return;
+      }
+    } else if (p.keyword == "ENVID") {
+      // RFC 3461 §4.4: xtext, at most 100 characters.
+      if (value.empty() || value.size() > 100 || !IsXtext(value)) {
+        Send(out, 501, "5.5.4", "Bad ENVID value");
+        return;
+      }
+      e.envid = value;
+    } else {
+      // RFC 5321 §4.1.1.11.
+      Send(out, 555, "5.5.4", "Unsupported parameter " + p.keyword);
+      return;
+    }
+  }
+  if (!e.mail_from.empty() && !IsValidMailbox(e.mail_from)) {
+    Send(out, 501, "5.1.7", "Bad sender address syntax");
+    return;
+  }
+  if (!e.smtputf8 && HasNonAscii(e.mail_from)) {
+    // RFC 6531 §3.6.
+    Send(out, 553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+    return;
+  }
+  if (policy_ != nullptr) {
+    std::optional<Reply> rejection = policy_->CheckSender(e);
+    if (rejection && rejection->code >= 400) {
+      Send(out, std::move(*rejection));
+      return;
+    }
+  }
+  envelope_ = std::move(e);
+  in_transaction_ = true;
+  Send(out, 250, "2.1.0", "Sender OK");
+}
+
+void ServerProtocol::OnRcpt(std::string_view args, std::vector<Action>& out) {
+  if (!in_transaction_) {
+    Send(out, 503, "5.5.1", "Need MAIL before RCPT");
+    return;
+  }
+  Result<PathArgument> parsed = ParsePathArgument(args, "TO:");
+  if (!parsed.ok()) {
+    Send(out, 501, "5.5.4", parsed.status().message());
+    return;
+  }
+  Recipient r;
+  r.address = parsed->address;
+  for (const EsmtpParam& p : parsed->params) {
+    if (!envelope_.esmtp) {
+      Send(out, 555, "5.5.4", "Parameters require EHLO");
+      return;
+    }
+    const std::string value = p.value.value_or("");
+    if (p.keyword == "NOTIFY") {
+      std::optional<uint8_t> bits = ParseNotify(value);
+      if (!bits) {
+        Send(out, 501, "5.5.4", "Bad NOTIFY value");
+        return;
+      }
+      r.notify = *bits;
+    } else if (p.keyword == "ORCPT") {
+      if (!IsValidOrcpt(value, envelope_.smtputf8)) {
+        Send(out, 501, "5.5.4", "Bad ORCPT value");
+        return;
+      }
+      r.orcpt = value;
+    } else {
+      Send(out, 555, "5.5.4", "Unsupported parameter " + p.keyword);
+      return;
+    }
+  }
+  // RFC 5321 §4.5.1: "Postmaster" without a domain must be accepted.
+  const bool postmaster = EqualsIgnoreCase(r.address, "postmaster");
+  if (!postmaster && !IsValidMailbox(r.address)) {
+    Send(out, 501, "5.1.3", "Bad recipient address syntax");
+    return;
+  }
+  if (!envelope_.smtputf8 && HasNonAscii(r.address)) {
+    Send(out, 553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+    return;
+  }
+  if (envelope_.recipients.size() >= options_.max_recipients) {
+    // RFC 5321 §4.5.3.1.10: 452 for too many recipients.
+    Send(out, 452, "4.5.3", "Too many recipients");
+    return;
+  }
+  if (policy_ != nullptr) {
+    std::optional<Reply> rejection = policy_->CheckRecipient(envelope_, r);
+    if (rejection && rejection->code >= 400) {
+      Send(out, std::move(*rejection));
+      return;
+    }
+  }
+  envelope_.recipients.push_back(std::move(r));
+  Send(out, 250, "2.1.5", "Recipient OK");
+}
+
+void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
+  if (!Trim(args).empty()) {
+    Send(out, 501, "5.5.4", "Syntax: DATA takes no arguments");
+    return;
+  }
+  if (!in_transaction_) {
+    Send(out, 503, "5.5.1", "Need MAIL command");
+    return;
+  }
+  if (envelope_.recipients.empty()) {
+    // RFC 5321 §3.3 and RFC 2920 §3.1: 503 when no RCPT was accepted.
+    Send(out, 503, "5.5.1", "No valid recipients");
+    return;
+  }
+  // 3xx: no enhanced code (RFC 2034 §3 covers 2xx, 4xx and 5xx).
+  Send(out, 354, "", "End data with <CR><LF>.<CR><LF>");
+  phase_ = Phase::kData;
+  message_.clear();
+  if (envelope_.declared_size) {
+    message_.reserve(static_cast<size_t>(std::min<uint64_t>(
+        *envelope_.declared_size, options_.max_message_bytes)));
+  }
+  data_line_start_ = true;
+  data_line_length_ = 0;
+  data_too_big_ = false;
+  data_line_too_long_ = false;
+}
+
+void ServerProtocol::OnStartTls(std::string_view args,
+                                std::vector<Action>& out) {
+  if (!options_.tls_available) {
+    Send(out, 502, "5.5.1", "Command not implemented");
+    return;
+  }
+  if (options_.tls_active) {
+    Send(out, 503, "5.5.1", "TLS already active");
+    return;
+  }
+  if (!args.empty()) {
+    // RFC 3207 §4: "501 Syntax error (no parameters allowed)".
+    Send(out, 501, "5.5.4", "Syntax error (no parameters allowed)");
+    return;
+  }
+  Send(out, 220, "2.0.0", "Ready to start TLS");
+  Action a;
+  a.kind = Action::Kind::kStartTls;
+  out.push_back(std::move(a));
+  phase_ = Phase::kAwaitTls;
+  // Anything pipelined after STARTTLS arrived in plaintext: drop it
+  // (RFC 3207 §6; the CVE-2011-0411 command injection).
+  in_.clear();
+  in_pos_ = 0;
+}
+
+void ServerProtocol::Send(std::vector<Action>& out, Reply reply) {
+  const bool error = reply.code >= 400;
+  Action a;
+  a.kind = Action::Kind::kReply;
+  a.reply = std::move(reply);
+  out.push_back(std::move(a));
+  if (error && options_.max_errors > 0 && ++errors_ >= options_.max_errors &&
+      phase_ != Phase::kClosed) {
+    Close(out, Reply::Make(421, "4.7.0",
+                           options_.hostname + " Error: too many errors"));
+  }
+}
+
+void ServerProtocol::Send(std::vector<Action>& out, int code,
+                          std::string_view enhanced, std::string_view text) {
+  Send(out, Reply::Make(code, enhanced, text));
+}
+
+void ServerProtocol::Close(std::vector<Action>& out, Reply reply) {
+  Action r;
+  r.kind = Action::Kind::kReply;
+  r.reply = std::move(reply);
+  out.push_back(std::move(r));
+  Action c;
+  c.kind = Action::Kind::kClose;
+  out.push_back(std::move(c));
+  phase_ = Phase::kClosed;
+  in_.clear();
+  in_pos_ = 0;
+  std::string().swap(message_);
+}
+
+void ServerProtocol::ResetTransaction() {
+  in_transaction_ = false;
+  Envelope fresh;
+  fresh.helo = std::move(envelope_.helo);
+  fresh.esmtp = envelope_.esmtp;
+  fresh.tls = options_.tls_active;
+  envelope_ = std::move(fresh);
+  std::string().swap(message_);
+}
+
+}  // namespace sealpost::smtp

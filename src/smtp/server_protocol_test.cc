@@ -1,0 +1,607 @@
+#include "smtp/server_protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sealpost::smtp {
+namespace {
+
+using Kind = Action::Kind;
+
+// Rejects recipients outside example.com (the relay decision the I/O layer
+// owns) and one blocked sender.
+class TestPolicy : public SessionPolicy {
+ public:
+  std::optional<Reply> CheckSender(const Envelope& e) override {
+    if (e.mail_from == "spammer@bad.example") {
+      return Reply::Make(550, "5.7.1", "Sender rejected");
+    }
+    return std::nullopt;
+  }
+  std::optional<Reply> CheckRecipient(const Envelope& e,
+                                      const Recipient& r) override {
+    ++calls;
+    last_sender = e.mail_from;
+    if (r.address.size() < 12 ||
+        r.address.compare(r.address.size() - 12, 12, "@example.com") != 0) {
+      return Reply::Make(554, "5.7.1", "Relay access denied");
+    }
+    return std::nullopt;
+  }
+  int calls = 0;
+  std::string last_sender;
+};
+
+class ServerProtocolTest : public ::testing::Test {
+ protected:
+  void Make(ProtocolOptions o = {}, bool with_policy = true) {
+    o.hostname = "mx.example.com";
+    p_ = std::make_unique<ServerProtocol>(o, with_policy ? &policy_ : nullptr);
+    std::vector<Action> a = p_->Start();
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].reply.Wire(), "220 mx.example.com ESMTP Sealpost\r\n");
+  }
+
+  // Feeds `bytes`, collects non-reply actions, returns the reply bytes.
+  std::string Feed(std::string_view bytes) { return Collect(p_->Feed(bytes)); }
+  std::string Commit(Reply r) { return Collect(p_->Committed(std::move(r))); }
+
+  std::string Collect(std::vector<Action> actions) {
+    std::string wire;
+    for (Action& a : actions) {
+      switch (a.kind) {
+        case Kind::kReply:
+          CheckEnhancedCode(a.reply);
+          wire += a.reply.Wire();
+          codes_.push_back(a.reply.code);
+          break;
+        case Kind::kMessage:
+          messages_.push_back(std::move(a));
+          break;
+        case Kind::kStartTls:
+          ++start_tls_;
+          wire += "<STARTTLS>";
+          break;
+        case Kind::kClose:
+          ++closes_;
+          wire += "<CLOSE>";
+          break;
+      }
+    }
+    return wire;
+  }
+
+  // RFC 2034 §3: every 2xx/4xx/5xx reply carries a matching enhanced code,
+  // except the replies to EHLO and HELO.
+  static void CheckEnhancedCode(const Reply& r) {
+    if (r.code == 354) {
+      EXPECT_TRUE(r.enhanced.empty());
+      return;
+    }
+    if (r.code == 250 && r.enhanced.empty() && !r.lines.empty() &&
+        r.lines[0] == "mx.example.com") {
+      return;  // EHLO/HELO
+    }
+    ASSERT_EQ(r.enhanced.size(), 5u) << r.Wire();
+    EXPECT_EQ(r.enhanced[0] - '0', r.code / 100) << r.Wire();
+  }
+
+  std::string Ehlo() { return Feed("EHLO client.example.org\r\n"); }
+
+  TestPolicy policy_;
+  std::unique_ptr<ServerProtocol> p_;
+  std::vector<Action> messages_;
+  std::vector<int> codes_;
+  int start_tls_ = 0;
+  int closes_ = 0;
+};
+
+constexpr std::string_view kEhloReply =
+    "250-mx.example.com\r\n"
+    "250-PIPELINING\r\n"
+    "250-SIZE 36700160\r\n"
+    "250-8BITMIME\r\n"
+    "250-SMTPUTF8\r\n"
+    "250-ENHANCEDSTATUSCODES\r\n"
+    "250 DSN\r\n";
+
+TEST_F(ServerProtocolTest, EhloAdvertisesExtensions) {
+  Make();
+  EXPECT_EQ(Ehlo(), kEhloReply);
+  EXPECT_EQ(p_->envelope().helo, "client.example.org");
+  EXPECT_TRUE(p_->envelope().esmtp);
+}
+
+TEST_F(ServerProtocolTest, EhloOffersStartTlsOnlyWhenAvailableAndInactive) {
+  ProtocolOptions o;
+  o.tls_available = true;
+  Make(o);
+  EXPECT_NE(Ehlo().find("250-STARTTLS\r\n"), std::string::npos);
+  o.tls_active = true;
+  Make(o);
+  EXPECT_EQ(Ehlo().find("STARTTLS"), std::string::npos);
+}
+
+TEST_F(ServerProtocolTest, HeloIsPlainSmtp) {
+  Make();
+  EXPECT_EQ(Feed("HELO client\r\n"), "250 mx.example.com\r\n");
+  EXPECT_FALSE(p_->envelope().esmtp);
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=10\r\n"),
+            "555 5.5.4 Parameters require EHLO\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"), "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(Feed("HELO\r\n"), "501 5.5.4 Syntax: HELO hostname\r\n");
+  EXPECT_EQ(Feed("EHLO   \r\n"), "501 5.5.4 Syntax: EHLO hostname\r\n");
+}
+
+TEST_F(ServerProtocolTest, FullTransaction) {
+  Make();
+  Ehlo();
+  EXPECT_EQ(Feed("MAIL FROM:<alice@example.com>\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<bob@example.com>\r\n"),
+            "250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(Feed("DATA\r\n"), "354 End data with <CR><LF>.<CR><LF>\r\n");
+  EXPECT_TRUE(p_->in_data());
+  EXPECT_EQ(Feed("Subject: hi\r\n\r\nHello\r\n"), "");
+  EXPECT_EQ(Feed(".\r\n"), "");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_TRUE(p_->awaiting_commit());
+  const Action& m = messages_[0];
+  EXPECT_EQ(m.message, "Subject: hi\r\n\r\nHello\r\n");
+  EXPECT_EQ(m.envelope.mail_from, "alice@example.com");
+  ASSERT_EQ(m.envelope.recipients.size(), 1u);
+  EXPECT_EQ(m.envelope.recipients[0].address, "bob@example.com");
+  EXPECT_EQ(m.envelope.helo, "client.example.org");
+  EXPECT_FALSE(m.envelope.tls);
+  EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "OK queued as 42")),
+            "250 2.0.0 OK queued as 42\r\n");
+  EXPECT_FALSE(p_->awaiting_commit());
+  // The transaction is over: RCPT needs a new MAIL.
+  EXPECT_EQ(Feed("RCPT TO:<bob@example.com>\r\n"),
+            "503 5.5.1 Need MAIL before RCPT\r\n");
+  EXPECT_EQ(Feed("QUIT\r\n"),
+            "221 2.0.0 mx.example.com closing connection\r\n<CLOSE>");
+  EXPECT_TRUE(p_->closed());
+}
+
+TEST_F(ServerProtocolTest, PipelinedGroupInOneFeed) {
+  Make();
+  // RFC 2920 §3.1: a client may send the whole group at once.
+  std::string wire = Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "RCPT TO:<c@elsewhere.org>\r\nRCPT TO:<d@example.com>\r\nDATA\r\n"
+      "line 1\r\n.\r\nMAIL FROM:<x@example.com>\r\nRCPT "
+      "TO:<y@example.com>\r\n");
+  EXPECT_EQ(wire, std::string(kEhloReply) +
+                      "250 2.1.0 Sender OK\r\n"
+                      "250 2.1.5 Recipient OK\r\n"
+                      "554 5.7.1 Relay access denied\r\n"
+                      "250 2.1.5 Recipient OK\r\n"
+                      "354 End data with <CR><LF>.<CR><LF>\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "line 1\r\n");
+  ASSERT_EQ(messages_[0].envelope.recipients.size(), 2u);
+  EXPECT_EQ(messages_[0].envelope.recipients[1].address, "d@example.com");
+  // The commands after the message wait for the commit.
+  EXPECT_EQ(Feed("DATA\r\n"), "");
+  EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "OK")),
+            "250 2.0.0 OK\r\n250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n"
+            "354 End data with <CR><LF>.<CR><LF>\r\n");
+  EXPECT_EQ(Feed("second\r\n.\r\n"), "");
+  ASSERT_EQ(messages_.size(), 2u);
+  EXPECT_EQ(messages_[1].envelope.mail_from, "x@example.com");
+  EXPECT_EQ(policy_.last_sender, "x@example.com");
+}
+
+TEST_F(ServerProtocolTest, DotUnstuffing) {
+  Make();
+  Feed("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  // RFC 5321 §4.5.2: a leading period is removed; "." alone ends the data.
+  Feed("..hidden\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, ".hidden\r\n");
+  EXPECT_EQ(messages_[0].envelope.mail_from, "");
+}
+
+// Feeds a transaction split at every possible point (and byte by byte) and
+// checks the message comes out the same.
+TEST_F(ServerProtocolTest, DataIsIndependentOfChunking) {
+  const std::string head =
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\n";
+  const std::string data =
+      "From: a\r\n\r\n..\r\n...x\r\n.y\r\nbare\nlf\n.\nstill\r\n"
+      "cr\r only\r\n\r\n.\r\n";
+  const std::string expected =
+      "From: a\r\n\r\n.\r\n..x\r\ny\r\nbare\nlf\n.\nstill\r\ncr\r only\r\n"
+      "\r\n";
+  const std::string all = head + data;
+  for (size_t split = 0; split <= all.size(); ++split) {
+    Make();
+    Feed(all.substr(0, split));
+    Feed(all.substr(split));
+    ASSERT_EQ(messages_.size(), 1u) << split;
+    EXPECT_EQ(messages_[0].message, expected) << split;
+    messages_.clear();
+  }
+  Make();
+  for (char c : all) Feed(std::string(1, c));
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, expected);
+}
+
+TEST_F(ServerProtocolTest, BareLfNeverEndsData) {
+  Make();
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\n");
+  // SMTP smuggling: "\n.\n" and "\r.\r" are data, not the end.
+  Feed("a\n.\nMAIL FROM:<evil@example.com>\r\n\r.\r\n");
+  EXPECT_TRUE(p_->in_data());
+  EXPECT_TRUE(messages_.empty());
+  Feed(".\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message,
+            "a\n.\nMAIL FROM:<evil@example.com>\r\n\r.\r\n");
+}
+
+TEST_F(ServerProtocolTest, EmptyMessage) {
+  Make();
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "");
+}
+
+TEST_F(ServerProtocolTest, DeclaredSizeOverLimit) {
+  ProtocolOptions o;
+  o.max_message_bytes = 100;
+  Make(o);
+  EXPECT_NE(Ehlo().find("250-SIZE 100\r\n"), std::string::npos);
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=101\r\n"),
+            "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=99999999999999999999\r\n"),
+            "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=1x\r\n"),
+            "501 5.5.4 Bad SIZE value\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=100\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(p_->envelope().declared_size, 100u);
+}
+
+TEST_F(ServerProtocolTest, DataOverLimit) {
+  ProtocolOptions o;
+  o.max_message_bytes = 100;
+  Make(o);
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\n");
+  EXPECT_EQ(Feed(std::string(98, 'x') + "\r\n"), "");  // exactly 100: fine
+  EXPECT_EQ(Feed("y\r\n.\r\n"),
+            "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+  EXPECT_TRUE(messages_.empty());
+  EXPECT_EQ(Feed("RCPT TO:<b@example.com>\r\n"),
+            "503 5.5.1 Need MAIL before RCPT\r\n");
+  // And exactly at the limit it passes.
+  Feed("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  Feed(std::string(98, 'x') + "\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message.size(), 100u);
+}
+
+TEST_F(ServerProtocolTest, BadSequence) {
+  Make();
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"),
+            "503 5.5.1 Send HELO/EHLO first\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<a@example.com>\r\n"),
+            "503 5.5.1 Need MAIL before RCPT\r\n");
+  EXPECT_EQ(Feed("DATA\r\n"), "503 5.5.1 Need MAIL command\r\n");
+  Ehlo();
+  Feed("MAIL FROM:<a@example.com>\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"),
+            "503 5.5.1 Nested MAIL command\r\n");
+  EXPECT_EQ(Feed("DATA\r\n"), "503 5.5.1 No valid recipients\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<x@elsewhere.org>\r\n"),
+            "554 5.7.1 Relay access denied\r\n");
+  EXPECT_EQ(Feed("DATA\r\n"), "503 5.5.1 No valid recipients\r\n");
+  EXPECT_FALSE(p_->in_data());
+}
+
+TEST_F(ServerProtocolTest, SyntaxErrors) {
+  Make();
+  EXPECT_EQ(Feed("\r\n"), "500 5.5.2 Syntax error\r\n");
+  EXPECT_EQ(Feed("M@IL FROM:<a@b.c>\r\n"), "500 5.5.2 Syntax error\r\n");
+  EXPECT_EQ(Feed(std::string_view("NOOP \0x\r\n", 9)),
+            "500 5.5.2 Syntax error\r\n");
+  EXPECT_EQ(Feed("NOOP a\rb\r\n"), "500 5.5.2 Syntax error\r\n");
+  EXPECT_EQ(Feed("FROB\r\n"), "500 5.5.1 Command unrecognized\r\n");
+  EXPECT_EQ(Feed("EXPN staff\r\n"), "502 5.5.1 Command not implemented\r\n");
+  EXPECT_EQ(Feed("BDAT 10 LAST\r\n"), "502 5.5.1 Command not implemented\r\n");
+  Ehlo();
+  EXPECT_EQ(Feed("MAIL FROM:a@example.com\r\n"),
+            "501 5.5.4 Syntax: address must be in <>\r\n");
+  EXPECT_EQ(Feed("MAIL TO:<a@example.com>\r\n"),
+            "501 5.5.4 Syntax: expected FROM:<address>\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a..b@example.com>\r\n"),
+            "501 5.1.7 Bad sender address syntax\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> FOO=1\r\n"),
+            "555 5.5.4 Unsupported parameter FOO\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> BODY=BINARYMIME\r\n"),
+            "501 5.5.4 Bad BODY value\r\n");
+  Feed("MAIL FROM:<a@example.com>\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<>\r\n"),
+            "501 5.1.3 Bad recipient address syntax\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<b c@example.com>\r\n"),
+            "501 5.1.3 Bad recipient address syntax\r\n");
+  EXPECT_EQ(Feed("RSET now\r\n"),
+            "501 5.5.4 Syntax: RSET takes no arguments\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<b@example.com>\r\n"), "250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(Feed("DATA now\r\n"),
+            "501 5.5.4 Syntax: DATA takes no arguments\r\n");
+}
+
+TEST_F(ServerProtocolTest, CommandLineLimit) {
+  Make();
+  // RFC 5321 §4.5.3.1.4: 512 octets including CRLF.
+  std::string ok = "NOOP " + std::string(512 - 7, 'x') + "\r\n";
+  ASSERT_EQ(ok.size(), 512u);
+  EXPECT_EQ(Feed(ok), "250 2.0.0 OK\r\n");
+  std::string too_long = "NOOP " + std::string(512 - 6, 'x') + "\r\n";
+  EXPECT_EQ(Feed(too_long), "500 5.5.2 Line too long\r\n");
+  // A very long line arriving in pieces is dropped as it comes, answered
+  // once, and the next command works.
+  EXPECT_EQ(Feed("NOOP " + std::string(4000, 'y')), "");
+  EXPECT_EQ(Feed(std::string(4000, 'y')), "");
+  EXPECT_EQ(Feed("zz\r\nNOOP\r\n"),
+            "500 5.5.2 Line too long\r\n250 2.0.0 OK\r\n");
+}
+
+TEST_F(ServerProtocolTest, DataLineLimitIsConfigurable) {
+  ProtocolOptions o;
+  o.max_data_line = 1000;  // RFC 5321 §4.5.3.1.6
+  Make(o);
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\n");
+  Feed(std::string(998, 'x') + "\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  Commit(Reply::Make(250, "2.0.0", "OK"));
+  Feed("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  EXPECT_EQ(Feed(std::string(999, 'x') + "\r\n.\r\n"),
+            "500 5.5.2 Line too long\r\n");
+  EXPECT_EQ(messages_.size(), 1u);
+}
+
+TEST_F(ServerProtocolTest, MaxRecipients) {
+  ProtocolOptions o;
+  o.max_recipients = 2;
+  Make(o);
+  Feed("EHLO c\r\nMAIL FROM:<a@example.com>\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<r1@example.com>\r\nRCPT TO:<r2@example.com>\r\n"
+                 "RCPT TO:<r3@example.com>\r\n"),
+            "250 2.1.5 Recipient OK\r\n250 2.1.5 Recipient OK\r\n"
+            "452 4.5.3 Too many recipients\r\n");
+  Feed("DATA\r\nx\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].envelope.recipients.size(), 2u);
+}
+
+TEST_F(ServerProtocolTest, RequireTlsAndStartTls) {
+  ProtocolOptions o;
+  o.tls_available = true;
+  o.require_tls = true;
+  Make(o);
+  Ehlo();
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"),
+            "530 5.7.0 Must issue a STARTTLS command first\r\n");
+  EXPECT_EQ(Feed("STARTTLS x\r\n"),
+            "501 5.5.4 Syntax error (no parameters allowed)\r\n");
+  // Plaintext pipelined after STARTTLS is dropped (RFC 3207 §6).
+  EXPECT_EQ(Feed("STARTTLS\r\nMAIL FROM:<injected@example.com>\r\n"),
+            "220 2.0.0 Ready to start TLS\r\n<STARTTLS>");
+  EXPECT_TRUE(p_->awaiting_tls());
+  EXPECT_EQ(Feed("RCPT TO:<more@example.com>\r\n"), "");
+  p_->TlsStarted();
+  EXPECT_TRUE(p_->tls_active());
+  // RFC 3207 §4.2: the client must say EHLO again.
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"),
+            "503 5.5.1 Send HELO/EHLO first\r\n");
+  std::string ehlo = Ehlo();
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  EXPECT_EQ(Feed("STARTTLS\r\n"), "503 5.5.1 TLS already active\r\n");
+  Feed(
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
+      "x\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_TRUE(messages_[0].envelope.tls);
+  EXPECT_EQ(messages_[0].envelope.mail_from, "a@example.com");
+}
+
+TEST_F(ServerProtocolTest, StartTlsUnavailable) {
+  Make();
+  Ehlo();
+  EXPECT_EQ(Feed("STARTTLS\r\n"), "502 5.5.1 Command not implemented\r\n");
+  EXPECT_EQ(start_tls_, 0);
+}
+
+TEST_F(ServerProtocolTest, DsnParameters) {
+  Make();
+  Ehlo();
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> RET=HDRS ENVID=QQ314159+2B1\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(p_->envelope().ret, DsnReturn::kHeaders);
+  EXPECT_EQ(p_->envelope().envid, "QQ314159+2B1");
+  EXPECT_EQ(Feed("RCPT TO:<b@example.com> NOTIFY=success,DELAY "
+                 "ORCPT=rfc822;b+40example.com\r\n"),
+            "250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<c@example.com> NOTIFY=NEVER\r\n"),
+            "250 2.1.5 Recipient OK\r\n");
+  ASSERT_EQ(p_->envelope().recipients.size(), 2u);
+  const Recipient& b = p_->envelope().recipients[0];
+  EXPECT_EQ(b.notify, kNotifySuccess | kNotifyDelay);
+  EXPECT_EQ(b.orcpt, "rfc822;b+40example.com");
+  EXPECT_EQ(p_->envelope().recipients[1].notify, kNotifyNever);
+  EXPECT_EQ(Feed("RCPT TO:<d@example.com> NOTIFY=NEVER,SUCCESS\r\n"),
+            "501 5.5.4 Bad NOTIFY value\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<d@example.com> ORCPT=rfc822\r\n"),
+            "501 5.5.4 Bad ORCPT value\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<d@example.com> XYZ\r\n"),
+            "555 5.5.4 Unsupported parameter XYZ\r\n");
+  Feed("RSET\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> RET=ALL\r\n"),
+            "501 5.5.4 Bad RET value\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> ENVID=a+zz\r\n"),
+            "501 5.5.4 Bad ENVID value\r\n");
+}
+
+TEST_F(ServerProtocolTest, EightBitAndSmtpUtf8) {
+  Make(ProtocolOptions{}, /*with_policy=*/false);
+  Ehlo();
+  // RFC 6531 §3.6: a non-ASCII address needs SMTPUTF8.
+  EXPECT_EQ(Feed("MAIL FROM:<j\xC3\xB6rg@example.com>\r\n"),
+            "553 5.6.7 Non-ASCII address requires SMTPUTF8\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<j\xC3\xB6rg@example.com> SMTPUTF8 "
+                 "BODY=8BITMIME\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_TRUE(p_->envelope().smtputf8);
+  EXPECT_EQ(p_->envelope().body, BodyType::k8BitMime);
+  EXPECT_EQ(Feed("RCPT TO:<\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B.cn>\r\n"),
+            "250 2.1.5 Recipient OK\r\n");
+  Feed("DATA\r\nSubject: caf\xC3\xA9\r\n\r\n\xFF\xFE\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "Subject: caf\xC3\xA9\r\n\r\n\xFF\xFE\r\n");
+  Commit(Reply::Make(250, "2.0.0", "OK"));
+  // Without SMTPUTF8 the recipient is refused too.
+  Feed("MAIL FROM:<a@example.com> BODY=7BIT\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<\xE7\x94\xA8@example.com>\r\n"),
+            "553 5.6.7 Non-ASCII address requires SMTPUTF8\r\n");
+}
+
+TEST_F(ServerProtocolTest, PolicyDecidesSendersAndRecipients) {
+  Make();
+  Ehlo();
+  EXPECT_EQ(Feed("MAIL FROM:<spammer@bad.example>\r\n"),
+            "550 5.7.1 Sender rejected\r\n");
+  EXPECT_EQ(Feed("MAIL FROM:<a@partner.org>\r\n"), "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<x@gmail.com>\r\n"),
+            "554 5.7.1 Relay access denied\r\n");
+  EXPECT_EQ(Feed("RCPT TO:<x@example.com>\r\n"), "250 2.1.5 Recipient OK\r\n");
+  EXPECT_EQ(policy_.calls, 2);
+  EXPECT_EQ(p_->envelope().recipients.size(), 1u);
+}
+
+TEST_F(ServerProtocolTest, PostmasterWithoutDomain) {
+  Make(ProtocolOptions{}, /*with_policy=*/false);
+  Feed("EHLO c\r\nMAIL FROM:<>\r\n");
+  // RFC 5321 §4.5.1.
+  EXPECT_EQ(Feed("RCPT TO:<Postmaster>\r\n"), "250 2.1.5 Recipient OK\r\n");
+}
+
+TEST_F(ServerProtocolTest, RsetNoopVrfyHelpQuit) {
+  Make();
+  Ehlo();
+  Feed("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n");
+  EXPECT_EQ(Feed("RSET\r\n"), "250 2.0.0 OK\r\n");
+  EXPECT_TRUE(p_->envelope().recipients.empty());
+  EXPECT_EQ(p_->envelope().helo, "client.example.org");  // kept by RSET
+  EXPECT_EQ(Feed("DATA\r\n"), "503 5.5.1 Need MAIL command\r\n");
+  EXPECT_EQ(Feed("noop anything\r\n"), "250 2.0.0 OK\r\n");
+  EXPECT_EQ(Feed("VRFY bob\r\n"),
+            "252 2.0.0 Cannot VRFY user, but will accept message and "
+            "attempt delivery\r\n");
+  EXPECT_EQ(Feed("VRFY\r\n"), "501 5.5.4 Syntax: VRFY address\r\n");
+  EXPECT_EQ(Feed("HELP\r\n"),
+            "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT "
+            "VRFY HELP\r\n");
+  // Bare LF ends a command line (not data).
+  EXPECT_EQ(Feed("NOOP\nQUIT\r\nNOOP\r\n"),
+            "250 2.0.0 OK\r\n221 2.0.0 mx.example.com closing connection\r\n"
+            "<CLOSE>");
+  EXPECT_EQ(Feed("NOOP\r\n"), "");
+  EXPECT_EQ(closes_, 1);
+}
+
+TEST_F(ServerProtocolTest, EhloResetsTransaction) {
+  Make();
+  Feed("EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n");
+  Feed("EHLO d\r\n");
+  EXPECT_EQ(p_->envelope().helo, "d");
+  EXPECT_EQ(Feed("DATA\r\n"), "503 5.5.1 Need MAIL command\r\n");
+}
+
+TEST_F(ServerProtocolTest, CommitFailureAndShutdown) {
+  Make();
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\nx\r\n.\r\nNOOP\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  // Durable before 250: a failed store answers 4xx, the session goes on.
+  EXPECT_EQ(Commit(Reply::Make(451, "4.3.0", "Try again later")),
+            "451 4.3.0 Try again later\r\n250 2.0.0 OK\r\n");
+  // Committed without a pending message does nothing.
+  EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "OK")), "");
+  // A nonsense reply from the I/O layer becomes a temporary failure.
+  Feed(
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
+      "x\r\n.\r\n");
+  EXPECT_EQ(Commit(Reply::Make(354, "", "?")), "451 4.3.0 Internal error\r\n");
+  Feed(
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"
+      "x\r\n.\r\n");
+  EXPECT_EQ(Commit(Reply::Make(421, "4.3.2", "Shutting down")),
+            "421 4.3.2 Shutting down\r\n<CLOSE>");
+  EXPECT_TRUE(p_->closed());
+}
+
+TEST_F(ServerProtocolTest, PendingInputWhileCommittingIsBounded) {
+  ProtocolOptions o;
+  o.max_pending_input = 100;
+  Make(o);
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\nx\r\n.\r\n");
+  EXPECT_EQ(Feed(std::string(60, 'n')), "");
+  EXPECT_EQ(Feed(std::string(60, 'n')),
+            "421 4.7.0 mx.example.com Too much pipelined input\r\n<CLOSE>");
+}
+
+TEST_F(ServerProtocolTest, TooManyErrorsCloses) {
+  ProtocolOptions o;
+  o.max_errors = 3;
+  Make(o);
+  EXPECT_EQ(Feed("A\r\nB\r\nC\r\nD\r\n"),
+            "500 5.5.1 Command unrecognized\r\n"
+            "500 5.5.1 Command unrecognized\r\n"
+            "500 5.5.1 Command unrecognized\r\n"
+            "421 4.7.0 mx.example.com Error: too many errors\r\n<CLOSE>");
+}
+
+TEST_F(ServerProtocolTest, Timeout) {
+  Make();
+  EXPECT_EQ(Collect(p_->Timeout()),
+            "421 4.4.2 mx.example.com Error: timeout exceeded\r\n<CLOSE>");
+  EXPECT_EQ(Collect(p_->Timeout()), "");
+}
+
+TEST_F(ServerProtocolTest, LargeMessageStreamsInChunks) {
+  Make();
+  Feed(
+      "EHLO c\r\nMAIL FROM:<a@example.com> SIZE=2000000\r\n"
+      "RCPT TO:<b@example.com>\r\nDATA\r\n");
+  std::string line(78, 'z');
+  line += "\r\n";
+  std::string expected;
+  for (int i = 0; i < 25000; ++i) expected += line;  // 2,000,000 bytes
+  for (size_t off = 0; off < expected.size(); off += 4096) {
+    Feed(std::string_view(expected).substr(off, 4096));
+  }
+  Feed(".\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, expected);
+}
+
+}  // namespace
+}  // namespace sealpost::smtp

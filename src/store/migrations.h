@@ -1,0 +1,29 @@
+// Versioned schema migrations, shared by both engines. Each migration is
+// written once in portable SQL with two placeholders that the engine
+// substitutes: {blob} (BLOB / BYTEA) and {autoid} (an auto-increment primary
+// key). Migrations only ever append: never edit one that has shipped.
+//
+// Thread-safety: immutable data.
+#ifndef SEALPOST_STORE_MIGRATIONS_H_
+#define SEALPOST_STORE_MIGRATIONS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealpost::store {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;  // may hold several statements separated by ';'
+};
+
+const std::vector<Migration>& AllMigrations();
+
+enum class Dialect { kSqlite, kPostgres };
+std::string RenderMigrationSql(std::string_view sql, Dialect dialect);
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_MIGRATIONS_H_

@@ -1,0 +1,269 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace sealpost::store {
+namespace {
+
+Status SqliteError(sqlite3* db, std::string_view what) {
+  int code = sqlite3_errcode(db);
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
+  if (code == SQLITE_FULL) return ResourceExhaustedError(msg);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return UnavailableError(msg);
+  }
+  return InternalError(msg);
+}
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()),
+                             &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Status status() const {
+    return rc_ == SQLITE_OK ? Status::Ok() : SqliteError(db_, "prepare");
+  }
+  Stmt& Bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  Status Run() {
+    SP_RETURN_IF_ERROR(status());
+    int rc = Step();
+    return rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, "step");
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+UserRecord ReadUser(const Stmt& s) {
+  return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4) != 0};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const std::string& path, const Clock& clock,
+    const std::vector<Migration>& migrations) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = InternalError("opening " + path + ": " +
+                             (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return s;
+  }
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(db, clock));
+  {
+    MutexLock lock(&store->mu_);
+    sqlite3_busy_timeout(db, 5000);
+    SP_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+    SP_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
+    SP_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  }
+  SP_RETURN_IF_ERROR(
+      store->Migrate(migrations).WithContext("migrating " + path));
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+Status SqliteStore::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    if (sqlite3_errcode(db_) == SQLITE_FULL) {
+      return ResourceExhaustedError(msg);
+    }
+    return InternalError(msg);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
+  MutexLock lock(&mu_);
+  SP_RETURN_IF_ERROR(
+      Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+           "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+           "applied_at BIGINT NOT NULL)"));
+  int current = 0;
+  {
+    Stmt s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    SP_RETURN_IF_ERROR(s.status());
+    if (s.Step() == SQLITE_ROW) current = static_cast<int>(s.Int(0));
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    // Each migration and its bookkeeping row commit together or not at all.
+    SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status st = Exec(RenderMigrationSql(m.sql, Dialect::kSqlite));
+    if (st.ok()) {
+      Stmt ins(db_,
+               "INSERT INTO schema_migrations (version, name, applied_at) "
+               "VALUES (?, ?, ?)");
+      ins.Bind(1, int64_t{m.version}).Bind(2, m.name).Bind(3, clock_.NowUnix());
+      st = ins.Run();
+    }
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st.WithContext("migration " + std::to_string(m.version) + " (" +
+                            std::string(m.name) + ")");
+    }
+    SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  }
+  return Status::Ok();
+}
+
+Result<int> SqliteStore::SchemaVersion() {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  SP_RETURN_IF_ERROR(s.status());
+  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "schema version");
+  return static_cast<int>(s.Int(0));
+}
+
+Result<std::optional<std::string>> SqliteStore::GetSetting(
+    std::string_view key) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT value FROM settings WHERE key = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, key);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(s.Text(0));
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  return SqliteError(db_, "reading setting");
+}
+
+Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+         "updated_at = excluded.updated_at");
+  s.Bind(1, key).Bind(2, value).Bind(3, clock_.NowUnix());
+  return s.Run();
+}
+
+Status SqliteStore::AppendAudit(AuditRecord r) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "INSERT INTO audit (at, actor, action, object, result, detail) "
+         "VALUES (?, ?, ?, ?, ?, ?)");
+  s.Bind(1, r.at ? r.at : clock_.NowUnix())
+      .Bind(2, r.actor)
+      .Bind(3, r.action)
+      .Bind(4, r.object)
+      .Bind(5, r.result)
+      .Bind(6, r.detail);
+  return s.Run();
+}
+
+Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
+                                                        int limit) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT id, at, actor, action, object, result, detail FROM audit "
+         "WHERE (?1 = '' OR object = ?1) ORDER BY id DESC LIMIT ?2");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, object).Bind(2, int64_t{limit});
+  std::vector<AuditRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4),
+                   s.Text(5), s.Text(6)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing audit");
+  return out;
+}
+
+Status SqliteStore::PutUser(const UserRecord& u) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "INSERT INTO users (email, password_hash, display_name, created_at, "
+         "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
+         "password_hash = excluded.password_hash, display_name = "
+         "excluded.display_name, disabled = excluded.disabled");
+  s.Bind(1, u.email)
+      .Bind(2, u.password_hash)
+      .Bind(3, u.display_name)
+      .Bind(4, u.created_at ? u.created_at : clock_.NowUnix())
+      .Bind(5, int64_t{u.disabled});
+  return s.Run();
+}
+
+Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT email, password_hash, display_name, created_at, disabled "
+         "FROM users WHERE email = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, email);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return std::optional<UserRecord>(ReadUser(s));
+  if (rc == SQLITE_DONE) return std::optional<UserRecord>();
+  return SqliteError(db_, "reading user");
+}
+
+Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT email, password_hash, display_name, created_at, disabled "
+         "FROM users ORDER BY email");
+  SP_RETURN_IF_ERROR(s.status());
+  std::vector<UserRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadUser(s));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing users");
+  return out;
+}
+
+Status SqliteStore::DeleteUser(std::string_view email) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "DELETE FROM users WHERE email = ?");
+  s.Bind(1, email);
+  SP_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db_) == 0) {
+    return NotFoundError("no user " + std::string(email));
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const Clock& clock) {
+  SP_ASSIGN_OR_RETURN(auto store, SqliteStore::Open(path, clock));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace sealpost::store
