@@ -51,6 +51,20 @@ std::function<Status(Config&, std::string_view)> OneOf(
   };
 }
 
+std::function<Status(Config&, std::string_view)> Bool(bool Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    if (v == "true" || v == "1" || v == "yes") {
+      c.*field = true;
+    } else if (v == "false" || v == "0" || v == "no") {
+      c.*field = false;
+    } else {
+      return InvalidArgumentError("expected true or false, got '" +
+                                  std::string(v) + "'");
+    }
+    return Status::Ok();
+  };
+}
+
 const std::vector<KeyDef>& Defs() {
   static const std::vector<KeyDef> defs = {
       {{"server.data_dir", "directory for the store, keys and certificates"},
@@ -78,6 +92,37 @@ const std::vector<KeyDef>& Defs() {
       {{"store.engine", "sqlite or postgres"},
        OneOf(&Config::store_engine, {"sqlite", "postgres"})},
       {{"store.url", "PostgreSQL connection string"}, Str(&Config::store_url)},
+      {{"smtp.hostname", "name in the SMTP greeting, Received and EHLO"},
+       Str(&Config::smtp_hostname)},
+      {{"smtp.next_hop",
+        "default next hop HOST:PORT, or maildir:DIR (dev default: "
+        "maildir:DATA_DIR/mailbox)"},
+       Str(&Config::smtp_next_hop)},
+      {{"smtp.routes", "per-domain next hops: domain=HOST:PORT,..."},
+       Str(&Config::smtp_routes)},
+      {{"smtp.accepted_domains",
+        "domains mail is accepted for from any client (comma list)"},
+       Str(&Config::smtp_accepted_domains)},
+      {{"smtp.client_networks",
+        "networks that may relay to any domain (comma list of CIDRs)"},
+       Str(&Config::smtp_client_networks)},
+      {{"smtp.max_message_bytes", "largest message accepted (SIZE)"},
+       Int(&Config::smtp_max_message_bytes)},
+      {{"smtp.max_recipients", "recipients per message"},
+       Int(&Config::smtp_max_recipients)},
+      {{"smtp.max_connections", "concurrent SMTP connections"},
+       Int(&Config::smtp_max_connections)},
+      {{"smtp.require_tls", "refuse MAIL before STARTTLS (true/false)"},
+       Bool(&Config::smtp_require_tls)},
+      {{"queue.retry_base_seconds", "first retry delay; doubles per attempt"},
+       Int(&Config::queue_retry_base_seconds)},
+      {{"queue.retry_max_seconds", "longest retry delay"},
+       Int(&Config::queue_retry_max_seconds)},
+      {{"queue.retry_window_seconds",
+        "give up and bounce after this long (default 2 days)"},
+       Int(&Config::queue_retry_window_seconds)},
+      {{"queue.delivery_concurrency", "deliveries in flight at once"},
+       Int(&Config::queue_delivery_concurrency)},
       {{"log.format", "text or json"},
        OneOf(&Config::log_format, {"text", "json"})},
       {{"log.level", "debug, info, warn or error"},

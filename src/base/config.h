@@ -36,6 +36,23 @@ struct Config {
   // [store]
   std::string store_engine = "sqlite";  // sqlite | postgres
   std::string store_url;                // PostgreSQL conninfo
+  // [smtp] the gateway (docs/gateway.md)
+  std::string smtp_hostname;  // greeting, Received, HELO; default: host name
+  // Default next hop "HOST:PORT" or "maildir:DIR"; dev:
+  // maildir:DATA_DIR/mailbox.
+  std::string smtp_next_hop;
+  std::string smtp_routes;  // "domain=HOST:PORT,..." per recipient domain
+  std::string smtp_accepted_domains;  // "example.com,..." mail accepted for
+  std::string smtp_client_networks = "127.0.0.0/8,::1/128";  // may relay
+  int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
+  int64_t smtp_max_recipients = 100;
+  int64_t smtp_max_connections = 1000;
+  bool smtp_require_tls = false;  // 530 to MAIL before STARTTLS
+  // [queue]
+  int64_t queue_retry_base_seconds = 60;  // first retry; doubles each time
+  int64_t queue_retry_max_seconds = 3600;
+  int64_t queue_retry_window_seconds = 2 * 24 * 3600;  // then bounce
+  int64_t queue_delivery_concurrency = 64;
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

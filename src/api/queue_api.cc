@@ -1,0 +1,178 @@
+#include "api/queue_api.h"
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "api/util.h"
+#include "base/files.h"
+
+namespace sealpost::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 10000;
+
+int64_t NowMs(const ApiContext& ctx) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             ctx.clock->Now().time_since_epoch())
+      .count();
+}
+
+json::object MessageJson(const store::QueuedMessage& m) {
+  json::array rcpts;
+  for (const auto& r : m.recipients) {
+    rcpts.push_back({{"address", r.address},
+                     {"state", r.state},
+                     {"attempts", r.attempts},
+                     {"next_attempt_ms", r.next_attempt_ms},
+                     {"last_reply", r.last_reply}});
+  }
+  return {{"id", m.id},          {"received_ms", m.received_ms},
+          {"from", m.mail_from}, {"message_id", m.header_message_id},
+          {"size", m.size},      {"state", m.state},
+          {"recipients", rcpts}};
+}
+
+// RFC 1035 §2.3.1 letters, digits, hyphens and dots; lower-cased.
+Result<std::string> NormalizeDomain(std::string_view d) {
+  std::string out;
+  for (char c : d) {
+    char l = static_cast<char>(std::tolower(c));
+    if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' ||
+          l == '.')) {
+      return InvalidArgumentError("'" + std::string(d) +
+                                  "' is not a domain name");
+    }
+    out += l;
+  }
+  if (out.empty() || out.size() > 253 || out.front() == '.' ||
+      out.back() == '.') {
+    return InvalidArgumentError("'" + std::string(d) +
+                                "' is not a domain name");
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
+  router.Add("GET", "/api/v1/queue/messages",
+             Admin(ctx, [&ctx](Request& req) -> Response {
+               std::string state = req.QueryParam("state");
+               if (!state.empty() && state != "queued" && state != "done") {
+                 return Response::JsonError(400, "invalid_argument",
+                                            "state must be queued or done");
+               }
+               int limit = kDefaultLimit;
+               std::string l = req.QueryParam("limit");
+               if (!l.empty()) {
+                 limit = std::clamp(std::atoi(l.c_str()), 1, kMaxLimit);
+               }
+               auto list = ctx.store->ListQueuedMessages(state, limit);
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& m : *list) out.push_back(MessageJson(m));
+               return JsonOk(200, json::object{{"messages", out}});
+             }));
+
+  router.Add(
+      "GET", "/api/v1/queue/messages/:id",
+      Admin(ctx, [&ctx](Request& req) -> Response {
+        const std::string& id = req.params["id"];
+        auto m = ctx.store->GetQueuedMessage(id, /*with_content=*/false);
+        if (!m.ok()) return FromStatus(m.status());
+        if (!m->has_value()) {
+          return Response::JsonError(404, "not_found", "no message " + id);
+        }
+        auto events = ctx.store->ListQueueEvents(id);
+        if (!events.ok()) return FromStatus(events.status());
+        json::array ev;
+        for (const auto& e : *events) {
+          ev.push_back({{"at_ms", e.at_ms},
+                        {"recipient", e.recipient},
+                        {"event", e.event},
+                        {"detail", e.detail}});
+        }
+        return JsonOk(
+            200, json::object{{"message", MessageJson(**m)}, {"events", ev}});
+      }));
+
+  router.Add("POST", "/api/v1/queue/messages/:id/retry",
+             Admin(ctx, [&ctx](Request& req) -> Response {
+               const std::string& id = req.params["id"];
+               int64_t now = NowMs(ctx);
+               Status s = ctx.store->RetryQueuedMessage(id, now);
+               if (!s.ok()) return FromStatus(s);
+               store::QueueBatch note;
+               note.events.push_back(
+                   {0, id, now, "", "retry", "retry requested by admin"});
+               (void)ctx.store->CommitQueueBatch(note);
+               return JsonOk(200, json::object{{"id", id}, {"retry", true}});
+             }));
+
+  router.Add("GET", "/api/v1/tls/policies", Admin(ctx, [&ctx](Request&) {
+               auto list = ctx.store->ListTlsPolicies();
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& p : *list) {
+                 out.push_back({{"domain", p.domain},
+                                {"policy", p.policy},
+                                {"ca_file", p.ca_file},
+                                {"updated_at", p.updated_at}});
+               }
+               return JsonOk(200, json::object{{"policies", out}});
+             }));
+
+  router.Add(
+      "PUT", "/api/v1/tls/policies/:domain",
+      Admin(ctx, [&ctx](Request& req) -> Response {
+        auto domain = NormalizeDomain(req.params["domain"]);
+        if (!domain.ok()) return FromStatus(domain.status());
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto policy = StringField(*body, "policy", true);
+        if (!policy.ok()) return FromStatus(policy.status());
+        if (*policy != "may" && *policy != "encrypt" && *policy != "verify") {
+          return Response::JsonError(
+              400, "invalid_argument",
+              "policy must be may, encrypt or verify, not '" + *policy + "'");
+        }
+        auto ca = StringField(*body, "ca_file", false);
+        if (!ca.ok()) return FromStatus(ca.status());
+        if (!ca->empty() && *policy != "verify") {
+          return Response::JsonError(400, "invalid_argument",
+                                     "ca_file applies only to policy verify");
+        }
+        if (!ca->empty() && !FileExists(*ca)) {
+          return Response::JsonError(
+              400, "invalid_argument",
+              "ca_file " + *ca + " does not exist on the server");
+        }
+        store::TlsPolicyRecord rec{*domain, *policy, *ca, 0};
+        if (Status s = ctx.store->PutTlsPolicy(rec); !s.ok()) {
+          return FromStatus(s);
+        }
+        (void)ctx.store->AppendAudit(
+            {0, 0, "admin", "tls.policy.set", *domain, "ok", *policy});
+        return JsonOk(200, json::object{{"domain", *domain},
+                                        {"policy", *policy},
+                                        {"ca_file", *ca}});
+      }));
+
+  router.Add("DELETE", "/api/v1/tls/policies/:domain",
+             Admin(ctx, [&ctx](Request& req) -> Response {
+               auto domain = NormalizeDomain(req.params["domain"]);
+               if (!domain.ok()) return FromStatus(domain.status());
+               Status s = ctx.store->DeleteTlsPolicy(*domain);
+               if (!s.ok()) return FromStatus(s);
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "tls.policy.remove", *domain, "ok", ""});
+               return JsonOk(200, json::object{{"removed", *domain}});
+             }));
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,136 @@
+// `sealpost message list|trace`: the gateway's queue and history, and every
+// hop and attempt of one message (Exchange's message trace). The rights
+// verbs of `message` (revoke, status, expire) attach to the same noun, so
+// whichever file registers first creates it.
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "base/clock.h"
+#include "cli/cli.h"
+
+namespace sealpost::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string Str(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+int64_t Int(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<int64_t>() : 0;
+}
+
+std::string TimeMs(int64_t ms) {
+  return ms <= 0 ? "-" : FormatRfc3339(ms / 1000);
+}
+
+}  // namespace
+
+// The `message` noun, created by whichever file registers first.
+CLI::App* MessageNoun(CLI::App& app) {
+  for (auto* sc : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sc->get_name() == "message") return sc;
+  }
+  auto* message = app.add_subcommand(
+      "message", "Messages: queue, history, trace, status, revocation");
+  message->require_subcommand(1);
+  return message;
+}
+
+void RegisterMessage(CLI::App& app, Globals& g) {
+  CLI::App* message = MessageNoun(app);
+  struct Args {
+    std::string state, id;
+    int limit = 100;
+  };
+  auto a = std::make_shared<Args>();
+
+  auto* list = message->add_subcommand(
+      "list", "Messages in the gateway queue and its history, newest first");
+  list->add_option("--state", a->state, "queued or done")
+      ->check(CLI::IsMember({"queued", "done"}));
+  list->add_option("--limit", a->limit, "At most this many (default 100)");
+  list->callback([a, &g] {
+    std::string target =
+        "/api/v1/queue/messages?limit=" + std::to_string(a->limit);
+    if (!a->state.empty()) target += "&state=" + a->state;
+    std::string body;
+    if (!CallApi(g, "GET", target, "", &body)) return;
+    if (g.json) {
+      std::cout << body << "\n";
+      return;
+    }
+    json::value v = json::parse(body);
+    for (const auto& m : v.at("messages").as_array()) {
+      const auto& o = m.as_object();
+      std::string rcpts;
+      for (const auto& r : o.at("recipients").as_array()) {
+        const auto& ro = r.as_object();
+        rcpts += (rcpts.empty() ? "" : ", ") + Str(ro, "address") + " (" +
+                 Str(ro, "state") + ")";
+      }
+      PrintProperties({
+          {"Id", Str(o, "id")},
+          {"Received", TimeMs(Int(o, "received_ms"))},
+          {"SenderAddress", Str(o, "from").empty() ? "<>" : Str(o, "from")},
+          {"Recipients", rcpts},
+          {"MessageId", Str(o, "message_id")},
+          {"Size", std::to_string(Int(o, "size"))},
+          {"Status", Str(o, "state") == "done" ? "Done" : "Queued"},
+      });
+      std::cout << "\n";
+    }
+  });
+
+  auto* trace = message->add_subcommand(
+      "trace", "Every hop and delivery attempt of a gateway message");
+  trace->add_option("id", a->id, "Queue id (from `message list`)")->required();
+  trace->callback([a, &g] {
+    std::string body;
+    if (!CallApi(g, "GET", "/api/v1/queue/messages/" + a->id, "", &body)) {
+      return;
+    }
+    if (g.json) {
+      std::cout << body << "\n";
+      return;
+    }
+    json::value v = json::parse(body);
+    const auto& m = v.at("message").as_object();
+    PrintProperties({
+        {"Id", Str(m, "id")},
+        {"Received", TimeMs(Int(m, "received_ms"))},
+        {"SenderAddress", Str(m, "from").empty() ? "<>" : Str(m, "from")},
+        {"MessageId", Str(m, "message_id")},
+        {"Size", std::to_string(Int(m, "size"))},
+        {"Status", Str(m, "state") == "done" ? "Done" : "Queued"},
+    });
+    std::cout << "\nRecipients:\n";
+    for (const auto& r : m.at("recipients").as_array()) {
+      const auto& o = r.as_object();
+      std::cout << "  " << Str(o, "address") << "  " << Str(o, "state")
+                << "  attempts=" << Int(o, "attempts");
+      if (Str(o, "state") == "queued") {
+        std::cout << "  next=" << TimeMs(Int(o, "next_attempt_ms"));
+      }
+      if (!Str(o, "last_reply").empty()) {
+        std::cout << "  last: " << Str(o, "last_reply");
+      }
+      std::cout << "\n";
+    }
+    std::cout << "\nEvents:\n";
+    for (const auto& e : v.at("events").as_array()) {
+      const auto& o = e.as_object();
+      std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << Str(o, "event");
+      if (!Str(o, "recipient").empty())
+        std::cout << "  " << Str(o, "recipient");
+      std::cout << "  " << Str(o, "detail") << "\n";
+    }
+  });
+}
+
+}  // namespace sealpost::cli

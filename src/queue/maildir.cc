@@ -1,0 +1,167 @@
+#include "queue/maildir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "base/files.h"
+#include "base/log.h"
+
+namespace sealpost::queue {
+namespace {
+
+std::atomic<uint64_t> g_sequence{0};
+
+Status Errno(std::string_view what, const std::string& path) {
+  int e = errno;
+  std::string msg = std::string(what) + " " + path + ": " + strerror(e);
+  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(msg);
+  return InternalError(msg);
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("opening", dir);
+  int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? Status::Ok() : Errno("syncing", dir);
+}
+
+}  // namespace
+
+Status PrepareMaildir(const std::string& dir) {
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    SP_RETURN_IF_ERROR(MakeDirs(dir + "/" + sub, 0700));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> WriteMaildirMessage(const std::string& dir,
+                                        std::string_view bytes) {
+  // Maildir unique name: time.Mpid_seq.host (the maildir(5) convention).
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now).count() %
+      1000000;
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  std::string name = std::to_string(secs) + ".M" + std::to_string(micros) +
+                     "P" + std::to_string(getpid()) + "Q" +
+                     std::to_string(g_sequence.fetch_add(1)) + "." + host;
+  std::string tmp = dir + "/tmp/" + name;
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("creating", tmp);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = Errno("writing", tmp);
+      close(fd);
+      unlink(tmp.c_str());
+      return s;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    Status s = Errno("syncing", tmp);
+    close(fd);
+    unlink(tmp.c_str());
+    return s;
+  }
+  close(fd);
+  std::string final_path = dir + "/new/" + name;
+  if (rename(tmp.c_str(), final_path.c_str()) != 0) {
+    Status s = Errno("renaming", tmp);
+    unlink(tmp.c_str());
+    return s;
+  }
+  SP_RETURN_IF_ERROR(SyncDir(dir + "/new"));
+  return name;
+}
+
+MaildirTransport::MaildirTransport(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+MaildirTransport::~MaildirTransport() {
+  Shutdown();
+  for (auto& t : threads_) t.join();
+}
+
+void MaildirTransport::Deliver(DeliveryRequest request,
+                               std::function<void(DeliveryResult)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      tasks_.push_back({std::move(request), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  DeliveryResult r;
+  r.cancelled = true;
+  r.recipients.resize(request.recipients.size());
+  done(std::move(r));
+}
+
+void MaildirTransport::Shutdown() {
+  std::deque<Task> left;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    left.swap(tasks_);
+    cv_.notify_all();
+  }
+  for (Task& t : left) {
+    DeliveryResult r;
+    r.cancelled = true;
+    r.recipients.resize(t.request.recipients.size());
+    t.done(std::move(r));
+  }
+}
+
+void MaildirTransport::Work() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    const DeliveryRequest& req = task.request;
+    DeliveryResult result;
+    result.tls = "none";
+    Status prepared = PrepareMaildir(req.hop.dir);
+    for (const DeliveryRecipient& rcpt : req.recipients) {
+      if (!prepared.ok()) {
+        result.recipients.push_back({451, "451 4.3.0 " + prepared.message()});
+        continue;
+      }
+      std::string bytes = "Return-Path: <" + req.mail_from +
+                          ">\r\nDelivered-To: " + rcpt.address + "\r\n";
+      bytes.reserve(bytes.size() + req.content->size());
+      bytes += *req.content;
+      auto written = WriteMaildirMessage(req.hop.dir, bytes);
+      if (written.ok()) {
+        result.recipients.push_back(
+            {250, "250 2.0.0 Ok: delivered to maildir as " + *written});
+      } else {
+        log::Warn("maildir delivery of {} failed: {}", req.message_id,
+                  written.status().message());
+        result.recipients.push_back(
+            {451, "451 4.3.0 " + written.status().message()});
+      }
+    }
+    task.done(std::move(result));
+  }
+}
+
+}  // namespace sealpost::queue

@@ -1,0 +1,196 @@
+// Queue: durable acceptance and delivery of mail (SPEC §2 "No accepted mail
+// is lost", §3 "Queue").
+//
+// Acceptance: Accept() hands a message to the committer thread, which
+// batches every message that arrived meanwhile into one store transaction
+// (group commit: one fsync for the batch, SQLite synchronous=FULL), with its
+// per-recipient delivery records and a trace event. Only then is `done`
+// called with OK, and only then may the SMTP layer answer 250. Content is
+// encrypted at rest with the queue content key (AES-256-GCM, associated
+// data = queue id).
+//
+// Delivery: a scheduler thread hands due deliveries to transports, grouped
+// by next hop and TLS policy (one delivery per recipient group). Results
+// are committed by the same committer (delivered / deferred with
+// exponential backoff / bounced with an RFC 3464 DSN to the sender, on a 5xx
+// or once the retry window is over). Freshly accepted messages go straight
+// to the scheduler with their plaintext in memory; anything else (retries,
+// and everything queued when the process died) is found by scanning the
+// store for due deliveries, so a crash at any point leads to a retry, never
+// a loss (at-least-once).
+//
+// Thread-safety: thread-safe; Accept() and Wake() may be called from any
+// thread. Callbacks run on the queue's committer thread and must not block.
+#ifndef SEALPOST_QUEUE_QUEUE_H_
+#define SEALPOST_QUEUE_QUEUE_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "crypto/aead.h"
+#include "crypto/master_key.h"
+#include "queue/routes.h"
+#include "queue/transport.h"
+#include "store/store.h"
+
+namespace sealpost::queue {
+
+struct QueueOptions {
+  std::string hostname = "localhost";  // DSN Reporting-MTA
+  Routes routes;
+  std::chrono::milliseconds retry_base{60'000};
+  std::chrono::milliseconds retry_max{3'600'000};
+  std::chrono::milliseconds retry_window{2LL * 24 * 3'600'000};
+  int delivery_concurrency = 64;
+  std::chrono::milliseconds scan_interval{1000};
+  // Plaintext of accepted messages kept in memory for immediate delivery;
+  // beyond it, delivery reads the message back from the store.
+  size_t max_ready_bytes = 256u << 20;
+};
+
+struct IncomingMessage {
+  std::string id;  // from NewQueueId()
+  std::string mail_from;
+  std::vector<DeliveryRecipient> recipients;
+  EnvelopeParams params;
+  // For the trace: the client's EHLO name and address, TLS of the leg.
+  std::string helo;
+  std::string client;
+  std::string tls;
+  std::string content;  // the bytes to deliver (with our Received header)
+};
+
+// A fresh, unique queue id (also the id shown by `message list`).
+std::string NewQueueId();
+
+// The queue's content key: created once, stored wrapped under the master key
+// in the store's settings.
+Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
+                                            const crypto::MasterKey& master);
+
+class Queue {
+ public:
+  // `smtp` carries kSmtp next hops; it must outlive the Queue.
+  Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
+        crypto::Aead content_key, QueueOptions options, Transport* smtp);
+  ~Queue();
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  // Starts the committer and the scheduler; the first scan resumes what an
+  // earlier run left queued.
+  Status Start();
+  // Commits the message durably, then calls `done` (OK, or the store's
+  // error: RESOURCE_EXHAUSTED when the disk is full).
+  void Accept(IncomingMessage message, std::function<void(Status)> done);
+  // Scans the store for due deliveries now (e.g. after `queue retry`).
+  void Wake();
+  // Stops dispatching and cancels deliveries in flight (they stay queued
+  // and are retried at the next start). Acceptance keeps working until
+  // Stop().
+  void BeginShutdown();
+  // Commits what is pending and joins the threads.
+  void Stop();
+
+ private:
+  struct Pending {
+    IncomingMessage message;
+    std::function<void(Status)> done;
+    std::chrono::steady_clock::time_point started;
+  };
+  struct Job {
+    std::string id;
+    bool loaded = false;  // false: read it from the store at dispatch
+    std::string mail_from;
+    EnvelopeParams params;
+    int64_t received_ms = 0;
+    std::shared_ptr<const std::string> content;
+    std::vector<store::QueuedRecipient> due;
+  };
+  struct Outcome {
+    store::QueuedRecipient recipient;
+    RecipientResult result;
+    std::string hop;
+    std::string remote_host;
+    std::string tls;
+    bool cancelled = false;
+  };
+  struct Aggregate;
+  struct ResultRecord {
+    store::QueueBatch batch;  // updates, events, maybe_done
+    std::vector<IncomingMessage> dsns;
+    std::string release_id;
+    int64_t finished = 0;  // deliveries that reached a final state
+  };
+
+  void CommitLoop();
+  void ScheduleLoop();
+  void Scan();
+  void Dispatch(Job job);
+  bool LoadJob(Job& job);
+  void OnGroupDone(const std::shared_ptr<Aggregate>& agg);
+  ResultRecord Conclude(const Aggregate& agg);
+  void AddReady(Job job);
+  void Release(const std::string& id);
+  TlsRequirement PolicyFor(const std::string& domain);
+  Result<store::QueuedMessage> ToStored(const IncomingMessage& m,
+                                        int64_t now_ms);
+
+  store::Store& store_;
+  const Clock& clock_;
+  const crypto::Aead key_;
+  const QueueOptions options_;
+  Transport* smtp_;
+  std::unique_ptr<Transport> maildir_;
+
+  // Committer.
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::vector<Pending> pending_;       // guarded by commit_mu_
+  std::vector<ResultRecord> results_;  // guarded by commit_mu_
+  bool commit_stop_ = false;           // guarded by commit_mu_
+  std::thread committer_;
+
+  // Scheduler.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> ready_;        // guarded by mu_
+  size_t ready_bytes_ = 0;       // guarded by mu_
+  std::set<std::string> owned_;  // in ready_ or in flight; guarded by mu_
+  int inflight_ = 0;             // guarded by mu_
+  bool wake_ = false;            // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  std::thread scheduler_;
+
+  // Scheduler thread only.
+  std::map<std::string, TlsRequirement, std::less<>> policies_;
+  std::chrono::steady_clock::time_point policies_loaded_{};
+
+  Counter* accepted_;
+  Counter* delivered_;
+  Counter* deferred_;
+  Counter* bounced_;
+  Counter* commit_failures_;
+  Gauge* depth_;
+  Histogram* commit_seconds_;
+  Histogram* attempt_seconds_;
+  Histogram* transit_seconds_;
+  Counter* commits_;
+};
+
+}  // namespace sealpost::queue
+
+#endif  // SEALPOST_QUEUE_QUEUE_H_

@@ -1,0 +1,190 @@
+// Queue with the real SQLite store and the Maildir transport: acceptance is
+// durable, content is encrypted at rest, delivery lands in the Maildir, a
+// failing next hop defers and then bounces with a DSN.
+#include "queue/queue.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "base/files.h"
+#include "crypto/master_key.h"
+#include "queue/dsn.h"
+
+namespace sealpost::queue {
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/sealpost-queue-test-XXXXXX";
+  return mkdtemp(tmpl);
+}
+
+int CountFiles(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return 0;
+  int n = 0;
+  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+// A transport that always answers the same.
+class FixedTransport : public Transport {
+ public:
+  explicit FixedTransport(int code, std::string reply)
+      : code_(code), reply_(std::move(reply)) {}
+  void Deliver(DeliveryRequest req,
+               std::function<void(DeliveryResult)> done) override {
+    ++calls;
+    done(AllRecipients(req.recipients.size(), code_, reply_));
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  int code_;
+  std::string reply_;
+};
+
+IncomingMessage Message(const std::string& body) {
+  IncomingMessage m;
+  m.id = NewQueueId();
+  m.mail_from = "alice@example.com";
+  m.recipients.push_back({"bob@example.com", 0, ""});
+  m.helo = "client.test";
+  m.client = "127.0.0.1";
+  m.content =
+      "Subject: t\r\nMessage-ID: <" + m.id + "@t>\r\n\r\n" + body + "\r\n";
+  return m;
+}
+
+Status AcceptSync(Queue& q, IncomingMessage m) {
+  std::promise<Status> p;
+  q.Accept(std::move(m), [&](Status s) { p.set_value(s); });
+  return p.get_future().get();
+}
+
+template <typename F>
+bool WaitFor(F f) {
+  for (int i = 0; i < 500; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
+  std::string dir = TempDir();
+  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto master = crypto::MasterKey::Generate();
+  auto key = LoadOrCreateContentKey(**store, master);
+  ASSERT_TRUE(key.ok());
+  // The same master key unwraps the same content key again.
+  ASSERT_TRUE(LoadOrCreateContentKey(**store, master).ok());
+  ASSERT_FALSE(
+      LoadOrCreateContentKey(**store, crypto::MasterKey::Generate()).ok());
+  MetricsRegistry metrics;
+  QueueOptions options;
+  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
+  Queue q(**store, SystemClock::Get(), metrics, *key, options, nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  const std::string secret = "UNIQUE-ZX81-plaintext-marker";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(AcceptSync(q, Message(secret)).ok());
+  }
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 5; }));
+  q.Stop();
+  auto list = (*store)->ListQueuedMessages("", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 5u);
+  EXPECT_TRUE(WaitFor([&] {
+    auto l = (*store)->ListQueuedMessages("done", 10);
+    return l.ok() && l->size() == 5;
+  }));
+  auto grep = system(("grep -rq " + secret + " " + dir + "/q.db*").c_str());
+  EXPECT_NE(grep, 0) << "plaintext found in the database";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
+  std::string dir = TempDir();
+  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
+  ASSERT_TRUE(store.ok());
+  auto key = crypto::Aead::Generate(1);
+  MetricsRegistry metrics;
+  QueueOptions options;
+  options.routes =
+      *Routes::Parse("127.0.0.1:1", "example.com=maildir:" + dir + "/mailbox");
+  options.retry_base = std::chrono::milliseconds(50);
+  options.retry_window = std::chrono::milliseconds(300);
+  options.scan_interval = std::chrono::milliseconds(20);
+  FixedTransport down(421, "421 4.4.2 next hop down");
+  // bob@elsewhere.test goes to the (down) SMTP next hop; the DSN to
+  // alice@example.com goes to the Maildir.
+  Queue q(**store, SystemClock::Get(), metrics, key, options, &down);
+  ASSERT_TRUE(q.Start().ok());
+  IncomingMessage m = Message("hello");
+  m.recipients = {{"bob@elsewhere.test", 0, ""}};
+  std::string id = m.id;
+  ASSERT_TRUE(AcceptSync(q, m).ok());
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 1; }));
+  EXPECT_GE(down.calls.load(), 2);
+  q.Stop();
+  auto events = (*store)->ListQueueEvents(id);
+  ASSERT_TRUE(events.ok());
+  bool deferred = false, bounced = false, dsn = false;
+  for (const auto& e : *events) {
+    deferred |= e.event == "deferred";
+    bounced |= e.event == "bounced";
+    dsn |= e.event == "dsn";
+  }
+  EXPECT_TRUE(deferred && bounced && dsn);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DsnTest, MultipartReport) {
+  DsnInput in;
+  in.reporting_mta = "gw.example.com";
+  in.original_id = "Q1";
+  in.sender = "alice@example.com";
+  in.recipients = {{"bob@x.test", "rfc822;bob@x.test", "5.1.1", "mx.x.test",
+                    "550 5.1.1 no such user"}};
+  in.original = "Subject: hi\r\n\r\nbody\r\n";
+  in.boundary = "b1";
+  in.message_id = "d1@gw";
+  std::string d = BuildDsn(in);
+  EXPECT_NE(d.find("Content-Type: multipart/report; "
+                   "report-type=delivery-status;"),
+            std::string::npos);
+  EXPECT_NE(d.find("Final-Recipient: rfc822; bob@x.test\r\n"),
+            std::string::npos);
+  EXPECT_NE(d.find("Original-Recipient: rfc822; bob@x.test\r\n"),
+            std::string::npos);
+  EXPECT_NE(d.find("Status: 5.1.1\r\nRemote-MTA: dns; mx.x.test\r\n"),
+            std::string::npos);
+  EXPECT_NE(d.find("Content-Type: message/rfc822\r\n\r\nSubject: hi\r\n"),
+            std::string::npos);
+  EXPECT_TRUE(d.ends_with("\r\n--b1--\r\n"));
+  EXPECT_EQ(StatusCodeOf("550 5.7.1 relay denied", 550), "5.7.1");
+  EXPECT_EQ(StatusCodeOf("554 no code", 554), "5.0.0");
+}
+
+TEST(RoutesTest, ParsesDefaultAndDomains) {
+  auto r = Routes::Parse("mx.example.net:25",
+                         "Example.COM=127.0.0.1:2526, x.test=maildir:/tmp/m");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->For("example.com").Text(), "smtp:127.0.0.1:2526");
+  EXPECT_EQ(r->For("x.test").Text(), "maildir:/tmp/m");
+  EXPECT_EQ(r->For("other.test").Text(), "smtp:mx.example.net:25");
+  EXPECT_FALSE(Routes::Parse("nohost", "").ok());
+  EXPECT_FALSE(Routes::Parse("", "justdomain").ok());
+  EXPECT_EQ(DomainOf("Bob@Example.COM"), "example.com");
+}
+
+}  // namespace
+}  // namespace sealpost::queue

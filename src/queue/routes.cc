@@ -1,0 +1,124 @@
+#include "queue/routes.h"
+
+#include "base/config.h"
+
+namespace sealpost::queue {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* TlsModeName(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::kMay:
+      return "may";
+    case TlsMode::kEncrypt:
+      return "encrypt";
+    case TlsMode::kVerify:
+      return "verify";
+  }
+  return "may";
+}
+
+std::string NextHop::Text() const {
+  switch (kind) {
+    case Kind::kSmtp:
+      return "smtp:" +
+             (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+             ":" + std::to_string(port);
+    case Kind::kMaildir:
+      return "maildir:" + dir;
+    case Kind::kNone:
+      break;
+  }
+  return "none";
+}
+
+DeliveryResult AllRecipients(size_t n, int code, const std::string& reply,
+                             std::string tls) {
+  DeliveryResult r;
+  r.recipients.assign(n, RecipientResult{code, reply});
+  r.tls = std::move(tls);
+  return r;
+}
+
+Result<NextHop> ParseNextHop(std::string_view text) {
+  text = Trim(text);
+  NextHop hop;
+  if (text.starts_with("maildir:")) {
+    hop.kind = NextHop::Kind::kMaildir;
+    hop.dir = std::string(text.substr(8));
+    if (hop.dir.empty()) {
+      return InvalidArgumentError("maildir: needs a directory");
+    }
+    return hop;
+  }
+  if (text.starts_with("smtp:")) text.remove_prefix(5);
+  SP_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(text));
+  if (hp.host.empty() || hp.port == 0) {
+    return InvalidArgumentError("next hop must be HOST:PORT, got '" +
+                                std::string(text) + "'");
+  }
+  hop.kind = NextHop::Kind::kSmtp;
+  hop.host = hp.host;
+  hop.port = hp.port;
+  return hop;
+}
+
+std::string DomainOf(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return "";
+  return Lower(address.substr(at + 1));
+}
+
+Result<Routes> Routes::Parse(std::string_view default_hop,
+                             std::string_view per_domain) {
+  Routes r;
+  if (!Trim(default_hop).empty()) {
+    auto hop = ParseNextHop(default_hop);
+    if (!hop.ok()) return hop.status().WithContext("smtp.next_hop");
+    r.default_ = *hop;
+  }
+  while (!Trim(per_domain).empty()) {
+    size_t comma = per_domain.find(',');
+    std::string_view item = Trim(per_domain.substr(0, comma));
+    per_domain = comma == std::string_view::npos ? std::string_view()
+                                                 : per_domain.substr(comma + 1);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return InvalidArgumentError(
+          "smtp.routes: expected domain=HOST:PORT, "
+          "got '" +
+          std::string(item) + "'");
+    }
+    auto hop = ParseNextHop(item.substr(eq + 1));
+    if (!hop.ok()) return hop.status().WithContext("smtp.routes");
+    r.domains_[Lower(Trim(item.substr(0, eq)))] = *hop;
+  }
+  return r;
+}
+
+const NextHop& Routes::For(std::string_view domain) const {
+  auto it = domains_.find(domain);
+  return it == domains_.end() ? default_ : it->second;
+}
+
+}  // namespace sealpost::queue

@@ -1,0 +1,59 @@
+// Gateway: the SMTP side of the server, wired from the configuration: the
+// queue (with its content key under the master key), the delivery
+// transports (SMTP client, Maildir sink) and the SMTP listener. RunServer
+// starts it once and calls Shutdown() from the runtime's shutdown hook.
+//
+// Thread-safety: Start() on the main thread; Shutdown() from any thread;
+// destroy after the I/O threads have stopped.
+#ifndef SEALPOST_SERVER_GATEWAY_H_
+#define SEALPOST_SERVER_GATEWAY_H_
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/config.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sealpost::queue {
+class Queue;
+}
+namespace sealpost::smtp {
+class SmtpServer;
+class SmtpTransport;
+}  // namespace sealpost::smtp
+
+namespace sealpost::server {
+
+class Gateway {
+ public:
+  static Result<std::unique_ptr<Gateway>> Start(boost::asio::io_context& io,
+                                                const Config& config,
+                                                store::Store& store,
+                                                MetricsRegistry& metrics,
+                                                const Clock& clock);
+  ~Gateway();
+
+  // "127.0.0.1:2525": the real listening address (port 0 resolved).
+  const std::string& smtp_address() const { return smtp_address_; }
+  // Stops accepting connections and cancels deliveries in flight.
+  void Shutdown();
+
+ private:
+  Gateway() = default;
+  // Destroyed in reverse order: listener, queue (joins), transport.
+  std::unique_ptr<smtp::SmtpTransport> transport_;
+  std::unique_ptr<queue::Queue> queue_;
+  std::unique_ptr<smtp::SmtpServer> server_;
+  std::string smtp_address_;
+};
+
+}  // namespace sealpost::server
+
+#endif  // SEALPOST_SERVER_GATEWAY_H_

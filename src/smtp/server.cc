@@ -1,0 +1,555 @@
+// The one translation unit that instantiates Asio/SSL templates for the SMTP
+// server side: the listener and the per-connection session.
+#include "smtp/server.h"
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <deque>
+#include <mutex>
+#include <set>
+
+#include "base/log.h"
+#include "queue/dsn.h"
+#include "queue/routes.h"
+
+namespace sealpost::smtp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using asio::awaitable;
+using asio::ip::tcp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+
+struct Network {
+  bool v6 = false;
+  asio::ip::network_v4 net4;
+  asio::ip::network_v6 net6;
+};
+
+Result<std::vector<Network>> ParseNetworks(std::string_view text) {
+  std::vector<Network> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string item(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view()
+                                           : text.substr(comma + 1);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    boost::system::error_code ec;
+    Network n;
+    std::string cidr = item;
+    if (cidr.find('/') == std::string::npos) {
+      cidr += cidr.find(':') != std::string::npos ? "/128" : "/32";
+    }
+    if (cidr.find(':') != std::string::npos) {
+      n.v6 = true;
+      n.net6 = asio::ip::make_network_v6(cidr, ec);
+    } else {
+      n.net4 = asio::ip::make_network_v4(cidr, ec);
+    }
+    if (ec) {
+      return InvalidArgumentError("smtp.client_networks: '" + item +
+                                  "' is not a network (use CIDR, e.g. "
+                                  "10.0.0.0/8)");
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
+bool InNetworks(const std::vector<Network>& nets, asio::ip::address addr) {
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  for (const Network& n : nets) {
+    if (n.v6 && addr.is_v6()) {
+      asio::ip::network_v6 host(addr.to_v6(), n.net6.prefix_length());
+      if (host.canonical() == n.net6.canonical()) return true;
+    } else if (!n.v6 && addr.is_v4()) {
+      asio::ip::network_v4 host(addr.to_v4(), n.net4.prefix_length());
+      if (host.canonical() == n.net4.canonical()) return true;
+    }
+  }
+  return false;
+}
+
+// RFC 5321 §3.6.2 / §4.1.1.3: relay only from trusted clients; anyone may
+// send to the domains we accept mail for.
+class RelayPolicy final : public SessionPolicy {
+ public:
+  RelayPolicy(bool trusted, const std::vector<std::string>& domains)
+      : trusted_(trusted), domains_(domains) {}
+  std::optional<Reply> CheckRecipient(const Envelope&,
+                                      const Recipient& r) override {
+    if (trusted_) return std::nullopt;
+    std::string domain = queue::DomainOf(r.address);
+    // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
+    if (domain.empty()) return std::nullopt;
+    for (const auto& d : domains_) {
+      if (d == domain) return std::nullopt;
+    }
+    return Reply::Make(554, "5.7.1", "Relay access denied");
+  }
+
+ private:
+  bool trusted_;
+  const std::vector<std::string>& domains_;
+};
+
+}  // namespace
+
+int CountReceivedHeaders(std::string_view message) {
+  int n = 0;
+  size_t pos = 0;
+  while (pos < message.size()) {
+    size_t eol = message.find('\n', pos);
+    if (eol == std::string_view::npos) eol = message.size();
+    std::string_view line = message.substr(pos, eol - pos);
+    if (line.empty() || line == "\r") break;  // end of the header section
+    if (line.size() >= 9) {
+      bool match = true;
+      constexpr std::string_view kName = "received:";
+      for (size_t i = 0; i < kName.size() && match; ++i) {
+        match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
+      }
+      n += match;
+    }
+    pos = eol + 1;
+  }
+  return n;
+}
+
+Status ValidateNetworks(std::string_view networks) {
+  return ParseNetworks(networks).status();
+}
+
+struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, SmtpServerOptions opts, queue::Queue& q,
+       MetricsRegistry& m)
+      : io(io),
+        options(std::move(opts)),
+        queue(q),
+        tls(ssl::context::tls_server),
+        acceptor(io) {
+    connections =
+        m.GetGauge("sealpost_smtp_connections", "Open SMTP server connections");
+    sessions = m.GetCounter("sealpost_smtp_sessions_total",
+                            "SMTP server sessions accepted");
+    refused = m.GetCounter("sealpost_smtp_connections_refused_total",
+                           "SMTP connections refused (limit)");
+    tls_failures = m.GetCounter("sealpost_smtp_tls_failures_total",
+                                "Failed SMTP STARTTLS handshakes");
+    rejected = m.GetCounter("sealpost_smtp_messages_rejected_total",
+                            "Messages answered 4xx/5xx after DATA");
+  }
+
+  asio::io_context& io;
+  SmtpServerOptions options;
+  queue::Queue& queue;
+  ssl::context tls;
+  bool tls_loaded = false;
+  tcp::acceptor acceptor;
+  std::vector<Network> networks;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> open{0};
+  std::mutex mu;
+  // Sessions reading a command (idle): Shutdown cancels their reads.
+  struct Live {
+    Stream* stream = nullptr;
+    bool idle = true;  // only touched on the session's strand
+    bool closed = false;
+  };
+  std::set<std::shared_ptr<Live>> live;  // guarded by mu
+  Gauge* connections;
+  Counter* sessions;
+  Counter* refused;
+  Counter* tls_failures;
+  Counter* rejected;
+
+  Status LoadTls() {
+    if (options.cert_file.empty()) return Status::Ok();
+    SSL_CTX* ctx = tls.native_handle();
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) !=
+            1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(),
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+      return FailedPreconditionError("SMTP STARTTLS: cannot load " +
+                                     options.cert_file + " / " +
+                                     options.key_file);
+    }
+    tls_loaded = true;
+    return Status::Ok();
+  }
+
+  Status Bind() {
+    boost::system::error_code ec;
+    std::string host =
+        options.listen.host == "localhost" ? "127.0.0.1" : options.listen.host;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+      return InvalidArgumentError("SMTP listen address must be an IP: " +
+                                  options.listen.host);
+    }
+    tcp::endpoint ep(addr, options.listen.port);
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return UnavailableError(
+          "cannot listen for SMTP on " + options.listen.host + ":" +
+          std::to_string(options.listen.port) + ": " + ec.message());
+    }
+    return Status::Ok();
+  }
+
+  awaitable<void> Accept() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, socket] =
+          co_await acceptor.async_accept(asio::make_strand(io), kUse);
+      if (stopping) co_return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      auto exec = socket.get_executor();
+      asio::co_spawn(exec, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  // Hands the message to the queue and waits for the commit (on this
+  // coroutine's strand).
+  template <typename Token>
+  auto AsyncCommit(queue::IncomingMessage m, Token&& token) {
+    return asio::async_initiate<Token, void(Status)>(
+        [this](auto handler, queue::IncomingMessage m) {
+          auto ex = asio::get_associated_executor(handler);
+          auto work = asio::make_work_guard(ex);
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          queue.Accept(std::move(m), [h, ex, work](Status s) mutable {
+            asio::post(ex,
+                       [h, s = std::move(s)]() mutable { (*h)(std::move(s)); });
+            work.reset();
+          });
+        },
+        token, std::move(m));
+  }
+
+  std::string ReceivedHeader(const Envelope& e, const std::string& id,
+                             const std::string& remote,
+                             const std::string& tls_version,
+                             const std::string& tls_cipher) {
+    // RFC 5321 §4.4 and RFC 3848 / RFC 6531 §3.7.3 "with" protocol types.
+    std::string with = e.smtputf8 ? "UTF8SMTP" : (e.esmtp ? "ESMTP" : "SMTP");
+    if (!tls_version.empty()) with += "S";
+    std::string helo;
+    for (char c : e.helo) {
+      helo += (c == '\r' || c == '\n' || c == '(' || c == ')') ? ' ' : c;
+    }
+    std::vector<std::string> parts = {
+        "Received: from " + helo + " ([" + remote + "])",
+        "by " + options.protocol.hostname + " (Sealpost) with " + with +
+            " id " + id};
+    if (!tls_version.empty()) {
+      parts.push_back("(using " + tls_version + " with cipher " + tls_cipher +
+                      ")");
+    }
+    if (e.recipients.size() == 1) {
+      parts.push_back("for <" + e.recipients[0].address + ">");
+    }
+    // RFC 5322 §3.6.7: "; date-time" ends the field; folded lines start
+    // with a tab.
+    parts.back() += "; " + queue::Rfc5322Date(time(nullptr));
+    std::string h;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      h += (i == 0 ? "" : "\t") + parts[i] + "\r\n";
+    }
+    return h;
+  }
+
+  awaitable<Reply> Commit(Action& a, const std::string& remote,
+                          const std::string& tls_version,
+                          const std::string& tls_cipher) {
+    if (CountReceivedHeaders(a.message) >= options.max_received_headers) {
+      // RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 routing loop.
+      rejected->Add();
+      log::Warn("smtp: mail loop from [{}]: too many Received headers", remote);
+      co_return Reply::Make(554, "5.4.6",
+                            "Too many hops: mail forwarding loop detected");
+    }
+    queue::IncomingMessage m;
+    m.id = queue::NewQueueId();
+    const Envelope& e = a.envelope;
+    m.mail_from = e.mail_from;
+    for (const Recipient& r : e.recipients) {
+      m.recipients.push_back({r.address, r.notify, r.orcpt});
+    }
+    m.params.body_8bit = e.body == BodyType::k8BitMime;
+    m.params.smtputf8 = e.smtputf8;
+    m.params.ret = e.ret == DsnReturn::kFull      ? "FULL"
+                   : e.ret == DsnReturn::kHeaders ? "HDRS"
+                                                  : "";
+    m.params.envid = e.envid;
+    m.helo = e.helo;
+    m.client = remote;
+    m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
+    std::string header =
+        ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
+    m.content.reserve(header.size() + a.message.size());
+    m.content = std::move(header);
+    m.content += a.message;
+    std::string().swap(a.message);
+    std::string id = m.id;
+    size_t size = m.content.size();
+    Status s = co_await AsyncCommit(std::move(m), asio::use_awaitable);
+    if (s.ok()) {
+      log::Debug("smtp: queued {} ({} bytes) from [{}]", id, size, remote);
+      co_return Reply::Make(250, "2.0.0", "Ok: queued as " + id);
+    }
+    rejected->Add();
+    if (s.code() == StatusCode::kResourceExhausted) {
+      // RFC 3463 X.3.1: mail system full.
+      co_return Reply::Make(452, "4.3.1", "Insufficient system storage");
+    }
+    co_return Reply::Make(451, "4.3.0", "Local error in processing");
+  }
+
+  awaitable<void> Session(tcp::socket socket) {
+    auto self = shared_from_this();
+    std::string remote = "unknown";
+    bool trusted = false;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) {
+        auto addr = ep.address();
+        if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+          addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+        }
+        remote = addr.to_string();
+        trusted = InNetworks(networks, addr);
+      }
+    }
+    Stream stream(beast::tcp_stream(std::move(socket)), tls);
+    sessions->Add();
+    if (open.fetch_add(1) >= options.max_connections) {
+      open.fetch_sub(1);
+      refused->Add();
+      // RFC 5321 §3.1: 421 instead of the greeting when out of resources.
+      std::string msg = Reply::Make(421, "4.7.0",
+                                    options.protocol.hostname +
+                                        " Too many connections, try later")
+                            .Wire();
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+      co_await asio::async_write(stream.next_layer(), asio::buffer(msg), kUse);
+      co_return;
+    }
+    connections->Add(1);
+    auto live_entry = std::make_shared<Live>();
+    live_entry->stream = &stream;
+    {
+      std::lock_guard lock(mu);
+      live.insert(live_entry);
+    }
+    co_await Serve(stream, *live_entry, remote, trusted);
+    live_entry->closed = true;
+    {
+      std::lock_guard lock(mu);
+      live.erase(live_entry);
+    }
+    connections->Add(-1);
+    open.fetch_sub(1);
+  }
+
+  awaitable<bool> Flush(Stream& stream, bool tls_on, std::string& out) {
+    if (out.empty()) co_return true;
+    beast::get_lowest_layer(stream).expires_after(options.command_timeout);
+    boost::system::error_code ec;
+    if (tls_on) {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(out), kUse);
+    } else {
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          stream.next_layer(), asio::buffer(out), kUse);
+    }
+    out.clear();
+    co_return !ec;
+  }
+
+  awaitable<void> Serve(Stream& stream, Live& live_entry,
+                        const std::string& remote, bool trusted) {
+    RelayPolicy policy(trusted, options.accepted_domains);
+    ProtocolOptions popts = options.protocol;
+    popts.tls_available = tls_loaded;
+    ServerProtocol proto(popts, &policy);
+    bool tls_on = false;
+    std::string tls_version, tls_cipher;
+    std::string out;
+    std::deque<Action> actions;
+    for (Action& a : proto.Start()) actions.push_back(std::move(a));
+    const auto session_end =
+        std::chrono::steady_clock::now() + options.session_timeout;
+    std::vector<char> buf(64 * 1024);
+    for (;;) {
+      while (!actions.empty()) {
+        Action a = std::move(actions.front());
+        actions.pop_front();
+        switch (a.kind) {
+          case Action::Kind::kReply:
+            out += a.reply.Wire();
+            break;
+          case Action::Kind::kStartTls: {
+            if (!co_await Flush(stream, tls_on, out)) co_return;
+            beast::get_lowest_layer(stream).expires_after(
+                std::chrono::seconds(30));
+            auto [ec] =
+                co_await stream.async_handshake(ssl::stream_base::server, kUse);
+            if (ec) {
+              tls_failures->Add();
+              log::Debug("smtp: STARTTLS from [{}] failed: {}", remote,
+                         ec.message());
+              co_return;
+            }
+            tls_on = true;
+            SSL* s = stream.native_handle();
+            tls_version = SSL_get_version(s);
+            tls_cipher = SSL_get_cipher_name(s);
+            proto.TlsStarted();
+            break;
+          }
+          case Action::Kind::kMessage: {
+            if (!co_await Flush(stream, tls_on, out)) co_return;
+            live_entry.idle = false;
+            Reply r = co_await Commit(a, remote, tls_version, tls_cipher);
+            std::vector<Action> more = proto.Committed(std::move(r));
+            for (auto it = more.rbegin(); it != more.rend(); ++it) {
+              actions.push_front(std::move(*it));
+            }
+            break;
+          }
+          case Action::Kind::kClose:
+            co_await Flush(stream, tls_on, out);
+            co_await Close(stream, tls_on);
+            co_return;
+        }
+      }
+      if (!co_await Flush(stream, tls_on, out)) co_return;
+      if (proto.closed()) co_return;
+      if (stopping && !proto.in_data()) {
+        // RFC 5321 §3.8: 421 when the service is shutting down.
+        out = Reply::Make(421, "4.3.2",
+                          options.protocol.hostname + " Service shutting down")
+                  .Wire();
+        co_await Flush(stream, tls_on, out);
+        co_return;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (now >= session_end) {
+        out = Reply::Make(421, "4.4.2",
+                          options.protocol.hostname + " Session time limit")
+                  .Wire();
+        co_await Flush(stream, tls_on, out);
+        co_return;
+      }
+      auto timeout =
+          proto.in_data() ? options.data_timeout : options.command_timeout;
+      beast::get_lowest_layer(stream).expires_after(
+          std::min<std::chrono::steady_clock::duration>(timeout,
+                                                        session_end - now));
+      live_entry.idle = !proto.in_data();
+      boost::system::error_code ec;
+      size_t n = 0;
+      if (tls_on) {
+        std::tie(ec, n) =
+            co_await stream.async_read_some(asio::buffer(buf), kUse);
+      } else {
+        std::tie(ec, n) = co_await stream.next_layer().async_read_some(
+            asio::buffer(buf), kUse);
+      }
+      live_entry.idle = false;
+      if (ec) co_return;  // closed, reset, timed out (Beast closed it)
+      for (Action& a : proto.Feed(std::string_view(buf.data(), n))) {
+        actions.push_back(std::move(a));
+      }
+    }
+  }
+
+  awaitable<void> Close(Stream& stream, bool tls_on) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    if (tls_on) co_await stream.async_shutdown(kUse);
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream).socket().shutdown(
+        tcp::socket::shutdown_both, ec);
+  }
+
+  void Shutdown() {
+    stopping = true;
+    asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ec;
+      self->acceptor.close(ec);
+    });
+    std::lock_guard lock(mu);
+    for (const auto& entry : live) {
+      Stream* stream = entry->stream;
+      asio::post(beast::get_lowest_layer(*stream).get_executor(),
+                 [entry, stream] {
+                   if (!entry->closed && entry->idle) {
+                     beast::get_lowest_layer(*stream).cancel();
+                   }
+                 });
+    }
+  }
+};
+
+SmtpServer::SmtpServer(asio::io_context& io, SmtpServerOptions options,
+                       queue::Queue& queue, MetricsRegistry& metrics)
+    : impl_(std::make_shared<Impl>(io, std::move(options), queue, metrics)) {}
+
+SmtpServer::~SmtpServer() = default;
+
+Status SmtpServer::Start() {
+  SP_ASSIGN_OR_RETURN(impl_->networks,
+                      ParseNetworks(impl_->options.client_networks));
+  SP_RETURN_IF_ERROR(impl_->LoadTls());
+  SP_RETURN_IF_ERROR(impl_->Bind());
+  asio::co_spawn(impl_->acceptor.get_executor(), impl_->Accept(),
+                 asio::detached);
+  return Status::Ok();
+}
+
+uint16_t SmtpServer::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void SmtpServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace sealpost::smtp

@@ -1,0 +1,74 @@
+// SmtpServer: the gateway's SMTP listener. One Asio coroutine per
+// connection, on its own strand, drives the pure ServerProtocol
+// (server_protocol.h): every read has a deadline, the session has a total
+// time limit, connections are capped. STARTTLS uses the server certificate
+// with TLS 1.2 as the floor. Relay control: any recipient from the client
+// networks, otherwise only recipients in the accepted domains (never an open
+// relay). A message is prepended a Received header (RFC 5321 §4.4) naming
+// the TLS version and cipher of this leg, checked for a mail loop (RFC 5321
+// §6.3: too many Received headers -> 554 5.4.6), and handed to the queue;
+// the 250 is sent only once the queue has committed it.
+//
+// Thread-safety: Start() once, then Shutdown() from any thread.
+#ifndef SEALPOST_SMTP_SERVER_H_
+#define SEALPOST_SMTP_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "queue/queue.h"
+#include "smtp/server_protocol.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sealpost::smtp {
+
+struct SmtpServerOptions {
+  HostPort listen;
+  std::string cert_file;  // empty: no STARTTLS
+  std::string key_file;
+  ProtocolOptions protocol;                   // hostname, limits, require_tls
+  std::vector<std::string> accepted_domains;  // lower-case
+  std::string client_networks = "127.0.0.0/8,::1/128";
+  size_t max_connections = 1000;
+  // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command.
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{300};
+  std::chrono::seconds session_timeout{3600};
+  int max_received_headers = 50;
+};
+
+class SmtpServer {
+ public:
+  SmtpServer(boost::asio::io_context& io, SmtpServerOptions options,
+             queue::Queue& queue, MetricsRegistry& metrics);
+  ~SmtpServer();
+
+  // Validates the networks, loads the certificate, binds, accepts.
+  Status Start();
+  uint16_t port() const;
+  // Stops accepting and closes idle sessions; a session waiting for its
+  // commit finishes it first.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Number of Received header fields in the header section of `message`.
+int CountReceivedHeaders(std::string_view message);
+
+// Parses "10.0.0.0/8,::1/128,192.0.2.7"; InvalidArgument names the bad item.
+Status ValidateNetworks(std::string_view networks);
+
+}  // namespace sealpost::smtp
+
+#endif  // SEALPOST_SMTP_SERVER_H_

@@ -1,0 +1,311 @@
+// The SMTP queue in SQLite: messages, per-recipient deliveries, trace
+// events and TLS policies (migration 4). CommitQueueBatch writes a whole
+// group commit in one transaction, so one fsync (synchronous=FULL) covers
+// every message acknowledged in the batch.
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_util.h"
+
+namespace sealpost::store {
+using internal::SqliteError;
+using internal::Stmt;
+
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, received_ms, mail_from, envelope_json, header_message_id, size, "
+    "state";
+
+QueuedMessage ReadMessage(const Stmt& s) {
+  QueuedMessage m;
+  m.id = s.Text(0);
+  m.received_ms = s.Int(1);
+  m.mail_from = s.Text(2);
+  m.envelope_json = s.Text(3);
+  m.header_message_id = s.Text(4);
+  m.size = s.Int(5);
+  m.state = s.Text(6);
+  return m;
+}
+
+}  // namespace
+
+Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
+  MutexLock lock(&mu_);
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    if (!batch.new_messages.empty()) {
+      const std::string msg_sql =
+          "INSERT INTO queue_messages (id, received_ms, mail_from, "
+          "envelope_json, header_message_id, size, content, state) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+      const std::string rcpt_sql =
+          "INSERT INTO queue_deliveries (message_id, recipient, notify, "
+          "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
+          "(?, ?, ?, ?, ?, ?, ?, ?)";
+      for (QueuedMessage& m : batch.new_messages) {
+        Stmt msg(db_, msg_sql);
+        msg.Bind(1, m.id)
+            .Bind(2, m.received_ms)
+            .Bind(3, m.mail_from)
+            .Bind(4, m.envelope_json)
+            .Bind(5, m.header_message_id)
+            .Bind(6, m.size)
+            .BindBlob(7, m.content)
+            .Bind(8, m.state);
+        SP_RETURN_IF_ERROR(msg.Run());
+        for (QueuedRecipient& r : m.recipients) {
+          Stmt rcpt(db_, rcpt_sql);
+          rcpt.Bind(1, m.id)
+              .Bind(2, r.address)
+              .Bind(3, int64_t{r.notify})
+              .Bind(4, r.orcpt)
+              .Bind(5, r.state)
+              .Bind(6, int64_t{r.attempts})
+              .Bind(7, r.next_attempt_ms)
+              .Bind(8, r.last_reply);
+          SP_RETURN_IF_ERROR(rcpt.Run());
+          r.id = sqlite3_last_insert_rowid(db_);
+        }
+      }
+    }
+    if (!batch.updates.empty()) {
+      const std::string up_sql =
+          "UPDATE queue_deliveries SET state = ?, attempts = ?, "
+          "next_attempt_ms = ?, last_reply = ? WHERE id = ?";
+      for (const DeliveryUpdate& u : batch.updates) {
+        Stmt up(db_, up_sql);
+        up.Bind(1, u.state)
+            .Bind(2, int64_t{u.attempts})
+            .Bind(3, u.next_attempt_ms)
+            .Bind(4, u.last_reply)
+            .Bind(5, u.delivery_id);
+        SP_RETURN_IF_ERROR(up.Run());
+      }
+    }
+    if (!batch.events.empty()) {
+      const std::string ev_sql =
+          "INSERT INTO queue_events (message_id, at_ms, recipient, event, "
+          "detail) VALUES (?, ?, ?, ?, ?)";
+      for (const QueueEvent& e : batch.events) {
+        Stmt ev(db_, ev_sql);
+        ev.Bind(1, e.message_id)
+            .Bind(2, e.at_ms)
+            .Bind(3, e.recipient)
+            .Bind(4, e.event)
+            .Bind(5, e.detail);
+        SP_RETURN_IF_ERROR(ev.Run());
+      }
+    }
+    if (!batch.maybe_done.empty()) {
+      const std::string done_sql =
+          "UPDATE queue_messages SET state = 'done', content = X'' "
+          "WHERE id = ?1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
+          "FROM queue_deliveries WHERE message_id = ?1 AND state = "
+          "'queued')";
+      for (const std::string& id : batch.maybe_done) {
+        Stmt done(db_, done_sql);
+        done.Bind(1, id);
+        SP_RETURN_IF_ERROR(done.Run());
+      }
+    }
+    return Status::Ok();
+  };
+  Status s = body();
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
+    int64_t now_ms, int limit) {
+  MutexLock lock(&mu_);
+  const std::string s_sql =
+      "SELECT message_id, MIN(next_attempt_ms) AS due FROM "
+      "queue_deliveries WHERE state = 'queued' AND next_attempt_ms <= ? "
+      "GROUP BY message_id ORDER BY due LIMIT ?";
+  Stmt s(db_, s_sql);
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, now_ms).Bind(2, int64_t{limit});
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing due messages");
+  return out;
+}
+
+Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
+    std::string_view id, bool with_content) {
+  MutexLock lock(&mu_);
+  std::string sql = "SELECT " + std::string(kMessageColumns) +
+                    (with_content ? ", content" : "") +
+                    " FROM queue_messages WHERE id = ?";
+  Stmt s(db_, sql);
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, id);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<QueuedMessage>();
+  if (rc != SQLITE_ROW) return SqliteError(db_, "reading queued message");
+  QueuedMessage m = ReadMessage(s);
+  if (with_content) m.content = s.Blob(7);
+  const std::string r_sql =
+      "SELECT id, recipient, notify, orcpt, state, attempts, "
+      "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
+      "message_id = ? ORDER BY id";
+  Stmt r(db_, r_sql);
+  SP_RETURN_IF_ERROR(r.status());
+  r.Bind(1, id);
+  while ((rc = r.Step()) == SQLITE_ROW) {
+    QueuedRecipient q;
+    q.id = r.Int(0);
+    q.address = r.Text(1);
+    q.notify = static_cast<int>(r.Int(2));
+    q.orcpt = r.Text(3);
+    q.state = r.Text(4);
+    q.attempts = static_cast<int>(r.Int(5));
+    q.next_attempt_ms = r.Int(6);
+    q.last_reply = r.Text(7);
+    m.recipients.push_back(std::move(q));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "reading deliveries");
+  return std::optional<QueuedMessage>(std::move(m));
+}
+
+Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
+    std::string_view state, int limit) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
+                  " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
+                  "ORDER BY received_ms DESC, id LIMIT ?2");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, state).Bind(2, int64_t{limit});
+  std::vector<QueuedMessage> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing queue");
+  const std::string r_sql =
+      "SELECT id, recipient, state, attempts, next_attempt_ms, last_reply "
+      "FROM queue_deliveries WHERE message_id = ? ORDER BY id";
+  for (QueuedMessage& m : out) {
+    Stmt r(db_, r_sql);
+    r.Bind(1, m.id);
+    while ((rc = r.Step()) == SQLITE_ROW) {
+      QueuedRecipient q;
+      q.id = r.Int(0);
+      q.address = r.Text(1);
+      q.state = r.Text(2);
+      q.attempts = static_cast<int>(r.Int(3));
+      q.next_attempt_ms = r.Int(4);
+      q.last_reply = r.Text(5);
+      m.recipients.push_back(std::move(q));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db_, "listing deliveries");
+  }
+  return out;
+}
+
+Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
+    std::string_view message_id) {
+  MutexLock lock(&mu_);
+  const std::string s_sql =
+      "SELECT id, message_id, at_ms, recipient, event, detail FROM "
+      "queue_events WHERE message_id = ? ORDER BY id";
+  Stmt s(db_, s_sql);
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, message_id);
+  std::vector<QueueEvent> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(
+        {s.Int(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing queue events");
+  return out;
+}
+
+Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "UPDATE queue_deliveries SET next_attempt_ms = ? WHERE message_id = "
+         "? AND state = 'queued'");
+  s.Bind(1, now_ms).Bind(2, id);
+  SP_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db_) == 0) {
+    return NotFoundError("no queued delivery for message " + std::string(id));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteStore::CountQueuedDeliveries() {
+  MutexLock lock(&mu_);
+  const std::string s_sql =
+      "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'";
+  Stmt s(db_, s_sql);
+  SP_RETURN_IF_ERROR(s.status());
+  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "counting queue");
+  return s.Int(0);
+}
+
+Status SqliteStore::PutTlsPolicy(const TlsPolicyRecord& p) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
+         "VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET policy = "
+         "excluded.policy, ca_file = excluded.ca_file, updated_at = "
+         "excluded.updated_at");
+  s.Bind(1, p.domain)
+      .Bind(2, p.policy)
+      .Bind(3, p.ca_file)
+      .Bind(4, p.updated_at ? p.updated_at : clock_.NowUnix());
+  return s.Run();
+}
+
+Result<std::optional<TlsPolicyRecord>> SqliteStore::GetTlsPolicy(
+    std::string_view domain) {
+  MutexLock lock(&mu_);
+  const std::string s_sql =
+      "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
+      "domain = ?";
+  Stmt s(db_, s_sql);
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, domain);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<TlsPolicyRecord>();
+  if (rc != SQLITE_ROW) return SqliteError(db_, "reading tls policy");
+  return std::optional<TlsPolicyRecord>(
+      TlsPolicyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+}
+
+Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
+  MutexLock lock(&mu_);
+  const std::string s_sql =
+      "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER "
+      "BY domain";
+  Stmt s(db_, s_sql);
+  SP_RETURN_IF_ERROR(s.status());
+  std::vector<TlsPolicyRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing tls policies");
+  return out;
+}
+
+Status SqliteStore::DeleteTlsPolicy(std::string_view domain) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "DELETE FROM tls_policies WHERE domain = ?");
+  s.Bind(1, domain);
+  SP_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(db_) == 0) {
+    return NotFoundError("no TLS policy for " + std::string(domain));
+  }
+  return Status::Ok();
+}
+
+}  // namespace sealpost::store

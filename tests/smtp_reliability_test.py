@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Reliability of the gateway (SPEC §2 "No accepted mail is lost", "No
+silent downgrade"), with Postfix's smtp-source as the load and smtp-sink as
+the next hop:
+
+* kill -9 during a 20,000-message run: every message that got 250 reaches
+  the sink after a restart;
+* the next hop down for a while: everything is delivered once it is back;
+* a domain that requires TLS with a next hop that has none: deferred, never
+  sent in clear; with `verify` against a real TLS next hop: delivered, and
+  refused when the CA does not match.
+"""
+
+import os
+import re
+import shutil
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+
+ACK_RE = re.compile(r"<<< 250 2\.0\.0 Ok: queued as (\w+)")
+# Our Received header as the sink stores it.
+HOP_RE = re.compile(r"\(Sealpost\) with \w+ id (\w+)")
+FAST_RETRY = {"SEALPOST_QUEUE_RETRY_BASE_SECONDS": "1",
+              "SEALPOST_QUEUE_RETRY_MAX_SECONDS": "2"}
+
+
+def smtp_source(server, count, sessions, out_path, size=1024, to=None):
+    """Starts smtp-source -v; its transcript (with every 250) goes to
+    out_path."""
+    out = open(out_path, "wb")
+    p = subprocess.Popen(
+        ["smtp-source", "-v", "-s", str(sessions), "-m", str(count),
+         "-l", str(size), "-f", "alice@example.com", "-t",
+         to or "bob@example.com",
+         "%s:%d" % (server.smtp_host, server.smtp_port)],
+        stdout=out, stderr=out)
+    out.close()
+    return p
+
+
+def acked_ids(path):
+    with open(path, errors="replace") as f:
+        return set(ACK_RE.findall(f.read()))
+
+
+class KillNineTest(unittest.TestCase):
+    def test_no_acknowledged_message_is_lost(self):
+        sink = SmtpSink()
+        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
+                           env=FAST_RETRY)
+        work = server.data_dir + ".work"
+        os.makedirs(work, exist_ok=True)
+        try:
+            first = os.path.join(work, "source1.log")
+            src = smtp_source(server, 20000, 20, first)
+            # Kill the server in the middle of the run.
+            self.assertTrue(wait_for(lambda: len(acked_ids(first)) >= 6000,
+                                     120), server.read_log()[-2000:])
+            server.kill9()
+            try:
+                src.wait(60)
+            except subprocess.TimeoutExpired:
+                src.kill()
+                src.wait()
+            acked = acked_ids(first)
+            # Restart on the same data directory, send the rest.
+            server.start()
+            second = os.path.join(work, "source2.log")
+            rest = 20000 - len(acked)
+            src2 = smtp_source(server, rest, 20, second)
+            src2.wait(300)
+            acked2 = acked_ids(second)
+            self.assertEqual(len(acked2), rest)
+            acked |= acked2
+
+            def delivered():
+                return set(HOP_RE.findall(sink.text()))
+            ok = wait_for(lambda: acked <= delivered(), 240, interval=1)
+            got = delivered()
+            missing = acked - got
+            self.assertTrue(ok, "%d acknowledged messages never reached the "
+                            "sink, e.g. %s" % (len(missing),
+                                               sorted(missing)[:5]))
+            self.assertGreaterEqual(len(acked), 20000 - 20)
+            # Count the Message-IDs too: one per acknowledged message at
+            # least (a message in flight at the kill may arrive twice).
+            msgids = set(re.findall(r"(?im)^Message-Id: (<[^>]+>)",
+                                    sink.text()))
+            self.assertGreaterEqual(len(msgids), len(acked))
+            print("kill -9: %d acknowledged, %d delivered (%d Message-IDs)"
+                  % (len(acked), len(got), len(msgids)), file=sys.stderr)
+        finally:
+            server.stop()
+            sink.cleanup()
+
+
+class NextHopOutageTest(unittest.TestCase):
+    def test_everything_is_delivered_after_the_next_hop_returns(self):
+        sink = SmtpSink()
+        sink.stop()
+        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
+                           env=FAST_RETRY)
+        try:
+            log = server.data_dir + ".source.log"
+            src = smtp_source(server, 500, 10, log)
+            self.assertEqual(src.wait(120), 0)
+            acked = acked_ids(log)
+            self.assertEqual(len(acked), 500)
+            self.assertTrue(wait_for(
+                lambda: (server.metric("sealpost_queue_deferred_total") or 0)
+                >= 500, 30))
+            time.sleep(3)  # down for a while: several retry rounds
+            self.assertEqual(server.metric("sealpost_queue_delivered_total"),
+                             0)
+            sink.start()
+            self.assertTrue(
+                wait_for(lambda: acked <= set(HOP_RE.findall(sink.text())),
+                         60, interval=0.5),
+                server.read_log()[-2000:])
+            self.assertTrue(wait_for(
+                lambda: server.metric("sealpost_queue_depth") == 0, 20))
+        finally:
+            server.stop()
+            sink.cleanup()
+
+
+class TlsPolicyTest(unittest.TestCase):
+    def test_forced_tls_with_plain_next_hop_is_deferred_never_sent(self):
+        sink = SmtpSink()  # smtp-sink offers no STARTTLS
+        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
+                           env=FAST_RETRY)
+        try:
+            self.assertEqual(server.cli("tls", "policy", "set",
+                                        "partner.example", "encrypt")
+                             .returncode, 0)
+            marker = uuid.uuid4().hex
+            r = subprocess.run(
+                ["swaks", "--server", server.smtp_host, "--port",
+                 str(server.smtp_port), "--from", "alice@example.com",
+                 "--to", "bob@partner.example,carol@other.example",
+                 "--header", "Subject: " + marker],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
+            # The `may` recipient is delivered; the `encrypt` one is not.
+            self.assertTrue(wait_for(
+                lambda: "<carol@other.example>" in sink.text(), 20))
+
+            def deferred_twice():
+                t = server.cli("message", "trace", qid).stdout
+                return t.count("4.7.4") >= 2 and t
+            trace = wait_for(deferred_twice, 30)
+            self.assertTrue(trace, server.cli("message", "trace", qid).stdout)
+            self.assertIn("does not offer STARTTLS", trace)
+            self.assertNotIn("X-Rcpt-Args: <bob@partner.example>",
+                             sink.text())
+            self.assertEqual(sink.count(marker), 1)
+        finally:
+            server.stop()
+            sink.cleanup()
+
+    def test_verify_policy_against_a_real_tls_next_hop(self):
+        # The next hop is a second gateway: STARTTLS with its dev CA.
+        hop = DevServer()
+        server = DevServer(
+            args=["--next-hop", "%s:%d" % (hop.smtp_host, hop.smtp_port)],
+            env=FAST_RETRY)
+        try:
+            self.assertEqual(server.cli("tls", "policy", "set", "example.com",
+                                        "verify", "--ca-file", hop.ca_cert)
+                             .returncode, 0)
+            self.assertEqual(server.cli("tls", "policy", "set", "example.org",
+                                        "verify", "--ca-file",
+                                        server.ca_cert).returncode, 0)
+            marker = uuid.uuid4().hex
+            r = subprocess.run(
+                ["swaks", "--server", server.smtp_host, "--port",
+                 str(server.smtp_port), "--from", "alice@example.com",
+                 "--to", "bob@example.com,eve@example.org",
+                 "--header", "Subject: " + marker],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
+
+            def arrived():
+                for p in hop.mailbox_files():
+                    with open(p, "rb") as f:
+                        data = f.read()
+                    if marker.encode() in data:
+                        return data
+                return None
+            data = wait_for(arrived, 20)
+            self.assertTrue(data, server.cli("message", "trace", qid).stdout)
+            # The next hop's Received header shows the TLS leg.
+            self.assertIn(b"with ESMTPS id", data)
+            self.assertIn(b"Delivered-To: bob@example.com", data)
+            trace = wait_for(lambda: "4.7.5" in server.cli(
+                "message", "trace", qid).stdout and server.cli(
+                "message", "trace", qid).stdout, 20)
+            self.assertTrue(trace)
+            self.assertIn("certificate", trace)
+            for p in hop.mailbox_files():
+                with open(p, "rb") as f:
+                    self.assertNotIn(b"Delivered-To: eve@example.org",
+                                     f.read())
+        finally:
+            server.stop()
+            hop.stop()
+
+
+def _mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size,
+                        "tmpfs", path], capture_output=True)
+    return r.returncode == 0
+
+
+class DiskFullTest(unittest.TestCase):
+    """SPEC §5: a full disk gives 452, not loss."""
+
+    def test_full_disk_is_452_and_nothing_acknowledged_is_lost(self):
+        mnt = tempfile.mkdtemp(prefix="sealpost-full-")
+        if os.geteuid() != 0 or not _mount_tmpfs(mnt, "8m"):
+            os.rmdir(mnt)
+            self.skipTest("needs root to mount a small tmpfs")
+        sink = SmtpSink()
+        sink.stop()  # keep everything queued while the disk fills
+        server = None
+        try:
+            server = DevServer(data_dir=os.path.join(mnt, "data"),
+                               args=["--next-hop",
+                                     "127.0.0.1:%d" % sink.port],
+                               env=FAST_RETRY)
+            body = ("Subject: fill\r\n\r\n" +
+                    ("y" * 998 + "\r\n") * 512).encode()
+            acked, refused = [], None
+            for _ in range(40):
+                with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                                  timeout=30) as c:
+                    c.ehlo()
+                    c.mail("alice@example.com")
+                    c.rcpt("bob@example.com")
+                    code, resp = c.data(body)
+                if code == 250:
+                    acked.append(resp.decode().rsplit(" ", 1)[-1])
+                else:
+                    refused = (code, resp)
+                    break
+            self.assertIsNotNone(refused, "the disk never filled")
+            self.assertEqual(refused[0], 452, refused)
+            self.assertIn(b"4.3.1", refused[1])
+            self.assertGreater(len(acked), 0)
+            self.assertIsNone(server.proc.poll(), "server died")
+            # The next hop comes back: every acknowledged message arrives.
+            sink.start()
+            for qid in acked:
+                server.cli("queue", "retry", qid)
+            self.assertTrue(
+                wait_for(lambda: set(acked) <= set(HOP_RE.findall(
+                    sink.text())), 60, interval=0.5),
+                server.read_log()[-2000:])
+        finally:
+            if server:
+                server.stop()
+            sink.cleanup()
+            subprocess.run(["umount", mnt])
+            shutil.rmtree(mnt, ignore_errors=True)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,209 @@
+"""Helpers for the gateway's end-to-end tests: start the real `sealpost`
+binary in dev mode, Postfix's smtp-sink as a next hop, and read the results.
+
+The tests talk to the gateway only with clients we did not write (swaks,
+Python's smtplib, Postfix's smtp-source and a real Postfix).
+"""
+
+import atexit
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BINARY = os.environ.get("SEALPOST_BINARY", "build/sealpost")
+_CREATED = []
+
+
+@atexit.register
+def _remove_temp_dirs():
+    # SEALPOST_KEEP_TEST_DIRS=1 keeps data directories and logs for a look.
+    if os.environ.get("SEALPOST_KEEP_TEST_DIRS"):
+        return
+    for d in _CREATED:
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(d + ".work", ignore_errors=True)
+        for suffix in (".log", ".source.log"):
+            try:
+                os.unlink(d + suffix)
+            except OSError:
+                pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def wait_port(port, timeout=10.0):
+    def up():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    return wait_for(up, timeout)
+
+
+class DevServer:
+    """`sealpost server -dev` on free ports in its own data directory."""
+
+    def __init__(self, data_dir=None, args=(), env=None,
+                 smtp_listen="127.0.0.1:0"):
+        self.smtp_listen = smtp_listen
+        if data_dir is None:
+            data_dir = tempfile.mkdtemp(prefix="sealpost-gw-")
+            _CREATED.append(data_dir)
+        self.data_dir = data_dir
+        self.log_path = self.data_dir + ".log"
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.proc = None
+        self.start()
+
+    def start(self, timeout=30.0):
+        cmd = [BINARY, "server", "-dev", "--data-dir", self.data_dir,
+               "--https-listen", "127.0.0.1:0",
+               "--smtp-listen", self.smtp_listen] + self.args
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log,
+                                     env=self.env)
+        log.close()
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError("sealpost exited: " + self.read_log())
+            try:
+                with open(os.path.join(self.data_dir, "dev.json")) as f:
+                    info = json.load(f)
+            except (OSError, ValueError):
+                return None
+            return info if info.get("pid") == self.proc.pid else None
+        info = wait_for(ready, timeout)
+        if not info:
+            raise RuntimeError("sealpost did not start: " + self.read_log())
+        self.info = info
+        host, port = info["smtp"].rsplit(":", 1)
+        self.smtp_host, self.smtp_port = host, int(port)
+        self.url = info["url"]
+        self.token = info["admin_token"]
+        self.ca_cert = info["ca_cert"]
+        self.mailbox = info["mailbox"]
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+    def cli(self, *args, check=False):
+        env = dict(os.environ, SEALPOST_ADDR=self.url,
+                   SEALPOST_TOKEN=self.token, SEALPOST_CACERT=self.ca_cert)
+        r = subprocess.run([BINARY] + list(args), env=env,
+                           capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError("sealpost %s: %s%s" % (args, r.stdout,
+                                                         r.stderr))
+        return r
+
+    def mailbox_files(self):
+        d = os.path.join(self.mailbox, "new")
+        if not os.path.isdir(d):
+            return []
+        return sorted(os.path.join(d, n) for n in os.listdir(d))
+
+    def metrics(self):
+        r = subprocess.run(["curl", "-sS", "--cacert", self.ca_cert,
+                            self.url + "/metrics"], capture_output=True,
+                           text=True, timeout=30)
+        return r.stdout
+
+    def metric(self, name):
+        for line in self.metrics().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+
+def _sink_user_args():
+    # smtp-sink refuses to run as root without -u.
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        return []
+    return ["-u", "nobody"]
+
+
+class SmtpSink:
+    """Postfix's smtp-sink appending every transaction to one dump file."""
+
+    def __init__(self, port=None, extra=()):
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix="sealpost-sink-")
+        os.chmod(self.dir, 0o777)
+        self.dump = os.path.join(self.dir, "dump")
+        self.extra = list(extra)
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["smtp-sink"] + _sink_user_args() + self.extra +
+            ["-D", self.dump, "127.0.0.1:%d" % self.port, "256"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_port(self.port):
+            raise RuntimeError("smtp-sink did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+    def text(self):
+        try:
+            with open(self.dump, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def count(self, needle):
+        return self.text().count(needle)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
