@@ -1,0 +1,132 @@
+#include "api/util.h"
+
+#include <boost/json.hpp>
+
+#include "base/log.h"
+#include "license/directory.h"
+
+namespace sealpost::api {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+Response JsonOk(int status, const json::value& v) {
+  return Response::Json(status, json::serialize(v));
+}
+
+Response FromStatus(const Status& s) {
+  int code = 500;
+  std::string name = "internal";
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      name = "invalid_argument";
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      name = "not_found";
+      break;
+    case StatusCode::kAlreadyExists:
+      code = 409;
+      name = "already_exists";
+      break;
+    case StatusCode::kPermissionDenied:
+      code = 403;
+      name = "forbidden";
+      break;
+    case StatusCode::kUnauthenticated:
+      code = 401;
+      name = "unauthenticated";
+      break;
+    case StatusCode::kFailedPrecondition:
+      code = 409;
+      name = "failed_precondition";
+      break;
+    case StatusCode::kResourceExhausted:
+      code = 429;
+      name = "too_many_requests";
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      name = "unavailable";
+      break;
+    default:
+      break;
+  }
+  if (code == 500) {
+    log::Error("internal error: {}", s.ToString());
+    return Response::JsonError(500, name, "internal error");
+  }
+  return Response::JsonError(code, name, s.message());
+}
+
+Result<json::object> ParseObject(const Request& req) {
+  std::string_view ct = req.Header("content-type");
+  if (!ct.empty() && ct.find("application/json") == std::string_view::npos) {
+    return InvalidArgumentError("Content-Type must be application/json");
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec) return InvalidArgumentError("invalid JSON body: " + ec.message());
+  if (!v.is_object()) {
+    return InvalidArgumentError("JSON body must be an object");
+  }
+  return std::move(v.as_object());
+}
+
+Result<std::string> StringField(const json::object& o, std::string_view key,
+                                bool required) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) {
+    if (required) {
+      return InvalidArgumentError("missing field '" + std::string(key) + "'");
+    }
+    return std::string();
+  }
+  if (!it->value().is_string()) {
+    return InvalidArgumentError("field '" + std::string(key) +
+                                "' must be a string");
+  }
+  return std::string(it->value().as_string());
+}
+
+Result<Caller> Authenticate(const Request& req, const ApiContext& ctx) {
+  if (IsAdmin(req, ctx)) return Caller{true, ""};
+  std::string_view auth = req.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!auth.starts_with(kBearer) || ctx.directory == nullptr) {
+    return UnauthenticatedError("sign-in required");
+  }
+  SP_ASSIGN_OR_RETURN(std::string email,
+                      ctx.directory->Authenticate(auth.substr(kBearer.size())));
+  return Caller{false, email};
+}
+
+http::Handler Admin(const ApiContext& ctx,
+                    std::function<Response(Request&)> inner) {
+  return [&ctx, inner = std::move(inner)](Request& req) {
+    if (!IsAdmin(req, ctx)) {
+      Response r =
+          Response::JsonError(401, "unauthenticated", "admin token required");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealpost\"");
+      return r;
+    }
+    return inner(req);
+  };
+}
+
+http::Handler Authed(const ApiContext& ctx,
+                     std::function<Response(Request&, const Caller&)> inner) {
+  return [&ctx, inner = std::move(inner)](Request& req) {
+    auto caller = Authenticate(req, ctx);
+    if (!caller.ok()) {
+      Response r = FromStatus(caller.status());
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealpost\"");
+      return r;
+    }
+    return inner(req, *caller);
+  };
+}
+
+}  // namespace sealpost::api

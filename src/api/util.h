@@ -1,0 +1,47 @@
+// Helpers shared by the JSON API handlers: Status -> HTTP error mapping,
+// JSON body parsing with precise errors, and authentication wrappers.
+//
+// Thread-safety: free functions.
+#ifndef SEALPOST_API_UTIL_H_
+#define SEALPOST_API_UTIL_H_
+
+#include <boost/json/fwd.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "api/api.h"
+#include "base/status.h"
+#include "http/http.h"
+
+namespace sealpost::api {
+
+// 400/401/403/404/409/429/503 with {"error": {code, message}}; 500 hides the
+// message (logged instead).
+http::Response FromStatus(const Status& s);
+http::Response JsonOk(int status, const boost::json::value& v);
+
+// The request body as a JSON object; a wrong Content-Type or bad JSON is an
+// INVALID_ARGUMENT that says what is wrong.
+Result<boost::json::object> ParseObject(const http::Request& req);
+Result<std::string> StringField(const boost::json::object& o,
+                                std::string_view key, bool required);
+
+// Who is calling: the admin token, or a signed-in user's session token.
+struct Caller {
+  bool admin = false;
+  std::string email;  // set for users
+};
+Result<Caller> Authenticate(const http::Request& req, const ApiContext& ctx);
+
+// Wraps a handler that needs the admin token.
+http::Handler Admin(const ApiContext& ctx,
+                    std::function<http::Response(http::Request&)> inner);
+// Wraps a handler that needs a signed-in user or the admin token.
+http::Handler Authed(
+    const ApiContext& ctx,
+    std::function<http::Response(http::Request&, const Caller&)> inner);
+
+}  // namespace sealpost::api
+
+#endif  // SEALPOST_API_UTIL_H_

@@ -1,0 +1,362 @@
+// Client verbs: `sealpost open` reads protected mail as a signed-in user
+// (acquiring a use license from the server, then decrypting locally), and
+// `sealpost protect` protects a message through the API.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "base/encoding.h"
+#include "cli/cli.h"
+#include "crypto/signature.h"
+#include "mime/wrapper.h"
+#include "sealed/container.h"
+#include "sealed/seal.h"
+#include "sealed/sealed_reader.h"
+
+namespace sealpost::cli {
+namespace {
+
+namespace json = boost::json;
+
+bool ReadInput(const std::string& path, std::string* out) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    *out = ss.str();
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sealpost: cannot read %s\n", path.c_str());
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool WriteOutput(const std::string& path, std::string_view data) {
+  if (path.empty() || path == "-") {
+    std::fwrite(data.data(), 1, data.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!out) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
+// returns a client whose token is the session's.
+bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
+  if (user.empty()) {
+    std::fprintf(stderr,
+                 "sealpost: who are you? pass --user EMAIL (or set "
+                 "SEALPOST_USER)\n");
+    g.exit_code = kExitLocal;
+    return false;
+  }
+  std::string password =
+      ReadPassword("Password for " + user + ": ", "SEALPOST_PASSWORD");
+  Globals anon = g;
+  anon.client.token.clear();
+  std::string body;
+  if (!CallApi(anon, "POST", "/api/v1/auth/token",
+               json::serialize(
+                   json::object{{"email", user}, {"password", password}}),
+               &body)) {
+    g.exit_code = anon.exit_code;
+    return false;
+  }
+  *client = g.client;
+  client->token = std::string(json::parse(body).at("token").as_string());
+  return true;
+}
+
+struct Args {
+  std::string file, user, out, from, tmpl;
+  std::vector<std::string> to;
+};
+
+// Output that only appears when complete: a temporary file renamed over
+// --out on success, or standard output (which cannot be taken back, so a
+// failure after the first bytes is reported and the exit code says so).
+class Output {
+ public:
+  explicit Output(const std::string& path) : path_(path) {
+    if (!path_.empty() && path_ != "-") {
+      tmp_ = path_ + ".sealpost-tmp";
+      file_ = std::fopen(tmp_.c_str(), "wb");
+    } else {
+      file_ = stdout;
+    }
+  }
+  ~Output() {
+    if (file_ != nullptr && file_ != stdout) {
+      std::fclose(file_);
+      std::remove(tmp_.c_str());
+    }
+  }
+  bool ok() const { return file_ != nullptr; }
+  bool Write(std::string_view data) {
+    return data.empty() ||
+           std::fwrite(data.data(), 1, data.size(), file_) == data.size();
+  }
+  bool Commit() {
+    if (file_ == stdout) return std::fflush(stdout) == 0;
+    bool ok = std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+    ok = std::fclose(file_) == 0 && ok;
+    file_ = nullptr;
+    return ok && std::rename(tmp_.c_str(), path_.c_str()) == 0;
+  }
+
+ private:
+  std::string path_, tmp_;
+  FILE* file_ = nullptr;
+};
+
+struct License {
+  SecretBytes content_key;
+  std::optional<crypto::Verifier> verifier;
+};
+
+// Acquires a use license for `header`; prints the granted rights on stderr.
+int AcquireLicense(Globals& g, const Args& a, std::string_view header,
+                   License* out) {
+  ClientOptions client;
+  if (!SignIn(g, a.user, &client)) return g.exit_code;
+  json::object req{{"header", Base64Encode(AsBytes(header))},
+                   {"client", "sealpost open"}};
+  auto res = Call(client, "POST", "/api/v1/licenses", json::serialize(req));
+  if (!res.ok()) {
+    std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
+    return kExitServer;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(res->body, ec);
+  if (res->status != 200 || ec || !v.is_object()) {
+    std::string reason = "HTTP " + std::to_string(res->status);
+    if (!ec && v.is_object() && v.as_object().contains("error")) {
+      reason = std::string(v.at("error").at("message").as_string());
+    }
+    std::fprintf(stderr, "sealpost: cannot open %s: %s\n", a.file.c_str(),
+                 reason.c_str());
+    return kExitServer;
+  }
+  auto key = Base64Decode(v.at("content_key").as_string());
+  auto pub = Base64Decode(v.at("signing_public_key").as_string());
+  std::optional<crypto::Verifier> verifier;
+  if (pub.ok()) {
+    auto parsed = crypto::Verifier::FromPublicKey(*pub);
+    if (parsed.ok()) verifier = std::move(*parsed);
+  }
+  if (!key.ok() || !verifier.has_value()) {
+    std::fprintf(stderr, "sealpost: malformed license from the server\n");
+    return kExitServer;
+  }
+  out->content_key = SecretBytes::FromStringInsecure(*key);
+  std::fill(key->begin(), key->end(), '\0');
+  out->verifier = std::move(verifier);
+  std::string rights;
+  for (const auto& r : v.at("rights").as_array()) {
+    rights += (rights.empty() ? "" : ", ") + std::string(r.as_string());
+  }
+  std::fprintf(stderr,
+               "Message:  %s\nTemplate: %s\nSender:   %s\nRights:   %s\n",
+               std::string(v.at("message_id").as_string()).c_str(),
+               std::string(v.at("template").as_string()).c_str(),
+               std::string(v.at("owner").as_string()).c_str(), rights.c_str());
+  return kExitOk;
+}
+
+int Damaged(const Args& a) {
+  std::fprintf(stderr, "sealpost: %s: the protected content is damaged\n",
+               a.file.c_str());
+  return kExitLocal;
+}
+
+// A bare message.sealed file, streamed: memory stays flat whatever its size.
+int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
+  std::string head;
+  size_t needed = sealed::kPrefixSize;
+  Result<sealed::SealedHeader> header = DataLossError("");
+  for (;;) {
+    header = sealed::ParseSealedHeader(head, &needed);
+    if (header.ok()) break;
+    if (!sealed::IsIncompleteHeader(header.status())) return Damaged(a);
+    std::string more(needed - head.size(), '\0');
+    size_t n = std::fread(more.data(), 1, more.size(), in);
+    if (n == 0) return Damaged(a);
+    head.append(more, 0, n);
+  }
+  License lic;
+  if (int rc = AcquireLicense(g, a, head.substr(0, header->size), &lic);
+      rc != kExitOk) {
+    return rc;
+  }
+  sealed::SealedReader reader;
+  Output out(a.out);
+  if (!out.ok()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    return kExitLocal;
+  }
+  if (!reader.Update(head).ok() ||
+      !reader.VerifySignature(*lic.verifier).ok() ||
+      !reader.SetContentKey(lic.content_key).ok()) {
+    return Damaged(a);
+  }
+  std::string chunk(1 << 20, '\0');
+  for (;;) {
+    size_t n = std::fread(chunk.data(), 1, chunk.size(), in);
+    if (n == 0) break;
+    if (!reader.Update(std::string_view(chunk).substr(0, n)).ok() ||
+        !out.Write(reader.TakeOutput())) {
+      return Damaged(a);
+    }
+  }
+  if (!reader.Finish().ok() || !out.Write(reader.TakeOutput())) {
+    return Damaged(a);
+  }
+  return out.Commit() ? kExitOk : kExitLocal;
+}
+
+int OpenProtected(Globals& g, const Args& a) {
+  if (a.file != "-") {
+    FILE* in = std::fopen(a.file.c_str(), "rb");
+    if (in == nullptr) {
+      std::fprintf(stderr, "sealpost: cannot read %s\n", a.file.c_str());
+      return kExitLocal;
+    }
+    char magic[16] = {};
+    size_t n = std::fread(magic, 1, sizeof magic, in);
+    if (sealed::LooksSealed(std::string_view(magic, n))) {
+      std::rewind(in);
+      int rc = OpenSealedFile(g, a, in);
+      std::fclose(in);
+      return rc;
+    }
+    std::fclose(in);
+  }
+  // A wrapper mail (or standard input): parsed whole by the MIME layer.
+  std::string input;
+  if (!ReadInput(a.file, &input)) return kExitLocal;
+  std::string container;
+  if (sealed::LooksSealed(input)) {
+    container = std::move(input);
+  } else {
+    auto extracted = mime::ExtractSealedAttachment(input);
+    if (!extracted.ok()) {
+      std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",
+                   a.file.c_str(), extracted.status().message().c_str());
+      return kExitLocal;
+    }
+    container = std::move(*extracted);
+  }
+  auto header = sealed::ParseSealedHeader(container);
+  if (!header.ok()) return Damaged(a);
+  License lic;
+  if (int rc = AcquireLicense(
+          g, a, std::string_view(container).substr(0, header->size), &lic);
+      rc != kExitOk) {
+    return rc;
+  }
+  auto opened = sealed::Open(container, *lic.verifier, lic.content_key);
+  if (!opened.ok()) return Damaged(a);
+  Output out(a.out);
+  if (!out.ok() || !out.Write(opened->message) || !out.Commit()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    return kExitLocal;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterOpen(CLI::App& app, Globals& g) {
+  auto a = std::make_shared<Args>();
+
+  auto* open = app.add_subcommand(
+      "open",
+      "Read protected mail (a wrapper .eml or a bare message.sealed) as a "
+      "signed-in user: acquires a use license, writes the original message "
+      "byte for byte, prints the granted rights on stderr. Exit 2 with the "
+      "reason when you have no rights (revoked, expired, not a recipient, "
+      "org-only).");
+  open->add_option("file", a->file,
+                   "Protected mail (.eml), message.sealed, "
+                   "or - for standard input")
+      ->required();
+  open->add_option("--user", a->user, "Your address")->envname("SEALPOST_USER");
+  open->add_option("--out", a->out,
+                   "Write the message here instead of "
+                   "standard output");
+  open->footer("The password comes from SEALPOST_PASSWORD or a prompt.");
+  open->callback([&g, a] { g.exit_code = OpenProtected(g, *a); });
+
+  auto* protect = app.add_subcommand(
+      "protect",
+      "Protect a message through the API as a signed-in licensed user and "
+      "write the protected mail (wrapper + message.sealed).");
+  protect->add_option("file", a->file, "The message (.eml) or - for stdin")
+      ->required();
+  protect
+      ->add_option("--template", a->tmpl,
+                   "Template: Encrypt, \"Do Not Forward\", ...")
+      ->required();
+  protect->add_option("--to", a->to, "Recipient, repeatable")->required();
+  protect->add_option("--from", a->from,
+                      "Sender; must be the signed-in user (default --user)");
+  protect->add_option("--user", a->user, "Your address")
+      ->envname("SEALPOST_USER");
+  protect->add_option("--out", a->out, "Write the protected mail here");
+  protect->footer("The password comes from SEALPOST_PASSWORD or a prompt.");
+  protect->callback([&g, a] {
+    std::string user = a->user.empty() ? a->from : a->user;
+    if (!a->from.empty() && !a->user.empty() && a->from != a->user) {
+      std::fprintf(stderr,
+                   "sealpost: --from must be the signed-in user "
+                   "(--user)\n");
+      g.exit_code = kExitLocal;
+      return;
+    }
+    std::string input;
+    if (!ReadInput(a->file, &input)) {
+      g.exit_code = kExitLocal;
+      return;
+    }
+    ClientOptions client;
+    if (!SignIn(g, user, &client)) return;
+    std::string to;
+    for (const auto& t : a->to) {
+      if (!t.empty()) to += (to.empty() ? "" : ",") + t;  // "a,b" works too
+    }
+    Globals as_user = g;
+    as_user.client = client;
+    ApiResponse res;
+    if (!CallApiRaw(as_user, "POST",
+                    "/api/v1/protect?template=" + UrlEncode(a->tmpl) +
+                        "&to=" + UrlEncode(to),
+                    input, "message/rfc822", &res)) {
+      g.exit_code = as_user.exit_code;
+      return;
+    }
+    std::fprintf(stderr, "Protected as %s with template %s\n",
+                 res.Header("x-sealpost-message-id").c_str(),
+                 res.Header("x-sealpost-template").c_str());
+    std::string* mail = &res.body;
+    if (!WriteOutput(a->out, *mail)) g.exit_code = kExitLocal;
+  });
+}
+
+}  // namespace sealpost::cli

@@ -1,0 +1,286 @@
+#include "license/directory.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "base/encoding.h"
+#include "crypto/digest.h"
+#include "crypto/password.h"
+#include "crypto/random.h"
+
+namespace sealpost::license {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kGroupsKey = "groups";
+constexpr std::string_view kLicensesKey = "licenses";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::vector<std::string> ToStrings(const json::value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& e : v->as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+json::array ToArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+Status ValidGroupName(std::string_view name) {
+  if (name.empty() || name.size() > 64) {
+    return InvalidArgumentError("group names have 1 to 64 characters");
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
+        c != '.' && c != ' ') {
+      return InvalidArgumentError(
+          "group names use letters, digits, space, '-', '_' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> NormalizeEmail(std::string_view email) {
+  std::string out = Lower(email);
+  auto at = out.find('@');
+  if (out.size() > 254 || at == std::string::npos || at == 0 ||
+      at + 1 == out.size() || out.find('@', at + 1) != std::string::npos ||
+      out.find_first_of(" \t\r\n<>\",;()[]\\") != std::string::npos) {
+    return InvalidArgumentError("'" + std::string(email) +
+                                "' is not an e-mail address");
+  }
+  return out;
+}
+
+std::string HashToken(std::string_view token) {
+  return crypto::Sha256Hex(token);
+}
+
+bool Directory::Throttled(const std::string& key, int64_t now) {
+  auto& times = failures_[key];
+  std::erase_if(times, [&](int64_t t) { return t <= now - kFailureWindow; });
+  return static_cast<int>(times.size()) >= kMaxFailures;
+}
+
+void Directory::RecordFailure(const std::string& key, int64_t now) {
+  failures_[key].push_back(now);
+}
+
+Result<SignInResult> Directory::SignIn(std::string_view email,
+                                       std::string_view password,
+                                       std::string_view remote_address,
+                                       std::string_view kind) {
+  int64_t now = clock_.NowUnix();
+  std::string addr = Lower(email);
+  std::string by_user = "u:" + addr;
+  std::string by_ip = "ip:" + std::string(remote_address);
+  {
+    std::lock_guard lock(mu_);
+    if (Throttled(by_user, now) || Throttled(by_ip, now)) {
+      return ResourceExhaustedError(
+          "too many failed sign-ins; try again in 15 minutes");
+    }
+  }
+  SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(addr));
+  // Verify against a fixed hash when the user is unknown, so that timing
+  // does not reveal which addresses exist.
+  static const std::string kDummy = *crypto::HashPassword("dummy-password");
+  bool ok = crypto::VerifyPassword(
+      password, user.has_value() ? user->password_hash : kDummy);
+  if (!ok || !user.has_value() || user->disabled) {
+    std::lock_guard lock(mu_);
+    RecordFailure(by_user, now);
+    RecordFailure(by_ip, now);
+    (void)store_.AppendAudit({0, now, addr, "auth.sign_in", addr, "refused",
+                              "wrong address or password"});
+    return UnauthenticatedError("wrong e-mail address or password");
+  }
+  SignInResult out;
+  out.token = crypto::RandomToken(32);
+  out.expires_at = now + kSessionLifetime;
+  SP_RETURN_IF_ERROR(store_.PutSession(
+      {HashToken(out.token), addr, std::string(kind), now, out.expires_at}));
+  (void)store_.AppendAudit(
+      {0, now, addr, "auth.sign_in", addr, "ok", std::string(kind)});
+  return out;
+}
+
+Result<std::string> Directory::Authenticate(std::string_view token) {
+  if (token.empty()) return UnauthenticatedError("sign-in required");
+  SP_ASSIGN_OR_RETURN(auto session, store_.GetSession(HashToken(token)));
+  if (!session.has_value() || session->expires_at <= clock_.NowUnix()) {
+    return UnauthenticatedError("session expired or unknown; sign in again");
+  }
+  return session->email;
+}
+
+Status Directory::SignOut(std::string_view token) {
+  return store_.DeleteSession(HashToken(token));
+}
+
+Result<bool> Directory::UserExists(std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(Lower(email)));
+  return user.has_value() && !user->disabled;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> Directory::Groups() {
+  std::map<std::string, std::vector<std::string>> out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kGroupsKey));
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return DataLossError("stored groups are corrupt");
+  for (const auto& [name, members] : v.as_object()) {
+    out[std::string(name)] = ToStrings(&members);
+  }
+  return out;
+}
+
+Status Directory::SaveGroups(
+    const std::map<std::string, std::vector<std::string>>& groups) {
+  json::object o;
+  for (const auto& [name, members] : groups) o[name] = ToArray(members);
+  return store_.PutSetting(kGroupsKey, json::serialize(o));
+}
+
+Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  std::vector<std::string> out;
+  std::string addr = Lower(email);
+  for (const auto& [name, members] : groups) {
+    if (std::find(members.begin(), members.end(), addr) != members.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+Status Directory::AddGroup(std::string_view name) {
+  SP_RETURN_IF_ERROR(ValidGroupName(name));
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  if (groups.count(std::string(name))) {
+    return AlreadyExistsError("group " + std::string(name) + " already exists");
+  }
+  groups[std::string(name)] = {};
+  return SaveGroups(groups);
+}
+
+Status Directory::RemoveGroup(std::string_view name) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  if (groups.erase(std::string(name)) == 0) {
+    return NotFoundError("no group " + std::string(name));
+  }
+  return SaveGroups(groups);
+}
+
+Status Directory::AddMember(std::string_view group, std::string_view email) {
+  SP_ASSIGN_OR_RETURN(std::string addr, NormalizeEmail(email));
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  auto it = groups.find(std::string(group));
+  if (it == groups.end())
+    return NotFoundError("no group " + std::string(group));
+  if (std::find(it->second.begin(), it->second.end(), addr) ==
+      it->second.end()) {
+    it->second.push_back(addr);
+  }
+  return SaveGroups(groups);
+}
+
+Status Directory::RemoveMember(std::string_view group, std::string_view email) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  auto it = groups.find(std::string(group));
+  if (it == groups.end())
+    return NotFoundError("no group " + std::string(group));
+  std::string addr = Lower(email);
+  if (std::erase(it->second, addr) == 0) {
+    return NotFoundError(addr + " is not a member of " + std::string(group));
+  }
+  return SaveGroups(groups);
+}
+
+Result<LicenseAssignments> Directory::Licenses() {
+  LicenseAssignments out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kLicensesKey));
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return DataLossError("stored licenses are corrupt");
+  out.users = ToStrings(v.as_object().if_contains("users"));
+  out.groups = ToStrings(v.as_object().if_contains("groups"));
+  return out;
+}
+
+Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
+  std::string value;
+  std::vector<std::string>* list;
+  if (kind == "user") {
+    SP_ASSIGN_OR_RETURN(value, NormalizeEmail(name));
+    SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(value));
+    if (!user.has_value()) return NotFoundError("no user " + value);
+    list = &lic.users;
+  } else if (kind == "group") {
+    value = std::string(name);
+    SP_ASSIGN_OR_RETURN(auto groups, Groups());
+    if (!groups.count(value)) return NotFoundError("no group " + value);
+    list = &lic.groups;
+  } else {
+    return InvalidArgumentError("license kind must be user or group");
+  }
+  if (std::find(list->begin(), list->end(), value) == list->end()) {
+    list->push_back(value);
+  }
+  json::object o{{"users", ToArray(lic.users)},
+                 {"groups", ToArray(lic.groups)}};
+  return store_.PutSetting(kLicensesKey, json::serialize(o));
+}
+
+Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
+  auto* list = kind == "user" ? &lic.users : &lic.groups;
+  std::string value = kind == "user" ? Lower(name) : std::string(name);
+  if (std::erase(*list, value) == 0) {
+    return NotFoundError("no license assigned to " + std::string(kind) + " " +
+                         value);
+  }
+  json::object o{{"users", ToArray(lic.users)},
+                 {"groups", ToArray(lic.groups)}};
+  return store_.PutSetting(kLicensesKey, json::serialize(o));
+}
+
+Result<bool> Directory::IsLicensed(std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
+  std::string addr = Lower(email);
+  if (std::find(lic.users.begin(), lic.users.end(), addr) != lic.users.end()) {
+    return true;
+  }
+  SP_ASSIGN_OR_RETURN(auto groups, GroupsOf(addr));
+  for (const auto& g : groups) {
+    if (std::find(lic.groups.begin(), lic.groups.end(), g) !=
+        lic.groups.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace sealpost::license

@@ -1,0 +1,112 @@
+#include "license/key_service.h"
+
+#include "base/files.h"
+#include "base/log.h"
+
+namespace sealpost::license {
+namespace {
+
+constexpr std::string_view kKind = "org";
+constexpr size_t kPublicKeySize = 32;
+
+}  // namespace
+
+Result<crypto::MasterKey> LoadMasterKey(const std::string& path, bool create) {
+  auto text = ReadFile(path);
+  if (text.ok()) {
+    auto key = crypto::MasterKey::FromFileContents(*text);
+    if (!key.ok()) {
+      return InvalidArgumentError("master key file " + path +
+                                  " does not hold a 32-byte key (raw, hex "
+                                  "or base64)");
+    }
+    return key;
+  }
+  if (text.status().code() != StatusCode::kNotFound || !create) {
+    return text.status().WithContext("reading the master key");
+  }
+  crypto::MasterKey key = crypto::MasterKey::Generate();
+  SP_RETURN_IF_ERROR(WriteFileAtomic(path, key.EncodeInsecure() + "\n", 0600));
+  log::Warn(
+      "created a new master key at {}: back it up, without it "
+      "protected mail cannot be opened",
+      path);
+  return key;
+}
+
+Status KeyService::Load() {
+  SP_ASSIGN_OR_RETURN(auto records, store_.ListOrgKeys(kKind));
+  if (records.empty()) return Status::Ok();
+  std::vector<crypto::WrappedOrgKey> versions;
+  for (const auto& r : records) {
+    if (r.wrapped.size() < kPublicKeySize) {
+      return DataLossError("org key version " + std::to_string(r.version) +
+                           " is corrupt");
+    }
+    versions.push_back({static_cast<uint32_t>(r.version),
+                        r.wrapped.substr(kPublicKeySize),
+                        r.wrapped.substr(0, kPublicKeySize)});
+  }
+  auto keys = crypto::KeyHierarchy::Load(master_, versions);
+  if (!keys.ok()) {
+    return FailedPreconditionError(
+        "cannot unwrap the org keys: is this the master key they were "
+        "created with?");
+  }
+  std::lock_guard lock(mu_);
+  keys_ = std::shared_ptr<crypto::KeyHierarchy>(std::move(*keys));
+  return Status::Ok();
+}
+
+bool KeyService::active() const {
+  std::lock_guard lock(mu_);
+  return keys_ != nullptr;
+}
+
+Status KeyService::Persist(const crypto::WrappedOrgKey& key) {
+  return store_.AddOrgKey({std::string(kKind), static_cast<int>(key.version),
+                           key.signing_public_key + key.wrapped, true, 0});
+}
+
+Status KeyService::Activate() {
+  std::lock_guard lock(mu_);
+  if (keys_ != nullptr) {
+    return AlreadyExistsError("rights management is already active");
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, crypto::KeyHierarchy::Create(master_));
+  for (const auto& k : keys->WrappedKeys()) SP_RETURN_IF_ERROR(Persist(k));
+  keys_ = std::shared_ptr<crypto::KeyHierarchy>(std::move(keys));
+  return Status::Ok();
+}
+
+Result<uint32_t> KeyService::Rotate() {
+  std::lock_guard lock(mu_);
+  if (keys_ == nullptr) {
+    return FailedPreconditionError(
+        "rights management is not active: run `sealpost rms activate`");
+  }
+  SP_ASSIGN_OR_RETURN(crypto::WrappedOrgKey key, keys_->Rotate());
+  SP_RETURN_IF_ERROR(Persist(key));
+  return key.version;
+}
+
+uint32_t KeyService::primary_version() const {
+  std::lock_guard lock(mu_);
+  return keys_ ? keys_->primary_version() : 0;
+}
+
+int KeyService::version_count() const {
+  std::lock_guard lock(mu_);
+  return keys_ ? static_cast<int>(keys_->WrappedKeys().size()) : 0;
+}
+
+Result<std::shared_ptr<const crypto::KeyHierarchy>> KeyService::Keys() const {
+  std::lock_guard lock(mu_);
+  if (keys_ == nullptr) {
+    return FailedPreconditionError(
+        "rights management is not active: run `sealpost rms activate`");
+  }
+  return std::shared_ptr<const crypto::KeyHierarchy>(keys_);
+}
+
+}  // namespace sealpost::license

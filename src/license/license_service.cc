@@ -1,0 +1,331 @@
+#include "license/license_service.h"
+
+#include <boost/json.hpp>
+
+#include "crypto/random.h"
+#include "sealed/container.h"
+#include "sealed/seal.h"
+
+namespace sealpost::license {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kIrmKey = "irm";
+
+std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
+
+}  // namespace
+
+Status LicenseService::Audit(std::string_view actor, std::string_view action,
+                             std::string_view object, std::string_view result,
+                             std::string_view detail) {
+  return store_.AppendAudit({0, clock_.NowUnix(), std::string(actor),
+                             std::string(action), std::string(object),
+                             std::string(result), std::string(detail)});
+}
+
+Result<IrmConfig> LicenseService::LoadIrm() {
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kIrmKey));
+  if (!text.has_value()) return IrmConfig();
+  return IrmConfig::FromJson(*text);
+}
+
+Status LicenseService::SaveIrm(const IrmConfig& config) {
+  return store_.PutSetting(kIrmKey, config.ToJson());
+}
+
+Result<bool> LicenseService::IsInternal(std::string_view email) {
+  return directory_.UserExists(email);
+}
+
+Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.Enabled() || !irm.GetBool("InternalLicensingEnabled")) {
+    return FailedPreconditionError(
+        std::string(kReasonDisabled) +
+        " (AzureRMSLicensingEnabled and InternalLicensingEnabled must be "
+        "True)");
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  SP_ASSIGN_OR_RETURN(std::string sender, NormalizeEmail(request.sender));
+  SP_ASSIGN_OR_RETURN(bool exists, directory_.UserExists(sender));
+  if (!exists && !request.authorized_by_policy) {
+    return PermissionDeniedError(sender +
+                                 " is not a user of this "
+                                 "organisation");
+  }
+  SP_ASSIGN_OR_RETURN(bool licensed, directory_.IsLicensed(sender));
+  if (!licensed && !request.authorized_by_policy) {
+    (void)Audit(sender, "protect", "", "refused", "sender has no license");
+    return PermissionDeniedError(
+        sender +
+        " has no license to protect mail (sealpost license assign "
+        "--user " +
+        sender + ")");
+  }
+  SP_ASSIGN_OR_RETURN(rights::Template tmpl,
+                      templates_.Find(request.template_name));
+  if (tmpl.archived) {
+    return FailedPreconditionError("template '" + tmpl.name +
+                                   "' is archived: it opens old content but "
+                                   "cannot protect new mail");
+  }
+  if (request.recipients.empty()) {
+    return InvalidArgumentError("at least one recipient is required");
+  }
+  std::vector<std::string> recipients;
+  for (const auto& r : request.recipients) {
+    SP_ASSIGN_OR_RETURN(std::string addr, NormalizeEmail(r));
+    recipients.push_back(addr);
+  }
+  int64_t now = clock_.NowUnix();
+  std::string id = request.id_prefix + crypto::RandomToken(15);
+  rights::ConcreteGrants grants =
+      rights::ExpandTemplate(tmpl, {sender, recipients});
+
+  sealed::PublishingLicense license;
+  license.issuer = issuer_;
+  license.message_id = id;
+  license.owner = sender;
+  license.template_name = tmpl.name;
+  for (const auto& g : grants.grants) {
+    sealed::Grant sg{g.principal.ToString(), {}};
+    for (rights::Right r : g.rights.List()) {
+      sg.rights.emplace_back(rights::RightName(r));
+    }
+    license.grants.push_back(std::move(sg));
+  }
+  license.issued_at = now;
+  license.expiry =
+      tmpl.expiry_days > 0 ? now + int64_t{tmpl.expiry_days} * 86400 : 0;
+  SP_ASSIGN_OR_RETURN(std::string container,
+                      sealed::SealWithKeys(license, *keys, request.message));
+  SP_ASSIGN_OR_RETURN(auto header, sealed::ParseSealedHeader(container));
+
+  json::array rcpts;
+  for (const auto& r : recipients) rcpts.emplace_back(r);
+  store::ProtectedMessageRecord record{id,
+                                       sender,
+                                       tmpl.id,
+                                       json::serialize(rcpts),
+                                       GrantsToJson(grants),
+                                       now,
+                                       license.expiry,
+                                       0,
+                                       ""};
+  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(record));
+  (void)Audit(sender, "protect", id, "ok",
+              "template=" + tmpl.name +
+                  " recipients=" + std::to_string(recipients.size()));
+  return ProtectResult{id, std::move(container), header.license};
+}
+
+Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
+                                           std::string_view header_bytes,
+                                           std::string_view client) {
+  std::string email(email_in);
+  auto refuse = [&](std::string_view object, std::string_view reason) {
+    (void)Audit(email, "license.acquire", object, "refused",
+                std::string(reason) + " (" + std::string(client) + ")");
+    return PermissionDeniedError(std::string(reason));
+  };
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.Enabled() || !irm.GetBool("InternalLicensingEnabled")) {
+    return refuse("", kReasonDisabled);
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  auto header = sealed::ParseSealedHeader(header_bytes);
+  if (!header.ok()) {
+    return InvalidArgumentError("not a valid protected message");
+  }
+  const sealed::PublishingLicense& lic = header->license;
+  auto verifier = keys->GetVerifier(lic.key_version);
+  if (!verifier.ok()) return refuse(lic.message_id, "unknown key version");
+  if (!sealed::VerifySealedHeader(*header, *verifier).ok()) {
+    return InvalidArgumentError("not a valid protected message");
+  }
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(lic.message_id));
+  if (!record.has_value()) {
+    return refuse(lic.message_id, "unknown message");
+  }
+  SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
+                      GrantsFromJson(record->grants_json));
+  rights::Identity who;
+  who.email = email;
+  SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(email));
+  SP_ASSIGN_OR_RETURN(who.internal, IsInternal(email));
+  rights::Decision decision = rights::Evaluate(grants, who);
+  int64_t now = clock_.NowUnix();
+  // The issuer keeps full control after revocation and expiry (as RMS).
+  if (!decision.is_issuer) {
+    if (record->revoked_at != 0) return refuse(lic.message_id, kReasonRevoked);
+    int64_t expires = record->expires_at;
+    if (expires != 0 && now >= expires) {
+      return refuse(lic.message_id, kReasonExpired);
+    }
+  }
+  if (decision.rights.empty()) {
+    return refuse(lic.message_id, rights::DenyReasonText(decision.reason));
+  }
+  if (!decision.rights.Has(rights::Right::kView)) {
+    return refuse(lic.message_id, "no right to view");
+  }
+  SP_ASSIGN_OR_RETURN(
+      SecretBytes key,
+      keys->UnwrapContentKey(lic.wrapped_content_key, lic.message_id));
+  (void)Audit(email, "license.acquire", lic.message_id, "granted",
+              "rights=" + RightsText(decision.rights) + " (" +
+                  std::string(client) + ")");
+  UseLicense out;
+  out.message_id = lic.message_id;
+  out.content_key = std::move(key);
+  out.rights = decision.rights;
+  out.signing_public_key = verifier->PublicKey();
+  out.owner = record->owner;
+  out.template_name = lic.template_name;
+  out.expires_at = record->expires_at;
+  return out;
+}
+
+Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
+                              bool is_admin) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(message_id));
+  if (!record.has_value()) {
+    return NotFoundError("no protected message " + std::string(message_id));
+  }
+  if (!is_admin && record->owner != by) {
+    return PermissionDeniedError("only the sender or an admin can revoke");
+  }
+  if (record->revoked_at != 0) {
+    return FailedPreconditionError("message " + std::string(message_id) +
+                                   " is already revoked");
+  }
+  record->revoked_at = clock_.NowUnix();
+  record->revoked_by = std::string(by);
+  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  (void)Audit(by, "message.revoke", message_id, "ok", "");
+  return Status::Ok();
+}
+
+Status LicenseService::SetExpiry(std::string_view message_id,
+                                 int64_t expires_at, std::string_view by,
+                                 bool is_admin) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(message_id));
+  if (!record.has_value()) {
+    return NotFoundError("no protected message " + std::string(message_id));
+  }
+  if (!is_admin && record->owner != by) {
+    return PermissionDeniedError(
+        "only the sender or an admin can change the expiry");
+  }
+  record->expires_at = expires_at;
+  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  (void)Audit(by, "message.expire", message_id, "ok",
+              "expires_at=" + std::to_string(expires_at));
+  return Status::Ok();
+}
+
+Result<MessageState> LicenseService::GetState(std::string_view message_id) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(message_id));
+  if (!record.has_value()) {
+    return NotFoundError("no protected message " + std::string(message_id));
+  }
+  MessageState out{*record, "active"};
+  if (record->revoked_at != 0) {
+    out.state = "revoked";
+  } else if (record->expires_at != 0 &&
+             clock_.NowUnix() >= record->expires_at) {
+    out.state = "expired";
+  }
+  return out;
+}
+
+std::vector<SelfTestCheck> LicenseService::SelfTest(
+    std::string_view sender, std::string_view recipient) {
+  std::vector<SelfTestCheck> checks;
+  auto add = [&](std::string step, bool pass, std::string detail) {
+    checks.push_back({std::move(step), pass, std::move(detail)});
+    return pass;
+  };
+
+  if (!add("Checking rights management is activated", keys_.active(),
+           keys_.active() ? "active, org key version " +
+                                std::to_string(keys_.primary_version())
+                          : "not active: run `sealpost rms activate`")) {
+    return checks;
+  }
+  auto irm = LoadIrm();
+  if (!add("Loading IRM configuration", irm.ok(),
+           irm.ok() ? "loaded" : irm.status().message())) {
+    return checks;
+  }
+  bool master = irm->Enabled();
+  bool internal = irm->GetBool("InternalLicensingEnabled");
+  if (!add("Verifying IRM is enabled", master && internal,
+           !master     ? "AzureRMSLicensingEnabled is False: run `sealpost irm "
+                         "set --AzureRMSLicensingEnabled True`"
+           : !internal ? "InternalLicensingEnabled is False: run `sealpost "
+                         "irm set --InternalLicensingEnabled True`"
+                       : "AzureRMSLicensingEnabled and "
+                         "InternalLicensingEnabled are True")) {
+    return checks;
+  }
+  auto list = templates_.List();
+  std::string names;
+  if (list.ok()) {
+    for (const auto& t : *list) {
+      if (t.archived) continue;
+      names += (names.empty() ? "" : ", ") + t.name;
+    }
+  }
+  if (!add("Acquiring templates", list.ok() && !names.empty(),
+           list.ok() ? (names.empty() ? "no usable template: un-archive one "
+                                        "with `sealpost template set`"
+                                      : "Templates available: " + names)
+                     : list.status().message())) {
+    return checks;
+  }
+  auto licensed = directory_.IsLicensed(sender);
+  if (!add("Checking the sender is licensed", licensed.ok() && *licensed,
+           licensed.ok() && *licensed
+               ? std::string(sender) + " holds a license"
+               : std::string(sender) +
+                     " has no license: run `sealpost license assign --user " +
+                     std::string(sender) + "`")) {
+    return checks;
+  }
+  std::string probe = "Subject: Sealpost IRM self-test\r\n\r\n" +
+                      crypto::RandomToken(48) + "\r\n";
+  auto sealed = Protect({std::string(sender),
+                         "Encrypt",
+                         {std::string(recipient)},
+                         probe,
+                         "probe-"});
+  if (!add("Verifying encryption", sealed.ok(),
+           sealed.ok()
+               ? "protected a probe message (" + sealed->message_id + ")"
+               : sealed.status().message())) {
+    return checks;
+  }
+  auto lic = Acquire(recipient, sealed->container, "irm test");
+  if (!lic.ok()) {
+    add("Acquiring a license as the recipient", false,
+        std::string(recipient) + " was refused: " + lic.status().message());
+    return checks;
+  }
+  add("Acquiring a license as the recipient", true,
+      "granted " + RightsText(lic->rights));
+  auto verifier = crypto::Verifier::FromPublicKey(lic->signing_public_key);
+  bool same = false;
+  if (verifier.ok()) {
+    auto opened = sealed::Open(sealed->container, *verifier, lic->content_key);
+    same = opened.ok() && opened->message == probe;
+  }
+  add("Verifying decryption", same,
+      same ? "decrypted bytes match the probe"
+           : "decrypted bytes differ from the probe");
+  return checks;
+}
+
+}  // namespace sealpost::license

@@ -1,0 +1,122 @@
+// LicenseService: every protection and every key release goes through here.
+// Protect seals a message for a licensed internal sender with a template;
+// Acquire checks identity, IRM switches, the license signature and key
+// version, revocation, expiry and the rights in the message's grants, and
+// only then unwraps the content key. Each decision, granted or refused, is
+// an audit record with its reason.
+//
+// Thread-safety: thread-safe; it holds no mutable state of its own.
+#ifndef SEALPOST_LICENSE_LICENSE_SERVICE_H_
+#define SEALPOST_LICENSE_LICENSE_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/secret_bytes.h"
+#include "base/status.h"
+#include "license/directory.h"
+#include "license/irm_config.h"
+#include "license/key_service.h"
+#include "license/templates.h"
+#include "rights/rights.h"
+#include "sealed/license.h"
+#include "store/store.h"
+
+namespace sealpost::license {
+
+struct ProtectRequest {
+  std::string sender;                   // licensed internal user
+  std::string template_name;            // id or name
+  std::vector<std::string> recipients;  // addresses
+  std::string message;                  // the original RFC 5322 bytes
+  std::string id_prefix;                // e.g. "probe-" for self-tests
+  // Set by the mail flow: policy (a rule, or a licensed sender's choice)
+  // already decided; the sender need not be a local user.
+  bool authorized_by_policy = false;
+};
+
+struct ProtectResult {
+  std::string message_id;
+  std::string container;  // message.sealed
+  sealed::PublishingLicense license;
+};
+
+struct UseLicense {
+  std::string message_id;
+  SecretBytes content_key;
+  rights::Rights rights;
+  std::string signing_public_key;  // to verify the container
+  std::string owner;
+  std::string template_name;
+  int64_t expires_at = 0;
+};
+
+// Why a license was refused; the text is what users see.
+inline constexpr std::string_view kReasonRevoked = "revoked";
+inline constexpr std::string_view kReasonExpired = "expired";
+inline constexpr std::string_view kReasonDisabled =
+    "rights management is disabled";
+
+struct MessageState {
+  store::ProtectedMessageRecord record;
+  std::string state;  // "active", "revoked", "expired"
+};
+
+struct SelfTestCheck {
+  std::string step;  // "Acquiring templates"
+  bool pass = false;
+  std::string detail;  // what was found, or what to fix
+};
+
+class LicenseService {
+ public:
+  LicenseService(store::Store& store, KeyService& keys, Directory& directory,
+                 TemplateStore& templates, const Clock& clock,
+                 std::string issuer)
+      : store_(store),
+        keys_(keys),
+        directory_(directory),
+        templates_(templates),
+        clock_(clock),
+        issuer_(std::move(issuer)) {}
+
+  Result<IrmConfig> LoadIrm();
+  Status SaveIrm(const IrmConfig& config);
+
+  Result<ProtectResult> Protect(const ProtectRequest& request);
+
+  // `header` is the container's header (or the whole container). A refusal
+  // is PERMISSION_DENIED whose message is the reason shown to the user.
+  Result<UseLicense> Acquire(std::string_view email, std::string_view header,
+                             std::string_view client);
+
+  // The owner or an admin (`by` = "admin") may revoke.
+  Status Revoke(std::string_view message_id, std::string_view by,
+                bool is_admin);
+  // Sets the expiry (unix seconds); the owner or an admin.
+  Status SetExpiry(std::string_view message_id, int64_t expires_at,
+                   std::string_view by, bool is_admin);
+  Result<MessageState> GetState(std::string_view message_id);
+
+  // Test-IRMConfiguration: every step, in order.
+  std::vector<SelfTestCheck> SelfTest(std::string_view sender,
+                                      std::string_view recipient);
+
+ private:
+  Status Audit(std::string_view actor, std::string_view action,
+               std::string_view object, std::string_view result,
+               std::string_view detail);
+  Result<bool> IsInternal(std::string_view email);
+
+  store::Store& store_;
+  KeyService& keys_;
+  Directory& directory_;
+  TemplateStore& templates_;
+  const Clock& clock_;
+  const std::string issuer_;
+};
+
+}  // namespace sealpost::license
+
+#endif  // SEALPOST_LICENSE_LICENSE_SERVICE_H_

@@ -1,0 +1,231 @@
+#include "license/license_service.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "crypto/password.h"
+#include "sealed/container.h"
+#include "sealed/seal.h"
+
+namespace sealpost::license {
+namespace {
+
+constexpr char kMessage[] =
+    "From: alice@example.com\r\nTo: bob@example.com\r\n"
+    "Subject: =?UTF-8?B?w6l0w6k=?=\r\nContent-Type: text/plain; "
+    "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    "caf\xc3\xa9 \x80\xff bytes\r\n.\r\nend\r\n";
+
+class LicenseServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-license-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ =
+        std::make_unique<KeyService>(*store_, crypto::MasterKey::Generate());
+    ASSERT_TRUE(keys_->Activate().ok());
+    directory_ = std::make_unique<Directory>(*store_, clock_);
+    templates_ = std::make_unique<TemplateStore>(*store_);
+    service_ = std::make_unique<LicenseService>(*store_, *keys_, *directory_,
+                                                *templates_, clock_,
+                                                "https://sealpost.test");
+    for (const char* u :
+         {"alice@example.com", "bob@example.com", "carol@example.com"}) {
+      ASSERT_TRUE(
+          store_->PutUser({u, *crypto::HashPassword("password1"), u, 0, false})
+              .ok());
+    }
+    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ProtectResult Protect(const std::string& tmpl,
+                        std::vector<std::string> to = {"bob@example.com"}) {
+    auto r = service_->Protect({"alice@example.com", tmpl, to, kMessage, ""});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ProtectResult{};
+  }
+  std::string Open(const ProtectResult& p, const UseLicense& lic) {
+    auto v = crypto::Verifier::FromPublicKey(lic.signing_public_key);
+    auto opened = sealed::Open(p.container, *v, lic.content_key);
+    EXPECT_TRUE(opened.ok());
+    return opened.ok() ? opened->message : "";
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'800'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<KeyService> keys_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<TemplateStore> templates_;
+  std::unique_ptr<LicenseService> service_;
+};
+
+TEST_F(LicenseServiceTest, ProtectThenRecipientOpensByteForByte) {
+  ProtectResult p = Protect("Encrypt");
+  auto lic = service_->Acquire("bob@example.com", p.container, "test");
+  ASSERT_TRUE(lic.ok()) << lic.status().ToString();
+  EXPECT_EQ(Open(p, *lic), kMessage);
+  EXPECT_TRUE(lic->rights.Has(rights::Right::kForward));
+  EXPECT_FALSE(lic->rights.Has(rights::Right::kExport));
+  auto audit = store_->ListAudit(p.message_id, 10);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ((*audit)[0].action, "license.acquire");
+  EXPECT_EQ((*audit)[0].result, "granted");
+}
+
+TEST_F(LicenseServiceTest, DoNotForwardRefusesNonRecipient) {
+  ProtectResult p = Protect("Do Not Forward");
+  auto bob = service_->Acquire("bob@example.com", p.container, "test");
+  ASSERT_TRUE(bob.ok());
+  EXPECT_FALSE(bob->rights.Has(rights::Right::kForward));
+  EXPECT_FALSE(bob->rights.Has(rights::Right::kPrint));
+  auto carol = service_->Acquire("carol@example.com", p.container, "test");
+  ASSERT_FALSE(carol.ok());
+  EXPECT_EQ(carol.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(carol.status().message(), "not a recipient");
+  auto audit = store_->ListAudit(p.message_id, 1);
+  EXPECT_EQ((*audit)[0].result, "refused");
+  EXPECT_NE((*audit)[0].detail.find("not a recipient"), std::string::npos);
+}
+
+TEST_F(LicenseServiceTest, RevokedAndExpired) {
+  ProtectResult p = Protect("Encrypt");
+  EXPECT_EQ(service_->Revoke(p.message_id, "bob@example.com", false).code(),
+            StatusCode::kPermissionDenied);
+  ASSERT_TRUE(service_->Revoke(p.message_id, "alice@example.com", false).ok());
+  auto bob = service_->Acquire("bob@example.com", p.container, "test");
+  EXPECT_EQ(bob.status().message(), "revoked");
+  // The issuer keeps access, as with RMS.
+  EXPECT_TRUE(service_->Acquire("alice@example.com", p.container, "t").ok());
+  EXPECT_EQ(service_->GetState(p.message_id)->state, "revoked");
+
+  ProtectResult q = Protect("Encrypt");
+  ASSERT_TRUE(
+      service_->SetExpiry(q.message_id, clock_.NowUnix() + 60, "admin", true)
+          .ok());
+  EXPECT_TRUE(service_->Acquire("bob@example.com", q.container, "t").ok());
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(
+      service_->Acquire("bob@example.com", q.container, "t").status().message(),
+      "expired");
+  EXPECT_EQ(service_->GetState(q.message_id)->state, "expired");
+}
+
+TEST_F(LicenseServiceTest, MasterSwitchOff) {
+  ProtectResult p = Protect("Encrypt");
+  IrmConfig irm;
+  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
+  ASSERT_TRUE(service_->SaveIrm(irm).ok());
+  EXPECT_EQ(
+      service_->Acquire("bob@example.com", p.container, "t").status().message(),
+      "rights management is disabled");
+  EXPECT_EQ(service_
+                ->Protect({"alice@example.com",
+                           "Encrypt",
+                           {"bob@example.com"},
+                           kMessage,
+                           ""})
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition);
+  auto checks = service_->SelfTest("alice@example.com", "bob@example.com");
+  ASSERT_FALSE(checks.empty());
+  EXPECT_FALSE(checks.back().pass);
+  EXPECT_NE(checks.back().detail.find("AzureRMSLicensingEnabled is False"),
+            std::string::npos);
+}
+
+TEST_F(LicenseServiceTest, SelfTestPasses) {
+  auto checks = service_->SelfTest("alice@example.com", "bob@example.com");
+  ASSERT_GE(checks.size(), 7u);
+  for (const auto& c : checks) EXPECT_TRUE(c.pass) << c.step << c.detail;
+  EXPECT_NE(checks[3].detail.find("Encrypt, Do Not Forward"),
+            std::string::npos);
+}
+
+TEST_F(LicenseServiceTest, UnlicensedSenderAndArchivedTemplate) {
+  auto r = service_->Protect(
+      {"bob@example.com", "Encrypt", {"alice@example.com"}, kMessage, ""});
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("license assign"), std::string::npos);
+  ASSERT_TRUE(templates_->SetArchived("Encrypt", true).ok());
+  auto a = service_->Protect(
+      {"alice@example.com", "encrypt", {"bob@example.com"}, kMessage, ""});
+  EXPECT_EQ(a.status().code(), StatusCode::kFailedPrecondition);
+  auto u = service_->Protect(
+      {"alice@example.com", "Nope", {"bob@example.com"}, kMessage, ""});
+  EXPECT_EQ(u.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LicenseServiceTest, LicensedThroughGroup) {
+  ASSERT_TRUE(directory_->AddGroup("sales").ok());
+  ASSERT_TRUE(directory_->AddMember("sales", "Carol@Example.com").ok());
+  ASSERT_TRUE(directory_->AssignLicense("group", "sales").ok());
+  EXPECT_TRUE(*directory_->IsLicensed("carol@example.com"));
+  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
+}
+
+TEST_F(LicenseServiceTest, RotationKeepsOldContentOpen) {
+  ProtectResult old = Protect("Encrypt");
+  auto v2 = keys_->Rotate();
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(*v2, 2u);
+  ProtectResult fresh = Protect("Encrypt");
+  EXPECT_EQ(fresh.license.key_version, 2u);
+  EXPECT_EQ(old.license.key_version, 1u);
+  auto lic = service_->Acquire("bob@example.com", old.container, "t");
+  ASSERT_TRUE(lic.ok());
+  EXPECT_EQ(Open(old, *lic), kMessage);
+  // A reloaded service (restart) sees both versions.
+  KeyService reloaded(*store_, crypto::MasterKey::Generate());
+  EXPECT_FALSE(reloaded.Load().ok());  // wrong master key: clear error
+}
+
+TEST_F(LicenseServiceTest, SwappedLicenseIsRefused) {
+  ProtectResult a = Protect("Encrypt");
+  ProtectResult b = Protect("Do Not Forward");
+  auto ha = sealed::ParseSealedHeader(a.container);
+  auto hb = sealed::ParseSealedHeader(b.container);
+  ASSERT_TRUE(ha.ok() && hb.ok());
+  // b's header + a's body: the header is valid, so a license is granted for
+  // b, but a's segments fail under b's key.
+  std::string spliced =
+      b.container.substr(0, hb->size) + a.container.substr(ha->size);
+  auto lic = service_->Acquire("bob@example.com", spliced, "t");
+  ASSERT_TRUE(lic.ok());
+  auto v = crypto::Verifier::FromPublicKey(lic->signing_public_key);
+  EXPECT_FALSE(sealed::Open(spliced, *v, lic->content_key).ok());
+  std::string garbage = "SEALPOST" + std::string(40, 'x');
+  EXPECT_EQ(service_->Acquire("bob@example.com", garbage, "t").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(LicenseServiceTest, SignInAndRateLimit) {
+  auto ok = directory_->SignIn("Bob@example.com", "password1", "1.2.3.4");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*directory_->Authenticate(ok->token), "bob@example.com");
+  EXPECT_FALSE(directory_->Authenticate("nope").ok());
+  for (int i = 0; i < Directory::kMaxFailures; ++i) {
+    EXPECT_EQ(directory_->SignIn("carol@example.com", "bad", "5.6.7.8")
+                  .status()
+                  .code(),
+              StatusCode::kUnauthenticated);
+  }
+  EXPECT_EQ(directory_->SignIn("carol@example.com", "password1", "9.9.9.9")
+                .status()
+                .code(),
+            StatusCode::kResourceExhausted);
+  clock_.Advance(std::chrono::seconds(Directory::kFailureWindow + 1));
+  EXPECT_TRUE(
+      directory_->SignIn("carol@example.com", "password1", "9.9.9.9").ok());
+  clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
+  EXPECT_FALSE(directory_->Authenticate(ok->token).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::license

@@ -1,0 +1,255 @@
+#include "license/templates.h"
+
+#include <boost/json.hpp>
+
+namespace sealpost::license {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kCustomKey = "templates";
+constexpr std::string_view kArchivedKey = "templates_archived_defaults";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+json::array GrantsArray(const std::vector<rights::Grant>& grants) {
+  json::array a;
+  for (const auto& g : grants) {
+    a.push_back(json::object{{"principal", g.principal.ToString()},
+                             {"rights", rights::FormatRights(g.rights)}});
+  }
+  return a;
+}
+
+json::object TemplateObject(const rights::Template& t) {
+  return {{"id", t.id},
+          {"name", t.name},
+          {"description", t.description},
+          {"grants", GrantsArray(t.grants)},
+          {"expiry_days", t.expiry_days},
+          {"offline_days", t.offline_days},
+          {"archived", t.archived},
+          {"org_only", t.org_only},
+          {"extend_to_forwardees", t.extend_to_forwardees}};
+}
+
+Result<std::vector<rights::Grant>> GrantsFrom(const json::value* v) {
+  std::vector<rights::Grant> out;
+  if (v == nullptr || !v->is_array()) {
+    return InvalidArgumentError("'grants' must be an array");
+  }
+  for (const auto& g : v->as_array()) {
+    if (!g.is_object()) {
+      return InvalidArgumentError("each grant must be an object");
+    }
+    const auto* p = g.as_object().if_contains("principal");
+    const auto* r = g.as_object().if_contains("rights");
+    if (p == nullptr || r == nullptr || !p->is_string() || !r->is_string()) {
+      return InvalidArgumentError(
+          "each grant needs 'principal' and 'rights' strings");
+    }
+    SP_ASSIGN_OR_RETURN(rights::Principal principal,
+                        rights::Principal::Parse(p->as_string()));
+    SP_ASSIGN_OR_RETURN(rights::Rights rs, rights::ParseRights(r->as_string()));
+    out.push_back({principal, rs});
+  }
+  return out;
+}
+
+template <typename T>
+T Get(const json::object& o, std::string_view key, T fallback) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return fallback;
+  if constexpr (std::is_same_v<T, bool>) {
+    return v->is_bool() ? v->as_bool() : fallback;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v->is_string() ? std::string(v->as_string()) : fallback;
+  } else {
+    return v->is_int64() ? static_cast<T>(v->as_int64()) : fallback;
+  }
+}
+
+// "Finance Only" -> "finance-only".
+std::string IdFromName(std::string_view name) {
+  std::string id;
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      id += static_cast<char>(std::tolower(u));
+    } else if (!id.empty() && id.back() != '-') {
+      id += '-';
+    }
+  }
+  while (!id.empty() && id.back() == '-') id.pop_back();
+  return id.empty() ? "template" : id;
+}
+
+}  // namespace
+
+std::string TemplateToJson(const rights::Template& t) {
+  return json::serialize(TemplateObject(t));
+}
+
+Result<rights::Template> TemplateFromJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) {
+    return InvalidArgumentError("template must be a JSON object");
+  }
+  const auto& o = v.as_object();
+  rights::Template t;
+  t.id = Get<std::string>(o, "id", "");
+  t.name = Get<std::string>(o, "name", "");
+  t.description = Get<std::string>(o, "description", "");
+  SP_ASSIGN_OR_RETURN(t.grants, GrantsFrom(o.if_contains("grants")));
+  t.expiry_days = Get<int32_t>(o, "expiry_days", 0);
+  t.offline_days = Get<int32_t>(o, "offline_days", 7);
+  t.archived = Get<bool>(o, "archived", false);
+  t.org_only = Get<bool>(o, "org_only", false);
+  t.extend_to_forwardees = Get<bool>(o, "extend_to_forwardees", false);
+  return t;
+}
+
+std::string GrantsToJson(const rights::ConcreteGrants& g) {
+  return json::serialize(json::object{
+      {"template_id", g.template_id},
+      {"issuer", g.issuer},
+      {"grants", GrantsArray(g.grants)},
+      {"org_only", g.org_only},
+      {"extend_to_forwardees", g.extend_to_forwardees},
+      {"forwardee_rights", rights::FormatRights(g.forwardee_rights)}});
+}
+
+Result<rights::ConcreteGrants> GrantsFromJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return DataLossError("stored grants are corrupt");
+  const auto& o = v.as_object();
+  rights::ConcreteGrants g;
+  g.template_id = Get<std::string>(o, "template_id", "");
+  g.issuer = Get<std::string>(o, "issuer", "");
+  SP_ASSIGN_OR_RETURN(g.grants, GrantsFrom(o.if_contains("grants")));
+  g.org_only = Get<bool>(o, "org_only", false);
+  g.extend_to_forwardees = Get<bool>(o, "extend_to_forwardees", false);
+  SP_ASSIGN_OR_RETURN(g.forwardee_rights, rights::ParseRights(Get<std::string>(
+                                              o, "forwardee_rights", "")));
+  return g;
+}
+
+Result<std::vector<rights::Template>> TemplateStore::Custom() {
+  std::vector<rights::Template> out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kCustomKey));
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_array()) return DataLossError("stored templates are corrupt");
+  for (const auto& t : v.as_array()) {
+    SP_ASSIGN_OR_RETURN(auto parsed, TemplateFromJson(json::serialize(t)));
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> TemplateStore::ArchivedDefaults() {
+  std::vector<std::string> out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kArchivedKey));
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& s : v.as_array()) {
+    if (s.is_string()) out.emplace_back(s.as_string());
+  }
+  return out;
+}
+
+Status TemplateStore::SaveCustom(const std::vector<rights::Template>& custom) {
+  json::array a;
+  for (const auto& t : custom) a.push_back(TemplateObject(t));
+  return store_.PutSetting(kCustomKey, json::serialize(a));
+}
+
+Result<std::vector<rights::Template>> TemplateStore::List() {
+  std::vector<rights::Template> out = rights::DefaultTemplates();
+  SP_ASSIGN_OR_RETURN(auto archived, ArchivedDefaults());
+  for (auto& t : out) {
+    t.archived =
+        std::find(archived.begin(), archived.end(), t.id) != archived.end();
+  }
+  SP_ASSIGN_OR_RETURN(auto custom, Custom());
+  out.insert(out.end(), custom.begin(), custom.end());
+  return out;
+}
+
+Result<rights::Template> TemplateStore::Find(std::string_view id_or_name) {
+  SP_ASSIGN_OR_RETURN(auto all, List());
+  std::string key = Lower(id_or_name);
+  for (const auto& t : all) {
+    if (t.id == key || Lower(t.name) == key) return t;
+  }
+  return NotFoundError("no template named '" + std::string(id_or_name) +
+                       "' (see `sealpost template list`)");
+}
+
+Result<rights::Template> TemplateStore::Create(rights::Template t) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto custom, Custom());
+  t.id = IdFromName(t.name);
+  if (rights::IsDefaultTemplateId(t.id)) t.id = "custom-" + t.id;
+  SP_ASSIGN_OR_RETURN(auto all, List());
+  for (const auto& existing : all) {
+    if (existing.id == t.id || Lower(existing.name) == Lower(t.name)) {
+      return AlreadyExistsError("a template named '" + existing.name +
+                                "' already exists");
+    }
+  }
+  custom.push_back(t);
+  std::vector<rights::Template> merged = rights::DefaultTemplates();
+  merged.insert(merged.end(), custom.begin(), custom.end());
+  SP_RETURN_IF_ERROR(rights::ValidateTemplates(merged));
+  SP_RETURN_IF_ERROR(SaveCustom(custom));
+  return t;
+}
+
+Status TemplateStore::Update(const rights::Template& t) {
+  if (rights::IsDefaultTemplateId(t.id)) {
+    return FailedPreconditionError(
+        "default templates cannot be edited; archive it or create a custom "
+        "template");
+  }
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto custom, Custom());
+  bool found = false;
+  for (auto& existing : custom) {
+    if (existing.id == t.id) {
+      existing = t;
+      found = true;
+    }
+  }
+  if (!found) return NotFoundError("no custom template " + t.id);
+  std::vector<rights::Template> merged = rights::DefaultTemplates();
+  merged.insert(merged.end(), custom.begin(), custom.end());
+  SP_RETURN_IF_ERROR(rights::ValidateTemplates(merged));
+  return SaveCustom(custom);
+}
+
+Status TemplateStore::SetArchived(std::string_view id_or_name, bool archived) {
+  SP_ASSIGN_OR_RETURN(rights::Template t, Find(id_or_name));
+  if (rights::IsDefaultTemplateId(t.id)) {
+    std::lock_guard lock(mu_);
+    SP_ASSIGN_OR_RETURN(auto list, ArchivedDefaults());
+    std::erase(list, t.id);
+    if (archived) list.push_back(t.id);
+    json::array a;
+    for (const auto& s : list) a.emplace_back(s);
+    return store_.PutSetting(kArchivedKey, json::serialize(a));
+  }
+  t.archived = archived;
+  return Update(t);
+}
+
+}  // namespace sealpost::license

@@ -1,0 +1,168 @@
+#include "mime/facts.h"
+
+#include <gmime/gmime.h>
+
+#include <mutex>
+
+#include "base/encoding.h"
+
+namespace sealpost::mime {
+namespace {
+
+void InitGmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+std::string Unfold(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\r' || c == '\n') continue;
+    out += c;
+  }
+  size_t b = out.find_first_not_of(" \t");
+  return b == std::string::npos ? std::string() : out.substr(b);
+}
+
+std::string Decoded(GMimeDataWrapper* content, size_t cap) {
+  GMimeStream* sink = g_mime_stream_mem_new();
+  g_mime_data_wrapper_write_to_stream(content, sink);
+  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
+  std::string out(reinterpret_cast<const char*>(bytes->data),
+                  std::min<size_t>(bytes->len, cap));
+  g_object_unref(sink);
+  return out;
+}
+
+int64_t DecodedSize(GMimeDataWrapper* content) {
+  GMimeStream* null = g_mime_stream_null_new();
+  int64_t n = g_mime_data_wrapper_write_to_stream(content, null);
+  g_object_unref(null);
+  return n < 0 ? 0 : n;
+}
+
+// "v1; id=abc; template=\"Do Not Forward\"" -> the value of `key`.
+std::string Param(std::string_view v, std::string_view key) {
+  std::string needle = std::string(key) + "=";
+  size_t pos = v.find(needle);
+  if (pos == std::string_view::npos) return {};
+  pos += needle.size();
+  if (pos < v.size() && v[pos] == '"') {
+    size_t end = v.find('"', pos + 1);
+    return std::string(v.substr(pos + 1, end - pos - 1));
+  }
+  size_t end = v.find(';', pos);
+  std::string out(
+      v.substr(pos, end == std::string_view::npos ? v.npos : end - pos));
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
+  InitGmime();
+  GMimeStream* stream =
+      g_mime_stream_mem_new_with_buffer(message.data(), message.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  GMimeMessage* msg = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  g_object_unref(stream);
+  if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+
+  MailFacts f;
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+  int count = g_mime_header_list_get_count(list);
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    const char* name = g_mime_header_get_name(h);
+    const char* raw = g_mime_header_get_raw_value(h);
+    if (name == nullptr) continue;
+    std::string value = raw ? Unfold(raw) : std::string();
+    if (g_ascii_strcasecmp(name, "Subject") == 0 && f.raw_subject.empty()) {
+      f.raw_subject = value;
+    }
+    if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0) {
+      f.is_protected = true;
+      f.protected_id = Param(value, "id");
+      f.protected_template = Param(value, "template");
+    }
+    f.headers.emplace_back(name, std::move(value));
+  }
+  if (const char* s = g_mime_message_get_subject(msg)) f.subject = s;
+
+  GMimeObject* top = g_mime_message_get_mime_part(msg);
+  if (top != nullptr) {
+    GMimeContentType* ct = g_mime_object_get_content_type(top);
+    if (ct != nullptr) {
+      if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
+        f.is_signed = true;
+      }
+      if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime") ||
+          g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
+        const char* type = g_mime_content_type_get_parameter(ct, "smime-type");
+        if (type != nullptr && g_ascii_strcasecmp(type, "signed-data") == 0) {
+          f.is_signed = true;
+        } else {
+          f.is_smime_encrypted = true;
+        }
+      }
+    }
+  }
+
+  GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
+  bool have_body = false;
+  if (g_mime_part_iter_is_valid(iter)) {
+    do {
+      GMimeObject* cur = g_mime_part_iter_get_current(iter);
+      if (!GMIME_IS_PART(cur)) continue;
+      GMimePart* part = GMIME_PART(cur);
+      GMimeContentType* ct = g_mime_object_get_content_type(cur);
+      GMimeDataWrapper* content = g_mime_part_get_content(part);
+      if (ct != nullptr && g_mime_content_type_is_type(ct, "application",
+                                                       "vnd.sealpost.sealed")) {
+        f.is_protected = true;
+      }
+      if (g_mime_part_is_attachment(part)) {
+        const char* name = g_mime_part_get_filename(part);
+        f.attachments.push_back(
+            {name ? name : "", content ? DecodedSize(content) : 0});
+        continue;
+      }
+      if (!have_body && ct != nullptr && content != nullptr &&
+          g_mime_content_type_is_type(ct, "text", "plain")) {
+        f.body_text = Decoded(content, max_body_text);
+        have_body = true;
+      }
+    } while (g_mime_part_iter_next(iter));
+  }
+  g_mime_part_iter_free(iter);
+  g_object_unref(msg);
+  return f;
+}
+
+std::string EncodeSubject(std::string_view subject) {
+  bool ascii = true;
+  for (unsigned char c : subject) {
+    if (c >= 0x80 || c == '\r' || c == '\n') ascii = false;
+  }
+  if (ascii) return std::string(subject);
+  // RFC 2047 §2: encoded words of at most 75 characters; split on UTF-8
+  // character boundaries, 45 bytes (60 base64 characters) per word.
+  std::string out;
+  size_t i = 0;
+  while (i < subject.size()) {
+    size_t end = std::min(subject.size(), i + 45);
+    while (end < subject.size() &&
+           (static_cast<unsigned char>(subject[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    if (!out.empty()) out += "\r\n ";
+    out +=
+        "=?UTF-8?B?" + Base64Encode(AsBytes(subject.substr(i, end - i))) + "?=";
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace sealpost::mime

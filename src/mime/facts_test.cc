@@ -1,0 +1,66 @@
+#include "mime/facts.h"
+
+#include <gtest/gtest.h>
+
+namespace sealpost::mime {
+namespace {
+
+TEST(FactsTest, SubjectAttachmentsBody) {
+  std::string mail =
+      "From: a@example.com\r\nTo: b@example.org\r\n"
+      "Subject: =?UTF-8?B?w6l0w6k=?= [encrypt]\r\n"
+      "Sensitivity: Company-Confidential\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\nsecret =C3=A9 "
+      "plans\r\n"
+      "--b\r\nContent-Type: application/pdf\r\n"
+      "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
+  auto f = ExtractFacts(mail);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->subject, "\xc3\xa9t\xc3\xa9 [encrypt]");
+  EXPECT_EQ(f->raw_subject, "=?UTF-8?B?w6l0w6k=?= [encrypt]");
+  // The CRLF before a boundary belongs to the boundary (RFC 2046 §5.1.1).
+  EXPECT_EQ(f->body_text, "secret \xc3\xa9 plans");
+  ASSERT_EQ(f->attachments.size(), 1u);
+  EXPECT_EQ(f->attachments[0].name, "report.pdf");
+  EXPECT_EQ(f->attachments[0].size, 6);
+  EXPECT_FALSE(f->is_protected);
+  bool sensitivity = false;
+  for (const auto& [k, v] : f->headers) {
+    sensitivity |= k == "Sensitivity" && v == "Company-Confidential";
+  }
+  EXPECT_TRUE(sensitivity);
+}
+
+TEST(FactsTest, ProtectedAndSmime) {
+  auto p = ExtractFacts(
+      "X-Sealpost-Protected: v1; id=abc; template=\"Do Not Forward\"\r\n"
+      "Subject: x\r\n\r\nbody\r\n");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->is_protected);
+  EXPECT_EQ(p->protected_id, "abc");
+  EXPECT_EQ(p->protected_template, "Do Not Forward");
+  auto s = ExtractFacts(
+      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime;"
+      " smime-type=enveloped-data; name=smime.p7m\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->is_smime_encrypted);
+  auto signed_mail = ExtractFacts(
+      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
+      "protocol=\"application/pkcs7-signature\"; boundary=s\r\n\r\n--s\r\n"
+      "Content-Type: text/plain\r\n\r\nhi\r\n--s--\r\n");
+  ASSERT_TRUE(signed_mail.ok());
+  EXPECT_TRUE(signed_mail->is_signed);
+}
+
+TEST(FactsTest, EncodeSubject) {
+  EXPECT_EQ(EncodeSubject("plain"), "plain");
+  EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");
+}
+
+}  // namespace
+}  // namespace sealpost::mime

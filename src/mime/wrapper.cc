@@ -1,0 +1,273 @@
+#include "mime/wrapper.h"
+
+#include <gmime/gmime.h>
+
+#include <kainjow/mustache.hpp>
+
+#include <ctime>
+#include <mutex>
+
+#include "base/encoding.h"
+#include "crypto/random.h"
+#include "mime/wrapper_templates.h"
+
+namespace sealpost::mime {
+namespace {
+
+void InitGmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// Owns a parsed GMimeMessage.
+class Parsed {
+ public:
+  explicit Parsed(std::string_view bytes) {
+    InitGmime();
+    GMimeStream* stream =
+        g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+    GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+    message_ = g_mime_parser_construct_message(parser, nullptr);
+    g_object_unref(parser);
+    g_object_unref(stream);
+  }
+  ~Parsed() {
+    if (message_ != nullptr) g_object_unref(message_);
+  }
+  Parsed(const Parsed&) = delete;
+  Parsed& operator=(const Parsed&) = delete;
+  GMimeMessage* get() const { return message_; }
+
+ private:
+  GMimeMessage* message_ = nullptr;
+};
+
+std::string Trim(std::string s) {
+  size_t b = 0;
+  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
+  size_t e = s.size();
+  while (e > b && (s[e - 1] == '\r' || s[e - 1] == '\n' || s[e - 1] == ' ')) {
+    --e;
+  }
+  return s.substr(b, e - b);
+}
+
+std::string HeaderOf(GMimeMessage* msg, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+  GMimeHeader* h = g_mime_header_list_get_header(list, name);
+  if (h == nullptr) return {};
+  const char* raw = g_mime_header_get_raw_value(h);
+  return raw ? Trim(raw) : std::string();
+}
+
+std::string WrapBase64(std::string_view data) {
+  std::string b64 = Base64Encode(AsBytes(data));
+  std::string out;
+  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
+  for (size_t i = 0; i < b64.size(); i += 76) {
+    out.append(b64, i, 76);
+    out += "\r\n";
+  }
+  return out;
+}
+
+// Mustache output uses "\n"; mail wants CRLF.
+std::string ToCrlf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 32);
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) out += '\r';
+    out += s[i];
+  }
+  return out;
+}
+
+std::string RfcDate() {
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// A header parameter value, quoted when it is not an RFC 2045 token.
+std::string ParamValue(std::string_view v) {
+  bool token = !v.empty();
+  for (char c : v) {
+    if (c <= ' ' || c >= 127 ||
+        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
+            std::string_view::npos) {
+      token = false;
+    }
+  }
+  if (token) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c != '\r' && c != '\n') out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<std::string> BuildWrapperMail(std::string_view original,
+                                     std::string_view container,
+                                     const WrapperOptions& o) {
+  Parsed parsed(original);
+  if (parsed.get() == nullptr) {
+    return InvalidArgumentError("the message to protect is not valid MIME");
+  }
+  const WrapperBranding& br = o.branding;
+  std::string from = HeaderOf(parsed.get(), "From");
+  std::string link = o.portal_url + "/m/" + o.message_id;
+  std::string mixed = "=_sealpost_" + crypto::RandomToken(12);
+  std::string alt = "=_sealpost_alt_" + crypto::RandomToken(12);
+  std::string related = "=_sealpost_rel_" + crypto::RandomToken(12);
+  bool logo = !br.logo.empty();
+
+  kainjow::mustache::data d;
+  d.set("sender", from.empty() ? std::string("The sender") : from);
+  d.set("introduction", br.introduction_text);
+  d.set("button", br.read_button_text);
+  d.set("link", link);
+  d.set("email_text", br.email_text);
+  d.set("disclaimer", br.disclaimer_text);
+  d.set("privacy_url", br.privacy_statement_url);
+  d.set("background", br.background_color.empty() ? std::string("#ffffff")
+                                                  : br.background_color);
+  d.set("template", o.template_name);
+  if (logo) d.set("logo", kainjow::mustache::data::type::bool_true);
+  if (o.expires_at > 0) {
+    time_t t = static_cast<time_t>(o.expires_at);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char buf[64];
+    strftime(buf, sizeof buf, "%d %B %Y %H:%M UTC", &tm);
+    d.set("expires", std::string(buf));
+  }
+  kainjow::mustache::mustache text_tmpl{std::string(kTextTemplate)};
+  kainjow::mustache::mustache html_tmpl{std::string(kHtmlTemplate)};
+  std::string text = ToCrlf(text_tmpl.render(d));
+  std::string html = ToCrlf(html_tmpl.render(d));
+  if (!text_tmpl.is_valid() || !html_tmpl.is_valid()) {
+    return InternalError("wrapper template: " + text_tmpl.error_message() +
+                         html_tmpl.error_message());
+  }
+
+  std::string out;
+  for (const char* name : {"From", "Sender", "Reply-To", "To", "Cc", "Subject",
+                           "Date", "In-Reply-To", "References"}) {
+    std::string v = HeaderOf(parsed.get(), name);
+    if (!v.empty()) out += std::string(name) + ": " + v + "\r\n";
+  }
+  if (HeaderOf(parsed.get(), "Date").empty()) {
+    out += "Date: " + RfcDate() + "\r\n";
+  }
+  std::string host = o.portal_url.substr(o.portal_url.find("://") + 3);
+  host = host.substr(0, host.find_first_of(":/"));
+  out += "Message-ID: <" + o.message_id + "@" + host + ">\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "X-Sealpost-Protected: v1; id=" + o.message_id +
+         "; template=" + ParamValue(o.template_name) + "\r\n";
+  out += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+  out +=
+      "This is a protected message. Open the link below, or the attached "
+      "message.sealed with `sealpost open`.\r\n";
+  out += "--" + mixed + "\r\n";
+  out +=
+      "Content-Type: multipart/alternative; boundary=\"" + alt + "\"\r\n\r\n";
+  out += "--" + alt + "\r\n";
+  out +=
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += WrapBase64(text);
+  out += "--" + alt + "\r\n";
+  if (logo) {
+    out +=
+        "Content-Type: multipart/related; type=\"text/html\"; "
+        "boundary=\"" +
+        related + "\"\r\n\r\n";
+    out += "--" + related + "\r\n";
+  }
+  out +=
+      "Content-Type: text/html; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += WrapBase64(html);
+  if (logo) {
+    std::string ext = br.logo_type == "image/jpeg" ? "jpg" : "png";
+    out += "--" + related + "\r\n";
+    out += "Content-Type: " + br.logo_type + "; name=\"logo." + ext +
+           "\"\r\nContent-ID: <logo@sealpost>\r\n"
+           "Content-Disposition: inline; filename=\"logo." +
+           ext + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    out += WrapBase64(br.logo);
+    out += "--" + related + "--\r\n";
+  }
+  out += "--" + alt + "--\r\n";
+  out += "--" + mixed + "\r\n";
+  out +=
+      "Content-Type: application/vnd.sealpost.sealed; "
+      "name=\"message.sealed\"\r\n"
+      "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += WrapBase64(container);
+  out += "--" + mixed + "--\r\n";
+  return out;
+}
+
+Result<std::string> ExtractPart(std::string_view mail,
+                                std::string_view mime_type) {
+  Parsed parsed(mail);
+  if (parsed.get() == nullptr) {
+    return InvalidArgumentError("not a MIME message");
+  }
+  std::string type(mime_type.substr(0, mime_type.find('/')));
+  std::string subtype(mime_type.substr(mime_type.find('/') + 1));
+  GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(parsed.get()));
+  std::string out;
+  bool found = false;
+  if (g_mime_part_iter_is_valid(iter)) {
+    do {
+      GMimeObject* cur = g_mime_part_iter_get_current(iter);
+      if (!GMIME_IS_PART(cur)) continue;
+      GMimeContentType* ct = g_mime_object_get_content_type(cur);
+      if (ct == nullptr ||
+          !g_mime_content_type_is_type(ct, type.c_str(), subtype.c_str())) {
+        continue;
+      }
+      GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(cur));
+      if (content == nullptr) continue;
+      GMimeStream* sink = g_mime_stream_mem_new();
+      g_mime_data_wrapper_write_to_stream(content, sink);
+      GByteArray* bytes =
+          g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
+      out.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+      g_object_unref(sink);
+      found = true;
+      break;
+    } while (g_mime_part_iter_next(iter));
+  }
+  g_mime_part_iter_free(iter);
+  if (!found) {
+    return NotFoundError("no " + std::string(mime_type) + " part in this mail");
+  }
+  return out;
+}
+
+Result<std::string> ExtractSealedAttachment(std::string_view mail) {
+  auto part = ExtractPart(mail, "application/vnd.sealpost.sealed");
+  if (part.status().code() == StatusCode::kNotFound) {
+    return NotFoundError("no message.sealed attachment in this mail");
+  }
+  return part;
+}
+
+Result<std::string> RawHeader(std::string_view mail, std::string_view name) {
+  Parsed parsed(mail);
+  if (parsed.get() == nullptr) return InvalidArgumentError("not a message");
+  return HeaderOf(parsed.get(), std::string(name).c_str());
+}
+
+}  // namespace sealpost::mime

@@ -1,0 +1,61 @@
+// The wrapper mail (SPEC §3): what a recipient of protected mail receives.
+// multipart/mixed holding a multipart/alternative (text + HTML) with a "Read
+// the message" link to the portal, and the sealed container as the
+// attachment message.sealed, plus the header
+// `X-Sealpost-Protected: v1; id=<id>; template=<name>`. The original's From,
+// To, Cc, Subject and Date are carried over as they were (raw, so encoded
+// words stay valid). Parsing uses GMime; GMime stays inside this module.
+//
+// Thread-safety: free functions, safe from any thread.
+#ifndef SEALPOST_MIME_WRAPPER_H_
+#define SEALPOST_MIME_WRAPPER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sealpost::mime {
+
+// The look of the wrapper (from the OME branding configuration).
+struct WrapperBranding {
+  std::string introduction_text = "has sent you a protected message.";
+  std::string read_button_text = "Read the message";
+  std::string email_text;
+  std::string disclaimer_text;
+  std::string privacy_statement_url;
+  std::string background_color;  // "#rrggbb" or empty
+  std::string logo;              // PNG/JPEG bytes or empty
+  std::string logo_type;         // "image/png" | "image/jpeg"
+};
+
+struct WrapperOptions {
+  std::string message_id;     // protected message id
+  std::string template_name;  // "Do Not Forward"
+  std::string portal_url;     // https://host:port (no trailing slash)
+  WrapperBranding branding;
+  int64_t expires_at = 0;  // unix seconds; 0: no expiry shown
+};
+
+// Builds the wrapper around `container` for the original message `original`.
+Result<std::string> BuildWrapperMail(std::string_view original,
+                                     std::string_view container,
+                                     const WrapperOptions& options);
+
+// The decoded bytes of the first application/vnd.sealpost.sealed part of a
+// mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME.
+Result<std::string> ExtractSealedAttachment(std::string_view mail);
+
+// The decoded content of the first part of type `mime_type` ("text/html").
+Result<std::string> ExtractPart(std::string_view mail,
+                                std::string_view mime_type);
+
+// Raw (unfolded-as-received) value of the first header `name` of a message,
+// without the leading space and the final CRLF; empty when absent.
+Result<std::string> RawHeader(std::string_view mail, std::string_view name);
+
+}  // namespace sealpost::mime
+
+#endif  // SEALPOST_MIME_WRAPPER_H_

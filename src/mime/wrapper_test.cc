@@ -1,0 +1,67 @@
+#include "mime/wrapper.h"
+
+#include <gtest/gtest.h>
+
+namespace sealpost::mime {
+namespace {
+
+constexpr char kOriginal[] =
+    "From: Alice <alice@example.com>\r\n"
+    "To: bob@example.com,\r\n carol@example.com\r\n"
+    "Subject: =?UTF-8?B?w6l0w6k=?= plans\r\n"
+    "Date: Sun, 29 Nov 2026 09:00:00 +0000\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n";
+
+TEST(WrapperTest, BuildsAndExtracts) {
+  std::string container("SEALPOST\x01\x00\xff binary \r\n.\r\n", 24);
+  WrapperOptions o{"abc123", "Do Not Forward", "https://127.0.0.1:8443"};
+  auto mail = BuildWrapperMail(kOriginal, container, o);
+  ASSERT_TRUE(mail.ok()) << mail.status().ToString();
+  EXPECT_NE(mail->find("X-Sealpost-Protected: v1; id=abc123; "
+                       "template=\"Do Not Forward\"\r\n"),
+            std::string::npos);
+  EXPECT_NE(mail->find("Subject: =?UTF-8?B?w6l0w6k=?= plans\r\n"),
+            std::string::npos);
+  EXPECT_NE(mail->find("To: bob@example.com,\r\n carol@example.com\r\n"),
+            std::string::npos);
+  auto back = ExtractSealedAttachment(*mail);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, container);
+  EXPECT_EQ(*RawHeader(*mail, "Message-ID"), "<abc123@127.0.0.1>");
+}
+
+// The text and HTML parts are base64; python3's email package decodes them
+// in the end-to-end tests. Here: the branding reaches the parts, escaped.
+TEST(WrapperTest, BrandingAndLogo) {
+  WrapperOptions o{"id9", "Encrypt", "https://portal.example"};
+  o.branding.read_button_text = "Open <now>";
+  o.branding.email_text = "Questions? Call us.";
+  o.branding.logo = std::string("\x89PNG\r\n\x1a\nlogo", 12);
+  o.branding.logo_type = "image/png";
+  o.expires_at = 1'800'000'000;
+  auto mail = BuildWrapperMail(kOriginal, "SEALPOST\x01", o);
+  ASSERT_TRUE(mail.ok());
+  EXPECT_NE(mail->find("multipart/related"), std::string::npos);
+  EXPECT_NE(mail->find("Content-ID: <logo@sealpost>"), std::string::npos);
+  auto html = ExtractPart(*mail, "text/html");
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  EXPECT_NE(html->find("Open &lt;now&gt;"), std::string::npos);
+  EXPECT_NE(html->find("href=\"https://portal.example/m/id9\""),
+            std::string::npos);
+  EXPECT_NE(html->find("Questions? Call us."), std::string::npos);
+  EXPECT_NE(html->find("cid:logo@sealpost"), std::string::npos);
+  EXPECT_NE(html->find("expires on 15 January 2027"), std::string::npos);
+  auto text = ExtractPart(*mail, "text/plain");
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("Open <now>:\r\nhttps://portal.example/m/id9\r\n"),
+            std::string::npos);
+}
+
+TEST(WrapperTest, NoAttachment) {
+  auto r = ExtractSealedAttachment(kOriginal);
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(ExtractSealedAttachment("").ok());
+}
+
+}  // namespace
+}  // namespace sealpost::mime

@@ -1,0 +1,157 @@
+// SqliteStore: org keys, protected messages and sessions.
+#include <sqlite3.h>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_util.h"
+
+namespace sealpost::store {
+
+using internal::SqliteError;
+using internal::Stmt;
+
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, owner, template_id, recipients_json, grants_json, created_at, "
+    "expires_at, revoked_at, revoked_by";
+
+ProtectedMessageRecord ReadMessage(const Stmt& s) {
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+          s.Int(5),  s.Int(6),  s.Int(7),  s.Text(8)};
+}
+
+}  // namespace
+
+Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
+  MutexLock lock(&mu_);
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Stmt demote(db_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
+  demote.Bind(1, key.kind);
+  Status st = demote.Run();
+  if (st.ok()) {
+    Stmt ins(db_,
+             "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
+             "created_at) VALUES (?, ?, ?, 1, ?)");
+    ins.Bind(1, key.kind)
+        .Bind(2, int64_t{key.version})
+        .BindBlob(3, key.wrapped)
+        .Bind(4, key.created_at ? key.created_at : clock_.NowUnix());
+    st = ins.Run();
+  }
+  if (!st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
+    std::string_view kind) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
+         "WHERE kind = ? ORDER BY version");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, kind);
+  std::vector<OrgKeyRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), static_cast<int>(s.Int(1)), s.Blob(2),
+                   s.Int(3) != 0, s.Int(4)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing org keys");
+  return out;
+}
+
+Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "INSERT INTO protected_messages (" +
+                  std::string(kMessageColumns) +
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+                  "UPDATE SET grants_json = excluded.grants_json, "
+                  "expires_at = excluded.expires_at, revoked_at = "
+                  "excluded.revoked_at, revoked_by = excluded.revoked_by");
+  s.Bind(1, m.id)
+      .Bind(2, m.owner)
+      .Bind(3, m.template_id)
+      .Bind(4, m.recipients_json)
+      .Bind(5, m.grants_json)
+      .Bind(6, m.created_at ? m.created_at : clock_.NowUnix())
+      .Bind(7, m.expires_at)
+      .Bind(8, m.revoked_at)
+      .Bind(9, m.revoked_by);
+  return s.Run();
+}
+
+Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
+    std::string_view id) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
+                  " FROM protected_messages WHERE id = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) {
+    return std::optional<ProtectedMessageRecord>(ReadMessage(s));
+  }
+  if (rc == SQLITE_DONE) return std::optional<ProtectedMessageRecord>();
+  return SqliteError(db_, "reading protected message");
+}
+
+Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
+    std::string_view owner, int limit) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
+                  " FROM protected_messages WHERE (?1 = '' OR owner = ?1) "
+                  "ORDER BY created_at DESC, id LIMIT ?2");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, owner).Bind(2, int64_t{limit});
+  std::vector<ProtectedMessageRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing messages");
+  return out;
+}
+
+Status SqliteStore::PutSession(const SessionRecord& r) {
+  MutexLock lock(&mu_);
+  // Expired sessions go as new ones arrive, so the table stays small.
+  Stmt purge(db_, "DELETE FROM sessions WHERE expires_at <= ?");
+  purge.Bind(1, clock_.NowUnix());
+  SP_RETURN_IF_ERROR(purge.Run());
+  Stmt s(db_,
+         "INSERT INTO sessions (token_hash, email, kind, created_at, "
+         "expires_at) VALUES (?, ?, ?, ?, ?)");
+  s.Bind(1, r.token_hash)
+      .Bind(2, r.email)
+      .Bind(3, r.kind)
+      .Bind(4, r.created_at)
+      .Bind(5, r.expires_at);
+  return s.Run();
+}
+
+Result<std::optional<SessionRecord>> SqliteStore::GetSession(
+    std::string_view token_hash) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT token_hash, email, kind, created_at, expires_at FROM "
+         "sessions WHERE token_hash = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, token_hash);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) {
+    return std::optional<SessionRecord>(
+        SessionRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
+  }
+  if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
+  return SqliteError(db_, "reading session");
+}
+
+Status SqliteStore::DeleteSession(std::string_view token_hash) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "DELETE FROM sessions WHERE token_hash = ?");
+  s.Bind(1, token_hash);
+  return s.Run();
+}
+
+}  // namespace sealpost::store
