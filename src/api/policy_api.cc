@@ -1,0 +1,210 @@
+// Mail flow rules and OME branding endpoints (admin token).
+#include <boost/json.hpp>
+
+#include "api/api.h"
+#include "api/util.h"
+#include "base/encoding.h"
+#include "branding/branding.h"
+#include "license/templates.h"
+#include "policy/rule_json.h"
+#include "policy/rule_store.h"
+
+namespace sealpost::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+Result<std::vector<std::string>> TemplateNames(const ApiContext& ctx) {
+  SP_ASSIGN_OR_RETURN(auto list, ctx.templates->List());
+  std::vector<std::string> names;
+  for (const auto& t : list) {
+    names.push_back(t.name);
+    names.push_back(t.id);
+  }
+  return names;
+}
+
+// Every branding identity a rule names must exist.
+Status CheckBrandings(const ApiContext& ctx, const policy::Rule& rule) {
+  for (const auto& a : rule.actions) {
+    if (!a.branding.empty()) {
+      SP_RETURN_IF_ERROR(ctx.branding->Get(a.branding).status());
+    }
+  }
+  return Status::Ok();
+}
+
+json::value BrandingJson(const branding::Branding& b) {
+  json::object o;
+  for (const auto& [k, v] : branding::Display(b)) o[k] = v;
+  return o;
+}
+
+// Applies {"fields": {Name: value}, "reset": [Name], "image": base64}.
+Status ApplyBranding(branding::Branding& b, const json::object& body) {
+  if (const json::value* f = body.if_contains("fields")) {
+    if (!f->is_object()) {
+      return InvalidArgumentError("'fields' must be an object");
+    }
+    for (const auto& [k, v] : f->as_object()) {
+      std::string text;
+      if (v.is_string()) {
+        text = std::string(v.as_string());
+      } else if (v.is_bool()) {
+        text = v.as_bool() ? "True" : "False";
+      } else if (v.is_int64()) {
+        text = std::to_string(v.as_int64());
+      } else {
+        return InvalidArgumentError(std::string(k) +
+                                    ": value must be a string, bool or int");
+      }
+      SP_RETURN_IF_ERROR(branding::SetField(b, k, text));
+    }
+  }
+  if (const json::value* r = body.if_contains("reset")) {
+    if (!r->is_array()) return InvalidArgumentError("'reset' must be a list");
+    for (const auto& name : r->as_array()) {
+      if (!name.is_string()) {
+        return InvalidArgumentError("'reset' must list field names");
+      }
+      SP_RETURN_IF_ERROR(branding::ResetField(b, name.as_string()));
+    }
+  }
+  if (const json::value* img = body.if_contains("image")) {
+    if (!img->is_string()) {
+      return InvalidArgumentError("'image' must be base64 text");
+    }
+    SP_ASSIGN_OR_RETURN(std::string bytes, Base64Decode(img->as_string()));
+    SP_RETURN_IF_ERROR(branding::SetImage(b, std::move(bytes)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
+  // ---- Rules ---------------------------------------------------------
+  router.Add("GET", "/api/v1/rules", Admin(ctx, [&ctx](Request&) {
+               auto rules = ctx.rules->List();
+               if (!rules.ok()) return FromStatus(rules.status());
+               json::array out;
+               for (const auto& r : *rules) {
+                 out.push_back(policy::RuleToJsonValue(r));
+               }
+               return JsonOk(200, json::object{{"rules", out}});
+             }));
+  router.Add("GET", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
+               auto r = ctx.rules->Get(req.params["id"]);
+               if (!r.ok()) return FromStatus(r.status());
+               return JsonOk(200, policy::RuleToJsonValue(*r));
+             }));
+  router.Add("POST", "/api/v1/rules", Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               body->erase("id");
+               auto rule = policy::RuleFromJsonValue(*body);
+               if (!rule.ok()) return FromStatus(rule.status());
+               if (!body->contains("priority")) rule->priority = 1 << 30;
+               auto names = TemplateNames(ctx);
+               if (!names.ok()) return FromStatus(names.status());
+               if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
+                 return FromStatus(s);
+               }
+               auto created = ctx.rules->Create(*rule, *names);
+               if (!created.ok()) return FromStatus(created.status());
+               (void)ctx.store->AppendAudit({0, 0, "admin", "rule.new",
+                                             created->id, "ok", created->name});
+               return JsonOk(201, policy::RuleToJsonValue(*created));
+             }));
+  router.Add("PATCH", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               auto current = ctx.rules->Get(req.params["id"]);
+               if (!current.ok()) return FromStatus(current.status());
+               // Merge: the stored rule's fields, overwritten by the body's.
+               json::object merged =
+                   policy::RuleToJsonValue(*current).as_object();
+               for (const auto& [k, v] : *body) merged[k] = v;
+               merged["id"] = current->id;
+               auto rule = policy::RuleFromJsonValue(merged);
+               if (!rule.ok()) return FromStatus(rule.status());
+               auto names = TemplateNames(ctx);
+               if (!names.ok()) return FromStatus(names.status());
+               if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
+                 return FromStatus(s);
+               }
+               auto updated = ctx.rules->Update(*rule, *names);
+               if (!updated.ok()) return FromStatus(updated.status());
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "rule.set", updated->id, "ok", ""});
+               return JsonOk(200, policy::RuleToJsonValue(*updated));
+             }));
+  router.Add("DELETE", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
+               Status s = ctx.rules->Remove(req.params["id"]);
+               if (!s.ok()) return FromStatus(s);
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "rule.remove", req.params["id"], "ok", ""});
+               return JsonOk(200, json::object{{"removed", req.params["id"]}});
+             }));
+
+  // ---- Branding ------------------------------------------------------
+  router.Add("GET", "/api/v1/branding", Admin(ctx, [&ctx](Request&) {
+               auto list = ctx.branding->List();
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& b : *list) out.push_back(BrandingJson(b));
+               return JsonOk(200, json::object{{"branding", out}});
+             }));
+  router.Add("GET", "/api/v1/branding/:identity",
+             Admin(ctx, [&ctx](Request& req) {
+               auto b = ctx.branding->Get(req.params["identity"]);
+               if (!b.ok()) return FromStatus(b.status());
+               return JsonOk(200, BrandingJson(*b));
+             }));
+  router.Add("POST", "/api/v1/branding", Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               auto identity = StringField(*body, "identity", true);
+               if (!identity.ok()) return FromStatus(identity.status());
+               branding::Branding b;
+               b.identity = *identity;
+               if (Status s = ApplyBranding(b, *body); !s.ok()) {
+                 return FromStatus(s);
+               }
+               if (Status s = ctx.branding->Create(b); !s.ok()) {
+                 return FromStatus(s);
+               }
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "branding.new", b.identity, "ok", ""});
+               return JsonOk(201, BrandingJson(b));
+             }));
+  router.Add("PATCH", "/api/v1/branding/:identity",
+             Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               auto b = ctx.branding->Get(req.params["identity"]);
+               if (!b.ok()) return FromStatus(b.status());
+               // All or nothing: the copy is saved only if every field is OK.
+               if (Status s = ApplyBranding(*b, *body); !s.ok()) {
+                 return FromStatus(s);
+               }
+               if (Status s = ctx.branding->Update(*b); !s.ok()) {
+                 return FromStatus(s);
+               }
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "branding.set", b->identity, "ok", ""});
+               return JsonOk(200, BrandingJson(*b));
+             }));
+  router.Add(
+      "DELETE", "/api/v1/branding/:identity", Admin(ctx, [&ctx](Request& req) {
+        Status s = ctx.branding->Remove(req.params["identity"]);
+        if (!s.ok()) return FromStatus(s);
+        (void)ctx.store->AppendAudit({0, 0, "admin", "branding.remove",
+                                      req.params["identity"], "ok", ""});
+        return JsonOk(200, json::object{{"removed", req.params["identity"]}});
+      }));
+}
+
+}  // namespace sealpost::api

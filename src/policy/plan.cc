@@ -1,0 +1,73 @@
+#include "policy/plan.h"
+
+namespace sealpost::policy {
+namespace {
+
+bool SameTreatment(const Treatment& a, const Treatment& b) {
+  return a.kind == b.kind && a.template_name == b.template_name &&
+         a.branding == b.branding && a.reject_text == b.reject_text &&
+         a.enhanced_status == b.enhanced_status;
+}
+
+}  // namespace
+
+std::string_view TreatmentKindName(Treatment::Kind kind) {
+  switch (kind) {
+    case Treatment::Kind::kDeliver:
+      return "deliver";
+    case Treatment::Kind::kProtect:
+      return "protect";
+    case Treatment::Kind::kRemoveProtection:
+      return "remove_protection";
+    case Treatment::Kind::kReject:
+      return "reject";
+  }
+  return "unknown";
+}
+
+std::string DescribeTreatment(const Treatment& t) {
+  switch (t.kind) {
+    case Treatment::Kind::kProtect: {
+      std::string s = "protect \"" + t.template_name + "\"";
+      if (!t.branding.empty()) s += " with branding \"" + t.branding + "\"";
+      return s;
+    }
+    case Treatment::Kind::kReject:
+      return "reject " + t.enhanced_status + " \"" + t.reject_text + "\"";
+    case Treatment::Kind::kDeliver:
+    case Treatment::Kind::kRemoveProtection:
+      break;
+  }
+  return std::string(TreatmentKindName(t.kind));
+}
+
+std::vector<RecipientGroup> GroupByTreatment(const Plan& plan) {
+  std::vector<RecipientGroup> groups;
+  for (const RecipientPlan& r : plan.recipients) {
+    const bool split = r.treatment.kind == Treatment::Kind::kProtect;
+    RecipientGroup* match = nullptr;
+    for (RecipientGroup& g : groups) {
+      if (SameTreatment(g.treatment, r.treatment) &&
+          g.require_tls == r.require_tls &&
+          g.added_headers == r.added_headers &&
+          (!split || g.internal == r.internal)) {
+        match = &g;
+        break;
+      }
+    }
+    if (match == nullptr) {
+      RecipientGroup g;
+      g.treatment = r.treatment;
+      g.require_tls = r.require_tls;
+      g.added_headers = r.added_headers;
+      g.internal = r.internal;
+      groups.push_back(std::move(g));
+      match = &groups.back();
+    }
+    match->internal = match->internal && r.internal;
+    match->addresses.push_back(r.address);
+  }
+  return groups;
+}
+
+}  // namespace sealpost::policy

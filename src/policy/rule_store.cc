@@ -1,0 +1,146 @@
+#include "policy/rule_store.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "policy/rule_json.h"
+#include "policy/validate.h"
+
+namespace sealpost::policy {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kSettingsKey = "rules";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+// Renumbers priorities 0..n-1 in order.
+void Renumber(std::vector<Rule>& rules) {
+  std::stable_sort(
+      rules.begin(), rules.end(),
+      [](const Rule& a, const Rule& b) { return a.priority < b.priority; });
+  for (size_t i = 0; i < rules.size(); ++i) {
+    rules[i].priority = static_cast<int32_t>(i);
+  }
+}
+
+// Puts `rule` at its priority, moving the others down.
+void Place(std::vector<Rule>& rules, Rule rule) {
+  Renumber(rules);
+  size_t at =
+      std::min(static_cast<size_t>(std::max(rule.priority, 0)), rules.size());
+  rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(at),
+               std::move(rule));
+  for (size_t i = 0; i < rules.size(); ++i) {
+    rules[i].priority = static_cast<int32_t>(i);
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Rule>> RuleStore::Load() {
+  std::vector<Rule> out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kSettingsKey));
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_array()) return DataLossError("stored rules are corrupt");
+  for (const auto& r : v.as_array()) {
+    SP_ASSIGN_OR_RETURN(Rule rule, RuleFromJsonValue(r));
+    out.push_back(std::move(rule));
+  }
+  Renumber(out);
+  return out;
+}
+
+Status RuleStore::Save(std::vector<Rule> rules) {
+  Renumber(rules);
+  SP_ASSIGN_OR_RETURN(RuleSet set, RuleSet::Compile(rules));
+  json::array a;
+  for (const auto& r : rules) a.push_back(RuleToJsonValue(r));
+  SP_RETURN_IF_ERROR(store_.PutSetting(kSettingsKey, json::serialize(a)));
+  compiled_ = std::make_shared<const RuleSet>(std::move(set));
+  return Status::Ok();
+}
+
+Result<std::vector<Rule>> RuleStore::List() {
+  std::lock_guard lock(mu_);
+  return Load();
+}
+
+Result<Rule> RuleStore::Get(std::string_view id_or_name) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto rules, Load());
+  for (const auto& r : rules) {
+    if (r.id == id_or_name || Lower(r.name) == Lower(id_or_name)) return r;
+  }
+  return NotFoundError("no rule '" + std::string(id_or_name) +
+                       "' (see `sealpost rule list`)");
+}
+
+Result<Rule> RuleStore::Create(Rule rule,
+                               const std::vector<std::string>& templates) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto rules, Load());
+  int next = 1;
+  for (const auto& r : rules) {
+    if (r.id.starts_with("r") && r.id.size() > 1) {
+      next = std::max(next, std::atoi(r.id.c_str() + 1) + 1);
+    }
+  }
+  rule.id = "r" + std::to_string(next);
+  Place(rules, rule);
+  SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
+  for (const auto& r : rules) {
+    if (r.id == rule.id) rule = r;
+  }
+  SP_RETURN_IF_ERROR(Save(std::move(rules)));
+  return rule;
+}
+
+Result<Rule> RuleStore::Update(Rule rule,
+                               const std::vector<std::string>& templates) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto rules, Load());
+  auto it = std::find_if(rules.begin(), rules.end(),
+                         [&](const Rule& r) { return r.id == rule.id; });
+  if (it == rules.end()) return NotFoundError("no rule " + rule.id);
+  rules.erase(it);
+  Place(rules, rule);
+  SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
+  for (const auto& r : rules) {
+    if (r.id == rule.id) rule = r;
+  }
+  SP_RETURN_IF_ERROR(Save(std::move(rules)));
+  return rule;
+}
+
+Status RuleStore::Remove(std::string_view id_or_name) {
+  std::lock_guard lock(mu_);
+  SP_ASSIGN_OR_RETURN(auto rules, Load());
+  auto before = rules.size();
+  std::erase_if(rules, [&](const Rule& r) {
+    return r.id == id_or_name || Lower(r.name) == Lower(id_or_name);
+  });
+  if (rules.size() == before) {
+    return NotFoundError("no rule '" + std::string(id_or_name) + "'");
+  }
+  return Save(std::move(rules));
+}
+
+Result<std::shared_ptr<const RuleSet>> RuleStore::Compiled() {
+  std::lock_guard lock(mu_);
+  if (compiled_ == nullptr) {
+    SP_ASSIGN_OR_RETURN(auto rules, Load());
+    SP_ASSIGN_OR_RETURN(RuleSet set, RuleSet::Compile(std::move(rules)));
+    compiled_ = std::make_shared<const RuleSet>(std::move(set));
+  }
+  return compiled_;
+}
+
+}  // namespace sealpost::policy

@@ -1,0 +1,53 @@
+// RuleStore: the organisation's mail flow rules, persisted as JSON in the
+// store's settings, with a compiled RuleSet for the mail path that is rebuilt
+// whenever the rules change. (A separate library from the pure policy code:
+// this part does I/O.)
+//
+// Thread-safety: thread-safe; changes are serialised by a mutex and the
+// compiled set is swapped atomically under it.
+#ifndef SEALPOST_POLICY_RULE_STORE_H_
+#define SEALPOST_POLICY_RULE_STORE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "policy/evaluate.h"
+#include "policy/rule.h"
+#include "store/store.h"
+
+namespace sealpost::policy {
+
+class RuleStore {
+ public:
+  explicit RuleStore(store::Store& store) : store_(store) {}
+
+  // By priority (0 first).
+  Result<std::vector<Rule>> List();
+  // Id or name (case-insensitive).
+  Result<Rule> Get(std::string_view id_or_name);
+  // Assigns the id; a priority past the end puts the rule last, otherwise
+  // later rules move down one. Validated against `known_templates`.
+  Result<Rule> Create(Rule rule,
+                      const std::vector<std::string>& known_templates);
+  // Replaces the rule with the same id (priority changes reorder).
+  Result<Rule> Update(Rule rule,
+                      const std::vector<std::string>& known_templates);
+  Status Remove(std::string_view id_or_name);
+  // The compiled rules for evaluation; cached until the next change.
+  Result<std::shared_ptr<const RuleSet>> Compiled();
+
+ private:
+  Result<std::vector<Rule>> Load();
+  Status Save(std::vector<Rule> rules);
+
+  store::Store& store_;
+  std::mutex mu_;
+  std::shared_ptr<const RuleSet> compiled_;  // guarded by mu_
+};
+
+}  // namespace sealpost::policy
+
+#endif  // SEALPOST_POLICY_RULE_STORE_H_

@@ -1,0 +1,130 @@
+// Builders shared by the policy tests.
+#ifndef SEALPOST_POLICY_TEST_UTIL_H_
+#define SEALPOST_POLICY_TEST_UTIL_H_
+
+#include <string>
+#include <vector>
+
+#include "policy/message_facts.h"
+#include "policy/rule.h"
+
+namespace sealpost::policy::testing {
+
+inline Condition Values(ConditionKind kind, std::vector<std::string> values) {
+  Condition c;
+  c.kind = kind;
+  c.values = std::move(values);
+  return c;
+}
+inline Condition ScopeIs(ConditionKind kind, Scope scope) {
+  Condition c;
+  c.kind = kind;
+  c.scope = scope;
+  return c;
+}
+inline Condition Pattern(ConditionKind kind, std::string pattern,
+                         std::string header = "") {
+  Condition c;
+  c.kind = kind;
+  c.pattern = std::move(pattern);
+  c.header_name = std::move(header);
+  return c;
+}
+inline Condition Bytes(ConditionKind kind, int64_t bytes) {
+  Condition c;
+  c.kind = kind;
+  c.bytes = bytes;
+  return c;
+}
+inline Condition HasAttachment() {
+  Condition c;
+  c.kind = ConditionKind::kHasAttachment;
+  return c;
+}
+inline Condition TypeIs(std::vector<MessageType> types) {
+  Condition c;
+  c.kind = ConditionKind::kMessageTypeIs;
+  c.message_types = std::move(types);
+  return c;
+}
+inline Condition SensitivityIs(std::vector<Sensitivity> s) {
+  Condition c;
+  c.kind = ConditionKind::kSensitivityIs;
+  c.sensitivities = std::move(s);
+  return c;
+}
+
+inline Action ApplyTemplate(std::string name, std::string branding = "") {
+  Action a;
+  a.kind = ActionKind::kApplyTemplate;
+  a.template_name = std::move(name);
+  a.branding = std::move(branding);
+  return a;
+}
+inline Action RemoveProtection() {
+  Action a;
+  a.kind = ActionKind::kRemoveProtection;
+  return a;
+}
+inline Action RequireTls() {
+  Action a;
+  a.kind = ActionKind::kRequireTls;
+  return a;
+}
+inline Action Reject(std::string text, std::string status = "5.7.1") {
+  Action a;
+  a.kind = ActionKind::kReject;
+  a.reject_text = std::move(text);
+  a.enhanced_status = std::move(status);
+  return a;
+}
+inline Action AddHeader(std::string name, std::string value) {
+  Action a;
+  a.kind = ActionKind::kAddHeader;
+  a.header_name = std::move(name);
+  a.header_value = std::move(value);
+  return a;
+}
+
+inline Rule MakeRule(std::string id, int32_t priority,
+                     std::vector<Condition> conditions,
+                     std::vector<Action> actions,
+                     std::vector<Condition> exceptions = {}) {
+  Rule r;
+  r.id = id;
+  r.name = "Rule " + id;
+  r.priority = priority;
+  r.conditions = std::move(conditions);
+  r.actions = std::move(actions);
+  r.exceptions = std::move(exceptions);
+  return r;
+}
+
+// An internal, licensed sender writing to one internal and one external
+// recipient, with one .docx attachment.
+inline MessageFacts SampleFacts() {
+  MessageFacts m;
+  m.sender = "alice@corp.example";
+  m.sender_internal = true;
+  m.sender_licensed = true;
+  m.sender_groups = {"finance", "all-staff"};
+  m.recipients = {{"bob@corp.example", true}, {"carol@ext.example", false}};
+  m.subject = "Quarterly report";
+  m.body_text = "Hello Carol,\nthe card is 1234-5678.\n";
+  m.headers = {{"From", "Alice <alice@corp.example>"},
+               {"X-Classification", "Secret"}};
+  m.attachments = {{"Report.docx", 1000}};
+  m.has_attachment = true;
+  m.size = 5000;
+  return m;
+}
+
+inline const std::vector<std::string>& KnownTemplates() {
+  static const std::vector<std::string>* names = new std::vector<std::string>{
+      "Encrypt", "Do Not Forward", "Confidential", "Confidential View Only"};
+  return *names;
+}
+
+}  // namespace sealpost::policy::testing
+
+#endif  // SEALPOST_POLICY_TEST_UTIL_H_

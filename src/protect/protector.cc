@@ -1,0 +1,283 @@
+#include "protect/protector.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "crypto/random.h"
+#include "mime/facts.h"
+#include "mime/wrapper.h"
+#include "policy/evaluate.h"
+#include "queue/dsn.h"
+
+namespace sealpost::protect {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::string DomainOf(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string()
+                                      : Lower(address.substr(at + 1));
+}
+
+mime::WrapperBranding ToWrapper(const branding::Branding& b) {
+  mime::WrapperBranding w;
+  w.introduction_text = b.introduction_text;
+  w.read_button_text = b.read_button_text;
+  w.email_text = b.email_text;
+  w.disclaimer_text = b.disclaimer_text;
+  w.privacy_statement_url = b.privacy_statement_url;
+  w.background_color = b.background_color;
+  w.logo = b.image;
+  w.logo_type = b.image_type;
+  return w;
+}
+
+// Replaces the Subject field of a wrapper (the wrapper keeps the original's
+// raw Subject; the sender's keyword is taken out here).
+std::string ReplaceSubject(std::string mail, std::string_view subject) {
+  size_t header_end = mail.find("\r\n\r\n");
+  size_t pos = 0;
+  while (pos < header_end) {
+    if (mail.compare(pos, 8, "Subject:") == 0) {
+      size_t end = pos;
+      do {
+        end = mail.find("\r\n", end) + 2;
+      } while (end < header_end && (mail[end] == ' ' || mail[end] == '\t'));
+      mail.replace(pos, end - pos,
+                   "Subject: " + mime::EncodeSubject(subject) + "\r\n");
+      return mail;
+    }
+    pos = mail.find("\r\n", pos) + 2;
+  }
+  return mail;
+}
+
+std::string AddHeaders(std::string_view received, std::string_view body,
+                       const std::vector<policy::Header>& headers) {
+  std::string out(received);
+  for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
+  out += body;
+  return out;
+}
+
+}  // namespace
+
+std::pair<std::string_view, std::string_view> SplitOurReceived(
+    std::string_view content) {
+  if (!content.starts_with("Received:")) return {{}, content};
+  size_t end = 0;
+  do {
+    size_t nl = content.find("\r\n", end);
+    if (nl == std::string_view::npos) return {{}, content};
+    end = nl + 2;
+  } while (end < content.size() &&
+           (content[end] == ' ' || content[end] == '\t'));
+  return {content.substr(0, end), content.substr(end)};
+}
+
+bool Protector::IsInternal(std::string_view address) const {
+  std::string d = DomainOf(address);
+  return std::find(options_.accepted_domains.begin(),
+                   options_.accepted_domains.end(),
+                   d) != options_.accepted_domains.end();
+}
+
+Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
+  auto [received, original] = SplitOurReceived(in.content);
+  SP_ASSIGN_OR_RETURN(mime::MailFacts mf, mime::ExtractFacts(original));
+
+  policy::MessageFacts facts;
+  facts.sender = Lower(in.mail_from);
+  facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
+  if (facts.sender_internal) {
+    SP_ASSIGN_OR_RETURN(facts.sender_licensed,
+                        directory_.IsLicensed(facts.sender));
+    SP_ASSIGN_OR_RETURN(facts.sender_groups, directory_.GroupsOf(facts.sender));
+  }
+  for (const auto& r : in.recipients) {
+    facts.recipients.push_back({r.address, IsInternal(r.address)});
+  }
+  facts.subject = mf.subject;
+  facts.body_text = mf.body_text;
+  for (const auto& [k, v] : mf.headers) {
+    facts.headers.push_back({k, v});
+    if (Lower(k) == "sensitivity") {
+      facts.sensitivity =
+          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal);
+    }
+  }
+  for (const auto& a : mf.attachments) {
+    facts.attachments.push_back({a.name, a.size});
+  }
+  facts.size = static_cast<int64_t>(original.size());
+  facts.has_attachment = !mf.attachments.empty();
+  facts.is_protected = mf.is_protected;
+  facts.is_smime_encrypted = mf.is_smime_encrypted;
+  facts.is_signed = mf.is_signed;
+  if (mf.is_protected && !mf.protected_id.empty()) {
+    SP_ASSIGN_OR_RETURN(auto ours, store_.GetProtectedMessage(mf.protected_id));
+    facts.protected_by_our_org = ours.has_value();
+  }
+  facts.protected_template = mf.protected_template;
+
+  SP_ASSIGN_OR_RETURN(auto rules, rules_.Compiled());
+  policy::Plan plan = rules->Evaluate(facts);
+  if (!plan.errors.empty()) {
+    // A rule that cannot run might have required protection: defer.
+    return FailedPreconditionError("mail flow rules cannot be evaluated: " +
+                                   plan.errors.front());
+  }
+  SP_ASSIGN_OR_RETURN(auto templates, templates_.List());
+  std::vector<std::string> known;
+  for (const auto& t : templates) {
+    if (!t.archived) {
+      known.push_back(t.name);
+      known.push_back(t.id);
+    }
+  }
+  policy::SenderChoice choice =
+      policy::ParseSenderChoice(facts, options_.sender_choice, known);
+  if (choice.outcome == policy::SenderChoice::Outcome::kUnknownTemplate) {
+    return PermissionDeniedError(choice.error);
+  }
+  plan = policy::ApplySenderChoice(std::move(plan), choice);
+
+  Outcome out;
+  for (const auto& a : plan.audit) {
+    log::Info("rule audit: {} ({}) would {} for {}", a.rule_name, a.rule_id,
+              a.description, a.recipient);
+    (void)store_.AppendAudit(
+        {0, clock_.NowUnix(), "system", "rule.audit", in.id, "audit",
+         a.rule_name + ": " + a.description + " for " + a.recipient});
+  }
+
+  std::vector<queue::DsnRecipient> rejected;
+  auto group_recipients = [&](const std::vector<std::string>& addresses) {
+    std::vector<queue::DeliveryRecipient> rs;
+    for (const auto& a : addresses) {
+      for (const auto& r : in.recipients) {
+        if (Lower(r.address) == Lower(a)) rs.push_back(r);
+      }
+    }
+    return rs;
+  };
+  int part = 0;
+  for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
+    using Kind = policy::Treatment::Kind;
+    queue::IncomingMessage msg;
+    msg.id = in.id + (part++ == 0 ? "" : "-" + std::to_string(part));
+    msg.mail_from = in.mail_from;
+    msg.params = in.params;
+    msg.helo = in.helo;
+    msg.client = in.client;
+    msg.tls = in.tls;
+    msg.recipients = group_recipients(g.addresses);
+    std::string who;
+    for (const auto& a : g.addresses) who += (who.empty() ? "" : ",") + a;
+
+    switch (g.treatment.kind) {
+      case Kind::kReject:
+        for (const auto& a : g.addresses) {
+          rejected.push_back({a, "", g.treatment.enhanced_status, "",
+                              g.treatment.reject_text});
+        }
+        out.notes.push_back("reject " + who + ": " + g.treatment.reject_text);
+        --part;
+        continue;
+      case Kind::kDeliver:
+      case Kind::kRemoveProtection:  // not implemented: delivered as is
+        msg.content = AddHeaders(received, original, g.added_headers);
+        out.notes.push_back("deliver " + who);
+        break;
+      case Kind::kProtect: {
+        if (facts.is_protected || facts.is_smime_encrypted) {
+          // Never sealed twice.
+          msg.content = AddHeaders(received, original, g.added_headers);
+          out.notes.push_back("deliver (already protected) " + who);
+          break;
+        }
+        SP_ASSIGN_OR_RETURN(
+            branding::Branding brand,
+            brands_.Get(g.treatment.branding.empty()
+                            ? std::string(branding::kDefaultIdentity)
+                            : g.treatment.branding));
+        if (facts.sender.empty() || !facts.sender_internal) {
+          // Only the organisation's own mail is protected here (its key
+          // protects on the sender's behalf).
+          return FailedPreconditionError("protection required but the sender " +
+                                         facts.sender +
+                                         " is not in the organisation");
+        }
+        license::ProtectRequest req{facts.sender, g.treatment.template_name,
+                                    g.addresses, std::string(original), ""};
+        req.authorized_by_policy = true;
+        auto sealed = licenses_.Protect(req);
+        if (!sealed.ok()) {
+          return sealed.status().code() == StatusCode::kInvalidArgument
+                     ? sealed.status()
+                     : FailedPreconditionError(
+                           "protection required but not available: " +
+                           sealed.status().message());
+        }
+        int64_t expires = sealed->license.expiry;
+        if (!g.internal && brand.external_mail_expiry_in_days > 0) {
+          int64_t e = clock_.NowUnix() +
+                      int64_t{brand.external_mail_expiry_in_days} * 86400;
+          if (expires == 0 || e < expires) expires = e;
+          SP_RETURN_IF_ERROR(
+              licenses_.SetExpiry(sealed->message_id, e, "system", true));
+        }
+        mime::WrapperOptions wrap{
+            sealed->message_id, sealed->license.template_name,
+            options_.portal_url, ToWrapper(brand), expires};
+        SP_ASSIGN_OR_RETURN(
+            std::string mail,
+            mime::BuildWrapperMail(original, sealed->container, wrap));
+        if (choice.outcome == policy::SenderChoice::Outcome::kProtect &&
+            choice.subject != facts.subject) {
+          mail = ReplaceSubject(std::move(mail), choice.subject);
+        }
+        msg.content = AddHeaders(received, mail, g.added_headers);
+        out.notes.push_back("protect " + who + " with " +
+                            sealed->license.template_name + " as " +
+                            sealed->message_id);
+        break;
+      }
+    }
+    out.messages.push_back(std::move(msg));
+  }
+
+  if (!rejected.empty()) {
+    if (out.messages.empty()) {
+      return PermissionDeniedError(rejected.front().diagnostic);
+    }
+    if (!in.mail_from.empty()) {
+      queue::DsnInput dsn;
+      dsn.reporting_mta = options_.hostname;
+      dsn.original_id = in.id;
+      dsn.envid = in.params.envid;
+      dsn.arrival_unix = clock_.NowUnix();
+      dsn.sender = in.mail_from;
+      dsn.recipients = rejected;
+      dsn.original = original;
+      dsn.headers_only = true;
+      dsn.now_unix = clock_.NowUnix();
+      dsn.boundary = "=_dsn_" + crypto::RandomToken(12);
+      dsn.message_id = queue::NewQueueId() + "@" + options_.hostname;
+      queue::IncomingMessage bounce;
+      bounce.id = in.id + "-dsn";
+      bounce.mail_from = "";
+      bounce.recipients = {{in.mail_from, 0, ""}};
+      bounce.content = queue::BuildDsn(dsn);
+      out.messages.push_back(std::move(bounce));
+    }
+  }
+  return out;
+}
+
+}  // namespace sealpost::protect
