@@ -2,9 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "api/util.h"
+
 #include "base/log.h"
 #include "base/secret_bytes.h"
 #include "crypto/password.h"
+#include "license/directory.h"
 
 namespace sealpost::api {
 namespace {
@@ -13,122 +16,13 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-constexpr size_t kMaxEmail = 254;
 constexpr size_t kMinPassword = 8;
-
-Response JsonOk(int status, const json::value& v) {
-  return Response::Json(status, json::serialize(v));
-}
-
-Response FromStatus(const Status& s) {
-  int code = 500;
-  std::string name = "internal";
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      name = "invalid_argument";
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      name = "not_found";
-      break;
-    case StatusCode::kAlreadyExists:
-      code = 409;
-      name = "already_exists";
-      break;
-    case StatusCode::kPermissionDenied:
-      code = 403;
-      name = "forbidden";
-      break;
-    case StatusCode::kUnauthenticated:
-      code = 401;
-      name = "unauthenticated";
-      break;
-    case StatusCode::kFailedPrecondition:
-      code = 409;
-      name = "failed_precondition";
-      break;
-    case StatusCode::kResourceExhausted:
-      code = 429;
-      name = "exhausted";
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      name = "unavailable";
-      break;
-    default:
-      break;
-  }
-  if (code == 500) {
-    log::Error("internal error: {}", s.ToString());
-    return Response::JsonError(500, name, "internal error");
-  }
-  return Response::JsonError(code, name, s.message());
-}
-
-// Parses a JSON object body; the error says where the JSON went wrong.
-Result<json::object> ParseObject(const Request& req) {
-  std::string_view ct = req.Header("content-type");
-  if (!ct.empty() && ct.find("application/json") == std::string_view::npos) {
-    return InvalidArgumentError("Content-Type must be application/json");
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec) return InvalidArgumentError("invalid JSON body: " + ec.message());
-  if (!v.is_object()) {
-    return InvalidArgumentError("JSON body must be an object");
-  }
-  return std::move(v.as_object());
-}
-
-Result<std::string> StringField(const json::object& o, std::string_view key,
-                                bool required) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null()) {
-    if (required) {
-      return InvalidArgumentError("missing field '" + std::string(key) + "'");
-    }
-    return std::string();
-  }
-  if (!it->value().is_string()) {
-    return InvalidArgumentError("field '" + std::string(key) +
-                                "' must be a string");
-  }
-  return std::string(it->value().as_string());
-}
-
-Result<std::string> NormalizeEmail(std::string_view email) {
-  std::string out;
-  for (char c : email) out += static_cast<char>(std::tolower(c));
-  auto at = out.find('@');
-  if (out.size() > kMaxEmail || at == std::string::npos || at == 0 ||
-      at + 1 == out.size() || out.find('@', at + 1) != std::string::npos ||
-      out.find_first_of(" \t\r\n<>\",;") != std::string::npos) {
-    return InvalidArgumentError("'" + std::string(email) +
-                                "' is not an e-mail address");
-  }
-  return out;
-}
 
 json::object UserJson(const store::UserRecord& u) {
   return {{"email", u.email},
           {"display_name", u.display_name},
           {"created_at", u.created_at},
           {"disabled", u.disabled}};
-}
-
-// Wraps an admin-only handler.
-http::Handler Admin(const ApiContext& ctx,
-                    std::function<Response(Request&)> inner) {
-  return [&ctx, inner = std::move(inner)](Request& req) {
-    if (!IsAdmin(req, ctx)) {
-      Response r =
-          Response::JsonError(401, "unauthenticated", "admin token required");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealpost\"");
-      return r;
-    }
-    return inner(req);
-  };
 }
 
 }  // namespace
@@ -169,7 +63,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
         if (!body.ok()) return FromStatus(body.status());
         auto email = StringField(*body, "email", true);
         if (!email.ok()) return FromStatus(email.status());
-        auto norm = NormalizeEmail(*email);
+        auto norm = license::NormalizeEmail(*email);
         if (!norm.ok()) return FromStatus(norm.status());
         auto password = StringField(*body, "password", false);
         if (!password.ok()) return FromStatus(password.status());

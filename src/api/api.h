@@ -15,6 +15,23 @@
 #include "http/http.h"
 #include "store/store.h"
 
+namespace sealpost::branding {
+class BrandingStore;
+struct Branding;
+}  // namespace sealpost::branding
+namespace sealpost::mime {
+struct WrapperBranding;
+}
+namespace sealpost::policy {
+class RuleStore;
+}
+namespace sealpost::license {
+class Directory;
+class KeyService;
+class LicenseService;
+class TemplateStore;
+}  // namespace sealpost::license
+
 namespace sealpost::api {
 
 struct ApiContext {
@@ -25,9 +42,25 @@ struct ApiContext {
   std::string version;
   int64_t started_at = 0;  // unix seconds
   bool dev_mode = false;
+  std::string public_url;  // portal links: https://host:port
+  // Rights management; null when not wired (tests of other endpoints).
+  license::Directory* directory = nullptr;
+  license::KeyService* keys = nullptr;
+  license::TemplateStore* templates = nullptr;
+  license::LicenseService* licenses = nullptr;
+  branding::BrandingStore* branding = nullptr;
+  policy::RuleStore* rules = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);
+// /api/v1/auth, rms, irm, templates, license-assignments, groups, protect,
+// licenses, protected (rights_api.cc).
+void RegisterRightsApi(http::Router& router, const ApiContext& context);
+// The wrapper mail's look from a branding configuration.
+mime::WrapperBranding ToWrapperBranding(const branding::Branding& b);
+
+// /api/v1/rules and /api/v1/branding (policy_api.cc).
+void RegisterPolicyApi(http::Router& router, const ApiContext& context);
 
 // True when the request carries the admin token (compared in constant time).
 bool IsAdmin(const http::Request& request, const ApiContext& context);

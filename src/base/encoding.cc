@@ -74,6 +74,7 @@ std::string Base64UrlEncode(std::span<const uint8_t> bytes) {
 
 Result<std::string> Base64Decode(std::string_view text) {
   std::string out;
+  out.reserve(text.size() / 4 * 3 + 3);
   uint32_t acc = 0;
   int bits = 0;
   size_t padding = 0;

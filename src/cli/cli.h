@@ -32,11 +32,30 @@ struct Globals {
 void RegisterServer(CLI::App& app, Globals& g);
 void RegisterStatus(CLI::App& app, Globals& g);
 void RegisterUser(CLI::App& app, Globals& g);
+// tls policy set|list|remove (tls_cmd.cc).
+void RegisterTls(CLI::App& app, Globals& g);
+// message list|trace (message_cmd.cc); shares the noun with the rights verbs.
+void RegisterMessage(CLI::App& app, Globals& g);
+// queue retry (queue_cmd.cc).
+void RegisterQueue(CLI::App& app, Globals& g);
+// rms, irm, template, license, group, message revoke|status|expire.
+void RegisterRights(CLI::App& app, Globals& g);
+// open, protect.
+void RegisterOpen(CLI::App& app, Globals& g);
+// rule, branding (policy_cmd.cc).
+void RegisterPolicy(CLI::App& app, Globals& g);
 
 // Calls the API. On success returns the parsed body text; on failure prints
 // one line to stderr and sets g.exit_code (1 local, 2 server).
 bool CallApi(Globals& g, const std::string& method, const std::string& target,
              const std::string& body, std::string* response_body);
+// The same with a raw body and the whole response (headers too).
+bool CallApiRaw(Globals& g, const std::string& method,
+                const std::string& target, const std::string& body,
+                const std::string& content_type, ApiResponse* response);
+
+// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
+std::string UrlEncode(std::string_view s);
 
 // Prints `Name : Value` lines with the names padded to one column, as
 // PowerShell's Format-List does.

@@ -62,9 +62,17 @@ Result<Target> ParseAddr(const std::string& addr) {
 
 }  // namespace
 
+std::string ApiResponse::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return v;
+  }
+  return {};
+}
+
 Result<ApiResponse> Call(const ClientOptions& options,
                          const std::string& method, const std::string& target,
-                         const std::string& json_body) {
+                         const std::string& json_body,
+                         const std::string& content_type) {
   SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
   try {
     asio::io_context io;
@@ -115,7 +123,7 @@ Result<ApiResponse> Call(const ClientOptions& options,
       req.set(bhttp::field::authorization, "Bearer " + options.token);
     }
     if (!json_body.empty()) {
-      req.set(bhttp::field::content_type, "application/json");
+      req.set(bhttp::field::content_type, content_type);
       req.body() = json_body;
     }
     req.prepare_payload();
@@ -129,7 +137,13 @@ Result<ApiResponse> Call(const ClientOptions& options,
                               " failed: " + ec.message());
     }
     ApiResponse out{static_cast<int>(parser.get().result_int()),
-                    std::move(parser.get().body())};
+                    std::move(parser.get().body()),
+                    {}};
+    for (const auto& f : parser.get()) {
+      std::string name(f.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(c));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
     stream.shutdown(ec);  // best effort
     return out;
   } catch (const std::exception& e) {

@@ -7,6 +7,9 @@
 #define SEALPOST_CLI_CLIENT_H_
 
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -21,12 +24,16 @@ struct ClientOptions {
 struct ApiResponse {
   int status = 0;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower
+
+  std::string Header(std::string_view lower_name) const;
 };
 
 // Network and TLS failures are UNAVAILABLE with a one-line reason.
 Result<ApiResponse> Call(const ClientOptions& options,
                          const std::string& method, const std::string& target,
-                         const std::string& json_body = "");
+                         const std::string& json_body = "",
+                         const std::string& content_type = "application/json");
 
 }  // namespace sealpost::cli
 

@@ -14,7 +14,18 @@ namespace json = boost::json;
 
 bool CallApi(Globals& g, const std::string& method, const std::string& target,
              const std::string& body, std::string* response_body) {
-  auto res = Call(g.client, method, target, body);
+  ApiResponse res;
+  if (!CallApiRaw(g, method, target, body, "application/json", &res)) {
+    return false;
+  }
+  *response_body = std::move(res.body);
+  return true;
+}
+
+bool CallApiRaw(Globals& g, const std::string& method,
+                const std::string& target, const std::string& body,
+                const std::string& content_type, ApiResponse* response) {
+  auto res = Call(g.client, method, target, body, content_type);
   if (!res.ok()) {
     std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
     g.exit_code = res.status().code() == StatusCode::kInvalidArgument
@@ -44,8 +55,22 @@ bool CallApi(Globals& g, const std::string& method, const std::string& target,
     g.exit_code = kExitServer;
     return false;
   }
-  *response_body = std::move(res->body);
+  *response = std::move(*res);
   return true;
+}
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 void PrintProperties(

@@ -4,10 +4,12 @@
 #include <iostream>
 #include <vector>
 
+#include "base/process.h"
 #include "cli/cli.h"
 
 int main(int argc, char** argv) {
   using namespace sealpost::cli;
+  sealpost::TuneAllocatorForLargeBuffers();
   // `server -dev` is the documented spelling (as in Vault); CLI11 only
   // knows single-letter short options, so translate it.
   std::vector<char*> args(argv, argv + argc);
@@ -40,6 +42,12 @@ int main(int argc, char** argv) {
   RegisterServer(app, g);
   RegisterStatus(app, g);
   RegisterUser(app, g);
+  RegisterTls(app, g);
+  RegisterMessage(app, g);
+  RegisterQueue(app, g);
+  RegisterRights(app, g);
+  RegisterOpen(app, g);
+  RegisterPolicy(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());

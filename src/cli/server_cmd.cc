@@ -31,6 +31,9 @@ void RegisterServer(CLI::App& app, Globals& g) {
        "Portal/API listener HOST:PORT (port 0 picks a free one)"},
       {"--smtp-listen", "server.smtp_listen",
        "SMTP listener HOST:PORT (port 0 picks a free one)"},
+      {"--next-hop", "smtp.next_hop",
+       "Deliver outbound mail to this SMTP server HOST:PORT (dev default: "
+       "the Maildir DATA_DIR/mailbox)"},
       {"--public-url", "server.public_url", "Portal URL used in links"},
       {"--log-format", "log.format", "text or json"},
       {"--log-level", "log.level", "debug, info, warn or error"},

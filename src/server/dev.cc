@@ -60,6 +60,14 @@ Result<DevState> PrepareDev(Config& config) {
   }
   SP_RETURN_IF_ERROR(MakeDirs(config.data_dir));
   state.data_dir = config.data_dir;
+  // SPEC §4: outbound mail goes to a Maildir unless --next-hop says
+  // otherwise; mail for example.com is accepted from any client.
+  if (config.smtp_next_hop.empty()) {
+    config.smtp_next_hop = "maildir:" + config.data_dir + "/mailbox";
+  }
+  if (config.smtp_accepted_domains.empty()) {
+    config.smtp_accepted_domains = "example.com";
+  }
   state.ca_cert = config.data_dir + "/ca.pem";
   if (!FileExists(state.ca_cert) ||
       !FileExists(config.data_dir + "/server.pem")) {
@@ -89,6 +97,19 @@ Status SeedDevUsers(DevState& state, store::Store& store) {
     std::erase_if(state.users,
                   [&](const DevUser& u) { return u.email == email; });
     state.users.push_back({email, password});
+  }
+  return Status::Ok();
+}
+
+Status SetUpDevRights(const DevState& state, license::KeyService& keys,
+                      license::Directory& directory) {
+  if (!keys.active()) SP_RETURN_IF_ERROR(keys.Activate());
+  SP_ASSIGN_OR_RETURN(auto licenses, directory.Licenses());
+  for (const auto& u : state.users) {
+    if (std::find(licenses.users.begin(), licenses.users.end(), u.email) ==
+        licenses.users.end()) {
+      SP_RETURN_IF_ERROR(directory.AssignLicense("user", u.email));
+    }
   }
   return Status::Ok();
 }

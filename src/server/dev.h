@@ -11,6 +11,8 @@
 
 #include "base/config.h"
 #include "base/status.h"
+#include "license/directory.h"
+#include "license/key_service.h"
 #include "store/store.h"
 
 namespace sealpost::server {
@@ -32,6 +34,9 @@ struct DevState {
 Result<DevState> PrepareDev(Config& config);
 // Creates the dev users that do not exist yet (keeping earlier passwords).
 Status SeedDevUsers(DevState& state, store::Store& store);
+// Activates rights management and licenses the dev users (idempotent).
+Status SetUpDevRights(const DevState& state, license::KeyService& keys,
+                      license::Directory& directory);
 // Writes DIR/dev.json (0600) with the real addresses.
 Status WriteDevJson(const DevState& state, const std::string& smtp,
                     const std::string& url);

@@ -229,7 +229,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       if (stopping) break;
       bhttp::request_parser<bhttp::string_body> parser;  // fresh per request
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
+      // The header read checks Content-Length against the largest limit;
+      // the path's own limit is applied once the target is known.
+      size_t largest = options.max_body_bytes;
+      for (const auto& [path, limit] : options.large_body_paths) {
+        largest = std::max(largest, limit);
+      }
+      parser.body_limit(largest);
       conn.idle = true;
       beast::get_lowest_layer(stream).expires_after(
           first ? options.read_timeout : options.idle_timeout);
@@ -237,6 +243,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto [ec, n] =
           co_await bhttp::async_read_header(stream, buffer, parser, kUse);
       conn.idle = false;
+      size_t body_limit = options.max_body_bytes;
+      if (!ec) {
+        std::string_view target = parser.get().target();
+        target = target.substr(0, target.find('?'));
+        for (const auto& [path, limit] : options.large_body_paths) {
+          if (target == path) body_limit = limit;
+        }
+        parser.body_limit(body_limit);
+        if (parser.content_length() && *parser.content_length() > body_limit) {
+          ec = bhttp::error::body_limit;
+        }
+      }
       if (!ec && !parser.is_done()) {
         beast::get_lowest_layer(stream).expires_after(options.read_timeout);
         std::tie(ec, n) =

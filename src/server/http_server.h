@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/config.h"
 #include "base/metrics.h"
@@ -29,6 +31,8 @@ struct HttpServerOptions {
   std::string cert_file;
   std::string key_file;
   size_t max_body_bytes = 1 << 20;
+  // Larger limits for paths that carry whole messages: (path, bytes).
+  std::vector<std::pair<std::string, size_t>> large_body_paths;
   size_t max_header_bytes = 16 << 10;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{75};

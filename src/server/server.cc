@@ -5,10 +5,18 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/queue_api.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "branding/branding.h"
 #include "crypto/random.h"
+#include "license/directory.h"
+#include "license/key_service.h"
+#include "license/license_service.h"
+#include "license/templates.h"
+#include "policy/rule_store.h"
 #include "server/dev.h"
+#include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/runtime.h"
 #include "store/store.h"
@@ -103,6 +111,24 @@ int RunServer(const ServerOptions& options) {
     if (Status s = SeedDevUsers(dev, **store); !s.ok()) return Fail(s);
   }
 
+  // Rights management: the key service is the only holder of the master key.
+  if (config.master_key_file.empty()) {
+    config.master_key_file = config.data_dir + "/master.key";
+  }
+  auto master = license::LoadMasterKey(config.master_key_file, true);
+  if (!master.ok()) return Fail(master.status());
+  license::KeyService keys(**store, std::move(*master));
+  if (Status s = keys.Load(); !s.ok()) return Fail(s);
+  license::Directory directory(**store, clock);
+  license::TemplateStore templates(**store);
+  branding::BrandingStore brandings(**store);
+  policy::RuleStore rules(**store);
+  if (options.dev) {
+    if (Status s = SetUpDevRights(dev, keys, directory); !s.ok()) {
+      return Fail(s);
+    }
+  }
+
   MetricsRegistry metrics;
   metrics
       .GetCounter("sealpost_build_info{version=\"" SEALPOST_VERSION "\"}",
@@ -128,7 +154,15 @@ int RunServer(const ServerOptions& options) {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   });
+  api_context.directory = &directory;
+  api_context.keys = &keys;
+  api_context.templates = &templates;
+  api_context.branding = &brandings;
+  api_context.rules = &rules;
   api::RegisterApi(router, api_context);
+  api::RegisterRightsApi(router, api_context);
+  api::RegisterPolicyApi(router, api_context);
+  api::RegisterQueueApi(router, api_context);
 
   int threads = config.threads > 0
                     ? static_cast<int>(config.threads)
@@ -140,11 +174,18 @@ int RunServer(const ServerOptions& options) {
   http_options.key_file = config.tls_key_file;
   http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
   http_options.handler_threads = std::max(2, threads * 2);
+  // Whole messages, base64 in JSON: room for a 50 MB message.
+  http_options.large_body_paths = {{"/api/v1/protect", 72 << 20}};
   HttpServer https(
       runtime.io(), http_options,
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
   if (Status s = https.Start(); !s.ok()) return Fail(s);
   runtime.OnShutdown([&https] { https.Shutdown(); });
+  // The SMTP gateway: queue, delivery workers, listener (docs/gateway.md).
+  auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock);
+  if (!gateway.ok()) return Fail(gateway.status());
+  runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
+  const std::string smtp = (*gateway)->smtp_address();
 
   std::string url =
       config.public_url.empty()
@@ -152,9 +193,15 @@ int RunServer(const ServerOptions& options) {
           : config.public_url;
   log::Info("sealpost {} listening: portal and API at {}", SEALPOST_VERSION,
             url);
+  // Handlers run only once runtime.Run() starts the I/O threads, so the
+  // URL-dependent parts can be completed here.
+  api_context.public_url = url;
+  license::LicenseService licenses(**store, keys, directory, templates, clock,
+                                   url);
+  api_context.licenses = &licenses;
   if (options.dev) {
-    if (Status s = WriteDevJson(dev, "", url); !s.ok()) return Fail(s);
-    std::cout << DevBanner(dev, "", url) << std::flush;
+    if (Status s = WriteDevJson(dev, smtp, url); !s.ok()) return Fail(s);
+    std::cout << DevBanner(dev, smtp, url) << std::flush;
   }
   runtime.Run();
   log::Info("stopped cleanly");

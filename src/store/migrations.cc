@@ -40,6 +40,70 @@ CREATE TABLE org_keys (
   PRIMARY KEY (kind, version)
 )
 )sql"},
+      {3, "protected messages, sessions",
+       R"sql(
+CREATE TABLE protected_messages (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  recipients_json TEXT NOT NULL,
+  grants_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT NOT NULL,
+  revoked_by TEXT NOT NULL
+);
+CREATE INDEX protected_messages_owner ON protected_messages (owner, created_at);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  email TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+)
+)sql"},
+      {4, "smtp queue, deliveries, trace events, tls policies",
+       R"sql(
+CREATE TABLE queue_messages (
+  id TEXT PRIMARY KEY,
+  received_ms BIGINT NOT NULL,
+  mail_from TEXT NOT NULL,
+  envelope_json TEXT NOT NULL,
+  header_message_id TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  content {blob} NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE INDEX queue_messages_state ON queue_messages (state, received_ms);
+CREATE TABLE queue_deliveries (
+  id {autoid},
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  notify INTEGER NOT NULL,
+  orcpt TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  last_reply TEXT NOT NULL
+);
+CREATE INDEX queue_deliveries_due ON queue_deliveries (state, next_attempt_ms);
+CREATE INDEX queue_deliveries_message ON queue_deliveries (message_id);
+CREATE TABLE queue_events (
+  id {autoid},
+  message_id TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  recipient TEXT NOT NULL,
+  event TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX queue_events_message ON queue_events (message_id, id);
+CREATE TABLE tls_policies (
+  domain TEXT PRIMARY KEY,
+  policy TEXT NOT NULL,
+  ca_file TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+)
+)sql"},
   };
   return migrations;
 }

@@ -37,6 +37,94 @@ struct UserRecord {
   bool disabled = false;
 };
 
+struct OrgKeyRecord {
+  std::string kind;  // "wrap" (AES-256 key-wrapping) or "sign" (Ed25519)
+  int version = 0;
+  std::string wrapped;  // opaque, wrapped under the master key
+  bool is_primary = false;
+  int64_t created_at = 0;
+};
+
+// A message protected by this organisation (its rights, not its content).
+struct ProtectedMessageRecord {
+  std::string id;
+  std::string owner;  // issuer e-mail
+  std::string template_id;
+  std::string recipients_json;  // JSON array of addresses
+  std::string grants_json;      // concrete grants, JSON
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0: never
+  int64_t revoked_at = 0;  // 0: not revoked
+  std::string revoked_by;
+};
+
+struct SessionRecord {
+  std::string token_hash;  // SHA-256 of the bearer token, hex
+  std::string email;
+  std::string kind;  // "cli", "portal"
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+};
+
+// ---- Queue (SMTP gateway) records ----
+struct QueuedRecipient {
+  int64_t id = 0;  // assigned by the store
+  std::string address;
+  int notify = 0;     // RFC 3461 NOTIFY bits (smtp/envelope.h kNotify*)
+  std::string orcpt;  // RFC 3461 ORCPT as received
+  std::string state = "queued";  // queued | delivered | bounced
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string last_reply;  // last SMTP reply or error, for trace/DSN
+};
+
+struct QueuedMessage {
+  std::string id;
+  int64_t received_ms = 0;
+  std::string mail_from;          // "" is the null reverse-path
+  std::string envelope_json;      // ESMTP parameters, client, TLS of the leg
+  std::string header_message_id;  // Message-ID header, for trace
+  int64_t size = 0;               // plaintext bytes
+  std::string content;            // encrypted; empty once done
+  std::string state = "queued";   // queued | done
+  std::vector<QueuedRecipient> recipients;
+};
+
+struct QueueEvent {
+  int64_t id = 0;
+  std::string message_id;
+  int64_t at_ms = 0;
+  std::string recipient;  // empty for message-level events
+  std::string event;      // received | attempt | delivered | deferred |
+                          // bounced | dsn | retry
+  std::string detail;     // hop, TLS, reply text; never content
+};
+
+struct DeliveryUpdate {
+  int64_t delivery_id = 0;
+  std::string state;  // queued | delivered | bounced
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string last_reply;
+};
+
+// One group commit.
+struct QueueBatch {
+  std::vector<QueuedMessage> new_messages;  // recipient ids filled in
+  std::vector<DeliveryUpdate> updates;
+  std::vector<QueueEvent> events;
+  // Messages to mark done (content dropped) when none of their deliveries
+  // is still queued.
+  std::vector<std::string> maybe_done;
+};
+
+struct TlsPolicyRecord {
+  std::string domain;   // lower-case recipient domain
+  std::string policy;   // may | encrypt | verify
+  std::string ca_file;  // PEM bundle for verify; empty: system store
+  int64_t updated_at = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -60,6 +148,51 @@ class Store {
   virtual Result<std::optional<UserRecord>> GetUser(std::string_view email) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers() = 0;
   virtual Status DeleteUser(std::string_view email) = 0;
+
+  // ---- Rights management: org keys, protected messages, sessions ----
+  // Adds a key version and makes it the primary of its kind, atomically.
+  virtual Status AddOrgKey(const OrgKeyRecord& key) = 0;
+  virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
+      std::string_view kind) = 0;
+  virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
+  virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
+      std::string_view id) = 0;
+  // Newest first; `owner` filters when not empty.
+  virtual Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
+      std::string_view owner, int limit) = 0;
+  virtual Status PutSession(const SessionRecord& session) = 0;
+  virtual Result<std::optional<SessionRecord>> GetSession(
+      std::string_view token_hash) = 0;
+  virtual Status DeleteSession(std::string_view token_hash) = 0;
+
+  // ---- Queue (SMTP gateway) ----
+  // Accepted mail and its per-recipient deliveries (queue/ owns the
+  // semantics; docs/gateway.md). Content is stored encrypted by the caller.
+  // Times are unix milliseconds. CommitQueueBatch is the only writer of
+  // queue state: one transaction (one fsync) for a whole batch of
+  // acceptances, delivery results, events and DSNs (group commit).
+  virtual Status CommitQueueBatch(QueueBatch& batch) = 0;
+  // Ids of messages with a queued delivery due at `now_ms`, oldest first.
+  virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
+                                                                int limit) = 0;
+  virtual Result<std::optional<QueuedMessage>> GetQueuedMessage(
+      std::string_view id, bool with_content) = 0;
+  // Newest first, without content; `state` ("queued", "done") filters when
+  // not empty.
+  virtual Result<std::vector<QueuedMessage>> ListQueuedMessages(
+      std::string_view state, int limit) = 0;
+  virtual Result<std::vector<QueueEvent>> ListQueueEvents(
+      std::string_view message_id) = 0;
+  // Makes the queued deliveries of a message due now; NotFound when it has
+  // none.
+  virtual Status RetryQueuedMessage(std::string_view id, int64_t now_ms) = 0;
+  // Number of deliveries still queued.
+  virtual Result<int64_t> CountQueuedDeliveries() = 0;
+  virtual Status PutTlsPolicy(const TlsPolicyRecord& policy) = 0;
+  virtual Result<std::optional<TlsPolicyRecord>> GetTlsPolicy(
+      std::string_view domain) = 0;
+  virtual Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() = 0;
+  virtual Status DeleteTlsPolicy(std::string_view domain) = 0;
 };
 
 // Opens (creating if needed) the SQLite store at `path` and runs pending

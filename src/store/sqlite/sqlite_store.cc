@@ -4,61 +4,13 @@
 
 #include <utility>
 
+#include "store/sqlite/sqlite_util.h"
+
 namespace sealpost::store {
+using internal::SqliteError;
+using internal::Stmt;
+
 namespace {
-
-Status SqliteError(sqlite3* db, std::string_view what) {
-  int code = sqlite3_errcode(db);
-  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db);
-  if (code == SQLITE_FULL) return ResourceExhaustedError(msg);
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
-    return UnavailableError(msg);
-  }
-  return InternalError(msg);
-}
-
-// A prepared statement, finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()),
-                             &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Status status() const {
-    return rc_ == SQLITE_OK ? Status::Ok() : SqliteError(db_, "prepare");
-  }
-  Stmt& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
-                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return sqlite3_step(stmt_); }
-  Status Run() {
-    SP_RETURN_IF_ERROR(status());
-    int rc = Step();
-    return rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, "step");
-  }
-  std::string Text(int col) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, col);
-    int n = sqlite3_column_bytes(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
 
 UserRecord ReadUser(const Stmt& s) {
   return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4) != 0};

@@ -38,6 +38,37 @@ class SqliteStore final : public Store {
   Result<std::vector<UserRecord>> ListUsers() override;
   Status DeleteUser(std::string_view email) override;
 
+  // Rights management (sqlite_rights.cc).
+  Status AddOrgKey(const OrgKeyRecord& key) override;
+  Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
+  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
+      std::string_view id) override;
+  Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
+      std::string_view owner, int limit) override;
+  Status PutSession(const SessionRecord& session) override;
+  Result<std::optional<SessionRecord>> GetSession(
+      std::string_view token_hash) override;
+  Status DeleteSession(std::string_view token_hash) override;
+
+  // Queue (sqlite_queue.cc).
+  Status CommitQueueBatch(QueueBatch& batch) override;
+  Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
+                                                        int limit) override;
+  Result<std::optional<QueuedMessage>> GetQueuedMessage(
+      std::string_view id, bool with_content) override;
+  Result<std::vector<QueuedMessage>> ListQueuedMessages(std::string_view state,
+                                                        int limit) override;
+  Result<std::vector<QueueEvent>> ListQueueEvents(
+      std::string_view message_id) override;
+  Status RetryQueuedMessage(std::string_view id, int64_t now_ms) override;
+  Result<int64_t> CountQueuedDeliveries() override;
+  Status PutTlsPolicy(const TlsPolicyRecord& policy) override;
+  Result<std::optional<TlsPolicyRecord>> GetTlsPolicy(
+      std::string_view domain) override;
+  Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() override;
+  Status DeleteTlsPolicy(std::string_view domain) override;
+
  private:
   SqliteStore(sqlite3* db, const Clock& clock) : db_(db), clock_(clock) {}
   Status Migrate(const std::vector<Migration>& migrations);

@@ -1,0 +1,247 @@
+"""Message encryption in the mail flow, end to end: smtplib in, the dev
+Maildir out, `sealpost open` to read (issue 5). Rules and branding are set
+with the CLI; Python's email package reads the wrapper mails.
+"""
+
+import email
+import email.policy
+import os
+import smtplib
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+
+
+def unique():
+    return uuid.uuid4().hex[:12]
+
+
+class MailFlowTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = lib.DevServer()
+        cls.users = {u["email"]: u["password"] for u in cls.server.info["users"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def send(self, sender, recipients, raw):
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as s:
+            s.ehlo("client.example.com")
+            s.sendmail(sender, recipients, raw)
+
+    def delivered(self, token, count=1):
+        """Mailbox files whose content holds `token`, once `count` arrived."""
+        def find():
+            found = []
+            for path in self.server.mailbox_files():
+                with open(path, "rb") as f:
+                    if token.encode() in f.read():
+                        found.append(path)
+            return found if len(found) >= count else None
+        files = lib.wait_for(find, timeout=30)
+        self.assertTrue(files, "no delivery holding %s:\n%s" %
+                        (token, self.server.read_log()[-3000:]))
+        return files
+
+    def open_as(self, user, path):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
+                   SEALPOST_TOKEN=self.server.token,
+                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.users[user])
+        return subprocess.run([lib.BINARY, "open", path], env=env,
+                              capture_output=True, timeout=60)
+
+    def parse(self, path):
+        with open(path, "rb") as f:
+            return email.message_from_binary_file(f, policy=email.policy.default)
+
+    def test_subject_keyword_protects_for_external_with_branding(self):
+        self.server.cli("branding", "set", "--email-text",
+                        "Questions? Call the Contoso help desk.",
+                        "--read-button-text", "Open the secure message",
+                        check=True)
+        tag = unique()
+        raw = ("From: Alice <alice@example.com>\r\n"
+               "To: carol@gmail.test\r\n"
+               "Subject: Q3 numbers " + tag + " [encrypt]\r\n"
+               "Message-ID: <" + tag + "@example.com>\r\n"
+               "\r\nsecret-" + tag + " payload\r\n").encode()
+        self.send("alice@example.com", ["carol@gmail.test"], raw)
+        [path] = self.delivered("Q3 numbers " + tag)
+        m = self.parse(path)
+        protected = m["X-Sealpost-Protected"]
+        self.assertIn("template=Encrypt", protected)
+        self.assertEqual(m["Subject"], "Q3 numbers " + tag)  # keyword removed
+        html = m.get_body(("html",)).get_content()
+        self.assertIn("Open the secure message", html)
+        self.assertIn("Contoso help desk", html)
+        msg_id = protected.split("id=")[1].split(";")[0]
+        self.assertIn(self.server.url + "/m/" + msg_id, html)
+        with open(path, "rb") as f:
+            self.assertNotIn(b"secret-" + tag.encode(), f.read())
+        # Nothing in clear anywhere in the data directory.
+        grep = subprocess.run(["grep", "-r", "secret-" + tag,
+                               self.server.data_dir], capture_output=True)
+        self.assertEqual(grep.returncode, 1, grep.stdout)
+        # The sender (issuer) reads it back byte for byte.
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, raw)
+
+    def test_header_do_not_forward(self):
+        tag = unique()
+        raw = ("From: alice@example.com\r\nTo: dave@gmail.test\r\n"
+               "Subject: dnf " + tag + "\r\n"
+               "X-Sealpost-Template: Do Not Forward\r\n\r\nhello\r\n").encode()
+        self.send("alice@example.com", ["dave@gmail.test"], raw)
+        [path] = self.delivered("dnf " + tag)
+        self.assertIn('template="Do Not Forward"',
+                      self.parse(path)["X-Sealpost-Protected"])
+        bob = self.open_as("bob@example.com", path)  # not a recipient
+        self.assertEqual(bob.returncode, 2)
+        self.assertIn(b"not a recipient", bob.stderr)
+        self.assertEqual(self.open_as("alice@example.com", path).stdout, raw)
+
+    def test_unknown_template_is_refused_not_sent_in_clear(self):
+        tag = unique()
+        raw = ("From: alice@example.com\r\nTo: eve@gmail.test\r\n"
+               "Subject: " + tag + "\r\nX-Sealpost-Template: Nope\r\n\r\n"
+               "x\r\n").encode()
+        with self.assertRaises(smtplib.SMTPDataError) as ctx:
+            self.send("alice@example.com", ["eve@gmail.test"], raw)
+        self.assertEqual(ctx.exception.smtp_code, 550)
+        self.assertIn(b"Nope", ctx.exception.smtp_error)
+        for path in self.server.mailbox_files():
+            with open(path, "rb") as f:
+                self.assertNotIn(tag.encode(), f.read())
+
+    def test_external_sender_choice_is_ignored(self):
+        tag = unique()
+        raw = ("From: mallory@gmail.test\r\nTo: bob@example.com\r\n"
+               "Subject: ext " + tag + " [encrypt]\r\n\r\nplain\r\n").encode()
+        self.send("mallory@gmail.test", ["bob@example.com"], raw)
+        [path] = self.delivered("ext " + tag)
+        with open(path, "rb") as f:
+            data = f.read()
+        self.assertNotIn(b"X-Sealpost-Protected", data)
+        self.assertTrue(data.endswith(raw))
+
+    def test_rule_with_exception_and_mixed_recipients(self):
+        tag = unique()
+        r = self.server.cli("rule", "new", "External " + tag,
+                            "--if", "recipient-scope=NotInOrganization",
+                            "--unless", "recipient-domain=partner.test",
+                            "--apply-template", "Encrypt")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            raw = ("From: alice@example.com\r\nTo: x@gmail.test, "
+                   "p@partner.test, bob@example.com\r\nSubject: rule " + tag +
+                   "\r\n\r\nbody " + tag + "\r\n").encode()
+            self.send("alice@example.com",
+                      ["x@gmail.test", "p@partner.test", "bob@example.com"],
+                      raw)
+            files = self.delivered("rule " + tag, count=2)
+            self.assertEqual(len(files), 2)
+            wrapped = [p for p in files if self.parse(p)["X-Sealpost-Protected"]]
+            plain = [p for p in files if p not in wrapped]
+            self.assertEqual(len(wrapped), 1)
+            self.assertEqual(len(plain), 1)
+            with open(plain[0], "rb") as f:
+                self.assertTrue(f.read().endswith(raw))
+            self.assertEqual(self.open_as("alice@example.com",
+                                          wrapped[0]).stdout, raw)
+        finally:
+            self.server.cli("rule", "remove", "External " + tag)
+
+    def test_mixed_internal_and_external_get_one_message_each(self):
+        tag = unique()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com, "
+               "zoe@gmail.test\r\nSubject: [encrypt] mixed " + tag +
+               "\r\n\r\nshared " + tag + "\r\n").encode()
+        self.send("alice@example.com", ["bob@example.com", "zoe@gmail.test"],
+                  raw)
+        files = self.delivered("mixed " + tag, count=2)
+        self.assertEqual(len(files), 2)
+        for p in files:
+            self.assertIsNotNone(self.parse(p)["X-Sealpost-Protected"])
+        # The internal copy opens for bob.
+        opened = [self.open_as("bob@example.com", p) for p in files]
+        self.assertEqual(sorted(r.returncode for r in opened), [0, 2])
+        self.assertIn(raw, [r.stdout for r in opened])
+
+    def test_audit_mode_changes_nothing(self):
+        tag = unique()
+        r = self.server.cli("rule", "new", "Audit " + tag, "--mode", "Audit",
+                            "--if", "subject-contains=" + tag,
+                            "--apply-template", "Encrypt")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            raw = ("From: alice@example.com\r\nTo: y@gmail.test\r\n"
+                   "Subject: audit " + tag + "\r\n\r\nbody\r\n").encode()
+            self.send("alice@example.com", ["y@gmail.test"], raw)
+            [path] = self.delivered("audit " + tag)
+            with open(path, "rb") as f:
+                self.assertTrue(f.read().endswith(raw))
+            self.assertTrue(lib.wait_for(
+                lambda: "rule audit: Audit " + tag in self.server.read_log(),
+                timeout=10))
+        finally:
+            self.server.cli("rule", "remove", "Audit " + tag)
+
+    def test_encodings_and_attachments_open_byte_identical(self):
+        tag = unique()
+        docx = bytes(range(256)) * 40
+        pdf = b"%PDF-1.4\n" + bytes(range(200)) + b"\n%%EOF\n"
+        import base64
+        b64 = lambda b: base64.encodebytes(b).replace(b"\n", b"\r\n")
+        raw = (b"From: alice@example.com\r\nTo: u@gmail.test\r\n"
+               b"Subject: =?UTF-8?B?" + base64.b64encode(
+                   ("Größe " + tag).encode()) + b"?= [encrypt]\r\n"
+               b"MIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=XYZ\r\n\r\n"
+               b"--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+               b"Gr\xc3\xbc\xc3\x9fe \xe2\x82\xac 8-bit\r\n"
+               b"--XYZ\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+               b"caf=E9 =3D soft=\r\nbreak\r\n"
+               b"--XYZ\r\nContent-Type: application/vnd.openxmlformats-"
+               b"officedocument.wordprocessingml.document\r\n"
+               b"Content-Disposition: attachment; filename=\"plan.docx\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(docx) +
+               b"--XYZ\r\nContent-Type: application/pdf\r\n"
+               b"Content-Disposition: attachment; filename=\"r.pdf\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(pdf) +
+               b"--XYZ--\r\n")
+        self.send("alice@example.com", ["u@gmail.test"], raw)
+        [path] = self.delivered(tag)  # the decoded subject is in the wrapper
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, raw)
+
+    def test_protected_mail_is_not_sealed_twice(self):
+        tag = unique()
+        raw = ("From: alice@example.com\r\nTo: w@gmail.test\r\n"
+               "Subject: first " + tag + " [encrypt]\r\n\r\nx\r\n").encode()
+        self.send("alice@example.com", ["w@gmail.test"], raw)
+        [path] = self.delivered("first " + tag)
+        with open(path, "rb") as f:
+            wrapper = f.read()
+        # Strip the Maildir's Return-Path/Delivered-To lines if any: resend
+        # the wrapper with [encrypt] again.
+        again = wrapper.replace(b"Subject: first", b"Subject: again", 1)
+        self.send("alice@example.com", ["w2@gmail.test"], again)
+        [path2] = self.delivered("again " + tag)
+        with open(path2, "rb") as f:
+            self.assertEqual(f.read().count(b"X-Sealpost-Protected:"), 1)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
