@@ -147,14 +147,17 @@ class MailFlowTest(unittest.TestCase):
             self.send("alice@example.com",
                       ["x@gmail.test", "p@partner.test", "bob@example.com"],
                       raw)
-            files = self.delivered("rule " + tag, count=2)
-            self.assertEqual(len(files), 2)
+            # The dev Maildir keeps one copy per recipient: three files, of
+            # which only the external recipient's is protected.
+            files = self.delivered("rule " + tag, count=3)
+            self.assertEqual(len(files), 3)
             wrapped = [p for p in files if self.parse(p)["X-Sealpost-Protected"]]
             plain = [p for p in files if p not in wrapped]
             self.assertEqual(len(wrapped), 1)
-            self.assertEqual(len(plain), 1)
-            with open(plain[0], "rb") as f:
-                self.assertTrue(f.read().endswith(raw))
+            self.assertEqual(len(plain), 2)
+            for p in plain:
+                with open(p, "rb") as f:
+                    self.assertTrue(f.read().endswith(raw))
             self.assertEqual(self.open_as("alice@example.com",
                                           wrapped[0]).stdout, raw)
         finally:
@@ -201,7 +204,8 @@ class MailFlowTest(unittest.TestCase):
         pdf = b"%PDF-1.4\n" + bytes(range(200)) + b"\n%%EOF\n"
         import base64
         b64 = lambda b: base64.encodebytes(b).replace(b"\n", b"\r\n")
-        raw = (b"From: alice@example.com\r\nTo: u@gmail.test\r\n"
+        rcpt = "u-" + tag + "@gmail.test"
+        raw = (b"From: alice@example.com\r\nTo: " + rcpt.encode() + b"\r\n"
                b"Subject: =?UTF-8?B?" + base64.b64encode(
                    ("Größe " + tag).encode()) + b"?= [encrypt]\r\n"
                b"MIME-Version: 1.0\r\n"
@@ -220,8 +224,8 @@ class MailFlowTest(unittest.TestCase):
                b"Content-Disposition: attachment; filename=\"r.pdf\"\r\n"
                b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(pdf) +
                b"--XYZ--\r\n")
-        self.send("alice@example.com", ["u@gmail.test"], raw)
-        [path] = self.delivered(tag)  # the decoded subject is in the wrapper
+        self.send("alice@example.com", [rcpt], raw)
+        [path] = self.delivered(rcpt)
         r = self.open_as("alice@example.com", path)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, raw)

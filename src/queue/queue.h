@@ -81,7 +81,17 @@ std::string NewQueueId();
 Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
                                             const crypto::MasterKey& master);
 
-class Queue {
+// Where the SMTP server hands accepted messages: the queue itself, or a
+// stage in front of it (protect/ProtectingAcceptor). `done` is called once,
+// from any thread, after the message is durably committed (OK) or not.
+class Acceptor {
+ public:
+  virtual ~Acceptor() = default;
+  virtual void Accept(IncomingMessage message,
+                      std::function<void(Status)> done) = 0;
+};
+
+class Queue final : public Acceptor {
  public:
   // `smtp` carries kSmtp next hops; it must outlive the Queue.
   Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
@@ -95,7 +105,8 @@ class Queue {
   Status Start();
   // Commits the message durably, then calls `done` (OK, or the store's
   // error: RESOURCE_EXHAUSTED when the disk is full).
-  void Accept(IncomingMessage message, std::function<void(Status)> done);
+  void Accept(IncomingMessage message,
+              std::function<void(Status)> done) override;
   // Scans the store for due deliveries now (e.g. after `queue retry`).
   void Wake();
   // Stops dispatching and cancels deliveries in flight (they stay queued

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "license/key_service.h"
+#include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
 #include "queue/routes.h"
 #include "smtp/client.h"
@@ -38,21 +38,20 @@ std::string HostName() {
 
 }  // namespace
 
-Result<std::unique_ptr<Gateway>> Gateway::Start(boost::asio::io_context& io,
-                                                const Config& config,
-                                                store::Store& store,
-                                                MetricsRegistry& metrics,
-                                                const Clock& clock) {
+std::vector<std::string> AcceptedDomains(const Config& config) {
+  return SplitDomains(config.smtp_accepted_domains);
+}
+
+std::string SmtpHostname(const Config& config) {
+  return config.smtp_hostname.empty() ? HostName() : config.smtp_hostname;
+}
+
+Result<std::unique_ptr<Gateway>> Gateway::Start(
+    boost::asio::io_context& io, const Config& config, store::Store& store,
+    MetricsRegistry& metrics, const Clock& clock, crypto::Aead content_key,
+    protect::Protector* protector) {
   std::unique_ptr<Gateway> g(new Gateway());
-  const std::string hostname =
-      config.smtp_hostname.empty() ? HostName() : config.smtp_hostname;
-  std::string master_file = config.master_key_file.empty()
-                                ? config.data_dir + "/master.key"
-                                : config.master_key_file;
-  SP_ASSIGN_OR_RETURN(crypto::MasterKey master,
-                      license::LoadMasterKey(master_file, /*create=*/true));
-  SP_ASSIGN_OR_RETURN(crypto::Aead content_key,
-                      queue::LoadOrCreateContentKey(store, master));
+  const std::string hostname = SmtpHostname(config);
 
   queue::QueueOptions qopts;
   qopts.hostname = hostname;
@@ -87,11 +86,16 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(boost::asio::io_context& io,
   sopts.protocol.max_recipients =
       static_cast<size_t>(std::max<int64_t>(1, config.smtp_max_recipients));
   sopts.protocol.require_tls = config.smtp_require_tls;
-  sopts.accepted_domains = SplitDomains(config.smtp_accepted_domains);
+  sopts.accepted_domains = AcceptedDomains(config);
   sopts.client_networks = config.smtp_client_networks;
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
-  g->server_ =
-      std::make_unique<smtp::SmtpServer>(io, sopts, *g->queue_, metrics);
+  queue::Acceptor* front = g->queue_.get();
+  if (protector != nullptr) {
+    g->front_ = std::make_unique<protect::ProtectingAcceptor>(*protector,
+                                                              *g->queue_, 2);
+    front = g->front_.get();
+  }
+  g->server_ = std::make_unique<smtp::SmtpServer>(io, sopts, *front, metrics);
   SP_RETURN_IF_ERROR(g->server_->Start());
   const std::string& host = sopts.listen.host;
   g->smtp_address_ =
@@ -103,6 +107,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(boost::asio::io_context& io,
 }
 
 Gateway::~Gateway() {
+  front_.reset();  // joins its workers; their commits go to the queue
   if (queue_) queue_->Stop();
 }
 

@@ -10,11 +10,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/config.h"
 #include "base/metrics.h"
 #include "base/status.h"
+#include "crypto/aead.h"
 #include "store/store.h"
 
 namespace boost::asio {
@@ -22,7 +24,11 @@ class io_context;
 }
 
 namespace sealpost::queue {
+class Acceptor;
 class Queue;
+}  // namespace sealpost::queue
+namespace sealpost::protect {
+class Protector;
 }
 namespace sealpost::smtp {
 class SmtpServer;
@@ -31,13 +37,20 @@ class SmtpTransport;
 
 namespace sealpost::server {
 
+// smtp.accepted_domains as a lower-case list.
+std::vector<std::string> AcceptedDomains(const Config& config);
+// smtp.hostname, or the machine's host name.
+std::string SmtpHostname(const Config& config);
+
 class Gateway {
  public:
-  static Result<std::unique_ptr<Gateway>> Start(boost::asio::io_context& io,
-                                                const Config& config,
-                                                store::Store& store,
-                                                MetricsRegistry& metrics,
-                                                const Clock& clock);
+  // `content_key` encrypts queued mail at rest (queue::
+  // LoadOrCreateContentKey). `protector`, when set, applies the mail flow
+  // policy between acceptance and the queue.
+  static Result<std::unique_ptr<Gateway>> Start(
+      boost::asio::io_context& io, const Config& config, store::Store& store,
+      MetricsRegistry& metrics, const Clock& clock, crypto::Aead content_key,
+      protect::Protector* protector);
   ~Gateway();
 
   // "127.0.0.1:2525": the real listening address (port 0 resolved).
@@ -50,6 +63,7 @@ class Gateway {
   // Destroyed in reverse order: listener, queue (joins), transport.
   std::unique_ptr<smtp::SmtpTransport> transport_;
   std::unique_ptr<queue::Queue> queue_;
+  std::unique_ptr<queue::Acceptor> front_;  // the protector, if any
   std::unique_ptr<smtp::SmtpServer> server_;
   std::string smtp_address_;
 };

@@ -15,6 +15,8 @@
 #include "license/license_service.h"
 #include "license/templates.h"
 #include "policy/rule_store.h"
+#include "protect/protector.h"
+#include "queue/queue.h"
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
@@ -117,6 +119,10 @@ int RunServer(const ServerOptions& options) {
   }
   auto master = license::LoadMasterKey(config.master_key_file, true);
   if (!master.ok()) return Fail(master.status());
+  // The queue's at-rest key is wrapped under the master key too; after this
+  // the key service is the master key's only holder.
+  auto queue_key = queue::LoadOrCreateContentKey(**store, *master);
+  if (!queue_key.ok()) return Fail(queue_key.status());
   license::KeyService keys(**store, std::move(*master));
   if (Status s = keys.Load(); !s.ok()) return Fail(s);
   license::Directory directory(**store, clock);
@@ -181,12 +187,6 @@ int RunServer(const ServerOptions& options) {
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
   if (Status s = https.Start(); !s.ok()) return Fail(s);
   runtime.OnShutdown([&https] { https.Shutdown(); });
-  // The SMTP gateway: queue, delivery workers, listener (docs/gateway.md).
-  auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock);
-  if (!gateway.ok()) return Fail(gateway.status());
-  runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
-  const std::string smtp = (*gateway)->smtp_address();
-
   std::string url =
       config.public_url.empty()
           ? "https://" + HostPortText(http_options.listen.host, https.port())
@@ -199,6 +199,17 @@ int RunServer(const ServerOptions& options) {
   license::LicenseService licenses(**store, keys, directory, templates, clock,
                                    url);
   api_context.licenses = &licenses;
+
+  // The SMTP gateway: protection stage, queue, delivery workers, listener
+  // (docs/gateway.md, docs/mail-flow.md).
+  protect::Protector protector(
+      licenses, directory, templates, brandings, rules, **store, clock,
+      {AcceptedDomains(config), url, SmtpHostname(config), {}});
+  auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock,
+                                std::move(*queue_key), &protector);
+  if (!gateway.ok()) return Fail(gateway.status());
+  runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
+  const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {
     if (Status s = WriteDevJson(dev, smtp, url); !s.ok()) return Fail(s);
     std::cout << DevBanner(dev, smtp, url) << std::flush;

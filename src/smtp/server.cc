@@ -146,7 +146,7 @@ Status ValidateNetworks(std::string_view networks) {
 }
 
 struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, SmtpServerOptions opts, queue::Queue& q,
+  Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
        MetricsRegistry& m)
       : io(io),
         options(std::move(opts)),
@@ -167,7 +167,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::io_context& io;
   SmtpServerOptions options;
-  queue::Queue& queue;
+  queue::Acceptor& queue;
   ssl::context tls;
   bool tls_loaded = false;
   tcp::acceptor acceptor;
@@ -338,6 +338,16 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     if (s.code() == StatusCode::kResourceExhausted) {
       // RFC 3463 X.3.1: mail system full.
       co_return Reply::Make(452, "4.3.1", "Insufficient system storage");
+    }
+    if (s.code() == StatusCode::kPermissionDenied) {
+      // Policy refused the message (a rule's reject, or an unknown template
+      // asked for by the sender): RFC 3463 X.7.1, delivery not authorized.
+      co_return Reply::Make(550, "5.7.1", s.message());
+    }
+    if (s.code() == StatusCode::kFailedPrecondition) {
+      // Protection required but not possible now: never sent in clear; the
+      // client retries (RFC 3463 X.7.0, security status).
+      co_return Reply::Make(451, "4.7.0", s.message());
     }
     co_return Reply::Make(451, "4.3.0", "Local error in processing");
   }
@@ -530,7 +540,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 };
 
 SmtpServer::SmtpServer(asio::io_context& io, SmtpServerOptions options,
-                       queue::Queue& queue, MetricsRegistry& metrics)
+                       queue::Acceptor& queue, MetricsRegistry& metrics)
     : impl_(std::make_shared<Impl>(io, std::move(options), queue, metrics)) {}
 
 SmtpServer::~SmtpServer() = default;

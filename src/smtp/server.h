@@ -48,7 +48,7 @@ struct SmtpServerOptions {
 class SmtpServer {
  public:
   SmtpServer(boost::asio::io_context& io, SmtpServerOptions options,
-             queue::Queue& queue, MetricsRegistry& metrics);
+             queue::Acceptor& queue, MetricsRegistry& metrics);
   ~SmtpServer();
 
   // Validates the networks, loads the certificate, binds, accepts.

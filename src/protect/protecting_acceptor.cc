@@ -1,0 +1,94 @@
+#include "protect/protecting_acceptor.h"
+
+#include <atomic>
+#include <memory>
+
+#include "base/log.h"
+
+namespace sealpost::protect {
+
+ProtectingAcceptor::ProtectingAcceptor(Protector& protector,
+                                       queue::Acceptor& next, int threads)
+    : protector_(protector), next_(next) {
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    threads_.emplace_back([this] { Work(); });
+  }
+}
+
+ProtectingAcceptor::~ProtectingAcceptor() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  // Anything still waiting was never committed: the client gets a 4xx.
+  for (auto& [m, done] : jobs_) done(UnavailableError("shutting down"));
+}
+
+void ProtectingAcceptor::Accept(queue::IncomingMessage message,
+                                std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stop_) {
+      jobs_.emplace_back(std::move(message), std::move(done));
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(UnavailableError("shutting down"));
+}
+
+void ProtectingAcceptor::Work() {
+  for (;;) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    Process(std::move(job.first), std::move(job.second));
+  }
+}
+
+void ProtectingAcceptor::Process(queue::IncomingMessage message,
+                                 std::function<void(Status)> done) {
+  std::string id = message.id;
+  auto outcome = protector_.Apply(message);
+  if (!outcome.ok()) {
+    log::Warn("mail flow: {} refused: {}", id, outcome.status().ToString());
+    done(outcome.status());
+    return;
+  }
+  for (const auto& note : outcome->notes) {
+    log::Info("mail flow: {}: {}", id, note);
+  }
+  if (outcome->messages.empty()) {
+    done(InternalError("mail flow produced no message"));
+    return;
+  }
+  // `done` once every part is committed, with the first error if any.
+  struct Join {
+    std::atomic<size_t> left;
+    std::mutex mu;
+    Status first;
+    std::function<void(Status)> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->left = outcome->messages.size();
+  join->done = std::move(done);
+  for (auto& m : outcome->messages) {
+    next_.Accept(std::move(m), [join](Status s) {
+      if (!s.ok()) {
+        std::lock_guard lock(join->mu);
+        if (join->first.ok()) join->first = s;
+      }
+      if (join->left.fetch_sub(1) == 1) {
+        std::lock_guard lock(join->mu);
+        join->done(join->first);
+      }
+    });
+  }
+}
+
+}  // namespace sealpost::protect

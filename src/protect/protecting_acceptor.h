@@ -1,0 +1,49 @@
+// ProtectingAcceptor: the Protector in front of the queue. The SMTP server
+// hands it each accepted message; on a worker thread (sealing and the store
+// are blocking work, kept off the I/O threads) it applies the mail flow
+// policy, queues the resulting messages, and reports the first error or OK
+// once all are committed — so 250 still means "durably queued".
+//
+// Thread-safety: thread-safe; Accept may be called from any thread.
+#ifndef SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
+#define SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "protect/protector.h"
+#include "queue/queue.h"
+
+namespace sealpost::protect {
+
+class ProtectingAcceptor final : public queue::Acceptor {
+ public:
+  ProtectingAcceptor(Protector& protector, queue::Acceptor& next, int threads);
+  ~ProtectingAcceptor() override;
+
+  void Accept(queue::IncomingMessage message,
+              std::function<void(Status)> done) override;
+
+ private:
+  void Work();
+  void Process(queue::IncomingMessage message,
+               std::function<void(Status)> done);
+
+  Protector& protector_;
+  queue::Acceptor& next_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // Guarded by mu_.
+  std::deque<std::pair<queue::IncomingMessage, std::function<void(Status)>>>
+      jobs_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sealpost::protect
+
+#endif  // SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
