@@ -30,7 +30,7 @@ unit: build
 
 asan: deps
 	$(CMAKE) --preset asan
-	$(CMAKE) --build build-asan -j $(JOBS)
+	$(CMAKE) --build build-asan -j $(JOBS) --target unit_tests
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
 bench: build

@@ -26,6 +26,13 @@ function(sealpost_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
+  if(ARG_LABELS STREQUAL "unit")
+    # `make asan` builds only these (target unit_tests), to keep CI short.
+    if(NOT TARGET unit_tests)
+      add_custom_target(unit_tests)
+    endif()
+    add_dependencies(unit_tests ${name})
+  endif()
   gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}"
     DISCOVERY_TIMEOUT 30)
 endfunction()

@@ -99,6 +99,10 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   license.issued_at = now;
   license.expiry =
       tmpl.expiry_days > 0 ? now + int64_t{tmpl.expiry_days} * 86400 : 0;
+  if (request.expires_at > 0 &&
+      (license.expiry == 0 || request.expires_at < license.expiry)) {
+    license.expiry = request.expires_at;
+  }
   SP_ASSIGN_OR_RETURN(std::string container,
                       sealed::SealWithKeys(license, *keys, request.message));
   SP_ASSIGN_OR_RETURN(auto header, sealed::ParseSealedHeader(container));
@@ -114,10 +118,12 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        license.expiry,
                                        0,
                                        ""};
-  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(record));
-  (void)Audit(sender, "protect", id, "ok",
-              "template=" + tmpl.name +
-                  " recipients=" + std::to_string(recipients.size()));
+  SP_RETURN_IF_ERROR(store_.AddProtectedMessage(
+      record,
+      {0, now, sender, "protect", id, "ok",
+       "template=" + tmpl.name +
+           " recipients=" + std::to_string(recipients.size())},
+      !request.defer_sync));
   return ProtectResult{id, std::move(container), header.license};
 }
 

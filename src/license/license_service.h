@@ -34,6 +34,12 @@ struct ProtectRequest {
   // Set by the mail flow: policy (a rule, or a licensed sender's choice)
   // already decided; the sender need not be a local user.
   bool authorized_by_policy = false;
+  // The caller commits synchronously before acknowledging (the gateway's
+  // queue commit before 250), so this record need not fsync on its own.
+  bool defer_sync = false;
+  // An earlier expiry than the template's (unix seconds; 0: none), e.g.
+  // the branding's ExternalMailExpiryInDays for external recipients.
+  int64_t expires_at = 0;
 };
 
 struct ProtectResult {

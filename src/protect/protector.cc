@@ -216,6 +216,11 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
         license::ProtectRequest req{facts.sender, g.treatment.template_name,
                                     g.addresses, std::string(original), ""};
         req.authorized_by_policy = true;
+        req.defer_sync = true;  // the queue commit before 250 syncs it
+        if (!g.internal && brand.external_mail_expiry_in_days > 0) {
+          req.expires_at = clock_.NowUnix() +
+                           int64_t{brand.external_mail_expiry_in_days} * 86400;
+        }
         auto sealed = licenses_.Protect(req);
         if (!sealed.ok()) {
           return sealed.status().code() == StatusCode::kInvalidArgument
@@ -224,17 +229,9 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
                            "protection required but not available: " +
                            sealed.status().message());
         }
-        int64_t expires = sealed->license.expiry;
-        if (!g.internal && brand.external_mail_expiry_in_days > 0) {
-          int64_t e = clock_.NowUnix() +
-                      int64_t{brand.external_mail_expiry_in_days} * 86400;
-          if (expires == 0 || e < expires) expires = e;
-          SP_RETURN_IF_ERROR(
-              licenses_.SetExpiry(sealed->message_id, e, "system", true));
-        }
         mime::WrapperOptions wrap{
             sealed->message_id, sealed->license.template_name,
-            options_.portal_url, ToWrapper(brand), expires};
+            options_.portal_url, ToWrapper(brand), sealed->license.expiry};
         SP_ASSIGN_OR_RETURN(
             std::string mail,
             mime::BuildWrapperMail(original, sealed->container, wrap));

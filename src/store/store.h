@@ -155,6 +155,12 @@ class Store {
   virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
       std::string_view kind) = 0;
   virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
+  // A new protected message and its audit record in one transaction. With
+  // `sync` false the commit is not fsynced on its own: the caller must make
+  // a synchronous commit (the queue's, before SMTP 250) before relying on
+  // it. In SQLite's WAL mode that later fsync covers this one too.
+  virtual Status AddProtectedMessage(const ProtectedMessageRecord& m,
+                                     const AuditRecord& audit, bool sync) = 0;
   virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) = 0;
   // Newest first; `owner` filters when not empty.

@@ -83,6 +83,50 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   return s.Run();
 }
 
+Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
+                                        const AuditRecord& a, bool sync) {
+  MutexLock lock(&mu_);
+  if (!sync) SP_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
+  Status st = Exec("BEGIN IMMEDIATE");
+  if (st.ok()) {
+    Stmt s(db_, "INSERT INTO protected_messages (" +
+                    std::string(kMessageColumns) +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, m.id)
+        .Bind(2, m.owner)
+        .Bind(3, m.template_id)
+        .Bind(4, m.recipients_json)
+        .Bind(5, m.grants_json)
+        .Bind(6, m.created_at ? m.created_at : clock_.NowUnix())
+        .Bind(7, m.expires_at)
+        .Bind(8, m.revoked_at)
+        .Bind(9, m.revoked_by);
+    st = s.Run();
+  }
+  if (st.ok()) {
+    Stmt s(db_,
+           "INSERT INTO audit (at, actor, action, object, result, detail) "
+           "VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(1, a.at ? a.at : clock_.NowUnix())
+        .Bind(2, a.actor)
+        .Bind(3, a.action)
+        .Bind(4, a.object)
+        .Bind(5, a.result)
+        .Bind(6, a.detail);
+    st = s.Run();
+  }
+  if (st.ok()) {
+    st = Exec("COMMIT");
+  } else {
+    (void)Exec("ROLLBACK");
+  }
+  if (!sync) {
+    Status restore = Exec("PRAGMA synchronous=FULL");
+    if (st.ok()) st = restore;
+  }
+  return st;
+}
+
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
   MutexLock lock(&mu_);

@@ -42,6 +42,8 @@ class SqliteStore final : public Store {
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
   Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status AddProtectedMessage(const ProtectedMessageRecord& m,
+                             const AuditRecord& audit, bool sync) override;
   Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) override;
   Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
