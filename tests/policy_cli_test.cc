@@ -73,6 +73,12 @@ TEST_F(PolicyCliTest, RulesLifecycle) {
   EXPECT_NE(bad_branding.out.find("no branding named 'Nope'"),
             std::string::npos);
 
+  // Not enforced per message yet, so refused rather than silently ignored.
+  auto tls = Cli("rule new TLS --if recipient-domain=bank.example "
+                 "--require-tls");
+  EXPECT_EQ(tls.exit_code, 2);
+  EXPECT_NE(tls.out.find("tls policy set"), std::string::npos) << tls.out;
+
   ASSERT_EQ(Cli("rule remove 'Block secrets'").exit_code, 0);
   EXPECT_EQ(Cli("rule get 'Block secrets'").exit_code, 2);
 }

@@ -230,7 +230,8 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
     c->add_flag("--remove-protection", ra->remove_protection,
                 "Action: remove protection");
     c->add_flag("--require-tls", ra->require_tls,
-                "Action: deliver only over TLS");
+                "Action: deliver only over TLS (refused for now: use "
+                "`sealpost tls policy set DOMAIN encrypt`)");
     c->add_option("--reject", ra->reject, "Action: reject with this text");
     c->add_option("--reject-status", ra->status,
                   "Enhanced status code of --reject (default 5.7.1)");
