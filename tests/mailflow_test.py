@@ -246,6 +246,29 @@ class MailFlowTest(unittest.TestCase):
         with open(path2, "rb") as f:
             self.assertEqual(f.read().count(b"X-Sealpost-Protected:"), 1)
 
+    def test_remove_protection_rule_restores_the_original(self):
+        tag = unique()
+        raw = ("From: alice@example.com\r\nTo: k@gmail.test\r\n"
+               "Subject: [encrypt] rp " + tag + "\r\n\r\norig " + tag +
+               "\r\n").encode()
+        self.send("alice@example.com", ["k@gmail.test"], raw)
+        [path] = self.delivered("rp " + tag)
+        with open(path, "rb") as f:
+            wrapper = f.read()
+        r = self.server.cli("rule", "new", "Unprotect " + tag, "--if",
+                            "recipient=archive-" + tag + "@example.com",
+                            "--remove-protection")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            # Our own protected mail, sent on to the archive: decrypted.
+            self.send("alice@example.com", ["archive-" + tag + "@example.com"],
+                      wrapper)
+            [out] = self.delivered("archive-" + tag)
+            with open(out, "rb") as f:
+                self.assertTrue(f.read().endswith(raw))
+        finally:
+            self.server.cli("rule", "remove", "Unprotect " + tag)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -194,6 +194,31 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   return out;
 }
 
+Result<std::string> LicenseService::TransportDecrypt(std::string_view container,
+                                                     std::string_view rule) {
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.Enabled())
+    return FailedPreconditionError(std::string(kReasonDisabled));
+  if (irm.GetText("TransportDecryptionSetting") == "Disabled") {
+    return FailedPreconditionError(
+        "TransportDecryptionSetting is Disabled: protection cannot be "
+        "removed in transport");
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  auto opened = sealed::OpenWithKeys(container, *keys);
+  if (!opened.ok()) {
+    return InvalidArgumentError("not a message protected by this organisation");
+  }
+  SP_ASSIGN_OR_RETURN(auto record,
+                      store_.GetProtectedMessage(opened->license.message_id));
+  if (!record.has_value()) {
+    return InvalidArgumentError("not a message protected by this organisation");
+  }
+  (void)Audit("system", "license.transport_decrypt", opened->license.message_id,
+              "granted", "remove protection by rule " + std::string(rule));
+  return std::move(opened->message);
+}
+
 Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
                               bool is_admin) {
   SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(message_id));

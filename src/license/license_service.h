@@ -97,6 +97,13 @@ class LicenseService {
   Result<UseLicense> Acquire(std::string_view email, std::string_view header,
                              std::string_view client);
 
+  // Transport decryption for a mail flow rule's "remove protection": only
+  // for messages this organisation protected, only when
+  // TransportDecryptionSetting is not Disabled; audited. Returns the
+  // original message.
+  Result<std::string> TransportDecrypt(std::string_view container,
+                                       std::string_view rule);
+
   // The owner or an admin (`by` = "admin") may revoke.
   Status Revoke(std::string_view message_id, std::string_view by,
                 bool is_admin);

@@ -190,10 +190,31 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
         --part;
         continue;
       case Kind::kDeliver:
-      case Kind::kRemoveProtection:  // not implemented: delivered as is
         msg.content = AddHeaders(received, original, g.added_headers);
         out.notes.push_back("deliver " + who);
         break;
+      case Kind::kRemoveProtection: {
+        // Only our own organisation's protected mail; anything else is
+        // delivered as it came (still protected, never weakened).
+        auto container = mime::ExtractSealedAttachment(original);
+        if (!facts.protected_by_our_org || !container.ok()) {
+          msg.content = AddHeaders(received, original, g.added_headers);
+          out.notes.push_back("deliver (not ours to decrypt) " + who);
+          break;
+        }
+        auto plain =
+            licenses_.TransportDecrypt(*container, g.treatment.decided_by);
+        if (!plain.ok()) {
+          // e.g. TransportDecryptionSetting Disabled: it stays protected.
+          msg.content = AddHeaders(received, original, g.added_headers);
+          out.notes.push_back("deliver still protected (" +
+                              plain.status().message() + ") " + who);
+          break;
+        }
+        msg.content = AddHeaders(received, *plain, g.added_headers);
+        out.notes.push_back("remove protection for " + who);
+        break;
+      }
       case Kind::kProtect: {
         if (facts.is_protected || facts.is_smime_encrypted) {
           // Never sealed twice.
