@@ -17,10 +17,6 @@
 
 namespace sealpost::branding {
 class BrandingStore;
-struct Branding;
-}  // namespace sealpost::branding
-namespace sealpost::mime {
-struct WrapperBranding;
 }
 namespace sealpost::policy {
 class RuleStore;
@@ -56,9 +52,6 @@ void RegisterApi(http::Router& router, const ApiContext& context);
 // /api/v1/auth, rms, irm, templates, license-assignments, groups, protect,
 // licenses, protected (rights_api.cc).
 void RegisterRightsApi(http::Router& router, const ApiContext& context);
-// The wrapper mail's look from a branding configuration.
-mime::WrapperBranding ToWrapperBranding(const branding::Branding& b);
-
 // /api/v1/rules and /api/v1/branding (policy_api.cc).
 void RegisterPolicyApi(http::Router& router, const ApiContext& context);
 

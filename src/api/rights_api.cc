@@ -23,23 +23,6 @@ using http::Response;
 
 constexpr size_t kMaxRecipients = 500;
 
-}  // namespace
-
-mime::WrapperBranding ToWrapperBranding(const branding::Branding& b) {
-  mime::WrapperBranding w;
-  w.introduction_text = b.introduction_text;
-  w.read_button_text = b.read_button_text;
-  w.email_text = b.email_text;
-  w.disclaimer_text = b.disclaimer_text;
-  w.privacy_statement_url = b.privacy_statement_url;
-  w.background_color = b.background_color;
-  w.logo = b.image;
-  w.logo_type = b.image_type;
-  return w;
-}
-
-namespace {
-
 json::object MessageJson(const license::MessageState& s) {
   const auto& r = s.record;
   json::value recipients = json::parse(r.recipients_json);
@@ -456,7 +439,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
         if (ctx.branding != nullptr) {
           auto b = ctx.branding->Get(branding::kDefaultIdentity);
           if (!b.ok()) return FromStatus(b.status());
-          wrap.branding = ToWrapperBranding(*b);
+          wrap.branding = branding::ToWrapperBranding(*b);
         }
         wrap.expires_at = sealed->license.expiry;
         auto mail = mime::BuildWrapperMail(message, sealed->container, wrap);

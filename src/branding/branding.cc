@@ -260,6 +260,19 @@ std::vector<std::pair<std::string, std::string>> Display(const Branding& b) {
   };
 }
 
+mime::WrapperBranding ToWrapperBranding(const Branding& b) {
+  mime::WrapperBranding w;
+  w.introduction_text = b.introduction_text;
+  w.read_button_text = b.read_button_text;
+  w.email_text = b.email_text;
+  w.disclaimer_text = b.disclaimer_text;
+  w.privacy_statement_url = b.privacy_statement_url;
+  w.background_color = b.background_color;
+  w.logo = b.image;
+  w.logo_type = b.image_type;
+  return w;
+}
+
 std::string ToJson(const Branding& b) {
   return json::serialize(json::object{
       {"identity", b.identity},

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "mime/wrapper.h"
 #include "store/store.h"
 
 namespace sealpost::branding {
@@ -64,6 +65,9 @@ Status SetImage(Branding& b, std::string image);
 
 // `Name : Value` pairs for display (the image as its type and size).
 std::vector<std::pair<std::string, std::string>> Display(const Branding& b);
+
+// The wrapper mail's look from this branding.
+mime::WrapperBranding ToWrapperBranding(const Branding& b);
 
 std::string ToJson(const Branding& b);
 Result<Branding> FromJson(std::string_view json);

@@ -7,6 +7,8 @@
 #ifndef SEALPOST_CLI_CLI_H_
 #define SEALPOST_CLI_CLI_H_
 
+#include <boost/json/fwd.hpp>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +55,15 @@ bool CallApi(Globals& g, const std::string& method, const std::string& target,
 bool CallApiRaw(Globals& g, const std::string& method,
                 const std::string& target, const std::string& body,
                 const std::string& content_type, ApiResponse* response);
+
+// Calls the API and, on success, prints the JSON body as is (--json) or
+// hands the parsed body to `print`.
+void CallAndPrint(Globals& g, const std::string& method,
+                  const std::string& target, const std::string& body,
+                  const std::function<void(const boost::json::value&)>& print);
+// A JSON scalar as text for `Name : Value` lines ("True"/"False" for
+// booleans, "" for null).
+std::string JsonText(const boost::json::value& v);
 
 // Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
 std::string UrlEncode(std::string_view s);

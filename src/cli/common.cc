@@ -59,6 +59,27 @@ bool CallApiRaw(Globals& g, const std::string& method,
   return true;
 }
 
+void CallAndPrint(Globals& g, const std::string& method,
+                  const std::string& target, const std::string& body,
+                  const std::function<void(const json::value&)>& print) {
+  std::string out;
+  if (!CallApi(g, method, target, body, &out)) return;
+  if (g.json) {
+    std::cout << out << "\n";
+    return;
+  }
+  print(json::parse(out));
+}
+
+std::string JsonText(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_bool()) return v.as_bool() ? "True" : "False";
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_null()) return "";
+  return json::serialize(v);
+}
+
 std::string UrlEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {

@@ -14,24 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_bool()) return v.as_bool() ? "True" : "False";
-  return json::serialize(v);
-}
-
-void Call(Globals& g, const std::string& method, const std::string& target,
-          const std::string& body,
-          const std::function<void(const json::value&)>& fn) {
-  std::string out;
-  if (!CallApi(g, method, target, body, &out)) return;
-  if (g.json) {
-    std::cout << out << "\n";
-    return;
-  }
-  fn(json::parse(out));
-}
-
 std::string Canon(std::string s) {
   for (char& c : s) {
     c = c == '-' ? '_' : static_cast<char>(std::tolower(c));
@@ -141,26 +123,26 @@ bool ParseCondition(const std::string& spec, json::object* out,
 void PrintRule(const json::value& v) {
   const auto& o = v.as_object();
   auto describe = [](const json::value& c) {
-    std::string s = Str(c.at("kind"));
+    std::string s = JsonText(c.at("kind"));
     for (const char* k : {"scope", "header", "pattern", "bytes"}) {
-      if (const auto* x = c.as_object().if_contains(k)) s += " " + Str(*x);
+      if (const auto* x = c.as_object().if_contains(k)) s += " " + JsonText(*x);
     }
     if (const auto* vals = c.as_object().if_contains("values")) {
       std::string list;
       for (const auto& e : vals->as_array()) {
-        list += (list.empty() ? "" : ", ") + Str(e);
+        list += (list.empty() ? "" : ", ") + JsonText(e);
       }
       s += " [" + list + "]";
     }
     return s;
   };
   std::vector<std::pair<std::string, std::string>> props = {
-      {"Identity", Str(o.at("id"))},
-      {"Name", Str(o.at("name"))},
-      {"Priority", Str(o.at("priority"))},
+      {"Identity", JsonText(o.at("id"))},
+      {"Name", JsonText(o.at("name"))},
+      {"Priority", JsonText(o.at("priority"))},
       {"State", o.at("enabled").as_bool() ? "Enabled" : "Disabled"},
-      {"Mode", Str(o.at("mode")) == "audit" ? "Audit" : "Enforce"},
-      {"StopRuleProcessing", Str(o.at("stop_processing"))},
+      {"Mode", JsonText(o.at("mode")) == "audit" ? "Audit" : "Enforce"},
+      {"StopRuleProcessing", JsonText(o.at("stop_processing"))},
   };
   for (const auto& c : o.at("conditions").as_array()) {
     props.emplace_back("Condition", describe(c));
@@ -169,15 +151,15 @@ void PrintRule(const json::value& v) {
     props.emplace_back("Exception", describe(c));
   }
   for (const auto& a : o.at("actions").as_array()) {
-    std::string s = Str(a.at("kind"));
+    std::string s = JsonText(a.at("kind"));
     for (const char* k : {"template", "branding", "text", "enhanced_status",
                           "header", "value"}) {
-      if (const auto* x = a.as_object().if_contains(k)) s += " " + Str(*x);
+      if (const auto* x = a.as_object().if_contains(k)) s += " " + JsonText(*x);
     }
     props.emplace_back("Action", s);
   }
-  if (!Str(o.at("comments")).empty()) {
-    props.emplace_back("Comments", Str(o.at("comments")));
+  if (!JsonText(o.at("comments")).empty()) {
+    props.emplace_back("Comments", JsonText(o.at("comments")));
   }
   PrintProperties(props);
 }
@@ -185,7 +167,7 @@ void PrintRule(const json::value& v) {
 void PrintBranding(const json::value& v) {
   std::vector<std::pair<std::string, std::string>> props;
   for (const auto& [k, val] : v.as_object()) {
-    props.emplace_back(std::string(k), Str(val));
+    props.emplace_back(std::string(k), JsonText(val));
   }
   PrintProperties(props);
 }
@@ -316,7 +298,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
     return body;
   };
   rule->add_subcommand("list", "List rules by priority")->callback([&g] {
-    Call(g, "GET", "/api/v1/rules", "", [](const json::value& v) {
+    CallAndPrint(g, "GET", "/api/v1/rules", "", [](const json::value& v) {
       const auto& rules = v.at("rules").as_array();
       if (rules.empty()) std::cout << "No rules.\n";
       for (const auto& r : rules) {
@@ -328,7 +310,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
   auto* get = rule->add_subcommand("get", "Show a rule");
   get->add_option("id", ra->id, "Rule id or name")->required();
   get->callback([&g, ra] {
-    Call(g, "GET", "/api/v1/rules/" + UrlEncode(ra->id), "", PrintRule);
+    CallAndPrint(g, "GET", "/api/v1/rules/" + UrlEncode(ra->id), "", PrintRule);
   });
   auto* create = rule->add_subcommand(
       "new",
@@ -343,7 +325,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
       g.exit_code = kExitLocal;
       return;
     }
-    Call(g, "POST", "/api/v1/rules", json::serialize(*body), PrintRule);
+    CallAndPrint(g, "POST", "/api/v1/rules", json::serialize(*body), PrintRule);
   });
   auto* set = rule->add_subcommand(
       "set",
@@ -360,24 +342,25 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
       return;
     }
     if (ra->no_stop) (*body)["stop_processing"] = false;
-    Call(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
-         json::serialize(*body), PrintRule);
+    CallAndPrint(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
+                 json::serialize(*body), PrintRule);
   });
   auto* remove = rule->add_subcommand("remove", "Delete a rule");
   remove->add_option("id", ra->id, "Rule id or name")->required();
   remove->callback([&g, ra] {
-    Call(g, "DELETE", "/api/v1/rules/" + UrlEncode(ra->id), "",
-         [ra](const json::value&) {
-           std::cout << "Removed rule " << ra->id << "\n";
-         });
+    CallAndPrint(g, "DELETE", "/api/v1/rules/" + UrlEncode(ra->id), "",
+                 [ra](const json::value&) {
+                   std::cout << "Removed rule " << ra->id << "\n";
+                 });
   });
   for (bool enable : {true, false}) {
     auto* c = rule->add_subcommand(enable ? "enable" : "disable",
                                    enable ? "Enable a rule" : "Disable a rule");
     c->add_option("id", ra->id, "Rule id or name")->required();
     c->callback([&g, ra, enable] {
-      Call(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
-           json::serialize(json::object{{"enabled", enable}}), PrintRule);
+      CallAndPrint(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
+                   json::serialize(json::object{{"enabled", enable}}),
+                   PrintRule);
     });
   }
 
@@ -453,15 +436,15 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
   auto* bget_id = bget->add_option("--identity", ba->identity, "Branding name");
   bget->callback([&g, ba, bget_id] {
     if (bget_id->count() == 0) {
-      Call(g, "GET", "/api/v1/branding", "", [](const json::value& v) {
+      CallAndPrint(g, "GET", "/api/v1/branding", "", [](const json::value& v) {
         for (const auto& b : v.at("branding").as_array()) {
           PrintBranding(b);
           std::cout << "\n";
         }
       });
     } else {
-      Call(g, "GET", "/api/v1/branding/" + UrlEncode(ba->identity), "",
-           PrintBranding);
+      CallAndPrint(g, "GET", "/api/v1/branding/" + UrlEncode(ba->identity), "",
+                   PrintBranding);
     }
   });
   auto* bset = br->add_subcommand("set",
@@ -475,8 +458,8 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
       g.exit_code = kExitLocal;
       return;
     }
-    Call(g, "PATCH", "/api/v1/branding/" + UrlEncode(ba->identity),
-         json::serialize(*body), PrintBranding);
+    CallAndPrint(g, "PATCH", "/api/v1/branding/" + UrlEncode(ba->identity),
+                 json::serialize(*body), PrintBranding);
   });
   auto* bnew = br->add_subcommand("new", "Create a custom branding");
   bnew->add_option("identity", ba->identity, "Name (at most 64 characters)")
@@ -489,16 +472,17 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
       return;
     }
     (*body)["identity"] = ba->identity;
-    Call(g, "POST", "/api/v1/branding", json::serialize(*body), PrintBranding);
+    CallAndPrint(g, "POST", "/api/v1/branding", json::serialize(*body),
+                 PrintBranding);
   });
   auto* bremove = br->add_subcommand(
       "remove", "Remove a custom branding (not the default)");
   bremove->add_option("identity", ba->identity, "Branding name")->required();
   bremove->callback([&g, ba] {
-    Call(g, "DELETE", "/api/v1/branding/" + UrlEncode(ba->identity), "",
-         [ba](const json::value&) {
-           std::cout << "Removed branding " << ba->identity << "\n";
-         });
+    CallAndPrint(g, "DELETE", "/api/v1/branding/" + UrlEncode(ba->identity), "",
+                 [ba](const json::value&) {
+                   std::cout << "Removed branding " << ba->identity << "\n";
+                 });
   });
 }
 

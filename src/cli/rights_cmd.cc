@@ -13,53 +13,32 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Str(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_bool()) return v.as_bool() ? "True" : "False";
-  if (v.is_int64()) return std::to_string(v.as_int64());
-  if (v.is_uint64()) return std::to_string(v.as_uint64());
-  if (v.is_null()) return "";
-  return json::serialize(v);
-}
-
 std::string When(int64_t t) { return t == 0 ? "" : FormatRfc3339(t); }
 
 // Runs `fn(body)` after a successful call; prints JSON instead with --json.
-void Call(Globals& g, const std::string& method, const std::string& target,
-          const std::string& body,
-          const std::function<void(const json::value&)>& fn) {
-  std::string out;
-  if (!CallApi(g, method, target, body, &out)) return;
-  if (g.json) {
-    std::cout << out << "\n";
-    return;
-  }
-  fn(json::parse(out));
-}
-
 void PrintRms(const json::value& v) {
   const auto& o = v.as_object();
   PrintProperties(
       {{"RightsManagement", o.at("active").as_bool() ? "Active" : "Inactive"},
-       {"PrimaryKeyVersion", Str(o.at("primary_key_version"))},
-       {"KeyVersions", Str(o.at("key_versions"))}});
+       {"PrimaryKeyVersion", JsonText(o.at("primary_key_version"))},
+       {"KeyVersions", JsonText(o.at("key_versions"))}});
 }
 
 void PrintTemplate(const json::value& v) {
   const auto& o = v.as_object();
   std::vector<std::pair<std::string, std::string>> props = {
-      {"Name", Str(o.at("name"))},
-      {"Id", Str(o.at("id"))},
-      {"Description", Str(o.at("description"))},
+      {"Name", JsonText(o.at("name"))},
+      {"Id", JsonText(o.at("id"))},
+      {"Description", JsonText(o.at("description"))},
       {"Type", o.at("archived").as_bool() ? "Archived" : "Distributed"},
-      {"OrgOnly", Str(o.at("org_only"))},
-      {"ExpiryDays", Str(o.at("expiry_days"))},
-      {"OfflineDays", Str(o.at("offline_days"))},
-      {"ForwardeesInherit", Str(o.at("extend_to_forwardees"))},
+      {"OrgOnly", JsonText(o.at("org_only"))},
+      {"ExpiryDays", JsonText(o.at("expiry_days"))},
+      {"OfflineDays", JsonText(o.at("offline_days"))},
+      {"ForwardeesInherit", JsonText(o.at("extend_to_forwardees"))},
   };
   for (const auto& gr : o.at("grants").as_array()) {
-    props.emplace_back("Rights[" + Str(gr.at("principal")) + "]",
-                       Str(gr.at("rights")));
+    props.emplace_back("Rights[" + JsonText(gr.at("principal")) + "]",
+                       JsonText(gr.at("rights")));
   }
   PrintProperties(props);
 }
@@ -68,23 +47,24 @@ void PrintMessage(const json::value& v) {
   const auto& o = v.as_object();
   std::string rcpts;
   for (const auto& r : o.at("recipients").as_array()) {
-    rcpts += (rcpts.empty() ? "" : ", ") + Str(r);
+    rcpts += (rcpts.empty() ? "" : ", ") + JsonText(r);
   }
-  PrintProperties({{"MessageId", Str(o.at("id"))},
-                   {"Sender", Str(o.at("owner"))},
+  PrintProperties({{"MessageId", JsonText(o.at("id"))},
+                   {"Sender", JsonText(o.at("owner"))},
                    {"Recipients", rcpts},
-                   {"Template", Str(o.at("template_id"))},
-                   {"Status", Str(o.at("state"))},
+                   {"Template", JsonText(o.at("template_id"))},
+                   {"Status", JsonText(o.at("state"))},
                    {"Created", When(o.at("created_at").to_number<int64_t>())},
                    {"Expires", When(o.at("expires_at").to_number<int64_t>())},
                    {"Revoked", When(o.at("revoked_at").to_number<int64_t>())},
-                   {"RevokedBy", Str(o.at("revoked_by"))}});
+                   {"RevokedBy", JsonText(o.at("revoked_by"))}});
   if (const auto* events = o.if_contains("events")) {
     std::cout << "\nLicense and audit events (newest first):\n";
     for (const auto& e : events->as_array()) {
       std::cout << "  " << When(e.at("at").to_number<int64_t>()) << "  "
-                << Str(e.at("action")) << "  " << Str(e.at("actor")) << "  "
-                << Str(e.at("result")) << "  " << Str(e.at("detail")) << "\n";
+                << JsonText(e.at("action")) << "  " << JsonText(e.at("actor"))
+                << "  " << JsonText(e.at("result")) << "  "
+                << JsonText(e.at("detail")) << "\n";
     }
   }
 }
@@ -115,31 +95,34 @@ void RegisterRights(CLI::App& app, Globals& g) {
   rms->add_subcommand("activate",
                       "Create the org keys and turn rights "
                       "management on")
-      ->callback(
-          [&g] { Call(g, "POST", "/api/v1/rms/activate", "{}", PrintRms); });
+      ->callback([&g] {
+        CallAndPrint(g, "POST", "/api/v1/rms/activate", "{}", PrintRms);
+      });
   rms->add_subcommand("status", "Show whether rights management is active")
-      ->callback([&g] { Call(g, "GET", "/api/v1/rms", "", PrintRms); });
+      ->callback([&g] { CallAndPrint(g, "GET", "/api/v1/rms", "", PrintRms); });
   rms->add_subcommand("rotate-key",
                       "Make a new primary org key version (old versions "
                       "still open old content)")
-      ->callback(
-          [&g] { Call(g, "POST", "/api/v1/rms/rotate-key", "{}", PrintRms); });
+      ->callback([&g] {
+        CallAndPrint(g, "POST", "/api/v1/rms/rotate-key", "{}", PrintRms);
+      });
 
   // ---- irm -------------------------------------------------------------
   auto* irm = app.add_subcommand(
       "irm", "IRM configuration (Get-/Set-/Test-IRMConfiguration)");
   irm->require_subcommand(1);
   irm->add_subcommand("get", "Show the IRM configuration")->callback([&g] {
-    Call(g, "GET", "/api/v1/irm", "", [](const json::value& v) {
+    CallAndPrint(g, "GET", "/api/v1/irm", "", [](const json::value& v) {
       std::vector<std::pair<std::string, std::string>> props = {
-          {"Identity", Str(v.at("Identity"))}};
+          {"Identity", JsonText(v.at("Identity"))}};
       for (const auto& [k, val] : v.at("properties").as_object()) {
-        props.emplace_back(std::string(k), Str(val));
+        props.emplace_back(std::string(k), JsonText(val));
       }
-      props.emplace_back("ServiceLocation", Str(v.at("ServiceLocation")));
-      props.emplace_back("PublishingLocation", Str(v.at("PublishingLocation")));
+      props.emplace_back("ServiceLocation", JsonText(v.at("ServiceLocation")));
+      props.emplace_back("PublishingLocation",
+                         JsonText(v.at("PublishingLocation")));
       props.emplace_back("LicensingLocationService",
-                         Str(v.at("LicensingLocationService")));
+                         JsonText(v.at("LicensingLocationService")));
       PrintProperties(props);
     });
   });
@@ -173,14 +156,14 @@ void RegisterRights(CLI::App& app, Globals& g) {
     }
     json::object body;
     for (const auto& [k, v] : *values) body[k] = v;
-    Call(g, "PATCH", "/api/v1/irm", json::serialize(body),
-         [](const json::value& v) {
-           std::vector<std::pair<std::string, std::string>> props;
-           for (const auto& [k, val] : v.at("properties").as_object()) {
-             props.emplace_back(std::string(k), Str(val));
-           }
-           PrintProperties(props);
-         });
+    CallAndPrint(g, "PATCH", "/api/v1/irm", json::serialize(body),
+                 [](const json::value& v) {
+                   std::vector<std::pair<std::string, std::string>> props;
+                   for (const auto& [k, val] : v.at("properties").as_object()) {
+                     props.emplace_back(std::string(k), JsonText(val));
+                   }
+                   PrintProperties(props);
+                 });
   });
   auto test_args = std::make_shared<std::pair<std::string, std::string>>();
   auto* test = irm->add_subcommand(
@@ -203,9 +186,9 @@ void RegisterRights(CLI::App& app, Globals& g) {
       std::cout << out << "\n";
     } else {
       for (const auto& c : v.at("checks").as_array()) {
-        std::cout << Str(c.at("step")) << " ...\n    - "
+        std::cout << JsonText(c.at("step")) << " ...\n    - "
                   << (c.at("pass").as_bool() ? "PASS" : "FAIL") << ": "
-                  << Str(c.at("detail")) << "\n";
+                  << JsonText(c.at("detail")) << "\n";
       }
       std::cout << "OVERALL RESULT: " << (pass ? "PASS" : "FAIL") << "\n";
     }
@@ -221,13 +204,13 @@ void RegisterRights(CLI::App& app, Globals& g) {
   list->add_option("--type", *type, "all, archived or distributed")
       ->check(CLI::IsMember({"all", "archived", "distributed"}));
   list->callback([&g, type] {
-    Call(g, "GET", "/api/v1/templates?type=" + *type, "",
-         [](const json::value& v) {
-           for (const auto& t : v.at("templates").as_array()) {
-             PrintTemplate(t);
-             std::cout << "\n";
-           }
-         });
+    CallAndPrint(g, "GET", "/api/v1/templates?type=" + *type, "",
+                 [](const json::value& v) {
+                   for (const auto& t : v.at("templates").as_array()) {
+                     PrintTemplate(t);
+                     std::cout << "\n";
+                   }
+                 });
   });
   struct TemplateArgs {
     std::string id, name, description;
@@ -239,7 +222,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
   auto* get = tmpl->add_subcommand("get", "Show one template");
   get->add_option("id", ta->id, "Template id or name")->required();
   get->callback([&g, ta] {
-    Call(g, "GET", "/api/v1/templates/" + UrlEncode(ta->id), "", PrintTemplate);
+    CallAndPrint(g, "GET", "/api/v1/templates/" + UrlEncode(ta->id), "",
+                 PrintTemplate);
   });
   auto add_fields = [ta](CLI::App* c) {
     c->add_option("--description", ta->description, "Description");
@@ -299,7 +283,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
       g.exit_code = kExitLocal;
       return;
     }
-    Call(g, "POST", "/api/v1/templates", json::serialize(*body), PrintTemplate);
+    CallAndPrint(g, "POST", "/api/v1/templates", json::serialize(*body),
+                 PrintTemplate);
   });
   auto* tset = tmpl->add_subcommand("set", "Change a custom template");
   tset->add_option("id", ta->id, "Template id or name")->required();
@@ -311,8 +296,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
       g.exit_code = kExitLocal;
       return;
     }
-    Call(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
-         json::serialize(*body), PrintTemplate);
+    CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
+                 json::serialize(*body), PrintTemplate);
   });
   auto* archive = tmpl->add_subcommand(
       "archive",
@@ -320,14 +305,14 @@ void RegisterRights(CLI::App& app, Globals& g) {
       "protect new mail");
   archive->add_option("id", ta->id, "Template id or name")->required();
   archive->callback([&g, ta] {
-    Call(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
-         R"({"archived":true})", PrintTemplate);
+    CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
+                 R"({"archived":true})", PrintTemplate);
   });
   auto* restore = tmpl->add_subcommand("restore", "Un-archive a template");
   restore->add_option("id", ta->id, "Template id or name")->required();
   restore->callback([&g, ta] {
-    Call(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
-         R"({"archived":false})", PrintTemplate);
+    CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
+                 R"({"archived":false})", PrintTemplate);
   });
 
   // ---- license -----------------------------------------------------------
@@ -351,31 +336,34 @@ void RegisterRights(CLI::App& app, Globals& g) {
     c->callback([&g, kind_name, assign] {
       auto [kind, name] = kind_name();
       if (assign) {
-        Call(g, "POST", "/api/v1/license-assignments",
-             json::serialize(json::object{{"kind", kind}, {"name", name}}),
-             [kind, name](const json::value&) {
-               std::cout << "Assigned a license to " << kind << " " << name
-                         << "\n";
-             });
+        CallAndPrint(
+            g, "POST", "/api/v1/license-assignments",
+            json::serialize(json::object{{"kind", kind}, {"name", name}}),
+            [kind, name](const json::value&) {
+              std::cout << "Assigned a license to " << kind << " " << name
+                        << "\n";
+            });
       } else {
-        Call(g, "DELETE",
-             "/api/v1/license-assignments/" + kind + "/" + UrlEncode(name), "",
-             [kind, name](const json::value&) {
-               std::cout << "Removed the license of " << kind << " " << name
-                         << "\n";
-             });
+        CallAndPrint(
+            g, "DELETE",
+            "/api/v1/license-assignments/" + kind + "/" + UrlEncode(name), "",
+            [kind, name](const json::value&) {
+              std::cout << "Removed the license of " << kind << " " << name
+                        << "\n";
+            });
       }
     });
   }
   lic->add_subcommand("list", "List license assignments")->callback([&g] {
-    Call(g, "GET", "/api/v1/license-assignments", "", [](const json::value& v) {
-      for (const auto& u : v.at("users").as_array()) {
-        std::cout << "user   " << Str(u) << "\n";
-      }
-      for (const auto& gr : v.at("groups").as_array()) {
-        std::cout << "group  " << Str(gr) << "\n";
-      }
-    });
+    CallAndPrint(g, "GET", "/api/v1/license-assignments", "",
+                 [](const json::value& v) {
+                   for (const auto& u : v.at("users").as_array()) {
+                     std::cout << "user   " << JsonText(u) << "\n";
+                   }
+                   for (const auto& gr : v.at("groups").as_array()) {
+                     std::cout << "group  " << JsonText(gr) << "\n";
+                   }
+                 });
   });
 
   // ---- group ---------------------------------------------------------------
@@ -385,26 +373,26 @@ void RegisterRights(CLI::App& app, Globals& g) {
   auto* gadd = group->add_subcommand("add", "Create a group");
   gadd->add_option("name", ga->first, "Group name")->required();
   gadd->callback([&g, ga] {
-    Call(g, "POST", "/api/v1/groups",
-         json::serialize(json::object{{"name", ga->first}}),
-         [ga](const json::value&) {
-           std::cout << "Created group " << ga->first << "\n";
-         });
+    CallAndPrint(g, "POST", "/api/v1/groups",
+                 json::serialize(json::object{{"name", ga->first}}),
+                 [ga](const json::value&) {
+                   std::cout << "Created group " << ga->first << "\n";
+                 });
   });
   auto* grm = group->add_subcommand("remove", "Remove a group");
   grm->add_option("name", ga->first, "Group name")->required();
   grm->callback([&g, ga] {
-    Call(g, "DELETE", "/api/v1/groups/" + UrlEncode(ga->first), "",
-         [ga](const json::value&) {
-           std::cout << "Removed group " << ga->first << "\n";
-         });
+    CallAndPrint(g, "DELETE", "/api/v1/groups/" + UrlEncode(ga->first), "",
+                 [ga](const json::value&) {
+                   std::cout << "Removed group " << ga->first << "\n";
+                 });
   });
   group->add_subcommand("list", "List groups and members")->callback([&g] {
-    Call(g, "GET", "/api/v1/groups", "", [](const json::value& v) {
+    CallAndPrint(g, "GET", "/api/v1/groups", "", [](const json::value& v) {
       for (const auto& [name, members] : v.at("groups").as_object()) {
         std::string m;
         for (const auto& e : members.as_array()) {
-          m += (m.empty() ? "" : ", ") + Str(e);
+          m += (m.empty() ? "" : ", ") + JsonText(e);
         }
         PrintProperties({{"Name", std::string(name)}, {"Members", m}});
         std::cout << "\n";
@@ -417,23 +405,24 @@ void RegisterRights(CLI::App& app, Globals& g) {
   madd->add_option("group", ga->first, "Group name")->required();
   madd->add_option("email", ga->second, "Member address")->required();
   madd->callback([&g, ga] {
-    Call(g, "POST", "/api/v1/groups/" + UrlEncode(ga->first) + "/members",
-         json::serialize(json::object{{"email", ga->second}}),
-         [ga](const json::value&) {
-           std::cout << "Added " << ga->second << " to " << ga->first << "\n";
-         });
+    CallAndPrint(
+        g, "POST", "/api/v1/groups/" + UrlEncode(ga->first) + "/members",
+        json::serialize(json::object{{"email", ga->second}}),
+        [ga](const json::value&) {
+          std::cout << "Added " << ga->second << " to " << ga->first << "\n";
+        });
   });
   auto* mrm = member->add_subcommand("remove", "Remove a member: GROUP EMAIL");
   mrm->add_option("group", ga->first, "Group name")->required();
   mrm->add_option("email", ga->second, "Member address")->required();
   mrm->callback([&g, ga] {
-    Call(g, "DELETE",
-         "/api/v1/groups/" + UrlEncode(ga->first) + "/members/" +
-             UrlEncode(ga->second),
-         "", [ga](const json::value&) {
-           std::cout << "Removed " << ga->second << " from " << ga->first
-                     << "\n";
-         });
+    CallAndPrint(g, "DELETE",
+                 "/api/v1/groups/" + UrlEncode(ga->first) + "/members/" +
+                     UrlEncode(ga->second),
+                 "", [ga](const json::value&) {
+                   std::cout << "Removed " << ga->second << " from "
+                             << ga->first << "\n";
+                 });
   });
 
   // ---- message (rights verbs) ---------------------------------------------
@@ -452,8 +441,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
       "recipients lose access");
   revoke->add_option("id", *mid, "Protected message id")->required();
   revoke->callback([&g, mid] {
-    Call(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/revoke", "{}",
-         PrintMessage);
+    CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/revoke",
+                 "{}", PrintMessage);
   });
   auto* status = message->add_subcommand(
       "status",
@@ -461,7 +450,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
       "(Get-OMEMessageStatus)");
   status->add_option("id", *mid, "Protected message id")->required();
   status->callback([&g, mid] {
-    Call(g, "GET", "/api/v1/protected/" + UrlEncode(*mid), "", PrintMessage);
+    CallAndPrint(g, "GET", "/api/v1/protected/" + UrlEncode(*mid), "",
+                 PrintMessage);
   });
   auto at = std::make_shared<int64_t>(-1);
   auto* expire = message->add_subcommand(
@@ -471,8 +461,8 @@ void RegisterRights(CLI::App& app, Globals& g) {
   expire->callback([&g, mid, at] {
     json::object body;
     if (*at >= 0) body["expires_at"] = *at;
-    Call(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/expire",
-         json::serialize(body), PrintMessage);
+    CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/expire",
+                 json::serialize(body), PrintMessage);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "license/directory.h"
 
+#include "base/strings.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -15,12 +17,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kGroupsKey = "groups";
 constexpr std::string_view kLicensesKey = "licenses";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(c));
-  return out;
-}
 
 std::vector<std::string> ToStrings(const json::value* v) {
   std::vector<std::string> out;
@@ -54,7 +50,7 @@ Status ValidGroupName(std::string_view name) {
 }  // namespace
 
 Result<std::string> NormalizeEmail(std::string_view email) {
-  std::string out = Lower(email);
+  std::string out = AsciiLower(email);
   auto at = out.find('@');
   if (out.size() > 254 || at == std::string::npos || at == 0 ||
       at + 1 == out.size() || out.find('@', at + 1) != std::string::npos ||
@@ -84,7 +80,7 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
                                        std::string_view remote_address,
                                        std::string_view kind) {
   int64_t now = clock_.NowUnix();
-  std::string addr = Lower(email);
+  std::string addr = AsciiLower(email);
   std::string by_user = "u:" + addr;
   std::string by_ip = "ip:" + std::string(remote_address);
   {
@@ -132,7 +128,7 @@ Status Directory::SignOut(std::string_view token) {
 }
 
 Result<bool> Directory::UserExists(std::string_view email) {
-  SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(Lower(email)));
+  SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(AsciiLower(email)));
   return user.has_value() && !user->disabled;
 }
 
@@ -159,7 +155,7 @@ Status Directory::SaveGroups(
 Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto groups, Groups());
   std::vector<std::string> out;
-  std::string addr = Lower(email);
+  std::string addr = AsciiLower(email);
   for (const auto& [name, members] : groups) {
     if (std::find(members.begin(), members.end(), addr) != members.end()) {
       out.push_back(name);
@@ -208,7 +204,7 @@ Status Directory::RemoveMember(std::string_view group, std::string_view email) {
   auto it = groups.find(std::string(group));
   if (it == groups.end())
     return NotFoundError("no group " + std::string(group));
-  std::string addr = Lower(email);
+  std::string addr = AsciiLower(email);
   if (std::erase(it->second, addr) == 0) {
     return NotFoundError(addr + " is not a member of " + std::string(group));
   }
@@ -257,7 +253,7 @@ Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
   std::lock_guard lock(mu_);
   SP_ASSIGN_OR_RETURN(auto lic, Licenses());
   auto* list = kind == "user" ? &lic.users : &lic.groups;
-  std::string value = kind == "user" ? Lower(name) : std::string(name);
+  std::string value = kind == "user" ? AsciiLower(name) : std::string(name);
   if (std::erase(*list, value) == 0) {
     return NotFoundError("no license assigned to " + std::string(kind) + " " +
                          value);
@@ -269,7 +265,7 @@ Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
 
 Result<bool> Directory::IsLicensed(std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto lic, Licenses());
-  std::string addr = Lower(email);
+  std::string addr = AsciiLower(email);
   if (std::find(lic.users.begin(), lic.users.end(), addr) != lic.users.end()) {
     return true;
   }

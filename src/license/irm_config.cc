@@ -1,5 +1,7 @@
 #include "license/irm_config.h"
 
+#include "base/strings.h"
+
 #include <boost/json.hpp>
 
 namespace sealpost::license {
@@ -7,21 +9,15 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(c));
-  return out;
-}
-
 const IrmConfig::Property* Find(std::string_view name) {
   for (const auto& p : IrmConfig::Properties()) {
-    if (Lower(p.name) == Lower(name)) return &p;
+    if (AsciiLower(p.name) == AsciiLower(name)) return &p;
   }
   return nullptr;
 }
 
 Result<std::string> ParseBool(std::string_view v) {
-  std::string l = Lower(v);
+  std::string l = AsciiLower(v);
   if (l == "true" || l == "$true" || l == "1") return std::string("True");
   if (l == "false" || l == "$false" || l == "0") return std::string("False");
   return InvalidArgumentError("expected True or False, got '" + std::string(v) +
@@ -195,7 +191,7 @@ Status IrmConfig::Set(std::string_view name, std::string_view value) {
     case Property::kEnum: {
       std::string allowed;
       for (auto a : p->allowed) {
-        if (Lower(a) == Lower(value)) {
+        if (AsciiLower(a) == AsciiLower(value)) {
           values_[key] = std::string(a);
           return Status::Ok();
         }

@@ -1,5 +1,7 @@
 #include "license/templates.h"
 
+#include "base/strings.h"
+
 #include <boost/json.hpp>
 
 namespace sealpost::license {
@@ -9,12 +11,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kCustomKey = "templates";
 constexpr std::string_view kArchivedKey = "templates_archived_defaults";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(c));
-  return out;
-}
 
 json::array GrantsArray(const std::vector<rights::Grant>& grants) {
   json::array a;
@@ -187,9 +183,9 @@ Result<std::vector<rights::Template>> TemplateStore::List() {
 
 Result<rights::Template> TemplateStore::Find(std::string_view id_or_name) {
   SP_ASSIGN_OR_RETURN(auto all, List());
-  std::string key = Lower(id_or_name);
+  std::string key = AsciiLower(id_or_name);
   for (const auto& t : all) {
-    if (t.id == key || Lower(t.name) == key) return t;
+    if (t.id == key || AsciiLower(t.name) == key) return t;
   }
   return NotFoundError("no template named '" + std::string(id_or_name) +
                        "' (see `sealpost template list`)");
@@ -202,7 +198,8 @@ Result<rights::Template> TemplateStore::Create(rights::Template t) {
   if (rights::IsDefaultTemplateId(t.id)) t.id = "custom-" + t.id;
   SP_ASSIGN_OR_RETURN(auto all, List());
   for (const auto& existing : all) {
-    if (existing.id == t.id || Lower(existing.name) == Lower(t.name)) {
+    if (existing.id == t.id ||
+        AsciiLower(existing.name) == AsciiLower(t.name)) {
       return AlreadyExistsError("a template named '" + existing.name +
                                 "' already exists");
     }

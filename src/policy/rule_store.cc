@@ -1,5 +1,7 @@
 #include "policy/rule_store.h"
 
+#include "base/strings.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 
@@ -12,12 +14,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kSettingsKey = "rules";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(c));
-  return out;
-}
 
 // Renumbers priorities 0..n-1 in order.
 void Renumber(std::vector<Rule>& rules) {
@@ -77,7 +73,8 @@ Result<Rule> RuleStore::Get(std::string_view id_or_name) {
   std::lock_guard lock(mu_);
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   for (const auto& r : rules) {
-    if (r.id == id_or_name || Lower(r.name) == Lower(id_or_name)) return r;
+    if (r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name))
+      return r;
   }
   return NotFoundError("no rule '" + std::string(id_or_name) +
                        "' (see `sealpost rule list`)");
@@ -125,7 +122,7 @@ Status RuleStore::Remove(std::string_view id_or_name) {
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   auto before = rules.size();
   std::erase_if(rules, [&](const Rule& r) {
-    return r.id == id_or_name || Lower(r.name) == Lower(id_or_name);
+    return r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name);
   });
   if (rules.size() == before) {
     return NotFoundError("no rule '" + std::string(id_or_name) + "'");

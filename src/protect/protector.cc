@@ -1,5 +1,7 @@
 #include "protect/protector.h"
 
+#include "base/strings.h"
+
 #include <algorithm>
 
 #include "base/log.h"
@@ -12,29 +14,10 @@
 namespace sealpost::protect {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(c));
-  return out;
-}
-
 std::string DomainOf(std::string_view address) {
   auto at = address.rfind('@');
   return at == std::string_view::npos ? std::string()
-                                      : Lower(address.substr(at + 1));
-}
-
-mime::WrapperBranding ToWrapper(const branding::Branding& b) {
-  mime::WrapperBranding w;
-  w.introduction_text = b.introduction_text;
-  w.read_button_text = b.read_button_text;
-  w.email_text = b.email_text;
-  w.disclaimer_text = b.disclaimer_text;
-  w.privacy_statement_url = b.privacy_statement_url;
-  w.background_color = b.background_color;
-  w.logo = b.image;
-  w.logo_type = b.image_type;
-  return w;
+                                      : AsciiLower(address.substr(at + 1));
 }
 
 // Replaces the Subject field of a wrapper (the wrapper keeps the original's
@@ -92,7 +75,7 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
   SP_ASSIGN_OR_RETURN(mime::MailFacts mf, mime::ExtractFacts(original));
 
   policy::MessageFacts facts;
-  facts.sender = Lower(in.mail_from);
+  facts.sender = AsciiLower(in.mail_from);
   facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
   if (facts.sender_internal) {
     SP_ASSIGN_OR_RETURN(facts.sender_licensed,
@@ -106,7 +89,7 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
   facts.body_text = mf.body_text;
   for (const auto& [k, v] : mf.headers) {
     facts.headers.push_back({k, v});
-    if (Lower(k) == "sensitivity") {
+    if (AsciiLower(k) == "sensitivity") {
       facts.sensitivity =
           policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal);
     }
@@ -161,7 +144,7 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
     std::vector<queue::DeliveryRecipient> rs;
     for (const auto& a : addresses) {
       for (const auto& r : in.recipients) {
-        if (Lower(r.address) == Lower(a)) rs.push_back(r);
+        if (AsciiLower(r.address) == AsciiLower(a)) rs.push_back(r);
       }
     }
     return rs;
@@ -252,7 +235,8 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
         }
         mime::WrapperOptions wrap{
             sealed->message_id, sealed->license.template_name,
-            options_.portal_url, ToWrapper(brand), sealed->license.expiry};
+            options_.portal_url, branding::ToWrapperBranding(brand),
+            sealed->license.expiry};
         SP_ASSIGN_OR_RETURN(
             std::string mail,
             mime::BuildWrapperMail(original, sealed->container, wrap));

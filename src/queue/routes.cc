@@ -1,5 +1,7 @@
 #include "queue/routes.h"
 
+#include "base/strings.h"
+
 #include "base/config.h"
 
 namespace sealpost::queue {
@@ -13,14 +15,6 @@ std::string_view Trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 }  // namespace
@@ -85,7 +79,7 @@ Result<NextHop> ParseNextHop(std::string_view text) {
 std::string DomainOf(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  return Lower(address.substr(at + 1));
+  return AsciiLower(address.substr(at + 1));
 }
 
 Result<Routes> Routes::Parse(std::string_view default_hop,
@@ -111,7 +105,7 @@ Result<Routes> Routes::Parse(std::string_view default_hop,
     }
     auto hop = ParseNextHop(item.substr(eq + 1));
     if (!hop.ok()) return hop.status().WithContext("smtp.routes");
-    r.domains_[Lower(Trim(item.substr(0, eq)))] = *hop;
+    r.domains_[AsciiLower(Trim(item.substr(0, eq)))] = *hop;
   }
   return r;
 }
