@@ -74,8 +74,9 @@ TEST_F(PolicyCliTest, RulesLifecycle) {
             std::string::npos);
 
   // Not enforced per message yet, so refused rather than silently ignored.
-  auto tls = Cli("rule new TLS --if recipient-domain=bank.example "
-                 "--require-tls");
+  auto tls =
+      Cli("rule new TLS --if recipient-domain=bank.example "
+          "--require-tls");
   EXPECT_EQ(tls.exit_code, 2);
   EXPECT_NE(tls.out.find("tls policy set"), std::string::npos) << tls.out;
 
