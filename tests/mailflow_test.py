@@ -246,6 +246,26 @@ class MailFlowTest(unittest.TestCase):
         with open(path2, "rb") as f:
             self.assertEqual(f.read().count(b"X-Sealpost-Protected:"), 1)
 
+    def test_rule_protects_mail_from_outside_and_bounces(self):
+        tag = unique()
+        r = self.server.cli("rule", "new", "Inbound " + tag, "--if",
+                            "subject-contains=inbound-" + tag,
+                            "--apply-template", "Encrypt")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            raw = ("From: ext@gmail.test\r\nTo: bob@example.com\r\n"
+                   "Subject: inbound-" + tag + "\r\n\r\nhi\r\n").encode()
+            self.send("ext@gmail.test", ["bob@example.com"], raw)
+            self.send("", ["bob@example.com"], raw.replace(
+                b"Subject: inbound", b"Subject: bounce inbound"))
+            files = self.delivered("inbound-" + tag, count=2)
+            for p in files:
+                self.assertIsNotNone(self.parse(p)["X-Sealpost-Protected"])
+                r = self.open_as("bob@example.com", p)
+                self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            self.server.cli("rule", "remove", "Inbound " + tag)
+
     def test_remove_protection_rule_restores_the_original(self):
         tag = unique()
         raw = ("From: alice@example.com\r\nTo: k@gmail.test\r\n"

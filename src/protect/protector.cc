@@ -210,14 +210,16 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
             brands_.Get(g.treatment.branding.empty()
                             ? std::string(branding::kDefaultIdentity)
                             : g.treatment.branding));
-        if (facts.sender.empty() || !facts.sender_internal) {
-          // Only the organisation's own mail is protected here (its key
-          // protects on the sender's behalf).
-          return FailedPreconditionError("protection required but the sender " +
-                                         facts.sender +
-                                         " is not in the organisation");
+        // A rule may protect mail from outside too (the organisation's key
+        // protects it; the sender is the license's owner). A bounce has no
+        // sender: the postmaster of our first domain owns it.
+        std::string owner = facts.sender;
+        if (owner.empty()) {
+          owner = "postmaster@" + (options_.accepted_domains.empty()
+                                       ? options_.hostname
+                                       : options_.accepted_domains.front());
         }
-        license::ProtectRequest req{facts.sender, g.treatment.template_name,
+        license::ProtectRequest req{owner, g.treatment.template_name,
                                     g.addresses, std::string(original), ""};
         req.authorized_by_policy = true;
         req.defer_sync = true;  // the queue commit before 250 syncs it
