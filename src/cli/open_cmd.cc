@@ -42,21 +42,6 @@ bool ReadInput(const std::string& path, std::string* out) {
   return true;
 }
 
-bool WriteOutput(const std::string& path, std::string_view data) {
-  if (path.empty() || path == "-") {
-    std::fwrite(data.data(), 1, data.size(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!out) {
-    std::fprintf(stderr, "sealpost: cannot write %s\n", path.c_str());
-    return false;
-  }
-  return true;
-}
-
 // Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
 // returns a client whose token is the session's.
 bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
@@ -354,8 +339,11 @@ void RegisterOpen(CLI::App& app, Globals& g) {
     std::fprintf(stderr, "Protected as %s with template %s\n",
                  res.Header("x-sealpost-message-id").c_str(),
                  res.Header("x-sealpost-template").c_str());
-    std::string* mail = &res.body;
-    if (!WriteOutput(a->out, *mail)) g.exit_code = kExitLocal;
+    Output out(a->out);
+    if (!out.ok() || !out.Write(res.body) || !out.Commit()) {
+      std::fprintf(stderr, "sealpost: cannot write %s\n", a->out.c_str());
+      g.exit_code = kExitLocal;
+    }
   });
 }
 
