@@ -5,7 +5,7 @@ CMAKE ?= cmake
 JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
 
-.PHONY: all deps build run test unit bench fmt fmt-check lint asan clean
+.PHONY: all deps build run test unit bench fuzz fmt fmt-check lint asan clean
 
 all: build
 
@@ -36,6 +36,21 @@ asan: deps
 bench: build
 	@scripts/install-test-deps
 	bench/run
+
+# libFuzzer targets (clang-14), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = smtp_protocol_fuzz sealed_reader_fuzz policy_rules_fuzz mime_fuzz
+fuzz: deps
+	@dpkg -s clang-14 libclang-rt-14-dev >/dev/null 2>&1 || \
+	  (sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	   $$sudo apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null)
+	$(CMAKE) --preset fuzz
+	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t \
+	    || exit 1; \
+	done
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format-14 -i
