@@ -420,9 +420,11 @@ class PlaintextAtRestTest(unittest.TestCase):
             grep = subprocess.run(["grep", "-r", "-l", marker,
                                    server.data_dir], capture_output=True)
             self.assertEqual(grep.returncode, 1, grep.stdout)
-            trace = server.cli("message", "trace", qid).stdout
+            # The sink sees the message just before the delivery commits.
+            trace = wait_for(lambda: (lambda t: "delivered" in t and t)(
+                server.cli("message", "trace", qid).stdout), 20)
+            self.assertTrue(trace, server.cli("message", "trace", qid).stdout)
             self.assertIn("retry requested by admin", trace)
-            self.assertIn("delivered", trace)
         finally:
             server.stop()
             sink.cleanup()

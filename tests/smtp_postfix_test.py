@@ -175,8 +175,12 @@ class PostfixContentFilterTest(unittest.TestCase):
             # Sealpost hop, no loop.
             self.assertEqual(len(re.findall(r"\(Sealpost\)", msg)), 1, msg)
             self.assertGreaterEqual(msg.count("postfix.test"), 2, msg)
-            lst = gw.cli("message", "list")
-            self.assertIn("bob@partner.example (delivered)", lst.stdout)
+            # The sink has the message a moment before sealpost commits
+            # the delivery: wait for the state rather than race it.
+            self.assertTrue(wait_for(
+                lambda: "bob@partner.example (delivered)" in
+                gw.cli("message", "list").stdout, 20),
+                gw.cli("message", "list").stdout)
         finally:
             if gw:
                 gw.stop()

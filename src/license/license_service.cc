@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/encoding.h"
 #include "crypto/random.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
@@ -80,7 +81,10 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
     recipients.push_back(addr);
   }
   int64_t now = clock_.NowUnix();
-  std::string id = request.id_prefix + crypto::RandomToken(15);
+  // Hex, so that an id never starts with '-' (a command line would take it
+  // for an option) and reads the same everywhere; 128 random bits.
+  std::string id =
+      request.id_prefix + HexEncode(crypto::RandomBytes(16).InsecureBytes());
   rights::ConcreteGrants grants =
       rights::ExpandTemplate(tmpl, {sender, recipients});
 
