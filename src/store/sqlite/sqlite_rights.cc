@@ -15,6 +15,19 @@ constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
     "expires_at, revoked_at, revoked_by";
 
+// Binds the kMessageColumns of `m`, in order, to parameters 1..9.
+void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
+  s.Bind(1, m.id)
+      .Bind(2, m.owner)
+      .Bind(3, m.template_id)
+      .Bind(4, m.recipients_json)
+      .Bind(5, m.grants_json)
+      .Bind(6, m.created_at ? m.created_at : now)
+      .Bind(7, m.expires_at)
+      .Bind(8, m.revoked_at)
+      .Bind(9, m.revoked_by);
+}
+
 ProtectedMessageRecord ReadMessage(const Stmt& s) {
   return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
           s.Int(5),  s.Int(6),  s.Int(7),  s.Text(8)};
@@ -71,15 +84,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
                   "UPDATE SET grants_json = excluded.grants_json, "
                   "expires_at = excluded.expires_at, revoked_at = "
                   "excluded.revoked_at, revoked_by = excluded.revoked_by");
-  s.Bind(1, m.id)
-      .Bind(2, m.owner)
-      .Bind(3, m.template_id)
-      .Bind(4, m.recipients_json)
-      .Bind(5, m.grants_json)
-      .Bind(6, m.created_at ? m.created_at : clock_.NowUnix())
-      .Bind(7, m.expires_at)
-      .Bind(8, m.revoked_at)
-      .Bind(9, m.revoked_by);
+  BindMessage(s, m, clock_.NowUnix());
   return s.Run();
 }
 
@@ -92,29 +97,10 @@ Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
     Stmt s(db_, "INSERT INTO protected_messages (" +
                     std::string(kMessageColumns) +
                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    s.Bind(1, m.id)
-        .Bind(2, m.owner)
-        .Bind(3, m.template_id)
-        .Bind(4, m.recipients_json)
-        .Bind(5, m.grants_json)
-        .Bind(6, m.created_at ? m.created_at : clock_.NowUnix())
-        .Bind(7, m.expires_at)
-        .Bind(8, m.revoked_at)
-        .Bind(9, m.revoked_by);
+    BindMessage(s, m, clock_.NowUnix());
     st = s.Run();
   }
-  if (st.ok()) {
-    Stmt s(db_,
-           "INSERT INTO audit (at, actor, action, object, result, detail) "
-           "VALUES (?, ?, ?, ?, ?, ?)");
-    s.Bind(1, a.at ? a.at : clock_.NowUnix())
-        .Bind(2, a.actor)
-        .Bind(3, a.action)
-        .Bind(4, a.object)
-        .Bind(5, a.result)
-        .Bind(6, a.detail);
-    st = s.Run();
-  }
+  if (st.ok()) st = InsertAudit(a);
   if (st.ok()) {
     st = Exec("COMMIT");
   } else {

@@ -130,6 +130,10 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
 
 Status SqliteStore::AppendAudit(AuditRecord r) {
   MutexLock lock(&mu_);
+  return InsertAudit(r);
+}
+
+Status SqliteStore::InsertAudit(const AuditRecord& r) {
   Stmt s(db_,
          "INSERT INTO audit (at, actor, action, object, result, detail) "
          "VALUES (?, ?, ?, ?, ?, ?)");

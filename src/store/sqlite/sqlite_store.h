@@ -75,6 +75,8 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, const Clock& clock) : db_(db), clock_(clock) {}
   Status Migrate(const std::vector<Migration>& migrations);
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
+  // One audit row (AppendAudit, and inside other writes' transactions).
+  Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
