@@ -1,4 +1,5 @@
 #include "mime/facts.h"
+#include "mime/gmime_init.h"
 
 #include <gmime/gmime.h>
 
@@ -9,10 +10,7 @@
 namespace sealpost::mime {
 namespace {
 
-void InitGmime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
+using internal::InitGmime;
 
 std::string Unfold(std::string_view v) {
   std::string out;

@@ -1,4 +1,5 @@
 #include "mime/wrapper.h"
+#include "mime/gmime_init.h"
 
 #include <gmime/gmime.h>
 
@@ -14,10 +15,7 @@
 namespace sealpost::mime {
 namespace {
 
-void InitGmime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
+using internal::InitGmime;
 
 // Owns a parsed GMimeMessage.
 class Parsed {

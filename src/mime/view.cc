@@ -1,0 +1,707 @@
+#include "mime/view.h"
+#include "mime/gmime_init.h"
+
+#include <gmime/gmime.h>
+#include <iconv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <mutex>
+#include <utility>
+
+namespace sealpost::mime {
+namespace {
+
+// Deeper nesting than this is not walked: no real mail needs it, and it
+// bounds the recursion on hostile input.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxLeaves = 10000;
+constexpr size_t kMaxFilename = 200;  // bytes
+
+using internal::InitGmime;
+
+// Owns a parsed GMimeMessage.
+class ParsedMessage {
+ public:
+  explicit ParsedMessage(std::string_view bytes) {
+    InitGmime();
+    GMimeStream* stream =
+        g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+    GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+    message_ = g_mime_parser_construct_message(parser, nullptr);
+    g_object_unref(parser);
+    g_object_unref(stream);
+  }
+  ~ParsedMessage() {
+    if (message_ != nullptr) g_object_unref(message_);
+  }
+  ParsedMessage(const ParsedMessage&) = delete;
+  ParsedMessage& operator=(const ParsedMessage&) = delete;
+  GMimeMessage* get() const { return message_; }
+
+ private:
+  GMimeMessage* message_ = nullptr;
+};
+
+// ---- UTF-8 and charsets ----------------------------------------------------
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong forms,
+// surrogates and code points above U+10FFFF are invalid; NUL is valid).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendCodePoint(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Invalid bytes become U+FFFD.
+std::string MakeValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+// windows-1252 as the WHATWG Encoding Standard defines it (it also serves for
+// ISO-8859-1, which mail mislabels all the time): bytes 0x80-0x9F are the
+// typographic characters, everything else is its own code point.
+std::string Windows1252ToUtf8(std::string_view s) {
+  static constexpr uint16_t kHigh[32] = {
+      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+      0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+  std::string out;
+  out.reserve(s.size() + s.size() / 4);
+  for (unsigned char c : s) {
+    AppendCodePoint(c >= 0x80 && c < 0xA0 ? kHigh[c - 0x80] : c, out);
+  }
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = g_ascii_tolower(c);
+  return out;
+}
+
+// No charset, or one we cannot use: UTF-8 when it is valid UTF-8, else the
+// most common 8-bit charset of the web and of mail.
+std::string GuessToUtf8(std::string_view bytes) {
+  return IsValidUtf8(bytes) ? std::string(bytes) : Windows1252ToUtf8(bytes);
+}
+
+// Converts with iconv; undecodable bytes become U+FFFD. False when iconv does
+// not know `charset`.
+bool IconvToUtf8(std::string_view bytes, const char* charset,
+                 std::string& out) {
+  iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  out.clear();
+  out.reserve(bytes.size() + bytes.size() / 2);
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char buf[4096];
+  bool flushing = false;
+  while (true) {
+    char* o = buf;
+    size_t o_left = sizeof buf;
+    size_t r = flushing ? iconv(cd, nullptr, nullptr, &o, &o_left)
+                        : iconv(cd, &in, &in_left, &o, &o_left);
+    int err = errno;
+    out.append(buf, o - buf);
+    if (r != static_cast<size_t>(-1)) {
+      if (flushing) break;
+      flushing = true;  // in_left is 0: flush a stateful encoding's state
+      continue;
+    }
+    if (err == E2BIG) continue;
+    if (flushing) break;
+    // EILSEQ: skip the bad byte; EINVAL: a sequence cut at the end.
+    out += kReplacement;
+    if (err == EINVAL || in_left == 0) {
+      in_left = 0;
+      flushing = true;
+      continue;
+    }
+    if (err != EILSEQ) break;
+    ++in;
+    --in_left;
+  }
+  g_mime_iconv_close(cd);
+  return true;
+}
+
+std::string CharsetToUtf8(std::string_view bytes, const char* charset) {
+  if (charset == nullptr || *charset == '\0') return GuessToUtf8(bytes);
+  const char* canon_c = g_mime_charset_canon_name(charset);
+  std::string canon = Lower(canon_c != nullptr ? canon_c : charset);
+  if (canon == "utf-8" || canon == "utf8") {
+    return IsValidUtf8(bytes) ? std::string(bytes) : MakeValidUtf8(bytes);
+  }
+  if (canon == "us-ascii" || canon == "ascii") return GuessToUtf8(bytes);
+  if (canon == "iso-8859-1" || canon == "latin1" || canon == "windows-1252" ||
+      canon == "cp1252") {
+    return Windows1252ToUtf8(bytes);
+  }
+  std::string out;
+  if (IconvToUtf8(bytes, charset, out) && IsValidUtf8(out)) return out;
+  return GuessToUtf8(bytes);
+}
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 character.
+bool TruncateUtf8(std::string& s, size_t max) {
+  if (s.size() <= max) return false;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return true;
+}
+
+// ---- Headers ---------------------------------------------------------------
+
+// One line of display text: folding and control characters removed, tabs as
+// spaces, valid UTF-8, trimmed.
+std::string CleanLine(std::string_view v) {
+  std::string valid = GuessToUtf8(v);
+  std::string out;
+  out.reserve(valid.size());
+  for (char c : valid) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\t') {
+      out += ' ';
+    } else if (u >= 0x20 && u != 0x7F) {
+      out += c;
+    }
+  }
+  size_t b = out.find_first_not_of(' ');
+  if (b == std::string::npos) return {};
+  size_t e = out.find_last_not_of(' ');
+  return out.substr(b, e - b + 1);
+}
+
+std::string RawHeader(GMimeMessage* msg, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+  GMimeHeader* h = g_mime_header_list_get_header(list, name);
+  if (h == nullptr) return {};
+  const char* raw = g_mime_header_get_raw_value(h);
+  return raw ? CleanLine(raw) : std::string();
+}
+
+void CollectMailboxes(InternetAddressList* list, int depth,
+                      std::vector<std::string>* display,
+                      std::vector<std::string>* addresses) {
+  if (list == nullptr || depth > 4) return;
+  int n = internet_address_list_length(list);
+  for (int i = 0; i < n; ++i) {
+    InternetAddress* ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      CollectMailboxes(
+          internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+          depth + 1, display, addresses);
+      continue;
+    }
+    if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) continue;
+    const char* name_c = internet_address_get_name(ia);
+    const char* addr_c =
+        internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+    std::string name = name_c ? CleanLine(name_c) : std::string();
+    std::string addr = addr_c ? Lower(CleanLine(addr_c)) : std::string();
+    if (name.empty() && addr.empty()) continue;
+    if (display != nullptr) {
+      if (addr.empty()) {
+        display->push_back(name);
+      } else {
+        display->push_back(name.empty() ? addr : name + " <" + addr + ">");
+      }
+    }
+    if (addresses != nullptr && !addr.empty()) addresses->push_back(addr);
+  }
+}
+
+// ---- Leaves ----------------------------------------------------------------
+
+struct Leaf {
+  GMimeObject* object = nullptr;  // a GMimePart or a GMimeMessagePart
+  bool in_related = false;        // direct child of a multipart/related
+};
+
+void CollectLeaves(GMimeObject* object, bool in_related, int depth,
+                   std::vector<Leaf>& out) {
+  if (object == nullptr || depth > kMaxDepth || out.size() >= kMaxLeaves) {
+    return;
+  }
+  if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    GMimeContentType* ct = g_mime_object_get_content_type(object);
+    bool related = ct != nullptr &&
+                   g_mime_content_type_is_type(ct, "multipart", "related");
+    int n = g_mime_multipart_get_count(multipart);
+    for (int i = 0; i < n; ++i) {
+      CollectLeaves(g_mime_multipart_get_part(multipart, i), related, depth + 1,
+                    out);
+    }
+    return;
+  }
+  if (GMIME_IS_PART(object) || GMIME_IS_MESSAGE_PART(object)) {
+    out.push_back({object, in_related});
+  }
+}
+
+std::vector<Leaf> Leaves(GMimeMessage* msg) {
+  std::vector<Leaf> leaves;
+  CollectLeaves(g_mime_message_get_mime_part(msg), false, 0, leaves);
+  return leaves;
+}
+
+bool IsAttachment(GMimeObject* object) {
+  const char* d = g_mime_object_get_disposition(object);
+  return d != nullptr && g_ascii_strcasecmp(d, "attachment") == 0;
+}
+
+bool IsType(GMimeObject* object, const char* type, const char* subtype) {
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  return ct != nullptr && g_mime_content_type_is_type(ct, type, subtype);
+}
+
+enum class Role { kText, kHtml, kPart };
+
+// Which leaf is the text body, which the HTML body: the first text/plain and
+// the first text/html that are not attachments. In a multipart/alternative
+// this takes each from its own alternative.
+std::vector<Role> Classify(const std::vector<Leaf>& leaves) {
+  std::vector<Role> roles(leaves.size(), Role::kPart);
+  bool text = false, html = false;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    GMimeObject* o = leaves[i].object;
+    if (!GMIME_IS_PART(o) || IsAttachment(o)) continue;
+    if (!text && IsType(o, "text", "plain")) {
+      roles[i] = Role::kText;
+      text = true;
+    } else if (!html && IsType(o, "text", "html")) {
+      roles[i] = Role::kHtml;
+      html = true;
+    }
+  }
+  return roles;
+}
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u >= 0x7F ||
+        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
+            std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "type/subtype" in lower case, safe to put in a response header: anything
+// that is not two RFC 2045 tokens is application/octet-stream.
+std::string MimeType(GMimeObject* object) {
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  const char* type = ct ? g_mime_content_type_get_media_type(ct) : nullptr;
+  const char* subtype =
+      ct ? g_mime_content_type_get_media_subtype(ct) : nullptr;
+  if (type == nullptr || subtype == nullptr || !IsToken(type) ||
+      !IsToken(subtype)) {
+    return "application/octet-stream";
+  }
+  return Lower(type) + "/" + Lower(subtype);
+}
+
+std::string ExtensionFor(std::string_view type) {
+  static constexpr std::pair<std::string_view, std::string_view> kTable[] = {
+      {"text/plain", ".txt"},
+      {"text/html", ".html"},
+      {"text/calendar", ".ics"},
+      {"text/csv", ".csv"},
+      {"text/vcard", ".vcf"},
+      {"text/x-vcard", ".vcf"},
+      {"image/png", ".png"},
+      {"image/jpeg", ".jpg"},
+      {"image/jpg", ".jpg"},
+      {"image/gif", ".gif"},
+      {"image/webp", ".webp"},
+      {"image/bmp", ".bmp"},
+      {"image/tiff", ".tif"},
+      {"image/svg+xml", ".svg"},
+      {"application/pdf", ".pdf"},
+      {"application/zip", ".zip"},
+      {"application/gzip", ".gz"},
+      {"application/json", ".json"},
+      {"application/xml", ".xml"},
+      {"application/msword", ".doc"},
+      {"application/vnd.ms-excel", ".xls"},
+      {"application/vnd.ms-powerpoint", ".ppt"},
+      {"application/"
+       "vnd.openxmlformats-officedocument.wordprocessingml.document",
+       ".docx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+       ".xlsx"},
+      {"application/"
+       "vnd.openxmlformats-officedocument.presentationml.presentation",
+       ".pptx"},
+      {"application/pkcs7-signature", ".p7s"},
+      {"application/x-pkcs7-signature", ".p7s"},
+      {"application/pkcs7-mime", ".p7m"},
+      {"application/x-pkcs7-mime", ".p7m"},
+      {"application/pgp-signature", ".asc"},
+      {"application/pgp-encrypted", ".asc"},
+      {"application/vnd.sealpost.sealed", ".sealed"},
+      {"message/rfc822", ".eml"},
+      {"message/global", ".eml"},
+      {"message/delivery-status", ".txt"},
+      {"audio/mpeg", ".mp3"},
+      {"video/mp4", ".mp4"},
+  };
+  for (const auto& [t, ext] : kTable) {
+    if (t == type) return std::string(ext);
+  }
+  return ".bin";
+}
+
+bool IsBidiOrInvisibleControl(uint32_t cp) {
+  return (cp >= 0x80 && cp < 0xA0) || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0xFEFF;
+}
+
+// A name that is safe to offer as a download name: the last path component,
+// without control characters or bidi overrides (no "gpj.exe" tricks), not
+// starting with a dot, at most kMaxFilename bytes with its extension kept.
+std::string SanitizeFilename(std::string_view raw) {
+  std::string name = GuessToUtf8(raw);
+  size_t slash = name.find_last_of("/\\");
+  if (slash != std::string::npos) name.erase(0, slash + 1);
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    size_t n = std::max<size_t>(1, Utf8SequenceLength(name, i));
+    auto c = static_cast<unsigned char>(name[i]);
+    uint32_t cp = c;
+    if (n > 1) {
+      cp = c & (0xFF >> (n + 1));
+      for (size_t k = 1; k < n; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(name[i + k]) & 0x3F);
+      }
+    }
+    if (cp >= 0x20 && cp != 0x7F && !IsBidiOrInvisibleControl(cp)) {
+      out.append(name, i, n);
+    }
+    i += n;
+  }
+  size_t b = out.find_first_not_of(" .");
+  if (b == std::string::npos) return {};
+  out.erase(0, b);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() > kMaxFilename) {
+    size_t dot = out.rfind('.');
+    std::string ext;
+    if (dot != std::string::npos && out.size() - dot <= 16) {
+      ext = out.substr(dot);
+    }
+    out.resize(kMaxFilename - ext.size() + 1);
+    TruncateUtf8(out, kMaxFilename - ext.size());
+    out += ext;
+  }
+  return out;
+}
+
+bool EndsWithNoCase(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         g_ascii_strncasecmp(s.data() + s.size() - suffix.size(), suffix.data(),
+                             suffix.size()) == 0;
+}
+
+// Filename, type and Content-ID of a leaf that is listed as a part;
+// `number` counts the listed parts from 1.
+ViewPart Describe(const Leaf& leaf, int index, int number) {
+  GMimeObject* o = leaf.object;
+  ViewPart p;
+  p.index = index;
+  p.content_type = MimeType(o);
+  if (const char* cid = g_mime_object_get_content_id(o)) {
+    p.content_id = CleanLine(cid);
+  }
+  const char* disposition = g_mime_object_get_disposition(o);
+  bool inline_disposition =
+      disposition != nullptr && g_ascii_strcasecmp(disposition, "inline") == 0;
+  p.is_inline =
+      !p.content_id.empty() &&
+      (inline_disposition || (disposition == nullptr && leaf.in_related));
+  std::string name;
+  if (GMIME_IS_PART(o)) {
+    if (const char* f = g_mime_part_get_filename(GMIME_PART(o))) {
+      name = SanitizeFilename(f);
+    }
+  } else {
+    // message/rfc822: the sender's name for it, else its subject, as .eml.
+    GMimeContentDisposition* cd = g_mime_object_get_content_disposition(o);
+    const char* f =
+        cd ? g_mime_content_disposition_get_parameter(cd, "filename") : nullptr;
+    if (f == nullptr) {
+      GMimeContentType* ct = g_mime_object_get_content_type(o);
+      f = ct ? g_mime_content_type_get_parameter(ct, "name") : nullptr;
+    }
+    if (f != nullptr) {
+      name = SanitizeFilename(f);
+    } else if (GMimeMessage* inner =
+                   g_mime_message_part_get_message(GMIME_MESSAGE_PART(o))) {
+      if (const char* s = g_mime_message_get_subject(inner)) {
+        name = SanitizeFilename(CleanLine(s));
+      }
+    }
+    if (!name.empty() && !EndsWithNoCase(name, ".eml")) {
+      TruncateUtf8(name, kMaxFilename - 4);
+      name += ".eml";
+    }
+  }
+  if (name.empty()) {
+    name =
+        "attachment-" + std::to_string(number) + ExtensionFor(p.content_type);
+  }
+  p.filename = std::move(name);
+  return p;
+}
+
+// GMime writes a message with "\n" line endings unless told otherwise; an
+// attached message is given back with the line endings of the mail it came in.
+bool UsesCrlf(std::string_view message) {
+  size_t lf = message.find('\n');
+  return lf != std::string_view::npos && lf > 0 && message[lf - 1] == '\r';
+}
+
+// Writes the decoded content of a leaf to `sink`.
+void WriteLeaf(GMimeObject* o, bool crlf, GMimeStream* sink) {
+  if (GMIME_IS_PART(o)) {
+    GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(o));
+    if (content != nullptr) g_mime_data_wrapper_write_to_stream(content, sink);
+    return;
+  }
+  GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+  if (inner == nullptr) return;
+  GMimeFormatOptions* options = g_mime_format_options_new();
+  g_mime_format_options_set_newline_format(
+      options, crlf ? GMIME_NEWLINE_FORMAT_DOS : GMIME_NEWLINE_FORMAT_UNIX);
+  g_mime_object_write_to_stream(GMIME_OBJECT(inner), options, sink);
+  g_mime_format_options_free(options);
+}
+
+std::string LeafBytes(GMimeObject* o, bool crlf) {
+  GMimeStream* sink = g_mime_stream_mem_new();
+  WriteLeaf(o, crlf, sink);
+  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
+  std::string out(reinterpret_cast<const char*>(bytes->data), bytes->len);
+  g_object_unref(sink);
+  return out;
+}
+
+// What the null stream received: the write functions return the bytes that
+// went into their filters, which is not what came out of them.
+int64_t LeafSize(GMimeObject* o, bool crlf) {
+  GMimeStream* sink = g_mime_stream_null_new();
+  WriteLeaf(o, crlf, sink);
+  auto n = static_cast<int64_t>(GMIME_STREAM_NULL(sink)->written);
+  g_object_unref(sink);
+  return n;
+}
+
+// The body of a text leaf in UTF-8, cut at `max` bytes.
+std::string BodyText(GMimeObject* o, size_t max, bool& truncated) {
+  std::string bytes = LeafBytes(o, false);  // a text part: never a message
+  if (bytes.size() > max) {
+    bytes.resize(max);
+    truncated = true;
+  }
+  GMimeContentType* ct = g_mime_object_get_content_type(o);
+  const char* charset =
+      ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+  std::string text = CharsetToUtf8(bytes, charset);
+  truncated |= TruncateUtf8(text, max);
+  text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
+  return text;
+}
+
+std::string ToLf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out += '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<MessageView> ParseForReading(std::string_view message, size_t max_body) {
+  ParsedMessage parsed(message);
+  GMimeMessage* msg = parsed.get();
+  if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+
+  MessageView v;
+  if (const char* s = g_mime_message_get_subject(msg)) v.subject = CleanLine(s);
+  std::vector<std::string> from;
+  std::vector<std::string> from_addresses;
+  CollectMailboxes(g_mime_message_get_from(msg), 0, &from, &from_addresses);
+  for (const std::string& f : from) {
+    if (!v.from.empty()) v.from += ", ";
+    v.from += f;
+  }
+  if (v.from.empty()) {
+    // No mailbox GMime could make out: show the header text as it is.
+    std::string raw = RawHeader(msg, "From");
+    char* decoded = g_mime_utils_header_decode_text(nullptr, raw.c_str());
+    v.from = CleanLine(decoded ? decoded : raw.c_str());
+    g_free(decoded);
+  }
+  if (!from_addresses.empty()) v.from_address = from_addresses.front();
+  CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), 0,
+                   &v.to, &v.to_addresses);
+  CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC), 0,
+                   &v.cc, &v.cc_addresses);
+  CollectMailboxes(g_mime_message_get_reply_to(msg), 0, nullptr,
+                   &v.reply_to_addresses);
+
+  v.date = RawHeader(msg, "Date");
+  if (!v.date.empty()) {
+    if (GDateTime* date = g_mime_message_get_date(msg)) {
+      v.date_unix = g_date_time_to_unix(date);
+    }
+  }
+  if (const char* id = g_mime_message_get_message_id(msg)) {
+    std::string clean = CleanLine(id);
+    if (!clean.empty()) v.message_id = "<" + clean + ">";
+  }
+  std::string references = RawHeader(msg, "References");
+  if (!references.empty()) {
+    GMimeReferences* refs =
+        g_mime_references_parse(nullptr, references.c_str());
+    if (refs != nullptr) {
+      int n = g_mime_references_length(refs);
+      for (int i = 0; i < n; ++i) {
+        std::string id = CleanLine(g_mime_references_get_message_id(refs, i));
+        if (id.empty() || id.find_first_of("<> ") != std::string::npos) {
+          continue;
+        }
+        if (!v.references.empty()) v.references += ' ';
+        v.references += "<" + id + ">";
+      }
+      g_mime_references_free(refs);
+    }
+  }
+
+  bool crlf = UsesCrlf(message);
+  std::vector<Leaf> leaves = Leaves(msg);
+  std::vector<Role> roles = Classify(leaves);
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    switch (roles[i]) {
+      case Role::kText:
+        v.text = ToLf(BodyText(leaves[i].object, max_body, v.body_truncated));
+        break;
+      case Role::kHtml:
+        v.html = BodyText(leaves[i].object, max_body, v.body_truncated);
+        break;
+      case Role::kPart: {
+        ViewPart p = Describe(leaves[i], static_cast<int>(i),
+                              static_cast<int>(v.parts.size()) + 1);
+        p.size = LeafSize(leaves[i].object, crlf);
+        v.parts.push_back(std::move(p));
+        break;
+      }
+    }
+  }
+  return v;
+}
+
+Result<PartData> PartContent(std::string_view message, int index) {
+  ParsedMessage parsed(message);
+  if (parsed.get() == nullptr) return InvalidArgumentError("not a message");
+  std::vector<Leaf> leaves = Leaves(parsed.get());
+  if (index < 0 || static_cast<size_t>(index) >= leaves.size()) {
+    return NotFoundError("no such part");
+  }
+  // Number the listed parts as ParseForReading does, for the same names.
+  std::vector<Role> roles = Classify(leaves);
+  int number = 0;
+  for (int i = 0; i <= index; ++i) {
+    if (roles[i] == Role::kPart) ++number;
+  }
+  const Leaf& leaf = leaves[index];
+  ViewPart p = Describe(leaf, index, std::max(number, 1));
+  PartData data;
+  data.filename = std::move(p.filename);
+  data.content_type = std::move(p.content_type);
+  data.bytes = LeafBytes(leaf.object, UsesCrlf(message));
+  return data;
+}
+
+}  // namespace sealpost::mime
