@@ -1,0 +1,124 @@
+// OpenID Connect relying party for the portal (docs/portal.md): external
+// recipients sign in with an identity provider using the authorization code
+// flow with PKCE (OpenID Connect Core 1.0 §3.1, RFC 7636). This module only
+// delivers a verified identity; whether that identity may open a message
+// (email_verified, recipient list) is the portal's decision.
+//
+// Thread-safety: OidcClient is safe to use from any thread; the free functions
+// are pure.
+#ifndef SEALPOST_PORTAL_OIDC_H_
+#define SEALPOST_PORTAL_OIDC_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "base/thread_annotations.h"
+
+namespace sealpost::portal {
+
+struct OidcProviderConfig {
+  std::string name;    // shown on the button: "Sign in with <name>"
+  std::string issuer;  // exact issuer identifier, e.g. https://accounts.x.com;
+                       // http is allowed only for loopback hosts (tests)
+  std::string client_id;
+  std::string client_secret;  // never logged
+  std::string ca_file;  // optional PEM bundle to trust; else the system store
+  std::string scopes = "openid email";
+};
+
+// Checks what can be checked without the network: issuer URL, client id and
+// secret present, "openid" among the scopes. For config loading.
+Status ValidateOidcProviderConfig(const OidcProviderConfig& config);
+
+// What Begin hands to the portal. state, nonce and code_verifier are secrets
+// of this sign-in: keep them server-side, bound to the browser, short-lived.
+struct OidcStart {
+  std::string authorization_url;  // send the browser here (302)
+  std::string state;              // compare with ?state= on the callback
+  std::string nonce;
+  std::string code_verifier;
+};
+
+struct OidcIdentity {
+  std::string subject;  // "sub": stable per issuer
+  std::string email;    // may be empty if the provider released none
+  bool email_verified = false;
+  std::string issuer;
+};
+
+// RFC 7636 §4.2, S256: BASE64URL(SHA256(ASCII(code_verifier))).
+std::string PkceChallenge(std::string_view code_verifier);
+
+// What a valid ID token must carry (OpenID Connect Core §3.1.3.7).
+struct IdTokenExpectations {
+  std::string issuer;     // "iss" must equal this exactly
+  std::string client_id;  // must be in "aud"; "azp" (if any) must equal it
+  std::string nonce;      // "nonce" must equal this
+  int64_t now_unix = 0;
+};
+
+// Verifies a compact-serialised JWS ID token against a JWK Set: the header's
+// alg must be RS256 or ES256 (never "none", never an HMAC), the key is the
+// JWKS entry with the header's kid (or the only fitting key when there is no
+// kid), then iss, aud/azp, exp (60 s leeway), iat (not more than 5 minutes
+// ahead), nonce and sub. email and email_verified are copied if present;
+// email_verified false is reported, not refused. Any failure is
+// PERMISSION_DENIED with a generic message (the reason goes to the debug log).
+Result<OidcIdentity> VerifyIdToken(std::string_view jwt,
+                                   std::string_view jwks_json,
+                                   const IdTokenExpectations& expected);
+
+class OidcClient {
+ public:
+  // `redirect_uri` is the portal's callback URL registered with the provider.
+  // `clock` must outlive the client.
+  OidcClient(OidcProviderConfig config, std::string redirect_uri,
+             const Clock& clock = SystemClock::Get());
+  ~OidcClient();
+  OidcClient(const OidcClient&) = delete;
+  OidcClient& operator=(const OidcClient&) = delete;
+
+  const OidcProviderConfig& config() const { return config_; }
+
+  // Fetches (or reuses) the provider's discovery document and returns the
+  // authorization URL (response_type=code, PKCE S256) with fresh state,
+  // nonce and code verifier. UNAVAILABLE if the provider cannot be reached or
+  // its discovery document is unusable.
+  Result<OidcStart> Begin();
+
+  // Redeems the authorization code from the callback of the sign-in that
+  // `started` began, verifies the ID token and returns the identity, taking
+  // email/email_verified from the userinfo endpoint when the ID token lacks
+  // them. The caller has already compared ?state= with started.state.
+  // UNAVAILABLE: provider unreachable or answered nonsense (the message names
+  // the step); PERMISSION_DENIED: the code was refused or a token failed
+  // verification.
+  Result<OidcIdentity> Finish(std::string_view code, const OidcStart& started);
+
+ private:
+  struct Discovery;
+  struct Jwks;
+
+  Result<std::shared_ptr<const Discovery>> GetDiscovery() SP_EXCLUDES(mu_);
+  Result<std::shared_ptr<const Jwks>> GetJwks(const Discovery& discovery,
+                                              bool refresh) SP_EXCLUDES(mu_);
+
+  const OidcProviderConfig config_;
+  const std::string redirect_uri_;
+  const Clock& clock_;
+
+  Mutex mu_;
+  std::shared_ptr<const Discovery> discovery_ SP_GUARDED_BY(mu_);
+  int64_t discovery_fetched_ SP_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const Jwks> jwks_ SP_GUARDED_BY(mu_);
+  int64_t jwks_fetched_ SP_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sealpost::portal
+
+#endif  // SEALPOST_PORTAL_OIDC_H_

@@ -1,0 +1,207 @@
+#include "portal/oidc.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+namespace sealpost::portal {
+namespace {
+
+namespace json = boost::json;
+
+// tests/data/oidc/tokens.json, made by make_tokens.py beside it.
+struct Vectors {
+  json::object doc;
+  std::string jwks;
+  IdTokenExpectations expected;
+
+  std::string Token(std::string_view name) const {
+    for (const json::value& c : doc.at("cases").as_array()) {
+      if (c.at("name").as_string() == name) {
+        return std::string(c.at("token").as_string());
+      }
+    }
+    ADD_FAILURE() << "no vector " << name;
+    return "";
+  }
+};
+
+const Vectors& LoadVectors() {
+  static const Vectors* vectors = [] {
+    std::ifstream in(SEALPOST_OIDC_VECTORS);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto* v = new Vectors;
+    v->doc = json::parse(text.str()).as_object();
+    v->jwks = json::serialize(v->doc.at("jwks"));
+    v->expected.issuer = std::string(v->doc.at("issuer").as_string());
+    v->expected.client_id = std::string(v->doc.at("client_id").as_string());
+    v->expected.nonce = std::string(v->doc.at("nonce").as_string());
+    v->expected.now_unix = v->doc.at("now").as_int64();
+    return v;
+  }();
+  return *vectors;
+}
+
+TEST(VerifyIdTokenTest, EveryVector) {
+  const Vectors& v = LoadVectors();
+  const json::array& cases = v.doc.at("cases").as_array();
+  ASSERT_GE(cases.size(), 20u);
+  for (const json::value& c : cases) {
+    std::string name(c.at("name").as_string());
+    SCOPED_TRACE(name);
+    auto identity =
+        VerifyIdToken(c.at("token").as_string(), v.jwks, v.expected);
+    if (c.at("ok").as_bool()) {
+      ASSERT_TRUE(identity.ok()) << identity.status().ToString();
+      EXPECT_EQ(identity->subject, "248289761001");
+      EXPECT_EQ(identity->issuer, v.expected.issuer);
+      EXPECT_EQ(identity->email, c.at("email").as_string());
+      EXPECT_EQ(identity->email_verified, c.at("email_verified").as_bool());
+    } else {
+      ASSERT_FALSE(identity.ok());
+      EXPECT_EQ(identity.status().code(), StatusCode::kPermissionDenied);
+      // One generic message, whatever the reason.
+      EXPECT_EQ(identity.status().message(), "sign-in token rejected");
+    }
+  }
+}
+
+TEST(VerifyIdTokenTest, GoodTokensVerify) {
+  const Vectors& v = LoadVectors();
+  for (const char* name : {"good_rs256", "good_es256"}) {
+    auto identity = VerifyIdToken(v.Token(name), v.jwks, v.expected);
+    ASSERT_TRUE(identity.ok()) << name << ": " << identity.status().ToString();
+    EXPECT_EQ(identity->email, "ext@gmail.test");
+    EXPECT_TRUE(identity->email_verified);
+  }
+}
+
+TEST(VerifyIdTokenTest, RefusesAlgNoneAndHmac) {
+  const Vectors& v = LoadVectors();
+  EXPECT_EQ(
+      VerifyIdToken(v.Token("alg_none"), v.jwks, v.expected).status().code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      VerifyIdToken(v.Token("hs256_public_key_as_secret"), v.jwks, v.expected)
+          .status()
+          .code(),
+      StatusCode::kPermissionDenied);
+}
+
+TEST(VerifyIdTokenTest, NonceMustMatchTheSignIn) {
+  const Vectors& v = LoadVectors();
+  IdTokenExpectations other = v.expected;
+  other.nonce = "a-different-sign-in";
+  EXPECT_FALSE(VerifyIdToken(v.Token("good_rs256"), v.jwks, other).ok());
+  other.nonce = "";
+  EXPECT_FALSE(VerifyIdToken(v.Token("good_rs256"), v.jwks, other).ok());
+}
+
+TEST(VerifyIdTokenTest, AudienceAndIssuerComeFromTheExpectations) {
+  const Vectors& v = LoadVectors();
+  IdTokenExpectations other = v.expected;
+  other.client_id = "another-client";
+  EXPECT_FALSE(VerifyIdToken(v.Token("good_rs256"), v.jwks, other).ok());
+  other = v.expected;
+  other.issuer = v.expected.issuer + "/";
+  EXPECT_FALSE(VerifyIdToken(v.Token("good_rs256"), v.jwks, other).ok());
+}
+
+TEST(VerifyIdTokenTest, ExpiresWithLeeway) {
+  const Vectors& v = LoadVectors();
+  IdTokenExpectations later = v.expected;
+  later.now_unix += 600 + 59;  // exp is now + 600
+  EXPECT_TRUE(VerifyIdToken(v.Token("good_rs256"), v.jwks, later).ok());
+  later.now_unix += 1;
+  EXPECT_FALSE(VerifyIdToken(v.Token("good_rs256"), v.jwks, later).ok());
+}
+
+TEST(VerifyIdTokenTest, UnknownKidAndBrokenJwks) {
+  const Vectors& v = LoadVectors();
+  EXPECT_FALSE(VerifyIdToken(v.Token("unknown_kid"), v.jwks, v.expected).ok());
+  EXPECT_FALSE(
+      VerifyIdToken(v.Token("good_rs256"), R"({"keys":[]})", v.expected).ok());
+  EXPECT_FALSE(
+      VerifyIdToken(v.Token("good_rs256"), "not json", v.expected).ok());
+  EXPECT_FALSE(VerifyIdToken("", v.jwks, v.expected).ok());
+  EXPECT_FALSE(VerifyIdToken("a.b.c", v.jwks, v.expected).ok());
+}
+
+TEST(VerifyIdTokenTest, UnverifiedEmailIsReportedNotRefused) {
+  const Vectors& v = LoadVectors();
+  auto identity =
+      VerifyIdToken(v.Token("email_not_verified"), v.jwks, v.expected);
+  ASSERT_TRUE(identity.ok()) << identity.status().ToString();
+  EXPECT_EQ(identity->email, "mallory@evil.test");
+  EXPECT_FALSE(identity->email_verified);
+}
+
+// RFC 7636 Appendix B.
+TEST(PkceTest, ChallengeMatchesRfc7636AppendixB) {
+  EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+OidcProviderConfig TestConfig(std::string issuer) {
+  OidcProviderConfig config;
+  config.name = "Test";
+  config.issuer = std::move(issuer);
+  config.client_id = "sealpost-portal";
+  config.client_secret = "s3cret";
+  return config;
+}
+
+TEST(OidcConfigTest, Validates) {
+  EXPECT_TRUE(
+      ValidateOidcProviderConfig(TestConfig("https://accounts.example.com"))
+          .ok());
+  EXPECT_TRUE(
+      ValidateOidcProviderConfig(TestConfig("http://127.0.0.1:9000")).ok());
+  EXPECT_TRUE(
+      ValidateOidcProviderConfig(TestConfig("http://localhost:9000/x")).ok());
+  EXPECT_TRUE(ValidateOidcProviderConfig(TestConfig("http://[::1]:9000")).ok());
+  EXPECT_FALSE(
+      ValidateOidcProviderConfig(TestConfig("http://accounts.example.com"))
+          .ok());
+  EXPECT_FALSE(
+      ValidateOidcProviderConfig(TestConfig("http://127.0.0.1.evil.test"))
+          .ok());
+  EXPECT_FALSE(
+      ValidateOidcProviderConfig(TestConfig("http://127.0.0.1x:80/")).ok());
+  EXPECT_FALSE(ValidateOidcProviderConfig(TestConfig("ftp://127.0.0.1")).ok());
+  EXPECT_FALSE(
+      ValidateOidcProviderConfig(TestConfig("https://u:p@idp.test")).ok());
+  EXPECT_FALSE(ValidateOidcProviderConfig(TestConfig("accounts")).ok());
+  OidcProviderConfig no_openid = TestConfig("https://accounts.example.com");
+  no_openid.scopes = "email profile";
+  EXPECT_FALSE(ValidateOidcProviderConfig(no_openid).ok());
+  OidcProviderConfig no_secret = TestConfig("https://accounts.example.com");
+  no_secret.client_secret.clear();
+  EXPECT_FALSE(ValidateOidcProviderConfig(no_secret).ok());
+}
+
+TEST(OidcClientTest, UnreachableProviderIsUnavailableAndSaysDiscovery) {
+  // Port 1 on loopback: nothing listens, so the connection is refused.
+  OidcClient client(TestConfig("http://127.0.0.1:1"),
+                    "https://portal.example.com/oidc/callback");
+  auto start = client.Begin();
+  ASSERT_FALSE(start.ok());
+  EXPECT_EQ(start.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(start.status().message().find("discovery"), std::string::npos)
+      << start.status().message();
+  EXPECT_EQ(start.status().message().find("s3cret"), std::string::npos);
+}
+
+TEST(OidcClientTest, EmptyCodeIsRefusedWithoutNetwork) {
+  OidcClient client(TestConfig("http://127.0.0.1:1"),
+                    "https://portal.example.com/oidc/callback");
+  OidcStart started;
+  EXPECT_EQ(client.Finish("", started).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace sealpost::portal
