@@ -123,6 +123,13 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::queue_retry_window_seconds)},
       {{"queue.delivery_concurrency", "deliveries in flight at once"},
        Int(&Config::queue_delivery_concurrency)},
+      {{"portal.otp_sender",
+        "From address of one-time passcode mails (default: "
+        "noreply@<first accepted domain>)"},
+       Str(&Config::portal_otp_sender)},
+      {{"portal.oidc_providers_file",
+        "JSON file listing OpenID Connect providers for portal sign-in"},
+       Str(&Config::portal_oidc_providers_file)},
       {{"log.format", "text or json"},
        OneOf(&Config::log_format, {"text", "json"})},
       {{"log.level", "debug, info, warn or error"},

@@ -53,6 +53,9 @@ struct Config {
   int64_t queue_retry_max_seconds = 3600;
   int64_t queue_retry_window_seconds = 2 * 24 * 3600;  // then bounce
   int64_t queue_delivery_concurrency = 64;
+  // [portal] (docs/portal.md)
+  std::string portal_otp_sender;  // default: noreply@<first accepted domain>
+  std::string portal_oidc_providers_file;  // JSON array of providers
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

@@ -114,13 +114,32 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
   return out;
 }
 
-Result<std::string> Directory::Authenticate(std::string_view token) {
+Result<SignInResult> Directory::OpenSession(std::string_view email,
+                                            std::string_view kind) {
+  int64_t now = clock_.NowUnix();
+  std::string addr = AsciiLower(email);
+  SignInResult out;
+  out.token = crypto::RandomToken(32);
+  out.expires_at = now + kSessionLifetime;
+  SP_RETURN_IF_ERROR(store_.PutSession(
+      {HashToken(out.token), addr, std::string(kind), now, out.expires_at}));
+  (void)store_.AppendAudit(
+      {0, now, addr, "auth.sign_in", addr, "ok", std::string(kind)});
+  return out;
+}
+
+Result<store::SessionRecord> Directory::Session(std::string_view token) {
   if (token.empty()) return UnauthenticatedError("sign-in required");
   SP_ASSIGN_OR_RETURN(auto session, store_.GetSession(HashToken(token)));
   if (!session.has_value() || session->expires_at <= clock_.NowUnix()) {
     return UnauthenticatedError("session expired or unknown; sign in again");
   }
-  return session->email;
+  return *session;
+}
+
+Result<std::string> Directory::Authenticate(std::string_view token) {
+  SP_ASSIGN_OR_RETURN(store::SessionRecord session, Session(token));
+  return session.email;
 }
 
 Status Directory::SignOut(std::string_view token) {

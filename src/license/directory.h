@@ -45,8 +45,14 @@ class Directory {
   Result<SignInResult> SignIn(std::string_view email, std::string_view password,
                               std::string_view remote_address,
                               std::string_view kind = "cli");
+  // Opens a session for an address proved another way (a one-time passcode
+  // or an OpenID Connect provider, `kind` says which); audited.
+  Result<SignInResult> OpenSession(std::string_view email,
+                                   std::string_view kind);
   // The signed-in address for a bearer token, or UNAUTHENTICATED.
   Result<std::string> Authenticate(std::string_view token);
+  // The whole session (its kind tells how it signed in).
+  Result<store::SessionRecord> Session(std::string_view token);
   Status SignOut(std::string_view token);
 
   Result<bool> UserExists(std::string_view email);

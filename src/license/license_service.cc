@@ -121,13 +121,16 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        now,
                                        license.expiry,
                                        0,
-                                       ""};
+                                       "",
+                                       request.branding};
   SP_RETURN_IF_ERROR(store_.AddProtectedMessage(
       record,
       {0, now, sender, "protect", id, "ok",
        "template=" + tmpl.name +
            " recipients=" + std::to_string(recipients.size())},
-      !request.defer_sync));
+      !request.defer_sync,
+      request.keep_portal_copy ? std::string_view(container)
+                               : std::string_view()));
   return ProtectResult{id, std::move(container), header.license};
 }
 

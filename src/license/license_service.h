@@ -40,6 +40,10 @@ struct ProtectRequest {
   // An earlier expiry than the template's (unix seconds; 0: none), e.g.
   // the branding's ExternalMailExpiryInDays for external recipients.
   int64_t expires_at = 0;
+  // The OME branding identity of the message's wrapper and portal pages.
+  std::string branding;
+  // Keep the sealed container in the store for the web portal.
+  bool keep_portal_copy = false;
 };
 
 struct ProtectResult {

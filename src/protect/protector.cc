@@ -70,6 +70,68 @@ bool Protector::IsInternal(std::string_view address) const {
                    d) != options_.accepted_domains.end();
 }
 
+Result<std::string> Protector::SealAndWrap(
+    const std::string& owner, const std::string& template_name,
+    const std::string& branding_identity,
+    const std::vector<std::string>& addresses, bool internal,
+    std::string_view original, std::string* note) {
+  const std::string identity = branding_identity.empty()
+                                   ? std::string(branding::kDefaultIdentity)
+                                   : branding_identity;
+  SP_ASSIGN_OR_RETURN(branding::Branding brand, brands_.Get(identity));
+  license::ProtectRequest req{owner, template_name, addresses,
+                              std::string(original), ""};
+  req.authorized_by_policy = true;
+  req.defer_sync = true;  // the queue commit before 250 syncs it
+  req.branding = identity;
+  req.keep_portal_copy = true;
+  if (!internal && brand.external_mail_expiry_in_days > 0) {
+    req.expires_at =
+        clock_.NowUnix() + int64_t{brand.external_mail_expiry_in_days} * 86400;
+  }
+  auto sealed = licenses_.Protect(req);
+  if (!sealed.ok()) {
+    return sealed.status().code() == StatusCode::kInvalidArgument
+               ? sealed.status()
+               : FailedPreconditionError(
+                     "protection required but not available: " +
+                     sealed.status().message());
+  }
+  mime::WrapperOptions wrap{
+      sealed->message_id, sealed->license.template_name, options_.portal_url,
+      branding::ToWrapperBranding(brand), sealed->license.expiry};
+  if (note != nullptr) {
+    *note = sealed->license.template_name + " as " + sealed->message_id;
+  }
+  return mime::BuildWrapperMail(original, sealed->container, wrap);
+}
+
+Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
+    std::string_view from, const std::vector<std::string>& recipients,
+    std::string_view template_name, std::string_view branding_identity,
+    std::string_view message) {
+  std::vector<std::string> internal, external;
+  for (const auto& r : recipients) {
+    (IsInternal(r) ? internal : external).push_back(AsciiLower(r));
+  }
+  std::vector<queue::IncomingMessage> out;
+  for (const auto* group : {&internal, &external}) {
+    if (group->empty()) continue;
+    queue::IncomingMessage msg;
+    msg.id = queue::NewQueueId();
+    msg.mail_from = AsciiLower(from);
+    msg.helo = "portal";
+    msg.client = "portal";
+    for (const auto& a : *group) msg.recipients.push_back({a, 0, ""});
+    SP_ASSIGN_OR_RETURN(msg.content,
+                        SealAndWrap(msg.mail_from, std::string(template_name),
+                                    std::string(branding_identity), *group,
+                                    group == &internal, message, nullptr));
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
 Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
   auto [received, original] = SplitOurReceived(in.content);
   SP_ASSIGN_OR_RETURN(mime::MailFacts mf, mime::ExtractFacts(original));
@@ -205,11 +267,6 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
           out.notes.push_back("deliver (already protected) " + who);
           break;
         }
-        SP_ASSIGN_OR_RETURN(
-            branding::Branding brand,
-            brands_.Get(g.treatment.branding.empty()
-                            ? std::string(branding::kDefaultIdentity)
-                            : g.treatment.branding));
         // A rule may protect mail from outside too (the organisation's key
         // protects it; the sender is the license's owner). A bounce has no
         // sender: the postmaster of our first domain owns it.
@@ -219,37 +276,17 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
                                        ? options_.hostname
                                        : options_.accepted_domains.front());
         }
-        license::ProtectRequest req{owner, g.treatment.template_name,
-                                    g.addresses, std::string(original), ""};
-        req.authorized_by_policy = true;
-        req.defer_sync = true;  // the queue commit before 250 syncs it
-        if (!g.internal && brand.external_mail_expiry_in_days > 0) {
-          req.expires_at = clock_.NowUnix() +
-                           int64_t{brand.external_mail_expiry_in_days} * 86400;
-        }
-        auto sealed = licenses_.Protect(req);
-        if (!sealed.ok()) {
-          return sealed.status().code() == StatusCode::kInvalidArgument
-                     ? sealed.status()
-                     : FailedPreconditionError(
-                           "protection required but not available: " +
-                           sealed.status().message());
-        }
-        mime::WrapperOptions wrap{
-            sealed->message_id, sealed->license.template_name,
-            options_.portal_url, branding::ToWrapperBranding(brand),
-            sealed->license.expiry};
+        std::string note;
         SP_ASSIGN_OR_RETURN(
             std::string mail,
-            mime::BuildWrapperMail(original, sealed->container, wrap));
+            SealAndWrap(owner, g.treatment.template_name, g.treatment.branding,
+                        g.addresses, g.internal, original, &note));
         if (choice.outcome == policy::SenderChoice::Outcome::kProtect &&
             choice.subject != facts.subject) {
           mail = ReplaceSubject(std::move(mail), choice.subject);
         }
         msg.content = AddHeaders(received, mail, g.added_headers);
-        out.notes.push_back("protect " + who + " with " +
-                            sealed->license.template_name + " as " +
-                            sealed->message_id);
+        out.notes.push_back("protect " + who + " with " + note);
         break;
       }
     }

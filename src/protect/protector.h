@@ -60,9 +60,27 @@ class Protector {
   // (every recipient rejected, or an unknown template asked by the sender).
   Result<Outcome> Apply(const queue::IncomingMessage& in);
 
+  // A message written in the portal (reply, forward, new message): sealed
+  // with `template_name` for every recipient, one outgoing message for the
+  // internal and one for the external recipients, not through the rules.
+  // `from` owns the protected messages.
+  Result<std::vector<queue::IncomingMessage>> ProtectComposed(
+      std::string_view from, const std::vector<std::string>& recipients,
+      std::string_view template_name, std::string_view branding_identity,
+      std::string_view message);
+
   bool IsInternal(std::string_view address) const;
 
  private:
+  // Seals `original` for `addresses` (keeping a portal copy) and builds the
+  // branded wrapper mail; `note` gets "<template> as <id>".
+  Result<std::string> SealAndWrap(const std::string& owner,
+                                  const std::string& template_name,
+                                  const std::string& branding_identity,
+                                  const std::vector<std::string>& addresses,
+                                  bool internal, std::string_view original,
+                                  std::string* note);
+
   license::LicenseService& licenses_;
   license::Directory& directory_;
   license::TemplateStore& templates_;

@@ -111,6 +111,8 @@ Gateway::~Gateway() {
   if (queue_) queue_->Stop();
 }
 
+queue::Acceptor* Gateway::queue() const { return queue_.get(); }
+
 void Gateway::Shutdown() {
   if (server_) server_->Shutdown();
   if (queue_) queue_->BeginShutdown();

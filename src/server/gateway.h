@@ -55,6 +55,9 @@ class Gateway {
 
   // "127.0.0.1:2525": the real listening address (port 0 resolved).
   const std::string& smtp_address() const { return smtp_address_; }
+  // The queue itself (no protection stage in front): for mail the server
+  // writes, such as portal passcodes and portal replies already sealed.
+  queue::Acceptor* queue() const;
   // Stops accepting connections and cancels deliveries in flight.
   void Shutdown();
 

@@ -165,10 +165,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         static_cast<bhttp::status>(res.status), version};
     out.set(bhttp::field::server, "sealpost");
     out.set(bhttp::field::content_type, res.content_type);
-    bool has_cache = false, has_csp = false;
+    bool has_cache = false, has_csp = false, has_frame = false;
     for (auto& [k, v] : res.headers) {
       if (beast::iequals(k, "cache-control")) has_cache = true;
       if (beast::iequals(k, "content-security-policy")) has_csp = true;
+      if (beast::iequals(k, "x-frame-options")) has_frame = true;
       out.insert(k, v);
     }
     if (!has_cache) out.set(bhttp::field::cache_control, "no-store");
@@ -179,7 +180,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     out.set("Strict-Transport-Security", "max-age=63072000");
     out.set("X-Content-Type-Options", "nosniff");
     out.set("Referrer-Policy", "no-referrer");
-    out.set("X-Frame-Options", "DENY");
+    if (!has_frame) out.set("X-Frame-Options", "DENY");
     out.body() = std::move(res.body);
     out.keep_alive(keep_alive && !stopping);
     out.prepare_payload();
@@ -248,7 +249,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         std::string_view target = parser.get().target();
         target = target.substr(0, target.find('?'));
         for (const auto& [path, limit] : options.large_body_paths) {
-          if (target == path) body_limit = limit;
+          bool prefix = path.ends_with('*');
+          if (prefix ? target.starts_with(
+                           std::string_view(path).substr(0, path.size() - 1))
+                     : target == path) {
+            body_limit = limit;
+          }
         }
         parser.body_limit(body_limit);
         if (parser.content_length() && *parser.content_length() > body_limit) {

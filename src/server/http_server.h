@@ -31,7 +31,8 @@ struct HttpServerOptions {
   std::string cert_file;
   std::string key_file;
   size_t max_body_bytes = 1 << 20;
-  // Larger limits for paths that carry whole messages: (path, bytes).
+  // Larger limits for paths that carry whole messages: (path, bytes); a
+  // path ending in '*' is a prefix ("/m/*").
   std::vector<std::pair<std::string, size_t>> large_body_paths;
   size_t max_header_bytes = 16 << 10;
   std::chrono::seconds read_timeout{30};

@@ -15,6 +15,7 @@
 #include "license/license_service.h"
 #include "license/templates.h"
 #include "policy/rule_store.h"
+#include "portal/portal.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
 #include "server/dev.h"
@@ -181,7 +182,10 @@ int RunServer(const ServerOptions& options) {
   http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
   http_options.handler_threads = std::max(2, threads * 2);
   // Whole messages, base64 in JSON: room for a 50 MB message.
-  http_options.large_body_paths = {{"/api/v1/protect", 72 << 20}};
+  // Portal replies and new messages carry attachments (multipart forms).
+  http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
+                                   {"/m/*", 36 << 20},
+                                   {"/compose", 36 << 20}};
   HttpServer https(
       runtime.io(), http_options,
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
@@ -205,9 +209,43 @@ int RunServer(const ServerOptions& options) {
   protect::Protector protector(
       licenses, directory, templates, brandings, rules, **store, clock,
       {AcceptedDomains(config), url, SmtpHostname(config), {}});
+
+  // The portal (docs/portal.md). Routes are added before runtime.Run()
+  // starts serving.
+  auto providers = portal::LoadOidcProviders(config.portal_oidc_providers_file);
+  if (!providers.ok()) return Fail(providers.status());
+  portal::PortalServices portal_services;
+  portal_services.store = store->get();
+  portal_services.clock = &clock;
+  portal_services.licenses = &licenses;
+  portal_services.directory = &directory;
+  portal_services.templates = &templates;
+  portal_services.branding = &brandings;
+  portal_services.protector = &protector;
+  for (auto& p : *providers) {
+    portal_services.oidc.push_back(
+        std::make_unique<portal::OidcClient>(p, url + "/oidc/callback"));
+  }
+  portal::PortalOptions portal_options;
+  portal_options.public_url = url;
+  portal_options.hostname = SmtpHostname(config);
+  portal_options.otp_sender = config.portal_otp_sender;
+  if (portal_options.otp_sender.empty()) {
+    auto domains = AcceptedDomains(config);
+    portal_options.otp_sender =
+        "noreply@" +
+        (domains.empty() ? portal_options.hostname : domains.front());
+  }
+  portal_options.dev = options.dev;
+  portal_options.dev_mailbox = config.data_dir + "/mailbox";
+  auto portal = std::make_unique<portal::Portal>(std::move(portal_services),
+                                                 portal_options);
+  portal->Register(router);
+
   auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock,
                                 std::move(*queue_key), &protector);
   if (!gateway.ok()) return Fail(gateway.status());
+  portal->SetQueue((*gateway)->queue());
   runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
   const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {

@@ -104,6 +104,26 @@ CREATE TABLE tls_policies (
   updated_at BIGINT NOT NULL
 )
 )sql"},
+      {5, "portal: message copies, branding per message, one-time passcodes",
+       R"sql(
+ALTER TABLE protected_messages ADD COLUMN branding TEXT NOT NULL DEFAULT '';
+CREATE TABLE portal_copies (
+  id TEXT PRIMARY KEY,
+  container {blob} NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE portal_otps (
+  message_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  failures INTEGER NOT NULL,
+  used INTEGER NOT NULL,
+  PRIMARY KEY (message_id, email)
+)
+)sql"},
   };
   return migrations;
 }

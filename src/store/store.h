@@ -56,6 +56,19 @@ struct ProtectedMessageRecord {
   int64_t expires_at = 0;  // 0: never
   int64_t revoked_at = 0;  // 0: not revoked
   std::string revoked_by;
+  std::string branding;  // OME branding identity of its pages; "" default
+};
+
+// A one-time passcode for the portal (stored hashed, never the code).
+struct OtpRecord {
+  std::string message_id;
+  std::string email;
+  std::string code_hash;  // Argon2id encoded
+  std::string reference;  // shown in the mail and on the page
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  int failures = 0;
+  bool used = false;
 };
 
 struct SessionRecord {
@@ -159,8 +172,18 @@ class Store {
   // `sync` false the commit is not fsynced on its own: the caller must make
   // a synchronous commit (the queue's, before SMTP 250) before relying on
   // it. In SQLite's WAL mode that later fsync covers this one too.
+  // `portal_copy`, when not empty, is the sealed container kept for the
+  // portal (it is encrypted: the content key is wrapped in its license).
   virtual Status AddProtectedMessage(const ProtectedMessageRecord& m,
-                                     const AuditRecord& audit, bool sync) = 0;
+                                     const AuditRecord& audit, bool sync,
+                                     std::string_view portal_copy) = 0;
+  // The sealed container kept for the portal; nullopt when none was kept.
+  virtual Result<std::optional<std::string>> GetPortalCopy(
+      std::string_view id) = 0;
+  // One passcode per (message, address): a new one replaces the old.
+  virtual Status PutOtp(const OtpRecord& otp) = 0;
+  virtual Result<std::optional<OtpRecord>> GetOtp(std::string_view message_id,
+                                                  std::string_view email) = 0;
   virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) = 0;
   // Newest first; `owner` filters when not empty.

@@ -13,9 +13,9 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by";
+    "expires_at, revoked_at, revoked_by, branding";
 
-// Binds the kMessageColumns of `m`, in order, to parameters 1..9.
+// Binds the kMessageColumns of `m`, in order, to parameters 1..10.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.Bind(1, m.id)
       .Bind(2, m.owner)
@@ -25,12 +25,13 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
       .Bind(6, m.created_at ? m.created_at : now)
       .Bind(7, m.expires_at)
       .Bind(8, m.revoked_at)
-      .Bind(9, m.revoked_by);
+      .Bind(9, m.revoked_by)
+      .Bind(10, m.branding);
 }
 
 ProtectedMessageRecord ReadMessage(const Stmt& s) {
   return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-          s.Int(5),  s.Int(6),  s.Int(7),  s.Text(8)};
+          s.Int(5),  s.Int(6),  s.Int(7),  s.Text(8), s.Text(9)};
 }
 
 }  // namespace
@@ -80,7 +81,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
   Stmt s(db_, "INSERT INTO protected_messages (" +
                   std::string(kMessageColumns) +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
                   "UPDATE SET grants_json = excluded.grants_json, "
                   "expires_at = excluded.expires_at, revoked_at = "
                   "excluded.revoked_at, revoked_by = excluded.revoked_by");
@@ -89,15 +90,23 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
 }
 
 Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
-                                        const AuditRecord& a, bool sync) {
+                                        const AuditRecord& a, bool sync,
+                                        std::string_view portal_copy) {
   MutexLock lock(&mu_);
   if (!sync) SP_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
   Status st = Exec("BEGIN IMMEDIATE");
   if (st.ok()) {
     Stmt s(db_, "INSERT INTO protected_messages (" +
                     std::string(kMessageColumns) +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     BindMessage(s, m, clock_.NowUnix());
+    st = s.Run();
+  }
+  if (st.ok() && !portal_copy.empty()) {
+    Stmt s(db_,
+           "INSERT INTO portal_copies (id, container, created_at) VALUES "
+           "(?, ?, ?)");
+    s.Bind(1, m.id).BindBlob(2, portal_copy).Bind(3, clock_.NowUnix());
     st = s.Run();
   }
   if (st.ok()) st = InsertAudit(a);
@@ -111,6 +120,57 @@ Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
     if (st.ok()) st = restore;
   }
   return st;
+}
+
+Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
+    std::string_view id) {
+  MutexLock lock(&mu_);
+  Stmt s(db_, "SELECT container FROM portal_copies WHERE id = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(s.Blob(0));
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  return SqliteError(db_, "reading portal copy");
+}
+
+Status SqliteStore::PutOtp(const OtpRecord& o) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "INSERT INTO portal_otps (message_id, email, code_hash, reference, "
+         "created_at, expires_at, failures, used) VALUES (?, ?, ?, ?, ?, ?, "
+         "?, ?) ON CONFLICT (message_id, email) DO UPDATE SET code_hash = "
+         "excluded.code_hash, reference = excluded.reference, created_at = "
+         "excluded.created_at, expires_at = excluded.expires_at, failures = "
+         "excluded.failures, used = excluded.used");
+  s.Bind(1, o.message_id)
+      .Bind(2, o.email)
+      .Bind(3, o.code_hash)
+      .Bind(4, o.reference)
+      .Bind(5, o.created_at)
+      .Bind(6, o.expires_at)
+      .Bind(7, int64_t{o.failures})
+      .Bind(8, int64_t{o.used ? 1 : 0});
+  return s.Run();
+}
+
+Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
+    std::string_view message_id, std::string_view email) {
+  MutexLock lock(&mu_);
+  Stmt s(db_,
+         "SELECT message_id, email, code_hash, reference, created_at, "
+         "expires_at, failures, used FROM portal_otps WHERE message_id = ? "
+         "AND email = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, message_id).Bind(2, email);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) {
+    return std::optional<OtpRecord>(
+        OtpRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4),
+                  s.Int(5), static_cast<int>(s.Int(6)), s.Int(7) != 0});
+  }
+  if (rc == SQLITE_DONE) return std::optional<OtpRecord>();
+  return SqliteError(db_, "reading one-time passcode");
 }
 
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(

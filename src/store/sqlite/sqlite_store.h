@@ -43,7 +43,13 @@ class SqliteStore final : public Store {
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
   Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
   Status AddProtectedMessage(const ProtectedMessageRecord& m,
-                             const AuditRecord& audit, bool sync) override;
+                             const AuditRecord& audit, bool sync,
+                             std::string_view portal_copy) override;
+  Result<std::optional<std::string>> GetPortalCopy(
+      std::string_view id) override;
+  Status PutOtp(const OtpRecord& otp) override;
+  Result<std::optional<OtpRecord>> GetOtp(std::string_view message_id,
+                                          std::string_view email) override;
   Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) override;
   Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(

@@ -1,0 +1,84 @@
+#include "portal/otp.h"
+
+#include "crypto/password.h"
+#include "crypto/random.h"
+
+namespace sealpost::portal {
+namespace {
+
+// Four characters people read out without confusing them (no 0/O, 1/I).
+std::string NewReference() {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::string digits = crypto::RandomDigits(8);
+  std::string out;
+  for (size_t i = 0; i < 4; ++i) {
+    int v = (digits[2 * i] - '0') * 10 + (digits[2 * i + 1] - '0');
+    out += kAlphabet[static_cast<size_t>(v) % kAlphabet.size()];
+  }
+  return out;
+}
+
+bool IsCodeShape(std::string_view code) {
+  if (code.size() != kOtpDigits) return false;
+  for (char c : code) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<IssuedOtp> OtpService::Issue(std::string_view message_id,
+                                    std::string_view email) {
+  int64_t now = clock_.NowUnix();
+  SP_ASSIGN_OR_RETURN(auto existing, store_.GetOtp(message_id, email));
+  if (existing.has_value() && now - existing->created_at < kOtpResendInterval) {
+    return ResourceExhaustedError(
+        "a passcode was sent less than a minute ago; check your mailbox or "
+        "wait a minute before asking for a new one");
+  }
+  IssuedOtp out;
+  out.code = crypto::RandomDigits(kOtpDigits);
+  out.reference = NewReference();
+  out.expires_at = now + kOtpLifetime;
+  SP_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(out.code));
+  SP_RETURN_IF_ERROR(store_.PutOtp({std::string(message_id), std::string(email),
+                                    std::move(hash), out.reference, now,
+                                    out.expires_at, 0, false}));
+  return out;
+}
+
+Result<std::string> OtpService::LiveReference(std::string_view message_id,
+                                              std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto otp, store_.GetOtp(message_id, email));
+  if (!otp.has_value() || otp->used || otp->expires_at <= clock_.NowUnix()) {
+    return NotFoundError("no live passcode");
+  }
+  return otp->reference;
+}
+
+Result<OtpVerdict> OtpService::Verify(std::string_view message_id,
+                                      std::string_view email,
+                                      std::string_view code) {
+  SP_ASSIGN_OR_RETURN(auto otp, store_.GetOtp(message_id, email));
+  if (!otp.has_value() || otp->used || otp->expires_at <= clock_.NowUnix()) {
+    return OtpVerdict{otp.has_value() && otp->failures >= kOtpMaxFailures
+                          ? OtpCheck::kExhausted
+                          : OtpCheck::kExpired,
+                      0};
+  }
+  // Argon2id verification compares in constant time.
+  if (IsCodeShape(code) && crypto::VerifyPassword(code, otp->code_hash)) {
+    otp->used = true;
+    SP_RETURN_IF_ERROR(store_.PutOtp(*otp));
+    return OtpVerdict{OtpCheck::kOk, 0};
+  }
+  otp->failures += 1;
+  if (otp->failures >= kOtpMaxFailures) otp->used = true;
+  SP_RETURN_IF_ERROR(store_.PutOtp(*otp));
+  if (otp->used) return OtpVerdict{OtpCheck::kExhausted, 0};
+  return OtpVerdict{OtpCheck::kWrong, kOtpMaxFailures - otp->failures};
+}
+
+}  // namespace sealpost::portal

@@ -1,0 +1,566 @@
+// The portal's wiring and its sign-in: routes, static assets and branding,
+// the message entry page, one-time passcodes, OpenID Connect and the
+// organisation sign-in.
+#include "portal/portal.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "base/files.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "crypto/digest.h"
+#include "mime/compose.h"
+#include "portal/page_templates.h"
+#include "portal/web.h"
+
+namespace sealpost::portal {
+namespace json = boost::json;
+
+namespace {
+
+http::Response Asset(std::string_view body, std::string_view type) {
+  http::Response r;
+  r.content_type = std::string(type);
+  r.body = std::string(body);
+  r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+  return r;
+}
+
+bool IsHexColour(std::string_view c) {
+  if (c.size() != 7 || c[0] != '#') return false;
+  for (char ch : c.substr(1)) {
+    if (!std::isxdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<OidcProviderConfig>> LoadOidcProviders(
+    const std::string& path) {
+  std::vector<OidcProviderConfig> out;
+  if (path.empty()) return out;
+  SP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) {
+    return InvalidArgumentError(path + ": expected a JSON array of providers");
+  }
+  for (const json::value& p : v.as_array()) {
+    if (!p.is_object()) {
+      return InvalidArgumentError(path + ": each provider is a JSON object");
+    }
+    const json::object& o = p.as_object();
+    auto str = [&](std::string_view k) -> std::string {
+      const json::value* x = o.if_contains(k);
+      return x && x->is_string() ? std::string(x->as_string()) : "";
+    };
+    OidcProviderConfig c;
+    c.name = str("name");
+    c.issuer = str("issuer");
+    c.client_id = str("client_id");
+    c.client_secret = str("client_secret");
+    c.ca_file = str("ca_file");
+    if (!str("scopes").empty()) c.scopes = str("scopes");
+    if (c.name.empty()) {
+      return InvalidArgumentError(path + ": a provider needs a name");
+    }
+    SP_RETURN_IF_ERROR(ValidateOidcProviderConfig(c).WithContext(
+        path + ": provider " + c.name));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Portal::Portal(PortalServices services, PortalOptions options)
+    : services_(std::move(services)),
+      options_(std::move(options)),
+      otp_(*services_.store, *services_.clock) {}
+
+Portal::~Portal() = default;
+
+void Portal::Register(http::Router& router) {
+  auto bind = [this](http::Response (Portal::*fn)(http::Request&)) {
+    return [this, fn](http::Request& r) { return (this->*fn)(r); };
+  };
+  router.Add("GET", "/", bind(&Portal::Home));
+  router.Add("GET", "/portal/static/portal.css", [](http::Request&) {
+    return Asset(kPortalCss, "text/css; charset=utf-8");
+  });
+  router.Add("GET", "/portal/static/portal.js", [](http::Request&) {
+    return Asset(kPortalJs, "text/javascript; charset=utf-8");
+  });
+  router.Add("GET", "/portal/brand.css", [this](http::Request& r) {
+    auto b = services_.branding->Get(r.QueryParam("b"));
+    std::string css;
+    if (b.ok() && IsHexColour(b->background_color)) {
+      css = ".brand-bar{background:" + b->background_color + "}\n";
+    }
+    return Asset(css, "text/css; charset=utf-8");
+  });
+  router.Add("GET", "/portal/logo", [this](http::Request& r) {
+    auto b = services_.branding->Get(r.QueryParam("b"));
+    if (!b.ok() || b->image.empty()) {
+      return http::Response::Text(404, "no logo\n");
+    }
+    return Asset(b->image, b->image_type);
+  });
+  router.Add("GET", "/m/:id", bind(&Portal::MessageEntry));
+  router.Add("POST", "/m/:id/otp", bind(&Portal::RequestOtp));
+  router.Add("POST", "/m/:id/otp/verify", bind(&Portal::VerifyOtp));
+  router.Add("GET", "/m/:id/oidc/:n", bind(&Portal::BeginOidc));
+  router.Add("GET", "/oidc/callback", bind(&Portal::OidcCallback));
+  router.Add("GET", "/m/:id/body", bind(&Portal::MessageBody));
+  router.Add("GET", "/m/:id/part/:n", bind(&Portal::MessagePart));
+  router.Add("GET", "/m/:id/reply", bind(&Portal::ReplyForm));
+  router.Add("POST", "/m/:id/reply", bind(&Portal::SendReply));
+  router.Add("GET", "/m/:id/forward", bind(&Portal::ReplyForm));
+  router.Add("POST", "/m/:id/forward", bind(&Portal::SendReply));
+  router.Add("GET", "/signin", bind(&Portal::OrgSignInPage));
+  router.Add("POST", "/signin", bind(&Portal::OrgSignIn));
+  router.Add("POST", "/signout", bind(&Portal::SignOut));
+  router.Add("GET", "/sent", bind(&Portal::Sent));
+  router.Add("POST", "/sent/:id/revoke", bind(&Portal::Revoke));
+  router.Add("GET", "/compose", bind(&Portal::ComposeForm));
+  router.Add("POST", "/compose", bind(&Portal::SendCompose));
+  if (options_.dev) {
+    router.Add("GET", "/dev/mailbox", bind(&Portal::Mailbox));
+    router.Add("GET", "/dev/mailbox/:name", bind(&Portal::MailboxMail));
+    router.Add("GET", "/dev/mailbox/:name/body", bind(&Portal::MailboxBody));
+  }
+}
+
+Status Portal::Enqueue(std::vector<queue::IncomingMessage> messages) {
+  queue::Acceptor* queue = queue_.load();
+  if (queue == nullptr) return UnavailableError("the mail queue is not ready");
+  std::vector<std::future<Status>> done;
+  for (auto& m : messages) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    done.push_back(promise->get_future());
+    queue->Accept(std::move(m),
+                  [promise](Status s) { promise->set_value(std::move(s)); });
+  }
+  for (auto& f : done) {
+    if (f.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      return UnavailableError("the mail queue did not answer in time");
+    }
+    SP_RETURN_IF_ERROR(f.get());
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(r.recipients_json, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& a : v.as_array()) {
+    if (a.is_string()) out.push_back(AsciiLower(std::string(a.as_string())));
+  }
+  return out;
+}
+
+bool Portal::IsRecipient(const store::ProtectedMessageRecord& record,
+                         std::string_view email) {
+  for (const auto& a : RecipientsOf(record)) {
+    if (a == email) return true;
+  }
+  return false;
+}
+
+namespace {
+
+struct MessageContext {
+  store::ProtectedMessageRecord record;
+  branding::Branding brand;
+};
+
+}  // namespace
+
+// /m/:id — the message when signed in, else the sign-in choices.
+http::Response Portal::MessageEntry(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto record = services_.store->GetProtectedMessage(id);
+  if (!record.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.",
+                          {"", nullptr, &v});
+  }
+  if (!record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist",
+                          "Check that the link is complete.",
+                          {"", nullptr, &v});
+  }
+  auto brand = services_.branding->Get(
+      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
+                                  : (*record)->branding);
+  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  if (!v.email.empty()) return ReadMessage(req, v);
+
+  Data d;
+  d.set("id", id);
+  d.set("sender", (*record)->owner);
+  d.set("csrf", v.csrf);
+  if (b.otp_enabled) d.set("otp", Data::type::bool_true);
+  if (b.social_id_sign_in && !services_.oidc.empty()) {
+    d.set("has_providers", Data::type::bool_true);
+    Data list{Data::type::list};
+    for (size_t i = 0; i < services_.oidc.size(); ++i) {
+      Data p;
+      p.set("index", std::to_string(i));
+      p.set("name", services_.oidc[i]->config().name);
+      p.set("id", id);
+      list.push_back(p);
+    }
+    d.set("providers", list);
+  }
+  return PageResponse(200, RenderTemplate(kSignInPage, d),
+                      {"Sign in to read the protected message", &b, &v});
+}
+
+http::Response Portal::RequestOtp(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return NoticeResponse(403, "This form has expired",
+                          "Go back, reload the page and try again.",
+                          {"", nullptr, &v}, "/m/" + id, "Back to the message");
+  }
+  auto record = services_.store->GetProtectedMessage(id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  auto brand = services_.branding->Get(
+      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
+                                  : (*record)->branding);
+  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  Chrome chrome{"One-time passcode", &b, &v};
+  if (!b.otp_enabled) {
+    return NoticeResponse(403, "One-time passcodes are turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
+  auto email = license::NormalizeEmail(form->Get("email"));
+  if (!email.ok()) {
+    return NoticeResponse(400, "That e-mail address doesn't look right",
+                          "Enter the address this message was sent to.", chrome,
+                          "/m/" + id, "Back");
+  }
+  int64_t now = services_.clock->NowUnix();
+  Data d;
+  d.set("id", id);
+  d.set("email", *email);
+  d.set("csrf", v.csrf);
+  if (IsRecipient(**record, *email)) {
+    if (!otp_per_address_.Allow(*email, now) ||
+        !otp_per_client_.Allow(req.remote_address, now)) {
+      d.set("error", std::string("Too many passcodes were asked for. Wait a "
+                                 "while, then ask for a new one."));
+    } else {
+      auto issued = otp_.Issue(id, *email);
+      if (!issued.ok() &&
+          issued.status().code() == StatusCode::kResourceExhausted) {
+        d.set("notice", issued.status().message());
+      } else if (!issued.ok()) {
+        log::Warn("portal: passcode for {}: {}", id, issued.status().message());
+        return NoticeResponse(503, "We couldn't send a passcode",
+                              "Please try again in a few minutes.", chrome);
+      } else {
+        mime::ComposeRequest mail;
+        mail.from = options_.otp_sender;
+        mail.to = {*email};
+        mail.subject = "Your one-time passcode to view the message";
+        mail.text = "Here is your one-time passcode to view the message from " +
+                    (*record)->owner + ":\r\n\r\n" + issued->code +
+                    "\r\n\r\nReference: " + issued->reference +
+                    "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
+                    "for it, you can ignore this mail.\r\n";
+        mail.message_id_domain = options_.hostname;
+        mail.date_unix = now;
+        auto bytes = mime::ComposeMessage(mail);
+        Status queued = bytes.status();
+        if (bytes.ok()) {
+          queue::IncomingMessage m;
+          m.id = queue::NewQueueId();
+          m.mail_from = options_.otp_sender;
+          m.helo = "portal";
+          m.client = "portal";
+          m.recipients = {{*email, 0, ""}};
+          m.content = std::move(*bytes);
+          std::vector<queue::IncomingMessage> one;
+          one.push_back(std::move(m));
+          queued = Enqueue(std::move(one));
+        }
+        if (!queued.ok()) {
+          log::Warn("portal: queueing passcode mail: {}", queued.message());
+          return NoticeResponse(503, "We couldn't send a passcode",
+                                "Please try again in a few minutes.", chrome);
+        }
+        (void)services_.store->AppendAudit({0, now, *email, "portal.otp", id,
+                                            "sent",
+                                            "reference " + issued->reference});
+        d.set("reference", issued->reference);
+      }
+    }
+    if (!d.get("reference")) {
+      auto ref = otp_.LiveReference(id, *email);
+      if (ref.ok()) d.set("reference", *ref);
+    }
+  }
+  return PageResponse(200, RenderTemplate(kOtpPage, d), chrome);
+}
+
+http::Response Portal::VerifyOtp(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return NoticeResponse(403, "This form has expired",
+                          "Go back, reload the page and try again.",
+                          {"", nullptr, &v}, "/m/" + id, "Back to the message");
+  }
+  auto record = services_.store->GetProtectedMessage(id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  auto brand = services_.branding->Get(
+      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
+                                  : (*record)->branding);
+  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  Chrome chrome{"One-time passcode", &b, &v};
+  std::string email = AsciiLower(form->Get("email"));
+  std::string code = form->Get("code");
+  code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
+  Data d;
+  d.set("id", id);
+  d.set("email", email);
+  d.set("csrf", v.csrf);
+  int64_t now = services_.clock->NowUnix();
+  if (!verify_per_client_.Allow(req.remote_address, now)) {
+    d.set("error", std::string("Too many attempts from your network. Wait 15 "
+                               "minutes and try again."));
+    return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
+  }
+  auto verdict = otp_.Verify(id, email, code);
+  if (!verdict.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  switch (verdict->check) {
+    case OtpCheck::kOk: {
+      auto session = services_.directory->OpenSession(email, "portal-otp");
+      if (!session.ok()) {
+        return NoticeResponse(503, "The portal is unavailable",
+                              "Please try again in a few minutes.", chrome);
+      }
+      http::Response r = RedirectResponse("/m/" + id, v);
+      r.headers.emplace_back(
+          "Set-Cookie",
+          SessionCookie(session->token, form->Get("keep") == "1"));
+      return r;
+    }
+    case OtpCheck::kWrong:
+      d.set("error", "That passcode isn't right. " +
+                         std::to_string(verdict->tries_left) +
+                         (verdict->tries_left == 1 ? " try" : " tries") +
+                         " left.");
+      (void)services_.store->AppendAudit(
+          {0, now, email, "portal.otp", id, "refused", "wrong passcode"});
+      break;
+    case OtpCheck::kExhausted:
+      d.set("error", std::string("Too many wrong passcodes: this one no "
+                                 "longer works. Send a new code."));
+      (void)services_.store->AppendAudit(
+          {0, now, email, "portal.otp", id, "refused", "too many wrong tries"});
+      break;
+    case OtpCheck::kExpired:
+      d.set("error", std::string("This passcode has expired or was already "
+                                 "used. Send a new code."));
+      break;
+  }
+  if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
+    d.set("reference", *ref);
+  }
+  return PageResponse(401, RenderTemplate(kOtpPage, d), chrome);
+}
+
+http::Response Portal::BeginOidc(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  size_t n = 0;
+  try {
+    n = static_cast<size_t>(std::stoul(req.params["n"]));
+  } catch (...) {
+    n = services_.oidc.size();
+  }
+  if (n >= services_.oidc.size()) {
+    return NoticeResponse(404, "Unknown sign-in provider", "",
+                          {"", nullptr, &v}, "/m/" + id, "Back");
+  }
+  auto started = services_.oidc[n]->Begin();
+  if (!started.ok()) {
+    log::Warn("portal: oidc {}: {}", services_.oidc[n]->config().name,
+              started.status().message());
+    return NoticeResponse(
+        503, "That sign-in provider isn't answering",
+        "Try again in a few minutes, or use a one-time passcode.",
+        {"", nullptr, &v}, "/m/" + id, "Back");
+  }
+  int64_t now = services_.clock->NowUnix();
+  {
+    MutexLock lock(&mu_);
+    for (auto it = pending_oidc_.begin(); it != pending_oidc_.end();) {
+      it = now - it->second.created_at > 600 ? pending_oidc_.erase(it)
+                                             : std::next(it);
+    }
+    if (pending_oidc_.size() > 10000) {
+      return NoticeResponse(503, "Too many sign-ins at once",
+                            "Try again in a few minutes.", {"", nullptr, &v});
+    }
+    pending_oidc_[started->state] = {*started, id, n,
+                                     crypto::Sha256Hex(v.browser), now};
+  }
+  return RedirectResponse(started->authorization_url, v);
+}
+
+http::Response Portal::OidcCallback(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  std::string state = req.QueryParam("state");
+  PendingOidc pending;
+  {
+    MutexLock lock(&mu_);
+    auto it = pending_oidc_.find(state);
+    if (it == pending_oidc_.end()) {
+      return NoticeResponse(400, "This sign-in has expired",
+                            "Open the message link again and sign in.",
+                            {"", nullptr, &v});
+    }
+    pending = it->second;
+    pending_oidc_.erase(it);
+  }
+  std::string back = "/m/" + pending.message_id;
+  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser)) ||
+      services_.clock->NowUnix() - pending.created_at > 600) {
+    return NoticeResponse(400, "This sign-in has expired",
+                          "Open the message link again and sign in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  if (!req.QueryParam("error").empty()) {
+    return NoticeResponse(401, "Sign-in was cancelled",
+                          "The provider did not sign you in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  auto record = services_.store->GetProtectedMessage(pending.message_id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  auto brand = services_.branding->Get(
+      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
+                                  : (*record)->branding);
+  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  Chrome chrome{"Sign in", &b, &v};
+  OidcClient& client = *services_.oidc[pending.provider];
+  auto identity = client.Finish(req.QueryParam("code"), pending.start);
+  int64_t now = services_.clock->NowUnix();
+  if (!identity.ok()) {
+    log::Warn("portal: oidc {} sign-in failed: {}", client.config().name,
+              identity.status().message());
+    return NoticeResponse(401, "We couldn't sign you in",
+                          "The provider's answer could not be verified.",
+                          chrome, back, "Back to the message");
+  }
+  std::string email = AsciiLower(identity->email);
+  if (!identity->email_verified || email.empty()) {
+    (void)services_.store->AppendAudit(
+        {0, now, email, "auth.sign_in", pending.message_id, "refused",
+         "portal-oidc " + client.config().name + ": e-mail not verified"});
+    return NoticeResponse(
+        403, "Your e-mail address isn't verified",
+        client.config().name +
+            " does not confirm that you own this address, so it can't be "
+            "used to open protected mail. Use a one-time passcode instead.",
+        chrome, back, "Back to the message");
+  }
+  if (!IsRecipient(**record, email)) {
+    (void)services_.store->AppendAudit(
+        {0, now, email, "auth.sign_in", pending.message_id, "refused",
+         "portal-oidc " + client.config().name + ": not a recipient"});
+    return NoticeResponse(403, "You can't open this message",
+                          email + " is not a recipient of this message.",
+                          chrome, back, "Back to the message");
+  }
+  auto session = services_.directory->OpenSession(email, "portal-oidc");
+  if (!session.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  http::Response r = RedirectResponse(back, v);
+  r.headers.emplace_back("Set-Cookie", SessionCookie(session->token, false));
+  return r;
+}
+
+http::Response Portal::OrgSignInPage(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Data d;
+  d.set("csrf", v.csrf);
+  d.set("next", SafeNext(req.QueryParam("next")));
+  return PageResponse(200, RenderTemplate(kOrgSignInPage, d),
+                      {"Sign in", nullptr, &v});
+}
+
+http::Response Portal::OrgSignIn(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return NoticeResponse(403, "This form has expired",
+                          "Go back, reload the page and try again.",
+                          {"", nullptr, &v}, "/signin", "Sign in");
+  }
+  std::string next = SafeNext(form->Get("next"));
+  auto signed_in = services_.directory->SignIn(
+      form->Get("email"), form->Get("password"), req.remote_address, "portal");
+  if (!signed_in.ok()) {
+    Data d;
+    d.set("csrf", v.csrf);
+    d.set("next", next);
+    d.set("error", signed_in.status().code() == StatusCode::kResourceExhausted
+                       ? signed_in.status().message()
+                       : std::string("Wrong e-mail address or password."));
+    return PageResponse(
+        signed_in.status().code() == StatusCode::kResourceExhausted ? 429 : 401,
+        RenderTemplate(kOrgSignInPage, d), {"Sign in", nullptr, &v});
+  }
+  http::Response r = RedirectResponse(next, v);
+  r.headers.emplace_back(
+      "Set-Cookie", SessionCookie(signed_in->token, form->Get("keep") == "1"));
+  return r;
+}
+
+http::Response Portal::SignOut(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return NoticeResponse(403, "This form has expired",
+                          "Go back, reload the page and try again.",
+                          {"", nullptr, &v});
+  }
+  if (!v.session_token.empty()) {
+    (void)services_.directory->SignOut(v.session_token);
+  }
+  http::Response r =
+      NoticeResponse(200, "You are signed out", "You can close this window.",
+                     {"Signed out", nullptr, nullptr});
+  r.headers.emplace_back("Set-Cookie", SessionCookie("", false));
+  return r;
+}
+
+}  // namespace sealpost::portal

@@ -1,0 +1,503 @@
+// Reading a protected message in the portal, and writing back: the message
+// page, its sanitized HTML body (for the sandboxed iframe), its pictures and
+// attachments, and reply / reply all / forward. Every request that needs
+// the content acquires a use license first (checked and logged).
+#include <algorithm>
+#include <variant>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "crypto/signature.h"
+#include "mime/compose.h"
+#include "mime/view.h"
+#include "portal/page_templates.h"
+#include "portal/portal.h"
+#include "portal/sanitize.h"
+#include "portal/web.h"
+#include "sealed/seal.h"
+
+namespace sealpost::portal {
+namespace {
+
+constexpr size_t kMaxForwardRecipients = 50;
+
+struct Opened {
+  store::ProtectedMessageRecord record;
+  branding::Branding brand;
+  license::UseLicense license;
+  std::string original;
+};
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// The message `id` for the signed-in visitor, or the page that says why not.
+std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
+                                             const std::string& id,
+                                             const Portal::Visitor& v,
+                                             const std::string& back) {
+  Chrome chrome{"", nullptr, &v};
+  auto record = s.store->GetProtectedMessage(id);
+  if (!record.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  if (!record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist",
+                          "Check that the link is complete.", chrome);
+  }
+  Opened out;
+  out.record = **record;
+  auto brand = s.branding->Get(out.record.branding.empty()
+                                   ? std::string(branding::kDefaultIdentity)
+                                   : out.record.branding);
+  out.brand = brand.ok() ? *brand : branding::Branding{};
+  chrome.brand = &out.brand;
+  if (v.email.empty()) return RedirectResponse(back, v);
+  auto copy = s.store->GetPortalCopy(id);
+  if (!copy.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  if (!copy->has_value()) {
+    return NoticeResponse(404, "This message can't be read in the portal",
+                          "Open the attachment message.sealed with `sealpost "
+                          "open` instead.",
+                          chrome);
+  }
+  auto lic = s.licenses->Acquire(v.email, **copy, "portal");
+  if (!lic.ok()) {
+    const std::string why = lic.status().message();
+    Chrome c = chrome;
+    if (why == license::kReasonRevoked) {
+      return NoticeResponse(403, "This message has been revoked by the sender",
+                            "", c);
+    }
+    if (why == license::kReasonExpired) {
+      return NoticeResponse(403, "This message has expired", "", c);
+    }
+    if (lic.status().code() == StatusCode::kPermissionDenied) {
+      return NoticeResponse(
+          403, "You can't open this message",
+          v.email + " has no rights to it (" + why +
+              "). Sign out and sign in with the address it was sent to.",
+          c);
+    }
+    log::Warn("portal: acquiring {}: {}", id, why);
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", c);
+  }
+  auto verifier = crypto::Verifier::FromPublicKey(lic->signing_public_key);
+  if (!verifier.ok()) {
+    return NoticeResponse(500, "This message is damaged", "", chrome);
+  }
+  auto opened = sealed::Open(**copy, *verifier, lic->content_key);
+  if (!opened.ok()) {
+    return NoticeResponse(500, "This message is damaged", "", chrome);
+  }
+  out.license = std::move(*lic);
+  out.original = std::move(opened->message);
+  return out;
+}
+
+bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
+  if (!o.license.rights.Has(rights::Right::kExtract)) return false;
+  if (o.license.rights.Has(rights::Right::kOwner)) return true;
+  if (o.record.template_id == rights::kEncryptTemplateId) {
+    auto irm = s.licenses->LoadIrm();
+    return irm.ok() && irm->GetBool("DecryptAttachmentForEncryptOnly");
+  }
+  return true;
+}
+
+std::string BodyCsp(bool images) {
+  return std::string("default-src 'none'; img-src 'self' data:") +
+         (images ? " https: http:" : "") +
+         "; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
+         "form-action 'none'; frame-ancestors 'self'; sandbox "
+         "allow-popups allow-popups-to-escape-sandbox";
+}
+
+std::vector<std::string> ParseAddressList(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(" \t\r\n");
+    size_t e = cur.find_last_not_of(" \t\r\n");
+    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == ';' || c == '\n') {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+http::Response Portal::ReadMessage(http::Request& req, const Visitor& v) {
+  const std::string& id = req.params["id"];
+  auto r = OpenFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  Chrome chrome{"", &o.brand, &v};
+  auto view = mime::ParseForReading(o.original);
+  if (!view.ok()) {
+    return NoticeResponse(500, "This message can't be shown",
+                          view.status().message(), chrome);
+  }
+  bool images = req.QueryParam("images") == "1";
+  const rights::Rights& rights = o.license.rights;
+  Data d;
+  d.set("id", id);
+  d.set("subject",
+        view->subject.empty() ? std::string("(no subject)") : view->subject);
+  d.set("from", view->from);
+  d.set("to", JoinList(view->to));
+  if (!view->cc.empty()) d.set("cc", JoinList(view->cc));
+  d.set("date", view->date_unix > 0 ? HumanTime(view->date_unix) : view->date);
+  d.set("template", o.license.template_name);
+  if (o.license.expires_at > 0) {
+    d.set("expires", HumanTime(o.license.expires_at));
+  }
+  if (rights.Has(rights::Right::kReply)) d.set("reply", Data::type::bool_true);
+  if (rights.Has(rights::Right::kReplyAll)) {
+    d.set("reply_all", Data::type::bool_true);
+  }
+  if (rights.Has(rights::Right::kForward)) {
+    d.set("forward", Data::type::bool_true);
+  }
+  if (rights.Has(rights::Right::kPrint)) d.set("print", Data::type::bool_true);
+  if (!view->html.empty()) {
+    SanitizeOptions so;
+    so.allow_remote_images = images;
+    so.resolve_cid = [](std::string_view) { return std::string("/"); };
+    SanitizeResult clean = SanitizeHtml(view->html, so);
+    d.set("html", Data::type::bool_true);
+    d.set("body_url", "/m/" + id + "/body" + (images ? "?images=1" : ""));
+    if (clean.blocked_images > 0 && !images) {
+      d.set("blocked_images", Data::type::bool_true);
+      d.set("images_url", "/m/" + id + "?images=1");
+    }
+  } else {
+    d.set("text", LinkifyText(view->text));
+  }
+  bool decrypted = DecryptedDownloads(services_, o);
+  Data list{Data::type::list};
+  int shown = 0;
+  for (const auto& p : view->parts) {
+    if (p.is_inline && !view->html.empty()) continue;
+    Data a;
+    a.set("name", decrypted ? p.filename : p.filename + ".sealed");
+    a.set("size", HumanSize(p.size));
+    a.set("url", "/m/" + id + "/part/" + std::to_string(p.index));
+    if (!decrypted) a.set("sealed", Data::type::bool_true);
+    list.push_back(a);
+    ++shown;
+  }
+  if (shown > 0) {
+    d.set("has_attachments", Data::type::bool_true);
+    d.set("attachments", list);
+  }
+  chrome.title = view->subject.empty() ? "Protected message" : view->subject;
+  return PageResponse(200, RenderTemplate(kMessagePage, d), chrome);
+}
+
+// The sanitized HTML body, framed by the message page. Its own CSP: no
+// script, no forms, pictures only from us (or anywhere once asked for).
+http::Response Portal::MessageBody(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto r = OpenFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  auto view = mime::ParseForReading(o.original);
+  if (!view.ok()) return http::Response::Text(500, "unreadable message\n");
+  bool images = req.QueryParam("images") == "1";
+  std::map<std::string, int> cids;
+  for (const auto& p : view->parts) {
+    if (!p.content_id.empty()) cids[p.content_id] = p.index;
+  }
+  SanitizeOptions so;
+  so.allow_remote_images = images;
+  so.resolve_cid = [&](std::string_view cid) -> std::string {
+    auto it = cids.find(std::string(cid));
+    if (it == cids.end()) return "";
+    return "/m/" + id + "/part/" + std::to_string(it->second) + "?inline=1";
+  };
+  SanitizeResult clean = SanitizeHtml(view->html, so);
+  http::Response out;
+  out.content_type = "text/html; charset=utf-8";
+  out.body =
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><base "
+      "target=\"_blank\"></head><body>" +
+      clean.html + "</body></html>";
+  out.headers.emplace_back("Content-Security-Policy", BodyCsp(images));
+  out.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+  out.headers.emplace_back("Cache-Control", "no-store");
+  return out;
+}
+
+// A picture or attachment: decrypted when the rights allow it, otherwise
+// sealed on its own for the same recipients (opens with `sealpost open`).
+http::Response Portal::MessagePart(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto r = OpenFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  int index = -1;
+  try {
+    index = std::stoi(req.params["n"]);
+  } catch (...) {
+  }
+  auto part = mime::PartContent(o.original, index);
+  if (!part.ok()) return http::Response::Text(404, "no such attachment\n");
+  bool is_inline_image = req.QueryParam("inline") == "1" &&
+                         part->content_type.starts_with("image/") &&
+                         part->content_type != "image/svg+xml";
+  http::Response out;
+  out.headers.emplace_back("Cache-Control", "no-store");
+  out.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; sandbox");
+  if (is_inline_image) {
+    // Pictures in the body are part of reading it (VIEW).
+    out.content_type = part->content_type;
+    out.body = std::move(part->bytes);
+    out.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+    return out;
+  }
+  std::string name = part->filename;
+  if (DecryptedDownloads(services_, o)) {
+    out.content_type = "application/octet-stream";
+    out.body = std::move(part->bytes);
+  } else {
+    license::ProtectRequest pr;
+    pr.sender = o.record.owner;
+    pr.template_name = o.record.template_id;
+    pr.recipients = RecipientsOf(o.record);  // the message's own recipients
+    pr.message = std::move(part->bytes);
+    pr.authorized_by_policy = true;
+    pr.expires_at = o.record.expires_at;
+    pr.branding = o.record.branding;
+    auto sealed = services_.licenses->Protect(pr);
+    if (!sealed.ok()) {
+      return NoticeResponse(503, "This attachment can't be downloaded now",
+                            sealed.status().message(), {"", &o.brand, &v});
+    }
+    out.content_type = "application/vnd.sealpost.sealed";
+    out.body = std::move(sealed->container);
+    name += ".sealed";
+  }
+  // RFC 6266 with an RFC 8187 UTF-8 name; the ASCII fallback drops quotes.
+  std::string ascii;
+  for (char c : name) {
+    ascii += (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\' ||
+              static_cast<unsigned char>(c) >= 0x7f)
+                 ? '_'
+                 : c;
+  }
+  std::string encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : name) {
+    if (std::isalnum(c) ||
+        std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos) {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  out.headers.emplace_back(
+      "Content-Disposition",
+      "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded);
+  return out;
+}
+
+namespace {
+
+struct ReplyPlan {
+  bool forward = false;
+  bool all = false;
+  std::vector<std::string> to;  // fixed recipients (reply)
+};
+
+// Who a reply goes to: the sender (Reply-To when set), and for reply all
+// the other recipients too; never the replier.
+ReplyPlan PlanReply(const http::Request& req, const mime::MessageView& view,
+                    const std::string& me) {
+  ReplyPlan p;
+  p.forward = req.path.ends_with("/forward");
+  p.all = !p.forward && req.QueryParam("all") == "1";
+  if (p.forward) return p;
+  auto add = [&](const std::string& a) {
+    std::string x = AsciiLower(a);
+    if (x.empty() || x == me) return;
+    if (std::find(p.to.begin(), p.to.end(), x) == p.to.end()) p.to.push_back(x);
+  };
+  if (!view.reply_to_addresses.empty()) {
+    for (const auto& a : view.reply_to_addresses) add(a);
+  } else {
+    add(view.from_address);
+  }
+  if (p.all) {
+    for (const auto& a : view.to_addresses) add(a);
+    for (const auto& a : view.cc_addresses) add(a);
+  }
+  return p;
+}
+
+}  // namespace
+
+http::Response Portal::ReplyForm(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto r = OpenFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  Chrome chrome{"", &o.brand, &v};
+  auto view = mime::ParseForReading(o.original);
+  if (!view.ok()) {
+    return NoticeResponse(500, "This message can't be shown", "", chrome);
+  }
+  ReplyPlan plan = PlanReply(req, *view, v.email);
+  rights::Right needed = plan.forward ? rights::Right::kForward
+                         : plan.all   ? rights::Right::kReplyAll
+                                      : rights::Right::kReply;
+  if (!o.license.rights.Has(needed)) {
+    return NoticeResponse(403, "The sender's protection doesn't allow this",
+                          std::string("This message can't be ") +
+                              (plan.forward ? "forwarded." : "replied to."),
+                          chrome, "/m/" + id, "Back to the message");
+  }
+  Data d;
+  d.set("csrf", v.csrf);
+  d.set("heading", plan.forward ? "Forward" : plan.all ? "Reply all" : "Reply");
+  d.set("action", "/m/" + id +
+                      (plan.forward ? "/forward"
+                       : plan.all   ? "/reply?all=1"
+                                    : "/reply"));
+  if (plan.forward) {
+    d.set("to_field", Data::type::bool_true);
+    d.set("subject", mime::ForwardSubject(view->subject));
+  } else {
+    d.set("to_fixed", JoinList(plan.to));
+    d.set("subject", mime::ReplySubject(view->subject));
+  }
+  d.set("text", "\n\n" + mime::QuoteText(view->text, view->date, view->from));
+  chrome.title = plan.forward ? "Forward" : "Reply";
+  return PageResponse(200, RenderTemplate(kComposePage, d), chrome);
+}
+
+http::Response Portal::SendReply(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return NoticeResponse(
+        form.ok() ? 403 : 400, "This form has expired",
+        form.ok() ? "Go back, reload the page and try again."
+                  : "The form could not be read: " + form.status().message(),
+        {"", nullptr, &v}, "/m/" + id, "Back to the message");
+  }
+  auto r = OpenFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  Chrome chrome{"Sent", &o.brand, &v};
+  auto view = mime::ParseForReading(o.original);
+  if (!view.ok()) {
+    return NoticeResponse(500, "This message can't be shown", "", chrome);
+  }
+  ReplyPlan plan = PlanReply(req, *view, v.email);
+  rights::Right needed = plan.forward ? rights::Right::kForward
+                         : plan.all   ? rights::Right::kReplyAll
+                                      : rights::Right::kReply;
+  if (!o.license.rights.Has(needed)) {
+    return NoticeResponse(403, "The sender's protection doesn't allow this", "",
+                          chrome, "/m/" + id, "Back to the message");
+  }
+  std::vector<std::string> recipients = plan.to;
+  if (plan.forward) {
+    for (const auto& a : ParseAddressList(form->Get("to"))) {
+      auto addr = license::NormalizeEmail(a);
+      if (!addr.ok()) {
+        return NoticeResponse(400, "That address doesn't look right",
+                              "\"" + a + "\" is not an e-mail address.", chrome,
+                              "/m/" + id + "/forward", "Back");
+      }
+      recipients.push_back(*addr);
+    }
+    if (recipients.empty() || recipients.size() > kMaxForwardRecipients) {
+      return NoticeResponse(400, "Who should get it?",
+                            "Enter between 1 and 50 addresses.", chrome,
+                            "/m/" + id + "/forward", "Back");
+    }
+  }
+  if (recipients.empty()) {
+    return NoticeResponse(400, "There is nobody to reply to", "", chrome,
+                          "/m/" + id, "Back to the message");
+  }
+  mime::ComposeRequest c;
+  c.from = v.email;
+  c.to = recipients;
+  c.subject = form->Get("subject");
+  c.text = form->Get("text");
+  c.in_reply_to = view->message_id;
+  c.references = view->references.empty()
+                     ? view->message_id
+                     : view->references + " " + view->message_id;
+  c.message_id_domain = options_.hostname;
+  c.date_unix = services_.clock->NowUnix();
+  if (plan.forward) {
+    // The original's attachments travel with the forward.
+    for (const auto& p : view->parts) {
+      if (p.is_inline) continue;
+      auto data = mime::PartContent(o.original, p.index);
+      if (data.ok()) {
+        c.attachments.push_back(
+            {data->filename, data->content_type, std::move(data->bytes)});
+      }
+    }
+  }
+  for (auto& [name, f] : form->files) {
+    if (f.filename.empty()) continue;
+    c.attachments.push_back(
+        {f.filename,
+         f.content_type.empty() ? "application/octet-stream" : f.content_type,
+         f.data});
+  }
+  auto bytes = mime::ComposeMessage(c);
+  if (!bytes.ok()) {
+    return NoticeResponse(400, "This message can't be sent",
+                          bytes.status().message(), chrome, "/m/" + id,
+                          "Back to the message");
+  }
+  auto messages = services_.protector->ProtectComposed(
+      v.email, recipients, o.license.template_name, o.record.branding, *bytes);
+  Status st = messages.ok() ? Enqueue(std::move(*messages)) : messages.status();
+  if (!st.ok()) {
+    log::Warn("portal: sending a reply to {}: {}", id, st.message());
+    return NoticeResponse(503, "Your message wasn't sent",
+                          "Please try again in a few minutes.", chrome,
+                          "/m/" + id, "Back to the message");
+  }
+  (void)services_.store->AppendAudit(
+      {0, c.date_unix, v.email,
+       plan.forward ? "portal.forward" : "portal.reply", id, "ok",
+       "to " + JoinList(recipients)});
+  return NoticeResponse(200, "Your message was sent",
+                        "It is protected with " + o.license.template_name +
+                            " and on its way to " + JoinList(recipients) + ".",
+                        chrome, "/m/" + id, "Back to the message");
+}
+
+}  // namespace sealpost::portal

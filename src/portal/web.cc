@@ -1,0 +1,262 @@
+#include "portal/web.h"
+
+#include <ctime>
+
+#include "base/encoding.h"
+#include "base/secret_bytes.h"
+#include "crypto/digest.h"
+#include "crypto/random.h"
+#include "portal/page_templates.h"
+
+namespace sealpost::portal {
+namespace {
+
+constexpr std::string_view kPageCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "
+    "data:; frame-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'";
+
+std::string CsrfFor(std::string_view browser) {
+  std::string mac = crypto::Sha256("sealpost-csrf\n" + std::string(browser));
+  return Base64UrlEncode(AsBytes(mac));
+}
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Portal::Visitor IdentifyVisitor(const http::Request& req,
+                                license::Directory& directory) {
+  Portal::Visitor v;
+  auto cookies = http::ParseCookies(req.Header("cookie"));
+  if (auto it = cookies.find(std::string(kBrowserCookie));
+      it != cookies.end() && it->second.size() >= 20 &&
+      it->second.size() <= 64) {
+    v.browser = it->second;
+  } else {
+    v.browser = crypto::RandomToken(24);
+    v.new_browser = true;
+  }
+  v.csrf = CsrfFor(v.browser);
+  if (auto it = cookies.find(std::string(kSessionCookie));
+      it != cookies.end() && !it->second.empty()) {
+    auto session = directory.Session(it->second);
+    if (session.ok() &&
+        (session->kind == "portal" || session->kind == "portal-otp" ||
+         session->kind == "portal-oidc")) {
+      v.session_token = it->second;
+      v.email = session->email;
+      v.session_kind = session->kind;
+    }
+  }
+  return v;
+}
+
+bool CsrfOk(const http::Request& req, const Portal::Visitor& v,
+            const http::Form& form, std::string_view public_url) {
+  if (v.new_browser) return false;
+  std::string_view origin = req.Header("origin");
+  if (!origin.empty() && origin != "null" && origin != public_url) {
+    return false;
+  }
+  return ConstantTimeEquals(form.Get("csrf"), v.csrf);
+}
+
+Result<http::Form> ReadForm(const http::Request& req) {
+  http::FormLimits limits;
+  limits.max_field_bytes = 1 << 20;
+  return http::ParseForm(req.Header("content-type"), req.body, limits);
+}
+
+std::string RenderTemplate(std::string_view tmpl, const Data& data) {
+  kainjow::mustache::mustache m{std::string(tmpl)};
+  return m.render(data);
+}
+
+http::Response PageResponse(int status, const std::string& content,
+                            const Chrome& chrome) {
+  static const branding::Branding kDefault;
+  const branding::Branding& b = chrome.brand ? *chrome.brand : kDefault;
+  Data d;
+  d.set("title",
+        chrome.title.empty() ? std::string("Protected message") : chrome.title);
+  d.set("brand_css", "/portal/brand.css?" + BrandQuery(b.identity));
+  if (!b.image.empty()) {
+    d.set("logo_url", "/portal/logo?" + BrandQuery(b.identity));
+  }
+  d.set("portal_text", b.portal_text.empty()
+                           ? std::string("Protected message portal")
+                           : b.portal_text);
+  if (chrome.visitor != nullptr && !chrome.visitor->email.empty()) {
+    d.set("user", chrome.visitor->email);
+    d.set("csrf", chrome.visitor->csrf);
+  }
+  if (!b.privacy_statement_url.empty()) {
+    d.set("privacy_url", b.privacy_statement_url);
+  }
+  if (!b.disclaimer_text.empty()) d.set("disclaimer", b.disclaimer_text);
+  d.set("content", content);
+  http::Response r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = RenderTemplate(kLayoutPage, d);
+  r.headers.emplace_back("Content-Security-Policy", std::string(kPageCsp));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  if (chrome.visitor != nullptr && chrome.visitor->new_browser) {
+    r.headers.emplace_back("Set-Cookie",
+                           std::string(kBrowserCookie) + "=" +
+                               chrome.visitor->browser +
+                               "; Path=/; Secure; HttpOnly; SameSite=Lax");
+  }
+  return r;
+}
+
+http::Response RedirectResponse(std::string_view location,
+                                const Portal::Visitor& v) {
+  http::Response r;
+  r.status = 303;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", std::string(location));
+  if (v.new_browser) {
+    r.headers.emplace_back("Set-Cookie",
+                           std::string(kBrowserCookie) + "=" + v.browser +
+                               "; Path=/; Secure; HttpOnly; SameSite=Lax");
+  }
+  return r;
+}
+
+http::Response NoticeResponse(int status, std::string_view heading,
+                              std::string_view text, const Chrome& chrome,
+                              std::string_view back,
+                              std::string_view back_text) {
+  Data d;
+  d.set("heading", std::string(heading));
+  if (!text.empty()) d.set("text", std::string(text));
+  if (!back.empty()) {
+    d.set("back", std::string(back));
+    d.set("back_text", std::string(back_text));
+  }
+  Chrome c = chrome;
+  if (c.title.empty()) c.title = std::string(heading);
+  return PageResponse(status, RenderTemplate(kNoticePage, d), c);
+}
+
+std::string SessionCookie(std::string_view token, bool keep) {
+  std::string c = std::string(kSessionCookie) + "=" + std::string(token) +
+                  "; Path=/; Secure; HttpOnly; SameSite=Lax";
+  if (token.empty()) {
+    c += "; Max-Age=0";
+  } else if (keep) {
+    c += "; Max-Age=" + std::to_string(license::Directory::kSessionLifetime);
+  }
+  return c;
+}
+
+std::string LinkifyText(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t a = text.find("http", pos);
+    if (a == std::string_view::npos) break;
+    std::string_view rest = text.substr(a);
+    if (!rest.starts_with("https://") && !rest.starts_with("http://")) {
+      out += HtmlEscape(text.substr(pos, a + 4 - pos));
+      pos = a + 4;
+      continue;
+    }
+    size_t end = a;
+    while (end < text.size() &&
+           !std::isspace(static_cast<unsigned char>(text[end])) &&
+           text[end] != '<' && text[end] != '>' && text[end] != '"') {
+      ++end;
+    }
+    while (end > a && std::string_view(".,;:!?)]'").find(text[end - 1]) !=
+                          std::string_view::npos) {
+      --end;
+    }
+    out += HtmlEscape(text.substr(pos, a - pos));
+    std::string url = HtmlEscape(text.substr(a, end - a));
+    out += "<a href=\"" + url +
+           "\" rel=\"noopener noreferrer\" target=\"_blank\">" + url + "</a>";
+    pos = end;
+  }
+  out += HtmlEscape(text.substr(pos));
+  return out;
+}
+
+std::string HumanSize(int64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) {
+    std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.0f KB", bytes / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / (1024.0 * 1024.0));
+  }
+  return buf;
+}
+
+std::string HumanTime(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%d %b %Y %H:%M UTC", &tm);
+  return buf;
+}
+
+std::string SafeNext(std::string_view next) {
+  if (next.size() < 1 || next[0] != '/' || next.starts_with("//") ||
+      next.find('\\') != std::string_view::npos ||
+      next.find_first_of("\r\n") != std::string_view::npos) {
+    return "/";
+  }
+  return std::string(next);
+}
+
+std::string BrandQuery(std::string_view identity) {
+  return "b=" + UrlEncode(identity);
+}
+
+}  // namespace sealpost::portal

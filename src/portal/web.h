@@ -1,0 +1,86 @@
+// Shared by the portal's handlers: who is asking (browser cookie, session,
+// CSRF token), page rendering inside the branded layout with the security
+// headers, redirects and notices. Internal to src/portal.
+//
+// Thread-safety: free functions and value types.
+#ifndef SEALPOST_PORTAL_WEB_H_
+#define SEALPOST_PORTAL_WEB_H_
+
+#include <kainjow/mustache.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "branding/branding.h"
+#include "http/form.h"
+#include "http/http.h"
+#include "license/directory.h"
+#include "portal/portal.h"
+
+namespace sealpost::portal {
+
+using Data = kainjow::mustache::data;
+
+inline constexpr std::string_view kBrowserCookie = "__Host-sp_b";
+inline constexpr std::string_view kSessionCookie = "__Host-sp_s";
+
+struct Portal::Visitor {
+  std::string browser;  // random per browser; the CSRF secret
+  bool new_browser = false;
+  std::string csrf;  // the token forms must carry
+  std::string session_token;
+  std::string email;         // signed-in address, "" when not signed in
+  std::string session_kind;  // portal | portal-otp | portal-oidc
+  bool org_user() const { return session_kind == "portal"; }
+};
+
+// Reads the cookies and the session (an expired or unknown session counts
+// as signed out).
+Portal::Visitor IdentifyVisitor(const http::Request& req,
+                                license::Directory& directory);
+
+// A POST is accepted only with the browser cookie and the matching csrf
+// field, and (when the browser sends one) an Origin of our own.
+bool CsrfOk(const http::Request& req, const Portal::Visitor& v,
+            const http::Form& form, std::string_view public_url);
+// Parses the form of a POST (urlencoded or multipart).
+Result<http::Form> ReadForm(const http::Request& req);
+
+std::string RenderTemplate(std::string_view tmpl, const Data& data);
+
+struct Chrome {
+  std::string title;
+  const branding::Branding* brand = nullptr;  // null: the default look
+  const Portal::Visitor* visitor = nullptr;
+};
+
+// The page `content` inside the branded layout, with the portal's CSP,
+// no-store caching, and the browser cookie set when it was new.
+http::Response PageResponse(int status, const std::string& content,
+                            const Chrome& chrome);
+http::Response RedirectResponse(std::string_view location,
+                                const Portal::Visitor& v);
+http::Response NoticeResponse(int status, std::string_view heading,
+                              std::string_view text, const Chrome& chrome,
+                              std::string_view back = {},
+                              std::string_view back_text = {});
+// Set-Cookie for a session: persistent for 12 hours with `keep`, else a
+// browser-session cookie. An empty token clears it.
+std::string SessionCookie(std::string_view token, bool keep);
+
+// A plain-text body as HTML with its http(s) links made clickable.
+std::string LinkifyText(std::string_view text);
+// "12 KB", "3.4 MB".
+std::string HumanSize(int64_t bytes);
+// "29 Nov 2026 12:07 UTC".
+std::string HumanTime(int64_t unix_seconds);
+// Only local absolute paths ("/m/x"), else "/".
+std::string SafeNext(std::string_view next);
+// The recipient addresses recorded for a protected message.
+std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r);
+// "brand.css?b=..." query for an identity.
+std::string BrandQuery(std::string_view identity);
+
+}  // namespace sealpost::portal
+
+#endif  // SEALPOST_PORTAL_WEB_H_

@@ -1,0 +1,83 @@
+// OpenID Connect sign-in to the portal against a real provider
+// (node-oidc-provider, started here), in Debian's Chromium: a recipient
+// whose provider vouches for the e-mail gets in; an unverified e-mail and a
+// verified address that is not a recipient are refused.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { DevServer, freePort, launchBrowser, newContext, portalLink, startOidcProvider } from './lib.mjs';
+
+let server;
+let provider;
+let browser;
+
+async function protectedLink(to) {
+  const t = 'T' + randomBytes(5).toString('hex');
+  server.sendMail('alice@example.com', [to],
+    `From: alice@example.com\nTo: ${to}\nSubject: [encrypt] Via OIDC ${t}\nMIME-Version: 1.0\nContent-Type: text/plain\n\nSecret ${t}\n`);
+  const w = await server.waitForMail((m) => m.text.includes(t) && m.text.includes(`Delivered-To: ${to}`), 'wrapper');
+  return { link: portalLink(w.text), token: t };
+}
+
+async function providerLogin(page, link, login) {
+  await page.goto(link);
+  await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+  // node-oidc-provider's development login page.
+  await page.locator('input[name=login]').fill(login);
+  await page.locator('input[name=password]').fill('any password');
+  await page.locator('button[type=submit]').click();
+}
+
+describe('portal OpenID Connect sign-in', () => {
+  before(async () => {
+    const port = await freePort();
+    const url = `https://127.0.0.1:${port}`;
+    const secret = randomBytes(16).toString('hex');
+    provider = await startOidcProvider({ clientId: 'sealpost-portal', clientSecret: secret, redirectUri: `${url}/oidc/callback` });
+    server = new DevServer({ httpsListen: `127.0.0.1:${port}` });
+    const file = join(server.dataDir + '-oidc.json');
+    writeFileSync(file, JSON.stringify([{ name: 'Test IdP', issuer: provider.issuer, client_id: 'sealpost-portal', client_secret: secret }]));
+    server.env = { SEALPOST_PORTAL_OIDC_PROVIDERS_FILE: file };
+    await server.start();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    provider?.proc.kill('SIGTERM');
+  });
+
+  test('a recipient with a verified e-mail reads the message', async () => {
+    const { link, token } = await protectedLink('ext@gmail.test');
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    await providerLogin(page, link, 'ext@gmail.test');
+    await page.getByRole('heading', { name: `Via OIDC ${token}` }).waitFor();
+    assert.match(await page.locator('.body-text').innerText(), new RegExp(`Secret ${token}`));
+    assert.ok(page.url().startsWith(link));
+    await ctx.close();
+  });
+
+  test('an unverified e-mail is refused', async () => {
+    const { link } = await protectedLink('mallory@evil.test');
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    await providerLogin(page, link, 'mallory@evil.test');
+    await page.getByRole('heading', { name: "Your e-mail address isn't verified" }).waitFor();
+    assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-sp_s'), undefined);
+    await ctx.close();
+  });
+
+  test('a verified e-mail that is not a recipient is refused', async () => {
+    const { link } = await protectedLink('someone@gmail.test');
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    await providerLogin(page, link, 'ext@gmail.test');
+    await page.getByRole('heading', { name: "You can't open this message" }).waitFor();
+    assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-sp_s'), undefined);
+    await ctx.close();
+  });
+});
