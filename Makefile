@@ -35,6 +35,7 @@ asan: deps
 
 bench: build
 	@scripts/install-test-deps
+	@scripts/install-deps scripts/bench-packages.txt
 	bench/run
 
 # libFuzzer targets (clang-14), each run for FUZZ_SECONDS.

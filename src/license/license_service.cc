@@ -33,7 +33,9 @@ Result<IrmConfig> LicenseService::LoadIrm() {
 }
 
 Status LicenseService::SaveIrm(const IrmConfig& config) {
-  return store_.PutSetting(kIrmKey, config.ToJson());
+  Status st = store_.PutSetting(kIrmKey, config.ToJson());
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  return st;
 }
 
 Result<bool> LicenseService::IsInternal(std::string_view email) {
@@ -242,6 +244,7 @@ Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
   record->revoked_at = clock_.NowUnix();
   record->revoked_by = std::string(by);
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   (void)Audit(by, "message.revoke", message_id, "ok", "");
   return Status::Ok();
 }
@@ -259,6 +262,7 @@ Status LicenseService::SetExpiry(std::string_view message_id,
   }
   record->expires_at = expires_at;
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   (void)Audit(by, "message.expire", message_id, "ok",
               "expires_at=" + std::to_string(expires_at));
   return Status::Ok();

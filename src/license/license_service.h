@@ -5,10 +5,12 @@
 // only then unwraps the content key. Each decision, granted or refused, is
 // an audit record with its reason.
 //
-// Thread-safety: thread-safe; it holds no mutable state of its own.
+// Thread-safety: thread-safe; its only state of its own is an atomic
+// counter.
 #ifndef SEALPOST_LICENSE_LICENSE_SERVICE_H_
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -116,6 +118,13 @@ class LicenseService {
                    std::string_view by, bool is_admin);
   Result<MessageState> GetState(std::string_view message_id);
 
+  // Changes whenever a decision already made may no longer hold (a
+  // revocation, a new expiry, the IRM settings): callers that cache a
+  // use license drop it when this moves.
+  uint64_t RightsGeneration() const {
+    return generation_.load(std::memory_order_acquire);
+  }
+
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,
                                       std::string_view recipient);
@@ -132,6 +141,7 @@ class LicenseService {
   TemplateStore& templates_;
   const Clock& clock_;
   const std::string issuer_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 }  // namespace sealpost::license

@@ -79,7 +79,8 @@ Result<std::vector<OidcProviderConfig>> LoadOidcProviders(
 Portal::Portal(PortalServices services, PortalOptions options)
     : services_(std::move(services)),
       options_(std::move(options)),
-      otp_(*services_.store, *services_.clock) {}
+      otp_(*services_.store, *services_.clock),
+      audit_(std::make_unique<AuditBuffer>(*services_.store)) {}
 
 Portal::~Portal() = default;
 
@@ -181,8 +182,54 @@ struct MessageContext {
 
 }  // namespace
 
+namespace {
+
+int64_t NowMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             clock.Now().time_since_epoch())
+      .count();
+}
+
+// The session cookie's token, hashed (the cache never holds a token).
+std::string SessionKey(const http::Request& req) {
+  auto cookies = http::ParseCookies(req.Header("cookie"));
+  auto it = cookies.find(std::string(kSessionCookie));
+  if (it == cookies.end() || it->second.empty()) return "";
+  return crypto::Sha256Hex(it->second);
+}
+
+bool IsMessagePage(const http::Request& req) {
+  if (req.method != "GET" || !req.path.starts_with("/m/")) return false;
+  return req.path.find('/', 3) == std::string::npos;
+}
+
+}  // namespace
+
+bool Portal::ServesInline(const http::Request& req) const {
+  if (!IsMessagePage(req)) return false;
+  std::string session = SessionKey(req);
+  return !session.empty() &&
+         views_.Contains(session, req.target, NowMs(*services_.clock),
+                         services_.licenses->RightsGeneration());
+}
+
+std::optional<http::Response> Portal::FromCache(const http::Request& req) {
+  std::string session = SessionKey(req);
+  if (session.empty()) return std::nullopt;
+  auto hit = views_.Get(session, req.target, NowMs(*services_.clock),
+                        services_.licenses->RightsGeneration());
+  if (!hit.has_value()) return std::nullopt;
+  audit_->Add({0, services_.clock->NowUnix(), hit->email, "license.acquire",
+               hit->message_id, "granted", "cached use license (portal)"});
+  return std::move(hit->response);
+}
+
 // /m/:id — the message when signed in, else the sign-in choices.
 http::Response Portal::MessageEntry(http::Request& req) {
+  if (auto cached = FromCache(req)) return std::move(*cached);
+  // Taken before the license request: a revocation while the page is being
+  // made leaves a stale generation on it, so it is never served again.
+  uint64_t generation = services_.licenses->RightsGeneration();
   Visitor v = IdentifyVisitor(req, *services_.directory);
   const std::string& id = req.params["id"];
   auto record = services_.store->GetProtectedMessage(id);
@@ -200,7 +247,18 @@ http::Response Portal::MessageEntry(http::Request& req) {
       (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
                                   : (*record)->branding);
   branding::Branding b = brand.ok() ? *brand : branding::Branding{};
-  if (!v.email.empty()) return ReadMessage(req, v);
+  if (!v.email.empty()) {
+    http::Response page = ReadMessage(req, v);
+    if (page.status == 200 && !v.new_browser) {
+      int64_t now_ms = NowMs(*services_.clock);
+      views_.Put(crypto::Sha256Hex(v.session_token), req.target,
+                 {page, v.email, id,
+                  std::min(now_ms + ViewCache::kLifetimeMs,
+                           v.session_expires_at * 1000),
+                  generation});
+    }
+    return page;
+  }
 
   Data d;
   d.set("id", id);
@@ -554,6 +612,7 @@ http::Response Portal::SignOut(http::Request& req) {
                           {"", nullptr, &v});
   }
   if (!v.session_token.empty()) {
+    views_.DropSession(crypto::Sha256Hex(v.session_token));
     (void)services_.directory->SignOut(v.session_token);
   }
   http::Response r =

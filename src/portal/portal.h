@@ -17,6 +17,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "portal/oidc.h"
 #include "portal/otp.h"
 #include "portal/rate_limit.h"
+#include "portal/view_cache.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
 #include "store/store.h"
@@ -74,6 +76,11 @@ class Portal {
 
   struct Visitor;  // the browser and session behind a request (portal.cc)
 
+  // True for a message page this session has seen in the last 30 seconds
+  // and whose rights have not changed since: the HTTP server then serves it
+  // on its I/O thread, without the hand-off to the handler pool.
+  bool ServesInline(const http::Request& req) const;
+
  private:
   struct PendingOidc {
     OidcStart start;
@@ -108,6 +115,8 @@ class Portal {
   http::Response MailboxMail(http::Request& req);
   http::Response MailboxBody(http::Request& req);
 
+  // The cached page for this session and URL, logged as a view.
+  std::optional<http::Response> FromCache(const http::Request& req);
   // Queues messages and waits for their durable commit.
   Status Enqueue(std::vector<queue::IncomingMessage> messages);
   // The recipient check shared by OTP and OIDC sign-in.
@@ -122,6 +131,8 @@ class Portal {
   RateLimiter otp_per_address_{5, 3600};
   RateLimiter otp_per_client_{30, 3600};
   RateLimiter verify_per_client_{20, 900};
+  ViewCache views_;
+  std::unique_ptr<AuditBuffer> audit_;
   Mutex mu_;
   std::map<std::string, PendingOidc> pending_oidc_ SP_GUARDED_BY(mu_);
 };

@@ -87,6 +87,7 @@ Portal::Visitor IdentifyVisitor(const http::Request& req,
       v.session_token = it->second;
       v.email = session->email;
       v.session_kind = session->kind;
+      v.session_expires_at = session->expires_at;
     }
   }
   return v;

@@ -31,6 +31,7 @@ struct Portal::Visitor {
   std::string session_token;
   std::string email;         // signed-in address, "" when not signed in
   std::string session_kind;  // portal | portal-otp | portal-oidc
+  int64_t session_expires_at = 0;
   bool org_user() const { return session_kind == "portal"; }
 };
 

@@ -1,6 +1,9 @@
 // The one translation unit that instantiates Beast's HTTP server templates.
 #include "server/http_server.h"
 
+#include <array>
+#include <atomic>
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -95,11 +98,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   Gauge* connections;
   Counter* tls_failures;
 
+  // The per-status counters, looked up by name once per status.
   Counter* RequestCounter(int status) {
-    return metrics.GetCounter(
+    if (status >= 100 && status < 600) {
+      Counter* c =
+          status_counters[status - 100].load(std::memory_order_acquire);
+      if (c != nullptr) return c;
+    }
+    Counter* c = metrics.GetCounter(
         "sealpost_http_requests_total{code=\"" + std::to_string(status) + "\"}",
         "HTTP requests by status code");
+    if (status >= 100 && status < 600) {
+      status_counters[status - 100].store(c, std::memory_order_release);
+    }
+    return c;
   }
+  std::array<std::atomic<Counter*>, 500> status_counters{};
 
   Status LoadTls() {
     SSL_CTX* ctx = tls.native_handle();
@@ -292,18 +306,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto& msg = parser.get();
       auto started = std::chrono::steady_clock::now();
       http::Request req = ToRequest(msg, remote);
-      http::Response res = co_await asio::co_spawn(
-          pool,
-          [this, &req]() -> awaitable<http::Response> {
-            try {
-              co_return handler(req);
-            } catch (const std::exception& e) {
-              log::Error("handler for {} failed: {}", req.path, e.what());
-              co_return http::Response::JsonError(500, "internal",
-                                                  "internal error");
-            }
-          },
-          asio::use_awaitable);
+      auto run = [this, &req]() -> http::Response {
+        try {
+          return handler(req);
+        } catch (const std::exception& e) {
+          log::Error("handler for {} failed: {}", req.path, e.what());
+          return http::Response::JsonError(500, "internal", "internal error");
+        }
+      };
+      http::Response res;
+      if (options.run_inline && options.run_inline(req)) {
+        res = run();
+      } else {
+        res = co_await asio::co_spawn(
+            pool, [&run]() -> awaitable<http::Response> { co_return run(); },
+            asio::use_awaitable);
+      }
       if (req.method == "HEAD") res.body.clear();
       requests_seconds->Observe(std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - started)

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -38,6 +39,10 @@ struct HttpServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{75};
   int handler_threads = 4;
+  // Requests for which this returns true run on the I/O thread that read
+  // them (no hand-off to the handler pool): only for handlers that never
+  // block (static assets, cached pages). Null: every request uses the pool.
+  std::function<bool(const http::Request&)> run_inline;
 };
 
 class HttpServer {

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -186,6 +187,16 @@ int RunServer(const ServerOptions& options) {
   http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
                                    {"/m/*", 36 << 20},
                                    {"/compose", 36 << 20}};
+  // Handlers that never block run on the I/O threads; the portal's cached
+  // message pages join them once the portal exists (portal_inline).
+  std::atomic<portal::Portal*> portal_inline{nullptr};
+  http_options.run_inline = [&portal_inline](const http::Request& r) {
+    if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
+      return true;
+    }
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->ServesInline(r);
+  };
   HttpServer https(
       runtime.io(), http_options,
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
@@ -241,6 +252,7 @@ int RunServer(const ServerOptions& options) {
   auto portal = std::make_unique<portal::Portal>(std::move(portal_services),
                                                  portal_options);
   portal->Register(router);
+  portal_inline.store(portal.get(), std::memory_order_release);
 
   auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock,
                                 std::move(*queue_key), &protector);

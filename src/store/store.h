@@ -153,6 +153,8 @@ class Store {
   virtual Status PutSetting(std::string_view key, std::string_view value) = 0;
 
   virtual Status AppendAudit(AuditRecord record) = 0;
+  // Several records in one transaction (the portal's batched view log).
+  virtual Status AppendAudits(const std::vector<AuditRecord>& records) = 0;
   // Newest first; `object` filters when not empty.
   virtual Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                                      int limit) = 0;

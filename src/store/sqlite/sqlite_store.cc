@@ -133,6 +133,18 @@ Status SqliteStore::AppendAudit(AuditRecord r) {
   return InsertAudit(r);
 }
 
+Status SqliteStore::AppendAudits(const std::vector<AuditRecord>& records) {
+  MutexLock lock(&mu_);
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  for (const AuditRecord& r : records) {
+    if (Status st = InsertAudit(r); !st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+  }
+  return Exec("COMMIT");
+}
+
 Status SqliteStore::InsertAudit(const AuditRecord& r) {
   Stmt s(db_,
          "INSERT INTO audit (at, actor, action, object, result, detail) "

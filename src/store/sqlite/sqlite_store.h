@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
   Status AppendAudit(AuditRecord record) override;
+  Status AppendAudits(const std::vector<AuditRecord>& records) override;
   Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                              int limit) override;
   Status PutUser(const UserRecord& user) override;

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Portal benchmark (SPEC §5): the message page of a protected 4 KB message,
+signed in, over TLS keep-alive with wrk, against nginx serving a static page
+of the same size with the same certificate, in one run. Target: sealpost at
+least 50% of nginx's requests per second.
+
+Every sealpost request is a full open: session lookup, license request
+(rights, expiry, revocation; audited), container verification and
+decryption, MIME parsing and page rendering. nginx sends a file from the
+page cache with access_log off.
+
+Usage: bench/portal.py [--quick]   (SEALPOST_BINARY: default build/sealpost)
+"""
+
+import email
+import http.cookiejar
+import os
+import re
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
+                                                      "sealpost"))
+
+from smtp_testlib import DevServer, wait_for  # noqa: E402
+
+QUICK = "--quick" in sys.argv
+DURATION = 4 if QUICK else 8
+CONNECTIONS = [1, 16]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def protected_message_id(server):
+    """Sends a 4 KB [encrypt] mail from alice to bob; returns its id."""
+    token = "bench%d" % time.time_ns()
+    body = ("Portal benchmark %s.\n" % token) + ("lorem ipsum dolor " * 230)
+    raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+           "Subject: [encrypt] %s\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
+           % (token, body))
+    with smtplib.SMTP(server.smtp_host, server.smtp_port) as s:
+        s.sendmail("alice@example.com", ["bob@example.com"], raw.encode())
+
+    def find():
+        for sub in ("new", "cur"):
+            d = os.path.join(server.mailbox, sub)
+            for name in os.listdir(d) if os.path.isdir(d) else []:
+                with open(os.path.join(d, name), "rb") as f:
+                    msg = email.message_from_bytes(f.read())
+                h = msg.get("X-Sealpost-Protected", "")
+                if token in msg.get("Subject", "") and "id=" in h:
+                    return re.search(r"id=([0-9a-f]+)", h).group(1)
+        return None
+    return wait_for(find, 30)
+
+
+def sign_in(server, email_addr, password):
+    """Signs in at /signin like a browser; returns the Cookie header."""
+    ctx = ssl.create_default_context(cafile=server.ca_cert)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=ctx),
+        urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.url + "/signin").read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf": csrf, "email": email_addr,
+                                   "password": password,
+                                   "next": "/sent"}).encode()
+    opener.open(server.url + "/signin", form).read()
+    return "; ".join("%s=%s" % (c.name, c.value) for c in jar), opener
+
+
+# A different query string on every request: each one misses the view
+# cache, so each is a full license request, decryption and rendering.
+COLD_LUA = """
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "?cold=" .. n .. "-" .. math.random(1e9))
+end
+"""
+
+
+def wrk(url, cookie, connections, script=None):
+    cmd = ["wrk", "-t", "2" if connections > 1 else "1", "-c",
+           str(connections), "-d", "%ds" % DURATION, "--latency", url]
+    if script:
+        cmd[1:1] = ["-s", script]
+    if cookie:
+        cmd[1:1] = ["-H", "Cookie: " + cookie]
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else 0.0
+    if bad or errors:
+        raise RuntimeError("wrk saw failures for %s:\n%s" % (url, out))
+    return rps, p99_ms
+
+
+def start_nginx(workdir, port, cert, key, page):
+    os.makedirs(os.path.join(workdir, "www"), exist_ok=True)
+    with open(os.path.join(workdir, "www", "page.html"), "wb") as f:
+        f.write(page)
+    conf = os.path.join(workdir, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("""
+worker_processes 2;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path %(d)s; proxy_temp_path %(d)s;
+  fastcgi_temp_path %(d)s; uwsgi_temp_path %(d)s; scgi_temp_path %(d)s;
+  server {
+    listen 127.0.0.1:%(port)d ssl;
+    ssl_certificate %(cert)s;
+    ssl_certificate_key %(key)s;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root %(d)s/www;
+    add_header Cache-Control no-store;
+  }
+}
+""" % {"d": workdir, "port": port, "cert": cert, "key": key})
+    proc = subprocess.Popen(["nginx", "-c", conf, "-p", workdir],
+                            stderr=subprocess.PIPE)
+
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            return False
+    if not wait_for(up, 10):
+        proc.kill()
+        raise RuntimeError("nginx did not start: " +
+                           proc.stderr.read().decode())
+    return proc
+
+
+def main():
+    server = DevServer()
+    nginx = None
+    try:
+        mid = protected_message_id(server)
+        with open(os.path.join(server.data_dir, "dev.json")) as f:
+            import json
+            users = {u["email"]: u["password"] for u in json.load(f)["users"]}
+        cookie, opener = sign_in(server, "bob@example.com",
+                                 users["bob@example.com"])
+        url = "%s/m/%s" % (server.url, mid)
+        page = opener.open(url).read()
+        assert b"Portal benchmark" in page, "the message page did not open"
+        work = tempfile.mkdtemp(prefix="sealpost-nginx-")
+        port = free_port()
+        nginx = start_nginx(work, port,
+                            os.path.join(server.data_dir, "server.pem"),
+                            os.path.join(server.data_dir, "server.key"), page)
+        static = "https://127.0.0.1:%d/page.html" % port
+        print("Portal message page (%d bytes) over TLS keep-alive, wrk %d s "
+              "per case, same run:" % (len(page), DURATION))
+        print()
+        lua = os.path.join(work, "cold.lua")
+        with open(lua, "w") as f:
+            f.write(COLD_LUA)
+        print("| Connections | sealpost req/s | p99 | nginx req/s | p99 "
+              "| sealpost / nginx | every request a new license "
+              "request: req/s | p99 | / nginx |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for c in CONNECTIONS:
+            s_rps, s_p99 = wrk(url, cookie, c)
+            n_rps, n_p99 = wrk(static, None, c)
+            c_rps, c_p99 = wrk(url, cookie, c, lua)
+            print("| %d | %.0f | %.1f ms | %.0f | %.1f ms | %.2f | %.0f | "
+                  "%.1f ms | %.2f |"
+                  % (c, s_rps, s_p99, n_rps, n_p99, s_rps / n_rps, c_rps,
+                     c_p99, c_rps / n_rps))
+        print()
+        print("Target: sealpost / nginx >= 0.50 (SPEC §5). The first columns "
+              "are a reader's repeated views (the use license cached for at "
+              "most 30 s, each view still logged); the last ones force a full "
+              "license request, decryption and rendering per request.")
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+// The portal's fast path for a reader who reloads or revisits a message:
+// the rendered page per (session, URL), kept for at most 30 seconds, like
+// the use license an RMS client caches. An entry dies early when the
+// license service's rights generation moves (a revocation, a new expiry,
+// new IRM settings) or the session signs out, so a revoked message is never
+// shown from the cache. Every view served from here is still logged, in
+// batches (AuditBuffer).
+//
+// Thread-safety: both classes are thread-safe.
+#ifndef SEALPOST_PORTAL_VIEW_CACHE_H_
+#define SEALPOST_PORTAL_VIEW_CACHE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/thread_annotations.h"
+#include "http/http.h"
+#include "store/store.h"
+
+namespace sealpost::portal {
+
+class ViewCache {
+ public:
+  static constexpr int64_t kLifetimeMs = 30'000;
+  static constexpr size_t kMaxEntries = 20'000;
+
+  struct Entry {
+    http::Response response;
+    std::string email;
+    std::string message_id;
+    int64_t expires_ms = 0;
+    uint64_t generation = 0;
+  };
+
+  // `session` is a hash of the session token; `target` the request target.
+  std::optional<Entry> Get(const std::string& session,
+                           const std::string& target, int64_t now_ms,
+                           uint64_t generation) const;
+  bool Contains(const std::string& session, const std::string& target,
+                int64_t now_ms, uint64_t generation) const;
+  void Put(const std::string& session, const std::string& target, Entry entry);
+  // Forgets every page of a session (sign-out).
+  void DropSession(const std::string& session);
+
+ private:
+  mutable Mutex mu_;
+  // session + '\n' + target -> entry.
+  std::map<std::string, Entry> entries_ SP_GUARDED_BY(mu_);
+};
+
+// Audit records written by a background thread, a batch at a time (one
+// transaction every 200 ms at most): for views served from the cache, on
+// the I/O threads, which must not wait for a disk.
+class AuditBuffer {
+ public:
+  explicit AuditBuffer(store::Store& store);
+  ~AuditBuffer();  // writes what is left
+  void Add(store::AuditRecord record);
+
+ private:
+  void Run();
+
+  store::Store& store_;
+  // A plain std::mutex: the condition variable needs one.
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<store::AuditRecord> pending_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace sealpost::portal
+
+#endif  // SEALPOST_PORTAL_VIEW_CACHE_H_
