@@ -47,6 +47,21 @@ std::vector<std::string> SplitAddresses(std::string_view text) {
   return out;
 }
 
+// The templates the compose page offers (SimplifiedClientAccess* settings).
+bool OfferedInCompose(const rights::Template& t,
+                      const license::IrmConfig& irm) {
+  if (t.archived) return false;
+  if (t.id == rights::kEncryptTemplateId &&
+      irm.GetBool("SimplifiedClientAccessEncryptOnlyDisabled")) {
+    return false;
+  }
+  if (t.id == rights::kDoNotForwardTemplateId &&
+      irm.GetBool("SimplifiedClientAccessDoNotForwardDisabled")) {
+    return false;
+  }
+  return true;
+}
+
 // A Maildir file name we wrote: no path separators, no dot files.
 bool SafeMailName(std::string_view name) {
   if (name.empty() || name[0] == '.' || name.size() > 255) return false;
@@ -160,7 +175,7 @@ http::Response Portal::ComposeForm(http::Request& req) {
   Data list{Data::type::list};
   if (templates.ok()) {
     for (const auto& t : *templates) {
-      if (t.archived) continue;
+      if (!OfferedInCompose(t, *irm)) continue;
       Data o;
       o.set("name", t.name);
       if (t.id == rights::kEncryptTemplateId) {
@@ -241,6 +256,12 @@ http::Response Portal::SendCompose(http::Request& req) {
   }
   std::string tmpl = form->Get("template");
   if (tmpl.empty()) tmpl = std::string(rights::kEncryptTemplateId);
+  auto chosen = services_.templates->Find(tmpl);
+  if (!chosen.ok() || !OfferedInCompose(*chosen, *irm)) {
+    return NoticeResponse(400, "That protection can't be used here",
+                          "Choose one of the templates offered.", chrome,
+                          "/compose", "Back");
+  }
   auto messages =
       services_.protector->ProtectComposed(v.email, all, tmpl, "", *bytes);
   if (!messages.ok()) {

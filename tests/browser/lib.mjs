@@ -136,7 +136,7 @@ export function portalLink(mailText) {
 // The 8-digit code and reference of a passcode mail.
 export function passcodeOf(raw) {
   const mailText = decodedText(raw);
-  const code = mailText.match(/\b(\d{8})\b/);
+  const code = mailText.match(/^\s*(\d{8})\s*$/m);
   const ref = mailText.match(/Reference: ([A-Z0-9]{4})/);
   if (!code || !ref) throw new Error('no passcode in mail:\n' + mailText);
   return { code: code[1], reference: ref[1] };

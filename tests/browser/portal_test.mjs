@@ -36,6 +36,16 @@ async function sendProtected({ subject, to = [freshExt()], recipient = to[0], ..
   return { link: portalLink(wrapper.text), token: t, wrapper };
 }
 
+// Waits for a heading; on timeout the error carries what the page showed.
+async function heading(page, name) {
+  try {
+    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
+  } catch (e) {
+    const shown = await page.locator('body').innerText().catch(() => '?');
+    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
+  }
+}
+
 async function signInWithOtp(page, link, email = EXT) {
   await page.goto(link);
   await page.getByLabel('Your e-mail address').fill(email);
@@ -77,7 +87,7 @@ describe('portal', () => {
     const page = await ctx.newPage();
     const { code } = await signInWithOtp(page, link);
     await enterCode(page, code);
-    await page.getByRole('heading', { name: `Quarterly numbers ${t}` }).waitFor();
+    await heading(page, `Quarterly numbers ${t}`);
     assert.match(await page.locator('.body-text').innerText(), /The numbers are 42 and 17\./);
     assert.match(await page.locator('.meta').innerText(), /alice@example\.com/);
 
@@ -98,7 +108,7 @@ describe('portal', () => {
     await page.getByLabel('Message').fill(reply + '\n');
     const seen = new Set(server.mails().map((m) => m.name));
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByRole('heading', { name: 'Your message was sent' }).waitFor();
+    await heading(page, 'Your message was sent');
     const back = await server.waitForMail((m) => m.text.includes('Delivered-To: alice@example.com') &&
       m.text.includes('X-Sealpost-Protected'), 'protected reply for alice', seen);
     assert.doesNotMatch(back.text, new RegExp(reply), 'the reply is not in clear');
@@ -116,7 +126,7 @@ describe('portal', () => {
     const page = await ctx.newPage();
     const { code } = await signInWithOtp(page, dnf.link);
     await enterCode(page, code, true);
-    await page.getByRole('heading', { name: `Board minutes ${dnf.token}` }).waitFor();
+    await heading(page, `Board minutes ${dnf.token}`);
     const actions = page.getByRole('navigation', { name: 'Message actions' });
     assert.equal(await actions.getByRole('link', { name: 'Reply', exact: true }).count(), 1);
     assert.equal(await actions.getByRole('link', { name: 'Forward' }).count(), 0);
@@ -136,18 +146,18 @@ describe('portal', () => {
     const friend = `friend-${token().toLowerCase()}@outlook.test`;
     await page.getByLabel('To').fill(friend);
     await page.getByRole('button', { name: 'Send' }).click();
-    await page.getByRole('heading', { name: 'Your message was sent' }).waitFor();
+    await heading(page, 'Your message was sent');
     const fwd = await server.waitForMail((m) => m.text.includes(`Delivered-To: ${friend}`), 'forward wrapper');
     // The new recipient can open the forward...
     const ctx2 = await newContext(browser);
     const page2 = await ctx2.newPage();
     const { code: code2 } = await signInWithOtp(page2, portalLink(fwd.text), friend);
     await enterCode(page2, code2);
-    await page2.getByRole('heading', { name: new RegExp(`^Fwd: .*Trip plan ${enc.token}`) }).waitFor();
+    await heading(page2, new RegExp(`^Fwd: .*Trip plan ${enc.token}`));
     assert.match(await page2.locator('.body-text').innerText(), /Meet at gate 12\./);
     // ...but not the original: a link forwarded by hand opens for nobody new.
     await page2.goto(enc.link);
-    await page2.getByRole('heading', { name: "You can't open this message" }).waitFor();
+    await heading(page2, "You can't open this message");
     await ctx.close();
     await ctx2.close();
   });
@@ -158,12 +168,12 @@ describe('portal', () => {
     const rp = await reader.newPage();
     const { code } = await signInWithOtp(rp, msg.link);
     await enterCode(rp, code);
-    await rp.getByRole('heading', { name: `Salary review ${msg.token}` }).waitFor();
+    await heading(rp, `Salary review ${msg.token}`);
 
     const sender = await newContext(browser);
     const sp = await sender.newPage();
     await orgSignIn(sp, 'alice@example.com');
-    await sp.getByRole('heading', { name: 'Sent protected messages' }).waitFor();
+    await heading(sp, 'Sent protected messages');
     const id = msg.link.split('/m/')[1];
     const row = sp.locator(`tr[data-id="${id}"]`);
     assert.match(await row.innerText(), new RegExp(EXT));
@@ -173,16 +183,16 @@ describe('portal', () => {
     await sp.locator(`tr[data-id="${id}"] .state`).getByText(/Revoked/).waitFor();
 
     await rp.reload();
-    await rp.getByRole('heading', { name: 'This message has been revoked by the sender' }).waitFor();
+    await heading(rp, 'This message has been revoked by the sender');
 
     const later = await sendProtected({ subject: '[encrypt] Short lived', to: [EXT] });
     const laterId = later.link.split('/m/')[1];
     await rp.goto(later.link);
-    await rp.getByRole('heading', { name: `Short lived ${later.token}` }).waitFor();
+    await heading(rp, `Short lived ${later.token}`);
     const expired = server.cli(['message', 'expire', laterId, '--at', String(Math.floor(Date.now() / 1000) - 60)]);
     assert.equal(expired.status, 0, expired.stderr);
     await rp.reload();
-    await rp.getByRole('heading', { name: 'This message has expired' }).waitFor();
+    await heading(rp, 'This message has expired');
     await reader.close();
     await sender.close();
   });
@@ -281,13 +291,81 @@ describe('portal', () => {
     assert.ok(signin <= 360, `sign-in page is ${signin}px wide`);
     const { code } = await signInWithOtp(page, msg.link);
     await enterCode(page, code);
-    await page.getByRole('heading', { name: `On the go ${msg.token}` }).waitFor();
+    await heading(page, `On the go ${msg.token}`);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `message page is ${width}px wide`);
     const png = await page.screenshot({ fullPage: true });
     writeArtifact('portal-phone-360.png', png);
     assert.ok(png.length > 5000);
     await ctx.close();
+  });
+
+  test('attachments download as the rights allow; compose; internal reading with the org sign-in', async () => {
+    const t = token();
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000), Buffer.from('\r\n.\r\n%%EOF\n')]);
+    freshExt();
+    const raw = `From: alice@example.com\nTo: ${EXT}\nSubject: [encrypt] Report ${t}\nMIME-Version: 1.0\n` +
+      `Content-Type: multipart/mixed; boundary=b2\n\n--b2\nContent-Type: text/plain\n\nSee attached.\n--b2\n` +
+      `Content-Type: application/pdf\nContent-Disposition: attachment; filename="report.pdf"\n` +
+      `Content-Transfer-Encoding: base64\n\n${pdf.toString('base64').replace(/.{76}/g, '$&\n')}\n--b2--\n`;
+    server.sendMail('alice@example.com', [EXT], raw);
+    const w = await server.waitForMail((m) => m.text.includes(t) && m.text.includes(`Delivered-To: ${EXT}`), 'wrapper with attachment');
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const { code } = await signInWithOtp(page, portalLink(w.text));
+    await enterCode(page, code);
+    // Encrypt-only with DecryptAttachmentForEncryptOnly False (the default):
+    // a protected copy, which the sender can open with `sealpost open`.
+    const sealedLink = page.getByRole('link', { name: 'report.pdf.sealed' });
+    await sealedLink.waitFor();
+    const sealed = await page.request.get(new URL(await sealedLink.getAttribute('href'), page.url()).href);
+    assert.equal(sealed.headers()['content-type'], 'application/vnd.sealpost.sealed');
+    assert.equal(Buffer.from(await sealed.body()).indexOf(pdf.subarray(0, 64)), -1, 'not in clear');
+    const opened = server.cli(['open', '-', '--user', 'alice@example.com'], { input: await sealed.body(), user: 'alice@example.com' });
+    assert.equal(opened.status, 0, opened.stderr);
+    assert.ok(Buffer.compare(opened.stdout, pdf) === 0, 'the protected copy opens to the same bytes');
+    // With the setting on, the download is the attachment itself.
+    const set = server.cli(['irm', 'set', '--DecryptAttachmentForEncryptOnly', 'True']);
+    assert.equal(set.status, 0, set.stderr);
+    await page.reload();
+    const plainLink = page.getByRole('link', { name: 'report.pdf', exact: true });
+    await plainLink.waitFor();
+    const plain = await page.request.get(new URL(await plainLink.getAttribute('href'), page.url()).href);
+    assert.ok(Buffer.compare(Buffer.from(await plain.body()), pdf) === 0, 'decrypted download is byte-identical');
+    assert.match(plain.headers()['content-disposition'], /attachment; filename="report\.pdf"/);
+    await ctx.close();
+
+    // Compose (the Protect button), shown once SimplifiedClientAccessEnabled.
+    assert.equal(server.cli(['irm', 'set', '--SimplifiedClientAccessEnabled', 'True']).status, 0);
+    const actx = await newContext(browser);
+    const ap = await actx.newPage();
+    await orgSignIn(ap, 'alice@example.com');
+    await ap.getByRole('link', { name: 'New protected message' }).click();
+    const t2 = token();
+    await ap.getByLabel('To').fill('bob@example.com');
+    await ap.getByLabel('Protection').selectOption('Do Not Forward');
+    await ap.getByLabel('Subject').fill(`Plans ${t2}`);
+    await ap.getByLabel('Message').fill(`Composed in the portal ${t2}.`);
+    await ap.getByLabel('Attachments').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('attached notes') });
+    await ap.getByRole('button', { name: 'Send' }).click();
+    await heading(ap, 'Your message was sent');
+    const bw = await server.waitForMail((m) => m.text.includes('Delivered-To: bob@example.com') && m.text.includes(t2), 'composed wrapper for bob');
+    assert.match(bw.text, /template="Do Not Forward"/);
+    assert.doesNotMatch(bw.text, new RegExp(`Composed in the portal ${t2}`));
+
+    // bob reads it in the portal with his organisation password.
+    const bctx = await newContext(browser);
+    const bp = await bctx.newPage();
+    await bp.goto(portalLink(bw.text));
+    await bp.getByLabel('E-mail address', { exact: true }).fill('bob@example.com');
+    await bp.getByLabel('Password').fill(server.users['bob@example.com']);
+    await bp.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await heading(bp, `Plans ${t2}`);
+    assert.match(await bp.locator('.body-text').innerText(), new RegExp(`Composed in the portal ${t2}`));
+    assert.equal(await bp.getByRole('link', { name: 'Forward' }).count(), 0);
+    await bp.getByRole('link', { name: /notes\.txt/ }).waitFor();
+    await actx.close();
+    await bctx.close();
   });
 
   test('dev mailbox lists delivered mail newest first and renders it', async () => {
