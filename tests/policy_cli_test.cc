@@ -73,12 +73,13 @@ TEST_F(PolicyCliTest, RulesLifecycle) {
   EXPECT_NE(bad_branding.out.find("no branding named 'Nope'"),
             std::string::npos);
 
-  // Not enforced per message yet, so refused rather than silently ignored.
+  // Enforced per message by the queue (smtp_reliability_test).
   auto tls =
       Cli("rule new TLS --if recipient-domain=bank.example "
           "--require-tls");
-  EXPECT_EQ(tls.exit_code, 2);
-  EXPECT_NE(tls.out.find("tls policy set"), std::string::npos) << tls.out;
+  EXPECT_EQ(tls.exit_code, 0) << tls.out;
+  EXPECT_NE(Cli("rule get TLS").out.find("require_tls"), std::string::npos);
+  ASSERT_EQ(Cli("rule remove TLS").exit_code, 0);
 
   ASSERT_EQ(Cli("rule remove 'Block secrets'").exit_code, 0);
   EXPECT_EQ(Cli("rule get 'Block secrets'").exit_code, 2);

@@ -167,6 +167,45 @@ class TlsPolicyTest(unittest.TestCase):
             server.stop()
             sink.cleanup()
 
+    def test_rule_require_tls_defers_its_recipients_never_sent(self):
+        # A mail flow rule (not a domain policy) requires TLS for one
+        # recipient domain; the next hop offers no STARTTLS.
+        sink = SmtpSink()
+        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
+                           env=FAST_RETRY)
+        try:
+            r = server.cli("rule", "new", "TLS to partners", "--if",
+                           "recipient-domain=partner.example",
+                           "--require-tls")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            marker = uuid.uuid4().hex
+            r = subprocess.run(
+                ["swaks", "--server", server.smtp_host, "--port",
+                 str(server.smtp_port), "--from", "alice@example.com",
+                 "--to", "bob@partner.example,carol@other.example",
+                 "--header", "Subject: " + marker],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            # carol's copy goes out; bob's is deferred for want of TLS.
+            self.assertTrue(wait_for(
+                lambda: "<carol@other.example>" in sink.text(), 20))
+
+            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
+
+            # The recipients got one outgoing copy each (qid, qid-2).
+            def deferred_twice():
+                out = "".join(server.cli("message", "trace", q).stdout
+                              for q in (qid, qid + "-2"))
+                return out.count("4.7.4") >= 2 and out
+            trace = wait_for(deferred_twice, 30)
+            self.assertTrue(trace, server.read_log()[-2000:])
+            self.assertIn("does not offer STARTTLS", trace)
+            self.assertNotIn("<bob@partner.example>", sink.text())
+            self.assertEqual(sink.count(marker), 1)
+        finally:
+            server.stop()
+            sink.cleanup()
+
     def test_verify_policy_against_a_real_tls_next_hop(self):
         # The next hop is a second gateway: STARTTLS with its dev CA.
         hop = DevServer()

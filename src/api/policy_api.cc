@@ -26,17 +26,9 @@ Result<std::vector<std::string>> TemplateNames(const ApiContext& ctx) {
   return names;
 }
 
-// Every branding identity a rule names must exist, and every action must be
-// one the mail flow enforces (an unenforced TLS requirement would be a
-// silent downgrade).
+// Every branding identity a rule names must exist.
 Status CheckBrandings(const ApiContext& ctx, const policy::Rule& rule) {
   for (const auto& a : rule.actions) {
-    if (a.kind == policy::ActionKind::kRequireTls) {
-      return InvalidArgumentError(
-          "the require_tls action is not enforced per message yet; require "
-          "TLS per recipient domain with `sealpost tls policy set DOMAIN "
-          "encrypt`");
-    }
     if (!a.branding.empty()) {
       SP_RETURN_IF_ERROR(ctx.branding->Get(a.branding).status());
     }

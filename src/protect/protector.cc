@@ -222,6 +222,7 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
     msg.client = in.client;
     msg.tls = in.tls;
     msg.recipients = group_recipients(g.addresses);
+    msg.params.require_tls = msg.params.require_tls || g.require_tls;
     std::string who;
     for (const auto& a : g.addresses) who += (who.empty() ? "" : ",") + a;
 

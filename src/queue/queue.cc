@@ -37,6 +37,7 @@ std::string EnvelopeJson(const IncomingMessage& m) {
   o["smtputf8"] = m.params.smtputf8;
   o["ret"] = m.params.ret;
   o["envid"] = m.params.envid;
+  if (m.params.require_tls) o["require_tls"] = true;
   return json::serialize(o);
 }
 
@@ -56,6 +57,9 @@ EnvelopeParams ParamsFromJson(std::string_view text) {
   }
   p.ret = str("ret");
   p.envid = str("envid");
+  if (const json::value* x = o.if_contains("require_tls"); x && x->is_bool()) {
+    p.require_tls = x->as_bool();
+  }
   return p;
 }
 
@@ -481,6 +485,10 @@ void Queue::Dispatch(Job job) {
     std::string domain = DomainOf(job.due[i].address);
     const NextHop& hop = options_.routes.For(domain);
     TlsRequirement tls = PolicyFor(domain);
+    // A rule's TLS requirement only ever tightens the domain's policy.
+    if (job.params.require_tls && tls.mode == TlsMode::kMay) {
+      tls.mode = TlsMode::kEncrypt;
+    }
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
       return g.hop == hop && g.tls == tls;
     });

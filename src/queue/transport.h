@@ -47,6 +47,9 @@ struct EnvelopeParams {
   bool smtputf8 = false;
   std::string ret;    // "FULL", "HDRS" or ""
   std::string envid;  // xtext
+  // A mail flow rule's "require TLS": delivered only over an encrypted
+  // connection (at least TlsMode::kEncrypt), whatever the domain's policy.
+  bool require_tls = false;
 };
 
 struct DeliveryRecipient {
