@@ -500,6 +500,11 @@ constexpr char kTextHeaders[] =
 
 Result<std::string> ComposeMessage(const ComposeRequest& r) {
   SP_ASSIGN_OR_RETURN(Mailbox from, ParseMailbox(r.from, "From"));
+  std::string reply_to;
+  if (!r.reply_to.empty()) {
+    SP_ASSIGN_OR_RETURN(Mailbox m, ParseMailbox(r.reply_to, "Reply-To"));
+    reply_to = FormatMailbox(m);
+  }
   std::vector<std::string> to, cc;
   for (const std::string& a : r.to) {
     SP_ASSIGN_OR_RETURN(Mailbox m, ParseMailbox(a, "To"));
@@ -539,6 +544,7 @@ Result<std::string> ComposeMessage(const ComposeRequest& r) {
     return out;
   };
   std::string out = Fold("From", FormatMailbox(from));
+  if (!reply_to.empty()) out += Fold("Reply-To", reply_to);
   if (!to.empty()) out += Fold("To", join(to));
   if (!cc.empty()) out += Fold("Cc", join(cc));
   out += Fold("Subject", EncodeText(subject));

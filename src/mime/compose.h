@@ -25,6 +25,7 @@ struct ComposeAttachment {
 
 struct ComposeRequest {
   std::string from;                 // "Name <addr>" or "addr"
+  std::string reply_to;             // optional, "addr" or "Name <addr>"
   std::vector<std::string> to, cc;  // "addr" or "Name <addr>"; one at least
   std::string subject;              // UTF-8
   std::string text;                 // UTF-8 plain-text body

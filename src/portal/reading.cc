@@ -447,7 +447,16 @@ http::Response Portal::SendReply(http::Request& req) {
                           "/m/" + id, "Back to the message");
   }
   mime::ComposeRequest c;
-  c.from = v.email;
+  if (v.org_user()) {
+    c.from = v.email;
+  } else {
+    // Someone from outside writes through our gateway: the header From is
+    // ours (so the mail passes SPF/DMARC as our organisation's), the reader
+    // is named in it and answers go to them.
+    c.from =
+        "\"" + v.email + " via secure message\" <" + options_.otp_sender + ">";
+    c.reply_to = v.email;
+  }
   c.to = recipients;
   c.subject = form->Get("subject");
   c.text = form->Get("text");
@@ -482,7 +491,8 @@ http::Response Portal::SendReply(http::Request& req) {
                           "Back to the message");
   }
   auto messages = services_.protector->ProtectComposed(
-      v.email, recipients, o.license.template_name, o.record.branding, *bytes);
+      v.email, v.org_user() ? v.email : options_.otp_sender, recipients,
+      o.license.template_name, o.record.branding, *bytes);
   Status st = messages.ok() ? Enqueue(std::move(*messages)) : messages.status();
   if (!st.ok()) {
     log::Warn("portal: sending a reply to {}: {}", id, st.message());

@@ -262,8 +262,8 @@ http::Response Portal::SendCompose(http::Request& req) {
                           "Choose one of the templates offered.", chrome,
                           "/compose", "Back");
   }
-  auto messages =
-      services_.protector->ProtectComposed(v.email, all, tmpl, "", *bytes);
+  auto messages = services_.protector->ProtectComposed(v.email, v.email, all,
+                                                       tmpl, "", *bytes);
   if (!messages.ok()) {
     return NoticeResponse(400, "This message can't be protected",
                           messages.status().message(), chrome, "/compose",

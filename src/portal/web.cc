@@ -96,10 +96,14 @@ Portal::Visitor IdentifyVisitor(const http::Request& req,
 bool CsrfOk(const http::Request& req, const Portal::Visitor& v,
             const http::Form& form, std::string_view public_url) {
   if (v.new_browser) return false;
+  // Origin is scheme://host[:port]; public_url may carry a path or a
+  // trailing slash.
   std::string_view origin = req.Header("origin");
-  if (!origin.empty() && origin != "null" && origin != public_url) {
-    return false;
+  std::string_view ours = public_url;
+  if (size_t scheme = ours.find("://"); scheme != std::string_view::npos) {
+    ours = ours.substr(0, ours.find('/', scheme + 3));
   }
+  if (!origin.empty() && origin != "null" && origin != ours) return false;
   return ConstantTimeEquals(form.Get("csrf"), v.csrf);
 }
 

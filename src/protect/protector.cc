@@ -107,9 +107,9 @@ Result<std::string> Protector::SealAndWrap(
 }
 
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
-    std::string_view from, const std::vector<std::string>& recipients,
-    std::string_view template_name, std::string_view branding_identity,
-    std::string_view message) {
+    std::string_view owner, std::string_view envelope_from,
+    const std::vector<std::string>& recipients, std::string_view template_name,
+    std::string_view branding_identity, std::string_view message) {
   std::vector<std::string> internal, external;
   for (const auto& r : recipients) {
     (IsInternal(r) ? internal : external).push_back(AsciiLower(r));
@@ -119,14 +119,14 @@ Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
     if (group->empty()) continue;
     queue::IncomingMessage msg;
     msg.id = queue::NewQueueId();
-    msg.mail_from = AsciiLower(from);
+    msg.mail_from = AsciiLower(envelope_from);
     msg.helo = "portal";
     msg.client = "portal";
     for (const auto& a : *group) msg.recipients.push_back({a, 0, ""});
-    SP_ASSIGN_OR_RETURN(msg.content,
-                        SealAndWrap(msg.mail_from, std::string(template_name),
-                                    std::string(branding_identity), *group,
-                                    group == &internal, message, nullptr));
+    SP_ASSIGN_OR_RETURN(
+        msg.content, SealAndWrap(AsciiLower(owner), std::string(template_name),
+                                 std::string(branding_identity), *group,
+                                 group == &internal, message, nullptr));
     out.push_back(std::move(msg));
   }
   return out;

@@ -63,9 +63,11 @@ class Protector {
   // A message written in the portal (reply, forward, new message): sealed
   // with `template_name` for every recipient, one outgoing message for the
   // internal and one for the external recipients, not through the rules.
-  // `from` owns the protected messages.
+  // `owner` owns the protected messages; `envelope_from` is the SMTP
+  // reverse-path (our own address when the writer is from outside).
   Result<std::vector<queue::IncomingMessage>> ProtectComposed(
-      std::string_view from, const std::vector<std::string>& recipients,
+      std::string_view owner, std::string_view envelope_from,
+      const std::vector<std::string>& recipients,
       std::string_view template_name, std::string_view branding_identity,
       std::string_view message);
 

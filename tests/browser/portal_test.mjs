@@ -117,6 +117,10 @@ describe('portal', () => {
     assert.equal(opened.status, 0, opened.stderr);
     assert.match(opened.stdout.toString(), new RegExp(reply));
     assert.match(opened.stdout.toString(), /In-Reply-To: </);
+    // Written by an outsider through our gateway: our address in From (SPF,
+    // DMARC), the reader named there and in Reply-To.
+    assert.match(opened.stdout.toString(), new RegExp(`From: "${EXT} via secure message" <noreply@example\\.com>`));
+    assert.match(opened.stdout.toString(), new RegExp(`Reply-To: ${EXT}`));
     await ctx.close();
   });
 
