@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "base/encoding.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "crypto/signature.h"
@@ -228,10 +229,21 @@ http::Response Portal::MessageBody(http::Request& req) {
   }
   SanitizeOptions so;
   so.allow_remote_images = images;
+  // Pictures in the message go inline as data: URLs: the sandboxed frame
+  // has an opaque origin, so its requests would carry no session cookie.
   so.resolve_cid = [&](std::string_view cid) -> std::string {
     auto it = cids.find(std::string(cid));
     if (it == cids.end()) return "";
-    return "/m/" + id + "/part/" + std::to_string(it->second) + "?inline=1";
+    auto part = mime::PartContent(o.original, it->second);
+    if (!part.ok()) return "";
+    static constexpr std::string_view kTypes[] = {"image/png", "image/jpeg",
+                                                  "image/gif", "image/webp"};
+    if (std::find(std::begin(kTypes), std::end(kTypes), part->content_type) ==
+        std::end(kTypes)) {
+      return "";
+    }
+    return "data:" + part->content_type + ";base64," +
+           Base64Encode(AsBytes(part->bytes));
   };
   SanitizeResult clean = SanitizeHtml(view->html, so);
   http::Response out;
@@ -246,7 +258,7 @@ http::Response Portal::MessageBody(http::Request& req) {
   return out;
 }
 
-// A picture or attachment: decrypted when the rights allow it, otherwise
+// An attachment: decrypted when the rights allow it, otherwise
 // sealed on its own for the same recipients (opens with `sealpost open`).
 http::Response Portal::MessagePart(http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
@@ -261,20 +273,10 @@ http::Response Portal::MessagePart(http::Request& req) {
   }
   auto part = mime::PartContent(o.original, index);
   if (!part.ok()) return http::Response::Text(404, "no such attachment\n");
-  bool is_inline_image = req.QueryParam("inline") == "1" &&
-                         part->content_type.starts_with("image/") &&
-                         part->content_type != "image/svg+xml";
   http::Response out;
   out.headers.emplace_back("Cache-Control", "no-store");
   out.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; sandbox");
-  if (is_inline_image) {
-    // Pictures in the body are part of reading it (VIEW).
-    out.content_type = part->content_type;
-    out.body = std::move(part->bytes);
-    out.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
-    return out;
-  }
   std::string name = part->filename;
   if (DecryptedDownloads(services_, o)) {
     out.content_type = "application/octet-stream";

@@ -232,10 +232,15 @@ describe('portal', () => {
 <svg onload="window.top.pwned=4"><script>window.top.pwned=5</script></svg>
 <iframe src="https://evil.test/"></iframe>
 </body></html>`;
-    const body = `--b1\nContent-Type: text/plain; charset=utf-8\n\nplain ${t}\n--b1\nContent-Type: text/html; charset=utf-8\n\n${html}\n--b1--`;
+    // A 1x1 PNG referenced from the HTML by Content-ID (multipart/related).
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const related = html.replace('</body>', '<img alt="inline logo" src="cid:logo@test"></body>');
+    const body = `--b0\nContent-Type: multipart/alternative; boundary=b1\n\n` +
+      `--b1\nContent-Type: text/plain; charset=utf-8\n\nplain ${t}\n--b1\nContent-Type: text/html; charset=utf-8\n\n${related}\n--b1--\n` +
+      `--b0\nContent-Type: image/png\nContent-ID: <logo@test>\nContent-Transfer-Encoding: base64\n\n${png}\n--b0--`;
     freshExt();
     server.sendMail('alice@example.com', [EXT],
-      `From: alice@example.com\nTo: ${EXT}\nSubject: [encrypt] Hostile ${t}\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b1\n\n${body}\n`.replace(/\r?\n/g, '\r\n'));
+      `From: alice@example.com\nTo: ${EXT}\nSubject: [encrypt] Hostile ${t}\nMIME-Version: 1.0\nContent-Type: multipart/related; boundary=b0\n\n${body}\n`.replace(/\r?\n/g, '\r\n'));
     const wrapper = await server.waitForMail((m) => m.text.includes(t) && m.text.includes(`Delivered-To: ${EXT}`), 'hostile wrapper');
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
@@ -256,6 +261,10 @@ describe('portal', () => {
     assert.doesNotMatch(inner, /<form|<iframe|<svg/i);
     assert.doesNotMatch(inner, /tracker\.test/);
     assert.match(inner, /href="https:\/\/example\.org\/page"/);
+    // The picture from the message itself is shown (served by the portal).
+    const inline = frame.getByAltText('inline logo');
+    assert.match(await inline.getAttribute('src'), /^data:image\/png;base64,/);
+    assert.equal(await inline.evaluate((img) => img.complete && img.naturalWidth), 1);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(remoteRequests, []);
@@ -287,10 +296,17 @@ describe('portal', () => {
   });
 
   test('phone-size screen: no sideways scrolling; screenshot kept', async () => {
+    const brand = server.cli(['branding', 'set', '--portal-text', 'Contoso secure mail', '--background-color', '#123456',
+      '--disclaimer-text', 'Confidential: for the addressee only.']);
+    assert.equal(brand.status, 0, brand.stderr);
     const msg = await sendProtected({ subject: '[encrypt] On the go', body: 'A long line '.repeat(40) });
     const ctx = await newContext(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     const page = await ctx.newPage();
     await page.goto(msg.link);
+    // The branding on every page: portal text, colour, disclaimer.
+    await page.getByText('Contoso secure mail').waitFor();
+    await page.getByText('Confidential: for the addressee only.').waitFor();
+    assert.equal(await page.locator('.brand-bar').evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(18, 52, 86)');
     const signin = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(signin <= 360, `sign-in page is ${signin}px wide`);
     const { code } = await signInWithOtp(page, msg.link);
