@@ -172,8 +172,16 @@ class MailFlowTest(unittest.TestCase):
                   raw)
         files = self.delivered("mixed " + tag, count=2)
         self.assertEqual(len(files), 2)
+        attached = {}
         for p in files:
-            self.assertIsNotNone(self.parse(p)["X-Sealpost-Protected"])
+            msg = self.parse(p)
+            self.assertIsNotNone(msg["X-Sealpost-Protected"])
+            names = [part.get_filename() for part in msg.iter_attachments()]
+            attached[msg["Delivered-To"]] = "message.sealed" in names
+        # Only the internal copy carries message.sealed; the external
+        # recipient reads in the portal, which keeps the container.
+        self.assertEqual(attached, {"bob@example.com": True,
+                                    "zoe@gmail.test": False})
         # The internal copy opens for bob.
         opened = [self.open_as("bob@example.com", p) for p in files]
         self.assertEqual(sorted(r.returncode for r in opened), [0, 2])

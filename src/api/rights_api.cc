@@ -530,6 +530,48 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
                out["events"] = events;
                return JsonOk(200, out);
              }));
+  // The sealed container of a message the portal keeps (external
+  // recipients' wrappers do not carry it), for `sealpost open` of such a
+  // wrapper: to its owner and recipients only. Opening it still needs a
+  // use license (POST /api/v1/licenses).
+  router.Add(
+      "GET", "/api/v1/protected/:id/sealed",
+      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
+        const std::string& id = req.params["id"];
+        auto record = ctx.store->GetProtectedMessage(id);
+        if (!record.ok()) return FromStatus(record.status());
+        bool allowed = false;
+        if (record->has_value() && !caller.admin) {
+          allowed = (*record)->owner == caller.email;
+          boost::system::error_code ec;
+          json::value rs = json::parse((*record)->recipients_json, ec);
+          if (!ec && rs.is_array()) {
+            for (const auto& r : rs.as_array()) {
+              if (r.is_string() && r.as_string() == caller.email) {
+                allowed = true;
+              }
+            }
+          }
+        }
+        if (!record->has_value()) {
+          return Response::JsonError(404, "not_found",
+                                     "no protected message " + id);
+        }
+        if (!allowed) {
+          // The same words as a refused license: this is the same refusal.
+          return Response::JsonError(403, "forbidden", "not a recipient");
+        }
+        auto copy = ctx.store->GetPortalCopy(id);
+        if (!copy.ok()) return FromStatus(copy.status());
+        if (!copy->has_value()) {
+          return Response::JsonError(404, "not_found",
+                                     "the server keeps no copy of " + id);
+        }
+        Response r;
+        r.content_type = "application/vnd.sealpost.sealed";
+        r.body = std::move(**copy);
+        return r;
+      }));
   router.Add("POST", "/api/v1/protected/:id/revoke",
              Authed(ctx, [&ctx](Request& req, const Caller& caller) {
                Status s = ctx.licenses->Revoke(

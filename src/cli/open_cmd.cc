@@ -117,10 +117,15 @@ struct License {
 };
 
 // Acquires a use license for `header`; prints the granted rights on stderr.
+// `session`, when it already holds a signed-in client, is used as is.
 int AcquireLicense(Globals& g, const Args& a, std::string_view header,
-                   License* out) {
+                   License* out, ClientOptions* session = nullptr) {
   ClientOptions client;
-  if (!SignIn(g, a.user, &client)) return g.exit_code;
+  if (session != nullptr && !session->token.empty()) {
+    client = *session;
+  } else if (!SignIn(g, a.user, &client)) {
+    return g.exit_code;
+  }
   json::object req{{"header", Base64Encode(AsBytes(header))},
                    {"client", "sealpost open"}};
   auto res = Call(client, "POST", "/api/v1/licenses", json::serialize(req));
@@ -216,6 +221,19 @@ int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
   return out.Commit() ? kExitOk : kExitLocal;
 }
 
+// The id in a wrapper's "X-Sealpost-Protected: v1; id=...; ..." header.
+std::string ProtectedId(std::string_view mail) {
+  auto v = mime::RawHeader(mail, "X-Sealpost-Protected");
+  if (!v.ok()) return "";
+  size_t at = v->find("id=");
+  if (at == std::string::npos) return "";
+  size_t end = v->find(';', at);
+  std::string id =
+      v->substr(at + 3, end == std::string::npos ? end : end - at - 3);
+  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.pop_back();
+  return id;
+}
+
 int OpenProtected(Globals& g, const Args& a) {
   if (a.file != "-") {
     FILE* in = std::fopen(a.file.c_str(), "rb");
@@ -234,6 +252,7 @@ int OpenProtected(Globals& g, const Args& a) {
     std::fclose(in);
   }
   // A wrapper mail (or standard input): parsed whole by the MIME layer.
+  ClientOptions session;
   std::string input;
   if (!ReadInput(a.file, &input)) return kExitLocal;
   std::string container;
@@ -241,18 +260,46 @@ int OpenProtected(Globals& g, const Args& a) {
     container = std::move(input);
   } else {
     auto extracted = mime::ExtractSealedAttachment(input);
-    if (!extracted.ok()) {
+    std::string id;
+    if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
+      id = ProtectedId(input);
+    }
+    if (!extracted.ok() && id.empty()) {
       std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",
                    a.file.c_str(), extracted.status().message().c_str());
       return kExitLocal;
     }
-    container = std::move(*extracted);
+    if (extracted.ok()) {
+      container = std::move(*extracted);
+    } else {
+      // A wrapper sent to an external address carries no message.sealed:
+      // the server keeps the container.
+      if (!SignIn(g, a.user, &session)) return g.exit_code;
+      auto res = Call(session, "GET",
+                      "/api/v1/protected/" + UrlEncode(id) + "/sealed");
+      if (!res.ok() || res->status != 200) {
+        std::string reason = res.ok() ? "HTTP " + std::to_string(res->status)
+                                      : res.status().message();
+        if (res.ok()) {
+          boost::system::error_code ec;
+          json::value v = json::parse(res->body, ec);
+          if (!ec && v.is_object() && v.as_object().contains("error")) {
+            reason = std::string(v.at("error").at("message").as_string());
+          }
+        }
+        std::fprintf(stderr, "sealpost: cannot open %s: %s\n", a.file.c_str(),
+                     reason.c_str());
+        return kExitServer;
+      }
+      container = std::move(res->body);
+    }
   }
   auto header = sealed::ParseSealedHeader(container);
   if (!header.ok()) return Damaged(a);
   License lic;
   if (int rc = AcquireLicense(
-          g, a, std::string_view(container).substr(0, header->size), &lic);
+          g, a, std::string_view(container).substr(0, header->size), &lic,
+          &session);
       rc != kExitOk) {
     return rc;
   }

@@ -137,6 +137,9 @@ Result<std::string> BuildWrapperMail(std::string_view original,
                                                   : br.background_color);
   d.set("template", o.template_name);
   if (logo) d.set("logo", kainjow::mustache::data::type::bool_true);
+  if (o.attach_container) {
+    d.set("attached", kainjow::mustache::data::type::bool_true);
+  }
   if (o.expires_at > 0) {
     time_t t = static_cast<time_t>(o.expires_at);
     struct tm tm;
@@ -170,9 +173,11 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   out += "X-Sealpost-Protected: v1; id=" + o.message_id +
          "; template=" + ParamValue(o.template_name) + "\r\n";
   out += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
-  out +=
-      "This is a protected message. Open the link below, or the attached "
-      "message.sealed with `sealpost open`.\r\n";
+  out += o.attach_container
+             ? "This is a protected message. Open the link below, or the "
+               "attached message.sealed with `sealpost open`.\r\n"
+             : "This is a protected message. Open the link below to read "
+               "it.\r\n";
   out += "--" + mixed + "\r\n";
   out +=
       "Content-Type: multipart/alternative; boundary=\"" + alt + "\"\r\n\r\n";
@@ -204,13 +209,15 @@ Result<std::string> BuildWrapperMail(std::string_view original,
     out += "--" + related + "--\r\n";
   }
   out += "--" + alt + "--\r\n";
-  out += "--" + mixed + "\r\n";
-  out +=
-      "Content-Type: application/vnd.sealpost.sealed; "
-      "name=\"message.sealed\"\r\n"
-      "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\n";
-  out += WrapBase64(container);
+  if (o.attach_container) {
+    out += "--" + mixed + "\r\n";
+    out +=
+        "Content-Type: application/vnd.sealpost.sealed; "
+        "name=\"message.sealed\"\r\n"
+        "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n";
+    out += WrapBase64(container);
+  }
   out += "--" + mixed + "--\r\n";
   return out;
 }

@@ -1,7 +1,7 @@
 // The wrapper mail (SPEC §3): what a recipient of protected mail receives.
 // multipart/mixed holding a multipart/alternative (text + HTML) with a "Read
-// the message" link to the portal, and the sealed container as the
-// attachment message.sealed, plus the header
+// the message" link to the portal, and (for internal recipients) the sealed
+// container as the attachment message.sealed, plus the header
 // `X-Sealpost-Protected: v1; id=<id>; template=<name>`. The original's From,
 // To, Cc, Subject and Date are carried over as they were (raw, so encoded
 // words stay valid). Parsing uses GMime; GMime stays inside this module.
@@ -37,6 +37,10 @@ struct WrapperOptions {
   std::string portal_url;     // https://host:port (no trailing slash)
   WrapperBranding branding;
   int64_t expires_at = 0;  // unix seconds; 0: no expiry shown
+  // Attach the container as message.sealed: for internal recipients, who
+  // can open it with `sealpost open`. External recipients read in the
+  // portal, which keeps its own copy, so their wrapper stays small.
+  bool attach_container = true;
 };
 
 // Builds the wrapper around `container` for the original message `original`.

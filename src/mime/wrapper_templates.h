@@ -2,7 +2,8 @@
 // engine; the text part is plain text, where escaping does no harm to the
 // readable link, so both use the same variables:
 //   sender, introduction, button, link, email_text, disclaimer,
-//   privacy_url, background, template, logo (flag), expires.
+//   privacy_url, background, template, logo (flag), expires, attached
+//   (flag: message.sealed is attached).
 #ifndef SEALPOST_MIME_WRAPPER_TEMPLATES_H_
 #define SEALPOST_MIME_WRAPPER_TEMPLATES_H_
 
@@ -31,9 +32,11 @@ This message expires on {{{expires}}}.
 
 Privacy statement: {{{privacy_url}}}
 {{/privacy_url}}
+{{#attached}}
 
 The protected message is also attached as message.sealed; readers with the
 Sealpost client can open it with `sealpost open`.
+{{/attached}}
 )";
 
 inline constexpr std::string_view kHtmlTemplate =

@@ -100,6 +100,7 @@ Result<std::string> Protector::SealAndWrap(
   mime::WrapperOptions wrap{
       sealed->message_id, sealed->license.template_name, options_.portal_url,
       branding::ToWrapperBranding(brand), sealed->license.expiry};
+  wrap.attach_container = internal;
   if (note != nullptr) {
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
@@ -242,7 +243,13 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
       case Kind::kRemoveProtection: {
         // Only our own organisation's protected mail; anything else is
         // delivered as it came (still protected, never weakened).
-        auto container = mime::ExtractSealedAttachment(original);
+        // External recipients' wrappers carry no message.sealed: the
+        // portal copy is the container then.
+        Result<std::string> container = mime::ExtractSealedAttachment(original);
+        if (!container.ok() && facts.protected_by_our_org) {
+          auto copy = store_.GetPortalCopy(mf.protected_id);
+          if (copy.ok() && copy->has_value()) container = std::move(**copy);
+        }
         if (!facts.protected_by_our_org || !container.ok()) {
           msg.content = AddHeaders(received, original, g.added_headers);
           out.notes.push_back("deliver (not ours to decrypt) " + who);
