@@ -5,9 +5,13 @@
 
 #include "base/encoding.h"
 #include "crypto/random.h"
+#include "mime/gmime_util.h"
 
 namespace sealpost::mime {
 namespace {
+
+using internal::IsToken;
+using internal::WrapBase64;
 
 constexpr size_t kFoldAt = 76;            // RFC 5322 §2.1.1: SHOULD be 78
 constexpr size_t kMaxFilename = 255;      // bytes
@@ -345,30 +349,6 @@ std::string QuotedPrintable(std::string_view text) {
     out += "\r\n";
   }
   return out;
-}
-
-std::string WrapBase64(std::string_view data) {
-  std::string b64 = Base64Encode(AsBytes(data));
-  std::string out;
-  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
-  for (size_t i = 0; i < b64.size(); i += 76) {
-    out.append(b64, i, 76);
-    out += "\r\n";
-  }
-  return out;
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= ' ' || u >= 0x7F ||
-        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
-            std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // "type/subtype" in lower case; application/octet-stream when it is not one.

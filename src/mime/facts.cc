@@ -1,11 +1,11 @@
 #include "mime/facts.h"
-#include "mime/gmime_init.h"
 
 #include <gmime/gmime.h>
 
 #include <mutex>
 
 #include "base/encoding.h"
+#include "mime/gmime_util.h"
 
 namespace sealpost::mime {
 namespace {

@@ -1,5 +1,4 @@
 #include "mime/view.h"
-#include "mime/gmime_init.h"
 
 #include <gmime/gmime.h>
 #include <iconv.h>
@@ -8,6 +7,8 @@
 #include <cerrno>
 #include <mutex>
 #include <utility>
+
+#include "mime/gmime_util.h"
 
 namespace sealpost::mime {
 namespace {
@@ -19,29 +20,8 @@ constexpr size_t kMaxLeaves = 10000;
 constexpr size_t kMaxFilename = 200;  // bytes
 
 using internal::InitGmime;
-
-// Owns a parsed GMimeMessage.
-class ParsedMessage {
- public:
-  explicit ParsedMessage(std::string_view bytes) {
-    InitGmime();
-    GMimeStream* stream =
-        g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
-    GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-    message_ = g_mime_parser_construct_message(parser, nullptr);
-    g_object_unref(parser);
-    g_object_unref(stream);
-  }
-  ~ParsedMessage() {
-    if (message_ != nullptr) g_object_unref(message_);
-  }
-  ParsedMessage(const ParsedMessage&) = delete;
-  ParsedMessage& operator=(const ParsedMessage&) = delete;
-  GMimeMessage* get() const { return message_; }
-
- private:
-  GMimeMessage* message_ = nullptr;
-};
+using internal::IsToken;
+using internal::ParsedMessage;
 
 // ---- UTF-8 and charsets ----------------------------------------------------
 
@@ -345,19 +325,6 @@ std::vector<Role> Classify(const std::vector<Leaf>& leaves) {
     }
   }
   return roles;
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= ' ' || u >= 0x7F ||
-        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
-            std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // "type/subtype" in lower case, safe to put in a response header: anything

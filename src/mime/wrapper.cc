@@ -1,5 +1,4 @@
 #include "mime/wrapper.h"
-#include "mime/gmime_init.h"
 
 #include <gmime/gmime.h>
 
@@ -10,35 +9,15 @@
 
 #include "base/encoding.h"
 #include "crypto/random.h"
+#include "mime/gmime_util.h"
 #include "mime/wrapper_templates.h"
 
 namespace sealpost::mime {
 namespace {
 
 using internal::InitGmime;
-
-// Owns a parsed GMimeMessage.
-class Parsed {
- public:
-  explicit Parsed(std::string_view bytes) {
-    InitGmime();
-    GMimeStream* stream =
-        g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
-    GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-    message_ = g_mime_parser_construct_message(parser, nullptr);
-    g_object_unref(parser);
-    g_object_unref(stream);
-  }
-  ~Parsed() {
-    if (message_ != nullptr) g_object_unref(message_);
-  }
-  Parsed(const Parsed&) = delete;
-  Parsed& operator=(const Parsed&) = delete;
-  GMimeMessage* get() const { return message_; }
-
- private:
-  GMimeMessage* message_ = nullptr;
-};
+using internal::WrapBase64;
+using Parsed = internal::ParsedMessage;
 
 std::string Trim(std::string s) {
   size_t b = 0;
@@ -56,17 +35,6 @@ std::string HeaderOf(GMimeMessage* msg, const char* name) {
   if (h == nullptr) return {};
   const char* raw = g_mime_header_get_raw_value(h);
   return raw ? Trim(raw) : std::string();
-}
-
-std::string WrapBase64(std::string_view data) {
-  std::string b64 = Base64Encode(AsBytes(data));
-  std::string out;
-  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
-  for (size_t i = 0; i < b64.size(); i += 76) {
-    out.append(b64, i, 76);
-    out += "\r\n";
-  }
-  return out;
 }
 
 // Mustache output uses "\n"; mail wants CRLF.

@@ -243,10 +243,7 @@ http::Response Portal::MessageEntry(http::Request& req) {
                           "Check that the link is complete.",
                           {"", nullptr, &v});
   }
-  auto brand = services_.branding->Get(
-      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
-                                  : (*record)->branding);
-  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  branding::Branding b = BrandOf(*services_.branding, **record);
   if (!v.email.empty()) {
     http::Response page = ReadMessage(req, v);
     if (page.status == 200 && !v.new_browser) {
@@ -286,19 +283,15 @@ http::Response Portal::RequestOtp(http::Request& req) {
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(403, "This form has expired",
-                          "Go back, reload the page and try again.",
-                          {"", nullptr, &v}, "/m/" + id, "Back to the message");
+    return FormExpired(v, "/m/" + id, "Back to the message",
+                       form.ok() ? "" : form.status().message());
   }
   auto record = services_.store->GetProtectedMessage(id);
   if (!record.ok() || !record->has_value()) {
     return NoticeResponse(404, "This message doesn't exist", "",
                           {"", nullptr, &v});
   }
-  auto brand = services_.branding->Get(
-      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
-                                  : (*record)->branding);
-  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  branding::Branding b = BrandOf(*services_.branding, **record);
   Chrome chrome{"One-time passcode", &b, &v};
   if (!b.otp_enabled) {
     return NoticeResponse(403, "One-time passcodes are turned off",
@@ -380,19 +373,15 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(403, "This form has expired",
-                          "Go back, reload the page and try again.",
-                          {"", nullptr, &v}, "/m/" + id, "Back to the message");
+    return FormExpired(v, "/m/" + id, "Back to the message",
+                       form.ok() ? "" : form.status().message());
   }
   auto record = services_.store->GetProtectedMessage(id);
   if (!record.ok() || !record->has_value()) {
     return NoticeResponse(404, "This message doesn't exist", "",
                           {"", nullptr, &v});
   }
-  auto brand = services_.branding->Get(
-      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
-                                  : (*record)->branding);
-  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  branding::Branding b = BrandOf(*services_.branding, **record);
   Chrome chrome{"One-time passcode", &b, &v};
   std::string email = AsciiLower(form->Get("email"));
   std::string code = form->Get("code");
@@ -521,10 +510,7 @@ http::Response Portal::OidcCallback(http::Request& req) {
     return NoticeResponse(404, "This message doesn't exist", "",
                           {"", nullptr, &v});
   }
-  auto brand = services_.branding->Get(
-      (*record)->branding.empty() ? std::string(branding::kDefaultIdentity)
-                                  : (*record)->branding);
-  branding::Branding b = brand.ok() ? *brand : branding::Branding{};
+  branding::Branding b = BrandOf(*services_.branding, **record);
   Chrome chrome{"Sign in", &b, &v};
   OidcClient& client = *services_.oidc[pending.provider];
   auto identity = client.Finish(req.QueryParam("code"), pending.start);
@@ -579,9 +565,7 @@ http::Response Portal::OrgSignIn(http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(403, "This form has expired",
-                          "Go back, reload the page and try again.",
-                          {"", nullptr, &v}, "/signin", "Sign in");
+    return FormExpired(v, "/signin", "Sign in");
   }
   std::string next = SafeNext(form->Get("next"));
   auto signed_in = services_.directory->SignIn(
@@ -607,9 +591,7 @@ http::Response Portal::SignOut(http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(403, "This form has expired",
-                          "Go back, reload the page and try again.",
-                          {"", nullptr, &v});
+    return FormExpired(v, "/", "Home");
   }
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));

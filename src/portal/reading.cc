@@ -29,12 +29,6 @@ struct Opened {
   std::string original;
 };
 
-std::string JoinList(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
-
 // The message `id` for the signed-in visitor, or the page that says why not.
 std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
                                              const std::string& id,
@@ -52,10 +46,7 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
   }
   Opened out;
   out.record = **record;
-  auto brand = s.branding->Get(out.record.branding.empty()
-                                   ? std::string(branding::kDefaultIdentity)
-                                   : out.record.branding);
-  out.brand = brand.ok() ? *brand : branding::Branding{};
+  out.brand = BrandOf(*s.branding, out.record);
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
   auto copy = s.store->GetPortalCopy(id);
@@ -120,26 +111,6 @@ std::string BodyCsp(bool images) {
          "; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
          "form-action 'none'; frame-ancestors 'self'; sandbox "
          "allow-popups allow-popups-to-escape-sandbox";
-}
-
-std::vector<std::string> ParseAddressList(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
-  auto flush = [&] {
-    size_t b = cur.find_first_not_of(" \t\r\n");
-    size_t e = cur.find_last_not_of(" \t\r\n");
-    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
-    cur.clear();
-  };
-  for (char c : text) {
-    if (c == ',' || c == ';' || c == '\n') {
-      flush();
-    } else {
-      cur += c;
-    }
-  }
-  flush();
-  return out;
 }
 
 }  // namespace
@@ -358,29 +329,52 @@ ReplyPlan PlanReply(const http::Request& req, const mime::MessageView& view,
   return p;
 }
 
+// What a reply or forward starts from: the message, opened for the visitor
+// with the right the action needs, or the page that says why not.
+struct ReplySource {
+  Opened opened;
+  mime::MessageView view;
+  ReplyPlan plan;
+};
+
+std::variant<ReplySource, http::Response> PrepareReply(
+    const PortalServices& s, const http::Request& req, const std::string& id,
+    const Portal::Visitor& v) {
+  auto r = OpenFor(s, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
+  Chrome chrome{"", &out.opened.brand, &v};
+  auto view = mime::ParseForReading(out.opened.original);
+  if (!view.ok()) {
+    return NoticeResponse(500, "This message can't be shown", "", chrome);
+  }
+  out.view = std::move(*view);
+  out.plan = PlanReply(req, out.view, v.email);
+  rights::Right needed = out.plan.forward ? rights::Right::kForward
+                         : out.plan.all   ? rights::Right::kReplyAll
+                                          : rights::Right::kReply;
+  if (!out.opened.license.rights.Has(needed)) {
+    return NoticeResponse(403, "The sender's protection doesn't allow this",
+                          std::string("This message can't be ") +
+                              (out.plan.forward ? "forwarded." : "replied to."),
+                          chrome, "/m/" + id, "Back to the message");
+  }
+  return out;
+}
+
 }  // namespace
 
 http::Response Portal::ReplyForm(http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
-  Opened& o = std::get<Opened>(r);
-  Chrome chrome{"", &o.brand, &v};
-  auto view = mime::ParseForReading(o.original);
-  if (!view.ok()) {
-    return NoticeResponse(500, "This message can't be shown", "", chrome);
+  auto prepared = PrepareReply(services_, req, id, v);
+  if (auto* resp = std::get_if<http::Response>(&prepared)) {
+    return std::move(*resp);
   }
-  ReplyPlan plan = PlanReply(req, *view, v.email);
-  rights::Right needed = plan.forward ? rights::Right::kForward
-                         : plan.all   ? rights::Right::kReplyAll
-                                      : rights::Right::kReply;
-  if (!o.license.rights.Has(needed)) {
-    return NoticeResponse(403, "The sender's protection doesn't allow this",
-                          std::string("This message can't be ") +
-                              (plan.forward ? "forwarded." : "replied to."),
-                          chrome, "/m/" + id, "Back to the message");
-  }
+  ReplySource& src = std::get<ReplySource>(prepared);
+  const ReplyPlan& plan = src.plan;
+  const mime::MessageView* view = &src.view;
+  Chrome chrome{"", &src.opened.brand, &v};
   Data d;
   d.set("csrf", v.csrf);
   d.set("heading", plan.forward ? "Forward" : plan.all ? "Reply all" : "Reply");
@@ -405,31 +399,21 @@ http::Response Portal::SendReply(http::Request& req) {
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(
-        form.ok() ? 403 : 400, "This form has expired",
-        form.ok() ? "Go back, reload the page and try again."
-                  : "The form could not be read: " + form.status().message(),
-        {"", nullptr, &v}, "/m/" + id, "Back to the message");
+    return FormExpired(v, "/m/" + id, "Back to the message",
+                       form.ok() ? "" : form.status().message());
   }
-  auto r = OpenFor(services_, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
-  Opened& o = std::get<Opened>(r);
+  auto prepared = PrepareReply(services_, req, id, v);
+  if (auto* resp = std::get_if<http::Response>(&prepared)) {
+    return std::move(*resp);
+  }
+  ReplySource& src = std::get<ReplySource>(prepared);
+  const ReplyPlan& plan = src.plan;
+  const mime::MessageView* view = &src.view;
+  Opened& o = src.opened;
   Chrome chrome{"Sent", &o.brand, &v};
-  auto view = mime::ParseForReading(o.original);
-  if (!view.ok()) {
-    return NoticeResponse(500, "This message can't be shown", "", chrome);
-  }
-  ReplyPlan plan = PlanReply(req, *view, v.email);
-  rights::Right needed = plan.forward ? rights::Right::kForward
-                         : plan.all   ? rights::Right::kReplyAll
-                                      : rights::Right::kReply;
-  if (!o.license.rights.Has(needed)) {
-    return NoticeResponse(403, "The sender's protection doesn't allow this", "",
-                          chrome, "/m/" + id, "Back to the message");
-  }
   std::vector<std::string> recipients = plan.to;
   if (plan.forward) {
-    for (const auto& a : ParseAddressList(form->Get("to"))) {
+    for (const auto& a : SplitAddressList(form->Get("to"))) {
       auto addr = license::NormalizeEmail(a);
       if (!addr.ok()) {
         return NoticeResponse(400, "That address doesn't look right",

@@ -599,36 +599,12 @@ std::string FilterStyle(std::string_view style) {
 // ---------------------------------------------------------------------------
 // Serialization.
 
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 void AppendAttribute(std::string& out, std::string_view name,
                      std::string_view value) {
   out += ' ';
   out += name;
   out += "=\"";
-  AppendEscaped(out, value);
+  AppendHtmlEscaped(out, value);
   out += '"';
 }
 
@@ -673,7 +649,7 @@ class Serializer {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_WHITESPACE:
       case GUMBO_NODE_CDATA:
-        AppendEscaped(out(), node.v.text.text);
+        AppendHtmlEscaped(out(), node.v.text.text);
         return;
       case GUMBO_NODE_ELEMENT:
         VisitElement(node.v.element);
@@ -792,6 +768,30 @@ SanitizeResult SanitizeHtml(std::string_view html,
     Serializer(options, result).Run(*body);
   }
   return result;  // ~ParseArena frees the tree
+}
+
+void AppendHtmlEscaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
 }
 
 }  // namespace sealpost::portal

@@ -44,6 +44,10 @@ struct SanitizeResult {
 SanitizeResult SanitizeHtml(std::string_view html,
                             const SanitizeOptions& options);
 
+// Appends `text` with &, <, >, " and ' escaped: safe in HTML text and in
+// quoted attribute values.
+void AppendHtmlEscaped(std::string& out, std::string_view text);
+
 }  // namespace sealpost::portal
 
 #endif  // SEALPOST_PORTAL_SANITIZE_H_

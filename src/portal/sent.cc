@@ -21,32 +21,6 @@ namespace {
 constexpr int kSentLimit = 200;
 constexpr int kMailboxLimit = 200;
 
-std::string JoinList(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
-
-std::vector<std::string> SplitAddresses(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
-  auto flush = [&] {
-    size_t b = cur.find_first_not_of(" \t\r\n");
-    size_t e = cur.find_last_not_of(" \t\r\n");
-    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
-    cur.clear();
-  };
-  for (char c : text) {
-    if (c == ',' || c == ';' || c == '\n') {
-      flush();
-    } else {
-      cur += c;
-    }
-  }
-  flush();
-  return out;
-}
-
 // The templates the compose page offers (SimplifiedClientAccess* settings).
 bool OfferedInCompose(const rights::Template& t,
                       const license::IrmConfig& irm) {
@@ -145,9 +119,8 @@ http::Response Portal::Revoke(http::Request& req) {
   auto form = ReadForm(req);
   Chrome chrome{"Revoke", nullptr, &v};
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(403, "This form has expired",
-                          "Go back, reload the page and try again.", chrome,
-                          "/sent", "Sent messages");
+    return FormExpired(v, "/sent", "Sent messages",
+                       form.ok() ? "" : form.status().message());
   }
   if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
   Status st = services_.licenses->Revoke(req.params["id"], v.email, false);
@@ -200,10 +173,8 @@ http::Response Portal::SendCompose(http::Request& req) {
   auto form = ReadForm(req);
   Chrome chrome{"New protected message", nullptr, &v};
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return NoticeResponse(form.ok() ? 403 : 400, "This form has expired",
-                          form.ok() ? "Go back, reload the page and try again."
-                                    : form.status().message(),
-                          chrome, "/compose", "Back");
+    return FormExpired(v, "/compose", "Back",
+                       form.ok() ? "" : form.status().message());
   }
   if (!v.org_user()) return RedirectResponse("/signin?next=/compose", v);
   auto irm = services_.licenses->LoadIrm();
@@ -222,7 +193,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   c.from = v.email;
   std::vector<std::string> all;
   for (const char* field : {"to", "cc"}) {
-    for (const auto& a : SplitAddresses(form->Get(field))) {
+    for (const auto& a : SplitAddressList(form->Get(field))) {
       auto addr = license::NormalizeEmail(a);
       if (!addr.ok()) {
         return NoticeResponse(400, "That address doesn't look right",

@@ -7,6 +7,7 @@
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "portal/page_templates.h"
+#include "portal/sanitize.h"
 
 namespace sealpost::portal {
 namespace {
@@ -39,27 +40,7 @@ std::string UrlEncode(std::string_view s) {
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  AppendHtmlEscaped(out, s);
   return out;
 }
 
@@ -186,6 +167,25 @@ http::Response NoticeResponse(int status, std::string_view heading,
   return PageResponse(status, RenderTemplate(kNoticePage, d), c);
 }
 
+branding::Branding BrandOf(branding::BrandingStore& brands,
+                           const store::ProtectedMessageRecord& record) {
+  auto b = brands.Get(record.branding.empty()
+                          ? std::string(branding::kDefaultIdentity)
+                          : record.branding);
+  return b.ok() ? *b : branding::Branding{};
+}
+
+http::Response FormExpired(const Portal::Visitor& v, std::string_view back,
+                           std::string_view back_text, std::string_view why) {
+  if (!why.empty()) {
+    return NoticeResponse(400, "This form could not be read", std::string(why),
+                          {"", nullptr, &v}, back, back_text);
+  }
+  return NoticeResponse(403, "This form has expired",
+                        "Go back, reload the page and try again.",
+                        {"", nullptr, &v}, back, back_text);
+}
+
 std::string SessionCookie(std::string_view token, bool keep) {
   std::string c = std::string(kSessionCookie) + "=" + std::string(token) +
                   "; Path=/; Secure; HttpOnly; SameSite=Lax";
@@ -258,6 +258,32 @@ std::string SafeNext(std::string_view next) {
     return "/";
   }
   return std::string(next);
+}
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+std::vector<std::string> SplitAddressList(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(" \t\r\n");
+    size_t e = cur.find_last_not_of(" \t\r\n");
+    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == ';' || c == '\n') {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
 }
 
 std::string BrandQuery(std::string_view identity) {

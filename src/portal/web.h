@@ -65,6 +65,16 @@ http::Response NoticeResponse(int status, std::string_view heading,
                               std::string_view text, const Chrome& chrome,
                               std::string_view back = {},
                               std::string_view back_text = {});
+// The branding of a message's pages; the default look when its identity
+// is gone.
+branding::Branding BrandOf(branding::BrandingStore& brands,
+                           const store::ProtectedMessageRecord& record);
+// 403 for a form post without a valid CSRF token (or 400 when the form
+// itself could not be read: `why` says how).
+http::Response FormExpired(const Portal::Visitor& v, std::string_view back,
+                           std::string_view back_text,
+                           std::string_view why = {});
+
 // Set-Cookie for a session: persistent for 12 hours with `keep`, else a
 // browser-session cookie. An empty token clears it.
 std::string SessionCookie(std::string_view token, bool keep);
@@ -79,6 +89,11 @@ std::string HumanTime(int64_t unix_seconds);
 std::string SafeNext(std::string_view next);
 // The recipient addresses recorded for a protected message.
 std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r);
+// "a, b, c".
+std::string JoinList(const std::vector<std::string>& items);
+// Addresses typed in a form field, split at commas, semicolons and line
+// breaks, trimmed; not yet checked.
+std::vector<std::string> SplitAddressList(std::string_view text);
 // "brand.css?b=..." query for an identity.
 std::string BrandQuery(std::string_view identity);
 
