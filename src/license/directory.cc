@@ -104,14 +104,7 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
                               "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
   }
-  SignInResult out;
-  out.token = crypto::RandomToken(32);
-  out.expires_at = now + kSessionLifetime;
-  SP_RETURN_IF_ERROR(store_.PutSession(
-      {HashToken(out.token), addr, std::string(kind), now, out.expires_at}));
-  (void)store_.AppendAudit(
-      {0, now, addr, "auth.sign_in", addr, "ok", std::string(kind)});
-  return out;
+  return OpenSession(addr, kind);
 }
 
 Result<SignInResult> Directory::OpenSession(std::string_view email,
