@@ -391,7 +391,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   d.set("email", email);
   d.set("csrf", v.csrf);
   int64_t now = services_.clock->NowUnix();
-  if (!verify_per_client_.Allow(req.remote_address, now)) {
+  if (verify_per_client_.Exceeded(req.remote_address, now)) {
     d.set("error", std::string("Too many attempts from your network. Wait 15 "
                                "minutes and try again."));
     return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
@@ -400,6 +400,9 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   if (!verdict.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
+  }
+  if (verdict->check != OtpCheck::kOk) {
+    verify_per_client_.Add(req.remote_address, now);
   }
   switch (verdict->check) {
     case OtpCheck::kOk: {

@@ -127,7 +127,7 @@ class Portal {
   const PortalOptions options_;
   OtpService otp_;
   std::atomic<queue::Acceptor*> queue_{nullptr};
-  // Passcode mails per address and per client; sign-in failures per client.
+  // Passcode mails per address and per client; wrong passcodes per client.
   RateLimiter otp_per_address_{5, 3600};
   RateLimiter otp_per_client_{30, 3600};
   RateLimiter verify_per_client_{20, 900};

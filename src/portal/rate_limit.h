@@ -26,15 +26,33 @@ class RateLimiter {
   // false (nothing recorded) when it is.
   bool Allow(const std::string& key, int64_t now) {
     MutexLock lock(&mu_);
-    std::deque<int64_t>& times = events_[key];
-    while (!times.empty() && times.front() <= now - window_) times.pop_front();
-    if (static_cast<int>(times.size()) >= limit_) return false;
-    times.push_back(now);
-    if (events_.size() > kMaxKeys) Prune(now);
+    if (Full(key, now)) return false;
+    Record(key, now);
     return true;
+  }
+  // Whether `key` is at its limit, without recording anything (for limits
+  // on failures: check first, Add only when the attempt failed).
+  bool Exceeded(const std::string& key, int64_t now) {
+    MutexLock lock(&mu_);
+    return Full(key, now);
+  }
+  void Add(const std::string& key, int64_t now) {
+    MutexLock lock(&mu_);
+    Record(key, now);
   }
 
  private:
+  bool Full(const std::string& key, int64_t now) SP_REQUIRES(mu_) {
+    auto it = events_.find(key);
+    if (it == events_.end()) return false;
+    std::deque<int64_t>& times = it->second;
+    while (!times.empty() && times.front() <= now - window_) times.pop_front();
+    return static_cast<int>(times.size()) >= limit_;
+  }
+  void Record(const std::string& key, int64_t now) SP_REQUIRES(mu_) {
+    events_[key].push_back(now);
+    if (events_.size() > kMaxKeys) Prune(now);
+  }
   static constexpr size_t kMaxKeys = 100000;
   // Drops keys with no event in the window, so memory stays bounded.
   void Prune(int64_t now) SP_REQUIRES(mu_) {
