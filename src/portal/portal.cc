@@ -246,7 +246,12 @@ http::Response Portal::MessageEntry(http::Request& req) {
   branding::Branding b = BrandOf(*services_.branding, **record);
   if (!v.email.empty()) {
     http::Response page = ReadMessage(req, v);
-    if (page.status == 200 && !v.new_browser) {
+    // Only the page's own two URLs, and only pages of a sane size: a
+    // reader inventing query strings must not fill the server's memory.
+    bool canonical =
+        req.target == req.path || req.target == req.path + "?images=1";
+    if (page.status == 200 && !v.new_browser && canonical &&
+        page.body.size() <= ViewCache::kMaxPageBytes) {
       int64_t now_ms = NowMs(*services_.clock);
       views_.Put(crypto::Sha256Hex(v.session_token), req.target,
                  {page, v.email, id,

@@ -29,19 +29,34 @@ bool ViewCache::Contains(const std::string& session, const std::string& target,
 
 void ViewCache::Put(const std::string& session, const std::string& target,
                     Entry entry) {
+  if (entry.response.body.size() > kMaxPageBytes) return;
   MutexLock lock(&mu_);
-  if (entries_.size() >= kMaxEntries) {
+  if (entries_.size() >= kMaxEntries ||
+      bytes_ + entry.response.body.size() > kMaxBytes) {
     // Drop what is stale; if everything is fresh, start over (a burst of
     // first views only costs the slow path once more).
+    int64_t now_ms = entry.expires_ms - kLifetimeMs;
     for (auto it = entries_.begin(); it != entries_.end();) {
-      it = it->second.expires_ms <= entry.expires_ms - kLifetimeMs ||
-                   it->second.generation != entry.generation
-               ? entries_.erase(it)
-               : std::next(it);
+      if (it->second.expires_ms <= now_ms ||
+          it->second.generation != entry.generation) {
+        bytes_ -= it->second.response.body.size();
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
     }
-    if (entries_.size() >= kMaxEntries) entries_.clear();
+    if (entries_.size() >= kMaxEntries ||
+        bytes_ + entry.response.body.size() > kMaxBytes) {
+      entries_.clear();
+      bytes_ = 0;
+    }
   }
-  entries_[session + '\n' + target] = std::move(entry);
+  std::string key = session + '\n' + target;
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    bytes_ -= it->second.response.body.size();
+  }
+  bytes_ += entry.response.body.size();
+  entries_[key] = std::move(entry);
 }
 
 void ViewCache::DropSession(const std::string& session) {
@@ -49,6 +64,7 @@ void ViewCache::DropSession(const std::string& session) {
   std::string prefix = session + '\n';
   for (auto it = entries_.lower_bound(prefix);
        it != entries_.end() && it->first.starts_with(prefix);) {
+    bytes_ -= it->second.response.body.size();
     it = entries_.erase(it);
   }
 }

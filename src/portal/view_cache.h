@@ -29,6 +29,10 @@ class ViewCache {
  public:
   static constexpr int64_t kLifetimeMs = 30'000;
   static constexpr size_t kMaxEntries = 20'000;
+  // Larger pages are always rendered afresh, and all pages together stay
+  // under kMaxBytes (real pages are a few KiB).
+  static constexpr size_t kMaxPageBytes = 256 << 10;
+  static constexpr size_t kMaxBytes = 64 << 20;
 
   struct Entry {
     http::Response response;
@@ -52,6 +56,7 @@ class ViewCache {
   mutable Mutex mu_;
   // session + '\n' + target -> entry.
   std::map<std::string, Entry> entries_ SP_GUARDED_BY(mu_);
+  size_t bytes_ SP_GUARDED_BY(mu_) = 0;  // sum of the cached bodies
 };
 
 // Audit records written by a background thread, a batch at a time (one
