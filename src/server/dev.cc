@@ -139,6 +139,7 @@ std::string DevBanner(const DevState& state, const std::string& smtp,
   b += "\n==> Sealpost dev server is running (loopback only; do not use in "
        "production)\n\n";
   b += "    Portal and API:  " + url + "\n";
+  b += "    Dev mailbox:     " + url + "/dev/mailbox\n";
   if (!smtp.empty()) b += "    SMTP gateway:    " + smtp + "\n";
   b += "    Data directory:  " + state.data_dir + "\n";
   b += "    CA certificate:  " + state.ca_cert + "\n";
