@@ -3,6 +3,8 @@
 // protection, license acquisition, and revocation/expiry of protected mail.
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "api/api.h"
 #include "api/util.h"
 #include "base/clock.h"
@@ -542,16 +544,9 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
         if (!record.ok()) return FromStatus(record.status());
         bool allowed = false;
         if (record->has_value() && !caller.admin) {
-          allowed = (*record)->owner == caller.email;
-          boost::system::error_code ec;
-          json::value rs = json::parse((*record)->recipients_json, ec);
-          if (!ec && rs.is_array()) {
-            for (const auto& r : rs.as_array()) {
-              if (r.is_string() && r.as_string() == caller.email) {
-                allowed = true;
-              }
-            }
-          }
+          auto rs = license::RecipientsOf(**record);
+          allowed = (*record)->owner == caller.email ||
+                    std::find(rs.begin(), rs.end(), caller.email) != rs.end();
         }
         if (!record->has_value()) {
           return Response::JsonError(404, "not_found",

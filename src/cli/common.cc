@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "http/http.h"
 
 namespace sealpost::cli {
 
@@ -80,19 +81,7 @@ std::string JsonText(const json::value& v) {
   return json::serialize(v);
 }
 
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return http::PercentEncode(s); }
 
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props) {

@@ -1,5 +1,6 @@
 #include "http/http.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace sealpost::http {
@@ -100,6 +101,22 @@ Response Router::Dispatch(Request& request) const {
   }
   return Response::JsonError(404, "not_found",
                              "no such endpoint: " + request.path);
+}
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 std::string PercentDecode(std::string_view s) {

@@ -66,6 +66,9 @@ class Router {
 };
 
 std::string PercentDecode(std::string_view s);
+// Every byte but the RFC 3986 unreserved ones as %XX: safe in a path
+// segment and in a query value.
+std::string PercentEncode(std::string_view s);
 std::string_view StatusReason(int status);
 // JSON string literal with quotes, escaping per RFC 8259 §7.
 std::string JsonQuote(std::string_view s);

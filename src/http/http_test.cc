@@ -37,5 +37,14 @@ TEST(JsonQuoteTest, Escapes) {
   EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
 }
 
+TEST(PercentEncodeTest, OnlyUnreservedStayAndItRoundTrips) {
+  EXPECT_EQ(PercentEncode("OME Configuration"), "OME%20Configuration");
+  EXPECT_EQ(PercentEncode("a-b_c.d~e/f?&=\xc3\xa9"),
+            "a-b_c.d~e%2Ff%3F%26%3D%C3%A9");
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  EXPECT_EQ(PercentDecode(PercentEncode(all)), all);
+}
+
 }  // namespace
 }  // namespace sealpost::http

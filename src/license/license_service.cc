@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
+#include "base/strings.h"
 #include "crypto/random.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
@@ -40,6 +41,17 @@ Status LicenseService::SaveIrm(const IrmConfig& config) {
 
 Result<bool> LicenseService::IsInternal(std::string_view email) {
   return directory_.UserExists(email);
+}
+
+std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(r.recipients_json, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& a : v.as_array()) {
+    if (a.is_string()) out.push_back(AsciiLower(std::string(a.as_string())));
+  }
+  return out;
 }
 
 Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {

@@ -81,6 +81,10 @@ struct SelfTestCheck {
   std::string detail;  // what was found, or what to fix
 };
 
+// The recipient addresses (lower case) recorded for a protected message;
+// empty when the record's list is unreadable.
+std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r);
+
 class LicenseService {
  public:
   LicenseService(store::Store& store, KeyService& keys, Directory& directory,

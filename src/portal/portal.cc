@@ -154,20 +154,9 @@ Status Portal::Enqueue(std::vector<queue::IncomingMessage> messages) {
   return Status::Ok();
 }
 
-std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(r.recipients_json, ec);
-  if (ec || !v.is_array()) return out;
-  for (const json::value& a : v.as_array()) {
-    if (a.is_string()) out.push_back(AsciiLower(std::string(a.as_string())));
-  }
-  return out;
-}
-
 bool Portal::IsRecipient(const store::ProtectedMessageRecord& record,
                          std::string_view email) {
-  for (const auto& a : RecipientsOf(record)) {
+  for (const auto& a : license::RecipientsOf(record)) {
     if (a == email) return true;
   }
   return false;
@@ -232,6 +221,24 @@ http::Response Portal::MessageEntry(http::Request& req) {
   uint64_t generation = services_.licenses->RightsGeneration();
   Visitor v = IdentifyVisitor(req, *services_.directory);
   const std::string& id = req.params["id"];
+  // Signed in: ReadMessage looks the message up itself (and answers for a
+  // missing one).
+  if (!v.email.empty()) {
+    http::Response page = ReadMessage(req, v);
+    // Only the page's own two URLs (ViewCache::Put also refuses large
+    // pages): a reader inventing query strings must not fill memory.
+    bool canonical =
+        req.target == req.path || req.target == req.path + "?images=1";
+    if (page.status == 200 && !v.new_browser && canonical) {
+      int64_t now_ms = NowMs(*services_.clock);
+      views_.Put(crypto::Sha256Hex(v.session_token), req.target,
+                 {page, v.email, id,
+                  std::min(now_ms + ViewCache::kLifetimeMs,
+                           v.session_expires_at * 1000),
+                  generation});
+    }
+    return page;
+  }
   auto record = services_.store->GetProtectedMessage(id);
   if (!record.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
@@ -244,23 +251,6 @@ http::Response Portal::MessageEntry(http::Request& req) {
                           {"", nullptr, &v});
   }
   branding::Branding b = BrandOf(*services_.branding, **record);
-  if (!v.email.empty()) {
-    http::Response page = ReadMessage(req, v);
-    // Only the page's own two URLs, and only pages of a sane size: a
-    // reader inventing query strings must not fill the server's memory.
-    bool canonical =
-        req.target == req.path || req.target == req.path + "?images=1";
-    if (page.status == 200 && !v.new_browser && canonical &&
-        page.body.size() <= ViewCache::kMaxPageBytes) {
-      int64_t now_ms = NowMs(*services_.clock);
-      views_.Put(crypto::Sha256Hex(v.session_token), req.target,
-                 {page, v.email, id,
-                  std::min(now_ms + ViewCache::kLifetimeMs,
-                           v.session_expires_at * 1000),
-                  generation});
-    }
-    return page;
-  }
 
   Data d;
   d.set("id", id);

@@ -256,7 +256,8 @@ http::Response Portal::MessagePart(http::Request& req) {
     license::ProtectRequest pr;
     pr.sender = o.record.owner;
     pr.template_name = o.record.template_id;
-    pr.recipients = RecipientsOf(o.record);  // the message's own recipients
+    pr.recipients =
+        license::RecipientsOf(o.record);  // the message's own recipients
     pr.message = std::move(part->bytes);
     pr.authorized_by_policy = true;
     pr.expires_at = o.record.expires_at;

@@ -73,7 +73,7 @@ http::Response Portal::Sent(http::Request& req) {
     if (m.id.starts_with("probe-")) continue;  // self-test messages
     Data row;
     row.set("id", m.id);
-    row.set("to", JoinList(RecipientsOf(m)));
+    row.set("to", JoinList(license::RecipientsOf(m)));
     row.set("sent", HumanTime(m.created_at));
     auto [it, fresh] = template_names.try_emplace(m.template_id, m.template_id);
     if (fresh) {

@@ -22,21 +22,6 @@ std::string CsrfFor(std::string_view browser) {
   return Base64UrlEncode(AsBytes(mac));
 }
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -287,7 +272,7 @@ std::vector<std::string> SplitAddressList(std::string_view text) {
 }
 
 std::string BrandQuery(std::string_view identity) {
-  return "b=" + UrlEncode(identity);
+  return "b=" + http::PercentEncode(identity);
 }
 
 }  // namespace sealpost::portal

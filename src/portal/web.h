@@ -87,8 +87,6 @@ std::string HumanSize(int64_t bytes);
 std::string HumanTime(int64_t unix_seconds);
 // Only local absolute paths ("/m/x"), else "/".
 std::string SafeNext(std::string_view next);
-// The recipient addresses recorded for a protected message.
-std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r);
 // "a, b, c".
 std::string JoinList(const std::vector<std::string>& items);
 // Addresses typed in a form field, split at commas, semicolons and line
