@@ -322,9 +322,10 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       "open",
       "Read protected mail (a wrapper .eml or a bare message.sealed) as a "
       "signed-in user: acquires a use license, writes the original message "
-      "byte for byte, prints the granted rights on stderr. Exit 2 with the "
-      "reason when you have no rights (revoked, expired, not a recipient, "
-      "org-only).");
+      "byte for byte, prints the granted rights on stderr. A wrapper without "
+      "message.sealed (sent to an external address) is opened from the copy "
+      "the server keeps. Exit 2 with the reason when you have no rights "
+      "(revoked, expired, not a recipient, org-only).");
   open->add_option("file", a->file,
                    "Protected mail (.eml), message.sealed, "
                    "or - for standard input")
