@@ -47,7 +47,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
           "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
           "(?, ?, ?, ?, ?, ?, ?, ?)";
       for (QueuedMessage& m : batch.new_messages) {
-        Stmt msg(db_, msg_sql);
+        Stmt msg(stmts_, msg_sql);
         msg.Bind(1, m.id)
             .Bind(2, m.received_ms)
             .Bind(3, m.mail_from)
@@ -58,7 +58,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
             .Bind(8, m.state);
         SP_RETURN_IF_ERROR(msg.Run());
         for (QueuedRecipient& r : m.recipients) {
-          Stmt rcpt(db_, rcpt_sql);
+          Stmt rcpt(stmts_, rcpt_sql);
           rcpt.Bind(1, m.id)
               .Bind(2, r.address)
               .Bind(3, int64_t{r.notify})
@@ -77,7 +77,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
           "UPDATE queue_deliveries SET state = ?, attempts = ?, "
           "next_attempt_ms = ?, last_reply = ? WHERE id = ?";
       for (const DeliveryUpdate& u : batch.updates) {
-        Stmt up(db_, up_sql);
+        Stmt up(stmts_, up_sql);
         up.Bind(1, u.state)
             .Bind(2, int64_t{u.attempts})
             .Bind(3, u.next_attempt_ms)
@@ -91,7 +91,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
           "INSERT INTO queue_events (message_id, at_ms, recipient, event, "
           "detail) VALUES (?, ?, ?, ?, ?)";
       for (const QueueEvent& e : batch.events) {
-        Stmt ev(db_, ev_sql);
+        Stmt ev(stmts_, ev_sql);
         ev.Bind(1, e.message_id)
             .Bind(2, e.at_ms)
             .Bind(3, e.recipient)
@@ -107,7 +107,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
           "FROM queue_deliveries WHERE message_id = ?1 AND state = "
           "'queued')";
       for (const std::string& id : batch.maybe_done) {
-        Stmt done(db_, done_sql);
+        Stmt done(stmts_, done_sql);
         done.Bind(1, id);
         SP_RETURN_IF_ERROR(done.Run());
       }
@@ -129,7 +129,7 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
       "SELECT message_id, MIN(next_attempt_ms) AS due FROM "
       "queue_deliveries WHERE state = 'queued' AND next_attempt_ms <= ? "
       "GROUP BY message_id ORDER BY due LIMIT ?";
-  Stmt s(db_, s_sql);
+  Stmt s(stmts_, s_sql);
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, now_ms).Bind(2, int64_t{limit});
   std::vector<std::string> out;
@@ -145,7 +145,7 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
   std::string sql = "SELECT " + std::string(kMessageColumns) +
                     (with_content ? ", content" : "") +
                     " FROM queue_messages WHERE id = ?";
-  Stmt s(db_, sql);
+  Stmt s(stmts_, sql);
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
   int rc = s.Step();
@@ -157,7 +157,7 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
       "SELECT id, recipient, notify, orcpt, state, attempts, "
       "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
       "message_id = ? ORDER BY id";
-  Stmt r(db_, r_sql);
+  Stmt r(stmts_, r_sql);
   SP_RETURN_IF_ERROR(r.status());
   r.Bind(1, id);
   while ((rc = r.Step()) == SQLITE_ROW) {
@@ -179,9 +179,9 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
 Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
     std::string_view state, int limit) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
-                  " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
-                  "ORDER BY received_ms DESC, id LIMIT ?2");
+  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
+                     " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
+                     "ORDER BY received_ms DESC, id LIMIT ?2");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, state).Bind(2, int64_t{limit});
   std::vector<QueuedMessage> out;
@@ -192,7 +192,7 @@ Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
       "SELECT id, recipient, state, attempts, next_attempt_ms, last_reply "
       "FROM queue_deliveries WHERE message_id = ? ORDER BY id";
   for (QueuedMessage& m : out) {
-    Stmt r(db_, r_sql);
+    Stmt r(stmts_, r_sql);
     r.Bind(1, m.id);
     while ((rc = r.Step()) == SQLITE_ROW) {
       QueuedRecipient q;
@@ -215,7 +215,7 @@ Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
   const std::string s_sql =
       "SELECT id, message_id, at_ms, recipient, event, detail FROM "
       "queue_events WHERE message_id = ? ORDER BY id";
-  Stmt s(db_, s_sql);
+  Stmt s(stmts_, s_sql);
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, message_id);
   std::vector<QueueEvent> out;
@@ -230,7 +230,7 @@ Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
 
 Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "UPDATE queue_deliveries SET next_attempt_ms = ? WHERE message_id = "
          "? AND state = 'queued'");
   s.Bind(1, now_ms).Bind(2, id);
@@ -245,7 +245,7 @@ Result<int64_t> SqliteStore::CountQueuedDeliveries() {
   MutexLock lock(&mu_);
   const std::string s_sql =
       "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'";
-  Stmt s(db_, s_sql);
+  Stmt s(stmts_, s_sql);
   SP_RETURN_IF_ERROR(s.status());
   if (s.Step() != SQLITE_ROW) return SqliteError(db_, "counting queue");
   return s.Int(0);
@@ -253,7 +253,7 @@ Result<int64_t> SqliteStore::CountQueuedDeliveries() {
 
 Status SqliteStore::PutTlsPolicy(const TlsPolicyRecord& p) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
          "VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET policy = "
          "excluded.policy, ca_file = excluded.ca_file, updated_at = "
@@ -271,7 +271,7 @@ Result<std::optional<TlsPolicyRecord>> SqliteStore::GetTlsPolicy(
   const std::string s_sql =
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
       "domain = ?";
-  Stmt s(db_, s_sql);
+  Stmt s(stmts_, s_sql);
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, domain);
   int rc = s.Step();
@@ -286,7 +286,7 @@ Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
   const std::string s_sql =
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER "
       "BY domain";
-  Stmt s(db_, s_sql);
+  Stmt s(stmts_, s_sql);
   SP_RETURN_IF_ERROR(s.status());
   std::vector<TlsPolicyRecord> out;
   int rc;
@@ -299,7 +299,7 @@ Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
 
 Status SqliteStore::DeleteTlsPolicy(std::string_view domain) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "DELETE FROM tls_policies WHERE domain = ?");
+  Stmt s(stmts_, "DELETE FROM tls_policies WHERE domain = ?");
   s.Bind(1, domain);
   SP_RETURN_IF_ERROR(s.Run());
   if (sqlite3_changes(db_) == 0) {

@@ -39,11 +39,11 @@ ProtectedMessageRecord ReadMessage(const Stmt& s) {
 Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Stmt demote(db_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
+  Stmt demote(stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
   demote.Bind(1, key.kind);
   Status st = demote.Run();
   if (st.ok()) {
-    Stmt ins(db_,
+    Stmt ins(stmts_,
              "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
              "created_at) VALUES (?, ?, ?, 1, ?)");
     ins.Bind(1, key.kind)
@@ -62,7 +62,7 @@ Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
 Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
     std::string_view kind) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
          "WHERE kind = ? ORDER BY version");
   SP_RETURN_IF_ERROR(s.status());
@@ -79,12 +79,12 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
 
 Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "INSERT INTO protected_messages (" +
-                  std::string(kMessageColumns) +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
-                  "UPDATE SET grants_json = excluded.grants_json, "
-                  "expires_at = excluded.expires_at, revoked_at = "
-                  "excluded.revoked_at, revoked_by = excluded.revoked_by");
+  Stmt s(stmts_,
+         "INSERT INTO protected_messages (" + std::string(kMessageColumns) +
+             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+             "UPDATE SET grants_json = excluded.grants_json, "
+             "expires_at = excluded.expires_at, revoked_at = "
+             "excluded.revoked_at, revoked_by = excluded.revoked_by");
   BindMessage(s, m, clock_.NowUnix());
   return s.Run();
 }
@@ -96,14 +96,14 @@ Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
   if (!sync) SP_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
   Status st = Exec("BEGIN IMMEDIATE");
   if (st.ok()) {
-    Stmt s(db_, "INSERT INTO protected_messages (" +
-                    std::string(kMessageColumns) +
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Stmt s(stmts_, "INSERT INTO protected_messages (" +
+                       std::string(kMessageColumns) +
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     BindMessage(s, m, clock_.NowUnix());
     st = s.Run();
   }
   if (st.ok() && !portal_copy.empty()) {
-    Stmt s(db_,
+    Stmt s(stmts_,
            "INSERT INTO portal_copies (id, container, created_at) VALUES "
            "(?, ?, ?)");
     s.Bind(1, m.id).BindBlob(2, portal_copy).Bind(3, clock_.NowUnix());
@@ -125,7 +125,7 @@ Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
     std::string_view id) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT container FROM portal_copies WHERE id = ?");
+  Stmt s(stmts_, "SELECT container FROM portal_copies WHERE id = ?");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
   int rc = s.Step();
@@ -136,7 +136,7 @@ Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
 
 Status SqliteStore::PutOtp(const OtpRecord& o) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO portal_otps (message_id, email, code_hash, reference, "
          "created_at, expires_at, failures, used) VALUES (?, ?, ?, ?, ?, ?, "
          "?, ?) ON CONFLICT (message_id, email) DO UPDATE SET code_hash = "
@@ -157,7 +157,7 @@ Status SqliteStore::PutOtp(const OtpRecord& o) {
 Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
     std::string_view message_id, std::string_view email) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT message_id, email, code_hash, reference, created_at, "
          "expires_at, failures, used FROM portal_otps WHERE message_id = ? "
          "AND email = ?");
@@ -176,8 +176,8 @@ Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
-                  " FROM protected_messages WHERE id = ?");
+  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
+                     " FROM protected_messages WHERE id = ?");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
   int rc = s.Step();
@@ -191,9 +191,9 @@ Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
     std::string_view owner, int limit) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT " + std::string(kMessageColumns) +
-                  " FROM protected_messages WHERE (?1 = '' OR owner = ?1) "
-                  "ORDER BY created_at DESC, id LIMIT ?2");
+  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
+                     " FROM protected_messages WHERE (?1 = '' OR owner = ?1) "
+                     "ORDER BY created_at DESC, id LIMIT ?2");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, owner).Bind(2, int64_t{limit});
   std::vector<ProtectedMessageRecord> out;
@@ -206,10 +206,10 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
 Status SqliteStore::PutSession(const SessionRecord& r) {
   MutexLock lock(&mu_);
   // Expired sessions go as new ones arrive, so the table stays small.
-  Stmt purge(db_, "DELETE FROM sessions WHERE expires_at <= ?");
+  Stmt purge(stmts_, "DELETE FROM sessions WHERE expires_at <= ?");
   purge.Bind(1, clock_.NowUnix());
   SP_RETURN_IF_ERROR(purge.Run());
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO sessions (token_hash, email, kind, created_at, "
          "expires_at) VALUES (?, ?, ?, ?, ?)");
   s.Bind(1, r.token_hash)
@@ -223,7 +223,7 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(
     std::string_view token_hash) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT token_hash, email, kind, created_at, expires_at FROM "
          "sessions WHERE token_hash = ?");
   SP_RETURN_IF_ERROR(s.status());
@@ -239,7 +239,7 @@ Result<std::optional<SessionRecord>> SqliteStore::GetSession(
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "DELETE FROM sessions WHERE token_hash = ?");
+  Stmt s(stmts_, "DELETE FROM sessions WHERE token_hash = ?");
   s.Bind(1, token_hash);
   return s.Run();
 }

@@ -47,10 +47,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
 
 SqliteStore::~SqliteStore() {
   MutexLock lock(&mu_);
+  stmts_.Clear();
   sqlite3_close(db_);
 }
 
 Status SqliteStore::Exec(std::string_view sql) {
+  if (sql.find(';') == std::string_view::npos) {
+    Stmt st(stmts_, sql);
+    SP_RETURN_IF_ERROR(st.status());
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+    }
+    if (rc == SQLITE_DONE) return Status::Ok();
+    return SqliteError(db_, "executing " + std::string(sql.substr(0, 40)));
+  }
   std::string s(sql);
   char* err = nullptr;
   if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -72,7 +82,7 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
            "applied_at BIGINT NOT NULL)"));
   int current = 0;
   {
-    Stmt s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    Stmt s(stmts_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     SP_RETURN_IF_ERROR(s.status());
     if (s.Step() == SQLITE_ROW) current = static_cast<int>(s.Int(0));
   }
@@ -82,7 +92,7 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
     SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     Status st = Exec(RenderMigrationSql(m.sql, Dialect::kSqlite));
     if (st.ok()) {
-      Stmt ins(db_,
+      Stmt ins(stmts_,
                "INSERT INTO schema_migrations (version, name, applied_at) "
                "VALUES (?, ?, ?)");
       ins.Bind(1, int64_t{m.version}).Bind(2, m.name).Bind(3, clock_.NowUnix());
@@ -100,7 +110,7 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
 
 Result<int> SqliteStore::SchemaVersion() {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  Stmt s(stmts_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   SP_RETURN_IF_ERROR(s.status());
   if (s.Step() != SQLITE_ROW) return SqliteError(db_, "schema version");
   return static_cast<int>(s.Int(0));
@@ -109,7 +119,7 @@ Result<int> SqliteStore::SchemaVersion() {
 Result<std::optional<std::string>> SqliteStore::GetSetting(
     std::string_view key) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "SELECT value FROM settings WHERE key = ?");
+  Stmt s(stmts_, "SELECT value FROM settings WHERE key = ?");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, key);
   int rc = s.Step();
@@ -120,7 +130,7 @@ Result<std::optional<std::string>> SqliteStore::GetSetting(
 
 Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
          "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
          "updated_at = excluded.updated_at");
@@ -146,7 +156,7 @@ Status SqliteStore::AppendAudits(const std::vector<AuditRecord>& records) {
 }
 
 Status SqliteStore::InsertAudit(const AuditRecord& r) {
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO audit (at, actor, action, object, result, detail) "
          "VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, r.at ? r.at : clock_.NowUnix())
@@ -161,7 +171,7 @@ Status SqliteStore::InsertAudit(const AuditRecord& r) {
 Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
                                                         int limit) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT id, at, actor, action, object, result, detail FROM audit "
          "WHERE (?1 = '' OR object = ?1) ORDER BY id DESC LIMIT ?2");
   SP_RETURN_IF_ERROR(s.status());
@@ -178,7 +188,7 @@ Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
 
 Status SqliteStore::PutUser(const UserRecord& u) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "INSERT INTO users (email, password_hash, display_name, created_at, "
          "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
          "password_hash = excluded.password_hash, display_name = "
@@ -193,7 +203,7 @@ Status SqliteStore::PutUser(const UserRecord& u) {
 
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users WHERE email = ?");
   SP_RETURN_IF_ERROR(s.status());
@@ -206,7 +216,7 @@ Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
 
 Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
   MutexLock lock(&mu_);
-  Stmt s(db_,
+  Stmt s(stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users ORDER BY email");
   SP_RETURN_IF_ERROR(s.status());
@@ -219,7 +229,7 @@ Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
 
 Status SqliteStore::DeleteUser(std::string_view email) {
   MutexLock lock(&mu_);
-  Stmt s(db_, "DELETE FROM users WHERE email = ?");
+  Stmt s(stmts_, "DELETE FROM users WHERE email = ?");
   s.Bind(1, email);
   SP_RETURN_IF_ERROR(s.Run());
   if (sqlite3_changes(db_) == 0) {

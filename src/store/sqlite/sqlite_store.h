@@ -12,9 +12,8 @@
 
 #include "base/thread_annotations.h"
 #include "store/migrations.h"
+#include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
-
-struct sqlite3;
 
 namespace sealpost::store {
 
@@ -79,14 +78,17 @@ class SqliteStore final : public Store {
   Status DeleteTlsPolicy(std::string_view domain) override;
 
  private:
-  SqliteStore(sqlite3* db, const Clock& clock) : db_(db), clock_(clock) {}
+  SqliteStore(sqlite3* db, const Clock& clock)
+      : db_(db), stmts_(db), clock_(clock) {}
   Status Migrate(const std::vector<Migration>& migrations);
+  // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
+  internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
   const Clock& clock_;
 };
 

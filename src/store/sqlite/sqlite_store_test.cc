@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 
 namespace sealpost::store {
 namespace {
@@ -129,3 +130,82 @@ TEST(MigrationsTest, RendersPortableTypes) {
 
 }  // namespace
 }  // namespace sealpost::store
+
+namespace sealpost::store::internal {
+namespace {
+
+class StmtCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db_, "CREATE TABLE t (v INTEGER)", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+  }
+  void TearDown() override {
+    cache_.reset();
+    sqlite3_close(db_);
+  }
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<StmtCache> cache_;
+};
+
+TEST_F(StmtCacheTest, ReusesOneStatementAndResetsItOnReturn) {
+  cache_ = std::make_unique<StmtCache>(db_);
+  int rc = 0;
+  StmtCache::Slot* first = cache_->Take("SELECT 1", &rc);
+  ASSERT_NE(first, nullptr);
+  sqlite3_stmt* stmt = first->stmt;
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_TRUE(sqlite3_stmt_busy(stmt));
+  StmtCache::Give(first);
+  EXPECT_FALSE(sqlite3_stmt_busy(stmt));  // no read transaction left open
+  StmtCache::Slot* again = cache_->Take("SELECT 1", &rc);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->stmt, stmt);
+  StmtCache::Give(again);
+}
+
+TEST_F(StmtCacheTest, NestedUseOfTheSameSqlGetsItsOwnStatement) {
+  cache_ = std::make_unique<StmtCache>(db_);
+  const char* sql = "INSERT INTO t (v) VALUES (?)";
+  Stmt outer(*cache_, sql);
+  ASSERT_TRUE(outer.status().ok());
+  {
+    Stmt inner(*cache_, sql);
+    ASSERT_TRUE(inner.status().ok());
+    EXPECT_TRUE(inner.Bind(1, int64_t{2}).Run().ok());
+  }
+  EXPECT_TRUE(outer.Bind(1, int64_t{1}).Run().ok());
+  Stmt count(*cache_, "SELECT SUM(v), COUNT(*) FROM t");
+  ASSERT_EQ(count.Step(), SQLITE_ROW);
+  EXPECT_EQ(count.Int(0), 3);
+  EXPECT_EQ(count.Int(1), 2);
+}
+
+TEST_F(StmtCacheTest, BindingsDoNotLeakIntoTheNextUse) {
+  cache_ = std::make_unique<StmtCache>(db_);
+  const char* sql = "INSERT INTO t (v) VALUES (?)";
+  {
+    Stmt s(*cache_, sql);
+    EXPECT_TRUE(s.Bind(1, int64_t{7}).Run().ok());
+  }
+  {
+    Stmt s(*cache_, sql);  // unbound: NULL, not the last use's 7
+    EXPECT_TRUE(s.Run().ok());
+  }
+  Stmt nulls(*cache_, "SELECT COUNT(*) FROM t WHERE v IS NULL");
+  ASSERT_EQ(nulls.Step(), SQLITE_ROW);
+  EXPECT_EQ(nulls.Int(0), 1);
+}
+
+TEST_F(StmtCacheTest, BadSqlIsAnErrorAndNotCached) {
+  cache_ = std::make_unique<StmtCache>(db_);
+  Stmt bad(*cache_, "SELEC nonsense");
+  EXPECT_FALSE(bad.status().ok());
+  Stmt still_bad(*cache_, "SELEC nonsense");
+  EXPECT_FALSE(still_bad.status().ok());
+}
+
+}  // namespace
+}  // namespace sealpost::store::internal

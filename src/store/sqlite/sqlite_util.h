@@ -2,7 +2,7 @@
 // statement wrapper and error mapping (SQLITE_FULL -> RESOURCE_EXHAUSTED, so
 // a full disk becomes SMTP 452, not a bounce).
 //
-// Thread-safety: Stmt is used under SqliteStore's mutex only.
+// Thread-safety: Stmt and StmtCache are used under SqliteStore's mutex only.
 #ifndef SEALPOST_STORE_SQLITE_SQLITE_UTIL_H_
 #define SEALPOST_STORE_SQLITE_SQLITE_UTIL_H_
 
@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/status.h"
 
@@ -25,14 +26,94 @@ inline Status SqliteError(sqlite3* db, std::string_view what) {
   return InternalError(msg);
 }
 
-// A prepared statement, finalized on scope exit.
+// The connection's prepared statements, kept by SQL text: parsing a
+// statement costs more than running most of ours. Clear() finalizes them
+// (before sqlite3_close).
+class StmtCache {
+ public:
+  struct Slot {
+    sqlite3_stmt* stmt = nullptr;
+    bool busy = false;
+  };
+
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  ~StmtCache() { Clear(); }
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // The cached statement for `sql`, marked busy; nullptr when it is busy
+  // already (a nested use: the caller prepares its own) or does not
+  // prepare (`*rc` says why).
+  Slot* Take(std::string_view sql, int* rc) {
+    auto it = slots_.find(sql);
+    *rc = SQLITE_OK;
+    if (it != slots_.end()) {
+      if (it->second.busy) return nullptr;
+      it->second.busy = true;
+      return &it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    *rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (*rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return nullptr;
+    }
+    Slot& slot = slots_[std::string(sql)];
+    slot.stmt = stmt;
+    slot.busy = true;
+    return &slot;
+  }
+
+  // Back to the cache, reset (no read transaction stays open) and unbound.
+  static void Give(Slot* slot) {
+    sqlite3_reset(slot->stmt);
+    sqlite3_clear_bindings(slot->stmt);
+    slot->busy = false;
+  }
+
+  void Clear() {
+    for (auto& [sql, slot] : slots_) sqlite3_finalize(slot.stmt);
+    slots_.clear();
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, Slot, Hash, std::equal_to<>> slots_;
+};
+
+// A prepared statement for one use: from the cache (returned on scope
+// exit), or prepared for this use alone and finalized on scope exit.
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql) : db_(db) {
     rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()),
                              &stmt_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(StmtCache& cache, std::string_view sql) : db_(cache.db()) {
+    slot_ = cache.Take(sql, &rc_);
+    if (slot_ != nullptr) {
+      stmt_ = slot_->stmt;
+    } else if (rc_ == SQLITE_OK) {  // busy: a nested use of the same SQL
+      rc_ = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()),
+                               &stmt_, nullptr);
+    }
+  }
+  ~Stmt() {
+    if (slot_ != nullptr) {
+      StmtCache::Give(slot_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -74,8 +155,9 @@ class Stmt {
 
  private:
   sqlite3* db_;
+  StmtCache::Slot* slot_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  int rc_ = SQLITE_OK;
 };
 
 }  // namespace sealpost::store::internal
