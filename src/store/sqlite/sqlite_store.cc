@@ -119,12 +119,23 @@ Result<int> SqliteStore::SchemaVersion() {
 Result<std::optional<std::string>> SqliteStore::GetSetting(
     std::string_view key) {
   MutexLock lock(&mu_);
+  {
+    Stmt v(stmts_, "PRAGMA data_version");
+    SP_RETURN_IF_ERROR(v.status());
+    if (v.Step() != SQLITE_ROW) return SqliteError(db_, "data version");
+    if (v.Int(0) != data_version_) {
+      settings_.clear();
+      data_version_ = v.Int(0);
+    }
+  }
+  std::string k(key);
+  if (auto it = settings_.find(k); it != settings_.end()) return it->second;
   Stmt s(stmts_, "SELECT value FROM settings WHERE key = ?");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, key);
   int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<std::string>(s.Text(0));
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc == SQLITE_ROW) return settings_[k] = s.Text(0);
+  if (rc == SQLITE_DONE) return settings_[k] = std::nullopt;
   return SqliteError(db_, "reading setting");
 }
 
@@ -135,7 +146,13 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
          "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
          "updated_at = excluded.updated_at");
   s.Bind(1, key).Bind(2, value).Bind(3, clock_.NowUnix());
-  return s.Run();
+  Status st = s.Run();
+  if (st.ok()) {
+    settings_[std::string(key)] = std::string(value);
+  } else {
+    settings_.erase(std::string(key));
+  }
+  return st;
 }
 
 Status SqliteStore::AppendAudit(AuditRecord r) {

@@ -7,7 +7,9 @@
 #define SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/thread_annotations.h"
@@ -89,6 +91,12 @@ class SqliteStore final : public Store {
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
   internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
+  // Settings read so far (rules, templates, branding, IRM are read for
+  // every message), written through by PutSetting and dropped when another
+  // connection commits (PRAGMA data_version moves).
+  std::unordered_map<std::string, std::optional<std::string>> settings_
+      SP_GUARDED_BY(mu_);
+  int64_t data_version_ SP_GUARDED_BY(mu_) = -1;
   const Clock& clock_;
 };
 
