@@ -118,25 +118,23 @@ Result<int> SqliteStore::SchemaVersion() {
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(
     std::string_view key) {
-  MutexLock lock(&mu_);
-  {
-    Stmt v(stmts_, "PRAGMA data_version");
-    SP_RETURN_IF_ERROR(v.status());
-    if (v.Step() != SQLITE_ROW) return SqliteError(db_, "data version");
-    if (v.Int(0) != data_version_) {
-      settings_.clear();
-      data_version_ = v.Int(0);
-    }
-  }
   std::string k(key);
-  if (auto it = settings_.find(k); it != settings_.end()) return it->second;
+  {
+    MutexLock cached(&settings_mu_);
+    if (auto it = settings_.find(k); it != settings_.end()) return it->second;
+  }
+  MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT value FROM settings WHERE key = ?");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, key);
   int rc = s.Step();
-  if (rc == SQLITE_ROW) return settings_[k] = s.Text(0);
-  if (rc == SQLITE_DONE) return settings_[k] = std::nullopt;
-  return SqliteError(db_, "reading setting");
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    return SqliteError(db_, "reading setting");
+  }
+  std::optional<std::string> value;
+  if (rc == SQLITE_ROW) value = s.Text(0);
+  MutexLock cached(&settings_mu_);
+  return settings_[k] = std::move(value);
 }
 
 Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
@@ -147,6 +145,7 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
          "updated_at = excluded.updated_at");
   s.Bind(1, key).Bind(2, value).Bind(3, clock_.NowUnix());
   Status st = s.Run();
+  MutexLock cached(&settings_mu_);
   if (st.ok()) {
     settings_[std::string(key)] = std::string(value);
   } else {

@@ -91,12 +91,13 @@ class SqliteStore final : public Store {
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
   internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
-  // Settings read so far (rules, templates, branding, IRM are read for
-  // every message), written through by PutSetting and dropped when another
-  // connection commits (PRAGMA data_version moves).
+  // Settings read so far: rules, templates, branding and the IRM
+  // configuration are read for every message, and must not wait behind a
+  // queue commit's fsync. Only this process writes the database, and
+  // PutSetting writes through (filled and changed while holding mu_ too).
+  mutable Mutex settings_mu_;
   std::unordered_map<std::string, std::optional<std::string>> settings_
-      SP_GUARDED_BY(mu_);
-  int64_t data_version_ SP_GUARDED_BY(mu_) = -1;
+      SP_GUARDED_BY(settings_mu_);
   const Clock& clock_;
 };
 
