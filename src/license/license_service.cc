@@ -137,14 +137,17 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        0,
                                        "",
                                        request.branding};
-  SP_RETURN_IF_ERROR(store_.AddProtectedMessage(
-      record,
+  store::NewProtectedMessage write{
+      std::move(record),
       {0, now, sender, "protect", id, "ok",
        "template=" + tmpl.name +
            " recipients=" + std::to_string(recipients.size())},
-      !request.defer_sync,
-      request.keep_portal_copy ? std::string_view(container)
-                               : std::string_view()));
+      request.keep_portal_copy ? container : std::string()};
+  if (request.defer_write) {
+    return ProtectResult{id, std::move(container), header.license,
+                         std::move(write)};
+  }
+  SP_RETURN_IF_ERROR(store_.AddProtectedMessage(write));
   return ProtectResult{id, std::move(container), header.license};
 }
 

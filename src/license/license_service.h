@@ -11,6 +11,7 @@
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,9 @@ struct ProtectRequest {
   // Set by the mail flow: policy (a rule, or a licensed sender's choice)
   // already decided; the sender need not be a local user.
   bool authorized_by_policy = false;
-  // The caller commits synchronously before acknowledging (the gateway's
-  // queue commit before 250), so this record need not fsync on its own.
-  bool defer_sync = false;
+  // The caller stores ProtectResult::write with its own commit (the
+  // gateway's queue commit before 250): nothing is written here.
+  bool defer_write = false;
   // An earlier expiry than the template's (unix seconds; 0: none), e.g.
   // the branding's ExternalMailExpiryInDays for external recipients.
   int64_t expires_at = 0;
@@ -52,6 +53,8 @@ struct ProtectResult {
   std::string message_id;
   std::string container;  // message.sealed
   sealed::PublishingLicense license;
+  // With ProtectRequest::defer_write: the rows for the caller to commit.
+  std::optional<store::NewProtectedMessage> write;
 };
 
 struct UseLicense {

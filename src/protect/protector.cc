@@ -74,7 +74,8 @@ Result<std::string> Protector::SealAndWrap(
     const std::string& owner, const std::string& template_name,
     const std::string& branding_identity,
     const std::vector<std::string>& addresses, bool internal,
-    std::string_view original, std::string* note) {
+    std::string_view original, std::vector<store::NewProtectedMessage>* records,
+    std::string* note) {
   const std::string identity = branding_identity.empty()
                                    ? std::string(branding::kDefaultIdentity)
                                    : branding_identity;
@@ -82,7 +83,7 @@ Result<std::string> Protector::SealAndWrap(
   license::ProtectRequest req{owner, template_name, addresses,
                               std::string(original), ""};
   req.authorized_by_policy = true;
-  req.defer_sync = true;  // the queue commit before 250 syncs it
+  req.defer_write = true;  // committed with the wrapper, before 250
   req.branding = identity;
   req.keep_portal_copy = true;
   if (!internal && brand.external_mail_expiry_in_days > 0) {
@@ -104,7 +105,10 @@ Result<std::string> Protector::SealAndWrap(
   if (note != nullptr) {
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
-  return mime::BuildWrapperMail(original, sealed->container, wrap);
+  SP_ASSIGN_OR_RETURN(std::string mail, mime::BuildWrapperMail(
+                                            original, sealed->container, wrap));
+  records->push_back(std::move(*sealed->write));
+  return mail;
 }
 
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
@@ -125,9 +129,10 @@ Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
     msg.client = "portal";
     for (const auto& a : *group) msg.recipients.push_back({a, 0, ""});
     SP_ASSIGN_OR_RETURN(
-        msg.content, SealAndWrap(AsciiLower(owner), std::string(template_name),
-                                 std::string(branding_identity), *group,
-                                 group == &internal, message, nullptr));
+        msg.content,
+        SealAndWrap(AsciiLower(owner), std::string(template_name),
+                    std::string(branding_identity), *group, group == &internal,
+                    message, &msg.protected_records, nullptr));
     out.push_back(std::move(msg));
   }
   return out;
@@ -288,7 +293,8 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
         SP_ASSIGN_OR_RETURN(
             std::string mail,
             SealAndWrap(owner, g.treatment.template_name, g.treatment.branding,
-                        g.addresses, g.internal, original, &note));
+                        g.addresses, g.internal, original,
+                        &msg.protected_records, &note));
         if (choice.outcome == policy::SenderChoice::Outcome::kProtect &&
             choice.subject != facts.subject) {
           mail = ReplaceSubject(std::move(mail), choice.subject);

@@ -75,13 +75,14 @@ class Protector {
 
  private:
   // Seals `original` for `addresses` (keeping a portal copy) and builds the
-  // branded wrapper mail; `note` gets "<template> as <id>".
-  Result<std::string> SealAndWrap(const std::string& owner,
-                                  const std::string& template_name,
-                                  const std::string& branding_identity,
-                                  const std::vector<std::string>& addresses,
-                                  bool internal, std::string_view original,
-                                  std::string* note);
+  // branded wrapper mail; the protected message's rows go to `records` (to
+  // commit with the wrapper), `note` gets "<template> as <id>".
+  Result<std::string> SealAndWrap(
+      const std::string& owner, const std::string& template_name,
+      const std::string& branding_identity,
+      const std::vector<std::string>& addresses, bool internal,
+      std::string_view original,
+      std::vector<store::NewProtectedMessage>* records, std::string* note);
 
   license::LicenseService& licenses_;
   license::Directory& directory_;

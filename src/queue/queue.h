@@ -71,6 +71,10 @@ struct IncomingMessage {
   std::string client;
   std::string tls;
   std::string content;  // the bytes to deliver (with our Received header)
+  // The protected messages this one carries the wrappers of: their rows
+  // commit with it, so a license never exists without its mail, nor the
+  // mail without its license.
+  std::vector<store::NewProtectedMessage> protected_records;
 };
 
 // A fresh, unique queue id (also the id shown by `message list`).

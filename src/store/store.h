@@ -59,6 +59,15 @@ struct ProtectedMessageRecord {
   std::string branding;  // OME branding identity of its pages; "" default
 };
 
+// A protected message's rows as one write: the record, its audit entry and
+// the portal copy (the sealed container kept for the web portal; empty:
+// none kept; it is encrypted, the content key is wrapped in its license).
+struct NewProtectedMessage {
+  ProtectedMessageRecord record;
+  AuditRecord audit;
+  std::string portal_copy;
+};
+
 // A one-time passcode for the portal (stored hashed, never the code).
 struct OtpRecord {
   std::string message_id;
@@ -129,6 +138,9 @@ struct QueueBatch {
   // Messages to mark done (content dropped) when none of their deliveries
   // is still queued.
   std::vector<std::string> maybe_done;
+  // Protected messages whose wrappers are among new_messages: their rows
+  // commit with them (one transaction, one fsync, before SMTP 250).
+  std::vector<NewProtectedMessage> protected_messages;
 };
 
 struct TlsPolicyRecord {
@@ -170,15 +182,10 @@ class Store {
   virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
       std::string_view kind) = 0;
   virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
-  // A new protected message and its audit record in one transaction. With
-  // `sync` false the commit is not fsynced on its own: the caller must make
-  // a synchronous commit (the queue's, before SMTP 250) before relying on
-  // it. In SQLite's WAL mode that later fsync covers this one too.
-  // `portal_copy`, when not empty, is the sealed container kept for the
-  // portal (it is encrypted: the content key is wrapped in its license).
-  virtual Status AddProtectedMessage(const ProtectedMessageRecord& m,
-                                     const AuditRecord& audit, bool sync,
-                                     std::string_view portal_copy) = 0;
+  // A new protected message, its audit record and portal copy in one
+  // transaction. (The gateway's go with its queue commit instead:
+  // QueueBatch::protected_messages.)
+  virtual Status AddProtectedMessage(const NewProtectedMessage& m) = 0;
   // The sealed container kept for the portal; nullopt when none was kept.
   virtual Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) = 0;

@@ -100,6 +100,9 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
         SP_RETURN_IF_ERROR(ev.Run());
       }
     }
+    for (const NewProtectedMessage& p : batch.protected_messages) {
+      SP_RETURN_IF_ERROR(InsertProtectedMessage(p));
+    }
     if (!batch.maybe_done.empty()) {
       const std::string done_sql =
           "UPDATE queue_messages SET state = 'done', content = X'' "

@@ -89,37 +89,30 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   return s.Run();
 }
 
-Status SqliteStore::AddProtectedMessage(const ProtectedMessageRecord& m,
-                                        const AuditRecord& a, bool sync,
-                                        std::string_view portal_copy) {
-  MutexLock lock(&mu_);
-  if (!sync) SP_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
-  Status st = Exec("BEGIN IMMEDIATE");
-  if (st.ok()) {
-    Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                       std::string(kMessageColumns) +
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    BindMessage(s, m, clock_.NowUnix());
-    st = s.Run();
-  }
-  if (st.ok() && !portal_copy.empty()) {
-    Stmt s(stmts_,
+Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
+  Stmt s(stmts_, "INSERT INTO protected_messages (" +
+                     std::string(kMessageColumns) +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  BindMessage(s, m.record, clock_.NowUnix());
+  SP_RETURN_IF_ERROR(s.Run());
+  if (!m.portal_copy.empty()) {
+    Stmt c(stmts_,
            "INSERT INTO portal_copies (id, container, created_at) VALUES "
            "(?, ?, ?)");
-    s.Bind(1, m.id).BindBlob(2, portal_copy).Bind(3, clock_.NowUnix());
-    st = s.Run();
+    c.Bind(1, m.record.id).BindBlob(2, m.portal_copy).Bind(3, clock_.NowUnix());
+    SP_RETURN_IF_ERROR(c.Run());
   }
-  if (st.ok()) st = InsertAudit(a);
-  if (st.ok()) {
-    st = Exec("COMMIT");
-  } else {
+  return InsertAudit(m.audit);
+}
+
+Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
+  MutexLock lock(&mu_);
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  if (Status st = InsertProtectedMessage(m); !st.ok()) {
     (void)Exec("ROLLBACK");
+    return st;
   }
-  if (!sync) {
-    Status restore = Exec("PRAGMA synchronous=FULL");
-    if (st.ok()) st = restore;
-  }
-  return st;
+  return Exec("COMMIT");
 }
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(

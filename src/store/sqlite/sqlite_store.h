@@ -44,9 +44,7 @@ class SqliteStore final : public Store {
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
   Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
-  Status AddProtectedMessage(const ProtectedMessageRecord& m,
-                             const AuditRecord& audit, bool sync,
-                             std::string_view portal_copy) override;
+  Status AddProtectedMessage(const NewProtectedMessage& m) override;
   Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) override;
   Status PutOtp(const OtpRecord& otp) override;
@@ -87,6 +85,8 @@ class SqliteStore final : public Store {
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
+  // A protected message's rows, inside the caller's transaction.
+  Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
