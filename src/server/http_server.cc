@@ -23,6 +23,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "net/listener.h"
 
 namespace sealpost::server {
 
@@ -69,8 +70,7 @@ http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, HttpServerOptions opts, http::Handler h,
        MetricsRegistry& m)
-      : io(io),
-        options(std::move(opts)),
+      : options(std::move(opts)),
         handler(std::move(h)),
         metrics(m),
         tls(ssl::context::tls_server),
@@ -84,7 +84,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
                                       "Failed TLS handshakes");
   }
 
-  asio::io_context& io;
   HttpServerOptions options;
   http::Handler handler;
   MetricsRegistry& metrics;
@@ -116,60 +115,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::array<std::atomic<Counter*>, 500> status_counters{};
 
   Status LoadTls() {
-    SSL_CTX* ctx = tls.native_handle();
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                 SSL_OP_NO_RENEGOTIATION);
-    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
-    if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) !=
-        1) {
-      return FailedPreconditionError("cannot load TLS certificate " +
-                                     options.cert_file);
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(),
-                                    SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
-      return FailedPreconditionError("cannot load TLS key " + options.key_file);
-    }
-    return Status::Ok();
-  }
-
-  Status Bind() {
-    boost::system::error_code ec;
-    std::string host =
-        options.listen.host == "localhost" ? "127.0.0.1" : options.listen.host;
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) {
-      return InvalidArgumentError("listen address must be an IP address: " +
-                                  options.listen.host);
-    }
-    tcp::endpoint ep(addr, options.listen.port);
-    acceptor.open(ep.protocol(), ec);
-    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor.bind(ep, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return UnavailableError("cannot listen on " + options.listen.host + ":" +
-                              std::to_string(options.listen.port) + ": " +
-                              ec.message());
-    }
-    return Status::Ok();
-  }
-
-  awaitable<void> Accept() {
-    auto self = shared_from_this();
-    for (;;) {
-      auto [ec, socket] =
-          co_await acceptor.async_accept(asio::make_strand(io), kUse);
-      if (stopping) co_return;
-      if (ec) {
-        if (ec == asio::error::operation_aborted) co_return;
-        continue;
-      }
-      auto exec = socket.get_executor();
-      asio::co_spawn(exec, Session(std::move(socket)), asio::detached);
-    }
+    return net::ConfigureServerTls(tls, options.cert_file, options.key_file,
+                                   "HTTPS");
   }
 
   // Sends `res` for `req_version`; false when the connection must close.
@@ -363,8 +310,13 @@ HttpServer::~HttpServer() { impl_->pool.join(); }
 
 Status HttpServer::Start() {
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  SP_RETURN_IF_ERROR(impl_->Bind());
-  asio::co_spawn(impl_->acceptor.get_executor(), impl_->Accept(),
+  SP_RETURN_IF_ERROR(
+      net::Listen(impl_->acceptor, impl_->options.listen, "HTTPS"));
+  asio::co_spawn(impl_->acceptor.get_executor(),
+                 net::AcceptLoop(impl_->acceptor, impl_->stopping,
+                                 [self = impl_](tcp::socket socket) {
+                                   return self->Session(std::move(socket));
+                                 }),
                  asio::detached);
   return Status::Ok();
 }

@@ -25,6 +25,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "net/listener.h"
 #include "queue/dsn.h"
 #include "queue/routes.h"
 
@@ -148,8 +149,7 @@ Status ValidateNetworks(std::string_view networks) {
 struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
        MetricsRegistry& m)
-      : io(io),
-        options(std::move(opts)),
+      : options(std::move(opts)),
         queue(q),
         tls(ssl::context::tls_server),
         acceptor(io) {
@@ -165,7 +165,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
                             "Messages answered 4xx/5xx after DATA");
   }
 
-  asio::io_context& io;
   SmtpServerOptions options;
   queue::Acceptor& queue;
   ssl::context tls;
@@ -190,59 +189,10 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   Status LoadTls() {
     if (options.cert_file.empty()) return Status::Ok();
-    SSL_CTX* ctx = tls.native_handle();
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
-    if (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) !=
-            1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(),
-                                    SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
-      return FailedPreconditionError("SMTP STARTTLS: cannot load " +
-                                     options.cert_file + " / " +
-                                     options.key_file);
-    }
+    SP_RETURN_IF_ERROR(net::ConfigureServerTls(
+        tls, options.cert_file, options.key_file, "SMTP STARTTLS"));
     tls_loaded = true;
     return Status::Ok();
-  }
-
-  Status Bind() {
-    boost::system::error_code ec;
-    std::string host =
-        options.listen.host == "localhost" ? "127.0.0.1" : options.listen.host;
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) {
-      return InvalidArgumentError("SMTP listen address must be an IP: " +
-                                  options.listen.host);
-    }
-    tcp::endpoint ep(addr, options.listen.port);
-    acceptor.open(ep.protocol(), ec);
-    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor.bind(ep, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return UnavailableError(
-          "cannot listen for SMTP on " + options.listen.host + ":" +
-          std::to_string(options.listen.port) + ": " + ec.message());
-    }
-    return Status::Ok();
-  }
-
-  awaitable<void> Accept() {
-    auto self = shared_from_this();
-    for (;;) {
-      auto [ec, socket] =
-          co_await acceptor.async_accept(asio::make_strand(io), kUse);
-      if (stopping) co_return;
-      if (ec) {
-        if (ec == asio::error::operation_aborted) co_return;
-        continue;
-      }
-      auto exec = socket.get_executor();
-      asio::co_spawn(exec, Session(std::move(socket)), asio::detached);
-    }
   }
 
   // Hands the message to the queue and waits for the commit (on this
@@ -549,8 +499,13 @@ Status SmtpServer::Start() {
   SP_ASSIGN_OR_RETURN(impl_->networks,
                       ParseNetworks(impl_->options.client_networks));
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  SP_RETURN_IF_ERROR(impl_->Bind());
-  asio::co_spawn(impl_->acceptor.get_executor(), impl_->Accept(),
+  SP_RETURN_IF_ERROR(
+      net::Listen(impl_->acceptor, impl_->options.listen, "SMTP"));
+  asio::co_spawn(impl_->acceptor.get_executor(),
+                 net::AcceptLoop(impl_->acceptor, impl_->stopping,
+                                 [self = impl_](tcp::socket socket) {
+                                   return self->Session(std::move(socket));
+                                 }),
                  asio::detached);
   return Status::Ok();
 }

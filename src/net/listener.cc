@@ -1,0 +1,83 @@
+#include "net/listener.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace sealpost::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert_file,
+                          const std::string& key_file, std::string_view what) {
+  SSL_CTX* ctx = tls.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
+    return FailedPreconditionError(
+        std::string(what) + ": cannot load TLS certificate " + cert_file);
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) !=
+          1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    return FailedPreconditionError(std::string(what) +
+                                   ": cannot load TLS key " + key_file);
+  }
+  return Status::Ok();
+}
+
+Status Listen(tcp::acceptor& acceptor, const HostPort& listen,
+              std::string_view what) {
+  boost::system::error_code ec;
+  std::string host = listen.host == "localhost" ? "127.0.0.1" : listen.host;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) {
+    return InvalidArgumentError(
+        std::string(what) +
+        " listen address must be an IP address: " + listen.host);
+  }
+  tcp::endpoint ep(addr, listen.port);
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError("cannot listen for " + std::string(what) + " on " +
+                            listen.host + ":" + std::to_string(listen.port) +
+                            ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
+                                 const std::atomic<bool>& stopping,
+                                 Session session) {
+  constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(
+        asio::make_strand(acceptor.get_executor()), kUse);
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors (EMFILE) stays so for a while: pause rather
+      // than spin; a connection reset before accept costs the same pause.
+      asio::steady_timer pause(acceptor.get_executor(),
+                               std::chrono::milliseconds(50));
+      co_await pause.async_wait(kUse);
+      continue;
+    }
+    auto exec = socket.get_executor();
+    asio::co_spawn(exec, session(std::move(socket)), asio::detached);
+  }
+}
+
+}  // namespace sealpost::net
