@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -77,6 +78,37 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
     }
     auto exec = socket.get_executor();
     asio::co_spawn(exec, session(std::move(socket)), asio::detached);
+  }
+}
+
+void CloseAcceptor(tcp::acceptor& acceptor, std::shared_ptr<const void> owner) {
+  asio::post(acceptor.get_executor(), [&acceptor, owner = std::move(owner)] {
+    boost::system::error_code ec;
+    acceptor.close(ec);
+  });
+}
+
+std::shared_ptr<LiveConnections::Entry> LiveConnections::Add(
+    boost::beast::tcp_stream& stream) {
+  auto entry = std::make_shared<Entry>();
+  entry->stream = &stream;
+  std::lock_guard lock(mu_);
+  live_.insert(entry);
+  return entry;
+}
+
+void LiveConnections::Remove(const std::shared_ptr<Entry>& entry) {
+  entry->closed = true;
+  std::lock_guard lock(mu_);
+  live_.erase(entry);
+}
+
+void LiveConnections::CancelIdle() {
+  std::lock_guard lock(mu_);
+  for (const auto& entry : live_) {
+    asio::post(entry->stream->get_executor(), [entry] {
+      if (!entry->closed && entry->idle) entry->stream->cancel();
+    });
   }
 }
 

@@ -10,7 +10,11 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -44,6 +48,33 @@ using Session =
 boost::asio::awaitable<void> AcceptLoop(
     boost::asio::ip::tcp::acceptor& acceptor, const std::atomic<bool>& stopping,
     Session session);
+
+// Closes `acceptor` on its own executor; `owner` (what holds the acceptor)
+// lives until then.
+void CloseAcceptor(boost::asio::ip::tcp::acceptor& acceptor,
+                   std::shared_ptr<const void> owner);
+
+// A server's open connections, so that a shutdown can cancel the pending
+// reads of the idle ones and let the busy ones finish.
+class LiveConnections {
+ public:
+  // One connection: `idle` and `closed` are touched only on its strand.
+  struct Entry {
+    boost::beast::tcp_stream* stream = nullptr;
+    bool idle = true;
+    bool closed = false;
+  };
+
+  std::shared_ptr<Entry> Add(boost::beast::tcp_stream& stream);
+  // Marks it closed (its stream is about to go) and forgets it.
+  void Remove(const std::shared_ptr<Entry>& entry);
+  // Cancels the read of every idle connection, on the connection's strand.
+  void CancelIdle();
+
+ private:
+  std::mutex mu_;
+  std::set<std::shared_ptr<Entry>> live_;  // guarded by mu_
+};
 
 }  // namespace sealpost::net
 

@@ -39,13 +39,7 @@ namespace {
 
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
-// Per-connection state the shutdown path can reach. Touched only on the
-// connection's strand, except `registered` bookkeeping under Impl::mu.
-struct Connection {
-  Stream* stream = nullptr;
-  bool idle = true;
-  bool closed = false;
-};
+using Connection = net::LiveConnections::Entry;
 
 http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
                         const std::string& remote) {
@@ -91,8 +85,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::set<std::shared_ptr<Connection>> live;  // guarded by mu
+  net::LiveConnections live;
   Histogram* requests_seconds;
   Gauge* connections;
   Counter* tls_failures;
@@ -160,19 +153,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       if (!ec) remote = ep.address().to_string();
     }
     Stream stream(beast::tcp_stream(std::move(socket)), tls);
-    auto conn = std::make_shared<Connection>();
-    conn->stream = &stream;
-    {
-      std::lock_guard lock(mu);
-      live.insert(conn);
-    }
+    auto conn = live.Add(beast::get_lowest_layer(stream));
     connections->Add(1);
     co_await Serve(stream, *conn, remote);
-    conn->closed = true;
-    {
-      std::lock_guard lock(mu);
-      live.erase(conn);
-    }
+    live.Remove(conn);
     connections->Add(-1);
   }
 
@@ -283,21 +267,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
   void Shutdown() {
     stopping = true;
-    asio::post(acceptor.get_executor(), [self = shared_from_this()] {
-      boost::system::error_code ec;
-      self->acceptor.close(ec);
-    });
-    std::lock_guard lock(mu);
-    for (const auto& conn : live) {
-      // Cancel reads of idle connections on their own strand.
-      auto* stream = conn->stream;
-      asio::post(beast::get_lowest_layer(*stream).get_executor(),
-                 [conn, stream] {
-                   if (!conn->closed && conn->idle) {
-                     beast::get_lowest_layer(*stream).cancel();
-                   }
-                 });
-    }
+    net::CloseAcceptor(acceptor, shared_from_this());
+    live.CancelIdle();
   }
 };
 

@@ -173,14 +173,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   std::vector<Network> networks;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> open{0};
-  std::mutex mu;
   // Sessions reading a command (idle): Shutdown cancels their reads.
-  struct Live {
-    Stream* stream = nullptr;
-    bool idle = true;  // only touched on the session's strand
-    bool closed = false;
-  };
-  std::set<std::shared_ptr<Live>> live;  // guarded by mu
+  net::LiveConnections live;
   Gauge* connections;
   Counter* sessions;
   Counter* refused;
@@ -333,18 +327,9 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     connections->Add(1);
-    auto live_entry = std::make_shared<Live>();
-    live_entry->stream = &stream;
-    {
-      std::lock_guard lock(mu);
-      live.insert(live_entry);
-    }
+    auto live_entry = live.Add(beast::get_lowest_layer(stream));
     co_await Serve(stream, *live_entry, remote, trusted);
-    live_entry->closed = true;
-    {
-      std::lock_guard lock(mu);
-      live.erase(live_entry);
-    }
+    live.Remove(live_entry);
     connections->Add(-1);
     open.fetch_sub(1);
   }
@@ -364,7 +349,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return !ec;
   }
 
-  awaitable<void> Serve(Stream& stream, Live& live_entry,
+  awaitable<void> Serve(Stream& stream, net::LiveConnections::Entry& live_entry,
                         const std::string& remote, bool trusted) {
     RelayPolicy policy(trusted, options.accepted_domains);
     ProtocolOptions popts = options.protocol;
@@ -472,20 +457,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   void Shutdown() {
     stopping = true;
-    asio::post(acceptor.get_executor(), [self = shared_from_this()] {
-      boost::system::error_code ec;
-      self->acceptor.close(ec);
-    });
-    std::lock_guard lock(mu);
-    for (const auto& entry : live) {
-      Stream* stream = entry->stream;
-      asio::post(beast::get_lowest_layer(*stream).get_executor(),
-                 [entry, stream] {
-                   if (!entry->closed && entry->idle) {
-                     beast::get_lowest_layer(*stream).cancel();
-                   }
-                 });
-    }
+    net::CloseAcceptor(acceptor, shared_from_this());
+    live.CancelIdle();
   }
 };
 
