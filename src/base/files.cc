@@ -43,39 +43,43 @@ Result<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view content,
-                       int mode) {
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+Status WriteAndRename(const std::string& tmp, const std::string& path,
+                      std::string_view content, int mode, bool exclusive) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+  int fd = open(tmp.c_str(), flags, mode);
   if (fd < 0) return Errno("creating", tmp);
+  auto fail = [&](std::string_view what, const std::string& p) {
+    Status s = Errno(what, p);
+    if (fd >= 0) close(fd);
+    unlink(tmp.c_str());
+    return s;
+  };
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = Errno("writing", tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return s;
+      return fail("writing", tmp);
     }
     done += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) {
-    Status s = Errno("syncing", tmp);
-    close(fd);
-    unlink(tmp.c_str());
-    return s;
-  }
+  if (fsync(fd) != 0) return fail("syncing", tmp);
   close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return Errno("renaming", tmp);
+  fd = -1;
+  if (rename(tmp.c_str(), path.c_str()) != 0) return fail("renaming", tmp);
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
   int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return Status::Ok();
+  if (dfd < 0) return Errno("opening", dir);
+  int rc = fsync(dfd);
+  close(dfd);
+  return rc == 0 ? Status::Ok() : Errno("syncing", dir);
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content,
+                       int mode) {
+  return WriteAndRename(path + ".tmp", path, content, mode,
+                        /*exclusive=*/false);
 }
 
 Status MakeDirs(const std::string& path, int mode) {

@@ -17,6 +17,10 @@ Result<std::string> ReadFile(const std::string& path);
 // permission (0600 for secrets).
 Status WriteFileAtomic(const std::string& path, std::string_view content,
                        int mode = 0644);
+// The same with the temporary name given (Maildir's tmp/ -> new/): with
+// `exclusive`, `tmp` must not exist yet. A failure removes `tmp`.
+Status WriteAndRename(const std::string& tmp, const std::string& path,
+                      std::string_view content, int mode, bool exclusive);
 Status MakeDirs(const std::string& path, int mode = 0700);
 bool FileExists(const std::string& path);
 

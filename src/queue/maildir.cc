@@ -1,8 +1,5 @@
 #include "queue/maildir.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,21 +12,6 @@ namespace sealpost::queue {
 namespace {
 
 std::atomic<uint64_t> g_sequence{0};
-
-Status Errno(std::string_view what, const std::string& path) {
-  int e = errno;
-  std::string msg = std::string(what) + " " + path + ": " + strerror(e);
-  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(msg);
-  return InternalError(msg);
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("opening", dir);
-  int rc = fsync(fd);
-  close(fd);
-  return rc == 0 ? Status::Ok() : Errno("syncing", dir);
-}
 
 }  // namespace
 
@@ -53,35 +35,8 @@ Result<std::string> WriteMaildirMessage(const std::string& dir,
   std::string name = std::to_string(secs) + ".M" + std::to_string(micros) +
                      "P" + std::to_string(getpid()) + "Q" +
                      std::to_string(g_sequence.fetch_add(1)) + "." + host;
-  std::string tmp = dir + "/tmp/" + name;
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("creating", tmp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("writing", tmp);
-      close(fd);
-      unlink(tmp.c_str());
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0) {
-    Status s = Errno("syncing", tmp);
-    close(fd);
-    unlink(tmp.c_str());
-    return s;
-  }
-  close(fd);
-  std::string final_path = dir + "/new/" + name;
-  if (rename(tmp.c_str(), final_path.c_str()) != 0) {
-    Status s = Errno("renaming", tmp);
-    unlink(tmp.c_str());
-    return s;
-  }
-  SP_RETURN_IF_ERROR(SyncDir(dir + "/new"));
+  SP_RETURN_IF_ERROR(WriteAndRename(dir + "/tmp/" + name, dir + "/new/" + name,
+                                    bytes, 0600, /*exclusive=*/true));
   return name;
 }
 
