@@ -116,8 +116,11 @@ Result<std::string> BuildWrapperMail(std::string_view original,
     strftime(buf, sizeof buf, "%d %B %Y %H:%M UTC", &tm);
     d.set("expires", std::string(buf));
   }
-  kainjow::mustache::mustache text_tmpl{std::string(kTextTemplate)};
-  kainjow::mustache::mustache html_tmpl{std::string(kHtmlTemplate)};
+  // Parsed once per thread (parsing costs more than rendering).
+  thread_local kainjow::mustache::mustache text_tmpl{
+      std::string(kTextTemplate)};
+  thread_local kainjow::mustache::mustache html_tmpl{
+      std::string(kHtmlTemplate)};
   std::string text = ToCrlf(text_tmpl.render(d));
   std::string html = ToCrlf(html_tmpl.render(d));
   if (!text_tmpl.is_valid() || !html_tmpl.is_valid()) {

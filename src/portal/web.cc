@@ -1,6 +1,8 @@
 #include "portal/web.h"
 
 #include <ctime>
+#include <functional>
+#include <unordered_map>
 
 #include "base/encoding.h"
 #include "base/secret_bytes.h"
@@ -80,8 +82,26 @@ Result<http::Form> ReadForm(const http::Request& req) {
 }
 
 std::string RenderTemplate(std::string_view tmpl, const Data& data) {
-  kainjow::mustache::mustache m{std::string(tmpl)};
-  return m.render(data);
+  // Parsing a page costs more than rendering it: each thread keeps the
+  // pages it has parsed (a handful of constants; the bound is a safeguard).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  thread_local std::unordered_map<std::string, kainjow::mustache::mustache,
+                                  Hash, std::equal_to<>>
+      parsed;
+  auto it = parsed.find(tmpl);
+  if (it == parsed.end()) {
+    if (parsed.size() >= 64) parsed.clear();
+    it = parsed
+             .emplace(std::string(tmpl),
+                      kainjow::mustache::mustache{std::string(tmpl)})
+             .first;
+  }
+  return it->second.render(data);
 }
 
 http::Response PageResponse(int status, const std::string& content,

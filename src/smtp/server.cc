@@ -362,7 +362,9 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     for (Action& a : proto.Start()) actions.push_back(std::move(a));
     const auto session_end =
         std::chrono::steady_clock::now() + options.session_timeout;
-    std::vector<char> buf(64 * 1024);
+    // Not zero-filled: a session per message would clear 64 KB each time.
+    constexpr size_t kReadBuffer = 64 * 1024;
+    std::unique_ptr<char[]> buf(new char[kReadBuffer]);
     for (;;) {
       while (!actions.empty()) {
         Action a = std::move(actions.front());
@@ -433,15 +435,15 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
       boost::system::error_code ec;
       size_t n = 0;
       if (tls_on) {
-        std::tie(ec, n) =
-            co_await stream.async_read_some(asio::buffer(buf), kUse);
+        std::tie(ec, n) = co_await stream.async_read_some(
+            asio::buffer(buf.get(), kReadBuffer), kUse);
       } else {
         std::tie(ec, n) = co_await stream.next_layer().async_read_some(
-            asio::buffer(buf), kUse);
+            asio::buffer(buf.get(), kReadBuffer), kUse);
       }
       live_entry.idle = false;
       if (ec) co_return;  // closed, reset, timed out (Beast closed it)
-      for (Action& a : proto.Feed(std::string_view(buf.data(), n))) {
+      for (Action& a : proto.Feed(std::string_view(buf.get(), n))) {
         actions.push_back(std::move(a));
       }
     }
