@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/wal_vfs.h"
 
 namespace sealpost::store {
 using internal::SqliteError;
@@ -25,7 +26,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   int rc = sqlite3_open_v2(
       path.c_str(), &db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-      nullptr);
+      internal::WalGatheringVfs());
   if (rc != SQLITE_OK) {
     Status s = InternalError("opening " + path + ": " +
                              (db ? sqlite3_errmsg(db) : "out of memory"));

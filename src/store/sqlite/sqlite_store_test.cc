@@ -46,6 +46,65 @@ TEST_F(SqliteStoreTest, SettingsAreWrittenThroughAndReadBack) {
   EXPECT_EQ((*store)->GetSetting("k")->value_or(""), "two");
 }
 
+// Many group commits with bodies, deliveries and checkpoints through the
+// WAL-gathering VFS; a plain connection (default VFS) reads the same rows,
+// and the file passes integrity_check after a reopen.
+TEST_F(SqliteStoreTest, QueueCommitsThroughTheWalVfsStayReadable) {
+  constexpr int kMessages = 1500;
+  {
+    auto store = SqliteStore::Open(path_, clock_);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < kMessages; ++i) {
+      QueueBatch batch;
+      QueuedMessage m;
+      m.id = "m" + std::to_string(100000 + i);
+      m.content = std::string(static_cast<size_t>(1000 + (i % 7) * 9000),
+                              static_cast<char>('a' + i % 26));
+      m.size = static_cast<int64_t>(m.content.size());
+      QueuedRecipient r;
+      r.address = "bob@example.net";
+      m.recipients.push_back(r);
+      batch.new_messages.push_back(std::move(m));
+      batch.events.push_back(
+          {0, "m" + std::to_string(100000 + i), 1, "", "received", "test"});
+      if (i > 0) batch.maybe_done.push_back("m" + std::to_string(99999 + i));
+      Status st = (*store)->CommitQueueBatch(batch);
+      ASSERT_TRUE(st.ok()) << i << ": " << st.ToString();
+    }
+    sqlite3* plain = nullptr;
+    ASSERT_EQ(
+        sqlite3_open_v2(path_.c_str(), &plain, SQLITE_OPEN_READONLY, nullptr),
+        SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(plain,
+                                 "SELECT COUNT(*), SUM(size) FROM "
+                                 "queue_messages",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(st, 0), kMessages);
+    sqlite3_finalize(st);
+    sqlite3_close(plain);
+  }
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  auto last =
+      (*store)->GetQueuedMessage("m" + std::to_string(99999 + kMessages),
+                                 /*with_content=*/true);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->content.size(), 1000u + ((kMessages - 1) % 7) * 9000u);
+  sqlite3* plain = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &plain), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(plain, "PRAGMA integrity_check", -1, &st, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "ok");
+  sqlite3_finalize(st);
+  sqlite3_close(plain);
+}
+
 TEST_F(SqliteStoreTest, RerunAppliesNothingAndKeepsData) {
   {
     auto store = SqliteStore::Open(path_, clock_);
