@@ -272,7 +272,7 @@ void Queue::CommitLoop() {
     // Index in batch.new_messages of each accepted message, or -1 when it
     // could not be prepared (its caller gets the error, the batch goes on).
     std::vector<int> index(pending.size(), -1);
-    std::vector<const IncomingMessage*> sources;
+    std::vector<IncomingMessage*> sources;  // their contents move to the jobs
     for (size_t i = 0; i < pending.size(); ++i) {
       auto stored = ToStored(pending[i].message, now_ms);
       if (!stored.ok()) {
@@ -282,7 +282,7 @@ void Queue::CommitLoop() {
         continue;
       }
       index[i] = static_cast<int>(batch.new_messages.size());
-      const IncomingMessage& m = pending[i].message;
+      IncomingMessage& m = pending[i].message;
       batch.events.push_back(
           {0, m.id, now_ms, "", "received",
            "from " + m.helo + " [" + m.client +
@@ -302,7 +302,7 @@ void Queue::CommitLoop() {
       for (auto& d : r.batch.maybe_done) {
         batch.maybe_done.push_back(std::move(d));
       }
-      for (const IncomingMessage& dsn : r.dsns) {
+      for (IncomingMessage& dsn : r.dsns) {
         auto stored = ToStored(dsn, now_ms);
         if (!stored.ok()) continue;
         batch.events.push_back({0, dsn.id, now_ms, "", "received",
@@ -327,6 +327,14 @@ void Queue::CommitLoop() {
       continue;
     }
     commits_->Add();
+    // Acknowledge first (the SMTP client is waiting for its 250), then
+    // hand the messages to delivery.
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (index[i] < 0) continue;
+      accepted_->Add();
+      commit_seconds_->Observe(SecondsSince(pending[i].started));
+      pending[i].done(Status::Ok());
+    }
     int64_t added = 0;
     for (size_t i = 0; i < batch.new_messages.size(); ++i) {
       store::QueuedMessage& stored = batch.new_messages[i];
@@ -337,17 +345,12 @@ void Queue::CommitLoop() {
       job.mail_from = stored.mail_from;
       job.params = sources[i]->params;
       job.received_ms = stored.received_ms;
-      job.content = std::make_shared<const std::string>(sources[i]->content);
+      job.content =
+          std::make_shared<const std::string>(std::move(sources[i]->content));
       job.due = std::move(stored.recipients);
       AddReady(std::move(job));
     }
     depth_->Add(added - finished);
-    for (size_t i = 0; i < pending.size(); ++i) {
-      if (index[i] < 0) continue;
-      accepted_->Add();
-      commit_seconds_->Observe(SecondsSince(pending[i].started));
-      pending[i].done(Status::Ok());
-    }
     for (const ResultRecord& r : results) Release(r.release_id);
   }
 }
