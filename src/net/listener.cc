@@ -1,5 +1,6 @@
 #include "net/listener.h"
 
+#include <errno.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -69,11 +70,15 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
     if (stopping) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
-      // Out of descriptors (EMFILE) stays so for a while: pause rather
-      // than spin; a connection reset before accept costs the same pause.
-      asio::steady_timer pause(acceptor.get_executor(),
-                               std::chrono::milliseconds(50));
-      co_await pause.async_wait(kUse);
+      // Out of descriptors or memory stays so for a while: pause rather
+      // than spin. Anything else (a connection reset before accept) is
+      // that one connection's problem.
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+          ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+        asio::steady_timer pause(acceptor.get_executor(),
+                                 std::chrono::milliseconds(50));
+        co_await pause.async_wait(kUse);
+      }
       continue;
     }
     auto exec = socket.get_executor();

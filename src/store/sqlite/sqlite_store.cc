@@ -39,7 +39,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     sqlite3_busy_timeout(db, 5000);
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
+    SP_RETURN_IF_ERROR(store->Exec("PRAGMA cache_spill=OFF"));
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+    // The WAL-gathering VFS is safe only with these two (wal_vfs.h).
+    Stmt sync(store->stmts_, "PRAGMA synchronous");
+    Stmt spill(store->stmts_, "PRAGMA cache_spill");
+    if (sync.Step() != SQLITE_ROW || sync.Int(0) < 2 ||
+        spill.Step() != SQLITE_ROW || spill.Int(0) != 0) {
+      return InternalError("opening " + path +
+                           ": synchronous=FULL and cache_spill=OFF did not "
+                           "take effect");
+    }
   }
   SP_RETURN_IF_ERROR(
       store->Migrate(migrations).WithContext("migrating " + path));

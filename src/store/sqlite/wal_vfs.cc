@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 
 namespace sealpost::store::internal {
@@ -42,6 +43,7 @@ int Flush(WalFile* w) {
     done += n;
   }
   w->pending->clear();
+  if (w->pending->capacity() > kMaxPending) w->pending->shrink_to_fit();
   return rc;
 }
 
@@ -77,7 +79,11 @@ int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
     if (int rc = Flush(w); rc != SQLITE_OK) return rc;
     w->pending_start = offset;
   }
-  p.append(bytes, static_cast<size_t>(amount));
+  try {
+    p.append(bytes, static_cast<size_t>(amount));
+  } catch (const std::bad_alloc&) {
+    return SQLITE_IOERR_NOMEM;
+  }
   return SQLITE_OK;
 }
 
@@ -108,10 +114,10 @@ int Unlock(sqlite3_file* f, int level) {
 int CheckReservedLock(sqlite3_file* f, int* out) {
   return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
 }
+// Passed through without a flush: SQLite ignores the result of some file
+// controls (hints), which would hide a failed write.
 int FileControl(sqlite3_file* f, int op, void* arg) {
-  auto* w = reinterpret_cast<WalFile*>(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return w->real->pMethods->xFileControl(w->real, op, arg);
+  return Real(f)->pMethods->xFileControl(Real(f), op, arg);
 }
 int SectorSize(sqlite3_file* f) {
   return Real(f)->pMethods->xSectorSize(Real(f));
@@ -157,7 +163,11 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
   w->real = reinterpret_cast<sqlite3_file*>(w + 1);
   int rc = Base()->xOpen(Base(), name, w->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
-  w->pending = new std::string();
+  w->pending = new (std::nothrow) std::string();
+  if (w->pending == nullptr) {
+    w->real->pMethods->xClose(w->real);
+    return SQLITE_NOMEM;
+  }
   w->pending_start = 0;
   w->base.pMethods = &kWalMethods;
   return SQLITE_OK;

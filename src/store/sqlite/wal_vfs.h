@@ -8,13 +8,16 @@
 // them together (64 KiB per call) when SQLite syncs the WAL, reads it, asks
 // its size, truncates or closes it, or writes somewhere else in it.
 //
-// Why that is safe: with synchronous=FULL (the only mode SqliteStore uses)
-// SQLite syncs the WAL before it publishes a commit in the wal-index, and no
-// reader, in this process or another, looks at frames past the published
-// end. Frames still in memory at a crash belong to a transaction that never
-// committed. A failed write surfaces where the data is flushed (the sync
-// of the commit), so the commit fails and rolls back; ENOSPC stays
-// SQLITE_FULL.
+// Why that is safe, given what SqliteStore::Open sets and checks:
+// - synchronous=FULL: SQLite syncs the WAL before it publishes a commit in
+//   the wal-index, and no reader, in this process or another, looks at
+//   frames past the published end. Frames still in memory at a crash
+//   belong to a transaction that never committed.
+// - cache_spill=OFF: frames are written only by a commit, never in the
+//   middle of a transaction, so a rollback leaves nothing in memory that a
+//   later flush could write over another connection's frames.
+// A failed write surfaces where the data is flushed (the sync of the
+// commit), so the commit fails and rolls back; ENOSPC stays SQLITE_FULL.
 //
 // Thread-safety: the VFS is registered once (thread-safe); each open file
 // is used by one connection under SQLite's own locking.
