@@ -86,6 +86,16 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
   }
 }
 
+Status StartListening(tcp::acceptor& acceptor, const HostPort& listen,
+                      std::string_view what, const std::atomic<bool>& stopping,
+                      Session session) {
+  SP_RETURN_IF_ERROR(Listen(acceptor, listen, what));
+  asio::co_spawn(acceptor.get_executor(),
+                 AcceptLoop(acceptor, stopping, std::move(session)),
+                 asio::detached);
+  return Status::Ok();
+}
+
 void CloseAcceptor(tcp::acceptor& acceptor, std::shared_ptr<const void> owner) {
   asio::post(acceptor.get_executor(), [&acceptor, owner = std::move(owner)] {
     boost::system::error_code ec;

@@ -49,6 +49,11 @@ boost::asio::awaitable<void> AcceptLoop(
     boost::asio::ip::tcp::acceptor& acceptor, const std::atomic<bool>& stopping,
     Session session);
 
+// Listen, then AcceptLoop on the acceptor's executor.
+Status StartListening(boost::asio::ip::tcp::acceptor& acceptor,
+                      const HostPort& listen, std::string_view what,
+                      const std::atomic<bool>& stopping, Session session);
+
 // Closes `acceptor` on its own executor; `owner` (what holds the acceptor)
 // lives until then.
 void CloseAcceptor(boost::asio::ip::tcp::acceptor& acceptor,

@@ -281,15 +281,11 @@ HttpServer::~HttpServer() { impl_->pool.join(); }
 
 Status HttpServer::Start() {
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  SP_RETURN_IF_ERROR(
-      net::Listen(impl_->acceptor, impl_->options.listen, "HTTPS"));
-  asio::co_spawn(impl_->acceptor.get_executor(),
-                 net::AcceptLoop(impl_->acceptor, impl_->stopping,
-                                 [self = impl_](tcp::socket socket) {
-                                   return self->Session(std::move(socket));
-                                 }),
-                 asio::detached);
-  return Status::Ok();
+  return net::StartListening(impl_->acceptor, impl_->options.listen, "HTTPS",
+                             impl_->stopping,
+                             [self = impl_](tcp::socket socket) {
+                               return self->Session(std::move(socket));
+                             });
 }
 
 uint16_t HttpServer::port() const {

@@ -474,15 +474,11 @@ Status SmtpServer::Start() {
   SP_ASSIGN_OR_RETURN(impl_->networks,
                       ParseNetworks(impl_->options.client_networks));
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  SP_RETURN_IF_ERROR(
-      net::Listen(impl_->acceptor, impl_->options.listen, "SMTP"));
-  asio::co_spawn(impl_->acceptor.get_executor(),
-                 net::AcceptLoop(impl_->acceptor, impl_->stopping,
-                                 [self = impl_](tcp::socket socket) {
-                                   return self->Session(std::move(socket));
-                                 }),
-                 asio::detached);
-  return Status::Ok();
+  return net::StartListening(impl_->acceptor, impl_->options.listen, "SMTP",
+                             impl_->stopping,
+                             [self = impl_](tcp::socket socket) {
+                               return self->Session(std::move(socket));
+                             });
 }
 
 uint16_t SmtpServer::port() const {
