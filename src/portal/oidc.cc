@@ -36,6 +36,7 @@ namespace {
 constexpr int64_t kExpiryLeewaySeconds = 60;
 constexpr int64_t kMaxIatAheadSeconds = 300;
 constexpr int64_t kDiscoveryTtlSeconds = 3600;
+constexpr int64_t kDiscoveryRetrySeconds = 30;
 constexpr int64_t kJwksTtlSeconds = 3600;
 // A kid we do not know triggers a JWKS refetch, but not more often than this.
 constexpr int64_t kJwksMinRefetchSeconds = 30;
@@ -572,7 +573,32 @@ OidcClient::GetDiscovery() {
         now - discovery_fetched_ < kDiscoveryTtlSeconds) {
       return discovery_;
     }
+    if (!discovery_error_.ok() &&
+        now - discovery_failed_at_ < kDiscoveryRetrySeconds) {
+      if (discovery_error_.code() != StatusCode::kUnavailable) {
+        return discovery_error_;
+      }
+      return UnavailableError(discovery_error_.message() + " (tried " +
+                              std::to_string(now - discovery_failed_at_) +
+                              " s ago; next try after " +
+                              std::to_string(kDiscoveryRetrySeconds) + " s)");
+    }
   }
+  auto fetched = FetchDiscovery();
+  MutexLock lock(&mu_);
+  if (!fetched.ok()) {
+    discovery_error_ = fetched.status();
+    discovery_failed_at_ = now;
+    return fetched.status();
+  }
+  discovery_error_ = Status::Ok();
+  discovery_ = *fetched;
+  discovery_fetched_ = now;
+  return discovery_;
+}
+
+Result<std::shared_ptr<const OidcClient::Discovery>>
+OidcClient::FetchDiscovery() {
   // OpenID Connect Discovery 1.0 §4.
   SP_RETURN_IF_ERROR(CheckProviderUrl(config_.issuer, "discovery: issuer"));
   HttpRequest request;
@@ -625,9 +651,6 @@ OidcClient::GetDiscovery() {
     return UnavailableError("discovery: the provider does not offer PKCE S256");
   }
   log::Debug("oidc: discovery for {} fetched", config_.issuer);
-  MutexLock lock(&mu_);
-  discovery_ = discovery;
-  discovery_fetched_ = now;
   return std::shared_ptr<const Discovery>(std::move(discovery));
 }
 

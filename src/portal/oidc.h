@@ -104,7 +104,11 @@ class OidcClient {
   struct Discovery;
   struct Jwks;
 
+  // The cached document; a failure is remembered for a short while, so
+  // that sign-ins during an outage fail at once rather than each waiting
+  // for the same timeout.
   Result<std::shared_ptr<const Discovery>> GetDiscovery() SP_EXCLUDES(mu_);
+  Result<std::shared_ptr<const Discovery>> FetchDiscovery();
   Result<std::shared_ptr<const Jwks>> GetJwks(const Discovery& discovery,
                                               bool refresh) SP_EXCLUDES(mu_);
 
@@ -115,6 +119,8 @@ class OidcClient {
   Mutex mu_;
   std::shared_ptr<const Discovery> discovery_ SP_GUARDED_BY(mu_);
   int64_t discovery_fetched_ SP_GUARDED_BY(mu_) = 0;
+  Status discovery_error_ SP_GUARDED_BY(mu_);
+  int64_t discovery_failed_at_ SP_GUARDED_BY(mu_) = 0;
   std::shared_ptr<const Jwks> jwks_ SP_GUARDED_BY(mu_);
   int64_t jwks_fetched_ SP_GUARDED_BY(mu_) = 0;
 };

@@ -21,6 +21,7 @@
 #include <boost/url/url_view.hpp>
 #include <exception>
 #include <optional>
+#include <thread>
 
 #include "base/strings.h"
 
@@ -268,26 +269,50 @@ Result<HttpResponse> FetchUrl(const HttpRequest& request,
     return UnavailableError("bad provider URL " + request.url + ": " +
                             target.status().message());
   }
-  try {
+  // Everything one request needs, on the heap: if the request outlives
+  // its deadline (a name lookup, which Asio runs as a blocking getaddrinfo
+  // on a thread of its own, cannot be cancelled), the caller returns and a
+  // detached thread waits for the lookup and frees this.
+  struct State {
+    Target target;
+    HttpRequest request;
+    FetchOptions options;
     std::unique_ptr<ssl::context> tls;
-    if (target->tls) {
-      SP_ASSIGN_OR_RETURN(tls, MakeTlsContext(options));
-    }
-    asio::io_context io;
     std::optional<Result<HttpResponse>> out;
     std::exception_ptr failure;
-    asio::co_spawn(io, Fetch(*target, request, options, tls.get(), out),
-                   [&failure](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
-    if (!out.has_value()) {
-      return UnavailableError("request to " + target->host_port +
-                              " did not finish");
+    asio::io_context io;  // last: destroyed first, with the coroutine
+  };
+  const std::string host_port = target->host_port;
+  auto state = std::make_shared<State>();
+  state->target = std::move(*target);
+  state->request = request;
+  state->options = options;
+  try {
+    if (state->target.tls) {
+      SP_ASSIGN_OR_RETURN(state->tls, MakeTlsContext(options));
     }
-    return std::move(*out);
+    asio::co_spawn(state->io,
+                   Fetch(state->target, state->request, state->options,
+                         state->tls.get(), state->out),
+                   [s = state.get()](std::exception_ptr e) { s->failure = e; });
+    // Each network step has its own deadline (options.timeout); the name
+    // lookup has none, so the whole request gets twice that.
+    state->io.run_for(options.timeout * 2);
+    if (!state->io.stopped()) {
+      state->io.stop();
+      // The last owner waits for the lookup to return, not this caller.
+      std::thread([owned = std::move(state)] {}).detach();
+      return UnavailableError("request to " + host_port + " timed out after " +
+                              std::to_string((options.timeout * 2).count()) +
+                              " s");
+    }
+    if (state->failure) std::rethrow_exception(state->failure);
+    if (!state->out.has_value()) {
+      return UnavailableError("request to " + host_port + " did not finish");
+    }
+    return std::move(*state->out);
   } catch (const std::exception& e) {
-    return UnavailableError("request to " + target->host_port +
-                            " failed: " + e.what());
+    return UnavailableError("request to " + host_port + " failed: " + e.what());
   }
 }
 

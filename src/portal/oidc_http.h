@@ -30,7 +30,9 @@ struct HttpResponse {
 
 struct FetchOptions {
   std::string ca_file;  // PEM bundle to trust; empty: the system store
-  std::chrono::seconds timeout{10};  // each of connect, handshake, write, read
+  // Each of connect, handshake, write and read; the whole request,
+  // name lookup included, gives up after twice this.
+  std::chrono::seconds timeout{10};
   size_t max_body_bytes = 1 << 20;
 };
 

@@ -1,5 +1,13 @@
 #include "portal/oidc.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -193,6 +201,65 @@ TEST(OidcClientTest, UnreachableProviderIsUnavailableAndSaysDiscovery) {
   EXPECT_NE(start.status().message().find("discovery"), std::string::npos)
       << start.status().message();
   EXPECT_EQ(start.status().message().find("s3cret"), std::string::npos);
+}
+
+// A loopback listener that closes every connection at once and counts them.
+class ClosingListener {
+ public:
+  ClosingListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 16);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        ++accepted_;
+        close(c);
+      }
+    });
+  }
+  ~ClosingListener() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+TEST(OidcClientTest, FailedDiscoveryIsNotRetriedForHalfAMinute) {
+  ClosingListener provider;
+  FakeClock clock(1'800'000'000);
+  OidcClient client(
+      TestConfig("http://127.0.0.1:" + std::to_string(provider.port())),
+      "https://portal.example.com/oidc/callback", clock);
+  auto first = client.Begin();
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(provider.accepted(), 1);
+  clock.Advance(std::chrono::seconds(10));
+  auto second = client.Begin();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("next try after 30 s"),
+            std::string::npos)
+      << second.status().message();
+  EXPECT_EQ(provider.accepted(), 1);  // not asked again
+  clock.Advance(std::chrono::seconds(25));
+  EXPECT_FALSE(client.Begin().ok());
+  EXPECT_EQ(provider.accepted(), 2);  // asked again after 30 s
 }
 
 TEST(OidcClientTest, EmptyCodeIsRefusedWithoutNetwork) {
