@@ -85,6 +85,30 @@ TEST_F(SealedTest, LicenseReadableWithoutKeys) {
       DecryptionFailedError());
 }
 
+// A header verified once is remembered; a changed byte in the signed
+// bytes or the signature, or another key, is still checked and refused.
+TEST_F(SealedTest, RememberedVerificationCoversOnlyTheSameBytesAndKey) {
+  std::string c = SealMessage(kMsg);
+  auto header = ParseSealedHeader(c);
+  ASSERT_TRUE(header.ok());
+  auto verifier = keys_->GetVerifier(1);
+  ASSERT_TRUE(VerifySealedHeader(*header, *verifier).ok());
+  ASSERT_TRUE(VerifySealedHeader(*header, *verifier).ok());
+  SealedHeader changed_bytes = *header;
+  changed_bytes.signed_header.back() ^= 0x01;
+  EXPECT_EQ(VerifySealedHeader(changed_bytes, *verifier),
+            DecryptionFailedError());
+  SealedHeader changed_signature = *header;
+  changed_signature.signature[10] ^= 0x01;
+  EXPECT_EQ(VerifySealedHeader(changed_signature, *verifier),
+            DecryptionFailedError());
+  EXPECT_EQ(
+      VerifySealedHeader(*header, *crypto::Signer::Generate().GetVerifier()),
+      DecryptionFailedError());
+  // Opening the container still works after all of that.
+  EXPECT_EQ(OpenWithKeys(c, *keys_)->message, kMsg);
+}
+
 TEST_F(SealedTest, OldKeyVersionStillOpensAfterRotation) {
   std::string before = SealMessage(kMsg);
   ASSERT_TRUE(keys_->Rotate().ok());
