@@ -46,6 +46,18 @@ def smtp_source(server, count, sessions, out_path, size=1024, to=None):
     return p
 
 
+def swaks_send(server, to, subject):
+    """One message through the gateway with swaks; its queue id."""
+    r = subprocess.run(
+        ["swaks", "--server", server.smtp_host, "--port",
+         str(server.smtp_port), "--from", "alice@example.com", "--to", to,
+         "--header", "Subject: " + subject],
+        capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("swaks failed: " + r.stdout)
+    return re.search(r"queued as (\w+)", r.stdout).group(1)
+
+
 def acked_ids(path):
     with open(path, errors="replace") as f:
         return set(ACK_RE.findall(f.read()))
@@ -142,14 +154,8 @@ class TlsPolicyTest(unittest.TestCase):
                                         "partner.example", "encrypt")
                              .returncode, 0)
             marker = uuid.uuid4().hex
-            r = subprocess.run(
-                ["swaks", "--server", server.smtp_host, "--port",
-                 str(server.smtp_port), "--from", "alice@example.com",
-                 "--to", "bob@partner.example,carol@other.example",
-                 "--header", "Subject: " + marker],
-                capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 0, r.stdout)
-            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
+            qid = swaks_send(
+                server, "bob@partner.example,carol@other.example", marker)
             # The `may` recipient is delivered; the `encrypt` one is not.
             self.assertTrue(wait_for(
                 lambda: "<carol@other.example>" in sink.text(), 20))
@@ -179,18 +185,11 @@ class TlsPolicyTest(unittest.TestCase):
                            "--require-tls")
             self.assertEqual(r.returncode, 0, r.stderr)
             marker = uuid.uuid4().hex
-            r = subprocess.run(
-                ["swaks", "--server", server.smtp_host, "--port",
-                 str(server.smtp_port), "--from", "alice@example.com",
-                 "--to", "bob@partner.example,carol@other.example",
-                 "--header", "Subject: " + marker],
-                capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 0, r.stdout)
+            qid = swaks_send(
+                server, "bob@partner.example,carol@other.example", marker)
             # carol's copy goes out; bob's is deferred for want of TLS.
             self.assertTrue(wait_for(
                 lambda: "<carol@other.example>" in sink.text(), 20))
-
-            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
 
             # The recipients got one outgoing copy each (qid, qid-2).
             def deferred_twice():
@@ -220,14 +219,8 @@ class TlsPolicyTest(unittest.TestCase):
                                         "verify", "--ca-file",
                                         server.ca_cert).returncode, 0)
             marker = uuid.uuid4().hex
-            r = subprocess.run(
-                ["swaks", "--server", server.smtp_host, "--port",
-                 str(server.smtp_port), "--from", "alice@example.com",
-                 "--to", "bob@example.com,eve@example.org",
-                 "--header", "Subject: " + marker],
-                capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 0, r.stdout)
-            qid = re.search(r"queued as (\w+)", r.stdout).group(1)
+            qid = swaks_send(server, "bob@example.com,eve@example.org",
+                             marker)
 
             def arrived():
                 for p in hop.mailbox_files():

@@ -291,7 +291,7 @@ void Queue::CommitLoop() {
                " rcpts=" + std::to_string(m.recipients.size())});
       batch.new_messages.push_back(std::move(*stored));
       sources.push_back(&m);
-      for (auto& r : pending[i].message.protected_records) {
+      for (auto& r : m.protected_records) {
         batch.protected_messages.push_back(std::move(r));
       }
     }

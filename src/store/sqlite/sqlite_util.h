@@ -94,10 +94,6 @@ class StmtCache {
 // exit), or prepared for this use alone and finalized on scope exit.
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()),
-                             &stmt_, nullptr);
-  }
   Stmt(StmtCache& cache, std::string_view sql) : db_(cache.db()) {
     slot_ = cache.Take(sql, &rc_);
     if (slot_ != nullptr) {
