@@ -39,23 +39,6 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
   return n < 0 ? 0 : n;
 }
 
-// "v1; id=abc; template=\"Do Not Forward\"" -> the value of `key`.
-std::string Param(std::string_view v, std::string_view key) {
-  std::string needle = std::string(key) + "=";
-  size_t pos = v.find(needle);
-  if (pos == std::string_view::npos) return {};
-  pos += needle.size();
-  if (pos < v.size() && v[pos] == '"') {
-    size_t end = v.find('"', pos + 1);
-    return std::string(v.substr(pos + 1, end - pos - 1));
-  }
-  size_t end = v.find(';', pos);
-  std::string out(
-      v.substr(pos, end == std::string_view::npos ? v.npos : end - pos));
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
 }  // namespace
 
 Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
@@ -80,10 +63,9 @@ Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
     if (g_ascii_strcasecmp(name, "Subject") == 0 && f.raw_subject.empty()) {
       f.raw_subject = value;
     }
-    if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0) {
-      f.is_protected = true;
-      f.protected_id = Param(value, "id");
-      f.protected_template = Param(value, "template");
+    if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0 &&
+        f.protected_header.empty()) {
+      f.protected_header = value;
     }
     f.headers.emplace_back(name, std::move(value));
   }
@@ -101,8 +83,12 @@ Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
         const char* type = g_mime_content_type_get_parameter(ct, "smime-type");
         if (type != nullptr && g_ascii_strcasecmp(type, "signed-data") == 0) {
           f.is_signed = true;
-        } else {
-          f.is_smime_encrypted = true;
+        } else if (GMIME_IS_PART(top)) {
+          f.claims_smime_encrypted = true;
+          if (GMimeDataWrapper* content =
+                  g_mime_part_get_content(GMIME_PART(top))) {
+            f.smime_content = Decoded(content, message.size());
+          }
         }
       }
     }
@@ -117,10 +103,6 @@ Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
       GMimePart* part = GMIME_PART(cur);
       GMimeContentType* ct = g_mime_object_get_content_type(cur);
       GMimeDataWrapper* content = g_mime_part_get_content(part);
-      if (ct != nullptr && g_mime_content_type_is_type(ct, "application",
-                                                       "vnd.sealpost.sealed")) {
-        f.is_protected = true;
-      }
       if (g_mime_part_is_attachment(part)) {
         const char* name = g_mime_part_get_filename(part);
         f.attachments.push_back(

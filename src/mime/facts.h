@@ -1,7 +1,9 @@
 // What the mail flow needs to know about a message, read with GMime without
 // changing a byte of it: decoded subject, headers, plain-text body (capped),
-// attachments, and whether it is already protected, S/MIME-encrypted or
-// signed.
+// attachments, and what the message claims to be: a Sealpost wrapper (the
+// X-Sealpost-Protected value), S/MIME-encrypted (the part's bytes, for
+// crypto/cms.h to check), signed. Claims are only names: the protection stage
+// verifies them (SPEC §3: nothing is trusted because a mail says so).
 //
 // Thread-safety: free functions, safe from any thread.
 #ifndef SEALPOST_MIME_FACTS_H_
@@ -27,10 +29,12 @@ struct MailFacts {
     int64_t size = 0;  // decoded bytes
   };
   std::vector<Attachment> attachments;
-  bool is_protected = false;  // X-Sealpost-Protected or a message.sealed
-  std::string protected_id;
-  std::string protected_template;
-  bool is_smime_encrypted = false;
+  // The first X-Sealpost-Protected value, unfolded; empty when absent.
+  std::string protected_header;
+  // The top-level part says application/pkcs7-mime and not signed-data:
+  // its decoded bytes, to be checked as CMS EnvelopedData.
+  bool claims_smime_encrypted = false;
+  std::string smime_content;
   bool is_signed = false;
 };
 

@@ -27,7 +27,7 @@ TEST(FactsTest, SubjectAttachmentsBody) {
   ASSERT_EQ(f->attachments.size(), 1u);
   EXPECT_EQ(f->attachments[0].name, "report.pdf");
   EXPECT_EQ(f->attachments[0].size, 6);
-  EXPECT_FALSE(f->is_protected);
+  EXPECT_TRUE(f->protected_header.empty());
   bool sensitivity = false;
   for (const auto& [k, v] : f->headers) {
     sensitivity |= k == "Sensitivity" && v == "Company-Confidential";
@@ -40,15 +40,15 @@ TEST(FactsTest, ProtectedAndSmime) {
       "X-Sealpost-Protected: v1; id=abc; template=\"Do Not Forward\"\r\n"
       "Subject: x\r\n\r\nbody\r\n");
   ASSERT_TRUE(p.ok());
-  EXPECT_TRUE(p->is_protected);
-  EXPECT_EQ(p->protected_id, "abc");
-  EXPECT_EQ(p->protected_template, "Do Not Forward");
+  // Only the claim: the protection stage checks its seal.
+  EXPECT_EQ(p->protected_header, "v1; id=abc; template=\"Do Not Forward\"");
   auto s = ExtractFacts(
       "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime;"
       " smime-type=enveloped-data; name=smime.p7m\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n");
   ASSERT_TRUE(s.ok());
-  EXPECT_TRUE(s->is_smime_encrypted);
+  EXPECT_TRUE(s->claims_smime_encrypted);
+  EXPECT_EQ(s->smime_content, std::string(3, '\0'));
   auto signed_mail = ExtractFacts(
       "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
       "protocol=\"application/pkcs7-signature\"; boundary=s\r\n\r\n--s\r\n"

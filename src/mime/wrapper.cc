@@ -11,6 +11,7 @@
 #include "crypto/random.h"
 #include "mime/gmime_util.h"
 #include "mime/wrapper_templates.h"
+#include "sealed/wrapper_seal.h"
 
 namespace sealpost::mime {
 namespace {
@@ -57,36 +58,21 @@ std::string RfcDate() {
   return buf;
 }
 
-// A header parameter value, quoted when it is not an RFC 2045 token.
-std::string ParamValue(std::string_view v) {
-  bool token = !v.empty();
-  for (char c : v) {
-    if (c <= ' ' || c >= 127 ||
-        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
-            std::string_view::npos) {
-      token = false;
-    }
-  }
-  if (token) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c != '\r' && c != '\n') out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Result<std::string> BuildWrapperMail(std::string_view original,
                                      std::string_view container,
                                      const WrapperOptions& o) {
+  // Mail with no header section, or none GMime can read, is still
+  // protected (as bytes): the wrapper's addresses come from the envelope.
   Parsed parsed(original);
-  if (parsed.get() == nullptr) {
-    return InvalidArgumentError("the message to protect is not valid MIME");
-  }
+  auto header = [&](const char* name) {
+    return parsed.get() == nullptr ? std::string()
+                                   : HeaderOf(parsed.get(), name);
+  };
   const WrapperBranding& br = o.branding;
-  std::string from = HeaderOf(parsed.get(), "From");
+  std::string from = header("From");
+  if (from.empty()) from = o.envelope_from;
   std::string link = o.portal_url + "/m/" + o.message_id;
   std::string mixed = "=_sealpost_" + crypto::RandomToken(12);
   std::string alt = "=_sealpost_alt_" + crypto::RandomToken(12);
@@ -128,22 +114,23 @@ Result<std::string> BuildWrapperMail(std::string_view original,
                          html_tmpl.error_message());
   }
 
-  std::string out;
+  std::string head;
   for (const char* name : {"From", "Sender", "Reply-To", "To", "Cc", "Subject",
                            "Date", "In-Reply-To", "References"}) {
-    std::string v = HeaderOf(parsed.get(), name);
-    if (!v.empty()) out += std::string(name) + ": " + v + "\r\n";
+    std::string v = header(name);
+    if (v.empty() && std::string_view(name) == "From") v = o.envelope_from;
+    if (v.empty() && std::string_view(name) == "To" && header("Cc").empty()) {
+      for (const auto& a : o.envelope_to) v += (v.empty() ? "" : ", ") + a;
+    }
+    if (!v.empty()) head += std::string(name) + ": " + v + "\r\n";
   }
-  if (HeaderOf(parsed.get(), "Date").empty()) {
-    out += "Date: " + RfcDate() + "\r\n";
-  }
+  if (header("Date").empty()) head += "Date: " + RfcDate() + "\r\n";
   std::string host = o.portal_url.substr(o.portal_url.find("://") + 3);
   host = host.substr(0, host.find_first_of(":/"));
-  out += "Message-ID: <" + o.message_id + "@" + host + ">\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  out += "X-Sealpost-Protected: v1; id=" + o.message_id +
-         "; template=" + ParamValue(o.template_name) + "\r\n";
-  out += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+  head += "Message-ID: <" + o.message_id + "@" + host + ">\r\n";
+  head += "MIME-Version: 1.0\r\n";
+
+  std::string out;
   out += o.attach_container
              ? "This is a protected message. Open the link below, or the "
                "attached message.sealed with `sealpost open`.\r\n"
@@ -190,7 +177,16 @@ Result<std::string> BuildWrapperMail(std::string_view original,
     out += WrapBase64(container);
   }
   out += "--" + mixed + "--\r\n";
-  return out;
+
+  std::string marker =
+      sealed::FormatProtectedHeader(o.message_id, o.template_name);
+  if (o.seal) {
+    SP_ASSIGN_OR_RETURN(std::string params, o.seal(out));
+    marker += params;
+  }
+  head += std::string(sealed::kProtectedHeader) + ": " + marker + "\r\n";
+  head += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+  return head + out;
 }
 
 Result<std::string> ExtractPart(std::string_view mail,

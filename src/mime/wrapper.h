@@ -2,15 +2,19 @@
 // multipart/mixed holding a multipart/alternative (text + HTML) with a "Read
 // the message" link to the portal, and (for internal recipients) the sealed
 // container as the attachment message.sealed, plus the header
-// `X-Sealpost-Protected: v1; id=<id>; template=<name>`. The original's From,
-// To, Cc, Subject and Date are carried over as they were (raw, so encoded
-// words stay valid). Parsing uses GMime; GMime stays inside this module.
+// `X-Sealpost-Protected: v1; id=<id>; template=<name>; k=..; seal=..` whose
+// seal (sealed/wrapper_seal.h) proves the body is ours and unchanged. The
+// original's From, To, Cc, Subject and Date are carried over as they were
+// (raw, so encoded words stay valid); a message with no header section gets
+// From and To from the envelope. Parsing uses GMime; GMime stays inside this
+// module.
 //
 // Thread-safety: free functions, safe from any thread.
 #ifndef SEALPOST_MIME_WRAPPER_H_
 #define SEALPOST_MIME_WRAPPER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +45,15 @@ struct WrapperOptions {
   // can open it with `sealpost open`. External recipients read in the
   // portal, which keeps its own copy, so their wrapper stays small.
   bool attach_container = true;
+  // Used when the original has no From, or neither To nor Cc (mail with no
+  // header section at all is protected too, as bytes).
+  std::string envelope_from;
+  std::vector<std::string> envelope_to;
+  // Signs the wrapper: called with the finished body (everything after the
+  // header section), returns what to append to the X-Sealpost-Protected
+  // value ("; k=1; seal=..."). Unset: no seal (tests only; the mail flow
+  // does not recognise an unsealed wrapper as protected).
+  std::function<Result<std::string>(std::string_view body)> seal;
 };
 
 // Builds the wrapper around `container` for the original message `original`.

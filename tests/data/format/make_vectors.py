@@ -17,6 +17,7 @@ Files written next to this script:
 """
 
 import argparse
+import hashlib
 import os
 import struct
 
@@ -45,6 +46,17 @@ def pattern(n):
 
 def u32(v):
     return struct.pack(">I", v)
+
+
+# --- docs/format.md §7: wrapper seal -----------------------------------------
+def wrapper_canonical(body):
+    lines = body.replace(b"\r\n", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    lines = [line.rstrip(b" \t") for line in lines]
+    while lines and lines[-1] == b"":
+        lines.pop()
+    return b"".join(line + b"\r\n" for line in lines)
 
 
 # --- docs/format.md §1: Aead ciphertext -------------------------------------
@@ -127,6 +139,17 @@ def main():
                         "9c982ccf2ec4968cc0cd55f12af4660c")
     v += [("ed25519_private", sk), ("ed25519_public", pk),
           ("ed25519_message", b"\x72"), ("ed25519_signature", sig)]
+
+    # Wrapper seal (§7): the body has LF line ends and trailing blanks, which
+    # the canonical form removes.
+    seal_body = b"--b\nline one  \n\nline two\t\n--b--\n\n\n"
+    canonical = b"--b\r\nline one\r\n\r\nline two\r\n--b--\r\n"
+    assert wrapper_canonical(seal_body) == canonical
+    seal_input = (b"sealpost-wrapper-v1\x00" + b"4f2a\x00" +
+                  b"Do Not Forward\x00" +
+                  hashlib.sha256(canonical).digest())
+    v += [("seal_body", seal_body), ("seal_input", seal_input),
+          ("seal_signature", priv.sign(seal_input))]
 
     # Aead ciphertext (§1).
     aead_key = bytes.fromhex("11" * 32)

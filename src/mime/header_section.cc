@@ -1,0 +1,80 @@
+#include "mime/header_section.h"
+
+#include "base/strings.h"
+
+namespace sealpost::mime {
+namespace {
+
+// The length of the field name when `line` starts a header field
+// ("Name:" with printable US-ASCII except ':', RFC 5322 §3.6.8; spaces
+// before the colon are tolerated as obsolete syntax, §4.5), else 0.
+size_t FieldNameLength(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && line[i] > ' ' && line[i] < 127 && line[i] != ':') {
+    ++i;
+  }
+  size_t name = i;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  return name > 0 && i < line.size() && line[i] == ':' ? name : 0;
+}
+
+// The line at `pos` including its LF (or up to the end).
+std::string_view LineAt(std::string_view s, size_t pos) {
+  size_t nl = s.find('\n', pos);
+  return s.substr(pos, nl == std::string_view::npos ? s.npos : nl + 1 - pos);
+}
+
+bool IsEmptyLine(std::string_view line) {
+  return line == "\r\n" || line == "\n";
+}
+
+bool Reserved(std::string_view name, bool keep_protected) {
+  std::string lower = AsciiLower(name);
+  if (!lower.starts_with("x-sealpost-")) return false;
+  if (lower == "x-sealpost-template") return false;
+  return !(keep_protected && lower == "x-sealpost-protected");
+}
+
+}  // namespace
+
+HeaderSection SplitHeaderSection(std::string_view message) {
+  size_t pos = 0;
+  while (pos < message.size()) {
+    std::string_view line = LineAt(message, pos);
+    if (IsEmptyLine(line)) {
+      return {message.substr(0, pos), message.substr(pos + line.size())};
+    }
+    bool continuation = pos > 0 && (line[0] == ' ' || line[0] == '\t');
+    if (!continuation && FieldNameLength(line) == 0) {
+      return {message.substr(0, pos), message.substr(pos)};
+    }
+    pos += line.size();
+  }
+  return {message, {}};
+}
+
+std::string RemoveReservedFields(std::string_view message,
+                                 bool keep_protected) {
+  HeaderSection hs = SplitHeaderSection(message);
+  std::string kept;
+  bool removed = false;
+  bool dropping = false;
+  for (size_t pos = 0; pos < hs.header.size();) {
+    std::string_view line = LineAt(hs.header, pos);
+    pos += line.size();
+    bool continuation = line[0] == ' ' || line[0] == '\t';
+    if (!continuation) {
+      dropping =
+          Reserved(line.substr(0, FieldNameLength(line)), keep_protected);
+    }
+    if (dropping) {
+      removed = true;
+    } else {
+      kept += line;
+    }
+  }
+  if (!removed) return std::string(message);
+  return kept + std::string(message.substr(hs.header.size()));
+}
+
+}  // namespace sealpost::mime

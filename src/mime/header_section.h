@@ -1,0 +1,35 @@
+// The header section of a message as bytes (RFC 5322 §2.1, §2.2), without
+// GMime and without changing a byte that need not change: where it ends, and
+// taking out the fields that only Sealpost may write.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_MIME_HEADER_SECTION_H_
+#define SEALPOST_MIME_HEADER_SECTION_H_
+
+#include <string>
+#include <string_view>
+
+namespace sealpost::mime {
+
+struct HeaderSection {
+  std::string_view header;  // the fields, each with its line end
+  std::string_view body;    // after the empty line; all of it when no header
+};
+
+// Splits at the first empty line (CRLF or bare LF). A message whose first
+// line is not a header field has no header section: all of it is body. A
+// line inside the header that is neither a field nor a continuation ends
+// the header there (no empty line consumed).
+HeaderSection SplitHeaderSection(std::string_view message);
+
+// `message` without its X-Sealpost-* fields, which clients must not be able
+// to write (a forged X-Sealpost-Protected would claim a protection the mail
+// does not have). Kept: X-Sealpost-Template (the sender's documented
+// request for protection) and, when `keep_protected`, X-Sealpost-Protected
+// (a wrapper whose seal was verified). Returns the bytes unchanged when
+// there is nothing to take out.
+std::string RemoveReservedFields(std::string_view message, bool keep_protected);
+
+}  // namespace sealpost::mime
+
+#endif  // SEALPOST_MIME_HEADER_SECTION_H_

@@ -1,0 +1,131 @@
+#include "sealed/wrapper_seal.h"
+
+#include <charconv>
+
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "crypto/digest.h"
+
+namespace sealpost::sealed {
+namespace {
+
+constexpr std::string_view kSealContext = "sealpost-wrapper-v1";
+
+// SHA-256 of the canonical body, fed line by line (no copy of the body).
+std::string CanonicalBodyDigest(std::string_view body) {
+  crypto::Sha256Hasher hasher;
+  size_t pending_empty = 0;  // empty lines not yet known to be inner ones
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? body.size() : nl;
+    std::string_view line = body.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    pos = nl == std::string_view::npos ? body.size() : nl + 1;
+    if (line.empty()) {
+      ++pending_empty;
+      continue;
+    }
+    for (; pending_empty > 0; --pending_empty) hasher.Update("\r\n");
+    hasher.Update(line);
+    hasher.Update("\r\n");
+  }
+  return hasher.Finish();
+}
+
+// A parameter value that is not an RFC 2045 §5.1 token is quoted.
+bool NeedsQuotes(std::string_view v) {
+  for (char c : v) {
+    if (c <= ' ' || c >= 127 ||
+        std::string_view("()<>@,;:\\\"/[]?=").find(c) !=
+            std::string_view::npos) {
+      return true;
+    }
+  }
+  return v.empty();
+}
+
+}  // namespace
+
+ProtectedMarker ParseProtectedHeader(std::string_view value) {
+  ProtectedMarker out;
+  size_t pos = 0;
+  while (pos < value.size()) {
+    // One "key=value" or "key=\"quoted\"" parameter, ';'-separated.
+    size_t eq = value.find('=', pos);
+    size_t semi = value.find(';', pos);
+    if (eq == std::string_view::npos ||
+        (semi != std::string_view::npos && semi < eq)) {
+      pos = semi == std::string_view::npos ? value.size() : semi + 1;
+      continue;
+    }
+    std::string key = AsciiLower(Trim(value.substr(pos, eq - pos)));
+    std::string v;
+    size_t i = eq + 1;
+    while (i < value.size() && value[i] == ' ') ++i;
+    if (i < value.size() && value[i] == '"') {
+      for (++i; i < value.size() && value[i] != '"'; ++i) {
+        if (value[i] == '\\' && i + 1 < value.size()) ++i;
+        v += value[i];
+      }
+      size_t next = value.find(';', i);
+      pos = next == std::string_view::npos ? value.size() : next + 1;
+    } else {
+      size_t end = value.find(';', i);
+      v = std::string(Trim(value.substr(i, end == std::string_view::npos
+                                               ? std::string_view::npos
+                                               : end - i)));
+      pos = end == std::string_view::npos ? value.size() : end + 1;
+    }
+    if (key == "id" && out.id.empty()) {
+      out.id = std::move(v);
+    } else if (key == "template" && out.template_name.empty()) {
+      out.template_name = std::move(v);
+    } else if (key == "k" && out.key_version == 0) {
+      uint32_t k = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
+      if (ec == std::errc() && p == v.data() + v.size()) out.key_version = k;
+    } else if (key == "seal" && out.seal.empty()) {
+      auto raw = Base64Decode(v);
+      if (raw.ok()) out.seal = std::move(*raw);
+    }
+  }
+  return out;
+}
+
+std::string FormatProtectedHeader(std::string_view id,
+                                  std::string_view template_name) {
+  std::string t(template_name);
+  if (NeedsQuotes(template_name)) {
+    t = "\"";
+    for (char c : template_name) {
+      if (c == '"' || c == '\\') t += '\\';
+      if (c != '\r' && c != '\n') t += c;  // never a header injection
+    }
+    t += '"';
+  }
+  return "v1; id=" + std::string(id) + "; template=" + t;
+}
+
+std::string FormatSealParams(uint32_t key_version, std::string_view signature) {
+  return "; k=" + std::to_string(key_version) +
+         "; seal=" + Base64UrlEncode(AsBytes(signature));
+}
+
+std::string WrapperSealInput(std::string_view id,
+                             std::string_view template_name,
+                             std::string_view body) {
+  std::string out(kSealContext);
+  out += '\0';
+  out += id;
+  out += '\0';
+  out += template_name;
+  out += '\0';
+  out += CanonicalBodyDigest(body);
+  return out;
+}
+
+}  // namespace sealpost::sealed
