@@ -136,7 +136,8 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        license.expiry,
                                        0,
                                        "",
-                                       request.branding};
+                                       request.branding,
+                                       request.parent_id};
   store::NewProtectedMessage write{
       std::move(record),
       {0, now, sender, "protect", id, "ok",
@@ -186,14 +187,10 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(email));
   SP_ASSIGN_OR_RETURN(who.internal, IsInternal(email));
   rights::Decision decision = rights::Evaluate(grants, who);
-  int64_t now = clock_.NowUnix();
   // The issuer keeps full control after revocation and expiry (as RMS).
   if (!decision.is_issuer) {
-    if (record->revoked_at != 0) return refuse(lic.message_id, kReasonRevoked);
-    int64_t expires = record->expires_at;
-    if (expires != 0 && now >= expires) {
-      return refuse(lic.message_id, kReasonExpired);
-    }
+    SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
+    if (!ended.empty()) return refuse(lic.message_id, ended);
   }
   if (decision.rights.empty()) {
     return refuse(lic.message_id, rights::DenyReasonText(decision.reason));
@@ -204,9 +201,14 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   SP_ASSIGN_OR_RETURN(
       SecretBytes key,
       keys->UnwrapContentKey(lic.wrapped_content_key, lic.message_id));
-  (void)Audit(email, "license.acquire", lic.message_id, "granted",
-              "rights=" + RightsText(decision.rights) + " (" +
-                  std::string(client) + ")");
+  // Every key release is logged (SPEC §2): no record, no key.
+  if (Status st = Audit(email, "license.acquire", lic.message_id, "granted",
+                        "rights=" + RightsText(decision.rights) + " (" +
+                            std::string(client) + ")");
+      !st.ok()) {
+    return UnavailableError("the audit record cannot be written: " +
+                            st.message());
+  }
   UseLicense out;
   out.message_id = lic.message_id;
   out.content_key = std::move(key);
@@ -218,8 +220,27 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   return out;
 }
 
-Result<std::string> LicenseService::TransportDecrypt(std::string_view container,
-                                                     std::string_view rule) {
+Result<std::string_view> LicenseService::Ended(
+    const store::ProtectedMessageRecord& record) {
+  int64_t now = clock_.NowUnix();
+  const store::ProtectedMessageRecord* r = &record;
+  std::optional<store::ProtectedMessageRecord> parent;
+  // A forward of a forward: bounded, so a cycle in bad data cannot hang.
+  for (int depth = 0; depth < 16; ++depth) {
+    if (r->revoked_at != 0) return kReasonRevoked;
+    if (r->expires_at != 0 && now >= r->expires_at) return kReasonExpired;
+    if (r->parent_id.empty()) return std::string_view();
+    SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
+    // The parent's record is gone: the forward cannot outlive it.
+    if (!parent.has_value()) return kReasonRevoked;
+    r = &*parent;
+  }
+  return kReasonRevoked;
+}
+
+Result<TransportDecryption> LicenseService::TransportDecrypt(
+    std::string_view container, std::string_view rule,
+    const std::vector<std::string>& recipients) {
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.Enabled())
     return FailedPreconditionError(std::string(kReasonDisabled));
@@ -229,18 +250,78 @@ Result<std::string> LicenseService::TransportDecrypt(std::string_view container,
         "removed in transport");
   }
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  // OpenWithKeys verifies the license's signature with the org key it
+  // names before it unwraps anything: a container from elsewhere fails.
   auto opened = sealed::OpenWithKeys(container, *keys);
   if (!opened.ok()) {
     return InvalidArgumentError("not a message protected by this organisation");
   }
-  SP_ASSIGN_OR_RETURN(auto record,
-                      store_.GetProtectedMessage(opened->license.message_id));
+  const std::string& id = opened->license.message_id;
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(id));
   if (!record.has_value()) {
     return InvalidArgumentError("not a message protected by this organisation");
   }
-  (void)Audit("system", "license.transport_decrypt", opened->license.message_id,
-              "granted", "remove protection by rule " + std::string(rule));
-  return std::move(opened->message);
+  SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
+  if (!ended.empty()) return FailedPreconditionError(std::string(ended));
+  SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
+                      GrantsFromJson(record->grants_json));
+  TransportDecryption out{id, {}, {}};
+  for (const auto& r : recipients) {
+    rights::Identity who;
+    who.email = AsciiLower(r);
+    SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(who.email));
+    SP_ASSIGN_OR_RETURN(who.internal, IsInternal(who.email));
+    if (rights::Evaluate(grants, who).rights.Has(rights::Right::kView)) {
+      out.granted.push_back(who.email);
+    }
+  }
+  if (out.granted.empty()) {
+    return PermissionDeniedError("no recipient is granted this message");
+  }
+  std::string list;
+  for (const auto& g : out.granted) list += (list.empty() ? "" : ",") + g;
+  if (Status st = Audit(
+          "system", "license.transport_decrypt", id, "granted",
+          "remove protection by rule " + std::string(rule) + " for " + list);
+      !st.ok()) {
+    return UnavailableError("the audit record cannot be written: " +
+                            st.message());
+  }
+  out.original = std::move(opened->message);
+  return out;
+}
+
+Result<std::string> LicenseService::SealWrapper(std::string_view message_id,
+                                                std::string_view template_name,
+                                                std::string_view body) {
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  uint32_t version = keys->primary_version();
+  SP_ASSIGN_OR_RETURN(crypto::Signer signer, keys->GetSigner(version));
+  SP_ASSIGN_OR_RETURN(
+      std::string signature,
+      signer.Sign(sealed::WrapperSealInput(message_id, template_name, body)));
+  return sealed::FormatSealParams(version, signature);
+}
+
+Result<sealed::ProtectedMarker> LicenseService::VerifyWrapper(
+    std::string_view header_value, std::string_view body) {
+  sealed::ProtectedMarker marker = sealed::ParseProtectedHeader(header_value);
+  auto not_ours = [] {
+    return InvalidArgumentError("not a wrapper sealed by this organisation");
+  };
+  if (marker.id.empty() || marker.seal.empty() || marker.key_version == 0) {
+    return not_ours();
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  auto verifier = keys->GetVerifier(marker.key_version);
+  if (!verifier.ok()) return not_ours();
+  if (!verifier
+           ->Verify(marker.seal, sealed::WrapperSealInput(
+                                     marker.id, marker.template_name, body))
+           .ok()) {
+    return not_ours();
+  }
+  return marker;
 }
 
 Status LicenseService::Revoke(std::string_view message_id, std::string_view by,

@@ -24,6 +24,7 @@
 #include "license/templates.h"
 #include "rights/rights.h"
 #include "sealed/license.h"
+#include "sealed/wrapper_seal.h"
 #include "store/store.h"
 
 namespace sealpost::license {
@@ -47,6 +48,9 @@ struct ProtectRequest {
   std::string branding;
   // Keep the sealed container in the store for the web portal.
   bool keep_portal_copy = false;
+  // A portal forward: the message forwarded. Revoking or expiring it ends
+  // the forward too.
+  std::string parent_id;
 };
 
 struct ProtectResult {
@@ -72,6 +76,14 @@ inline constexpr std::string_view kReasonRevoked = "revoked";
 inline constexpr std::string_view kReasonExpired = "expired";
 inline constexpr std::string_view kReasonDisabled =
     "rights management is disabled";
+
+// What transport decryption gives back: the original, for the recipients
+// the license grants (VIEW); the others keep the protected mail.
+struct TransportDecryption {
+  std::string message_id;
+  std::string original;
+  std::vector<std::string> granted;  // lower case, in the order asked
+};
 
 struct MessageState {
   store::ProtectedMessageRecord record;
@@ -111,11 +123,25 @@ class LicenseService {
                              std::string_view client);
 
   // Transport decryption for a mail flow rule's "remove protection": only
-  // for messages this organisation protected, only when
-  // TransportDecryptionSetting is not Disabled; audited. Returns the
-  // original message.
-  Result<std::string> TransportDecrypt(std::string_view container,
-                                       std::string_view rule);
+  // for a container that travels in the mail and whose license this
+  // organisation signed, only when TransportDecryptionSetting is not
+  // Disabled, never for a revoked or expired message, and only for the
+  // `recipients` whose identity the grants give VIEW. Audited; refused
+  // (UNAVAILABLE) when the audit record cannot be written.
+  Result<TransportDecryption> TransportDecrypt(
+      std::string_view container, std::string_view rule,
+      const std::vector<std::string>& recipients);
+
+  // The seal of a wrapper mail (sealed/wrapper_seal.h) for the body `body`:
+  // the parameters to append to its X-Sealpost-Protected value.
+  Result<std::string> SealWrapper(std::string_view message_id,
+                                  std::string_view template_name,
+                                  std::string_view body);
+  // The marker of a wrapper this organisation built and whose body is
+  // unchanged; INVALID_ARGUMENT for anything else (no seal, a seal by
+  // another key, a changed body).
+  Result<sealed::ProtectedMarker> VerifyWrapper(std::string_view header_value,
+                                                std::string_view body);
 
   // The owner or an admin (`by` = "admin") may revoke.
   Status Revoke(std::string_view message_id, std::string_view by,
@@ -141,6 +167,9 @@ class LicenseService {
                std::string_view object, std::string_view result,
                std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
+  // Why `record` (or a message it forwards) may no longer be opened:
+  // kReasonRevoked, kReasonExpired, or empty.
+  Result<std::string_view> Ended(const store::ProtectedMessageRecord& record);
 
   store::Store& store_;
   KeyService& keys_;

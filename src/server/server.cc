@@ -144,6 +144,14 @@ int RunServer(const ServerOptions& options) {
       ->Add();
   Gauge* uptime =
       metrics.GetGauge("sealpost_uptime_seconds", "Seconds since start");
+  (*store)->SetAuditFailureCounter(
+      metrics.GetCounter("sealpost_audit_write_failures_total",
+                         "Audit records that could not be written"));
+  // The registry is destroyed before the store: unhook its counter first.
+  struct UnhookAuditCounter {
+    store::Store* store;
+    ~UnhookAuditCounter() { store->SetAuditFailureCounter(nullptr); }
+  } unhook_audit_counter{store->get()};
   api::ApiContext api_context{
       store->get(),     &clock,          &metrics,   dev.admin_token,
       SEALPOST_VERSION, clock.NowUnix(), options.dev};

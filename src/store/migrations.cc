@@ -124,6 +124,10 @@ CREATE TABLE portal_otps (
   PRIMARY KEY (message_id, email)
 )
 )sql"},
+      {6, "protected messages: the message a portal forward came from",
+       R"sql(
+ALTER TABLE protected_messages ADD COLUMN parent_id TEXT NOT NULL DEFAULT ''
+)sql"},
   };
   return migrations;
 }

@@ -7,6 +7,7 @@
 #ifndef SEALPOST_STORE_STORE_H_
 #define SEALPOST_STORE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "base/status.h"
 
 namespace sealpost::store {
@@ -57,6 +59,9 @@ struct ProtectedMessageRecord {
   int64_t revoked_at = 0;  // 0: not revoked
   std::string revoked_by;
   std::string branding;  // OME branding identity of its pages; "" default
+  // A portal forward: the message it forwards. Revoking or expiring the
+  // parent ends the forward too (license/license_service.cc).
+  std::string parent_id;
 };
 
 // A protected message's rows as one write: the record, its audit entry and
@@ -165,6 +170,15 @@ class Store {
   virtual Status PutSetting(std::string_view key, std::string_view value) = 0;
 
   virtual Status AppendAudit(AuditRecord record) = 0;
+  // For records that are not a condition of what they record (a refusal, a
+  // change already made): a failure is logged and counted in
+  // `audit_failures` (sealpost_audit_write_failures_total), not returned.
+  // A key release uses AppendAudit and is refused when it fails.
+  void AppendAuditBestEffort(AuditRecord record);
+  // Where AppendAuditBestEffort counts failures; set once at start-up.
+  void SetAuditFailureCounter(Counter* counter) {
+    audit_failures_.store(counter, std::memory_order_release);
+  }
   // Several records in one transaction (the portal's batched view log).
   virtual Status AppendAudits(const std::vector<AuditRecord>& records) = 0;
   // Newest first; `object` filters when not empty.
@@ -231,6 +245,9 @@ class Store {
       std::string_view domain) = 0;
   virtual Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() = 0;
   virtual Status DeleteTlsPolicy(std::string_view domain) = 0;
+
+ private:
+  std::atomic<Counter*> audit_failures_{nullptr};
 };
 
 // Opens (creating if needed) the SQLite store at `path` and runs pending

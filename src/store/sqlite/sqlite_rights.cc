@@ -13,9 +13,9 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding";
+    "expires_at, revoked_at, revoked_by, branding, parent_id";
 
-// Binds the kMessageColumns of `m`, in order, to parameters 1..10.
+// Binds the kMessageColumns of `m`, in order, to parameters 1..11.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.Bind(1, m.id)
       .Bind(2, m.owner)
@@ -26,12 +26,13 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
       .Bind(7, m.expires_at)
       .Bind(8, m.revoked_at)
       .Bind(9, m.revoked_by)
-      .Bind(10, m.branding);
+      .Bind(10, m.branding)
+      .Bind(11, m.parent_id);
 }
 
 ProtectedMessageRecord ReadMessage(const Stmt& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-          s.Int(5),  s.Int(6),  s.Int(7),  s.Text(8), s.Text(9)};
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5),
+          s.Int(6),  s.Int(7),  s.Text(8), s.Text(9), s.Text(10)};
 }
 
 }  // namespace
@@ -81,7 +82,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
   Stmt s(stmts_,
          "INSERT INTO protected_messages (" + std::string(kMessageColumns) +
-             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
              "UPDATE SET grants_json = excluded.grants_json, "
              "expires_at = excluded.expires_at, revoked_at = "
              "excluded.revoked_at, revoked_by = excluded.revoked_by");
@@ -92,7 +93,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
                      std::string(kMessageColumns) +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   BindMessage(s, m.record, clock_.NowUnix());
   SP_RETURN_IF_ERROR(s.Run());
   if (!m.portal_copy.empty()) {
