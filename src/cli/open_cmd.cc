@@ -18,6 +18,7 @@
 #include "sealed/container.h"
 #include "sealed/seal.h"
 #include "sealed/sealed_reader.h"
+#include "sealed/wrapper_seal.h"
 
 namespace sealpost::cli {
 namespace {
@@ -222,16 +223,10 @@ int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
 }
 
 // The id in a wrapper's "X-Sealpost-Protected: v1; id=...; ..." header.
+// Only a name: the server releases nothing without a license check.
 std::string ProtectedId(std::string_view mail) {
-  auto v = mime::RawHeader(mail, "X-Sealpost-Protected");
-  if (!v.ok()) return "";
-  size_t at = v->find("id=");
-  if (at == std::string::npos) return "";
-  size_t end = v->find(';', at);
-  std::string id =
-      v->substr(at + 3, end == std::string::npos ? end : end - at - 3);
-  while (!id.empty() && (id.back() == ' ' || id.back() == '\t')) id.pop_back();
-  return id;
+  auto v = mime::RawHeader(mail, sealed::kProtectedHeader);
+  return v.ok() ? sealed::ParseProtectedHeader(*v).id : "";
 }
 
 int OpenProtected(Globals& g, const Args& a) {

@@ -477,9 +477,30 @@ http::Response Portal::SendReply(http::Request& req) {
                           bytes.status().message(), chrome, "/m/" + id,
                           "Back to the message");
   }
-  auto messages = services_.protector->ProtectComposed(
-      v.email, v.org_user() ? v.email : options_.otp_sender, recipients,
-      o.license.template_name, o.record.branding, *bytes);
+  protect::ComposedMail mail;
+  mail.owner = v.email;
+  mail.envelope_from = v.org_user() ? v.email : options_.otp_sender;
+  mail.writer_internal = v.org_user();
+  mail.recipients = recipients;
+  mail.template_name = o.license.template_name;
+  mail.branding = o.record.branding;
+  mail.message = std::move(*bytes);
+  if (plan.forward) {
+    // A forward is the original passed on: it stays the sender's, under
+    // the same rights and expiry, and ends when the original is revoked.
+    // Never the forwarder's (who would hold OWNER and EXTRACT).
+    mail.owner = o.record.owner;
+    mail.parent_id = o.record.id;
+    mail.expires_at = o.record.expires_at;
+  }
+  auto messages = services_.protector->ProtectComposed(mail);
+  if (!messages.ok() &&
+      messages.status().code() == StatusCode::kPermissionDenied) {
+    // A mail flow rule refused a recipient: say which rule's reason.
+    return NoticeResponse(400, "Your message wasn't sent",
+                          messages.status().message(), chrome, "/m/" + id,
+                          "Back to the message");
+  }
   Status st = messages.ok() ? Enqueue(std::move(*messages)) : messages.status();
   if (!st.ok()) {
     log::Warn("portal: sending a reply to {}: {}", id, st.message());

@@ -233,8 +233,14 @@ http::Response Portal::SendCompose(http::Request& req) {
                           "Choose one of the templates offered.", chrome,
                           "/compose", "Back");
   }
-  auto messages = services_.protector->ProtectComposed(v.email, v.email, all,
-                                                       tmpl, "", *bytes);
+  protect::ComposedMail mail;
+  mail.owner = v.email;
+  mail.envelope_from = v.email;
+  mail.writer_internal = true;  // compose is for org users only
+  mail.recipients = all;
+  mail.template_name = tmpl;
+  mail.message = std::move(*bytes);
+  auto messages = services_.protector->ProtectComposed(mail);
   if (!messages.ok()) {
     return NoticeResponse(400, "This message can't be protected",
                           messages.status().message(), chrome, "/compose",

@@ -1,12 +1,15 @@
 #include "protect/protector.h"
 
-#include "base/strings.h"
-
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "base/log.h"
+#include "base/strings.h"
+#include "crypto/cms.h"
 #include "crypto/random.h"
 #include "mime/facts.h"
+#include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
 #include "queue/dsn.h"
@@ -40,6 +43,13 @@ std::string ReplaceSubject(std::string mail, std::string_view subject) {
   return mail;
 }
 
+// "a@x,b@y", for the notes.
+std::string JoinAddresses(const std::vector<std::string>& addresses) {
+  std::string out;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
 std::string AddHeaders(std::string_view received, std::string_view body,
                        const std::vector<policy::Header>& headers) {
   std::string out(received);
@@ -70,25 +80,73 @@ bool Protector::IsInternal(std::string_view address) const {
                    d) != options_.accepted_domains.end();
 }
 
+// One message on its way through the protection stage.
+struct Protector::Run {
+  const queue::IncomingMessage& in;
+  const ComposedMail* composed;  // null for SMTP mail
+  std::string_view received;     // our Received field, for SMTP mail
+  // The client's bytes without the X-Sealpost-* fields it may not write.
+  std::string original;
+  mime::MailFacts mail;
+  // Checked, not claimed: a wrapper whose seal verifies with an org key.
+  std::optional<sealed::ProtectedMarker> wrapper;
+  bool smime_encrypted = false;  // the part really is CMS EnvelopedData
+  policy::SenderChoice choice;
+  std::string subject;  // decoded; the wrapper's without the keyword
+  std::vector<queue::DsnRecipient> rejected;
+  Outcome out;
+  int part = 0;
+
+  queue::IncomingMessage NewMessage(
+      const std::vector<queue::DeliveryRecipient>& recipients) {
+    queue::IncomingMessage msg;
+    msg.id = composed != nullptr
+                 ? queue::NewQueueId()
+                 : in.id + (part == 0 ? "" : "-" + std::to_string(part));
+    ++part;
+    msg.mail_from = in.mail_from;
+    msg.params = in.params;
+    msg.helo = in.helo;
+    msg.client = in.client;
+    msg.tls = in.tls;
+    msg.recipients = recipients;
+    return msg;
+  }
+  // The envelope recipients among `addresses`, with their DSN parameters.
+  std::vector<queue::DeliveryRecipient> Recipients(
+      const std::vector<std::string>& addresses) const {
+    std::vector<queue::DeliveryRecipient> rs;
+    for (const auto& a : addresses) {
+      for (const auto& r : in.recipients) {
+        if (AsciiLower(r.address) == AsciiLower(a)) rs.push_back(r);
+      }
+    }
+    return rs;
+  }
+};
+
 Result<std::string> Protector::SealAndWrap(
-    const std::string& owner, const std::string& template_name,
-    const std::string& branding_identity,
-    const std::vector<std::string>& addresses, bool internal,
-    std::string_view original, std::vector<store::NewProtectedMessage>* records,
-    std::string* note) {
-  const std::string identity = branding_identity.empty()
+    const SealSpec& spec, std::string_view original,
+    std::string_view envelope_from,
+    std::vector<store::NewProtectedMessage>* records, std::string* note) {
+  const std::string identity = spec.branding.empty()
                                    ? std::string(branding::kDefaultIdentity)
-                                   : branding_identity;
+                                   : spec.branding;
   SP_ASSIGN_OR_RETURN(branding::Branding brand, brands_.Get(identity));
-  license::ProtectRequest req{owner, template_name, addresses,
+  license::ProtectRequest req{spec.owner, spec.template_name, spec.addresses,
                               std::string(original), ""};
   req.authorized_by_policy = true;
   req.defer_write = true;  // committed with the wrapper, before 250
   req.branding = identity;
   req.keep_portal_copy = true;
-  if (!internal && brand.external_mail_expiry_in_days > 0) {
-    req.expires_at =
+  req.parent_id = spec.parent_id;
+  req.expires_at = spec.expires_at;
+  if (!spec.internal && brand.external_mail_expiry_in_days > 0) {
+    int64_t external =
         clock_.NowUnix() + int64_t{brand.external_mail_expiry_in_days} * 86400;
+    if (req.expires_at == 0 || external < req.expires_at) {
+      req.expires_at = external;
+    }
   }
   auto sealed = licenses_.Protect(req);
   if (!sealed.ok()) {
@@ -101,7 +159,13 @@ Result<std::string> Protector::SealAndWrap(
   mime::WrapperOptions wrap{
       sealed->message_id, sealed->license.template_name, options_.portal_url,
       branding::ToWrapperBranding(brand), sealed->license.expiry};
-  wrap.attach_container = internal;
+  wrap.attach_container = spec.internal;
+  wrap.envelope_from = std::string(envelope_from);
+  wrap.envelope_to = spec.addresses;
+  wrap.seal = [&](std::string_view body) {
+    return licenses_.SealWrapper(sealed->message_id,
+                                 sealed->license.template_name, body);
+  };
   if (note != nullptr) {
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
@@ -112,45 +176,67 @@ Result<std::string> Protector::SealAndWrap(
 }
 
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
-    std::string_view owner, std::string_view envelope_from,
-    const std::vector<std::string>& recipients, std::string_view template_name,
-    std::string_view branding_identity, std::string_view message) {
-  std::vector<std::string> internal, external;
-  for (const auto& r : recipients) {
-    (IsInternal(r) ? internal : external).push_back(AsciiLower(r));
+    const ComposedMail& mail) {
+  queue::IncomingMessage in;
+  in.mail_from = AsciiLower(mail.envelope_from);
+  in.helo = "portal";
+  in.client = "portal";
+  for (const auto& r : mail.recipients) {
+    in.recipients.push_back({AsciiLower(r), 0, ""});
   }
-  std::vector<queue::IncomingMessage> out;
-  for (const auto* group : {&internal, &external}) {
-    if (group->empty()) continue;
-    queue::IncomingMessage msg;
-    msg.id = queue::NewQueueId();
-    msg.mail_from = AsciiLower(envelope_from);
-    msg.helo = "portal";
-    msg.client = "portal";
-    for (const auto& a : *group) msg.recipients.push_back({a, 0, ""});
-    SP_ASSIGN_OR_RETURN(
-        msg.content,
-        SealAndWrap(AsciiLower(owner), std::string(template_name),
-                    std::string(branding_identity), *group, group == &internal,
-                    message, &msg.protected_records, nullptr));
-    out.push_back(std::move(msg));
-  }
-  return out;
+  in.content = mail.message;
+  SP_ASSIGN_OR_RETURN(Outcome out, Process(in, &mail));
+  for (const auto& note : out.notes) log::Info("portal mail: {}", note);
+  return std::move(out.messages);
 }
 
 Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
-  auto [received, original] = SplitOurReceived(in.content);
-  SP_ASSIGN_OR_RETURN(mime::MailFacts mf, mime::ExtractFacts(original));
+  return Process(in, nullptr);
+}
 
+Status Protector::Inspect(Run& run) {
+  std::string_view client_bytes = run.in.content;
+  if (run.composed == nullptr) {
+    std::tie(run.received, client_bytes) = SplitOurReceived(run.in.content);
+  }
+  // Mail with no header section, or none GMime can read, has no facts but
+  // its size and bytes: rules on the envelope still apply, and it is
+  // protected as bytes when they say so (issue 11 #16).
+  auto mail = mime::ExtractFacts(client_bytes);
+  if (mail.ok()) {
+    run.mail = std::move(*mail);
+  } else {
+    run.mail.body_text = std::string(client_bytes.substr(0, 256 * 1024));
+  }
+  if (!run.mail.protected_header.empty()) {
+    auto marker = licenses_.VerifyWrapper(
+        run.mail.protected_header, mime::SplitHeaderSection(client_bytes).body);
+    if (marker.ok()) run.wrapper = std::move(*marker);
+  }
+  run.smime_encrypted = run.mail.claims_smime_encrypted &&
+                        crypto::IsCmsEnvelopedData(run.mail.smime_content);
+  std::string().swap(run.mail.smime_content);
+  run.original =
+      mime::RemoveReservedFields(client_bytes, run.wrapper.has_value());
+  return Status::Ok();
+}
+
+Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
+  const mime::MailFacts& mf = run.mail;
   policy::MessageFacts facts;
-  facts.sender = AsciiLower(in.mail_from);
-  facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
+  facts.sender = AsciiLower(run.in.mail_from);
+  if (run.composed != nullptr) {
+    facts.sender = AsciiLower(run.composed->owner);
+    facts.sender_internal = run.composed->writer_internal;
+  } else {
+    facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
+  }
   if (facts.sender_internal) {
     SP_ASSIGN_OR_RETURN(facts.sender_licensed,
                         directory_.IsLicensed(facts.sender));
     SP_ASSIGN_OR_RETURN(facts.sender_groups, directory_.GroupsOf(facts.sender));
   }
-  for (const auto& r : in.recipients) {
+  for (const auto& r : run.in.recipients) {
     facts.recipients.push_back({r.address, IsInternal(r.address)});
   }
   facts.subject = mf.subject;
@@ -165,23 +251,32 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
   for (const auto& a : mf.attachments) {
     facts.attachments.push_back({a.name, a.size});
   }
-  facts.size = static_cast<int64_t>(original.size());
+  facts.size = static_cast<int64_t>(run.original.size());
   facts.has_attachment = !mf.attachments.empty();
-  facts.is_protected = mf.is_protected;
-  facts.is_smime_encrypted = mf.is_smime_encrypted;
+  facts.is_protected = run.wrapper.has_value();
+  facts.protected_by_our_org = run.wrapper.has_value();
+  if (run.wrapper) facts.protected_template = run.wrapper->template_name;
+  facts.is_smime_encrypted = run.smime_encrypted;
   facts.is_signed = mf.is_signed;
-  if (mf.is_protected && !mf.protected_id.empty()) {
-    SP_ASSIGN_OR_RETURN(auto ours, store_.GetProtectedMessage(mf.protected_id));
-    facts.protected_by_our_org = ours.has_value();
-  }
-  facts.protected_template = mf.protected_template;
+  return facts;
+}
 
+Result<policy::Plan> Protector::PlanFor(Run& run,
+                                        const policy::MessageFacts& facts) {
   SP_ASSIGN_OR_RETURN(auto rules, rules_.Compiled());
   policy::Plan plan = rules->Evaluate(facts);
   if (!plan.errors.empty()) {
     // A rule that cannot run might have required protection: defer.
     return FailedPreconditionError("mail flow rules cannot be evaluated: " +
                                    plan.errors.front());
+  }
+  run.subject = facts.subject;
+  if (run.composed != nullptr) {
+    // The portal's protection covers what no rule protects.
+    run.choice.outcome = policy::SenderChoice::Outcome::kProtect;
+    run.choice.template_name = run.composed->template_name;
+    run.choice.subject = facts.subject;
+    return policy::ApplySenderChoice(std::move(plan), run.choice);
   }
   SP_ASSIGN_OR_RETURN(auto templates, templates_.List());
   std::vector<std::string> known;
@@ -191,148 +286,186 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
       known.push_back(t.id);
     }
   }
-  policy::SenderChoice choice =
-      policy::ParseSenderChoice(facts, options_.sender_choice, known);
-  if (choice.outcome == policy::SenderChoice::Outcome::kUnknownTemplate) {
-    return PermissionDeniedError(choice.error);
+  run.choice = policy::ParseSenderChoice(facts, options_.sender_choice, known);
+  if (run.choice.outcome == policy::SenderChoice::Outcome::kUnknownTemplate) {
+    return PermissionDeniedError(run.choice.error);
   }
-  plan = policy::ApplySenderChoice(std::move(plan), choice);
-
-  Outcome out;
+  if (run.choice.outcome == policy::SenderChoice::Outcome::kProtect) {
+    run.subject = run.choice.subject;
+  }
   for (const auto& a : plan.audit) {
     log::Info("rule audit: {} ({}) would {} for {}", a.rule_name, a.rule_id,
               a.description, a.recipient);
-    (void)store_.AppendAudit(
-        {0, clock_.NowUnix(), "system", "rule.audit", in.id, "audit",
+    store_.AppendAuditBestEffort(
+        {0, clock_.NowUnix(), "system", "rule.audit", run.in.id, "audit",
          a.rule_name + ": " + a.description + " for " + a.recipient});
   }
+  return policy::ApplySenderChoice(std::move(plan), run.choice);
+}
 
-  std::vector<queue::DsnRecipient> rejected;
-  auto group_recipients = [&](const std::vector<std::string>& addresses) {
-    std::vector<queue::DeliveryRecipient> rs;
-    for (const auto& a : addresses) {
-      for (const auto& r : in.recipients) {
-        if (AsciiLower(r.address) == AsciiLower(a)) rs.push_back(r);
-      }
-    }
-    return rs;
-  };
-  int part = 0;
+Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
+                                   const ComposedMail* composed) {
+  Run run{in, composed};
+  SP_RETURN_IF_ERROR(Inspect(run));
+  SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
+  SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
-    using Kind = policy::Treatment::Kind;
-    queue::IncomingMessage msg;
-    msg.id = in.id + (part++ == 0 ? "" : "-" + std::to_string(part));
-    msg.mail_from = in.mail_from;
-    msg.params = in.params;
-    msg.helo = in.helo;
-    msg.client = in.client;
-    msg.tls = in.tls;
-    msg.recipients = group_recipients(g.addresses);
-    msg.params.require_tls = msg.params.require_tls || g.require_tls;
-    std::string who;
-    for (const auto& a : g.addresses) who += (who.empty() ? "" : ",") + a;
-
-    switch (g.treatment.kind) {
-      case Kind::kReject:
-        for (const auto& a : g.addresses) {
-          rejected.push_back({a, "", g.treatment.enhanced_status, "",
-                              g.treatment.reject_text});
-        }
-        out.notes.push_back("reject " + who + ": " + g.treatment.reject_text);
-        --part;
-        continue;
-      case Kind::kDeliver:
-        msg.content = AddHeaders(received, original, g.added_headers);
-        out.notes.push_back("deliver " + who);
-        break;
-      case Kind::kRemoveProtection: {
-        // Only our own organisation's protected mail; anything else is
-        // delivered as it came (still protected, never weakened).
-        // External recipients' wrappers carry no message.sealed: the
-        // portal copy is the container then.
-        Result<std::string> container = mime::ExtractSealedAttachment(original);
-        if (!container.ok() && facts.protected_by_our_org) {
-          auto copy = store_.GetPortalCopy(mf.protected_id);
-          if (copy.ok() && copy->has_value()) container = std::move(**copy);
-        }
-        if (!facts.protected_by_our_org || !container.ok()) {
-          msg.content = AddHeaders(received, original, g.added_headers);
-          out.notes.push_back("deliver (not ours to decrypt) " + who);
-          break;
-        }
-        auto plain =
-            licenses_.TransportDecrypt(*container, g.treatment.decided_by);
-        if (!plain.ok()) {
-          // e.g. TransportDecryptionSetting Disabled: it stays protected.
-          msg.content = AddHeaders(received, original, g.added_headers);
-          out.notes.push_back("deliver still protected (" +
-                              plain.status().message() + ") " + who);
-          break;
-        }
-        msg.content = AddHeaders(received, *plain, g.added_headers);
-        out.notes.push_back("remove protection for " + who);
-        break;
-      }
-      case Kind::kProtect: {
-        if (facts.is_protected || facts.is_smime_encrypted) {
-          // Never sealed twice.
-          msg.content = AddHeaders(received, original, g.added_headers);
-          out.notes.push_back("deliver (already protected) " + who);
-          break;
-        }
-        // A rule may protect mail from outside too (the organisation's key
-        // protects it; the sender is the license's owner). A bounce has no
-        // sender: the postmaster of our first domain owns it.
-        std::string owner = facts.sender;
-        if (owner.empty()) {
-          owner = "postmaster@" + (options_.accepted_domains.empty()
-                                       ? options_.hostname
-                                       : options_.accepted_domains.front());
-        }
-        std::string note;
-        SP_ASSIGN_OR_RETURN(
-            std::string mail,
-            SealAndWrap(owner, g.treatment.template_name, g.treatment.branding,
-                        g.addresses, g.internal, original,
-                        &msg.protected_records, &note));
-        if (choice.outcome == policy::SenderChoice::Outcome::kProtect &&
-            choice.subject != facts.subject) {
-          mail = ReplaceSubject(std::move(mail), choice.subject);
-        }
-        msg.content = AddHeaders(received, mail, g.added_headers);
-        out.notes.push_back("protect " + who + " with " + note);
-        break;
-      }
-    }
-    out.messages.push_back(std::move(msg));
+    SP_RETURN_IF_ERROR(TreatGroup(run, g));
   }
-
-  if (!rejected.empty()) {
-    if (out.messages.empty()) {
-      return PermissionDeniedError(rejected.front().diagnostic);
+  if (!run.rejected.empty()) {
+    if (run.out.messages.empty() || composed != nullptr) {
+      // Every recipient refused, or a portal writer, who sees the reason
+      // on the page instead of a bounce.
+      return PermissionDeniedError(run.rejected.front().diagnostic);
     }
-    if (!in.mail_from.empty()) {
-      queue::DsnInput dsn;
-      dsn.reporting_mta = options_.hostname;
-      dsn.original_id = in.id;
-      dsn.envid = in.params.envid;
-      dsn.arrival_unix = clock_.NowUnix();
-      dsn.sender = in.mail_from;
-      dsn.recipients = rejected;
-      dsn.original = original;
-      dsn.headers_only = true;
-      dsn.now_unix = clock_.NowUnix();
-      dsn.boundary = "=_dsn_" + crypto::RandomToken(12);
-      dsn.message_id = queue::NewQueueId() + "@" + options_.hostname;
-      queue::IncomingMessage bounce;
-      bounce.id = in.id + "-dsn";
-      bounce.mail_from = "";
-      bounce.recipients = {{in.mail_from, 0, ""}};
-      bounce.content = queue::BuildDsn(dsn);
-      out.messages.push_back(std::move(bounce));
+    AddRejectionDsn(run);
+  }
+  return std::move(run.out);
+}
+
+Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
+  using Kind = policy::Treatment::Kind;
+  std::string who = JoinAddresses(g.addresses);
+  if (g.treatment.kind == Kind::kReject) {
+    for (const auto& a : g.addresses) {
+      run.rejected.push_back(
+          {a, "", g.treatment.enhanced_status, "", g.treatment.reject_text});
+    }
+    run.out.notes.push_back("reject " + who + ": " + g.treatment.reject_text);
+    return Status::Ok();
+  }
+  queue::IncomingMessage msg = run.NewMessage(run.Recipients(g.addresses));
+  msg.params.require_tls = msg.params.require_tls || g.require_tls;
+  switch (g.treatment.kind) {
+    case Kind::kRemoveProtection:
+      RemoveProtection(run, g, std::move(msg));
+      return Status::Ok();
+    case Kind::kProtect:
+      return ProtectGroup(run, g, std::move(msg));
+    case Kind::kDeliver:
+    case Kind::kReject:
+      break;
+  }
+  msg.content = AddHeaders(run.received, run.original, g.added_headers);
+  run.out.notes.push_back("deliver " + who);
+  run.out.messages.push_back(std::move(msg));
+  return Status::Ok();
+}
+
+void Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
+                                 queue::IncomingMessage msg) {
+  // Only a verified wrapper of ours that carries its container: never the
+  // server's copy looked up by a name in a header (issue 11 #1), never a
+  // container attached beside other content.
+  auto still_protected = [&](queue::IncomingMessage m, std::string why) {
+    std::vector<std::string> addresses;
+    for (const auto& r : m.recipients) addresses.push_back(r.address);
+    std::string who = JoinAddresses(addresses);
+    m.content = AddHeaders(run.received, run.original, g.added_headers);
+    run.out.notes.push_back("deliver still protected (" + why + ") " + who);
+    run.out.messages.push_back(std::move(m));
+  };
+  Result<std::string> container =
+      run.wrapper ? mime::ExtractSealedAttachment(run.original)
+                  : NotFoundError("not a wrapper sealed by this organisation");
+  if (!container.ok()) {
+    still_protected(std::move(msg), container.status().message());
+    return;
+  }
+  auto plain = licenses_.TransportDecrypt(*container, g.treatment.decided_by,
+                                          g.addresses);
+  if (plain.ok() && plain->message_id != run.wrapper->id) {
+    plain = InvalidArgumentError("the container is not the wrapper's");
+  }
+  if (!plain.ok()) {
+    // e.g. TransportDecryptionSetting Disabled, revoked, nobody granted.
+    still_protected(std::move(msg), plain.status().message());
+    return;
+  }
+  std::vector<std::string> others;
+  for (const auto& a : g.addresses) {
+    if (std::find(plain->granted.begin(), plain->granted.end(),
+                  AsciiLower(a)) == plain->granted.end()) {
+      others.push_back(a);
     }
   }
-  return out;
+  if (!others.empty()) {
+    still_protected(run.NewMessage(run.Recipients(others)),
+                    "not granted to this recipient");
+  }
+  msg.recipients = run.Recipients(plain->granted);
+  // A bounce of decrypted mail must not carry it back (RFC 3461 RET=HDRS).
+  msg.params.ret = "HDRS";
+  msg.content = AddHeaders(run.received, plain->original, g.added_headers);
+  run.out.notes.push_back("remove protection for " +
+                          JoinAddresses(plain->granted));
+  run.out.messages.push_back(std::move(msg));
+}
+
+Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
+                               queue::IncomingMessage msg) {
+  std::string who = JoinAddresses(g.addresses);
+  if (run.wrapper || run.smime_encrypted) {
+    // Never sealed twice: it is verifiably protected already.
+    msg.content = AddHeaders(run.received, run.original, g.added_headers);
+    run.out.notes.push_back("deliver (already protected) " + who);
+    run.out.messages.push_back(std::move(msg));
+    return Status::Ok();
+  }
+  SealSpec spec;
+  // A rule may protect mail from outside too (the organisation's key
+  // protects it; the sender is the license's owner). A bounce has no
+  // sender: the postmaster of our first domain owns it.
+  spec.owner = run.composed != nullptr ? AsciiLower(run.composed->owner)
+                                       : AsciiLower(run.in.mail_from);
+  if (spec.owner.empty()) {
+    spec.owner = "postmaster@" + (options_.accepted_domains.empty()
+                                      ? options_.hostname
+                                      : options_.accepted_domains.front());
+  }
+  spec.template_name = g.treatment.template_name;
+  spec.branding = g.treatment.branding;
+  if (run.composed != nullptr) {
+    if (spec.branding.empty()) spec.branding = run.composed->branding;
+    spec.parent_id = run.composed->parent_id;
+    spec.expires_at = run.composed->expires_at;
+  }
+  spec.addresses = g.addresses;
+  spec.internal = g.internal;
+  std::string note;
+  SP_ASSIGN_OR_RETURN(std::string mail,
+                      SealAndWrap(spec, run.original, run.in.mail_from,
+                                  &msg.protected_records, &note));
+  if (run.subject != run.mail.subject) {
+    mail = ReplaceSubject(std::move(mail), run.subject);
+  }
+  msg.content = AddHeaders(run.received, mail, g.added_headers);
+  run.out.notes.push_back("protect " + who + " with " + note);
+  run.out.messages.push_back(std::move(msg));
+  return Status::Ok();
+}
+
+void Protector::AddRejectionDsn(Run& run) {
+  const queue::IncomingMessage& in = run.in;
+  if (in.mail_from.empty()) return;
+  queue::DsnInput dsn;
+  dsn.reporting_mta = options_.hostname;
+  dsn.original_id = in.id;
+  dsn.envid = in.params.envid;
+  dsn.arrival_unix = clock_.NowUnix();
+  dsn.sender = in.mail_from;
+  dsn.recipients = run.rejected;
+  dsn.original = run.original;
+  dsn.headers_only = true;
+  dsn.now_unix = clock_.NowUnix();
+  dsn.boundary = "=_dsn_" + crypto::RandomToken(12);
+  dsn.message_id = queue::NewQueueId() + "@" + options_.hostname;
+  queue::IncomingMessage bounce;
+  bounce.id = in.id + "-dsn";
+  bounce.mail_from = "";
+  bounce.recipients = {{in.mail_from, 0, ""}};
+  bounce.content = queue::BuildDsn(dsn);
+  run.out.messages.push_back(std::move(bounce));
 }
 
 }  // namespace sealpost::protect

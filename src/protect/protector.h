@@ -8,6 +8,12 @@
 // DSN. When protection is required but cannot be applied the whole message
 // is refused with a temporary error: never sent in clear.
 //
+// Nothing a client writes is trusted as a fact: a message counts as already
+// protected only when its wrapper seal verifies with an org key (or its
+// S/MIME part really is CMS EnvelopedData), X-Sealpost-* fields from clients
+// are removed, and "remove protection" decrypts only a container that
+// travels in the mail, for the recipients its license grants.
+//
 // Thread-safety: thread-safe; it holds no mutable state of its own.
 #ifndef SEALPOST_PROTECT_PROTECTOR_H_
 #define SEALPOST_PROTECT_PROTECTOR_H_
@@ -32,6 +38,22 @@ struct ProtectorOptions {
   std::string portal_url;                     // links in wrapper mails
   std::string hostname;                       // DSN Reporting-MTA
   policy::SenderChoiceConfig sender_choice;
+};
+
+// A message written in the portal (reply, forward, new message). It goes
+// through the same mail flow rules as SMTP mail (reject, require TLS, a
+// rule's template wins), and whatever no rule protects is protected with
+// `template_name`: the portal never sends in clear.
+struct ComposedMail {
+  std::string owner;             // owns the protected messages
+  std::string envelope_from;     // SMTP reverse-path (ours for outside writers)
+  bool writer_internal = false;  // an org user wrote it
+  std::vector<std::string> recipients;
+  std::string template_name;
+  std::string branding;    // OME branding identity; empty: the default
+  std::string parent_id;   // a forward: the message it forwards
+  int64_t expires_at = 0;  // a forward: the original's expiry (0: none)
+  std::string message;     // RFC 5322 bytes
 };
 
 // What happened to one message, for the trace and the SMTP reply.
@@ -60,28 +82,43 @@ class Protector {
   // (every recipient rejected, or an unknown template asked by the sender).
   Result<Outcome> Apply(const queue::IncomingMessage& in);
 
-  // A message written in the portal (reply, forward, new message): sealed
-  // with `template_name` for every recipient, one outgoing message for the
-  // internal and one for the external recipients, not through the rules.
-  // `owner` owns the protected messages; `envelope_from` is the SMTP
-  // reverse-path (our own address when the writer is from outside).
+  // The outgoing messages of a portal-written message. PERMISSION_DENIED
+  // with the rule's text when a rule rejects a recipient.
   Result<std::vector<queue::IncomingMessage>> ProtectComposed(
-      std::string_view owner, std::string_view envelope_from,
-      const std::vector<std::string>& recipients,
-      std::string_view template_name, std::string_view branding_identity,
-      std::string_view message);
+      const ComposedMail& mail);
 
   bool IsInternal(std::string_view address) const;
 
  private:
-  // Seals `original` for `addresses` (keeping a portal copy) and builds the
-  // branded wrapper mail; the protected message's rows go to `records` (to
-  // commit with the wrapper), `note` gets "<template> as <id>".
+  struct Run;  // one message on its way through (protector.cc)
+  struct SealSpec {
+    std::string owner;
+    std::string template_name;
+    std::string branding;
+    std::vector<std::string> addresses;
+    bool internal = false;
+    std::string parent_id;
+    int64_t expires_at = 0;
+  };
+
+  Result<Outcome> Process(const queue::IncomingMessage& in,
+                          const ComposedMail* composed);
+  Status Inspect(Run& run);
+  Result<policy::MessageFacts> FactsOf(const Run& run);
+  Result<policy::Plan> PlanFor(Run& run, const policy::MessageFacts& facts);
+  Status TreatGroup(Run& run, const policy::RecipientGroup& group);
+  void RemoveProtection(Run& run, const policy::RecipientGroup& group,
+                        queue::IncomingMessage msg);
+  Status ProtectGroup(Run& run, const policy::RecipientGroup& group,
+                      queue::IncomingMessage msg);
+  void AddRejectionDsn(Run& run);
+
+  // Seals `original` for spec.addresses (keeping a portal copy) and builds
+  // the branded, sealed wrapper mail; the protected message's rows go to
+  // `records` (to commit with the wrapper), `note` gets "<template> as <id>".
   Result<std::string> SealAndWrap(
-      const std::string& owner, const std::string& template_name,
-      const std::string& branding_identity,
-      const std::vector<std::string>& addresses, bool internal,
-      std::string_view original,
+      const SealSpec& spec, std::string_view original,
+      std::string_view envelope_from,
       std::vector<store::NewProtectedMessage>* records, std::string* note);
 
   license::LicenseService& licenses_;

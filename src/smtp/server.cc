@@ -288,6 +288,12 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
       // asked for by the sender): RFC 3463 X.7.1, delivery not authorized.
       co_return Reply::Make(550, "5.7.1", s.message());
     }
+    if (s.code() == StatusCode::kInvalidArgument) {
+      // Something about this message will never change on a retry: say
+      // what, permanently (RFC 3463 X.6.0), rather than a 4xx the sending
+      // MTA would repeat for days.
+      co_return Reply::Make(554, "5.6.0", s.message());
+    }
     if (s.code() == StatusCode::kFailedPrecondition) {
       // Protection required but not possible now: never sent in clear; the
       // client retries (RFC 3463 X.7.0, security status).

@@ -1,0 +1,314 @@
+// The protection stage against a real SQLite store and real keys: what a
+// sender or an outsider can make it do with headers, parts and ids (issue
+// 11 #1, #2, #4, #7, #16).
+#include "protect/protector.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "base/encoding.h"
+#include "crypto/password.h"
+#include "mime/wrapper.h"
+#include "policy/rule_json.h"
+
+namespace sealpost::protect {
+namespace {
+
+constexpr char kSecret[] = "secret-3f9a1c";
+
+class ProtectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-protect-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ = std::make_unique<license::KeyService>(
+        *store_, crypto::MasterKey::Generate());
+    ASSERT_TRUE(keys_->Activate().ok());
+    directory_ = std::make_unique<license::Directory>(*store_, clock_);
+    templates_ = std::make_unique<license::TemplateStore>(*store_);
+    brands_ = std::make_unique<branding::BrandingStore>(*store_);
+    rules_ = std::make_unique<policy::RuleStore>(*store_);
+    licenses_ = std::make_unique<license::LicenseService>(
+        *store_, *keys_, *directory_, *templates_, clock_,
+        "https://sealpost.test");
+    protector_ = std::make_unique<Protector>(
+        *licenses_, *directory_, *templates_, *brands_, *rules_, *store_,
+        clock_,
+        ProtectorOptions{
+            {"example.com"}, "https://portal.test", "gw.test", {}});
+    for (const char* u : {"alice@example.com", "bob@example.com"}) {
+      ASSERT_TRUE(
+          store_->PutUser({u, *crypto::HashPassword("password1"), u, 0, false})
+              .ok());
+      ASSERT_TRUE(directory_->AssignLicense("user", u).ok());
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void AddRule(std::string_view json) {
+    auto rule = policy::RuleFromJson(json);
+    ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+    auto r = rules_->Create(*rule, {"Encrypt", "Do Not Forward"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  void EncryptExternal() {
+    AddRule(R"({"name": "ext", "conditions": [{"kind": "recipient_scope",
+      "scope": "not_in_organization"}], "actions": [{"kind":
+      "apply_template", "template": "Encrypt"}]})");
+  }
+  void RemoveProtectionForInternal() {
+    AddRule(R"({"name": "rp", "conditions": [{"kind": "recipient_scope",
+      "scope": "in_organization"}], "actions": [{"kind":
+      "remove_protection"}]})");
+  }
+
+  Result<Outcome> Send(std::string from, std::vector<std::string> to,
+                       std::string content) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.mail_from = std::move(from);
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    in.content = std::move(content);
+    return protector_->Apply(in);
+  }
+  // The single outgoing message's content.
+  std::string SendOne(std::string from, std::vector<std::string> to,
+                      std::string content) {
+    auto out = Send(std::move(from), std::move(to), std::move(content));
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    if (!out.ok()) return "";
+    EXPECT_EQ(out->messages.size(), 1u);
+    if (out->messages.size() != 1) return "";
+    Commit(*out);
+    return out->messages[0].content;
+  }
+  void Commit(const Outcome& out) {
+    for (const auto& m : out.messages) {
+      for (const auto& r : m.protected_records) {
+        ASSERT_TRUE(store_->AddProtectedMessage(r).ok());
+      }
+    }
+  }
+  // Alice protects kSecret for `to` (sender's choice); the wrapper.
+  std::string Wrapper(std::vector<std::string> to) {
+    std::string mail = "From: alice@example.com\r\nTo: " + to[0] +
+                       "\r\nSubject: [encrypt] q\r\n\r\n" +
+                       std::string(kSecret) + "\r\n";
+    return SendOne("alice@example.com", std::move(to), mail);
+  }
+  std::string IdOf(const std::string& wrapper) {
+    auto v = mime::RawHeader(wrapper, "X-Sealpost-Protected");
+    return v.ok() ? sealed::ParseProtectedHeader(*v).id : "";
+  }
+  static bool Sealed(const std::string& mail) {
+    return mail.find("X-Sealpost-Protected: v1; id=") != std::string::npos &&
+           mail.find("; seal=") != std::string::npos &&
+           mail.find(kSecret) == std::string::npos;
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'800'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<license::KeyService> keys_;
+  std::unique_ptr<license::Directory> directory_;
+  std::unique_ptr<license::TemplateStore> templates_;
+  std::unique_ptr<branding::BrandingStore> brands_;
+  std::unique_ptr<policy::RuleStore> rules_;
+  std::unique_ptr<license::LicenseService> licenses_;
+  std::unique_ptr<Protector> protector_;
+};
+
+TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
+  std::string w = Wrapper({"carol@gmail.test"});
+  ASSERT_TRUE(Sealed(w)) << w;
+  auto header = mime::RawHeader(w, "X-Sealpost-Protected");
+  ASSERT_TRUE(header.ok());
+  auto body = w.substr(w.find("\r\n\r\n") + 4);
+  EXPECT_TRUE(licenses_->VerifyWrapper(*header, body).ok());
+  // One byte of the body changed: not ours any more.
+  std::string changed = body;
+  changed[changed.size() / 2] ^= 1;
+  EXPECT_FALSE(licenses_->VerifyWrapper(*header, changed).ok());
+}
+
+TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {
+  EncryptExternal();
+  std::string out = SendOne(
+      "alice@example.com", {"x@gmail.test"},
+      "From: alice@example.com\r\nSubject: s\r\nX-Sealpost-Protected: v1; "
+      "id=00ff; template=Encrypt; k=1; seal=AAAA\r\n\r\n" +
+          std::string(kSecret) + "\r\n");
+  EXPECT_TRUE(Sealed(out)) << out;
+}
+
+TEST_F(ProtectorTest, ForgedPartsDoNotSkipARule) {
+  EncryptExternal();
+  std::string smime = Base64Encode(AsBytes(kSecret));
+  for (std::string mail : {
+           // A part that says it is a sealed container.
+           "From: alice@example.com\r\nMIME-Version: 1.0\r\nContent-Type: "
+           "multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: "
+           "text/plain\r\n\r\n" +
+               std::string(kSecret) +
+               "\r\n--b\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+               "\r\nSEALPOST\x01\r\n--b--\r\n",
+           // S/MIME by its Content-Type only.
+           "From: alice@example.com\r\nMIME-Version: 1.0\r\nContent-Type: "
+           "application/pkcs7-mime; smime-type=enveloped-data\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" +
+               smime + "\r\n",
+       }) {
+    std::string out = SendOne("alice@example.com", {"x@gmail.test"}, mail);
+    EXPECT_TRUE(Sealed(out)) << out;
+    EXPECT_EQ(out.find(smime), std::string::npos);
+  }
+}
+
+TEST_F(ProtectorTest, SealedWrapperIsNotSealedTwiceButAChangedOneIs) {
+  std::string w = Wrapper({"bob@example.com"});
+  ASSERT_TRUE(Sealed(w));
+  EncryptExternal();
+  // Redirected as is (new Received and Subject fields, LF line ends).
+  std::string redirected = "Received: from x\r\n" + w;
+  std::string lf;
+  for (char c : redirected) {
+    if (c != '\r') lf += c;
+  }
+  std::string again = SendOne("bob@example.com", {"y@gmail.test"}, lf);
+  EXPECT_EQ(IdOf(again), IdOf(w));
+  // New text beside the real container: sealed again, as a new message.
+  std::string added = w;
+  added.insert(added.find("This is a protected message."),
+               std::string(kSecret) + "\r\n");
+  std::string resealed = SendOne("bob@example.com", {"y@gmail.test"}, added);
+  EXPECT_TRUE(Sealed(resealed)) << resealed;
+  EXPECT_NE(IdOf(resealed), IdOf(w));
+}
+
+TEST_F(ProtectorTest, ClientsCannotWriteReservedFields) {
+  std::string out = SendOne("alice@example.com", {"bob@example.com"},
+                            "From: alice@example.com\r\n"
+                            "X-Sealpost-Protected: v1; id=abc\r\n"
+                            "X-Sealpost-Queue-ID: forged\r\n"
+                            "Subject: s\r\n\r\nhello\r\n");
+  EXPECT_EQ(out.find("X-Sealpost-Protected"), std::string::npos);
+  EXPECT_EQ(out.find("X-Sealpost-Queue-ID"), std::string::npos);
+}
+
+TEST_F(ProtectorTest, RemoveProtectionNeverLooksUpAnIdFromAHeader) {
+  std::string w = Wrapper({"carol@gmail.test"});  // external: no container
+  ASSERT_EQ(w.find("message.sealed"), std::string::npos);
+  RemoveProtectionForInternal();
+  // The attacker names the id; and even the real external wrapper (no
+  // container) is not decrypted from the server's copy.
+  for (std::string mail :
+       {"From: m@evil.test\r\nX-Sealpost-Protected: v1; id=" + IdOf(w) +
+            "\r\n\r\nhi\r\n",
+        w}) {
+    auto out = Send("m@evil.test", {"bob@example.com"}, mail);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    for (const auto& m : out->messages) {
+      EXPECT_EQ(m.content.find(kSecret), std::string::npos);
+    }
+  }
+}
+
+TEST_F(ProtectorTest, RemoveProtectionOnlyForGrantedRecipientsAndLiveMail) {
+  std::string w = Wrapper({"bob@example.com"});
+  ASSERT_NE(w.find("message.sealed"), std::string::npos);
+  RemoveProtectionForInternal();
+  auto out = Send("m@evil.test", {"bob@example.com", "eve@example.com"}, w);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  for (const auto& m : out->messages) {
+    ASSERT_EQ(m.recipients.size(), 1u);
+    bool plain = m.content.find(kSecret) != std::string::npos;
+    EXPECT_EQ(plain, m.recipients[0].address == "bob@example.com");
+    // A bounce of the plaintext carries its headers only.
+    if (plain) {
+      EXPECT_EQ(m.params.ret, "HDRS");
+    }
+  }
+  ASSERT_TRUE(licenses_->Revoke(IdOf(w), "alice@example.com", false).ok());
+  auto late = Send("m@evil.test", {"bob@example.com"}, w);
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->messages.size(), 1u);
+  EXPECT_EQ(late->messages[0].content.find(kSecret), std::string::npos);
+}
+
+TEST_F(ProtectorTest, NoHeaderSectionPassesOrIsProtectedAsBytes) {
+  std::string digest =
+      "------------------------------\r\nMessage: 1\r\n\r\ndigest\r\n";
+  std::string out = SendOne("list@lists.test", {"bob@example.com"}, digest);
+  EXPECT_EQ(out, digest);
+  EncryptExternal();
+  std::string bare = std::string(kSecret) + " and no header at all\r\n";
+  std::string sealed = SendOne("alice@example.com", {"x@gmail.test"}, bare);
+  EXPECT_TRUE(Sealed(sealed)) << sealed;
+  EXPECT_NE(sealed.find("From: alice@example.com\r\n"), std::string::npos);
+  EXPECT_NE(sealed.find("To: x@gmail.test\r\n"), std::string::npos);
+  EXPECT_EQ(SendOne("alice@example.com", {"bob@example.com"}, ""), "");
+}
+
+TEST_F(ProtectorTest, PortalMailGoesThroughTheRules) {
+  AddRule(R"({"name": "block", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["blocked.test"]}], "actions": [{"kind":
+    "reject", "text": "Not to competitors"}]})");
+  AddRule(R"({"name": "tls", "conditions": [{"kind": "recipient_domain_is",
+    "values": ["bank.test"]}], "actions": [{"kind": "require_tls"}]})");
+  ComposedMail mail;
+  mail.owner = "alice@example.com";
+  mail.envelope_from = "alice@example.com";
+  mail.writer_internal = true;
+  mail.template_name = "Do Not Forward";
+  mail.message = "From: alice@example.com\r\nSubject: s\r\n\r\nx\r\n";
+  mail.recipients = {"a@blocked.test", "b@gmail.test"};
+  auto refused = protector_->ProtectComposed(mail);
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(), "Not to competitors");
+  mail.recipients = {"c@bank.test"};
+  auto sent = protector_->ProtectComposed(mail);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_TRUE((*sent)[0].params.require_tls);
+  EXPECT_NE((*sent)[0].content.find("template=\"Do Not Forward\""),
+            std::string::npos);
+}
+
+TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
+  std::string w = Wrapper({"carol@gmail.test"});
+  std::string parent = IdOf(w);
+  ComposedMail fwd;
+  fwd.owner = "alice@example.com";  // the original's owner, not carol
+  fwd.envelope_from = "noreply@example.com";
+  fwd.template_name = "Encrypt";
+  fwd.parent_id = parent;
+  fwd.expires_at = clock_.NowUnix() + 3600;
+  fwd.recipients = {"carol@gmail.test"};  // forwarded to herself
+  fwd.message = "From: carol@gmail.test\r\nSubject: fw\r\n\r\nfw\r\n";
+  auto sent = protector_->ProtectComposed(fwd);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 1u);
+  const auto& rec = (*sent)[0].protected_records.at(0).record;
+  EXPECT_EQ(rec.owner, "alice@example.com");
+  EXPECT_EQ(rec.parent_id, parent);
+  EXPECT_EQ(rec.expires_at, clock_.NowUnix() + 3600);
+  Commit(Outcome{*sent, {}});
+  auto container = store_->GetPortalCopy(rec.id);
+  ASSERT_TRUE(container.ok() && container->has_value());
+  auto lic = licenses_->Acquire("carol@gmail.test", **container, "test");
+  ASSERT_TRUE(lic.ok()) << lic.status().ToString();
+  EXPECT_FALSE(lic->rights.Has(rights::Right::kOwner));
+  EXPECT_FALSE(lic->rights.Has(rights::Right::kExport));
+  // Revoking the original ends the forward.
+  ASSERT_TRUE(licenses_->Revoke(parent, "alice@example.com", false).ok());
+  auto after = licenses_->Acquire("carol@gmail.test", **container, "test");
+  EXPECT_EQ(after.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(after.status().message(), license::kReasonRevoked);
+}
+
+}  // namespace
+}  // namespace sealpost::protect
