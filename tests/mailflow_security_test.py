@@ -1,0 +1,317 @@
+"""Attacks on the mail flow, tried as an outsider or a sender would (issue
+11, items 1, 2, 16): decrypting a message by naming its id, forging the
+"already protected" marker to skip a mandatory rule, and mail with no header
+section or broken MIME. smtplib in, the dev Maildir out, `sealpost open` to
+read; each test asserts what an attacker must not get.
+"""
+
+import base64
+import email
+import email.policy
+import os
+import smtplib
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+
+
+def unique():
+    return uuid.uuid4().hex[:12]
+
+
+class MailFlowAttackTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = lib.DevServer()
+        cls.users = {u["email"]: u["password"]
+                     for u in cls.server.info["users"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    # -- helpers ---------------------------------------------------------
+
+    def send(self, sender, recipients, raw, mail_options=()):
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as s:
+            s.ehlo("client.example.com")
+            s.sendmail(sender, recipients, raw, mail_options=list(mail_options))
+
+    def delivered(self, token, count=1):
+        def find():
+            found = []
+            for path in self.server.mailbox_files():
+                with open(path, "rb") as f:
+                    if token.encode() in f.read():
+                        found.append(path)
+            return found if len(found) >= count else None
+        files = lib.wait_for(find, timeout=30)
+        self.assertTrue(files, "no delivery holding %s:\n%s" %
+                        (token, self.server.read_log()[-3000:]))
+        return files
+
+    def arrivals(self, before, count):
+        """Mailbox files that were not in `before`, once `count` arrived."""
+        def find():
+            new = [p for p in self.server.mailbox_files() if p not in before]
+            return new if len(new) >= count else None
+        files = lib.wait_for(find, timeout=30)
+        self.assertTrue(files, self.server.read_log()[-3000:])
+        return files
+
+    def read(self, path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def parse(self, path):
+        return email.message_from_bytes(self.read(path),
+                                        policy=email.policy.default)
+
+    def assert_nowhere_in_mailbox(self, secret):
+        for path in self.server.mailbox_files():
+            self.assertNotIn(secret.encode(), self.read(path), path)
+
+    def open_as(self, user, path):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
+                   SEALPOST_TOKEN=self.server.token,
+                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.users[user])
+        return subprocess.run([lib.BINARY, "open", path], env=env,
+                              capture_output=True, timeout=60)
+
+    def rule(self, name, *args):
+        r = self.server.cli("rule", "new", name, *args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.addCleanup(self.server.cli, "rule", "remove", name)
+
+    def protect_for(self, recipients, tag, secret):
+        """Alice protects `secret` for `recipients`; returns the wrapper
+        bytes delivered to the first recipient and the message id."""
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(recipients) +
+               "\r\nSubject: [encrypt] orig " + tag + "\r\n\r\n" + secret +
+               "\r\n").encode()
+        self.send("alice@example.com", recipients, raw)
+        files = self.delivered("orig " + tag, count=len(recipients))
+        first = [p for p in files
+                 if self.parse(p)["Delivered-To"] == recipients[0]][0]
+        header = self.parse(first)["X-Sealpost-Protected"]
+        msg_id = header.split("id=")[1].split(";")[0].strip()
+        return self.read(first), msg_id, raw
+
+    # -- item 1: decrypt by reference ------------------------------------
+
+    def test_header_naming_an_id_decrypts_nothing(self):
+        tag, secret = unique(), "secret-" + unique()
+        _, msg_id, _ = self.protect_for(["carol-" + tag + "@gmail.test"],
+                                        tag, secret)
+        self.rule("Decrypt inbound " + tag, "--if",
+                  "recipient-scope=InOrganization", "--remove-protection")
+        attack = ("From: mallory@evil.test\r\nTo: bob@example.com\r\n"
+                  "Subject: ref " + tag + "\r\n"
+                  "X-Sealpost-Protected: v1; id=" + msg_id +
+                  "; template=Encrypt\r\n\r\nhello\r\n").encode()
+        self.send("mallory@evil.test", ["bob@example.com"], attack,
+                  mail_options=["RET=FULL"])
+        [path] = self.delivered("ref " + tag)
+        data = self.read(path)
+        self.assertNotIn(secret.encode(), data)
+        # The forged marker does not even travel on.
+        self.assertNotIn(b"X-Sealpost-Protected", data)
+        self.assert_nowhere_in_mailbox(secret)
+
+    def test_transport_decryption_only_for_granted_and_live(self):
+        tag, secret = unique(), "secret-" + unique()
+        wrapper, msg_id, raw = self.protect_for(["bob@example.com"], tag,
+                                                secret)
+        self.assertIn(b"message.sealed", wrapper)
+        self.rule("Decrypt " + tag, "--if", "recipient-domain=example.com",
+                  "--remove-protection")
+        # bob is in the grants: he gets the original; eve is not.
+        before = set(self.server.mailbox_files())
+        self.send("mallory@evil.test", ["bob@example.com", "eve@example.com"],
+                  wrapper)
+        files = self.arrivals(before, 2)
+        by_rcpt = {self.parse(p)["Delivered-To"]: self.read(p) for p in files}
+        self.assertTrue(by_rcpt["bob@example.com"].endswith(raw))
+        self.assertNotIn(secret.encode(), by_rcpt["eve@example.com"])
+        self.assertIn(b"X-Sealpost-Protected", by_rcpt["eve@example.com"])
+        # Revoked: nobody gets plaintext any more.
+        r = self.server.cli("message", "revoke", msg_id)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        before = set(self.server.mailbox_files())
+        self.send("mallory@evil.test", ["bob@example.com"], wrapper)
+        [path] = self.arrivals(before, 1)
+        self.assertNotIn(secret.encode(), self.read(path))
+
+    def test_remove_protection_needs_the_container_in_the_mail(self):
+        # An external recipient's wrapper carries no container: the server
+        # copy is never looked up, even for a granted recipient.
+        tag, secret = unique(), "secret-" + unique()
+        wrapper, _, _ = self.protect_for(["bob@example.com",
+                                          "k-" + tag + "@gmail.test"],
+                                         tag, secret)
+        external = [p for p in self.server.mailbox_files()
+                    if b"k-" + tag.encode() in self.read(p)
+                    and self.parse(p)["Delivered-To"] != "bob@example.com"]
+        self.assertEqual(len(external), 1)
+        ext_wrapper = self.read(external[0])
+        self.assertNotIn(b"message.sealed", ext_wrapper)
+        self.rule("Unprotect " + tag, "--if", "recipient=bob@example.com",
+                  "--remove-protection")
+        self.send("alice@example.com", ["bob@example.com"],
+                  ext_wrapper.replace(b"orig " + tag.encode(),
+                                      b"ext " + tag.encode(), 1))
+        [path] = self.delivered("ext " + tag)
+        self.assertNotIn(secret.encode(), self.read(path))
+
+    # -- item 2: forged "already protected" -------------------------------
+
+    def encrypt_external_rule(self, tag):
+        self.rule("Encrypt external " + tag, "--if",
+                  "recipient-scope=NotInOrganization",
+                  "--apply-template", "Encrypt")
+
+    def assert_protected_for(self, token, secret):
+        [path] = self.delivered(token)
+        data = self.read(path)
+        self.assertNotIn(secret.encode(), data)
+        self.assertIn(b"X-Sealpost-Protected", data)
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(secret.encode(), r.stdout)
+
+    def test_forged_header_does_not_skip_the_rule(self):
+        tag, secret = unique(), "secret-" + unique()
+        self.encrypt_external_rule(tag)
+        raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+               "Subject: forged " + tag + "\r\n"
+               "X-Sealpost-Protected: v1; id=0123; template=Encrypt\r\n\r\n" +
+               secret + "\r\n").encode()
+        self.send("alice@example.com", ["x@gmail.test"], raw)
+        self.assert_protected_for("forged " + tag, secret)
+
+    def test_forged_sealed_part_does_not_skip_the_rule(self):
+        tag, secret = unique(), "secret-" + unique()
+        self.encrypt_external_rule(tag)
+        raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+               "Subject: part " + tag + "\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+               "--B\r\nContent-Type: text/plain\r\n\r\n" + secret + "\r\n"
+               "--B\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+               "Content-Disposition: attachment; filename=message.sealed\r\n"
+               "\r\nSEALPOST\x01 not really\r\n--B--\r\n").encode()
+        self.send("alice@example.com", ["x@gmail.test"], raw)
+        self.assert_protected_for("part " + tag, secret)
+
+    def test_fake_smime_does_not_skip_the_rule(self):
+        tag, secret = unique(), "secret-" + unique()
+        self.encrypt_external_rule(tag)
+        body = base64.encodebytes(secret.encode()).decode()
+        raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+               "Subject: smime " + tag + "\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: application/pkcs7-mime; "
+               "smime-type=enveloped-data; name=smime.p7m\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" + body).encode()
+        self.send("alice@example.com", ["x@gmail.test"], raw)
+        [path] = self.delivered("smime " + tag)
+        self.assertIn(b"X-Sealpost-Protected", self.read(path))
+        self.assertNotIn(body.strip().encode(), self.read(path))
+
+    def test_real_container_beside_new_text_does_not_count(self):
+        tag, secret = unique(), "secret-" + unique()
+        wrapper, msg_id, _ = self.protect_for(["bob@example.com"], tag,
+                                              "old " + unique())
+        container = self.parse_container(wrapper)
+        self.encrypt_external_rule(tag)
+        raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+               "Subject: fwd " + tag + "\r\nMIME-Version: 1.0\r\n"
+               "X-Sealpost-Protected: v1; id=" + msg_id +
+               "; template=Encrypt\r\n"
+               "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+               "--B\r\nContent-Type: text/plain\r\n\r\n" + secret + "\r\n"
+               "--B\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+               "Content-Disposition: attachment; filename=message.sealed\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(container).decode() + "--B--\r\n").encode()
+        self.send("alice@example.com", ["x@gmail.test"], raw)
+        self.assert_protected_for("fwd " + tag, secret)
+
+    def parse_container(self, wrapper):
+        m = email.message_from_bytes(wrapper, policy=email.policy.default)
+        for part in m.iter_attachments():
+            if part.get_filename() == "message.sealed":
+                return part.get_content()
+        self.fail("no message.sealed")
+
+    def test_unchanged_wrapper_is_not_sealed_twice(self):
+        tag = unique()
+        wrapper, _, _ = self.protect_for(["bob@example.com"], tag,
+                                         "s-" + unique())
+        self.encrypt_external_rule(tag)
+        # Redirected as is (Maildir lines and a new subject are headers: the
+        # signed body is what counts), even with LF line ends.
+        again = wrapper.replace(b"orig " + tag.encode(),
+                                b"redirect " + tag.encode(), 1)
+        self.send("alice@example.com", ["y@gmail.test"],
+                  again.replace(b"\r\n", b"\n"))
+        [path] = self.delivered("redirect " + tag)
+        self.assertEqual(self.read(path).count(b"X-Sealpost-Protected:"), 1)
+
+    # -- item 16: mail nobody here wrote -----------------------------------
+
+    def test_no_header_section_passes_through(self):
+        tag = unique()
+        body = ("------------------------------\r\n"
+                "Message: 1\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+                "\r\ndigest body " + tag + "\r\n").encode()
+        self.send("list@lists.test", ["bob@example.com"], body)
+        [path] = self.delivered("digest body " + tag)
+        self.assertTrue(self.read(path).endswith(body))
+
+    def test_no_header_section_is_protected_when_a_rule_says_so(self):
+        tag, secret = unique(), "secret-" + unique()
+        self.encrypt_external_rule(tag)
+        body = ("just text, no headers " + tag + "\r\n" + secret +
+                "\r\n").encode()
+        self.send("alice@example.com", ["nh-" + tag + "@gmail.test"], body)
+        [path] = self.delivered("nh-" + tag)
+        data = self.read(path)
+        self.assertNotIn(secret.encode(), data)
+        self.assertIn(b"X-Sealpost-Protected", data)
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, body)
+
+    def test_empty_and_broken_mime_are_answered(self):
+        tag = unique()
+        # A 0-byte body: DATA then the end mark at once (smtplib would add
+        # a line).
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as s:
+            s.ehlo("client.example.com")
+            s.mail("alice@example.com")
+            s.rcpt("empty-" + tag + "@example.com")
+            s.putcmd("DATA")
+            self.assertEqual(s.getreply()[0], 354)
+            s.send(b".\r\n")
+            code, text = s.getreply()
+            self.assertEqual(code, 250, text)
+        self.delivered("empty-" + tag)
+        broken = ("From: alice@example.com\r\nTo: b@gmail.test\r\n"
+                  "Subject: broken " + tag + " [encrypt]\r\n"
+                  "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+                  "boundary=NEVER\r\n\r\n--WRONG\r\nno closing boundary\r\n")
+        self.send("alice@example.com", ["b@gmail.test"], broken.encode())
+        [path] = self.delivered("broken " + tag)
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, broken.encode())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
