@@ -1,16 +1,57 @@
 // libFuzzer target for the MIME readers that run on untrusted mail: message
-// facts (GMime), the sealed attachment extraction, and the portal's reading
-// view with every part it lists fetched back.
+// facts (GMime), the sealed attachment extraction, the portal's reading
+// view with every part it lists fetched back, and the byte-level header
+// section (split, reserved fields removed) and X-Sealpost-Protected parser
+// the mail flow runs before it trusts anything.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "base/strings.h"
 #include "mime/facts.h"
+#include "mime/header_section.h"
 #include "mime/view.h"
 #include "mime/wrapper.h"
+#include "sealed/wrapper_seal.h"
+
+namespace {
+
+// No X-Sealpost-* field but the sender's template request survives.
+void CheckNoReservedField(std::string_view message) {
+  std::string_view header = sealpost::mime::SplitHeaderSection(message).header;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t nl = header.find('\n', pos);
+    std::string line = sealpost::AsciiLower(header.substr(pos, 20));
+    if (line.starts_with("x-sealpost-") &&
+        !line.starts_with("x-sealpost-template")) {
+      __builtin_trap();
+    }
+    pos = nl == std::string_view::npos ? header.size() : nl + 1;
+  }
+}
+
+void CheckHeaderSection(std::string_view input) {
+  auto hs = sealpost::mime::SplitHeaderSection(input);
+  if (!input.starts_with(hs.header) || !input.ends_with(hs.body) ||
+      hs.header.size() + hs.body.size() > input.size()) {
+    __builtin_trap();
+  }
+  std::string stripped = sealpost::mime::RemoveReservedFields(input, false);
+  CheckNoReservedField(stripped);
+  if (sealpost::mime::RemoveReservedFields(stripped, false) != stripped) {
+    __builtin_trap();  // removal is idempotent
+  }
+  auto marker = sealpost::sealed::ParseProtectedHeader(input);
+  (void)sealpost::sealed::WrapperSealInput(marker.id, marker.template_name,
+                                           hs.body);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
+  CheckHeaderSection(input);
   (void)sealpost::mime::ExtractFacts(input, 4096);
   (void)sealpost::mime::ExtractSealedAttachment(input);
   (void)sealpost::mime::RawHeader(input, "Subject");
