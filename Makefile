@@ -5,7 +5,7 @@ CMAKE ?= cmake
 JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
 
-.PHONY: all deps build run test unit bench fuzz fmt fmt-check lint asan clean
+.PHONY: all deps build run test unit bench fuzz fmt fmt-check layering lint asan clean
 
 all: build
 
@@ -60,7 +60,11 @@ fmt:
 fmt-check:
 	git ls-files '*.cc' '*.h' | xargs clang-format-14 --dry-run -Werror
 
-lint: $(BUILD)/build.ninja
+# The module table of docs/architecture.md, checked on every #include.
+layering:
+	scripts/check-layering
+
+lint: layering $(BUILD)/build.ninja
 	git ls-files 'src/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:

@@ -13,7 +13,8 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 include(GoogleTest)
 
-# Boost.JSON is compiled once, header-only style, in src/base/json.cc.
+# Boost headers for every target; Boost.JSON and Boost.URL link their
+# compiled Debian libraries (Boost::json, Boost::url) where used.
 add_library(sealpost_boost INTERFACE)
 target_link_libraries(sealpost_boost INTERFACE Boost::headers Threads::Threads)
 target_compile_definitions(sealpost_boost INTERFACE

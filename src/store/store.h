@@ -1,6 +1,7 @@
 // Store: the one interface to durable state (settings, users, keys, audit,
-// and later the queue and messages). Two engines implement it: SQLite (the
-// embedded default) and PostgreSQL (several gateway nodes sharing one state).
+// protected messages, the queue). SQLite implements it today (the embedded
+// default); a PostgreSQL engine for several gateway nodes sharing one state
+// is planned (SPEC §3) and is why the interface stays engine-neutral.
 // The interface uses only portable types: strings, integers, byte strings.
 //
 // Thread-safety: every Store implementation is safe to call from any thread.
