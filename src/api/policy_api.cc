@@ -100,24 +100,25 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (!r.ok()) return FromStatus(r.status());
                return JsonOk(200, policy::RuleToJsonValue(*r));
              }));
-  router.Add("POST", "/api/v1/rules", Admin(ctx, [&ctx](Request& req) {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               body->erase("id");
-               auto rule = policy::RuleFromJsonValue(*body);
-               if (!rule.ok()) return FromStatus(rule.status());
-               if (!body->contains("priority")) rule->priority = 1 << 30;
-               auto names = TemplateNames(ctx);
-               if (!names.ok()) return FromStatus(names.status());
-               if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
-                 return FromStatus(s);
-               }
-               auto created = ctx.rules->Create(*rule, *names);
-               if (!created.ok()) return FromStatus(created.status());
-               (void)ctx.store->AppendAudit({0, 0, "admin", "rule.new",
-                                             created->id, "ok", created->name});
-               return JsonOk(201, policy::RuleToJsonValue(*created));
-             }));
+  router.Add(
+      "POST", "/api/v1/rules", Admin(ctx, [&ctx](Request& req) {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        body->erase("id");
+        auto rule = policy::RuleFromJsonValue(*body);
+        if (!rule.ok()) return FromStatus(rule.status());
+        if (!body->contains("priority")) rule->priority = 1 << 30;
+        auto names = TemplateNames(ctx);
+        if (!names.ok()) return FromStatus(names.status());
+        if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
+          return FromStatus(s);
+        }
+        auto created = ctx.rules->Create(*rule, *names);
+        if (!created.ok()) return FromStatus(created.status());
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "rule.new", created->id, "ok", created->name});
+        return JsonOk(201, policy::RuleToJsonValue(*created));
+      }));
   router.Add("PATCH", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                auto body = ParseObject(req);
                if (!body.ok()) return FromStatus(body.status());
@@ -137,14 +138,14 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                }
                auto updated = ctx.rules->Update(*rule, *names);
                if (!updated.ok()) return FromStatus(updated.status());
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "rule.set", updated->id, "ok", ""});
                return JsonOk(200, policy::RuleToJsonValue(*updated));
              }));
   router.Add("DELETE", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                Status s = ctx.rules->Remove(req.params["id"]);
                if (!s.ok()) return FromStatus(s);
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "rule.remove", req.params["id"], "ok", ""});
                return JsonOk(200, json::object{{"removed", req.params["id"]}});
              }));
@@ -176,7 +177,7 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.branding->Create(b); !s.ok()) {
                  return FromStatus(s);
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "branding.new", b.identity, "ok", ""});
                return JsonOk(201, BrandingJson(b));
              }));
@@ -193,7 +194,7 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.branding->Update(*b); !s.ok()) {
                  return FromStatus(s);
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "branding.set", b->identity, "ok", ""});
                return JsonOk(200, BrandingJson(*b));
              }));
@@ -201,8 +202,8 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
       "DELETE", "/api/v1/branding/:identity", Admin(ctx, [&ctx](Request& req) {
         Status s = ctx.branding->Remove(req.params["identity"]);
         if (!s.ok()) return FromStatus(s);
-        (void)ctx.store->AppendAudit({0, 0, "admin", "branding.remove",
-                                      req.params["identity"], "ok", ""});
+        ctx.store->AppendAuditBestEffort({0, 0, "admin", "branding.remove",
+                                          req.params["identity"], "ok", ""});
         return JsonOk(200, json::object{{"removed", req.params["identity"]}});
       }));
 }

@@ -156,7 +156,7 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
         if (Status s = ctx.store->PutTlsPolicy(rec); !s.ok()) {
           return FromStatus(s);
         }
-        (void)ctx.store->AppendAudit(
+        ctx.store->AppendAuditBestEffort(
             {0, 0, "admin", "tls.policy.set", *domain, "ok", *policy});
         return JsonOk(200, json::object{{"domain", *domain},
                                         {"policy", *policy},
@@ -169,7 +169,7 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                if (!domain.ok()) return FromStatus(domain.status());
                Status s = ctx.store->DeleteTlsPolicy(*domain);
                if (!s.ok()) return FromStatus(s);
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "tls.policy.remove", *domain, "ok", ""});
                return JsonOk(200, json::object{{"removed", *domain}});
              }));

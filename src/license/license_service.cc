@@ -27,6 +27,16 @@ Status LicenseService::Audit(std::string_view actor, std::string_view action,
                              std::string(result), std::string(detail)});
 }
 
+void LicenseService::AuditBestEffort(std::string_view actor,
+                                     std::string_view action,
+                                     std::string_view object,
+                                     std::string_view result,
+                                     std::string_view detail) {
+  store_.AppendAuditBestEffort({0, clock_.NowUnix(), std::string(actor),
+                                std::string(action), std::string(object),
+                                std::string(result), std::string(detail)});
+}
+
 Result<IrmConfig> LicenseService::LoadIrm() {
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kIrmKey));
   if (!text.has_value()) return IrmConfig();
@@ -72,7 +82,7 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   }
   SP_ASSIGN_OR_RETURN(bool licensed, directory_.IsLicensed(sender));
   if (!licensed && !request.authorized_by_policy) {
-    (void)Audit(sender, "protect", "", "refused", "sender has no license");
+    AuditBestEffort(sender, "protect", "", "refused", "sender has no license");
     return PermissionDeniedError(
         sender +
         " has no license to protect mail (sealpost license assign "
@@ -157,8 +167,8 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
                                            std::string_view client) {
   std::string email(email_in);
   auto refuse = [&](std::string_view object, std::string_view reason) {
-    (void)Audit(email, "license.acquire", object, "refused",
-                std::string(reason) + " (" + std::string(client) + ")");
+    AuditBestEffort(email, "license.acquire", object, "refused",
+                    std::string(reason) + " (" + std::string(client) + ")");
     return PermissionDeniedError(std::string(reason));
   };
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
@@ -341,7 +351,7 @@ Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
   record->revoked_by = std::string(by);
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  (void)Audit(by, "message.revoke", message_id, "ok", "");
+  AuditBestEffort(by, "message.revoke", message_id, "ok", "");
   return Status::Ok();
 }
 
@@ -359,8 +369,8 @@ Status LicenseService::SetExpiry(std::string_view message_id,
   record->expires_at = expires_at;
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  (void)Audit(by, "message.expire", message_id, "ok",
-              "expires_at=" + std::to_string(expires_at));
+  AuditBestEffort(by, "message.expire", message_id, "ok",
+                  "expires_at=" + std::to_string(expires_at));
   return Status::Ok();
 }
 

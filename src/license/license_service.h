@@ -163,9 +163,15 @@ class LicenseService {
                                       std::string_view recipient);
 
  private:
+  // A key release's record: the release is refused when it fails.
   Status Audit(std::string_view actor, std::string_view action,
                std::string_view object, std::string_view result,
                std::string_view detail);
+  // Every other record (refusals, revocations): logged and counted when it
+  // cannot be written.
+  void AuditBestEffort(std::string_view actor, std::string_view action,
+                       std::string_view object, std::string_view result,
+                       std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
   // Why `record` (or a message it forwards) may no longer be opened:
   // kReasonRevoked, kReasonExpired, or empty.

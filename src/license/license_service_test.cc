@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "crypto/password.h"
@@ -225,6 +227,35 @@ TEST_F(LicenseServiceTest, SignInAndRateLimit) {
       directory_->SignIn("carol@example.com", "password1", "9.9.9.9").ok());
   clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
   EXPECT_FALSE(directory_->Authenticate(ok->token).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::license
+
+namespace sealpost::license {
+namespace {
+
+// Every key release is logged (SPEC §2): with the audit table refusing
+// writes (a trigger, from a second connection, as a broken disk would), a
+// license is refused and no key leaves; a revocation still happens and the
+// failed record is counted.
+TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
+  ProtectResult p = Protect("Encrypt");
+  Counter failures;
+  store_->SetAuditFailureCounter(&failures);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/s.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+                         "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto lic = service_->Acquire("bob@example.com", p.container, "test");
+  EXPECT_EQ(lic.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(service_->Revoke(p.message_id, "alice@example.com", false).ok());
+  EXPECT_EQ(failures.value(), 1u);
+  store_->SetAuditFailureCounter(nullptr);
 }
 
 }  // namespace
