@@ -10,50 +10,18 @@ import email
 import email.policy
 import os
 import smtplib
-import subprocess
 import sys
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
 
 
-def unique():
-    return uuid.uuid4().hex[:12]
+unique = lib.unique
 
 
-class MailFlowAttackTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = lib.DevServer()
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class MailFlowAttackTest(lib.DevServerCase):
     # -- helpers ---------------------------------------------------------
-
-    def send(self, sender, recipients, raw, mail_options=()):
-        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
-                          timeout=30) as s:
-            s.ehlo("client.example.com")
-            s.sendmail(sender, recipients, raw, mail_options=list(mail_options))
-
-    def delivered(self, token, count=1):
-        def find():
-            found = []
-            for path in self.server.mailbox_files():
-                with open(path, "rb") as f:
-                    if token.encode() in f.read():
-                        found.append(path)
-            return found if len(found) >= count else None
-        files = lib.wait_for(find, timeout=30)
-        self.assertTrue(files, "no delivery holding %s:\n%s" %
-                        (token, self.server.read_log()[-3000:]))
-        return files
 
     def arrivals(self, before, count):
         """Mailbox files that were not in `before`, once `count` arrived."""
@@ -68,21 +36,9 @@ class MailFlowAttackTest(unittest.TestCase):
         with open(path, "rb") as f:
             return f.read()
 
-    def parse(self, path):
-        return email.message_from_bytes(self.read(path),
-                                        policy=email.policy.default)
-
     def assert_nowhere_in_mailbox(self, secret):
         for path in self.server.mailbox_files():
             self.assertNotIn(secret.encode(), self.read(path), path)
-
-    def open_as(self, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
-                   SEALPOST_TOKEN=self.server.token,
-                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=self.users[user])
-        return subprocess.run([lib.BINARY, "open", path], env=env,
-                              capture_output=True, timeout=60)
 
     def rule(self, name, *args):
         r = self.server.cli("rule", "new", name, *args)

@@ -3,65 +3,20 @@ Maildir out, `sealpost open` to read (issue 5). Rules and branding are set
 with the CLI; Python's email package reads the wrapper mails.
 """
 
-import email
-import email.policy
 import os
 import smtplib
 import subprocess
 import sys
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
 
 
-def unique():
-    return uuid.uuid4().hex[:12]
+unique = lib.unique
 
 
-class MailFlowTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = lib.DevServer()
-        cls.users = {u["email"]: u["password"] for u in cls.server.info["users"]}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
-    def send(self, sender, recipients, raw):
-        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
-                          timeout=30) as s:
-            s.ehlo("client.example.com")
-            s.sendmail(sender, recipients, raw)
-
-    def delivered(self, token, count=1):
-        """Mailbox files whose content holds `token`, once `count` arrived."""
-        def find():
-            found = []
-            for path in self.server.mailbox_files():
-                with open(path, "rb") as f:
-                    if token.encode() in f.read():
-                        found.append(path)
-            return found if len(found) >= count else None
-        files = lib.wait_for(find, timeout=30)
-        self.assertTrue(files, "no delivery holding %s:\n%s" %
-                        (token, self.server.read_log()[-3000:]))
-        return files
-
-    def open_as(self, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
-                   SEALPOST_TOKEN=self.server.token,
-                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=self.users[user])
-        return subprocess.run([lib.BINARY, "open", path], env=env,
-                              capture_output=True, timeout=60)
-
-    def parse(self, path):
-        with open(path, "rb") as f:
-            return email.message_from_binary_file(f, policy=email.policy.default)
-
+class MailFlowTest(lib.DevServerCase):
     def test_subject_keyword_protects_for_external_with_branding(self):
         self.server.cli("branding", "set", "--email-text",
                         "Questions? Call the Contoso help desk.",

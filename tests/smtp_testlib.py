@@ -6,6 +6,8 @@ Python's smtplib, Postfix's smtp-source and a real Postfix).
 """
 
 import atexit
+import email
+import email.policy
 import json
 import os
 import pwd
@@ -15,6 +17,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
+import uuid
 
 BINARY = os.environ.get("SEALPOST_BINARY", "build/sealpost")
 _CREATED = []
@@ -207,3 +211,57 @@ class SmtpSink:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def unique():
+    return uuid.uuid4().hex[:12]
+
+
+class DevServerCase(unittest.TestCase):
+    """One dev server for the test class; send with smtplib, find what the
+    dev Maildir received, read it with `sealpost open` as a dev user."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer()
+        cls.users = {u["email"]: u["password"]
+                     for u in cls.server.info["users"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def send(self, sender, recipients, raw, mail_options=()):
+        import smtplib
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as s:
+            s.ehlo("client.example.com")
+            s.sendmail(sender, recipients, raw,
+                       mail_options=list(mail_options))
+
+    def delivered(self, token, count=1):
+        """Mailbox files whose content holds `token`, once `count` arrived."""
+        def find():
+            found = []
+            for path in self.server.mailbox_files():
+                with open(path, "rb") as f:
+                    if token.encode() in f.read():
+                        found.append(path)
+            return found if len(found) >= count else None
+        files = wait_for(find, timeout=30)
+        self.assertTrue(files, "no delivery holding %s:\n%s" %
+                        (token, self.server.read_log()[-3000:]))
+        return files
+
+    def open_as(self, user, path):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
+                   SEALPOST_TOKEN=self.server.token,
+                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.users[user])
+        return subprocess.run([BINARY, "open", path], env=env,
+                              capture_output=True, timeout=60)
+
+    def parse(self, path):
+        with open(path, "rb") as f:
+            return email.message_from_binary_file(f,
+                                                  policy=email.policy.default)
