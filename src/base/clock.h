@@ -41,6 +41,8 @@ class FakeClock final : public Clock {
 
 // RFC 3339 UTC, e.g. "2026-11-29T09:10:10Z".
 std::string FormatRfc3339(int64_t unix_seconds);
+// "Wed, 02 Dec 2026 17:04:12 +0000" (RFC 5322 §3.3), for Date fields.
+std::string Rfc5322Date(int64_t unix_seconds);
 
 }  // namespace sealpost
 

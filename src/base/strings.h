@@ -18,6 +18,16 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// The domain of an address, lower case ("" when it has no '@'; the last
+// '@' counts, as in RFC 5321's Mailbox).
+inline std::string DomainOf(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string()
+                                      : AsciiLower(address.substr(at + 1));
+}
+
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
 // `s` without leading and trailing spaces, tabs, CR and LF.
 inline std::string_view Trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n";

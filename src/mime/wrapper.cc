@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "crypto/random.h"
 #include "mime/gmime_util.h"
@@ -47,15 +48,6 @@ std::string ToCrlf(std::string_view s) {
     out += s[i];
   }
   return out;
-}
-
-std::string RfcDate() {
-  time_t now = time(nullptr);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -124,7 +116,8 @@ Result<std::string> BuildWrapperMail(std::string_view original,
     }
     if (!v.empty()) head += std::string(name) + ": " + v + "\r\n";
   }
-  if (header("Date").empty()) head += "Date: " + RfcDate() + "\r\n";
+  if (header("Date").empty())
+    head += "Date: " + Rfc5322Date(time(nullptr)) + "\r\n";
   std::string host = o.portal_url.substr(o.portal_url.find("://") + 3);
   host = host.substr(0, host.find_first_of(":/"));
   head += "Message-ID: <" + o.message_id + "@" + host + ">\r\n";

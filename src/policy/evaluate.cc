@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/strings.h"
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
@@ -78,7 +79,7 @@ bool AnyEqual(const std::vector<std::string>& values, std::string_view s) {
 }
 
 bool AnyDomain(const std::vector<std::string>& values, std::string_view addr) {
-  const std::string_view domain = DomainOf(addr);
+  const std::string domain = DomainOf(addr);
   for (const std::string& v : values) {
     if (DomainMatches(domain, v)) return true;
   }

@@ -53,11 +53,6 @@ size_t CodePoints(std::string_view s) {
   return n;
 }
 
-std::string_view DomainOf(std::string_view address) {
-  const size_t at = address.rfind('@');
-  return at == std::string_view::npos ? address : address.substr(at + 1);
-}
-
 bool DomainMatches(std::string_view domain, std::string_view value) {
   value = TrimWhitespace(value);
   if (value.starts_with('@')) value.remove_prefix(1);

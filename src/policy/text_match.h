@@ -25,8 +25,6 @@ std::string ToLowerAscii(std::string_view s);
 // UTF-8 code points: bytes that are not continuation bytes.
 size_t CodePoints(std::string_view s);
 
-// The part after the last '@' (the whole string when there is none).
-std::string_view DomainOf(std::string_view address);
 // `domain` equals `value` or is a subdomain of it, ignoring case and a
 // leading '@' or "*." on `value`.
 bool DomainMatches(std::string_view domain, std::string_view value);

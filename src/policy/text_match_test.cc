@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/strings.h"
 #include "policy/message_facts.h"
 
 namespace sealpost::policy {

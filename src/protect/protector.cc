@@ -17,12 +17,6 @@
 namespace sealpost::protect {
 namespace {
 
-std::string DomainOf(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string()
-                                      : AsciiLower(address.substr(at + 1));
-}
-
 // Replaces the Subject field of a wrapper (the wrapper keeps the original's
 // raw Subject; the sender's keyword is taken out here).
 std::string ReplaceSubject(std::string mail, std::string_view subject) {

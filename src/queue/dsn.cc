@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/strings.h"
+
 namespace sealpost::queue {
 namespace {
 
@@ -12,18 +15,7 @@ std::string_view HeaderSection(std::string_view message) {
   return message.substr(0, end + 2);
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 }  // namespace
-
-std::string Rfc5322Date(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
 
 std::string StatusCodeOf(std::string_view reply, int code) {
   // "NNN X.Y.Z text": RFC 3463 §2 class.subject.detail.
@@ -37,7 +29,7 @@ std::string StatusCodeOf(std::string_view reply, int code) {
     for (char c : token) {
       if (c == '.') {
         ++dots;
-      } else if (!IsDigit(c)) {
+      } else if (!IsAsciiDigit(c)) {
         ok = false;
       }
     }

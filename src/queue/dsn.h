@@ -44,8 +44,6 @@ std::string BuildDsn(const DsnInput& in);
 // default for the reply class.
 std::string StatusCodeOf(std::string_view reply, int code);
 
-// RFC 5322 §3.3 date-time, UTC: "Sat, 29 Nov 2026 09:10:10 +0000".
-std::string Rfc5322Date(int64_t unix_seconds);
 
 }  // namespace sealpost::queue
 

@@ -7,6 +7,7 @@
 
 #include "base/encoding.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "crypto/master_key.h"
 #include "crypto/random.h"
 #include "queue/dsn.h"

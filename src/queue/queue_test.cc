@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "base/strings.h"
 #include "crypto/master_key.h"
 #include "queue/dsn.h"
 

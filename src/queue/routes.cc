@@ -76,12 +76,6 @@ Result<NextHop> ParseNextHop(std::string_view text) {
   return hop;
 }
 
-std::string DomainOf(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return "";
-  return AsciiLower(address.substr(at + 1));
-}
-
 Result<Routes> Routes::Parse(std::string_view default_hop,
                              std::string_view per_domain) {
   Routes r;

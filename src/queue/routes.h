@@ -18,8 +18,6 @@ namespace sealpost::queue {
 
 Result<NextHop> ParseNextHop(std::string_view text);
 
-// The lower-cased domain of an address ("" when there is none).
-std::string DomainOf(std::string_view address);
 
 class Routes {
  public:

@@ -24,7 +24,9 @@
 #include <mutex>
 #include <set>
 
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "net/listener.h"
 #include "queue/dsn.h"
 #include "queue/routes.h"
@@ -105,7 +107,7 @@ class RelayPolicy final : public SessionPolicy {
   std::optional<Reply> CheckRecipient(const Envelope&,
                                       const Recipient& r) override {
     if (trusted_) return std::nullopt;
-    std::string domain = queue::DomainOf(r.address);
+    std::string domain = DomainOf(r.address);
     // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
     if (domain.empty()) return std::nullopt;
     for (const auto& d : domains_) {
@@ -231,7 +233,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     }
     // RFC 5322 §3.6.7: "; date-time" ends the field; folded lines start
     // with a tab.
-    parts.back() += "; " + queue::Rfc5322Date(time(nullptr));
+    parts.back() += "; " + Rfc5322Date(time(nullptr));
     std::string h;
     for (size_t i = 0; i < parts.size(); ++i) {
       h += (i == 0 ? "" : "\t") + parts[i] + "\r\n";
