@@ -144,7 +144,8 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
 
   policy::MessageFacts facts;
   facts.sender = AsciiLower(in.mail_from);
-  facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
+  facts.sender_internal =
+      in.trusted_sender && !facts.sender.empty() && IsInternal(facts.sender);
   if (facts.sender_internal) {
     SP_ASSIGN_OR_RETURN(facts.sender_licensed,
                         directory_.IsLicensed(facts.sender));
