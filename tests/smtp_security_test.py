@@ -141,11 +141,12 @@ class ForgedSenderAsExternalTest(unittest.TestCase):
         cls.server.stop()
 
     def test_forged_sender_choice_is_not_honoured(self):
+        # alice is a licensed user: from her, [encrypt] would protect.
         t = tag()
-        raw = ("From: ceo@example.com\r\nTo: bob@example.com\r\n"
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
                "Subject: forged " + t + " [encrypt]\r\n\r\nplain\r\n").encode()
         with smtplib.SMTP("127.0.0.1", self.server.smtp_port) as c:
-            c.sendmail("ceo@example.com", ["bob@example.com"], raw)
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
         [path] = wait_for(lambda: mailbox_holds(self.server, "forged " + t))
         data = read(path)
         self.assertNotIn(b"X-Sealpost-Protected", data)
