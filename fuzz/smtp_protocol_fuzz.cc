@@ -1,17 +1,23 @@
-// libFuzzer target for the SMTP server state machine (smtp/server_protocol.h):
-// arbitrary client bytes, split into arbitrary chunks, under options chosen
-// by the first bytes. Checks the invariants the I/O layer relies on.
+// libFuzzer target for the SMTP server state machine (smtp/server_protocol.h)
+// and the SASL decoding it runs for AUTH (smtp/sasl.h): arbitrary client
+// bytes, split into arbitrary chunks, under options chosen by the first
+// bytes. Checks the invariants the I/O layer relies on.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 #include <vector>
 
+#include "smtp/sasl.h"
 #include "smtp/server_protocol.h"
 
 namespace {
 
+using sealpost::Result;
+using sealpost::SecretBytes;
+using sealpost::UnauthenticatedError;
 using sealpost::smtp::Action;
+using sealpost::smtp::BareNewline;
 using sealpost::smtp::ProtocolOptions;
 using sealpost::smtp::Reply;
 using sealpost::smtp::ServerProtocol;
@@ -20,9 +26,24 @@ void Check(bool ok) {
   if (!ok) std::abort();
 }
 
+// RFC 5321 §2.3.8: whatever came in, a message handed on holds CR and LF
+// only as CRLF pairs (so no next hop can find a smuggled end in it).
+bool OnlyCrlf(std::string_view m) {
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '\r' && (i + 1 == m.size() || m[i + 1] != '\n')) return false;
+    if (m[i] == '\n' && (i == 0 || m[i - 1] != '\r')) return false;
+  }
+  return true;
+}
+
+struct Session {
+  ServerProtocol& p;
+  const ProtocolOptions& o;
+  bool granted = false;  // AuthChecked was given an address
+};
+
 // Returns false once the session is closed.
-bool Handle(ServerProtocol& p, const ProtocolOptions& o,
-            std::vector<Action> actions, int depth = 0) {
+bool Handle(Session& s, std::vector<Action> actions, int depth = 0) {
   bool open = true;
   for (Action& a : actions) {
     Check(open);  // nothing may follow kClose
@@ -34,24 +55,45 @@ bool Handle(ServerProtocol& p, const ProtocolOptions& o,
         break;
       }
       case Action::Kind::kMessage:
-        Check(a.message.size() <= o.max_message_bytes);
+        Check(a.message.size() <= s.o.max_message_bytes);
         Check(!a.envelope.recipients.empty());
-        Check(a.envelope.recipients.size() <= o.max_recipients);
-        Check(p.awaiting_commit());
+        Check(a.envelope.recipients.size() <= s.o.max_recipients);
+        Check(s.p.awaiting_commit());
+        Check(OnlyCrlf(a.message));
+        // A login only ever comes from a granted AUTH.
+        Check(a.envelope.auth_user.empty() || s.granted);
+        Check(!s.o.require_auth || !a.envelope.auth_user.empty());
         if (depth < 64) {
           // Alternate success and temporary failure.
           Reply r = a.message.size() % 2 == 0
                         ? Reply::Make(250, "2.0.0", "OK")
                         : Reply::Make(451, "4.3.0", "Try later");
-          open = Handle(p, o, p.Committed(r), depth + 1) && open;
+          open = Handle(s, s.p.Committed(r), depth + 1) && open;
         }
         break;
+      case Action::Kind::kAuth: {
+        // RFC 4954 §4: never a password before TLS.
+        Check(s.o.auth_available && s.p.tls_active());
+        Check(s.p.awaiting_auth());
+        Check(sealpost::smtp::CheckSaslUser(a.login.user).ok());
+        Check(!a.login.password.empty());
+        Check(a.login.password.size() <= sealpost::smtp::kMaxSaslPassword);
+        if (depth < 64) {
+          const bool grant = a.login.password.size() % 2 == 0;
+          s.granted = s.granted || grant;
+          Result<std::string> verdict =
+              grant ? Result<std::string>(a.login.user)
+                    : Result<std::string>(UnauthenticatedError("no"));
+          open = Handle(s, s.p.AuthChecked(verdict), depth + 1) && open;
+        }
+        break;
+      }
       case Action::Kind::kStartTls:
-        Check(p.awaiting_tls());
-        p.TlsStarted();
+        Check(s.p.awaiting_tls());
+        s.p.TlsStarted();
         break;
       case Action::Kind::kClose:
-        Check(p.closed());
+        Check(s.p.closed());
         open = false;
         break;
     }
@@ -71,18 +113,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.max_recipients = (data[0] & 16) ? 2 : 100;
   o.max_data_line = (data[0] & 32) ? 80 : 1000;
   o.max_command_line = (data[0] & 64) ? 40 : 512;
+  o.auth_available = data[0] & 128;
+  o.bare_newline =
+      (data[1] & 64) ? BareNewline::kNormalize : BareNewline::kReject;
+  o.require_auth = data[1] & 128;
   o.max_pending_input = 256;
-  const size_t chunk = 1 + data[1] % 64;
+  const size_t chunk = 1 + (data[1] & 63);
   ServerProtocol p(o);
-  if (!Handle(p, o, p.Start())) return 0;
+  Session s{p, o};
+  if (!Handle(s, p.Start())) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
   for (size_t off = 0; off < in.size(); off += chunk) {
-    if (!Handle(p, o, p.Feed(in.substr(off, chunk)))) {
+    if (!Handle(s, p.Feed(in.substr(off, chunk)))) {
       Check(p.Feed("NOOP\r\n").empty());
       return 0;
     }
   }
-  Handle(p, o, p.Timeout());
+  // The same bytes as one SASL PLAIN message: parsing never crashes, and
+  // a login it yields is well formed.
+  auto login =
+      sealpost::smtp::ParseSaslPlain(SecretBytes::FromStringInsecure(in));
+  if (login.ok()) Check(sealpost::smtp::CheckSaslUser(login->user).ok());
+  Handle(s, p.Timeout());
   Check(p.closed());
   return 0;
 }

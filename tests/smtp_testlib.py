@@ -106,6 +106,9 @@ class DevServer:
         self.info = info
         host, port = info["smtp"].rsplit(":", 1)
         self.smtp_host, self.smtp_port = host, int(port)
+        self.submission_port = None
+        if "submission" in info:
+            self.submission_port = int(info["submission"].rsplit(":", 1)[1])
         self.url = info["url"]
         self.token = info["admin_token"]
         self.ca_cert = info["ca_cert"]

@@ -73,6 +73,10 @@ const std::vector<KeyDef>& Defs() {
        Str(&Config::https_listen)},
       {{"server.smtp_listen", "HOST:PORT of the SMTP gateway (port 0: any)"},
        Str(&Config::smtp_listen)},
+      {{"server.submission_listen",
+        "HOST:PORT of the SMTP submission listener, AUTH after STARTTLS "
+        "(e.g. 0.0.0.0:587; empty: none; dev: a free loopback port)"},
+       Str(&Config::submission_listen)},
       {{"server.public_url",
         "portal URL used in links (default from "
         "https_listen)"},
@@ -114,6 +118,15 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::smtp_max_connections)},
       {{"smtp.require_tls", "refuse MAIL before STARTTLS (true/false)"},
        Bool(&Config::smtp_require_tls)},
+      {{"smtp.forged_internal_sender",
+        "MAIL FROM in an accepted domain from outside client_networks "
+        "without AUTH: reject (550 5.7.1) or external (taken as outside "
+        "mail)"},
+       OneOf(&Config::smtp_forged_internal_sender, {"reject", "external"})},
+      {{"smtp.bare_newline",
+        "a bare CR or LF in SMTP input: reject (5.5.2) or normalize "
+        "(rewritten to CRLF; not byte-faithful)"},
+       OneOf(&Config::smtp_bare_newline, {"reject", "normalize"})},
       {{"queue.retry_base_seconds", "first retry delay; doubles per attempt"},
        Int(&Config::queue_retry_base_seconds)},
       {{"queue.retry_max_seconds", "longest retry delay"},
@@ -239,6 +252,11 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   SP_RETURN_IF_ERROR(ParseHostPort(config.smtp_listen)
                          .status()
                          .WithContext("server.smtp_listen"));
+  if (!config.submission_listen.empty()) {
+    SP_RETURN_IF_ERROR(ParseHostPort(config.submission_listen)
+                           .status()
+                           .WithContext("server.submission_listen"));
+  }
   if (config.store_engine == "postgres" && config.store_url.empty()) {
     return InvalidArgumentError(
         "store.url is required when store.engine is "

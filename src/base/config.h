@@ -24,6 +24,9 @@ struct Config {
   std::string data_dir;  // required outside dev mode
   std::string https_listen = "127.0.0.1:8443";
   std::string smtp_listen = "127.0.0.1:2525";
+  // The submission listener (RFC 6409, port 587 by convention): AUTH after
+  // STARTTLS, then mail from the login. Empty: none (dev: 127.0.0.1:0).
+  std::string submission_listen;
   std::string public_url;               // default: https://<https_listen>
   std::string admin_token_file;         // default: DATA_DIR/admin.token
   int64_t threads = 0;                  // 0: one per core
@@ -48,6 +51,12 @@ struct Config {
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;
   bool smtp_require_tls = false;  // 530 to MAIL before STARTTLS
+  // MAIL FROM in an accepted domain from a client outside client_networks,
+  // unauthenticated: "reject" (550 5.7.1) or "external" (taken as mail from
+  // outside).
+  std::string smtp_forged_internal_sender = "reject";
+  // A bare CR or LF: "reject" (5.5.2) or "normalize" (rewritten to CRLF).
+  std::string smtp_bare_newline = "reject";
   // [queue]
   int64_t queue_retry_base_seconds = 60;  // first retry; doubles each time
   int64_t queue_retry_max_seconds = 3600;

@@ -31,6 +31,9 @@ void RegisterServer(CLI::App& app, Globals& g) {
        "Portal/API listener HOST:PORT (port 0 picks a free one)"},
       {"--smtp-listen", "server.smtp_listen",
        "SMTP listener HOST:PORT (port 0 picks a free one)"},
+      {"--submission-listen", "server.submission_listen",
+       "SMTP submission listener HOST:PORT, AUTH after STARTTLS (dev "
+       "default: a free loopback port)"},
       {"--next-hop", "smtp.next_hop",
        "Deliver outbound mail to this SMTP server HOST:PORT (dev default: "
        "the Maildir DATA_DIR/mailbox)"},

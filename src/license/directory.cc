@@ -75,10 +75,9 @@ void Directory::RecordFailure(const std::string& key, int64_t now) {
   failures_[key].push_back(now);
 }
 
-Result<SignInResult> Directory::SignIn(std::string_view email,
-                                       std::string_view password,
-                                       std::string_view remote_address,
-                                       std::string_view kind) {
+Result<std::string> Directory::CheckPassword(std::string_view email,
+                                             std::string_view password,
+                                             std::string_view remote_address) {
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
   std::string by_user = "u:" + addr;
@@ -104,6 +103,15 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
                               "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
   }
+  return addr;
+}
+
+Result<SignInResult> Directory::SignIn(std::string_view email,
+                                       std::string_view password,
+                                       std::string_view remote_address,
+                                       std::string_view kind) {
+  SP_ASSIGN_OR_RETURN(std::string addr,
+                      CheckPassword(email, password, remote_address));
   return OpenSession(addr, kind);
 }
 

@@ -40,8 +40,14 @@ class Directory {
   Directory(store::Store& store, const Clock& clock)
       : store_(store), clock_(clock) {}
 
-  // Checks the password; on success opens a session. Wrong address and
-  // wrong password give the same error.
+  // Checks the password under the sign-in limits (per address and per
+  // client address); returns the lower-case address. Wrong address, wrong
+  // password and a disabled user give the same UNAUTHENTICATED error;
+  // RESOURCE_EXHAUSTED when throttled. Opens no session (SMTP AUTH).
+  Result<std::string> CheckPassword(std::string_view email,
+                                    std::string_view password,
+                                    std::string_view remote_address);
+  // CheckPassword, then opens a session.
   Result<SignInResult> SignIn(std::string_view email, std::string_view password,
                               std::string_view remote_address,
                               std::string_view kind = "cli");

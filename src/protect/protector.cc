@@ -223,7 +223,10 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
     facts.sender = AsciiLower(run.composed->owner);
     facts.sender_internal = run.composed->writer_internal;
   } else {
-    facts.sender_internal = !facts.sender.empty() && IsInternal(facts.sender);
+    // Internal only from client_networks or an authenticated session: a
+    // MAIL FROM in our domain is a name, not a credential (issue 11 #6).
+    facts.sender_internal = run.in.trusted_sender && !facts.sender.empty() &&
+                            IsInternal(facts.sender);
   }
   if (facts.sender_internal) {
     SP_ASSIGN_OR_RETURN(facts.sender_licensed,

@@ -41,7 +41,12 @@ std::vector<DevUser> PreviousUsers(const std::string& dir) {
 }  // namespace
 
 Result<DevState> PrepareDev(Config& config) {
-  for (const auto* listen : {&config.https_listen, &config.smtp_listen}) {
+  // SPEC §4: a submission listener too, so that AUTH can be tried at once.
+  if (config.submission_listen.empty()) {
+    config.submission_listen = "127.0.0.1:0";
+  }
+  for (const auto* listen :
+       {&config.https_listen, &config.smtp_listen, &config.submission_listen}) {
     SP_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(*listen));
     if (!IsLoopbackHost(hp.host)) {
       return InvalidArgumentError("dev mode listens on loopback only; '" +
@@ -115,13 +120,14 @@ Status SetUpDevRights(const DevState& state, license::KeyService& keys,
 }
 
 Status WriteDevJson(const DevState& state, const std::string& smtp,
-                    const std::string& url) {
+                    const std::string& submission, const std::string& url) {
   json::array users;
   for (const auto& u : state.users) {
     users.push_back({{"email", u.email}, {"password", u.password}});
   }
   json::object o;
   if (!smtp.empty()) o["smtp"] = smtp;
+  if (!submission.empty()) o["submission"] = submission;
   o["url"] = url;
   o["ca_cert"] = state.ca_cert;
   o["admin_token"] = state.admin_token;
@@ -134,13 +140,17 @@ Status WriteDevJson(const DevState& state, const std::string& smtp,
 }
 
 std::string DevBanner(const DevState& state, const std::string& smtp,
-                      const std::string& url) {
+                      const std::string& submission, const std::string& url) {
   std::string b;
   b += "\n==> Sealpost dev server is running (loopback only; do not use in "
        "production)\n\n";
   b += "    Portal and API:  " + url + "\n";
   b += "    Dev mailbox:     " + url + "/dev/mailbox\n";
   if (!smtp.empty()) b += "    SMTP gateway:    " + smtp + "\n";
+  if (!submission.empty()) {
+    b += "    SMTP submission: " + submission +
+         "  (STARTTLS, then AUTH as a user below)\n";
+  }
   b += "    Data directory:  " + state.data_dir + "\n";
   b += "    CA certificate:  " + state.ca_cert + "\n";
   b += "    Admin token:     " + state.admin_token + "\n";

@@ -39,9 +39,9 @@ Status SetUpDevRights(const DevState& state, license::KeyService& keys,
                       license::Directory& directory);
 // Writes DIR/dev.json (0600) with the real addresses.
 Status WriteDevJson(const DevState& state, const std::string& smtp,
-                    const std::string& url);
+                    const std::string& submission, const std::string& url);
 std::string DevBanner(const DevState& state, const std::string& smtp,
-                      const std::string& url);
+                      const std::string& submission, const std::string& url);
 
 }  // namespace sealpost::server
 

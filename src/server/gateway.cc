@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "license/directory.h"
 #include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
 #include "queue/routes.h"
@@ -28,6 +29,27 @@ std::vector<std::string> SplitDomains(std::string_view text) {
   return out;
 }
 
+// SMTP AUTH against the directory: the same passwords and the same
+// failure limits (per address, per client) as every other sign-in.
+class DirectoryAuthenticator final : public smtp::Authenticator {
+ public:
+  explicit DirectoryAuthenticator(license::Directory& directory)
+      : directory_(directory) {}
+  Result<std::string> Verify(std::string_view user, const SecretBytes& password,
+                             std::string_view client) override {
+    return directory_.CheckPassword(user, password.InsecureStringView(),
+                                    client);
+  }
+
+ private:
+  license::Directory& directory_;
+};
+
+std::string AddressText(const std::string& host, uint16_t port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
 std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
@@ -49,7 +71,7 @@ std::string SmtpHostname(const Config& config) {
 Result<std::unique_ptr<Gateway>> Gateway::Start(
     boost::asio::io_context& io, const Config& config, store::Store& store,
     MetricsRegistry& metrics, const Clock& clock, crypto::Aead content_key,
-    protect::Protector* protector) {
+    protect::Protector* protector, license::Directory* directory) {
   std::unique_ptr<Gateway> g(new Gateway());
   const std::string hostname = SmtpHostname(config);
 
@@ -86,6 +108,13 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   sopts.protocol.max_recipients =
       static_cast<size_t>(std::max<int64_t>(1, config.smtp_max_recipients));
   sopts.protocol.require_tls = config.smtp_require_tls;
+  sopts.protocol.bare_newline = config.smtp_bare_newline == "normalize"
+                                    ? smtp::BareNewline::kNormalize
+                                    : smtp::BareNewline::kReject;
+  sopts.forged_internal_sender =
+      config.smtp_forged_internal_sender == "external"
+          ? smtp::ForgedSender::kExternal
+          : smtp::ForgedSender::kReject;
   sopts.accepted_domains = AcceptedDomains(config);
   sopts.client_networks = config.smtp_client_networks;
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
@@ -97,13 +126,40 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   }
   g->server_ = std::make_unique<smtp::SmtpServer>(io, sopts, *front, metrics);
   SP_RETURN_IF_ERROR(g->server_->Start());
-  const std::string& host = sopts.listen.host;
-  g->smtp_address_ =
-      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-      std::to_string(g->server_->port());
+  g->smtp_address_ = AddressText(sopts.listen.host, g->server_->port());
   log::Info("SMTP gateway listening on {}; next hop {}", g->smtp_address_,
             qopts.routes.default_hop().Text());
+  if (!config.submission_listen.empty() && directory != nullptr) {
+    SP_RETURN_IF_ERROR(
+        g->StartSubmission(io, config, sopts, *front, metrics, *directory));
+  }
   return g;
+}
+
+// RFC 6409: the same listener settings, but AUTH (after STARTTLS) before
+// MAIL, and the sender bound to the login.
+Status Gateway::StartSubmission(boost::asio::io_context& io,
+                                const Config& config,
+                                smtp::SmtpServerOptions options,
+                                queue::Acceptor& front,
+                                MetricsRegistry& metrics,
+                                license::Directory& directory) {
+  if (options.cert_file.empty()) {
+    return InvalidArgumentError(
+        "server.submission_listen needs a TLS certificate (tls.cert_file): "
+        "AUTH is offered only after STARTTLS");
+  }
+  SP_ASSIGN_OR_RETURN(options.listen, ParseHostPort(config.submission_listen));
+  authenticator_ = std::make_unique<DirectoryAuthenticator>(directory);
+  options.authenticator = authenticator_.get();
+  options.protocol.auth_available = true;
+  options.protocol.require_auth = true;
+  submission_ = std::make_unique<smtp::SmtpServer>(io, options, front, metrics);
+  SP_RETURN_IF_ERROR(submission_->Start());
+  submission_address_ = AddressText(options.listen.host, submission_->port());
+  log::Info("SMTP submission listening on {} (AUTH after STARTTLS)",
+            submission_address_);
+  return Status::Ok();
 }
 
 Gateway::~Gateway() {
@@ -115,6 +171,7 @@ queue::Acceptor* Gateway::queue() const { return queue_.get(); }
 
 void Gateway::Shutdown() {
   if (server_) server_->Shutdown();
+  if (submission_) submission_->Shutdown();
   if (queue_) queue_->BeginShutdown();
 }
 

@@ -263,14 +263,17 @@ int RunServer(const ServerOptions& options) {
   portal_inline.store(portal.get(), std::memory_order_release);
 
   auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock,
-                                std::move(*queue_key), &protector);
+                                std::move(*queue_key), &protector, &directory);
   if (!gateway.ok()) return Fail(gateway.status());
   portal->SetQueue((*gateway)->queue());
   runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
   const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {
-    if (Status s = WriteDevJson(dev, smtp, url); !s.ok()) return Fail(s);
-    std::cout << DevBanner(dev, smtp, url) << std::flush;
+    const std::string& submission = (*gateway)->submission_address();
+    if (Status s = WriteDevJson(dev, smtp, submission, url); !s.ok()) {
+      return Fail(s);
+    }
+    std::cout << DevBanner(dev, smtp, submission, url) << std::flush;
   }
   runtime.Run();
   log::Info("stopped cleanly");

@@ -84,9 +84,13 @@ std::string DotStuff(std::string_view content) {
   for (char c : content) {
     if (line_start && c == '.') out += '.';
     out += c;
-    line_start = c == '\n';
+    // After a bare CR or LF too: a next hop that ends lines there must never
+    // see a lone "." (SMTP smuggling, RFC 5321 §2.3.8); a strict one just
+    // keeps one more dot in such malformed mail.
+    line_start = c == '\n' || c == '\r';
   }
-  if (!content.empty() && !line_start) out += "\r\n";
+  // The terminator needs a CRLF before it, not a bare CR or LF.
+  if (!content.empty() && !content.ends_with("\r\n")) out += "\r\n";
   out += ".\r\n";
   return out;
 }

@@ -1,12 +1,13 @@
 #include "smtp/command.h"
 
+#include "base/strings.h"
+
 namespace sealpost::smtp {
 namespace {
 
 bool IsAlpha(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUtf8(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c; }
 
@@ -26,7 +27,7 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 
 // RFC 5322 atext, plus UTF-8 (RFC 6531 §3.3).
 bool IsAtext(char c) {
-  if (IsAlpha(c) || IsDigit(c) || IsUtf8(c)) return true;
+  if (IsAlpha(c) || IsAsciiDigit(c) || IsUtf8(c)) return true;
   constexpr std::string_view kSpecials = "!#$%&'*+-/=?^_`{|}~";
   return kSpecials.find(c) != std::string_view::npos;
 }
@@ -75,7 +76,7 @@ bool IsDomain(std::string_view s) {
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
     for (char c : label) {
-      if (!IsAlpha(c) && !IsDigit(c) && c != '-' && !IsUtf8(c)) return false;
+      if (!IsAlpha(c) && !IsAsciiDigit(c) && c != '-' && !IsUtf8(c)) return false;
     }
     if (dot == s.size()) break;
     start = dot + 1;
@@ -116,9 +117,9 @@ size_t FindPathEnd(std::string_view s) {
 }
 
 bool IsEsmtpKeyword(std::string_view s) {
-  if (s.empty() || !(IsAlpha(s[0]) || IsDigit(s[0]))) return false;
+  if (s.empty() || !(IsAlpha(s[0]) || IsAsciiDigit(s[0]))) return false;
   for (char c : s) {
-    if (!IsAlpha(c) && !IsDigit(c) && c != '-') return false;
+    if (!IsAlpha(c) && !IsAsciiDigit(c) && c != '-') return false;
   }
   return true;
 }
@@ -135,7 +136,7 @@ bool IsEsmtpValue(std::string_view s) {
 }
 
 bool IsHex(char c) {
-  return IsDigit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+  return IsAsciiDigit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
 
 }  // namespace

@@ -32,9 +32,11 @@ enum class BodyType { kUnspecified, k7Bit, k8BitMime };
 enum class DsnReturn { kUnspecified, kFull, kHeaders };  // RFC 3461 §4.3
 
 struct Envelope {
-  std::string helo;       // the EHLO/HELO argument
-  bool esmtp = false;     // EHLO rather than HELO
-  bool tls = false;       // the transaction ran over TLS
+  std::string helo;    // the EHLO/HELO argument
+  bool esmtp = false;  // EHLO rather than HELO
+  bool tls = false;    // the transaction ran over TLS
+  // RFC 4954: the address AUTH proved for this session, "" if none.
+  std::string auth_user;
   std::string mail_from;  // "" is the null reverse-path <>
   std::vector<Recipient> recipients;
   BodyType body = BodyType::kUnspecified;

@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -98,28 +99,12 @@ bool InNetworks(const std::vector<Network>& nets, asio::ip::address addr) {
   return false;
 }
 
-// RFC 5321 §3.6.2 / §4.1.1.3: relay only from trusted clients; anyone may
-// send to the domains we accept mail for.
-class RelayPolicy final : public SessionPolicy {
- public:
-  RelayPolicy(bool trusted, const std::vector<std::string>& domains)
-      : trusted_(trusted), domains_(domains) {}
-  std::optional<Reply> CheckRecipient(const Envelope&,
-                                      const Recipient& r) override {
-    if (trusted_) return std::nullopt;
-    std::string domain = DomainOf(r.address);
-    // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
-    if (domain.empty()) return std::nullopt;
-    for (const auto& d : domains_) {
-      if (d == domain) return std::nullopt;
-    }
-    return Reply::Make(554, "5.7.1", "Relay access denied");
-  }
-
- private:
-  bool trusted_;
-  const std::vector<std::string>& domains_;
-};
+// The key the directory counts failed logins under: the address, or for
+// IPv6 its /64, which one client usually holds whole.
+std::string ClientKey(const asio::ip::address& addr) {
+  if (!addr.is_v6()) return addr.to_string();
+  return asio::ip::network_v6(addr.to_v6(), 64).canonical().to_string();
+}
 
 }  // namespace
 
@@ -150,9 +135,10 @@ Status ValidateNetworks(std::string_view networks) {
 
 struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
-       MetricsRegistry& m)
+       MetricsRegistry& m, asio::thread_pool* pool)
       : options(std::move(opts)),
         queue(q),
+        auth_pool(pool),
         tls(ssl::context::tls_server),
         acceptor(io) {
     connections =
@@ -165,10 +151,14 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
                                 "Failed SMTP STARTTLS handshakes");
     rejected = m.GetCounter("sealpost_smtp_messages_rejected_total",
                             "Messages answered 4xx/5xx after DATA");
+    auth_failures = m.GetCounter("sealpost_smtp_auth_failures_total",
+                                 "SMTP AUTH attempts refused");
   }
 
   SmtpServerOptions options;
   queue::Acceptor& queue;
+  asio::thread_pool* auth_pool;  // null: no AUTH
+  std::atomic<size_t> auth_pending{0};
   ssl::context tls;
   bool tls_loaded = false;
   tcp::acceptor acceptor;
@@ -182,6 +172,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   Counter* refused;
   Counter* tls_failures;
   Counter* rejected;
+  Counter* auth_failures;
 
   Status LoadTls() {
     if (options.cert_file.empty()) return Status::Ok();
@@ -209,6 +200,54 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
         token, std::move(m));
   }
 
+  // Runs the Authenticator on the AUTH threads and resumes on this
+  // coroutine's strand.
+  template <typename Token>
+  auto AsyncVerify(SaslLogin login, std::string client, Token&& token) {
+    return asio::async_initiate<Token, void(Result<std::string>)>(
+        [this](auto handler, SaslLogin login, std::string client) {
+          auto ex = asio::get_associated_executor(handler);
+          auto work = asio::make_work_guard(ex);
+          asio::post(
+              *auth_pool,
+              [this, h = std::move(handler), ex, work = std::move(work),
+               login = std::move(login), client = std::move(client)]() mutable {
+                Result<std::string> r = options.authenticator->Verify(
+                    login.user, login.password, client);
+                asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable {
+                  h(std::move(r));
+                });
+                work.reset();
+              });
+        },
+        token, std::move(login), std::move(client));
+  }
+
+  awaitable<Result<std::string>> VerifyLogin(SaslLogin login,
+                                             const std::string& remote,
+                                             const std::string& client_key) {
+    if (options.authenticator == nullptr || auth_pool == nullptr) {
+      co_return UnavailableError("no authenticator");
+    }
+    if (auth_pending.fetch_add(1) >= options.max_pending_auth) {
+      auth_pending.fetch_sub(1);
+      co_return UnavailableError("too many logins being checked");
+    }
+    Result<std::string> r =
+        co_await AsyncVerify(std::move(login), client_key, asio::use_awaitable);
+    auth_pending.fetch_sub(1);
+    // Never the password, nor the user name tried (often a password typed
+    // into the wrong field).
+    if (r.ok()) {
+      log::Info("smtp: AUTH as {} from [{}]", *r, remote);
+    } else {
+      auth_failures->Add();
+      log::Info("smtp: AUTH refused from [{}]: {}", remote,
+                r.status().message());
+    }
+    co_return r;
+  }
+
   std::string ReceivedHeader(const Envelope& e, const std::string& id,
                              const std::string& remote,
                              const std::string& tls_version,
@@ -216,6 +255,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     // RFC 5321 §4.4 and RFC 3848 / RFC 6531 §3.7.3 "with" protocol types.
     std::string with = e.smtputf8 ? "UTF8SMTP" : (e.esmtp ? "ESMTP" : "SMTP");
     if (!tls_version.empty()) with += "S";
+    if (!e.auth_user.empty()) with += "A";
     std::string helo;
     for (char c : e.helo) {
       helo += (c == '\r' || c == '\n' || c == '(' || c == ')') ? ' ' : c;
@@ -243,7 +283,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   awaitable<Reply> Commit(Action& a, const std::string& remote,
                           const std::string& tls_version,
-                          const std::string& tls_cipher) {
+                          const std::string& tls_cipher, bool trusted_sender) {
     if (CountReceivedHeaders(a.message) >= options.max_received_headers) {
       // RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 routing loop.
       rejected->Add();
@@ -267,6 +307,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     m.helo = e.helo;
     m.client = remote;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
+    m.trusted_sender = trusted_sender;
+    m.auth_user = e.auth_user;
     std::string header =
         ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
     m.content.reserve(header.size() + a.message.size());
@@ -307,6 +349,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> Session(tcp::socket socket) {
     auto self = shared_from_this();
     std::string remote = "unknown";
+    std::string client_key = "unknown";
     bool trusted = false;
     {
       boost::system::error_code ec;
@@ -317,6 +360,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
           addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
         }
         remote = addr.to_string();
+        client_key = ClientKey(addr);
         trusted = InNetworks(networks, addr);
       }
     }
@@ -336,7 +380,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     }
     connections->Add(1);
     auto live_entry = live.Add(beast::get_lowest_layer(stream));
-    co_await Serve(stream, *live_entry, remote, trusted);
+    co_await Serve(stream, *live_entry, remote, client_key, trusted);
     live.Remove(live_entry);
     connections->Add(-1);
     open.fetch_sub(1);
@@ -358,8 +402,10 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   }
 
   awaitable<void> Serve(Stream& stream, net::LiveConnections::Entry& live_entry,
-                        const std::string& remote, bool trusted) {
-    RelayPolicy policy(trusted, options.accepted_domains);
+                        const std::string& remote,
+                        const std::string& client_key, bool trusted) {
+    GatewayPolicy policy(trusted, options.accepted_domains,
+                         options.forged_internal_sender);
     ProtocolOptions popts = options.protocol;
     popts.tls_available = tls_loaded;
     ServerProtocol proto(popts, &policy);
@@ -400,14 +446,20 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
             proto.TlsStarted();
             break;
           }
+          case Action::Kind::kAuth: {
+            if (!co_await Flush(stream, tls_on, out)) co_return;
+            live_entry.idle = false;
+            Result<std::string> who =
+                co_await VerifyLogin(std::move(a.login), remote, client_key);
+            PushFront(actions, proto.AuthChecked(who));
+            break;
+          }
           case Action::Kind::kMessage: {
             if (!co_await Flush(stream, tls_on, out)) co_return;
             live_entry.idle = false;
-            Reply r = co_await Commit(a, remote, tls_version, tls_cipher);
-            std::vector<Action> more = proto.Committed(std::move(r));
-            for (auto it = more.rbegin(); it != more.rend(); ++it) {
-              actions.push_front(std::move(*it));
-            }
+            Reply r = co_await Commit(a, remote, tls_version, tls_cipher,
+                                      policy.SenderTrusted(a.envelope));
+            PushFront(actions, proto.Committed(std::move(r)));
             break;
           }
           case Action::Kind::kClose:
@@ -457,6 +509,12 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  static void PushFront(std::deque<Action>& actions, std::vector<Action> more) {
+    for (auto it = more.rbegin(); it != more.rend(); ++it) {
+      actions.push_front(std::move(*it));
+    }
+  }
+
   awaitable<void> Close(Stream& stream, bool tls_on) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     if (tls_on) co_await stream.async_shutdown(kUse);
@@ -472,11 +530,19 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
+// Two threads: each Argon2id check holds 19 MiB, and the directory's
+// throttle ends a guessing run long before threads would matter.
 SmtpServer::SmtpServer(asio::io_context& io, SmtpServerOptions options,
                        queue::Acceptor& queue, MetricsRegistry& metrics)
-    : impl_(std::make_shared<Impl>(io, std::move(options), queue, metrics)) {}
+    : auth_pool_(options.protocol.auth_available
+                     ? std::make_unique<asio::thread_pool>(2)
+                     : nullptr),
+      impl_(std::make_shared<Impl>(io, std::move(options), queue, metrics,
+                                   auth_pool_.get())) {}
 
-SmtpServer::~SmtpServer() = default;
+SmtpServer::~SmtpServer() {
+  if (auth_pool_) auth_pool_->join();
+}
 
 Status SmtpServer::Start() {
   SP_ASSIGN_OR_RETURN(impl_->networks,

@@ -2,12 +2,14 @@
 // connection, on its own strand, drives the pure ServerProtocol
 // (server_protocol.h): every read has a deadline, the session has a total
 // time limit, connections are capped. STARTTLS uses the server certificate
-// with TLS 1.2 as the floor. Relay control: any recipient from the client
-// networks, otherwise only recipients in the accepted domains (never an open
-// relay). A message is prepended a Received header (RFC 5321 §4.4) naming
-// the TLS version and cipher of this leg, checked for a mail loop (RFC 5321
-// §6.3: too many Received headers -> 554 5.4.6), and handed to the queue;
-// the 250 is sent only once the queue has committed it.
+// with TLS 1.2 as the floor. What is accepted from whom (relay, forged
+// internal senders, the sender bound to an AUTH login) is GatewayPolicy's
+// (gateway_policy.h). A submission listener (RFC 6409) offers AUTH after
+// STARTTLS and checks logins with an Authenticator on its own threads, a
+// few at a time (Argon2id costs memory). A message is prepended a Received
+// header (RFC 5321 §4.4) naming the TLS version and cipher of this leg, checked
+// for a mail loop (RFC 5321 §6.3: too many Received headers -> 554 5.4.6), and
+// handed to the queue; the 250 is sent only once the queue has committed it.
 //
 // Thread-safety: Start() once, then Shutdown() from any thread.
 #ifndef SEALPOST_SMTP_SERVER_H_
@@ -20,15 +22,31 @@
 
 #include "base/config.h"
 #include "base/metrics.h"
+#include "base/secret_bytes.h"
 #include "base/status.h"
 #include "queue/queue.h"
+#include "smtp/gateway_policy.h"
 #include "smtp/server_protocol.h"
 
 namespace boost::asio {
 class io_context;
-}
+class thread_pool;
+}  // namespace boost::asio
 
 namespace sealpost::smtp {
+
+// Checks SMTP AUTH logins (the directory's users and passwords).
+// Thread-safety: Verify is called from several threads at once.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // The address `user` belongs to (lower case), UNAUTHENTICATED for a wrong
+  // user or password, RESOURCE_EXHAUSTED when the user or the client
+  // address has failed too often. May block for a while (Argon2id).
+  virtual Result<std::string> Verify(std::string_view user,
+                                     const SecretBytes& password,
+                                     std::string_view client) = 0;
+};
 
 struct SmtpServerOptions {
   HostPort listen;
@@ -37,6 +55,12 @@ struct SmtpServerOptions {
   ProtocolOptions protocol;                   // hostname, limits, require_tls
   std::vector<std::string> accepted_domains;  // lower-case
   std::string client_networks = "127.0.0.0/8,::1/128";
+  ForgedSender forged_internal_sender = ForgedSender::kReject;
+  // Checks AUTH logins when protocol.auth_available; must outlive the
+  // server. Null: every AUTH gets 454.
+  Authenticator* authenticator = nullptr;
+  // Logins being checked or waiting for a thread; beyond it, 454 at once.
+  size_t max_pending_auth = 32;
   size_t max_connections = 1000;
   // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command.
   std::chrono::seconds command_timeout{300};
@@ -60,6 +84,8 @@ class SmtpServer {
 
  private:
   struct Impl;
+  // Declared first, so destroyed (joined) after impl_ is released.
+  std::unique_ptr<boost::asio::thread_pool> auth_pool_;
   std::shared_ptr<Impl> impl_;
 };
 

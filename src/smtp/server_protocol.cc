@@ -3,12 +3,18 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/strings.h"
 #include "smtp/command.h"
 
 namespace sealpost::smtp {
 namespace {
 
 constexpr std::string_view kProduct = "Sealpost";
+// RFC 4954 §4: AUTH command lines and SASL responses may be this long.
+constexpr size_t kAuthLineLimit = 12288;
+// LOGIN's challenges, base64 of "Username:" and "Password:".
+constexpr std::string_view kLoginUserChallenge = "VXNlcm5hbWU6";
+constexpr std::string_view kLoginPasswordChallenge = "UGFzc3dvcmQ6";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -84,6 +90,14 @@ bool IsValidOrcpt(std::string_view s, bool utf8) {
   return IsXtext(text);
 }
 
+// RFC 5321 §2.3.8: "<CR> and <LF> MUST only occur together as CRLF"; the
+// reply names the stray one (Postfix says "bare <LF> received" too).
+Reply BareNewlineReply(int code, char c) {
+  return Reply::Make(code, "5.5.2",
+                     std::string("bare ") + (c == '\r' ? "<CR>" : "<LF>") +
+                         " received; use <CR><LF> line endings");
+}
+
 }  // namespace
 
 ServerProtocol::ServerProtocol(ProtocolOptions options, SessionPolicy* policy)
@@ -104,7 +118,7 @@ std::vector<Action> ServerProtocol::Feed(std::string_view bytes) {
   // STARTTLS may be acted on, so it is dropped rather than buffered.
   if (phase_ == Phase::kClosed || phase_ == Phase::kAwaitTls) return out;
   in_.append(bytes.data(), bytes.size());
-  if (phase_ == Phase::kAwaitCommit) {
+  if (phase_ == Phase::kAwaitCommit || phase_ == Phase::kAwaitAuth) {
     if (in_.size() - in_pos_ > options_.max_pending_input) {
       Close(out, Reply::Make(421, "4.7.0",
                              options_.hostname + " Too much pipelined input"));
@@ -133,10 +147,37 @@ std::vector<Action> ServerProtocol::Committed(Reply reply) {
   return out;
 }
 
+std::vector<Action> ServerProtocol::AuthChecked(
+    const Result<std::string>& address) {
+  std::vector<Action> out;
+  if (phase_ != Phase::kAwaitAuth) return out;
+  phase_ = Phase::kCommand;
+  if (address.ok() && !address->empty()) {
+    auth_user_ = AsciiLower(*address);
+    Send(out, 235, "2.7.0", "Authentication successful");  // RFC 4954 §6
+  } else if (!address.ok() &&
+             address.status().code() == StatusCode::kUnauthenticated) {
+    AuthFailed(Reply::Make(535, "5.7.8", "Authentication credentials invalid"),
+               out);
+  } else if (!address.ok() &&
+             address.status().code() == StatusCode::kResourceExhausted) {
+    AuthFailed(Reply::Make(454, "4.7.0",
+                           "Too many failed authentication attempts; try "
+                           "again later"),
+               out);
+  } else {
+    Send(out, 454, "4.7.0", "Temporary authentication failure");
+  }
+  if (phase_ == Phase::kCommand) Process(out);
+  return out;
+}
+
 void ServerProtocol::TlsStarted() {
   if (phase_ != Phase::kAwaitTls) return;
   options_.tls_active = true;
   have_helo_ = false;
+  auth_user_.clear();
+  sasl_user_.clear();
   in_transaction_ = false;
   envelope_ = Envelope();
   envelope_.tls = true;
@@ -158,15 +199,28 @@ std::vector<Action> ServerProtocol::Timeout() {
 void ServerProtocol::Process(std::vector<Action>& out) {
   std::string line;
   while (true) {
-    if (phase_ == Phase::kCommand) {
-      bool too_long = false;
-      if (!NextCommandLine(line, too_long)) break;
-      if (too_long) {
-        // RFC 5321 §4.5.3.1.10: "500 Line too long".
+    if (phase_ == Phase::kCommand || phase_ == Phase::kSasl) {
+      const LineStatus status = NextCommandLine(line);
+      if (status == LineStatus::kNone) break;
+      if (status == LineStatus::kBareLf) {
+        // Postfix's smtpd_forbid_bare_newline: answer and close, so that
+        // nothing more of a bare-LF stream is read as commands.
+        Close(out, BareNewlineReply(500, '\n'));
+        break;
+      }
+      const bool sasl = phase_ == Phase::kSasl;
+      if (status == LineStatus::kTooLong) {
+        // RFC 5321 §4.5.3.1.10: "500 Line too long"; it ends an AUTH.
+        phase_ = Phase::kCommand;
+        sasl_user_.clear();
         Send(out, 500, "5.5.2", "Line too long");
         continue;
       }
-      HandleCommand(line, out);
+      if (sasl) {
+        OnSaslResponse(line, out);
+      } else {
+        HandleCommand(line, out);
+      }
     } else if (phase_ == Phase::kData) {
       if (!ConsumeData()) break;
       FinishData(out);
@@ -178,69 +232,126 @@ void ServerProtocol::Process(std::vector<Action>& out) {
   in_pos_ = 0;
 }
 
-bool ServerProtocol::NextCommandLine(std::string& line, bool& too_long) {
+size_t ServerProtocol::LineLimit() const {
+  const size_t auth = std::max(kAuthLineLimit, options_.max_command_line);
+  if (!options_.auth_available) return options_.max_command_line;
+  if (phase_ == Phase::kSasl) return auth;
+  std::string_view rest(in_.data() + in_pos_,
+                        std::min<size_t>(5, in_.size() - in_pos_));
+  return EqualsIgnoreCase(rest, "AUTH ") ? auth : options_.max_command_line;
+}
+
+ServerProtocol::LineStatus ServerProtocol::NextCommandLine(std::string& line) {
+  const size_t limit = LineLimit();
   size_t nl = in_.find('\n', in_pos_);
   if (nl == std::string::npos) {
-    if (in_.size() - in_pos_ > options_.max_command_line) {
+    if (in_.size() - in_pos_ > limit) {
       // Drop the overlong line as it arrives instead of buffering it.
       discarding_line_ = true;
       in_pos_ = in_.size();
     }
-    return false;
+    return LineStatus::kNone;
   }
   std::string_view raw(in_.data() + in_pos_, nl - in_pos_);
   in_pos_ = nl + 1;
   if (discarding_line_) {
     discarding_line_ = false;
-    too_long = true;
-    return true;
+    return LineStatus::kTooLong;
   }
-  // Commands end in CRLF (RFC 5321 §2.3.8); a bare LF is tolerated here,
-  // where it cannot change where a message ends.
-  if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-  too_long = raw.size() + 2 > options_.max_command_line;
+  // Commands end in CRLF (RFC 5321 §2.3.8).
+  if (!raw.empty() && raw.back() == '\r') {
+    raw.remove_suffix(1);
+  } else if (options_.bare_newline == BareNewline::kReject) {
+    return LineStatus::kBareLf;
+  }
+  if (raw.size() + 2 > limit) return LineStatus::kTooLong;
   line.assign(raw);
-  return true;
+  return LineStatus::kLine;
 }
 
 bool ServerProtocol::ConsumeData() {
   while (in_pos_ < in_.size()) {
-    if (data_line_start_) {
-      if (in_[in_pos_] == '.') {
-        const size_t avail = in_.size() - in_pos_;
-        // RFC 5321 §4.5.2: CRLF "." CRLF ends the data.
-        if (avail < 3) {
-          if (avail == 1 || in_[in_pos_ + 1] == '\r') return false;
-        } else if (in_[in_pos_ + 1] == '\r' && in_[in_pos_ + 2] == '\n') {
-          in_pos_ += 3;
+    if (data_line_start_ && in_[in_pos_] == '.') {
+      switch (CheckDotLine()) {
+        case DotLine::kMore:
+          return false;
+        case DotLine::kEnd:
           return true;
-        }
-        // RFC 5321 §4.5.2: "If the first character is a period and there
-        // are other characters on the line, the first character is deleted."
-        ++in_pos_;
-        data_line_length_ = 1;
+        case DotLine::kSmuggling:
+          data_smuggling_ = true;
+          return true;
+        case DotLine::kText:
+          break;
       }
-      data_line_start_ = false;
     }
-    size_t crlf = in_.find("\r\n", in_pos_);
-    if (crlf == std::string::npos) {
-      size_t end = in_.size();
-      // A trailing CR may be the first half of CRLF: keep it for later.
-      if (in_[end - 1] == '\r') --end;
-      if (end > in_pos_) AppendData(in_pos_, end);
-      in_pos_ = end;
+    data_line_start_ = false;
+    const std::string_view in(in_);
+    const size_t brk = in.find_first_of("\r\n", in_pos_);
+    if (brk == std::string::npos) {
+      AppendData(in.substr(in_pos_));
+      in_pos_ = in.size();
       return false;
     }
-    AppendData(in_pos_, crlf + 2);
-    in_pos_ = crlf + 2;
-    data_line_start_ = true;
-    data_line_length_ = 0;
+    if (in[brk] == '\r' && brk + 1 == in.size()) {
+      // The CR may be the first half of a CRLF: keep it for later.
+      AppendData(in.substr(in_pos_, brk - in_pos_));
+      in_pos_ = brk;
+      return false;
+    }
+    if (in[brk] == '\r' && in[brk + 1] == '\n') {
+      AppendData(in.substr(in_pos_, brk + 2 - in_pos_));
+      in_pos_ = brk + 2;
+      StartLine(/*after_bare=*/false);
+      continue;
+    }
+    AppendData(in.substr(in_pos_, brk - in_pos_));
+    BareNewlineInData(in[brk]);
+    in_pos_ = brk + 1;
+    StartLine(/*after_bare=*/true);
   }
   return false;
 }
 
-void ServerProtocol::AppendData(size_t from, size_t to) {
-  const size_t n = to - from;
+ServerProtocol::DotLine ServerProtocol::CheckDotLine() {
+  const size_t avail = in_.size() - in_pos_;
+  if (avail < 2) return DotLine::kMore;
+  const char next = in_[in_pos_ + 1];
+  if (next == '\r' && avail < 3) return DotLine::kMore;
+  // RFC 5321 §4.5.2: CRLF "." CRLF ends the data.
+  if (next == '\r' && in_[in_pos_ + 2] == '\n' && !data_after_bare_) {
+    in_pos_ += 3;
+    return DotLine::kEnd;
+  }
+  // A "." alone between line breaks of which one is bare: where a lenient
+  // next hop would end the data (SMTP smuggling). Never ours.
+  if (next == '\r' || next == '\n') {
+    if (data_bare_ == 0) data_bare_ = next;
+    return DotLine::kSmuggling;
+  }
+  // RFC 5321 §4.5.2: "If the first character is a period and there are
+  // other characters on the line, the first character is deleted."
+  ++in_pos_;
+  data_line_length_ = 1;
+  return DotLine::kText;
+}
+
+void ServerProtocol::StartLine(bool after_bare) {
+  data_line_start_ = true;
+  data_after_bare_ = after_bare;
+  data_line_length_ = 0;
+}
+
+void ServerProtocol::BareNewlineInData(char c) {
+  if (data_bare_ == 0) data_bare_ = c;
+  if (options_.bare_newline == BareNewline::kNormalize) {
+    AppendData("\r\n");
+  } else {
+    AppendData(std::string_view(&c, 1));
+  }
+}
+
+void ServerProtocol::AppendData(std::string_view bytes) {
+  const size_t n = bytes.size();
   data_line_length_ += n;
   if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
   if (data_too_big_) return;
@@ -250,11 +361,22 @@ void ServerProtocol::AppendData(size_t from, size_t to) {
     std::string().swap(message_);
     return;
   }
-  message_.append(in_, from, n);
+  message_.append(bytes);
 }
 
 void ServerProtocol::FinishData(std::vector<Action>& out) {
   phase_ = Phase::kCommand;
+  if (data_smuggling_) {
+    // The client thinks its message has ended, or hopes a next hop will:
+    // nothing after this can be trusted to be in step.
+    Close(out, BareNewlineReply(550, data_bare_));
+    return;
+  }
+  if (data_bare_ != 0 && options_.bare_newline == BareNewline::kReject) {
+    Send(out, BareNewlineReply(550, data_bare_));
+    ResetTransaction();
+    return;
+  }
   if (data_too_big_) {
     // RFC 1870 §6.2 / RFC 3463 X.3.4.
     Send(out, 552, "5.3.4", "Message size exceeds fixed maximum message size");
@@ -327,11 +449,14 @@ void ServerProtocol::HandleCommand(std::string_view line,
     // RFC 5321 §4.1.1.8.
     Send(out, 214, "2.0.0",
          "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP" +
-             std::string(options_.tls_available ? " STARTTLS" : ""));
+             std::string(options_.tls_available ? " STARTTLS" : "") +
+             std::string(options_.auth_available ? " AUTH" : ""));
   } else if (verb == "STARTTLS") {
     OnStartTls(args, out);
+  } else if (verb == "AUTH") {
+    OnAuth(args, out);
   } else if (verb == "EXPN" || verb == "TURN" || verb == "ETRN" ||
-             verb == "BDAT" || verb == "AUTH" || verb == "ATRN") {
+             verb == "BDAT" || verb == "ATRN") {
     // RFC 5321 §4.2.4: 502 for recognised but unimplemented commands.
     Send(out, 502, "5.5.1", "Command not implemented");
   } else {
@@ -366,6 +491,10 @@ void ServerProtocol::OnEhlo(std::string_view args, bool esmtp,
     if (options_.tls_available && !options_.tls_active) {
       r.lines.push_back("STARTTLS");
     }
+    // RFC 4954 §4: plaintext password mechanisms only under TLS.
+    if (options_.auth_available && options_.tls_active) {
+      r.lines.push_back("AUTH PLAIN LOGIN");
+    }
     r.lines.push_back("DSN");  // RFC 3461
   }
   Send(out, std::move(r));
@@ -381,6 +510,11 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
     Send(out, 530, "5.7.0", "Must issue a STARTTLS command first");
     return;
   }
+  if (options_.require_auth && auth_user_.empty()) {
+    // RFC 4954 §6.
+    Send(out, 530, "5.7.0", "Authentication required");
+    return;
+  }
   if (in_transaction_) {
     Send(out, 503, "5.5.1", "Nested MAIL command");
     return;
@@ -392,6 +526,7 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
   }
   Envelope e = envelope_;
   e.mail_from = parsed->address;
+  e.auth_user = auth_user_;
   for (const EsmtpParam& p : parsed->params) {
     if (!envelope_.esmtp) {
       // Parameters are service extensions, which need EHLO.
@@ -446,6 +581,13 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
         return;
       }
       e.envid = value;
+    } else if (p.keyword == "AUTH" && options_.auth_available) {
+      // RFC 4954 §5: accepted and ignored. The identity that counts is the
+      // one this session proved, never one a client asserts.
+      if (value.empty() || !IsXtext(value)) {
+        Send(out, 501, "5.5.4", "Bad AUTH value");
+        return;
+      }
     } else {
       // RFC 5321 §4.1.1.11.
       Send(out, 555, "5.5.4", "Unsupported parameter " + p.keyword);
@@ -557,8 +699,9 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
     message_.reserve(static_cast<size_t>(std::min<uint64_t>(
         *envelope_.declared_size, options_.max_message_bytes)));
   }
-  data_line_start_ = true;
-  data_line_length_ = 0;
+  StartLine(/*after_bare=*/false);
+  data_bare_ = 0;
+  data_smuggling_ = false;
   data_too_big_ = false;
   data_line_too_long_ = false;
 }
@@ -587,6 +730,137 @@ void ServerProtocol::OnStartTls(std::string_view args,
   // (RFC 3207 §6; the CVE-2011-0411 command injection).
   in_.clear();
   in_pos_ = 0;
+}
+
+void ServerProtocol::OnAuth(std::string_view args, std::vector<Action>& out) {
+  if (!options_.auth_available) {
+    Send(out, 502, "5.5.1", "Command not implemented");
+    return;
+  }
+  if (!options_.tls_active) {
+    // RFC 4954 §4 and §6: no plaintext password mechanism without TLS.
+    Send(out, 538, "5.7.11",
+         "Encryption required for requested authentication mechanism");
+    return;
+  }
+  if (!have_helo_ || !envelope_.esmtp) {
+    Send(out, 503, "5.5.1", "Send EHLO first");
+    return;
+  }
+  // RFC 4954 §4: one AUTH per session, and not inside a transaction.
+  if (!auth_user_.empty()) {
+    Send(out, 503, "5.5.1", "Already authenticated");
+    return;
+  }
+  if (in_transaction_) {
+    Send(out, 503, "5.5.1", "AUTH not permitted during a mail transaction");
+    return;
+  }
+  args = Trim(args);
+  const size_t sp = args.find(' ');
+  const std::string_view mechanism = args.substr(0, sp);
+  Sasl step;
+  if (EqualsIgnoreCase(mechanism, "PLAIN")) {
+    step = Sasl::kPlain;
+  } else if (EqualsIgnoreCase(mechanism, "LOGIN")) {
+    step = Sasl::kLoginUser;
+  } else {
+    Send(out, 504, "5.5.4", "Unrecognized authentication type");
+    return;
+  }
+  if (sp == std::string_view::npos) {
+    // RFC 4954 §4: no initial response, so the server speaks first: an
+    // empty challenge for PLAIN (RFC 4616 §2), "Username:" for LOGIN.
+    Challenge(step, step == Sasl::kPlain ? "" : kLoginUserChallenge, out);
+    return;
+  }
+  Result<SecretBytes> response = DecodeSaslResponse(Trim(args.substr(sp)));
+  if (!response.ok()) {
+    Send(out, 501, "5.5.2", "Cannot decode response");
+    return;
+  }
+  SaslStep(step, *response, out);
+}
+
+void ServerProtocol::OnSaslResponse(std::string_view line,
+                                    std::vector<Action>& out) {
+  phase_ = Phase::kCommand;
+  if (line == "*") {
+    // RFC 4954 §4: the client cancelled the exchange.
+    sasl_user_.clear();
+    Send(out, 501, "5.0.0", "Authentication aborted");
+    return;
+  }
+  Result<SecretBytes> response = DecodeSaslResponse(line);
+  if (!response.ok()) {
+    sasl_user_.clear();
+    Send(out, 501, "5.5.2", "Cannot decode response");
+    return;
+  }
+  SaslStep(sasl_, *response, out);
+}
+
+void ServerProtocol::SaslStep(Sasl step, const SecretBytes& response,
+                              std::vector<Action>& out) {
+  if (step == Sasl::kPlain) {
+    Result<SaslLogin> login = ParseSaslPlain(response);
+    if (login.ok()) {
+      RequestAuth(std::move(*login), out);
+    } else if (login.status().code() == StatusCode::kPermissionDenied) {
+      // Asked to act as someone else: a failed attempt like a bad password.
+      AuthFailed(
+          Reply::Make(535, "5.7.8", "Authentication credentials invalid"), out);
+    } else {
+      Send(out, 501, "5.5.2", "Cannot decode response");
+    }
+    return;
+  }
+  if (step == Sasl::kLoginUser) {
+    std::string user(response.InsecureStringView());
+    if (!CheckSaslUser(user).ok()) {
+      Send(out, 501, "5.5.2", "Cannot decode response");
+      return;
+    }
+    sasl_user_ = std::move(user);
+    Challenge(Sasl::kLoginPassword, kLoginPasswordChallenge, out);
+    return;
+  }
+  SaslLogin login;
+  login.user = std::move(sasl_user_);
+  sasl_user_.clear();
+  if (response.empty() || response.size() > kMaxSaslPassword) {
+    Send(out, 501, "5.5.2", "Cannot decode response");
+    return;
+  }
+  login.password = response;
+  RequestAuth(std::move(login), out);
+}
+
+void ServerProtocol::Challenge(Sasl next, std::string_view base64,
+                               std::vector<Action>& out) {
+  sasl_ = next;
+  phase_ = Phase::kSasl;
+  // 3xx: no enhanced code (RFC 2034 §3); RFC 4954 §4: "334" SP challenge.
+  Send(out, 334, "", base64);
+}
+
+void ServerProtocol::RequestAuth(SaslLogin login, std::vector<Action>& out) {
+  Action a;
+  a.kind = Action::Kind::kAuth;
+  a.login = std::move(login);
+  out.push_back(std::move(a));
+  phase_ = Phase::kAwaitAuth;
+}
+
+void ServerProtocol::AuthFailed(Reply reply, std::vector<Action>& out) {
+  ++auth_failures_;
+  Send(out, std::move(reply));
+  if (phase_ != Phase::kClosed &&
+      auth_failures_ >= options_.max_auth_failures) {
+    Close(out, Reply::Make(421, "4.7.0",
+                           options_.hostname +
+                               " Too many failed authentication attempts"));
+  }
 }
 
 void ServerProtocol::Send(std::vector<Action>& out, Reply reply) {

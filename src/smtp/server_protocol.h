@@ -1,7 +1,8 @@
 // ServerProtocol: the server side of SMTP (RFC 5321) as a pure state machine,
 // with PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
 // SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463),
-// STARTTLS (RFC 3207) and DSN (RFC 3461).
+// STARTTLS (RFC 3207), DSN (RFC 3461) and, on a submission listener, AUTH
+// (RFC 4954) with PLAIN and LOGIN (smtp/sasl.h).
 //
 // It owns no socket. The I/O layer feeds it the bytes it reads and carries out
 // the actions it returns, in order:
@@ -9,6 +10,10 @@
 //              RFC 2920 §3.2);
 //   kStartTls  after writing the 220 before it, run the TLS handshake, then
 //              call TlsStarted() (or close on failure);
+//   kAuth      check `login` (user and password), then call AuthChecked()
+//              with the address it belongs to or the error; input is only
+//              buffered meanwhile, so nothing pipelined after AUTH runs
+//              unauthenticated;
 //   kMessage   a message is complete: store `envelope` and `message` durably,
 //              then call Committed() with the 250 or a 4xx/5xx reply
 //              (STYLE.md §5: durable before 250). Until then input is only
@@ -19,8 +24,11 @@
 //
 // Data mode is streaming: the message is unstuffed (RFC 5321 §4.5.2) into
 // one string as bytes arrive, each byte copied once; CRLF line endings are
-// kept exactly as received, and only CRLF "." CRLF ends the data, so a bare
-// LF can never end a message early (SMTP smuggling).
+// kept exactly as received, and only CRLF "." CRLF ends the data. RFC 5321
+// §2.3.8 lets CR and LF travel only together: a bare one rejects the message
+// (or, if so configured, becomes CRLF), and a "." alone between line breaks
+// that are not both CRLF -- where a lenient next hop would end the message
+// (SMTP smuggling) -- closes the session.
 //
 // Thread-safety: not thread-safe; one instance per connection, used from that
 // connection's strand.
@@ -34,10 +42,23 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "smtp/envelope.h"
 #include "smtp/reply.h"
+#include "smtp/sasl.h"
 
 namespace sealpost::smtp {
+
+// What a bare CR or LF does (RFC 5321 §2.3.8; Postfix's
+// smtpd_forbid_bare_newline).
+enum class BareNewline {
+  // In the data: 550 5.5.2 once the data ends (the session goes on). Ending
+  // a command line: 500 5.5.2 and close.
+  kReject,
+  // Rewritten to CRLF in the data, accepted at the end of a command. Not
+  // byte-faithful for such mail.
+  kNormalize,
+};
 
 struct ProtocolOptions {
   std::string hostname = "localhost";  // in the greeting and EHLO reply
@@ -59,6 +80,15 @@ struct ProtocolOptions {
   bool tls_active = false;     // implicit TLS (submissions, RFC 8314)
   // 530 5.7.0 to MAIL until STARTTLS has run.
   bool require_tls = false;
+  BareNewline bare_newline = BareNewline::kReject;
+  // AUTH PLAIN LOGIN (RFC 4954), offered and accepted only once TLS is
+  // active: both send the password in the clear (RFC 4954 §4, RFC 8314 §3).
+  bool auth_available = false;
+  // 530 5.7.0 to MAIL until AUTH succeeded (a submission listener, RFC 6409
+  // §4.3 and RFC 4954 §6).
+  bool require_auth = false;
+  // Failed AUTH attempts in a session before 421 and close.
+  size_t max_auth_failures = 3;
 };
 
 // Decisions the I/O layer owns. Each returns std::nullopt to accept, or the
@@ -79,9 +109,10 @@ class SessionPolicy {
 };
 
 struct Action {
-  enum class Kind { kReply, kStartTls, kMessage, kClose };
+  enum class Kind { kReply, kStartTls, kAuth, kMessage, kClose };
   Kind kind = Kind::kReply;
   Reply reply;          // kReply
+  SaslLogin login;      // kAuth
   Envelope envelope;    // kMessage
   std::string message;  // kMessage: the unstuffed bytes, CRLF as received
 };
@@ -101,6 +132,11 @@ class ServerProtocol {
   // The result of storing the message of the last kMessage action: 250 once
   // it is durable, 4xx if not. Resumes processing buffered input.
   std::vector<Action> Committed(Reply reply);
+  // The verdict on the login of the last kAuth action: the address it
+  // belongs to, UNAUTHENTICATED for wrong credentials (535),
+  // RESOURCE_EXHAUSTED when the client or user is throttled, anything else
+  // a temporary failure (454). Resumes processing buffered input.
+  std::vector<Action> AuthChecked(const Result<std::string>& address);
   // The TLS handshake after kStartTls succeeded. RFC 3207 §4.2: the server
   // forgets everything the client said before, so EHLO must come again.
   void TlsStarted();
@@ -111,21 +147,43 @@ class ServerProtocol {
   bool in_data() const { return phase_ == Phase::kData; }
   bool awaiting_commit() const { return phase_ == Phase::kAwaitCommit; }
   bool awaiting_tls() const { return phase_ == Phase::kAwaitTls; }
+  bool awaiting_auth() const { return phase_ == Phase::kAwaitAuth; }
+  // The address AUTH proved, or "".
+  const std::string& auth_user() const { return auth_user_; }
   bool tls_active() const { return options_.tls_active; }
   // The transaction so far (for logging and tests).
   const Envelope& envelope() const { return envelope_; }
 
  private:
-  enum class Phase { kCommand, kData, kAwaitCommit, kAwaitTls, kClosed };
+  enum class Phase {
+    kCommand,
+    kSasl,  // AUTH: the next line is a SASL response
+    kData,
+    kAwaitCommit,
+    kAwaitAuth,
+    kAwaitTls,
+    kClosed
+  };
+  enum class Sasl { kPlain, kLoginUser, kLoginPassword };
 
   void Process(std::vector<Action>& out);
-  // Takes the next command line (without CRLF) off the input, or returns
-  // false when there is no complete line yet. Sets `too_long` for a line over
-  // max_command_line, which has been discarded.
-  bool NextCommandLine(std::string& line, bool& too_long);
-  // Moves data bytes from the input into message_; true at CRLF "." CRLF.
+  enum class LineStatus { kNone, kLine, kTooLong, kBareLf };
+  // Takes the next command line (without CRLF) off the input. kNone: no
+  // complete line yet; kTooLong: a line over the limit, discarded; kBareLf:
+  // it ended in a bare LF and bare newlines are rejected.
+  LineStatus NextCommandLine(std::string& line);
+  // The line limit for what is buffered now: RFC 4954 §4 allows AUTH lines
+  // and SASL responses of 12288 octets.
+  size_t LineLimit() const;
+  // Moves data bytes from the input into message_; true at CRLF "." CRLF,
+  // or at a smuggling attempt (data_smuggling_).
   bool ConsumeData();
-  void AppendData(size_t from, size_t to);
+  // At a line start holding "."; false when more input is needed.
+  enum class DotLine { kMore, kEnd, kSmuggling, kText };
+  DotLine CheckDotLine();
+  void AppendData(std::string_view bytes);
+  void BareNewlineInData(char c);
+  void StartLine(bool after_bare);
   void FinishData(std::vector<Action>& out);
   void HandleCommand(std::string_view line, std::vector<Action>& out);
 
@@ -134,6 +192,13 @@ class ServerProtocol {
   void OnRcpt(std::string_view args, std::vector<Action>& out);
   void OnData(std::string_view args, std::vector<Action>& out);
   void OnStartTls(std::string_view args, std::vector<Action>& out);
+  void OnAuth(std::string_view args, std::vector<Action>& out);
+  void OnSaslResponse(std::string_view line, std::vector<Action>& out);
+  void SaslStep(Sasl step, const SecretBytes& response,
+                std::vector<Action>& out);
+  void Challenge(Sasl next, std::string_view base64, std::vector<Action>& out);
+  void RequestAuth(SaslLogin login, std::vector<Action>& out);
+  void AuthFailed(Reply reply, std::vector<Action>& out);
 
   void Send(std::vector<Action>& out, Reply reply);
   void Send(std::vector<Action>& out, int code, std::string_view enhanced,
@@ -150,6 +215,10 @@ class ServerProtocol {
   bool discarding_line_ = false;  // inside an over-long command line
 
   bool have_helo_ = false;
+  std::string auth_user_;  // after AUTH succeeded
+  size_t auth_failures_ = 0;
+  Sasl sasl_ = Sasl::kPlain;     // in Phase::kSasl
+  std::string sasl_user_;        // LOGIN: the user, while asking the password
   bool in_transaction_ = false;  // MAIL accepted
   Envelope envelope_;
   size_t errors_ = 0;
@@ -157,6 +226,9 @@ class ServerProtocol {
   // Data mode.
   std::string message_;
   bool data_line_start_ = true;
+  bool data_after_bare_ = false;  // this line started after a bare CR/LF
+  char data_bare_ = 0;            // the first bare '\r' or '\n', or 0
+  bool data_smuggling_ = false;
   size_t data_line_length_ = 0;
   bool data_too_big_ = false;
   bool data_line_too_long_ = false;

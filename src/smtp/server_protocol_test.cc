@@ -47,6 +47,19 @@ class ServerProtocolTest : public ::testing::Test {
   // Feeds `bytes`, collects non-reply actions, returns the reply bytes.
   std::string Feed(std::string_view bytes) { return Collect(p_->Feed(bytes)); }
   std::string Commit(Reply r) { return Collect(p_->Committed(std::move(r))); }
+  std::string Checked(const Result<std::string>& r) {
+    return Collect(p_->AuthChecked(r));
+  }
+
+  // A submission session (RFC 6409) under TLS, after EHLO.
+  void MakeSubmission(ProtocolOptions o = {}) {
+    o.tls_available = true;
+    o.tls_active = true;
+    o.auth_available = true;
+    o.require_auth = true;
+    Make(o);
+    Ehlo();
+  }
 
   std::string Collect(std::vector<Action> actions) {
     std::string wire;
@@ -64,6 +77,10 @@ class ServerProtocolTest : public ::testing::Test {
           ++start_tls_;
           wire += "<STARTTLS>";
           break;
+        case Kind::kAuth:
+          logins_.push_back(std::move(a.login));
+          wire += "<AUTH>";
+          break;
         case Kind::kClose:
           ++closes_;
           wire += "<CLOSE>";
@@ -76,7 +93,7 @@ class ServerProtocolTest : public ::testing::Test {
   // RFC 2034 §3: every 2xx/4xx/5xx reply carries a matching enhanced code,
   // except the replies to EHLO and HELO.
   static void CheckEnhancedCode(const Reply& r) {
-    if (r.code == 354) {
+    if (r.code / 100 == 3) {
       EXPECT_TRUE(r.enhanced.empty());
       return;
     }
@@ -84,7 +101,10 @@ class ServerProtocolTest : public ::testing::Test {
         r.lines[0] == "mx.example.com") {
       return;  // EHLO/HELO
     }
-    ASSERT_EQ(r.enhanced.size(), 5u) << r.Wire();
+    // "class.subject.detail", detail up to three digits (RFC 3463 §2;
+    // RFC 4954 §6 uses 5.7.11).
+    ASSERT_GE(r.enhanced.size(), 5u) << r.Wire();
+    ASSERT_LE(r.enhanced.size(), 7u) << r.Wire();
     EXPECT_EQ(r.enhanced[0] - '0', r.code / 100) << r.Wire();
   }
 
@@ -93,6 +113,7 @@ class ServerProtocolTest : public ::testing::Test {
   TestPolicy policy_;
   std::unique_ptr<ServerProtocol> p_;
   std::vector<Action> messages_;
+  std::vector<SaslLogin> logins_;
   std::vector<int> codes_;
   int start_tls_ = 0;
   int closes_ = 0;
@@ -212,11 +233,8 @@ TEST_F(ServerProtocolTest, DataIsIndependentOfChunking) {
       "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
       "DATA\r\n";
   const std::string data =
-      "From: a\r\n\r\n..\r\n...x\r\n.y\r\nbare\nlf\n.\nstill\r\n"
-      "cr\r only\r\n\r\n.\r\n";
-  const std::string expected =
-      "From: a\r\n\r\n.\r\n..x\r\ny\r\nbare\nlf\n.\nstill\r\ncr\r only\r\n"
-      "\r\n";
+      "From: a\r\n\r\n..\r\n...x\r\n.y\r\nstill\r\n\r\n.\r\n";
+  const std::string expected = "From: a\r\n\r\n.\r\n..x\r\ny\r\nstill\r\n\r\n";
   const std::string all = head + data;
   for (size_t split = 0; split <= all.size(); ++split) {
     Make();
@@ -232,19 +250,103 @@ TEST_F(ServerProtocolTest, DataIsIndependentOfChunking) {
   EXPECT_EQ(messages_[0].message, expected);
 }
 
-TEST_F(ServerProtocolTest, BareLfNeverEndsData) {
+constexpr std::string_view kHead =
+    "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+    "DATA\r\n";
+constexpr std::string_view kBareLfReply =
+    "550 5.5.2 bare <LF> received; use <CR><LF> line endings\r\n";
+constexpr std::string_view kBareCrReply =
+    "550 5.5.2 bare <CR> received; use <CR><LF> line endings\r\n";
+
+// RFC 5321 §2.3.8: CR and LF only ever travel together. A stray one in the
+// data rejects the message once the data really ends (Postfix's
+// smtpd_forbid_bare_newline), and the session goes on.
+TEST_F(ServerProtocolTest, BareLfInDataRejectsTheMessage) {
   Make();
-  Feed(
-      "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
-      "DATA\r\n");
-  // SMTP smuggling: "\n.\n" and "\r.\r" are data, not the end.
-  Feed("a\n.\nMAIL FROM:<evil@example.com>\r\n\r.\r\n");
+  Feed(kHead);
+  EXPECT_EQ(Feed("Subject: x\r\n\r\nline one\nline two\r\n"), "");
   EXPECT_TRUE(p_->in_data());
+  EXPECT_EQ(Feed(".\r\n"), kBareLfReply);
   EXPECT_TRUE(messages_.empty());
-  Feed(".\r\n");
+  EXPECT_FALSE(p_->closed());
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"), "250 2.1.0 Sender OK\r\n");
+}
+
+TEST_F(ServerProtocolTest, BareCrInDataRejectsTheMessage) {
+  Make();
+  Feed(kHead);
+  EXPECT_EQ(Feed("Subject: x\r\n\r\nold mac\rline\r\n.\r\n"), kBareCrReply);
+  EXPECT_TRUE(messages_.empty());
+  // A CR at the end of one read and LF at the start of the next is a CRLF.
+  Feed("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  Feed("split\r");
+  Feed("\nend\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "split\r\nend\r\n");
+}
+
+// SMTP smuggling (RFC 5321 §4.5.2; SEC Consult 2023): a "." alone between
+// line breaks that are not both CRLF is where a lenient receiver would end
+// the data. It never ends ours; the session is closed there, since the
+// client either thinks its message is over or is trying to smuggle one.
+TEST_F(ServerProtocolTest, SmugglingDotLinesNeverEndDataAndClose) {
+  const std::pair<std::string_view, std::string_view> kCases[] = {
+      {"a\n.\n", kBareLfReply},    {"a\n.\r\n", kBareLfReply},
+      {"a\r\n.\n", kBareLfReply},  {"a\r.\r", kBareCrReply},
+      {"a\r.\n", kBareCrReply},    {"a\r.\r\n", kBareCrReply},
+      {"a\r\n.\rX", kBareCrReply}, {"a\n.\rX", kBareLfReply},
+  };
+  for (auto [smuggle, reply] : kCases) {
+    const std::string rest =
+        "MAIL FROM:<evil@example.com>\r\nRCPT TO:<b@example.com>\r\n"
+        "DATA\r\nsmuggled\r\n.\r\n";
+    for (size_t split = 0; split <= smuggle.size(); ++split) {
+      Make();
+      closes_ = 0;
+      Feed(kHead);
+      std::string wire = Feed(smuggle.substr(0, split));
+      wire += Feed(std::string(smuggle.substr(split)) + rest);
+      EXPECT_EQ(wire, std::string(reply) + "<CLOSE>")
+          << testing::PrintToString(std::string(smuggle)) << " split " << split;
+      EXPECT_TRUE(messages_.empty());
+      EXPECT_TRUE(p_->closed());
+      messages_.clear();
+    }
+  }
+}
+
+// smtp.bare_newline = normalize: bare CR and LF become CRLF (the message is
+// then not byte-faithful), a "." after one is unstuffed like any line's,
+// and the smuggling patterns still close the session.
+TEST_F(ServerProtocolTest, NormalizeRewritesBareNewlines) {
+  ProtocolOptions o;
+  o.bare_newline = BareNewline::kNormalize;
+  Make(o);
+  EXPECT_EQ(Feed("EHLO c\nNOOP\n"),
+            std::string(kEhloReply) + "250 2.0.0 OK\r\n");
+  Feed("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\n");
+  Feed("Subject: x\nA: b\n\nmac\rline\r\n..dot\n..dot2\r\n");
+  EXPECT_EQ(Feed(std::string(3000, 'z') + "\n"), "");
+  Feed("end\r\n.\r\n");
   ASSERT_EQ(messages_.size(), 1u);
   EXPECT_EQ(messages_[0].message,
-            "a\n.\nMAIL FROM:<evil@example.com>\r\n\r.\r\n");
+            "Subject: x\r\nA: b\r\n\r\nmac\r\nline\r\n.dot\r\n.dot2\r\n" +
+                std::string(3000, 'z') + "\r\nend\r\n");
+  Make(o);
+  Feed(kHead);
+  EXPECT_EQ(Feed("a\n.\nMAIL FROM:<evil@example.com>\r\n"),
+            std::string(kBareLfReply) + "<CLOSE>");
+}
+
+// A command line ends in CRLF too; one that ends in a bare LF is answered
+// and the connection closed, so that the rest of a client's bare-LF stream
+// (its message too) is never read as commands.
+TEST_F(ServerProtocolTest, BareLfCommandIsRefusedAndCloses) {
+  Make();
+  EXPECT_EQ(Feed("NOOP\nMAIL FROM:<a@example.com>\r\n"),
+            "500 5.5.2 bare <LF> received; use <CR><LF> line endings\r\n"
+            "<CLOSE>");
+  EXPECT_TRUE(p_->closed());
 }
 
 TEST_F(ServerProtocolTest, EmptyMessage) {
@@ -516,8 +618,7 @@ TEST_F(ServerProtocolTest, RsetNoopVrfyHelpQuit) {
   EXPECT_EQ(Feed("HELP\r\n"),
             "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT "
             "VRFY HELP\r\n");
-  // Bare LF ends a command line (not data).
-  EXPECT_EQ(Feed("NOOP\nQUIT\r\nNOOP\r\n"),
+  EXPECT_EQ(Feed("NOOP\r\nQUIT\r\nNOOP\r\n"),
             "250 2.0.0 OK\r\n221 2.0.0 mx.example.com closing connection\r\n"
             "<CLOSE>");
   EXPECT_EQ(Feed("NOOP\r\n"), "");
@@ -601,6 +702,160 @@ TEST_F(ServerProtocolTest, LargeMessageStreamsInChunks) {
   Feed(".\r\n");
   ASSERT_EQ(messages_.size(), 1u);
   EXPECT_EQ(messages_[0].message, expected);
+}
+
+// base64 of "\0alice@example.com\0right" (Python's base64 module).
+constexpr std::string_view kPlainAlice = "AGFsaWNlQGV4YW1wbGUuY29tAHJpZ2h0";
+constexpr std::string_view kAuthOk = "235 2.7.0 Authentication successful\r\n";
+constexpr std::string_view kAuthBad =
+    "535 5.7.8 Authentication credentials invalid\r\n";
+
+// RFC 4954 §4: PLAIN and LOGIN send the password in the clear, so AUTH is
+// neither offered nor accepted before STARTTLS.
+TEST_F(ServerProtocolTest, AuthOnlyUnderTls) {
+  ProtocolOptions o;
+  o.tls_available = true;
+  o.auth_available = true;
+  Make(o);
+  EXPECT_EQ(Ehlo().find("AUTH"), std::string::npos);
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) + "\r\n"),
+            "538 5.7.11 Encryption required for requested authentication "
+            "mechanism\r\n");
+  EXPECT_TRUE(logins_.empty());
+  Feed("STARTTLS\r\n");
+  p_->TlsStarted();
+  EXPECT_NE(Ehlo().find("250-AUTH PLAIN LOGIN\r\n"), std::string::npos);
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) + "\r\n"), "<AUTH>");
+}
+
+TEST_F(ServerProtocolTest, AuthNotOfferedWithoutTheOption) {
+  ProtocolOptions o;
+  o.tls_active = true;
+  Make(o);
+  EXPECT_EQ(Ehlo().find("AUTH"), std::string::npos);
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) + "\r\n"),
+            "502 5.5.1 Command not implemented\r\n");
+  // Nor may a client assert an identity with MAIL FROM AUTH= (RFC 4954 §5).
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> AUTH=a+40example.com\r\n"),
+            "555 5.5.4 Unsupported parameter AUTH\r\n");
+}
+
+TEST_F(ServerProtocolTest, SubmissionNeedsAuthBeforeMail) {
+  MakeSubmission();
+  EXPECT_EQ(Feed("MAIL FROM:<alice@example.com>\r\n"),
+            "530 5.7.0 Authentication required\r\n");
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) + "\r\n"), "<AUTH>");
+  ASSERT_EQ(logins_.size(), 1u);
+  EXPECT_EQ(logins_[0].user, "alice@example.com");
+  EXPECT_EQ(logins_[0].password.InsecureStringView(), "right");
+  EXPECT_TRUE(p_->awaiting_auth());
+  EXPECT_EQ(Checked(std::string("Alice@Example.com")), kAuthOk);
+  EXPECT_EQ(p_->auth_user(), "alice@example.com");
+  EXPECT_EQ(Feed("MAIL FROM:<alice@example.com> AUTH=<>\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(p_->envelope().auth_user, "alice@example.com");
+  // RFC 4954 §4: no second AUTH, and none inside a transaction.
+  EXPECT_EQ(Feed("AUTH LOGIN\r\n"), "503 5.5.1 Already authenticated\r\n");
+  Feed("RCPT TO:<b@example.com>\r\nDATA\r\nx\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].envelope.auth_user, "alice@example.com");
+}
+
+TEST_F(ServerProtocolTest, AuthPlainWithoutInitialResponse) {
+  MakeSubmission();
+  EXPECT_EQ(Feed("AUTH plain\r\n"), "334 \r\n");
+  EXPECT_EQ(Feed(std::string(kPlainAlice) + "\r\n"), "<AUTH>");
+  ASSERT_EQ(logins_.size(), 1u);
+  EXPECT_EQ(logins_[0].user, "alice@example.com");
+}
+
+TEST_F(ServerProtocolTest, AuthLogin) {
+  MakeSubmission();
+  EXPECT_EQ(Feed("AUTH LOGIN\r\n"), "334 VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(Feed("YWxpY2VAZXhhbXBsZS5jb20=\r\n"), "334 UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(Feed("cmlnaHQ=\r\n"), "<AUTH>");
+  ASSERT_EQ(logins_.size(), 1u);
+  EXPECT_EQ(logins_[0].user, "alice@example.com");
+  EXPECT_EQ(logins_[0].password.InsecureStringView(), "right");
+  EXPECT_EQ(Checked(std::string("alice@example.com")), kAuthOk);
+  // With the user as initial response (swaks, Outlook).
+  MakeSubmission();
+  EXPECT_EQ(Feed("AUTH LOGIN YWxpY2VAZXhhbXBsZS5jb20=\r\n"),
+            "334 UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(Feed("cmlnaHQ=\r\n"), "<AUTH>");
+}
+
+TEST_F(ServerProtocolTest, AuthBadInput) {
+  MakeSubmission();
+  EXPECT_EQ(Feed("AUTH CRAM-MD5\r\n"),
+            "504 5.5.4 Unrecognized authentication type\r\n");
+  EXPECT_EQ(Feed("AUTH PLAIN !!!\r\n"), "501 5.5.2 Cannot decode response\r\n");
+  EXPECT_EQ(Feed("AUTH LOGIN\r\n*\r\n"),
+            "334 VXNlcm5hbWU6\r\n501 5.0.0 Authentication aborted\r\n");
+  // A user name with CR LF in it (base64 hides them) never gets as far as
+  // a lookup or a log line.
+  EXPECT_EQ(Feed("AUTH PLAIN AGENCklOSkVDVABwdw==\r\n"),
+            "501 5.5.2 Cannot decode response\r\n");
+  // Acting for someone else: RFC 4616 §4's Kurt-as-Ursel.
+  EXPECT_EQ(Feed("AUTH PLAIN VXJzZWwAS3VydAB4aXBqM3BsbXE=\r\n"), kAuthBad);
+  EXPECT_TRUE(logins_.empty());
+  // After all that, a good login still works.
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) + "\r\n"), "<AUTH>");
+}
+
+// RFC 4954 §4 lets AUTH lines reach 12288 octets, but only on a listener
+// that offers AUTH; everyone else keeps the 512 of RFC 5321 §4.5.3.1.4.
+TEST_F(ServerProtocolTest, AuthLineLimit) {
+  MakeSubmission();
+  const std::string big = std::string(4000, 'A') + "\r\n";
+  EXPECT_EQ(Feed("AUTH PLAIN " + big), "501 5.5.2 Cannot decode response\r\n");
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(13000, 'A') + "\r\n"),
+            "500 5.5.2 Line too long\r\n");
+  EXPECT_EQ(Feed("NOOP " + big), "500 5.5.2 Line too long\r\n");
+  EXPECT_EQ(Feed("AUTH LOGIN\r\n" + big),
+            "334 VXNlcm5hbWU6\r\n501 5.5.2 Cannot decode response\r\n");
+}
+
+// Per connection: the third failure closes the session (the directory
+// limits per client and per user across connections).
+TEST_F(ServerProtocolTest, AuthFailuresAreLimited) {
+  MakeSubmission();
+  const std::string auth = "AUTH PLAIN " + std::string(kPlainAlice) + "\r\n";
+  const Status wrong = UnauthenticatedError("wrong");
+  EXPECT_EQ(Feed(auth), "<AUTH>");
+  EXPECT_EQ(Checked(wrong), kAuthBad);
+  EXPECT_EQ(Feed(auth), "<AUTH>");
+  EXPECT_EQ(Checked(ResourceExhaustedError("throttled")),
+            "454 4.7.0 Too many failed authentication attempts; try again "
+            "later\r\n");
+  EXPECT_EQ(Feed(auth), "<AUTH>");
+  EXPECT_EQ(Checked(wrong),
+            std::string(kAuthBad) +
+                "421 4.7.0 mx.example.com Too many failed authentication "
+                "attempts\r\n<CLOSE>");
+  EXPECT_TRUE(p_->closed());
+  EXPECT_TRUE(p_->auth_user().empty());
+  // A store failure is temporary and no verdict on the password.
+  MakeSubmission();
+  Feed(auth);
+  EXPECT_EQ(Checked(UnavailableError("store down")),
+            "454 4.7.0 Temporary authentication failure\r\n");
+  EXPECT_TRUE(p_->auth_user().empty());
+}
+
+// A client may pipeline MAIL after AUTH (RFC 4954 §4 allows AUTH as the
+// last command of a group, some send more): nothing runs before the verdict,
+// so a wrong password never lets MAIL through.
+TEST_F(ServerProtocolTest, CommandsAfterAuthWaitForTheVerdict) {
+  MakeSubmission();
+  EXPECT_EQ(Feed("AUTH PLAIN " + std::string(kPlainAlice) +
+                 "\r\nMAIL FROM:<alice@example.com>\r\n"),
+            "<AUTH>");
+  EXPECT_EQ(Feed("RCPT TO:<b@example.com>\r\n"), "");
+  EXPECT_EQ(Checked(UnauthenticatedError("wrong")),
+            std::string(kAuthBad) +
+                "530 5.7.0 Authentication required\r\n"
+                "503 5.5.1 Need MAIL before RCPT\r\n");
 }
 
 }  // namespace

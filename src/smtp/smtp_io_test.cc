@@ -1,8 +1,10 @@
 // Pure helpers of the SMTP I/O layer: dot-stuffing for DATA (RFC 5321
-// §4.5.2), Received counting for loop detection, client network syntax.
+// §4.5.2), Received counting for loop detection, client network syntax, and
+// the gateway's sender and relay policy.
 #include <gtest/gtest.h>
 
 #include "smtp/client.h"
+#include "smtp/gateway_policy.h"
 #include "smtp/server.h"
 
 namespace sealpost::smtp {
@@ -13,6 +15,18 @@ TEST(DotStuffTest, DoublesLeadingDotsAndTerminates) {
   EXPECT_EQ(DotStuff(".\r\n"), "..\r\n.\r\n");
   EXPECT_EQ(DotStuff("no final newline"), "no final newline\r\n.\r\n");
   EXPECT_EQ(DotStuff(""), ".\r\n");
+}
+
+// Defence in depth against SMTP smuggling (RFC 5321 §2.3.8): a next hop
+// that takes a bare CR or LF for a line end must still never see a lone
+// "." there, whatever a stored message holds.
+TEST(DotStuffTest, StuffsAfterBareCrAndLf) {
+  EXPECT_EQ(DotStuff("a\n.\nb\r\n"), "a\n..\nb\r\n.\r\n");
+  EXPECT_EQ(DotStuff("a\r.\r\nb\r\n"), "a\r..\r\nb\r\n.\r\n");
+  EXPECT_EQ(DotStuff("a\r\n.\rb\r\n"), "a\r\n..\rb\r\n.\r\n");
+  // The terminator always follows a CRLF.
+  EXPECT_EQ(DotStuff("a\n"), "a\n\r\n.\r\n");
+  EXPECT_EQ(DotStuff("a\r"), "a\r\r\n.\r\n");
 }
 
 TEST(ReceivedTest, CountsOnlyHeaderSection) {
@@ -27,6 +41,76 @@ TEST(NetworksTest, Validates) {
   EXPECT_TRUE(ValidateNetworks("127.0.0.0/8, ::1/128,192.0.2.7").ok());
   EXPECT_FALSE(ValidateNetworks("10.0.0.0/33").ok());
   EXPECT_FALSE(ValidateNetworks("example.com").ok());
+}
+
+class GatewayPolicyTest : public ::testing::Test {
+ protected:
+  Envelope Mail(std::string from, std::string auth_user = "") {
+    Envelope e;
+    e.mail_from = std::move(from);
+    e.auth_user = std::move(auth_user);
+    return e;
+  }
+  static std::string Text(const std::optional<Reply>& r) {
+    return r ? r->Wire() : "accept";
+  }
+  const std::vector<std::string> domains_ = {"example.com", "example.org"};
+};
+
+TEST_F(GatewayPolicyTest, ForgedInternalSenderFromOutsideIsRefused) {
+  GatewayPolicy outside(false, domains_, ForgedSender::kReject);
+  for (const char* forged :
+       {"ceo@example.com", "CEO@Example.COM", "x@example.org"}) {
+    auto r = outside.CheckSender(Mail(forged));
+    ASSERT_TRUE(r.has_value()) << forged;
+    EXPECT_EQ(r->code, 550);
+    EXPECT_EQ(r->enhanced, "5.7.1");
+  }
+  // Mail from elsewhere, and bounces, come in as before, as outside mail.
+  EXPECT_EQ(Text(outside.CheckSender(Mail("partner@partner.example"))),
+            "accept");
+  EXPECT_EQ(Text(outside.CheckSender(Mail(""))), "accept");
+  EXPECT_EQ(Text(outside.CheckSender(Mail("ceo@sub.example.com"))), "accept");
+  EXPECT_FALSE(outside.SenderTrusted(Mail("partner@partner.example")));
+}
+
+TEST_F(GatewayPolicyTest, ForgedInternalSenderCanBeTakenAsExternal) {
+  GatewayPolicy outside(false, domains_, ForgedSender::kExternal);
+  Envelope e = Mail("ceo@example.com");
+  EXPECT_EQ(Text(outside.CheckSender(e)), "accept");
+  EXPECT_FALSE(outside.SenderTrusted(e));
+  Recipient away{"x@gmail.example", 0, ""};
+  EXPECT_EQ(outside.CheckRecipient(e, away)->code, 554);
+}
+
+TEST_F(GatewayPolicyTest, ClientNetworksAreTrusted) {
+  GatewayPolicy inside(true, domains_, ForgedSender::kReject);
+  Envelope e = Mail("ceo@example.com");
+  EXPECT_EQ(Text(inside.CheckSender(e)), "accept");
+  EXPECT_TRUE(inside.SenderTrusted(e));
+  EXPECT_EQ(Text(inside.CheckRecipient(e, {"x@gmail.example", 0, ""})),
+            "accept");
+}
+
+// Postfix's reject_sender_login_mismatch, whatever network the client is in.
+TEST_F(GatewayPolicyTest, SenderIsBoundToTheLogin) {
+  for (bool network : {false, true}) {
+    GatewayPolicy p(network, domains_, ForgedSender::kExternal);
+    EXPECT_EQ(
+        Text(p.CheckSender(Mail("Alice@example.com", "alice@example.com"))),
+        "accept");
+    EXPECT_EQ(Text(p.CheckSender(Mail("ceo@example.com", "alice@example.com"))),
+              "553 5.7.1 Sender address rejected: not owned by user "
+              "alice@example.com\r\n");
+    EXPECT_EQ(
+        Text(p.CheckSender(Mail("alice@gmail.example", "alice@example.com")))
+            .substr(0, 9),
+        "553 5.7.1");
+    Envelope ok = Mail("alice@example.com", "alice@example.com");
+    EXPECT_TRUE(p.SenderTrusted(ok));
+    // An authenticated user may send anywhere (RFC 6409).
+    EXPECT_EQ(Text(p.CheckRecipient(ok, {"x@gmail.example", 0, ""})), "accept");
+  }
 }
 
 }  // namespace

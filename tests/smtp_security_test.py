@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+"""The SMTP side of the security boundaries (issue 11, items 6 and 17),
+attacked end to end with clients we did not write: raw sockets for what no
+honest client sends, Python's smtplib (STARTTLS, AUTH) and swaks (--auth).
+Each test names the boundary it proves in docs/security-smtp.md.
+"""
+
+import base64
+import os
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+
+# Loopback is outside the client networks: the test client is "the
+# internet".
+OUTSIDE = {"SEALPOST_SMTP_CLIENT_NETWORKS": "10.0.0.0/8"}
+BARE_LF_REPLY = b"550 5.5.2 bare <LF> received; use <CR><LF> line endings"
+
+
+def tag():
+    return uuid.uuid4().hex[:12]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def tls_context(server):
+    ctx = ssl.create_default_context(cafile=server.ca_cert)
+    ctx.check_hostname = False
+    return ctx
+
+
+class Raw:
+    """A raw SMTP conversation over a socket."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.buf = b""
+        self.greeting = self.reply()
+
+    def reply(self):
+        """One (possibly multiline) reply, b"" once the server closed."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return b"\r\n".join(lines)
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line)
+            if len(line) < 4 or line[3:4] != b"-":
+                return b"\r\n".join(lines)
+
+    def cmd(self, data):
+        self.s.sendall(data)
+        return self.reply()
+
+    def closed(self):
+        """True once the server has closed the connection."""
+        try:
+            self.s.settimeout(10)
+            return self.s.recv(1) == b""
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def transaction(self, sender="carol@partner.test",
+                    recipient="bob@example.com"):
+        assert self.cmd(b"EHLO c.test\r\n").startswith(b"250")
+        assert self.cmd(b"MAIL FROM:<%s>\r\n" % sender.encode()) \
+            .startswith(b"250")
+        assert self.cmd(b"RCPT TO:<%s>\r\n" % recipient.encode()) \
+            .startswith(b"250")
+        assert self.cmd(b"DATA\r\n").startswith(b"354")
+
+    def close(self):
+        self.s.close()
+
+
+def auth(c, user, password, mechanism="PLAIN"):
+    """One AUTH attempt. smtplib's login() would try the next mechanism
+    after a failure, which counts twice against the limits."""
+    c.user, c.password = user, password
+    method = c.auth_plain if mechanism == "PLAIN" else c.auth_login
+    return c.auth(mechanism, method)
+
+
+def mailbox_holds(server, needle):
+    needle = needle.encode()
+    return [p for p in server.mailbox_files() if needle in read(p)]
+
+
+class ForgedInternalSenderTest(unittest.TestCase):
+    """Item 6: from outside client_networks, without AUTH, an address of
+    ours in MAIL FROM is refused (the default)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env=OUTSIDE)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_forged_internal_sender_is_refused_550_5_7_1(self):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port) as c:
+            c.ehlo()
+            for forged in ("ceo@example.com", "CEO@EXAMPLE.COM"):
+                code, msg = c.mail(forged)
+                self.assertEqual(code, 550, msg)
+                self.assertIn(b"5.7.1", msg)
+            # Mail from outside still comes in.
+            self.assertEqual(c.mail("carol@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+
+
+class ForgedSenderAsExternalTest(unittest.TestCase):
+    """Item 6 (a): smtp.forged_internal_sender = external lets such mail in,
+    but as mail from outside: the sender's choice ([encrypt]) is not
+    honoured, as for any outside sender."""
+
+    @classmethod
+    def setUpClass(cls):
+        env = dict(OUTSIDE, SEALPOST_SMTP_FORGED_INTERNAL_SENDER="external")
+        cls.server = DevServer(env=env)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_forged_sender_choice_is_not_honoured(self):
+        # alice is a licensed user: from her, [encrypt] would protect.
+        t = tag()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+               "Subject: forged " + t + " [encrypt]\r\n\r\nplain\r\n").encode()
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        [path] = wait_for(lambda: mailbox_holds(self.server, "forged " + t))
+        data = read(path)
+        self.assertNotIn(b"X-Sealpost-Protected", data)
+        self.assertTrue(data.endswith(raw), data[-300:])
+
+
+class SubmissionTest(unittest.TestCase):
+    """Item 6 (c): the submission listener: AUTH PLAIN/LOGIN only after
+    STARTTLS, required before MAIL, checked against the directory, the
+    sender bound to the login."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env=OUTSIDE)
+        cls.users = {u["email"]: u["password"]
+                     for u in cls.server.info["users"]}
+        cls.port = cls.server.submission_port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def connect(self, tls=True):
+        self.assertIsNotNone(self.port, "dev.json has no submission listener")
+        c = smtplib.SMTP("127.0.0.1", self.port, timeout=30)
+        c.ehlo()
+        if tls:
+            c.starttls(context=tls_context(self.server))
+            c.ehlo()
+        return c
+
+    def test_auth_is_neither_offered_nor_accepted_before_starttls(self):
+        with self.connect(tls=False) as c:
+            self.assertFalse(c.has_extn("auth"))
+            plain = base64.b64encode(
+                b"\0alice@example.com\0" +
+                self.users["alice@example.com"].encode()).decode()
+            code, msg = c.docmd("AUTH", "PLAIN " + plain)
+            self.assertEqual(code, 538, msg)
+            self.assertIn(b"5.7.11", msg)
+            code, msg = c.mail("alice@example.com")
+            self.assertEqual(code, 530, msg)
+        with self.connect() as c:
+            self.assertIn("PLAIN", c.esmtp_features.get("auth", ""))
+            self.assertIn("LOGIN", c.esmtp_features.get("auth", ""))
+
+    def test_mail_needs_auth(self):
+        with self.connect() as c:
+            code, msg = c.mail("alice@example.com")
+            self.assertEqual(code, 530)
+            self.assertIn(b"5.7.0 Authentication required", msg)
+
+    def test_login_then_the_senders_choice_is_honoured(self):
+        t = tag()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+               "Subject: submitted " + t + " [encrypt]\r\n\r\nsecret " + t +
+               "\r\n").encode()
+        with self.connect() as c:
+            c.login("alice@example.com", self.users["alice@example.com"])
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        [path] = wait_for(lambda: mailbox_holds(self.server, "submitted " + t))
+        data = read(path)
+        self.assertIn(b"X-Sealpost-Protected", data)
+        self.assertNotIn(b"secret " + t.encode(), data)
+        # RFC 3848: authenticated over TLS.
+        self.assertIn(b"with ESMTPSA", data)
+
+    def test_login_mechanism(self):
+        with self.connect() as c:
+            code, msg = auth(c, "bob@example.com",
+                             self.users["bob@example.com"], "LOGIN")
+            self.assertEqual(code, 235, msg)
+
+    def test_sender_is_bound_to_the_login(self):
+        with self.connect() as c:
+            c.login("alice@example.com", self.users["alice@example.com"])
+            code, msg = c.mail("ceo@example.com")
+            self.assertEqual(code, 553, msg)
+            self.assertIn(b"5.7.1", msg)
+            code, msg = c.mail("bob@example.com")
+            self.assertEqual(code, 553, msg)
+            self.assertEqual(c.mail("Alice@example.com")[0], 250)
+            # Authenticated users may send anywhere (RFC 6409).
+            self.assertEqual(c.rcpt("zoe@gmail.test")[0], 250)
+
+    def test_wrong_password_three_times_closes(self):
+        with self.connect() as c:
+            for i in range(3):
+                with self.assertRaises(smtplib.SMTPAuthenticationError) as e:
+                    auth(c, "nobody%d@example.com" % i, "wrong-password")
+                self.assertEqual(e.exception.smtp_code, 535)
+            with self.assertRaises(smtplib.SMTPServerDisconnected):
+                c.noop()
+                c.noop()
+
+    def test_swaks_auth_plain_and_login(self):
+        for mech in ("PLAIN", "LOGIN"):
+            t = tag()
+            r = subprocess.run(
+                ["swaks", "--server", "127.0.0.1", "--port", str(self.port),
+                 "--tls", "--auth", mech, "--auth-user", "bob@example.com",
+                 "--auth-password", self.users["bob@example.com"],
+                 "--from", "bob@example.com", "--to", "carol@example.com",
+                 "--header", "Subject: swaks " + t],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("235 2.7.0", r.stdout)
+            self.assertTrue(wait_for(
+                lambda: mailbox_holds(self.server, "swaks " + t)))
+
+    def test_passwords_never_reach_the_log(self):
+        with self.connect() as c:
+            c.login("alice@example.com", self.users["alice@example.com"])
+        with self.connect() as c:
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                auth(c, "alice@example.com", "Wr0ng-" + tag())
+        time.sleep(0.5)
+        # The log lines (the dev banner on stdout shows the passwords).
+        log = "\n".join(line for line in self.server.read_log().splitlines()
+                        if line[:4].isdigit())
+        self.assertIn("AUTH as alice@example.com", log)
+        self.assertNotIn(self.users["alice@example.com"], log)
+        self.assertNotIn("Wr0ng-", log)
+
+
+class AuthThrottleTest(unittest.TestCase):
+    """Item 6 (c): failed logins are limited per client across connections
+    (the directory's limit), so a good password then gets 454 too."""
+
+    def test_per_client_limit(self):
+        server = DevServer()
+        try:
+            users = {u["email"]: u["password"] for u in server.info["users"]}
+            ctx = tls_context(server)
+            codes = []
+            for i in range(5):  # different users: the client is counted
+                with smtplib.SMTP("127.0.0.1", server.submission_port) as c:
+                    c.starttls(context=ctx)
+                    c.ehlo()
+                    try:
+                        auth(c, "user%d@example.com" % i, "wrong")
+                    except smtplib.SMTPAuthenticationError as e:
+                        codes.append(e.smtp_code)
+            self.assertEqual(codes, [535] * 5)
+            with smtplib.SMTP("127.0.0.1", server.submission_port) as c:
+                c.starttls(context=ctx)
+                c.ehlo()
+                with self.assertRaises(smtplib.SMTPAuthenticationError) as e:
+                    auth(c, "alice@example.com", users["alice@example.com"])
+                self.assertEqual(e.exception.smtp_code, 454)
+                self.assertIn(b"4.7.0", e.exception.smtp_error)
+            self.assertGreaterEqual(
+                server.metric("sealpost_smtp_auth_failures_total"), 6)
+        finally:
+            server.stop()
+
+
+class BareNewlineTest(unittest.TestCase):
+    """Item 17: bare LF / CR (RFC 5321 §2.3.8) and SMTP smuggling, against
+    the real server, with Postfix's smtp-sink as the next hop."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = SmtpSink()
+        cls.server = DevServer(env=OUTSIDE, args=[
+            "--next-hop", "127.0.0.1:%d" % cls.sink.port])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.sink.cleanup()
+
+    def test_bare_lf_is_refused_naming_bare_lf(self):
+        raw = Raw(self.server.smtp_port)
+        raw.transaction()
+        reply = raw.cmd(b"Subject: lf\r\n\r\none\ntwo\r\n.\r\n")
+        self.assertEqual(reply, BARE_LF_REPLY)
+        # The session goes on.
+        self.assertTrue(raw.cmd(b"NOOP\r\n").startswith(b"250"))
+        raw.close()
+
+    def test_large_bare_lf_message_is_not_called_line_too_long(self):
+        raw = Raw(self.server.smtp_port)
+        raw.transaction()
+        body = b"Subject: big\n\n" + b"x" * 70 + b"\n"
+        body += (b"y" * 70 + b"\n") * 20000  # 1.4 MB, no CRLF at all
+        self.assertEqual(raw.cmd(body + b"\r\n.\r\n"), BARE_LF_REPLY)
+        raw.close()
+
+    def test_smuggled_message_never_reaches_the_next_hop(self):
+        for end in (b"\n.\n", b"\n.\r\n", b"\r\n.\n", b"\r.\r\n", b"\r.\n"):
+            t = tag().encode()
+            smuggled = (b"MAIL FROM:<ceo@example.com>\r\n"
+                        b"RCPT TO:<victim@elsewhere.test>\r\nDATA\r\n"
+                        b"Subject: smuggled " + t + b"\r\n\r\nevil\r\n.\r\n")
+            raw = Raw(self.server.smtp_port)
+            raw.transaction()
+            reply = raw.cmd(b"Subject: cover " + t + b"\r\n\r\nhello" + end +
+                            smuggled)
+            self.assertTrue(reply.startswith(b"550 5.5.2 bare <"), (end, reply))
+            self.assertTrue(raw.closed(), end)
+            raw.close()
+            time.sleep(1)
+            self.assertEqual(self.sink.count(t.decode()), 0, end)
+
+
+class BareNewlineNormalizeTest(unittest.TestCase):
+    """Item 17: smtp.bare_newline = normalize rewrites bare LF to CRLF
+    before sealing; smuggling still closes the session."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env={"SEALPOST_SMTP_BARE_NEWLINE": "normalize"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_bare_lf_becomes_crlf(self):
+        t = tag()
+        raw = Raw(self.server.smtp_port)
+        raw.transaction(sender="alice@example.com")
+        reply = raw.cmd(("Subject: norm %s\nX-A: b\n\nline1\nline2\r\n"
+                         ".\r\n" % t).encode())
+        self.assertTrue(reply.startswith(b"250"), reply)
+        raw.close()
+        [path] = wait_for(lambda: mailbox_holds(self.server, "norm " + t))
+        self.assertTrue(read(path).endswith(
+            ("Subject: norm %s\r\nX-A: b\r\n\r\nline1\r\nline2\r\n" % t)
+            .encode()), read(path)[-200:])
+
+    def test_smuggling_still_closes(self):
+        raw = Raw(self.server.smtp_port)
+        raw.transaction(sender="alice@example.com")
+        reply = raw.cmd(b"a\n.\nMAIL FROM:<x@example.com>\r\n")
+        self.assertEqual(reply, BARE_LF_REPLY)
+        self.assertTrue(raw.closed())
+        raw.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
