@@ -329,7 +329,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     connections->Add(1);
     auto live_entry = live.Add(beast::get_lowest_layer(stream));
     co_await Serve(stream, *live_entry, remote, trusted);
-    live.Remove(live_entry);
     connections->Add(-1);
     open.fetch_sub(1);
   }
