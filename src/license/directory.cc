@@ -9,6 +9,7 @@
 #include "crypto/digest.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "net/client_key.h"
 
 namespace sealpost::license {
 namespace {
@@ -82,7 +83,7 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
   std::string by_user = "u:" + addr;
-  std::string by_ip = "ip:" + std::string(remote_address);
+  std::string by_ip = "ip:" + net::ClientKey(remote_address);
   {
     std::lock_guard lock(mu_);
     if (Throttled(by_user, now) || Throttled(by_ip, now)) {
@@ -127,11 +128,21 @@ Result<store::SessionRecord> Directory::Session(std::string_view token) {
   if (!session.has_value() || session->expires_at <= clock_.NowUnix()) {
     return UnauthenticatedError("session expired or unknown; sign in again");
   }
+  if (session->kind == kApiSession || session->kind == kPortalSession) {
+    SP_ASSIGN_OR_RETURN(bool exists, UserExists(session->email));
+    if (!exists) {
+      return UnauthenticatedError("session expired or unknown; sign in again");
+    }
+  }
   return *session;
 }
 
 Result<std::string> Directory::Authenticate(std::string_view token) {
   SP_ASSIGN_OR_RETURN(store::SessionRecord session, Session(token));
+  if (session.kind != kApiSession) {
+    return UnauthenticatedError(
+        "not an API token: sign in with POST /api/v1/auth/token");
+  }
   return session.email;
 }
 
@@ -142,6 +153,33 @@ Status Directory::SignOut(std::string_view token) {
 Result<bool> Directory::UserExists(std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(AsciiLower(email)));
   return user.has_value() && !user->disabled;
+}
+
+Status Directory::AddUser(store::UserRecord user) {
+  SP_ASSIGN_OR_RETURN(user.email, NormalizeEmail(user.email));
+  SP_ASSIGN_OR_RETURN(auto existing, store_.GetUser(user.email));
+  if (existing.has_value()) {
+    return AlreadyExistsError("user " + user.email + " already exists");
+  }
+  SP_RETURN_IF_ERROR(store_.PutUser(user));
+  Changed();  // the address is internal now
+  return Status::Ok();
+}
+
+Status Directory::RemoveUser(std::string_view email) {
+  std::string addr = AsciiLower(email);
+  std::lock_guard lock(mu_);
+  SP_RETURN_IF_ERROR(store_.DeleteUser(addr));
+  Changed();
+  SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(addr));
+  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
+  if (std::erase(lic.users, addr) > 0) SP_RETURN_IF_ERROR(SaveLicenses(lic));
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  bool member = false;
+  for (auto& [name, members] : groups) member |= std::erase(members, addr) > 0;
+  if (member) SP_RETURN_IF_ERROR(SaveGroups(groups));
+  Changed();
+  return Status::Ok();
 }
 
 Result<std::map<std::string, std::vector<std::string>>> Directory::Groups() {
@@ -161,7 +199,9 @@ Status Directory::SaveGroups(
     const std::map<std::string, std::vector<std::string>>& groups) {
   json::object o;
   for (const auto& [name, members] : groups) o[name] = ToArray(members);
-  return store_.PutSetting(kGroupsKey, json::serialize(o));
+  Status st = store_.PutSetting(kGroupsKey, json::serialize(o));
+  Changed();
+  return st;
 }
 
 Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
@@ -256,9 +296,7 @@ Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
   if (std::find(list->begin(), list->end(), value) == list->end()) {
     list->push_back(value);
   }
-  json::object o{{"users", ToArray(lic.users)},
-                 {"groups", ToArray(lic.groups)}};
-  return store_.PutSetting(kLicensesKey, json::serialize(o));
+  return SaveLicenses(lic);
 }
 
 Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
@@ -270,9 +308,15 @@ Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
     return NotFoundError("no license assigned to " + std::string(kind) + " " +
                          value);
   }
+  return SaveLicenses(lic);
+}
+
+Status Directory::SaveLicenses(const LicenseAssignments& lic) {
   json::object o{{"users", ToArray(lic.users)},
                  {"groups", ToArray(lic.groups)}};
-  return store_.PutSetting(kLicensesKey, json::serialize(o));
+  Status st = store_.PutSetting(kLicensesKey, json::serialize(o));
+  Changed();
+  return st;
 }
 
 Result<bool> Directory::IsLicensed(std::string_view email) {
