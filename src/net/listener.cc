@@ -137,9 +137,9 @@ LiveConnections::Registration LiveConnections::Add(
   entry->client = std::move(client);
   entry->SetIdle(true);
   std::lock_guard lock(mu_);
-  if (limits_.max_per_client > 0 &&
-      per_client_[entry->client] >= limits_.max_per_client &&
-      !EvictIdle(entry->client)) {
+  auto mine = per_client_.find(entry->client);
+  if (limits_.max_per_client > 0 && mine != per_client_.end() &&
+      mine->second >= limits_.max_per_client && !EvictIdle(entry->client)) {
     return {};
   }
   if (limits_.max_total > 0 && live_.size() >= limits_.max_total &&

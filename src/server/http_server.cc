@@ -167,14 +167,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // Sends `res` for `req_version`; false when the connection must close.
   awaitable<bool> Send(Stream& stream, http::Response res, unsigned version,
                        bool keep_alive) {
-    int status = res.status;
     auto out = Build(std::move(res), version);
     out.keep_alive(keep_alive && !stopping);
     out.prepare_payload();
-    RequestCounter(static_cast<int>(out.result_int()) == status
-                       ? status
-                       : static_cast<int>(out.result_int()))
-        ->Add();
+    RequestCounter(static_cast<int>(out.result_int()))->Add();
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, kUse);
     co_return !ec && out.keep_alive();
