@@ -76,6 +76,14 @@ void Directory::RecordFailure(const std::string& key, int64_t now) {
   failures_[key].push_back(now);
 }
 
+void Directory::ForgetFailure(const std::string& key, int64_t at) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  auto pos = std::find(it->second.begin(), it->second.end(), at);
+  if (pos != it->second.end()) it->second.erase(pos);
+  if (it->second.empty()) failures_.erase(it);
+}
+
 Result<SignInResult> Directory::SignIn(std::string_view email,
                                        std::string_view password,
                                        std::string_view remote_address,
@@ -85,11 +93,16 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
   std::string by_user = "u:" + addr;
   std::string by_ip = "ip:" + net::ClientKey(remote_address);
   {
+    // Counted as a failure before the (slow) check and forgiven on
+    // success: parallel guesses cannot all pass the limit before any
+    // counted.
     std::lock_guard lock(mu_);
     if (Throttled(by_user, now) || Throttled(by_ip, now)) {
       return ResourceExhaustedError(
           "too many failed sign-ins; try again in 15 minutes");
     }
+    RecordFailure(by_user, now);
+    RecordFailure(by_ip, now);
   }
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(addr));
   // Verify against a fixed hash when the user is unknown, so that timing
@@ -98,12 +111,14 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
   bool ok = crypto::VerifyPassword(
       password, user.has_value() ? user->password_hash : kDummy);
   if (!ok || !user.has_value() || user->disabled) {
-    std::lock_guard lock(mu_);
-    RecordFailure(by_user, now);
-    RecordFailure(by_ip, now);
     (void)store_.AppendAudit({0, now, addr, "auth.sign_in", addr, "refused",
                               "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
+  }
+  {
+    std::lock_guard lock(mu_);
+    ForgetFailure(by_user, now);
+    ForgetFailure(by_ip, now);
   }
   return OpenSession(addr, kind);
 }

@@ -102,6 +102,9 @@ class Directory {
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
   bool Throttled(const std::string& key, int64_t now);
   void RecordFailure(const std::string& key, int64_t now);
+  // Takes back the failure RecordFailure counted at `at` (a sign-in that
+  // turned out right).
+  void ForgetFailure(const std::string& key, int64_t at);
 
   store::Store& store_;
   const Clock& clock_;

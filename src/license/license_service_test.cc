@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "crypto/password.h"
 #include "sealed/container.h"
@@ -225,6 +228,26 @@ TEST_F(LicenseServiceTest, SignInAndRateLimit) {
       directory_->SignIn("carol@example.com", "password1", "9.9.9.9").ok());
   clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
   EXPECT_FALSE(directory_->Authenticate(ok->token).ok());
+}
+
+// The failure limit held only for guesses in a row: parallel guesses all
+// passed the check before any failure was counted.
+TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
+  std::atomic<int> checked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto r = directory_->SignIn("carol@example.com", "bad", "5.6.7.8");
+      if (r.status().code() == StatusCode::kUnauthenticated) ++checked;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(checked.load(), Directory::kMaxFailures);
+  // Right passwords are not failures.
+  for (int i = 0; i < 2 * Directory::kMaxFailures; ++i) {
+    EXPECT_TRUE(
+        directory_->SignIn("bob@example.com", "password1", "1.2.3.4").ok());
+  }
 }
 
 // Issue 11 item 3: the API's bearer check took any session, a reader's
