@@ -69,8 +69,11 @@ class DevServer:
     """`sealpost server -dev` on free ports in its own data directory."""
 
     def __init__(self, data_dir=None, args=(), env=None,
-                 smtp_listen="127.0.0.1:0"):
+                 smtp_listen="127.0.0.1:0", preexec_fn=None):
         self.smtp_listen = smtp_listen
+        # Runs in the child before exec (e.g. to lower its descriptor
+        # limit).
+        self.preexec_fn = preexec_fn
         if data_dir is None:
             data_dir = tempfile.mkdtemp(prefix="sealpost-gw-")
             _CREATED.append(data_dir)
@@ -88,7 +91,8 @@ class DevServer:
                "--smtp-listen", self.smtp_listen] + self.args
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log,
-                                     env=self.env)
+                                     env=self.env,
+                                     preexec_fn=self.preexec_fn)
         log.close()
 
         def ready():

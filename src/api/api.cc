@@ -57,41 +57,38 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                return JsonOk(200, json::object{{"users", out}});
              }));
 
-  router.Add(
-      "POST", "/api/v1/users", Admin(ctx, [&ctx](Request& req) -> Response {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto email = StringField(*body, "email", true);
-        if (!email.ok()) return FromStatus(email.status());
-        auto norm = license::NormalizeEmail(*email);
-        if (!norm.ok()) return FromStatus(norm.status());
-        auto password = StringField(*body, "password", false);
-        if (!password.ok()) return FromStatus(password.status());
-        auto name = StringField(*body, "display_name", false);
-        if (!name.ok()) return FromStatus(name.status());
-        bool generated = password->empty();
-        if (generated) *password = crypto::GeneratePassword();
-        if (password->size() < kMinPassword) {
-          return Response::JsonError(400, "invalid_argument",
-                                     "password must have at least 8 "
-                                     "characters");
-        }
-        auto existing = ctx.store->GetUser(*norm);
-        if (!existing.ok()) return FromStatus(existing.status());
-        if (existing->has_value()) {
-          return Response::JsonError(409, "already_exists",
-                                     "user " + *norm + " already exists");
-        }
-        auto hash = crypto::HashPassword(*password);
-        if (!hash.ok()) return FromStatus(hash.status());
-        store::UserRecord user{*norm, *hash, *name, 0, false};
-        if (Status s = ctx.store->PutUser(user); !s.ok()) return FromStatus(s);
-        (void)ctx.store->AppendAudit(
-            {0, 0, "admin", "user.add", *norm, "ok", ""});
-        json::object out = {{"email", *norm}};
-        if (generated) out["password"] = *password;  // shown once, to the admin
-        return JsonOk(201, out);
-      }));
+  router.Add("POST", "/api/v1/users",
+             Admin(ctx, [&ctx](Request& req) -> Response {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               auto email = StringField(*body, "email", true);
+               if (!email.ok()) return FromStatus(email.status());
+               auto norm = license::NormalizeEmail(*email);
+               if (!norm.ok()) return FromStatus(norm.status());
+               auto password = StringField(*body, "password", false);
+               if (!password.ok()) return FromStatus(password.status());
+               auto name = StringField(*body, "display_name", false);
+               if (!name.ok()) return FromStatus(name.status());
+               bool generated = password->empty();
+               if (generated) *password = crypto::GeneratePassword();
+               if (password->size() < kMinPassword) {
+                 return Response::JsonError(400, "invalid_argument",
+                                            "password must have at least 8 "
+                                            "characters");
+               }
+               auto hash = crypto::HashPassword(*password);
+               if (!hash.ok()) return FromStatus(hash.status());
+               store::UserRecord user{*norm, *hash, *name, 0, false};
+               if (Status s = ctx.directory->AddUser(user); !s.ok()) {
+                 return FromStatus(s);
+               }
+               (void)ctx.store->AppendAudit(
+                   {0, 0, "admin", "user.add", *norm, "ok", ""});
+               json::object out = {{"email", *norm}};
+               if (generated)
+                 out["password"] = *password;  // shown once, to the admin
+               return JsonOk(201, out);
+             }));
 
   router.Add("PUT", "/api/v1/users/:email/password",
              Admin(ctx, [&ctx](Request& req) -> Response {
@@ -124,7 +121,8 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
   router.Add(
       "DELETE", "/api/v1/users/:email",
       Admin(ctx, [&ctx](Request& req) -> Response {
-        Status s = ctx.store->DeleteUser(req.params["email"]);
+        // Their sessions, API tokens and license assignment go with them.
+        Status s = ctx.directory->RemoveUser(req.params["email"]);
         if (!s.ok()) return FromStatus(s);
         (void)ctx.store->AppendAudit(
             {0, 0, "admin", "user.remove", req.params["email"], "ok", ""});

@@ -477,7 +477,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
         auto header = Base64Field(*body, "header");
         if (!header.ok()) return FromStatus(header.status());
         auto client = StringField(*body, "client", false);
-        auto lic = ctx.licenses->Acquire(
+        auto lic = ctx.licenses->AcquireForClient(
             caller.email, *header,
             client.ok() && !client->empty() ? *client : "api");
         if (!lic.ok()) return FromStatus(lic.status());

@@ -31,6 +31,9 @@ struct Config {
   std::string admin_token_file;         // default: DATA_DIR/admin.token
   int64_t threads = 0;                  // 0: one per core
   int64_t max_request_bytes = 1 << 20;  // HTTP request body limit
+  // Open HTTPS connections, in all and per client address (IPv6: per /64).
+  int64_t https_max_connections = 1000;
+  int64_t https_max_connections_per_client = 100;
   // [tls]
   std::string tls_cert_file;  // default: DATA_DIR/server.pem
   std::string tls_key_file;   // default: DATA_DIR/server.key
@@ -65,6 +68,11 @@ struct Config {
   // [portal] (docs/portal.md)
   std::string portal_otp_sender;  // default: noreply@<first accepted domain>
   std::string portal_oidc_providers_file;  // JSON array of providers
+  // Mail written in the portal (reply, forward, compose): messages per
+  // hour per signed-in address and per client address, recipients each.
+  int64_t portal_send_limit_per_user = 20;
+  int64_t portal_send_limit_per_client = 60;
+  int64_t portal_max_recipients = 20;
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

@@ -119,6 +119,41 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The first `max` bytes of UTF-8 `s`, not cutting a character in two.
+std::string_view Utf8Prefix(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
+std::string ShortName(std::string_view name) {
+  if (name.size() <= kMaxFilenameBytes) return std::string(name);
+  constexpr size_t kMaxExtension = 16;
+  size_t dot = name.rfind('.');
+  std::string_view ext;
+  if (dot != std::string_view::npos && name.size() - dot <= kMaxExtension) {
+    ext = name.substr(dot);
+  }
+  return std::string(Utf8Prefix(name, kMaxFilenameBytes - ext.size())) +
+         std::string(ext);
+}
+
+}  // namespace
+
+std::string AttachmentDisposition(std::string_view filename) {
+  std::string name = ShortName(filename);
+  std::string ascii;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    ascii += (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') ? '_' : c;
+  }
+  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" +
+         PercentEncode(name);
+}
+
 std::string PercentDecode(std::string_view s) {
   auto hex = [](char c) {
     if (c >= '0' && c <= '9') return c - '0';

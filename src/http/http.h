@@ -70,6 +70,12 @@ std::string PercentDecode(std::string_view s);
 // segment and in a query value.
 std::string PercentEncode(std::string_view s);
 std::string_view StatusReason(int status);
+// Content-Disposition for a download named `filename` (RFC 6266): an ASCII
+// fallback in filename="" and the UTF-8 name in filename* (RFC 8187). Names
+// longer than kMaxFilenameBytes are shortened (the extension kept, UTF-8
+// cut between characters), so a header never grows with the name.
+inline constexpr size_t kMaxFilenameBytes = 150;
+std::string AttachmentDisposition(std::string_view filename);
 // JSON string literal with quotes, escaping per RFC 8259 §7.
 std::string JsonQuote(std::string_view s);
 

@@ -48,3 +48,33 @@ TEST(PercentEncodeTest, OnlyUnreservedStayAndItRoundTrips) {
 
 }  // namespace
 }  // namespace sealpost::http
+
+namespace sealpost::http {
+namespace {
+
+TEST(AttachmentDispositionTest, AsciiFallbackAndUtf8Name) {
+  EXPECT_EQ(AttachmentDisposition("report.pdf"),
+            "attachment; filename=\"report.pdf\"; "
+            "filename*=UTF-8''report.pdf");
+  EXPECT_EQ(AttachmentDisposition("Gr\xc3\xbc\xc3\x9f\"e\r\n.txt"),
+            "attachment; filename=\"Gr_____e__.txt\"; "
+            "filename*=UTF-8''Gr%C3%BC%C3%9F%22e%0D%0A.txt");
+}
+
+// Issue 11 item 14: a name over 64 KiB made a header Beast refuses, with
+// an exception inside the connection's coroutine.
+TEST(AttachmentDispositionTest, LongNamesAreShortenedKeepingTheExtension) {
+  std::string huge(70 << 10, 'n');
+  std::string d = AttachmentDisposition(huge + ".txt");
+  EXPECT_LT(d.size(), 3 * kMaxFilenameBytes + 80);
+  EXPECT_NE(d.find("nnn.txt\"; filename*=UTF-8''nnn"), std::string::npos) << d;
+  EXPECT_TRUE(d.ends_with("nnn.txt"));
+  // Never half a UTF-8 character.
+  std::string umlauts;
+  for (int i = 0; i < 200; ++i) umlauts += "\xc3\xbc";
+  std::string u = AttachmentDisposition(umlauts);
+  EXPECT_TRUE(u.ends_with("%C3%BC")) << u;
+}
+
+}  // namespace
+}  // namespace sealpost::http

@@ -9,6 +9,7 @@
 #include "crypto/digest.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "net/client_key.h"
 
 namespace sealpost::license {
 namespace {
@@ -75,19 +76,32 @@ void Directory::RecordFailure(const std::string& key, int64_t now) {
   failures_[key].push_back(now);
 }
 
+void Directory::ForgetFailure(const std::string& key, int64_t at) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  auto pos = std::find(it->second.begin(), it->second.end(), at);
+  if (pos != it->second.end()) it->second.erase(pos);
+  if (it->second.empty()) failures_.erase(it);
+}
+
 Result<std::string> Directory::CheckPassword(std::string_view email,
                                              std::string_view password,
                                              std::string_view remote_address) {
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
   std::string by_user = "u:" + addr;
-  std::string by_ip = "ip:" + std::string(remote_address);
+  std::string by_ip = "ip:" + net::ClientKey(remote_address);
   {
+    // Counted as a failure before the (slow) check and forgiven on
+    // success: parallel guesses cannot all pass the limit before any
+    // counted.
     std::lock_guard lock(mu_);
     if (Throttled(by_user, now) || Throttled(by_ip, now)) {
       return ResourceExhaustedError(
           "too many failed sign-ins; try again in 15 minutes");
     }
+    RecordFailure(by_user, now);
+    RecordFailure(by_ip, now);
   }
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(addr));
   // Verify against a fixed hash when the user is unknown, so that timing
@@ -96,12 +110,14 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
   bool ok = crypto::VerifyPassword(
       password, user.has_value() ? user->password_hash : kDummy);
   if (!ok || !user.has_value() || user->disabled) {
-    std::lock_guard lock(mu_);
-    RecordFailure(by_user, now);
-    RecordFailure(by_ip, now);
     (void)store_.AppendAudit({0, now, addr, "auth.sign_in", addr, "refused",
                               "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
+  }
+  {
+    std::lock_guard lock(mu_);
+    ForgetFailure(by_user, now);
+    ForgetFailure(by_ip, now);
   }
   return addr;
 }
@@ -135,11 +151,21 @@ Result<store::SessionRecord> Directory::Session(std::string_view token) {
   if (!session.has_value() || session->expires_at <= clock_.NowUnix()) {
     return UnauthenticatedError("session expired or unknown; sign in again");
   }
+  if (session->kind == kApiSession || session->kind == kPortalSession) {
+    SP_ASSIGN_OR_RETURN(bool exists, UserExists(session->email));
+    if (!exists) {
+      return UnauthenticatedError("session expired or unknown; sign in again");
+    }
+  }
   return *session;
 }
 
 Result<std::string> Directory::Authenticate(std::string_view token) {
   SP_ASSIGN_OR_RETURN(store::SessionRecord session, Session(token));
+  if (session.kind != kApiSession) {
+    return UnauthenticatedError(
+        "not an API token: sign in with POST /api/v1/auth/token");
+  }
   return session.email;
 }
 
@@ -150,6 +176,33 @@ Status Directory::SignOut(std::string_view token) {
 Result<bool> Directory::UserExists(std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(AsciiLower(email)));
   return user.has_value() && !user->disabled;
+}
+
+Status Directory::AddUser(store::UserRecord user) {
+  SP_ASSIGN_OR_RETURN(user.email, NormalizeEmail(user.email));
+  SP_ASSIGN_OR_RETURN(auto existing, store_.GetUser(user.email));
+  if (existing.has_value()) {
+    return AlreadyExistsError("user " + user.email + " already exists");
+  }
+  SP_RETURN_IF_ERROR(store_.PutUser(user));
+  Changed();  // the address is internal now
+  return Status::Ok();
+}
+
+Status Directory::RemoveUser(std::string_view email) {
+  std::string addr = AsciiLower(email);
+  std::lock_guard lock(mu_);
+  SP_RETURN_IF_ERROR(store_.DeleteUser(addr));
+  Changed();
+  SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(addr));
+  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
+  if (std::erase(lic.users, addr) > 0) SP_RETURN_IF_ERROR(SaveLicenses(lic));
+  SP_ASSIGN_OR_RETURN(auto groups, Groups());
+  bool member = false;
+  for (auto& [name, members] : groups) member |= std::erase(members, addr) > 0;
+  if (member) SP_RETURN_IF_ERROR(SaveGroups(groups));
+  Changed();
+  return Status::Ok();
 }
 
 Result<std::map<std::string, std::vector<std::string>>> Directory::Groups() {
@@ -169,7 +222,9 @@ Status Directory::SaveGroups(
     const std::map<std::string, std::vector<std::string>>& groups) {
   json::object o;
   for (const auto& [name, members] : groups) o[name] = ToArray(members);
-  return store_.PutSetting(kGroupsKey, json::serialize(o));
+  Status st = store_.PutSetting(kGroupsKey, json::serialize(o));
+  Changed();
+  return st;
 }
 
 Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
@@ -264,9 +319,7 @@ Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
   if (std::find(list->begin(), list->end(), value) == list->end()) {
     list->push_back(value);
   }
-  json::object o{{"users", ToArray(lic.users)},
-                 {"groups", ToArray(lic.groups)}};
-  return store_.PutSetting(kLicensesKey, json::serialize(o));
+  return SaveLicenses(lic);
 }
 
 Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
@@ -278,9 +331,15 @@ Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
     return NotFoundError("no license assigned to " + std::string(kind) + " " +
                          value);
   }
+  return SaveLicenses(lic);
+}
+
+Status Directory::SaveLicenses(const LicenseAssignments& lic) {
   json::object o{{"users", ToArray(lic.users)},
                  {"groups", ToArray(lic.groups)}};
-  return store_.PutSetting(kLicensesKey, json::serialize(o));
+  Status st = store_.PutSetting(kLicensesKey, json::serialize(o));
+  Changed();
+  return st;
 }
 
 Result<bool> Directory::IsLicensed(std::string_view email) {

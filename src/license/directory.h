@@ -10,6 +10,7 @@
 #ifndef SEALPOST_LICENSE_DIRECTORY_H_
 #define SEALPOST_LICENSE_DIRECTORY_H_
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,6 +21,15 @@
 #include "store/store.h"
 
 namespace sealpost::license {
+
+// How a session signed in (store::SessionRecord::kind). Only API sessions
+// are API bearer tokens; the portal's live in a cookie and open the portal
+// only. Organisation sessions (API, portal password) end when their user
+// goes; passcode and OpenID Connect sessions belong to any recipient.
+inline constexpr std::string_view kApiSession = "cli";
+inline constexpr std::string_view kPortalSession = "portal";
+inline constexpr std::string_view kPortalOtpSession = "portal-otp";
+inline constexpr std::string_view kPortalOidcSession = "portal-oidc";
 
 struct SignInResult {
   std::string token;  // bearer token, shown once
@@ -50,18 +60,33 @@ class Directory {
   // CheckPassword, then opens a session.
   Result<SignInResult> SignIn(std::string_view email, std::string_view password,
                               std::string_view remote_address,
-                              std::string_view kind = "cli");
+                              std::string_view kind = kApiSession);
   // Opens a session for an address proved another way (a one-time passcode
   // or an OpenID Connect provider, `kind` says which); audited.
   Result<SignInResult> OpenSession(std::string_view email,
                                    std::string_view kind);
-  // The signed-in address for a bearer token, or UNAUTHENTICATED.
+  // The signed-in address for an API bearer token (a session of kind
+  // kApiSession), or UNAUTHENTICATED: a portal cookie is no API token.
   Result<std::string> Authenticate(std::string_view token);
-  // The whole session (its kind tells how it signed in).
+  // The whole session (its kind tells how it signed in); UNAUTHENTICATED
+  // when unknown, expired, or an organisation session whose user is gone
+  // or disabled (checked on every call, so removal takes effect at once).
   Result<store::SessionRecord> Session(std::string_view token);
   Status SignOut(std::string_view token);
 
   Result<bool> UserExists(std::string_view email);
+  // Adds a user (the address normalized, not yet taken).
+  Status AddUser(store::UserRecord user);
+  // Removes a user and, at once, every session of theirs (portal and API),
+  // their license assignment and their group memberships, so that a new
+  // account at the same address starts with nothing.
+  Status RemoveUser(std::string_view email);
+
+  // Moves on every change to users, groups or license assignments: who may
+  // read or protect may have changed, so cached decisions must go.
+  uint64_t Generation() const {
+    return generation_.load(std::memory_order_acquire);
+  }
 
   Result<std::map<std::string, std::vector<std::string>>> Groups();
   Result<std::vector<std::string>> GroupsOf(std::string_view email);
@@ -79,14 +104,20 @@ class Directory {
 
  private:
   Status SaveGroups(const std::map<std::string, std::vector<std::string>>& g);
+  Status SaveLicenses(const LicenseAssignments& lic);
+  void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
   bool Throttled(const std::string& key, int64_t now);
   void RecordFailure(const std::string& key, int64_t now);
+  // Takes back the failure RecordFailure counted at `at` (a sign-in that
+  // turned out right).
+  void ForgetFailure(const std::string& key, int64_t at);
 
   store::Store& store_;
   const Clock& clock_;
   std::mutex mu_;
   // key -> failure times within the window; guarded by mu_.
   std::map<std::string, std::vector<int64_t>> failures_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 // Lower-cases and checks the shape of an address.

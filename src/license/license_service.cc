@@ -230,6 +230,22 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   return out;
 }
 
+Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
+                                                    std::string_view header,
+                                                    std::string_view client) {
+  std::string label = "api: " + std::string(client);
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.GetBool("ClientAccessServerEnabled")) {
+    auto parsed = sealed::ParseSealedHeader(header);
+    AuditBestEffort(
+        email, "license.acquire",
+        parsed.ok() ? parsed->license.message_id : "", "refused",
+        std::string(kReasonClientAccessDisabled) + " (" + label + ")");
+    return PermissionDeniedError(std::string(kReasonClientAccessDisabled));
+  }
+  return Acquire(email, header, label);
+}
+
 Result<std::string_view> LicenseService::Ended(
     const store::ProtectedMessageRecord& record) {
   int64_t now = clock_.NowUnix();

@@ -76,6 +76,8 @@ inline constexpr std::string_view kReasonRevoked = "revoked";
 inline constexpr std::string_view kReasonExpired = "expired";
 inline constexpr std::string_view kReasonDisabled =
     "rights management is disabled";
+inline constexpr std::string_view kReasonClientAccessDisabled =
+    "licenses for mail clients are turned off (ClientAccessServerEnabled)";
 
 // What transport decryption gives back: the original, for the recipients
 // the license grants (VIEW); the others keep the protected mail.
@@ -121,6 +123,13 @@ class LicenseService {
   // is PERMISSION_DENIED whose message is the reason shown to the user.
   Result<UseLicense> Acquire(std::string_view email, std::string_view header,
                              std::string_view client);
+  // Acquire for a mail client over the API (`sealpost open`), refused while
+  // the IRM setting ClientAccessServerEnabled is False; the portal and
+  // transport decryption do not go through here. `client` is what the
+  // caller says it is: it only labels the audit record.
+  Result<UseLicense> AcquireForClient(std::string_view email,
+                                      std::string_view header,
+                                      std::string_view client);
 
   // Transport decryption for a mail flow rule's "remove protection": only
   // for a container that travels in the mail and whose license this
@@ -152,10 +161,12 @@ class LicenseService {
   Result<MessageState> GetState(std::string_view message_id);
 
   // Changes whenever a decision already made may no longer hold (a
-  // revocation, a new expiry, the IRM settings): callers that cache a
-  // use license drop it when this moves.
+  // revocation, a new expiry, the IRM settings, any change to users,
+  // groups or license assignments): callers that cache a use license drop
+  // it when this moves. Both counters only grow, so their sum moves too.
   uint64_t RightsGeneration() const {
-    return generation_.load(std::memory_order_acquire);
+    return generation_.load(std::memory_order_acquire) +
+           directory_.Generation();
   }
 
   // Test-IRMConfiguration: every step, in order.

@@ -1,11 +1,13 @@
 #include "license/license_service.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
-#include <sqlite3.h>
-
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "crypto/password.h"
 #include "sealed/container.h"
@@ -227,6 +229,108 @@ TEST_F(LicenseServiceTest, SignInAndRateLimit) {
       directory_->SignIn("carol@example.com", "password1", "9.9.9.9").ok());
   clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
   EXPECT_FALSE(directory_->Authenticate(ok->token).ok());
+}
+
+// The failure limit held only for guesses in a row: parallel guesses all
+// passed the check before any failure was counted.
+TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
+  std::atomic<int> checked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto r = directory_->SignIn("carol@example.com", "bad", "5.6.7.8");
+      if (r.status().code() == StatusCode::kUnauthenticated) ++checked;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(checked.load(), Directory::kMaxFailures);
+  // Right passwords are not failures.
+  for (int i = 0; i < 2 * Directory::kMaxFailures; ++i) {
+    EXPECT_TRUE(
+        directory_->SignIn("bob@example.com", "password1", "1.2.3.4").ok());
+  }
+}
+
+// Issue 11 item 3: the API's bearer check took any session, a reader's
+// portal cookie included.
+TEST_F(LicenseServiceTest, OnlyApiSessionsAreApiTokens) {
+  auto api = directory_->SignIn("bob@example.com", "password1", "192.0.2.1");
+  ASSERT_TRUE(api.ok());
+  EXPECT_EQ(*directory_->Authenticate(api->token), "bob@example.com");
+  for (std::string_view kind :
+       {kPortalSession, kPortalOtpSession, kPortalOidcSession}) {
+    auto portal = directory_->OpenSession("bob@example.com", kind);
+    ASSERT_TRUE(portal.ok());
+    EXPECT_EQ(directory_->Authenticate(portal->token).status().code(),
+              StatusCode::kUnauthenticated)
+        << kind;
+    EXPECT_TRUE(directory_->Session(portal->token).ok()) << kind;
+  }
+}
+
+// Issue 11 items 5 and 12: removal left sessions and assignments behind,
+// and directory changes did not move the rights generation.
+TEST_F(LicenseServiceTest, RemovedUserLosesSessionsAssignmentsAndGroups) {
+  ASSERT_TRUE(directory_->AssignLicense("user", "bob@example.com").ok());
+  ASSERT_TRUE(directory_->AddGroup("sales").ok());
+  ASSERT_TRUE(directory_->AddMember("sales", "bob@example.com").ok());
+  auto api = directory_->SignIn("bob@example.com", "password1", "192.0.2.1");
+  auto portal = directory_->SignIn("bob@example.com", "password1", "192.0.2.1",
+                                   kPortalSession);
+  auto otp = directory_->OpenSession("bob@example.com", kPortalOtpSession);
+  ASSERT_TRUE(api.ok() && portal.ok() && otp.ok());
+  uint64_t before = service_->RightsGeneration();
+  ASSERT_TRUE(directory_->RemoveUser("bob@example.com").ok());
+  EXPECT_NE(service_->RightsGeneration(), before);
+  for (const auto& token : {api->token, portal->token, otp->token}) {
+    EXPECT_FALSE(directory_->Session(token).ok());
+  }
+  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
+  EXPECT_TRUE(directory_->GroupsOf("bob@example.com")->empty());
+  // A new account at the address starts with nothing.
+  ASSERT_TRUE(directory_
+                  ->AddUser({"bob@example.com",
+                             *crypto::HashPassword("password2"), "", 0, false})
+                  .ok());
+  EXPECT_FALSE(directory_->Session(api->token).ok());
+  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
+}
+
+// A user disabled or deleted behind the directory's back (the store) is
+// refused on the next request, not at the session's end.
+TEST_F(LicenseServiceTest, OrgSessionsAreCheckedAgainstTheDirectory) {
+  auto api = directory_->SignIn("carol@example.com", "password1", "192.0.2.1");
+  ASSERT_TRUE(api.ok());
+  ASSERT_TRUE(store_->DeleteUser("carol@example.com").ok());
+  EXPECT_FALSE(directory_->Authenticate(api->token).ok());
+}
+
+TEST_F(LicenseServiceTest, GroupAndAssignmentChangesMoveTheGeneration) {
+  uint64_t g0 = service_->RightsGeneration();
+  ASSERT_TRUE(directory_->AddGroup("g").ok());
+  uint64_t g1 = service_->RightsGeneration();
+  EXPECT_NE(g1, g0);
+  ASSERT_TRUE(directory_->AddMember("g", "carol@example.com").ok());
+  uint64_t g2 = service_->RightsGeneration();
+  EXPECT_NE(g2, g1);
+  ASSERT_TRUE(directory_->RemoveLicense("user", "alice@example.com").ok());
+  EXPECT_NE(service_->RightsGeneration(), g2);
+}
+
+// Issue 11 item 13: ClientAccessServerEnabled was never read.
+TEST_F(LicenseServiceTest, ClientAccessServerSwitchRefusesApiLicenses) {
+  ProtectResult p = Protect("Encrypt");
+  ASSERT_TRUE(
+      service_->AcquireForClient("bob@example.com", p.container, "open").ok());
+  auto irm = service_->LoadIrm();
+  ASSERT_TRUE(irm->Set("ClientAccessServerEnabled", "False").ok());
+  ASSERT_TRUE(service_->SaveIrm(*irm).ok());
+  auto refused =
+      service_->AcquireForClient("bob@example.com", p.container, "portal");
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(), kReasonClientAccessDisabled);
+  // The portal's own path is another switch's business.
+  EXPECT_TRUE(service_->Acquire("bob@example.com", p.container, "portal").ok());
 }
 
 }  // namespace

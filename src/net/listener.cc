@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 
 namespace sealpost::net {
 
@@ -96,6 +98,18 @@ Status StartListening(tcp::acceptor& acceptor, const HostPort& listen,
   return Status::Ok();
 }
 
+size_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
+                                         : static_cast<size_t>(limit.rlim_cur);
+}
+
 void CloseAcceptor(tcp::acceptor& acceptor, std::shared_ptr<const void> owner) {
   asio::post(acceptor.get_executor(), [&acceptor, owner = std::move(owner)] {
     boost::system::error_code ec;
@@ -103,19 +117,68 @@ void CloseAcceptor(tcp::acceptor& acceptor, std::shared_ptr<const void> owner) {
   });
 }
 
-std::shared_ptr<LiveConnections::Entry> LiveConnections::Add(
-    boost::beast::tcp_stream& stream) {
+void LiveConnections::Entry::SetIdle(bool now_idle) {
+  if (now_idle) {
+    idle_since_ns.store(
+        std::chrono::steady_clock::now().time_since_epoch().count(),
+        std::memory_order_relaxed);
+  }
+  idle.store(now_idle, std::memory_order_release);
+}
+
+LiveConnections::Registration::~Registration() {
+  if (owner_ != nullptr && entry_ != nullptr) owner_->Remove(entry_);
+}
+
+LiveConnections::Registration LiveConnections::Add(
+    boost::beast::tcp_stream& stream, std::string client) {
   auto entry = std::make_shared<Entry>();
   entry->stream = &stream;
+  entry->client = std::move(client);
+  entry->SetIdle(true);
   std::lock_guard lock(mu_);
+  auto mine = per_client_.find(entry->client);
+  if (limits_.max_per_client > 0 && mine != per_client_.end() &&
+      mine->second >= limits_.max_per_client && !EvictIdle(entry->client)) {
+    return {};
+  }
+  if (limits_.max_total > 0 && live_.size() >= limits_.max_total &&
+      !EvictIdle("")) {
+    return {};
+  }
   live_.insert(entry);
-  return entry;
+  ++per_client_[entry->client];
+  return Registration(this, std::move(entry));
+}
+
+bool LiveConnections::EvictIdle(const std::string& client) {
+  std::shared_ptr<Entry> oldest;
+  for (const auto& e : live_) {
+    if (e->evicted || !e->idle.load(std::memory_order_acquire)) continue;
+    if (!client.empty() && e->client != client) continue;
+    if (oldest == nullptr ||
+        e->idle_since_ns.load(std::memory_order_relaxed) <
+            oldest->idle_since_ns.load(std::memory_order_relaxed)) {
+      oldest = e;
+    }
+  }
+  if (oldest == nullptr) return false;
+  // It no longer counts: its session ends as soon as its strand runs the
+  // cancel (and a busy one is left alone there).
+  oldest->evicted = true;
+  live_.erase(oldest);
+  if (--per_client_[oldest->client] == 0) per_client_.erase(oldest->client);
+  asio::post(oldest->stream->get_executor(), [oldest] {
+    if (!oldest->closed && oldest->idle) oldest->stream->cancel();
+  });
+  return true;
 }
 
 void LiveConnections::Remove(const std::shared_ptr<Entry>& entry) {
   entry->closed = true;
   std::lock_guard lock(mu_);
-  live_.erase(entry);
+  if (live_.erase(entry) == 0) return;  // evicted: already uncounted
+  if (--per_client_[entry->client] == 0) per_client_.erase(entry->client);
 }
 
 void LiveConnections::CancelIdle() {

@@ -11,7 +11,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -54,31 +56,78 @@ Status StartListening(boost::asio::ip::tcp::acceptor& acceptor,
                       const HostPort& listen, std::string_view what,
                       const std::atomic<bool>& stopping, Session session);
 
+// Raises the soft limit on open descriptors to the hard one (a server
+// holds one per connection) and returns the soft limit then in force.
+size_t RaiseDescriptorLimit();
+
 // Closes `acceptor` on its own executor; `owner` (what holds the acceptor)
 // lives until then.
 void CloseAcceptor(boost::asio::ip::tcp::acceptor& acceptor,
                    std::shared_ptr<const void> owner);
 
 // A server's open connections, so that a shutdown can cancel the pending
-// reads of the idle ones and let the busy ones finish.
+// reads of the idle ones and let the busy ones finish, and so that neither
+// one client nor a crowd of them can take every connection: at a limit, the
+// connection idle longest (of that client, else of anyone) makes room for
+// the new one. An idle connection is one waiting for its TLS handshake or
+// its next request, which costs a real reader nothing but a reconnect.
 class LiveConnections {
  public:
-  // One connection: `idle` and `closed` are touched only on its strand.
+  struct Limits {
+    size_t max_total = 0;       // 0: no limit
+    size_t max_per_client = 0;  // per ClientKey; 0: no limit
+  };
+  // One connection. `idle` is set on its strand and read by Add.
   struct Entry {
     boost::beast::tcp_stream* stream = nullptr;
-    bool idle = true;
-    bool closed = false;
+    std::string client;  // ClientKey of the peer
+    std::atomic<bool> idle{true};
+    std::atomic<int64_t> idle_since_ns{0};
+    bool closed = false;   // touched only on the connection's strand
+    bool evicted = false;  // guarded by LiveConnections::mu_
+    void SetIdle(bool now_idle);
   };
 
-  std::shared_ptr<Entry> Add(boost::beast::tcp_stream& stream);
-  // Marks it closed (its stream is about to go) and forgets it.
-  void Remove(const std::shared_ptr<Entry>& entry);
+  // Holds a connection's place; its destructor forgets the connection, so
+  // no path out of a session (an exception included) leaves a dangling
+  // stream behind for CancelIdle.
+  class Registration {
+   public:
+    Registration() = default;
+    Registration(LiveConnections* owner, std::shared_ptr<Entry> entry)
+        : owner_(owner), entry_(std::move(entry)) {}
+    Registration(Registration&& other) noexcept = default;
+    Registration& operator=(Registration&&) = delete;
+    ~Registration();
+    explicit operator bool() const { return entry_ != nullptr; }
+    Entry& operator*() const { return *entry_; }
+    Entry* operator->() const { return entry_.get(); }
+
+   private:
+    LiveConnections* owner_ = nullptr;
+    std::shared_ptr<Entry> entry_;
+  };
+
+  LiveConnections() = default;
+  explicit LiveConnections(Limits limits) : limits_(limits) {}
+
+  // Registers `stream`, a connection from `client` (a ClientKey). At a
+  // limit the longest idle connection is closed to make room; an empty
+  // Registration (refuse the connection) when none is idle.
+  Registration Add(boost::beast::tcp_stream& stream, std::string client = "");
   // Cancels the read of every idle connection, on the connection's strand.
   void CancelIdle();
 
  private:
+  void Remove(const std::shared_ptr<Entry>& entry);
+  // Picks the longest idle connection (of `client` when not empty) and
+  // closes it on its strand; false when there is none.
+  bool EvictIdle(const std::string& client);
+
+  const Limits limits_;
   std::mutex mu_;
-  std::set<std::shared_ptr<Entry>> live_;  // guarded by mu_
+  std::set<std::shared_ptr<Entry>> live_;     // guarded by mu_
+  std::map<std::string, size_t> per_client_;  // guarded by mu_
 };
 
 }  // namespace sealpost::net

@@ -52,7 +52,8 @@ Result<IssuedOtp> OtpService::Issue(std::string_view message_id,
 Result<std::string> OtpService::LiveReference(std::string_view message_id,
                                               std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto otp, store_.GetOtp(message_id, email));
-  if (!otp.has_value() || otp->used || otp->expires_at <= clock_.NowUnix()) {
+  if (!otp.has_value() || otp->used || otp->failures >= kOtpMaxFailures ||
+      otp->expires_at <= clock_.NowUnix()) {
     return NotFoundError("no live passcode");
   }
   return otp->reference;
@@ -61,23 +62,27 @@ Result<std::string> OtpService::LiveReference(std::string_view message_id,
 Result<OtpVerdict> OtpService::Verify(std::string_view message_id,
                                       std::string_view email,
                                       std::string_view code) {
-  SP_ASSIGN_OR_RETURN(auto otp, store_.GetOtp(message_id, email));
-  if (!otp.has_value() || otp->used || otp->expires_at <= clock_.NowUnix()) {
-    return OtpVerdict{otp.has_value() && otp->failures >= kOtpMaxFailures
-                          ? OtpCheck::kExhausted
-                          : OtpCheck::kExpired,
-                      0};
+  // The try is counted before the code is checked, in one statement, so
+  // that parallel guesses check at most kOtpMaxFailures codes in all and
+  // nothing written here can revive a used or dead code.
+  SP_ASSIGN_OR_RETURN(
+      auto otp,
+      store_.TakeOtpTry(message_id, email, kOtpMaxFailures, clock_.NowUnix()));
+  if (!otp.has_value()) {
+    SP_ASSIGN_OR_RETURN(auto dead, store_.GetOtp(message_id, email));
+    bool exhausted =
+        dead.has_value() && !dead->used && dead->failures >= kOtpMaxFailures;
+    return OtpVerdict{exhausted ? OtpCheck::kExhausted : OtpCheck::kExpired, 0};
   }
   // Argon2id verification compares in constant time.
   if (IsCodeShape(code) && crypto::VerifyPassword(code, otp->code_hash)) {
-    otp->used = true;
-    SP_RETURN_IF_ERROR(store_.PutOtp(*otp));
-    return OtpVerdict{OtpCheck::kOk, 0};
+    SP_ASSIGN_OR_RETURN(bool consumed,
+                        store_.ConsumeOtp(message_id, email, otp->code_hash));
+    return OtpVerdict{consumed ? OtpCheck::kOk : OtpCheck::kExpired, 0};
   }
-  otp->failures += 1;
-  if (otp->failures >= kOtpMaxFailures) otp->used = true;
-  SP_RETURN_IF_ERROR(store_.PutOtp(*otp));
-  if (otp->used) return OtpVerdict{OtpCheck::kExhausted, 0};
+  if (otp->failures >= kOtpMaxFailures) {
+    return OtpVerdict{OtpCheck::kExhausted, 0};
+  }
   return OtpVerdict{OtpCheck::kWrong, kOtpMaxFailures - otp->failures};
 }
 

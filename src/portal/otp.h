@@ -5,9 +5,9 @@
 // has a short reference that the mail and the page both show, so a reader
 // can tell which mail belongs to the page in front of them.
 //
-// Thread-safety: thread-safe; state lives in the store. Two concurrent
-// verifications of the same code may both count a failure, never both
-// succeed twice in a way that matters (the code is marked used first).
+// Thread-safety: thread-safe; state lives in the store, and each try is
+// counted there atomically before the code is checked: 50 guesses in
+// parallel check 5 codes, and one code opens one session.
 #ifndef SEALPOST_PORTAL_OTP_H_
 #define SEALPOST_PORTAL_OTP_H_
 

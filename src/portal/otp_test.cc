@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "store/store.h"
@@ -70,6 +73,50 @@ TEST_F(OtpTest, FiveWrongTriesKillTheCode) {
   // Even the right code no longer works.
   EXPECT_EQ(otp_->Verify("m1", "ext@gmail.test", issued->code)->check,
             OtpCheck::kExhausted);
+}
+
+// Issue 11 item 11: every try used to be read, checked, then written back
+// whole, so parallel guesses lost each other's counts (and could write
+// used=0 over a used code).
+TEST_F(OtpTest, ParallelWrongGuessesCountAtMostFive) {
+  auto issued = otp_->Issue("m1", "ext@gmail.test");
+  ASSERT_TRUE(issued.ok());
+  std::string wrong = issued->code == "00000000" ? "11111111" : "00000000";
+  std::vector<OtpCheck> verdicts(50);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto v = otp_->Verify("m1", "ext@gmail.test", wrong);
+      verdicts[i] = v.ok() ? v->check : OtpCheck::kOk;  // kOk: an error
+    });
+  }
+  for (auto& t : threads) t.join();
+  int wrong_count = 0;
+  for (OtpCheck c : verdicts) {
+    EXPECT_NE(c, OtpCheck::kOk);
+    if (c == OtpCheck::kWrong) ++wrong_count;
+  }
+  EXPECT_EQ(wrong_count, kOtpMaxFailures - 1);
+  auto rec = store_->GetOtp("m1", "ext@gmail.test");
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_EQ((*rec)->failures, kOtpMaxFailures);
+  EXPECT_EQ(otp_->Verify("m1", "ext@gmail.test", issued->code)->check,
+            OtpCheck::kExhausted);
+  EXPECT_FALSE(otp_->LiveReference("m1", "ext@gmail.test").ok());
+}
+
+TEST_F(OtpTest, OneCodeOpensOneSessionEvenInParallel) {
+  auto issued = otp_->Issue("m1", "ext@gmail.test");
+  ASSERT_TRUE(issued.ok());
+  std::vector<OtpCheck> verdicts(4);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      verdicts[i] = otp_->Verify("m1", "ext@gmail.test", issued->code)->check;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(std::count(verdicts.begin(), verdicts.end(), OtpCheck::kOk), 1);
 }
 
 TEST_F(OtpTest, ExpiresAfterFifteenMinutes) {

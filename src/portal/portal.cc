@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "crypto/digest.h"
 #include "mime/compose.h"
+#include "net/client_key.h"
 #include "portal/page_templates.h"
 #include "portal/web.h"
 
@@ -80,6 +81,8 @@ Portal::Portal(PortalServices services, PortalOptions options)
     : services_(std::move(services)),
       options_(std::move(options)),
       otp_(*services_.store, *services_.clock),
+      send_per_user_(options_.send_limit_per_user, 3600),
+      send_per_client_(options_.send_limit_per_client, 3600),
       audit_(std::make_unique<AuditBuffer>(*services_.store)) {}
 
 Portal::~Portal() = default;
@@ -154,6 +157,32 @@ Status Portal::Enqueue(std::vector<queue::IncomingMessage> messages) {
   return Status::Ok();
 }
 
+std::optional<http::Response> Portal::SendRefused(const http::Request& req,
+                                                  const Visitor& v,
+                                                  size_t recipients,
+                                                  const Chrome& chrome,
+                                                  std::string_view back) {
+  if (recipients > options_.max_recipients) {
+    return NoticeResponse(400, "Too many recipients",
+                          "A message written here goes to at most " +
+                              std::to_string(options_.max_recipients) +
+                              " addresses.",
+                          chrome, back, "Back");
+  }
+  // The portal writes mail from our domain: without a limit it is a relay
+  // for whoever holds a session (or a network full of them).
+  int64_t now = services_.clock->NowUnix();
+  if (!send_per_user_.Allow(v.email, now) ||
+      !send_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+    (void)services_.store->AppendAudit(
+        {0, now, v.email, "portal.send", "", "refused", "rate limit"});
+    return NoticeResponse(429, "You have sent a lot of messages",
+                          "Please wait an hour before sending more from here.",
+                          chrome, back, "Back");
+  }
+  return std::nullopt;
+}
+
 bool Portal::IsRecipient(const store::ProtectedMessageRecord& record,
                          std::string_view email) {
   for (const auto& a : license::RecipientsOf(record)) {
@@ -202,6 +231,10 @@ bool Portal::ServesInline(const http::Request& req) const {
                          services_.licenses->RightsGeneration());
 }
 
+bool Portal::SignedIn(const http::Request& req) {
+  return !IdentifyVisitor(req, *services_.directory).email.empty();
+}
+
 std::optional<http::Response> Portal::FromCache(const http::Request& req) {
   std::string session = SessionKey(req);
   if (session.empty()) return std::nullopt;
@@ -224,18 +257,20 @@ http::Response Portal::MessageEntry(http::Request& req) {
   // Signed in: ReadMessage looks the message up itself (and answers for a
   // missing one).
   if (!v.email.empty()) {
-    http::Response page = ReadMessage(req, v);
+    int64_t expires_at = 0;
+    http::Response page = ReadMessage(req, v, &expires_at);
     // Only the page's own two URLs (ViewCache::Put also refuses large
     // pages): a reader inventing query strings must not fill memory.
     bool canonical =
         req.target == req.path || req.target == req.path + "?images=1";
     if (page.status == 200 && !v.new_browser && canonical) {
+      // Never past the session's end or the message's expiry.
       int64_t now_ms = NowMs(*services_.clock);
+      int64_t until_ms = std::min(now_ms + ViewCache::kLifetimeMs,
+                                  v.session_expires_at * 1000);
+      if (expires_at > 0) until_ms = std::min(until_ms, expires_at * 1000);
       views_.Put(crypto::Sha256Hex(v.session_token), req.target,
-                 {page, v.email, id,
-                  std::min(now_ms + ViewCache::kLifetimeMs,
-                           v.session_expires_at * 1000),
-                  generation});
+                 {page, v.email, id, until_ms, generation});
     }
     return page;
   }
@@ -306,7 +341,7 @@ http::Response Portal::RequestOtp(http::Request& req) {
   d.set("csrf", v.csrf);
   if (IsRecipient(**record, *email)) {
     if (!otp_per_address_.Allow(*email, now) ||
-        !otp_per_client_.Allow(req.remote_address, now)) {
+        !otp_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
       d.set("error", std::string("Too many passcodes were asked for. Wait a "
                                  "while, then ask for a new one."));
     } else {
@@ -378,6 +413,11 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   }
   branding::Branding b = BrandOf(*services_.branding, **record);
   Chrome chrome{"One-time passcode", &b, &v};
+  if (!b.otp_enabled) {
+    return NoticeResponse(403, "One-time passcodes are turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
   std::string email = AsciiLower(form->Get("email"));
   std::string code = form->Get("code");
   code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
@@ -386,7 +426,9 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   d.set("email", email);
   d.set("csrf", v.csrf);
   int64_t now = services_.clock->NowUnix();
-  if (verify_per_client_.Exceeded(req.remote_address, now)) {
+  // Every try counts (checked and counted at once): parallel tries from
+  // one network cannot slip past the limit together.
+  if (!verify_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
     d.set("error", std::string("Too many attempts from your network. Wait 15 "
                                "minutes and try again."));
     return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
@@ -396,12 +438,10 @@ http::Response Portal::VerifyOtp(http::Request& req) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
   }
-  if (verdict->check != OtpCheck::kOk) {
-    verify_per_client_.Add(req.remote_address, now);
-  }
   switch (verdict->check) {
     case OtpCheck::kOk: {
-      auto session = services_.directory->OpenSession(email, "portal-otp");
+      auto session =
+          services_.directory->OpenSession(email, license::kPortalOtpSession);
       if (!session.ok()) {
         return NoticeResponse(503, "The portal is unavailable",
                               "Please try again in a few minutes.", chrome);
@@ -450,50 +490,51 @@ http::Response Portal::BeginOidc(http::Request& req) {
     return NoticeResponse(404, "Unknown sign-in provider", "",
                           {"", nullptr, &v}, "/m/" + id, "Back");
   }
+  // Only for a message that exists and offers this way in: anything else
+  // would let anyone fill the pending sign-ins with made-up links.
+  auto record = services_.store->GetProtectedMessage(id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  branding::Branding b = BrandOf(*services_.branding, **record);
+  Chrome chrome{"Sign in", &b, &v};
+  if (!b.social_id_sign_in) {
+    return NoticeResponse(403, "This way of signing in is turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
+  int64_t now = services_.clock->NowUnix();
+  if (!oidc_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+    return NoticeResponse(429, "Too many sign-ins from your network",
+                          "Wait a few minutes, then try again.", chrome,
+                          "/m/" + id, "Back");
+  }
   auto started = services_.oidc[n]->Begin();
   if (!started.ok()) {
     log::Warn("portal: oidc {}: {}", services_.oidc[n]->config().name,
               started.status().message());
     return NoticeResponse(
         503, "That sign-in provider isn't answering",
-        "Try again in a few minutes, or use a one-time passcode.",
-        {"", nullptr, &v}, "/m/" + id, "Back");
+        "Try again in a few minutes, or use a one-time passcode.", chrome,
+        "/m/" + id, "Back");
   }
-  int64_t now = services_.clock->NowUnix();
-  {
-    MutexLock lock(&mu_);
-    for (auto it = pending_oidc_.begin(); it != pending_oidc_.end();) {
-      it = now - it->second.created_at > 600 ? pending_oidc_.erase(it)
-                                             : std::next(it);
-    }
-    if (pending_oidc_.size() > 10000) {
-      return NoticeResponse(503, "Too many sign-ins at once",
-                            "Try again in a few minutes.", {"", nullptr, &v});
-    }
-    pending_oidc_[started->state] = {*started, id, n,
-                                     crypto::Sha256Hex(v.browser), now};
-  }
+  pending_oidc_.Put({*started, id, n, crypto::Sha256Hex(v.browser), now});
   return RedirectResponse(started->authorization_url, v);
 }
 
 http::Response Portal::OidcCallback(http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
-  std::string state = req.QueryParam("state");
-  PendingOidc pending;
-  {
-    MutexLock lock(&mu_);
-    auto it = pending_oidc_.find(state);
-    if (it == pending_oidc_.end()) {
-      return NoticeResponse(400, "This sign-in has expired",
-                            "Open the message link again and sign in.",
-                            {"", nullptr, &v});
-    }
-    pending = it->second;
-    pending_oidc_.erase(it);
+  auto taken =
+      pending_oidc_.Take(req.QueryParam("state"), services_.clock->NowUnix());
+  if (!taken.has_value()) {
+    return NoticeResponse(400, "This sign-in has expired",
+                          "Open the message link again and sign in.",
+                          {"", nullptr, &v});
   }
+  const PendingSignIns::Entry& pending = *taken;
   std::string back = "/m/" + pending.message_id;
-  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser)) ||
-      services_.clock->NowUnix() - pending.created_at > 600) {
+  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser))) {
     return NoticeResponse(400, "This sign-in has expired",
                           "Open the message link again and sign in.",
                           {"", nullptr, &v}, back, "Back to the message");
@@ -510,6 +551,12 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   branding::Branding b = BrandOf(*services_.branding, **record);
   Chrome chrome{"Sign in", &b, &v};
+  // Checked again here: the switch may have gone off since the start.
+  if (!b.social_id_sign_in) {
+    return NoticeResponse(403, "This way of signing in is turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          back, "Back to the message");
+  }
   OidcClient& client = *services_.oidc[pending.provider];
   auto identity = client.Finish(req.QueryParam("code"), pending.start);
   int64_t now = services_.clock->NowUnix();
@@ -540,7 +587,8 @@ http::Response Portal::OidcCallback(http::Request& req) {
                           email + " is not a recipient of this message.",
                           chrome, back, "Back to the message");
   }
-  auto session = services_.directory->OpenSession(email, "portal-oidc");
+  auto session =
+      services_.directory->OpenSession(email, license::kPortalOidcSession);
   if (!session.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
@@ -566,8 +614,9 @@ http::Response Portal::OrgSignIn(http::Request& req) {
     return FormExpired(v, "/signin", "Sign in");
   }
   std::string next = SafeNext(form->Get("next"));
-  auto signed_in = services_.directory->SignIn(
-      form->Get("email"), form->Get("password"), req.remote_address, "portal");
+  auto signed_in =
+      services_.directory->SignIn(form->Get("email"), form->Get("password"),
+                                  req.remote_address, license::kPortalSession);
   if (!signed_in.ok()) {
     Data d;
     d.set("csrf", v.csrf);

@@ -10,7 +10,7 @@
 // request to the license service, which checks and logs it.
 //
 // Thread-safety: thread-safe; handlers run on many threads at once. The
-// rate limiters and pending OpenID Connect sign-ins are mutex-guarded.
+// rate limiters and pending OpenID Connect sign-ins guard themselves.
 #ifndef SEALPOST_PORTAL_PORTAL_H_
 #define SEALPOST_PORTAL_PORTAL_H_
 
@@ -31,6 +31,7 @@
 #include "license/templates.h"
 #include "portal/oidc.h"
 #include "portal/otp.h"
+#include "portal/pending_sign_ins.h"
 #include "portal/rate_limit.h"
 #include "portal/view_cache.h"
 #include "protect/protector.h"
@@ -39,12 +40,19 @@
 
 namespace sealpost::portal {
 
+struct Chrome;  // web.h
+
 struct PortalOptions {
   std::string public_url;   // https://host:port, no trailing slash
   std::string hostname;     // Message-ID domain of mail the portal writes
   std::string otp_sender;   // From: of passcode mails
   bool dev = false;         // enables /dev/mailbox
   std::string dev_mailbox;  // the dev Maildir
+  // Mail written in the portal: messages per hour per signed-in address
+  // and per client address (net::ClientKey), recipients per message.
+  int send_limit_per_user = 20;
+  int send_limit_per_client = 60;
+  size_t max_recipients = 20;
 };
 
 struct PortalServices {
@@ -80,16 +88,11 @@ class Portal {
   // and whose rights have not changed since: the HTTP server then serves it
   // on its I/O thread, without the hand-off to the handler pool.
   bool ServesInline(const http::Request& req) const;
+  // Whether the request carries a live portal session (the HTTP server
+  // lets only such requests send large bodies). May use the store.
+  bool SignedIn(const http::Request& req);
 
  private:
-  struct PendingOidc {
-    OidcStart start;
-    std::string message_id;
-    size_t provider = 0;
-    std::string browser;  // hash of the browser cookie that began it
-    int64_t created_at = 0;
-  };
-
   // Sign-in (portal.cc).
   http::Response MessageEntry(http::Request& req);
   http::Response RequestOtp(http::Request& req);
@@ -100,7 +103,9 @@ class Portal {
   http::Response OrgSignIn(http::Request& req);
   http::Response SignOut(http::Request& req);
   // Reading and writing (reading.cc).
-  http::Response ReadMessage(http::Request& req, const Visitor& v);
+  // `expires_at` (when not null) gets the message's expiry, 0 for none.
+  http::Response ReadMessage(http::Request& req, const Visitor& v,
+                             int64_t* expires_at = nullptr);
   http::Response MessageBody(http::Request& req);
   http::Response MessagePart(http::Request& req);
   http::Response ReplyForm(http::Request& req);
@@ -119,6 +124,12 @@ class Portal {
   std::optional<http::Response> FromCache(const http::Request& req);
   // Queues messages and waits for their durable commit.
   Status Enqueue(std::vector<queue::IncomingMessage> messages);
+  // Whether the visitor may write one more message to `recipients` from
+  // the portal now (PortalOptions limits); the refusal page when not.
+  std::optional<http::Response> SendRefused(const http::Request& req,
+                                            const Visitor& v, size_t recipients,
+                                            const Chrome& chrome,
+                                            std::string_view back);
   // The recipient check shared by OTP and OIDC sign-in.
   bool IsRecipient(const store::ProtectedMessageRecord& record,
                    std::string_view email);
@@ -127,14 +138,18 @@ class Portal {
   const PortalOptions options_;
   OtpService otp_;
   std::atomic<queue::Acceptor*> queue_{nullptr};
-  // Passcode mails per address and per client; wrong passcodes per client.
+  // Passcode mails per address and per client; passcode tries per client;
+  // OpenID Connect sign-ins started per client; portal mail per user and
+  // per client. Clients are net::ClientKey (IPv6: the /64).
   RateLimiter otp_per_address_{5, 3600};
   RateLimiter otp_per_client_{30, 3600};
   RateLimiter verify_per_client_{20, 900};
+  RateLimiter oidc_per_client_{20, 600};
+  RateLimiter send_per_user_;
+  RateLimiter send_per_client_;
   ViewCache views_;
   std::unique_ptr<AuditBuffer> audit_;
-  Mutex mu_;
-  std::map<std::string, PendingOidc> pending_oidc_ SP_GUARDED_BY(mu_);
+  PendingSignIns pending_oidc_;
 };
 
 }  // namespace sealpost::portal

@@ -30,16 +30,8 @@ class RateLimiter {
     Record(key, now);
     return true;
   }
-  // Whether `key` is at its limit, without recording anything (for limits
-  // on failures: check first, Add only when the attempt failed).
-  bool Exceeded(const std::string& key, int64_t now) {
-    MutexLock lock(&mu_);
-    return Full(key, now);
-  }
-  void Add(const std::string& key, int64_t now) {
-    MutexLock lock(&mu_);
-    Record(key, now);
-  }
+  // (No "check now, count later": parallel requests would all pass the
+  // check before any counted. Limits on tries count every try.)
 
  private:
   bool Full(const std::string& key, int64_t now) SP_REQUIRES(mu_) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace sealpost::portal {
 namespace {
 
@@ -17,14 +21,17 @@ TEST(RateLimiterTest, LimitPerKeyWithinTheWindow) {
   EXPECT_TRUE(limit.Allow("a", 1060));
 }
 
-TEST(RateLimiterTest, FailuresOnlyCountWhenAdded) {
-  RateLimiter limit(2, 900);
-  EXPECT_FALSE(limit.Exceeded("ip", 0));
-  limit.Add("ip", 0);
-  EXPECT_FALSE(limit.Exceeded("ip", 1));
-  limit.Add("ip", 1);
-  EXPECT_TRUE(limit.Exceeded("ip", 2));
-  EXPECT_FALSE(limit.Exceeded("ip", 901));
+TEST(RateLimiterTest, ParallelCallersNeverPassTogether) {
+  RateLimiter limit(20, 900);
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&] {
+      if (limit.Allow("ip", 0)) ++allowed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), 20);
 }
 
 }  // namespace

@@ -20,8 +20,6 @@
 namespace sealpost::portal {
 namespace {
 
-constexpr size_t kMaxForwardRecipients = 50;
-
 struct Opened {
   store::ProtectedMessageRecord record;
   branding::Branding brand;
@@ -115,11 +113,13 @@ std::string BodyCsp(bool images) {
 
 }  // namespace
 
-http::Response Portal::ReadMessage(http::Request& req, const Visitor& v) {
+http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
+                                   int64_t* expires_at) {
   const std::string& id = req.params["id"];
   auto r = OpenFor(services_, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
+  if (expires_at != nullptr) *expires_at = o.license.expires_at;
   Chrome chrome{"", &o.brand, &v};
   auto view = mime::ParseForReading(o.original);
   if (!view.ok()) {
@@ -271,29 +271,8 @@ http::Response Portal::MessagePart(http::Request& req) {
     out.body = std::move(sealed->container);
     name += ".sealed";
   }
-  // RFC 6266 with an RFC 8187 UTF-8 name; the ASCII fallback drops quotes.
-  std::string ascii;
-  for (char c : name) {
-    ascii += (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\' ||
-              static_cast<unsigned char>(c) >= 0x7f)
-                 ? '_'
-                 : c;
-  }
-  std::string encoded;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if (std::isalnum(c) ||
-        std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos) {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  out.headers.emplace_back(
-      "Content-Disposition",
-      "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded);
+  out.headers.emplace_back("Content-Disposition",
+                           http::AttachmentDisposition(name));
   return out;
 }
 
@@ -423,15 +402,19 @@ http::Response Portal::SendReply(http::Request& req) {
       }
       recipients.push_back(*addr);
     }
-    if (recipients.empty() || recipients.size() > kMaxForwardRecipients) {
+    if (recipients.empty()) {
       return NoticeResponse(400, "Who should get it?",
-                            "Enter between 1 and 50 addresses.", chrome,
+                            "Enter at least one address.", chrome,
                             "/m/" + id + "/forward", "Back");
     }
   }
   if (recipients.empty()) {
     return NoticeResponse(400, "There is nobody to reply to", "", chrome,
                           "/m/" + id, "Back to the message");
+  }
+  if (auto refused =
+          SendRefused(req, v, recipients.size(), chrome, "/m/" + id)) {
+    return std::move(*refused);
   }
   mime::ComposeRequest c;
   if (v.org_user()) {

@@ -209,6 +209,9 @@ http::Response Portal::SendCompose(http::Request& req) {
                           "Enter at least one address in To.", chrome,
                           "/compose", "Back");
   }
+  if (auto refused = SendRefused(req, v, all.size(), chrome, "/compose")) {
+    return std::move(*refused);
+  }
   c.subject = form->Get("subject");
   c.text = form->Get("text");
   c.message_id_domain = options_.hostname;

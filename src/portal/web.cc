@@ -49,9 +49,9 @@ Portal::Visitor IdentifyVisitor(const http::Request& req,
   if (auto it = cookies.find(std::string(kSessionCookie));
       it != cookies.end() && !it->second.empty()) {
     auto session = directory.Session(it->second);
-    if (session.ok() &&
-        (session->kind == "portal" || session->kind == "portal-otp" ||
-         session->kind == "portal-oidc")) {
+    if (session.ok() && (session->kind == license::kPortalSession ||
+                         session->kind == license::kPortalOtpSession ||
+                         session->kind == license::kPortalOidcSession)) {
       v.session_token = it->second;
       v.email = session->email;
       v.session_kind = session->kind;
@@ -257,10 +257,20 @@ std::string HumanTime(int64_t unix_seconds) {
 }
 
 std::string SafeNext(std::string_view next) {
-  if (next.size() < 1 || next[0] != '/' || next.starts_with("//") ||
-      next.find('\\') != std::string_view::npos ||
-      next.find_first_of("\r\n") != std::string_view::npos) {
+  // Browsers drop tabs and line breaks from a URL and read '\' as '/', so
+  // "/\t/evil.example" arrives as "//evil.example", another site. Only a
+  // path of our own passes: one '/' first, then RFC 3986 path and query
+  // characters (percent-encoded as they come), nothing else.
+  static constexpr std::string_view kAllowed = "-._~!$&'()*+,;=:@/?%";
+  if (next.empty() || next[0] != '/' || next.size() > 2048 ||
+      next.starts_with("//")) {
     return "/";
+  }
+  for (char c : next) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        kAllowed.find(c) == std::string_view::npos) {
+      return "/";
+    }
   }
   return std::string(next);
 }

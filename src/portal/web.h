@@ -32,7 +32,7 @@ struct Portal::Visitor {
   std::string email;         // signed-in address, "" when not signed in
   std::string session_kind;  // portal | portal-otp | portal-oidc
   int64_t session_expires_at = 0;
-  bool org_user() const { return session_kind == "portal"; }
+  bool org_user() const { return session_kind == license::kPortalSession; }
 };
 
 // Reads the cookies and the session (an expired or unknown session counts
@@ -85,7 +85,8 @@ std::string LinkifyText(std::string_view text);
 std::string HumanSize(int64_t bytes);
 // "29 Nov 2026 12:07 UTC".
 std::string HumanTime(int64_t unix_seconds);
-// Only local absolute paths ("/m/x"), else "/".
+// `next` when it is a path on this site ("/m/x?images=1": a single '/'
+// first, then only URL path and query characters), else "/".
 std::string SafeNext(std::string_view next);
 // "a, b, c".
 std::string JoinList(const std::vector<std::string>& items);

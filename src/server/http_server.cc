@@ -23,6 +23,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "net/client_key.h"
 #include "net/listener.h"
 
 namespace sealpost::server {
@@ -69,6 +70,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         metrics(m),
         tls(ssl::context::tls_server),
         acceptor(io),
+        live(net::LiveConnections::Limits{options.max_connections,
+                                          options.max_connections_per_client}),
         pool(static_cast<size_t>(std::max(1, options.handler_threads))) {
     requests_seconds = metrics.GetHistogram(
         "sealpost_http_request_duration_seconds", "HTTP request latency");
@@ -76,6 +79,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         metrics.GetGauge("sealpost_http_connections", "Open HTTPS connections");
     tls_failures = metrics.GetCounter("sealpost_tls_handshake_failures_total",
                                       "Failed TLS handshakes");
+    refused = metrics.GetCounter(
+        "sealpost_http_connections_refused_total",
+        "HTTPS connections closed at once: every connection of the client "
+        "(or of the listener) was busy");
   }
 
   HttpServerOptions options;
@@ -83,12 +90,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   MetricsRegistry& metrics;
   ssl::context tls;
   tcp::acceptor acceptor;
+  net::LiveConnections live;
   asio::thread_pool pool;
   std::atomic<bool> stopping{false};
-  net::LiveConnections live;
   Histogram* requests_seconds;
   Gauge* connections;
   Counter* tls_failures;
+  Counter* refused;
 
   // The per-status counters, looked up by name once per status.
   Counter* RequestCounter(int status) {
@@ -112,11 +120,30 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
                                    "HTTPS");
   }
 
-  // Sends `res` for `req_version`; false when the connection must close.
-  awaitable<bool> Send(Stream& stream, http::Response res, unsigned version,
-                       bool keep_alive) {
+  // The wire form of `res`: our security headers added, and those the
+  // handler set unless they are malformed or too large for Beast (an
+  // attachment's name in Content-Disposition, say), which throws: then a
+  // plain 500, so that nothing throws out of a connection's coroutine.
+  bhttp::response<bhttp::string_body> Build(http::Response res,
+                                            unsigned version) {
     bhttp::response<bhttp::string_body> out{
         static_cast<bhttp::status>(res.status), version};
+    try {
+      SetHeaders(out, res);
+    } catch (const std::exception& e) {
+      log::Error("response headers for a {} answer refused: {}", res.status,
+                 e.what());
+      res = http::Response::JsonError(500, "internal", "internal error");
+      out = bhttp::response<bhttp::string_body>{
+          bhttp::status::internal_server_error, version};
+      SetHeaders(out, res);
+    }
+    out.body() = std::move(res.body);
+    return out;
+  }
+
+  void SetHeaders(bhttp::response<bhttp::string_body>& out,
+                  const http::Response& res) {
     out.set(bhttp::field::server, "sealpost");
     out.set(bhttp::field::content_type, res.content_type);
     bool has_cache = false, has_csp = false, has_frame = false;
@@ -135,10 +162,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     out.set("X-Content-Type-Options", "nosniff");
     out.set("Referrer-Policy", "no-referrer");
     if (!has_frame) out.set("X-Frame-Options", "DENY");
-    out.body() = std::move(res.body);
+  }
+
+  // Sends `res` for `req_version`; false when the connection must close.
+  awaitable<bool> Send(Stream& stream, http::Response res, unsigned version,
+                       bool keep_alive) {
+    auto out = Build(std::move(res), version);
     out.keep_alive(keep_alive && !stopping);
     out.prepare_payload();
-    RequestCounter(res.status)->Add();
+    RequestCounter(static_cast<int>(out.result_int()))->Add();
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, kUse);
     co_return !ec && out.keep_alive();
@@ -153,11 +185,43 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       if (!ec) remote = ep.address().to_string();
     }
     Stream stream(beast::tcp_stream(std::move(socket)), tls);
-    auto conn = live.Add(beast::get_lowest_layer(stream));
+    auto conn =
+        live.Add(beast::get_lowest_layer(stream), net::ClientKey(remote));
+    if (!conn) {
+      refused->Add();
+      co_return;  // the socket closes with the stream
+    }
     connections->Add(1);
-    co_await Serve(stream, *conn, remote);
-    live.Remove(conn);
+    try {
+      co_await Serve(stream, *conn, remote);
+    } catch (const std::exception& e) {
+      log::Error("HTTPS connection from {} failed: {}", remote, e.what());
+    }
     connections->Add(-1);
+  }
+
+  // Whether a body of `length` bytes (unknown: chunked) may be read for
+  // this request: up to unauthenticated_body_bytes for anyone, up to the
+  // path's limit only for a signed-in caller, asked on the handler pool.
+  awaitable<size_t> BodyLimit(const bhttp::request<bhttp::string_body>& msg,
+                              boost::optional<uint64_t> length,
+                              size_t path_limit, const std::string& remote) {
+    size_t anonymous = std::min(path_limit, options.unauthenticated_body_bytes);
+    if (length && *length <= anonymous) co_return path_limit;
+    if (!options.authenticated) co_return anonymous;
+    http::Request head = ToRequest(msg, remote);
+    bool signed_in = co_await asio::co_spawn(
+        pool,
+        [this, &head]() -> awaitable<bool> {
+          try {
+            co_return options.authenticated(head);
+          } catch (const std::exception& e) {
+            log::Error("authenticating {} failed: {}", head.path, e.what());
+            co_return false;
+          }
+        },
+        asio::use_awaitable);
+    co_return signed_in ? path_limit : anonymous;
   }
 
   awaitable<void> Serve(Stream& stream, Connection& conn,
@@ -182,13 +246,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         largest = std::max(largest, limit);
       }
       parser.body_limit(largest);
-      conn.idle = true;
+      conn.SetIdle(true);
       beast::get_lowest_layer(stream).expires_after(
           first ? options.read_timeout : options.idle_timeout);
       first = false;
       auto [ec, n] =
           co_await bhttp::async_read_header(stream, buffer, parser, kUse);
-      conn.idle = false;
+      conn.SetIdle(false);
       size_t body_limit = options.max_body_bytes;
       if (!ec) {
         std::string_view target = parser.get().target();
@@ -200,6 +264,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
                      : target == path) {
             body_limit = limit;
           }
+        }
+        if (!parser.is_done()) {
+          body_limit = co_await BodyLimit(parser.get(), parser.content_length(),
+                                          body_limit, remote);
         }
         parser.body_limit(body_limit);
         if (parser.content_length() && *parser.content_length() > body_limit) {
@@ -216,8 +284,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         if (ec == bhttp::error::body_limit) {
           err = http::Response::JsonError(
               413, "payload_too_large",
-              "request body exceeds " + std::to_string(options.max_body_bytes) +
-                  " bytes");
+              "request body exceeds " + std::to_string(body_limit) +
+                  " bytes (the limit before sign-in is " +
+                  std::to_string(options.unauthenticated_body_bytes) + ")");
         } else if (ec == bhttp::error::header_limit) {
           err = http::Response::JsonError(431, "headers_too_large",
                                           "request headers too large");

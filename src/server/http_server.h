@@ -36,6 +36,16 @@ struct HttpServerOptions {
   // path ending in '*' is a prefix ("/m/*").
   std::vector<std::pair<std::string, size_t>> large_body_paths;
   size_t max_header_bytes = 16 << 10;
+  // Bodies of requests that are not signed in stop here, whatever the
+  // path allows: an anonymous client must not make us buffer megabytes.
+  size_t unauthenticated_body_bytes = 64 << 10;
+  // Whether a request (its header; runs on the handler pool, may use the
+  // store) carries a live API token or portal session. Null: nobody is.
+  std::function<bool(const http::Request&)> authenticated;
+  // Open connections at most, in all and per client (net::ClientKey); at
+  // the limit the longest idle one is closed for the newcomer. 0: none.
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{75};
   int handler_threads = 4;

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/queue_api.h"
+#include "api/util.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "branding/branding.h"
@@ -15,6 +16,7 @@
 #include "license/key_service.h"
 #include "license/license_service.h"
 #include "license/templates.h"
+#include "net/listener.h"
 #include "policy/rule_store.h"
 #include "portal/portal.h"
 #include "protect/protector.h"
@@ -61,6 +63,24 @@ std::string HostPortText(const std::string& host, uint16_t port) {
     return "[" + host + "]:" + std::to_string(port);
   }
   return host + ":" + std::to_string(port);
+}
+
+// The HTTPS connection limit, within what the descriptor limit allows: half
+// of the descriptors, the rest for SMTP, delivery, the store and logs. A
+// cap above the descriptors would let accept() fail for everyone instead.
+size_t HttpsConnectionBudget(const Config& config) {
+  size_t descriptors = net::RaiseDescriptorLimit();
+  size_t budget = descriptors > 256 ? (descriptors - 128) / 2 : 64;
+  size_t wanted = static_cast<size_t>(config.https_max_connections);
+  if (wanted == 0) return budget;
+  if (wanted > budget) {
+    log::Warn(
+        "server.https_max_connections {}: {} open descriptors allow {}; "
+        "using {}",
+        wanted, descriptors, budget, budget);
+    return budget;
+  }
+  return wanted;
 }
 
 int Fail(const Status& s) {
@@ -190,6 +210,9 @@ int RunServer(const ServerOptions& options) {
   http_options.key_file = config.tls_key_file;
   http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
   http_options.handler_threads = std::max(2, threads * 2);
+  http_options.max_connections = HttpsConnectionBudget(config);
+  http_options.max_connections_per_client =
+      static_cast<size_t>(config.https_max_connections_per_client);
   // Whole messages, base64 in JSON: room for a 50 MB message.
   // Portal replies and new messages carry attachments (multipart forms).
   http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
@@ -198,6 +221,13 @@ int RunServer(const ServerOptions& options) {
   // Handlers that never block run on the I/O threads; the portal's cached
   // message pages join them once the portal exists (portal_inline).
   std::atomic<portal::Portal*> portal_inline{nullptr};
+  // Bodies over 64 KiB only for an API token or a live portal session.
+  http_options.authenticated = [&api_context,
+                                &portal_inline](const http::Request& r) {
+    if (api::Authenticate(r, api_context).ok()) return true;
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->SignedIn(r);
+  };
   http_options.run_inline = [&portal_inline](const http::Request& r) {
     if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
       return true;
@@ -255,6 +285,12 @@ int RunServer(const ServerOptions& options) {
         "noreply@" +
         (domains.empty() ? portal_options.hostname : domains.front());
   }
+  portal_options.send_limit_per_user =
+      static_cast<int>(config.portal_send_limit_per_user);
+  portal_options.send_limit_per_client =
+      static_cast<int>(config.portal_send_limit_per_client);
+  portal_options.max_recipients =
+      static_cast<size_t>(config.portal_max_recipients);
   portal_options.dev = options.dev;
   portal_options.dev_mailbox = config.data_dir + "/mailbox";
   auto portal = std::make_unique<portal::Portal>(std::move(portal_services),

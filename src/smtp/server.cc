@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "net/client_key.h"
 #include "net/listener.h"
 #include "queue/dsn.h"
 #include "queue/routes.h"
@@ -97,13 +98,6 @@ bool InNetworks(const std::vector<Network>& nets, asio::ip::address addr) {
     }
   }
   return false;
-}
-
-// The key the directory counts failed logins under: the address, or for
-// IPv6 its /64, which one client usually holds whole.
-std::string ClientKey(const asio::ip::address& addr) {
-  if (!addr.is_v6()) return addr.to_string();
-  return asio::ip::network_v6(addr.to_v6(), 64).canonical().to_string();
 }
 
 }  // namespace
@@ -360,7 +354,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
           addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
         }
         remote = addr.to_string();
-        client_key = ClientKey(addr);
+        client_key = net::ClientKey(addr.to_string());
         trusted = InNetworks(networks, addr);
       }
     }
@@ -381,7 +375,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     connections->Add(1);
     auto live_entry = live.Add(beast::get_lowest_layer(stream));
     co_await Serve(stream, *live_entry, remote, client_key, trusted);
-    live.Remove(live_entry);
     connections->Add(-1);
     open.fetch_sub(1);
   }

@@ -82,7 +82,7 @@ struct OtpRecord {
   std::string reference;  // shown in the mail and on the page
   int64_t created_at = 0;
   int64_t expires_at = 0;
-  int failures = 0;
+  int failures = 0;  // tries taken (TakeOtpTry), the right one included
   bool used = false;
 };
 
@@ -208,6 +208,19 @@ class Store {
   virtual Status PutOtp(const OtpRecord& otp) = 0;
   virtual Result<std::optional<OtpRecord>> GetOtp(std::string_view message_id,
                                                   std::string_view email) = 0;
+  // Takes one try at the passcode of (message, address), atomically: only
+  // a live code (unused, unexpired at `now`) with fewer than `max_tries`
+  // tries taken; the record after the count, or nullopt when there is no
+  // such code. Counting before checking the code means parallel guesses
+  // cannot check more than `max_tries` codes between them.
+  virtual Result<std::optional<OtpRecord>> TakeOtpTry(
+      std::string_view message_id, std::string_view email, int max_tries,
+      int64_t now) = 0;
+  // Marks the passcode with `code_hash` used; false when it already was
+  // (or was replaced), so one code opens one session.
+  virtual Result<bool> ConsumeOtp(std::string_view message_id,
+                                  std::string_view email,
+                                  std::string_view code_hash) = 0;
   virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) = 0;
   // Newest first; `owner` filters when not empty.
@@ -217,6 +230,8 @@ class Store {
   virtual Result<std::optional<SessionRecord>> GetSession(
       std::string_view token_hash) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
+  // Every session of an address, of every kind (a removed user).
+  virtual Status DeleteSessionsOf(std::string_view email) = 0;
 
   // ---- Queue (SMTP gateway) ----
   // Accepted mail and its per-recipient deliveries (queue/ owns the

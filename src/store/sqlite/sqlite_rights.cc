@@ -167,6 +167,47 @@ Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
   return SqliteError(db_, "reading one-time passcode");
 }
 
+Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
+    std::string_view message_id, std::string_view email, int max_tries,
+    int64_t now) {
+  MutexLock lock(&mu_);
+  // One statement: the check and the count cannot be split by another try.
+  Stmt s(stmts_,
+         "UPDATE portal_otps SET failures = failures + 1 WHERE message_id = ? "
+         "AND email = ? AND used = 0 AND expires_at > ? AND failures < ? "
+         "RETURNING message_id, email, code_hash, reference, created_at, "
+         "expires_at, failures, used");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, message_id).Bind(2, email).Bind(3, now).Bind(4, int64_t{max_tries});
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) {
+    OtpRecord out{s.Text(0),
+                  s.Text(1),
+                  s.Text(2),
+                  s.Text(3),
+                  s.Int(4),
+                  s.Int(5),
+                  static_cast<int>(s.Int(6)),
+                  s.Int(7) != 0};
+    if (s.Step() != SQLITE_DONE) return SqliteError(db_, "counting a try");
+    return std::optional<OtpRecord>(std::move(out));
+  }
+  if (rc == SQLITE_DONE) return std::optional<OtpRecord>();
+  return SqliteError(db_, "counting a passcode try");
+}
+
+Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
+                                     std::string_view email,
+                                     std::string_view code_hash) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "UPDATE portal_otps SET used = 1 WHERE message_id = ? AND email = ? "
+         "AND code_hash = ? AND used = 0");
+  s.Bind(1, message_id).Bind(2, email).Bind(3, code_hash);
+  SP_RETURN_IF_ERROR(s.Run());
+  return sqlite3_changes(db_) == 1;
+}
+
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
   MutexLock lock(&mu_);
@@ -235,6 +276,13 @@ Status SqliteStore::DeleteSession(std::string_view token_hash) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "DELETE FROM sessions WHERE token_hash = ?");
   s.Bind(1, token_hash);
+  return s.Run();
+}
+
+Status SqliteStore::DeleteSessionsOf(std::string_view email) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_, "DELETE FROM sessions WHERE email = ?");
+  s.Bind(1, email);
   return s.Run();
 }
 

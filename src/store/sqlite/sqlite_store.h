@@ -50,6 +50,12 @@ class SqliteStore final : public Store {
   Status PutOtp(const OtpRecord& otp) override;
   Result<std::optional<OtpRecord>> GetOtp(std::string_view message_id,
                                           std::string_view email) override;
+  Result<std::optional<OtpRecord>> TakeOtpTry(std::string_view message_id,
+                                              std::string_view email,
+                                              int max_tries,
+                                              int64_t now) override;
+  Result<bool> ConsumeOtp(std::string_view message_id, std::string_view email,
+                          std::string_view code_hash) override;
   Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) override;
   Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
@@ -58,6 +64,7 @@ class SqliteStore final : public Store {
   Result<std::optional<SessionRecord>> GetSession(
       std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
+  Status DeleteSessionsOf(std::string_view email) override;
 
   // Queue (sqlite_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;

@@ -1,0 +1,61 @@
+// The OpenID Connect sign-ins a browser has started and not finished: the
+// state sent to the provider, kept until the callback brings it back
+// (10 minutes at most). Bounded so that a flood cannot lock readers out:
+// each browser keeps its newest few, and when the whole table is full the
+// oldest sign-in makes room instead of the new one being refused (the
+// portal limits how many a client address may start; Portal::BeginOidc).
+//
+// Thread-safety: thread-safe (one mutex).
+#ifndef SEALPOST_PORTAL_PENDING_SIGN_INS_H_
+#define SEALPOST_PORTAL_PENDING_SIGN_INS_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "base/thread_annotations.h"
+#include "portal/oidc.h"
+
+namespace sealpost::portal {
+
+class PendingSignIns {
+ public:
+  static constexpr int64_t kLifetime = 600;
+  static constexpr size_t kMaxPerBrowser = 5;
+  static constexpr size_t kMaxTotal = 10'000;
+
+  struct Entry {
+    OidcStart start;
+    std::string message_id;
+    size_t provider = 0;
+    std::string browser;  // hash of the browser cookie that began it
+    int64_t created_at = 0;
+  };
+
+  explicit PendingSignIns(size_t max_total = kMaxTotal)
+      : max_total_(max_total) {}
+
+  // Keeps `entry` under its state, dropping what is expired, the browser's
+  // oldest beyond kMaxPerBrowser and the oldest of all beyond the total.
+  void Put(Entry entry);
+  // The sign-in begun with `state`, removed; nullopt when unknown or older
+  // than kLifetime at `now`.
+  std::optional<Entry> Take(const std::string& state, int64_t now);
+  size_t size() const;
+
+ private:
+  void Drop(const std::string& state) SP_REQUIRES(mu_);
+
+  const size_t max_total_;
+  mutable Mutex mu_;
+  std::map<std::string, Entry> by_state_ SP_GUARDED_BY(mu_);
+  // States in the order they began (some may be gone already).
+  std::deque<std::string> order_ SP_GUARDED_BY(mu_);
+  std::map<std::string, std::deque<std::string>> by_browser_ SP_GUARDED_BY(mu_);
+};
+
+}  // namespace sealpost::portal
+
+#endif  // SEALPOST_PORTAL_PENDING_SIGN_INS_H_
