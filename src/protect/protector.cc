@@ -415,6 +415,12 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   // sender: the postmaster of our first domain owns it.
   spec.owner = run.composed != nullptr ? AsciiLower(run.composed->owner)
                                        : AsciiLower(run.in.mail_from);
+  // An address of ours from an untrusted client (smtp.forged_internal_sender
+  // = external) neither owns what a rule protects nor is named its sender.
+  if (run.composed == nullptr && !run.in.trusted_sender &&
+      IsInternal(spec.owner)) {
+    spec.owner.clear();
+  }
   if (spec.owner.empty()) {
     spec.owner = "postmaster@" + (options_.accepted_domains.empty()
                                       ? options_.hostname

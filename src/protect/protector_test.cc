@@ -65,10 +65,12 @@ class ProtectorTest : public ::testing::Test {
       "remove_protection"}]})");
   }
 
+  // From a client in smtp.client_networks (trusted) unless told otherwise.
   Result<Outcome> Send(std::string from, std::vector<std::string> to,
-                       std::string content) {
+                       std::string content, bool trusted = true) {
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
+    in.trusted_sender = trusted;
     in.mail_from = std::move(from);
     for (auto& t : to) in.recipients.push_back({t, 0, ""});
     in.content = std::move(content);
@@ -251,6 +253,27 @@ TEST_F(ProtectorTest, NoHeaderSectionPassesOrIsProtectedAsBytes) {
   EXPECT_NE(sealed.find("From: alice@example.com\r\n"), std::string::npos);
   EXPECT_NE(sealed.find("To: x@gmail.test\r\n"), std::string::npos);
   EXPECT_EQ(SendOne("alice@example.com", {"bob@example.com"}, ""), "");
+}
+
+// issue 11 #6: an address of ours from an untrusted client is no internal
+// sender: its choice is not honoured and it owns nothing a rule protects.
+TEST_F(ProtectorTest, UntrustedClientIsNoInternalSender) {
+  auto out = Send("alice@example.com", {"x@gmail.test"},
+                  "From: alice@example.com\r\nSubject: [encrypt] s\r\n\r\n"
+                  "x\r\n",
+                  /*trusted=*/false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(out->messages[0].content.find("X-Sealpost-Protected"),
+            std::string::npos);
+  EncryptExternal();
+  auto ruled = Send("alice@example.com", {"x@gmail.test"},
+                    "From: alice@example.com\r\nSubject: s\r\n\r\nx\r\n",
+                    /*trusted=*/false);
+  ASSERT_TRUE(ruled.ok()) << ruled.status().ToString();
+  ASSERT_EQ(ruled->messages.at(0).protected_records.size(), 1u);
+  EXPECT_EQ(ruled->messages[0].protected_records[0].record.owner,
+            "postmaster@example.com");
 }
 
 TEST_F(ProtectorTest, PortalMailGoesThroughTheRules) {
