@@ -126,7 +126,7 @@ TEST_F(RightsTest, ProtectThenOpenIsByteForByte) {
   ASSERT_FALSE(id.empty());
   std::string wrapper = Slurp(dir_ + "/enc.eml");
   EXPECT_NE(wrapper.find("X-Sealpost-Protected: v1; id=" + id +
-                         "; template=Encrypt\r\n"),
+                         "; template=Encrypt; k=1; seal="),
             std::string::npos);
   // The content is not in the wrapper in clear.
   EXPECT_EQ(wrapper.find("unique-marker-7f3a9c"), std::string::npos);
