@@ -2,7 +2,7 @@
 against the real `sealpost server -dev` (issue 11): Python's requests and
 raw sockets as the attacker, smtplib to send mail in, the dev Maildir to read
 wrapper and passcode mails, and the CLI as the admin. Each test names the
-item of issue 11 it proves closed (docs/security-portal.md).
+item of issue 11 it proves closed (docs/security.md).
 """
 
 import base64

@@ -2,7 +2,7 @@
 """The SMTP side of the security boundaries (issue 11, items 6 and 17),
 attacked end to end with clients we did not write: raw sockets for what no
 honest client sends, Python's smtplib (STARTTLS, AUTH) and swaks (--auth).
-Each test names the boundary it proves in docs/security-smtp.md.
+Each test names the boundary it proves in docs/security.md.
 """
 
 import base64
