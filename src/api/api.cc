@@ -82,7 +82,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.directory->AddUser(user); !s.ok()) {
                  return FromStatus(s);
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "user.add", *norm, "ok", ""});
                json::object out = {{"email", *norm}};
                if (generated)
@@ -113,7 +113,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.store->PutUser(**user); !s.ok()) {
                  return FromStatus(s);
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "user.passwd", (*user)->email, "ok", ""});
                return JsonOk(200, json::object{{"email", (*user)->email}});
              }));
@@ -124,7 +124,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
         // Their sessions, API tokens and license assignment go with them.
         Status s = ctx.directory->RemoveUser(req.params["email"]);
         if (!s.ok()) return FromStatus(s);
-        (void)ctx.store->AppendAudit(
+        ctx.store->AppendAuditBestEffort(
             {0, 0, "admin", "user.remove", req.params["email"], "ok", ""});
         return JsonOk(200, json::object{{"removed", req.params["email"]}});
       }));

@@ -158,7 +158,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
              Admin(ctx, [&ctx, rms_status](Request&) {
                Status s = ctx.keys->Activate();
                if (!s.ok()) return FromStatus(s);
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "rms.activate", "", "ok", ""});
                return JsonOk(200, rms_status());
              }));
@@ -166,7 +166,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
              Admin(ctx, [&ctx, rms_status](Request&) {
                auto v = ctx.keys->Rotate();
                if (!v.ok()) return FromStatus(v.status());
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "rms.rotate", std::to_string(*v), "ok", ""});
                return JsonOk(200, rms_status());
              }));
@@ -207,7 +207,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.licenses->SaveIrm(*c); !s.ok()) {
                  return FromStatus(s);
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "irm.set", "irm", "ok", changed});
                return JsonOk(200, IrmJson(*c, ctx));
              }));
@@ -228,9 +228,9 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
           out.push_back(json::object{
               {"step", c.step}, {"pass", c.pass}, {"detail", c.detail}});
         }
-        (void)ctx.store->AppendAudit({0, 0, "admin", "irm.test",
-                                      *sender + " -> " + to,
-                                      pass ? "pass" : "fail", ""});
+        ctx.store->AppendAuditBestEffort({0, 0, "admin", "irm.test",
+                                          *sender + " -> " + to,
+                                          pass ? "pass" : "fail", ""});
         return JsonOk(200, json::object{{"checks", out}, {"pass", pass}});
       }));
 
@@ -268,7 +268,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
                if (!t.ok()) return FromStatus(t.status());
                auto created = ctx.templates->Create(*t);
                if (!created.ok()) return FromStatus(created.status());
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "template.new", created->id, "ok", ""});
                return JsonOk(201,
                              json::parse(license::TemplateToJson(*created)));
@@ -294,7 +294,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
                    return FromStatus(s);
                  }
                }
-               (void)ctx.store->AppendAudit(
+               ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "template.set", current->id, "ok", ""});
                auto updated = ctx.templates->Find(current->id);
                if (!updated.ok()) return FromStatus(updated.status());
@@ -322,7 +322,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
         if (!name.ok()) return FromStatus(name.status());
         Status s = ctx.directory->AssignLicense(*kind, *name);
         if (!s.ok()) return FromStatus(s);
-        (void)ctx.store->AppendAudit(
+        ctx.store->AppendAuditBestEffort(
             {0, 0, "admin", "license.assign", *kind + ":" + *name, "ok", ""});
         return JsonOk(200, json::object{{"assigned", *name}});
       }));
@@ -332,7 +332,7 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
         Status s = ctx.directory->RemoveLicense(req.params["kind"],
                                                 req.params["name"]);
         if (!s.ok()) return FromStatus(s);
-        (void)ctx.store->AppendAudit(
+        ctx.store->AppendAuditBestEffort(
             {0, 0, "admin", "license.remove",
              req.params["kind"] + ":" + req.params["name"], "ok", ""});
         return JsonOk(200, json::object{{"removed", req.params["name"]}});

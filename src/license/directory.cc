@@ -110,8 +110,8 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
   bool ok = crypto::VerifyPassword(
       password, user.has_value() ? user->password_hash : kDummy);
   if (!ok || !user.has_value() || user->disabled) {
-    (void)store_.AppendAudit({0, now, addr, "auth.sign_in", addr, "refused",
-                              "wrong address or password"});
+    store_.AppendAuditBestEffort({0, now, addr, "auth.sign_in", addr, "refused",
+                                  "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
   }
   {
@@ -140,7 +140,7 @@ Result<SignInResult> Directory::OpenSession(std::string_view email,
   out.expires_at = now + kSessionLifetime;
   SP_RETURN_IF_ERROR(store_.PutSession(
       {HashToken(out.token), addr, std::string(kind), now, out.expires_at}));
-  (void)store_.AppendAudit(
+  store_.AppendAuditBestEffort(
       {0, now, addr, "auth.sign_in", addr, "ok", std::string(kind)});
   return out;
 }

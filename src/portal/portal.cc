@@ -174,7 +174,7 @@ std::optional<http::Response> Portal::SendRefused(const http::Request& req,
   int64_t now = services_.clock->NowUnix();
   if (!send_per_user_.Allow(v.email, now) ||
       !send_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
-    (void)services_.store->AppendAudit(
+    services_.store->AppendAuditBestEffort(
         {0, now, v.email, "portal.send", "", "refused", "rate limit"});
     return NoticeResponse(429, "You have sent a lot of messages",
                           "Please wait an hour before sending more from here.",
@@ -384,9 +384,9 @@ http::Response Portal::RequestOtp(http::Request& req) {
           return NoticeResponse(503, "We couldn't send a passcode",
                                 "Please try again in a few minutes.", chrome);
         }
-        (void)services_.store->AppendAudit({0, now, *email, "portal.otp", id,
-                                            "sent",
-                                            "reference " + issued->reference});
+        services_.store->AppendAuditBestEffort(
+            {0, now, *email, "portal.otp", id, "sent",
+             "reference " + issued->reference});
         d.set("reference", issued->reference);
       }
     }
@@ -457,13 +457,13 @@ http::Response Portal::VerifyOtp(http::Request& req) {
                          std::to_string(verdict->tries_left) +
                          (verdict->tries_left == 1 ? " try" : " tries") +
                          " left.");
-      (void)services_.store->AppendAudit(
+      services_.store->AppendAuditBestEffort(
           {0, now, email, "portal.otp", id, "refused", "wrong passcode"});
       break;
     case OtpCheck::kExhausted:
       d.set("error", std::string("Too many wrong passcodes: this one no "
                                  "longer works. Send a new code."));
-      (void)services_.store->AppendAudit(
+      services_.store->AppendAuditBestEffort(
           {0, now, email, "portal.otp", id, "refused", "too many wrong tries"});
       break;
     case OtpCheck::kExpired:
@@ -569,7 +569,7 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   std::string email = AsciiLower(identity->email);
   if (!identity->email_verified || email.empty()) {
-    (void)services_.store->AppendAudit(
+    services_.store->AppendAuditBestEffort(
         {0, now, email, "auth.sign_in", pending.message_id, "refused",
          "portal-oidc " + client.config().name + ": e-mail not verified"});
     return NoticeResponse(
@@ -580,7 +580,7 @@ http::Response Portal::OidcCallback(http::Request& req) {
         chrome, back, "Back to the message");
   }
   if (!IsRecipient(**record, email)) {
-    (void)services_.store->AppendAudit(
+    services_.store->AppendAuditBestEffort(
         {0, now, email, "auth.sign_in", pending.message_id, "refused",
          "portal-oidc " + client.config().name + ": not a recipient"});
     return NoticeResponse(403, "You can't open this message",

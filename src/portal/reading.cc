@@ -491,7 +491,7 @@ http::Response Portal::SendReply(http::Request& req) {
                           "Please try again in a few minutes.", chrome,
                           "/m/" + id, "Back to the message");
   }
-  (void)services_.store->AppendAudit(
+  services_.store->AppendAuditBestEffort(
       {0, c.date_unix, v.email,
        plan.forward ? "portal.forward" : "portal.reply", id, "ok",
        "to " + JoinList(recipients)});

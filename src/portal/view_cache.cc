@@ -107,6 +107,7 @@ void AuditBuffer::Run() {
     if (Status st = store_.AppendAudits(batch); !st.ok()) {
       log::Error("portal: writing {} audit records: {}", batch.size(),
                  st.message());
+      store_.CountAuditFailures(batch.size());
     }
     lock.lock();
   }

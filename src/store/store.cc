@@ -13,7 +13,11 @@ void Store::AppendAuditBestEffort(AuditRecord record) {
   // addresses, so they stay out of the log like everything else personal.
   log::Error("audit record not written ({} {}): {}", action, object,
              st.ToString());
-  if (Counter* c = audit_failures_.load(std::memory_order_acquire)) c->Add();
+  CountAuditFailures(1);
+}
+
+void Store::CountAuditFailures(uint64_t n) {
+  if (Counter* c = audit_failures_.load(std::memory_order_acquire)) c->Add(n);
 }
 
 }  // namespace sealpost::store

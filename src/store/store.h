@@ -176,6 +176,9 @@ class Store {
   // `audit_failures` (sealpost_audit_write_failures_total), not returned.
   // A key release uses AppendAudit and is refused when it fails.
   void AppendAuditBestEffort(AuditRecord record);
+  // Counts `n` audit records that could not be written (for callers that
+  // batch records themselves).
+  void CountAuditFailures(uint64_t n);
   // Where AppendAuditBestEffort counts failures; set once at start-up.
   void SetAuditFailureCounter(Counter* counter) {
     audit_failures_.store(counter, std::memory_order_release);
