@@ -37,9 +37,10 @@ void CheckHeaderSection(std::string_view input) {
       hs.header.size() + hs.body.size() > input.size()) {
     __builtin_trap();
   }
-  std::string stripped = sealpost::mime::RemoveReservedFields(input, false);
-  CheckNoReservedField(stripped);
-  if (sealpost::mime::RemoveReservedFields(stripped, false) != stripped) {
+  auto stripped = sealpost::mime::RemoveReservedFields(input, false);
+  std::string_view out = stripped ? std::string_view(*stripped) : input;
+  CheckNoReservedField(out);
+  if (sealpost::mime::RemoveReservedFields(out, false).has_value()) {
     __builtin_trap();  // removal is idempotent
   }
   auto marker = sealpost::sealed::ParseProtectedHeader(input);

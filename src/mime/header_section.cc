@@ -53,8 +53,8 @@ HeaderSection SplitHeaderSection(std::string_view message) {
   return {message, {}};
 }
 
-std::string RemoveReservedFields(std::string_view message,
-                                 bool keep_protected) {
+std::optional<std::string> RemoveReservedFields(std::string_view message,
+                                                bool keep_protected) {
   HeaderSection hs = SplitHeaderSection(message);
   std::string kept;
   bool removed = false;
@@ -73,7 +73,7 @@ std::string RemoveReservedFields(std::string_view message,
       kept += line;
     }
   }
-  if (!removed) return std::string(message);
+  if (!removed) return std::nullopt;
   return kept + std::string(message.substr(hs.header.size()));
 }
 

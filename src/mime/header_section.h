@@ -6,6 +6,7 @@
 #ifndef SEALPOST_MIME_HEADER_SECTION_H_
 #define SEALPOST_MIME_HEADER_SECTION_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,9 +27,10 @@ HeaderSection SplitHeaderSection(std::string_view message);
 // to write (a forged X-Sealpost-Protected would claim a protection the mail
 // does not have). Kept: X-Sealpost-Template (the sender's documented
 // request for protection) and, when `keep_protected`, X-Sealpost-Protected
-// (a wrapper whose seal was verified). Returns the bytes unchanged when
-// there is nothing to take out.
-std::string RemoveReservedFields(std::string_view message, bool keep_protected);
+// (a wrapper whose seal was verified). nullopt when there is nothing to
+// take out, so that the usual message is not copied.
+std::optional<std::string> RemoveReservedFields(std::string_view message,
+                                                bool keep_protected);
 
 }  // namespace sealpost::mime
 

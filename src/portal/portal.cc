@@ -316,12 +316,11 @@ http::Response Portal::RequestOtp(http::Request& req) {
     return FormExpired(v, "/m/" + id, "Back to the message",
                        form.ok() ? "" : form.status().message());
   }
-  auto record = services_.store->GetProtectedMessage(id);
-  if (!record.ok() || !record->has_value()) {
-    return NoticeResponse(404, "This message doesn't exist", "",
-                          {"", nullptr, &v});
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
   }
-  branding::Branding b = BrandOf(*services_.branding, **record);
+  auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"One-time passcode", &b, &v};
   if (!b.otp_enabled) {
     return NoticeResponse(403, "One-time passcodes are turned off",
@@ -339,7 +338,7 @@ http::Response Portal::RequestOtp(http::Request& req) {
   d.set("id", id);
   d.set("email", *email);
   d.set("csrf", v.csrf);
-  if (IsRecipient(**record, *email)) {
+  if (IsRecipient(record, *email)) {
     if (!otp_per_address_.Allow(*email, now) ||
         !otp_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
       d.set("error", std::string("Too many passcodes were asked for. Wait a "
@@ -359,7 +358,7 @@ http::Response Portal::RequestOtp(http::Request& req) {
         mail.to = {*email};
         mail.subject = "Your one-time passcode to view the message";
         mail.text = "Here is your one-time passcode to view the message from " +
-                    (*record)->owner + ":\r\n\r\n" + issued->code +
+                    record.owner + ":\r\n\r\n" + issued->code +
                     "\r\n\r\nReference: " + issued->reference +
                     "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
                     "for it, you can ignore this mail.\r\n";
@@ -406,12 +405,11 @@ http::Response Portal::VerifyOtp(http::Request& req) {
     return FormExpired(v, "/m/" + id, "Back to the message",
                        form.ok() ? "" : form.status().message());
   }
-  auto record = services_.store->GetProtectedMessage(id);
-  if (!record.ok() || !record->has_value()) {
-    return NoticeResponse(404, "This message doesn't exist", "",
-                          {"", nullptr, &v});
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
   }
-  branding::Branding b = BrandOf(*services_.branding, **record);
+  auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"One-time passcode", &b, &v};
   if (!b.otp_enabled) {
     return NoticeResponse(403, "One-time passcodes are turned off",
@@ -492,12 +490,11 @@ http::Response Portal::BeginOidc(http::Request& req) {
   }
   // Only for a message that exists and offers this way in: anything else
   // would let anyone fill the pending sign-ins with made-up links.
-  auto record = services_.store->GetProtectedMessage(id);
-  if (!record.ok() || !record->has_value()) {
-    return NoticeResponse(404, "This message doesn't exist", "",
-                          {"", nullptr, &v});
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
   }
-  branding::Branding b = BrandOf(*services_.branding, **record);
+  auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"Sign in", &b, &v};
   if (!b.social_id_sign_in) {
     return NoticeResponse(403, "This way of signing in is turned off",

@@ -172,6 +172,17 @@ http::Response NoticeResponse(int status, std::string_view heading,
   return PageResponse(status, RenderTemplate(kNoticePage, d), c);
 }
 
+std::variant<SignInMessage, http::Response> FindSignInMessage(
+    const PortalServices& s, const std::string& id, const Portal::Visitor& v) {
+  auto record = s.store->GetProtectedMessage(id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  branding::Branding brand = BrandOf(*s.branding, **record);
+  return SignInMessage{std::move(**record), std::move(brand)};
+}
+
 branding::Branding BrandOf(branding::BrandingStore& brands,
                            const store::ProtectedMessageRecord& record) {
   auto b = brands.Get(record.branding.empty()

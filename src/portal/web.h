@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "branding/branding.h"
 #include "http/form.h"
@@ -69,6 +70,14 @@ http::Response NoticeResponse(int status, std::string_view heading,
 // is gone.
 branding::Branding BrandOf(branding::BrandingStore& brands,
                            const store::ProtectedMessageRecord& record);
+// A sign-in step's message (passcode request and check, OIDC start): its
+// record and branding, or the page saying it does not exist.
+struct SignInMessage {
+  store::ProtectedMessageRecord record;
+  branding::Branding brand;
+};
+std::variant<SignInMessage, http::Response> FindSignInMessage(
+    const PortalServices& s, const std::string& id, const Portal::Visitor& v);
 // 403 for a form post without a valid CSRF token (or 400 when the form
 // itself could not be read: `why` says how).
 http::Response FormExpired(const Portal::Visitor& v, std::string_view back,

@@ -79,8 +79,10 @@ struct Protector::Run {
   const queue::IncomingMessage& in;
   const ComposedMail* composed;  // null for SMTP mail
   std::string_view received;     // our Received field, for SMTP mail
-  // The client's bytes without the X-Sealpost-* fields it may not write.
-  std::string original;
+  // The client's bytes without the X-Sealpost-* fields it may not write
+  // (`stripped` holds them only when there were such fields to remove).
+  std::string_view original;
+  std::string stripped;
   mime::MailFacts mail;
   // Checked, not claimed: a wrapper whose seal verifies with an org key.
   std::optional<sealed::ProtectedMarker> wrapper;
@@ -210,8 +212,13 @@ Status Protector::Inspect(Run& run) {
   run.smime_encrypted = run.mail.claims_smime_encrypted &&
                         crypto::IsCmsEnvelopedData(run.mail.smime_content);
   std::string().swap(run.mail.smime_content);
-  run.original =
-      mime::RemoveReservedFields(client_bytes, run.wrapper.has_value());
+  if (auto stripped =
+          mime::RemoveReservedFields(client_bytes, run.wrapper.has_value())) {
+    run.stripped = std::move(*stripped);
+    run.original = run.stripped;
+  } else {
+    run.original = client_bytes;
+  }
   return Status::Ok();
 }
 
