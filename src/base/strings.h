@@ -28,6 +28,14 @@ inline std::string DomainOf(std::string_view address) {
 
 inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// `s` without leading and trailing spaces and tabs (RFC 5234 WSP; HTTP's
+// OWS): for protocol fields, where a CR or LF is never white space.
+inline std::string_view TrimBlanks(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
 // `s` without leading and trailing spaces, tabs, CR and LF.
 inline std::string_view Trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n";

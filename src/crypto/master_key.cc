@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/strings.h"
 #include "crypto/hkdf.h"
 #include "crypto/random.h"
 
@@ -11,14 +12,6 @@ namespace sealpost::crypto {
 namespace {
 
 constexpr std::string_view kFingerprintInfo = "sealpost master key id";
-
-std::string_view TrimSpace(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  size_t b = s.find_first_not_of(kSpace);
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(kSpace);
-  return s.substr(b, e - b + 1);
-}
 
 bool IsHex(std::string_view s) {
   for (char c : s) {
@@ -62,7 +55,7 @@ Result<MasterKey> MasterKey::FromFileContents(std::string_view contents) {
 }
 
 Result<MasterKey> MasterKey::FromEncoded(std::string_view text) {
-  text = TrimSpace(text);
+  text = Trim(text);
   Result<std::string> decoded = (text.size() == 2 * kSize && IsHex(text))
                                     ? HexDecode(text)
                                     : Base64Decode(text);

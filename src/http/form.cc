@@ -13,16 +13,6 @@ namespace {
 // Part headers are a few hundred bytes from any browser.
 constexpr size_t kMaxPartHeaderBytes = 16 * 1024;
 
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -98,7 +88,7 @@ Result<HeaderValue> ParseHeaderValue(std::string_view s,
                                      std::string_view header) {
   HeaderValue result;
   size_t semi = s.find(';');
-  result.value = AsciiLower(TrimOws(s.substr(0, semi)));
+  result.value = AsciiLower(TrimBlanks(s.substr(0, semi)));
   size_t pos = semi == std::string_view::npos ? s.size() : semi + 1;
   while (pos < s.size()) {
     size_t eq = s.find_first_of("=;", pos);
@@ -107,7 +97,7 @@ Result<HeaderValue> ParseHeaderValue(std::string_view s,
       pos = eq == std::string_view::npos ? s.size() : eq + 1;
       continue;
     }
-    std::string name = AsciiLower(TrimOws(s.substr(pos, eq - pos)));
+    std::string name = AsciiLower(TrimBlanks(s.substr(pos, eq - pos)));
     pos = eq + 1;
     while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
     std::string value;
@@ -121,7 +111,7 @@ Result<HeaderValue> ParseHeaderValue(std::string_view s,
       ++pos;
     } else {
       size_t end = s.find(';', pos);
-      value = TrimOws(s.substr(pos, end - pos));
+      value = TrimBlanks(s.substr(pos, end - pos));
       pos = end == std::string_view::npos ? s.size() : end + 1;
     }
     if (!name.empty()) result.params.emplace_back(name, std::move(value));
@@ -222,8 +212,8 @@ Status AddPart(Form& form, std::string_view headers, std::string_view content,
         line[0] == '\t') {
       return InvalidArgumentError("malformed multipart part header line");
     }
-    std::string name = AsciiLower(TrimOws(line.substr(0, colon)));
-    std::string_view value = TrimOws(line.substr(colon + 1));
+    std::string name = AsciiLower(TrimBlanks(line.substr(0, colon)));
+    std::string_view value = TrimBlanks(line.substr(colon + 1));
     if (name == "content-disposition" && !disposition) {
       SP_ASSIGN_OR_RETURN(disposition,
                           ParseHeaderValue(value, "Content-Disposition"));
@@ -377,8 +367,8 @@ std::map<std::string, std::string> ParseCookies(std::string_view header) {
                                             : header.substr(semi + 1);
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view name = TrimOws(pair.substr(0, eq));
-    std::string_view value = TrimOws(pair.substr(eq + 1));
+    std::string_view name = TrimBlanks(pair.substr(0, eq));
+    std::string_view value = TrimBlanks(pair.substr(eq + 1));
     if (name.empty()) continue;
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);

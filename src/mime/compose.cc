@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/strings.h"
 #include "crypto/random.h"
 #include "mime/gmime_util.h"
 
@@ -59,13 +60,6 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-std::string_view TrimSpace(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
 // A header field value from the user: a CR or LF would start a new header
 // (injection); other control characters have no business there either. Tabs
 // become spaces.
@@ -113,7 +107,7 @@ std::string EncodedWords(std::string_view s) {
 std::string EncodeText(std::string_view s) {
   bool raw = IsAscii(s) && s.find("=?") == std::string_view::npos &&
              s.find("  ") == std::string_view::npos &&
-             TrimSpace(s).size() == s.size();
+             TrimBlanks(s).size() == s.size();
   size_t word = 0;
   for (char c : s) {
     word = c == ' ' ? 0 : word + 1;
@@ -194,7 +188,7 @@ struct Mailbox {
 
 Result<Mailbox> ParseMailbox(std::string_view input, std::string_view what) {
   SP_ASSIGN_OR_RETURN(std::string checked, CheckField(input, what));
-  std::string_view s = TrimSpace(checked);
+  std::string_view s = TrimBlanks(checked);
   Mailbox m;
   if (!s.empty() && s.back() == '>') {
     size_t lt = s.rfind('<');
@@ -202,7 +196,7 @@ Result<Mailbox> ParseMailbox(std::string_view input, std::string_view what) {
       return InvalidArgumentError(std::string(what) + ": bad address");
     }
     m.addr = std::string(s.substr(lt + 1, s.size() - lt - 2));
-    std::string_view name = TrimSpace(s.substr(0, lt));
+    std::string_view name = TrimBlanks(s.substr(0, lt));
     if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
       name = name.substr(1, name.size() - 2);
       for (size_t i = 0; i < name.size(); ++i) {
@@ -353,7 +347,7 @@ std::string QuotedPrintable(std::string_view text) {
 
 // "type/subtype" in lower case; application/octet-stream when it is not one.
 std::string CleanContentType(std::string_view raw) {
-  std::string t(TrimSpace(raw.substr(0, raw.find(';'))));
+  std::string t(TrimBlanks(raw.substr(0, raw.find(';'))));
   for (char& c : t) c = AsciiLower(c);
   size_t slash = t.find('/');
   if (slash == std::string::npos || !IsToken(t.substr(0, slash)) ||
@@ -366,7 +360,7 @@ std::string CleanContentType(std::string_view raw) {
 // The last path component, at most kMaxFilename bytes (the extension kept).
 std::string CleanFilename(std::string_view raw, size_t number) {
   std::string name(raw.substr(raw.find_last_of("/\\") + 1));
-  name = std::string(TrimSpace(name));
+  name = std::string(TrimBlanks(name));
   if (name.empty() || name == "." || name == "..") {
     return "attachment-" + std::to_string(number);
   }
@@ -568,13 +562,13 @@ Result<std::string> ComposeMessage(const ComposeRequest& r) {
 }
 
 std::string ReplySubject(std::string_view subject) {
-  std::string_view s = TrimSpace(subject);
+  std::string_view s = TrimBlanks(subject);
   if (StartsWithNoCase(s, "re:")) return std::string(s);
   return "Re: " + std::string(s);
 }
 
 std::string ForwardSubject(std::string_view subject) {
-  std::string_view s = TrimSpace(subject);
+  std::string_view s = TrimBlanks(subject);
   if (StartsWithNoCase(s, "fwd:") || StartsWithNoCase(s, "fw:")) {
     return std::string(s);
   }

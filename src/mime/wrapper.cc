@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/encoding.h"
+#include "base/strings.h"
 #include "crypto/random.h"
 #include "mime/gmime_util.h"
 #include "mime/wrapper_templates.h"
@@ -21,22 +22,12 @@ using internal::InitGmime;
 using internal::WrapBase64;
 using Parsed = internal::ParsedMessage;
 
-std::string Trim(std::string s) {
-  size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
-  size_t e = s.size();
-  while (e > b && (s[e - 1] == '\r' || s[e - 1] == '\n' || s[e - 1] == ' ')) {
-    --e;
-  }
-  return s.substr(b, e - b);
-}
-
 std::string HeaderOf(GMimeMessage* msg, const char* name) {
   GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
   GMimeHeader* h = g_mime_header_list_get_header(list, name);
   if (h == nullptr) return {};
   const char* raw = g_mime_header_get_raw_value(h);
-  return raw ? Trim(raw) : std::string();
+  return raw ? std::string(Trim(raw)) : std::string();
 }
 
 // Mustache output uses "\n"; mail wants CRLF.

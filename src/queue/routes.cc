@@ -1,23 +1,9 @@
 #include "queue/routes.h"
 
+#include "base/config.h"
 #include "base/strings.h"
 
-#include "base/config.h"
-
 namespace sealpost::queue {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
 
 const char* TlsModeName(TlsMode mode) {
   switch (mode) {
@@ -54,7 +40,7 @@ DeliveryResult AllRecipients(size_t n, int code, const std::string& reply,
 }
 
 Result<NextHop> ParseNextHop(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   NextHop hop;
   if (text.starts_with("maildir:")) {
     hop.kind = NextHop::Kind::kMaildir;
@@ -79,14 +65,14 @@ Result<NextHop> ParseNextHop(std::string_view text) {
 Result<Routes> Routes::Parse(std::string_view default_hop,
                              std::string_view per_domain) {
   Routes r;
-  if (!Trim(default_hop).empty()) {
+  if (!TrimBlanks(default_hop).empty()) {
     auto hop = ParseNextHop(default_hop);
     if (!hop.ok()) return hop.status().WithContext("smtp.next_hop");
     r.default_ = *hop;
   }
-  while (!Trim(per_domain).empty()) {
+  while (!TrimBlanks(per_domain).empty()) {
     size_t comma = per_domain.find(',');
-    std::string_view item = Trim(per_domain.substr(0, comma));
+    std::string_view item = TrimBlanks(per_domain.substr(0, comma));
     per_domain = comma == std::string_view::npos ? std::string_view()
                                                  : per_domain.substr(comma + 1);
     if (item.empty()) continue;
@@ -99,7 +85,7 @@ Result<Routes> Routes::Parse(std::string_view default_hop,
     }
     auto hop = ParseNextHop(item.substr(eq + 1));
     if (!hop.ok()) return hop.status().WithContext("smtp.routes");
-    r.domains_[AsciiLower(Trim(item.substr(0, eq)))] = *hop;
+    r.domains_[AsciiLower(TrimBlanks(item.substr(0, eq)))] = *hop;
   }
   return r;
 }

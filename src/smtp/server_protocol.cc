@@ -27,16 +27,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // RFC 1870 §3: size-value = 1*20DIGIT. Values that overflow saturate, and
 // are then over any limit.
 std::optional<uint64_t> ParseSize(std::string_view s) {
@@ -424,7 +414,7 @@ void ServerProtocol::HandleCommand(std::string_view line,
     OnData(args, out);
   } else if (verb == "RSET") {
     // RFC 5321 §4.1.1.5: rset = "RSET" CRLF.
-    if (!Trim(args).empty()) {
+    if (!TrimBlanks(args).empty()) {
       Send(out, 501, "5.5.4", "Syntax: RSET takes no arguments");
       return;
     }
@@ -438,7 +428,7 @@ void ServerProtocol::HandleCommand(std::string_view line,
     Close(out,
           Reply::Make(221, "2.0.0", options_.hostname + " closing connection"));
   } else if (verb == "VRFY") {
-    if (Trim(args).empty()) {
+    if (TrimBlanks(args).empty()) {
       Send(out, 501, "5.5.4", "Syntax: VRFY address");
       return;
     }
@@ -466,7 +456,7 @@ void ServerProtocol::HandleCommand(std::string_view line,
 
 void ServerProtocol::OnEhlo(std::string_view args, bool esmtp,
                             std::vector<Action>& out) {
-  std::string_view domain = Trim(args);
+  std::string_view domain = TrimBlanks(args);
   if (domain.empty()) {
     Send(out, 501, "5.5.4",
          esmtp ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
@@ -678,7 +668,7 @@ void ServerProtocol::OnRcpt(std::string_view args, std::vector<Action>& out) {
 }
 
 void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
-  if (!Trim(args).empty()) {
+  if (!TrimBlanks(args).empty()) {
     Send(out, 501, "5.5.4", "Syntax: DATA takes no arguments");
     return;
   }
@@ -756,7 +746,7 @@ void ServerProtocol::OnAuth(std::string_view args, std::vector<Action>& out) {
     Send(out, 503, "5.5.1", "AUTH not permitted during a mail transaction");
     return;
   }
-  args = Trim(args);
+  args = TrimBlanks(args);
   const size_t sp = args.find(' ');
   const std::string_view mechanism = args.substr(0, sp);
   Sasl step;
@@ -774,7 +764,8 @@ void ServerProtocol::OnAuth(std::string_view args, std::vector<Action>& out) {
     Challenge(step, step == Sasl::kPlain ? "" : kLoginUserChallenge, out);
     return;
   }
-  Result<SecretBytes> response = DecodeSaslResponse(Trim(args.substr(sp)));
+  Result<SecretBytes> response =
+      DecodeSaslResponse(TrimBlanks(args.substr(sp)));
   if (!response.ok()) {
     Send(out, 501, "5.5.2", "Cannot decode response");
     return;
