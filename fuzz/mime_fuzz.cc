@@ -45,7 +45,7 @@ void CheckHeaderSection(std::string_view input) {
   }
   auto marker = sealpost::sealed::ParseProtectedHeader(input);
   (void)sealpost::sealed::WrapperSealInput(marker.id, marker.template_name,
-                                           hs.body);
+                                           hs.header, hs.body);
 }
 
 }  // namespace

@@ -23,15 +23,6 @@ unique = lib.unique
 class MailFlowAttackTest(lib.DevServerCase):
     # -- helpers ---------------------------------------------------------
 
-    def arrivals(self, before, count):
-        """Mailbox files that were not in `before`, once `count` arrived."""
-        def find():
-            new = [p for p in self.server.mailbox_files() if p not in before]
-            return new if len(new) >= count else None
-        files = lib.wait_for(find, timeout=30)
-        self.assertTrue(files, self.server.read_log()[-3000:])
-        return files
-
     def read(self, path):
         with open(path, "rb") as f:
             return f.read()
@@ -206,19 +197,39 @@ class MailFlowAttackTest(lib.DevServerCase):
                 return part.get_content()
         self.fail("no message.sealed")
 
+    def marker_id(self, data):
+        m = email.message_from_bytes(data, policy=email.policy.default)
+        return m["X-Sealpost-Protected"].split("id=")[1].split(";")[0]
+
     def test_unchanged_wrapper_is_not_sealed_twice(self):
         tag = unique()
-        wrapper, _, _ = self.protect_for(["bob@example.com"], tag,
-                                         "s-" + unique())
+        wrapper, msg_id, _ = self.protect_for(["bob@example.com"], tag,
+                                              "s-" + unique())
         self.encrypt_external_rule(tag)
-        # Redirected as is (Maildir lines and a new subject are headers: the
-        # signed body is what counts). LF line ends are covered by
-        # protect_test: the gateway refuses bare LF (smtp.bare_newline).
-        again = wrapper.replace(b"orig " + tag.encode(),
-                                b"redirect " + tag.encode(), 1)
-        self.send("alice@example.com", ["y@gmail.test"], again)
-        [path] = self.delivered("redirect " + tag)
-        self.assertEqual(self.read(path).count(b"X-Sealpost-Protected:"), 1)
+        # Redirected as is: the Maildir's Return-Path and Delivered-To are
+        # trace fields outside the seal.
+        before = set(self.server.mailbox_files())
+        self.send("alice@example.com", ["y-" + tag + "@gmail.test"], wrapper)
+        [path] = self.arrivals(before, 1)
+        self.assertEqual(self.marker_id(self.read(path)), msg_id)
+
+    def test_wrapper_with_a_new_subject_is_sealed_again(self):
+        # Headers outside the body are a channel too: a real wrapper whose
+        # Subject now carries data is not "already protected".
+        tag, secret = unique(), "secret-" + unique()
+        wrapper, msg_id, _ = self.protect_for(["bob@example.com"], tag,
+                                              "s-" + unique())
+        self.encrypt_external_rule(tag)
+        leaked = wrapper.replace(b"Subject: orig " + tag.encode(),
+                                 b"Subject: " + secret.encode(), 1)
+        self.assertNotEqual(leaked, wrapper)
+        before = set(self.server.mailbox_files())
+        self.send("alice@example.com", ["z-" + tag + "@gmail.test"], leaked)
+        [path] = self.arrivals(before, 1)
+        self.assertNotEqual(self.marker_id(self.read(path)), msg_id)
+        r = self.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(secret.encode(), r.stdout)
 
     # -- item 16: mail nobody here wrote -----------------------------------
 

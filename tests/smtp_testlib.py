@@ -260,6 +260,15 @@ class DevServerCase(unittest.TestCase):
                         (token, self.server.read_log()[-3000:]))
         return files
 
+    def arrivals(self, before, count):
+        """Mailbox files that were not in `before`, once `count` arrived."""
+        def find():
+            new = [p for p in self.server.mailbox_files() if p not in before]
+            return new if len(new) >= count else None
+        files = wait_for(find, timeout=30)
+        self.assertTrue(files, self.server.read_log()[-3000:])
+        return files
+
     def open_as(self, user, path):
         env = dict(os.environ, SEALPOST_ADDR=self.server.url,
                    SEALPOST_TOKEN=self.server.token,

@@ -444,9 +444,9 @@ void RegisterRightsApi(http::Router& router, const ApiContext& ctx) {
           wrap.branding = branding::ToWrapperBranding(*b);
         }
         wrap.expires_at = sealed->license.expiry;
-        wrap.seal = [&](std::string_view body) {
-          return ctx.licenses->SealWrapper(sealed->message_id,
-                                           sealed->license.template_name, body);
+        wrap.seal = [&](std::string_view header, std::string_view body) {
+          return ctx.licenses->SealWrapper(
+              sealed->message_id, sealed->license.template_name, header, body);
         };
         auto mail = mime::BuildWrapperMail(message, sealed->container, wrap);
         if (!mail.ok()) return FromStatus(mail.status());

@@ -238,8 +238,8 @@ Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
   if (!irm.GetBool("ClientAccessServerEnabled")) {
     auto parsed = sealed::ParseSealedHeader(header);
     AuditBestEffort(
-        email, "license.acquire",
-        parsed.ok() ? parsed->license.message_id : "", "refused",
+        email, "license.acquire", parsed.ok() ? parsed->license.message_id : "",
+        "refused",
         std::string(kReasonClientAccessDisabled) + " (" + label + ")");
     return PermissionDeniedError(std::string(kReasonClientAccessDisabled));
   }
@@ -319,18 +319,20 @@ Result<TransportDecryption> LicenseService::TransportDecrypt(
 
 Result<std::string> LicenseService::SealWrapper(std::string_view message_id,
                                                 std::string_view template_name,
+                                                std::string_view header,
                                                 std::string_view body) {
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   uint32_t version = keys->primary_version();
   SP_ASSIGN_OR_RETURN(crypto::Signer signer, keys->GetSigner(version));
-  SP_ASSIGN_OR_RETURN(
-      std::string signature,
-      signer.Sign(sealed::WrapperSealInput(message_id, template_name, body)));
+  SP_ASSIGN_OR_RETURN(std::string signature,
+                      signer.Sign(sealed::WrapperSealInput(
+                          message_id, template_name, header, body)));
   return sealed::FormatSealParams(version, signature);
 }
 
 Result<sealed::ProtectedMarker> LicenseService::VerifyWrapper(
-    std::string_view header_value, std::string_view body) {
+    std::string_view header_value, std::string_view header,
+    std::string_view body) {
   sealed::ProtectedMarker marker = sealed::ParseProtectedHeader(header_value);
   auto not_ours = [] {
     return InvalidArgumentError("not a wrapper sealed by this organisation");
@@ -340,10 +342,11 @@ Result<sealed::ProtectedMarker> LicenseService::VerifyWrapper(
   }
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   auto verifier = keys->GetVerifier(marker.key_version);
-  if (!verifier.ok()) return not_ours();
-  if (!verifier
-           ->Verify(marker.seal, sealed::WrapperSealInput(
-                                     marker.id, marker.template_name, body))
+  if (!verifier.ok() ||
+      !verifier
+           ->Verify(marker.seal,
+                    sealed::WrapperSealInput(marker.id, marker.template_name,
+                                             header, body))
            .ok()) {
     return not_ours();
   }

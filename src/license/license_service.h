@@ -141,15 +141,18 @@ class LicenseService {
       std::string_view container, std::string_view rule,
       const std::vector<std::string>& recipients);
 
-  // The seal of a wrapper mail (sealed/wrapper_seal.h) for the body `body`:
-  // the parameters to append to its X-Sealpost-Protected value.
+  // The seal of a wrapper mail (sealed/wrapper_seal.h) with the header
+  // fields `header` and the body `body`: the parameters to append to its
+  // X-Sealpost-Protected value.
   Result<std::string> SealWrapper(std::string_view message_id,
                                   std::string_view template_name,
+                                  std::string_view header,
                                   std::string_view body);
-  // The marker of a wrapper this organisation built and whose body is
-  // unchanged; INVALID_ARGUMENT for anything else (no seal, a seal by
-  // another key, a changed body).
+  // The marker of a wrapper this organisation built whose signed fields and
+  // body are unchanged; INVALID_ARGUMENT for anything else (no seal, a seal
+  // by another key, a changed Subject or body).
   Result<sealed::ProtectedMarker> VerifyWrapper(std::string_view header_value,
+                                                std::string_view header,
                                                 std::string_view body);
 
   // The owner or an admin (`by` = "admin") may revoke.

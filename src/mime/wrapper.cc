@@ -11,6 +11,7 @@
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "crypto/random.h"
+#include "mime/facts.h"
 #include "mime/gmime_util.h"
 #include "mime/wrapper_templates.h"
 #include "sealed/wrapper_seal.h"
@@ -101,6 +102,11 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   for (const char* name : {"From", "Sender", "Reply-To", "To", "Cc", "Subject",
                            "Date", "In-Reply-To", "References"}) {
     std::string v = header(name);
+    if (std::string_view(name) == "Subject" && o.subject.has_value()) {
+      v = EncodeSubject(*o.subject);
+      head += "Subject: " + v + "\r\n";
+      continue;
+    }
     if (v.empty() && std::string_view(name) == "From") v = o.envelope_from;
     if (v.empty() && std::string_view(name) == "To" && header("Cc").empty()) {
       for (const auto& a : o.envelope_to) v += (v.empty() ? "" : ", ") + a;
@@ -162,15 +168,15 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   }
   out += "--" + mixed + "--\r\n";
 
+  head += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n";
   std::string marker =
       sealed::FormatProtectedHeader(o.message_id, o.template_name);
   if (o.seal) {
-    SP_ASSIGN_OR_RETURN(std::string params, o.seal(out));
+    SP_ASSIGN_OR_RETURN(std::string params, o.seal(head, out));
     marker += params;
   }
   head += std::string(sealed::kProtectedHeader) + ": " + marker + "\r\n";
-  head += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
-  return head + out;
+  return head + "\r\n" + out;
 }
 
 Result<std::string> ExtractPart(std::string_view mail,

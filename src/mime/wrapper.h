@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,15 +46,20 @@ struct WrapperOptions {
   // can open it with `sealpost open`. External recipients read in the
   // portal, which keeps its own copy, so their wrapper stays small.
   bool attach_container = true;
+  // The wrapper's Subject (UTF-8), e.g. without the sender's keyword; unset:
+  // the original's, as it was.
+  std::optional<std::string> subject;
   // Used when the original has no From, or neither To nor Cc (mail with no
   // header section at all is protected too, as bytes).
   std::string envelope_from;
   std::vector<std::string> envelope_to;
-  // Signs the wrapper: called with the finished body (everything after the
-  // header section), returns what to append to the X-Sealpost-Protected
-  // value ("; k=1; seal=..."). Unset: no seal (tests only; the mail flow
-  // does not recognise an unsealed wrapper as protected).
-  std::function<Result<std::string>(std::string_view body)> seal;
+  // Signs the wrapper: called with the finished header fields and body,
+  // returns what to append to the X-Sealpost-Protected value
+  // ("; k=1; seal=..."). Unset: no seal (tests only; the mail flow does not
+  // recognise an unsealed wrapper as protected).
+  std::function<Result<std::string>(std::string_view header,
+                                    std::string_view body)>
+      seal;
 };
 
 // Builds the wrapper around `container` for the original message `original`.

@@ -17,26 +17,6 @@
 namespace sealpost::protect {
 namespace {
 
-// Replaces the Subject field of a wrapper (the wrapper keeps the original's
-// raw Subject; the sender's keyword is taken out here).
-std::string ReplaceSubject(std::string mail, std::string_view subject) {
-  size_t header_end = mail.find("\r\n\r\n");
-  size_t pos = 0;
-  while (pos < header_end) {
-    if (mail.compare(pos, 8, "Subject:") == 0) {
-      size_t end = pos;
-      do {
-        end = mail.find("\r\n", end) + 2;
-      } while (end < header_end && (mail[end] == ' ' || mail[end] == '\t'));
-      mail.replace(pos, end - pos,
-                   "Subject: " + mime::EncodeSubject(subject) + "\r\n");
-      return mail;
-    }
-    pos = mail.find("\r\n", pos) + 2;
-  }
-  return mail;
-}
-
 // "a@x,b@y", for the notes.
 std::string JoinAddresses(const std::vector<std::string>& addresses) {
   std::string out;
@@ -156,11 +136,12 @@ Result<std::string> Protector::SealAndWrap(
       sealed->message_id, sealed->license.template_name, options_.portal_url,
       branding::ToWrapperBranding(brand), sealed->license.expiry};
   wrap.attach_container = spec.internal;
+  wrap.subject = spec.subject;
   wrap.envelope_from = std::string(envelope_from);
   wrap.envelope_to = spec.addresses;
-  wrap.seal = [&](std::string_view body) {
+  wrap.seal = [&](std::string_view header, std::string_view body) {
     return licenses_.SealWrapper(sealed->message_id,
-                                 sealed->license.template_name, body);
+                                 sealed->license.template_name, header, body);
   };
   if (note != nullptr) {
     *note = sealed->license.template_name + " as " + sealed->message_id;
@@ -205,8 +186,9 @@ Status Protector::Inspect(Run& run) {
     run.mail.body_text = std::string(client_bytes.substr(0, 256 * 1024));
   }
   if (!run.mail.protected_header.empty()) {
-    auto marker = licenses_.VerifyWrapper(
-        run.mail.protected_header, mime::SplitHeaderSection(client_bytes).body);
+    mime::HeaderSection hs = mime::SplitHeaderSection(client_bytes);
+    auto marker =
+        licenses_.VerifyWrapper(run.mail.protected_header, hs.header, hs.body);
     if (marker.ok()) run.wrapper = std::move(*marker);
   }
   run.smime_encrypted = run.mail.claims_smime_encrypted &&
@@ -442,13 +424,11 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   }
   spec.addresses = g.addresses;
   spec.internal = g.internal;
+  if (run.subject != run.mail.subject) spec.subject = run.subject;
   std::string note;
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
-  if (run.subject != run.mail.subject) {
-    mail = ReplaceSubject(std::move(mail), run.subject);
-  }
   msg.content = AddHeaders(run.received, mail, g.added_headers);
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));

@@ -18,6 +18,7 @@
 #ifndef SEALPOST_PROTECT_PROTECTOR_H_
 #define SEALPOST_PROTECT_PROTECTOR_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,7 @@ class Protector {
     bool internal = false;
     std::string parent_id;
     int64_t expires_at = 0;
+    std::optional<std::string> subject;  // the wrapper's, if not the original's
   };
 
   Result<Outcome> Process(const queue::IncomingMessage& in,

@@ -128,12 +128,18 @@ TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
   ASSERT_TRUE(Sealed(w)) << w;
   auto header = mime::RawHeader(w, "X-Sealpost-Protected");
   ASSERT_TRUE(header.ok());
-  auto body = w.substr(w.find("\r\n\r\n") + 4);
-  EXPECT_TRUE(licenses_->VerifyWrapper(*header, body).ok());
-  // One byte of the body changed: not ours any more.
+  size_t split = w.find("\r\n\r\n");
+  std::string head = w.substr(0, split + 2);
+  std::string body = w.substr(split + 4);
+  EXPECT_TRUE(licenses_->VerifyWrapper(*header, head, body).ok());
+  // One byte of the body changed, or the subject: not ours any more.
   std::string changed = body;
   changed[changed.size() / 2] ^= 1;
-  EXPECT_FALSE(licenses_->VerifyWrapper(*header, changed).ok());
+  EXPECT_FALSE(licenses_->VerifyWrapper(*header, head, changed).ok());
+  std::string subject = head;
+  subject.replace(subject.find("Subject: q"), 10,
+                  "Subject: " + std::string(kSecret));
+  EXPECT_FALSE(licenses_->VerifyWrapper(*header, subject, body).ok());
 }
 
 TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {

@@ -1,6 +1,7 @@
 #include "sealed/wrapper_seal.h"
 
 #include <charconv>
+#include <vector>
 
 #include "base/encoding.h"
 #include "base/strings.h"
@@ -32,6 +33,49 @@ std::string CanonicalBodyDigest(std::string_view body) {
     for (; pending_empty > 0; --pending_empty) hasher.Update("\r\n");
     hasher.Update(line);
     hasher.Update("\r\n");
+  }
+  return hasher.Finish();
+}
+
+// SHA-256 of the signed fields of `header`, canonical (see the header).
+std::string SignedFieldsDigest(std::string_view header) {
+  struct Field {
+    std::string name;  // lower case
+    std::string value;
+  };
+  std::vector<Field> fields;
+  for (size_t pos = 0; pos < header.size();) {
+    size_t nl = header.find('\n', pos);
+    std::string_view line = header.substr(
+        pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? header.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (!fields.empty()) fields.back().value += ' ' + std::string(line);
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    fields.push_back({AsciiLower(TrimBlanks(line.substr(0, colon))),
+                      std::string(line.substr(colon + 1))});
+  }
+  crypto::Sha256Hasher hasher;
+  for (std::string_view name : kSignedFields) {
+    for (const Field& f : fields) {
+      if (f.name != name) continue;
+      std::string value;
+      bool blank = false;
+      for (char c : Trim(f.value)) {
+        bool is_blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        if (is_blank && blank) continue;
+        value += is_blank ? ' ' : c;
+        blank = is_blank;
+      }
+      hasher.Update(f.name);
+      hasher.Update(":");
+      hasher.Update(value);
+      hasher.Update("\r\n");
+    }
   }
   return hasher.Finish();
 }
@@ -117,13 +161,14 @@ std::string FormatSealParams(uint32_t key_version, std::string_view signature) {
 
 std::string WrapperSealInput(std::string_view id,
                              std::string_view template_name,
-                             std::string_view body) {
+                             std::string_view header, std::string_view body) {
   std::string out(kSealContext);
   out += '\0';
   out += id;
   out += '\0';
   out += template_name;
   out += '\0';
+  out += SignedFieldsDigest(header);
   out += CanonicalBodyDigest(body);
   return out;
 }

@@ -1,20 +1,25 @@
-// The seal of a wrapper mail (docs/format.md §8): proof that a mail marked
+// The seal of a wrapper mail (docs/format.md §7): proof that a mail marked
 // `X-Sealpost-Protected` is a wrapper this organisation built and that its
-// body is unchanged. The mail flow never seals a message twice, so the mark
-// must not be something a sender can write: the org signing key signs the
-// message id, the template name and a digest of the wrapper's body, and the
-// signature travels in the header:
+// body and the header fields it was built with are unchanged. The mail flow
+// never seals a message twice, so the mark must not be something a sender
+// can write: the org signing key signs the message id, the template name
+// and digests of those fields and of the body, and the signature travels in
+// the header:
 //
 //   X-Sealpost-Protected: v1; id=ID; template="NAME"; k=VERSION; seal=SIG
 //
 // SIG is base64url (no padding) of the Ed25519 signature over
-//   "sealpost-wrapper-v1" 0x00 ID 0x00 NAME 0x00 SHA-256(canonical body)
-// where the canonical body has every line end as CRLF, no spaces or tabs at
-// the end of a line and no empty lines at its end (DKIM's relaxed body
-// canonicalisation, RFC 6376 §3.4.4, less its folding of inner white space),
-// so that a Maildir's LF line ends or a relay's trailing blanks do not break
-// it. Headers are not covered: a redirected wrapper gains Received,
-// Delivered-To or a new Subject and stays the same wrapper.
+//   "sealpost-wrapper-v1" 0x00 ID 0x00 NAME 0x00
+//   SHA-256(canonical signed fields) SHA-256(canonical body)
+// The signed fields are the ones a wrapper is built with (kSignedFields),
+// each occurrence as "name:value" CRLF in that order, the name in lower
+// case, the value unfolded with runs of spaces and tabs as one space and
+// trimmed (DKIM's relaxed header canonicalisation, RFC 6376 §3.4.2). The
+// canonical body has every line end as CRLF, no spaces or tabs at the end
+// of a line and no empty lines at its end (§3.4.4, less its folding of
+// inner white space). So a Maildir's LF line ends, a relay's trailing
+// blanks or the trace fields a redirect adds (Received, Delivered-To) leave
+// the seal whole; a new Subject, Cc or part does not.
 //
 // Thread-safety: pure functions.
 #ifndef SEALPOST_SEALED_WRAPPER_SEAL_H_
@@ -45,11 +50,18 @@ std::string FormatProtectedHeader(std::string_view id,
 // "; k=VERSION; seal=SIG", appended to FormatProtectedHeader's value.
 std::string FormatSealParams(uint32_t key_version, std::string_view signature);
 
-// The bytes the org key signs for a wrapper whose body (everything after
-// the header section's empty line) is `body`.
+// The header fields a seal covers, in the order they are digested.
+inline constexpr std::string_view kSignedFields[] = {
+    "from",       "sender",     "reply-to",     "to",
+    "cc",         "subject",    "date",         "in-reply-to",
+    "references", "message-id", "mime-version", "content-type"};
+
+// The bytes the org key signs for a wrapper whose header section (the
+// fields, without the empty line) is `header` and whose body (everything
+// after the empty line) is `body`.
 std::string WrapperSealInput(std::string_view id,
                              std::string_view template_name,
-                             std::string_view body);
+                             std::string_view header, std::string_view body);
 
 }  // namespace sealpost::sealed
 

@@ -38,19 +38,45 @@ TEST(WrapperSealTest, TemplateNameCannotInjectAHeader) {
 }
 
 TEST(WrapperSealTest, CanonicalBodyToleratesLineEndsAndTrailingBlanks) {
-  std::string a = WrapperSealInput("id", "Encrypt", "line 1\r\nline 2\r\n");
-  EXPECT_EQ(a, WrapperSealInput("id", "Encrypt", "line 1\nline 2\n"));
-  EXPECT_EQ(a, WrapperSealInput("id", "Encrypt", "line 1  \r\nline 2\r\n\r\n"));
-  EXPECT_EQ(a, WrapperSealInput("id", "Encrypt", "line 1\r\nline 2"));
+  std::string a = WrapperSealInput("id", "Encrypt", "", "line 1\r\nline 2\r\n");
+  EXPECT_EQ(a, WrapperSealInput("id", "Encrypt", "", "line 1\nline 2\n"));
+  EXPECT_EQ(
+      a, WrapperSealInput("id", "Encrypt", "", "line 1  \r\nline 2\r\n\r\n"));
+  EXPECT_EQ(a, WrapperSealInput("id", "Encrypt", "", "line 1\r\nline 2"));
   // Inner empty lines and content count.
-  EXPECT_NE(a, WrapperSealInput("id", "Encrypt", "line 1\r\n\r\nline 2\r\n"));
-  EXPECT_NE(a, WrapperSealInput("id", "Encrypt", "line 1\r\nline 3\r\n"));
-  // So do the id and the template.
-  EXPECT_NE(a, WrapperSealInput("id2", "Encrypt", "line 1\r\nline 2\r\n"));
   EXPECT_NE(a,
-            WrapperSealInput("id", "Do Not Forward", "line 1\r\nline 2\r\n"));
+            WrapperSealInput("id", "Encrypt", "", "line 1\r\n\r\nline 2\r\n"));
+  EXPECT_NE(a, WrapperSealInput("id", "Encrypt", "", "line 1\r\nline 3\r\n"));
+  // So do the id and the template.
+  EXPECT_NE(a, WrapperSealInput("id2", "Encrypt", "", "line 1\r\nline 2\r\n"));
+  EXPECT_NE(
+      a, WrapperSealInput("id", "Do Not Forward", "", "line 1\r\nline 2\r\n"));
   // Framing: no shifting bytes between the id and the template.
-  EXPECT_NE(WrapperSealInput("ab", "c", "x"), WrapperSealInput("a", "bc", "x"));
+  EXPECT_NE(WrapperSealInput("ab", "c", "", "x"),
+            WrapperSealInput("a", "bc", "", "x"));
+}
+
+TEST(WrapperSealTest, SignedFieldsCountTraceFieldsDoNot) {
+  std::string_view head =
+      "From: a@example.com\r\nSubject: Q3\r\n numbers\r\nX-Sealpost-Protected: "
+      "v1; id=1\r\n";
+  std::string a = WrapperSealInput("1", "Encrypt", head, "b\r\n");
+  // Trace fields a redirect adds, other folding and blanks: the same.
+  EXPECT_EQ(a, WrapperSealInput("1", "Encrypt",
+                                "Received: from x\r\nDelivered-To: b@x\r\n"
+                                "FROM:  a@example.com \r\nSubject: Q3 "
+                                "numbers\r\n",
+                                "b\r\n"));
+  // A new subject, a Cc more, a second Subject: not the same.
+  EXPECT_NE(a, WrapperSealInput("1", "Encrypt",
+                                "From: a@example.com\r\nSubject: secret\r\n",
+                                "b\r\n"));
+  EXPECT_NE(a, WrapperSealInput("1", "Encrypt",
+                                std::string(head) + "Cc: leak@evil.test\r\n",
+                                "b\r\n"));
+  EXPECT_NE(a,
+            WrapperSealInput("1", "Encrypt",
+                             std::string(head) + "Subject: two\r\n", "b\r\n"));
 }
 
 // docs/format.md §7, against tests/data/format/make_vectors.py
@@ -58,7 +84,8 @@ TEST(WrapperSealTest, CanonicalBodyToleratesLineEndsAndTrailingBlanks) {
 TEST(WrapperSealTest, MatchesTheIndependentVector) {
   auto v = testing::LoadFormatVectors();
   ASSERT_TRUE(v.count("seal_body")) << "vectors.txt missing";
-  EXPECT_EQ(WrapperSealInput("4f2a", "Do Not Forward", v["seal_body"]),
+  EXPECT_EQ(WrapperSealInput("4f2a", "Do Not Forward", v["seal_header"],
+                             v["seal_body"]),
             v["seal_input"]);
   auto verifier = crypto::Verifier::FromPublicKey(v["ed25519_public"]);
   ASSERT_TRUE(verifier.ok());

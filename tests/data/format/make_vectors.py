@@ -59,6 +59,30 @@ def wrapper_canonical(body):
     return b"".join(line + b"\r\n" for line in lines)
 
 
+SIGNED_FIELDS = [b"from", b"sender", b"reply-to", b"to", b"cc", b"subject",
+                 b"date", b"in-reply-to", b"references", b"message-id",
+                 b"mime-version", b"content-type"]
+
+
+def wrapper_signed_fields(header):
+    fields = []
+    for line in header.replace(b"\r\n", b"\n").split(b"\n"):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            fields[-1][1] += b" " + line
+            continue
+        name, _, value = line.partition(b":")
+        fields.append([name.strip(b" \t").lower(), value])
+    out = b""
+    for want in SIGNED_FIELDS:
+        for name, value in fields:
+            if name == want:
+                value = b" ".join(value.split())
+                out += name + b":" + value + b"\r\n"
+    return out
+
+
 # --- docs/format.md §1: Aead ciphertext -------------------------------------
 def aead_encrypt(key, key_id, nonce, plaintext, ad):
     return (b"\x01" + u32(key_id) + nonce +
@@ -145,10 +169,18 @@ def main():
     seal_body = b"--b\nline one  \n\nline two\t\n--b--\n\n\n"
     canonical = b"--b\r\nline one\r\n\r\nline two\r\n--b--\r\n"
     assert wrapper_canonical(seal_body) == canonical
+    # Folded, padded and in any case; Received is not a signed field.
+    seal_header = (b"Received: from relay\r\nFROM:  Alice <a@example.com> \r\n"
+                   b"Subject: Q3\r\n\tnumbers\r\n")
+    signed = (b"from:Alice <a@example.com>\r\n"
+              b"subject:Q3 numbers\r\n")
+    assert wrapper_signed_fields(seal_header) == signed
     seal_input = (b"sealpost-wrapper-v1\x00" + b"4f2a\x00" +
                   b"Do Not Forward\x00" +
+                  hashlib.sha256(signed).digest() +
                   hashlib.sha256(canonical).digest())
-    v += [("seal_body", seal_body), ("seal_input", seal_input),
+    v += [("seal_header", seal_header), ("seal_body", seal_body),
+          ("seal_input", seal_input),
           ("seal_signature", priv.sign(seal_input))]
 
     # Aead ciphertext (§1).
