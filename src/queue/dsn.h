@@ -44,7 +44,6 @@ std::string BuildDsn(const DsnInput& in);
 // default for the reply class.
 std::string StatusCodeOf(std::string_view reply, int code);
 
-
 }  // namespace sealpost::queue
 
 #endif  // SEALPOST_QUEUE_DSN_H_

@@ -18,7 +18,6 @@ namespace sealpost::queue {
 
 Result<NextHop> ParseNextHop(std::string_view text);
 
-
 class Routes {
  public:
   static Result<Routes> Parse(std::string_view default_hop,

@@ -76,7 +76,8 @@ bool IsDomain(std::string_view s) {
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
     for (char c : label) {
-      if (!IsAlpha(c) && !IsAsciiDigit(c) && c != '-' && !IsUtf8(c)) return false;
+      if (!IsAlpha(c) && !IsAsciiDigit(c) && c != '-' && !IsUtf8(c))
+        return false;
     }
     if (dot == s.size()) break;
     start = dot + 1;
