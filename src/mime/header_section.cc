@@ -28,14 +28,14 @@ bool IsEmptyLine(std::string_view line) {
   return line == "\r\n" || line == "\n";
 }
 
-bool Reserved(std::string_view name, bool keep_protected) {
+}  // namespace
+
+bool IsReservedField(std::string_view name, bool keep_protected) {
   std::string lower = AsciiLower(name);
   if (!lower.starts_with("x-sealpost-")) return false;
   if (lower == "x-sealpost-template") return false;
   return !(keep_protected && lower == "x-sealpost-protected");
 }
-
-}  // namespace
 
 HeaderSection SplitHeaderSection(std::string_view message) {
   size_t pos = 0;
@@ -64,8 +64,8 @@ std::optional<std::string> RemoveReservedFields(std::string_view message,
     pos += line.size();
     bool continuation = line[0] == ' ' || line[0] == '\t';
     if (!continuation) {
-      dropping =
-          Reserved(line.substr(0, FieldNameLength(line)), keep_protected);
+      dropping = IsReservedField(line.substr(0, FieldNameLength(line)),
+                                 keep_protected);
     }
     if (dropping) {
       removed = true;

@@ -27,8 +27,10 @@ HeaderSection SplitHeaderSection(std::string_view message);
 // to write (a forged X-Sealpost-Protected would claim a protection the mail
 // does not have). Kept: X-Sealpost-Template (the sender's documented
 // request for protection) and, when `keep_protected`, X-Sealpost-Protected
-// (a wrapper whose seal was verified). nullopt when there is nothing to
+// (a wrapper whose seal was verified). IsReservedField says it of one
+// field name (any case). nullopt when there is nothing to
 // take out, so that the usual message is not copied.
+bool IsReservedField(std::string_view name, bool keep_protected);
 std::optional<std::string> RemoveReservedFields(std::string_view message,
                                                 bool keep_protected);
 

@@ -47,6 +47,15 @@ TEST(HeaderSectionTest, RemovesReservedFieldsOnly) {
             "X-Sealpost-Protected: in the body stays\r\n");
 }
 
+TEST(HeaderSectionTest, ReservedFieldNames) {
+  EXPECT_TRUE(IsReservedField("X-SEALPOST-Queue-ID", false));
+  EXPECT_TRUE(IsReservedField("x-sealpost-protected", false));
+  EXPECT_FALSE(IsReservedField("X-Sealpost-Protected", true));
+  EXPECT_FALSE(IsReservedField("X-Sealpost-Template", false));
+  EXPECT_FALSE(IsReservedField("X-Sealpostish", false));
+  EXPECT_FALSE(IsReservedField("Subject", false));
+}
+
 TEST(HeaderSectionTest, UnchangedBytesWhenNothingIsReserved) {
   std::string_view in = "From: a\r\nSubject: b\r\n\r\n\x80\x81 8-bit\r\n";
   EXPECT_FALSE(RemoveReservedFields(in, false).has_value());

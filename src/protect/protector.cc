@@ -228,6 +228,9 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   facts.subject = mf.subject;
   facts.body_text = mf.body_text;
   for (const auto& [k, v] : mf.headers) {
+    // Rules see the message as it leaves: without the reserved fields a
+    // client wrote (mime::RemoveReservedFields).
+    if (mime::IsReservedField(k, run.wrapper.has_value())) continue;
     facts.headers.push_back({k, v});
     if (AsciiLower(k) == "sensitivity") {
       facts.sensitivity =
