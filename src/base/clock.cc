@@ -29,22 +29,25 @@ void FakeClock::Advance(std::chrono::seconds by) {
   now_ += by;
 }
 
-std::string Rfc5322Date(int64_t unix_seconds) {
+namespace {
+
+std::string FormatUtc(int64_t unix_seconds, const char* format) {
   time_t t = static_cast<time_t>(unix_seconds);
   struct tm tm;
   gmtime_r(&t, &tm);
   char buf[64];
-  strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
+}  // namespace
+
+std::string Rfc5322Date(int64_t unix_seconds) {
+  return FormatUtc(unix_seconds, "%a, %d %b %Y %H:%M:%S +0000");
+}
+
 std::string FormatRfc3339(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatUtc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 }  // namespace sealpost
