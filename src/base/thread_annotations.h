@@ -38,6 +38,7 @@ class SP_SCOPED_CAPABILITY MutexLock {
   MutexLock& operator=(const MutexLock&) = delete;
 
  private:
+  // Not owned (references and pointers below): must outlive this object.
   Mutex* mu_;
 };
 

@@ -89,6 +89,7 @@ class BrandingStore {
   Result<std::map<std::string, Branding>> Load();
   Status Save(const std::map<std::string, Branding>& all);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   std::mutex mu_;
 };

@@ -112,6 +112,7 @@ class Directory {
   // turned out right).
   void ForgetFailure(const std::string& key, int64_t at);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
   std::mutex mu_;

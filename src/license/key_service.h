@@ -43,6 +43,7 @@ class KeyService {
  private:
   Status Persist(const crypto::WrappedOrgKey& key);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const crypto::MasterKey master_;
   mutable std::mutex mu_;

@@ -191,6 +191,7 @@ class LicenseService {
   // kReasonRevoked, kReasonExpired, or empty.
   Result<std::string_view> Ended(const store::ProtectedMessageRecord& record);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   KeyService& keys_;
   Directory& directory_;

@@ -39,6 +39,7 @@ class TemplateStore {
   Result<std::vector<std::string>> ArchivedDefaults();
   Status SaveCustom(const std::vector<rights::Template>& custom);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   std::mutex mu_;
 };

@@ -43,6 +43,7 @@ class RuleStore {
   Result<std::vector<Rule>> Load();
   Status Save(std::vector<Rule> rules);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   std::mutex mu_;
   std::shared_ptr<const RuleSet> compiled_;  // guarded by mu_

@@ -114,6 +114,7 @@ class OidcClient {
 
   const OidcProviderConfig config_;
   const std::string redirect_uri_;
+  // Not owned (references and pointers below): must outlive this object.
   const Clock& clock_;
 
   Mutex mu_;

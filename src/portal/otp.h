@@ -58,6 +58,7 @@ class OtpService {
                             std::string_view code);
 
  private:
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
 };

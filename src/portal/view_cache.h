@@ -71,6 +71,7 @@ class AuditBuffer {
  private:
   void Run();
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   // A plain std::mutex: the condition variable needs one.
   std::mutex mu_;

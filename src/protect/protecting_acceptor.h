@@ -33,6 +33,7 @@ class ProtectingAcceptor final : public queue::Acceptor {
   void Process(queue::IncomingMessage message,
                std::function<void(Status)> done);
 
+  // Not owned (references and pointers below): must outlive this object.
   Protector& protector_;
   queue::Acceptor& next_;
   std::mutex mu_;

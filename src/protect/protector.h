@@ -123,6 +123,7 @@ class Protector {
       std::string_view envelope_from,
       std::vector<store::NewProtectedMessage>* records, std::string* note);
 
+  // Not owned (references and pointers below): must outlive this object.
   license::LicenseService& licenses_;
   license::Directory& directory_;
   license::TemplateStore& templates_;

@@ -170,10 +170,12 @@ class Queue final : public Acceptor {
   Result<store::QueuedMessage> ToStored(const IncomingMessage& m,
                                         int64_t now_ms);
 
+  // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
   const crypto::Aead key_;
   const QueueOptions options_;
+  // Not owned (references and pointers below): must outlive this object.
   Transport* smtp_;
   std::unique_ptr<Transport> maildir_;
 
@@ -200,6 +202,7 @@ class Queue final : public Acceptor {
   std::map<std::string, TlsRequirement, std::less<>> policies_;
   std::chrono::steady_clock::time_point policies_loaded_{};
 
+  // Not owned (references and pointers below): must outlive this object.
   Counter* accepted_;
   Counter* delivered_;
   Counter* deferred_;

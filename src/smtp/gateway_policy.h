@@ -45,6 +45,7 @@ class GatewayPolicy final : public SessionPolicy {
   bool InAcceptedDomain(std::string_view address) const;
 
   bool trusted_network_;
+  // Not owned (references and pointers below): must outlive this object.
   const std::vector<std::string>& domains_;
   ForgedSender forged_;
 };

@@ -207,6 +207,7 @@ class ServerProtocol {
   void ResetTransaction();
 
   ProtocolOptions options_;
+  // Not owned (references and pointers below): must outlive this object.
   SessionPolicy* policy_;
   Phase phase_ = Phase::kCommand;
 

@@ -105,6 +105,7 @@ class SqliteStore final : public Store {
   mutable Mutex settings_mu_;
   std::unordered_map<std::string, std::optional<std::string>> settings_
       SP_GUARDED_BY(settings_mu_);
+  // Not owned (references and pointers below): must outlive this object.
   const Clock& clock_;
 };
 
