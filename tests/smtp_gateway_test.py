@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 import smtplib
-import socket
 import ssl
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+from smtp_testlib import DevServer, RawSmtp, SmtpSink, wait_for  # noqa: E402
 
 # What the Maildir sink prepends: Return-Path and Delivered-To (as a local
 # delivery agent does), then our Received header.
@@ -38,36 +37,20 @@ def delivered_original(path):
     return data[m.end():]
 
 
-class Raw:
-    """A raw SMTP conversation, to test what real clients never send."""
+class Raw(RawSmtp):
+    """Replies as text lines, commands as text."""
 
     def __init__(self, host, port):
-        self.s = socket.create_connection((host, port), timeout=10)
-        self.buf = b""
+        super().__init__(host, port, timeout=10)
         self.greeting = self.reply()
 
-    def send(self, data):
-        self.s.sendall(data)
-
     def reply(self):
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.s.recv(65536)
-                if not chunk:
-                    return lines
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            lines.append(line.decode("utf-8", "replace"))
-            if len(line) < 4 or line[3:4] != b"-":
-                return lines
+        return [line.decode("utf-8", "replace")
+                for line in self.reply_lines()]
 
     def cmd(self, line):
         self.send(line.encode() + b"\r\n")
         return self.reply()[-1]
-
-    def close(self):
-        self.s.close()
 
 
 class GatewayTest(unittest.TestCase):

@@ -17,7 +17,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+from smtp_testlib import DevServer, RawSmtp, SmtpSink, wait_for  # noqa: E402
 
 # Loopback is outside the client networks: the test client is "the
 # internet".
@@ -40,30 +40,19 @@ def tls_context(server):
     return ctx
 
 
-class Raw:
-    """A raw SMTP conversation over a socket."""
+class Raw(RawSmtp):
+    """Replies as bytes, commands as bytes with their line end."""
 
     def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=20)
-        self.buf = b""
+        super().__init__("127.0.0.1", port)
         self.greeting = self.reply()
 
     def reply(self):
         """One (possibly multiline) reply, b"" once the server closed."""
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                chunk = self.s.recv(65536)
-                if not chunk:
-                    return b"\r\n".join(lines)
-                self.buf += chunk
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            lines.append(line)
-            if len(line) < 4 or line[3:4] != b"-":
-                return b"\r\n".join(lines)
+        return b"\r\n".join(self.reply_lines())
 
     def cmd(self, data):
-        self.s.sendall(data)
+        self.send(data)
         return self.reply()
 
     def closed(self):
@@ -84,9 +73,6 @@ class Raw:
         assert self.cmd(b"RCPT TO:<%s>\r\n" % recipient.encode()) \
             .startswith(b"250")
         assert self.cmd(b"DATA\r\n").startswith(b"354")
-
-    def close(self):
-        self.s.close()
 
 
 def auth(c, user, password, mechanism="PLAIN"):

@@ -220,6 +220,36 @@ class SmtpSink:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class RawSmtp:
+    """A raw SMTP conversation over a socket, to test what real clients
+    never send."""
+
+    def __init__(self, host, port, timeout=20):
+        self.s = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def reply_lines(self):
+        """One (possibly multiline) reply as its lines; fewer (or none)
+        once the server closed."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return lines
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line)
+            if len(line) < 4 or line[3:4] != b"-":
+                return lines
+
+    def close(self):
+        self.s.close()
+
+
 def unique():
     return uuid.uuid4().hex[:12]
 
