@@ -71,12 +71,10 @@ struct IncomingMessage {
   std::string client;
   std::string tls;
   // The sender may count as a member of the organisation: the client was
-  // in smtp.client_networks or authenticated as `auth_user` (the SMTP
-  // session decides; mail the server writes itself sets it). Never taken
-  // from the message.
+  // in smtp.client_networks or logged in with SMTP AUTH as the sender (the
+  // SMTP session decides). Never taken from the message.
   bool trusted_sender = false;
-  std::string auth_user;  // the SMTP AUTH login, "" if none
-  std::string content;    // the bytes to deliver (with our Received header)
+  std::string content;  // the bytes to deliver (with our Received header)
   // The protected messages this one carries the wrappers of: their rows
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.

@@ -302,7 +302,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     m.client = remote;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
     m.trusted_sender = trusted_sender;
-    m.auth_user = e.auth_user;
     std::string header =
         ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
     m.content.reserve(header.size() + a.message.size());
