@@ -398,14 +398,9 @@ Result<MessageState> LicenseService::GetState(std::string_view message_id) {
   if (!record.has_value()) {
     return NotFoundError("no protected message " + std::string(message_id));
   }
-  MessageState out{*record, "active"};
-  if (record->revoked_at != 0) {
-    out.state = "revoked";
-  } else if (record->expires_at != 0 &&
-             clock_.NowUnix() >= record->expires_at) {
-    out.state = "expired";
-  }
-  return out;
+  // The same answer a license request gets: a forward ends with its parent.
+  SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
+  return MessageState{*record, ended.empty() ? "active" : std::string(ended)};
 }
 
 std::vector<SelfTestCheck> LicenseService::SelfTest(

@@ -337,6 +337,9 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   auto after = licenses_->Acquire("carol@gmail.test", **container, "test");
   EXPECT_EQ(after.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(after.status().message(), license::kReasonRevoked);
+  auto state = licenses_->GetState(rec.id);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->state, "revoked");
 }
 
 }  // namespace
