@@ -171,7 +171,7 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
   return Process(in, nullptr);
 }
 
-Status Protector::Inspect(Run& run) {
+void Protector::Inspect(Run& run) {
   std::string_view client_bytes = run.in.content;
   if (run.composed == nullptr) {
     std::tie(run.received, client_bytes) = SplitOurReceived(run.in.content);
@@ -201,7 +201,6 @@ Status Protector::Inspect(Run& run) {
   } else {
     run.original = client_bytes;
   }
-  return Status::Ok();
 }
 
 Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
@@ -295,7 +294,7 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed) {
   Run run{in, composed};
-  SP_RETURN_IF_ERROR(Inspect(run));
+  Inspect(run);
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {

@@ -105,7 +105,7 @@ class Protector {
 
   Result<Outcome> Process(const queue::IncomingMessage& in,
                           const ComposedMail* composed);
-  Status Inspect(Run& run);
+  void Inspect(Run& run);
   Result<policy::MessageFacts> FactsOf(const Run& run);
   Result<policy::Plan> PlanFor(Run& run, const policy::MessageFacts& facts);
   Status TreatGroup(Run& run, const policy::RecipientGroup& group);
