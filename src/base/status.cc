@@ -47,7 +47,9 @@ Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  Status out = *this;
+  out.message_ = std::move(m);
+  return out;
 }
 
 #define SP_DEFINE_ERROR_(Name, Code)                     \

@@ -6,8 +6,10 @@
 #ifndef SEALPOST_BASE_STATUS_H_
 #define SEALPOST_BASE_STATUS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -45,16 +47,43 @@ class [[nodiscard]] Status {
   // "INVALID_ARGUMENT: message" (or "OK").
   std::string ToString() const;
 
-  // Prefixes the message with context, keeping the code: "reading x: ...".
+  // Prefixes the message with context, keeping the code and the reason.
   Status WithContext(std::string_view context) const;
 
+  // A typed reason, for callers that branch on why (as AIP-193's
+  // ErrorInfo.reason): the module that refuses names it with its own enum,
+  // and callers ask for that enum; the message stays text for people.
+  //   return PermissionDeniedError("revoked").WithReason(Refusal::kRevoked);
+  //   if (s.Reason<Refusal>() == Refusal::kRevoked) ...
+  template <typename E>
+  Status WithReason(E reason) const {
+    static_assert(std::is_enum_v<E>, "a reason is an enum value");
+    Status out = *this;
+    out.reason_type_ = &kReasonType<E>;
+    out.reason_ = static_cast<int>(reason);
+    return out;
+  }
+  // The reason, when one of type E was given.
+  template <typename E>
+  std::optional<E> Reason() const {
+    if (reason_type_ != &kReasonType<E>) return std::nullopt;
+    return static_cast<E>(reason_);
+  }
+
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code_ == b.code_ && a.message_ == b.message_ &&
+           a.reason_type_ == b.reason_type_ && a.reason_ == b.reason_;
   }
 
  private:
+  // One address per reason enum: what tells reasons of two enums apart.
+  template <typename E>
+  static constexpr char kReasonType = 0;
+
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  const char* reason_type_ = nullptr;  // &kReasonType<E>, or none
+  int reason_ = 0;
 };
 
 Status InvalidArgumentError(std::string message);

@@ -31,5 +31,26 @@ TEST(StatusTest, ResultPropagates) {
   EXPECT_EQ(Quarter(5).status().message(), "odd");
 }
 
+enum class Why { kFirst, kSecond };
+enum class Other { kFirst };
+
+TEST(StatusTest, ReasonIsTypedAndSurvivesContext) {
+  Status plain = PermissionDeniedError("no");
+  EXPECT_EQ(plain.Reason<Why>(), std::nullopt);
+  Status s = PermissionDeniedError("revoked").WithReason(Why::kSecond);
+  EXPECT_EQ(s.Reason<Why>(), Why::kSecond);
+  // Another enum's reason with the same value is not this one.
+  EXPECT_EQ(s.Reason<Other>(), std::nullopt);
+  EXPECT_EQ(PermissionDeniedError("x").WithReason(Other::kFirst).Reason<Why>(),
+            std::nullopt);
+  Status wrapped = s.WithContext("opening");
+  EXPECT_EQ(wrapped.Reason<Why>(), Why::kSecond);
+  EXPECT_EQ(wrapped.message(), "opening: revoked");
+  EXPECT_EQ(wrapped.code(), StatusCode::kPermissionDenied);
+  Result<int> r = s;
+  EXPECT_EQ(r.status().Reason<Why>(), Why::kSecond);
+  EXPECT_FALSE(s == PermissionDeniedError("revoked"));
+}
+
 }  // namespace
 }  // namespace sealpost

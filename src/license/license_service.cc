@@ -64,11 +64,32 @@ std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
   return out;
 }
 
+std::string_view RefusalText(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kDisabled:
+      return "rights management is disabled";
+    case Refusal::kClientAccessDisabled:
+      return "licenses for mail clients are turned off "
+             "(ClientAccessServerEnabled)";
+    case Refusal::kUnknownKey:
+      return "unknown key version";
+    case Refusal::kUnknownMessage:
+      return "unknown message";
+    case Refusal::kRevoked:
+      return "revoked";
+    case Refusal::kExpired:
+      return "expired";
+    case Refusal::kNoRights:
+      return "no right to view";
+  }
+  return "refused";
+}
+
 Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.Enabled() || !irm.GetBool("InternalLicensingEnabled")) {
     return FailedPreconditionError(
-        std::string(kReasonDisabled) +
+        std::string(RefusalText(Refusal::kDisabled)) +
         " (AzureRMSLicensingEnabled and InternalLicensingEnabled must be "
         "True)");
   }
@@ -166,14 +187,16 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
                                            std::string_view header_bytes,
                                            std::string_view client) {
   std::string email(email_in);
-  auto refuse = [&](std::string_view object, std::string_view reason) {
+  auto refuse = [&](std::string_view object, Refusal why,
+                    std::string_view text = {}) {
+    if (text.empty()) text = RefusalText(why);
     AuditBestEffort(email, "license.acquire", object, "refused",
-                    std::string(reason) + " (" + std::string(client) + ")");
-    return PermissionDeniedError(std::string(reason));
+                    std::string(text) + " (" + std::string(client) + ")");
+    return PermissionDeniedError(std::string(text)).WithReason(why);
   };
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.Enabled() || !irm.GetBool("InternalLicensingEnabled")) {
-    return refuse("", kReasonDisabled);
+    return refuse("", Refusal::kDisabled);
   }
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   auto header = sealed::ParseSealedHeader(header_bytes);
@@ -182,13 +205,13 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   }
   const sealed::PublishingLicense& lic = header->license;
   auto verifier = keys->GetVerifier(lic.key_version);
-  if (!verifier.ok()) return refuse(lic.message_id, "unknown key version");
+  if (!verifier.ok()) return refuse(lic.message_id, Refusal::kUnknownKey);
   if (!sealed::VerifySealedHeader(*header, *verifier).ok()) {
     return InvalidArgumentError("not a valid protected message");
   }
   SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(lic.message_id));
   if (!record.has_value()) {
-    return refuse(lic.message_id, "unknown message");
+    return refuse(lic.message_id, Refusal::kUnknownMessage);
   }
   SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
                       GrantsFromJson(record->grants_json));
@@ -199,14 +222,15 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   rights::Decision decision = rights::Evaluate(grants, who);
   // The issuer keeps full control after revocation and expiry (as RMS).
   if (!decision.is_issuer) {
-    SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
-    if (!ended.empty()) return refuse(lic.message_id, ended);
+    SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
+    if (ended.has_value()) return refuse(lic.message_id, *ended);
   }
   if (decision.rights.empty()) {
-    return refuse(lic.message_id, rights::DenyReasonText(decision.reason));
+    return refuse(lic.message_id, Refusal::kNoRights,
+                  rights::DenyReasonText(decision.reason));
   }
   if (!decision.rights.Has(rights::Right::kView)) {
-    return refuse(lic.message_id, "no right to view");
+    return refuse(lic.message_id, Refusal::kNoRights);
   }
   SP_ASSIGN_OR_RETURN(
       SecretBytes key,
@@ -237,31 +261,33 @@ Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.GetBool("ClientAccessServerEnabled")) {
     auto parsed = sealed::ParseSealedHeader(header);
-    AuditBestEffort(
-        email, "license.acquire", parsed.ok() ? parsed->license.message_id : "",
-        "refused",
-        std::string(kReasonClientAccessDisabled) + " (" + label + ")");
-    return PermissionDeniedError(std::string(kReasonClientAccessDisabled));
+    AuditBestEffort(email, "license.acquire",
+                    parsed.ok() ? parsed->license.message_id : "", "refused",
+                    std::string(RefusalText(Refusal::kClientAccessDisabled)) +
+                        " (" + label + ")");
+    return PermissionDeniedError(
+               std::string(RefusalText(Refusal::kClientAccessDisabled)))
+        .WithReason(Refusal::kClientAccessDisabled);
   }
   return Acquire(email, header, label);
 }
 
-Result<std::string_view> LicenseService::Ended(
+Result<std::optional<Refusal>> LicenseService::Ended(
     const store::ProtectedMessageRecord& record) {
   int64_t now = clock_.NowUnix();
   const store::ProtectedMessageRecord* r = &record;
   std::optional<store::ProtectedMessageRecord> parent;
   // A forward of a forward: bounded, so a cycle in bad data cannot hang.
   for (int depth = 0; depth < 16; ++depth) {
-    if (r->revoked_at != 0) return kReasonRevoked;
-    if (r->expires_at != 0 && now >= r->expires_at) return kReasonExpired;
-    if (r->parent_id.empty()) return std::string_view();
+    if (r->revoked_at != 0) return {Refusal::kRevoked};
+    if (r->expires_at != 0 && now >= r->expires_at) return {Refusal::kExpired};
+    if (r->parent_id.empty()) return {std::nullopt};
     SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
     // The parent's record is gone: the forward cannot outlive it.
-    if (!parent.has_value()) return kReasonRevoked;
+    if (!parent.has_value()) return {Refusal::kRevoked};
     r = &*parent;
   }
-  return kReasonRevoked;
+  return {Refusal::kRevoked};
 }
 
 Result<TransportDecryption> LicenseService::TransportDecrypt(
@@ -269,7 +295,8 @@ Result<TransportDecryption> LicenseService::TransportDecrypt(
     const std::vector<std::string>& recipients) {
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.Enabled())
-    return FailedPreconditionError(std::string(kReasonDisabled));
+    return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
+        .WithReason(Refusal::kDisabled);
   if (irm.GetText("TransportDecryptionSetting") == "Disabled") {
     return FailedPreconditionError(
         "TransportDecryptionSetting is Disabled: protection cannot be "
@@ -287,8 +314,11 @@ Result<TransportDecryption> LicenseService::TransportDecrypt(
   if (!record.has_value()) {
     return InvalidArgumentError("not a message protected by this organisation");
   }
-  SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
-  if (!ended.empty()) return FailedPreconditionError(std::string(ended));
+  SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
+  if (ended.has_value()) {
+    return FailedPreconditionError(std::string(RefusalText(*ended)))
+        .WithReason(*ended);
+  }
   SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
                       GrantsFromJson(record->grants_json));
   TransportDecryption out{id, {}, {}};
@@ -399,8 +429,9 @@ Result<MessageState> LicenseService::GetState(std::string_view message_id) {
     return NotFoundError("no protected message " + std::string(message_id));
   }
   // The same answer a license request gets: a forward ends with its parent.
-  SP_ASSIGN_OR_RETURN(std::string_view ended, Ended(*record));
-  return MessageState{*record, ended.empty() ? "active" : std::string(ended)};
+  SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
+  return MessageState{
+      *record, ended.has_value() ? std::string(RefusalText(*ended)) : "active"};
 }
 
 std::vector<SelfTestCheck> LicenseService::SelfTest(

@@ -71,13 +71,19 @@ struct UseLicense {
   int64_t expires_at = 0;
 };
 
-// Why a license was refused; the text is what users see.
-inline constexpr std::string_view kReasonRevoked = "revoked";
-inline constexpr std::string_view kReasonExpired = "expired";
-inline constexpr std::string_view kReasonDisabled =
-    "rights management is disabled";
-inline constexpr std::string_view kReasonClientAccessDisabled =
-    "licenses for mail clients are turned off (ClientAccessServerEnabled)";
+// Why a license (or transport decryption) was refused: the refusal's
+// Status carries it (Status::Reason<Refusal>()) for callers that branch on
+// it; RefusalText is what users see.
+enum class Refusal {
+  kDisabled,              // IRM off, or internal licensing off
+  kClientAccessDisabled,  // ClientAccessServerEnabled is False
+  kUnknownKey,            // signed with an org key version not held here
+  kUnknownMessage,        // no record of the message
+  kRevoked,               // the message, or one it forwards, was revoked
+  kExpired,               // ... or has expired
+  kNoRights,              // the grants give this reader nothing (or no VIEW)
+};
+std::string_view RefusalText(Refusal refusal);
 
 // What transport decryption gives back: the original, for the recipients
 // the license grants (VIEW); the others keep the protected mail.
@@ -120,7 +126,8 @@ class LicenseService {
   Result<ProtectResult> Protect(const ProtectRequest& request);
 
   // `header` is the container's header (or the whole container). A refusal
-  // is PERMISSION_DENIED whose message is the reason shown to the user.
+  // is PERMISSION_DENIED with a Refusal reason; its message is the text
+  // shown to the user.
   Result<UseLicense> Acquire(std::string_view email, std::string_view header,
                              std::string_view client);
   // Acquire for a mail client over the API (`sealpost open`), refused while
@@ -188,8 +195,9 @@ class LicenseService {
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
   // Why `record` (or a message it forwards) may no longer be opened:
-  // kReasonRevoked, kReasonExpired, or empty.
-  Result<std::string_view> Ended(const store::ProtectedMessageRecord& record);
+  // Refusal::kRevoked, Refusal::kExpired, or nothing.
+  Result<std::optional<Refusal>> Ended(
+      const store::ProtectedMessageRecord& record);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

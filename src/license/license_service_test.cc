@@ -104,6 +104,7 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
   ASSERT_TRUE(service_->Revoke(p.message_id, "alice@example.com", false).ok());
   auto bob = service_->Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(bob.status().message(), "revoked");
+  EXPECT_EQ(bob.status().Reason<Refusal>(), Refusal::kRevoked);
   // The issuer keeps access, as with RMS.
   EXPECT_TRUE(service_->Acquire("alice@example.com", p.container, "t").ok());
   EXPECT_EQ(service_->GetState(p.message_id)->state, "revoked");
@@ -117,6 +118,10 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
   EXPECT_EQ(
       service_->Acquire("bob@example.com", q.container, "t").status().message(),
       "expired");
+  EXPECT_EQ(service_->Acquire("bob@example.com", q.container, "t")
+                .status()
+                .Reason<Refusal>(),
+            Refusal::kExpired);
   EXPECT_EQ(service_->GetState(q.message_id)->state, "expired");
 }
 
@@ -328,7 +333,9 @@ TEST_F(LicenseServiceTest, ClientAccessServerSwitchRefusesApiLicenses) {
   auto refused =
       service_->AcquireForClient("bob@example.com", p.container, "portal");
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(refused.status().message(), kReasonClientAccessDisabled);
+  EXPECT_EQ(refused.status().message(),
+            RefusalText(Refusal::kClientAccessDisabled));
+  EXPECT_EQ(refused.status().Reason<Refusal>(), Refusal::kClientAccessDisabled);
   // The portal's own path is another switch's business.
   EXPECT_TRUE(service_->Acquire("bob@example.com", p.container, "portal").ok());
 }

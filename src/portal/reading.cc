@@ -62,14 +62,15 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
   if (!lic.ok()) {
     const std::string why = lic.status().message();
     Chrome c = chrome;
-    if (why == license::kReasonRevoked) {
+    const auto refusal = lic.status().Reason<license::Refusal>();
+    if (refusal == license::Refusal::kRevoked) {
       return NoticeResponse(403, "This message has been revoked by the sender",
                             "", c);
     }
-    if (why == license::kReasonExpired) {
+    if (refusal == license::Refusal::kExpired) {
       return NoticeResponse(403, "This message has expired", "", c);
     }
-    if (lic.status().code() == StatusCode::kPermissionDenied) {
+    if (refusal.has_value()) {
       return NoticeResponse(
           403, "You can't open this message",
           v.email + " has no rights to it (" + why +

@@ -196,6 +196,36 @@ TEST_F(ProtectorTest, SealedWrapperIsNotSealedTwiceButAChangedOneIs) {
   EXPECT_NE(IdOf(resealed), IdOf(w));
 }
 
+TEST_F(ProtectorTest, OurReceivedFieldTravelsBesideEveryCopy) {
+  EncryptExternal();
+  queue::IncomingMessage in;
+  in.id = queue::NewQueueId();
+  in.trusted_sender = true;
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}, {"x@gmail.test", 0, ""}};
+  in.received = "Received: from client.test ([192.0.2.1])\r\n";
+  // A Received field the client sent is part of its message, not ours.
+  in.content = "Received: from earlier.test\r\nSubject: s\r\n\r\n" +
+               std::string(kSecret) + "\r\n";
+  auto out = protector_->Apply(in);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  for (const auto& m : out->messages) {
+    EXPECT_EQ(m.received, in.received);
+    EXPECT_FALSE(m.content.starts_with("Received: from client.test"));
+  }
+  bool plain_copy = false;
+  for (const auto& m : out->messages) {
+    if (m.content.find(kSecret) != std::string::npos) {
+      plain_copy = true;
+      EXPECT_TRUE(m.content.starts_with("Received: from earlier.test"));
+    } else {
+      EXPECT_TRUE(Sealed(m.content)) << m.content;
+    }
+  }
+  EXPECT_TRUE(plain_copy);
+}
+
 TEST_F(ProtectorTest, ClientsCannotWriteReservedFields) {
   std::string out = SendOne("alice@example.com", {"bob@example.com"},
                             "From: alice@example.com\r\n"
@@ -336,7 +366,9 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   ASSERT_TRUE(licenses_->Revoke(parent, "alice@example.com", false).ok());
   auto after = licenses_->Acquire("carol@gmail.test", **container, "test");
   EXPECT_EQ(after.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(after.status().message(), license::kReasonRevoked);
+  EXPECT_EQ(after.status().message(), "revoked");
+  EXPECT_EQ(after.status().Reason<license::Refusal>(),
+            license::Refusal::kRevoked);
   auto state = licenses_->GetState(rec.id);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->state, "revoked");
