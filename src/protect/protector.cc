@@ -24,28 +24,15 @@ std::string JoinAddresses(const std::vector<std::string>& addresses) {
   return out;
 }
 
-std::string AddHeaders(std::string_view received, std::string_view body,
+std::string AddHeaders(std::string_view body,
                        const std::vector<policy::Header>& headers) {
-  std::string out(received);
+  std::string out;
   for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
   out += body;
   return out;
 }
 
 }  // namespace
-
-std::pair<std::string_view, std::string_view> SplitOurReceived(
-    std::string_view content) {
-  if (!content.starts_with("Received:")) return {{}, content};
-  size_t end = 0;
-  do {
-    size_t nl = content.find("\r\n", end);
-    if (nl == std::string_view::npos) return {{}, content};
-    end = nl + 2;
-  } while (end < content.size() &&
-           (content[end] == ' ' || content[end] == '\t'));
-  return {content.substr(0, end), content.substr(end)};
-}
 
 bool Protector::IsInternal(std::string_view address) const {
   std::string d = DomainOf(address);
@@ -58,7 +45,6 @@ bool Protector::IsInternal(std::string_view address) const {
 struct Protector::Run {
   const queue::IncomingMessage& in;
   const ComposedMail* composed;  // null for SMTP mail
-  std::string_view received;     // our Received field, for SMTP mail
   // The client's bytes without the X-Sealpost-* fields it may not write
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;
@@ -85,6 +71,7 @@ struct Protector::Run {
     msg.helo = in.helo;
     msg.client = in.client;
     msg.tls = in.tls;
+    msg.received = in.received;
     msg.recipients = recipients;
     return msg;
   }
@@ -173,9 +160,6 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
 
 void Protector::Inspect(Run& run) {
   std::string_view client_bytes = run.in.content;
-  if (run.composed == nullptr) {
-    std::tie(run.received, client_bytes) = SplitOurReceived(run.in.content);
-  }
   // Mail with no header section, or none GMime can read, has no facts but
   // its size and bytes: rules on the envelope still apply, and it is
   // protected as bytes when they say so (issue 11 #16).
@@ -334,7 +318,7 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
     case Kind::kReject:
       break;
   }
-  msg.content = AddHeaders(run.received, run.original, g.added_headers);
+  msg.content = AddHeaders(run.original, g.added_headers);
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
@@ -349,7 +333,7 @@ void Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
     std::vector<std::string> addresses;
     for (const auto& r : m.recipients) addresses.push_back(r.address);
     std::string who = JoinAddresses(addresses);
-    m.content = AddHeaders(run.received, run.original, g.added_headers);
+    m.content = AddHeaders(run.original, g.added_headers);
     run.out.notes.push_back("deliver still protected (" + why + ") " + who);
     run.out.messages.push_back(std::move(m));
   };
@@ -384,7 +368,7 @@ void Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
   msg.recipients = run.Recipients(plain->granted);
   // A bounce of decrypted mail must not carry it back (RFC 3461 RET=HDRS).
   msg.params.ret = "HDRS";
-  msg.content = AddHeaders(run.received, plain->original, g.added_headers);
+  msg.content = AddHeaders(plain->original, g.added_headers);
   run.out.notes.push_back("remove protection for " +
                           JoinAddresses(plain->granted));
   run.out.messages.push_back(std::move(msg));
@@ -395,7 +379,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   std::string who = JoinAddresses(g.addresses);
   if (run.wrapper || run.smime_encrypted) {
     // Never sealed twice: it is verifiably protected already.
-    msg.content = AddHeaders(run.received, run.original, g.added_headers);
+    msg.content = AddHeaders(run.original, g.added_headers);
     run.out.notes.push_back("deliver (already protected) " + who);
     run.out.messages.push_back(std::move(msg));
     return Status::Ok();
@@ -431,7 +415,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
-  msg.content = AddHeaders(run.received, mail, g.added_headers);
+  msg.content = AddHeaders(mail, g.added_headers);
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();

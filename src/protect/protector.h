@@ -134,11 +134,6 @@ class Protector {
   const ProtectorOptions options_;
 };
 
-// Splits our own Received header (the first header field, which the SMTP
-// server prepends) from the bytes the client sent.
-std::pair<std::string_view, std::string_view> SplitOurReceived(
-    std::string_view content);
-
 }  // namespace sealpost::protect
 
 #endif  // SEALPOST_PROTECT_PROTECTOR_H_

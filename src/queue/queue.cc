@@ -187,6 +187,10 @@ Status Queue::Start() {
 }
 
 void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
+  if (!message.received.empty()) {
+    message.content.insert(0, message.received);
+    std::string().swap(message.received);
+  }
   std::lock_guard lock(commit_mu_);
   pending_.push_back({std::move(message), std::move(done), SteadyClock::now()});
   commit_cv_.notify_one();

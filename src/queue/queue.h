@@ -74,7 +74,10 @@ struct IncomingMessage {
   // in smtp.client_networks or logged in with SMTP AUTH as the sender (the
   // SMTP session decides). Never taken from the message.
   bool trusted_sender = false;
-  std::string content;  // the bytes to deliver (with our Received header)
+  // Our Received header field (CRLF-ended) for mail that came over SMTP;
+  // Accept writes it in front of `content`.
+  std::string received;
+  std::string content;  // the message: the client's bytes or a treatment's
   // The protected messages this one carries the wrappers of: their rows
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.

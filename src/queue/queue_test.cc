@@ -96,9 +96,21 @@ TEST(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
   ASSERT_TRUE(q.Start().ok());
   const std::string secret = "UNIQUE-ZX81-plaintext-marker";
   for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(AcceptSync(q, Message(secret)).ok());
+    IncomingMessage m = Message(secret);
+    // Our Received field travels beside the content; it is written first.
+    m.received = "Received: from test-" + std::to_string(i) + "\r\n";
+    EXPECT_TRUE(AcceptSync(q, std::move(m)).ok());
   }
   EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 5; }));
+  for (const auto& f :
+       std::filesystem::directory_iterator(dir + "/mailbox/new")) {
+    auto bytes = ReadFile(f.path().string());
+    ASSERT_TRUE(bytes.ok());
+    // Return-Path and Delivered-To (the Maildir sink's), then ours.
+    size_t at = bytes->find("Received: from test-");
+    EXPECT_NE(at, std::string::npos) << *bytes;
+    EXPECT_LT(at, bytes->find("Subject:")) << *bytes;
+  }
   q.Stop();
   auto list = (*store)->ListQueuedMessages("", 10);
   ASSERT_TRUE(list.ok());

@@ -302,14 +302,10 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     m.client = remote;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
     m.trusted_sender = trusted_sender;
-    std::string header =
-        ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
-    m.content.reserve(header.size() + a.message.size());
-    m.content = std::move(header);
-    m.content += a.message;
-    std::string().swap(a.message);
+    m.received = ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
+    m.content = std::move(a.message);
     std::string id = m.id;
-    size_t size = m.content.size();
+    size_t size = m.received.size() + m.content.size();
     Status s = co_await AsyncCommit(std::move(m), asio::use_awaitable);
     if (s.ok()) {
       log::Debug("smtp: queued {} ({} bytes) from [{}]", id, size, remote);
