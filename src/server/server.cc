@@ -162,6 +162,27 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
   return http_options;
 }
 
+// Bodies over 64 KiB only for an API token or a live portal session;
+// handlers that never block run on the I/O threads. `api_context` and
+// `portal_inline` must outlive the server.
+void SetRequestGates(HttpServerOptions& http_options,
+                     const api::ApiContext& api_context,
+                     const std::atomic<portal::Portal*>& portal_inline) {
+  http_options.authenticated = [&api_context,
+                                &portal_inline](const http::Request& r) {
+    if (api::Authenticate(r, api_context).ok()) return true;
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->SignedIn(r);
+  };
+  http_options.run_inline = [&portal_inline](const http::Request& r) {
+    if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
+      return true;
+    }
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->ServesInline(r);
+  };
+}
+
 portal::PortalOptions PortalOptionsOf(const Config& config,
                                       const std::string& url, bool dev) {
   portal::PortalOptions portal_options;
@@ -262,23 +283,10 @@ int RunServer(const ServerOptions& options) {
                     : static_cast<int>(std::thread::hardware_concurrency());
   Runtime runtime(threads);
   HttpServerOptions http_options = HttpsOptions(config, threads);
-  // Handlers that never block run on the I/O threads; the portal's cached
-  // message pages join them once the portal exists (portal_inline).
+  // The portal's cached message pages run on the I/O threads once the portal
+  // exists (portal_inline).
   std::atomic<portal::Portal*> portal_inline{nullptr};
-  // Bodies over 64 KiB only for an API token or a live portal session.
-  http_options.authenticated = [&api_context,
-                                &portal_inline](const http::Request& r) {
-    if (api::Authenticate(r, api_context).ok()) return true;
-    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
-    return p != nullptr && p->SignedIn(r);
-  };
-  http_options.run_inline = [&portal_inline](const http::Request& r) {
-    if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
-      return true;
-    }
-    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
-    return p != nullptr && p->ServesInline(r);
-  };
+  SetRequestGates(http_options, api_context, portal_inline);
   HttpServer https(
       runtime.io(), http_options,
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
