@@ -50,7 +50,7 @@ struct ApiContext {
 
 void RegisterApi(http::Router& router, const ApiContext& context);
 // /api/v1/auth, rms, irm, templates, license-assignments, groups, protect,
-// licenses, protected (rights_api.cc).
+// licenses, protected (rights_api.cc; one file per noun, rights_api.h).
 void RegisterRightsApi(http::Router& router, const ApiContext& context);
 // /api/v1/rules and /api/v1/branding (policy_api.cc).
 void RegisterPolicyApi(http::Router& router, const ApiContext& context);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/encoding.h"
 #include "base/log.h"
 #include "license/directory.h"
 
@@ -89,6 +90,34 @@ Result<std::string> StringField(const json::object& o, std::string_view key,
                                 "' must be a string");
   }
   return std::string(it->value().as_string());
+}
+
+Result<std::vector<std::string>> StringList(const json::object& o,
+                                            std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_array()) {
+    return InvalidArgumentError("'" + std::string(key) +
+                                "' must be an array of strings");
+  }
+  std::vector<std::string> out;
+  for (const auto& e : v->as_array()) {
+    if (!e.is_string()) {
+      return InvalidArgumentError("'" + std::string(key) +
+                                  "' must be an array of strings");
+    }
+    out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+Result<std::string> Base64Field(const json::object& o, std::string_view key) {
+  SP_ASSIGN_OR_RETURN(std::string text, StringField(o, key, true));
+  auto bytes = Base64Decode(text);
+  if (!bytes.ok()) {
+    return InvalidArgumentError("'" + std::string(key) + "' must be base64: " +
+                                bytes.status().message());
+  }
+  return *bytes;
 }
 
 Result<Caller> Authenticate(const Request& req, const ApiContext& ctx) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/api.h"
 #include "base/status.h"
@@ -26,6 +27,12 @@ http::Response JsonOk(int status, const boost::json::value& v);
 Result<boost::json::object> ParseObject(const http::Request& req);
 Result<std::string> StringField(const boost::json::object& o,
                                 std::string_view key, bool required);
+// A required array of strings.
+Result<std::vector<std::string>> StringList(const boost::json::object& o,
+                                            std::string_view key);
+// A required string field holding base64, decoded.
+Result<std::string> Base64Field(const boost::json::object& o,
+                                std::string_view key);
 
 // Who is calling: the admin token, or a signed-in user's session token.
 struct Caller {

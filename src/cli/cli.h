@@ -36,16 +36,27 @@ void RegisterStatus(CLI::App& app, Globals& g);
 void RegisterUser(CLI::App& app, Globals& g);
 // tls policy set|list|remove (tls_cmd.cc).
 void RegisterTls(CLI::App& app, Globals& g);
-// message list|trace (message_cmd.cc); shares the noun with the rights verbs.
+// message list|trace and the rights verbs revoke|status|expire
+// (message_cmd.cc).
 void RegisterMessage(CLI::App& app, Globals& g);
 // queue retry (queue_cmd.cc).
 void RegisterQueue(CLI::App& app, Globals& g);
-// rms, irm, template, license, group, message revoke|status|expire.
-void RegisterRights(CLI::App& app, Globals& g);
+// rms activate|status|rotate-key (rms_cmd.cc).
+void RegisterRms(CLI::App& app, Globals& g);
+// irm get|set|test (irm_cmd.cc).
+void RegisterIrm(CLI::App& app, Globals& g);
+// template list|get|new|set|archive|restore (template_cmd.cc).
+void RegisterTemplate(CLI::App& app, Globals& g);
+// license assign|remove|list (license_cmd.cc).
+void RegisterLicense(CLI::App& app, Globals& g);
+// group add|remove|list|member (group_cmd.cc).
+void RegisterGroup(CLI::App& app, Globals& g);
 // open, protect.
 void RegisterOpen(CLI::App& app, Globals& g);
-// rule, branding (policy_cmd.cc).
-void RegisterPolicy(CLI::App& app, Globals& g);
+// rule list|get|new|set|remove|enable|disable (rule_cmd.cc).
+void RegisterRule(CLI::App& app, Globals& g);
+// branding get|set|new|remove (branding_cmd.cc).
+void RegisterBranding(CLI::App& app, Globals& g);
 
 // Calls the API. On success returns the parsed body text; on failure prints
 // one line to stderr and sets g.exit_code (1 local, 2 server).

@@ -45,9 +45,14 @@ int main(int argc, char** argv) {
   RegisterTls(app, g);
   RegisterMessage(app, g);
   RegisterQueue(app, g);
-  RegisterRights(app, g);
+  RegisterRms(app, g);
+  RegisterIrm(app, g);
+  RegisterTemplate(app, g);
+  RegisterLicense(app, g);
+  RegisterGroup(app, g);
   RegisterOpen(app, g);
-  RegisterPolicy(app, g);
+  RegisterRule(app, g);
+  RegisterBranding(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());

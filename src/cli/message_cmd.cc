@@ -1,7 +1,6 @@
 // `sealpost message list|trace`: the gateway's queue and history, and every
-// hop and attempt of one message (Exchange's message trace). The rights
-// verbs of `message` (revoke, status, expire) attach to the same noun, so
-// whichever file registers first creates it.
+// hop and attempt of one message (Exchange's message trace); and the rights
+// verbs `message revoke|status|expire` of protected mail.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
@@ -29,21 +28,74 @@ std::string TimeMs(int64_t ms) {
   return ms <= 0 ? "-" : FormatRfc3339(ms / 1000);
 }
 
+std::string When(int64_t t) { return t == 0 ? "" : FormatRfc3339(t); }
+
+void PrintMessage(const json::value& v) {
+  const auto& o = v.as_object();
+  std::string rcpts;
+  for (const auto& r : o.at("recipients").as_array()) {
+    rcpts += (rcpts.empty() ? "" : ", ") + JsonText(r);
+  }
+  PrintProperties({{"MessageId", JsonText(o.at("id"))},
+                   {"Sender", JsonText(o.at("owner"))},
+                   {"Recipients", rcpts},
+                   {"Template", JsonText(o.at("template_id"))},
+                   {"Status", JsonText(o.at("state"))},
+                   {"Created", When(o.at("created_at").to_number<int64_t>())},
+                   {"Expires", When(o.at("expires_at").to_number<int64_t>())},
+                   {"Revoked", When(o.at("revoked_at").to_number<int64_t>())},
+                   {"RevokedBy", JsonText(o.at("revoked_by"))}});
+  if (const auto* events = o.if_contains("events")) {
+    std::cout << "\nLicense and audit events (newest first):\n";
+    for (const auto& e : events->as_array()) {
+      std::cout << "  " << When(e.at("at").to_number<int64_t>()) << "  "
+                << JsonText(e.at("action")) << "  " << JsonText(e.at("actor"))
+                << "  " << JsonText(e.at("result")) << "  "
+                << JsonText(e.at("detail")) << "\n";
+    }
+  }
+}
+
+// revoke, status, expire: the rights verbs of protected mail.
+void AddRightsVerbs(CLI::App* message, Globals& g) {
+  auto mid = std::make_shared<std::string>();
+  auto* revoke = message->add_subcommand(
+      "revoke",
+      "Revoke a protected message (Set-OMEMessageRevocation): "
+      "recipients lose access");
+  revoke->add_option("id", *mid, "Protected message id")->required();
+  revoke->callback([&g, mid] {
+    CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/revoke",
+                 "{}", PrintMessage);
+  });
+  auto* status = message->add_subcommand(
+      "status",
+      "Show a protected message's status and license log "
+      "(Get-OMEMessageStatus)");
+  status->add_option("id", *mid, "Protected message id")->required();
+  status->callback([&g, mid] {
+    CallAndPrint(g, "GET", "/api/v1/protected/" + UrlEncode(*mid), "",
+                 PrintMessage);
+  });
+  auto at = std::make_shared<int64_t>(-1);
+  auto* expire = message->add_subcommand(
+      "expire", "Set when a protected message expires (default: now)");
+  expire->add_option("id", *mid, "Protected message id")->required();
+  expire->add_option("--at", *at, "Unix time (seconds) of the expiry");
+  expire->callback([&g, mid, at] {
+    json::object body;
+    if (*at >= 0) body["expires_at"] = *at;
+    CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/expire",
+                 json::serialize(body), PrintMessage);
+  });
+}
+
 }  // namespace
 
-// The `message` noun, created by whichever file registers first.
-CLI::App* MessageNoun(CLI::App& app) {
-  for (auto* sc : app.get_subcommands([](CLI::App*) { return true; })) {
-    if (sc->get_name() == "message") return sc;
-  }
+void RegisterMessage(CLI::App& app, Globals& g) {
   auto* message = app.add_subcommand(
       "message", "Messages: queue, history, trace, status, revocation");
   message->require_subcommand(1);
-  return message;
-}
-
-void RegisterMessage(CLI::App& app, Globals& g) {
-  CLI::App* message = MessageNoun(app);
   struct Args {
     std::string state, id;
     int limit = 100;
@@ -131,6 +183,8 @@ void RegisterMessage(CLI::App& app, Globals& g) {
       std::cout << "  " << Str(o, "detail") << "\n";
     }
   });
+
+  AddRightsVerbs(message, g);
 }
 
 }  // namespace sealpost::cli

@@ -1,17 +1,12 @@
+// The OpenID Connect client: provider configuration, discovery and JWK Set
+// caching, the authorization request (PKCE) and the code exchange, with
+// userinfo for e-mail claims the ID token lacks. The ID token checks are in
+// oidc_token.cc.
 #include "portal/oidc.h"
-
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ecdsa.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <exception>
-#include <optional>
 #include <utility>
 
 #include "base/encoding.h"
@@ -20,6 +15,7 @@
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "portal/oidc_http.h"
+#include "portal/oidc_token.h"
 
 namespace sealpost::portal {
 
@@ -28,404 +24,23 @@ namespace urls = boost::urls;
 using oidc_internal::CheckProviderUrl;
 using oidc_internal::FetchOptions;
 using oidc_internal::FetchUrl;
+using oidc_internal::GetVerifiedFlag;
 using oidc_internal::HttpRequest;
 using oidc_internal::HttpResponse;
+using oidc_internal::ParseObject;
+using oidc_internal::Rejection;
+using oidc_internal::StringOr;
+using oidc_internal::VerifyToken;
 
 namespace {
 
-constexpr int64_t kExpiryLeewaySeconds = 60;
-constexpr int64_t kMaxIatAheadSeconds = 300;
 constexpr int64_t kDiscoveryTtlSeconds = 3600;
 constexpr int64_t kDiscoveryRetrySeconds = 30;
 constexpr int64_t kJwksTtlSeconds = 3600;
 // A kid we do not know triggers a JWKS refetch, but not more often than this.
 constexpr int64_t kJwksMinRefetchSeconds = 30;
-constexpr size_t kMaxJwtBytes = 64 * 1024;
 constexpr size_t kMaxCodeBytes = 4096;
 constexpr size_t kRandomBytes = 32;  // state, nonce, verifier: 43 characters
-
-// ---------------------------------------------------------------------------
-// JSON and base64url helpers.
-
-Result<json::object> ParseObject(std::string_view text) {
-  try {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec) return InvalidArgumentError("malformed JSON");
-    if (!v.is_object()) return InvalidArgumentError("JSON is not an object");
-    return std::move(v.as_object());
-  } catch (const std::exception&) {
-    return InvalidArgumentError("malformed JSON");
-  }
-}
-
-const json::string* GetString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v == nullptr ? nullptr : v->if_string();
-}
-
-std::string StringOr(const json::object& o, std::string_view key) {
-  const json::string* s = GetString(o, key);
-  return s == nullptr ? std::string() : std::string(*s);
-}
-
-// JWT NumericDate (RFC 7519 §2): integer or not, in seconds.
-std::optional<int64_t> GetNumericDate(const json::object& o,
-                                      std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  if (const int64_t* i = v->if_int64()) return *i;
-  if (const uint64_t* u = v->if_uint64()) {
-    if (*u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
-    return static_cast<int64_t>(*u);
-  }
-  if (const double* d = v->if_double()) {
-    if (!(*d > -9e15 && *d < 9e15)) return std::nullopt;
-    return static_cast<int64_t>(*d);
-  }
-  return std::nullopt;
-}
-
-// email_verified is a boolean (OIDC Core §5.1); a few providers send the
-// strings "true"/"false", which mean the same.
-std::optional<bool> GetVerifiedFlag(const json::object& o) {
-  const json::value* v = o.if_contains("email_verified");
-  if (v == nullptr) return std::nullopt;
-  if (const bool* b = v->if_bool()) return *b;
-  if (const json::string* s = v->if_string()) {
-    if (*s == "true") return true;
-    if (*s == "false") return false;
-  }
-  return std::nullopt;
-}
-
-// RFC 7515 §2: base64url without padding, nothing else.
-std::optional<std::string> DecodeBase64Url(std::string_view text) {
-  for (char c : text) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return std::nullopt;
-  }
-  auto decoded = Base64Decode(text);
-  if (!decoded.ok()) return std::nullopt;
-  return std::move(decoded).value();
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// ---------------------------------------------------------------------------
-// JWS signature verification (RFC 7515, RFC 7518 §3.3 and §3.4) with keys
-// built from JWK parameters (RFC 7518 §6.2, §6.3).
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
-enum class Alg { kRs256, kEs256 };
-
-std::optional<Alg> AllowedAlg(std::string_view name) {
-  // The allow-list. "none", HS* (a public key used as an HMAC secret) and
-  // anything else is refused before a key is even looked at.
-  if (name == "RS256") return Alg::kRs256;
-  if (name == "ES256") return Alg::kEs256;
-  return std::nullopt;
-}
-
-std::string_view KtyFor(Alg alg) { return alg == Alg::kRs256 ? "RSA" : "EC"; }
-
-PkeyPtr KeyFromParams(const char* type, OSSL_PARAM_BLD* bld) {
-  PkeyPtr out;
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
-  EVP_PKEY* pkey = nullptr;
-  if (params != nullptr && ctx != nullptr && EVP_PKEY_fromdata_init(ctx) == 1 &&
-      EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1) {
-    out.reset(pkey);
-  }
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  if (out != nullptr) {
-    EVP_PKEY_CTX* check =
-        EVP_PKEY_CTX_new_from_pkey(nullptr, out.get(), nullptr);
-    if (check == nullptr || EVP_PKEY_public_check(check) != 1) out.reset();
-    EVP_PKEY_CTX_free(check);
-  }
-  return out;
-}
-
-Result<PkeyPtr> RsaKeyFromJwk(const json::object& jwk) {
-  auto n = DecodeBase64Url(StringOr(jwk, "n"));
-  auto e = DecodeBase64Url(StringOr(jwk, "e"));
-  if (!n || !e || n->empty() || e->empty()) {
-    return InvalidArgumentError("RSA JWK without n/e");
-  }
-  BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
-                       static_cast<int>(n->size()), nullptr));
-  BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
-                       static_cast<int>(e->size()), nullptr));
-  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-  PkeyPtr key;
-  if (bn_n && bn_e && bld != nullptr &&
-      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n.get()) == 1 &&
-      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e.get()) == 1) {
-    key = KeyFromParams("RSA", bld);
-  }
-  OSSL_PARAM_BLD_free(bld);
-  if (key == nullptr) return InvalidArgumentError("unusable RSA JWK");
-  if (EVP_PKEY_get_bits(key.get()) < 2048) {
-    return InvalidArgumentError("RSA JWK shorter than 2048 bits");
-  }
-  return key;
-}
-
-Result<PkeyPtr> EcKeyFromJwk(const json::object& jwk) {
-  if (StringOr(jwk, "crv") != "P-256") {
-    return InvalidArgumentError("EC JWK not on P-256");
-  }
-  auto x = DecodeBase64Url(StringOr(jwk, "x"));
-  auto y = DecodeBase64Url(StringOr(jwk, "y"));
-  if (!x || !y || x->size() != 32 || y->size() != 32) {
-    return InvalidArgumentError("EC JWK without 32-byte x/y");
-  }
-  std::string point = "\x04" + *x + *y;  // SEC 1 §2.3.3 uncompressed
-  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-  PkeyPtr key;
-  if (bld != nullptr &&
-      OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-                                      "prime256v1", 0) == 1 &&
-      OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-                                       point.data(), point.size()) == 1) {
-    key = KeyFromParams("EC", bld);
-  }
-  OSSL_PARAM_BLD_free(bld);
-  if (key == nullptr) return InvalidArgumentError("unusable EC JWK");
-  return key;
-}
-
-// JWS ES256 signatures are R || S, 32 bytes each (RFC 7518 §3.4); OpenSSL
-// wants DER.
-std::optional<std::string> EcdsaRawToDer(std::string_view raw) {
-  if (raw.size() != 64) return std::nullopt;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  if (sig == nullptr) return std::nullopt;
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32,
-                        nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32,
-                        32, nullptr);
-  std::optional<std::string> out;
-  if (r != nullptr && s != nullptr && ECDSA_SIG_set0(sig, r, s) == 1) {
-    r = s = nullptr;  // owned by sig now
-    unsigned char* der = nullptr;
-    int len = i2d_ECDSA_SIG(sig, &der);
-    if (len > 0) out.emplace(reinterpret_cast<char*>(der), len);
-    OPENSSL_free(der);
-  }
-  BN_free(r);
-  BN_free(s);
-  ECDSA_SIG_free(sig);
-  return out;
-}
-
-bool VerifySignature(Alg alg, EVP_PKEY* key, std::string_view signing_input,
-                     std::string_view signature) {
-  std::string der;
-  if (alg == Alg::kEs256) {
-    auto converted = EcdsaRawToDer(signature);
-    if (!converted) return false;
-    der = std::move(*converted);
-    signature = der;
-  }
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  bool ok = md != nullptr &&
-            EVP_DigestVerifyInit_ex(md, nullptr, "SHA256", nullptr, nullptr,
-                                    key, nullptr) == 1 &&
-            EVP_DigestVerify(
-                md, reinterpret_cast<const unsigned char*>(signature.data()),
-                signature.size(),
-                reinterpret_cast<const unsigned char*>(signing_input.data()),
-                signing_input.size()) == 1;
-  EVP_MD_CTX_free(md);
-  ERR_clear_error();
-  return ok;
-}
-
-// ---------------------------------------------------------------------------
-// ID token verification.
-
-struct VerifiedToken {
-  OidcIdentity identity;
-  bool has_email = false;
-  bool has_email_verified = false;
-};
-
-struct Rejection {
-  std::string reason;  // for the debug log; no token material
-  bool unknown_kid = false;
-};
-
-Result<VerifiedToken> Reject(Rejection* why, std::string reason,
-                             bool unknown_kid = false) {
-  why->reason = std::move(reason);
-  why->unknown_kid = unknown_kid;
-  return PermissionDeniedError("sign-in token rejected");
-}
-
-// Picks the JWK for `kid` (or the only key of the right type when the token
-// names none) that may be used to verify `alg`.
-Result<PkeyPtr> FindKey(const json::object& jwks, std::string_view kid,
-                        bool has_kid, Alg alg, bool* unknown_kid) {
-  *unknown_kid = false;
-  const json::value* keys = jwks.if_contains("keys");
-  if (keys == nullptr || !keys->is_array()) {
-    return InvalidArgumentError("JWKS without keys");
-  }
-  const json::object* chosen = nullptr;
-  int candidates = 0;
-  for (const json::value& k : keys->as_array()) {
-    const json::object* jwk = k.if_object();
-    if (jwk == nullptr) continue;
-    if (StringOr(*jwk, "kty") != KtyFor(alg)) continue;
-    if (const json::string* use = GetString(*jwk, "use");
-        use != nullptr && *use != "sig") {
-      continue;
-    }
-    if (const json::string* key_alg = GetString(*jwk, "alg");
-        key_alg != nullptr && AllowedAlg(*key_alg) != alg) {
-      continue;
-    }
-    if (has_kid) {
-      if (StringOr(*jwk, "kid") == kid) {
-        chosen = jwk;
-        break;
-      }
-    } else {
-      ++candidates;
-      chosen = jwk;
-    }
-  }
-  if (chosen == nullptr || (!has_kid && candidates != 1)) {
-    *unknown_kid = has_kid;
-    return NotFoundError(has_kid ? "no JWK for the token's kid"
-                                 : "no single JWK fits a token without kid");
-  }
-  return alg == Alg::kRs256 ? RsaKeyFromJwk(*chosen) : EcKeyFromJwk(*chosen);
-}
-
-Result<VerifiedToken> VerifyToken(std::string_view jwt,
-                                  std::string_view jwks_json,
-                                  const IdTokenExpectations& expected,
-                                  Rejection* why) {
-  if (jwt.size() > kMaxJwtBytes) return Reject(why, "token too large");
-  size_t dot1 = jwt.find('.');
-  size_t dot2 = dot1 == std::string_view::npos ? dot1 : jwt.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos ||
-      jwt.find('.', dot2 + 1) != std::string_view::npos) {
-    return Reject(why, "not a compact JWS");  // JWE has 5 parts: unsupported
-  }
-  std::string_view header_b64 = jwt.substr(0, dot1);
-  std::string_view payload_b64 = jwt.substr(dot1 + 1, dot2 - dot1 - 1);
-  auto header_json = DecodeBase64Url(header_b64);
-  auto payload_json = DecodeBase64Url(payload_b64);
-  auto signature = DecodeBase64Url(jwt.substr(dot2 + 1));
-  if (!header_json || !payload_json || !signature) {
-    return Reject(why, "bad base64url");
-  }
-  auto header = ParseObject(*header_json);
-  if (!header.ok()) return Reject(why, "header is not a JSON object");
-  const json::string* alg_name = GetString(*header, "alg");
-  if (alg_name == nullptr) return Reject(why, "header without alg");
-  std::optional<Alg> alg = AllowedAlg(*alg_name);
-  if (!alg) {
-    std::string shown(alg_name->data(), std::min<size_t>(alg_name->size(), 16));
-    return Reject(why, "alg not allowed: " + shown);
-  }
-  // RFC 7515 §4.1.11: extensions we do not understand must not be ignored.
-  if (header->contains("crit")) return Reject(why, "crit header present");
-  const json::string* kid = GetString(*header, "kid");
-
-  auto jwks = ParseObject(jwks_json);
-  if (!jwks.ok()) return Reject(why, "JWKS is not a JSON object");
-  bool unknown_kid = false;
-  auto key = FindKey(*jwks, kid ? std::string_view(*kid) : std::string_view(),
-                     kid != nullptr, *alg, &unknown_kid);
-  if (!key.ok()) return Reject(why, key.status().message(), unknown_kid);
-
-  std::string_view signing_input = jwt.substr(0, dot2);
-  if (!VerifySignature(*alg, key->get(), signing_input, *signature)) {
-    return Reject(why, "bad signature");
-  }
-
-  // OpenID Connect Core §3.1.3.7: the claims.
-  auto claims = ParseObject(*payload_json);
-  if (!claims.ok()) return Reject(why, "payload is not a JSON object");
-  if (expected.issuer.empty() || StringOr(*claims, "iss") != expected.issuer) {
-    return Reject(why, "iss mismatch");
-  }
-  const json::value* aud = claims->if_contains("aud");
-  bool aud_ok = false;
-  size_t aud_count = 0;
-  if (aud != nullptr && aud->is_string()) {
-    aud_count = 1;
-    aud_ok = aud->as_string() == expected.client_id;
-  } else if (aud != nullptr && aud->is_array()) {
-    for (const json::value& a : aud->as_array()) {
-      ++aud_count;
-      if (a.is_string() && a.as_string() == expected.client_id) aud_ok = true;
-    }
-  }
-  if (expected.client_id.empty() || !aud_ok) {
-    return Reject(why, "aud does not contain our client_id");
-  }
-  const json::string* azp = GetString(*claims, "azp");
-  if (claims->contains("azp") &&
-      (azp == nullptr || *azp != expected.client_id)) {
-    return Reject(why, "azp is not our client_id");
-  }
-  if (aud_count > 1 && azp == nullptr) {
-    return Reject(why, "several audiences and no azp");
-  }
-  std::optional<int64_t> exp = GetNumericDate(*claims, "exp");
-  if (!exp) return Reject(why, "no exp");
-  if (*exp + kExpiryLeewaySeconds <= expected.now_unix) {
-    return Reject(why, "expired");
-  }
-  std::optional<int64_t> iat = GetNumericDate(*claims, "iat");
-  if (!iat) return Reject(why, "no iat");
-  if (*iat > expected.now_unix + kMaxIatAheadSeconds) {
-    return Reject(why, "iat in the future");
-  }
-  const json::string* nonce = GetString(*claims, "nonce");
-  if (expected.nonce.empty() || nonce == nullptr ||
-      !ConstantTimeEquals(*nonce, expected.nonce)) {
-    return Reject(why, "nonce mismatch");
-  }
-  const json::string* sub = GetString(*claims, "sub");
-  if (sub == nullptr || sub->empty() || sub->size() > 255) {
-    return Reject(why, "no usable sub");
-  }
-
-  VerifiedToken out;
-  out.identity.subject = std::string(*sub);
-  out.identity.issuer = expected.issuer;
-  if (const json::string* email = GetString(*claims, "email")) {
-    out.identity.email = std::string(*email);
-    out.has_email = true;
-  }
-  if (std::optional<bool> verified = GetVerifiedFlag(*claims)) {
-    out.identity.email_verified = *verified;
-    out.has_email_verified = true;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // HTTP helpers.
@@ -504,19 +119,6 @@ std::string TrimTrailingSlash(std::string s) {
 
 std::string PkceChallenge(std::string_view code_verifier) {
   return Base64UrlEncode(AsBytes(crypto::Sha256(code_verifier)));
-}
-
-Result<OidcIdentity> VerifyIdToken(std::string_view jwt,
-                                   std::string_view jwks_json,
-                                   const IdTokenExpectations& expected) {
-  Rejection why;
-  auto verified = VerifyToken(jwt, jwks_json, expected, &why);
-  if (!verified.ok()) {
-    log::Debug("oidc: ID token from {} rejected: {}", expected.issuer,
-               why.reason);
-    return verified.status();
-  }
-  return std::move(verified->identity);
 }
 
 Status ValidateOidcProviderConfig(const OidcProviderConfig& config) {

@@ -1,7 +1,7 @@
 // Mustache templates of the portal's pages. {{x}} is HTML-escaped by the
 // engine; {{{x}}} is used only for `content` (a page rendered by these same
 // templates). No inline script or style anywhere: the CSP forbids both.
-// Every form posts a `csrf` field (portal.cc checks it).
+// Every form posts a `csrf` field (CsrfOk in web.cc checks it).
 #ifndef SEALPOST_PORTAL_PAGE_TEMPLATES_H_
 #define SEALPOST_PORTAL_PAGE_TEMPLATES_H_
 

@@ -82,7 +82,7 @@ class Portal {
   // gateway has started, before requests are served.
   void SetQueue(queue::Acceptor* queue) { queue_ = queue; }
 
-  struct Visitor;  // the browser and session behind a request (portal.cc)
+  struct Visitor;  // the browser and session behind a request (web.h)
 
   // True for a message page this session has seen in the last 30 seconds
   // and whose rights have not changed since: the HTTP server then serves it
@@ -93,7 +93,7 @@ class Portal {
   bool SignedIn(const http::Request& req);
 
  private:
-  // Sign-in (portal.cc).
+  // Sign-in (signin.cc).
   http::Response MessageEntry(http::Request& req);
   http::Response RequestOtp(http::Request& req);
   http::Response VerifyOtp(http::Request& req);

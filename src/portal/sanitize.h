@@ -1,10 +1,11 @@
 // HTML sanitizer for message bodies shown in the portal. The page renders the
 // result inside a sandboxed iframe under a script-free CSP; this is the first
 // line of defence and works by allow-list only: elements, attributes, URL
-// schemes and CSS properties not named in sanitize.cc are removed. The input
-// is parsed by gumbo exactly as an HTML5 browser would parse it, and the
-// output is re-serialized from the tree with every text and attribute value
-// escaped, so no markup survives that the sanitizer did not write itself.
+// schemes and CSS properties not named in sanitize_policy.cc are removed.
+// The input is parsed by gumbo exactly as an HTML5 browser would parse it,
+// and the output is re-serialized from the tree with every text and
+// attribute value escaped, so no markup survives that the sanitizer did not
+// write itself.
 //
 // Thread-safety: SanitizeHtml is a pure function; it may run on any thread
 // (resolve_cid is called on the calling thread).

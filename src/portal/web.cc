@@ -1,5 +1,6 @@
 #include "portal/web.h"
 
+#include <chrono>
 #include <ctime>
 #include <functional>
 #include <unordered_map>
@@ -255,6 +256,12 @@ std::string HumanSize(int64_t bytes) {
     std::snprintf(buf, sizeof buf, "%.1f MB", bytes / (1024.0 * 1024.0));
   }
   return buf;
+}
+
+int64_t NowMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             clock.Now().time_since_epoch())
+      .count();
 }
 
 std::string HumanTime(int64_t unix_seconds) {

@@ -94,6 +94,8 @@ std::string LinkifyText(std::string_view text);
 std::string HumanSize(int64_t bytes);
 // "29 Nov 2026 12:07 UTC".
 std::string HumanTime(int64_t unix_seconds);
+// Milliseconds since the epoch on `clock` (the view cache's time).
+int64_t NowMs(const Clock& clock);
 // `next` when it is a path on this site ("/m/x?images=1": a single '/'
 // first, then only URL path and query characters), else "/".
 std::string SafeNext(std::string_view next);

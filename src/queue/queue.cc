@@ -1,3 +1,4 @@
+// One file: the committer and scheduler threads share the state and locks.
 #include "queue/queue.h"
 
 #include <algorithm>

@@ -88,41 +88,131 @@ int Fail(const Status& s) {
   return 1;
 }
 
-}  // namespace
-
-int RunServer(const ServerOptions& options) {
+// The configuration (file, environment, flags), the logger set up from it,
+// dev mode's state or the checks outside dev mode, and the admin token
+// (into dev->admin_token, which is where the API reads it in either mode).
+Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
   ConfigSources sources;
   sources.file = options.config_file;
   sources.flags = options.flags;
-  auto loaded = LoadConfig(sources);
-  if (!loaded.ok()) return Fail(loaded.status());
-  Config config = *loaded;
+  SP_ASSIGN_OR_RETURN(Config config, LoadConfig(sources));
   log::Init(*log::ParseFormat(config.log_format),
             *log::ParseLevel(config.log_level));
 
-  DevState dev;
   if (options.dev) {
-    auto prepared = PrepareDev(config);
-    if (!prepared.ok()) return Fail(prepared.status());
-    dev = *prepared;
+    SP_ASSIGN_OR_RETURN(*dev, PrepareDev(config));
   } else {
     if (config.data_dir.empty()) {
-      return Fail(InvalidArgumentError(
+      return InvalidArgumentError(
           "server.data_dir is required (set it in the config file, with "
-          "SEALPOST_SERVER_DATA_DIR or --data-dir), or run with -dev"));
+          "SEALPOST_SERVER_DATA_DIR or --data-dir), or run with -dev");
     }
-    if (Status s = MakeDirs(config.data_dir); !s.ok()) return Fail(s);
+    SP_RETURN_IF_ERROR(MakeDirs(config.data_dir));
     if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
-      return Fail(InvalidArgumentError(
-          "tls.cert_file and tls.key_file are required outside dev mode"));
+      return InvalidArgumentError(
+          "tls.cert_file and tls.key_file are required outside dev mode");
     }
   }
   if (config.admin_token_file.empty()) {
     config.admin_token_file = config.data_dir + "/admin.token";
   }
-  auto token = LoadAdminToken(config.admin_token_file);
-  if (!token.ok()) return Fail(token.status());
-  dev.admin_token = *token;
+  SP_ASSIGN_OR_RETURN(dev->admin_token,
+                      LoadAdminToken(config.admin_token_file));
+  return config;
+}
+
+// /healthz, /readyz (the store answers) and /metrics. The references must
+// outlive the router.
+void AddProbes(http::Router& router, store::Store& store,
+               MetricsRegistry& metrics, Gauge& uptime, const Clock& clock,
+               int64_t started_at) {
+  router.Add("GET", "/healthz",
+             [](http::Request&) { return http::Response::Text(200, "ok\n"); });
+  router.Add("GET", "/readyz", [&store](http::Request&) {
+    auto v = store.SchemaVersion();
+    if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
+    return http::Response::Text(200, "ready\n");
+  });
+  router.Add("GET", "/metrics",
+             [&metrics, &uptime, &clock, started_at](http::Request&) {
+               uptime.Set(clock.NowUnix() - started_at);
+               http::Response r = http::Response::Text(200, metrics.Render());
+               r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               return r;
+             });
+}
+
+// The HTTPS server's settings from the configuration; the callbacks that
+// need the API and the portal are RunServer's.
+HttpServerOptions HttpsOptions(const Config& config, int threads) {
+  HttpServerOptions http_options;
+  http_options.listen = *ParseHostPort(config.https_listen);
+  http_options.cert_file = config.tls_cert_file;
+  http_options.key_file = config.tls_key_file;
+  http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
+  http_options.handler_threads = std::max(2, threads * 2);
+  http_options.max_connections = HttpsConnectionBudget(config);
+  http_options.max_connections_per_client =
+      static_cast<size_t>(config.https_max_connections_per_client);
+  // Whole messages, base64 in JSON: room for a 50 MB message.
+  // Portal replies and new messages carry attachments (multipart forms).
+  http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
+                                   {"/m/*", 36 << 20},
+                                   {"/compose", 36 << 20}};
+  return http_options;
+}
+
+// Bodies over 64 KiB only for an API token or a live portal session;
+// handlers that never block run on the I/O threads. `api_context` and
+// `portal_inline` must outlive the server.
+void SetRequestGates(HttpServerOptions& http_options,
+                     const api::ApiContext& api_context,
+                     const std::atomic<portal::Portal*>& portal_inline) {
+  http_options.authenticated = [&api_context,
+                                &portal_inline](const http::Request& r) {
+    if (api::Authenticate(r, api_context).ok()) return true;
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->SignedIn(r);
+  };
+  http_options.run_inline = [&portal_inline](const http::Request& r) {
+    if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
+      return true;
+    }
+    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
+    return p != nullptr && p->ServesInline(r);
+  };
+}
+
+portal::PortalOptions PortalOptionsOf(const Config& config,
+                                      const std::string& url, bool dev) {
+  portal::PortalOptions portal_options;
+  portal_options.public_url = url;
+  portal_options.hostname = SmtpHostname(config);
+  portal_options.otp_sender = config.portal_otp_sender;
+  if (portal_options.otp_sender.empty()) {
+    auto domains = AcceptedDomains(config);
+    portal_options.otp_sender =
+        "noreply@" +
+        (domains.empty() ? portal_options.hostname : domains.front());
+  }
+  portal_options.send_limit_per_user =
+      static_cast<int>(config.portal_send_limit_per_user);
+  portal_options.send_limit_per_client =
+      static_cast<int>(config.portal_send_limit_per_client);
+  portal_options.max_recipients =
+      static_cast<size_t>(config.portal_max_recipients);
+  portal_options.dev = dev;
+  portal_options.dev_mailbox = config.data_dir + "/mailbox";
+  return portal_options;
+}
+
+}  // namespace
+
+int RunServer(const ServerOptions& options) {
+  DevState dev;
+  auto loaded = LoadServerConfig(options, &dev);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Config config = *loaded;
 
   if (config.store_engine != "sqlite") {
     return Fail(UnimplementedError("store.engine '" + config.store_engine +
@@ -177,19 +267,7 @@ int RunServer(const ServerOptions& options) {
       SEALPOST_VERSION, clock.NowUnix(), options.dev};
 
   http::Router router;
-  router.Add("GET", "/healthz",
-             [](http::Request&) { return http::Response::Text(200, "ok\n"); });
-  router.Add("GET", "/readyz", [&](http::Request&) {
-    auto v = (*store)->SchemaVersion();
-    if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
-    return http::Response::Text(200, "ready\n");
-  });
-  router.Add("GET", "/metrics", [&](http::Request&) {
-    uptime->Set(clock.NowUnix() - api_context.started_at);
-    http::Response r = http::Response::Text(200, metrics.Render());
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    return r;
-  });
+  AddProbes(router, **store, metrics, *uptime, clock, api_context.started_at);
   api_context.directory = &directory;
   api_context.keys = &keys;
   api_context.templates = &templates;
@@ -204,37 +282,11 @@ int RunServer(const ServerOptions& options) {
                     ? static_cast<int>(config.threads)
                     : static_cast<int>(std::thread::hardware_concurrency());
   Runtime runtime(threads);
-  HttpServerOptions http_options;
-  http_options.listen = *ParseHostPort(config.https_listen);
-  http_options.cert_file = config.tls_cert_file;
-  http_options.key_file = config.tls_key_file;
-  http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
-  http_options.handler_threads = std::max(2, threads * 2);
-  http_options.max_connections = HttpsConnectionBudget(config);
-  http_options.max_connections_per_client =
-      static_cast<size_t>(config.https_max_connections_per_client);
-  // Whole messages, base64 in JSON: room for a 50 MB message.
-  // Portal replies and new messages carry attachments (multipart forms).
-  http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
-                                   {"/m/*", 36 << 20},
-                                   {"/compose", 36 << 20}};
-  // Handlers that never block run on the I/O threads; the portal's cached
-  // message pages join them once the portal exists (portal_inline).
+  HttpServerOptions http_options = HttpsOptions(config, threads);
+  // The portal's cached message pages run on the I/O threads once the portal
+  // exists (portal_inline).
   std::atomic<portal::Portal*> portal_inline{nullptr};
-  // Bodies over 64 KiB only for an API token or a live portal session.
-  http_options.authenticated = [&api_context,
-                                &portal_inline](const http::Request& r) {
-    if (api::Authenticate(r, api_context).ok()) return true;
-    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
-    return p != nullptr && p->SignedIn(r);
-  };
-  http_options.run_inline = [&portal_inline](const http::Request& r) {
-    if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
-      return true;
-    }
-    portal::Portal* p = portal_inline.load(std::memory_order_acquire);
-    return p != nullptr && p->ServesInline(r);
-  };
+  SetRequestGates(http_options, api_context, portal_inline);
   HttpServer https(
       runtime.io(), http_options,
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
@@ -275,26 +327,8 @@ int RunServer(const ServerOptions& options) {
     portal_services.oidc.push_back(
         std::make_unique<portal::OidcClient>(p, url + "/oidc/callback"));
   }
-  portal::PortalOptions portal_options;
-  portal_options.public_url = url;
-  portal_options.hostname = SmtpHostname(config);
-  portal_options.otp_sender = config.portal_otp_sender;
-  if (portal_options.otp_sender.empty()) {
-    auto domains = AcceptedDomains(config);
-    portal_options.otp_sender =
-        "noreply@" +
-        (domains.empty() ? portal_options.hostname : domains.front());
-  }
-  portal_options.send_limit_per_user =
-      static_cast<int>(config.portal_send_limit_per_user);
-  portal_options.send_limit_per_client =
-      static_cast<int>(config.portal_send_limit_per_client);
-  portal_options.max_recipients =
-      static_cast<size_t>(config.portal_max_recipients);
-  portal_options.dev = options.dev;
-  portal_options.dev_mailbox = config.data_dir + "/mailbox";
-  auto portal = std::make_unique<portal::Portal>(std::move(portal_services),
-                                                 portal_options);
+  auto portal = std::make_unique<portal::Portal>(
+      std::move(portal_services), PortalOptionsOf(config, url, options.dev));
   portal->Register(router);
   portal_inline.store(portal.get(), std::memory_order_release);
 

@@ -1,5 +1,5 @@
 // The one translation unit that instantiates Asio/SSL templates for the SMTP
-// client side (delivery to the next hop).
+// client side (delivery to the next hop), hence one file past 600 lines.
 #include "smtp/client.h"
 
 #include <openssl/ssl.h>

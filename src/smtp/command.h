@@ -58,6 +58,10 @@ bool HasNonAscii(std::string_view s);
 // character other than "+" and "=".
 bool IsXtext(std::string_view s);
 
+// ASCII case-insensitive equality, for the verbs, keywords and keyword
+// values of SMTP (RFC 5321 §2.4).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 }  // namespace sealpost::smtp
 
 #endif  // SEALPOST_SMTP_COMMAND_H_

@@ -1,0 +1,53 @@
+// Who may protect mail: licenses assigned to users and groups (admin
+// token).
+#include "api/rights_api.h"
+
+#include <boost/json.hpp>
+
+#include "api/util.h"
+#include "license/directory.h"
+
+namespace sealpost::api {
+
+namespace json = boost::json;
+using http::Request;
+
+void RegisterLicenseAssignmentsApi(http::Router& router,
+                                   const ApiContext& ctx) {
+  router.Add(
+      "GET", "/api/v1/license-assignments", Admin(ctx, [&ctx](Request&) {
+        auto lic = ctx.directory->Licenses();
+        if (!lic.ok()) return FromStatus(lic.status());
+        json::array users, groups;
+        for (const auto& u : lic->users) users.emplace_back(u);
+        for (const auto& g : lic->groups) groups.emplace_back(g);
+        return JsonOk(200, json::object{{"users", users}, {"groups", groups}});
+      }));
+  router.Add(
+      "POST", "/api/v1/license-assignments", Admin(ctx, [&ctx](Request& req) {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto kind = StringField(*body, "kind", true);
+        auto name = StringField(*body, "name", true);
+        if (!kind.ok()) return FromStatus(kind.status());
+        if (!name.ok()) return FromStatus(name.status());
+        Status s = ctx.directory->AssignLicense(*kind, *name);
+        if (!s.ok()) return FromStatus(s);
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "license.assign", *kind + ":" + *name, "ok", ""});
+        return JsonOk(200, json::object{{"assigned", *name}});
+      }));
+  router.Add(
+      "DELETE", "/api/v1/license-assignments/:kind/:name",
+      Admin(ctx, [&ctx](Request& req) {
+        Status s = ctx.directory->RemoveLicense(req.params["kind"],
+                                                req.params["name"]);
+        if (!s.ok()) return FromStatus(s);
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "license.remove",
+             req.params["kind"] + ":" + req.params["name"], "ok", ""});
+        return JsonOk(200, json::object{{"removed", req.params["name"]}});
+      }));
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,144 @@
+// Protected messages: status and license log, the sealed copy the server
+// keeps, revocation and expiry.
+#include "api/rights_api.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "api/util.h"
+#include "license/license_service.h"
+#include "store/store.h"
+
+namespace sealpost::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+json::object MessageJson(const license::MessageState& s) {
+  const auto& r = s.record;
+  json::value recipients = json::parse(r.recipients_json);
+  return {{"id", r.id},
+          {"owner", r.owner},
+          {"template_id", r.template_id},
+          {"recipients", recipients},
+          {"created_at", r.created_at},
+          {"expires_at", r.expires_at},
+          {"revoked_at", r.revoked_at},
+          {"revoked_by", r.revoked_by},
+          {"state", s.state}};
+}
+
+}  // namespace
+
+void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
+  router.Add("GET", "/api/v1/protected",
+             Authed(ctx, [&ctx](Request& req, const Caller& caller) {
+               std::string owner =
+                   caller.admin ? req.QueryParam("owner") : caller.email;
+               auto list = ctx.store->ListProtectedMessages(owner, 500);
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& r : *list) {
+                 auto st = ctx.licenses->GetState(r.id);
+                 if (st.ok()) out.push_back(MessageJson(*st));
+               }
+               return JsonOk(200, json::object{{"messages", out}});
+             }));
+  router.Add("GET", "/api/v1/protected/:id",
+             Authed(ctx, [&ctx](Request& req, const Caller& caller) {
+               auto st = ctx.licenses->GetState(req.params["id"]);
+               if (!st.ok()) return FromStatus(st.status());
+               if (!caller.admin && st->record.owner != caller.email) {
+                 return Response::JsonError(
+                     403, "forbidden",
+                     "only the sender or an admin can see "
+                     "a message's status");
+               }
+               json::object out = MessageJson(*st);
+               auto audit = ctx.store->ListAudit(req.params["id"], 200);
+               json::array events;
+               if (audit.ok()) {
+                 for (const auto& a : *audit) {
+                   events.push_back(json::object{{"at", a.at},
+                                                 {"actor", a.actor},
+                                                 {"action", a.action},
+                                                 {"result", a.result},
+                                                 {"detail", a.detail}});
+                 }
+               }
+               out["events"] = events;
+               return JsonOk(200, out);
+             }));
+  // The sealed container of a message the portal keeps (external
+  // recipients' wrappers do not carry it), for `sealpost open` of such a
+  // wrapper: to its owner and recipients only. Opening it still needs a
+  // use license (POST /api/v1/licenses).
+  router.Add(
+      "GET", "/api/v1/protected/:id/sealed",
+      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
+        const std::string& id = req.params["id"];
+        auto record = ctx.store->GetProtectedMessage(id);
+        if (!record.ok()) return FromStatus(record.status());
+        bool allowed = false;
+        if (record->has_value() && !caller.admin) {
+          auto rs = license::RecipientsOf(**record);
+          allowed = (*record)->owner == caller.email ||
+                    std::find(rs.begin(), rs.end(), caller.email) != rs.end();
+        }
+        if (!record->has_value()) {
+          return Response::JsonError(404, "not_found",
+                                     "no protected message " + id);
+        }
+        if (!allowed) {
+          // The same words as a refused license: this is the same refusal.
+          return Response::JsonError(403, "forbidden", "not a recipient");
+        }
+        auto copy = ctx.store->GetPortalCopy(id);
+        if (!copy.ok()) return FromStatus(copy.status());
+        if (!copy->has_value()) {
+          return Response::JsonError(404, "not_found",
+                                     "the server keeps no copy of " + id);
+        }
+        Response r;
+        r.content_type = "application/vnd.sealpost.sealed";
+        r.body = std::move(**copy);
+        return r;
+      }));
+  router.Add("POST", "/api/v1/protected/:id/revoke",
+             Authed(ctx, [&ctx](Request& req, const Caller& caller) {
+               Status s = ctx.licenses->Revoke(
+                   req.params["id"], caller.admin ? "admin" : caller.email,
+                   caller.admin);
+               if (!s.ok()) return FromStatus(s);
+               auto st = ctx.licenses->GetState(req.params["id"]);
+               if (!st.ok()) return FromStatus(st.status());
+               return JsonOk(200, MessageJson(*st));
+             }));
+  router.Add("POST", "/api/v1/protected/:id/expire",
+             Authed(ctx, [&ctx](Request& req, const Caller& caller) {
+               int64_t at = ctx.clock->NowUnix();
+               if (!req.body.empty()) {
+                 auto body = ParseObject(req);
+                 if (!body.ok()) return FromStatus(body.status());
+                 if (const json::value* v = body->if_contains("expires_at")) {
+                   if (!v->is_int64() || v->as_int64() < 0) {
+                     return Response::JsonError(
+                         400, "invalid_argument",
+                         "expires_at must be unix seconds");
+                   }
+                   at = v->as_int64();
+                 }
+               }
+               Status s = ctx.licenses->SetExpiry(
+                   req.params["id"], at, caller.admin ? "admin" : caller.email,
+                   caller.admin);
+               if (!s.ok()) return FromStatus(s);
+               auto st = ctx.licenses->GetState(req.params["id"]);
+               if (!st.ok()) return FromStatus(st.status());
+               return JsonOk(200, MessageJson(*st));
+             }));
+}
+
+}  // namespace sealpost::api

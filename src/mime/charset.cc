@@ -1,0 +1,190 @@
+// Text of mail as UTF-8 (mime/charset.h).
+#include "mime/charset.h"
+
+#include <gmime/gmime.h>
+#include <iconv.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "base/strings.h"
+
+namespace sealpost::mime::internal {
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong forms,
+// surrogates and code points above U+10FFFF are invalid; NUL is valid).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return n;
+}
+
+namespace {
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendCodePoint(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+// Invalid bytes become U+FFFD.
+std::string MakeValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+// windows-1252 as the WHATWG Encoding Standard defines it (it also serves for
+// ISO-8859-1, which mail mislabels all the time): bytes 0x80-0x9F are the
+// typographic characters, everything else is its own code point.
+std::string Windows1252ToUtf8(std::string_view s) {
+  static constexpr uint16_t kHigh[32] = {
+      0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+      0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+  std::string out;
+  out.reserve(s.size() + s.size() / 4);
+  for (unsigned char c : s) {
+    AppendCodePoint(c >= 0x80 && c < 0xA0 ? kHigh[c - 0x80] : c, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+// No charset, or one we cannot use: UTF-8 when it is valid UTF-8, else the
+// most common 8-bit charset of the web and of mail.
+std::string GuessToUtf8(std::string_view bytes) {
+  return IsValidUtf8(bytes) ? std::string(bytes) : Windows1252ToUtf8(bytes);
+}
+
+namespace {
+
+// Converts with iconv; undecodable bytes become U+FFFD. False when iconv does
+// not know `charset`.
+bool IconvToUtf8(std::string_view bytes, const char* charset,
+                 std::string& out) {
+  iconv_t cd = g_mime_iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  out.clear();
+  out.reserve(bytes.size() + bytes.size() / 2);
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char buf[4096];
+  bool flushing = false;
+  while (true) {
+    char* o = buf;
+    size_t o_left = sizeof buf;
+    size_t r = flushing ? iconv(cd, nullptr, nullptr, &o, &o_left)
+                        : iconv(cd, &in, &in_left, &o, &o_left);
+    int err = errno;
+    out.append(buf, o - buf);
+    if (r != static_cast<size_t>(-1)) {
+      if (flushing) break;
+      flushing = true;  // in_left is 0: flush a stateful encoding's state
+      continue;
+    }
+    if (err == E2BIG) continue;
+    if (flushing) break;
+    // EILSEQ: skip the bad byte; EINVAL: a sequence cut at the end.
+    out += kReplacement;
+    if (err == EINVAL || in_left == 0) {
+      in_left = 0;
+      flushing = true;
+      continue;
+    }
+    if (err != EILSEQ) break;
+    ++in;
+    --in_left;
+  }
+  g_mime_iconv_close(cd);
+  return true;
+}
+
+}  // namespace
+
+std::string CharsetToUtf8(std::string_view bytes, const char* charset) {
+  if (charset == nullptr || *charset == '\0') return GuessToUtf8(bytes);
+  const char* canon_c = g_mime_charset_canon_name(charset);
+  std::string canon = AsciiLower(canon_c != nullptr ? canon_c : charset);
+  if (canon == "utf-8" || canon == "utf8") {
+    return IsValidUtf8(bytes) ? std::string(bytes) : MakeValidUtf8(bytes);
+  }
+  if (canon == "us-ascii" || canon == "ascii") return GuessToUtf8(bytes);
+  if (canon == "iso-8859-1" || canon == "latin1" || canon == "windows-1252" ||
+      canon == "cp1252") {
+    return Windows1252ToUtf8(bytes);
+  }
+  std::string out;
+  if (IconvToUtf8(bytes, charset, out) && IsValidUtf8(out)) return out;
+  return GuessToUtf8(bytes);
+}
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 character.
+bool TruncateUtf8(std::string& s, size_t max) {
+  if (s.size() <= max) return false;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return true;
+}
+
+}  // namespace sealpost::mime::internal

@@ -1,0 +1,30 @@
+// Text of mail as UTF-8, for the reading view (internal to src/mime): a
+// part's bytes in its declared charset converted (GMime's iconv; the
+// WHATWG windows-1252 table for Latin-1 and for unlabelled 8-bit text),
+// invalid UTF-8 repaired with U+FFFD, and cuts that never split a character.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_MIME_CHARSET_H_
+#define SEALPOST_MIME_CHARSET_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sealpost::mime::internal {
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong forms,
+// surrogates and code points above U+10FFFF are invalid; NUL is valid).
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// No charset, or one we cannot use: UTF-8 when it is valid UTF-8, else
+// windows-1252.
+std::string GuessToUtf8(std::string_view bytes);
+// `bytes` in `charset` (null or "" for none) as valid UTF-8.
+std::string CharsetToUtf8(std::string_view bytes, const char* charset);
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 character; true
+// when it cut.
+bool TruncateUtf8(std::string& s, size_t max);
+
+}  // namespace sealpost::mime::internal
+
+#endif  // SEALPOST_MIME_CHARSET_H_

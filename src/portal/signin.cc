@@ -1,0 +1,419 @@
+// The portal's sign-in (docs/portal.md): the message entry page, one-time
+// passcodes, OpenID Connect, the organisation sign-in and sign-out.
+#include <algorithm>
+
+#include "base/log.h"
+#include "base/secret_bytes.h"
+#include "base/strings.h"
+#include "crypto/digest.h"
+#include "mime/compose.h"
+#include "net/client_key.h"
+#include "portal/page_templates.h"
+#include "portal/portal.h"
+#include "portal/web.h"
+
+namespace sealpost::portal {
+
+// /m/:id — the message when signed in, else the sign-in choices.
+http::Response Portal::MessageEntry(http::Request& req) {
+  if (auto cached = FromCache(req)) return std::move(*cached);
+  // Taken before the license request: a revocation while the page is being
+  // made leaves a stale generation on it, so it is never served again.
+  uint64_t generation = services_.licenses->RightsGeneration();
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  // Signed in: ReadMessage looks the message up itself (and answers for a
+  // missing one).
+  if (!v.email.empty()) {
+    int64_t expires_at = 0;
+    http::Response page = ReadMessage(req, v, &expires_at);
+    // Only the page's own two URLs (ViewCache::Put also refuses large
+    // pages): a reader inventing query strings must not fill memory.
+    bool canonical =
+        req.target == req.path || req.target == req.path + "?images=1";
+    if (page.status == 200 && !v.new_browser && canonical) {
+      // Never past the session's end or the message's expiry.
+      int64_t now_ms = NowMs(*services_.clock);
+      int64_t until_ms = std::min(now_ms + ViewCache::kLifetimeMs,
+                                  v.session_expires_at * 1000);
+      if (expires_at > 0) until_ms = std::min(until_ms, expires_at * 1000);
+      views_.Put(crypto::Sha256Hex(v.session_token), req.target,
+                 {page, v.email, id, until_ms, generation});
+    }
+    return page;
+  }
+  auto record = services_.store->GetProtectedMessage(id);
+  if (!record.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.",
+                          {"", nullptr, &v});
+  }
+  if (!record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist",
+                          "Check that the link is complete.",
+                          {"", nullptr, &v});
+  }
+  branding::Branding b = BrandOf(*services_.branding, **record);
+
+  Data d;
+  d.set("id", id);
+  d.set("sender", (*record)->owner);
+  d.set("csrf", v.csrf);
+  if (b.otp_enabled) d.set("otp", Data::type::bool_true);
+  if (b.social_id_sign_in && !services_.oidc.empty()) {
+    d.set("has_providers", Data::type::bool_true);
+    Data list{Data::type::list};
+    for (size_t i = 0; i < services_.oidc.size(); ++i) {
+      Data p;
+      p.set("index", std::to_string(i));
+      p.set("name", services_.oidc[i]->config().name);
+      p.set("id", id);
+      list.push_back(p);
+    }
+    d.set("providers", list);
+  }
+  return PageResponse(200, RenderTemplate(kSignInPage, d),
+                      {"Sign in to read the protected message", &b, &v});
+}
+
+http::Response Portal::RequestOtp(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/m/" + id, "Back to the message",
+                       form.ok() ? "" : form.status().message());
+  }
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
+  }
+  auto& [record, b] = std::get<SignInMessage>(found);
+  Chrome chrome{"One-time passcode", &b, &v};
+  if (!b.otp_enabled) {
+    return NoticeResponse(403, "One-time passcodes are turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
+  auto email = license::NormalizeEmail(form->Get("email"));
+  if (!email.ok()) {
+    return NoticeResponse(400, "That e-mail address doesn't look right",
+                          "Enter the address this message was sent to.", chrome,
+                          "/m/" + id, "Back");
+  }
+  int64_t now = services_.clock->NowUnix();
+  Data d;
+  d.set("id", id);
+  d.set("email", *email);
+  d.set("csrf", v.csrf);
+  if (IsRecipient(record, *email)) {
+    if (!otp_per_address_.Allow(*email, now) ||
+        !otp_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+      d.set("error", std::string("Too many passcodes were asked for. Wait a "
+                                 "while, then ask for a new one."));
+    } else {
+      auto issued = otp_.Issue(id, *email);
+      if (!issued.ok() &&
+          issued.status().code() == StatusCode::kResourceExhausted) {
+        d.set("notice", issued.status().message());
+      } else if (!issued.ok()) {
+        log::Warn("portal: passcode for {}: {}", id, issued.status().message());
+        return NoticeResponse(503, "We couldn't send a passcode",
+                              "Please try again in a few minutes.", chrome);
+      } else {
+        mime::ComposeRequest mail;
+        mail.from = options_.otp_sender;
+        mail.to = {*email};
+        mail.subject = "Your one-time passcode to view the message";
+        mail.text = "Here is your one-time passcode to view the message from " +
+                    record.owner + ":\r\n\r\n" + issued->code +
+                    "\r\n\r\nReference: " + issued->reference +
+                    "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
+                    "for it, you can ignore this mail.\r\n";
+        mail.message_id_domain = options_.hostname;
+        mail.date_unix = now;
+        auto bytes = mime::ComposeMessage(mail);
+        Status queued = bytes.status();
+        if (bytes.ok()) {
+          queue::IncomingMessage m;
+          m.id = queue::NewQueueId();
+          m.mail_from = options_.otp_sender;
+          m.helo = "portal";
+          m.client = "portal";
+          m.recipients = {{*email, 0, ""}};
+          m.content = std::move(*bytes);
+          std::vector<queue::IncomingMessage> one;
+          one.push_back(std::move(m));
+          queued = Enqueue(std::move(one));
+        }
+        if (!queued.ok()) {
+          log::Warn("portal: queueing passcode mail: {}", queued.message());
+          return NoticeResponse(503, "We couldn't send a passcode",
+                                "Please try again in a few minutes.", chrome);
+        }
+        services_.store->AppendAuditBestEffort(
+            {0, now, *email, "portal.otp", id, "sent",
+             "reference " + issued->reference});
+        d.set("reference", issued->reference);
+      }
+    }
+    if (!d.get("reference")) {
+      auto ref = otp_.LiveReference(id, *email);
+      if (ref.ok()) d.set("reference", *ref);
+    }
+  }
+  return PageResponse(200, RenderTemplate(kOtpPage, d), chrome);
+}
+
+http::Response Portal::VerifyOtp(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/m/" + id, "Back to the message",
+                       form.ok() ? "" : form.status().message());
+  }
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
+  }
+  auto& [record, b] = std::get<SignInMessage>(found);
+  Chrome chrome{"One-time passcode", &b, &v};
+  if (!b.otp_enabled) {
+    return NoticeResponse(403, "One-time passcodes are turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
+  std::string email = AsciiLower(form->Get("email"));
+  std::string code = form->Get("code");
+  code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
+  Data d;
+  d.set("id", id);
+  d.set("email", email);
+  d.set("csrf", v.csrf);
+  int64_t now = services_.clock->NowUnix();
+  // Every try counts (checked and counted at once): parallel tries from
+  // one network cannot slip past the limit together.
+  if (!verify_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+    d.set("error", std::string("Too many attempts from your network. Wait 15 "
+                               "minutes and try again."));
+    return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
+  }
+  auto verdict = otp_.Verify(id, email, code);
+  if (!verdict.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  switch (verdict->check) {
+    case OtpCheck::kOk: {
+      auto session =
+          services_.directory->OpenSession(email, license::kPortalOtpSession);
+      if (!session.ok()) {
+        return NoticeResponse(503, "The portal is unavailable",
+                              "Please try again in a few minutes.", chrome);
+      }
+      http::Response r = RedirectResponse("/m/" + id, v);
+      r.headers.emplace_back(
+          "Set-Cookie",
+          SessionCookie(session->token, form->Get("keep") == "1"));
+      return r;
+    }
+    case OtpCheck::kWrong:
+      d.set("error", "That passcode isn't right. " +
+                         std::to_string(verdict->tries_left) +
+                         (verdict->tries_left == 1 ? " try" : " tries") +
+                         " left.");
+      services_.store->AppendAuditBestEffort(
+          {0, now, email, "portal.otp", id, "refused", "wrong passcode"});
+      break;
+    case OtpCheck::kExhausted:
+      d.set("error", std::string("Too many wrong passcodes: this one no "
+                                 "longer works. Send a new code."));
+      services_.store->AppendAuditBestEffort(
+          {0, now, email, "portal.otp", id, "refused", "too many wrong tries"});
+      break;
+    case OtpCheck::kExpired:
+      d.set("error", std::string("This passcode has expired or was already "
+                                 "used. Send a new code."));
+      break;
+  }
+  if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
+    d.set("reference", *ref);
+  }
+  return PageResponse(401, RenderTemplate(kOtpPage, d), chrome);
+}
+
+http::Response Portal::BeginOidc(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  const std::string& id = req.params["id"];
+  size_t n = 0;
+  try {
+    n = static_cast<size_t>(std::stoul(req.params["n"]));
+  } catch (...) {
+    n = services_.oidc.size();
+  }
+  if (n >= services_.oidc.size()) {
+    return NoticeResponse(404, "Unknown sign-in provider", "",
+                          {"", nullptr, &v}, "/m/" + id, "Back");
+  }
+  // Only for a message that exists and offers this way in: anything else
+  // would let anyone fill the pending sign-ins with made-up links.
+  auto found = FindSignInMessage(services_, id, v);
+  if (auto* missing = std::get_if<http::Response>(&found)) {
+    return std::move(*missing);
+  }
+  auto& [record, b] = std::get<SignInMessage>(found);
+  Chrome chrome{"Sign in", &b, &v};
+  if (!b.social_id_sign_in) {
+    return NoticeResponse(403, "This way of signing in is turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          "/m/" + id, "Back");
+  }
+  int64_t now = services_.clock->NowUnix();
+  if (!oidc_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+    return NoticeResponse(429, "Too many sign-ins from your network",
+                          "Wait a few minutes, then try again.", chrome,
+                          "/m/" + id, "Back");
+  }
+  auto started = services_.oidc[n]->Begin();
+  if (!started.ok()) {
+    log::Warn("portal: oidc {}: {}", services_.oidc[n]->config().name,
+              started.status().message());
+    return NoticeResponse(
+        503, "That sign-in provider isn't answering",
+        "Try again in a few minutes, or use a one-time passcode.", chrome,
+        "/m/" + id, "Back");
+  }
+  pending_oidc_.Put({*started, id, n, crypto::Sha256Hex(v.browser), now});
+  return RedirectResponse(started->authorization_url, v);
+}
+
+http::Response Portal::OidcCallback(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  auto taken =
+      pending_oidc_.Take(req.QueryParam("state"), services_.clock->NowUnix());
+  if (!taken.has_value()) {
+    return NoticeResponse(400, "This sign-in has expired",
+                          "Open the message link again and sign in.",
+                          {"", nullptr, &v});
+  }
+  const PendingSignIns::Entry& pending = *taken;
+  std::string back = "/m/" + pending.message_id;
+  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser))) {
+    return NoticeResponse(400, "This sign-in has expired",
+                          "Open the message link again and sign in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  if (!req.QueryParam("error").empty()) {
+    return NoticeResponse(401, "Sign-in was cancelled",
+                          "The provider did not sign you in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  auto record = services_.store->GetProtectedMessage(pending.message_id);
+  if (!record.ok() || !record->has_value()) {
+    return NoticeResponse(404, "This message doesn't exist", "",
+                          {"", nullptr, &v});
+  }
+  branding::Branding b = BrandOf(*services_.branding, **record);
+  Chrome chrome{"Sign in", &b, &v};
+  // Checked again here: the switch may have gone off since the start.
+  if (!b.social_id_sign_in) {
+    return NoticeResponse(403, "This way of signing in is turned off",
+                          "Sign in with one of the other ways offered.", chrome,
+                          back, "Back to the message");
+  }
+  OidcClient& client = *services_.oidc[pending.provider];
+  auto identity = client.Finish(req.QueryParam("code"), pending.start);
+  int64_t now = services_.clock->NowUnix();
+  if (!identity.ok()) {
+    log::Warn("portal: oidc {} sign-in failed: {}", client.config().name,
+              identity.status().message());
+    return NoticeResponse(401, "We couldn't sign you in",
+                          "The provider's answer could not be verified.",
+                          chrome, back, "Back to the message");
+  }
+  std::string email = AsciiLower(identity->email);
+  if (!identity->email_verified || email.empty()) {
+    services_.store->AppendAuditBestEffort(
+        {0, now, email, "auth.sign_in", pending.message_id, "refused",
+         "portal-oidc " + client.config().name + ": e-mail not verified"});
+    return NoticeResponse(
+        403, "Your e-mail address isn't verified",
+        client.config().name +
+            " does not confirm that you own this address, so it can't be "
+            "used to open protected mail. Use a one-time passcode instead.",
+        chrome, back, "Back to the message");
+  }
+  if (!IsRecipient(**record, email)) {
+    services_.store->AppendAuditBestEffort(
+        {0, now, email, "auth.sign_in", pending.message_id, "refused",
+         "portal-oidc " + client.config().name + ": not a recipient"});
+    return NoticeResponse(403, "You can't open this message",
+                          email + " is not a recipient of this message.",
+                          chrome, back, "Back to the message");
+  }
+  auto session =
+      services_.directory->OpenSession(email, license::kPortalOidcSession);
+  if (!session.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  http::Response r = RedirectResponse(back, v);
+  r.headers.emplace_back("Set-Cookie", SessionCookie(session->token, false));
+  return r;
+}
+
+http::Response Portal::OrgSignInPage(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Data d;
+  d.set("csrf", v.csrf);
+  d.set("next", SafeNext(req.QueryParam("next")));
+  return PageResponse(200, RenderTemplate(kOrgSignInPage, d),
+                      {"Sign in", nullptr, &v});
+}
+
+http::Response Portal::OrgSignIn(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/signin", "Sign in");
+  }
+  std::string next = SafeNext(form->Get("next"));
+  auto signed_in =
+      services_.directory->SignIn(form->Get("email"), form->Get("password"),
+                                  req.remote_address, license::kPortalSession);
+  if (!signed_in.ok()) {
+    Data d;
+    d.set("csrf", v.csrf);
+    d.set("next", next);
+    d.set("error", signed_in.status().code() == StatusCode::kResourceExhausted
+                       ? signed_in.status().message()
+                       : std::string("Wrong e-mail address or password."));
+    return PageResponse(
+        signed_in.status().code() == StatusCode::kResourceExhausted ? 429 : 401,
+        RenderTemplate(kOrgSignInPage, d), {"Sign in", nullptr, &v});
+  }
+  http::Response r = RedirectResponse(next, v);
+  r.headers.emplace_back(
+      "Set-Cookie", SessionCookie(signed_in->token, form->Get("keep") == "1"));
+  return r;
+}
+
+http::Response Portal::SignOut(http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  auto form = ReadForm(req);
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/", "Home");
+  }
+  if (!v.session_token.empty()) {
+    views_.DropSession(crypto::Sha256Hex(v.session_token));
+    (void)services_.directory->SignOut(v.session_token);
+  }
+  http::Response r =
+      NoticeResponse(200, "You are signed out", "You can close this window.",
+                     {"Signed out", nullptr, nullptr});
+  r.headers.emplace_back("Set-Cookie", SessionCookie("", false));
+  return r;
+}
+
+}  // namespace sealpost::portal

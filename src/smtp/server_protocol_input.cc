@@ -1,0 +1,230 @@
+// Reading the client's bytes, part of ServerProtocol (server_protocol.h):
+// the loop that cuts the input into command lines, SASL responses or message
+// data; line limits and bare line breaks (RFC 5321 §2.3.8, §4.5.3.1); the
+// end of the data, dot-stuffing and SMTP smuggling (§4.5.2); the message
+// size limit.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "smtp/command.h"
+#include "smtp/server_protocol.h"
+
+namespace sealpost::smtp {
+namespace {
+
+// RFC 4954 §4: AUTH command lines and SASL responses may be this long.
+constexpr size_t kAuthLineLimit = 12288;
+
+// RFC 5321 §2.3.8: "<CR> and <LF> MUST only occur together as CRLF"; the
+// reply names the stray one (Postfix says "bare <LF> received" too).
+Reply BareNewlineReply(int code, char c) {
+  return Reply::Make(code, "5.5.2",
+                     std::string("bare ") + (c == '\r' ? "<CR>" : "<LF>") +
+                         " received; use <CR><LF> line endings");
+}
+
+}  // namespace
+
+void ServerProtocol::Process(std::vector<Action>& out) {
+  std::string line;
+  while (true) {
+    if (phase_ == Phase::kCommand || phase_ == Phase::kSasl) {
+      const LineStatus status = NextCommandLine(line);
+      if (status == LineStatus::kNone) break;
+      if (status == LineStatus::kBareLf) {
+        // Postfix's smtpd_forbid_bare_newline: answer and close, so that
+        // nothing more of a bare-LF stream is read as commands.
+        Close(out, BareNewlineReply(500, '\n'));
+        break;
+      }
+      const bool sasl = phase_ == Phase::kSasl;
+      if (status == LineStatus::kTooLong) {
+        // RFC 5321 §4.5.3.1.10: "500 Line too long"; it ends an AUTH.
+        phase_ = Phase::kCommand;
+        sasl_user_.clear();
+        Send(out, 500, "5.5.2", "Line too long");
+        continue;
+      }
+      if (sasl) {
+        OnSaslResponse(line, out);
+      } else {
+        HandleCommand(line, out);
+      }
+    } else if (phase_ == Phase::kData) {
+      if (!ConsumeData()) break;
+      FinishData(out);
+    } else {
+      break;
+    }
+  }
+  in_.erase(0, in_pos_);
+  in_pos_ = 0;
+}
+
+size_t ServerProtocol::LineLimit() const {
+  const size_t auth = std::max(kAuthLineLimit, options_.max_command_line);
+  if (!options_.auth_available) return options_.max_command_line;
+  if (phase_ == Phase::kSasl) return auth;
+  std::string_view rest(in_.data() + in_pos_,
+                        std::min<size_t>(5, in_.size() - in_pos_));
+  return EqualsIgnoreCase(rest, "AUTH ") ? auth : options_.max_command_line;
+}
+
+ServerProtocol::LineStatus ServerProtocol::NextCommandLine(std::string& line) {
+  const size_t limit = LineLimit();
+  size_t nl = in_.find('\n', in_pos_);
+  if (nl == std::string::npos) {
+    if (in_.size() - in_pos_ > limit) {
+      // Drop the overlong line as it arrives instead of buffering it.
+      discarding_line_ = true;
+      in_pos_ = in_.size();
+    }
+    return LineStatus::kNone;
+  }
+  std::string_view raw(in_.data() + in_pos_, nl - in_pos_);
+  in_pos_ = nl + 1;
+  if (discarding_line_) {
+    discarding_line_ = false;
+    return LineStatus::kTooLong;
+  }
+  // Commands end in CRLF (RFC 5321 §2.3.8).
+  if (!raw.empty() && raw.back() == '\r') {
+    raw.remove_suffix(1);
+  } else if (options_.bare_newline == BareNewline::kReject) {
+    return LineStatus::kBareLf;
+  }
+  if (raw.size() + 2 > limit) return LineStatus::kTooLong;
+  line.assign(raw);
+  return LineStatus::kLine;
+}
+
+bool ServerProtocol::ConsumeData() {
+  while (in_pos_ < in_.size()) {
+    if (data_line_start_ && in_[in_pos_] == '.') {
+      switch (CheckDotLine()) {
+        case DotLine::kMore:
+          return false;
+        case DotLine::kEnd:
+          return true;
+        case DotLine::kSmuggling:
+          data_smuggling_ = true;
+          return true;
+        case DotLine::kText:
+          break;
+      }
+    }
+    data_line_start_ = false;
+    const std::string_view in(in_);
+    const size_t brk = in.find_first_of("\r\n", in_pos_);
+    if (brk == std::string::npos) {
+      AppendData(in.substr(in_pos_));
+      in_pos_ = in.size();
+      return false;
+    }
+    if (in[brk] == '\r' && brk + 1 == in.size()) {
+      // The CR may be the first half of a CRLF: keep it for later.
+      AppendData(in.substr(in_pos_, brk - in_pos_));
+      in_pos_ = brk;
+      return false;
+    }
+    if (in[brk] == '\r' && in[brk + 1] == '\n') {
+      AppendData(in.substr(in_pos_, brk + 2 - in_pos_));
+      in_pos_ = brk + 2;
+      StartLine(/*after_bare=*/false);
+      continue;
+    }
+    AppendData(in.substr(in_pos_, brk - in_pos_));
+    BareNewlineInData(in[brk]);
+    in_pos_ = brk + 1;
+    StartLine(/*after_bare=*/true);
+  }
+  return false;
+}
+
+ServerProtocol::DotLine ServerProtocol::CheckDotLine() {
+  const size_t avail = in_.size() - in_pos_;
+  if (avail < 2) return DotLine::kMore;
+  const char next = in_[in_pos_ + 1];
+  if (next == '\r' && avail < 3) return DotLine::kMore;
+  // RFC 5321 §4.5.2: CRLF "." CRLF ends the data.
+  if (next == '\r' && in_[in_pos_ + 2] == '\n' && !data_after_bare_) {
+    in_pos_ += 3;
+    return DotLine::kEnd;
+  }
+  // A "." alone between line breaks of which one is bare: where a lenient
+  // next hop would end the data (SMTP smuggling). Never ours.
+  if (next == '\r' || next == '\n') {
+    if (data_bare_ == 0) data_bare_ = next;
+    return DotLine::kSmuggling;
+  }
+  // RFC 5321 §4.5.2: "If the first character is a period and there are
+  // other characters on the line, the first character is deleted."
+  ++in_pos_;
+  data_line_length_ = 1;
+  return DotLine::kText;
+}
+
+void ServerProtocol::StartLine(bool after_bare) {
+  data_line_start_ = true;
+  data_after_bare_ = after_bare;
+  data_line_length_ = 0;
+}
+
+void ServerProtocol::BareNewlineInData(char c) {
+  if (data_bare_ == 0) data_bare_ = c;
+  if (options_.bare_newline == BareNewline::kNormalize) {
+    AppendData("\r\n");
+  } else {
+    AppendData(std::string_view(&c, 1));
+  }
+}
+
+void ServerProtocol::AppendData(std::string_view bytes) {
+  const size_t n = bytes.size();
+  data_line_length_ += n;
+  if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
+  if (data_too_big_) return;
+  if (message_.size() + n > options_.max_message_bytes) {
+    // Keep reading to the end of the data, but stop keeping it.
+    data_too_big_ = true;
+    std::string().swap(message_);
+    return;
+  }
+  message_.append(bytes);
+}
+
+void ServerProtocol::FinishData(std::vector<Action>& out) {
+  phase_ = Phase::kCommand;
+  if (data_smuggling_) {
+    // The client thinks its message has ended, or hopes a next hop will:
+    // nothing after this can be trusted to be in step.
+    Close(out, BareNewlineReply(550, data_bare_));
+    return;
+  }
+  if (data_bare_ != 0 && options_.bare_newline == BareNewline::kReject) {
+    Send(out, BareNewlineReply(550, data_bare_));
+    ResetTransaction();
+    return;
+  }
+  if (data_too_big_) {
+    // RFC 1870 §6.2 / RFC 3463 X.3.4.
+    Send(out, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+    ResetTransaction();
+    return;
+  }
+  if (data_line_too_long_) {
+    Send(out, 500, "5.5.2", "Line too long");
+    ResetTransaction();
+    return;
+  }
+  Action a;
+  a.kind = Action::Kind::kMessage;
+  a.envelope = envelope_;
+  a.message = std::move(message_);
+  out.push_back(std::move(a));
+  ResetTransaction();
+  phase_ = Phase::kAwaitCommit;
+}
+
+}  // namespace sealpost::smtp
