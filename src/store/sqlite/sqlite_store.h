@@ -94,6 +94,8 @@ class SqliteStore final : public Store {
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
   Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
+  // CommitQueueBatch's rows, inside its transaction.
+  Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
