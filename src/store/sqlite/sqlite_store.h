@@ -87,7 +87,7 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(sqlite3* db, const Clock& clock)
       : db_(db), stmts_(db), clock_(clock) {}
-  Status Migrate(const std::vector<Migration>& migrations);
+  Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
