@@ -5,7 +5,8 @@ CMAKE ?= cmake
 JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
 
-.PHONY: all deps build run test unit bench fuzz fmt fmt-check layering lint asan clean
+.PHONY: all deps clang build run test unit bench fuzz tsa fmt fmt-check layering \
+  lint asan clean
 
 all: build
 
@@ -38,14 +39,17 @@ bench: build
 	@scripts/install-deps scripts/bench-packages.txt
 	bench/run
 
+# clang-14 and its sanitizer runtimes, for `make fuzz` and `make tsa`.
+clang:
+	@dpkg -s clang-14 libclang-rt-14-dev >/dev/null 2>&1 || \
+	  (sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	   $$sudo apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null)
+
 # libFuzzer targets (clang-14), each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS = smtp_protocol_fuzz sealed_reader_fuzz policy_rules_fuzz mime_fuzz \
   html_sanitize_fuzz form_fuzz oidc_token_fuzz
-fuzz: deps
-	@dpkg -s clang-14 libclang-rt-14-dev >/dev/null 2>&1 || \
-	  (sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	   $$sudo apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null)
+fuzz: deps clang
 	$(CMAKE) --preset fuzz
 	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	for t in $(FUZZ_TARGETS); do \
@@ -53,6 +57,13 @@ fuzz: deps
 	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t \
 	    || exit 1; \
 	done
+
+# Clang's thread-safety analysis (base/thread_annotations.h) over all of
+# src/ and the unit tests: a build with -Werror=thread-safety, nothing run.
+TSA_TARGETS = sealpost oidc_flow_probe unit_tests
+tsa: deps clang
+	$(CMAKE) --preset tsa
+	$(CMAKE) --build build-tsa -j $(JOBS) --target $(TSA_TARGETS)
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format-14 -i

@@ -20,12 +20,12 @@ FakeClock::FakeClock(int64_t unix_seconds)
           std::chrono::seconds(unix_seconds))) {}
 
 std::chrono::system_clock::time_point FakeClock::Now() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return now_;
 }
 
 void FakeClock::Advance(std::chrono::seconds by) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   now_ += by;
 }
 

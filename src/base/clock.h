@@ -7,8 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
+
+#include "base/thread_annotations.h"
 
 namespace sealpost {
 
@@ -35,8 +36,8 @@ class FakeClock final : public Clock {
   void Advance(std::chrono::seconds by);
 
  private:
-  mutable std::mutex mu_;
-  std::chrono::system_clock::time_point now_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::chrono::system_clock::time_point now_ SP_GUARDED_BY(mu_);
 };
 
 // RFC 3339 UTC, e.g. "2026-11-29T09:10:10Z".

@@ -56,7 +56,7 @@ MetricsRegistry::Entry* MetricsRegistry::Find(std::string_view name) {
 
 Counter* MetricsRegistry::GetCounter(std::string_view name,
                                      std::string_view help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (Entry* e = Find(name)) return e->counter.get();
   entries_.push_back({std::string(name), std::string(help), Entry::kCounter,
                       std::make_unique<Counter>(), nullptr, nullptr});
@@ -64,7 +64,7 @@ Counter* MetricsRegistry::GetCounter(std::string_view name,
 }
 
 Gauge* MetricsRegistry::GetGauge(std::string_view name, std::string_view help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (Entry* e = Find(name)) return e->gauge.get();
   entries_.push_back({std::string(name), std::string(help), Entry::kGauge,
                       nullptr, std::make_unique<Gauge>(), nullptr});
@@ -73,7 +73,7 @@ Gauge* MetricsRegistry::GetGauge(std::string_view name, std::string_view help) {
 
 Histogram* MetricsRegistry::GetHistogram(std::string_view name,
                                          std::string_view help) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (Entry* e = Find(name)) return e->histogram.get();
   entries_.push_back({std::string(name), std::string(help), Entry::kHistogram,
                       nullptr, nullptr, std::make_unique<Histogram>()});
@@ -81,7 +81,7 @@ Histogram* MetricsRegistry::GetHistogram(std::string_view name,
 }
 
 std::string MetricsRegistry::Render() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   std::set<std::string, std::less<>> described;
   for (const auto& e : entries_) {

@@ -11,9 +11,10 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "base/thread_annotations.h"
 
 namespace sealpost {
 
@@ -69,9 +70,9 @@ class MetricsRegistry {
     std::unique_ptr<Gauge> gauge;
     std::unique_ptr<Histogram> histogram;
   };
-  Entry* Find(std::string_view name);
-  mutable std::mutex mu_;
-  std::deque<Entry> entries_;  // guarded by mu_
+  Entry* Find(std::string_view name) SP_REQUIRES(mu_);
+  mutable Mutex mu_;
+  std::deque<Entry> entries_ SP_GUARDED_BY(mu_);
 };
 
 }  // namespace sealpost

@@ -371,7 +371,7 @@ Result<Branding> BrandingStore::Get(std::string_view identity) {
 
 Status BrandingStore::Create(const Branding& b) {
   SP_RETURN_IF_ERROR(CheckIdentity(b.identity));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto all, Load());
   if (all.count(Canon(b.identity))) {
     return AlreadyExistsError("branding '" + b.identity + "' already exists");
@@ -381,7 +381,7 @@ Status BrandingStore::Create(const Branding& b) {
 }
 
 Status BrandingStore::Update(const Branding& b) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto all, Load());
   auto it = all.find(Canon(b.identity));
   if (it == all.end()) {
@@ -397,7 +397,7 @@ Status BrandingStore::Remove(std::string_view identity) {
         "the default \"OME Configuration\" cannot be removed; reset its "
         "fields instead");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto all, Load());
   if (all.erase(Canon(identity)) == 0) {
     return NotFoundError("no branding named '" + std::string(identity) + "'");

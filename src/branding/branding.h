@@ -12,13 +12,13 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "mime/wrapper.h"
 #include "store/store.h"
 
@@ -87,11 +87,13 @@ class BrandingStore {
 
  private:
   Result<std::map<std::string, Branding>> Load();
-  Status Save(const std::map<std::string, Branding>& all);
+  // A change loads, edits and saves the whole document under mu_, so no
+  // two changes interleave; reads need no lock.
+  Status Save(const std::map<std::string, Branding>& all) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  std::mutex mu_;
+  Mutex mu_;
 };
 
 }  // namespace sealpost::branding

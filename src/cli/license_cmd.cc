@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
+#include <string>
+#include <tuple>
 #include <memory>
 
 #include "cli/cli.h"
@@ -29,7 +31,9 @@ void RegisterLicense(CLI::App& app, Globals& g) {
     c->require_option(1);
     bool assign = std::string(verb) == "assign";
     c->callback([&g, kind_name, assign] {
-      auto [kind, name] = kind_name();
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      std::string kind, name;
+      std::tie(kind, name) = kind_name();
       if (assign) {
         CallAndPrint(
             g, "POST", "/api/v1/license-assignments",

@@ -1,6 +1,5 @@
 #include "crypto/key_hierarchy.h"
 
-#include <mutex>
 #include <utility>
 
 #include "crypto/errors.h"
@@ -58,7 +57,11 @@ Result<KeyHierarchy::OrgKey> KeyHierarchy::UnwrapOrgKey(
 Result<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Create(MasterKey master) {
   std::unique_ptr<KeyHierarchy> h(new KeyHierarchy(std::move(master)));
   SP_ASSIGN_OR_RETURN(OrgKey key, h->NewOrgKey(1));
-  h->keys_.emplace(1, std::move(key));
+  {
+    // No other thread can see `h` yet; the lock is for the analysis.
+    WriterMutexLock lock(&h->mu_);
+    h->keys_.emplace(1, std::move(key));
+  }
   return h;
 }
 
@@ -66,18 +69,22 @@ Result<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Load(
     MasterKey master, const std::vector<WrappedOrgKey>& versions) {
   if (versions.empty()) return InvalidArgumentError("no org keys to load");
   std::unique_ptr<KeyHierarchy> h(new KeyHierarchy(std::move(master)));
-  for (const WrappedOrgKey& w : versions) {
-    if (w.version == 0) return InvalidArgumentError("org key version 0");
-    SP_ASSIGN_OR_RETURN(OrgKey key, h->UnwrapOrgKey(w));
-    if (!h->keys_.emplace(w.version, std::move(key)).second) {
-      return InvalidArgumentError("duplicate org key version");
+  {
+    // No other thread can see `h` yet; the lock is for the analysis.
+    WriterMutexLock lock(&h->mu_);
+    for (const WrappedOrgKey& w : versions) {
+      if (w.version == 0) return InvalidArgumentError("org key version 0");
+      SP_ASSIGN_OR_RETURN(OrgKey key, h->UnwrapOrgKey(w));
+      if (!h->keys_.emplace(w.version, std::move(key)).second) {
+        return InvalidArgumentError("duplicate org key version");
+      }
     }
   }
   return h;
 }
 
 Result<WrappedOrgKey> KeyHierarchy::Rotate() {
-  std::unique_lock lock(mu_);
+  WriterMutexLock lock(&mu_);
   uint32_t version = keys_.rbegin()->first + 1;
   if (version == 0) return ResourceExhaustedError("org key versions exhausted");
   SP_ASSIGN_OR_RETURN(OrgKey key, NewOrgKey(version));
@@ -87,12 +94,12 @@ Result<WrappedOrgKey> KeyHierarchy::Rotate() {
 }
 
 uint32_t KeyHierarchy::primary_version() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   return keys_.rbegin()->first;
 }
 
 std::vector<WrappedOrgKey> KeyHierarchy::WrappedKeys() const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   std::vector<WrappedOrgKey> out;
   for (const auto& [version, key] : keys_) out.push_back(key.wrapped);
   return out;
@@ -107,7 +114,7 @@ Result<WrappedContentKey> KeyHierarchy::WrapContentKey(
   if (content_key.size() != kContentKeySize) {
     return InvalidArgumentError("content key must be 32 bytes");
   }
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   const OrgKey& primary = keys_.rbegin()->second;
   WrappedContentKey out;
   out.key_version = keys_.rbegin()->first;
@@ -123,7 +130,7 @@ Result<SecretBytes> KeyHierarchy::UnwrapContentKey(
   if (!version.ok()) return DecryptionFailedError();
   std::string plain;
   {
-    std::shared_lock lock(mu_);
+    ReaderMutexLock lock(&mu_);
     auto it = keys_.find(*version);
     if (it == keys_.end()) return DecryptionFailedError();
     SP_ASSIGN_OR_RETURN(plain, it->second.kwk.Decrypt(wrapped, message_id));
@@ -135,14 +142,14 @@ Result<SecretBytes> KeyHierarchy::UnwrapContentKey(
 }
 
 Result<Signer> KeyHierarchy::GetSigner(uint32_t version) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   auto it = keys_.find(version);
   if (it == keys_.end()) return NotFoundError("no such org key version");
   return it->second.signer;
 }
 
 Result<Verifier> KeyHierarchy::GetVerifier(uint32_t version) const {
-  std::shared_lock lock(mu_);
+  ReaderMutexLock lock(&mu_);
   auto it = keys_.find(version);
   if (it == keys_.end()) return NotFoundError("no such org key version");
   return it->second.signer.GetVerifier();

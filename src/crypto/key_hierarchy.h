@@ -17,13 +17,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/secret_bytes.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "crypto/aead.h"
 #include "crypto/master_key.h"
 #include "crypto/signature.h"
@@ -85,8 +85,8 @@ class KeyHierarchy {
   Result<OrgKey> UnwrapOrgKey(const WrappedOrgKey& wrapped) const;
 
   const MasterKey master_;
-  mutable std::shared_mutex mu_;
-  std::map<uint32_t, OrgKey> keys_;  // guarded by mu_; never empty
+  mutable SharedMutex mu_;
+  std::map<uint32_t, OrgKey> keys_ SP_GUARDED_BY(mu_);  // never empty
 };
 
 // The associated data an org key blob is wrapped with: the version as 4

@@ -95,7 +95,7 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
     // Counted as a failure before the (slow) check and forgiven on
     // success: parallel guesses cannot all pass the limit before any
     // counted.
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (Throttled(by_user, now) || Throttled(by_ip, now)) {
       return ResourceExhaustedError(
           "too many failed sign-ins; try again in 15 minutes");
@@ -115,7 +115,7 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
     return UnauthenticatedError("wrong e-mail address or password");
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ForgetFailure(by_user, now);
     ForgetFailure(by_ip, now);
   }
@@ -191,7 +191,7 @@ Status Directory::AddUser(store::UserRecord user) {
 
 Status Directory::RemoveUser(std::string_view email) {
   std::string addr = AsciiLower(email);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(store_.DeleteUser(addr));
   Changed();
   SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(addr));
@@ -241,7 +241,7 @@ Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
 
 Status Directory::AddGroup(std::string_view name) {
   SP_RETURN_IF_ERROR(ValidGroupName(name));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto groups, Groups());
   if (groups.count(std::string(name))) {
     return AlreadyExistsError("group " + std::string(name) + " already exists");
@@ -251,7 +251,7 @@ Status Directory::AddGroup(std::string_view name) {
 }
 
 Status Directory::RemoveGroup(std::string_view name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto groups, Groups());
   if (groups.erase(std::string(name)) == 0) {
     return NotFoundError("no group " + std::string(name));
@@ -261,7 +261,7 @@ Status Directory::RemoveGroup(std::string_view name) {
 
 Status Directory::AddMember(std::string_view group, std::string_view email) {
   SP_ASSIGN_OR_RETURN(std::string addr, NormalizeEmail(email));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto groups, Groups());
   auto it = groups.find(std::string(group));
   if (it == groups.end())
@@ -274,7 +274,7 @@ Status Directory::AddMember(std::string_view group, std::string_view email) {
 }
 
 Status Directory::RemoveMember(std::string_view group, std::string_view email) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto groups, Groups());
   auto it = groups.find(std::string(group));
   if (it == groups.end())
@@ -299,7 +299,7 @@ Result<LicenseAssignments> Directory::Licenses() {
 }
 
 Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto lic, Licenses());
   std::string value;
   std::vector<std::string>* list;
@@ -323,7 +323,7 @@ Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
 }
 
 Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto lic, Licenses());
   auto* list = kind == "user" ? &lic.users : &lic.groups;
   std::string value = kind == "user" ? AsciiLower(name) : std::string(name);

@@ -12,12 +12,12 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "store/store.h"
 
 namespace sealpost::license {
@@ -103,21 +103,24 @@ class Directory {
   Result<bool> IsLicensed(std::string_view email);
 
  private:
-  Status SaveGroups(const std::map<std::string, std::vector<std::string>>& g);
-  Status SaveLicenses(const LicenseAssignments& lic);
+  // The groups and licenses documents are loaded, changed and saved under
+  // mu_, so no two changes interleave.
+  Status SaveGroups(const std::map<std::string, std::vector<std::string>>& g)
+      SP_REQUIRES(mu_);
+  Status SaveLicenses(const LicenseAssignments& lic) SP_REQUIRES(mu_);
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
-  bool Throttled(const std::string& key, int64_t now);
-  void RecordFailure(const std::string& key, int64_t now);
+  bool Throttled(const std::string& key, int64_t now) SP_REQUIRES(mu_);
+  void RecordFailure(const std::string& key, int64_t now) SP_REQUIRES(mu_);
   // Takes back the failure RecordFailure counted at `at` (a sign-in that
   // turned out right).
-  void ForgetFailure(const std::string& key, int64_t at);
+  void ForgetFailure(const std::string& key, int64_t at) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
-  std::mutex mu_;
-  // key -> failure times within the window; guarded by mu_.
-  std::map<std::string, std::vector<int64_t>> failures_;
+  Mutex mu_;
+  // key -> failure times within the window.
+  std::map<std::string, std::vector<int64_t>> failures_ SP_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 };
 

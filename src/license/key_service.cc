@@ -53,13 +53,13 @@ Status KeyService::Load() {
         "cannot unwrap the org keys: is this the master key they were "
         "created with?");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   keys_ = std::shared_ptr<crypto::KeyHierarchy>(std::move(*keys));
   return Status::Ok();
 }
 
 bool KeyService::active() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return keys_ != nullptr;
 }
 
@@ -69,7 +69,7 @@ Status KeyService::Persist(const crypto::WrappedOrgKey& key) {
 }
 
 Status KeyService::Activate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (keys_ != nullptr) {
     return AlreadyExistsError("rights management is already active");
   }
@@ -80,7 +80,7 @@ Status KeyService::Activate() {
 }
 
 Result<uint32_t> KeyService::Rotate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (keys_ == nullptr) {
     return FailedPreconditionError(
         "rights management is not active: run `sealpost rms activate`");
@@ -91,17 +91,17 @@ Result<uint32_t> KeyService::Rotate() {
 }
 
 uint32_t KeyService::primary_version() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return keys_ ? keys_->primary_version() : 0;
 }
 
 int KeyService::version_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return keys_ ? static_cast<int>(keys_->WrappedKeys().size()) : 0;
 }
 
 Result<std::shared_ptr<const crypto::KeyHierarchy>> KeyService::Keys() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (keys_ == nullptr) {
     return FailedPreconditionError(
         "rights management is not active: run `sealpost rms activate`");

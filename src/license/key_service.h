@@ -9,10 +9,10 @@
 #define SEALPOST_LICENSE_KEY_SERVICE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "crypto/key_hierarchy.h"
 #include "crypto/master_key.h"
 #include "store/store.h"
@@ -41,13 +41,14 @@ class KeyService {
   Result<std::shared_ptr<const crypto::KeyHierarchy>> Keys() const;
 
  private:
-  Status Persist(const crypto::WrappedOrgKey& key);
+  // Under mu_, so versions reach the store in the order they are made.
+  Status Persist(const crypto::WrappedOrgKey& key) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const crypto::MasterKey master_;
-  mutable std::mutex mu_;
-  std::shared_ptr<crypto::KeyHierarchy> keys_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::shared_ptr<crypto::KeyHierarchy> keys_ SP_GUARDED_BY(mu_);
 };
 
 }  // namespace sealpost::license

@@ -192,7 +192,7 @@ Result<rights::Template> TemplateStore::Find(std::string_view id_or_name) {
 }
 
 Result<rights::Template> TemplateStore::Create(rights::Template t) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto custom, Custom());
   t.id = IdFromName(t.name);
   if (rights::IsDefaultTemplateId(t.id)) t.id = "custom-" + t.id;
@@ -218,7 +218,7 @@ Status TemplateStore::Update(const rights::Template& t) {
         "default templates cannot be edited; archive it or create a custom "
         "template");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto custom, Custom());
   bool found = false;
   for (auto& existing : custom) {
@@ -237,7 +237,7 @@ Status TemplateStore::Update(const rights::Template& t) {
 Status TemplateStore::SetArchived(std::string_view id_or_name, bool archived) {
   SP_ASSIGN_OR_RETURN(rights::Template t, Find(id_or_name));
   if (rights::IsDefaultTemplateId(t.id)) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     SP_ASSIGN_OR_RETURN(auto list, ArchivedDefaults());
     std::erase(list, t.id);
     if (archived) list.push_back(t.id);

@@ -9,11 +9,11 @@
 #ifndef SEALPOST_LICENSE_TEMPLATES_H_
 #define SEALPOST_LICENSE_TEMPLATES_H_
 
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "rights/evaluate.h"
 #include "rights/template.h"
 #include "store/store.h"
@@ -37,11 +37,14 @@ class TemplateStore {
  private:
   Result<std::vector<rights::Template>> Custom();
   Result<std::vector<std::string>> ArchivedDefaults();
-  Status SaveCustom(const std::vector<rights::Template>& custom);
+  // A change loads, edits and saves its document under mu_, so no two
+  // changes interleave; reads need no lock.
+  Status SaveCustom(const std::vector<rights::Template>& custom)
+      SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  std::mutex mu_;
+  Mutex mu_;
 };
 
 std::string TemplateToJson(const rights::Template& t);

@@ -136,7 +136,7 @@ LiveConnections::Registration LiveConnections::Add(
   entry->stream = &stream;
   entry->client = std::move(client);
   entry->SetIdle(true);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto mine = per_client_.find(entry->client);
   if (limits_.max_per_client > 0 && mine != per_client_.end() &&
       mine->second >= limits_.max_per_client && !EvictIdle(entry->client)) {
@@ -154,7 +154,7 @@ LiveConnections::Registration LiveConnections::Add(
 bool LiveConnections::EvictIdle(const std::string& client) {
   std::shared_ptr<Entry> oldest;
   for (const auto& e : live_) {
-    if (e->evicted || !e->idle.load(std::memory_order_acquire)) continue;
+    if (!e->idle.load(std::memory_order_acquire)) continue;
     if (!client.empty() && e->client != client) continue;
     if (oldest == nullptr ||
         e->idle_since_ns.load(std::memory_order_relaxed) <
@@ -165,7 +165,6 @@ bool LiveConnections::EvictIdle(const std::string& client) {
   if (oldest == nullptr) return false;
   // It no longer counts: its session ends as soon as its strand runs the
   // cancel (and a busy one is left alone there).
-  oldest->evicted = true;
   live_.erase(oldest);
   if (--per_client_[oldest->client] == 0) per_client_.erase(oldest->client);
   asio::post(oldest->stream->get_executor(), [oldest] {
@@ -176,13 +175,13 @@ bool LiveConnections::EvictIdle(const std::string& client) {
 
 void LiveConnections::Remove(const std::shared_ptr<Entry>& entry) {
   entry->closed = true;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (live_.erase(entry) == 0) return;  // evicted: already uncounted
   if (--per_client_[entry->client] == 0) per_client_.erase(entry->client);
 }
 
 void LiveConnections::CancelIdle() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& entry : live_) {
     asio::post(entry->stream->get_executor(), [entry] {
       if (!entry->closed && entry->idle) entry->stream->cancel();

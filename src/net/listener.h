@@ -15,13 +15,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "base/config.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -83,8 +83,7 @@ class LiveConnections {
     std::string client;  // ClientKey of the peer
     std::atomic<bool> idle{true};
     std::atomic<int64_t> idle_since_ns{0};
-    bool closed = false;   // touched only on the connection's strand
-    bool evicted = false;  // guarded by LiveConnections::mu_
+    bool closed = false;  // touched only on the connection's strand
     void SetIdle(bool now_idle);
   };
 
@@ -119,15 +118,15 @@ class LiveConnections {
   void CancelIdle();
 
  private:
-  void Remove(const std::shared_ptr<Entry>& entry);
+  void Remove(const std::shared_ptr<Entry>& entry) SP_EXCLUDES(mu_);
   // Picks the longest idle connection (of `client` when not empty) and
   // closes it on its strand; false when there is none.
-  bool EvictIdle(const std::string& client);
+  bool EvictIdle(const std::string& client) SP_REQUIRES(mu_);
 
-  const Limits limits_;
-  std::mutex mu_;
-  std::set<std::shared_ptr<Entry>> live_;     // guarded by mu_
-  std::map<std::string, size_t> per_client_;  // guarded by mu_
+  const Limits limits_{};
+  Mutex mu_;
+  std::set<std::shared_ptr<Entry>> live_ SP_GUARDED_BY(mu_);
+  std::map<std::string, size_t> per_client_ SP_GUARDED_BY(mu_);
 };
 
 }  // namespace sealpost::net

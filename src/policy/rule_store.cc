@@ -65,12 +65,12 @@ Status RuleStore::Save(std::vector<Rule> rules) {
 }
 
 Result<std::vector<Rule>> RuleStore::List() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return Load();
 }
 
 Result<Rule> RuleStore::Get(std::string_view id_or_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   for (const auto& r : rules) {
     if (r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name))
@@ -82,7 +82,7 @@ Result<Rule> RuleStore::Get(std::string_view id_or_name) {
 
 Result<Rule> RuleStore::Create(Rule rule,
                                const std::vector<std::string>& templates) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   int next = 1;
   for (const auto& r : rules) {
@@ -102,7 +102,7 @@ Result<Rule> RuleStore::Create(Rule rule,
 
 Result<Rule> RuleStore::Update(Rule rule,
                                const std::vector<std::string>& templates) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   auto it = std::find_if(rules.begin(), rules.end(),
                          [&](const Rule& r) { return r.id == rule.id; });
@@ -118,7 +118,7 @@ Result<Rule> RuleStore::Update(Rule rule,
 }
 
 Status RuleStore::Remove(std::string_view id_or_name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   SP_ASSIGN_OR_RETURN(auto rules, Load());
   auto before = rules.size();
   std::erase_if(rules, [&](const Rule& r) {
@@ -131,7 +131,7 @@ Status RuleStore::Remove(std::string_view id_or_name) {
 }
 
 Result<std::shared_ptr<const RuleSet>> RuleStore::Compiled() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (compiled_ == nullptr) {
     SP_ASSIGN_OR_RETURN(auto rules, Load());
     SP_ASSIGN_OR_RETURN(RuleSet set, RuleSet::Compile(std::move(rules)));

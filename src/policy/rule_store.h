@@ -9,11 +9,11 @@
 #define SEALPOST_POLICY_RULE_STORE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "policy/evaluate.h"
 #include "policy/rule.h"
 #include "store/store.h"
@@ -40,13 +40,15 @@ class RuleStore {
   Result<std::shared_ptr<const RuleSet>> Compiled();
 
  private:
-  Result<std::vector<Rule>> Load();
-  Status Save(std::vector<Rule> rules);
+  // The rules setting is read, changed and written back under mu_, so no
+  // two changes interleave.
+  Result<std::vector<Rule>> Load() SP_REQUIRES(mu_);
+  Status Save(std::vector<Rule> rules) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  std::mutex mu_;
-  std::shared_ptr<const RuleSet> compiled_;  // guarded by mu_
+  Mutex mu_;
+  std::shared_ptr<const RuleSet> compiled_ SP_GUARDED_BY(mu_);
 };
 
 }  // namespace sealpost::policy

@@ -74,42 +74,43 @@ AuditBuffer::AuditBuffer(store::Store& store)
 
 AuditBuffer::~AuditBuffer() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.Signal();
   thread_.join();
 }
 
 void AuditBuffer::Add(store::AuditRecord record) {
   bool first;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     first = pending_.empty();
     pending_.push_back(std::move(record));
   }
-  if (first) wake_.notify_one();
+  if (first) wake_.Signal();
 }
 
 void AuditBuffer::Run() {
-  std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty() && stopping_) return;
-    // Let a batch gather (at most 200 ms), unless we are stopping.
-    if (!stopping_) {
-      wake_.wait_for(lock, std::chrono::milliseconds(200),
-                     [this] { return stopping_; });
-    }
     std::vector<store::AuditRecord> batch;
-    batch.swap(pending_);
-    lock.unlock();
+    {
+      MutexLock lock(&mu_);
+      while (!stopping_ && pending_.empty()) wake_.Wait(&mu_);
+      if (pending_.empty() && stopping_) return;
+      // Let a batch gather (at most 200 ms), unless we are stopping.
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      while (!stopping_) {
+        if (!wake_.WaitUntil(&mu_, until)) break;
+      }
+      batch.swap(pending_);
+    }
     if (Status st = store_.AppendAudits(batch); !st.ok()) {
       log::Error("portal: writing {} audit records: {}", batch.size(),
                  st.message());
       store_.CountAuditFailures(batch.size());
     }
-    lock.lock();
   }
 }
 

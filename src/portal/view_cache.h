@@ -10,10 +10,8 @@
 #ifndef SEALPOST_PORTAL_VIEW_CACHE_H_
 #define SEALPOST_PORTAL_VIEW_CACHE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -69,15 +67,14 @@ class AuditBuffer {
   void Add(store::AuditRecord record);
 
  private:
-  void Run();
+  void Run() SP_EXCLUDES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  // A plain std::mutex: the condition variable needs one.
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::vector<store::AuditRecord> pending_;  // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  Mutex mu_;
+  CondVar wake_;  // signalled by the first record of a batch, and to stop
+  std::vector<store::AuditRecord> pending_ SP_GUARDED_BY(mu_);
+  bool stopping_ SP_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

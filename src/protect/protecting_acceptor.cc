@@ -16,23 +16,25 @@ ProtectingAcceptor::ProtectingAcceptor(Protector& protector,
 }
 
 ProtectingAcceptor::~ProtectingAcceptor() {
+  std::deque<Job> left;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
+    left.swap(jobs_);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   for (auto& t : threads_) t.join();
   // Anything still waiting was never committed: the client gets a 4xx.
-  for (auto& [m, done] : jobs_) done(UnavailableError("shutting down"));
+  for (Job& job : left) job.done(UnavailableError("shutting down"));
 }
 
 void ProtectingAcceptor::Accept(queue::IncomingMessage message,
                                 std::function<void(Status)> done) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!stop_) {
-      jobs_.emplace_back(std::move(message), std::move(done));
-      cv_.notify_one();
+      jobs_.push_back({std::move(message), std::move(done)});
+      cv_.Signal();
       return;
     }
   }
@@ -41,13 +43,15 @@ void ProtectingAcceptor::Accept(queue::IncomingMessage message,
 
 void ProtectingAcceptor::Work() {
   for (;;) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
-    if (stop_) return;
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lock.unlock();
-    Process(std::move(job.first), std::move(job.second));
+    Job job;
+    {
+      MutexLock lock(&mu_);
+      while (!stop_ && jobs_.empty()) cv_.Wait(&mu_);
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    Process(std::move(job.message), std::move(job.done));
   }
 }
 
@@ -70,9 +74,9 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
   // `done` once every part is committed, with the first error if any.
   struct Join {
     std::atomic<size_t> left;
-    std::mutex mu;
-    Status first;
-    std::function<void(Status)> done;
+    Mutex mu;
+    Status first SP_GUARDED_BY(mu);
+    std::function<void(Status)> done;  // called once, by the last part
   };
   auto join = std::make_shared<Join>();
   join->left = outcome->messages.size();
@@ -80,11 +84,11 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
   for (auto& m : outcome->messages) {
     next_.Accept(std::move(m), [join](Status s) {
       if (!s.ok()) {
-        std::lock_guard lock(join->mu);
+        MutexLock lock(&join->mu);
         if (join->first.ok()) join->first = s;
       }
       if (join->left.fetch_sub(1) == 1) {
-        std::lock_guard lock(join->mu);
+        MutexLock lock(&join->mu);
         join->done(join->first);
       }
     });

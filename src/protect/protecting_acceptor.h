@@ -8,13 +8,12 @@
 #ifndef SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
 #define SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
 
@@ -29,19 +28,22 @@ class ProtectingAcceptor final : public queue::Acceptor {
               std::function<void(Status)> done) override;
 
  private:
-  void Work();
+  struct Job {
+    queue::IncomingMessage message;
+    std::function<void(Status)> done;
+  };
+
+  void Work() SP_EXCLUDES(mu_);
   void Process(queue::IncomingMessage message,
                std::function<void(Status)> done);
 
   // Not owned (references and pointers below): must outlive this object.
   Protector& protector_;
   queue::Acceptor& next_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // Guarded by mu_.
-  std::deque<std::pair<queue::IncomingMessage, std::function<void(Status)>>>
-      jobs_;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar cv_;  // signalled when a job arrives or stop_ is set
+  std::deque<Job> jobs_ SP_GUARDED_BY(mu_);
+  bool stop_ SP_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -52,10 +52,10 @@ MaildirTransport::~MaildirTransport() {
 void MaildirTransport::Deliver(DeliveryRequest request,
                                std::function<void(DeliveryResult)> done) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!stopping_) {
       tasks_.push_back({std::move(request), std::move(done)});
-      cv_.notify_one();
+      cv_.Signal();
       return;
     }
   }
@@ -68,10 +68,10 @@ void MaildirTransport::Deliver(DeliveryRequest request,
 void MaildirTransport::Shutdown() {
   std::deque<Task> left;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     left.swap(tasks_);
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   for (Task& t : left) {
     DeliveryResult r;
@@ -85,8 +85,8 @@ void MaildirTransport::Work() {
   for (;;) {
     Task task;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      MutexLock lock(&mu_);
+      while (!stopping_ && tasks_.empty()) cv_.Wait(&mu_);
       if (tasks_.empty()) return;
       task = std::move(tasks_.front());
       tasks_.pop_front();

@@ -9,14 +9,13 @@
 #ifndef SEALPOST_QUEUE_MAILDIR_H_
 #define SEALPOST_QUEUE_MAILDIR_H_
 
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "queue/transport.h"
 
 namespace sealpost::queue {
@@ -41,12 +40,12 @@ class MaildirTransport final : public Transport {
     DeliveryRequest request;
     std::function<void(DeliveryResult)> done;
   };
-  void Work();
+  void Work() SP_EXCLUDES(mu_);
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Task> tasks_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;  // signalled when a task arrives or stopping_ is set
+  std::deque<Task> tasks_ SP_GUARDED_BY(mu_);
+  bool stopping_ SP_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -135,12 +135,14 @@ Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
   return fresh;
 }
 
+// One job's deliveries, one group per next hop; the groups finish on the
+// transports' threads.
 struct Queue::Aggregate {
-  std::mutex mu;
-  Job job;
-  int outstanding = 0;
-  std::vector<Outcome> outcomes;
-  SteadyClock::time_point started;
+  Job job;                          // set before the groups start, then read
+  SteadyClock::time_point started;  // likewise
+  Mutex mu;
+  int outstanding SP_GUARDED_BY(mu) = 0;  // groups not finished
+  std::vector<Outcome> outcomes SP_GUARDED_BY(mu);
 };
 
 Queue::Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
@@ -192,24 +194,24 @@ void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
     message.content.insert(0, message.received);
     std::string().swap(message.received);
   }
-  std::lock_guard lock(commit_mu_);
+  MutexLock lock(&commit_mu_);
   pending_.push_back({std::move(message), std::move(done), SteadyClock::now()});
-  commit_cv_.notify_one();
+  commit_cv_.Signal();
 }
 
 void Queue::Wake() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   wake_ = true;
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void Queue::BeginShutdown() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     ready_.clear();
     ready_bytes_ = 0;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   if (smtp_ != nullptr) smtp_->Shutdown();
   if (maildir_) maildir_->Shutdown();
@@ -221,9 +223,9 @@ void Queue::Stop() {
   // Joins the Maildir threads: their last results still reach the committer.
   maildir_.reset();
   {
-    std::lock_guard lock(commit_mu_);
+    MutexLock lock(&commit_mu_);
     commit_stop_ = true;
-    commit_cv_.notify_all();
+    commit_cv_.SignalAll();
   }
   if (committer_.joinable()) committer_.join();
 }
@@ -254,18 +256,19 @@ void Queue::CommitLoop() {
     std::vector<Pending> pending;
     std::vector<ResultRecord> results;
     {
-      std::unique_lock lock(commit_mu_);
-      commit_cv_.wait(lock, [&] {
-        return commit_stop_ || !pending_.empty() || !results_.empty();
-      });
+      MutexLock lock(&commit_mu_);
+      while (!commit_stop_ && pending_.empty() && results_.empty()) {
+        commit_cv_.Wait(&commit_mu_);
+      }
       if (pending_.empty() && results_.empty()) return;  // stopping
       if (pending_.empty() && !commit_stop_) {
         // Only delivery results: linger briefly so that they share the
         // next acceptance's fsync instead of delaying it with their own.
-        commit_cv_.wait_for(lock, kResultLinger, [&] {
-          return commit_stop_ || !pending_.empty() ||
-                 results_.size() >= kMaxLingerResults;
-        });
+        const auto until = SteadyClock::now() + kResultLinger;
+        while (!commit_stop_ && pending_.empty() &&
+               results_.size() < kMaxLingerResults) {
+          if (!commit_cv_.WaitUntil(&commit_mu_, until)) break;
+        }
       }
       pending.swap(pending_);
       results.swap(results_);
@@ -362,7 +365,7 @@ void Queue::CommitLoop() {
 }
 
 void Queue::AddReady(Job job) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_ || !owned_.insert(job.id).second) return;
   size_t bytes = job.content ? job.content->size() : 0;
   if (ready_bytes_ + bytes > options_.max_ready_bytes) {
@@ -373,29 +376,29 @@ void Queue::AddReady(Job job) {
   }
   ready_bytes_ += bytes;
   ready_.push_back(std::move(job));
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void Queue::Release(const std::string& id) {
   if (id.empty()) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   owned_.erase(id);
 }
 
 void Queue::ScheduleLoop() {
   auto next_scan = SteadyClock::now();
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
-    cv_.wait_until(lock, next_scan, [&] {
-      return stopping_ || wake_ ||
-             (!ready_.empty() && inflight_ < options_.delivery_concurrency);
-    });
+    while (!stopping_ && !wake_ &&
+           (ready_.empty() || inflight_ >= options_.delivery_concurrency)) {
+      if (!cv_.WaitUntil(&mu_, next_scan)) break;  // time to scan
+    }
     if (stopping_) return;
     if (wake_ || SteadyClock::now() >= next_scan) {
       wake_ = false;
-      lock.unlock();
+      mu_.Unlock();
       Scan();
-      lock.lock();
+      mu_.Lock();
       next_scan = SteadyClock::now() + options_.scan_interval;
     }
     while (!stopping_ && !ready_.empty() &&
@@ -403,9 +406,9 @@ void Queue::ScheduleLoop() {
       Job job = std::move(ready_.front());
       ready_.pop_front();
       if (job.content) ready_bytes_ -= job.content->size();
-      lock.unlock();
+      mu_.Unlock();
       Dispatch(std::move(job));
-      lock.lock();
+      mu_.Lock();
     }
   }
 }
@@ -419,7 +422,7 @@ void Queue::Scan() {
     log::Warn("queue: scan failed: {}", due.status().message());
     return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const std::string& id : *due) {
     if (stopping_) return;
     if (!owned_.insert(id).second) continue;
@@ -427,7 +430,7 @@ void Queue::Scan() {
     job.id = id;
     ready_.push_back(std::move(job));
   }
-  if (!ready_.empty()) cv_.notify_all();
+  if (!ready_.empty()) cv_.SignalAll();
 }
 
 bool Queue::LoadJob(Job& job) {
@@ -516,14 +519,17 @@ void Queue::Dispatch(Job job) {
   }
   auto agg = std::make_shared<Aggregate>();
   agg->started = SteadyClock::now();
-  agg->outstanding = static_cast<int>(groups.size());
-  agg->outcomes.resize(job.due.size());
-  for (size_t i = 0; i < job.due.size(); ++i) {
-    agg->outcomes[i].recipient = job.due[i];
+  {
+    MutexLock lock(&agg->mu);
+    agg->outstanding = static_cast<int>(groups.size());
+    agg->outcomes.resize(job.due.size());
+    for (size_t i = 0; i < job.due.size(); ++i) {
+      agg->outcomes[i].recipient = job.due[i];
+    }
   }
   agg->job = std::move(job);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     inflight_ += static_cast<int>(groups.size());
   }
   for (Group& g : groups) {
@@ -543,7 +549,7 @@ void Queue::Dispatch(Job job) {
     auto done = [this, agg, members = g.members, hop_text,
                  host](DeliveryResult result) {
       {
-        std::lock_guard lock(agg->mu);
+        MutexLock lock(&agg->mu);
         for (size_t k = 0; k < members.size(); ++k) {
           Outcome& o = agg->outcomes[members[k]];
           o.result = k < result.recipients.size()
@@ -574,24 +580,26 @@ void Queue::Dispatch(Job job) {
 
 void Queue::OnGroupDone(const std::shared_ptr<Aggregate>& agg) {
   bool last;
+  std::vector<Outcome> outcomes;
   {
-    std::lock_guard lock(agg->mu);
+    MutexLock lock(&agg->mu);
     last = agg->outstanding == 0;
+    if (last) outcomes = std::move(agg->outcomes);
   }
   if (last) {
     attempt_seconds_->Observe(SecondsSince(agg->started));
-    ResultRecord record = Conclude(*agg);
-    std::lock_guard lock(commit_mu_);
+    ResultRecord record = Conclude(agg->job, outcomes);
+    MutexLock lock(&commit_mu_);
     results_.push_back(std::move(record));
-    commit_cv_.notify_one();
+    commit_cv_.Signal();
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   --inflight_;
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
-Queue::ResultRecord Queue::Conclude(const Aggregate& agg) {
-  const Job& job = agg.job;
+Queue::ResultRecord Queue::Conclude(const Job& job,
+                                    const std::vector<Outcome>& outcomes) {
   ResultRecord out;
   out.release_id = job.id;
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -599,7 +607,7 @@ Queue::ResultRecord Queue::Conclude(const Aggregate& agg) {
                              .count();
   std::vector<DsnRecipient> failed;
   bool any_final = false;
-  for (const Outcome& o : agg.outcomes) {
+  for (const Outcome& o : outcomes) {
     if (o.cancelled) continue;  // still queued; retried at the next start
     const store::QueuedRecipient& r = o.recipient;
     const int attempt = r.attempts + 1;

@@ -25,13 +25,11 @@
 #define SEALPOST_QUEUE_QUEUE_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -40,6 +38,7 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "crypto/aead.h"
 #include "crypto/master_key.h"
 #include "queue/routes.h"
@@ -158,15 +157,16 @@ class Queue final : public Acceptor {
     int64_t finished = 0;  // deliveries that reached a final state
   };
 
-  void CommitLoop();
-  void ScheduleLoop();
-  void Scan();
-  void Dispatch(Job job);
+  void CommitLoop() SP_EXCLUDES(commit_mu_, mu_);
+  void ScheduleLoop() SP_EXCLUDES(mu_);
+  void Scan() SP_EXCLUDES(mu_);
+  void Dispatch(Job job) SP_EXCLUDES(mu_);
   bool LoadJob(Job& job);
-  void OnGroupDone(const std::shared_ptr<Aggregate>& agg);
-  ResultRecord Conclude(const Aggregate& agg);
-  void AddReady(Job job);
-  void Release(const std::string& id);
+  void OnGroupDone(const std::shared_ptr<Aggregate>& agg)
+      SP_EXCLUDES(commit_mu_, mu_);
+  ResultRecord Conclude(const Job& job, const std::vector<Outcome>& outcomes);
+  void AddReady(Job job) SP_EXCLUDES(mu_);
+  void Release(const std::string& id) SP_EXCLUDES(mu_);
   TlsRequirement PolicyFor(const std::string& domain);
   Result<store::QueuedMessage> ToStored(const IncomingMessage& m,
                                         int64_t now_ms);
@@ -181,22 +181,22 @@ class Queue final : public Acceptor {
   std::unique_ptr<Transport> maildir_;
 
   // Committer.
-  std::mutex commit_mu_;
-  std::condition_variable commit_cv_;
-  std::vector<Pending> pending_;       // guarded by commit_mu_
-  std::vector<ResultRecord> results_;  // guarded by commit_mu_
-  bool commit_stop_ = false;           // guarded by commit_mu_
+  Mutex commit_mu_;
+  CondVar commit_cv_;
+  std::vector<Pending> pending_ SP_GUARDED_BY(commit_mu_);
+  std::vector<ResultRecord> results_ SP_GUARDED_BY(commit_mu_);
+  bool commit_stop_ SP_GUARDED_BY(commit_mu_) = false;
   std::thread committer_;
 
   // Scheduler.
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> ready_;        // guarded by mu_
-  size_t ready_bytes_ = 0;       // guarded by mu_
-  std::set<std::string> owned_;  // in ready_ or in flight; guarded by mu_
-  int inflight_ = 0;             // guarded by mu_
-  bool wake_ = false;            // guarded by mu_
-  bool stopping_ = false;        // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Job> ready_ SP_GUARDED_BY(mu_);
+  size_t ready_bytes_ SP_GUARDED_BY(mu_) = 0;
+  std::set<std::string> owned_ SP_GUARDED_BY(mu_);  // in ready_ or in flight
+  int inflight_ SP_GUARDED_BY(mu_) = 0;
+  bool wake_ SP_GUARDED_BY(mu_) = false;
+  bool stopping_ SP_GUARDED_BY(mu_) = false;
   std::thread scheduler_;
 
   // Scheduler thread only.

@@ -1,9 +1,9 @@
 #include "sealed/container.h"
 
-#include <mutex>
 #include <string>
 #include <unordered_set>
 
+#include "base/thread_annotations.h"
 #include "crypto/digest.h"
 #include "crypto/errors.h"
 
@@ -79,22 +79,23 @@ namespace {
 // license (one check) and then opens the container (a second), and readers
 // come back. An Ed25519 check costs about a hundred times the digest.
 // Only successes are kept; the set is emptied when full.
+// Thread-safety: thread-safe.
 class VerifiedHeaders {
  public:
   bool Contains(const std::string& digest) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return seen_.count(digest) != 0;
   }
   void Add(std::string digest) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (seen_.size() >= kMax) seen_.clear();
     seen_.insert(std::move(digest));
   }
 
  private:
   static constexpr size_t kMax = 4096;
-  std::mutex mu_;
-  std::unordered_set<std::string> seen_;
+  Mutex mu_;
+  std::unordered_set<std::string> seen_ SP_GUARDED_BY(mu_);
 };
 
 VerifiedHeaders& Verified() {

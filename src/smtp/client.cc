@@ -20,10 +20,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "base/log.h"
+#include "base/thread_annotations.h"
 
 namespace sealpost::smtp {
 
@@ -124,17 +124,19 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& io;
   SmtpClientOptions options;
   ssl::context insecure;  // may / encrypt: no certificate check
-  std::mutex mu;
-  std::map<std::string, std::unique_ptr<ssl::context>> verify_contexts;
-  std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle;
-  std::set<Conn*> active;  // guarded by mu
-  bool stopping = false;   // guarded by mu
+  Mutex mu;
+  std::map<std::string, std::unique_ptr<ssl::context>> verify_contexts
+      SP_GUARDED_BY(mu);
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle
+      SP_GUARDED_BY(mu);
+  std::set<Conn*> active SP_GUARDED_BY(mu);
+  bool stopping SP_GUARDED_BY(mu) = false;
   Counter* connects;
   Counter* reused;
   Counter* tls_failures;
 
   Result<ssl::context*> VerifyContext(const std::string& ca_file) {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     auto& slot = verify_contexts[ca_file];
     if (!slot) {
       auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -160,7 +162,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
   }
 
   std::unique_ptr<Conn> TakeIdle(const std::string& key) {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     auto it = idle.find(key);
     if (it == idle.end()) return nullptr;
     auto now = std::chrono::steady_clock::now();
@@ -174,7 +176,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void PutIdle(const std::string& key, std::unique_ptr<Conn> c) {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     if (stopping) return;
     c->idle_since = std::chrono::steady_clock::now();
     auto& v = idle[key];
@@ -311,7 +313,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
     connects->Add();
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       active.insert(c.get());
       if (stopping) {
         active.erase(c.get());
@@ -400,7 +402,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
 
   void Drop(std::unique_ptr<Conn> c) {
     {
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       active.erase(c.get());
     }
     boost::system::error_code ec;
@@ -558,7 +560,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
       const bool was_cached = c != nullptr;
       if (was_cached) {
         reused->Add();
-        std::lock_guard lock(mu);
+        MutexLock lock(&mu);
         active.insert(c.get());
       } else {
         RecipientResult fail;
@@ -578,7 +580,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
       bool healthy = false, stale = false;
       result = co_await Transaction(*c, req, healthy, stale);
       {
-        std::lock_guard lock(mu);
+        MutexLock lock(&mu);
         active.erase(c.get());
       }
       if (healthy) {
@@ -593,7 +595,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
     {
       // Shutting down: a delivery that reached no final answer is not
       // recorded, so it is retried promptly at the next start.
-      std::lock_guard lock(mu);
+      MutexLock lock(&mu);
       bool final_answer = false;
       for (const auto& r : result.recipients) {
         final_answer |= r.code / 100 == 2 || r.code / 100 == 5;
@@ -608,14 +610,14 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void Shutdown() {
-    std::lock_guard lock(mu);
+    MutexLock lock(&mu);
     stopping = true;
     idle.clear();  // closes cached connections (no operation pending on them)
     for (Conn* c : active) {
       // Runs on the connection's strand; the connection may be gone by then.
       asio::post(beast::get_lowest_layer(c->stream).get_executor(),
                  [self = shared_from_this(), c] {
-                   std::lock_guard inner(self->mu);
+                   MutexLock inner(&self->mu);
                    if (self->active.count(c) != 0) {
                      beast::get_lowest_layer(c->stream).cancel();
                    }
@@ -633,7 +635,7 @@ SmtpTransport::~SmtpTransport() = default;
 void SmtpTransport::Deliver(DeliveryRequest request,
                             std::function<void(DeliveryResult)> done) {
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(&impl_->mu);
     if (impl_->stopping) {
       DeliveryResult r;
       r.cancelled = true;

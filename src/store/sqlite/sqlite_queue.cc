@@ -36,93 +36,93 @@ QueuedMessage ReadMessage(const Stmt& s) {
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Status {
-    if (!batch.new_messages.empty()) {
-      const std::string msg_sql =
-          "INSERT INTO queue_messages (id, received_ms, mail_from, "
-          "envelope_json, header_message_id, size, content, state) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-      const std::string rcpt_sql =
-          "INSERT INTO queue_deliveries (message_id, recipient, notify, "
-          "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
-          "(?, ?, ?, ?, ?, ?, ?, ?)";
-      for (QueuedMessage& m : batch.new_messages) {
-        Stmt msg(stmts_, msg_sql);
-        msg.Bind(1, m.id)
-            .Bind(2, m.received_ms)
-            .Bind(3, m.mail_from)
-            .Bind(4, m.envelope_json)
-            .Bind(5, m.header_message_id)
-            .Bind(6, m.size)
-            .BindBlob(7, m.content)
-            .Bind(8, m.state);
-        SP_RETURN_IF_ERROR(msg.Run());
-        for (QueuedRecipient& r : m.recipients) {
-          Stmt rcpt(stmts_, rcpt_sql);
-          rcpt.Bind(1, m.id)
-              .Bind(2, r.address)
-              .Bind(3, int64_t{r.notify})
-              .Bind(4, r.orcpt)
-              .Bind(5, r.state)
-              .Bind(6, int64_t{r.attempts})
-              .Bind(7, r.next_attempt_ms)
-              .Bind(8, r.last_reply);
-          SP_RETURN_IF_ERROR(rcpt.Run());
-          r.id = sqlite3_last_insert_rowid(db_);
-        }
-      }
-    }
-    if (!batch.updates.empty()) {
-      const std::string up_sql =
-          "UPDATE queue_deliveries SET state = ?, attempts = ?, "
-          "next_attempt_ms = ?, last_reply = ? WHERE id = ?";
-      for (const DeliveryUpdate& u : batch.updates) {
-        Stmt up(stmts_, up_sql);
-        up.Bind(1, u.state)
-            .Bind(2, int64_t{u.attempts})
-            .Bind(3, u.next_attempt_ms)
-            .Bind(4, u.last_reply)
-            .Bind(5, u.delivery_id);
-        SP_RETURN_IF_ERROR(up.Run());
-      }
-    }
-    if (!batch.events.empty()) {
-      const std::string ev_sql =
-          "INSERT INTO queue_events (message_id, at_ms, recipient, event, "
-          "detail) VALUES (?, ?, ?, ?, ?)";
-      for (const QueueEvent& e : batch.events) {
-        Stmt ev(stmts_, ev_sql);
-        ev.Bind(1, e.message_id)
-            .Bind(2, e.at_ms)
-            .Bind(3, e.recipient)
-            .Bind(4, e.event)
-            .Bind(5, e.detail);
-        SP_RETURN_IF_ERROR(ev.Run());
-      }
-    }
-    for (const NewProtectedMessage& p : batch.protected_messages) {
-      SP_RETURN_IF_ERROR(InsertProtectedMessage(p));
-    }
-    if (!batch.maybe_done.empty()) {
-      const std::string done_sql =
-          "UPDATE queue_messages SET state = 'done', content = X'' "
-          "WHERE id = ?1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
-          "FROM queue_deliveries WHERE message_id = ?1 AND state = "
-          "'queued')";
-      for (const std::string& id : batch.maybe_done) {
-        Stmt done(stmts_, done_sql);
-        done.Bind(1, id);
-        SP_RETURN_IF_ERROR(done.Run());
-      }
-    }
-    return Status::Ok();
-  };
-  Status s = body();
-  if (!s.ok()) {
+  if (Status s = WriteQueueBatch(batch); !s.ok()) {
     (void)Exec("ROLLBACK");
     return s;
   }
   return Exec("COMMIT");
+}
+
+Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
+  if (!batch.new_messages.empty()) {
+    const std::string msg_sql =
+        "INSERT INTO queue_messages (id, received_ms, mail_from, "
+        "envelope_json, header_message_id, size, content, state) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    const std::string rcpt_sql =
+        "INSERT INTO queue_deliveries (message_id, recipient, notify, "
+        "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?)";
+    for (QueuedMessage& m : batch.new_messages) {
+      Stmt msg(stmts_, msg_sql);
+      msg.Bind(1, m.id)
+          .Bind(2, m.received_ms)
+          .Bind(3, m.mail_from)
+          .Bind(4, m.envelope_json)
+          .Bind(5, m.header_message_id)
+          .Bind(6, m.size)
+          .BindBlob(7, m.content)
+          .Bind(8, m.state);
+      SP_RETURN_IF_ERROR(msg.Run());
+      for (QueuedRecipient& r : m.recipients) {
+        Stmt rcpt(stmts_, rcpt_sql);
+        rcpt.Bind(1, m.id)
+            .Bind(2, r.address)
+            .Bind(3, int64_t{r.notify})
+            .Bind(4, r.orcpt)
+            .Bind(5, r.state)
+            .Bind(6, int64_t{r.attempts})
+            .Bind(7, r.next_attempt_ms)
+            .Bind(8, r.last_reply);
+        SP_RETURN_IF_ERROR(rcpt.Run());
+        r.id = sqlite3_last_insert_rowid(db_);
+      }
+    }
+  }
+  if (!batch.updates.empty()) {
+    const std::string up_sql =
+        "UPDATE queue_deliveries SET state = ?, attempts = ?, "
+        "next_attempt_ms = ?, last_reply = ? WHERE id = ?";
+    for (const DeliveryUpdate& u : batch.updates) {
+      Stmt up(stmts_, up_sql);
+      up.Bind(1, u.state)
+          .Bind(2, int64_t{u.attempts})
+          .Bind(3, u.next_attempt_ms)
+          .Bind(4, u.last_reply)
+          .Bind(5, u.delivery_id);
+      SP_RETURN_IF_ERROR(up.Run());
+    }
+  }
+  if (!batch.events.empty()) {
+    const std::string ev_sql =
+        "INSERT INTO queue_events (message_id, at_ms, recipient, event, "
+        "detail) VALUES (?, ?, ?, ?, ?)";
+    for (const QueueEvent& e : batch.events) {
+      Stmt ev(stmts_, ev_sql);
+      ev.Bind(1, e.message_id)
+          .Bind(2, e.at_ms)
+          .Bind(3, e.recipient)
+          .Bind(4, e.event)
+          .Bind(5, e.detail);
+      SP_RETURN_IF_ERROR(ev.Run());
+    }
+  }
+  for (const NewProtectedMessage& p : batch.protected_messages) {
+    SP_RETURN_IF_ERROR(InsertProtectedMessage(p));
+  }
+  if (!batch.maybe_done.empty()) {
+    const std::string done_sql =
+        "UPDATE queue_messages SET state = 'done', content = X'' "
+        "WHERE id = ?1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
+        "FROM queue_deliveries WHERE message_id = ?1 AND state = "
+        "'queued')";
+    for (const std::string& id : batch.maybe_done) {
+      Stmt done(stmts_, done_sql);
+      done.Bind(1, id);
+      SP_RETURN_IF_ERROR(done.Run());
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(

@@ -87,13 +87,15 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(sqlite3* db, const Clock& clock)
       : db_(db), stmts_(db), clock_(clock) {}
-  Status Migrate(const std::vector<Migration>& migrations);
+  Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
   Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
+  // CommitQueueBatch's rows, inside its transaction.
+  Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
