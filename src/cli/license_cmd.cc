@@ -2,9 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <tuple>
-#include <memory>
 
 #include "cli/cli.h"
 
