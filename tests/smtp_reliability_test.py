@@ -144,6 +144,40 @@ class NextHopOutageTest(unittest.TestCase):
             sink.cleanup()
 
 
+class QueueRetryTest(unittest.TestCase):
+    def test_queue_retry_delivers_now_and_is_traced(self):
+        sink = SmtpSink()
+        sink.stop()
+        # The default retry interval (a minute and more): only `queue
+        # retry` can deliver within the test's wait.
+        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port])
+        try:
+            qid = swaks_send(server, "bob@example.com", "retry me")
+            self.assertTrue(wait_for(
+                lambda: (server.metric("sealpost_queue_deferred_total") or 0)
+                >= 1, 30))
+            sink.start()
+            time.sleep(1)
+            self.assertEqual(sink.count(qid), 0)
+            r = server.cli("queue", "retry", qid)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertTrue(wait_for(lambda: sink.count(qid) >= 1, 20),
+                            server.read_log()[-2000:])
+            trace = server.cli("message", "trace", qid, check=True).stdout
+            self.assertIn("retry requested by admin", trace)
+            # Nothing left to retry: a clear error, not a silent success.
+            self.assertTrue(wait_for(
+                lambda: server.metric("sealpost_queue_depth") == 0, 20))
+            again = server.cli("queue", "retry", qid)
+            self.assertNotEqual(again.returncode, 0)
+            self.assertIn("no queued delivery", again.stderr)
+            unknown = server.cli("queue", "retry", "NOSUCHID")
+            self.assertNotEqual(unknown.returncode, 0)
+        finally:
+            server.stop()
+            sink.cleanup()
+
+
 class TlsPolicyTest(unittest.TestCase):
     def test_forced_tls_with_plain_next_hop_is_deferred_never_sent(self):
         sink = SmtpSink()  # smtp-sink offers no STARTTLS

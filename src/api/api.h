@@ -18,6 +18,9 @@
 namespace sealpost::branding {
 class BrandingStore;
 }
+namespace sealpost::queue {
+class Queue;
+}  // namespace sealpost::queue
 namespace sealpost::policy {
 class RuleStore;
 }
@@ -46,6 +49,8 @@ struct ApiContext {
   license::LicenseService* licenses = nullptr;
   branding::BrandingStore* branding = nullptr;
   policy::RuleStore* rules = nullptr;
+  // Set once the gateway has started; null until then (and in tests).
+  queue::Queue* queue = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

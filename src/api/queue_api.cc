@@ -1,10 +1,10 @@
 #include "api/queue_api.h"
 
 #include <boost/json.hpp>
-#include <chrono>
 
 #include "api/util.h"
 #include "base/files.h"
+#include "queue/queue.h"
 
 namespace sealpost::api {
 namespace {
@@ -15,12 +15,6 @@ using http::Response;
 
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 10000;
-
-int64_t NowMs(const ApiContext& ctx) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             ctx.clock->Now().time_since_epoch())
-      .count();
-}
 
 json::object MessageJson(const store::QueuedMessage& m) {
   json::array rcpts;
@@ -103,14 +97,13 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("POST", "/api/v1/queue/messages/:id/retry",
              Admin(ctx, [&ctx](Request& req) -> Response {
+               if (ctx.queue == nullptr) {
+                 return Response::JsonError(503, "unavailable",
+                                            "the mail queue is not running");
+               }
                const std::string& id = req.params["id"];
-               int64_t now = NowMs(ctx);
-               Status s = ctx.store->RetryQueuedMessage(id, now);
+               Status s = ctx.queue->Retry(id, "admin");
                if (!s.ok()) return FromStatus(s);
-               store::QueueBatch note;
-               note.events.push_back(
-                   {0, id, now, "", "retry", "retry requested by admin"});
-               (void)ctx.store->CommitQueueBatch(note);
                return JsonOk(200, json::object{{"id", id}, {"retry", true}});
              }));
 

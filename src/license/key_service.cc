@@ -85,8 +85,15 @@ Result<uint32_t> KeyService::Rotate() {
     return FailedPreconditionError(
         "rights management is not active: run `sealpost rms activate`");
   }
-  SP_ASSIGN_OR_RETURN(crypto::WrappedOrgKey key, keys_->Rotate());
+  // The new version becomes primary only once it is stored: rotate a copy,
+  // store its key, then swap (callers keep the hierarchy they hold). Were
+  // the live one rotated first, a failed write would leave content keys
+  // wrapped under a version no restart can load.
+  SP_ASSIGN_OR_RETURN(
+      auto next, crypto::KeyHierarchy::Load(master_, keys_->WrappedKeys()));
+  SP_ASSIGN_OR_RETURN(crypto::WrappedOrgKey key, next->Rotate());
   SP_RETURN_IF_ERROR(Persist(key));
+  keys_ = std::shared_ptr<crypto::KeyHierarchy>(std::move(next));
   return key.version;
 }
 

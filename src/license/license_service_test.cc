@@ -179,6 +179,18 @@ TEST_F(LicenseServiceTest, LicensedThroughGroup) {
   EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
 }
 
+TEST_F(LicenseServiceTest, FailedRotationKeepsTheStoredPrimary) {
+  // Version 2's row is taken, so storing the rotated key fails.
+  ASSERT_TRUE(store_->AddOrgKey({"org", 2, "not a key", false, 0}).ok());
+  EXPECT_FALSE(keys_->Rotate().ok());
+  EXPECT_EQ(keys_->primary_version(), 1u);
+  ProtectResult p = Protect("Encrypt");
+  EXPECT_EQ(p.license.key_version, 1u);
+  auto lic = service_->Acquire("bob@example.com", p.container, "t");
+  ASSERT_TRUE(lic.ok()) << lic.status().ToString();
+  EXPECT_EQ(Open(p, *lic), kMessage);
+}
+
 TEST_F(LicenseServiceTest, RotationKeepsOldContentOpen) {
   ProtectResult old = Protect("Encrypt");
   auto v2 = keys_->Rotate();

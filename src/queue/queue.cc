@@ -205,6 +205,22 @@ void Queue::Wake() {
   cv_.SignalAll();
 }
 
+Status Queue::Retry(std::string_view id, std::string_view by) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock_.Now().time_since_epoch())
+                             .count();
+  SP_RETURN_IF_ERROR(store_.RetryQueuedMessage(id, now_ms));
+  store::QueueBatch note;
+  note.events.push_back({0, std::string(id), now_ms, "", "retry",
+                         "retry requested by " + std::string(by)});
+  // The retry holds without its trace line: a failed write is only logged.
+  if (Status s = store_.CommitQueueBatch(note); !s.ok()) {
+    log::Warn("queue: tracing the retry of {}: {}", id, s.ToString());
+  }
+  Wake();
+  return Status::Ok();
+}
+
 void Queue::BeginShutdown() {
   {
     MutexLock lock(&mu_);

@@ -117,8 +117,12 @@ class Queue final : public Acceptor {
   // error: RESOURCE_EXHAUSTED when the disk is full).
   void Accept(IncomingMessage message,
               std::function<void(Status)> done) override;
-  // Scans the store for due deliveries now (e.g. after `queue retry`).
+  // Scans the store for due deliveries now.
   void Wake();
+  // `queue retry`: the message's queued deliveries become due now, the
+  // trace says who asked, and the scheduler wakes. NOT_FOUND when nothing
+  // of it is queued.
+  Status Retry(std::string_view id, std::string_view by);
   // Stops dispatching and cancels deliveries in flight (they stay queued
   // and are retried at the next start). Acceptance keeps working until
   // Stop().

@@ -167,7 +167,7 @@ Gateway::~Gateway() {
   if (queue_) queue_->Stop();
 }
 
-queue::Acceptor* Gateway::queue() const { return queue_.get(); }
+queue::Queue* Gateway::queue() const { return queue_.get(); }
 
 void Gateway::Shutdown() {
   if (server_) server_->Shutdown();

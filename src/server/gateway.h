@@ -67,7 +67,7 @@ class Gateway {
   const std::string& submission_address() const { return submission_address_; }
   // The queue itself (no protection stage in front): for mail the server
   // writes, such as portal passcodes and portal replies already sealed.
-  queue::Acceptor* queue() const;
+  queue::Queue* queue() const;
   // Stops accepting connections and cancels deliveries in flight.
   void Shutdown();
 

@@ -336,6 +336,7 @@ int RunServer(const ServerOptions& options) {
                                 std::move(*queue_key), &protector, &directory);
   if (!gateway.ok()) return Fail(gateway.status());
   portal->SetQueue((*gateway)->queue());
+  api_context.queue = (*gateway)->queue();
   runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
   const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {
