@@ -1,0 +1,35 @@
+// CMS EnvelopedData for S/MIME (RFC 8551 §3.3, RFC 5652 §6): the content
+// encrypted once with a fresh AES-256-CBC key (what every S/MIME client
+// reads; RFC 8551 §2.7 makes AES-128-CBC the floor), that key wrapped for
+// each recipient certificate (RSA key transport, or ECDH key agreement for
+// EC keys). The caller decides which certificates are usable
+// (smime/certificate_directory.h); this layer only encrypts.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_CRYPTO_SMIME_CMS_H_
+#define SEALPOST_CRYPTO_SMIME_CMS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/secret_bytes.h"
+#include "base/status.h"
+
+namespace sealpost::crypto {
+
+// DER ContentInfo(EnvelopedData) of `content` (taken as binary: no line
+// ending translation) for the DER certificates in `recipients`.
+Result<std::string> CmsEncrypt(std::string_view content,
+                               const std::vector<std::string>& recipients);
+
+// The content of a DER EnvelopedData, for the holder of the PKCS#8
+// `private_key` whose certificate is `certificate` (DER).
+// DecryptionFailedError() on any failure.
+Result<std::string> CmsDecrypt(std::string_view der,
+                               std::string_view certificate,
+                               const SecretBytes& private_key);
+
+}  // namespace sealpost::crypto
+
+#endif  // SEALPOST_CRYPTO_SMIME_CMS_H_
