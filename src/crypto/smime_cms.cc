@@ -19,9 +19,8 @@ struct Deleter {
   void operator()(T* p) const { F(p); }
 };
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using CmsPtr =
-    std::unique_ptr<CMS_ContentInfo,
-                    Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo,
+                               Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
@@ -31,8 +30,8 @@ using X509StackPtr =
 X509Ptr ParseCert(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (x && p != reinterpret_cast<const unsigned char*>(der.data()) +
-                    der.size()) {
+  if (x &&
+      p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return nullptr;
   }
   return x;
@@ -64,8 +63,7 @@ Result<std::string> CmsEncrypt(std::string_view content,
   BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (!in) return InternalError("out of memory");
   // CMS_BINARY: the content is MIME already (CRLF); nothing is translated.
-  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), EVP_aes_256_cbc(),
-                         CMS_BINARY));
+  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
   if (!cms) {
     ERR_clear_error();
     return InternalError("CMS encryption failed");

@@ -21,10 +21,10 @@ TEST(SmimeCmsTest, OpensslDecryptsWhatWeEncrypt) {
   ASSERT_TRUE(der.ok()) << der.status().ToString();
   pki.Write("msg.der", *der);
   for (const std::string who : {"bob", "alice"}) {
-    ASSERT_TRUE(pki.Run("openssl cms -decrypt -binary -inform DER -in msg.der "
-                        "-recip " +
-                        who + ".pem -inkey " + who + ".key -out " + who +
-                        ".out"));
+    ASSERT_TRUE(
+        pki.Run("openssl cms -decrypt -binary -inform DER -in msg.der "
+                "-recip " +
+                who + ".pem -inkey " + who + ".key -out " + who + ".out"));
     EXPECT_EQ(pki.Read(who + ".out"), content);
   }
   // AES-256-CBC, as the module promises.
@@ -42,17 +42,17 @@ TEST(SmimeCmsTest, DecryptsWhatOpensslEncryptsAndFailsOneWay) {
   ASSERT_TRUE(pki.Run(
       "openssl cms -encrypt -binary -aes256 -in in.txt -outform DER -out "
       "enc.der bob.pem"));
-  auto file =
-      ReadCertificateFile(pki.Read("bob.p12"), SecretBytes::FromStringInsecure("pw"));
+  auto file = ReadCertificateFile(pki.Read("bob.p12"),
+                                  SecretBytes::FromStringInsecure("pw"));
   ASSERT_TRUE(file.ok());
-  auto plain = CmsDecrypt(pki.Read("enc.der"), pki.Read("bob.der"),
-                          file->private_key);
+  auto plain =
+      CmsDecrypt(pki.Read("enc.der"), pki.Read("bob.der"), file->private_key);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(*plain, pki.Read("in.txt"));
   auto garbage = CmsDecrypt("junk", pki.Read("bob.der"), file->private_key);
   EXPECT_TRUE(IsDecryptionFailed(garbage.status()));
-  auto other = CmsDecrypt(pki.Read("enc.der"), pki.Read("eve.der"),
-                          file->private_key);
+  auto other =
+      CmsDecrypt(pki.Read("enc.der"), pki.Read("eve.der"), file->private_key);
   EXPECT_FALSE(other.ok());
 }
 

@@ -61,14 +61,13 @@ class TestPki {
     Run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " +
         ca + ".key -CAcreateserial -days " + std::to_string(days) + " -out " +
         name + ".pem -extfile " + name + ".ext");
-    Run("openssl x509 -in " + name + ".pem -outform DER -out " + name +
-        ".der");
+    Run("openssl x509 -in " + name + ".pem -outform DER -out " + name + ".der");
   }
   // NAME.p12 with its key and the CA, under `password`.
   void MakePkcs12(const std::string& name, const std::string& password) {
     Run("openssl pkcs12 -export -in " + name + ".pem -inkey " + name +
-        ".key -certfile ca.pem -out " + name + ".p12 -passout pass:" +
-        password);
+        ".key -certfile ca.pem -out " + name +
+        ".p12 -passout pass:" + password);
   }
   // crl.pem (and crl.der) revoking the certificates in `names`.
   void MakeCrl(const std::vector<std::string>& names) {

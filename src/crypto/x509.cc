@@ -33,7 +33,8 @@ using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
 using StorePtr =
     std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
 using StoreCtxPtr =
-    std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+    std::unique_ptr<X509_STORE_CTX,
+                    Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
 
 void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 using X509StackPtr =
@@ -90,8 +91,8 @@ X509Ptr ParseDer(std::string_view der) {
   if (der.empty() || der.size() > kMaxCertificateFileBytes) return nullptr;
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (x && p != reinterpret_cast<const unsigned char*>(der.data()) +
-                    der.size()) {
+  if (x &&
+      p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return nullptr;
   }
   ERR_clear_error();
@@ -128,9 +129,8 @@ Result<CertificateInfo> Inspect(X509* x) {
           static_cast<size_t>(ASN1_STRING_length(s)));
       // An address with a NUL, a space or no '@' names nobody.
       bool sane = v.size() <= 254 && v.find('@') != std::string_view::npos &&
-                  std::all_of(v.begin(), v.end(), [](char c) {
-                    return c > ' ' && c < 0x7f;
-                  });
+                  std::all_of(v.begin(), v.end(),
+                              [](char c) { return c > ' ' && c < 0x7f; });
       if (sane) info.emails.emplace_back(v);
     }
     GENERAL_NAMES_free(names);
@@ -155,8 +155,8 @@ Result<CertificateInfo> Inspect(X509* x) {
         "its RSA key has " + std::to_string(bits) + " bits (2048 at least)";
   } else if ((flags & EXFLAG_KUSAGE) &&
              !(ku & (rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT))) {
-    info.usage_problem = rsa ? "keyUsage lacks keyEncipherment"
-                             : "keyUsage lacks keyAgreement";
+    info.usage_problem =
+        rsa ? "keyUsage lacks keyEncipherment" : "keyUsage lacks keyAgreement";
   } else if ((flags & EXFLAG_XKUSAGE) && !(xku & (XKU_SMIME | XKU_ANYEKU))) {
     info.usage_problem = "extendedKeyUsage lacks emailProtection";
   } else if (info.is_ca) {
@@ -204,8 +204,9 @@ Status ReadPem(std::string_view bytes, std::vector<X509Ptr>* out) {
     if (type == "CERTIFICATE" || type == "X509 CERTIFICATE") {
       X509Ptr x = ParseDer(der);
       if (!x) {
-        return InvalidArgumentError("a PEM CERTIFICATE block is not a "
-                                    "certificate");
+        return InvalidArgumentError(
+            "a PEM CERTIFICATE block is not a "
+            "certificate");
       }
       out->push_back(std::move(x));
     } else if (type == "PKCS7") {
@@ -476,9 +477,9 @@ ChainVerdict VerifyCertificateChain(
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return {Kind::kUntrusted,
-              "does not chain to a trusted CA (issuer " +
-                  NameText(X509_get_issuer_name(x.get())) + ")"};
+      return {Kind::kUntrusted, "does not chain to a trusted CA (issuer " +
+                                    NameText(X509_get_issuer_name(x.get())) +
+                                    ")"};
     case X509_V_ERR_CRL_HAS_EXPIRED:
     case X509_V_ERR_CRL_NOT_YET_VALID:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
@@ -487,10 +488,9 @@ ChainVerdict VerifyCertificateChain(
       return {Kind::kUntrusted, std::string("revocation unknown: ") +
                                     X509_verify_cert_error_string(err)};
     default:
-      return {Kind::kUntrusted,
-              std::string("chain check failed at depth ") +
-                  std::to_string(depth) + ": " +
-                  X509_verify_cert_error_string(err)};
+      return {Kind::kUntrusted, std::string("chain check failed at depth ") +
+                                    std::to_string(depth) + ": " +
+                                    X509_verify_cert_error_string(err)};
   }
 }
 

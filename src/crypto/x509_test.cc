@@ -12,7 +12,9 @@ namespace {
 using Kind = ChainVerdict::Kind;
 using testing::TestPki;
 
-SecretBytes Pass(std::string_view s) { return SecretBytes::FromStringInsecure(s); }
+SecretBytes Pass(std::string_view s) {
+  return SecretBytes::FromStringInsecure(s);
+}
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -37,9 +39,9 @@ TEST(X509Test, ReadsPemDerPkcs7AndPkcs12) {
   EXPECT_EQ(der->format, "DER");
   EXPECT_EQ(der->certificates[0].der, bob.der);
 
-  ASSERT_TRUE(pki.Run(
-      "openssl crl2pkcs7 -nocrl -certfile bob.pem -certfile ca.pem "
-      "-outform DER -out bundle.p7b"));
+  ASSERT_TRUE(
+      pki.Run("openssl crl2pkcs7 -nocrl -certfile bob.pem -certfile ca.pem "
+              "-outform DER -out bundle.p7b"));
   auto p7 = ReadCertificateFile(pki.Read("bundle.p7b"), {});
   ASSERT_TRUE(p7.ok()) << p7.status().ToString();
   EXPECT_EQ(p7->format, "PKCS#7");
@@ -103,18 +105,17 @@ TEST(X509Test, ChainVerdicts) {
   EXPECT_NE(verdict("eve").reason.find("Other CA"), std::string::npos);
   EXPECT_EQ(verdict("carol").kind, Kind::kRevoked);
   // Without the CRL, carol's revocation is unknown to us.
-  EXPECT_EQ(VerifyCertificateChain(pki.Read("carol.der"), {}, anchors, {},
-                                   Now())
-                .kind,
-            Kind::kValid);
+  EXPECT_EQ(
+      VerifyCertificateChain(pki.Read("carol.der"), {}, anchors, {}, Now())
+          .kind,
+      Kind::kValid);
   // Before its notBefore.
   EXPECT_EQ(VerifyCertificateChain(pki.Read("bob.der"), {}, anchors, {},
                                    Now() - 10 * 86400)
                 .kind,
             Kind::kNotYetValid);
-  EXPECT_EQ(
-      VerifyCertificateChain(pki.Read("bob.der"), {}, {}, {}, Now()).kind,
-      Kind::kUntrusted);
+  EXPECT_EQ(VerifyCertificateChain(pki.Read("bob.der"), {}, {}, {}, Now()).kind,
+            Kind::kUntrusted);
 }
 
 TEST(X509Test, KeyUsageDecidesEncryption) {

@@ -68,9 +68,8 @@ bool EmailMatches(std::string_view certificate_email,
 
 bool CertificateDirectory::IsOwnAddress(std::string_view email) const {
   std::string d = DomainOf(email);
-  return !d.empty() &&
-         std::find(own_domains_.begin(), own_domains_.end(), d) !=
-             own_domains_.end();
+  return !d.empty() && std::find(own_domains_.begin(), own_domains_.end(), d) !=
+                           own_domains_.end();
 }
 
 Result<CertificateDirectory::TrustMaterial> CertificateDirectory::LoadTrust() {
@@ -143,10 +142,9 @@ Result<ImportResult> CertificateDirectory::Import(std::string_view file,
   std::string wrapped_key;
   if (parsed.key_certificate >= 0) {
     const auto& owner = parsed.certificates[parsed.key_certificate];
-    bool ours = std::any_of(owner.emails.begin(), owner.emails.end(),
-                            [&](const std::string& e) {
-                              return IsOwnAddress(e);
-                            });
+    bool ours =
+        std::any_of(owner.emails.begin(), owner.emails.end(),
+                    [&](const std::string& e) { return IsOwnAddress(e); });
     if (!ours) {
       return InvalidArgumentError(
           "private keys are kept only for this organisation's users "
@@ -209,9 +207,9 @@ Result<store::SmimeCertRecord> CertificateDirectory::Resolve(
     if (r.id.starts_with(want)) found.push_back(std::move(r));
   }
   if (found.empty()) {
-    return NotFoundError(std::string(anchors_only ? "no trusted CA "
-                                                  : "no certificate ") +
-                         want);
+    return NotFoundError(
+        std::string(anchors_only ? "no trusted CA " : "no certificate ") +
+        want);
   }
   if (found.size() > 1) {
     return InvalidArgumentError("the id " + want +
@@ -320,11 +318,11 @@ Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
     for (const auto& r : records) {
       CertView v = Evaluate(r, *trust);
       auto info = crypto::InspectCertificate(r.der);
-      bool names = info.ok() && std::any_of(info->emails.begin(),
-                                            info->emails.end(),
-                                            [&](const std::string& e) {
-                                              return EmailMatches(e, address);
-                                            });
+      bool names =
+          info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
+                                   [&](const std::string& e) {
+                                     return EmailMatches(e, address);
+                                   });
       if (v.status != CertStatus::kValid) {
         if (why.empty()) {
           why = "certificate " + r.id.substr(0, 16) + " is " +

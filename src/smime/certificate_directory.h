@@ -70,8 +70,7 @@ class CertificateDirectory {
   // `own_domains`: the organisation's domains (smtp.accepted_domains);
   // private keys are kept only for addresses in them.
   CertificateDirectory(store::Store& store, const license::KeyService& keys,
-                       const Clock& clock,
-                       std::vector<std::string> own_domains)
+                       const Clock& clock, std::vector<std::string> own_domains)
       : store_(store),
         keys_(keys),
         clock_(clock),

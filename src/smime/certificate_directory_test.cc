@@ -81,9 +81,9 @@ TEST_F(CertificateDirectoryTest, StatusSaysWhyACertificateCannotBeUsed) {
 
   EXPECT_TRUE(For("bob@partner.example").certificate);
   EXPECT_TRUE(For("bob@PARTNER.example").certificate);  // domain: any case
-  for (const char* a : {"carol@partner.example", "old@partner.example",
-                        "sig@partner.example", "eve@partner.example",
-                        "nobody@partner.example"}) {
+  for (const char* a :
+       {"carol@partner.example", "old@partner.example", "sig@partner.example",
+        "eve@partner.example", "nobody@partner.example"}) {
     Lookup l = For(a);
     EXPECT_FALSE(l.certificate) << a;
     EXPECT_FALSE(l.reason.empty()) << a;

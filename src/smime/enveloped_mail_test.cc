@@ -21,9 +21,10 @@ TEST(EnvelopedMailTest, ContentFieldsGoInsideTheRestStaysOutside) {
   EXPECT_EQ(s.outer_fields,
             "From: a@example.com\r\nTo: b@partner.example\r\n"
             "Subject: hello\r\nMessage-ID: <1@example.com>\r\n");
-  EXPECT_EQ(s.entity,
-            "Content-Type: multipart/mixed;\r\n boundary=\"b1\"\r\n"
-            "Content-Transfer-Encoding: 8bit\r\n\r\n--b1\r\nbody\r\n--b1--\r\n");
+  EXPECT_EQ(
+      s.entity,
+      "Content-Type: multipart/mixed;\r\n boundary=\"b1\"\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\n--b1\r\nbody\r\n--b1--\r\n");
 }
 
 TEST(EnvelopedMailTest, NoContentTypeIsTextPlain) {
