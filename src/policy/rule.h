@@ -86,6 +86,9 @@ enum class ActionKind {
   // reject_text + enhanced_status (RFC 3463, "5.x.y"; default "5.7.1").
   kReject,
   kAddHeader,  // header_name + header_value
+  // Recipients get S/MIME or nothing: one without a usable certificate on
+  // file gets a DSN naming the reason, never the portal, never clear text.
+  kRequireSmime,
 };
 
 inline constexpr std::string_view kDefaultRejectStatus = "5.7.1";

@@ -259,6 +259,7 @@ json::object ActionToJson(const Action& a) {
       break;
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
+    case ActionKind::kRequireSmime:
       break;
     case ActionKind::kReject:
       o["text"] = a.reject_text;
@@ -293,6 +294,7 @@ Result<Action> ActionFromJson(const json::value& v, const std::string& path) {
       break;
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
+    case ActionKind::kRequireSmime:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind"}, kind_name));
       break;
     case ActionKind::kReject:
