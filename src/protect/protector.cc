@@ -12,6 +12,7 @@
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
+#include "protect/smime_treatment.h"
 #include "queue/dsn.h"
 
 namespace sealpost::protect {
@@ -324,6 +325,10 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   queue::IncomingMessage msg = run.NewMessage(run.Recipients(g.addresses));
   msg.params.require_tls = msg.params.require_tls || g.require_tls;
+  if (g.require_smime && g.treatment.kind != Kind::kRemoveProtection) {
+    // S/MIME or a DSN, whatever else the rules said (but Reject).
+    return ProtectGroup(run, g, std::move(msg));
+  }
   switch (g.treatment.kind) {
     case Kind::kRemoveProtection:
       RemoveProtection(run, g, std::move(msg));
@@ -400,6 +405,13 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
     run.out.messages.push_back(std::move(msg));
     return Status::Ok();
   }
+  std::vector<std::string> addresses = g.addresses;
+  if (!g.internal || g.require_smime) {
+    SP_ASSIGN_OR_RETURN(addresses, SmimeRung(run, g));
+    if (addresses.empty()) return Status::Ok();
+    msg.recipients = run.Recipients(addresses);
+    who = JoinAddresses(addresses);
+  }
   SealSpec spec;
   // A rule may protect mail from outside too (the organisation's key
   // protects it; the sender is the license's owner). A bounce has no
@@ -424,7 +436,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
     spec.parent_id = run.composed->parent_id;
     spec.expires_at = run.composed->expires_at;
   }
-  spec.addresses = g.addresses;
+  spec.addresses = addresses;
   spec.internal = g.internal;
   if (run.subject != run.mail.subject) spec.subject = run.subject;
   std::string note;
@@ -435,6 +447,63 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> Protector::SmimeRung(
+    Run& run, const policy::RecipientGroup& g) {
+  smime::CertificateDirectory* certs = options_.certificates;
+  if (!g.require_smime &&
+      (certs == nullptr || !options_.smime_prefer_when_certificate)) {
+    return g.addresses;
+  }
+  // The sender's own certificate joins each copy: only an organisation's
+  // sender, as decided for the rules (never a name in MAIL FROM alone).
+  std::string sender;
+  if (run.composed != nullptr ? run.composed->writer_internal
+                              : run.in.trusted_sender) {
+    sender = run.composed != nullptr ? run.composed->owner : run.in.mail_from;
+    if (!IsInternal(sender)) sender.clear();
+  }
+  SmimeGroupPlan plan;
+  if (certs == nullptr) {
+    for (const auto& a : g.addresses) {
+      plan.refused.push_back({a, "no S/MIME certificates are configured"});
+    }
+  } else {
+    SP_ASSIGN_OR_RETURN(plan, PlanSmimeGroup(*certs, run.original, g.addresses,
+                                             sender, g.require_smime));
+  }
+  for (auto& copy : plan.copies) {
+    queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
+    msg.params.require_tls = msg.params.require_tls || g.require_tls;
+    msg.content = AddHeaders(run.received, copy.content, g.added_headers);
+    std::string id = copy.certificate_id.substr(0, 16);
+    msg.treatment = "smime certificate=" + id;
+    run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
+                            id);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.encrypt", run.in.id, "ok",
+                                  copy.address + ": certificate " + id});
+    run.out.messages.push_back(std::move(msg));
+  }
+  std::vector<std::string> rest;
+  for (const auto& left : plan.portal) {
+    run.out.notes.push_back("portal for " + left.address + " (" + left.reason +
+                            ")");
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.fallback", run.in.id, "portal",
+                                  left.address + ": " + left.reason});
+    rest.push_back(left.address);
+  }
+  for (const auto& left : plan.refused) {
+    std::string why = "S/MIME required: " + left.reason;
+    run.rejected.push_back({left.address, "", "5.7.1", "", why});
+    run.out.notes.push_back("refuse " + left.address + ": " + why);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.required", run.in.id, "refused",
+                                  left.address + ": " + left.reason});
+  }
+  return rest;
 }
 
 void Protector::AddRejectionDsn(Run& run) {
