@@ -21,6 +21,9 @@ class BrandingStore;
 namespace sealpost::policy {
 class RuleStore;
 }
+namespace sealpost::smime {
+class CertificateDirectory;
+}
 namespace sealpost::license {
 class Directory;
 class KeyService;
@@ -46,6 +49,8 @@ struct ApiContext {
   license::LicenseService* licenses = nullptr;
   branding::BrandingStore* branding = nullptr;
   policy::RuleStore* rules = nullptr;
+  // S/MIME certificates on file (cert_api.cc); null: not wired.
+  smime::CertificateDirectory* certificates = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

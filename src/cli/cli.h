@@ -46,6 +46,8 @@ void RegisterRights(CLI::App& app, Globals& g);
 void RegisterOpen(CLI::App& app, Globals& g);
 // rule, branding (policy_cmd.cc).
 void RegisterPolicy(CLI::App& app, Globals& g);
+// cert import|list|get|remove, cert trust ..., cert crl ... (cert_cmd.cc).
+void RegisterCert(CLI::App& app, Globals& g);
 
 // Calls the API. On success returns the parsed body text; on failure prints
 // one line to stderr and sets g.exit_code (1 local, 2 server).

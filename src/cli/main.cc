@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   RegisterRights(app, g);
   RegisterOpen(app, g);
   RegisterPolicy(app, g);
+  RegisterCert(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
