@@ -41,7 +41,7 @@ bench: build
 # libFuzzer targets (clang-14), each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS = smtp_protocol_fuzz sealed_reader_fuzz policy_rules_fuzz mime_fuzz \
-  html_sanitize_fuzz form_fuzz oidc_token_fuzz
+  html_sanitize_fuzz form_fuzz oidc_token_fuzz certificate_import_fuzz
 fuzz: deps
 	@dpkg -s clang-14 libclang-rt-14-dev >/dev/null 2>&1 || \
 	  (sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
