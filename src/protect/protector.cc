@@ -470,8 +470,10 @@ Result<std::vector<std::string>> Protector::SmimeRung(
       plan.refused.push_back({a, "no S/MIME certificates are configured"});
     }
   } else {
+    std::optional<std::string> subject;
+    if (run.subject != run.mail.subject) subject = run.subject;
     SP_ASSIGN_OR_RETURN(plan, PlanSmimeGroup(*certs, run.original, g.addresses,
-                                             sender, g.require_smime));
+                                             sender, g.require_smime, subject));
   }
   for (auto& copy : plan.copies) {
     queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));

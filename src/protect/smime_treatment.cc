@@ -5,10 +5,10 @@
 
 namespace sealpost::protect {
 
-Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
-                                      std::string_view original,
-                                      const std::vector<std::string>& addresses,
-                                      std::string_view sender, bool required) {
+Result<SmimeGroupPlan> PlanSmimeGroup(
+    smime::CertificateDirectory& certs, std::string_view original,
+    const std::vector<std::string>& addresses, std::string_view sender,
+    bool required, const std::optional<std::string>& subject) {
   SmimeGroupPlan plan;
   SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
                       certs.ForRecipients(addresses));
@@ -32,7 +32,7 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
     if (!sender_der.empty() && sender_der != l.certificate->der) {
       recipients.push_back(sender_der);
     }
-    auto mail = smime::EncryptMail(original, recipients);
+    auto mail = smime::EncryptMail(original, recipients, subject);
     if (!mail.ok()) {
       log::Warn("s/mime: encryption for {} failed: {}", address,
                 mail.status().message());

@@ -11,6 +11,7 @@
 #ifndef SEALPOST_PROTECT_SMIME_TREATMENT_H_
 #define SEALPOST_PROTECT_SMIME_TREATMENT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,10 +40,12 @@ struct SmimeGroupPlan {
 // own certificate is added as a recipient when usable ("" for none).
 // Encryption failing for one recipient sends them to the portal, or, when
 // S/MIME is required, refuses them: the same outcome as no certificate.
-Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
-                                      std::string_view original,
-                                      const std::vector<std::string>& addresses,
-                                      std::string_view sender, bool required);
+// `subject`, when set, replaces the original's Subject (the sender's
+// keyword taken out).
+Result<SmimeGroupPlan> PlanSmimeGroup(
+    smime::CertificateDirectory& certs, std::string_view original,
+    const std::vector<std::string>& addresses, std::string_view sender,
+    bool required, const std::optional<std::string>& subject = {});
 
 }  // namespace sealpost::protect
 

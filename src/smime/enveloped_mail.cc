@@ -5,6 +5,7 @@
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "crypto/smime_cms.h"
+#include "mime/facts.h"
 #include "mime/header_section.h"
 
 namespace sealpost::smime {
@@ -19,7 +20,8 @@ std::string FieldName(std::string_view field) {
 
 }  // namespace
 
-EntitySplit SplitEntity(std::string_view message) {
+EntitySplit SplitEntity(std::string_view message,
+                        const std::optional<std::string>& subject) {
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
   EntitySplit out;
   std::string content_fields;
@@ -37,6 +39,10 @@ EntitySplit SplitEntity(std::string_view message) {
     h.remove_prefix(end);
     std::string name = FieldName(field);
     if (name == "mime-version") continue;
+    if (name == "subject" && subject) {
+      out.outer_fields += "Subject: " + mime::EncodeSubject(*subject) + "\r\n";
+      continue;
+    }
     if (name.starts_with("content-")) {
       if (name == "content-type") has_content_type = true;
       content_fields += field;
@@ -80,8 +86,9 @@ std::string BuildEnvelopedMail(std::string_view outer_fields,
 }
 
 Result<std::string> EncryptMail(std::string_view message,
-                                const std::vector<std::string>& recipients) {
-  EntitySplit split = SplitEntity(message);
+                                const std::vector<std::string>& recipients,
+                                const std::optional<std::string>& subject) {
+  EntitySplit split = SplitEntity(message, subject);
   SP_ASSIGN_OR_RETURN(std::string der,
                       crypto::CmsEncrypt(split.entity, recipients));
   return BuildEnvelopedMail(split.outer_fields, der);

@@ -8,6 +8,7 @@
 #ifndef SEALPOST_SMIME_ENVELOPED_MAIL_H_
 #define SEALPOST_SMIME_ENVELOPED_MAIL_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,11 @@ struct EntitySplit {
   std::string entity;
 };
 
-// Splits an RFC 5322 message. CRLF line ends are assumed (SMTP's).
-EntitySplit SplitEntity(std::string_view message);
+// Splits an RFC 5322 message. CRLF line ends are assumed (SMTP's). With
+// `subject`, the Subject field outside becomes that (decoded) text: the
+// sender's keyword taken out, as the wrapper does.
+EntitySplit SplitEntity(std::string_view message,
+                        const std::optional<std::string>& subject = {});
 
 // The outgoing message: `outer_fields`, MIME-Version, the
 // application/pkcs7-mime header fields and the DER EnvelopedData in
@@ -37,7 +41,8 @@ std::string BuildEnvelopedMail(std::string_view outer_fields,
 
 // The whole step for `message` and the DER `recipients`: what goes out.
 Result<std::string> EncryptMail(std::string_view message,
-                                const std::vector<std::string>& recipients);
+                                const std::vector<std::string>& recipients,
+                                const std::optional<std::string>& subject = {});
 
 }  // namespace sealpost::smime
 

@@ -27,6 +27,13 @@ TEST(EnvelopedMailTest, ContentFieldsGoInsideTheRestStaysOutside) {
       "Content-Transfer-Encoding: 8bit\r\n\r\n--b1\r\nbody\r\n--b1--\r\n");
 }
 
+TEST(EnvelopedMailTest, SubjectCanBeReplaced) {
+  EntitySplit s = SplitEntity(
+      "Subject: Q3 [encrypt]\r\n continued\r\nTo: b@x\r\n\r\nhi\r\n",
+      std::string("Q3 \xc3\xa9"));
+  EXPECT_EQ(s.outer_fields, "Subject: =?UTF-8?B?UTMgw6k=?=\r\nTo: b@x\r\n");
+}
+
 TEST(EnvelopedMailTest, NoContentTypeIsTextPlain) {
   EntitySplit s = SplitEntity("Subject: x\r\n\r\nhi\r\n");
   EXPECT_EQ(s.outer_fields, "Subject: x\r\n");
