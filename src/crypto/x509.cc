@@ -40,6 +40,8 @@ void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 using X509StackPtr =
     std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
 
+constexpr long kMaxPkcs12Iterations = 1'000'000;
+
 // The OpenSSL error queue's last reason, cleared.
 std::string OpenSslReason() {
   unsigned long e = ERR_peek_last_error();
@@ -237,6 +239,16 @@ Status ReadPkcs12(PKCS12* p12, const SecretBytes& password,
   if (!PKCS12_mac_present(p12)) {
     wipe();
     return InvalidArgumentError("the PKCS#12 file has no integrity MAC");
+  }
+  // The MAC's iteration count is the file's to choose: cap it, so that a
+  // file cannot keep a handler thread busy for minutes (OpenSSL writes
+  // 2048; other tools up to a few hundred thousand).
+  const ASN1_INTEGER* iter = nullptr;
+  PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+  if (iter != nullptr && ASN1_INTEGER_get(iter) > kMaxPkcs12Iterations) {
+    wipe();
+    return InvalidArgumentError(
+        "the PKCS#12 file asks for more than 1,000,000 MAC iterations");
   }
   // An empty password may have been written as none at all (RFC 7292
   // leaves it open; OpenSSL tries both too).

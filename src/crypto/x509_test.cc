@@ -70,6 +70,14 @@ TEST(X509Test, RefusesBadInputClearly) {
   std::string der = pki.Read("bob.der");
   EXPECT_FALSE(ReadCertificateFile(der + "x", {}).ok());  // trailing bytes
   EXPECT_FALSE(ReadCertificateFile(der.substr(0, der.size() - 1), {}).ok());
+  // A MAC that would take a handler thread minutes is not computed.
+  ASSERT_TRUE(pki.Run(
+      "openssl pkcs12 -export -in bob.pem -inkey bob.key -nocerts -iter "
+      "1100000 -maciter -out slow.p12 -passout pass:x -keypbe "
+      "PBE-SHA1-3DES"));
+  auto slow = ReadCertificateFile(pki.Read("slow.p12"), Pass("x"));
+  ASSERT_FALSE(slow.ok());
+  EXPECT_NE(slow.status().message().find("iterations"), std::string::npos);
   auto key = ReadCertificateFile(pki.Read("bob.key"), {});
   ASSERT_FALSE(key.ok());
   EXPECT_NE(key.status().message().find("PKCS#12"), std::string::npos);
