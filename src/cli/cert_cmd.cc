@@ -3,6 +3,7 @@
 // revocation lists (SPEC §4; docs/smime.md). The file is read here and sent
 // to the server, which parses it (as untrusted input) and keeps it.
 #include <CLI/CLI.hpp>
+#include <array>
 #include <boost/json.hpp>
 #include <iomanip>
 #include <iostream>
@@ -58,11 +59,14 @@ void PrintCert(const json::object& o) {
 // One line per certificate, under a header: what `cert list` shows.
 void PrintTable(const json::array& certs) {
   std::vector<std::array<std::string, 5>> rows = {
-      {"Id", "Email", "Status", "NotAfter", "Reason"}};
+      {"Id", "Email (or CA)", "Status", "NotAfter", "Reason"}};
   for (const auto& c : certs) {
     const auto& o = c.as_object();
     std::string email = Emails(o);
-    if (Str(o, "kind") != "user") email = "(" + Str(o, "kind") + ") " + email;
+    // A CA is known by its name: it has no address.
+    if (Str(o, "kind") != "user") {
+      email = "(" + Str(o, "kind") + ") " + Str(o, "subject");
+    }
     rows.push_back({Str(o, "id").substr(0, 16), email, Str(o, "status"),
                     Date(o, "not_after").substr(0, 10), Str(o, "reason")});
   }
