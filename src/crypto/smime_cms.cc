@@ -76,6 +76,47 @@ Result<std::string> CmsEncrypt(std::string_view content,
   return out;
 }
 
+Result<std::string> CmsSign(std::string_view content,
+                            std::string_view certificate,
+                            const SecretBytes& private_key,
+                            const std::vector<std::string>& chain,
+                            bool detached) {
+  if (content.size() > static_cast<size_t>(INT_MAX)) {
+    return InvalidArgumentError("content too large for CMS");
+  }
+  X509Ptr cert = ParseCert(certificate);
+  std::span<const uint8_t> k = private_key.InsecureBytes();
+  const unsigned char* kp = k.data();
+  PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  if (!cert || !key) {
+    ERR_clear_error();
+    return InvalidArgumentError("the signing certificate or key is invalid");
+  }
+  X509StackPtr extra(sk_X509_new_null());
+  if (!extra) return InternalError("out of memory");
+  for (const auto& der : chain) {
+    if (X509Ptr x = ParseCert(der)) sk_X509_push(extra.get(), x.release());
+  }
+  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (!in) return InternalError("out of memory");
+  // CMS_BINARY: the content is canonical MIME already (CRLF).
+  unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
+  CmsPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, flags));
+  if (!cms ||
+      CMS_add1_signer(cms.get(), cert.get(), key.get(), EVP_sha256(),
+                      CMS_BINARY) == nullptr ||
+      CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
+    ERR_clear_error();
+    return InternalError("CMS signing failed");
+  }
+  int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
+  if (n <= 0) return InternalError("CMS encoding failed");
+  std::string out(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  i2d_CMS_ContentInfo(cms.get(), &p);
+  return out;
+}
+
 Result<std::string> CmsDecrypt(std::string_view der,
                                std::string_view certificate,
                                const SecretBytes& private_key) {

@@ -23,6 +23,17 @@ namespace sealpost::crypto {
 Result<std::string> CmsEncrypt(std::string_view content,
                                const std::vector<std::string>& recipients);
 
+// A DER SignedData over `content` (SHA-256, RFC 8551 §2.1), by the holder
+// of the PKCS#8 `private_key` of `certificate`; the certificate and
+// `chain` (DER, CAs without the root, OWAIncludeCertificateChain...) travel
+// in it. `detached`: without the content (multipart/signed, RFC 8551
+// §3.5.3), else with it (opaque signed-data, §3.5.2).
+Result<std::string> CmsSign(std::string_view content,
+                            std::string_view certificate,
+                            const SecretBytes& private_key,
+                            const std::vector<std::string>& chain,
+                            bool detached);
+
 // The content of a DER EnvelopedData, for the holder of the PKCS#8
 // `private_key` whose certificate is `certificate` (DER).
 // DecryptionFailedError() on any failure.

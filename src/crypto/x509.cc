@@ -165,6 +165,11 @@ Result<CertificateInfo> Inspect(X509* x) {
     info.usage_problem = "it is a CA certificate";
   }
   info.can_encrypt = info.usage_problem.empty();
+  info.can_sign =
+      !info.is_ca && (rsa || ec) &&
+      (!(flags & EXFLAG_KUSAGE) ||
+       (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0) &&
+      (!(flags & EXFLAG_XKUSAGE) || (xku & (XKU_SMIME | XKU_ANYEKU)) != 0);
   return info;
 }
 

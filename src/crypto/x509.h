@@ -40,7 +40,10 @@ struct CertificateInfo {
   // extendedKeyUsage absent or with emailProtection or anyExtendedKeyUsage.
   bool can_encrypt = false;
   std::string usage_problem;  // why not, when !can_encrypt
-  std::string key_type;       // "RSA 2048", "EC", ...
+  // keyUsage absent or with digitalSignature or nonRepudiation, and the
+  // extendedKeyUsage as for encryption: may sign mail.
+  bool can_sign = false;
+  std::string key_type;  // "RSA 2048", "EC", ...
 };
 
 // What a certificate file held.

@@ -348,6 +348,49 @@ Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
   return out;
 }
 
+Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
+    std::string_view address) {
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("user", AsciiLower(address)));
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  const store::SmimeCertRecord* best = nullptr;
+  std::string why =
+      "no certificate with a private key on file for " + std::string(address);
+  for (const auto& r : records) {
+    if (r.wrapped_key.empty()) continue;
+    CertView v = Evaluate(r, trust);
+    auto info = crypto::InspectCertificate(r.der);
+    bool names =
+        info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
+                                 [&](const std::string& e) {
+                                   return EmailMatches(e, address);
+                                 });
+    // A certificate that may sign but not encrypt is fine here.
+    bool usable = (v.status == CertStatus::kValid ||
+                   v.status == CertStatus::kWrongKeyUsage) &&
+                  info.ok() && info->can_sign && names;
+    if (!usable) {
+      why = "certificate " + r.id.substr(0, 16) + " cannot sign: " +
+            (v.status != CertStatus::kValid &&
+                     v.status != CertStatus::kWrongKeyUsage
+                 ? std::string(CertStatusName(v.status)) + ", " + v.reason
+                 : "key usage or address");
+      continue;
+    }
+    if (best == nullptr || r.not_before > best->not_before) best = &r;
+  }
+  if (best == nullptr) return NotFoundError(why);
+  SigningIdentity id;
+  id.id = best->id;
+  id.der = best->der;
+  SP_ASSIGN_OR_RETURN(id.private_key, PrivateKeyOf(*best));
+  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
+  for (auto& c : chain) {
+    if (c.subject == best->issuer) id.chain.push_back(std::move(c.der));
+  }
+  return id;
+}
+
 Result<SecretBytes> CertificateDirectory::PrivateKeyOf(
     const store::SmimeCertRecord& record) const {
   if (record.wrapped_key.empty()) {

@@ -65,6 +65,15 @@ struct Lookup {
   std::string reason;  // when none: why, for the trace and a DSN
 };
 
+// What one of our users signs with: a valid certificate naming them that
+// may sign, its private key, and the CA certificates on file that issued it.
+struct SigningIdentity {
+  std::string id;
+  std::string der;
+  SecretBytes private_key;
+  std::vector<std::string> chain;
+};
+
 class CertificateDirectory {
  public:
   // `own_domains`: the organisation's domains (smtp.accepted_domains);
@@ -102,6 +111,10 @@ class CertificateDirectory {
   // (latest notBefore) when several are.
   Result<std::vector<Lookup>> ForRecipients(
       const std::vector<std::string>& addresses);
+
+  // The newest usable signing identity of `address`; NOT_FOUND saying why
+  // when there is none.
+  Result<SigningIdentity> SigningIdentityFor(std::string_view address);
 
   // The private key of a certificate on file (for decryption: `smime
   // test`, inbound); NOT_FOUND when none is kept.

@@ -85,6 +85,13 @@ std::string BuildEnvelopedMail(std::string_view outer_fields,
   return out;
 }
 
+Result<std::string> EncryptEntity(std::string_view outer_fields,
+                                  std::string_view entity,
+                                  const std::vector<std::string>& recipients) {
+  SP_ASSIGN_OR_RETURN(std::string der, crypto::CmsEncrypt(entity, recipients));
+  return BuildEnvelopedMail(outer_fields, der);
+}
+
 Result<std::string> EncryptMail(std::string_view message,
                                 const std::vector<std::string>& recipients,
                                 const std::optional<std::string>& subject) {

@@ -39,6 +39,12 @@ EntitySplit SplitEntity(std::string_view message,
 std::string BuildEnvelopedMail(std::string_view outer_fields,
                                std::string_view enveloped_der);
 
+// Encrypts `entity` (a MIME entity, e.g. SignEntity's) for `recipients`
+// under `outer_fields`.
+Result<std::string> EncryptEntity(std::string_view outer_fields,
+                                  std::string_view entity,
+                                  const std::vector<std::string>& recipients);
+
 // The whole step for `message` and the DER `recipients`: what goes out.
 Result<std::string> EncryptMail(std::string_view message,
                                 const std::vector<std::string>& recipients,
