@@ -101,6 +101,7 @@ class SmimeTest(lib.DevServerCase):
         pki.leaf("old", "old@partner.test", days=-1)  # expired
         pki.leaf("carol", "carol@partner.test")
         pki.leaf("grace", "grace@strict.test")
+        pki.leaf("henry", "henry@signed.test")
         pki.ca("other", "Unknown CA")
         pki.leaf("eve", "eve@partner.test", ca="other")
         pki.leaf("alice", "alice@example.com")
@@ -111,7 +112,7 @@ class SmimeTest(lib.DevServerCase):
             f.write(PKCS12_PASSWORD + "\n")
         cli = cls.server.cli
         cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
-        for name in ("bob", "old", "carol", "grace", "eve"):
+        for name in ("bob", "old", "carol", "grace", "eve", "henry"):
             cli("cert", "import", pki.path(name + ".pem"), check=True)
         cli("cert", "import", pki.path("alice.p12"), "--password-file",
             pki.path("p12.pass"), check=True)
@@ -351,6 +352,94 @@ class SmimeTest(lib.DevServerCase):
         except smtplib.SMTPDataError as e:
             self.assertEqual(e.smtp_code, 550)
             self.assertIn(b"S/MIME required", e.smtp_error)
+
+    def test_sign_rule_signs_clear_and_inside_smime(self):
+        self.server.cli("rule", "new", "sign-" + unique(), "--if",
+                        "recipient-domain=signed.test", "--sign", check=True)
+        tag = unique()
+        rcpts = ["zed@signed.test", "henry@signed.test"]
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
+               "Subject: signed " + tag + "\r\n"
+               "Content-Type: text/plain; charset=us-ascii\r\n"
+               "\r\nsigned-" + tag + "\r\n").encode()
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", ["zed@signed.test"], raw)
+        [path] = self.arrivals(before, 1)
+        m = self.parse(path)
+        self.assertEqual(m.get_content_type(), "multipart/signed")
+        self.assertEqual(m.get_param("micalg"), "sha-256")
+        self.assertEqual(m["Subject"], "signed " + tag)
+        content, signature = m.get_payload()
+        self.assertIn("signed-" + tag, content.get_content())
+        self.assertEqual(signature.get_content_type(),
+                         "application/pkcs7-signature")
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("signed-" + tag).encode(), r.stdout)
+        # A changed byte and the signature no longer verifies.
+        with open(path, "rb") as f:
+            data = f.read()
+        bad = os.path.join(self.pki.dir, "tampered.eml")
+        with open(bad, "wb") as f:
+            f.write(data.replace(b"signed-" + tag.encode(),
+                                 b"signed-" + tag.upper().encode()))
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", bad,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+
+        if shutil.which("gpgsm") is not None:
+            # gpgsm verifies the detached signature over the part's bytes.
+            body = data.split(b"\r\n\r\n", 1)[1]
+            boundary = ("--" + m.get_boundary()).encode()
+            first = body.split(boundary + b"\r\n", 1)[1]
+            signed = first.split(b"\r\n" + boundary, 1)[0]
+            home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+            try:
+                env = dict(os.environ, GNUPGHOME=home)
+                run(["gpgsm", "--batch", "--import",
+                     self.pki.path("ca.pem")], home, env=env)
+                fpr = subprocess.run(
+                    ["openssl", "x509", "-in", self.pki.path("ca.pem"),
+                     "-noout", "-fingerprint", "-sha1"], capture_output=True,
+                    text=True, check=True).stdout.split("=")[1].strip()
+                with open(os.path.join(home, "trustlist.txt"), "w") as f:
+                    f.write(fpr + " S relax\n")
+                with open(os.path.join(home, "data"), "wb") as f:
+                    f.write(signed)
+                with open(os.path.join(home, "sig.p7s"), "wb") as f:
+                    f.write(signature.get_payload(decode=True))
+                r = subprocess.run(
+                    ["gpgsm", "--batch", "--disable-crl-checks", "--verify",
+                     "sig.p7s", "data"], cwd=home, env=env,
+                    capture_output=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(b"Good signature", r.stderr)
+            finally:
+                subprocess.run(["gpgconf", "--kill", "all"],
+                               env=dict(os.environ, GNUPGHOME=home),
+                               capture_output=True)
+                shutil.rmtree(home, ignore_errors=True)
+
+        # With a certificate on file and protection asked: signed, then
+        # encrypted; openssl opens both layers.
+        raw2 = raw.replace(b"Subject: signed", b"Subject: [encrypt] both")
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", ["henry@signed.test"], raw2)
+        [path] = self.arrivals(before, 1)
+        self.assertEqual(self.parse(path).get_content_type(),
+                         "application/pkcs7-mime")
+        inner = self.decrypt_openssl(path, "henry")
+        signed_path = os.path.join(self.pki.dir, "inner.eml")
+        with open(signed_path, "wb") as f:
+            f.write(b"MIME-Version: 1.0\r\n" + inner)
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", signed_path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("signed-" + tag).encode(), r.stdout)
 
 
 if __name__ == "__main__":

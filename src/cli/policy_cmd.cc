@@ -184,7 +184,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
         header, json_file;
     int priority = -1;
     bool stop = false, no_stop = false, require_tls = false,
-         remove_protection = false, require_smime = false;
+         remove_protection = false, require_smime = false, sign = false;
     std::vector<std::string> conditions, exceptions;
   };
   auto ra = std::make_shared<RuleArgs>();
@@ -216,6 +216,9 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
                 "`sealpost tls policy set DOMAIN encrypt`)");
     c->add_flag("--require-smime", ra->require_smime,
                 "Action: S/MIME or a DSN naming why (docs/smime.md)");
+    c->add_flag("--sign", ra->sign,
+                "Action: the sender's S/MIME signature, when their key is on "
+                "file");
     c->add_option("--reject", ra->reject, "Action: reject with this text");
     c->add_option("--reject-status", ra->status,
                   "Enhanced status code of --reject (default 5.7.1)");
@@ -276,6 +279,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
     if (ra->require_smime) {
       actions.push_back(json::object{{"kind", "require_smime"}});
     }
+    if (ra->sign) actions.push_back(json::object{{"kind", "sign"}});
     if (!ra->reject.empty()) {
       json::object a{{"kind", "reject"}, {"text", ra->reject}};
       if (!ra->status.empty()) a["enhanced_status"] = ra->status;
@@ -296,7 +300,7 @@ void RegisterPolicy(CLI::App& app, Globals& g) {
     if (!actions.empty()) body["actions"] = actions;
     if (create && !body.contains("actions")) {
       std::cerr << "sealpost: a rule needs an action (--apply-template, "
-                   "--reject, --require-tls, --require-smime, "
+                   "--reject, --require-tls, --require-smime, --sign, "
                    "--remove-protection or --add-header)\n";
       return std::nullopt;
     }

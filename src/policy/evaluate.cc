@@ -205,6 +205,9 @@ void Apply(const Action& a, const Rule& rule, const MessageFacts& m,
     case ActionKind::kRequireSmime:
       r.require_smime = true;
       return;
+    case ActionKind::kSign:
+      r.sign = true;
+      return;
     case ActionKind::kReject:
       if (t.kind == Treatment::Kind::kReject) return;
       t = Treatment{};

@@ -260,6 +260,7 @@ json::object ActionToJson(const Action& a) {
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
     case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       break;
     case ActionKind::kReject:
       o["text"] = a.reject_text;
@@ -295,6 +296,7 @@ Result<Action> ActionFromJson(const json::value& v, const std::string& path) {
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
     case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind"}, kind_name));
       break;
     case ActionKind::kReject:

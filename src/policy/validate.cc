@@ -219,6 +219,7 @@ Status CheckAction(const std::string& field, const Action& a,
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
     case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       return Status::Ok();
     case ActionKind::kReject: {
       if (TrimWhitespace(a.reject_text).empty()) {

@@ -339,7 +339,20 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
     case Kind::kReject:
       break;
   }
-  msg.content = AddHeaders(run.received, run.original, g.added_headers);
+  std::string signed_mail;
+  if (g.sign && !run.wrapper && !run.smime_encrypted) {
+    if (auto signer = SignerFor(run)) {
+      std::optional<std::string> subject;
+      if (run.subject != run.mail.subject) subject = run.subject;
+      SP_ASSIGN_OR_RETURN(signed_mail,
+                          SignMail(run.original, *signer, subject));
+      msg.treatment = "smime-signed certificate=" + signer->id.substr(0, 16);
+      who += " signed";
+    }
+  }
+  msg.content =
+      AddHeaders(run.received, signed_mail.empty() ? run.original : signed_mail,
+                 g.added_headers);
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
@@ -458,12 +471,9 @@ Result<std::vector<std::string>> Protector::SmimeRung(
   }
   // The sender's own certificate joins each copy: only an organisation's
   // sender, as decided for the rules (never a name in MAIL FROM alone).
-  std::string sender;
-  if (run.composed != nullptr ? run.composed->writer_internal
-                              : run.in.trusted_sender) {
-    sender = run.composed != nullptr ? run.composed->owner : run.in.mail_from;
-    if (!IsInternal(sender)) sender.clear();
-  }
+  std::string sender = OrgSender(run);
+  std::optional<smime::SigningIdentity> signer;
+  if (g.sign) signer = SignerFor(run);
   SmimeGroupPlan plan;
   if (certs == nullptr) {
     for (const auto& a : g.addresses) {
@@ -473,14 +483,16 @@ Result<std::vector<std::string>> Protector::SmimeRung(
     std::optional<std::string> subject;
     if (run.subject != run.mail.subject) subject = run.subject;
     SP_ASSIGN_OR_RETURN(plan, PlanSmimeGroup(*certs, run.original, g.addresses,
-                                             sender, g.require_smime, subject));
+                                             sender, g.require_smime, subject,
+                                             signer ? &*signer : nullptr));
   }
   for (auto& copy : plan.copies) {
     queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
     msg.params.require_tls = msg.params.require_tls || g.require_tls;
     msg.content = AddHeaders(run.received, copy.content, g.added_headers);
     std::string id = copy.certificate_id.substr(0, 16);
-    msg.treatment = "smime certificate=" + id;
+    msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
+                    " certificate=" + id;
     run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
                             id);
     store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
@@ -506,6 +518,37 @@ Result<std::vector<std::string>> Protector::SmimeRung(
                                   left.address + ": " + left.reason});
   }
   return rest;
+}
+
+std::string Protector::OrgSender(const Run& run) const {
+  bool trusted = run.composed != nullptr ? run.composed->writer_internal
+                                         : run.in.trusted_sender;
+  std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
+                                                          : run.in.mail_from);
+  return trusted && IsInternal(sender) ? sender : std::string();
+}
+
+std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
+  std::string sender = OrgSender(run);
+  Result<smime::SigningIdentity> signer =
+      options_.certificates == nullptr
+          ? NotFoundError("no S/MIME certificates are configured")
+      : sender.empty()
+          ? NotFoundError("the sender is not one of the organisation's")
+          : options_.certificates->SigningIdentityFor(sender);
+  if (!signer.ok()) {
+    // Signing proves who wrote; without a key the mail goes unsigned
+    // (its confidentiality is not at stake), and the trace says so.
+    run.out.notes.push_back("not signed: " + signer.status().message());
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.sign",
+                                  run.in.id, "skipped",
+                                  signer.status().message()});
+    return std::nullopt;
+  }
+  store_.AppendAuditBestEffort(
+      {0, clock_.NowUnix(), "system", "smime.sign", run.in.id, "ok",
+       sender + ": certificate " + signer->id.substr(0, 16)});
+  return std::move(*signer);
 }
 
 void Protector::AddRejectionDsn(Run& run) {

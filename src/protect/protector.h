@@ -122,6 +122,12 @@ class Protector {
   // addresses left for the portal wrapper.
   Result<std::vector<std::string>> SmimeRung(
       Run& run, const policy::RecipientGroup& group);
+  // The organisation's sender of the message ("" for none): the sender
+  // whose certificate joins S/MIME copies and whose key signs.
+  std::string OrgSender(const Run& run) const;
+  // The sender's signing identity for a `sign` group, or nullopt (noted
+  // and audited: no key on file, not an organisation's sender).
+  std::optional<smime::SigningIdentity> SignerFor(Run& run);
   void AddRejectionDsn(Run& run);
 
   // Seals `original` for spec.addresses (keeping a portal copy) and builds

@@ -1,15 +1,26 @@
 #include "protect/smime_treatment.h"
 
 #include "base/log.h"
+#include "crypto/random.h"
 #include "smime/enveloped_mail.h"
+#include "smime/signed_mail.h"
 
 namespace sealpost::protect {
 
-Result<SmimeGroupPlan> PlanSmimeGroup(
-    smime::CertificateDirectory& certs, std::string_view original,
-    const std::vector<std::string>& addresses, std::string_view sender,
-    bool required, const std::optional<std::string>& subject) {
+Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
+                                      std::string_view original,
+                                      const std::vector<std::string>& addresses,
+                                      std::string_view sender, bool required,
+                                      const std::optional<std::string>& subject,
+                                      const smime::SigningIdentity* signer) {
   SmimeGroupPlan plan;
+  smime::EntitySplit split = smime::SplitEntity(original, subject);
+  if (signer != nullptr) {
+    SP_ASSIGN_OR_RETURN(
+        split.entity,
+        smime::SignEntity(split.entity, *signer,
+                          "=_sp_signed_" + crypto::RandomToken(12)));
+  }
   SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
                       certs.ForRecipients(addresses));
   std::string sender_der;
@@ -32,7 +43,8 @@ Result<SmimeGroupPlan> PlanSmimeGroup(
     if (!sender_der.empty() && sender_der != l.certificate->der) {
       recipients.push_back(sender_der);
     }
-    auto mail = smime::EncryptMail(original, recipients, subject);
+    auto mail =
+        smime::EncryptEntity(split.outer_fields, split.entity, recipients);
     if (!mail.ok()) {
       log::Warn("s/mime: encryption for {} failed: {}", address,
                 mail.status().message());
@@ -42,6 +54,17 @@ Result<SmimeGroupPlan> PlanSmimeGroup(
     plan.copies.push_back({address, l.certificate->id, std::move(*mail)});
   }
   return plan;
+}
+
+Result<std::string> SignMail(std::string_view original,
+                             const smime::SigningIdentity& signer,
+                             const std::optional<std::string>& subject) {
+  smime::EntitySplit split = smime::SplitEntity(original, subject);
+  SP_ASSIGN_OR_RETURN(
+      std::string entity,
+      smime::SignEntity(split.entity, signer,
+                        "=_sp_signed_" + crypto::RandomToken(12)));
+  return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
 
 }  // namespace sealpost::protect

@@ -41,11 +41,20 @@ struct SmimeGroupPlan {
 // Encryption failing for one recipient sends them to the portal, or, when
 // S/MIME is required, refuses them: the same outcome as no certificate.
 // `subject`, when set, replaces the original's Subject (the sender's
-// keyword taken out).
+// keyword taken out). With `signer`, each copy is signed, then encrypted
+// (RFC 8551 §3.6).
 Result<SmimeGroupPlan> PlanSmimeGroup(
     smime::CertificateDirectory& certs, std::string_view original,
     const std::vector<std::string>& addresses, std::string_view sender,
-    bool required, const std::optional<std::string>& subject = {});
+    bool required, const std::optional<std::string>& subject = {},
+    const smime::SigningIdentity* signer = nullptr);
+
+// `original` signed by `signer` (smime/signed_mail.h), its outer fields
+// kept (Subject replaced by `subject` when set): what a recipient who gets
+// the message as is receives under a `sign` rule.
+Result<std::string> SignMail(std::string_view original,
+                             const smime::SigningIdentity& signer,
+                             const std::optional<std::string>& subject);
 
 }  // namespace sealpost::protect
 
