@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes as an imported certificate file (PEM,
-// DER, PKCS#7 bundle, PKCS#12 with and without a password), as a CRL, and
+// DER, PKCS#7 bundle, PKCS#12 with and without a password), as a CRL, as an
+// inbound S/MIME signature (CMS SignedData), and
 // the certificates that parse through the chain check with the fuzzed
 // bytes as anchor and CRL. Invariants: no crash, no leak (ASan), a parsed
 // file holds 1..kMaxCertificatesPerFile certificates, a key only with the
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/smime_cms.h"
 #include "crypto/x509.h"
 
 namespace crypto = sealpost::crypto;
@@ -38,5 +40,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto crl = crypto::ReadCrl(bytes);
   if (crl.ok()) (void)crypto::CrlIssuedBy(crl->der, crl->der);
+  // The same bytes as an inbound signature, opaque and detached.
+  auto sig = crypto::CmsVerifySignature(bytes, "");
+  if (sig.verified && !sig.signer.empty()) {
+    (void)crypto::InspectCertificate(sig.signer);
+  }
+  (void)crypto::CmsVerifySignature(bytes, "content");
   return 0;
 }

@@ -441,6 +441,56 @@ class SmimeTest(lib.DevServerCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(("signed-" + tag).encode(), r.stdout)
 
+    def test_inbound_signature_is_verified_and_stamped(self):
+        tag = unique()
+        entity = os.path.join(self.pki.dir, "entity-" + tag)
+        with open(entity, "w") as f:
+            f.write("Content-Type: text/plain\n\nsigned by bob " + tag + "\n")
+
+        def signed_by(who, sender):
+            out = os.path.join(self.pki.dir, "signed-" + tag + who)
+            run(["openssl", "cms", "-sign", "-in", entity, "-signer",
+                 who + ".pem", "-inkey", who + ".key", "-from", sender,
+                 "-to", "alice@example.com", "-subject", "inbound " + tag,
+                 "-out", out], self.pki.dir)
+            with open(out, "rb") as f:
+                return f.read().replace(b"\r\n", b"\n").replace(
+                    b"\n", b"\r\n")
+
+        def deliver(raw, sender):
+            before = self.server.mailbox_files()
+            self.send(sender, ["alice@example.com"], raw)
+            [path] = self.arrivals(before, 1)
+            return path, self.parse(path)
+
+        raw = signed_by("bob", "bob@partner.test")
+        path, m = deliver(raw, "bob@partner.test")
+        self.assertEqual(m["X-Sealpost-Smime"],
+                         "signed; verified=yes; signer=bob@partner.test")
+        # The signature still verifies for the recipient's own client.
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        tampered = raw.replace(b"signed by bob", b"signed by eve")
+        _, m = deliver(tampered, "bob@partner.test")
+        self.assertTrue(m["X-Sealpost-Smime"].startswith(
+            "signed; verified=no;"), m["X-Sealpost-Smime"])
+
+        _, m = deliver(signed_by("eve", "eve@partner.test"),
+                       "eve@partner.test")
+        self.assertIn("verified=no", m["X-Sealpost-Smime"])
+        self.assertIn("untrusted", m["X-Sealpost-Smime"])
+
+        # A stamp written by the sender is not ours: it is removed.
+        forged = ("From: mallory@partner.test\r\nTo: alice@example.com\r\n"
+                  "Subject: forged " + tag + "\r\n"
+                  "X-Sealpost-Smime: signed; verified=yes; "
+                  "signer=ceo@example.com\r\n\r\nhi\r\n").encode()
+        _, m = deliver(forged, "mallory@partner.test")
+        self.assertIsNone(m["X-Sealpost-Smime"])
+
 
 if __name__ == "__main__":
     unittest.main()

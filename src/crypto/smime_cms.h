@@ -34,6 +34,22 @@ Result<std::string> CmsSign(std::string_view content,
                             const std::vector<std::string>& chain,
                             bool detached);
 
+// What a SignedData says, before anyone decides whether to trust its
+// signer: whether every signature verifies over the content, the first
+// signer's certificate and the certificates it carries (DER).
+struct CmsSignature {
+  bool verified = false;
+  std::string reason;  // when not verified
+  std::string signer;  // DER; empty when not found
+  std::vector<std::string> certificates;
+  std::string content;  // an opaque SignedData's content
+};
+// `detached`: the signed bytes of a multipart/signed (empty for an opaque
+// SignedData, whose content is returned). The signer's chain is not
+// checked here (the certificate directory does it with the CAs on file).
+CmsSignature CmsVerifySignature(std::string_view der,
+                                std::string_view detached);
+
 // The content of a DER EnvelopedData, for the holder of the PKCS#8
 // `private_key` whose certificate is `certificate` (DER).
 // DecryptionFailedError() on any failure.

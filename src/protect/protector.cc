@@ -14,6 +14,7 @@
 #include "policy/evaluate.h"
 #include "protect/smime_treatment.h"
 #include "queue/dsn.h"
+#include "smime/signature_check.h"
 
 namespace sealpost::protect {
 namespace {
@@ -298,6 +299,7 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
   Inspect(run);
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
+  StampSignature(run, facts, plan);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
   }
@@ -518,6 +520,29 @@ Result<std::vector<std::string>> Protector::SmimeRung(
                                   left.address + ": " + left.reason});
   }
   return rest;
+}
+
+void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
+                               policy::Plan& plan) {
+  // Mail from outside only: what a partner signed, checked here, stamped
+  // for our recipients. A client's own X-Sealpost-Smime field was removed
+  // with the other reserved fields (Inspect).
+  if (options_.certificates == nullptr || facts.sender_internal ||
+      !run.mail.is_signed) {
+    return;
+  }
+  auto check = smime::CheckSignature(*options_.certificates, run.original);
+  if (!check.ok()) {
+    log::Warn("s/mime: signature of {} not checked: {}", run.in.id,
+              check.status().message());
+    return;
+  }
+  if (!check->has_value()) return;
+  std::string stamp = (*check)->StampValue();
+  run.out.notes.push_back("s/mime signature: " + stamp);
+  for (auto& r : plan.recipients) {
+    r.added_headers.push_back({"X-Sealpost-Smime", stamp});
+  }
 }
 
 std::string Protector::OrgSender(const Run& run) const {

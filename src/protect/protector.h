@@ -125,6 +125,10 @@ class Protector {
   // The organisation's sender of the message ("" for none): the sender
   // whose certificate joins S/MIME copies and whose key signs.
   std::string OrgSender(const Run& run) const;
+  // Checks a signed message from outside and adds X-Sealpost-Smime with
+  // the verdict to every recipient's copy (smime/signature_check.h).
+  void StampSignature(Run& run, const policy::MessageFacts& facts,
+                      policy::Plan& plan);
   // The sender's signing identity for a `sign` group, or nullopt (noted
   // and audited: no key on file, not an organisation's sender).
   std::optional<smime::SigningIdentity> SignerFor(Run& run);

@@ -391,6 +391,18 @@ Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
   return id;
 }
 
+Result<CertView> CertificateDirectory::EvaluateSigner(
+    std::string_view der, const std::vector<std::string>& carried) {
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  for (const auto& c : carried) {
+    if (c != der) trust.intermediates.push_back(c);
+  }
+  store::SmimeCertRecord r;
+  r.kind = "user";
+  r.der = std::string(der);
+  return Evaluate(std::move(r), trust);
+}
+
 Result<SecretBytes> CertificateDirectory::PrivateKeyOf(
     const store::SmimeCertRecord& record) const {
   if (record.wrapped_key.empty()) {

@@ -116,6 +116,12 @@ class CertificateDirectory {
   // when there is none.
   Result<SigningIdentity> SigningIdentityFor(std::string_view address);
 
+  // The status of a certificate that is not on file (a signer's), its
+  // chain completed by `carried` (the certificates its message carried,
+  // trusted for nothing) and the chain certificates on file.
+  Result<CertView> EvaluateSigner(std::string_view der,
+                                  const std::vector<std::string>& carried);
+
   // The private key of a certificate on file (for decryption: `smime
   // test`, inbound); NOT_FOUND when none is kept.
   Result<SecretBytes> PrivateKeyOf(const store::SmimeCertRecord& record) const;
