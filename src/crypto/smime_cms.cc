@@ -9,7 +9,10 @@
 
 #include <climits>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
+#include "base/thread_annotations.h"
 #include "crypto/errors.h"
 
 namespace sealpost::crypto {
@@ -27,6 +30,45 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 using X509StackPtr =
     std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
+
+// Recipient certificates already parsed, by their DER: OpenSSL 3 decodes a
+// certificate's public key through its provider decoders, which costs more
+// than encrypting a 4 KB message, and the same partners' certificates come
+// back with every message. The cache holds public data only; it is cleared
+// when full rather than aged (a few thousand partners at most between
+// clears). X509 objects are reference counted and safe to share read-only.
+class CertificateCache {
+ public:
+  static CertificateCache& Get() {
+    static CertificateCache* cache = new CertificateCache();
+    return *cache;
+  }
+  X509Ptr Find(std::string_view der) {
+    MutexLock lock(&mu_);
+    auto it = certs_.find(der);
+    if (it == certs_.end()) return nullptr;
+    X509_up_ref(it->second.get());
+    return X509Ptr(it->second.get());
+  }
+  void Put(std::string_view der, X509* x) {
+    MutexLock lock(&mu_);
+    if (certs_.size() >= kMaxEntries) certs_.clear();
+    X509_up_ref(x);
+    certs_.emplace(std::string(der), X509Ptr(x));
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  static constexpr size_t kMaxEntries = 4096;
+  Mutex mu_;
+  std::unordered_map<std::string, X509Ptr, Hash, std::equal_to<>> certs_
+      SP_GUARDED_BY(mu_);
+};
 
 X509Ptr ParseCert(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -57,8 +99,12 @@ Result<std::string> CmsEncrypt(std::string_view content,
   X509StackPtr certs(sk_X509_new_null());
   if (!certs) return InternalError("out of memory");
   for (const auto& der : recipients) {
-    X509Ptr x = ParseCert(der);
-    if (!x) return InvalidArgumentError("a recipient certificate is invalid");
+    X509Ptr x = CertificateCache::Get().Find(der);
+    if (!x) {
+      x = ParseCert(der);
+      if (!x) return InvalidArgumentError("a recipient certificate is invalid");
+      CertificateCache::Get().Put(der, x.get());
+    }
     sk_X509_push(certs.get(), x.release());
   }
   BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));

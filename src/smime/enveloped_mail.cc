@@ -68,8 +68,9 @@ std::string BuildEnvelopedMail(std::string_view outer_fields,
   std::string b64 = Base64Encode(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(enveloped_der.data()),
       enveloped_der.size()));
-  std::string out(outer_fields);
-  out.reserve(out.size() + 300 + b64.size() + b64.size() / 38);
+  std::string out;
+  out.reserve(outer_fields.size() + 300 + b64.size() + b64.size() / 38);
+  out += outer_fields;
   out +=
       "MIME-Version: 1.0\r\n"
       "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;\r\n"
