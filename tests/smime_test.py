@@ -293,8 +293,10 @@ class SmimeTest(lib.DevServerCase):
         for address, queue_id in copies.items():
             trace = self.server.cli("message", "trace", queue_id,
                                     check=True).stdout
-            self.assertEqual("treatment=smime" in trace,
-                             address == "bob@partner.test", trace)
+            want = {"bob@partner.test": "treatment=smime certificate=",
+                    "dave@gmail.test": "treatment=portal Encrypt as ",
+                    "bob@example.com": "treatment=sealed Encrypt as "}
+            self.assertIn(want[address], trace)
 
     def test_unusable_certificates_fall_back_to_the_portal(self):
         tag = unique()

@@ -459,6 +459,9 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
   msg.content = AddHeaders(run.received, mail, g.added_headers);
+  // The ladder's other rungs, for the trace: the wrapper for readers in
+  // the portal, the wrapper with its container for our own recipients.
+  msg.treatment = std::string(g.internal ? "sealed " : "portal ") + note;
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();

@@ -79,8 +79,8 @@ struct IncomingMessage {
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.
   std::vector<store::NewProtectedMessage> protected_records;
-  // For the trace: the treatment this copy got ("smime certificate=…"),
-  // when the protection stage says.
+  // For the trace: the treatment this copy got ("smime certificate=…",
+  // "portal Encrypt as <id>", "sealed …"), when the protection stage says.
   std::string treatment;
 };
 
