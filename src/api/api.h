@@ -24,6 +24,9 @@ class Queue;
 namespace sealpost::policy {
 class RuleStore;
 }
+namespace sealpost::smime {
+class CertificateDirectory;
+}
 namespace sealpost::license {
 class Directory;
 class KeyService;
@@ -51,6 +54,8 @@ struct ApiContext {
   policy::RuleStore* rules = nullptr;
   // Set once the gateway has started; null until then (and in tests).
   queue::Queue* queue = nullptr;
+  // S/MIME certificates on file (cert_api.cc); null: not wired.
+  smime::CertificateDirectory* certificates = nullptr;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

@@ -160,6 +160,10 @@ const std::vector<KeyDef>& Defs() {
       {{"portal.max_recipients",
         "recipients of one message written in the portal"},
        Int(&Config::portal_max_recipients)},
+      {{"smime.prefer_when_certificate",
+        "protected mail to a recipient with a usable S/MIME certificate on "
+        "file goes as S/MIME instead of the portal wrapper (true/false)"},
+       Bool(&Config::smime_prefer_when_certificate)},
       {{"log.format", "text or json"},
        OneOf(&Config::log_format, {"text", "json"})},
       {{"log.level", "debug, info, warn or error"},

@@ -73,6 +73,10 @@ struct Config {
   int64_t portal_send_limit_per_user = 20;
   int64_t portal_send_limit_per_client = 60;
   int64_t portal_max_recipients = 20;
+  // [smime] (docs/smime.md)
+  // External recipients with a usable certificate on file get S/MIME
+  // instead of the portal wrapper when protection is asked for.
+  bool smime_prefer_when_certificate = true;
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

@@ -57,6 +57,8 @@ void RegisterOpen(CLI::App& app, Globals& g);
 void RegisterRule(CLI::App& app, Globals& g);
 // branding get|set|new|remove (branding_cmd.cc).
 void RegisterBranding(CLI::App& app, Globals& g);
+// cert import|list|get|remove, cert trust ..., cert crl ... (cert_cmd.cc).
+void RegisterCert(CLI::App& app, Globals& g);
 
 // Calls the API. On success returns the parsed body text; on failure prints
 // one line to stderr and sets g.exit_code (1 local, 2 server).

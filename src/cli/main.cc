@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   RegisterOpen(app, g);
   RegisterRule(app, g);
   RegisterBranding(app, g);
+  RegisterCert(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());

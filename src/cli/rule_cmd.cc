@@ -171,7 +171,7 @@ struct RuleArgs {
       json_file;
   int priority = -1;
   bool stop = false, no_stop = false, require_tls = false,
-       remove_protection = false;
+       remove_protection = false, require_smime = false, sign = false;
   std::vector<std::string> conditions, exceptions;
 };
 
@@ -201,6 +201,11 @@ void AddRuleFlags(CLI::App* c, RuleArgs& ra) {
   c->add_flag("--require-tls", ra.require_tls,
               "Action: deliver only over TLS (refused for now: use "
               "`sealpost tls policy set DOMAIN encrypt`)");
+  c->add_flag("--require-smime", ra.require_smime,
+              "Action: S/MIME or a DSN naming why (docs/smime.md)");
+  c->add_flag("--sign", ra.sign,
+              "Action: the sender's S/MIME signature, when their key is on "
+              "file");
   c->add_option("--reject", ra.reject, "Action: reject with this text");
   c->add_option("--reject-status", ra.status,
                 "Enhanced status code of --reject (default 5.7.1)");
@@ -259,6 +264,10 @@ std::optional<json::object> RuleBody(const RuleArgs& ra, bool create) {
   if (ra.require_tls) {
     actions.push_back(json::object{{"kind", "require_tls"}});
   }
+  if (ra.require_smime) {
+    actions.push_back(json::object{{"kind", "require_smime"}});
+  }
+  if (ra.sign) actions.push_back(json::object{{"kind", "sign"}});
   if (!ra.reject.empty()) {
     json::object a{{"kind", "reject"}, {"text", ra.reject}};
     if (!ra.status.empty()) a["enhanced_status"] = ra.status;
@@ -279,8 +288,8 @@ std::optional<json::object> RuleBody(const RuleArgs& ra, bool create) {
   if (!actions.empty()) body["actions"] = actions;
   if (create && !body.contains("actions")) {
     std::cerr << "sealpost: a rule needs an action (--apply-template, "
-                 "--reject, --require-tls, --remove-protection or "
-                 "--add-header)\n";
+                 "--reject, --require-tls, --require-smime, --sign, "
+                 "--remove-protection or --add-header)\n";
     return std::nullopt;
   }
   return body;

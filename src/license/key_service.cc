@@ -116,4 +116,14 @@ Result<std::shared_ptr<const crypto::KeyHierarchy>> KeyService::Keys() const {
   return std::shared_ptr<const crypto::KeyHierarchy>(keys_);
 }
 
+Result<std::string> KeyService::WrapSecret(const SecretBytes& secret,
+                                           std::string_view purpose) const {
+  return master_.Wrap(secret, purpose);
+}
+
+Result<SecretBytes> KeyService::UnwrapSecret(std::string_view wrapped,
+                                             std::string_view purpose) const {
+  return master_.Unwrap(wrapped, purpose);
+}
+
 }  // namespace sealpost::license

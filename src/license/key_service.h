@@ -39,6 +39,13 @@ class KeyService {
   int version_count() const;
   // The hierarchy, or FAILED_PRECONDITION when not activated.
   Result<std::shared_ptr<const crypto::KeyHierarchy>> Keys() const;
+  // Other secrets only the key service may open (an S/MIME private key),
+  // wrapped under the master key with `purpose` as associated data, so a
+  // blob opens only for the use (and the certificate) it was made for.
+  Result<std::string> WrapSecret(const SecretBytes& secret,
+                                 std::string_view purpose) const;
+  Result<SecretBytes> UnwrapSecret(std::string_view wrapped,
+                                   std::string_view purpose) const;
 
  private:
   // Under mu_, so versions reach the store in the order they are made.

@@ -202,6 +202,12 @@ void Apply(const Action& a, const Rule& rule, const MessageFacts& m,
     case ActionKind::kRequireTls:
       r.require_tls = true;
       return;
+    case ActionKind::kRequireSmime:
+      r.require_smime = true;
+      return;
+    case ActionKind::kSign:
+      r.sign = true;
+      return;
     case ActionKind::kReject:
       if (t.kind == Treatment::Kind::kReject) return;
       t = Treatment{};

@@ -245,6 +245,23 @@ TEST(EvaluateTest, RemoveProtectionOnlyForOwnOrEncryptOnlyMail) {
   }
 }
 
+TEST(EvaluateTest, RequireSmimeAndSignArePerRecipientAndSplitGroups) {
+  const Plan plan = Evaluate(
+      {MakeRule("smime", 0,
+                {ScopeIs(K::kRecipientScope, Scope::kNotInOrganization)},
+                {RequireSmime(), Sign()})},
+      SampleFacts());
+  EXPECT_FALSE(plan.recipients[0].require_smime);
+  EXPECT_FALSE(plan.recipients[0].sign);
+  EXPECT_TRUE(plan.recipients[1].require_smime);
+  EXPECT_TRUE(plan.recipients[1].sign);
+  EXPECT_EQ(plan.recipients[1].treatment.kind, TK::kDeliver);
+  std::vector<RecipientGroup> groups = GroupByTreatment(plan);
+  ASSERT_GE(groups.size(), 2u);
+  EXPECT_FALSE(groups[0].require_smime);
+  EXPECT_TRUE(groups[1].require_smime && groups[1].sign);
+}
+
 TEST(EvaluateTest, RequireTlsAndAddHeaderAccumulate) {
   const Plan plan = Evaluate(
       {MakeRule("tls", 0,

@@ -49,6 +49,7 @@ std::vector<RecipientGroup> GroupByTreatment(const Plan& plan) {
     for (RecipientGroup& g : groups) {
       if (SameTreatment(g.treatment, r.treatment) &&
           g.require_tls == r.require_tls &&
+          g.require_smime == r.require_smime && g.sign == r.sign &&
           g.added_headers == r.added_headers &&
           (!split || g.internal == r.internal)) {
         match = &g;
@@ -59,6 +60,8 @@ std::vector<RecipientGroup> GroupByTreatment(const Plan& plan) {
       RecipientGroup g;
       g.treatment = r.treatment;
       g.require_tls = r.require_tls;
+      g.require_smime = r.require_smime;
+      g.sign = r.sign;
       g.added_headers = r.added_headers;
       g.internal = r.internal;
       groups.push_back(std::move(g));

@@ -45,6 +45,9 @@ struct RecipientPlan {
   bool internal = false;
   Treatment treatment;
   bool require_tls = false;
+  // S/MIME or a DSN, whatever the treatment but Reject (docs/smime.md).
+  bool require_smime = false;
+  bool sign = false;  // the sender's S/MIME signature (docs/smime.md)
   std::vector<Header> added_headers;  // in rule order, no exact duplicates
   std::vector<std::string> rules;     // ids of the Enforce rules that fired
 
@@ -79,6 +82,8 @@ struct Plan {
 struct RecipientGroup {
   Treatment treatment;  // decided_by is that of the group's first recipient
   bool require_tls = false;
+  bool require_smime = false;
+  bool sign = false;
   std::vector<Header> added_headers;
   // For kProtect groups every recipient has this flag (internal ones get
   // the sealed message, external ones the portal wrapper); for other kinds,

@@ -31,12 +31,14 @@ constexpr NameTable<ConditionKind, 18> kConditionNames = {{
     {ConditionKind::kSensitivityIs, "sensitivity_is"},
 }};
 
-constexpr NameTable<ActionKind, 5> kActionNames = {{
+constexpr NameTable<ActionKind, 7> kActionNames = {{
     {ActionKind::kApplyTemplate, "apply_template"},
     {ActionKind::kRemoveProtection, "remove_protection"},
     {ActionKind::kRequireTls, "require_tls"},
     {ActionKind::kReject, "reject"},
     {ActionKind::kAddHeader, "add_header"},
+    {ActionKind::kRequireSmime, "require_smime"},
+    {ActionKind::kSign, "sign"},
 }};
 
 constexpr NameTable<Scope, 2> kScopeNames = {{
@@ -119,6 +121,10 @@ std::string DescribeAction(const Action& a) {
       return "remove protection";
     case ActionKind::kRequireTls:
       return "require TLS";
+    case ActionKind::kRequireSmime:
+      return "require S/MIME";
+    case ActionKind::kSign:
+      return "sign with S/MIME";
     case ActionKind::kReject:
       return "reject " + a.enhanced_status + " \"" + a.reject_text + "\"";
     case ActionKind::kAddHeader:

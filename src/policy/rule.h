@@ -86,6 +86,12 @@ enum class ActionKind {
   // reject_text + enhanced_status (RFC 3463, "5.x.y"; default "5.7.1").
   kReject,
   kAddHeader,  // header_name + header_value
+  // Recipients get S/MIME or nothing: one without a usable certificate on
+  // file gets a DSN naming the reason, never the portal, never clear text.
+  kRequireSmime,
+  // The sender's S/MIME signature (SHA-256) on what the recipient gets as
+  // is or as S/MIME, when the sender's key is on file (docs/smime.md).
+  kSign,
 };
 
 inline constexpr std::string_view kDefaultRejectStatus = "5.7.1";

@@ -259,6 +259,8 @@ json::object ActionToJson(const Action& a) {
       break;
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
+    case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       break;
     case ActionKind::kReject:
       o["text"] = a.reject_text;
@@ -293,6 +295,8 @@ Result<Action> ActionFromJson(const json::value& v, const std::string& path) {
       break;
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
+    case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind"}, kind_name));
       break;
     case ActionKind::kReject:

@@ -34,7 +34,7 @@ Rule EveryKind() {
        SensitivityIs({Sensitivity::kNormal, Sensitivity::kPersonal,
                       Sensitivity::kPrivate, Sensitivity::kConfidential})},
       {ApplyTemplate("Encrypt", "Contoso"), RequireTls(), Reject("No", "5.7.9"),
-       AddHeader("X-Class", "external")},
+       AddHeader("X-Class", "external"), RequireSmime(), Sign()},
       {Values(K::kRecipientDomainIs, {"partner.example"}), HasAttachment()});
   r.enabled = false;
   r.mode = RuleMode::kAudit;

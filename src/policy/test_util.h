@@ -71,6 +71,16 @@ inline Action RequireTls() {
   a.kind = ActionKind::kRequireTls;
   return a;
 }
+inline Action RequireSmime() {
+  Action a;
+  a.kind = ActionKind::kRequireSmime;
+  return a;
+}
+inline Action Sign() {
+  Action a;
+  a.kind = ActionKind::kSign;
+  return a;
+}
 inline Action Reject(std::string text, std::string status = "5.7.1") {
   Action a;
   a.kind = ActionKind::kReject;

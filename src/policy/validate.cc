@@ -218,6 +218,8 @@ Status CheckAction(const std::string& field, const Action& a,
     }
     case ActionKind::kRemoveProtection:
     case ActionKind::kRequireTls:
+    case ActionKind::kRequireSmime:
+    case ActionKind::kSign:
       return Status::Ok();
     case ActionKind::kReject: {
       if (TrimWhitespace(a.reject_text).empty()) {

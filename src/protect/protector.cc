@@ -12,7 +12,9 @@
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
+#include "protect/smime_treatment.h"
 #include "queue/dsn.h"
+#include "smime/signature_check.h"
 
 namespace sealpost::protect {
 namespace {
@@ -281,6 +283,7 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
   Inspect(run);
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
+  StampSignature(run, facts, plan);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
   }
@@ -308,6 +311,10 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   queue::IncomingMessage msg = run.NewMessage(run.Recipients(g.addresses));
   msg.params.require_tls = msg.params.require_tls || g.require_tls;
+  if (g.require_smime && g.treatment.kind != Kind::kRemoveProtection) {
+    // S/MIME or a DSN, whatever else the rules said (but Reject).
+    return ProtectGroup(run, g, std::move(msg));
+  }
   switch (g.treatment.kind) {
     case Kind::kRemoveProtection:
       RemoveProtection(run, g, std::move(msg));
@@ -318,7 +325,20 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
     case Kind::kReject:
       break;
   }
-  msg.content = AddHeaders(run.original, g.added_headers);
+  std::string signed_mail;
+  if (g.sign && !run.wrapper && !run.smime_encrypted) {
+    if (auto signer = SignerFor(run)) {
+      std::optional<std::string> subject;
+      if (run.subject != run.mail.subject) subject = run.subject;
+      SP_ASSIGN_OR_RETURN(signed_mail,
+                          SignMail(run.original, *signer, subject));
+      msg.treatment = "smime-signed certificate=" + signer->id.substr(0, 16);
+      who += " signed";
+    }
+  }
+  msg.content =
+      AddHeaders(signed_mail.empty() ? run.original : signed_mail,
+                 g.added_headers);
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
@@ -384,6 +404,13 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
     run.out.messages.push_back(std::move(msg));
     return Status::Ok();
   }
+  std::vector<std::string> addresses = g.addresses;
+  if (!g.internal || g.require_smime) {
+    SP_ASSIGN_OR_RETURN(addresses, SmimeRung(run, g));
+    if (addresses.empty()) return Status::Ok();
+    msg.recipients = run.Recipients(addresses);
+    who = JoinAddresses(addresses);
+  }
   SealSpec spec;
   // A rule may protect mail from outside too (the organisation's key
   // protects it; the sender is the license's owner). A bounce has no
@@ -408,7 +435,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
     spec.parent_id = run.composed->parent_id;
     spec.expires_at = run.composed->expires_at;
   }
-  spec.addresses = g.addresses;
+  spec.addresses = addresses;
   spec.internal = g.internal;
   if (run.subject != run.mail.subject) spec.subject = run.subject;
   std::string note;
@@ -416,9 +443,124 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
   msg.content = AddHeaders(mail, g.added_headers);
+  // The ladder's other rungs, for the trace: the wrapper for readers in
+  // the portal, the wrapper with its container for our own recipients.
+  msg.treatment = std::string(g.internal ? "sealed " : "portal ") + note;
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> Protector::SmimeRung(
+    Run& run, const policy::RecipientGroup& g) {
+  smime::CertificateDirectory* certs = options_.certificates;
+  if (!g.require_smime &&
+      (certs == nullptr || !options_.smime_prefer_when_certificate)) {
+    return g.addresses;
+  }
+  // The sender's own certificate joins each copy: only an organisation's
+  // sender, as decided for the rules (never a name in MAIL FROM alone).
+  std::string sender = OrgSender(run);
+  std::optional<smime::SigningIdentity> signer;
+  if (g.sign) signer = SignerFor(run);
+  SmimeGroupPlan plan;
+  if (certs == nullptr) {
+    for (const auto& a : g.addresses) {
+      plan.refused.push_back({a, "no S/MIME certificates are configured"});
+    }
+  } else {
+    std::optional<std::string> subject;
+    if (run.subject != run.mail.subject) subject = run.subject;
+    SP_ASSIGN_OR_RETURN(plan, PlanSmimeGroup(*certs, run.original, g.addresses,
+                                             sender, g.require_smime, subject,
+                                             signer ? &*signer : nullptr));
+  }
+  for (auto& copy : plan.copies) {
+    queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
+    msg.params.require_tls = msg.params.require_tls || g.require_tls;
+    msg.content = AddHeaders(copy.content, g.added_headers);
+    std::string id = copy.certificate_id.substr(0, 16);
+    msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
+                    " certificate=" + id;
+    run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
+                            id);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.encrypt", run.in.id, "ok",
+                                  copy.address + ": certificate " + id});
+    run.out.messages.push_back(std::move(msg));
+  }
+  std::vector<std::string> rest;
+  for (const auto& left : plan.portal) {
+    run.out.notes.push_back("portal for " + left.address + " (" + left.reason +
+                            ")");
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.fallback", run.in.id, "portal",
+                                  left.address + ": " + left.reason});
+    rest.push_back(left.address);
+  }
+  for (const auto& left : plan.refused) {
+    std::string why = "S/MIME required: " + left.reason;
+    run.rejected.push_back({left.address, "", "5.7.1", "", why});
+    run.out.notes.push_back("refuse " + left.address + ": " + why);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.required", run.in.id, "refused",
+                                  left.address + ": " + left.reason});
+  }
+  return rest;
+}
+
+void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
+                               policy::Plan& plan) {
+  // Mail from outside only: what a partner signed, checked here, stamped
+  // for our recipients. A client's own X-Sealpost-Smime field was removed
+  // with the other reserved fields (Inspect).
+  if (options_.certificates == nullptr || facts.sender_internal ||
+      !run.mail.is_signed) {
+    return;
+  }
+  auto check = smime::CheckSignature(*options_.certificates, run.original);
+  if (!check.ok()) {
+    log::Warn("s/mime: signature of {} not checked: {}", run.in.id,
+              check.status().message());
+    return;
+  }
+  if (!check->has_value()) return;
+  std::string stamp = (*check)->StampValue();
+  run.out.notes.push_back("s/mime signature: " + stamp);
+  for (auto& r : plan.recipients) {
+    r.added_headers.push_back({"X-Sealpost-Smime", stamp});
+  }
+}
+
+std::string Protector::OrgSender(const Run& run) const {
+  bool trusted = run.composed != nullptr ? run.composed->writer_internal
+                                         : run.in.trusted_sender;
+  std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
+                                                          : run.in.mail_from);
+  return trusted && IsInternal(sender) ? sender : std::string();
+}
+
+std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
+  std::string sender = OrgSender(run);
+  Result<smime::SigningIdentity> signer =
+      options_.certificates == nullptr
+          ? NotFoundError("no S/MIME certificates are configured")
+      : sender.empty()
+          ? NotFoundError("the sender is not one of the organisation's")
+          : options_.certificates->SigningIdentityFor(sender);
+  if (!signer.ok()) {
+    // Signing proves who wrote; without a key the mail goes unsigned
+    // (its confidentiality is not at stake), and the trace says so.
+    run.out.notes.push_back("not signed: " + signer.status().message());
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.sign",
+                                  run.in.id, "skipped",
+                                  signer.status().message()});
+    return std::nullopt;
+  }
+  store_.AppendAuditBestEffort(
+      {0, clock_.NowUnix(), "system", "smime.sign", run.in.id, "ok",
+       sender + ": certificate " + signer->id.substr(0, 16)});
+  return std::move(*signer);
 }
 
 void Protector::AddRejectionDsn(Run& run) {

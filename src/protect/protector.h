@@ -31,6 +31,7 @@
 #include "policy/rule_store.h"
 #include "policy/sender_choice.h"
 #include "queue/queue.h"
+#include "smime/certificate_directory.h"
 
 namespace sealpost::protect {
 
@@ -39,6 +40,10 @@ struct ProtectorOptions {
   std::string portal_url;                     // links in wrapper mails
   std::string hostname;                       // DSN Reporting-MTA
   policy::SenderChoiceConfig sender_choice;
+  // S/MIME certificates on file (null: none): the fallback ladder's first
+  // rung for external recipients (smime_treatment.h, docs/smime.md).
+  smime::CertificateDirectory* certificates = nullptr;
+  bool smime_prefer_when_certificate = true;  // smime.prefer_when_certificate
 };
 
 // A message written in the portal (reply, forward, new message). It goes
@@ -113,6 +118,20 @@ class Protector {
                         queue::IncomingMessage msg);
   Status ProtectGroup(Run& run, const policy::RecipientGroup& group,
                       queue::IncomingMessage msg);
+  // The S/MIME copies of a group (smime_treatment.h); returns the
+  // addresses left for the portal wrapper.
+  Result<std::vector<std::string>> SmimeRung(
+      Run& run, const policy::RecipientGroup& group);
+  // The organisation's sender of the message ("" for none): the sender
+  // whose certificate joins S/MIME copies and whose key signs.
+  std::string OrgSender(const Run& run) const;
+  // Checks a signed message from outside and adds X-Sealpost-Smime with
+  // the verdict to every recipient's copy (smime/signature_check.h).
+  void StampSignature(Run& run, const policy::MessageFacts& facts,
+                      policy::Plan& plan);
+  // The sender's signing identity for a `sign` group, or nullopt (noted
+  // and audited: no key on file, not an organisation's sender).
+  std::optional<smime::SigningIdentity> SignerFor(Run& run);
   void AddRejectionDsn(Run& run);
 
   // Seals `original` for spec.addresses (keeping a portal copy) and builds

@@ -313,7 +313,8 @@ void Queue::CommitLoop() {
            "from " + m.helo + " [" + m.client +
                "] tls=" + (m.tls.empty() ? "none" : m.tls) +
                " size=" + std::to_string(m.content.size()) +
-               " rcpts=" + std::to_string(m.recipients.size())});
+               " rcpts=" + std::to_string(m.recipients.size()) +
+               (m.treatment.empty() ? "" : " treatment=" + m.treatment)});
       batch.new_messages.push_back(std::move(*stored));
       sources.push_back(&m);
       for (auto& r : m.protected_records) {

@@ -81,6 +81,9 @@ struct IncomingMessage {
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.
   std::vector<store::NewProtectedMessage> protected_records;
+  // For the trace: the treatment this copy got ("smime certificate=…",
+  // "portal Encrypt as <id>", "sealed …"), when the protection stage says.
+  std::string treatment;
 };
 
 // A fresh, unique queue id (also the id shown by `message list`).

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "api/cert_api.h"
 #include "api/queue_api.h"
 #include "api/util.h"
 #include "base/files.h"
@@ -25,6 +26,7 @@
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/runtime.h"
+#include "smime/certificate_directory.h"
 #include "store/store.h"
 
 #ifndef SEALPOST_VERSION
@@ -158,7 +160,9 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
   // Portal replies and new messages carry attachments (multipart forms).
   http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
                                    {"/m/*", 36 << 20},
-                                   {"/compose", 36 << 20}};
+                                   {"/compose", 36 << 20},
+                                   // base64 of a 1 MiB certificate file
+                                   {"/api/v1/smime/*", 2 << 20}};
   return http_options;
 }
 
@@ -241,6 +245,8 @@ int RunServer(const ServerOptions& options) {
   license::TemplateStore templates(**store);
   branding::BrandingStore brandings(**store);
   policy::RuleStore rules(**store);
+  smime::CertificateDirectory certificates(**store, keys, clock,
+                                           AcceptedDomains(config));
   if (options.dev) {
     if (Status s = SetUpDevRights(dev, keys, directory); !s.ok()) {
       return Fail(s);
@@ -273,10 +279,12 @@ int RunServer(const ServerOptions& options) {
   api_context.templates = &templates;
   api_context.branding = &brandings;
   api_context.rules = &rules;
+  api_context.certificates = &certificates;
   api::RegisterApi(router, api_context);
   api::RegisterRightsApi(router, api_context);
   api::RegisterPolicyApi(router, api_context);
   api::RegisterQueueApi(router, api_context);
+  api::RegisterCertApi(router, api_context);
 
   int threads = config.threads > 0
                     ? static_cast<int>(config.threads)
@@ -307,9 +315,13 @@ int RunServer(const ServerOptions& options) {
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener
   // (docs/gateway.md, docs/mail-flow.md).
-  protect::Protector protector(
-      licenses, directory, templates, brandings, rules, **store, clock,
-      {AcceptedDomains(config), url, SmtpHostname(config), {}});
+  protect::ProtectorOptions protector_options{
+      AcceptedDomains(config), url, SmtpHostname(config), {}};
+  protector_options.certificates = &certificates;
+  protector_options.smime_prefer_when_certificate =
+      config.smime_prefer_when_certificate;
+  protect::Protector protector(licenses, directory, templates, brandings, rules,
+                               **store, clock, protector_options);
 
   // The portal (docs/portal.md). Routes are added before runtime.Run()
   // starts serving.

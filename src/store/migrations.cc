@@ -128,6 +128,35 @@ CREATE TABLE portal_otps (
        R"sql(
 ALTER TABLE protected_messages ADD COLUMN parent_id TEXT NOT NULL DEFAULT ''
 )sql"},
+      {7, "s/mime certificates on file, their addresses, revocation lists",
+       R"sql(
+CREATE TABLE smime_certs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  der {blob} NOT NULL,
+  subject TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  not_before BIGINT NOT NULL,
+  not_after BIGINT NOT NULL,
+  wrapped_key {blob} NOT NULL,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE smime_cert_emails (
+  cert_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  PRIMARY KEY (cert_id, email)
+);
+CREATE INDEX smime_cert_emails_email ON smime_cert_emails (email);
+CREATE TABLE smime_crls (
+  issuer TEXT PRIMARY KEY,
+  der {blob} NOT NULL,
+  this_update BIGINT NOT NULL,
+  next_update BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+)
+)sql"},
   };
   return migrations;
 }

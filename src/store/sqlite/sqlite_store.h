@@ -84,6 +84,16 @@ class SqliteStore final : public Store {
   Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() override;
   Status DeleteTlsPolicy(std::string_view domain) override;
 
+  // S/MIME certificates (sqlite_certs.cc).
+  Status PutSmimeCert(const SmimeCertRecord& cert) override;
+  Result<std::optional<SmimeCertRecord>> GetSmimeCert(
+      std::string_view id) override;
+  Result<std::vector<SmimeCertRecord>> ListSmimeCerts(
+      std::string_view kind, std::string_view email) override;
+  Status DeleteSmimeCert(std::string_view id) override;
+  Status PutSmimeCrl(const SmimeCrlRecord& crl) override;
+  Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;
+
  private:
   SqliteStore(sqlite3* db, const Clock& clock)
       : db_(db), stmts_(db), clock_(clock) {}

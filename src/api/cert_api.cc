@@ -1,0 +1,176 @@
+#include "api/cert_api.h"
+
+#include <boost/json.hpp>
+
+#include "api/util.h"
+#include "base/encoding.h"
+#include "base/secret_bytes.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+json::object CertJson(const smime::CertView& v) {
+  json::array emails;
+  for (const auto& e : v.record.emails) emails.emplace_back(e);
+  return {{"id", v.record.id},
+          {"kind", v.record.kind},
+          {"emails", emails},
+          {"subject", v.record.subject},
+          {"issuer", v.record.issuer},
+          {"serial", v.record.serial},
+          {"not_before", v.record.not_before},
+          {"not_after", v.record.not_after},
+          {"key_type", v.key_type},
+          {"has_private_key", v.has_private_key},
+          {"status", smime::CertStatusName(v.status)},
+          {"reason", v.reason},
+          {"source", v.record.source},
+          {"created_at", v.record.created_at}};
+}
+
+json::object ImportJson(const smime::ImportResult& r) {
+  json::array certs;
+  for (const auto& v : r.certificates) certs.push_back(CertJson(v));
+  return {{"format", r.format}, {"certificates", certs}};
+}
+
+// The "file" field: base64 of the file's bytes.
+Result<std::string> FileField(const json::object& body) {
+  SP_ASSIGN_OR_RETURN(std::string text, StringField(body, "file", true));
+  auto bytes = Base64Decode(text);
+  if (!bytes.ok()) return InvalidArgumentError("file: not base64");
+  return std::move(*bytes);
+}
+
+std::string Ids(const smime::ImportResult& r) {
+  std::string out;
+  for (const auto& v : r.certificates) {
+    out += (out.empty() ? "" : ",") + v.record.id.substr(0, 16);
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
+  if (ctx.certificates == nullptr) return;
+  smime::CertificateDirectory& certs = *ctx.certificates;
+
+  router.Add(
+      "POST", "/api/v1/smime/certs",
+      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto file = FileField(*body);
+        if (!file.ok()) return FromStatus(file.status());
+        auto pw = StringField(*body, "password", false);
+        if (!pw.ok()) return FromStatus(pw.status());
+        SecretBytes password = SecretBytes::FromStringInsecure(*pw);
+        auto r = certs.Import(*file, password);
+        if (!r.ok()) {
+          ctx.store->AppendAuditBestEffort({0, 0, "admin", "cert.import", "",
+                                            "refused", r.status().message()});
+          return FromStatus(r.status());
+        }
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "cert.import", Ids(*r), "ok", r->format});
+        return JsonOk(201, ImportJson(*r));
+      }));
+
+  router.Add("GET", "/api/v1/smime/certs",
+             Admin(ctx, [&certs](Request& req) -> Response {
+               auto list = certs.List(req.QueryParam("email"));
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& v : *list) out.push_back(CertJson(v));
+               return JsonOk(200, json::object{{"certificates", out}});
+             }));
+
+  router.Add("GET", "/api/v1/smime/certs/:id",
+             Admin(ctx, [&certs](Request& req) -> Response {
+               auto v = certs.Get(req.params["id"]);
+               if (!v.ok()) return FromStatus(v.status());
+               return JsonOk(200, CertJson(*v));
+             }));
+
+  router.Add("DELETE", "/api/v1/smime/certs/:id",
+             Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+               auto id = certs.Remove(req.params["id"]);
+               if (!id.ok()) return FromStatus(id.status());
+               ctx.store->AppendAuditBestEffort(
+                   {0, 0, "admin", "cert.remove", *id, "ok", ""});
+               return JsonOk(200, json::object{{"removed", *id}});
+             }));
+
+  router.Add(
+      "POST", "/api/v1/smime/trust",
+      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto file = FileField(*body);
+        if (!file.ok()) return FromStatus(file.status());
+        auto r = certs.TrustImport(*file);
+        if (!r.ok()) return FromStatus(r.status());
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "cert.trust.import", Ids(*r), "ok", r->format});
+        return JsonOk(201, ImportJson(*r));
+      }));
+
+  router.Add("GET", "/api/v1/smime/trust",
+             Admin(ctx, [&certs](Request&) -> Response {
+               auto list = certs.TrustList();
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& v : *list) out.push_back(CertJson(v));
+               return JsonOk(200, json::object{{"certificates", out}});
+             }));
+
+  router.Add("DELETE", "/api/v1/smime/trust/:id",
+             Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+               auto id = certs.TrustRemove(req.params["id"]);
+               if (!id.ok()) return FromStatus(id.status());
+               ctx.store->AppendAuditBestEffort(
+                   {0, 0, "admin", "cert.trust.remove", *id, "ok", ""});
+               return JsonOk(200, json::object{{"removed", *id}});
+             }));
+
+  router.Add(
+      "POST", "/api/v1/smime/crls",
+      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto file = FileField(*body);
+        if (!file.ok()) return FromStatus(file.status());
+        auto crl = certs.CrlImport(*file);
+        if (!crl.ok()) return FromStatus(crl.status());
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "cert.crl.import", crl->issuer, "ok",
+             std::to_string(crl->revoked) + " revoked"});
+        return JsonOk(
+            201, json::object{{"issuer", crl->issuer},
+                              {"this_update", crl->this_update},
+                              {"next_update", crl->next_update},
+                              {"revoked", static_cast<int64_t>(crl->revoked)}});
+      }));
+
+  router.Add("GET", "/api/v1/smime/crls",
+             Admin(ctx, [&certs](Request&) -> Response {
+               auto list = certs.Crls();
+               if (!list.ok()) return FromStatus(list.status());
+               json::array out;
+               for (const auto& c : *list) {
+                 out.push_back({{"issuer", c.issuer},
+                                {"this_update", c.this_update},
+                                {"next_update", c.next_update},
+                                {"created_at", c.created_at}});
+               }
+               return JsonOk(200, json::object{{"crls", out}});
+             }));
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,27 @@
+// The S/MIME certificate endpoints under /api/v1/smime (admin token), for
+// `sealpost cert ...` (docs/smime.md):
+//   POST   /api/v1/smime/certs          {"file": base64, "password"}
+//   GET    /api/v1/smime/certs[?email=A]
+//   GET    /api/v1/smime/certs/:id      id or a unique prefix (8+ hex)
+//   DELETE /api/v1/smime/certs/:id
+//   POST   /api/v1/smime/trust          {"file": base64}
+//   GET    /api/v1/smime/trust
+//   DELETE /api/v1/smime/trust/:id
+//   POST   /api/v1/smime/crls           {"file": base64}
+//   GET    /api/v1/smime/crls
+// A certificate's JSON never carries its private key.
+//
+// Thread-safety: handlers are safe to call concurrently.
+#ifndef SEALPOST_API_CERT_API_H_
+#define SEALPOST_API_CERT_API_H_
+
+#include "api/api.h"
+#include "http/http.h"
+
+namespace sealpost::api {
+
+void RegisterCertApi(http::Router& router, const ApiContext& context);
+
+}  // namespace sealpost::api
+
+#endif  // SEALPOST_API_CERT_API_H_

@@ -1,0 +1,275 @@
+// `sealpost cert import|list|get|remove`, `cert trust import|list|remove`,
+// `cert crl import|list`: S/MIME certificates on file, the trusted CAs and
+// revocation lists (SPEC §4; docs/smime.md). The file is read here and sent
+// to the server, which parses it (as untrusted input) and keeps it.
+#include <CLI/CLI.hpp>
+#include <array>
+#include <boost/json.hpp>
+#include <iomanip>
+#include <iostream>
+#include <span>
+
+#include "base/clock.h"
+#include "base/encoding.h"
+#include "base/files.h"
+#include "cli/cli.h"
+
+namespace sealpost::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kMaxFileBytes = 1 << 20;  // crypto::kMaxCertificateFileBytes
+
+std::string Str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string())
+                                        : std::string();
+}
+
+std::string Emails(const json::object& o) {
+  std::string out;
+  for (const auto& e : o.at("emails").as_array()) {
+    out += (out.empty() ? "" : ", ") + std::string(e.as_string());
+  }
+  return out;
+}
+
+std::string Date(const json::object& o, std::string_view key) {
+  return FormatRfc3339(o.at(key).to_number<int64_t>());
+}
+
+void PrintCert(const json::object& o) {
+  PrintProperties({
+      {"Id", Str(o, "id")},
+      {"Kind", Str(o, "kind")},
+      {"Email", Emails(o)},
+      {"Subject", Str(o, "subject")},
+      {"Issuer", Str(o, "issuer")},
+      {"SerialNumber", Str(o, "serial")},
+      {"NotBefore", Date(o, "not_before")},
+      {"NotAfter", Date(o, "not_after")},
+      {"KeyType", Str(o, "key_type")},
+      {"HasPrivateKey", JsonText(o.at("has_private_key"))},
+      {"Status", Str(o, "status")},
+      {"Reason", Str(o, "reason")},
+  });
+}
+
+// One line per certificate, under a header: what `cert list` shows.
+void PrintTable(const json::array& certs) {
+  std::vector<std::array<std::string, 5>> rows = {
+      {"Id", "Email (or CA)", "Status", "NotAfter", "Reason"}};
+  for (const auto& c : certs) {
+    const auto& o = c.as_object();
+    std::string email = Emails(o);
+    // A CA is known by its name: it has no address.
+    if (Str(o, "kind") != "user") {
+      email = "(" + Str(o, "kind") + ") " + Str(o, "subject");
+    }
+    rows.push_back({Str(o, "id").substr(0, 16), email, Str(o, "status"),
+                    Date(o, "not_after").substr(0, 10), Str(o, "reason")});
+  }
+  std::array<size_t, 4> width{};
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < width.size(); ++i) {
+      width[i] = std::max(width[i], r[i].size());
+    }
+  }
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < width.size(); ++i) {
+      std::cout << std::left << std::setw(static_cast<int>(width[i]) + 2)
+                << r[i];
+    }
+    std::cout << r[4] << "\n";
+  }
+}
+
+// {"file": base64} from a local file, or false with a message printed.
+bool FileBody(Globals& g, const std::string& path, json::object* body) {
+  auto bytes = ReadFile(path);
+  if (!bytes.ok()) {
+    std::cerr << "sealpost: cannot read " << path << ": "
+              << bytes.status().message() << "\n";
+    g.exit_code = kExitLocal;
+    return false;
+  }
+  if (bytes->size() > kMaxFileBytes) {
+    std::cerr << "sealpost: " << path << " is larger than 1 MiB\n";
+    g.exit_code = kExitLocal;
+    return false;
+  }
+  (*body)["file"] = Base64Encode(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+  return true;
+}
+
+void PrintImported(Globals& g, const std::string& body) {
+  if (g.json) {
+    std::cout << body << "\n";
+    return;
+  }
+  json::object o = json::parse(body).as_object();
+  const auto& certs = o.at("certificates").as_array();
+  std::cout << "Imported " << certs.size() << " certificate"
+            << (certs.size() == 1 ? "" : "s") << " (" << Str(o, "format")
+            << ")\n\n";
+  for (const auto& c : certs) {
+    PrintCert(c.as_object());
+    std::cout << "\n";
+  }
+}
+
+void PrintList(Globals& g, const std::string& body, const char* none) {
+  if (g.json) {
+    std::cout << body << "\n";
+    return;
+  }
+  json::value v = json::parse(body);
+  const auto& certs = v.at("certificates").as_array();
+  if (certs.empty()) {
+    std::cout << none << "\n";
+    return;
+  }
+  PrintTable(certs);
+}
+
+}  // namespace
+
+void RegisterCert(CLI::App& app, Globals& g) {
+  auto* cert = app.add_subcommand(
+      "cert", "S/MIME certificates on file, trusted CAs and CRLs");
+  cert->require_subcommand(1);
+  struct Args {
+    std::string file, password_file, email, id;
+  };
+  auto a = std::make_shared<Args>();
+
+  auto* import = cert->add_subcommand(
+      "import",
+      "Import certificates: PEM, DER, PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx, "
+      "with the private key of one of our own users)");
+  import->add_option("file", a->file, "Certificate file")->required();
+  import
+      ->add_option("--password-file", a->password_file,
+                   "File holding the PKCS#12 password (first line)")
+      ->envname("SEALPOST_CERT_PASSWORD_FILE");
+  import->callback([a, &g] {
+    json::object req;
+  if (!FileBody(g, a->file, &req)) return;
+  if (!a->password_file.empty()) {
+    auto pw = ReadFile(a->password_file);
+    if (!pw.ok()) {
+      std::cerr << "sealpost: cannot read " << a->password_file << ": "
+                << pw.status().message() << "\n";
+      g.exit_code = kExitLocal;
+      return;
+    }
+    std::string line = pw->substr(0, pw->find_first_of("\r\n"));
+    req["password"] = line;
+  }
+  std::string body;
+  if (!CallApi(g, "POST", "/api/v1/smime/certs", json::serialize(req), &body)) {
+    return;
+  }
+  PrintImported(g, body);
+});
+
+auto* list = cert->add_subcommand(
+    "list",
+    "List certificates with their status (valid, expired, not yet "
+    "valid, revoked, untrusted, wrong key usage) and why");
+list->add_option("--email", a->email, "Only the certificates of an address")
+    ->envname("SEALPOST_CERT_EMAIL");
+list->callback([a, &g] {
+  std::string body;
+  std::string target = "/api/v1/smime/certs";
+  if (!a->email.empty()) target += "?email=" + UrlEncode(a->email);
+  if (!CallApi(g, "GET", target, "", &body)) return;
+  PrintList(g, body, "No certificates on file.");
+});
+
+auto* get = cert->add_subcommand("get", "Show one certificate");
+get->add_option("id", a->id, "Id (SHA-256 fingerprint, 8+ hex digits)")
+    ->required();
+get->callback([a, &g] {
+  CallAndPrint(g, "GET", "/api/v1/smime/certs/" + UrlEncode(a->id), "",
+               [](const json::value& v) { PrintCert(v.as_object()); });
+});
+
+auto* remove = cert->add_subcommand("remove", "Remove a certificate");
+remove->add_option("id", a->id, "Id (8+ hex digits)")->required();
+remove->callback([a, &g] {
+  CallAndPrint(g, "DELETE", "/api/v1/smime/certs/" + UrlEncode(a->id), "",
+               [](const json::value& v) {
+                 std::cout << "Removed certificate "
+                           << v.at("removed").as_string() << "\n";
+               });
+});
+
+auto* trust = cert->add_subcommand(
+    "trust", "Trusted CAs (Set-SmimeConfig -SMIMECertificateIssuingCA)");
+trust->require_subcommand(1);
+auto* timport = trust->add_subcommand(
+    "import", "Trust the CA certificates in a file (PEM, DER, PKCS#7)");
+timport->add_option("file", a->file, "CA certificate file")->required();
+timport->callback([a, &g] {
+  json::object req;
+  if (!FileBody(g, a->file, &req)) return;
+  std::string body;
+  if (!CallApi(g, "POST", "/api/v1/smime/trust", json::serialize(req), &body)) {
+    return;
+  }
+  PrintImported(g, body);
+});
+trust->add_subcommand("list", "List the trusted CAs")->callback([&g] {
+  std::string body;
+  if (!CallApi(g, "GET", "/api/v1/smime/trust", "", &body)) return;
+  PrintList(g, body, "No trusted CAs: no certificate can be used to encrypt.");
+});
+auto* tremove = trust->add_subcommand("remove", "Stop trusting a CA");
+tremove->add_option("id", a->id, "Id (8+ hex digits)")->required();
+tremove->callback([a, &g] {
+  CallAndPrint(g, "DELETE", "/api/v1/smime/trust/" + UrlEncode(a->id), "",
+               [](const json::value& v) {
+                 std::cout << "Removed trusted CA "
+                           << v.at("removed").as_string() << "\n";
+               });
+});
+
+auto* crl = cert->add_subcommand("crl", "Certificate revocation lists");
+crl->require_subcommand(1);
+auto* cimport = crl->add_subcommand(
+    "import", "Import a CRL (PEM or DER) signed by a CA on file");
+cimport->add_option("file", a->file, "CRL file")->required();
+cimport->callback([a, &g] {
+  json::object req;
+  if (!FileBody(g, a->file, &req)) return;
+  std::string body;
+  if (!CallApi(g, "POST", "/api/v1/smime/crls", json::serialize(req), &body)) {
+    return;
+  }
+  if (g.json) {
+    std::cout << body << "\n";
+    return;
+  }
+  json::object o = json::parse(body).as_object();
+  PrintProperties({{"Issuer", Str(o, "issuer")},
+                   {"ThisUpdate", Date(o, "this_update")},
+                   {"NextUpdate", Date(o, "next_update")},
+                   {"Revoked", JsonText(o.at("revoked"))}});
+});
+crl->add_subcommand("list", "List the CRLs on file")->callback([&g] {
+  CallAndPrint(g, "GET", "/api/v1/smime/crls", "", [](const json::value& v) {
+    for (const auto& c : v.at("crls").as_array()) {
+      const auto& o = c.as_object();
+      PrintProperties({{"Issuer", Str(o, "issuer")},
+                       {"ThisUpdate", Date(o, "this_update")},
+                       {"NextUpdate", Date(o, "next_update")}});
+      std::cout << "\n";
+    }
+  });
+});
+}  // namespace sealpost::cli
+
+}  // namespace sealpost::cli

@@ -1,0 +1,270 @@
+#include "crypto/smime_cms.h"
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+#include <climits>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "base/thread_annotations.h"
+#include "crypto/errors.h"
+
+namespace sealpost::crypto {
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo,
+                               Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+using X509StackPtr =
+    std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
+
+// Recipient certificates already parsed, by their DER: OpenSSL 3 decodes a
+// certificate's public key through its provider decoders, which costs more
+// than encrypting a 4 KB message, and the same partners' certificates come
+// back with every message. The cache holds public data only; it is cleared
+// when full rather than aged (a few thousand partners at most between
+// clears). X509 objects are reference counted and safe to share read-only.
+class CertificateCache {
+ public:
+  static CertificateCache& Get() {
+    static CertificateCache* cache = new CertificateCache();
+    return *cache;
+  }
+  X509Ptr Find(std::string_view der) {
+    MutexLock lock(&mu_);
+    auto it = certs_.find(der);
+    if (it == certs_.end()) return nullptr;
+    X509_up_ref(it->second.get());
+    return X509Ptr(it->second.get());
+  }
+  void Put(std::string_view der, X509* x) {
+    MutexLock lock(&mu_);
+    if (certs_.size() >= kMaxEntries) certs_.clear();
+    X509_up_ref(x);
+    certs_.emplace(std::string(der), X509Ptr(x));
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  static constexpr size_t kMaxEntries = 4096;
+  Mutex mu_;
+  std::unordered_map<std::string, X509Ptr, Hash, std::equal_to<>> certs_
+      SP_GUARDED_BY(mu_);
+};
+
+X509Ptr ParseCert(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (x &&
+      p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return nullptr;
+  }
+  return x;
+}
+
+std::string ReadAll(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(n > 0 ? n : 0));
+}
+
+}  // namespace
+
+Result<std::string> CmsEncrypt(std::string_view content,
+                               const std::vector<std::string>& recipients) {
+  if (recipients.empty()) {
+    return InvalidArgumentError("no recipient certificate");
+  }
+  if (content.size() > static_cast<size_t>(INT_MAX)) {
+    return InvalidArgumentError("content too large for CMS");
+  }
+  X509StackPtr certs(sk_X509_new_null());
+  if (!certs) return InternalError("out of memory");
+  for (const auto& der : recipients) {
+    X509Ptr x = CertificateCache::Get().Find(der);
+    if (!x) {
+      x = ParseCert(der);
+      if (!x) return InvalidArgumentError("a recipient certificate is invalid");
+      CertificateCache::Get().Put(der, x.get());
+    }
+    sk_X509_push(certs.get(), x.release());
+  }
+  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (!in) return InternalError("out of memory");
+  // CMS_BINARY: the content is MIME already (CRLF); nothing is translated.
+  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
+  if (!cms) {
+    ERR_clear_error();
+    return InternalError("CMS encryption failed");
+  }
+  int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
+  if (n <= 0) return InternalError("CMS encoding failed");
+  std::string out(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  i2d_CMS_ContentInfo(cms.get(), &p);
+  return out;
+}
+
+Result<std::string> CmsSign(std::string_view content,
+                            std::string_view certificate,
+                            const SecretBytes& private_key,
+                            const std::vector<std::string>& chain,
+                            bool detached) {
+  if (content.size() > static_cast<size_t>(INT_MAX)) {
+    return InvalidArgumentError("content too large for CMS");
+  }
+  X509Ptr cert = ParseCert(certificate);
+  std::span<const uint8_t> k = private_key.InsecureBytes();
+  const unsigned char* kp = k.data();
+  PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  if (!cert || !key) {
+    ERR_clear_error();
+    return InvalidArgumentError("the signing certificate or key is invalid");
+  }
+  X509StackPtr extra(sk_X509_new_null());
+  if (!extra) return InternalError("out of memory");
+  for (const auto& der : chain) {
+    if (X509Ptr x = ParseCert(der)) sk_X509_push(extra.get(), x.release());
+  }
+  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (!in) return InternalError("out of memory");
+  // CMS_BINARY: the content is canonical MIME already (CRLF).
+  unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
+  CmsPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, flags));
+  if (!cms ||
+      CMS_add1_signer(cms.get(), cert.get(), key.get(), EVP_sha256(),
+                      CMS_BINARY) == nullptr ||
+      CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
+    ERR_clear_error();
+    return InternalError("CMS signing failed");
+  }
+  int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
+  if (n <= 0) return InternalError("CMS encoding failed");
+  std::string out(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  i2d_CMS_ContentInfo(cms.get(), &p);
+  return out;
+}
+
+CmsSignature CmsVerifySignature(std::string_view der,
+                                std::string_view detached) {
+  CmsSignature out;
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX) ||
+      detached.size() > static_cast<size_t>(INT_MAX)) {
+    out.reason = "no signature";
+    return out;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    ERR_clear_error();
+    out.reason = "not a CMS SignedData";
+    return out;
+  }
+  if (STACK_OF(X509)* certs = CMS_get1_certs(cms.get())) {
+    for (int i = 0; i < sk_X509_num(certs); ++i) {
+      X509* x = sk_X509_value(certs, i);
+      int n = i2d_X509(x, nullptr);
+      if (n <= 0) continue;
+      std::string d(static_cast<size_t>(n), '\0');
+      auto* q = reinterpret_cast<unsigned char*>(d.data());
+      i2d_X509(x, &q);
+      out.certificates.push_back(std::move(d));
+    }
+    sk_X509_pop_free(certs, X509_free);
+  }
+  if ((CMS_is_detached(cms.get()) == 1) != !detached.empty()) {
+    ERR_clear_error();
+    out.reason = detached.empty() ? "the signed content is missing"
+                                  : "not a detached signature";
+    return out;
+  }
+  // The content behind a buffering BIO: OpenSSL 3.0's CMS_verify copies a
+  // bare memory BIO and leaks the copy when the SignedData cannot be read
+  // (found by certificate_import_fuzz).
+  BioPtr content;
+  if (!detached.empty()) {
+    BIO* mem =
+        BIO_new_mem_buf(detached.data(), static_cast<int>(detached.size()));
+    BIO* buffer = BIO_new(BIO_f_buffer());
+    if (mem == nullptr || buffer == nullptr) {
+      BIO_free(mem);
+      BIO_free(buffer);
+      return out;
+    }
+    content.reset(BIO_push(buffer, mem));
+  }
+  BioPtr sink(BIO_new(BIO_s_mem()));
+  if (!sink) return out;
+  int ok = CMS_verify(cms.get(), nullptr, nullptr, content.get(), sink.get(),
+                      CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+  if (STACK_OF(X509)* signers = CMS_get0_signers(cms.get())) {
+    if (sk_X509_num(signers) > 0) {
+      X509* x = sk_X509_value(signers, 0);
+      int n = i2d_X509(x, nullptr);
+      if (n > 0) {
+        out.signer.resize(static_cast<size_t>(n));
+        auto* q = reinterpret_cast<unsigned char*>(out.signer.data());
+        i2d_X509(x, &q);
+      }
+    }
+    sk_X509_free(signers);
+  }
+  if (ok != 1) {
+    unsigned long e = ERR_peek_last_error();
+    const char* r = e != 0 ? ERR_reason_error_string(e) : nullptr;
+    out.reason = r != nullptr ? r : "the signature does not verify";
+    ERR_clear_error();
+    return out;
+  }
+  if (detached.empty()) out.content = ReadAll(sink.get());
+  out.verified = true;
+  return out;
+}
+
+Result<std::string> CmsDecrypt(std::string_view der,
+                               std::string_view certificate,
+                               const SecretBytes& private_key) {
+  auto fail = [] {
+    ERR_clear_error();
+    return DecryptionFailedError();
+  };
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) return fail();
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!cms) return fail();
+  X509Ptr cert = ParseCert(certificate);
+  std::span<const uint8_t> k = private_key.InsecureBytes();
+  const unsigned char* kp = k.data();
+  PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  if (!cert || !key) return fail();
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out) return fail();
+  // CMS_DEBUG_DECRYPT off: a wrong key gets a random content key, not an
+  // error that tells which recipient info failed (Bleichenbacher).
+  if (CMS_decrypt(cms.get(), key.get(), cert.get(), nullptr, out.get(),
+                  CMS_BINARY) != 1) {
+    return fail();
+  }
+  return ReadAll(out.get());
+}
+
+}  // namespace sealpost::crypto

@@ -1,0 +1,62 @@
+// CMS EnvelopedData for S/MIME (RFC 8551 §3.3, RFC 5652 §6): the content
+// encrypted once with a fresh AES-256-CBC key (what every S/MIME client
+// reads; RFC 8551 §2.7 makes AES-128-CBC the floor), that key wrapped for
+// each recipient certificate (RSA key transport, or ECDH key agreement for
+// EC keys). The caller decides which certificates are usable
+// (smime/certificate_directory.h); this layer only encrypts.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_CRYPTO_SMIME_CMS_H_
+#define SEALPOST_CRYPTO_SMIME_CMS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/secret_bytes.h"
+#include "base/status.h"
+
+namespace sealpost::crypto {
+
+// DER ContentInfo(EnvelopedData) of `content` (taken as binary: no line
+// ending translation) for the DER certificates in `recipients`.
+Result<std::string> CmsEncrypt(std::string_view content,
+                               const std::vector<std::string>& recipients);
+
+// A DER SignedData over `content` (SHA-256, RFC 8551 §2.1), by the holder
+// of the PKCS#8 `private_key` of `certificate`; the certificate and
+// `chain` (DER, CAs without the root, OWAIncludeCertificateChain...) travel
+// in it. `detached`: without the content (multipart/signed, RFC 8551
+// §3.5.3), else with it (opaque signed-data, §3.5.2).
+Result<std::string> CmsSign(std::string_view content,
+                            std::string_view certificate,
+                            const SecretBytes& private_key,
+                            const std::vector<std::string>& chain,
+                            bool detached);
+
+// What a SignedData says, before anyone decides whether to trust its
+// signer: whether every signature verifies over the content, the first
+// signer's certificate and the certificates it carries (DER).
+struct CmsSignature {
+  bool verified = false;
+  std::string reason;  // when not verified
+  std::string signer;  // DER; empty when not found
+  std::vector<std::string> certificates;
+  std::string content;  // an opaque SignedData's content
+};
+// `detached`: the signed bytes of a multipart/signed (empty for an opaque
+// SignedData, whose content is returned). The signer's chain is not
+// checked here (the certificate directory does it with the CAs on file).
+CmsSignature CmsVerifySignature(std::string_view der,
+                                std::string_view detached);
+
+// The content of a DER EnvelopedData, for the holder of the PKCS#8
+// `private_key` whose certificate is `certificate` (DER).
+// DecryptionFailedError() on any failure.
+Result<std::string> CmsDecrypt(std::string_view der,
+                               std::string_view certificate,
+                               const SecretBytes& private_key);
+
+}  // namespace sealpost::crypto
+
+#endif  // SEALPOST_CRYPTO_SMIME_CMS_H_

@@ -1,0 +1,70 @@
+#include "protect/smime_treatment.h"
+
+#include "base/log.h"
+#include "crypto/random.h"
+#include "smime/enveloped_mail.h"
+#include "smime/signed_mail.h"
+
+namespace sealpost::protect {
+
+Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
+                                      std::string_view original,
+                                      const std::vector<std::string>& addresses,
+                                      std::string_view sender, bool required,
+                                      const std::optional<std::string>& subject,
+                                      const smime::SigningIdentity* signer) {
+  SmimeGroupPlan plan;
+  smime::EntitySplit split = smime::SplitEntity(original, subject);
+  if (signer != nullptr) {
+    SP_ASSIGN_OR_RETURN(
+        split.entity,
+        smime::SignEntity(split.entity, *signer,
+                          "=_sp_signed_" + crypto::RandomToken(12)));
+  }
+  SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
+                      certs.ForRecipients(addresses));
+  std::string sender_der;
+  if (!sender.empty()) {
+    SP_ASSIGN_OR_RETURN(auto own, certs.ForRecipients({std::string(sender)}));
+    if (own.front().certificate) sender_der = own.front().certificate->der;
+  }
+  auto leave = [&](const std::string& address, std::string reason) {
+    (required ? plan.refused : plan.portal)
+        .push_back({address, std::move(reason)});
+  };
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const std::string& address = addresses[i];
+    const smime::Lookup& l = lookups[i];
+    if (!l.certificate) {
+      leave(address, l.reason);
+      continue;
+    }
+    std::vector<std::string> recipients = {l.certificate->der};
+    if (!sender_der.empty() && sender_der != l.certificate->der) {
+      recipients.push_back(sender_der);
+    }
+    auto mail =
+        smime::EncryptEntity(split.outer_fields, split.entity, recipients);
+    if (!mail.ok()) {
+      log::Warn("s/mime: encryption for {} failed: {}", address,
+                mail.status().message());
+      leave(address, "S/MIME encryption failed");
+      continue;
+    }
+    plan.copies.push_back({address, l.certificate->id, std::move(*mail)});
+  }
+  return plan;
+}
+
+Result<std::string> SignMail(std::string_view original,
+                             const smime::SigningIdentity& signer,
+                             const std::optional<std::string>& subject) {
+  smime::EntitySplit split = smime::SplitEntity(original, subject);
+  SP_ASSIGN_OR_RETURN(
+      std::string entity,
+      smime::SignEntity(split.entity, signer,
+                        "=_sp_signed_" + crypto::RandomToken(12)));
+  return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
+}
+
+}  // namespace sealpost::protect

@@ -1,0 +1,61 @@
+// The S/MIME rung of the fallback ladder (SPEC §3, docs/smime.md): for the
+// recipients of one protected group, who gets an S/MIME copy (a usable
+// certificate on file), who falls back to the portal wrapper, and, when a
+// rule requires S/MIME, who is refused instead (never sent in clear).
+// Each S/MIME recipient gets a copy of their own, encrypted to their
+// certificate and the sender's own when on file, so that no recipient's
+// certificate (a Bcc's either) shows in another's copy.
+//
+// Thread-safety: a pure function of its inputs and the directory, which is
+// thread-safe.
+#ifndef SEALPOST_PROTECT_SMIME_TREATMENT_H_
+#define SEALPOST_PROTECT_SMIME_TREATMENT_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::protect {
+
+struct SmimeGroupPlan {
+  struct Copy {
+    std::string address;
+    std::string certificate_id;
+    std::string content;  // the S/MIME message (without our Received)
+  };
+  struct Left {
+    std::string address;
+    std::string reason;  // why not S/MIME
+  };
+  std::vector<Copy> copies;
+  std::vector<Left> portal;   // to the wrapper, as before S/MIME existed
+  std::vector<Left> refused;  // S/MIME required and not possible: a DSN
+};
+
+// `original`: the client's message; `sender`: an internal sender whose
+// own certificate is added as a recipient when usable ("" for none).
+// Encryption failing for one recipient sends them to the portal, or, when
+// S/MIME is required, refuses them: the same outcome as no certificate.
+// `subject`, when set, replaces the original's Subject (the sender's
+// keyword taken out). With `signer`, each copy is signed, then encrypted
+// (RFC 8551 §3.6).
+Result<SmimeGroupPlan> PlanSmimeGroup(
+    smime::CertificateDirectory& certs, std::string_view original,
+    const std::vector<std::string>& addresses, std::string_view sender,
+    bool required, const std::optional<std::string>& subject = {},
+    const smime::SigningIdentity* signer = nullptr);
+
+// `original` signed by `signer` (smime/signed_mail.h), its outer fields
+// kept (Subject replaced by `subject` when set): what a recipient who gets
+// the message as is receives under a `sign` rule.
+Result<std::string> SignMail(std::string_view original,
+                             const smime::SigningIdentity& signer,
+                             const std::optional<std::string>& subject);
+
+}  // namespace sealpost::protect
+
+#endif  // SEALPOST_PROTECT_SMIME_TREATMENT_H_

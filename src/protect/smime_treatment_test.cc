@@ -1,0 +1,183 @@
+// The S/MIME rung of the ladder through the whole protection stage: a real
+// SQLite store, real keys, certificates made by the openssl command line.
+#include "protect/smime_treatment.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "base/encoding.h"
+#include "crypto/password.h"
+#include "crypto/smime_cms.h"
+#include "crypto/test_pki_for_testing.h"
+#include "mime/header_section.h"
+#include "policy/rule_json.h"
+#include "protect/protector.h"
+
+namespace sealpost::protect {
+namespace {
+
+using crypto::testing::TestPki;
+
+class SmimeLadderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-ladder-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ = std::make_unique<license::KeyService>(
+        *store_, crypto::MasterKey::Generate());
+    ASSERT_TRUE(keys_->Activate().ok());
+    directory_ = std::make_unique<license::Directory>(*store_, clock_);
+    templates_ = std::make_unique<license::TemplateStore>(*store_);
+    brands_ = std::make_unique<branding::BrandingStore>(*store_);
+    rules_ = std::make_unique<policy::RuleStore>(*store_);
+    licenses_ = std::make_unique<license::LicenseService>(
+        *store_, *keys_, *directory_, *templates_, clock_,
+        "https://sealpost.test");
+    certs_ = std::make_unique<smime::CertificateDirectory>(
+        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
+    ProtectorOptions options{
+        {"example.com"}, "https://portal.test", "gw.test", {}};
+    options.certificates = certs_.get();
+    protector_ = std::make_unique<Protector>(*licenses_, *directory_,
+                                             *templates_, *brands_, *rules_,
+                                             *store_, clock_, options);
+    ASSERT_TRUE(
+        store_
+            ->PutUser({"alice@example.com", *crypto::HashPassword("password1"),
+                       "", 0, false})
+            .ok());
+    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
+    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+    pki_.MakeLeaf("bob", "bob@partner.test");
+    pki_.MakeLeaf("old", "old@partner.test", -1);
+    pki_.MakeLeaf("alice", "alice@example.com");
+    pki_.MakePkcs12("alice", "pw");
+    for (const char* f : {"bob.pem", "old.pem"}) {
+      ASSERT_TRUE(certs_->Import(pki_.Read(f), {}).ok());
+    }
+    ASSERT_TRUE(certs_
+                    ->Import(pki_.Read("alice.p12"),
+                             SecretBytes::FromStringInsecure("pw"))
+                    .ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void AddRule(std::string_view json) {
+    auto rule = policy::RuleFromJson(json);
+    ASSERT_TRUE(rule.ok()) << rule.status().ToString();
+    ASSERT_TRUE(rules_->Create(*rule, {"Encrypt", "Do Not Forward"}).ok());
+  }
+  Result<Outcome> Send(std::vector<std::string> to, std::string subject) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = true;
+    in.mail_from = "alice@example.com";
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    in.content = "From: alice@example.com\r\nSubject: " + subject +
+                 "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                 "secret-7c1d\r\n";
+    return protector_->Apply(in);
+  }
+  // The DER EnvelopedData of an S/MIME message.
+  static std::string Der(const std::string& mail) {
+    mime::HeaderSection hs = mime::SplitHeaderSection(mail);
+    std::string b64;
+    for (char c : hs.body) {
+      if (c != '\r' && c != '\n') b64 += c;
+    }
+    return Base64Decode(b64).value();
+  }
+
+  SystemClock clock_;
+  std::string dir_;
+  TestPki pki_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<license::KeyService> keys_;
+  std::unique_ptr<license::Directory> directory_;
+  std::unique_ptr<license::TemplateStore> templates_;
+  std::unique_ptr<branding::BrandingStore> brands_;
+  std::unique_ptr<policy::RuleStore> rules_;
+  std::unique_ptr<license::LicenseService> licenses_;
+  std::unique_ptr<smime::CertificateDirectory> certs_;
+  std::unique_ptr<Protector> protector_;
+};
+
+TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
+  auto out = Send({"bob@partner.test", "old@partner.test", "carol@gmail.test"},
+                  "Q3 [encrypt]");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  const queue::IncomingMessage& smime = out->messages[0];
+  ASSERT_EQ(smime.recipients.size(), 1u);
+  EXPECT_EQ(smime.recipients[0].address, "bob@partner.test");
+  EXPECT_TRUE(smime.treatment.starts_with("smime certificate="));
+  EXPECT_NE(smime.content.find("application/pkcs7-mime"), std::string::npos);
+  EXPECT_NE(smime.content.find("Subject: Q3\r\n"), std::string::npos);
+  EXPECT_EQ(smime.content.find("secret-7c1d"), std::string::npos);
+  const queue::IncomingMessage& wrapper = out->messages[1];
+  ASSERT_EQ(wrapper.recipients.size(), 2u);
+  EXPECT_NE(wrapper.content.find("X-Sealpost-Protected"), std::string::npos);
+  EXPECT_EQ(wrapper.content.find("secret-7c1d"), std::string::npos);
+
+  // The sender reads her copy: her certificate is a recipient too.
+  auto alice = store_->ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(alice.ok() && alice->size() == 1);
+  auto key = certs_->PrivateKeyOf((*alice)[0]);
+  ASSERT_TRUE(key.ok());
+  auto inner = crypto::CmsDecrypt(Der(smime.content), (*alice)[0].der, *key);
+  ASSERT_TRUE(inner.ok());
+  EXPECT_EQ(*inner,
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nsecret-7c1d\r\n");
+
+  // The audit says who got what.
+  auto audit = store_->ListAudit(smime.id.substr(0, smime.id.find('-')), 10);
+  ASSERT_TRUE(audit.ok());
+  std::string actions;
+  for (const auto& a : *audit) actions += a.action + ":" + a.detail + "\n";
+  EXPECT_NE(actions.find("smime.encrypt:bob@partner.test"), std::string::npos)
+      << actions;
+  EXPECT_NE(actions.find("smime.fallback:old@partner.test"), std::string::npos)
+      << actions;
+}
+
+TEST_F(SmimeLadderTest, RequireSmimeRefusesInsteadOfThePortal) {
+  AddRule(R"({"name": "strict", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["partner.test"]}], "actions":
+    [{"kind": "require_smime"}]})");
+  auto out = Send({"bob@partner.test", "old@partner.test"}, "hello");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);  // bob's S/MIME copy, the DSN
+  EXPECT_EQ(out->messages[0].recipients[0].address, "bob@partner.test");
+  EXPECT_NE(out->messages[0].content.find("application/pkcs7-mime"),
+            std::string::npos);
+  const std::string& dsn = out->messages[1].content;
+  EXPECT_NE(dsn.find("old@partner.test"), std::string::npos);
+  EXPECT_NE(dsn.find("S/MIME required"), std::string::npos);
+  EXPECT_EQ(dsn.find("secret-7c1d"), std::string::npos);
+  // Nobody with a certificate: refused outright (550), nothing queued.
+  auto refused = Send({"old@partner.test"}, "hello");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("expired"), std::string::npos);
+}
+
+TEST_F(SmimeLadderTest, PreferenceOffKeepsThePortal) {
+  ProtectorOptions options{
+      {"example.com"}, "https://portal.test", "gw.test", {}};
+  options.certificates = certs_.get();
+  options.smime_prefer_when_certificate = false;
+  protector_ =
+      std::make_unique<Protector>(*licenses_, *directory_, *templates_,
+                                  *brands_, *rules_, *store_, clock_, options);
+  auto out = Send({"bob@partner.test"}, "Q3 [encrypt]");
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_NE(out->messages[0].content.find("X-Sealpost-Protected"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealpost::protect

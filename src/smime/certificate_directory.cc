@@ -1,0 +1,415 @@
+#include "smime/certificate_directory.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr size_t kMinIdPrefix = 8;
+
+// Associated data of a wrapped private key: it opens only as the key of
+// this certificate.
+std::string KeyPurpose(std::string_view fingerprint) {
+  return "sealpost smime private key v1 " + std::string(fingerprint);
+}
+
+store::SmimeCertRecord RecordOf(const crypto::CertificateInfo& info,
+                                std::string kind) {
+  store::SmimeCertRecord r;
+  r.id = info.fingerprint;
+  r.kind = std::move(kind);
+  r.der = info.der;
+  for (const auto& e : info.emails) {
+    std::string lower = AsciiLower(e);
+    if (std::find(r.emails.begin(), r.emails.end(), lower) == r.emails.end()) {
+      r.emails.push_back(lower);
+    }
+  }
+  r.subject = info.subject;
+  r.issuer = info.issuer;
+  r.serial = info.serial;
+  r.not_before = info.not_before;
+  r.not_after = info.not_after;
+  r.source = "import";
+  return r;
+}
+
+}  // namespace
+
+std::string_view CertStatusName(CertStatus status) {
+  switch (status) {
+    case CertStatus::kValid:
+      return "valid";
+    case CertStatus::kExpired:
+      return "expired";
+    case CertStatus::kNotYetValid:
+      return "not yet valid";
+    case CertStatus::kRevoked:
+      return "revoked";
+    case CertStatus::kUntrusted:
+      return "untrusted";
+    case CertStatus::kWrongKeyUsage:
+      return "wrong key usage";
+  }
+  return "untrusted";
+}
+
+bool EmailMatches(std::string_view certificate_email,
+                  std::string_view address) {
+  size_t a = certificate_email.rfind('@');
+  size_t b = address.rfind('@');
+  if (a == std::string_view::npos || b == std::string_view::npos) return false;
+  return certificate_email.substr(0, a) == address.substr(0, b) &&
+         AsciiLower(certificate_email.substr(a + 1)) ==
+             AsciiLower(address.substr(b + 1));
+}
+
+bool CertificateDirectory::IsOwnAddress(std::string_view email) const {
+  std::string d = DomainOf(email);
+  return !d.empty() && std::find(own_domains_.begin(), own_domains_.end(), d) !=
+                           own_domains_.end();
+}
+
+Result<CertificateDirectory::TrustMaterial> CertificateDirectory::LoadTrust() {
+  TrustMaterial t;
+  SP_ASSIGN_OR_RETURN(auto anchors, store_.ListSmimeCerts("anchor", ""));
+  for (auto& a : anchors) t.anchors.push_back(std::move(a.der));
+  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
+  for (auto& c : chain) t.intermediates.push_back(std::move(c.der));
+  SP_ASSIGN_OR_RETURN(auto crls, store_.ListSmimeCrls());
+  for (auto& c : crls) t.crls.push_back(std::move(c.der));
+  return t;
+}
+
+CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
+                                        const TrustMaterial& trust) {
+  CertView v;
+  v.has_private_key = !record.wrapped_key.empty();
+  record.wrapped_key.clear();
+  auto info = crypto::InspectCertificate(record.der);
+  if (!info.ok()) {
+    v.record = std::move(record);
+    v.status = CertStatus::kUntrusted;
+    v.reason = "the stored certificate does not parse";
+    return v;
+  }
+  v.key_type = info->key_type;
+  using Kind = crypto::ChainVerdict::Kind;
+  crypto::ChainVerdict verdict =
+      record.kind == "anchor"
+          ? crypto::VerifyCertificateChain(record.der, {}, {record.der}, {},
+                                           clock_.NowUnix())
+          : crypto::VerifyCertificateChain(record.der, trust.intermediates,
+                                           trust.anchors, trust.crls,
+                                           clock_.NowUnix());
+  switch (verdict.kind) {
+    case Kind::kValid:
+      v.status = CertStatus::kValid;
+      break;
+    case Kind::kExpired:
+      v.status = CertStatus::kExpired;
+      break;
+    case Kind::kNotYetValid:
+      v.status = CertStatus::kNotYetValid;
+      break;
+    case Kind::kRevoked:
+      v.status = CertStatus::kRevoked;
+      break;
+    case Kind::kUntrusted:
+      v.status = CertStatus::kUntrusted;
+      break;
+  }
+  v.reason = verdict.reason;
+  if (v.status == CertStatus::kValid && record.kind == "user") {
+    if (!info->can_encrypt) {
+      v.status = CertStatus::kWrongKeyUsage;
+      v.reason = info->usage_problem;
+    } else if (info->emails.empty()) {
+      v.status = CertStatus::kWrongKeyUsage;
+      v.reason = "it names no e-mail address (subjectAltName rfc822Name)";
+    }
+  }
+  v.record = std::move(record);
+  return v;
+}
+
+Result<ImportResult> CertificateDirectory::Import(std::string_view file,
+                                                  const SecretBytes& password) {
+  SP_ASSIGN_OR_RETURN(crypto::CertificateFile parsed,
+                      crypto::ReadCertificateFile(file, password));
+  std::string wrapped_key;
+  if (parsed.key_certificate >= 0) {
+    const auto& owner = parsed.certificates[parsed.key_certificate];
+    bool ours =
+        std::any_of(owner.emails.begin(), owner.emails.end(),
+                    [&](const std::string& e) { return IsOwnAddress(e); });
+    if (!ours) {
+      return InvalidArgumentError(
+          "private keys are kept only for this organisation's users "
+          "(smtp.accepted_domains); import the partner's certificate "
+          "without its key");
+    }
+    SP_ASSIGN_OR_RETURN(
+        wrapped_key,
+        keys_.WrapSecret(parsed.private_key, KeyPurpose(owner.fingerprint)));
+  }
+  std::vector<store::SmimeCertRecord> records;
+  for (size_t i = 0; i < parsed.certificates.size(); ++i) {
+    const auto& info = parsed.certificates[i];
+    store::SmimeCertRecord r = RecordOf(info, info.is_ca ? "chain" : "user");
+    SP_ASSIGN_OR_RETURN(auto existing, store_.GetSmimeCert(r.id));
+    if (existing) {
+      if (existing->kind == "anchor") r.kind = "anchor";
+      r.wrapped_key = existing->wrapped_key;
+      r.created_at = existing->created_at;
+    }
+    if (static_cast<int>(i) == parsed.key_certificate) {
+      r.wrapped_key = wrapped_key;
+    }
+    records.push_back(std::move(r));
+  }
+  for (const auto& r : records) SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  ImportResult out;
+  out.format = parsed.format;
+  for (auto& r : records) out.certificates.push_back(Evaluate(r, trust));
+  return out;
+}
+
+Result<std::vector<CertView>> CertificateDirectory::List(
+    std::string_view email) {
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("", AsciiLower(email)));
+  std::vector<CertView> out;
+  for (auto& r : records) {
+    if (r.kind == "anchor") continue;
+    out.push_back(Evaluate(std::move(r), trust));
+  }
+  return out;
+}
+
+Result<store::SmimeCertRecord> CertificateDirectory::Resolve(
+    std::string_view id, bool anchors_only) {
+  std::string want = AsciiLower(Trim(id));
+  if (want.size() < kMinIdPrefix ||
+      want.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return InvalidArgumentError(
+        "a certificate id is its SHA-256 fingerprint in hex (at least the "
+        "first 8 digits)");
+  }
+  SP_ASSIGN_OR_RETURN(auto all, store_.ListSmimeCerts("", ""));
+  std::vector<store::SmimeCertRecord> found;
+  for (auto& r : all) {
+    if ((r.kind == "anchor") != anchors_only) continue;
+    if (r.id.starts_with(want)) found.push_back(std::move(r));
+  }
+  if (found.empty()) {
+    return NotFoundError(
+        std::string(anchors_only ? "no trusted CA " : "no certificate ") +
+        want);
+  }
+  if (found.size() > 1) {
+    return InvalidArgumentError("the id " + want +
+                                " names several certificates; give more "
+                                "digits");
+  }
+  return std::move(found.front());
+}
+
+Result<CertView> CertificateDirectory::Get(std::string_view id) {
+  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  return Evaluate(std::move(r), trust);
+}
+
+Result<std::string> CertificateDirectory::Remove(std::string_view id) {
+  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
+  SP_RETURN_IF_ERROR(store_.DeleteSmimeCert(r.id));
+  return r.id;
+}
+
+Result<ImportResult> CertificateDirectory::TrustImport(std::string_view file) {
+  SP_ASSIGN_OR_RETURN(crypto::CertificateFile parsed,
+                      crypto::ReadCertificateFile(file, SecretBytes()));
+  if (parsed.key_certificate >= 0) {
+    return InvalidArgumentError("a trusted CA is imported without its key");
+  }
+  int64_t now = clock_.NowUnix();
+  std::vector<store::SmimeCertRecord> records;
+  for (const auto& info : parsed.certificates) {
+    if (!info.is_ca) {
+      return InvalidArgumentError(
+          "\"" + info.subject +
+          "\" is not a CA certificate (basicConstraints cA); import "
+          "people's certificates with `cert import`");
+    }
+    if (info.not_after < now) {
+      return InvalidArgumentError("\"" + info.subject + "\" has expired");
+    }
+    store::SmimeCertRecord r = RecordOf(info, "anchor");
+    SP_ASSIGN_OR_RETURN(auto existing, store_.GetSmimeCert(r.id));
+    if (existing) r.created_at = existing->created_at;
+    records.push_back(std::move(r));
+  }
+  for (const auto& r : records) SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  ImportResult out;
+  out.format = parsed.format;
+  for (auto& r : records) out.certificates.push_back(Evaluate(r, trust));
+  return out;
+}
+
+Result<std::vector<CertView>> CertificateDirectory::TrustList() {
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto records, store_.ListSmimeCerts("anchor", ""));
+  std::vector<CertView> out;
+  for (auto& r : records) out.push_back(Evaluate(std::move(r), trust));
+  return out;
+}
+
+Result<std::string> CertificateDirectory::TrustRemove(std::string_view id) {
+  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, true));
+  SP_RETURN_IF_ERROR(store_.DeleteSmimeCert(r.id));
+  return r.id;
+}
+
+Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
+  SP_ASSIGN_OR_RETURN(crypto::CrlInfo crl, crypto::ReadCrl(file));
+  SP_ASSIGN_OR_RETURN(auto cas, store_.ListSmimeCerts("", ""));
+  bool signed_by_ca = std::any_of(
+      cas.begin(), cas.end(), [&](const store::SmimeCertRecord& ca) {
+        return ca.kind != "user" && crypto::CrlIssuedBy(crl.der, ca.der);
+      });
+  if (!signed_by_ca) {
+    return InvalidArgumentError(
+        "the CRL of \"" + crl.issuer +
+        "\" is not signed by a CA on file (`cert trust import` it first)");
+  }
+  SP_RETURN_IF_ERROR(store_.PutSmimeCrl(
+      {crl.issuer, crl.der, crl.this_update, crl.next_update, 0}));
+  return crl;
+}
+
+Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {
+  return store_.ListSmimeCrls();
+}
+
+Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
+    const std::vector<std::string>& addresses) {
+  std::vector<Lookup> out(addresses.size());
+  std::optional<TrustMaterial> trust;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const std::string& address = addresses[i];
+    SP_ASSIGN_OR_RETURN(auto records,
+                        store_.ListSmimeCerts("user", AsciiLower(address)));
+    if (records.empty()) {
+      out[i].reason = "no certificate on file for " + address;
+      continue;
+    }
+    if (!trust) {
+      SP_ASSIGN_OR_RETURN(TrustMaterial t, LoadTrust());
+      trust = std::move(t);
+    }
+    const store::SmimeCertRecord* best = nullptr;
+    std::string why;
+    for (const auto& r : records) {
+      CertView v = Evaluate(r, *trust);
+      auto info = crypto::InspectCertificate(r.der);
+      bool names =
+          info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
+                                   [&](const std::string& e) {
+                                     return EmailMatches(e, address);
+                                   });
+      if (v.status != CertStatus::kValid) {
+        if (why.empty()) {
+          why = "certificate " + r.id.substr(0, 16) + " is " +
+                std::string(CertStatusName(v.status)) + ": " + v.reason;
+        }
+        continue;
+      }
+      if (!names) {
+        if (why.empty()) {
+          why = "certificate " + r.id.substr(0, 16) +
+                " does not name exactly " + address;
+        }
+        continue;
+      }
+      if (best == nullptr || r.not_before > best->not_before) best = &r;
+    }
+    if (best != nullptr) {
+      out[i].certificate = RecipientCertificate{best->id, best->der};
+    } else {
+      out[i].reason = why;
+    }
+  }
+  return out;
+}
+
+Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
+    std::string_view address) {
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("user", AsciiLower(address)));
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  const store::SmimeCertRecord* best = nullptr;
+  std::string why =
+      "no certificate with a private key on file for " + std::string(address);
+  for (const auto& r : records) {
+    if (r.wrapped_key.empty()) continue;
+    CertView v = Evaluate(r, trust);
+    auto info = crypto::InspectCertificate(r.der);
+    bool names =
+        info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
+                                 [&](const std::string& e) {
+                                   return EmailMatches(e, address);
+                                 });
+    // A certificate that may sign but not encrypt is fine here.
+    bool usable = (v.status == CertStatus::kValid ||
+                   v.status == CertStatus::kWrongKeyUsage) &&
+                  info.ok() && info->can_sign && names;
+    if (!usable) {
+      why = "certificate " + r.id.substr(0, 16) + " cannot sign: " +
+            (v.status != CertStatus::kValid &&
+                     v.status != CertStatus::kWrongKeyUsage
+                 ? std::string(CertStatusName(v.status)) + ", " + v.reason
+                 : "key usage or address");
+      continue;
+    }
+    if (best == nullptr || r.not_before > best->not_before) best = &r;
+  }
+  if (best == nullptr) return NotFoundError(why);
+  SigningIdentity id;
+  id.id = best->id;
+  id.der = best->der;
+  SP_ASSIGN_OR_RETURN(id.private_key, PrivateKeyOf(*best));
+  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
+  for (auto& c : chain) {
+    if (c.subject == best->issuer) id.chain.push_back(std::move(c.der));
+  }
+  return id;
+}
+
+Result<CertView> CertificateDirectory::EvaluateSigner(
+    std::string_view der, const std::vector<std::string>& carried) {
+  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  for (const auto& c : carried) {
+    if (c != der) trust.intermediates.push_back(c);
+  }
+  store::SmimeCertRecord r;
+  r.kind = "user";
+  r.der = std::string(der);
+  return Evaluate(std::move(r), trust);
+}
+
+Result<SecretBytes> CertificateDirectory::PrivateKeyOf(
+    const store::SmimeCertRecord& record) const {
+  if (record.wrapped_key.empty()) {
+    return NotFoundError("no private key on file for certificate " +
+                         record.id.substr(0, 16));
+  }
+  return keys_.UnwrapSecret(record.wrapped_key, KeyPurpose(record.id));
+}
+
+}  // namespace sealpost::smime

@@ -1,0 +1,155 @@
+// CertificateDirectory: the S/MIME certificates on file (SPEC §4 `sealpost
+// cert`): people's certificates (partners', and our own users' with their
+// private keys, wrapped under the master key by the key service), the
+// trusted CAs (Set-SmimeConfig -SMIMECertificateIssuingCA) and CRLs. It
+// answers the one question the mail flow asks: which certificate, if any,
+// may this recipient's mail be encrypted to, and if none, why.
+//
+// A certificate is usable only when it chains to a trusted CA, is within
+// its dates, is not revoked by a CRL on file, allows encryption (key usage,
+// extended key usage, key size) and names the recipient's address in its
+// subjectAltName (RFC 5280 §7.5: local part exact, domain any case).
+// Imported files are untrusted input (crypto/x509.h caps and checks them).
+//
+// Thread-safety: thread-safe; it keeps no state but the store's.
+#ifndef SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
+#define SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/secret_bytes.h"
+#include "base/status.h"
+#include "crypto/x509.h"
+#include "license/key_service.h"
+#include "store/store.h"
+
+namespace sealpost::smime {
+
+enum class CertStatus {
+  kValid,
+  kExpired,
+  kNotYetValid,
+  kRevoked,
+  kUntrusted,
+  kWrongKeyUsage,
+};
+// "valid", "expired", "not yet valid", "revoked", "untrusted",
+// "wrong key usage".
+std::string_view CertStatusName(CertStatus status);
+
+// A certificate on file as the admin sees it (never its key).
+struct CertView {
+  store::SmimeCertRecord record;  // wrapped_key cleared
+  bool has_private_key = false;
+  std::string key_type;
+  CertStatus status = CertStatus::kUntrusted;
+  std::string reason;  // why it is not valid; empty when valid
+};
+
+struct ImportResult {
+  std::string format;  // PEM, DER, PKCS#7, PKCS#12
+  std::vector<CertView> certificates;
+};
+
+// The certificate mail to one address may be encrypted to.
+struct RecipientCertificate {
+  std::string id;
+  std::string der;
+};
+struct Lookup {
+  std::optional<RecipientCertificate> certificate;
+  std::string reason;  // when none: why, for the trace and a DSN
+};
+
+// What one of our users signs with: a valid certificate naming them that
+// may sign, its private key, and the CA certificates on file that issued it.
+struct SigningIdentity {
+  std::string id;
+  std::string der;
+  SecretBytes private_key;
+  std::vector<std::string> chain;
+};
+
+class CertificateDirectory {
+ public:
+  // `own_domains`: the organisation's domains (smtp.accepted_domains);
+  // private keys are kept only for addresses in them.
+  CertificateDirectory(store::Store& store, const license::KeyService& keys,
+                       const Clock& clock, std::vector<std::string> own_domains)
+      : store_(store),
+        keys_(keys),
+        clock_(clock),
+        own_domains_(std::move(own_domains)) {}
+
+  // `cert import`: people's certificates ("user"), CA certificates that
+  // came with them ("chain": they may complete a chain, they are trusted
+  // for nothing). A PKCS#12's private key is kept, wrapped.
+  Result<ImportResult> Import(std::string_view file,
+                              const SecretBytes& password);
+  // People's and chain certificates; `email` filters when not empty.
+  Result<std::vector<CertView>> List(std::string_view email);
+  // By id or a unique prefix of at least 8 hex digits.
+  Result<CertView> Get(std::string_view id);
+  // Returns the removed id. Trusted CAs are removed with TrustRemove.
+  Result<std::string> Remove(std::string_view id);
+
+  // `cert trust import|list|remove`: CA certificates (basicConstraints cA,
+  // not expired) become trust anchors.
+  Result<ImportResult> TrustImport(std::string_view file);
+  Result<std::vector<CertView>> TrustList();
+  Result<std::string> TrustRemove(std::string_view id);
+
+  // `cert crl import`: a CRL signed by a CA on file.
+  Result<crypto::CrlInfo> CrlImport(std::string_view file);
+  Result<std::vector<store::SmimeCrlRecord>> Crls();
+
+  // The usable certificate for each address (same order), the newest
+  // (latest notBefore) when several are.
+  Result<std::vector<Lookup>> ForRecipients(
+      const std::vector<std::string>& addresses);
+
+  // The newest usable signing identity of `address`; NOT_FOUND saying why
+  // when there is none.
+  Result<SigningIdentity> SigningIdentityFor(std::string_view address);
+
+  // The status of a certificate that is not on file (a signer's), its
+  // chain completed by `carried` (the certificates its message carried,
+  // trusted for nothing) and the chain certificates on file.
+  Result<CertView> EvaluateSigner(std::string_view der,
+                                  const std::vector<std::string>& carried);
+
+  // The private key of a certificate on file (for decryption: `smime
+  // test`, inbound); NOT_FOUND when none is kept.
+  Result<SecretBytes> PrivateKeyOf(const store::SmimeCertRecord& record) const;
+
+ private:
+  // Trust anchors, chain certificates and CRLs, loaded once per question.
+  struct TrustMaterial {
+    std::vector<std::string> anchors;
+    std::vector<std::string> intermediates;
+    std::vector<std::string> crls;
+  };
+  Result<TrustMaterial> LoadTrust();
+  CertView Evaluate(store::SmimeCertRecord record, const TrustMaterial& trust);
+  Result<store::SmimeCertRecord> Resolve(std::string_view id,
+                                         bool anchors_only);
+  bool IsOwnAddress(std::string_view email) const;
+
+  // Not owned (references and pointers below): must outlive this object.
+  store::Store& store_;
+  const license::KeyService& keys_;
+  const Clock& clock_;
+  const std::vector<std::string> own_domains_;
+};
+
+// RFC 5280 §7.5: an rfc822Name matches an address when the local parts are
+// equal and the domains equal ignoring ASCII case.
+bool EmailMatches(std::string_view certificate_email, std::string_view address);
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_

@@ -1,0 +1,170 @@
+// The certificate directory against a real SQLite store, real keys and
+// certificates made by the openssl command line.
+#include "smime/certificate_directory.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "crypto/smime_cms.h"
+#include "crypto/test_pki_for_testing.h"
+
+namespace sealpost::smime {
+namespace {
+
+using crypto::testing::TestPki;
+
+class CertificateDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-certs-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ = std::make_unique<license::KeyService>(
+        *store_, crypto::MasterKey::Generate());
+    certs_ = std::make_unique<CertificateDirectory>(
+        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  CertView Import(const std::string& name) {
+    auto r = certs_->Import(pki_.Read(name), {});
+    EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+    return r.ok() ? r->certificates.front() : CertView{};
+  }
+  Lookup For(const std::string& address) {
+    auto r = certs_->ForRecipients({address});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->front() : Lookup{};
+  }
+
+  SystemClock clock_;
+  std::string dir_;
+  TestPki pki_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<license::KeyService> keys_;
+  std::unique_ptr<CertificateDirectory> certs_;
+};
+
+TEST_F(CertificateDirectoryTest, StatusSaysWhyACertificateCannotBeUsed) {
+  pki_.MakeLeaf("bob", "bob@partner.example");
+  pki_.MakeLeaf("old", "old@partner.example", -1);
+  pki_.MakeLeaf("sig", "sig@partner.example", 365, "ca", "signonly");
+  pki_.MakeLeaf("carol", "carol@partner.example");
+  pki_.MakeCa("other", "Other CA");
+  pki_.MakeLeaf("eve", "eve@partner.example", 365, "other");
+  // Nothing is trusted before a CA is.
+  EXPECT_EQ(Import("bob.pem").status, CertStatus::kUntrusted);
+  EXPECT_FALSE(For("bob@partner.example").certificate);
+
+  auto trusted = certs_->TrustImport(pki_.Read("ca.pem"));
+  ASSERT_TRUE(trusted.ok()) << trusted.status().ToString();
+  EXPECT_EQ(trusted->certificates[0].status, CertStatus::kValid);
+  EXPECT_EQ(Import("old.pem").status, CertStatus::kExpired);
+  EXPECT_EQ(Import("sig.pem").status, CertStatus::kWrongKeyUsage);
+  EXPECT_EQ(Import("eve.pem").status, CertStatus::kUntrusted);
+  EXPECT_EQ(Import("carol.pem").status, CertStatus::kValid);
+  pki_.MakeCrl({"carol"});
+  auto crl = certs_->CrlImport(pki_.Read("crl.pem"));
+  ASSERT_TRUE(crl.ok()) << crl.status().ToString();
+
+  auto list = certs_->List("");
+  ASSERT_TRUE(list.ok());
+  std::map<std::string, CertView> by_email;
+  for (auto& v : *list) by_email[v.record.emails.at(0)] = v;
+  EXPECT_EQ(by_email["bob@partner.example"].status, CertStatus::kValid);
+  EXPECT_EQ(by_email["carol@partner.example"].status, CertStatus::kRevoked);
+  EXPECT_EQ(by_email["old@partner.example"].status, CertStatus::kExpired);
+  EXPECT_NE(by_email["old@partner.example"].reason.find("expired on"),
+            std::string::npos);
+
+  EXPECT_TRUE(For("bob@partner.example").certificate);
+  EXPECT_TRUE(For("bob@PARTNER.example").certificate);  // domain: any case
+  for (const char* a :
+       {"carol@partner.example", "old@partner.example", "sig@partner.example",
+        "eve@partner.example", "nobody@partner.example"}) {
+    Lookup l = For(a);
+    EXPECT_FALSE(l.certificate) << a;
+    EXPECT_FALSE(l.reason.empty()) << a;
+  }
+  EXPECT_NE(For("carol@partner.example").reason.find("revoked"),
+            std::string::npos);
+  EXPECT_NE(For("nobody@partner.example").reason.find("no certificate"),
+            std::string::npos);
+}
+
+TEST_F(CertificateDirectoryTest, LocalPartIsExact) {
+  EXPECT_TRUE(EmailMatches("bob@Partner.Example", "bob@partner.example"));
+  EXPECT_FALSE(EmailMatches("Bob@partner.example", "bob@partner.example"));
+  EXPECT_FALSE(EmailMatches("bob@partner.example", "bob@partner.example.evil"));
+  EXPECT_FALSE(EmailMatches("bob", "bob@partner.example"));
+}
+
+TEST_F(CertificateDirectoryTest, PrivateKeysOnlyForOurUsersAndNeverInClear) {
+  ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+  pki_.MakeLeaf("alice", "alice@example.com");
+  pki_.MakePkcs12("alice", "pw");
+  pki_.MakeLeaf("bob", "bob@partner.example");
+  pki_.MakePkcs12("bob", "pw");
+  auto pw = SecretBytes::FromStringInsecure("pw");
+  auto partner = certs_->Import(pki_.Read("bob.p12"), pw);
+  ASSERT_FALSE(partner.ok());
+  EXPECT_NE(partner.status().message().find("only for this organisation"),
+            std::string::npos);
+  auto ours = certs_->Import(pki_.Read("alice.p12"), pw);
+  ASSERT_TRUE(ours.ok()) << ours.status().ToString();
+  const CertView& alice = ours->certificates[0];
+  EXPECT_TRUE(alice.has_private_key);
+  EXPECT_EQ(alice.status, CertStatus::kValid);
+  EXPECT_TRUE(alice.record.wrapped_key.empty());  // never shown
+
+  auto record = store_->GetSmimeCert(alice.record.id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  // The key at rest is not the key.
+  std::string key_der;
+  ASSERT_TRUE(pki_.Run("openssl pkey -in alice.key -outform DER -out k.der"));
+  key_der = pki_.Read("k.der");
+  EXPECT_EQ((*record)->wrapped_key.find(key_der.substr(40, 64)),
+            std::string::npos);
+  auto key = certs_->PrivateKeyOf(**record);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  // It opens mail encrypted to alice.
+  auto enc = crypto::CmsEncrypt("hi", {(*record)->der});
+  ASSERT_TRUE(enc.ok());
+  auto dec = crypto::CmsDecrypt(*enc, (*record)->der, *key);
+  ASSERT_TRUE(dec.ok());
+  EXPECT_EQ(*dec, "hi");
+  // Importing the certificate alone again keeps the key.
+  Import("alice.pem");
+  auto again = certs_->Get(alice.record.id.substr(0, 12));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->has_private_key);
+}
+
+TEST_F(CertificateDirectoryTest, IdsTrustAndRemoval) {
+  pki_.MakeLeaf("bob", "bob@partner.example");
+  EXPECT_FALSE(certs_->TrustImport(pki_.Read("bob.pem")).ok());  // not a CA
+  ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+  CertView bob = Import("bob.pem");
+  EXPECT_FALSE(certs_->Get("abc").ok());  // too short
+  EXPECT_FALSE(certs_->Get("zzzzzzzzzz").ok());
+  auto got = certs_->Get(bob.record.id.substr(0, 8));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->record.id, bob.record.id);
+  auto trust = certs_->TrustList();
+  ASSERT_TRUE(trust.ok());
+  ASSERT_EQ(trust->size(), 1u);
+  // `cert remove` does not remove a trusted CA.
+  EXPECT_FALSE(certs_->Remove((*trust)[0].record.id).ok());
+  ASSERT_TRUE(certs_->TrustRemove((*trust)[0].record.id).ok());
+  EXPECT_EQ(certs_->Get(bob.record.id)->status, CertStatus::kUntrusted);
+  ASSERT_TRUE(certs_->Remove(bob.record.id).ok());
+  EXPECT_EQ(certs_->Get(bob.record.id).status().code(), StatusCode::kNotFound);
+  // A CRL from nobody we know is refused.
+  pki_.MakeCrl({});
+  EXPECT_FALSE(certs_->CrlImport(pki_.Read("crl.pem")).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::smime

@@ -1,0 +1,105 @@
+#include "smime/enveloped_mail.h"
+
+#include <span>
+
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "crypto/smime_cms.h"
+#include "mime/facts.h"
+#include "mime/header_section.h"
+
+namespace sealpost::smime {
+namespace {
+
+// The field's name, lower case ("" for a malformed line).
+std::string FieldName(std::string_view field) {
+  size_t colon = field.find(':');
+  if (colon == std::string_view::npos) return "";
+  return AsciiLower(TrimBlanks(field.substr(0, colon)));
+}
+
+}  // namespace
+
+EntitySplit SplitEntity(std::string_view message,
+                        const std::optional<std::string>& subject) {
+  mime::HeaderSection hs = mime::SplitHeaderSection(message);
+  EntitySplit out;
+  std::string content_fields;
+  bool has_content_type = false;
+  std::string_view h = hs.header;
+  while (!h.empty()) {
+    // One field: its first line and the continuation lines (RFC 5322
+    // §2.2.3: a line starting with WSP continues the field).
+    size_t end = 0;
+    do {
+      size_t nl = h.find('\n', end);
+      end = nl == std::string_view::npos ? h.size() : nl + 1;
+    } while (end < h.size() && (h[end] == ' ' || h[end] == '\t'));
+    std::string_view field = h.substr(0, end);
+    h.remove_prefix(end);
+    std::string name = FieldName(field);
+    if (name == "mime-version") continue;
+    if (name == "subject" && subject) {
+      out.outer_fields += "Subject: " + mime::EncodeSubject(*subject) + "\r\n";
+      continue;
+    }
+    if (name.starts_with("content-")) {
+      if (name == "content-type") has_content_type = true;
+      content_fields += field;
+      if (!field.ends_with("\n")) content_fields += "\r\n";
+    } else {
+      out.outer_fields += field;
+      if (!field.ends_with("\n")) out.outer_fields += "\r\n";
+    }
+  }
+  if (!has_content_type) {
+    content_fields =
+        "Content-Type: text/plain; charset=us-ascii\r\n" + content_fields;
+  }
+  out.entity.reserve(content_fields.size() + 2 + hs.body.size());
+  out.entity = content_fields;
+  out.entity += "\r\n";
+  out.entity += hs.body;
+  return out;
+}
+
+std::string BuildEnvelopedMail(std::string_view outer_fields,
+                               std::string_view enveloped_der) {
+  std::string b64 = Base64Encode(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(enveloped_der.data()),
+      enveloped_der.size()));
+  std::string out;
+  out.reserve(outer_fields.size() + 300 + b64.size() + b64.size() / 38);
+  out += outer_fields;
+  out +=
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;\r\n"
+      " name=smime.p7m\r\n"
+      "Content-Transfer-Encoding: base64\r\n"
+      "Content-Disposition: attachment; filename=smime.p7m\r\n"
+      "Content-Description: S/MIME Encrypted Message\r\n"
+      "\r\n";
+  for (size_t i = 0; i < b64.size(); i += 76) {
+    out.append(b64, i, 76);
+    out += "\r\n";
+  }
+  return out;
+}
+
+Result<std::string> EncryptEntity(std::string_view outer_fields,
+                                  std::string_view entity,
+                                  const std::vector<std::string>& recipients) {
+  SP_ASSIGN_OR_RETURN(std::string der, crypto::CmsEncrypt(entity, recipients));
+  return BuildEnvelopedMail(outer_fields, der);
+}
+
+Result<std::string> EncryptMail(std::string_view message,
+                                const std::vector<std::string>& recipients,
+                                const std::optional<std::string>& subject) {
+  EntitySplit split = SplitEntity(message, subject);
+  SP_ASSIGN_OR_RETURN(std::string der,
+                      crypto::CmsEncrypt(split.entity, recipients));
+  return BuildEnvelopedMail(split.outer_fields, der);
+}
+
+}  // namespace sealpost::smime

@@ -1,0 +1,55 @@
+// The S/MIME enveloped message (RFC 8551 §3.3): the original message's MIME
+// entity (its Content-* header fields and body, byte for byte) encrypted
+// into an application/pkcs7-mime part, under the original's other header
+// fields (From, To, Subject, Date, Message-ID, ...), which stay outside as
+// RFC 8551 §3.1 has them.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_SMIME_ENVELOPED_MAIL_H_
+#define SEALPOST_SMIME_ENVELOPED_MAIL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sealpost::smime {
+
+struct EntitySplit {
+  // The fields that stay outside, as received (folding kept), without
+  // MIME-Version.
+  std::string outer_fields;
+  // The MIME entity to encrypt: the Content-* fields as received, an empty
+  // line, the body. A message without Content-Type is text/plain (RFC 2045
+  // §5.2) and its entity says so.
+  std::string entity;
+};
+
+// Splits an RFC 5322 message. CRLF line ends are assumed (SMTP's). With
+// `subject`, the Subject field outside becomes that (decoded) text: the
+// sender's keyword taken out, as the wrapper does.
+EntitySplit SplitEntity(std::string_view message,
+                        const std::optional<std::string>& subject = {});
+
+// The outgoing message: `outer_fields`, MIME-Version, the
+// application/pkcs7-mime header fields and the DER EnvelopedData in
+// base64, lines of 76 characters.
+std::string BuildEnvelopedMail(std::string_view outer_fields,
+                               std::string_view enveloped_der);
+
+// Encrypts `entity` (a MIME entity, e.g. SignEntity's) for `recipients`
+// under `outer_fields`.
+Result<std::string> EncryptEntity(std::string_view outer_fields,
+                                  std::string_view entity,
+                                  const std::vector<std::string>& recipients);
+
+// The whole step for `message` and the DER `recipients`: what goes out.
+Result<std::string> EncryptMail(std::string_view message,
+                                const std::vector<std::string>& recipients,
+                                const std::optional<std::string>& subject = {});
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_ENVELOPED_MAIL_H_

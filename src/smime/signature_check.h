@@ -1,0 +1,41 @@
+// Checking the S/MIME signature of a message that arrives (RFC 8551 §3.5,
+// RFC 8550 §3): a clear-signed multipart/signed or an opaque signed-data
+// at the top of the message. Verified means all of: the signature verifies
+// over the bytes as received, the signer's certificate chains to a CA on
+// file and is in date and not revoked, and it names the From address.
+// The result is for the X-Sealpost-Smime stamp; the message is not changed.
+//
+// Thread-safety: a pure function of its inputs and the directory.
+#ifndef SEALPOST_SMIME_SIGNATURE_CHECK_H_
+#define SEALPOST_SMIME_SIGNATURE_CHECK_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::smime {
+
+struct SignatureCheck {
+  bool verified = false;
+  std::string signer;  // the certificate's address naming From, or its first
+  std::string reason;  // why not verified
+
+  // "signed; verified=yes; signer=bob@partner.example" or
+  // "signed; verified=no; signer=...; reason=\"...\"".
+  std::string StampValue() const;
+};
+
+// nullopt when the message's top level is not an S/MIME signature.
+Result<std::optional<SignatureCheck>> CheckSignature(
+    CertificateDirectory& certs, std::string_view message);
+
+// The addr-spec of a From field's value ("Bob <bob@x>" -> "bob@x"); ""
+// when there is none.
+std::string FromAddress(std::string_view from_value);
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_SIGNATURE_CHECK_H_

@@ -1,0 +1,105 @@
+// Signatures made by `openssl cms -sign` (a tool we did not write),
+// checked against the CAs on file.
+#include "smime/signature_check.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "crypto/test_pki_for_testing.h"
+
+namespace sealpost::smime {
+namespace {
+
+using crypto::testing::TestPki;
+
+class SignatureCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-sigcheck-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ = std::make_unique<license::KeyService>(
+        *store_, crypto::MasterKey::Generate());
+    certs_ = std::make_unique<CertificateDirectory>(
+        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
+    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+    pki_.MakeLeaf("bob", "bob@partner.test");
+    pki_.MakeCa("other", "Other CA");
+    pki_.MakeLeaf("eve", "eve@partner.test", 365, "other");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A message from `from`, signed by `who` with openssl (clear or opaque).
+  std::string Signed(const std::string& who, const std::string& from,
+                     bool opaque = false) {
+    pki_.Write("in.txt", "Content-Type: text/plain\r\n\r\nhello\r\n");
+    EXPECT_TRUE(pki_.Run("openssl cms -sign -in in.txt -signer " + who +
+                         ".pem -inkey " + who + ".key -from '" + from + "'" +
+                         " -to alice@example.com -subject hi " +
+                         (opaque ? "-nodetach " : "") + "-out out.eml"));
+    std::string out = pki_.Read("out.eml");
+    std::string crlf;
+    for (size_t i = 0; i < out.size(); ++i) {  // SMTP line ends
+      if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r')) crlf += '\r';
+      crlf += out[i];
+    }
+    return crlf;
+  }
+  SignatureCheck Check(const std::string& message) {
+    auto r = CheckSignature(*certs_, message);
+    EXPECT_TRUE(r.ok() && r->has_value());
+    return r.ok() && r->has_value() ? **r : SignatureCheck{};
+  }
+
+  SystemClock clock_;
+  std::string dir_;
+  TestPki pki_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<license::KeyService> keys_;
+  std::unique_ptr<CertificateDirectory> certs_;
+};
+
+TEST_F(SignatureCheckTest, ClearAndOpaqueSignaturesVerify) {
+  SignatureCheck clear = Check(Signed("bob", "Bob <bob@partner.test>"));
+  EXPECT_TRUE(clear.verified) << clear.reason;
+  EXPECT_EQ(clear.signer, "bob@partner.test");
+  EXPECT_EQ(clear.StampValue(),
+            "signed; verified=yes; signer=bob@partner.test");
+  SignatureCheck opaque = Check(Signed("bob", "bob@partner.test", true));
+  EXPECT_TRUE(opaque.verified) << opaque.reason;
+}
+
+TEST_F(SignatureCheckTest, WhatDoesNotVerifySaysWhy) {
+  std::string msg = Signed("bob", "bob@partner.test");
+  std::string tampered = msg;
+  tampered.replace(tampered.find("hello"), 5, "jello");
+  SignatureCheck t = Check(tampered);
+  EXPECT_FALSE(t.verified);
+  EXPECT_FALSE(t.reason.empty());
+  EXPECT_NE(t.StampValue().find("verified=no"), std::string::npos);
+
+  SignatureCheck untrusted = Check(Signed("eve", "eve@partner.test"));
+  EXPECT_FALSE(untrusted.verified);
+  EXPECT_NE(untrusted.reason.find("untrusted"), std::string::npos);
+
+  SignatureCheck other_from = Check(Signed("bob", "ceo@partner.test"));
+  EXPECT_FALSE(other_from.verified);
+  EXPECT_NE(other_from.reason.find("From"), std::string::npos);
+
+  auto unsigned_mail =
+      CheckSignature(*certs_, "From: a@b\r\nSubject: x\r\n\r\nhi\r\n");
+  ASSERT_TRUE(unsigned_mail.ok());
+  EXPECT_FALSE(unsigned_mail->has_value());
+}
+
+TEST(FromAddressTest, Forms) {
+  EXPECT_EQ(FromAddress("Bob <bob@x.test>"), "bob@x.test");
+  EXPECT_EQ(FromAddress(" bob@x.test "), "bob@x.test");
+  EXPECT_EQ(FromAddress("a@x, b@y"), "");
+  EXPECT_EQ(FromAddress("nobody"), "");
+}
+
+}  // namespace
+}  // namespace sealpost::smime

@@ -1,0 +1,32 @@
+// Signing a message's MIME entity (RFC 8551 §3.5): clear-signed
+// multipart/signed (RFC 1847, SHA-256, `micalg=sha-256`) when the entity is
+// 7-bit clean, so that clients without S/MIME still read it (OWAClearSign);
+// otherwise opaque application/pkcs7-mime signed-data, because a relay
+// may re-encode 8-bit text and break a clear signature (RFC 8551 §3.1.2),
+// and rewriting the original's transfer encodings would not be byte-faithful.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_SMIME_SIGNED_MAIL_H_
+#define SEALPOST_SMIME_SIGNED_MAIL_H_
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::smime {
+
+// Only ASCII without NUL, CR and LF only as CRLF, lines of 998 octets at
+// most (RFC 5322 §2.1.1): safe through any relay.
+bool IsSevenBitClean(std::string_view entity);
+
+// The signed entity (header fields, empty line, body). `boundary` must be
+// unique (a random token); it is used for multipart/signed only.
+Result<std::string> SignEntity(std::string_view entity,
+                               const SigningIdentity& signer,
+                               std::string_view boundary);
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_SIGNED_MAIL_H_

@@ -1,0 +1,498 @@
+"""S/MIME end to end (issue 12): certificates made by the openssl command
+line are imported with `sealpost cert`, mail goes in with smtplib, and what
+the dev Maildir receives is decrypted by `openssl cms` and by `gpgsm` (in a
+throw-away GnuPG home) and read by Python's email package. Mixed recipients,
+unusable certificates (expired, revoked by a CRL, from an untrusted CA) and
+a rule that requires S/MIME are checked from the outside.
+"""
+
+import email
+import email.policy
+import json
+import os
+import shutil
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+
+
+unique = lib.unique
+PKCS12_PASSWORD = "p12-pass-word"
+
+
+def run(cmd, cwd, **kw):
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=120, **kw)
+    if r.returncode != 0:
+        raise AssertionError("%s: %s %s" % (cmd, r.stdout, r.stderr))
+    return r
+
+
+class Pki:
+    """A throw-away CA and people's certificates, by `openssl req/x509`."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sealpost-smime-pki-")
+        with open(self.path("ca.cnf"), "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[ca]\n"
+                    "basicConstraints=critical,CA:TRUE\n"
+                    "keyUsage=keyCertSign,cRLSign\n"
+                    "[crl]\ndatabase=%s\ncrlnumber=%s\ndefault_md=sha256\n"
+                    "default_crl_days=30\n" % (self.path("index.txt"),
+                                               self.path("crlnumber")))
+        open(self.path("index.txt"), "w").close()
+        with open(self.path("crlnumber"), "w") as f:
+            f.write("01\n")
+        self.ca("ca", "Sealpost Test CA")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def ca(self, name, cn):
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".pem", "-days", "3650",
+             "-subj", "/CN=" + cn, "-config", "ca.cnf", "-extensions", "ca"],
+            self.dir)
+
+    def leaf(self, name, address, days=365, ca="ca"):
+        with open(self.path(name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n"
+                    "keyUsage=digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage=emailProtection\n"
+                    "subjectAltName=email:%s\n" % address)
+        run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", "/CN=" + name], self.dir)
+        run(["openssl", "x509", "-req", "-in", name + ".csr", "-CA",
+             ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
+             "-days", str(days), "-out", name + ".pem",
+             "-extfile", name + ".ext"], self.dir)
+
+    def pkcs12(self, name):
+        run(["openssl", "pkcs12", "-export", "-in", name + ".pem", "-inkey",
+             name + ".key", "-certfile", "ca.pem", "-out", name + ".p12",
+             "-passout", "pass:" + PKCS12_PASSWORD], self.dir)
+        # gpgsm (2.2) reads the older PKCS#12 encryption only.
+        run(["openssl", "pkcs12", "-export", "-in", name + ".pem", "-inkey",
+             name + ".key", "-certfile", "ca.pem", "-out", name + "-3des.p12",
+             "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES",
+             "-macalg", "sha1", "-passout", "pass:" + PKCS12_PASSWORD],
+            self.dir)
+
+    def revoke(self, name):
+        run(["openssl", "ca", "-config", "ca.cnf", "-name", "crl", "-keyfile",
+             "ca.key", "-cert", "ca.pem", "-revoke", name + ".pem"], self.dir)
+        run(["openssl", "ca", "-config", "ca.cnf", "-name", "crl", "-keyfile",
+             "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem"],
+            self.dir)
+
+
+class SmimeTest(lib.DevServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pki = cls.pki = Pki()
+        pki.leaf("bob", "bob@partner.test")
+        pki.leaf("old", "old@partner.test", days=-1)  # expired
+        pki.leaf("carol", "carol@partner.test")
+        pki.leaf("grace", "grace@strict.test")
+        pki.leaf("henry", "henry@signed.test")
+        pki.ca("other", "Unknown CA")
+        pki.leaf("eve", "eve@partner.test", ca="other")
+        pki.leaf("alice", "alice@example.com")
+        pki.pkcs12("alice")
+        pki.pkcs12("bob")
+        pki.revoke("carol")
+        with open(pki.path("p12.pass"), "w") as f:
+            f.write(PKCS12_PASSWORD + "\n")
+        cli = cls.server.cli
+        cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
+        for name in ("bob", "old", "carol", "grace", "eve", "henry"):
+            cli("cert", "import", pki.path(name + ".pem"), check=True)
+        cli("cert", "import", pki.path("alice.p12"), "--password-file",
+            pki.path("p12.pass"), check=True)
+        cli("cert", "crl", "import", pki.path("crl.pem"), check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.pki.dir, ignore_errors=True)
+
+    def by_recipient(self, files):
+        out = {}
+        for p in files:
+            out[self.parse(p)["Delivered-To"]] = p
+        return out
+
+    def decrypt_openssl(self, path, who):
+        r = subprocess.run(
+            ["openssl", "cms", "-decrypt", "-in", path, "-recip",
+             self.pki.path(who + ".pem"), "-inkey",
+             self.pki.path(who + ".key")], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def test_cert_list_says_why(self):
+        r = self.server.cli("cert", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = {}
+        for line in r.stdout.splitlines():
+            for who in ("bob@", "old@", "carol@", "eve@", "alice@"):
+                if who in line:
+                    lines[who] = line
+        self.assertIn("valid", lines["bob@"])
+        self.assertIn("expired", lines["old@"])
+        self.assertIn("revoked", lines["carol@"])
+        self.assertIn("untrusted", lines["eve@"])
+        self.assertIn("Unknown CA", lines["eve@"])  # the reason
+        self.assertIn("valid", lines["alice@"])
+        r = self.server.cli("cert", "list", "--email", "carol@partner.test")
+        self.assertEqual(len([ln for ln in r.stdout.splitlines()
+                              if "@" in ln]), 1, r.stdout)
+        alice_id = lines["alice@"].split()[0]
+        r = self.server.cli("cert", "get", alice_id)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"HasPrivateKey\s*: True")
+        # Untrusted input gets a clear answer and exit 2.
+        junk = self.pki.path("junk.bin")
+        with open(junk, "wb") as f:
+            f.write(b"\x30\x82\x01\x00not a certificate")
+        r = self.server.cli("cert", "import", junk)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a certificate file", r.stderr)
+        r = self.server.cli("cert", "import", self.pki.path("bob.p12"),
+                            "--password-file", self.pki.path("p12.pass"))
+        self.assertEqual(r.returncode, 2)  # a partner's key is not kept
+        self.assertIn("only for this organisation", r.stderr)
+
+    def test_private_key_is_not_in_clear_at_rest(self):
+        key = subprocess.run(["openssl", "pkey", "-in",
+                              self.pki.path("alice.key"), "-outform", "DER"],
+                             capture_output=True, check=True).stdout
+        probe = key[-64:]  # the end of the private exponent and primes
+        for root, _, names in os.walk(self.server.data_dir):
+            for n in names:
+                with open(os.path.join(root, n), "rb") as f:
+                    self.assertNotIn(probe, f.read(), n)
+        db = sqlite3.connect(os.path.join(self.server.data_dir,
+                                          "sealpost.db"))
+        [(wrapped,)] = db.execute(
+            "SELECT wrapped_key FROM smime_certs c JOIN smime_cert_emails e "
+            "ON e.cert_id = c.id WHERE e.email = 'alice@example.com'")
+        self.assertGreater(len(wrapped), 100)
+
+    def test_outbound_decrypts_with_openssl_and_gpgsm(self):
+        tag = unique()
+        attachment = bytes(range(256)) * 40
+        original = email.message.EmailMessage()
+        original["From"] = "Alice <alice@example.com>"
+        original["To"] = "bob@partner.test"
+        original["Subject"] = "Vertrag %s [encrypt]" % tag
+        original["Message-ID"] = "<%s@example.com>" % tag
+        original.set_content("Grüße, the numbers are in: secret-%s\n" % tag,
+                             cte="8bit")
+        original.add_attachment(attachment, maintype="application",
+                                subtype="pdf", filename="report.pdf")
+        raw = original.as_bytes(policy=email.policy.SMTP)
+        self.send("alice@example.com", ["bob@partner.test"], raw)
+        [path] = self.delivered(tag)
+        m = self.parse(path)
+        self.assertEqual(m.get_content_type(), "application/pkcs7-mime")
+        self.assertEqual(m.get_param("smime-type"), "enveloped-data")
+        self.assertEqual(m["Subject"], "Vertrag %s" % tag)  # keyword out
+        self.assertEqual(m["Message-ID"], "<%s@example.com>" % tag)
+        self.assertIsNone(m["X-Sealpost-Protected"])
+        with open(path, "rb") as f:
+            self.assertNotIn(("secret-" + tag).encode(), f.read())
+
+        for who in ("bob", "alice"):  # the sender's certificate is on it
+            inner = self.decrypt_openssl(path, who)
+            part = email.message_from_bytes(inner, policy=email.policy.default)
+            self.assertEqual(part.get_content_type(), "multipart/mixed")
+            body = part.get_body(("plain",)).get_content()
+            self.assertIn("Grüße, the numbers are in: secret-" + tag, body)
+            [att] = list(part.iter_attachments())
+            self.assertEqual(att.get_filename(), "report.pdf")
+            self.assertEqual(att.get_content(), attachment)
+            # The entity inside is the original's, byte for byte.
+            self.assertTrue(raw.endswith(inner.split(b"\r\n\r\n", 1)[1]))
+
+        # gpgsm, with bob's PKCS#12 in a throw-away GnuPG home.
+        if shutil.which("gpgsm") is None:
+            self.skipTest("gpgsm is not installed (scripts/install-test-deps)")
+        home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+        try:
+            env = dict(os.environ, GNUPGHOME=home)
+            with open(os.path.join(home, "gpg-agent.conf"), "w") as f:
+                f.write("allow-loopback-pinentry\n")
+            r = subprocess.run(
+                ["gpgsm", "--batch", "--pinentry-mode", "loopback",
+                 "--passphrase-fd", "0", "--import",
+                 self.pki.path("bob-3des.p12")], env=env, capture_output=True,
+                input=PKCS12_PASSWORD.encode() + b"\n", timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            p7m = os.path.join(home, "msg.p7m")
+            with open(p7m, "wb") as f:
+                f.write(m.get_payload(decode=True) if not m.is_multipart()
+                        else b"")
+            r = subprocess.run(
+                ["gpgsm", "--batch", "--pinentry-mode", "loopback",
+                 "--passphrase-fd", "0", "--decrypt", p7m],
+                env=env, capture_output=True,
+                input=PKCS12_PASSWORD.encode() + b"\n", timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, self.decrypt_openssl(path, "bob"))
+        finally:
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"],
+                           env=dict(os.environ, GNUPGHOME=home),
+                           capture_output=True)
+            shutil.rmtree(home, ignore_errors=True)
+
+    def test_mixed_recipients_each_get_their_treatment(self):
+        tag = unique()
+        rcpts = ["bob@partner.test", "dave@gmail.test", "bob@example.com"]
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
+               "Subject: mixed " + tag + " [encrypt]\r\n"
+               "Message-ID: <" + tag + "@example.com>\r\n"
+               "\r\nsecret-" + tag + "\r\n").encode()
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", rcpts, raw)
+        got = self.by_recipient(self.arrivals(before, 3))
+        self.assertEqual(sorted(got), sorted(rcpts))
+        smime = self.parse(got["bob@partner.test"])
+        self.assertEqual(smime.get_content_type(), "application/pkcs7-mime")
+        inner = self.decrypt_openssl(got["bob@partner.test"], "bob")
+        self.assertIn(("secret-" + tag).encode(), inner)
+        for portal in ("dave@gmail.test", "bob@example.com"):
+            m = self.parse(got[portal])
+            self.assertIn("template=Encrypt", m["X-Sealpost-Protected"])
+            with open(got[portal], "rb") as f:
+                self.assertNotIn(("secret-" + tag).encode(), f.read())
+        # The internal recipient's wrapper carries the container and opens.
+        r = self.open_as("bob@example.com", got["bob@example.com"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("secret-" + tag).encode(), r.stdout)
+        # The trace says which copy went as S/MIME, and to whom.
+        r = self.server.cli("--json", "message", "list", check=True)
+        messages = json.loads(r.stdout)["messages"]
+        # The S/MIME copy keeps the original's Message-ID; its queue id is
+        # the accepted message's plus "-N", as are the wrappers'.
+        [smime_id] = [m["id"] for m in messages if tag in m["message_id"]]
+        base = smime_id.rsplit("-", 1)[0]
+        copies = {}
+        for m in messages:
+            if m["id"] == base or m["id"].startswith(base + "-"):
+                for rc in m["recipients"]:
+                    copies[rc["address"]] = m["id"]
+        self.assertEqual(sorted(copies), sorted(rcpts))
+        for address, queue_id in copies.items():
+            trace = self.server.cli("message", "trace", queue_id,
+                                    check=True).stdout
+            want = {"bob@partner.test": "treatment=smime certificate=",
+                    "dave@gmail.test": "treatment=portal Encrypt as ",
+                    "bob@example.com": "treatment=sealed Encrypt as "}
+            self.assertIn(want[address], trace)
+
+    def test_unusable_certificates_fall_back_to_the_portal(self):
+        tag = unique()
+        rcpts = ["old@partner.test", "carol@partner.test", "eve@partner.test"]
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
+               "Subject: fallback " + tag + " [encrypt]\r\n"
+               "\r\nsecret-" + tag + "\r\n").encode()
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", rcpts, raw)
+        got = self.by_recipient(self.arrivals(before, 3))
+        self.assertEqual(sorted(got), sorted(rcpts))
+        seals = set()
+        for path in got.values():  # the Maildir keeps a file per recipient
+            m = self.parse(path)
+            self.assertIn("template=Encrypt", m["X-Sealpost-Protected"])
+            self.assertNotEqual(m.get_content_type(),
+                                "application/pkcs7-mime")
+            seals.add(m["X-Sealpost-Protected"])
+            with open(path, "rb") as f:
+                self.assertNotIn(("secret-" + tag).encode(), f.read())
+        self.assertEqual(len(seals), 1)  # one wrapper copy for the three
+        log = self.server.read_log()
+        self.assertIn("portal for carol@partner.test", log)
+        self.assertIn("is revoked", log)
+        self.assertIn("is expired", log)
+
+    def test_require_smime_refuses_who_has_no_certificate(self):
+        self.server.cli("rule", "new", "strict-" + unique(), "--if",
+                        "recipient-domain=strict.test", "--require-smime",
+                        check=True)
+        tag = unique()
+        rcpts = ["grace@strict.test", "nocert@strict.test"]
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
+               "Subject: strict " + tag + "\r\n\r\nsecret-" + tag + "\r\n"
+               ).encode()
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", rcpts, raw)  # no [encrypt]: the rule
+        got = self.by_recipient(self.arrivals(before, 2))
+        self.assertEqual(sorted(got), ["alice@example.com", "grace@strict.test"])
+        grace = self.parse(got["grace@strict.test"])
+        self.assertEqual(grace.get_content_type(), "application/pkcs7-mime")
+        dsn = self.parse(got["alice@example.com"])
+        self.assertEqual(dsn.get_content_type(), "multipart/report")
+        with open(got["alice@example.com"], "rb") as f:
+            text = f.read()
+        self.assertIn(b"nocert@strict.test", text)
+        self.assertIn(b"S/MIME required", text)
+        self.assertNotIn(("secret-" + tag).encode(), text)
+        # Only recipients without a certificate: refused at the SMTP level.
+        try:
+            self.send("alice@example.com", ["nocert@strict.test"],
+                      ("From: alice@example.com\r\nTo: nocert@strict.test\r\n"
+                       "Subject: strict2 " + tag + "\r\n\r\nx\r\n").encode())
+            self.fail("accepted")
+        except smtplib.SMTPDataError as e:
+            self.assertEqual(e.smtp_code, 550)
+            self.assertIn(b"S/MIME required", e.smtp_error)
+
+    def test_sign_rule_signs_clear_and_inside_smime(self):
+        self.server.cli("rule", "new", "sign-" + unique(), "--if",
+                        "recipient-domain=signed.test", "--sign", check=True)
+        tag = unique()
+        rcpts = ["zed@signed.test", "henry@signed.test"]
+        raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
+               "Subject: signed " + tag + "\r\n"
+               "Content-Type: text/plain; charset=us-ascii\r\n"
+               "\r\nsigned-" + tag + "\r\n").encode()
+        self.send("alice@example.com", ["zed@signed.test"], raw)
+        [path] = self.delivered("Subject: signed " + tag)
+        m = self.parse(path)
+        self.assertEqual(m.get_content_type(), "multipart/signed")
+        self.assertEqual(m.get_param("micalg"), "sha-256")
+        self.assertEqual(m["Subject"], "signed " + tag)
+        content, signature = m.get_payload()
+        self.assertIn("signed-" + tag, content.get_content())
+        self.assertEqual(signature.get_content_type(),
+                         "application/pkcs7-signature")
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("signed-" + tag).encode(), r.stdout)
+        # A changed byte and the signature no longer verifies.
+        with open(path, "rb") as f:
+            data = f.read()
+        bad = os.path.join(self.pki.dir, "tampered.eml")
+        with open(bad, "wb") as f:
+            f.write(data.replace(b"signed-" + tag.encode(),
+                                 b"signed-" + tag.upper().encode()))
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", bad,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+
+        if shutil.which("gpgsm") is not None:
+            # gpgsm verifies the detached signature over the part's bytes.
+            body = data.split(b"\r\n\r\n", 1)[1]
+            boundary = ("--" + m.get_boundary()).encode()
+            first = body.split(boundary + b"\r\n", 1)[1]
+            signed = first.split(b"\r\n" + boundary, 1)[0]
+            home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+            try:
+                env = dict(os.environ, GNUPGHOME=home)
+                run(["gpgsm", "--batch", "--import",
+                     self.pki.path("ca.pem")], home, env=env)
+                fpr = subprocess.run(
+                    ["openssl", "x509", "-in", self.pki.path("ca.pem"),
+                     "-noout", "-fingerprint", "-sha1"], capture_output=True,
+                    text=True, check=True).stdout.split("=")[1].strip()
+                with open(os.path.join(home, "trustlist.txt"), "w") as f:
+                    f.write(fpr + " S relax\n")
+                with open(os.path.join(home, "data"), "wb") as f:
+                    f.write(signed)
+                with open(os.path.join(home, "sig.p7s"), "wb") as f:
+                    f.write(signature.get_payload(decode=True))
+                r = subprocess.run(
+                    ["gpgsm", "--batch", "--disable-crl-checks", "--verify",
+                     "sig.p7s", "data"], cwd=home, env=env,
+                    capture_output=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(b"Good signature", r.stderr)
+            finally:
+                subprocess.run(["gpgconf", "--kill", "all"],
+                               env=dict(os.environ, GNUPGHOME=home),
+                               capture_output=True)
+                shutil.rmtree(home, ignore_errors=True)
+
+        # With a certificate on file and protection asked: signed, then
+        # encrypted; openssl opens both layers.
+        raw2 = raw.replace(b"Subject: signed", b"Subject: [encrypt] both")
+        self.send("alice@example.com", ["henry@signed.test"], raw2)
+        [path] = self.delivered("Subject: both " + tag)
+        self.assertEqual(self.parse(path).get_content_type(),
+                         "application/pkcs7-mime")
+        inner = self.decrypt_openssl(path, "henry")
+        signed_path = os.path.join(self.pki.dir, "inner.eml")
+        with open(signed_path, "wb") as f:
+            f.write(b"MIME-Version: 1.0\r\n" + inner)
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", signed_path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(("signed-" + tag).encode(), r.stdout)
+
+    def test_inbound_signature_is_verified_and_stamped(self):
+        tag = unique()
+        entity = os.path.join(self.pki.dir, "entity-" + tag)
+        with open(entity, "w") as f:
+            f.write("Content-Type: text/plain\n\nsigned by bob " + tag + "\n")
+
+        def signed_by(who, sender):
+            out = os.path.join(self.pki.dir, "signed-" + tag + who)
+            run(["openssl", "cms", "-sign", "-in", entity, "-signer",
+                 who + ".pem", "-inkey", who + ".key", "-from", sender,
+                 "-to", "alice@example.com", "-subject", "inbound " + tag,
+                 "-out", out], self.pki.dir)
+            with open(out, "rb") as f:
+                return f.read().replace(b"\r\n", b"\n").replace(
+                    b"\n", b"\r\n")
+
+        def deliver(raw, sender):
+            # A field outside the signed entity tells the copies apart.
+            marker = "X-Test-Id: " + unique()
+            self.send(sender, ["alice@example.com"],
+                      marker.encode() + b"\r\n" + raw)
+            [path] = self.delivered(marker)
+            return path, self.parse(path)
+
+        raw = signed_by("bob", "bob@partner.test")
+        path, m = deliver(raw, "bob@partner.test")
+        self.assertEqual(m["X-Sealpost-Smime"],
+                         "signed; verified=yes; signer=bob@partner.test")
+        # The signature still verifies for the recipient's own client.
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                            "-CAfile", self.pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        tampered = raw.replace(b"signed by bob", b"signed by eve")
+        _, m = deliver(tampered, "bob@partner.test")
+        self.assertTrue(m["X-Sealpost-Smime"].startswith(
+            "signed; verified=no;"), m["X-Sealpost-Smime"])
+
+        _, m = deliver(signed_by("eve", "eve@partner.test"),
+                       "eve@partner.test")
+        self.assertIn("verified=no", m["X-Sealpost-Smime"])
+        self.assertIn("untrusted", m["X-Sealpost-Smime"])
+
+        # A stamp written by the sender is not ours: it is removed.
+        forged = ("From: mallory@partner.test\r\nTo: alice@example.com\r\n"
+                  "Subject: forged " + tag + "\r\n"
+                  "X-Sealpost-Smime: signed; verified=yes; "
+                  "signer=ceo@example.com\r\n\r\nhi\r\n").encode()
+        _, m = deliver(forged, "mallory@partner.test")
+        self.assertIsNone(m["X-Sealpost-Smime"])
+
+
+if __name__ == "__main__":
+    unittest.main()
