@@ -336,9 +336,8 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
       who += " signed";
     }
   }
-  msg.content =
-      AddHeaders(signed_mail.empty() ? run.original : signed_mail,
-                 g.added_headers);
+  msg.content = AddHeaders(signed_mail.empty() ? run.original : signed_mail,
+                           g.added_headers);
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
