@@ -128,6 +128,13 @@ CREATE TABLE portal_otps (
        R"sql(
 ALTER TABLE protected_messages ADD COLUMN parent_id TEXT NOT NULL DEFAULT ''
 )sql"},
+      {7, "protected messages: the subject sealed for its owner, keyset paging",
+       R"sql(
+ALTER TABLE protected_messages ADD COLUMN subject_sealed {blob};
+DROP INDEX protected_messages_owner;
+CREATE INDEX protected_messages_owner ON protected_messages (owner, created_at, id);
+CREATE INDEX protected_messages_created ON protected_messages (created_at, id)
+)sql"},
   };
   return migrations;
 }
