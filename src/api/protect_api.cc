@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "branding/branding.h"
 #include "license/license_service.h"
+#include "mime/facts.h"
 #include "mime/wrapper.h"
 
 namespace sealpost::api {
@@ -71,8 +72,12 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
           return Response::JsonError(400, "invalid_argument",
                                      "at most 500 recipients");
         }
-        auto sealed = ctx.licenses->Protect(
-            {caller.email, tmpl, recipients, message, ""});
+        license::ProtectRequest pr{caller.email, tmpl, recipients, message, ""};
+        // Kept sealed for the owner's Sent page; unreadable mail has none.
+        if (auto facts = mime::ExtractFacts(message); facts.ok()) {
+          pr.subject = facts->subject;
+        }
+        auto sealed = ctx.licenses->Protect(pr);
         if (!sealed.ok()) return FromStatus(sealed.status());
         mime::WrapperOptions wrap{
             sealed->message_id, sealed->license.template_name, ctx.public_url};

@@ -86,6 +86,10 @@ std::string UrlEncode(std::string_view s);
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props);
 
+// Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
+// gives a client whose token is the session's (open_cmd.cc).
+bool SignIn(Globals& g, const std::string& user, ClientOptions* client);
+
 // Password from the environment variable `env`, else a prompt without echo
 // on a terminal, else one line of standard input.
 std::string ReadPassword(const std::string& prompt, const char* env);

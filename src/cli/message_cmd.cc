@@ -2,8 +2,12 @@
 // hop and attempt of one message (Exchange's message trace); and the rights
 // verbs `message revoke|status|expire` of protected mail.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <optional>
 
 #include "base/clock.h"
 #include "cli/cli.h"
@@ -56,6 +60,82 @@ void PrintMessage(const json::value& v) {
   }
 }
 
+// "2026-12-01" (00:00 UTC) or unix seconds; nullopt otherwise.
+std::optional<int64_t> ParseSince(const std::string& s) {
+  if (!s.empty() &&
+      std::all_of(s.begin(), s.end(),
+                  [](char c) { return c >= '0' && c <= '9'; }) &&
+      s.size() < 19) {
+    return std::stoll(s);
+  }
+  std::tm tm{};
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday) != 3) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// message list --protected: Get-OMEMessageStatus across messages, fetched
+// a page (at most 100) at a time until --limit.
+void ListProtected(Globals& g, const std::string& owner,
+                   const std::string& state, const std::string& since,
+                   int limit) {
+  std::string base = "/api/v1/protected?";
+  if (!owner.empty()) base += "owner=" + UrlEncode(owner) + "&";
+  if (!state.empty()) base += "state=" + state + "&";
+  if (!since.empty()) {
+    auto at = ParseSince(since);
+    if (!at) {
+      std::cerr << "error: --since takes a date (2026-12-01) or unix "
+                   "seconds\n";
+      g.exit_code = kExitLocal;
+      return;
+    }
+    base += "since=" + std::to_string(*at) + "&";
+  }
+  json::array all;
+  std::string next;
+  while (static_cast<int>(all.size()) < limit) {
+    int page = std::min(100, limit - static_cast<int>(all.size()));
+    std::string target = base + "limit=" + std::to_string(page);
+    if (!next.empty()) target += "&before=" + UrlEncode(next);
+    std::string body;
+    if (!CallApi(g, "GET", target, "", &body)) return;
+    json::value v = json::parse(body);
+    for (const auto& m : v.at("messages").as_array()) all.push_back(m);
+    const json::value* n = v.as_object().if_contains("next");
+    if (n == nullptr || !n->is_string()) break;
+    next = std::string(n->as_string());
+  }
+  if (g.json) {
+    std::cout << json::serialize(json::object{{"messages", all}}) << "\n";
+    return;
+  }
+  for (const auto& m : all) {
+    const auto& o = m.as_object();
+    std::string rcpts;
+    for (const auto& r : o.at("recipients").as_array()) {
+      rcpts += (rcpts.empty() ? "" : ", ") + JsonText(r);
+    }
+    std::vector<std::pair<std::string, std::string>> props{
+        {"MessageId", Str(o, "id")}};
+    if (o.contains("subject")) props.push_back({"Subject", Str(o, "subject")});
+    props.insert(props.end(), {{"Sender", Str(o, "owner")},
+                               {"Recipients", rcpts},
+                               {"Template", Str(o, "template_id")},
+                               {"Status", Str(o, "state")},
+                               {"Created", When(Int(o, "created_at"))},
+                               {"Expires", When(Int(o, "expires_at"))},
+                               {"Revoked", When(Int(o, "revoked_at"))}});
+    PrintProperties(props);
+    std::cout << "\n";
+  }
+}
+
 // revoke, status, expire: the rights verbs of protected mail.
 void AddRightsVerbs(CLI::App* message, Globals& g) {
   auto mid = std::make_shared<std::string>();
@@ -97,17 +177,61 @@ void RegisterMessage(CLI::App& app, Globals& g) {
       "message", "Messages: queue, history, trace, status, revocation");
   message->require_subcommand(1);
   struct Args {
-    std::string state, id;
+    std::string state, id, owner, since, user;
     int limit = 100;
+    bool protected_messages = false;
   };
   auto a = std::make_shared<Args>();
 
   auto* list = message->add_subcommand(
-      "list", "Messages in the gateway queue and its history, newest first");
-  list->add_option("--state", a->state, "queued or done")
-      ->check(CLI::IsMember({"queued", "done"}));
-  list->add_option("--limit", a->limit, "At most this many (default 100)");
+      "list",
+      "Messages in the gateway queue and its history, newest first; with "
+      "--protected, protected messages and their status "
+      "(Get-OMEMessageStatus)");
+  list->add_flag("--protected", a->protected_messages,
+                 "List protected messages (an admin sees everyone's, a "
+                 "signed-in user their own)");
+  list->add_option("--state", a->state,
+                   "queued or done; with --protected: active, revoked or "
+                   "expired")
+      ->check(
+          CLI::IsMember({"queued", "done", "active", "revoked", "expired"}));
+  list->add_option("--owner", a->owner,
+                   "With --protected (admin): only this sender's");
+  list->add_option("--user", a->user,
+                   "With --protected: sign in as this user (password from "
+                   "SEALPOST_PASSWORD) and list your own");
+  list->add_option("--since", a->since,
+                   "With --protected: sent on or after this date "
+                   "(2026-12-01, UTC) or unix time");
+  list->add_option("--limit", a->limit, "At most this many (default 100)")
+      ->check(CLI::Range(1, 100000));
   list->callback([a, &g] {
+    bool queue_state = a->state == "queued" || a->state == "done";
+    if (a->protected_messages ? queue_state
+                              : !a->state.empty() && !queue_state) {
+      std::cerr << "error: --state " << a->state << " does not go "
+                << (a->protected_messages ? "with" : "without")
+                << " --protected\n";
+      g.exit_code = kExitLocal;
+      return;
+    }
+    if (!a->protected_messages && (!a->owner.empty() || !a->since.empty())) {
+      std::cerr << "error: --owner and --since go with --protected\n";
+      g.exit_code = kExitLocal;
+      return;
+    }
+    if (a->protected_messages) {
+      if (!a->user.empty()) {
+        Globals as_user = g;
+        if (!SignIn(g, a->user, &as_user.client)) return;
+        ListProtected(as_user, a->owner, a->state, a->since, a->limit);
+        g.exit_code = as_user.exit_code;
+        return;
+      }
+      ListProtected(g, a->owner, a->state, a->since, a->limit);
+      return;
+    }
     std::string target =
         "/api/v1/queue/messages?limit=" + std::to_string(a->limit);
     if (!a->state.empty()) target += "&state=" + a->state;

@@ -43,8 +43,8 @@ bool ReadInput(const std::string& path, std::string* out) {
   return true;
 }
 
-// Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
-// returns a client whose token is the session's.
+}  // namespace
+
 bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
   if (user.empty()) {
     std::fprintf(stderr,
@@ -69,6 +69,8 @@ bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
   client->token = std::string(json::parse(body).at("token").as_string());
   return true;
 }
+
+namespace {
 
 struct Args {
   std::string file, user, out, from, tmpl;

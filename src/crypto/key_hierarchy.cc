@@ -3,9 +3,36 @@
 #include <utility>
 
 #include "crypto/errors.h"
+#include "crypto/hkdf.h"
 #include "crypto/random.h"
 
 namespace sealpost::crypto {
+namespace {
+
+constexpr std::string_view kMetadataKeyInfo = "sealpost message metadata v1";
+
+// The metadata key of an org key version: HKDF-SHA256 of its key-wrapping
+// key with no salt and its own label (RFC 5869 §3.1, §3.2).
+Result<Aead> MetadataKeyOf(const Aead& kwk) {
+  SP_ASSIGN_OR_RETURN(
+      SecretBytes key,
+      HkdfSha256(kwk.KeyInsecure().InsecureBytes(), {},
+                 std::span<const uint8_t>(
+                     reinterpret_cast<const uint8_t*>(kMetadataKeyInfo.data()),
+                     kMetadataKeyInfo.size()),
+                 Aead::kKeySize));
+  return Aead::FromKey(kwk.key_id(), std::move(key));
+}
+
+std::string MetadataAssociatedData(std::string_view purpose,
+                                   std::string_view message_id) {
+  std::string ad(purpose);
+  ad += '\0';
+  ad += message_id;
+  return ad;
+}
+
+}  // namespace
 
 std::string OrgKeyAssociatedData(uint32_t version) {
   std::string ad;
@@ -31,7 +58,9 @@ Result<KeyHierarchy::OrgKey> KeyHierarchy::NewOrgKey(uint32_t version) const {
   SP_ASSIGN_OR_RETURN(wrapped.wrapped,
                       master_.Wrap(plain, OrgKeyAssociatedData(version)));
   wrapped.signing_public_key = signer.PublicKey();
-  return OrgKey{std::move(kwk), std::move(signer), std::move(wrapped)};
+  SP_ASSIGN_OR_RETURN(Aead metadata, MetadataKeyOf(kwk));
+  return OrgKey{std::move(kwk), std::move(metadata), std::move(signer),
+                std::move(wrapped)};
 }
 
 Result<KeyHierarchy::OrgKey> KeyHierarchy::UnwrapOrgKey(
@@ -51,7 +80,9 @@ Result<KeyHierarchy::OrgKey> KeyHierarchy::UnwrapOrgKey(
   SP_ASSIGN_OR_RETURN(Signer signer, Signer::FromPrivateKeyInsecure(SecretBytes(
                                          bytes.subspan(Aead::kKeySize))));
   if (signer.PublicKey() != wrapped.signing_public_key) return bad;
-  return OrgKey{std::move(kwk), std::move(signer), wrapped};
+  SP_ASSIGN_OR_RETURN(Aead metadata, MetadataKeyOf(kwk));
+  return OrgKey{std::move(kwk), std::move(metadata), std::move(signer),
+                wrapped};
 }
 
 Result<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Create(MasterKey master) {
@@ -139,6 +170,26 @@ Result<SecretBytes> KeyHierarchy::UnwrapContentKey(
   std::fill(plain.begin(), plain.end(), '\0');
   if (key.size() != kContentKeySize) return DecryptionFailedError();
   return key;
+}
+
+Result<std::string> KeyHierarchy::EncryptMetadata(
+    std::string_view plaintext, std::string_view purpose,
+    std::string_view message_id) const {
+  ReaderMutexLock lock(&mu_);
+  return keys_.rbegin()->second.metadata.Encrypt(
+      plaintext, MetadataAssociatedData(purpose, message_id));
+}
+
+Result<std::string> KeyHierarchy::DecryptMetadata(
+    std::string_view ciphertext, std::string_view purpose,
+    std::string_view message_id) const {
+  auto version = Aead::CiphertextKeyId(ciphertext);
+  if (!version.ok()) return DecryptionFailedError();
+  ReaderMutexLock lock(&mu_);
+  auto it = keys_.find(*version);
+  if (it == keys_.end()) return DecryptionFailedError();
+  return it->second.metadata.Decrypt(
+      ciphertext, MetadataAssociatedData(purpose, message_id));
 }
 
 Result<Signer> KeyHierarchy::GetSigner(uint32_t version) const {

@@ -8,6 +8,10 @@
 // keys and signs new licenses; older versions still unwrap and verify.
 // A wrapped content key is an Aead ciphertext whose key id is the org key
 // version, with the message id as associated data.
+// Each version also has a metadata key, derived from its key-wrapping key
+// with HKDF-SHA256 under its own label, for small facts about a message kept
+// beside its record (the subject the sender's Sent page shows): a metadata
+// ciphertext never opens as a wrapped content key, nor the reverse.
 //
 // Thread-safety: thread-safe; Rotate() takes an exclusive lock, everything
 // else a shared one.
@@ -69,6 +73,17 @@ class KeyHierarchy {
   Result<SecretBytes> UnwrapContentKey(std::string_view wrapped,
                                        std::string_view message_id) const;
 
+  // Encrypts a message's metadata under the primary version's metadata key;
+  // the associated data is `purpose` ("subject"), a NUL, and the message id,
+  // so a ciphertext moved to another message or field does not open.
+  Result<std::string> EncryptMetadata(std::string_view plaintext,
+                                      std::string_view purpose,
+                                      std::string_view message_id) const;
+  // Any version; DecryptionFailedError() on any failure.
+  Result<std::string> DecryptMetadata(std::string_view ciphertext,
+                                      std::string_view purpose,
+                                      std::string_view message_id) const;
+
   // The signing key of a version (NotFound if unknown).
   Result<Signer> GetSigner(uint32_t version) const;
   Result<Verifier> GetVerifier(uint32_t version) const;
@@ -76,6 +91,7 @@ class KeyHierarchy {
  private:
   struct OrgKey {
     Aead kwk;
+    Aead metadata;  // derived from kwk (EncryptMetadata)
     Signer signer;
     WrappedOrgKey wrapped;
   };

@@ -30,6 +30,36 @@ TEST(KeyHierarchyTest, ContentKeyRoundTrip) {
             DecryptionFailedError());
 }
 
+TEST(KeyHierarchyTest, MetadataIsBoundToPurposeAndMessage) {
+  auto h = std::move(KeyHierarchy::Create(TestMaster())).value();
+  auto c = h->EncryptMetadata("Quarterly numbers", "subject", "msg-1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->find("Quarterly"), std::string::npos);
+  EXPECT_EQ(*h->DecryptMetadata(*c, "subject", "msg-1"), "Quarterly numbers");
+  EXPECT_EQ(h->DecryptMetadata(*c, "subject", "msg-2").status(),
+            DecryptionFailedError());
+  EXPECT_EQ(h->DecryptMetadata(*c, "other", "msg-1").status(),
+            DecryptionFailedError());
+  // Another key from the content keys': neither opens as the other, even
+  // with the same associated data.
+  SecretBytes ck = KeyHierarchy::NewContentKey();
+  WrappedContentKey w = *h->WrapContentKey(ck, std::string("subject\0m", 9));
+  EXPECT_EQ(h->DecryptMetadata(w.wrapped, "subject", "m").status(),
+            DecryptionFailedError());
+  auto m32 = h->EncryptMetadata(ck.InsecureStringView(), "subject", "m");
+  EXPECT_EQ(h->UnwrapContentKey(*m32, std::string("subject\0m", 9)).status(),
+            DecryptionFailedError());
+  // Old versions keep opening after a rotation and a reload.
+  ASSERT_TRUE(h->Rotate().ok());
+  auto newer = h->EncryptMetadata("after", "subject", "msg-1");
+  EXPECT_EQ(*Aead::CiphertextKeyId(*newer), 2u);
+  auto reloaded = KeyHierarchy::Load(TestMaster(), h->WrappedKeys());
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(*(*reloaded)->DecryptMetadata(*c, "subject", "msg-1"),
+            "Quarterly numbers");
+  EXPECT_EQ(*(*reloaded)->DecryptMetadata(*newer, "subject", "msg-1"), "after");
+}
+
 TEST(KeyHierarchyTest, RotateThenReloadKeepsOldVersions) {
   auto h = std::move(KeyHierarchy::Create(TestMaster())).value();
   SecretBytes ck = KeyHierarchy::NewContentKey();

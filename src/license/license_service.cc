@@ -14,6 +14,8 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kIrmKey = "irm";
+// The associated-data purpose of a sealed subject (EncryptMetadata).
+constexpr std::string_view kSubjectPurpose = "subject";
 
 std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
 
@@ -168,7 +170,11 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        0,
                                        "",
                                        request.branding,
-                                       request.parent_id};
+                                       request.parent_id,
+                                       ""};
+  SP_ASSIGN_OR_RETURN(
+      record.subject_sealed,
+      keys->EncryptMetadata(request.subject, kSubjectPurpose, id));
   store::NewProtectedMessage write{
       std::move(record),
       {0, now, sender, "protect", id, "ok",
@@ -421,6 +427,16 @@ Status LicenseService::SetExpiry(std::string_view message_id,
   AuditBestEffort(by, "message.expire", message_id, "ok",
                   "expires_at=" + std::to_string(expires_at));
   return Status::Ok();
+}
+
+Result<std::optional<std::string>> LicenseService::Subject(
+    const store::ProtectedMessageRecord& record) {
+  if (record.subject_sealed.empty()) return std::optional<std::string>();
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  SP_ASSIGN_OR_RETURN(
+      std::string subject,
+      keys->DecryptMetadata(record.subject_sealed, kSubjectPurpose, record.id));
+  return std::optional<std::string>(std::move(subject));
 }
 
 Result<MessageState> LicenseService::GetState(std::string_view message_id) {

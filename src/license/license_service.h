@@ -51,6 +51,9 @@ struct ProtectRequest {
   // A portal forward: the message forwarded. Revoking or expiring it ends
   // the forward too.
   std::string parent_id;
+  // The subject as the recipients see it (without the sender's-choice
+  // keyword): kept in the record sealed for the owner, never in clear.
+  std::string subject;
 };
 
 struct ProtectResult {
@@ -169,6 +172,12 @@ class LicenseService {
   Status SetExpiry(std::string_view message_id, int64_t expires_at,
                    std::string_view by, bool is_admin);
   Result<MessageState> GetState(std::string_view message_id);
+  // The subject kept with a protected message (ProtectRequest::subject),
+  // decrypted; nullopt for a message protected before subjects were kept.
+  // For the owner's pages and for a reader already holding a use license:
+  // the caller checks which.
+  Result<std::optional<std::string>> Subject(
+      const store::ProtectedMessageRecord& record);
 
   // Changes whenever a decision already made may no longer hold (a
   // revocation, a new expiry, the IRM settings, any change to users,

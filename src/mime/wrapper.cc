@@ -68,9 +68,14 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   d.set("introduction", br.introduction_text);
   d.set("button", br.read_button_text);
   d.set("link", link);
-  d.set("email_text", br.email_text);
-  d.set("disclaimer", br.disclaimer_text);
-  d.set("privacy_url", br.privacy_statement_url);
+  // An empty string opens a mustache section: unset fields stay unset, so
+  // no empty "Privacy statement" link.
+  auto set_if = [&d](const std::string& name, const std::string& value) {
+    if (!value.empty()) d.set(name, value);
+  };
+  set_if("email_text", br.email_text);
+  set_if("disclaimer", br.disclaimer_text);
+  set_if("privacy_url", br.privacy_statement_url);
   d.set("background", br.background_color.empty() ? std::string("#ffffff")
                                                   : br.background_color);
   d.set("template", o.template_name);

@@ -57,6 +57,26 @@ TEST(WrapperTest, BrandingAndLogo) {
             std::string::npos);
 }
 
+// An unset branding field leaves no empty link or line behind.
+TEST(WrapperTest, UnsetBrandingFieldsLeaveNoEmptyLinks) {
+  WrapperOptions o{"id7", "Encrypt", "https://portal.example"};
+  auto mail = BuildWrapperMail(kOriginal, "SEALPOST\x01", o);
+  ASSERT_TRUE(mail.ok());
+  auto html = ExtractPart(*mail, "text/html");
+  auto text = ExtractPart(*mail, "text/plain");
+  ASSERT_TRUE(html.ok() && text.ok());
+  EXPECT_EQ(html->find("Privacy statement"), std::string::npos);
+  EXPECT_EQ(html->find("href=\"\""), std::string::npos);
+  EXPECT_EQ(text->find("Privacy statement"), std::string::npos);
+  o.branding.privacy_statement_url = "https://example.com/privacy";
+  mail = BuildWrapperMail(kOriginal, "SEALPOST\x01", o);
+  ASSERT_TRUE(mail.ok());
+  html = ExtractPart(*mail, "text/html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("href=\"https://example.com/privacy\""),
+            std::string::npos);
+}
+
 TEST(WrapperTest, NoAttachment) {
   auto r = ExtractSealedAttachment(kOriginal);
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);

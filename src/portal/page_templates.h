@@ -9,8 +9,8 @@
 
 namespace sealpost::portal {
 
-// Variables: title, brand_css, logo_url, portal_text, user, csrf,
-// privacy_url, disclaimer, content.
+// Variables: title, brand_css, logo_url, portal_text, user, org (flag),
+// compose (flag), csrf, privacy_url, disclaimer, content.
 inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -27,11 +27,15 @@ inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 {{#logo_url}}<img class="logo" src="{{logo_url}}" alt="Organisation logo" width="170" height="70">{{/logo_url}}
 <span class="portal-text">{{portal_text}}</span>
 {{#user}}
-<form class="signout" method="post" action="/signout">
+<nav class="site-nav" aria-label="Portal">
+{{#org}}<a href="/sent">Sent</a>
+{{#compose}}<a href="/compose">Compose</a>
+{{/compose}}{{/org}}<form class="signout" method="post" action="/signout">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <span class="who">Signed in as {{user}}</span>
 <button type="submit">Sign out</button>
 </form>
+</nav>
 {{/user}}
 </header>
 <main id="main" tabindex="-1">
@@ -178,29 +182,56 @@ inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 </form>
 )";
 
-// Variables: messages[{id, to, sent, template, state, opens, revocable}],
-// csrf, compose (flag).
+// Variables: messages[{id, subject, to, sent, template, state, expires,
+// expires_value, opens, revocable}], csrf, compose (flag), q, to_filter,
+// state_{any,active,revoked,expired} (selected flags), filtered (flag),
+// older (url), newest (url), searched (note), has_messages.
 inline constexpr std::string_view kSentPage =
     R"(<h1>Sent protected messages</h1>
 {{#compose}}<p><a class="button primary" href="/compose">New protected message</a></p>{{/compose}}
-{{^messages}}<p>You have not sent any protected messages yet.</p>{{/messages}}
+<form method="get" action="/sent" class="card filters" role="search" aria-label="Find sent messages">
+<div><label for="q">Subject words</label>
+<input id="q" name="q" type="search" value="{{q}}" autocomplete="off"></div>
+<div><label for="to-filter">Recipient</label>
+<input id="to-filter" name="to" type="search" value="{{to_filter}}" autocomplete="off"></div>
+<div><label for="state">Status</label>
+<select id="state" name="state">
+<option value=""{{#state_any}} selected{{/state_any}}>Any</option>
+<option value="active"{{#state_active}} selected{{/state_active}}>Active</option>
+<option value="revoked"{{#state_revoked}} selected{{/state_revoked}}>Revoked</option>
+<option value="expired"{{#state_expired}} selected{{/state_expired}}>Expired</option>
+</select></div>
+<div><button type="submit">Search</button></div>
+</form>
+{{#searched}}<p class="note" role="status">{{searched}}</p>{{/searched}}
+{{^has_messages}}<p role="status">{{#filtered}}No sent message matches.{{/filtered}}{{^filtered}}You have not sent any protected messages yet.{{/filtered}}</p>{{/has_messages}}
 {{#has_messages}}
+<form id="bulk" method="post" action="/sent/revoke">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<button type="submit" class="danger">Revoke selected</button>
+</form>
 <div class="table-wrap">
 <table class="sent">
 <caption class="visually-hidden">Your protected messages, newest first</caption>
-<thead><tr><th scope="col">To</th><th scope="col">Sent</th><th scope="col">Protection</th><th scope="col">Status</th><th scope="col">Opened by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col"><span class="visually-hidden">Select</span></th><th scope="col">Subject</th><th scope="col">To</th><th scope="col">Sent</th><th scope="col">Protection</th><th scope="col">Status</th><th scope="col">Opened by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>
 {{#messages}}
 <tr data-id="{{id}}">
-<td>{{to}}</td><td>{{sent}}</td><td>{{template}}</td><td class="state">{{state}}</td>
+<td>{{#revocable}}<input type="checkbox" form="bulk" name="id" value="{{id}}" id="sel-{{id}}" aria-label="Select {{subject}} to {{to}}">{{/revocable}}</td>
+<td class="subject"><a href="/m/{{id}}">{{subject}}</a></td><td>{{to}}</td><td>{{sent}}</td><td>{{template}}</td><td class="state">{{state}}{{#expires}}<div class="note">expires {{expires}}</div>{{/expires}}</td>
 <td>{{#opens}}<div>{{who}} · {{when}}</div>{{/opens}}{{^opens}}not opened yet{{/opens}}</td>
-<td>{{#revocable}}<form method="post" action="/sent/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Revoke</button></form>{{/revocable}}</td>
+<td>{{#revocable}}<form method="post" action="/sent/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Revoke</button></form>
+<form method="post" action="/sent/{{id}}/expire" class="expire"><input type="hidden" name="csrf" value="{{csrf}}"><label for="exp-{{id}}">Expires on (UTC; empty: never)</label><input id="exp-{{id}}" name="expires" type="date" value="{{expires_value}}"><button type="submit">Set expiry</button></form>{{/revocable}}</td>
 </tr>
 {{/messages}}
 </tbody>
 </table>
 </div>
 {{/has_messages}}
+<nav class="pager" aria-label="Pages">
+{{#newest}}<a class="button" href="{{newest}}">Newest</a>{{/newest}}
+{{#older}}<a class="button" href="{{older}}" rel="next">Older</a>{{/older}}
+</nav>
 )";
 
 // Variables: error, next, csrf.
@@ -246,6 +277,12 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 .logo{max-width:170px;max-height:70px;width:auto;height:auto}
 .portal-text{font-weight:600;flex:1}
 .signout{display:flex;align-items:center;gap:8px;flex-wrap:wrap}.who{color:var(--muted);font-size:14px}
+.site-nav{display:flex;align-items:center;gap:12px;flex-wrap:wrap}.site-nav>a{padding:10px 4px;min-height:44px;color:var(--accent)}
+.card.filters{display:flex;flex-direction:row;flex-wrap:wrap;gap:8px 16px;align-items:flex-end}.filters>div{display:flex;flex-direction:column;gap:4px;flex:1 1 12rem}
+.pager{display:flex;flex-wrap:wrap;gap:8px;justify-content:space-between;margin:12px 0}.note{color:var(--muted)}
+.expire{display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin-top:4px}.expire input{width:auto;padding:6px}
+input[type=date],input[type=search]{font:inherit;padding:10px;border:1px solid #767676;border-radius:6px;width:100%}
+td input[type=checkbox]{width:24px;height:24px}
 main{max-width:60rem;margin:0 auto;padding:16px}
 h1{font-size:1.5rem;line-height:1.3;word-wrap:break-word}
 .card{border:1px solid var(--line);border-radius:8px;padding:16px;margin:16px 0;display:flex;flex-direction:column;gap:8px}
@@ -262,7 +299,7 @@ button.link{border:0;padding:0;min-height:0;text-decoration:underline;background
 .body-frame{width:100%;height:70vh;border:1px solid var(--line);border-radius:6px}
 .body-text{white-space:pre-wrap;word-wrap:break-word;border:1px solid var(--line);border-radius:6px;padding:12px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px}
 .attachments{padding-left:20px}.size{color:var(--muted)}.badge{font-size:12px;border:1px solid var(--muted);border-radius:4px;padding:0 4px}
-.table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid var(--line);padding:8px;vertical-align:top}
+.table-wrap{overflow-x:auto;position:relative}table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid var(--line);padding:8px;vertical-align:top}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .mailbox{list-style:none;padding:0}.mailbox li{border-bottom:1px solid var(--line);padding:8px 0}
 footer{max-width:60rem;margin:24px auto;padding:0 16px;color:var(--muted);font-size:14px}

@@ -83,6 +83,15 @@ Portal::Portal(PortalServices services, PortalOptions options)
 
 Portal::~Portal() = default;
 
+Portal::Visitor Portal::Identify(const http::Request& req) {
+  Visitor v = IdentifyVisitor(req, *services_.directory);
+  if (v.org_user()) {
+    auto irm = services_.licenses->LoadIrm();
+    v.can_compose = irm.ok() && irm->GetBool("SimplifiedClientAccessEnabled");
+  }
+  return v;
+}
+
 void Portal::Register(http::Router& router) {
   auto bind = [this](http::Response (Portal::*fn)(http::Request&)) {
     return [this, fn](http::Request& r) { return (this->*fn)(r); };
@@ -125,6 +134,8 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/signout", bind(&Portal::SignOut));
   router.Add("GET", "/sent", bind(&Portal::Sent));
   router.Add("POST", "/sent/:id/revoke", bind(&Portal::Revoke));
+  router.Add("POST", "/sent/revoke", bind(&Portal::RevokeSelected));
+  router.Add("POST", "/sent/:id/expire", bind(&Portal::SetExpiry));
   router.Add("GET", "/compose", bind(&Portal::ComposeForm));
   router.Add("POST", "/compose", bind(&Portal::SendCompose));
   if (options_.dev) {

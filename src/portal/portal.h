@@ -120,6 +120,12 @@ class Portal {
   http::Response MailboxMail(http::Request& req);
   http::Response MailboxBody(http::Request& req);
 
+  // IdentifyVisitor (web.h), and whether the header offers Compose.
+  Visitor Identify(const http::Request& req);
+  // Sent page helpers (sent.cc).
+  http::Response RevokeSelected(http::Request& req);
+  http::Response SetExpiry(http::Request& req);
+
   // The cached page for this session and URL, logged as a view.
   std::optional<http::Response> FromCache(const http::Request& req);
   // Queues messages and waits for their durable commit.

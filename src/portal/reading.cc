@@ -104,6 +104,16 @@ bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
   return true;
 }
 
+// The subject as the recipients were shown it: the one kept with the
+// message (without the sender's-choice keyword, as in the wrapper), else
+// the original's. The caller holds a use license for `o`.
+std::string ShownSubject(const PortalServices& s, const Opened& o,
+                         const std::string& parsed) {
+  auto kept = s.licenses->Subject(o.record);
+  if (kept.ok() && kept->has_value()) return **kept;
+  return parsed;
+}
+
 std::string BodyCsp(bool images) {
   return std::string("default-src 'none'; img-src 'self' data:") +
          (images ? " https: http:" : "") +
@@ -129,10 +139,10 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
   }
   bool images = req.QueryParam("images") == "1";
   const rights::Rights& rights = o.license.rights;
+  const std::string subject = ShownSubject(services_, o, view->subject);
   Data d;
   d.set("id", id);
-  d.set("subject",
-        view->subject.empty() ? std::string("(no subject)") : view->subject);
+  d.set("subject", subject.empty() ? std::string("(no subject)") : subject);
   d.set("from", view->from);
   d.set("to", JoinList(view->to));
   if (!view->cc.empty()) d.set("cc", JoinList(view->cc));
@@ -180,14 +190,14 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
     d.set("has_attachments", Data::type::bool_true);
     d.set("attachments", list);
   }
-  chrome.title = view->subject.empty() ? "Protected message" : view->subject;
+  chrome.title = subject.empty() ? "Protected message" : subject;
   return PageResponse(200, RenderTemplate(kMessagePage, d), chrome);
 }
 
 // The sanitized HTML body, framed by the message page. Its own CSP: no
 // script, no forms, pictures only from us (or anywhere once asked for).
 http::Response Portal::MessageBody(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto r = OpenFor(services_, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
@@ -233,7 +243,7 @@ http::Response Portal::MessageBody(http::Request& req) {
 // An attachment: decrypted when the rights allow it, otherwise
 // sealed on its own for the same recipients (opens with `sealpost open`).
 http::Response Portal::MessagePart(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto r = OpenFor(services_, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
@@ -263,6 +273,7 @@ http::Response Portal::MessagePart(http::Request& req) {
     pr.authorized_by_policy = true;
     pr.expires_at = o.record.expires_at;
     pr.branding = o.record.branding;
+    pr.subject = "Attachment " + part->filename;
     auto sealed = services_.licenses->Protect(pr);
     if (!sealed.ok()) {
       return NoticeResponse(503, "This attachment can't be downloaded now",
@@ -346,7 +357,7 @@ std::variant<ReplySource, http::Response> PrepareReply(
 }  // namespace
 
 http::Response Portal::ReplyForm(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto prepared = PrepareReply(services_, req, id, v);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
@@ -363,12 +374,14 @@ http::Response Portal::ReplyForm(http::Request& req) {
                       (plan.forward ? "/forward"
                        : plan.all   ? "/reply?all=1"
                                     : "/reply"));
+  const std::string subject =
+      ShownSubject(services_, src.opened, view->subject);
   if (plan.forward) {
     d.set("to_field", Data::type::bool_true);
-    d.set("subject", mime::ForwardSubject(view->subject));
+    d.set("subject", mime::ForwardSubject(subject));
   } else {
     d.set("to_fixed", JoinList(plan.to));
-    d.set("subject", mime::ReplySubject(view->subject));
+    d.set("subject", mime::ReplySubject(subject));
   }
   d.set("text", "\n\n" + mime::QuoteText(view->text, view->date, view->from));
   chrome.title = plan.forward ? "Forward" : "Reply";
@@ -376,7 +389,7 @@ http::Response Portal::ReplyForm(http::Request& req) {
 }
 
 http::Response Portal::SendReply(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {

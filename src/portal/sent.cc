@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
+#include <optional>
 
 #include "base/files.h"
 #include "base/log.h"
@@ -18,7 +20,6 @@
 namespace sealpost::portal {
 namespace {
 
-constexpr int kSentLimit = 200;
 constexpr int kMailboxLimit = 200;
 
 // The templates the compose page offers (SimplifiedClientAccess* settings).
@@ -46,7 +47,7 @@ bool SafeMailName(std::string_view name) {
 }  // namespace
 
 http::Response Portal::Home(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   if (v.org_user()) return RedirectResponse("/sent", v);
   if (!v.email.empty()) {
     return NoticeResponse(200, "Open the link in your mail",
@@ -56,23 +57,197 @@ http::Response Portal::Home(http::Request& req) {
   return RedirectResponse("/signin?next=/sent", v);
 }
 
+namespace {
+
+// A page of /sent; a subject search decrypts at most kSearchScan records
+// per request (kSearchBatch at a time) and then offers to go on further
+// back: the page stays fast however many messages an owner has.
+constexpr size_t kSentPageSize = 50;
+constexpr int kSearchBatch = 250;
+constexpr int kSearchScan = 2000;
+// Revoke selected: at most this many at once (two pages).
+constexpr size_t kRevokeAtOnce = 100;
+
+struct SentFilter {
+  std::vector<std::string> words;  // lower-case subject words
+  std::string q, to, state;        // as typed, for the form and links
+  int64_t before_at = 0;
+  std::string before_id;
+};
+
+// "1764670000.3fa2…": created_at and id of the last row of a page.
+std::string CursorOf(const store::ProtectedMessageRecord& r) {
+  return std::to_string(r.created_at) + "." + r.id;
+}
+
+SentFilter ReadSentFilter(const http::Request& req) {
+  SentFilter f;
+  f.q = req.QueryParam("q").substr(0, 200);
+  f.to = req.QueryParam("to").substr(0, 200);
+  f.state = req.QueryParam("state");
+  if (f.state != "active" && f.state != "revoked" && f.state != "expired") {
+    f.state.clear();
+  }
+  std::string word;
+  for (char c : f.q + " ") {
+    if (c == ' ' || c == '\t') {
+      if (!word.empty()) f.words.push_back(AsciiLower(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  std::string before = req.QueryParam("before");
+  if (size_t dot = before.find('.'); dot != std::string::npos && dot > 0) {
+    auto at = before.substr(0, dot);
+    if (at.size() < 19 && std::all_of(at.begin(), at.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        })) {
+      f.before_at = std::stoll(at);
+      f.before_id = before.substr(dot + 1, 100);
+    }
+  }
+  return f;
+}
+
+std::string SentUrl(const SentFilter& f, std::string_view before) {
+  std::string url = "/sent";
+  auto add = [&](std::string_view k, std::string_view v) {
+    if (v.empty()) return;
+    url += (url.size() == 5 ? "?" : "&") + std::string(k) + "=" +
+           http::PercentEncode(v);
+  };
+  add("q", f.q);
+  add("to", f.to);
+  add("state", f.state);
+  add("before", before);
+  return url;
+}
+
+bool SubjectMatches(const std::string& subject,
+                    const std::vector<std::string>& words) {
+  std::string lower = AsciiLower(subject);
+  return std::all_of(words.begin(), words.end(), [&](const std::string& w) {
+    return lower.find(w) != std::string::npos;
+  });
+}
+
+// "2026-12-05" (UTC) for a date field.
+std::string DateValue(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// 00:00 UTC of a "YYYY-MM-DD" date field; nullopt when malformed.
+std::optional<int64_t> ParseDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = std::stoi(std::string(s.substr(0, 4))) - 1900;
+  tm.tm_mon = std::stoi(std::string(s.substr(5, 2))) - 1;
+  tm.tm_mday = std::stoi(std::string(s.substr(8, 2)));
+  if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
 http::Response Portal::Sent(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
   Chrome chrome{"Sent protected messages", nullptr, &v};
-  auto messages = services_.store->ListProtectedMessages(v.email, kSentLimit);
-  if (!messages.ok()) {
-    return NoticeResponse(503, "The portal is unavailable",
-                          "Please try again in a few minutes.", chrome);
-  }
-  auto irm = services_.licenses->LoadIrm();
+  SentFilter f = ReadSentFilter(req);
   int64_t now = services_.clock->NowUnix();
+  store::ProtectedMessageQuery query;
+  query.owner = v.email;
+  query.state = f.state;
+  query.now = now;
+  query.recipient = f.to;
+  query.before_created_at = f.before_at;
+  query.before_id = f.before_id;
+  query.skip_probes = true;  // self-test messages
+
+  struct Row {
+    store::ProtectedMessageRecord record;
+    std::string subject;
+  };
+  auto subject_of = [&](const store::ProtectedMessageRecord& r) {
+    auto s = services_.licenses->Subject(r);
+    return s.ok() && s->has_value() && !(*s)->empty() ? **s : std::string();
+  };
+  std::vector<Row> rows;
+  std::string older;  // cursor of the next page; empty: none
+  std::string searched;
+  if (f.words.empty()) {
+    query.limit = kSentPageSize + 1;
+    auto page = services_.store->QueryProtectedMessages(query);
+    if (!page.ok()) {
+      return NoticeResponse(503, "The portal is unavailable",
+                            "Please try again in a few minutes.", chrome);
+    }
+    for (auto& r : *page) {
+      if (rows.size() == kSentPageSize) {
+        older = CursorOf(rows.back().record);
+        break;
+      }
+      std::string subject = subject_of(r);
+      rows.push_back({std::move(r), std::move(subject)});
+    }
+  } else {
+    // Subjects are sealed: decrypt and filter, newest first, at most
+    // kSearchScan per request.
+    int scanned = 0;
+    std::optional<store::ProtectedMessageRecord> last;
+    bool done = false;
+    while (!done) {
+      query.limit = kSearchBatch;
+      auto batch = services_.store->QueryProtectedMessages(query);
+      if (!batch.ok()) {
+        return NoticeResponse(503, "The portal is unavailable",
+                              "Please try again in a few minutes.", chrome);
+      }
+      for (auto& r : *batch) {
+        if (rows.size() == kSentPageSize) {
+          older = CursorOf(rows.back().record);
+          done = true;
+          break;
+        }
+        ++scanned;
+        std::string subject = subject_of(r);
+        query.before_created_at = r.created_at;
+        query.before_id = r.id;
+        last = r;
+        if (SubjectMatches(subject, f.words)) {
+          rows.push_back({std::move(r), std::move(subject)});
+        }
+      }
+      if (done) break;
+      if (batch->size() < static_cast<size_t>(kSearchBatch)) break;
+      if (scanned >= kSearchScan) {
+        older = CursorOf(*last);
+        searched = "Searched " + std::to_string(scanned) +
+                   " messages, back to " + HumanTime(last->created_at) +
+                   ". Older ones may match too: choose Older to go on.";
+        break;
+      }
+    }
+  }
+
   std::map<std::string, std::string> template_names;
   Data list{Data::type::list};
-  for (const auto& m : *messages) {
-    if (m.id.starts_with("probe-")) continue;  // self-test messages
+  for (const auto& [m, subject] : rows) {
     Data row;
     row.set("id", m.id);
+    row.set("subject", subject.empty() ? "(no subject)" : subject);
     row.set("to", JoinList(license::RecipientsOf(m)));
     row.set("sent", HumanTime(m.created_at));
     auto [it, fresh] = template_names.try_emplace(m.template_id, m.template_id);
@@ -86,6 +261,10 @@ http::Response Portal::Sent(http::Request& req) {
     row.set("state", revoked   ? "Revoked " + HumanTime(m.revoked_at)
                      : expired ? std::string("Expired")
                                : std::string("Active"));
+    if (!revoked && !expired && m.expires_at != 0) {
+      row.set("expires", HumanTime(m.expires_at));
+    }
+    row.set("expires_value", DateValue(m.expires_at));
     if (!revoked) row.set("revocable", Data::type::bool_true);
     row.set("csrf", v.csrf);
     Data opens{Data::type::list};
@@ -107,15 +286,24 @@ http::Response Portal::Sent(http::Request& req) {
   }
   Data d;
   d.set("messages", list);
-  if (!list.is_empty_list()) d.set("has_messages", Data::type::bool_true);
-  if (irm.ok() && irm->GetBool("SimplifiedClientAccessEnabled")) {
-    d.set("compose", Data::type::bool_true);
+  d.set("csrf", v.csrf);
+  if (!rows.empty()) d.set("has_messages", Data::type::bool_true);
+  if (v.can_compose) d.set("compose", Data::type::bool_true);
+  d.set("q", f.q);
+  d.set("to_filter", f.to);
+  d.set(f.state.empty() ? "state_any" : "state_" + f.state,
+        Data::type::bool_true);
+  if (!f.words.empty() || !f.to.empty() || !f.state.empty()) {
+    d.set("filtered", Data::type::bool_true);
   }
+  if (!searched.empty()) d.set("searched", searched);
+  if (!older.empty()) d.set("older", SentUrl(f, older));
+  if (!f.before_id.empty()) d.set("newest", SentUrl(f, ""));
   return PageResponse(200, RenderTemplate(kSentPage, d), chrome);
 }
 
 http::Response Portal::Revoke(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   auto form = ReadForm(req);
   Chrome chrome{"Revoke", nullptr, &v};
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
@@ -133,8 +321,84 @@ http::Response Portal::Revoke(http::Request& req) {
   return RedirectResponse("/sent", v);
 }
 
+http::Response Portal::RevokeSelected(http::Request& req) {
+  Visitor v = Identify(req);
+  auto form = ReadForm(req);
+  Chrome chrome{"Revoke", nullptr, &v};
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/sent", "Sent messages",
+                       form.ok() ? "" : form.status().message());
+  }
+  if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
+  std::vector<std::string> ids = form->GetAll("id");
+  if (ids.empty()) {
+    return NoticeResponse(400, "Nothing was selected",
+                          "Tick the messages to revoke first.", chrome, "/sent",
+                          "Sent messages");
+  }
+  if (ids.size() > kRevokeAtOnce) {
+    return NoticeResponse(400, "Too many at once",
+                          "Revoke at most " + std::to_string(kRevokeAtOnce) +
+                              " messages at a time.",
+                          chrome, "/sent", "Sent messages");
+  }
+  int revoked = 0;
+  std::vector<std::string> failed;
+  for (const auto& id : ids) {
+    Status st = services_.licenses->Revoke(id, v.email, false);
+    if (st.ok()) {
+      ++revoked;
+    } else if (st.code() != StatusCode::kFailedPrecondition) {
+      failed.push_back(id + ": " + st.message());  // not "already revoked"
+    }
+  }
+  if (!failed.empty()) {
+    return NoticeResponse(
+        400, "Some messages weren't revoked",
+        std::to_string(revoked) + " revoked; not revoked: " + JoinList(failed),
+        chrome, "/sent", "Sent messages");
+  }
+  return NoticeResponse(200,
+                        revoked == 1
+                            ? "1 message revoked"
+                            : std::to_string(revoked) + " messages revoked",
+                        "Their recipients can no longer open them.", chrome,
+                        "/sent", "Sent messages");
+}
+
+http::Response Portal::SetExpiry(http::Request& req) {
+  Visitor v = Identify(req);
+  auto form = ReadForm(req);
+  Chrome chrome{"Expiry", nullptr, &v};
+  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, "/sent", "Sent messages",
+                       form.ok() ? "" : form.status().message());
+  }
+  if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
+  std::string value = form->Get("expires");
+  int64_t at = 0;  // empty: never
+  if (!value.empty()) {
+    auto parsed = ParseDate(value);
+    if (!parsed) {
+      return NoticeResponse(400, "That date doesn't look right",
+                            "Use a date such as 2026-12-31.", chrome, "/sent",
+                            "Sent messages");
+    }
+    at = *parsed;
+  }
+  Status st =
+      services_.licenses->SetExpiry(req.params["id"], at, v.email, false);
+  if (!st.ok()) {
+    return NoticeResponse(
+        st.code() == StatusCode::kPermissionDenied ? 403 : 400,
+        "The expiry wasn't changed", st.message(), chrome, "/sent",
+        "Sent messages");
+  }
+  return RedirectResponse("/sent", v);
+}
+
 http::Response Portal::ComposeForm(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   if (!v.org_user()) return RedirectResponse("/signin?next=/compose", v);
   Chrome chrome{"New protected message", nullptr, &v};
   auto irm = services_.licenses->LoadIrm();
@@ -169,7 +433,7 @@ http::Response Portal::ComposeForm(http::Request& req) {
 }
 
 http::Response Portal::SendCompose(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   auto form = ReadForm(req);
   Chrome chrome{"New protected message", nullptr, &v};
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
@@ -264,7 +528,7 @@ http::Response Portal::SendCompose(http::Request& req) {
 // ---- Dev mailbox (dev mode only; the listener is loopback-only there) ----
 
 http::Response Portal::Mailbox(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   struct Entry {
     std::string name;
     int64_t mtime_ns;
@@ -323,7 +587,7 @@ Result<std::string> ReadMail(const std::string& root, const std::string& name) {
 }  // namespace
 
 http::Response Portal::MailboxMail(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& name = req.params["name"];
   Chrome chrome{"Dev mailbox", nullptr, &v};
   auto bytes = ReadMail(options_.dev_mailbox, name);

@@ -20,7 +20,7 @@ http::Response Portal::MessageEntry(http::Request& req) {
   // Taken before the license request: a revocation while the page is being
   // made leaves a stale generation on it, so it is never served again.
   uint64_t generation = services_.licenses->RightsGeneration();
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   // Signed in: ReadMessage looks the message up itself (and answers for a
   // missing one).
@@ -77,7 +77,7 @@ http::Response Portal::MessageEntry(http::Request& req) {
 }
 
 http::Response Portal::RequestOtp(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
@@ -166,7 +166,7 @@ http::Response Portal::RequestOtp(http::Request& req) {
 }
 
 http::Response Portal::VerifyOtp(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
@@ -244,7 +244,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
 }
 
 http::Response Portal::BeginOidc(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   size_t n = 0;
   try {
@@ -289,7 +289,7 @@ http::Response Portal::BeginOidc(http::Request& req) {
 }
 
 http::Response Portal::OidcCallback(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   auto taken =
       pending_oidc_.Take(req.QueryParam("state"), services_.clock->NowUnix());
   if (!taken.has_value()) {
@@ -364,7 +364,7 @@ http::Response Portal::OidcCallback(http::Request& req) {
 }
 
 http::Response Portal::OrgSignInPage(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   Data d;
   d.set("csrf", v.csrf);
   d.set("next", SafeNext(req.QueryParam("next")));
@@ -373,7 +373,7 @@ http::Response Portal::OrgSignInPage(http::Request& req) {
 }
 
 http::Response Portal::OrgSignIn(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
     return FormExpired(v, "/signin", "Sign in");
@@ -400,7 +400,7 @@ http::Response Portal::OrgSignIn(http::Request& req) {
 }
 
 http::Response Portal::SignOut(http::Request& req) {
-  Visitor v = IdentifyVisitor(req, *services_.directory);
+  Visitor v = Identify(req);
   auto form = ReadForm(req);
   if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
     return FormExpired(v, "/", "Home");

@@ -122,6 +122,10 @@ http::Response PageResponse(int status, const std::string& content,
   if (chrome.visitor != nullptr && !chrome.visitor->email.empty()) {
     d.set("user", chrome.visitor->email);
     d.set("csrf", chrome.visitor->csrf);
+    if (chrome.visitor->org_user()) d.set("org", Data::type::bool_true);
+    if (chrome.visitor->can_compose) {
+      d.set("compose", Data::type::bool_true);
+    }
   }
   if (!b.privacy_statement_url.empty()) {
     d.set("privacy_url", b.privacy_statement_url);

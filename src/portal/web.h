@@ -33,6 +33,7 @@ struct Portal::Visitor {
   std::string email;         // signed-in address, "" when not signed in
   std::string session_kind;  // portal | portal-otp | portal-oidc
   int64_t session_expires_at = 0;
+  bool can_compose = false;  // the header links to /compose (Portal::Identify)
   bool org_user() const { return session_kind == license::kPortalSession; }
 };
 

@@ -106,6 +106,7 @@ Result<std::string> Protector::SealAndWrap(
   req.keep_portal_copy = true;
   req.parent_id = spec.parent_id;
   req.expires_at = spec.expires_at;
+  req.subject = spec.shown_subject;
   if (!spec.internal && brand.external_mail_expiry_in_days > 0) {
     int64_t external =
         clock_.NowUnix() + int64_t{brand.external_mail_expiry_in_days} * 86400;
@@ -437,6 +438,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   spec.addresses = addresses;
   spec.internal = g.internal;
   if (run.subject != run.mail.subject) spec.subject = run.subject;
+  spec.shown_subject = run.subject;
   std::string note;
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,

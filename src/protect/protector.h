@@ -106,6 +106,7 @@ class Protector {
     std::string parent_id;
     int64_t expires_at = 0;
     std::optional<std::string> subject;  // the wrapper's, if not the original's
+    std::string shown_subject;  // as recipients see it: kept for the owner
   };
 
   Result<Outcome> Process(const queue::IncomingMessage& in,

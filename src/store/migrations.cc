@@ -157,6 +157,13 @@ CREATE TABLE smime_crls (
   created_at BIGINT NOT NULL
 )
 )sql"},
+      {8, "protected messages: the subject sealed for its owner, keyset paging",
+       R"sql(
+ALTER TABLE protected_messages ADD COLUMN subject_sealed {blob};
+DROP INDEX protected_messages_owner;
+CREATE INDEX protected_messages_owner ON protected_messages (owner, created_at, id);
+CREATE INDEX protected_messages_created ON protected_messages (created_at, id)
+)sql"},
   };
   return migrations;
 }

@@ -63,6 +63,28 @@ struct ProtectedMessageRecord {
   // A portal forward: the message it forwards. Revoking or expiring the
   // parent ends the forward too (license/license_service.cc).
   std::string parent_id;
+  // The subject, sealed for the owner by the key service
+  // (crypto::KeyHierarchy::EncryptMetadata); empty for messages protected
+  // before it was kept. Never the subject in clear.
+  std::string subject_sealed;
+};
+
+// A page of protected messages, newest first (created_at, then id, both
+// descending): the keyset after `before_*` when set.
+struct ProtectedMessageQuery {
+  std::string owner;  // "" for every owner
+  // "" (any), "active", "revoked", "expired", judged at `now` on the
+  // record itself (a forward whose original ended still shows active).
+  std::string state;
+  int64_t now = 0;
+  int64_t since = 0;  // created_at >= since when not 0
+  // Case-insensitive part of a recipient address ("" for any).
+  std::string recipient;
+  // The cursor: the last row of the previous page.
+  int64_t before_created_at = 0;
+  std::string before_id;
+  bool skip_probes = false;  // leave out self-test messages ("probe-" ids)
+  int limit = 50;
 };
 
 // A protected message's rows as one write: the record, its audit entry and
@@ -257,6 +279,8 @@ class Store {
   // Newest first; `owner` filters when not empty.
   virtual Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
       std::string_view owner, int limit) = 0;
+  virtual Result<std::vector<ProtectedMessageRecord>> QueryProtectedMessages(
+      const ProtectedMessageQuery& query) = 0;
   virtual Status PutSession(const SessionRecord& session) = 0;
   virtual Result<std::optional<SessionRecord>> GetSession(
       std::string_view token_hash) = 0;

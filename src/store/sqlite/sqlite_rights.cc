@@ -13,9 +13,11 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding, parent_id";
+    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed";
+constexpr std::string_view kMessageValues =
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// Binds the kMessageColumns of `m`, in order, to parameters 1..11.
+// Binds the kMessageColumns of `m`, in order, to parameters 1..12.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.Bind(1, m.id)
       .Bind(2, m.owner)
@@ -27,12 +29,13 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
       .Bind(8, m.revoked_at)
       .Bind(9, m.revoked_by)
       .Bind(10, m.branding)
-      .Bind(11, m.parent_id);
+      .Bind(11, m.parent_id)
+      .BindBlobOrNull(12, m.subject_sealed);
 }
 
 ProtectedMessageRecord ReadMessage(const Stmt& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5),
-          s.Int(6),  s.Int(7),  s.Text(8), s.Text(9), s.Text(10)};
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),  s.Int(5),
+          s.Int(6),  s.Int(7),  s.Text(8), s.Text(9), s.Text(10), s.Blob(11)};
 }
 
 }  // namespace
@@ -80,20 +83,21 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
 
 Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO protected_messages (" + std::string(kMessageColumns) +
-             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
-             "UPDATE SET grants_json = excluded.grants_json, "
-             "expires_at = excluded.expires_at, revoked_at = "
-             "excluded.revoked_at, revoked_by = excluded.revoked_by");
+  Stmt s(stmts_, "INSERT INTO protected_messages (" +
+                     std::string(kMessageColumns) + ") VALUES " +
+                     std::string(kMessageValues) +
+                     " ON CONFLICT (id) DO "
+                     "UPDATE SET grants_json = excluded.grants_json, "
+                     "expires_at = excluded.expires_at, revoked_at = "
+                     "excluded.revoked_at, revoked_by = excluded.revoked_by");
   BindMessage(s, m, clock_.NowUnix());
   return s.Run();
 }
 
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                     std::string(kMessageColumns) +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     std::string(kMessageColumns) + ") VALUES " +
+                     std::string(kMessageValues));
   BindMessage(s, m.record, clock_.NowUnix());
   SP_RETURN_IF_ERROR(s.Run());
   if (!m.portal_copy.empty()) {
@@ -231,6 +235,48 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
                      "ORDER BY created_at DESC, id LIMIT ?2");
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, owner).Bind(2, int64_t{limit});
+  std::vector<ProtectedMessageRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing messages");
+  return out;
+}
+
+Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
+    const ProtectedMessageQuery& q) {
+  // One statement for every combination (cached once): each filter is off
+  // when its parameter is empty or 0. The keyset condition and the order
+  // follow the (owner, created_at, id) and (created_at, id) indexes.
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "SELECT " + std::string(kMessageColumns) +
+             " FROM protected_messages WHERE (?1 = '' OR owner = ?1)"
+             " AND (?2 = '' OR (?2 = 'revoked' AND revoked_at <> 0)"
+             " OR (?2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
+             " expires_at > ?3))"
+             " OR (?2 = 'expired' AND revoked_at = 0 AND expires_at <> 0 AND"
+             " expires_at <= ?3))"
+             " AND created_at >= ?4"
+             " AND (?5 = '' OR instr(lower(recipients_json), ?5) > 0)"
+             " AND (?7 = '' OR created_at < ?6 OR (created_at = ?6 AND"
+             " id < ?7))"
+             " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
+             " ORDER BY created_at DESC, id DESC LIMIT ?9");
+  SP_RETURN_IF_ERROR(s.status());
+  std::string recipient;
+  for (char c : q.recipient) {
+    recipient += static_cast<char>(
+        c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);  // ASCII, as stored
+  }
+  s.Bind(1, q.owner)
+      .Bind(2, q.state)
+      .Bind(3, q.now)
+      .Bind(4, q.since)
+      .Bind(5, recipient)
+      .Bind(6, q.before_created_at)
+      .Bind(7, q.before_id)
+      .Bind(8, int64_t{q.skip_probes ? 1 : 0})
+      .Bind(9, int64_t{q.limit});
   std::vector<ProtectedMessageRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));

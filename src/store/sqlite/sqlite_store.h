@@ -60,6 +60,8 @@ class SqliteStore final : public Store {
       std::string_view id) override;
   Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
       std::string_view owner, int limit) override;
+  Result<std::vector<ProtectedMessageRecord>> QueryProtectedMessages(
+      const ProtectedMessageQuery& query) override;
   Status PutSession(const SessionRecord& session) override;
   Result<std::optional<SessionRecord>> GetSession(
       std::string_view token_hash) override;

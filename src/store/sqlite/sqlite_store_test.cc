@@ -252,6 +252,65 @@ TEST_F(SqliteStoreTest, UsersAndAudit) {
   EXPECT_EQ((*m1)[0].result, "refused");
 }
 
+TEST_F(SqliteStoreTest, ProtectedMessagesPageByKeysetAndFilter) {
+  auto store = std::move(SqliteStore::Open(path_, clock_)).value();
+  // 7 messages, two per second, so pages split inside one created_at.
+  for (int i = 0; i < 7; ++i) {
+    ProtectedMessageRecord m;
+    m.id = "m" + std::to_string(i);
+    m.owner = i == 6 ? "bob@example.com" : "alice@example.com";
+    m.template_id = "encrypt";
+    m.recipients_json = i % 2 ? R"(["carol@gmail.test"])" : R"(["dan@x.test"])";
+    m.grants_json = "[]";
+    m.created_at = 1000 + i / 2;
+    if (i == 1) m.revoked_at = 1500;
+    if (i == 2) m.expires_at = 1200;
+    if (i == 3) m.subject_sealed = std::string("\x01\0sealed", 8);
+    ASSERT_TRUE(store->PutProtectedMessage(m).ok());
+  }
+  ProtectedMessageQuery q;
+  q.owner = "alice@example.com";
+  q.limit = 4;
+  q.now = 1300;
+  auto page1 = *store->QueryProtectedMessages(q);
+  ASSERT_EQ(page1.size(), 4u);
+  EXPECT_EQ(page1[0].id, "m5");
+  EXPECT_EQ(page1[1].id, "m4");
+  EXPECT_EQ(page1[2].id, "m3");
+  EXPECT_EQ(page1[2].subject_sealed, std::string("\x01\0sealed", 8));
+  EXPECT_EQ(page1[3].id, "m2");
+  EXPECT_EQ(page1[3].subject_sealed, "");
+  q.before_created_at = page1.back().created_at;
+  q.before_id = page1.back().id;
+  auto page2 = *store->QueryProtectedMessages(q);
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_EQ(page2[0].id, "m1");
+  EXPECT_EQ(page2[1].id, "m0");
+
+  ProtectedMessageQuery f;
+  f.now = 1300;
+  f.state = "revoked";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 1u);
+  f.state = "expired";
+  ASSERT_EQ(store->QueryProtectedMessages(f)->size(), 1u);
+  EXPECT_EQ(store->QueryProtectedMessages(f)->front().id, "m2");
+  f.state = "active";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 5u);
+  f.state = "";
+  f.recipient = "CAROL@";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
+  f.recipient = "";
+  f.since = 1002;
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
+  // A revocation (an upsert) keeps the sealed subject.
+  auto m3 = std::move(*store->GetProtectedMessage("m3")).value();
+  m3.revoked_at = 1600;
+  m3.subject_sealed.clear();
+  ASSERT_TRUE(store->PutProtectedMessage(m3).ok());
+  EXPECT_EQ((*store->GetProtectedMessage("m3"))->subject_sealed,
+            std::string("\x01\0sealed", 8));
+}
+
 TEST(MigrationsTest, VersionsStrictlyIncrease) {
   int last = 0;
   for (const auto& m : AllMigrations()) {

@@ -126,6 +126,14 @@ class Stmt {
                       SQLITE_TRANSIENT);
     return *this;
   }
+  // NULL for an empty value.
+  Stmt& BindBlobOrNull(int i, std::string_view v) {
+    if (v.empty()) {
+      sqlite3_bind_null(stmt_, i);
+      return *this;
+    }
+    return BindBlob(i, v);
+  }
   Stmt& Bind(int i, int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
