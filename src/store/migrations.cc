@@ -128,6 +128,11 @@ CREATE TABLE portal_otps (
        R"sql(
 ALTER TABLE protected_messages ADD COLUMN parent_id TEXT NOT NULL DEFAULT ''
 )sql"},
+      {7, "housekeeping: find expired messages and old portal copies",
+       R"sql(
+CREATE INDEX protected_messages_expiry ON protected_messages (expires_at);
+CREATE INDEX portal_copies_created ON portal_copies (created_at)
+)sql"},
   };
   return migrations;
 }
