@@ -106,6 +106,28 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                const std::string& id = req.params["id"];
                int64_t now = NowMs(ctx);
                Status s = ctx.store->RetryQueuedMessage(id, now);
+               if (s.code() == StatusCode::kNotFound) {
+                 // Say why there is nothing to retry: a done message's
+                 // body was deleted when its last recipient was done.
+                 auto m = ctx.store->GetQueuedMessage(id, false);
+                 if (m.ok() && m->has_value() && (*m)->state == "done") {
+                   return Response::JsonError(
+                       409, "failed_precondition",
+                       "message " + id +
+                           " is done: every recipient was delivered or "
+                           "bounced, and its content was deleted then; "
+                           "there is nothing left to retry (`sealpost "
+                           "message trace " +
+                           id + "` shows what happened)");
+                 }
+                 if (m.ok() && !m->has_value()) {
+                   return Response::JsonError(
+                       404, "not_found",
+                       "no message " + id +
+                           " in the queue or its history (done messages "
+                           "are kept for queue.history_days)");
+                 }
+               }
                if (!s.ok()) return FromStatus(s);
                store::QueueBatch note;
                note.events.push_back(

@@ -142,6 +142,10 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::queue_retry_window_seconds)},
       {{"queue.delivery_concurrency", "deliveries in flight at once"},
        Int(&Config::queue_delivery_concurrency)},
+      {{"queue.history_days",
+        "days delivered and bounced messages stay for message trace "
+        "(their bodies are deleted at once)"},
+       Int(&Config::queue_history_days)},
       {{"portal.otp_sender",
         "From address of one-time passcode mails (default: "
         "noreply@<first accepted domain>)"},
@@ -160,6 +164,10 @@ const std::vector<KeyDef>& Defs() {
       {{"portal.max_recipients",
         "recipients of one message written in the portal"},
        Int(&Config::portal_max_recipients)},
+      {{"portal.retention_days",
+        "days portal copies of messages without an expiry are kept, then "
+        "deleted and the message expires (0: kept)"},
+       Int(&Config::portal_retention_days)},
       {{"log.format", "text or json"},
        OneOf(&Config::log_format, {"text", "json"})},
       {{"log.level", "debug, info, warn or error"},

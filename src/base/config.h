@@ -65,6 +65,9 @@ struct Config {
   int64_t queue_retry_max_seconds = 3600;
   int64_t queue_retry_window_seconds = 2 * 24 * 3600;  // then bounce
   int64_t queue_delivery_concurrency = 64;
+  // Delivered and bounced messages (their bodies already deleted) stay for
+  // `message trace` this many days, then are pruned.
+  int64_t queue_history_days = 30;
   // [portal] (docs/portal.md)
   std::string portal_otp_sender;  // default: noreply@<first accepted domain>
   std::string portal_oidc_providers_file;  // JSON array of providers
@@ -73,6 +76,9 @@ struct Config {
   int64_t portal_send_limit_per_user = 20;
   int64_t portal_send_limit_per_client = 60;
   int64_t portal_max_recipients = 20;
+  // Portal copies of messages without an expiry are deleted this many days
+  // after they were made, and the messages expire then (0: kept).
+  int64_t portal_retention_days = 0;
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

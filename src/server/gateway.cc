@@ -89,6 +89,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   qopts.retry_window = std::chrono::seconds(config.queue_retry_window_seconds);
   qopts.delivery_concurrency =
       static_cast<int>(std::max<int64_t>(1, config.queue_delivery_concurrency));
+  qopts.history = std::chrono::hours(24 * config.queue_history_days);
+  qopts.portal_retention =
+      std::chrono::seconds(config.portal_retention_days * 86400);
 
   smtp::SmtpClientOptions copts;
   copts.helo_name = hostname;
