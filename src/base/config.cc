@@ -133,6 +133,10 @@ const std::vector<KeyDef>& Defs() {
         "a bare CR or LF in SMTP input: reject (5.5.2) or normalize "
         "(rewritten to CRLF; not byte-faithful)"},
        OneOf(&Config::smtp_bare_newline, {"reject", "normalize"})},
+      {{"smtp.max_memory_bytes",
+        "bytes of messages SMTP sessions hold in memory until committed; "
+        "past it DATA gets 452 4.3.1"},
+       Int(&Config::smtp_max_memory_bytes)},
       {{"queue.retry_base_seconds", "first retry delay; doubles per attempt"},
        Int(&Config::queue_retry_base_seconds)},
       {{"queue.retry_max_seconds", "longest retry delay"},

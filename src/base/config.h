@@ -60,6 +60,9 @@ struct Config {
   std::string smtp_forged_internal_sender = "reject";
   // A bare CR or LF: "reject" (5.5.2) or "normalize" (rewritten to CRLF).
   std::string smtp_bare_newline = "reject";
+  // Bytes of messages held in memory by SMTP sessions, from DATA until
+  // committed; past it, DATA gets 452 4.3.1.
+  int64_t smtp_max_memory_bytes = 512LL * 1024 * 1024;
   // [queue]
   int64_t queue_retry_base_seconds = 60;  // first retry; doubles each time
   int64_t queue_retry_max_seconds = 3600;
