@@ -41,6 +41,14 @@ def kept_bytes(server):
                               "queue_messages"),
             "portal_copies": q("SELECT SUM(length(container)) FROM "
                                "portal_copies"),
+            "history": q("SELECT (SELECT SUM(length(envelope_json) + "
+                         "length(id) + length(mail_from) + 40) FROM "
+                         "queue_messages) + (SELECT SUM(length(detail) + "
+                         "length(recipient) + 40) FROM queue_events) + "
+                         "(SELECT SUM(length(last_reply) + "
+                         "length(recipient) + 40) FROM queue_deliveries)"),
+            "audit": q("SELECT SUM(length(actor) + length(action) + "
+                       "length(object) + length(detail) + 30) FROM audit"),
             "protected_records": q(
                 "SELECT SUM(length(recipients_json) + length(grants_json) + "
                 "length(id) + length(owner) + 64) FROM protected_messages"),
@@ -100,6 +108,13 @@ def main():
     print("portal copies: %d (%.1f MiB), protected records: %d (~%.1f MiB)" %
           (st["portal_copies"], kept["portal_copies"] / mib,
            st["protected_messages"], kept["protected_records"] / mib))
+    base = os.path.join(server.data_dir, "sealpost.db")
+    wal = os.path.getsize(base + "-wal") if os.path.exists(base + "-wal") \
+        else 0
+    print("database file: %.1f MiB, write-ahead log: %.1f MiB" %
+          (os.path.getsize(base) / mib, wal / mib))
+    print("queue history rows: %d bytes, audit: %d bytes" %
+          (kept["history"], kept["audit"]))
     print("store size / what must be kept: %.2f" %
           (st["file_bytes"] / max(1, must_keep)))
     server.stop()
