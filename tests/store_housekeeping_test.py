@@ -11,6 +11,7 @@ with Python's smtplib against `sealpost server -dev`:
 
 import json
 import os
+import re
 import smtplib
 import socket
 import sqlite3
@@ -106,10 +107,27 @@ class HousekeepingTest(DevServerCase):
         self.assertTrue(gone, self.server.read_log()[-2000:])
         st = self.server.cli("message", "status", msg_id, check=True)
         self.assertIn("expired", st.stdout)
-        # The record stays, for the reader's "This message has expired".
+        # The record stays, for the reader's "This message has expired":
+        # even the sender (who keeps access past an expiry) is told so once
+        # the copy is gone, rather than that the portal cannot show it.
         self.assertEqual(query(self.server,
                                "SELECT COUNT(*) FROM protected_messages "
                                "WHERE id = ?", msg_id), 1)
+        import requests
+        b = requests.Session()
+        b.trust_env = False
+        b.verify = self.server.ca_cert
+        page = b.get(self.server.url + "/signin", timeout=30)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = b.post(self.server.url + "/signin",
+                   data={"csrf": csrf, "email": "alice@example.com",
+                         "password": self.users["alice@example.com"],
+                         "next": "/sent"},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:500])
+        read = b.get(self.server.url + "/m/" + msg_id, timeout=30)
+        self.assertEqual(read.status_code, 403, read.text[:500])
+        self.assertIn("This message has expired", read.text)
 
 
 class MemoryBudgetTest(unittest.TestCase):
