@@ -40,13 +40,20 @@ TEST_F(ServerTest, StartsAndPrintsBanner) {
 TEST_F(ServerTest, StatusCommandWithDevJsonValues) {
   auto r = RunCommand(test::SealpostBinary() + " status", server_->CliEnv());
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("StoreEngine   : sqlite"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("SchemaVersion : "), std::string::npos);
-  EXPECT_NE(r.out.find("Version       : 0."), std::string::npos);
+  // Aligned on the longest name, "ProtectedMessages".
+  EXPECT_NE(r.out.find("StoreEngine       : sqlite"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("SchemaVersion     : "), std::string::npos);
+  EXPECT_NE(r.out.find("Version           : 0."), std::string::npos);
+  // What the store holds: a fresh dev server has queued nothing yet.
+  EXPECT_NE(r.out.find("StoreFileBytes    : "), std::string::npos);
+  EXPECT_NE(r.out.find("QueuedMessages    : 0\n"), std::string::npos);
+  EXPECT_NE(r.out.find("DoneMessagesKept  : 0\n"), std::string::npos);
   auto j =
       RunCommand(test::SealpostBinary() + " --json status", server_->CliEnv());
   EXPECT_EQ(j.exit_code, 0);
   EXPECT_NE(j.out.find("\"store_engine\":\"sqlite\""), std::string::npos);
+  EXPECT_NE(j.out.find("\"portal_copies\":0"), std::string::npos) << j.out;
 }
 
 TEST_F(ServerTest, AdminTokenRequired) {

@@ -170,9 +170,11 @@ class QueueRetryTest(unittest.TestCase):
                 lambda: server.metric("sealpost_queue_depth") == 0, 20))
             again = server.cli("queue", "retry", qid)
             self.assertNotEqual(again.returncode, 0)
-            self.assertIn("no queued delivery", again.stderr)
+            self.assertIn("is done", again.stderr)
+            self.assertIn("nothing left to retry", again.stderr)
             unknown = server.cli("queue", "retry", "NOSUCHID")
             self.assertNotEqual(unknown.returncode, 0)
+            self.assertIn("no message NOSUCHID", unknown.stderr)
         finally:
             server.stop()
             sink.cleanup()

@@ -38,15 +38,28 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/api/v1/sys/status", Admin(ctx, [&ctx](Request&) {
                auto version = ctx.store->SchemaVersion();
                if (!version.ok()) return FromStatus(version.status());
+               auto stats = ctx.store->Stats();
+               if (!stats.ok()) return FromStatus(stats.status());
                int64_t now = ctx.clock->NowUnix();
-               return JsonOk(200, json::object{
-                                      {"version", ctx.version},
-                                      {"started_at", ctx.started_at},
-                                      {"uptime_seconds", now - ctx.started_at},
-                                      {"store_engine", ctx.store->Engine()},
-                                      {"schema_version", *version},
-                                      {"dev_mode", ctx.dev_mode},
-                                  });
+               return JsonOk(
+                   200,
+                   json::object{
+                       {"version", ctx.version},
+                       {"started_at", ctx.started_at},
+                       {"uptime_seconds", now - ctx.started_at},
+                       {"store_engine", ctx.store->Engine()},
+                       {"schema_version", *version},
+                       {"dev_mode", ctx.dev_mode},
+                       {"store",
+                        json::object{
+                            {"file_bytes", stats->file_bytes},
+                            {"free_bytes", stats->free_bytes},
+                            {"queued_messages", stats->queued_messages},
+                            {"done_messages", stats->done_messages},
+                            {"portal_copies", stats->portal_copies},
+                            {"protected_messages", stats->protected_messages},
+                        }},
+                   });
              }));
 
   router.Add("GET", "/api/v1/users", Admin(ctx, [&ctx](Request&) {

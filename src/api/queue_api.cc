@@ -102,7 +102,29 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                                             "the mail queue is not running");
                }
                const std::string& id = req.params["id"];
-               Status s = ctx.queue->Retry(id, "admin");
+                              Status s = ctx.queue->Retry(id, "admin");
+               if (s.code() == StatusCode::kNotFound) {
+                 // Say why there is nothing to retry: a done message's
+                 // body was deleted when its last recipient was done.
+                 auto m = ctx.store->GetQueuedMessage(id, false);
+                 if (m.ok() && m->has_value() && (*m)->state == "done") {
+                   return Response::JsonError(
+                       409, "failed_precondition",
+                       "message " + id +
+                           " is done: every recipient was delivered or "
+                           "bounced, and its content was deleted then; "
+                           "there is nothing left to retry (`sealpost "
+                           "message trace " +
+                           id + "` shows what happened)");
+                 }
+                 if (m.ok() && !m->has_value()) {
+                   return Response::JsonError(
+                       404, "not_found",
+                       "no message " + id +
+                           " in the queue or its history (done messages "
+                           "are kept for queue.history_days)");
+                 }
+               }
                if (!s.ok()) return FromStatus(s);
                return JsonOk(200, json::object{{"id", id}, {"retry", true}});
              }));

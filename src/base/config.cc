@@ -133,6 +133,10 @@ const std::vector<KeyDef>& Defs() {
         "a bare CR or LF in SMTP input: reject (5.5.2) or normalize "
         "(rewritten to CRLF; not byte-faithful)"},
        OneOf(&Config::smtp_bare_newline, {"reject", "normalize"})},
+      {{"smtp.max_memory_bytes",
+        "bytes of messages SMTP sessions hold in memory until committed; "
+        "past it DATA gets 452 4.3.1"},
+       Int(&Config::smtp_max_memory_bytes)},
       {{"queue.retry_base_seconds", "first retry delay; doubles per attempt"},
        Int(&Config::queue_retry_base_seconds)},
       {{"queue.retry_max_seconds", "longest retry delay"},
@@ -142,6 +146,10 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::queue_retry_window_seconds)},
       {{"queue.delivery_concurrency", "deliveries in flight at once"},
        Int(&Config::queue_delivery_concurrency)},
+      {{"queue.history_days",
+        "days delivered and bounced messages stay for message trace "
+        "(their bodies are deleted at once)"},
+       Int(&Config::queue_history_days)},
       {{"portal.otp_sender",
         "From address of one-time passcode mails (default: "
         "noreply@<first accepted domain>)"},
@@ -164,6 +172,10 @@ const std::vector<KeyDef>& Defs() {
         "protected mail to a recipient with a usable S/MIME certificate on "
         "file goes as S/MIME instead of the portal wrapper (true/false)"},
        Bool(&Config::smime_prefer_when_certificate)},
+      {{"portal.retention_days",
+        "days portal copies of messages without an expiry are kept, then "
+        "deleted and the message expires (0: kept)"},
+       Int(&Config::portal_retention_days)},
       {{"log.format", "text or json"},
        OneOf(&Config::log_format, {"text", "json"})},
       {{"log.level", "debug, info, warn or error"},

@@ -60,11 +60,17 @@ struct Config {
   std::string smtp_forged_internal_sender = "reject";
   // A bare CR or LF: "reject" (5.5.2) or "normalize" (rewritten to CRLF).
   std::string smtp_bare_newline = "reject";
+  // Bytes of messages held in memory by SMTP sessions, from DATA until
+  // committed; past it, DATA gets 452 4.3.1.
+  int64_t smtp_max_memory_bytes = 512LL * 1024 * 1024;
   // [queue]
   int64_t queue_retry_base_seconds = 60;  // first retry; doubles each time
   int64_t queue_retry_max_seconds = 3600;
   int64_t queue_retry_window_seconds = 2 * 24 * 3600;  // then bounce
   int64_t queue_delivery_concurrency = 64;
+  // Delivered and bounced messages (their bodies already deleted) stay for
+  // `message trace` this many days, then are pruned.
+  int64_t queue_history_days = 30;
   // [portal] (docs/portal.md)
   std::string portal_otp_sender;  // default: noreply@<first accepted domain>
   std::string portal_oidc_providers_file;  // JSON array of providers
@@ -77,6 +83,9 @@ struct Config {
   // External recipients with a usable certificate on file get S/MIME
   // instead of the portal wrapper when protection is asked for.
   bool smime_prefer_when_certificate = true;
+  // Portal copies of messages without an expiry are deleted this many days
+  // after they were made, and the messages expire then (0: kept).
+  int64_t portal_retention_days = 0;
   // [log]
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error

@@ -24,7 +24,9 @@ std::string Duration(int64_t s) {
 
 void RegisterStatus(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
-      "status", "Show the server's version, uptime, store engine and schema");
+      "status",
+      "Show the server's version, uptime, store engine, schema and what the "
+      "store holds");
   cmd->callback([&g] {
     std::string body;
     if (!CallApi(g, "GET", "/api/v1/sys/status", "", &body)) return;
@@ -34,7 +36,7 @@ void RegisterStatus(CLI::App& app, Globals& g) {
     }
     json::value v = json::parse(body);
     const auto& o = v.as_object();
-    PrintProperties({
+    std::vector<std::pair<std::string, std::string>> props = {
         {"Version", std::string(o.at("version").as_string())},
         {"Uptime", Duration(o.at("uptime_seconds").to_number<int64_t>())},
         {"StartedAt", FormatRfc3339(o.at("started_at").to_number<int64_t>())},
@@ -42,7 +44,26 @@ void RegisterStatus(CLI::App& app, Globals& g) {
         {"SchemaVersion",
          std::to_string(o.at("schema_version").to_number<int64_t>())},
         {"DevMode", o.at("dev_mode").as_bool() ? "True" : "False"},
-    });
+    };
+    // What the store holds and what it costs on disk.
+    if (const json::value* st = o.if_contains("store");
+        st != nullptr && st->is_object()) {
+      auto n = [&](const char* k) {
+        const json::value* x = st->as_object().if_contains(k);
+        return x != nullptr ? x->to_number<int64_t>() : int64_t{0};
+      };
+      for (auto [name, key] : {
+               std::pair{"StoreFileBytes", "file_bytes"},
+               std::pair{"StoreFreeBytes", "free_bytes"},
+               std::pair{"QueuedMessages", "queued_messages"},
+               std::pair{"DoneMessagesKept", "done_messages"},
+               std::pair{"PortalCopies", "portal_copies"},
+               std::pair{"ProtectedMessages", "protected_messages"},
+           }) {
+        props.emplace_back(name, std::to_string(n(key)));
+      }
+    }
+    PrintProperties(props);
   });
 }
 

@@ -256,7 +256,7 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   out.signing_public_key = verifier->PublicKey();
   out.owner = record->owner;
   out.template_name = lic.template_name;
-  out.expires_at = record->expires_at;
+  out.expires_at = ExpiryOf(*record);
   return out;
 }
 
@@ -278,6 +278,14 @@ Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
   return Acquire(email, header, label);
 }
 
+int64_t LicenseService::ExpiryOf(
+    const store::ProtectedMessageRecord& record) const {
+  if (record.expires_at != 0) return record.expires_at;
+  const int64_t retention = retention_seconds_.load(std::memory_order_acquire);
+  if (retention <= 0 || record.created_at <= 0) return 0;
+  return record.created_at + retention;
+}
+
 Result<std::optional<Refusal>> LicenseService::Ended(
     const store::ProtectedMessageRecord& record) {
   int64_t now = clock_.NowUnix();
@@ -286,7 +294,9 @@ Result<std::optional<Refusal>> LicenseService::Ended(
   // A forward of a forward: bounded, so a cycle in bad data cannot hang.
   for (int depth = 0; depth < 16; ++depth) {
     if (r->revoked_at != 0) return {Refusal::kRevoked};
-    if (r->expires_at != 0 && now >= r->expires_at) return {Refusal::kExpired};
+    if (int64_t expiry = ExpiryOf(*r); expiry != 0 && now >= expiry) {
+      return {Refusal::kExpired};
+    }
     if (r->parent_id.empty()) return {std::nullopt};
     SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
     // The parent's record is gone: the forward cannot outlive it.

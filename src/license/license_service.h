@@ -5,8 +5,8 @@
 // only then unwraps the content key. Each decision, granted or refused, is
 // an audit record with its reason.
 //
-// Thread-safety: thread-safe; its only state of its own is an atomic
-// counter.
+// Thread-safety: thread-safe; its only state of its own is atomic (a
+// counter and the retention).
 #ifndef SEALPOST_LICENSE_LICENSE_SERVICE_H_
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
@@ -179,6 +179,16 @@ class LicenseService {
   Result<std::optional<std::string>> Subject(
       const store::ProtectedMessageRecord& record);
 
+  // portal.retention_days, org-wide: a message without an expiry of its
+  // own expires this many seconds after it was protected (0: never), as
+  // its portal copy is deleted then (queue housekeeping). Set at start.
+  void SetRetention(int64_t seconds) {
+    retention_seconds_.store(seconds, std::memory_order_release);
+  }
+  // When `record` stops opening by its own expiry or the retention (unix
+  // seconds; 0: never). A forward also ends with its parent (Ended).
+  int64_t ExpiryOf(const store::ProtectedMessageRecord& record) const;
+
   // Changes whenever a decision already made may no longer hold (a
   // revocation, a new expiry, the IRM settings, any change to users,
   // groups or license assignments): callers that cache a use license drop
@@ -216,6 +226,7 @@ class LicenseService {
   const Clock& clock_;
   const std::string issuer_;
   std::atomic<uint64_t> generation_{0};
+  std::atomic<int64_t> retention_seconds_{0};
 };
 
 }  // namespace sealpost::license

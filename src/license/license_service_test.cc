@@ -125,6 +125,32 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
   EXPECT_EQ(service_->GetState(q.message_id)->state, "expired");
 }
 
+// portal.retention_days: a message without an expiry of its own expires
+// that long after it was protected (its portal copy is deleted then); one
+// with its own expiry keeps it.
+TEST_F(LicenseServiceTest, RetentionExpiresMessagesWithoutAnExpiry) {
+  ProtectResult plain = Protect("Encrypt");
+  ProtectResult dated = Protect("Encrypt");
+  ASSERT_TRUE(service_
+                  ->SetExpiry(dated.message_id, clock_.NowUnix() + 90 * 86400,
+                              "admin", true)
+                  .ok());
+  service_->SetRetention(30 * 86400);
+  auto fresh = service_->Acquire("bob@example.com", plain.container, "t");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ(fresh->expires_at, clock_.NowUnix() + 30 * 86400);
+  clock_.Advance(std::chrono::hours(24 * 30));
+  EXPECT_EQ(service_->Acquire("bob@example.com", plain.container, "t")
+                .status()
+                .Reason<Refusal>(),
+            Refusal::kExpired);
+  EXPECT_EQ(service_->GetState(plain.message_id)->state, "expired");
+  EXPECT_TRUE(service_->Acquire("bob@example.com", dated.container, "t").ok());
+  // 0: kept for ever.
+  service_->SetRetention(0);
+  EXPECT_TRUE(service_->Acquire("bob@example.com", plain.container, "t").ok());
+}
+
 TEST_F(LicenseServiceTest, MasterSwitchOff) {
   ProtectResult p = Protect("Encrypt");
   IrmConfig irm;

@@ -53,6 +53,16 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
                           "Please try again in a few minutes.", chrome);
   }
   if (!copy->has_value()) {
+    // Housekeeping deletes the copy of a message that expired (its own
+    // expiry or portal.retention_days): say so, as a license would.
+    auto state = s.licenses->GetState(id);
+    if (state.ok() && state->state == "expired") {
+      return NoticeResponse(403, "This message has expired", "", chrome);
+    }
+    if (state.ok() && state->state == "revoked") {
+      return NoticeResponse(403, "This message has been revoked by the sender",
+                            "", chrome);
+    }
     return NoticeResponse(404, "This message can't be read in the portal",
                           "Open the attachment message.sealed with `sealpost "
                           "open` instead.",

@@ -176,6 +176,12 @@ Queue::Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
   transit_seconds_ =
       metrics.GetHistogram("sealpost_queue_stage_seconds{stage=\"transit\"}",
                            "Queue latency per stage");
+  pruned_ =
+      metrics.GetCounter("sealpost_queue_pruned_total",
+                         "Done messages removed after queue.history_days");
+  portal_pruned_ = metrics.GetCounter(
+      "sealpost_portal_copies_pruned_total",
+      "Portal copies removed at expiry or portal.retention_days");
 }
 
 Queue::~Queue() { Stop(); }
@@ -404,6 +410,7 @@ void Queue::Release(const std::string& id) {
 
 void Queue::ScheduleLoop() {
   auto next_scan = SteadyClock::now();
+  auto next_prune = SteadyClock::now();
   MutexLock lock(&mu_);
   for (;;) {
     while (!stopping_ && !wake_ &&
@@ -415,6 +422,12 @@ void Queue::ScheduleLoop() {
       wake_ = false;
       mu_.Unlock();
       Scan();
+      bool more = false;
+      if (SteadyClock::now() >= next_prune) {
+        more = Prune();
+        next_prune = SteadyClock::now() +
+                     (more ? options_.scan_interval : options_.prune_interval);
+      }
       mu_.Lock();
       next_scan = SteadyClock::now() + options_.scan_interval;
     }
@@ -448,6 +461,47 @@ void Queue::Scan() {
     ready_.push_back(std::move(job));
   }
   if (!ready_.empty()) cv_.SignalAll();
+}
+
+bool Queue::Prune() {
+  // Pages given back to the file system per pass: a few MiB, so that a
+  // pass stays short next to the group commits it shares the store with.
+  constexpr int64_t kReclaimPages = 2048;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock_.Now().time_since_epoch())
+                             .count();
+  bool more = false;
+  auto history = store_.PruneQueueHistory(now_ms - options_.history.count(),
+                                          options_.prune_batch);
+  if (!history.ok()) {
+    log::Warn("queue: pruning history failed: {}", history.status().message());
+  } else if (*history > 0) {
+    pruned_->Add(static_cast<uint64_t>(*history));
+    more = *history >= options_.prune_batch;
+  }
+  const int64_t now = now_ms / 1000;
+  const int64_t retention = options_.portal_retention.count();
+  auto copies = store_.PrunePortalCopies(
+      now, retention > 0 ? now - retention : 0, options_.prune_batch);
+  if (!copies.ok()) {
+    log::Warn("queue: pruning portal copies failed: {}",
+              copies.status().message());
+  } else if (*copies > 0) {
+    portal_pruned_->Add(static_cast<uint64_t>(*copies));
+    more = more || *copies >= options_.prune_batch;
+  }
+  auto reclaimed = store_.ReclaimSpace(kReclaimPages);
+  if (!reclaimed.ok()) {
+    log::Warn("queue: reclaiming free space failed: {}",
+              reclaimed.status().message());
+  } else if (*reclaimed >= kReclaimPages) {
+    more = true;
+  }
+  if ((history.ok() && *history > 0) || (copies.ok() && *copies > 0)) {
+    log::Debug("queue: pruned {} done messages, {} portal copies",
+               history.ok() ? *history : 0, copies.ok() ? *copies : 0);
+  }
+  return more;
 }
 
 bool Queue::LoadJob(Job& job) {

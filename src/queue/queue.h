@@ -58,6 +58,17 @@ struct QueueOptions {
   // Plaintext of accepted messages kept in memory for immediate delivery;
   // beyond it, delivery reads the message back from the store.
   size_t max_ready_bytes = 256u << 20;
+  // Housekeeping, on the scheduler thread: done messages (bodies deleted
+  // when their last recipient was done) are kept for `message trace` this
+  // long after they arrived (queue.history_days), then pruned; portal
+  // copies of expired messages are deleted, and of messages without an
+  // expiry after `portal_retention` (portal.retention_days; 0: kept).
+  std::chrono::milliseconds history{30LL * 24 * 3'600'000};
+  std::chrono::seconds portal_retention{0};
+  // Between housekeeping passes that found little to do; while passes find
+  // full batches they run at every scan.
+  std::chrono::milliseconds prune_interval{60'000};
+  int prune_batch = 500;  // rows per transaction
 };
 
 struct IncomingMessage {
@@ -167,6 +178,9 @@ class Queue final : public Acceptor {
   void CommitLoop() SP_EXCLUDES(commit_mu_, mu_);
   void ScheduleLoop() SP_EXCLUDES(mu_);
   void Scan() SP_EXCLUDES(mu_);
+  // One housekeeping pass (a batch of each kind); true when there is
+  // probably more to do.
+  bool Prune() SP_EXCLUDES(mu_);
   void Dispatch(Job job) SP_EXCLUDES(mu_);
   bool LoadJob(Job& job);
   void OnGroupDone(const std::shared_ptr<Aggregate>& agg)
@@ -221,6 +235,8 @@ class Queue final : public Acceptor {
   Histogram* attempt_seconds_;
   Histogram* transit_seconds_;
   Counter* commits_;
+  Counter* pruned_;
+  Counter* portal_pruned_;
 };
 
 }  // namespace sealpost::queue

@@ -160,6 +160,63 @@ TEST(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
   std::filesystem::remove_all(dir);
 }
 
+// A delivered message's body is gone at once; its trace stays for the
+// history window, then the scheduler prunes it.
+TEST(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
+  std::string dir = TempDir();
+  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
+  ASSERT_TRUE(store.ok());
+  auto key = crypto::Aead::Generate(1);
+  MetricsRegistry metrics;
+  QueueOptions options;
+  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
+  options.scan_interval = std::chrono::milliseconds(20);
+  options.prune_interval = std::chrono::milliseconds(20);
+  options.prune_batch = 2;  // several passes
+  std::vector<std::string> ids;
+  {
+    Queue q(**store, SystemClock::Get(), metrics, key, options, nullptr);
+    ASSERT_TRUE(q.Start().ok());
+    for (int i = 0; i < 5; ++i) {
+      IncomingMessage m = Message(std::string(50'000, 'b'));
+      ids.push_back(m.id);
+      ASSERT_TRUE(AcceptSync(q, std::move(m)).ok());
+    }
+    ASSERT_TRUE(WaitFor([&] {
+      auto stats = (*store)->Stats();
+      return stats.ok() && stats->done_messages == 5;
+    }));
+    // Several housekeeping passes: a day's history is kept.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    q.Stop();
+  }
+  for (const auto& id : ids) {
+    auto m = (*store)->GetQueuedMessage(id, true);
+    ASSERT_TRUE(m.ok() && m->has_value()) << id;
+    EXPECT_EQ((*m)->state, "done");
+    EXPECT_TRUE((*m)->content.empty()) << id;
+    EXPECT_FALSE((*store)->ListQueueEvents(id)->empty());
+  }
+  EXPECT_EQ(metrics.GetCounter("sealpost_queue_pruned_total", "")->value(), 0u);
+  options.history = std::chrono::milliseconds(0);
+  {
+    Queue q(**store, SystemClock::Get(), metrics, key, options, nullptr);
+    ASSERT_TRUE(q.Start().ok());
+    EXPECT_TRUE(WaitFor([&] {
+      auto stats = (*store)->Stats();
+      return stats.ok() && stats->done_messages == 0;
+    }));
+    q.Stop();
+  }
+  for (const auto& id : ids) {
+    EXPECT_FALSE((*store)->GetQueuedMessage(id, false)->has_value());
+    EXPECT_TRUE((*store)->ListQueueEvents(id)->empty());
+  }
+  EXPECT_EQ(metrics.GetCounter("sealpost_queue_pruned_total", "")->value(), 5u);
+  EXPECT_EQ(CountFiles(dir + "/mailbox/new"), 5);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DsnTest, MultipartReport) {
   DsnInput in;
   in.reporting_mta = "gw.example.com";

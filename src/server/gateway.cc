@@ -89,6 +89,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   qopts.retry_window = std::chrono::seconds(config.queue_retry_window_seconds);
   qopts.delivery_concurrency =
       static_cast<int>(std::max<int64_t>(1, config.queue_delivery_concurrency));
+  qopts.history = std::chrono::hours(24 * config.queue_history_days);
+  qopts.portal_retention =
+      std::chrono::seconds(config.portal_retention_days * 86400);
 
   smtp::SmtpClientOptions copts;
   copts.helo_name = hostname;
@@ -118,6 +121,15 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   sopts.accepted_domains = AcceptedDomains(config);
   sopts.client_networks = config.smtp_client_networks;
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
+  g->memory_ = std::make_unique<MemoryBudget>(config.smtp_max_memory_bytes);
+  sopts.protocol.memory_budget = g->memory_.get();
+  if (config.smtp_max_memory_bytes > 0 &&
+      config.smtp_max_memory_bytes < config.smtp_max_message_bytes) {
+    log::Warn(
+        "smtp.max_memory_bytes ({}) is below smtp.max_message_bytes ({}): "
+        "the largest messages will always get 452",
+        config.smtp_max_memory_bytes, config.smtp_max_message_bytes);
+  }
   queue::Acceptor* front = g->queue_.get();
   if (protector != nullptr) {
     g->front_ = std::make_unique<protect::ProtectingAcceptor>(*protector,

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/memory_budget.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "crypto/aead.h"
@@ -78,6 +79,9 @@ class Gateway {
                          queue::Acceptor& front, MetricsRegistry& metrics,
                          license::Directory& directory);
   // Destroyed in reverse order: listener, queue (joins), transport.
+  // smtp.max_memory_bytes, shared by both listeners' sessions; destroyed
+  // after them.
+  std::unique_ptr<MemoryBudget> memory_;
   std::unique_ptr<smtp::SmtpTransport> transport_;
   std::unique_ptr<queue::Queue> queue_;
   std::unique_ptr<queue::Acceptor> front_;  // the protector, if any

@@ -311,6 +311,7 @@ int RunServer(const ServerOptions& options) {
   api_context.public_url = url;
   license::LicenseService licenses(**store, keys, directory, templates, clock,
                                    url);
+  licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener

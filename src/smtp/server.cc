@@ -278,6 +278,9 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   awaitable<Reply> Commit(Action& a, const std::string& remote,
                           const std::string& tls_version,
                           const std::string& tls_cipher, bool trusted_sender) {
+    // The message's share of smtp.max_memory_bytes, given back once the
+    // queue has committed it (or refused it).
+    MemoryReservation held = std::move(a.reservation);
     if (CountReceivedHeaders(a.message) >= options.max_received_headers) {
       // RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 routing loop.
       rejected->Add();

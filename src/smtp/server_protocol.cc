@@ -434,14 +434,25 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
     Send(out, 503, "5.5.1", "No valid recipients");
     return;
   }
+  // The buffer the message will need, as far as it is known now: its
+  // declared SIZE, else a first step.
+  const uint64_t expected = envelope_.declared_size
+                                ? std::min<uint64_t>(*envelope_.declared_size,
+                                                     options_.max_message_bytes)
+                                : 0;
+  data_reservation_ = MemoryReservation(options_.memory_budget);
+  data_no_memory_ = false;
+  if (!data_reservation_.GrowTo(
+          std::max(static_cast<int64_t>(expected), kDataMemoryStep))) {
+    // RFC 3463 X.3.1: mail system full; the client tries again later.
+    Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
+    return;
+  }
   // 3xx: no enhanced code (RFC 2034 §3 covers 2xx, 4xx and 5xx).
   Send(out, 354, "", "End data with <CR><LF>.<CR><LF>");
   phase_ = Phase::kData;
   message_.clear();
-  if (envelope_.declared_size) {
-    message_.reserve(static_cast<size_t>(std::min<uint64_t>(
-        *envelope_.declared_size, options_.max_message_bytes)));
-  }
+  if (expected > 0) message_.reserve(static_cast<size_t>(expected));
   StartLine(/*after_bare=*/false);
   data_bare_ = 0;
   data_smuggling_ = false;
@@ -515,6 +526,7 @@ void ServerProtocol::ResetTransaction() {
   fresh.tls = options_.tls_active;
   envelope_ = std::move(fresh);
   std::string().swap(message_);
+  data_reservation_.Release();
 }
 
 }  // namespace sealpost::smtp

@@ -42,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/memory_budget.h"
 #include "base/status.h"
 #include "smtp/envelope.h"
 #include "smtp/reply.h"
@@ -89,6 +90,13 @@ struct ProtocolOptions {
   bool require_auth = false;
   // Failed AUTH attempts in a session before 421 and close.
   size_t max_auth_failures = 3;
+  // Shared by every session (smtp.max_memory_bytes): the message buffer is
+  // reserved from DATA on (its declared SIZE at once) and the reservation
+  // travels with the kMessage action until the commit. No room at DATA:
+  // 452 4.3.1 instead of 354; none left while the data arrives: the rest
+  // is read and dropped, then 452 4.3.1. Null: not counted. Must outlive
+  // the protocol.
+  MemoryBudget* memory_budget = nullptr;
 };
 
 // Decisions the I/O layer owns. Each returns std::nullopt to accept, or the
@@ -115,6 +123,8 @@ struct Action {
   SaslLogin login;      // kAuth
   Envelope envelope;    // kMessage
   std::string message;  // kMessage: the unstuffed bytes, CRLF as received
+  // kMessage: the memory budget `message` holds; keep it until committed.
+  MemoryReservation reservation;
 };
 
 class ServerProtocol {
@@ -165,6 +175,8 @@ class ServerProtocol {
     kClosed
   };
   enum class Sasl { kPlain, kLoginUser, kLoginPassword };
+  // The memory budget is taken ahead in steps of this many bytes.
+  static constexpr int64_t kDataMemoryStep = 256 * 1024;
 
   void Process(std::vector<Action>& out);
   enum class LineStatus { kNone, kLine, kTooLong, kBareLf };
@@ -233,6 +245,8 @@ class ServerProtocol {
   size_t data_line_length_ = 0;
   bool data_too_big_ = false;
   bool data_line_too_long_ = false;
+  bool data_no_memory_ = false;  // the budget ran out: dropping the rest
+  MemoryReservation data_reservation_;
 };
 
 }  // namespace sealpost::smtp

@@ -184,14 +184,25 @@ void ServerProtocol::AppendData(std::string_view bytes) {
   const size_t n = bytes.size();
   data_line_length_ += n;
   if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
-  if (data_too_big_) return;
+  if (data_too_big_ || data_no_memory_) return;
   if (message_.size() + n > options_.max_message_bytes) {
     // Keep reading to the end of the data, but stop keeping it.
     data_too_big_ = true;
     std::string().swap(message_);
+    data_reservation_.Release();
     return;
   }
   message_.append(bytes);
+  // What the buffer holds is its capacity; reserve ahead in steps.
+  const auto held = static_cast<int64_t>(message_.capacity());
+  if (held > data_reservation_.bytes() &&
+      !data_reservation_.GrowTo(held + kDataMemoryStep)) {
+    // Over the memory budget: read to the end of the data, keep nothing,
+    // answer 452 then.
+    data_no_memory_ = true;
+    std::string().swap(message_);
+    data_reservation_.Release();
+  }
 }
 
 void ServerProtocol::FinishData(std::vector<Action>& out) {
@@ -218,10 +229,17 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
     ResetTransaction();
     return;
   }
+  if (data_no_memory_) {
+    // RFC 3463 X.3.1: mail system full; nothing was kept.
+    Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
+    ResetTransaction();
+    return;
+  }
   Action a;
   a.kind = Action::Kind::kMessage;
   a.envelope = envelope_;
   a.message = std::move(message_);
+  a.reservation = std::move(data_reservation_);
   out.push_back(std::move(a));
   ResetTransaction();
   phase_ = Phase::kAwaitCommit;

@@ -394,6 +394,45 @@ TEST_F(ServerProtocolTest, DataOverLimit) {
   EXPECT_EQ(messages_[0].message.size(), 100u);
 }
 
+// smtp.max_memory_bytes: the message buffer is reserved from DATA until
+// the message is committed; no room gets 452 4.3.1, at DATA or at the end.
+TEST_F(ServerProtocolTest, MemoryBudgetRefusesDataWithoutRoomAndFreesIt) {
+  MemoryBudget budget(1 << 20);  // 1 MiB: four steps of 256 KiB
+  ProtocolOptions o;
+  o.memory_budget = &budget;
+  Make(o);
+  const std::string envelope =
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n";
+  Feed("EHLO c\r\n" + envelope + "DATA\r\n");
+  EXPECT_GE(budget.used(), 256 << 10);
+  // Another session holds most of the budget meanwhile.
+  MemoryReservation other(&budget);
+  ASSERT_TRUE(other.GrowTo((1 << 20) - budget.used()));
+  // This message outgrows its first step: the rest is read and dropped.
+  Feed(std::string(300'000, 'x') + "\r\n");
+  EXPECT_EQ(Feed(std::string(300'000, 'y') + "\r\n.\r\n"),
+            "452 4.3.1 Insufficient system storage, try again later\r\n");
+  EXPECT_TRUE(messages_.empty());
+  EXPECT_EQ(budget.used(), other.bytes());
+  // A new DATA finds no room at all: 452 instead of 354, no data mode.
+  ASSERT_TRUE(other.GrowTo(1 << 20));
+  EXPECT_EQ(Feed(envelope + "DATA\r\n"),
+            "250 2.1.0 Sender OK\r\n250 2.1.5 Recipient OK\r\n"
+            "452 4.3.1 Insufficient system storage, try again later\r\n");
+  EXPECT_FALSE(p_->in_data());
+  // With room again the message passes; its share travels with it.
+  other.Release();
+  EXPECT_EQ(budget.used(), 0);
+  Feed("RSET\r\n" + envelope + "DATA\r\n");
+  Feed(std::string(400'000, 'z') + "\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_GE(messages_[0].reservation.bytes(), 400'000);
+  EXPECT_EQ(budget.used(), messages_[0].reservation.bytes());
+  EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "Ok")), "250 2.0.0 Ok\r\n");
+  messages_.clear();  // committed: the session lets go of it
+  EXPECT_EQ(budget.used(), 0);
+}
+
 TEST_F(ServerProtocolTest, BadSequence) {
   Make();
   EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"),

@@ -164,6 +164,11 @@ DROP INDEX protected_messages_owner;
 CREATE INDEX protected_messages_owner ON protected_messages (owner, created_at, id);
 CREATE INDEX protected_messages_created ON protected_messages (created_at, id)
 )sql"},
+      {9, "housekeeping: find expired messages and old portal copies",
+       R"sql(
+CREATE INDEX protected_messages_expiry ON protected_messages (expires_at);
+CREATE INDEX portal_copies_created ON portal_copies (created_at)
+)sql"},
   };
   return migrations;
 }

@@ -37,6 +37,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   {
     MutexLock lock(&store->mu_);
     sqlite3_busy_timeout(db, 5000);
+    // Before the first table: free pages can then be given back to the file
+    // system (ReclaimSpace). On a database made without it this changes
+    // nothing until a VACUUM (docs/architecture.md, Store).
+    SP_RETURN_IF_ERROR(store->Exec("PRAGMA auto_vacuum=INCREMENTAL"));
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
     SP_RETURN_IF_ERROR(store->Exec("PRAGMA cache_spill=OFF"));

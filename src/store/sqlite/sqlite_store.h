@@ -96,6 +96,13 @@ class SqliteStore final : public Store {
   Status PutSmimeCrl(const SmimeCrlRecord& crl) override;
   Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;
 
+  // Housekeeping (sqlite_housekeeping.cc).
+  Result<int64_t> PruneQueueHistory(int64_t before_ms, int limit) override;
+  Result<int64_t> PrunePortalCopies(int64_t now, int64_t created_before,
+                                    int limit) override;
+  Result<int64_t> ReclaimSpace(int64_t max_pages) override;
+  Result<StoreStats> Stats() override;
+
  private:
   SqliteStore(sqlite3* db, const Clock& clock)
       : db_(db), stmts_(db), clock_(clock) {}
@@ -108,6 +115,8 @@ class SqliteStore final : public Store {
   Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
   // CommitQueueBatch's rows, inside its transaction.
   Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
+  // The single integer a query such as "PRAGMA page_count" returns.
+  Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);

@@ -311,6 +311,197 @@ TEST_F(SqliteStoreTest, ProtectedMessagesPageByKeysetAndFilter) {
             std::string("\x01\0sealed", 8));
 }
 
+// A queued message with `rcpts` recipients received at `received_ms`, with
+// one trace event, in a batch of its own.
+QueueBatch MessageAt(const std::string& id, int64_t received_ms, int rcpts,
+                     size_t body = 20'000) {
+  QueueBatch batch;
+  QueuedMessage m;
+  m.id = id;
+  m.received_ms = received_ms;
+  m.content.assign(body, 'x');
+  m.size = static_cast<int64_t>(body);
+  for (int i = 0; i < rcpts; ++i) {
+    QueuedRecipient r;
+    r.address = "r" + std::to_string(i) + "@example.net";
+    m.recipients.push_back(r);
+  }
+  batch.new_messages.push_back(std::move(m));
+  batch.events.push_back({0, id, received_ms, "", "received", "test"});
+  return batch;
+}
+
+// Marks delivery `delivery_id` of `id` as `state` and asks for done.
+QueueBatch Finish(const std::string& id, int64_t delivery_id,
+                  const std::string& state) {
+  QueueBatch b;
+  b.updates.push_back({delivery_id, state, 1, 0, "250 ok"});
+  b.events.push_back({0, id, 2, "", state, "test"});
+  b.maybe_done.push_back(id);
+  return b;
+}
+
+TEST_F(SqliteStoreTest, BodyIsDeletedInTheCommitThatEndsTheLastRecipient) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  QueueBatch b = MessageAt("q1", 1000, 2);
+  ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+  const int64_t d1 = b.new_messages[0].recipients[0].id;
+  const int64_t d2 = b.new_messages[0].recipients[1].id;
+  QueueBatch one = Finish("q1", d1, "delivered");
+  ASSERT_TRUE(s.CommitQueueBatch(one).ok());
+  auto m = s.GetQueuedMessage("q1", true);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->state, "queued");  // bob is still waiting
+  EXPECT_EQ((*m)->content.size(), 20'000u);
+  QueueBatch two = Finish("q1", d2, "bounced");
+  ASSERT_TRUE(s.CommitQueueBatch(two).ok());
+  m = s.GetQueuedMessage("q1", true);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->state, "done");
+  EXPECT_TRUE((*m)->content.empty());
+  EXPECT_EQ((*m)->recipients.size(), 2u);  // kept for the trace
+  auto stats = s.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->queued_messages, 0);
+  EXPECT_EQ(stats->done_messages, 1);
+  EXPECT_GT(stats->file_bytes, 0);
+}
+
+TEST_F(SqliteStoreTest, PrunesOnlyDoneHistoryOlderThanTheCutoffInBatches) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  // Five old done messages, one recent done, one old still queued.
+  for (int i = 0; i < 7; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    QueueBatch b = MessageAt(id, i == 5 ? 9'000 : 1'000 + i, 1);
+    ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+    if (i != 6) {
+      QueueBatch f =
+          Finish(id, b.new_messages[0].recipients[0].id, "delivered");
+      ASSERT_TRUE(s.CommitQueueBatch(f).ok());
+    }
+  }
+  auto first = s.PruneQueueHistory(5'000, 3);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 3);
+  auto second = s.PruneQueueHistory(5'000, 3);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 2);
+  EXPECT_EQ(*s.PruneQueueHistory(5'000, 3), 0);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    EXPECT_FALSE(s.GetQueuedMessage(id, false)->has_value()) << id;
+    EXPECT_TRUE(s.ListQueueEvents(id)->empty()) << id;
+  }
+  // The recent one keeps its trace; the queued one keeps everything.
+  EXPECT_EQ(s.ListQueueEvents("p5")->size(), 2u);
+  auto queued = s.GetQueuedMessage("p6", true);
+  ASSERT_TRUE(queued.ok() && queued->has_value());
+  EXPECT_EQ((*queued)->content.size(), 20'000u);
+  EXPECT_EQ(s.ListQueueEvents("p6")->size(), 1u);
+  PlainView v = ReadPlain(path_);
+  EXPECT_EQ(v.count, 2);
+  EXPECT_EQ(v.integrity, "ok");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM queue_deliveries", -1,
+                               &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 2);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+NewProtectedMessage Protected(const std::string& id, int64_t created_at,
+                              int64_t expires_at) {
+  NewProtectedMessage p;
+  p.record.id = id;
+  p.record.owner = "alice@example.com";
+  p.record.template_id = "encrypt";
+  p.record.recipients_json = "[]";
+  p.record.grants_json = "[]";
+  p.record.created_at = created_at;
+  p.record.expires_at = expires_at;
+  p.audit = {0, 0, "alice@example.com", "message.protect", id, "ok", ""};
+  p.portal_copy = "sealed " + id;
+  return p;
+}
+
+TEST_F(SqliteStoreTest, PrunesPortalCopiesAtExpiryAndAfterRetention) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  // Copies made at the clock's start, 100 days before `now`...
+  const int64_t now = 1'800'000'000 + 100 * 86400;
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("old", 1, 0)).ok());
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("expired", 1, now - 1)).ok());
+  ASSERT_TRUE(
+      s.AddProtectedMessage(Protected("old-but-dated", 1, now + 86400)).ok());
+  clock_.Advance(std::chrono::hours(24 * 100));  // ...and one today
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("new", 1, 0)).ok());
+
+  // Without a retention only the expired message's copy goes.
+  auto pruned = s.PrunePortalCopies(now, 0, 500);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_FALSE(s.GetPortalCopy("expired")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("old")->has_value());
+  // A 30-day retention takes the old copy of a message without an expiry;
+  // a message with its own (later) expiry follows that instead.
+  pruned = s.PrunePortalCopies(now, now - 30 * 86400, 500);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_FALSE(s.GetPortalCopy("old")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("old-but-dated")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("new")->has_value());
+  // The records stay: the reader is told the message expired.
+  EXPECT_TRUE(s.GetProtectedMessage("old")->has_value());
+  auto stats = s.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->portal_copies, 2);
+  EXPECT_EQ(stats->protected_messages, 4);
+}
+
+TEST_F(SqliteStoreTest, NewDatabasesGiveFreePagesBack) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  // 8 MB of bodies queued (a backlog), then delivered (bodies dropped) and
+  // pruned. One at a time, the freed pages would be reused at once.
+  std::vector<std::pair<std::string, int64_t>> queued;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "v" + std::to_string(1000 + i);
+    QueueBatch b = MessageAt(id, 1'000, 1, 80'000);
+    ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+    queued.emplace_back(id, b.new_messages[0].recipients[0].id);
+  }
+  for (const auto& [id, delivery] : queued) {
+    QueueBatch f = Finish(id, delivery, "delivered");
+    ASSERT_TRUE(s.CommitQueueBatch(f).ok());
+  }
+  EXPECT_EQ(*s.PruneQueueHistory(2'000, 500), 100);
+  auto before = s.Stats();
+  ASSERT_TRUE(before.ok());
+  EXPECT_GT(before->free_bytes, 7'000'000);
+  int64_t pages = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto n = s.ReclaimSpace(2048);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    pages += *n;
+  }
+  EXPECT_GT(pages, 800);  // ~1,950 free, 1,024 kept
+  auto after = s.Stats();
+  ASSERT_TRUE(after.ok());
+  // Some free pages are kept for reuse, the rest given back.
+  EXPECT_LT(after->free_bytes, 5'000'000);
+  EXPECT_EQ(ReadPlain(path_).integrity, "ok");
+}
+
 TEST(MigrationsTest, VersionsStrictlyIncrease) {
   int last = 0;
   for (const auto& m : AllMigrations()) {
