@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   RegisterOpen(app, g);
   RegisterRule(app, g);
   RegisterBranding(app, g);
+  RegisterInit(app, g);
+  RegisterBackup(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());
