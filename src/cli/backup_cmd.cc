@@ -14,6 +14,7 @@
 #include "license/key_service.h"
 #include "queue/queue.h"
 #include "store/sqlite/sqlite_backup.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace sealpost::cli {
@@ -33,7 +34,10 @@ int ExportKey(const KeyArgs& a) {
   if (!master.ok()) return LocalFailure(what, master.status());
   std::vector<store::OrgKeyRecord> org_keys;
   if (FileExists(paths->database)) {
-    auto store = store::OpenSqliteStore(paths->database, SystemClock::Get());
+    // No migrations: the server may be running, possibly an older binary
+    // than this one (after a package upgrade, before its restart).
+    auto store = store::SqliteStore::Open(paths->database, SystemClock::Get(),
+                                          /*migrations=*/{});
     if (!store.ok()) return LocalFailure(what, store.status());
     auto records = license::ListOrgKeyRecords(**store);
     if (!records.ok()) return LocalFailure(what, records.status());
