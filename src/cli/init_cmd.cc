@@ -4,10 +4,12 @@
 // missing, a self-signed certificate to start with; then prints the next
 // steps. It never overwrites anything: every target is checked first, and
 // one that exists stops it before anything is written.
+#include <pwd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -145,7 +147,11 @@ int Init(const InitArgs& a) {
           InvalidArgumentError(a.config_file + " sets no server.data_dir"));
     }
   } else {
-    std::string dir = a.data_dir.empty() ? kDefaultDataDir : a.data_dir;
+    // Absolute: the server may start from any working directory.
+    std::string dir = std::filesystem::absolute(
+                          a.data_dir.empty() ? kDefaultDataDir : a.data_dir)
+                          .lexically_normal()
+                          .string();
     config_text = ConfigText(a, dir);
     config.data_dir = dir;
     config.tls_cert_file = dir + "/tls/server.pem";
@@ -245,7 +251,7 @@ int Init(const InitArgs& a) {
   }
   std::cout << "       sealpost rms activate\n";
   std::cout << "  " << step++ << ". Put Postfix in front: docs/postfix.md\n";
-  if (geteuid() == 0) {
+  if (geteuid() == 0 && getpwnam("sealpost") != nullptr) {
     std::cout << "\nThese files belong to root; the server runs as the "
                  "`sealpost` user: chown -R sealpost:sealpost "
               << paths.data_dir << " (or run init as that user).\n";
