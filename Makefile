@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
 
 .PHONY: all deps clang build run test unit bench fuzz tsa fmt fmt-check layering \
-  lint asan clean
+  lint asan clean package
 
 all: build
 
@@ -64,6 +64,10 @@ TSA_TARGETS = sealpost oidc_flow_probe unit_tests
 tsa: deps clang
 	$(CMAKE) --preset tsa
 	$(CMAKE) --build build-tsa -j $(JOBS) --target $(TSA_TARGETS)
+
+# build/sealpost_<version>_<arch>.deb (scripts/make-package; docs/operations.md).
+package: build
+	scripts/make-package $(BUILD)
 
 fmt:
 	git ls-files '*.cc' '*.h' | xargs clang-format-14 -i

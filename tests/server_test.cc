@@ -266,6 +266,7 @@ TEST(ServerLifecycleTest, RunsFromConfigFileOutsideDevMode) {
       << "https_listen = \"127.0.0.1:0\"\nsmtp_listen = \"127.0.0.1:0\"\n"
       << "[tls]\ncert_file = \"" << dir << "/certs/server.pem\"\n"
       << "key_file = \"" << dir << "/certs/server.key\"\n"
+      << "[smtp]\naccepted_domains = \"example.org\"\n"
       << "[log]\nformat = \"json\"\n";
   auto r = RunCommand("timeout --preserve-status -s TERM 3 " +
                       test::SealpostBinary() + " server --config " + dir +

@@ -82,6 +82,52 @@ Status WriteFileAtomic(const std::string& path, std::string_view content,
                         /*exclusive=*/false);
 }
 
+Status WriteFileExclusive(const std::string& path, std::string_view content,
+                          int mode) {
+  if (FileExists(path)) {
+    return AlreadyExistsError(path + " exists; not overwritten");
+  }
+  std::string tmp = path + ".new." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return Errno("creating", tmp);
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Status s = Errno("writing", tmp);
+      close(fd);
+      unlink(tmp.c_str());
+      return s;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    Status s = Errno("syncing", tmp);
+    close(fd);
+    unlink(tmp.c_str());
+    return s;
+  }
+  close(fd);
+  int rc = link(tmp.c_str(), path.c_str());
+  int e = errno;
+  unlink(tmp.c_str());
+  if (rc != 0) {
+    if (e == EEXIST) {
+      return AlreadyExistsError(path + " exists; not overwritten");
+    }
+    errno = e;
+    return Errno("creating", path);
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("opening", dir);
+  rc = fsync(dfd);
+  close(dfd);
+  return rc == 0 ? Status::Ok() : Errno("syncing", dir);
+}
+
 Status MakeDirs(const std::string& path, int mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

@@ -21,6 +21,11 @@ Status WriteFileAtomic(const std::string& path, std::string_view content,
 // `exclusive`, `tmp` must not exist yet. A failure removes `tmp`.
 Status WriteAndRename(const std::string& tmp, const std::string& path,
                       std::string_view content, int mode, bool exclusive);
+// Writes PATH only if it does not exist: the content goes to a temporary
+// file, is fsynced, then linked to PATH (atomic, never replacing anything).
+// An existing PATH is ALREADY_EXISTS naming it.
+Status WriteFileExclusive(const std::string& path, std::string_view content,
+                          int mode);
 Status MakeDirs(const std::string& path, int mode = 0700);
 bool FileExists(const std::string& path);
 

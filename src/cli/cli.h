@@ -60,6 +60,13 @@ void RegisterBranding(CLI::App& app, Globals& g);
 // cert import|list|get|remove, cert trust ..., cert crl ... (cert_cmd.cc).
 void RegisterCert(CLI::App& app, Globals& g);
 
+// init (init_cmd.cc): first-start setup.
+void RegisterInit(CLI::App& app, Globals& g);
+// backup, restore (backup_cmd.cc).
+void RegisterBackup(CLI::App& app, Globals& g);
+// rms export-key|import-key, added to `rms` (backup_cmd.cc).
+void RegisterKeyBackup(CLI::App* rms, Globals& g);
+
 // Calls the API. On success returns the parsed body text; on failure prints
 // one line to stderr and sets g.exit_code (1 local, 2 server).
 bool CallApi(Globals& g, const std::string& method, const std::string& target,

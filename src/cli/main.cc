@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   RegisterRule(app, g);
   RegisterBranding(app, g);
   RegisterCert(app, g);
+  RegisterInit(app, g);
+  RegisterBackup(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());

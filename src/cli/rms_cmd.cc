@@ -1,4 +1,5 @@
-// `sealpost rms activate|status|rotate-key`: rights management activation
+// `sealpost rms activate|status|rotate-key` (export-key and import-key:
+// backup_cmd.cc): rights management activation
 // and the org keys.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -39,6 +40,7 @@ void RegisterRms(CLI::App& app, Globals& g) {
       ->callback([&g] {
         CallAndPrint(g, "POST", "/api/v1/rms/rotate-key", "{}", PrintRms);
       });
+  RegisterKeyBackup(rms, g);
 }
 
 }  // namespace sealpost::cli

@@ -31,6 +31,8 @@ class MasterKey {
 
   // Base64 text (with padding, no newline), for writing a new key file.
   std::string EncodeInsecure() const;
+  // The 32 raw bytes, for a passphrase-protected backup (key_backup.h).
+  const SecretBytes& KeyInsecure() const { return aead_.KeyInsecure(); }
   // First 4 bytes of HKDF-SHA256(key, info "sealpost master key id"):
   // identifies the key without revealing it.
   uint32_t fingerprint() const { return aead_.key_id(); }

@@ -1,5 +1,8 @@
 #include "license/key_service.h"
 
+#include <cstdio>
+#include <optional>
+
 #include "base/files.h"
 #include "base/log.h"
 
@@ -34,9 +37,10 @@ Result<crypto::MasterKey> LoadMasterKey(const std::string& path, bool create) {
   return key;
 }
 
-Status KeyService::Load() {
-  SP_ASSIGN_OR_RETURN(auto records, store_.ListOrgKeys(kKind));
-  if (records.empty()) return Status::Ok();
+namespace {
+
+Result<std::vector<crypto::WrappedOrgKey>> ToWrappedOrgKeys(
+    const std::vector<store::OrgKeyRecord>& records) {
   std::vector<crypto::WrappedOrgKey> versions;
   for (const auto& r : records) {
     if (r.wrapped.size() < kPublicKeySize) {
@@ -47,6 +51,87 @@ Status KeyService::Load() {
                         r.wrapped.substr(kPublicKeySize),
                         r.wrapped.substr(0, kPublicKeySize)});
   }
+  return versions;
+}
+
+}  // namespace
+
+Result<std::vector<store::OrgKeyRecord>> ListOrgKeyRecords(
+    store::Store& store) {
+  return store.ListOrgKeys(kKind);
+}
+
+Status AddOrgKeyRecord(store::Store& store, store::OrgKeyRecord record) {
+  record.kind = std::string(kKind);
+  return store.AddOrgKey(record);
+}
+
+Status CheckOrgKeysOpen(const crypto::MasterKey& master,
+                        const std::vector<store::OrgKeyRecord>& records) {
+  if (records.empty()) return Status::Ok();
+  SP_ASSIGN_OR_RETURN(auto versions, ToWrappedOrgKeys(records));
+  if (!crypto::KeyHierarchy::Load(master, versions).ok()) {
+    return FailedPreconditionError(
+        "cannot unwrap the org keys: is this the master key they were "
+        "created with?");
+  }
+  return Status::Ok();
+}
+
+std::string FingerprintText(uint32_t fingerprint) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", fingerprint);
+  return buf;
+}
+
+Result<crypto::MasterKey> LoadMasterKeyForStore(
+    const std::string& path, store::Store& store,
+    const std::vector<std::string>& other_wrapped) {
+  // The fingerprint every blob names (docs/format.md §1, §4): the key id of
+  // an Aead ciphertext under the master key.
+  std::vector<std::string> blobs = other_wrapped;
+  SP_ASSIGN_OR_RETURN(auto records, store.ListOrgKeys(kKind));
+  for (const auto& r : records) {
+    if (r.wrapped.size() > kPublicKeySize) {
+      blobs.push_back(r.wrapped.substr(kPublicKeySize));
+    }
+  }
+  std::optional<uint32_t> expected;
+  for (const auto& b : blobs) {
+    if (auto id = crypto::Aead::CiphertextKeyId(b); id.ok()) {
+      expected = *id;
+      break;
+    }
+  }
+  if (!expected.has_value()) return LoadMasterKey(path, true);
+  auto key = LoadMasterKey(path, false);
+  if (!key.ok()) {
+    if (key.status().code() == StatusCode::kNotFound) {
+      return FailedPreconditionError(
+          "master key file " + path +
+          " is missing, but the store holds keys wrapped under master key " +
+          FingerprintText(*expected) +
+          ": restore that key file (or `sealpost rms import-key`); a new "
+          "master key would not open them, so none is created");
+    }
+    return key.status();
+  }
+  if (key->fingerprint() != *expected) {
+    return FailedPreconditionError(
+        "master key file " + path + " holds master key " +
+        FingerprintText(key->fingerprint()) +
+        ", but the store's keys are wrapped under master key " +
+        FingerprintText(*expected) +
+        ": wrong key file (keys.master_key_file)? Restore the right one or "
+        "`sealpost rms import-key`");
+  }
+  return key;
+}
+
+Status KeyService::Load() {
+  SP_ASSIGN_OR_RETURN(auto records, store_.ListOrgKeys(kKind));
+  if (records.empty()) return Status::Ok();
+  SP_ASSIGN_OR_RETURN(auto versions, ToWrappedOrgKeys(records));
   auto keys = crypto::KeyHierarchy::Load(master_, versions);
   if (!keys.ok()) {
     return FailedPreconditionError(

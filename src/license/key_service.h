@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
@@ -22,6 +23,27 @@ namespace sealpost::license {
 // Reads the master key from `path`; when the file is missing and `create` is
 // set, writes a new random key there (0600).
 Result<crypto::MasterKey> LoadMasterKey(const std::string& path, bool create);
+
+// The master key of a store. A new one is created (0600) only when the file
+// is missing and the store holds nothing wrapped under a master key yet (its
+// org keys, and `other_wrapped`: further Aead blobs under the master key,
+// such as the queue's content key). Otherwise a missing file, or a key other
+// than the one the blobs name, is FAILED_PRECONDITION naming the file and
+// both fingerprints: a new key would only hide the problem.
+Result<crypto::MasterKey> LoadMasterKeyForStore(
+    const std::string& path, store::Store& store,
+    const std::vector<std::string>& other_wrapped);
+
+// A master key's fingerprint as 8 hex digits (not secret: it names the key).
+std::string FingerprintText(uint32_t fingerprint);
+
+// The org key versions as stored (for key backups, license/key_backup.h).
+Result<std::vector<store::OrgKeyRecord>> ListOrgKeyRecords(store::Store& store);
+// Stores one org key version from a backup (its kind is set here).
+Status AddOrgKeyRecord(store::Store& store, store::OrgKeyRecord record);
+// OK when every version unwraps under `master` (also when there are none).
+Status CheckOrgKeysOpen(const crypto::MasterKey& master,
+                        const std::vector<store::OrgKeyRecord>& records);
 
 class KeyService {
  public:

@@ -135,6 +135,13 @@ Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
   return fresh;
 }
 
+Result<std::optional<std::string>> StoredContentKey(store::Store& store) {
+  SP_ASSIGN_OR_RETURN(auto existing, store.GetSetting(kContentKeySetting));
+  if (!existing.has_value()) return std::optional<std::string>();
+  SP_ASSIGN_OR_RETURN(std::string wrapped, Base64Decode(*existing));
+  return std::optional<std::string>(std::move(wrapped));
+}
+
 // One job's deliveries, one group per next hop; the groups finish on the
 // transports' threads.
 struct Queue::Aggregate {

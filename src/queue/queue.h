@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -104,6 +105,9 @@ std::string NewQueueId();
 // in the store's settings.
 Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
                                             const crypto::MasterKey& master);
+// The content key as stored (an Aead blob under the master key), if any:
+// it tells which master key the store expects before one is created.
+Result<std::optional<std::string>> StoredContentKey(store::Store& store);
 
 // Where the SMTP server hands accepted messages: the queue itself, or a
 // stage in front of it (protect/ProtectingAcceptor). `done` is called once,

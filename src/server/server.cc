@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "api/util.h"
 #include "base/files.h"
 #include "base/log.h"
+#include "base/sd_notify.h"
 #include "branding/branding.h"
 #include "crypto/random.h"
 #include "license/directory.h"
@@ -110,6 +113,14 @@ Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
           "SEALPOST_SERVER_DATA_DIR or --data-dir), or run with -dev");
     }
     SP_RETURN_IF_ERROR(MakeDirs(config.data_dir));
+    // Without the organisation's domains every address is outside, and a
+    // rule for external recipients would encrypt internal mail too.
+    if (AcceptedDomains(config).empty()) {
+      return InvalidArgumentError(
+          "smtp.accepted_domains is required outside dev mode: the "
+          "organisation's mail domains, e.g. accepted_domains = "
+          "\"example.com\" under [smtp] (or SEALPOST_SMTP_ACCEPTED_DOMAINS)");
+    }
     if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
       return InvalidArgumentError(
           "tls.cert_file and tls.key_file are required outside dev mode");
@@ -225,15 +236,18 @@ int RunServer(const ServerOptions& options) {
   const Clock& clock = SystemClock::Get();
   auto store = store::OpenSqliteStore(config.data_dir + "/sealpost.db", clock);
   if (!store.ok()) return Fail(store.status());
-  if (options.dev) {
-    if (Status s = SeedDevUsers(dev, **store); !s.ok()) return Fail(s);
-  }
 
   // Rights management: the key service is the only holder of the master key.
   if (config.master_key_file.empty()) {
     config.master_key_file = config.data_dir + "/master.key";
   }
-  auto master = license::LoadMasterKey(config.master_key_file, true);
+  // Never a new master key for a store whose keys are wrapped under another.
+  auto queue_blob = queue::StoredContentKey(**store);
+  if (!queue_blob.ok()) return Fail(queue_blob.status());
+  std::vector<std::string> wrapped;
+  if (queue_blob->has_value()) wrapped.push_back(**queue_blob);
+  auto master =
+      license::LoadMasterKeyForStore(config.master_key_file, **store, wrapped);
   if (!master.ok()) return Fail(master.status());
   // The queue's at-rest key is wrapped under the master key too; after this
   // the key service is the master key's only holder.
@@ -241,6 +255,11 @@ int RunServer(const ServerOptions& options) {
   if (!queue_key.ok()) return Fail(queue_key.status());
   license::KeyService keys(**store, std::move(*master));
   if (Status s = keys.Load(); !s.ok()) return Fail(s);
+  // Dev users only once the keys are known to be right: a start that
+  // fails on the master key leaves the store as it was.
+  if (options.dev) {
+    if (Status s = SeedDevUsers(dev, **store); !s.ok()) return Fail(s);
+  }
   license::Directory directory(**store, clock);
   license::TemplateStore templates(**store);
   branding::BrandingStore brandings(**store);
@@ -358,6 +377,13 @@ int RunServer(const ServerOptions& options) {
       return Fail(s);
     }
     std::cout << DevBanner(dev, smtp, submission, url) << std::flush;
+  }
+  // Listeners are bound: a Type=notify unit counts as started from here.
+  runtime.OnShutdown([] { (void)NotifySystemd("STOPPING=1"); });
+  if (Status s = NotifySystemd("READY=1\nSTATUS=serving\nMAINPID=" +
+                               std::to_string(getpid()));
+      !s.ok()) {
+    log::Warn("{}", s.message());
   }
   runtime.Run();
   log::Info("stopped cleanly");

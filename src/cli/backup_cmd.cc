@@ -1,0 +1,251 @@
+// `sealpost backup`, `sealpost restore` and `sealpost rms export-key|
+// import-key`: copies of the store and of the keys, made on the server's
+// machine from its files (docs/operations.md "Backup and restore"). None of
+// them goes through the API: the master key never crosses the network.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "base/files.h"
+#include "cli/cli.h"
+#include "cli/local_config.h"
+#include "crypto/errors.h"
+#include "license/key_backup.h"
+#include "license/key_service.h"
+#include "queue/queue.h"
+#include "store/sqlite/sqlite_backup.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace sealpost::cli {
+namespace {
+
+struct KeyArgs {
+  LocalOptions local;
+  std::string file;  // --out (export) or the positional FILE (import)
+  std::string passphrase_file;
+};
+
+int ExportKey(const KeyArgs& a) {
+  const std::string what = "rms export-key";
+  auto paths = ResolveLocalPaths(a.local);
+  if (!paths.ok()) return LocalFailure(what, paths.status());
+  auto master = license::LoadMasterKey(paths->master_key_file, false);
+  if (!master.ok()) return LocalFailure(what, master.status());
+  std::vector<store::OrgKeyRecord> org_keys;
+  if (FileExists(paths->database)) {
+    // No migrations: the server may be running, possibly an older binary
+    // than this one (after a package upgrade, before its restart).
+    auto store = store::SqliteStore::Open(paths->database, SystemClock::Get(),
+                                          /*migrations=*/{});
+    if (!store.ok()) return LocalFailure(what, store.status());
+    auto records = license::ListOrgKeyRecords(**store);
+    if (!records.ok()) return LocalFailure(what, records.status());
+    org_keys = std::move(*records);
+  }
+  if (FileExists(a.file)) {
+    return LocalFailure(
+        what, AlreadyExistsError(a.file + " exists; not overwritten"));
+  }
+  auto passphrase = ReadPassphrase(a.passphrase_file, true);
+  if (!passphrase.ok()) return LocalFailure(what, passphrase.status());
+  auto sealed = license::SealKeyBackup(*master, org_keys, *passphrase);
+  if (!sealed.ok()) return LocalFailure(what, sealed.status());
+  if (Status s = WriteFileExclusive(a.file, *sealed, 0600); !s.ok()) {
+    return LocalFailure(what, s);
+  }
+  std::cout << "Wrote " << a.file << ": master key "
+            << license::FingerprintText(master->fingerprint()) << " and "
+            << org_keys.size()
+            << " org key version(s), sealed under the passphrase.\n"
+            << "Keep the file and the passphrase in different places.\n";
+  return kExitOk;
+}
+
+// The master key a store's blobs name (org keys, queue content key), if any.
+Result<std::optional<uint32_t>> StoreFingerprint(store::Store& store) {
+  SP_ASSIGN_OR_RETURN(auto queue_blob, queue::StoredContentKey(store));
+  if (queue_blob.has_value()) {
+    auto id = crypto::Aead::CiphertextKeyId(*queue_blob);
+    if (id.ok()) return std::optional<uint32_t>(*id);
+  }
+  return std::optional<uint32_t>();
+}
+
+int ImportKey(const KeyArgs& a) {
+  const std::string what = "rms import-key";
+  auto paths = ResolveLocalPaths(a.local);
+  if (!paths.ok()) return LocalFailure(what, paths.status());
+  auto file = ReadFile(a.file);
+  if (!file.ok()) return LocalFailure(what, file.status());
+  auto passphrase = ReadPassphrase(a.passphrase_file, false);
+  if (!passphrase.ok()) return LocalFailure(what, passphrase.status());
+  auto backup = license::OpenKeyBackup(*file, *passphrase);
+  if (!backup.ok()) {
+    if (crypto::IsDecryptionFailed(backup.status())) {
+      return LocalFailure(
+          what, InvalidArgumentError("wrong passphrase, or " + a.file +
+                                     " is damaged (nothing was written)"));
+    }
+    return LocalFailure(what, backup.status());
+  }
+  const std::string fp = license::FingerprintText(backup->master.fingerprint());
+
+  // Everything is checked before anything is written.
+  bool key_in_place = false;
+  auto existing = license::LoadMasterKey(paths->master_key_file, false);
+  if (existing.ok()) {
+    if (existing->fingerprint() != backup->master.fingerprint()) {
+      return LocalFailure(
+          what, AlreadyExistsError(
+                    paths->master_key_file + " holds another master key (" +
+                    license::FingerprintText(existing->fingerprint()) +
+                    ", the backup's is " + fp + "); not overwritten"));
+    }
+    key_in_place = true;
+  } else if (existing.status().code() != StatusCode::kNotFound) {
+    return LocalFailure(what, existing.status());
+  }
+  if (Status s = MakeDirs(paths->data_dir); !s.ok()) {
+    return LocalFailure(what, s);
+  }
+  auto store = store::OpenSqliteStore(paths->database, SystemClock::Get());
+  if (!store.ok()) return LocalFailure(what, store.status());
+  auto stored = license::ListOrgKeyRecords(**store);
+  if (!stored.ok()) return LocalFailure(what, stored.status());
+  auto store_fp = StoreFingerprint(**store);
+  if (!store_fp.ok()) return LocalFailure(what, store_fp.status());
+  if (!license::CheckOrgKeysOpen(backup->master, *stored).ok() ||
+      (store_fp->has_value() && **store_fp != backup->master.fingerprint())) {
+    return LocalFailure(
+        what, FailedPreconditionError(
+                  "the store in " + paths->data_dir +
+                  " holds keys wrapped under another master key than the "
+                  "backup's (" +
+                  fp + "); nothing was written"));
+  }
+  std::vector<store::OrgKeyRecord> missing;
+  for (const auto& k : backup->org_keys) {
+    bool have = false;
+    for (const auto& s : *stored) have |= s.version == k.version;
+    if (!have) missing.push_back(k);
+  }
+
+  if (!key_in_place) {
+    Status s = WriteFileExclusive(paths->master_key_file,
+                                  backup->master.EncodeInsecure() + "\n", 0600);
+    if (!s.ok()) return LocalFailure(what, s);
+  }
+  for (const auto& k : missing) {
+    if (Status s = license::AddOrgKeyRecord(**store, k); !s.ok()) {
+      return LocalFailure(what, s);
+    }
+  }
+  std::cout << "Master key " << fp
+            << (key_in_place ? " was already in " : " written to ")
+            << paths->master_key_file << " (0600); " << missing.size()
+            << " org key version(s) added to the store ("
+            << backup->org_keys.size() << " in the backup).\n";
+  return kExitOk;
+}
+
+struct BackupArgs {
+  LocalOptions local;
+  std::string dir;
+};
+
+int Backup(const BackupArgs& a) {
+  const std::string what = "backup";
+  auto paths = ResolveLocalPaths(a.local);
+  if (!paths.ok()) return LocalFailure(what, paths.status());
+  if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
+  const std::string dest = a.dir + "/sealpost.db";
+  auto info = store::CopySqliteDatabase(paths->database, dest);
+  if (!info.ok()) return LocalFailure(what, info.status());
+  std::cout << "Copied the store to " << dest << " (" << info->bytes
+            << " bytes, schema version " << info->schema_version << ").\n"
+            << "It holds no key: keep a key backup too (`sealpost rms "
+               "export-key`).\n";
+  return kExitOk;
+}
+
+int Restore(const BackupArgs& a) {
+  const std::string what = "restore";
+  auto paths = ResolveLocalPaths(a.local);
+  if (!paths.ok()) return LocalFailure(what, paths.status());
+  for (const char* suffix : {"", "-wal", "-journal"}) {
+    if (FileExists(paths->database + suffix)) {
+      return LocalFailure(
+          what, AlreadyExistsError(paths->database + suffix +
+                                   " exists; not overwritten (restore into "
+                                   "an empty data directory)"));
+    }
+  }
+  if (Status s = MakeDirs(paths->data_dir); !s.ok()) {
+    return LocalFailure(what, s);
+  }
+  auto info =
+      store::CopySqliteDatabase(a.dir + "/sealpost.db", paths->database);
+  if (!info.ok()) return LocalFailure(what, info.status());
+  std::cout << "Restored the store into " << paths->database
+            << " (schema version " << info->schema_version << ").\n";
+  if (!FileExists(paths->master_key_file)) {
+    std::cout << "Next: `sealpost rms import-key KEY-BACKUP` puts its master "
+                 "key in "
+              << paths->master_key_file << ".\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterKeyBackup(CLI::App* rms, Globals& g) {
+  auto ex = std::make_shared<KeyArgs>();
+  auto* export_cmd = rms->add_subcommand(
+      "export-key",
+      "Write the master key and the org keys to a file sealed under a "
+      "passphrase (Argon2id + AES-256-GCM), from the server's own files");
+  export_cmd->add_option("--out", ex->file, "The backup file to write")
+      ->required();
+  export_cmd->add_option(
+      "--passphrase-file", ex->passphrase_file,
+      "File whose first line is the passphrase (else SEALPOST_PASSPHRASE "
+      "or a prompt); at least 12 characters");
+  AddLocalOptions(export_cmd, ex->local);
+  export_cmd->callback([ex, &g] { g.exit_code = ExportKey(*ex); });
+
+  auto im = std::make_shared<KeyArgs>();
+  auto* import_cmd = rms->add_subcommand(
+      "import-key",
+      "Restore the master key and the org keys from an export-key file into "
+      "this node's key file and store (server stopped)");
+  import_cmd->add_option("file", im->file, "The export-key file")->required();
+  import_cmd->add_option("--passphrase-file", im->passphrase_file,
+                         "File whose first line is the passphrase (else "
+                         "SEALPOST_PASSPHRASE or a prompt)");
+  AddLocalOptions(import_cmd, im->local);
+  import_cmd->callback([im, &g] { g.exit_code = ImportKey(*im); });
+}
+
+void RegisterBackup(CLI::App& app, Globals& g) {
+  auto b = std::make_shared<BackupArgs>();
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy the store consistently while the server runs (SQLite online "
+      "backup) into DIR/sealpost.db; keys are not included");
+  backup->add_option("--out", b->dir, "Directory for the copy")->required();
+  AddLocalOptions(backup, b->local);
+  backup->callback([b, &g] { g.exit_code = Backup(*b); });
+
+  auto r = std::make_shared<BackupArgs>();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "Put a `sealpost backup` copy into an empty data directory (server "
+      "stopped); then `sealpost rms import-key`");
+  restore->add_option("dir", r->dir, "Directory written by `sealpost backup`")
+      ->required();
+  AddLocalOptions(restore, r->local);
+  restore->callback([r, &g] { g.exit_code = Restore(*r); });
+}
+
+}  // namespace sealpost::cli
