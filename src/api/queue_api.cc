@@ -102,7 +102,7 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                                             "the mail queue is not running");
                }
                const std::string& id = req.params["id"];
-                              Status s = ctx.queue->Retry(id, "admin");
+               Status s = ctx.queue->Retry(id, "admin");
                if (s.code() == StatusCode::kNotFound) {
                  // Say why there is nothing to retry: a done message's
                  // body was deleted when its last recipient was done.

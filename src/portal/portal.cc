@@ -92,6 +92,23 @@ Portal::Visitor Portal::Identify(const http::Request& req) {
   return v;
 }
 
+std::variant<Portal::PostedForm, http::Response> Portal::ReadPosted(
+    const http::Request& req, std::string_view back, std::string_view back_text,
+    Poster who) {
+  Visitor v = Identify(req);
+  auto form = ReadForm(req);
+  if (!form.ok()) {
+    return FormExpired(v, back, back_text, form.status().message());
+  }
+  if (!CsrfOk(req, v, *form, options_.public_url)) {
+    return FormExpired(v, back, back_text);
+  }
+  if (who == Poster::kOrgUser && !v.org_user()) {
+    return RedirectResponse("/signin?next=" + std::string(back), v);
+  }
+  return PostedForm{std::move(v), std::move(*form)};
+}
+
 void Portal::Register(http::Router& router) {
   auto bind = [this](http::Response (Portal::*fn)(http::Request&)) {
     return [this, fn](http::Request& r) { return (this->*fn)(r); };

@@ -19,6 +19,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "base/clock.h"
@@ -122,6 +124,16 @@ class Portal {
 
   // IdentifyVisitor (web.h), and whether the header offers Compose.
   Visitor Identify(const http::Request& req);
+  // The opening every form handler shares: the visitor and the posted form,
+  // read and its CSRF token checked; for kOrgUser, a signed-in org user.
+  // Otherwise the page to answer with: "form expired" (403, or 400 with
+  // the reason when the form could not be read) leading back to `back`,
+  // or the org sign-in that returns to `back`.
+  struct PostedForm;  // web.h
+  enum class Poster { kAnyone, kOrgUser };
+  std::variant<PostedForm, http::Response> ReadPosted(
+      const http::Request& req, std::string_view back,
+      std::string_view back_text, Poster who = Poster::kAnyone);
   // Sent page helpers (sent.cc).
   http::Response RevokeSelected(http::Request& req);
   http::Response SetExpiry(http::Request& req);

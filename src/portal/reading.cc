@@ -399,13 +399,12 @@ http::Response Portal::ReplyForm(http::Request& req) {
 }
 
 http::Response Portal::SendReply(http::Request& req) {
-  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto form = ReadForm(req);
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/m/" + id, "Back to the message",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
+  auto& [v, form] = std::get<PostedForm>(posted);
   auto prepared = PrepareReply(services_, req, id, v);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
     return std::move(*resp);
@@ -417,7 +416,7 @@ http::Response Portal::SendReply(http::Request& req) {
   Chrome chrome{"Sent", &o.brand, &v};
   std::vector<std::string> recipients = plan.to;
   if (plan.forward) {
-    for (const auto& a : SplitAddressList(form->Get("to"))) {
+    for (const auto& a : SplitAddressList(form.Get("to"))) {
       auto addr = license::NormalizeEmail(a);
       if (!addr.ok()) {
         return NoticeResponse(400, "That address doesn't look right",
@@ -452,8 +451,8 @@ http::Response Portal::SendReply(http::Request& req) {
     c.reply_to = v.email;
   }
   c.to = recipients;
-  c.subject = form->Get("subject");
-  c.text = form->Get("text");
+  c.subject = form.Get("subject");
+  c.text = form.Get("text");
   c.in_reply_to = view->message_id;
   c.references = view->references.empty()
                      ? view->message_id
@@ -471,7 +470,7 @@ http::Response Portal::SendReply(http::Request& req) {
       }
     }
   }
-  for (auto& [name, f] : form->files) {
+  for (auto& [name, f] : form.files) {
     if (f.filename.empty()) continue;
     c.attachments.push_back(
         {f.filename,

@@ -303,14 +303,12 @@ http::Response Portal::Sent(http::Request& req) {
 }
 
 http::Response Portal::Revoke(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  Chrome chrome{"Revoke", nullptr, &v};
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/sent", "Sent messages",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
+  auto& [v, form] = std::get<PostedForm>(posted);
+  Chrome chrome{"Revoke", nullptr, &v};
   Status st = services_.licenses->Revoke(req.params["id"], v.email, false);
   if (!st.ok()) {
     return NoticeResponse(
@@ -322,15 +320,13 @@ http::Response Portal::Revoke(http::Request& req) {
 }
 
 http::Response Portal::RevokeSelected(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  Chrome chrome{"Revoke", nullptr, &v};
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/sent", "Sent messages",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
-  std::vector<std::string> ids = form->GetAll("id");
+  auto& [v, form] = std::get<PostedForm>(posted);
+  Chrome chrome{"Revoke", nullptr, &v};
+  std::vector<std::string> ids = form.GetAll("id");
   if (ids.empty()) {
     return NoticeResponse(400, "Nothing was selected",
                           "Tick the messages to revoke first.", chrome, "/sent",
@@ -367,15 +363,13 @@ http::Response Portal::RevokeSelected(http::Request& req) {
 }
 
 http::Response Portal::SetExpiry(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  Chrome chrome{"Expiry", nullptr, &v};
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/sent", "Sent messages",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
-  std::string value = form->Get("expires");
+  auto& [v, form] = std::get<PostedForm>(posted);
+  Chrome chrome{"Expiry", nullptr, &v};
+  std::string value = form.Get("expires");
   int64_t at = 0;  // empty: never
   if (!value.empty()) {
     auto parsed = ParseDate(value);
@@ -433,14 +427,12 @@ http::Response Portal::ComposeForm(http::Request& req) {
 }
 
 http::Response Portal::SendCompose(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  Chrome chrome{"New protected message", nullptr, &v};
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/compose", "Back",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/compose", "Back", Poster::kOrgUser);
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  if (!v.org_user()) return RedirectResponse("/signin?next=/compose", v);
+  auto& [v, form] = std::get<PostedForm>(posted);
+  Chrome chrome{"New protected message", nullptr, &v};
   auto irm = services_.licenses->LoadIrm();
   if (!irm.ok() || !irm->GetBool("SimplifiedClientAccessEnabled")) {
     return NoticeResponse(404, "Protected compose is turned off", "", chrome);
@@ -457,7 +449,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   c.from = v.email;
   std::vector<std::string> all;
   for (const char* field : {"to", "cc"}) {
-    for (const auto& a : SplitAddressList(form->Get(field))) {
+    for (const auto& a : SplitAddressList(form.Get(field))) {
       auto addr = license::NormalizeEmail(a);
       if (!addr.ok()) {
         return NoticeResponse(400, "That address doesn't look right",
@@ -476,11 +468,11 @@ http::Response Portal::SendCompose(http::Request& req) {
   if (auto refused = SendRefused(req, v, all.size(), chrome, "/compose")) {
     return std::move(*refused);
   }
-  c.subject = form->Get("subject");
-  c.text = form->Get("text");
+  c.subject = form.Get("subject");
+  c.text = form.Get("text");
   c.message_id_domain = options_.hostname;
   c.date_unix = services_.clock->NowUnix();
-  for (auto& [name, f] : form->files) {
+  for (auto& [name, f] : form.files) {
     if (f.filename.empty()) continue;
     c.attachments.push_back(
         {f.filename,
@@ -492,7 +484,7 @@ http::Response Portal::SendCompose(http::Request& req) {
     return NoticeResponse(400, "This message can't be sent",
                           bytes.status().message(), chrome, "/compose", "Back");
   }
-  std::string tmpl = form->Get("template");
+  std::string tmpl = form.Get("template");
   if (tmpl.empty()) tmpl = std::string(rights::kEncryptTemplateId);
   auto chosen = services_.templates->Find(tmpl);
   if (!chosen.ok() || !OfferedInCompose(*chosen, *irm)) {

@@ -77,25 +77,19 @@ http::Response Portal::MessageEntry(http::Request& req) {
 }
 
 http::Response Portal::RequestOtp(http::Request& req) {
-  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto form = ReadForm(req);
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/m/" + id, "Back to the message",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  auto found = FindSignInMessage(services_, id, v);
+  auto& [v, form] = std::get<PostedForm>(posted);
+  auto found = FindSignInMessage(services_, id, SignInWay::kPasscode, v);
   if (auto* missing = std::get_if<http::Response>(&found)) {
     return std::move(*missing);
   }
   auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"One-time passcode", &b, &v};
-  if (!b.otp_enabled) {
-    return NoticeResponse(403, "One-time passcodes are turned off",
-                          "Sign in with one of the other ways offered.", chrome,
-                          "/m/" + id, "Back");
-  }
-  auto email = license::NormalizeEmail(form->Get("email"));
+  auto email = license::NormalizeEmail(form.Get("email"));
   if (!email.ok()) {
     return NoticeResponse(400, "That e-mail address doesn't look right",
                           "Enter the address this message was sent to.", chrome,
@@ -166,26 +160,20 @@ http::Response Portal::RequestOtp(http::Request& req) {
 }
 
 http::Response Portal::VerifyOtp(http::Request& req) {
-  Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto form = ReadForm(req);
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/m/" + id, "Back to the message",
-                       form.ok() ? "" : form.status().message());
+  auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  auto found = FindSignInMessage(services_, id, v);
+  auto& [v, form] = std::get<PostedForm>(posted);
+  auto found = FindSignInMessage(services_, id, SignInWay::kPasscode, v);
   if (auto* missing = std::get_if<http::Response>(&found)) {
     return std::move(*missing);
   }
   auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"One-time passcode", &b, &v};
-  if (!b.otp_enabled) {
-    return NoticeResponse(403, "One-time passcodes are turned off",
-                          "Sign in with one of the other ways offered.", chrome,
-                          "/m/" + id, "Back");
-  }
-  std::string email = AsciiLower(form->Get("email"));
-  std::string code = form->Get("code");
+  std::string email = AsciiLower(form.Get("email"));
+  std::string code = form.Get("code");
   code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
   Data d;
   d.set("id", id);
@@ -214,8 +202,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
       }
       http::Response r = RedirectResponse("/m/" + id, v);
       r.headers.emplace_back(
-          "Set-Cookie",
-          SessionCookie(session->token, form->Get("keep") == "1"));
+          "Set-Cookie", SessionCookie(session->token, form.Get("keep") == "1"));
       return r;
     }
     case OtpCheck::kWrong:
@@ -258,17 +245,12 @@ http::Response Portal::BeginOidc(http::Request& req) {
   }
   // Only for a message that exists and offers this way in: anything else
   // would let anyone fill the pending sign-ins with made-up links.
-  auto found = FindSignInMessage(services_, id, v);
+  auto found = FindSignInMessage(services_, id, SignInWay::kOpenIdConnect, v);
   if (auto* missing = std::get_if<http::Response>(&found)) {
     return std::move(*missing);
   }
   auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"Sign in", &b, &v};
-  if (!b.social_id_sign_in) {
-    return NoticeResponse(403, "This way of signing in is turned off",
-                          "Sign in with one of the other ways offered.", chrome,
-                          "/m/" + id, "Back");
-  }
   int64_t now = services_.clock->NowUnix();
   if (!oidc_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
     return NoticeResponse(429, "Too many sign-ins from your network",
@@ -373,14 +355,14 @@ http::Response Portal::OrgSignInPage(http::Request& req) {
 }
 
 http::Response Portal::OrgSignIn(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/signin", "Sign in");
+  auto posted = ReadPosted(req, "/signin", "Sign in");
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
-  std::string next = SafeNext(form->Get("next"));
+  auto& [v, form] = std::get<PostedForm>(posted);
+  std::string next = SafeNext(form.Get("next"));
   auto signed_in =
-      services_.directory->SignIn(form->Get("email"), form->Get("password"),
+      services_.directory->SignIn(form.Get("email"), form.Get("password"),
                                   req.remote_address, license::kPortalSession);
   if (!signed_in.ok()) {
     Data d;
@@ -395,16 +377,16 @@ http::Response Portal::OrgSignIn(http::Request& req) {
   }
   http::Response r = RedirectResponse(next, v);
   r.headers.emplace_back(
-      "Set-Cookie", SessionCookie(signed_in->token, form->Get("keep") == "1"));
+      "Set-Cookie", SessionCookie(signed_in->token, form.Get("keep") == "1"));
   return r;
 }
 
 http::Response Portal::SignOut(http::Request& req) {
-  Visitor v = Identify(req);
-  auto form = ReadForm(req);
-  if (!form.ok() || !CsrfOk(req, v, *form, options_.public_url)) {
-    return FormExpired(v, "/", "Home");
+  auto posted = ReadPosted(req, "/", "Home");
+  if (auto* refused = std::get_if<http::Response>(&posted)) {
+    return std::move(*refused);
   }
+  auto& [v, form] = std::get<PostedForm>(posted);
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));
     (void)services_.directory->SignOut(v.session_token);

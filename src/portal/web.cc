@@ -178,13 +178,24 @@ http::Response NoticeResponse(int status, std::string_view heading,
 }
 
 std::variant<SignInMessage, http::Response> FindSignInMessage(
-    const PortalServices& s, const std::string& id, const Portal::Visitor& v) {
+    const PortalServices& s, const std::string& id, SignInWay way,
+    const Portal::Visitor& v) {
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok() || !record->has_value()) {
     return NoticeResponse(404, "This message doesn't exist", "",
                           {"", nullptr, &v});
   }
   branding::Branding brand = BrandOf(*s.branding, **record);
+  const bool passcode = way == SignInWay::kPasscode;
+  if (passcode ? !brand.otp_enabled : !brand.social_id_sign_in) {
+    return NoticeResponse(
+        403,
+        passcode ? "One-time passcodes are turned off"
+                 : "This way of signing in is turned off",
+        "Sign in with one of the other ways offered.",
+        {passcode ? "One-time passcode" : "Sign in", &brand, &v}, "/m/" + id,
+        "Back");
+  }
   return SignInMessage{std::move(**record), std::move(brand)};
 }
 

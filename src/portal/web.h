@@ -37,6 +37,11 @@ struct Portal::Visitor {
   bool org_user() const { return session_kind == license::kPortalSession; }
 };
 
+struct Portal::PostedForm {
+  Visitor visitor;
+  http::Form form;
+};
+
 // Reads the cookies and the session (an expired or unknown session counts
 // as signed out).
 Portal::Visitor IdentifyVisitor(const http::Request& req,
@@ -72,13 +77,16 @@ http::Response NoticeResponse(int status, std::string_view heading,
 branding::Branding BrandOf(branding::BrandingStore& brands,
                            const store::ProtectedMessageRecord& record);
 // A sign-in step's message (passcode request and check, OIDC start): its
-// record and branding, or the page saying it does not exist.
+// record and branding, or the page that ends the step: the message does
+// not exist (404), or its branding turned this way of signing in off (403).
 struct SignInMessage {
   store::ProtectedMessageRecord record;
   branding::Branding brand;
 };
+enum class SignInWay { kPasscode, kOpenIdConnect };
 std::variant<SignInMessage, http::Response> FindSignInMessage(
-    const PortalServices& s, const std::string& id, const Portal::Visitor& v);
+    const PortalServices& s, const std::string& id, SignInWay way,
+    const Portal::Visitor& v);
 // 403 for a form post without a valid CSRF token (or 400 when the form
 // itself could not be read: `why` says how).
 http::Response FormExpired(const Portal::Visitor& v, std::string_view back,
