@@ -1,22 +1,18 @@
 #include "base/config.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+
+#include "base/temp_dir_for_testing.h"
 
 namespace sealpost {
 namespace {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-config-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& text) {
     std::string path = dir_ + "/sealpost.toml";
     std::ofstream(path) << text;
@@ -31,7 +27,8 @@ class ConfigTest : public ::testing::Test {
     };
     return s;
   }
-  std::string dir_;
+  sealpost::testing::TempDir tmp_{"config"};
+  const std::string& dir_ = tmp_.path();
   std::map<std::string, std::string> env_;
 };
 

@@ -1,10 +1,11 @@
 #include "base/files.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+
+#include "base/temp_dir_for_testing.h"
 
 namespace sealpost {
 namespace {
@@ -16,12 +17,8 @@ std::string Contents(const std::string& path) {
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-files-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  sealpost::testing::TempDir tmp_{"files"};
+  const std::string& dir_ = tmp_.path();
 };
 
 TEST_F(FilesTest, WriteFileAtomicReplacesAndLeavesNoTemporary) {

@@ -1,9 +1,8 @@
 #include "branding/branding.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include "store/temp_store_for_testing.h"
 
 namespace sealpost::branding {
 namespace {
@@ -74,12 +73,9 @@ TEST(BrandingTest, Image) {
 }
 
 TEST(BrandingStoreTest, DefaultAlwaysThereAndNotRemovable) {
-  char tmpl[] = "/tmp/sealpost-branding-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
   FakeClock clock(1'800'000'000);
-  auto store = store::OpenSqliteStore(dir + "/s.db", clock);
-  ASSERT_TRUE(store.ok());
-  BrandingStore bs(**store);
+  store::testing::TempStore temp(clock, "branding");
+  BrandingStore bs(*temp.store);
   auto list = bs.List();
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
@@ -101,7 +97,6 @@ TEST(BrandingStoreTest, DefaultAlwaysThereAndNotRemovable) {
   EXPECT_EQ(bs.List()->size(), 2u);
   ASSERT_TRUE(bs.Remove("Finance").ok());
   EXPECT_EQ(bs.Get("Finance").status().code(), StatusCode::kNotFound);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
 #include "license/key_backup.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
 #include "base/files.h"
 #include "crypto/errors.h"
 #include "license/key_service.h"
+#include "store/temp_store_for_testing.h"
 
 namespace sealpost::license {
 namespace {
@@ -16,28 +16,18 @@ const crypto::Argon2Params kFast{1, 64, 1};
 
 class KeyBackupTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-keybackup-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   FakeClock clock_{1700000000};
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
+  store::testing::TempStore temp_{clock_, "keybackup"};
+  store::Store& store_ = *temp_.store;
 };
 
 TEST_F(KeyBackupTest, RestoresTheMasterKeyAndEveryOrgKeyVersion) {
   crypto::MasterKey master = crypto::MasterKey::Generate();
   const uint32_t fp = master.fingerprint();
-  KeyService keys(*store_, master);
+  KeyService keys(store_, master);
   ASSERT_TRUE(keys.Activate().ok());
   ASSERT_TRUE(keys.Rotate().ok());
-  auto records = ListOrgKeyRecords(*store_);
+  auto records = ListOrgKeyRecords(store_);
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 2u);
 
@@ -50,8 +40,8 @@ TEST_F(KeyBackupTest, RestoresTheMasterKeyAndEveryOrgKeyVersion) {
   EXPECT_EQ(backup->org_keys[1].wrapped, (*records)[1].wrapped);
 
   // Into a fresh store: the restored versions load under the restored key.
-  auto fresh =
-      std::move(store::OpenSqliteStore(dir_ + "/fresh.db", clock_).value());
+  auto fresh = std::move(
+      store::OpenSqliteStore(temp_.dir.path() + "/fresh.db", clock_).value());
   for (const auto& k : backup->org_keys) {
     ASSERT_TRUE(AddOrgKeyRecord(*fresh, k).ok());
   }
@@ -62,9 +52,9 @@ TEST_F(KeyBackupTest, RestoresTheMasterKeyAndEveryOrgKeyVersion) {
 
 TEST_F(KeyBackupTest, WrongPassphraseShortPassphraseAndForeignKeys) {
   crypto::MasterKey master = crypto::MasterKey::Generate();
-  KeyService keys(*store_, master);
+  KeyService keys(store_, master);
   ASSERT_TRUE(keys.Activate().ok());
-  auto records = *ListOrgKeyRecords(*store_);
+  auto records = *ListOrgKeyRecords(store_);
   auto file = SealKeyBackup(master, records, "twelve chars!", kFast);
   ASSERT_TRUE(file.ok());
   EXPECT_TRUE(crypto::IsDecryptionFailed(
@@ -78,23 +68,23 @@ TEST_F(KeyBackupTest, WrongPassphraseShortPassphraseAndForeignKeys) {
 }
 
 TEST_F(KeyBackupTest, NoNewMasterKeyForAStoreWrappedUnderAnother) {
-  const std::string path = dir_ + "/master.key";
-  auto first = LoadMasterKeyForStore(path, *store_, {});
+  const std::string path = temp_.dir.path() + "/master.key";
+  auto first = LoadMasterKeyForStore(path, store_, {});
   ASSERT_TRUE(first.ok());  // empty store: created
-  KeyService keys(*store_, *first);
+  KeyService keys(store_, *first);
   ASSERT_TRUE(keys.Activate().ok());
   // The same file again: fine.
-  EXPECT_TRUE(LoadMasterKeyForStore(path, *store_, {}).ok());
+  EXPECT_TRUE(LoadMasterKeyForStore(path, store_, {}).ok());
   // Missing: refused, and nothing created.
   std::filesystem::remove(path);
-  auto missing = LoadMasterKeyForStore(path, *store_, {});
+  auto missing = LoadMasterKeyForStore(path, store_, {});
   EXPECT_EQ(missing.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(missing.status().message().find("is missing"), std::string::npos);
   EXPECT_FALSE(FileExists(path));
   // Another key: refused, naming both fingerprints.
   crypto::MasterKey other = crypto::MasterKey::Generate();
   ASSERT_TRUE(WriteFileAtomic(path, other.EncodeInsecure(), 0600).ok());
-  auto wrong = LoadMasterKeyForStore(path, *store_, {});
+  auto wrong = LoadMasterKeyForStore(path, store_, {});
   EXPECT_EQ(wrong.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(
       wrong.status().message().find(FingerprintText(first->fingerprint())),
@@ -102,8 +92,8 @@ TEST_F(KeyBackupTest, NoNewMasterKeyForAStoreWrappedUnderAnother) {
   EXPECT_NE(wrong.status().message().find(FingerprintText(other.fingerprint())),
             std::string::npos);
   // Only another blob (the queue's key) names the master key: also refused.
-  auto empty =
-      std::move(store::OpenSqliteStore(dir_ + "/empty.db", clock_).value());
+  auto empty = std::move(
+      store::OpenSqliteStore(temp_.dir.path() + "/empty.db", clock_).value());
   auto blob = first->Wrap(SecretBytes::FromStringInsecure("k"), "ad");
   EXPECT_FALSE(LoadMasterKeyForStore(path, *empty, {*blob}).ok());
 }

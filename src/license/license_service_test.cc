@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/password.h"
+#include "license/test_org_for_testing.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
 
@@ -25,30 +26,17 @@ constexpr char kMessage[] =
 class LicenseServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-license-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ =
-        std::make_unique<KeyService>(*store_, crypto::MasterKey::Generate());
-    ASSERT_TRUE(keys_->Activate().ok());
-    directory_ = std::make_unique<Directory>(*store_, clock_);
-    templates_ = std::make_unique<TemplateStore>(*store_);
-    service_ = std::make_unique<LicenseService>(*store_, *keys_, *directory_,
-                                                *templates_, clock_,
-                                                "https://sealpost.test");
     for (const char* u :
          {"alice@example.com", "bob@example.com", "carol@example.com"}) {
-      ASSERT_TRUE(
-          store_->PutUser({u, *crypto::HashPassword("password1"), u, 0, false})
-              .ok());
+      org_.AddUser(u, false);
     }
-    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
+    ASSERT_TRUE(org_.directory.AssignLicense("user", "alice@example.com").ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   ProtectResult Protect(const std::string& tmpl,
                         std::vector<std::string> to = {"bob@example.com"}) {
-    auto r = service_->Protect({"alice@example.com", tmpl, to, kMessage, ""});
+    auto r =
+        org_.licenses.Protect({"alice@example.com", tmpl, to, kMessage, ""});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : ProtectResult{};
   }
@@ -59,23 +47,18 @@ class LicenseServiceTest : public ::testing::Test {
     return opened.ok() ? opened->message : "";
   }
 
-  std::string dir_;
   FakeClock clock_{1'800'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<KeyService> keys_;
-  std::unique_ptr<Directory> directory_;
-  std::unique_ptr<TemplateStore> templates_;
-  std::unique_ptr<LicenseService> service_;
+  testing::TestOrg org_{clock_, "license"};
 };
 
 TEST_F(LicenseServiceTest, ProtectThenRecipientOpensByteForByte) {
   ProtectResult p = Protect("Encrypt");
-  auto lic = service_->Acquire("bob@example.com", p.container, "test");
+  auto lic = org_.licenses.Acquire("bob@example.com", p.container, "test");
   ASSERT_TRUE(lic.ok()) << lic.status().ToString();
   EXPECT_EQ(Open(p, *lic), kMessage);
   EXPECT_TRUE(lic->rights.Has(rights::Right::kForward));
   EXPECT_FALSE(lic->rights.Has(rights::Right::kExport));
-  auto audit = store_->ListAudit(p.message_id, 10);
+  auto audit = org_.store.ListAudit(p.message_id, 10);
   ASSERT_TRUE(audit.ok());
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ((*audit)[0].action, "license.acquire");
@@ -84,45 +67,48 @@ TEST_F(LicenseServiceTest, ProtectThenRecipientOpensByteForByte) {
 
 TEST_F(LicenseServiceTest, DoNotForwardRefusesNonRecipient) {
   ProtectResult p = Protect("Do Not Forward");
-  auto bob = service_->Acquire("bob@example.com", p.container, "test");
+  auto bob = org_.licenses.Acquire("bob@example.com", p.container, "test");
   ASSERT_TRUE(bob.ok());
   EXPECT_FALSE(bob->rights.Has(rights::Right::kForward));
   EXPECT_FALSE(bob->rights.Has(rights::Right::kPrint));
-  auto carol = service_->Acquire("carol@example.com", p.container, "test");
+  auto carol = org_.licenses.Acquire("carol@example.com", p.container, "test");
   ASSERT_FALSE(carol.ok());
   EXPECT_EQ(carol.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(carol.status().message(), "not a recipient");
-  auto audit = store_->ListAudit(p.message_id, 1);
+  auto audit = org_.store.ListAudit(p.message_id, 1);
   EXPECT_EQ((*audit)[0].result, "refused");
   EXPECT_NE((*audit)[0].detail.find("not a recipient"), std::string::npos);
 }
 
 TEST_F(LicenseServiceTest, RevokedAndExpired) {
   ProtectResult p = Protect("Encrypt");
-  EXPECT_EQ(service_->Revoke(p.message_id, "bob@example.com", false).code(),
+  EXPECT_EQ(org_.licenses.Revoke(p.message_id, "bob@example.com", false).code(),
             StatusCode::kPermissionDenied);
-  ASSERT_TRUE(service_->Revoke(p.message_id, "alice@example.com", false).ok());
-  auto bob = service_->Acquire("bob@example.com", p.container, "test");
+  ASSERT_TRUE(
+      org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
+  auto bob = org_.licenses.Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(bob.status().message(), "revoked");
   EXPECT_EQ(bob.status().Reason<Refusal>(), Refusal::kRevoked);
   // The issuer keeps access, as with RMS.
-  EXPECT_TRUE(service_->Acquire("alice@example.com", p.container, "t").ok());
-  EXPECT_EQ(service_->GetState(p.message_id)->state, "revoked");
+  EXPECT_TRUE(
+      org_.licenses.Acquire("alice@example.com", p.container, "t").ok());
+  EXPECT_EQ(org_.licenses.GetState(p.message_id)->state, "revoked");
 
   ProtectResult q = Protect("Encrypt");
-  ASSERT_TRUE(
-      service_->SetExpiry(q.message_id, clock_.NowUnix() + 60, "admin", true)
-          .ok());
-  EXPECT_TRUE(service_->Acquire("bob@example.com", q.container, "t").ok());
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(q.message_id, clock_.NowUnix() + 60, "admin", true)
+                  .ok());
+  EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", q.container, "t").ok());
   clock_.Advance(std::chrono::seconds(61));
-  EXPECT_EQ(
-      service_->Acquire("bob@example.com", q.container, "t").status().message(),
-      "expired");
-  EXPECT_EQ(service_->Acquire("bob@example.com", q.container, "t")
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", q.container, "t")
+                .status()
+                .message(),
+            "expired");
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", q.container, "t")
                 .status()
                 .Reason<Refusal>(),
             Refusal::kExpired);
-  EXPECT_EQ(service_->GetState(q.message_id)->state, "expired");
+  EXPECT_EQ(org_.licenses.GetState(q.message_id)->state, "expired");
 }
 
 // portal.retention_days: a message without an expiry of its own expires
@@ -131,44 +117,47 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
 TEST_F(LicenseServiceTest, RetentionExpiresMessagesWithoutAnExpiry) {
   ProtectResult plain = Protect("Encrypt");
   ProtectResult dated = Protect("Encrypt");
-  ASSERT_TRUE(service_
-                  ->SetExpiry(dated.message_id, clock_.NowUnix() + 90 * 86400,
-                              "admin", true)
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(dated.message_id, clock_.NowUnix() + 90 * 86400,
+                             "admin", true)
                   .ok());
-  service_->SetRetention(30 * 86400);
-  auto fresh = service_->Acquire("bob@example.com", plain.container, "t");
+  org_.licenses.SetRetention(30 * 86400);
+  auto fresh = org_.licenses.Acquire("bob@example.com", plain.container, "t");
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   EXPECT_EQ(fresh->expires_at, clock_.NowUnix() + 30 * 86400);
   clock_.Advance(std::chrono::hours(24 * 30));
-  EXPECT_EQ(service_->Acquire("bob@example.com", plain.container, "t")
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", plain.container, "t")
                 .status()
                 .Reason<Refusal>(),
             Refusal::kExpired);
-  EXPECT_EQ(service_->GetState(plain.message_id)->state, "expired");
-  EXPECT_TRUE(service_->Acquire("bob@example.com", dated.container, "t").ok());
+  EXPECT_EQ(org_.licenses.GetState(plain.message_id)->state, "expired");
+  EXPECT_TRUE(
+      org_.licenses.Acquire("bob@example.com", dated.container, "t").ok());
   // 0: kept for ever.
-  service_->SetRetention(0);
-  EXPECT_TRUE(service_->Acquire("bob@example.com", plain.container, "t").ok());
+  org_.licenses.SetRetention(0);
+  EXPECT_TRUE(
+      org_.licenses.Acquire("bob@example.com", plain.container, "t").ok());
 }
 
 TEST_F(LicenseServiceTest, MasterSwitchOff) {
   ProtectResult p = Protect("Encrypt");
   IrmConfig irm;
   ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
-  ASSERT_TRUE(service_->SaveIrm(irm).ok());
-  EXPECT_EQ(
-      service_->Acquire("bob@example.com", p.container, "t").status().message(),
-      "rights management is disabled");
-  EXPECT_EQ(service_
-                ->Protect({"alice@example.com",
-                           "Encrypt",
-                           {"bob@example.com"},
-                           kMessage,
-                           ""})
+  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
+                .status()
+                .message(),
+            "rights management is disabled");
+  EXPECT_EQ(org_.licenses
+                .Protect({"alice@example.com",
+                          "Encrypt",
+                          {"bob@example.com"},
+                          kMessage,
+                          ""})
                 .status()
                 .code(),
             StatusCode::kFailedPrecondition);
-  auto checks = service_->SelfTest("alice@example.com", "bob@example.com");
+  auto checks = org_.licenses.SelfTest("alice@example.com", "bob@example.com");
   ASSERT_FALSE(checks.empty());
   EXPECT_FALSE(checks.back().pass);
   EXPECT_NE(checks.back().detail.find("AzureRMSLicensingEnabled is False"),
@@ -176,7 +165,7 @@ TEST_F(LicenseServiceTest, MasterSwitchOff) {
 }
 
 TEST_F(LicenseServiceTest, SelfTestPasses) {
-  auto checks = service_->SelfTest("alice@example.com", "bob@example.com");
+  auto checks = org_.licenses.SelfTest("alice@example.com", "bob@example.com");
   ASSERT_GE(checks.size(), 7u);
   for (const auto& c : checks) EXPECT_TRUE(c.pass) << c.step << c.detail;
   EXPECT_NE(checks[3].detail.find("Encrypt, Do Not Forward"),
@@ -184,52 +173,52 @@ TEST_F(LicenseServiceTest, SelfTestPasses) {
 }
 
 TEST_F(LicenseServiceTest, UnlicensedSenderAndArchivedTemplate) {
-  auto r = service_->Protect(
+  auto r = org_.licenses.Protect(
       {"bob@example.com", "Encrypt", {"alice@example.com"}, kMessage, ""});
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(r.status().message().find("license assign"), std::string::npos);
-  ASSERT_TRUE(templates_->SetArchived("Encrypt", true).ok());
-  auto a = service_->Protect(
+  ASSERT_TRUE(org_.templates.SetArchived("Encrypt", true).ok());
+  auto a = org_.licenses.Protect(
       {"alice@example.com", "encrypt", {"bob@example.com"}, kMessage, ""});
   EXPECT_EQ(a.status().code(), StatusCode::kFailedPrecondition);
-  auto u = service_->Protect(
+  auto u = org_.licenses.Protect(
       {"alice@example.com", "Nope", {"bob@example.com"}, kMessage, ""});
   EXPECT_EQ(u.status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(LicenseServiceTest, LicensedThroughGroup) {
-  ASSERT_TRUE(directory_->AddGroup("sales").ok());
-  ASSERT_TRUE(directory_->AddMember("sales", "Carol@Example.com").ok());
-  ASSERT_TRUE(directory_->AssignLicense("group", "sales").ok());
-  EXPECT_TRUE(*directory_->IsLicensed("carol@example.com"));
-  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
+  ASSERT_TRUE(org_.directory.AddGroup("sales").ok());
+  ASSERT_TRUE(org_.directory.AddMember("sales", "Carol@Example.com").ok());
+  ASSERT_TRUE(org_.directory.AssignLicense("group", "sales").ok());
+  EXPECT_TRUE(*org_.directory.IsLicensed("carol@example.com"));
+  EXPECT_FALSE(*org_.directory.IsLicensed("bob@example.com"));
 }
 
 TEST_F(LicenseServiceTest, FailedRotationKeepsTheStoredPrimary) {
   // Version 2's row is taken, so storing the rotated key fails.
-  ASSERT_TRUE(store_->AddOrgKey({"org", 2, "not a key", false, 0}).ok());
-  EXPECT_FALSE(keys_->Rotate().ok());
-  EXPECT_EQ(keys_->primary_version(), 1u);
+  ASSERT_TRUE(org_.store.AddOrgKey({"org", 2, "not a key", false, 0}).ok());
+  EXPECT_FALSE(org_.keys.Rotate().ok());
+  EXPECT_EQ(org_.keys.primary_version(), 1u);
   ProtectResult p = Protect("Encrypt");
   EXPECT_EQ(p.license.key_version, 1u);
-  auto lic = service_->Acquire("bob@example.com", p.container, "t");
+  auto lic = org_.licenses.Acquire("bob@example.com", p.container, "t");
   ASSERT_TRUE(lic.ok()) << lic.status().ToString();
   EXPECT_EQ(Open(p, *lic), kMessage);
 }
 
 TEST_F(LicenseServiceTest, RotationKeepsOldContentOpen) {
   ProtectResult old = Protect("Encrypt");
-  auto v2 = keys_->Rotate();
+  auto v2 = org_.keys.Rotate();
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(*v2, 2u);
   ProtectResult fresh = Protect("Encrypt");
   EXPECT_EQ(fresh.license.key_version, 2u);
   EXPECT_EQ(old.license.key_version, 1u);
-  auto lic = service_->Acquire("bob@example.com", old.container, "t");
+  auto lic = org_.licenses.Acquire("bob@example.com", old.container, "t");
   ASSERT_TRUE(lic.ok());
   EXPECT_EQ(Open(old, *lic), kMessage);
   // A reloaded service (restart) sees both versions.
-  KeyService reloaded(*store_, crypto::MasterKey::Generate());
+  KeyService reloaded(org_.store, crypto::MasterKey::Generate());
   EXPECT_FALSE(reloaded.Load().ok());  // wrong master key: clear error
 }
 
@@ -243,35 +232,36 @@ TEST_F(LicenseServiceTest, SwappedLicenseIsRefused) {
   // b, but a's segments fail under b's key.
   std::string spliced =
       b.container.substr(0, hb->size) + a.container.substr(ha->size);
-  auto lic = service_->Acquire("bob@example.com", spliced, "t");
+  auto lic = org_.licenses.Acquire("bob@example.com", spliced, "t");
   ASSERT_TRUE(lic.ok());
   auto v = crypto::Verifier::FromPublicKey(lic->signing_public_key);
   EXPECT_FALSE(sealed::Open(spliced, *v, lic->content_key).ok());
   std::string garbage = "SEALPOST" + std::string(40, 'x');
-  EXPECT_EQ(service_->Acquire("bob@example.com", garbage, "t").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      org_.licenses.Acquire("bob@example.com", garbage, "t").status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST_F(LicenseServiceTest, SignInAndRateLimit) {
-  auto ok = directory_->SignIn("Bob@example.com", "password1", "1.2.3.4");
+  auto ok = org_.directory.SignIn("Bob@example.com", "password1", "1.2.3.4");
   ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(*directory_->Authenticate(ok->token), "bob@example.com");
-  EXPECT_FALSE(directory_->Authenticate("nope").ok());
+  EXPECT_EQ(*org_.directory.Authenticate(ok->token), "bob@example.com");
+  EXPECT_FALSE(org_.directory.Authenticate("nope").ok());
   for (int i = 0; i < Directory::kMaxFailures; ++i) {
-    EXPECT_EQ(directory_->SignIn("carol@example.com", "bad", "5.6.7.8")
+    EXPECT_EQ(org_.directory.SignIn("carol@example.com", "bad", "5.6.7.8")
                   .status()
                   .code(),
               StatusCode::kUnauthenticated);
   }
-  EXPECT_EQ(directory_->SignIn("carol@example.com", "password1", "9.9.9.9")
+  EXPECT_EQ(org_.directory.SignIn("carol@example.com", "password1", "9.9.9.9")
                 .status()
                 .code(),
             StatusCode::kResourceExhausted);
   clock_.Advance(std::chrono::seconds(Directory::kFailureWindow + 1));
   EXPECT_TRUE(
-      directory_->SignIn("carol@example.com", "password1", "9.9.9.9").ok());
+      org_.directory.SignIn("carol@example.com", "password1", "9.9.9.9").ok());
   clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
-  EXPECT_FALSE(directory_->Authenticate(ok->token).ok());
+  EXPECT_FALSE(org_.directory.Authenticate(ok->token).ok());
 }
 
 // The failure limit held only for guesses in a row: parallel guesses all
@@ -281,7 +271,7 @@ TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&] {
-      auto r = directory_->SignIn("carol@example.com", "bad", "5.6.7.8");
+      auto r = org_.directory.SignIn("carol@example.com", "bad", "5.6.7.8");
       if (r.status().code() == StatusCode::kUnauthenticated) ++checked;
     });
   }
@@ -290,92 +280,95 @@ TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
   // Right passwords are not failures.
   for (int i = 0; i < 2 * Directory::kMaxFailures; ++i) {
     EXPECT_TRUE(
-        directory_->SignIn("bob@example.com", "password1", "1.2.3.4").ok());
+        org_.directory.SignIn("bob@example.com", "password1", "1.2.3.4").ok());
   }
 }
 
 // Issue 11 item 3: the API's bearer check took any session, a reader's
 // portal cookie included.
 TEST_F(LicenseServiceTest, OnlyApiSessionsAreApiTokens) {
-  auto api = directory_->SignIn("bob@example.com", "password1", "192.0.2.1");
+  auto api = org_.directory.SignIn("bob@example.com", "password1", "192.0.2.1");
   ASSERT_TRUE(api.ok());
-  EXPECT_EQ(*directory_->Authenticate(api->token), "bob@example.com");
+  EXPECT_EQ(*org_.directory.Authenticate(api->token), "bob@example.com");
   for (std::string_view kind :
        {kPortalSession, kPortalOtpSession, kPortalOidcSession}) {
-    auto portal = directory_->OpenSession("bob@example.com", kind);
+    auto portal = org_.directory.OpenSession("bob@example.com", kind);
     ASSERT_TRUE(portal.ok());
-    EXPECT_EQ(directory_->Authenticate(portal->token).status().code(),
+    EXPECT_EQ(org_.directory.Authenticate(portal->token).status().code(),
               StatusCode::kUnauthenticated)
         << kind;
-    EXPECT_TRUE(directory_->Session(portal->token).ok()) << kind;
+    EXPECT_TRUE(org_.directory.Session(portal->token).ok()) << kind;
   }
 }
 
 // Issue 11 items 5 and 12: removal left sessions and assignments behind,
 // and directory changes did not move the rights generation.
 TEST_F(LicenseServiceTest, RemovedUserLosesSessionsAssignmentsAndGroups) {
-  ASSERT_TRUE(directory_->AssignLicense("user", "bob@example.com").ok());
-  ASSERT_TRUE(directory_->AddGroup("sales").ok());
-  ASSERT_TRUE(directory_->AddMember("sales", "bob@example.com").ok());
-  auto api = directory_->SignIn("bob@example.com", "password1", "192.0.2.1");
-  auto portal = directory_->SignIn("bob@example.com", "password1", "192.0.2.1",
-                                   kPortalSession);
-  auto otp = directory_->OpenSession("bob@example.com", kPortalOtpSession);
+  ASSERT_TRUE(org_.directory.AssignLicense("user", "bob@example.com").ok());
+  ASSERT_TRUE(org_.directory.AddGroup("sales").ok());
+  ASSERT_TRUE(org_.directory.AddMember("sales", "bob@example.com").ok());
+  auto api = org_.directory.SignIn("bob@example.com", "password1", "192.0.2.1");
+  auto portal = org_.directory.SignIn("bob@example.com", "password1",
+                                      "192.0.2.1", kPortalSession);
+  auto otp = org_.directory.OpenSession("bob@example.com", kPortalOtpSession);
   ASSERT_TRUE(api.ok() && portal.ok() && otp.ok());
-  uint64_t before = service_->RightsGeneration();
-  ASSERT_TRUE(directory_->RemoveUser("bob@example.com").ok());
-  EXPECT_NE(service_->RightsGeneration(), before);
+  uint64_t before = org_.licenses.RightsGeneration();
+  ASSERT_TRUE(org_.directory.RemoveUser("bob@example.com").ok());
+  EXPECT_NE(org_.licenses.RightsGeneration(), before);
   for (const auto& token : {api->token, portal->token, otp->token}) {
-    EXPECT_FALSE(directory_->Session(token).ok());
+    EXPECT_FALSE(org_.directory.Session(token).ok());
   }
-  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
-  EXPECT_TRUE(directory_->GroupsOf("bob@example.com")->empty());
+  EXPECT_FALSE(*org_.directory.IsLicensed("bob@example.com"));
+  EXPECT_TRUE(org_.directory.GroupsOf("bob@example.com")->empty());
   // A new account at the address starts with nothing.
-  ASSERT_TRUE(directory_
-                  ->AddUser({"bob@example.com",
-                             *crypto::HashPassword("password2"), "", 0, false})
+  ASSERT_TRUE(org_.directory
+                  .AddUser({"bob@example.com",
+                            *crypto::HashPassword("password2"), "", 0, false})
                   .ok());
-  EXPECT_FALSE(directory_->Session(api->token).ok());
-  EXPECT_FALSE(*directory_->IsLicensed("bob@example.com"));
+  EXPECT_FALSE(org_.directory.Session(api->token).ok());
+  EXPECT_FALSE(*org_.directory.IsLicensed("bob@example.com"));
 }
 
 // A user disabled or deleted behind the directory's back (the store) is
 // refused on the next request, not at the session's end.
 TEST_F(LicenseServiceTest, OrgSessionsAreCheckedAgainstTheDirectory) {
-  auto api = directory_->SignIn("carol@example.com", "password1", "192.0.2.1");
+  auto api =
+      org_.directory.SignIn("carol@example.com", "password1", "192.0.2.1");
   ASSERT_TRUE(api.ok());
-  ASSERT_TRUE(store_->DeleteUser("carol@example.com").ok());
-  EXPECT_FALSE(directory_->Authenticate(api->token).ok());
+  ASSERT_TRUE(org_.store.DeleteUser("carol@example.com").ok());
+  EXPECT_FALSE(org_.directory.Authenticate(api->token).ok());
 }
 
 TEST_F(LicenseServiceTest, GroupAndAssignmentChangesMoveTheGeneration) {
-  uint64_t g0 = service_->RightsGeneration();
-  ASSERT_TRUE(directory_->AddGroup("g").ok());
-  uint64_t g1 = service_->RightsGeneration();
+  uint64_t g0 = org_.licenses.RightsGeneration();
+  ASSERT_TRUE(org_.directory.AddGroup("g").ok());
+  uint64_t g1 = org_.licenses.RightsGeneration();
   EXPECT_NE(g1, g0);
-  ASSERT_TRUE(directory_->AddMember("g", "carol@example.com").ok());
-  uint64_t g2 = service_->RightsGeneration();
+  ASSERT_TRUE(org_.directory.AddMember("g", "carol@example.com").ok());
+  uint64_t g2 = org_.licenses.RightsGeneration();
   EXPECT_NE(g2, g1);
-  ASSERT_TRUE(directory_->RemoveLicense("user", "alice@example.com").ok());
-  EXPECT_NE(service_->RightsGeneration(), g2);
+  ASSERT_TRUE(org_.directory.RemoveLicense("user", "alice@example.com").ok());
+  EXPECT_NE(org_.licenses.RightsGeneration(), g2);
 }
 
 // Issue 11 item 13: ClientAccessServerEnabled was never read.
 TEST_F(LicenseServiceTest, ClientAccessServerSwitchRefusesApiLicenses) {
   ProtectResult p = Protect("Encrypt");
   ASSERT_TRUE(
-      service_->AcquireForClient("bob@example.com", p.container, "open").ok());
-  auto irm = service_->LoadIrm();
+      org_.licenses.AcquireForClient("bob@example.com", p.container, "open")
+          .ok());
+  auto irm = org_.licenses.LoadIrm();
   ASSERT_TRUE(irm->Set("ClientAccessServerEnabled", "False").ok());
-  ASSERT_TRUE(service_->SaveIrm(*irm).ok());
+  ASSERT_TRUE(org_.licenses.SaveIrm(*irm).ok());
   auto refused =
-      service_->AcquireForClient("bob@example.com", p.container, "portal");
+      org_.licenses.AcquireForClient("bob@example.com", p.container, "portal");
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(refused.status().message(),
             RefusalText(Refusal::kClientAccessDisabled));
   EXPECT_EQ(refused.status().Reason<Refusal>(), Refusal::kClientAccessDisabled);
   // The portal's own path is another switch's business.
-  EXPECT_TRUE(service_->Acquire("bob@example.com", p.container, "portal").ok());
+  EXPECT_TRUE(
+      org_.licenses.Acquire("bob@example.com", p.container, "portal").ok());
 }
 
 }  // namespace
@@ -391,20 +384,21 @@ namespace {
 TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   ProtectResult p = Protect("Encrypt");
   Counter failures;
-  store_->SetAuditFailureCounter(&failures);
+  org_.store.SetAuditFailureCounter(&failures);
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ + "/s.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
                          "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  auto lic = service_->Acquire("bob@example.com", p.container, "test");
+  auto lic = org_.licenses.Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(lic.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(service_->Revoke(p.message_id, "alice@example.com", false).ok());
+  EXPECT_TRUE(
+      org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
   EXPECT_EQ(failures.value(), 1u);
-  store_->SetAuditFailureCounter(nullptr);
+  org_.store.SetAuditFailureCounter(nullptr);
 }
 
 }  // namespace

@@ -4,14 +4,12 @@
 #include "protect/protector.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "base/encoding.h"
 #include "crypto/password.h"
 #include "mime/wrapper.h"
 #include "policy/rule_json.h"
+#include "protect/test_gateway_for_testing.h"
 
 namespace sealpost::protect {
 namespace {
@@ -21,39 +19,12 @@ constexpr char kSecret[] = "secret-3f9a1c";
 class ProtectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-protect-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ = std::make_unique<license::KeyService>(
-        *store_, crypto::MasterKey::Generate());
-    ASSERT_TRUE(keys_->Activate().ok());
-    directory_ = std::make_unique<license::Directory>(*store_, clock_);
-    templates_ = std::make_unique<license::TemplateStore>(*store_);
-    brands_ = std::make_unique<branding::BrandingStore>(*store_);
-    rules_ = std::make_unique<policy::RuleStore>(*store_);
-    licenses_ = std::make_unique<license::LicenseService>(
-        *store_, *keys_, *directory_, *templates_, clock_,
-        "https://sealpost.test");
-    protector_ = std::make_unique<Protector>(
-        *licenses_, *directory_, *templates_, *brands_, *rules_, *store_,
-        clock_,
-        ProtectorOptions{
-            {"example.com"}, "https://portal.test", "gw.test", {}});
     for (const char* u : {"alice@example.com", "bob@example.com"}) {
-      ASSERT_TRUE(
-          store_->PutUser({u, *crypto::HashPassword("password1"), u, 0, false})
-              .ok());
-      ASSERT_TRUE(directory_->AssignLicense("user", u).ok());
+      gw_.org.AddUser(u);
     }
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  void AddRule(std::string_view json) {
-    auto rule = policy::RuleFromJson(json);
-    ASSERT_TRUE(rule.ok()) << rule.status().ToString();
-    auto r = rules_->Create(*rule, {"Encrypt", "Do Not Forward"});
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-  }
+  void AddRule(std::string_view json) { gw_.AddRule(json); }
   void EncryptExternal() {
     AddRule(R"({"name": "ext", "conditions": [{"kind": "recipient_scope",
       "scope": "not_in_organization"}], "actions": [{"kind":
@@ -68,13 +39,8 @@ class ProtectorTest : public ::testing::Test {
   // From a client in smtp.client_networks (trusted) unless told otherwise.
   Result<Outcome> Send(std::string from, std::vector<std::string> to,
                        std::string content, bool trusted = true) {
-    queue::IncomingMessage in;
-    in.id = queue::NewQueueId();
-    in.trusted_sender = trusted;
-    in.mail_from = std::move(from);
-    for (auto& t : to) in.recipients.push_back({t, 0, ""});
-    in.content = std::move(content);
-    return protector_->Apply(in);
+    return gw_.Send(std::move(from), std::move(to), std::move(content),
+                    trusted);
   }
   // The single outgoing message's content.
   std::string SendOne(std::string from, std::vector<std::string> to,
@@ -90,7 +56,7 @@ class ProtectorTest : public ::testing::Test {
   void Commit(const Outcome& out) {
     for (const auto& m : out.messages) {
       for (const auto& r : m.protected_records) {
-        ASSERT_TRUE(store_->AddProtectedMessage(r).ok());
+        ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
       }
     }
   }
@@ -111,16 +77,8 @@ class ProtectorTest : public ::testing::Test {
            mail.find(kSecret) == std::string::npos;
   }
 
-  std::string dir_;
   FakeClock clock_{1'800'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<license::KeyService> keys_;
-  std::unique_ptr<license::Directory> directory_;
-  std::unique_ptr<license::TemplateStore> templates_;
-  std::unique_ptr<branding::BrandingStore> brands_;
-  std::unique_ptr<policy::RuleStore> rules_;
-  std::unique_ptr<license::LicenseService> licenses_;
-  std::unique_ptr<Protector> protector_;
+  testing::TestGateway gw_{clock_, "protect"};
 };
 
 TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
@@ -131,15 +89,15 @@ TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
   size_t split = w.find("\r\n\r\n");
   std::string head = w.substr(0, split + 2);
   std::string body = w.substr(split + 4);
-  EXPECT_TRUE(licenses_->VerifyWrapper(*header, head, body).ok());
+  EXPECT_TRUE(gw_.org.licenses.VerifyWrapper(*header, head, body).ok());
   // One byte of the body changed, or the subject: not ours any more.
   std::string changed = body;
   changed[changed.size() / 2] ^= 1;
-  EXPECT_FALSE(licenses_->VerifyWrapper(*header, head, changed).ok());
+  EXPECT_FALSE(gw_.org.licenses.VerifyWrapper(*header, head, changed).ok());
   std::string subject = head;
   subject.replace(subject.find("Subject: q"), 10,
                   "Subject: " + std::string(kSecret));
-  EXPECT_FALSE(licenses_->VerifyWrapper(*header, subject, body).ok());
+  EXPECT_FALSE(gw_.org.licenses.VerifyWrapper(*header, subject, body).ok());
 }
 
 TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {
@@ -207,7 +165,7 @@ TEST_F(ProtectorTest, OurReceivedFieldTravelsBesideEveryCopy) {
   // A Received field the client sent is part of its message, not ours.
   in.content = "Received: from earlier.test\r\nSubject: s\r\n\r\n" +
                std::string(kSecret) + "\r\n";
-  auto out = protector_->Apply(in);
+  auto out = gw_.protector->Apply(in);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 2u);
   for (const auto& m : out->messages) {
@@ -270,7 +228,8 @@ TEST_F(ProtectorTest, RemoveProtectionOnlyForGrantedRecipientsAndLiveMail) {
       EXPECT_EQ(m.params.ret, "HDRS");
     }
   }
-  ASSERT_TRUE(licenses_->Revoke(IdOf(w), "alice@example.com", false).ok());
+  ASSERT_TRUE(
+      gw_.org.licenses.Revoke(IdOf(w), "alice@example.com", false).ok());
   auto late = Send("m@evil.test", {"bob@example.com"}, w);
   ASSERT_TRUE(late.ok());
   ASSERT_EQ(late->messages.size(), 1u);
@@ -325,11 +284,11 @@ TEST_F(ProtectorTest, PortalMailGoesThroughTheRules) {
   mail.template_name = "Do Not Forward";
   mail.message = "From: alice@example.com\r\nSubject: s\r\n\r\nx\r\n";
   mail.recipients = {"a@blocked.test", "b@gmail.test"};
-  auto refused = protector_->ProtectComposed(mail);
+  auto refused = gw_.protector->ProtectComposed(mail);
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(refused.status().message(), "Not to competitors");
   mail.recipients = {"c@bank.test"};
-  auto sent = protector_->ProtectComposed(mail);
+  auto sent = gw_.protector->ProtectComposed(mail);
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   ASSERT_EQ(sent->size(), 1u);
   EXPECT_TRUE((*sent)[0].params.require_tls);
@@ -348,7 +307,7 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   fwd.expires_at = clock_.NowUnix() + 3600;
   fwd.recipients = {"carol@gmail.test"};  // forwarded to herself
   fwd.message = "From: carol@gmail.test\r\nSubject: fw\r\n\r\nfw\r\n";
-  auto sent = protector_->ProtectComposed(fwd);
+  auto sent = gw_.protector->ProtectComposed(fwd);
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   ASSERT_EQ(sent->size(), 1u);
   const auto& rec = (*sent)[0].protected_records.at(0).record;
@@ -356,20 +315,21 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   EXPECT_EQ(rec.parent_id, parent);
   EXPECT_EQ(rec.expires_at, clock_.NowUnix() + 3600);
   Commit(Outcome{*sent, {}});
-  auto container = store_->GetPortalCopy(rec.id);
+  auto container = gw_.org.store.GetPortalCopy(rec.id);
   ASSERT_TRUE(container.ok() && container->has_value());
-  auto lic = licenses_->Acquire("carol@gmail.test", **container, "test");
+  auto lic = gw_.org.licenses.Acquire("carol@gmail.test", **container, "test");
   ASSERT_TRUE(lic.ok()) << lic.status().ToString();
   EXPECT_FALSE(lic->rights.Has(rights::Right::kOwner));
   EXPECT_FALSE(lic->rights.Has(rights::Right::kExport));
   // Revoking the original ends the forward.
-  ASSERT_TRUE(licenses_->Revoke(parent, "alice@example.com", false).ok());
-  auto after = licenses_->Acquire("carol@gmail.test", **container, "test");
+  ASSERT_TRUE(gw_.org.licenses.Revoke(parent, "alice@example.com", false).ok());
+  auto after =
+      gw_.org.licenses.Acquire("carol@gmail.test", **container, "test");
   EXPECT_EQ(after.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(after.status().message(), "revoked");
   EXPECT_EQ(after.status().Reason<license::Refusal>(),
             license::Refusal::kRevoked);
-  auto state = licenses_->GetState(rec.id);
+  auto state = gw_.org.licenses.GetState(rec.id);
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->state, "revoked");
 }

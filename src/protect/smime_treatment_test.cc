@@ -3,9 +3,6 @@
 #include "protect/smime_treatment.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "base/encoding.h"
 #include "crypto/password.h"
@@ -14,6 +11,7 @@
 #include "mime/header_section.h"
 #include "policy/rule_json.h"
 #include "protect/protector.h"
+#include "protect/test_gateway_for_testing.h"
 
 namespace sealpost::protect {
 namespace {
@@ -23,63 +21,26 @@ using crypto::testing::TestPki;
 class SmimeLadderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-ladder-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ = std::make_unique<license::KeyService>(
-        *store_, crypto::MasterKey::Generate());
-    ASSERT_TRUE(keys_->Activate().ok());
-    directory_ = std::make_unique<license::Directory>(*store_, clock_);
-    templates_ = std::make_unique<license::TemplateStore>(*store_);
-    brands_ = std::make_unique<branding::BrandingStore>(*store_);
-    rules_ = std::make_unique<policy::RuleStore>(*store_);
-    licenses_ = std::make_unique<license::LicenseService>(
-        *store_, *keys_, *directory_, *templates_, clock_,
-        "https://sealpost.test");
-    certs_ = std::make_unique<smime::CertificateDirectory>(
-        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
-    ProtectorOptions options{
-        {"example.com"}, "https://portal.test", "gw.test", {}};
-    options.certificates = certs_.get();
-    protector_ = std::make_unique<Protector>(*licenses_, *directory_,
-                                             *templates_, *brands_, *rules_,
-                                             *store_, clock_, options);
-    ASSERT_TRUE(
-        store_
-            ->PutUser({"alice@example.com", *crypto::HashPassword("password1"),
-                       "", 0, false})
-            .ok());
-    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
-    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+    gw_.org.AddUser("alice@example.com");
+    ASSERT_TRUE(gw_.certs->TrustImport(pki_.Read("ca.pem")).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
     pki_.MakeLeaf("old", "old@partner.test", -1);
     pki_.MakeLeaf("alice", "alice@example.com");
     pki_.MakePkcs12("alice", "pw");
     for (const char* f : {"bob.pem", "old.pem"}) {
-      ASSERT_TRUE(certs_->Import(pki_.Read(f), {}).ok());
+      ASSERT_TRUE(gw_.certs->Import(pki_.Read(f), {}).ok());
     }
-    ASSERT_TRUE(certs_
+    ASSERT_TRUE(gw_.certs
                     ->Import(pki_.Read("alice.p12"),
                              SecretBytes::FromStringInsecure("pw"))
                     .ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void AddRule(std::string_view json) {
-    auto rule = policy::RuleFromJson(json);
-    ASSERT_TRUE(rule.ok()) << rule.status().ToString();
-    ASSERT_TRUE(rules_->Create(*rule, {"Encrypt", "Do Not Forward"}).ok());
-  }
+  void AddRule(std::string_view json) { gw_.AddRule(json); }
   Result<Outcome> Send(std::vector<std::string> to, std::string subject) {
-    queue::IncomingMessage in;
-    in.id = queue::NewQueueId();
-    in.trusted_sender = true;
-    in.mail_from = "alice@example.com";
-    for (auto& t : to) in.recipients.push_back({t, 0, ""});
-    in.content = "From: alice@example.com\r\nSubject: " + subject +
-                 "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                 "secret-7c1d\r\n";
-    return protector_->Apply(in);
+    return gw_.Send("alice@example.com", std::move(to),
+                    "From: alice@example.com\r\nSubject: " + subject +
+                        "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                        "secret-7c1d\r\n");
   }
   // The DER EnvelopedData of an S/MIME message.
   static std::string Der(const std::string& mail) {
@@ -92,17 +53,8 @@ class SmimeLadderTest : public ::testing::Test {
   }
 
   SystemClock clock_;
-  std::string dir_;
   TestPki pki_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<license::KeyService> keys_;
-  std::unique_ptr<license::Directory> directory_;
-  std::unique_ptr<license::TemplateStore> templates_;
-  std::unique_ptr<branding::BrandingStore> brands_;
-  std::unique_ptr<policy::RuleStore> rules_;
-  std::unique_ptr<license::LicenseService> licenses_;
-  std::unique_ptr<smime::CertificateDirectory> certs_;
-  std::unique_ptr<Protector> protector_;
+  testing::TestGateway gw_{clock_, "ladder", testing::Certificates::kOnFile};
 };
 
 TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
@@ -123,9 +75,9 @@ TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
   EXPECT_EQ(wrapper.content.find("secret-7c1d"), std::string::npos);
 
   // The sender reads her copy: her certificate is a recipient too.
-  auto alice = store_->ListSmimeCerts("user", "alice@example.com");
+  auto alice = gw_.org.store.ListSmimeCerts("user", "alice@example.com");
   ASSERT_TRUE(alice.ok() && alice->size() == 1);
-  auto key = certs_->PrivateKeyOf((*alice)[0]);
+  auto key = gw_.certs->PrivateKeyOf((*alice)[0]);
   ASSERT_TRUE(key.ok());
   auto inner = crypto::CmsDecrypt(Der(smime.content), (*alice)[0].der, *key);
   ASSERT_TRUE(inner.ok());
@@ -133,7 +85,8 @@ TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
             "Content-Type: text/plain; charset=utf-8\r\n\r\nsecret-7c1d\r\n");
 
   // The audit says who got what.
-  auto audit = store_->ListAudit(smime.id.substr(0, smime.id.find('-')), 10);
+  auto audit =
+      gw_.org.store.ListAudit(smime.id.substr(0, smime.id.find('-')), 10);
   ASSERT_TRUE(audit.ok());
   std::string actions;
   for (const auto& a : *audit) actions += a.action + ":" + a.detail + "\n";
@@ -167,11 +120,11 @@ TEST_F(SmimeLadderTest, RequireSmimeRefusesInsteadOfThePortal) {
 TEST_F(SmimeLadderTest, PreferenceOffKeepsThePortal) {
   ProtectorOptions options{
       {"example.com"}, "https://portal.test", "gw.test", {}};
-  options.certificates = certs_.get();
+  options.certificates = gw_.certs.get();
   options.smime_prefer_when_certificate = false;
-  protector_ =
-      std::make_unique<Protector>(*licenses_, *directory_, *templates_,
-                                  *brands_, *rules_, *store_, clock_, options);
+  gw_.protector = std::make_unique<Protector>(
+      gw_.org.licenses, gw_.org.directory, gw_.org.templates, gw_.brands,
+      gw_.rules, gw_.org.store, clock_, options);
   auto out = Send({"bob@partner.test"}, "Q3 [encrypt]");
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->messages.size(), 1u);

@@ -3,12 +3,12 @@
 #include "smime/certificate_directory.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
+#include "license/test_org_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
@@ -17,17 +17,6 @@ using crypto::testing::TestPki;
 
 class CertificateDirectoryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-certs-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ = std::make_unique<license::KeyService>(
-        *store_, crypto::MasterKey::Generate());
-    certs_ = std::make_unique<CertificateDirectory>(
-        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   CertView Import(const std::string& name) {
     auto r = certs_->Import(pki_.Read(name), {});
     EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
@@ -40,11 +29,12 @@ class CertificateDirectoryTest : public ::testing::Test {
   }
 
   SystemClock clock_;
-  std::string dir_;
   TestPki pki_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<license::KeyService> keys_;
-  std::unique_ptr<CertificateDirectory> certs_;
+  license::testing::TestOrg org_{clock_, "certs"};
+  std::unique_ptr<CertificateDirectory> certs_ =
+      std::make_unique<CertificateDirectory>(
+          org_.store, org_.keys, clock_,
+          std::vector<std::string>{"example.com"});
 };
 
 TEST_F(CertificateDirectoryTest, StatusSaysWhyACertificateCannotBeUsed) {
@@ -119,7 +109,7 @@ TEST_F(CertificateDirectoryTest, PrivateKeysOnlyForOurUsersAndNeverInClear) {
   EXPECT_EQ(alice.status, CertStatus::kValid);
   EXPECT_TRUE(alice.record.wrapped_key.empty());  // never shown
 
-  auto record = store_->GetSmimeCert(alice.record.id);
+  auto record = org_.store.GetSmimeCert(alice.record.id);
   ASSERT_TRUE(record.ok() && record->has_value());
   // The key at rest is not the key.
   std::string key_der;

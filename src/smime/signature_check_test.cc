@@ -3,11 +3,11 @@
 #include "smime/signature_check.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 
 #include "crypto/test_pki_for_testing.h"
+#include "license/test_org_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
@@ -17,19 +17,11 @@ using crypto::testing::TestPki;
 class SignatureCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-sigcheck-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ = std::make_unique<license::KeyService>(
-        *store_, crypto::MasterKey::Generate());
-    certs_ = std::make_unique<CertificateDirectory>(
-        *store_, *keys_, clock_, std::vector<std::string>{"example.com"});
     ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
     pki_.MakeCa("other", "Other CA");
     pki_.MakeLeaf("eve", "eve@partner.test", 365, "other");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A message from `from`, signed by `who` with openssl (clear or opaque).
   std::string Signed(const std::string& who, const std::string& from,
@@ -54,11 +46,12 @@ class SignatureCheckTest : public ::testing::Test {
   }
 
   SystemClock clock_;
-  std::string dir_;
   TestPki pki_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<license::KeyService> keys_;
-  std::unique_ptr<CertificateDirectory> certs_;
+  license::testing::TestOrg org_{clock_, "sigcheck"};
+  std::unique_ptr<CertificateDirectory> certs_ =
+      std::make_unique<CertificateDirectory>(
+          org_.store, org_.keys, clock_,
+          std::vector<std::string>{"example.com"});
 };
 
 TEST_F(SignatureCheckTest, ClearAndOpaqueSignaturesVerify) {

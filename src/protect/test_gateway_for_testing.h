@@ -1,0 +1,77 @@
+// Tests only: the protection stage on a test organisation
+// (license/test_org_for_testing.h) with its branding, rules and, when
+// asked, S/MIME certificates on file; mail goes in as the SMTP server
+// would hand it over.
+//
+// Thread-safety: one object per test.
+#ifndef SEALPOST_PROTECT_TEST_GATEWAY_FOR_TESTING_H_
+#define SEALPOST_PROTECT_TEST_GATEWAY_FOR_TESTING_H_
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "branding/branding.h"
+#include "license/test_org_for_testing.h"
+#include "policy/rule_json.h"
+#include "policy/rule_store.h"
+#include "protect/protector.h"
+#include "queue/queue.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::protect::testing {
+
+enum class Certificates { kNone, kOnFile };
+
+class TestGateway {
+ public:
+  // The organisation is example.com. `clock` must outlive the gateway.
+  TestGateway(const Clock& clock, std::string_view name,
+              Certificates certificates = Certificates::kNone)
+      : org(clock, name), brands(org.store), rules(org.store) {
+    ProtectorOptions options{
+        {"example.com"}, "https://portal.test", "gw.test", {}};
+    if (certificates == Certificates::kOnFile) {
+      certs = std::make_unique<smime::CertificateDirectory>(
+          org.store, org.keys, clock, std::vector<std::string>{"example.com"});
+      options.certificates = certs.get();
+    }
+    protector = std::make_unique<Protector>(org.licenses, org.directory,
+                                            org.templates, brands, rules,
+                                            org.store, clock, options);
+  }
+
+  // A rule in the JSON of the rules API, allowed both default templates.
+  void AddRule(std::string_view json) {
+    auto rule = policy::RuleFromJson(json);
+    if (!rule.ok()) throw std::runtime_error(rule.status().ToString());
+    auto made = rules.Create(*rule, {"Encrypt", "Do Not Forward"});
+    if (!made.ok()) throw std::runtime_error(made.status().ToString());
+  }
+
+  // Mail from a client in smtp.client_networks (trusted) unless told
+  // otherwise.
+  Result<Outcome> Send(std::string from, std::vector<std::string> to,
+                       std::string content, bool trusted = true) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = trusted;
+    in.mail_from = std::move(from);
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    in.content = std::move(content);
+    return protector->Apply(in);
+  }
+
+  license::testing::TestOrg org;
+  branding::BrandingStore brands;
+  policy::RuleStore rules;
+  std::unique_ptr<smime::CertificateDirectory> certs;  // kOnFile only
+  std::unique_ptr<Protector> protector;
+};
+
+}  // namespace sealpost::protect::testing
+
+#endif  // SEALPOST_PROTECT_TEST_GATEWAY_FOR_TESTING_H_
