@@ -1,37 +1,26 @@
 #include "base/status.h"
 
+#include "base/enum_names.h"
+
 namespace sealpost {
 
 std::string_view StatusCodeName(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return "OK";
-    case StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case StatusCode::kNotFound:
-      return "NOT_FOUND";
-    case StatusCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case StatusCode::kPermissionDenied:
-      return "PERMISSION_DENIED";
-    case StatusCode::kUnauthenticated:
-      return "UNAUTHENTICATED";
-    case StatusCode::kFailedPrecondition:
-      return "FAILED_PRECONDITION";
-    case StatusCode::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnavailable:
-      return "UNAVAILABLE";
-    case StatusCode::kDeadlineExceeded:
-      return "DEADLINE_EXCEEDED";
-    case StatusCode::kDataLoss:
-      return "DATA_LOSS";
-    case StatusCode::kUnimplemented:
-      return "UNIMPLEMENTED";
-    case StatusCode::kInternal:
-      return "INTERNAL";
-  }
-  return "UNKNOWN";
+  static constexpr NameTable<StatusCode, 13> kNames = {{
+      {StatusCode::kOk, "OK"},
+      {StatusCode::kInvalidArgument, "INVALID_ARGUMENT"},
+      {StatusCode::kNotFound, "NOT_FOUND"},
+      {StatusCode::kAlreadyExists, "ALREADY_EXISTS"},
+      {StatusCode::kPermissionDenied, "PERMISSION_DENIED"},
+      {StatusCode::kUnauthenticated, "UNAUTHENTICATED"},
+      {StatusCode::kFailedPrecondition, "FAILED_PRECONDITION"},
+      {StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED"},
+      {StatusCode::kUnavailable, "UNAVAILABLE"},
+      {StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED"},
+      {StatusCode::kDataLoss, "DATA_LOSS"},
+      {StatusCode::kUnimplemented, "UNIMPLEMENTED"},
+      {StatusCode::kInternal, "INTERNAL"},
+  }};
+  return NameOf(kNames, code, "UNKNOWN");
 }
 
 std::string Status::ToString() const {

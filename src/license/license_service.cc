@@ -1,5 +1,7 @@
 #include "license/license_service.h"
 
+#include "base/enum_names.h"
+
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
@@ -67,24 +69,18 @@ std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
 }
 
 std::string_view RefusalText(Refusal refusal) {
-  switch (refusal) {
-    case Refusal::kDisabled:
-      return "rights management is disabled";
-    case Refusal::kClientAccessDisabled:
-      return "licenses for mail clients are turned off "
-             "(ClientAccessServerEnabled)";
-    case Refusal::kUnknownKey:
-      return "unknown key version";
-    case Refusal::kUnknownMessage:
-      return "unknown message";
-    case Refusal::kRevoked:
-      return "revoked";
-    case Refusal::kExpired:
-      return "expired";
-    case Refusal::kNoRights:
-      return "no right to view";
-  }
-  return "refused";
+  static constexpr NameTable<Refusal, 7> kTexts = {{
+      {Refusal::kDisabled, "rights management is disabled"},
+      {Refusal::kClientAccessDisabled,
+       "licenses for mail clients are turned off "
+       "(ClientAccessServerEnabled)"},
+      {Refusal::kUnknownKey, "unknown key version"},
+      {Refusal::kUnknownMessage, "unknown message"},
+      {Refusal::kRevoked, "revoked"},
+      {Refusal::kExpired, "expired"},
+      {Refusal::kNoRights, "no right to view"},
+  }};
+  return NameOf(kTexts, refusal, "refused");
 }
 
 Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {

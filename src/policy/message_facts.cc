@@ -1,21 +1,19 @@
 #include "policy/message_facts.h"
 
+#include "base/enum_names.h"
+
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
 
 std::string_view SensitivityName(Sensitivity s) {
-  switch (s) {
-    case Sensitivity::kNormal:
-      return "normal";
-    case Sensitivity::kPersonal:
-      return "personal";
-    case Sensitivity::kPrivate:
-      return "private";
-    case Sensitivity::kConfidential:
-      return "confidential";
-  }
-  return "unknown";
+  static constexpr NameTable<Sensitivity, 4> kNames = {{
+      {Sensitivity::kNormal, "normal"},
+      {Sensitivity::kPersonal, "personal"},
+      {Sensitivity::kPrivate, "private"},
+      {Sensitivity::kConfidential, "confidential"},
+  }};
+  return NameOf(kNames, s, "unknown");
 }
 
 std::optional<Sensitivity> ParseSensitivity(std::string_view value) {

@@ -1,5 +1,7 @@
 #include "policy/plan.h"
 
+#include "base/enum_names.h"
+
 namespace sealpost::policy {
 namespace {
 
@@ -12,17 +14,13 @@ bool SameTreatment(const Treatment& a, const Treatment& b) {
 }  // namespace
 
 std::string_view TreatmentKindName(Treatment::Kind kind) {
-  switch (kind) {
-    case Treatment::Kind::kDeliver:
-      return "deliver";
-    case Treatment::Kind::kProtect:
-      return "protect";
-    case Treatment::Kind::kRemoveProtection:
-      return "remove_protection";
-    case Treatment::Kind::kReject:
-      return "reject";
-  }
-  return "unknown";
+  static constexpr NameTable<Treatment::Kind, 4> kNames = {{
+      {Treatment::Kind::kDeliver, "deliver"},
+      {Treatment::Kind::kProtect, "protect"},
+      {Treatment::Kind::kRemoveProtection, "remove_protection"},
+      {Treatment::Kind::kReject, "reject"},
+  }};
+  return NameOf(kNames, kind, "unknown");
 }
 
 std::string DescribeTreatment(const Treatment& t) {

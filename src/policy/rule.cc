@@ -1,13 +1,9 @@
 #include "policy/rule.h"
 
-#include <array>
-#include <utility>
+#include "base/enum_names.h"
 
 namespace sealpost::policy {
 namespace {
-
-template <typename E, size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr NameTable<ConditionKind, 18> kConditionNames = {{
     {ConditionKind::kSenderAddressIs, "sender_address_is"},
@@ -57,22 +53,6 @@ constexpr NameTable<RuleMode, 2> kModeNames = {{
     {RuleMode::kAudit, "audit"},
 }};
 
-template <typename E, size_t N>
-std::string_view NameOf(const NameTable<E, N>& table, E value) {
-  for (const auto& [e, name] : table) {
-    if (e == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> Parse(const NameTable<E, N>& table, std::string_view name) {
-  for (const auto& [e, n] : table) {
-    if (n == name) return e;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 bool IsRecipientCondition(ConditionKind kind) {
@@ -85,29 +65,29 @@ std::string_view ConditionKindName(ConditionKind kind) {
   return NameOf(kConditionNames, kind);
 }
 std::optional<ConditionKind> ParseConditionKind(std::string_view name) {
-  return Parse(kConditionNames, name);
+  return ParseName(kConditionNames, name);
 }
 std::string_view ActionKindName(ActionKind kind) {
   return NameOf(kActionNames, kind);
 }
 std::optional<ActionKind> ParseActionKind(std::string_view name) {
-  return Parse(kActionNames, name);
+  return ParseName(kActionNames, name);
 }
 std::string_view ScopeName(Scope scope) { return NameOf(kScopeNames, scope); }
 std::optional<Scope> ParseScope(std::string_view name) {
-  return Parse(kScopeNames, name);
+  return ParseName(kScopeNames, name);
 }
 std::string_view MessageTypeName(MessageType type) {
   return NameOf(kMessageTypeNames, type);
 }
 std::optional<MessageType> ParseMessageType(std::string_view name) {
-  return Parse(kMessageTypeNames, name);
+  return ParseName(kMessageTypeNames, name);
 }
 std::string_view RuleModeName(RuleMode mode) {
   return NameOf(kModeNames, mode);
 }
 std::optional<RuleMode> ParseRuleMode(std::string_view name) {
-  return Parse(kModeNames, name);
+  return ParseName(kModeNames, name);
 }
 
 std::string DescribeAction(const Action& a) {

@@ -39,9 +39,9 @@ class TestGateway {
           org.store, org.keys, clock, std::vector<std::string>{"example.com"});
       options.certificates = certs.get();
     }
-    protector = std::make_unique<Protector>(org.licenses, org.directory,
-                                            org.templates, brands, rules,
-                                            org.store, clock, options);
+    protector =
+        std::make_unique<Protector>(org.licenses, org.directory, org.templates,
+                                    brands, rules, org.store, clock, options);
   }
 
   // A rule in the JSON of the rules API, allowed both default templates.

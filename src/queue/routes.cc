@@ -1,20 +1,19 @@
 #include "queue/routes.h"
 
+#include "base/enum_names.h"
+
 #include "base/config.h"
 #include "base/strings.h"
 
 namespace sealpost::queue {
 
 const char* TlsModeName(TlsMode mode) {
-  switch (mode) {
-    case TlsMode::kMay:
-      return "may";
-    case TlsMode::kEncrypt:
-      return "encrypt";
-    case TlsMode::kVerify:
-      return "verify";
-  }
-  return "may";
+  static constexpr NameTable<TlsMode, 3> kNames = {{
+      {TlsMode::kMay, "may"},
+      {TlsMode::kEncrypt, "encrypt"},
+      {TlsMode::kVerify, "verify"},
+  }};
+  return NameOf(kNames, mode, "may").data();
 }
 
 std::string NextHop::Text() const {

@@ -1,5 +1,7 @@
 #include "rights/evaluate.h"
 
+#include "base/enum_names.h"
+
 #include <algorithm>
 
 namespace sealpost::rights {
@@ -40,15 +42,12 @@ bool Matches(const Principal& p, const Identity& who,
 }  // namespace
 
 std::string_view DenyReasonText(DenyReason reason) {
-  switch (reason) {
-    case DenyReason::kNone:
-      return "";
-    case DenyReason::kNotARecipient:
-      return "not a recipient";
-    case DenyReason::kOrgOnly:
-      return "org-only";
-  }
-  return "";
+  static constexpr NameTable<DenyReason, 3> kNames = {{
+      {DenyReason::kNone, ""},
+      {DenyReason::kNotARecipient, "not a recipient"},
+      {DenyReason::kOrgOnly, "org-only"},
+  }};
+  return NameOf(kNames, reason, "");
 }
 
 ConcreteGrants ExpandTemplate(const Template& t,

@@ -1,5 +1,7 @@
 #include "smime/certificate_directory.h"
 
+#include "base/enum_names.h"
+
 #include <algorithm>
 
 #include "base/strings.h"
@@ -39,21 +41,15 @@ store::SmimeCertRecord RecordOf(const crypto::CertificateInfo& info,
 }  // namespace
 
 std::string_view CertStatusName(CertStatus status) {
-  switch (status) {
-    case CertStatus::kValid:
-      return "valid";
-    case CertStatus::kExpired:
-      return "expired";
-    case CertStatus::kNotYetValid:
-      return "not yet valid";
-    case CertStatus::kRevoked:
-      return "revoked";
-    case CertStatus::kUntrusted:
-      return "untrusted";
-    case CertStatus::kWrongKeyUsage:
-      return "wrong key usage";
-  }
-  return "untrusted";
+  static constexpr NameTable<CertStatus, 6> kNames = {{
+      {CertStatus::kValid, "valid"},
+      {CertStatus::kExpired, "expired"},
+      {CertStatus::kNotYetValid, "not yet valid"},
+      {CertStatus::kRevoked, "revoked"},
+      {CertStatus::kUntrusted, "untrusted"},
+      {CertStatus::kWrongKeyUsage, "wrong key usage"},
+  }};
+  return NameOf(kNames, status, "untrusted");
 }
 
 bool EmailMatches(std::string_view certificate_email,
