@@ -13,11 +13,15 @@
 #include <utility>
 
 #include "base/encoding.h"
+#include "crypto/jose_json.h"
 
 namespace sealpost::crypto {
 namespace {
 
 namespace json = boost::json;
+using jose::GetString;
+using jose::ParseObject;
+using jose::StringOr;
 
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -28,28 +32,6 @@ struct BnFree {
   void operator()(BIGNUM* p) const { BN_free(p); }
 };
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
-Result<json::object> ParseObject(std::string_view text) {
-  try {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec) return InvalidArgumentError("malformed JSON");
-    if (!v.is_object()) return InvalidArgumentError("JSON is not an object");
-    return std::move(v.as_object());
-  } catch (const std::exception&) {
-    return InvalidArgumentError("malformed JSON");
-  }
-}
-
-const json::string* GetString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v == nullptr ? nullptr : v->if_string();
-}
-
-std::string StringOr(const json::object& o, std::string_view key) {
-  const json::string* s = GetString(o, key);
-  return s == nullptr ? std::string() : std::string(*s);
-}
 
 // RFC 7515 §2: base64url without padding, nothing else.
 std::optional<std::string> DecodeBase64Url(std::string_view text) {

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "crypto/digest.h"
+#include "crypto/jose_json.h"
 #include "crypto/random.h"
 #include "portal/oidc_http.h"
 #include "portal/oidc_token.h"
@@ -21,15 +22,15 @@ namespace sealpost::portal {
 
 namespace json = boost::json;
 namespace urls = boost::urls;
+using crypto::jose::ParseObject;
+using crypto::jose::StringOr;
 using oidc_internal::CheckProviderUrl;
 using oidc_internal::FetchOptions;
 using oidc_internal::FetchUrl;
 using oidc_internal::GetVerifiedFlag;
 using oidc_internal::HttpRequest;
 using oidc_internal::HttpResponse;
-using oidc_internal::ParseObject;
 using oidc_internal::Rejection;
-using oidc_internal::StringOr;
 using oidc_internal::VerifyToken;
 
 namespace {

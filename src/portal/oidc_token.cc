@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "base/secret_bytes.h"
+#include "crypto/jose_json.h"
 #include "crypto/jws.h"
 #include "portal/oidc.h"
 
@@ -18,28 +19,6 @@ namespace sealpost::portal {
 namespace json = boost::json;
 
 namespace oidc_internal {
-
-Result<json::object> ParseObject(std::string_view text) {
-  try {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec) return InvalidArgumentError("malformed JSON");
-    if (!v.is_object()) return InvalidArgumentError("JSON is not an object");
-    return std::move(v.as_object());
-  } catch (const std::exception&) {
-    return InvalidArgumentError("malformed JSON");
-  }
-}
-
-const json::string* GetString(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v == nullptr ? nullptr : v->if_string();
-}
-
-std::string StringOr(const json::object& o, std::string_view key) {
-  const json::string* s = GetString(o, key);
-  return s == nullptr ? std::string() : std::string(*s);
-}
 
 // email_verified is a boolean (OIDC Core §5.1); a few providers send the
 // strings "true"/"false", which mean the same.
@@ -56,11 +35,11 @@ std::optional<bool> GetVerifiedFlag(const json::object& o) {
 
 }  // namespace oidc_internal
 
-using oidc_internal::GetString;
+using crypto::jose::GetString;
+using crypto::jose::ParseObject;
+using crypto::jose::StringOr;
 using oidc_internal::GetVerifiedFlag;
-using oidc_internal::ParseObject;
 using oidc_internal::Rejection;
-using oidc_internal::StringOr;
 using oidc_internal::VerifiedToken;
 
 namespace {

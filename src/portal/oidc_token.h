@@ -1,5 +1,6 @@
 // Internal to the OIDC client (oidc.cc): the ID token checks
-// (oidc_token.cc), and the JSON readers both files use.
+// (oidc_token.cc), and the "email_verified" reader both files use (the
+// other JSON readers are crypto/jose_json.h).
 //
 // Thread-safety: pure functions.
 #ifndef SEALPOST_PORTAL_OIDC_TOKEN_H_
@@ -15,14 +16,6 @@
 
 namespace sealpost::portal::oidc_internal {
 
-// `text` as a JSON object; INVALID_ARGUMENT "malformed JSON" or "JSON is not
-// an object".
-Result<boost::json::object> ParseObject(std::string_view text);
-// The string member `key`, or null when it is missing or not a string.
-const boost::json::string* GetString(const boost::json::object& o,
-                                     std::string_view key);
-// The string member `key`, or "".
-std::string StringOr(const boost::json::object& o, std::string_view key);
 // "email_verified", when present and a boolean (or "true"/"false").
 std::optional<bool> GetVerifiedFlag(const boost::json::object& o);
 
