@@ -134,6 +134,11 @@ class Portal {
   std::variant<PostedForm, http::Response> ReadPosted(
       const http::Request& req, std::string_view back,
       std::string_view back_text, Poster who = Poster::kAnyone);
+  // ReadPosted and FindSignInMessage for a passcode step (request, check)
+  // of the message `req.params["id"]` (signin.cc).
+  struct PasscodeStep;  // web.h
+  std::variant<PasscodeStep, http::Response> BeginPasscodeStep(
+      http::Request& req);
   // Sent page helpers (sent.cc).
   http::Response RevokeSelected(http::Request& req);
   http::Response SetExpiry(http::Request& req);

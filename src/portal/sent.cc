@@ -472,13 +472,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   c.text = form.Get("text");
   c.message_id_domain = options_.hostname;
   c.date_unix = services_.clock->NowUnix();
-  for (auto& [name, f] : form.files) {
-    if (f.filename.empty()) continue;
-    c.attachments.push_back(
-        {f.filename,
-         f.content_type.empty() ? "application/octet-stream" : f.content_type,
-         f.data});
-  }
+  AttachUploads(form, c);
   auto bytes = mime::ComposeMessage(c);
   if (!bytes.ok()) {
     return NoticeResponse(400, "This message can't be sent",

@@ -76,7 +76,8 @@ http::Response Portal::MessageEntry(http::Request& req) {
                       {"Sign in to read the protected message", &b, &v});
 }
 
-http::Response Portal::RequestOtp(http::Request& req) {
+std::variant<Portal::PasscodeStep, http::Response> Portal::BeginPasscodeStep(
+    http::Request& req) {
   const std::string& id = req.params["id"];
   auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
   if (auto* refused = std::get_if<http::Response>(&posted)) {
@@ -87,7 +88,18 @@ http::Response Portal::RequestOtp(http::Request& req) {
   if (auto* missing = std::get_if<http::Response>(&found)) {
     return std::move(*missing);
   }
-  auto& [record, b] = std::get<SignInMessage>(found);
+  auto& [record, brand] = std::get<SignInMessage>(found);
+  return PasscodeStep{std::move(v), std::move(form), std::move(record),
+                      std::move(brand)};
+}
+
+http::Response Portal::RequestOtp(http::Request& req) {
+  const std::string& id = req.params["id"];
+  auto step = BeginPasscodeStep(req);
+  if (auto* refused = std::get_if<http::Response>(&step)) {
+    return std::move(*refused);
+  }
+  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   auto email = license::NormalizeEmail(form.Get("email"));
   if (!email.ok()) {
@@ -161,16 +173,11 @@ http::Response Portal::RequestOtp(http::Request& req) {
 
 http::Response Portal::VerifyOtp(http::Request& req) {
   const std::string& id = req.params["id"];
-  auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
+  auto step = BeginPasscodeStep(req);
+  if (auto* refused = std::get_if<http::Response>(&step)) {
     return std::move(*refused);
   }
-  auto& [v, form] = std::get<PostedForm>(posted);
-  auto found = FindSignInMessage(services_, id, SignInWay::kPasscode, v);
-  if (auto* missing = std::get_if<http::Response>(&found)) {
-    return std::move(*missing);
-  }
-  auto& [record, b] = std::get<SignInMessage>(found);
+  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   std::string email = AsciiLower(form.Get("email"));
   std::string code = form.Get("code");

@@ -82,6 +82,16 @@ Result<http::Form> ReadForm(const http::Request& req) {
   return http::ParseForm(req.Header("content-type"), req.body, limits);
 }
 
+void AttachUploads(const http::Form& form, mime::ComposeRequest& c) {
+  for (const auto& [name, f] : form.files) {
+    if (f.filename.empty()) continue;
+    c.attachments.push_back(
+        {f.filename,
+         f.content_type.empty() ? "application/octet-stream" : f.content_type,
+         f.data});
+  }
+}
+
 std::string RenderTemplate(std::string_view tmpl, const Data& data) {
   // Parsing a page costs more than rendering it: each thread keeps the
   // pages it has parsed (a handful of constants; the bound is a safeguard).

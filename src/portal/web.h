@@ -16,6 +16,7 @@
 #include "http/form.h"
 #include "http/http.h"
 #include "license/directory.h"
+#include "mime/compose.h"
 #include "portal/portal.h"
 
 namespace sealpost::portal {
@@ -53,6 +54,10 @@ bool CsrfOk(const http::Request& req, const Portal::Visitor& v,
             const http::Form& form, std::string_view public_url);
 // Parses the form of a POST (urlencoded or multipart).
 Result<http::Form> ReadForm(const http::Request& req);
+// The files the writer uploaded with a reply or a new message become
+// attachments of `c` (application/octet-stream when the browser gave no
+// type; empty file fields are skipped).
+void AttachUploads(const http::Form& form, mime::ComposeRequest& c);
 
 std::string RenderTemplate(std::string_view tmpl, const Data& data);
 
@@ -87,6 +92,13 @@ enum class SignInWay { kPasscode, kOpenIdConnect };
 std::variant<SignInMessage, http::Response> FindSignInMessage(
     const PortalServices& s, const std::string& id, SignInWay way,
     const Portal::Visitor& v);
+
+struct Portal::PasscodeStep {
+  Visitor visitor;
+  http::Form form;
+  store::ProtectedMessageRecord record;
+  branding::Branding brand;
+};
 // 403 for a form post without a valid CSRF token (or 400 when the form
 // itself could not be read: `why` says how).
 http::Response FormExpired(const Portal::Visitor& v, std::string_view back,
