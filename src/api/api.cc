@@ -12,10 +12,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 constexpr size_t kMinPassword = 8;
 
 json::object UserJson(const store::UserRecord& u) {

@@ -8,9 +8,6 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-
 void RegisterAuthApi(http::Router& router, const ApiContext& ctx) {
   router.Add("POST", "/api/v1/auth/token", [&ctx](Request& req) {
     auto body = ParseObject(req);

@@ -10,10 +10,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 json::object CertJson(const smime::CertView& v) {
   json::array emails;
   for (const auto& e : v.record.emails) emails.emplace_back(e);
@@ -45,6 +41,28 @@ Result<std::string> FileField(const json::object& body) {
   auto bytes = Base64Decode(text);
   if (!bytes.ok()) return InvalidArgumentError("file: not base64");
   return std::move(*bytes);
+}
+
+// The "file" field of the request's JSON body.
+Result<std::string> FileOf(const Request& req) {
+  SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+  return FileField(body);
+}
+
+Response CertList(const Result<std::vector<smime::CertView>>& list) {
+  if (!list.ok()) return FromStatus(list.status());
+  json::array out;
+  for (const auto& v : *list) out.push_back(CertJson(v));
+  return JsonOk(200, json::object{{"certificates", out}});
+}
+
+// The answer to a DELETE: the id removed, audited as `action`.
+Response Removed(const ApiContext& ctx, const Result<std::string>& id,
+                 std::string_view action) {
+  if (!id.ok()) return FromStatus(id.status());
+  ctx.store->AppendAuditBestEffort(
+      {0, 0, "admin", std::string(action), *id, "ok", ""});
+  return JsonOk(200, json::object{{"removed", *id}});
 }
 
 std::string Ids(const smime::ImportResult& r) {
@@ -84,11 +102,7 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("GET", "/api/v1/smime/certs",
              Admin(ctx, [&certs](Request& req) -> Response {
-               auto list = certs.List(req.QueryParam("email"));
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& v : *list) out.push_back(CertJson(v));
-               return JsonOk(200, json::object{{"certificates", out}});
+               return CertList(certs.List(req.QueryParam("email")));
              }));
 
   router.Add("GET", "/api/v1/smime/certs/:id",
@@ -100,19 +114,14 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("DELETE", "/api/v1/smime/certs/:id",
              Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-               auto id = certs.Remove(req.params["id"]);
-               if (!id.ok()) return FromStatus(id.status());
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "cert.remove", *id, "ok", ""});
-               return JsonOk(200, json::object{{"removed", *id}});
+               return Removed(ctx, certs.Remove(req.params["id"]),
+                              "cert.remove");
              }));
 
   router.Add(
       "POST", "/api/v1/smime/trust",
       Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto file = FileField(*body);
+        auto file = FileOf(req);
         if (!file.ok()) return FromStatus(file.status());
         auto r = certs.TrustImport(*file);
         if (!r.ok()) return FromStatus(r.status());
@@ -123,28 +132,19 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("GET", "/api/v1/smime/trust",
              Admin(ctx, [&certs](Request&) -> Response {
-               auto list = certs.TrustList();
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& v : *list) out.push_back(CertJson(v));
-               return JsonOk(200, json::object{{"certificates", out}});
+               return CertList(certs.TrustList());
              }));
 
   router.Add("DELETE", "/api/v1/smime/trust/:id",
              Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-               auto id = certs.TrustRemove(req.params["id"]);
-               if (!id.ok()) return FromStatus(id.status());
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "cert.trust.remove", *id, "ok", ""});
-               return JsonOk(200, json::object{{"removed", *id}});
+               return Removed(ctx, certs.TrustRemove(req.params["id"]),
+                              "cert.trust.remove");
              }));
 
   router.Add(
       "POST", "/api/v1/smime/crls",
       Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto file = FileField(*body);
+        auto file = FileOf(req);
         if (!file.ok()) return FromStatus(file.status());
         auto crl = certs.CrlImport(*file);
         if (!crl.ok()) return FromStatus(crl.status());

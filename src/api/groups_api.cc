@@ -8,9 +8,6 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-
 void RegisterGroupsApi(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/api/v1/groups", Admin(ctx, [&ctx](Request&) {
                auto groups = ctx.directory->Groups();

@@ -11,10 +11,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 json::value IrmJson(const license::IrmConfig& c, const ApiContext& ctx) {
   json::object props;
   for (const auto& [k, v] : c.Display()) props[k] = v;

@@ -9,9 +9,6 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-
 void RegisterLicenseAssignmentsApi(http::Router& router,
                                    const ApiContext& ctx) {
   router.Add(

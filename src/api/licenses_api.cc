@@ -10,10 +10,6 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
   router.Add(
       "POST", "/api/v1/licenses",

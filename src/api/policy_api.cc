@@ -12,10 +12,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 Result<std::vector<std::string>> TemplateNames(const ApiContext& ctx) {
   SP_ASSIGN_OR_RETURN(auto list, ctx.templates->List());
   std::vector<std::string> names;

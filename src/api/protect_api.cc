@@ -14,10 +14,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 constexpr size_t kMaxRecipients = 500;
 
 }  // namespace

@@ -12,10 +12,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 json::object MessageJson(const license::MessageState& s) {
   const auto& r = s.record;
   json::value recipients = json::parse(r.recipients_json);

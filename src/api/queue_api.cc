@@ -9,10 +9,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 10000;
 

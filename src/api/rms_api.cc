@@ -8,9 +8,6 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-
 void RegisterRmsApi(http::Router& router, const ApiContext& ctx) {
   auto rms_status = [&ctx]() {
     return json::object{{"active", ctx.keys->active()},

@@ -12,10 +12,6 @@
 namespace sealpost::api {
 namespace {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 Result<rights::Template> TemplateFromBody(const json::object& o,
                                           rights::Template t) {
   if (o.contains("name")) {

@@ -8,58 +8,32 @@
 
 namespace sealpost::api {
 
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-
 Response JsonOk(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
 }
 
 Response FromStatus(const Status& s) {
-  int code = 500;
-  std::string name = "internal";
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      name = "invalid_argument";
-      break;
-    case StatusCode::kNotFound:
-      code = 404;
-      name = "not_found";
-      break;
-    case StatusCode::kAlreadyExists:
-      code = 409;
-      name = "already_exists";
-      break;
-    case StatusCode::kPermissionDenied:
-      code = 403;
-      name = "forbidden";
-      break;
-    case StatusCode::kUnauthenticated:
-      code = 401;
-      name = "unauthenticated";
-      break;
-    case StatusCode::kFailedPrecondition:
-      code = 409;
-      name = "failed_precondition";
-      break;
-    case StatusCode::kResourceExhausted:
-      code = 429;
-      name = "too_many_requests";
-      break;
-    case StatusCode::kUnavailable:
-      code = 503;
-      name = "unavailable";
-      break;
-    default:
-      break;
+  struct Mapping {
+    StatusCode code;
+    int http;
+    std::string_view name;
+  };
+  static constexpr Mapping kMappings[] = {
+      {StatusCode::kInvalidArgument, 400, "invalid_argument"},
+      {StatusCode::kNotFound, 404, "not_found"},
+      {StatusCode::kAlreadyExists, 409, "already_exists"},
+      {StatusCode::kPermissionDenied, 403, "forbidden"},
+      {StatusCode::kUnauthenticated, 401, "unauthenticated"},
+      {StatusCode::kFailedPrecondition, 409, "failed_precondition"},
+      {StatusCode::kResourceExhausted, 429, "too_many_requests"},
+      {StatusCode::kUnavailable, 503, "unavailable"},
+  };
+  for (const Mapping& m : kMappings) {
+    if (m.code == s.code())
+      return Response::JsonError(m.http, m.name, s.message());
   }
-  if (code == 500) {
-    log::Error("internal error: {}", s.ToString());
-    return Response::JsonError(500, name, "internal error");
-  }
-  return Response::JsonError(code, name, s.message());
+  log::Error("internal error: {}", s.ToString());
+  return Response::JsonError(500, "internal", "internal error");
 }
 
 Result<json::object> ParseObject(const Request& req) {

@@ -17,6 +17,11 @@
 
 namespace sealpost::api {
 
+// The names every handler file uses.
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
 // 400/401/403/404/409/429/503 with {"error": {code, message}}; 500 hides the
 // message (logged instead).
 http::Response FromStatus(const Status& s);
