@@ -86,6 +86,18 @@ std::string ReadAll(BIO* bio) {
   return std::string(data, static_cast<size_t>(n > 0 ? n : 0));
 }
 
+// The DER encoding of a ContentInfo.
+Result<std::string> Der(CMS_ContentInfo* cms) {
+  int n = i2d_CMS_ContentInfo(cms, nullptr);
+  if (n <= 0) return InternalError("CMS encoding failed");
+  std::string out(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  if (i2d_CMS_ContentInfo(cms, &p) != n) {
+    return InternalError("CMS encoding failed");
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> CmsEncrypt(std::string_view content,
@@ -115,12 +127,7 @@ Result<std::string> CmsEncrypt(std::string_view content,
     ERR_clear_error();
     return InternalError("CMS encryption failed");
   }
-  int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
-  if (n <= 0) return InternalError("CMS encoding failed");
-  std::string out(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(out.data());
-  i2d_CMS_ContentInfo(cms.get(), &p);
-  return out;
+  return Der(cms.get());
 }
 
 Result<std::string> CmsSign(std::string_view content,
@@ -156,12 +163,7 @@ Result<std::string> CmsSign(std::string_view content,
     ERR_clear_error();
     return InternalError("CMS signing failed");
   }
-  int n = i2d_CMS_ContentInfo(cms.get(), nullptr);
-  if (n <= 0) return InternalError("CMS encoding failed");
-  std::string out(static_cast<size_t>(n), '\0');
-  auto* p = reinterpret_cast<unsigned char*>(out.data());
-  i2d_CMS_ContentInfo(cms.get(), &p);
-  return out;
+  return Der(cms.get());
 }
 
 CmsSignature CmsVerifySignature(std::string_view der,
