@@ -112,12 +112,13 @@ class Portal {
   http::Response MessagePart(http::Request& req);
   http::Response ReplyForm(http::Request& req);
   http::Response SendReply(http::Request& req);
-  // Internal users and the dev mailbox (sent.cc).
+  // Internal users: what they sent (sent.cc) and compose (compose.cc).
   http::Response Home(http::Request& req);
   http::Response Sent(http::Request& req);
   http::Response Revoke(http::Request& req);
   http::Response ComposeForm(http::Request& req);
   http::Response SendCompose(http::Request& req);
+  // The dev mailbox (mailbox.cc).
   http::Response Mailbox(http::Request& req);
   http::Response MailboxMail(http::Request& req);
   http::Response MailboxBody(http::Request& req);
