@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/metrics.h"
@@ -56,6 +57,9 @@ struct ApiContext {
   queue::Queue* queue = nullptr;
   // S/MIME certificates on file (cert_api.cc); null: not wired.
   smime::CertificateDirectory* certificates = nullptr;
+  // The organisation's mail domains (smtp.accepted_domains), lower-case:
+  // journal addresses must be in one of them or verified over TLS.
+  std::vector<std::string> accepted_domains;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

@@ -60,6 +60,10 @@ void RegisterBranding(CLI::App& app, Globals& g);
 // cert import|list|get|remove, cert trust ..., cert crl ... (cert_cmd.cc).
 void RegisterCert(CLI::App& app, Globals& g);
 
+// journal rule new|list|get|remove|enable|disable, journal get|set
+// (journal_cmd.cc).
+void RegisterJournal(CLI::App& app, Globals& g);
+
 // init (init_cmd.cc): first-start setup.
 void RegisterInit(CLI::App& app, Globals& g);
 // backup, restore (backup_cmd.cc).

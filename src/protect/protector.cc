@@ -12,6 +12,7 @@
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
+#include "protect/journal.h"
 #include "protect/smime_treatment.h"
 #include "queue/dsn.h"
 #include "smime/signature_check.h"
@@ -296,6 +297,7 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
     }
     AddRejectionDsn(run);
   }
+  SP_RETURN_IF_ERROR(AddJournalReport(run));
   return std::move(run.out);
 }
 
@@ -585,6 +587,21 @@ void Protector::AddRejectionDsn(Run& run) {
   bounce.recipients = {{in.mail_from, 0, ""}};
   bounce.content = queue::BuildDsn(dsn);
   run.out.messages.push_back(std::move(bounce));
+}
+
+Status Protector::AddJournalReport(Run& run) {
+  JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
+                     options_.hostname};
+  JournaledMessage m{
+      run.in,
+      run.composed != nullptr ? run.composed->owner : run.in.mail_from,
+      run.original,
+      run.wrapper.has_value() || run.smime_encrypted,
+      run.wrapper ? run.wrapper->id : std::string(),
+      run.out.messages};
+  SP_ASSIGN_OR_RETURN(auto report, JournalReportFor(ctx, m, &run.out.notes));
+  if (report.has_value()) run.out.messages.push_back(std::move(*report));
+  return Status::Ok();
 }
 
 }  // namespace sealpost::protect

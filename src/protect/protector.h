@@ -134,6 +134,9 @@ class Protector {
   // and audited: no key on file, not an organisation's sender).
   std::optional<smime::SigningIdentity> SignerFor(Run& run);
   void AddRejectionDsn(Run& run);
+  // The envelope journal report of the message, when an enabled journal
+  // rule matches (journal.h, docs/compliance.md).
+  Status AddJournalReport(Run& run);
 
   // Seals `original` for spec.addresses (keeping a portal copy) and builds
   // the branded, sealed wrapper mail; the protected message's rows go to

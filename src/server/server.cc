@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/cert_api.h"
+#include "api/journal_api.h"
 #include "api/queue_api.h"
 #include "api/util.h"
 #include "base/files.h"
@@ -299,11 +300,13 @@ int RunServer(const ServerOptions& options) {
   api_context.branding = &brandings;
   api_context.rules = &rules;
   api_context.certificates = &certificates;
+  api_context.accepted_domains = AcceptedDomains(config);
   api::RegisterApi(router, api_context);
   api::RegisterRightsApi(router, api_context);
   api::RegisterPolicyApi(router, api_context);
   api::RegisterQueueApi(router, api_context);
   api::RegisterCertApi(router, api_context);
+  api::RegisterJournalApi(router, api_context);
 
   int threads = config.threads > 0
                     ? static_cast<int>(config.threads)

@@ -169,6 +169,19 @@ CREATE INDEX protected_messages_created ON protected_messages (created_at, id)
 CREATE INDEX protected_messages_expiry ON protected_messages (expires_at);
 CREATE INDEX portal_copies_created ON portal_copies (created_at)
 )sql"},
+      {10, "journal rules",
+       R"sql(
+CREATE TABLE journal_rules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  scope TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  journal_address TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+)
+)sql"},
   };
   return migrations;
 }

@@ -206,6 +206,18 @@ struct TlsPolicyRecord {
   int64_t updated_at = 0;
 };
 
+// A journal rule (New-JournalRule): which accepted messages get an envelope
+// journal report, and where it goes (docs/compliance.md).
+struct JournalRuleRecord {
+  std::string id;
+  std::string name;
+  std::string scope;            // Global | Internal | External
+  std::string recipient;        // lower-case; empty: every message
+  std::string journal_address;  // lower-case; where reports go
+  bool enabled = true;
+  int64_t created_at = 0;
+};
+
 // What the store holds, for `sealpost status`.
 struct StoreStats {
   int64_t file_bytes = 0;  // the database on disk (with its write-ahead log)
@@ -326,6 +338,15 @@ class Store {
       std::string_view domain) = 0;
   virtual Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() = 0;
   virtual Status DeleteTlsPolicy(std::string_view domain) = 0;
+
+  // ---- Journal rules (journal reports; docs/compliance.md) ----
+  // Inserts or replaces the rule with this id. ALREADY_EXISTS when another
+  // rule has the same name (case-insensitive).
+  virtual Status PutJournalRule(const JournalRuleRecord& rule) = 0;
+  // Oldest first. Read for every accepted message: engines cache the list.
+  virtual Result<std::vector<JournalRuleRecord>> ListJournalRules() = 0;
+  // NOT_FOUND when there is no such rule.
+  virtual Status DeleteJournalRule(std::string_view id) = 0;
 
   // ---- S/MIME certificates on file (smime/) ----
   // Inserts or replaces the certificate with this id, with its emails.

@@ -86,6 +86,11 @@ class SqliteStore final : public Store {
   Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() override;
   Status DeleteTlsPolicy(std::string_view domain) override;
 
+  // Journal rules (sqlite_journal.cc).
+  Status PutJournalRule(const JournalRuleRecord& rule) override;
+  Result<std::vector<JournalRuleRecord>> ListJournalRules() override;
+  Status DeleteJournalRule(std::string_view id) override;
+
   // S/MIME certificates (sqlite_certs.cc).
   Status PutSmimeCert(const SmimeCertRecord& cert) override;
   Result<std::optional<SmimeCertRecord>> GetSmimeCert(
@@ -127,6 +132,10 @@ class SqliteStore final : public Store {
   // PutSetting writes through (filled and changed while holding mu_ too).
   mutable Mutex settings_mu_;
   std::unordered_map<std::string, std::optional<std::string>> settings_
+      SP_GUARDED_BY(settings_mu_);
+  // The journal rules, read for every accepted message like the settings
+  // above (nullopt: not read yet; written through).
+  std::optional<std::vector<JournalRuleRecord>> journal_rules_
       SP_GUARDED_BY(settings_mu_);
   // Not owned (references and pointers below): must outlive this object.
   const Clock& clock_;

@@ -1,0 +1,200 @@
+#include "api/journal_api.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "api/util.h"
+#include "base/strings.h"
+#include "crypto/random.h"
+#include "policy/journal_rule.h"
+
+namespace sealpost::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+json::value RuleJson(const store::JournalRuleRecord& r) {
+  return json::object{{"id", r.id},
+                      {"name", r.name},
+                      {"scope", r.scope},
+                      {"recipient", r.recipient},
+                      {"journal_address", r.journal_address},
+                      {"enabled", r.enabled},
+                      {"created_at", r.created_at}};
+}
+
+// One addr-spec without a display name: local@domain, nothing that could
+// split or fold an envelope address.
+Status CheckAddress(std::string_view what, std::string_view a) {
+  size_t at = a.rfind('@');
+  bool ok = at != std::string_view::npos && at > 0 && at + 1 < a.size() &&
+            a.size() <= 254 && std::none_of(a.begin(), a.end(), [](char c) {
+              return static_cast<unsigned char>(c) <= ' ' || c == '<' ||
+                     c == '>' || c == ',' || c == ';' || c == '"' || c == 127;
+            });
+  if (!ok) {
+    return InvalidArgumentError(std::string(what) + " '" + std::string(a) +
+                                "' is not an e-mail address");
+  }
+  return Status::Ok();
+}
+
+// Reports carry the mail (and maybe its decrypted copy): only to our own
+// domains, or to a domain whose TLS policy checks the server's certificate.
+Status CheckJournalAddress(const ApiContext& ctx, const std::string& address) {
+  SP_RETURN_IF_ERROR(CheckAddress("journal address", address));
+  std::string domain = DomainOf(address);
+  if (std::find(ctx.accepted_domains.begin(), ctx.accepted_domains.end(),
+                domain) != ctx.accepted_domains.end()) {
+    return Status::Ok();
+  }
+  SP_ASSIGN_OR_RETURN(auto policy, ctx.store->GetTlsPolicy(domain));
+  if (policy.has_value() && policy->policy == "verify") return Status::Ok();
+  return FailedPreconditionError(
+      "journal address " + address + " is outside the organisation and " +
+      domain +
+      " has no TLS policy 'verify': journal reports go only to an accepted "
+      "domain or over verified TLS (sealpost tls policy set " +
+      domain + " verify)");
+}
+
+Result<store::JournalRuleRecord> FindRule(const ApiContext& ctx,
+                                          std::string_view id_or_name) {
+  SP_ASSIGN_OR_RETURN(auto rules, ctx.store->ListJournalRules());
+  for (const auto& r : rules) {
+    if (r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name)) {
+      return r;
+    }
+  }
+  return NotFoundError("no journal rule '" + std::string(id_or_name) + "'");
+}
+
+Response SetEnabled(const ApiContext& ctx, Request& req) {
+  auto body = ParseObject(req);
+  if (!body.ok()) return FromStatus(body.status());
+  const json::value* enabled = body->if_contains("enabled");
+  if (enabled == nullptr || !enabled->is_bool()) {
+    return FromStatus(InvalidArgumentError("'enabled' must be true or false"));
+  }
+  auto rule = FindRule(ctx, req.params["id"]);
+  if (!rule.ok()) return FromStatus(rule.status());
+  if (enabled->as_bool() && !rule->enabled) {
+    // The rule's address may have become unfit since (a TLS policy changed).
+    Status s = CheckJournalAddress(ctx, rule->journal_address);
+    if (!s.ok()) return FromStatus(s);
+  }
+  rule->enabled = enabled->as_bool();
+  if (Status s = ctx.store->PutJournalRule(*rule); !s.ok()) {
+    return FromStatus(s);
+  }
+  ctx.store->AppendAuditBestEffort(
+      {0, 0, "admin",
+       rule->enabled ? "journal.rule.enable" : "journal.rule.disable", rule->id,
+       "ok", rule->name});
+  return JsonOk(200, RuleJson(*rule));
+}
+
+}  // namespace
+
+void RegisterJournalApi(http::Router& router, const ApiContext& ctx) {
+  router.Add("GET", "/api/v1/journal/rules", Admin(ctx, [&ctx](Request&) {
+               auto rules = ctx.store->ListJournalRules();
+               if (!rules.ok()) return FromStatus(rules.status());
+               json::array out;
+               for (const auto& r : *rules) out.push_back(RuleJson(r));
+               return JsonOk(200, json::object{{"rules", out}});
+             }));
+  router.Add("GET", "/api/v1/journal/rules/:id",
+             Admin(ctx, [&ctx](Request& req) {
+               auto r = FindRule(ctx, req.params["id"]);
+               if (!r.ok()) return FromStatus(r.status());
+               return JsonOk(200, RuleJson(*r));
+             }));
+  router.Add(
+      "POST", "/api/v1/journal/rules", Admin(ctx, [&ctx](Request& req) {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        auto name = StringField(*body, "name", true);
+        auto scope = StringField(*body, "scope", false);
+        auto recipient = StringField(*body, "recipient", false);
+        auto address = StringField(*body, "journal_address", true);
+        for (const Status& s : {name.status(), scope.status(),
+                                recipient.status(), address.status()}) {
+          if (!s.ok()) return FromStatus(s);
+        }
+        store::JournalRuleRecord rule;
+        rule.name = *name;
+        if (rule.name.empty() || rule.name.size() > 128) {
+          return FromStatus(
+              InvalidArgumentError("a journal rule needs a name (1-128)"));
+        }
+        auto canonical = policy::CanonicalJournalScope(
+            scope->empty() ? std::string("Global") : *scope);
+        if (!canonical.ok()) return FromStatus(canonical.status());
+        rule.scope = *canonical;
+        rule.recipient = AsciiLower(*recipient);
+        if (!rule.recipient.empty()) {
+          Status s = CheckAddress("recipient", rule.recipient);
+          if (!s.ok()) return FromStatus(s);
+        }
+        rule.journal_address = AsciiLower(*address);
+        if (Status s = CheckJournalAddress(ctx, rule.journal_address);
+            !s.ok()) {
+          return FromStatus(s);
+        }
+        if (FindRule(ctx, rule.name).ok()) {
+          return FromStatus(AlreadyExistsError("a journal rule named '" +
+                                               rule.name + "' exists"));
+        }
+        rule.id = "j" + crypto::RandomToken(8);
+        rule.enabled = true;
+        rule.created_at = ctx.clock->NowUnix();
+        if (Status s = ctx.store->PutJournalRule(rule); !s.ok()) {
+          return FromStatus(s);
+        }
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "journal.rule.new", rule.id, "ok",
+             rule.name + ": " + rule.scope + " to " + rule.journal_address});
+        return JsonOk(201, RuleJson(rule));
+      }));
+  router.Add("PATCH", "/api/v1/journal/rules/:id",
+             Admin(ctx, [&ctx](Request& req) { return SetEnabled(ctx, req); }));
+  router.Add(
+      "DELETE", "/api/v1/journal/rules/:id", Admin(ctx, [&ctx](Request& req) {
+        auto rule = FindRule(ctx, req.params["id"]);
+        if (!rule.ok()) return FromStatus(rule.status());
+        if (Status s = ctx.store->DeleteJournalRule(rule->id); !s.ok()) {
+          return FromStatus(s);
+        }
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "journal.rule.remove", rule->id, "ok", rule->name});
+        return JsonOk(200, json::object{{"removed", rule->id}});
+      }));
+  router.Add("GET", "/api/v1/journal", Admin(ctx, [&ctx](Request&) {
+               auto v = ctx.store->GetSetting(policy::kJournalNdrToSetting);
+               if (!v.ok()) return FromStatus(v.status());
+               return JsonOk(200, json::object{{"ndr_to", v->value_or("")}});
+             }));
+  router.Add("PUT", "/api/v1/journal", Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               auto ndr_to = StringField(*body, "ndr_to", true);
+               if (!ndr_to.ok()) return FromStatus(ndr_to.status());
+               std::string address = AsciiLower(*ndr_to);
+               if (!address.empty()) {
+                 Status s = CheckAddress("ndr-to", address);
+                 if (!s.ok()) return FromStatus(s);
+               }
+               Status s =
+                   ctx.store->PutSetting(policy::kJournalNdrToSetting, address);
+               if (!s.ok()) return FromStatus(s);
+               ctx.store->AppendAuditBestEffort(
+                   {0, 0, "admin", "settings.set",
+                    std::string(policy::kJournalNdrToSetting), "ok", address});
+               return JsonOk(200, json::object{{"ndr_to", address}});
+             }));
+}
+
+}  // namespace sealpost::api

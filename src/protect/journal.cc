@@ -1,0 +1,135 @@
+#include "protect/journal.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+#include "crypto/random.h"
+#include "mime/journal_report.h"
+#include "policy/journal_rule.h"
+
+namespace sealpost::protect {
+namespace {
+
+bool IsInternal(const JournalContext& ctx, std::string_view address) {
+  std::string d = DomainOf(address);
+  return std::find(ctx.accepted_domains.begin(), ctx.accepted_domains.end(),
+                   d) != ctx.accepted_domains.end();
+}
+
+// The copy that stands for the message once Sealpost protected it: the
+// sealed wrapper of our own recipients (it carries the container), else
+// the portal wrapper, else an S/MIME copy. Null when nothing was protected.
+const queue::IncomingMessage* ProtectedCopy(
+    const std::vector<queue::IncomingMessage>& outgoing) {
+  for (std::string_view prefix :
+       {"sealed ", "portal ", "smime ", "smime-signed-encrypted "}) {
+    for (const auto& m : outgoing) {
+      if (m.treatment.starts_with(prefix)) return &m;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::optional<queue::IncomingMessage>> JournalReportFor(
+    const JournalContext& ctx, const JournaledMessage& m,
+    std::vector<std::string>* notes) {
+  SP_ASSIGN_OR_RETURN(auto rules, ctx.store.ListJournalRules());
+  if (rules.empty()) return std::optional<queue::IncomingMessage>();
+  policy::JournalEnvelope envelope;
+  envelope.sender = AsciiLower(m.sender);
+  envelope.sender_internal =
+      !envelope.sender.empty() && IsInternal(ctx, envelope.sender);
+  std::vector<std::string> recipients;
+  for (const auto& r : m.in.recipients) {
+    std::string a = AsciiLower(r.address);
+    envelope.recipients.push_back({a, IsInternal(ctx, a)});
+    recipients.push_back(a);
+  }
+  std::vector<std::string> to;
+  std::vector<std::string> matched;
+  for (const auto& rule : rules) {
+    if (!rule.enabled ||
+        !policy::JournalRuleMatches(rule.scope, rule.recipient, envelope)) {
+      continue;
+    }
+    matched.push_back(rule.name);
+    if (std::find(to.begin(), to.end(), rule.journal_address) == to.end()) {
+      to.push_back(rule.journal_address);
+    }
+  }
+  if (to.empty()) return std::optional<queue::IncomingMessage>();
+
+  mime::JournalReportRequest req;
+  req.original = m.original;
+  req.envelope_from = m.in.mail_from;
+  req.envelope_recipients = recipients;
+  req.journal_addresses = to;
+  std::string domain = ctx.accepted_domains.empty()
+                           ? ctx.hostname
+                           : ctx.accepted_domains.front();
+  req.report_from = "postmaster@" + domain;
+  req.message_id = queue::NewQueueId() + "@" + ctx.hostname;
+  req.boundary = "=_journal_" + crypto::RandomToken(12);
+  req.now_unix = ctx.clock.NowUnix();
+  std::string who;
+  for (const auto& a : to) who += (who.empty() ? "" : ",") + a;
+  std::string decrypted_note;
+  if (m.arrived_protected) {
+    // What arrived protected is journaled as it arrived.
+    req.journaled = m.original;
+    req.protected_id = m.arrived_id;
+    decrypted_note = " (arrived protected: not decrypted)";
+  } else if (const queue::IncomingMessage* copy = ProtectedCopy(m.outgoing)) {
+    req.journaled = copy->content;
+    if (!copy->protected_records.empty()) {
+      req.protected_id = copy->protected_records.front().record.id;
+    }
+    SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
+    req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
+    if (req.include_decrypted) {
+      // The decrypted copy is the original as received: every release of
+      // it is on the record, before the report exists.
+      SP_RETURN_IF_ERROR(ctx.store.AppendAudit(
+          {0, ctx.clock.NowUnix(), "system", "journal.decrypt",
+           req.protected_id.empty() ? m.in.id : req.protected_id, "ok",
+           "decrypted copy in the journal report to " + who}));
+      decrypted_note = " with the decrypted copy";
+    }
+  }
+  SP_ASSIGN_OR_RETURN(std::string content, mime::BuildJournalReport(req));
+
+  queue::IncomingMessage report;
+  report.id = (m.in.id.empty() ? queue::NewQueueId() : m.in.id) + "-journal";
+  // JournalingReportNdrTo: where a bounce of the report goes ("" : nowhere),
+  // never the journaled message's sender.
+  SP_ASSIGN_OR_RETURN(auto ndr_to,
+                      ctx.store.GetSetting(policy::kJournalNdrToSetting));
+  report.mail_from = ndr_to.value_or("");
+  for (const auto& a : to) {
+    report.recipients.push_back({a, 0, ""});
+    // Outside the organisation only to a domain whose policy is verify
+    // (checked when the rule is made); never in clear on the way.
+    if (!IsInternal(ctx, a)) report.params.require_tls = true;
+  }
+  // A bounce names the report but never carries it back (RFC 3461 RET).
+  report.params.ret = "HDRS";
+  report.params.body_8bit = m.in.params.body_8bit;
+  report.params.smtputf8 = m.in.params.smtputf8;
+  report.helo = m.in.helo;
+  report.client = m.in.client;
+  report.tls = m.in.tls;
+  report.content = std::move(content);
+  std::string rules_note;
+  for (const auto& n : matched)
+    rules_note += (rules_note.empty() ? "" : ",") + n;
+  report.treatment = "journal report (" + rules_note + ")";
+  if (notes != nullptr) {
+    notes->push_back("journal report to " + who + " by " + rules_note +
+                     decrypted_note);
+  }
+  return std::optional<queue::IncomingMessage>(std::move(report));
+}
+
+}  // namespace sealpost::protect

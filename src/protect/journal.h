@@ -1,0 +1,57 @@
+// Journal reports (Exchange's envelope journaling, docs/compliance.md):
+// the protection stage plans one report per accepted message that an
+// enabled journal rule matches, to every matching rule's journal address,
+// and queues it in the same acceptance as the message (so 250 means both
+// are durable). Reports bypass the mail flow rules: they are never
+// protected by a rule nor journaled again. Their reverse-path is
+// JournalingReportNdrTo, so a bounce never reaches the journaled sender.
+//
+// Thread-safety: a pure planning function over thread-safe services.
+#ifndef SEALPOST_PROTECT_JOURNAL_H_
+#define SEALPOST_PROTECT_JOURNAL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "license/license_service.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+namespace sealpost::protect {
+
+struct JournalContext {
+  store::Store& store;
+  license::LicenseService& licenses;  // JournalReportDecryptionEnabled
+  const Clock& clock;
+  const std::vector<std::string>& accepted_domains;
+  std::string hostname;  // the report's Message-ID
+};
+
+// One accepted message as the protection stage saw it.
+struct JournaledMessage {
+  const queue::IncomingMessage& in;
+  std::string sender;         // lower-case; the portal's writer for its mail
+  std::string_view original;  // as received (before protection)
+  // It arrived already protected by this organisation (a verified wrapper)
+  // or S/MIME encrypted: journaled as received, not decrypted.
+  bool arrived_protected = false;
+  std::string arrived_id;  // the wrapper's message id, if any
+  // What the stage queues for the message: the protected copies among them
+  // are what the report attaches in place of the original.
+  const std::vector<queue::IncomingMessage>& outgoing;
+};
+
+// The report to queue with the message, or nullopt when no enabled rule
+// matches. Each decrypted copy is audited ("journal.decrypt") before the
+// report exists: an audit failure is an error (the message is deferred).
+Result<std::optional<queue::IncomingMessage>> JournalReportFor(
+    const JournalContext& context, const JournaledMessage& message,
+    std::vector<std::string>* notes);
+
+}  // namespace sealpost::protect
+
+#endif  // SEALPOST_PROTECT_JOURNAL_H_

@@ -1,0 +1,188 @@
+// Journal reports planned by the protection stage, against a real SQLite
+// store and real keys.
+#include "protect/journal.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "crypto/password.h"
+#include "mime/journal_report.h"
+#include "policy/journal_rule.h"
+#include "protect/protector.h"
+
+namespace sealpost::protect {
+namespace {
+
+constexpr char kSecret[] = "secret-7e21b0";
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sealpost-journal-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
+    keys_ = std::make_unique<license::KeyService>(
+        *store_, crypto::MasterKey::Generate());
+    ASSERT_TRUE(keys_->Activate().ok());
+    directory_ = std::make_unique<license::Directory>(*store_, clock_);
+    templates_ = std::make_unique<license::TemplateStore>(*store_);
+    brands_ = std::make_unique<branding::BrandingStore>(*store_);
+    rules_ = std::make_unique<policy::RuleStore>(*store_);
+    licenses_ = std::make_unique<license::LicenseService>(
+        *store_, *keys_, *directory_, *templates_, clock_,
+        "https://sealpost.test");
+    protector_ = std::make_unique<Protector>(
+        *licenses_, *directory_, *templates_, *brands_, *rules_, *store_,
+        clock_,
+        ProtectorOptions{
+            {"example.com"}, "https://portal.test", "gw.test", {}});
+    ASSERT_TRUE(
+        store_
+            ->PutUser({"alice@example.com", *crypto::HashPassword("password1"),
+                       "alice@example.com", 0, false})
+            .ok());
+    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void AddRule(std::string name, std::string scope, std::string recipient,
+               bool enabled = true) {
+    ASSERT_TRUE(store_
+                    ->PutJournalRule({"j-" + name, name, scope, recipient,
+                                      "journal@example.com", enabled, 0})
+                    .ok());
+  }
+  Result<Outcome> Send(std::vector<std::string> to, std::string subject) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = true;
+    in.mail_from = "alice@example.com";
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    in.content = "From: alice@example.com\r\nTo: " + to[0] +
+                 "\r\nSubject: " + subject + "\r\nMessage-ID: <m1@x>\r\n\r\n" +
+                 kSecret + "\r\n";
+    return protector_->Apply(in);
+  }
+  // The outcome's journal report, or null.
+  static const queue::IncomingMessage* Report(const Outcome& out) {
+    for (const auto& m : out.messages) {
+      if (m.content.find("X-Sealpost-Journal-Report: envelope") !=
+          std::string::npos) {
+        return &m;
+      }
+    }
+    return nullptr;
+  }
+
+  int DecryptAudits(const std::string& id) {
+    auto audit = store_->ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a : *audit) n += a.action == "journal.decrypt";
+    return n;
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'800'000'000};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<license::KeyService> keys_;
+  std::unique_ptr<license::Directory> directory_;
+  std::unique_ptr<license::TemplateStore> templates_;
+  std::unique_ptr<branding::BrandingStore> brands_;
+  std::unique_ptr<policy::RuleStore> rules_;
+  std::unique_ptr<license::LicenseService> licenses_;
+  std::unique_ptr<Protector> protector_;
+};
+
+TEST_F(JournalTest, NoRuleNoReport) {
+  auto out = Send({"bob@example.com"}, "hello");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(Report(*out), nullptr);
+}
+
+TEST_F(JournalTest, ReportGoesToTheJournalWithNdrToAsReversePath) {
+  AddRule("all", "Global", "");
+  auto out = Send({"bob@example.com", "hidden@example.com"}, "hello");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  const queue::IncomingMessage* r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->recipients.size(), 1u);
+  EXPECT_EQ(r->recipients[0].address, "journal@example.com");
+  EXPECT_EQ(r->mail_from, "");  // no NDR address: never the sender
+  EXPECT_EQ(r->params.ret, "HDRS");
+  EXPECT_TRUE(r->protected_records.empty());
+  EXPECT_NE(r->content.find("To: bob@example.com\r\nBcc: hidden@example.com"),
+            std::string::npos);
+  EXPECT_NE(r->content.find(kSecret), std::string::npos);  // not protected
+  EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
+
+  ASSERT_TRUE(
+      store_->PutSetting(policy::kJournalNdrToSetting, "ops@example.com").ok());
+  out = Send({"bob@example.com"}, "again");
+  ASSERT_TRUE(out.ok());
+  ASSERT_NE(Report(*out), nullptr);
+  EXPECT_EQ(Report(*out)->mail_from, "ops@example.com");
+}
+
+TEST_F(JournalTest, ScopeRecipientAndDisabledRules) {
+  AddRule("in", "Internal", "bob@example.com");
+  AddRule("off", "Global", "", /*enabled=*/false);
+  auto out = Send({"carol@example.com"}, "not bob");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Report(*out), nullptr);
+  out = Send({"bob@example.com", "dan@partner.test"}, "bob and outside");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Report(*out), nullptr);
+  out = Send({"bob@example.com"}, "bob inside");
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(Report(*out), nullptr);
+}
+
+TEST_F(JournalTest, ProtectedMailCarriesTheDecryptedCopyAudited) {
+  AddRule("all", "Global", "");
+  auto out = Send({"carol@gmail.test"}, "[encrypt] q");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  const queue::IncomingMessage& wrapper = out->messages[0];
+  ASSERT_FALSE(wrapper.protected_records.empty());
+  std::string id = wrapper.protected_records[0].record.id;
+  const queue::IncomingMessage* r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  // The protected copy as sent, then the original.
+  EXPECT_NE(r->content.find(wrapper.content), std::string::npos);
+  EXPECT_NE(r->content.find(mime::kDecryptedDescription), std::string::npos);
+  EXPECT_NE(r->content.find(kSecret), std::string::npos);
+  EXPECT_NE(r->content.find("Protected: " + id), std::string::npos);
+  EXPECT_EQ(DecryptAudits(id), 1);
+  auto audit = store_->ListAudit(id, 10);
+  ASSERT_TRUE(audit.ok());
+  for (const auto& a : *audit) {
+    if (a.action == "journal.decrypt") {
+      EXPECT_NE(a.detail.find("journal@example.com"), std::string::npos);
+    }
+  }
+}
+
+TEST_F(JournalTest, WithoutDecryptionTheReportHoldsNoPlaintext) {
+  AddRule("all", "Global", "");
+  auto irm = licenses_->LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(irm->Set("JournalReportDecryptionEnabled", "False").ok());
+  ASSERT_TRUE(licenses_->SaveIrm(*irm).ok());
+  auto out = Send({"carol@gmail.test"}, "[encrypt] q");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->content.find("X-Sealpost-Protected: v1;"), std::string::npos);
+  EXPECT_EQ(r->content.find(kSecret), std::string::npos);
+  EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
+  std::string id = out->messages[0].protected_records[0].record.id;
+  EXPECT_EQ(DecryptAudits(id), 0);
+}
+
+}  // namespace
+}  // namespace sealpost::protect

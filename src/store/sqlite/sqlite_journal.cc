@@ -1,0 +1,78 @@
+// SqliteStore: journal rules (docs/compliance.md). The list is cached like
+// the settings: the mail flow reads it for every accepted message and must
+// not wait behind a queue commit's fsync.
+#include <sqlite3.h>
+
+#include "base/strings.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_util.h"
+
+namespace sealpost::store {
+
+using internal::SqliteError;
+using internal::Stmt;
+
+Status SqliteStore::PutJournalRule(const JournalRuleRecord& rule) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "INSERT INTO journal_rules (id, name, name_key, scope, recipient, "
+         "journal_address, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+         "?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = "
+         "excluded.name_key, scope = excluded.scope, recipient = "
+         "excluded.recipient, journal_address = excluded.journal_address, "
+         "enabled = excluded.enabled");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, rule.id)
+      .Bind(2, rule.name)
+      .Bind(3, AsciiLower(rule.name))
+      .Bind(4, rule.scope)
+      .Bind(5, rule.recipient)
+      .Bind(6, rule.journal_address)
+      .Bind(7, int64_t{rule.enabled ? 1 : 0})
+      .Bind(8, rule.created_at ? rule.created_at : clock_.NowUnix());
+  Status st = s.Run();
+  MutexLock cached(&settings_mu_);
+  journal_rules_.reset();  // read again at the next list
+  if (!st.ok() && sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
+    return AlreadyExistsError("a journal rule named '" + rule.name +
+                              "' exists");
+  }
+  return st;
+}
+
+Result<std::vector<JournalRuleRecord>> SqliteStore::ListJournalRules() {
+  {
+    MutexLock cached(&settings_mu_);
+    if (journal_rules_.has_value()) return *journal_rules_;
+  }
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "SELECT id, name, scope, recipient, journal_address, enabled, "
+         "created_at FROM journal_rules ORDER BY created_at, id");
+  SP_RETURN_IF_ERROR(s.status());
+  std::vector<JournalRuleRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                   s.Int(5) != 0, s.Int(6)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing journal rules");
+  MutexLock cached(&settings_mu_);
+  journal_rules_ = out;
+  return out;
+}
+
+Status SqliteStore::DeleteJournalRule(std::string_view id) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_, "DELETE FROM journal_rules WHERE id = ?");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, id);
+  SP_RETURN_IF_ERROR(s.Run());
+  bool removed = sqlite3_changes(db_) > 0;
+  MutexLock cached(&settings_mu_);
+  journal_rules_.reset();
+  if (!removed) return NotFoundError("no journal rule " + std::string(id));
+  return Status::Ok();
+}
+
+}  // namespace sealpost::store
