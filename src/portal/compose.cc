@@ -1,9 +1,9 @@
 // The protected compose page of internal users (SimplifiedClientAccess*
 // settings say which templates it offers).
 
+#include "mime/compose.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "mime/compose.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
 #include "portal/web.h"

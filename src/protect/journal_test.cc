@@ -3,14 +3,12 @@
 #include "protect/journal.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "crypto/password.h"
 #include "mime/journal_report.h"
 #include "policy/journal_rule.h"
 #include "protect/protector.h"
+#include "protect/test_gateway_for_testing.h"
 
 namespace sealpost::protect {
 namespace {
@@ -19,51 +17,20 @@ constexpr char kSecret[] = "secret-7e21b0";
 
 class JournalTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-journal-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    store_ = std::move(store::OpenSqliteStore(dir_ + "/s.db", clock_).value());
-    keys_ = std::make_unique<license::KeyService>(
-        *store_, crypto::MasterKey::Generate());
-    ASSERT_TRUE(keys_->Activate().ok());
-    directory_ = std::make_unique<license::Directory>(*store_, clock_);
-    templates_ = std::make_unique<license::TemplateStore>(*store_);
-    brands_ = std::make_unique<branding::BrandingStore>(*store_);
-    rules_ = std::make_unique<policy::RuleStore>(*store_);
-    licenses_ = std::make_unique<license::LicenseService>(
-        *store_, *keys_, *directory_, *templates_, clock_,
-        "https://sealpost.test");
-    protector_ = std::make_unique<Protector>(
-        *licenses_, *directory_, *templates_, *brands_, *rules_, *store_,
-        clock_,
-        ProtectorOptions{
-            {"example.com"}, "https://portal.test", "gw.test", {}});
-    ASSERT_TRUE(
-        store_
-            ->PutUser({"alice@example.com", *crypto::HashPassword("password1"),
-                       "alice@example.com", 0, false})
-            .ok());
-    ASSERT_TRUE(directory_->AssignLicense("user", "alice@example.com").ok());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { gw_.org.AddUser("alice@example.com"); }
 
   void AddRule(std::string name, std::string scope, std::string recipient,
                bool enabled = true) {
-    ASSERT_TRUE(store_
-                    ->PutJournalRule({"j-" + name, name, scope, recipient,
-                                      "journal@example.com", enabled, 0})
+    ASSERT_TRUE(gw_.org.store
+                    .PutJournalRule({"j-" + name, name, scope, recipient,
+                                     "journal@example.com", enabled, 0})
                     .ok());
   }
   Result<Outcome> Send(std::vector<std::string> to, std::string subject) {
-    queue::IncomingMessage in;
-    in.id = queue::NewQueueId();
-    in.trusted_sender = true;
-    in.mail_from = "alice@example.com";
-    for (auto& t : to) in.recipients.push_back({t, 0, ""});
-    in.content = "From: alice@example.com\r\nTo: " + to[0] +
-                 "\r\nSubject: " + subject + "\r\nMessage-ID: <m1@x>\r\n\r\n" +
-                 kSecret + "\r\n";
-    return protector_->Apply(in);
+    std::string content = "From: alice@example.com\r\nTo: " + to[0] +
+                          "\r\nSubject: " + subject +
+                          "\r\nMessage-ID: <m1@x>\r\n\r\n" + kSecret + "\r\n";
+    return gw_.Send("alice@example.com", std::move(to), std::move(content));
   }
   // The outcome's journal report, or null.
   static const queue::IncomingMessage* Report(const Outcome& out) {
@@ -77,23 +44,15 @@ class JournalTest : public ::testing::Test {
   }
 
   int DecryptAudits(const std::string& id) {
-    auto audit = store_->ListAudit(id, 100);
+    auto audit = gw_.org.store.ListAudit(id, 100);
     EXPECT_TRUE(audit.ok());
     int n = 0;
     for (const auto& a : *audit) n += a.action == "journal.decrypt";
     return n;
   }
 
-  std::string dir_;
   FakeClock clock_{1'800'000'000};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<license::KeyService> keys_;
-  std::unique_ptr<license::Directory> directory_;
-  std::unique_ptr<license::TemplateStore> templates_;
-  std::unique_ptr<branding::BrandingStore> brands_;
-  std::unique_ptr<policy::RuleStore> rules_;
-  std::unique_ptr<license::LicenseService> licenses_;
-  std::unique_ptr<Protector> protector_;
+  testing::TestGateway gw_{clock_, "journal"};
 };
 
 TEST_F(JournalTest, NoRuleNoReport) {
@@ -121,7 +80,8 @@ TEST_F(JournalTest, ReportGoesToTheJournalWithNdrToAsReversePath) {
   EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
 
   ASSERT_TRUE(
-      store_->PutSetting(policy::kJournalNdrToSetting, "ops@example.com").ok());
+      gw_.org.store.PutSetting(policy::kJournalNdrToSetting, "ops@example.com")
+          .ok());
   out = Send({"bob@example.com"}, "again");
   ASSERT_TRUE(out.ok());
   ASSERT_NE(Report(*out), nullptr);
@@ -158,7 +118,7 @@ TEST_F(JournalTest, ProtectedMailCarriesTheDecryptedCopyAudited) {
   EXPECT_NE(r->content.find(kSecret), std::string::npos);
   EXPECT_NE(r->content.find("Protected: " + id), std::string::npos);
   EXPECT_EQ(DecryptAudits(id), 1);
-  auto audit = store_->ListAudit(id, 10);
+  auto audit = gw_.org.store.ListAudit(id, 10);
   ASSERT_TRUE(audit.ok());
   for (const auto& a : *audit) {
     if (a.action == "journal.decrypt") {
@@ -169,10 +129,10 @@ TEST_F(JournalTest, ProtectedMailCarriesTheDecryptedCopyAudited) {
 
 TEST_F(JournalTest, WithoutDecryptionTheReportHoldsNoPlaintext) {
   AddRule("all", "Global", "");
-  auto irm = licenses_->LoadIrm();
+  auto irm = gw_.org.licenses.LoadIrm();
   ASSERT_TRUE(irm.ok());
   ASSERT_TRUE(irm->Set("JournalReportDecryptionEnabled", "False").ok());
-  ASSERT_TRUE(licenses_->SaveIrm(*irm).ok());
+  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
   auto out = Send({"carol@gmail.test"}, "[encrypt] q");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const queue::IncomingMessage* r = Report(*out);
