@@ -36,7 +36,7 @@ SmimeCertRecord ReadCert(const Stmt& s) {
 Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() -> Status {
+  auto write = [&]() SP_REQUIRES(mu_) -> Status {
     Stmt del(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
     del.Bind(1, cert.id);
     SP_RETURN_IF_ERROR(del.Run());
@@ -124,7 +124,7 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
 Status SqliteStore::DeleteSmimeCert(std::string_view id) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto remove = [&]() -> Status {
+  auto remove = [&]() SP_REQUIRES(mu_) -> Status {
     Stmt e(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
     e.Bind(1, id);
     SP_RETURN_IF_ERROR(e.Run());
