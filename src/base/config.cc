@@ -116,6 +116,10 @@ const std::vector<KeyDef>& Defs() {
       {{"smtp.client_networks",
         "networks that may relay to any domain (comma list of CIDRs)"},
        Str(&Config::smtp_client_networks)},
+      {{"smtp.xforward_hosts",
+        "proxies in front (Postfix) whose XFORWARD names the original client "
+        "in Received and the trace (comma list of addresses or CIDRs)"},
+       Str(&Config::smtp_xforward_hosts)},
       {{"smtp.max_message_bytes", "largest message accepted (SIZE)"},
        Int(&Config::smtp_max_message_bytes)},
       {{"smtp.max_recipients", "recipients per message"},

@@ -50,6 +50,8 @@ struct Config {
   std::string smtp_routes;  // "domain=HOST:PORT,..." per recipient domain
   std::string smtp_accepted_domains;  // "example.com,..." mail accepted for
   std::string smtp_client_networks = "127.0.0.0/8,::1/128";  // may relay
+  // Proxies in front that may send XFORWARD (addresses or CIDRs).
+  std::string smtp_xforward_hosts = "127.0.0.1,::1";
   int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;
