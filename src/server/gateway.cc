@@ -182,6 +182,16 @@ Gateway::~Gateway() {
 
 queue::Queue* Gateway::queue() const { return queue_.get(); }
 
+Status Gateway::ReloadTls() {
+  Status first = Status::Ok();
+  for (smtp::SmtpServer* s : {server_.get(), submission_.get()}) {
+    if (s == nullptr) continue;
+    Status st = s->ReloadTls();
+    if (first.ok()) first = std::move(st);
+  }
+  return first;
+}
+
 void Gateway::Shutdown() {
   if (server_) server_->Shutdown();
   if (submission_) submission_->Shutdown();

@@ -378,6 +378,26 @@ int RunServer(const ServerOptions& options) {
     }
     std::cout << DevBanner(dev, smtp, submission, url) << std::flush;
   }
+  // SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
+  // key files again, and the log settings from the configuration as it is
+  // now. Everything else needs a restart (docs/operations.md).
+  runtime.OnReload([&options, &https, g = gateway->get()] {
+    ConfigSources sources;
+    sources.file = options.config_file;
+    sources.flags = options.flags;
+    Result<Config> fresh = LoadConfig(sources);
+    if (!fresh.ok()) {
+      log::Error("reload: configuration not read, log settings kept: {}",
+                 fresh.status().message());
+    } else {
+      log::Init(*log::ParseFormat(fresh->log_format),
+                *log::ParseLevel(fresh->log_level));
+      log::Info("reload: log level {}, format {}", fresh->log_level,
+                fresh->log_format);
+    }
+    (void)https.ReloadTls();  // each says in the log what happened
+    (void)g->ReloadTls();
+  });
   // Listeners are bound: a Type=notify unit counts as started from here.
   runtime.OnShutdown([] { (void)NotifySystemd("STOPPING=1"); });
   if (Status s = NotifySystemd("READY=1\nSTATUS=serving\nMAINPID=" +

@@ -131,11 +131,7 @@ Status ValidateNetworks(std::string_view networks, std::string_view setting) {
 struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
        MetricsRegistry& m, asio::thread_pool* pool)
-      : options(std::move(opts)),
-        queue(q),
-        auth_pool(pool),
-        tls(ssl::context::tls_server),
-        acceptor(io) {
+      : options(std::move(opts)), queue(q), auth_pool(pool), acceptor(io) {
     connections =
         m.GetGauge("sealpost_smtp_connections", "Open SMTP server connections");
     sessions = m.GetCounter("sealpost_smtp_sessions_total",
@@ -154,8 +150,8 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   queue::Acceptor& queue;
   asio::thread_pool* auth_pool;  // null: no AUTH
   std::atomic<size_t> auth_pending{0};
-  ssl::context tls;
-  bool tls_loaded = false;
+  net::ServerTls tls;
+  bool tls_loaded = false;  // set in Start, before any session
   tcp::acceptor acceptor;
   std::vector<Network> networks;
   std::vector<Network> xforward_networks;
@@ -172,10 +168,15 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   Status LoadTls() {
     if (options.cert_file.empty()) return Status::Ok();
-    SP_RETURN_IF_ERROR(net::ConfigureServerTls(
-        tls, options.cert_file, options.key_file, "SMTP STARTTLS"));
+    SP_RETURN_IF_ERROR(
+        tls.Load(options.cert_file, options.key_file, "SMTP STARTTLS"));
     tls_loaded = true;
     return Status::Ok();
+  }
+
+  Status ReloadTls() {
+    if (!tls_loaded) return Status::Ok();
+    return tls.Reload(options.cert_file, options.key_file, "SMTP STARTTLS");
   }
 
   // Hands the message to the queue and waits for the commit (on this
@@ -385,7 +386,9 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
         xforward = InNetworks(xforward_networks, addr);
       }
     }
-    Stream stream(beast::tcp_stream(std::move(socket)), tls);
+    // This session keeps the certificate it started with across a reload.
+    std::shared_ptr<ssl::context> tls_context = tls.Get();
+    Stream stream(beast::tcp_stream(std::move(socket)), *tls_context);
     sessions->Add();
     if (open.fetch_add(1) >= options.max_connections) {
       open.fetch_sub(1);
@@ -587,5 +590,7 @@ uint16_t SmtpServer::port() const {
 }
 
 void SmtpServer::Shutdown() { impl_->Shutdown(); }
+
+Status SmtpServer::ReloadTls() { return impl_->ReloadTls(); }
 
 }  // namespace sealpost::smtp

@@ -15,7 +15,8 @@
 // internal senders) stays with the connecting client: the proxy has already
 // applied its own relay rules, e.g. for its SASL-authenticated users.
 //
-// Thread-safety: Start() once, then Shutdown() from any thread.
+// Thread-safety: Start() once, then Shutdown() and ReloadTls() from any
+// thread.
 #ifndef SEALPOST_SMTP_SERVER_H_
 #define SEALPOST_SMTP_SERVER_H_
 
@@ -88,6 +89,10 @@ class SmtpServer {
   // Stops accepting and closes idle sessions; a session waiting for its
   // commit finishes it first.
   void Shutdown();
+  // Reads the certificate and key files again (SIGHUP): new sessions get
+  // the new pair, open ones keep theirs. On an error the old pair stays.
+  // Any thread, after Start().
+  Status ReloadTls();
 
  private:
   struct Impl;
