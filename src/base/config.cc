@@ -83,6 +83,10 @@ const std::vector<KeyDef>& Defs() {
        Str(&Config::public_url)},
       {{"server.admin_token_file", "file holding the admin API token"},
        Str(&Config::admin_token_file)},
+      {{"server.metrics_token_file",
+        "file holding a bearer token /metrics then requires (default: "
+        "/metrics is open)"},
+       Str(&Config::metrics_token_file)},
       {{"server.threads", "I/O threads (0: one per core)"},
        Int(&Config::threads)},
       {{"server.max_request_bytes", "largest HTTP request body accepted"},
