@@ -54,7 +54,9 @@ fuzz: deps clang
 	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build-fuzz/corpus/$$t && \
-	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t \
+	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
+	    build-fuzz/corpus/$$t $$( [ -d fuzz/corpus/$$t ] && echo fuzz/corpus/$$t ) \
 	    || exit 1; \
 	done
 

@@ -401,5 +401,76 @@ class PackageTest(unittest.TestCase):
         self.assertIn("/var/lib/sealpost/sealpost.db", r.stderr)
 
 
+class MetricsTokenTest(unittest.TestCase):
+    """server.metrics_token_file: /metrics (traffic figures) only with
+    "Authorization: Bearer TOKEN", checked with curl; the start-up line says
+    so, with the bound addresses and the data directory."""
+
+    TOKEN = "m3tr1cs-t0ken-for-prometheus"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempdir("sealpost-metrics-")
+        cls.token_file = os.path.join(cls.dir, "metrics.token")
+        with open(cls.token_file, "w") as f:
+            f.write(cls.TOKEN + "\n")
+        cls.server = lib.DevServer(env={
+            "SEALPOST_SERVER_METRICS_TOKEN_FILE": cls.token_file})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def curl(self, *headers):
+        args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
+                "--cacert", self.server.ca_cert]
+        for h in headers:
+            args += ["-H", h]
+        r = subprocess.run(args + [self.server.url + "/metrics"],
+                           capture_output=True, text=True, timeout=30)
+        body, _, code = r.stdout.rpartition("\n")
+        return int(code), body
+
+    def test_metrics_need_the_token(self):
+        code, body = self.curl()
+        self.assertEqual(code, 401, body)
+        self.assertNotIn("sealpost_", body)
+        code, body = self.curl("Authorization: Bearer wrong-token-0123456789")
+        self.assertEqual(code, 401, body)
+        code, body = self.curl("Authorization: Bearer " + self.TOKEN)
+        self.assertEqual(code, 200, body)
+        self.assertIn("sealpost_smtp_connections", body)
+        # The probes stay open for load balancers.
+        r = subprocess.run(["curl", "-sS", "--cacert", self.server.ca_cert,
+                            self.server.url + "/healthz"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.stdout, "ok\n")
+
+    def test_startup_line_names_listeners_and_data_dir(self):
+        line = [ln for ln in self.server.read_log().splitlines()
+                if " started: store " in ln]
+        self.assertEqual(len(line), 1, self.server.read_log())
+        line = line[0]
+        https = self.server.url.rsplit("/", 1)[-1]
+        self.assertIn("store sqlite, data " + self.server.data_dir, line)
+        self.assertIn("HTTPS %s (public URL %s; /metrics needs its token)"
+                      % (https, self.server.url), line)
+        self.assertIn("SMTP %s:%d" % (self.server.smtp_host,
+                                      self.server.smtp_port), line)
+        self.assertNotIn(self.TOKEN, self.server.read_log())
+
+    def test_refuses_a_short_token(self):
+        d = tempdir("sealpost-metrics-short-")
+        short = os.path.join(d, "short.token")
+        with open(short, "w") as f:
+            f.write("short\n")
+        r = run("server", "-dev", "--data-dir", os.path.join(d, "data"),
+                "--https-listen", "127.0.0.1:0",
+                "--smtp-listen", "127.0.0.1:0",
+                env={"SEALPOST_SERVER_METRICS_TOKEN_FILE": short})
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("shorter than 16 characters", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

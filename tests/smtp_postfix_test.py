@@ -186,6 +186,50 @@ class PostfixContentFilterTest(unittest.TestCase):
                 gw.stop()
             postfix.stop()
 
+    def test_xforward_names_the_original_client(self):
+        """Postfix passes the client it received the mail from (XFORWARD,
+        smtp_send_xforward_command=yes above): Sealpost's Received field and
+        trace name that client, not Postfix's own address."""
+        postfix = Postfix(self.sink.port, self.filter_port)
+        gw = None
+        try:
+            gw = self.start_gateway(postfix)
+            marker = uuid.uuid4().hex
+            # The original client: another loopback address than Postfix's
+            # (127.0.0.1), and a HELO name of its own.
+            with smtplib.SMTP("127.0.0.1", postfix.port_in, timeout=30,
+                              local_hostname="origin.client.test",
+                              source_address=("127.0.0.2", 0)) as c:
+                c.sendmail("alice@example.com", ["bob@partner.example"],
+                           ("Subject: xforward " + marker +
+                            "\r\n\r\nbody " + marker + "\r\n").encode())
+            self.assertTrue(
+                wait_for(lambda: ("body " + marker) in self.sink.text(), 60),
+                postfix.log()[-3000:])
+            text = self.sink.text()
+            msg = text[text.rfind("X-Client-Addr", 0,
+                                  text.find("body " + marker)):]
+            ours = re.search(r"Received: from (\S+) \(([^)]*)\)\s+by "
+                             r"\S+ \(Sealpost\) with \S+ id (\w+)", msg)
+            self.assertIsNotNone(ours, msg)
+            self.assertEqual(ours.group(1), "origin.client.test", msg)
+            self.assertTrue(ours.group(2).endswith("[127.0.0.2]"), msg)
+            self.assertNotIn("127.0.0.1", ours.group(2), msg)
+            qid = ours.group(3)
+
+            def traced():
+                r = gw.cli("message", "trace", qid)
+                return r.returncode == 0 and "received" in r.stdout and r
+            r = wait_for(traced, 20)
+            self.assertTrue(r, gw.cli("message", "trace", qid).stdout)
+            self.assertIn(
+                "from origin.client.test [127.0.0.2] via [127.0.0.1]",
+                r.stdout)
+        finally:
+            if gw:
+                gw.stop()
+            postfix.stop()
+
     def test_sealpost_down_postfix_keeps_the_mail(self):
         postfix = Postfix(self.sink.port, self.filter_port)
         gw = None

@@ -373,5 +373,49 @@ class BareNewlineNormalizeTest(unittest.TestCase):
         raw.close()
 
 
+class XforwardTest(unittest.TestCase):
+    """XFORWARD (Postfix's XFORWARD_README) only from smtp.xforward_hosts
+    (default 127.0.0.1 and ::1): the forwarded client, not the proxy, is
+    in our Received field; anyone else neither sees it offered nor may use
+    it (550 5.7.0), so no client can fake its own address."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_proxy_names_the_original_client(self):
+        t = tag()
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port) as c:
+            code, ehlo = c.ehlo("relay.test")
+            self.assertIn(b"XFORWARD NAME ADDR PROTO HELO IDENT SOURCE PORT",
+                          ehlo)
+            self.assertEqual(c.docmd(
+                "XFORWARD NAME=mail.origin.test ADDR=192.0.2.7 PORT=4711"),
+                (250, b"2.0.0 Ok"))
+            self.assertEqual(c.docmd(
+                "XFORWARD HELO=origin.test PROTO=ESMTP SOURCE=REMOTE "
+                "IDENT=[UNAVAILABLE]"), (250, b"2.0.0 Ok"))
+            c.sendmail("carol@partner.test", ["bob@example.com"],
+                       ("Subject: xf " + t + "\r\n\r\nx\r\n").encode())
+        self.assertTrue(wait_for(lambda: mailbox_holds(self.server, t), 20))
+        raw = read(mailbox_holds(self.server, t)[0])
+        self.assertIn(b"Received: from origin.test (mail.origin.test "
+                      b"[192.0.2.7])", raw)
+        self.assertNotIn(b"[127.0.0.1]", raw)
+
+    def test_other_clients_may_not_use_it(self):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          source_address=("127.0.0.2", 0)) as c:
+            code, ehlo = c.ehlo("relay.test")
+            self.assertEqual(code, 250)
+            self.assertNotIn(b"XFORWARD", ehlo)
+            self.assertEqual(c.docmd("XFORWARD ADDR=192.0.2.7"),
+                             (550, b"5.7.0 Error: insufficient authorization"))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

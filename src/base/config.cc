@@ -83,6 +83,10 @@ const std::vector<KeyDef>& Defs() {
        Str(&Config::public_url)},
       {{"server.admin_token_file", "file holding the admin API token"},
        Str(&Config::admin_token_file)},
+      {{"server.metrics_token_file",
+        "file holding a bearer token /metrics then requires (default: "
+        "/metrics is open)"},
+       Str(&Config::metrics_token_file)},
       {{"server.threads", "I/O threads (0: one per core)"},
        Int(&Config::threads)},
       {{"server.max_request_bytes", "largest HTTP request body accepted"},
@@ -116,6 +120,10 @@ const std::vector<KeyDef>& Defs() {
       {{"smtp.client_networks",
         "networks that may relay to any domain (comma list of CIDRs)"},
        Str(&Config::smtp_client_networks)},
+      {{"smtp.xforward_hosts",
+        "proxies in front (Postfix) whose XFORWARD names the original client "
+        "in Received and the trace (comma list of addresses or CIDRs)"},
+       Str(&Config::smtp_xforward_hosts)},
       {{"smtp.max_message_bytes", "largest message accepted (SIZE)"},
        Int(&Config::smtp_max_message_bytes)},
       {{"smtp.max_recipients", "recipients per message"},

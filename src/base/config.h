@@ -29,6 +29,7 @@ struct Config {
   std::string submission_listen;
   std::string public_url;               // default: https://<https_listen>
   std::string admin_token_file;         // default: DATA_DIR/admin.token
+  std::string metrics_token_file;       // set: /metrics needs its token
   int64_t threads = 0;                  // 0: one per core
   int64_t max_request_bytes = 1 << 20;  // HTTP request body limit
   // Open HTTPS connections, in all and per client address (IPv6: per /64).
@@ -50,6 +51,8 @@ struct Config {
   std::string smtp_routes;  // "domain=HOST:PORT,..." per recipient domain
   std::string smtp_accepted_domains;  // "example.com,..." mail accepted for
   std::string smtp_client_networks = "127.0.0.0/8,::1/128";  // may relay
+  // Proxies in front that may send XFORWARD (addresses or CIDRs).
+  std::string smtp_xforward_hosts = "127.0.0.1,::1";
   int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;

@@ -103,6 +103,8 @@ std::string ConfigText(const InitArgs& a, const std::string& data_dir) {
        "next_hop = \"127.0.0.1:10026\"\n"
        "# Clients that may relay anywhere (the MTA in front).\n"
        "# client_networks = \"127.0.0.0/8,::1/128\"\n"
+       "# Proxies whose XFORWARD names the original client in Received.\n"
+       "# xforward_hosts = \"127.0.0.1,::1\"\n"
        "\n[log]\n"
        "# text or json (one object per line); debug, info, warn or error.\n"
        "format = \"text\"\n"

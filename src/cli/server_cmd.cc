@@ -10,7 +10,9 @@ void RegisterServer(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "server",
       "Run the Sealpost server (SMTP gateway, portal, API). "
-      "`sealpost server -dev` starts a throw-away dev server on loopback.");
+      "`sealpost server -dev` starts a throw-away dev server on loopback. "
+      "SIGTERM stops it gracefully; SIGHUP reloads the TLS certificate and "
+      "key and the log settings, keeping open connections.");
   auto opts = std::make_shared<server::ServerOptions>();
   auto values = std::make_shared<std::map<std::string, std::string>>();
   cmd->add_option("--config", opts->config_file,

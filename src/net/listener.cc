@@ -14,6 +14,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "base/log.h"
+
 namespace sealpost::net {
 
 namespace asio = boost::asio;
@@ -37,6 +39,36 @@ Status ConfigureServerTls(asio::ssl::context& tls, const std::string& cert_file,
                                    ": cannot load TLS key " + key_file);
   }
   return Status::Ok();
+}
+
+ServerTls::ServerTls()
+    : context_(std::make_shared<asio::ssl::context>(
+          asio::ssl::context::tls_server)) {}
+
+Status ServerTls::Load(const std::string& cert_file,
+                       const std::string& key_file, std::string_view what) {
+  auto fresh =
+      std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  SP_RETURN_IF_ERROR(ConfigureServerTls(*fresh, cert_file, key_file, what));
+  MutexLock lock(&mu_);
+  context_ = std::move(fresh);
+  return Status::Ok();
+}
+
+Status ServerTls::Reload(const std::string& cert_file,
+                         const std::string& key_file, std::string_view what) {
+  Status s = Load(cert_file, key_file, what);
+  if (s.ok()) {
+    log::Info("{}: TLS certificate reloaded from {}", what, cert_file);
+  } else {
+    log::Error("{}; keeping the certificate in use", s.message());
+  }
+  return s;
+}
+
+std::shared_ptr<asio::ssl::context> ServerTls::Get() const {
+  MutexLock lock(&mu_);
+  return context_;
 }
 
 Status Listen(tcp::acceptor& acceptor, const HostPort& listen,

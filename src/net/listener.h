@@ -36,6 +36,32 @@ Status ConfigureServerTls(boost::asio::ssl::context& tls,
                           const std::string& cert_file,
                           const std::string& key_file, std::string_view what);
 
+// A server's TLS context, replaceable while the server runs (SIGHUP after
+// certbot renewed the certificate): each connection takes the current
+// context when it starts and keeps it to its end, so a reload drops no
+// connection; Load swaps a new context in only once the certificate and key
+// have both loaded and match, so a bad new pair leaves the old one serving.
+//
+// Thread-safety: Load and Get from any thread.
+class ServerTls {
+ public:
+  // A context without a certificate until the first Load.
+  ServerTls();
+  // ConfigureServerTls on a fresh context, then swaps it in.
+  Status Load(const std::string& cert_file, const std::string& key_file,
+              std::string_view what) SP_EXCLUDES(mu_);
+  // Load for a running server, saying in the log what happened: the new
+  // pair, or the error and that the pair in use stays.
+  Status Reload(const std::string& cert_file, const std::string& key_file,
+                std::string_view what) SP_EXCLUDES(mu_);
+  // The current context; keep the pointer for the connection's lifetime.
+  std::shared_ptr<boost::asio::ssl::context> Get() const SP_EXCLUDES(mu_);
+
+ private:
+  mutable Mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> context_ SP_GUARDED_BY(mu_);
+};
+
 // Opens, binds (SO_REUSEADDR) and listens on `listen`, an IP address
 // ("localhost" is 127.0.0.1). `what` names the service in errors.
 Status Listen(boost::asio::ip::tcp::acceptor& acceptor, const HostPort& listen,

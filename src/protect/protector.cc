@@ -73,6 +73,7 @@ struct Protector::Run {
     msg.params = in.params;
     msg.helo = in.helo;
     msg.client = in.client;
+    msg.proxy = in.proxy;
     msg.tls = in.tls;
     msg.received = in.received;
     msg.recipients = recipients;

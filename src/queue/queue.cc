@@ -323,8 +323,9 @@ void Queue::CommitLoop() {
       IncomingMessage& m = pending[i].message;
       batch.events.push_back(
           {0, m.id, now_ms, "", "received",
-           "from " + m.helo + " [" + m.client +
-               "] tls=" + (m.tls.empty() ? "none" : m.tls) +
+           "from " + m.helo + " [" + m.client + "]" +
+               (m.proxy.empty() ? "" : " via [" + m.proxy + "]") +
+               " tls=" + (m.tls.empty() ? "none" : m.tls) +
                " size=" + std::to_string(m.content.size()) +
                " rcpts=" + std::to_string(m.recipients.size()) +
                (m.treatment.empty() ? "" : " treatment=" + m.treatment)});

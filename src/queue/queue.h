@@ -78,8 +78,11 @@ struct IncomingMessage {
   std::vector<DeliveryRecipient> recipients;
   EnvelopeParams params;
   // For the trace: the client's EHLO name and address, TLS of the leg.
+  // Behind a proxy that sent XFORWARD, the client is the one it names and
+  // `proxy` is the address of the proxy itself ("" without XFORWARD).
   std::string helo;
   std::string client;
+  std::string proxy;
   std::string tls;
   // The sender may count as a member of the organisation: the client was
   // in smtp.client_networks or logged in with SMTP AUTH as the sender (the

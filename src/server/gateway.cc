@@ -120,6 +120,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
           : smtp::ForgedSender::kReject;
   sopts.accepted_domains = AcceptedDomains(config);
   sopts.client_networks = config.smtp_client_networks;
+  sopts.xforward_hosts = config.smtp_xforward_hosts;
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
   g->memory_ = std::make_unique<MemoryBudget>(config.smtp_max_memory_bytes);
   sopts.protocol.memory_budget = g->memory_.get();
@@ -180,6 +181,16 @@ Gateway::~Gateway() {
 }
 
 queue::Queue* Gateway::queue() const { return queue_.get(); }
+
+Status Gateway::ReloadTls() {
+  Status first = Status::Ok();
+  for (smtp::SmtpServer* s : {server_.get(), submission_.get()}) {
+    if (s == nullptr) continue;
+    Status st = s->ReloadTls();
+    if (first.ok()) first = std::move(st);
+  }
+  return first;
+}
 
 void Gateway::Shutdown() {
   if (server_) server_->Shutdown();

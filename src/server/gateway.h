@@ -5,7 +5,8 @@
 // the directory's users). RunServer
 // starts it once and calls Shutdown() from the runtime's shutdown hook.
 //
-// Thread-safety: Start() on the main thread; Shutdown() from any thread;
+// Thread-safety: Start() on the main thread; Shutdown() and ReloadTls()
+// from any thread;
 // destroy after the I/O threads have stopped.
 #ifndef SEALPOST_SERVER_GATEWAY_H_
 #define SEALPOST_SERVER_GATEWAY_H_
@@ -71,6 +72,9 @@ class Gateway {
   queue::Queue* queue() const;
   // Stops accepting connections and cancels deliveries in flight.
   void Shutdown();
+  // The SMTP and submission listeners read their certificate and key again
+  // (SIGHUP); the first error, with the old pair kept where it failed.
+  Status ReloadTls();
 
  private:
   Gateway() = default;

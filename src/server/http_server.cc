@@ -68,7 +68,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       : options(std::move(opts)),
         handler(std::move(h)),
         metrics(m),
-        tls(ssl::context::tls_server),
         acceptor(io),
         live(net::LiveConnections::Limits{options.max_connections,
                                           options.max_connections_per_client}),
@@ -88,7 +87,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   HttpServerOptions options;
   http::Handler handler;
   MetricsRegistry& metrics;
-  ssl::context tls;
+  net::ServerTls tls;
   tcp::acceptor acceptor;
   net::LiveConnections live;
   asio::thread_pool pool;
@@ -116,8 +115,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::array<std::atomic<Counter*>, 500> status_counters{};
 
   Status LoadTls() {
-    return net::ConfigureServerTls(tls, options.cert_file, options.key_file,
-                                   "HTTPS");
+    return tls.Load(options.cert_file, options.key_file, "HTTPS");
   }
 
   // The wire form of `res`: our security headers added, and those the
@@ -184,7 +182,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto ep = socket.remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
-    Stream stream(beast::tcp_stream(std::move(socket)), tls);
+    // The connection keeps the certificate it started with across a reload.
+    std::shared_ptr<ssl::context> tls_context = tls.Get();
+    Stream stream(beast::tcp_stream(std::move(socket)), *tls_context);
     auto conn =
         live.Add(beast::get_lowest_layer(stream), net::ClientKey(remote));
     if (!conn) {
@@ -347,6 +347,11 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options,
                                    metrics)) {}
 
 HttpServer::~HttpServer() { impl_->pool.join(); }
+
+Status HttpServer::ReloadTls() {
+  return impl_->tls.Reload(impl_->options.cert_file, impl_->options.key_file,
+                           "HTTPS");
+}
 
 Status HttpServer::Start() {
   SP_RETURN_IF_ERROR(impl_->LoadTls());

@@ -4,7 +4,8 @@
 // on a separate thread pool, never on the I/O threads, because they may block
 // on the store or on heavy crypto.
 //
-// Thread-safety: Start() once, then Shutdown() from any thread.
+// Thread-safety: Start() once, then Shutdown() and ReloadTls() from any
+// thread.
 #ifndef SEALPOST_SERVER_HTTP_SERVER_H_
 #define SEALPOST_SERVER_HTTP_SERVER_H_
 
@@ -68,6 +69,10 @@ class HttpServer {
   // Stops accepting, closes idle keep-alive connections, lets requests in
   // flight finish (their responses carry "Connection: close").
   void Shutdown();
+  // Reads the certificate and key files again (SIGHUP): new connections get
+  // the new pair, open ones keep theirs. On an error the old pair stays.
+  // Any thread, after Start().
+  Status ReloadTls();
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <csignal>
 #include <thread>
 
@@ -13,19 +14,40 @@ namespace sealpost::server {
 namespace asio = boost::asio;
 
 struct Runtime::Impl {
-  explicit Impl(int n) : threads(n > 0 ? n : 1), signals(io, SIGINT, SIGTERM) {}
+  explicit Impl(int n)
+      : threads(n > 0 ? n : 1),
+        strand(asio::make_strand(io)),
+        signals(strand, SIGINT, SIGTERM),
+        hangup(strand, SIGHUP) {}
   int threads;
   asio::io_context io;
+  // Signal handling and Shutdown run on this strand: the signal sets are
+  // not safe to use from two threads at once.
+  asio::strand<asio::io_context::executor_type> strand;
   asio::signal_set signals;
+  asio::signal_set hangup;
   std::vector<std::function<void()>> callbacks;
-  bool shutting_down = false;  // only touched on I/O threads via post
+  std::vector<std::function<void()>> reload_callbacks;
+  bool shutting_down = false;  // on the strand
 
   void Shutdown() {
     if (shutting_down) return;
     shutting_down = true;
     log::Info("shutting down: finishing in-flight work");
     signals.cancel();
+    hangup.cancel();
     for (auto& cb : callbacks) cb();
+  }
+
+  // One SIGHUP at a time: the handler runs the callbacks, then waits for
+  // the next.
+  void WaitForHangup() {
+    hangup.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec || shutting_down) return;
+      log::Info("SIGHUP: reloading");
+      for (auto& cb : reload_callbacks) cb();
+      WaitForHangup();
+    });
   }
 };
 
@@ -38,8 +60,12 @@ void Runtime::OnShutdown(std::function<void()> callback) {
   impl_->callbacks.push_back(std::move(callback));
 }
 
+void Runtime::OnReload(std::function<void()> callback) {
+  impl_->reload_callbacks.push_back(std::move(callback));
+}
+
 void Runtime::RequestShutdown() {
-  asio::post(impl_->io, [impl = impl_.get()] { impl->Shutdown(); });
+  asio::post(impl_->strand, [impl = impl_.get()] { impl->Shutdown(); });
 }
 
 void Runtime::Run() {
@@ -47,6 +73,7 @@ void Runtime::Run() {
       [impl = impl_.get()](const boost::system::error_code& ec, int) {
         if (!ec) impl->Shutdown();
       });
+  impl_->WaitForHangup();
   std::vector<std::thread> pool;
   for (int i = 1; i < impl_->threads; ++i) {
     pool.emplace_back([this] { impl_->io.run(); });

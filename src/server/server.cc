@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "base/sd_notify.h"
+#include "base/secret_bytes.h"
 #include "branding/branding.h"
 #include "crypto/random.h"
 #include "license/directory.h"
@@ -61,6 +63,26 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   std::string token = crypto::RandomToken(32);
   SP_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
   log::Info("created admin token file {}", path);
+  return token;
+}
+
+// server.metrics_token_file: the bearer token /metrics then requires, or ""
+// when the setting is empty (/metrics open).
+Result<std::string> LoadMetricsToken(const std::string& path) {
+  if (path.empty()) return std::string();
+  Result<std::string> token = ReadFile(path);
+  if (!token.ok()) {
+    return FailedPreconditionError("server.metrics_token_file: cannot read " +
+                                   path + ": " + token.status().message());
+  }
+  while (!token->empty() &&
+         std::isspace(static_cast<unsigned char>(token->back())) != 0) {
+    token->pop_back();
+  }
+  if (token->size() < 16) {
+    return FailedPreconditionError("metrics token in " + path +
+                                   " is shorter than 16 characters");
+  }
   return token;
 }
 
@@ -135,11 +157,12 @@ Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
   return config;
 }
 
-// /healthz, /readyz (the store answers) and /metrics. The references must
-// outlive the router.
+// /healthz, /readyz (the store answers) and /metrics, the latter only with
+// "Authorization: Bearer METRICS_TOKEN" when `metrics_token` is set (it
+// reveals traffic figures). The references must outlive the router.
 void AddProbes(http::Router& router, store::Store& store,
                MetricsRegistry& metrics, Gauge& uptime, const Clock& clock,
-               int64_t started_at) {
+               int64_t started_at, std::string metrics_token) {
   router.Add("GET", "/healthz",
              [](http::Request&) { return http::Response::Text(200, "ok\n"); });
   router.Add("GET", "/readyz", [&store](http::Request&) {
@@ -147,13 +170,24 @@ void AddProbes(http::Router& router, store::Store& store,
     if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
     return http::Response::Text(200, "ready\n");
   });
-  router.Add("GET", "/metrics",
-             [&metrics, &uptime, &clock, started_at](http::Request&) {
-               uptime.Set(clock.NowUnix() - started_at);
-               http::Response r = http::Response::Text(200, metrics.Render());
-               r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-               return r;
-             });
+  router.Add(
+      "GET", "/metrics",
+      [&metrics, &uptime, &clock, started_at,
+       token = std::move(metrics_token)](http::Request& req) {
+        if (!token.empty() && !ConstantTimeEquals(req.Header("authorization"),
+                                                  "Bearer " + token)) {
+          // RFC 6750 §3: the scheme the client should use.
+          http::Response r =
+              http::Response::Text(401, "metrics token required\n");
+          r.headers.emplace_back("WWW-Authenticate",
+                                 "Bearer realm=\"metrics\"");
+          return r;
+        }
+        uptime.Set(clock.NowUnix() - started_at);
+        http::Response r = http::Response::Text(200, metrics.Render());
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return r;
+      });
 }
 
 // The HTTPS server's settings from the configuration; the callbacks that
@@ -293,7 +327,10 @@ int RunServer(const ServerOptions& options) {
       SEALPOST_VERSION, clock.NowUnix(), options.dev};
 
   http::Router router;
-  AddProbes(router, **store, metrics, *uptime, clock, api_context.started_at);
+  auto metrics_token = LoadMetricsToken(config.metrics_token_file);
+  if (!metrics_token.ok()) return Fail(metrics_token.status());
+  AddProbes(router, **store, metrics, *uptime, clock, api_context.started_at,
+            std::move(*metrics_token));
   api_context.directory = &directory;
   api_context.keys = &keys;
   api_context.templates = &templates;
@@ -326,8 +363,6 @@ int RunServer(const ServerOptions& options) {
       config.public_url.empty()
           ? "https://" + HostPortText(http_options.listen.host, https.port())
           : config.public_url;
-  log::Info("sealpost {} listening: portal and API at {}", SEALPOST_VERSION,
-            url);
   // Handlers run only once runtime.Run() starts the I/O threads, so the
   // URL-dependent parts can be completed here.
   api_context.public_url = url;
@@ -381,6 +416,37 @@ int RunServer(const ServerOptions& options) {
     }
     std::cout << DevBanner(dev, smtp, submission, url) << std::flush;
   }
+  // SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
+  // key files again, and the log settings from the configuration as it is
+  // now. Everything else needs a restart (docs/operations.md).
+  runtime.OnReload([&options, &https, g = gateway->get()] {
+    ConfigSources sources;
+    sources.file = options.config_file;
+    sources.flags = options.flags;
+    Result<Config> fresh = LoadConfig(sources);
+    if (!fresh.ok()) {
+      log::Error("reload: configuration not read, log settings kept: {}",
+                 fresh.status().message());
+    } else {
+      log::Init(*log::ParseFormat(fresh->log_format),
+                *log::ParseLevel(fresh->log_level));
+      log::Info("reload: log level {}, format {}", fresh->log_level,
+                fresh->log_format);
+    }
+    (void)https.ReloadTls();  // each says in the log what happened
+    (void)g->ReloadTls();
+  });
+  // One line that says what runs where: the bound addresses (not only the
+  // public URL, which a proxy may front) and the data directory.
+  const std::string https_bound =
+      HostPortText(http_options.listen.host, https.port());
+  const std::string& submission = (*gateway)->submission_address();
+  log::Info(
+      "sealpost {} started: store {}, data {}, HTTPS {} (public URL {}{}), "
+      "SMTP {}{}",
+      SEALPOST_VERSION, config.store_engine, config.data_dir, https_bound, url,
+      config.metrics_token_file.empty() ? "" : "; /metrics needs its token",
+      smtp, submission.empty() ? "" : ", submission " + submission);
   // Listeners are bound: a Type=notify unit counts as started from here.
   runtime.OnShutdown([] { (void)NotifySystemd("STOPPING=1"); });
   if (Status s = NotifySystemd("READY=1\nSTATUS=serving\nMAINPID=" +

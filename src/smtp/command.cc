@@ -184,6 +184,24 @@ bool IsXtext(std::string_view s) {
   return true;
 }
 
+std::optional<std::string> DecodeXtext(std::string_view s) {
+  if (!IsXtext(s)) return std::nullopt;
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      auto hex = [](char c) {
+        return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+      };
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 Result<PathArgument> ParsePathArgument(std::string_view args,
                                        std::string_view prefix) {
   if (!StartsWithIgnoreCase(args, prefix)) {

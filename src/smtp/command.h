@@ -57,6 +57,8 @@ bool HasNonAscii(std::string_view s);
 // RFC 3461 §4 xtext: "+" followed by two hex digits, or a printable ASCII
 // character other than "+" and "=".
 bool IsXtext(std::string_view s);
+// Decodes xtext ("+2B" -> "+"); std::nullopt if `s` is not xtext.
+std::optional<std::string> DecodeXtext(std::string_view s);
 
 // ASCII case-insensitive equality, for the verbs, keywords and keyword
 // values of SMTP (RFC 5321 §2.4).

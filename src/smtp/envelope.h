@@ -28,6 +28,26 @@ struct Recipient {
   friend bool operator==(const Recipient&, const Recipient&) = default;
 };
 
+// What an authorized proxy in front (Postfix with smtp_send_xforward_command)
+// says about the client it received the message from (Postfix's
+// XFORWARD_README). Empty fields were not sent, or were [UNAVAILABLE] or
+// [TEMPUNAVAIL]; values are xtext-decoded and checked by the protocol.
+struct ForwardedClient {
+  std::string name;    // NAME: the client's host name (verified by the proxy)
+  std::string addr;    // ADDR: its IP address, without an "IPv6:" prefix
+  std::string port;    // PORT: its TCP port
+  std::string helo;    // HELO: the name it gave in HELO/EHLO
+  std::string proto;   // PROTO: SMTP or ESMTP
+  std::string ident;   // IDENT: the proxy's queue id
+  std::string source;  // SOURCE: LOCAL or REMOTE
+  bool empty() const {
+    return name.empty() && addr.empty() && port.empty() && helo.empty() &&
+           proto.empty() && ident.empty() && source.empty();
+  }
+  friend bool operator==(const ForwardedClient&,
+                         const ForwardedClient&) = default;
+};
+
 enum class BodyType { kUnspecified, k7Bit, k8BitMime };
 enum class DsnReturn { kUnspecified, kFull, kHeaders };  // RFC 3461 §4.3
 
@@ -44,6 +64,8 @@ struct Envelope {
   std::optional<uint64_t> declared_size;  // MAIL FROM SIZE=
   DsnReturn ret = DsnReturn::kUnspecified;
   std::string envid;  // RFC 3461 §4.4, xtext as received
+  // XFORWARD before this transaction's MAIL (reset when it ends).
+  ForwardedClient forwarded;
   friend bool operator==(const Envelope&, const Envelope&) = default;
 };
 

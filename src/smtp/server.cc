@@ -52,7 +52,8 @@ struct Network {
   asio::ip::network_v6 net6;
 };
 
-Result<std::vector<Network>> ParseNetworks(std::string_view text) {
+Result<std::vector<Network>> ParseNetworks(std::string_view text,
+                                           std::string_view setting) {
   std::vector<Network> out;
   while (!text.empty()) {
     size_t comma = text.find(',');
@@ -75,7 +76,7 @@ Result<std::vector<Network>> ParseNetworks(std::string_view text) {
       n.net4 = asio::ip::make_network_v4(cidr, ec);
     }
     if (ec) {
-      return InvalidArgumentError("smtp.client_networks: '" + item +
+      return InvalidArgumentError(std::string(setting) + ": '" + item +
                                   "' is not a network (use CIDR, e.g. "
                                   "10.0.0.0/8)");
     }
@@ -123,18 +124,14 @@ int CountReceivedHeaders(std::string_view message) {
   return n;
 }
 
-Status ValidateNetworks(std::string_view networks) {
-  return ParseNetworks(networks).status();
+Status ValidateNetworks(std::string_view networks, std::string_view setting) {
+  return ParseNetworks(networks, setting).status();
 }
 
 struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
        MetricsRegistry& m, asio::thread_pool* pool)
-      : options(std::move(opts)),
-        queue(q),
-        auth_pool(pool),
-        tls(ssl::context::tls_server),
-        acceptor(io) {
+      : options(std::move(opts)), queue(q), auth_pool(pool), acceptor(io) {
     connections =
         m.GetGauge("sealpost_smtp_connections", "Open SMTP server connections");
     sessions = m.GetCounter("sealpost_smtp_sessions_total",
@@ -153,10 +150,11 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   queue::Acceptor& queue;
   asio::thread_pool* auth_pool;  // null: no AUTH
   std::atomic<size_t> auth_pending{0};
-  ssl::context tls;
-  bool tls_loaded = false;
+  net::ServerTls tls;
+  bool tls_loaded = false;  // set in Start, before any session
   tcp::acceptor acceptor;
   std::vector<Network> networks;
+  std::vector<Network> xforward_networks;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> open{0};
   // Sessions reading a command (idle): Shutdown cancels their reads.
@@ -170,10 +168,15 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   Status LoadTls() {
     if (options.cert_file.empty()) return Status::Ok();
-    SP_RETURN_IF_ERROR(net::ConfigureServerTls(
-        tls, options.cert_file, options.key_file, "SMTP STARTTLS"));
+    SP_RETURN_IF_ERROR(
+        tls.Load(options.cert_file, options.key_file, "SMTP STARTTLS"));
     tls_loaded = true;
     return Status::Ok();
+  }
+
+  Status ReloadTls() {
+    if (!tls_loaded) return Status::Ok();
+    return tls.Reload(options.cert_file, options.key_file, "SMTP STARTTLS");
   }
 
   // Hands the message to the queue and waits for the commit (on this
@@ -242,8 +245,25 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return r;
   }
 
+  // The client a message came from: the connecting one, or the one an
+  // authorized proxy named with XFORWARD ("unknown" for what it did not
+  // know).
+  struct Origin {
+    std::string helo;
+    std::string name;  // "" when not forwarded
+    std::string addr;
+    std::string proxy;  // the proxy's address, "" when not forwarded
+  };
+  static Origin OriginOf(const Envelope& e, const std::string& remote) {
+    const ForwardedClient& f = e.forwarded;
+    if (f.empty()) return {e.helo, "", remote, ""};
+    return {f.helo.empty() ? "unknown" : f.helo,
+            f.name.empty() ? "unknown" : f.name,
+            f.addr.empty() ? "unknown" : f.addr, remote};
+  }
+
   std::string ReceivedHeader(const Envelope& e, const std::string& id,
-                             const std::string& remote,
+                             const Origin& origin,
                              const std::string& tls_version,
                              const std::string& tls_cipher) {
     // RFC 5321 §4.4 and RFC 3848 / RFC 6531 §3.7.3 "with" protocol types.
@@ -251,11 +271,15 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     if (!tls_version.empty()) with += "S";
     if (!e.auth_user.empty()) with += "A";
     std::string helo;
-    for (char c : e.helo) {
+    for (char c : origin.helo) {
       helo += (c == '\r' || c == '\n' || c == '(' || c == ')') ? ' ' : c;
     }
+    // RFC 5321 §4.4 TCP-info: "(" [name] "[" address "]" ")"; a forwarded
+    // name was checked by the protocol (letters, digits, '-', '.', '_').
     std::vector<std::string> parts = {
-        "Received: from " + helo + " ([" + remote + "])",
+        "Received: from " + helo + " (" +
+            (origin.name.empty() ? "" : origin.name + " ") + "[" + origin.addr +
+            "])",
         "by " + options.protocol.hostname + " (Sealpost) with " + with +
             " id " + id};
     if (!tls_version.empty()) {
@@ -301,17 +325,21 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
                    : e.ret == DsnReturn::kHeaders ? "HDRS"
                                                   : "";
     m.params.envid = e.envid;
-    m.helo = e.helo;
-    m.client = remote;
+    const Origin origin = OriginOf(e, remote);
+    m.helo = origin.helo;
+    m.client = origin.addr;
+    m.proxy = origin.proxy;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
     m.trusted_sender = trusted_sender;
-    m.received = ReceivedHeader(e, m.id, remote, tls_version, tls_cipher);
+    m.received = ReceivedHeader(e, m.id, origin, tls_version, tls_cipher);
     m.content = std::move(a.message);
     std::string id = m.id;
     size_t size = m.received.size() + m.content.size();
     Status s = co_await AsyncCommit(std::move(m), asio::use_awaitable);
     if (s.ok()) {
-      log::Debug("smtp: queued {} ({} bytes) from [{}]", id, size, remote);
+      log::Debug("smtp: queued {} ({} bytes) from [{}]{}", id, size,
+                 origin.addr,
+                 origin.proxy.empty() ? "" : " via [" + origin.proxy + "]");
       co_return Reply::Make(250, "2.0.0", "Ok: queued as " + id);
     }
     rejected->Add();
@@ -343,6 +371,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     std::string remote = "unknown";
     std::string client_key = "unknown";
     bool trusted = false;
+    bool xforward = false;
     {
       boost::system::error_code ec;
       auto ep = socket.remote_endpoint(ec);
@@ -354,9 +383,12 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
         remote = addr.to_string();
         client_key = net::ClientKey(addr.to_string());
         trusted = InNetworks(networks, addr);
+        xforward = InNetworks(xforward_networks, addr);
       }
     }
-    Stream stream(beast::tcp_stream(std::move(socket)), tls);
+    // This session keeps the certificate it started with across a reload.
+    std::shared_ptr<ssl::context> tls_context = tls.Get();
+    Stream stream(beast::tcp_stream(std::move(socket)), *tls_context);
     sessions->Add();
     if (open.fetch_add(1) >= options.max_connections) {
       open.fetch_sub(1);
@@ -372,7 +404,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     }
     connections->Add(1);
     auto live_entry = live.Add(beast::get_lowest_layer(stream));
-    co_await Serve(stream, *live_entry, remote, client_key, trusted);
+    co_await Serve(stream, *live_entry, remote, client_key, trusted, xforward);
     connections->Add(-1);
     open.fetch_sub(1);
   }
@@ -394,11 +426,13 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
 
   awaitable<void> Serve(Stream& stream, net::LiveConnections::Entry& live_entry,
                         const std::string& remote,
-                        const std::string& client_key, bool trusted) {
+                        const std::string& client_key, bool trusted,
+                        bool xforward) {
     GatewayPolicy policy(trusted, options.accepted_domains,
                          options.forged_internal_sender);
     ProtocolOptions popts = options.protocol;
     popts.tls_available = tls_loaded;
+    popts.xforward_allowed = xforward;
     ServerProtocol proto(popts, &policy);
     bool tls_on = false;
     std::string tls_version, tls_cipher;
@@ -536,8 +570,12 @@ SmtpServer::~SmtpServer() {
 }
 
 Status SmtpServer::Start() {
-  SP_ASSIGN_OR_RETURN(impl_->networks,
-                      ParseNetworks(impl_->options.client_networks));
+  SP_ASSIGN_OR_RETURN(
+      impl_->networks,
+      ParseNetworks(impl_->options.client_networks, "smtp.client_networks"));
+  SP_ASSIGN_OR_RETURN(
+      impl_->xforward_networks,
+      ParseNetworks(impl_->options.xforward_hosts, "smtp.xforward_hosts"));
   SP_RETURN_IF_ERROR(impl_->LoadTls());
   return net::StartListening(impl_->acceptor, impl_->options.listen, "SMTP",
                              impl_->stopping,
@@ -552,5 +590,7 @@ uint16_t SmtpServer::port() const {
 }
 
 void SmtpServer::Shutdown() { impl_->Shutdown(); }
+
+Status SmtpServer::ReloadTls() { return impl_->ReloadTls(); }
 
 }  // namespace sealpost::smtp

@@ -10,8 +10,13 @@
 // header (RFC 5321 §4.4) naming the TLS version and cipher of this leg, checked
 // for a mail loop (RFC 5321 §6.3: too many Received headers -> 554 5.4.6), and
 // handed to the queue; the 250 is sent only once the queue has committed it.
+// A client in xforward_hosts may name the client it proxies (XFORWARD); that
+// client is the one in Received, the trace and the logs. Trust (relay,
+// internal senders) stays with the connecting client: the proxy has already
+// applied its own relay rules, e.g. for its SASL-authenticated users.
 //
-// Thread-safety: Start() once, then Shutdown() from any thread.
+// Thread-safety: Start() once, then Shutdown() and ReloadTls() from any
+// thread.
 #ifndef SEALPOST_SMTP_SERVER_H_
 #define SEALPOST_SMTP_SERVER_H_
 
@@ -55,6 +60,9 @@ struct SmtpServerOptions {
   ProtocolOptions protocol;                   // hostname, limits, require_tls
   std::vector<std::string> accepted_domains;  // lower-case
   std::string client_networks = "127.0.0.0/8,::1/128";
+  // Clients that may send XFORWARD (a proxy in front, e.g. Postfix): the
+  // client it names then appears in Received, the trace and the logs.
+  std::string xforward_hosts = "127.0.0.1,::1";
   ForgedSender forged_internal_sender = ForgedSender::kReject;
   // Checks AUTH logins when protocol.auth_available; must outlive the
   // server. Null: every AUTH gets 454.
@@ -81,6 +89,10 @@ class SmtpServer {
   // Stops accepting and closes idle sessions; a session waiting for its
   // commit finishes it first.
   void Shutdown();
+  // Reads the certificate and key files again (SIGHUP): new sessions get
+  // the new pair, open ones keep theirs. On an error the old pair stays.
+  // Any thread, after Start().
+  Status ReloadTls();
 
  private:
   struct Impl;
@@ -92,8 +104,10 @@ class SmtpServer {
 // Number of Received header fields in the header section of `message`.
 int CountReceivedHeaders(std::string_view message);
 
-// Parses "10.0.0.0/8,::1/128,192.0.2.7"; InvalidArgument names the bad item.
-Status ValidateNetworks(std::string_view networks);
+// Parses "10.0.0.0/8,::1/128,192.0.2.7"; InvalidArgument names the setting
+// and the bad item.
+Status ValidateNetworks(std::string_view networks,
+                        std::string_view setting = "smtp.client_networks");
 
 }  // namespace sealpost::smtp
 

@@ -198,6 +198,8 @@ void ServerProtocol::HandleCommand(std::string_view line,
     OnStartTls(args, out);
   } else if (verb == "AUTH") {
     OnAuth(args, out);
+  } else if (verb == "XFORWARD") {
+    OnXforward(args, out);
   } else if (verb == "EXPN" || verb == "TURN" || verb == "ETRN" ||
              verb == "BDAT" || verb == "ATRN") {
     // RFC 5321 §4.2.4: 502 for recognised but unimplemented commands.
@@ -239,6 +241,10 @@ void ServerProtocol::OnEhlo(std::string_view args, bool esmtp,
       r.lines.push_back("AUTH PLAIN LOGIN");
     }
     r.lines.push_back("DSN");  // RFC 3461
+    if (options_.xforward_allowed) {
+      // Postfix's XFORWARD_README; only to authorized proxies.
+      r.lines.push_back("XFORWARD NAME ADDR PROTO HELO IDENT SOURCE PORT");
+    }
   }
   Send(out, std::move(r));
 }

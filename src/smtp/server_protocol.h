@@ -1,8 +1,10 @@
 // ServerProtocol: the server side of SMTP (RFC 5321) as a pure state machine,
 // with PIPELINING (RFC 2920), SIZE (RFC 1870), 8BITMIME (RFC 6152),
 // SMTPUTF8 (RFC 6531), ENHANCEDSTATUSCODES (RFC 2034, codes from RFC 3463),
-// STARTTLS (RFC 3207), DSN (RFC 3461) and, on a submission listener, AUTH
-// (RFC 4954) with PLAIN and LOGIN (smtp/sasl.h).
+// STARTTLS (RFC 3207), DSN (RFC 3461), on a submission listener AUTH
+// (RFC 4954) with PLAIN and LOGIN (smtp/sasl.h), and for an authorized proxy
+// in front, Postfix's XFORWARD (the forwarded client lands in
+// Envelope::forwarded).
 //
 // It owns no socket. The I/O layer feeds it the bytes it reads and carries out
 // the actions it returns, in order:
@@ -88,6 +90,9 @@ struct ProtocolOptions {
   // 530 5.7.0 to MAIL until AUTH succeeded (a submission listener, RFC 6409
   // §4.3 and RFC 4954 §6).
   bool require_auth = false;
+  // The client may send XFORWARD (smtp.xforward_hosts): offered in EHLO
+  // and accepted; otherwise XFORWARD gets 550 5.7.0.
+  bool xforward_allowed = false;
   // Failed AUTH attempts in a session before 421 and close.
   size_t max_auth_failures = 3;
   // Shared by every session (smtp.max_memory_bytes): the message buffer is
@@ -204,6 +209,7 @@ class ServerProtocol {
   void OnRcpt(std::string_view args, std::vector<Action>& out);
   void OnData(std::string_view args, std::vector<Action>& out);
   void OnStartTls(std::string_view args, std::vector<Action>& out);
+  void OnXforward(std::string_view args, std::vector<Action>& out);
   void OnAuth(std::string_view args, std::vector<Action>& out);
   void OnSaslResponse(std::string_view line, std::vector<Action>& out);
   void SaslStep(Sasl step, const SecretBytes& response,

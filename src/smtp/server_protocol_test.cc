@@ -897,5 +897,97 @@ TEST_F(ServerProtocolTest, CommandsAfterAuthWaitForTheVerdict) {
                 "503 5.5.1 Need MAIL before RCPT\r\n");
 }
 
+// Postfix's XFORWARD_README: a proxy in front names the original client.
+TEST_F(ServerProtocolTest, XforwardOfferedOnlyWhenAllowed) {
+  Make();
+  EXPECT_EQ(Ehlo(), kEhloReply);
+  EXPECT_EQ(Feed("XFORWARD ADDR=192.0.2.7\r\n"),
+            "550 5.7.0 Error: insufficient authorization\r\n");
+  ProtocolOptions o;
+  o.xforward_allowed = true;
+  Make(o);
+  std::string ehlo = Ehlo();
+  EXPECT_NE(ehlo.find("250-DSN\r\n250 XFORWARD NAME ADDR PROTO HELO IDENT "
+                      "SOURCE PORT\r\n"),
+            std::string::npos)
+      << ehlo;
+}
+
+TEST_F(ServerProtocolTest, XforwardAttributesReachTheEnvelope) {
+  ProtocolOptions o;
+  o.xforward_allowed = true;
+  Make(o);
+  Ehlo();
+  // As Postfix sends them: two commands, xtext, one value unavailable.
+  EXPECT_EQ(Feed("XFORWARD NAME=mail.sender.example ADDR=IPv6:2001:db8::5 "
+                 "PORT=48123\r\n"
+                 "XFORWARD PROTO=ESMTP HELO=[192.0.2.1]+2Bx "
+                 "IDENT=[UNAVAILABLE] SOURCE=remote\r\n"
+                 "MAIL FROM:<a@sender.example>\r\n"
+                 "RCPT TO:<b@example.com>\r\nDATA\r\nHi\r\n.\r\n"),
+            "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n250 2.1.0 Sender OK\r\n"
+            "250 2.1.5 Recipient OK\r\n"
+            "354 End data with <CR><LF>.<CR><LF>\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  const ForwardedClient& f = messages_[0].envelope.forwarded;
+  EXPECT_EQ(f.name, "mail.sender.example");
+  EXPECT_EQ(f.addr, "2001:db8::5");
+  EXPECT_EQ(f.port, "48123");
+  EXPECT_EQ(f.proto, "ESMTP");
+  EXPECT_EQ(f.helo, "[192.0.2.1]+x");
+  EXPECT_EQ(f.ident, "");
+  EXPECT_EQ(f.source, "REMOTE");
+  // The attributes last one transaction: the next MAIL has none.
+  EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "Ok")), "250 2.0.0 Ok\r\n");
+  EXPECT_TRUE(p_->envelope().forwarded.empty());
+  Feed(
+      "MAIL FROM:<a@sender.example>\r\nRCPT TO:<b@example.com>\r\n"
+      "DATA\r\nHi\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 2u);
+  EXPECT_TRUE(messages_[1].envelope.forwarded.empty());
+}
+
+TEST_F(ServerProtocolTest, XforwardRejectsBadInputAndKeepsWhatWasValid) {
+  ProtocolOptions o;
+  o.xforward_allowed = true;
+  Make(o);
+  EXPECT_EQ(Feed("XFORWARD ADDR=192.0.2.7\r\n"),
+            "503 5.5.1 Send HELO/EHLO first\r\n");
+  Ehlo();
+  EXPECT_EQ(Feed("XFORWARD ADDR=192.0.2.7\r\n"), "250 2.0.0 Ok\r\n");
+  EXPECT_EQ(Feed("XFORWARD ADDR=not-an-address\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: ADDR\r\n");
+  EXPECT_EQ(Feed("XFORWARD NAME=ok.example ADDR=999.1.1.1\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: ADDR\r\n");
+  EXPECT_EQ(Feed("XFORWARD COLOUR=blue\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute name: COLOUR\r\n");
+  EXPECT_EQ(Feed("XFORWARD NAME=bad(name)\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: NAME\r\n");
+  EXPECT_EQ(Feed("XFORWARD PORT=70000\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: PORT\r\n");
+  EXPECT_EQ(Feed("XFORWARD SOURCE=ELSEWHERE\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: SOURCE\r\n");
+  EXPECT_EQ(Feed("XFORWARD HELO=a+zz\r\n"),
+            "501 5.5.4 Bad XFORWARD attribute value: HELO\r\n");
+  EXPECT_EQ(Feed("XFORWARD\r\n"),
+            "501 5.5.4 Syntax: XFORWARD attribute=value...\r\n");
+  EXPECT_EQ(Feed("XFORWARD =x\r\n"),
+            "501 5.5.4 Syntax: XFORWARD attribute=value...\r\n");
+  // Control characters in free text are neutered, never passed on.
+  EXPECT_EQ(Feed("XFORWARD HELO=evil+0D+0AX-Bad:+20y\r\n"), "250 2.0.0 Ok\r\n");
+  EXPECT_EQ(p_->envelope().forwarded.helo, "evil??X-Bad:?y");
+  // Only the valid command took effect.
+  EXPECT_EQ(p_->envelope().forwarded.addr, "192.0.2.7");
+  EXPECT_EQ(p_->envelope().forwarded.name, "");
+  // Not inside a transaction.
+  Feed("MAIL FROM:<a@sender.example>\r\n");
+  EXPECT_EQ(Feed("XFORWARD ADDR=192.0.2.8\r\n"),
+            "503 5.5.1 Error: MAIL transaction in progress\r\n");
+  EXPECT_EQ(p_->envelope().forwarded.addr, "192.0.2.7");
+  // RSET ends the transaction and the forwarded attributes with it.
+  EXPECT_EQ(Feed("RSET\r\n"), "250 2.0.0 OK\r\n");
+  EXPECT_TRUE(p_->envelope().forwarded.empty());
+}
+
 }  // namespace
 }  // namespace sealpost::smtp
