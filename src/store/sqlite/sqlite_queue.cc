@@ -61,7 +61,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
           .Bind(4, m.envelope_json)
           .Bind(5, m.header_message_id)
           .Bind(6, m.size)
-          .BindBlob(7, m.content)
+          .BindBlobNoCopy(7, m.content)
           .Bind(8, m.state);
       SP_RETURN_IF_ERROR(msg.Run());
       for (QueuedRecipient& r : m.recipients) {

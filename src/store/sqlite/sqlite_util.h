@@ -126,6 +126,14 @@ class Stmt {
                       SQLITE_TRANSIENT);
     return *this;
   }
+  // Without SQLite's own copy (SQLITE_STATIC), for message bodies: the
+  // bytes must stay alive and unchanged until this Stmt is destroyed (which
+  // resets it and clears its bindings).
+  Stmt& BindBlobNoCopy(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_STATIC);
+    return *this;
+  }
   // NULL for an empty value.
   Stmt& BindBlobOrNull(int i, std::string_view v) {
     if (v.empty()) {
