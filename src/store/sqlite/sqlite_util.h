@@ -153,6 +153,12 @@ class Stmt {
     int rc = Step();
     return rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, "step");
   }
+  // Ends the run and drops the bindings (no pointer to the bytes of a
+  // BindBlobNoCopy is left behind).
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
