@@ -5,8 +5,8 @@
 namespace sealpost {
 
 void TuneAllocatorForLargeBuffers() {
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
 }
 
 }  // namespace sealpost

@@ -150,8 +150,11 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
       (license.expiry == 0 || request.expires_at < license.expiry)) {
     license.expiry = request.expires_at;
   }
-  SP_ASSIGN_OR_RETURN(std::string container,
-                      sealed::SealWithKeys(license, *keys, request.message));
+  SP_ASSIGN_OR_RETURN(
+      std::string container,
+      sealed::SealWithKeys(
+          license, *keys,
+          request.message_ref.empty() ? request.message : request.message_ref));
   SP_ASSIGN_OR_RETURN(auto header, sealed::ParseSealedHeader(container));
 
   json::array rcpts;
@@ -171,16 +174,20 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   SP_ASSIGN_OR_RETURN(
       record.subject_sealed,
       keys->EncryptMetadata(request.subject, kSubjectPurpose, id));
-  store::NewProtectedMessage write{
-      std::move(record),
-      {0, now, sender, "protect", id, "ok",
-       "template=" + tmpl.name +
-           " recipients=" + std::to_string(recipients.size())},
-      request.keep_portal_copy ? container : std::string()};
+  store::NewProtectedMessage write{std::move(record),
+                                   {0, now, sender, "protect", id, "ok",
+                                    "template=" + tmpl.name + " recipients=" +
+                                        std::to_string(recipients.size())},
+                                   std::string()};
   if (request.defer_write) {
+    if (request.keep_portal_copy) {
+      write.portal_copy = std::move(container);
+      container.clear();
+    }
     return ProtectResult{id, std::move(container), header.license,
                          std::move(write)};
   }
+  if (request.keep_portal_copy) write.portal_copy = container;
   SP_RETURN_IF_ERROR(store_.AddProtectedMessage(write));
   return ProtectResult{id, std::move(container), header.license};
 }

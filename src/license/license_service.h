@@ -54,11 +54,18 @@ struct ProtectRequest {
   // The subject as the recipients see it (without the sender's-choice
   // keyword): kept in the record sealed for the owner, never in clear.
   std::string subject;
+  // `message` without a copy, when the caller keeps the bytes alive for
+  // the call (the mail flow's large messages); used instead of `message`
+  // when not empty. Last, so that positional initializers keep their
+  // meaning.
+  std::string_view message_ref;
 };
 
 struct ProtectResult {
   std::string message_id;
-  std::string container;  // message.sealed
+  // message.sealed; empty with defer_write and keep_portal_copy, where the
+  // one copy is write->portal_copy (a large message is not held twice).
+  std::string container;
   sealed::PublishingLicense license;
   // With ProtectRequest::defer_write: the rows for the caller to commit.
   std::optional<store::NewProtectedMessage> write;

@@ -42,9 +42,9 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
 }  // namespace
 
 Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
-  InitGmime();
-  GMimeStream* stream =
-      g_mime_stream_mem_new_with_buffer(message.data(), message.size());
+  // `array` and `message` outlive `msg`, whose parts read through them.
+  GByteArray array{};
+  GMimeStream* stream = internal::NewBorrowedStream(message, &array);
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   GMimeMessage* msg = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);

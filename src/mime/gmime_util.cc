@@ -11,10 +11,21 @@ void InitGmime() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-ParsedMessage::ParsedMessage(std::string_view bytes) {
+GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array) {
   InitGmime();
-  GMimeStream* stream =
-      g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size());
+  // GByteArray's public fields are the whole of what a GMimeStreamMem reads
+  // (data, len); set_byte_array leaves it unowned, so GMime never frees or
+  // grows it.
+  array->data =
+      reinterpret_cast<guint8*>(const_cast<char*>(bytes.data()));  // read only
+  array->len = static_cast<guint>(bytes.size());
+  GMimeStream* stream = g_mime_stream_mem_new();
+  g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(stream), array);
+  return stream;
+}
+
+ParsedMessage::ParsedMessage(std::string_view bytes) {
+  GMimeStream* stream = NewBorrowedStream(bytes, &array_);
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   message_ = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);
@@ -26,14 +37,28 @@ ParsedMessage::~ParsedMessage() {
 }
 
 std::string WrapBase64(std::string_view data) {
-  std::string b64 = Base64Encode(AsBytes(data));
   std::string out;
-  out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
-  for (size_t i = 0; i < b64.size(); i += 76) {
-    out.append(b64, i, 76);
-    out += "\r\n";
-  }
+  AppendWrappedBase64(data, &out);
   return out;
+}
+
+size_t WrappedBase64Size(size_t n) {
+  const size_t b64 = (n + 2) / 3 * 4;
+  return b64 + (b64 + 75) / 76 * 2;
+}
+
+void AppendWrappedBase64(std::string_view data, std::string* out) {
+  out->reserve(out->size() + WrappedBase64Size(data.size()));
+  // 57 input bytes make one 76-character line; a slice of whole lines
+  // keeps every line but the last full.
+  constexpr size_t kSlice = 57 * 1024;
+  for (size_t at = 0; at < data.size(); at += kSlice) {
+    std::string b64 = Base64Encode(AsBytes(data.substr(at, kSlice)));
+    for (size_t i = 0; i < b64.size(); i += 76) {
+      out->append(b64, i, 76);
+      *out += "\r\n";
+    }
+  }
 }
 
 bool IsToken(std::string_view s) {

@@ -13,7 +13,16 @@ namespace sealpost::mime::internal {
 
 void InitGmime();
 
+// A read-only GMime stream over `bytes` without copying them: GMime's own
+// g_mime_stream_mem_new_with_buffer() copies, which for a 50 MB message is
+// 50 MB more at every parse. `array` only describes the bytes (the stream
+// does not own it, GMime never writes through it); it and the bytes must
+// outlive the stream and everything parsed from it, since the parser's
+// parts read their content through substreams of this one.
+GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array);
+
 // Owns a GMimeMessage parsed from `bytes` (null when they are not one).
+// The bytes are not copied: they must outlive this object.
 class ParsedMessage {
  public:
   explicit ParsedMessage(std::string_view bytes);
@@ -23,11 +32,16 @@ class ParsedMessage {
   GMimeMessage* get() const { return message_; }
 
  private:
+  GByteArray array_{};
   GMimeMessage* message_ = nullptr;
 };
 
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);
+// The same appended to `out`, a slice at a time: no whole-size temporary.
+void AppendWrappedBase64(std::string_view data, std::string* out);
+// What WrapBase64 makes of `n` bytes, in bytes.
+size_t WrappedBase64Size(size_t n);
 // An RFC 2045 token (a parameter value that needs no quotes).
 bool IsToken(std::string_view s);
 

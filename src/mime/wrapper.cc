@@ -19,8 +19,10 @@
 namespace sealpost::mime {
 namespace {
 
+using internal::AppendWrappedBase64;
 using internal::InitGmime;
 using internal::WrapBase64;
+using internal::WrappedBase64Size;
 using Parsed = internal::ParsedMessage;
 
 std::string HeaderOf(GMimeMessage* msg, const char* name) {
@@ -49,7 +51,10 @@ Result<std::string> BuildWrapperMail(std::string_view original,
                                      const WrapperOptions& o) {
   // Mail with no header section, or none GMime can read, is still
   // protected (as bytes): the wrapper's addresses come from the envelope.
-  Parsed parsed(original);
+  // Only the header fields are read: the body is not parsed at all.
+  size_t end = original.find("\r\n\r\n");
+  Parsed parsed(end == std::string_view::npos ? original
+                                              : original.substr(0, end + 4));
   auto header = [&](const char* name) {
     return parsed.get() == nullptr ? std::string()
                                    : HeaderOf(parsed.get(), name);
@@ -126,6 +131,12 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   head += "MIME-Version: 1.0\r\n";
 
   std::string out;
+  // The container is most of the mail: room for all of it at once, and
+  // for the header section put in front at the end, so that the mail is
+  // built in one buffer without reallocating.
+  out.reserve((o.attach_container ? WrappedBase64Size(container.size()) : 0) +
+              WrappedBase64Size(br.logo.size()) + text.size() * 2 +
+              html.size() * 2 + head.size() + (64 << 10));
   out += o.attach_container
              ? "This is a protected message. Open the link below, or the "
                "attached message.sealed with `sealpost open`.\r\n"
@@ -169,7 +180,7 @@ Result<std::string> BuildWrapperMail(std::string_view original,
         "name=\"message.sealed\"\r\n"
         "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n";
-    out += WrapBase64(container);
+    AppendWrappedBase64(container, &out);
   }
   out += "--" + mixed + "--\r\n";
 
@@ -181,7 +192,9 @@ Result<std::string> BuildWrapperMail(std::string_view original,
     marker += params;
   }
   head += std::string(sealed::kProtectedHeader) + ": " + marker + "\r\n";
-  return head + "\r\n" + out;
+  head += "\r\n";
+  out.insert(0, head);
+  return out;
 }
 
 Result<std::string> ExtractPart(std::string_view mail,

@@ -31,8 +31,18 @@ std::string AddHeaders(std::string_view body,
                        const std::vector<policy::Header>& headers) {
   std::string out;
   for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
+  out.reserve(out.size() + body.size());
   out += body;
   return out;
+}
+
+// The same for a message that is ours to change: no second copy of it.
+std::string AddHeaders(std::string&& body,
+                       const std::vector<policy::Header>& headers) {
+  std::string fields;
+  for (const auto& h : headers) fields += h.name + ": " + h.value + "\r\n";
+  body.insert(0, fields);
+  return std::move(body);
 }
 
 }  // namespace
@@ -101,7 +111,8 @@ Result<std::string> Protector::SealAndWrap(
                                    : spec.branding;
   SP_ASSIGN_OR_RETURN(branding::Branding brand, brands_.Get(identity));
   license::ProtectRequest req{spec.owner, spec.template_name, spec.addresses,
-                              std::string(original), ""};
+                              "", ""};
+  req.message_ref = original;  // no copy: `original` outlives the call
   req.authorized_by_policy = true;
   req.defer_write = true;  // committed with the wrapper, before 250
   req.branding = identity;
@@ -138,8 +149,10 @@ Result<std::string> Protector::SealAndWrap(
   if (note != nullptr) {
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
-  SP_ASSIGN_OR_RETURN(std::string mail, mime::BuildWrapperMail(
-                                            original, sealed->container, wrap));
+  // keep_portal_copy with defer_write: the container is the portal copy.
+  SP_ASSIGN_OR_RETURN(
+      std::string mail,
+      mime::BuildWrapperMail(original, sealed->write->portal_copy, wrap));
   records->push_back(std::move(*sealed->write));
   return mail;
 }
@@ -446,7 +459,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
-  msg.content = AddHeaders(mail, g.added_headers);
+  msg.content = AddHeaders(std::move(mail), g.added_headers);
   // The ladder's other rungs, for the trace: the wrapper for readers in
   // the portal, the wrapper with its container for our own recipients.
   msg.treatment = std::string(g.internal ? "sealed " : "portal ") + note;
@@ -482,7 +495,7 @@ Result<std::vector<std::string>> Protector::SmimeRung(
   for (auto& copy : plan.copies) {
     queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
     msg.params.require_tls = msg.params.require_tls || g.require_tls;
-    msg.content = AddHeaders(copy.content, g.added_headers);
+    msg.content = AddHeaders(std::move(copy.content), g.added_headers);
     std::string id = copy.certificate_id.substr(0, 16);
     msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
                     " certificate=" + id;

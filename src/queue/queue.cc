@@ -367,6 +367,13 @@ void Queue::CommitLoop() {
       continue;
     }
     commits_->Add();
+    // The ciphertexts and portal copies are on disk now: give their memory
+    // back before delivery starts making its own copies.
+    for (store::QueuedMessage& m : batch.new_messages) {
+      std::string().swap(m.content);
+    }
+    batch.protected_messages.clear();
+    batch.protected_messages.shrink_to_fit();
     // Acknowledge first (the SMTP client is waiting for its 250), then
     // hand the messages to delivery.
     for (size_t i = 0; i < pending.size(); ++i) {

@@ -16,8 +16,15 @@ Result<std::string> Seal(const PublishingLicense& license,
   SealedWriter writer;
   SP_ASSIGN_OR_RETURN(std::string out,
                       writer.Begin(license, signer, content_key));
-  SP_ASSIGN_OR_RETURN(std::string body, writer.Update(message));
-  out += body;
+  // The container in one buffer sized up front (each 64 KiB segment adds a
+  // tag), filled a slice at a time: no second whole-message ciphertext.
+  out.reserve(out.size() + message.size() + (message.size() >> 10) + 4096);
+  constexpr size_t kSlice = 1 << 20;
+  for (size_t at = 0; at < message.size(); at += kSlice) {
+    SP_ASSIGN_OR_RETURN(std::string body,
+                        writer.Update(message.substr(at, kSlice)));
+    out += body;
+  }
   SP_ASSIGN_OR_RETURN(std::string tail, writer.Finish());
   out += tail;
   return out;

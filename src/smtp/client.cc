@@ -79,20 +79,30 @@ bool IsIpAddress(const std::string& host) {
 
 std::string DotStuff(std::string_view content) {
   std::string out;
-  out.reserve(content.size() + content.size() / 64 + 8);
   bool line_start = true;
-  for (char c : content) {
-    if (line_start && c == '.') out += '.';
-    out += c;
+  DotStuffSlice(content, &line_start, &out);
+  DotStuffEnd(content, &out);
+  return out;
+}
+
+void DotStuffSlice(std::string_view part, bool* line_start, std::string* out) {
+  out->reserve(out->size() + part.size() + part.size() / 64 + 8);
+  bool start = *line_start;
+  for (char c : part) {
+    if (start && c == '.') *out += '.';
+    *out += c;
     // After a bare CR or LF too: a next hop that ends lines there must never
     // see a lone "." (SMTP smuggling, RFC 5321 §2.3.8); a strict one just
     // keeps one more dot in such malformed mail.
-    line_start = c == '\n' || c == '\r';
+    start = c == '\n' || c == '\r';
   }
+  *line_start = start;
+}
+
+void DotStuffEnd(std::string_view content, std::string* out) {
   // The terminator needs a CRLF before it, not a bare CR or LF.
-  if (!content.empty() && !content.ends_with("\r\n")) out += "\r\n";
-  out += ".\r\n";
-  return out;
+  if (!content.empty() && !content.ends_with("\r\n")) *out += "\r\n";
+  *out += ".\r\n";
 }
 
 struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
@@ -532,10 +542,20 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
                                           : data_reply.text));
       co_return result;
     }
-    std::string payload = DotStuff(*req.content);
-    if (!co_await Write(c, std::move(payload), options.data_timeout)) {
-      fail_accepted(451, "451 4.4.2 connection lost during DATA");
-      co_return result;
+    // A slice at a time: the stuffed copy of a large message is never
+    // whole in memory (RFC 5321 §4.5.3.2.5: the data block timeout is per
+    // block, here per slice).
+    constexpr size_t kSlice = 1 << 20;
+    const std::string_view content = *req.content;
+    bool line_start = true;
+    for (size_t at = 0; at == 0 || at < content.size(); at += kSlice) {
+      std::string payload;
+      DotStuffSlice(content.substr(at, kSlice), &line_start, &payload);
+      if (at + kSlice >= content.size()) DotStuffEnd(content, &payload);
+      if (!co_await Write(c, std::move(payload), options.data_timeout)) {
+        fail_accepted(451, "451 4.4.2 connection lost during DATA");
+        co_return result;
+      }
     }
     ServerReply final_reply = co_await Read(c, options.final_timeout);
     if (final_reply.code == 0) {

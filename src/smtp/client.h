@@ -54,6 +54,12 @@ class SmtpTransport final : public queue::Transport {
 // The DATA payload: `content` dot-stuffed (RFC 5321 §4.5.2), ending in CRLF,
 // followed by the terminating "." CRLF.
 std::string DotStuff(std::string_view content);
+// DotStuff a slice at a time (a large message is never copied whole):
+// appends the slice `part`, stuffed, to `out`; `line_start` carries whether
+// the next byte starts a line (true before the first slice).
+void DotStuffSlice(std::string_view part, bool* line_start, std::string* out);
+// Then the end: a CRLF if the whole `content` lacks one, and "." CRLF.
+void DotStuffEnd(std::string_view content, std::string* out);
 
 }  // namespace sealpost::smtp
 

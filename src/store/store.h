@@ -315,7 +315,11 @@ class Store {
   // semantics; docs/gateway.md). Content is stored encrypted by the caller.
   // Times are unix milliseconds. CommitQueueBatch is the only writer of
   // queue state: one transaction (one fsync) for a whole batch of
-  // acceptances, delivery results, events and DSNs (group commit).
+  // acceptances, delivery results, events and DSNs (group commit). The
+  // bodies in the batch (new_messages[].content,
+  // protected_messages[].portal_copy) are consumed: each is emptied once
+  // written, so that a large message is not held again beside the engine's
+  // own pages of it until the commit.
   virtual Status CommitQueueBatch(QueueBatch& batch) = 0;
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,

@@ -61,9 +61,11 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
           .Bind(4, m.envelope_json)
           .Bind(5, m.header_message_id)
           .Bind(6, m.size)
-          .BindBlob(7, m.content)
+          .BindBlobNoCopy(7, m.content)
           .Bind(8, m.state);
       SP_RETURN_IF_ERROR(msg.Run());
+      msg.Reset();  // done with the body: SQLite has it in its pages now
+      std::string().swap(m.content);
       for (QueuedRecipient& r : m.recipients) {
         Stmt rcpt(stmts_, rcpt_sql);
         rcpt.Bind(1, m.id)
@@ -107,8 +109,9 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
       SP_RETURN_IF_ERROR(ev.Run());
     }
   }
-  for (const NewProtectedMessage& p : batch.protected_messages) {
+  for (NewProtectedMessage& p : batch.protected_messages) {
     SP_RETURN_IF_ERROR(InsertProtectedMessage(p));
+    std::string().swap(p.portal_copy);  // in SQLite's pages now
   }
   if (!batch.maybe_done.empty()) {
     const std::string done_sql =

@@ -104,7 +104,9 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
     Stmt c(stmts_,
            "INSERT INTO portal_copies (id, container, created_at) VALUES "
            "(?, ?, ?)");
-    c.Bind(1, m.record.id).BindBlob(2, m.portal_copy).Bind(3, clock_.NowUnix());
+    c.Bind(1, m.record.id)
+        .BindBlobNoCopy(2, m.portal_copy)
+        .Bind(3, clock_.NowUnix());
     SP_RETURN_IF_ERROR(c.Run());
   }
   return InsertAudit(m.audit);

@@ -126,6 +126,14 @@ class Stmt {
                       SQLITE_TRANSIENT);
     return *this;
   }
+  // Without SQLite's own copy (SQLITE_STATIC), for message bodies: the
+  // bytes must stay alive and unchanged until this Stmt is destroyed (which
+  // resets it and clears its bindings).
+  Stmt& BindBlobNoCopy(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()),
+                      SQLITE_STATIC);
+    return *this;
+  }
   // NULL for an empty value.
   Stmt& BindBlobOrNull(int i, std::string_view v) {
     if (v.empty()) {
@@ -144,6 +152,12 @@ class Stmt {
     SP_RETURN_IF_ERROR(status());
     int rc = Step();
     return rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, "step");
+  }
+  // Ends the run and drops the bindings (no pointer to the bytes of a
+  // BindBlobNoCopy is left behind).
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
   }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Memory for large messages (SPEC §5, issue 14): the growth of the server's
+peak resident memory (VmHWM in /proc/PID/status) while one message of 10,
+31 and 50 MB passes through `sealpost server -dev` with protection on (one
+internal and one external recipient in one transaction, `[encrypt]` in the
+subject), each size on a fresh server. Beside it, Postfix relaying the same
+message to the same smtp-sink in the same run: the sum of the peak resident
+memory of its processes, sampled while the message passes.
+
+Growth: VmHWM once both copies are delivered, minus VmRSS before the
+message was sent (the server idle after start). Not a timed test.
+Usage: bench/memory_large_message.py [MB ...] (default 10 31 50)
+       (SEALPOST_BINARY: default build/sealpost)
+"""
+
+import os
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
+                                                      "sealpost"))
+
+from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def status_kb(pid, field):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def message(size, marker):
+    """RFC 5322 bytes of about `size`: a text part and a base64 attachment,
+    the shape of real large mail."""
+    head = ("From: alice@example.com\r\nTo: bob@example.com, "
+            "carol@partner.example\r\nSubject: [encrypt] large " + marker +
+            "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+            "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+            "Large message " + marker + "\r\n--b1\r\nContent-Type: "
+            "application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
+            ).encode()
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5YWJjZGVmZ2hpamts" \
+        b"bW5vcHFyc3R1dnd4eXo=\r\n"
+    body = line * ((size - len(head)) // len(line))
+    return head + body + b"--b1--\r\n"
+
+
+def sink_count(sink, needle):
+    try:
+        with open(sink.dump, "rb") as f:
+            return f.read().count(needle.encode())
+    except OSError:
+        return 0
+
+
+def sealpost_growth(size):
+    sink = SmtpSink()
+    server = DevServer(
+        args=["--next-hop", "127.0.0.1:%d" % sink.port],
+        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+    try:
+        pid = server.proc.pid
+        time.sleep(1.0)  # settle after start
+        before = status_kb(pid, "VmRSS")
+        marker = os.urandom(8).hex()
+        raw = message(size, marker)
+        start = time.time()
+        with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                          timeout=600) as c:
+            c.sendmail("alice@example.com",
+                       ["bob@example.com", "carol@partner.example"], raw)
+        accepted = time.time() - start
+
+        def both_delivered():
+            # --next-hop: both wrappers (internal and external) reach the
+            # sink, each with the marker in its subject.
+            return sink_count(sink, marker) >= 2
+        delivered = wait_for(both_delivered, timeout=600, interval=0.5)
+        time.sleep(1.0)
+        peak = status_kb(pid, "VmHWM")
+        return (peak - before) / 1024, accepted, bool(delivered)
+    finally:
+        server.stop()
+        sink.cleanup()
+
+
+class TreeSampler:
+    """The largest sum of VmRSS over the processes working in `cwd` (every
+    Postfix daemon runs in its queue directory), sampled every 20 ms until
+    stopped."""
+
+    def __init__(self, cwd):
+        self.cwd = os.path.realpath(cwd)
+        self.peak_kb = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sum_kb(self):
+        total = 0
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                cwd = os.readlink("/proc/%s/cwd" % p)
+            except OSError:
+                continue
+            if cwd == self.cwd or cwd.startswith(self.cwd + "/"):
+                total += status_kb(int(p), "VmRSS")
+        return total
+
+    def run(self):
+        while not self.stopping:
+            self.peak_kb = max(self.peak_kb, self.sum_kb())
+            time.sleep(0.02)
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join()
+        return self.peak_kb
+
+
+def postfix_growth(size):
+    from smtp_postfix_test import Postfix
+    sink = SmtpSink()
+    postfix = Postfix(sink.port)
+    try:
+        postfix.run("postconf", "-e", "message_size_limit=%d" % (200 * MB))
+        postfix.run("postfix", "reload")
+        time.sleep(1.0)
+        sampler = TreeSampler(os.path.join(postfix.dir, "spool"))
+        time.sleep(0.5)
+        before = sampler.sum_kb()
+        marker = os.urandom(8).hex()
+        with smtplib.SMTP("127.0.0.1", postfix.port_in, timeout=600) as c:
+            c.sendmail("alice@example.com", ["carol@partner.example"],
+                       message(size, marker))
+        wait_for(lambda: sink_count(sink, marker) >= 1, timeout=600,
+                 interval=0.5)
+        return (sampler.stop() - before) / 1024
+    finally:
+        postfix.stop()
+        sink.cleanup()
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [10, 31, 50]
+    with_postfix = os.geteuid() == 0 and subprocess.run(
+        ["which", "postfix"], capture_output=True).returncode == 0
+    print("| Message | sealpost peak RSS growth | accepted in | delivered | "
+          "Postfix peak RSS growth |")
+    print("|---|---|---|---|---|")
+    for mb in sizes:
+        growth, accepted, delivered = sealpost_growth(mb * MB)
+        peer = "%.1f MB" % postfix_growth(mb * MB) if with_postfix else "n/a"
+        print("| %d MB | %.1f MB | %.1f s | %s | %s |" %
+              (mb, growth, accepted, "yes" if delivered else "NO", peer),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
