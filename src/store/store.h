@@ -1,7 +1,7 @@
 // Store: the one interface to durable state (settings, users, keys, audit,
-// protected messages, the queue). SQLite implements it today (the embedded
-// default); a PostgreSQL engine for several gateway nodes sharing one state
-// is planned (SPEC §3) and is why the interface stays engine-neutral.
+// protected messages, the queue). Two engines implement it: SQLite (the
+// embedded default) and PostgreSQL (several gateway nodes sharing one
+// state, SPEC §3); one test suite runs against both (store_engine_test.cc).
 // The interface uses only portable types: strings, integers, byte strings.
 //
 // Thread-safety: every Store implementation is safe to call from any thread.
@@ -365,6 +365,21 @@ class Store {
 // migrations.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const Clock& clock);
+
+struct PostgresOptions {
+  // A libpq URI (postgresql://host/db?sslmode=verify-full) or key=value
+  // conninfo string.
+  std::string url;
+  // Overrides a password in `url` when not empty (read from a file or
+  // SEALPOST_STORE_PASSWORD by the caller: never in the config file).
+  std::string password;
+  int pool_size = 8;  // connections kept open to the server
+};
+
+// Connects to PostgreSQL and runs pending migrations (under an advisory
+// lock, so several nodes starting together migrate once).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
+                                                 const Clock& clock);
 
 }  // namespace sealpost::store
 
