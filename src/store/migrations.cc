@@ -169,6 +169,11 @@ CREATE INDEX protected_messages_created ON protected_messages (created_at, id)
 CREATE INDEX protected_messages_expiry ON protected_messages (expires_at);
 CREATE INDEX portal_copies_created ON portal_copies (created_at)
 )sql"},
+      {10, "queue: a lease per message, for several nodes on one queue",
+       R"sql(
+ALTER TABLE queue_messages ADD COLUMN lease_node TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
+)sql"},
   };
   return migrations;
 }

@@ -308,6 +308,17 @@ class Store {
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                                 int limit) = 0;
+  // Several nodes on one queue (docs/scaling.md): claims at most `limit`
+  // queued messages with a delivery due at `now_ms` whose lease has expired
+  // at `now_ms` (0: never leased), leasing them to `node` until
+  // `lease_until_ms`; their ids, oldest received first. While a lease holds
+  // no node (its own included) claims the message again; a node that dies
+  // leaves leases that expire, and another node takes the work. PostgreSQL
+  // claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once never
+  // wait on or get each other's rows. (Not used by queue/ yet.)
+  virtual Result<std::vector<std::string>> ClaimDueQueueMessages(
+      int64_t now_ms, int limit, std::string_view node,
+      int64_t lease_until_ms) = 0;
   virtual Result<std::optional<QueuedMessage>> GetQueuedMessage(
       std::string_view id, bool with_content) = 0;
   // Newest first, without content; `state` ("queued", "done") filters when

@@ -3,9 +3,10 @@
 // group commit in one transaction, so one WAL flush on the server covers
 // every message acknowledged in the batch.
 //
-// Not done yet (docs/scaling.md): deliveries claimed with FOR UPDATE SKIP
-// LOCKED and a lease per node. Until then only one node should run the
-// delivery workers on a shared database.
+// ClaimDueQueueMessages leases messages to one node with FOR UPDATE SKIP
+// LOCKED; queue/ does not use it yet (docs/scaling.md), so until it does
+// only one node should run the delivery workers on a shared database.
+#include <algorithm>
 #include <utility>
 
 #include "store/postgres/postgres_store.h"
@@ -120,6 +121,35 @@ Result<std::vector<std::string>> PostgresStore::ListDueQueueMessages(
     for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
     return Status::Ok();
   }));
+  return out;
+}
+
+Result<std::vector<std::string>> PostgresStore::ClaimDueQueueMessages(
+    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
+  std::vector<std::pair<int64_t, std::string>> rows;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    // SKIP LOCKED: a message another node is claiming at this moment is
+    // passed over, not waited for; the lease then keeps it that node's.
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(
+            "UPDATE queue_messages SET lease_node = $3, lease_until_ms = "
+            "$4 WHERE id IN (SELECT m.id FROM queue_messages m WHERE "
+            "m.state = 'queued' AND m.lease_until_ms <= $1 AND EXISTS "
+            "(SELECT 1 FROM "
+            "queue_deliveries d WHERE d.message_id = m.id AND d.state = "
+            "'queued' AND d.next_attempt_ms <= $1) ORDER BY "
+            "m.received_ms, m.id COLLATE \"C\" LIMIT $2 FOR UPDATE OF m "
+            "SKIP LOCKED) RETURNING id, received_ms",
+            PgParams().Int(now_ms).Int(limit).Text(node).Int(lease_until_ms)));
+    for (int i = 0; i < r.rows(); ++i) {
+      rows.emplace_back(r.Int(i, 1), r.Text(i, 0));
+    }
+    return Status::Ok();
+  }));
+  std::sort(rows.begin(), rows.end());  // RETURNING has no order
+  std::vector<std::string> out;
+  for (auto& [at, id] : rows) out.push_back(std::move(id));
   return out;
 }
 
