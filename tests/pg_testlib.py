@@ -28,13 +28,19 @@ class PostgresServer:
         if self._as_postgres:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._run([BIN + "initdb", "-D", self.dir + "/data", "-U", "sealpost",
-                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
-        opts = ("-k %s -p %d -c listen_addresses=127.0.0.1 "
-                "-c max_connections=200" % (self.dir, self.port))
-        self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-l",
-                   self.dir + "/server.log", "-w", "-t", "60", "-o", opts,
-                   "start"])
+        self.running = False
+        try:
+            self._run([BIN + "initdb", "-D", self.dir + "/data", "-U",
+                       "sealpost", "-A", "trust", "-E", "UTF8", "--locale=C",
+                       "--no-sync"])
+            opts = ("-k %s -p %d -c listen_addresses=127.0.0.1 "
+                    "-c max_connections=200" % (self.dir, self.port))
+            self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-l",
+                       self.dir + "/server.log", "-w", "-t", "60", "-o", opts,
+                       "start"])
+        except Exception:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         self.running = True
 
     def _run(self, argv):
