@@ -105,7 +105,17 @@ const std::vector<KeyDef>& Defs() {
        Str(&Config::master_key_file)},
       {{"store.engine", "sqlite or postgres"},
        OneOf(&Config::store_engine, {"sqlite", "postgres"})},
-      {{"store.url", "PostgreSQL connection string"}, Str(&Config::store_url)},
+      {{"store.url",
+        "PostgreSQL connection string: a libpq URI "
+        "(postgresql://user@host/db?sslmode=verify-full) or key=value "
+        "conninfo"},
+       Str(&Config::store_url)},
+      {{"store.password_file",
+        "file holding the PostgreSQL password (else "
+        "SEALPOST_STORE_PASSWORD, or ~/.pgpass)"},
+       Str(&Config::store_password_file)},
+      {{"store.pool_size", "PostgreSQL connections this node keeps open"},
+       Int(&Config::store_pool_size)},
       {{"smtp.hostname", "name in the SMTP greeting, Received and EHLO"},
        Str(&Config::smtp_hostname)},
       {{"smtp.next_hop",
@@ -297,6 +307,9 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     SP_RETURN_IF_ERROR(ParseHostPort(config.submission_listen)
                            .status()
                            .WithContext("server.submission_listen"));
+  }
+  if (config.store_pool_size < 1 || config.store_pool_size > 1000) {
+    return InvalidArgumentError("store.pool_size: expected 1 to 1000");
   }
   if (config.store_engine == "postgres" && config.store_url.empty()) {
     return InvalidArgumentError(

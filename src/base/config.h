@@ -42,7 +42,11 @@ struct Config {
   std::string master_key_file;  // default: DATA_DIR/master.key
   // [store]
   std::string store_engine = "sqlite";  // sqlite | postgres
-  std::string store_url;                // PostgreSQL conninfo
+  std::string store_url;                // PostgreSQL URI or conninfo
+  // The PostgreSQL password, read from this file (default: none, or
+  // SEALPOST_STORE_PASSWORD; never in the config file itself).
+  std::string store_password_file;
+  int64_t store_pool_size = 8;  // PostgreSQL connections per node
   // [smtp] the gateway (docs/gateway.md)
   std::string smtp_hostname;  // greeting, Received, HELO; default: host name
   // Default next hop "HOST:PORT" or "maildir:DIR"; dev:

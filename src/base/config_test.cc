@@ -93,6 +93,29 @@ TEST_F(ConfigTest, BadValuesAreRefused) {
   EXPECT_FALSE(LoadConfig(Sources("")).ok());
 }
 
+TEST_F(ConfigTest, StoreOnPostgres) {
+  std::string file = Write(
+      "[store]\nengine = \"postgres\"\n"
+      "url = \"postgresql://sealpost@db.example.com/sealpost?sslmode=verify-"
+      "full\"\npassword_file = \"/etc/sealpost/db.password\"\n"
+      "pool_size = 16\n");
+  auto c = LoadConfig(Sources(file));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->store_engine, "postgres");
+  EXPECT_EQ(
+      c->store_url,
+      "postgresql://sealpost@db.example.com/sealpost?sslmode=verify-full");
+  EXPECT_EQ(c->store_password_file, "/etc/sealpost/db.password");
+  EXPECT_EQ(c->store_pool_size, 16);
+  env_["SEALPOST_STORE_POOL_SIZE"] = "0";
+  EXPECT_FALSE(LoadConfig(Sources(file)).ok());
+  env_.clear();
+  env_["SEALPOST_STORE_ENGINE"] = "postgres";
+  auto no_url = LoadConfig(Sources(""));
+  ASSERT_FALSE(no_url.ok());
+  EXPECT_NE(no_url.status().message().find("store.url"), std::string::npos);
+}
+
 TEST(HostPortTest, Parses) {
   auto a = ParseHostPort("127.0.0.1:0");
   ASSERT_TRUE(a.ok());

@@ -40,6 +40,9 @@ void RegisterServer(CLI::App& app, Globals& g) {
        "Deliver outbound mail to this SMTP server HOST:PORT (dev default: "
        "the Maildir DATA_DIR/mailbox)"},
       {"--public-url", "server.public_url", "Portal URL used in links"},
+      {"--master-key-file", "keys.master_key_file",
+       "Master key file (a second node of one organisation uses the "
+       "first one's)"},
       {"--log-format", "log.format", "text or json"},
       {"--log-level", "log.level", "debug, info, warn or error"},
   };
@@ -51,6 +54,15 @@ void RegisterServer(CLI::App& app, Globals& g) {
         },
         f.help);
   }
+  // The store on PostgreSQL: the URL and the engine together.
+  cmd->add_option_function<std::string>(
+      "--store-url",
+      [values](const std::string& v) {
+        (*values)["store.url"] = v;
+        (*values)["store.engine"] = "postgres";
+      },
+      "Put the store on the PostgreSQL at this URL (libpq URI or conninfo; "
+      "sets store.engine = postgres)");
   cmd->footer(
       "Every setting can also come from the config file or the environment: "
       "key server.https_listen is SEALPOST_SERVER_HTTPS_LISTEN. Precedence: "

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -256,6 +257,30 @@ portal::PortalOptions PortalOptionsOf(const Config& config,
   return portal_options;
 }
 
+// The engine store.engine names: SQLite in the data directory, or the
+// PostgreSQL at store.url (docs/scaling.md). The PostgreSQL password comes
+// from store.password_file, else SEALPOST_STORE_PASSWORD, else libpq's own
+// sources (the URL, ~/.pgpass).
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
+                                                const Clock& clock) {
+  if (config.store_engine != "postgres") {
+    return store::OpenSqliteStore(config.data_dir + "/sealpost.db", clock);
+  }
+  store::PostgresOptions options;
+  options.url = config.store_url;
+  options.pool_size = static_cast<int>(config.store_pool_size);
+  if (!config.store_password_file.empty()) {
+    SP_ASSIGN_OR_RETURN(options.password, ReadFile(config.store_password_file));
+    while (!options.password.empty() && (options.password.back() == '\n' ||
+                                         options.password.back() == '\r')) {
+      options.password.pop_back();
+    }
+  } else if (const char* pw = std::getenv("SEALPOST_STORE_PASSWORD")) {
+    options.password = pw;
+  }
+  return store::OpenPostgresStore(options, clock);
+}
+
 }  // namespace
 
 int RunServer(const ServerOptions& options) {
@@ -264,13 +289,10 @@ int RunServer(const ServerOptions& options) {
   if (!loaded.ok()) return Fail(loaded.status());
   Config config = *loaded;
 
-  if (config.store_engine != "sqlite") {
-    return Fail(UnimplementedError("store.engine '" + config.store_engine +
-                                   "' is not available yet; use sqlite"));
-  }
   const Clock& clock = SystemClock::Get();
-  auto store = store::OpenSqliteStore(config.data_dir + "/sealpost.db", clock);
+  auto store = OpenStore(config, clock);
   if (!store.ok()) return Fail(store.status());
+  log::Info("store: {}", (*store)->Engine());
 
   // Rights management: the key service is the only holder of the master key.
   if (config.master_key_file.empty()) {

@@ -182,6 +182,11 @@ CREATE TABLE journal_rules (
   created_at BIGINT NOT NULL
 )
 )sql"},
+      {11, "queue: a lease per message, for several nodes on one queue",
+       R"sql(
+ALTER TABLE queue_messages ADD COLUMN lease_node TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
+)sql"},
   };
   return migrations;
 }

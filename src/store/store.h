@@ -1,7 +1,7 @@
 // Store: the one interface to durable state (settings, users, keys, audit,
-// protected messages, the queue). SQLite implements it today (the embedded
-// default); a PostgreSQL engine for several gateway nodes sharing one state
-// is planned (SPEC §3) and is why the interface stays engine-neutral.
+// protected messages, the queue). Two engines implement it: SQLite (the
+// embedded default) and PostgreSQL (several gateway nodes sharing one
+// state, SPEC §3); one test suite runs against both (store_engine_test.cc).
 // The interface uses only portable types: strings, integers, byte strings.
 //
 // Thread-safety: every Store implementation is safe to call from any thread.
@@ -324,6 +324,17 @@ class Store {
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                                 int limit) = 0;
+  // Several nodes on one queue (docs/scaling.md): claims at most `limit`
+  // queued messages with a delivery due at `now_ms` whose lease has expired
+  // at `now_ms` (0: never leased), leasing them to `node` until
+  // `lease_until_ms`; their ids, oldest received first. While a lease holds
+  // no node (its own included) claims the message again; a node that dies
+  // leaves leases that expire, and another node takes the work. PostgreSQL
+  // claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once never
+  // wait on or get each other's rows. (Not used by queue/ yet.)
+  virtual Result<std::vector<std::string>> ClaimDueQueueMessages(
+      int64_t now_ms, int limit, std::string_view node,
+      int64_t lease_until_ms) = 0;
   virtual Result<std::optional<QueuedMessage>> GetQueuedMessage(
       std::string_view id, bool with_content) = 0;
   // Newest first, without content; `state` ("queued", "done") filters when
@@ -390,6 +401,21 @@ class Store {
 // migrations.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                                const Clock& clock);
+
+struct PostgresOptions {
+  // A libpq URI (postgresql://host/db?sslmode=verify-full) or key=value
+  // conninfo string.
+  std::string url;
+  // Overrides a password in `url` when not empty (read from a file or
+  // SEALPOST_STORE_PASSWORD by the caller: never in the config file).
+  std::string password;
+  int pool_size = 8;  // connections kept open to the server
+};
+
+// Connects to PostgreSQL and runs pending migrations (under an advisory
+// lock, so several nodes starting together migrate once).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
+                                                 const Clock& clock);
 
 }  // namespace sealpost::store
 

@@ -4,6 +4,7 @@
 // every message acknowledged in the batch.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "store/sqlite/sqlite_store.h"
@@ -142,6 +143,33 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
   if (rc != SQLITE_DONE) return SqliteError(db_, "listing due messages");
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::ClaimDueQueueMessages(
+    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
+  MutexLock lock(&mu_);
+  // One statement under the one writer: the choice and the lease cannot be
+  // split by another claim.
+  Stmt s(stmts_,
+         "UPDATE queue_messages SET lease_node = ?3, lease_until_ms = ?4 "
+         "WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.state = "
+         "'queued' AND m.lease_until_ms <= ?1 AND "
+         "EXISTS (SELECT 1 FROM queue_deliveries d WHERE d.message_id = m.id "
+         "AND d.state = 'queued' AND d.next_attempt_ms <= ?1) ORDER BY "
+         "m.received_ms, m.id LIMIT ?2) RETURNING id, received_ms");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, now_ms)
+      .Bind(2, int64_t{limit})
+      .Bind(3, node)
+      .Bind(4, lease_until_ms);
+  std::vector<std::pair<int64_t, std::string>> rows;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) rows.emplace_back(s.Int(1), s.Text(0));
+  if (rc != SQLITE_DONE) return SqliteError(db_, "claiming due messages");
+  std::sort(rows.begin(), rows.end());  // RETURNING has no order
+  std::vector<std::string> out;
+  for (auto& [at, id] : rows) out.push_back(std::move(id));
   return out;
 }
 

@@ -72,6 +72,9 @@ class SqliteStore final : public Store {
   Status CommitQueueBatch(QueueBatch& batch) override;
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
+  Result<std::vector<std::string>> ClaimDueQueueMessages(
+      int64_t now_ms, int limit, std::string_view node,
+      int64_t lease_until_ms) override;
   Result<std::optional<QueuedMessage>> GetQueuedMessage(
       std::string_view id, bool with_content) override;
   Result<std::vector<QueuedMessage>> ListQueuedMessages(std::string_view state,

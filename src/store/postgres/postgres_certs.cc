@@ -1,0 +1,160 @@
+// PostgresStore: S/MIME certificates on file and revocation lists.
+#include <utility>
+
+#include "store/postgres/postgres_store.h"
+
+namespace sealpost::store {
+using internal::PgParams;
+using internal::PgResult;
+
+namespace {
+
+constexpr std::string_view kCertColumns =
+    "c.id, c.kind, c.der, c.subject, c.issuer, c.serial, c.not_before, "
+    "c.not_after, c.wrapped_key, c.source, c.created_at";
+
+SmimeCertRecord ReadCert(const PgResult& r, int i) {
+  SmimeCertRecord c;
+  c.id = r.Text(i, 0);
+  c.kind = r.Text(i, 1);
+  c.der = r.Blob(i, 2);
+  c.subject = r.Text(i, 3);
+  c.issuer = r.Text(i, 4);
+  c.serial = r.Text(i, 5);
+  c.not_before = r.Int(i, 6);
+  c.not_after = r.Int(i, 7);
+  c.wrapped_key = r.Blob(i, 8);
+  c.source = r.Text(i, 9);
+  c.created_at = r.Int(i, 10);
+  return c;
+}
+
+Status ReadEmails(internal::PgConn& c, SmimeCertRecord& cert) {
+  SP_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query("SELECT email FROM smime_cert_emails WHERE cert_id = $1 ORDER "
+              "BY email COLLATE \"C\"",
+              PgParams().Text(cert.id)));
+  for (int i = 0; i < r.rows(); ++i) cert.emails.push_back(r.Text(i, 0));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PostgresStore::PutSmimeCert(const SmimeCertRecord& cert) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
+                             PgParams().Text(cert.id)));
+    SP_RETURN_IF_ERROR(c.Run(
+        "INSERT INTO smime_certs (id, kind, der, subject, issuer, serial, "
+        "not_before, not_after, wrapped_key, source, created_at) VALUES ($1, "
+        "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
+        "SET kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
+        "source = excluded.source",
+        PgParams()
+            .Text(cert.id)
+            .Text(cert.kind)
+            .Blob(cert.der)
+            .Text(cert.subject)
+            .Text(cert.issuer)
+            .Text(cert.serial)
+            .Int(cert.not_before)
+            .Int(cert.not_after)
+            .Blob(cert.wrapped_key)
+            .Text(cert.source)
+            .Int(cert.created_at ? cert.created_at : clock_.NowUnix())));
+    for (const auto& email : cert.emails) {
+      SP_RETURN_IF_ERROR(
+          c.Run("INSERT INTO smime_cert_emails (cert_id, email) VALUES ($1, "
+                "$2) ON CONFLICT DO NOTHING",
+                PgParams().Text(cert.id).Text(email)));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<SmimeCertRecord>> PostgresStore::GetSmimeCert(
+    std::string_view id) {
+  std::optional<SmimeCertRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("SELECT " + std::string(kCertColumns) +
+                                    " FROM smime_certs c WHERE c.id = $1",
+                                PgParams().Text(id)));
+    if (r.rows() == 0) return Status::Ok();
+    SmimeCertRecord cert = ReadCert(r, 0);
+    SP_RETURN_IF_ERROR(ReadEmails(c, cert));
+    out = std::move(cert);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<SmimeCertRecord>> PostgresStore::ListSmimeCerts(
+    std::string_view kind, std::string_view email) {
+  std::vector<SmimeCertRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " + std::string(kCertColumns) +
+                    " FROM smime_certs c WHERE ($1::text = '' OR c.kind = $1) "
+                    "AND ($2::text = '' OR c.id IN (SELECT cert_id FROM "
+                    "smime_cert_emails WHERE email = $2)) ORDER BY "
+                    "c.created_at, c.id COLLATE \"C\"",
+                PgParams().Text(kind).Text(email)));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCert(r, i));
+    for (auto& cert : out) SP_RETURN_IF_ERROR(ReadEmails(c, cert));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::DeleteSmimeCert(std::string_view id) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
+                             PgParams().Text(id)));
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("DELETE FROM smime_certs WHERE id = $1", PgParams().Text(id)));
+    if (r.affected() == 0) {
+      return NotFoundError("no certificate " + std::string(id));
+    }
+    return Status::Ok();
+  });
+}
+
+Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
+  return With([&](Conn& c) {
+    return c.Run(
+        "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
+        "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
+        "UPDATE SET der = excluded.der, this_update = excluded.this_update, "
+        "next_update = excluded.next_update, created_at = "
+        "excluded.created_at WHERE excluded.this_update >= "
+        "smime_crls.this_update",
+        PgParams()
+            .Text(crl.issuer)
+            .Blob(crl.der)
+            .Int(crl.this_update)
+            .Int(crl.next_update)
+            .Int(crl.created_at ? crl.created_at : clock_.NowUnix()));
+  });
+}
+
+Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
+  std::vector<SmimeCrlRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT issuer, der, this_update, next_update, created_at "
+                "FROM smime_crls ORDER BY issuer COLLATE \"C\""));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back(
+          {r.Text(i, 0), r.Blob(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace sealpost::store

@@ -1,0 +1,67 @@
+// PostgresStore: journal rules (docs/compliance.md). Unlike SQLite's, the
+// list is not cached: another node may change it.
+#include "base/strings.h"
+#include "store/postgres/postgres_store.h"
+
+namespace sealpost::store {
+using internal::PgParams;
+using internal::PgResult;
+
+Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
+  Status st = With([&](Conn& c) -> Status {
+    return c
+        .Query(
+            "INSERT INTO journal_rules (id, name, name_key, scope, recipient, "
+            "journal_address, enabled, created_at) VALUES ($1, $2, $3, $4, $5, "
+            "$6, $7, $8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+            "name_key = excluded.name_key, scope = excluded.scope, recipient = "
+            "excluded.recipient, journal_address = excluded.journal_address, "
+            "enabled = excluded.enabled",
+            PgParams()
+                .Text(rule.id)
+                .Text(rule.name)
+                .Text(AsciiLower(rule.name))
+                .Text(rule.scope)
+                .Text(rule.recipient)
+                .Text(rule.journal_address)
+                .Int(rule.enabled ? 1 : 0)
+                .Int(rule.created_at ? rule.created_at : clock_.NowUnix()))
+        .status();
+  });
+  if (st.code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("a journal rule named '" + rule.name +
+                              "' exists");
+  }
+  return st;
+}
+
+Result<std::vector<JournalRuleRecord>> PostgresStore::ListJournalRules() {
+  std::vector<JournalRuleRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT id, name, scope, recipient, journal_address, "
+                "enabled, created_at FROM journal_rules ORDER BY created_at, "
+                "id COLLATE \"C\""));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
+                     r.Text(i, 4), r.Int(i, 5) != 0, r.Int(i, 6)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::DeleteJournalRule(std::string_view id) {
+  return With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("DELETE FROM journal_rules WHERE id = $1",
+                                PgParams().Text(id)));
+    if (r.affected() == 0) {
+      return NotFoundError("no journal rule " + std::string(id));
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace sealpost::store

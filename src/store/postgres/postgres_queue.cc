@@ -1,0 +1,323 @@
+// The SMTP queue in PostgreSQL: messages, per-recipient deliveries, trace
+// events and TLS policies (migration 4). CommitQueueBatch writes a whole
+// group commit in one transaction, so one WAL flush on the server covers
+// every message acknowledged in the batch.
+//
+// ClaimDueQueueMessages leases messages to one node with FOR UPDATE SKIP
+// LOCKED; queue/ does not use it yet (docs/scaling.md), so until it does
+// only one node should run the delivery workers on a shared database.
+#include <algorithm>
+#include <utility>
+
+#include "store/postgres/postgres_store.h"
+
+namespace sealpost::store {
+using internal::PgParams;
+using internal::PgResult;
+
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, received_ms, mail_from, envelope_json, header_message_id, size, "
+    "state";
+
+QueuedMessage ReadMessage(const PgResult& r, int i) {
+  QueuedMessage m;
+  m.id = r.Text(i, 0);
+  m.received_ms = r.Int(i, 1);
+  m.mail_from = r.Text(i, 2);
+  m.envelope_json = r.Text(i, 3);
+  m.header_message_id = r.Text(i, 4);
+  m.size = r.Int(i, 5);
+  m.state = r.Text(i, 6);
+  return m;
+}
+
+}  // namespace
+
+Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
+  return InTransaction([&](Conn& c) { return WriteQueueBatch(c, batch); });
+}
+
+Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
+  for (QueuedMessage& m : batch.new_messages) {
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO queue_messages (id, received_ms, mail_from, "
+              "envelope_json, header_message_id, size, content, state) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+              PgParams()
+                  .Text(m.id)
+                  .Int(m.received_ms)
+                  .Text(m.mail_from)
+                  .Text(m.envelope_json)
+                  .Text(m.header_message_id)
+                  .Int(m.size)
+                  .Blob(m.content)
+                  .Text(m.state)));
+    for (QueuedRecipient& r : m.recipients) {
+      SP_ASSIGN_OR_RETURN(
+          r.id,
+          c.QueryInt("INSERT INTO queue_deliveries (message_id, recipient, "
+                     "notify, orcpt, state, attempts, next_attempt_ms, "
+                     "last_reply) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                     "RETURNING id",
+                     PgParams()
+                         .Text(m.id)
+                         .Text(r.address)
+                         .Int(r.notify)
+                         .Text(r.orcpt)
+                         .Text(r.state)
+                         .Int(r.attempts)
+                         .Int(r.next_attempt_ms)
+                         .Text(r.last_reply)));
+    }
+  }
+  for (const DeliveryUpdate& u : batch.updates) {
+    SP_RETURN_IF_ERROR(
+        c.Run("UPDATE queue_deliveries SET state = $1, attempts = $2, "
+              "next_attempt_ms = $3, last_reply = $4 WHERE id = $5",
+              PgParams()
+                  .Text(u.state)
+                  .Int(u.attempts)
+                  .Int(u.next_attempt_ms)
+                  .Text(u.last_reply)
+                  .Int(u.delivery_id)));
+  }
+  for (const QueueEvent& e : batch.events) {
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO queue_events (message_id, at_ms, recipient, "
+              "event, detail) VALUES ($1, $2, $3, $4, $5)",
+              PgParams()
+                  .Text(e.message_id)
+                  .Int(e.at_ms)
+                  .Text(e.recipient)
+                  .Text(e.event)
+                  .Text(e.detail)));
+  }
+  for (const NewProtectedMessage& p : batch.protected_messages) {
+    SP_RETURN_IF_ERROR(InsertProtectedMessage(c, p));
+  }
+  for (const std::string& id : batch.maybe_done) {
+    SP_RETURN_IF_ERROR(
+        c.Run("UPDATE queue_messages SET state = 'done', content = ''::bytea "
+              "WHERE id = $1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
+              "FROM queue_deliveries WHERE message_id = $1 AND state = "
+              "'queued')",
+              PgParams().Text(id)));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> PostgresStore::ListDueQueueMessages(
+    int64_t now_ms, int limit) {
+  std::vector<std::string> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT message_id, MIN(next_attempt_ms) AS due FROM "
+                "queue_deliveries WHERE state = 'queued' AND next_attempt_ms "
+                "<= $1 GROUP BY message_id ORDER BY due LIMIT $2",
+                PgParams().Int(now_ms).Int(limit)));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<std::string>> PostgresStore::ClaimDueQueueMessages(
+    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
+  std::vector<std::pair<int64_t, std::string>> rows;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    // SKIP LOCKED: a message another node is claiming at this moment is
+    // passed over, not waited for; the lease then keeps it that node's.
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(
+            "UPDATE queue_messages SET lease_node = $3, lease_until_ms = "
+            "$4 WHERE id IN (SELECT m.id FROM queue_messages m WHERE "
+            "m.state = 'queued' AND m.lease_until_ms <= $1 AND EXISTS "
+            "(SELECT 1 FROM "
+            "queue_deliveries d WHERE d.message_id = m.id AND d.state = "
+            "'queued' AND d.next_attempt_ms <= $1) ORDER BY "
+            "m.received_ms, m.id COLLATE \"C\" LIMIT $2 FOR UPDATE OF m "
+            "SKIP LOCKED) RETURNING id, received_ms",
+            PgParams().Int(now_ms).Int(limit).Text(node).Int(lease_until_ms)));
+    for (int i = 0; i < r.rows(); ++i) {
+      rows.emplace_back(r.Int(i, 1), r.Text(i, 0));
+    }
+    return Status::Ok();
+  }));
+  std::sort(rows.begin(), rows.end());  // RETURNING has no order
+  std::vector<std::string> out;
+  for (auto& [at, id] : rows) out.push_back(std::move(id));
+  return out;
+}
+
+Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
+    std::string_view id, bool with_content) {
+  std::optional<QueuedMessage> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("SELECT " + std::string(kMessageColumns) +
+                                    (with_content ? ", content" : "") +
+                                    " FROM queue_messages WHERE id = $1",
+                                PgParams().Text(id)));
+    if (r.rows() == 0) return Status::Ok();
+    QueuedMessage m = ReadMessage(r, 0);
+    if (with_content) m.content = r.Blob(0, 7);
+    SP_ASSIGN_OR_RETURN(
+        PgResult d,
+        c.Query("SELECT id, recipient, notify, orcpt, state, attempts, "
+                "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
+                "message_id = $1 ORDER BY id",
+                PgParams().Text(id)));
+    for (int i = 0; i < d.rows(); ++i) {
+      QueuedRecipient q;
+      q.id = d.Int(i, 0);
+      q.address = d.Text(i, 1);
+      q.notify = static_cast<int>(d.Int(i, 2));
+      q.orcpt = d.Text(i, 3);
+      q.state = d.Text(i, 4);
+      q.attempts = static_cast<int>(d.Int(i, 5));
+      q.next_attempt_ms = d.Int(i, 6);
+      q.last_reply = d.Text(i, 7);
+      m.recipients.push_back(std::move(q));
+    }
+    out = std::move(m);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
+    std::string_view state, int limit) {
+  std::vector<QueuedMessage> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " + std::string(kMessageColumns) +
+                    " FROM queue_messages WHERE ($1::text = '' OR state = $1) "
+                    "ORDER BY received_ms DESC, id COLLATE \"C\" LIMIT $2",
+                PgParams().Text(state).Int(limit)));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
+    for (QueuedMessage& m : out) {
+      SP_ASSIGN_OR_RETURN(
+          PgResult d,
+          c.Query("SELECT id, recipient, state, attempts, next_attempt_ms, "
+                  "last_reply FROM queue_deliveries WHERE message_id = $1 "
+                  "ORDER BY id",
+                  PgParams().Text(m.id)));
+      for (int i = 0; i < d.rows(); ++i) {
+        QueuedRecipient q;
+        q.id = d.Int(i, 0);
+        q.address = d.Text(i, 1);
+        q.state = d.Text(i, 2);
+        q.attempts = static_cast<int>(d.Int(i, 3));
+        q.next_attempt_ms = d.Int(i, 4);
+        q.last_reply = d.Text(i, 5);
+        m.recipients.push_back(std::move(q));
+      }
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<QueueEvent>> PostgresStore::ListQueueEvents(
+    std::string_view message_id) {
+  std::vector<QueueEvent> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT id, message_id, at_ms, recipient, event, detail FROM "
+                "queue_events WHERE message_id = $1 ORDER BY id",
+                PgParams().Text(message_id)));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.Int(i, 0), r.Text(i, 1), r.Int(i, 2), r.Text(i, 3),
+                     r.Text(i, 4), r.Text(i, 5)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
+  return With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("UPDATE queue_deliveries SET next_attempt_ms = $1 WHERE "
+                "message_id = $2 AND state = 'queued'",
+                PgParams().Int(now_ms).Text(id)));
+    if (r.affected() == 0) {
+      return NotFoundError("no queued delivery for message " + std::string(id));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> PostgresStore::CountQueuedDeliveries() {
+  int64_t n = 0;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(n, c.QueryInt("SELECT COUNT(*) FROM queue_deliveries "
+                                      "WHERE state = 'queued'"));
+    return Status::Ok();
+  }));
+  return n;
+}
+
+Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {
+  return With([&](Conn& c) {
+    return c.Run(
+        "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO UPDATE SET policy = "
+        "excluded.policy, ca_file = excluded.ca_file, updated_at = "
+        "excluded.updated_at",
+        PgParams().Text(p.domain).Text(p.policy).Text(p.ca_file).Int(
+            p.updated_at ? p.updated_at : clock_.NowUnix()));
+  });
+}
+
+Result<std::optional<TlsPolicyRecord>> PostgresStore::GetTlsPolicy(
+    std::string_view domain) {
+  std::optional<TlsPolicyRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT domain, policy, ca_file, updated_at FROM "
+                            "tls_policies WHERE domain = $1",
+                            PgParams().Text(domain)));
+    if (r.rows() > 0) {
+      out = TlsPolicyRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2),
+                            r.Int(0, 3)};
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<TlsPolicyRecord>> PostgresStore::ListTlsPolicies() {
+  std::vector<TlsPolicyRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT domain, policy, ca_file, updated_at FROM "
+                            "tls_policies ORDER BY domain COLLATE \"C\""));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::DeleteTlsPolicy(std::string_view domain) {
+  return With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("DELETE FROM tls_policies WHERE domain = $1",
+                                PgParams().Text(domain)));
+    if (r.affected() == 0) {
+      return NotFoundError("no TLS policy for " + std::string(domain));
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace sealpost::store

@@ -1,0 +1,337 @@
+// PostgresStore: org keys, protected messages, passcodes and sessions.
+#include <utility>
+
+#include "store/postgres/postgres_store.h"
+
+namespace sealpost::store {
+using internal::PgParams;
+using internal::PgResult;
+
+namespace {
+
+constexpr std::string_view kMessageColumns =
+    "id, owner, template_id, recipients_json, grants_json, created_at, "
+    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed";
+constexpr std::string_view kMessageValues =
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+constexpr std::string_view kOtpColumns =
+    "message_id, email, code_hash, reference, created_at, expires_at, "
+    "failures, used";
+
+// The kMessageColumns of `m`, in order, as parameters $1..$12.
+PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
+  PgParams p;
+  p.Text(m.id)
+      .Text(m.owner)
+      .Text(m.template_id)
+      .Text(m.recipients_json)
+      .Text(m.grants_json)
+      .Int(m.created_at ? m.created_at : now)
+      .Int(m.expires_at)
+      .Int(m.revoked_at)
+      .Text(m.revoked_by)
+      .Text(m.branding)
+      .Text(m.parent_id)
+      .BlobOrNull(m.subject_sealed);
+  return p;
+}
+
+ProtectedMessageRecord ReadMessage(const PgResult& r, int i) {
+  return {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2),  r.Text(i, 3),
+          r.Text(i, 4), r.Int(i, 5),  r.Int(i, 6),   r.Int(i, 7),
+          r.Text(i, 8), r.Text(i, 9), r.Text(i, 10), r.Blob(i, 11)};
+}
+
+OtpRecord ReadOtp(const PgResult& r, int i) {
+  return OtpRecord{r.Text(i, 0),
+                   r.Text(i, 1),
+                   r.Text(i, 2),
+                   r.Text(i, 3),
+                   r.Int(i, 4),
+                   r.Int(i, 5),
+                   static_cast<int>(r.Int(i, 6)),
+                   r.Int(i, 7) != 0};
+}
+
+}  // namespace
+
+Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(
+        c.Run("UPDATE org_keys SET is_primary = 0 WHERE kind = $1",
+              PgParams().Text(key.kind)));
+    return c.Run(
+        "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
+        "created_at) VALUES ($1, $2, $3, 1, $4)",
+        PgParams()
+            .Text(key.kind)
+            .Int(key.version)
+            .Blob(key.wrapped)
+            .Int(key.created_at ? key.created_at : clock_.NowUnix()));
+  });
+}
+
+Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
+    std::string_view kind) {
+  std::vector<OrgKeyRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT kind, version, wrapped, is_primary, created_at FROM "
+                "org_keys WHERE kind = $1 ORDER BY version",
+                PgParams().Text(kind)));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.Text(i, 0), static_cast<int>(r.Int(i, 1)), r.Blob(i, 2),
+                     r.Int(i, 3) != 0, r.Int(i, 4)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
+  return With([&](Conn& c) {
+    return c.Run("INSERT INTO protected_messages (" +
+                     std::string(kMessageColumns) + ") VALUES " +
+                     std::string(kMessageValues) +
+                     " ON CONFLICT (id) DO "
+                     "UPDATE SET grants_json = excluded.grants_json, "
+                     "expires_at = excluded.expires_at, revoked_at = "
+                     "excluded.revoked_at, revoked_by = excluded.revoked_by",
+                 MessageParams(m, clock_.NowUnix()));
+  });
+}
+
+Status PostgresStore::InsertProtectedMessage(Conn& c,
+                                             const NewProtectedMessage& m) {
+  SP_RETURN_IF_ERROR(c.Run("INSERT INTO protected_messages (" +
+                               std::string(kMessageColumns) + ") VALUES " +
+                               std::string(kMessageValues),
+                           MessageParams(m.record, clock_.NowUnix())));
+  if (!m.portal_copy.empty()) {
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO portal_copies (id, container, created_at) VALUES "
+              "($1, $2, $3)",
+              PgParams()
+                  .Text(m.record.id)
+                  .Blob(m.portal_copy)
+                  .Int(clock_.NowUnix())));
+  }
+  return InsertAudit(c, m.audit);
+}
+
+Status PostgresStore::AddProtectedMessage(const NewProtectedMessage& m) {
+  return InTransaction([&](Conn& c) { return InsertProtectedMessage(c, m); });
+}
+
+Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
+    std::string_view id) {
+  std::optional<std::string> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT container FROM portal_copies WHERE id = $1",
+                            PgParams().Text(id)));
+    if (r.rows() > 0) out = r.Blob(0, 0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::PutOtp(const OtpRecord& o) {
+  return With([&](Conn& c) {
+    return c.Run(
+        "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
+            "(message_id, email) DO UPDATE SET code_hash = "
+            "excluded.code_hash, reference = excluded.reference, created_at = "
+            "excluded.created_at, expires_at = excluded.expires_at, failures "
+            "= excluded.failures, used = excluded.used",
+        PgParams()
+            .Text(o.message_id)
+            .Text(o.email)
+            .Text(o.code_hash)
+            .Text(o.reference)
+            .Int(o.created_at)
+            .Int(o.expires_at)
+            .Int(o.failures)
+            .Int(o.used ? 1 : 0));
+  });
+}
+
+Result<std::optional<OtpRecord>> PostgresStore::GetOtp(
+    std::string_view message_id, std::string_view email) {
+  std::optional<OtpRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("SELECT " + std::string(kOtpColumns) +
+                                    " FROM portal_otps WHERE message_id = $1 "
+                                    "AND email = $2",
+                                PgParams().Text(message_id).Text(email)));
+    if (r.rows() > 0) out = ReadOtp(r, 0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
+    std::string_view message_id, std::string_view email, int max_tries,
+    int64_t now) {
+  std::optional<OtpRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    // One statement: the row lock taken by UPDATE makes parallel tries (on
+    // any node) count one after the other, and the WHERE is checked again
+    // on the row each one sees.
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(
+            "UPDATE portal_otps SET failures = failures + 1 WHERE "
+            "message_id = $1 AND email = $2 AND used = 0 AND expires_at > "
+            "$3 AND failures < $4 RETURNING " +
+                std::string(kOtpColumns),
+            PgParams().Text(message_id).Text(email).Int(now).Int(max_tries)));
+    if (r.rows() > 0) out = ReadOtp(r, 0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
+                                       std::string_view email,
+                                       std::string_view code_hash) {
+  bool consumed = false;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("UPDATE portal_otps SET used = 1 WHERE message_id = $1 AND "
+                "email = $2 AND code_hash = $3 AND used = 0",
+                PgParams().Text(message_id).Text(email).Text(code_hash)));
+    consumed = r.affected() == 1;
+    return Status::Ok();
+  }));
+  return consumed;
+}
+
+Result<std::optional<ProtectedMessageRecord>>
+PostgresStore::GetProtectedMessage(std::string_view id) {
+  std::optional<ProtectedMessageRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("SELECT " + std::string(kMessageColumns) +
+                                    " FROM protected_messages WHERE id = $1",
+                                PgParams().Text(id)));
+    if (r.rows() > 0) out = ReadMessage(r, 0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<ProtectedMessageRecord>>
+PostgresStore::ListProtectedMessages(std::string_view owner, int limit) {
+  std::vector<ProtectedMessageRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " + std::string(kMessageColumns) +
+                    " FROM protected_messages WHERE ($1::text = '' OR owner = "
+                    "$1) ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2",
+                PgParams().Text(owner).Int(limit)));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<ProtectedMessageRecord>>
+PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
+  // The SQLite statement (sqlite_rights.cc) in PostgreSQL's words: each
+  // filter is off when its parameter is empty or 0; ids compare byte-wise
+  // (COLLATE "C") as SQLite's do.
+  std::string recipient;
+  for (char ch : q.recipient) {
+    recipient += static_cast<char>(
+        ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);  // ASCII, as stored
+  }
+  std::vector<ProtectedMessageRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(
+            "SELECT " + std::string(kMessageColumns) +
+                " FROM protected_messages WHERE ($1::text = '' OR owner = $1)"
+                " AND ($2::text = '' OR ($2 = 'revoked' AND revoked_at <> 0)"
+                " OR ($2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
+                " expires_at > $3::bigint))"
+                " OR ($2 = 'expired' AND revoked_at = 0 AND expires_at <> 0"
+                " AND expires_at <= $3::bigint))"
+                " AND created_at >= $4::bigint"
+                " AND ($5::text = '' OR strpos(lower(recipients_json), $5) > 0)"
+                " AND ($7::text = '' OR created_at < $6::bigint OR"
+                " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
+                " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
+                " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
+            PgParams()
+                .Text(q.owner)
+                .Text(q.state)
+                .Int(q.now)
+                .Int(q.since)
+                .Text(recipient)
+                .Int(q.before_created_at)
+                .Text(q.before_id)
+                .Int(q.skip_probes ? 1 : 0)
+                .Int(q.limit)));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::PutSession(const SessionRecord& s) {
+  return With([&](Conn& c) -> Status {
+    // Expired sessions go as new ones arrive, so the table stays small.
+    SP_RETURN_IF_ERROR(c.Run("DELETE FROM sessions WHERE expires_at <= $1",
+                             PgParams().Int(clock_.NowUnix())));
+    return c.Run(
+        "INSERT INTO sessions (token_hash, email, kind, created_at, "
+        "expires_at) VALUES ($1, $2, $3, $4, $5)",
+        PgParams()
+            .Text(s.token_hash)
+            .Text(s.email)
+            .Text(s.kind)
+            .Int(s.created_at)
+            .Int(s.expires_at));
+  });
+}
+
+Result<std::optional<SessionRecord>> PostgresStore::GetSession(
+    std::string_view token_hash) {
+  std::optional<SessionRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT token_hash, email, kind, created_at, expires_at FROM "
+                "sessions WHERE token_hash = $1",
+                PgParams().Text(token_hash)));
+    if (r.rows() > 0) {
+      out = SessionRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Int(0, 3),
+                          r.Int(0, 4)};
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::DeleteSession(std::string_view token_hash) {
+  return With([&](Conn& c) {
+    return c.Run("DELETE FROM sessions WHERE token_hash = $1",
+                 PgParams().Text(token_hash));
+  });
+}
+
+Status PostgresStore::DeleteSessionsOf(std::string_view email) {
+  return With([&](Conn& c) {
+    return c.Run("DELETE FROM sessions WHERE email = $1",
+                 PgParams().Text(email));
+  });
+}
+
+}  // namespace sealpost::store

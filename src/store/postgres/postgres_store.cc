@@ -1,0 +1,236 @@
+#include "store/postgres/postgres_store.h"
+
+#include <utility>
+
+namespace sealpost::store {
+using internal::PgParams;
+using internal::PgResult;
+
+namespace {
+
+// The advisory lock every node takes to migrate ("sealpost" in ASCII).
+constexpr int64_t kMigrationLock = 0x7365616c706f7374;
+
+UserRecord ReadUser(const PgResult& r, int i) {
+  return UserRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
+                    r.Int(i, 4) != 0};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(
+    const PostgresOptions& options, const Clock& clock,
+    const std::vector<Migration>& migrations) {
+  if (options.url.empty()) {
+    return InvalidArgumentError("store.url is empty");
+  }
+  PostgresOptions o = options;
+  if (o.pool_size < 1) o.pool_size = 1;
+  auto store = std::unique_ptr<PostgresStore>(new PostgresStore(o, clock));
+  SP_RETURN_IF_ERROR(
+      store->Migrate(migrations).WithContext("migrating PostgreSQL"));
+  return store;
+}
+
+Status PostgresStore::With(const std::function<Status(Conn&)>& fn) {
+  SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
+  return fn(*conn);
+}
+
+Status PostgresStore::InTransaction(const std::function<Status(Conn&)>& fn) {
+  return With([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.Exec("BEGIN"));
+    if (Status st = fn(c); !st.ok()) {
+      (void)c.Exec("ROLLBACK");
+      return st;
+    }
+    return c.Exec("COMMIT");
+  });
+}
+
+Status PostgresStore::Migrate(const std::vector<Migration>& migrations) {
+  return With([&](Conn& c) -> Status {
+    // A session lock, held across the migrations' own transactions: the
+    // first node to get it migrates; the others wait here, then see the
+    // new version and apply nothing.
+    SP_RETURN_IF_ERROR(
+        c.Run("SELECT pg_advisory_lock($1)", PgParams().Int(kMigrationLock)));
+    auto apply = [&]() -> Status {
+      SP_RETURN_IF_ERROR(
+          c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at BIGINT NOT NULL)"));
+      SP_ASSIGN_OR_RETURN(
+          int64_t current,
+          c.QueryInt(
+              "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+      for (const Migration& m : migrations) {
+        if (m.version <= current) continue;
+        // Each migration and its bookkeeping row commit together or not at
+        // all (PostgreSQL's DDL is transactional).
+        SP_RETURN_IF_ERROR(c.Exec("BEGIN"));
+        Status st = c.Exec(RenderMigrationSql(m.sql, Dialect::kPostgres));
+        if (st.ok()) {
+          st = c.Run(
+              "INSERT INTO schema_migrations (version, name, applied_at) "
+              "VALUES ($1, $2, $3)",
+              PgParams().Int(m.version).Text(m.name).Int(clock_.NowUnix()));
+        }
+        if (!st.ok()) {
+          (void)c.Exec("ROLLBACK");
+          return st.WithContext("migration " + std::to_string(m.version) +
+                                " (" + std::string(m.name) + ")");
+        }
+        SP_RETURN_IF_ERROR(c.Exec("COMMIT"));
+      }
+      return Status::Ok();
+    };
+    Status st = apply();
+    Status unlock =
+        c.Run("SELECT pg_advisory_unlock($1)", PgParams().Int(kMigrationLock));
+    SP_RETURN_IF_ERROR(st);
+    return unlock;
+  });
+}
+
+Result<int> PostgresStore::SchemaVersion() {
+  int64_t v = 0;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(v, c.QueryInt("SELECT COALESCE(MAX(version), 0) FROM "
+                                      "schema_migrations"));
+    return Status::Ok();
+  }));
+  return static_cast<int>(v);
+}
+
+Result<std::optional<std::string>> PostgresStore::GetSetting(
+    std::string_view key) {
+  std::optional<std::string> value;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("SELECT value FROM settings WHERE key = $1",
+                                PgParams().Text(key)));
+    if (r.rows() > 0) value = r.Text(0, 0);
+    return Status::Ok();
+  }));
+  return value;
+}
+
+Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {
+  return With([&](Conn& c) {
+    return c.Run(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+        "updated_at = excluded.updated_at",
+        PgParams().Text(key).Text(value).Int(clock_.NowUnix()));
+  });
+}
+
+Status PostgresStore::InsertAudit(Conn& c, const AuditRecord& r) {
+  return c.Run(
+      "INSERT INTO audit (at, actor, action, object, result, detail) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      PgParams()
+          .Int(r.at ? r.at : clock_.NowUnix())
+          .Text(r.actor)
+          .Text(r.action)
+          .Text(r.object)
+          .Text(r.result)
+          .Text(r.detail));
+}
+
+Status PostgresStore::AppendAudit(AuditRecord r) {
+  return With([&](Conn& c) { return InsertAudit(c, r); });
+}
+
+Status PostgresStore::AppendAudits(const std::vector<AuditRecord>& records) {
+  return InTransaction([&](Conn& c) -> Status {
+    for (const AuditRecord& r : records) SP_RETURN_IF_ERROR(InsertAudit(c, r));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AuditRecord>> PostgresStore::ListAudit(
+    std::string_view object, int limit) {
+  std::vector<AuditRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT id, at, actor, action, object, result, detail FROM "
+                "audit WHERE ($1::text = '' OR object = $1) ORDER BY id DESC "
+                "LIMIT $2",
+                PgParams().Text(object).Int(limit)));
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.Int(i, 0), r.Int(i, 1), r.Text(i, 2), r.Text(i, 3),
+                     r.Text(i, 4), r.Text(i, 5), r.Text(i, 6)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::PutUser(const UserRecord& u) {
+  return With([&](Conn& c) {
+    return c.Run(
+        "INSERT INTO users (email, password_hash, display_name, created_at, "
+        "disabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE "
+        "SET password_hash = excluded.password_hash, display_name = "
+        "excluded.display_name, disabled = excluded.disabled",
+        PgParams()
+            .Text(u.email)
+            .Text(u.password_hash)
+            .Text(u.display_name)
+            .Int(u.created_at ? u.created_at : clock_.NowUnix())
+            .Int(u.disabled ? 1 : 0));
+  });
+}
+
+Result<std::optional<UserRecord>> PostgresStore::GetUser(
+    std::string_view email) {
+  std::optional<UserRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT email, password_hash, display_name, created_at, "
+                "disabled FROM users WHERE email = $1",
+                PgParams().Text(email)));
+    if (r.rows() > 0) out = ReadUser(r, 0);
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
+  std::vector<UserRecord> out;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's
+    // locale.
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT email, password_hash, display_name, created_at, "
+                "disabled FROM users ORDER BY email COLLATE \"C\""));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadUser(r, i));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status PostgresStore::DeleteUser(std::string_view email) {
+  return With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("DELETE FROM users WHERE email = $1", PgParams().Text(email)));
+    if (r.affected() == 0) {
+      return NotFoundError("no user " + std::string(email));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
+                                                 const Clock& clock) {
+  SP_ASSIGN_OR_RETURN(auto store, PostgresStore::Open(options, clock));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace sealpost::store

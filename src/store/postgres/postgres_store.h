@@ -1,0 +1,143 @@
+// The PostgreSQL engine of Store, for several gateway nodes sharing one
+// state (SPEC §3, docs/scaling.md). Every method runs on a connection from a
+// small pool; a write of several rows is one transaction (READ COMMITTED),
+// committed with the server's synchronous_commit before it returns.
+// Migrations are the shared ones (store/migrations.cc, Dialect::kPostgres),
+// run at open under a session advisory lock: one node migrates, the others
+// wait and then find nothing left to do.
+//
+// Unlike SqliteStore it keeps no settings cache: another node may change a
+// setting at any time (a shared invalidation by LISTEN/NOTIFY is not done
+// yet, docs/scaling.md).
+//
+// Thread-safety: thread-safe; calls run in parallel on up to pool_size
+// connections.
+#ifndef SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_
+#define SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/migrations.h"
+#include "store/postgres/pg_conn.h"
+#include "store/store.h"
+
+namespace sealpost::store {
+
+class PostgresStore final : public Store {
+ public:
+  // Connects, and applies `migrations` that are not yet applied.
+  static Result<std::unique_ptr<PostgresStore>> Open(
+      const PostgresOptions& options, const Clock& clock,
+      const std::vector<Migration>& migrations = AllMigrations());
+
+  std::string_view Engine() const override { return "postgres"; }
+  Result<int> SchemaVersion() override;
+  Result<std::optional<std::string>> GetSetting(std::string_view key) override;
+  Status PutSetting(std::string_view key, std::string_view value) override;
+  Status AppendAudit(AuditRecord record) override;
+  Status AppendAudits(const std::vector<AuditRecord>& records) override;
+  Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
+                                             int limit) override;
+  Status PutUser(const UserRecord& user) override;
+  Result<std::optional<UserRecord>> GetUser(std::string_view email) override;
+  Result<std::vector<UserRecord>> ListUsers() override;
+  Status DeleteUser(std::string_view email) override;
+
+  // Rights management (postgres_rights.cc).
+  Status AddOrgKey(const OrgKeyRecord& key) override;
+  Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
+  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status AddProtectedMessage(const NewProtectedMessage& m) override;
+  Result<std::optional<std::string>> GetPortalCopy(
+      std::string_view id) override;
+  Status PutOtp(const OtpRecord& otp) override;
+  Result<std::optional<OtpRecord>> GetOtp(std::string_view message_id,
+                                          std::string_view email) override;
+  Result<std::optional<OtpRecord>> TakeOtpTry(std::string_view message_id,
+                                              std::string_view email,
+                                              int max_tries,
+                                              int64_t now) override;
+  Result<bool> ConsumeOtp(std::string_view message_id, std::string_view email,
+                          std::string_view code_hash) override;
+  Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
+      std::string_view id) override;
+  Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
+      std::string_view owner, int limit) override;
+  Result<std::vector<ProtectedMessageRecord>> QueryProtectedMessages(
+      const ProtectedMessageQuery& query) override;
+  Status PutSession(const SessionRecord& session) override;
+  Result<std::optional<SessionRecord>> GetSession(
+      std::string_view token_hash) override;
+  Status DeleteSession(std::string_view token_hash) override;
+  Status DeleteSessionsOf(std::string_view email) override;
+
+  // Queue (postgres_queue.cc).
+  Status CommitQueueBatch(QueueBatch& batch) override;
+  Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
+                                                        int limit) override;
+  Result<std::vector<std::string>> ClaimDueQueueMessages(
+      int64_t now_ms, int limit, std::string_view node,
+      int64_t lease_until_ms) override;
+  Result<std::optional<QueuedMessage>> GetQueuedMessage(
+      std::string_view id, bool with_content) override;
+  Result<std::vector<QueuedMessage>> ListQueuedMessages(std::string_view state,
+                                                        int limit) override;
+  Result<std::vector<QueueEvent>> ListQueueEvents(
+      std::string_view message_id) override;
+  Status RetryQueuedMessage(std::string_view id, int64_t now_ms) override;
+  Result<int64_t> CountQueuedDeliveries() override;
+  Status PutTlsPolicy(const TlsPolicyRecord& policy) override;
+  Result<std::optional<TlsPolicyRecord>> GetTlsPolicy(
+      std::string_view domain) override;
+  Result<std::vector<TlsPolicyRecord>> ListTlsPolicies() override;
+  Status DeleteTlsPolicy(std::string_view domain) override;
+
+  // S/MIME certificates (postgres_certs.cc).
+  Status PutSmimeCert(const SmimeCertRecord& cert) override;
+  Result<std::optional<SmimeCertRecord>> GetSmimeCert(
+      std::string_view id) override;
+  Result<std::vector<SmimeCertRecord>> ListSmimeCerts(
+      std::string_view kind, std::string_view email) override;
+  Status DeleteSmimeCert(std::string_view id) override;
+  Status PutSmimeCrl(const SmimeCrlRecord& crl) override;
+  Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;
+
+  // Journal rules (postgres_journal.cc).
+  Status PutJournalRule(const JournalRuleRecord& rule) override;
+  Result<std::vector<JournalRuleRecord>> ListJournalRules() override;
+  Status DeleteJournalRule(std::string_view id) override;
+
+  // Housekeeping (postgres_housekeeping.cc). ReclaimSpace gives nothing
+  // back itself: PostgreSQL's autovacuum reuses dead rows' space.
+  Result<int64_t> PruneQueueHistory(int64_t before_ms, int limit) override;
+  Result<int64_t> PrunePortalCopies(int64_t now, int64_t created_before,
+                                    int limit) override;
+  Result<int64_t> ReclaimSpace(int64_t max_pages) override;
+  Result<StoreStats> Stats() override;
+
+ private:
+  using Conn = internal::PgConn;
+  PostgresStore(const PostgresOptions& options, const Clock& clock)
+      : pool_(options.url, options.password, options.pool_size),
+        clock_(clock) {}
+  Status Migrate(const std::vector<Migration>& migrations);
+  // Runs `fn` on a pooled connection.
+  Status With(const std::function<Status(Conn&)>& fn);
+  // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails.
+  Status InTransaction(const std::function<Status(Conn&)>& fn);
+  Status InsertAudit(Conn& c, const AuditRecord& r);
+  Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
+  Status WriteQueueBatch(Conn& c, QueueBatch& batch);
+
+  internal::PgPool pool_;
+  // Not owned (references and pointers below): must outlive this object.
+  const Clock& clock_;
+};
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_

@@ -1,0 +1,699 @@
+// The store test suite, run against both engines: every test here runs on
+// SQLite (a file in a temporary directory) and on PostgreSQL (a database of
+// its own on the tests' PostgreSQL 15 server, tests/testing/
+// postgres_server.h). A missing PostgreSQL fails the tests: it is never
+// skipped. Engine-specific tests stay beside their engine
+// (sqlite/sqlite_store_test.cc, postgres/postgres_store_test.cc).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testing/postgres_server.h"
+
+namespace sealpost::store {
+namespace {
+
+class StoreEngineTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      char tmpl[] = "/tmp/sealpost-store-XXXXXX";
+      dir_ = mkdtemp(tmpl);
+      path_ = dir_ + "/store.db";
+      return;
+    }
+    test::PostgresServer& pg = test::SharedPostgres();
+    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
+    static int n = 0;
+    const std::string db =
+        "t" + std::to_string(getpid()) + "_" + std::to_string(++n);
+    conninfo_ = pg.CreateDatabase(db);
+    ASSERT_FALSE(conninfo_.empty()) << pg.error();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  Result<std::unique_ptr<Store>> Open(
+      const std::vector<Migration>& migrations = AllMigrations()) {
+    if (GetParam() == "sqlite") {
+      SP_ASSIGN_OR_RETURN(auto s, SqliteStore::Open(path_, clock_, migrations));
+      return std::unique_ptr<Store>(std::move(s));
+    }
+    SP_ASSIGN_OR_RETURN(
+        auto s, PostgresStore::Open({conninfo_, "", 4}, clock_, migrations));
+    return std::unique_ptr<Store>(std::move(s));
+  }
+  std::string dir_, path_, conninfo_;
+  FakeClock clock_{1'800'000'000};
+};
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest,
+                         ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// A queued message with `rcpts` recipients received at `received_ms`, with
+// one trace event, in a batch of its own.
+QueueBatch MessageAt(const std::string& id, int64_t received_ms, int rcpts,
+                     size_t body = 20'000) {
+  QueueBatch batch;
+  QueuedMessage m;
+  m.id = id;
+  m.received_ms = received_ms;
+  m.content.assign(body, 'x');
+  m.size = static_cast<int64_t>(body);
+  for (int i = 0; i < rcpts; ++i) {
+    QueuedRecipient r;
+    r.address = "r" + std::to_string(i) + "@example.net";
+    m.recipients.push_back(r);
+  }
+  batch.new_messages.push_back(std::move(m));
+  batch.events.push_back({0, id, received_ms, "", "received", "test"});
+  return batch;
+}
+
+// Marks delivery `delivery_id` of `id` as `state` and asks for done.
+QueueBatch Finish(const std::string& id, int64_t delivery_id,
+                  const std::string& state) {
+  QueueBatch b;
+  b.updates.push_back({delivery_id, state, 1, 0, "250 ok"});
+  b.events.push_back({0, id, 2, "", state, "test"});
+  b.maybe_done.push_back(id);
+  return b;
+}
+
+TEST_P(StoreEngineTest, MigratesFromEmpty) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto v = (*store)->SchemaVersion();
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, AllMigrations().back().version);
+  EXPECT_EQ((*store)->Engine(), GetParam());
+}
+
+TEST_P(StoreEngineTest, SettingsAreWrittenThroughAndReadBack) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE((*store)->GetSetting("k")->has_value());
+    ASSERT_TRUE((*store)->PutSetting("k", "one").ok());
+    EXPECT_EQ((*store)->GetSetting("k")->value_or(""), "one");
+    ASSERT_TRUE((*store)->PutSetting("k", "two").ok());
+    EXPECT_EQ((*store)->GetSetting("k")->value_or(""), "two");
+  }
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->GetSetting("k")->value_or(""), "two");
+}
+
+TEST_P(StoreEngineTest, RerunAppliesNothingAndKeepsData) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->PutSetting("irm", R"({"a":1})").ok());
+  }
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto value = (*store)->GetSetting("irm");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value_or(""), R"({"a":1})");
+  EXPECT_EQ(*(*store)->SchemaVersion(), AllMigrations().back().version);
+}
+
+TEST_P(StoreEngineTest, AppliesOnlyNewMigrationsInOrder) {
+  std::vector<Migration> first(AllMigrations().begin(),
+                               AllMigrations().begin() + 1);
+  {
+    auto store = Open(first);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ(*(*store)->SchemaVersion(), 1);
+  }
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->SchemaVersion(), AllMigrations().back().version);
+}
+
+TEST_P(StoreEngineTest, FailedMigrationRollsBackAndNamesIt) {
+  std::vector<Migration> bad = AllMigrations();
+  bad.push_back({999, "broken", "CREATE TABLE x (a); SELECT * FROM nope"});
+  auto store = Open(bad);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("migration 999 (broken)"),
+            std::string::npos);
+  // Table x of the failed migration was rolled back with it.
+  auto again = Open();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->SchemaVersion(), AllMigrations().back().version);
+}
+
+TEST_P(StoreEngineTest, UsersAndAudit) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  ASSERT_TRUE(s.PutUser({"alice@example.com", "$argon2id$x", "Alice"}).ok());
+  auto u = s.GetUser("alice@example.com");
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE(u->has_value());
+  EXPECT_EQ((*u)->display_name, "Alice");
+  EXPECT_EQ((*u)->created_at, 1'800'000'000);
+  EXPECT_FALSE(s.GetUser("bob@example.com")->has_value());
+  EXPECT_EQ(s.DeleteUser("bob@example.com").code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(
+      s.AppendAudit({0, 0, "admin", "settings.set", "irm", "ok", ""}).ok());
+  ASSERT_TRUE(
+      s.AppendAudit({0, 0, "bob", "license.acquire", "m1", "refused", "x"})
+          .ok());
+  auto all = s.ListAudit("", 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].action, "license.acquire");  // newest first
+  auto m1 = s.ListAudit("m1", 10);
+  ASSERT_EQ(m1->size(), 1u);
+  EXPECT_EQ((*m1)[0].result, "refused");
+}
+
+TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
+  auto store = std::move(Open()).value();
+  // 7 messages, two per second, so pages split inside one created_at.
+  for (int i = 0; i < 7; ++i) {
+    ProtectedMessageRecord m;
+    m.id = "m" + std::to_string(i);
+    m.owner = i == 6 ? "bob@example.com" : "alice@example.com";
+    m.template_id = "encrypt";
+    m.recipients_json = i % 2 ? R"(["carol@gmail.test"])" : R"(["dan@x.test"])";
+    m.grants_json = "[]";
+    m.created_at = 1000 + i / 2;
+    if (i == 1) m.revoked_at = 1500;
+    if (i == 2) m.expires_at = 1200;
+    if (i == 3) m.subject_sealed = std::string("\x01\0sealed", 8);
+    ASSERT_TRUE(store->PutProtectedMessage(m).ok());
+  }
+  ProtectedMessageQuery q;
+  q.owner = "alice@example.com";
+  q.limit = 4;
+  q.now = 1300;
+  auto page1 = *store->QueryProtectedMessages(q);
+  ASSERT_EQ(page1.size(), 4u);
+  EXPECT_EQ(page1[0].id, "m5");
+  EXPECT_EQ(page1[1].id, "m4");
+  EXPECT_EQ(page1[2].id, "m3");
+  EXPECT_EQ(page1[2].subject_sealed, std::string("\x01\0sealed", 8));
+  EXPECT_EQ(page1[3].id, "m2");
+  EXPECT_EQ(page1[3].subject_sealed, "");
+  q.before_created_at = page1.back().created_at;
+  q.before_id = page1.back().id;
+  auto page2 = *store->QueryProtectedMessages(q);
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_EQ(page2[0].id, "m1");
+  EXPECT_EQ(page2[1].id, "m0");
+
+  ProtectedMessageQuery f;
+  f.now = 1300;
+  f.state = "revoked";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 1u);
+  f.state = "expired";
+  ASSERT_EQ(store->QueryProtectedMessages(f)->size(), 1u);
+  EXPECT_EQ(store->QueryProtectedMessages(f)->front().id, "m2");
+  f.state = "active";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 5u);
+  f.state = "";
+  f.recipient = "CAROL@";
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
+  f.recipient = "";
+  f.since = 1002;
+  EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
+  // A revocation (an upsert) keeps the sealed subject.
+  auto m3 = std::move(*store->GetProtectedMessage("m3")).value();
+  m3.revoked_at = 1600;
+  m3.subject_sealed.clear();
+  ASSERT_TRUE(store->PutProtectedMessage(m3).ok());
+  EXPECT_EQ((*store->GetProtectedMessage("m3"))->subject_sealed,
+            std::string("\x01\0sealed", 8));
+}
+
+TEST_P(StoreEngineTest, BodyIsDeletedInTheCommitThatEndsTheLastRecipient) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  QueueBatch b = MessageAt("q1", 1000, 2);
+  ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+  const int64_t d1 = b.new_messages[0].recipients[0].id;
+  const int64_t d2 = b.new_messages[0].recipients[1].id;
+  QueueBatch one = Finish("q1", d1, "delivered");
+  ASSERT_TRUE(s.CommitQueueBatch(one).ok());
+  auto m = s.GetQueuedMessage("q1", true);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->state, "queued");  // bob is still waiting
+  EXPECT_EQ((*m)->content.size(), 20'000u);
+  QueueBatch two = Finish("q1", d2, "bounced");
+  ASSERT_TRUE(s.CommitQueueBatch(two).ok());
+  m = s.GetQueuedMessage("q1", true);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->state, "done");
+  EXPECT_TRUE((*m)->content.empty());
+  EXPECT_EQ((*m)->recipients.size(), 2u);  // kept for the trace
+  auto stats = s.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->queued_messages, 0);
+  EXPECT_EQ(stats->done_messages, 1);
+  EXPECT_GT(stats->file_bytes, 0);
+}
+
+TEST_P(StoreEngineTest, PrunesOnlyDoneHistoryOlderThanTheCutoffInBatches) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  // Five old done messages, one recent done, one old still queued.
+  for (int i = 0; i < 7; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    QueueBatch b = MessageAt(id, i == 5 ? 9'000 : 1'000 + i, 1);
+    ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+    if (i != 6) {
+      QueueBatch f =
+          Finish(id, b.new_messages[0].recipients[0].id, "delivered");
+      ASSERT_TRUE(s.CommitQueueBatch(f).ok());
+    }
+  }
+  auto first = s.PruneQueueHistory(5'000, 3);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 3);
+  auto second = s.PruneQueueHistory(5'000, 3);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 2);
+  EXPECT_EQ(*s.PruneQueueHistory(5'000, 3), 0);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    EXPECT_FALSE(s.GetQueuedMessage(id, false)->has_value()) << id;
+    EXPECT_TRUE(s.ListQueueEvents(id)->empty()) << id;
+  }
+  // The recent one keeps its trace; the queued one keeps everything.
+  EXPECT_EQ(s.ListQueueEvents("p5")->size(), 2u);
+  auto queued = s.GetQueuedMessage("p6", true);
+  ASSERT_TRUE(queued.ok() && queued->has_value());
+  EXPECT_EQ((*queued)->content.size(), 20'000u);
+  EXPECT_EQ(s.ListQueueEvents("p6")->size(), 1u);
+  // Only the recent done message and the queued one are left, with their
+  // deliveries.
+  auto left = s.ListQueuedMessages("", 100);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].id, "p5");
+  EXPECT_EQ((*left)[0].recipients.size(), 1u);
+  EXPECT_EQ((*left)[1].id, "p6");
+  EXPECT_EQ((*left)[1].recipients.size(), 1u);
+  EXPECT_EQ(*s.CountQueuedDeliveries(), 1);
+}
+
+NewProtectedMessage Protected(const std::string& id, int64_t created_at,
+                              int64_t expires_at) {
+  NewProtectedMessage p;
+  p.record.id = id;
+  p.record.owner = "alice@example.com";
+  p.record.template_id = "encrypt";
+  p.record.recipients_json = "[]";
+  p.record.grants_json = "[]";
+  p.record.created_at = created_at;
+  p.record.expires_at = expires_at;
+  p.audit = {0, 0, "alice@example.com", "message.protect", id, "ok", ""};
+  p.portal_copy = "sealed " + id;
+  return p;
+}
+
+TEST_P(StoreEngineTest, PrunesPortalCopiesAtExpiryAndAfterRetention) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  // Copies made at the clock's start, 100 days before `now`...
+  const int64_t now = 1'800'000'000 + 100 * 86400;
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("old", 1, 0)).ok());
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("expired", 1, now - 1)).ok());
+  ASSERT_TRUE(
+      s.AddProtectedMessage(Protected("old-but-dated", 1, now + 86400)).ok());
+  clock_.Advance(std::chrono::hours(24 * 100));  // ...and one today
+  ASSERT_TRUE(s.AddProtectedMessage(Protected("new", 1, 0)).ok());
+
+  // Without a retention only the expired message's copy goes.
+  auto pruned = s.PrunePortalCopies(now, 0, 500);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_FALSE(s.GetPortalCopy("expired")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("old")->has_value());
+  // A 30-day retention takes the old copy of a message without an expiry;
+  // a message with its own (later) expiry follows that instead.
+  pruned = s.PrunePortalCopies(now, now - 30 * 86400, 500);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_FALSE(s.GetPortalCopy("old")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("old-but-dated")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("new")->has_value());
+  // The records stay: the reader is told the message expired.
+  EXPECT_TRUE(s.GetProtectedMessage("old")->has_value());
+  auto stats = s.Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->portal_copies, 2);
+  EXPECT_EQ(stats->protected_messages, 4);
+}
+
+SmimeCertRecord Cert(std::string id, std::string kind,
+                     std::vector<std::string> emails) {
+  SmimeCertRecord c;
+  c.id = std::move(id);
+  c.kind = std::move(kind);
+  c.der = std::string("\x30\x00der", 5);
+  c.emails = std::move(emails);
+  c.source = "import";
+  return c;
+}
+
+TEST_P(StoreEngineTest, CertsPutGetListDelete) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(
+      store->PutSmimeCert(Cert("aa", "user", {"bob@x.test", "b@x.test"})).ok());
+  ASSERT_TRUE(store->PutSmimeCert(Cert("bb", "anchor", {})).ok());
+  auto got = store->GetSmimeCert("aa");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->der, std::string("\x30\x00der", 5));  // binary intact
+  EXPECT_EQ((*got)->emails,
+            (std::vector<std::string>{"b@x.test", "bob@x.test"}));
+  EXPECT_EQ((*got)->created_at, 1'800'000'000);
+  EXPECT_EQ(store->ListSmimeCerts("", "")->size(), 2u);
+  EXPECT_EQ(store->ListSmimeCerts("anchor", "")->size(), 1u);
+  EXPECT_EQ(store->ListSmimeCerts("", "bob@x.test")->size(), 1u);
+  EXPECT_EQ(store->ListSmimeCerts("anchor", "bob@x.test")->size(), 0u);
+  // A second put replaces the addresses and keeps one row.
+  ASSERT_TRUE(store->PutSmimeCert(Cert("aa", "user", {"new@x.test"})).ok());
+  EXPECT_EQ(store->ListSmimeCerts("", "bob@x.test")->size(), 0u);
+  EXPECT_EQ(store->ListSmimeCerts("", "new@x.test")->size(), 1u);
+  ASSERT_TRUE(store->DeleteSmimeCert("aa").ok());
+  EXPECT_EQ(store->DeleteSmimeCert("aa").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ListSmimeCerts("", "new@x.test")->size(), 0u);
+}
+
+TEST_P(StoreEngineTest, NewestCrlPerIssuerWins) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "two", 200, 300, 0}).ok());
+  ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "one", 100, 200, 0}).ok());
+  ASSERT_TRUE(store->PutSmimeCrl({"CN=Other", "x", 1, 2, 0}).ok());
+  auto crls = store->ListSmimeCrls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 2u);
+  EXPECT_EQ((*crls)[0].der, "two");  // the older one did not replace it
+  ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "three", 300, 400, 0}).ok());
+  EXPECT_EQ((*store->ListSmimeCrls())[0].der, "three");
+}
+
+TEST_P(StoreEngineTest, NewOrgKeyBecomesThePrimaryOfItsKind) {
+  auto store = std::move(Open()).value();
+  const std::string wrapped("\x00\x01\xff key", 7);
+  ASSERT_TRUE(store->AddOrgKey({"wrap", 1, wrapped, false, 0}).ok());
+  ASSERT_TRUE(store->AddOrgKey({"sign", 1, "s1", false, 0}).ok());
+  ASSERT_TRUE(store->AddOrgKey({"wrap", 2, "w2", false, 0}).ok());
+  auto keys = store->ListOrgKeys("wrap");
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].wrapped, wrapped);
+  EXPECT_FALSE((*keys)[0].is_primary);
+  EXPECT_TRUE((*keys)[1].is_primary);
+  EXPECT_TRUE((*store->ListOrgKeys("sign"))[0].is_primary);
+  // The same version twice is refused and changes nothing.
+  EXPECT_FALSE(store->AddOrgKey({"wrap", 2, "again", false, 0}).ok());
+  keys = store->ListOrgKeys("wrap");
+  EXPECT_EQ((*keys)[1].wrapped, "w2");
+  EXPECT_TRUE((*keys)[1].is_primary);
+}
+
+TEST_P(StoreEngineTest, PasscodeTriesAreCountedAndOneCodeOpensOnce) {
+  auto store = std::move(Open()).value();
+  OtpRecord otp{"m1", "bob@x.test", "hash1", "ref", 100, 1000, 0, false};
+  ASSERT_TRUE(store->PutOtp(otp).ok());
+  auto one = store->TakeOtpTry("m1", "bob@x.test", 3, 500);
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->failures, 1);
+  EXPECT_FALSE(store->TakeOtpTry("m1", "bob@x.test", 3, 1000)->has_value())
+      << "expired at 1000";
+  EXPECT_FALSE(store->TakeOtpTry("m1", "carol@x.test", 3, 500)->has_value());
+  // Parallel tries never take more than the limit between them.
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        auto r = store->TakeOtpTry("m1", "bob@x.test", 10, 500);
+        if (r.ok() && r->has_value()) ++granted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 9);
+  EXPECT_EQ((*store->GetOtp("m1", "bob@x.test"))->failures, 10);
+  EXPECT_FALSE(*store->ConsumeOtp("m1", "bob@x.test", "wrong"));
+  EXPECT_TRUE(*store->ConsumeOtp("m1", "bob@x.test", "hash1"));
+  EXPECT_FALSE(*store->ConsumeOtp("m1", "bob@x.test", "hash1"));
+  EXPECT_TRUE((*store->GetOtp("m1", "bob@x.test"))->used);
+  // A new code replaces the old one.
+  otp.code_hash = "hash2";
+  ASSERT_TRUE(store->PutOtp(otp).ok());
+  EXPECT_TRUE(*store->ConsumeOtp("m1", "bob@x.test", "hash2"));
+}
+
+TEST_P(StoreEngineTest, SessionsExpireAndGoWithTheirUser) {
+  auto store = std::move(Open()).value();
+  const int64_t now = 1'800'000'000;
+  ASSERT_TRUE(store->PutSession({"old", "a@x.test", "portal", 1, now}).ok());
+  ASSERT_TRUE(
+      store->PutSession({"t1", "a@x.test", "portal", now, now + 60}).ok());
+  ASSERT_TRUE(store->PutSession({"t2", "a@x.test", "cli", now, now + 60}).ok());
+  ASSERT_TRUE(store->PutSession({"t3", "b@x.test", "cli", now, now + 60}).ok());
+  EXPECT_FALSE(store->GetSession("old")->has_value()) << "purged on insert";
+  auto t1 = store->GetSession("t1");
+  ASSERT_TRUE(t1.ok() && t1->has_value());
+  EXPECT_EQ((*t1)->kind, "portal");
+  EXPECT_EQ((*t1)->expires_at, now + 60);
+  // The same token twice is refused.
+  EXPECT_FALSE(
+      store->PutSession({"t1", "a@x.test", "portal", now, now + 60}).ok());
+  ASSERT_TRUE(store->DeleteSession("t3").ok());
+  EXPECT_FALSE(store->GetSession("t3")->has_value());
+  ASSERT_TRUE(store->DeleteSessionsOf("a@x.test").ok());
+  EXPECT_FALSE(store->GetSession("t1")->has_value());
+  EXPECT_FALSE(store->GetSession("t2")->has_value());
+}
+
+JournalRuleRecord JournalRule(std::string id, std::string name) {
+  return {std::move(id),
+          std::move(name),
+          "Internal",
+          "bob@example.com",
+          "journal@example.com",
+          true,
+          0};
+}
+
+TEST_P(StoreEngineTest, JournalRulesPutListUpdateDelete) {
+  auto store_ = std::move(Open()).value();
+  ASSERT_TRUE(store_->PutJournalRule(JournalRule("j1", "Legal")).ok());
+  auto list = store_->ListJournalRules();
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "Legal");
+  EXPECT_EQ((*list)[0].scope, "Internal");
+  EXPECT_EQ((*list)[0].recipient, "bob@example.com");
+  EXPECT_EQ((*list)[0].journal_address, "journal@example.com");
+  EXPECT_TRUE((*list)[0].enabled);
+  EXPECT_EQ((*list)[0].created_at, 1'800'000'000);
+
+  // The list follows an update (SQLite caches it, write-through).
+  JournalRuleRecord off = JournalRule("j1", "Legal");
+  off.enabled = false;
+  ASSERT_TRUE(store_->PutJournalRule(off).ok());
+  list = store_->ListJournalRules();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_FALSE((*list)[0].enabled);
+
+  ASSERT_TRUE(store_->DeleteJournalRule("j1").ok());
+  EXPECT_TRUE(store_->ListJournalRules()->empty());
+  EXPECT_EQ(store_->DeleteJournalRule("j1").code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreEngineTest, JournalRuleNamesAreUniqueIgnoringCase) {
+  auto store_ = std::move(Open()).value();
+  ASSERT_TRUE(store_->PutJournalRule(JournalRule("j1", "Legal")).ok());
+  Status s = store_->PutJournalRule(JournalRule("j2", "LEGAL"));
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_EQ(store_->ListJournalRules()->size(), 1u);
+}
+
+TEST_P(StoreEngineTest, JournalRulesSurviveReopen) {
+  auto store_ = std::move(Open()).value();
+  ASSERT_TRUE(store_->PutJournalRule(JournalRule("j1", "Legal")).ok());
+  store_.reset();
+  store_ = std::move(Open()).value();
+  auto list = store_->ListJournalRules();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, "j1");
+}
+
+TEST_P(StoreEngineTest, TlsPoliciesUpsertListDelete) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(store->PutTlsPolicy({"b.test", "verify", "/ca.pem", 0}).ok());
+  ASSERT_TRUE(store->PutTlsPolicy({"a.test", "may", "", 5}).ok());
+  ASSERT_TRUE(store->PutTlsPolicy({"b.test", "encrypt", "", 0}).ok());
+  auto all = store->ListTlsPolicies();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].domain, "a.test");
+  EXPECT_EQ((*all)[1].policy, "encrypt");
+  EXPECT_EQ((*store->GetTlsPolicy("a.test"))->updated_at, 5);
+  EXPECT_EQ((*store->GetTlsPolicy("b.test"))->updated_at, 1'800'000'000);
+  ASSERT_TRUE(store->DeleteTlsPolicy("a.test").ok());
+  EXPECT_EQ(store->DeleteTlsPolicy("a.test").code(), StatusCode::kNotFound);
+  EXPECT_FALSE(store->GetTlsPolicy("a.test")->has_value());
+}
+
+TEST_P(StoreEngineTest, DueMessagesRetryAndAFailedBatchLeavesNothing) {
+  auto store = std::move(Open()).value();
+  QueueBatch a = MessageAt("d1", 1000, 2);
+  a.new_messages[0].recipients[0].next_attempt_ms = 5000;
+  a.new_messages[0].recipients[1].next_attempt_ms = 9000;
+  a.new_messages[0].recipients[1].notify = 3;
+  a.new_messages[0].recipients[1].orcpt = "rfc822;r1@example.net";
+  ASSERT_TRUE(store->CommitQueueBatch(a).ok());
+  EXPECT_NE(a.new_messages[0].recipients[0].id,
+            a.new_messages[0].recipients[1].id);
+  QueueBatch b = MessageAt("d2", 1001, 1);
+  b.new_messages[0].recipients[0].next_attempt_ms = 3000;
+  ASSERT_TRUE(store->CommitQueueBatch(b).ok());
+  EXPECT_TRUE(store->ListDueQueueMessages(2000, 10)->empty());
+  EXPECT_EQ(*store->ListDueQueueMessages(6000, 10),
+            (std::vector<std::string>{"d2", "d1"}));
+  EXPECT_EQ(*store->CountQueuedDeliveries(), 3);
+  auto d1 = store->GetQueuedMessage("d1", false);
+  ASSERT_TRUE(d1.ok() && d1->has_value());
+  EXPECT_TRUE((*d1)->content.empty());  // not asked for
+  EXPECT_EQ((*d1)->recipients[1].notify, 3);
+  EXPECT_EQ((*d1)->recipients[1].orcpt, "rfc822;r1@example.net");
+  ASSERT_TRUE(store->RetryQueuedMessage("d1", 1500).ok());
+  EXPECT_EQ(store->ListDueQueueMessages(2000, 10)->front(), "d1");
+  EXPECT_EQ(store->RetryQueuedMessage("nope", 1).code(), StatusCode::kNotFound);
+  // A batch with a new message and a duplicate id fails as a whole.
+  QueueBatch bad = MessageAt("d3", 1002, 1);
+  bad.new_messages.push_back(MessageAt("d1", 1002, 1).new_messages[0]);
+  EXPECT_FALSE(store->CommitQueueBatch(bad).ok());
+  EXPECT_FALSE(store->GetQueuedMessage("d3", false)->has_value());
+  EXPECT_TRUE(store->ListQueueEvents("d3")->empty());
+  EXPECT_EQ(*store->CountQueuedDeliveries(), 3);
+  // And the store goes on working after the rollback.
+  QueueBatch c = MessageAt("d4", 1003, 1);
+  ASSERT_TRUE(store->CommitQueueBatch(c).ok());
+  EXPECT_EQ(*store->CountQueuedDeliveries(), 4);
+  EXPECT_EQ(store->ListQueuedMessages("queued", 10)->size(), 3u);
+}
+
+TEST_P(StoreEngineTest, ProtectedMessageWithCopyAndAuditInOneWrite) {
+  auto store = std::move(Open()).value();
+  NewProtectedMessage p = Protected("pm1", 10, 0);
+  p.portal_copy = std::string("\x00sealed\xff", 8);
+  ASSERT_TRUE(store->AddProtectedMessage(p).ok());
+  EXPECT_EQ(store->GetPortalCopy("pm1")->value_or(""), p.portal_copy);
+  EXPECT_FALSE(store->GetPortalCopy("none")->has_value());
+  EXPECT_EQ(store->ListAudit("pm1", 10)->size(), 1u);
+  // The same id again: nothing of the second write is kept.
+  p.audit.action = "second";
+  EXPECT_FALSE(store->AddProtectedMessage(p).ok());
+  auto audit = store->ListAudit("pm1", 10);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "message.protect");
+  // In a queue batch, with the wrapper that carries it.
+  QueueBatch b = MessageAt("w1", 1, 1);
+  b.protected_messages.push_back(Protected("pm2", 11, 0));
+  ASSERT_TRUE(store->CommitQueueBatch(b).ok());
+  EXPECT_TRUE(store->GetProtectedMessage("pm2")->has_value());
+  auto listed = store->ListProtectedMessages("alice@example.com", 10);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "pm2");  // newest first
+  ASSERT_TRUE(store
+                  ->AppendAudits({{0, 0, "x", "view", "pm2", "ok", ""},
+                                  {0, 0, "y", "view", "pm2", "ok", ""}})
+                  .ok());
+  EXPECT_EQ(store->ListAudit("pm2", 10)->size(), 3u);
+}
+
+// Two nodes on one queue: a leased message is its node's until the lease
+// expires; then another node takes it.
+TEST_P(StoreEngineTest, LeasedMessagesGoToOneNodeUntilTheLeaseExpires) {
+  auto store = std::move(Open()).value();
+  for (int i = 0; i < 5; ++i) {
+    QueueBatch b = MessageAt("l" + std::to_string(i), 100 + i, 1);
+    ASSERT_TRUE(store->CommitQueueBatch(b).ok());
+  }
+  QueueBatch later = MessageAt("later", 50, 1);
+  later.new_messages[0].recipients[0].next_attempt_ms = 9'000;
+  ASSERT_TRUE(store->CommitQueueBatch(later).ok());
+  auto a = store->ClaimDueQueueMessages(1'000, 3, "node-a", 5'000);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(*a, (std::vector<std::string>{"l0", "l1", "l2"}));
+  auto b = store->ClaimDueQueueMessages(1'000, 10, "node-b", 5'000);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, (std::vector<std::string>{"l3", "l4"}));  // not "later"
+  EXPECT_TRUE(
+      store->ClaimDueQueueMessages(2'000, 10, "node-c", 6'000)->empty());
+  EXPECT_TRUE(store->ClaimDueQueueMessages(2'000, 10, "node-a", 6'000)->empty())
+      << "a lease is not claimed again while it holds, even by its node";
+  // The nodes died: at 5,000 their leases expired, and others take over.
+  EXPECT_EQ(*store->ClaimDueQueueMessages(5'000, 2, "node-c", 8'000),
+            (std::vector<std::string>{"l0", "l1"}));
+  EXPECT_EQ(*store->ClaimDueQueueMessages(6'000, 10, "node-d", 8'500),
+            (std::vector<std::string>{"l2", "l3", "l4"}));
+  // Done messages are never claimed.
+  QueueBatch done = Finish("l0", 1, "delivered");
+  auto l0 = store->GetQueuedMessage("l0", false);
+  done.updates[0].delivery_id = (*l0)->recipients[0].id;
+  ASSERT_TRUE(store->CommitQueueBatch(done).ok());
+  EXPECT_EQ(*store->ClaimDueQueueMessages(9'000, 10, "node-e", 10'000),
+            (std::vector<std::string>{"later", "l1", "l2", "l3", "l4"}));
+}
+
+// Nodes claiming at the same moment never get the same message.
+TEST_P(StoreEngineTest, ConcurrentClaimsNeverShareAMessage) {
+  auto store = std::move(Open()).value();
+  constexpr int kMessages = 60;
+  for (int i = 0; i < kMessages; ++i) {
+    QueueBatch b = MessageAt("c" + std::to_string(1000 + i), i, 1, 100);
+    ASSERT_TRUE(store->CommitQueueBatch(b).ok());
+  }
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> nodes;
+  for (int n = 0; n < 4; ++n) {
+    nodes.emplace_back([&, n] {
+      for (int round = 0; round < 10; ++round) {
+        auto r = store->ClaimDueQueueMessages(
+            1'000, 3, "node-" + std::to_string(n), 100'000);
+        if (r.ok()) got[n].insert(got[n].end(), r->begin(), r->end());
+      }
+    });
+  }
+  for (auto& t : nodes) t.join();
+  std::set<std::string> all;
+  size_t total = 0;
+  for (const auto& ids : got) {
+    total += ids.size();
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(total, all.size()) << "a message was leased twice";
+  EXPECT_EQ(all.size(), static_cast<size_t>(kMessages));
+}
+
+}  // namespace
+}  // namespace sealpost::store
