@@ -1,6 +1,7 @@
 // End-to-end rights management through the real binary: the CLI against a
 // dev server, with Python's email package as an independent MIME reader.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -285,6 +286,10 @@ TEST_F(RightsTest, CustomTemplatesLicensesAndGroups) {
           dir_ + "/original.eml"),
       As("carol@example.com"));
   EXPECT_EQ(licensed.exit_code, 0) << licensed.out;
+  // --out to a device writes into it, never renames a file over it.
+  struct stat st;
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/null was replaced by a file";
   auto list = RunCommand(Cli("license list"), server_->CliEnv());
   EXPECT_NE(list.out.find("group  finance"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("user   alice@example.com"), std::string::npos);

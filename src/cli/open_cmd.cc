@@ -1,6 +1,7 @@
 // Client verbs: `sealpost open` reads protected mail as a signed-in user
 // (acquiring a use license from the server, then decrypting locally), and
 // `sealpost protect` protects a message through the API.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -80,20 +81,29 @@ struct Args {
 // Output that only appears when complete: a temporary file renamed over
 // --out on success, or standard output (which cannot be taken back, so a
 // failure after the first bytes is reported and the exit code says so).
+// Where plaintext goes: stdout, or a regular file written beside itself and
+// renamed into place only when complete (no half-written plaintext under
+// the final name). A path that exists and is not a regular file (a device
+// such as /dev/null, a FIFO) is written in place: renaming over it would
+// replace the device with a file.
 class Output {
  public:
   explicit Output(const std::string& path) : path_(path) {
-    if (!path_.empty() && path_ != "-") {
+    struct stat st;
+    if (path_.empty() || path_ == "-") {
+      file_ = stdout;
+    } else if (stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      file_ = std::fopen(path_.c_str(), "wb");
+      in_place_ = true;
+    } else {
       tmp_ = path_ + ".sealpost-tmp";
       file_ = std::fopen(tmp_.c_str(), "wb");
-    } else {
-      file_ = stdout;
     }
   }
   ~Output() {
     if (file_ != nullptr && file_ != stdout) {
       std::fclose(file_);
-      std::remove(tmp_.c_str());
+      if (!in_place_) std::remove(tmp_.c_str());
     }
   }
   bool ok() const { return file_ != nullptr; }
@@ -103,15 +113,18 @@ class Output {
   }
   bool Commit() {
     if (file_ == stdout) return std::fflush(stdout) == 0;
-    bool ok = std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+    bool ok =
+        std::fflush(file_) == 0 && (in_place_ || fsync(fileno(file_)) == 0);
     ok = std::fclose(file_) == 0 && ok;
     file_ = nullptr;
+    if (in_place_) return ok;
     return ok && std::rename(tmp_.c_str(), path_.c_str()) == 0;
   }
 
  private:
   std::string path_, tmp_;
   FILE* file_ = nullptr;
+  bool in_place_ = false;  // path_ is a device or FIFO, written directly
 };
 
 struct License {
