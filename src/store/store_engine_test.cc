@@ -19,8 +19,13 @@
 #include "store/sqlite/sqlite_store.h"
 #include "testing/postgres_server.h"
 
+#include "store/queue_batches_for_testing.h"
+
 namespace sealpost::store {
 namespace {
+
+using testing::Finish;
+using testing::MessageAt;
 
 class StoreEngineTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -61,36 +66,6 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest,
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
-
-// A queued message with `rcpts` recipients received at `received_ms`, with
-// one trace event, in a batch of its own.
-QueueBatch MessageAt(const std::string& id, int64_t received_ms, int rcpts,
-                     size_t body = 20'000) {
-  QueueBatch batch;
-  QueuedMessage m;
-  m.id = id;
-  m.received_ms = received_ms;
-  m.content.assign(body, 'x');
-  m.size = static_cast<int64_t>(body);
-  for (int i = 0; i < rcpts; ++i) {
-    QueuedRecipient r;
-    r.address = "r" + std::to_string(i) + "@example.net";
-    m.recipients.push_back(r);
-  }
-  batch.new_messages.push_back(std::move(m));
-  batch.events.push_back({0, id, received_ms, "", "received", "test"});
-  return batch;
-}
-
-// Marks delivery `delivery_id` of `id` as `state` and asks for done.
-QueueBatch Finish(const std::string& id, int64_t delivery_id,
-                  const std::string& state) {
-  QueueBatch b;
-  b.updates.push_back({delivery_id, state, 1, 0, "250 ok"});
-  b.events.push_back({0, id, 2, "", state, "test"});
-  b.maybe_done.push_back(id);
-  return b;
-}
 
 TEST_P(StoreEngineTest, MigratesFromEmpty) {
   auto store = Open();
