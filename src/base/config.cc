@@ -209,6 +209,18 @@ const KeyDef* FindDef(std::string_view key) {
   return nullptr;
 }
 
+// The settings that hold a list: a comma-separated string, or in the file
+// also a TOML array of strings.
+bool IsListKey(std::string_view key) {
+  static constexpr std::string_view kListKeys[] = {
+      "smtp.accepted_domains", "smtp.client_networks", "smtp.xforward_hosts",
+      "smtp.routes"};
+  for (std::string_view k : kListKeys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
 Status ApplyFile(Config& config, const std::string& path) {
   toml::table root;
   try {
@@ -244,9 +256,25 @@ Status ApplyFile(Config& config, const std::string& path) {
         text = std::to_string(*value.value<int64_t>());
       } else if (value.is_boolean()) {
         text = *value.value<bool>() ? "true" : "false";
+      } else if (const toml::array* list = value.as_array();
+                 list != nullptr && IsListKey(full)) {
+        // accepted_domains = ["example.com", "example.org"]: the same as
+        // the comma-separated string.
+        for (const toml::node& item : *list) {
+          const auto* item_text = item.as_string();
+          if (item_text == nullptr ||
+              item_text->get().find(',') != std::string::npos) {
+            return InvalidArgumentError(where(item) + "'" + full +
+                                        "' must be a list of strings");
+          }
+          if (!text.empty()) text += ',';
+          text += item_text->get();
+        }
       } else {
-        return InvalidArgumentError(where(value) + "'" + full +
-                                    "' must be a string or a number");
+        return InvalidArgumentError(
+            where(value) + "'" + full + "' must be a string or a number" +
+            (IsListKey(full) ? std::string(" or a list of strings")
+                             : std::string()));
       }
       Status s = def->set(config, text);
       if (!s.ok()) {

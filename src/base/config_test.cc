@@ -58,6 +58,27 @@ TEST_F(ConfigTest, PrecedenceFileThenEnvThenFlags) {
   EXPECT_EQ(c->log_level, "debug");
 }
 
+TEST_F(ConfigTest, ListSettingsTakeATomlArrayToo) {
+  auto c = LoadConfig(Sources(
+      Write("[smtp]\naccepted_domains = [\"example.com\", \"example.org\"]\n"
+            "client_networks = \"10.0.0.0/8,192.168.0.0/16\"\n")));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->smtp_accepted_domains, "example.com,example.org");
+  EXPECT_EQ(c->smtp_client_networks, "10.0.0.0/8,192.168.0.0/16");
+  // Not a list setting, or not a list of plain strings: a clear error.
+  auto not_list = LoadConfig(Sources(Write("[log]\nlevel = [\"info\"]\n")));
+  ASSERT_FALSE(not_list.ok());
+  EXPECT_NE(not_list.status().message().find("must be a string or a number"),
+            std::string::npos);
+  auto bad = LoadConfig(
+      Sources(Write("[smtp]\naccepted_domains = [\"a.test,b.test\", 3]\n")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(":2: 'smtp.accepted_domains' must be "
+                                        "a list of strings"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 TEST_F(ConfigTest, UnknownKeyNamesKeyAndLine) {
   std::string file = Write("[server]\ndata_dir = \"/x\"\n\nhttp_listen = 1\n");
   auto c = LoadConfig(Sources(file));

@@ -13,8 +13,8 @@ namespace sealpost::store::testing {
 
 // A queued message with `rcpts` recipients received at `received_ms`, with
 // one trace event, in a batch of its own.
-inline QueueBatch MessageAt(const std::string& id, int64_t received_ms, int rcpts,
-                     size_t body = 20'000) {
+inline QueueBatch MessageAt(const std::string& id, int64_t received_ms,
+                            int rcpts, size_t body = 20'000) {
   QueueBatch batch;
   QueuedMessage m;
   m.id = id;
@@ -33,7 +33,7 @@ inline QueueBatch MessageAt(const std::string& id, int64_t received_ms, int rcpt
 
 // Marks delivery `delivery_id` of `id` as `state` and asks for done.
 inline QueueBatch Finish(const std::string& id, int64_t delivery_id,
-                  const std::string& state) {
+                         const std::string& state) {
   QueueBatch b;
   b.updates.push_back({delivery_id, state, 1, 0, "250 ok"});
   b.events.push_back({0, id, 2, "", state, "test"});
