@@ -459,6 +459,17 @@ class MetricsTokenTest(unittest.TestCase):
                                       self.server.smtp_port), line)
         self.assertNotIn(self.TOKEN, self.server.read_log())
 
+    def test_cli_names_the_host_the_certificate_does_not(self):
+        # "127.1" reaches 127.0.0.1, but the dev certificate names only
+        # localhost, 127.0.0.1 and ::1: say so, not "check your CA".
+        port = self.server.url.rsplit(":", 1)[-1]
+        r = run("status", env={"SEALPOST_ADDR": "https://127.1:" + port,
+                               "SEALPOST_CACERT": self.server.ca_cert,
+                               "SEALPOST_TOKEN": self.server.token})
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("certificate does not name '127.1'", r.stderr)
+        self.assertNotIn("--ca-cert", r.stderr)
+
     def test_refuses_a_short_token(self):
         d = tempdir("sealpost-metrics-short-")
         short = os.path.join(d, "short.token")

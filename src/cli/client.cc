@@ -110,6 +110,14 @@ Result<ApiResponse> Call(const ClientOptions& options,
     }
     stream.handshake(ssl::stream_base::client, ec);
     if (ec) {
+      long verify = SSL_get_verify_result(stream.native_handle());
+      if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+          verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        return UnavailableError(
+            "TLS handshake with " + options.addr +
+            " failed: the server's certificate does not name '" + t.host +
+            "' (use the name the certificate was issued for in --addr)");
+      }
       return UnavailableError("TLS handshake with " + options.addr +
                               " failed: " + ec.message() +
                               " (is --ca-cert / SEALPOST_CACERT right?)");

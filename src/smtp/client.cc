@@ -390,6 +390,10 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
       std::string why = verify != X509_V_OK
                             ? X509_verify_cert_error_string(verify)
                             : hec.message();
+      if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+          verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+        why = "its certificate does not name " + hop.host;
+      }
       fail = {451,
               "451 4.7.5 TLS handshake with " + hop.Text() + " failed: " + why};
       fail.reply += allow_tls && !required ? " [retry-plain]" : "";
