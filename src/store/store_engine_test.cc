@@ -345,7 +345,10 @@ SmimeCertRecord Cert(std::string id, std::string kind,
   SmimeCertRecord c;
   c.id = std::move(id);
   c.kind = std::move(kind);
-  c.der = std::string("\x30\x00der", 5);
+  c.der = std::string(
+      "\x30\x00"
+      "der",
+      5);
   c.emails = std::move(emails);
   c.source = "import";
   return c;
@@ -358,7 +361,9 @@ TEST_P(StoreEngineTest, CertsPutGetListDelete) {
   ASSERT_TRUE(store->PutSmimeCert(Cert("bb", "anchor", {})).ok());
   auto got = store->GetSmimeCert("aa");
   ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->der, std::string("\x30\x00der", 5));  // binary intact
+  EXPECT_EQ((*got)->der, std::string("\x30\x00"
+                                     "der",
+                                     5));  // binary intact
   EXPECT_EQ((*got)->emails,
             (std::vector<std::string>{"b@x.test", "bob@x.test"}));
   EXPECT_EQ((*got)->created_at, 1'800'000'000);
