@@ -39,7 +39,11 @@ local_recipient_maps =
 alias_maps =
 alias_database =
 mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
+# Mail for the organisation comes in from anywhere; only mynetworks relays.
+relay_domains = example.com
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+# The tests play an internet client with XCLIENT (ADDR=203.0.113.5).
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
 relayhost = [127.0.0.1]:{sink}
 smtp_tls_security_level = none
 smtpd_tls_security_level = none
@@ -225,6 +229,56 @@ class PostfixContentFilterTest(unittest.TestCase):
             self.assertIn(
                 "from origin.client.test [127.0.0.2] via [127.0.0.1]",
                 r.stdout)
+        finally:
+            if gw:
+                gw.stop()
+            postfix.stop()
+
+    def test_forwarded_client_decides_whether_the_sender_is_internal(self):
+        """The attack: behind Postfix every message comes from 127.0.0.1,
+        which is in smtp.client_networks. An internet client (XCLIENT makes
+        Postfix see 203.0.113.5) says MAIL FROM:<alice@example.com>:
+        Sealpost must judge the client Postfix forwards, so the rule for
+        mail from outside the organisation still protects it. The same
+        message from a client inside (127.0.0.3) is internal mail."""
+        postfix = Postfix(self.sink.port, self.filter_port)
+        gw = None
+        try:
+            gw = self.start_gateway(postfix)
+            marker = uuid.uuid4().hex
+            r = gw.cli("rule", "new", "From outside " + marker,
+                       "--if", "sender-scope=NotInOrganization",
+                       "--apply-template", "Encrypt")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for who, addr in (("forged", "203.0.113.5"),
+                              ("inside", "127.0.0.3")):
+                with smtplib.SMTP("127.0.0.1", postfix.port_in,
+                                  timeout=30) as c:
+                    c.ehlo("relay.test")
+                    code, msg = c.docmd(
+                        "XCLIENT", "ADDR=%s NAME=[UNAVAILABLE] "
+                        "HELO=client.test PROTO=ESMTP" % addr)
+                    self.assertEqual(code, 220, msg)
+                    c.ehlo("client.test")
+                    c.sendmail("alice@example.com", ["bob@example.com"],
+                               ("From: alice@example.com\r\n"
+                                "Subject: %s %s\r\n\r\nbody %s\r\n" %
+                                (who, marker, marker)).encode())
+            got = {}
+            for who in ("forged", "inside"):
+                key = "Subject: %s %s" % (who, marker)
+                self.assertTrue(wait_for(lambda: key in self.sink.text(), 60),
+                                postfix.log()[-3000:])
+                text = self.sink.text()
+                at = text.find(key)
+                got[who] = text[text.rfind("X-Client-Addr", 0, at):
+                                text.find("X-Client-Addr", at)]
+            self.assertIn("[203.0.113.5]", got["forged"])
+            self.assertIn("X-Sealpost-Protected", got["forged"])
+            self.assertNotIn("body " + marker, got["forged"])
+            self.assertIn("[127.0.0.3]", got["inside"])
+            self.assertNotIn("X-Sealpost-Protected", got["inside"])
+            self.assertIn("body " + marker, got["inside"])
         finally:
             if gw:
                 gw.stop()

@@ -1,6 +1,8 @@
 #include "smtp/gateway_policy.h"
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -8,8 +10,10 @@ namespace sealpost::smtp {
 
 GatewayPolicy::GatewayPolicy(bool trusted_network,
                              const std::vector<std::string>& accepted_domains,
-                             ForgedSender forged)
+                             ForgedSender forged,
+                             TrustedAddress trusted_address)
     : trusted_network_(trusted_network),
+      trusted_address_(std::move(trusted_address)),
       domains_(accepted_domains),
       forged_(forged) {}
 
@@ -19,7 +23,38 @@ bool GatewayPolicy::InAcceptedDomain(std::string_view address) const {
          std::find(domains_.begin(), domains_.end(), domain) != domains_.end();
 }
 
+namespace {
+
+// RFC 3848 (and RFC 6531 for UTF8): the transmission types of a client
+// that authenticated.
+bool AuthenticatedProto(std::string_view proto) {
+  static constexpr std::string_view kTypes[] = {
+      "esmtpa",    "esmtpsa",    "lmtpa",     "lmtpsa",
+      "utf8smtpa", "utf8smtpsa", "utf8lmtpa", "utf8lmtpsa"};
+  const std::string p = AsciiLower(proto);
+  return std::find(std::begin(kTypes), std::end(kTypes), p) != std::end(kTypes);
+}
+
+}  // namespace
+
+bool GatewayPolicy::ForwardedTrusted(const ForwardedClient& client) const {
+  if (AuthenticatedProto(client.proto)) return true;
+  if (client.addr.empty()) {
+    // Postfix's pickup (sendmail on the proxy host) forwards no ADDR and
+    // SOURCE=LOCAL: as trusted as the proxy. Any other client the proxy
+    // could not name is not trusted.
+    return trusted_network_ && client.source == "LOCAL" && client.name.empty();
+  }
+  return trusted_address_ && trusted_address_(client.addr);
+}
+
 bool GatewayPolicy::SenderTrusted(const Envelope& envelope) const {
+  if (!envelope.auth_user.empty()) return true;
+  if (!envelope.forwarded.empty()) return ForwardedTrusted(envelope.forwarded);
+  return trusted_network_;
+}
+
+bool GatewayPolicy::RelayAllowed(const Envelope& envelope) const {
   return trusted_network_ || !envelope.auth_user.empty();
 }
 
@@ -47,7 +82,7 @@ std::optional<Reply> GatewayPolicy::CheckSender(const Envelope& envelope) {
 
 std::optional<Reply> GatewayPolicy::CheckRecipient(const Envelope& envelope,
                                                    const Recipient& r) {
-  if (SenderTrusted(envelope)) return std::nullopt;
+  if (RelayAllowed(envelope)) return std::nullopt;
   // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
   if (DomainOf(r.address).empty() || InAcceptedDomain(r.address)) {
     return std::nullopt;

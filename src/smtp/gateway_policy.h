@@ -9,11 +9,23 @@
 //     outside (kExternal) -- never as the organisation's own.
 //   After AUTH, the sender is the login (Postfix's
 //     reject_sender_login_mismatch): anything else gets 553 5.7.1.
+//   Behind a proxy (XFORWARD), the proxy's client decides whether the
+//     sender is internal: Postfix connects from 127.0.0.1 for every
+//     message, also for one it took from the internet with a forged MAIL
+//     FROM in our domain. Such a sender is internal only if the forwarded
+//     ADDR is in client_networks, or PROTO says the client authenticated
+//     (RFC 3848 "...A"; Postfix never sends that, see docs/postfix.md), or
+//     the proxy's own local submission (no ADDR, SOURCE=LOCAL: Postfix's
+//     pickup). Relay stays with the connecting proxy (it applied its own
+//     relay rules), and a forged sender is taken as external rather than
+//     refused: the proxy has already accepted the message, so a refusal
+//     would only become a bounce.
 //
 // Thread-safety: not thread-safe; one instance per session.
 #ifndef SEALPOST_SMTP_GATEWAY_POLICY_H_
 #define SEALPOST_SMTP_GATEWAY_POLICY_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,10 +39,14 @@ enum class ForgedSender { kReject, kExternal };
 
 class GatewayPolicy final : public SessionPolicy {
  public:
-  // `accepted_domains` (lower case) must outlive the policy.
+  // Whether an IP address (as XFORWARD ADDR gives it) is in client_networks.
+  using TrustedAddress = std::function<bool(std::string_view)>;
+
+  // `accepted_domains` (lower case) must outlive the policy. Without
+  // `trusted_address`, no forwarded client is trusted by its address.
   GatewayPolicy(bool trusted_network,
                 const std::vector<std::string>& accepted_domains,
-                ForgedSender forged);
+                ForgedSender forged, TrustedAddress trusted_address = nullptr);
 
   std::optional<Reply> CheckSender(const Envelope& envelope) override;
   std::optional<Reply> CheckRecipient(const Envelope& envelope,
@@ -38,13 +54,19 @@ class GatewayPolicy final : public SessionPolicy {
 
   // Whether the envelope's sender may count as a member of the
   // organisation (its choices honoured, named as the sender of protected
-  // mail): from client_networks, or bound to an AUTH login.
+  // mail): bound to an AUTH login, or from client_networks -- the
+  // forwarded client's when a proxy sent XFORWARD, else the connection's.
   bool SenderTrusted(const Envelope& envelope) const;
 
  private:
   bool InAcceptedDomain(std::string_view address) const;
+  bool ForwardedTrusted(const ForwardedClient& client) const;
+  // May send to any domain: client_networks (the connecting client: a
+  // proxy applied its own relay rules) or AUTH.
+  bool RelayAllowed(const Envelope& envelope) const;
 
   bool trusted_network_;
+  TrustedAddress trusted_address_;
   // Not owned (references and pointers below): must outlive this object.
   const std::vector<std::string>& domains_;
   ForgedSender forged_;

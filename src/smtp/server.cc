@@ -428,8 +428,13 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
                         const std::string& remote,
                         const std::string& client_key, bool trusted,
                         bool xforward) {
-    GatewayPolicy policy(trusted, options.accepted_domains,
-                         options.forged_internal_sender);
+    GatewayPolicy policy(
+        trusted, options.accepted_domains, options.forged_internal_sender,
+        [this](std::string_view forwarded) {
+          boost::system::error_code ec;
+          auto addr = asio::ip::make_address(std::string(forwarded), ec);
+          return !ec && InNetworks(networks, addr);
+        });
     ProtocolOptions popts = options.protocol;
     popts.tls_available = tls_loaded;
     popts.xforward_allowed = xforward;

@@ -11,9 +11,10 @@
 // for a mail loop (RFC 5321 §6.3: too many Received headers -> 554 5.4.6), and
 // handed to the queue; the 250 is sent only once the queue has committed it.
 // A client in xforward_hosts may name the client it proxies (XFORWARD); that
-// client is the one in Received, the trace and the logs. Trust (relay,
-// internal senders) stays with the connecting client: the proxy has already
-// applied its own relay rules, e.g. for its SASL-authenticated users.
+// client is the one in Received, the trace and the logs, and the one whose
+// network decides whether a sender in our domain is internal. Relay stays
+// with the connecting client: the proxy has already applied its own relay
+// rules, e.g. for its SASL-authenticated users (GatewayPolicy).
 //
 // Thread-safety: Start() once, then Shutdown() and ReloadTls() from any
 // thread.

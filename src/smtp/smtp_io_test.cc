@@ -113,5 +113,51 @@ TEST_F(GatewayPolicyTest, SenderIsBoundToTheLogin) {
   }
 }
 
+// Behind Postfix every session comes from 127.0.0.1 (client_networks): the
+// client Postfix forwards decides whether a sender of ours is internal.
+TEST_F(GatewayPolicyTest, ForwardedClientDecidesTheSendersTrust) {
+  GatewayPolicy proxy(true, domains_, ForgedSender::kReject,
+                      [](std::string_view a) { return a == "10.1.2.3"; });
+  Envelope forged = Mail("ceo@example.com");
+  forged.forwarded.addr = "203.0.113.5";
+  forged.forwarded.proto = "ESMTP";
+  forged.forwarded.source = "LOCAL";  // Postfix's rewrite context, not trust
+  // Already accepted by the proxy: taken as external, never refused (a
+  // refusal would become a bounce), relayed as the proxy decided.
+  EXPECT_EQ(Text(proxy.CheckSender(forged)), "accept");
+  EXPECT_FALSE(proxy.SenderTrusted(forged));
+  EXPECT_EQ(Text(proxy.CheckRecipient(forged, {"x@gmail.example", 0, ""})),
+            "accept");
+
+  Envelope inside = forged;
+  inside.forwarded.addr = "10.1.2.3";
+  EXPECT_TRUE(proxy.SenderTrusted(inside));
+  Envelope authenticated = forged;
+  for (const char* proto : {"ESMTPA", "esmtpsa", "UTF8SMTPSA", "LMTPA"}) {
+    authenticated.forwarded.proto = proto;
+    EXPECT_TRUE(proxy.SenderTrusted(authenticated)) << proto;
+  }
+  for (const char* proto : {"ESMTPS", "SMTP", "ESMTPAX", "A"}) {
+    authenticated.forwarded.proto = proto;
+    EXPECT_FALSE(proxy.SenderTrusted(authenticated)) << proto;
+  }
+  // Postfix's pickup (sendmail on the proxy host): no ADDR, SOURCE=LOCAL.
+  Envelope pickup = Mail("ceo@example.com");
+  pickup.forwarded.source = "LOCAL";
+  EXPECT_TRUE(proxy.SenderTrusted(pickup));
+  // A client the proxy could not name is no member of ours.
+  Envelope unnamed = Mail("ceo@example.com");
+  unnamed.forwarded.source = "REMOTE";
+  EXPECT_FALSE(proxy.SenderTrusted(unnamed));
+  unnamed.forwarded = {};
+  unnamed.forwarded.helo = "ceo.example.com";
+  EXPECT_FALSE(proxy.SenderTrusted(unnamed));
+  // No XFORWARD: the connection decides, as before.
+  EXPECT_TRUE(proxy.SenderTrusted(Mail("ceo@example.com")));
+  // Without an address check, no forwarded address is trusted.
+  GatewayPolicy blind(true, domains_, ForgedSender::kReject);
+  EXPECT_FALSE(blind.SenderTrusted(inside));
+}
+
 }  // namespace
 }  // namespace sealpost::smtp
