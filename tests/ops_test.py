@@ -50,6 +50,18 @@ def tempdir(prefix):
     return d
 
 
+def curl(server, url, *headers):
+    """(HTTP status, body) of a GET with curl, trusting the dev CA."""
+    args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
+            "--cacert", server.ca_cert]
+    for h in headers:
+        args += ["-H", h]
+    r = subprocess.run(args + [url], capture_output=True, text=True,
+                       timeout=30)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code), body
+
+
 class NotifySocket:
     """A datagram socket standing in for systemd's $NOTIFY_SOCKET."""
 
@@ -78,7 +90,8 @@ class InitTest(unittest.TestCase):
 
     def start(self, config=None, env=None):
         cmd = [BINARY, "server", "--config", config or self.config,
-               "--https-listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0"]
+               "--https-listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0",
+               "--admin-listen", "127.0.0.1:0"]
         e = dict(os.environ)
         e.update(env or {})
         return subprocess.Popen(cmd, stdout=subprocess.PIPE,
@@ -94,6 +107,9 @@ class InitTest(unittest.TestCase):
             text = f.read()
         self.assertIn('accepted_domains = "example.org"', text)
         self.assertIn('public_url = "https://portal.example.org"', text)
+        # The admin API on loopback, apart from the portal; the CLI told so.
+        self.assertIn('admin_listen = "127.0.0.1:8444"', text)
+        self.assertIn("export SEALPOST_ADDR=https://127.0.0.1:8444", r.stdout)
         self.assertIn("# ", text)  # commented
         key = os.path.join(self.data, "master.key")
         token = os.path.join(self.data, "admin.token")
@@ -422,14 +438,7 @@ class MetricsTokenTest(unittest.TestCase):
         cls.server.stop()
 
     def curl(self, *headers):
-        args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
-                "--cacert", self.server.ca_cert]
-        for h in headers:
-            args += ["-H", h]
-        r = subprocess.run(args + [self.server.url + "/metrics"],
-                           capture_output=True, text=True, timeout=30)
-        body, _, code = r.stdout.rpartition("\n")
-        return int(code), body
+        return curl(self.server, self.server.url + "/metrics", *headers)
 
     def test_metrics_need_the_token(self):
         code, body = self.curl()
@@ -481,6 +490,66 @@ class MetricsTokenTest(unittest.TestCase):
                 env={"SEALPOST_SERVER_METRICS_TOKEN_FILE": short})
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("shorter than 16 characters", r.stderr)
+
+
+class AdminListenTest(unittest.TestCase):
+    """server.admin_listen: the admin API and /metrics on a listener of
+    their own, absent (404) from the public portal listener; the metrics
+    token still guards /metrics there; the CLI finds the API through
+    dev.json's api_url."""
+
+    TOKEN = "adm1n-l1sten-metrics-token-42"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempdir("sealpost-admin-listen-")
+        token_file = os.path.join(cls.dir, "metrics.token")
+        with open(token_file, "w") as f:
+            f.write(cls.TOKEN + "\n")
+        cls.server = lib.DevServer(
+            args=["--admin-listen", "127.0.0.1:0"],
+            env={"SEALPOST_SERVER_METRICS_TOKEN_FILE": token_file})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_api_and_metrics_only_on_the_admin_listener(self):
+        s = self.server
+        self.assertNotEqual(s.api_url, s.url)
+        admin = "Authorization: Bearer " + s.token
+        metrics = "Authorization: Bearer " + self.TOKEN
+        # The public listener: no API, no metrics, whatever the token.
+        code, body = curl(s, s.url + "/api/v1/sys/status", admin)
+        self.assertEqual(code, 404, body)
+        code, body = curl(s, s.url + "/metrics", metrics)
+        self.assertEqual(code, 404, body)
+        self.assertNotIn("sealpost_", body)
+        # ... but the portal and the probes stay there.
+        self.assertEqual(curl(s, s.url + "/healthz"), (200, "ok\n"))
+        # The admin listener: the API with the admin token, /metrics with
+        # the metrics token only.
+        code, body = curl(s, s.api_url + "/api/v1/sys/status", admin)
+        self.assertEqual(code, 200, body)
+        code, body = curl(s, s.api_url + "/api/v1/sys/status")
+        self.assertEqual(code, 401, body)
+        code, body = curl(s, s.api_url + "/metrics")
+        self.assertEqual(code, 401, body)
+        code, body = curl(s, s.api_url + "/metrics", metrics)
+        self.assertEqual(code, 200, body)
+        self.assertIn("sealpost_smtp_connections", body)
+        # The CLI (SEALPOST_ADDR from dev.json's api_url) works; against the
+        # portal's address it is refused.
+        r = s.cli("status")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = run("status", env={"SEALPOST_ADDR": s.url,
+                               "SEALPOST_CACERT": s.ca_cert,
+                               "SEALPOST_TOKEN": s.token})
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        # The start-up line names the admin listener.
+        admin_hostport = s.api_url.split("//", 1)[1]
+        self.assertIn("admin API and /metrics on " + admin_hostport,
+                      s.read_log())
 
 
 if __name__ == "__main__":

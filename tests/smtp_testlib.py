@@ -114,6 +114,9 @@ class DevServer:
         if "submission" in info:
             self.submission_port = int(info["submission"].rsplit(":", 1)[1])
         self.url = info["url"]
+        # The admin API and /metrics: the portal's URL unless
+        # server.admin_listen gives them a listener of their own.
+        self.api_url = info.get("api_url", self.url)
         self.token = info["admin_token"]
         self.ca_cert = info["ca_cert"]
         self.mailbox = info["mailbox"]
@@ -141,7 +144,7 @@ class DevServer:
             return None
 
     def cli(self, *args, check=False):
-        env = dict(os.environ, SEALPOST_ADDR=self.url,
+        env = dict(os.environ, SEALPOST_ADDR=self.api_url,
                    SEALPOST_TOKEN=self.token, SEALPOST_CACERT=self.ca_cert)
         r = subprocess.run([BINARY] + list(args), env=env,
                            capture_output=True, text=True, timeout=60)
@@ -158,7 +161,7 @@ class DevServer:
 
     def metrics(self):
         r = subprocess.run(["curl", "-sS", "--cacert", self.ca_cert,
-                            self.url + "/metrics"], capture_output=True,
+                            self.api_url + "/metrics"], capture_output=True,
                            text=True, timeout=30)
         return r.stdout
 
@@ -300,7 +303,7 @@ class DevServerCase(unittest.TestCase):
         return files
 
     def open_as(self, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
+        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
                    SEALPOST_TOKEN=self.server.token,
                    SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
                    SEALPOST_PASSWORD=self.users[user])

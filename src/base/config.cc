@@ -77,6 +77,10 @@ const std::vector<KeyDef>& Defs() {
         "HOST:PORT of the SMTP submission listener, AUTH after STARTTLS "
         "(e.g. 0.0.0.0:587; empty: none; dev: a free loopback port)"},
        Str(&Config::submission_listen)},
+      {{"server.admin_listen",
+        "HOST:PORT of the admin API and /metrics, then absent from "
+        "https_listen (e.g. 127.0.0.1:8444; empty: on https_listen)"},
+       Str(&Config::admin_listen)},
       {{"server.public_url",
         "portal URL used in links (default from "
         "https_listen)"},
@@ -331,6 +335,11 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   SP_RETURN_IF_ERROR(ParseHostPort(config.smtp_listen)
                          .status()
                          .WithContext("server.smtp_listen"));
+  if (!config.admin_listen.empty()) {
+    SP_RETURN_IF_ERROR(ParseHostPort(config.admin_listen)
+                           .status()
+                           .WithContext("server.admin_listen"));
+  }
   if (!config.submission_listen.empty()) {
     SP_RETURN_IF_ERROR(ParseHostPort(config.submission_listen)
                            .status()

@@ -27,6 +27,9 @@ struct Config {
   // The submission listener (RFC 6409, port 587 by convention): AUTH after
   // STARTTLS, then mail from the login. Empty: none (dev: 127.0.0.1:0).
   std::string submission_listen;
+  // The admin API (/api/...) and /metrics on a listener of their own, and
+  // off the public one. Empty: both on https_listen.
+  std::string admin_listen;
   std::string public_url;               // default: https://<https_listen>
   std::string admin_token_file;         // default: DATA_DIR/admin.token
   std::string metrics_token_file;       // set: /metrics needs its token

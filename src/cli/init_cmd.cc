@@ -44,6 +44,19 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
+// Where the CLI reaches the admin API: server.admin_listen, else the
+// HTTPS listener; a wildcard address is reached on loopback.
+std::string AdminUrl(const Config& config) {
+  std::string listen =
+      config.admin_listen.empty() ? config.https_listen : config.admin_listen;
+  for (const char* any : {"0.0.0.0:", "[::]:"}) {
+    if (listen.starts_with(any)) {
+      listen = "127.0.0.1:" + listen.substr(std::string_view(any).size());
+    }
+  }
+  return "https://" + listen;
+}
+
 std::string ConfigText(const InitArgs& a, const std::string& data_dir) {
   char date[32];
   std::time_t now = std::time(nullptr);
@@ -59,9 +72,12 @@ std::string ConfigText(const InitArgs& a, const std::string& data_dir) {
        "data_dir = " +
        Quote(data_dir) +
        "\n"
-       "# The portal and the admin API (HTTPS). For recipients on the\n"
-       "# Internet: \"0.0.0.0:443\" (the systemd unit allows port 443).\n"
+       "# The portal (HTTPS). For recipients on the Internet:\n"
+       "# \"0.0.0.0:443\" (the systemd unit allows port 443).\n"
        "https_listen = \"127.0.0.1:8443\"\n"
+       "# The admin API (the CLI) and /metrics: on this host only, and\n"
+       "# never on https_listen. Empty: both on https_listen.\n"
+       "admin_listen = \"127.0.0.1:8444\"\n"
        "# The portal's address as recipients see it: every wrapper mail's\n"
        "# \"Read the message\" link starts with it.\n";
   t += a.public_url.empty()
@@ -159,6 +175,7 @@ int Init(const InitArgs& a) {
     config.tls_cert_file = dir + "/tls/server.pem";
     config.tls_key_file = dir + "/tls/server.key";
     config.master_key_file = dir + "/master.key";
+    config.admin_listen = "127.0.0.1:8444";
   }
   LocalPaths paths = PathsOf(config);
   std::string tls_dir = SelfSignedDir(config);
@@ -245,7 +262,7 @@ int Init(const InitArgs& a) {
   std::cout << "  " << step++ << ". Start it: systemctl enable --now sealpost\n"
             << "     (or: sealpost server --config " << a.config_file << ")\n";
   std::cout << "  " << step++ << ". Use the CLI:\n"
-            << "       export SEALPOST_ADDR=https://127.0.0.1:8443\n"
+            << "       export SEALPOST_ADDR=" << AdminUrl(config) << "\n"
             << "       export SEALPOST_TOKEN=$(cat " << paths.admin_token_file
             << ")\n";
   if (make_cert) {

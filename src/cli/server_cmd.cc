@@ -31,6 +31,9 @@ void RegisterServer(CLI::App& app, Globals& g) {
       {"--data-dir", "server.data_dir", "Data directory"},
       {"--https-listen", "server.https_listen",
        "Portal/API listener HOST:PORT (port 0 picks a free one)"},
+      {"--admin-listen", "server.admin_listen",
+       "Admin API and /metrics listener HOST:PORT, then absent from "
+       "--https-listen (port 0 picks a free one)"},
       {"--smtp-listen", "server.smtp_listen",
        "SMTP listener HOST:PORT (port 0 picks a free one)"},
       {"--submission-listen", "server.submission_listen",

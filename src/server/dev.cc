@@ -45,8 +45,9 @@ Result<DevState> PrepareDev(Config& config) {
   if (config.submission_listen.empty()) {
     config.submission_listen = "127.0.0.1:0";
   }
-  for (const auto* listen :
-       {&config.https_listen, &config.smtp_listen, &config.submission_listen}) {
+  for (const auto* listen : {&config.https_listen, &config.smtp_listen,
+                             &config.submission_listen, &config.admin_listen}) {
+    if (listen->empty()) continue;  // admin_listen: on https_listen
     SP_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(*listen));
     if (!IsLoopbackHost(hp.host)) {
       return InvalidArgumentError("dev mode listens on loopback only; '" +
@@ -120,7 +121,8 @@ Status SetUpDevRights(const DevState& state, license::KeyService& keys,
 }
 
 Status WriteDevJson(const DevState& state, const std::string& smtp,
-                    const std::string& submission, const std::string& url) {
+                    const std::string& submission, const std::string& url,
+                    const std::string& api_url) {
   json::array users;
   for (const auto& u : state.users) {
     users.push_back({{"email", u.email}, {"password", u.password}});
@@ -129,6 +131,7 @@ Status WriteDevJson(const DevState& state, const std::string& smtp,
   if (!smtp.empty()) o["smtp"] = smtp;
   if (!submission.empty()) o["submission"] = submission;
   o["url"] = url;
+  o["api_url"] = api_url;
   o["ca_cert"] = state.ca_cert;
   o["admin_token"] = state.admin_token;
   o["data_dir"] = state.data_dir;
@@ -140,11 +143,17 @@ Status WriteDevJson(const DevState& state, const std::string& smtp,
 }
 
 std::string DevBanner(const DevState& state, const std::string& smtp,
-                      const std::string& submission, const std::string& url) {
+                      const std::string& submission, const std::string& url,
+                      const std::string& api_url) {
   std::string b;
   b += "\n==> Sealpost dev server is running (loopback only; do not use in "
        "production)\n\n";
-  b += "    Portal and API:  " + url + "\n";
+  if (api_url == url) {
+    b += "    Portal and API:  " + url + "\n";
+  } else {
+    b += "    Portal:          " + url + "\n";
+    b += "    Admin API:       " + api_url + "  (and /metrics)\n";
+  }
   b += "    Dev mailbox:     " + url + "/dev/mailbox\n";
   if (!smtp.empty()) b += "    SMTP gateway:    " + smtp + "\n";
   if (!submission.empty()) {
@@ -158,7 +167,7 @@ std::string DevBanner(const DevState& state, const std::string& smtp,
     b += "    User:            " + u.email + "  password: " + u.password + "\n";
   }
   b += "\n    Use the CLI against it:\n";
-  b += "      export SEALPOST_ADDR=" + url + "\n";
+  b += "      export SEALPOST_ADDR=" + api_url + "\n";
   b += "      export SEALPOST_TOKEN=" + state.admin_token + "\n";
   b += "      export SEALPOST_CACERT=" + state.ca_cert + "\n";
   b += "      sealpost status\n\n";

@@ -38,10 +38,14 @@ Status SeedDevUsers(DevState& state, store::Store& store);
 Status SetUpDevRights(const DevState& state, license::KeyService& keys,
                       license::Directory& directory);
 // Writes DIR/dev.json (0600) with the real addresses.
+// `url` is the portal's, `api_url` the admin API's (the same URL unless
+// server.admin_listen is set).
 Status WriteDevJson(const DevState& state, const std::string& smtp,
-                    const std::string& submission, const std::string& url);
+                    const std::string& submission, const std::string& url,
+                    const std::string& api_url);
 std::string DevBanner(const DevState& state, const std::string& smtp,
-                      const std::string& submission, const std::string& url);
+                      const std::string& submission, const std::string& url,
+                      const std::string& api_url);
 
 }  // namespace sealpost::server
 

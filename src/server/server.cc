@@ -158,12 +158,15 @@ Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
   return config;
 }
 
-// /healthz, /readyz (the store answers) and /metrics, the latter only with
-// "Authorization: Bearer METRICS_TOKEN" when `metrics_token` is set (it
-// reveals traffic figures). The references must outlive the router.
-void AddProbes(http::Router& router, store::Store& store,
-               MetricsRegistry& metrics, Gauge& uptime, const Clock& clock,
-               int64_t started_at, std::string metrics_token) {
+// /healthz, /readyz (the store answers) on `router` and /metrics on
+// `metrics_router` (the admin listener's when server.admin_listen is set),
+// the latter only with "Authorization: Bearer METRICS_TOKEN" when
+// `metrics_token` is set (it reveals traffic figures). The references must
+// outlive the routers.
+void AddProbes(http::Router& router, http::Router& metrics_router,
+               store::Store& store, MetricsRegistry& metrics, Gauge& uptime,
+               const Clock& clock, int64_t started_at,
+               std::string metrics_token) {
   router.Add("GET", "/healthz",
              [](http::Request&) { return http::Response::Text(200, "ok\n"); });
   router.Add("GET", "/readyz", [&store](http::Request&) {
@@ -171,7 +174,7 @@ void AddProbes(http::Router& router, store::Store& store,
     if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
     return http::Response::Text(200, "ready\n");
   });
-  router.Add(
+  metrics_router.Add(
       "GET", "/metrics",
       [&metrics, &uptime, &clock, started_at,
        token = std::move(metrics_token)](http::Request& req) {
@@ -232,6 +235,46 @@ void SetRequestGates(HttpServerOptions& http_options,
     portal::Portal* p = portal_inline.load(std::memory_order_acquire);
     return p != nullptr && p->ServesInline(r);
   };
+}
+
+// server.admin_listen: the admin API and /metrics on a listener of their
+// own (the same certificate and request limits as `public_options`, which
+// then no longer routes them). Null when the setting is empty.
+Result<std::unique_ptr<HttpServer>> StartAdminListener(
+    Runtime& runtime, const Config& config,
+    const HttpServerOptions& public_options, const http::Router& admin_router,
+    MetricsRegistry& metrics) {
+  if (config.admin_listen.empty()) return std::unique_ptr<HttpServer>();
+  HttpServerOptions options = public_options;
+  SP_ASSIGN_OR_RETURN(options.listen, ParseHostPort(config.admin_listen));
+  options.handler_threads = 2;
+  options.max_connections = std::min<size_t>(options.max_connections, 64);
+  options.run_inline = nullptr;
+  auto admin = std::make_unique<HttpServer>(
+      runtime.io(), options,
+      [&admin_router](http::Request& r) { return admin_router.Dispatch(r); },
+      metrics);
+  SP_RETURN_IF_ERROR(admin->Start().WithContext("server.admin_listen"));
+  runtime.OnShutdown([a = admin.get()] { a->Shutdown(); });
+  return admin;
+}
+
+// SIGHUP: the log settings from the configuration as it is now (the
+// certificates are the listeners' to reload).
+void ReloadLogSettings(const ServerOptions& options) {
+  ConfigSources sources;
+  sources.file = options.config_file;
+  sources.flags = options.flags;
+  Result<Config> fresh = LoadConfig(sources);
+  if (!fresh.ok()) {
+    log::Error("reload: configuration not read, log settings kept: {}",
+               fresh.status().message());
+    return;
+  }
+  log::Init(*log::ParseFormat(fresh->log_format),
+            *log::ParseLevel(fresh->log_level));
+  log::Info("reload: log level {}, format {}", fresh->log_level,
+            fresh->log_format);
 }
 
 portal::PortalOptions PortalOptionsOf(const Config& config,
@@ -348,11 +391,16 @@ int RunServer(const ServerOptions& options) {
       store->get(),     &clock,          &metrics,   dev.admin_token,
       SEALPOST_VERSION, clock.NowUnix(), options.dev};
 
+  // The public listener's routes (portal, probes) and the admin API's:
+  // one router unless server.admin_listen gives the API its own listener.
   http::Router router;
+  http::Router admin_router;
+  http::Router& api_router =
+      config.admin_listen.empty() ? router : admin_router;
   auto metrics_token = LoadMetricsToken(config.metrics_token_file);
   if (!metrics_token.ok()) return Fail(metrics_token.status());
-  AddProbes(router, **store, metrics, *uptime, clock, api_context.started_at,
-            std::move(*metrics_token));
+  AddProbes(router, api_router, **store, metrics, *uptime, clock,
+            api_context.started_at, std::move(*metrics_token));
   api_context.directory = &directory;
   api_context.keys = &keys;
   api_context.templates = &templates;
@@ -360,12 +408,12 @@ int RunServer(const ServerOptions& options) {
   api_context.rules = &rules;
   api_context.certificates = &certificates;
   api_context.accepted_domains = AcceptedDomains(config);
-  api::RegisterApi(router, api_context);
-  api::RegisterRightsApi(router, api_context);
-  api::RegisterPolicyApi(router, api_context);
-  api::RegisterQueueApi(router, api_context);
-  api::RegisterCertApi(router, api_context);
-  api::RegisterJournalApi(router, api_context);
+  api::RegisterApi(api_router, api_context);
+  api::RegisterRightsApi(api_router, api_context);
+  api::RegisterPolicyApi(api_router, api_context);
+  api::RegisterQueueApi(api_router, api_context);
+  api::RegisterCertApi(api_router, api_context);
+  api::RegisterJournalApi(api_router, api_context);
 
   int threads = config.threads > 0
                     ? static_cast<int>(config.threads)
@@ -381,10 +429,19 @@ int RunServer(const ServerOptions& options) {
       [&router](http::Request& r) { return router.Dispatch(r); }, metrics);
   if (Status s = https.Start(); !s.ok()) return Fail(s);
   runtime.OnShutdown([&https] { https.Shutdown(); });
+  auto admin =
+      StartAdminListener(runtime, config, http_options, admin_router, metrics);
+  if (!admin.ok()) return Fail(admin.status());
   std::string url =
       config.public_url.empty()
           ? "https://" + HostPortText(http_options.listen.host, https.port())
           : config.public_url;
+  // Where the CLI finds the API (dev.json, the banner, the start-up line).
+  const std::string admin_bound =
+      *admin ? HostPortText(ParseHostPort(config.admin_listen)->host,
+                            (*admin)->port())
+             : "";
+  const std::string api_url = *admin ? "https://" + admin_bound : url;
   // Handlers run only once runtime.Run() starts the I/O threads, so the
   // URL-dependent parts can be completed here.
   api_context.public_url = url;
@@ -433,29 +490,18 @@ int RunServer(const ServerOptions& options) {
   const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {
     const std::string& submission = (*gateway)->submission_address();
-    if (Status s = WriteDevJson(dev, smtp, submission, url); !s.ok()) {
+    if (Status s = WriteDevJson(dev, smtp, submission, url, api_url); !s.ok()) {
       return Fail(s);
     }
-    std::cout << DevBanner(dev, smtp, submission, url) << std::flush;
+    std::cout << DevBanner(dev, smtp, submission, url, api_url) << std::flush;
   }
   // SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
   // key files again, and the log settings from the configuration as it is
   // now. Everything else needs a restart (docs/operations.md).
-  runtime.OnReload([&options, &https, g = gateway->get()] {
-    ConfigSources sources;
-    sources.file = options.config_file;
-    sources.flags = options.flags;
-    Result<Config> fresh = LoadConfig(sources);
-    if (!fresh.ok()) {
-      log::Error("reload: configuration not read, log settings kept: {}",
-                 fresh.status().message());
-    } else {
-      log::Init(*log::ParseFormat(fresh->log_format),
-                *log::ParseLevel(fresh->log_level));
-      log::Info("reload: log level {}, format {}", fresh->log_level,
-                fresh->log_format);
-    }
+  runtime.OnReload([&options, &https, a = admin->get(), g = gateway->get()] {
+    ReloadLogSettings(options);
     (void)https.ReloadTls();  // each says in the log what happened
+    if (a != nullptr) (void)a->ReloadTls();
     (void)g->ReloadTls();
   });
   // One line that says what runs where: the bound addresses (not only the
@@ -464,9 +510,10 @@ int RunServer(const ServerOptions& options) {
       HostPortText(http_options.listen.host, https.port());
   const std::string& submission = (*gateway)->submission_address();
   log::Info(
-      "sealpost {} started: store {}, data {}, HTTPS {} (public URL {}{}), "
+      "sealpost {} started: store {}, data {}, HTTPS {} (public URL {}{}{}), "
       "SMTP {}{}",
       SEALPOST_VERSION, config.store_engine, config.data_dir, https_bound, url,
+      admin_bound.empty() ? "" : "; admin API and /metrics on " + admin_bound,
       config.metrics_token_file.empty() ? "" : "; /metrics needs its token",
       smtp, submission.empty() ? "" : ", submission " + submission);
   // Listeners are bound: a Type=notify unit counts as started from here.
