@@ -168,8 +168,13 @@ class PackageInstallTest(unittest.TestCase):
                "SEALPOST_CACERT": DATA + "/tls/ca.pem"}
         passwords = {"alice@example.com": "alice-" + uuid.uuid4().hex,
                      "bob@example.com": "bob-" + uuid.uuid4().hex}
-        for args in (["rms", "activate"],
-                     ["user", "add", "alice@example.com", "--password",
+        # The CLI finds the admin API and init's CA from the server's
+        # configuration (SEALPOST_CONFIG) when SEALPOST_ADDR is not set.
+        r = as_sealpost("rms", "activate", env={
+            "SEALPOST_CONFIG": CONFIG, "SEALPOST_TOKEN": token,
+            "SEALPOST_SERVER_ADMIN_LISTEN": "127.0.0.1:%d" % admin})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for args in (["user", "add", "alice@example.com", "--password",
                       passwords["alice@example.com"]],
                      ["user", "add", "bob@example.com", "--password",
                       passwords["bob@example.com"]],

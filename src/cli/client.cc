@@ -31,7 +31,8 @@ Result<Target> ParseAddr(const std::string& addr) {
   if (addr.empty()) {
     return InvalidArgumentError(
         "no server address: set SEALPOST_ADDR or --addr "
-        "(e.g. https://127.0.0.1:8443)");
+        "(e.g. https://127.0.0.1:8444), or SEALPOST_CONFIG to the server's "
+        "sealpost.toml");
   }
   if (!std::string_view(addr).starts_with(kScheme)) {
     return InvalidArgumentError("server address must start with https://: " +

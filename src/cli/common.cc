@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/local_config.h"
 #include "http/http.h"
 
 namespace sealpost::cli {
@@ -26,7 +27,8 @@ bool CallApi(Globals& g, const std::string& method, const std::string& target,
 bool CallApiRaw(Globals& g, const std::string& method,
                 const std::string& target, const std::string& body,
                 const std::string& content_type, ApiResponse* response) {
-  auto res = Call(g.client, method, target, body, content_type);
+  auto res =
+      Call(WithLocalDefaults(g.client), method, target, body, content_type);
   if (!res.ok()) {
     std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
     g.exit_code = res.status().code() == StatusCode::kInvalidArgument

@@ -44,19 +44,6 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
-// Where the CLI reaches the admin API: server.admin_listen, else the
-// HTTPS listener; a wildcard address is reached on loopback.
-std::string AdminUrl(const Config& config) {
-  std::string listen =
-      config.admin_listen.empty() ? config.https_listen : config.admin_listen;
-  for (const char* any : {"0.0.0.0:", "[::]:"}) {
-    if (listen.starts_with(any)) {
-      listen = "127.0.0.1:" + listen.substr(std::string_view(any).size());
-    }
-  }
-  return "https://" + listen;
-}
-
 std::string ConfigText(const InitArgs& a, const std::string& data_dir) {
   char date[32];
   std::time_t now = std::time(nullptr);

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include "base/files.h"
 #include "cli/cli.h"
@@ -51,6 +53,36 @@ Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options) {
                               "(PostgreSQL: pg_dump, docs/operations.md)");
   }
   return PathsOf(config);
+}
+
+std::string AdminUrl(const Config& config) {
+  std::string listen =
+      config.admin_listen.empty() ? config.https_listen : config.admin_listen;
+  for (std::string_view any : {"0.0.0.0:", "[::]:"}) {
+    if (listen.starts_with(any)) {
+      listen = "127.0.0.1:" + listen.substr(any.size());
+    }
+  }
+  return "https://" + listen;
+}
+
+ClientOptions WithLocalDefaults(ClientOptions client) {
+  const char* file = std::getenv("SEALPOST_CONFIG");
+  if (!client.addr.empty() || file == nullptr || *file == '\0') {
+    return client;
+  }
+  ConfigSources sources;
+  sources.file = file;
+  Result<Config> config = LoadConfig(sources);
+  if (!config.ok()) return client;  // the call then says what is missing
+  client.addr = AdminUrl(*config);
+  const std::string own_ca = config->data_dir + "/tls/ca.pem";
+  if (client.ca_cert.empty() &&
+      config->tls_cert_file == config->data_dir + "/tls/server.pem" &&
+      FileExists(own_ca)) {
+    client.ca_cert = own_ca;
+  }
+  return client;
 }
 
 Result<std::string> ReadPassphrase(const std::string& file, bool confirm) {

@@ -12,6 +12,7 @@
 
 #include "base/config.h"
 #include "base/status.h"
+#include "cli/client.h"
 
 namespace CLI {
 class App;
@@ -43,6 +44,17 @@ LocalPaths PathsOf(const Config& config);
 // A passphrase: the first line of `file` when given, else
 // SEALPOST_PASSPHRASE, else a prompt (twice on a terminal when `confirm`).
 Result<std::string> ReadPassphrase(const std::string& file, bool confirm);
+
+// Where the CLI reaches the admin API: https:// + server.admin_listen, else
+// + server.https_listen; a wildcard host (0.0.0.0, [::]) on loopback.
+std::string AdminUrl(const Config& config);
+
+// `client` completed from the server's configuration when SEALPOST_CONFIG
+// names one and SEALPOST_ADDR / --addr is not given: the admin API's
+// address, and the CA of `sealpost init`'s self-signed certificate when that
+// is the certificate in use and no --ca-cert is given. Never a token: the
+// admin token stays an explicit SEALPOST_TOKEN.
+ClientOptions WithLocalDefaults(ClientOptions client);
 
 // Prints "sealpost <what>: <message>" on stderr and returns kExitLocal.
 int LocalFailure(const std::string& what, const Status& status);

@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.set_version_flag("--version", SEALPOST_VERSION);
   app.add_option("--addr", g.client.addr,
-                 "Server URL, e.g. https://127.0.0.1:8443")
+                 "Server URL of the API, e.g. https://127.0.0.1:8444 "
+                 "(default: from the server's config named by "
+                 "SEALPOST_CONFIG: server.admin_listen, else https_listen)")
       ->envname("SEALPOST_ADDR");
   app.add_option("--token", g.client.token, "API token (admin or user)")
       ->envname("SEALPOST_TOKEN");

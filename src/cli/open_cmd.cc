@@ -14,6 +14,7 @@
 
 #include "base/encoding.h"
 #include "cli/cli.h"
+#include "cli/local_config.h"
 #include "crypto/signature.h"
 #include "mime/wrapper.h"
 #include "sealed/container.h"
@@ -66,7 +67,7 @@ bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
     g.exit_code = anon.exit_code;
     return false;
   }
-  *client = g.client;
+  *client = WithLocalDefaults(g.client);
   client->token = std::string(json::parse(body).at("token").as_string());
   return true;
 }
