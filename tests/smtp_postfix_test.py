@@ -161,15 +161,18 @@ class PostfixContentFilterTest(unittest.TestCase):
                        ("Subject: via postfix " + marker +
                         "\r\n\r\nbody " + marker + "\r\n").encode())
 
-    def received(self, postfix, marker):
-        """The copy of the message `marker` the sink received, from the
-        sink's first header on."""
-        self.assertTrue(
-            wait_for(lambda: ("body " + marker) in self.sink.text(), 60),
-            postfix.log()[-3000:])
+    def received(self, postfix, marker, key=None):
+        """The copy of the message `marker` (found by `key`, by default its
+        body "body MARKER") the sink received, from the sink's first header
+        on to the next message's."""
+        key = key or "body " + marker
+        self.assertTrue(wait_for(lambda: key in self.sink.text(), 60),
+                        postfix.log()[-3000:])
         text = self.sink.text()
-        return text[text.rfind("X-Client-Addr", 0,
-                               text.find("body " + marker)):]
+        at = text.find(key)
+        end = text.find("X-Client-Addr", at)
+        return text[text.rfind("X-Client-Addr", 0, at):
+                    end if end >= 0 else len(text)]
 
     def test_postfix_filters_through_sealpost_once(self):
         postfix = Postfix(self.sink.port, self.filter_port)
@@ -264,15 +267,9 @@ class PostfixContentFilterTest(unittest.TestCase):
                                ("From: alice@example.com\r\n"
                                 "Subject: %s %s\r\n\r\nbody %s\r\n" %
                                 (who, marker, marker)).encode())
-            got = {}
-            for who in ("forged", "inside"):
-                key = "Subject: %s %s" % (who, marker)
-                self.assertTrue(wait_for(lambda: key in self.sink.text(), 60),
-                                postfix.log()[-3000:])
-                text = self.sink.text()
-                at = text.find(key)
-                got[who] = text[text.rfind("X-Client-Addr", 0, at):
-                                text.find("X-Client-Addr", at)]
+            got = {who: self.received(postfix, marker,
+                                      "Subject: %s %s" % (who, marker))
+                   for who in ("forged", "inside")}
             self.assertIn("[203.0.113.5]", got["forged"])
             self.assertIn("X-Sealpost-Protected", got["forged"])
             self.assertNotIn("body " + marker, got["forged"])
