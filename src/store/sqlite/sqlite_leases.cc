@@ -41,6 +41,7 @@ Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
       if (rc != SQLITE_DONE) s = SqliteError(db_, "claiming due messages");
     }
   }
+  const bool picked = s.ok();
   for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
     Stmt lease(stmts_,
                "UPDATE queue_messages SET lease_node = ?, lease_until_ms = ? "
@@ -48,11 +49,14 @@ Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
     lease.Bind(1, node).Bind(2, lease_until_ms).Bind(3, rows[i].second.id);
     s = lease.Run();
   }
+  if (s.ok()) s = Exec("COMMIT");
   if (!s.ok()) {
     (void)Exec("ROLLBACK");
-    return s;
+    // One file, one node: with the disk full the leases cannot be written,
+    // but no other node can take these messages either, and delivering
+    // them is what gives space back (a done message's body is deleted).
+    if (!picked || s.code() != StatusCode::kResourceExhausted) return s;
   }
-  SP_RETURN_IF_ERROR(Exec("COMMIT"));
   std::vector<QueueClaim> out;
   for (auto& [at, claim] : rows) out.push_back(std::move(claim));
   return out;
