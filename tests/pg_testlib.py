@@ -33,15 +33,26 @@ class PostgresServer:
             self._run([BIN + "initdb", "-D", self.dir + "/data", "-U",
                        "sealpost", "-A", "trust", "-E", "UTF8", "--locale=C",
                        "--no-sync"])
-            opts = ("-k %s -p %d -c listen_addresses=127.0.0.1 "
-                    "-c max_connections=200" % (self.dir, self.port))
-            self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-l",
-                       self.dir + "/server.log", "-w", "-t", "60", "-o", opts,
-                       "start"])
+            self.start_server()
         except Exception:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
+
+    def start_server(self):
+        """Starts the server (again) on the same directory and port."""
+        opts = ("-k %s -p %d -c listen_addresses=127.0.0.1 "
+                "-c max_connections=200" % (self.dir, self.port))
+        self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-l",
+                   self.dir + "/server.log", "-w", "-t", "60", "-o", opts,
+                   "start"])
         self.running = True
+
+    def stop_server(self):
+        """Stops the server (fast shutdown: clients are disconnected) and
+        keeps its data, for start_server()."""
+        self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-m", "fast",
+                   "-w", "stop"])
+        self.running = False
 
     def _run(self, argv):
         if self._as_postgres:
@@ -70,7 +81,5 @@ class PostgresServer:
 
     def stop(self):
         if self.running:
-            self._run([BIN + "pg_ctl", "-D", self.dir + "/data", "-m", "fast",
-                       "-w", "stop"])
-            self.running = False
+            self.stop_server()
         shutil.rmtree(self.dir, ignore_errors=True)

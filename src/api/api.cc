@@ -21,6 +21,30 @@ json::object UserJson(const store::UserRecord& u) {
           {"disabled", u.disabled}};
 }
 
+// The nodes seen in the last minute (their heartbeats) and the queue
+// depth per lease holder ("" for messages nobody holds), for `status`.
+Result<json::object> NodesJson(store::Store& store, const Clock& clock) {
+  const int64_t now_ms = clock.NowUnix() * 1000;
+  SP_ASSIGN_OR_RETURN(auto nodes, store.ListNodes(now_ms - 60'000));
+  SP_ASSIGN_OR_RETURN(auto depth, store.QueueDepthByNode(now_ms));
+  json::array seen;
+  for (const store::NodeRecord& n : nodes) {
+    seen.push_back({{"node_id", n.node_id},
+                    {"hostname", n.hostname},
+                    {"version", n.version},
+                    {"started_at", n.started_ms / 1000},
+                    {"seen_at", n.seen_ms / 1000}});
+  }
+  json::array queue;
+  for (const store::NodeQueueDepth& d : depth) {
+    queue.push_back({{"node_id", d.node},
+                     {"messages", d.messages},
+                     {"deliveries", d.deliveries}});
+  }
+  return json::object{{"nodes", std::move(seen)},
+                      {"queue_by_node", std::move(queue)}};
+}
+
 }  // namespace
 
 bool IsAdmin(const Request& request, const ApiContext& context) {
@@ -36,26 +60,29 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                if (!version.ok()) return FromStatus(version.status());
                auto stats = ctx.store->Stats();
                if (!stats.ok()) return FromStatus(stats.status());
+               auto nodes = NodesJson(*ctx.store, *ctx.clock);
+               if (!nodes.ok()) return FromStatus(nodes.status());
                int64_t now = ctx.clock->NowUnix();
-               return JsonOk(
-                   200,
-                   json::object{
-                       {"version", ctx.version},
-                       {"started_at", ctx.started_at},
-                       {"uptime_seconds", now - ctx.started_at},
-                       {"store_engine", ctx.store->Engine()},
-                       {"schema_version", *version},
-                       {"dev_mode", ctx.dev_mode},
-                       {"store",
-                        json::object{
-                            {"file_bytes", stats->file_bytes},
-                            {"free_bytes", stats->free_bytes},
-                            {"queued_messages", stats->queued_messages},
-                            {"done_messages", stats->done_messages},
-                            {"portal_copies", stats->portal_copies},
-                            {"protected_messages", stats->protected_messages},
-                        }},
-                   });
+               json::object out{
+                   {"version", ctx.version},
+                   {"started_at", ctx.started_at},
+                   {"uptime_seconds", now - ctx.started_at},
+                   {"store_engine", ctx.store->Engine()},
+                   {"schema_version", *version},
+                   {"dev_mode", ctx.dev_mode},
+                   {"node_id", ctx.node_id},
+                   {"store",
+                    json::object{
+                        {"file_bytes", stats->file_bytes},
+                        {"free_bytes", stats->free_bytes},
+                        {"queued_messages", stats->queued_messages},
+                        {"done_messages", stats->done_messages},
+                        {"portal_copies", stats->portal_copies},
+                        {"protected_messages", stats->protected_messages},
+                    }},
+               };
+               for (auto& [k, v] : *nodes) out[k] = std::move(v);
+               return JsonOk(200, std::move(out));
              }));
 
   router.Add("GET", "/api/v1/users", Admin(ctx, [&ctx](Request&) {

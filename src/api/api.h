@@ -60,6 +60,8 @@ struct ApiContext {
   // The organisation's mail domains (smtp.accepted_domains), lower-case:
   // journal addresses must be in one of them or verified over TLS.
   std::vector<std::string> accepted_domains;
+  // This node's id (server.node_id) for `sealpost status`.
+  std::string node_id;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

@@ -69,6 +69,10 @@ const std::vector<KeyDef>& Defs() {
   static const std::vector<KeyDef> defs = {
       {{"server.data_dir", "directory for the store, keys and certificates"},
        Str(&Config::data_dir)},
+      {{"server.node_id",
+        "this node's id among several on one store (default: made once and "
+        "kept in DATA_DIR/node_id)"},
+       Str(&Config::node_id)},
       {{"server.https_listen", "HOST:PORT of the portal and API (port 0: any)"},
        Str(&Config::https_listen)},
       {{"server.smtp_listen", "HOST:PORT of the SMTP gateway (port 0: any)"},
@@ -168,6 +172,11 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::queue_retry_window_seconds)},
       {{"queue.delivery_concurrency", "deliveries in flight at once"},
        Int(&Config::queue_delivery_concurrency)},
+      {{"queue.lease_seconds",
+        "a node's hold on a message it delivers, renewed while it works; "
+        "another node takes over after this long without renewal (3 to "
+        "3600)"},
+       Int(&Config::queue_lease_seconds)},
       {{"queue.history_days",
         "days delivered and bounced messages stay for message trace "
         "(their bodies are deleted at once)"},
@@ -344,6 +353,9 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     SP_RETURN_IF_ERROR(ParseHostPort(config.submission_listen)
                            .status()
                            .WithContext("server.submission_listen"));
+  }
+  if (config.queue_lease_seconds < 3 || config.queue_lease_seconds > 3600) {
+    return InvalidArgumentError("queue.lease_seconds: expected 3 to 3600");
   }
   if (config.store_pool_size < 1 || config.store_pool_size > 1000) {
     return InvalidArgumentError("store.pool_size: expected 1 to 1000");

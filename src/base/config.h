@@ -22,6 +22,9 @@ namespace sealpost {
 struct Config {
   // [server]
   std::string data_dir;  // required outside dev mode
+  // This node among several on one store (server/node_id.h); empty: the
+  // id kept in DATA_DIR/node_id, made on first start.
+  std::string node_id;
   std::string https_listen = "127.0.0.1:8443";
   std::string smtp_listen = "127.0.0.1:2525";
   // The submission listener (RFC 6409, port 587 by convention): AUTH after
@@ -78,6 +81,9 @@ struct Config {
   int64_t queue_retry_max_seconds = 3600;
   int64_t queue_retry_window_seconds = 2 * 24 * 3600;  // then bounce
   int64_t queue_delivery_concurrency = 64;
+  // How long a node's hold on a message lasts without renewal: another node
+  // takes over the work of a node that died after this long.
+  int64_t queue_lease_seconds = 30;
   // Delivered and bounced messages (their bodies already deleted) stay for
   // `message trace` this many days, then are pruned.
   int64_t queue_history_days = 30;

@@ -20,6 +20,42 @@ std::string Duration(int64_t s) {
   return out;
 }
 
+std::string Str(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+// This node, the nodes seen in the last minute and the queue per node
+// (several nodes on one store: docs/scaling.md).
+void AddNodes(const json::object& o,
+              std::vector<std::pair<std::string, std::string>>& props) {
+  props.emplace_back("NodeId", Str(o, "node_id"));
+  std::string seen;
+  if (const json::value* v = o.if_contains("nodes"); v && v->is_array()) {
+    for (const json::value& n : v->as_array()) {
+      if (!n.is_object()) continue;
+      const json::object& node = n.as_object();
+      if (!seen.empty()) seen += ", ";
+      seen += Str(node, "node_id") + " (" + Str(node, "hostname") + ", " +
+              Str(node, "version") + ")";
+    }
+  }
+  props.emplace_back("NodesSeen", seen.empty() ? "-" : seen);
+  std::string depth;
+  if (const json::value* v = o.if_contains("queue_by_node");
+      v && v->is_array()) {
+    for (const json::value& n : v->as_array()) {
+      if (!n.is_object()) continue;
+      const json::object& d = n.as_object();
+      const std::string node = Str(d, "node_id");
+      if (!depth.empty()) depth += ", ";
+      depth += (node.empty() ? "unleased" : node) + "=" +
+               std::to_string(d.at("deliveries").to_number<int64_t>());
+    }
+  }
+  props.emplace_back("QueueByNode", depth.empty() ? "-" : depth);
+}
+
 // `Name : Value` lines of /api/v1/sys/status.
 void PrintStatus(const json::value& v) {
   const auto& o = v.as_object();
@@ -32,6 +68,7 @@ void PrintStatus(const json::value& v) {
        std::to_string(o.at("schema_version").to_number<int64_t>())},
       {"DevMode", o.at("dev_mode").as_bool() ? "True" : "False"},
   };
+  AddNodes(o, props);
   // What the store holds and what it costs on disk.
   if (const json::value* st = o.if_contains("store");
       st != nullptr && st->is_object()) {
@@ -58,8 +95,9 @@ void PrintStatus(const json::value& v) {
 void RegisterStatus(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "status",
-      "Show the server's version, uptime, store engine, schema and what the "
-      "store holds");
+      "Show the server's version, uptime, store engine, schema, what the "
+      "store holds, this node's id, the nodes seen in the last minute and "
+      "the queued deliveries per node");
   cmd->callback(
       [&g] { CallAndPrint(g, "GET", "/api/v1/sys/status", "", PrintStatus); });
 }

@@ -1,27 +1,21 @@
-// One file: the committer and scheduler threads share the state and locks.
+// The committer and scheduler threads, which share the state and locks.
+// The records they write are made in records.cc; delivery results are
+// judged and the history pruned in queue_results.cc; leases in leases.cc.
 #include "queue/queue.h"
 
 #include <algorithm>
-#include <boost/json.hpp>
-#include <cstdio>
 #include <utility>
 
-#include "base/encoding.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "crypto/master_key.h"
-#include "crypto/random.h"
-#include "queue/dsn.h"
 #include "queue/maildir.h"
+#include "queue/records.h"
 
 namespace sealpost::queue {
 namespace {
 
-namespace json = boost::json;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::string_view kContentKeySetting = "queue.content_key";
-constexpr std::string_view kContentKeyAd = "sealpost queue content key v1";
 constexpr int kScanLimit = 1000;
 constexpr auto kResultLinger = std::chrono::milliseconds(5);
 constexpr size_t kMaxLingerResults = 256;
@@ -30,117 +24,7 @@ double SecondsSince(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
 }
 
-std::string EnvelopeJson(const IncomingMessage& m) {
-  json::object o;
-  o["helo"] = m.helo;
-  o["client"] = m.client;
-  o["tls"] = m.tls;
-  o["body"] = m.params.body_8bit ? "8BITMIME" : "";
-  o["smtputf8"] = m.params.smtputf8;
-  o["ret"] = m.params.ret;
-  o["envid"] = m.params.envid;
-  if (m.params.require_tls) o["require_tls"] = true;
-  return json::serialize(o);
-}
-
-EnvelopeParams ParamsFromJson(std::string_view text) {
-  EnvelopeParams p;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return p;
-  const json::object& o = v.as_object();
-  auto str = [&](const char* k) -> std::string {
-    const json::value* x = o.if_contains(k);
-    return x && x->is_string() ? std::string(x->as_string()) : "";
-  };
-  p.body_8bit = str("body") == "8BITMIME";
-  if (const json::value* x = o.if_contains("smtputf8"); x && x->is_bool()) {
-    p.smtputf8 = x->as_bool();
-  }
-  p.ret = str("ret");
-  p.envid = str("envid");
-  if (const json::value* x = o.if_contains("require_tls"); x && x->is_bool()) {
-    p.require_tls = x->as_bool();
-  }
-  return p;
-}
-
-// The Message-ID header field of the header section, for the trace.
-std::string HeaderMessageId(std::string_view content) {
-  size_t end = content.find("\r\n\r\n");
-  std::string_view headers =
-      end == std::string_view::npos ? content : content.substr(0, end + 2);
-  size_t pos = 0;
-  while (pos < headers.size()) {
-    size_t eol = headers.find("\r\n", pos);
-    if (eol == std::string_view::npos) eol = headers.size();
-    std::string_view line = headers.substr(pos, eol - pos);
-    if (line.size() > 11) {
-      std::string name(line.substr(0, 11));
-      for (char& c : name) c = static_cast<char>(std::tolower(c));
-      if (name == "message-id:") {
-        std::string_view v = line.substr(11);
-        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
-          v.remove_prefix(1);
-        }
-        return std::string(v.substr(0, 250));
-      }
-    }
-    pos = eol + 2;
-  }
-  return "";
-}
-
-// RFC 3461 §4.1: a failure DSN unless NOTIFY excludes FAILURE.
-bool WantsFailureDsn(int notify) {
-  if (notify == 0) return true;
-  if (notify & 1) return false;  // NEVER
-  return (notify & 4) != 0;      // FAILURE
-}
-
 }  // namespace
-
-std::string NewQueueId() {
-  // Time-ordered prefix (sorts like arrival) plus 64 random bits.
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  SecretBytes r = crypto::RandomBytes(8);
-  char prefix[16];
-  snprintf(prefix, sizeof prefix, "%011llX",
-           static_cast<unsigned long long>(ms));
-  std::string id = std::string(prefix) + HexEncode(r.InsecureBytes());
-  for (char& c : id) c = static_cast<char>(std::toupper(c));
-  return id;
-}
-
-Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
-                                            const crypto::MasterKey& master) {
-  SP_ASSIGN_OR_RETURN(auto existing, store.GetSetting(kContentKeySetting));
-  if (existing.has_value()) {
-    SP_ASSIGN_OR_RETURN(std::string wrapped, Base64Decode(*existing));
-    auto key = master.Unwrap(wrapped, kContentKeyAd);
-    if (!key.ok()) {
-      return FailedPreconditionError(
-          "the queue content key does not unwrap under this master key "
-          "(keys.master_key_file changed?)");
-    }
-    return crypto::Aead::FromKey(1, std::move(*key));
-  }
-  crypto::Aead fresh = crypto::Aead::Generate(1);
-  SP_ASSIGN_OR_RETURN(std::string wrapped,
-                      master.Wrap(fresh.KeyInsecure(), kContentKeyAd));
-  SP_RETURN_IF_ERROR(
-      store.PutSetting(kContentKeySetting, Base64Encode(AsBytes(wrapped))));
-  return fresh;
-}
-
-Result<std::optional<std::string>> StoredContentKey(store::Store& store) {
-  SP_ASSIGN_OR_RETURN(auto existing, store.GetSetting(kContentKeySetting));
-  if (!existing.has_value()) return std::optional<std::string>();
-  SP_ASSIGN_OR_RETURN(std::string wrapped, Base64Decode(*existing));
-  return std::optional<std::string>(std::move(wrapped));
-}
 
 // One job's deliveries, one group per next hop; the groups finish on the
 // transports' threads.
@@ -159,7 +43,10 @@ Queue::Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
       key_(std::move(content_key)),
       options_(std::move(options)),
       smtp_(smtp),
-      maildir_(std::make_unique<MaildirTransport>(2)) {
+      maildir_(std::make_unique<MaildirTransport>(2)),
+      leases_(store, clock, metrics,
+              {options_.node_id, options_.lease, options_.hostname,
+               options_.version}) {
   accepted_ = metrics.GetCounter("sealpost_queue_accepted_total",
                                  "Messages accepted (committed before 250)");
   delivered_ = metrics.GetCounter("sealpost_queue_delivered_total",
@@ -196,6 +83,8 @@ Queue::~Queue() { Stop(); }
 Status Queue::Start() {
   SP_ASSIGN_OR_RETURN(int64_t depth, store_.CountQueuedDeliveries());
   depth_->Set(depth);
+  leases_.Start();
+  started_ = true;
   committer_ = std::thread([this] { CommitLoop(); });
   scheduler_ = std::thread([this] { ScheduleLoop(); });
   if (depth > 0) log::Info("queue: resuming {} queued deliveries", depth);
@@ -257,6 +146,9 @@ void Queue::Stop() {
     commit_cv_.SignalAll();
   }
   if (committer_.joinable()) committer_.join();
+  // Nothing runs now: what this node held waits for the next claim, here
+  // or on another node.
+  if (std::exchange(started_, false)) leases_.ReleaseAll();
 }
 
 Result<store::QueuedMessage> Queue::ToStored(const IncomingMessage& m,
@@ -269,6 +161,9 @@ Result<store::QueuedMessage> Queue::ToStored(const IncomingMessage& m,
   q.header_message_id = HeaderMessageId(m.content);
   q.size = static_cast<int64_t>(m.content.size());
   SP_ASSIGN_OR_RETURN(q.content, key_.Encrypt(m.content, m.id));
+  // This node delivers what it accepts: no other node races it for it.
+  q.lease_node = leases_.node();
+  q.lease_until_ms = leases_.Until();
   for (const DeliveryRecipient& r : m.recipients) {
     store::QueuedRecipient qr;
     qr.address = r.address;
@@ -336,7 +231,9 @@ void Queue::CommitLoop() {
       }
     }
     int64_t finished = 0;
+    batch.lease_node = leases_.node();
     for (ResultRecord& r : results) {
+      if (!r.release_id.empty()) batch.release_leases.push_back(r.release_id);
       for (auto& u : r.batch.updates) batch.updates.push_back(std::move(u));
       for (auto& e : r.batch.events) batch.events.push_back(std::move(e));
       for (auto& d : r.batch.maybe_done) {
@@ -367,6 +264,7 @@ void Queue::CommitLoop() {
       continue;
     }
     commits_->Add();
+    leases_.Count(batch);
     // The ciphertexts and portal copies are on disk now: give their memory
     // back before delivery starts making its own copies.
     for (store::QueuedMessage& m : batch.new_messages) {
@@ -428,15 +326,17 @@ void Queue::ScheduleLoop() {
   auto next_prune = SteadyClock::now();
   MutexLock lock(&mu_);
   for (;;) {
-    while (!stopping_ && !wake_ &&
+    while (!stopping_ && !wake_ && !RunningLow() &&
            (ready_.empty() || inflight_ >= options_.delivery_concurrency)) {
       if (!cv_.WaitUntil(&mu_, next_scan)) break;  // time to scan
     }
     if (stopping_) return;
-    if (wake_ || SteadyClock::now() >= next_scan) {
+    if (wake_ || RunningLow() || SteadyClock::now() >= next_scan) {
       wake_ = false;
+      claim_more_ = false;
       mu_.Unlock();
       Scan();
+      if (leases_.RenewDue()) RenewLeases();
       bool more = false;
       if (SteadyClock::now() >= next_prune) {
         more = Prune();
@@ -458,65 +358,61 @@ void Queue::ScheduleLoop() {
   }
 }
 
+bool Queue::RunningLow() const {
+  return claim_more_ &&
+         ready_.size() < static_cast<size_t>(options_.delivery_concurrency);
+}
+
 void Queue::Scan() {
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_.Now().time_since_epoch())
-                             .count();
-  auto due = store_.ListDueQueueMessages(now_ms, kScanLimit);
+  int want;
+  {
+    MutexLock lock(&mu_);
+    want = kScanLimit - static_cast<int>(ready_.size());
+  }
+  if (want <= 0) return;
+  auto due = leases_.Claim(want);
   if (!due.ok()) {
     log::Warn("queue: scan failed: {}", due.status().message());
     return;
   }
   MutexLock lock(&mu_);
-  for (const std::string& id : *due) {
+  claim_more_ = static_cast<int>(due->size()) == want;
+  for (std::string& id : *due) {
     if (stopping_) return;
+    // Already ours (in ready_ or in flight): the claim renewed its lease.
     if (!owned_.insert(id).second) continue;
     Job job;
-    job.id = id;
+    job.id = std::move(id);
     ready_.push_back(std::move(job));
   }
   if (!ready_.empty()) cv_.SignalAll();
 }
 
-bool Queue::Prune() {
-  // Pages given back to the file system per pass: a few MiB, so that a
-  // pass stays short next to the group commits it shares the store with.
-  constexpr int64_t kReclaimPages = 2048;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_.Now().time_since_epoch())
-                             .count();
-  bool more = false;
-  auto history = store_.PruneQueueHistory(now_ms - options_.history.count(),
-                                          options_.prune_batch);
-  if (!history.ok()) {
-    log::Warn("queue: pruning history failed: {}", history.status().message());
-  } else if (*history > 0) {
-    pruned_->Add(static_cast<uint64_t>(*history));
-    more = *history >= options_.prune_batch;
+void Queue::RenewLeases() {
+  std::vector<std::string> ids;
+  {
+    MutexLock lock(&mu_);
+    ids.assign(owned_.begin(), owned_.end());
   }
-  const int64_t now = now_ms / 1000;
-  const int64_t retention = options_.portal_retention.count();
-  auto copies = store_.PrunePortalCopies(
-      now, retention > 0 ? now - retention : 0, options_.prune_batch);
-  if (!copies.ok()) {
-    log::Warn("queue: pruning portal copies failed: {}",
-              copies.status().message());
-  } else if (*copies > 0) {
-    portal_pruned_->Add(static_cast<uint64_t>(*copies));
-    more = more || *copies >= options_.prune_batch;
+  std::vector<std::string> gone = leases_.Renew(ids);
+  // Other nodes change the queue too: the gauge follows the store.
+  if (auto depth = store_.CountQueuedDeliveries(); depth.ok()) {
+    depth_->Set(*depth);
   }
-  auto reclaimed = store_.ReclaimSpace(kReclaimPages);
-  if (!reclaimed.ok()) {
-    log::Warn("queue: reclaiming free space failed: {}",
-              reclaimed.status().message());
-  } else if (*reclaimed >= kReclaimPages) {
-    more = true;
+  if (gone.empty()) return;
+  std::set<std::string> taken(gone.begin(), gone.end());
+  MutexLock lock(&mu_);
+  // A job still waiting is the other node's now; one in flight finishes,
+  // and its commit counts what it repeated (Leases::Count).
+  for (auto it = ready_.begin(); it != ready_.end();) {
+    if (!taken.contains(it->id)) {
+      ++it;
+      continue;
+    }
+    if (it->content) ready_bytes_ -= it->content->size();
+    owned_.erase(it->id);
+    it = ready_.erase(it);
   }
-  if ((history.ok() && *history > 0) || (copies.ok() && *copies > 0)) {
-    log::Debug("queue: pruned {} done messages, {} portal copies",
-               history.ok() ? *history : 0, copies.ok() ? *copies : 0);
-  }
-  return more;
 }
 
 bool Queue::LoadJob(Job& job) {
@@ -682,99 +578,6 @@ void Queue::OnGroupDone(const std::shared_ptr<Aggregate>& agg) {
   MutexLock lock(&mu_);
   --inflight_;
   cv_.SignalAll();
-}
-
-Queue::ResultRecord Queue::Conclude(const Job& job,
-                                    const std::vector<Outcome>& outcomes) {
-  ResultRecord out;
-  out.release_id = job.id;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_.Now().time_since_epoch())
-                             .count();
-  std::vector<DsnRecipient> failed;
-  bool any_final = false;
-  for (const Outcome& o : outcomes) {
-    if (o.cancelled) continue;  // still queued; retried at the next start
-    const store::QueuedRecipient& r = o.recipient;
-    const int attempt = r.attempts + 1;
-    std::string via = "attempt " + std::to_string(attempt) + " via " + o.hop +
-                      " (tls=" + o.tls + "): " + o.result.reply;
-    store::DeliveryUpdate u;
-    u.delivery_id = r.id;
-    u.attempts = attempt;
-    u.last_reply = o.result.reply;
-    const int code = o.result.code;
-    const bool expired =
-        now_ms - job.received_ms >= options_.retry_window.count();
-    if (code >= 200 && code < 300) {
-      u.state = "delivered";
-      delivered_->Add();
-      transit_seconds_->Observe(static_cast<double>(now_ms - job.received_ms) /
-                                1000.0);
-      out.batch.events.push_back(
-          {0, job.id, now_ms, r.address, "delivered", via});
-    } else if (code >= 500 || expired) {
-      u.state = "bounced";
-      bounced_->Add();
-      std::string status = StatusCodeOf(o.result.reply, code);
-      std::string reason = o.result.reply;
-      if (code < 500) {
-        status = "4.4.7";  // RFC 3463: delivery time expired
-        reason = "retry window exceeded; last reply: " + o.result.reply;
-      }
-      out.batch.events.push_back({0, job.id, now_ms, r.address, "bounced",
-                                  via + (code < 500 ? " (expired)" : "")});
-      if (!job.mail_from.empty() && WantsFailureDsn(r.notify)) {
-        failed.push_back({r.address, r.orcpt, status, o.remote_host, reason});
-      }
-    } else {
-      u.state = "queued";
-      deferred_->Add();
-      int64_t delay = options_.retry_base.count();
-      for (int i = 1; i < attempt && delay < options_.retry_max.count(); ++i) {
-        delay *= 2;
-      }
-      delay = std::min<int64_t>(delay, options_.retry_max.count());
-      u.next_attempt_ms = now_ms + delay;
-      out.batch.events.push_back(
-          {0, job.id, now_ms, r.address, "deferred",
-           via + "; next attempt in " + std::to_string(delay / 1000) + " s"});
-    }
-    if (u.state != "queued") {
-      any_final = true;
-      ++out.finished;
-    }
-    out.batch.updates.push_back(std::move(u));
-  }
-  if (any_final) out.batch.maybe_done.push_back(job.id);
-  if (!failed.empty()) {
-    IncomingMessage dsn;
-    dsn.id = NewQueueId();
-    dsn.mail_from = "";  // RFC 5321 §4.5.5: DSNs use the null reverse-path
-    dsn.recipients.push_back({job.mail_from, 0, ""});
-    dsn.params.body_8bit = job.params.body_8bit;
-    dsn.params.smtputf8 = job.params.smtputf8;
-    dsn.helo = options_.hostname;
-    dsn.client = "local";
-    DsnInput in;
-    in.reporting_mta = options_.hostname;
-    in.original_id = job.id;
-    in.envid = job.params.envid;
-    in.arrival_unix = job.received_ms / 1000;
-    in.sender = job.mail_from;
-    in.recipients = failed;
-    in.original = *job.content;
-    in.headers_only =
-        job.params.ret == "HDRS" || job.content->size() > (1u << 20);
-    in.now_unix = now_ms / 1000;
-    in.boundary = dsn.id + "/" + options_.hostname;
-    in.message_id = dsn.id + "@" + options_.hostname;
-    dsn.content = BuildDsn(in);
-    out.batch.events.push_back({0, job.id, now_ms, job.mail_from, "dsn",
-                                "failure DSN queued as " + dsn.id});
-    out.dsns.push_back(std::move(dsn));
-  }
-  return out;
 }
 
 }  // namespace sealpost::queue

@@ -9,6 +9,11 @@
 // encrypted at rest with the queue content key (AES-256-GCM, associated
 // data = queue id).
 //
+// Several nodes may share one queue (PostgreSQL; docs/scaling.md): each
+// message is leased to one node at a time (queue/leases.h). A node leases
+// what it accepts, claims due messages nobody holds, renews its leases while
+// it works and gives each back with the delivery's result.
+//
 // Delivery: a scheduler thread hands due deliveries to transports, grouped
 // by next hop and TLS policy (one delivery per recipient group). Results
 // are committed by the same committer (delivered / deferred with
@@ -16,8 +21,8 @@
 // or once the retry window is over). Freshly accepted messages go straight
 // to the scheduler with their plaintext in memory; anything else (retries,
 // and everything queued when the process died) is found by scanning the
-// store for due deliveries, so a crash at any point leads to a retry, never
-// a loss (at-least-once).
+// store for due deliveries (claiming them for this node), so a crash at any
+// point leads to a retry, never a loss (at-least-once).
 //
 // Thread-safety: thread-safe; Accept() and Wake() may be called from any
 // thread. Callbacks run on the queue's committer thread and must not block.
@@ -42,6 +47,7 @@
 #include "base/thread_annotations.h"
 #include "crypto/aead.h"
 #include "crypto/master_key.h"
+#include "queue/leases.h"
 #include "queue/routes.h"
 #include "queue/transport.h"
 #include "store/store.h"
@@ -70,6 +76,12 @@ struct QueueOptions {
   // full batches they run at every scan.
   std::chrono::milliseconds prune_interval{60'000};
   int prune_batch = 500;  // rows per transaction
+  // This node (server.node_id) and how long its leases hold without renewal
+  // (queue.lease_seconds): the time another node waits before taking over
+  // the work of a node that died.
+  std::string node_id = "local";
+  std::chrono::milliseconds lease{30'000};
+  std::string version;  // for the node's heartbeat
 };
 
 struct IncomingMessage {
@@ -185,6 +197,12 @@ class Queue final : public Acceptor {
   void CommitLoop() SP_EXCLUDES(commit_mu_, mu_);
   void ScheduleLoop() SP_EXCLUDES(mu_);
   void Scan() SP_EXCLUDES(mu_);
+  // More due messages may wait in the store than the last claim took, and
+  // the ready jobs run low.
+  bool RunningLow() const SP_REQUIRES(mu_);
+  // Renews the leases of what this node holds (ready or in flight); the
+  // waiting jobs whose lease another node took are dropped.
+  void RenewLeases() SP_EXCLUDES(mu_);
   // One housekeeping pass (a batch of each kind); true when there is
   // probably more to do.
   bool Prune() SP_EXCLUDES(mu_);
@@ -207,6 +225,7 @@ class Queue final : public Acceptor {
   // Not owned (references and pointers below): must outlive this object.
   Transport* smtp_;
   std::unique_ptr<Transport> maildir_;
+  Leases leases_;
 
   // Committer.
   Mutex commit_mu_;
@@ -224,8 +243,12 @@ class Queue final : public Acceptor {
   std::set<std::string> owned_ SP_GUARDED_BY(mu_);  // in ready_ or in flight
   int inflight_ SP_GUARDED_BY(mu_) = 0;
   bool wake_ SP_GUARDED_BY(mu_) = false;
+  // The last claim got all it asked for: claim again as soon as the ready
+  // jobs run low.
+  bool claim_more_ SP_GUARDED_BY(mu_) = false;
   bool stopping_ SP_GUARDED_BY(mu_) = false;
   std::thread scheduler_;
+  bool started_ = false;  // the owner's thread only (Start, Stop)
 
   // Scheduler thread only.
   std::map<std::string, TlsRequirement, std::less<>> policies_;

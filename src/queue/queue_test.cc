@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <tuple>
 
 #include "base/files.h"
 #include "base/strings.h"
@@ -214,6 +215,71 @@ TEST(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
   }
   EXPECT_EQ(metrics.GetCounter("sealpost_queue_pruned_total", "")->value(), 5u);
   EXPECT_EQ(CountFiles(dir + "/mailbox/new"), 5);
+  std::filesystem::remove_all(dir);
+}
+
+// Several nodes on one queue (the SQLite store stands for the shared one):
+// a message another node holds waits for its lease to expire, then this
+// node takes it over; what this node itself held before a crash it takes
+// back at once. Both are counted as takeovers (possible repeats).
+TEST(QueueTest, TakesOverExpiredLeasesAndItsOwnAfterACrash) {
+  std::string dir = TempDir();
+  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto key = LoadOrCreateContentKey(**store, crypto::MasterKey::Generate());
+  ASSERT_TRUE(key.ok());
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             SystemClock::Get().Now().time_since_epoch())
+                             .count();
+  // Left by two nodes that died: one lease still holds for 1.5 s, the other
+  // (this node's own, from its last run) for a minute.
+  for (auto [id, node, until] :
+       {std::tuple{"HELD-BY-DEAD-NODE", "node-dead", now_ms + 1'500},
+        std::tuple{"HELD-BY-OUR-LAST-RUN", "node-b", now_ms + 60'000}}) {
+    store::QueueBatch b;
+    store::QueuedMessage m;
+    m.id = id;
+    m.received_ms = now_ms;
+    m.mail_from = "alice@example.com";
+    m.envelope_json = "{}";
+    std::string content = std::string("Subject: ") + id + "\r\n\r\nx\r\n";
+    m.size = static_cast<int64_t>(content.size());
+    m.content = *key->Encrypt(content, id);
+    m.lease_node = node;
+    m.lease_until_ms = until;
+    store::QueuedRecipient r;
+    r.address = "bob@example.com";
+    r.next_attempt_ms = now_ms;
+    m.recipients.push_back(r);
+    b.new_messages.push_back(std::move(m));
+    ASSERT_TRUE((*store)->CommitQueueBatch(b).ok());
+  }
+  MetricsRegistry metrics;
+  QueueOptions options;
+  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
+  options.scan_interval = std::chrono::milliseconds(50);
+  options.node_id = "node-b";
+  options.lease = std::chrono::seconds(3);
+  Queue q(**store, SystemClock::Get(), metrics, *key, options, nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  Counter* takeovers = metrics.GetCounter("sealpost_queue_takeovers_total", "");
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 1; }));
+  EXPECT_EQ(takeovers->value(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(CountFiles(dir + "/mailbox/new"), 1)
+      << "delivered while another node's lease held";
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 2; }));
+  EXPECT_EQ(takeovers->value(), 2u);
+  EXPECT_TRUE(WaitFor([&] {
+    auto m = (*store)->GetQueuedMessage("HELD-BY-DEAD-NODE", false);
+    return m.ok() && m->has_value() && (*m)->state == "done" &&
+           (*m)->lease_node.empty();
+  })) << "the lease goes back with the result";
+  auto nodes = (*store)->ListNodes(now_ms - 1);
+  ASSERT_TRUE(nodes.ok());
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].node_id, "node-b");
+  q.Stop();
   std::filesystem::remove_all(dir);
 }
 

@@ -1,12 +1,11 @@
 #include "server/gateway.h"
 
-#include <unistd.h>
-
 #include "base/log.h"
 #include "license/directory.h"
 #include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
 #include "queue/routes.h"
+#include "server/node_id.h"
 #include "smtp/client.h"
 #include "smtp/server.h"
 
@@ -50,14 +49,6 @@ std::string AddressText(const std::string& host, uint16_t port) {
          std::to_string(port);
 }
 
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
-    return "localhost";
-  }
-  return buf;
-}
-
 }  // namespace
 
 std::vector<std::string> AcceptedDomains(const Config& config) {
@@ -92,6 +83,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   qopts.history = std::chrono::hours(24 * config.queue_history_days);
   qopts.portal_retention =
       std::chrono::seconds(config.portal_retention_days * 86400);
+  qopts.node_id = config.node_id;
+  qopts.lease = std::chrono::seconds(config.queue_lease_seconds);
+  qopts.version = SEALPOST_VERSION;
 
   smtp::SmtpClientOptions copts;
   copts.helo_name = hostname;

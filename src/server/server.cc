@@ -32,6 +32,7 @@
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "server/node_id.h"
 #include "server/runtime.h"
 #include "smime/certificate_directory.h"
 #include "store/store.h"
@@ -153,6 +154,7 @@ Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
   if (config.admin_token_file.empty()) {
     config.admin_token_file = config.data_dir + "/admin.token";
   }
+  SP_ASSIGN_OR_RETURN(config.node_id, ResolveNodeId(config));
   SP_ASSIGN_OR_RETURN(dev->admin_token,
                       LoadAdminToken(config.admin_token_file));
   return config;
@@ -335,7 +337,7 @@ int RunServer(const ServerOptions& options) {
   const Clock& clock = SystemClock::Get();
   auto store = OpenStore(config, clock);
   if (!store.ok()) return Fail(store.status());
-  log::Info("store: {}", (*store)->Engine());
+  log::Info("store: {}, node: {}", (*store)->Engine(), config.node_id);
 
   // Rights management: the key service is the only holder of the master key.
   if (config.master_key_file.empty()) {
@@ -408,6 +410,7 @@ int RunServer(const ServerOptions& options) {
   api_context.rules = &rules;
   api_context.certificates = &certificates;
   api_context.accepted_domains = AcceptedDomains(config);
+  api_context.node_id = config.node_id;
   api::RegisterApi(api_router, api_context);
   api::RegisterRightsApi(api_router, api_context);
   api::RegisterPolicyApi(api_router, api_context);

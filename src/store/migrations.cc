@@ -187,6 +187,17 @@ CREATE TABLE journal_rules (
 ALTER TABLE queue_messages ADD COLUMN lease_node TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
 )sql"},
+      {12, "nodes: a heartbeat per gateway node, queue depth by lease holder",
+       R"sql(
+CREATE TABLE nodes (
+  node_id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  version TEXT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  seen_ms BIGINT NOT NULL
+);
+CREATE INDEX queue_messages_lease ON queue_messages (lease_node)
+)sql"},
   };
   return migrations;
 }

@@ -138,6 +138,11 @@ struct QueuedMessage {
   std::string content;            // encrypted; empty once done
   std::string state = "queued";   // queued | done
   std::vector<QueuedRecipient> recipients;
+  // The node working on it and until when (unix ms; docs/scaling.md): a
+  // message a node accepts is leased to it in the commit that accepts it.
+  // "" and 0: not leased.
+  std::string lease_node;
+  int64_t lease_until_ms = 0;
 };
 
 struct QueueEvent {
@@ -169,6 +174,44 @@ struct QueueBatch {
   // Protected messages whose wrappers are among new_messages: their rows
   // commit with them (one transaction, one fsync, before SMTP 250).
   std::vector<NewProtectedMessage> protected_messages;
+  // Leases `lease_node` gives back with this batch (the results of its
+  // deliveries are in it): cleared where that node still holds them.
+  std::string lease_node;
+  std::vector<std::string> release_leases;
+
+  // Filled in by a successful commit (several nodes on one queue):
+  // updates not applied because their delivery was no longer queued
+  // (another node had concluded it: a duplicate when this one delivered
+  // too), and leases in `release_leases` that another node held by then.
+  std::vector<int64_t> stale_updates;
+  std::vector<std::string> lost_leases;
+};
+
+// A message claimed by ClaimDueQueueMessages, and the node whose lease on
+// it had expired ("" when nobody held it: new, deferred or given back).
+struct QueueClaim {
+  std::string id;
+  std::string previous_node;
+  friend bool operator==(const QueueClaim&, const QueueClaim&) = default;
+};
+
+// A gateway node's heartbeat (several nodes on one store; `sealpost
+// status`).
+struct NodeRecord {
+  std::string node_id;
+  std::string hostname;
+  std::string version;
+  int64_t started_ms = 0;
+  int64_t seen_ms = 0;  // the last heartbeat
+};
+
+// Queued work per node: messages whose lease `node` holds at the time
+// asked ("" for messages nobody holds: waiting for a retry or a claim),
+// and their queued deliveries.
+struct NodeQueueDepth {
+  std::string node;
+  int64_t messages = 0;
+  int64_t deliveries = 0;
 };
 
 // An S/MIME certificate on file (smime/certificate_directory.h): a
@@ -327,14 +370,30 @@ class Store {
   // Several nodes on one queue (docs/scaling.md): claims at most `limit`
   // queued messages with a delivery due at `now_ms` whose lease has expired
   // at `now_ms` (0: never leased), leasing them to `node` until
-  // `lease_until_ms`; their ids, oldest received first. While a lease holds
-  // no node (its own included) claims the message again; a node that dies
-  // leaves leases that expire, and another node takes the work. PostgreSQL
-  // claims with FOR UPDATE SKIP LOCKED, so nodes claiming at once never
-  // wait on or get each other's rows. (Not used by queue/ yet.)
-  virtual Result<std::vector<std::string>> ClaimDueQueueMessages(
+  // `lease_until_ms`; oldest received first. While a lease holds no node
+  // (its own included) claims the message again; a node that dies leaves
+  // leases that expire, and another node takes the work. PostgreSQL claims
+  // with FOR UPDATE SKIP LOCKED, so nodes claiming at once never wait on or
+  // get each other's rows.
+  virtual Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
       int64_t now_ms, int limit, std::string_view node,
       int64_t lease_until_ms) = 0;
+  // Extends `node`'s leases on `ids` to `lease_until_ms`; returns the ids
+  // it still held (the others were taken over after their lease expired,
+  // or are done).
+  virtual Result<std::vector<std::string>> RenewQueueLeases(
+      std::string_view node, const std::vector<std::string>& ids,
+      int64_t lease_until_ms) = 0;
+  // Gives back every lease `node` holds (a node stopping, or starting after
+  // a crash of its earlier run); returns how many.
+  virtual Result<int64_t> ReleaseQueueLeases(std::string_view node) = 0;
+  // Queued work per lease holder at `now_ms`, by node id ("" first).
+  virtual Result<std::vector<NodeQueueDepth>> QueueDepthByNode(
+      int64_t now_ms) = 0;
+  // Records a node's heartbeat (inserted or replaced by node id).
+  virtual Status PutNodeHeartbeat(const NodeRecord& node) = 0;
+  // Nodes whose last heartbeat is at or after `seen_since_ms`, by id.
+  virtual Result<std::vector<NodeRecord>> ListNodes(int64_t seen_since_ms) = 0;
   virtual Result<std::optional<QueuedMessage>> GetQueuedMessage(
       std::string_view id, bool with_content) = 0;
   // Newest first, without content; `state` ("queued", "done") filters when

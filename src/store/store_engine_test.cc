@@ -15,51 +15,14 @@
 #include <thread>
 #include <vector>
 
-#include "store/postgres/postgres_store.h"
-#include "store/sqlite/sqlite_store.h"
-#include "testing/postgres_server.h"
-
 #include "store/queue_batches_for_testing.h"
+#include "store/store_engine_test.h"
 
 namespace sealpost::store {
 namespace {
 
 using testing::Finish;
 using testing::MessageAt;
-
-class StoreEngineTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "sqlite") {
-      char tmpl[] = "/tmp/sealpost-store-XXXXXX";
-      dir_ = mkdtemp(tmpl);
-      path_ = dir_ + "/store.db";
-      return;
-    }
-    test::PostgresServer& pg = test::SharedPostgres();
-    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
-    static int n = 0;
-    const std::string db =
-        "t" + std::to_string(getpid()) + "_" + std::to_string(++n);
-    conninfo_ = pg.CreateDatabase(db);
-    ASSERT_FALSE(conninfo_.empty()) << pg.error();
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  Result<std::unique_ptr<Store>> Open(
-      const std::vector<Migration>& migrations = AllMigrations()) {
-    if (GetParam() == "sqlite") {
-      SP_ASSIGN_OR_RETURN(auto s, SqliteStore::Open(path_, clock_, migrations));
-      return std::unique_ptr<Store>(std::move(s));
-    }
-    SP_ASSIGN_OR_RETURN(
-        auto s, PostgresStore::Open({conninfo_, "", 4}, clock_, migrations));
-    return std::unique_ptr<Store>(std::move(s));
-  }
-  std::string dir_, path_, conninfo_;
-  FakeClock clock_{1'800'000'000};
-};
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest,
                          ::testing::Values("sqlite", "postgres"),
@@ -608,71 +571,6 @@ TEST_P(StoreEngineTest, ProtectedMessageWithCopyAndAuditInOneWrite) {
                                   {0, 0, "y", "view", "pm2", "ok", ""}})
                   .ok());
   EXPECT_EQ(store->ListAudit("pm2", 10)->size(), 3u);
-}
-
-// Two nodes on one queue: a leased message is its node's until the lease
-// expires; then another node takes it.
-TEST_P(StoreEngineTest, LeasedMessagesGoToOneNodeUntilTheLeaseExpires) {
-  auto store = std::move(Open()).value();
-  for (int i = 0; i < 5; ++i) {
-    QueueBatch b = MessageAt("l" + std::to_string(i), 100 + i, 1);
-    ASSERT_TRUE(store->CommitQueueBatch(b).ok());
-  }
-  QueueBatch later = MessageAt("later", 50, 1);
-  later.new_messages[0].recipients[0].next_attempt_ms = 9'000;
-  ASSERT_TRUE(store->CommitQueueBatch(later).ok());
-  auto a = store->ClaimDueQueueMessages(1'000, 3, "node-a", 5'000);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  EXPECT_EQ(*a, (std::vector<std::string>{"l0", "l1", "l2"}));
-  auto b = store->ClaimDueQueueMessages(1'000, 10, "node-b", 5'000);
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(*b, (std::vector<std::string>{"l3", "l4"}));  // not "later"
-  EXPECT_TRUE(
-      store->ClaimDueQueueMessages(2'000, 10, "node-c", 6'000)->empty());
-  EXPECT_TRUE(store->ClaimDueQueueMessages(2'000, 10, "node-a", 6'000)->empty())
-      << "a lease is not claimed again while it holds, even by its node";
-  // The nodes died: at 5,000 their leases expired, and others take over.
-  EXPECT_EQ(*store->ClaimDueQueueMessages(5'000, 2, "node-c", 8'000),
-            (std::vector<std::string>{"l0", "l1"}));
-  EXPECT_EQ(*store->ClaimDueQueueMessages(6'000, 10, "node-d", 8'500),
-            (std::vector<std::string>{"l2", "l3", "l4"}));
-  // Done messages are never claimed.
-  QueueBatch done = Finish("l0", 1, "delivered");
-  auto l0 = store->GetQueuedMessage("l0", false);
-  done.updates[0].delivery_id = (*l0)->recipients[0].id;
-  ASSERT_TRUE(store->CommitQueueBatch(done).ok());
-  EXPECT_EQ(*store->ClaimDueQueueMessages(9'000, 10, "node-e", 10'000),
-            (std::vector<std::string>{"later", "l1", "l2", "l3", "l4"}));
-}
-
-// Nodes claiming at the same moment never get the same message.
-TEST_P(StoreEngineTest, ConcurrentClaimsNeverShareAMessage) {
-  auto store = std::move(Open()).value();
-  constexpr int kMessages = 60;
-  for (int i = 0; i < kMessages; ++i) {
-    QueueBatch b = MessageAt("c" + std::to_string(1000 + i), i, 1, 100);
-    ASSERT_TRUE(store->CommitQueueBatch(b).ok());
-  }
-  std::vector<std::vector<std::string>> got(4);
-  std::vector<std::thread> nodes;
-  for (int n = 0; n < 4; ++n) {
-    nodes.emplace_back([&, n] {
-      for (int round = 0; round < 10; ++round) {
-        auto r = store->ClaimDueQueueMessages(
-            1'000, 3, "node-" + std::to_string(n), 100'000);
-        if (r.ok()) got[n].insert(got[n].end(), r->begin(), r->end());
-      }
-    });
-  }
-  for (auto& t : nodes) t.join();
-  std::set<std::string> all;
-  size_t total = 0;
-  for (const auto& ids : got) {
-    total += ids.size();
-    all.insert(ids.begin(), ids.end());
-  }
-  EXPECT_EQ(total, all.size()) << "a message was leased twice";
-  EXPECT_EQ(all.size(), static_cast<size_t>(kMessages));
 }
 
 }  // namespace

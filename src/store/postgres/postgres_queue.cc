@@ -2,10 +2,7 @@
 // events and TLS policies (migration 4). CommitQueueBatch writes a whole
 // group commit in one transaction, so one WAL flush on the server covers
 // every message acknowledged in the batch.
-//
-// ClaimDueQueueMessages leases messages to one node with FOR UPDATE SKIP
-// LOCKED; queue/ does not use it yet (docs/scaling.md), so until it does
-// only one node should run the delivery workers on a shared database.
+// Leases (which node works on which message) are in postgres_leases.cc.
 #include <algorithm>
 #include <utility>
 
@@ -19,7 +16,7 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, received_ms, mail_from, envelope_json, header_message_id, size, "
-    "state";
+    "state, lease_node, lease_until_ms";
 
 QueuedMessage ReadMessage(const PgResult& r, int i) {
   QueuedMessage m;
@@ -30,6 +27,8 @@ QueuedMessage ReadMessage(const PgResult& r, int i) {
   m.header_message_id = r.Text(i, 4);
   m.size = r.Int(i, 5);
   m.state = r.Text(i, 6);
+  m.lease_node = r.Text(i, 7);
+  m.lease_until_ms = r.Int(i, 8);
   return m;
 }
 
@@ -44,11 +43,14 @@ Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
 }
 
 Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
+  batch.stale_updates.clear();
+  batch.lost_leases.clear();
   for (QueuedMessage& m : batch.new_messages) {
     SP_RETURN_IF_ERROR(
         c.Run("INSERT INTO queue_messages (id, received_ms, mail_from, "
-              "envelope_json, header_message_id, size, content, state) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+              "envelope_json, header_message_id, size, content, state, "
+              "lease_node, lease_until_ms) VALUES ($1, $2, $3, $4, $5, $6, "
+              "$7, $8, $9, $10)",
               PgParams()
                   .Text(m.id)
                   .Int(m.received_ms)
@@ -57,7 +59,9 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
                   .Text(m.header_message_id)
                   .Int(m.size)
                   .Blob(m.content)
-                  .Text(m.state)));
+                  .Text(m.state)
+                  .Text(m.lease_node)
+                  .Int(m.lease_until_ms)));
     for (QueuedRecipient& r : m.recipients) {
       SP_ASSIGN_OR_RETURN(
           r.id,
@@ -77,15 +81,20 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
     }
   }
   for (const DeliveryUpdate& u : batch.updates) {
-    SP_RETURN_IF_ERROR(
-        c.Run("UPDATE queue_deliveries SET state = $1, attempts = $2, "
-              "next_attempt_ms = $3, last_reply = $4 WHERE id = $5",
-              PgParams()
-                  .Text(u.state)
-                  .Int(u.attempts)
-                  .Int(u.next_attempt_ms)
-                  .Text(u.last_reply)
-                  .Int(u.delivery_id)));
+    // Only a queued delivery takes a result: one another node concluded
+    // stays as it concluded it.
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("UPDATE queue_deliveries SET state = $1, attempts = $2, "
+                "next_attempt_ms = $3, last_reply = $4 WHERE id = $5 AND "
+                "state = 'queued'",
+                PgParams()
+                    .Text(u.state)
+                    .Int(u.attempts)
+                    .Int(u.next_attempt_ms)
+                    .Text(u.last_reply)
+                    .Int(u.delivery_id)));
+    if (r.affected() == 0) batch.stale_updates.push_back(u.delivery_id);
   }
   for (const QueueEvent& e : batch.events) {
     SP_RETURN_IF_ERROR(
@@ -109,6 +118,14 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
               "'queued')",
               PgParams().Text(id)));
   }
+  for (const std::string& id : batch.release_leases) {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("UPDATE queue_messages SET lease_node = '', lease_until_ms = "
+                "0 WHERE id = $1 AND lease_node = $2",
+                PgParams().Text(id).Text(batch.lease_node)));
+    if (r.affected() == 0) batch.lost_leases.push_back(id);
+  }
   return Status::Ok();
 }
 
@@ -128,35 +145,6 @@ Result<std::vector<std::string>> PostgresStore::ListDueQueueMessages(
   return out;
 }
 
-Result<std::vector<std::string>> PostgresStore::ClaimDueQueueMessages(
-    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
-  std::vector<std::pair<int64_t, std::string>> rows;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    // SKIP LOCKED: a message another node is claiming at this moment is
-    // passed over, not waited for; the lease then keeps it that node's.
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query(
-            "UPDATE queue_messages SET lease_node = $3, lease_until_ms = "
-            "$4 WHERE id IN (SELECT m.id FROM queue_messages m WHERE "
-            "m.state = 'queued' AND m.lease_until_ms <= $1 AND EXISTS "
-            "(SELECT 1 FROM "
-            "queue_deliveries d WHERE d.message_id = m.id AND d.state = "
-            "'queued' AND d.next_attempt_ms <= $1) ORDER BY "
-            "m.received_ms, m.id COLLATE \"C\" LIMIT $2 FOR UPDATE OF m "
-            "SKIP LOCKED) RETURNING id, received_ms",
-            PgParams().Int(now_ms).Int(limit).Text(node).Int(lease_until_ms)));
-    for (int i = 0; i < r.rows(); ++i) {
-      rows.emplace_back(r.Int(i, 1), r.Text(i, 0));
-    }
-    return Status::Ok();
-  }));
-  std::sort(rows.begin(), rows.end());  // RETURNING has no order
-  std::vector<std::string> out;
-  for (auto& [at, id] : rows) out.push_back(std::move(id));
-  return out;
-}
-
 Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
     std::string_view id, bool with_content) {
   std::optional<QueuedMessage> out;
@@ -168,7 +156,7 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
                                 PgParams().Text(id)));
     if (r.rows() == 0) return Status::Ok();
     QueuedMessage m = ReadMessage(r, 0);
-    if (with_content) m.content = r.Blob(0, 7);
+    if (with_content) m.content = r.Blob(0, 9);
     SP_ASSIGN_OR_RETURN(
         PgResult d,
         c.Query("SELECT id, recipient, notify, orcpt, state, attempts, "

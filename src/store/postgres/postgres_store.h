@@ -81,9 +81,16 @@ class PostgresStore final : public Store {
   Status CommitQueueBatch(QueueBatch& batch) override;
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
-  Result<std::vector<std::string>> ClaimDueQueueMessages(
+  Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
       int64_t now_ms, int limit, std::string_view node,
       int64_t lease_until_ms) override;
+  Result<std::vector<std::string>> RenewQueueLeases(
+      std::string_view node, const std::vector<std::string>& ids,
+      int64_t lease_until_ms) override;
+  Result<int64_t> ReleaseQueueLeases(std::string_view node) override;
+  Result<std::vector<NodeQueueDepth>> QueueDepthByNode(int64_t now_ms) override;
+  Status PutNodeHeartbeat(const NodeRecord& node) override;
+  Result<std::vector<NodeRecord>> ListNodes(int64_t seen_since_ms) override;
   Result<std::optional<QueuedMessage>> GetQueuedMessage(
       std::string_view id, bool with_content) override;
   Result<std::vector<QueuedMessage>> ListQueuedMessages(std::string_view state,

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, received_ms, mail_from, envelope_json, header_message_id, size, "
-    "state";
+    "state, lease_node, lease_until_ms";
 
 QueuedMessage ReadMessage(const Stmt& s) {
   QueuedMessage m;
@@ -29,6 +29,8 @@ QueuedMessage ReadMessage(const Stmt& s) {
   m.header_message_id = s.Text(4);
   m.size = s.Int(5);
   m.state = s.Text(6);
+  m.lease_node = s.Text(7);
+  m.lease_until_ms = s.Int(8);
   return m;
 }
 
@@ -45,11 +47,13 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
 }
 
 Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
+  batch.stale_updates.clear();
+  batch.lost_leases.clear();
   if (!batch.new_messages.empty()) {
     const std::string msg_sql =
         "INSERT INTO queue_messages (id, received_ms, mail_from, "
-        "envelope_json, header_message_id, size, content, state) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        "envelope_json, header_message_id, size, content, state, "
+        "lease_node, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     const std::string rcpt_sql =
         "INSERT INTO queue_deliveries (message_id, recipient, notify, "
         "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
@@ -63,7 +67,9 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
           .Bind(5, m.header_message_id)
           .Bind(6, m.size)
           .BindBlobNoCopy(7, m.content)
-          .Bind(8, m.state);
+          .Bind(8, m.state)
+          .Bind(9, m.lease_node)
+          .Bind(10, m.lease_until_ms);
       SP_RETURN_IF_ERROR(msg.Run());
       msg.Reset();  // done with the body: SQLite has it in its pages now
       std::string().swap(m.content);
@@ -83,9 +89,12 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
     }
   }
   if (!batch.updates.empty()) {
+    // Only a queued delivery takes a result: one another node concluded
+    // stays as it concluded it.
     const std::string up_sql =
         "UPDATE queue_deliveries SET state = ?, attempts = ?, "
-        "next_attempt_ms = ?, last_reply = ? WHERE id = ?";
+        "next_attempt_ms = ?, last_reply = ? WHERE id = ? AND state = "
+        "'queued'";
     for (const DeliveryUpdate& u : batch.updates) {
       Stmt up(stmts_, up_sql);
       up.Bind(1, u.state)
@@ -94,6 +103,9 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
           .Bind(4, u.last_reply)
           .Bind(5, u.delivery_id);
       SP_RETURN_IF_ERROR(up.Run());
+      if (sqlite3_changes(db_) == 0) {
+        batch.stale_updates.push_back(u.delivery_id);
+      }
     }
   }
   if (!batch.events.empty()) {
@@ -126,6 +138,14 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
       SP_RETURN_IF_ERROR(done.Run());
     }
   }
+  for (const std::string& id : batch.release_leases) {
+    Stmt release(stmts_,
+                 "UPDATE queue_messages SET lease_node = '', lease_until_ms "
+                 "= 0 WHERE id = ? AND lease_node = ?");
+    release.Bind(1, id).Bind(2, batch.lease_node);
+    SP_RETURN_IF_ERROR(release.Run());
+    if (sqlite3_changes(db_) == 0) batch.lost_leases.push_back(id);
+  }
   return Status::Ok();
 }
 
@@ -146,33 +166,6 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
   return out;
 }
 
-Result<std::vector<std::string>> SqliteStore::ClaimDueQueueMessages(
-    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
-  MutexLock lock(&mu_);
-  // One statement under the one writer: the choice and the lease cannot be
-  // split by another claim.
-  Stmt s(stmts_,
-         "UPDATE queue_messages SET lease_node = ?3, lease_until_ms = ?4 "
-         "WHERE id IN (SELECT m.id FROM queue_messages m WHERE m.state = "
-         "'queued' AND m.lease_until_ms <= ?1 AND "
-         "EXISTS (SELECT 1 FROM queue_deliveries d WHERE d.message_id = m.id "
-         "AND d.state = 'queued' AND d.next_attempt_ms <= ?1) ORDER BY "
-         "m.received_ms, m.id LIMIT ?2) RETURNING id, received_ms");
-  SP_RETURN_IF_ERROR(s.status());
-  s.Bind(1, now_ms)
-      .Bind(2, int64_t{limit})
-      .Bind(3, node)
-      .Bind(4, lease_until_ms);
-  std::vector<std::pair<int64_t, std::string>> rows;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) rows.emplace_back(s.Int(1), s.Text(0));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "claiming due messages");
-  std::sort(rows.begin(), rows.end());  // RETURNING has no order
-  std::vector<std::string> out;
-  for (auto& [at, id] : rows) out.push_back(std::move(id));
-  return out;
-}
-
 Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
     std::string_view id, bool with_content) {
   MutexLock lock(&mu_);
@@ -186,7 +179,7 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
   if (rc == SQLITE_DONE) return std::optional<QueuedMessage>();
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading queued message");
   QueuedMessage m = ReadMessage(s);
-  if (with_content) m.content = s.Blob(7);
+  if (with_content) m.content = s.Blob(9);
   const std::string r_sql =
       "SELECT id, recipient, notify, orcpt, state, attempts, "
       "next_attempt_ms, last_reply FROM queue_deliveries WHERE "

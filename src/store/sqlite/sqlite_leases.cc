@@ -1,0 +1,146 @@
+// Several nodes on one queue, on SQLite: leases and heartbeats (migrations
+// 11 and 12). One SQLite file serves one node, so its leases are always its
+// own; the queue runs the same code on both engines all the same, and these
+// are the reference semantics the PostgreSQL engine matches
+// (store_engine_test.cc).
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_util.h"
+
+namespace sealpost::store {
+using internal::SqliteError;
+using internal::Stmt;
+
+Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
+    int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
+  MutexLock lock(&mu_);
+  // The choice, then the leases, in one transaction under the one writer:
+  // no other claim comes between them. (RETURNING gives the new values
+  // only, and the claim reports the lease it replaced.)
+  std::vector<std::pair<int64_t, QueueClaim>> rows;
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status s = Status::Ok();
+  {
+    Stmt pick(stmts_,
+              "SELECT m.id, m.received_ms, m.lease_node FROM queue_messages m "
+              "WHERE m.state = 'queued' AND m.lease_until_ms <= ?1 AND EXISTS "
+              "(SELECT 1 FROM queue_deliveries d WHERE d.message_id = m.id "
+              "AND d.state = 'queued' AND d.next_attempt_ms <= ?1) ORDER BY "
+              "m.received_ms, m.id LIMIT ?2");
+    s = pick.status();
+    if (s.ok()) {
+      pick.Bind(1, now_ms).Bind(2, int64_t{limit});
+      int rc;
+      while ((rc = pick.Step()) == SQLITE_ROW) {
+        rows.push_back({pick.Int(1), {pick.Text(0), pick.Text(2)}});
+      }
+      if (rc != SQLITE_DONE) s = SqliteError(db_, "claiming due messages");
+    }
+  }
+  const bool picked = s.ok();
+  for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
+    Stmt lease(stmts_,
+               "UPDATE queue_messages SET lease_node = ?, lease_until_ms = ? "
+               "WHERE id = ?");
+    lease.Bind(1, node).Bind(2, lease_until_ms).Bind(3, rows[i].second.id);
+    s = lease.Run();
+  }
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    // One file, one node: with the disk full the leases cannot be written,
+    // but no other node can take these messages either, and delivering
+    // them is what gives space back (a done message's body is deleted).
+    if (!picked || s.code() != StatusCode::kResourceExhausted) return s;
+  }
+  std::vector<QueueClaim> out;
+  for (auto& [at, claim] : rows) out.push_back(std::move(claim));
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::RenewQueueLeases(
+    std::string_view node, const std::vector<std::string>& ids,
+    int64_t lease_until_ms) {
+  MutexLock lock(&mu_);
+  std::vector<std::string> held;
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  for (const std::string& id : ids) {
+    Stmt s(stmts_,
+           "UPDATE queue_messages SET lease_until_ms = ? WHERE id = ? AND "
+           "lease_node = ? AND state = 'queued'");
+    s.Bind(1, lease_until_ms).Bind(2, id).Bind(3, node);
+    if (Status st = s.Run(); !st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+    if (sqlite3_changes(db_) > 0) held.push_back(id);
+  }
+  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return held;
+}
+
+Result<int64_t> SqliteStore::ReleaseQueueLeases(std::string_view node) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "UPDATE queue_messages SET lease_node = '', lease_until_ms = 0 "
+         "WHERE lease_node = ?");
+  s.Bind(1, node);
+  SP_RETURN_IF_ERROR(s.Run());
+  return int64_t{sqlite3_changes(db_)};
+}
+
+Result<std::vector<NodeQueueDepth>> SqliteStore::QueueDepthByNode(
+    int64_t now_ms) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "SELECT CASE WHEN m.lease_until_ms > ?1 THEN m.lease_node ELSE '' "
+         "END AS node, COUNT(DISTINCT m.id), COUNT(*) FROM queue_messages m "
+         "JOIN queue_deliveries d ON d.message_id = m.id WHERE m.state = "
+         "'queued' AND d.state = 'queued' GROUP BY node ORDER BY node");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, now_ms);
+  std::vector<NodeQueueDepth> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Int(1), s.Int(2)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "counting the queue by node");
+  return out;
+}
+
+Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "INSERT INTO nodes (node_id, hostname, version, started_ms, seen_ms) "
+         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
+         "hostname = excluded.hostname, version = excluded.version, "
+         "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms");
+  s.Bind(1, n.node_id)
+      .Bind(2, n.hostname)
+      .Bind(3, n.version)
+      .Bind(4, n.started_ms)
+      .Bind(5, n.seen_ms);
+  return s.Run();
+}
+
+Result<std::vector<NodeRecord>> SqliteStore::ListNodes(int64_t seen_since_ms) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
+         "WHERE seen_ms >= ? ORDER BY node_id");
+  SP_RETURN_IF_ERROR(s.status());
+  s.Bind(1, seen_since_ms);
+  std::vector<NodeRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, "listing nodes");
+  return out;
+}
+
+}  // namespace sealpost::store
