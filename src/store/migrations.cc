@@ -187,6 +187,13 @@ CREATE TABLE journal_rules (
 ALTER TABLE queue_messages ADD COLUMN lease_node TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
 )sql"},
+      {12, "audit: device kind and sign-in of an open; dashboard counts",
+       R"sql(
+ALTER TABLE audit ADD COLUMN device TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN sign_in TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_action_at ON audit (action, at);
+CREATE INDEX queue_events_event ON queue_events (event, at_ms)
+)sql"},
   };
   return migrations;
 }

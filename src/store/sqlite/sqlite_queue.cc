@@ -41,7 +41,11 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
     (void)Exec("ROLLBACK");
     return s;
   }
-  return Exec("COMMIT");
+  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  for (const NewProtectedMessage& p : batch.protected_messages) {
+    CountAudited(p.audit);
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {

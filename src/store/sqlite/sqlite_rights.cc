@@ -119,7 +119,9 @@ Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
     (void)Exec("ROLLBACK");
     return st;
   }
-  return Exec("COMMIT");
+  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  CountAudited(m.audit);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
@@ -263,6 +265,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " AND (?7 = '' OR created_at < ?6 OR (created_at = ?6 AND"
              " id < ?7))"
              " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
+             " AND (?10 = 0 OR created_at < ?10)"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
   std::string recipient;
@@ -278,7 +281,8 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
       .Bind(6, q.before_created_at)
       .Bind(7, q.before_id)
       .Bind(8, int64_t{q.skip_probes ? 1 : 0})
-      .Bind(9, int64_t{q.limit});
+      .Bind(9, int64_t{q.limit})
+      .Bind(10, q.until);
   std::vector<ProtectedMessageRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
