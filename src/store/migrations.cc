@@ -191,7 +191,7 @@ ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
        R"sql(
 ALTER TABLE audit ADD COLUMN device TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN sign_in TEXT NOT NULL DEFAULT '';
-CREATE INDEX audit_action_at ON audit (action, at);
+CREATE INDEX audit_action_at ON audit (action, at, result);
 CREATE INDEX queue_events_event ON queue_events (event, at_ms)
 )sql"},
   };

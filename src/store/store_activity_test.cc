@@ -22,8 +22,8 @@ int64_t CountOf(const std::vector<ActivityCount>& counts, std::string_view key,
 
 TEST_P(StoreEngineTest, AnOpenKeepsItsDeviceKindAndSignIn) {
   auto store = std::move(Open()).value();
-  AuditRecord open{0, 0, "carol@gmail.test", "license.acquire", "m1",
-                   "granted", "rights=VIEW (portal)"};
+  AuditRecord open{0,    0,         "carol@gmail.test",    "license.acquire",
+                   "m1", "granted", "rights=VIEW (portal)"};
   open.device = "mobile";
   open.sign_in = "passcode";
   ASSERT_TRUE(store->AppendAudit(open).ok());
@@ -63,8 +63,8 @@ TEST_P(StoreEngineTest, ActivityIsCountedPerBucketFromTheStore) {
                                  "m", "refused", ""})
                   .ok());
   ASSERT_TRUE(store
-                  ->AppendAudit({0, since + 30, "admin", "message.revoke", "m",
-                                 "ok", ""})
+                  ->AppendAudit(
+                      {0, since + 30, "admin", "message.revoke", "m", "ok", ""})
                   .ok());
   auto opens = store->CountAuditActivity("license.acquire", since, hour);
   ASSERT_TRUE(opens.ok()) << opens.status().ToString();
@@ -114,10 +114,11 @@ TEST_P(StoreEngineTest, WrittenAuditRecordsAreCountedForMetrics) {
   ASSERT_TRUE(
       store->AppendAudit({0, 0, "c@x.test", "license.acquire", "m", "granted"})
           .ok());
-  ASSERT_TRUE(store
-                  ->AppendAudits({{0, 0, "c@x.test", "portal.otp", "m", "sent"},
-                                  {0, 0, "c@x.test", "portal.otp", "m", "sent"}})
-                  .ok());
+  ASSERT_TRUE(
+      store
+          ->AppendAudits({{0, 0, "c@x.test", "portal.otp", "m", "sent"},
+                          {0, 0, "c@x.test", "portal.otp", "m", "sent"}})
+          .ok());
   NewProtectedMessage m;
   m.record = {"p1", "alice@example.com", "encrypt", "[]", "[]", 1};
   m.audit = {0, 0, "alice@example.com", "protect", "p1", "ok"};

@@ -243,7 +243,7 @@ Result<std::vector<ActivityCount>> SqliteStore::CountActivity(
 
 Result<std::vector<ActivityCount>> SqliteStore::CountAuditActivity(
     std::string_view action, int64_t since, int64_t width) {
-  // The (action, at) index gives the rows in range.
+  // The (action, at, result) index covers it.
   return CountActivity(
       "SELECT result, (at - ?2) / ?3, COUNT(*) FROM audit WHERE action = ?1 "
       "AND at >= ?2 GROUP BY 1, 2",
