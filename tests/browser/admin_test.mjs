@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { DevServer, freePort, launchBrowser, newContext, waitFor, writeArtifact } from './lib.mjs';
+import { DevServer, freePort, heading, launchBrowser, newContext, waitFor, writeArtifact } from './lib.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 ' +
@@ -19,15 +19,6 @@ const READER = `reader-${randomBytes(3).toString('hex')}@gmail.test`;
 
 let server;
 let browser;
-
-async function heading(page, name) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
-  } catch (e) {
-    const shown = await page.locator('body').innerText().catch(() => '?');
-    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
-  }
-}
 
 async function signIn(page, email, next, password = server.users[email]) {
   await page.goto(server.url + '/signin?next=' + next);

@@ -271,7 +271,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
                 " AND ($7::text = '' OR created_at < $6::bigint OR"
                 " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
                 " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
-                " AND ($10::bigint = 0 OR created_at < $10::bigint)"
+                " AND created_at < $10::bigint"
                 " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
             PgParams()
                 .Text(q.owner)
@@ -283,7 +283,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
                 .Text(q.before_id)
                 .Int(q.skip_probes ? 1 : 0)
                 .Int(q.limit)
-                .Int(q.until)));
+                .Int(q.until > 0 ? q.until : INT64_MAX)));
     for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
     return Status::Ok();
   }));

@@ -250,7 +250,9 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
     const ProtectedMessageQuery& q) {
   // One statement for every combination (cached once): each filter is off
   // when its parameter is empty or 0. The keyset condition and the order
-  // follow the (owner, created_at, id) and (created_at, id) indexes.
+  // follow the (owner, created_at, id) and (created_at, id) indexes. Both
+  // created_at bounds are always set (0, and past every time when there is
+  // no `until`), so they bound the index range: "?10 = 0 OR ..." would not.
   MutexLock lock(&mu_);
   Stmt s(stmts_,
          "SELECT " + std::string(kMessageColumns) +
@@ -265,7 +267,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " AND (?7 = '' OR created_at < ?6 OR (created_at = ?6 AND"
              " id < ?7))"
              " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
-             " AND (?10 = 0 OR created_at < ?10)"
+             " AND created_at < ?10"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
   std::string recipient;
@@ -282,7 +284,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
       .Bind(7, q.before_id)
       .Bind(8, int64_t{q.skip_probes ? 1 : 0})
       .Bind(9, int64_t{q.limit})
-      .Bind(10, q.until);
+      .Bind(10, q.until > 0 ? q.until : INT64_MAX);
   std::vector<ProtectedMessageRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
