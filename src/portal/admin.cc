@@ -152,9 +152,9 @@ Series Only(const std::map<std::string, Series>& by_key,
 // Audit actions whose object is a protected message's id.
 bool NamesAMessage(const store::AuditRecord& a) {
   static const std::set<std::string_view> kActions = {
-      "protect",       "license.acquire", "message.revoke", "message.expire",
-      "portal.otp",    "portal.reply",    "portal.forward", "auth.sign_in",
-      "license.transport_decrypt"};
+      "protect",        "license.acquire", "message.revoke",
+      "message.expire", "portal.otp",      "portal.reply",
+      "portal.forward", "auth.sign_in",    "license.transport_decrypt"};
   return !a.object.empty() && kActions.count(a.action) > 0;
 }
 
@@ -217,9 +217,8 @@ http::Response Portal::AdminDashboard(http::Request& req) {
   auto bounced = st.CountQueueActivity("bounced", since, p->width);
   auto depth = st.CountQueuedDeliveries();
   auto recent = st.ListAudit("", 50);
-  for (bool ok : {made.ok(), opens.ok(), revokes.ok(), otp.ok(),
-                  sign_ins.ok(), deferred.ok(), bounced.ok(), depth.ok(),
-                  recent.ok()}) {
+  for (bool ok : {made.ok(), opens.ok(), revokes.ok(), otp.ok(), sign_ins.ok(),
+                  deferred.ok(), bounced.ok(), depth.ok(), recent.ok()}) {
     if (!ok) {
       return NoticeResponse(503, "The dashboard is unavailable",
                             "Please try again in a few minutes.", chrome);
@@ -264,8 +263,8 @@ http::Response Portal::AdminDashboard(http::Request& req) {
   Data list{Data::type::list};
   for (const Row& c : charts) {
     Data chart;
-    chart.set("html", RenderTemplate(kChartSvg,
-                                     Chart(c.id, c.title, c.series, since, *p)));
+    chart.set("html", RenderTemplate(kChartSvg, Chart(c.id, c.title, c.series,
+                                                      since, *p)));
     list.push_back(chart);
   }
   Data periods{Data::type::list};
@@ -312,8 +311,9 @@ http::Response Portal::AdminMessage(http::Request& req) {
   }
   d.set("events", AuditRows(*audit, false));
   if (!record->has_value() && audit->empty()) {
-    return NoticeResponse(404, "No such message", "Nothing is recorded for " + id + ".",
-                          chrome, "/admin", "Dashboard");
+    return NoticeResponse(404, "No such message",
+                          "Nothing is recorded for " + id + ".", chrome,
+                          "/admin", "Dashboard");
   }
   return PageResponse(200, RenderTemplate(kAdminMessagePage, d), chrome);
 }

@@ -20,9 +20,8 @@ bool ContainsAny(std::string_view text,
 
 std::string_view DeviceKind(std::string_view user_agent) {
   std::string_view ua = user_agent.substr(0, 512);
-  if (ua.empty() ||
-      ContainsAny(ua, {"bot", "Bot", "spider", "crawl", "curl/", "Wget/",
-                       "python-", "Go-http-client"})) {
+  if (ua.empty() || ContainsAny(ua, {"bot", "Bot", "spider", "crawl", "curl/",
+                                     "Wget/", "python-", "Go-http-client"})) {
     return "unknown";
   }
   const bool android = Contains(ua, "Android");
