@@ -170,16 +170,6 @@ export async function newContext(browser, options = {}) {
   return browser.newContext({ ignoreHTTPSErrors: true, ...options });
 }
 
-// Waits for a heading; on failure says what the page shows instead.
-export async function heading(page, name) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
-  } catch (e) {
-    const shown = await page.locator('body').innerText().catch(() => '?');
-    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
-  }
-}
-
 export function writeArtifact(name, data) {
   spawnSync('mkdir', ['-p', ARTIFACTS]);
   writeFileSync(join(ARTIFACTS, name), data);
