@@ -552,5 +552,30 @@ class AdminListenTest(unittest.TestCase):
                       s.read_log())
 
 
+class GrafanaDashboardTest(unittest.TestCase):
+    """docs/grafana-dashboard.json asks Prometheus only for names the server
+    registers (a renamed metric would leave a panel empty)."""
+
+    def test_every_metric_in_the_dashboard_is_registered(self):
+        import json
+        import re
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        with open(os.path.join(root, "docs", "grafana-dashboard.json")) as f:
+            dash = json.load(f)
+        names = set()
+        for panel in dash["panels"]:
+            for target in panel["targets"]:
+                names.update(re.findall(r"\bsealpost_[a-z_]+", target["expr"]))
+        self.assertIn("sealpost_audit_records_total", names)
+        code = ""
+        for d, _, files in os.walk(os.path.join(root, "src")):
+            for name in files:
+                if name.endswith(".cc") and not name.endswith("_test.cc"):
+                    with open(os.path.join(d, name)) as f:
+                        code += f.read()
+        for name in sorted(names):
+            self.assertIn('"' + name, code, name + " is not registered")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -194,7 +194,8 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
 
 Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
                                            std::string_view header_bytes,
-                                           std::string_view client) {
+                                           std::string_view client,
+                                           Reader reader) {
   std::string email(email_in);
   auto refuse = [&](std::string_view object, Refusal why,
                     std::string_view text = {}) {
@@ -245,10 +246,17 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
       SecretBytes key,
       keys->UnwrapContentKey(lic.wrapped_content_key, lic.message_id));
   // Every key release is logged (SPEC §2): no record, no key.
-  if (Status st = Audit(email, "license.acquire", lic.message_id, "granted",
-                        "rights=" + RightsText(decision.rights) + " (" +
-                            std::string(client) + ")");
-      !st.ok()) {
+  store::AuditRecord granted{0,
+                             clock_.NowUnix(),
+                             email,
+                             "license.acquire",
+                             lic.message_id,
+                             "granted",
+                             "rights=" + RightsText(decision.rights) + " (" +
+                                 std::string(client) + ")"};
+  granted.device = reader.device;
+  granted.sign_in = reader.sign_in;
+  if (Status st = store_.AppendAudit(std::move(granted)); !st.ok()) {
     return UnavailableError("the audit record cannot be written: " +
                             st.message());
   }

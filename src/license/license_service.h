@@ -138,8 +138,14 @@ class LicenseService {
   // `header` is the container's header (or the whole container). A refusal
   // is PERMISSION_DENIED with a Refusal reason; its message is the text
   // shown to the user.
+  // `reader` is how the reader came (portal: device kind and sign-in
+  // method), kept with the audit record of a key release.
+  struct Reader {
+    std::string_view device;   // desktop | mobile | tablet | unknown
+    std::string_view sign_in;  // passcode | oidc | org
+  };
   Result<UseLicense> Acquire(std::string_view email, std::string_view header,
-                             std::string_view client);
+                             std::string_view client, Reader reader = {});
   // Acquire for a mail client over the API (`sealpost open`), refused while
   // the IRM setting ClientAccessServerEnabled is False; the portal and
   // transport decryption do not go through here. `client` is what the

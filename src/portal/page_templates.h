@@ -30,7 +30,8 @@ inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 <nav class="site-nav" aria-label="Portal">
 {{#org}}<a href="/sent">Sent</a>
 {{#compose}}<a href="/compose">Compose</a>
-{{/compose}}{{/org}}<form class="signout" method="post" action="/signout">
+{{/compose}}{{#admin}}<a href="/admin">Dashboard</a>
+{{/admin}}{{/org}}<form class="signout" method="post" action="/signout">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <span class="who">Signed in as {{user}}</span>
 <button type="submit">Sign out</button>
@@ -183,7 +184,8 @@ inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 )";
 
 // Variables: messages[{id, subject, to, sent, template, state, expires,
-// expires_value, opens, revocable}], csrf, compose (flag), q, to_filter,
+// expires_value, opens[{who, when, how}], revocable}], csrf, compose (flag),
+// q, to_filter, from, until (dates),
 // state_{any,active,revoked,expired} (selected flags), filtered (flag),
 // older (url), newest (url), searched (note), has_messages.
 inline constexpr std::string_view kSentPage =
@@ -194,6 +196,10 @@ inline constexpr std::string_view kSentPage =
 <input id="q" name="q" type="search" value="{{q}}" autocomplete="off"></div>
 <div><label for="to-filter">Recipient</label>
 <input id="to-filter" name="to" type="search" value="{{to_filter}}" autocomplete="off"></div>
+<div><label for="from">Sent from</label>
+<input id="from" name="from" type="date" value="{{from}}"></div>
+<div><label for="until">Sent until</label>
+<input id="until" name="until" type="date" value="{{until}}"></div>
 <div><label for="state">Status</label>
 <select id="state" name="state">
 <option value=""{{#state_any}} selected{{/state_any}}>Any</option>
@@ -219,7 +225,7 @@ inline constexpr std::string_view kSentPage =
 <tr data-id="{{id}}">
 <td>{{#revocable}}<input type="checkbox" form="bulk" name="id" value="{{id}}" id="sel-{{id}}" aria-label="Select {{subject}} to {{to}}">{{/revocable}}</td>
 <td class="subject"><a href="/m/{{id}}">{{subject}}</a></td><td>{{to}}</td><td>{{sent}}</td><td>{{template}}</td><td class="state">{{state}}{{#expires}}<div class="note">expires {{expires}}</div>{{/expires}}</td>
-<td>{{#opens}}<div>{{who}} · {{when}}</div>{{/opens}}{{^opens}}not opened yet{{/opens}}</td>
+<td>{{#opens}}<div>{{who}} · {{when}}{{#how}}<div class="note">{{how}}</div>{{/how}}</div>{{/opens}}{{^opens}}not opened yet{{/opens}}</td>
 <td>{{#revocable}}<form method="post" action="/sent/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Revoke</button></form>
 <form method="post" action="/sent/{{id}}/expire" class="expire"><input type="hidden" name="csrf" value="{{csrf}}"><label for="exp-{{id}}">Expires on (UTC; empty: never)</label><input id="exp-{{id}}" name="expires" type="date" value="{{expires_value}}"><button type="submit">Set expiry</button></form>{{/revocable}}</td>
 </tr>
@@ -283,6 +289,9 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 .expire{display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin-top:4px}.expire input{width:auto;padding:6px}
 input[type=date],input[type=search]{font:inherit;padding:10px;border:1px solid #767676;border-radius:6px;width:100%}
 td input[type=checkbox]{width:24px;height:24px}
+.periods{display:flex;flex-wrap:wrap;gap:8px}.periods a[aria-current]{font-weight:700;text-decoration:underline}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(18rem,1fr));gap:16px}.chart{margin:0;border:1px solid var(--line);border-radius:8px;padding:8px}
+.chart svg{display:block;max-width:100%;height:auto}.legend{list-style:none;padding:0;margin:4px 0;display:flex;flex-wrap:wrap;gap:4px 12px}
 main{max-width:60rem;margin:0 auto;padding:16px}
 h1{font-size:1.5rem;line-height:1.3;word-wrap:break-word}
 .card{border:1px solid var(--line);border-radius:8px;padding:16px;margin:16px 0;display:flex;flex-direction:column;gap:8px}

@@ -5,12 +5,14 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
 #include "base/files.h"
 #include "crypto/digest.h"
 #include "net/client_key.h"
+#include "portal/device.h"
 #include "portal/page_templates.h"
 #include "portal/web.h"
 
@@ -88,6 +90,10 @@ Portal::Visitor Portal::Identify(const http::Request& req) {
   if (v.org_user()) {
     auto irm = services_.licenses->LoadIrm();
     v.can_compose = irm.ok() && irm->GetBool("SimplifiedClientAccessEnabled");
+    auto groups = services_.directory->GroupsOf(v.email);
+    v.is_admin =
+        groups.ok() && std::find(groups->begin(), groups->end(),
+                                 kAdministratorsGroup) != groups->end();
   }
   return v;
 }
@@ -153,6 +159,8 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/sent/:id/revoke", bind(&Portal::Revoke));
   router.Add("POST", "/sent/revoke", bind(&Portal::RevokeSelected));
   router.Add("POST", "/sent/:id/expire", bind(&Portal::SetExpiry));
+  router.Add("GET", "/admin", bind(&Portal::AdminDashboard));
+  router.Add("GET", "/admin/messages/:id", bind(&Portal::AdminMessage));
   router.Add("GET", "/compose", bind(&Portal::ComposeForm));
   router.Add("POST", "/compose", bind(&Portal::SendCompose));
   if (options_.dev) {
@@ -250,8 +258,15 @@ std::optional<http::Response> Portal::FromCache(const http::Request& req) {
   auto hit = views_.Get(session, req.target, NowMs(*services_.clock),
                         services_.licenses->RightsGeneration());
   if (!hit.has_value()) return std::nullopt;
-  audit_->Add({0, services_.clock->NowUnix(), hit->email, "license.acquire",
-               hit->message_id, "granted", "cached use license (portal)"});
+  store::AuditRecord view{0,
+                          services_.clock->NowUnix(),
+                          hit->email,
+                          "license.acquire",
+                          hit->message_id,
+                          "granted",
+                          std::string(kCachedViewDetail)};
+  view.device = DeviceKind(req.Header("user-agent"));
+  audit_->Add(std::move(view));
   return std::move(hit->response);
 }
 

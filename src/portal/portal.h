@@ -118,6 +118,13 @@ class Portal {
   http::Response Revoke(http::Request& req);
   http::Response ComposeForm(http::Request& req);
   http::Response SendCompose(http::Request& req);
+  // The admin dashboard and a message's trace (admin.cc).
+  http::Response AdminDashboard(http::Request& req);
+  http::Response AdminMessage(http::Request& req);
+  // Nothing for a signed-in member of the Administrators group; otherwise
+  // the org sign-in that returns to `back`, or 403.
+  std::optional<http::Response> AdminRefused(const Visitor& v,
+                                             std::string_view back);
   // The dev mailbox (mailbox.cc).
   http::Response Mailbox(http::Request& req);
   http::Response MailboxMail(http::Request& req);

@@ -11,6 +11,7 @@
 #include "crypto/signature.h"
 #include "mime/compose.h"
 #include "mime/view.h"
+#include "portal/device.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
 #include "portal/sanitize.h"
@@ -28,7 +29,10 @@ struct Opened {
 };
 
 // The message `id` for the signed-in visitor, or the page that says why not.
+// The key release's audit record keeps the device kind of `req` and how the
+// visitor signed in (the sender's "Opened by").
 std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
+                                             const http::Request& req,
                                              const std::string& id,
                                              const Portal::Visitor& v,
                                              const std::string& back) {
@@ -68,7 +72,9 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
                           "open` instead.",
                           chrome);
   }
-  auto lic = s.licenses->Acquire(v.email, **copy, "portal");
+  auto lic = s.licenses->Acquire(
+      v.email, **copy, "portal",
+      {DeviceKind(req.Header("user-agent")), SignInMethod(v.session_kind)});
   if (!lic.ok()) {
     const std::string why = lic.status().message();
     Chrome c = chrome;
@@ -137,7 +143,7 @@ std::string BodyCsp(bool images) {
 http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
                                    int64_t* expires_at) {
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   if (expires_at != nullptr) *expires_at = o.license.expires_at;
@@ -209,7 +215,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
 http::Response Portal::MessageBody(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   auto view = mime::ParseForReading(o.original);
@@ -255,7 +261,7 @@ http::Response Portal::MessageBody(http::Request& req) {
 http::Response Portal::MessagePart(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   int index = -1;
@@ -342,7 +348,7 @@ struct ReplySource {
 std::variant<ReplySource, http::Response> PrepareReply(
     const PortalServices& s, const http::Request& req, const std::string& id,
     const Portal::Visitor& v) {
-  auto r = OpenFor(s, id, v, "/m/" + id);
+  auto r = OpenFor(s, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
   Chrome chrome{"", &out.opened.brand, &v};

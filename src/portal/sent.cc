@@ -2,11 +2,13 @@
 // log, search, paging, revocation and expiry (compose is compose.cc, the
 // dev mailbox mailbox.cc).
 #include <ctime>
+#include <map>
 #include <optional>
 
 #include "base/strings.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
+#include "portal/view_cache.h"
 #include "portal/web.h"
 
 namespace sealpost::portal {
@@ -36,6 +38,10 @@ constexpr size_t kRevokeAtOnce = 100;
 struct SentFilter {
   std::vector<std::string> words;  // lower-case subject words
   std::string q, to, state;        // as typed, for the form and links
+  std::string from, until;         // dates, "YYYY-MM-DD" (UTC), inclusive
+  int64_t since = 0, before = 0;   // from 00:00 of `from`, to before the
+                                   // 00:00 after `until`; 0: unbounded
+  bool bad_date = false;
   int64_t before_at = 0;
   std::string before_id;
 };
@@ -45,6 +51,33 @@ std::string CursorOf(const store::ProtectedMessageRecord& r) {
   return std::to_string(r.created_at) + "." + r.id;
 }
 
+// "2026-12-05" (UTC) for a date field.
+std::string DateValue(int64_t unix_seconds) {
+  if (unix_seconds <= 0) return "";
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+// 00:00 UTC of a "YYYY-MM-DD" date field; nullopt when malformed.
+std::optional<int64_t> ParseDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = std::stoi(std::string(s.substr(0, 4))) - 1900;
+  tm.tm_mon = std::stoi(std::string(s.substr(5, 2))) - 1;
+  tm.tm_mday = std::stoi(std::string(s.substr(8, 2)));
+  if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 SentFilter ReadSentFilter(const http::Request& req) {
   SentFilter f;
   f.q = req.QueryParam("q").substr(0, 200);
@@ -52,6 +85,18 @@ SentFilter ReadSentFilter(const http::Request& req) {
   f.state = req.QueryParam("state");
   if (f.state != "active" && f.state != "revoked" && f.state != "expired") {
     f.state.clear();
+  }
+  f.from = req.QueryParam("from").substr(0, 10);
+  f.until = req.QueryParam("until").substr(0, 10);
+  if (!f.from.empty()) {
+    auto at = ParseDate(f.from);
+    f.bad_date |= !at.has_value();
+    f.since = at.value_or(0);
+  }
+  if (!f.until.empty()) {
+    auto at = ParseDate(f.until);
+    f.bad_date |= !at.has_value();
+    f.before = at ? *at + 86400 : 0;
   }
   std::string word;
   for (char c : f.q + " ") {
@@ -85,6 +130,8 @@ std::string SentUrl(const SentFilter& f, std::string_view before) {
   add("q", f.q);
   add("to", f.to);
   add("state", f.state);
+  add("from", f.from);
+  add("until", f.until);
   add("before", before);
   return url;
 }
@@ -97,31 +144,24 @@ bool SubjectMatches(const std::string& subject,
   });
 }
 
-// "2026-12-05" (UTC) for a date field.
-std::string DateValue(int64_t unix_seconds) {
-  if (unix_seconds <= 0) return "";
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-// 00:00 UTC of a "YYYY-MM-DD" date field; nullopt when malformed.
-std::optional<int64_t> ParseDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+// "phone, one-time passcode": the device kind and sign-in method kept
+// with an open; "" for opens recorded before they were.
+std::string OpenedHow(const store::AuditRecord& a) {
+  static const std::map<std::string_view, std::string_view> kWords = {
+      {"desktop", "computer"},
+      {"mobile", "phone"},
+      {"tablet", "tablet"},
+      {"unknown", "unknown device"},
+      {"passcode", "one-time passcode"},
+      {"oidc", "OpenID Connect"},
+      {"org", "organisation account"}};
+  std::string out;
+  for (const std::string& v : {a.device, a.sign_in}) {
+    auto it = kWords.find(v);
+    if (it == kWords.end()) continue;
+    out += (out.empty() ? "" : ", ") + std::string(it->second);
   }
-  std::tm tm{};
-  tm.tm_year = std::stoi(std::string(s.substr(0, 4))) - 1900;
-  tm.tm_mon = std::stoi(std::string(s.substr(5, 2))) - 1;
-  tm.tm_mday = std::stoi(std::string(s.substr(8, 2)));
-  if (tm.tm_year < 70 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(timegm(&tm));
+  return out;
 }
 
 }  // namespace
@@ -131,12 +171,19 @@ http::Response Portal::Sent(http::Request& req) {
   if (!v.org_user()) return RedirectResponse("/signin?next=/sent", v);
   Chrome chrome{"Sent protected messages", nullptr, &v};
   SentFilter f = ReadSentFilter(req);
+  if (f.bad_date) {
+    return NoticeResponse(400, "That date doesn't look right",
+                          "Use dates such as 2026-12-31.", chrome, "/sent",
+                          "Sent messages");
+  }
   int64_t now = services_.clock->NowUnix();
   store::ProtectedMessageQuery query;
   query.owner = v.email;
   query.state = f.state;
   query.now = now;
   query.recipient = f.to;
+  query.since = f.since;
+  query.until = f.before;
   query.before_created_at = f.before_at;
   query.before_id = f.before_id;
   query.skip_probes = true;  // self-test messages
@@ -237,12 +284,14 @@ http::Response Portal::Sent(http::Request& req) {
     if (audit.ok()) {
       for (const auto& a : *audit) {
         if (a.action != "license.acquire" || a.result != "granted" ||
-            a.actor == m.owner) {
+            a.actor == m.owner || a.detail == kCachedViewDetail) {
           continue;
         }
         Data o;
         o.set("who", a.actor);
         o.set("when", HumanTime(a.at));
+        std::string how = OpenedHow(a);
+        if (!how.empty()) o.set("how", how);
         opens.push_back(o);
       }
     }
@@ -258,7 +307,10 @@ http::Response Portal::Sent(http::Request& req) {
   d.set("to_filter", f.to);
   d.set(f.state.empty() ? "state_any" : "state_" + f.state,
         Data::type::bool_true);
-  if (!f.words.empty() || !f.to.empty() || !f.state.empty()) {
+  d.set("from", f.from);
+  d.set("until", f.until);
+  if (!f.words.empty() || !f.to.empty() || !f.state.empty() || f.since != 0 ||
+      f.before != 0) {
     d.set("filtered", Data::type::bool_true);
   }
   if (!searched.empty()) d.set("searched", searched);

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,11 @@
 #include "store/store.h"
 
 namespace sealpost::portal {
+
+// The audit detail of a view served from the cache: a reload within 30
+// seconds of an open, which the sender's "Opened by" does not list again.
+inline constexpr std::string_view kCachedViewDetail =
+    "cached use license (portal)";
 
 class ViewCache {
  public:

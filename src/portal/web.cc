@@ -136,6 +136,7 @@ http::Response PageResponse(int status, const std::string& content,
     if (chrome.visitor->can_compose) {
       d.set("compose", Data::type::bool_true);
     }
+    if (chrome.visitor->is_admin) d.set("admin", Data::type::bool_true);
   }
   if (!b.privacy_statement_url.empty()) {
     d.set("privacy_url", b.privacy_statement_url);

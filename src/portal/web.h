@@ -25,6 +25,8 @@ using Data = kainjow::mustache::data;
 
 inline constexpr std::string_view kBrowserCookie = "__Host-sp_b";
 inline constexpr std::string_view kSessionCookie = "__Host-sp_s";
+// Organisation users in this directory group see the admin dashboard.
+inline constexpr std::string_view kAdministratorsGroup = "Administrators";
 
 struct Portal::Visitor {
   std::string browser;  // random per browser; the CSRF secret
@@ -35,6 +37,7 @@ struct Portal::Visitor {
   std::string session_kind;  // portal | portal-otp | portal-oidc
   int64_t session_expires_at = 0;
   bool can_compose = false;  // the header links to /compose (Portal::Identify)
+  bool is_admin = false;     // in kAdministratorsGroup: /admin (ditto)
   bool org_user() const { return session_kind == license::kPortalSession; }
 };
 

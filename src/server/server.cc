@@ -384,10 +384,14 @@ int RunServer(const ServerOptions& options) {
   (*store)->SetAuditFailureCounter(
       metrics.GetCounter("sealpost_audit_write_failures_total",
                          "Audit records that could not be written"));
-  // The registry is destroyed before the store: unhook its counter first.
+  (*store)->SetAuditMetrics(&metrics);
+  // The registry is destroyed before the store: unhook its counters first.
   struct UnhookAuditCounter {
     store::Store* store;
-    ~UnhookAuditCounter() { store->SetAuditFailureCounter(nullptr); }
+    ~UnhookAuditCounter() {
+      store->SetAuditFailureCounter(nullptr);
+      store->SetAuditMetrics(nullptr);
+    }
   } unhook_audit_counter{store->get()};
   api::ApiContext api_context{
       store->get(),     &clock,          &metrics,   dev.admin_token,

@@ -198,6 +198,13 @@ CREATE TABLE nodes (
 );
 CREATE INDEX queue_messages_lease ON queue_messages (lease_node)
 )sql"},
+      {13, "audit: device kind and sign-in of an open; dashboard counts",
+       R"sql(
+ALTER TABLE audit ADD COLUMN device TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN sign_in TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_action_at ON audit (action, at, result);
+CREATE INDEX queue_events_event ON queue_events (event, at_ms)
+)sql"},
   };
   return migrations;
 }

@@ -20,4 +20,15 @@ void Store::CountAuditFailures(uint64_t n) {
   if (Counter* c = audit_failures_.load(std::memory_order_acquire)) c->Add(n);
 }
 
+void Store::CountAudited(const AuditRecord& record) {
+  MetricsRegistry* m = audit_metrics_.load(std::memory_order_acquire);
+  if (m == nullptr) return;
+  // Actions and results are names from the code, never input: the label
+  // set stays small.
+  m->GetCounter("sealpost_audit_records_total{action=\"" + record.action +
+                    "\",result=\"" + record.result + "\"}",
+                "Audit records written, by action and result")
+      ->Add();
+}
+
 }  // namespace sealpost::store

@@ -30,6 +30,20 @@ struct AuditRecord {
   std::string object;  // message id, setting name, ...
   std::string result;  // "granted", "refused", "ok", "error"
   std::string detail;  // human readable reason; never a secret
+  // A reader's key release (license.acquire, granted) from the portal: the
+  // device's coarse kind (desktop | mobile | tablet | unknown, from the
+  // User-Agent, which itself is not kept) and how the reader signed in
+  // (passcode | oidc | org). Empty for everything else.
+  std::string device;
+  std::string sign_in;
+};
+
+// What happened per time bucket, for the admin dashboard: bucket i covers
+// [since + i * width, since + (i + 1) * width).
+struct ActivityCount {
+  std::string key;  // the audit result, the template id, the queue event
+  int64_t bucket = 0;
+  int64_t count = 0;
 };
 
 struct UserRecord {
@@ -78,6 +92,7 @@ struct ProtectedMessageQuery {
   std::string state;
   int64_t now = 0;
   int64_t since = 0;  // created_at >= since when not 0
+  int64_t until = 0;  // created_at < until when not 0
   // Case-insensitive part of a recipient address ("" for any).
   std::string recipient;
   // The cursor: the last row of the previous page.
@@ -303,6 +318,25 @@ class Store {
   // Newest first; `object` filters when not empty.
   virtual Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                                      int limit) = 0;
+  // Where every audit record written is counted, by action and result, as
+  // sealpost_audit_records_total{action,result} (the admin dashboard's
+  // numbers, from /metrics); set once at start-up, null to stop.
+  void SetAuditMetrics(MetricsRegistry* metrics) {
+    audit_metrics_.store(metrics, std::memory_order_release);
+  }
+
+  // ---- Activity counts (the admin dashboard; each uses an index) ----
+  // Audit records of `action` at or after `since`, per result and bucket.
+  virtual Result<std::vector<ActivityCount>> CountAuditActivity(
+      std::string_view action, int64_t since, int64_t width) = 0;
+  // Protected messages created at or after `since`, per template id and
+  // bucket.
+  virtual Result<std::vector<ActivityCount>> CountProtectedActivity(
+      int64_t since, int64_t width) = 0;
+  // Queue trace events named `event` (deferred, bounced, ...) at or after
+  // `since` (unix seconds), per bucket (key: the event).
+  virtual Result<std::vector<ActivityCount>> CountQueueActivity(
+      std::string_view event, int64_t since, int64_t width) = 0;
 
   virtual Status PutUser(const UserRecord& user) = 0;
   virtual Result<std::optional<UserRecord>> GetUser(std::string_view email) = 0;
@@ -452,8 +486,13 @@ class Store {
   virtual Result<int64_t> ReclaimSpace(int64_t max_pages) = 0;
   virtual Result<StoreStats> Stats() = 0;
 
+ protected:
+  // Engines call this for each audit record once its transaction committed.
+  void CountAudited(const AuditRecord& record);
+
  private:
   std::atomic<Counter*> audit_failures_{nullptr};
+  std::atomic<MetricsRegistry*> audit_metrics_{nullptr};
 };
 
 // Opens (creating if needed) the SQLite store at `path` and runs pending

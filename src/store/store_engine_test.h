@@ -1,6 +1,6 @@
 // The fixture of the store test suite that runs against both engines
 // (store_engine_test.cc instantiates it for "sqlite" and "postgres"; other
-// files of the suite add TEST_Ps to it, e.g. store_leases_test.cc).
+// files of the suite add TEST_Ps to it, store_leases_test.cc, store_activity_test.cc).
 //
 // Thread-safety: a test fixture; one test at a time.
 #ifndef SEALPOST_STORE_STORE_ENGINE_TEST_H_

@@ -39,7 +39,12 @@ TlsPolicyRecord ReadTlsPolicy(const PgResult& r, int i) {
 }  // namespace
 
 Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
-  return InTransaction([&](Conn& c) { return WriteQueueBatch(c, batch); });
+  SP_RETURN_IF_ERROR(
+      InTransaction([&](Conn& c) { return WriteQueueBatch(c, batch); }));
+  for (const NewProtectedMessage& p : batch.protected_messages) {
+    CountAudited(p.audit);
+  }
+  return Status::Ok();
 }
 
 Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {

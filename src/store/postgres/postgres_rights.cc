@@ -119,7 +119,10 @@ Status PostgresStore::InsertProtectedMessage(Conn& c,
 }
 
 Status PostgresStore::AddProtectedMessage(const NewProtectedMessage& m) {
-  return InTransaction([&](Conn& c) { return InsertProtectedMessage(c, m); });
+  SP_RETURN_IF_ERROR(
+      InTransaction([&](Conn& c) { return InsertProtectedMessage(c, m); }));
+  CountAudited(m.audit);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
@@ -227,6 +230,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           " AND ($7::text = '' OR created_at < $6::bigint OR"
           " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
           " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
+          " AND created_at < $10::bigint"
           " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
       PgParams()
           .Text(q.owner)
@@ -237,7 +241,8 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           .Int(q.before_created_at)
           .Text(q.before_id)
           .Int(q.skip_probes ? 1 : 0)
-          .Int(q.limit),
+          .Int(q.limit)
+          .Int(q.until > 0 ? q.until : INT64_MAX),
       ReadMessage);
 }
 

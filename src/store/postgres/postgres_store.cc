@@ -131,38 +131,83 @@ Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {
 
 Status PostgresStore::InsertAudit(Conn& c, const AuditRecord& r) {
   return c.Run(
-      "INSERT INTO audit (at, actor, action, object, result, detail) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
+      "INSERT INTO audit (at, actor, action, object, result, detail, device, "
+      "sign_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       PgParams()
           .Int(r.at ? r.at : clock_.NowUnix())
           .Text(r.actor)
           .Text(r.action)
           .Text(r.object)
           .Text(r.result)
-          .Text(r.detail));
+          .Text(r.detail)
+          .Text(r.device)
+          .Text(r.sign_in));
 }
 
 Status PostgresStore::AppendAudit(AuditRecord r) {
-  return With([&](Conn& c) { return InsertAudit(c, r); });
+  SP_RETURN_IF_ERROR(With([&](Conn& c) { return InsertAudit(c, r); }));
+  CountAudited(r);
+  return Status::Ok();
 }
 
 Status PostgresStore::AppendAudits(const std::vector<AuditRecord>& records) {
-  return InTransaction([&](Conn& c) -> Status {
+  SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
     for (const AuditRecord& r : records) SP_RETURN_IF_ERROR(InsertAudit(c, r));
     return Status::Ok();
-  });
+  }));
+  for (const AuditRecord& r : records) CountAudited(r);
+  return Status::Ok();
 }
 
 Result<std::vector<AuditRecord>> PostgresStore::ListAudit(
     std::string_view object, int limit) {
   return SelectAll(
-      "SELECT id, at, actor, action, object, result, detail FROM audit WHERE "
-      "($1::text = '' OR object = $1) ORDER BY id DESC LIMIT $2",
+      "SELECT id, at, actor, action, object, result, detail, device, sign_in "
+      "FROM audit WHERE ($1::text = '' OR object = $1) ORDER BY id DESC "
+      "LIMIT $2",
       PgParams().Text(object).Int(limit), [](const PgResult& r, int i) {
         return AuditRecord{r.Int(i, 0),  r.Int(i, 1),  r.Text(i, 2),
                            r.Text(i, 3), r.Text(i, 4), r.Text(i, 5),
-                           r.Text(i, 6)};
+                           r.Text(i, 6), r.Text(i, 7), r.Text(i, 8)};
       });
+}
+
+Result<std::vector<ActivityCount>> PostgresStore::CountActivity(
+    const std::string& sql, std::string_view key, int64_t since,
+    int64_t width) {
+  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
+  return SelectAll(
+      sql, PgParams().Text(key).Int(since).Int(width),
+      [](const PgResult& r, int i) {
+        return ActivityCount{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)};
+      });
+}
+
+// The SQLite statements (sqlite_store.cc) in PostgreSQL's words.
+Result<std::vector<ActivityCount>> PostgresStore::CountAuditActivity(
+    std::string_view action, int64_t since, int64_t width) {
+  return CountActivity(
+      "SELECT result, (at - $2::bigint) / $3::bigint, COUNT(*) FROM audit "
+      "WHERE action = $1 AND at >= $2::bigint GROUP BY 1, 2",
+      action, since, width);
+}
+
+Result<std::vector<ActivityCount>> PostgresStore::CountProtectedActivity(
+    int64_t since, int64_t width) {
+  return CountActivity(
+      "SELECT template_id, (created_at - $2::bigint) / $3::bigint, COUNT(*) "
+      "FROM protected_messages WHERE created_at >= $2::bigint AND $1::text = "
+      "'' GROUP BY 1, 2",
+      "", since, width);
+}
+
+Result<std::vector<ActivityCount>> PostgresStore::CountQueueActivity(
+    std::string_view event, int64_t since, int64_t width) {
+  return CountActivity(
+      "SELECT event, (at_ms / 1000 - $2::bigint) / $3::bigint, COUNT(*) FROM "
+      "queue_events WHERE event = $1 AND at_ms >= $2::bigint * 1000 "
+      "GROUP BY 1, 2",
+      event, since, width);
 }
 
 Status PostgresStore::PutUser(const UserRecord& u) {

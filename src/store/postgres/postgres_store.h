@@ -44,6 +44,14 @@ class PostgresStore final : public Store {
   Status AppendAudits(const std::vector<AuditRecord>& records) override;
   Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                              int limit) override;
+  Result<std::vector<ActivityCount>> CountAuditActivity(std::string_view action,
+                                                        int64_t since,
+                                                        int64_t width) override;
+  Result<std::vector<ActivityCount>> CountProtectedActivity(
+      int64_t since, int64_t width) override;
+  Result<std::vector<ActivityCount>> CountQueueActivity(std::string_view event,
+                                                        int64_t since,
+                                                        int64_t width) override;
   Status PutUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> GetUser(std::string_view email) override;
   Result<std::vector<UserRecord>> ListUsers() override;
@@ -138,6 +146,11 @@ class PostgresStore final : public Store {
   Status With(const std::function<Status(Conn&)>& fn);
   // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status(Conn&)>& fn);
+  // One activity query: $1 the key, $2 since, $3 the bucket width.
+  Result<std::vector<ActivityCount>> CountActivity(const std::string& sql,
+                                                   std::string_view key,
+                                                   int64_t since,
+                                                   int64_t width);
   // Runs one query on a pooled connection and hands its result to `read`.
   Status Select(std::string_view sql, internal::PgParams params,
                 const std::function<void(const internal::PgResult&)>& read);

@@ -42,8 +42,12 @@ TlsPolicyRecord ReadTlsPolicy(const Stmt& s) {
 
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
-  return InTransaction([&]()
-                           SP_REQUIRES(mu_) { return WriteQueueBatch(batch); });
+  SP_RETURN_IF_ERROR(
+      InTransaction([&]() SP_REQUIRES(mu_) { return WriteQueueBatch(batch); }));
+  for (const NewProtectedMessage& p : batch.protected_messages) {
+    CountAudited(p.audit);
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {

@@ -118,8 +118,10 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
 
 Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
   MutexLock lock(&mu_);
-  return InTransaction(
-      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m); });
+  SP_RETURN_IF_ERROR(InTransaction(
+      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m); }));
+  CountAudited(m.audit);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
@@ -218,7 +220,9 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
     const ProtectedMessageQuery& q) {
   // One statement for every combination (cached once): each filter is off
   // when its parameter is empty or 0. The keyset condition and the order
-  // follow the (owner, created_at, id) and (created_at, id) indexes.
+  // follow the (owner, created_at, id) and (created_at, id) indexes. Both
+  // created_at bounds are always set (0, and past every time when there is
+  // no `until`), so they bound the index range: "?10 = 0 OR ..." would not.
   MutexLock lock(&mu_);
   Stmt s(stmts_,
          "SELECT " + std::string(kMessageColumns) +
@@ -233,6 +237,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " AND (?7 = '' OR created_at < ?6 OR (created_at = ?6 AND"
              " id < ?7))"
              " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
+             " AND created_at < ?10"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
   std::string recipient;
@@ -248,7 +253,8 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
       .Bind(6, q.before_created_at)
       .Bind(7, q.before_id)
       .Bind(8, int64_t{q.skip_probes ? 1 : 0})
-      .Bind(9, int64_t{q.limit});
+      .Bind(9, int64_t{q.limit})
+      .Bind(10, q.until > 0 ? q.until : INT64_MAX);
   return s.All("listing messages", ReadMessage);
 }
 

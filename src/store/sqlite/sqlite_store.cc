@@ -172,27 +172,33 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
 
 Status SqliteStore::AppendAudit(AuditRecord r) {
   MutexLock lock(&mu_);
-  return InsertAudit(r);
+  SP_RETURN_IF_ERROR(InsertAudit(r));
+  CountAudited(r);
+  return Status::Ok();
 }
 
 Status SqliteStore::AppendAudits(const std::vector<AuditRecord>& records) {
   MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  SP_RETURN_IF_ERROR(InTransaction([&]() SP_REQUIRES(mu_) -> Status {
     for (const AuditRecord& r : records) SP_RETURN_IF_ERROR(InsertAudit(r));
     return Status::Ok();
-  });
+  }));
+  for (const AuditRecord& r : records) CountAudited(r);
+  return Status::Ok();
 }
 
 Status SqliteStore::InsertAudit(const AuditRecord& r) {
   Stmt s(stmts_,
-         "INSERT INTO audit (at, actor, action, object, result, detail) "
-         "VALUES (?, ?, ?, ?, ?, ?)");
+         "INSERT INTO audit (at, actor, action, object, result, detail, "
+         "device, sign_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, r.at ? r.at : clock_.NowUnix())
       .Bind(2, r.actor)
       .Bind(3, r.action)
       .Bind(4, r.object)
       .Bind(5, r.result)
-      .Bind(6, r.detail);
+      .Bind(6, r.detail)
+      .Bind(7, r.device)
+      .Bind(8, r.sign_in);
   return s.Run();
 }
 
@@ -200,13 +206,53 @@ Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
                                                         int limit) {
   MutexLock lock(&mu_);
   Stmt s(stmts_,
-         "SELECT id, at, actor, action, object, result, detail FROM audit "
-         "WHERE (?1 = '' OR object = ?1) ORDER BY id DESC LIMIT ?2");
+         "SELECT id, at, actor, action, object, result, detail, device, "
+         "sign_in FROM audit WHERE (?1 = '' OR object = ?1) ORDER BY id DESC "
+         "LIMIT ?2");
   s.Bind(1, object).Bind(2, int64_t{limit});
   return s.All("listing audit", [](const Stmt& s) {
-    return AuditRecord{s.Int(0),  s.Int(1),  s.Text(2), s.Text(3),
-                       s.Text(4), s.Text(5), s.Text(6)};
+    return AuditRecord{s.Int(0),  s.Int(1),  s.Text(2), s.Text(3), s.Text(4),
+                       s.Text(5), s.Text(6), s.Text(7), s.Text(8)};
   });
+}
+
+Result<std::vector<ActivityCount>> SqliteStore::CountActivity(
+    const std::string& sql, std::string_view key, int64_t since,
+    int64_t width) {
+  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
+  MutexLock lock(&mu_);
+  Stmt s(stmts_, sql);
+  s.Bind(1, key).Bind(2, since).Bind(3, width);
+  return s.All("counting activity", [](const Stmt& s) {
+    return ActivityCount{s.Text(0), s.Int(1), s.Int(2)};
+  });
+}
+
+Result<std::vector<ActivityCount>> SqliteStore::CountAuditActivity(
+    std::string_view action, int64_t since, int64_t width) {
+  // The (action, at, result) index covers it.
+  return CountActivity(
+      "SELECT result, (at - ?2) / ?3, COUNT(*) FROM audit WHERE action = ?1 "
+      "AND at >= ?2 GROUP BY 1, 2",
+      action, since, width);
+}
+
+Result<std::vector<ActivityCount>> SqliteStore::CountProtectedActivity(
+    int64_t since, int64_t width) {
+  // The (created_at, id) index; ?1 is unused (empty).
+  return CountActivity(
+      "SELECT template_id, (created_at - ?2) / ?3, COUNT(*) FROM "
+      "protected_messages WHERE created_at >= ?2 AND ?1 = '' GROUP BY 1, 2",
+      "", since, width);
+}
+
+Result<std::vector<ActivityCount>> SqliteStore::CountQueueActivity(
+    std::string_view event, int64_t since, int64_t width) {
+  // The (event, at_ms) index; times are milliseconds there.
+  return CountActivity(
+      "SELECT event, (at_ms / 1000 - ?2) / ?3, COUNT(*) FROM queue_events "
+      "WHERE event = ?1 AND at_ms >= ?2 * 1000 GROUP BY 1, 2",
+      event, since, width);
 }
 
 Status SqliteStore::PutUser(const UserRecord& u) {
