@@ -187,6 +187,16 @@ CREATE TABLE journal_rules (
 ALTER TABLE queue_messages ADD COLUMN lease_node TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue_messages ADD COLUMN lease_until_ms BIGINT NOT NULL DEFAULT 0
 )sql"},
+      {12, "portal second factor: readers' authenticator apps, message PINs",
+       R"sql(
+CREATE TABLE second_factors (
+  email TEXT PRIMARY KEY,
+  secret_sealed {blob} NOT NULL,
+  enrolled_at BIGINT NOT NULL,
+  last_step BIGINT NOT NULL
+);
+ALTER TABLE protected_messages ADD COLUMN pin_sealed {blob}
+)sql"},
   };
   return migrations;
 }
