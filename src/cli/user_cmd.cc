@@ -82,6 +82,24 @@ void RegisterUser(CLI::App& app, Globals& g) {
     std::cout << (g.json ? body : "Password changed for " + a->email) << "\n";
   });
 
+  auto* reset2 = user->add_subcommand(
+      "reset-second-factor",
+      "Remove a portal reader's authenticator app (lost phone): they add "
+      "one again at their next sign-in");
+  reset2->add_option("email", a->email, "E-mail address of the reader")
+      ->required();
+  reset2->callback([a, &g] {
+    std::string body;
+    if (!CallApi(g, "DELETE",
+                 "/api/v1/users/" + UrlEncode(a->email) + "/second-factor", "",
+                 &body)) {
+      return;
+    }
+    std::cout << (g.json ? body
+                         : "Authenticator app of " + a->email + " removed")
+              << "\n";
+  });
+
   auto* remove = user->add_subcommand("remove", "Remove a user");
   remove->add_option("email", a->email, "E-mail address")->required();
   remove->callback([a, &g] {

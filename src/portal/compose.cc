@@ -130,6 +130,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   mail.recipients = all;
   mail.template_name = tmpl;
   mail.message = std::move(*bytes);
+  mail.require_pin = form.Get("pin") == "1";
   auto messages = services_.protector->ProtectComposed(mail);
   if (!messages.ok()) {
     return NoticeResponse(400, "This message can't be protected",
