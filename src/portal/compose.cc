@@ -59,6 +59,7 @@ http::Response Portal::ComposeForm(http::Request& req) {
   d.set("to_field", Data::type::bool_true);
   d.set("cc_field", Data::type::bool_true);
   d.set("show_template", Data::type::bool_true);
+  d.set("offer_pin", Data::type::bool_true);
   d.set("templates", list);
   return PageResponse(200, RenderTemplate(kComposePage, d), chrome);
 }

@@ -153,7 +153,8 @@ inline constexpr std::string_view kMessagePage =
 )";
 
 // Variables: action, heading, to_fixed (text) or to_field (flag), cc_field,
-// subject, text, templates[{name, selected}], csrf, error, show_template.
+// subject, text, templates[{name, selected}], csrf, error, show_template,
+// offer_pin.
 inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
 <form method="post" action="{{action}}" enctype="multipart/form-data" class="card compose">
@@ -179,7 +180,8 @@ inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 <textarea id="text" name="text" rows="14">{{text}}</textarea>
 <label for="files">Attachments</label>
 <input id="files" name="files" type="file" multiple>
-<label class="check"><input type="checkbox" name="pin" value="1"> Require a PIN to open it (shown on Sent for you to give by phone)</label>
+{{#offer_pin}}<label class="check"><input type="checkbox" name="pin" value="1"> Ask the reader for a PIN as well (you pass it on by phone: see Sent)</label>
+{{/offer_pin}}
 <button type="submit" class="primary">Send</button>
 </form>
 )";

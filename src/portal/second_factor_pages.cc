@@ -85,17 +85,18 @@ http::Response Portal::SecondFactorForm(const Visitor& v,
               "organisation that sent you the message to reset it.",
           chrome, next, "Back");
     }
-    return PageResponse(status, RenderTemplate(kTotpCheckPage, d), chrome);
+    return PageResponse(status, RenderTemplate(kSecondFactorPage, d), chrome);
   }
   auto secret = second_factors_.Begin(email);
   if (!secret.ok()) return Unavailable(chrome);
   auto qr = QrSvg(TotpUri("Sealpost", email, *secret),
                   "QR code of the key for your authenticator app");
   if (!qr.ok()) return Unavailable(chrome);
+  d.set("enrol", Data::type::bool_true);
   d.set("qr", *qr);
   d.set("secret", Grouped(crypto::Base32Encode(*secret)));
   if (!v.pending_email.empty()) d.set("required", Data::type::bool_true);
-  return PageResponse(status, RenderTemplate(kEnrolPage, d), chrome);
+  return PageResponse(status, RenderTemplate(kSecondFactorPage, d), chrome);
 }
 
 http::Response Portal::SecondFactorPage(http::Request& req) {

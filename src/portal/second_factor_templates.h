@@ -8,42 +8,30 @@
 
 namespace sealpost::portal {
 
-// Variables: csrf, next, keep (flag), error, required (flag), qr, secret.
-inline constexpr std::string_view kEnrolPage =
-    R"(<h1>Add an authenticator app</h1>
+// Variables: csrf, next, keep (flag), error; enrol (flag) with required
+// (flag), qr, secret; or the code check without enrol.
+inline constexpr std::string_view kSecondFactorPage =
+    R"({{#enrol}}<h1>Add an authenticator app</h1>
 {{#required}}<p role="status">This organisation asks readers of its protected mail to confirm each sign-in with a code from an authenticator app as well as the passcode.</p>{{/required}}
-{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-<ol class="steps">
+{{/enrol}}{{^enrol}}<h1>Enter the code from your authenticator app</h1>
+{{/enrol}}{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+{{#enrol}}<ol class="steps">
 <li>Open an authenticator app on your phone (for example FreeOTP, Aegis, Google Authenticator or Microsoft Authenticator) and add an account.</li>
 <li>Scan this code:
 <figure class="qr">{{{qr}}}<figcaption>Or type this key: <code class="totp-secret">{{secret}}</code> (time-based, 6 digits)</figcaption></figure></li>
 <li>Enter the 6-digit code the app shows.</li>
 </ol>
-<form method="post" action="/second-factor" class="card">
+{{/enrol}}{{^enrol}}<p>Your passcode was right. This address also uses an authenticator app: open it and enter the 6-digit code it shows.</p>
+{{/enrol}}<form method="post" action="/second-factor" class="card">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <input type="hidden" name="next" value="{{next}}">
 {{#keep}}<input type="hidden" name="keep" value="1">{{/keep}}
 <label for="totp-code">Code from the app</label>
 <input id="totp-code" name="code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" autocomplete="one-time-code" required autofocus>
-<button type="submit" class="primary">Turn on</button>
+<button type="submit" class="primary">{{#enrol}}Turn on{{/enrol}}{{^enrol}}Continue{{/enrol}}</button>
 </form>
-<p>Keep the app: from now on, signing in with this address needs the passcode we mail you <strong>and</strong> a code from the app. If you lose your phone, ask the sender's organisation to reset it.</p>
-)";
-
-// Variables: csrf, next, keep (flag), error.
-inline constexpr std::string_view kTotpCheckPage =
-    R"(<h1>Enter the code from your authenticator app</h1>
-{{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-<p>Your passcode was right. This address also uses an authenticator app: open it and enter the 6-digit code it shows.</p>
-<form method="post" action="/second-factor" class="card">
-<input type="hidden" name="csrf" value="{{csrf}}">
-<input type="hidden" name="next" value="{{next}}">
-{{#keep}}<input type="hidden" name="keep" value="1">{{/keep}}
-<label for="totp-code">Code from the app</label>
-<input id="totp-code" name="code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" autocomplete="one-time-code" required autofocus>
-<button type="submit" class="primary">Continue</button>
-</form>
-<p>Lost your phone? Ask the sender's organisation to reset your authenticator app.</p>
+{{#enrol}}<p>Keep the app: from now on, signing in with this address needs the passcode we mail you <strong>and</strong> a code from the app. If you lose your phone, ask the sender's organisation to reset it.</p>{{/enrol}}
+{{^enrol}}<p>Lost your phone? Ask the sender's organisation to reset your authenticator app.</p>{{/enrol}}
 )";
 
 // Variables: id, csrf, error.

@@ -232,5 +232,19 @@ describe('second factor', () => {
     await page.keyboard.press('Enter');
     await heading(page, subject);
     await ctx.close();
+
+    // From the compose page: the checkbox, and a PIN on /sent.
+    assert.equal(server.cli(['irm', 'set', '--SimplifiedClientAccessEnabled', 'True']).status, 0);
+    await alice.goto(server.url + '/compose');
+    const t = token();
+    await alice.getByLabel('To').fill(freshExt());
+    await alice.getByLabel('Subject').fill(`Contract ${t}`);
+    await alice.getByLabel('Message').fill('Please sign.');
+    await alice.getByLabel('Ask the reader for a PIN as well').check();
+    await alice.getByRole('button', { name: 'Send' }).click();
+    await heading(alice, 'Your message was sent');
+    await alice.goto(server.url + '/sent');
+    const composed = alice.getByRole('row').filter({ hasText: `Contract ${t}` });
+    assert.match((await composed.locator('.pin').innerText()).trim(), /^\d{6}$/);
   });
 });
