@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { DevServer, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
+import { DevServer, heading, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
 
 let server;
 let browser;
@@ -67,15 +67,6 @@ function assertNotAtRest(needle, what) {
     e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]);
   for (const f of walk(server.dataDir)) {
     assert.ok(!readFileSync(f).includes(needle), `${what} in clear in ${f}`);
-  }
-}
-
-async function heading(page, name) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
-  } catch {
-    const shown = await page.locator('body').innerText().catch(() => '?');
-    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
   }
 }
 

@@ -6,7 +6,6 @@
 
 namespace sealpost::store {
 
-using internal::SqliteError;
 using internal::Stmt;
 
 Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
@@ -31,15 +30,10 @@ Result<std::optional<SecondFactorRecord>> SqliteStore::GetSecondFactor(
   Stmt s(stmts_,
          "SELECT email, secret_sealed, enrolled_at, last_step FROM "
          "second_factors WHERE email = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, email);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) {
-    return std::optional<SecondFactorRecord>(
-        SecondFactorRecord{s.Text(0), s.Blob(1), s.Int(2), s.Int(3)});
-  }
-  if (rc == SQLITE_DONE) return std::optional<SecondFactorRecord>();
-  return SqliteError(db_, "reading a second factor");
+  return s.First("reading a second factor", [](const Stmt& r) {
+    return SecondFactorRecord{r.Text(0), r.Blob(1), r.Int(2), r.Int(3)};
+  });
 }
 
 Result<bool> SqliteStore::DeleteSecondFactor(std::string_view email) {
