@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/secret_bytes.h"
+#include "base/strings.h"
 #include "crypto/password.h"
 #include "license/directory.h"
 
@@ -148,6 +149,22 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "user.passwd", (*user)->email, "ok", ""});
                return JsonOk(200, json::object{{"email", (*user)->email}});
+             }));
+
+  // A portal reader's authenticator app (any address: readers are mostly
+  // not users here), removed so that they enrol again (docs/portal.md).
+  router.Add("DELETE", "/api/v1/users/:email/second-factor",
+             Admin(ctx, [&ctx](Request& req) -> Response {
+               std::string email = AsciiLower(req.params["email"]);
+               auto removed = ctx.store->DeleteSecondFactor(email);
+               if (!removed.ok()) return FromStatus(removed.status());
+               if (!*removed) {
+                 return Response::JsonError(
+                     404, "not_found", email + " has no authenticator app");
+               }
+               ctx.store->AppendAuditBestEffort(
+                   {0, 0, "admin", "second_factor.reset", email, "ok", ""});
+               return JsonOk(200, json::object{{"reset", email}});
              }));
 
   router.Add(

@@ -119,6 +119,7 @@ const std::vector<std::string_view>& FieldNames() {
       "PrivacyStatementUrl",
       "OTPEnabled",
       "SocialIdSignIn",
+      "RequireSecondFactor",
       "ExternalMailExpiryInDays",
       "Image"};
   return names;
@@ -156,6 +157,9 @@ Status SetField(Branding& b, std::string_view name, std::string_view v) {
     SP_ASSIGN_OR_RETURN(b.otp_enabled, ParseBool("OTPEnabled", v));
   } else if (n == "socialidsignin") {
     SP_ASSIGN_OR_RETURN(b.social_id_sign_in, ParseBool("SocialIdSignIn", v));
+  } else if (n == "requiresecondfactor") {
+    SP_ASSIGN_OR_RETURN(b.require_second_factor,
+                        ParseBool("RequireSecondFactor", v));
   } else if (n == "externalmailexpiryindays") {
     int days = -1;
     try {
@@ -214,6 +218,8 @@ Status ResetField(Branding& b, std::string_view name) {
     b.otp_enabled = d.otp_enabled;
   else if (n == "socialidsignin")
     b.social_id_sign_in = d.social_id_sign_in;
+  else if (n == "requiresecondfactor")
+    b.require_second_factor = false;
   else if (n == "externalmailexpiryindays")
     b.external_mail_expiry_in_days = 0;
   else
@@ -255,6 +261,7 @@ std::vector<std::pair<std::string, std::string>> Display(const Branding& b) {
       {"PrivacyStatementUrl", b.privacy_statement_url},
       {"OTPEnabled", yes(b.otp_enabled)},
       {"SocialIdSignIn", yes(b.social_id_sign_in)},
+      {"RequireSecondFactor", yes(b.require_second_factor)},
       {"ExternalMailExpiryInterval",
        std::to_string(b.external_mail_expiry_in_days) + " days"},
   };
@@ -287,6 +294,7 @@ std::string ToJson(const Branding& b) {
       {"privacy_statement_url", b.privacy_statement_url},
       {"otp_enabled", b.otp_enabled},
       {"social_id_sign_in", b.social_id_sign_in},
+      {"require_second_factor", b.require_second_factor},
       {"external_mail_expiry_in_days", b.external_mail_expiry_in_days}});
 }
 
@@ -318,6 +326,7 @@ Result<Branding> FromJson(std::string_view text) {
   b.privacy_statement_url = str("privacy_statement_url");
   b.otp_enabled = boolean("otp_enabled", true);
   b.social_id_sign_in = boolean("social_id_sign_in", true);
+  b.require_second_factor = boolean("require_second_factor", false);
   if (const json::value* x = o.if_contains("external_mail_expiry_in_days");
       x && x->is_int64()) {
     b.external_mail_expiry_in_days = static_cast<int>(x->as_int64());

@@ -47,6 +47,9 @@ struct Branding {
   std::string privacy_statement_url;
   bool otp_enabled = true;
   bool social_id_sign_in = true;
+  // Readers who sign in with a passcode or a provider must also give a
+  // code from an authenticator app, enrolling at their first sign-in.
+  bool require_second_factor = false;
   int external_mail_expiry_in_days = 0;  // 0: never; custom identities only
 };
 

@@ -39,6 +39,12 @@ TEST(BrandingTest, ColoursBoolsExpiry) {
   ASSERT_TRUE(SetField(b, "OTPEnabled", "$false").ok());
   EXPECT_FALSE(b.otp_enabled);
   EXPECT_FALSE(SetField(b, "SocialIdSignIn", "maybe").ok());
+  EXPECT_FALSE(b.require_second_factor);
+  ASSERT_TRUE(SetField(b, "require-second-factor", "True").ok());
+  EXPECT_TRUE(b.require_second_factor);
+  EXPECT_TRUE(FromJson(ToJson(b))->require_second_factor);
+  ASSERT_TRUE(ResetField(b, "RequireSecondFactor").ok());
+  EXPECT_FALSE(b.require_second_factor);
   // Not on the default identity.
   EXPECT_NE(SetField(b, "ExternalMailExpiryInDays", "30")
                 .message()

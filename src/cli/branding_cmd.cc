@@ -67,6 +67,12 @@ void RegisterBranding(CLI::App& app, Globals& g) {
           f.flag, [ba, field](const std::string& v) { ba->fields[field] = v; },
           f.help);
     }
+    c->add_flag_callback(
+        "--require-second-factor",
+        [ba] { ba->fields["RequireSecondFactor"] = "True"; },
+        "Readers must also give a code from an authenticator app (TOTP), "
+        "enrolling at their first sign-in; turn off with --reset "
+        "RequireSecondFactor");
     c->add_option("--image", ba->image,
                   "Logo file: PNG or JPEG, at most "
                   "40 KB, shown at 170x70");

@@ -68,6 +68,17 @@ void RegisterUser(CLI::App& app, Globals& g) {
                json::serialize(req), "Password changed for " + a->email);
   });
 
+  auto* reset2 = AddVerbOn(
+      *user, "reset-second-factor",
+      "Remove a portal reader's authenticator app (lost phone): they add "
+      "one again at their next sign-in",
+      "email", a->email, "E-mail address of the reader");
+  reset2->callback([a, &g] {
+    CallAndSay(g, "DELETE",
+               "/api/v1/users/" + UrlEncode(a->email) + "/second-factor", "",
+               "Authenticator app of " + a->email + " removed");
+  });
+
   auto* remove = AddVerbOn(*user, "remove", "Remove a user", "email", a->email,
                            "E-mail address");
   remove->callback([a, &g] {

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "crypto/random.h"
@@ -18,6 +20,8 @@ namespace json = boost::json;
 constexpr std::string_view kIrmKey = "irm";
 // The associated-data purpose of a sealed subject (EncryptMetadata).
 constexpr std::string_view kSubjectPurpose = "subject";
+constexpr std::string_view kPinPurpose = "pin";
+constexpr int kPinDigits = 6;
 
 std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
 
@@ -174,6 +178,11 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   SP_ASSIGN_OR_RETURN(
       record.subject_sealed,
       keys->EncryptMetadata(request.subject, kSubjectPurpose, id));
+  if (request.require_pin) {
+    SP_ASSIGN_OR_RETURN(record.pin_sealed,
+                        keys->EncryptMetadata(crypto::RandomDigits(kPinDigits),
+                                              kPinPurpose, id));
+  }
   store::NewProtectedMessage write{std::move(record),
                                    {0, now, sender, "protect", id, "ok",
                                     "template=" + tmpl.name + " recipients=" +
@@ -458,6 +467,32 @@ Result<std::optional<std::string>> LicenseService::Subject(
       std::string subject,
       keys->DecryptMetadata(record.subject_sealed, kSubjectPurpose, record.id));
   return std::optional<std::string>(std::move(subject));
+}
+
+Result<std::optional<std::string>> LicenseService::Pin(
+    const store::ProtectedMessageRecord& record) {
+  if (record.pin_sealed.empty()) return std::optional<std::string>();
+  SP_ASSIGN_OR_RETURN(SecretBytes pin,
+                      OpenFromStore(record.pin_sealed, kPinPurpose, record.id));
+  return std::optional<std::string>(std::string(pin.InsecureStringView()));
+}
+
+Result<std::string> LicenseService::SealForStore(const SecretBytes& secret,
+                                                 std::string_view purpose,
+                                                 std::string_view id) {
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  return keys->EncryptMetadata(secret.InsecureStringView(), purpose, id);
+}
+
+Result<SecretBytes> LicenseService::OpenFromStore(std::string_view sealed,
+                                                  std::string_view purpose,
+                                                  std::string_view id) {
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  SP_ASSIGN_OR_RETURN(std::string plain,
+                      keys->DecryptMetadata(sealed, purpose, id));
+  SecretBytes out = SecretBytes::FromStringInsecure(plain);
+  std::fill(plain.begin(), plain.end(), '\0');
+  return out;
 }
 
 Result<MessageState> LicenseService::GetState(std::string_view message_id) {

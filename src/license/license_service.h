@@ -59,6 +59,10 @@ struct ProtectRequest {
   // when not empty. Last, so that positional initializers keep their
   // meaning.
   std::string_view message_ref;
+  // The sender asked for a PIN (X-Sealpost-Pin-Required, the compose
+  // page): a 6-digit PIN from the CSPRNG is kept with the record, sealed
+  // like the subject; the reader enters it after signing in.
+  bool require_pin = false;
 };
 
 struct ProtectResult {
@@ -191,6 +195,20 @@ class LicenseService {
   // the caller checks which.
   Result<std::optional<std::string>> Subject(
       const store::ProtectedMessageRecord& record);
+  // The PIN of a message protected with ProtectRequest::require_pin;
+  // nullopt when it needs none. For its owner's page and the PIN check.
+  Result<std::optional<std::string>> Pin(
+      const store::ProtectedMessageRecord& record);
+  // Small secrets kept in the store for someone (a reader's authenticator
+  // secret): sealed by the key service (KeyHierarchy::EncryptMetadata)
+  // with associated data `purpose`, NUL, `id`, so a sealed value moved to
+  // another row or field does not open. Open gives one generic error.
+  Result<std::string> SealForStore(const SecretBytes& secret,
+                                   std::string_view purpose,
+                                   std::string_view id);
+  Result<SecretBytes> OpenFromStore(std::string_view sealed,
+                                    std::string_view purpose,
+                                    std::string_view id);
 
   // portal.retention_days, org-wide: a message without an expiry of its
   // own expires this many seconds after it was protected (0: never), as

@@ -155,4 +155,14 @@ Plan ApplySenderChoice(Plan plan, const SenderChoice& choice) {
   return plan;
 }
 
+bool PinRequested(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (EqualsIgnoreCase(TrimWhitespace(name), kPinRequiredHeader)) {
+      return EqualsIgnoreCase(TrimWhitespace(value), "yes");
+    }
+  }
+  return false;
+}
+
 }  // namespace sealpost::policy

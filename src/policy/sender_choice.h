@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "policy/message_facts.h"
@@ -20,6 +21,10 @@
 namespace sealpost::policy {
 
 inline constexpr std::string_view kTemplateHeader = "X-Sealpost-Template";
+// A PIN for this one message (docs/portal.md): the reader enters it after
+// signing in. Reserved (mime::IsReservedField), so it never leaves.
+inline constexpr std::string_view kPinRequiredHeader =
+    "X-Sealpost-Pin-Required";
 
 struct SubjectKeyword {
   std::string keyword;        // matched ASCII-case-insensitively
@@ -63,6 +68,13 @@ struct SenderChoice {
 SenderChoice ParseSenderChoice(const MessageFacts& facts,
                                const SenderChoiceConfig& config,
                                const std::vector<std::string>& known_templates);
+
+// Whether `headers` (name, value) carry `X-Sealpost-Pin-Required: yes`
+// (name and value ASCII-case-insensitive, the first such field decides).
+// Like the template header, the caller honours it only for an internal,
+// licensed sender.
+bool PinRequested(
+    const std::vector<std::pair<std::string, std::string>>& headers);
 
 // Combines the sender's choice with the rules' plan. kProtect: every
 // recipient that is not rejected and not already protected by a rule gets

@@ -18,6 +18,19 @@ SenderChoice ParseSubject(const std::string& subject) {
   return ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
 }
 
+TEST(SenderChoiceTest, PinRequiredHeaderSaysYes) {
+  EXPECT_TRUE(PinRequested({{"x-sealpost-pin-required", " YES "}}));
+  EXPECT_TRUE(
+      PinRequested({{"Subject", "x"}, {"X-Sealpost-Pin-Required", "yes"}}));
+  EXPECT_FALSE(PinRequested({{"X-Sealpost-Pin-Required", "no"}}));
+  EXPECT_FALSE(PinRequested({{"X-Sealpost-Pin-Required", "yes please"}}));
+  EXPECT_FALSE(PinRequested({{"X-Sealpost-Pin", "yes"}}));
+  EXPECT_FALSE(PinRequested({}));
+  // The first field decides.
+  EXPECT_FALSE(PinRequested(
+      {{"X-Sealpost-Pin-Required", "no"}, {"X-Sealpost-Pin-Required", "yes"}}));
+}
+
 TEST(SenderChoiceTest, SubjectKeywords) {
   struct Case {
     std::string subject;

@@ -59,6 +59,7 @@ http::Response Portal::ComposeForm(http::Request& req) {
   d.set("to_field", Data::type::bool_true);
   d.set("cc_field", Data::type::bool_true);
   d.set("show_template", Data::type::bool_true);
+  d.set("offer_pin", Data::type::bool_true);
   d.set("templates", list);
   return PageResponse(200, RenderTemplate(kComposePage, d), chrome);
 }
@@ -130,6 +131,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   mail.recipients = all;
   mail.template_name = tmpl;
   mail.message = std::move(*bytes);
+  mail.require_pin = form.Get("pin") == "1";
   auto messages = services_.protector->ProtectComposed(mail);
   if (!messages.ok()) {
     return NoticeResponse(400, "This message can't be protected",

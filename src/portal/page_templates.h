@@ -10,7 +10,7 @@
 namespace sealpost::portal {
 
 // Variables: title, brand_css, logo_url, portal_text, user, org (flag),
-// compose (flag), csrf, privacy_url, disclaimer, content.
+// compose (flag), reader (flag), csrf, privacy_url, disclaimer, content.
 inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -31,7 +31,8 @@ inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 {{#org}}<a href="/sent">Sent</a>
 {{#compose}}<a href="/compose">Compose</a>
 {{/compose}}{{#admin}}<a href="/admin">Dashboard</a>
-{{/admin}}{{/org}}<form class="signout" method="post" action="/signout">
+{{/admin}}{{/org}}{{#reader}}<a href="/second-factor">Authenticator app</a>
+{{/reader}}<form class="signout" method="post" action="/signout">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <span class="who">Signed in as {{user}}</span>
 <button type="submit">Sign out</button>
@@ -153,7 +154,8 @@ inline constexpr std::string_view kMessagePage =
 )";
 
 // Variables: action, heading, to_fixed (text) or to_field (flag), cc_field,
-// subject, text, templates[{name, selected}], csrf, error, show_template.
+// subject, text, templates[{name, selected}], csrf, error, show_template,
+// offer_pin.
 inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
 <form method="post" action="{{action}}" enctype="multipart/form-data" class="card compose">
@@ -179,6 +181,8 @@ inline constexpr std::string_view kComposePage = R"(<h1>{{heading}}</h1>
 <textarea id="text" name="text" rows="14">{{text}}</textarea>
 <label for="files">Attachments</label>
 <input id="files" name="files" type="file" multiple>
+{{#offer_pin}}<label class="check"><input type="checkbox" name="pin" value="1"> Ask the reader for a PIN as well (you pass it on by phone: see Sent)</label>
+{{/offer_pin}}
 <button type="submit" class="primary">Send</button>
 </form>
 )";
@@ -224,7 +228,7 @@ inline constexpr std::string_view kSentPage =
 {{#messages}}
 <tr data-id="{{id}}">
 <td>{{#revocable}}<input type="checkbox" form="bulk" name="id" value="{{id}}" id="sel-{{id}}" aria-label="Select {{subject}} to {{to}}">{{/revocable}}</td>
-<td class="subject"><a href="/m/{{id}}">{{subject}}</a></td><td>{{to}}</td><td>{{sent}}</td><td>{{template}}</td><td class="state">{{state}}{{#expires}}<div class="note">expires {{expires}}</div>{{/expires}}</td>
+<td class="subject"><a href="/m/{{id}}">{{subject}}</a>{{#pin}}<div class="note">PIN <strong class="pin">{{pin}}</strong></div>{{/pin}}</td><td>{{to}}</td><td>{{sent}}</td><td>{{template}}</td><td class="state">{{state}}{{#expires}}<div class="note">expires {{expires}}</div>{{/expires}}</td>
 <td>{{#opens}}<div>{{who}} · {{when}}{{#how}}<div class="note">{{how}}</div>{{/how}}</div>{{/opens}}{{^opens}}not opened yet{{/opens}}</td>
 <td>{{#revocable}}<form method="post" action="/sent/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Revoke</button></form>
 <form method="post" action="/sent/{{id}}/expire" class="expire"><input type="hidden" name="csrf" value="{{csrf}}"><label for="exp-{{id}}">Expires on (UTC; empty: never)</label><input id="exp-{{id}}" name="expires" type="date" value="{{expires_value}}"><button type="submit">Set expiry</button></form>{{/revocable}}</td>
@@ -303,6 +307,7 @@ button,.button{font:inherit;display:inline-block;padding:10px 16px;border-radius
 button.link{border:0;padding:0;min-height:0;text-decoration:underline;background:none}
 :focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
 .error{color:var(--danger);font-weight:600}
+figure.qr{margin:8px 0}svg.qr{max-width:100%;height:auto;display:block}.totp-secret{word-break:break-all}
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:0 0 12px}.meta dt{color:var(--muted)}.meta dd{margin:0;word-break:break-word}
 .actions{display:flex;flex-wrap:wrap;gap:8px;margin:12px 0}
 .body-frame{width:100%;height:70vh;border:1px solid var(--line);border-radius:6px}

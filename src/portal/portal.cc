@@ -79,6 +79,7 @@ Portal::Portal(PortalServices services, PortalOptions options)
     : services_(std::move(services)),
       options_(std::move(options)),
       otp_(*services_.store, *services_.clock),
+      second_factors_(*services_.store, *services_.licenses, *services_.clock),
       send_per_user_(options_.send_limit_per_user, 3600),
       send_per_client_(options_.send_limit_per_client, 3600),
       audit_(std::make_unique<AuditBuffer>(*services_.store)) {}
@@ -146,6 +147,10 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/m/:id/otp/verify", bind(&Portal::VerifyOtp));
   router.Add("GET", "/m/:id/oidc/:n", bind(&Portal::BeginOidc));
   router.Add("GET", "/oidc/callback", bind(&Portal::OidcCallback));
+  router.Add("GET", "/m/:id/pin", bind(&Portal::PinPage));
+  router.Add("POST", "/m/:id/pin", bind(&Portal::CheckPin));
+  router.Add("GET", "/second-factor", bind(&Portal::SecondFactorPage));
+  router.Add("POST", "/second-factor", bind(&Portal::SecondFactorPost));
   router.Add("GET", "/m/:id/body", bind(&Portal::MessageBody));
   router.Add("GET", "/m/:id/part/:n", bind(&Portal::MessagePart));
   router.Add("GET", "/m/:id/reply", bind(&Portal::ReplyForm));

@@ -34,7 +34,9 @@
 #include "portal/oidc.h"
 #include "portal/otp.h"
 #include "portal/pending_sign_ins.h"
+#include "portal/pin_passes.h"
 #include "portal/rate_limit.h"
+#include "portal/second_factor.h"
 #include "portal/view_cache.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
@@ -104,6 +106,20 @@ class Portal {
   http::Response OrgSignInPage(http::Request& req);
   http::Response OrgSignIn(http::Request& req);
   http::Response SignOut(http::Request& req);
+  // After a passcode or a provider: the session, or (for a reader with an
+  // authenticator app, or whose branding requires one) a session that
+  // opens only the second-factor page (second_factor_pages.cc).
+  http::Response FinishSignIn(const Visitor& v, const std::string& email,
+                              std::string_view kind, const std::string& next,
+                              bool keep, const Chrome& chrome);
+  http::Response SecondFactorPage(http::Request& req);
+  http::Response SecondFactorPost(http::Request& req);
+  // The enrolment or check form for `email`.
+  http::Response SecondFactorForm(const Visitor& v, const std::string& email,
+                                  const std::string& next, bool keep,
+                                  const std::string& error, int status);
+  http::Response PinPage(http::Request& req);
+  http::Response CheckPin(http::Request& req);
   // Reading and writing (reading.cc).
   // `expires_at` (when not null) gets the message's expiry, 0 for none.
   http::Response ReadMessage(http::Request& req, const Visitor& v,
@@ -168,6 +184,7 @@ class Portal {
   PortalServices services_;
   const PortalOptions options_;
   OtpService otp_;
+  SecondFactors second_factors_;
   std::atomic<queue::Acceptor*> queue_{nullptr};
   // Passcode mails per address and per client; passcode tries per client;
   // OpenID Connect sign-ins started per client; portal mail per user and
@@ -176,6 +193,11 @@ class Portal {
   RateLimiter otp_per_client_{30, 3600};
   RateLimiter verify_per_client_{20, 900};
   RateLimiter oidc_per_client_{20, 600};
+  // Authenticator codes per address, PINs per (address, message): 5 tries
+  // in 15 minutes, like a passcode's 5 (and verify_per_client_ too).
+  RateLimiter second_factor_per_address_{5, 900};
+  RateLimiter pin_per_reader_{5, 900};
+  PinPasses pins_;
   RateLimiter send_per_user_;
   RateLimiter send_per_client_;
   ViewCache views_;

@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "crypto/digest.h"
 #include "crypto/signature.h"
 #include "mime/compose.h"
 #include "mime/view.h"
@@ -31,11 +32,14 @@ struct Opened {
 // The message `id` for the signed-in visitor, or the page that says why not.
 // The key release's audit record keeps the device kind of `req` and how the
 // visitor signed in (the sender's "Opened by").
+// A message whose sender set a PIN opens (for anyone but its owner) once
+// this session has entered it (`pins`).
 std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
                                              const http::Request& req,
                                              const std::string& id,
                                              const Portal::Visitor& v,
-                                             const std::string& back) {
+                                             const std::string& back,
+                                             const PinPasses& pins) {
   Chrome chrome{"", nullptr, &v};
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok()) {
@@ -51,6 +55,10 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
   out.brand = BrandOf(*s.branding, out.record);
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
+  if (!out.record.pin_sealed.empty() && v.email != out.record.owner &&
+      !pins.Has(crypto::Sha256Hex(v.session_token), id, s.clock->NowUnix())) {
+    return RedirectResponse("/m/" + id + "/pin", v);
+  }
   auto copy = s.store->GetPortalCopy(id);
   if (!copy.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
@@ -143,7 +151,7 @@ std::string BodyCsp(bool images) {
 http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
                                    int64_t* expires_at) {
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   if (expires_at != nullptr) *expires_at = o.license.expires_at;
@@ -215,7 +223,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
 http::Response Portal::MessageBody(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   auto view = mime::ParseForReading(o.original);
@@ -261,7 +269,7 @@ http::Response Portal::MessageBody(http::Request& req) {
 http::Response Portal::MessagePart(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   int index = -1;
@@ -347,8 +355,8 @@ struct ReplySource {
 
 std::variant<ReplySource, http::Response> PrepareReply(
     const PortalServices& s, const http::Request& req, const std::string& id,
-    const Portal::Visitor& v) {
-  auto r = OpenFor(s, req, id, v, "/m/" + id);
+    const Portal::Visitor& v, const PinPasses& pins) {
+  auto r = OpenFor(s, req, id, v, "/m/" + id, pins);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
   Chrome chrome{"", &out.opened.brand, &v};
@@ -375,7 +383,7 @@ std::variant<ReplySource, http::Response> PrepareReply(
 http::Response Portal::ReplyForm(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto prepared = PrepareReply(services_, req, id, v);
+  auto prepared = PrepareReply(services_, req, id, v, pins_);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
     return std::move(*resp);
   }
@@ -411,7 +419,7 @@ http::Response Portal::SendReply(http::Request& req) {
     return std::move(*refused);
   }
   auto& [v, form] = std::get<PostedForm>(posted);
-  auto prepared = PrepareReply(services_, req, id, v);
+  auto prepared = PrepareReply(services_, req, id, v, pins_);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
     return std::move(*resp);
   }

@@ -268,6 +268,10 @@ http::Response Portal::Sent(http::Request& req) {
       if (t.ok()) it->second = t->name;
     }
     row.set("template", it->second);
+    // The owner's own page: the PIN to give the reader (sealed at rest).
+    if (auto pin = services_.licenses->Pin(m); pin.ok() && pin->has_value()) {
+      row.set("pin", **pin);
+    }
     bool revoked = m.revoked_at != 0;
     bool expired = m.expires_at != 0 && now >= m.expires_at;
     row.set("state", revoked   ? "Revoked " + HumanTime(m.revoked_at)

@@ -200,18 +200,9 @@ http::Response Portal::VerifyOtp(http::Request& req) {
                           "Please try again in a few minutes.", chrome);
   }
   switch (verdict->check) {
-    case OtpCheck::kOk: {
-      auto session =
-          services_.directory->OpenSession(email, license::kPortalOtpSession);
-      if (!session.ok()) {
-        return NoticeResponse(503, "The portal is unavailable",
-                              "Please try again in a few minutes.", chrome);
-      }
-      http::Response r = RedirectResponse("/m/" + id, v);
-      r.headers.emplace_back(
-          "Set-Cookie", SessionCookie(session->token, form.Get("keep") == "1"));
-      return r;
-    }
+    case OtpCheck::kOk:
+      return FinishSignIn(v, email, license::kPortalOtpSession, "/m/" + id,
+                          form.Get("keep") == "1", chrome);
     case OtpCheck::kWrong:
       d.set("error", "That passcode isn't right. " +
                          std::to_string(verdict->tries_left) +
@@ -341,15 +332,8 @@ http::Response Portal::OidcCallback(http::Request& req) {
                           email + " is not a recipient of this message.",
                           chrome, back, "Back to the message");
   }
-  auto session =
-      services_.directory->OpenSession(email, license::kPortalOidcSession);
-  if (!session.ok()) {
-    return NoticeResponse(503, "The portal is unavailable",
-                          "Please try again in a few minutes.", chrome);
-  }
-  http::Response r = RedirectResponse(back, v);
-  r.headers.emplace_back("Set-Cookie", SessionCookie(session->token, false));
-  return r;
+  return FinishSignIn(v, email, license::kPortalOidcSession, back, false,
+                      chrome);
 }
 
 http::Response Portal::OrgSignInPage(http::Request& req) {
@@ -396,6 +380,7 @@ http::Response Portal::SignOut(http::Request& req) {
   auto& [v, form] = std::get<PostedForm>(posted);
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));
+    pins_.DropSession(crypto::Sha256Hex(v.session_token));
     (void)services_.directory->SignOut(v.session_token);
   }
   http::Response r =

@@ -57,6 +57,11 @@ Portal::Visitor IdentifyVisitor(const http::Request& req,
       v.email = session->email;
       v.session_kind = session->kind;
       v.session_expires_at = session->expires_at;
+    } else if (session.ok() && session->kind.ends_with(kSecondFactorPending)) {
+      v.session_token = it->second;
+      v.pending_email = session->email;
+      v.pending_kind = session->kind.substr(
+          0, session->kind.size() - kSecondFactorPending.size());
     }
   }
   return v;
@@ -133,6 +138,7 @@ http::Response PageResponse(int status, const std::string& content,
     d.set("user", chrome.visitor->email);
     d.set("csrf", chrome.visitor->csrf);
     if (chrome.visitor->org_user()) d.set("org", Data::type::bool_true);
+    if (!chrome.visitor->org_user()) d.set("reader", Data::type::bool_true);
     if (chrome.visitor->can_compose) {
       d.set("compose", Data::type::bool_true);
     }

@@ -27,6 +27,9 @@ inline constexpr std::string_view kBrowserCookie = "__Host-sp_b";
 inline constexpr std::string_view kSessionCookie = "__Host-sp_s";
 // Organisation users in this directory group see the admin dashboard.
 inline constexpr std::string_view kAdministratorsGroup = "Administrators";
+// Appended to a portal session kind for a sign-in whose authenticator
+// code is still to come: such a session opens the second-factor page only.
+inline constexpr std::string_view kSecondFactorPending = "+second-factor";
 
 struct Portal::Visitor {
   std::string browser;  // random per browser; the CSRF secret
@@ -38,6 +41,10 @@ struct Portal::Visitor {
   int64_t session_expires_at = 0;
   bool can_compose = false;  // the header links to /compose (Portal::Identify)
   bool is_admin = false;     // in kAdministratorsGroup: /admin (ditto)
+  // A sign-in waiting for its second factor (kSecondFactorPending): the
+  // address and the session kind it becomes; `email` stays "".
+  std::string pending_email;
+  std::string pending_kind;
   bool org_user() const { return session_kind == license::kPortalSession; }
 };
 

@@ -67,7 +67,8 @@ struct Protector::Run {
   std::optional<sealed::ProtectedMarker> wrapper;
   bool smime_encrypted = false;  // the part really is CMS EnvelopedData
   policy::SenderChoice choice;
-  std::string subject;  // decoded; the wrapper's without the keyword
+  bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
+  std::string subject;       // decoded; the wrapper's without the keyword
   std::vector<queue::DsnRecipient> rejected;
   Outcome out;
   int part = 0;
@@ -120,6 +121,7 @@ Result<std::string> Protector::SealAndWrap(
   req.parent_id = spec.parent_id;
   req.expires_at = spec.expires_at;
   req.subject = spec.shown_subject;
+  req.require_pin = spec.require_pin;
   if (!spec.internal && brand.external_mail_expiry_in_days > 0) {
     int64_t external =
         clock_.NowUnix() + int64_t{brand.external_mail_expiry_in_days} * 86400;
@@ -266,6 +268,7 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
     run.choice.outcome = policy::SenderChoice::Outcome::kProtect;
     run.choice.template_name = run.composed->template_name;
     run.choice.subject = facts.subject;
+    run.require_pin = run.composed->require_pin;
     return policy::ApplySenderChoice(std::move(plan), run.choice);
   }
   SP_ASSIGN_OR_RETURN(auto templates, templates_.List());
@@ -283,6 +286,9 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
   if (run.choice.outcome == policy::SenderChoice::Outcome::kProtect) {
     run.subject = run.choice.subject;
   }
+  // A sender's-choice header: honoured only for whom the template header is.
+  run.require_pin = facts.sender_internal && facts.sender_licensed &&
+                    policy::PinRequested(run.mail.headers);
   for (const auto& a : plan.audit) {
     log::Info("rule audit: {} ({}) would {} for {}", a.rule_name, a.rule_id,
               a.description, a.recipient);
@@ -455,6 +461,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   spec.internal = g.internal;
   if (run.subject != run.mail.subject) spec.subject = run.subject;
   spec.shown_subject = run.subject;
+  spec.require_pin = run.require_pin;
   std::string note;
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,

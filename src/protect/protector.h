@@ -56,10 +56,11 @@ struct ComposedMail {
   bool writer_internal = false;  // an org user wrote it
   std::vector<std::string> recipients;
   std::string template_name;
-  std::string branding;    // OME branding identity; empty: the default
-  std::string parent_id;   // a forward: the message it forwards
-  int64_t expires_at = 0;  // a forward: the original's expiry (0: none)
-  std::string message;     // RFC 5322 bytes
+  std::string branding;      // OME branding identity; empty: the default
+  std::string parent_id;     // a forward: the message it forwards
+  int64_t expires_at = 0;    // a forward: the original's expiry (0: none)
+  std::string message;       // RFC 5322 bytes
+  bool require_pin = false;  // a PIN for this message (the compose page)
 };
 
 // What happened to one message, for the trace and the SMTP reply.
@@ -107,6 +108,7 @@ class Protector {
     int64_t expires_at = 0;
     std::optional<std::string> subject;  // the wrapper's, if not the original's
     std::string shown_subject;  // as recipients see it: kept for the owner
+    bool require_pin = false;   // the sender's PIN for this message
   };
 
   Result<Outcome> Process(const queue::IncomingMessage& in,

@@ -205,6 +205,16 @@ ALTER TABLE audit ADD COLUMN sign_in TEXT NOT NULL DEFAULT '';
 CREATE INDEX audit_action_at ON audit (action, at, result);
 CREATE INDEX queue_events_event ON queue_events (event, at_ms)
 )sql"},
+      {14, "portal second factor: readers' authenticator apps, message PINs",
+       R"sql(
+CREATE TABLE second_factors (
+  email TEXT PRIMARY KEY,
+  secret_sealed {blob} NOT NULL,
+  enrolled_at BIGINT NOT NULL,
+  last_step BIGINT NOT NULL
+);
+ALTER TABLE protected_messages ADD COLUMN pin_sealed {blob}
+)sql"},
   };
   return migrations;
 }

@@ -81,6 +81,9 @@ struct ProtectedMessageRecord {
   // (crypto::KeyHierarchy::EncryptMetadata); empty for messages protected
   // before it was kept. Never the subject in clear.
   std::string subject_sealed;
+  // The PIN the sender asked for (X-Sealpost-Pin-Required, or the compose
+  // page), sealed like the subject; empty: the message needs no PIN.
+  std::string pin_sealed;
 };
 
 // A page of protected messages, newest first (created_at, then id, both
@@ -121,6 +124,16 @@ struct OtpRecord {
   int64_t expires_at = 0;
   int failures = 0;  // tries taken (TakeOtpTry), the right one included
   bool used = false;
+};
+
+// A portal reader's authenticator app (RFC 6238 TOTP): the shared secret
+// sealed by the key service (never in clear), and the newest 30-second
+// step whose code was accepted, so no code opens twice.
+struct SecondFactorRecord {
+  std::string email;
+  std::string secret_sealed;
+  int64_t enrolled_at = 0;  // 0: shown to the reader, not yet confirmed
+  int64_t last_step = 0;
 };
 
 struct SessionRecord {
@@ -375,6 +388,18 @@ class Store {
                                   std::string_view code_hash) = 0;
   virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) = 0;
+  // Second factors (portal readers): one per address. Put writes the
+  // record unless the address has a confirmed one (enrolled_at > 0: only
+  // DeleteSecondFactor, an admin's reset, removes that); false then.
+  virtual Result<bool> PutSecondFactor(const SecondFactorRecord& f) = 0;
+  virtual Result<std::optional<SecondFactorRecord>> GetSecondFactor(
+      std::string_view email) = 0;
+  // True when there was one to remove.
+  virtual Result<bool> DeleteSecondFactor(std::string_view email) = 0;
+  // Records `step` as used, atomically, only when it is newer than the
+  // last one used: false when it is not (a replayed code), or there is no
+  // second factor for the address.
+  virtual Result<bool> TakeTotpStep(std::string_view email, int64_t step) = 0;
   // Newest first; `owner` filters when not empty.
   virtual Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
       std::string_view owner, int limit) = 0;

@@ -410,6 +410,43 @@ TEST_P(StoreEngineTest, PasscodeTriesAreCountedAndOneCodeOpensOnce) {
   EXPECT_TRUE(*store->ConsumeOtp("m1", "bob@x.test", "hash2"));
 }
 
+TEST_P(StoreEngineTest, SecondFactorStepsAreTakenOnceInOrder) {
+  auto store = std::move(Open()).value();
+  EXPECT_FALSE(*store->TakeTotpStep("bob@x.test", 5)) << "not enrolled";
+  // Shown, not confirmed: a new secret may replace it.
+  SecondFactorRecord f{"bob@x.test", "first", 0, 0};
+  EXPECT_TRUE(*store->PutSecondFactor(f));
+  f = {"bob@x.test", std::string("\x01sealed\x00", 8), 100, 7};
+  EXPECT_TRUE(*store->PutSecondFactor(f)) << "confirmed";
+  EXPECT_FALSE(*store->PutSecondFactor({"bob@x.test", "other", 0, 0}))
+      << "a confirmed one stays until a reset";
+  EXPECT_EQ((*store->GetSecondFactor("bob@x.test"))->secret_sealed,
+            f.secret_sealed);
+  EXPECT_FALSE(*store->TakeTotpStep("bob@x.test", 7)) << "used at enrolment";
+  EXPECT_FALSE(*store->TakeTotpStep("bob@x.test", 6)) << "older step";
+  // The same code sent four times at once opens once.
+  std::atomic<int> taken{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto r = store->TakeTotpStep("bob@x.test", 8);
+      if (r.ok() && *r) ++taken;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(taken.load(), 1);
+  EXPECT_EQ((*store->GetSecondFactor("bob@x.test"))->last_step, 8);
+  EXPECT_TRUE(*store->DeleteSecondFactor("bob@x.test"));
+  EXPECT_FALSE(*store->DeleteSecondFactor("bob@x.test"));
+  EXPECT_FALSE(store->GetSecondFactor("bob@x.test")->has_value());
+  // A message's sealed PIN is kept with its record.
+  NewProtectedMessage p = Protected("pin1", 10, 0);
+  p.record.pin_sealed = std::string("\x02pin\x00", 5);
+  ASSERT_TRUE(store->AddProtectedMessage(p).ok());
+  EXPECT_EQ((*store->GetProtectedMessage("pin1"))->pin_sealed,
+            p.record.pin_sealed);
+}
+
 TEST_P(StoreEngineTest, SessionsExpireAndGoWithTheirUser) {
   auto store = std::move(Open()).value();
   const int64_t now = 1'800'000'000;

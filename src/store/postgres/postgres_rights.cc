@@ -11,14 +11,15 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed";
+    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
+    "pin_sealed";
 constexpr std::string_view kMessageValues =
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 constexpr std::string_view kOtpColumns =
     "message_id, email, code_hash, reference, created_at, expires_at, "
     "failures, used";
 
-// The kMessageColumns of `m`, in order, as parameters $1..$12.
+// The kMessageColumns of `m`, in order, as parameters $1..$13.
 PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   PgParams p;
   p.Text(m.id)
@@ -32,14 +33,16 @@ PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
       .Text(m.revoked_by)
       .Text(m.branding)
       .Text(m.parent_id)
-      .BlobOrNull(m.subject_sealed);
+      .BlobOrNull(m.subject_sealed)
+      .BlobOrNull(m.pin_sealed);
   return p;
 }
 
 ProtectedMessageRecord ReadMessage(const PgResult& r, int i) {
   return {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2),  r.Text(i, 3),
           r.Text(i, 4), r.Int(i, 5),  r.Int(i, 6),   r.Int(i, 7),
-          r.Text(i, 8), r.Text(i, 9), r.Text(i, 10), r.Blob(i, 11)};
+          r.Text(i, 8), r.Text(i, 9), r.Text(i, 10), r.Blob(i, 11),
+          r.Blob(i, 12)};
 }
 
 SessionRecord ReadSession(const PgResult& r, int i) {

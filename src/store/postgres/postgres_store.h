@@ -75,6 +75,11 @@ class PostgresStore final : public Store {
                           std::string_view code_hash) override;
   Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
       std::string_view id) override;
+  Result<bool> PutSecondFactor(const SecondFactorRecord& f) override;
+  Result<std::optional<SecondFactorRecord>> GetSecondFactor(
+      std::string_view email) override;
+  Result<bool> DeleteSecondFactor(std::string_view email) override;
+  Result<bool> TakeTotpStep(std::string_view email, int64_t step) override;
   Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
       std::string_view owner, int limit) override;
   Result<std::vector<ProtectedMessageRecord>> QueryProtectedMessages(

@@ -13,14 +13,15 @@ namespace {
 
 constexpr std::string_view kMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed";
+    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
+    "pin_sealed";
 constexpr std::string_view kMessageValues =
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kOtpColumns =
     "message_id, email, code_hash, reference, created_at, expires_at, "
     "failures, used";
 
-// Binds the kMessageColumns of `m`, in order, to parameters 1..12.
+// Binds the kMessageColumns of `m`, in order, to parameters 1..13.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.Bind(1, m.id)
       .Bind(2, m.owner)
@@ -33,12 +34,14 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
       .Bind(9, m.revoked_by)
       .Bind(10, m.branding)
       .Bind(11, m.parent_id)
-      .BindBlobOrNull(12, m.subject_sealed);
+      .BindBlobOrNull(12, m.subject_sealed)
+      .BindBlobOrNull(13, m.pin_sealed);
 }
 
 ProtectedMessageRecord ReadMessage(const Stmt& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),  s.Int(5),
-          s.Int(6),  s.Int(7),  s.Text(8), s.Text(9), s.Text(10), s.Blob(11)};
+  return {s.Text(0),  s.Text(1),  s.Text(2), s.Text(3), s.Text(4),
+          s.Int(5),   s.Int(6),   s.Int(7),  s.Text(8), s.Text(9),
+          s.Text(10), s.Blob(11), s.Blob(12)};
 }
 
 // A row of kOtpColumns.

@@ -1,0 +1,78 @@
+#include "portal/second_factor.h"
+
+#include <algorithm>
+#include <string>
+
+#include "crypto/random.h"
+#include "crypto/totp.h"
+
+namespace sealpost::portal {
+namespace {
+
+constexpr std::string_view kPurpose = "totp";
+
+// Apps show "123 456"; people type it so.
+std::string Digits(std::string_view code) {
+  std::string out(code);
+  out.erase(std::remove(out.begin(), out.end(), ' '), out.end());
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<std::pair<store::SecondFactorRecord, SecretBytes>>>
+SecondFactors::Load(std::string_view email) {
+  using Loaded =
+      std::optional<std::pair<store::SecondFactorRecord, SecretBytes>>;
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetSecondFactor(email));
+  if (!record.has_value()) return Loaded();
+  SP_ASSIGN_OR_RETURN(
+      SecretBytes secret,
+      licenses_.OpenFromStore(record->secret_sealed, kPurpose, email));
+  return Loaded(std::make_pair(std::move(*record), std::move(secret)));
+}
+
+Result<bool> SecondFactors::Enrolled(std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetSecondFactor(email));
+  return record.has_value() && record->enrolled_at > 0;
+}
+
+Result<SecretBytes> SecondFactors::Begin(std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto loaded, Load(email));
+  if (loaded.has_value() && loaded->first.enrolled_at == 0) {
+    return std::move(loaded->second);
+  }
+  SecretBytes secret = crypto::RandomBytes(crypto::kTotpSecretBytes);
+  SP_ASSIGN_OR_RETURN(std::string sealed,
+                      licenses_.SealForStore(secret, kPurpose, email));
+  SP_ASSIGN_OR_RETURN(
+      bool written, store_.PutSecondFactor({std::string(email), sealed, 0, 0}));
+  if (!written) {
+    return FailedPreconditionError("an authenticator app is already set up");
+  }
+  return secret;
+}
+
+Result<bool> SecondFactors::Confirm(std::string_view email,
+                                    std::string_view code) {
+  SP_ASSIGN_OR_RETURN(auto loaded, Load(email));
+  if (!loaded.has_value() || loaded->first.enrolled_at > 0) return false;
+  int64_t now = clock_.NowUnix();
+  auto step = crypto::MatchTotp(loaded->second, Digits(code), now);
+  if (!step.has_value()) return false;
+  store::SecondFactorRecord confirmed = loaded->first;
+  confirmed.enrolled_at = now;
+  confirmed.last_step = *step;  // the code that confirmed it is used
+  return store_.PutSecondFactor(confirmed);
+}
+
+Result<bool> SecondFactors::Check(std::string_view email,
+                                  std::string_view code) {
+  SP_ASSIGN_OR_RETURN(auto loaded, Load(email));
+  if (!loaded.has_value() || loaded->first.enrolled_at == 0) return false;
+  auto step = crypto::MatchTotp(loaded->second, Digits(code), clock_.NowUnix());
+  if (!step.has_value()) return false;
+  return store_.TakeTotpStep(email, *step);
+}
+
+}  // namespace sealpost::portal
