@@ -15,51 +15,14 @@
 #include <thread>
 #include <vector>
 
-#include "store/postgres/postgres_store.h"
-#include "store/sqlite/sqlite_store.h"
-#include "testing/postgres_server.h"
-
 #include "store/queue_batches_for_testing.h"
+#include "store/store_engines_for_testing.h"
 
 namespace sealpost::store {
 namespace {
 
 using testing::Finish;
 using testing::MessageAt;
-
-class StoreEngineTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "sqlite") {
-      char tmpl[] = "/tmp/sealpost-store-XXXXXX";
-      dir_ = mkdtemp(tmpl);
-      path_ = dir_ + "/store.db";
-      return;
-    }
-    test::PostgresServer& pg = test::SharedPostgres();
-    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
-    static int n = 0;
-    const std::string db =
-        "t" + std::to_string(getpid()) + "_" + std::to_string(++n);
-    conninfo_ = pg.CreateDatabase(db);
-    ASSERT_FALSE(conninfo_.empty()) << pg.error();
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  Result<std::unique_ptr<Store>> Open(
-      const std::vector<Migration>& migrations = AllMigrations()) {
-    if (GetParam() == "sqlite") {
-      SP_ASSIGN_OR_RETURN(auto s, SqliteStore::Open(path_, clock_, migrations));
-      return std::unique_ptr<Store>(std::move(s));
-    }
-    SP_ASSIGN_OR_RETURN(
-        auto s, PostgresStore::Open({conninfo_, "", 4}, clock_, migrations));
-    return std::unique_ptr<Store>(std::move(s));
-  }
-  std::string dir_, path_, conninfo_;
-  FakeClock clock_{1'800'000'000};
-};
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest,
                          ::testing::Values("sqlite", "postgres"),
