@@ -87,8 +87,9 @@ class StoreMigrateTest(unittest.TestCase):
             self.assertEqual(r.stdout, raw)
             trace = pg_node.cli("message", "trace", qid)
             self.assertEqual(trace.returncode, 0, trace.stderr)
-            self.assertIn("delivered", trace.stdout)
-            self.assertIn("<%s@example.com>" % tag, trace.stdout)
+            self.assertIn(qid, trace.stdout)
+            self.assertIn("received  from client.example.com", trace.stdout)
+            self.assertIn("delivered  carol@gmail.test", trace.stdout)
             # New rows after the copy get new ids (the sequences moved on).
             pg_node.cli("user", "add", "new-%s@example.com" % tag,
                         "--password", "pw-" + tag, check=True)

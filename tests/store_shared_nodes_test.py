@@ -35,6 +35,12 @@ class SharedNodesTest(unittest.TestCase):
         except Exception:
             cls.a.stop()
             raise
+        # Each dev node has its own CA: the browser trusts both.
+        cls.cas = os.path.join(cls.b.data_dir, "both-cas.pem")
+        with open(cls.cas, "w") as out:
+            for node in (cls.a, cls.b):
+                with open(node.ca_cert) as f:
+                    out.write(f.read())
         # Node B's dev.json has the users' passwords now (docs/scaling.md).
         cls.users = {u["email"]: u["password"]
                      for u in cls.b.info["users"]}
@@ -45,6 +51,11 @@ class SharedNodesTest(unittest.TestCase):
         cls.a.stop()
         cls.idp.stop()
         cls.pg.stop()
+
+    def browser(self):
+        s = ps.browser(self.a)
+        s.verify = self.cas
+        return s
 
     # Either node may deliver (the shared queue is another change): mail is
     # looked for in both dev mailboxes.
@@ -108,7 +119,7 @@ class SharedNodesTest(unittest.TestCase):
         addr = "ext-%s@gmail.test" % lib.unique()
         secret = "secret-" + lib.unique()
         msg_id = self.send_protected(addr, body=secret)
-        s = ps.browser(self.a)
+        s = self.browser()
         seen = self.all_mail()
         r = self.ask_otp(s, self.a, msg_id, addr)
         self.assertEqual(r.status_code, 200, r.text[:500])
@@ -141,7 +152,7 @@ class SharedNodesTest(unittest.TestCase):
         # At most 5 passcode mails per address an hour, wherever asked.
         addr = "limit-%s@gmail.test" % lib.unique()
         msg_id = self.send_protected(addr)
-        s = ps.browser(self.a)
+        s = self.browser()
         nodes = [self.a, self.b] * 3
         for i, node in enumerate(nodes[:5]):
             r = self.ask_otp(s, node, msg_id, addr)
@@ -151,7 +162,7 @@ class SharedNodesTest(unittest.TestCase):
 
     def test_oidc_sign_in_begun_on_a_is_known_on_b(self):
         msg_id = self.send_protected("oidc-%s@gmail.test" % lib.unique())
-        s = ps.browser(self.a)
+        s = self.browser()
         r = s.get(self.a.url + "/m/%s/oidc/0" % msg_id,
                   allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 303, r.text[:300])
@@ -176,7 +187,7 @@ class SharedNodesTest(unittest.TestCase):
                   allow_redirects=False, timeout=30)
         state = re.search(r"[?&]state=([^&]+)",
                           r.headers["Location"]).group(1)
-        other = ps.browser(self.b)
+        other = self.browser()
         stolen = other.get(self.b.url + "/oidc/callback?state=%s&error="
                            "access_denied" % state, allow_redirects=False,
                            timeout=30)

@@ -56,10 +56,10 @@ int Migrate(const MigrateArgs& a) {
 }  // namespace
 
 void RegisterStore(CLI::App& app, Globals& g) {
-  auto* store = app.add_subcommand("store", "The store's engine");
-  store->require_subcommand(1);
+  auto* cmd = app.add_subcommand("store", "The store's engine");
+  cmd->require_subcommand(1);
   auto a = std::make_shared<MigrateArgs>();
-  auto* migrate = store->add_subcommand(
+  auto* migrate = cmd->add_subcommand(
       "migrate",
       "Copy this data directory's SQLite store into an empty PostgreSQL "
       "database (server stopped); run again, it copies nothing");
