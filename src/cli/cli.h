@@ -68,6 +68,8 @@ void RegisterJournal(CLI::App& app, Globals& g);
 void RegisterInit(CLI::App& app, Globals& g);
 // backup, restore (backup_cmd.cc).
 void RegisterBackup(CLI::App& app, Globals& g);
+// store migrate (store_cmd.cc).
+void RegisterStore(CLI::App& app, Globals& g);
 // rms export-key|import-key, added to `rms` (backup_cmd.cc).
 void RegisterKeyBackup(CLI::App* rms, Globals& g);
 

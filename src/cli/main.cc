@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   RegisterJournal(app, g);
   RegisterInit(app, g);
   RegisterBackup(app, g);
+  RegisterStore(app, g);
 
   try {
     app.parse(static_cast<int>(args.size()), args.data());

@@ -228,6 +228,11 @@ class LicenseService {
     return generation_.load(std::memory_order_acquire) +
            directory_.Generation();
   }
+  // Moves RightsGeneration: another node changed something a decision may
+  // depend on (server/shared_changes.h).
+  void DropCachedDecisions() {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
 
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,

@@ -140,4 +140,9 @@ Result<std::shared_ptr<const RuleSet>> RuleStore::Compiled() {
   return compiled_;
 }
 
+void RuleStore::Invalidate() {
+  MutexLock lock(&mu_);
+  compiled_ = nullptr;
+}
+
 }  // namespace sealpost::policy

@@ -38,6 +38,9 @@ class RuleStore {
   Status Remove(std::string_view id_or_name);
   // The compiled rules for evaluation; cached until the next change.
   Result<std::shared_ptr<const RuleSet>> Compiled();
+  // Forgets the compiled rules (another node changed them): the next
+  // Compiled() reads the store again.
+  void Invalidate() SP_EXCLUDES(mu_);
 
  private:
   // The rules setting is read, changed and written back under mu_, so no

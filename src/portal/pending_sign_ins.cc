@@ -1,10 +1,17 @@
 #include "portal/pending_sign_ins.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 
+#include "base/log.h"
+#include "crypto/digest.h"
+
 namespace sealpost::portal {
+namespace json = boost::json;
 
 void PendingSignIns::Put(Entry entry) {
+  if (shared_ != nullptr) return PutShared(entry);
   MutexLock lock(&mu_);
   int64_t now = entry.created_at;
   std::string state = entry.start.state;
@@ -30,12 +37,67 @@ void PendingSignIns::Put(Entry entry) {
 
 std::optional<PendingSignIns::Entry> PendingSignIns::Take(
     const std::string& state, int64_t now) {
-  MutexLock lock(&mu_);
-  auto it = by_state_.find(state);
-  if (it == by_state_.end()) return std::nullopt;
-  Entry out = std::move(it->second);
-  Drop(state);
-  if (now - out.created_at > kLifetime) return std::nullopt;
+  std::optional<Entry> out;
+  if (shared_ != nullptr) {
+    out = TakeShared(state);
+  } else {
+    MutexLock lock(&mu_);
+    auto it = by_state_.find(state);
+    if (it == by_state_.end()) return std::nullopt;
+    out = std::move(it->second);
+    Drop(state);
+  }
+  if (!out.has_value() || now - out->created_at > kLifetime) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// The store keeps the state's hash (the lookup key, like a session's) and
+// the rest as JSON.
+void PendingSignIns::PutShared(const Entry& entry) {
+  json::object o;
+  o["nonce"] = entry.start.nonce;
+  o["code_verifier"] = entry.start.code_verifier;
+  o["message_id"] = entry.message_id;
+  o["provider"] = entry.provider;
+  Status st = shared_->PutPendingSignIn(
+      {crypto::Sha256Hex(entry.start.state), entry.browser, json::serialize(o),
+       entry.created_at},
+      static_cast<int>(kMaxPerBrowser), static_cast<int>(max_total_),
+      entry.created_at - kLifetime);
+  // The callback then finds nothing and says the sign-in expired.
+  if (!st.ok()) log::Warn("portal: oidc sign-in not kept: {}", st.message());
+}
+
+std::optional<PendingSignIns::Entry> PendingSignIns::TakeShared(
+    const std::string& state) {
+  auto taken = shared_->TakePendingSignIn(crypto::Sha256Hex(state));
+  if (!taken.ok()) {
+    log::Warn("portal: oidc sign-in not read: {}", taken.status().message());
+    return std::nullopt;
+  }
+  if (!taken->has_value()) return std::nullopt;
+  const store::PendingSignInRecord& r = **taken;
+  boost::system::error_code ec;
+  json::value v = json::parse(r.data, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  auto text = [&](std::string_view key) -> std::string {
+    const json::value* f = o != nullptr ? o->if_contains(key) : nullptr;
+    return f != nullptr && f->is_string() ? std::string(f->as_string()) : "";
+  };
+  const json::value* provider =
+      o != nullptr ? o->if_contains("provider") : nullptr;
+  if (provider == nullptr || !provider->is_number()) return std::nullopt;
+  Entry out;
+  out.start.state = state;
+  out.start.nonce = text("nonce");
+  out.start.code_verifier = text("code_verifier");
+  out.message_id = text("message_id");
+  out.provider = static_cast<size_t>(provider->to_number<uint64_t>(ec));
+  if (ec) return std::nullopt;
+  out.browser = r.browser;
+  out.created_at = r.created_at;
   return out;
 }
 

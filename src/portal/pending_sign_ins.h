@@ -4,8 +4,12 @@
 // each browser keeps its newest few, and when the whole table is full the
 // oldest sign-in makes room instead of the new one being refused (the
 // portal limits how many a client address may start; Portal::BeginOidc).
+// In memory on a single node; in the store when several nodes share it
+// (Share), so that the callback may reach another node than the one that
+// began the sign-in (every node needs the same providers file).
 //
-// Thread-safety: thread-safe (one mutex).
+// Thread-safety: thread-safe (one mutex; the store is thread-safe). Share
+// is called before the object is used.
 #ifndef SEALPOST_PORTAL_PENDING_SIGN_INS_H_
 #define SEALPOST_PORTAL_PENDING_SIGN_INS_H_
 
@@ -17,6 +21,7 @@
 
 #include "base/thread_annotations.h"
 #include "portal/oidc.h"
+#include "store/store.h"
 
 namespace sealpost::portal {
 
@@ -37,18 +42,26 @@ class PendingSignIns {
   explicit PendingSignIns(size_t max_total = kMaxTotal)
       : max_total_(max_total) {}
 
+  // Keeps the sign-ins in `shared` from now on.
+  void Share(store::Store* shared) { shared_ = shared; }
+
   // Keeps `entry` under its state, dropping what is expired, the browser's
   // oldest beyond kMaxPerBrowser and the oldest of all beyond the total.
   void Put(Entry entry);
   // The sign-in begun with `state`, removed; nullopt when unknown or older
   // than kLifetime at `now`.
   std::optional<Entry> Take(const std::string& state, int64_t now);
+  // In memory (0 when shared).
   size_t size() const;
 
  private:
   void Drop(const std::string& state) SP_REQUIRES(mu_);
+  void PutShared(const Entry& entry);
+  std::optional<Entry> TakeShared(const std::string& state);
 
   const size_t max_total_;
+  // Not owned (references and pointers below): must outlive this object.
+  store::Store* shared_ = nullptr;
   mutable Mutex mu_;
   std::map<std::string, Entry> by_state_ SP_GUARDED_BY(mu_);
   // States in the order they began (some may be gone already).

@@ -82,7 +82,21 @@ Portal::Portal(PortalServices services, PortalOptions options)
       second_factors_(*services_.store, *services_.licenses, *services_.clock),
       send_per_user_(options_.send_limit_per_user, 3600),
       send_per_client_(options_.send_limit_per_client, 3600),
-      audit_(std::make_unique<AuditBuffer>(*services_.store)) {}
+      audit_(std::make_unique<AuditBuffer>(*services_.store)) {
+  // Several nodes on one store: a client's tries count on every node, and
+  // an OIDC callback may reach another node than the one that began it.
+  // (A single node keeps both in memory: the fast path.)
+  if (services_.store->Engine() != "sqlite") {
+    store::Store* shared = services_.store;
+    otp_per_address_.Share(shared, "otp_per_address");
+    otp_per_client_.Share(shared, "otp_per_client");
+    verify_per_client_.Share(shared, "verify_per_client");
+    oidc_per_client_.Share(shared, "oidc_per_client");
+    send_per_user_.Share(shared, "send_per_user");
+    send_per_client_.Share(shared, "send_per_client");
+    pending_oidc_.Share(shared);
+  }
+}
 
 Portal::~Portal() = default;
 

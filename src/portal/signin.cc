@@ -279,7 +279,10 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   const PendingSignIns::Entry& pending = *taken;
   std::string back = "/m/" + pending.message_id;
-  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser))) {
+  // (A sign-in begun on another node names its provider by position: one
+  // past this node's list is treated as expired.)
+  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser)) ||
+      pending.provider >= services_.oidc.size()) {
     return NoticeResponse(400, "This sign-in has expired",
                           "Open the message link again and sign in.",
                           {"", nullptr, &v}, back, "Back to the message");

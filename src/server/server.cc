@@ -34,6 +34,7 @@
 #include "server/http_server.h"
 #include "server/node_id.h"
 #include "server/runtime.h"
+#include "server/shared_changes.h"
 #include "smime/certificate_directory.h"
 #include "store/store.h"
 
@@ -303,19 +304,28 @@ portal::PortalOptions PortalOptionsOf(const Config& config,
 }
 
 // The engine store.engine names: SQLite in the data directory, or the
-// PostgreSQL at store.url (docs/scaling.md). The PostgreSQL password comes
-// from store.password_file, else SEALPOST_STORE_PASSWORD, else libpq's own
-// sources (the URL, ~/.pgpass).
+// PostgreSQL at store.url (docs/scaling.md).
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
                                                 const Clock& clock) {
   if (config.store_engine != "postgres") {
     return store::OpenSqliteStore(config.data_dir + "/sealpost.db", clock);
   }
+  SP_ASSIGN_OR_RETURN(store::PostgresOptions options,
+                      PostgresOptionsOf(config));
+  return store::OpenPostgresStore(options, clock);
+}
+
+}  // namespace
+
+Result<store::PostgresOptions> PostgresOptionsOf(
+    const Config& config, const std::string& password_file) {
   store::PostgresOptions options;
   options.url = config.store_url;
   options.pool_size = static_cast<int>(config.store_pool_size);
-  if (!config.store_password_file.empty()) {
-    SP_ASSIGN_OR_RETURN(options.password, ReadFile(config.store_password_file));
+  const std::string& file =
+      password_file.empty() ? config.store_password_file : password_file;
+  if (!file.empty()) {
+    SP_ASSIGN_OR_RETURN(options.password, ReadFile(file));
     while (!options.password.empty() && (options.password.back() == '\n' ||
                                          options.password.back() == '\r')) {
       options.password.pop_back();
@@ -323,10 +333,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config,
   } else if (const char* pw = std::getenv("SEALPOST_STORE_PASSWORD")) {
     options.password = pw;
   }
-  return store::OpenPostgresStore(options, clock);
+  return options;
 }
-
-}  // namespace
 
 int RunServer(const ServerOptions& options) {
   DevState dev;
@@ -456,6 +464,9 @@ int RunServer(const ServerOptions& options) {
                                    url);
   licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
+  // Other nodes on the same PostgreSQL: their changes reach the caches here.
+  auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules});
+  if (!shared_changes.ok()) return Fail(shared_changes.status());
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener
   // (docs/gateway.md, docs/mail-flow.md).

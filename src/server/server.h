@@ -8,6 +8,10 @@
 #include <map>
 #include <string>
 
+#include "base/config.h"
+#include "base/status.h"
+#include "store/store.h"
+
 namespace sealpost::server {
 
 struct ServerOptions {
@@ -19,6 +23,13 @@ struct ServerOptions {
 // Returns the process exit code: 0 after a clean shutdown, 1 when the
 // configuration or start-up failed (the reason is printed).
 int RunServer(const ServerOptions& options);
+
+// The PostgreSQL connection `config` names (store.url, store.pool_size);
+// the password from store.password_file (`password_file` instead when not
+// empty), else SEALPOST_STORE_PASSWORD, else libpq's own sources (the URL,
+// ~/.pgpass).
+Result<store::PostgresOptions> PostgresOptionsOf(
+    const Config& config, const std::string& password_file = "");
 
 }  // namespace sealpost::server
 

@@ -215,6 +215,24 @@ CREATE TABLE second_factors (
 );
 ALTER TABLE protected_messages ADD COLUMN pin_sealed {blob}
 )sql"},
+      {15, "portal sign-in state shared by the nodes: rate limits, oidc",
+       R"sql(
+CREATE TABLE rate_events (
+  key TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE INDEX rate_events_key ON rate_events (key, at);
+CREATE INDEX rate_events_at ON rate_events (at);
+CREATE TABLE pending_sign_ins (
+  id {autoid},
+  state_hash TEXT NOT NULL UNIQUE,
+  browser TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX pending_sign_ins_browser ON pending_sign_ins (browser, id);
+CREATE INDEX pending_sign_ins_created ON pending_sign_ins (created_at)
+)sql"},
   };
   return migrations;
 }

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,15 @@ struct SecondFactorRecord {
   std::string secret_sealed;
   int64_t enrolled_at = 0;  // 0: shown to the reader, not yet confirmed
   int64_t last_step = 0;
+};
+
+// An OpenID Connect sign-in begun and not yet finished
+// (portal/pending_sign_ins.h), kept where every node finds it.
+struct PendingSignInRecord {
+  std::string state_hash;  // SHA-256 of the state, hex (the lookup key)
+  std::string browser;     // hash of the browser cookie that began it
+  std::string data;        // the rest, opaque to the store
+  int64_t created_at = 0;  // unix seconds
 };
 
 struct SessionRecord {
@@ -299,12 +309,35 @@ struct StoreStats {
   int64_t protected_messages = 0;
 };
 
+// A subscription to other nodes' changes (Store::WatchChanges); ends when
+// destroyed.
+class ChangeWatch {
+ public:
+  virtual ~ChangeWatch() = default;
+};
+
+// What WatchChanges reports: the table that changed ("settings:rules" for a
+// setting), or kEverything after a lost connection (changes may have been
+// missed).
+inline constexpr std::string_view kEverything = "*";
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // "sqlite" or "postgres".
   virtual std::string_view Engine() const = 0;
+
+  // Calls `on_change` (on a thread of the store's, promptly: within a
+  // second) whenever any node commits a change that a cache may depend on:
+  // a setting, a user, an org key, a revocation or new expiry, a session
+  // ended. nullptr when only this process writes the store (SQLite): its
+  // own changes already reach its caches directly.
+  virtual Result<std::unique_ptr<ChangeWatch>> WatchChanges(
+      std::function<void(std::string_view what)> on_change) {
+    (void)on_change;
+    return std::unique_ptr<ChangeWatch>();
+  }
   // Highest migration applied.
   virtual Result<int> SchemaVersion() = 0;
 
@@ -411,6 +444,29 @@ class Store {
   virtual Status DeleteSession(std::string_view token_hash) = 0;
   // Every session of an address, of every kind (a removed user).
   virtual Status DeleteSessionsOf(std::string_view email) = 0;
+
+  // ---- Portal sign-in state shared by the nodes ----
+  // (portal/rate_limit.h, portal/pending_sign_ins.h; used when several
+  // nodes share the store, so that a load balancer needs no sticky
+  // sessions.)
+  // Records an event for `key` at `now` (unix seconds) unless `limit`
+  // events of the key are later than now - window; false, nothing
+  // recorded, when they are. Atomic across nodes: parallel calls never
+  // record more than `limit`. Events older than kRateEventsKept (any key)
+  // are dropped on the way, so windows are at most that long.
+  static constexpr int64_t kRateEventsKept = 86'400;
+  virtual Result<bool> TakeRateLimit(std::string_view key, int limit,
+                                     int64_t window, int64_t now) = 0;
+  // Keeps `sign_in` (replacing one with the same state), first dropping
+  // those created at or before `expired_at`, then the browser's oldest so
+  // that it keeps at most `per_browser`, then the oldest of all so that at
+  // most `total` are kept.
+  virtual Status PutPendingSignIn(const PendingSignInRecord& sign_in,
+                                  int per_browser, int total,
+                                  int64_t expired_at) = 0;
+  // The sign-in with this state hash, removed: a state is used once.
+  virtual Result<std::optional<PendingSignInRecord>> TakePendingSignIn(
+      std::string_view state_hash) = 0;
 
   // ---- Queue (SMTP gateway) ----
   // Accepted mail and its per-recipient deliveries (queue/ owns the

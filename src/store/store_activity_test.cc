@@ -1,5 +1,5 @@
 // The admin dashboard's counts and the sent page's "Opened by" details, on
-// both engines (StoreEngineTest, store_engine_test.h).
+// both engines (StoreEngineTest, store_engines_for_testing.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/metrics.h"
-#include "store/store_engine_test.h"
+#include "store/store_engines_for_testing.h"
 
 namespace sealpost::store {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "store/queue_batches_for_testing.h"
-#include "store/store_engine_test.h"
+#include "store/store_engines_for_testing.h"
 
 namespace sealpost::store {
 namespace {

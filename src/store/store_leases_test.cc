@@ -1,4 +1,4 @@
-// The store test suite on both engines (store_engine_test.h), continued:
+// The store test suite on both engines (store_engines_for_testing.h), continued:
 // several nodes on one queue. Leases (which node delivers which message),
 // their renewal and release, results another node had already recorded,
 // heartbeats and the queue depth per node (docs/scaling.md).
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "store/queue_batches_for_testing.h"
-#include "store/store_engine_test.h"
+#include "store/store_engines_for_testing.h"
 
 namespace sealpost::store {
 namespace {

@@ -28,6 +28,12 @@ PgParams& PgParams::BlobOrNull(std::string_view v) {
   return *this;
 }
 
+PgParams& PgParams::Null() {
+  Text("");
+  null_.back() = true;
+  return *this;
+}
+
 void PgParams::Seal() {
   ptrs_.clear();
   lengths_.clear();

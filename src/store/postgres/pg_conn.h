@@ -29,6 +29,7 @@ class PgParams {
   PgParams& Int(int64_t v);
   PgParams& Blob(std::string_view v);        // bytea, binary format
   PgParams& BlobOrNull(std::string_view v);  // NULL for an empty value
+  PgParams& Null();
 
   int size() const { return static_cast<int>(values_.size()); }
   const char* const* values() const { return ptrs_.data(); }

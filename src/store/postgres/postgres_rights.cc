@@ -1,6 +1,7 @@
 // PostgresStore: org keys, protected messages, passcodes and sessions.
 #include <utility>
 
+#include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
 
 namespace sealpost::store {
@@ -68,14 +69,15 @@ Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
     SP_RETURN_IF_ERROR(
         c.Run("UPDATE org_keys SET is_primary = 0 WHERE kind = $1",
               PgParams().Text(key.kind)));
-    return c.Run(
-        "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
-        "created_at) VALUES ($1, $2, $3, 1, $4)",
-        PgParams()
-            .Text(key.kind)
-            .Int(key.version)
-            .Blob(key.wrapped)
-            .Int(key.created_at ? key.created_at : clock_.NowUnix()));
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO org_keys (kind, version, wrapped, is_primary, "
+              "created_at) VALUES ($1, $2, $3, 1, $4)",
+              PgParams()
+                  .Text(key.kind)
+                  .Int(key.version)
+                  .Blob(key.wrapped)
+                  .Int(key.created_at ? key.created_at : clock_.NowUnix())));
+    return internal::NotifyChange(c, "org_keys");
   });
 }
 
@@ -90,17 +92,18 @@ Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
       });
 }
 
+// A revocation or a new expiry: every node's cached decisions must go.
 Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
-  return With([&](Conn& c) {
-    return c.Run("INSERT INTO protected_messages (" +
-                     std::string(kMessageColumns) + ") VALUES " +
-                     std::string(kMessageValues) +
-                     " ON CONFLICT (id) DO "
-                     "UPDATE SET grants_json = excluded.grants_json, "
-                     "expires_at = excluded.expires_at, revoked_at = "
-                     "excluded.revoked_at, revoked_by = excluded.revoked_by",
-                 MessageParams(m, clock_.NowUnix()));
-  });
+  return RunAndNotify("protected_messages",
+                      "INSERT INTO protected_messages (" +
+                          std::string(kMessageColumns) + ") VALUES " +
+                          std::string(kMessageValues) +
+                          " ON CONFLICT (id) DO "
+                          "UPDATE SET grants_json = excluded.grants_json, "
+                          "expires_at = excluded.expires_at, revoked_at = "
+                          "excluded.revoked_at, revoked_by = "
+                          "excluded.revoked_by",
+                      MessageParams(m, clock_.NowUnix()));
 }
 
 Status PostgresStore::InsertProtectedMessage(Conn& c,
@@ -274,18 +277,15 @@ Result<std::optional<SessionRecord>> PostgresStore::GetSession(
       PgParams().Text(token_hash), ReadSession);
 }
 
+// A session ended here must not keep reading pages cached on another node.
 Status PostgresStore::DeleteSession(std::string_view token_hash) {
-  return With([&](Conn& c) {
-    return c.Run("DELETE FROM sessions WHERE token_hash = $1",
-                 PgParams().Text(token_hash));
-  });
+  return RunAndNotify("sessions", "DELETE FROM sessions WHERE token_hash = $1",
+                      PgParams().Text(token_hash));
 }
 
 Status PostgresStore::DeleteSessionsOf(std::string_view email) {
-  return With([&](Conn& c) {
-    return c.Run("DELETE FROM sessions WHERE email = $1",
-                 PgParams().Text(email));
-  });
+  return RunAndNotify("sessions", "DELETE FROM sessions WHERE email = $1",
+                      PgParams().Text(email));
 }
 
 }  // namespace sealpost::store

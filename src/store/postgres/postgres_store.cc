@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "store/postgres/pg_listener.h"
+
 namespace sealpost::store {
 using internal::PgParams;
 using internal::PgResult;
@@ -46,6 +48,22 @@ Status PostgresStore::InTransaction(const std::function<Status(Conn&)>& fn) {
     }
     return c.Exec("COMMIT");
   });
+}
+
+Status PostgresStore::RunAndNotify(std::string_view what, std::string_view sql,
+                                   PgParams params) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.Run(sql, std::move(params)));
+    return internal::NotifyChange(c, what);
+  });
+}
+
+Result<std::unique_ptr<ChangeWatch>> PostgresStore::WatchChanges(
+    std::function<void(std::string_view what)> on_change) {
+  SP_ASSIGN_OR_RETURN(
+      auto listener,
+      internal::PgChangeListener::Start(url_, password_, std::move(on_change)));
+  return std::unique_ptr<ChangeWatch>(std::move(listener));
 }
 
 Status PostgresStore::Select(std::string_view sql, PgParams params,
@@ -120,13 +138,12 @@ Result<std::optional<std::string>> PostgresStore::GetSetting(
 }
 
 Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-        "updated_at = excluded.updated_at",
-        PgParams().Text(key).Text(value).Int(clock_.NowUnix()));
-  });
+  return RunAndNotify(
+      "settings:" + std::string(key),
+      "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+      "updated_at = excluded.updated_at",
+      PgParams().Text(key).Text(value).Int(clock_.NowUnix()));
 }
 
 Status PostgresStore::InsertAudit(Conn& c, const AuditRecord& r) {
@@ -211,19 +228,18 @@ Result<std::vector<ActivityCount>> PostgresStore::CountQueueActivity(
 }
 
 Status PostgresStore::PutUser(const UserRecord& u) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO users (email, password_hash, display_name, created_at, "
-        "disabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE "
-        "SET password_hash = excluded.password_hash, display_name = "
-        "excluded.display_name, disabled = excluded.disabled",
-        PgParams()
-            .Text(u.email)
-            .Text(u.password_hash)
-            .Text(u.display_name)
-            .Int(u.created_at ? u.created_at : clock_.NowUnix())
-            .Int(u.disabled ? 1 : 0));
-  });
+  return RunAndNotify(
+      "users",
+      "INSERT INTO users (email, password_hash, display_name, created_at, "
+      "disabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE "
+      "SET password_hash = excluded.password_hash, display_name = "
+      "excluded.display_name, disabled = excluded.disabled",
+      PgParams()
+          .Text(u.email)
+          .Text(u.password_hash)
+          .Text(u.display_name)
+          .Int(u.created_at ? u.created_at : clock_.NowUnix())
+          .Int(u.disabled ? 1 : 0));
 }
 
 Result<std::optional<UserRecord>> PostgresStore::GetUser(
@@ -244,10 +260,11 @@ Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
 }
 
 Status PostgresStore::DeleteUser(std::string_view email) {
-  return With([&](Conn& c) {
-    return c.RunOrNotFound("DELETE FROM users WHERE email = $1",
-                           PgParams().Text(email),
-                           "no user " + std::string(email));
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.RunOrNotFound("DELETE FROM users WHERE email = $1",
+                                       PgParams().Text(email),
+                                       "no user " + std::string(email)));
+    return internal::NotifyChange(c, "users");
   });
 }
 

@@ -7,8 +7,9 @@
 // wait and then find nothing left to do.
 //
 // Unlike SqliteStore it keeps no settings cache: another node may change a
-// setting at any time (a shared invalidation by LISTEN/NOTIFY is not done
-// yet, docs/scaling.md).
+// setting at any time. Writes that callers' caches depend on (settings,
+// users, org keys, revocations and expiries, ended sessions) notify every
+// node in their transaction (pg_listener.h, WatchChanges).
 //
 // Thread-safety: thread-safe; calls run in parallel on up to pool_size
 // connections.
@@ -38,6 +39,8 @@ class PostgresStore final : public Store {
 
   std::string_view Engine() const override { return "postgres"; }
   Result<int> SchemaVersion() override;
+  Result<std::unique_ptr<ChangeWatch>> WatchChanges(
+      std::function<void(std::string_view what)> on_change) override;
   Result<std::optional<std::string>> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
   Status AppendAudit(AuditRecord record) override;
@@ -89,6 +92,13 @@ class PostgresStore final : public Store {
       std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
   Status DeleteSessionsOf(std::string_view email) override;
+  // Shared sign-in state (postgres_signin.cc).
+  Result<bool> TakeRateLimit(std::string_view key, int limit, int64_t window,
+                             int64_t now) override;
+  Status PutPendingSignIn(const PendingSignInRecord& sign_in, int per_browser,
+                          int total, int64_t expired_at) override;
+  Result<std::optional<PendingSignInRecord>> TakePendingSignIn(
+      std::string_view state_hash) override;
 
   // Queue (postgres_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;
@@ -145,6 +155,8 @@ class PostgresStore final : public Store {
   using Conn = internal::PgConn;
   PostgresStore(const PostgresOptions& options, const Clock& clock)
       : pool_(options.url, options.password, options.pool_size),
+        url_(options.url),
+        password_(options.password),
         clock_(clock) {}
   Status Migrate(const std::vector<Migration>& migrations);
   // Runs `fn` on a pooled connection.
@@ -189,8 +201,14 @@ class PostgresStore final : public Store {
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
   Status WriteQueueBatch(Conn& c, QueueBatch& batch);
+  // One statement and a notification of `what` to every node, committed
+  // together.
+  Status RunAndNotify(std::string_view what, std::string_view sql,
+                      internal::PgParams params);
 
   internal::PgPool pool_;
+  const std::string url_;
+  const std::string password_;
   // Not owned (references and pointers below): must outlive this object.
   const Clock& clock_;
 };

@@ -6,9 +6,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 #include "testing/postgres_server.h"
 
@@ -133,6 +138,109 @@ TEST_F(PostgresStoreTest, ParallelCallsShareThePool) {
                 "datname = current_database() AND application_name = "
                 "'sealpost'"),
             "t");
+}
+
+// What a node's WatchChanges heard, for waiting on in a test.
+class Heard {
+ public:
+  void Add(std::string_view what) {
+    MutexLock lock(&mu_);
+    seen_.insert(std::string(what));
+    cv_.SignalAll();
+  }
+  // True once `what` was heard, within `ms`.
+  bool WaitFor(const std::string& what, int ms = 1000) {
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    MutexLock lock(&mu_);
+    while (seen_.count(what) == 0) {
+      if (!cv_.WaitUntil(&mu_, deadline)) return seen_.count(what) > 0;
+    }
+    return true;
+  }
+  bool Seen(const std::string& what) {
+    MutexLock lock(&mu_);
+    return seen_.count(what) > 0;
+  }
+  void Clear() {
+    MutexLock lock(&mu_);
+    seen_.clear();
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::set<std::string> seen_ SP_GUARDED_BY(mu_);
+};
+
+// Node A changes what caches depend on; node B hears each change within a
+// second (after the commit). Writes nothing caches depend on (a new
+// protected message, a session opened) are not reported.
+TEST_F(PostgresStoreTest, OtherNodesHearChangesWithinASecond) {
+  auto a = PostgresStore::Open({conninfo_, "", 2}, clock_);
+  auto b = PostgresStore::Open({conninfo_, "", 2}, clock_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  Heard heard;
+  auto watch = (*b)->WatchChanges([&](std::string_view w) { heard.Add(w); });
+  ASSERT_TRUE(watch.ok()) << watch.status().ToString();
+  ASSERT_NE(*watch, nullptr);
+
+  ASSERT_TRUE((*a)->PutSetting("irm", "{}").ok());
+  EXPECT_TRUE(heard.WaitFor("settings:irm"));
+  ASSERT_TRUE((*a)->PutSetting("rules", "[]").ok());
+  EXPECT_TRUE(heard.WaitFor("settings:rules"));
+  ASSERT_TRUE((*a)->PutUser({"u@example.com", "h", "U", 0, false}).ok());
+  EXPECT_TRUE(heard.WaitFor("users"));
+  ASSERT_TRUE((*a)->AddOrgKey({"wrap", 1, "w", true, 0}).ok());
+  EXPECT_TRUE(heard.WaitFor("org_keys"));
+
+  heard.Clear();
+  ProtectedMessageRecord m;
+  m.id = "m1";
+  m.owner = "u@example.com";
+  m.recipients_json = "[]";
+  m.grants_json = "{}";
+  NewProtectedMessage added;
+  added.record = m;
+  ASSERT_TRUE((*a)->AddProtectedMessage(added).ok());
+  ASSERT_TRUE((*a)->PutSession({"t", "u@example.com", "portal", 0, 9}).ok());
+  // Notifications arrive in commit order: once this one is heard, any the
+  // two writes above had sent would have been heard too.
+  ASSERT_TRUE((*a)->PutSetting("marker", "1").ok());
+  ASSERT_TRUE(heard.WaitFor("settings:marker"));
+  EXPECT_FALSE(heard.Seen("protected_messages"));
+  EXPECT_FALSE(heard.Seen("sessions"));
+  m.revoked_at = 5;
+  ASSERT_TRUE((*a)->PutProtectedMessage(m).ok());  // a revocation
+  EXPECT_TRUE(heard.WaitFor("protected_messages"));
+  ASSERT_TRUE((*a)->DeleteSession("t").ok());
+  EXPECT_TRUE(heard.WaitFor("sessions"));
+  ASSERT_TRUE((*a)->DeleteUser("u@example.com").ok());
+  EXPECT_TRUE(heard.WaitFor("users"));
+  // A failed write (no such user) is rolled back with its notification.
+  heard.Clear();
+  EXPECT_FALSE((*a)->DeleteUser("nobody@example.com").ok());
+  EXPECT_FALSE(heard.WaitFor("users", 300));
+}
+
+// The listener's connection is dropped (a server restart, a failover): it
+// reconnects by itself and reports kEverything, since changes made
+// meanwhile were not heard; then it hears changes again.
+TEST_F(PostgresStoreTest, ListenerReconnectsAndReportsEverything) {
+  auto a = PostgresStore::Open({conninfo_, "", 2}, clock_);
+  ASSERT_TRUE(a.ok());
+  Heard heard;
+  auto watch = (*a)->WatchChanges([&](std::string_view w) { heard.Add(w); });
+  ASSERT_TRUE(watch.ok()) << watch.status().ToString();
+  EXPECT_EQ(test::SharedPostgres().Psql(
+                db_,
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM "
+                "pg_stat_activity WHERE datname = current_database() AND "
+                "application_name = 'sealpost-listener'"),
+            "1");
+  EXPECT_TRUE(heard.WaitFor(std::string(kEverything), 5000));
+  ASSERT_TRUE((*a)->PutSetting("branding", "{}").ok());
+  EXPECT_TRUE(heard.WaitFor("settings:branding"));
 }
 
 }  // namespace

@@ -82,6 +82,13 @@ class SqliteStore final : public Store {
       std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
   Status DeleteSessionsOf(std::string_view email) override;
+  // Shared sign-in state (sqlite_signin.cc).
+  Result<bool> TakeRateLimit(std::string_view key, int limit, int64_t window,
+                             int64_t now) override;
+  Status PutPendingSignIn(const PendingSignInRecord& sign_in, int per_browser,
+                          int total, int64_t expired_at) override;
+  Result<std::optional<PendingSignInRecord>> TakePendingSignIn(
+      std::string_view state_hash) override;
 
   // Queue (sqlite_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;

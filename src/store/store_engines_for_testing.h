@@ -1,10 +1,11 @@
-// The fixture of the store test suite that runs against both engines
-// (store_engine_test.cc instantiates it for "sqlite" and "postgres"; other
-// files of the suite add TEST_Ps to it, store_leases_test.cc, store_activity_test.cc).
+// The fixture of the store suite run on both engines (store_engine_test.cc,
+// store_signin_test.cc, store_leases_test.cc, store_activity_test.cc): a SQLite file in a temporary directory, or a
+// database of its own on the tests' PostgreSQL 15 server (tests/testing/
+// postgres_server.h). A missing PostgreSQL fails the tests.
 //
-// Thread-safety: a test fixture; one test at a time.
-#ifndef SEALPOST_STORE_STORE_ENGINE_TEST_H_
-#define SEALPOST_STORE_STORE_ENGINE_TEST_H_
+// Thread-safety: test code.
+#ifndef SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_
+#define SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -57,4 +58,4 @@ class StoreEngineTest : public ::testing::TestWithParam<std::string> {
 
 }  // namespace sealpost::store
 
-#endif  // SEALPOST_STORE_STORE_ENGINE_TEST_H_
+#endif  // SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_

@@ -1,0 +1,229 @@
+"""Two dev nodes on one PostgreSQL behind no sticky load balancer (issue
+13): what one node changes reaches the other's caches within a second
+(LISTEN/NOTIFY), and the portal's sign-in state (passcodes, their rate
+limits, OpenID Connect sign-ins begun) is the same on both nodes. The
+reader's requests go to either node, as a load balancer would send them.
+"""
+
+import os
+import re
+import smtplib
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import smtp_testlib as lib  # noqa: E402
+import portal_security_test as ps  # noqa: E402
+from pg_testlib import PostgresServer  # noqa: E402
+
+
+class SharedNodesTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = PostgresServer()
+        cls.url = cls.pg.create_database("sealpost")
+        cls.idp = ps.OidcDiscovery()
+        env = {"SEALPOST_PORTAL_OIDC_PROVIDERS_FILE":
+               cls.idp.providers_file()}
+        cls.a = lib.DevServer(args=["--store-url", cls.url], env=env)
+        try:
+            cls.b = lib.DevServer(args=[
+                "--store-url", cls.url, "--master-key-file",
+                os.path.join(cls.a.data_dir, "master.key")], env=env)
+        except Exception:
+            cls.a.stop()
+            raise
+        # Each dev node has its own CA: the browser trusts both.
+        cls.cas = os.path.join(cls.b.data_dir, "both-cas.pem")
+        with open(cls.cas, "w") as out:
+            for node in (cls.a, cls.b):
+                with open(node.ca_cert) as f:
+                    out.write(f.read())
+        # Node B's dev.json has the users' passwords now (docs/scaling.md).
+        cls.users = {u["email"]: u["password"]
+                     for u in cls.b.info["users"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.stop()
+        cls.a.stop()
+        cls.idp.stop()
+        cls.pg.stop()
+
+    def browser(self):
+        s = ps.browser(self.a)
+        s.verify = self.cas
+        return s
+
+    # Either node may deliver (the shared queue is another change): mail is
+    # looked for in both dev mailboxes.
+    def wait_mail(self, pred, what, skip=()):
+        def find():
+            for node in (self.a, self.b):
+                for path in node.mailbox_files():
+                    if path in skip:
+                        continue
+                    with open(path, "rb") as f:
+                        b = f.read()
+                    if pred(b):
+                        return b
+            return None
+        found = lib.wait_for(find, timeout=30)
+        self.assertTrue(found, "no " + what + "\n" +
+                        self.a.read_log()[-1500:] + self.b.read_log()[-1500:])
+        return found
+
+    def all_mail(self):
+        return set(self.a.mailbox_files()) | set(self.b.mailbox_files())
+
+    def send_protected(self, to, body="Hello."):
+        token = lib.unique()
+        raw = ("From: alice@example.com\r\nTo: %s\r\nSubject: [encrypt] %s"
+               "\r\nMessage-ID: <%s@example.com>\r\n\r\n%s\r\n" %
+               (to, token, token, body)).encode()
+        with smtplib.SMTP(self.a.smtp_host, self.a.smtp_port,
+                          timeout=30) as s:
+            s.sendmail("alice@example.com", [to], raw)
+        wrapper = self.wait_mail(
+            lambda b: token.encode() in b and
+            b"X-Sealpost-Protected" in b, "wrapper")
+        m = re.search(r"/m/([0-9a-f]{32})", ps.text_of(wrapper))
+        self.assertTrue(m, "no portal link in the wrapper")
+        return m.group(1)
+
+    def ask_otp(self, s, node, msg_id, addr):
+        """Asks `node` for a passcode; the page's answer."""
+        page = s.get(node.url + "/m/" + msg_id, timeout=30)
+        self.assertEqual(page.status_code, 200, page.text[:500])
+        return s.post(node.url + "/m/%s/otp" % msg_id,
+                      data={"csrf": ps.csrf_of(page.text), "email": addr},
+                      timeout=60)
+
+    def passcode(self, addr, seen):
+        mail = self.wait_mail(
+            lambda b: ("Delivered-To: " + addr).encode() in b and
+            b"one-time passcode" in b, "passcode mail", seen)
+        return re.search(r"^\s*(\d{8})\s*$", ps.text_of(mail),
+                         re.M).group(1)
+
+    def verify_otp(self, s, node, msg_id, addr, code):
+        page = s.get(node.url + "/m/" + msg_id, timeout=30)
+        return s.post(node.url + "/m/%s/otp/verify" % msg_id,
+                      data={"csrf": ps.csrf_of(page.text), "email": addr,
+                            "code": code},
+                      allow_redirects=False, timeout=60)
+
+    def test_passcode_from_a_opens_on_b_and_revoke_on_a_ends_b_cache(self):
+        addr = "ext-%s@gmail.test" % lib.unique()
+        secret = "secret-" + lib.unique()
+        msg_id = self.send_protected(addr, body=secret)
+        s = self.browser()
+        seen = self.all_mail()
+        r = self.ask_otp(s, self.a, msg_id, addr)
+        self.assertEqual(r.status_code, 200, r.text[:500])
+        code = self.passcode(addr, seen)
+        # The passcode node A mailed signs in on node B.
+        r = self.verify_otp(s, self.b, msg_id, addr, code)
+        self.assertEqual(r.status_code, 303, r.text[:500])
+        # Node B shows the message twice (the second from its cache).
+        for _ in range(2):
+            page = s.get(self.b.url + "/m/" + msg_id, timeout=30)
+            self.assertEqual(page.status_code, 200, page.text[:300])
+            self.assertIn(secret, page.text)
+        # Revoked on node A: within a second node B refuses it (its cached
+        # page would otherwise live 30 seconds).
+        self.a.cli("message", "revoke", msg_id, check=True)
+        revoked_at = time.monotonic()
+        refused = lib.wait_for(
+            lambda: s.get(self.b.url + "/m/" + msg_id,
+                          timeout=30).status_code == 403,
+            timeout=1.0, interval=0.05)
+        waited = time.monotonic() - revoked_at
+        self.assertTrue(refused, "node B still shows a message node A "
+                        "revoked %.2f s ago" % waited)
+        self.assertLess(waited, 1.5)  # a second, and the last request
+        late = s.get(self.b.url + "/m/" + msg_id, timeout=30)
+        self.assertEqual(late.status_code, 403)
+        self.assertNotIn(secret, late.text)
+
+    def test_passcode_requests_count_on_both_nodes(self):
+        # At most 5 passcode mails per address an hour, wherever asked.
+        addr = "limit-%s@gmail.test" % lib.unique()
+        msg_id = self.send_protected(addr)
+        s = self.browser()
+        nodes = [self.a, self.b] * 3
+        for i, node in enumerate(nodes[:5]):
+            r = self.ask_otp(s, node, msg_id, addr)
+            self.assertNotIn("Too many passcodes", r.text, i)
+        r = self.ask_otp(s, nodes[5], msg_id, addr)
+        self.assertIn("Too many passcodes", r.text)
+
+    def test_oidc_sign_in_begun_on_a_is_known_on_b(self):
+        msg_id = self.send_protected("oidc-%s@gmail.test" % lib.unique())
+        s = self.browser()
+        r = s.get(self.a.url + "/m/%s/oidc/0" % msg_id,
+                  allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        state = re.search(r"[?&]state=([^&]+)",
+                          r.headers["Location"]).group(1)
+        # The provider sends the browser back to node B (here: the user
+        # cancelled). B knows the sign-in, so it says "cancelled", not
+        # "expired".
+        back = s.get(self.b.url + "/oidc/callback?state=%s&error="
+                     "access_denied" % state, allow_redirects=False,
+                     timeout=30)
+        self.assertEqual(back.status_code, 401, back.text[:300])
+        self.assertIn("cancelled", back.text)
+        # A state is used once, on any node.
+        again = s.get(self.a.url + "/oidc/callback?state=%s&error="
+                      "access_denied" % state, allow_redirects=False,
+                      timeout=30)
+        self.assertEqual(again.status_code, 400, again.text[:300])
+        self.assertIn("expired", again.text)
+        # Another browser cannot finish it either.
+        r = s.get(self.a.url + "/m/%s/oidc/0" % msg_id,
+                  allow_redirects=False, timeout=30)
+        state = re.search(r"[?&]state=([^&]+)",
+                          r.headers["Location"]).group(1)
+        other = self.browser()
+        stolen = other.get(self.b.url + "/oidc/callback?state=%s&error="
+                           "access_denied" % state, allow_redirects=False,
+                           timeout=30)
+        self.assertEqual(stolen.status_code, 400, stolen.text[:300])
+
+    def test_key_rotated_on_a_opens_on_b(self):
+        # B loaded the org keys at start; A rotates and protects with the
+        # new version; B opens it without a restart.
+        self.a.cli("rms", "rotate-key", check=True)
+        token = lib.unique()
+        raw = ("From: Alice <alice@example.com>\r\nTo: carol@gmail.test\r\n"
+               "Subject: rot %s [encrypt]\r\nMessage-ID: <%s@example.com>"
+               "\r\n\r\nrotated-%s\r\n" % (token, token, token)).encode()
+        with smtplib.SMTP(self.a.smtp_host, self.a.smtp_port,
+                          timeout=30) as s:
+            s.sendmail("alice@example.com", ["carol@gmail.test"], raw)
+        def find():
+            for node in (self.a, self.b):
+                for p in node.mailbox_files():
+                    with open(p, "rb") as f:
+                        if ("rot " + token).encode() in f.read():
+                            return p
+            return None
+        path = lib.wait_for(find, timeout=30)
+        self.assertTrue(path)
+        env = dict(os.environ, SEALPOST_ADDR=self.b.url,
+                   SEALPOST_TOKEN=self.b.token,
+                   SEALPOST_CACERT=self.b.ca_cert,
+                   SEALPOST_USER="alice@example.com",
+                   SEALPOST_PASSWORD=self.users["alice@example.com"])
+        import subprocess
+        r = subprocess.run([lib.BINARY, "open", path], env=env,
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+        self.assertEqual(r.stdout, raw)
+
+
+if __name__ == "__main__":
+    unittest.main()
