@@ -34,12 +34,9 @@ struct Opened {
 // visitor signed in (the sender's "Opened by").
 // A message whose sender set a PIN opens (for anyone but its owner) once
 // this session has entered it (`pins`).
-std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
-                                             const http::Request& req,
-                                             const std::string& id,
-                                             const Portal::Visitor& v,
-                                             const std::string& back,
-                                             const PinPasses& pins) {
+std::variant<Opened, http::Response> OpenFor(
+    const PortalServices& s, const http::Request& req, const std::string& id,
+    const Portal::Visitor& v, const std::string& back, const PinPasses& pins) {
   Chrome chrome{"", nullptr, &v};
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok()) {
@@ -353,9 +350,11 @@ struct ReplySource {
   ReplyPlan plan;
 };
 
-std::variant<ReplySource, http::Response> PrepareReply(
-    const PortalServices& s, const http::Request& req, const std::string& id,
-    const Portal::Visitor& v, const PinPasses& pins) {
+std::variant<ReplySource, http::Response> PrepareReply(const PortalServices& s,
+                                                       const http::Request& req,
+                                                       const std::string& id,
+                                                       const Portal::Visitor& v,
+                                                       const PinPasses& pins) {
   auto r = OpenFor(s, req, id, v, "/m/" + id, pins);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};

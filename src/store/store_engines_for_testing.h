@@ -1,7 +1,8 @@
 // The fixture of the store suite run on both engines (store_engine_test.cc,
-// store_signin_test.cc, store_leases_test.cc, store_activity_test.cc): a SQLite file in a temporary directory, or a
-// database of its own on the tests' PostgreSQL 15 server (tests/testing/
-// postgres_server.h). A missing PostgreSQL fails the tests.
+// store_signin_test.cc, store_leases_test.cc, store_activity_test.cc): a SQLite
+// file in a temporary directory, or a database of its own on the tests'
+// PostgreSQL 15 server (tests/testing/postgres_server.h). A missing PostgreSQL
+// fails the tests.
 //
 // Thread-safety: test code.
 #ifndef SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_

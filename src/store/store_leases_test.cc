@@ -1,7 +1,7 @@
-// The store test suite on both engines (store_engines_for_testing.h), continued:
-// several nodes on one queue. Leases (which node delivers which message),
-// their renewal and release, results another node had already recorded,
-// heartbeats and the queue depth per node (docs/scaling.md).
+// The store test suite on both engines (store_engines_for_testing.h),
+// continued: several nodes on one queue. Leases (which node delivers which
+// message), their renewal and release, results another node had already
+// recorded, heartbeats and the queue depth per node (docs/scaling.md).
 #include <gtest/gtest.h>
 
 #include <set>
