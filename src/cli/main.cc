@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   RegisterRule(app, g);
   RegisterBranding(app, g);
   RegisterCert(app, g);
+  RegisterSmime(app, g);
   RegisterJournal(app, g);
   RegisterInit(app, g);
   RegisterBackup(app, g);

@@ -365,6 +365,7 @@ int RunServer(const ServerOptions& options) {
   api::RegisterPolicyApi(router, api_context);
   api::RegisterQueueApi(router, api_context);
   api::RegisterCertApi(router, api_context);
+  api::RegisterSmimeConfigApi(router, api_context);
   api::RegisterJournalApi(router, api_context);
 
   int threads = config.threads > 0
@@ -400,6 +401,8 @@ int RunServer(const ServerOptions& options) {
   protector_options.certificates = &certificates;
   protector_options.smime_prefer_when_certificate =
       config.smime_prefer_when_certificate;
+  protector_options.smime_harvest = config.smime_harvest;
+  protector_options.smime_decrypt_inbound = config.smime_decrypt_inbound;
   protect::Protector protector(licenses, directory, templates, brandings, rules,
                                **store, clock, protector_options);
 
