@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "cli/client.h"
-#include "license/property_set.h"
 
 namespace CLI {
 class App;
@@ -69,8 +68,6 @@ void RegisterJournal(CLI::App& app, Globals& g);
 void RegisterInit(CLI::App& app, Globals& g);
 // backup, restore (backup_cmd.cc).
 void RegisterBackup(CLI::App& app, Globals& g);
-// S/MIME settings and self-test (smime_cmd.cc).
-void RegisterSmime(CLI::App& app, Globals& g);
 // rms export-key|import-key, added to `rms` (backup_cmd.cc).
 void RegisterKeyBackup(CLI::App* rms, Globals& g);
 
@@ -99,17 +96,6 @@ std::string UrlEncode(std::string_view s);
 // PowerShell's Format-List does.
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props);
-
-// `<noun> set --Name VALUE ...` for the properties of a settings document
-// (license/property_set.h): PATCHes `target` with the values given and
-// prints the properties the server answers with (settings_cmd.cc).
-void AddSetCommand(CLI::App* noun, Globals& g,
-                   const std::vector<license::PropertySet::Property>& props,
-                   const std::string& target, const std::string& help);
-// Prints a self-test's answer ({"checks": [{step, pass, detail}], "pass"})
-// as Test-IRMConfiguration does, ending `OVERALL RESULT: PASS|FAIL`; exit
-// code 2 when it failed.
-void PrintSelfTest(Globals& g, const std::string& answer);
 
 // Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
 // gives a client whose token is the session's (open_cmd.cc).

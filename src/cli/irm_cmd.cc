@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/settings_cmd.h"
 #include "license/irm_config.h"
 
 namespace sealpost::cli {

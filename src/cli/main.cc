@@ -6,6 +6,7 @@
 
 #include "base/process.h"
 #include "cli/cli.h"
+#include "cli/settings_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace sealpost::cli;

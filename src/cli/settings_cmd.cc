@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/settings_cmd.h"
 
 namespace sealpost::cli {
 

@@ -3,10 +3,8 @@
 // tool we did not write); inbound signatures are made by it.
 #include <gtest/gtest.h>
 
-#include "base/encoding.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
-#include "mime/header_section.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
 #include "smime/smime_config.h"
@@ -54,24 +52,7 @@ class SmimeSettingsTest : public ::testing::Test {
     EXPECT_TRUE(pki_.Run("openssl cms -sign -in in.txt -signer " + who +
                          ".pem -inkey " + who + ".key -from " + from +
                          " -to alice@example.com -subject hi -out out.eml"));
-    return Crlf(pki_.Read("out.eml"));
-  }
-  // SMTP line ends for what openssl wrote.
-  static std::string Crlf(const std::string& text) {
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-      out += text[i];
-    }
-    return out;
-  }
-  static std::string Body(const std::string& mail) {
-    mime::HeaderSection hs = mime::SplitHeaderSection(mail);
-    std::string b64;
-    for (char c : hs.body) {
-      if (c != '\r' && c != '\n') b64 += c;
-    }
-    return Base64Decode(b64).value();
+    return pki_.ReadCrlf("out.eml");
   }
 
   SystemClock clock_;
@@ -125,7 +106,7 @@ TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {
   // Alice's own copy opens with her key on file.
   auto alice = gw_.org.store.ListSmimeCerts("user", "alice@example.com");
   ASSERT_TRUE(alice.ok() && alice->size() == 1);
-  auto plain = gw_.certs->Decrypt((*alice)[0].id, Body(mail));
+  auto plain = gw_.certs->Decrypt((*alice)[0].id, testing::SmimeDer(mail));
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_NE(plain->find("secret-7c1d"), std::string::npos);
 }
@@ -151,14 +132,15 @@ TEST_F(SmimeSettingsTest, ClearSignOffDigestAndChainAreHonoured) {
   EXPECT_NE(printed.find("sha512"), std::string::npos);
   const std::string kCapabilities = "1.2.840.113549.1.9.15";  // RFC 8551
   EXPECT_EQ(printed.find(kCapabilities), std::string::npos);
-  crypto::CmsSignature sig = crypto::CmsVerifySignature(Body(mail), "");
+  crypto::CmsSignature sig =
+      crypto::CmsVerifySignature(testing::SmimeDer(mail), "");
   ASSERT_TRUE(sig.verified) << sig.reason;
   EXPECT_EQ(sig.certificates.size(), 1u);  // the signer; the root is not sent
 
   Set("OWAIncludeCertificateChainAndRootCertificate", "True");
   Set("OWAIncludeSMIMECapabilitiesInMessage", "True");
   mail = SendOne("carol@gmail.test", "hello");
-  sig = crypto::CmsVerifySignature(Body(mail), "");
+  sig = crypto::CmsVerifySignature(testing::SmimeDer(mail), "");
   ASSERT_TRUE(sig.verified) << sig.reason;
   EXPECT_EQ(sig.certificates.size(), 2u);  // and the root CA
   pki_.Write("caps.eml", mail);
@@ -206,7 +188,7 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
       "openssl cms -encrypt -binary -aes256 -in entity.txt -from "
       "bob@partner.test -to alice@example.com -subject hi -out enc.eml "
       "alice.pem"));
-  std::string mail = Crlf(pki_.Read("enc.eml"));
+  std::string mail = pki_.ReadCrlf("enc.eml");
   auto send = [&] {
     return gw_.Send("bob@partner.test",
                     {"alice@example.com", "carol@example.com"}, mail, false);
@@ -253,7 +235,7 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
   ASSERT_TRUE(pki_.Run(
       "openssl cms -encrypt -binary -aes256 -in entity.txt -subject hi "
       "-out bob.eml bob.pem"));
-  mail = Crlf(pki_.Read("bob.eml"));
+  mail = pki_.ReadCrlf("bob.eml");
   out = send();
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->messages.size(), 1u);

@@ -31,13 +31,7 @@ class SignatureCheckTest : public ::testing::Test {
                          ".pem -inkey " + who + ".key -from '" + from + "'" +
                          " -to alice@example.com -subject hi " +
                          (opaque ? "-nodetach " : "") + "-out out.eml"));
-    std::string out = pki_.Read("out.eml");
-    std::string crlf;
-    for (size_t i = 0; i < out.size(); ++i) {  // SMTP line ends
-      if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r')) crlf += '\r';
-      crlf += out[i];
-    }
-    return crlf;
+    return pki_.ReadCrlf("out.eml");
   }
   SignatureCheck Check(const std::string& message) {
     auto r = CheckSignature(*certs_, message);
