@@ -23,10 +23,6 @@ unique = lib.unique
 class MailFlowAttackTest(lib.DevServerCase):
     # -- helpers ---------------------------------------------------------
 
-    def read(self, path):
-        with open(path, "rb") as f:
-            return f.read()
-
     def assert_nowhere_in_mailbox(self, secret):
         for path in self.server.mailbox_files():
             self.assertNotIn(secret.encode(), self.read(path), path)

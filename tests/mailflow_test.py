@@ -39,8 +39,7 @@ class MailFlowTest(lib.DevServerCase):
         self.assertIn("Contoso help desk", html)
         msg_id = protected.split("id=")[1].split(";")[0]
         self.assertIn(self.server.url + "/m/" + msg_id, html)
-        with open(path, "rb") as f:
-            self.assertNotIn(b"secret-" + tag.encode(), f.read())
+        self.assertNotIn(b"secret-" + tag.encode(), self.read(path))
         # Nothing in clear anywhere in the data directory.
         grep = subprocess.run(["grep", "-r", "secret-" + tag,
                                self.server.data_dir], capture_output=True)
@@ -74,8 +73,7 @@ class MailFlowTest(lib.DevServerCase):
         self.assertEqual(ctx.exception.smtp_code, 550)
         self.assertIn(b"Nope", ctx.exception.smtp_error)
         for path in self.server.mailbox_files():
-            with open(path, "rb") as f:
-                self.assertNotIn(tag.encode(), f.read())
+            self.assertNotIn(tag.encode(), self.read(path))
 
     def test_external_sender_choice_is_ignored(self):
         tag = unique()
@@ -83,8 +81,7 @@ class MailFlowTest(lib.DevServerCase):
                "Subject: ext " + tag + " [encrypt]\r\n\r\nplain\r\n").encode()
         self.send("mallory@gmail.test", ["bob@example.com"], raw)
         [path] = self.delivered("ext " + tag)
-        with open(path, "rb") as f:
-            data = f.read()
+        data = self.read(path)
         self.assertNotIn(b"X-Sealpost-Protected", data)
         self.assertTrue(data.endswith(raw))
 
@@ -153,8 +150,7 @@ class MailFlowTest(lib.DevServerCase):
                    "Subject: audit " + tag + "\r\n\r\nbody\r\n").encode()
             self.send("alice@example.com", ["y@gmail.test"], raw)
             [path] = self.delivered("audit " + tag)
-            with open(path, "rb") as f:
-                self.assertTrue(f.read().endswith(raw))
+            self.assertTrue(self.read(path).endswith(raw))
             self.assertTrue(lib.wait_for(
                 lambda: "rule audit: Audit " + tag in self.server.read_log(),
                 timeout=10))
@@ -199,15 +195,13 @@ class MailFlowTest(lib.DevServerCase):
                "Subject: first " + tag + " [encrypt]\r\n\r\nx\r\n").encode()
         self.send("alice@example.com", ["w@gmail.test"], raw)
         [path] = self.delivered("first " + tag)
-        with open(path, "rb") as f:
-            wrapper = f.read()
+        wrapper = self.read(path)
         # Sent on as it is (the Maildir's Return-Path and Delivered-To are
         # trace fields outside the seal): still the same wrapper.
         before = set(self.server.mailbox_files())
         self.send("alice@example.com", ["w2@gmail.test"], wrapper)
         [path2] = self.arrivals(before, 1)
-        with open(path2, "rb") as f:
-            again = f.read()
+        again = self.read(path2)
         self.assertEqual(again.count(b"X-Sealpost-Protected:"), 1)
         self.assertEqual(self.parse(path2)["X-Sealpost-Protected"],
                          self.parse(path)["X-Sealpost-Protected"])
@@ -242,8 +236,7 @@ class MailFlowTest(lib.DevServerCase):
                "\r\n").encode()
         self.send("alice@example.com", ["bob@example.com"], raw)
         [path] = self.delivered("rp " + tag)
-        with open(path, "rb") as f:
-            wrapper = f.read()
+        wrapper = self.read(path)
         self.assertNotIn(b"orig " + tag.encode(), wrapper)
         r = self.server.cli("rule", "new", "Unprotect " + tag, "--if",
                             "recipient=bob@example.com", "--remove-protection")

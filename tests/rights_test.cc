@@ -11,6 +11,7 @@
 namespace sealpost {
 namespace {
 
+using test::CommandResult;
 using test::DevServer;
 using test::RunCommand;
 
@@ -68,6 +69,17 @@ class RightsTest : public ::testing::Test {
     auto pos = r.out.find("Protected as ");
     if (pos == std::string::npos) return "";
     return r.out.substr(pos + 13, r.out.find(' ', pos + 13) - pos - 13);
+  }
+  // Writes the message.sealed attachment of the wrapper mail `eml` to
+  // `out`, as a client we did not write would find it (Python's email).
+  static CommandResult ExtractSealed(const std::string& eml,
+                                     const std::string& out) {
+    return RunCommand(
+        "python3 -c \"import email,sys; m=email.message_from_binary_file("
+        "open(sys.argv[1],'rb')); p=[x for x in m.walk() if "
+        "x.get_content_type()=='application/vnd.sealpost.sealed'][0]; "
+        "open(sys.argv[2],'wb').write(p.get_payload(decode=True))\" " +
+        eml + " " + out);
   }
   static DevServer* server_;
   static std::string dir_;
@@ -140,12 +152,7 @@ TEST_F(RightsTest, ProtectThenOpenIsByteForByte) {
   EXPECT_NE(r.out.find("FORWARD"), std::string::npos);
 
   // A client we did not write finds the attachment; `open` reads it bare.
-  auto py = RunCommand(
-      "python3 -c \"import email,sys; m=email.message_from_binary_file("
-      "open(sys.argv[1],'rb')); p=[x for x in m.walk() if "
-      "x.get_content_type()=='application/vnd.sealpost.sealed'][0]; "
-      "open(sys.argv[2],'wb').write(p.get_payload(decode=True))\" " +
-      dir_ + "/enc.eml " + dir_ + "/message.sealed");
+  auto py = ExtractSealed(dir_ + "/enc.eml", dir_ + "/message.sealed");
   ASSERT_EQ(py.exit_code, 0) << py.out;
   auto bare = RunCommand(
       Cli("open " + dir_ + "/message.sealed > " + dir_ + "/bare.out"),
@@ -309,12 +316,7 @@ TEST_F(RightsTest, LargeSealedFileOpensWithFlatMemory) {
                           dir_ + "/big.prot " + big),
                       As("alice@example.com"));
   ASSERT_EQ(p.exit_code, 0) << p.out;
-  auto py = RunCommand(
-      "python3 -c \"import email,sys; m=email.message_from_binary_file("
-      "open(sys.argv[1],'rb')); p=[x for x in m.walk() if "
-      "x.get_content_type()=='application/vnd.sealpost.sealed'][0]; "
-      "open(sys.argv[2],'wb').write(p.get_payload(decode=True))\" " +
-      dir_ + "/big.prot " + dir_ + "/big.sealed");
+  auto py = ExtractSealed(dir_ + "/big.prot", dir_ + "/big.sealed");
   ASSERT_EQ(py.exit_code, 0) << py.out;
   auto r = RunCommand(
       "/usr/bin/time -f 'maxrss_kib=%M' " +

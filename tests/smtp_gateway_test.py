@@ -15,7 +15,8 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import DevServer, RawSmtp, SmtpSink, wait_for  # noqa: E402
+from smtp_testlib import (DevServer, DevServerCase, RawSmtp, SmtpSink,  # noqa: E402
+                          wait_for)
 
 # What the Maildir sink prepends: Return-Path and Delivered-To (as a local
 # delivery agent does), then our Received header.
@@ -53,15 +54,7 @@ class Raw(RawSmtp):
         return self.reply()[-1]
 
 
-class GatewayTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = DevServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class GatewayTest(DevServerCase):
     def wait_mail(self, needle, timeout=20):
         needle = needle.encode() if isinstance(needle, str) else needle
 

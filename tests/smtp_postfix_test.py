@@ -157,6 +157,16 @@ class PostfixContentFilterTest(unittest.TestCase):
                        ("Subject: via postfix " + marker +
                         "\r\n\r\nbody " + marker + "\r\n").encode())
 
+    def received(self, postfix, marker):
+        """The copy of the message `marker` the sink received, from the
+        sink's first header on."""
+        self.assertTrue(
+            wait_for(lambda: ("body " + marker) in self.sink.text(), 60),
+            postfix.log()[-3000:])
+        text = self.sink.text()
+        return text[text.rfind("X-Client-Addr", 0,
+                               text.find("body " + marker)):]
+
     def test_postfix_filters_through_sealpost_once(self):
         postfix = Postfix(self.sink.port, self.filter_port)
         gw = None
@@ -165,12 +175,7 @@ class PostfixContentFilterTest(unittest.TestCase):
             self.assertEqual(gw.smtp_port, self.filter_port)
             marker = uuid.uuid4().hex
             self.send(postfix, marker)
-            self.assertTrue(
-                wait_for(lambda: ("body " + marker) in self.sink.text(), 60),
-                postfix.log()[-3000:])
-            text = self.sink.text()
-            msg = text[text.rfind("X-Client-Addr", 0,
-                                  text.find("body " + marker)):]
+            msg = self.received(postfix, marker)
             # Postfix (in) -> sealpost -> Postfix (reinjection): one
             # Sealpost hop, no loop.
             self.assertEqual(len(re.findall(r"\(Sealpost\)", msg)), 1, msg)
@@ -203,12 +208,7 @@ class PostfixContentFilterTest(unittest.TestCase):
                 c.sendmail("alice@example.com", ["bob@partner.example"],
                            ("Subject: xforward " + marker +
                             "\r\n\r\nbody " + marker + "\r\n").encode())
-            self.assertTrue(
-                wait_for(lambda: ("body " + marker) in self.sink.text(), 60),
-                postfix.log()[-3000:])
-            text = self.sink.text()
-            msg = text[text.rfind("X-Client-Addr", 0,
-                                  text.find("body " + marker)):]
+            msg = self.received(postfix, marker)
             ours = re.search(r"Received: from (\S+) \(([^)]*)\)\s+by "
                              r"\S+ \(Sealpost\) with \S+ id (\w+)", msg)
             self.assertIsNotNone(ours, msg)

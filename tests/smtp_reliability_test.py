@@ -181,65 +181,65 @@ class QueueRetryTest(unittest.TestCase):
 
 
 class TlsPolicyTest(unittest.TestCase):
-    def test_forced_tls_with_plain_next_hop_is_deferred_never_sent(self):
-        sink = SmtpSink()  # smtp-sink offers no STARTTLS
+    def start_with_sink(self):
+        """A gateway whose next hop is a fresh smtp-sink (no STARTTLS),
+        both stopped when the test ends."""
+        sink = SmtpSink()
+        self.addCleanup(sink.cleanup)
         server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
                            env=FAST_RETRY)
-        try:
-            self.assertEqual(server.cli("tls", "policy", "set",
-                                        "partner.example", "encrypt")
-                             .returncode, 0)
-            marker = uuid.uuid4().hex
-            qid = swaks_send(
-                server, "bob@partner.example,carol@other.example", marker)
-            # The `may` recipient is delivered; the `encrypt` one is not.
-            self.assertTrue(wait_for(
-                lambda: "<carol@other.example>" in sink.text(), 20))
+        self.addCleanup(server.stop)
+        return server, sink
 
-            def deferred_twice():
-                t = server.cli("message", "trace", qid).stdout
-                return t.count("4.7.4") >= 2 and t
-            trace = wait_for(deferred_twice, 30)
-            self.assertTrue(trace, server.cli("message", "trace", qid).stdout)
-            self.assertIn("does not offer STARTTLS", trace)
-            self.assertNotIn("X-Rcpt-Args: <bob@partner.example>",
-                             sink.text())
-            self.assertEqual(sink.count(marker), 1)
-        finally:
-            server.stop()
-            sink.cleanup()
+    def send_to_bob_and_carol(self, server, sink):
+        """Mail to bob@partner.example and carol@other.example; returns
+        (marker, queue id) once carol's copy reached the sink."""
+        marker = uuid.uuid4().hex
+        qid = swaks_send(
+            server, "bob@partner.example,carol@other.example", marker)
+        self.assertTrue(wait_for(
+            lambda: "<carol@other.example>" in sink.text(), 20))
+        return marker, qid
+
+    def test_forced_tls_with_plain_next_hop_is_deferred_never_sent(self):
+        server, sink = self.start_with_sink()  # smtp-sink offers no STARTTLS
+        self.assertEqual(server.cli("tls", "policy", "set",
+                                    "partner.example", "encrypt")
+                         .returncode, 0)
+        # The `may` recipient is delivered; the `encrypt` one is not.
+        marker, qid = self.send_to_bob_and_carol(server, sink)
+
+        def deferred_twice():
+            t = server.cli("message", "trace", qid).stdout
+            return t.count("4.7.4") >= 2 and t
+        trace = wait_for(deferred_twice, 30)
+        self.assertTrue(trace, server.cli("message", "trace", qid).stdout)
+        self.assertIn("does not offer STARTTLS", trace)
+        self.assertNotIn("X-Rcpt-Args: <bob@partner.example>",
+                         sink.text())
+        self.assertEqual(sink.count(marker), 1)
 
     def test_rule_require_tls_defers_its_recipients_never_sent(self):
         # A mail flow rule (not a domain policy) requires TLS for one
         # recipient domain; the next hop offers no STARTTLS.
-        sink = SmtpSink()
-        server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port],
-                           env=FAST_RETRY)
-        try:
-            r = server.cli("rule", "new", "TLS to partners", "--if",
-                           "recipient-domain=partner.example",
-                           "--require-tls")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            marker = uuid.uuid4().hex
-            qid = swaks_send(
-                server, "bob@partner.example,carol@other.example", marker)
-            # carol's copy goes out; bob's is deferred for want of TLS.
-            self.assertTrue(wait_for(
-                lambda: "<carol@other.example>" in sink.text(), 20))
+        server, sink = self.start_with_sink()
+        r = server.cli("rule", "new", "TLS to partners", "--if",
+                       "recipient-domain=partner.example",
+                       "--require-tls")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # carol's copy goes out; bob's is deferred for want of TLS.
+        marker, qid = self.send_to_bob_and_carol(server, sink)
 
-            # The recipients got one outgoing copy each (qid, qid-2).
-            def deferred_twice():
-                out = "".join(server.cli("message", "trace", q).stdout
-                              for q in (qid, qid + "-2"))
-                return out.count("4.7.4") >= 2 and out
-            trace = wait_for(deferred_twice, 30)
-            self.assertTrue(trace, server.read_log()[-2000:])
-            self.assertIn("does not offer STARTTLS", trace)
-            self.assertNotIn("<bob@partner.example>", sink.text())
-            self.assertEqual(sink.count(marker), 1)
-        finally:
-            server.stop()
-            sink.cleanup()
+        # The recipients got one outgoing copy each (qid, qid-2).
+        def deferred_twice():
+            out = "".join(server.cli("message", "trace", q).stdout
+                          for q in (qid, qid + "-2"))
+            return out.count("4.7.4") >= 2 and out
+        trace = wait_for(deferred_twice, 30)
+        self.assertTrue(trace, server.read_log()[-2000:])
+        self.assertIn("does not offer STARTTLS", trace)
+        self.assertNotIn("<bob@partner.example>", sink.text())
+        self.assertEqual(sink.count(marker), 1)
 
     def test_verify_policy_against_a_real_tls_next_hop(self):
         # The next hop is a second gateway: STARTTLS with its dev CA.

@@ -17,7 +17,8 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import DevServer, RawSmtp, SmtpSink, wait_for  # noqa: E402
+from smtp_testlib import (DevServer, DevServerCase, RawSmtp, SmtpSink,  # noqa: E402
+                          wait_for)
 
 # Loopback is outside the client networks: the test client is "the
 # internet".
@@ -373,19 +374,11 @@ class BareNewlineNormalizeTest(unittest.TestCase):
         raw.close()
 
 
-class XforwardTest(unittest.TestCase):
+class XforwardTest(DevServerCase):
     """XFORWARD (Postfix's XFORWARD_README) only from smtp.xforward_hosts
     (default 127.0.0.1 and ::1): the forwarded client, not the proxy, is
     in our Received field; anyone else neither sees it offered nor may use
     it (550 5.7.0), so no client can fake its own address."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = DevServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     def test_proxy_names_the_original_client(self):
         t = tag()

@@ -276,6 +276,11 @@ class DevServerCase(unittest.TestCase):
             s.sendmail(sender, recipients, raw,
                        mail_options=list(mail_options))
 
+    @staticmethod
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+
     def delivered(self, token, count=1):
         """Mailbox files whose content holds `token`, once `count` arrived."""
         def find():

@@ -59,11 +59,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
              }));
 
   router.Add("GET", "/api/v1/users", Admin(ctx, [&ctx](Request&) {
-               auto users = ctx.store->ListUsers();
-               if (!users.ok()) return FromStatus(users.status());
-               json::array out;
-               for (const auto& u : *users) out.push_back(UserJson(u));
-               return JsonOk(200, json::object{{"users", out}});
+               return ListJson(ctx.store->ListUsers(), "users", UserJson);
              }));
 
   router.Add("POST", "/api/v1/users",

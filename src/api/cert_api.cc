@@ -50,10 +50,7 @@ Result<std::string> FileOf(const Request& req) {
 }
 
 Response CertList(const Result<std::vector<smime::CertView>>& list) {
-  if (!list.ok()) return FromStatus(list.status());
-  json::array out;
-  for (const auto& v : *list) out.push_back(CertJson(v));
-  return JsonOk(200, json::object{{"certificates", out}});
+  return ListJson(list, "certificates", CertJson);
 }
 
 // The answer to a DELETE: the id removed, audited as `action`.
@@ -160,16 +157,12 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("GET", "/api/v1/smime/crls",
              Admin(ctx, [&certs](Request&) -> Response {
-               auto list = certs.Crls();
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& c : *list) {
-                 out.push_back({{"issuer", c.issuer},
-                                {"this_update", c.this_update},
-                                {"next_update", c.next_update},
-                                {"created_at", c.created_at}});
-               }
-               return JsonOk(200, json::object{{"crls", out}});
+               return ListJson(certs.Crls(), "crls", [](const auto& c) {
+                 return json::object{{"issuer", c.issuer},
+                                     {"this_update", c.this_update},
+                                     {"next_update", c.next_update},
+                                     {"created_at", c.created_at}};
+               });
              }));
 }
 

@@ -100,11 +100,8 @@ Response SetEnabled(const ApiContext& ctx, Request& req) {
 
 void RegisterJournalApi(http::Router& router, const ApiContext& ctx) {
   router.Add("GET", "/api/v1/journal/rules", Admin(ctx, [&ctx](Request&) {
-               auto rules = ctx.store->ListJournalRules();
-               if (!rules.ok()) return FromStatus(rules.status());
-               json::array out;
-               for (const auto& r : *rules) out.push_back(RuleJson(r));
-               return JsonOk(200, json::object{{"rules", out}});
+               return ListJson(ctx.store->ListJournalRules(), "rules",
+                               RuleJson);
              }));
   router.Add("GET", "/api/v1/journal/rules/:id",
              Admin(ctx, [&ctx](Request& req) {

@@ -83,13 +83,8 @@ Status ApplyBranding(branding::Branding& b, const json::object& body) {
 void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
   // ---- Rules ---------------------------------------------------------
   router.Add("GET", "/api/v1/rules", Admin(ctx, [&ctx](Request&) {
-               auto rules = ctx.rules->List();
-               if (!rules.ok()) return FromStatus(rules.status());
-               json::array out;
-               for (const auto& r : *rules) {
-                 out.push_back(policy::RuleToJsonValue(r));
-               }
-               return JsonOk(200, json::object{{"rules", out}});
+               return ListJson(ctx.rules->List(), "rules",
+                               policy::RuleToJsonValue);
              }));
   router.Add("GET", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                auto r = ctx.rules->Get(req.params["id"]);
@@ -148,11 +143,7 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
 
   // ---- Branding ------------------------------------------------------
   router.Add("GET", "/api/v1/branding", Admin(ctx, [&ctx](Request&) {
-               auto list = ctx.branding->List();
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& b : *list) out.push_back(BrandingJson(b));
-               return JsonOk(200, json::object{{"branding", out}});
+               return ListJson(ctx.branding->List(), "branding", BrandingJson);
              }));
   router.Add("GET", "/api/v1/branding/:identity",
              Admin(ctx, [&ctx](Request& req) {

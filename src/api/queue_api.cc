@@ -62,11 +62,8 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                if (!l.empty()) {
                  limit = std::clamp(std::atoi(l.c_str()), 1, kMaxLimit);
                }
-               auto list = ctx.store->ListQueuedMessages(state, limit);
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& m : *list) out.push_back(MessageJson(m));
-               return JsonOk(200, json::object{{"messages", out}});
+               return ListJson(ctx.store->ListQueuedMessages(state, limit),
+                               "messages", MessageJson);
              }));
 
   router.Add(
@@ -126,16 +123,14 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
              }));
 
   router.Add("GET", "/api/v1/tls/policies", Admin(ctx, [&ctx](Request&) {
-               auto list = ctx.store->ListTlsPolicies();
-               if (!list.ok()) return FromStatus(list.status());
-               json::array out;
-               for (const auto& p : *list) {
-                 out.push_back({{"domain", p.domain},
-                                {"policy", p.policy},
-                                {"ca_file", p.ca_file},
-                                {"updated_at", p.updated_at}});
-               }
-               return JsonOk(200, json::object{{"policies", out}});
+               return ListJson(ctx.store->ListTlsPolicies(), "policies",
+                               [](const store::TlsPolicyRecord& p) {
+                                 return json::object{
+                                     {"domain", p.domain},
+                                     {"policy", p.policy},
+                                     {"ca_file", p.ca_file},
+                                     {"updated_at", p.updated_at}};
+                               });
              }));
 
   router.Add(

@@ -13,6 +13,14 @@ Response JsonOk(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
 }
 
+Response JsonItems(std::string_view key, size_t n,
+                   const std::function<json::value(size_t)>& item) {
+  json::array out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(item(i));
+  return JsonOk(200, json::object{{key, std::move(out)}});
+}
+
 Response FromStatus(const Status& s) {
   struct Mapping {
     StatusCode code;

@@ -30,6 +30,17 @@ using http::Response;
 // message (logged instead).
 http::Response FromStatus(const Status& s);
 http::Response JsonOk(int status, const boost::json::value& v);
+// 200 with {key: [item(0), ..., item(n - 1)]}.
+http::Response JsonItems(std::string_view key, size_t n,
+                         const std::function<boost::json::value(size_t)>& item);
+// 200 with {key: [to_json(x) for each x of the list]}, or the list's error.
+template <typename T, typename ToJson>
+http::Response ListJson(const Result<std::vector<T>>& list,
+                        std::string_view key, ToJson to_json) {
+  if (!list.ok()) return FromStatus(list.status());
+  return JsonItems(key, list->size(),
+                   [&](size_t i) { return to_json((*list)[i]); });
+}
 
 // The request body as a JSON object; a wrong Content-Type or bad JSON is an
 // INVALID_ARGUMENT that says what is wrong.

@@ -215,11 +215,11 @@ void RegisterKeyBackup(CLI::App* rms, Globals& g) {
   export_cmd->callback([ex, &g] { g.exit_code = ExportKey(*ex); });
 
   auto im = std::make_shared<KeyArgs>();
-  auto* import_cmd = rms->add_subcommand(
-      "import-key",
+  auto* import_cmd = AddVerbOn(
+      *rms, "import-key",
       "Restore the master key and the org keys from an export-key file into "
-      "this node's key file and store (server stopped)");
-  import_cmd->add_option("file", im->file, "The export-key file")->required();
+      "this node's key file and store (server stopped)",
+      "file", im->file, "The export-key file");
   import_cmd->add_option("--passphrase-file", im->passphrase_file,
                          "File whose first line is the passphrase (else "
                          "SEALPOST_PASSPHRASE or a prompt)");

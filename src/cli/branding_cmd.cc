@@ -28,10 +28,9 @@ void PrintBranding(const json::value& v) {
 }  // namespace
 
 void RegisterBranding(CLI::App& app, Globals& g) {
-  auto* br = app.add_subcommand("branding",
-                                "OME branding of the wrapper mail and portal "
-                                "(Get-/Set-/New-/Remove-OMEConfiguration)");
-  br->require_subcommand(1);
+  auto* br = AddNoun(app, "branding",
+                     "OME branding of the wrapper mail and portal "
+                     "(Get-/Set-/New-/Remove-OMEConfiguration)");
   struct BrandArgs {
     std::string identity = "OME Configuration", image;
     std::map<std::string, std::string> fields;
@@ -124,9 +123,8 @@ void RegisterBranding(CLI::App& app, Globals& g) {
     CallAndPrint(g, "PATCH", "/api/v1/branding/" + UrlEncode(ba->identity),
                  json::serialize(*body), PrintBranding);
   });
-  auto* bnew = br->add_subcommand("new", "Create a custom branding");
-  bnew->add_option("identity", ba->identity, "Name (at most 64 characters)")
-      ->required();
+  auto* bnew = AddVerbOn(*br, "new", "Create a custom branding", "identity",
+                         ba->identity, "Name (at most 64 characters)");
   add_fields(bnew);
   bnew->callback([&g, ba, body_of] {
     auto body = body_of();
@@ -138,14 +136,12 @@ void RegisterBranding(CLI::App& app, Globals& g) {
     CallAndPrint(g, "POST", "/api/v1/branding", json::serialize(*body),
                  PrintBranding);
   });
-  auto* bremove = br->add_subcommand(
-      "remove", "Remove a custom branding (not the default)");
-  bremove->add_option("identity", ba->identity, "Branding name")->required();
+  auto* bremove =
+      AddVerbOn(*br, "remove", "Remove a custom branding (not the default)",
+                "identity", ba->identity, "Branding name");
   bremove->callback([&g, ba] {
-    CallAndPrint(g, "DELETE", "/api/v1/branding/" + UrlEncode(ba->identity), "",
-                 [ba](const json::value&) {
-                   std::cout << "Removed branding " << ba->identity << "\n";
-                 });
+    CallAndSay(g, "DELETE", "/api/v1/branding/" + UrlEncode(ba->identity), "",
+               "Removed branding " + ba->identity);
   });
 }
 

@@ -85,6 +85,23 @@ bool CallApiRaw(Globals& g, const std::string& method,
 void CallAndPrint(Globals& g, const std::string& method,
                   const std::string& target, const std::string& body,
                   const std::function<void(const boost::json::value&)>& print);
+// Calls the API and, on success, prints the JSON body as is (--json) or
+// `done`, a line saying what was done.
+void CallAndSay(Globals& g, const std::string& method,
+                const std::string& target, const std::string& body,
+                const std::string& done);
+
+// A noun (or a group of verbs under one): a subcommand that takes one of
+// its own subcommands.
+CLI::App* AddNoun(CLI::App& parent, const std::string& name,
+                  const std::string& help);
+
+// A verb that names what it acts on: `noun name ARG`, with ARG (called
+// `arg` in --help) required and stored in `value`.
+CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
+                    const std::string& help, const std::string& arg,
+                    std::string& value, const std::string& arg_help);
+
 // A JSON scalar as text for `Name : Value` lines ("True"/"False" for
 // booleans, "" for null).
 std::string JsonText(const boost::json::value& v);

@@ -1,6 +1,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +71,29 @@ void CallAndPrint(Globals& g, const std::string& method,
     return;
   }
   print(json::parse(out));
+}
+
+void CallAndSay(Globals& g, const std::string& method,
+                const std::string& target, const std::string& body,
+                const std::string& done) {
+  std::string out;
+  if (!CallApi(g, method, target, body, &out)) return;
+  std::cout << (g.json ? out : done) << "\n";
+}
+
+CLI::App* AddNoun(CLI::App& parent, const std::string& name,
+                  const std::string& help) {
+  CLI::App* noun = parent.add_subcommand(name, help);
+  noun->require_subcommand(1);
+  return noun;
+}
+
+CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
+                    const std::string& help, const std::string& arg,
+                    std::string& value, const std::string& arg_help) {
+  CLI::App* verb = noun.add_subcommand(name, help);
+  verb->add_option(arg, value, arg_help)->required();
+  return verb;
 }
 
 std::string JsonText(const json::value& v) {

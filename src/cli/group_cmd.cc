@@ -11,25 +11,20 @@ namespace sealpost::cli {
 namespace json = boost::json;
 
 void RegisterGroup(CLI::App& app, Globals& g) {
-  auto* group = app.add_subcommand("group", "Groups of users");
-  group->require_subcommand(1);
+  auto* group = AddNoun(app, "group", "Groups of users");
   auto ga = std::make_shared<std::pair<std::string, std::string>>();
-  auto* gadd = group->add_subcommand("add", "Create a group");
-  gadd->add_option("name", ga->first, "Group name")->required();
+  auto* gadd = AddVerbOn(*group, "add", "Create a group", "name", ga->first,
+                         "Group name");
   gadd->callback([&g, ga] {
-    CallAndPrint(g, "POST", "/api/v1/groups",
-                 json::serialize(json::object{{"name", ga->first}}),
-                 [ga](const json::value&) {
-                   std::cout << "Created group " << ga->first << "\n";
-                 });
+    CallAndSay(g, "POST", "/api/v1/groups",
+               json::serialize(json::object{{"name", ga->first}}),
+               "Created group " + ga->first);
   });
-  auto* grm = group->add_subcommand("remove", "Remove a group");
-  grm->add_option("name", ga->first, "Group name")->required();
+  auto* grm = AddVerbOn(*group, "remove", "Remove a group", "name", ga->first,
+                        "Group name");
   grm->callback([&g, ga] {
-    CallAndPrint(g, "DELETE", "/api/v1/groups/" + UrlEncode(ga->first), "",
-                 [ga](const json::value&) {
-                   std::cout << "Removed group " << ga->first << "\n";
-                 });
+    CallAndSay(g, "DELETE", "/api/v1/groups/" + UrlEncode(ga->first), "",
+               "Removed group " + ga->first);
   });
   group->add_subcommand("list", "List groups and members")->callback([&g] {
     CallAndPrint(g, "GET", "/api/v1/groups", "", [](const json::value& v) {
@@ -43,30 +38,23 @@ void RegisterGroup(CLI::App& app, Globals& g) {
       }
     });
   });
-  auto* member = group->add_subcommand("member", "Group membership");
-  member->require_subcommand(1);
-  auto* madd = member->add_subcommand("add", "Add a member: GROUP EMAIL");
-  madd->add_option("group", ga->first, "Group name")->required();
+  auto* member = AddNoun(*group, "member", "Group membership");
+  auto* madd = AddVerbOn(*member, "add", "Add a member: GROUP EMAIL", "group",
+                         ga->first, "Group name");
   madd->add_option("email", ga->second, "Member address")->required();
   madd->callback([&g, ga] {
-    CallAndPrint(
-        g, "POST", "/api/v1/groups/" + UrlEncode(ga->first) + "/members",
-        json::serialize(json::object{{"email", ga->second}}),
-        [ga](const json::value&) {
-          std::cout << "Added " << ga->second << " to " << ga->first << "\n";
-        });
+    CallAndSay(g, "POST", "/api/v1/groups/" + UrlEncode(ga->first) + "/members",
+               json::serialize(json::object{{"email", ga->second}}),
+               "Added " + ga->second + " to " + ga->first);
   });
-  auto* mrm = member->add_subcommand("remove", "Remove a member: GROUP EMAIL");
-  mrm->add_option("group", ga->first, "Group name")->required();
+  auto* mrm = AddVerbOn(*member, "remove", "Remove a member: GROUP EMAIL",
+                        "group", ga->first, "Group name");
   mrm->add_option("email", ga->second, "Member address")->required();
   mrm->callback([&g, ga] {
-    CallAndPrint(g, "DELETE",
-                 "/api/v1/groups/" + UrlEncode(ga->first) + "/members/" +
-                     UrlEncode(ga->second),
-                 "", [ga](const json::value&) {
-                   std::cout << "Removed " << ga->second << " from "
-                             << ga->first << "\n";
-                 });
+    CallAndSay(g, "DELETE",
+               "/api/v1/groups/" + UrlEncode(ga->first) + "/members/" +
+                   UrlEncode(ga->second),
+               "", "Removed " + ga->second + " from " + ga->first);
   });
 }
 

@@ -14,9 +14,8 @@ namespace sealpost::cli {
 namespace json = boost::json;
 
 void RegisterIrm(CLI::App& app, Globals& g) {
-  auto* irm = app.add_subcommand(
-      "irm", "IRM configuration (Get-/Set-/Test-IRMConfiguration)");
-  irm->require_subcommand(1);
+  auto* irm = AddNoun(app, "irm",
+                      "IRM configuration (Get-/Set-/Test-IRMConfiguration)");
   irm->add_subcommand("get", "Show the IRM configuration")->callback([&g] {
     CallAndPrint(g, "GET", "/api/v1/irm", "", [](const json::value& v) {
       std::vector<std::pair<std::string, std::string>> props = {

@@ -30,25 +30,24 @@ void PrintRule(const json::value& v) {
 }  // namespace
 
 void RegisterJournal(CLI::App& app, Globals& g) {
-  auto* journal = app.add_subcommand(
-      "journal",
+  auto* journal = AddNoun(
+      app, "journal",
       "Journaling: envelope journal reports of accepted mail to a journal "
       "mailbox (New-JournalRule, JournalingReportNdrTo)");
-  journal->require_subcommand(1);
-  auto* rule = journal->add_subcommand(
-      "rule", "Journal rules: which messages are journaled, and where to");
-  rule->require_subcommand(1);
+  auto* rule =
+      AddNoun(*journal, "rule",
+              "Journal rules: which messages are journaled, and where to");
 
   struct Args {
     std::string name, scope = "Global", recipient, address, ndr_to;
   };
   auto a = std::make_shared<Args>();
 
-  auto* create = rule->add_subcommand(
-      "new",
+  auto* create = AddVerbOn(
+      *rule, "new",
       "Create a journal rule (enabled). The journal address must be in an "
-      "accepted domain or in a domain whose TLS policy is verify");
-  create->add_option("name", a->name, "Rule name")->required();
+      "accepted domain or in a domain whose TLS policy is verify",
+      "name", a->name, "Rule name");
   create
       ->add_option("--scope", a->scope,
                    "Global (every message), Internal (sender and every "
@@ -87,30 +86,25 @@ void RegisterJournal(CLI::App& app, Globals& g) {
                  });
   });
 
-  auto* get = rule->add_subcommand("get", "Show a journal rule");
-  get->add_option("rule", a->name, "Rule name or identity")->required();
+  auto* get = AddVerbOn(*rule, "get", "Show a journal rule", "rule", a->name,
+                        "Rule name or identity");
   get->callback([a, &g] {
     CallAndPrint(g, "GET", "/api/v1/journal/rules/" + UrlEncode(a->name), "",
                  PrintRule);
   });
 
-  auto* remove = rule->add_subcommand("remove", "Remove a journal rule");
-  remove->add_option("rule", a->name, "Rule name or identity")->required();
+  auto* remove = AddVerbOn(*rule, "remove", "Remove a journal rule", "rule",
+                           a->name, "Rule name or identity");
   remove->callback([a, &g] {
-    std::string body;
-    if (!CallApi(g, "DELETE", "/api/v1/journal/rules/" + UrlEncode(a->name), "",
-                 &body)) {
-      return;
-    }
-    std::cout << (g.json ? body : "Removed the journal rule " + a->name)
-              << "\n";
+    CallAndSay(g, "DELETE", "/api/v1/journal/rules/" + UrlEncode(a->name), "",
+               "Removed the journal rule " + a->name);
   });
 
   for (bool on : {true, false}) {
-    auto* cmd = rule->add_subcommand(
-        on ? "enable" : "disable",
-        on ? "Enable a journal rule" : "Disable a journal rule");
-    cmd->add_option("rule", a->name, "Rule name or identity")->required();
+    auto* cmd =
+        AddVerbOn(*rule, on ? "enable" : "disable",
+                  on ? "Enable a journal rule" : "Disable a journal rule",
+                  "rule", a->name, "Rule name or identity");
     cmd->callback([a, &g, on] {
       CallAndPrint(g, "PATCH", "/api/v1/journal/rules/" + UrlEncode(a->name),
                    json::serialize(json::object{{"enabled", on}}), PrintRule);

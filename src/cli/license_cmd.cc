@@ -13,9 +13,8 @@ namespace sealpost::cli {
 namespace json = boost::json;
 
 void RegisterLicense(CLI::App& app, Globals& g) {
-  auto* lic = app.add_subcommand(
-      "license", "Who may protect mail: licenses for users and groups");
-  lic->require_subcommand(1);
+  auto* lic = AddNoun(app, "license",
+                      "Who may protect mail: licenses for users and groups");
   auto who = std::make_shared<std::pair<std::string, std::string>>();
   auto kind_name = [who]() -> std::pair<std::string, std::string> {
     if (!who->first.empty()) return {"user", who->first};
@@ -35,21 +34,15 @@ void RegisterLicense(CLI::App& app, Globals& g) {
       std::string kind, name;
       std::tie(kind, name) = kind_name();
       if (assign) {
-        CallAndPrint(
+        CallAndSay(
             g, "POST", "/api/v1/license-assignments",
             json::serialize(json::object{{"kind", kind}, {"name", name}}),
-            [kind, name](const json::value&) {
-              std::cout << "Assigned a license to " << kind << " " << name
-                        << "\n";
-            });
+            "Assigned a license to " + kind + " " + name);
       } else {
-        CallAndPrint(
+        CallAndSay(
             g, "DELETE",
             "/api/v1/license-assignments/" + kind + "/" + UrlEncode(name), "",
-            [kind, name](const json::value&) {
-              std::cout << "Removed the license of " << kind << " " << name
-                        << "\n";
-            });
+            "Removed the license of " + kind + " " + name);
       }
     });
   }

@@ -139,28 +139,27 @@ void ListProtected(Globals& g, const std::string& owner,
 // revoke, status, expire: the rights verbs of protected mail.
 void AddRightsVerbs(CLI::App* message, Globals& g) {
   auto mid = std::make_shared<std::string>();
-  auto* revoke = message->add_subcommand(
-      "revoke",
-      "Revoke a protected message (Set-OMEMessageRevocation): "
-      "recipients lose access");
-  revoke->add_option("id", *mid, "Protected message id")->required();
+  auto* revoke =
+      AddVerbOn(*message, "revoke",
+                "Revoke a protected message (Set-OMEMessageRevocation): "
+                "recipients lose access",
+                "id", *mid, "Protected message id");
   revoke->callback([&g, mid] {
     CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/revoke",
                  "{}", PrintMessage);
   });
-  auto* status = message->add_subcommand(
-      "status",
-      "Show a protected message's status and license log "
-      "(Get-OMEMessageStatus)");
-  status->add_option("id", *mid, "Protected message id")->required();
+  auto* status = AddVerbOn(*message, "status",
+                           "Show a protected message's status and license log "
+                           "(Get-OMEMessageStatus)",
+                           "id", *mid, "Protected message id");
   status->callback([&g, mid] {
     CallAndPrint(g, "GET", "/api/v1/protected/" + UrlEncode(*mid), "",
                  PrintMessage);
   });
   auto at = std::make_shared<int64_t>(-1);
-  auto* expire = message->add_subcommand(
-      "expire", "Set when a protected message expires (default: now)");
-  expire->add_option("id", *mid, "Protected message id")->required();
+  auto* expire = AddVerbOn(
+      *message, "expire", "Set when a protected message expires (default: now)",
+      "id", *mid, "Protected message id");
   expire->add_option("--at", *at, "Unix time (seconds) of the expiry");
   expire->callback([&g, mid, at] {
     json::object body;
@@ -170,12 +169,67 @@ void AddRightsVerbs(CLI::App* message, Globals& g) {
   });
 }
 
+// `message list` of the gateway queue.
+void PrintQueueList(const json::value& v) {
+  for (const auto& m : v.at("messages").as_array()) {
+    const auto& o = m.as_object();
+    std::string rcpts;
+    for (const auto& r : o.at("recipients").as_array()) {
+      const auto& ro = r.as_object();
+      rcpts += (rcpts.empty() ? "" : ", ") + Str(ro, "address") + " (" +
+               Str(ro, "state") + ")";
+    }
+    PrintProperties({
+        {"Id", Str(o, "id")},
+        {"Received", TimeMs(Int(o, "received_ms"))},
+        {"SenderAddress", Str(o, "from").empty() ? "<>" : Str(o, "from")},
+        {"Recipients", rcpts},
+        {"MessageId", Str(o, "message_id")},
+        {"Size", std::to_string(Int(o, "size"))},
+        {"Status", Str(o, "state") == "done" ? "Done" : "Queued"},
+    });
+    std::cout << "\n";
+  }
+}
+
+// `message trace`: the message, its deliveries and its events.
+void PrintTrace(const json::value& v) {
+  const auto& m = v.at("message").as_object();
+  PrintProperties({
+      {"Id", Str(m, "id")},
+      {"Received", TimeMs(Int(m, "received_ms"))},
+      {"SenderAddress", Str(m, "from").empty() ? "<>" : Str(m, "from")},
+      {"MessageId", Str(m, "message_id")},
+      {"Size", std::to_string(Int(m, "size"))},
+      {"Status", Str(m, "state") == "done" ? "Done" : "Queued"},
+  });
+  std::cout << "\nRecipients:\n";
+  for (const auto& r : m.at("recipients").as_array()) {
+    const auto& o = r.as_object();
+    std::cout << "  " << Str(o, "address") << "  " << Str(o, "state")
+              << "  attempts=" << Int(o, "attempts");
+    if (Str(o, "state") == "queued") {
+      std::cout << "  next=" << TimeMs(Int(o, "next_attempt_ms"));
+    }
+    if (!Str(o, "last_reply").empty()) {
+      std::cout << "  last: " << Str(o, "last_reply");
+    }
+    std::cout << "\n";
+  }
+  std::cout << "\nEvents:\n";
+  for (const auto& e : v.at("events").as_array()) {
+    const auto& o = e.as_object();
+    std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << Str(o, "event");
+    if (!Str(o, "recipient").empty()) std::cout << "  " << Str(o, "recipient");
+    std::cout << "  " << Str(o, "detail") << "\n";
+  }
+}
+
 }  // namespace
 
 void RegisterMessage(CLI::App& app, Globals& g) {
-  auto* message = app.add_subcommand(
-      "message", "Messages: queue, history, trace, status, revocation");
-  message->require_subcommand(1);
+  auto* message = AddNoun(
+      app, "message", "Messages: queue, history, trace, status, revocation");
   struct Args {
     std::string state, id, owner, since, user;
     int limit = 100;
@@ -235,77 +289,14 @@ void RegisterMessage(CLI::App& app, Globals& g) {
     std::string target =
         "/api/v1/queue/messages?limit=" + std::to_string(a->limit);
     if (!a->state.empty()) target += "&state=" + a->state;
-    std::string body;
-    if (!CallApi(g, "GET", target, "", &body)) return;
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::value v = json::parse(body);
-    for (const auto& m : v.at("messages").as_array()) {
-      const auto& o = m.as_object();
-      std::string rcpts;
-      for (const auto& r : o.at("recipients").as_array()) {
-        const auto& ro = r.as_object();
-        rcpts += (rcpts.empty() ? "" : ", ") + Str(ro, "address") + " (" +
-                 Str(ro, "state") + ")";
-      }
-      PrintProperties({
-          {"Id", Str(o, "id")},
-          {"Received", TimeMs(Int(o, "received_ms"))},
-          {"SenderAddress", Str(o, "from").empty() ? "<>" : Str(o, "from")},
-          {"Recipients", rcpts},
-          {"MessageId", Str(o, "message_id")},
-          {"Size", std::to_string(Int(o, "size"))},
-          {"Status", Str(o, "state") == "done" ? "Done" : "Queued"},
-      });
-      std::cout << "\n";
-    }
+    CallAndPrint(g, "GET", target, "", PrintQueueList);
   });
 
-  auto* trace = message->add_subcommand(
-      "trace", "Every hop and delivery attempt of a gateway message");
-  trace->add_option("id", a->id, "Queue id (from `message list`)")->required();
+  auto* trace = AddVerbOn(*message, "trace",
+                          "Every hop and delivery attempt of a gateway message",
+                          "id", a->id, "Queue id (from `message list`)");
   trace->callback([a, &g] {
-    std::string body;
-    if (!CallApi(g, "GET", "/api/v1/queue/messages/" + a->id, "", &body)) {
-      return;
-    }
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::value v = json::parse(body);
-    const auto& m = v.at("message").as_object();
-    PrintProperties({
-        {"Id", Str(m, "id")},
-        {"Received", TimeMs(Int(m, "received_ms"))},
-        {"SenderAddress", Str(m, "from").empty() ? "<>" : Str(m, "from")},
-        {"MessageId", Str(m, "message_id")},
-        {"Size", std::to_string(Int(m, "size"))},
-        {"Status", Str(m, "state") == "done" ? "Done" : "Queued"},
-    });
-    std::cout << "\nRecipients:\n";
-    for (const auto& r : m.at("recipients").as_array()) {
-      const auto& o = r.as_object();
-      std::cout << "  " << Str(o, "address") << "  " << Str(o, "state")
-                << "  attempts=" << Int(o, "attempts");
-      if (Str(o, "state") == "queued") {
-        std::cout << "  next=" << TimeMs(Int(o, "next_attempt_ms"));
-      }
-      if (!Str(o, "last_reply").empty()) {
-        std::cout << "  last: " << Str(o, "last_reply");
-      }
-      std::cout << "\n";
-    }
-    std::cout << "\nEvents:\n";
-    for (const auto& e : v.at("events").as_array()) {
-      const auto& o = e.as_object();
-      std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << Str(o, "event");
-      if (!Str(o, "recipient").empty())
-        std::cout << "  " << Str(o, "recipient");
-      std::cout << "  " << Str(o, "detail") << "\n";
-    }
+    CallAndPrint(g, "GET", "/api/v1/queue/messages/" + a->id, "", PrintTrace);
   });
 
   AddRightsVerbs(message, g);

@@ -8,19 +8,15 @@
 namespace sealpost::cli {
 
 void RegisterQueue(CLI::App& app, Globals& g) {
-  auto* queue = app.add_subcommand("queue", "The gateway's delivery queue");
-  queue->require_subcommand(1);
+  auto* queue = AddNoun(app, "queue", "The gateway's delivery queue");
   auto id = std::make_shared<std::string>();
-  auto* retry = queue->add_subcommand(
-      "retry", "Deliver a queued message now instead of at its next retry");
-  retry->add_option("id", *id, "Queue id (from `message list`)")->required();
+  auto* retry =
+      AddVerbOn(*queue, "retry",
+                "Deliver a queued message now instead of at its next retry",
+                "id", *id, "Queue id (from `message list`)");
   retry->callback([id, &g] {
-    std::string body;
-    if (!CallApi(g, "POST", "/api/v1/queue/messages/" + *id + "/retry", "",
-                 &body)) {
-      return;
-    }
-    std::cout << (g.json ? body : "Retrying " + *id + " now") << "\n";
+    CallAndSay(g, "POST", "/api/v1/queue/messages/" + *id + "/retry", "",
+               "Retrying " + *id + " now");
   });
 }
 

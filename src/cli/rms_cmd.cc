@@ -22,10 +22,9 @@ void PrintRms(const json::value& v) {
 }  // namespace
 
 void RegisterRms(CLI::App& app, Globals& g) {
-  auto* rms = app.add_subcommand("rms",
-                                 "Rights management service: "
-                                 "activation and org keys");
-  rms->require_subcommand(1);
+  auto* rms = AddNoun(app, "rms",
+                      "Rights management service: "
+                      "activation and org keys");
   rms->add_subcommand("activate",
                       "Create the org keys and turn rights "
                       "management on")

@@ -298,9 +298,8 @@ std::optional<json::object> RuleBody(const RuleArgs& ra, bool create) {
 }  // namespace
 
 void RegisterRule(CLI::App& app, Globals& g) {
-  auto* rule = app.add_subcommand(
-      "rule", "Mail flow rules (transport rules) that decide protection");
-  rule->require_subcommand(1);
+  auto* rule = AddNoun(
+      app, "rule", "Mail flow rules (transport rules) that decide protection");
   auto ra = std::make_shared<RuleArgs>();
   rule->add_subcommand("list", "List rules by priority")->callback([&g] {
     CallAndPrint(g, "GET", "/api/v1/rules", "", [](const json::value& v) {
@@ -312,17 +311,16 @@ void RegisterRule(CLI::App& app, Globals& g) {
       }
     });
   });
-  auto* get = rule->add_subcommand("get", "Show a rule");
-  get->add_option("id", ra->id, "Rule id or name")->required();
+  auto* get =
+      AddVerbOn(*rule, "get", "Show a rule", "id", ra->id, "Rule id or name");
   get->callback([&g, ra] {
     CallAndPrint(g, "GET", "/api/v1/rules/" + UrlEncode(ra->id), "", PrintRule);
   });
-  auto* create = rule->add_subcommand(
-      "new",
-      "Create a rule, e.g. rule new 'Encrypt external' --if "
-      "recipient-scope=NotInOrganization --apply-template Encrypt");
-  create->add_option("name", ra->name, "Rule name (at most 64 characters)")
-      ->required();
+  auto* create =
+      AddVerbOn(*rule, "new",
+                "Create a rule, e.g. rule new 'Encrypt external' --if "
+                "recipient-scope=NotInOrganization --apply-template Encrypt",
+                "name", ra->name, "Rule name (at most 64 characters)");
   AddRuleFlags(create, *ra);
   create->callback([&g, ra] {
     auto body = RuleBody(*ra, true);
@@ -350,18 +348,16 @@ void RegisterRule(CLI::App& app, Globals& g) {
     CallAndPrint(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
                  json::serialize(*body), PrintRule);
   });
-  auto* remove = rule->add_subcommand("remove", "Delete a rule");
-  remove->add_option("id", ra->id, "Rule id or name")->required();
+  auto* remove = AddVerbOn(*rule, "remove", "Delete a rule", "id", ra->id,
+                           "Rule id or name");
   remove->callback([&g, ra] {
-    CallAndPrint(g, "DELETE", "/api/v1/rules/" + UrlEncode(ra->id), "",
-                 [ra](const json::value&) {
-                   std::cout << "Removed rule " << ra->id << "\n";
-                 });
+    CallAndSay(g, "DELETE", "/api/v1/rules/" + UrlEncode(ra->id), "",
+               "Removed rule " + ra->id);
   });
   for (bool enable : {true, false}) {
-    auto* c = rule->add_subcommand(enable ? "enable" : "disable",
-                                   enable ? "Enable a rule" : "Disable a rule");
-    c->add_option("id", ra->id, "Rule id or name")->required();
+    auto* c = AddVerbOn(*rule, enable ? "enable" : "disable",
+                        enable ? "Enable a rule" : "Disable a rule", "id",
+                        ra->id, "Rule id or name");
     c->callback([&g, ra, enable] {
       CallAndPrint(g, "PATCH", "/api/v1/rules/" + UrlEncode(ra->id),
                    json::serialize(json::object{{"enabled", enable}}),

@@ -20,6 +20,39 @@ std::string Duration(int64_t s) {
   return out;
 }
 
+// `Name : Value` lines of /api/v1/sys/status.
+void PrintStatus(const json::value& v) {
+  const auto& o = v.as_object();
+  std::vector<std::pair<std::string, std::string>> props = {
+      {"Version", std::string(o.at("version").as_string())},
+      {"Uptime", Duration(o.at("uptime_seconds").to_number<int64_t>())},
+      {"StartedAt", FormatRfc3339(o.at("started_at").to_number<int64_t>())},
+      {"StoreEngine", std::string(o.at("store_engine").as_string())},
+      {"SchemaVersion",
+       std::to_string(o.at("schema_version").to_number<int64_t>())},
+      {"DevMode", o.at("dev_mode").as_bool() ? "True" : "False"},
+  };
+  // What the store holds and what it costs on disk.
+  if (const json::value* st = o.if_contains("store");
+      st != nullptr && st->is_object()) {
+    auto n = [&](const char* k) {
+      const json::value* x = st->as_object().if_contains(k);
+      return x != nullptr ? x->to_number<int64_t>() : int64_t{0};
+    };
+    for (auto [name, key] : {
+             std::pair{"StoreFileBytes", "file_bytes"},
+             std::pair{"StoreFreeBytes", "free_bytes"},
+             std::pair{"QueuedMessages", "queued_messages"},
+             std::pair{"DoneMessagesKept", "done_messages"},
+             std::pair{"PortalCopies", "portal_copies"},
+             std::pair{"ProtectedMessages", "protected_messages"},
+         }) {
+      props.emplace_back(name, std::to_string(n(key)));
+    }
+  }
+  PrintProperties(props);
+}
+
 }  // namespace
 
 void RegisterStatus(CLI::App& app, Globals& g) {
@@ -27,44 +60,8 @@ void RegisterStatus(CLI::App& app, Globals& g) {
       "status",
       "Show the server's version, uptime, store engine, schema and what the "
       "store holds");
-  cmd->callback([&g] {
-    std::string body;
-    if (!CallApi(g, "GET", "/api/v1/sys/status", "", &body)) return;
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::value v = json::parse(body);
-    const auto& o = v.as_object();
-    std::vector<std::pair<std::string, std::string>> props = {
-        {"Version", std::string(o.at("version").as_string())},
-        {"Uptime", Duration(o.at("uptime_seconds").to_number<int64_t>())},
-        {"StartedAt", FormatRfc3339(o.at("started_at").to_number<int64_t>())},
-        {"StoreEngine", std::string(o.at("store_engine").as_string())},
-        {"SchemaVersion",
-         std::to_string(o.at("schema_version").to_number<int64_t>())},
-        {"DevMode", o.at("dev_mode").as_bool() ? "True" : "False"},
-    };
-    // What the store holds and what it costs on disk.
-    if (const json::value* st = o.if_contains("store");
-        st != nullptr && st->is_object()) {
-      auto n = [&](const char* k) {
-        const json::value* x = st->as_object().if_contains(k);
-        return x != nullptr ? x->to_number<int64_t>() : int64_t{0};
-      };
-      for (auto [name, key] : {
-               std::pair{"StoreFileBytes", "file_bytes"},
-               std::pair{"StoreFreeBytes", "free_bytes"},
-               std::pair{"QueuedMessages", "queued_messages"},
-               std::pair{"DoneMessagesKept", "done_messages"},
-               std::pair{"PortalCopies", "portal_copies"},
-               std::pair{"ProtectedMessages", "protected_messages"},
-           }) {
-        props.emplace_back(name, std::to_string(n(key)));
-      }
-    }
-    PrintProperties(props);
-  });
+  cmd->callback(
+      [&g] { CallAndPrint(g, "GET", "/api/v1/sys/status", "", PrintStatus); });
 }
 
 }  // namespace sealpost::cli

@@ -50,9 +50,8 @@ bool ParseGrants(const std::vector<std::string>& specs, json::array* out) {
 }  // namespace
 
 void RegisterTemplate(CLI::App& app, Globals& g) {
-  auto* tmpl = app.add_subcommand(
-      "template", "Rights templates (Get-RMSTemplate and template admin)");
-  tmpl->require_subcommand(1);
+  auto* tmpl = AddNoun(app, "template",
+                       "Rights templates (Get-RMSTemplate and template admin)");
   auto type = std::make_shared<std::string>("all");
   auto* list = tmpl->add_subcommand("list", "List templates");
   list->add_option("--type", *type, "all, archived or distributed")
@@ -73,8 +72,8 @@ void RegisterTemplate(CLI::App& app, Globals& g) {
     std::string org_only, forwardees;
   };
   auto ta = std::make_shared<TemplateArgs>();
-  auto* get = tmpl->add_subcommand("get", "Show one template");
-  get->add_option("id", ta->id, "Template id or name")->required();
+  auto* get = AddVerbOn(*tmpl, "get", "Show one template", "id", ta->id,
+                        "Template id or name");
   get->callback([&g, ta] {
     CallAndPrint(g, "GET", "/api/v1/templates/" + UrlEncode(ta->id), "",
                  PrintTemplate);
@@ -140,8 +139,8 @@ void RegisterTemplate(CLI::App& app, Globals& g) {
     CallAndPrint(g, "POST", "/api/v1/templates", json::serialize(*body),
                  PrintTemplate);
   });
-  auto* tset = tmpl->add_subcommand("set", "Change a custom template");
-  tset->add_option("id", ta->id, "Template id or name")->required();
+  auto* tset = AddVerbOn(*tmpl, "set", "Change a custom template", "id", ta->id,
+                         "Template id or name");
   tset->add_option("--name", ta->name, "New name");
   add_fields(tset);
   tset->callback([&g, ta, body_of] {
@@ -153,17 +152,17 @@ void RegisterTemplate(CLI::App& app, Globals& g) {
     CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
                  json::serialize(*body), PrintTemplate);
   });
-  auto* archive = tmpl->add_subcommand(
-      "archive",
-      "Archive a template: it opens old content but cannot "
-      "protect new mail");
-  archive->add_option("id", ta->id, "Template id or name")->required();
+  auto* archive =
+      AddVerbOn(*tmpl, "archive",
+                "Archive a template: it opens old content but cannot "
+                "protect new mail",
+                "id", ta->id, "Template id or name");
   archive->callback([&g, ta] {
     CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
                  R"({"archived":true})", PrintTemplate);
   });
-  auto* restore = tmpl->add_subcommand("restore", "Un-archive a template");
-  restore->add_option("id", ta->id, "Template id or name")->required();
+  auto* restore = AddVerbOn(*tmpl, "restore", "Un-archive a template", "id",
+                            ta->id, "Template id or name");
   restore->callback([&g, ta] {
     CallAndPrint(g, "PATCH", "/api/v1/templates/" + UrlEncode(ta->id),
                  R"({"archived":false})", PrintTemplate);

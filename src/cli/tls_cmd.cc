@@ -11,22 +11,42 @@ namespace sealpost::cli {
 
 namespace json = boost::json;
 
+namespace {
+
+void PrintPolicies(const json::value& v) {
+  const auto& policies = v.at("policies").as_array();
+  if (policies.empty()) {
+    std::cout << "No TLS policies: every domain uses 'may' "
+                 "(opportunistic TLS).\n";
+  }
+  for (const auto& p : policies) {
+    const auto& o = p.as_object();
+    PrintProperties({
+        {"Domain", std::string(o.at("domain").as_string())},
+        {"TlsPolicy", std::string(o.at("policy").as_string())},
+        {"CaFile", std::string(o.at("ca_file").as_string())},
+        {"Updated", FormatRfc3339(o.at("updated_at").to_number<int64_t>())},
+    });
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
 void RegisterTls(CLI::App& app, Globals& g) {
-  auto* tls = app.add_subcommand("tls", "Outbound TLS policy per domain");
-  tls->require_subcommand(1);
-  auto* policy = tls->add_subcommand(
-      "policy",
+  auto* tls = AddNoun(app, "tls", "Outbound TLS policy per domain");
+  auto* policy = AddNoun(
+      *tls, "policy",
       "may (default: TLS when offered), encrypt (TLS required), verify (TLS "
       "with the certificate chain and host name checked)");
-  policy->require_subcommand(1);
 
   struct Args {
     std::string domain, mode, ca_file;
   };
   auto a = std::make_shared<Args>();
 
-  auto* set = policy->add_subcommand("set", "Set the policy of a domain");
-  set->add_option("domain", a->domain, "Recipient domain")->required();
+  auto* set = AddVerbOn(*policy, "set", "Set the policy of a domain", "domain",
+                        a->domain, "Recipient domain");
   set->add_option("policy", a->mode, "may, encrypt or verify")
       ->required()
       ->check(CLI::IsMember({"may", "encrypt", "verify"}));
@@ -36,57 +56,27 @@ void RegisterTls(CLI::App& app, Globals& g) {
   set->callback([a, &g] {
     json::object req{{"policy", a->mode}};
     if (!a->ca_file.empty()) req["ca_file"] = a->ca_file;
-    std::string body;
-    if (!CallApi(g, "PUT", "/api/v1/tls/policies/" + a->domain,
-                 json::serialize(req), &body)) {
-      return;
-    }
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::object o = json::parse(body).as_object();
-    PrintProperties({{"Domain", std::string(o.at("domain").as_string())},
-                     {"TlsPolicy", std::string(o.at("policy").as_string())},
-                     {"CaFile", std::string(o.at("ca_file").as_string())}});
+    CallAndPrint(g, "PUT", "/api/v1/tls/policies/" + a->domain,
+                 json::serialize(req), [](const json::value& v) {
+                   const json::object& o = v.as_object();
+                   PrintProperties(
+                       {{"Domain", std::string(o.at("domain").as_string())},
+                        {"TlsPolicy", std::string(o.at("policy").as_string())},
+                        {"CaFile", std::string(o.at("ca_file").as_string())}});
+                 });
   });
 
   auto* list = policy->add_subcommand("list", "List the domain policies");
   list->callback([&g] {
-    std::string body;
-    if (!CallApi(g, "GET", "/api/v1/tls/policies", "", &body)) return;
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::value v = json::parse(body);
-    const auto& policies = v.at("policies").as_array();
-    if (policies.empty()) {
-      std::cout << "No TLS policies: every domain uses 'may' "
-                   "(opportunistic TLS).\n";
-    }
-    for (const auto& p : policies) {
-      const auto& o = p.as_object();
-      PrintProperties({
-          {"Domain", std::string(o.at("domain").as_string())},
-          {"TlsPolicy", std::string(o.at("policy").as_string())},
-          {"CaFile", std::string(o.at("ca_file").as_string())},
-          {"Updated", FormatRfc3339(o.at("updated_at").to_number<int64_t>())},
-      });
-      std::cout << "\n";
-    }
+    CallAndPrint(g, "GET", "/api/v1/tls/policies", "", PrintPolicies);
   });
 
-  auto* remove = policy->add_subcommand(
-      "remove", "Remove a domain's policy (back to may)");
-  remove->add_option("domain", a->domain, "Recipient domain")->required();
+  auto* remove =
+      AddVerbOn(*policy, "remove", "Remove a domain's policy (back to may)",
+                "domain", a->domain, "Recipient domain");
   remove->callback([a, &g] {
-    std::string body;
-    if (!CallApi(g, "DELETE", "/api/v1/tls/policies/" + a->domain, "", &body)) {
-      return;
-    }
-    std::cout << (g.json ? body : "Removed the TLS policy of " + a->domain)
-              << "\n";
+    CallAndSay(g, "DELETE", "/api/v1/tls/policies/" + a->domain, "",
+               "Removed the TLS policy of " + a->domain);
   });
 }
 

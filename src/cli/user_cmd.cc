@@ -10,8 +10,7 @@ namespace sealpost::cli {
 namespace json = boost::json;
 
 void RegisterUser(CLI::App& app, Globals& g) {
-  auto* user = app.add_subcommand("user", "Manage local users (directory)");
-  user->require_subcommand(1);
+  auto* user = AddNoun(app, "user", "Manage local users (directory)");
 
   struct Args {
     std::string email, name, password;
@@ -29,65 +28,51 @@ void RegisterUser(CLI::App& app, Globals& g) {
     json::object req{{"email", a->email}};
     if (!a->name.empty()) req["display_name"] = a->name;
     if (!a->password.empty()) req["password"] = a->password;
-    std::string body;
-    if (!CallApi(g, "POST", "/api/v1/users", json::serialize(req), &body)) {
-      return;
-    }
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::object o = json::parse(body).as_object();
-    std::vector<std::pair<std::string, std::string>> props = {
-        {"Email", std::string(o.at("email").as_string())}};
-    if (const auto* p = o.if_contains("password")) {
-      props.emplace_back("GeneratedPassword", std::string(p->as_string()));
-    }
-    PrintProperties(props);
+    CallAndPrint(g, "POST", "/api/v1/users", json::serialize(req),
+                 [](const json::value& v) {
+                   const json::object& o = v.as_object();
+                   std::vector<std::pair<std::string, std::string>> props = {
+                       {"Email", std::string(o.at("email").as_string())}};
+                   if (const auto* p = o.if_contains("password")) {
+                     props.emplace_back("GeneratedPassword",
+                                        std::string(p->as_string()));
+                   }
+                   PrintProperties(props);
+                 });
   });
 
   auto* list = user->add_subcommand("list", "List users");
   list->callback([&g] {
-    std::string body;
-    if (!CallApi(g, "GET", "/api/v1/users", "", &body)) return;
-    if (g.json) {
-      std::cout << body << "\n";
-      return;
-    }
-    json::value parsed = json::parse(body);
-    for (const auto& u : parsed.at("users").as_array()) {
-      const auto& o = u.as_object();
-      PrintProperties({
-          {"Email", std::string(o.at("email").as_string())},
-          {"DisplayName", std::string(o.at("display_name").as_string())},
-          {"Created", FormatRfc3339(o.at("created_at").to_number<int64_t>())},
-      });
-      std::cout << "\n";
-    }
+    CallAndPrint(g, "GET", "/api/v1/users", "", [](const json::value& v) {
+      for (const auto& u : v.at("users").as_array()) {
+        const auto& o = u.as_object();
+        PrintProperties({
+            {"Email", std::string(o.at("email").as_string())},
+            {"DisplayName", std::string(o.at("display_name").as_string())},
+            {"Created", FormatRfc3339(o.at("created_at").to_number<int64_t>())},
+        });
+        std::cout << "\n";
+      }
+    });
   });
 
-  auto* passwd = user->add_subcommand(
-      "passwd",
-      "Set a user's password (from SEALPOST_NEW_PASSWORD or a "
-      "prompt)");
-  passwd->add_option("email", a->email, "E-mail address")->required();
+  auto* passwd =
+      AddVerbOn(*user, "passwd",
+                "Set a user's password (from SEALPOST_NEW_PASSWORD or a "
+                "prompt)",
+                "email", a->email, "E-mail address");
   passwd->callback([a, &g] {
     std::string pw = ReadPassword("New password: ", "SEALPOST_NEW_PASSWORD");
     json::object req{{"password", pw}};
-    std::string body;
-    if (!CallApi(g, "PUT", "/api/v1/users/" + a->email + "/password",
-                 json::serialize(req), &body)) {
-      return;
-    }
-    std::cout << (g.json ? body : "Password changed for " + a->email) << "\n";
+    CallAndSay(g, "PUT", "/api/v1/users/" + a->email + "/password",
+               json::serialize(req), "Password changed for " + a->email);
   });
 
-  auto* remove = user->add_subcommand("remove", "Remove a user");
-  remove->add_option("email", a->email, "E-mail address")->required();
+  auto* remove = AddVerbOn(*user, "remove", "Remove a user", "email", a->email,
+                           "E-mail address");
   remove->callback([a, &g] {
-    std::string body;
-    if (!CallApi(g, "DELETE", "/api/v1/users/" + a->email, "", &body)) return;
-    std::cout << (g.json ? body : "Removed " + a->email) << "\n";
+    CallAndSay(g, "DELETE", "/api/v1/users/" + a->email, "",
+               "Removed " + a->email);
   });
 }
 

@@ -80,6 +80,18 @@ Result<Rule> RuleStore::Get(std::string_view id_or_name) {
                        "' (see `sealpost rule list`)");
 }
 
+Result<Rule> RuleStore::PlaceAndSave(
+    std::vector<Rule> rules, Rule rule,
+    const std::vector<std::string>& templates) {
+  Place(rules, rule);
+  SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
+  for (const auto& r : rules) {
+    if (r.id == rule.id) rule = r;
+  }
+  SP_RETURN_IF_ERROR(Save(std::move(rules)));
+  return rule;
+}
+
 Result<Rule> RuleStore::Create(Rule rule,
                                const std::vector<std::string>& templates) {
   MutexLock lock(&mu_);
@@ -91,13 +103,7 @@ Result<Rule> RuleStore::Create(Rule rule,
     }
   }
   rule.id = "r" + std::to_string(next);
-  Place(rules, rule);
-  SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
-  for (const auto& r : rules) {
-    if (r.id == rule.id) rule = r;
-  }
-  SP_RETURN_IF_ERROR(Save(std::move(rules)));
-  return rule;
+  return PlaceAndSave(std::move(rules), std::move(rule), templates);
 }
 
 Result<Rule> RuleStore::Update(Rule rule,
@@ -108,13 +114,7 @@ Result<Rule> RuleStore::Update(Rule rule,
                          [&](const Rule& r) { return r.id == rule.id; });
   if (it == rules.end()) return NotFoundError("no rule " + rule.id);
   rules.erase(it);
-  Place(rules, rule);
-  SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
-  for (const auto& r : rules) {
-    if (r.id == rule.id) rule = r;
-  }
-  SP_RETURN_IF_ERROR(Save(std::move(rules)));
-  return rule;
+  return PlaceAndSave(std::move(rules), std::move(rule), templates);
 }
 
 Status RuleStore::Remove(std::string_view id_or_name) {

@@ -44,6 +44,11 @@ class RuleStore {
   // two changes interleave.
   Result<std::vector<Rule>> Load() SP_REQUIRES(mu_);
   Status Save(std::vector<Rule> rules) SP_REQUIRES(mu_);
+  // Puts `rule` at its priority among `rules`, checks and saves them all,
+  // and returns the rule as saved (its priority renumbered).
+  Result<Rule> PlaceAndSave(std::vector<Rule> rules, Rule rule,
+                            const std::vector<std::string>& templates)
+      SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

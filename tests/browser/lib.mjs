@@ -156,6 +156,16 @@ export async function launchBrowser() {
   });
 }
 
+// Waits for a heading; on timeout the error carries what the page showed.
+export async function heading(page, name) {
+  try {
+    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
+  } catch (e) {
+    const shown = await page.locator('body').innerText().catch(() => '?');
+    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
+  }
+}
+
 export async function newContext(browser, options = {}) {
   return browser.newContext({ ignoreHTTPSErrors: true, ...options });
 }

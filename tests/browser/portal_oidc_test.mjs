@@ -61,23 +61,21 @@ describe('portal OpenID Connect sign-in', () => {
     await ctx.close();
   });
 
-  test('an unverified e-mail is refused', async () => {
-    const { link } = await protectedLink('mallory@evil.test');
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    await providerLogin(page, link, 'mallory@evil.test');
-    await page.getByRole('heading', { name: "Your e-mail address isn't verified" }).waitFor();
-    assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-sp_s'), undefined);
-    await ctx.close();
-  });
-
-  test('a verified e-mail that is not a recipient is refused', async () => {
-    const { link } = await protectedLink('someone@gmail.test');
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    await providerLogin(page, link, 'ext@gmail.test');
-    await page.getByRole('heading', { name: "You can't open this message" }).waitFor();
-    assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-sp_s'), undefined);
-    await ctx.close();
-  });
+  // Each refusal leaves no session cookie behind.
+  for (const { name, recipient, login, shown } of [
+    { name: 'an unverified e-mail is refused', recipient: 'mallory@evil.test',
+      login: 'mallory@evil.test', shown: "Your e-mail address isn't verified" },
+    { name: 'a verified e-mail that is not a recipient is refused', recipient: 'someone@gmail.test',
+      login: 'ext@gmail.test', shown: "You can't open this message" },
+  ]) {
+    test(name, async () => {
+      const { link } = await protectedLink(recipient);
+      const ctx = await newContext(browser);
+      const page = await ctx.newPage();
+      await providerLogin(page, link, login);
+      await page.getByRole('heading', { name: shown }).waitFor();
+      assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-sp_s'), undefined);
+      await ctx.close();
+    });
+  }
 });

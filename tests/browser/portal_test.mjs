@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { DevServer, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
+import { DevServer, heading, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
 
 // A fresh external address per message: passcodes are limited to 5 per
 // address per hour.
@@ -34,16 +34,6 @@ async function sendProtected({ subject, to = [freshExt()], recipient = to[0], ..
   const wrapper = await server.waitForMail((m) => m.text.includes(`Delivered-To: ${recipient}`) &&
     m.text.includes(t) && m.text.includes('X-Sealpost-Protected'), `wrapper for ${recipient}`);
   return { link: portalLink(wrapper.text), token: t, wrapper };
-}
-
-// Waits for a heading; on timeout the error carries what the page showed.
-async function heading(page, name) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
-  } catch (e) {
-    const shown = await page.locator('body').innerText().catch(() => '?');
-    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
-  }
 }
 
 async function signInWithOtp(page, link, email = EXT) {

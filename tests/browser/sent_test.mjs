@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { DevServer, freePort, launchBrowser, newContext, writeArtifact } from './lib.mjs';
+import { DevServer, freePort, heading, launchBrowser, newContext, writeArtifact } from './lib.mjs';
 
 const COUNT = 120;
 const WORD = 'Zanzibar' + randomBytes(4).toString('hex');
@@ -36,15 +36,6 @@ with smtplib.SMTP(a["host"], a["port"], timeout=60) as s:
     host: server.smtpHost, port: server.smtpPort, count: COUNT, target: TARGET, word: WORD, target_to: TARGET_TO,
   })]);
   if (r.status !== 0) throw new Error('smtplib: ' + r.stderr.toString());
-}
-
-async function heading(page, name) {
-  try {
-    await page.getByRole('heading', { name }).waitFor({ timeout: 20000 });
-  } catch (e) {
-    const shown = await page.locator('body').innerText().catch(() => '?');
-    throw new Error(`no heading ${name} at ${page.url()}; the page shows:\n${shown}`);
-  }
 }
 
 async function signIn(page) {

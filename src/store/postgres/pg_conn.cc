@@ -124,6 +124,13 @@ Status PgConn::Run(std::string_view sql, PgParams params) {
   return Query(sql, std::move(params)).status();
 }
 
+Status PgConn::RunOrNotFound(std::string_view sql, PgParams params,
+                             std::string_view missing) {
+  SP_ASSIGN_OR_RETURN(PgResult r, Query(sql, std::move(params)));
+  if (r.affected() == 0) return NotFoundError(std::string(missing));
+  return Status::Ok();
+}
+
 Result<int64_t> PgConn::QueryInt(std::string_view sql, PgParams params) {
   SP_ASSIGN_OR_RETURN(PgResult r, Query(sql, std::move(params)));
   if (r.rows() < 1 || r.IsNull(0, 0)) {

@@ -87,6 +87,10 @@ class PgConn {
   Status Exec(std::string_view sql);
   Result<PgResult> Query(std::string_view sql, PgParams params = {});
   Status Run(std::string_view sql, PgParams params = {});
+  // Runs a statement that must touch a row: NotFound(`missing`) when it
+  // touches none.
+  Status RunOrNotFound(std::string_view sql, PgParams params,
+                       std::string_view missing);
   // The first column of the first row, as an integer.
   Result<int64_t> QueryInt(std::string_view sql, PgParams params = {});
 

@@ -81,11 +81,8 @@ Result<std::optional<SmimeCertRecord>> PostgresStore::GetSmimeCert(
                         c.Query("SELECT " + std::string(kCertColumns) +
                                     " FROM smime_certs c WHERE c.id = $1",
                                 PgParams().Text(id)));
-    if (r.rows() == 0) return Status::Ok();
-    SmimeCertRecord cert = ReadCert(r, 0);
-    SP_RETURN_IF_ERROR(ReadEmails(c, cert));
-    out = std::move(cert);
-    return Status::Ok();
+    if (r.rows() > 0) out = ReadCert(r, 0);
+    return out ? ReadEmails(c, *out) : Status::Ok();
   }));
   return out;
 }
@@ -113,13 +110,9 @@ Status PostgresStore::DeleteSmimeCert(std::string_view id) {
   return InTransaction([&](Conn& c) -> Status {
     SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
                              PgParams().Text(id)));
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("DELETE FROM smime_certs WHERE id = $1", PgParams().Text(id)));
-    if (r.affected() == 0) {
-      return NotFoundError("no certificate " + std::string(id));
-    }
-    return Status::Ok();
+    return c.RunOrNotFound("DELETE FROM smime_certs WHERE id = $1",
+                           PgParams().Text(id),
+                           "no certificate " + std::string(id));
   });
 }
 
@@ -142,19 +135,13 @@ Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
 }
 
 Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
-  std::vector<SmimeCrlRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT issuer, der, this_update, next_update, created_at "
-                "FROM smime_crls ORDER BY issuer COLLATE \"C\""));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back(
-          {r.Text(i, 0), r.Blob(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT issuer, der, this_update, next_update, created_at FROM "
+      "smime_crls ORDER BY issuer COLLATE \"C\"",
+      PgParams(), [](const PgResult& r, int i) {
+        return SmimeCrlRecord{r.Text(i, 0), r.Blob(i, 1), r.Int(i, 2),
+                              r.Int(i, 3), r.Int(i, 4)};
+      });
 }
 
 }  // namespace sealpost::store

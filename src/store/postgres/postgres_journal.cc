@@ -36,31 +36,21 @@ Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
 }
 
 Result<std::vector<JournalRuleRecord>> PostgresStore::ListJournalRules() {
-  std::vector<JournalRuleRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT id, name, scope, recipient, journal_address, "
-                "enabled, created_at FROM journal_rules ORDER BY created_at, "
-                "id COLLATE \"C\""));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
-                     r.Text(i, 4), r.Int(i, 5) != 0, r.Int(i, 6)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT id, name, scope, recipient, journal_address, enabled, "
+      "created_at FROM journal_rules ORDER BY created_at, id COLLATE \"C\"",
+      PgParams(), [](const PgResult& r, int i) {
+        return JournalRuleRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2),
+                                 r.Text(i, 3), r.Text(i, 4), r.Int(i, 5) != 0,
+                                 r.Int(i, 6)};
+      });
 }
 
 Status PostgresStore::DeleteJournalRule(std::string_view id) {
-  return With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("DELETE FROM journal_rules WHERE id = $1",
-                                PgParams().Text(id)));
-    if (r.affected() == 0) {
-      return NotFoundError("no journal rule " + std::string(id));
-    }
-    return Status::Ok();
+  return With([&](Conn& c) {
+    return c.RunOrNotFound("DELETE FROM journal_rules WHERE id = $1",
+                           PgParams().Text(id),
+                           "no journal rule " + std::string(id));
   });
 }
 

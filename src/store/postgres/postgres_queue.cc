@@ -33,6 +33,10 @@ QueuedMessage ReadMessage(const PgResult& r, int i) {
   return m;
 }
 
+TlsPolicyRecord ReadTlsPolicy(const PgResult& r, int i) {
+  return {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3)};
+}
+
 }  // namespace
 
 Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
@@ -225,33 +229,22 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
 
 Result<std::vector<QueueEvent>> PostgresStore::ListQueueEvents(
     std::string_view message_id) {
-  std::vector<QueueEvent> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT id, message_id, at_ms, recipient, event, detail FROM "
-                "queue_events WHERE message_id = $1 ORDER BY id",
-                PgParams().Text(message_id)));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Int(i, 0), r.Text(i, 1), r.Int(i, 2), r.Text(i, 3),
-                     r.Text(i, 4), r.Text(i, 5)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT id, message_id, at_ms, recipient, event, detail FROM "
+      "queue_events WHERE message_id = $1 ORDER BY id",
+      PgParams().Text(message_id), [](const PgResult& r, int i) {
+        return QueueEvent{r.Int(i, 0),  r.Text(i, 1), r.Int(i, 2),
+                          r.Text(i, 3), r.Text(i, 4), r.Text(i, 5)};
+      });
 }
 
 Status PostgresStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
-  return With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("UPDATE queue_deliveries SET next_attempt_ms = $1 WHERE "
-                "message_id = $2 AND state = 'queued'",
-                PgParams().Int(now_ms).Text(id)));
-    if (r.affected() == 0) {
-      return NotFoundError("no queued delivery for message " + std::string(id));
-    }
-    return Status::Ok();
+  return With([&](Conn& c) {
+    return c.RunOrNotFound(
+        "UPDATE queue_deliveries SET next_attempt_ms = $1 WHERE message_id = "
+        "$2 AND state = 'queued'",
+        PgParams().Int(now_ms).Text(id),
+        "no queued delivery for message " + std::string(id));
   });
 }
 
@@ -279,44 +272,24 @@ Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {
 
 Result<std::optional<TlsPolicyRecord>> PostgresStore::GetTlsPolicy(
     std::string_view domain) {
-  std::optional<TlsPolicyRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r, c.Query("SELECT domain, policy, ca_file, updated_at FROM "
-                            "tls_policies WHERE domain = $1",
-                            PgParams().Text(domain)));
-    if (r.rows() > 0) {
-      out = TlsPolicyRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2),
-                            r.Int(0, 3)};
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst(
+      "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
+      "domain = $1",
+      PgParams().Text(domain), ReadTlsPolicy);
 }
 
 Result<std::vector<TlsPolicyRecord>> PostgresStore::ListTlsPolicies() {
-  std::vector<TlsPolicyRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r, c.Query("SELECT domain, policy, ca_file, updated_at FROM "
-                            "tls_policies ORDER BY domain COLLATE \"C\""));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER BY "
+      "domain COLLATE \"C\"",
+      PgParams(), ReadTlsPolicy);
 }
 
 Status PostgresStore::DeleteTlsPolicy(std::string_view domain) {
-  return With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("DELETE FROM tls_policies WHERE domain = $1",
-                                PgParams().Text(domain)));
-    if (r.affected() == 0) {
-      return NotFoundError("no TLS policy for " + std::string(domain));
-    }
-    return Status::Ok();
+  return With([&](Conn& c) {
+    return c.RunOrNotFound("DELETE FROM tls_policies WHERE domain = $1",
+                           PgParams().Text(domain),
+                           "no TLS policy for " + std::string(domain));
   });
 }
 

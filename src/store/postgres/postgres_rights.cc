@@ -42,6 +42,11 @@ ProtectedMessageRecord ReadMessage(const PgResult& r, int i) {
           r.Text(i, 8), r.Text(i, 9), r.Text(i, 10), r.Blob(i, 11)};
 }
 
+SessionRecord ReadSession(const PgResult& r, int i) {
+  return SessionRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
+                       r.Int(i, 4)};
+}
+
 OtpRecord ReadOtp(const PgResult& r, int i) {
   return OtpRecord{r.Text(i, 0),
                    r.Text(i, 1),
@@ -73,20 +78,13 @@ Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
 
 Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
     std::string_view kind) {
-  std::vector<OrgKeyRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT kind, version, wrapped, is_primary, created_at FROM "
-                "org_keys WHERE kind = $1 ORDER BY version",
-                PgParams().Text(kind)));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Text(i, 0), static_cast<int>(r.Int(i, 1)), r.Blob(i, 2),
-                     r.Int(i, 3) != 0, r.Int(i, 4)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
+      "WHERE kind = $1 ORDER BY version",
+      PgParams().Text(kind), [](const PgResult& r, int i) {
+        return OrgKeyRecord{r.Text(i, 0), static_cast<int>(r.Int(i, 1)),
+                            r.Blob(i, 2), r.Int(i, 3) != 0, r.Int(i, 4)};
+      });
 }
 
 Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
@@ -126,15 +124,9 @@ Status PostgresStore::AddProtectedMessage(const NewProtectedMessage& m) {
 
 Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
     std::string_view id) {
-  std::optional<std::string> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r, c.Query("SELECT container FROM portal_copies WHERE id = $1",
-                            PgParams().Text(id)));
-    if (r.rows() > 0) out = r.Blob(0, 0);
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst("SELECT container FROM portal_copies WHERE id = $1",
+                     PgParams().Text(id),
+                     [](const PgResult& r, int i) { return r.Blob(i, 0); });
 }
 
 Status PostgresStore::PutOtp(const OtpRecord& o) {
@@ -160,39 +152,24 @@ Status PostgresStore::PutOtp(const OtpRecord& o) {
 
 Result<std::optional<OtpRecord>> PostgresStore::GetOtp(
     std::string_view message_id, std::string_view email) {
-  std::optional<OtpRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("SELECT " + std::string(kOtpColumns) +
-                                    " FROM portal_otps WHERE message_id = $1 "
-                                    "AND email = $2",
-                                PgParams().Text(message_id).Text(email)));
-    if (r.rows() > 0) out = ReadOtp(r, 0);
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst("SELECT " + std::string(kOtpColumns) +
+                         " FROM portal_otps WHERE message_id = $1 AND email "
+                         "= $2",
+                     PgParams().Text(message_id).Text(email), ReadOtp);
 }
 
 Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
     std::string_view message_id, std::string_view email, int max_tries,
     int64_t now) {
-  std::optional<OtpRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    // One statement: the row lock taken by UPDATE makes parallel tries (on
-    // any node) count one after the other, and the WHERE is checked again
-    // on the row each one sees.
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query(
-            "UPDATE portal_otps SET failures = failures + 1 WHERE "
-            "message_id = $1 AND email = $2 AND used = 0 AND expires_at > "
-            "$3 AND failures < $4 RETURNING " +
-                std::string(kOtpColumns),
-            PgParams().Text(message_id).Text(email).Int(now).Int(max_tries)));
-    if (r.rows() > 0) out = ReadOtp(r, 0);
-    return Status::Ok();
-  }));
-  return out;
+  // One statement: the row lock taken by UPDATE makes parallel tries (on
+  // any node) count one after the other, and the WHERE is checked again on
+  // the row each one sees.
+  return SelectFirst(
+      "UPDATE portal_otps SET failures = failures + 1 WHERE message_id = $1 "
+      "AND email = $2 AND used = 0 AND expires_at > $3 AND failures < $4 "
+      "RETURNING " +
+          std::string(kOtpColumns),
+      PgParams().Text(message_id).Text(email).Int(now).Int(max_tries), ReadOtp);
 }
 
 Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
@@ -213,32 +190,18 @@ Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
 
 Result<std::optional<ProtectedMessageRecord>>
 PostgresStore::GetProtectedMessage(std::string_view id) {
-  std::optional<ProtectedMessageRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("SELECT " + std::string(kMessageColumns) +
-                                    " FROM protected_messages WHERE id = $1",
-                                PgParams().Text(id)));
-    if (r.rows() > 0) out = ReadMessage(r, 0);
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst("SELECT " + std::string(kMessageColumns) +
+                         " FROM protected_messages WHERE id = $1",
+                     PgParams().Text(id), ReadMessage);
 }
 
 Result<std::vector<ProtectedMessageRecord>>
 PostgresStore::ListProtectedMessages(std::string_view owner, int limit) {
-  std::vector<ProtectedMessageRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT " + std::string(kMessageColumns) +
-                    " FROM protected_messages WHERE ($1::text = '' OR owner = "
-                    "$1) ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2",
-                PgParams().Text(owner).Int(limit)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT " + std::string(kMessageColumns) +
+          " FROM protected_messages WHERE ($1::text = '' OR owner = $1) "
+          "ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2",
+      PgParams().Text(owner).Int(limit), ReadMessage);
 }
 
 Result<std::vector<ProtectedMessageRecord>>
@@ -251,38 +214,31 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
     recipient += static_cast<char>(
         ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);  // ASCII, as stored
   }
-  std::vector<ProtectedMessageRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query(
-            "SELECT " + std::string(kMessageColumns) +
-                " FROM protected_messages WHERE ($1::text = '' OR owner = $1)"
-                " AND ($2::text = '' OR ($2 = 'revoked' AND revoked_at <> 0)"
-                " OR ($2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
-                " expires_at > $3::bigint))"
-                " OR ($2 = 'expired' AND revoked_at = 0 AND expires_at <> 0"
-                " AND expires_at <= $3::bigint))"
-                " AND created_at >= $4::bigint"
-                " AND ($5::text = '' OR strpos(lower(recipients_json), $5) > 0)"
-                " AND ($7::text = '' OR created_at < $6::bigint OR"
-                " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
-                " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
-                " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
-            PgParams()
-                .Text(q.owner)
-                .Text(q.state)
-                .Int(q.now)
-                .Int(q.since)
-                .Text(recipient)
-                .Int(q.before_created_at)
-                .Text(q.before_id)
-                .Int(q.skip_probes ? 1 : 0)
-                .Int(q.limit)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT " + std::string(kMessageColumns) +
+          " FROM protected_messages WHERE ($1::text = '' OR owner = $1)"
+          " AND ($2::text = '' OR ($2 = 'revoked' AND revoked_at <> 0)"
+          " OR ($2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
+          " expires_at > $3::bigint))"
+          " OR ($2 = 'expired' AND revoked_at = 0 AND expires_at <> 0"
+          " AND expires_at <= $3::bigint))"
+          " AND created_at >= $4::bigint"
+          " AND ($5::text = '' OR strpos(lower(recipients_json), $5) > 0)"
+          " AND ($7::text = '' OR created_at < $6::bigint OR"
+          " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
+          " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
+          " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
+      PgParams()
+          .Text(q.owner)
+          .Text(q.state)
+          .Int(q.now)
+          .Int(q.since)
+          .Text(recipient)
+          .Int(q.before_created_at)
+          .Text(q.before_id)
+          .Int(q.skip_probes ? 1 : 0)
+          .Int(q.limit),
+      ReadMessage);
 }
 
 Status PostgresStore::PutSession(const SessionRecord& s) {
@@ -304,20 +260,10 @@ Status PostgresStore::PutSession(const SessionRecord& s) {
 
 Result<std::optional<SessionRecord>> PostgresStore::GetSession(
     std::string_view token_hash) {
-  std::optional<SessionRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT token_hash, email, kind, created_at, expires_at FROM "
-                "sessions WHERE token_hash = $1",
-                PgParams().Text(token_hash)));
-    if (r.rows() > 0) {
-      out = SessionRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2), r.Int(0, 3),
-                          r.Int(0, 4)};
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst(
+      "SELECT token_hash, email, kind, created_at, expires_at FROM sessions "
+      "WHERE token_hash = $1",
+      PgParams().Text(token_hash), ReadSession);
 }
 
 Status PostgresStore::DeleteSession(std::string_view token_hash) {

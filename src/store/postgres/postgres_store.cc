@@ -48,6 +48,15 @@ Status PostgresStore::InTransaction(const std::function<Status(Conn&)>& fn) {
   });
 }
 
+Status PostgresStore::Select(std::string_view sql, PgParams params,
+                             const std::function<void(const PgResult&)>& read) {
+  return With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(PgResult r, c.Query(sql, std::move(params)));
+    read(r);
+    return Status::Ok();
+  });
+}
+
 Status PostgresStore::Migrate(const std::vector<Migration>& migrations) {
   return With([&](Conn& c) -> Status {
     // A session lock, held across the migrations' own transactions: the
@@ -105,15 +114,9 @@ Result<int> PostgresStore::SchemaVersion() {
 
 Result<std::optional<std::string>> PostgresStore::GetSetting(
     std::string_view key) {
-  std::optional<std::string> value;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("SELECT value FROM settings WHERE key = $1",
-                                PgParams().Text(key)));
-    if (r.rows() > 0) value = r.Text(0, 0);
-    return Status::Ok();
-  }));
-  return value;
+  return SelectFirst("SELECT value FROM settings WHERE key = $1",
+                     PgParams().Text(key),
+                     [](const PgResult& r, int i) { return r.Text(i, 0); });
 }
 
 Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {
@@ -152,21 +155,14 @@ Status PostgresStore::AppendAudits(const std::vector<AuditRecord>& records) {
 
 Result<std::vector<AuditRecord>> PostgresStore::ListAudit(
     std::string_view object, int limit) {
-  std::vector<AuditRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT id, at, actor, action, object, result, detail FROM "
-                "audit WHERE ($1::text = '' OR object = $1) ORDER BY id DESC "
-                "LIMIT $2",
-                PgParams().Text(object).Int(limit)));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Int(i, 0), r.Int(i, 1), r.Text(i, 2), r.Text(i, 3),
-                     r.Text(i, 4), r.Text(i, 5), r.Text(i, 6)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT id, at, actor, action, object, result, detail FROM audit WHERE "
+      "($1::text = '' OR object = $1) ORDER BY id DESC LIMIT $2",
+      PgParams().Text(object).Int(limit), [](const PgResult& r, int i) {
+        return AuditRecord{r.Int(i, 0),  r.Int(i, 1),  r.Text(i, 2),
+                           r.Text(i, 3), r.Text(i, 4), r.Text(i, 5),
+                           r.Text(i, 6)};
+      });
 }
 
 Status PostgresStore::PutUser(const UserRecord& u) {
@@ -187,43 +183,26 @@ Status PostgresStore::PutUser(const UserRecord& u) {
 
 Result<std::optional<UserRecord>> PostgresStore::GetUser(
     std::string_view email) {
-  std::optional<UserRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT email, password_hash, display_name, created_at, "
-                "disabled FROM users WHERE email = $1",
-                PgParams().Text(email)));
-    if (r.rows() > 0) out = ReadUser(r, 0);
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst(
+      "SELECT email, password_hash, display_name, created_at, disabled FROM "
+      "users WHERE email = $1",
+      PgParams().Text(email), ReadUser);
 }
 
 Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
-  std::vector<UserRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    // COLLATE "C": byte order, as SQLite sorts, whatever the database's
-    // locale.
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT email, password_hash, display_name, created_at, "
-                "disabled FROM users ORDER BY email COLLATE \"C\""));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadUser(r, i));
-    return Status::Ok();
-  }));
-  return out;
+  // COLLATE "C": byte order, as SQLite sorts, whatever the database's
+  // locale.
+  return SelectAll(
+      "SELECT email, password_hash, display_name, created_at, disabled FROM "
+      "users ORDER BY email COLLATE \"C\"",
+      PgParams(), ReadUser);
 }
 
 Status PostgresStore::DeleteUser(std::string_view email) {
-  return With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("DELETE FROM users WHERE email = $1", PgParams().Text(email)));
-    if (r.affected() == 0) {
-      return NotFoundError("no user " + std::string(email));
-    }
-    return Status::Ok();
+  return With([&](Conn& c) {
+    return c.RunOrNotFound("DELETE FROM users WHERE email = $1",
+                           PgParams().Text(email),
+                           "no user " + std::string(email));
   });
 }
 

@@ -19,6 +19,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "store/migrations.h"
@@ -129,6 +131,36 @@ class PostgresStore final : public Store {
   Status With(const std::function<Status(Conn&)>& fn);
   // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status(Conn&)>& fn);
+  // Runs one query on a pooled connection and hands its result to `read`.
+  Status Select(std::string_view sql, internal::PgParams params,
+                const std::function<void(const internal::PgResult&)>& read);
+  // Every row of one query's result, each read by `read(result, row)`.
+  template <typename Read>
+  auto SelectAll(std::string_view sql, internal::PgParams params, Read read)
+      -> Result<std::vector<
+          std::invoke_result_t<Read, const internal::PgResult&, int>>> {
+    std::vector<std::invoke_result_t<Read, const internal::PgResult&, int>> out;
+    SP_RETURN_IF_ERROR(
+        Select(sql, std::move(params), [&](const internal::PgResult& r) {
+          for (int i = 0; i < r.rows(); ++i) {
+            out.push_back(read(r, i));
+          }
+        }));
+    return out;
+  }
+  // The first row of one query's result, if there is one.
+  template <typename Read>
+  auto SelectFirst(std::string_view sql, internal::PgParams params, Read read)
+      -> Result<std::optional<
+          std::invoke_result_t<Read, const internal::PgResult&, int>>> {
+    std::optional<std::invoke_result_t<Read, const internal::PgResult&, int>>
+        out;
+    SP_RETURN_IF_ERROR(
+        Select(sql, std::move(params), [&](const internal::PgResult& r) {
+          if (r.rows() > 0) out = read(r, 0);
+        }));
+    return out;
+  }
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
   Status WriteQueueBatch(Conn& c, QueueBatch& batch);

@@ -31,12 +31,22 @@ SmimeCertRecord ReadCert(const Stmt& s) {
   return c;
 }
 
+// The addresses a certificate is on file for.
+Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
+                                            std::string_view cert_id) {
+  Stmt e(stmts,
+         "SELECT email FROM smime_cert_emails WHERE cert_id = ? ORDER BY "
+         "email");
+  e.Bind(1, cert_id);
+  return e.All("reading a certificate",
+               [](const Stmt& e) { return e.Text(0); });
+}
+
 }  // namespace
 
 Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() SP_REQUIRES(mu_) -> Status {
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
     Stmt del(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
     del.Bind(1, cert.id);
     SP_RETURN_IF_ERROR(del.Run());
@@ -66,12 +76,7 @@ Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
       SP_RETURN_IF_ERROR(e.Run());
     }
     return Status::Ok();
-  };
-  if (Status st = write(); !st.ok()) {
-    (void)Exec("ROLLBACK");
-    return st;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 Result<std::optional<SmimeCertRecord>> SqliteStore::GetSmimeCert(
@@ -79,20 +84,13 @@ Result<std::optional<SmimeCertRecord>> SqliteStore::GetSmimeCert(
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT " + std::string(kCertColumns) +
                      " FROM smime_certs c WHERE c.id = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
-  int rc = s.Step();
-  if (rc == SQLITE_DONE) return std::optional<SmimeCertRecord>();
-  if (rc != SQLITE_ROW) return SqliteError(db_, "reading a certificate");
-  SmimeCertRecord cert = ReadCert(s);
-  Stmt e(stmts_,
-         "SELECT email FROM smime_cert_emails WHERE cert_id = ? ORDER BY "
-         "email");
-  SP_RETURN_IF_ERROR(e.status());
-  e.Bind(1, id);
-  while ((rc = e.Step()) == SQLITE_ROW) cert.emails.push_back(e.Text(0));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "reading a certificate");
-  return std::optional<SmimeCertRecord>(std::move(cert));
+  SP_ASSIGN_OR_RETURN(std::optional<SmimeCertRecord> cert,
+                      s.First("reading a certificate", ReadCert));
+  if (cert) {
+    SP_ASSIGN_OR_RETURN(cert->emails, ReadEmails(stmts_, id));
+  }
+  return cert;
 }
 
 Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
@@ -103,44 +101,25 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
                      "(? = '' OR c.id IN (SELECT cert_id FROM "
                      "smime_cert_emails WHERE email = ?)) ORDER BY "
                      "c.created_at, c.id");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, kind).Bind(2, kind).Bind(3, email).Bind(4, email);
-  std::vector<SmimeCertRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadCert(s));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing certificates");
+  SP_ASSIGN_OR_RETURN(std::vector<SmimeCertRecord> out,
+                      s.All("listing certificates", ReadCert));
   for (auto& cert : out) {
-    Stmt e(stmts_,
-           "SELECT email FROM smime_cert_emails WHERE cert_id = ? ORDER BY "
-           "email");
-    SP_RETURN_IF_ERROR(e.status());
-    e.Bind(1, cert.id);
-    while ((rc = e.Step()) == SQLITE_ROW) cert.emails.push_back(e.Text(0));
-    if (rc != SQLITE_DONE) return SqliteError(db_, "listing certificates");
+    SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(stmts_, cert.id));
   }
   return out;
 }
 
 Status SqliteStore::DeleteSmimeCert(std::string_view id) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto remove = [&]() SP_REQUIRES(mu_) -> Status {
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
     Stmt e(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
     e.Bind(1, id);
     SP_RETURN_IF_ERROR(e.Run());
     Stmt s(stmts_, "DELETE FROM smime_certs WHERE id = ?");
     s.Bind(1, id);
-    SP_RETURN_IF_ERROR(s.Run());
-    if (sqlite3_changes(db_) == 0) {
-      return NotFoundError("no certificate " + std::string(id));
-    }
-    return Status::Ok();
-  };
-  if (Status st = remove(); !st.ok()) {
-    (void)Exec("ROLLBACK");
-    return st;
-  }
-  return Exec("COMMIT");
+    return s.RunOrNotFound("no certificate " + std::string(id));
+  });
 }
 
 Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
@@ -165,14 +144,9 @@ Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {
   Stmt s(stmts_,
          "SELECT issuer, der, this_update, next_update, created_at FROM "
          "smime_crls ORDER BY issuer");
-  SP_RETURN_IF_ERROR(s.status());
-  std::vector<SmimeCrlRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), s.Blob(1), s.Int(2), s.Int(3), s.Int(4)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing CRLs");
-  return out;
+  return s.All("listing CRLs", [](const Stmt& s) {
+    return SmimeCrlRecord{s.Text(0), s.Blob(1), s.Int(2), s.Int(3), s.Int(4)};
+  });
 }
 
 }  // namespace sealpost::store

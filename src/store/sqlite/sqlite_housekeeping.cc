@@ -31,13 +31,27 @@ int64_t FileSize(const std::string& path) {
   return ec ? 0 : static_cast<int64_t>(n);
 }
 
+std::string ReadId(const Stmt& s) { return s.Text(0); }
+
 }  // namespace
 
 Result<int64_t> SqliteStore::QueryInt(std::string_view sql) {
   Stmt s(stmts_, sql);
-  SP_RETURN_IF_ERROR(s.status());
-  if (s.Step() != SQLITE_ROW) return SqliteError(db_, std::string(sql));
-  return s.Int(0);
+  return s.Count(sql);
+}
+
+Status SqliteStore::DeleteEach(const std::vector<std::string>& ids,
+                               std::initializer_list<std::string_view> sqls) {
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    for (const std::string& id : ids) {
+      for (std::string_view sql : sqls) {
+        Stmt d(stmts_, sql);
+        d.Bind(1, id);
+        SP_RETURN_IF_ERROR(d.Run());
+      }
+    }
+    return Status::Ok();
+  });
 }
 
 Result<int64_t> SqliteStore::PruneQueueHistory(int64_t before_ms, int limit) {
@@ -47,31 +61,16 @@ Result<int64_t> SqliteStore::PruneQueueHistory(int64_t before_ms, int limit) {
     Stmt s(stmts_,
            "SELECT id FROM queue_messages WHERE state = 'done' AND "
            "received_ms < ? ORDER BY received_ms LIMIT ?");
-    SP_RETURN_IF_ERROR(s.status());
     s.Bind(1, before_ms).Bind(2, int64_t{limit});
-    int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) ids.push_back(s.Text(0));
-    if (rc != SQLITE_DONE) return SqliteError(db_, "listing queue history");
+    SP_ASSIGN_OR_RETURN(ids, s.All("listing queue history", ReadId));
   }
   if (ids.empty()) return int64_t{0};
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   // The trace events and deliveries, then the message if it is still done
   // (nothing made it queued again since the listing).
-  constexpr std::string_view kDeletes[] = {
-      "DELETE FROM queue_events WHERE message_id = ?",
-      "DELETE FROM queue_deliveries WHERE message_id = ?",
-      "DELETE FROM queue_messages WHERE id = ? AND state = 'done'"};
-  for (const std::string& id : ids) {
-    for (std::string_view sql : kDeletes) {
-      Stmt d(stmts_, sql);
-      d.Bind(1, id);
-      if (Status st = d.Run(); !st.ok()) {
-        (void)Exec("ROLLBACK");
-        return st;
-      }
-    }
-  }
-  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  SP_RETURN_IF_ERROR(DeleteEach(
+      ids, {"DELETE FROM queue_events WHERE message_id = ?",
+            "DELETE FROM queue_deliveries WHERE message_id = ?",
+            "DELETE FROM queue_messages WHERE id = ? AND state = 'done'"}));
   return static_cast<int64_t>(ids.size());
 }
 
@@ -92,25 +91,16 @@ Result<int64_t> SqliteStore::PrunePortalCopies(int64_t now,
   for (const auto& [sql, at] : kinds) {
     if (at <= 0 || static_cast<int>(ids.size()) >= limit) continue;
     Stmt s(stmts_, sql);
-    SP_RETURN_IF_ERROR(s.status());
     s.Bind(1, at).Bind(2, int64_t{limit - static_cast<int>(ids.size())});
-    int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) ids.push_back(s.Text(0));
-    if (rc != SQLITE_DONE) return SqliteError(db_, "listing portal copies");
+    SP_ASSIGN_OR_RETURN(std::vector<std::string> found,
+                        s.All("listing portal copies", ReadId));
+    ids.insert(ids.end(), found.begin(), found.end());
   }
   if (ids.empty()) return int64_t{0};
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  for (const std::string& id : ids) {
-    Stmt d(stmts_, "DELETE FROM portal_copies WHERE id = ?");
-    d.Bind(1, id);
-    if (Status st = d.Run(); !st.ok()) {
-      (void)Exec("ROLLBACK");
-      return st;
-    }
-  }
-  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+  SP_RETURN_IF_ERROR(
+      DeleteEach(ids, {"DELETE FROM portal_copies WHERE id = ?"}));
   return static_cast<int64_t>(ids.size());
 }
 

@@ -49,14 +49,12 @@ Result<std::vector<JournalRuleRecord>> SqliteStore::ListJournalRules() {
   Stmt s(stmts_,
          "SELECT id, name, scope, recipient, journal_address, enabled, "
          "created_at FROM journal_rules ORDER BY created_at, id");
-  SP_RETURN_IF_ERROR(s.status());
-  std::vector<JournalRuleRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-                   s.Int(5) != 0, s.Int(6)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing journal rules");
+  SP_ASSIGN_OR_RETURN(std::vector<JournalRuleRecord> out,
+                      s.All("listing journal rules", [](const Stmt& s) {
+                        return JournalRuleRecord{
+                            s.Text(0), s.Text(1),     s.Text(2), s.Text(3),
+                            s.Text(4), s.Int(5) != 0, s.Int(6)};
+                      }));
   MutexLock cached(&settings_mu_);
   journal_rules_ = out;
   return out;
@@ -65,14 +63,11 @@ Result<std::vector<JournalRuleRecord>> SqliteStore::ListJournalRules() {
 Status SqliteStore::DeleteJournalRule(std::string_view id) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "DELETE FROM journal_rules WHERE id = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
-  SP_RETURN_IF_ERROR(s.Run());
-  bool removed = sqlite3_changes(db_) > 0;
+  Status st = s.RunOrNotFound("no journal rule " + std::string(id));
   MutexLock cached(&settings_mu_);
   journal_rules_.reset();
-  if (!removed) return NotFoundError("no journal rule " + std::string(id));
-  return Status::Ok();
+  return st;
 }
 
 }  // namespace sealpost::store

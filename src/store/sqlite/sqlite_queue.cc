@@ -32,16 +32,16 @@ QueuedMessage ReadMessage(const Stmt& s) {
   return m;
 }
 
+TlsPolicyRecord ReadTlsPolicy(const Stmt& s) {
+  return {s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+}
+
 }  // namespace
 
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  if (Status s = WriteQueueBatch(batch); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  return Exec("COMMIT");
+  return InTransaction([&]()
+                           SP_REQUIRES(mu_) { return WriteQueueBatch(batch); });
 }
 
 Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
@@ -250,16 +250,11 @@ Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
       "SELECT id, message_id, at_ms, recipient, event, detail FROM "
       "queue_events WHERE message_id = ? ORDER BY id";
   Stmt s(stmts_, s_sql);
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, message_id);
-  std::vector<QueueEvent> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back(
-        {s.Int(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing queue events");
-  return out;
+  return s.All("listing queue events", [](const Stmt& s) {
+    return QueueEvent{s.Int(0),  s.Text(1), s.Int(2),
+                      s.Text(3), s.Text(4), s.Text(5)};
+  });
 }
 
 Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
@@ -268,11 +263,7 @@ Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
          "UPDATE queue_deliveries SET next_attempt_ms = ? WHERE message_id = "
          "? AND state = 'queued'");
   s.Bind(1, now_ms).Bind(2, id);
-  SP_RETURN_IF_ERROR(s.Run());
-  if (sqlite3_changes(db_) == 0) {
-    return NotFoundError("no queued delivery for message " + std::string(id));
-  }
-  return Status::Ok();
+  return s.RunOrNotFound("no queued delivery for message " + std::string(id));
 }
 
 Result<int64_t> SqliteStore::CountQueuedDeliveries() {
@@ -280,9 +271,7 @@ Result<int64_t> SqliteStore::CountQueuedDeliveries() {
   const std::string s_sql =
       "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'";
   Stmt s(stmts_, s_sql);
-  SP_RETURN_IF_ERROR(s.status());
-  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "counting queue");
-  return s.Int(0);
+  return s.Count("counting queue");
 }
 
 Status SqliteStore::PutTlsPolicy(const TlsPolicyRecord& p) {
@@ -306,13 +295,8 @@ Result<std::optional<TlsPolicyRecord>> SqliteStore::GetTlsPolicy(
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
       "domain = ?";
   Stmt s(stmts_, s_sql);
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, domain);
-  int rc = s.Step();
-  if (rc == SQLITE_DONE) return std::optional<TlsPolicyRecord>();
-  if (rc != SQLITE_ROW) return SqliteError(db_, "reading tls policy");
-  return std::optional<TlsPolicyRecord>(
-      TlsPolicyRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
+  return s.First("reading tls policy", ReadTlsPolicy);
 }
 
 Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
@@ -321,25 +305,14 @@ Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER "
       "BY domain";
   Stmt s(stmts_, s_sql);
-  SP_RETURN_IF_ERROR(s.status());
-  std::vector<TlsPolicyRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing tls policies");
-  return out;
+  return s.All("listing tls policies", ReadTlsPolicy);
 }
 
 Status SqliteStore::DeleteTlsPolicy(std::string_view domain) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "DELETE FROM tls_policies WHERE domain = ?");
   s.Bind(1, domain);
-  SP_RETURN_IF_ERROR(s.Run());
-  if (sqlite3_changes(db_) == 0) {
-    return NotFoundError("no TLS policy for " + std::string(domain));
-  }
-  return Status::Ok();
+  return s.RunOrNotFound("no TLS policy for " + std::string(domain));
 }
 
 }  // namespace sealpost::store

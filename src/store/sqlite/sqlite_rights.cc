@@ -16,6 +16,9 @@ constexpr std::string_view kMessageColumns =
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed";
 constexpr std::string_view kMessageValues =
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kOtpColumns =
+    "message_id, email, code_hash, reference, created_at, expires_at, "
+    "failures, used";
 
 // Binds the kMessageColumns of `m`, in order, to parameters 1..12.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
@@ -38,15 +41,26 @@ ProtectedMessageRecord ReadMessage(const Stmt& s) {
           s.Int(6),  s.Int(7),  s.Text(8), s.Text(9), s.Text(10), s.Blob(11)};
 }
 
+// A row of kOtpColumns.
+OtpRecord ReadOtp(const Stmt& s) {
+  return OtpRecord{s.Text(0),
+                   s.Text(1),
+                   s.Text(2),
+                   s.Text(3),
+                   s.Int(4),
+                   s.Int(5),
+                   static_cast<int>(s.Int(6)),
+                   s.Int(7) != 0};
+}
+
 }  // namespace
 
 Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Stmt demote(stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
-  demote.Bind(1, key.kind);
-  Status st = demote.Run();
-  if (st.ok()) {
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt demote(stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
+    demote.Bind(1, key.kind);
+    SP_RETURN_IF_ERROR(demote.Run());
     Stmt ins(stmts_,
              "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
              "created_at) VALUES (?, ?, ?, 1, ?)");
@@ -54,13 +68,8 @@ Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
         .Bind(2, int64_t{key.version})
         .BindBlob(3, key.wrapped)
         .Bind(4, key.created_at ? key.created_at : clock_.NowUnix());
-    st = ins.Run();
-  }
-  if (!st.ok()) {
-    (void)Exec("ROLLBACK");
-    return st;
-  }
-  return Exec("COMMIT");
+    return ins.Run();
+  });
 }
 
 Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
@@ -69,16 +78,11 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
   Stmt s(stmts_,
          "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
          "WHERE kind = ? ORDER BY version");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, kind);
-  std::vector<OrgKeyRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), static_cast<int>(s.Int(1)), s.Blob(2),
-                   s.Int(3) != 0, s.Int(4)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing org keys");
-  return out;
+  return s.All("listing org keys", [](const Stmt& s) {
+    return OrgKeyRecord{s.Text(0), static_cast<int>(s.Int(1)), s.Blob(2),
+                        s.Int(3) != 0, s.Int(4)};
+  });
 }
 
 Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
@@ -114,35 +118,29 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
 
 Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  if (Status st = InsertProtectedMessage(m); !st.ok()) {
-    (void)Exec("ROLLBACK");
-    return st;
-  }
-  return Exec("COMMIT");
+  return InTransaction(
+      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m); });
 }
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
     std::string_view id) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT container FROM portal_copies WHERE id = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<std::string>(s.Blob(0));
-  if (rc == SQLITE_DONE) return std::optional<std::string>();
-  return SqliteError(db_, "reading portal copy");
+  return s.First("reading portal copy",
+                 [](const Stmt& s) { return s.Blob(0); });
 }
 
 Status SqliteStore::PutOtp(const OtpRecord& o) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO portal_otps (message_id, email, code_hash, reference, "
-         "created_at, expires_at, failures, used) VALUES (?, ?, ?, ?, ?, ?, "
-         "?, ?) ON CONFLICT (message_id, email) DO UPDATE SET code_hash = "
-         "excluded.code_hash, reference = excluded.reference, created_at = "
-         "excluded.created_at, expires_at = excluded.expires_at, failures = "
-         "excluded.failures, used = excluded.used");
+  Stmt s(
+      stmts_,
+      "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
+          ") VALUES (?, ?, ?, ?, ?, ?, "
+          "?, ?) ON CONFLICT (message_id, email) DO UPDATE SET code_hash = "
+          "excluded.code_hash, reference = excluded.reference, created_at = "
+          "excluded.created_at, expires_at = excluded.expires_at, failures = "
+          "excluded.failures, used = excluded.used");
   s.Bind(1, o.message_id)
       .Bind(2, o.email)
       .Bind(3, o.code_hash)
@@ -157,20 +155,10 @@ Status SqliteStore::PutOtp(const OtpRecord& o) {
 Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
     std::string_view message_id, std::string_view email) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT message_id, email, code_hash, reference, created_at, "
-         "expires_at, failures, used FROM portal_otps WHERE message_id = ? "
-         "AND email = ?");
-  SP_RETURN_IF_ERROR(s.status());
+  Stmt s(stmts_, "SELECT " + std::string(kOtpColumns) +
+                     " FROM portal_otps WHERE message_id = ? AND email = ?");
   s.Bind(1, message_id).Bind(2, email);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) {
-    return std::optional<OtpRecord>(
-        OtpRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4),
-                  s.Int(5), static_cast<int>(s.Int(6)), s.Int(7) != 0});
-  }
-  if (rc == SQLITE_DONE) return std::optional<OtpRecord>();
-  return SqliteError(db_, "reading one-time passcode");
+  return s.First("reading one-time passcode", ReadOtp);
 }
 
 Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
@@ -181,20 +169,13 @@ Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
   Stmt s(stmts_,
          "UPDATE portal_otps SET failures = failures + 1 WHERE message_id = ? "
          "AND email = ? AND used = 0 AND expires_at > ? AND failures < ? "
-         "RETURNING message_id, email, code_hash, reference, created_at, "
-         "expires_at, failures, used");
+         "RETURNING " +
+             std::string(kOtpColumns));
   SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, message_id).Bind(2, email).Bind(3, now).Bind(4, int64_t{max_tries});
   int rc = s.Step();
   if (rc == SQLITE_ROW) {
-    OtpRecord out{s.Text(0),
-                  s.Text(1),
-                  s.Text(2),
-                  s.Text(3),
-                  s.Int(4),
-                  s.Int(5),
-                  static_cast<int>(s.Int(6)),
-                  s.Int(7) != 0};
+    OtpRecord out = ReadOtp(s);
     if (s.Step() != SQLITE_DONE) return SqliteError(db_, "counting a try");
     return std::optional<OtpRecord>(std::move(out));
   }
@@ -219,14 +200,8 @@ Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
                      " FROM protected_messages WHERE id = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, id);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) {
-    return std::optional<ProtectedMessageRecord>(ReadMessage(s));
-  }
-  if (rc == SQLITE_DONE) return std::optional<ProtectedMessageRecord>();
-  return SqliteError(db_, "reading protected message");
+  return s.First("reading protected message", ReadMessage);
 }
 
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
@@ -235,13 +210,8 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
   Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
                      " FROM protected_messages WHERE (?1 = '' OR owner = ?1) "
                      "ORDER BY created_at DESC, id LIMIT ?2");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, owner).Bind(2, int64_t{limit});
-  std::vector<ProtectedMessageRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing messages");
-  return out;
+  return s.All("listing messages", ReadMessage);
 }
 
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
@@ -279,11 +249,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
       .Bind(7, q.before_id)
       .Bind(8, int64_t{q.skip_probes ? 1 : 0})
       .Bind(9, int64_t{q.limit});
-  std::vector<ProtectedMessageRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing messages");
-  return out;
+  return s.All("listing messages", ReadMessage);
 }
 
 Status SqliteStore::PutSession(const SessionRecord& r) {
@@ -309,15 +275,10 @@ Result<std::optional<SessionRecord>> SqliteStore::GetSession(
   Stmt s(stmts_,
          "SELECT token_hash, email, kind, created_at, expires_at FROM "
          "sessions WHERE token_hash = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, token_hash);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) {
-    return std::optional<SessionRecord>(
-        SessionRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
-  }
-  if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
-  return SqliteError(db_, "reading session");
+  return s.First("reading session", [](const Stmt& s) {
+    return SessionRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)};
+  });
 }
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {

@@ -89,6 +89,15 @@ Status SqliteStore::Exec(std::string_view sql) {
   return Status::Ok();
 }
 
+Status SqliteStore::InTransaction(const std::function<Status()>& fn) {
+  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  if (Status st = fn(); !st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  return Exec("COMMIT");
+}
+
 Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(
@@ -104,21 +113,18 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
   for (const Migration& m : migrations) {
     if (m.version <= current) continue;
     // Each migration and its bookkeeping row commit together or not at all.
-    SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    Status st = Exec(RenderMigrationSql(m.sql, Dialect::kSqlite));
-    if (st.ok()) {
+    Status st = InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+      SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
       Stmt ins(stmts_,
                "INSERT INTO schema_migrations (version, name, applied_at) "
                "VALUES (?, ?, ?)");
       ins.Bind(1, int64_t{m.version}).Bind(2, m.name).Bind(3, clock_.NowUnix());
-      st = ins.Run();
-    }
+      return ins.Run();
+    });
     if (!st.ok()) {
-      (void)Exec("ROLLBACK");
       return st.WithContext("migration " + std::to_string(m.version) + " (" +
                             std::string(m.name) + ")");
     }
-    SP_RETURN_IF_ERROR(Exec("COMMIT"));
   }
   return Status::Ok();
 }
@@ -126,9 +132,8 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
 Result<int> SqliteStore::SchemaVersion() {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-  SP_RETURN_IF_ERROR(s.status());
-  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "schema version");
-  return static_cast<int>(s.Int(0));
+  SP_ASSIGN_OR_RETURN(int64_t version, s.Count("schema version"));
+  return static_cast<int>(version);
 }
 
 Result<std::optional<std::string>> SqliteStore::GetSetting(
@@ -140,14 +145,10 @@ Result<std::optional<std::string>> SqliteStore::GetSetting(
   }
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT value FROM settings WHERE key = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, key);
-  int rc = s.Step();
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    return SqliteError(db_, "reading setting");
-  }
-  std::optional<std::string> value;
-  if (rc == SQLITE_ROW) value = s.Text(0);
+  SP_ASSIGN_OR_RETURN(
+      std::optional<std::string> value,
+      s.First("reading setting", [](const Stmt& s) { return s.Text(0); }));
   MutexLock cached(&settings_mu_);
   return settings_[k] = std::move(value);
 }
@@ -176,14 +177,10 @@ Status SqliteStore::AppendAudit(AuditRecord r) {
 
 Status SqliteStore::AppendAudits(const std::vector<AuditRecord>& records) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  for (const AuditRecord& r : records) {
-    if (Status st = InsertAudit(r); !st.ok()) {
-      (void)Exec("ROLLBACK");
-      return st;
-    }
-  }
-  return Exec("COMMIT");
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    for (const AuditRecord& r : records) SP_RETURN_IF_ERROR(InsertAudit(r));
+    return Status::Ok();
+  });
 }
 
 Status SqliteStore::InsertAudit(const AuditRecord& r) {
@@ -205,16 +202,11 @@ Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
   Stmt s(stmts_,
          "SELECT id, at, actor, action, object, result, detail FROM audit "
          "WHERE (?1 = '' OR object = ?1) ORDER BY id DESC LIMIT ?2");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, object).Bind(2, int64_t{limit});
-  std::vector<AuditRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4),
-                   s.Text(5), s.Text(6)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing audit");
-  return out;
+  return s.All("listing audit", [](const Stmt& s) {
+    return AuditRecord{s.Int(0),  s.Int(1),  s.Text(2), s.Text(3),
+                       s.Text(4), s.Text(5), s.Text(6)};
+  });
 }
 
 Status SqliteStore::PutUser(const UserRecord& u) {
@@ -237,12 +229,8 @@ Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
   Stmt s(stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users WHERE email = ?");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, email);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<UserRecord>(ReadUser(s));
-  if (rc == SQLITE_DONE) return std::optional<UserRecord>();
-  return SqliteError(db_, "reading user");
+  return s.First("reading user", ReadUser);
 }
 
 Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
@@ -250,23 +238,14 @@ Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
   Stmt s(stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users ORDER BY email");
-  SP_RETURN_IF_ERROR(s.status());
-  std::vector<UserRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadUser(s));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing users");
-  return out;
+  return s.All("listing users", ReadUser);
 }
 
 Status SqliteStore::DeleteUser(std::string_view email) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "DELETE FROM users WHERE email = ?");
   s.Bind(1, email);
-  SP_RETURN_IF_ERROR(s.Run());
-  if (sqlite3_changes(db_) == 0) {
-    return NotFoundError("no user " + std::string(email));
-  }
-  return Status::Ok();
+  return s.RunOrNotFound("no user " + std::string(email));
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,

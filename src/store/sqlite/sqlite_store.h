@@ -6,6 +6,8 @@
 #ifndef SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 #define SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,6 +119,8 @@ class SqliteStore final : public Store {
   Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
+  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; ROLLBACK when it fails.
+  Status InTransaction(const std::function<Status()>& fn) SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
@@ -125,6 +129,11 @@ class SqliteStore final : public Store {
   Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
   // The single integer a query such as "PRAGMA page_count" returns.
   Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);
+  // Runs each of `sqls` (its one parameter the id) for each of `ids`, all
+  // in one transaction.
+  Status DeleteEach(const std::vector<std::string>& ids,
+                    std::initializer_list<std::string_view> sqls)
+      SP_REQUIRES(mu_);
 
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);

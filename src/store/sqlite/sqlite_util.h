@@ -8,9 +8,13 @@
 
 #include <sqlite3.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -152,6 +156,42 @@ class Stmt {
     SP_RETURN_IF_ERROR(status());
     int rc = Step();
     return rc == SQLITE_DONE ? Status::Ok() : SqliteError(db_, "step");
+  }
+  // Runs a statement that must change a row: NotFound(`missing`) when it
+  // changes none.
+  Status RunOrNotFound(std::string_view missing) {
+    SP_RETURN_IF_ERROR(Run());
+    if (sqlite3_changes(db_) == 0) return NotFoundError(std::string(missing));
+    return Status::Ok();
+  }
+  // Every row of the result, each read by `read(*this)`; `what` names the
+  // query in an error.
+  template <typename Read>
+  auto All(std::string_view what, Read read)
+      -> Result<std::vector<std::invoke_result_t<Read, const Stmt&>>> {
+    SP_RETURN_IF_ERROR(status());
+    std::vector<std::invoke_result_t<Read, const Stmt&>> out;
+    int rc;
+    while ((rc = Step()) == SQLITE_ROW) out.push_back(read(*this));
+    if (rc != SQLITE_DONE) return SqliteError(db_, what);
+    return out;
+  }
+  // The first row of the result, if there is one, read by `read(*this)`.
+  template <typename Read>
+  auto First(std::string_view what, Read read)
+      -> Result<std::optional<std::invoke_result_t<Read, const Stmt&>>> {
+    using Row = std::invoke_result_t<Read, const Stmt&>;
+    SP_RETURN_IF_ERROR(status());
+    int rc = Step();
+    if (rc == SQLITE_DONE) return std::optional<Row>();
+    if (rc != SQLITE_ROW) return SqliteError(db_, what);
+    return std::optional<Row>(read(*this));
+  }
+  // The first column of the one row a query such as COUNT(*) gives.
+  Result<int64_t> Count(std::string_view what) {
+    SP_RETURN_IF_ERROR(status());
+    if (Step() != SQLITE_ROW) return SqliteError(db_, what);
+    return Int(0);
   }
   // Ends the run and drops the bindings (no pointer to the bytes of a
   // BindBlobNoCopy is left behind).
