@@ -14,9 +14,8 @@ namespace sealpost::cli {
 namespace json = boost::json;
 
 void RegisterSmime(CLI::App& app, Globals& g) {
-  auto* smime = app.add_subcommand(
-      "smime", "S/MIME settings (Get-/Set-SmimeConfig) and self-test");
-  smime->require_subcommand(1);
+  auto* smime = AddNoun(app, "smime",
+                        "S/MIME settings (Get-/Set-SmimeConfig) and self-test");
   smime->add_subcommand("get", "Show the S/MIME settings")->callback([&g] {
     CallAndPrint(
         g, "GET", "/api/v1/smime/config", "", [](const json::value& v) {
