@@ -84,6 +84,18 @@ class Pki:
              "-macalg", "sha1", "-passout", "pass:" + PKCS12_PASSWORD],
             self.dir)
 
+    def load(self, cli, partners):
+        """Trusts the CA, imports `partners`' certificates, Alice's PKCS#12
+        (made by pkcs12("alice")) and the CRL, with the CLI."""
+        with open(self.path("p12.pass"), "w") as f:
+            f.write(PKCS12_PASSWORD + "\n")
+        cli("cert", "trust", "import", self.path("ca.pem"), check=True)
+        for name in partners:
+            cli("cert", "import", self.path(name + ".pem"), check=True)
+        cli("cert", "import", self.path("alice.p12"), "--password-file",
+            self.path("p12.pass"), check=True)
+        cli("cert", "crl", "import", self.path("crl.pem"), check=True)
+
     def revoke(self, name):
         run(["openssl", "ca", "-config", "ca.cnf", "-name", "crl", "-keyfile",
              "ca.key", "-cert", "ca.pem", "-revoke", name + ".pem"], self.dir)
@@ -108,15 +120,8 @@ class SmimeTest(lib.DevServerCase):
         pki.pkcs12("alice")
         pki.pkcs12("bob")
         pki.revoke("carol")
-        with open(pki.path("p12.pass"), "w") as f:
-            f.write(PKCS12_PASSWORD + "\n")
-        cli = cls.server.cli
-        cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
-        for name in ("bob", "old", "carol", "grace", "eve", "henry"):
-            cli("cert", "import", pki.path(name + ".pem"), check=True)
-        cli("cert", "import", pki.path("alice.p12"), "--password-file",
-            pki.path("p12.pass"), check=True)
-        cli("cert", "crl", "import", pki.path("crl.pem"), check=True)
+        pki.load(cls.server.cli,
+                 ("bob", "old", "carol", "grace", "eve", "henry"))
 
     @classmethod
     def tearDownClass(cls):

@@ -9,6 +9,10 @@
 //   DELETE /api/v1/smime/trust/:id
 //   POST   /api/v1/smime/crls           {"file": base64}
 //   GET    /api/v1/smime/crls
+// and the settings and self-test (smime_api.cc, `sealpost smime ...`):
+//   GET    /api/v1/smime/config         Get-SmimeConfig
+//   PATCH  /api/v1/smime/config         {"OWAClearSign": false, ...}
+//   POST   /api/v1/smime/test           {"recipient": A}
 // A certificate's JSON never carries its private key.
 //
 // Thread-safety: handlers are safe to call concurrently.
@@ -21,6 +25,7 @@
 namespace sealpost::api {
 
 void RegisterCertApi(http::Router& router, const ApiContext& context);
+void RegisterSmimeConfigApi(http::Router& router, const ApiContext& context);
 
 }  // namespace sealpost::api
 

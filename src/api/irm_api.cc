@@ -36,33 +36,14 @@ void RegisterIrmApi(http::Router& router, const ApiContext& ctx) {
                if (!body.ok()) return FromStatus(body.status());
                auto c = ctx.licenses->LoadIrm();
                if (!c.ok()) return FromStatus(c.status());
-               if (body->empty()) {
-                 return Response::JsonError(400, "invalid_argument",
-                                            "no property to set");
-               }
-               std::string changed;
-               for (const auto& [k, v] : *body) {
-                 std::string text;
-                 if (v.is_bool()) {
-                   text = v.as_bool() ? "True" : "False";
-                 } else if (v.is_string()) {
-                   text = std::string(v.as_string());
-                 } else {
-                   return Response::JsonError(
-                       400, "invalid_argument",
-                       std::string(k) + ": value must be a string or bool");
-                 }
-                 // All or nothing: nothing is saved if any value is bad.
-                 Status s = c->Set(k, text);
-                 if (!s.ok()) return FromStatus(s);
-                 changed += std::string(changed.empty() ? "" : ",") +
-                            std::string(k) + "=" + text;
-               }
+               // All or nothing: nothing is saved if any value is bad.
+               auto changed = SetProperties(*c, *body);
+               if (!changed.ok()) return FromStatus(changed.status());
                if (Status s = ctx.licenses->SaveIrm(*c); !s.ok()) {
                  return FromStatus(s);
                }
                ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "irm.set", "irm", "ok", changed});
+                   {0, 0, "admin", "irm.set", "irm", "ok", *changed});
                return JsonOk(200, IrmJson(*c, ctx));
              }));
   router.Add(

@@ -5,6 +5,7 @@
 #include "base/encoding.h"
 #include "base/log.h"
 #include "license/directory.h"
+#include "license/property_set.h"
 
 namespace sealpost::api {
 
@@ -138,6 +139,27 @@ http::Handler Authed(const ApiContext& ctx,
     }
     return inner(req, *caller);
   };
+}
+
+Result<std::string> SetProperties(license::PropertySet& set,
+                                  const json::object& body) {
+  if (body.empty()) return InvalidArgumentError("no property to set");
+  std::string changed;
+  for (const auto& [k, v] : body) {
+    std::string text;
+    if (v.is_bool()) {
+      text = v.as_bool() ? "True" : "False";
+    } else if (v.is_string()) {
+      text = std::string(v.as_string());
+    } else {
+      return InvalidArgumentError(std::string(k) +
+                                  ": value must be a string or bool");
+    }
+    SP_RETURN_IF_ERROR(set.Set(k, text));
+    changed +=
+        std::string(changed.empty() ? "" : ",") + std::string(k) + "=" + text;
+  }
+  return changed;
 }
 
 }  // namespace sealpost::api

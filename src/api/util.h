@@ -15,6 +15,10 @@
 #include "base/status.h"
 #include "http/http.h"
 
+namespace sealpost::license {
+class PropertySet;
+}  // namespace sealpost::license
+
 namespace sealpost::api {
 
 // The names every handler file uses.
@@ -49,6 +53,12 @@ Result<std::vector<std::string>> StringList(const boost::json::object& o,
 // A required string field holding base64, decoded.
 Result<std::string> Base64Field(const boost::json::object& o,
                                 std::string_view key);
+
+// Sets each property of a PATCH body (strings or booleans) on `set`, all
+// or nothing: the first bad value is the error and `set` is then not to be
+// saved. Returns "Name=Value,..." for the audit.
+Result<std::string> SetProperties(license::PropertySet& set,
+                                  const boost::json::object& body);
 
 // Who is calling: the admin token, or a signed-in user's session token.
 struct Caller {

@@ -203,6 +203,14 @@ const std::vector<KeyDef>& Defs() {
         "protected mail to a recipient with a usable S/MIME certificate on "
         "file goes as S/MIME instead of the portal wrapper (true/false)"},
        Bool(&Config::smime_prefer_when_certificate)},
+      {{"smime.harvest",
+        "the certificate of a verified signed message from outside is kept "
+        "for its sender (true/false)"},
+       Bool(&Config::smime_harvest)},
+      {{"smime.decrypt_inbound",
+        "S/MIME mail to one of our users whose private key is on file is "
+        "decrypted at the gateway (true/false)"},
+       Bool(&Config::smime_decrypt_inbound)},
       {{"portal.retention_days",
         "days portal copies of messages without an expiry are kept, then "
         "deleted and the message expires (0: kept)"},

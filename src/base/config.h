@@ -99,6 +99,12 @@ struct Config {
   // External recipients with a usable certificate on file get S/MIME
   // instead of the portal wrapper when protection is asked for.
   bool smime_prefer_when_certificate = true;
+  // The certificate of a verified signed message from outside is stored
+  // for its sender.
+  bool smime_harvest = true;
+  // S/MIME mail to one of our users whose private key is on file is
+  // decrypted at the gateway, then treated as clear mail.
+  bool smime_decrypt_inbound = false;
   // Portal copies of messages without an expiry are deleted this many days
   // after they were made, and the messages expire then (0: kept).
   int64_t portal_retention_days = 0;

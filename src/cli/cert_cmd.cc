@@ -53,6 +53,7 @@ void PrintCert(const json::object& o) {
       {"HasPrivateKey", JsonText(o.at("has_private_key"))},
       {"Status", Str(o, "status")},
       {"Reason", Str(o, "reason")},
+      {"Source", Str(o, "source")},  // import, or harvest (smime.harvest)
   });
 }
 

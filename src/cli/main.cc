@@ -6,6 +6,7 @@
 
 #include "base/process.h"
 #include "cli/cli.h"
+#include "cli/settings_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace sealpost::cli;
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   RegisterRule(app, g);
   RegisterBranding(app, g);
   RegisterCert(app, g);
+  RegisterSmime(app, g);
   RegisterJournal(app, g);
   RegisterInit(app, g);
   RegisterBackup(app, g);

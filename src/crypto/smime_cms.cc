@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
 #include <climits>
@@ -98,10 +99,64 @@ Result<std::string> Der(CMS_ContentInfo* cms) {
   return out;
 }
 
+const EVP_CIPHER* CipherOf(CmsCipher cipher) {
+  switch (cipher) {
+    case CmsCipher::kAes128Cbc:
+      return EVP_aes_128_cbc();
+    case CmsCipher::kAes192Cbc:
+      return EVP_aes_192_cbc();
+    case CmsCipher::kAes256Gcm:
+      return EVP_aes_256_gcm();
+    case CmsCipher::kAes256Cbc:
+      break;
+  }
+  return EVP_aes_256_cbc();
+}
+
+const EVP_MD* DigestOf(CmsDigest digest) {
+  switch (digest) {
+    case CmsDigest::kSha384:
+      return EVP_sha384();
+    case CmsDigest::kSha512:
+      return EVP_sha512();
+    case CmsDigest::kSha256:
+      break;
+  }
+  return EVP_sha256();
+}
+
+// SMIMECapabilities with the AES ciphers we read, strongest first (RFC
+// 8551 §2.5.2), instead of OpenSSL's default list, which offers DES and
+// RC2-40 to whoever replies.
+bool AddCapabilities(CMS_SignerInfo* si) {
+  STACK_OF(X509_ALGOR)* caps = sk_X509_ALGOR_new_null();
+  bool ok = caps != nullptr &&
+            PKCS7_simple_smimecap(caps, NID_aes_256_gcm, -1) == 1 &&
+            PKCS7_simple_smimecap(caps, NID_aes_256_cbc, -1) == 1 &&
+            PKCS7_simple_smimecap(caps, NID_aes_192_cbc, -1) == 1 &&
+            PKCS7_simple_smimecap(caps, NID_aes_128_cbc, -1) == 1 &&
+            CMS_add_smimecap(si, caps) == 1;
+  sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
+  return ok;
+}
+
 }  // namespace
 
+std::string_view MicalgName(CmsDigest digest) {
+  switch (digest) {
+    case CmsDigest::kSha384:
+      return "sha-384";
+    case CmsDigest::kSha512:
+      return "sha-512";
+    case CmsDigest::kSha256:
+      break;
+  }
+  return "sha-256";
+}
+
 Result<std::string> CmsEncrypt(std::string_view content,
-                               const std::vector<std::string>& recipients) {
+                               const std::vector<std::string>& recipients,
+                               CmsCipher cipher) {
   if (recipients.empty()) {
     return InvalidArgumentError("no recipient certificate");
   }
@@ -122,7 +177,7 @@ Result<std::string> CmsEncrypt(std::string_view content,
   BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (!in) return InternalError("out of memory");
   // CMS_BINARY: the content is MIME already (CRLF); nothing is translated.
-  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), EVP_aes_256_cbc(), CMS_BINARY));
+  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), CipherOf(cipher), CMS_BINARY));
   if (!cms) {
     ERR_clear_error();
     return InternalError("CMS encryption failed");
@@ -134,7 +189,7 @@ Result<std::string> CmsSign(std::string_view content,
                             std::string_view certificate,
                             const SecretBytes& private_key,
                             const std::vector<std::string>& chain,
-                            bool detached) {
+                            bool detached, const CmsSignOptions& options) {
   if (content.size() > static_cast<size_t>(INT_MAX)) {
     return InvalidArgumentError("content too large for CMS");
   }
@@ -156,9 +211,11 @@ Result<std::string> CmsSign(std::string_view content,
   // CMS_BINARY: the content is canonical MIME already (CRLF).
   unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
   CmsPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, flags));
-  if (!cms ||
-      CMS_add1_signer(cms.get(), cert.get(), key.get(), EVP_sha256(),
-                      CMS_BINARY) == nullptr ||
+  CMS_SignerInfo* si = cms ? CMS_add1_signer(cms.get(), cert.get(), key.get(),
+                                             DigestOf(options.digest),
+                                             CMS_BINARY | CMS_NOSMIMECAP)
+                           : nullptr;
+  if (si == nullptr || (options.capabilities && !AddCapabilities(si)) ||
       CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
     ERR_clear_error();
     return InternalError("CMS signing failed");

@@ -18,13 +18,32 @@
 
 namespace sealpost::crypto {
 
-// DER ContentInfo(EnvelopedData) of `content` (taken as binary: no line
-// ending translation) for the DER certificates in `recipients`.
-Result<std::string> CmsEncrypt(std::string_view content,
-                               const std::vector<std::string>& recipients);
+// The content ciphers S/MIME may use (Set-SmimeConfig
+// -OWAEncryptionAlgorithms 660E, 660F, 6610); kAes256Gcm makes
+// AuthEnvelopedData (RFC 5083, RFC 5084) instead of EnvelopedData.
+enum class CmsCipher { kAes128Cbc, kAes192Cbc, kAes256Cbc, kAes256Gcm };
+// Signature digests (-OWASigningAlgorithms 800C, 800D, 800E).
+enum class CmsDigest { kSha256, kSha384, kSha512 };
 
-// A DER SignedData over `content` (SHA-256, RFC 8551 §2.1), by the holder
-// of the PKCS#8 `private_key` of `certificate`; the certificate and
+struct CmsSignOptions {
+  CmsDigest digest = CmsDigest::kSha256;
+  // The SMIMECapabilities signed attribute (RFC 8551 §2.5.2), listing the
+  // AES ciphers only; off, none is sent.
+  bool capabilities = false;
+};
+
+// "sha-256", "sha-384", "sha-512": the micalg parameter (RFC 8551 §3.5.3.2).
+std::string_view MicalgName(CmsDigest digest);
+
+// DER ContentInfo(EnvelopedData, or AuthEnvelopedData for kAes256Gcm) of
+// `content` (taken as binary: no line ending translation) for the DER
+// certificates in `recipients`.
+Result<std::string> CmsEncrypt(std::string_view content,
+                               const std::vector<std::string>& recipients,
+                               CmsCipher cipher = CmsCipher::kAes256Cbc);
+
+// A DER SignedData over `content` (SHA-256 by default, RFC 8551 §2.1), by the
+// holder of the PKCS#8 `private_key` of `certificate`; the certificate and
 // `chain` (DER, CAs without the root, OWAIncludeCertificateChain...) travel
 // in it. `detached`: without the content (multipart/signed, RFC 8551
 // §3.5.3), else with it (opaque signed-data, §3.5.2).
@@ -32,7 +51,7 @@ Result<std::string> CmsSign(std::string_view content,
                             std::string_view certificate,
                             const SecretBytes& private_key,
                             const std::vector<std::string>& chain,
-                            bool detached);
+                            bool detached, const CmsSignOptions& options = {});
 
 // What a SignedData says, before anyone decides whether to trust its
 // signer: whether every signature verifies over the content, the first
@@ -50,8 +69,8 @@ struct CmsSignature {
 CmsSignature CmsVerifySignature(std::string_view der,
                                 std::string_view detached);
 
-// The content of a DER EnvelopedData, for the holder of the PKCS#8
-// `private_key` whose certificate is `certificate` (DER).
+// The content of a DER EnvelopedData or AuthEnvelopedData, for the holder of
+// the PKCS#8 `private_key` whose certificate is `certificate` (DER).
 // DecryptionFailedError() on any failure.
 Result<std::string> CmsDecrypt(std::string_view der,
                                std::string_view certificate,

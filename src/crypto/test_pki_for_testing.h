@@ -86,6 +86,15 @@ class TestPki {
     ss << f.rdbuf();
     return ss.str();
   }
+  // The file with SMTP line ends (CRLF), as openssl's output arrives.
+  std::string ReadCrlf(const std::string& name) const {
+    std::string in = Read(name), out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r')) out += '\r';
+      out += in[i];
+    }
+    return out;
+  }
   void Write(const std::string& name, const std::string& content) const {
     std::ofstream(Path(name), std::ios::binary) << content;
   }

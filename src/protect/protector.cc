@@ -13,39 +13,11 @@
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
 #include "protect/journal.h"
+#include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
 #include "queue/dsn.h"
-#include "smime/signature_check.h"
 
 namespace sealpost::protect {
-namespace {
-
-// "a@x,b@y", for the notes.
-std::string JoinAddresses(const std::vector<std::string>& addresses) {
-  std::string out;
-  for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
-  return out;
-}
-
-std::string AddHeaders(std::string_view body,
-                       const std::vector<policy::Header>& headers) {
-  std::string out;
-  for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
-  out.reserve(out.size() + body.size());
-  out += body;
-  return out;
-}
-
-// The same for a message that is ours to change: no second copy of it.
-std::string AddHeaders(std::string&& body,
-                       const std::vector<policy::Header>& headers) {
-  std::string fields;
-  for (const auto& h : headers) fields += h.name + ": " + h.value + "\r\n";
-  body.insert(0, fields);
-  return std::move(body);
-}
-
-}  // namespace
 
 bool Protector::IsInternal(std::string_view address) const {
   std::string d = DomainOf(address);
@@ -53,55 +25,6 @@ bool Protector::IsInternal(std::string_view address) const {
                    options_.accepted_domains.end(),
                    d) != options_.accepted_domains.end();
 }
-
-// One message on its way through the protection stage.
-struct Protector::Run {
-  const queue::IncomingMessage& in;
-  const ComposedMail* composed;  // null for SMTP mail
-  // The client's bytes without the X-Sealpost-* fields it may not write
-  // (`stripped` holds them only when there were such fields to remove).
-  std::string_view original;
-  std::string stripped;
-  mime::MailFacts mail;
-  // Checked, not claimed: a wrapper whose seal verifies with an org key.
-  std::optional<sealed::ProtectedMarker> wrapper;
-  bool smime_encrypted = false;  // the part really is CMS EnvelopedData
-  policy::SenderChoice choice;
-  bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
-  std::string subject;       // decoded; the wrapper's without the keyword
-  std::vector<queue::DsnRecipient> rejected;
-  Outcome out;
-  int part = 0;
-
-  queue::IncomingMessage NewMessage(
-      const std::vector<queue::DeliveryRecipient>& recipients) {
-    queue::IncomingMessage msg;
-    msg.id = composed != nullptr
-                 ? queue::NewQueueId()
-                 : in.id + (part == 0 ? "" : "-" + std::to_string(part));
-    ++part;
-    msg.mail_from = in.mail_from;
-    msg.params = in.params;
-    msg.helo = in.helo;
-    msg.client = in.client;
-    msg.proxy = in.proxy;
-    msg.tls = in.tls;
-    msg.received = in.received;
-    msg.recipients = recipients;
-    return msg;
-  }
-  // The envelope recipients among `addresses`, with their DSN parameters.
-  std::vector<queue::DeliveryRecipient> Recipients(
-      const std::vector<std::string>& addresses) const {
-    std::vector<queue::DeliveryRecipient> rs;
-    for (const auto& a : addresses) {
-      for (const auto& r : in.recipients) {
-        if (AsciiLower(r.address) == AsciiLower(a)) rs.push_back(r);
-      }
-    }
-    return rs;
-  }
-};
 
 Result<std::string> Protector::SealAndWrap(
     const SealSpec& spec, std::string_view original,
@@ -197,6 +120,9 @@ void Protector::Inspect(Run& run) {
   }
   run.smime_encrypted = run.mail.claims_smime_encrypted &&
                         crypto::IsCmsEnvelopedData(run.mail.smime_content);
+  if (run.smime_encrypted && options_.smime_decrypt_inbound) {
+    run.smime_der = std::move(run.mail.smime_content);
+  }
   std::string().swap(run.mail.smime_content);
   if (auto stripped =
           mime::RemoveReservedFields(client_bytes, run.wrapper.has_value())) {
@@ -300,9 +226,15 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 }
 
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
-                                   const ComposedMail* composed) {
+                                   const ComposedMail* composed,
+                                   bool may_decrypt) {
   Run run{in, composed};
   Inspect(run);
+  if (run.smime_encrypted && may_decrypt && composed == nullptr &&
+      options_.smime_decrypt_inbound && options_.certificates != nullptr) {
+    SP_ASSIGN_OR_RETURN(std::optional<Outcome> opened, DecryptInbound(run));
+    if (opened) return std::move(*opened);
+  }
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   StampSignature(run, facts, plan);
@@ -353,8 +285,8 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
     if (auto signer = SignerFor(run)) {
       std::optional<std::string> subject;
       if (run.subject != run.mail.subject) subject = run.subject;
-      SP_ASSIGN_OR_RETURN(signed_mail,
-                          SignMail(run.original, *signer, subject));
+      SP_ASSIGN_OR_RETURN(signed_mail, SignMail(run.original, *signer, subject,
+                                                SmimeOptionsFor(run)));
       msg.treatment = "smime-signed certificate=" + signer->id.substr(0, 16);
       who += " signed";
     }
@@ -473,118 +405,6 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
-}
-
-Result<std::vector<std::string>> Protector::SmimeRung(
-    Run& run, const policy::RecipientGroup& g) {
-  smime::CertificateDirectory* certs = options_.certificates;
-  if (!g.require_smime &&
-      (certs == nullptr || !options_.smime_prefer_when_certificate)) {
-    return g.addresses;
-  }
-  // The sender's own certificate joins each copy: only an organisation's
-  // sender, as decided for the rules (never a name in MAIL FROM alone).
-  std::string sender = OrgSender(run);
-  std::optional<smime::SigningIdentity> signer;
-  if (g.sign) signer = SignerFor(run);
-  SmimeGroupPlan plan;
-  if (certs == nullptr) {
-    for (const auto& a : g.addresses) {
-      plan.refused.push_back({a, "no S/MIME certificates are configured"});
-    }
-  } else {
-    std::optional<std::string> subject;
-    if (run.subject != run.mail.subject) subject = run.subject;
-    SP_ASSIGN_OR_RETURN(plan, PlanSmimeGroup(*certs, run.original, g.addresses,
-                                             sender, g.require_smime, subject,
-                                             signer ? &*signer : nullptr));
-  }
-  for (auto& copy : plan.copies) {
-    queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
-    msg.params.require_tls = msg.params.require_tls || g.require_tls;
-    msg.content = AddHeaders(std::move(copy.content), g.added_headers);
-    std::string id = copy.certificate_id.substr(0, 16);
-    msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
-                    " certificate=" + id;
-    run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
-                            id);
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.encrypt", run.in.id, "ok",
-                                  copy.address + ": certificate " + id});
-    run.out.messages.push_back(std::move(msg));
-  }
-  std::vector<std::string> rest;
-  for (const auto& left : plan.portal) {
-    run.out.notes.push_back("portal for " + left.address + " (" + left.reason +
-                            ")");
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.fallback", run.in.id, "portal",
-                                  left.address + ": " + left.reason});
-    rest.push_back(left.address);
-  }
-  for (const auto& left : plan.refused) {
-    std::string why = "S/MIME required: " + left.reason;
-    run.rejected.push_back({left.address, "", "5.7.1", "", why});
-    run.out.notes.push_back("refuse " + left.address + ": " + why);
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.required", run.in.id, "refused",
-                                  left.address + ": " + left.reason});
-  }
-  return rest;
-}
-
-void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
-                               policy::Plan& plan) {
-  // Mail from outside only: what a partner signed, checked here, stamped
-  // for our recipients. A client's own X-Sealpost-Smime field was removed
-  // with the other reserved fields (Inspect).
-  if (options_.certificates == nullptr || facts.sender_internal ||
-      !run.mail.is_signed) {
-    return;
-  }
-  auto check = smime::CheckSignature(*options_.certificates, run.original);
-  if (!check.ok()) {
-    log::Warn("s/mime: signature of {} not checked: {}", run.in.id,
-              check.status().message());
-    return;
-  }
-  if (!check->has_value()) return;
-  std::string stamp = (*check)->StampValue();
-  run.out.notes.push_back("s/mime signature: " + stamp);
-  for (auto& r : plan.recipients) {
-    r.added_headers.push_back({"X-Sealpost-Smime", stamp});
-  }
-}
-
-std::string Protector::OrgSender(const Run& run) const {
-  bool trusted = run.composed != nullptr ? run.composed->writer_internal
-                                         : run.in.trusted_sender;
-  std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
-                                                          : run.in.mail_from);
-  return trusted && IsInternal(sender) ? sender : std::string();
-}
-
-std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
-  std::string sender = OrgSender(run);
-  Result<smime::SigningIdentity> signer =
-      options_.certificates == nullptr
-          ? NotFoundError("no S/MIME certificates are configured")
-      : sender.empty()
-          ? NotFoundError("the sender is not one of the organisation's")
-          : options_.certificates->SigningIdentityFor(sender);
-  if (!signer.ok()) {
-    // Signing proves who wrote; without a key the mail goes unsigned
-    // (its confidentiality is not at stake), and the trace says so.
-    run.out.notes.push_back("not signed: " + signer.status().message());
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.sign",
-                                  run.in.id, "skipped",
-                                  signer.status().message()});
-    return std::nullopt;
-  }
-  store_.AppendAuditBestEffort(
-      {0, clock_.NowUnix(), "system", "smime.sign", run.in.id, "ok",
-       sender + ": certificate " + signer->id.substr(0, 16)});
-  return std::move(*signer);
 }
 
 void Protector::AddRejectionDsn(Run& run) {

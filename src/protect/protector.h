@@ -32,6 +32,7 @@
 #include "policy/sender_choice.h"
 #include "queue/queue.h"
 #include "smime/certificate_directory.h"
+#include "smime/signature_check.h"
 
 namespace sealpost::protect {
 
@@ -44,6 +45,8 @@ struct ProtectorOptions {
   // rung for external recipients (smime_treatment.h, docs/smime.md).
   smime::CertificateDirectory* certificates = nullptr;
   bool smime_prefer_when_certificate = true;  // smime.prefer_when_certificate
+  bool smime_harvest = true;                  // smime.harvest
+  bool smime_decrypt_inbound = false;         // smime.decrypt_inbound
 };
 
 // A message written in the portal (reply, forward, new message). It goes
@@ -111,8 +114,14 @@ class Protector {
     bool require_pin = false;   // the sender's PIN for this message
   };
 
+  // `may_decrypt`: false for what DecryptInbound hands back (once only).
   Result<Outcome> Process(const queue::IncomingMessage& in,
-                          const ComposedMail* composed);
+                          const ComposedMail* composed,
+                          bool may_decrypt = true);
+  // smime.decrypt_inbound: S/MIME mail that the key on file of one or more
+  // of our recipients opens is processed again, decrypted, for them (and as
+  // is for the others); nullopt when no key opens it.
+  Result<std::optional<Outcome>> DecryptInbound(Run& run);
   void Inspect(Run& run);
   Result<policy::MessageFacts> FactsOf(const Run& run);
   Result<policy::Plan> PlanFor(Run& run, const policy::MessageFacts& facts);
@@ -129,12 +138,18 @@ class Protector {
   // whose certificate joins S/MIME copies and whose key signs.
   std::string OrgSender(const Run& run) const;
   // Checks a signed message from outside and adds X-Sealpost-Smime with
-  // the verdict to every recipient's copy (smime/signature_check.h).
+  // the verdict to every recipient's copy (smime/signature_check.h); a
+  // verified signer's certificate is harvested (smime.harvest).
   void StampSignature(Run& run, const policy::MessageFacts& facts,
                       policy::Plan& plan);
+  // Keeps a verified signer's certificate on file, audited.
+  void Harvest(Run& run, const smime::SignatureCheck& check);
   // The sender's signing identity for a `sign` group, or nullopt (noted
   // and audited: no key on file, not an organisation's sender).
   std::optional<smime::SigningIdentity> SignerFor(Run& run);
+  // The S/MIME settings (Set-SmimeConfig), loaded once per message; the
+  // defaults when they cannot be read (logged).
+  const smime::SmimeOptions& SmimeOptionsFor(Run& run);
   void AddRejectionDsn(Run& run);
   // The envelope journal report of the message, when an enabled journal
   // rule matches (journal.h, docs/compliance.md).

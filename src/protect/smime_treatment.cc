@@ -6,20 +6,46 @@
 #include "smime/signed_mail.h"
 
 namespace sealpost::protect {
+namespace {
+
+std::string NewBoundary() { return "=_sp_signed_" + crypto::RandomToken(12); }
+
+// One recipient's copy: `split.entity` (signed already when there is a
+// signer) encrypted; with OWATripleWrapSignedEncryptedMail, the encrypted
+// entity signed again (RFC 2634 §1.1: sign, encrypt, sign), so that a
+// relay can check who sent it without decrypting.
+Result<std::string> EncryptCopy(const smime::EntitySplit& split,
+                                const std::vector<std::string>& recipients,
+                                const smime::SigningIdentity* signer,
+                                const smime::SmimeOptions& options) {
+  if (signer == nullptr || !options.triple_wrap) {
+    return smime::EncryptEntity(split.outer_fields, split.entity, recipients,
+                                options.cipher);
+  }
+  SP_ASSIGN_OR_RETURN(
+      std::string encrypted,
+      smime::EncryptToEntity(split.entity, recipients, options.cipher));
+  SP_ASSIGN_OR_RETURN(
+      std::string outer,
+      smime::SignEntity(encrypted, *signer, NewBoundary(), options));
+  return split.outer_fields + "MIME-Version: 1.0\r\n" + outer;
+}
+
+}  // namespace
 
 Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
                                       std::string_view original,
                                       const std::vector<std::string>& addresses,
                                       std::string_view sender, bool required,
                                       const std::optional<std::string>& subject,
-                                      const smime::SigningIdentity* signer) {
+                                      const smime::SigningIdentity* signer,
+                                      const smime::SmimeOptions& options) {
   SmimeGroupPlan plan;
   smime::EntitySplit split = smime::SplitEntity(original, subject);
   if (signer != nullptr) {
     SP_ASSIGN_OR_RETURN(
         split.entity,
-        smime::SignEntity(split.entity, *signer,
-                          "=_sp_signed_" + crypto::RandomToken(12)));
+        smime::SignEntity(split.entity, *signer, NewBoundary(), options));
   }
   SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
                       certs.ForRecipients(addresses));
@@ -43,8 +69,7 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
     if (!sender_der.empty() && sender_der != l.certificate->der) {
       recipients.push_back(sender_der);
     }
-    auto mail =
-        smime::EncryptEntity(split.outer_fields, split.entity, recipients);
+    auto mail = EncryptCopy(split, recipients, signer, options);
     if (!mail.ok()) {
       log::Warn("s/mime: encryption for {} failed: {}", address,
                 mail.status().message());
@@ -58,12 +83,12 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
 
 Result<std::string> SignMail(std::string_view original,
                              const smime::SigningIdentity& signer,
-                             const std::optional<std::string>& subject) {
+                             const std::optional<std::string>& subject,
+                             const smime::SmimeOptions& options) {
   smime::EntitySplit split = smime::SplitEntity(original, subject);
   SP_ASSIGN_OR_RETURN(
       std::string entity,
-      smime::SignEntity(split.entity, signer,
-                        "=_sp_signed_" + crypto::RandomToken(12)));
+      smime::SignEntity(split.entity, signer, NewBoundary(), options));
   return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
 

@@ -18,6 +18,7 @@
 
 #include "base/status.h"
 #include "smime/certificate_directory.h"
+#include "smime/smime_config.h"
 
 namespace sealpost::protect {
 
@@ -42,19 +43,22 @@ struct SmimeGroupPlan {
 // S/MIME is required, refuses them: the same outcome as no certificate.
 // `subject`, when set, replaces the original's Subject (the sender's
 // keyword taken out). With `signer`, each copy is signed, then encrypted
-// (RFC 8551 §3.6).
+// (RFC 8551 §3.6), and signed again when `options` say triple wrap.
+// `options` (Set-SmimeConfig) choose the cipher and how to sign.
 Result<SmimeGroupPlan> PlanSmimeGroup(
     smime::CertificateDirectory& certs, std::string_view original,
     const std::vector<std::string>& addresses, std::string_view sender,
     bool required, const std::optional<std::string>& subject = {},
-    const smime::SigningIdentity* signer = nullptr);
+    const smime::SigningIdentity* signer = nullptr,
+    const smime::SmimeOptions& options = {});
 
 // `original` signed by `signer` (smime/signed_mail.h), its outer fields
 // kept (Subject replaced by `subject` when set): what a recipient who gets
 // the message as is receives under a `sign` rule.
 Result<std::string> SignMail(std::string_view original,
                              const smime::SigningIdentity& signer,
-                             const std::optional<std::string>& subject);
+                             const std::optional<std::string>& subject,
+                             const smime::SmimeOptions& options = {});
 
 }  // namespace sealpost::protect
 

@@ -4,11 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "base/encoding.h"
 #include "crypto/password.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
-#include "mime/header_section.h"
 #include "policy/rule_json.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
@@ -42,15 +40,6 @@ class SmimeLadderTest : public ::testing::Test {
                         "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                         "secret-7c1d\r\n");
   }
-  // The DER EnvelopedData of an S/MIME message.
-  static std::string Der(const std::string& mail) {
-    mime::HeaderSection hs = mime::SplitHeaderSection(mail);
-    std::string b64;
-    for (char c : hs.body) {
-      if (c != '\r' && c != '\n') b64 += c;
-    }
-    return Base64Decode(b64).value();
-  }
 
   SystemClock clock_;
   TestPki pki_;
@@ -79,7 +68,8 @@ TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
   ASSERT_TRUE(alice.ok() && alice->size() == 1);
   auto key = gw_.certs->PrivateKeyOf((*alice)[0]);
   ASSERT_TRUE(key.ok());
-  auto inner = crypto::CmsDecrypt(Der(smime.content), (*alice)[0].der, *key);
+  auto inner = crypto::CmsDecrypt(testing::SmimeDer(smime.content),
+                                  (*alice)[0].der, *key);
   ASSERT_TRUE(inner.ok());
   EXPECT_EQ(*inner,
             "Content-Type: text/plain; charset=utf-8\r\n\r\nsecret-7c1d\r\n");

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/encoding.h"
 #include "branding/branding.h"
 #include "license/test_org_for_testing.h"
+#include "mime/header_section.h"
 #include "policy/rule_json.h"
 #include "policy/rule_store.h"
 #include "protect/protector.h"
@@ -71,6 +73,16 @@ class TestGateway {
   std::unique_ptr<smime::CertificateDirectory> certs;  // kOnFile only
   std::unique_ptr<Protector> protector;
 };
+
+// The DER in the base64 body of an S/MIME message.
+inline std::string SmimeDer(const std::string& mail) {
+  mime::HeaderSection hs = mime::SplitHeaderSection(mail);
+  std::string b64;
+  for (char c : hs.body) {
+    if (c != '\r' && c != '\n') b64 += c;
+  }
+  return Base64Decode(b64).value();
+}
 
 }  // namespace sealpost::protect::testing
 

@@ -428,6 +428,7 @@ int RunServer(const ServerOptions& options) {
   api::RegisterPolicyApi(api_router, api_context);
   api::RegisterQueueApi(api_router, api_context);
   api::RegisterCertApi(api_router, api_context);
+  api::RegisterSmimeConfigApi(api_router, api_context);
   api::RegisterJournalApi(api_router, api_context);
 
   int threads = config.threads > 0
@@ -475,6 +476,8 @@ int RunServer(const ServerOptions& options) {
   protector_options.certificates = &certificates;
   protector_options.smime_prefer_when_certificate =
       config.smime_prefer_when_certificate;
+  protector_options.smime_harvest = config.smime_harvest;
+  protector_options.smime_decrypt_inbound = config.smime_decrypt_inbound;
   protect::Protector protector(licenses, directory, templates, brandings, rules,
                                **store, clock, protector_options);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "crypto/smime_cms.h"
 
 namespace sealpost::smime {
 namespace {
@@ -345,7 +346,7 @@ Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
 }
 
 Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
-    std::string_view address) {
+    std::string_view address, ChainInclusion chain) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
   SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
@@ -380,9 +381,25 @@ Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
   id.id = best->id;
   id.der = best->der;
   SP_ASSIGN_OR_RETURN(id.private_key, PrivateKeyOf(*best));
-  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
-  for (auto& c : chain) {
-    if (c.subject == best->issuer) id.chain.push_back(std::move(c.der));
+  if (chain == ChainInclusion::kNone) return id;
+  // The issuing CAs on file (chain certificates and trust anchors), walked
+  // up by name from the signer's issuer; the root is the self-issued one.
+  SP_ASSIGN_OR_RETURN(auto cas, store_.ListSmimeCerts("chain", ""));
+  SP_ASSIGN_OR_RETURN(auto anchors, store_.ListSmimeCerts("anchor", ""));
+  for (auto& a : anchors) cas.push_back(std::move(a));
+  std::string issuer = best->issuer;
+  for (int depth = 0; depth < 8; ++depth) {
+    auto ca = std::find_if(cas.begin(), cas.end(), [&](const auto& c) {
+      return c.subject == issuer && !c.der.empty();
+    });
+    if (ca == cas.end()) break;
+    bool root = ca->subject == ca->issuer;
+    if (!root || chain == ChainInclusion::kWithRoot) {
+      id.chain.push_back(std::move(ca->der));
+    }
+    ca->der.clear();  // used
+    if (root) break;
+    issuer = ca->issuer;
   }
   return id;
 }
@@ -406,6 +423,62 @@ Result<SecretBytes> CertificateDirectory::PrivateKeyOf(
                          record.id.substr(0, 16));
   }
   return keys_.UnwrapSecret(record.wrapped_key, KeyPurpose(record.id));
+}
+
+Result<std::string> CertificateDirectory::Decrypt(std::string_view id,
+                                                  std::string_view der) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetSmimeCert(id));
+  if (!record || record->wrapped_key.empty()) {
+    return NotFoundError("no private key on file for certificate " +
+                         std::string(id.substr(0, 16)));
+  }
+  SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(*record));
+  return crypto::CmsDecrypt(der, record->der, key);
+}
+
+Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
+    std::string_view address, std::string_view der) {
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("user", AsciiLower(address)));
+  for (const auto& r : records) {
+    if (r.wrapped_key.empty()) continue;
+    auto info = crypto::InspectCertificate(r.der);
+    if (!info.ok() || std::none_of(info->emails.begin(), info->emails.end(),
+                                   [&](const std::string& e) {
+                                     return EmailMatches(e, address);
+                                   })) {
+      continue;
+    }
+    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
+    auto content = crypto::CmsDecrypt(der, r.der, key);
+    if (content.ok()) {
+      return std::optional<Decrypted>(Decrypted{r.id, std::move(*content)});
+    }
+  }
+  return std::optional<Decrypted>();
+}
+
+Result<bool> CertificateDirectory::Harvest(std::string_view der) {
+  auto info = crypto::InspectCertificate(der);
+  if (!info.ok() || info->is_ca || !info->can_encrypt || info->emails.empty()) {
+    return false;
+  }
+  for (const auto& e : info->emails) {
+    if (IsOwnAddress(e)) return false;
+  }
+  SP_ASSIGN_OR_RETURN(auto existing, store_.GetSmimeCert(info->fingerprint));
+  if (existing) return false;
+  for (const auto& e : info->emails) {
+    SP_ASSIGN_OR_RETURN(auto on_file,
+                        store_.ListSmimeCerts("user", AsciiLower(e)));
+    for (const auto& r : on_file) {
+      if (r.not_before >= info->not_before) return false;
+    }
+  }
+  store::SmimeCertRecord r = RecordOf(*info, "user");
+  r.source = "harvest";
+  SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
+  return true;
 }
 
 }  // namespace sealpost::smime

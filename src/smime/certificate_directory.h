@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "crypto/x509.h"
 #include "license/key_service.h"
+#include "smime/smime_config.h"
 #include "store/store.h"
 
 namespace sealpost::smime {
@@ -63,6 +64,12 @@ struct RecipientCertificate {
 struct Lookup {
   std::optional<RecipientCertificate> certificate;
   std::string reason;  // when none: why, for the trace and a DSN
+};
+
+// What a key on file opened.
+struct Decrypted {
+  std::string certificate_id;
+  std::string content;
 };
 
 // What one of our users signs with: a valid certificate naming them that
@@ -113,8 +120,10 @@ class CertificateDirectory {
       const std::vector<std::string>& addresses);
 
   // The newest usable signing identity of `address`; NOT_FOUND saying why
-  // when there is none.
-  Result<SigningIdentity> SigningIdentityFor(std::string_view address);
+  // when there is none. `chain`: which issuing CAs on file travel with it.
+  Result<SigningIdentity> SigningIdentityFor(
+      std::string_view address,
+      ChainInclusion chain = ChainInclusion::kWithoutRoot);
 
   // The status of a certificate that is not on file (a signer's), its
   // chain completed by `carried` (the certificates its message carried,
@@ -125,6 +134,26 @@ class CertificateDirectory {
   // The private key of a certificate on file (for decryption: `smime
   // test`, inbound); NOT_FOUND when none is kept.
   Result<SecretBytes> PrivateKeyOf(const store::SmimeCertRecord& record) const;
+
+  // The content of a DER (Auth)EnvelopedData, opened with the private key
+  // of certificate `id` on file: NOT_FOUND when no key is kept for it,
+  // DecryptionFailedError() when it does not open.
+  Result<std::string> Decrypt(std::string_view id, std::string_view der);
+
+  // The content of a DER (Auth)EnvelopedData sent to `address` (one of
+  // ours), opened with the private key of a certificate on file that names
+  // it, whatever its status (an expired certificate's key still opens the
+  // mail sent while it was valid); nullopt when no key on file opens it.
+  Result<std::optional<Decrypted>> DecryptFor(std::string_view address,
+                                              std::string_view der);
+
+  // Harvesting (smime.harvest): keeps `der`, the certificate of a signer
+  // the caller has verified (signature, chain, CRL), as the certificate of
+  // the addresses it names. Nothing is stored (false) when it is on file
+  // already, a certificate on file for one of its addresses is as new or
+  // newer (notBefore), it may not encrypt, or it names one of our own
+  // domains (our users' certificates are the admin's to import).
+  Result<bool> Harvest(std::string_view der);
 
  private:
   // Trust anchors, chain certificates and CRLs, loaded once per question.

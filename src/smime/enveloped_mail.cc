@@ -63,17 +63,17 @@ EntitySplit SplitEntity(std::string_view message,
   return out;
 }
 
-std::string BuildEnvelopedMail(std::string_view outer_fields,
-                               std::string_view enveloped_der) {
+std::string EnvelopedEntity(std::string_view enveloped_der,
+                            bool authenticated) {
   std::string b64 = Base64Encode(std::span<const uint8_t>(
       reinterpret_cast<const uint8_t*>(enveloped_der.data()),
       enveloped_der.size()));
   std::string out;
-  out.reserve(outer_fields.size() + 300 + b64.size() + b64.size() / 38);
-  out += outer_fields;
+  out.reserve(300 + b64.size() + b64.size() / 38);
+  out += "Content-Type: application/pkcs7-mime; smime-type=";
+  out += authenticated ? "authEnveloped-data" : "enveloped-data";
   out +=
-      "MIME-Version: 1.0\r\n"
-      "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;\r\n"
+      ";\r\n"
       " name=smime.p7m\r\n"
       "Content-Transfer-Encoding: base64\r\n"
       "Content-Disposition: attachment; filename=smime.p7m\r\n"
@@ -86,20 +86,41 @@ std::string BuildEnvelopedMail(std::string_view outer_fields,
   return out;
 }
 
+std::string BuildEnvelopedMail(std::string_view outer_fields,
+                               std::string_view enveloped_der,
+                               bool authenticated) {
+  std::string entity = EnvelopedEntity(enveloped_der, authenticated);
+  std::string out;
+  out.reserve(outer_fields.size() + 20 + entity.size());
+  out += outer_fields;
+  out += "MIME-Version: 1.0\r\n";
+  out += entity;
+  return out;
+}
+
+Result<std::string> EncryptToEntity(std::string_view entity,
+                                    const std::vector<std::string>& recipients,
+                                    crypto::CmsCipher cipher) {
+  SP_ASSIGN_OR_RETURN(std::string der,
+                      crypto::CmsEncrypt(entity, recipients, cipher));
+  return EnvelopedEntity(der, cipher == crypto::CmsCipher::kAes256Gcm);
+}
+
 Result<std::string> EncryptEntity(std::string_view outer_fields,
                                   std::string_view entity,
-                                  const std::vector<std::string>& recipients) {
-  SP_ASSIGN_OR_RETURN(std::string der, crypto::CmsEncrypt(entity, recipients));
-  return BuildEnvelopedMail(outer_fields, der);
+                                  const std::vector<std::string>& recipients,
+                                  crypto::CmsCipher cipher) {
+  SP_ASSIGN_OR_RETURN(std::string der,
+                      crypto::CmsEncrypt(entity, recipients, cipher));
+  return BuildEnvelopedMail(outer_fields, der,
+                            cipher == crypto::CmsCipher::kAes256Gcm);
 }
 
 Result<std::string> EncryptMail(std::string_view message,
                                 const std::vector<std::string>& recipients,
                                 const std::optional<std::string>& subject) {
   EntitySplit split = SplitEntity(message, subject);
-  SP_ASSIGN_OR_RETURN(std::string der,
-                      crypto::CmsEncrypt(split.entity, recipients));
-  return BuildEnvelopedMail(split.outer_fields, der);
+  return EncryptEntity(split.outer_fields, split.entity, recipients);
 }
 
 }  // namespace sealpost::smime

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "crypto/smime_cms.h"
 
 namespace sealpost::smime {
 
@@ -33,17 +34,29 @@ struct EntitySplit {
 EntitySplit SplitEntity(std::string_view message,
                         const std::optional<std::string>& subject = {});
 
-// The outgoing message: `outer_fields`, MIME-Version, the
-// application/pkcs7-mime header fields and the DER EnvelopedData in
-// base64, lines of 76 characters.
-std::string BuildEnvelopedMail(std::string_view outer_fields,
-                               std::string_view enveloped_der);
+// The application/pkcs7-mime entity of a DER EnvelopedData (smime-type
+// enveloped-data) or, `authenticated`, AuthEnvelopedData (authEnveloped-data,
+// RFC 8551 §3.4): its header fields, an empty line, the DER in base64, lines
+// of 76 characters.
+std::string EnvelopedEntity(std::string_view enveloped_der,
+                            bool authenticated = false);
 
-// Encrypts `entity` (a MIME entity, e.g. SignEntity's) for `recipients`
-// under `outer_fields`.
-Result<std::string> EncryptEntity(std::string_view outer_fields,
-                                  std::string_view entity,
-                                  const std::vector<std::string>& recipients);
+// The outgoing message: `outer_fields`, MIME-Version and EnvelopedEntity.
+std::string BuildEnvelopedMail(std::string_view outer_fields,
+                               std::string_view enveloped_der,
+                               bool authenticated = false);
+
+// The encrypted entity of `entity` (a MIME entity, e.g. SignEntity's) for
+// `recipients`, with `cipher`.
+Result<std::string> EncryptToEntity(
+    std::string_view entity, const std::vector<std::string>& recipients,
+    crypto::CmsCipher cipher = crypto::CmsCipher::kAes256Cbc);
+
+// Encrypts `entity` for `recipients` under `outer_fields`.
+Result<std::string> EncryptEntity(
+    std::string_view outer_fields, std::string_view entity,
+    const std::vector<std::string>& recipients,
+    crypto::CmsCipher cipher = crypto::CmsCipher::kAes256Cbc);
 
 // The whole step for `message` and the DER `recipients`: what goes out.
 Result<std::string> EncryptMail(std::string_view message,

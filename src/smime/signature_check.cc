@@ -203,6 +203,7 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     return std::optional<SignatureCheck>(check);
   }
   check.verified = true;
+  check.signer_certificate = std::move(sig.signer);
   return std::optional<SignatureCheck>(check);
 }
 

@@ -22,6 +22,8 @@ struct SignatureCheck {
   bool verified = false;
   std::string signer;  // the certificate's address naming From, or its first
   std::string reason;  // why not verified
+  // The signer's certificate (DER) when verified: what harvesting keeps.
+  std::string signer_certificate;
 
   // "signed; verified=yes; signer=bob@partner.example" or
   // "signed; verified=no; signer=...; reason=\"...\"".

@@ -31,13 +31,7 @@ class SignatureCheckTest : public ::testing::Test {
                          ".pem -inkey " + who + ".key -from '" + from + "'" +
                          " -to alice@example.com -subject hi " +
                          (opaque ? "-nodetach " : "") + "-out out.eml"));
-    std::string out = pki_.Read("out.eml");
-    std::string crlf;
-    for (size_t i = 0; i < out.size(); ++i) {  // SMTP line ends
-      if (out[i] == '\n' && (i == 0 || out[i - 1] != '\r')) crlf += '\r';
-      crlf += out[i];
-    }
-    return crlf;
+    return pki_.ReadCrlf("out.eml");
   }
   SignatureCheck Check(const std::string& message) {
     auto r = CheckSignature(*certs_, message);
@@ -85,6 +79,45 @@ TEST_F(SignatureCheckTest, WhatDoesNotVerifySaysWhy) {
       CheckSignature(*certs_, "From: a@b\r\nSubject: x\r\n\r\nhi\r\n");
   ASSERT_TRUE(unsigned_mail.ok());
   EXPECT_FALSE(unsigned_mail->has_value());
+}
+
+TEST_F(SignatureCheckTest, AVerifiedSignerIsHarvestedOnceNeverOverANewerOne) {
+  SignatureCheck tampered = Check([&] {
+    std::string m = Signed("bob", "bob@partner.test");
+    return m.replace(m.find("hello"), 5, "jello");
+  }());
+  EXPECT_TRUE(tampered.signer_certificate.empty());  // nothing to harvest
+
+  SignatureCheck ok = Check(Signed("bob", "bob@partner.test"));
+  ASSERT_TRUE(ok.verified) << ok.reason;
+  ASSERT_FALSE(ok.signer_certificate.empty());
+  auto first = certs_->Harvest(ok.signer_certificate);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(*first);
+  auto list = certs_->List("bob@partner.test");
+  ASSERT_TRUE(list.ok() && list->size() == 1u);
+  EXPECT_EQ((*list)[0].record.source, "harvest");
+  EXPECT_EQ((*list)[0].status, CertStatus::kValid);
+  EXPECT_FALSE((*list)[0].has_private_key);
+  auto lookup = certs_->ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookup.ok() && lookup->front().certificate);
+  EXPECT_FALSE(*certs_->Harvest(ok.signer_certificate));  // on file already
+
+  // A newer certificate on file for the address is never displaced.
+  pki_.MakeLeaf("dan_old", "dan@partner.test");
+  sleep(1);  // notBefore has one-second resolution
+  pki_.MakeLeaf("dan_new", "dan@partner.test");
+  ASSERT_TRUE(certs_->Import(pki_.Read("dan_new.pem"), {}).ok());
+  SignatureCheck dan = Check(Signed("dan_old", "dan@partner.test"));
+  ASSERT_TRUE(dan.verified) << dan.reason;
+  EXPECT_FALSE(*certs_->Harvest(dan.signer_certificate));
+  auto dans = certs_->List("dan@partner.test");
+  ASSERT_TRUE(dans.ok());
+  EXPECT_EQ(dans->size(), 1u);
+
+  // Our own domains' certificates are the admin's to import.
+  pki_.MakeLeaf("mallory", "ceo@example.com");
+  EXPECT_FALSE(*certs_->Harvest(pki_.Read("mallory.der")));
 }
 
 TEST(FromAddressTest, Forms) {

@@ -41,12 +41,13 @@ bool IsSevenBitClean(std::string_view entity) {
 
 Result<std::string> SignEntity(std::string_view entity,
                                const SigningIdentity& signer,
-                               std::string_view boundary) {
-  bool clear = IsSevenBitClean(entity) &&
+                               std::string_view boundary,
+                               const SmimeOptions& options) {
+  bool clear = options.clear_sign && IsSevenBitClean(entity) &&
                entity.find(boundary) == std::string_view::npos;
   SP_ASSIGN_OR_RETURN(std::string der,
                       crypto::CmsSign(entity, signer.der, signer.private_key,
-                                      signer.chain, clear));
+                                      signer.chain, clear, options.sign));
   if (!clear) {
     return "Content-Type: application/pkcs7-mime; smime-type=signed-data;\r\n"
            " name=smime.p7m\r\n"
@@ -59,7 +60,8 @@ Result<std::string> SignEntity(std::string_view entity,
   std::string b(boundary);
   std::string out =
       "Content-Type: multipart/signed; protocol=\"application/"
-      "pkcs7-signature\";\r\n micalg=sha-256; boundary=\"" +
+      "pkcs7-signature\";\r\n micalg=" +
+      std::string(crypto::MicalgName(options.sign.digest)) + "; boundary=\"" +
       b + "\"\r\n\r\nThis is an S/MIME signed message.\r\n--" + b + "\r\n";
   out += entity;
   out += "\r\n--" + b +

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "smime/certificate_directory.h"
+#include "smime/smime_config.h"
 
 namespace sealpost::smime {
 
@@ -23,9 +24,12 @@ bool IsSevenBitClean(std::string_view entity);
 
 // The signed entity (header fields, empty line, body). `boundary` must be
 // unique (a random token); it is used for multipart/signed only.
+// `options`: the digest, SMIMECapabilities, and OWAClearSign (false: opaque
+// whatever the entity).
 Result<std::string> SignEntity(std::string_view entity,
                                const SigningIdentity& signer,
-                               std::string_view boundary);
+                               std::string_view boundary,
+                               const SmimeOptions& options = {});
 
 }  // namespace sealpost::smime
 

@@ -1,0 +1,100 @@
+// The protection stage's state for one message, shared by the translation
+// units of Protector (protector.cc, protector_smime.cc). Internal to
+// protect/.
+//
+// Thread-safety: a Run belongs to one call of Protector::Process.
+#ifndef SEALPOST_PROTECT_PROTECTOR_RUN_H_
+#define SEALPOST_PROTECT_PROTECTOR_RUN_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+#include "mime/facts.h"
+#include "protect/protector.h"
+#include "queue/dsn.h"
+#include "smime/smime_config.h"
+
+namespace sealpost::protect {
+
+// "a@x,b@y", for the notes.
+inline std::string JoinAddresses(const std::vector<std::string>& addresses) {
+  std::string out;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
+inline std::string AddHeaders(std::string_view body,
+                              const std::vector<policy::Header>& headers) {
+  std::string out;
+  for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
+  out.reserve(out.size() + body.size());
+  out += body;
+  return out;
+}
+
+// The same for a message that is ours to change: no second copy of it.
+inline std::string AddHeaders(std::string&& body,
+                              const std::vector<policy::Header>& headers) {
+  std::string fields;
+  for (const auto& h : headers) fields += h.name + ": " + h.value + "\r\n";
+  body.insert(0, fields);
+  return std::move(body);
+}
+
+// One message on its way through the protection stage.
+struct Protector::Run {
+  const queue::IncomingMessage& in;
+  const ComposedMail* composed;  // null for SMTP mail
+  // The client's bytes without the X-Sealpost-* fields it may not write
+  // (`stripped` holds them only when there were such fields to remove).
+  std::string_view original;
+  std::string stripped;
+  mime::MailFacts mail;
+  // Checked, not claimed: a wrapper whose seal verifies with an org key.
+  std::optional<sealed::ProtectedMarker> wrapper;
+  bool smime_encrypted = false;  // the part really is CMS EnvelopedData
+  std::string smime_der;         // that part, kept for smime.decrypt_inbound
+  policy::SenderChoice choice;
+  bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
+  std::string subject;       // decoded; the wrapper's without the keyword
+  std::vector<queue::DsnRecipient> rejected;
+  // Set-SmimeConfig, read once per message when S/MIME is at stake.
+  std::optional<smime::SmimeOptions> smime_options;
+  Outcome out;
+  int part = 0;
+
+  queue::IncomingMessage NewMessage(
+      const std::vector<queue::DeliveryRecipient>& recipients) {
+    queue::IncomingMessage msg;
+    msg.id = composed != nullptr
+                 ? queue::NewQueueId()
+                 : in.id + (part == 0 ? "" : "-" + std::to_string(part));
+    ++part;
+    msg.mail_from = in.mail_from;
+    msg.params = in.params;
+    msg.helo = in.helo;
+    msg.client = in.client;
+    msg.proxy = in.proxy;
+    msg.tls = in.tls;
+    msg.received = in.received;
+    msg.recipients = recipients;
+    return msg;
+  }
+  // The envelope recipients among `addresses`, with their DSN parameters.
+  std::vector<queue::DeliveryRecipient> Recipients(
+      const std::vector<std::string>& addresses) const {
+    std::vector<queue::DeliveryRecipient> rs;
+    for (const auto& a : addresses) {
+      for (const auto& r : in.recipients) {
+        if (AsciiLower(r.address) == AsciiLower(a)) rs.push_back(r);
+      }
+    }
+    return rs;
+  }
+};
+
+}  // namespace sealpost::protect
+
+#endif  // SEALPOST_PROTECT_PROTECTOR_RUN_H_

@@ -1,0 +1,209 @@
+// Protector's S/MIME steps (docs/smime.md): the ladder's S/MIME rung, the
+// sender's signing identity, and the check of a signature from outside.
+#include <optional>
+
+#include "base/log.h"
+#include "crypto/digest.h"
+#include "protect/protector.h"
+#include "protect/protector_run.h"
+#include "protect/smime_treatment.h"
+#include "smime/enveloped_mail.h"
+#include "smime/signature_check.h"
+
+namespace sealpost::protect {
+
+Result<std::vector<std::string>> Protector::SmimeRung(
+    Run& run, const policy::RecipientGroup& g) {
+  smime::CertificateDirectory* certs = options_.certificates;
+  if (!g.require_smime &&
+      (certs == nullptr || !options_.smime_prefer_when_certificate)) {
+    return g.addresses;
+  }
+  // The sender's own certificate joins each copy: only an organisation's
+  // sender, as decided for the rules (never a name in MAIL FROM alone).
+  std::string sender = OrgSender(run);
+  const smime::SmimeOptions& options = SmimeOptionsFor(run);
+  std::optional<smime::SigningIdentity> signer;
+  // OWAAlwaysSign: every S/MIME copy from one of ours, as with `--sign`.
+  if (g.sign || (options.always_sign && !sender.empty())) {
+    signer = SignerFor(run);
+  }
+  SmimeGroupPlan plan;
+  if (certs == nullptr) {
+    for (const auto& a : g.addresses) {
+      plan.refused.push_back({a, "no S/MIME certificates are configured"});
+    }
+  } else {
+    std::optional<std::string> subject;
+    if (run.subject != run.mail.subject) subject = run.subject;
+    SP_ASSIGN_OR_RETURN(
+        plan, PlanSmimeGroup(*certs, run.original, g.addresses, sender,
+                             g.require_smime, subject,
+                             signer ? &*signer : nullptr, options));
+  }
+  for (auto& copy : plan.copies) {
+    queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
+    msg.params.require_tls = msg.params.require_tls || g.require_tls;
+    msg.content = AddHeaders(std::move(copy.content), g.added_headers);
+    std::string id = copy.certificate_id.substr(0, 16);
+    msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
+                    " certificate=" + id;
+    run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
+                            id);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.encrypt", run.in.id, "ok",
+                                  copy.address + ": certificate " + id});
+    run.out.messages.push_back(std::move(msg));
+  }
+  std::vector<std::string> rest;
+  for (const auto& left : plan.portal) {
+    run.out.notes.push_back("portal for " + left.address + " (" + left.reason +
+                            ")");
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.fallback", run.in.id, "portal",
+                                  left.address + ": " + left.reason});
+    rest.push_back(left.address);
+  }
+  for (const auto& left : plan.refused) {
+    std::string why = "S/MIME required: " + left.reason;
+    run.rejected.push_back({left.address, "", "5.7.1", "", why});
+    run.out.notes.push_back("refuse " + left.address + ": " + why);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.required", run.in.id, "refused",
+                                  left.address + ": " + left.reason});
+  }
+  return rest;
+}
+
+void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
+                               policy::Plan& plan) {
+  // Mail from outside only: what a partner signed, checked here, stamped
+  // for our recipients. A client's own X-Sealpost-Smime field was removed
+  // with the other reserved fields (Inspect).
+  if (options_.certificates == nullptr || facts.sender_internal ||
+      !run.mail.is_signed) {
+    return;
+  }
+  auto check = smime::CheckSignature(*options_.certificates, run.original);
+  if (!check.ok()) {
+    log::Warn("s/mime: signature of {} not checked: {}", run.in.id,
+              check.status().message());
+    return;
+  }
+  if (!check->has_value()) return;
+  if ((*check)->verified && options_.smime_harvest) {
+    Harvest(run, **check);
+  }
+  std::string stamp = (*check)->StampValue();
+  run.out.notes.push_back("s/mime signature: " + stamp);
+  for (auto& r : plan.recipients) {
+    r.added_headers.push_back({"X-Sealpost-Smime", stamp});
+  }
+}
+
+void Protector::Harvest(Run& run, const smime::SignatureCheck& check) {
+  auto stored = options_.certificates->Harvest(check.signer_certificate);
+  if (!stored.ok()) {
+    log::Warn("s/mime: certificate of {} not harvested: {}", check.signer,
+              stored.status().message());
+    return;
+  }
+  if (!*stored) return;
+  std::string id = crypto::Sha256Hex(check.signer_certificate).substr(0, 16);
+  run.out.notes.push_back("s/mime: harvested certificate " + id + " of " +
+                          check.signer);
+  store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.harvest",
+                                run.in.id, "ok",
+                                check.signer + ": certificate " + id});
+}
+
+Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
+  // Only our recipients, each with their own key: a recipient whose key
+  // does not open it (not among its RecipientInfos) gets it as it came.
+  std::vector<std::string> opened, rest;
+  std::string entity;
+  for (const auto& r : run.in.recipients) {
+    std::optional<smime::Decrypted> d;
+    if (IsInternal(r.address)) {
+      SP_ASSIGN_OR_RETURN(
+          d, options_.certificates->DecryptFor(r.address, run.smime_der));
+    }
+    if (!d) {
+      rest.push_back(r.address);
+      continue;
+    }
+    if (entity.empty()) entity = std::move(d->content);
+    opened.push_back(r.address);
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
+                                  "smime.decrypt", run.in.id, "ok",
+                                  r.address + ": private key of certificate " +
+                                      d->certificate_id.substr(0, 16)});
+  }
+  if (opened.empty()) return std::optional<Outcome>();
+  // The original's fields outside, the decrypted entity inside (RFC 8551
+  // §3.1: what the sender encrypted is a MIME entity).
+  queue::IncomingMessage plain = run.in;
+  plain.id = run.in.id + "-d";
+  plain.recipients = run.Recipients(opened);
+  plain.params.ret = "HDRS";  // a bounce must not carry it back in clear
+  plain.content = smime::SplitEntity(run.original).outer_fields +
+                  "MIME-Version: 1.0\r\n" + entity;
+  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false));
+  out.notes.insert(out.notes.begin(),
+                   "s/mime: decrypted for " + JoinAddresses(opened));
+  if (!rest.empty()) {
+    queue::IncomingMessage as_is = run.in;
+    as_is.recipients = run.Recipients(rest);
+    SP_ASSIGN_OR_RETURN(Outcome other, Process(as_is, nullptr, false));
+    for (auto& m : other.messages) out.messages.push_back(std::move(m));
+    for (auto& n : other.notes) out.notes.push_back(std::move(n));
+  }
+  return std::optional<Outcome>(std::move(out));
+}
+
+std::string Protector::OrgSender(const Run& run) const {
+  bool trusted = run.composed != nullptr ? run.composed->writer_internal
+                                         : run.in.trusted_sender;
+  std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
+                                                          : run.in.mail_from);
+  return trusted && IsInternal(sender) ? sender : std::string();
+}
+
+std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
+  std::string sender = OrgSender(run);
+  Result<smime::SigningIdentity> signer =
+      options_.certificates == nullptr
+          ? NotFoundError("no S/MIME certificates are configured")
+      : sender.empty()
+          ? NotFoundError("the sender is not one of the organisation's")
+          : options_.certificates->SigningIdentityFor(
+                sender, SmimeOptionsFor(run).chain);
+  if (!signer.ok()) {
+    // Signing proves who wrote; without a key the mail goes unsigned
+    // (its confidentiality is not at stake), and the trace says so.
+    run.out.notes.push_back("not signed: " + signer.status().message());
+    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.sign",
+                                  run.in.id, "skipped",
+                                  signer.status().message()});
+    return std::nullopt;
+  }
+  store_.AppendAuditBestEffort(
+      {0, clock_.NowUnix(), "system", "smime.sign", run.in.id, "ok",
+       sender + ": certificate " + signer->id.substr(0, 16)});
+  return std::move(*signer);
+}
+
+const smime::SmimeOptions& Protector::SmimeOptionsFor(Run& run) {
+  if (!run.smime_options) {
+    auto config = smime::SmimeConfig::Load(store_);
+    if (!config.ok()) {
+      log::Warn("s/mime: settings not read, using the defaults: {}",
+                config.status().message());
+    }
+    run.smime_options =
+        config.ok() ? config->Options() : smime::SmimeConfig().Options();
+  }
+  return *run.smime_options;
+}
+
+}  // namespace sealpost::protect

@@ -1,0 +1,247 @@
+// Set-SmimeConfig through the whole protection stage, and harvesting:
+// what we send is decrypted and verified by the openssl command line (a
+// tool we did not write); inbound signatures are made by it.
+#include <gtest/gtest.h>
+
+#include "crypto/smime_cms.h"
+#include "crypto/test_pki_for_testing.h"
+#include "protect/protector.h"
+#include "protect/test_gateway_for_testing.h"
+#include "smime/smime_config.h"
+
+namespace sealpost::protect {
+namespace {
+
+using crypto::testing::TestPki;
+
+class SmimeSettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gw_.org.AddUser("alice@example.com");
+    ASSERT_TRUE(gw_.certs->TrustImport(pki_.Read("ca.pem")).ok());
+    pki_.MakeLeaf("bob", "bob@partner.test");
+    pki_.MakeLeaf("alice", "alice@example.com");
+    pki_.MakePkcs12("alice", "pw");
+    ASSERT_TRUE(gw_.certs->Import(pki_.Read("bob.pem"), {}).ok());
+    ASSERT_TRUE(gw_.certs
+                    ->Import(pki_.Read("alice.p12"),
+                             SecretBytes::FromStringInsecure("pw"))
+                    .ok());
+  }
+  void Set(const std::string& name, const std::string& value) {
+    auto c = smime::SmimeConfig::Load(gw_.org.store);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c->Set(name, value).ok()) << name;
+    ASSERT_TRUE(c->Save(gw_.org.store).ok());
+  }
+  // Alice's mail to `to`, the one outgoing message.
+  std::string SendOne(const std::string& to, const std::string& subject) {
+    auto out = gw_.Send("alice@example.com", {to},
+                        "From: alice@example.com\r\nTo: " + to +
+                            "\r\nSubject: " + subject +
+                            "\r\nContent-Type: text/plain\r\n\r\n"
+                            "secret-7c1d\r\n");
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    if (!out.ok() || out->messages.size() != 1) return "";
+    treatment_ = out->messages[0].treatment;
+    return out->messages[0].content;
+  }
+  // A message from outside signed by `who` with openssl, CRLF line ends.
+  std::string SignedByOpenssl(const std::string& who, const std::string& from) {
+    pki_.Write("in.txt", "Content-Type: text/plain\r\n\r\nhello\r\n");
+    EXPECT_TRUE(pki_.Run("openssl cms -sign -in in.txt -signer " + who +
+                         ".pem -inkey " + who + ".key -from " + from +
+                         " -to alice@example.com -subject hi -out out.eml"));
+    return pki_.ReadCrlf("out.eml");
+  }
+
+  SystemClock clock_;
+  TestPki pki_;
+  testing::TestGateway gw_{clock_, "smimecfg", testing::Certificates::kOnFile};
+  std::string treatment_;
+};
+
+TEST_F(SmimeSettingsTest, AlwaysSignAndTripleWrapOpenWithOpenssl) {
+  Set("OWAAlwaysSign", "True");
+  std::string mail = SendOne("bob@partner.test", "Q3 [encrypt]");
+  EXPECT_TRUE(treatment_.starts_with("smime-signed-encrypted")) << treatment_;
+  pki_.Write("mail.eml", mail);
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -decrypt -in mail.eml -recip bob.pem -inkey bob.key "
+      "-out inner.eml"));
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in inner.eml -CAfile ca.pem -out plain.txt"));
+  EXPECT_NE(pki_.Read("plain.txt").find("secret-7c1d"), std::string::npos);
+
+  // Sign, encrypt, sign again: the outer signature verifies without the
+  // key, and inside are the two layers as before.
+  Set("OWATripleWrapSignedEncryptedMail", "True");
+  mail = SendOne("bob@partner.test", "Q4 [encrypt]");
+  EXPECT_NE(mail.find("Content-Type: multipart/signed"), std::string::npos);
+  EXPECT_EQ(mail.find("secret-7c1d"), std::string::npos);
+  pki_.Write("triple.eml", mail);
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in triple.eml -CAfile ca.pem -out enc.eml"));
+  EXPECT_NE(pki_.Read("enc.eml").find("smime-type=enveloped-data"),
+            std::string::npos);
+  ASSERT_TRUE(
+      pki_.Run("openssl cms -decrypt -in enc.eml -recip bob.pem -inkey bob.key "
+               "-out inner2.eml"));
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in inner2.eml -CAfile ca.pem -out plain2.txt"));
+  EXPECT_NE(pki_.Read("plain2.txt").find("secret-7c1d"), std::string::npos);
+}
+
+TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {
+  Set("OWAEncryptionAlgorithms", "AES256-GCM");
+  std::string mail = SendOne("bob@partner.test", "Q3 [encrypt]");
+  EXPECT_NE(mail.find("smime-type=authEnveloped-data"), std::string::npos);
+  pki_.Write("mail.eml", mail);
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -decrypt -in mail.eml -recip bob.pem -inkey bob.key "
+      "-out plain.txt"));
+  EXPECT_NE(pki_.Read("plain.txt").find("secret-7c1d"), std::string::npos);
+  ASSERT_TRUE(pki_.Run("openssl cms -cmsout -print -in mail.eml -out p.txt"));
+  EXPECT_NE(pki_.Read("p.txt").find("aes-256-gcm"), std::string::npos);
+  // Alice's own copy opens with her key on file.
+  auto alice = gw_.org.store.ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(alice.ok() && alice->size() == 1);
+  auto plain = gw_.certs->Decrypt((*alice)[0].id, testing::SmimeDer(mail));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_NE(plain->find("secret-7c1d"), std::string::npos);
+}
+
+TEST_F(SmimeSettingsTest, ClearSignOffDigestAndChainAreHonoured) {
+  gw_.AddRule(R"({"name": "sign all", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["gmail.test"]}], "actions":
+    [{"kind": "sign"}]})");
+  // Defaults: clear-signed, SHA-256, no root, no capabilities.
+  std::string mail = SendOne("carol@gmail.test", "hello");
+  EXPECT_NE(mail.find("micalg=sha-256"), std::string::npos);
+  Set("OWAClearSign", "False");
+  Set("OWASigningAlgorithms", "800E");
+  mail = SendOne("carol@gmail.test", "hello");
+  EXPECT_TRUE(treatment_.starts_with("smime-signed")) << treatment_;
+  EXPECT_NE(mail.find("smime-type=signed-data"), std::string::npos);
+  pki_.Write("opaque.eml", mail);
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in opaque.eml -CAfile ca.pem -out plain.txt"));
+  EXPECT_NE(pki_.Read("plain.txt").find("secret-7c1d"), std::string::npos);
+  ASSERT_TRUE(pki_.Run("openssl cms -cmsout -print -in opaque.eml -out p.txt"));
+  std::string printed = pki_.Read("p.txt");
+  EXPECT_NE(printed.find("sha512"), std::string::npos);
+  const std::string kCapabilities = "1.2.840.113549.1.9.15";  // RFC 8551
+  EXPECT_EQ(printed.find(kCapabilities), std::string::npos);
+  crypto::CmsSignature sig =
+      crypto::CmsVerifySignature(testing::SmimeDer(mail), "");
+  ASSERT_TRUE(sig.verified) << sig.reason;
+  EXPECT_EQ(sig.certificates.size(), 1u);  // the signer; the root is not sent
+
+  Set("OWAIncludeCertificateChainAndRootCertificate", "True");
+  Set("OWAIncludeSMIMECapabilitiesInMessage", "True");
+  mail = SendOne("carol@gmail.test", "hello");
+  sig = crypto::CmsVerifySignature(testing::SmimeDer(mail), "");
+  ASSERT_TRUE(sig.verified) << sig.reason;
+  EXPECT_EQ(sig.certificates.size(), 2u);  // and the root CA
+  pki_.Write("caps.eml", mail);
+  ASSERT_TRUE(pki_.Run("openssl cms -cmsout -print -in caps.eml -out p2.txt"));
+  printed = pki_.Read("p2.txt");
+  EXPECT_NE(printed.find(kCapabilities), std::string::npos);
+  EXPECT_NE(printed.find("aes-256-cbc"), std::string::npos);
+  EXPECT_EQ(printed.find("des-"), std::string::npos);  // no DES, 3DES, RC2
+  EXPECT_EQ(printed.find("rc2"), std::string::npos);
+}
+
+TEST_F(SmimeSettingsTest, AVerifiedSignerIsHarvestedATamperedOneIsNot) {
+  pki_.MakeLeaf("dan", "dan@partner.test");
+  std::string tampered = SignedByOpenssl("dan", "dan@partner.test");
+  tampered.replace(tampered.find("hello"), 5, "jello");
+  auto out =
+      gw_.Send("dan@partner.test", {"alice@example.com"}, tampered, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  auto dan = gw_.certs->List("dan@partner.test");
+  ASSERT_TRUE(dan.ok());
+  EXPECT_TRUE(dan->empty());
+
+  out = gw_.Send("dan@partner.test", {"alice@example.com"},
+                 SignedByOpenssl("dan", "dan@partner.test"), false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  dan = gw_.certs->List("dan@partner.test");
+  ASSERT_TRUE(dan.ok());
+  ASSERT_EQ(dan->size(), 1u);
+  EXPECT_EQ((*dan)[0].record.source, "harvest");
+  auto audit = gw_.org.store.ListAudit(out->messages[0].id, 10);
+  ASSERT_TRUE(audit.ok());
+  std::string actions;
+  for (const auto& a : *audit) actions += a.action + ":" + a.detail + "\n";
+  EXPECT_NE(actions.find("smime.harvest:dan@partner.test"), std::string::npos)
+      << actions;
+  // And the next protected mail to Dan goes as S/MIME.
+  SendOne("dan@partner.test", "hi [encrypt]");
+  EXPECT_TRUE(treatment_.starts_with("smime certificate=")) << treatment_;
+}
+
+TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
+  pki_.Write("entity.txt",
+             "Content-Type: text/plain\r\n\r\nsecret-inbound\r\n");
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -encrypt -binary -aes256 -in entity.txt -from "
+      "bob@partner.test -to alice@example.com -subject hi -out enc.eml "
+      "alice.pem"));
+  std::string mail = pki_.ReadCrlf("enc.eml");
+  auto send = [&] {
+    return gw_.Send("bob@partner.test",
+                    {"alice@example.com", "carol@example.com"}, mail, false);
+  };
+  // Off by default: delivered as it came.
+  auto out = send();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(out->messages[0].content.find("secret-inbound"), std::string::npos);
+
+  ProtectorOptions options{
+      {"example.com"}, "https://portal.test", "gw.test", {}};
+  options.certificates = gw_.certs.get();
+  options.smime_decrypt_inbound = true;
+  gw_.protector = std::make_unique<Protector>(
+      gw_.org.licenses, gw_.org.directory, gw_.org.templates, gw_.brands,
+      gw_.rules, gw_.org.store, clock_, options);
+  out = send();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  const queue::IncomingMessage& alice = out->messages[0];
+  ASSERT_EQ(alice.recipients.size(), 1u);
+  EXPECT_EQ(alice.recipients[0].address, "alice@example.com");
+  EXPECT_NE(alice.content.find("Subject: hi"), std::string::npos);
+  EXPECT_NE(alice.content.find("\r\n\r\nsecret-inbound\r\n"),
+            std::string::npos);
+  EXPECT_EQ(alice.content.find("pkcs7-mime"), std::string::npos);
+  EXPECT_EQ(alice.params.ret, "HDRS");
+  // Carol has no key on file: hers stays encrypted.
+  const queue::IncomingMessage& carol = out->messages[1];
+  EXPECT_EQ(carol.recipients[0].address, "carol@example.com");
+  EXPECT_EQ(carol.content.find("secret-inbound"), std::string::npos);
+  EXPECT_NE(carol.content.find("application/pkcs7-mime"), std::string::npos);
+  auto audit =
+      gw_.org.store.ListAudit(alice.id.substr(0, alice.id.find('-')), 10);
+  ASSERT_TRUE(audit.ok());
+  std::string actions;
+  for (const auto& a : *audit) actions += a.action + ":" + a.detail + "\n";
+  EXPECT_NE(actions.find("smime.decrypt:alice@example.com: private key"),
+            std::string::npos)
+      << actions;
+
+  // Encrypted to Bob only: Alice's key does not open it, nothing changes.
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -encrypt -binary -aes256 -in entity.txt -subject hi "
+      "-out bob.eml bob.pem"));
+  mail = pki_.ReadCrlf("bob.eml");
+  out = send();
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(out->messages[0].recipients.size(), 2u);
+  EXPECT_EQ(out->messages[0].content.find("secret-inbound"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealpost::protect

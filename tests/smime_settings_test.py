@@ -1,0 +1,281 @@
+"""S/MIME settings, self-test and harvesting end to end (issue 12):
+`sealpost smime get|set` with Exchange's names and values, `sealpost smime
+test --recipient`, what the settings change in the mail that goes out
+(checked by `openssl cms` and Python's email package), and certificates
+harvested from signed mail that `openssl cms -sign` made.
+"""
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+from smime_test import Pki, run  # noqa: E402
+
+unique = lib.unique
+
+
+class SmimeSettingsTest(lib.DevServerCase):
+    @classmethod
+    def setUpClass(cls):
+        # smime.decrypt_inbound is off by default; this server has it on.
+        os.environ["SEALPOST_SMIME_DECRYPT_INBOUND"] = "true"
+        super().setUpClass()
+        pki = cls.pki = Pki()
+        pki.leaf("bob", "bob@partner.test")
+        pki.leaf("carol", "carol@partner.test")
+        pki.leaf("dan", "dan@harvest.test")
+        pki.leaf("fay", "fay@harvest.test")
+        pki.leaf("alice", "alice@example.com")
+        pki.pkcs12("alice")
+        pki.revoke("carol")
+        pki.load(cls.server.cli, ("bob", "carol"))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.pki.dir, ignore_errors=True)
+
+    def smime_set(self, *args):
+        self.server.cli("smime", "set", *args, check=True)
+
+    def openssl(self, *args):
+        r = subprocess.run(["openssl", "cms"] + list(args),
+                           capture_output=True, timeout=60, cwd=self.pki.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    def write(self, name, data):
+        path = self.pki.path(name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def send_protected(self, to, tag):
+        raw = ("From: alice@example.com\r\nTo: %s\r\n"
+               "Subject: [encrypt] q %s\r\n"
+               "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+               "secret-%s\r\n" % (to, tag, tag)).encode()
+        self.send("alice@example.com", [to], raw)
+        [path] = self.delivered("Subject: q " + tag)
+        return path
+
+    def test_get_and_set_use_microsofts_names_and_refuse_the_weak(self):
+        r = self.server.cli("smime", "get")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = {k.strip(): v.strip() for k, v in
+                 (ln.split(":", 1) for ln in r.stdout.splitlines()
+                  if ":" in ln)}
+        self.assertEqual(lines["OWAEncryptionAlgorithms"], "6610")
+        self.assertEqual(lines["OWASigningAlgorithms"], "800C")
+        self.assertEqual(lines["OWAClearSign"], "True")
+        self.assertEqual(
+            lines["OWAIncludeCertificateChainWithoutRootCertificate"], "True")
+        self.assertIn("Sealpost Test CA", lines["SMIMECertificateIssuingCA"])
+
+        for prop, value, supported in (
+                ("OWAEncryptionAlgorithms", "6603", "6610, 660F, 660E"),
+                ("OWASigningAlgorithms", "8004", "800C, 800D, 800E"),
+                ("OWAAlwaysEncrypt", "True", "only False"),
+                ("OWADisableCRLCheck", "True", "only False")):
+            r = self.server.cli("smime", "set", "--" + prop, value)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn(prop, r.stderr)
+            self.assertIn(supported, r.stderr)
+        r = self.server.cli("smime", "set", "--OWAClearSign", "maybe")
+        self.assertEqual(r.returncode, 2)
+        # Nothing was changed by the refusals; --json has the raw values.
+        r = self.server.cli("smime", "get", "--json")
+        props = json.loads(r.stdout)["properties"]
+        self.assertEqual(props["OWAEncryptionAlgorithms"], "6610")
+        self.assertEqual(props["OWAAlwaysEncrypt"], "False")
+
+    def test_smime_test_recipient(self):
+        r = self.server.cli("smime", "test", "--recipient",
+                            "alice@example.com")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Decrypt the probe ...\n    - PASS", r.stdout)
+        self.assertTrue(r.stdout.endswith("OVERALL RESULT: PASS\n"),
+                        r.stdout)
+        r = self.server.cli("smime", "test", "--recipient",
+                            "bob@partner.test")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("not revoked in the CRL", r.stdout)
+        self.assertIn("- SKIP: skipped: no private key on file", r.stdout)
+        self.assertIn("OVERALL RESULT: PASS", r.stdout)
+        for who, why in (("carol@partner.test", "revoked"),
+                         ("nobody@partner.test", "no certificate on file")):
+            r = self.server.cli("smime", "test", "--recipient", who)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn(why, r.stdout)
+            self.assertIn("OVERALL RESULT: FAIL", r.stdout)
+
+    def test_settings_change_what_goes_out(self):
+        try:
+            # AES-256-GCM: AuthEnvelopedData, read by openssl.
+            self.smime_set("--OWAEncryptionAlgorithms", "AES256-GCM")
+            tag = unique()
+            path = self.send_protected("bob@partner.test", tag)
+            m = self.parse(path)
+            self.assertEqual(m.get_content_type(), "application/pkcs7-mime")
+            self.assertEqual(m.get_param("smime-type"), "authEnveloped-data")
+            plain = self.openssl("-decrypt", "-in", path, "-recip", "bob.pem",
+                                 "-inkey", "bob.key")
+            self.assertIn(("secret-" + tag).encode(), plain)
+
+            # Always sign, triple wrapped: signed outside (verifies without
+            # the key), encrypted, signed inside.
+            self.smime_set("--OWAEncryptionAlgorithms", "6610",
+                           "--OWAAlwaysSign", "True",
+                           "--OWATripleWrapSignedEncryptedMail", "True")
+            tag = unique()
+            path = self.send_protected("bob@partner.test", tag)
+            m = self.parse(path)
+            self.assertEqual(m.get_content_type(), "multipart/signed")
+            inner, sig = m.get_payload()
+            self.assertEqual(inner.get_param("smime-type"), "enveloped-data")
+            self.assertEqual(sig.get_content_type(),
+                             "application/pkcs7-signature")
+            enveloped = self.openssl("-verify", "-in", path, "-CAfile",
+                                     "ca.pem")
+            signed = self.openssl(
+                "-decrypt", "-in",
+                self.write("env.eml", b"MIME-Version: 1.0\r\n" + enveloped),
+                "-recip", "bob.pem", "-inkey", "bob.key")
+            plain = self.openssl(
+                "-verify", "-in",
+                self.write("signed.eml", b"MIME-Version: 1.0\r\n" + signed),
+                "-CAfile", "ca.pem")
+            self.assertIn(("secret-" + tag).encode(), plain)
+            self.assertNotIn(("secret-" + tag).encode(), open(path, "rb")
+                             .read())
+        finally:
+            self.smime_set("--OWAEncryptionAlgorithms", "6610",
+                           "--OWAAlwaysSign", "False",
+                           "--OWATripleWrapSignedEncryptedMail", "False")
+
+    def test_verified_signers_are_harvested_tampered_ones_are_not(self):
+        tag = unique()
+        entity = self.write("entity-" + tag,
+                            b"Content-Type: text/plain\n\nhello " +
+                            tag.encode() + b"\n")
+
+        def signed_by(who):
+            out = self.pki.path("signed-%s-%s" % (who, tag))
+            run(["openssl", "cms", "-sign", "-in", entity, "-signer",
+                 who + ".pem", "-inkey", who + ".key", "-from",
+                 who + "@harvest.test", "-to", "alice@example.com",
+                 "-subject", "harvest " + tag, "-out", out], self.pki.dir)
+            with open(out, "rb") as f:
+                return f.read().replace(b"\r\n", b"\n").replace(
+                    b"\n", b"\r\n")
+
+        def certs(address):
+            r = self.server.cli("cert", "list", "--email", address,
+                                "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout)["certificates"]
+
+        tampered = signed_by("fay").replace(b"hello", b"jello")
+        self.send("fay@harvest.test", ["alice@example.com"],
+                  b"X-Test-Id: fay" + tag.encode() + b"\r\n" + tampered)
+        [path] = self.delivered("X-Test-Id: fay" + tag)
+        self.assertIn("verified=no", self.parse(path)["X-Sealpost-Smime"])
+        self.assertEqual(certs("fay@harvest.test"), [])
+
+        self.send("dan@harvest.test", ["alice@example.com"],
+                  b"X-Test-Id: dan" + tag.encode() + b"\r\n" +
+                  signed_by("dan"))
+        [path] = self.delivered("X-Test-Id: dan" + tag)
+        self.assertIn("verified=yes", self.parse(path)["X-Sealpost-Smime"])
+        [dan] = certs("dan@harvest.test")
+        self.assertEqual(dan["source"], "harvest")
+        self.assertEqual(dan["status"], "valid")
+        self.assertFalse(dan["has_private_key"])
+
+        # Dan's next protected mail goes as S/MIME that his key opens.
+        tag2 = unique()
+        path = self.send_protected("dan@harvest.test", tag2)
+        plain = self.openssl("-decrypt", "-in", path, "-recip", "dan.pem",
+                             "-inkey", "dan.key")
+        self.assertIn(("secret-" + tag2).encode(), plain)
+
+    def test_inbound_smime_is_decrypted_for_the_key_holder(self):
+        tag = unique()
+        entity = self.write("in-" + tag, b"Content-Type: text/plain\r\n\r\n"
+                            b"inbound-" + tag.encode() + b"\r\n")
+
+        def deliver(mail, marker):
+            self.send("bob@partner.test",
+                      ["alice@example.com", "zoe@example.com"],
+                      b"X-Test-Id: " + marker.encode() + b"\r\n" +
+                      mail.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+            return {self.parse(p)["Delivered-To"]: self.parse(p) for p in
+                    self.delivered("X-Test-Id: " + marker, count=2)}
+
+        # Signed, then encrypted to Alice by openssl.
+        signed = self.pki.path("signed-" + tag)
+        run(["openssl", "cms", "-sign", "-in", entity, "-signer", "bob.pem",
+             "-inkey", "bob.key", "-out", signed], self.pki.dir)
+        out = self.pki.path("enc-" + tag)
+        run(["openssl", "cms", "-encrypt", "-aes256", "-in", signed,
+             "-from", "bob@partner.test", "-to", "alice@example.com",
+             "-subject", "inbound " + tag, "-out", out, "alice.pem"],
+            self.pki.dir)
+        with open(out, "rb") as f:
+            got = deliver(f.read(), "openssl-" + tag)
+        alice, zoe = got["alice@example.com"], got["zoe@example.com"]
+        # Alice's copy is clear, and its inner signature was checked.
+        self.assertEqual(alice.get_content_type(), "multipart/signed")
+        self.assertIn("inbound-" + tag,
+                      alice.get_payload()[0].get_content())
+        self.assertEqual(alice["X-Sealpost-Smime"],
+                         "signed; verified=yes; signer=bob@partner.test")
+        # Zoe has no key on file: hers is as it came.
+        self.assertEqual(zoe.get_content_type(), "application/pkcs7-mime")
+
+        # Encrypted by gpgsm, in a throw-away GnuPG home.
+        if shutil.which("gpgsm") is None:
+            self.skipTest("gpgsm is not installed")
+        home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+        env = dict(os.environ, GNUPGHOME=home)
+        try:
+            for cert in ("ca.pem", "alice.pem"):
+                run(["gpgsm", "--batch", "--import", self.pki.path(cert)],
+                    home, env=env)
+            fpr = subprocess.run(
+                ["openssl", "x509", "-in", self.pki.path("ca.pem"), "-noout",
+                 "-fingerprint", "-sha1"], capture_output=True, text=True,
+                check=True).stdout.split("=")[1].strip()
+            with open(os.path.join(home, "trustlist.txt"), "w") as f:
+                f.write(fpr + " S relax\n")
+            der = run(["gpgsm", "--batch", "--disable-crl-checks",
+                       "--encrypt", "-r", "alice@example.com", entity],
+                      home, env=env).stdout
+        finally:
+            subprocess.run(["gpgconf", "--kill", "all"], env=env,
+                           capture_output=True)
+            shutil.rmtree(home, ignore_errors=True)
+        b64 = base64.encodebytes(der)
+        mail = (b"From: bob@partner.test\r\nTo: alice@example.com\r\n"
+                b"Subject: gpgsm " + tag.encode() + b"\r\nMIME-Version: 1.0"
+                b"\r\nContent-Type: application/pkcs7-mime; "
+                b"smime-type=enveloped-data; name=smime.p7m\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\n" + b64)
+        got = deliver(mail, "gpgsm-" + tag)
+        alice = got["alice@example.com"]
+        self.assertEqual(alice.get_content_type(), "text/plain")
+        self.assertEqual(alice.get_content().strip(), "inbound-" + tag)
+        self.assertEqual(alice["Subject"], "gpgsm " + tag)
+        self.assertEqual(got["zoe@example.com"].get_content_type(),
+                         "application/pkcs7-mime")
+
+
+if __name__ == "__main__":
+    unittest.main()
