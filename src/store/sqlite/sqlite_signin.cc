@@ -15,8 +15,8 @@ using internal::Stmt;
 Result<bool> SqliteStore::TakeRateLimit(std::string_view key, int limit,
                                         int64_t window, int64_t now) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto take = [&]() -> Result<bool> {
+  bool taken = false;
+  SP_RETURN_IF_ERROR(InTransaction([&]() SP_REQUIRES(mu_) -> Status {
     Stmt old(stmts_,
              "DELETE FROM rate_events WHERE (key = ? AND at <= ?) OR at <= ?");
     old.Bind(1, key).Bind(2, now - window).Bind(3, now - kRateEventsKept);
@@ -24,18 +24,13 @@ Result<bool> SqliteStore::TakeRateLimit(std::string_view key, int limit,
     Stmt count(stmts_, "SELECT COUNT(*) FROM rate_events WHERE key = ?");
     count.Bind(1, key);
     if (count.Step() != SQLITE_ROW) return SqliteError(db_, "counting events");
-    if (count.Int(0) >= limit) return false;
+    if (count.Int(0) >= limit) return Status::Ok();
     Stmt add(stmts_, "INSERT INTO rate_events (key, at) VALUES (?, ?)");
     add.Bind(1, key).Bind(2, now);
     SP_RETURN_IF_ERROR(add.Run());
-    return true;
-  };
-  Result<bool> taken = take();
-  if (!taken.ok()) {
-    (void)Exec("ROLLBACK");
-    return taken;
-  }
-  SP_RETURN_IF_ERROR(Exec("COMMIT"));
+    taken = true;
+    return Status::Ok();
+  }));
   return taken;
 }
 
@@ -43,8 +38,7 @@ Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,
                                      int per_browser, int total,
                                      int64_t expired_at) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto put = [&]() -> Status {
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
     Stmt expired(stmts_, "DELETE FROM pending_sign_ins WHERE created_at <= ?");
     expired.Bind(1, expired_at);
     SP_RETURN_IF_ERROR(expired.Run());
@@ -72,12 +66,7 @@ Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,
         .Bind(3, r.data)
         .Bind(4, r.created_at);
     return add.Run();
-  };
-  if (Status st = put(); !st.ok()) {
-    (void)Exec("ROLLBACK");
-    return st;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 Result<std::optional<PendingSignInRecord>> SqliteStore::TakePendingSignIn(
