@@ -11,6 +11,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import unittest
 
 from smtp_testlib import free_port
 
@@ -83,3 +84,16 @@ class PostgresServer:
         if self.running:
             self.stop_server()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresCase(unittest.TestCase):
+    """A test class with its own PostgreSQL server (`cls.pg`) for all its
+    tests, stopped after the last."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = PostgresServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pg.stop()

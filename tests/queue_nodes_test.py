@@ -26,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_testlib as lib  # noqa: E402
-from pg_testlib import PostgresServer  # noqa: E402
+from pg_testlib import PostgresCase  # noqa: E402
 from smtp_reliability_test import HOP_RE, acked_ids, smtp_source  # noqa: E402
 
 # Messages in the kill -9 run, half to each node (issue 13 asks 5,000).
@@ -60,15 +60,7 @@ def try_send(server, tag):
         return list(e.recipients.values())[0][0]
 
 
-class TwoNodesTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = PostgresServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pg.stop()
+class TwoNodesTest(PostgresCase):
 
     def start_nodes(self, db, sink):
         url = self.pg.create_database(db)

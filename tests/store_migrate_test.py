@@ -15,18 +15,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_testlib as lib  # noqa: E402
-from pg_testlib import PostgresServer  # noqa: E402
+from pg_testlib import PostgresCase  # noqa: E402
 
 
-class StoreMigrateTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = PostgresServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pg.stop()
+class StoreMigrateTest(PostgresCase):
 
     def migrate(self, data_dir, url):
         return subprocess.run(
