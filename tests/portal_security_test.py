@@ -167,16 +167,8 @@ class PortalSecurityTest(unittest.TestCase):
         return m.group(1)
 
     def wait_mail(self, pred, what, skip=()):
-        def find():
-            for path in self.server.mailbox_files():
-                if path in skip:
-                    continue
-                with open(path, "rb") as f:
-                    b = f.read()
-                if pred(b):
-                    return b
-            return None
-        found = lib.wait_for(find, timeout=30)
+        found = lib.wait_for(
+            lambda: lib.find_mail([self.server], pred, skip), timeout=30)
         self.assertTrue(found, "no " + what)
         return found
 

@@ -172,6 +172,20 @@ class DevServer:
         return None
 
 
+def find_mail(servers, pred, skip=()):
+    """The bytes of the first mail in the dev mailboxes of `servers`, not in
+    `skip`, for which pred(bytes) holds; None when there is none (yet)."""
+    for server in servers:
+        for path in server.mailbox_files():
+            if path in skip:
+                continue
+            with open(path, "rb") as f:
+                b = f.read()
+            if pred(b):
+                return b
+    return None
+
+
 def _sink_user_args():
     # smtp-sink refuses to run as root without -u.
     if os.geteuid() != 0:

@@ -60,17 +60,8 @@ class SharedNodesTest(unittest.TestCase):
     # Either node may deliver (the shared queue is another change): mail is
     # looked for in both dev mailboxes.
     def wait_mail(self, pred, what, skip=()):
-        def find():
-            for node in (self.a, self.b):
-                for path in node.mailbox_files():
-                    if path in skip:
-                        continue
-                    with open(path, "rb") as f:
-                        b = f.read()
-                    if pred(b):
-                        return b
-            return None
-        found = lib.wait_for(find, timeout=30)
+        found = lib.wait_for(
+            lambda: lib.find_mail([self.a, self.b], pred, skip), timeout=30)
         self.assertTrue(found, "no " + what + "\n" +
                         self.a.read_log()[-1500:] + self.b.read_log()[-1500:])
         return found
