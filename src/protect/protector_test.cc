@@ -271,6 +271,27 @@ TEST_F(ProtectorTest, UntrustedClientIsNoInternalSender) {
             "postmaster@example.com");
 }
 
+// X-Sealpost-Pin-Required is a sender's choice: an outsider who writes it
+// (a client outside smtp.client_networks, MAIL FROM in our domain) sets no
+// PIN on the message; our licensed sender does. Neither copy carries it on.
+TEST_F(ProtectorTest, OnlyOurSendersCanAskForAPin) {
+  EncryptExternal();
+  const std::string mail =
+      "From: alice@example.com\r\nX-Sealpost-Pin-Required: yes\r\n"
+      "Subject: s\r\n\r\nx\r\n";
+  for (bool trusted : {false, true}) {
+    SCOPED_TRACE(trusted ? "trusted client" : "outsider");
+    auto out = Send("alice@example.com", {"x@gmail.test"}, mail, trusted);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 1u);
+    ASSERT_EQ(out->messages[0].protected_records.size(), 1u);
+    EXPECT_EQ(out->messages[0].protected_records[0].record.pin_sealed.empty(),
+              !trusted);
+    EXPECT_EQ(out->messages[0].content.find("X-Sealpost-Pin-Required"),
+              std::string::npos);
+  }
+}
+
 TEST_F(ProtectorTest, PortalMailGoesThroughTheRules) {
   AddRule(R"({"name": "block", "conditions": [{"kind":
     "recipient_domain_is", "values": ["blocked.test"]}], "actions": [{"kind":
