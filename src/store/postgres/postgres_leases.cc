@@ -29,7 +29,7 @@ Result<std::vector<QueueClaim>> PostgresStore::ClaimDueQueueMessages(
             "m.received_ms, m.id COLLATE \"C\" LIMIT $2 FOR UPDATE OF m SKIP "
             "LOCKED) s WHERE q.id = s.id RETURNING q.id, q.received_ms, "
             "s.previous",
-            PgParams().Int(now_ms).Int(limit).Text(node).Int(lease_until_ms)));
+            PgParams::Of(now_ms, limit, node, lease_until_ms)));
     for (int i = 0; i < r.rows(); ++i) {
       rows.push_back({r.Int(i, 1), {r.Text(i, 0), r.Text(i, 2)}});
     }
@@ -116,12 +116,8 @@ Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET "
         "hostname = excluded.hostname, version = excluded.version, "
         "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms",
-        PgParams()
-            .Text(n.node_id)
-            .Text(n.hostname)
-            .Text(n.version)
-            .Int(n.started_ms)
-            .Int(n.seen_ms));
+        PgParams::Of(n.node_id, n.hostname, n.version, n.started_ms,
+                     n.seen_ms));
   });
 }
 
