@@ -153,6 +153,20 @@ class DevServer:
                                                          r.stderr))
         return r
 
+    def passwords(self):
+        """The dev users' passwords, by address."""
+        return {u["email"]: u["password"] for u in self.info["users"]}
+
+    def open_as(self, user, path, password=None):
+        """`sealpost open PATH` as `user` (password: the dev user's by
+        default); the opened bytes are on stdout."""
+        env = dict(os.environ, SEALPOST_ADDR=self.api_url,
+                   SEALPOST_TOKEN=self.token, SEALPOST_CACERT=self.ca_cert,
+                   SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=password or self.passwords()[user])
+        return subprocess.run([BINARY, "open", path], env=env,
+                              capture_output=True, timeout=60)
+
     def mailbox_files(self):
         d = os.path.join(self.mailbox, "new")
         if not os.path.isdir(d):
@@ -172,18 +186,26 @@ class DevServer:
         return None
 
 
-def find_mail(servers, pred, skip=()):
-    """The bytes of the first mail in the dev mailboxes of `servers`, not in
+def find_mail_path(servers, pred, skip=()):
+    """The path of the first mail in the dev mailboxes of `servers`, not in
     `skip`, for which pred(bytes) holds; None when there is none (yet)."""
     for server in servers:
         for path in server.mailbox_files():
             if path in skip:
                 continue
             with open(path, "rb") as f:
-                b = f.read()
-            if pred(b):
-                return b
+                if pred(f.read()):
+                    return path
     return None
+
+
+def find_mail(servers, pred, skip=()):
+    """The bytes of that mail (find_mail_path); None when there is none."""
+    path = find_mail_path(servers, pred, skip)
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _sink_user_args():
@@ -278,8 +300,7 @@ class DevServerCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = DevServer()
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
 
     @classmethod
     def tearDownClass(cls):
@@ -322,12 +343,7 @@ class DevServerCase(unittest.TestCase):
         return files
 
     def open_as(self, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
-                   SEALPOST_TOKEN=self.server.token,
-                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=self.users[user])
-        return subprocess.run([BINARY, "open", path], env=env,
-                              capture_output=True, timeout=60)
+        return self.server.open_as(user, path, self.users[user])
 
     def parse(self, path):
         with open(path, "rb") as f:

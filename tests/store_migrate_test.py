@@ -39,13 +39,8 @@ class StoreMigrateTest(PostgresCase):
         self.assertEqual(code, 250)
         qid = resp.decode().rsplit(" ", 1)[-1]
 
-        def delivered():
-            for p in node.mailbox_files():
-                with open(p, "rb") as f:
-                    if ("mig " + tag).encode() in f.read():
-                        return p
-            return None
-        path = lib.wait_for(delivered, timeout=30)
+        path = lib.wait_for(lambda: lib.find_mail_path(
+            [node], lambda b: ("mig " + tag).encode() in b), timeout=30)
         self.assertTrue(path, node.read_log()[-2000:])
         lib.wait_for(lambda: "delivered" in node.cli(
             "message", "trace", qid).stdout, timeout=20)
@@ -66,15 +61,7 @@ class StoreMigrateTest(PostgresCase):
             "--store-url", url, "--master-key-file",
             os.path.join(node.data_dir, "master.key")])
         try:
-            users = {u["email"]: u["password"]
-                     for u in pg_node.info["users"]}
-            env = dict(os.environ, SEALPOST_ADDR=pg_node.url,
-                       SEALPOST_TOKEN=pg_node.token,
-                       SEALPOST_CACERT=pg_node.ca_cert,
-                       SEALPOST_USER="alice@example.com",
-                       SEALPOST_PASSWORD=users["alice@example.com"])
-            r = subprocess.run([lib.BINARY, "open", path], env=env,
-                               capture_output=True, timeout=60)
+            r = pg_node.open_as("alice@example.com", path)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stdout, raw)
             trace = pg_node.cli("message", "trace", qid)
