@@ -13,6 +13,7 @@ import os
 import pwd
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import tempfile
@@ -167,6 +168,18 @@ class DevServer:
         return subprocess.run([BINARY, "open", path], env=env,
                               capture_output=True, timeout=60)
 
+    def submit(self, sender, recipient, raw, helo=""):
+        """Sends `raw` over SMTP (EHLO `helo`); returns the queue id that
+        the 250 reply to DATA names."""
+        with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=30) as c:
+            c.ehlo(helo)
+            c.mail(sender)
+            c.rcpt(recipient)
+            code, resp = c.data(raw)
+        if code != 250:
+            raise AssertionError("DATA answered %d %r" % (code, resp))
+        return resp.decode().rsplit(" ", 1)[-1]
+
     def mailbox_files(self):
         d = os.path.join(self.mailbox, "new")
         if not os.path.isdir(d):
@@ -307,7 +320,6 @@ class DevServerCase(unittest.TestCase):
         cls.server.stop()
 
     def send(self, sender, recipients, raw, mail_options=()):
-        import smtplib
         with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
                           timeout=30) as s:
             s.ehlo("client.example.com")
@@ -344,6 +356,12 @@ class DevServerCase(unittest.TestCase):
 
     def open_as(self, user, path):
         return self.server.open_as(user, path, self.users[user])
+
+    def opened(self, user, path):
+        """What `sealpost open` gives `user` for `path`; it must open."""
+        r = self.open_as(user, path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
 
     def parse(self, path):
         with open(path, "rb") as f:

@@ -7,7 +7,6 @@ other data it refuses and names what it found.
 
 import os
 import signal
-import smtplib
 import subprocess
 import sys
 import tempfile
@@ -31,13 +30,8 @@ class StoreMigrateTest(PostgresCase):
         raw = ("From: Alice <alice@example.com>\r\nTo: carol@gmail.test\r\n"
                "Subject: mig %s [encrypt]\r\nMessage-ID: <%s@example.com>"
                "\r\n\r\nsecret-%s\r\n" % (tag, tag, tag)).encode()
-        with smtplib.SMTP(node.smtp_host, node.smtp_port, timeout=30) as s:
-            s.ehlo("client.example.com")
-            s.mail("alice@example.com")
-            s.rcpt("carol@gmail.test")
-            code, resp = s.data(raw)
-        self.assertEqual(code, 250)
-        qid = resp.decode().rsplit(" ", 1)[-1]
+        qid = node.submit("alice@example.com", "carol@gmail.test", raw,
+                          helo="client.example.com")
 
         path = lib.wait_for(lambda: lib.find_mail_path(
             [node], lambda b: ("mig " + tag).encode() in b), timeout=30)
