@@ -324,7 +324,7 @@ class MailFlowAttackTest(lib.DevServerCase):
 
     def queue_id(self, data):
         received = email.message_from_bytes(data)["Received"]
-        return received.split(" id ")[1].split(";")[0].strip()
+        return received.split(" id ")[1].split()[0].rstrip(";")
 
     def test_rules_read_protected_mail_only_when_transport_decryption_allows(
             self):
@@ -384,10 +384,11 @@ class MailFlowAttackTest(lib.DevServerCase):
                   "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
                   "--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
                   "--B\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
-                  "Content-Disposition: attachment; filename=message.sealed\r\n"
+                  "Content-Disposition: attachment; "
+                  "filename=message.sealed\r\n"
                   "Content-Transfer-Encoding: base64\r\n\r\n" +
-                  base64.encodebytes(container).decode().replace("\n", "\r\n")
-                  + "--B--\r\n").encode()
+                  base64.encodebytes(container).decode().replace(
+                      "\n", "\r\n") + "--B--\r\n").encode()
         for mail, to in ((lifted, "bob@example.com"),
                          (self.tampered(wrapper), "bob@example.com"),
                          (wrapper, "eve@example.com")):

@@ -153,8 +153,8 @@ TEST_F(JournalTest, ArrivingProtectedMailCarriesWhatTransportDecryptionOpens) {
   ASSERT_EQ(first->messages.size(), 1u);
   const queue::IncomingMessage& sealed = first->messages[0];
   ASSERT_EQ(sealed.protected_records.size(), 1u);
-  ASSERT_TRUE(gw_.org.store.AddProtectedMessage(sealed.protected_records[0])
-                  .ok());
+  ASSERT_TRUE(
+      gw_.org.store.AddProtectedMessage(sealed.protected_records[0]).ok());
   std::string id = sealed.protected_records[0].record.id;
   AddRule("all", "Global", "");
   auto out = gw_.Send("m@evil.test", {"bob@example.com"}, sealed.content,

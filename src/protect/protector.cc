@@ -250,8 +250,8 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
       // on the page instead of a bounce.
       Status refused = PermissionDeniedError(run.rejected.front().diagnostic);
       if (run.rejected.front().status == kUndecryptableStatus) {
-        refused = refused.WithReason(
-            queue::AcceptRefusal::kCryptographicFailure);
+        refused =
+            refused.WithReason(queue::AcceptRefusal::kCryptographicFailure);
       }
       return refused;
     }

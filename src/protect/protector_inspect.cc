@@ -10,7 +10,6 @@
 // it is rejected with the reason (RFC 3463 5.7.5).
 #include <algorithm>
 
-#include "base/log.h"
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -23,10 +22,9 @@ namespace {
 // look before a MIME parse of every message.
 bool MentionsContainerType(std::string_view mail) {
   constexpr std::string_view kType = "application/vnd.sealpost.sealed";
-  auto it = std::search(mail.begin(), mail.end(), kType.begin(), kType.end(),
-                        [](char a, char b) {
-                          return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b;
-                        });
+  auto it = std::search(
+      mail.begin(), mail.end(), kType.begin(), kType.end(),
+      [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
   return it != mail.end();
 }
 

@@ -78,7 +78,7 @@ struct Protector::Run {
     }
   };
   std::optional<Inspection> inspection;
-  std::string smime_der;         // that part, kept for smime.decrypt_inbound
+  std::string smime_der;  // that part, kept for smime.decrypt_inbound
   policy::SenderChoice choice;
   bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
   std::string subject;       // decoded; the wrapper's without the keyword

@@ -414,9 +414,9 @@ TEST_F(TransportInspectionTest, RulesReadTheContentOnlyWhenNotDisabled) {
     } else {
       // The rule fired on the content; the mail is the wrapper as it came.
       EXPECT_EQ(m.content, "X-Flag: hit\r\n" + w);
-      EXPECT_NE(m.treatment.find("inspected by transport decryption of " +
-                                 IdOf(w)),
-                std::string::npos)
+      EXPECT_NE(
+          m.treatment.find("inspected by transport decryption of " + IdOf(w)),
+          std::string::npos)
           << m.treatment;
     }
   }
