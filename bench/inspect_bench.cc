@@ -80,8 +80,8 @@ int Run() {
   double audit_s = 0;
   for (int i = 0; i < n; ++i) {
     auto a = Clock::now();
-    Check(gw.org.store.AppendAudit({0, clock.NowUnix(), "system",
-                                    "bench.audit", "bench", "ok", "bench"}));
+    Check(gw.org.store.AppendAudit(
+        {0, clock.NowUnix(), "system", "bench.audit", "bench", "ok", "bench"}));
     audit_s += Seconds(a, Clock::now());
   }
   std::printf("inspect_4096_messages %d\n", n);
