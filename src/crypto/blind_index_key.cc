@@ -30,8 +30,8 @@ EVP_MD_CTX* PaddedContext(const SecretBytes& key, unsigned char pad) {
   std::array<unsigned char, kBlock> block{};
   auto bytes = key.InsecureBytes();
   for (size_t i = 0; i < kBlock; ++i) {
-    block[i] = static_cast<unsigned char>((i < bytes.size() ? bytes[i] : 0) ^
-                                          pad);
+    block[i] =
+        static_cast<unsigned char>((i < bytes.size() ? bytes[i] : 0) ^ pad);
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1 ||

@@ -48,8 +48,9 @@ Status PostgresStore::InsertSearchTerms(Conn& c, std::string_view message_id,
       int64_t doc,
       c.QueryInt("INSERT INTO search_docs (message_id, terms) VALUES ($1, $2) "
                  "RETURNING doc",
-                 PgParams().Text(message_id).Blob(
-                     internal::EncodeSearchTerms(unique))));
+                 PgParams()
+                     .Text(message_id)
+                     .Blob(internal::EncodeSearchTerms(unique))));
   return c.Run(
       "INSERT INTO search_postings (term, doc) SELECT unnest($1::bigint[]), "
       "$2::bigint",
@@ -102,12 +103,11 @@ Result<Store::SearchIndexSize> PostgresStore::CountSearchIndex() {
 Status PostgresStore::ShredProtectedMessage(std::string_view id,
                                             const AuditRecord& audit) {
   SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.RunOrNotFound(
+        "DELETE FROM protected_messages WHERE id = $1", PgParams().Text(id),
+        "no protected message " + std::string(id)));
     SP_RETURN_IF_ERROR(
-        c.RunOrNotFound("DELETE FROM protected_messages WHERE id = $1",
-                        PgParams().Text(id),
-                        "no protected message " + std::string(id)));
-    SP_RETURN_IF_ERROR(c.Run("DELETE FROM portal_copies WHERE id = $1",
-                             PgParams().Text(id)));
+        c.Run("DELETE FROM portal_copies WHERE id = $1", PgParams().Text(id)));
     SP_RETURN_IF_ERROR(c.Run("DELETE FROM portal_otps WHERE message_id = $1",
                              PgParams().Text(id)));
     SP_RETURN_IF_ERROR(DeleteSearchTerms(c, id));

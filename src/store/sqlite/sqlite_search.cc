@@ -18,11 +18,10 @@ Status SqliteStore::DeleteSearchTerms(std::string_view message_id) {
     int64_t doc;
     std::string terms;
   };
-  SP_ASSIGN_OR_RETURN(
-      std::optional<Doc> doc,
-      find.First("finding index terms", [](const Stmt& s) {
-        return Doc{s.Int(0), s.Blob(1)};
-      }));
+  SP_ASSIGN_OR_RETURN(std::optional<Doc> doc,
+                      find.First("finding index terms", [](const Stmt& s) {
+                        return Doc{s.Int(0), s.Blob(1)};
+                      }));
   find.Reset();
   if (!doc.has_value()) return Status::Ok();
   for (int64_t term : internal::DecodeSearchTerms(doc->terms)) {
@@ -57,9 +56,8 @@ Status SqliteStore::InsertSearchTerms(std::string_view message_id,
 Status SqliteStore::PutSearchTerms(std::string_view message_id,
                                    const std::vector<int64_t>& terms) {
   MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) {
-    return InsertSearchTerms(message_id, terms);
-  });
+  return InTransaction(
+      [&]() SP_REQUIRES(mu_) { return InsertSearchTerms(message_id, terms); });
 }
 
 Result<std::vector<std::string>> SqliteStore::SearchMessages(
@@ -88,8 +86,7 @@ Result<std::vector<std::string>> SqliteStore::SearchMessages(
   for (size_t i = 0; i < q.terms.size(); ++i) {
     s.Bind(static_cast<int>(7 + i), q.terms[i]);
   }
-  return s.All("searching the index",
-               [](const Stmt& s) { return s.Text(0); });
+  return s.All("searching the index", [](const Stmt& s) { return s.Text(0); });
 }
 
 Result<Store::SearchIndexSize> SqliteStore::CountSearchIndex() {
