@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
