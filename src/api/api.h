@@ -28,6 +28,9 @@ class RuleStore;
 namespace sealpost::smime {
 class CertificateDirectory;
 }
+namespace sealpost::search {
+class EDiscovery;
+}
 namespace sealpost::license {
 class Directory;
 class KeyService;
@@ -60,6 +63,9 @@ struct ApiContext {
   // The organisation's mail domains (smtp.accepted_domains), lower-case:
   // journal addresses must be in one of them or verified over TLS.
   std::vector<std::string> accepted_domains;
+  // eDiscovery search, export and reindex (search_api.cc); null: not
+  // wired.
+  search::EDiscovery* ediscovery = nullptr;
   // This node's id (server.node_id) for `sealpost status`.
   std::string node_id;
 };

@@ -36,7 +36,7 @@ void RegisterStatus(CLI::App& app, Globals& g);
 void RegisterUser(CLI::App& app, Globals& g);
 // tls policy set|list|remove (tls_cmd.cc).
 void RegisterTls(CLI::App& app, Globals& g);
-// message list|trace and the rights verbs revoke|status|expire
+// message list|trace and the rights verbs revoke|status|expire|shred
 // (message_cmd.cc).
 void RegisterMessage(CLI::App& app, Globals& g);
 // queue retry (queue_cmd.cc).
@@ -63,6 +63,9 @@ void RegisterCert(CLI::App& app, Globals& g);
 // journal rule new|list|get|remove|enable|disable, journal get|set
 // (journal_cmd.cc).
 void RegisterJournal(CLI::App& app, Globals& g);
+
+// search QUERY, search export|reindex (search_cmd.cc).
+void RegisterSearch(CLI::App& app, Globals& g);
 
 // init (init_cmd.cc): first-start setup.
 void RegisterInit(CLI::App& app, Globals& g);

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   RegisterCert(app, g);
   RegisterSmime(app, g);
   RegisterJournal(app, g);
+  RegisterSearch(app, g);
   RegisterInit(app, g);
   RegisterBackup(app, g);
   RegisterStore(app, g);

@@ -1,6 +1,6 @@
 // `sealpost message list|trace`: the gateway's queue and history, and every
 // hop and attempt of one message (Exchange's message trace); and the rights
-// verbs `message revoke|status|expire` of protected mail.
+// verbs `message revoke|status|expire|shred` of protected mail.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/json.hpp>
@@ -147,6 +147,17 @@ void AddRightsVerbs(CLI::App* message, Globals& g) {
   revoke->callback([&g, mid] {
     CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/revoke",
                  "{}", PrintMessage);
+  });
+  auto* shred = AddVerbOn(
+      *message, "shred",
+      "Destroy a protected message for good (admin): its record, so the key "
+      "service never releases its content key again, the server's copy and "
+      "its search index entries; audited. Copies already delivered stay "
+      "sealed and never open again.",
+      "id", *mid, "Protected message id");
+  shred->callback([&g, mid] {
+    CallAndSay(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/shred",
+               "{}", "Shredded " + *mid);
   });
   auto* status = AddVerbOn(*message, "status",
                            "Show a protected message's status and license log "

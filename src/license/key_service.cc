@@ -10,6 +10,7 @@ namespace sealpost::license {
 namespace {
 
 constexpr std::string_view kKind = "org";
+constexpr std::string_view kIndexKind = "index";
 constexpr size_t kPublicKeySize = 32;
 
 }  // namespace
@@ -209,6 +210,36 @@ Result<std::string> KeyService::WrapSecret(const SecretBytes& secret,
 Result<SecretBytes> KeyService::UnwrapSecret(std::string_view wrapped,
                                              std::string_view purpose) const {
   return master_.Unwrap(wrapped, purpose);
+}
+
+Result<std::shared_ptr<const crypto::BlindIndexKey>> KeyService::IndexKey() {
+  MutexLock lock(&mu_);
+  if (index_key_ != nullptr) return index_key_;
+  // Twice at most: another node may store version 1 between our read and
+  // our write; its key is then the one.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    SP_ASSIGN_OR_RETURN(auto records, store_.ListOrgKeys(kIndexKind));
+    if (!records.empty()) {
+      auto key =
+          crypto::BlindIndexKey::Unwrap(master_, records.front().wrapped);
+      if (!key.ok()) {
+        return FailedPreconditionError(
+            "cannot unwrap the search index key: is this the master key it "
+            "was created with?");
+      }
+      index_key_ =
+          std::make_shared<const crypto::BlindIndexKey>(std::move(*key));
+      return index_key_;
+    }
+    crypto::BlindIndexKey fresh = crypto::BlindIndexKey::Generate();
+    SP_ASSIGN_OR_RETURN(std::string wrapped, fresh.Wrap(master_));
+    if (store_.AddOrgKey({std::string(kIndexKind), 1, wrapped, true, 0}).ok()) {
+      index_key_ =
+          std::make_shared<const crypto::BlindIndexKey>(std::move(fresh));
+      return index_key_;
+    }
+  }
+  return UnavailableError("the search index key cannot be stored");
 }
 
 }  // namespace sealpost::license

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "crypto/blind_index_key.h"
 #include "crypto/key_hierarchy.h"
 #include "crypto/master_key.h"
 #include "store/store.h"
@@ -68,6 +69,11 @@ class KeyService {
                                  std::string_view purpose) const;
   Result<SecretBytes> UnwrapSecret(std::string_view wrapped,
                                    std::string_view purpose) const;
+  // The organisation's eDiscovery index key (crypto/blind_index_key.h),
+  // made on first use and kept wrapped under the master key in the org key
+  // table (kind "index", version 1); every later call, on any node, gets
+  // the same key.
+  Result<std::shared_ptr<const crypto::BlindIndexKey>> IndexKey();
 
  private:
   // Under mu_, so versions reach the store in the order they are made.
@@ -78,6 +84,7 @@ class KeyService {
   const crypto::MasterKey master_;
   mutable Mutex mu_;
   std::shared_ptr<crypto::KeyHierarchy> keys_ SP_GUARDED_BY(mu_);
+  std::shared_ptr<const crypto::BlindIndexKey> index_key_ SP_GUARDED_BY(mu_);
 };
 
 }  // namespace sealpost::license

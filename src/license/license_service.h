@@ -107,6 +107,18 @@ struct TransportDecryption {
   std::vector<std::string> granted;  // lower case, in the order asked
 };
 
+// The directory group whose members search protected mail when the IRM
+// setting EDiscoverySuperUserEnabled is True (docs/compliance.md).
+inline constexpr std::string_view kEDiscoveryManagerGroup =
+    "eDiscovery Manager";
+
+// A message released to an eDiscovery manager: its record and the original
+// as sent, decrypted from the server's copy.
+struct EDiscoveryRelease {
+  store::ProtectedMessageRecord record;
+  std::string original;
+};
+
 struct MessageState {
   store::ProtectedMessageRecord record;
   std::string state;  // "active", "revoked", "expired"
@@ -244,6 +256,33 @@ class LicenseService {
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
 
+  // ---- eDiscovery and shredding (ediscovery.cc, docs/compliance.md) ----
+  // OK when `email` may search protected mail: EDiscoverySuperUserEnabled
+  // is True and they are in kEDiscoveryManagerGroup. PERMISSION_DENIED
+  // otherwise (the refusal audited, best effort).
+  Status CheckEDiscovery(std::string_view email);
+  // The original of a message, from the server's copy, for an eDiscovery
+  // manager: revoked and expired messages too (legal hold). Each release
+  // is an "ediscovery.release" audit record written first: no record, no
+  // content (UNAVAILABLE). NOT_FOUND when the message or its copy is gone.
+  Result<EDiscoveryRelease> ReleaseForEDiscovery(std::string_view email,
+                                                 std::string_view message_id,
+                                                 std::string_view purpose);
+  // The subjects of a search's results for an eDiscovery manager ("" where
+  // none was kept): one "ediscovery.release" record per message, all
+  // written in one transaction before any subject is opened.
+  Result<std::vector<std::string>> SubjectsForEDiscovery(
+      std::string_view email,
+      const std::vector<store::ProtectedMessageRecord>& records);
+  // The original of a message for the server's own indexing (`sealpost
+  // search reindex`): nobody sees it; the caller keeps only keyed hashes.
+  // NOT_FOUND when no server copy is kept.
+  Result<std::string> OpenForIndexing(std::string_view message_id);
+  // `sealpost message shred`: the record (so no key service ever unwraps
+  // its content key again), the server copy, passcodes and index terms
+  // deleted with a "message.shred" audit record in one transaction.
+  Status Shred(std::string_view message_id, std::string_view by);
+
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,
                                       std::string_view recipient);
@@ -267,6 +306,10 @@ class LicenseService {
   // Why `record` (or a message it forwards) may no longer be opened:
   // Refusal::kRevoked, Refusal::kExpired, or nothing.
   Result<std::optional<Refusal>> Ended(
+      const store::ProtectedMessageRecord& record);
+  // The server copy of `record`, verified and decrypted (no checks of who
+  // asks: the callers make them).
+  Result<std::string> OpenServerCopy(
       const store::ProtectedMessageRecord& record);
 
   // Not owned (references and pointers below): must outlive this object.

@@ -10,7 +10,8 @@
 namespace sealpost::portal {
 
 // Variables: title, brand_css, logo_url, portal_text, user, org (flag),
-// compose (flag), reader (flag), csrf, privacy_url, disclaimer, content.
+// compose (flag), admin (flag), ediscovery (flag), reader (flag), csrf,
+// privacy_url, disclaimer, content.
 inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -31,7 +32,8 @@ inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 {{#org}}<a href="/sent">Sent</a>
 {{#compose}}<a href="/compose">Compose</a>
 {{/compose}}{{#admin}}<a href="/admin">Dashboard</a>
-{{/admin}}{{/org}}{{#reader}}<a href="/second-factor">Authenticator app</a>
+{{/admin}}{{#ediscovery}}<a href="/search">Search</a>
+{{/ediscovery}}{{/org}}{{#reader}}<a href="/second-factor">Authenticator app</a>
 {{/reader}}<form class="signout" method="post" action="/signout">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <span class="who">Signed in as {{user}}</span>

@@ -109,6 +109,10 @@ Portal::Visitor Portal::Identify(const http::Request& req) {
     v.is_admin =
         groups.ok() && std::find(groups->begin(), groups->end(),
                                  kAdministratorsGroup) != groups->end();
+    v.is_ediscovery =
+        groups.ok() &&
+        std::find(groups->begin(), groups->end(),
+                  license::kEDiscoveryManagerGroup) != groups->end();
   }
   return v;
 }
@@ -180,6 +184,9 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/sent/:id/expire", bind(&Portal::SetExpiry));
   router.Add("GET", "/admin", bind(&Portal::AdminDashboard));
   router.Add("GET", "/admin/messages/:id", bind(&Portal::AdminMessage));
+  router.Add("GET", "/search", bind(&Portal::SearchPage));
+  router.Add("POST", "/search", bind(&Portal::SearchPost));
+  router.Add("GET", "/search/messages/:id", bind(&Portal::SearchDownload));
   router.Add("GET", "/compose", bind(&Portal::ComposeForm));
   router.Add("POST", "/compose", bind(&Portal::SendCompose));
   if (options_.dev) {

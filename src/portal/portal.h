@@ -42,6 +42,10 @@
 #include "queue/queue.h"
 #include "store/store.h"
 
+namespace sealpost::search {
+class EDiscovery;
+}  // namespace sealpost::search
+
 namespace sealpost::portal {
 
 struct Chrome;  // web.h
@@ -67,6 +71,8 @@ struct PortalServices {
   license::TemplateStore* templates = nullptr;
   branding::BrandingStore* branding = nullptr;
   protect::Protector* protector = nullptr;
+  // eDiscovery search (search_page.cc); null: no /search page.
+  search::EDiscovery* ediscovery = nullptr;
   std::vector<std::unique_ptr<OidcClient>> oidc;  // configured providers
 };
 
@@ -141,6 +147,14 @@ class Portal {
   // the org sign-in that returns to `back`, or 403.
   std::optional<http::Response> AdminRefused(const Visitor& v,
                                              std::string_view back);
+  // eDiscovery search (search_page.cc): the form, its results, and one
+  // message's download.
+  http::Response SearchPage(http::Request& req);
+  http::Response SearchPost(http::Request& req);
+  http::Response SearchDownload(http::Request& req);
+  // Nothing for a signed-in member of the eDiscovery Manager group;
+  // otherwise the org sign-in, or 403.
+  std::optional<http::Response> SearchRefused(const Visitor& v);
   // The dev mailbox (mailbox.cc).
   http::Response Mailbox(http::Request& req);
   http::Response MailboxMail(http::Request& req);

@@ -143,6 +143,9 @@ http::Response PageResponse(int status, const std::string& content,
       d.set("compose", Data::type::bool_true);
     }
     if (chrome.visitor->is_admin) d.set("admin", Data::type::bool_true);
+    if (chrome.visitor->is_ediscovery) {
+      d.set("ediscovery", Data::type::bool_true);
+    }
   }
   if (!b.privacy_statement_url.empty()) {
     d.set("privacy_url", b.privacy_statement_url);

@@ -41,6 +41,8 @@ struct Portal::Visitor {
   int64_t session_expires_at = 0;
   bool can_compose = false;  // the header links to /compose (Portal::Identify)
   bool is_admin = false;     // in kAdministratorsGroup: /admin (ditto)
+  // In license::kEDiscoveryManagerGroup: /search (ditto).
+  bool is_ediscovery = false;
   // A sign-in waiting for its second factor (kSecondFactorPending): the
   // address and the session kind it becomes; `email` stays "".
   std::string pending_email;

@@ -406,6 +406,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   SP_ASSIGN_OR_RETURN(std::string mail,
                       SealAndWrap(spec, run.original, run.in.mail_from,
                                   &msg.protected_records, &note));
+  IndexProtected(run, msg.protected_records.back());
   msg.content = AddHeaders(std::move(mail), g.added_headers);
   // The ladder's other rungs, for the trace: the wrapper for readers in
   // the portal, the wrapper with its container for our own recipients.
@@ -413,6 +414,20 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   run.out.notes.push_back("protect " + who + " with " + note);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
+}
+
+void Protector::IndexProtected(Run& run, store::NewProtectedMessage& record) {
+  if (options_.indexer == nullptr) return;
+  if (!run.index_terms.has_value()) {
+    auto terms = options_.indexer->Terms(run.original);
+    if (!terms.ok()) {
+      // The mail still goes; `sealpost search reindex` catches it up.
+      log::Warn("message {} not indexed for eDiscovery: {}", run.in.id,
+                terms.status().message());
+    }
+    run.index_terms = terms.ok() ? std::move(*terms) : std::vector<int64_t>();
+  }
+  record.index_terms = *run.index_terms;
 }
 
 void Protector::AddRejectionDsn(Run& run) {

@@ -31,6 +31,7 @@
 #include "policy/rule_store.h"
 #include "policy/sender_choice.h"
 #include "queue/queue.h"
+#include "search/indexer.h"
 #include "smime/certificate_directory.h"
 #include "smime/signature_check.h"
 
@@ -47,6 +48,9 @@ struct ProtectorOptions {
   bool smime_prefer_when_certificate = true;  // smime.prefer_when_certificate
   bool smime_harvest = true;                  // smime.harvest
   bool smime_decrypt_inbound = false;         // smime.decrypt_inbound
+  // The eDiscovery index (null: messages are not indexed when protected):
+  // each protected message's terms commit with its record.
+  search::Indexer* indexer = nullptr;
 };
 
 // A message written in the portal (reply, forward, new message). It goes
@@ -166,6 +170,8 @@ class Protector {
   // defaults when they cannot be read (logged).
   const smime::SmimeOptions& SmimeOptionsFor(Run& run);
   void AddRejectionDsn(Run& run);
+  // Gives a newly protected message its eDiscovery index terms.
+  void IndexProtected(Run& run, store::NewProtectedMessage& record);
   // The envelope journal report of the message, when an enabled journal
   // rule matches (journal.h, docs/compliance.md).
   Status AddJournalReport(Run& run);

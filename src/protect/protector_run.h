@@ -82,6 +82,9 @@ struct Protector::Run {
   policy::SenderChoice choice;
   bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
   std::string subject;       // decoded; the wrapper's without the keyword
+  // The eDiscovery index terms of `original`, made at the first protection
+  // of the run and shared by every protected copy of it.
+  std::optional<std::vector<int64_t>> index_terms;
   std::vector<queue::DsnRecipient> rejected;
   // Set-SmimeConfig, read once per message when S/MIME is at stake.
   std::optional<smime::SmimeOptions> smime_options;

@@ -13,6 +13,7 @@
 #include "api/cert_api.h"
 #include "api/journal_api.h"
 #include "api/queue_api.h"
+#include "api/search_api.h"
 #include "api/util.h"
 #include "base/files.h"
 #include "base/log.h"
@@ -29,6 +30,7 @@
 #include "portal/portal.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
+#include "search/ediscovery.h"
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
@@ -435,6 +437,7 @@ int RunServer(const ServerOptions& options) {
   api::RegisterCertApi(api_router, api_context);
   api::RegisterSmimeConfigApi(api_router, api_context);
   api::RegisterJournalApi(api_router, api_context);
+  api::RegisterSearchApi(api_router, api_context);
 
   int threads = config.threads > 0
                     ? static_cast<int>(config.threads)
@@ -470,6 +473,11 @@ int RunServer(const ServerOptions& options) {
                                    url);
   licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
+  // eDiscovery (docs/compliance.md): the blind index, filled at protection
+  // time, searched by the API and the portal.
+  search::Indexer indexer(keys);
+  search::EDiscovery ediscovery(**store, licenses, templates, indexer);
+  api_context.ediscovery = &ediscovery;
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
   auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules});
   if (!shared_changes.ok()) return Fail(shared_changes.status());
@@ -483,6 +491,7 @@ int RunServer(const ServerOptions& options) {
       config.smime_prefer_when_certificate;
   protector_options.smime_harvest = config.smime_harvest;
   protector_options.smime_decrypt_inbound = config.smime_decrypt_inbound;
+  protector_options.indexer = &indexer;
   protect::Protector protector(licenses, directory, templates, brandings, rules,
                                **store, clock, protector_options);
 
@@ -498,6 +507,7 @@ int RunServer(const ServerOptions& options) {
   portal_services.templates = &templates;
   portal_services.branding = &brandings;
   portal_services.protector = &protector;
+  portal_services.ediscovery = &ediscovery;
   for (auto& p : *providers) {
     portal_services.oidc.push_back(
         std::make_unique<portal::OidcClient>(p, url + "/oidc/callback"));

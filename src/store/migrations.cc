@@ -233,6 +233,19 @@ CREATE TABLE pending_sign_ins (
 CREATE INDEX pending_sign_ins_browser ON pending_sign_ins (browser, id);
 CREATE INDEX pending_sign_ins_created ON pending_sign_ins (created_at)
 )sql"},
+      {16, "ediscovery: the blind index (keyed term hashes, their postings)",
+       R"sql(
+CREATE TABLE search_docs (
+  doc {autoid},
+  message_id TEXT NOT NULL UNIQUE,
+  terms {blob} NOT NULL
+);
+CREATE TABLE search_postings (
+  term BIGINT NOT NULL,
+  doc BIGINT NOT NULL,
+  PRIMARY KEY (term, doc)
+){without_rowid}
+)sql"},
   };
   return migrations;
 }
@@ -248,7 +261,9 @@ std::string RenderMigrationSql(std::string_view sql, Dialect dialect) {
   if (dialect == Dialect::kSqlite) {
     replace("{blob}", "BLOB");
     replace("{autoid}", "INTEGER PRIMARY KEY AUTOINCREMENT");
+    replace("{without_rowid}", " WITHOUT ROWID");
   } else {
+    replace("{without_rowid}", "");
     replace("{blob}", "BYTEA");
     replace("{autoid}", "BIGSERIAL PRIMARY KEY");
   }

@@ -1,7 +1,10 @@
 // Versioned schema migrations, shared by both engines. Each migration is
-// written once in portable SQL with two placeholders that the engine
-// substitutes: {blob} (BLOB / BYTEA) and {autoid} (an auto-increment primary
-// key). Migrations only ever append: never edit one that has shipped.
+// written once in portable SQL with placeholders that the engine
+// substitutes: {blob} (BLOB / BYTEA), {autoid} (an auto-increment primary
+// key) and {without_rowid} (after a table with a primary key: SQLite's
+// WITHOUT ROWID, so its rows are stored once, in the key's B-tree;
+// nothing on PostgreSQL). Migrations only ever append: never edit one that has
+// shipped.
 //
 // Thread-safety: immutable data.
 #ifndef SEALPOST_STORE_MIGRATIONS_H_

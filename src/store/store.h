@@ -113,6 +113,22 @@ struct NewProtectedMessage {
   ProtectedMessageRecord record;
   AuditRecord audit;
   std::string portal_copy;
+  // Its terms in the eDiscovery index: keyed hashes (search/blind_index.h),
+  // never a word in clear; empty: not indexed.
+  std::vector<int64_t> index_terms;
+};
+
+// An eDiscovery search of the blind index (docs/compliance.md): messages
+// holding every one of `terms`, newest indexed first, narrowed by the
+// record's fields. Revoked and expired messages are found too (legal hold).
+struct SearchQuery {
+  std::vector<int64_t> terms;  // at least one; every one must match
+  std::string owner;           // "" for any sender
+  std::string recipient;       // case-insensitive part of a recipient
+  int64_t after = 0;           // created_at >= after when not 0
+  int64_t before = 0;          // created_at < before when not 0
+  std::string template_id;     // "" for any
+  int limit = 100;
 };
 
 // A one-time passcode for the portal (stored hashed, never the code).
@@ -536,6 +552,26 @@ class Store {
   virtual Result<std::vector<JournalRuleRecord>> ListJournalRules() = 0;
   // NOT_FOUND when there is no such rule.
   virtual Status DeleteJournalRule(std::string_view id) = 0;
+
+  // ---- eDiscovery: the blind index (docs/compliance.md) ----
+  // Replaces the index terms of a protected message (`sealpost search
+  // reindex`); empty `terms` removes them.
+  virtual Status PutSearchTerms(std::string_view message_id,
+                                const std::vector<int64_t>& terms) = 0;
+  // Ids of the messages that match, newest indexed first.
+  virtual Result<std::vector<std::string>> SearchMessages(
+      const SearchQuery& query) = 0;
+  // How many messages the index holds, and their postings.
+  struct SearchIndexSize {
+    int64_t messages = 0;
+    int64_t postings = 0;
+  };
+  virtual Result<SearchIndexSize> CountSearchIndex() = 0;
+  // `sealpost message shred`: the message's record, portal copy, passcodes
+  // and index terms are deleted and `audit` written, in one transaction.
+  // NOT_FOUND when there is no such message.
+  virtual Status ShredProtectedMessage(std::string_view id,
+                                       const AuditRecord& audit) = 0;
 
   // ---- S/MIME certificates on file (smime/) ----
   // Inserts or replaces the certificate with this id, with its emails.

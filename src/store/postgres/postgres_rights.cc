@@ -114,6 +114,9 @@ Status PostgresStore::InsertProtectedMessage(Conn& c,
                   .Blob(m.portal_copy)
                   .Int(clock_.NowUnix())));
   }
+  if (!m.index_terms.empty()) {
+    SP_RETURN_IF_ERROR(InsertSearchTerms(c, m.record.id, m.index_terms));
+  }
   return InsertAudit(c, m.audit);
 }
 

@@ -143,6 +143,15 @@ class PostgresStore final : public Store {
   Result<std::vector<JournalRuleRecord>> ListJournalRules() override;
   Status DeleteJournalRule(std::string_view id) override;
 
+  // The eDiscovery blind index (postgres_search.cc).
+  Status PutSearchTerms(std::string_view message_id,
+                        const std::vector<int64_t>& terms) override;
+  Result<std::vector<std::string>> SearchMessages(
+      const SearchQuery& query) override;
+  Result<SearchIndexSize> CountSearchIndex() override;
+  Status ShredProtectedMessage(std::string_view id,
+                               const AuditRecord& audit) override;
+
   // Housekeeping (postgres_housekeeping.cc). ReclaimSpace gives nothing
   // back itself: PostgreSQL's autovacuum reuses dead rows' space.
   Result<int64_t> PruneQueueHistory(int64_t before_ms, int limit) override;
@@ -200,6 +209,11 @@ class PostgresStore final : public Store {
   }
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
+  // A message's index terms replaced (none: removed), inside the caller's
+  // transaction (postgres_search.cc).
+  Status InsertSearchTerms(Conn& c, std::string_view message_id,
+                           const std::vector<int64_t>& terms);
+  Status DeleteSearchTerms(Conn& c, std::string_view message_id);
   Status WriteQueueBatch(Conn& c, QueueBatch& batch);
   // One statement and a notification of `what` to every node, committed
   // together.

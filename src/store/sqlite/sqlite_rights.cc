@@ -103,6 +103,9 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
         .Bind(3, clock_.NowUnix());
     SP_RETURN_IF_ERROR(c.Run());
   }
+  if (!m.index_terms.empty()) {
+    SP_RETURN_IF_ERROR(InsertSearchTerms(m.record.id, m.index_terms));
+  }
   return InsertAudit(m.audit);
 }
 

@@ -123,6 +123,15 @@ class SqliteStore final : public Store {
   Result<std::vector<JournalRuleRecord>> ListJournalRules() override;
   Status DeleteJournalRule(std::string_view id) override;
 
+  // The eDiscovery blind index (sqlite_search.cc).
+  Status PutSearchTerms(std::string_view message_id,
+                        const std::vector<int64_t>& terms) override;
+  Result<std::vector<std::string>> SearchMessages(
+      const SearchQuery& query) override;
+  Result<SearchIndexSize> CountSearchIndex() override;
+  Status ShredProtectedMessage(std::string_view id,
+                               const AuditRecord& audit) override;
+
   // S/MIME certificates (sqlite_certs.cc).
   Status PutSmimeCert(const SmimeCertRecord& cert) override;
   Result<std::optional<SmimeCertRecord>> GetSmimeCert(
@@ -157,6 +166,11 @@ class SqliteStore final : public Store {
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
   Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
+  // A message's index terms replaced (none: removed), inside the caller's
+  // transaction (sqlite_search.cc).
+  Status InsertSearchTerms(std::string_view message_id,
+                           const std::vector<int64_t>& terms) SP_REQUIRES(mu_);
+  Status DeleteSearchTerms(std::string_view message_id) SP_REQUIRES(mu_);
   // CommitQueueBatch's rows, inside its transaction.
   Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
   // The single integer a query such as "PRAGMA page_count" returns.
