@@ -44,88 +44,90 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
   smime::CertificateDirectory& certs = *ctx.certificates;
   router.Add(
       "POST", "/api/v1/smime/open",
-      Authed(ctx, [&ctx, &certs](Request& req,
-                                 const Caller& caller) -> Response {
-        if (caller.admin) return RefuseAdmin("open S/MIME mail");
-        auto opened = smime::OpenMail(certs, req.body, caller.email);
-        if (!opened.ok()) {
-          if (opened.status().code() == StatusCode::kPermissionDenied) {
-            ctx.store->AppendAuditBestEffort(
-                {0, 0, caller.email, "smime.open", "", "refused",
-                 opened.status().message()});
-          }
-          return FromStatus(opened.status());
-        }
-        if (!opened->certificate_id.empty()) {
-          ctx.store->AppendAuditBestEffort(
-              {0, 0, caller.email, "smime.open",
-               opened->certificate_id.substr(0, 16), "ok",
-               "decrypted with the private key of certificate " +
-                   opened->certificate_id.substr(0, 16)});
-        }
-        json::array signatures;
-        for (const auto& s : opened->signatures) {
-          signatures.push_back(json::object{{"verified", s.verified},
-                                            {"signer", s.signer},
-                                            {"reason", s.reason},
-                                            {"stamp", s.StampValue()}});
-        }
-        return JsonOk(
-            200, json::object{{"message", Base64Encode(AsBytes(opened->message))},
-                              {"certificate", opened->certificate_id},
-                              {"signatures", signatures}});
-      }));
+      Authed(
+          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
+            if (caller.admin) return RefuseAdmin("open S/MIME mail");
+            auto opened = smime::OpenMail(certs, req.body, caller.email);
+            if (!opened.ok()) {
+              if (opened.status().code() == StatusCode::kPermissionDenied) {
+                ctx.store->AppendAuditBestEffort({0, 0, caller.email,
+                                                  "smime.open", "", "refused",
+                                                  opened.status().message()});
+              }
+              return FromStatus(opened.status());
+            }
+            if (!opened->certificate_id.empty()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.open",
+                   opened->certificate_id.substr(0, 16), "ok",
+                   "decrypted with the private key of certificate " +
+                       opened->certificate_id.substr(0, 16)});
+            }
+            json::array signatures;
+            for (const auto& s : opened->signatures) {
+              signatures.push_back(json::object{{"verified", s.verified},
+                                                {"signer", s.signer},
+                                                {"reason", s.reason},
+                                                {"stamp", s.StampValue()}});
+            }
+            return JsonOk(
+                200, json::object{
+                         {"message", Base64Encode(AsBytes(opened->message))},
+                         {"certificate", opened->certificate_id},
+                         {"signatures", signatures}});
+          }));
   router.Add(
       "POST", "/api/v1/smime/protect",
-      Authed(ctx, [&ctx, &certs](Request& req,
-                                 const Caller& caller) -> Response {
-        if (caller.admin) return RefuseAdmin("protect with S/MIME");
-        if (!req.Header("content-type").starts_with("message/rfc822")) {
-          return Response::JsonError(400, "invalid_argument",
-                                     "send the message as message/rfc822");
-        }
-        std::vector<std::string> to = SplitList(req.QueryParam("to"));
-        if (to.empty() || to.size() > kMaxRecipients) {
-          return Response::JsonError(400, "invalid_argument",
-                                     "between 1 and 500 recipients (to=A,B)");
-        }
-        bool sign = req.QueryParam("sign") == "true";
-        auto config = smime::SmimeConfig::Load(*ctx.store);
-        if (!config.ok()) return FromStatus(config.status());
-        auto made = smime::ProtectMail(certs, req.body, caller.email, to, sign,
-                                       config->Options());
-        std::string recipients;
-        for (const auto& t : to) recipients += (recipients.empty() ? "" : ",") + t;
-        if (!made.ok()) {
-          ctx.store->AppendAuditBestEffort({0, 0, caller.email,
-                                            "smime.protect", recipients,
-                                            "refused",
-                                            made.status().message()});
-          return FromStatus(made.status());
-        }
-        std::string ids;
-        for (const auto& id : made->certificate_ids) {
-          ids += (ids.empty() ? "" : ",") + id.substr(0, 16);
-        }
-        ctx.store->AppendAuditBestEffort({0, 0, caller.email, "smime.protect",
-                                          recipients, "ok",
-                                          "encrypted to certificates " + ids});
-        if (!made->signer_id.empty()) {
-          ctx.store->AppendAuditBestEffort(
-              {0, 0, caller.email, "smime.sign", recipients, "ok",
-               "signed with the private key of certificate " +
-                   made->signer_id.substr(0, 16)});
-        }
-        Response r;
-        r.status = 201;
-        r.content_type = "message/rfc822";
-        r.headers = {{"X-Sealpost-Smime-Certificates", ids},
-                     {"X-Sealpost-Smime-Signer",
-                      made->signer_id.substr(0, 16)},
-                     {"X-Sealpost-Smime-Note", made->note}};
-        r.body = std::move(made->message);
-        return r;
-      }));
+      Authed(
+          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
+            if (caller.admin) return RefuseAdmin("protect with S/MIME");
+            if (!req.Header("content-type").starts_with("message/rfc822")) {
+              return Response::JsonError(400, "invalid_argument",
+                                         "send the message as message/rfc822");
+            }
+            std::vector<std::string> to = SplitList(req.QueryParam("to"));
+            if (to.empty() || to.size() > kMaxRecipients) {
+              return Response::JsonError(
+                  400, "invalid_argument",
+                  "between 1 and 500 recipients (to=A,B)");
+            }
+            bool sign = req.QueryParam("sign") == "true";
+            auto config = smime::SmimeConfig::Load(*ctx.store);
+            if (!config.ok()) return FromStatus(config.status());
+            auto made = smime::ProtectMail(certs, req.body, caller.email, to,
+                                           sign, config->Options());
+            std::string recipients;
+            for (const auto& t : to)
+              recipients += (recipients.empty() ? "" : ",") + t;
+            if (!made.ok()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.protect", recipients, "refused",
+                   made.status().message()});
+              return FromStatus(made.status());
+            }
+            std::string ids;
+            for (const auto& id : made->certificate_ids) {
+              ids += (ids.empty() ? "" : ",") + id.substr(0, 16);
+            }
+            ctx.store->AppendAuditBestEffort(
+                {0, 0, caller.email, "smime.protect", recipients, "ok",
+                 "encrypted to certificates " + ids});
+            if (!made->signer_id.empty()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.sign", recipients, "ok",
+                   "signed with the private key of certificate " +
+                       made->signer_id.substr(0, 16)});
+            }
+            Response r;
+            r.status = 201;
+            r.content_type = "message/rfc822";
+            r.headers = {
+                {"X-Sealpost-Smime-Certificates", ids},
+                {"X-Sealpost-Smime-Signer", made->signer_id.substr(0, 16)},
+                {"X-Sealpost-Smime-Note", made->note}};
+            r.body = std::move(made->message);
+            return r;
+          }));
 }
 
 }  // namespace sealpost::api
