@@ -70,8 +70,8 @@ RevocationPointers RevocationPointersOf(std::string_view certificate_der) {
   RevocationPointers out;
   X509Ptr x = ParseDer(certificate_der);
   if (!x) return out;
-  auto* dps = static_cast<STACK_OF(DIST_POINT)*>(X509_get_ext_d2i(
-      x.get(), NID_crl_distribution_points, nullptr, nullptr));
+  auto* dps = static_cast<STACK_OF(DIST_POINT)*>(
+      X509_get_ext_d2i(x.get(), NID_crl_distribution_points, nullptr, nullptr));
   for (int i = 0; dps != nullptr && i < sk_DIST_POINT_num(dps); ++i) {
     DIST_POINT* dp = sk_DIST_POINT_value(dps, i);
     if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
@@ -113,8 +113,8 @@ std::string IssuerAmong(std::string_view certificate_der,
 }
 
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
-                              const std::string& content_type,
-                              size_t max_bytes, int timeout_seconds) {
+                              const std::string& content_type, size_t max_bytes,
+                              int timeout_seconds) {
   if (!IsHttpUrl(url)) {
     return UnavailableError("only http:// is fetched: " + url);
   }
@@ -122,8 +122,8 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   char* port = nullptr;
   char* path = nullptr;
   int use_ssl = 0;
-  if (OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port,
-                          nullptr, &path, nullptr, nullptr) != 1 ||
+  if (OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port, nullptr,
+                          &path, nullptr, nullptr) != 1 ||
       use_ssl != 0) {
     OPENSSL_free(host);
     OPENSSL_free(port);
@@ -243,12 +243,13 @@ Result<OcspAnswer> CheckOcspResponse(std::string_view response_der,
   int status = 0, reason = 0;
   ASN1_GENERALIZEDTIME *revoked_at = nullptr, *this_update = nullptr,
                        *next_update = nullptr;
-  if (!id || OCSP_resp_find_status(basic.get(), id.get(), &status, &reason,
-                                   &revoked_at, &this_update,
-                                   &next_update) != 1) {
+  if (!id ||
+      OCSP_resp_find_status(basic.get(), id.get(), &status, &reason,
+                            &revoked_at, &this_update, &next_update) != 1) {
     ERR_clear_error();
-    return InvalidArgumentError("the OCSP response is not about this "
-                                "certificate");
+    return InvalidArgumentError(
+        "the OCSP response is not about this "
+        "certificate");
   }
   if (OCSP_check_validity(this_update, next_update, 300, -1) != 1) {
     ERR_clear_error();

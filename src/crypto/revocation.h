@@ -38,8 +38,8 @@ std::string IssuerAmong(std::string_view certificate_der,
 // empty. At most `max_bytes` of response and `timeout_seconds` in all; a
 // redirect is refused. UNAVAILABLE saying why on any failure.
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
-                              const std::string& content_type,
-                              size_t max_bytes, int timeout_seconds);
+                              const std::string& content_type, size_t max_bytes,
+                              int timeout_seconds);
 
 // A DER OCSPRequest for `certificate_der` issued by `issuer_der` (SHA-1
 // CertID, as every responder accepts), with a nonce.

@@ -10,9 +10,9 @@
 namespace sealpost::smime {
 namespace {
 
-constexpr int kRequestSeconds = 5;   // per request (OWACRLConnectionTimeout)
-constexpr int kTotalSeconds = 10;    // per certificate (OWACRLRetrievalTimeout)
-constexpr size_t kMaxUrls = 2;       // of each kind
+constexpr int kRequestSeconds = 5;  // per request (OWACRLConnectionTimeout)
+constexpr int kTotalSeconds = 10;   // per certificate (OWACRLRetrievalTimeout)
+constexpr size_t kMaxUrls = 2;      // of each kind
 constexpr int64_t kFailureSeconds = 300;
 constexpr int64_t kOcspDefaultSeconds = 3600;
 constexpr size_t kMaxOcspCache = 10000;
