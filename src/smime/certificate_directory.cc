@@ -98,6 +98,9 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
       return std::nullopt;
     }
   }
+  // Most certificates name nothing to ask: no chain check twice for them.
+  crypto::RevocationPointers urls = crypto::RevocationPointersOf(der);
+  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return std::nullopt;
   // Only a certificate that chains to a trusted CA may send the server to
   // the URLs it names: anyone can make a certificate, not one our CAs
   // signed.
