@@ -20,7 +20,8 @@ class ClientMailTest : public ::testing::Test {
     for (const char* who : {"alice", "zoe"}) {
       pki_.MakeLeaf(who, std::string(who) + "@example.com");
       pki_.MakePkcs12(who, "pw");
-      ASSERT_TRUE(certs_->Import(pki_.Read(std::string(who) + ".p12"), pw).ok());
+      ASSERT_TRUE(
+          certs_->Import(pki_.Read(std::string(who) + ".p12"), pw).ok());
     }
     pki_.MakeLeaf("bob", "bob@partner.test");
     ASSERT_TRUE(certs_->Import(pki_.Read("bob.pem"), SecretBytes()).ok());
