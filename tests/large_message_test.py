@@ -61,7 +61,7 @@ class LargeMessageTest(unittest.TestCase):
         server = DevServer(env={
             "SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(SIZE + 4 * MB)})
         try:
-            users = {u["email"]: u["password"] for u in server.info["users"]}
+            users = server.passwords()
             pid = server.proc.pid
             time.sleep(1.0)  # settle after start
             before_kb = status_kb(pid, "VmRSS")

@@ -124,9 +124,7 @@ class MailFlowAttackTest(lib.DevServerCase):
         data = self.read(path)
         self.assertNotIn(secret.encode(), data)
         self.assertIn(b"X-Sealpost-Protected", data)
-        r = self.open_as("alice@example.com", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(secret.encode(), r.stdout)
+        self.assertIn(secret.encode(), self.opened("alice@example.com", path))
 
     def test_forged_header_does_not_skip_the_rule(self):
         tag, secret = unique(), "secret-" + unique()
@@ -223,9 +221,7 @@ class MailFlowAttackTest(lib.DevServerCase):
         self.send("alice@example.com", ["z-" + tag + "@gmail.test"], leaked)
         [path] = self.arrivals(before, 1)
         self.assertNotEqual(self.marker_id(self.read(path)), msg_id)
-        r = self.open_as("alice@example.com", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(secret.encode(), r.stdout)
+        self.assertIn(secret.encode(), self.opened("alice@example.com", path))
 
     # -- item 16: mail nobody here wrote -----------------------------------
 
@@ -248,9 +244,7 @@ class MailFlowAttackTest(lib.DevServerCase):
         data = self.read(path)
         self.assertNotIn(secret.encode(), data)
         self.assertIn(b"X-Sealpost-Protected", data)
-        r = self.open_as("alice@example.com", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, body)
+        self.assertEqual(self.opened("alice@example.com", path), body)
 
     def test_empty_and_broken_mime_are_answered(self):
         tag = unique()
@@ -273,9 +267,8 @@ class MailFlowAttackTest(lib.DevServerCase):
                   "boundary=NEVER\r\n\r\n--WRONG\r\nno closing boundary\r\n")
         self.send("alice@example.com", ["b@gmail.test"], broken.encode())
         [path] = self.delivered("broken " + tag)
-        r = self.open_as("alice@example.com", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, broken.encode())
+        self.assertEqual(self.opened("alice@example.com", path),
+                         broken.encode())
 
     # -- transport decryption for inspection (issue 15) -------------------
 

@@ -215,8 +215,7 @@ class BackupRestoreTest(lib.DevServerCase):
     def setUpClass(cls):
         cls.work = tempdir("sealpost-backup-")
         cls.server = lib.DevServer(data_dir=os.path.join(cls.work, "data1"))
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
 
     def passfile(self, name, text):
         path = os.path.join(self.work, name)
@@ -304,15 +303,7 @@ class BackupRestoreTest(lib.DevServerCase):
         # Restarted on the restored directory: the old mail opens.
         server2 = lib.DevServer(data_dir=data2)
         try:
-            users = {u["email"]: u["password"]
-                     for u in server2.info["users"]}
-            env = dict(os.environ, SEALPOST_ADDR=server2.url,
-                       SEALPOST_TOKEN=server2.token,
-                       SEALPOST_CACERT=server2.ca_cert,
-                       SEALPOST_USER="alice@example.com",
-                       SEALPOST_PASSWORD=users["alice@example.com"])
-            opened = subprocess.run([BINARY, "open", kept], env=env,
-                                    capture_output=True, timeout=60)
+            opened = server2.open_as("alice@example.com", kept)
             self.assertEqual(opened.returncode, 0, opened.stderr)
             self.assertEqual(opened.stdout, raw)
         finally:

@@ -130,8 +130,7 @@ class PortalSecurityTest(unittest.TestCase):
                  # Low limits for the relay test; one reader writes there.
                  "SEALPOST_PORTAL_SEND_LIMIT_PER_USER": "3",
                  "SEALPOST_PORTAL_MAX_RECIPIENTS": "5"})
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
 
     @classmethod
     def tearDownClass(cls):
@@ -599,7 +598,7 @@ class PortalSecurityTest(unittest.TestCase):
     def huge_redirect(self, server):
         """A Location header over 64 KiB (Beast throws on such a field)
         from ?next= after sign-in: answered, and the server lives on."""
-        users = {u["email"]: u["password"] for u in server.info["users"]}
+        users = server.passwords()
         s = browser(server)
         page = s.get(server.url + "/signin", timeout=30)
         # Signed in first: a body this large needs a session.

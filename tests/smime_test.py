@@ -279,9 +279,8 @@ class SmimeTest(lib.DevServerCase):
             with open(got[portal], "rb") as f:
                 self.assertNotIn(("secret-" + tag).encode(), f.read())
         # The internal recipient's wrapper carries the container and opens.
-        r = self.open_as("bob@example.com", got["bob@example.com"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(("secret-" + tag).encode(), r.stdout)
+        self.assertIn(("secret-" + tag).encode(),
+                      self.opened("bob@example.com", got["bob@example.com"]))
         # The trace says which copy went as S/MIME, and to whom.
         r = self.server.cli("--json", "message", "list", check=True)
         messages = json.loads(r.stdout)["messages"]

@@ -241,15 +241,10 @@ class GatewayTest(DevServerCase):
 
     def test_queue_cli_and_metrics(self):
         marker = uuid.uuid4().hex
-        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port) as c:
-            c.ehlo()
-            c.mail("alice@example.com")
-            c.rcpt("bob@example.com")
-            code, resp = c.data(("Subject: cli " + marker +
-                                 "\r\nMessage-ID: <" + marker +
-                                 "@example.com>\r\n\r\nx\r\n").encode())
-        self.assertEqual(code, 250)
-        qid = resp.decode().rsplit(" ", 1)[-1]
+        qid = self.server.submit(
+            "alice@example.com", "bob@example.com",
+            ("Subject: cli " + marker + "\r\nMessage-ID: <" + marker +
+             "@example.com>\r\n\r\nx\r\n").encode())
         self.wait_mail("cli " + marker)
 
         def done():
@@ -370,15 +365,10 @@ class PlaintextAtRestTest(unittest.TestCase):
         server = DevServer(args=["--next-hop", "127.0.0.1:%d" % sink.port])
         try:
             marker = "UNIQUE-" + uuid.uuid4().hex
-            with smtplib.SMTP(server.smtp_host, server.smtp_port) as c:
-                c.ehlo()
-                c.mail("alice@example.com")
-                c.rcpt("bob@example.com")
-                code, resp = c.data(("Subject: secret " + marker +
-                                     "\r\n\r\nthe body " + marker +
-                                     "\r\n").encode())
-            self.assertEqual(code, 250)
-            qid = resp.decode().rsplit(" ", 1)[-1]
+            qid = server.submit(
+                "alice@example.com", "bob@example.com",
+                ("Subject: secret " + marker + "\r\n\r\nthe body " +
+                 marker + "\r\n").encode())
 
             def deferred():
                 r = server.cli("message", "trace", qid)

@@ -148,8 +148,7 @@ class SubmissionTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = DevServer(env=OUTSIDE)
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
         cls.port = cls.server.submission_port
 
     @classmethod
@@ -266,7 +265,7 @@ class AuthThrottleTest(unittest.TestCase):
     def test_per_client_limit(self):
         server = DevServer()
         try:
-            users = {u["email"]: u["password"] for u in server.info["users"]}
+            users = server.passwords()
             ctx = tls_context(server)
             codes = []
             for i in range(5):  # different users: the client is counted

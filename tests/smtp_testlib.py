@@ -13,6 +13,7 @@ import os
 import pwd
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import tempfile
@@ -153,6 +154,32 @@ class DevServer:
                                                          r.stderr))
         return r
 
+    def passwords(self):
+        """The dev users' passwords, by address."""
+        return {u["email"]: u["password"] for u in self.info["users"]}
+
+    def open_as(self, user, path, password=None):
+        """`sealpost open PATH` as `user` (password: the dev user's by
+        default); the opened bytes are on stdout."""
+        env = dict(os.environ, SEALPOST_ADDR=self.api_url,
+                   SEALPOST_TOKEN=self.token, SEALPOST_CACERT=self.ca_cert,
+                   SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=password or self.passwords()[user])
+        return subprocess.run([BINARY, "open", path], env=env,
+                              capture_output=True, timeout=60)
+
+    def submit(self, sender, recipient, raw, helo=""):
+        """Sends `raw` over SMTP (EHLO `helo`); returns the queue id that
+        the 250 reply to DATA names."""
+        with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=30) as c:
+            c.ehlo(helo)
+            c.mail(sender)
+            c.rcpt(recipient)
+            code, resp = c.data(raw)
+        if code != 250:
+            raise AssertionError("DATA answered %d %r" % (code, resp))
+        return resp.decode().rsplit(" ", 1)[-1]
+
     def mailbox_files(self):
         d = os.path.join(self.mailbox, "new")
         if not os.path.isdir(d):
@@ -172,18 +199,26 @@ class DevServer:
         return None
 
 
-def find_mail(servers, pred, skip=()):
-    """The bytes of the first mail in the dev mailboxes of `servers`, not in
+def find_mail_path(servers, pred, skip=()):
+    """The path of the first mail in the dev mailboxes of `servers`, not in
     `skip`, for which pred(bytes) holds; None when there is none (yet)."""
     for server in servers:
         for path in server.mailbox_files():
             if path in skip:
                 continue
             with open(path, "rb") as f:
-                b = f.read()
-            if pred(b):
-                return b
+                if pred(f.read()):
+                    return path
     return None
+
+
+def find_mail(servers, pred, skip=()):
+    """The bytes of that mail (find_mail_path); None when there is none."""
+    path = find_mail_path(servers, pred, skip)
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _sink_user_args():
@@ -278,15 +313,13 @@ class DevServerCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = DevServer()
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
 
     def send(self, sender, recipients, raw, mail_options=()):
-        import smtplib
         with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
                           timeout=30) as s:
             s.ehlo("client.example.com")
@@ -322,12 +355,13 @@ class DevServerCase(unittest.TestCase):
         return files
 
     def open_as(self, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
-                   SEALPOST_TOKEN=self.server.token,
-                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=self.users[user])
-        return subprocess.run([BINARY, "open", path], env=env,
-                              capture_output=True, timeout=60)
+        return self.server.open_as(user, path, self.users[user])
+
+    def opened(self, user, path):
+        """What `sealpost open` gives `user` for `path`; it must open."""
+        r = self.open_as(user, path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
 
     def parse(self, path):
         with open(path, "rb") as f:

@@ -7,7 +7,6 @@ other data it refuses and names what it found.
 
 import os
 import signal
-import smtplib
 import subprocess
 import sys
 import tempfile
@@ -31,21 +30,11 @@ class StoreMigrateTest(PostgresCase):
         raw = ("From: Alice <alice@example.com>\r\nTo: carol@gmail.test\r\n"
                "Subject: mig %s [encrypt]\r\nMessage-ID: <%s@example.com>"
                "\r\n\r\nsecret-%s\r\n" % (tag, tag, tag)).encode()
-        with smtplib.SMTP(node.smtp_host, node.smtp_port, timeout=30) as s:
-            s.ehlo("client.example.com")
-            s.mail("alice@example.com")
-            s.rcpt("carol@gmail.test")
-            code, resp = s.data(raw)
-        self.assertEqual(code, 250)
-        qid = resp.decode().rsplit(" ", 1)[-1]
+        qid = node.submit("alice@example.com", "carol@gmail.test", raw,
+                          helo="client.example.com")
 
-        def delivered():
-            for p in node.mailbox_files():
-                with open(p, "rb") as f:
-                    if ("mig " + tag).encode() in f.read():
-                        return p
-            return None
-        path = lib.wait_for(delivered, timeout=30)
+        path = lib.wait_for(lambda: lib.find_mail_path(
+            [node], lambda b: ("mig " + tag).encode() in b), timeout=30)
         self.assertTrue(path, node.read_log()[-2000:])
         lib.wait_for(lambda: "delivered" in node.cli(
             "message", "trace", qid).stdout, timeout=20)
@@ -66,15 +55,7 @@ class StoreMigrateTest(PostgresCase):
             "--store-url", url, "--master-key-file",
             os.path.join(node.data_dir, "master.key")])
         try:
-            users = {u["email"]: u["password"]
-                     for u in pg_node.info["users"]}
-            env = dict(os.environ, SEALPOST_ADDR=pg_node.url,
-                       SEALPOST_TOKEN=pg_node.token,
-                       SEALPOST_CACERT=pg_node.ca_cert,
-                       SEALPOST_USER="alice@example.com",
-                       SEALPOST_PASSWORD=users["alice@example.com"])
-            r = subprocess.run([lib.BINARY, "open", path], env=env,
-                               capture_output=True, timeout=60)
+            r = pg_node.open_as("alice@example.com", path)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stdout, raw)
             trace = pg_node.cli("message", "trace", qid)

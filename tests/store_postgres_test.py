@@ -24,8 +24,7 @@ class StorePostgresTest(unittest.TestCase):
         cls.pg = PostgresServer()
         cls.url = cls.pg.create_database("sealpost")
         cls.server = lib.DevServer(args=["--store-url", cls.url])
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.server.info["users"]}
+        cls.users = cls.server.passwords()
 
     @classmethod
     def tearDownClass(cls):
@@ -39,24 +38,13 @@ class StorePostgresTest(unittest.TestCase):
             s.sendmail(sender, recipients, raw)
 
     def delivered(self, server, token):
-        def find():
-            for path in server.mailbox_files():
-                with open(path, "rb") as f:
-                    if token.encode() in f.read():
-                        return path
-            return None
-        path = lib.wait_for(find, timeout=30)
+        path = lib.wait_for(lambda: lib.find_mail_path(
+            [server], lambda b: token.encode() in b), timeout=30)
         self.assertTrue(path, server.read_log()[-3000:])
         return path
 
     def open_as(self, server, user, path):
-        env = dict(os.environ, SEALPOST_ADDR=server.url,
-                   SEALPOST_TOKEN=server.token,
-                   SEALPOST_CACERT=server.ca_cert, SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=self.users[user])
-        import subprocess
-        return subprocess.run([lib.BINARY, "open", path], env=env,
-                              capture_output=True, timeout=60)
+        return server.open_as(user, path, self.users[user])
 
     def state_of(self, server, msg_id):
         """The protected message's record as `message status --json`
@@ -96,12 +84,17 @@ class StorePostgresTest(unittest.TestCase):
         self.assertIsNotNone(protected)
         return protected.split("id=")[1].split(";")[0]
 
-    def test_protected_mail_round_trip_on_postgres(self):
+    def protect_one(self):
+        """Alice's protected mail to carol, through the server: its tag,
+        bytes, delivered file and protected message id."""
         tag = lib.unique()
         raw = self.protected_mail(tag)
         self.send(self.server, "alice@example.com", ["carol@gmail.test"], raw)
         path = self.delivered(self.server, "pg " + tag)
-        msg_id = self.message_id(path)
+        return tag, raw, path, self.message_id(path)
+
+    def test_protected_mail_round_trip_on_postgres(self):
+        tag, raw, path, msg_id = self.protect_one()
         with open(path, "rb") as f:
             self.assertNotIn(b"secret-" + tag.encode(), f.read())
         # The sender reads it back byte for byte.
@@ -127,11 +120,7 @@ class StorePostgresTest(unittest.TestCase):
         self.assertGreaterEqual(status["store"]["protected_messages"], 1)
 
     def test_second_node_and_restart_share_the_state(self):
-        tag = lib.unique()
-        raw = self.protected_mail(tag)
-        self.send(self.server, "alice@example.com", ["carol@gmail.test"], raw)
-        path = self.delivered(self.server, "pg " + tag)
-        msg_id = self.message_id(path)
+        tag, raw, path, msg_id = self.protect_one()
         # Node B: its own data directory, the same PostgreSQL, node A's
         # master key. It sees A's message and revokes it; A sees that.
         node_b = lib.DevServer(args=[

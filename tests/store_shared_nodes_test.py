@@ -42,8 +42,7 @@ class SharedNodesTest(unittest.TestCase):
                 with open(node.ca_cert) as f:
                     out.write(f.read())
         # Node B's dev.json has the users' passwords now (docs/scaling.md).
-        cls.users = {u["email"]: u["password"]
-                     for u in cls.b.info["users"]}
+        cls.users = cls.b.passwords()
 
     @classmethod
     def tearDownClass(cls):
@@ -195,23 +194,12 @@ class SharedNodesTest(unittest.TestCase):
         with smtplib.SMTP(self.a.smtp_host, self.a.smtp_port,
                           timeout=30) as s:
             s.sendmail("alice@example.com", ["carol@gmail.test"], raw)
-        def find():
-            for node in (self.a, self.b):
-                for p in node.mailbox_files():
-                    with open(p, "rb") as f:
-                        if ("rot " + token).encode() in f.read():
-                            return p
-            return None
-        path = lib.wait_for(find, timeout=30)
+        path = lib.wait_for(lambda: lib.find_mail_path(
+            (self.a, self.b), lambda b: ("rot " + token).encode() in b),
+            timeout=30)
         self.assertTrue(path)
-        env = dict(os.environ, SEALPOST_ADDR=self.b.url,
-                   SEALPOST_TOKEN=self.b.token,
-                   SEALPOST_CACERT=self.b.ca_cert,
-                   SEALPOST_USER="alice@example.com",
-                   SEALPOST_PASSWORD=self.users["alice@example.com"])
-        import subprocess
-        r = subprocess.run([lib.BINARY, "open", path], env=env,
-                           capture_output=True, timeout=60)
+        r = self.b.open_as("alice@example.com", path,
+                           self.users["alice@example.com"])
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
         self.assertEqual(r.stdout, raw)
 

@@ -32,6 +32,16 @@ Status CheckBrandings(const ApiContext& ctx, const policy::Rule& rule) {
   return Status::Ok();
 }
 
+// The template names and ids a rule may apply (RuleStore::Create and
+// Update check its actions against them), once every branding it names is
+// known to exist.
+Result<std::vector<std::string>> TemplateNamesFor(const ApiContext& ctx,
+                                                  const policy::Rule& rule) {
+  SP_ASSIGN_OR_RETURN(auto names, TemplateNames(ctx));
+  SP_RETURN_IF_ERROR(CheckBrandings(ctx, rule));
+  return names;
+}
+
 json::value BrandingJson(const branding::Branding& b) {
   json::object o;
   for (const auto& [k, v] : branding::Display(b)) o[k] = v;
@@ -99,11 +109,8 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
         auto rule = policy::RuleFromJsonValue(*body);
         if (!rule.ok()) return FromStatus(rule.status());
         if (!body->contains("priority")) rule->priority = 1 << 30;
-        auto names = TemplateNames(ctx);
+        auto names = TemplateNamesFor(ctx, *rule);
         if (!names.ok()) return FromStatus(names.status());
-        if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
-          return FromStatus(s);
-        }
         auto created = ctx.rules->Create(*rule, *names);
         if (!created.ok()) return FromStatus(created.status());
         ctx.store->AppendAuditBestEffort(
@@ -122,11 +129,8 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                merged["id"] = current->id;
                auto rule = policy::RuleFromJsonValue(merged);
                if (!rule.ok()) return FromStatus(rule.status());
-               auto names = TemplateNames(ctx);
+               auto names = TemplateNamesFor(ctx, *rule);
                if (!names.ok()) return FromStatus(names.status());
-               if (Status s = CheckBrandings(ctx, *rule); !s.ok()) {
-                 return FromStatus(s);
-               }
                auto updated = ctx.rules->Update(*rule, *names);
                if (!updated.ok()) return FromStatus(updated.status());
                ctx.store->AppendAuditBestEffort(

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "api/util.h"
+#include "base/strings.h"
 #include "license/license_service.h"
 #include "store/store.h"
 
@@ -26,6 +27,75 @@ json::object MessageJson(const license::MessageState& s) {
           {"state", s.state}};
 }
 
+// Decimal digits only, at most 18 of them (so std::stoll cannot overflow).
+bool IsSmallNumber(std::string_view s) {
+  return !s.empty() && s.size() <= 18 &&
+         std::all_of(s.begin(), s.end(), IsAsciiDigit);
+}
+
+// GET /api/v1/protected (RegisterProtectedApi says what it takes).
+Response ListProtected(const ApiContext& ctx, Request& req,
+                       const Caller& caller) {
+  store::ProtectedMessageQuery q;
+  q.owner = caller.admin ? req.QueryParam("owner") : caller.email;
+  q.state = req.QueryParam("state");
+  if (!q.state.empty() && q.state != "active" && q.state != "revoked" &&
+      q.state != "expired") {
+    return Response::JsonError(400, "invalid_argument",
+                               "state must be active, revoked or expired");
+  }
+  q.now = ctx.clock->NowUnix();
+  q.recipient = req.QueryParam("recipient");
+  auto number = [&](const char* name, int64_t* out) {
+    std::string v = req.QueryParam(name);
+    if (v.empty()) return true;
+    if (!IsSmallNumber(v)) return false;
+    *out = std::stoll(v);
+    return true;
+  };
+  int64_t limit = 100;
+  if (!number("since", &q.since) || !number("limit", &limit) || limit < 1 ||
+      limit > 500) {
+    return Response::JsonError(400, "invalid_argument",
+                               "since must be unix seconds, limit 1 to 500");
+  }
+  q.limit = static_cast<int>(limit) + 1;
+  std::string before = req.QueryParam("before");
+  if (!before.empty()) {
+    size_t dot = before.find('.');
+    int64_t at = 0;
+    std::string at_text = before.substr(0, dot);
+    if (dot == std::string::npos || dot == 0 || !IsSmallNumber(at_text)) {
+      return Response::JsonError(400, "invalid_argument",
+                                 "before is the `next` of a page");
+    }
+    at = std::stoll(at_text);
+    q.before_created_at = at;
+    q.before_id = before.substr(dot + 1);
+  }
+  auto list = ctx.store->QueryProtectedMessages(q);
+  if (!list.ok()) return FromStatus(list.status());
+  json::object body;
+  if (list->size() > static_cast<size_t>(limit)) {
+    list->resize(static_cast<size_t>(limit));
+    body["next"] =
+        std::to_string(list->back().created_at) + "." + list->back().id;
+  }
+  json::array out;
+  for (const auto& r : *list) {
+    auto st = ctx.licenses->GetState(r.id);
+    if (!st.ok()) continue;
+    json::object m = MessageJson(*st);
+    if (!caller.admin && r.owner == caller.email) {
+      auto subject = ctx.licenses->Subject(r);
+      if (subject.ok() && subject->has_value()) m["subject"] = **subject;
+    }
+    out.push_back(std::move(m));
+  }
+  body["messages"] = std::move(out);
+  return JsonOk(200, body);
+}
+
 }  // namespace
 
 void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
@@ -33,76 +103,10 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
   // `before` (the `next` of the previous page), filters `owner` (admin
   // only: a user always lists their own), `state`, `since` (unix seconds)
   // and `recipient`. The owner listing their own also gets each subject.
-  router.Add(
-      "GET", "/api/v1/protected",
-      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
-        store::ProtectedMessageQuery q;
-        q.owner = caller.admin ? req.QueryParam("owner") : caller.email;
-        q.state = req.QueryParam("state");
-        if (!q.state.empty() && q.state != "active" && q.state != "revoked" &&
-            q.state != "expired") {
-          return Response::JsonError(
-              400, "invalid_argument",
-              "state must be active, revoked or expired");
-        }
-        q.now = ctx.clock->NowUnix();
-        q.recipient = req.QueryParam("recipient");
-        auto number = [&](const char* name, int64_t* out) {
-          std::string v = req.QueryParam(name);
-          if (v.empty()) return true;
-          if (v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) {
-                return c >= '0' && c <= '9';
-              })) {
-            return false;
-          }
-          *out = std::stoll(v);
-          return true;
-        };
-        int64_t limit = 100;
-        if (!number("since", &q.since) || !number("limit", &limit) ||
-            limit < 1 || limit > 500) {
-          return Response::JsonError(
-              400, "invalid_argument",
-              "since must be unix seconds, limit 1 to 500");
-        }
-        q.limit = static_cast<int>(limit) + 1;
-        std::string before = req.QueryParam("before");
-        if (!before.empty()) {
-          size_t dot = before.find('.');
-          int64_t at = 0;
-          std::string at_text = before.substr(0, dot);
-          if (dot == std::string::npos || dot == 0 || at_text.size() > 18 ||
-              !std::all_of(at_text.begin(), at_text.end(),
-                           [](char c) { return c >= '0' && c <= '9'; })) {
-            return Response::JsonError(400, "invalid_argument",
-                                       "before is the `next` of a page");
-          }
-          at = std::stoll(at_text);
-          q.before_created_at = at;
-          q.before_id = before.substr(dot + 1);
-        }
-        auto list = ctx.store->QueryProtectedMessages(q);
-        if (!list.ok()) return FromStatus(list.status());
-        json::object body;
-        if (list->size() > static_cast<size_t>(limit)) {
-          list->resize(static_cast<size_t>(limit));
-          body["next"] =
-              std::to_string(list->back().created_at) + "." + list->back().id;
-        }
-        json::array out;
-        for (const auto& r : *list) {
-          auto st = ctx.licenses->GetState(r.id);
-          if (!st.ok()) continue;
-          json::object m = MessageJson(*st);
-          if (!caller.admin && r.owner == caller.email) {
-            auto subject = ctx.licenses->Subject(r);
-            if (subject.ok() && subject->has_value()) m["subject"] = **subject;
-          }
-          out.push_back(std::move(m));
-        }
-        body["messages"] = std::move(out);
-        return JsonOk(200, body);
-      }));
+  router.Add("GET", "/api/v1/protected",
+             Authed(ctx, [&ctx](Request& req, const Caller& caller) {
+               return ListProtected(ctx, req, caller);
+             }));
   router.Add("GET", "/api/v1/protected/:id",
              Authed(ctx, [&ctx](Request& req, const Caller& caller) {
                auto st = ctx.licenses->GetState(req.params["id"]);

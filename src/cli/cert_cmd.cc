@@ -105,12 +105,8 @@ bool FileBody(Globals& g, const std::string& path, json::object* body) {
   return true;
 }
 
-void PrintImported(Globals& g, const std::string& body) {
-  if (g.json) {
-    std::cout << body << "\n";
-    return;
-  }
-  json::object o = json::parse(body).as_object();
+void PrintImported(const json::value& v) {
+  const json::object& o = v.as_object();
   const auto& certs = o.at("certificates").as_array();
   std::cout << "Imported " << certs.size() << " certificate"
             << (certs.size() == 1 ? "" : "s") << " (" << Str(o, "format")
@@ -119,6 +115,35 @@ void PrintImported(Globals& g, const std::string& body) {
     PrintCert(c.as_object());
     std::cout << "\n";
   }
+}
+
+// `PARENT import FILE`: the file posted to `target`, the answer printed by
+// `print`.
+void AddImport(CLI::App& parent, Globals& g, const std::string& help,
+               const std::string& file_help, const std::string& target,
+               const std::function<void(const json::value&)>& print) {
+  auto file = std::make_shared<std::string>();
+  auto* import = parent.add_subcommand("import", help);
+  import->add_option("file", *file, file_help)->required();
+  import->callback([file, &g, target, print] {
+    json::object req;
+  if (!FileBody(g, *file, &req)) return;
+  CallAndPrint(g, "POST", target, json::serialize(req), print);
+});
+}  // namespace
+
+// `PARENT remove ID`: DELETE `target` + ID, then "`removed` ID".
+void AddRemove(CLI::App& parent, Globals& g, const std::string& help,
+               const std::string& target, const std::string& removed) {
+  auto id = std::make_shared<std::string>();
+  auto* remove = parent.add_subcommand("remove", help);
+  remove->add_option("id", *id, "Id (8+ hex digits)")->required();
+  remove->callback([id, &g, target, removed] {
+    CallAndPrint(g, "DELETE", target + UrlEncode(*id), "",
+                 [&removed](const json::value& v) {
+                   std::cout << removed << v.at("removed").as_string() << "\n";
+                 });
+  });
 }
 
 void PrintList(Globals& g, const std::string& body, const char* none) {
@@ -135,7 +160,7 @@ void PrintList(Globals& g, const std::string& body, const char* none) {
   PrintTable(certs);
 }
 
-}  // namespace
+}  // namespace sealpost::cli
 
 void RegisterCert(CLI::App& app, Globals& g) {
   auto* cert = app.add_subcommand(
@@ -169,11 +194,8 @@ void RegisterCert(CLI::App& app, Globals& g) {
     std::string line = pw->substr(0, pw->find_first_of("\r\n"));
     req["password"] = line;
   }
-  std::string body;
-  if (!CallApi(g, "POST", "/api/v1/smime/certs", json::serialize(req), &body)) {
-    return;
-  }
-  PrintImported(g, body);
+  CallAndPrint(g, "POST", "/api/v1/smime/certs", json::serialize(req),
+               PrintImported);
 });
 
 auto* list = cert->add_subcommand(
@@ -198,68 +220,32 @@ get->callback([a, &g] {
                [](const json::value& v) { PrintCert(v.as_object()); });
 });
 
-auto* remove = cert->add_subcommand("remove", "Remove a certificate");
-remove->add_option("id", a->id, "Id (8+ hex digits)")->required();
-remove->callback([a, &g] {
-  CallAndPrint(g, "DELETE", "/api/v1/smime/certs/" + UrlEncode(a->id), "",
-               [](const json::value& v) {
-                 std::cout << "Removed certificate "
-                           << v.at("removed").as_string() << "\n";
-               });
-});
+AddRemove(*cert, g, "Remove a certificate", "/api/v1/smime/certs/",
+          "Removed certificate ");
 
 auto* trust = cert->add_subcommand(
     "trust", "Trusted CAs (Set-SmimeConfig -SMIMECertificateIssuingCA)");
 trust->require_subcommand(1);
-auto* timport = trust->add_subcommand(
-    "import", "Trust the CA certificates in a file (PEM, DER, PKCS#7)");
-timport->add_option("file", a->file, "CA certificate file")->required();
-timport->callback([a, &g] {
-  json::object req;
-  if (!FileBody(g, a->file, &req)) return;
-  std::string body;
-  if (!CallApi(g, "POST", "/api/v1/smime/trust", json::serialize(req), &body)) {
-    return;
-  }
-  PrintImported(g, body);
-});
+AddImport(*trust, g, "Trust the CA certificates in a file (PEM, DER, PKCS#7)",
+          "CA certificate file", "/api/v1/smime/trust", PrintImported);
 trust->add_subcommand("list", "List the trusted CAs")->callback([&g] {
   std::string body;
   if (!CallApi(g, "GET", "/api/v1/smime/trust", "", &body)) return;
   PrintList(g, body, "No trusted CAs: no certificate can be used to encrypt.");
 });
-auto* tremove = trust->add_subcommand("remove", "Stop trusting a CA");
-tremove->add_option("id", a->id, "Id (8+ hex digits)")->required();
-tremove->callback([a, &g] {
-  CallAndPrint(g, "DELETE", "/api/v1/smime/trust/" + UrlEncode(a->id), "",
-               [](const json::value& v) {
-                 std::cout << "Removed trusted CA "
-                           << v.at("removed").as_string() << "\n";
-               });
-});
+AddRemove(*trust, g, "Stop trusting a CA", "/api/v1/smime/trust/",
+          "Removed trusted CA ");
 
 auto* crl = cert->add_subcommand("crl", "Certificate revocation lists");
 crl->require_subcommand(1);
-auto* cimport = crl->add_subcommand(
-    "import", "Import a CRL (PEM or DER) signed by a CA on file");
-cimport->add_option("file", a->file, "CRL file")->required();
-cimport->callback([a, &g] {
-  json::object req;
-  if (!FileBody(g, a->file, &req)) return;
-  std::string body;
-  if (!CallApi(g, "POST", "/api/v1/smime/crls", json::serialize(req), &body)) {
-    return;
-  }
-  if (g.json) {
-    std::cout << body << "\n";
-    return;
-  }
-  json::object o = json::parse(body).as_object();
-  PrintProperties({{"Issuer", Str(o, "issuer")},
-                   {"ThisUpdate", Date(o, "this_update")},
-                   {"NextUpdate", Date(o, "next_update")},
-                   {"Revoked", JsonText(o.at("revoked"))}});
-});
+AddImport(*crl, g, "Import a CRL (PEM or DER) signed by a CA on file",
+          "CRL file", "/api/v1/smime/crls", [](const json::value& v) {
+            const json::object& o = v.as_object();
+            PrintProperties({{"Issuer", Str(o, "issuer")},
+                             {"ThisUpdate", Date(o, "this_update")},
+                             {"NextUpdate", Date(o, "next_update")},
+                             {"Revoked", JsonText(o.at("revoked"))}});
+          });
 crl->add_subcommand("list", "List the CRLs on file")->callback([&g] {
   CallAndPrint(g, "GET", "/api/v1/smime/crls", "", [](const json::value& v) {
     for (const auto& c : v.at("crls").as_array()) {

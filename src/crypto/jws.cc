@@ -14,6 +14,7 @@
 
 #include "base/encoding.h"
 #include "crypto/jose_json.h"
+#include "crypto/openssl_ptr.h"
 
 namespace sealpost::crypto {
 namespace {
@@ -23,15 +24,7 @@ using jose::GetString;
 using jose::ParseObject;
 using jose::StringOr;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using BnPtr = OpenSslPtr<BIGNUM, BN_free>;
 
 // RFC 7515 §2: base64url without padding, nothing else.
 std::optional<std::string> DecodeBase64Url(std::string_view text) {

@@ -15,22 +15,12 @@
 
 #include "base/thread_annotations.h"
 #include "crypto/errors.h"
+#include "crypto/openssl_ptr.h"
 
 namespace sealpost::crypto {
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using CmsPtr = std::unique_ptr<CMS_ContentInfo,
-                               Deleter<CMS_ContentInfo, CMS_ContentInfo_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
-using X509StackPtr =
-    std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
+using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
 
 // Recipient certificates already parsed, by their DER: OpenSSL 3 decodes a
 // certificate's public key through its provider decoders, which costs more

@@ -16,29 +16,16 @@
 
 #include "base/strings.h"
 #include "crypto/digest.h"
+#include "crypto/openssl_ptr.h"
 
 namespace sealpost::crypto {
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL, X509_CRL_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using P7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7, PKCS7_free>>;
-using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
-using StorePtr =
-    std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
-using StoreCtxPtr =
-    std::unique_ptr<X509_STORE_CTX,
-                    Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
-
-void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
-using X509StackPtr =
-    std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
+using CrlPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
+using P7Ptr = OpenSslPtr<PKCS7, PKCS7_free>;
+using P12Ptr = OpenSslPtr<PKCS12, PKCS12_free>;
+using StorePtr = OpenSslPtr<X509_STORE, X509_STORE_free>;
+using StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 
 constexpr long kMaxPkcs12Iterations = 1'000'000;
 

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/split.h"
 #include "base/strings.h"
 
 namespace sealpost::http {
@@ -203,10 +204,7 @@ Status AddPart(Form& form, std::string_view headers, std::string_view content,
   std::optional<HeaderValue> disposition;
   std::string content_type;
   while (!headers.empty()) {
-    size_t eol = headers.find("\r\n");
-    std::string_view line = headers.substr(0, eol);
-    headers = eol == std::string_view::npos ? std::string_view()
-                                            : headers.substr(eol + 2);
+    std::string_view line = TakeField(headers, "\r\n");
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || line[0] == ' ' ||
         line[0] == '\t') {
@@ -361,10 +359,7 @@ Result<Form> ParseForm(std::string_view content_type, std::string_view body,
 std::map<std::string, std::string> ParseCookies(std::string_view header) {
   std::map<std::string, std::string> cookies;
   while (!header.empty()) {
-    size_t semi = header.find(';');
-    std::string_view pair = header.substr(0, semi);
-    header = semi == std::string_view::npos ? std::string_view()
-                                            : header.substr(semi + 1);
+    std::string_view pair = TakeField(header, ";");
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view name = TrimBlanks(pair.substr(0, eq));

@@ -94,29 +94,21 @@ Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
     }
   }
 
-  GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
   bool have_body = false;
-  if (g_mime_part_iter_is_valid(iter)) {
-    do {
-      GMimeObject* cur = g_mime_part_iter_get_current(iter);
-      if (!GMIME_IS_PART(cur)) continue;
-      GMimePart* part = GMIME_PART(cur);
-      GMimeContentType* ct = g_mime_object_get_content_type(cur);
-      GMimeDataWrapper* content = g_mime_part_get_content(part);
-      if (g_mime_part_is_attachment(part)) {
-        const char* name = g_mime_part_get_filename(part);
-        f.attachments.push_back(
-            {name ? name : "", content ? DecodedSize(content) : 0});
-        continue;
-      }
-      if (!have_body && ct != nullptr && content != nullptr &&
-          g_mime_content_type_is_type(ct, "text", "plain")) {
-        f.body_text = Decoded(content, max_body_text);
-        have_body = true;
-      }
-    } while (g_mime_part_iter_next(iter));
-  }
-  g_mime_part_iter_free(iter);
+  internal::ForEachPart(GMIME_OBJECT(msg), [&](GMimePart* part) {
+    GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+    GMimeDataWrapper* content = g_mime_part_get_content(part);
+    if (g_mime_part_is_attachment(part)) {
+      const char* name = g_mime_part_get_filename(part);
+      f.attachments.push_back(
+          {name ? name : "", content ? DecodedSize(content) : 0});
+    } else if (!have_body && ct != nullptr && content != nullptr &&
+               g_mime_content_type_is_type(ct, "text", "plain")) {
+      f.body_text = Decoded(content, max_body_text);
+      have_body = true;
+    }
+    return true;
+  });
   g_object_unref(msg);
   return f;
 }

@@ -36,6 +36,20 @@ class ParsedMessage {
   GMimeMessage* message_ = nullptr;
 };
 
+// Calls `visit(GMimePart*)` on each leaf part of `object`, in order, until
+// it returns false.
+template <typename Visit>
+void ForEachPart(GMimeObject* object, Visit visit) {
+  GMimePartIter* iter = g_mime_part_iter_new(object);
+  if (g_mime_part_iter_is_valid(iter)) {
+    do {
+      GMimeObject* cur = g_mime_part_iter_get_current(iter);
+      if (GMIME_IS_PART(cur) && !visit(GMIME_PART(cur))) break;
+    } while (g_mime_part_iter_next(iter));
+  }
+  g_mime_part_iter_free(iter);
+}
+
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);
 // The same appended to `out`, a slice at a time: no whole-size temporary.

@@ -205,31 +205,25 @@ Result<std::string> ExtractPart(std::string_view mail,
   }
   std::string type(mime_type.substr(0, mime_type.find('/')));
   std::string subtype(mime_type.substr(mime_type.find('/') + 1));
-  GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(parsed.get()));
   std::string out;
   bool found = false;
-  if (g_mime_part_iter_is_valid(iter)) {
-    do {
-      GMimeObject* cur = g_mime_part_iter_get_current(iter);
-      if (!GMIME_IS_PART(cur)) continue;
-      GMimeContentType* ct = g_mime_object_get_content_type(cur);
-      if (ct == nullptr ||
-          !g_mime_content_type_is_type(ct, type.c_str(), subtype.c_str())) {
-        continue;
-      }
-      GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(cur));
-      if (content == nullptr) continue;
-      GMimeStream* sink = g_mime_stream_mem_new();
-      g_mime_data_wrapper_write_to_stream(content, sink);
-      GByteArray* bytes =
-          g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
-      out.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
-      g_object_unref(sink);
-      found = true;
-      break;
-    } while (g_mime_part_iter_next(iter));
-  }
-  g_mime_part_iter_free(iter);
+  internal::ForEachPart(GMIME_OBJECT(parsed.get()), [&](GMimePart* part) {
+    GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+    GMimeDataWrapper* content = g_mime_part_get_content(part);
+    if (ct == nullptr ||
+        !g_mime_content_type_is_type(ct, type.c_str(), subtype.c_str()) ||
+        content == nullptr) {
+      return true;
+    }
+    GMimeStream* sink = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(content, sink);
+    GByteArray* bytes =
+        g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
+    out.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+    g_object_unref(sink);
+    found = true;
+    return false;
+  });
   if (!found) {
     return NotFoundError("no " + std::string(mime_type) + " part in this mail");
   }

@@ -10,87 +10,71 @@
 
 namespace sealpost::policy::testing {
 
-inline Condition Values(ConditionKind kind, std::vector<std::string> values) {
+// A condition of `kind` with no value set yet.
+inline Condition Of(ConditionKind kind) {
   Condition c;
   c.kind = kind;
+  return c;
+}
+// An action of `kind` with no value set yet.
+inline Action Of(ActionKind kind) {
+  Action a;
+  a.kind = kind;
+  return a;
+}
+
+inline Condition Values(ConditionKind kind, std::vector<std::string> values) {
+  Condition c = Of(kind);
   c.values = std::move(values);
   return c;
 }
 inline Condition ScopeIs(ConditionKind kind, Scope scope) {
-  Condition c;
-  c.kind = kind;
+  Condition c = Of(kind);
   c.scope = scope;
   return c;
 }
 inline Condition Pattern(ConditionKind kind, std::string pattern,
                          std::string header = "") {
-  Condition c;
-  c.kind = kind;
+  Condition c = Of(kind);
   c.pattern = std::move(pattern);
   c.header_name = std::move(header);
   return c;
 }
 inline Condition Bytes(ConditionKind kind, int64_t bytes) {
-  Condition c;
-  c.kind = kind;
+  Condition c = Of(kind);
   c.bytes = bytes;
   return c;
 }
-inline Condition HasAttachment() {
-  Condition c;
-  c.kind = ConditionKind::kHasAttachment;
-  return c;
-}
+inline Condition HasAttachment() { return Of(ConditionKind::kHasAttachment); }
 inline Condition TypeIs(std::vector<MessageType> types) {
-  Condition c;
-  c.kind = ConditionKind::kMessageTypeIs;
+  Condition c = Of(ConditionKind::kMessageTypeIs);
   c.message_types = std::move(types);
   return c;
 }
 inline Condition SensitivityIs(std::vector<Sensitivity> s) {
-  Condition c;
-  c.kind = ConditionKind::kSensitivityIs;
+  Condition c = Of(ConditionKind::kSensitivityIs);
   c.sensitivities = std::move(s);
   return c;
 }
 
 inline Action ApplyTemplate(std::string name, std::string branding = "") {
-  Action a;
-  a.kind = ActionKind::kApplyTemplate;
+  Action a = Of(ActionKind::kApplyTemplate);
   a.template_name = std::move(name);
   a.branding = std::move(branding);
   return a;
 }
-inline Action RemoveProtection() {
-  Action a;
-  a.kind = ActionKind::kRemoveProtection;
-  return a;
-}
-inline Action RequireTls() {
-  Action a;
-  a.kind = ActionKind::kRequireTls;
-  return a;
-}
-inline Action RequireSmime() {
-  Action a;
-  a.kind = ActionKind::kRequireSmime;
-  return a;
-}
-inline Action Sign() {
-  Action a;
-  a.kind = ActionKind::kSign;
-  return a;
-}
+inline Action RemoveProtection() { return Of(ActionKind::kRemoveProtection); }
+inline Action RequireTls() { return Of(ActionKind::kRequireTls); }
+inline Action RequireSmime() { return Of(ActionKind::kRequireSmime); }
+inline Action Sign() { return Of(ActionKind::kSign); }
 inline Action Reject(std::string text, std::string status = "5.7.1") {
-  Action a;
-  a.kind = ActionKind::kReject;
+  Action a = Of(ActionKind::kReject);
   a.reject_text = std::move(text);
   a.enhanced_status = std::move(status);
   return a;
 }
 inline Action AddHeader(std::string name, std::string value) {
-  Action a;
-  a.kind = ActionKind::kAddHeader;
+  Action a = Of(ActionKind::kAddHeader);
   a.header_name = std::move(name);
   a.header_value = std::move(value);
   return a;

@@ -14,6 +14,20 @@ Status Invalid(std::string_view field, std::string_view message) {
   return InvalidArgumentError(std::string(field) + ": " + std::string(message));
 }
 
+// A list that is not empty and has only values `name_of` knows (it names
+// the others "unknown").
+template <typename T, typename NameOf>
+Status CheckKnown(const std::string& field, const std::vector<T>& list,
+                  NameOf name_of, std::string_view unknown) {
+  if (list.empty()) return Invalid(field, "empty list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (name_of(list[i]) == "unknown") {
+      return Invalid(field + "[" + std::to_string(i) + "]", unknown);
+    }
+  }
+  return Status::Ok();
+}
+
 bool ValidKind(ConditionKind k) { return ConditionKindName(k) != "unknown"; }
 bool ValidKind(ActionKind k) { return ActionKindName(k) != "unknown"; }
 
@@ -141,23 +155,11 @@ Status CheckCondition(const std::string& field, const Condition& c) {
     case ConditionKind::kHasAttachment:
       return Status::Ok();
     case ConditionKind::kMessageTypeIs:
-      if (c.message_types.empty()) return Invalid(values, "empty list");
-      for (size_t i = 0; i < c.message_types.size(); ++i) {
-        if (MessageTypeName(c.message_types[i]) == "unknown") {
-          return Invalid(values + "[" + std::to_string(i) + "]",
-                         "unknown message type");
-        }
-      }
-      return Status::Ok();
+      return CheckKnown(values, c.message_types, MessageTypeName,
+                        "unknown message type");
     case ConditionKind::kSensitivityIs:
-      if (c.sensitivities.empty()) return Invalid(values, "empty list");
-      for (size_t i = 0; i < c.sensitivities.size(); ++i) {
-        if (SensitivityName(c.sensitivities[i]) == "unknown") {
-          return Invalid(values + "[" + std::to_string(i) + "]",
-                         "unknown sensitivity");
-        }
-      }
-      return Status::Ok();
+      return CheckKnown(values, c.sensitivities, SensitivityName,
+                        "unknown sensitivity");
   }
   return Invalid(field + ".kind", "unknown condition");
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/split.h"
 #include "base/strings.h"
 
 namespace sealpost::portal::sanitize_internal {
@@ -471,10 +472,7 @@ std::string_view TrimCss(std::string_view s) {
 std::string FilterStyle(std::string_view style) {
   std::string out;
   while (!style.empty()) {
-    size_t semi = style.find(';');
-    std::string_view decl = style.substr(0, semi);
-    style = semi == std::string_view::npos ? std::string_view()
-                                           : style.substr(semi + 1);
+    std::string_view decl = TakeField(style, ";");
     size_t colon = decl.find(':');
     if (colon == std::string_view::npos) continue;
     std::string name = AsciiLower(TrimCss(decl.substr(0, colon)));

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
@@ -54,12 +55,8 @@ std::string CursorOf(const store::ProtectedMessageRecord& r) {
 // "2026-12-05" (UTC) for a date field.
 std::string DateValue(int64_t unix_seconds) {
   if (unix_seconds <= 0) return "";
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  std::string at = FormatRfc3339(unix_seconds);  // 2026-12-05T10:00:00Z
+  return at.substr(0, at.find('T'));
 }
 
 // 00:00 UTC of a "YYYY-MM-DD" date field; nullopt when malformed.
@@ -164,6 +161,58 @@ std::string OpenedHow(const store::AuditRecord& a) {
   return out;
 }
 
+// One row of /sent: `m` and its opened `subject`, its state at `now`, and
+// who opened it (the audit log); `template_names` caches the names found.
+Data SentRow(const PortalServices& services,
+             const store::ProtectedMessageRecord& m, const std::string& subject,
+             int64_t now, const std::string& csrf,
+             std::map<std::string, std::string>& template_names) {
+  Data row;
+  row.set("id", m.id);
+  row.set("subject", subject.empty() ? "(no subject)" : subject);
+  row.set("to", JoinList(license::RecipientsOf(m)));
+  row.set("sent", HumanTime(m.created_at));
+  auto [it, fresh] = template_names.try_emplace(m.template_id, m.template_id);
+  if (fresh) {
+    auto t = services.templates->Find(m.template_id);
+    if (t.ok()) it->second = t->name;
+  }
+  row.set("template", it->second);
+  // The owner's own page: the PIN to give the reader (sealed at rest).
+  if (auto pin = services.licenses->Pin(m); pin.ok() && pin->has_value()) {
+    row.set("pin", **pin);
+  }
+  bool revoked = m.revoked_at != 0;
+  bool expired = m.expires_at != 0 && now >= m.expires_at;
+  row.set("state", revoked   ? "Revoked " + HumanTime(m.revoked_at)
+                   : expired ? std::string("Expired")
+                             : std::string("Active"));
+  if (!revoked && !expired && m.expires_at != 0) {
+    row.set("expires", HumanTime(m.expires_at));
+  }
+  row.set("expires_value", DateValue(m.expires_at));
+  if (!revoked) row.set("revocable", Data::type::bool_true);
+  row.set("csrf", csrf);
+  Data opens{Data::type::list};
+  auto audit = services.store->ListAudit(m.id, 50);
+  if (audit.ok()) {
+    for (const auto& a : *audit) {
+      if (a.action != "license.acquire" || a.result != "granted" ||
+          a.actor == m.owner || a.detail == kCachedViewDetail) {
+        continue;
+      }
+      Data o;
+      o.set("who", a.actor);
+      o.set("when", HumanTime(a.at));
+      std::string how = OpenedHow(a);
+      if (!how.empty()) o.set("how", how);
+      opens.push_back(o);
+    }
+  }
+  row.set("opens", opens);
+  return row;
+}
+
 }  // namespace
 
 http::Response Portal::Sent(http::Request& req) {
@@ -257,50 +306,7 @@ http::Response Portal::Sent(http::Request& req) {
   std::map<std::string, std::string> template_names;
   Data list{Data::type::list};
   for (const auto& [m, subject] : rows) {
-    Data row;
-    row.set("id", m.id);
-    row.set("subject", subject.empty() ? "(no subject)" : subject);
-    row.set("to", JoinList(license::RecipientsOf(m)));
-    row.set("sent", HumanTime(m.created_at));
-    auto [it, fresh] = template_names.try_emplace(m.template_id, m.template_id);
-    if (fresh) {
-      auto t = services_.templates->Find(m.template_id);
-      if (t.ok()) it->second = t->name;
-    }
-    row.set("template", it->second);
-    // The owner's own page: the PIN to give the reader (sealed at rest).
-    if (auto pin = services_.licenses->Pin(m); pin.ok() && pin->has_value()) {
-      row.set("pin", **pin);
-    }
-    bool revoked = m.revoked_at != 0;
-    bool expired = m.expires_at != 0 && now >= m.expires_at;
-    row.set("state", revoked   ? "Revoked " + HumanTime(m.revoked_at)
-                     : expired ? std::string("Expired")
-                               : std::string("Active"));
-    if (!revoked && !expired && m.expires_at != 0) {
-      row.set("expires", HumanTime(m.expires_at));
-    }
-    row.set("expires_value", DateValue(m.expires_at));
-    if (!revoked) row.set("revocable", Data::type::bool_true);
-    row.set("csrf", v.csrf);
-    Data opens{Data::type::list};
-    auto audit = services_.store->ListAudit(m.id, 50);
-    if (audit.ok()) {
-      for (const auto& a : *audit) {
-        if (a.action != "license.acquire" || a.result != "granted" ||
-            a.actor == m.owner || a.detail == kCachedViewDetail) {
-          continue;
-        }
-        Data o;
-        o.set("who", a.actor);
-        o.set("when", HumanTime(a.at));
-        std::string how = OpenedHow(a);
-        if (!how.empty()) o.set("how", how);
-        opens.push_back(o);
-      }
-    }
-    row.set("opens", opens);
-    list.push_back(row);
+    list.push_back(SentRow(services_, m, subject, now, v.csrf, template_names));
   }
   Data d;
   d.set("messages", list);

@@ -1,6 +1,7 @@
 #include "rights/template.h"
 
 #include <set>
+#include <utility>
 
 namespace sealpost::rights {
 namespace {
@@ -12,53 +13,55 @@ size_t CodePoints(std::string_view s) {
   return n;
 }
 
+// A built-in template with its one grant; the other fields at their
+// defaults.
+Template BuiltIn(std::string_view id, std::string name, std::string description,
+                 Grant grant) {
+  Template t;
+  t.id = std::string(id);
+  t.name = std::move(name);
+  t.description = std::move(description);
+  t.grants = {std::move(grant)};
+  return t;
+}
+
+// `t` for the organisation's own users only, whatever its grants say.
+Template OrgOnly(Template t) {
+  t.org_only = true;
+  return t;
+}
+
 }  // namespace
 
 Template EncryptTemplate() {
-  Template t;
-  t.id = std::string(kEncryptTemplateId);
-  t.name = "Encrypt";
-  t.description =
-      "Recipients can read, reply, forward, print and copy, but cannot remove "
-      "the protection.";
-  t.grants = {{Principal::Recipients(), kEncryptRights}};
+  Template t = BuiltIn(kEncryptTemplateId, "Encrypt",
+                       "Recipients can read, reply, forward, print and copy, "
+                       "but cannot remove the protection.",
+                       {Principal::Recipients(), kEncryptRights});
   t.extend_to_forwardees = true;
   return t;
 }
 
 Template DoNotForwardTemplate() {
-  Template t;
-  t.id = std::string(kDoNotForwardTemplateId);
-  t.name = "Do Not Forward";
-  t.description =
-      "Only the original recipients can read and reply; no forward, print or "
-      "copy.";
-  t.grants = {{Principal::Recipients(), kDoNotForwardRights}};
-  return t;
+  return BuiltIn(kDoNotForwardTemplateId, "Do Not Forward",
+                 "Only the original recipients can read and reply; no "
+                 "forward, print or copy.",
+                 {Principal::Recipients(), kDoNotForwardRights});
 }
 
 Template ConfidentialTemplate() {
-  Template t;
-  t.id = std::string(kConfidentialTemplateId);
-  t.name = "Confidential";
-  t.description =
-      "Confidential data for everyone in the organisation; people outside it "
-      "cannot open it.";
-  t.grants = {{Principal::AllInOrg(), kConfidentialRights}};
-  t.org_only = true;
-  return t;
+  return OrgOnly(BuiltIn(kConfidentialTemplateId, "Confidential",
+                         "Confidential data for everyone in the organisation; "
+                         "people outside it cannot open it.",
+                         {Principal::AllInOrg(), kConfidentialRights}));
 }
 
 Template ConfidentialViewOnlyTemplate() {
-  Template t;
-  t.id = std::string(kConfidentialViewOnlyTemplateId);
-  t.name = "Confidential View Only";
-  t.description =
+  return OrgOnly(BuiltIn(
+      kConfidentialViewOnlyTemplateId, "Confidential View Only",
       "Confidential data for everyone in the organisation, without the right "
-      "to export or change the protection; people outside it cannot open it.";
-  t.grants = {{Principal::AllInOrg(), kConfidentialViewOnlyRights}};
-  t.org_only = true;
-  return t;
+      "to export or change the protection; people outside it cannot open it.",
+      {Principal::AllInOrg(), kConfidentialViewOnlyRights}));
 }
 
 const std::vector<Template>& DefaultTemplates() {

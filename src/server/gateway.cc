@@ -1,6 +1,7 @@
 #include "server/gateway.h"
 
 #include "base/log.h"
+#include "base/split.h"
 #include "license/directory.h"
 #include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
@@ -15,10 +16,7 @@ namespace {
 std::vector<std::string> SplitDomains(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
-    size_t comma = text.find(',');
-    std::string item(text.substr(0, comma));
-    text = comma == std::string_view::npos ? std::string_view()
-                                           : text.substr(comma + 1);
+    std::string_view item = TakeField(text, ",");
     std::string d;
     for (char c : item) {
       if (c != ' ' && c != '\t') d += static_cast<char>(std::tolower(c));

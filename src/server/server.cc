@@ -339,6 +339,11 @@ Result<store::PostgresOptions> PostgresOptionsOf(
   return options;
 }
 
+// Longer than a function should be, on purpose: this is the object graph.
+// Each object lives on this frame, outlives every object built after it
+// that holds a pointer to it, and is destroyed in the reverse order;
+// split up, those lifetimes would hide in structs that exist for nothing
+// else. The parts that need no such lifetime are the helpers above.
 int RunServer(const ServerOptions& options) {
   DevState dev;
   auto loaded = LoadServerConfig(options, &dev);

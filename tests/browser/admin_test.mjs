@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { DevServer, freePort, heading, launchBrowser, newContext, waitFor, writeArtifact } from './lib.mjs';
+import { DevServer, freePort, heading, newContext, serverAndBrowser, waitFor, writeArtifact } from './lib.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 ' +
@@ -57,9 +57,10 @@ async function axeViolations(page) {
 }
 
 describe('admin dashboard', () => {
-  before(async () => {
-    // The next hop is down: every delivery is deferred and stays queued.
-    server = await new DevServer({ args: ['--next-hop', `127.0.0.1:${await freePort()}`] }).start();
+  // The next hop is down: every delivery is deferred and stays queued.
+  serverAndBrowser((s, b) => { server = s; browser = b; },
+    async () => new DevServer({ args: ['--next-hop', `127.0.0.1:${await freePort()}`] }));
+  before(() => {
     for (const args of [['group', 'add', 'Administrators'],
       ['group', 'member', 'add', 'Administrators', 'bob@example.com']]) {
       const r = server.cli(args);
@@ -71,11 +72,6 @@ describe('admin dashboard', () => {
         `From: alice@example.com\nTo: ${to}\nSubject: [encrypt] Report ${i}\n` +
         `Message-ID: <admin-${i}@example.com>\n\nBody ${i}\n`);
     }
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   test('an open records the device kind and sign-in; dates narrow /sent', async () => {

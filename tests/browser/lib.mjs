@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { chromium } from 'playwright-core';
@@ -154,6 +155,37 @@ export async function launchBrowser() {
     executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+}
+
+// The hooks every browser suite shares: before its tests, the DevServer
+// that `make` returns (not yet started) starts, Chromium launches and
+// `use(server, browser)` hands both to the suite; after them both stop,
+// whatever failed.
+export function serverAndBrowser(use, make = async () => new DevServer()) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await make();
+    await server.start();
+    browser = await launchBrowser();
+    use(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
+// On the portal page `link` of `server`'s mail, asks for a one-time
+// passcode for `email`; returns the mail that brings it (passcodeOf reads
+// the code and reference from its text).
+export async function askPasscode(server, page, link, email) {
+  await page.goto(link);
+  await page.getByLabel('Your e-mail address').fill(email);
+  const seen = new Set(server.mails().map((m) => m.name));
+  await page.getByRole('button', { name: 'Sign in with a one-time passcode' }).click();
+  return server.waitForMail((m) => m.text.includes(`Delivered-To: ${email}`) &&
+    m.text.includes('one-time passcode'), 'passcode mail', seen);
 }
 
 // Waits for a heading; on timeout the error carries what the page showed.

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
-import { DevServer, freePort, launchBrowser, newContext, portalLink, startOidcProvider } from './lib.mjs';
+import { DevServer, freePort, newContext, portalLink, serverAndBrowser, startOidcProvider } from './lib.mjs';
 
 let server;
 let provider;
@@ -32,23 +32,18 @@ async function providerLogin(page, link, login) {
 }
 
 describe('portal OpenID Connect sign-in', () => {
-  before(async () => {
+  serverAndBrowser((s, b) => { server = s; browser = b; }, async () => {
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
     const secret = randomBytes(16).toString('hex');
     provider = await startOidcProvider({ clientId: 'sealpost-portal', clientSecret: secret, redirectUri: `${url}/oidc/callback` });
-    server = new DevServer({ httpsListen: `127.0.0.1:${port}` });
-    const file = join(server.dataDir + '-oidc.json');
+    const dev = new DevServer({ httpsListen: `127.0.0.1:${port}` });
+    const file = join(dev.dataDir + '-oidc.json');
     writeFileSync(file, JSON.stringify([{ name: 'Test IdP', issuer: provider.issuer, client_id: 'sealpost-portal', client_secret: secret }]));
-    server.env = { SEALPOST_PORTAL_OIDC_PROVIDERS_FILE: file };
-    await server.start();
-    browser = await launchBrowser();
+    dev.env = { SEALPOST_PORTAL_OIDC_PROVIDERS_FILE: file };
+    return dev;
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    provider?.proc.kill('SIGTERM');
-  });
+  after(() => provider?.proc.kill('SIGTERM'));
 
   test('a recipient with a verified e-mail reads the message', async () => {
     const { link, token } = await protectedLink('ext@gmail.test');

@@ -4,9 +4,9 @@
 // replies are opened with `sealpost open`.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { DevServer, heading, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
+import { askPasscode, heading, newContext, passcodeOf, portalLink, serverAndBrowser, writeArtifact } from './lib.mjs';
 
 // A fresh external address per message: passcodes are limited to 5 per
 // address per hour.
@@ -37,12 +37,7 @@ async function sendProtected({ subject, to = [freshExt()], recipient = to[0], ..
 }
 
 async function signInWithOtp(page, link, email = EXT) {
-  await page.goto(link);
-  await page.getByLabel('Your e-mail address').fill(email);
-  const seen = new Set(server.mails().map((m) => m.name));
-  await page.getByRole('button', { name: 'Sign in with a one-time passcode' }).click();
-  const mail = await server.waitForMail((m) => m.text.includes(`Delivered-To: ${email}`) &&
-    m.text.includes('one-time passcode'), 'passcode mail', seen);
+  const mail = await askPasscode(server, page, link, email);
   const { code, reference } = passcodeOf(mail.text);
   await page.getByText(reference).waitFor();
   return { code, reference };
@@ -62,14 +57,7 @@ async function orgSignIn(page, email) {
 }
 
 describe('portal', () => {
-  before(async () => {
-    server = await new DevServer().start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  serverAndBrowser((s, b) => { server = s; browser = b; });
 
   test('external journey: wrapper link, passcode, read, reply arrives protected', async () => {
     const { link, token: t } = await sendProtected({ subject: '[encrypt] Quarterly numbers', body: 'The numbers are 42 and 17.' });

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { DevServer, heading, launchBrowser, newContext, passcodeOf, portalLink, writeArtifact } from './lib.mjs';
+import { askPasscode, heading, newContext, passcodeOf, portalLink, serverAndBrowser, writeArtifact } from './lib.mjs';
 
 let server;
 let browser;
@@ -72,12 +72,7 @@ function assertNotAtRest(needle, what) {
 
 // Asks for a passcode and enters it.
 async function passcodeSignIn(page, link, email) {
-  await page.goto(link);
-  await page.getByLabel('Your e-mail address').fill(email);
-  const seen = new Set(server.mails().map((m) => m.name));
-  await page.getByRole('button', { name: 'Sign in with a one-time passcode' }).click();
-  const mail = await server.waitForMail((m) => m.text.includes(`Delivered-To: ${email}`) &&
-    m.text.includes('one-time passcode'), 'passcode mail', seen);
+  const mail = await askPasscode(server, page, link, email);
   await page.getByLabel('One-time passcode').fill(passcodeOf(mail.text).code);
   await page.getByRole('button', { name: 'Continue' }).click();
 }
@@ -107,14 +102,7 @@ async function enterTotp(page, code, button) {
 }
 
 describe('second factor', () => {
-  before(async () => {
-    server = await new DevServer().start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  serverAndBrowser((s, b) => { server = s; browser = b; });
 
   test('a reader adds an authenticator app; then the passcode alone does not open', async () => {
     const ext = freshExt();

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { DevServer, freePort, heading, launchBrowser, newContext, writeArtifact } from './lib.mjs';
+import { DevServer, freePort, heading, newContext, serverAndBrowser, writeArtifact } from './lib.mjs';
 
 const COUNT = 120;
 const WORD = 'Zanzibar' + randomBytes(4).toString('hex');
@@ -49,18 +49,14 @@ async function signIn(page) {
 const rows = (page) => page.locator('table.sent tbody tr');
 
 describe('sent page', () => {
-  before(async () => {
-    // The next hop is down: wrappers stay queued, encrypted, and no
-    // Maildir copy lands in the data directory (grep below).
-    server = await new DevServer({ args: ['--next-hop', `127.0.0.1:${await freePort()}`] }).start();
+  // The next hop is down: wrappers stay queued, encrypted, and no
+  // Maildir copy lands in the data directory (grep below).
+  serverAndBrowser((s, b) => { server = s; browser = b; },
+    async () => new DevServer({ args: ['--next-hop', `127.0.0.1:${await freePort()}`] }));
+  before(() => {
     const irm = server.cli(['irm', 'set', '--SimplifiedClientAccessEnabled', 'True']);
     assert.equal(irm.status, 0, irm.stderr);
     seed();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   test('subjects are never in clear in the data directory', () => {

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "store/bytes.h"
 
 namespace sealpost::store::internal {
 
@@ -30,6 +32,14 @@ class PgParams {
   PgParams& Blob(std::string_view v);        // bytea, binary format
   PgParams& BlobOrNull(std::string_view v);  // NULL for an empty value
   PgParams& Null();
+  // `values` as $1, $2, ... in order: strings as text, integers, and
+  // Bytes{field} as a bytea.
+  template <typename... Values>
+  static PgParams Of(const Values&... values) {
+    PgParams p;
+    (p.Add(values), ...);
+    return p;
+  }
 
   int size() const { return static_cast<int>(values_.size()); }
   const char* const* values() const { return ptrs_.data(); }
@@ -39,6 +49,13 @@ class PgParams {
   void Seal();
 
  private:
+  void Add(std::string_view v) { Text(v); }
+  void Add(int64_t v) { Int(v); }
+  template <typename Field>
+  void Add(Bytes<Field> v) {
+    Blob(v.field);
+  }
+
   std::vector<std::string> values_;
   std::vector<bool> null_;
   std::vector<const char*> ptrs_;
@@ -65,8 +82,27 @@ class PgResult {
   int64_t Int(int row, int col) const;
   // A bytea column (its hex text form decoded); "" for NULL.
   std::string Blob(int row, int col) const;
+  // Reads row `row`'s columns, from the first and in order, into `fields`:
+  // text into strings, integers, and a bytea into Bytes{field}.
+  template <typename... Fields>
+  void ReadInto(int row, Fields&&... fields) const {
+    int col = 0;
+    (ReadColumn(row, col++, fields), ...);
+  }
 
  private:
+  void ReadColumn(int row, int col, std::string& out) const {
+    out = Text(row, col);
+  }
+  template <typename Field>
+  void ReadColumn(int row, int col, Bytes<Field> out) const {
+    out.field = Blob(row, col);
+  }
+  template <std::integral T>
+  void ReadColumn(int row, int col, T& out) const {
+    out = static_cast<T>(Int(row, col));
+  }
+
   PGresult* r_;
 };
 

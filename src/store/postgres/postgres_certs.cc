@@ -4,6 +4,7 @@
 #include "store/postgres/postgres_store.h"
 
 namespace sealpost::store {
+using internal::Bytes;
 using internal::PgParams;
 using internal::PgResult;
 
@@ -15,17 +16,9 @@ constexpr std::string_view kCertColumns =
 
 SmimeCertRecord ReadCert(const PgResult& r, int i) {
   SmimeCertRecord c;
-  c.id = r.Text(i, 0);
-  c.kind = r.Text(i, 1);
-  c.der = r.Blob(i, 2);
-  c.subject = r.Text(i, 3);
-  c.issuer = r.Text(i, 4);
-  c.serial = r.Text(i, 5);
-  c.not_before = r.Int(i, 6);
-  c.not_after = r.Int(i, 7);
-  c.wrapped_key = r.Blob(i, 8);
-  c.source = r.Text(i, 9);
-  c.created_at = r.Int(i, 10);
+  r.ReadInto(i, c.id, c.kind, Bytes{c.der}, c.subject, c.issuer, c.serial,
+             c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
+             c.created_at);
   return c;
 }
 
@@ -51,18 +44,10 @@ Status PostgresStore::PutSmimeCert(const SmimeCertRecord& cert) {
         "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
         "SET kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
         "source = excluded.source",
-        PgParams()
-            .Text(cert.id)
-            .Text(cert.kind)
-            .Blob(cert.der)
-            .Text(cert.subject)
-            .Text(cert.issuer)
-            .Text(cert.serial)
-            .Int(cert.not_before)
-            .Int(cert.not_after)
-            .Blob(cert.wrapped_key)
-            .Text(cert.source)
-            .Int(cert.created_at ? cert.created_at : clock_.NowUnix())));
+        PgParams::Of(cert.id, cert.kind, Bytes{cert.der}, cert.subject,
+                     cert.issuer, cert.serial, cert.not_before, cert.not_after,
+                     Bytes{cert.wrapped_key}, cert.source,
+                     cert.created_at ? cert.created_at : clock_.NowUnix())));
     for (const auto& email : cert.emails) {
       SP_RETURN_IF_ERROR(
           c.Run("INSERT INTO smime_cert_emails (cert_id, email) VALUES ($1, "
@@ -125,12 +110,9 @@ Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
         "next_update = excluded.next_update, created_at = "
         "excluded.created_at WHERE excluded.this_update >= "
         "smime_crls.this_update",
-        PgParams()
-            .Text(crl.issuer)
-            .Blob(crl.der)
-            .Int(crl.this_update)
-            .Int(crl.next_update)
-            .Int(crl.created_at ? crl.created_at : clock_.NowUnix()));
+        PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
+                     crl.next_update,
+                     crl.created_at ? crl.created_at : clock_.NowUnix()));
   });
 }
 

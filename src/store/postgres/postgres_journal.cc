@@ -17,15 +17,10 @@ Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
             "name_key = excluded.name_key, scope = excluded.scope, recipient = "
             "excluded.recipient, journal_address = excluded.journal_address, "
             "enabled = excluded.enabled",
-            PgParams()
-                .Text(rule.id)
-                .Text(rule.name)
-                .Text(AsciiLower(rule.name))
-                .Text(rule.scope)
-                .Text(rule.recipient)
-                .Text(rule.journal_address)
-                .Int(rule.enabled ? 1 : 0)
-                .Int(rule.created_at ? rule.created_at : clock_.NowUnix()))
+            PgParams::Of(rule.id, rule.name, AsciiLower(rule.name), rule.scope,
+                         rule.recipient, rule.journal_address,
+                         rule.enabled ? 1 : 0,
+                         rule.created_at ? rule.created_at : clock_.NowUnix()))
         .status();
   });
   if (st.code() == StatusCode::kAlreadyExists) {

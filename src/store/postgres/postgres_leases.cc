@@ -29,7 +29,7 @@ Result<std::vector<QueueClaim>> PostgresStore::ClaimDueQueueMessages(
             "m.received_ms, m.id COLLATE \"C\" LIMIT $2 FOR UPDATE OF m SKIP "
             "LOCKED) s WHERE q.id = s.id RETURNING q.id, q.received_ms, "
             "s.previous",
-            PgParams().Int(now_ms).Int(limit).Text(node).Int(lease_until_ms)));
+            PgParams::Of(now_ms, limit, node, lease_until_ms)));
     for (int i = 0; i < r.rows(); ++i) {
       rows.push_back({r.Int(i, 1), {r.Text(i, 0), r.Text(i, 2)}});
     }
@@ -91,22 +91,15 @@ Result<int64_t> PostgresStore::ReleaseQueueLeases(std::string_view node) {
 
 Result<std::vector<NodeQueueDepth>> PostgresStore::QueueDepthByNode(
     int64_t now_ms) {
-  std::vector<NodeQueueDepth> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT node, COUNT(DISTINCT id), COUNT(*) FROM (SELECT CASE "
-                "WHEN m.lease_until_ms > $1 THEN m.lease_node ELSE '' END AS "
-                "node, m.id FROM queue_messages m JOIN queue_deliveries d ON "
-                "d.message_id = m.id WHERE m.state = 'queued' AND d.state = "
-                "'queued') q GROUP BY node ORDER BY node COLLATE \"C\"",
-                PgParams().Int(now_ms)));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT node, COUNT(DISTINCT id), COUNT(*) FROM (SELECT CASE WHEN "
+      "m.lease_until_ms > $1 THEN m.lease_node ELSE '' END AS node, m.id FROM "
+      "queue_messages m JOIN queue_deliveries d ON d.message_id = m.id WHERE "
+      "m.state = 'queued' AND d.state = 'queued') q GROUP BY node ORDER BY "
+      "node COLLATE \"C\"",
+      PgParams().Int(now_ms), [](const PgResult& r, int i) {
+        return NodeQueueDepth{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)};
+      });
 }
 
 Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
@@ -116,31 +109,20 @@ Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET "
         "hostname = excluded.hostname, version = excluded.version, "
         "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms",
-        PgParams()
-            .Text(n.node_id)
-            .Text(n.hostname)
-            .Text(n.version)
-            .Int(n.started_ms)
-            .Int(n.seen_ms));
+        PgParams::Of(n.node_id, n.hostname, n.version, n.started_ms,
+                     n.seen_ms));
   });
 }
 
 Result<std::vector<NodeRecord>> PostgresStore::ListNodes(
     int64_t seen_since_ms) {
-  std::vector<NodeRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT node_id, hostname, version, started_ms, seen_ms FROM "
-                "nodes WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\"",
-                PgParams().Int(seen_since_ms)));
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back(
-          {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3), r.Int(i, 4)});
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
+      "WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\"",
+      PgParams().Int(seen_since_ms), [](const PgResult& r, int i) {
+        return NodeRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
+                          r.Int(i, 4)};
+      });
 }
 
 }  // namespace sealpost::store

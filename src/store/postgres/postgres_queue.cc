@@ -20,15 +20,9 @@ constexpr std::string_view kMessageColumns =
 
 QueuedMessage ReadMessage(const PgResult& r, int i) {
   QueuedMessage m;
-  m.id = r.Text(i, 0);
-  m.received_ms = r.Int(i, 1);
-  m.mail_from = r.Text(i, 2);
-  m.envelope_json = r.Text(i, 3);
-  m.header_message_id = r.Text(i, 4);
-  m.size = r.Int(i, 5);
-  m.state = r.Text(i, 6);
-  m.lease_node = r.Text(i, 7);
-  m.lease_until_ms = r.Int(i, 8);
+  r.ReadInto(i, m.id, m.received_ms, m.mail_from, m.envelope_json,
+             m.header_message_id, m.size, m.state, m.lease_node,
+             m.lease_until_ms);
   return m;
 }
 
@@ -51,38 +45,23 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
   batch.stale_updates.clear();
   batch.lost_leases.clear();
   for (QueuedMessage& m : batch.new_messages) {
-    SP_RETURN_IF_ERROR(
-        c.Run("INSERT INTO queue_messages (id, received_ms, mail_from, "
-              "envelope_json, header_message_id, size, content, state, "
-              "lease_node, lease_until_ms) VALUES ($1, $2, $3, $4, $5, $6, "
-              "$7, $8, $9, $10)",
-              PgParams()
-                  .Text(m.id)
-                  .Int(m.received_ms)
-                  .Text(m.mail_from)
-                  .Text(m.envelope_json)
-                  .Text(m.header_message_id)
-                  .Int(m.size)
-                  .Blob(m.content)
-                  .Text(m.state)
-                  .Text(m.lease_node)
-                  .Int(m.lease_until_ms)));
+    SP_RETURN_IF_ERROR(c.Run(
+        "INSERT INTO queue_messages (id, received_ms, mail_from, "
+        "envelope_json, header_message_id, size, content, state, "
+        "lease_node, lease_until_ms) VALUES ($1, $2, $3, $4, $5, $6, "
+        "$7, $8, $9, $10)",
+        PgParams::Of(m.id, m.received_ms, m.mail_from, m.envelope_json,
+                     m.header_message_id, m.size, internal::Bytes{m.content},
+                     m.state, m.lease_node, m.lease_until_ms)));
     for (QueuedRecipient& r : m.recipients) {
       SP_ASSIGN_OR_RETURN(
-          r.id,
-          c.QueryInt("INSERT INTO queue_deliveries (message_id, recipient, "
-                     "notify, orcpt, state, attempts, next_attempt_ms, "
-                     "last_reply) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                     "RETURNING id",
-                     PgParams()
-                         .Text(m.id)
-                         .Text(r.address)
-                         .Int(r.notify)
-                         .Text(r.orcpt)
-                         .Text(r.state)
-                         .Int(r.attempts)
-                         .Int(r.next_attempt_ms)
-                         .Text(r.last_reply)));
+          r.id, c.QueryInt(
+                    "INSERT INTO queue_deliveries (message_id, recipient, "
+                    "notify, orcpt, state, attempts, next_attempt_ms, "
+                    "last_reply) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                    "RETURNING id",
+                    PgParams::Of(m.id, r.address, r.notify, r.orcpt, r.state,
+                                 r.attempts, r.next_attempt_ms, r.last_reply)));
     }
   }
   for (const DeliveryUpdate& u : batch.updates) {
@@ -93,24 +72,15 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
         c.Query("UPDATE queue_deliveries SET state = $1, attempts = $2, "
                 "next_attempt_ms = $3, last_reply = $4 WHERE id = $5 AND "
                 "state = 'queued'",
-                PgParams()
-                    .Text(u.state)
-                    .Int(u.attempts)
-                    .Int(u.next_attempt_ms)
-                    .Text(u.last_reply)
-                    .Int(u.delivery_id)));
+                PgParams::Of(u.state, u.attempts, u.next_attempt_ms,
+                             u.last_reply, u.delivery_id)));
     if (r.affected() == 0) batch.stale_updates.push_back(u.delivery_id);
   }
   for (const QueueEvent& e : batch.events) {
-    SP_RETURN_IF_ERROR(
-        c.Run("INSERT INTO queue_events (message_id, at_ms, recipient, "
-              "event, detail) VALUES ($1, $2, $3, $4, $5)",
-              PgParams()
-                  .Text(e.message_id)
-                  .Int(e.at_ms)
-                  .Text(e.recipient)
-                  .Text(e.event)
-                  .Text(e.detail)));
+    SP_RETURN_IF_ERROR(c.Run(
+        "INSERT INTO queue_events (message_id, at_ms, recipient, "
+        "event, detail) VALUES ($1, $2, $3, $4, $5)",
+        PgParams::Of(e.message_id, e.at_ms, e.recipient, e.event, e.detail)));
   }
   for (const NewProtectedMessage& p : batch.protected_messages) {
     SP_RETURN_IF_ERROR(InsertProtectedMessage(c, p));
@@ -169,16 +139,9 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
                 "message_id = $1 ORDER BY id",
                 PgParams().Text(id)));
     for (int i = 0; i < d.rows(); ++i) {
-      QueuedRecipient q;
-      q.id = d.Int(i, 0);
-      q.address = d.Text(i, 1);
-      q.notify = static_cast<int>(d.Int(i, 2));
-      q.orcpt = d.Text(i, 3);
-      q.state = d.Text(i, 4);
-      q.attempts = static_cast<int>(d.Int(i, 5));
-      q.next_attempt_ms = d.Int(i, 6);
-      q.last_reply = d.Text(i, 7);
-      m.recipients.push_back(std::move(q));
+      QueuedRecipient& q = m.recipients.emplace_back();
+      d.ReadInto(i, q.id, q.address, q.notify, q.orcpt, q.state, q.attempts,
+                 q.next_attempt_ms, q.last_reply);
     }
     out = std::move(m);
     return Status::Ok();
@@ -205,14 +168,9 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
                   "ORDER BY id",
                   PgParams().Text(m.id)));
       for (int i = 0; i < d.rows(); ++i) {
-        QueuedRecipient q;
-        q.id = d.Int(i, 0);
-        q.address = d.Text(i, 1);
-        q.state = d.Text(i, 2);
-        q.attempts = static_cast<int>(d.Int(i, 3));
-        q.next_attempt_ms = d.Int(i, 4);
-        q.last_reply = d.Text(i, 5);
-        m.recipients.push_back(std::move(q));
+        QueuedRecipient& q = m.recipients.emplace_back();
+        d.ReadInto(i, q.id, q.address, q.state, q.attempts, q.next_attempt_ms,
+                   q.last_reply);
       }
     }
     return Status::Ok();
@@ -258,8 +216,8 @@ Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {
         "VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO UPDATE SET policy = "
         "excluded.policy, ca_file = excluded.ca_file, updated_at = "
         "excluded.updated_at",
-        PgParams().Text(p.domain).Text(p.policy).Text(p.ca_file).Int(
-            p.updated_at ? p.updated_at : clock_.NowUnix()));
+        PgParams::Of(p.domain, p.policy, p.ca_file,
+                     p.updated_at ? p.updated_at : clock_.NowUnix()));
   });
 }
 

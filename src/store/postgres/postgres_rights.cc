@@ -52,14 +52,10 @@ SessionRecord ReadSession(const PgResult& r, int i) {
 }
 
 OtpRecord ReadOtp(const PgResult& r, int i) {
-  return OtpRecord{r.Text(i, 0),
-                   r.Text(i, 1),
-                   r.Text(i, 2),
-                   r.Text(i, 3),
-                   r.Int(i, 4),
-                   r.Int(i, 5),
-                   static_cast<int>(r.Int(i, 6)),
-                   r.Int(i, 7) != 0};
+  OtpRecord o;
+  r.ReadInto(i, o.message_id, o.email, o.code_hash, o.reference, o.created_at,
+             o.expires_at, o.failures, o.used);
+  return o;
 }
 
 }  // namespace
@@ -69,14 +65,11 @@ Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
     SP_RETURN_IF_ERROR(
         c.Run("UPDATE org_keys SET is_primary = 0 WHERE kind = $1",
               PgParams().Text(key.kind)));
-    SP_RETURN_IF_ERROR(
-        c.Run("INSERT INTO org_keys (kind, version, wrapped, is_primary, "
-              "created_at) VALUES ($1, $2, $3, 1, $4)",
-              PgParams()
-                  .Text(key.kind)
-                  .Int(key.version)
-                  .Blob(key.wrapped)
-                  .Int(key.created_at ? key.created_at : clock_.NowUnix())));
+    SP_RETURN_IF_ERROR(c.Run(
+        "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
+        "created_at) VALUES ($1, $2, $3, 1, $4)",
+        PgParams::Of(key.kind, key.version, internal::Bytes{key.wrapped},
+                     key.created_at ? key.created_at : clock_.NowUnix())));
     return internal::NotifyChange(c, "org_keys");
   });
 }
@@ -147,15 +140,8 @@ Status PostgresStore::PutOtp(const OtpRecord& o) {
             "excluded.code_hash, reference = excluded.reference, created_at = "
             "excluded.created_at, expires_at = excluded.expires_at, failures "
             "= excluded.failures, used = excluded.used",
-        PgParams()
-            .Text(o.message_id)
-            .Text(o.email)
-            .Text(o.code_hash)
-            .Text(o.reference)
-            .Int(o.created_at)
-            .Int(o.expires_at)
-            .Int(o.failures)
-            .Int(o.used ? 1 : 0));
+        PgParams::Of(o.message_id, o.email, o.code_hash, o.reference,
+                     o.created_at, o.expires_at, o.failures, o.used ? 1 : 0));
   });
 }
 
@@ -178,7 +164,7 @@ Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
       "AND email = $2 AND used = 0 AND expires_at > $3 AND failures < $4 "
       "RETURNING " +
           std::string(kOtpColumns),
-      PgParams().Text(message_id).Text(email).Int(now).Int(max_tries), ReadOtp);
+      PgParams::Of(message_id, email, now, max_tries), ReadOtp);
 }
 
 Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
@@ -238,17 +224,9 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
           " AND created_at < $10::bigint"
           " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
-      PgParams()
-          .Text(q.owner)
-          .Text(q.state)
-          .Int(q.now)
-          .Int(q.since)
-          .Text(recipient)
-          .Int(q.before_created_at)
-          .Text(q.before_id)
-          .Int(q.skip_probes ? 1 : 0)
-          .Int(q.limit)
-          .Int(q.until > 0 ? q.until : INT64_MAX),
+      PgParams::Of(q.owner, q.state, q.now, q.since, recipient,
+                   q.before_created_at, q.before_id, q.skip_probes ? 1 : 0,
+                   q.limit, q.until > 0 ? q.until : INT64_MAX),
       ReadMessage);
 }
 
@@ -260,12 +238,8 @@ Status PostgresStore::PutSession(const SessionRecord& s) {
     return c.Run(
         "INSERT INTO sessions (token_hash, email, kind, created_at, "
         "expires_at) VALUES ($1, $2, $3, $4, $5)",
-        PgParams()
-            .Text(s.token_hash)
-            .Text(s.email)
-            .Text(s.kind)
-            .Int(s.created_at)
-            .Int(s.expires_at));
+        PgParams::Of(s.token_hash, s.email, s.kind, s.created_at,
+                     s.expires_at));
   });
 }
 

@@ -16,11 +16,8 @@ Result<bool> PostgresStore::PutSecondFactor(const SecondFactorRecord& f) {
             "SET secret_sealed = excluded.secret_sealed, enrolled_at = "
             "excluded.enrolled_at, last_step = excluded.last_step WHERE "
             "second_factors.enrolled_at = 0",
-            PgParams()
-                .Text(f.email)
-                .Blob(f.secret_sealed)
-                .Int(f.enrolled_at)
-                .Int(f.last_step)));
+            PgParams::Of(f.email, internal::Bytes{f.secret_sealed},
+                         f.enrolled_at, f.last_step)));
     written = r.affected() == 1;
     return Status::Ok();
   }));

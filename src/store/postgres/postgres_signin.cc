@@ -52,11 +52,7 @@ Status PostgresStore::PutPendingSignIn(const PendingSignInRecord& r,
     return c.Run(
         "INSERT INTO pending_sign_ins (state_hash, browser, data, created_at) "
         "VALUES ($1, $2, $3, $4)",
-        PgParams()
-            .Text(r.state_hash)
-            .Text(r.browser)
-            .Text(r.data)
-            .Int(r.created_at));
+        PgParams::Of(r.state_hash, r.browser, r.data, r.created_at));
   });
 }
 

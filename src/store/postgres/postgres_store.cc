@@ -150,15 +150,8 @@ Status PostgresStore::InsertAudit(Conn& c, const AuditRecord& r) {
   return c.Run(
       "INSERT INTO audit (at, actor, action, object, result, detail, device, "
       "sign_in) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      PgParams()
-          .Int(r.at ? r.at : clock_.NowUnix())
-          .Text(r.actor)
-          .Text(r.action)
-          .Text(r.object)
-          .Text(r.result)
-          .Text(r.detail)
-          .Text(r.device)
-          .Text(r.sign_in));
+      PgParams::Of(r.at ? r.at : clock_.NowUnix(), r.actor, r.action, r.object,
+                   r.result, r.detail, r.device, r.sign_in));
 }
 
 Status PostgresStore::AppendAudit(AuditRecord r) {
@@ -234,12 +227,9 @@ Status PostgresStore::PutUser(const UserRecord& u) {
       "disabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE "
       "SET password_hash = excluded.password_hash, display_name = "
       "excluded.display_name, disabled = excluded.disabled",
-      PgParams()
-          .Text(u.email)
-          .Text(u.password_hash)
-          .Text(u.display_name)
-          .Int(u.created_at ? u.created_at : clock_.NowUnix())
-          .Int(u.disabled ? 1 : 0));
+      PgParams::Of(u.email, u.password_hash, u.display_name,
+                   u.created_at ? u.created_at : clock_.NowUnix(),
+                   u.disabled ? 1 : 0));
 }
 
 Result<std::optional<UserRecord>> PostgresStore::GetUser(

@@ -6,6 +6,7 @@
 
 namespace sealpost::store {
 
+using internal::Bytes;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -17,17 +18,9 @@ constexpr std::string_view kCertColumns =
 
 SmimeCertRecord ReadCert(const Stmt& s) {
   SmimeCertRecord c;
-  c.id = s.Text(0);
-  c.kind = s.Text(1);
-  c.der = s.Blob(2);
-  c.subject = s.Text(3);
-  c.issuer = s.Text(4);
-  c.serial = s.Text(5);
-  c.not_before = s.Int(6);
-  c.not_after = s.Int(7);
-  c.wrapped_key = s.Blob(8);
-  c.source = s.Text(9);
-  c.created_at = s.Int(10);
+  s.ReadInto(c.id, c.kind, Bytes{c.der}, c.subject, c.issuer, c.serial,
+             c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
+             c.created_at);
   return c;
 }
 
@@ -56,17 +49,10 @@ Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
            "kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
            "source = excluded.source");
-    s.Bind(1, cert.id)
-        .Bind(2, cert.kind)
-        .BindBlob(3, cert.der)
-        .Bind(4, cert.subject)
-        .Bind(5, cert.issuer)
-        .Bind(6, cert.serial)
-        .Bind(7, cert.not_before)
-        .Bind(8, cert.not_after)
-        .BindBlob(9, cert.wrapped_key)
-        .Bind(10, cert.source)
-        .Bind(11, cert.created_at ? cert.created_at : clock_.NowUnix());
+    s.BindAll(cert.id, cert.kind, Bytes{cert.der}, cert.subject, cert.issuer,
+              cert.serial, cert.not_before, cert.not_after,
+              Bytes{cert.wrapped_key}, cert.source,
+              cert.created_at ? cert.created_at : clock_.NowUnix());
     SP_RETURN_IF_ERROR(s.Run());
     for (const auto& email : cert.emails) {
       Stmt e(stmts_,
@@ -131,11 +117,8 @@ Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
          "next_update = excluded.next_update, created_at = "
          "excluded.created_at WHERE excluded.this_update >= "
          "smime_crls.this_update");
-  s.Bind(1, crl.issuer)
-      .BindBlob(2, crl.der)
-      .Bind(3, crl.this_update)
-      .Bind(4, crl.next_update)
-      .Bind(5, crl.created_at ? crl.created_at : clock_.NowUnix());
+  s.BindAll(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+            crl.created_at ? crl.created_at : clock_.NowUnix());
   return s.Run();
 }
 

@@ -22,14 +22,9 @@ Status SqliteStore::PutJournalRule(const JournalRuleRecord& rule) {
          "excluded.recipient, journal_address = excluded.journal_address, "
          "enabled = excluded.enabled");
   SP_RETURN_IF_ERROR(s.status());
-  s.Bind(1, rule.id)
-      .Bind(2, rule.name)
-      .Bind(3, AsciiLower(rule.name))
-      .Bind(4, rule.scope)
-      .Bind(5, rule.recipient)
-      .Bind(6, rule.journal_address)
-      .Bind(7, int64_t{rule.enabled ? 1 : 0})
-      .Bind(8, rule.created_at ? rule.created_at : clock_.NowUnix());
+  s.BindAll(rule.id, rule.name, AsciiLower(rule.name), rule.scope,
+            rule.recipient, rule.journal_address, rule.enabled,
+            rule.created_at ? rule.created_at : clock_.NowUnix());
   Status st = s.Run();
   MutexLock cached(&settings_mu_);
   journal_rules_.reset();  // read again at the next list

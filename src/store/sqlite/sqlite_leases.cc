@@ -101,15 +101,10 @@ Result<std::vector<NodeQueueDepth>> SqliteStore::QueueDepthByNode(
          "END AS node, COUNT(DISTINCT m.id), COUNT(*) FROM queue_messages m "
          "JOIN queue_deliveries d ON d.message_id = m.id WHERE m.state = "
          "'queued' AND d.state = 'queued' GROUP BY node ORDER BY node");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, now_ms);
-  std::vector<NodeQueueDepth> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), s.Int(1), s.Int(2)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "counting the queue by node");
-  return out;
+  return s.All("counting the queue by node", [](const Stmt& s) {
+    return NodeQueueDepth{s.Text(0), s.Int(1), s.Int(2)};
+  });
 }
 
 Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
@@ -119,11 +114,7 @@ Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
          "hostname = excluded.hostname, version = excluded.version, "
          "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms");
-  s.Bind(1, n.node_id)
-      .Bind(2, n.hostname)
-      .Bind(3, n.version)
-      .Bind(4, n.started_ms)
-      .Bind(5, n.seen_ms);
+  s.BindAll(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
   return s.Run();
 }
 
@@ -132,15 +123,10 @@ Result<std::vector<NodeRecord>> SqliteStore::ListNodes(int64_t seen_since_ms) {
   Stmt s(stmts_,
          "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
          "WHERE seen_ms >= ? ORDER BY node_id");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, seen_since_ms);
-  std::vector<NodeRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing nodes");
-  return out;
+  return s.All("listing nodes", [](const Stmt& s) {
+    return NodeRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)};
+  });
 }
 
 }  // namespace sealpost::store

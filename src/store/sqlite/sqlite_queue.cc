@@ -22,15 +22,9 @@ constexpr std::string_view kMessageColumns =
 
 QueuedMessage ReadMessage(const Stmt& s) {
   QueuedMessage m;
-  m.id = s.Text(0);
-  m.received_ms = s.Int(1);
-  m.mail_from = s.Text(2);
-  m.envelope_json = s.Text(3);
-  m.header_message_id = s.Text(4);
-  m.size = s.Int(5);
-  m.state = s.Text(6);
-  m.lease_node = s.Text(7);
-  m.lease_until_ms = s.Int(8);
+  s.ReadInto(m.id, m.received_ms, m.mail_from, m.envelope_json,
+             m.header_message_id, m.size, m.state, m.lease_node,
+             m.lease_until_ms);
   return m;
 }
 
@@ -79,14 +73,8 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
       std::string().swap(m.content);
       for (QueuedRecipient& r : m.recipients) {
         Stmt rcpt(stmts_, rcpt_sql);
-        rcpt.Bind(1, m.id)
-            .Bind(2, r.address)
-            .Bind(3, int64_t{r.notify})
-            .Bind(4, r.orcpt)
-            .Bind(5, r.state)
-            .Bind(6, int64_t{r.attempts})
-            .Bind(7, r.next_attempt_ms)
-            .Bind(8, r.last_reply);
+        rcpt.BindAll(m.id, r.address, r.notify, r.orcpt, r.state, r.attempts,
+                     r.next_attempt_ms, r.last_reply);
         SP_RETURN_IF_ERROR(rcpt.Run());
         r.id = sqlite3_last_insert_rowid(db_);
       }
@@ -101,11 +89,8 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
         "'queued'";
     for (const DeliveryUpdate& u : batch.updates) {
       Stmt up(stmts_, up_sql);
-      up.Bind(1, u.state)
-          .Bind(2, int64_t{u.attempts})
-          .Bind(3, u.next_attempt_ms)
-          .Bind(4, u.last_reply)
-          .Bind(5, u.delivery_id);
+      up.BindAll(u.state, u.attempts, u.next_attempt_ms, u.last_reply,
+                 u.delivery_id);
       SP_RETURN_IF_ERROR(up.Run());
       if (sqlite3_changes(db_) == 0) {
         batch.stale_updates.push_back(u.delivery_id);
@@ -118,11 +103,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
         "detail) VALUES (?, ?, ?, ?, ?)";
     for (const QueueEvent& e : batch.events) {
       Stmt ev(stmts_, ev_sql);
-      ev.Bind(1, e.message_id)
-          .Bind(2, e.at_ms)
-          .Bind(3, e.recipient)
-          .Bind(4, e.event)
-          .Bind(5, e.detail);
+      ev.BindAll(e.message_id, e.at_ms, e.recipient, e.event, e.detail);
       SP_RETURN_IF_ERROR(ev.Run());
     }
   }
@@ -161,13 +142,8 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
       "queue_deliveries WHERE state = 'queued' AND next_attempt_ms <= ? "
       "GROUP BY message_id ORDER BY due LIMIT ?";
   Stmt s(stmts_, s_sql);
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, now_ms).Bind(2, int64_t{limit});
-  std::vector<std::string> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing due messages");
-  return out;
+  return s.All("listing due messages", [](const Stmt& s) { return s.Text(0); });
 }
 
 Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
@@ -189,21 +165,14 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
       "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
       "message_id = ? ORDER BY id";
   Stmt r(stmts_, r_sql);
-  SP_RETURN_IF_ERROR(r.status());
   r.Bind(1, id);
-  while ((rc = r.Step()) == SQLITE_ROW) {
-    QueuedRecipient q;
-    q.id = r.Int(0);
-    q.address = r.Text(1);
-    q.notify = static_cast<int>(r.Int(2));
-    q.orcpt = r.Text(3);
-    q.state = r.Text(4);
-    q.attempts = static_cast<int>(r.Int(5));
-    q.next_attempt_ms = r.Int(6);
-    q.last_reply = r.Text(7);
-    m.recipients.push_back(std::move(q));
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db_, "reading deliveries");
+  SP_ASSIGN_OR_RETURN(
+      m.recipients, r.All("reading deliveries", [](const Stmt& row) {
+        QueuedRecipient q;
+        row.ReadInto(q.id, q.address, q.notify, q.orcpt, q.state, q.attempts,
+                     q.next_attempt_ms, q.last_reply);
+        return q;
+      }));
   return std::optional<QueuedMessage>(std::move(m));
 }
 
@@ -213,29 +182,22 @@ Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
   Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
                      " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
                      "ORDER BY received_ms DESC, id LIMIT ?2");
-  SP_RETURN_IF_ERROR(s.status());
   s.Bind(1, state).Bind(2, int64_t{limit});
-  std::vector<QueuedMessage> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadMessage(s));
-  if (rc != SQLITE_DONE) return SqliteError(db_, "listing queue");
+  SP_ASSIGN_OR_RETURN(std::vector<QueuedMessage> out,
+                      s.All("listing queue", ReadMessage));
   const std::string r_sql =
       "SELECT id, recipient, state, attempts, next_attempt_ms, last_reply "
       "FROM queue_deliveries WHERE message_id = ? ORDER BY id";
   for (QueuedMessage& m : out) {
     Stmt r(stmts_, r_sql);
     r.Bind(1, m.id);
-    while ((rc = r.Step()) == SQLITE_ROW) {
-      QueuedRecipient q;
-      q.id = r.Int(0);
-      q.address = r.Text(1);
-      q.state = r.Text(2);
-      q.attempts = static_cast<int>(r.Int(3));
-      q.next_attempt_ms = r.Int(4);
-      q.last_reply = r.Text(5);
-      m.recipients.push_back(std::move(q));
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db_, "listing deliveries");
+    SP_ASSIGN_OR_RETURN(m.recipients,
+                        r.All("listing deliveries", [](const Stmt& row) {
+                          QueuedRecipient q;
+                          row.ReadInto(q.id, q.address, q.state, q.attempts,
+                                       q.next_attempt_ms, q.last_reply);
+                          return q;
+                        }));
   }
   return out;
 }
@@ -278,10 +240,8 @@ Status SqliteStore::PutTlsPolicy(const TlsPolicyRecord& p) {
          "VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET policy = "
          "excluded.policy, ca_file = excluded.ca_file, updated_at = "
          "excluded.updated_at");
-  s.Bind(1, p.domain)
-      .Bind(2, p.policy)
-      .Bind(3, p.ca_file)
-      .Bind(4, p.updated_at ? p.updated_at : clock_.NowUnix());
+  s.BindAll(p.domain, p.policy, p.ca_file,
+            p.updated_at ? p.updated_at : clock_.NowUnix());
   return s.Run();
 }
 

@@ -6,6 +6,7 @@
 
 namespace sealpost::store {
 
+using internal::Bytes;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -23,17 +24,9 @@ constexpr std::string_view kOtpColumns =
 
 // Binds the kMessageColumns of `m`, in order, to parameters 1..13.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
-  s.Bind(1, m.id)
-      .Bind(2, m.owner)
-      .Bind(3, m.template_id)
-      .Bind(4, m.recipients_json)
-      .Bind(5, m.grants_json)
-      .Bind(6, m.created_at ? m.created_at : now)
-      .Bind(7, m.expires_at)
-      .Bind(8, m.revoked_at)
-      .Bind(9, m.revoked_by)
-      .Bind(10, m.branding)
-      .Bind(11, m.parent_id)
+  s.BindAll(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
+            m.created_at ? m.created_at : now, m.expires_at, m.revoked_at,
+            m.revoked_by, m.branding, m.parent_id)
       .BindBlobOrNull(12, m.subject_sealed)
       .BindBlobOrNull(13, m.pin_sealed);
 }
@@ -46,14 +39,10 @@ ProtectedMessageRecord ReadMessage(const Stmt& s) {
 
 // A row of kOtpColumns.
 OtpRecord ReadOtp(const Stmt& s) {
-  return OtpRecord{s.Text(0),
-                   s.Text(1),
-                   s.Text(2),
-                   s.Text(3),
-                   s.Int(4),
-                   s.Int(5),
-                   static_cast<int>(s.Int(6)),
-                   s.Int(7) != 0};
+  OtpRecord o;
+  s.ReadInto(o.message_id, o.email, o.code_hash, o.reference, o.created_at,
+             o.expires_at, o.failures, o.used);
+  return o;
 }
 
 }  // namespace
@@ -67,10 +56,8 @@ Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
     Stmt ins(stmts_,
              "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
              "created_at) VALUES (?, ?, ?, 1, ?)");
-    ins.Bind(1, key.kind)
-        .Bind(2, int64_t{key.version})
-        .BindBlob(3, key.wrapped)
-        .Bind(4, key.created_at ? key.created_at : clock_.NowUnix());
+    ins.BindAll(key.kind, key.version, Bytes{key.wrapped},
+                key.created_at ? key.created_at : clock_.NowUnix());
     return ins.Run();
   });
 }
@@ -146,14 +133,8 @@ Status SqliteStore::PutOtp(const OtpRecord& o) {
           "excluded.code_hash, reference = excluded.reference, created_at = "
           "excluded.created_at, expires_at = excluded.expires_at, failures = "
           "excluded.failures, used = excluded.used");
-  s.Bind(1, o.message_id)
-      .Bind(2, o.email)
-      .Bind(3, o.code_hash)
-      .Bind(4, o.reference)
-      .Bind(5, o.created_at)
-      .Bind(6, o.expires_at)
-      .Bind(7, int64_t{o.failures})
-      .Bind(8, int64_t{o.used ? 1 : 0});
+  s.BindAll(o.message_id, o.email, o.code_hash, o.reference, o.created_at,
+            o.expires_at, o.failures, o.used);
   return s.Run();
 }
 
@@ -248,16 +229,9 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
     recipient += static_cast<char>(
         c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);  // ASCII, as stored
   }
-  s.Bind(1, q.owner)
-      .Bind(2, q.state)
-      .Bind(3, q.now)
-      .Bind(4, q.since)
-      .Bind(5, recipient)
-      .Bind(6, q.before_created_at)
-      .Bind(7, q.before_id)
-      .Bind(8, int64_t{q.skip_probes ? 1 : 0})
-      .Bind(9, int64_t{q.limit})
-      .Bind(10, q.until > 0 ? q.until : INT64_MAX);
+  s.BindAll(q.owner, q.state, q.now, q.since, recipient, q.before_created_at,
+            q.before_id, q.skip_probes, q.limit,
+            q.until > 0 ? q.until : INT64_MAX);
   return s.All("listing messages", ReadMessage);
 }
 
@@ -270,11 +244,7 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
   Stmt s(stmts_,
          "INSERT INTO sessions (token_hash, email, kind, created_at, "
          "expires_at) VALUES (?, ?, ?, ?, ?)");
-  s.Bind(1, r.token_hash)
-      .Bind(2, r.email)
-      .Bind(3, r.kind)
-      .Bind(4, r.created_at)
-      .Bind(5, r.expires_at);
+  s.BindAll(r.token_hash, r.email, r.kind, r.created_at, r.expires_at);
   return s.Run();
 }
 

@@ -16,10 +16,8 @@ Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
          "secret_sealed = excluded.secret_sealed, enrolled_at = "
          "excluded.enrolled_at, last_step = excluded.last_step WHERE "
          "second_factors.enrolled_at = 0");
-  s.Bind(1, f.email)
-      .BindBlob(2, f.secret_sealed)
-      .Bind(3, f.enrolled_at)
-      .Bind(4, f.last_step);
+  s.BindAll(f.email, internal::Bytes{f.secret_sealed}, f.enrolled_at,
+            f.last_step);
   SP_RETURN_IF_ERROR(s.Run());
   return sqlite3_changes(db_) == 1;
 }

@@ -61,10 +61,7 @@ Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,
     Stmt add(stmts_,
              "INSERT INTO pending_sign_ins (state_hash, browser, data, "
              "created_at) VALUES (?, ?, ?, ?)");
-    add.Bind(1, r.state_hash)
-        .Bind(2, r.browser)
-        .Bind(3, r.data)
-        .Bind(4, r.created_at);
+    add.BindAll(r.state_hash, r.browser, r.data, r.created_at);
     return add.Run();
   });
 }

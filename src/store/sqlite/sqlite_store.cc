@@ -191,14 +191,8 @@ Status SqliteStore::InsertAudit(const AuditRecord& r) {
   Stmt s(stmts_,
          "INSERT INTO audit (at, actor, action, object, result, detail, "
          "device, sign_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  s.Bind(1, r.at ? r.at : clock_.NowUnix())
-      .Bind(2, r.actor)
-      .Bind(3, r.action)
-      .Bind(4, r.object)
-      .Bind(5, r.result)
-      .Bind(6, r.detail)
-      .Bind(7, r.device)
-      .Bind(8, r.sign_in);
+  s.BindAll(r.at ? r.at : clock_.NowUnix(), r.actor, r.action, r.object,
+            r.result, r.detail, r.device, r.sign_in);
   return s.Run();
 }
 
@@ -262,11 +256,8 @@ Status SqliteStore::PutUser(const UserRecord& u) {
          "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
          "password_hash = excluded.password_hash, display_name = "
          "excluded.display_name, disabled = excluded.disabled");
-  s.Bind(1, u.email)
-      .Bind(2, u.password_hash)
-      .Bind(3, u.display_name)
-      .Bind(4, u.created_at ? u.created_at : clock_.NowUnix())
-      .Bind(5, int64_t{u.disabled});
+  s.BindAll(u.email, u.password_hash, u.display_name,
+            u.created_at ? u.created_at : clock_.NowUnix(), u.disabled);
   return s.Run();
 }
 

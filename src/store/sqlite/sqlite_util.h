@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/bytes.h"
 
 namespace sealpost::store::internal {
 
@@ -150,6 +152,18 @@ class Stmt {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
   }
+  template <typename Field>
+  Stmt& Bind(int i, Bytes<Field> v) {
+    return BindBlob(i, v.field);
+  }
+  // Binds `values` to ?1, ?2, ... in order: strings as text, integers, and
+  // Bytes{field} as a BLOB.
+  template <typename... Values>
+  Stmt& BindAll(const Values&... values) {
+    int i = 0;
+    (Bind(++i, values), ...);
+    return *this;
+  }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int Step() { return sqlite3_step(stmt_); }
   Status Run() {
@@ -210,8 +224,25 @@ class Stmt {
     return p ? std::string(static_cast<const char*>(p), n) : std::string();
   }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  // Reads the row's columns, from the first and in order, into `fields`:
+  // text into strings, integers, and a BLOB into Bytes{field}.
+  template <typename... Fields>
+  void ReadInto(Fields&&... fields) const {
+    int col = 0;
+    (ReadColumn(col++, fields), ...);
+  }
 
  private:
+  void ReadColumn(int col, std::string& out) const { out = Text(col); }
+  template <typename Field>
+  void ReadColumn(int col, Bytes<Field> out) const {
+    out.field = Blob(col);
+  }
+  template <std::integral T>
+  void ReadColumn(int col, T& out) const {
+    out = static_cast<T>(Int(col));
+  }
+
   sqlite3* db_;
   StmtCache::Slot* slot_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
