@@ -83,7 +83,7 @@ class SmimeSettingsTest(lib.DevServerCase):
                 ("OWAEncryptionAlgorithms", "6603", "6610, 660F, 660E"),
                 ("OWASigningAlgorithms", "8004", "800C, 800D, 800E"),
                 ("OWAAlwaysEncrypt", "True", "only False"),
-                ("OWADisableCRLCheck", "True", "only False")):
+                ("OWABCCEncryptedEmailForking", "2", "0")):
             r = self.server.cli("smime", "set", "--" + prop, value)
             self.assertEqual(r.returncode, 2, r.stdout)
             self.assertIn(prop, r.stderr)

@@ -13,6 +13,12 @@
 //   GET    /api/v1/smime/config         Get-SmimeConfig
 //   PATCH  /api/v1/smime/config         {"OWAClearSign": false, ...}
 //   POST   /api/v1/smime/test           {"recipient": A}
+// and for signed-in users, each with their own key on file only
+// (smime_user_api.cc; the admin token is refused):
+//   POST   /api/v1/smime/open           message/rfc822 → {"message": base64,
+//                                       "certificate", "signatures": [...]}
+//   POST   /api/v1/smime/protect?to=A,B[&sign=true]  message/rfc822 → the
+//                                       S/MIME message (message/rfc822)
 // A certificate's JSON never carries its private key.
 //
 // Thread-safety: handlers are safe to call concurrently.
@@ -26,6 +32,7 @@ namespace sealpost::api {
 
 void RegisterCertApi(http::Router& router, const ApiContext& context);
 void RegisterSmimeConfigApi(http::Router& router, const ApiContext& context);
+void RegisterSmimeUserApi(http::Router& router, const ApiContext& context);
 
 }  // namespace sealpost::api
 

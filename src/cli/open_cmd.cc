@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/local_config.h"
 #include "crypto/signature.h"
+#include "mime/facts.h"
 #include "mime/wrapper.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
@@ -77,6 +78,7 @@ namespace {
 struct Args {
   std::string file, user, out, from, tmpl;
   std::vector<std::string> to;
+  bool smime = false, sign = false;
 };
 
 // Output that only appears when complete: a temporary file renamed over
@@ -245,6 +247,53 @@ std::string ProtectedId(std::string_view mail) {
   return v.ok() ? sealed::ParseProtectedHeader(*v).id : "";
 }
 
+// True when the top of `mail` is S/MIME: application/pkcs7-mime (encrypted
+// or opaque-signed) or multipart/signed.
+bool LooksSmime(std::string_view mail) {
+  auto facts = mime::ExtractFacts(mail, 0);
+  return facts.ok() && (facts->claims_smime_encrypted || facts->is_signed);
+}
+
+// S/MIME mail: the server opens it with the signed-in user's own key on
+// file (the key never leaves it) and checks each signature against the
+// CAs on file; the verdicts go to stderr.
+int OpenSmime(Globals& g, const Args& a, const std::string& mail) {
+  ClientOptions session;
+  if (!SignIn(g, a.user, &session)) return g.exit_code;
+  Globals as_user = g;
+  as_user.client = session;
+  ApiResponse res;
+  if (!CallApiRaw(as_user, "POST", "/api/v1/smime/open", mail, "message/rfc822",
+                  &res)) {
+    return as_user.exit_code;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(res.body, ec);
+  Result<std::string> message = DataLossError("");
+  if (!ec && v.is_object() && v.at("message").is_string()) {
+    message = Base64Decode(v.at("message").as_string());
+  }
+  if (!message.ok()) {
+    std::fprintf(stderr, "sealpost: malformed answer from the server\n");
+    return kExitServer;
+  }
+  std::string cert(v.at("certificate").as_string());
+  if (!cert.empty()) {
+    std::fprintf(stderr, "S/MIME:   decrypted with your certificate %s\n",
+                 cert.substr(0, 16).c_str());
+  }
+  for (const auto& s : v.at("signatures").as_array()) {
+    std::fprintf(stderr, "Signature: %s\n",
+                 std::string(s.at("stamp").as_string()).c_str());
+  }
+  Output out(a.out);
+  if (!out.ok() || !out.Write(*message) || !out.Commit()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    return kExitLocal;
+  }
+  return kExitOk;
+}
+
 int OpenProtected(Globals& g, const Args& a) {
   if (a.file != "-") {
     FILE* in = std::fopen(a.file.c_str(), "rb");
@@ -274,6 +323,7 @@ int OpenProtected(Globals& g, const Args& a) {
     std::string id;
     if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
       id = ProtectedId(input);
+      if (id.empty() && LooksSmime(input)) return OpenSmime(g, a, input);
     }
     if (!extracted.ok() && id.empty()) {
       std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",
@@ -336,7 +386,11 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       "byte for byte, prints the granted rights on stderr. A wrapper without "
       "message.sealed (sent to an external address) is opened from the copy "
       "the server keeps. Exit 2 with the reason when you have no rights "
-      "(revoked, expired, not a recipient, org-only).");
+      "(revoked, expired, not a recipient, org-only). S/MIME mail (encrypted, "
+      "opaque-signed or clear-signed) is opened by the server with your own "
+      "private key on file (`cert import` of your PKCS#12) and its "
+      "signatures checked: stderr says `Signature: signed; verified=yes|no; "
+      "signer=...`.");
   open->add_option("file", a->file,
                    "Protected mail (.eml), message.sealed, "
                    "or - for standard input")
@@ -351,13 +405,21 @@ void RegisterOpen(CLI::App& app, Globals& g) {
   auto* protect = app.add_subcommand(
       "protect",
       "Protect a message through the API as a signed-in licensed user and "
-      "write the protected mail (wrapper + message.sealed).");
+      "write the protected mail (wrapper + message.sealed), or with --smime "
+      "the S/MIME message made by the server from the certificates on "
+      "file.");
   protect->add_option("file", a->file, "The message (.eml) or - for stdin")
       ->required();
-  protect
-      ->add_option("--template", a->tmpl,
-                   "Template: Encrypt, \"Do Not Forward\", ...")
-      ->required();
+  protect->add_option("--template", a->tmpl,
+                      "Template: Encrypt, \"Do Not Forward\", ... (or "
+                      "--smime)");
+  protect->add_flag("--smime", a->smime,
+                    "S/MIME instead of a template: encrypted to every "
+                    "recipient's certificate on file (and yours), one "
+                    "message for all; fails naming each recipient without "
+                    "a usable certificate");
+  protect->add_flag("--sign", a->sign,
+                    "With --smime: signed with your own key on file first");
   protect->add_option("--to", a->to, "Recipient, repeatable")->required();
   protect->add_option("--from", a->from,
                       "Sender; must be the signed-in user (default --user)");
@@ -371,6 +433,13 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       std::fprintf(stderr,
                    "sealpost: --from must be the signed-in user "
                    "(--user)\n");
+      g.exit_code = kExitLocal;
+      return;
+    }
+    if (a->smime == !a->tmpl.empty() || (a->sign && !a->smime)) {
+      std::fprintf(stderr,
+                   "sealpost: give --template T or --smime (--sign goes "
+                   "with --smime)\n");
       g.exit_code = kExitLocal;
       return;
     }
@@ -388,16 +457,31 @@ void RegisterOpen(CLI::App& app, Globals& g) {
     Globals as_user = g;
     as_user.client = client;
     ApiResponse res;
-    if (!CallApiRaw(as_user, "POST",
-                    "/api/v1/protect?template=" + UrlEncode(a->tmpl) +
-                        "&to=" + UrlEncode(to),
-                    input, "message/rfc822", &res)) {
+    std::string target =
+        a->smime ? "/api/v1/smime/protect?to=" + UrlEncode(to) +
+                       (a->sign ? "&sign=true" : "")
+                 : "/api/v1/protect?template=" + UrlEncode(a->tmpl) +
+                       "&to=" + UrlEncode(to);
+    if (!CallApiRaw(as_user, "POST", target, input, "message/rfc822", &res)) {
       g.exit_code = as_user.exit_code;
       return;
     }
-    std::fprintf(stderr, "Protected as %s with template %s\n",
-                 res.Header("x-sealpost-message-id").c_str(),
-                 res.Header("x-sealpost-template").c_str());
+    if (a->smime) {
+      std::string signer = res.Header("x-sealpost-smime-signer");
+      std::fprintf(stderr, "S/MIME:   encrypted to certificates %s\n",
+                   res.Header("x-sealpost-smime-certificates").c_str());
+      if (!signer.empty()) {
+        std::fprintf(stderr, "Signed:   with your certificate %s\n",
+                     signer.c_str());
+      } else if (std::string note = res.Header("x-sealpost-smime-note");
+                 !note.empty()) {
+        std::fprintf(stderr, "Note:     %s\n", note.c_str());
+      }
+    } else {
+      std::fprintf(stderr, "Protected as %s with template %s\n",
+                   res.Header("x-sealpost-message-id").c_str(),
+                   res.Header("x-sealpost-template").c_str());
+    }
     Output out(a->out);
     if (!out.ok() || !out.Write(res.body) || !out.Commit()) {
       std::fprintf(stderr, "sealpost: cannot write %s\n", a->out.c_str());

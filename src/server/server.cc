@@ -217,7 +217,10 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
                                    {"/m/*", 36 << 20},
                                    {"/compose", 36 << 20},
                                    // base64 of a 1 MiB certificate file
-                                   {"/api/v1/smime/*", 2 << 20}};
+                                   {"/api/v1/smime/*", 2 << 20},
+                                   // whole messages, as for protect
+                                   {"/api/v1/smime/open", 72 << 20},
+                                   {"/api/v1/smime/protect", 72 << 20}};
   return http_options;
 }
 
@@ -436,6 +439,7 @@ int RunServer(const ServerOptions& options) {
   api::RegisterQueueApi(api_router, api_context);
   api::RegisterCertApi(api_router, api_context);
   api::RegisterSmimeConfigApi(api_router, api_context);
+  api::RegisterSmimeUserApi(api_router, api_context);
   api::RegisterJournalApi(api_router, api_context);
   api::RegisterSearchApi(api_router, api_context);
 

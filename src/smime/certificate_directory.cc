@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "crypto/revocation.h"
 #include "crypto/smime_cms.h"
 
 namespace sealpost::smime {
@@ -75,13 +76,78 @@ Result<CertificateDirectory::TrustMaterial> CertificateDirectory::LoadTrust() {
   for (auto& a : anchors) t.anchors.push_back(std::move(a.der));
   SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
   for (auto& c : chain) t.intermediates.push_back(std::move(c.der));
-  SP_ASSIGN_OR_RETURN(auto crls, store_.ListSmimeCrls());
-  for (auto& c : crls) t.crls.push_back(std::move(c.der));
+  SP_ASSIGN_OR_RETURN(t.crl_records, store_.ListSmimeCrls());
+  for (const auto& c : t.crl_records) t.crls.push_back(c.der);
+  SP_ASSIGN_OR_RETURN(SmimeConfig config, SmimeConfig::Load(store_));
+  SmimeOptions options = config.Options();
+  t.check_revocation = options.check_revocation;
+  t.fail_closed_on_send = options.fail_closed_on_send;
   return t;
 }
 
+std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
+    std::string_view der, std::string_view issuer_name,
+    const TrustMaterial& trust, Online online, std::string* note) {
+  using Kind = crypto::ChainVerdict::Kind;
+  const int64_t now = clock_.NowUnix();
+  // A current CRL of the issuer on file answers: imported, or fetched
+  // before and kept until its nextUpdate.
+  for (const auto& c : trust.crl_records) {
+    if (c.issuer == issuer_name && c.this_update <= now + 300 &&
+        (c.next_update == 0 || now < c.next_update)) {
+      return std::nullopt;
+    }
+  }
+  // Most certificates name nothing to ask: no chain check twice for them.
+  crypto::RevocationPointers urls = crypto::RevocationPointersOf(der);
+  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return std::nullopt;
+  // Only a certificate that chains to a trusted CA may send the server to
+  // the URLs it names: anyone can make a certificate, not one our CAs
+  // signed.
+  crypto::ChainVerdict base = crypto::VerifyCertificateChain(
+      der, trust.intermediates, trust.anchors, {}, now);
+  if (base.kind != Kind::kValid) return base;
+  std::vector<std::string> cas = trust.anchors;
+  cas.insert(cas.end(), trust.intermediates.begin(), trust.intermediates.end());
+  std::string issuer = crypto::IssuerAmong(der, cas);
+  if (issuer.empty()) return std::nullopt;
+  OnlineRevocation answer = revocation_.Check(der, issuer);
+  // The CRLs of other issuers still count; this issuer's out-of-date one
+  // is replaced by the network's answer.
+  std::vector<std::string> crls;
+  for (const auto& c : trust.crl_records) {
+    if (c.issuer != issuer_name) crls.push_back(c.der);
+  }
+  using Answer = OnlineRevocation::Kind;
+  switch (answer.kind) {
+    case Answer::kNone:
+      return std::nullopt;
+    case Answer::kCrl:
+      crls.push_back(std::move(answer.crl_der));
+      *note = answer.detail;
+      break;
+    case Answer::kGood:
+      *note = answer.detail;
+      break;
+    case Answer::kRevoked:
+      return crypto::ChainVerdict{Kind::kRevoked, answer.detail};
+    case Answer::kUnavailable:
+      if (online == Online::kSend && trust.fail_closed_on_send) {
+        return crypto::ChainVerdict{
+            Kind::kUntrusted,
+            "revocation status unavailable (OWACheckCRLOnSend True): " +
+                answer.detail};
+      }
+      *note = "revocation status unavailable, not checked: " + answer.detail;
+      break;
+  }
+  return crypto::VerifyCertificateChain(der, trust.intermediates, trust.anchors,
+                                        crls, now);
+}
+
 CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
-                                        const TrustMaterial& trust) {
+                                        const TrustMaterial& trust,
+                                        Online online) {
   CertView v;
   v.has_private_key = !record.wrapped_key.empty();
   record.wrapped_key.clear();
@@ -94,13 +160,22 @@ CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
   }
   v.key_type = info->key_type;
   using Kind = crypto::ChainVerdict::Kind;
+  std::optional<crypto::ChainVerdict> online_verdict;
+  if (online != Online::kNo && trust.check_revocation &&
+      record.kind != "anchor") {
+    online_verdict =
+        CheckOnline(record.der, info->issuer, trust, online, &v.revocation);
+  }
+  static const std::vector<std::string> kNoCrls;
   crypto::ChainVerdict verdict =
       record.kind == "anchor"
           ? crypto::VerifyCertificateChain(record.der, {}, {record.der}, {},
                                            clock_.NowUnix())
-          : crypto::VerifyCertificateChain(record.der, trust.intermediates,
-                                           trust.anchors, trust.crls,
-                                           clock_.NowUnix());
+      : online_verdict ? std::move(*online_verdict)
+                       : crypto::VerifyCertificateChain(
+                             record.der, trust.intermediates, trust.anchors,
+                             trust.check_revocation ? trust.crls : kNoCrls,
+                             clock_.NowUnix());
   switch (verdict.kind) {
     case Kind::kValid:
       v.status = CertStatus::kValid;
@@ -219,7 +294,7 @@ Result<store::SmimeCertRecord> CertificateDirectory::Resolve(
 Result<CertView> CertificateDirectory::Get(std::string_view id) {
   SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
   SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
-  return Evaluate(std::move(r), trust);
+  return Evaluate(std::move(r), trust, Online::kSend);
 }
 
 Result<std::string> CertificateDirectory::Remove(std::string_view id) {
@@ -313,7 +388,7 @@ Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
     const store::SmimeCertRecord* best = nullptr;
     std::string why;
     for (const auto& r : records) {
-      CertView v = Evaluate(r, *trust);
+      CertView v = Evaluate(r, *trust, Online::kSend);
       auto info = crypto::InspectCertificate(r.der);
       bool names =
           info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
@@ -413,7 +488,7 @@ Result<CertView> CertificateDirectory::EvaluateSigner(
   store::SmimeCertRecord r;
   r.kind = "user";
   r.der = std::string(der);
-  return Evaluate(std::move(r), trust);
+  return Evaluate(std::move(r), trust, Online::kVerify);
 }
 
 Result<SecretBytes> CertificateDirectory::PrivateKeyOf(

@@ -11,7 +11,13 @@
 // subjectAltName (RFC 5280 §7.5: local part exact, domain any case).
 // Imported files are untrusted input (crypto/x509.h caps and checks them).
 //
-// Thread-safety: thread-safe; it keeps no state but the store's.
+// Revocation: the CRLs on file, and, when none of the issuer is current,
+// the network (smime/revocation.h) for the certificates mail is encrypted
+// to and the signers of mail that arrives; OWADisableCRLCheck and
+// OWACheckCRLOnSend (smime_config.h) decide as in Exchange.
+//
+// Thread-safety: thread-safe; it keeps no state but the store's and the
+// revocation checker's caches.
 #ifndef SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
 #define SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
 
@@ -25,6 +31,7 @@
 #include "base/status.h"
 #include "crypto/x509.h"
 #include "license/key_service.h"
+#include "smime/revocation.h"
 #include "smime/smime_config.h"
 #include "store/store.h"
 
@@ -49,6 +56,9 @@ struct CertView {
   std::string key_type;
   CertStatus status = CertStatus::kUntrusted;
   std::string reason;  // why it is not valid; empty when valid
+  // How revocation was checked on line, when it was ("OCSP http://...:
+  // good", "the CRL fetched from ..."); empty otherwise.
+  std::string revocation;
 };
 
 struct ImportResult {
@@ -156,14 +166,29 @@ class CertificateDirectory {
   Result<bool> Harvest(std::string_view der);
 
  private:
-  // Trust anchors, chain certificates and CRLs, loaded once per question.
+  // Trust anchors, chain certificates and CRLs, loaded once per question,
+  // with the revocation settings.
   struct TrustMaterial {
     std::vector<std::string> anchors;
     std::vector<std::string> intermediates;
     std::vector<std::string> crls;
+    std::vector<store::SmimeCrlRecord> crl_records;  // the same, with dates
+    bool check_revocation = true;                    // !OWADisableCRLCheck
+    bool fail_closed_on_send = false;                // OWACheckCRLOnSend
   };
+  // Whether Evaluate may ask the network, and for what.
+  enum class Online { kNo, kSend, kVerify };
   Result<TrustMaterial> LoadTrust();
-  CertView Evaluate(store::SmimeCertRecord record, const TrustMaterial& trust);
+  CertView Evaluate(store::SmimeCertRecord record, const TrustMaterial& trust,
+                    Online online = Online::kNo);
+  // The verdict with the network's answer; nullopt: the CRLs on file
+  // decide (one of the issuer is current, or the certificate names no
+  // http:// CRL or OCSP URL).
+  std::optional<crypto::ChainVerdict> CheckOnline(std::string_view der,
+                                                  std::string_view issuer_name,
+                                                  const TrustMaterial& trust,
+                                                  Online online,
+                                                  std::string* note);
   Result<store::SmimeCertRecord> Resolve(std::string_view id,
                                          bool anchors_only);
   bool IsOwnAddress(std::string_view email) const;
@@ -173,6 +198,7 @@ class CertificateDirectory {
   const license::KeyService& keys_;
   const Clock& clock_;
   const std::vector<std::string> own_domains_;
+  RevocationChecker revocation_{store_, clock_};
 };
 
 // RFC 5280 §7.5: an rfc822Name matches an address when the local parts are

@@ -1,5 +1,6 @@
 #include "smime/enveloped_mail.h"
 
+#include <cstdint>
 #include <span>
 
 #include "base/encoding.h"
@@ -63,38 +64,79 @@ EntitySplit SplitEntity(std::string_view message,
   return out;
 }
 
-std::string EnvelopedEntity(std::string_view enveloped_der,
-                            bool authenticated) {
-  std::string b64 = Base64Encode(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(enveloped_der.data()),
-      enveloped_der.size()));
-  std::string out;
-  out.reserve(300 + b64.size() + b64.size() / 38);
-  out += "Content-Type: application/pkcs7-mime; smime-type=";
-  out += authenticated ? "authEnveloped-data" : "enveloped-data";
-  out +=
+namespace {
+
+constexpr char kBase64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Appends the application/pkcs7-mime entity to `out`: its fields, then the
+// DER in base64 written straight into `out`, 76 characters a line (57
+// bytes), without an intermediate copy (a 1 MB message's CMS is 1.4 MB of
+// base64; the copies and their page faults cost more than the encoding).
+void AppendEnvelopedEntity(std::string* out, std::string_view der,
+                           bool authenticated) {
+  out->append("Content-Type: application/pkcs7-mime; smime-type=");
+  out->append(authenticated ? "authEnveloped-data" : "enveloped-data");
+  out->append(
       ";\r\n"
       " name=smime.p7m\r\n"
       "Content-Transfer-Encoding: base64\r\n"
       "Content-Disposition: attachment; filename=smime.p7m\r\n"
       "Content-Description: S/MIME Encrypted Message\r\n"
-      "\r\n";
-  for (size_t i = 0; i < b64.size(); i += 76) {
-    out.append(b64, i, 76);
-    out += "\r\n";
+      "\r\n");
+  const size_t lines = (der.size() + 56) / 57;
+  const size_t start = out->size();
+  out->resize(start + (der.size() + 2) / 3 * 4 + lines * 2);
+  char* w = out->data() + start;
+  const auto* in = reinterpret_cast<const unsigned char*>(der.data());
+  size_t left = der.size();
+  while (left > 0) {
+    size_t n = left < 57 ? left : 57;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+      uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
+      *w++ = kBase64[(v >> 18) & 63];
+      *w++ = kBase64[(v >> 12) & 63];
+      *w++ = kBase64[(v >> 6) & 63];
+      *w++ = kBase64[v & 63];
+    }
+    if (i < n) {
+      uint32_t v = in[i] << 16;
+      if (n - i == 2) v |= in[i + 1] << 8;
+      *w++ = kBase64[(v >> 18) & 63];
+      *w++ = kBase64[(v >> 12) & 63];
+      *w++ = n - i == 2 ? kBase64[(v >> 6) & 63] : '=';
+      *w++ = '=';
+    }
+    *w++ = '\r';
+    *w++ = '\n';
+    in += n;
+    left -= n;
   }
+}
+
+size_t EnvelopedSize(size_t der) {
+  return 300 + (der + 2) / 3 * 4 + (der + 56) / 57 * 2;
+}
+
+}  // namespace
+
+std::string EnvelopedEntity(std::string_view enveloped_der,
+                            bool authenticated) {
+  std::string out;
+  out.reserve(EnvelopedSize(enveloped_der.size()));
+  AppendEnvelopedEntity(&out, enveloped_der, authenticated);
   return out;
 }
 
 std::string BuildEnvelopedMail(std::string_view outer_fields,
                                std::string_view enveloped_der,
                                bool authenticated) {
-  std::string entity = EnvelopedEntity(enveloped_der, authenticated);
   std::string out;
-  out.reserve(outer_fields.size() + 20 + entity.size());
+  out.reserve(outer_fields.size() + 20 + EnvelopedSize(enveloped_der.size()));
   out += outer_fields;
   out += "MIME-Version: 1.0\r\n";
-  out += entity;
+  AppendEnvelopedEntity(&out, enveloped_der, authenticated);
   return out;
 }
 

@@ -53,7 +53,8 @@ Result<std::vector<TestStep>> TestRecipient(CertificateDirectory& certs,
   });
   bool valid = view.status == CertStatus::kValid;
   std::string revocation =
-      crl != crls.end()
+      !view.revocation.empty() ? view.revocation
+      : crl != crls.end()
           ? "not revoked in the CRL of \"" + crl->issuer + "\" issued " +
                 FormatRfc3339(crl->this_update)
           : "no CRL on file for \"" + view.record.issuer +

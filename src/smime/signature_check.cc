@@ -9,11 +9,9 @@
 #include "mime/header_section.h"
 
 namespace sealpost::smime {
-namespace {
 
-// The unfolded value of the first field `name` (any case) in `header`.
-std::optional<std::string> Field(std::string_view header,
-                                 std::string_view name) {
+std::optional<std::string> HeaderField(std::string_view header,
+                                       std::string_view name) {
   std::string want = AsciiLower(name);
   size_t pos = 0;
   while (pos < header.size()) {
@@ -37,11 +35,11 @@ std::optional<std::string> Field(std::string_view header,
   return std::nullopt;
 }
 
-// A Content-Type's media type (lower case) and one parameter's value.
 std::string MediaType(std::string_view ct) {
   return AsciiLower(Trim(ct.substr(0, ct.find(';'))));
 }
-std::string Param(std::string_view ct, std::string_view name) {
+
+std::string ContentTypeParam(std::string_view ct, std::string_view name) {
   std::string lower = AsciiLower(ct);
   std::string key = AsciiLower(name) + "=";
   size_t pos = 0;
@@ -61,6 +59,8 @@ std::string Param(std::string_view ct, std::string_view name) {
   }
   return "";
 }
+
+namespace {
 
 Result<std::string> Base64Body(std::string_view body) {
   std::string b64;
@@ -108,14 +108,15 @@ std::string SignatureCheck::StampValue() const {
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message) {
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
-  std::optional<std::string> ct = Field(hs.header, "Content-Type");
+  std::optional<std::string> ct = HeaderField(hs.header, "Content-Type");
   if (!ct) return std::optional<SignatureCheck>();
   std::string type = MediaType(*ct);
   std::string der, detached;
   SignatureCheck check;
   if (type == "multipart/signed" &&
-      AsciiLower(Param(*ct, "protocol")).ends_with("pkcs7-signature")) {
-    std::string boundary = Param(*ct, "boundary");
+      AsciiLower(ContentTypeParam(*ct, "protocol"))
+          .ends_with("pkcs7-signature")) {
+    std::string boundary = ContentTypeParam(*ct, "boundary");
     if (boundary.empty()) {
       check.reason = "multipart/signed without a boundary";
       return std::optional<SignatureCheck>(check);
@@ -138,6 +139,7 @@ Result<std::optional<SignatureCheck>> CheckSignature(
       return std::optional<SignatureCheck>(check);
     }
     detached = std::string(body.substr(start + 2, next - start - 2));
+    check.content = detached;
     size_t sig_start = body.find("\r\n", next + 2);
     size_t sig_end = sig_start == std::string_view::npos
                          ? std::string_view::npos
@@ -155,7 +157,7 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     }
     der = std::move(*decoded);
   } else if (type == "application/pkcs7-mime" &&
-             AsciiLower(Param(*ct, "smime-type")) == "signed-data") {
+             AsciiLower(ContentTypeParam(*ct, "smime-type")) == "signed-data") {
     auto decoded = Base64Body(hs.body);
     if (!decoded.ok()) {
       check.reason = "the signed data is not base64";
@@ -166,7 +168,8 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     return std::optional<SignatureCheck>();
   }
   crypto::CmsSignature sig = crypto::CmsVerifySignature(der, detached);
-  std::string from = FromAddress(Field(hs.header, "From").value_or(""));
+  if (detached.empty()) check.content = std::move(sig.content);
+  std::string from = FromAddress(HeaderField(hs.header, "From").value_or(""));
   bool can_sign = false;
   if (!sig.signer.empty()) {
     auto info = crypto::InspectCertificate(sig.signer);

@@ -24,6 +24,10 @@ struct SignatureCheck {
   std::string reason;  // why not verified
   // The signer's certificate (DER) when verified: what harvesting keeps.
   std::string signer_certificate;
+  // The signed MIME entity: a multipart/signed's first part as received,
+  // or an opaque SignedData's content (empty when its signature does not
+  // verify). What `sealpost open` shows under the signature.
+  std::string content;
 
   // "signed; verified=yes; signer=bob@partner.example" or
   // "signed; verified=no; signer=...; reason=\"...\"".
@@ -33,6 +37,16 @@ struct SignatureCheck {
 // nullopt when the message's top level is not an S/MIME signature.
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message);
+
+// The unfolded value of the first field `name` (any case) in the header
+// section `header`; nullopt when there is none.
+std::optional<std::string> HeaderField(std::string_view header,
+                                       std::string_view name);
+// A Content-Type value's media type in lower case ("application/pkcs7-mime").
+std::string MediaType(std::string_view content_type);
+// One parameter's value of a Content-Type value, unquoted; "" when absent.
+std::string ContentTypeParam(std::string_view content_type,
+                             std::string_view name);
 
 // The addr-spec of a From field's value ("Bob <bob@x>" -> "bob@x"); ""
 // when there is none.

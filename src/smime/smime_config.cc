@@ -69,15 +69,16 @@ const std::vector<SmimeConfig::Property>& SmimeConfig::Properties() {
       {"OWACheckCRLOnSend",
        P::kBool,
        "False",
-       {"False"},
-       "refuse to send when a CRL cannot be fetched",
-       "CRLs are imported with `sealpost cert crl import`, never fetched"},
+       {},
+       "True: a recipient's certificate whose revocation status cannot be "
+       "had (CRL distribution point and OCSP responder unreachable) is not "
+       "used, the mail falls back as for a revoked one; False: it is used"},
       {"OWADisableCRLCheck",
        P::kBool,
        "False",
-       {"False"},
-       "skip revocation checks",
-       "the CRLs on file are always checked"},
+       {},
+       "True: no revocation check at all (CRLs on file, fetched CRLs, "
+       "OCSP); revoked certificates are then used"},
       {"OWABCCEncryptedEmailForking",
        P::kEnum,
        "0",
@@ -108,6 +109,8 @@ SmimeOptions SmimeConfig::Options() const {
             : GetBool("OWAIncludeCertificateChainWithoutRootCertificate")
                 ? ChainInclusion::kWithoutRoot
                 : ChainInclusion::kNone;
+  o.check_revocation = !GetBool("OWADisableCRLCheck");
+  o.fail_closed_on_send = GetBool("OWACheckCRLOnSend");
   return o;
 }
 

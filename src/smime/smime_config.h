@@ -33,6 +33,11 @@ struct SmimeOptions {
   bool always_sign = false;  // OWAAlwaysSign: every S/MIME copy is signed
   bool triple_wrap = false;  // OWATripleWrapSignedEncryptedMail
   ChainInclusion chain = ChainInclusion::kWithoutRoot;
+  // Revocation (docs/smime.md, "Revocation checking"): !OWADisableCRLCheck,
+  // and OWACheckCRLOnSend (a recipient's certificate whose revocation
+  // status cannot be had is not used).
+  bool check_revocation = true;
+  bool fail_closed_on_send = false;
 };
 
 class SmimeConfig : public license::PropertySet {

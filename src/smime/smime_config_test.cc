@@ -63,8 +63,12 @@ TEST(SmimeConfigTest, UnsupportedValuesAreRefusedNamingWhatIsSupported) {
   s = c.Set("OWAAlwaysEncrypt", "True");
   EXPECT_NE(s.message().find("only False"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("mail flow rule"), std::string::npos);
-  EXPECT_FALSE(c.Set("OWADisableCRLCheck", "True").ok());
-  EXPECT_FALSE(c.Set("OWACheckCRLOnSend", "True").ok());
+  // Revocation switches are implemented (docs/smime.md).
+  EXPECT_TRUE(c.Set("OWACheckCRLOnSend", "True").ok());
+  EXPECT_TRUE(c.Options().fail_closed_on_send);
+  EXPECT_TRUE(c.Options().check_revocation);
+  EXPECT_TRUE(c.Set("OWADisableCRLCheck", "True").ok());
+  EXPECT_FALSE(c.Options().check_revocation);
   EXPECT_FALSE(c.Set("OWABCCEncryptedEmailForking", "1").ok());
   s = c.Set("OWAUseKeyIdentifier", "True");
   EXPECT_NE(s.message().find("unknown S/MIME property 'OWAUseKeyIdentifier'"),

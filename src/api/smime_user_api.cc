@@ -1,0 +1,133 @@
+// S/MIME for signed-in users (`sealpost open`, `sealpost protect --smime`;
+// cert_api.h lists the endpoints). A user's private key is used here, on
+// the server, for that user only: the caller's address comes from their
+// session, never from the request, the admin token is refused (the admin
+// is no one's key holder), and every use and refusal is audited with the
+// user as the actor, as a license acquisition is.
+#include <boost/json.hpp>
+
+#include "api/cert_api.h"
+#include "api/util.h"
+#include "base/encoding.h"
+#include "smime/certificate_directory.h"
+#include "smime/client_mail.h"
+#include "smime/smime_config.h"
+
+namespace sealpost::api {
+namespace {
+
+constexpr size_t kMaxRecipients = 500;
+
+Response RefuseAdmin(std::string_view what) {
+  return Response::JsonError(
+      403, "forbidden",
+      std::string(what) +
+          " as a signed-in user: the admin token holds no one's key");
+}
+
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    if (comma > start) out.emplace_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
+  if (ctx.certificates == nullptr) return;
+  smime::CertificateDirectory& certs = *ctx.certificates;
+  router.Add(
+      "POST", "/api/v1/smime/open",
+      Authed(
+          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
+            if (caller.admin) return RefuseAdmin("open S/MIME mail");
+            auto opened = smime::OpenMail(certs, req.body, caller.email);
+            if (!opened.ok()) {
+              if (opened.status().code() == StatusCode::kPermissionDenied) {
+                ctx.store->AppendAuditBestEffort({0, 0, caller.email,
+                                                  "smime.open", "", "refused",
+                                                  opened.status().message()});
+              }
+              return FromStatus(opened.status());
+            }
+            if (!opened->certificate_id.empty()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.open",
+                   opened->certificate_id.substr(0, 16), "ok",
+                   "decrypted with the private key of certificate " +
+                       opened->certificate_id.substr(0, 16)});
+            }
+            json::array signatures;
+            for (const auto& s : opened->signatures) {
+              signatures.push_back(json::object{{"verified", s.verified},
+                                                {"signer", s.signer},
+                                                {"reason", s.reason},
+                                                {"stamp", s.StampValue()}});
+            }
+            return JsonOk(
+                200, json::object{
+                         {"message", Base64Encode(AsBytes(opened->message))},
+                         {"certificate", opened->certificate_id},
+                         {"signatures", signatures}});
+          }));
+  router.Add(
+      "POST", "/api/v1/smime/protect",
+      Authed(
+          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
+            if (caller.admin) return RefuseAdmin("protect with S/MIME");
+            if (!req.Header("content-type").starts_with("message/rfc822")) {
+              return Response::JsonError(400, "invalid_argument",
+                                         "send the message as message/rfc822");
+            }
+            std::vector<std::string> to = SplitList(req.QueryParam("to"));
+            if (to.empty() || to.size() > kMaxRecipients) {
+              return Response::JsonError(
+                  400, "invalid_argument",
+                  "between 1 and 500 recipients (to=A,B)");
+            }
+            bool sign = req.QueryParam("sign") == "true";
+            auto config = smime::SmimeConfig::Load(*ctx.store);
+            if (!config.ok()) return FromStatus(config.status());
+            auto made = smime::ProtectMail(certs, req.body, caller.email, to,
+                                           sign, config->Options());
+            std::string recipients;
+            for (const auto& t : to)
+              recipients += (recipients.empty() ? "" : ",") + t;
+            if (!made.ok()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.protect", recipients, "refused",
+                   made.status().message()});
+              return FromStatus(made.status());
+            }
+            std::string ids;
+            for (const auto& id : made->certificate_ids) {
+              ids += (ids.empty() ? "" : ",") + id.substr(0, 16);
+            }
+            ctx.store->AppendAuditBestEffort(
+                {0, 0, caller.email, "smime.protect", recipients, "ok",
+                 "encrypted to certificates " + ids});
+            if (!made->signer_id.empty()) {
+              ctx.store->AppendAuditBestEffort(
+                  {0, 0, caller.email, "smime.sign", recipients, "ok",
+                   "signed with the private key of certificate " +
+                       made->signer_id.substr(0, 16)});
+            }
+            Response r;
+            r.status = 201;
+            r.content_type = "message/rfc822";
+            r.headers = {
+                {"X-Sealpost-Smime-Certificates", ids},
+                {"X-Sealpost-Smime-Signer", made->signer_id.substr(0, 16)},
+                {"X-Sealpost-Smime-Note", made->note}};
+            r.body = std::move(made->message);
+            return r;
+          }));
+}
+
+}  // namespace sealpost::api

@@ -1,0 +1,282 @@
+#include "crypto/revocation.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <climits>
+#include <ctime>
+#include <memory>
+
+#include "base/strings.h"
+
+namespace sealpost::crypto {
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using StorePtr =
+    std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
+using OcspReqPtr =
+    std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST, OCSP_REQUEST_free>>;
+using OcspRespPtr =
+    std::unique_ptr<OCSP_RESPONSE, Deleter<OCSP_RESPONSE, OCSP_RESPONSE_free>>;
+using OcspBasicPtr =
+    std::unique_ptr<OCSP_BASICRESP,
+                    Deleter<OCSP_BASICRESP, OCSP_BASICRESP_free>>;
+using CertIdPtr =
+    std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID, OCSP_CERTID_free>>;
+void FreeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+using X509StackPtr =
+    std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), FreeX509Stack>>;
+
+X509Ptr ParseDer(std::string_view der) {
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) return nullptr;
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ERR_clear_error();
+  return x;
+}
+
+std::string OpenSslReason(std::string_view fallback) {
+  unsigned long e = ERR_peek_last_error();
+  const char* r = e != 0 ? ERR_reason_error_string(e) : nullptr;
+  std::string out = r != nullptr ? r : std::string(fallback);
+  ERR_clear_error();
+  return out;
+}
+
+bool IsHttpUrl(std::string_view url) {
+  return AsciiLower(url.substr(0, 7)) == "http://";
+}
+
+int64_t UnixOf(const ASN1_GENERALIZEDTIME* t) {
+  if (t == nullptr) return 0;
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+RevocationPointers RevocationPointersOf(std::string_view certificate_der) {
+  RevocationPointers out;
+  X509Ptr x = ParseDer(certificate_der);
+  if (!x) return out;
+  auto* dps = static_cast<STACK_OF(DIST_POINT)*>(
+      X509_get_ext_d2i(x.get(), NID_crl_distribution_points, nullptr, nullptr));
+  for (int i = 0; dps != nullptr && i < sk_DIST_POINT_num(dps); ++i) {
+    DIST_POINT* dp = sk_DIST_POINT_value(dps, i);
+    if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
+    GENERAL_NAMES* names = dp->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, j);
+      if (gn->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
+      std::string url(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                      static_cast<size_t>(ASN1_STRING_length(uri)));
+      if (IsHttpUrl(url)) out.crl_urls.push_back(std::move(url));
+    }
+  }
+  sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+  STACK_OF(OPENSSL_STRING)* ocsp = X509_get1_ocsp(x.get());
+  for (int i = 0; ocsp != nullptr && i < sk_OPENSSL_STRING_num(ocsp); ++i) {
+    std::string url = sk_OPENSSL_STRING_value(ocsp, i);
+    if (IsHttpUrl(url)) out.ocsp_urls.push_back(std::move(url));
+  }
+  X509_email_free(ocsp);
+  ERR_clear_error();
+  return out;
+}
+
+std::string IssuerAmong(std::string_view certificate_der,
+                        const std::vector<std::string>& candidates) {
+  X509Ptr x = ParseDer(certificate_der);
+  if (!x) return "";
+  for (const auto& der : candidates) {
+    X509Ptr ca = ParseDer(der);
+    if (ca && X509_check_issued(ca.get(), x.get()) == X509_V_OK &&
+        X509_verify(x.get(), X509_get0_pubkey(ca.get())) == 1) {
+      ERR_clear_error();
+      return der;
+    }
+  }
+  ERR_clear_error();
+  return "";
+}
+
+Result<std::string> HttpFetch(const std::string& url, std::string_view body,
+                              const std::string& content_type, size_t max_bytes,
+                              int timeout_seconds) {
+  if (!IsHttpUrl(url)) {
+    return UnavailableError("only http:// is fetched: " + url);
+  }
+  char* host = nullptr;
+  char* port = nullptr;
+  char* path = nullptr;
+  int use_ssl = 0;
+  if (OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port, nullptr,
+                          &path, nullptr, nullptr) != 1 ||
+      use_ssl != 0) {
+    OPENSSL_free(host);
+    OPENSSL_free(port);
+    OPENSSL_free(path);
+    ERR_clear_error();
+    return UnavailableError("not a usable URL: " + url);
+  }
+  BioPtr request;
+  if (!body.empty()) {
+    request.reset(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
+  }
+  OSSL_HTTP_REQ_CTX* rctx = nullptr;
+  // No proxy from the environment: these fetches go where a trusted CA
+  // said, and nowhere else. Redirects are not followed by this call.
+  BioPtr response(OSSL_HTTP_transfer(
+      &rctx, host, port, path, 0, "", nullptr, nullptr, nullptr, nullptr,
+      nullptr, 0, nullptr, body.empty() ? nullptr : content_type.c_str(),
+      request.get(), nullptr, 1, max_bytes, timeout_seconds, 0));
+  OPENSSL_free(host);
+  OPENSSL_free(port);
+  OPENSSL_free(path);
+  if (rctx != nullptr) OSSL_HTTP_close(rctx, response != nullptr);
+  if (!response) {
+    return UnavailableError("cannot fetch " + url + ": " +
+                            OpenSslReason("no answer"));
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    int n = BIO_read(response.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ERR_clear_error();
+      return UnavailableError(url + " answered more than " +
+                              std::to_string(max_bytes) + " bytes");
+    }
+  }
+  ERR_clear_error();
+  return out;
+}
+
+Result<std::string> MakeOcspRequest(std::string_view certificate_der,
+                                    std::string_view issuer_der) {
+  X509Ptr x = ParseDer(certificate_der);
+  X509Ptr issuer = ParseDer(issuer_der);
+  if (!x || !issuer) return InvalidArgumentError("not a certificate");
+  OcspReqPtr req(OCSP_REQUEST_new());
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), x.get(), issuer.get());
+  if (!req || id == nullptr || OCSP_request_add0_id(req.get(), id) == nullptr) {
+    OCSP_CERTID_free(id);
+    return InternalError("cannot make an OCSP request: " +
+                         OpenSslReason("out of memory"));
+  }
+  if (OCSP_request_add1_nonce(req.get(), nullptr, -1) != 1) {
+    return InternalError("cannot add an OCSP nonce");
+  }
+  int n = i2d_OCSP_REQUEST(req.get(), nullptr);
+  if (n <= 0) return InternalError("cannot encode the OCSP request");
+  std::string der(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(der.data());
+  i2d_OCSP_REQUEST(req.get(), &p);
+  return der;
+}
+
+Result<OcspAnswer> CheckOcspResponse(std::string_view response_der,
+                                     std::string_view request_der,
+                                     std::string_view certificate_der,
+                                     std::string_view issuer_der) {
+  X509Ptr x = ParseDer(certificate_der);
+  X509Ptr issuer = ParseDer(issuer_der);
+  if (!x || !issuer) return InvalidArgumentError("not a certificate");
+  if (response_der.size() > static_cast<size_t>(INT_MAX)) {
+    return InvalidArgumentError("the OCSP response is too large");
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(response_der.data());
+  OcspRespPtr resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(response_der.size())));
+  if (!resp) {
+    ERR_clear_error();
+    return InvalidArgumentError("not an OCSP response");
+  }
+  int rs = OCSP_response_status(resp.get());
+  if (rs != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+    return InvalidArgumentError(std::string("the responder says ") +
+                                OCSP_response_status_str(rs));
+  }
+  OcspBasicPtr basic(OCSP_response_get1_basic(resp.get()));
+  const auto* q = reinterpret_cast<const unsigned char*>(request_der.data());
+  OcspReqPtr req(
+      d2i_OCSP_REQUEST(nullptr, &q, static_cast<long>(request_der.size())));
+  if (!basic || !req) {
+    ERR_clear_error();
+    return InvalidArgumentError("not a basic OCSP response");
+  }
+  // 1: the nonce echoed; -1: the responder sends none (many precompute
+  // their answers). 0: another request's answer, replayed.
+  if (OCSP_check_nonce(req.get(), basic.get()) == 0) {
+    return InvalidArgumentError("the OCSP response's nonce is not ours");
+  }
+  // The signer must be the issuer, or a responder the issuer certified for
+  // OCSP signing: the issuer is the only trust anchor here.
+  StorePtr store(X509_STORE_new());
+  X509StackPtr certs(sk_X509_new_null());
+  if (!store || !certs || X509_STORE_add_cert(store.get(), issuer.get()) != 1) {
+    return InternalError("out of memory");
+  }
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
+  X509_up_ref(issuer.get());
+  sk_X509_push(certs.get(), issuer.get());
+  if (OCSP_basic_verify(basic.get(), certs.get(), store.get(), 0) != 1) {
+    return InvalidArgumentError(
+        "the OCSP response is not signed by the issuer or its responder (" +
+        OpenSslReason("bad signature") + ")");
+  }
+  CertIdPtr id(OCSP_cert_to_id(EVP_sha1(), x.get(), issuer.get()));
+  int status = 0, reason = 0;
+  ASN1_GENERALIZEDTIME *revoked_at = nullptr, *this_update = nullptr,
+                       *next_update = nullptr;
+  if (!id ||
+      OCSP_resp_find_status(basic.get(), id.get(), &status, &reason,
+                            &revoked_at, &this_update, &next_update) != 1) {
+    ERR_clear_error();
+    return InvalidArgumentError(
+        "the OCSP response is not about this "
+        "certificate");
+  }
+  if (OCSP_check_validity(this_update, next_update, 300, -1) != 1) {
+    ERR_clear_error();
+    return InvalidArgumentError("the OCSP response is out of date");
+  }
+  OcspAnswer out;
+  out.next_update = UnixOf(next_update);
+  switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+      out.status = OcspAnswer::Status::kGood;
+      break;
+    case V_OCSP_CERTSTATUS_REVOKED: {
+      out.status = OcspAnswer::Status::kRevoked;
+      int64_t at = UnixOf(revoked_at);
+      char date[32] = {};
+      time_t t = static_cast<time_t>(at);
+      struct tm tm {};
+      gmtime_r(&t, &tm);
+      std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      out.reason = std::string("revoked on ") + date;
+      break;
+    }
+    default:
+      out.status = OcspAnswer::Status::kUnknown;
+      out.reason = "the responder does not know the certificate";
+  }
+  return out;
+}
+
+}  // namespace sealpost::crypto

@@ -1,0 +1,70 @@
+// S/MIME for one signed-in user (`sealpost open` and `sealpost protect
+// --smime`, docs/smime.md): the server opens S/MIME mail with the private
+// key on file of the user who asks, and never anyone else's, checking each
+// signature on the way in; and it makes S/MIME mail from that user to
+// recipients whose certificates are on file, signed with the user's key
+// when asked. The private key never leaves the server; the caller (the API)
+// authenticates the user and audits each use of the key.
+//
+// Thread-safety: pure functions of their inputs and the directory, which
+// is thread-safe.
+#ifndef SEALPOST_SMIME_CLIENT_MAIL_H_
+#define SEALPOST_SMIME_CLIENT_MAIL_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "smime/certificate_directory.h"
+#include "smime/signature_check.h"
+#include "smime/smime_config.h"
+
+namespace sealpost::smime {
+
+struct OpenedMail {
+  // The original's header fields (From, To, Subject, ...) over the
+  // innermost entity: what the sender wrote.
+  std::string message;
+  // The certificate whose key decrypted it; empty when it was not
+  // encrypted (signed only).
+  std::string certificate_id;
+  // One per signature layer, outermost first (a triple wrap has two).
+  std::vector<SignatureCheck> signatures;
+};
+
+// Opens `message` for `address` (the signed-in user): layer by layer,
+// EnvelopedData or AuthEnvelopedData decrypted with a key on file of a
+// certificate that names `address`, clear-signed and opaque-signed layers
+// checked (smime/signature_check.h) and unwrapped. INVALID_ARGUMENT when
+// the message is not S/MIME; PERMISSION_DENIED when it is encrypted and no
+// key of `address` opens it (it was not encrypted to their certificate).
+Result<OpenedMail> OpenMail(CertificateDirectory& certs,
+                            std::string_view message, std::string_view address);
+
+struct SmimeMail {
+  std::string message;  // what goes out
+  // The certificates it is encrypted to: the recipients' (same order), then
+  // the sender's own when on file.
+  std::vector<std::string> certificate_ids;
+  std::string signer_id;  // the sender's certificate that signed; "" if none
+  std::string note;       // why it is not signed when OWAAlwaysSign asked
+};
+
+// `original` from `sender` encrypted for every address of `recipients`
+// (one message for all, as a mail client sends it) and the sender's own
+// usable certificate, so that the sender can read what they sent. Every
+// recipient must have a usable certificate: FAILED_PRECONDITION naming each
+// one without and why otherwise, and nothing is made. `sign` (or
+// OWAAlwaysSign in `options`): signed with the sender's key on file first
+// (RFC 8551 §3.6, and again outside with OWATripleWrapSignedEncryptedMail);
+// with `sign` a sender without a usable key is FAILED_PRECONDITION.
+Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
+                              std::string_view original,
+                              std::string_view sender,
+                              const std::vector<std::string>& recipients,
+                              bool sign, const SmimeOptions& options);
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_CLIENT_MAIL_H_

@@ -1,0 +1,78 @@
+// S/MIME opened and made for one signed-in user: a key opens only what was
+// encrypted to its owner's certificate, whoever asks.
+#include "smime/client_mail.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/test_pki_for_testing.h"
+#include "license/test_org_for_testing.h"
+
+namespace sealpost::smime {
+namespace {
+
+using crypto::testing::TestPki;
+
+class ClientMailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+    SecretBytes pw = SecretBytes::FromStringInsecure("pw");
+    for (const char* who : {"alice", "zoe"}) {
+      pki_.MakeLeaf(who, std::string(who) + "@example.com");
+      pki_.MakePkcs12(who, "pw");
+      ASSERT_TRUE(
+          certs_->Import(pki_.Read(std::string(who) + ".p12"), pw).ok());
+    }
+    pki_.MakeLeaf("bob", "bob@partner.test");
+    ASSERT_TRUE(certs_->Import(pki_.Read("bob.pem"), SecretBytes()).ok());
+  }
+
+  SystemClock clock_;
+  TestPki pki_;
+  license::testing::TestOrg org_{clock_, "clientmail"};
+  std::unique_ptr<CertificateDirectory> certs_ =
+      std::make_unique<CertificateDirectory>(
+          org_.store, org_.keys, clock_,
+          std::vector<std::string>{"example.com"});
+  const std::string original_ =
+      "From: alice@example.com\r\nTo: bob@partner.test\r\nSubject: s\r\n"
+      "Content-Type: text/plain; charset=us-ascii\r\n\r\nsecret 42\r\n";
+};
+
+TEST_F(ClientMailTest, OnlyTheSendersAndRecipientsKeysOpenIt) {
+  auto made = ProtectMail(*certs_, original_, "alice@example.com",
+                          {"bob@partner.test"}, true, SmimeOptions{});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_EQ(made->certificate_ids.size(), 2u);  // bob's and alice's own
+  EXPECT_FALSE(made->signer_id.empty());
+  EXPECT_EQ(made->message.find("secret 42"), std::string::npos);
+
+  auto alice = OpenMail(*certs_, made->message, "alice@example.com");
+  ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+  EXPECT_NE(alice->message.find("secret 42"), std::string::npos);
+  ASSERT_EQ(alice->signatures.size(), 1u);
+  EXPECT_TRUE(alice->signatures[0].verified) << alice->signatures[0].reason;
+  EXPECT_EQ(alice->signatures[0].signer, "alice@example.com");
+
+  // Zoe has a key of her own on file: it does not open Alice's mail.
+  auto zoe = OpenMail(*certs_, made->message, "zoe@example.com");
+  EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(zoe.status().message().find("secret"), std::string::npos);
+  // Nor does a name that merely resembles Alice's (exact local part).
+  auto alias = OpenMail(*certs_, made->message, "Alice@example.com");
+  EXPECT_EQ(alias.status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(ClientMailTest, ARecipientWithoutCertificateMakesNothing) {
+  auto made = ProtectMail(*certs_, original_, "alice@example.com",
+                          {"bob@partner.test", "carol@partner.test"}, false,
+                          SmimeOptions{});
+  EXPECT_EQ(made.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(made.status().message().find("carol@partner.test"),
+            std::string::npos);
+  auto plain = OpenMail(*certs_, original_, "alice@example.com");
+  EXPECT_EQ(plain.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sealpost::smime

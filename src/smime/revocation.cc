@@ -1,0 +1,146 @@
+#include "smime/revocation.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "crypto/digest.h"
+#include "crypto/revocation.h"
+#include "crypto/x509.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr int kRequestSeconds = 5;  // per request (OWACRLConnectionTimeout)
+constexpr int kTotalSeconds = 10;   // per certificate (OWACRLRetrievalTimeout)
+constexpr size_t kMaxUrls = 2;      // of each kind
+constexpr int64_t kFailureSeconds = 300;
+constexpr int64_t kOcspDefaultSeconds = 3600;
+constexpr size_t kMaxOcspCache = 10000;
+
+}  // namespace
+
+bool RevocationChecker::RecentlyFailed(const std::string& url,
+                                       std::string* why) {
+  MutexLock lock(&mu_);
+  auto it = failures_.find(url);
+  if (it == failures_.end()) return false;
+  if (it->second.first <= clock_.NowUnix()) {
+    failures_.erase(it);
+    return false;
+  }
+  *why = it->second.second + " (not asked again for a few minutes)";
+  return true;
+}
+
+void RevocationChecker::Failed(const std::string& url, const std::string& why) {
+  log::Warn("s/mime: revocation check: {}", why);
+  MutexLock lock(&mu_);
+  if (failures_.size() > kMaxOcspCache) failures_.clear();
+  failures_[url] = {clock_.NowUnix() + kFailureSeconds, why};
+}
+
+OnlineRevocation RevocationChecker::Check(std::string_view leaf,
+                                          std::string_view issuer) {
+  using Kind = OnlineRevocation::Kind;
+  crypto::RevocationPointers urls = crypto::RevocationPointersOf(leaf);
+  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return {};
+  const int64_t start = clock_.NowUnix();
+  auto seconds_left = [&] {
+    return static_cast<int>(std::max<int64_t>(
+        0, std::min<int64_t>(kRequestSeconds,
+                             start + kTotalSeconds - clock_.NowUnix())));
+  };
+  std::string why;
+  // The CRL first: once stored it answers for every certificate of the
+  // issuer until its nextUpdate.
+  for (size_t i = 0; i < urls.crl_urls.size() && i < kMaxUrls; ++i) {
+    const std::string& url = urls.crl_urls[i];
+    if (RecentlyFailed(url, &why)) continue;
+    int timeout = seconds_left();
+    if (timeout <= 0) break;
+    auto body = crypto::HttpFetch(url, "", "", crypto::kMaxCertificateFileBytes,
+                                  timeout);
+    if (!body.ok()) {
+      why = body.status().message();
+      Failed(url, why);
+      continue;
+    }
+    auto crl = crypto::ReadCrl(*body);
+    if (!crl.ok() || !crypto::CrlIssuedBy(crl->der, issuer)) {
+      why = "the CRL from " + url + " is " +
+            (crl.ok() ? "not signed by the certificate's issuer"
+                      : "not a CRL: " + crl.status().message());
+      Failed(url, why);
+      continue;
+    }
+    int64_t now = clock_.NowUnix();
+    if (crl->next_update != 0 && crl->next_update <= now) {
+      why = "the CRL from " + url + " is out of date";
+      Failed(url, why);
+      continue;
+    }
+    Status stored = store_.PutSmimeCrl(
+        {crl->issuer, crl->der, crl->this_update, crl->next_update, 0});
+    if (!stored.ok()) {
+      log::Warn("s/mime: fetched CRL of {} not stored: {}", crl->issuer,
+                stored.message());
+    }
+    return {Kind::kCrl, std::move(crl->der), "the CRL fetched from " + url};
+  }
+  std::string fingerprint = crypto::Sha256Hex(leaf);
+  {
+    MutexLock lock(&mu_);
+    auto it = ocsp_.find(fingerprint);
+    if (it != ocsp_.end() && it->second.until > clock_.NowUnix()) {
+      return it->second.answer;
+    }
+  }
+  for (size_t i = 0; i < urls.ocsp_urls.size() && i < kMaxUrls; ++i) {
+    const std::string& url = urls.ocsp_urls[i];
+    if (RecentlyFailed(url, &why)) continue;
+    int timeout = seconds_left();
+    if (timeout <= 0) break;
+    auto request = crypto::MakeOcspRequest(leaf, issuer);
+    if (!request.ok()) {
+      why = request.status().message();
+      continue;
+    }
+    auto body = crypto::HttpFetch(url, *request, "application/ocsp-request",
+                                  64 * 1024, timeout);
+    if (!body.ok()) {
+      why = body.status().message();
+      Failed(url, why);
+      continue;
+    }
+    auto answer = crypto::CheckOcspResponse(*body, *request, leaf, issuer);
+    if (!answer.ok()) {
+      why = "OCSP " + url + ": " + answer.status().message();
+      Failed(url, why);
+      continue;
+    }
+    OnlineRevocation out;
+    switch (answer->status) {
+      case crypto::OcspAnswer::Status::kGood:
+        out = {Kind::kGood, "", "OCSP " + url + ": good"};
+        break;
+      case crypto::OcspAnswer::Status::kRevoked:
+        out = {Kind::kRevoked, "", "OCSP " + url + ": " + answer->reason};
+        break;
+      case crypto::OcspAnswer::Status::kUnknown:
+        why = "OCSP " + url + ": " + answer->reason;
+        Failed(url, why);
+        continue;
+    }
+    int64_t until = answer->next_update != 0
+                        ? answer->next_update
+                        : clock_.NowUnix() + kOcspDefaultSeconds;
+    MutexLock lock(&mu_);
+    if (ocsp_.size() > kMaxOcspCache) ocsp_.clear();
+    ocsp_[fingerprint] = {out, until};
+    return out;
+  }
+  if (why.empty()) why = "no time left to ask";
+  return {Kind::kUnavailable, "", why};
+}
+
+}  // namespace sealpost::smime

@@ -1,0 +1,310 @@
+"""S/MIME on the client side (issue 12): `sealpost open` reads S/MIME mail
+that `openssl cms` and `gpgsm` made, with the signed-in user's own key on
+file (the key never leaves the server), and reports each signature;
+`sealpost protect --smime` makes S/MIME that `openssl cms` and `gpgsm`
+open. The attack: Bob, signed in as himself (or the admin token), cannot
+have Alice's S/MIME mail opened with her key.
+"""
+
+import base64
+import json
+import os
+import shutil
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+from smime_test import PKCS12_PASSWORD, Pki, run  # noqa: E402
+
+unique = lib.unique
+BINARY = lib.BINARY
+
+
+def crlf(data):
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+class SmimeClientTest(lib.DevServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pki = cls.pki = Pki()
+        # Carol's serial first: RecipientInfos are a DER SET OF, sorted, and
+        # gpgsm 2.2 exits 2 when a RecipientInfo before its own has no key.
+        pki.leaf("carol", "carol@partner.test")
+        pki.leaf("alice", "alice@example.com")
+        pki.leaf("bobby", "bob@example.com")  # Bob, one of ours, with a key
+        pki.pkcs12("alice")
+        pki.pkcs12("bobby")
+        pki.leaf("zed", "zed@partner.test")
+        pki.revoke("zed")  # makes crl.pem
+        pki.load(cls.server.cli, ("carol",))
+        cls.server.cli("cert", "import", pki.path("bobby.p12"),
+                       "--password-file", pki.path("p12.pass"), check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.pki.dir, ignore_errors=True)
+
+    def sealpost(self, user, *args, stdin=None):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
+                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.users[user])
+        env.pop("SEALPOST_TOKEN", None)
+        return subprocess.run([BINARY] + list(args), env=env, input=stdin,
+                              capture_output=True, timeout=60)
+
+    def write(self, name, data):
+        path = self.pki.path(name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def entity(self, tag):
+        return self.write("entity-" + tag, (
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            "secret-" + tag + "\r\n").encode())
+
+    def carol_signed_and_encrypted_to(self, who, tag):
+        """Mail from Carol, signed by her and encrypted to `who`, by
+        openssl cms."""
+        signed = self.pki.path("signed-" + tag)
+        run(["openssl", "cms", "-sign", "-in", self.entity(tag), "-signer",
+             "carol.pem", "-inkey", "carol.key", "-out", signed], self.pki.dir)
+        out = self.pki.path("enc-" + tag)
+        run(["openssl", "cms", "-encrypt", "-aes256", "-in", signed,
+             "-from", "carol@partner.test", "-to", "alice@example.com",
+             "-subject", "for " + who + " " + tag, "-out", out,
+             who + ".pem"], self.pki.dir)
+        with open(out, "rb") as f:
+            return self.write("mail-" + tag + ".eml", crlf(f.read()))
+
+    def audit(self, action):
+        db = sqlite3.connect(os.path.join(self.server.data_dir,
+                                          "sealpost.db"))
+        try:
+            return db.execute("SELECT actor, result, detail FROM audit "
+                              "WHERE action = ? ORDER BY id",
+                              (action,)).fetchall()
+        finally:
+            db.close()
+
+    def test_open_decrypts_with_the_users_key_and_verifies(self):
+        tag = unique()
+        path = self.carol_signed_and_encrypted_to("alice", tag)
+        r = self.sealpost("alice@example.com", "open", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"secret-" + tag.encode(), r.stdout)
+        self.assertIn(b"Subject: for alice " + tag.encode(), r.stdout)
+        self.assertIn(b"S/MIME:   decrypted with your certificate",
+                      r.stderr)
+        self.assertIn(b"Signature: signed; verified=yes; "
+                      b"signer=carol@partner.test", r.stderr)
+        # The signed layer is unwrapped: the text Carol wrote, no CMS.
+        self.assertNotIn(b"pkcs7", r.stdout.lower())
+        self.assertTrue(any(a[0] == "alice@example.com" and a[1] == "ok"
+                            for a in self.audit("smime.open")))
+
+        # Encrypted by gpgsm (a throw-away GnuPG home) opens the same way.
+        if shutil.which("gpgsm") is None:
+            self.skipTest("gpgsm is not installed")
+        home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+        env = dict(os.environ, GNUPGHOME=home)
+        try:
+            for cert in ("ca.pem", "alice.pem"):
+                run(["gpgsm", "--batch", "--import", self.pki.path(cert)],
+                    home, env=env)
+            fpr = subprocess.run(
+                ["openssl", "x509", "-in", self.pki.path("ca.pem"), "-noout",
+                 "-fingerprint", "-sha1"], capture_output=True, text=True,
+                check=True).stdout.split("=")[1].strip()
+            with open(os.path.join(home, "trustlist.txt"), "w") as f:
+                f.write(fpr + " S relax\n")
+            der = run(["gpgsm", "--batch", "--disable-crl-checks",
+                       "--encrypt", "-r", "alice@example.com",
+                       self.entity(tag + "g")], home, env=env).stdout
+        finally:
+            subprocess.run(["gpgconf", "--kill", "all"], env=env,
+                           capture_output=True)
+            shutil.rmtree(home, ignore_errors=True)
+        mail = (b"From: carol@partner.test\r\nTo: alice@example.com\r\n"
+                b"Subject: gpgsm\r\nMIME-Version: 1.0\r\n"
+                b"Content-Type: application/pkcs7-mime; "
+                b"smime-type=enveloped-data; name=smime.p7m\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\n" +
+                base64.encodebytes(der))
+        r = self.sealpost("alice@example.com", "open", "-", stdin=mail)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"secret-" + tag.encode() + b"g", r.stdout)
+        self.assertNotIn(b"Signature:", r.stderr)
+
+    def test_attack_bob_cannot_open_alices_smime_mail(self):
+        tag = unique()
+        path = self.carol_signed_and_encrypted_to("alice", tag)
+        before = len(self.audit("smime.open"))
+        # Bob has a key of his own on file; it does not open Alice's mail,
+        # and the server never tries hers for him.
+        r = self.sealpost("bob@example.com", "open", path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"no private key of bob@example.com", r.stderr)
+        self.assertNotIn(tag.encode(), r.stdout + r.stderr)
+        refused = self.audit("smime.open")[before:]
+        self.assertEqual([(a[0], a[1]) for a in refused],
+                         [("bob@example.com", "refused")])
+        # The admin token holds no one's key.
+        with open(path, "rb") as f:
+            mail = f.read()
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        req = urllib.request.Request(
+            self.server.api_url + "/api/v1/smime/open", data=mail,
+            method="POST", headers={
+                "Authorization": "Bearer " + self.server.token,
+                "Content-Type": "message/rfc822"})
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, context=ctx, timeout=30)
+        self.assertEqual(e.exception.code, 403)
+        self.assertNotIn(tag.encode(), e.exception.read())
+        # Nor does anyone without a session.
+        del req.headers["Authorization"]
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, context=ctx, timeout=30)
+        self.assertEqual(e.exception.code, 401)
+        # Alice still can.
+        r = self.sealpost("alice@example.com", "open", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_open_clear_and_opaque_signed(self):
+        tag = unique()
+        entity = self.entity(tag)
+        for kind, extra in (("clear", []), ("opaque", ["-nodetach"])):
+            out = self.pki.path(kind + "-" + tag)
+            run(["openssl", "cms", "-sign", "-in", entity, "-signer",
+                 "carol.pem", "-inkey", "carol.key", "-from",
+                 "carol@partner.test", "-to", "alice@example.com",
+                 "-subject", kind + " " + tag, "-out", out] + extra,
+                self.pki.dir)
+            with open(out, "rb") as f:
+                mail = crlf(f.read())
+            r = self.sealpost("alice@example.com", "open", "-", stdin=mail)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"Signature: signed; verified=yes; "
+                          b"signer=carol@partner.test", r.stderr, kind)
+            self.assertIn(b"secret-" + tag.encode(), r.stdout)
+            self.assertNotIn(b"S/MIME:", r.stderr)  # nothing decrypted
+            if kind == "clear":
+                # One changed byte of the signed text: verified=no.
+                bad = mail.replace(b"secret-", b"Secret-", 1)
+                r = self.sealpost("alice@example.com", "open", "-",
+                                  stdin=bad)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(b"verified=no", r.stderr)
+            else:
+                # Signed by a key the trusted CA never certified.
+                run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                     "-nodes", "-keyout", "self.key", "-out", "self.pem",
+                     "-subj", "/CN=carol", "-days", "2", "-addext",
+                     "subjectAltName=email:carol@partner.test"],
+                    self.pki.dir)
+                run(["openssl", "cms", "-sign", "-nodetach", "-in", entity,
+                     "-signer", "self.pem", "-inkey", "self.key", "-from",
+                     "carol@partner.test", "-out", out], self.pki.dir)
+                with open(out, "rb") as f:
+                    r = self.sealpost("alice@example.com", "open", "-",
+                                      stdin=crlf(f.read()))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(b"verified=no", r.stderr)
+                self.assertIn(b"untrusted", r.stderr)
+
+    def test_protect_smime_for_recipients_on_file(self):
+        tag = unique()
+        original = self.write("orig-" + tag + ".eml", (
+            "From: alice@example.com\r\nTo: carol@partner.test\r\n"
+            "Subject: plan " + tag + "\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            "secret-" + tag + "\r\n").encode())
+        out = self.pki.path("smime-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "protect", "--smime", "--sign",
+                          "--to", "carol@partner.test", "--out", out,
+                          original)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"encrypted to certificates", r.stderr)
+        self.assertIn(b"Signed:", r.stderr)
+        with open(out, "rb") as f:
+            made = f.read()
+        self.assertIn(b"smime-type=enveloped-data", made)
+        self.assertNotIn(b"secret-" + tag.encode(), made)
+        # Carol opens it with openssl cms and checks Alice's signature.
+        inner = run(["openssl", "cms", "-decrypt", "-in", out, "-recip",
+                     "carol.pem", "-inkey", "carol.key"], self.pki.dir).stdout
+        signed = self.write("inner-" + tag, inner)
+        body = run(["openssl", "cms", "-verify", "-in", signed, "-CAfile",
+                    "ca.pem"], self.pki.dir).stdout
+        self.assertIn(b"secret-" + tag.encode(), body)
+        # Alice's own certificate is a recipient: she reads what she sent.
+        r = self.sealpost("alice@example.com", "open", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"secret-" + tag.encode(), r.stdout)
+        self.assertIn(b"verified=yes; signer=alice@example.com", r.stderr)
+        self.assertTrue(any(a[0] == "alice@example.com" and a[1] == "ok"
+                            for a in self.audit("smime.sign")))
+
+        # gpgsm (Carol's PKCS#12 in a throw-away home) decrypts it too.
+        if shutil.which("gpgsm") is not None:
+            run(["openssl", "pkcs12", "-export", "-in", "carol.pem", "-inkey",
+                 "carol.key", "-certfile", "ca.pem", "-out",
+                 "carol-3des.p12", "-keypbe",
+                 "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg",
+                 "sha1", "-passout", "pass:" + PKCS12_PASSWORD], self.pki.dir)
+            home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+            env = dict(os.environ, GNUPGHOME=home)
+            try:
+                with open(os.path.join(home, "gpg-agent.conf"), "w") as f:
+                    f.write("allow-loopback-pinentry\n")
+                pw = PKCS12_PASSWORD.encode() + b"\n"
+                r = subprocess.run(
+                    ["gpgsm", "--batch", "--pinentry-mode", "loopback",
+                     "--passphrase-fd", "0", "--import",
+                     self.pki.path("carol-3des.p12")], env=env,
+                    capture_output=True, input=pw, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                p7m = os.path.join(home, "msg.p7m")
+                b64 = made.split(b"\r\n\r\n", 1)[1]
+                with open(p7m, "wb") as f:
+                    f.write(base64.b64decode(b64))
+                r = subprocess.run(
+                    ["gpgsm", "--batch", "--pinentry-mode", "loopback",
+                     "--passphrase-fd", "0", "--decrypt", p7m], env=env,
+                    capture_output=True, input=pw, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(crlf(r.stdout), crlf(inner))
+            finally:
+                subprocess.run(["gpgconf", "--kill", "all"], env=env,
+                               capture_output=True)
+                shutil.rmtree(home, ignore_errors=True)
+
+        # A recipient without a certificate: a clear failure, nothing made.
+        out2 = self.pki.path("none-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "protect", "--smime", "--to",
+                          "carol@partner.test,nobody@partner.test", "--out",
+                          out2, original)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no certificate on file for nobody@partner.test",
+                      r.stderr)
+        self.assertFalse(os.path.exists(out2))
+        # --template and --smime exclude each other.
+        r = self.sealpost("alice@example.com", "protect", "--smime",
+                          "--template", "Encrypt", "--to",
+                          "carol@partner.test", original)
+        self.assertEqual(r.returncode, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

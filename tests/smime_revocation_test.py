@@ -1,0 +1,208 @@
+"""S/MIME revocation checking on line (issue 12): a recipient's CRL fetched
+from its CRLDistributionPoints (served by Python's http.server) and kept
+until its nextUpdate, OCSP asked of a real `openssl ocsp` responder, an
+unreachable distribution point under OWACheckCRLOnSend False (used) and
+True (not used), OWADisableCRLCheck, and the SSRF guard: a certificate no
+trusted CA issued never makes the server fetch anything.
+"""
+
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import smtp_testlib as lib  # noqa: E402
+from smime_test import Pki, run  # noqa: E402
+
+
+class CrlHandler(http.server.BaseHTTPRequestHandler):
+    served = {}  # path -> bytes
+    asked = []   # paths asked, in order
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        CrlHandler.asked.append(self.path)
+        body = CrlHandler.served.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pkix-crl")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class RevocationPki(Pki):
+    def leaf_with(self, name, address, ca, ext):
+        with open(self.path(name + ".ext"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\n"
+                    "keyUsage=digitalSignature,keyEncipherment\n"
+                    "extendedKeyUsage=emailProtection\n"
+                    "subjectAltName=email:%s\n%s\n" % (address, ext))
+        run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+             "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", "/CN=" + name], self.dir)
+        run(["openssl", "x509", "-req", "-in", name + ".csr", "-CA",
+             ca + ".pem", "-CAkey", ca + ".key", "-CAcreateserial",
+             "-days", "365", "-out", name + ".pem",
+             "-extfile", name + ".ext"], self.dir)
+
+
+class SmimeRevocationTest(lib.DevServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                   CrlHandler)
+        threading.Thread(target=cls.http.serve_forever, daemon=True).start()
+        web = "http://127.0.0.1:%d" % cls.http.server_address[1]
+        ocsp_port = lib.free_port()
+        down = "http://127.0.0.1:%d/down.crl" % lib.free_port()
+        pki = cls.pki = RevocationPki()
+        # CA 1: CRLs from a distribution point.
+        cdp = "crlDistributionPoints=URI:%s/ca.crl" % web
+        pki.leaf_with("crlok", "crlok@one.test", "ca", cdp)
+        pki.leaf_with("crlrev", "crlrev@one.test", "ca", cdp)
+        pki.revoke("crlrev")
+        der = run(["openssl", "crl", "-in", "crl.pem", "-outform", "DER"],
+                  pki.dir).stdout
+        CrlHandler.served["/ca.crl"] = der
+        # CA 2: OCSP, answered by `openssl ocsp` from its index.
+        pki.ca("ca2", "Sealpost OCSP CA")
+        aia = "authorityInfoAccess=OCSP;URI:http://127.0.0.1:%d/" % ocsp_port
+        pki.leaf_with("ocspok", "ocspok@two.test", "ca2", aia)
+        pki.leaf_with("ocsprev", "ocsprev@two.test", "ca2", aia)
+        with open(pki.path("ca2.cnf"), "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[ca]\n"
+                    "database=%s\ndefault_md=sha256\n" % pki.path("idx2.txt"))
+        open(pki.path("idx2.txt"), "w").close()
+        for name, how in (("ocspok", "-valid"), ("ocsprev", "-revoke")):
+            run(["openssl", "ca", "-config", "ca2.cnf", "-name", "ca",
+                 "-keyfile", "ca2.key", "-cert", "ca2.pem", how,
+                 name + ".pem"], pki.dir)
+        # Ready when it says so: a bare connection to probe the port would
+        # hang this single-threaded responder.
+        log = pki.path("ocsp.log")
+        with open(log, "wb") as out:
+            cls.ocsp = subprocess.Popen(
+                ["openssl", "ocsp", "-index", "idx2.txt", "-CA", "ca2.pem",
+                 "-rsigner", "ca2.pem", "-rkey", "ca2.key", "-port",
+                 str(ocsp_port), "-ignore_err"], cwd=pki.dir,
+                stdout=out, stderr=out)
+
+        def ready():
+            with open(log, "rb") as f:
+                return b"waiting for OCSP client" in f.read()
+        lib.wait_for(ready, timeout=10)
+        # CA 3: a distribution point nobody answers.
+        pki.ca("ca3", "Sealpost Down CA")
+        pki.leaf_with("down", "down@three.test", "ca3",
+                      "crlDistributionPoints=URI:" + down)
+        # Not trusted: its distribution point must never be asked.
+        pki.ca("evil", "Untrusted CA")
+        pki.leaf_with("mallory", "mallory@evil.test", "evil",
+                      "crlDistributionPoints=URI:%s/ssrf.crl\n"
+                      "authorityInfoAccess=OCSP;URI:%s/ssrf-ocsp" %
+                      (web, web))
+        cli = cls.server.cli
+        for ca in ("ca", "ca2", "ca3"):
+            cli("cert", "trust", "import", pki.path(ca + ".pem"), check=True)
+        for name in ("crlok", "crlrev", "ocspok", "ocsprev", "down",
+                     "mallory"):
+            cli("cert", "import", pki.path(name + ".pem"), check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ocsp.kill()
+        cls.ocsp.wait()
+        cls.http.shutdown()
+        super().tearDownClass()
+        shutil.rmtree(cls.pki.dir, ignore_errors=True)
+
+    def smime_test(self, address):
+        return self.server.cli("smime", "test", "--recipient", address)
+
+    def test_crl_fetched_from_the_distribution_point_and_kept(self):
+        r = self.smime_test("crlok@one.test")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Fetched (and stored) when the certificate was looked up.
+        self.assertIn('not revoked in the CRL of "CN=Sealpost Test CA"',
+                      r.stdout)
+        asked = CrlHandler.asked.count("/ca.crl")
+        self.assertGreaterEqual(asked, 1)
+        r = self.smime_test("crlrev@one.test")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("revoked", r.stdout)
+        # Kept until its nextUpdate: not fetched again.
+        self.assertEqual(CrlHandler.asked.count("/ca.crl"), asked)
+        r = self.server.cli("cert", "crl", "list")
+        self.assertIn("Sealpost Test CA", r.stdout)
+
+        # OWADisableCRLCheck True: no revocation check at all.
+        self.server.cli("smime", "set", "--OWADisableCRLCheck", "True",
+                        check=True)
+        try:
+            r = self.smime_test("crlrev@one.test")
+            self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            self.server.cli("smime", "set", "--OWADisableCRLCheck", "False",
+                            check=True)
+        self.assertEqual(self.smime_test("crlrev@one.test").returncode, 2)
+
+    def test_ocsp_responder(self):
+        r = self.smime_test("ocspok@two.test")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("OCSP http://127.0.0.1:", r.stdout)
+        self.assertIn(": good", r.stdout)
+        r = self.smime_test("ocsprev@two.test")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("revoked on", r.stdout)
+        # The mail flow uses the same answer: the revoked one gets the
+        # portal wrapper, the good one S/MIME.
+        tag = lib.unique()
+        raw = ("From: alice@example.com\r\nTo: ocspok@two.test, "
+               "ocsprev@two.test\r\nSubject: [encrypt] r %s\r\n\r\n"
+               "secret-%s\r\n" % (tag, tag)).encode()
+        self.send("alice@example.com", ["ocspok@two.test",
+                                        "ocsprev@two.test"], raw)
+        files = self.delivered("Subject: r " + tag, count=2)
+        kinds = {}
+        for p in files:
+            m = self.parse(p)
+            kinds[m["Delivered-To"]] = m.get_content_type()
+        self.assertEqual(kinds["ocspok@two.test"], "application/pkcs7-mime")
+        self.assertNotEqual(kinds["ocsprev@two.test"],
+                            "application/pkcs7-mime")
+
+    def test_unreachable_fail_open_then_closed(self):
+        r = self.smime_test("down@three.test")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("revocation status unavailable, not checked", r.stdout)
+        self.server.cli("smime", "set", "--OWACheckCRLOnSend", "True",
+                        check=True)
+        try:
+            r = self.smime_test("down@three.test")
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("revocation status unavailable "
+                          "(OWACheckCRLOnSend True)", r.stdout)
+        finally:
+            self.server.cli("smime", "set", "--OWACheckCRLOnSend", "False",
+                            check=True)
+
+    def test_untrusted_certificate_fetches_nothing(self):
+        r = self.smime_test("mallory@evil.test")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("untrusted", r.stdout)
+        self.assertFalse([p for p in CrlHandler.asked if "ssrf" in p],
+                         CrlHandler.asked)
+
+
+if __name__ == "__main__":
+    unittest.main()
