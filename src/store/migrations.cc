@@ -233,6 +233,16 @@ CREATE TABLE pending_sign_ins (
 CREATE INDEX pending_sign_ins_browser ON pending_sign_ins (browser, id);
 CREATE INDEX pending_sign_ins_created ON pending_sign_ins (created_at)
 )sql"},
+      {17, "portal PIN passes in the store, shared by the nodes",
+       R"sql(
+CREATE TABLE pin_passes (
+  session_hash TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  until BIGINT NOT NULL,
+  PRIMARY KEY (session_hash, message_id)
+);
+CREATE INDEX pin_passes_until ON pin_passes (until)
+)sql"},
   };
   return migrations;
 }
