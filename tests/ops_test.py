@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import signal
+import smtplib
 import socket
 import stat
 import subprocess
@@ -19,6 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
+from pg_testlib import PostgresCase  # noqa: E402
 
 BINARY = lib.BINARY
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -319,6 +321,76 @@ class BackupRestoreTest(lib.DevServerCase):
             self.assertEqual(r.returncode, 1)
             self.assertIn(path + " exists; not overwritten", r.stderr)
             os.unlink(path)
+
+
+class PostgresBackupRestoreTest(PostgresCase):
+    """`sealpost backup` and `restore` of a PostgreSQL store (pg_dump and
+    pg_restore, the connection handed over in their environment)."""
+
+    def test_dump_restored_into_an_empty_database_opens_old_mail(self):
+        url = self.pg.create_database("sealpost")
+        work = tempdir("sealpost-pgbackup-")
+        data1 = os.path.join(work, "data1")
+        store = {"SEALPOST_STORE_ENGINE": "postgres",
+                 "SEALPOST_STORE_URL": url}
+        server = lib.DevServer(data_dir=data1, args=["--store-url", url])
+        tag = lib.unique()
+        raw = ("From: alice@example.com\r\nTo: carol@gmail.test\r\n"
+               "Subject: pgbackup " + tag + " [encrypt]\r\n\r\n"
+               "secret-" + tag + "\r\n").encode()
+        kept = os.path.join(work, "wrapper.eml")
+        key = os.path.join(work, "master.key")
+        copy = os.path.join(work, "store-backup")
+        try:
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=30) as s:
+                s.sendmail("alice@example.com", ["carol@gmail.test"], raw)
+            wrapper = lib.wait_for(lambda: lib.find_mail(
+                [server], lambda b: ("pgbackup " + tag).encode() in b),
+                timeout=30)
+            self.assertTrue(wrapper, "no wrapper delivered")
+            with open(kept, "wb") as f:
+                f.write(wrapper)
+            shutil.copy(os.path.join(data1, "master.key"), key)
+            # While the server runs.
+            r = run("backup", "--data-dir", data1, "--out", copy, env=store)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("pg_dump custom format", r.stdout)
+        finally:
+            server.stop()
+        dump = os.path.join(copy, "sealpost.pgdump")
+        with open(dump, "rb") as f:
+            self.assertEqual(f.read(5), b"PGDMP")  # the custom format
+        self.assertFalse(os.path.exists(dump + ".tmp"))
+
+        # The database is lost; a new empty one takes the dump.
+        self.pg.psql("postgres", "DROP DATABASE sealpost")
+        self.pg.psql("postgres", "CREATE DATABASE sealpost")
+        data2 = os.path.join(work, "data2")
+        r = run("restore", copy, "--data-dir", data2, env=store)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("import-key", r.stdout)
+        again = run("restore", copy, "--data-dir", data2, env=store)
+        self.assertEqual(again.returncode, 1, again.stdout)
+        self.assertIn("not overwritten", again.stderr)
+
+        # A node on the restored database, with the key: the old mail opens.
+        server2 = lib.DevServer(data_dir=data2, args=[
+            "--store-url", url, "--master-key-file", key])
+        try:
+            users = {u["email"]: u["password"]
+                     for u in server2.info["users"]}
+            env = dict(os.environ, SEALPOST_ADDR=server2.url,
+                       SEALPOST_TOKEN=server2.token,
+                       SEALPOST_CACERT=server2.ca_cert,
+                       SEALPOST_USER="alice@example.com",
+                       SEALPOST_PASSWORD=users["alice@example.com"])
+            opened = subprocess.run([BINARY, "open", kept], env=env,
+                                    capture_output=True, timeout=60)
+            self.assertEqual(opened.returncode, 0, opened.stderr)
+            self.assertEqual(opened.stdout, raw)
+        finally:
+            server2.stop()
 
 
 class SystemdUnitTest(unittest.TestCase):

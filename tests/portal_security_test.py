@@ -9,6 +9,8 @@ import base64
 import concurrent.futures
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -16,6 +18,7 @@ import resource
 import smtplib
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,24 @@ def browser(server, source=None):
     if source:
         s.mount("https://", SourceAdapter(source))
     return s
+
+
+def totp(secret, offset=0):
+    """RFC 6238 (HMAC-SHA-1, 6 digits, 30 s), `offset` steps from now:
+    computed here, not by our code."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    step = int(time.time() // 30) + offset
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    o = mac[19] & 0x0F
+    n = (struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000
+    return "%06d" % n
+
+
+def wrong_totp(secret):
+    """A code that no step near now matches."""
+    near = {totp(secret, k) for k in range(-2, 4)}
+    return next(c for c in ("000000", "111111", "222222", "333333",
+                            "444444", "555555", "666666") if c not in near)
 
 
 def csrf_of(html):
@@ -147,13 +168,15 @@ class PortalSecurityTest(unittest.TestCase):
         return s.request(method, self.server.url + path, headers=headers,
                          allow_redirects=False, timeout=60, **kw)
 
-    def send_protected(self, to, sender="alice@example.com", body="Hello."):
+    def send_protected(self, to, sender="alice@example.com", body="Hello.",
+                       headers=""):
         """Mails `[encrypt]` from an internal sender; returns the message
         id from the wrapper that reached to[0]."""
         token = unique()
         raw = ("From: %s\r\nTo: %s\r\nSubject: [encrypt] %s\r\n"
-               "Message-ID: <%s@example.com>\r\n\r\n%s\r\n" %
-               (sender, ", ".join(to), token, token, body)).encode()
+               "Message-ID: <%s@example.com>\r\n%s\r\n%s\r\n" %
+               (sender, ", ".join(to), token, token, headers,
+                body)).encode()
         with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
                           timeout=30) as s:
             s.sendmail(sender, to, raw)
@@ -520,6 +543,145 @@ class PortalSecurityTest(unittest.TestCase):
                        allow_redirects=False, timeout=30)
         self.assertNotIn(secret, gone.text)
         self.assertIn("Sign in", gone.text)
+
+    def test_cached_reload_records_device_and_sign_in(self):
+        # Issue 18: a reload served from the view cache is audited like the
+        # open it repeats, with the device kind and how the reader signed
+        # in (it had the device only).
+        s, msg_id, addr = self.reader()
+        s.headers["User-Agent"] = (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+            "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148")
+        for _ in range(3):
+            self.assertEqual(s.get(self.server.url + "/m/" + msg_id,
+                                   timeout=30).status_code, 200)
+
+        def opens():
+            r = self.api("GET", "/api/v1/protected/" + msg_id,
+                         token=self.server.token)
+            self.assertEqual(r.status_code, 200, r.text)
+            got = [e for e in r.json()["events"]
+                   if e["action"] == "license.acquire" and
+                   e["result"] == "granted" and e["actor"] == addr]
+            cached = [e for e in got
+                      if e["detail"] == "cached use license (portal)"]
+            return got if len(got) == 3 and cached else None
+        # Cached views are written in batches (every 200 ms at most).
+        got = lib.wait_for(opens, timeout=5)
+        self.assertTrue(got, "no cached view audited")
+        for e in got:
+            self.assertEqual(e.get("sign_in"), "passcode", e)
+            self.assertEqual(e.get("device"), "mobile", e)
+
+    # ---- issue 18: the try limits, driven through the pages -------------
+    # Each test is its own client address (127.0.0.3x), so that the client
+    # limit it spends is no other test's.
+
+    def enrolled_reader(self, source):
+        """A reader signed in by passcode who enrols an authenticator app:
+        (address, base32 secret). The enrolment is one try."""
+        s, msg_id, addr = self.reader(source=source)
+        page = s.get(self.server.url + "/second-factor", timeout=30)
+        secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
+                           page.text).group(1).replace(" ", "")
+        r = s.post(self.server.url + "/second-factor",
+                   data={"csrf": csrf_of(page.text), "code": totp(secret),
+                         "next": "/m/" + msg_id},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("is set up", r.text)
+        return addr, secret
+
+    def passcode_sign_in(self, addr, source):
+        """A fresh message and passcode sign-in from `source`: (browser,
+        the verify answer)."""
+        msg_id = self.send_protected([addr])
+        s = browser(self.server, source)
+        r = self.verify_otp(s, msg_id, addr, self.ask_otp(s, msg_id, addr))
+        return s, r
+
+    def post_totp(self, s, code):
+        page = s.get(self.server.url + "/second-factor", timeout=30)
+        return s.post(self.server.url + "/second-factor",
+                      data={"csrf": csrf_of(page.text), "code": code},
+                      allow_redirects=False, timeout=30)
+
+    def test_authenticator_codes_five_tries_per_address(self):
+        addr, secret = self.enrolled_reader("127.0.0.31")  # try 1
+        s, r = self.passcode_sign_in(addr, "127.0.0.31")
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertIn("/second-factor", r.headers["Location"])
+        wrong = wrong_totp(secret)
+        for i in range(4):  # tries 2 to 5
+            r = self.post_totp(s, wrong)
+            self.assertEqual(r.status_code, 401, "try %d: %s" % (i, r.text))
+        # Past the limit the right code (a fresh step) is refused unchecked,
+        # and so it is from another client: the limit is the address's.
+        r = self.post_totp(s, totp(secret, 1))
+        self.assertEqual(r.status_code, 429, r.text[:300])
+        self.assertIn("Too many attempts", r.text)
+        other, r = self.passcode_sign_in(addr, "127.0.0.32")
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        r = self.post_totp(other, totp(secret, 1))
+        self.assertEqual(r.status_code, 429, r.text[:300])
+        self.assertIn("Too many attempts", r.text)
+        # Still only half signed in: the message asks for the code.
+        page = other.get(self.server.url + "/second-factor", timeout=30)
+        self.assertIn("Enter the code from your authenticator app", page.text)
+
+    def test_code_tries_twenty_per_client(self):
+        client = "127.0.0.33"
+        addr, secret = self.enrolled_reader(client)  # passcode + enrol: 2
+        s, r = self.passcode_sign_in(addr, client)   # 3
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        wrong = wrong_totp(secret)
+        for _ in range(16):  # 19 (refused by the address's limit past 5)
+            self.assertIn(self.post_totp(s, wrong).status_code, (401, 429))
+        # The 20th try from this client, another reader's passcode, passes;
+        # the 21st is refused, right code and all, from this client only.
+        b = "twenty-b-%s@gmail.test" % unique()
+        _, r = self.passcode_sign_in(b, client)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        c = "twenty-c-%s@gmail.test" % unique()
+        msg_id = self.send_protected([c])
+        s = browser(self.server, client)
+        code = self.ask_otp(s, msg_id, c)
+        r = self.verify_otp(s, msg_id, c, code)
+        self.assertEqual(r.status_code, 429, r.text[:300])
+        self.assertIn("Too many attempts from your network", r.text)
+        elsewhere = browser(self.server, "127.0.0.34")
+        r = self.verify_otp(elsewhere, msg_id, c, code)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+
+    def test_pin_five_tries_per_reader_and_message(self):
+        addr = "pin-%s@gmail.test" % unique()
+        msg_id = self.send_protected([addr],
+                                     headers="X-Sealpost-Pin-Required: yes\r\n")
+        s = browser(self.server, "127.0.0.35")
+        r = self.verify_otp(s, msg_id, addr, self.ask_otp(s, msg_id, addr))
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        sent = self.org_browser("alice@example.com",
+                                self.users["alice@example.com"])
+        page = sent.get(self.server.url + "/sent", timeout=30).text
+        pin = re.search(r'href="/m/%s".*?class="pin">(\d{6})<' % msg_id,
+                        page, re.S).group(1)
+        wrong = "000000" if pin != "000000" else "111111"
+
+        def enter(p):
+            form = s.get(self.server.url + "/m/%s/pin" % msg_id, timeout=30)
+            return s.post(self.server.url + "/m/%s/pin" % msg_id,
+                          data={"csrf": csrf_of(form.text), "pin": p},
+                          allow_redirects=False, timeout=30)
+        for i in range(5):
+            r = enter(wrong)
+            self.assertEqual(r.status_code, 401, "try %d: %s" % (i, r.text))
+        r = enter(pin)
+        self.assertEqual(r.status_code, 429, r.text[:300])
+        self.assertIn("Too many attempts", r.text)
+        r = s.get(self.server.url + "/m/" + msg_id, allow_redirects=False,
+                  timeout=30)
+        self.assertEqual(r.status_code, 303)
+        self.assertIn("/pin", r.headers["Location"])
 
     # ---- item 13: switches ----------------------------------------------
 

@@ -68,11 +68,11 @@ class SharedNodesTest(unittest.TestCase):
     def all_mail(self):
         return set(self.a.mailbox_files()) | set(self.b.mailbox_files())
 
-    def send_protected(self, to, body="Hello."):
+    def send_protected(self, to, body="Hello.", headers=""):
         token = lib.unique()
         raw = ("From: alice@example.com\r\nTo: %s\r\nSubject: [encrypt] %s"
-               "\r\nMessage-ID: <%s@example.com>\r\n\r\n%s\r\n" %
-               (to, token, token, body)).encode()
+               "\r\nMessage-ID: <%s@example.com>\r\n%s\r\n%s\r\n" %
+               (to, token, token, headers, body)).encode()
         with smtplib.SMTP(self.a.smtp_host, self.a.smtp_port,
                           timeout=30) as s:
             s.sendmail("alice@example.com", [to], raw)
@@ -149,6 +149,92 @@ class SharedNodesTest(unittest.TestCase):
             self.assertNotIn("Too many passcodes", r.text, i)
         r = self.ask_otp(s, nodes[5], msg_id, addr)
         self.assertIn("Too many passcodes", r.text)
+
+    def test_wrong_passwords_count_once_over_both_nodes(self):
+        # Issue 13: the directory counted wrong passwords per node, so two
+        # nodes gave an attacker ten guesses. Counted in the store, the
+        # limit is five wherever they are sent, and a right password in
+        # between is forgiven, not counted. (From 127.0.0.7, so that the
+        # other tests' client address is not the one throttled.)
+        user = "victim-%s@example.com" % lib.unique()
+        password = "pw-" + lib.unique()
+        self.a.cli("user", "add", user, "--password", password, check=True)
+        s = ps.browser(self.a, "127.0.0.7")
+        s.verify = self.cas
+
+        def sign_in(node, pw):
+            page = s.get(node.url + "/signin", timeout=30)
+            return s.post(node.url + "/signin",
+                          data={"csrf": ps.csrf_of(page.text), "email": user,
+                                "password": pw, "next": "/sent"},
+                          allow_redirects=False, timeout=30)
+
+        tries = [(self.a, "wrong-1"), (self.b, "wrong-2"), (self.a, password),
+                 (self.b, "wrong-3"), (self.a, "wrong-4"), (self.b, "wrong-5")]
+        for i, (node, pw) in enumerate(tries):
+            r = sign_in(node, pw)
+            self.assertEqual(r.status_code, 303 if pw == password else 401,
+                             "try %d: %s" % (i, r.text[:300]))
+        # The sixth wrong password, on either node, is refused unchecked,
+        # and so is the right one until the window ends.
+        for node, pw in [(self.a, "wrong-6"), (self.b, "wrong-7"),
+                         (self.b, password), (self.a, password)]:
+            r = sign_in(node, pw)
+            self.assertEqual(r.status_code, 429, r.text[:300])
+            self.assertIn("too many failed sign-ins", r.text)
+
+    def test_pin_entered_on_a_opens_on_b_until_sign_out(self):
+        # Issue 18: PIN passes were kept in the node's memory, so a load
+        # balancer sending the next request to node B asked for the PIN
+        # again. In the store, B honours A's, and sign-out ends it.
+        addr = "pin-%s@gmail.test" % lib.unique()
+        secret = "pin-secret-" + lib.unique()
+        msg_id = self.send_protected(
+            addr, body=secret, headers="X-Sealpost-Pin-Required: yes\r\n")
+        s = self.browser()
+        seen = self.all_mail()
+        self.assertEqual(self.ask_otp(s, self.a, msg_id, addr).status_code,
+                         200)
+        r = self.verify_otp(s, self.a, msg_id, addr,
+                            self.passcode(addr, seen))
+        self.assertEqual(r.status_code, 303, r.text[:500])
+        for node in (self.a, self.b):
+            r = s.get(node.url + "/m/" + msg_id, allow_redirects=False,
+                      timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+            self.assertIn("/m/%s/pin" % msg_id, r.headers["Location"])
+        # The sender reads the PIN on /sent (node B).
+        alice = self.browser()
+        page = alice.get(self.b.url + "/signin", timeout=30)
+        r = alice.post(self.b.url + "/signin",
+                       data={"csrf": ps.csrf_of(page.text),
+                             "email": "alice@example.com",
+                             "password": self.users["alice@example.com"],
+                             "next": "/sent"}, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        m = re.search(r'href="/m/%s".*?class="pin">(\d{6})<' % msg_id,
+                      r.text, re.S)
+        self.assertTrue(m, "no PIN on /sent")
+        # Entered on node A; node B opens the message.
+        page = s.get(self.a.url + "/m/%s/pin" % msg_id, timeout=30)
+        r = s.post(self.a.url + "/m/%s/pin" % msg_id,
+                   data={"csrf": ps.csrf_of(page.text), "pin": m.group(1)},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        opened = s.get(self.b.url + "/m/" + msg_id, timeout=30)
+        self.assertEqual(opened.status_code, 200, opened.text[:300])
+        self.assertIn(secret, opened.text)
+        count = ("SELECT COUNT(*) FROM pin_passes WHERE message_id = '%s'" %
+                 msg_id)
+        self.assertEqual(self.pg.psql("sealpost", count), "1")
+        # Signed out on node B: the pass is gone from the store.
+        r = s.post(self.b.url + "/signout",
+                   data={"csrf": ps.csrf_of(opened.text)}, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertEqual(self.pg.psql("sealpost", count), "0")
+        r = s.get(self.a.url + "/m/" + msg_id, allow_redirects=False,
+                  timeout=30)
+        self.assertNotIn(secret, r.text)
 
     def test_oidc_sign_in_begun_on_a_is_known_on_b(self):
         msg_id = self.send_protected("oidc-%s@gmail.test" % lib.unique())

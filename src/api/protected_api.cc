@@ -122,11 +122,15 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
                json::array events;
                if (audit.ok()) {
                  for (const auto& a : *audit) {
-                   events.push_back(json::object{{"at", a.at},
-                                                 {"actor", a.actor},
-                                                 {"action", a.action},
-                                                 {"result", a.result},
-                                                 {"detail", a.detail}});
+                   json::object e{{"at", a.at},
+                                  {"actor", a.actor},
+                                  {"action", a.action},
+                                  {"result", a.result},
+                                  {"detail", a.detail}};
+                   // A reader's key release from the portal only.
+                   if (!a.device.empty()) e["device"] = a.device;
+                   if (!a.sign_in.empty()) e["sign_in"] = a.sign_in;
+                   events.push_back(std::move(e));
                  }
                }
                out["events"] = events;

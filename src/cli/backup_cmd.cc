@@ -1,10 +1,21 @@
 // `sealpost backup`, `sealpost restore` and `sealpost rms export-key|
 // import-key`: copies of the store and of the keys, made on the server's
-// machine from its files (docs/operations.md "Backup and restore"). None of
+// machine from its files (docs/operations.md "Backup and restore"), or for
+// a PostgreSQL store with PostgreSQL's pg_dump and pg_restore. None of
 // them goes through the API: the master key never crosses the network.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "base/files.h"
 #include "cli/cli.h"
@@ -13,6 +24,9 @@
 #include "license/key_backup.h"
 #include "license/key_service.h"
 #include "queue/queue.h"
+#include "server/server.h"
+#include "store/postgres/pg_client_env.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_backup.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -28,12 +42,23 @@ struct KeyArgs {
 
 int ExportKey(const KeyArgs& a) {
   const std::string what = "rms export-key";
-  auto paths = ResolveLocalPaths(a.local);
+  auto paths = ResolveLocalPaths(a.local, /*postgres_ok=*/true);
   if (!paths.ok()) return LocalFailure(what, paths.status());
   auto master = license::LoadMasterKey(paths->master_key_file, false);
   if (!master.ok()) return LocalFailure(what, master.status());
   std::vector<store::OrgKeyRecord> org_keys;
-  if (FileExists(paths->database)) {
+  if (paths->config.store_engine == "postgres") {
+    // No migrations, as below: the nodes may run an older binary.
+    auto options = server::PostgresOptionsOf(paths->config);
+    if (!options.ok()) return LocalFailure(what, options.status());
+    options->pool_size = 1;
+    auto store = store::PostgresStore::Open(*options, SystemClock::Get(),
+                                            /*migrations=*/{});
+    if (!store.ok()) return LocalFailure(what, store.status());
+    auto records = license::ListOrgKeyRecords(**store);
+    if (!records.ok()) return LocalFailure(what, records.status());
+    org_keys = std::move(*records);
+  } else if (FileExists(paths->database)) {
     // No migrations: the server may be running, possibly an older binary
     // than this one (after a package upgrade, before its restart).
     auto store = store::SqliteStore::Open(paths->database, SystemClock::Get(),
@@ -154,10 +179,150 @@ struct BackupArgs {
   std::string dir;
 };
 
+// A PostgreSQL store's dump in a backup directory (pg_dump's custom format).
+constexpr std::string_view kPgDumpName = "sealpost.pgdump";
+
+// Runs `argv` (argv[0] looked up in PATH) with this process's environment
+// but for the variables `env` sets, which it adds: the store's connection,
+// its password included, never on a command line. Its output and errors go
+// to ours.
+Status RunPgTool(const std::vector<std::string>& argv,
+                 const std::vector<std::string>& env) {
+  std::set<std::string> set_here;
+  for (const std::string& e : env) set_here.insert(e.substr(0, e.find('=')));
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (!set_here.contains(std::string(entry.substr(0, entry.find('='))))) {
+      envp.push_back(*e);
+    }
+  }
+  for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc =
+      posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), envp.data());
+  if (rc != 0) {
+    return UnavailableError(argv[0] + ": " + std::strerror(rc) +
+                            " (install PostgreSQL's client programs, "
+                            "Debian's postgresql-client)");
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return InternalError("waitpid: " + std::string(std::strerror(errno)));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return InternalError(argv[0] + " failed (its message is above)");
+  }
+  return Status::Ok();
+}
+
+Status FsyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0)
+    return InternalError("open " + path + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    return InternalError("fsync " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// pg_dump of the store into DIR/sealpost.pgdump: written under a temporary
+// name, fsynced, then renamed, so a file of that name is a whole dump.
+int BackupPostgres(const LocalPaths& paths, const std::string& dir) {
+  const std::string what = "backup";
+  auto options = server::PostgresOptionsOf(paths.config);
+  if (!options.ok()) return LocalFailure(what, options.status());
+  auto env = store::LibpqEnvironment(*options);
+  if (!env.ok()) return LocalFailure(what, env.status());
+  const std::string dest = dir + "/" + std::string(kPgDumpName);
+  const std::string tmp = dest + ".tmp";
+  std::remove(tmp.c_str());
+  // --no-password: a missing password is an error, never a prompt (cron).
+  Status dumped = RunPgTool(
+      {"pg_dump", "--format=custom", "--no-password", "--file=" + tmp}, *env);
+  if (dumped.ok()) dumped = FsyncPath(tmp, O_RDONLY);
+  if (dumped.ok() && std::rename(tmp.c_str(), dest.c_str()) != 0) {
+    dumped = InternalError("rename " + tmp + ": " + std::strerror(errno));
+  }
+  if (dumped.ok()) dumped = FsyncPath(dir, O_RDONLY | O_DIRECTORY);
+  if (!dumped.ok()) {
+    std::remove(tmp.c_str());
+    return LocalFailure(what, dumped);
+  }
+  struct stat st {};
+  ::stat(dest.c_str(), &st);
+  std::cout << "Dumped the PostgreSQL store to " << dest << " (" << st.st_size
+            << " bytes, pg_dump custom format).\n"
+            << "It holds no key: keep a key backup too (`sealpost rms "
+               "export-key` on a node).\n";
+  return kExitOk;
+}
+
+// pg_restore of DIR/sealpost.pgdump into the store's database, which must
+// be empty; in one transaction, so a failure leaves it empty.
+int RestorePostgres(const LocalPaths& paths, const std::string& dir) {
+  const std::string what = "restore";
+  const std::string dump = dir + "/" + std::string(kPgDumpName);
+  if (!FileExists(dump)) {
+    return LocalFailure(
+        what,
+        NotFoundError(dump + " is missing (a PostgreSQL store restores "
+                             "from `sealpost backup` of one; a SQLite "
+                             "copy moves with `sealpost store migrate`)"));
+  }
+  auto options = server::PostgresOptionsOf(paths.config);
+  if (!options.ok()) return LocalFailure(what, options.status());
+  auto tables = store::CountPostgresTables(*options);
+  if (!tables.ok()) return LocalFailure(what, tables.status());
+  if (*tables > 0) {
+    return LocalFailure(
+        what, AlreadyExistsError("the database of store.url has " +
+                                 std::to_string(*tables) +
+                                 " tables; not overwritten (restore into "
+                                 "an empty database)"));
+  }
+  auto env = store::LibpqEnvironment(*options);
+  if (!env.ok()) return LocalFailure(what, env.status());
+  std::string database;
+  for (const std::string& e : *env) {
+    if (e.starts_with("PGDATABASE=")) database = e.substr(11);
+  }
+  // pg_restore connects only when given --dbname; the name alone (no
+  // secret) and the rest from the environment. Objects are owned by the
+  // store's user, whoever owned them in the dumped database.
+  std::vector<std::string> argv = {"pg_restore",           "--format=custom",
+                                   "--single-transaction", "--exit-on-error",
+                                   "--no-owner",           "--no-privileges",
+                                   "--no-password"};
+  argv.push_back("--dbname=" + database);
+  argv.push_back(dump);
+  if (Status s = RunPgTool(argv, *env); !s.ok()) {
+    return LocalFailure(what, s);
+  }
+  std::cout << "Restored " << dump << " into the PostgreSQL store.\n";
+  if (!FileExists(paths.master_key_file)) {
+    std::cout << "Next: `sealpost rms import-key KEY-BACKUP` puts its master "
+                 "key in "
+              << paths.master_key_file << " (on every node).\n";
+  }
+  return kExitOk;
+}
+
 int Backup(const BackupArgs& a) {
   const std::string what = "backup";
-  auto paths = ResolveLocalPaths(a.local);
+  auto paths = ResolveLocalPaths(a.local, /*postgres_ok=*/true);
   if (!paths.ok()) return LocalFailure(what, paths.status());
+  if (paths->config.store_engine == "postgres") {
+    if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
+    return BackupPostgres(*paths, a.dir);
+  }
   if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
   const std::string dest = a.dir + "/sealpost.db";
   auto info = store::CopySqliteDatabase(paths->database, dest);
@@ -171,8 +336,11 @@ int Backup(const BackupArgs& a) {
 
 int Restore(const BackupArgs& a) {
   const std::string what = "restore";
-  auto paths = ResolveLocalPaths(a.local);
+  auto paths = ResolveLocalPaths(a.local, /*postgres_ok=*/true);
   if (!paths.ok()) return LocalFailure(what, paths.status());
+  if (paths->config.store_engine == "postgres") {
+    return RestorePostgres(*paths, a.dir);
+  }
   for (const char* suffix : {"", "-wal", "-journal"}) {
     if (FileExists(paths->database + suffix)) {
       return LocalFailure(
@@ -231,8 +399,9 @@ void RegisterBackup(CLI::App& app, Globals& g) {
   auto b = std::make_shared<BackupArgs>();
   auto* backup = app.add_subcommand(
       "backup",
-      "Copy the store consistently while the server runs (SQLite online "
-      "backup) into DIR/sealpost.db; keys are not included");
+      "Copy the store consistently while the server runs: SQLite's online "
+      "backup into DIR/sealpost.db, or for PostgreSQL pg_dump into "
+      "DIR/sealpost.pgdump; keys are not included");
   backup->add_option("--out", b->dir, "Directory for the copy")->required();
   AddLocalOptions(backup, b->local);
   backup->callback([b, &g] { g.exit_code = Backup(*b); });
@@ -240,8 +409,9 @@ void RegisterBackup(CLI::App& app, Globals& g) {
   auto r = std::make_shared<BackupArgs>();
   auto* restore = app.add_subcommand(
       "restore",
-      "Put a `sealpost backup` copy into an empty data directory (server "
-      "stopped); then `sealpost rms import-key`");
+      "Put a `sealpost backup` copy into an empty data directory, or for "
+      "PostgreSQL an empty database (pg_restore; servers stopped); then "
+      "`sealpost rms import-key`");
   restore->add_option("dir", r->dir, "Directory written by `sealpost backup`")
       ->required();
   AddLocalOptions(restore, r->local);

@@ -35,7 +35,8 @@ LocalPaths PathsOf(const Config& config) {
   return p;
 }
 
-Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options) {
+Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options,
+                                     bool postgres_ok) {
   ConfigSources sources;
   sources.file = options.config_file;
   if (!options.data_dir.empty()) {
@@ -47,10 +48,12 @@ Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options) {
         "no data directory: give --data-dir or --config (the server's "
         "sealpost.toml), or set SEALPOST_SERVER_DATA_DIR");
   }
-  if (config.store_engine != "sqlite") {
+  if (config.store_engine != "sqlite" &&
+      !(postgres_ok && config.store_engine == "postgres")) {
     return UnimplementedError("store.engine '" + config.store_engine +
                               "': only the SQLite store is handled here "
-                              "(PostgreSQL: pg_dump, docs/operations.md)");
+                              "(PostgreSQL: `sealpost backup`, "
+                              "docs/operations.md)");
   }
   return PathsOf(config);
 }

@@ -36,8 +36,10 @@ struct LocalPaths {
 // Adds --config and --data-dir to `cmd`.
 void AddLocalOptions(CLI::App* cmd, LocalOptions& options);
 // The configuration and the paths derived from it; the data directory is
-// required (INVALID_ARGUMENT saying how to give it).
-Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options);
+// required (INVALID_ARGUMENT saying how to give it). A PostgreSQL store is
+// UNIMPLEMENTED unless `postgres_ok` (the commands that handle one).
+Result<LocalPaths> ResolveLocalPaths(const LocalOptions& options,
+                                     bool postgres_ok = false);
 // The paths of an already loaded configuration.
 LocalPaths PathsOf(const Config& config);
 

@@ -4,6 +4,9 @@
 //
 // Sign-in is rate limited per address and per client address: after 5
 // failures in 15 minutes further attempts are refused until the window ends.
+// A single node (SQLite) counts in memory; several nodes on one store
+// (PostgreSQL) count in the store's shared rate table, so that spreading
+// guesses over N nodes does not give N times the guesses.
 //
 // Thread-safety: thread-safe; the rate limiter and settings updates are
 // guarded by one mutex.
@@ -48,7 +51,9 @@ class Directory {
   static constexpr int64_t kSessionLifetime = 12 * 3600;
 
   Directory(store::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+      : store_(store),
+        clock_(clock),
+        shared_failures_(store.Engine() != "sqlite") {}
 
   // Checks the password under the sign-in limits (per address and per
   // client address); returns the lower-case address. Wrong address, wrong
@@ -109,17 +114,25 @@ class Directory {
       SP_REQUIRES(mu_);
   Status SaveLicenses(const LicenseAssignments& lic) SP_REQUIRES(mu_);
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
-  bool Throttled(const std::string& key, int64_t now) SP_REQUIRES(mu_);
-  void RecordFailure(const std::string& key, int64_t now) SP_REQUIRES(mu_);
-  // Takes back the failure RecordFailure counted at `at` (a sign-in that
+  // Counts a failure for each key at `now` unless one of them is over the
+  // limit; false (nothing counted) when one is, or when the shared store
+  // cannot count (a limit is never skipped).
+  bool TakeFailures(const std::string& by_user, const std::string& by_ip,
+                    int64_t now);
+  // Takes back the failures TakeFailures counted at `at` (a sign-in that
   // turned out right).
+  void ForgetFailures(const std::string& by_user, const std::string& by_ip,
+                      int64_t at);
+  bool Throttled(const std::string& key, int64_t now) SP_REQUIRES(mu_);
   void ForgetFailure(const std::string& key, int64_t at) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
+  // Failures counted in the store (several nodes) rather than failures_.
+  const bool shared_failures_;
   Mutex mu_;
-  // key -> failure times within the window.
+  // key -> failure times within the window (a single node).
   std::map<std::string, std::vector<int64_t>> failures_ SP_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 };

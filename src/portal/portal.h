@@ -34,7 +34,6 @@
 #include "portal/oidc.h"
 #include "portal/otp.h"
 #include "portal/pending_sign_ins.h"
-#include "portal/pin_passes.h"
 #include "portal/rate_limit.h"
 #include "portal/second_factor.h"
 #include "portal/view_cache.h"
@@ -211,7 +210,6 @@ class Portal {
   // in 15 minutes, like a passcode's 5 (and verify_per_client_ too).
   RateLimiter second_factor_per_address_{5, 900};
   RateLimiter pin_per_reader_{5, 900};
-  PinPasses pins_;
   RateLimiter send_per_user_;
   RateLimiter send_per_client_;
   ViewCache views_;

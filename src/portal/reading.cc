@@ -33,10 +33,12 @@ struct Opened {
 // The key release's audit record keeps the device kind of `req` and how the
 // visitor signed in (the sender's "Opened by").
 // A message whose sender set a PIN opens (for anyone but its owner) once
-// this session has entered it (`pins`).
-std::variant<Opened, http::Response> OpenFor(
-    const PortalServices& s, const http::Request& req, const std::string& id,
-    const Portal::Visitor& v, const std::string& back, const PinPasses& pins) {
+// this session has entered it (a pass in the store, so on any node).
+std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
+                                             const http::Request& req,
+                                             const std::string& id,
+                                             const Portal::Visitor& v,
+                                             const std::string& back) {
   Chrome chrome{"", nullptr, &v};
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok()) {
@@ -52,9 +54,14 @@ std::variant<Opened, http::Response> OpenFor(
   out.brand = BrandOf(*s.branding, out.record);
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
-  if (!out.record.pin_sealed.empty() && v.email != out.record.owner &&
-      !pins.Has(crypto::Sha256Hex(v.session_token), id, s.clock->NowUnix())) {
-    return RedirectResponse("/m/" + id + "/pin", v);
+  if (!out.record.pin_sealed.empty() && v.email != out.record.owner) {
+    auto passed = s.store->HasPinPass(crypto::Sha256Hex(v.session_token), id,
+                                      s.clock->NowUnix());
+    if (!passed.ok()) {
+      return NoticeResponse(503, "The portal is unavailable",
+                            "Please try again in a few minutes.", chrome);
+    }
+    if (!*passed) return RedirectResponse("/m/" + id + "/pin", v);
   }
   auto copy = s.store->GetPortalCopy(id);
   if (!copy.ok()) {
@@ -148,7 +155,7 @@ std::string BodyCsp(bool images) {
 http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
                                    int64_t* expires_at) {
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   if (expires_at != nullptr) *expires_at = o.license.expires_at;
@@ -220,7 +227,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
 http::Response Portal::MessageBody(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   auto view = mime::ParseForReading(o.original);
@@ -266,7 +273,7 @@ http::Response Portal::MessageBody(http::Request& req) {
 http::Response Portal::MessagePart(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id, pins_);
+  auto r = OpenFor(services_, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   Opened& o = std::get<Opened>(r);
   int index = -1;
@@ -350,12 +357,10 @@ struct ReplySource {
   ReplyPlan plan;
 };
 
-std::variant<ReplySource, http::Response> PrepareReply(const PortalServices& s,
-                                                       const http::Request& req,
-                                                       const std::string& id,
-                                                       const Portal::Visitor& v,
-                                                       const PinPasses& pins) {
-  auto r = OpenFor(s, req, id, v, "/m/" + id, pins);
+std::variant<ReplySource, http::Response> PrepareReply(
+    const PortalServices& s, const http::Request& req, const std::string& id,
+    const Portal::Visitor& v) {
+  auto r = OpenFor(s, req, id, v, "/m/" + id);
   if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
   Chrome chrome{"", &out.opened.brand, &v};
@@ -382,7 +387,7 @@ std::variant<ReplySource, http::Response> PrepareReply(const PortalServices& s,
 http::Response Portal::ReplyForm(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
-  auto prepared = PrepareReply(services_, req, id, v, pins_);
+  auto prepared = PrepareReply(services_, req, id, v);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
     return std::move(*resp);
   }
@@ -418,7 +423,7 @@ http::Response Portal::SendReply(http::Request& req) {
     return std::move(*refused);
   }
   auto& [v, form] = std::get<PostedForm>(posted);
-  auto prepared = PrepareReply(services_, req, id, v, pins_);
+  auto prepared = PrepareReply(services_, req, id, v);
   if (auto* resp = std::get_if<http::Response>(&prepared)) {
     return std::move(*resp);
   }

@@ -210,8 +210,13 @@ http::Response Portal::CheckPin(http::Request& req) {
   auto pin = services_.licenses->Pin(**record);
   if (!pin.ok()) return Unavailable(chrome);
   if (!pin->has_value() || ConstantTimeEquals(**pin, form.Get("pin"))) {
-    pins_.Add(crypto::Sha256Hex(v.session_token), id, v.session_expires_at,
-              now);
+    // In the store, so that every node honours it until the session ends.
+    if (!services_.store
+             ->PutPinPass(crypto::Sha256Hex(v.session_token), id,
+                          v.session_expires_at)
+             .ok()) {
+      return Unavailable(chrome);
+    }
     services_.store->AppendAuditBestEffort(
         {0, now, v.email, "portal.pin", id, "ok", ""});
     return RedirectResponse("/m/" + id, v);

@@ -8,6 +8,7 @@
 #include "crypto/digest.h"
 #include "mime/compose.h"
 #include "net/client_key.h"
+#include "portal/device.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
 #include "portal/web.h"
@@ -38,7 +39,8 @@ http::Response Portal::MessageEntry(http::Request& req) {
                                   v.session_expires_at * 1000);
       if (expires_at > 0) until_ms = std::min(until_ms, expires_at * 1000);
       views_.Put(crypto::Sha256Hex(v.session_token), req.target,
-                 {page, v.email, id, until_ms, generation});
+                 {page, v.email, id, until_ms, generation,
+                  std::string(SignInMethod(v.session_kind))});
     }
     return page;
   }
@@ -383,7 +385,7 @@ http::Response Portal::SignOut(http::Request& req) {
   auto& [v, form] = std::get<PostedForm>(posted);
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));
-    pins_.DropSession(crypto::Sha256Hex(v.session_token));
+    // Ends the session and its PIN passes, on every node.
     (void)services_.directory->SignOut(v.session_token);
   }
   http::Response r =

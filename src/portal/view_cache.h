@@ -44,6 +44,9 @@ class ViewCache {
     std::string message_id;
     int64_t expires_ms = 0;
     uint64_t generation = 0;
+    // How the session signed in (SignInMethod), for the audit record of a
+    // view served from here, as the first open's has.
+    std::string sign_in;
   };
 
   // `session` is a hash of the session token; `target` the request target.

@@ -246,6 +246,16 @@ CREATE TABLE search_postings (
   PRIMARY KEY (term, doc)
 ){without_rowid}
 )sql"},
+      {17, "portal PIN passes in the store, shared by the nodes",
+       R"sql(
+CREATE TABLE pin_passes (
+  session_hash TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  until BIGINT NOT NULL,
+  PRIMARY KEY (session_hash, message_id)
+);
+CREATE INDEX pin_passes_until ON pin_passes (until)
+)sql"},
   };
   return migrations;
 }

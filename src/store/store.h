@@ -459,7 +459,18 @@ class Store {
       std::string_view token_hash) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
   // Every session of an address, of every kind (a removed user).
+  // DeleteSession and DeleteSessionsOf also drop the sessions' PIN passes.
   virtual Status DeleteSessionsOf(std::string_view email) = 0;
+  // PIN passes (a sender's PIN for one message, docs/portal.md): the
+  // session with `session_hash` has entered the PIN of `message_id`; good
+  // until `until` (the session's expiry), shared by the nodes. Passes that
+  // have expired go as new ones arrive.
+  virtual Status PutPinPass(std::string_view session_hash,
+                            std::string_view message_id, int64_t until) = 0;
+  // True when the session has a pass for the message at `now` and the
+  // session itself still exists then (signed out, expired or removed: no).
+  virtual Result<bool> HasPinPass(std::string_view session_hash,
+                                  std::string_view message_id, int64_t now) = 0;
 
   // ---- Portal sign-in state shared by the nodes ----
   // (portal/rate_limit.h, portal/pending_sign_ins.h; used when several
@@ -473,6 +484,11 @@ class Store {
   static constexpr int64_t kRateEventsKept = 86'400;
   virtual Result<bool> TakeRateLimit(std::string_view key, int limit,
                                      int64_t window, int64_t now) = 0;
+  // Takes back one event of `key` recorded at `at` (a try that turned out
+  // right: the directory counts a password try as a failure before checking
+  // it, so that parallel guesses cannot all pass, and forgives it on
+  // success). No event there: nothing happens.
+  virtual Status ForgetRateEvent(std::string_view key, int64_t at) = 0;
   // Keeps `sign_in` (replacing one with the same state), first dropping
   // those created at or before `expired_at`, then the browser's oldest so
   // that it keeps at most `per_browser`, then the oldest of all so that at

@@ -34,6 +34,30 @@ TEST_P(StoreSignInTest, RateLimitCountsWithinTheWindowPerKey) {
   EXPECT_FALSE(*s.TakeRateLimit("otp:a@x.test", 3, 3600, 1000 + 3600));
 }
 
+// A forgiven event no longer counts; only one event of the key at that
+// time goes, and other keys and times stay.
+TEST_P(StoreSignInTest, ForgetRateEventTakesBackOneEvent) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = **store;
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:a", 3, 900, 2000));
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:a", 3, 900, 2000));
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:a", 3, 900, 2001));
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:b", 3, 900, 2000));
+  EXPECT_FALSE(*s.TakeRateLimit("signin:u:a", 3, 900, 2002));
+  ASSERT_TRUE(s.ForgetRateEvent("signin:u:a", 2000).ok());
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:a", 3, 900, 2003));
+  EXPECT_FALSE(*s.TakeRateLimit("signin:u:a", 3, 900, 2003));
+  // Nothing at that time, or no such key: nothing happens.
+  ASSERT_TRUE(s.ForgetRateEvent("signin:u:a", 1999).ok());
+  ASSERT_TRUE(s.ForgetRateEvent("signin:u:none", 2000).ok());
+  EXPECT_FALSE(*s.TakeRateLimit("signin:u:a", 3, 900, 2004));
+  // b's event was not touched: two more, then full.
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:b", 3, 900, 2004));
+  EXPECT_TRUE(*s.TakeRateLimit("signin:u:b", 3, 900, 2004));
+  EXPECT_FALSE(*s.TakeRateLimit("signin:u:b", 3, 900, 2004));
+}
+
 // Many callers at once (two nodes' worth of threads on two stores for
 // PostgreSQL): exactly `limit` are allowed.
 TEST_P(StoreSignInTest, ParallelCallersNeverPassTheLimit) {
@@ -63,6 +87,56 @@ TEST_P(StoreSignInTest, ParallelCallersNeverPassTheLimit) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(allowed.load(), 7);
+}
+
+// A PIN entered through one store (node) is seen through another, lasts
+// as long as its session, and goes with the session at sign-out and when
+// the user is removed.
+TEST_P(StoreSignInTest, PinPassesAreSharedAndEndWithTheSession) {
+  auto a = Open();
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  // PostgreSQL: a second store, as a second node would have. (One SQLite
+  // file has one store.)
+  std::unique_ptr<Store> b;
+  if (GetParam() == "postgres") {
+    auto again = Open();
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    b = std::move(*again);
+  }
+  Store& node_a = **a;
+  Store& node_b = b ? *b : **a;
+  const int64_t now = 1'800'000'100;
+  ASSERT_TRUE(
+      node_a.PutSession({"s1", "r@x.test", "portal-otp", now, now + 3600})
+          .ok());
+  ASSERT_TRUE(
+      node_a.PutSession({"s2", "r@x.test", "portal-otp", now, now + 3600})
+          .ok());
+  ASSERT_TRUE(node_a.PutPinPass("s1", "m1", now + 3600).ok());
+  ASSERT_TRUE(node_a.PutPinPass("s2", "m1", now + 3600).ok());
+  EXPECT_TRUE(*node_b.HasPinPass("s1", "m1", now));
+  EXPECT_FALSE(*node_b.HasPinPass("s1", "m2", now));     // that message only
+  EXPECT_FALSE(*node_b.HasPinPass("other", "m1", now));  // that session only
+  EXPECT_FALSE(*node_b.HasPinPass("s1", "m1", now + 3600));  // expired
+  // Entered again: still one pass, good for the new time.
+  ASSERT_TRUE(node_b.PutPinPass("s1", "m1", now + 3600).ok());
+  EXPECT_TRUE(*node_a.HasPinPass("s1", "m1", now + 10));
+  // Signed out on node B: node A no longer honours it.
+  ASSERT_TRUE(node_b.DeleteSession("s1").ok());
+  EXPECT_FALSE(*node_a.HasPinPass("s1", "m1", now));
+  EXPECT_TRUE(*node_a.HasPinPass("s2", "m1", now));
+  // A pass outliving its session counts no more than the session.
+  ASSERT_TRUE(node_a.PutPinPass("s2", "m2", now + 99'999).ok());
+  EXPECT_FALSE(*node_a.HasPinPass("s2", "m2", now + 3600));
+  // The user removed: every session's passes go.
+  ASSERT_TRUE(node_a.DeleteSessionsOf("r@x.test").ok());
+  EXPECT_FALSE(*node_b.HasPinPass("s2", "m1", now));
+  // A new session with the old hash (never in practice) starts with none.
+  ASSERT_TRUE(
+      node_a.PutSession({"s2", "r@x.test", "portal-otp", now, now + 3600})
+          .ok());
+  EXPECT_FALSE(*node_b.HasPinPass("s2", "m1", now));
+  EXPECT_FALSE(*node_b.HasPinPass("s2", "m2", now));
 }
 
 TEST_P(StoreSignInTest, PendingSignInIsTakenOnce) {

@@ -256,13 +256,51 @@ Result<std::optional<SessionRecord>> PostgresStore::GetSession(
 
 // A session ended here must not keep reading pages cached on another node.
 Status PostgresStore::DeleteSession(std::string_view token_hash) {
-  return RunAndNotify("sessions", "DELETE FROM sessions WHERE token_hash = $1",
-                      PgParams().Text(token_hash));
+  // One statement: the session and its PIN passes go together.
+  return RunAndNotify(
+      "sessions",
+      "WITH pins AS (DELETE FROM pin_passes WHERE session_hash = $1) "
+      "DELETE FROM sessions WHERE token_hash = $1",
+      PgParams().Text(token_hash));
 }
 
 Status PostgresStore::DeleteSessionsOf(std::string_view email) {
-  return RunAndNotify("sessions", "DELETE FROM sessions WHERE email = $1",
-                      PgParams().Text(email));
+  return RunAndNotify(
+      "sessions",
+      "WITH gone AS (DELETE FROM sessions WHERE email = $1 RETURNING "
+      "token_hash) DELETE FROM pin_passes WHERE session_hash IN (SELECT "
+      "token_hash FROM gone)",
+      PgParams().Text(email));
+}
+
+Status PostgresStore::PutPinPass(std::string_view session_hash,
+                                 std::string_view message_id, int64_t until) {
+  return With([&](Conn& c) -> Status {
+    // Expired passes go as new ones arrive, so the table stays small.
+    SP_RETURN_IF_ERROR(c.Run("DELETE FROM pin_passes WHERE until <= $1",
+                             PgParams().Int(clock_.NowUnix())));
+    return c.Run(
+        "INSERT INTO pin_passes (session_hash, message_id, until) VALUES "
+        "($1, $2, $3) ON CONFLICT (session_hash, message_id) DO UPDATE SET "
+        "until = excluded.until",
+        PgParams().Text(session_hash).Text(message_id).Int(until));
+  });
+}
+
+Result<bool> PostgresStore::HasPinPass(std::string_view session_hash,
+                                       std::string_view message_id,
+                                       int64_t now) {
+  int64_t n = 0;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        n, c.QueryInt("SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON "
+                      "s.token_hash = p.session_hash WHERE p.session_hash = "
+                      "$1 AND p.message_id = $2 AND p.until > $3 AND "
+                      "s.expires_at > $3",
+                      PgParams().Text(session_hash).Text(message_id).Int(now)));
+    return Status::Ok();
+  }));
+  return n > 0;
 }
 
 }  // namespace sealpost::store

@@ -92,9 +92,14 @@ class PostgresStore final : public Store {
       std::string_view token_hash) override;
   Status DeleteSession(std::string_view token_hash) override;
   Status DeleteSessionsOf(std::string_view email) override;
+  Status PutPinPass(std::string_view session_hash, std::string_view message_id,
+                    int64_t until) override;
+  Result<bool> HasPinPass(std::string_view session_hash,
+                          std::string_view message_id, int64_t now) override;
   // Shared sign-in state (postgres_signin.cc).
   Result<bool> TakeRateLimit(std::string_view key, int limit, int64_t window,
                              int64_t now) override;
+  Status ForgetRateEvent(std::string_view key, int64_t at) override;
   Status PutPendingSignIn(const PendingSignInRecord& sign_in, int per_browser,
                           int total, int64_t expired_at) override;
   Result<std::optional<PendingSignInRecord>> TakePendingSignIn(

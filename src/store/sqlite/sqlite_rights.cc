@@ -210,10 +210,16 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
   // follow the (owner, created_at, id) and (created_at, id) indexes. Both
   // created_at bounds are always set (0, and past every time when there is
   // no `until`), so they bound the index range: "?10 = 0 OR ..." would not.
+  //
+  // A sender's own list (the portal's /sent) says "owner = ?1" outright:
+  // SQLite plans "(?1 = '' OR owner = ?1)" on the created_at index and
+  // filters the owner row by row, so a sender among many would walk every
+  // other sender's messages back to their own.
   MutexLock lock(&mu_);
   Stmt s(stmts_,
          "SELECT " + std::string(kMessageColumns) +
-             " FROM protected_messages WHERE (?1 = '' OR owner = ?1)"
+             " FROM protected_messages WHERE " +
+             (q.owner.empty() ? "?1 = ''" : "owner = ?1") +
              " AND (?2 = '' OR (?2 = 'revoked' AND revoked_at <> 0)"
              " OR (?2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
              " expires_at > ?3))"
@@ -265,16 +271,56 @@ Result<std::optional<SessionRecord>> SqliteStore::GetSession(
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "DELETE FROM sessions WHERE token_hash = ?");
-  s.Bind(1, token_hash);
-  return s.Run();
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt pins(stmts_, "DELETE FROM pin_passes WHERE session_hash = ?");
+    pins.Bind(1, token_hash);
+    SP_RETURN_IF_ERROR(pins.Run());
+    Stmt s(stmts_, "DELETE FROM sessions WHERE token_hash = ?");
+    s.Bind(1, token_hash);
+    return s.Run();
+  });
 }
 
 Status SqliteStore::DeleteSessionsOf(std::string_view email) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "DELETE FROM sessions WHERE email = ?");
-  s.Bind(1, email);
-  return s.Run();
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt pins(stmts_,
+              "DELETE FROM pin_passes WHERE session_hash IN (SELECT "
+              "token_hash FROM sessions WHERE email = ?)");
+    pins.Bind(1, email);
+    SP_RETURN_IF_ERROR(pins.Run());
+    Stmt s(stmts_, "DELETE FROM sessions WHERE email = ?");
+    s.Bind(1, email);
+    return s.Run();
+  });
+}
+
+Status SqliteStore::PutPinPass(std::string_view session_hash,
+                               std::string_view message_id, int64_t until) {
+  MutexLock lock(&mu_);
+  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt purge(stmts_, "DELETE FROM pin_passes WHERE until <= ?");
+    purge.Bind(1, clock_.NowUnix());
+    SP_RETURN_IF_ERROR(purge.Run());
+    Stmt s(stmts_,
+           "INSERT INTO pin_passes (session_hash, message_id, until) VALUES "
+           "(?, ?, ?) ON CONFLICT (session_hash, message_id) DO UPDATE SET "
+           "until = excluded.until");
+    s.Bind(1, session_hash).Bind(2, message_id).Bind(3, until);
+    return s.Run();
+  });
+}
+
+Result<bool> SqliteStore::HasPinPass(std::string_view session_hash,
+                                     std::string_view message_id, int64_t now) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_,
+         "SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON s.token_hash "
+         "= p.session_hash WHERE p.session_hash = ? AND p.message_id = ? AND "
+         "p.until > ? AND s.expires_at > ?");
+  s.Bind(1, session_hash).Bind(2, message_id).Bind(3, now).Bind(4, now);
+  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "reading a PIN pass");
+  return s.Int(0) > 0;
 }
 
 }  // namespace sealpost::store

@@ -34,6 +34,16 @@ Result<bool> SqliteStore::TakeRateLimit(std::string_view key, int limit,
   return taken;
 }
 
+Status SqliteStore::ForgetRateEvent(std::string_view key, int64_t at) {
+  MutexLock lock(&mu_);
+  Stmt forget(stmts_,
+              "DELETE FROM rate_events WHERE rowid = (SELECT rowid FROM "
+              "rate_events WHERE key = ? AND at = ? LIMIT 1)");
+  SP_RETURN_IF_ERROR(forget.status());
+  forget.Bind(1, key).Bind(2, at);
+  return forget.Run();
+}
+
 Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,
                                      int per_browser, int total,
                                      int64_t expired_at) {
