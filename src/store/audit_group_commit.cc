@@ -10,7 +10,7 @@ Status AuditGroupCommit::Append(AuditRecord record) {
   if (open_ == nullptr) open_ = std::make_shared<Batch>();
   std::shared_ptr<Batch> mine = open_;
   mine->records.push_back(std::move(record));
-  while (!mine->done && committing_) committed_.Wait(&mu_);
+  while (!mine->done && committing_) mine->changed.Wait(&mu_);
   if (!mine->done) {
     // Nothing is being committed and ours is not done, so ours is the open
     // batch: commit it, with whatever joined it, outside the lock so that
@@ -25,7 +25,8 @@ Status AuditGroupCommit::Append(AuditRecord record) {
     committing_ = false;
     ++transactions_;
     records_ += mine->records.size();
-    committed_.SignalAll();
+    mine->changed.SignalAll();
+    if (open_ != nullptr) open_->changed.Signal();
   }
   Status out = mine->result;
   mu_.Unlock();

@@ -53,12 +53,14 @@ class AuditGroupCommit {
     std::vector<AuditRecord> records;
     bool done = false;
     Status result;
+    // Its callers wait here (with mu_): a commit wakes only the callers it
+    // concerns and one caller of the next batch, which commits that.
+    CondVar changed;
   };
 
   // Not owned (references and pointers below): must outlive this object.
   Store& store_;
   mutable Mutex mu_;
-  CondVar committed_;
   // Where new records go; taken (and replaced) by the caller that commits.
   std::shared_ptr<Batch> open_ SP_GUARDED_BY(mu_);
   bool committing_ SP_GUARDED_BY(mu_) = false;

@@ -29,7 +29,8 @@ class AuditGroupCommitTest : public StoreEngineTest {
   // Runs `sql` on the test's own connection to the store's database.
   bool Exec(const std::string& sql) {
     if (GetParam() == "sqlite") {
-      if (lite_ == nullptr && sqlite3_open(path_.c_str(), &lite_) != SQLITE_OK) {
+      if (lite_ == nullptr &&
+          sqlite3_open(path_.c_str(), &lite_) != SQLITE_OK) {
         return false;
       }
       return sqlite3_exec(lite_, sql.c_str(), nullptr, nullptr, nullptr) ==
@@ -53,9 +54,10 @@ class AuditGroupCommitTest : public StoreEngineTest {
   bool Unlock() { return Exec("COMMIT"); }
   bool RefuseActor(const std::string& actor) {
     if (GetParam() == "sqlite") {
-      return Exec("CREATE TRIGGER refuse BEFORE INSERT ON audit WHEN "
-                  "NEW.actor = '" +
-                  actor + "' BEGIN SELECT RAISE(FAIL, 'refused'); END");
+      return Exec(
+          "CREATE TRIGGER refuse BEFORE INSERT ON audit WHEN "
+          "NEW.actor = '" +
+          actor + "' BEGIN SELECT RAISE(FAIL, 'refused'); END");
     }
     return Exec(
         "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
