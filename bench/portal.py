@@ -15,7 +15,13 @@ real message's record, its sealed subject included, so every row costs a
 real decryption attempt and its audit lookup). Target: the first page
 under 50 ms at p99.
 
-Usage: bench/portal.py [--quick] [--sent-only]
+With --first-open, only the first-open column (every request a full
+license request) against nginx; --baseline BINARY measures that binary's
+first open too, in the same run, on a server of its own (old against new);
+--connections 1,16,64 sets the connection counts (default 1,16).
+
+Usage: bench/portal.py [--quick] [--sent-only] [--first-open]
+                       [--baseline BINARY] [--connections N,N...]
        (SEALPOST_BINARY: default build/sealpost)
 """
 
@@ -41,13 +47,23 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
                                                       "sealpost"))
 
+import smtp_testlib  # noqa: E402
 from smtp_testlib import DevServer, wait_for  # noqa: E402
+
+
+def option(name, default=None):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
 
 QUICK = "--quick" in sys.argv
 SENT_ONLY = "--sent-only" in sys.argv
+FIRST_OPEN = "--first-open" in sys.argv
+BASELINE = option("--baseline")
 SENT_MESSAGES = 100_000
 DURATION = 4 if QUICK else 8
-CONNECTIONS = [1, 16]
+CONNECTIONS = [int(c) for c in option("--connections", "1,16").split(",")]
 
 
 def free_port():
@@ -260,7 +276,78 @@ def bench_sent(server, mid):
           "it)." % (os.getloadavg()[0], os.cpu_count()))
 
 
+def message_page(server):
+    """A protected message for bob on `server`: (URL, bob's Cookie header,
+    the page)."""
+    mid = protected_message_id(server)
+    cookie, opener = sign_in(server, "bob@example.com",
+                             dev_users(server)["bob@example.com"])
+    url = "%s/m/%s" % (server.url, mid)
+    page = opener.open(url).read()
+    assert b"Portal benchmark" in page, "the message page did not open"
+    return url, cookie, page
+
+
+def first_open_only():
+    """The first-open column against nginx, and against the --baseline
+    binary's when given (each server with its own data directory)."""
+    servers = {"new": DevServer()}
+    nginx = None
+    try:
+        if BASELINE:
+            current = smtp_testlib.BINARY
+            smtp_testlib.BINARY = BASELINE
+            try:
+                servers["old"] = DevServer()
+            finally:
+                smtp_testlib.BINARY = current
+        pages = {k: message_page(s) for k, s in servers.items()}
+        work = tempfile.mkdtemp(prefix="sealpost-nginx-")
+        port = free_port()
+        new = servers["new"]
+        nginx = start_nginx(work, port,
+                            os.path.join(new.data_dir, "server.pem"),
+                            os.path.join(new.data_dir, "server.key"),
+                            pages["new"][2])
+        static = "https://127.0.0.1:%d/page.html" % port
+        lua = os.path.join(work, "cold.lua")
+        with open(lua, "w") as f:
+            f.write(COLD_LUA)
+        print("First open of the portal message page (%d bytes), every "
+              "request a full license request, over TLS keep-alive, wrk %d s "
+              "per case, same run (load average %.1f on %d cores):"
+              % (len(pages["new"][2]), DURATION, os.getloadavg()[0],
+                 os.cpu_count()))
+        print()
+        head = "| Connections | nginx req/s |"
+        rule = "|---:|---:|"
+        for k in servers:
+            head += " %s req/s | p99 | / nginx |" % k
+            rule += "---:|---:|---:|"
+        print(head)
+        print(rule)
+        for c in CONNECTIONS:
+            n_rps, _ = wrk(static, None, c)
+            row = "| %d | %.0f |" % (c, n_rps)
+            for k in servers:
+                url, cookie, _ = pages[k]
+                rps, p99 = wrk(url, cookie, c, lua)
+                row += " %.0f | %.1f ms | %.3f |" % (rps, p99, rps / n_rps)
+            print(row, flush=True)
+        print()
+        print("Target: first open >= 0.25 of nginx.")
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
+        for s in servers.values():
+            s.stop()
+
+
 def main():
+    if FIRST_OPEN:
+        first_open_only()
+        return
     server = DevServer()
     nginx = None
     try:

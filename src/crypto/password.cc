@@ -2,6 +2,10 @@
 
 #include <argon2.h>
 
+#include <algorithm>
+#include <semaphore>
+#include <thread>
+
 #include "crypto/random.h"
 
 namespace sealpost::crypto {
@@ -12,6 +16,24 @@ constexpr uint32_t kPasses = 2;
 constexpr uint32_t kLanes = 1;
 constexpr size_t kSaltLen = 16;
 constexpr size_t kHashLen = 32;
+
+// Hashes at once at most: one per core (two at least). Each holds 19 MiB,
+// and the HTTPS handler pool is several times the cores (most of its
+// threads wait on the store), so memory stays bounded by the cores.
+std::counting_semaphore<>& HashSlots() {
+  static std::counting_semaphore<> slots(
+      std::max<std::ptrdiff_t>(2, std::thread::hardware_concurrency()));
+  return slots;
+}
+
+// Thread-safety: one thread's object.
+class HashSlot {
+ public:
+  HashSlot() { HashSlots().acquire(); }
+  ~HashSlot() { HashSlots().release(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+};
 }  // namespace
 
 Result<std::string> HashPassword(std::string_view password) {
@@ -19,6 +41,7 @@ Result<std::string> HashPassword(std::string_view password) {
   size_t len = argon2_encodedlen(kPasses, kMemoryKiB, kLanes, kSaltLen,
                                  kHashLen, Argon2_id);
   std::string encoded(len, '\0');
+  HashSlot slot;
   int rc = argon2id_hash_encoded(kPasses, kMemoryKiB, kLanes, password.data(),
                                  password.size(), salt.InsecureBytes().data(),
                                  kSaltLen, kHashLen, encoded.data(), len);
@@ -30,6 +53,7 @@ Result<std::string> HashPassword(std::string_view password) {
 }
 
 bool VerifyPassword(std::string_view password, const std::string& encoded) {
+  HashSlot slot;
   return argon2id_verify(encoded.c_str(), password.data(), password.size()) ==
          ARGON2_OK;
 }

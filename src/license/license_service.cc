@@ -30,9 +30,9 @@ std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
 Status LicenseService::Audit(std::string_view actor, std::string_view action,
                              std::string_view object, std::string_view result,
                              std::string_view detail) {
-  return store_.AppendAudit({0, clock_.NowUnix(), std::string(actor),
-                             std::string(action), std::string(object),
-                             std::string(result), std::string(detail)});
+  return releases_.Append({0, clock_.NowUnix(), std::string(actor),
+                           std::string(action), std::string(object),
+                           std::string(result), std::string(detail)});
 }
 
 void LicenseService::AuditBestEffort(std::string_view actor,
@@ -254,7 +254,8 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
   SP_ASSIGN_OR_RETURN(
       SecretBytes key,
       keys->UnwrapContentKey(lic.wrapped_content_key, lic.message_id));
-  // Every key release is logged (SPEC §2): no record, no key.
+  // Every key release is logged (SPEC §2): no record, no key. Concurrent
+  // releases share one commit (AuditGroupCommit); each waits for its own.
   store::AuditRecord granted{0,
                              clock_.NowUnix(),
                              email,
@@ -265,7 +266,7 @@ Result<UseLicense> LicenseService::Acquire(std::string_view email_in,
                                  std::string(client) + ")"};
   granted.device = reader.device;
   granted.sign_in = reader.sign_in;
-  if (Status st = store_.AppendAudit(std::move(granted)); !st.ok()) {
+  if (Status st = releases_.Append(std::move(granted)); !st.ok()) {
     return UnavailableError("the audit record cannot be written: " +
                             st.message());
   }

@@ -5,8 +5,9 @@
 // only then unwraps the content key. Each decision, granted or refused, is
 // an audit record with its reason.
 //
-// Thread-safety: thread-safe; its only state of its own is atomic (a
-// counter and the retention).
+// Thread-safety: thread-safe; its state of its own is atomic (a counter and
+// the retention) or the thread-safe group commit of key releases' audit
+// records.
 #ifndef SEALPOST_LICENSE_LICENSE_SERVICE_H_
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
@@ -25,6 +26,7 @@
 #include "rights/rights.h"
 #include "sealed/license.h"
 #include "sealed/wrapper_seal.h"
+#include "store/audit_group_commit.h"
 #include "store/store.h"
 
 namespace sealpost::license {
@@ -288,7 +290,8 @@ class LicenseService {
                                       std::string_view recipient);
 
  private:
-  // A key release's record: the release is refused when it fails.
+  // A key release's record, committed with concurrent releases' records
+  // (AuditGroupCommit): the release is refused when it fails.
   Status Audit(std::string_view actor, std::string_view action,
                std::string_view object, std::string_view result,
                std::string_view detail);
@@ -319,6 +322,7 @@ class LicenseService {
   TemplateStore& templates_;
   const Clock& clock_;
   const std::string issuer_;
+  store::AuditGroupCommit releases_{store_};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> retention_seconds_{0};
 };

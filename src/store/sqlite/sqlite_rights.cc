@@ -119,8 +119,8 @@ Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
     std::string_view id) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT container FROM portal_copies WHERE id = ?");
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_, "SELECT container FROM portal_copies WHERE id = ?");
   s.Bind(1, id);
   return s.First("reading portal copy",
                  [](const Stmt& s) { return s.Blob(0); });
@@ -186,9 +186,9 @@ Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
 
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
-                     " FROM protected_messages WHERE id = ?");
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_, "SELECT " + std::string(kMessageColumns) +
+                           " FROM protected_messages WHERE id = ?");
   s.Bind(1, id);
   return s.First("reading protected message", ReadMessage);
 }
@@ -259,8 +259,8 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
 
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(
     std::string_view token_hash) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_,
          "SELECT token_hash, email, kind, created_at, expires_at FROM "
          "sessions WHERE token_hash = ?");
   s.Bind(1, token_hash);

@@ -57,10 +57,31 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   SP_RETURN_IF_ERROR(
       store->Migrate(migrations).WithContext("migrating " + path));
+  SP_RETURN_IF_ERROR(store->OpenReader(path));
   return store;
 }
 
+Status SqliteStore::OpenReader(const std::string& path) {
+  MutexLock lock(&read_mu_);
+  int rc = sqlite3_open_v2(path.c_str(), &read_db_,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                           internal::WalGatheringVfs());
+  if (rc != SQLITE_OK) {
+    return InternalError(
+        "opening " + path + " for reading: " +
+        (read_db_ ? sqlite3_errmsg(read_db_) : "out of memory"));
+  }
+  sqlite3_busy_timeout(read_db_, 5000);
+  read_stmts_ = std::make_unique<internal::StmtCache>(read_db_);
+  return Status::Ok();
+}
+
 SqliteStore::~SqliteStore() {
+  {
+    MutexLock lock(&read_mu_);
+    read_stmts_.reset();
+    if (read_db_ != nullptr) sqlite3_close(read_db_);
+  }
   MutexLock lock(&mu_);
   stmts_.Clear();
   sqlite3_close(db_);
@@ -268,8 +289,8 @@ Status SqliteStore::PutUser(const UserRecord& u) {
 }
 
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users WHERE email = ?");
   s.Bind(1, email);

@@ -1,8 +1,13 @@
 // The SQLite engine of Store: WAL journal, synchronous=FULL (every commit is
 // fsynced before it returns), a busy timeout, and one connection behind one
-// mutex so there is exactly one writer path.
+// mutex so there is exactly one writer path. A second, read-only connection
+// (its own mutex) answers the lookups every portal request makes (session,
+// user, protected message, portal copy), so that they never wait behind a
+// commit's fsync: in WAL mode a reader sees every transaction committed
+// before its statement began.
 //
-// Thread-safety: thread-safe; all calls serialise on one mutex.
+// Thread-safety: thread-safe; writes and most reads serialise on one mutex,
+// the lookups above on the reader's.
 #ifndef SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 #define SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 
@@ -157,6 +162,8 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(sqlite3* db, const Clock& clock)
       : db_(db), stmts_(db), clock_(clock) {}
+  // Opens the read-only connection (after the migrations).
+  Status OpenReader(const std::string& path) SP_EXCLUDES(read_mu_);
   Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
@@ -189,6 +196,10 @@ class SqliteStore final : public Store {
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
   internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
+  // The read-only connection (never held together with mu_).
+  Mutex read_mu_;
+  sqlite3* read_db_ SP_GUARDED_BY(read_mu_) = nullptr;
+  std::unique_ptr<internal::StmtCache> read_stmts_ SP_GUARDED_BY(read_mu_);
   // Settings read so far: rules, templates, branding and the IRM
   // configuration are read for every message, and must not wait behind a
   // queue commit's fsync. Only this process writes the database, and

@@ -1,0 +1,73 @@
+// AuditGroupCommit: audit records that must be durable before what they
+// record happens (a key release, SPEC §2), for many callers at once, with
+// one transaction, so one fsync, for every record that arrived while the
+// previous transaction was being committed (group commit, as the queue's
+// committer does for acceptances).
+//
+// Append returns once its record is committed, or with the error of the
+// transaction it was in: every record of a failed transaction fails, and
+// each caller refuses what it was about to release (fail closed). There is
+// no thread of its own: the first caller to find no commit in progress
+// commits the open batch (its own record and whatever joined it), the
+// others wait for the transaction theirs is in. A lone caller commits at
+// once, as Store::AppendAudit would. Works on every engine: a batch is one
+// Store::AppendAudits.
+//
+// Thread-safety: thread-safe.
+#ifndef SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
+#define SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/status.h"
+#include "base/thread_annotations.h"
+#include "store/store.h"
+
+namespace sealpost::store {
+
+class AuditGroupCommit {
+ public:
+  explicit AuditGroupCommit(Store& store) : store_(store) {}
+  AuditGroupCommit(const AuditGroupCommit&) = delete;
+  AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
+
+  // Commits `record` (with the records of concurrent callers) and returns
+  // once it is durable; the transaction's error otherwise.
+  Status Append(AuditRecord record) SP_EXCLUDES(mu_);
+
+  // Transactions committed (or failed) so far and the records in them;
+  // whether one is being committed and how many records wait for the next.
+  struct Counts {
+    uint64_t transactions = 0;
+    uint64_t records = 0;
+    bool committing = false;
+    size_t waiting = 0;
+  };
+  Counts counts() const SP_EXCLUDES(mu_);
+
+ private:
+  struct Batch {
+    std::vector<AuditRecord> records;
+    bool done = false;
+    Status result;
+    // Its callers wait here (with mu_): a commit wakes only the callers it
+    // concerns and one caller of the next batch, which commits that.
+    CondVar changed;
+  };
+
+  // Not owned (references and pointers below): must outlive this object.
+  Store& store_;
+  mutable Mutex mu_;
+  // Where new records go; taken (and replaced) by the caller that commits.
+  std::shared_ptr<Batch> open_ SP_GUARDED_BY(mu_);
+  bool committing_ SP_GUARDED_BY(mu_) = false;
+  uint64_t transactions_ SP_GUARDED_BY(mu_) = 0;
+  uint64_t records_ SP_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
