@@ -250,6 +250,58 @@ class JournalTest(lib.DevServerCase):
         time.sleep(1.5)  # the report would be queued with the message
         self.assertEqual(self.reports_now(internal, "later " + tag), [])
 
+    def test_arriving_protected_mail_journals_a_decrypted_copy(self):
+        # Protected here first, then sent again from outside as it was
+        # delivered: it arrives already protected, with its container.
+        tag = unique()
+        reader = "reader-" + tag + "@example.com"
+        journal = "journal-" + tag + "@example.com"
+        raw = ("From: alice@example.com\r\nTo: " + reader + "\r\n"
+               "Subject: arrive " + tag + " [encrypt]\r\n"
+               "Message-ID: <" + tag + "@example.com>\r\n"
+               "\r\nsecret-" + tag + " payload\r\n").encode()
+        self.send("alice@example.com", [reader], raw)
+        [path] = self.delivered("arrive " + tag)
+        wrapper = read(path)
+        self.assertIn(b"message.sealed", wrapper)
+        self.assertNotIn(b"secret-" + tag.encode(), wrapper)
+        self.journal_rule("Arrive " + tag, "--recipient", reader,
+                          "--journal-address", journal)
+        self.send("mallory@evil.test", [reader], wrapper)
+        path = self.report_to(journal, tag)
+        parts = attached(path)
+        self.assertEqual([d for d, _ in parts], [JOURNALED, DECRYPTED])
+        self.assertEqual(parts[0][1], wrapper)  # as it arrived
+        self.assertEqual(parts[1][1], raw)  # the original, byte-identical
+        decrypted = email.message_from_bytes(parts[1][1],
+                                             policy=email.policy.default)
+        self.assertEqual(decrypted["Subject"], "arrive " + tag + " [encrypt]")
+        self.assertIn("secret-" + tag + " payload", decrypted.get_content())
+        lines = body_lines(self.parse(path))
+        self.assertIn("Decrypted-Copy: attached", lines)
+        [protected] = [x for x in lines if x.startswith("Protected: ")]
+        status = self.server.cli("message", "status",
+                                 protected.split(": ", 1)[1])
+        self.assertEqual(status.returncode, 0, status.stderr)
+        self.assertIn("license.transport_inspect", status.stdout)
+        self.assertIn("journal.decrypt", status.stdout)
+
+        # Transport decryption Disabled: nothing opens it, for the journal
+        # either.
+        r = self.server.cli("irm", "set", "--TransportDecryptionSetting",
+                            "Disabled")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.addCleanup(self.server.cli, "irm", "set",
+                        "--TransportDecryptionSetting", "Optional")
+        self.send("mallory@evil.test", [reader], wrapper)
+        reports = lib.wait_for(
+            lambda: (lambda f: f if len(f) == 2 else None)(
+                self.reports_now(journal, tag)), 30)
+        self.assertTrue(reports)
+        [latest] = [p for p in reports if p != path]
+        self.assertEqual([d for d, _ in attached(latest)], [JOURNALED])
+        self.assertNotIn(b"secret-" + tag.encode(), read(latest))
+
 
 class JournalNdrTest(unittest.TestCase):
     """The journal mailbox refuses mail: the NDR goes to the --ndr-to

@@ -277,6 +277,130 @@ class MailFlowAttackTest(lib.DevServerCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, broken.encode())
 
+    # -- transport decryption for inspection (issue 15) -------------------
+
+    def transport_decryption(self, mode):
+        r = self.server.cli("irm", "set", "--TransportDecryptionSetting", mode)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.addCleanup(self.server.cli, "irm", "set",
+                        "--TransportDecryptionSetting", "Optional")
+
+    def redirect(self, wrapper, recipient="bob@example.com"):
+        """Sends `wrapper` as is from outside; the new file delivered."""
+        before = set(self.server.mailbox_files())
+        self.send("mallory@evil.test", [recipient], wrapper)
+        [path] = self.arrivals(before, 1)
+        return self.read(path)
+
+    def assert_unchanged(self, data, wrapper, added=b""):
+        """`data` is `wrapper` byte for byte behind the Maildir's and our
+        trace fields (and the rule's added header)."""
+        self.assertTrue(data.endswith(added + wrapper), data[:400])
+        head = data[:len(data) - len(added + wrapper)]
+        names = [line.split(b":")[0] for line in head.split(b"\r\n")
+                 if line and not line[:1].isspace()]
+        self.assertEqual(names, [b"Return-Path", b"Delivered-To",
+                                 b"Received"])
+
+    @staticmethod
+    def tampered(wrapper):
+        at = wrapper.index(b"\r\n\r\n",
+                           wrapper.index(b"application/vnd.sealpost.sealed"))
+        at += 40
+        flipped = b"B" if wrapper[at:at + 1] == b"A" else b"A"
+        return wrapper[:at] + flipped + wrapper[at + 1:]
+
+    @staticmethod
+    def unmarked(mail):
+        head, sep, body = mail.partition(b"\r\n\r\n")
+        kept, skipping = [], False
+        for line in head.split(b"\r\n"):
+            if line[:1] in (b" ", b"\t") and skipping:
+                continue
+            skipping = line.lower().startswith(b"x-sealpost-protected:")
+            if not skipping:
+                kept.append(line)
+        return b"\r\n".join(kept) + sep + body
+
+    def queue_id(self, data):
+        received = email.message_from_bytes(data)["Received"]
+        return received.split(" id ")[1].split()[0].rstrip(";")
+
+    def test_rules_read_protected_mail_only_when_transport_decryption_allows(
+            self):
+        tag, word, rest = unique(), "word" + unique(), "rest" + unique()
+        wrapper, _, _ = self.protect_for(["bob@example.com"], tag,
+                                         "the " + word + " inside " + rest)
+        self.assertIn(b"message.sealed", wrapper)
+        self.assertNotIn(word.encode(), wrapper)
+        self.rule("Flag " + tag, "--if", "subject-or-body-contains=" + word,
+                  "--add-header", "X-Flag-" + tag + ": hit")
+        added = ("X-Flag-" + tag + ": hit\r\n").encode()
+        self.transport_decryption("Disabled")
+        self.assert_unchanged(self.redirect(wrapper), wrapper)
+        for mode in ("Optional", "Mandatory"):
+            self.transport_decryption(mode)
+            self.assert_unchanged(self.redirect(wrapper), wrapper, added)
+        self.assert_nowhere_in_mailbox(word)
+        # Inspected twice: no line of the log carries the content.
+        self.assertNotIn(rest, self.server.read_log())
+
+    def test_mandatory_rejects_a_tampered_container_optional_says_so(self):
+        tag, secret = unique(), "secret-" + unique()
+        wrapper, _, _ = self.protect_for(["bob@example.com"], tag, secret)
+        bad = self.tampered(wrapper)
+        self.transport_decryption("Mandatory")
+        with self.assertRaises(smtplib.SMTPDataError) as refused:
+            self.send("mallory@evil.test", ["bob@example.com"], bad)
+        self.assertEqual(refused.exception.smtp_code, 554)
+        text = refused.exception.smtp_error.decode()
+        self.assertIn("5.7.5", text)
+        self.assertIn("cannot be decrypted for inspection", text)
+        self.assertIn("seal does not verify", text)
+        self.transport_decryption("Optional")
+        data = self.redirect(bad)
+        # As it came, but for the marker whose seal fails (removed, as any
+        # X-Sealpost-* field a client writes).
+        self.assert_unchanged(data, self.unmarked(bad))
+        trace = self.server.cli("message", "trace", self.queue_id(data))
+        self.assertEqual(trace.returncode, 0, trace.stderr)
+        self.assertIn("uninspected (its seal does not verify", trace.stdout)
+
+    def test_forged_or_lifted_container_never_reaches_a_rule(self):
+        # A content oracle: a rule's outcome must not tell whoever holds a
+        # container what it says, unless it is the real wrapper sent to a
+        # recipient its license grants.
+        tag, secret = unique(), "secret" + unique()
+        wrapper, msg_id, _ = self.protect_for(["bob@example.com"], tag,
+                                              secret)
+        container = self.parse_container(wrapper)
+        self.rule("Stop " + tag, "--if", "subject-or-body-contains=" + secret,
+                  "--reject", "caught " + tag)
+        self.transport_decryption("Optional")
+        lifted = ("From: mallory@evil.test\r\nTo: bob@example.com\r\n"
+                  "Subject: lifted " + tag + "\r\nMIME-Version: 1.0\r\n"
+                  "X-Sealpost-Protected: v1; id=" + msg_id +
+                  "; template=Encrypt; k=1; seal=AAAA\r\n"
+                  "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+                  "--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                  "--B\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+                  "Content-Disposition: attachment; "
+                  "filename=message.sealed\r\n"
+                  "Content-Transfer-Encoding: base64\r\n\r\n" +
+                  base64.encodebytes(container).decode().replace(
+                      "\n", "\r\n") + "--B--\r\n").encode()
+        for mail, to in ((lifted, "bob@example.com"),
+                         (self.tampered(wrapper), "bob@example.com"),
+                         (wrapper, "eve@example.com")):
+            data = self.redirect(mail, to)
+            self.assertNotIn(b"caught", data)
+        # The real wrapper to bob: the rule does read it.
+        with self.assertRaises(smtplib.SMTPDataError) as caught:
+            self.send("mallory@evil.test", ["bob@example.com"], wrapper)
+        self.assertEqual(caught.exception.smtp_code, 550)
+        self.assertIn(b"caught " + tag.encode(), caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox(secret)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -329,6 +329,22 @@ Result<std::optional<Refusal>> LicenseService::Ended(
 Result<TransportDecryption> LicenseService::TransportDecrypt(
     std::string_view container, std::string_view rule,
     const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(container, recipients, "license.transport_decrypt",
+                            "remove protection by rule " + std::string(rule));
+}
+
+Result<TransportDecryption> LicenseService::TransportInspect(
+    std::string_view container, std::string_view queue_id,
+    const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(
+      container, recipients, "license.transport_inspect",
+      "inspection by the mail flow rules of queued message " +
+          std::string(queue_id));
+}
+
+Result<TransportDecryption> LicenseService::ReleaseInTransport(
+    std::string_view container, const std::vector<std::string>& recipients,
+    std::string_view action, std::string_view purpose) {
   SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
   if (!irm.Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
@@ -372,9 +388,8 @@ Result<TransportDecryption> LicenseService::TransportDecrypt(
   }
   std::string list;
   for (const auto& g : out.granted) list += (list.empty() ? "" : ",") + g;
-  if (Status st = Audit(
-          "system", "license.transport_decrypt", id, "granted",
-          "remove protection by rule " + std::string(rule) + " for " + list);
+  if (Status st = Audit("system", action, id, "granted",
+                        std::string(purpose) + " for " + list);
       !st.ok()) {
     return UnavailableError("the audit record cannot be written: " +
                             st.message());

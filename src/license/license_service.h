@@ -167,6 +167,16 @@ class LicenseService {
   Result<TransportDecryption> TransportDecrypt(
       std::string_view container, std::string_view rule,
       const std::vector<std::string>& recipients);
+  // Transport decryption for inspection (TransportDecryptionSetting
+  // Optional or Mandatory, docs/compliance.md): the same checks as
+  // TransportDecrypt, for the mail flow rules to read the content of the
+  // message queued as `queue_id` on behalf of the `recipients` granted
+  // VIEW. The plaintext stays in memory and the mail is delivered still
+  // protected. Audited ("license.transport_inspect"); refused
+  // (UNAVAILABLE) when the audit record cannot be written.
+  Result<TransportDecryption> TransportInspect(
+      std::string_view container, std::string_view queue_id,
+      const std::vector<std::string>& recipients);
 
   // The seal of a wrapper mail (sealed/wrapper_seal.h) with the header
   // fields `header` and the body `body`: the parameters to append to its
@@ -249,6 +259,11 @@ class LicenseService {
                        std::string_view object, std::string_view result,
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
+  // TransportDecrypt and TransportInspect: the release, audited as
+  // `action` with "<purpose> for <granted recipients>".
+  Result<TransportDecryption> ReleaseInTransport(
+      std::string_view container, const std::vector<std::string>& recipients,
+      std::string_view action, std::string_view purpose);
   // Why `record` (or a message it forwards) may no longer be opened:
   // Refusal::kRevoked, Refusal::kExpired, or nothing.
   Result<std::optional<Refusal>> Ended(

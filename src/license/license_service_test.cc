@@ -395,6 +395,13 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   sqlite3_close(db);
   auto lic = org_.licenses.Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(lic.status().code(), StatusCode::kUnavailable);
+  // Transport decryption, for a rule or for inspection, likewise.
+  auto removed =
+      org_.licenses.TransportDecrypt(p.container, "r1", {"bob@example.com"});
+  EXPECT_EQ(removed.status().code(), StatusCode::kUnavailable);
+  auto inspected =
+      org_.licenses.TransportInspect(p.container, "q1", {"bob@example.com"});
+  EXPECT_EQ(inspected.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(
       org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
   EXPECT_EQ(failures.value(), 1u);

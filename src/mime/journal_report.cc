@@ -90,11 +90,12 @@ std::vector<JournalRecipient> ClassifyRecipients(
 
 Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
   std::string_view journaled = r.journaled.empty() ? r.original : r.journaled;
+  std::string_view decrypted = r.decrypted.empty() ? r.original : r.decrypted;
   std::string delimiter = "--" + r.boundary;
   if (r.boundary.empty() ||
       journaled.find(delimiter) != std::string_view::npos ||
       (r.include_decrypted &&
-       r.original.find(delimiter) != std::string_view::npos)) {
+       decrypted.find(delimiter) != std::string_view::npos)) {
     return InvalidArgumentError("journal report boundary occurs in the mail");
   }
   std::string subject, message_id;
@@ -152,7 +153,7 @@ Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
   out += AttachedPart(r.boundary, journaled, kJournaledDescription,
                       "journaled.eml");
   if (r.include_decrypted && !r.journaled.empty()) {
-    out += AttachedPart(r.boundary, r.original, kDecryptedDescription,
+    out += AttachedPart(r.boundary, decrypted, kDecryptedDescription,
                         "decrypted.eml");
   }
   out += delimiter + "--\r\n";

@@ -26,9 +26,12 @@ struct JournalReportRequest {
   // The journaled message as attached: the protected copy when Sealpost
   // protected the message; empty: `original`.
   std::string_view journaled;
-  // Attach `original` a second time, marked as the decrypted copy (only
-  // when `journaled` is the protected copy).
+  // Attach the decrypted copy (only when `journaled` is the protected
+  // copy): `decrypted`, or when empty `original` a second time.
   bool include_decrypted = false;
+  // The decrypted original of a message that arrived already protected
+  // (transport decryption opened its container); empty otherwise.
+  std::string_view decrypted;
   std::string protected_id;  // named in the body when protected
   std::vector<std::string> journal_addresses;  // the report's To
   std::string report_from;                     // the report's From

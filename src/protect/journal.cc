@@ -77,10 +77,16 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
   for (const auto& a : to) who += (who.empty() ? "" : ",") + a;
   std::string decrypted_note;
   if (m.arrived_protected) {
-    // What arrived protected is journaled as it arrived.
+    // What arrived protected is journaled as it arrived; beside it, what
+    // transport decryption opened of it, if anything.
     req.journaled = m.original;
     req.protected_id = m.arrived_id;
     decrypted_note = " (arrived protected: not decrypted)";
+    if (!m.arrived_decrypted.empty()) {
+      SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
+      req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
+      req.decrypted = m.arrived_decrypted;
+    }
   } else if (const queue::IncomingMessage* copy = ProtectedCopy(m.outgoing)) {
     req.journaled = copy->content;
     if (!copy->protected_records.empty()) {
@@ -88,15 +94,15 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
     }
     SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
     req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
-    if (req.include_decrypted) {
-      // The decrypted copy is the original as received: every release of
-      // it is on the record, before the report exists.
-      SP_RETURN_IF_ERROR(ctx.store.AppendAudit(
-          {0, ctx.clock.NowUnix(), "system", "journal.decrypt",
-           req.protected_id.empty() ? m.in.id : req.protected_id, "ok",
-           "decrypted copy in the journal report to " + who}));
-      decrypted_note = " with the decrypted copy";
-    }
+  }
+  if (req.include_decrypted) {
+    // Every release of a decrypted copy is on the record, before the
+    // report exists.
+    SP_RETURN_IF_ERROR(ctx.store.AppendAudit(
+        {0, ctx.clock.NowUnix(), "system", "journal.decrypt",
+         req.protected_id.empty() ? m.in.id : req.protected_id, "ok",
+         "decrypted copy in the journal report to " + who}));
+    decrypted_note = " with the decrypted copy";
   }
   SP_ASSIGN_OR_RETURN(std::string content, mime::BuildJournalReport(req));
 

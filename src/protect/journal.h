@@ -37,9 +37,13 @@ struct JournaledMessage {
   std::string sender;         // lower-case; the portal's writer for its mail
   std::string_view original;  // as received (before protection)
   // It arrived already protected by this organisation (a verified wrapper)
-  // or S/MIME encrypted: journaled as received, not decrypted.
+  // or S/MIME encrypted: journaled as received.
   bool arrived_protected = false;
   std::string arrived_id;  // the wrapper's message id, if any
+  // What transport decryption opened of what arrived protected (its
+  // container's original, in memory only; empty: nothing): the decrypted
+  // copy, with JournalReportDecryptionEnabled.
+  std::string_view arrived_decrypted;
   // What the stage queues for the message: the protected copies among them
   // are what the report attaches in place of the original.
   const std::vector<queue::IncomingMessage>& outgoing;

@@ -144,5 +144,49 @@ TEST_F(JournalTest, WithoutDecryptionTheReportHoldsNoPlaintext) {
   EXPECT_EQ(DecryptAudits(id), 0);
 }
 
+// Mail that arrives already protected, with its container: the copy
+// transport decryption opens goes into the report, audited twice (the
+// key release and the copy); a tampered one gets no copy.
+TEST_F(JournalTest, ArrivingProtectedMailCarriesWhatTransportDecryptionOpens) {
+  auto first = Send({"bob@example.com"}, "[encrypt] q");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->messages.size(), 1u);
+  const queue::IncomingMessage& sealed = first->messages[0];
+  ASSERT_EQ(sealed.protected_records.size(), 1u);
+  ASSERT_TRUE(
+      gw_.org.store.AddProtectedMessage(sealed.protected_records[0]).ok());
+  std::string id = sealed.protected_records[0].record.id;
+  AddRule("all", "Global", "");
+  auto out = gw_.Send("m@evil.test", {"bob@example.com"}, sealed.content,
+                      /*trusted=*/false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->content.find(sealed.content), std::string::npos);
+  EXPECT_NE(r->content.find(mime::kDecryptedDescription), std::string::npos);
+  EXPECT_NE(r->content.find(kSecret), std::string::npos);
+  EXPECT_NE(r->content.find("Protected: " + id), std::string::npos);
+  EXPECT_EQ(DecryptAudits(id), 1);
+  auto audit = gw_.org.store.ListAudit(id, 10);
+  ASSERT_TRUE(audit.ok());
+  int inspections = 0;
+  for (const auto& a : *audit) {
+    inspections += a.action == "license.transport_inspect";
+  }
+  EXPECT_EQ(inspections, 1);
+
+  std::string tampered = sealed.content;
+  size_t at = tampered.find("application/vnd.sealpost.sealed");
+  at = tampered.find("\r\n\r\n", at) + 40;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  out = gw_.Send("m@evil.test", {"bob@example.com"}, tampered, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
+  EXPECT_EQ(r->content.find(kSecret), std::string::npos);
+  EXPECT_EQ(DecryptAudits(id), 1);
+}
+
 }  // namespace
 }  // namespace sealpost::protect

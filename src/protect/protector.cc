@@ -191,7 +191,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
 Result<policy::Plan> Protector::PlanFor(Run& run,
                                         const policy::MessageFacts& facts) {
   SP_ASSIGN_OR_RETURN(auto rules, rules_.Compiled());
-  policy::Plan plan = rules->Evaluate(facts);
+  policy::Plan plan = EvaluateRules(*rules, run, facts);
   if (!plan.errors.empty()) {
     // A rule that cannot run might have required protection: defer.
     return FailedPreconditionError("mail flow rules cannot be evaluated: " +
@@ -244,17 +244,25 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
     SP_ASSIGN_OR_RETURN(std::optional<Outcome> opened, DecryptInbound(run));
     if (opened) return std::move(*opened);
   }
+  if (composed == nullptr) SP_RETURN_IF_ERROR(InspectProtected(run));
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
+  RejectUninspected(run, plan);
   StampSignature(run, facts, plan);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
   }
+  LabelInspection(run);
   if (!run.rejected.empty()) {
     if (run.out.messages.empty() || composed != nullptr) {
       // Every recipient refused, or a portal writer, who sees the reason
       // on the page instead of a bounce.
-      return PermissionDeniedError(run.rejected.front().diagnostic);
+      Status refused = PermissionDeniedError(run.rejected.front().diagnostic);
+      if (run.rejected.front().status == kUndecryptableStatus) {
+        refused =
+            refused.WithReason(queue::AcceptRefusal::kCryptographicFailure);
+      }
+      return refused;
     }
     AddRejectionDsn(run);
   }
@@ -448,6 +456,8 @@ Status Protector::AddJournalReport(Run& run) {
       run.original,
       run.wrapper.has_value() || run.smime_encrypted,
       run.wrapper ? run.wrapper->id : std::string(),
+      run.inspection ? std::string_view(run.inspection->plain)
+                     : std::string_view(),
       run.out.messages};
   SP_ASSIGN_OR_RETURN(auto report, JournalReportFor(ctx, m, &run.out.notes));
   if (report.has_value()) run.out.messages.push_back(std::move(*report));

@@ -123,6 +123,21 @@ class Protector {
   // is for the others); nullopt when no key opens it.
   Result<std::optional<Outcome>> DecryptInbound(Run& run);
   void Inspect(Run& run);
+  // TransportDecryptionSetting Optional or Mandatory: opens the container
+  // of the organisation's protected mail for the rules, on behalf of the
+  // recipients its license grants (protector_inspect.cc). UNAVAILABLE when
+  // the audit record of the release cannot be written.
+  Status InspectProtected(Run& run);
+  // The rules' plan: for recipients granted the inspection the rules read
+  // the decrypted subject, body and attachments; for the others the mail
+  // as it travels.
+  policy::Plan EvaluateRules(const policy::RuleSet& rules, const Run& run,
+                             const policy::MessageFacts& facts) const;
+  // Mandatory: every recipient for whom the mail could not be inspected
+  // is rejected (RFC 3463 5.7.5), naming the reason.
+  void RejectUninspected(Run& run, policy::Plan& plan) const;
+  // The trace's word on each copy of an inspected (or uninspected) message.
+  void LabelInspection(Run& run) const;
   Result<policy::MessageFacts> FactsOf(const Run& run);
   Result<policy::Plan> PlanFor(Run& run, const policy::MessageFacts& facts);
   Status TreatGroup(Run& run, const policy::RecipientGroup& group);

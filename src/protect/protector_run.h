@@ -6,6 +6,7 @@
 #ifndef SEALPOST_PROTECT_PROTECTOR_RUN_H_
 #define SEALPOST_PROTECT_PROTECTOR_RUN_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@
 #include "smime/smime_config.h"
 
 namespace sealpost::protect {
+
+// RFC 3463 X.7.5 (cryptographic failure): protected mail that
+// TransportDecryptionSetting Mandatory needs decrypted, and cannot be.
+inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 
 // "a@x,b@y", for the notes.
 inline std::string JoinAddresses(const std::vector<std::string>& addresses) {
@@ -55,7 +60,25 @@ struct Protector::Run {
   // Checked, not claimed: a wrapper whose seal verifies with an org key.
   std::optional<sealed::ProtectedMarker> wrapper;
   bool smime_encrypted = false;  // the part really is CMS EnvelopedData
-  std::string smime_der;         // that part, kept for smime.decrypt_inbound
+  // Transport decryption for inspection (TransportDecryptionSetting not
+  // Disabled, protector_inspect.cc): set for SMTP mail that claims the
+  // organisation's protection.
+  struct Inspection {
+    bool mandatory = false;
+    std::string message_id;  // the container's, once opened
+    // Its original, in memory only: the rules read it, nothing stores it
+    // (but a journal report's decrypted copy).
+    std::string plain;
+    mime::MailFacts facts;             // of `plain`
+    std::vector<std::string> granted;  // lower case: the rules read it for them
+    std::string reason;                // why not, for the others
+    bool Granted(std::string_view address) const {
+      return std::find(granted.begin(), granted.end(), AsciiLower(address)) !=
+             granted.end();
+    }
+  };
+  std::optional<Inspection> inspection;
+  std::string smime_der;  // that part, kept for smime.decrypt_inbound
   policy::SenderChoice choice;
   bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
   std::string subject;       // decoded; the wrapper's without the keyword

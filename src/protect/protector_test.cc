@@ -355,5 +355,158 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   EXPECT_EQ(state->state, "revoked");
 }
 
+// Transport decryption for inspection (TransportDecryptionSetting,
+// docs/compliance.md): the rules read the content of our own protected mail
+// arriving with its container, and it leaves byte for byte as it came.
+class TransportInspectionTest : public ProtectorTest {
+ protected:
+  void SetMode(std::string_view mode) {
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  }
+  void FlagSecret() {
+    AddRule(R"({"name": "flag", "conditions": [{"kind":
+      "subject_or_body_contains_words", "values": [")" +
+            std::string(kSecret) + R"("]}], "actions": [{"kind":
+      "add_header", "header": "X-Flag", "value": "hit"}]})");
+  }
+  void RejectSecret() {
+    AddRule(R"({"name": "stop", "conditions": [{"kind": "body_matches",
+      "pattern": ")" +
+            std::string(kSecret) + R"("}], "actions": [{"kind": "reject",
+      "text": "caught by the rule"}]})");
+  }
+  // `w` with one byte of its container changed.
+  static std::string Tampered(std::string w) {
+    size_t at = w.find("application/vnd.sealpost.sealed");
+    at = w.find("\r\n\r\n", at) + 40;
+    w[at] = w[at] == 'A' ? 'B' : 'A';
+    return w;
+  }
+  int Audits(const std::string& id, std::string_view action) {
+    auto audit = gw_.org.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a : *audit) {
+      EXPECT_EQ(a.detail.find(kSecret), std::string::npos);
+      n += a.action == action;
+    }
+    return n;
+  }
+};
+
+TEST_F(TransportInspectionTest, RulesReadTheContentOnlyWhenNotDisabled) {
+  std::string w = Wrapper({"bob@example.com"});
+  ASSERT_NE(w.find("message.sealed"), std::string::npos);
+  FlagSecret();
+  for (std::string_view mode : {"Disabled", "Optional", "Mandatory"}) {
+    SCOPED_TRACE(mode);
+    SetMode(mode);
+    auto out = Send("m@evil.test", {"bob@example.com"}, w);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 1u);
+    const auto& m = out->messages[0];
+    if (mode == "Disabled") {
+      EXPECT_EQ(m.content, w);
+      EXPECT_EQ(m.treatment.find("inspected"), std::string::npos);
+    } else {
+      // The rule fired on the content; the mail is the wrapper as it came.
+      EXPECT_EQ(m.content, "X-Flag: hit\r\n" + w);
+      EXPECT_NE(
+          m.treatment.find("inspected by transport decryption of " + IdOf(w)),
+          std::string::npos)
+          << m.treatment;
+    }
+  }
+  EXPECT_EQ(Audits(IdOf(w), "license.transport_inspect"), 2);
+}
+
+TEST_F(TransportInspectionTest, MandatoryRejectsWhatCannotBeInspected) {
+  std::string w = Wrapper({"bob@example.com"});
+  std::string bad = Tampered(w);
+  SetMode("Mandatory");
+  auto refused = Send("m@evil.test", {"bob@example.com"}, bad);
+  ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().Reason<queue::AcceptRefusal>(),
+            queue::AcceptRefusal::kCryptographicFailure);
+  EXPECT_NE(refused.status().message().find("seal does not verify"),
+            std::string::npos)
+      << refused.status().message();
+  // A recipient the license does not grant: rejected alone, in a DSN.
+  auto split = Send("m@evil.test", {"bob@example.com", "eve@example.com"}, w);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  ASSERT_EQ(split->messages.size(), 2u);
+  EXPECT_EQ(split->messages[0].content, w);
+  EXPECT_EQ(split->messages[0].recipients.at(0).address, "bob@example.com");
+  EXPECT_EQ(split->messages[1].recipients.at(0).address, "m@evil.test");
+  EXPECT_NE(split->messages[1].content.find("5.7.5"), std::string::npos);
+  EXPECT_NE(split->messages[1].content.find("not granted to this recipient"),
+            std::string::npos);
+  // Revoked: nobody may read it, the rules included.
+  ASSERT_TRUE(
+      gw_.org.licenses.Revoke(IdOf(w), "alice@example.com", false).ok());
+  auto late = Send("m@evil.test", {"bob@example.com"}, w);
+  ASSERT_EQ(late.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(late.status().message().find("revoked"), std::string::npos);
+  // Optional: delivered as it came, uninspected, and the trace says why;
+  // a marker whose seal fails is removed, as any a client writes.
+  SetMode("Optional");
+  auto passed = Send("m@evil.test", {"bob@example.com"}, bad);
+  ASSERT_TRUE(passed.ok()) << passed.status().ToString();
+  ASSERT_EQ(passed->messages.size(), 1u);
+  size_t marker = bad.find("X-Sealpost-Protected:");
+  std::string unmarked =
+      bad.substr(0, marker) + bad.substr(bad.find("\r\n", marker) + 2);
+  EXPECT_EQ(passed->messages[0].content, unmarked);
+  EXPECT_NE(passed->messages[0].treatment.find(
+                "uninspected (its seal does not verify"),
+            std::string::npos)
+      << passed->messages[0].treatment;
+}
+
+// The attack: a content oracle. Whoever holds a container (a copy of a
+// wrapper, or one lifted out of it) must not learn what it says from a
+// rule's outcome, unless it is the real wrapper sent to a recipient its
+// license grants.
+TEST_F(TransportInspectionTest, ForgedOrTamperedContainersNeverReachARule) {
+  std::string w = Wrapper({"bob@example.com"});
+  auto container = mime::ExtractSealedAttachment(w);
+  ASSERT_TRUE(container.ok());
+  std::string lifted =
+      "From: m@evil.test\r\nX-Sealpost-Protected: v1; id=" + IdOf(w) +
+      "; template=Encrypt; k=1; seal=AAAA\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: "
+      "application/vnd.sealpost.sealed; name=message.sealed\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      Base64Encode(AsBytes(*container)) + "\r\n--b--\r\n";
+  RejectSecret();
+  SetMode("Optional");
+  struct Try {
+    std::string what;
+    std::vector<std::string> to;
+    std::string mail;
+  };
+  for (const Try& t : std::vector<Try>{
+           {"tampered", {"bob@example.com"}, Tampered(w)},
+           {"lifted under a forged seal", {"bob@example.com"}, lifted},
+           {"to a recipient not granted", {"eve@example.com"}, w},
+       }) {
+    SCOPED_TRACE(t.what);
+    auto out = Send("m@evil.test", t.to, t.mail);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    for (const auto& m : out->messages) {
+      EXPECT_EQ(m.content.find(kSecret), std::string::npos);
+    }
+  }
+  // The real wrapper to bob: the rule reads it (so the tries above prove
+  // something).
+  auto caught = Send("m@evil.test", {"bob@example.com"}, w);
+  EXPECT_EQ(caught.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(caught.status().message(), "caught by the rule");
+}
+
 }  // namespace
 }  // namespace sealpost::protect

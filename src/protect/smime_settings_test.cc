@@ -189,6 +189,11 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
       "bob@partner.test -to alice@example.com -subject hi -out enc.eml "
       "alice.pem"));
   std::string mail = pki_.ReadCrlf("enc.eml");
+  // The rules read what the key holder's copy says (docs/compliance.md).
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["secret-inbound"]}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value":
+    "hit"}]})");
   auto send = [&] {
     return gw_.Send("bob@partner.test",
                     {"alice@example.com", "carol@example.com"}, mail, false);
@@ -198,6 +203,7 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_EQ(out->messages[0].content.find("secret-inbound"), std::string::npos);
+  EXPECT_FALSE(out->messages[0].content.starts_with("X-Flag: hit\r\n"));
 
   ProtectorOptions options{
       {"example.com"}, "https://portal.test", "gw.test", {}};
@@ -217,11 +223,13 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
             std::string::npos);
   EXPECT_EQ(alice.content.find("pkcs7-mime"), std::string::npos);
   EXPECT_EQ(alice.params.ret, "HDRS");
+  EXPECT_TRUE(alice.content.starts_with("X-Flag: hit\r\n"));
   // Carol has no key on file: hers stays encrypted.
   const queue::IncomingMessage& carol = out->messages[1];
   EXPECT_EQ(carol.recipients[0].address, "carol@example.com");
   EXPECT_EQ(carol.content.find("secret-inbound"), std::string::npos);
   EXPECT_NE(carol.content.find("application/pkcs7-mime"), std::string::npos);
+  EXPECT_FALSE(carol.content.starts_with("X-Flag: hit\r\n"));
   auto audit =
       gw_.org.store.ListAudit(alice.id.substr(0, alice.id.find('-')), 10);
   ASSERT_TRUE(audit.ok());

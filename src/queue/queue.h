@@ -124,6 +124,15 @@ Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
 // it tells which master key the store expects before one is created.
 Result<std::optional<std::string>> StoredContentKey(store::Store& store);
 
+// Why a stage in front of the queue refused a message permanently, when
+// it is not policy's "delivery not authorized" (RFC 3463 X.7.1): the
+// Status's Reason, for the SMTP reply.
+enum class AcceptRefusal {
+  // RFC 3463 X.7.5, cryptographic failure: protected mail that must be
+  // decrypted in transport (TransportDecryptionSetting Mandatory) cannot be.
+  kCryptographicFailure,
+};
+
 // Where the SMTP server hands accepted messages: the queue itself, or a
 // stage in front of it (protect/ProtectingAcceptor). `done` is called once,
 // from any thread, after the message is durably committed (OK) or not.

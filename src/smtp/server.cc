@@ -347,6 +347,13 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
       // RFC 3463 X.3.1: mail system full.
       co_return Reply::Make(452, "4.3.1", "Insufficient system storage");
     }
+    if (s.code() == StatusCode::kPermissionDenied &&
+        s.Reason<queue::AcceptRefusal>() ==
+            queue::AcceptRefusal::kCryptographicFailure) {
+      // Protected mail that must be decrypted for inspection and cannot be
+      // (TransportDecryptionSetting Mandatory): RFC 3463 X.7.5.
+      co_return Reply::Make(554, "5.7.5", s.message());
+    }
     if (s.code() == StatusCode::kPermissionDenied) {
       // Policy refused the message (a rule's reject, or an unknown template
       // asked for by the sender): RFC 3463 X.7.1, delivery not authorized.
