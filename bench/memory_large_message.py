@@ -8,8 +8,11 @@ message to the same smtp-sink in the same run: the sum of the peak resident
 memory of its processes, sampled while the message passes.
 
 Growth: VmHWM once both copies are delivered, minus VmRSS before the
-message was sent (the server idle after start). Not a timed test.
-Usage: bench/memory_large_message.py [MB ...] (default 10 31 50)
+message was sent (the server idle after start), and that growth over the
+message's size. The last row sends 10 messages of 10 MB at once (10
+sessions), and its ratio is over one message. Not a timed test.
+Usage: bench/memory_large_message.py [MB ...] (default 1 10 50, then
+       10 concurrent 10 MB; --no-postfix leaves Postfix out)
        (SEALPOST_BINARY: default build/sealpost)
 """
 
@@ -66,7 +69,7 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size):
+def sealpost_growth(size, concurrent=1):
     sink = SmtpSink()
     server = DevServer(
         args=["--next-hop", "127.0.0.1:%d" % sink.port],
@@ -78,16 +81,23 @@ def sealpost_growth(size):
         marker = os.urandom(8).hex()
         raw = message(size, marker)
         start = time.time()
-        with smtplib.SMTP(server.smtp_host, server.smtp_port,
-                          timeout=600) as c:
-            c.sendmail("alice@example.com",
-                       ["bob@example.com", "carol@partner.example"], raw)
+
+        def send():
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=600) as c:
+                c.sendmail("alice@example.com",
+                           ["bob@example.com", "carol@partner.example"], raw)
+        senders = [threading.Thread(target=send) for _ in range(concurrent)]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join()
         accepted = time.time() - start
 
         def both_delivered():
-            # --next-hop: both wrappers (internal and external) reach the
-            # sink, each with the marker in its subject.
-            return sink_count(sink, marker) >= 2
+            # --next-hop: both wrappers (internal and external) of each
+            # message reach the sink, each with the marker in its subject.
+            return sink_count(sink, marker) >= 2 * concurrent
         delivered = wait_for(both_delivered, timeout=600, interval=0.5)
         time.sleep(1.0)
         peak = status_kb(pid, "VmHWM")
@@ -157,18 +167,24 @@ def postfix_growth(size):
 
 
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [10, 31, 50]
-    with_postfix = os.geteuid() == 0 and subprocess.run(
-        ["which", "postfix"], capture_output=True).returncode == 0
-    print("| Message | sealpost peak RSS growth | accepted in | delivered | "
-          "Postfix peak RSS growth |")
-    print("|---|---|---|---|---|")
-    for mb in sizes:
-        growth, accepted, delivered = sealpost_growth(mb * MB)
-        peer = "%.1f MB" % postfix_growth(mb * MB) if with_postfix else "n/a"
-        print("| %d MB | %.1f MB | %.1f s | %s | %s |" %
-              (mb, growth, accepted, "yes" if delivered else "NO", peer),
-              flush=True)
+    args = [a for a in sys.argv[1:] if a != "--no-postfix"]
+    sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
+                                            (10, 10)]
+    with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
+        and subprocess.run(["which", "postfix"],
+                           capture_output=True).returncode == 0
+    print("| Message | sealpost peak RSS growth | growth / message | "
+          "accepted in | delivered | Postfix peak RSS growth |")
+    print("|---|---|---|---|---|---|")
+    for mb, n in sizes:
+        growth, accepted, delivered = sealpost_growth(mb * MB, n)
+        peer = "n/a"
+        if with_postfix and n == 1:
+            peer = "%.1f MB" % postfix_growth(mb * MB)
+        name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
+        print("| %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
+              (name, growth, growth / mb, accepted,
+               "yes" if delivered else "NO", peer), flush=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ class StoreMigrateTest(PostgresCase):
         raw = ("From: Alice <alice@example.com>\r\nTo: carol@gmail.test\r\n"
                "Subject: mig %s [encrypt]\r\nMessage-ID: <%s@example.com>"
                "\r\n\r\nsecret-%s\r\n" % (tag, tag, tag)).encode()
+        # 400 KB: its portal copy is a body file beside the SQLite database
+        # (docs/architecture.md "Store"), which the copy puts in a row.
+        raw += (b"x" * 998 + b"\r\n") * 400
         qid = node.submit("alice@example.com", "carol@gmail.test", raw,
                           helo="client.example.com")
 
@@ -39,6 +42,9 @@ class StoreMigrateTest(PostgresCase):
         lib.wait_for(lambda: "delivered" in node.cli(
             "message", "trace", qid).stdout, timeout=20)
         node.stop(signal.SIGTERM)
+        bodies = os.path.join(node.data_dir, "sealpost.db-bodies")
+        self.assertEqual(len([n for n in os.listdir(bodies)
+                              if n.startswith("p-")]), 1)
 
         url = self.pg.create_database("migrated")
         first = self.migrate(node.data_dir, url)

@@ -59,6 +59,9 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
                                  std::function<void(Status)> done) {
   std::string id = message.id;
   auto outcome = protector_.Apply(message);
+  // The client's bytes are in the outgoing messages now: not held beside
+  // them while the queue commits.
+  std::string().swap(message.content);
   if (!outcome.ok()) {
     log::Warn("mail flow: {} refused: {}", id, outcome.status().ToString());
     done(outcome.status());

@@ -78,7 +78,16 @@ Result<std::string> Protector::SealAndWrap(
   SP_ASSIGN_OR_RETURN(
       std::string mail,
       mime::BuildWrapperMail(original, sealed->write->portal_copy, wrap));
-  records->push_back(std::move(*sealed->write));
+  store::NewProtectedMessage record = std::move(*sealed->write);
+  if (store_.StagesBodies(record.portal_copy.size())) {
+    // A large copy goes to disk now rather than waiting in memory for the
+    // commit, beside the next group's (issue 14).
+    SP_RETURN_IF_ERROR(store_.StageBody(store::BodyKind::kPortal,
+                                        record.record.id, record.portal_copy));
+    std::string().swap(record.portal_copy);
+    record.portal_copy_staged = true;
+  }
+  records->push_back(std::move(record));
   return mail;
 }
 

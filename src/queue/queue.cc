@@ -151,7 +151,7 @@ void Queue::Stop() {
   if (std::exchange(started_, false)) leases_.ReleaseAll();
 }
 
-Result<store::QueuedMessage> Queue::ToStored(const IncomingMessage& m,
+Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
                                              int64_t now_ms) {
   store::QueuedMessage q;
   q.id = m.id;
@@ -161,6 +161,15 @@ Result<store::QueuedMessage> Queue::ToStored(const IncomingMessage& m,
   q.header_message_id = HeaderMessageId(m.content);
   q.size = static_cast<int64_t>(m.content.size());
   SP_ASSIGN_OR_RETURN(q.content, key_.Encrypt(m.content, m.id));
+  if (store_.StagesBodies(q.content.size())) {
+    // A large body goes to disk now and leaves memory, plaintext and
+    // ciphertext: delivery reads it back (issue 14).
+    SP_RETURN_IF_ERROR(
+        store_.StageBody(store::BodyKind::kQueue, q.id, q.content));
+    std::string().swap(q.content);
+    std::string().swap(m.content);
+    q.content_staged = true;
+  }
   // This node delivers what it accepts: no other node races it for it.
   q.lease_node = leases_.node();
   q.lease_until_ms = leases_.Until();
@@ -211,7 +220,10 @@ void Queue::CommitLoop() {
       if (!stored.ok()) {
         log::Error("queue: cannot prepare {}: {}", pending[i].message.id,
                    stored.status().message());
-        pending[i].done(InternalError("cannot prepare message"));
+        // A full disk is the client's 452, anything else a 451.
+        pending[i].done(stored.status().code() == StatusCode::kResourceExhausted
+                            ? stored.status()
+                            : InternalError("cannot prepare message"));
         continue;
       }
       index[i] = static_cast<int>(batch.new_messages.size());
@@ -221,7 +233,7 @@ void Queue::CommitLoop() {
            "from " + m.helo + " [" + m.client + "]" +
                (m.proxy.empty() ? "" : " via [" + m.proxy + "]") +
                " tls=" + (m.tls.empty() ? "none" : m.tls) +
-               " size=" + std::to_string(m.content.size()) +
+               " size=" + std::to_string(stored->size) +
                " rcpts=" + std::to_string(m.recipients.size()) +
                (m.treatment.empty() ? "" : " treatment=" + m.treatment)});
       batch.new_messages.push_back(std::move(*stored));
@@ -244,7 +256,7 @@ void Queue::CommitLoop() {
         if (!stored.ok()) continue;
         batch.events.push_back({0, dsn.id, now_ms, "", "received",
                                 "delivery status notification, size=" +
-                                    std::to_string(dsn.content.size())});
+                                    std::to_string(stored->size)});
         batch.new_messages.push_back(std::move(*stored));
         sources.push_back(&dsn);
       }
@@ -286,7 +298,8 @@ void Queue::CommitLoop() {
       added += static_cast<int64_t>(stored.recipients.size());
       Job job;
       job.id = stored.id;
-      job.loaded = true;
+      // A staged body left memory before the commit: read back at dispatch.
+      job.loaded = !stored.content_staged;
       job.mail_from = stored.mail_from;
       job.params = sources[i]->params;
       job.received_ms = stored.received_ms;
@@ -433,6 +446,7 @@ bool Queue::LoadJob(Job& job) {
                              clock_.Now().time_since_epoch())
                              .count();
   job.loaded = true;
+  job.due.clear();  // the store's view of them, below
   job.mail_from = m.mail_from;
   job.params = ParamsFromJson(m.envelope_json);
   job.received_ms = m.received_ms;

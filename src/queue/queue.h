@@ -223,8 +223,9 @@ class Queue final : public Acceptor {
   void AddReady(Job job) SP_EXCLUDES(mu_);
   void Release(const std::string& id) SP_EXCLUDES(mu_);
   TlsRequirement PolicyFor(const std::string& domain);
-  Result<store::QueuedMessage> ToStored(const IncomingMessage& m,
-                                        int64_t now_ms);
+  // A body the store stages (StagesBodies) is written now, and `m`'s
+  // content emptied.
+  Result<store::QueuedMessage> ToStored(IncomingMessage& m, int64_t now_ms);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

@@ -116,6 +116,8 @@ struct NewProtectedMessage {
   // Its terms in the eDiscovery index: keyed hashes (search/blind_index.h),
   // never a word in clear; empty: not indexed.
   std::vector<int64_t> index_terms;
+  // The copy was staged with StageBody (and `portal_copy` is empty).
+  bool portal_copy_staged = false;
 };
 
 // An eDiscovery search of the blind index (docs/compliance.md): messages
@@ -130,6 +132,9 @@ struct SearchQuery {
   std::string template_id;     // "" for any
   int limit = 100;
 };
+
+// A large body written ahead of the commit that names it (StageBody).
+enum class BodyKind { kQueue, kPortal };
 
 // A one-time passcode for the portal (stored hashed, never the code).
 struct OtpRecord {
@@ -190,7 +195,10 @@ struct QueuedMessage {
   std::string header_message_id;  // Message-ID header, for trace
   int64_t size = 0;               // plaintext bytes
   std::string content;            // encrypted; empty once done
-  std::string state = "queued";   // queued | done
+  // The content was staged with StageBody (and `content` is empty): the
+  // commit names the staged body instead of writing one.
+  bool content_staged = false;
+  std::string state = "queued";  // queued | done
   std::vector<QueuedRecipient> recipients;
   // The node working on it and until when (unix ms; docs/scaling.md): a
   // message a node accepts is leased to it in the commit that accepts it.
@@ -511,6 +519,17 @@ class Store {
   // written, so that a large message is not held again beside the engine's
   // own pages of it until the commit.
   virtual Status CommitQueueBatch(QueueBatch& batch) = 0;
+  // Large bodies ahead of their commit (issue 14): when StagesBodies()
+  // says so for a body of `size` bytes, StageBody writes it durably now
+  // (SQLite: a file beside the database, sqlite/body_files.h) so that the
+  // caller can give its memory back before the commit; the commit then
+  // names it (QueuedMessage::content_staged,
+  // NewProtectedMessage::portal_copy_staged). A staged body no commit
+  // names is removed at the next start. PostgreSQL keeps every body in its
+  // rows: StagesBodies() is false and StageBody UNIMPLEMENTED.
+  virtual bool StagesBodies(size_t size) const = 0;
+  virtual Status StageBody(BodyKind kind, std::string_view id,
+                           std::string_view body) = 0;
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                                 int limit) = 0;

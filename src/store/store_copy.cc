@@ -11,6 +11,7 @@
 #include "base/files.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/body_files.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::store {
@@ -107,15 +108,26 @@ class TableCopy {
   TableCopy(sqlite3* db, PgConn& pg, std::string table,
             const std::vector<std::string>& columns,
             const std::set<std::string>& bytea, int64_t total,
-            const CopyProgress& progress)
+            const CopyProgress& progress, const internal::BodyFiles& bodies)
       : db_(db),
         pg_(pg),
         table_(std::move(table)),
         columns_(columns),
         total_(total),
-        progress_(progress) {
+        progress_(progress),
+        bodies_(bodies) {
     for (const std::string& col : columns_) {
       is_bytea_.push_back(bytea.count(table_ + "." + col) > 0);
+      if (col == "id") id_column_ = static_cast<int>(is_bytea_.size()) - 1;
+    }
+    // Large bodies are files beside the SQLite database (body_files.h);
+    // PostgreSQL keeps every body in its rows.
+    if (table_ == "queue_messages") {
+      body_column_ = "content";
+      body_kind_ = internal::BodyKind::kQueue;
+    } else if (table_ == "portal_copies") {
+      body_column_ = "container";
+      body_kind_ = internal::BodyKind::kPortal;
     }
   }
 
@@ -133,7 +145,7 @@ class TableCopy {
     auto last_report = std::chrono::steady_clock::now();
     int rc;
     while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
-      AddRow(q.s);
+      SP_RETURN_IF_ERROR(AddRow(q.s));
       if (rows_ >= kBatchRows || bytes_ >= kBatchBytes) {
         SP_RETURN_IF_ERROR(Flush());
       }
@@ -150,7 +162,23 @@ class TableCopy {
   }
 
  private:
-  void AddRow(sqlite3_stmt* s) {
+  // The body of a row whose blob is empty, from its file (nullopt: none).
+  Result<std::optional<std::string>> BodyOf(sqlite3_stmt* s, size_t col) {
+    if (body_column_.empty() || columns_[col] != body_column_ ||
+        id_column_ < 0 || !bodies_.enabled()) {
+      return std::optional<std::string>();
+    }
+    const unsigned char* id = sqlite3_column_text(s, id_column_);
+    if (id == nullptr) return std::optional<std::string>();
+    const std::string name(reinterpret_cast<const char*>(id));
+    if (!FileExists(bodies_.PathOf(body_kind_, name))) {
+      return std::optional<std::string>();  // a done message's: no body
+    }
+    SP_ASSIGN_OR_RETURN(std::string body, bodies_.Read(body_kind_, name));
+    return std::optional<std::string>(std::move(body));
+  }
+
+  Status AddRow(sqlite3_stmt* s) {
     values_ += rows_ == 0 ? "(" : ", (";
     for (size_t i = 0; i < columns_.size(); ++i) {
       int col = static_cast<int>(i);
@@ -160,7 +188,16 @@ class TableCopy {
         params_.Null();
       } else if (is_bytea_[i]) {
         const void* blob = sqlite3_column_blob(s, col);
-        params_.Blob(std::string_view(static_cast<const char*>(blob), n));
+        std::optional<std::string> file;
+        if (n == 0) {
+          SP_ASSIGN_OR_RETURN(file, BodyOf(s, i));
+        }
+        if (file) {
+          params_.Blob(*file);
+          n = file->size();
+        } else {
+          params_.Blob(std::string_view(static_cast<const char*>(blob), n));
+        }
       } else {
         const unsigned char* text = sqlite3_column_text(s, col);
         params_.Text(std::string_view(reinterpret_cast<const char*>(text), n));
@@ -169,6 +206,7 @@ class TableCopy {
     }
     values_ += ")";
     ++rows_;
+    return Status::Ok();
   }
 
   Status Flush() {
@@ -198,7 +236,11 @@ class TableCopy {
   const std::vector<std::string>& columns_;
   const int64_t total_;
   const CopyProgress& progress_;
+  const internal::BodyFiles& bodies_;
   std::vector<bool> is_bytea_;
+  int id_column_ = -1;
+  std::string body_column_;  // "" for a table without body files
+  internal::BodyKind body_kind_ = internal::BodyKind::kQueue;
   std::string insert_head_;
   std::string values_;
   PgParams params_;
@@ -312,10 +354,11 @@ Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
         "; nothing copied. Migrate into a new, empty database.");
   }
   SP_RETURN_IF_ERROR(pg->Exec("BEGIN"));
+  const internal::BodyFiles bodies(sqlite_path);
   auto copy = [&]() -> Status {
     for (const TableCount& t : report.tables) {
       SP_RETURN_IF_ERROR(TableCopy(reader.db, *pg, t.table, source.at(t.table),
-                                   bytea, t.rows, progress)
+                                   bytea, t.rows, progress, bodies)
                              .Run());
     }
     SP_RETURN_IF_ERROR(ResetSequences(*pg));

@@ -107,6 +107,11 @@ class PostgresStore final : public Store {
 
   // Queue (postgres_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;
+  // Bodies stay in the rows, where every node reaches them.
+  bool StagesBodies(size_t) const override { return false; }
+  Status StageBody(BodyKind, std::string_view, std::string_view) override {
+    return UnimplementedError("PostgreSQL keeps bodies in its rows");
+  }
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
   Result<std::vector<QueueClaim>> ClaimDueQueueMessages(

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/files.h"
+#include "store/sqlite/body_files.h"
 #include "store/sqlite/sqlite_util.h"
 
 namespace sealpost::store {
@@ -99,6 +100,32 @@ Result<SqliteCopyInfo> CopyTo(const std::string& source,
   return info;
 }
 
+// The body files beside the database (body_files.h), after the database:
+// a body dropped meanwhile (its message delivered, its copy expired) is
+// missing from the copy, every other one is there.
+Status CopyBodyFiles(const std::string& source, const std::string& dest) {
+  const std::string from = internal::BodyFiles::DirFor(source);
+  const std::string to = internal::BodyFiles::DirFor(dest);
+  if (from.empty() || to.empty() || !FileExists(from)) return Status::Ok();
+  SP_RETURN_IF_ERROR(MakeDirs(to));
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(from, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find('.') != std::string::npos) continue;  // a temporary file
+    const std::string target = to + "/" + name;
+    std::error_code copy_ec;
+    if (!std::filesystem::copy_file(entry.path(), target, copy_ec)) {
+      if (!FileExists(entry.path().string())) continue;  // dropped meanwhile
+      return InternalError("copying " + entry.path().string() + ": " +
+                           copy_ec.message());
+    }
+    chmod(target.c_str(), 0600);
+    SP_RETURN_IF_ERROR(Fsync(target, false));
+  }
+  if (ec) return InternalError("listing " + from + ": " + ec.message());
+  return Fsync(to, true);
+}
+
 }  // namespace
 
 Result<SqliteCopyInfo> CopySqliteDatabase(const std::string& source,
@@ -125,6 +152,7 @@ Result<SqliteCopyInfo> CopySqliteDatabase(const std::string& source,
   std::filesystem::remove(tmp, ec);
   std::filesystem::remove(tmp + "-journal", ec);
   if (!info.ok()) return info.status();
+  SP_RETURN_IF_ERROR(CopyBodyFiles(source, dest));
   std::string dir = std::filesystem::path(dest).parent_path().string();
   SP_RETURN_IF_ERROR(Fsync(dir.empty() ? "." : dir, true));
   info->bytes = static_cast<int64_t>(std::filesystem::file_size(dest, ec));

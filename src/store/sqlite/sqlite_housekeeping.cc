@@ -101,6 +101,13 @@ Result<int64_t> SqliteStore::PrunePortalCopies(int64_t now,
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   SP_RETURN_IF_ERROR(
       DeleteEach(ids, {"DELETE FROM portal_copies WHERE id = ?"}));
+  if (bodies_.enabled()) {
+    internal::BodyFileChanges changes;
+    for (const std::string& id : ids) {
+      changes.dropped.emplace_back(internal::BodyKind::kPortal, id);
+    }
+    Discard(changes, /*committed=*/true);
+  }
   return static_cast<int64_t>(ids.size());
 }
 

@@ -36,15 +36,19 @@ TlsPolicyRecord ReadTlsPolicy(const Stmt& s) {
 
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(
-      InTransaction([&]() SP_REQUIRES(mu_) { return WriteQueueBatch(batch); }));
+  internal::BodyFileChanges changes;
+  Status s = InTransaction(
+      [&]() SP_REQUIRES(mu_) { return WriteQueueBatch(batch, &changes); });
+  Discard(changes, s.ok());
+  SP_RETURN_IF_ERROR(s);
   for (const NewProtectedMessage& p : batch.protected_messages) {
     CountAudited(p.audit);
   }
   return Status::Ok();
 }
 
-Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
+Status SqliteStore::WriteQueueBatch(QueueBatch& batch,
+                                    internal::BodyFileChanges* changes) {
   batch.stale_updates.clear();
   batch.lost_leases.clear();
   if (!batch.new_messages.empty()) {
@@ -57,6 +61,17 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
         "orcpt, state, attempts, next_attempt_ms, last_reply) VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?)";
     for (QueuedMessage& m : batch.new_messages) {
+      // A large body goes to its file, durably, before the row that names
+      // it (an empty content) can commit.
+      const bool in_file = m.content_staged || bodies_.Wants(m.content.size());
+      if (m.content_staged) {
+        // Written by StageBody: gone again if this rolls back.
+        changes->written.emplace_back(internal::BodyKind::kQueue, m.id);
+      } else if (in_file) {
+        SP_RETURN_IF_ERROR(
+            bodies_.Write(internal::BodyKind::kQueue, m.id, m.content));
+        changes->written.emplace_back(internal::BodyKind::kQueue, m.id);
+      }
       Stmt msg(stmts_, msg_sql);
       msg.Bind(1, m.id)
           .Bind(2, m.received_ms)
@@ -64,7 +79,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
           .Bind(4, m.envelope_json)
           .Bind(5, m.header_message_id)
           .Bind(6, m.size)
-          .BindBlobNoCopy(7, m.content)
+          .BindBlobNoCopy(7, in_file ? internal::kEmptyBody : m.content)
           .Bind(8, m.state)
           .Bind(9, m.lease_node)
           .Bind(10, m.lease_until_ms);
@@ -108,7 +123,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
     }
   }
   for (NewProtectedMessage& p : batch.protected_messages) {
-    SP_RETURN_IF_ERROR(InsertProtectedMessage(p));
+    SP_RETURN_IF_ERROR(InsertProtectedMessage(p, changes));
     std::string().swap(p.portal_copy);  // in SQLite's pages now
   }
   if (!batch.maybe_done.empty()) {
@@ -121,6 +136,10 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch) {
       Stmt done(stmts_, done_sql);
       done.Bind(1, id);
       SP_RETURN_IF_ERROR(done.Run());
+      if (sqlite3_changes(db_) > 0 && bodies_.enabled()) {
+        // Its file, if it has one, goes once this commits.
+        changes->dropped.emplace_back(internal::BodyKind::kQueue, id);
+      }
     }
   }
   for (const std::string& id : batch.release_leases) {
@@ -159,7 +178,14 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
   if (rc == SQLITE_DONE) return std::optional<QueuedMessage>();
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading queued message");
   QueuedMessage m = ReadMessage(s);
-  if (with_content) m.content = s.Blob(9);
+  if (with_content) {
+    m.content = s.Blob(9);
+    if (m.content.empty() && m.state == "queued" && bodies_.enabled()) {
+      // Its body file (body_files.h): a ciphertext is never empty.
+      SP_ASSIGN_OR_RETURN(m.content,
+                          bodies_.Read(internal::BodyKind::kQueue, m.id));
+    }
+  }
   const std::string r_sql =
       "SELECT id, recipient, notify, orcpt, state, attempts, "
       "next_attempt_ms, last_reply FROM queue_deliveries WHERE "

@@ -88,18 +88,29 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   return s.Run();
 }
 
-Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
+Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,
+                                           internal::BodyFileChanges* changes) {
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
                      std::string(kMessageColumns) + ") VALUES " +
                      std::string(kMessageValues));
   BindMessage(s, m.record, clock_.NowUnix());
   SP_RETURN_IF_ERROR(s.Run());
-  if (!m.portal_copy.empty()) {
+  if (!m.portal_copy.empty() || m.portal_copy_staged) {
+    // A large copy goes to its file before the row (an empty container).
+    const bool in_file =
+        m.portal_copy_staged || bodies_.Wants(m.portal_copy.size());
+    if (m.portal_copy_staged) {
+      changes->written.emplace_back(internal::BodyKind::kPortal, m.record.id);
+    } else if (in_file) {
+      SP_RETURN_IF_ERROR(bodies_.Write(internal::BodyKind::kPortal, m.record.id,
+                                       m.portal_copy));
+      changes->written.emplace_back(internal::BodyKind::kPortal, m.record.id);
+    }
     Stmt c(stmts_,
            "INSERT INTO portal_copies (id, container, created_at) VALUES "
            "(?, ?, ?)");
     c.Bind(1, m.record.id)
-        .BindBlobNoCopy(2, m.portal_copy)
+        .BindBlobNoCopy(2, in_file ? internal::kEmptyBody : m.portal_copy)
         .Bind(3, clock_.NowUnix());
     SP_RETURN_IF_ERROR(c.Run());
   }
@@ -111,8 +122,11 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m) {
 
 Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(InTransaction(
-      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m); }));
+  internal::BodyFileChanges changes;
+  Status s = InTransaction(
+      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m, &changes); });
+  Discard(changes, s.ok());
+  SP_RETURN_IF_ERROR(s);
   CountAudited(m.audit);
   return Status::Ok();
 }
@@ -122,8 +136,14 @@ Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
   MutexLock lock(&read_mu_);
   Stmt s(*read_stmts_, "SELECT container FROM portal_copies WHERE id = ?");
   s.Bind(1, id);
-  return s.First("reading portal copy",
-                 [](const Stmt& s) { return s.Blob(0); });
+  SP_ASSIGN_OR_RETURN(
+      std::optional<std::string> copy,
+      s.First("reading portal copy", [](const Stmt& s) { return s.Blob(0); }));
+  if (copy && copy->empty() && bodies_.enabled()) {
+    // Its body file (body_files.h): a container is never empty.
+    SP_ASSIGN_OR_RETURN(*copy, bodies_.Read(internal::BodyKind::kPortal, id));
+  }
+  return copy;
 }
 
 Status SqliteStore::PutOtp(const OtpRecord& o) {

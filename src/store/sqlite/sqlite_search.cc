@@ -118,6 +118,8 @@ Status SqliteStore::ShredProtectedMessage(std::string_view id,
     SP_RETURN_IF_ERROR(DeleteSearchTerms(id));
     return InsertAudit(audit);
   }));
+  // A large copy's body file (body_files.h) goes with its row.
+  if (bodies_.enabled()) bodies_.Remove(internal::BodyKind::kPortal, id);
   CountAudited(audit);
   return Status::Ok();
 }

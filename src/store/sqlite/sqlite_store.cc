@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "base/files.h"
+#include "base/log.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_vfs.h"
 
@@ -33,7 +35,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     sqlite3_close(db);
     return s;
   }
-  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(db, clock));
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(db, path, clock));
   {
     MutexLock lock(&store->mu_);
     sqlite3_busy_timeout(db, 5000);
@@ -58,6 +60,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   SP_RETURN_IF_ERROR(
       store->Migrate(migrations).WithContext("migrating " + path));
   SP_RETURN_IF_ERROR(store->OpenReader(path));
+  SP_RETURN_IF_ERROR(store->SweepBodyFiles());
   return store;
 }
 
@@ -74,6 +77,48 @@ Status SqliteStore::OpenReader(const std::string& path) {
   sqlite3_busy_timeout(read_db_, 5000);
   read_stmts_ = std::make_unique<internal::StmtCache>(read_db_);
   return Status::Ok();
+}
+
+Status SqliteStore::SweepBodyFiles() {
+  MutexLock lock(&mu_);
+  if (!bodies_.enabled() || !FileExists(bodies_.dir())) return Status::Ok();
+  // Only what a committed row names as its body (an empty blob) stays: a
+  // queued message's content, a portal copy.
+  Status failed;
+  const int removed = bodies_.Sweep(
+      [&](internal::BodyKind kind, const std::string& id) SP_REQUIRES(mu_) {
+        Stmt s(stmts_, kind == internal::BodyKind::kQueue
+                           ? "SELECT 1 FROM queue_messages WHERE id = ? AND "
+                             "state = 'queued' AND length(content) = 0"
+                           : "SELECT 1 FROM portal_copies WHERE id = ? AND "
+                             "length(container) = 0");
+        s.Bind(1, id);
+        const int rc = s.Step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE && failed.ok()) {
+          failed = SqliteError(db_, "checking body files");
+        }
+        // When in doubt, keep it.
+        return rc != SQLITE_DONE;
+      });
+  if (removed > 0) {
+    log::Info("store: removed {} body files no message needs ({})", removed,
+              bodies_.dir());
+  }
+  return failed;
+}
+
+Status SqliteStore::StageBody(BodyKind kind, std::string_view id,
+                              std::string_view body) {
+  if (!bodies_.enabled()) return UnimplementedError("no body files");
+  // Outside mu_: group commits go on while a large body is written.
+  return bodies_.Write(kind, id, body);
+}
+
+void SqliteStore::Discard(const internal::BodyFileChanges& changes,
+                          bool committed) {
+  for (const auto& [kind, id] : committed ? changes.dropped : changes.written) {
+    bodies_.Remove(kind, id);
+  }
 }
 
 SqliteStore::~SqliteStore() {

@@ -21,6 +21,7 @@
 
 #include "base/thread_annotations.h"
 #include "store/migrations.h"
+#include "store/sqlite/body_files.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -102,6 +103,9 @@ class SqliteStore final : public Store {
 
   // Queue (sqlite_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;
+  bool StagesBodies(size_t size) const override { return bodies_.Wants(size); }
+  Status StageBody(BodyKind kind, std::string_view id,
+                   std::string_view body) override;
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
   Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
@@ -160,10 +164,16 @@ class SqliteStore final : public Store {
   Result<StoreStats> Stats() override;
 
  private:
-  SqliteStore(sqlite3* db, const Clock& clock)
-      : db_(db), stmts_(db), clock_(clock) {}
+  SqliteStore(sqlite3* db, const std::string& path, const Clock& clock)
+      : db_(db), stmts_(db), bodies_(path), clock_(clock) {}
   // Opens the read-only connection (after the migrations).
   Status OpenReader(const std::string& path) SP_EXCLUDES(read_mu_);
+  // Removes the body files no row names (body_files.h), at open.
+  Status SweepBodyFiles() SP_EXCLUDES(mu_);
+  // Removes the files of a transaction that rolled back, or the bodies
+  // one dropped once it has committed.
+  void Discard(const internal::BodyFileChanges& changes, bool committed)
+      SP_REQUIRES(mu_);
   Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
@@ -177,14 +187,18 @@ class SqliteStore final : public Store {
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
-  Status InsertProtectedMessage(const NewProtectedMessage& m) SP_REQUIRES(mu_);
+  // A large portal copy goes to a body file (noted in `changes`).
+  Status InsertProtectedMessage(const NewProtectedMessage& m,
+                                internal::BodyFileChanges* changes)
+      SP_REQUIRES(mu_);
   // A message's index terms replaced (none: removed), inside the caller's
   // transaction (sqlite_search.cc).
   Status InsertSearchTerms(std::string_view message_id,
                            const std::vector<int64_t>& terms) SP_REQUIRES(mu_);
   Status DeleteSearchTerms(std::string_view message_id) SP_REQUIRES(mu_);
   // CommitQueueBatch's rows, inside its transaction.
-  Status WriteQueueBatch(QueueBatch& batch) SP_REQUIRES(mu_);
+  Status WriteQueueBatch(QueueBatch& batch, internal::BodyFileChanges* changes)
+      SP_REQUIRES(mu_);
   // The single integer a query such as "PRAGMA page_count" returns.
   Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);
   // Runs each of `sqls` (its one parameter the id) for each of `ids`, all
@@ -200,6 +214,9 @@ class SqliteStore final : public Store {
   Mutex read_mu_;
   sqlite3* read_db_ SP_GUARDED_BY(read_mu_) = nullptr;
   std::unique_ptr<internal::StmtCache> read_stmts_ SP_GUARDED_BY(read_mu_);
+  // Large queue bodies and portal copies (body_files.h); immutable, and
+  // written outside mu_ (a file per body, each written once).
+  const internal::BodyFiles bodies_;
   // Settings read so far: rules, templates, branding and the IRM
   // configuration are read for every message, and must not wait behind a
   // queue commit's fsync. Only this process writes the database, and

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
+#include "base/encoding.h"
 #include "store/queue_batches_for_testing.h"
 
 namespace sealpost::store {
@@ -215,6 +217,112 @@ TEST(MigrationsTest, RendersPortableTypes) {
             "a BYTEA, id BIGSERIAL PRIMARY KEY");
   EXPECT_EQ(RenderMigrationSql(sql, Dialect::kSqlite),
             "a BLOB, id INTEGER PRIMARY KEY AUTOINCREMENT");
+}
+
+int FilesIn(const std::string& dir) {
+  if (!std::filesystem::exists(dir)) return 0;
+  int n = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string BlobLength(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out = "none";
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    out = std::to_string(sqlite3_column_int64(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// Large bodies live in files beside the database (body_files.h): written
+// before the commit that names them, read back whole, removed when the
+// body is dropped, and at the next open every file no row names is gone.
+TEST_F(SqliteStoreTest, LargeBodiesAreFilesBesideTheDatabase) {
+  const std::string bodies = path_ + "-bodies";
+  {
+    auto store = SqliteStore::Open(path_, clock_);
+    ASSERT_TRUE(store.ok());
+    QueueBatch big = testing::MessageAt("big", 1, 1, 300 * 1024);
+    big.new_messages[0].content.back() = 'y';
+    QueueBatch small = testing::MessageAt("small", 1, 1, 4096);
+    NewProtectedMessage copy;
+    copy.record.id = "pm1";
+    copy.record.owner = "alice@example.com";
+    copy.record.template_id = "encrypt";
+    copy.record.recipients_json = "[]";
+    copy.record.grants_json = "[]";
+    copy.audit = {0,    0, "alice@example.com", "message.protect", "pm1",
+                  "ok", ""};
+    copy.portal_copy.assign(400 * 1024, 'c');
+    big.protected_messages.push_back(copy);
+    ASSERT_TRUE((*store)->CommitQueueBatch(big).ok());
+    ASSERT_TRUE((*store)->CommitQueueBatch(small).ok());
+    EXPECT_EQ(FilesIn(bodies), 2);  // the small body stays in its row
+    EXPECT_EQ(BlobLength(path_,
+                         "SELECT length(content) FROM queue_messages "
+                         "WHERE id = 'big'"),
+              "0");
+    EXPECT_EQ(BlobLength(path_,
+                         "SELECT length(content) FROM queue_messages "
+                         "WHERE id = 'small'"),
+              "4096");
+    auto read = (*store)->GetQueuedMessage("big", true);
+    ASSERT_TRUE(read.ok() && read->has_value()) << read.status().ToString();
+    EXPECT_EQ((*read)->content.size(), 300u * 1024);
+    EXPECT_EQ((*read)->content.back(), 'y');
+    auto portal = (*store)->GetPortalCopy("pm1");
+    ASSERT_TRUE(portal.ok() && portal->has_value());
+    EXPECT_EQ(**portal, copy.portal_copy);
+
+    // Delivered: the queue body's file goes with the commit.
+    QueueBatch done =
+        testing::Finish("big", (*read)->recipients[0].id, "delivered");
+    ASSERT_TRUE((*store)->CommitQueueBatch(done).ok());
+    EXPECT_EQ(FilesIn(bodies), 1);
+    // A crash between a file's rename and its commit, or a temporary file.
+    std::filesystem::copy_file(bodies + "/" + "p-" + HexEncode(AsBytes("pm1")),
+                               bodies + "/q-" + HexEncode(AsBytes("ghost")));
+    { std::ofstream(bodies + "/q-6869.new.42") << "partial"; }
+    EXPECT_EQ(FilesIn(bodies), 3);
+  }
+  auto reopened = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(FilesIn(bodies), 1);  // the portal copy a row names
+  auto portal = (*reopened)->GetPortalCopy("pm1");
+  ASSERT_TRUE(portal.ok() && portal->has_value());
+  EXPECT_EQ((*portal)->size(), 400u * 1024);
+  // Pruned at expiry (a retention of one second): its file goes too.
+  clock_.Advance(std::chrono::hours(1));
+  auto pruned =
+      (*reopened)->PrunePortalCopies(clock_.NowUnix(), clock_.NowUnix(), 10);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(FilesIn(bodies), 0);
+}
+
+// A batch that fails leaves no body file behind.
+TEST_F(SqliteStoreTest, RolledBackBatchLeavesNoBodyFile) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  QueueBatch first = testing::MessageAt("dup", 1, 1, 300 * 1024);
+  ASSERT_TRUE((*store)->CommitQueueBatch(first).ok());
+  QueueBatch again = testing::MessageAt("other", 1, 1, 300 * 1024);
+  again.new_messages.push_back(
+      testing::MessageAt("dup", 1, 1, 300 * 1024).new_messages[0]);
+  EXPECT_FALSE((*store)->CommitQueueBatch(again).ok());
+  EXPECT_EQ(FilesIn(path_ + "-bodies"), 1);
+  auto read = (*store)->GetQueuedMessage("dup", true);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->content.size(), 300u * 1024);
 }
 
 }  // namespace
