@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
 
 .PHONY: all deps clang build run test unit bench fuzz tsa fmt fmt-check layering \
-  lint asan clean package
+  lint asan check clean package
 
 all: build
 
@@ -53,13 +53,7 @@ FUZZ_TARGETS = smtp_protocol_fuzz sealed_reader_fuzz policy_rules_fuzz mime_fuzz
 fuzz: deps clang
 	$(CMAKE) --preset fuzz
 	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
-	for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build-fuzz/corpus/$$t && \
-	  build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
-	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
-	    build-fuzz/corpus/$$t $$( [ -d fuzz/corpus/$$t ] && echo fuzz/corpus/$$t ) \
-	    || exit 1; \
-	done
+	scripts/run-fuzz build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Clang's thread-safety analysis (base/thread_annotations.h) over all of
 # src/ and the unit tests: a build with -Werror=thread-safety, nothing run.
@@ -67,6 +61,16 @@ TSA_TARGETS = sealpost oidc_flow_probe unit_tests
 tsa: deps clang
 	$(CMAKE) --preset tsa
 	$(CMAKE) --build build-tsa -j $(JOBS) --target $(TSA_TARGETS)
+
+# What CI runs after `make test`, in one clang-14 tree (build-check) instead
+# of three: the thread-safety analysis (as `make tsa`), the unit tests under
+# ASan+UBSan (as `make asan`, with clang) and every fuzz target for
+# FUZZ_SECONDS (as `make fuzz`, two at a time on two cores).
+check: deps clang
+	$(CMAKE) --preset check
+	$(CMAKE) --build build-check -j $(JOBS) --target $(TSA_TARGETS) $(FUZZ_TARGETS)
+	cd build-check && ctest --output-on-failure -j $(JOBS) -L unit
+	scripts/run-fuzz build-check $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # build/sealpost_<version>_<arch>.deb (scripts/make-package; docs/operations.md).
 package: build
