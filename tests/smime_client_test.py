@@ -21,7 +21,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import PKCS12_PASSWORD, Pki, run  # noqa: E402
+from smime_test import PKCS12_PASSWORD, Pki, gpgsm_encrypt, run  # noqa: E402,E501
 
 unique = lib.unique
 BINARY = lib.BINARY
@@ -116,25 +116,8 @@ class SmimeClientTest(lib.DevServerCase):
         # Encrypted by gpgsm (a throw-away GnuPG home) opens the same way.
         if shutil.which("gpgsm") is None:
             self.skipTest("gpgsm is not installed")
-        home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
-        env = dict(os.environ, GNUPGHOME=home)
-        try:
-            for cert in ("ca.pem", "alice.pem"):
-                run(["gpgsm", "--batch", "--import", self.pki.path(cert)],
-                    home, env=env)
-            fpr = subprocess.run(
-                ["openssl", "x509", "-in", self.pki.path("ca.pem"), "-noout",
-                 "-fingerprint", "-sha1"], capture_output=True, text=True,
-                check=True).stdout.split("=")[1].strip()
-            with open(os.path.join(home, "trustlist.txt"), "w") as f:
-                f.write(fpr + " S relax\n")
-            der = run(["gpgsm", "--batch", "--disable-crl-checks",
-                       "--encrypt", "-r", "alice@example.com",
-                       self.entity(tag + "g")], home, env=env).stdout
-        finally:
-            subprocess.run(["gpgconf", "--kill", "all"], env=env,
-                           capture_output=True)
-            shutil.rmtree(home, ignore_errors=True)
+        der = gpgsm_encrypt(self.pki, ("ca.pem", "alice.pem"),
+                            "alice@example.com", self.entity(tag + "g"))
         mail = (b"From: carol@partner.test\r\nTo: alice@example.com\r\n"
                 b"Subject: gpgsm\r\nMIME-Version: 1.0\r\n"
                 b"Content-Type: application/pkcs7-mime; "

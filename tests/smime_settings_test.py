@@ -11,12 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import Pki, run  # noqa: E402
+from smime_test import Pki, gpgsm_encrypt, run  # noqa: E402
 
 unique = lib.unique
 
@@ -243,25 +242,8 @@ class SmimeSettingsTest(lib.DevServerCase):
         # Encrypted by gpgsm, in a throw-away GnuPG home.
         if shutil.which("gpgsm") is None:
             self.skipTest("gpgsm is not installed")
-        home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
-        env = dict(os.environ, GNUPGHOME=home)
-        try:
-            for cert in ("ca.pem", "alice.pem"):
-                run(["gpgsm", "--batch", "--import", self.pki.path(cert)],
-                    home, env=env)
-            fpr = subprocess.run(
-                ["openssl", "x509", "-in", self.pki.path("ca.pem"), "-noout",
-                 "-fingerprint", "-sha1"], capture_output=True, text=True,
-                check=True).stdout.split("=")[1].strip()
-            with open(os.path.join(home, "trustlist.txt"), "w") as f:
-                f.write(fpr + " S relax\n")
-            der = run(["gpgsm", "--batch", "--disable-crl-checks",
-                       "--encrypt", "-r", "alice@example.com", entity],
-                      home, env=env).stdout
-        finally:
-            subprocess.run(["gpgconf", "--kill", "all"], env=env,
-                           capture_output=True)
-            shutil.rmtree(home, ignore_errors=True)
+        der = gpgsm_encrypt(self.pki, ("ca.pem", "alice.pem"),
+                            "alice@example.com", entity)
         b64 = base64.encodebytes(der)
         mail = (b"From: bob@partner.test\r\nTo: alice@example.com\r\n"
                 b"Subject: gpgsm " + tag.encode() + b"\r\nMIME-Version: 1.0"

@@ -33,6 +33,30 @@ def run(cmd, cwd, **kw):
     return r
 
 
+def gpgsm_encrypt(pki, certs, recipient, path):
+    """`path` encrypted by gpgsm to `recipient`, in a throw-away GnuPG home
+    that imports `certs` (file names in `pki`, the CA first) and trusts the
+    CA: the DER EnvelopedData."""
+    home = tempfile.mkdtemp(prefix="sealpost-gnupg-")
+    env = dict(os.environ, GNUPGHOME=home)
+    try:
+        for cert in certs:
+            run(["gpgsm", "--batch", "--import", pki.path(cert)], home,
+                env=env)
+        fpr = subprocess.run(
+            ["openssl", "x509", "-in", pki.path(certs[0]), "-noout",
+             "-fingerprint", "-sha1"], capture_output=True, text=True,
+            check=True).stdout.split("=")[1].strip()
+        with open(os.path.join(home, "trustlist.txt"), "w") as f:
+            f.write(fpr + " S relax\n")
+        return run(["gpgsm", "--batch", "--disable-crl-checks", "--encrypt",
+                    "-r", recipient, path], home, env=env).stdout
+    finally:
+        subprocess.run(["gpgconf", "--kill", "all"], env=env,
+                       capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 class Pki:
     """A throw-away CA and people's certificates, by `openssl req/x509`."""
 

@@ -8,7 +8,9 @@
 #define SEALPOST_CLI_CLI_H_
 
 #include <boost/json/fwd.hpp>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -113,6 +115,10 @@ std::string JsonText(const boost::json::value& v);
 
 // Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
 std::string UrlEncode(std::string_view s);
+
+// A date option: "2026-12-01" (00:00 UTC) or unix seconds; nullopt
+// otherwise.
+std::optional<int64_t> ParseDateArg(const std::string& s);
 
 // Prints `Name : Value` lines with the names padded to one column, as
 // PowerShell's Format-List does.

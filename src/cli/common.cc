@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -108,6 +110,23 @@ std::string JsonText(const json::value& v) {
 }
 
 std::string UrlEncode(std::string_view s) { return http::PercentEncode(s); }
+
+std::optional<int64_t> ParseDateArg(const std::string& s) {
+  if (!s.empty() && s.size() < 19 &&
+      std::all_of(s.begin(), s.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::stoll(s);
+  }
+  std::tm tm{};
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
+      std::sscanf(s.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday) != 3) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
 
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props) {

@@ -4,8 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <optional>
 
@@ -60,25 +58,6 @@ void PrintMessage(const json::value& v) {
   }
 }
 
-// "2026-12-01" (00:00 UTC) or unix seconds; nullopt otherwise.
-std::optional<int64_t> ParseSince(const std::string& s) {
-  if (!s.empty() &&
-      std::all_of(s.begin(), s.end(),
-                  [](char c) { return c >= '0' && c <= '9'; }) &&
-      s.size() < 19) {
-    return std::stoll(s);
-  }
-  std::tm tm{};
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
-      std::sscanf(s.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday) != 3) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 // message list --protected: Get-OMEMessageStatus across messages, fetched
 // a page (at most 100) at a time until --limit.
 void ListProtected(Globals& g, const std::string& owner,
@@ -88,7 +67,7 @@ void ListProtected(Globals& g, const std::string& owner,
   if (!owner.empty()) base += "owner=" + UrlEncode(owner) + "&";
   if (!state.empty()) base += "state=" + state + "&";
   if (!since.empty()) {
-    auto at = ParseSince(since);
+    auto at = ParseDateArg(since);
     if (!at) {
       std::cerr << "error: --since takes a date (2026-12-01) or unix "
                    "seconds\n";

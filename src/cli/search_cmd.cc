@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/files.h"
@@ -26,28 +26,18 @@ namespace {
 namespace json = boost::json;
 
 struct SearchArgs {
-  std::string query, from, to, after, before, tmpl, user, out;
+  // QUERY: one or more words (quoted together or not), all of which must
+  // match.
+  std::vector<std::string> query;
+  std::string from, to, after, before, tmpl, user, out;
   bool has_attachment = false;
   int limit = 100;
 };
 
-// "2026-12-01" (00:00 UTC) or unix seconds; nullopt otherwise.
+// ParseDateArg, with "" (the option not given) as 0: no bound.
 std::optional<int64_t> ParseDate(const std::string& s) {
   if (s.empty()) return int64_t{0};
-  if (s.size() < 19 && std::all_of(s.begin(), s.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
-    return std::stoll(s);
-  }
-  std::tm tm{};
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
-      std::sscanf(s.c_str(), "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday) != 3) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
+  return ParseDateArg(s);
 }
 
 // The request body; nullopt (usage error printed) for a bad date.
@@ -61,7 +51,9 @@ std::optional<std::string> SearchBody(Globals& g, const SearchArgs& a) {
     g.exit_code = kExitLocal;
     return std::nullopt;
   }
-  return json::serialize(json::object{{"query", a.query},
+  std::string query;
+  for (const auto& word : a.query) query += (query.empty() ? "" : " ") + word;
+  return json::serialize(json::object{{"query", query},
                                       {"from", a.from},
                                       {"to", a.to},
                                       {"after", *after},
