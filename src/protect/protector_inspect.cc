@@ -40,7 +40,10 @@ Status Protector::InspectProtected(Run& run) {
   SP_ASSIGN_OR_RETURN(license::IrmConfig irm, licenses_.LoadIrm());
   const std::string mode = irm.GetText("TransportDecryptionSetting");
   if (!irm.Enabled() || mode == "Disabled") return Status::Ok();
-  Run::Inspection& inspection = run.inspection.emplace();
+  // Not emplace(): clang sees the nested struct's default member
+  // initialisers too late for std::optional's constructibility check.
+  run.inspection = Run::Inspection{};
+  Run::Inspection& inspection = *run.inspection;
   inspection.mandatory = mode == "Mandatory";
   if (!run.wrapper) {
     // A changed container breaks the seal too (it covers the body).
