@@ -88,8 +88,9 @@ class EDiscoveryTest(unittest.TestCase):
         # The next hop is down: wrappers stay queued (encrypted) and no
         # Maildir copy lands in the data directory, so `grep -r` sees only
         # what Sealpost keeps at rest.
-        cls.server = DevServer(args=["--next-hop",
-                                     "127.0.0.1:%d" % free_port()])
+        cls.server = DevServer(
+            args=["--next-hop", "127.0.0.1:%d" % free_port()],
+            env={"SEALPOST_SEARCH_INDEX_AT_PROTECTION": "true"})
         cls.server.cli("group", "add", GROUP, check=True)
         cls.server.cli("group", "member", "add", GROUP, "bob@example.com",
                        check=True)

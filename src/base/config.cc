@@ -213,6 +213,10 @@ const std::vector<KeyDef>& Defs() {
         "S/MIME mail to one of our users whose private key is on file is "
         "decrypted at the gateway (true/false)"},
        Bool(&Config::smime_decrypt_inbound)},
+      {{"search.index_at_protection",
+        "every protected message is added to the eDiscovery index as it is "
+        "protected (true/false; off: `sealpost search reindex` builds it)"},
+       Bool(&Config::search_index_at_protection)},
       {{"portal.retention_days",
         "days portal copies of messages without an expiry are kept, then "
         "deleted and the message expires (0: kept)"},

@@ -482,7 +482,8 @@ int RunServer(const ServerOptions& options) {
   licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
   // eDiscovery (docs/compliance.md): the blind index, filled at protection
-  // time, searched by the API and the portal.
+  // time (search.index_at_protection) or by `search reindex`, searched by
+  // the API and the portal.
   search::Indexer indexer(keys);
   search::EDiscovery ediscovery(**store, licenses, templates, indexer);
   api_context.ediscovery = &ediscovery;
@@ -499,7 +500,7 @@ int RunServer(const ServerOptions& options) {
       config.smime_prefer_when_certificate;
   protector_options.smime_harvest = config.smime_harvest;
   protector_options.smime_decrypt_inbound = config.smime_decrypt_inbound;
-  protector_options.indexer = &indexer;
+  if (config.search_index_at_protection) protector_options.indexer = &indexer;
   protect::Protector protector(licenses, directory, templates, brandings, rules,
                                **store, clock, protector_options);
 
