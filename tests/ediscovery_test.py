@@ -28,7 +28,7 @@ from email.message import EmailMessage
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from smtp_testlib import BINARY, DevServer, free_port, unique, wait_for  # noqa
+from smtp_testlib import DevServer, free_port, unique, wait_for  # noqa
 
 GROUP = "eDiscovery Manager"
 
@@ -137,17 +137,10 @@ class EDiscoveryTest(unittest.TestCase):
     # ---- helpers ---------------------------------------------------------
 
     def password(self, user):
-        return next(u["password"] for u in self.server.info["users"]
-                    if u["email"] == user)
+        return self.server.passwords()[user]
 
     def cli_as(self, user, *args):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
-                   SEALPOST_CACERT=self.server.ca_cert,
-                   SEALPOST_PASSWORD=self.password(user),
-                   SEALPOST_USER=user)
-        env.pop("SEALPOST_TOKEN", None)
-        return subprocess.run([BINARY] + list(args), env=env,
-                              capture_output=True, text=True, timeout=60)
+        return self.server.cli_as(user, *args)
 
     def search(self, user, *args):
         r = self.cli_as(user, "search", "--json", *args)

@@ -12,7 +12,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from smtp_testlib import BINARY, DevServer, free_port, unique  # noqa: E402
+from smtp_testlib import DevServer, free_port, unique  # noqa: E402
 
 
 class ProtectedListTest(unittest.TestCase):
@@ -40,18 +40,8 @@ class ProtectedListTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    def password(self, user):
-        return next(u["password"] for u in self.server.info["users"]
-                    if u["email"] == user)
-
     def cli_as(self, user, *args):
-        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
-                   SEALPOST_CACERT=self.server.ca_cert,
-                   SEALPOST_PASSWORD=self.password(user))
-        env.pop("SEALPOST_TOKEN", None)
-        return subprocess.run([BINARY] + list(args) + ["--user", user],
-                              env=env, capture_output=True, text=True,
-                              timeout=60)
+        return self.server.cli_as(user, *args, "--user", user)
 
     def listed(self, *args):
         r = self.server.cli("message", "list", "--protected", "--json", *args)

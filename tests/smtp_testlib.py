@@ -158,6 +158,16 @@ class DevServer:
         """The dev users' passwords, by address."""
         return {u["email"]: u["password"] for u in self.info["users"]}
 
+    def cli_as(self, user, *args):
+        """`sealpost ARGS` signed in as the dev user `user` (SEALPOST_USER
+        and that user's password; no admin token)."""
+        env = dict(os.environ, SEALPOST_ADDR=self.url,
+                   SEALPOST_CACERT=self.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.passwords()[user])
+        env.pop("SEALPOST_TOKEN", None)
+        return subprocess.run([BINARY] + list(args), env=env,
+                              capture_output=True, text=True, timeout=60)
+
     def open_as(self, user, path, password=None):
         """`sealpost open PATH` as `user` (password: the dev user's by
         default); the opened bytes are on stdout."""
