@@ -21,12 +21,6 @@ namespace json = boost::json;
 
 constexpr size_t kMaxFileBytes = 1 << 20;  // crypto::kMaxCertificateFileBytes
 
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string())
-                                        : std::string();
-}
-
 std::string Emails(const json::object& o) {
   std::string out;
   for (const auto& e : o.at("emails").as_array()) {
@@ -41,19 +35,19 @@ std::string Date(const json::object& o, std::string_view key) {
 
 void PrintCert(const json::object& o) {
   PrintProperties({
-      {"Id", Str(o, "id")},
-      {"Kind", Str(o, "kind")},
+      {"Id", JsonStr(o, "id")},
+      {"Kind", JsonStr(o, "kind")},
       {"Email", Emails(o)},
-      {"Subject", Str(o, "subject")},
-      {"Issuer", Str(o, "issuer")},
-      {"SerialNumber", Str(o, "serial")},
+      {"Subject", JsonStr(o, "subject")},
+      {"Issuer", JsonStr(o, "issuer")},
+      {"SerialNumber", JsonStr(o, "serial")},
       {"NotBefore", Date(o, "not_before")},
       {"NotAfter", Date(o, "not_after")},
-      {"KeyType", Str(o, "key_type")},
+      {"KeyType", JsonStr(o, "key_type")},
       {"HasPrivateKey", JsonText(o.at("has_private_key"))},
-      {"Status", Str(o, "status")},
-      {"Reason", Str(o, "reason")},
-      {"Source", Str(o, "source")},  // import, or harvest (smime.harvest)
+      {"Status", JsonStr(o, "status")},
+      {"Reason", JsonStr(o, "reason")},
+      {"Source", JsonStr(o, "source")},  // import, or harvest (smime.harvest)
   });
 }
 
@@ -65,11 +59,11 @@ void PrintTable(const json::array& certs) {
     const auto& o = c.as_object();
     std::string email = Emails(o);
     // A CA is known by its name: it has no address.
-    if (Str(o, "kind") != "user") {
-      email = "(" + Str(o, "kind") + ") " + Str(o, "subject");
+    if (JsonStr(o, "kind") != "user") {
+      email = "(" + JsonStr(o, "kind") + ") " + JsonStr(o, "subject");
     }
-    rows.push_back({Str(o, "id").substr(0, 16), email, Str(o, "status"),
-                    Date(o, "not_after").substr(0, 10), Str(o, "reason")});
+    rows.push_back({JsonStr(o, "id").substr(0, 16), email, JsonStr(o, "status"),
+                    Date(o, "not_after").substr(0, 10), JsonStr(o, "reason")});
   }
   std::array<size_t, 4> width{};
   for (const auto& r : rows) {
@@ -109,7 +103,7 @@ void PrintImported(const json::value& v) {
   const json::object& o = v.as_object();
   const auto& certs = o.at("certificates").as_array();
   std::cout << "Imported " << certs.size() << " certificate"
-            << (certs.size() == 1 ? "" : "s") << " (" << Str(o, "format")
+            << (certs.size() == 1 ? "" : "s") << " (" << JsonStr(o, "format")
             << ")\n\n";
   for (const auto& c : certs) {
     PrintCert(c.as_object());
@@ -241,7 +235,7 @@ crl->require_subcommand(1);
 AddImport(*crl, g, "Import a CRL (PEM or DER) signed by a CA on file",
           "CRL file", "/api/v1/smime/crls", [](const json::value& v) {
             const json::object& o = v.as_object();
-            PrintProperties({{"Issuer", Str(o, "issuer")},
+            PrintProperties({{"Issuer", JsonStr(o, "issuer")},
                              {"ThisUpdate", Date(o, "this_update")},
                              {"NextUpdate", Date(o, "next_update")},
                              {"Revoked", JsonText(o.at("revoked"))}});
@@ -250,7 +244,7 @@ crl->add_subcommand("list", "List the CRLs on file")->callback([&g] {
   CallAndPrint(g, "GET", "/api/v1/smime/crls", "", [](const json::value& v) {
     for (const auto& c : v.at("crls").as_array()) {
       const auto& o = c.as_object();
-      PrintProperties({{"Issuer", Str(o, "issuer")},
+      PrintProperties({{"Issuer", JsonStr(o, "issuer")},
                        {"ThisUpdate", Date(o, "this_update")},
                        {"NextUpdate", Date(o, "next_update")}});
       std::cout << "\n";

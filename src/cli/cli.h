@@ -113,6 +113,12 @@ CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
 // booleans, "" for null).
 std::string JsonText(const boost::json::value& v);
 
+// The JSON scalars of `a` as text (JsonText), joined by ", ".
+std::string JoinJson(const boost::json::array& a);
+
+// The string field `key` of `o`; "" when it is missing or not a string.
+std::string JsonStr(const boost::json::object& o, std::string_view key);
+
 // Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
 std::string UrlEncode(std::string_view s);
 

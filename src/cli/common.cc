@@ -109,6 +109,17 @@ std::string JsonText(const json::value& v) {
   return json::serialize(v);
 }
 
+std::string JoinJson(const boost::json::array& a) {
+  std::string out;
+  for (const auto& v : a) out += (out.empty() ? "" : ", ") + JsonText(v);
+  return out;
+}
+
+std::string JsonStr(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
 std::string UrlEncode(std::string_view s) { return http::PercentEncode(s); }
 
 std::optional<int64_t> ParseDateArg(const std::string& s) {

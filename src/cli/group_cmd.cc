@@ -29,11 +29,8 @@ void RegisterGroup(CLI::App& app, Globals& g) {
   group->add_subcommand("list", "List groups and members")->callback([&g] {
     CallAndPrint(g, "GET", "/api/v1/groups", "", [](const json::value& v) {
       for (const auto& [name, members] : v.at("groups").as_object()) {
-        std::string m;
-        for (const auto& e : members.as_array()) {
-          m += (m.empty() ? "" : ", ") + JsonText(e);
-        }
-        PrintProperties({{"Name", std::string(name)}, {"Members", m}});
+        PrintProperties({{"Name", std::string(name)},
+                         {"Members", JoinJson(members.as_array())}});
         std::cout << "\n";
       }
     });

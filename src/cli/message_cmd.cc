@@ -16,11 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Str(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : "";
-}
-
 int64_t Int(const json::object& o, const char* key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_number() ? v->to_number<int64_t>() : 0;
@@ -34,10 +29,7 @@ std::string When(int64_t t) { return t == 0 ? "" : FormatRfc3339(t); }
 
 void PrintMessage(const json::value& v) {
   const auto& o = v.as_object();
-  std::string rcpts;
-  for (const auto& r : o.at("recipients").as_array()) {
-    rcpts += (rcpts.empty() ? "" : ", ") + JsonText(r);
-  }
+  const std::string rcpts = JoinJson(o.at("recipients").as_array());
   PrintProperties({{"MessageId", JsonText(o.at("id"))},
                    {"Sender", JsonText(o.at("owner"))},
                    {"Recipients", rcpts},
@@ -96,17 +88,15 @@ void ListProtected(Globals& g, const std::string& owner,
   }
   for (const auto& m : all) {
     const auto& o = m.as_object();
-    std::string rcpts;
-    for (const auto& r : o.at("recipients").as_array()) {
-      rcpts += (rcpts.empty() ? "" : ", ") + JsonText(r);
-    }
+    const std::string rcpts = JoinJson(o.at("recipients").as_array());
     std::vector<std::pair<std::string, std::string>> props{
-        {"MessageId", Str(o, "id")}};
-    if (o.contains("subject")) props.push_back({"Subject", Str(o, "subject")});
-    props.insert(props.end(), {{"Sender", Str(o, "owner")},
+        {"MessageId", JsonStr(o, "id")}};
+    if (o.contains("subject"))
+      props.push_back({"Subject", JsonStr(o, "subject")});
+    props.insert(props.end(), {{"Sender", JsonStr(o, "owner")},
                                {"Recipients", rcpts},
-                               {"Template", Str(o, "template_id")},
-                               {"Status", Str(o, "state")},
+                               {"Template", JsonStr(o, "template_id")},
+                               {"Status", JsonStr(o, "state")},
                                {"Created", When(Int(o, "created_at"))},
                                {"Expires", When(Int(o, "expires_at"))},
                                {"Revoked", When(Int(o, "revoked_at"))}});
@@ -166,17 +156,18 @@ void PrintQueueList(const json::value& v) {
     std::string rcpts;
     for (const auto& r : o.at("recipients").as_array()) {
       const auto& ro = r.as_object();
-      rcpts += (rcpts.empty() ? "" : ", ") + Str(ro, "address") + " (" +
-               Str(ro, "state") + ")";
+      rcpts += (rcpts.empty() ? "" : ", ") + JsonStr(ro, "address") + " (" +
+               JsonStr(ro, "state") + ")";
     }
     PrintProperties({
-        {"Id", Str(o, "id")},
+        {"Id", JsonStr(o, "id")},
         {"Received", TimeMs(Int(o, "received_ms"))},
-        {"SenderAddress", Str(o, "from").empty() ? "<>" : Str(o, "from")},
+        {"SenderAddress",
+         JsonStr(o, "from").empty() ? "<>" : JsonStr(o, "from")},
         {"Recipients", rcpts},
-        {"MessageId", Str(o, "message_id")},
+        {"MessageId", JsonStr(o, "message_id")},
         {"Size", std::to_string(Int(o, "size"))},
-        {"Status", Str(o, "state") == "done" ? "Done" : "Queued"},
+        {"Status", JsonStr(o, "state") == "done" ? "Done" : "Queued"},
     });
     std::cout << "\n";
   }
@@ -186,32 +177,33 @@ void PrintQueueList(const json::value& v) {
 void PrintTrace(const json::value& v) {
   const auto& m = v.at("message").as_object();
   PrintProperties({
-      {"Id", Str(m, "id")},
+      {"Id", JsonStr(m, "id")},
       {"Received", TimeMs(Int(m, "received_ms"))},
-      {"SenderAddress", Str(m, "from").empty() ? "<>" : Str(m, "from")},
-      {"MessageId", Str(m, "message_id")},
+      {"SenderAddress", JsonStr(m, "from").empty() ? "<>" : JsonStr(m, "from")},
+      {"MessageId", JsonStr(m, "message_id")},
       {"Size", std::to_string(Int(m, "size"))},
-      {"Status", Str(m, "state") == "done" ? "Done" : "Queued"},
+      {"Status", JsonStr(m, "state") == "done" ? "Done" : "Queued"},
   });
   std::cout << "\nRecipients:\n";
   for (const auto& r : m.at("recipients").as_array()) {
     const auto& o = r.as_object();
-    std::cout << "  " << Str(o, "address") << "  " << Str(o, "state")
+    std::cout << "  " << JsonStr(o, "address") << "  " << JsonStr(o, "state")
               << "  attempts=" << Int(o, "attempts");
-    if (Str(o, "state") == "queued") {
+    if (JsonStr(o, "state") == "queued") {
       std::cout << "  next=" << TimeMs(Int(o, "next_attempt_ms"));
     }
-    if (!Str(o, "last_reply").empty()) {
-      std::cout << "  last: " << Str(o, "last_reply");
+    if (!JsonStr(o, "last_reply").empty()) {
+      std::cout << "  last: " << JsonStr(o, "last_reply");
     }
     std::cout << "\n";
   }
   std::cout << "\nEvents:\n";
   for (const auto& e : v.at("events").as_array()) {
     const auto& o = e.as_object();
-    std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << Str(o, "event");
-    if (!Str(o, "recipient").empty()) std::cout << "  " << Str(o, "recipient");
-    std::cout << "  " << Str(o, "detail") << "\n";
+    std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << JsonStr(o, "event");
+    if (!JsonStr(o, "recipient").empty())
+      std::cout << "  " << JsonStr(o, "recipient");
+    std::cout << "  " << JsonStr(o, "detail") << "\n";
   }
 }
 

@@ -129,11 +129,7 @@ void PrintRule(const json::value& v) {
       if (const auto* x = c.as_object().if_contains(k)) s += " " + JsonText(*x);
     }
     if (const auto* vals = c.as_object().if_contains("values")) {
-      std::string list;
-      for (const auto& e : vals->as_array()) {
-        list += (list.empty() ? "" : ", ") + JsonText(e);
-      }
-      s += " [" + list + "]";
+      s += " [" + JoinJson(vals->as_array()) + "]";
     }
     return s;
   };

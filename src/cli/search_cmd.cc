@@ -80,11 +80,6 @@ std::optional<json::value> RunSearch(Globals& g, const SearchArgs& a,
   return json::parse(response);
 }
 
-std::string Text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : "";
-}
-
 void PrintHits(const json::value& v) {
   const auto& hits = v.at("messages").as_array();
   if (hits.empty()) {
@@ -93,18 +88,15 @@ void PrintHits(const json::value& v) {
   }
   for (const auto& h : hits) {
     const auto& o = h.as_object();
-    std::string to;
-    for (const auto& r : o.at("recipients").as_array()) {
-      to += (to.empty() ? "" : ", ") + JsonText(r);
-    }
+    const std::string to = JoinJson(o.at("recipients").as_array());
     PrintProperties(
-        {{"MessageId", Text(o, "id")},
-         {"Subject", Text(o, "subject")},
-         {"Sender", Text(o, "owner")},
+        {{"MessageId", JsonStr(o, "id")},
+         {"Subject", JsonStr(o, "subject")},
+         {"Sender", JsonStr(o, "owner")},
          {"Recipients", to},
-         {"Template", Text(o, "template_id")},
+         {"Template", JsonStr(o, "template_id")},
          {"Created", FormatRfc3339(o.at("created_at").to_number<int64_t>())},
-         {"Status", Text(o, "state")}});
+         {"Status", JsonStr(o, "state")}});
     std::cout << "\n";
   }
   std::cout << hits.size() << " message(s)\n";
@@ -150,7 +142,7 @@ int Export(Globals& g, const SearchArgs& a) {
   std::string sums;
   for (const auto& h : found->at("messages").as_array()) {
     const auto& o = h.as_object();
-    const std::string id = Text(o, "id");
+    const std::string id = JsonStr(o, "id");
     ApiResponse res;
     if (!CallApiRaw(as_user, "GET", "/api/v1/search/messages/" + UrlEncode(id),
                     "", "", &res)) {
@@ -168,11 +160,11 @@ int Export(Globals& g, const SearchArgs& a) {
                                  {"sha256", sha},
                                  {"bytes", res.body.size()},
                                  {"message_id", id},
-                                 {"sender", Text(o, "owner")},
+                                 {"sender", JsonStr(o, "owner")},
                                  {"created_at", o.at("created_at")},
-                                 {"state", Text(o, "state")}});
-    mbox += MboxEntry(Text(o, "owner"), o.at("created_at").to_number<int64_t>(),
-                      res.body);
+                                 {"state", JsonStr(o, "state")}});
+    mbox += MboxEntry(JsonStr(o, "owner"),
+                      o.at("created_at").to_number<int64_t>(), res.body);
     std::fprintf(stderr, "exported %s\n", name.c_str());
   }
   const std::string mbox_name = "export.mbox";
@@ -219,7 +211,7 @@ int Reindex(Globals& g) {
     auto o = json::parse(body).as_object();
     indexed += o.at("indexed").to_number<int64_t>();
     skipped += o.at("skipped").to_number<int64_t>();
-    cursor = Text(o, "next");
+    cursor = JsonStr(o, "next");
     std::fprintf(stderr,
                  "reindex: %lld/%lld messages (%lld without a server "
                  "copy, kept as they were)\n",

@@ -24,11 +24,10 @@ void RegisterSmime(CLI::App& app, Globals& g) {
           for (const auto& [k, val] : v.at("properties").as_object()) {
             props.emplace_back(std::string(k), JsonText(val));
           }
-          std::string cas;
-          for (const auto& s : v.at("SMIMECertificateIssuingCA").as_array()) {
-            cas += (cas.empty() ? "" : ", ") + JsonText(s);
-          }
-          props.emplace_back("SMIMECertificateIssuingCA", "{" + cas + "}");
+          props.emplace_back(
+              "SMIMECertificateIssuingCA",
+              "{" + JoinJson(v.at("SMIMECertificateIssuingCA").as_array()) +
+                  "}");
           PrintProperties(props);
         });
   });
