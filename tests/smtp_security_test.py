@@ -234,7 +234,7 @@ class SubmissionTest(unittest.TestCase):
             r = subprocess.run(
                 ["swaks", "--server", "127.0.0.1", "--port", str(self.port),
                  "--tls", "--auth", mech, "--auth-user", "bob@example.com",
-                 "--auth-password", self.users["bob@example.com"],
+                 "--auth-password=" + self.users["bob@example.com"],
                  "--from", "bob@example.com", "--to", "carol@example.com",
                  "--header", "Subject: swaks " + t],
                 capture_output=True, text=True, timeout=60)

@@ -58,6 +58,14 @@ bool VerifyPassword(std::string_view password, const std::string& encoded) {
          ARGON2_OK;
 }
 
-std::string GeneratePassword() { return RandomToken(15); }
+std::string GeneratePassword() {
+  // Redrawn while it starts with '-', which a command line would read as an
+  // option (swaks --auth-password -x... fails); 1 in 64 draws.
+  std::string password;
+  do {
+    password = RandomToken(15);
+  } while (password.front() == '-');
+  return password;
+}
 
 }  // namespace sealpost::crypto

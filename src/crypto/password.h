@@ -15,7 +15,8 @@ namespace sealpost::crypto {
 Result<std::string> HashPassword(std::string_view password);
 // Constant-time in the password; false for a malformed hash.
 bool VerifyPassword(std::string_view password, const std::string& encoded);
-// A random password for generated accounts (dev users).
+// A random password for generated accounts (dev users); never starts with
+// '-', so it can follow an option on a command line.
 std::string GeneratePassword();
 
 }  // namespace sealpost::crypto
