@@ -323,6 +323,12 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
     connects->Add();
     {
+      // A pipelined envelope or the body's last segment must not wait for
+      // the next hop's delayed ACK (Nagle); see net/listener.cc.
+      boost::system::error_code nodelay_ec;
+      tcp_layer.socket().set_option(tcp::no_delay(true), nodelay_ec);
+    }
+    {
       MutexLock lock(&mu);
       active.insert(c.get());
       if (stopping) {
