@@ -84,48 +84,100 @@ Status WriteFileAtomic(const std::string& path, std::string_view content,
 
 Status WriteFileExclusive(const std::string& path, std::string_view content,
                           int mode) {
+  SP_ASSIGN_OR_RETURN(auto writer, ExclusiveFileWriter::Create(path, mode));
+  SP_RETURN_IF_ERROR(writer->Append(content));
+  return writer->Commit();
+}
+
+Result<std::unique_ptr<ExclusiveFileWriter>> ExclusiveFileWriter::Create(
+    const std::string& path, int mode) {
   if (FileExists(path)) {
     return AlreadyExistsError(path + " exists; not overwritten");
   }
   std::string tmp = path + ".new." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return Errno("creating", tmp);
+  return std::unique_ptr<ExclusiveFileWriter>(
+      new ExclusiveFileWriter(path, std::move(tmp), fd));
+}
+
+ExclusiveFileWriter::~ExclusiveFileWriter() { Abandon(); }
+
+void ExclusiveFileWriter::Abandon() {
+  if (fd_ < 0) return;
+  close(fd_);
+  fd_ = -1;
+  unlink(tmp_.c_str());
+}
+
+Status ExclusiveFileWriter::Append(std::string_view bytes) {
+  if (fd_ < 0) return FailedPreconditionError("file already closed");
   size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
+  while (done < bytes.size()) {
+    ssize_t n = write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      Status s = Errno("writing", tmp);
-      close(fd);
-      unlink(tmp.c_str());
+      Status s = Errno("writing", tmp_);
+      Abandon();
       return s;
     }
     done += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) {
-    Status s = Errno("syncing", tmp);
-    close(fd);
-    unlink(tmp.c_str());
+  return Status::Ok();
+}
+
+Status ExclusiveFileWriter::Commit() {
+  if (fd_ < 0) return FailedPreconditionError("file already closed");
+  if (fsync(fd_) != 0) {
+    Status s = Errno("syncing", tmp_);
+    Abandon();
     return s;
   }
-  close(fd);
-  int rc = link(tmp.c_str(), path.c_str());
+  close(fd_);
+  fd_ = -1;
+  int rc = link(tmp_.c_str(), path_.c_str());
   int e = errno;
-  unlink(tmp.c_str());
+  unlink(tmp_.c_str());
   if (rc != 0) {
     if (e == EEXIST) {
-      return AlreadyExistsError(path + " exists; not overwritten");
+      return AlreadyExistsError(path_ + " exists; not overwritten");
     }
     errno = e;
-    return Errno("creating", path);
+    return Errno("creating", path_);
   }
-  std::string dir = std::filesystem::path(path).parent_path().string();
+  std::string dir = std::filesystem::path(path_).parent_path().string();
   if (dir.empty()) dir = ".";
   int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return Errno("opening", dir);
   rc = fsync(dfd);
   close(dfd);
   return rc == 0 ? Status::Ok() : Errno("syncing", dir);
+}
+
+Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFoundError("no such file: " + path);
+    return Errno("opening", path);
+  }
+  return std::unique_ptr<FileReader>(new FileReader(path, fd));
+}
+
+FileReader::~FileReader() { close(fd_); }
+
+Result<size_t> FileReader::Read(size_t max, std::string* out) {
+  const size_t old = out->size();
+  out->resize(old + max);
+  for (;;) {
+    ssize_t n = read(fd_, out->data() + old, max);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      out->resize(old);
+      return Errno("reading", path_);
+    }
+    out->resize(old + static_cast<size_t>(n));
+    return static_cast<size_t>(n);
+  }
 }
 
 Status MakeDirs(const std::string& path, int mode) {

@@ -4,6 +4,7 @@
 #ifndef SEALPOST_BASE_FILES_H_
 #define SEALPOST_BASE_FILES_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,50 @@ Status WriteAndRename(const std::string& tmp, const std::string& path,
 Status WriteFileExclusive(const std::string& path, std::string_view content,
                           int mode);
 Status MakeDirs(const std::string& path, int mode = 0700);
+
+// WriteFileExclusive a piece at a time, for content too large to hold
+// whole: Append writes to a temporary file beside PATH, Commit fsyncs it
+// and links it to PATH (then fsyncs the directory). Destroyed without a
+// successful Commit, it removes the temporary file and leaves nothing.
+// A full disk is RESOURCE_EXHAUSTED. Thread-compatible.
+class ExclusiveFileWriter {
+ public:
+  static Result<std::unique_ptr<ExclusiveFileWriter>> Create(
+      const std::string& path, int mode);
+  ~ExclusiveFileWriter();
+  ExclusiveFileWriter(const ExclusiveFileWriter&) = delete;
+  ExclusiveFileWriter& operator=(const ExclusiveFileWriter&) = delete;
+
+  Status Append(std::string_view bytes);
+  Status Commit();
+
+ private:
+  ExclusiveFileWriter(std::string path, std::string tmp, int fd)
+      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
+  void Abandon();
+
+  std::string path_;
+  std::string tmp_;
+  int fd_;  // -1 once committed or abandoned
+};
+
+// Reads a file a piece at a time. Thread-compatible.
+class FileReader {
+ public:
+  // NOT_FOUND when there is no such file.
+  static Result<std::unique_ptr<FileReader>> Open(const std::string& path);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // Appends up to `max` bytes to *out; 0 at the end of the file.
+  Result<size_t> Read(size_t max, std::string* out);
+
+ private:
+  FileReader(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_;
+};
 bool FileExists(const std::string& path);
 
 }  // namespace sealpost
