@@ -16,6 +16,16 @@ void Store::AppendAuditBestEffort(AuditRecord record) {
   CountAuditFailures(1);
 }
 
+Result<std::unique_ptr<BodyWriter>> Store::StartBody(BodyKind,
+                                                     std::string_view) {
+  return UnimplementedError("this store keeps bodies in its rows");
+}
+
+Result<std::unique_ptr<BodyReader>> Store::OpenBody(BodyKind,
+                                                    std::string_view) {
+  return NotFoundError("this store keeps bodies in its rows");
+}
+
 void Store::CountAuditFailures(uint64_t n) {
   if (Counter* c = audit_failures_.load(std::memory_order_acquire)) c->Add(n);
 }

@@ -136,6 +136,26 @@ struct SearchQuery {
 // A large body written ahead of the commit that names it (StageBody).
 enum class BodyKind { kQueue, kPortal };
 
+// A staged body written a piece at a time (Store::StartBody). Destroyed
+// before Finish() returned OK, it leaves nothing behind.
+// Thread-compatible.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // RESOURCE_EXHAUSTED when the disk is full.
+  virtual Status Append(std::string_view bytes) = 0;
+  // Makes the body durable under its id: StageBody's promise from here.
+  virtual Status Finish() = 0;
+};
+
+// A body read a piece at a time (Store::OpenBody). Thread-compatible.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Appends up to `max` bytes to *out; 0 at the end.
+  virtual Result<size_t> Read(size_t max, std::string* out) = 0;
+};
+
 // A one-time passcode for the portal (stored hashed, never the code).
 struct OtpRecord {
   std::string message_id;
@@ -530,6 +550,16 @@ class Store {
   virtual bool StagesBodies(size_t size) const = 0;
   virtual Status StageBody(BodyKind kind, std::string_view id,
                            std::string_view body) = 0;
+  // StageBody a piece at a time, for a body too large to hold whole (the
+  // queue encrypts a large message into it as it goes). UNIMPLEMENTED
+  // where nothing is staged (PostgreSQL).
+  virtual Result<std::unique_ptr<BodyWriter>> StartBody(BodyKind kind,
+                                                        std::string_view id);
+  // A body kept in a file (staged, or committed since), to read a piece at
+  // a time; NOT_FOUND when it has none: small bodies, and every body on
+  // PostgreSQL, are in their rows (GetQueuedMessage, GetPortalCopy).
+  virtual Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
+                                                       std::string_view id);
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                                 int limit) = 0;

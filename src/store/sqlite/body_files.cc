@@ -13,6 +13,31 @@ namespace {
 constexpr std::string_view kQueuePrefix = "q-";
 constexpr std::string_view kPortalPrefix = "p-";
 
+class FileBodyWriter final : public BodyWriter {
+ public:
+  explicit FileBodyWriter(std::unique_ptr<ExclusiveFileWriter> file)
+      : file_(std::move(file)) {}
+  Status Append(std::string_view bytes) override {
+    return file_->Append(bytes);
+  }
+  Status Finish() override { return file_->Commit(); }
+
+ private:
+  std::unique_ptr<ExclusiveFileWriter> file_;
+};
+
+class FileBodyReader final : public BodyReader {
+ public:
+  explicit FileBodyReader(std::unique_ptr<FileReader> file)
+      : file_(std::move(file)) {}
+  Result<size_t> Read(size_t max, std::string* out) override {
+    return file_->Read(max, out);
+  }
+
+ private:
+  std::unique_ptr<FileReader> file_;
+};
+
 }  // namespace
 
 std::string BodyFiles::DirFor(const std::string& database_path) {
@@ -39,6 +64,21 @@ Status BodyFiles::Write(BodyKind kind, std::string_view id,
   // Never over another body (ids are unique; an existing file is a
   // committed body, which a rolled-back batch must not take away).
   return WriteFileExclusive(PathOf(kind, id), body, 0600);
+}
+
+Result<std::unique_ptr<BodyWriter>> BodyFiles::Start(
+    BodyKind kind, std::string_view id) const {
+  SP_RETURN_IF_ERROR(MakeDirs(dir_));
+  SP_ASSIGN_OR_RETURN(auto file,
+                      ExclusiveFileWriter::Create(PathOf(kind, id), 0600));
+  return std::unique_ptr<BodyWriter>(new FileBodyWriter(std::move(file)));
+}
+
+Result<std::unique_ptr<BodyReader>> BodyFiles::Open(BodyKind kind,
+                                                    std::string_view id) const {
+  if (!enabled()) return NotFoundError("no body files");
+  SP_ASSIGN_OR_RETURN(auto file, FileReader::Open(PathOf(kind, id)));
+  return std::unique_ptr<BodyReader>(new FileBodyReader(std::move(file)));
 }
 
 Result<std::string> BodyFiles::Read(BodyKind kind, std::string_view id) const {

@@ -17,6 +17,7 @@
 #define SEALPOST_STORE_SQLITE_BODY_FILES_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +53,13 @@ class BodyFiles {
   // already, RESOURCE_EXHAUSTED when the disk is full (nothing left
   // behind either way).
   Status Write(BodyKind kind, std::string_view id, std::string_view body) const;
+  // Write a piece at a time (the same promises once Finish() is OK).
+  Result<std::unique_ptr<BodyWriter>> Start(BodyKind kind,
+                                            std::string_view id) const;
   Result<std::string> Read(BodyKind kind, std::string_view id) const;
+  // NOT_FOUND when the body has no file.
+  Result<std::unique_ptr<BodyReader>> Open(BodyKind kind,
+                                           std::string_view id) const;
   // Best effort (a file left behind goes at the next start-up).
   void Remove(BodyKind kind, std::string_view id) const;
   // Removes every file whose body `wanted` says no row needs any more, and

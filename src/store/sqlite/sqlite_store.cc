@@ -114,6 +114,17 @@ Status SqliteStore::StageBody(BodyKind kind, std::string_view id,
   return bodies_.Write(kind, id, body);
 }
 
+Result<std::unique_ptr<BodyWriter>> SqliteStore::StartBody(
+    BodyKind kind, std::string_view id) {
+  if (!bodies_.enabled()) return UnimplementedError("no body files");
+  return bodies_.Start(kind, id);
+}
+
+Result<std::unique_ptr<BodyReader>> SqliteStore::OpenBody(BodyKind kind,
+                                                          std::string_view id) {
+  return bodies_.Open(kind, id);
+}
+
 void SqliteStore::Discard(const internal::BodyFileChanges& changes,
                           bool committed) {
   for (const auto& [kind, id] : committed ? changes.dropped : changes.written) {

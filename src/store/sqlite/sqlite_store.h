@@ -106,6 +106,10 @@ class SqliteStore final : public Store {
   bool StagesBodies(size_t size) const override { return bodies_.Wants(size); }
   Status StageBody(BodyKind kind, std::string_view id,
                    std::string_view body) override;
+  Result<std::unique_ptr<BodyWriter>> StartBody(BodyKind kind,
+                                                std::string_view id) override;
+  Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
+                                               std::string_view id) override;
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
   Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
