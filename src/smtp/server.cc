@@ -32,6 +32,7 @@
 #include "net/listener.h"
 #include "queue/dsn.h"
 #include "queue/routes.h"
+#include "smtp/received.h"
 
 namespace sealpost::smtp {
 
@@ -102,27 +103,6 @@ bool InNetworks(const std::vector<Network>& nets, asio::ip::address addr) {
 }
 
 }  // namespace
-
-int CountReceivedHeaders(std::string_view message) {
-  int n = 0;
-  size_t pos = 0;
-  while (pos < message.size()) {
-    size_t eol = message.find('\n', pos);
-    if (eol == std::string_view::npos) eol = message.size();
-    std::string_view line = message.substr(pos, eol - pos);
-    if (line.empty() || line == "\r") break;  // end of the header section
-    if (line.size() >= 9) {
-      bool match = true;
-      constexpr std::string_view kName = "received:";
-      for (size_t i = 0; i < kName.size() && match; ++i) {
-        match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-      }
-      n += match;
-    }
-    pos = eol + 1;
-  }
-  return n;
-}
 
 Status ValidateNetworks(std::string_view networks, std::string_view setting) {
   return ParseNetworks(networks, setting).status();
@@ -245,60 +225,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return r;
   }
 
-  // The client a message came from: the connecting one, or the one an
-  // authorized proxy named with XFORWARD ("unknown" for what it did not
-  // know).
-  struct Origin {
-    std::string helo;
-    std::string name;  // "" when not forwarded
-    std::string addr;
-    std::string proxy;  // the proxy's address, "" when not forwarded
-  };
-  static Origin OriginOf(const Envelope& e, const std::string& remote) {
-    const ForwardedClient& f = e.forwarded;
-    if (f.empty()) return {e.helo, "", remote, ""};
-    return {f.helo.empty() ? "unknown" : f.helo,
-            f.name.empty() ? "unknown" : f.name,
-            f.addr.empty() ? "unknown" : f.addr, remote};
-  }
-
-  std::string ReceivedHeader(const Envelope& e, const std::string& id,
-                             const Origin& origin,
-                             const std::string& tls_version,
-                             const std::string& tls_cipher) {
-    // RFC 5321 §4.4 and RFC 3848 / RFC 6531 §3.7.3 "with" protocol types.
-    std::string with = e.smtputf8 ? "UTF8SMTP" : (e.esmtp ? "ESMTP" : "SMTP");
-    if (!tls_version.empty()) with += "S";
-    if (!e.auth_user.empty()) with += "A";
-    std::string helo;
-    for (char c : origin.helo) {
-      helo += (c == '\r' || c == '\n' || c == '(' || c == ')') ? ' ' : c;
-    }
-    // RFC 5321 §4.4 TCP-info: "(" [name] "[" address "]" ")"; a forwarded
-    // name was checked by the protocol (letters, digits, '-', '.', '_').
-    std::vector<std::string> parts = {
-        "Received: from " + helo + " (" +
-            (origin.name.empty() ? "" : origin.name + " ") + "[" + origin.addr +
-            "])",
-        "by " + options.protocol.hostname + " (Sealpost) with " + with +
-            " id " + id};
-    if (!tls_version.empty()) {
-      parts.push_back("(using " + tls_version + " with cipher " + tls_cipher +
-                      ")");
-    }
-    if (e.recipients.size() == 1) {
-      parts.push_back("for <" + e.recipients[0].address + ">");
-    }
-    // RFC 5322 §3.6.7: "; date-time" ends the field; folded lines start
-    // with a tab.
-    parts.back() += "; " + Rfc5322Date(time(nullptr));
-    std::string h;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      h += (i == 0 ? "" : "\t") + parts[i] + "\r\n";
-    }
-    return h;
-  }
-
   awaitable<Reply> Commit(Action& a, const std::string& remote,
                           const std::string& tls_version,
                           const std::string& tls_cipher, bool trusted_sender) {
@@ -325,13 +251,14 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
                    : e.ret == DsnReturn::kHeaders ? "HDRS"
                                                   : "";
     m.params.envid = e.envid;
-    const Origin origin = OriginOf(e, remote);
+    const ClientOrigin origin = OriginOf(e, remote);
     m.helo = origin.helo;
     m.client = origin.addr;
     m.proxy = origin.proxy;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
     m.trusted_sender = trusted_sender;
-    m.received = ReceivedHeader(e, m.id, origin, tls_version, tls_cipher);
+    m.received = ReceivedHeader(e, m.id, origin, options.protocol.hostname,
+                                tls_version, tls_cipher);
     m.content = std::move(a.message);
     std::string id = m.id;
     size_t size = m.received.size() + m.content.size();

@@ -32,6 +32,7 @@
 #include "base/status.h"
 #include "queue/queue.h"
 #include "smtp/gateway_policy.h"
+#include "smtp/received.h"
 #include "smtp/server_protocol.h"
 
 namespace boost::asio {
@@ -101,9 +102,6 @@ class SmtpServer {
   std::unique_ptr<boost::asio::thread_pool> auth_pool_;
   std::shared_ptr<Impl> impl_;
 };
-
-// Number of Received header fields in the header section of `message`.
-int CountReceivedHeaders(std::string_view message);
 
 // Parses "10.0.0.0/8,::1/128,192.0.2.7"; InvalidArgument names the setting
 // and the bad item.
