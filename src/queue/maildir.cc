@@ -11,6 +11,17 @@
 namespace sealpost::queue {
 namespace {
 
+// The whole message: a Maildir file is written in one piece (a local
+// mailbox for development and tests, not a relay of large mail).
+Status AppendContent(const DeliveryRequest& req, std::string* out) {
+  SP_ASSIGN_OR_RETURN(auto reader, OpenContent(req));
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(bool more, reader->Next(out));
+    if (!more) return Status::Ok();
+  }
+}
+
+
 std::atomic<uint64_t> g_sequence{0};
 
 }  // namespace
@@ -102,9 +113,10 @@ void MaildirTransport::Work() {
       }
       std::string bytes = "Return-Path: <" + req.mail_from +
                           ">\r\nDelivered-To: " + rcpt.address + "\r\n";
-      bytes.reserve(bytes.size() + req.content->size());
-      bytes += *req.content;
-      auto written = WriteMaildirMessage(req.hop.dir, bytes);
+      bytes.reserve(bytes.size() + static_cast<size_t>(req.size));
+      Status read = AppendContent(req, &bytes);
+      auto written = read.ok() ? WriteMaildirMessage(req.hop.dir, bytes)
+                               : Result<std::string>(read);
       if (written.ok()) {
         result.recipients.push_back(
             {250, "250 2.0.0 Ok: delivered to maildir as " + *written});

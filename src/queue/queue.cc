@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "queue/body_cipher.h"
 #include "queue/maildir.h"
 #include "queue/records.h"
 
@@ -151,39 +152,6 @@ void Queue::Stop() {
   if (std::exchange(started_, false)) leases_.ReleaseAll();
 }
 
-Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
-                                             int64_t now_ms) {
-  store::QueuedMessage q;
-  q.id = m.id;
-  q.received_ms = now_ms;
-  q.mail_from = m.mail_from;
-  q.envelope_json = EnvelopeJson(m);
-  q.header_message_id = HeaderMessageId(m.content);
-  q.size = static_cast<int64_t>(m.content.size());
-  SP_ASSIGN_OR_RETURN(q.content, key_.Encrypt(m.content, m.id));
-  if (store_.StagesBodies(q.content.size())) {
-    // A large body goes to disk now and leaves memory, plaintext and
-    // ciphertext: delivery reads it back (issue 14).
-    SP_RETURN_IF_ERROR(
-        store_.StageBody(store::BodyKind::kQueue, q.id, q.content));
-    std::string().swap(q.content);
-    std::string().swap(m.content);
-    q.content_staged = true;
-  }
-  // This node delivers what it accepts: no other node races it for it.
-  q.lease_node = leases_.node();
-  q.lease_until_ms = leases_.Until();
-  for (const DeliveryRecipient& r : m.recipients) {
-    store::QueuedRecipient qr;
-    qr.address = r.address;
-    qr.notify = r.notify;
-    qr.orcpt = r.orcpt;
-    qr.next_attempt_ms = now_ms;
-    q.recipients.push_back(std::move(qr));
-  }
-  return q;
-}
-
 void Queue::CommitLoop() {
   for (;;) {
     std::vector<Pending> pending;
@@ -298,13 +266,17 @@ void Queue::CommitLoop() {
       added += static_cast<int64_t>(stored.recipients.size());
       Job job;
       job.id = stored.id;
-      // A staged body left memory before the commit: read back at dispatch.
-      job.loaded = !stored.content_staged;
+      job.loaded = true;
       job.mail_from = stored.mail_from;
       job.params = sources[i]->params;
       job.received_ms = stored.received_ms;
-      job.content =
-          std::make_shared<const std::string>(std::move(sources[i]->content));
+      job.size = stored.size;
+      // A staged body left memory before the commit: delivery reads it
+      // from its file a slice at a time.
+      if (!stored.content_staged) {
+        job.content = std::make_shared<const std::string>(
+            std::move(sources[i]->content));
+      }
       job.due = std::move(stored.recipients);
       AddReady(std::move(job));
     }
@@ -428,37 +400,6 @@ void Queue::RenewLeases() {
   }
 }
 
-bool Queue::LoadJob(Job& job) {
-  auto loaded = store_.GetQueuedMessage(job.id, /*with_content=*/true);
-  if (!loaded.ok() || !loaded->has_value()) {
-    if (!loaded.ok()) {
-      log::Warn("queue: cannot read {}: {}", job.id, loaded.status().message());
-    }
-    return false;
-  }
-  store::QueuedMessage& m = **loaded;
-  auto plain = key_.Decrypt(m.content, m.id);
-  if (!plain.ok()) {
-    log::Error("queue: message {} does not decrypt; left queued", m.id);
-    return false;
-  }
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_.Now().time_since_epoch())
-                             .count();
-  job.loaded = true;
-  job.due.clear();  // the store's view of them, below
-  job.mail_from = m.mail_from;
-  job.params = ParamsFromJson(m.envelope_json);
-  job.received_ms = m.received_ms;
-  job.content = std::make_shared<const std::string>(std::move(*plain));
-  for (store::QueuedRecipient& r : m.recipients) {
-    if (r.state == "queued" && r.next_attempt_ms <= now_ms) {
-      job.due.push_back(std::move(r));
-    }
-  }
-  return !job.due.empty();
-}
-
 TlsRequirement Queue::PolicyFor(const std::string& domain) {
   auto now = SteadyClock::now();
   if (now - policies_loaded_ > std::chrono::seconds(2)) {
@@ -536,6 +477,12 @@ void Queue::Dispatch(Job job) {
     req.mail_from = agg->job.mail_from;
     req.params = agg->job.params;
     req.content = agg->job.content;
+    req.size = agg->job.size;
+    if (req.content == nullptr) {
+      req.open_content = [this, id = agg->job.id] {
+        return OpenStoredBody(store_, key_, id);
+      };
+    }
     for (size_t i : g.members) {
       const auto& r = agg->job.due[i];
       req.recipients.push_back({r.address, r.notify, r.orcpt});

@@ -184,7 +184,9 @@ class Queue final : public Acceptor {
     std::string mail_from;
     EnvelopeParams params;
     int64_t received_ms = 0;
+    // Null once loaded: the body is in its file, read while it is sent.
     std::shared_ptr<const std::string> content;
+    int64_t size = 0;  // plaintext bytes
     std::vector<store::QueuedRecipient> due;
   };
   struct Outcome {
@@ -216,6 +218,8 @@ class Queue final : public Acceptor {
   // probably more to do.
   bool Prune() SP_EXCLUDES(mu_);
   void Dispatch(Job job) SP_EXCLUDES(mu_);
+  // Reads a job's message and its due deliveries back from the store
+  // (queue_bodies.cc): a body in a file stays there (read as it is sent).
   bool LoadJob(Job& job);
   void OnGroupDone(const std::shared_ptr<Aggregate>& agg)
       SP_EXCLUDES(commit_mu_, mu_);
@@ -223,8 +227,8 @@ class Queue final : public Acceptor {
   void AddReady(Job job) SP_EXCLUDES(mu_);
   void Release(const std::string& id) SP_EXCLUDES(mu_);
   TlsRequirement PolicyFor(const std::string& domain);
-  // A body the store stages (StagesBodies) is written now, and `m`'s
-  // content emptied.
+  // A body the store stages (StagesBodies) is encrypted into its file a
+  // slice at a time now, and `m`'s content emptied (queue_bodies.cc).
   Result<store::QueuedMessage> ToStored(IncomingMessage& m, int64_t now_ms);
 
   // Not owned (references and pointers below): must outlive this object.

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "queue/dsn.h"
+#include "queue/body_cipher.h"
 #include "queue/queue.h"
 #include "queue/records.h"
 
@@ -131,9 +132,23 @@ Queue::ResultRecord Queue::Conclude(const Job& job,
     in.arrival_unix = job.received_ms / 1000;
     in.sender = job.mail_from;
     in.recipients = failed;
-    in.original = *job.content;
+    // A large message goes back as its header section only: the first
+    // slice of a body in its file holds it.
+    constexpr size_t kFullReturnLimit = 1u << 20;
     in.headers_only =
-        job.params.ret == "HDRS" || job.content->size() > (1u << 20);
+        job.params.ret == "HDRS" || job.size > int64_t{kFullReturnLimit};
+    std::string head;  // a body in its file: its first slices
+    if (job.content != nullptr) {
+      in.original = *job.content;
+    } else if (auto reader = OpenStoredBody(store_, key_, job.id);
+               reader.ok()) {
+      while (head.size() <= kFullReturnLimit) {
+        auto more = (*reader)->Next(&head);
+        if (!more.ok()) in.headers_only = true;  // never a cut-off body
+        if (!more.ok() || !*more) break;
+      }
+      in.original = head;
+    }
     in.now_unix = now_ms / 1000;
     in.boundary = dsn.id + "/" + options_.hostname;
     in.message_id = dsn.id + "@" + options_.hostname;

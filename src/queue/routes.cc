@@ -1,5 +1,7 @@
 #include "queue/routes.h"
 
+#include <algorithm>
+
 #include "base/enum_names.h"
 
 #include "base/config.h"
@@ -28,6 +30,38 @@ std::string NextHop::Text() const {
       break;
   }
   return "none";
+}
+
+namespace {
+
+// Slices of a message held in memory.
+class MemoryContentReader final : public ContentReader {
+ public:
+  explicit MemoryContentReader(std::shared_ptr<const std::string> content)
+      : content_(std::move(content)) {}
+  Result<bool> Next(std::string* out) override {
+    constexpr size_t kSlice = 1 << 20;
+    if (at_ >= content_->size()) return false;
+    const size_t n = std::min(kSlice, content_->size() - at_);
+    out->append(*content_, at_, n);
+    at_ += n;
+    return true;
+  }
+
+ private:
+  std::shared_ptr<const std::string> content_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ContentReader>> OpenContent(const DeliveryRequest& r) {
+  if (r.content != nullptr) {
+    return std::unique_ptr<ContentReader>(
+        new MemoryContentReader(r.content));
+  }
+  if (!r.open_content) return InternalError("delivery without content");
+  return r.open_content();
 }
 
 DeliveryResult AllRecipients(size_t n, int code, const std::string& reply,

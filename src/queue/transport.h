@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
+
 namespace sealpost::queue {
 
 // Where a route points.
@@ -58,6 +60,17 @@ struct DeliveryRecipient {
   std::string orcpt;  // RFC 3461 ORCPT as received
 };
 
+// A message's bytes a slice at a time: how a body too large to hold whole
+// reaches a transport (issue 14).
+class ContentReader {
+ public:
+  virtual ~ContentReader() = default;
+  // Appends the next slice (about 1 MiB at most) to *out; false at the end.
+  // After an error what was read is not the whole message: a transport
+  // must not deliver it.
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 struct DeliveryRequest {
   std::string message_id;  // the queue id, for logs
   NextHop hop;
@@ -65,8 +78,15 @@ struct DeliveryRequest {
   std::string mail_from;
   std::vector<DeliveryRecipient> recipients;
   EnvelopeParams params;
-  std::shared_ptr<const std::string> content;  // RFC 5322 bytes, CRLF
+  // The RFC 5322 bytes (CRLF): `content` in memory, or else read with
+  // `open_content` (a large body from its file); `size` bytes either way.
+  std::shared_ptr<const std::string> content;
+  std::function<Result<std::unique_ptr<ContentReader>>()> open_content;
+  int64_t size = 0;
 };
+
+// The request's content a slice at a time, from memory or its file.
+Result<std::unique_ptr<ContentReader>> OpenContent(const DeliveryRequest& r);
 
 struct RecipientResult {
   int code = 0;       // SMTP reply code: 2xx delivered, 4xx retry, 5xx fail

@@ -1,5 +1,6 @@
 // The one translation unit that instantiates Asio/SSL templates for the SMTP
-// client side (delivery to the next hop), hence one file past 600 lines.
+// client side (delivery to the next hop). What it says and how it reads the
+// answers is in client_commands.h, the DATA payload in data_payload.h.
 #include "smtp/client.h"
 
 #include <openssl/ssl.h>
@@ -24,6 +25,8 @@
 
 #include "base/log.h"
 #include "base/thread_annotations.h"
+#include "smtp/client_commands.h"
+#include "smtp/data_payload.h"
 
 namespace sealpost::smtp {
 
@@ -43,32 +46,6 @@ namespace {
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxReplyBytes = 64 * 1024;
 
-struct ServerReply {
-  int code = 0;      // 0: I/O error (text says what)
-  std::string text;  // the last line, e.g. "250 2.0.0 Ok"
-  std::vector<std::string> lines;
-};
-
-struct Caps {
-  bool starttls = false;
-  bool pipelining = false;
-  bool size = false;
-  bool eightbit = false;
-  bool smtputf8 = false;
-  bool dsn = false;
-};
-
-// RFC 3461 §4.1 NOTIFY bits (smtp/envelope.h) back to text.
-std::string NotifyParam(int bits) {
-  if (bits == 0) return "";
-  if (bits & 1) return "NEVER";
-  std::string out;
-  if (bits & 2) out += "SUCCESS";
-  if (bits & 4) out += std::string(out.empty() ? "" : ",") + "FAILURE";
-  if (bits & 8) out += std::string(out.empty() ? "" : ",") + "DELAY";
-  return out;
-}
-
 bool IsIpAddress(const std::string& host) {
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);
@@ -76,34 +53,6 @@ bool IsIpAddress(const std::string& host) {
 }
 
 }  // namespace
-
-std::string DotStuff(std::string_view content) {
-  std::string out;
-  bool line_start = true;
-  DotStuffSlice(content, &line_start, &out);
-  DotStuffEnd(content, &out);
-  return out;
-}
-
-void DotStuffSlice(std::string_view part, bool* line_start, std::string* out) {
-  out->reserve(out->size() + part.size() + part.size() / 64 + 8);
-  bool start = *line_start;
-  for (char c : part) {
-    if (start && c == '.') *out += '.';
-    *out += c;
-    // After a bare CR or LF too: a next hop that ends lines there must never
-    // see a lone "." (SMTP smuggling, RFC 5321 §2.3.8); a strict one just
-    // keeps one more dot in such malformed mail.
-    start = c == '\n' || c == '\r';
-  }
-  *line_start = start;
-}
-
-void DotStuffEnd(std::string_view content, std::string* out) {
-  // The terminator needs a CRLF before it, not a bare CR or LF.
-  if (!content.empty() && !content.ends_with("\r\n")) *out += "\r\n";
-  *out += ".\r\n";
-}
 
 struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
   struct Conn {
@@ -231,19 +180,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
       }
       std::string line = c.buf.substr(0, n - 2);
       c.buf.erase(0, n);
-      if (line.size() < 3 || !isdigit(static_cast<unsigned char>(line[0])) ||
-          !isdigit(static_cast<unsigned char>(line[1])) ||
-          !isdigit(static_cast<unsigned char>(line[2]))) {
-        r.code = 0;
-        r.text = "malformed reply from next hop";
-        co_return r;
-      }
-      r.lines.push_back(line);
-      if (line.size() == 3 || line[3] != '-') {
-        r.code = std::stoi(line.substr(0, 3));
-        r.text = line;
-        co_return r;
-      }
+      if (AddReplyLine(std::move(line), &r)) co_return r;
     }
   }
 
@@ -257,22 +194,6 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
     }
     ServerReply reply = co_await Read(c, timeout);
     co_return reply;
-  }
-
-  static Caps ParseEhlo(const ServerReply& r) {
-    Caps caps;
-    for (size_t i = 1; i < r.lines.size(); ++i) {
-      std::string kw = r.lines[i].substr(4);
-      for (char& ch : kw) ch = static_cast<char>(std::toupper(ch));
-      auto word = kw.substr(0, kw.find(' '));
-      caps.starttls |= word == "STARTTLS";
-      caps.pipelining |= word == "PIPELINING";
-      caps.size |= word == "SIZE";
-      caps.eightbit |= word == "8BITMIME";
-      caps.smtputf8 |= word == "SMTPUTF8";
-      caps.dsn |= word == "DSN";
-    }
-    return caps;
   }
 
   awaitable<ServerReply> Hello(Conn& c) {
@@ -447,24 +368,18 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
           c.tls_info);
       co_return result;
     }
-    std::string mail = "MAIL FROM:<" + req.mail_from + ">";
-    if (req.params.body_8bit && c.caps.eightbit) mail += " BODY=8BITMIME";
-    if (req.params.smtputf8) mail += " SMTPUTF8";
-    if (c.caps.size) mail += " SIZE=" + std::to_string(req.content->size());
-    if (c.caps.dsn) {
-      if (!req.params.ret.empty()) mail += " RET=" + req.params.ret;
-      if (!req.params.envid.empty()) mail += " ENVID=" + req.params.envid;
+    // Readable before the transaction starts: a body file that cannot be
+    // opened defers the delivery without a word to the next hop.
+    auto content = queue::OpenContent(req);
+    if (!content.ok()) {
+      log::Warn("smtp: cannot read {}: {}", req.message_id,
+                content.status().message());
+      co_return queue::AllRecipients(n, 451,
+                                     "451 4.3.0 queued message unreadable",
+                                     c.tls_info);
     }
-    std::vector<std::string> rcpts;
-    for (const auto& r : req.recipients) {
-      std::string cmd = "RCPT TO:<" + r.address + ">";
-      if (c.caps.dsn) {
-        std::string notify = NotifyParam(r.notify);
-        if (!notify.empty()) cmd += " NOTIFY=" + notify;
-        if (!r.orcpt.empty()) cmd += " ORCPT=" + r.orcpt;
-      }
-      rcpts.push_back(std::move(cmd));
-    }
+    const std::string mail = MailCommand(req, c.caps);
+    const std::vector<std::string> rcpts = RcptCommands(req, c.caps);
     ServerReply mail_reply;
     std::vector<ServerReply> rcpt_replies;
     ServerReply data_reply;
@@ -511,18 +426,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
       }
       co_return result;
     }
-    result.recipients.resize(n);
-    size_t accepted = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const ServerReply& r =
-          i < rcpt_replies.size() ? rcpt_replies[i] : ServerReply{};
-      if (r.code / 100 == 2) {
-        ++accepted;
-      } else {
-        result.recipients[i] = {r.code == 0 ? 451 : r.code,
-                                r.code == 0 ? "451 4.4.2 " + r.text : r.text};
-      }
-    }
+    const size_t accepted = RcptResults(rcpt_replies, n, &result);
     if (accepted == 0) {
       if (c.caps.pipelining && data_reply.code == 354) {
         // RFC 2920 §3.1: DATA was accepted anyway; end it empty.
@@ -552,17 +456,23 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
                                           : data_reply.text));
       co_return result;
     }
-    // A slice at a time: the stuffed copy of a large message is never
+    // A slice at a time: neither the message nor its stuffed copy is ever
     // whole in memory (RFC 5321 §4.5.3.2.5: the data block timeout is per
     // block, here per slice).
-    constexpr size_t kSlice = 1 << 20;
-    const std::string_view content = *req.content;
-    bool line_start = true;
-    for (size_t at = 0; at == 0 || at < content.size(); at += kSlice) {
-      std::string payload;
-      DotStuffSlice(content.substr(at, kSlice), &line_start, &payload);
-      if (at + kSlice >= content.size()) DotStuffEnd(content, &payload);
-      if (!co_await Write(c, std::move(payload), options.data_timeout)) {
+    DataPayload payload(std::move(*content));
+    for (;;) {
+      std::string slice;
+      Result<bool> more = payload.Next(&slice);
+      if (!more.ok()) {
+        // Never the final dot after a message cut short: the connection
+        // is dropped (healthy stays false) and the delivery retried.
+        log::Error("smtp: reading {} during DATA: {}", req.message_id,
+                   more.status().message());
+        fail_accepted(451, "451 4.3.0 queued message unreadable");
+        co_return result;
+      }
+      if (!*more) break;
+      if (!co_await Write(c, std::move(slice), options.data_timeout)) {
         fail_accepted(451, "451 4.4.2 connection lost during DATA");
         co_return result;
       }

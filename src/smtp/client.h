@@ -19,6 +19,7 @@
 
 #include "base/metrics.h"
 #include "queue/transport.h"
+#include "smtp/data_payload.h"
 
 namespace boost::asio {
 class io_context;
@@ -50,16 +51,6 @@ class SmtpTransport final : public queue::Transport {
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
-
-// The DATA payload: `content` dot-stuffed (RFC 5321 §4.5.2), ending in CRLF,
-// followed by the terminating "." CRLF.
-std::string DotStuff(std::string_view content);
-// DotStuff a slice at a time (a large message is never copied whole):
-// appends the slice `part`, stuffed, to `out`; `line_start` carries whether
-// the next byte starts a line (true before the first slice).
-void DotStuffSlice(std::string_view part, bool* line_start, std::string* out);
-// Then the end: a CRLF if the whole `content` lacks one, and "." CRLF.
-void DotStuffEnd(std::string_view content, std::string* out);
 
 }  // namespace sealpost::smtp
 

@@ -3,6 +3,9 @@
 // the gateway's sender and relay policy.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include "smtp/client.h"
 #include "smtp/gateway_policy.h"
 #include "smtp/server.h"
@@ -27,6 +30,59 @@ TEST(DotStuffTest, StuffsAfterBareCrAndLf) {
   // The terminator always follows a CRLF.
   EXPECT_EQ(DotStuff("a\n"), "a\n\r\n.\r\n");
   EXPECT_EQ(DotStuff("a\r"), "a\r\r\n.\r\n");
+}
+
+// Slices given as they are, then an optional error.
+class PiecesReader final : public queue::ContentReader {
+ public:
+  explicit PiecesReader(std::vector<std::string> pieces, bool fail = false)
+      : pieces_(std::move(pieces)), fail_(fail) {}
+  Result<bool> Next(std::string* out) override {
+    if (at_ == pieces_.size()) {
+      if (fail_) return InternalError("disk gone");
+      return false;
+    }
+    *out += pieces_[at_++];
+    return true;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  size_t at_ = 0;
+  bool fail_;
+};
+
+Result<std::string> Payload(std::vector<std::string> pieces,
+                            bool fail = false) {
+  DataPayload payload(std::make_unique<PiecesReader>(std::move(pieces), fail));
+  std::string out;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(bool more, payload.Next(&out));
+    if (!more) return out;
+  }
+}
+
+// Slice boundaries anywhere (inside a CRLF, before a dot) change nothing:
+// the payload is DotStuff of the whole message.
+TEST(DataPayloadTest, SlicedEqualsWhole) {
+  const std::string msg = "a\r\n.b\r\n..\r\n.\r\nend\r\n";
+  for (size_t cut = 0; cut <= msg.size(); ++cut) {
+    for (size_t cut2 = cut; cut2 <= msg.size(); cut2 += 3) {
+      auto p = Payload({msg.substr(0, cut), msg.substr(cut, cut2 - cut), "",
+                        msg.substr(cut2)});
+      ASSERT_TRUE(p.ok());
+      EXPECT_EQ(*p, DotStuff(msg)) << cut << " " << cut2;
+    }
+  }
+  EXPECT_EQ(*Payload({}), ".\r\n");
+  EXPECT_EQ(*Payload({"x\r", "\n"}), "x\r\n.\r\n");
+  EXPECT_EQ(*Payload({"x\r\n", "y"}), "x\r\ny\r\n.\r\n");
+  EXPECT_EQ(*Payload({"x\r\n", "\r"}), "x\r\n\r\r\n.\r\n");
+}
+
+// A message that cannot be read to its end never gets its terminator.
+TEST(DataPayloadTest, ReadErrorIsAnErrorNotAnEnd) {
+  EXPECT_FALSE(Payload({"Subject: x\r\n\r\n", "part"}, true).ok());
 }
 
 TEST(ReceivedTest, CountsOnlyHeaderSection) {

@@ -1,0 +1,81 @@
+// Message bodies on their way into the store and back out (issue 14): a
+// large body is encrypted into its file a slice at a time at acceptance,
+// and read back the same way while it is delivered (queue/body_cipher.h).
+#include "base/log.h"
+#include "queue/body_cipher.h"
+#include "queue/queue.h"
+#include "queue/records.h"
+
+namespace sealpost::queue {
+
+Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
+                                             int64_t now_ms) {
+  store::QueuedMessage q;
+  q.id = m.id;
+  q.received_ms = now_ms;
+  q.mail_from = m.mail_from;
+  q.envelope_json = EnvelopeJson(m);
+  q.header_message_id = HeaderMessageId(m.content);
+  q.size = static_cast<int64_t>(m.content.size());
+  if (store_.StagesBodies(m.content.size())) {
+    // Straight to disk, encrypted as it goes: its ciphertext is never
+    // whole in memory, and its plaintext leaves now.
+    SP_RETURN_IF_ERROR(StageEncryptedBody(store_, key_, q.id, m.content));
+    std::string().swap(m.content);
+    q.content_staged = true;
+  } else {
+    SP_ASSIGN_OR_RETURN(q.content, key_.Encrypt(m.content, m.id));
+  }
+  // This node delivers what it accepts: no other node races it for it.
+  q.lease_node = leases_.node();
+  q.lease_until_ms = leases_.Until();
+  for (const DeliveryRecipient& r : m.recipients) {
+    store::QueuedRecipient qr;
+    qr.address = r.address;
+    qr.notify = r.notify;
+    qr.orcpt = r.orcpt;
+    qr.next_attempt_ms = now_ms;
+    q.recipients.push_back(std::move(qr));
+  }
+  return q;
+}
+
+bool Queue::LoadJob(Job& job) {
+  // A body in a file is not read here: OpenStoredBody at delivery.
+  auto file = store_.OpenBody(store::BodyKind::kQueue, job.id);
+  const bool in_file = file.ok();
+  auto loaded = store_.GetQueuedMessage(job.id, /*with_content=*/!in_file);
+  if (!loaded.ok() || !loaded->has_value()) {
+    if (!loaded.ok()) {
+      log::Warn("queue: cannot read {}: {}", job.id, loaded.status().message());
+    }
+    return false;
+  }
+  store::QueuedMessage& m = **loaded;
+  job.content.reset();
+  if (!in_file) {
+    auto plain = DecryptBody(key_, m.content, m.id);
+    if (!plain.ok()) {
+      log::Error("queue: message {} does not decrypt; left queued", m.id);
+      return false;
+    }
+    job.content = std::make_shared<const std::string>(std::move(*plain));
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock_.Now().time_since_epoch())
+                             .count();
+  job.loaded = true;
+  job.due.clear();  // the store's view of them, below
+  job.mail_from = m.mail_from;
+  job.params = ParamsFromJson(m.envelope_json);
+  job.received_ms = m.received_ms;
+  job.size = m.size;
+  for (store::QueuedRecipient& r : m.recipients) {
+    if (r.state == "queued" && r.next_attempt_ms <= now_ms) {
+      job.due.push_back(std::move(r));
+    }
+  }
+  return !job.due.empty();
+}
+
+}  // namespace sealpost::queue
