@@ -82,7 +82,9 @@ Status BodyDecryptor::Update(std::string_view ciphertext, std::string* out) {
   if (one_shot_) return Status::Ok();
   const size_t magic = kStreamedBodyMagic.size();
   if (pending_.size() < magic + 2) {
-    one_shot_ = !kStreamedBodyMagic.starts_with(pending_);
+    const size_t n = std::min(pending_.size(), magic);
+    one_shot_ = std::string_view(pending_).substr(0, n) !=
+                kStreamedBodyMagic.substr(0, n);
     return Status::Ok();
   }
   if (!IsStreamedBody(pending_)) {
@@ -96,10 +98,9 @@ Status BodyDecryptor::Update(std::string_view ciphertext, std::string* out) {
       std::string body_key,
       key_.Decrypt(std::string_view(pending_).substr(magic + 2, key_size),
                    KeyAssociatedData(id_)));
-  SP_ASSIGN_OR_RETURN(
-      crypto::StreamDecryptor stream,
-      crypto::StreamDecryptor::Create(SecretBytes::FromStringInsecure(body_key),
-                                      id_));
+  SP_ASSIGN_OR_RETURN(crypto::StreamDecryptor stream,
+                      crypto::StreamDecryptor::Create(
+                          SecretBytes::FromStringInsecure(body_key), id_));
   std::fill(body_key.begin(), body_key.end(), '\0');
   stream_.emplace(std::move(stream));
   std::string rest = pending_.substr(magic + 2 + key_size);
@@ -129,7 +130,10 @@ Result<std::string> DecryptBody(const crypto::Aead& content_key,
 
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id, std::string_view plaintext) {
-  SP_ASSIGN_OR_RETURN(auto file, store.StartBody(store::BodyKind::kQueue, id));
+  store::BodyStore* bodies = store::BodyStoreOf(store);
+  if (bodies == nullptr) return UnimplementedError("no body files");
+  SP_ASSIGN_OR_RETURN(auto file,
+                      bodies->StartBody(store::BodyKind::kQueue, id));
   std::string out;
   SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
                       BodyEncryptor::Create(content_key, id, &out));
@@ -145,7 +149,9 @@ Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
 
 Result<std::unique_ptr<ContentReader>> OpenStoredBody(
     store::Store& store, const crypto::Aead& content_key, std::string_view id) {
-  SP_ASSIGN_OR_RETURN(auto file, store.OpenBody(store::BodyKind::kQueue, id));
+  store::BodyStore* bodies = store::BodyStoreOf(store);
+  if (bodies == nullptr) return NotFoundError("bodies are in their rows");
+  SP_ASSIGN_OR_RETURN(auto file, bodies->OpenBody(store::BodyKind::kQueue, id));
   return std::unique_ptr<ContentReader>(
       new StoredBodyReader(std::move(file), content_key, std::string(id)));
 }

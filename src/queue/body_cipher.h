@@ -29,6 +29,7 @@
 #include "crypto/aead.h"
 #include "crypto/streaming_aead.h"
 #include "queue/transport.h"
+#include "store/body_store.h"
 #include "store/store.h"
 
 namespace sealpost::queue {
@@ -78,13 +79,13 @@ Result<std::string> DecryptBody(const crypto::Aead& content_key,
                                 std::string_view id);
 
 // Encrypts `plaintext` into the store's staged body of message `id` a
-// slice at a time (Store::StartBody): nothing of the ciphertext is held
-// whole. RESOURCE_EXHAUSTED when the disk is full; nothing is left behind
+// slice at a time (store::BodyStore::StartBody): nothing of the ciphertext is
+// held whole. RESOURCE_EXHAUSTED when the disk is full; nothing is left behind
 // on an error.
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id, std::string_view plaintext);
 
-// The plaintext of a queued body kept in a file (Store::OpenBody), a
+// The plaintext of a queued body kept in a file (BodyStore::OpenBody), a
 // slice at a time; NOT_FOUND when the body is in its row. `content_key`
 // must outlive the reader.
 Result<std::unique_ptr<ContentReader>> OpenStoredBody(

@@ -75,8 +75,8 @@ TEST(BodyCipherTest, RefusesAnotherIdTruncationTamperingAndOtherKeys) {
       DecryptInPieces(key, cipher.substr(0, cipher.size() - 20), "Q1", 4096)
           .ok());
   // Cut at a segment boundary: the last segment's flag catches it.
-  const size_t header = cipher.size() - (200000 / 65536) * 65552 -
-                        (200000 % 65536 + 16);
+  const size_t header =
+      cipher.size() - (200000 / 65536) * 65552 - (200000 % 65536 + 16);
   EXPECT_FALSE(
       DecryptInPieces(key, cipher.substr(0, header + 65552), "Q1", 4096).ok());
   std::string flipped = cipher;

@@ -21,7 +21,6 @@ Status AppendContent(const DeliveryRequest& req, std::string* out) {
   }
 }
 
-
 std::atomic<uint64_t> g_sequence{0};
 
 }  // namespace

@@ -274,8 +274,8 @@ void Queue::CommitLoop() {
       // A staged body left memory before the commit: delivery reads it
       // from its file a slice at a time.
       if (!stored.content_staged) {
-        job.content = std::make_shared<const std::string>(
-            std::move(sources[i]->content));
+        job.content =
+            std::make_shared<const std::string>(std::move(sources[i]->content));
       }
       job.due = std::move(stored.recipients);
       AddReady(std::move(job));

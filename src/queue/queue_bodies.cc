@@ -42,8 +42,9 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
 
 bool Queue::LoadJob(Job& job) {
   // A body in a file is not read here: OpenStoredBody at delivery.
-  auto file = store_.OpenBody(store::BodyKind::kQueue, job.id);
-  const bool in_file = file.ok();
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  const bool in_file = bodies != nullptr &&
+                       bodies->OpenBody(store::BodyKind::kQueue, job.id).ok();
   auto loaded = store_.GetQueuedMessage(job.id, /*with_content=*/!in_file);
   if (!loaded.ok() || !loaded->has_value()) {
     if (!loaded.ok()) {

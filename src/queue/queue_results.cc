@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "base/log.h"
-#include "queue/dsn.h"
 #include "queue/body_cipher.h"
+#include "queue/dsn.h"
 #include "queue/queue.h"
 #include "queue/records.h"
 

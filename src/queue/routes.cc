@@ -57,8 +57,7 @@ class MemoryContentReader final : public ContentReader {
 
 Result<std::unique_ptr<ContentReader>> OpenContent(const DeliveryRequest& r) {
   if (r.content != nullptr) {
-    return std::unique_ptr<ContentReader>(
-        new MemoryContentReader(r.content));
+    return std::unique_ptr<ContentReader>(new MemoryContentReader(r.content));
   }
   if (!r.open_content) return InternalError("delivery without content");
   return r.open_content();

@@ -4,39 +4,16 @@
 #ifndef SEALPOST_STORE_QUEUE_RECORDS_H_
 #define SEALPOST_STORE_QUEUE_RECORDS_H_
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "base/status.h"
 #include "store/rights_records.h"
 
 namespace sealpost::store {
 
 // A large body written ahead of the commit that names it (StageBody).
 enum class BodyKind { kQueue, kPortal };
-
-// A staged body written a piece at a time (QueueStore::StartBody).
-// Destroyed before Finish() returned OK, it leaves nothing behind.
-// Thread-compatible.
-class BodyWriter {
- public:
-  virtual ~BodyWriter() = default;
-  // RESOURCE_EXHAUSTED when the disk is full.
-  virtual Status Append(std::string_view bytes) = 0;
-  // Makes the body durable under its id: StageBody's promise from here.
-  virtual Status Finish() = 0;
-};
-
-// A body read a piece at a time (QueueStore::OpenBody). Thread-compatible.
-class BodyReader {
- public:
-  virtual ~BodyReader() = default;
-  // Appends up to `max` bytes to *out; 0 at the end.
-  virtual Result<size_t> Read(size_t max, std::string* out) = 0;
-};
 
 struct QueuedRecipient {
   int64_t id = 0;  // assigned by the store

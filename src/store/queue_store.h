@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,24 +43,6 @@ class QueueStore {
   virtual bool StagesBodies(size_t size) const = 0;
   virtual Status StageBody(BodyKind kind, std::string_view id,
                            std::string_view body) = 0;
-  // StageBody a piece at a time, for a body too large to hold whole (the
-  // queue encrypts a large message into it as it goes). UNIMPLEMENTED
-  // where nothing is staged (PostgreSQL).
-  virtual Result<std::unique_ptr<BodyWriter>> StartBody(BodyKind kind,
-                                                        std::string_view id) {
-    (void)kind;
-    (void)id;
-    return UnimplementedError("this store keeps bodies in its rows");
-  }
-  // A body kept in a file (staged, or committed since), to read a piece at
-  // a time; NOT_FOUND when it has none: small bodies, and every body on
-  // PostgreSQL, are in their rows (GetQueuedMessage, GetPortalCopy).
-  virtual Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
-                                                       std::string_view id) {
-    (void)kind;
-    (void)id;
-    return NotFoundError("this store keeps bodies in its rows");
-  }
   // Ids of messages with a queued delivery due at `now_ms`, oldest first.
   virtual Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                                 int limit) = 0;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/body_store.h"
 #include "store/store.h"
 
 namespace sealpost::store::internal {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/thread_annotations.h"
+#include "store/body_store.h"
 #include "store/migrations.h"
 #include "store/sqlite/body_files.h"
 #include "store/sqlite/sqlite_util.h"
@@ -27,7 +28,7 @@
 
 namespace sealpost::store {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public BodyStore {
  public:
   // Opens the database and applies `migrations` that are not yet applied.
   static Result<std::unique_ptr<SqliteStore>> Open(
