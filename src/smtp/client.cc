@@ -374,9 +374,8 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<Impl> {
     if (!content.ok()) {
       log::Warn("smtp: cannot read {}: {}", req.message_id,
                 content.status().message());
-      co_return queue::AllRecipients(n, 451,
-                                     "451 4.3.0 queued message unreadable",
-                                     c.tls_info);
+      co_return queue::AllRecipients(
+          n, 451, "451 4.3.0 queued message unreadable", c.tls_info);
     }
     const std::string mail = MailCommand(req, c.caps);
     const std::vector<std::string> rcpts = RcptCommands(req, c.caps);

@@ -56,8 +56,7 @@ std::string ReceivedHeader(const Envelope& e, const std::string& id,
       "Received: from " + helo + " (" +
           (origin.name.empty() ? "" : origin.name + " ") + "[" + origin.addr +
           "])",
-      "by " + hostname + " (Sealpost) with " + with +
-          " id " + id};
+      "by " + hostname + " (Sealpost) with " + with + " id " + id};
   if (!tls_version.empty()) {
     parts.push_back("(using " + tls_version + " with cipher " + tls_cipher +
                     ")");
