@@ -26,7 +26,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import DevServer, wait_for, unique  # noqa: E402
+from smtp_testlib import DevServer, SmtpSink, wait_for, unique  # noqa: E402
 
 MB = 1024 * 1024
 SIZE = 50 * MB
@@ -41,7 +41,7 @@ def status_kb(pid, field):
     raise AssertionError("no %s for %d" % (field, pid))
 
 
-def large_message(tag):
+def large_message(tag, size=SIZE):
     head = ("From: alice@example.com\r\nTo: bob@example.com, "
             "carol@partner.example\r\nSubject: [encrypt] large " + tag +
             "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
@@ -53,7 +53,7 @@ def large_message(tag):
     # An attachment of random bytes in base64, the shape of large mail.
     chunk = os.urandom(57 * 1024)
     lines = base64.encodebytes(chunk).replace(b"\n", b"\r\n")
-    body = lines * ((SIZE - len(head)) // len(lines))
+    body = lines * ((size - len(head)) // len(lines))
     return head + body + b"--b1--\r\n"
 
 
@@ -105,6 +105,67 @@ class LargeMessageTest(unittest.TestCase):
             self.assertLess(growth_mb, BOUND_MB)
         finally:
             server.stop()
+
+    def test_hundred_megabytes_delivered_over_smtp_from_the_body_file(self):
+        """100 MB (smtp.max_message_bytes raised) to a real next hop
+        (Postfix's smtp-sink): both wrappers are delivered from their body
+        files a slice at a time (encrypted there segment by segment), the
+        internal one opens byte for byte with `sealpost open`, and no
+        queue body file is left once both are delivered."""
+        size = 100 * MB
+        sink = SmtpSink()
+        server = DevServer(
+            args=["--next-hop", "127.0.0.1:%d" % sink.port],
+            env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(size + 4 * MB)})
+        try:
+            tag = unique()
+            raw = large_message(tag, size)
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=600) as c:
+                c.sendmail("alice@example.com",
+                           ["bob@example.com", "carol@partner.example"], raw)
+
+            def both():
+                # smtp-sink -D starts each transaction with X-Client-Addr.
+                with open(sink.dump, "rb") as f:
+                    parts = f.read().split(b"X-Client-Addr:")[1:]
+                found = [p for p in parts if tag.encode() in p[:64 * 1024]
+                         and p.rstrip().endswith(b"--")]
+                return found if len(found) >= 2 else None
+            parts = wait_for(both, timeout=600, interval=1.0)
+            self.assertTrue(parts, server.read_log()[-3000:])
+            internal = [p for p in parts if b"message.sealed" in p]
+            self.assertEqual(len(internal), 1)
+            path = os.path.join(sink.dir, "internal.eml")
+            with open(path, "wb") as f:
+                f.write(b"X-Client-Addr:" + internal[0])
+            env = dict(os.environ, SEALPOST_ADDR=server.url,
+                       SEALPOST_TOKEN=server.token,
+                       SEALPOST_CACERT=server.ca_cert,
+                       SEALPOST_USER="bob@example.com",
+                       SEALPOST_PASSWORD=server.passwords()[
+                           "bob@example.com"])
+            r = subprocess.run([os.environ.get("SEALPOST_BINARY",
+                                               "build/sealpost"),
+                                "open", path], env=env,
+                               capture_output=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            self.assertEqual(len(r.stdout), len(raw))
+            self.assertEqual(hashlib.sha256(r.stdout).hexdigest(),
+                             hashlib.sha256(raw).hexdigest())
+            bodies = [d for d in os.listdir(server.data_dir)
+                      if d.endswith("-bodies")]
+            self.assertEqual(len(bodies), 1, os.listdir(server.data_dir))
+            bodies_dir = os.path.join(server.data_dir, bodies[0])
+
+            def no_queue_bodies():
+                return not [n for n in os.listdir(bodies_dir)
+                            if n.startswith("q-")]
+            self.assertTrue(wait_for(no_queue_bodies, timeout=60),
+                            os.listdir(bodies_dir))
+        finally:
+            server.stop()
+            sink.cleanup()
 
 
 if __name__ == "__main__":
