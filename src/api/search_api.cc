@@ -131,7 +131,7 @@ void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
                auto stats = ctx.store->Stats();
                if (!stats.ok()) return FromStatus(stats.status());
                return JsonOk(200, json::object{{"messages", size->messages},
-                                               {"postings", size->postings},
+                                               {"pending", size->pending},
                                                {"protected_messages",
                                                 stats->protected_messages}});
              }));

@@ -256,6 +256,22 @@ CREATE TABLE pin_passes (
 );
 CREATE INDEX pin_passes_until ON pin_passes (until)
 )sql"},
+      {20,
+       "ediscovery: postings merged per term in segments, off the mail path",
+       R"sql(
+DROP TABLE search_postings;
+CREATE TABLE search_pending (
+  doc BIGINT PRIMARY KEY
+){without_rowid};
+CREATE TABLE search_segments (
+  term BIGINT NOT NULL,
+  first_doc BIGINT NOT NULL,
+  last_doc BIGINT NOT NULL,
+  docs {blob} NOT NULL,
+  PRIMARY KEY (term, first_doc)
+){without_rowid};
+INSERT INTO search_pending (doc) SELECT doc FROM search_docs
+)sql"},
   };
   return migrations;
 }

@@ -158,6 +158,7 @@ class PostgresStore final : public Store {
                         const std::vector<int64_t>& terms) override;
   Result<std::vector<std::string>> SearchMessages(
       const SearchQuery& query) override;
+  Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) override;
   Result<SearchIndexSize> CountSearchIndex() override;
   Status ShredProtectedMessage(std::string_view id,
                                const AuditRecord& audit) override;
