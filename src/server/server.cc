@@ -31,6 +31,7 @@
 #include "protect/protector.h"
 #include "queue/queue.h"
 #include "search/ediscovery.h"
+#include "search/index_merger.h"
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
@@ -482,11 +483,14 @@ int RunServer(const ServerOptions& options) {
   licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
   // eDiscovery (docs/compliance.md): the blind index, filled at protection
-  // time (search.index_at_protection) or by `search reindex`, searched by
-  // the API and the portal.
+  // time (search.index_at_protection) or by `search reindex`, merged in
+  // the background, searched by the API and the portal.
   search::Indexer indexer(keys);
   search::EDiscovery ediscovery(**store, licenses, templates, indexer);
   api_context.ediscovery = &ediscovery;
+  if (config.search_index_at_protection) api_context.indexer = &indexer;
+  search::IndexMerger index_merger(**store);
+  index_merger.Start();
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
   auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules});
   if (!shared_changes.ok()) return Fail(shared_changes.status());
