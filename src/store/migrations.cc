@@ -263,12 +263,15 @@ DROP TABLE search_postings;
 CREATE TABLE search_pending (
   doc BIGINT PRIMARY KEY
 ){without_rowid};
+CREATE TABLE search_batches (
+  batch BIGINT PRIMARY KEY,
+  last_doc BIGINT NOT NULL
+){without_rowid};
 CREATE TABLE search_segments (
+  batch BIGINT NOT NULL,
   term BIGINT NOT NULL,
-  first_doc BIGINT NOT NULL,
-  last_doc BIGINT NOT NULL,
   docs {blob} NOT NULL,
-  PRIMARY KEY (term, first_doc)
+  PRIMARY KEY (batch, term)
 ){without_rowid};
 INSERT INTO search_pending (doc) SELECT doc FROM search_docs
 )sql"},

@@ -174,11 +174,10 @@ Result<int64_t> MergeSearchDocs(SearchTables& t, int min_docs, int max_docs) {
          ++end) {
       list.push_back(postings[end].second);
     }
-    segments.push_back(
-        {postings[i].first, list.front(), list.back(), EncodeDocList(list)});
+    segments.push_back({docs.front(), postings[i].first, EncodeDocList(list)});
     i = end;
   }
-  SP_RETURN_IF_ERROR(t.AddSegments(segments));
+  SP_RETURN_IF_ERROR(t.AddBatch(docs.front(), docs.back(), segments));
   SP_RETURN_IF_ERROR(t.Unpend(docs));
   return static_cast<int64_t>(docs.size());
 }

@@ -4,10 +4,13 @@
 // A protected message's commit adds one row: search_docs (its id and its
 // sorted term hashes, 8 bytes each, big-endian) and marks it pending
 // (search_pending). A merge, off the mail path, folds pending messages in
-// large batches into search_segments: per term, one row per batch with the
-// batch's docs as a delta-varint list. A query reads a term's segments and
-// the pending tail, so a message is searchable as soon as it commits.
-// Doc ids only grow (AUTOINCREMENT, BIGSERIAL) and are never reused.
+// large batches: a search_batches row (the batch's first and last doc)
+// and its search_segments, per term one row of the batch's docs holding
+// it as a delta-varint list. Segments are keyed (batch, term), so a merge
+// appends to the end of the table instead of touching a page per term,
+// and a term's lookup is one probe per batch. A query reads a term's
+// segments and the pending tail, so a message is searchable as soon as it
+// commits. Doc ids only grow (AUTOINCREMENT, BIGSERIAL), never reused.
 //
 // The engines supply the statements (SearchTables); the functions below
 // run inside the engine's transaction (writes) or connection (reads).
@@ -44,9 +47,8 @@ struct IndexedDoc {
 };
 
 struct SearchSegment {
+  int64_t batch = 0;  // the batch's first doc; with `term`, the key
   int64_t term = 0;
-  int64_t first_doc = 0;  // with `term`, the key; kept when docs leave
-  int64_t last_doc = 0;
   std::string docs;  // EncodeDocList
 };
 
@@ -69,9 +71,10 @@ class SearchTables {
   // How many docs are pending, counting no further than `limit`.
   virtual Result<int64_t> CountPending(int limit) = 0;
   virtual Status Unpend(const std::vector<int64_t>& docs) = 0;
-  // Inserts new segments (keys not taken yet).
-  virtual Status AddSegments(const std::vector<SearchSegment>& segments) = 0;
-  // The segments of `term` whose range holds `doc`.
+  // Inserts a merged batch: its row and its segments.
+  virtual Status AddBatch(int64_t batch, int64_t last_doc,
+                          const std::vector<SearchSegment>& segments) = 0;
+  // The segments of `term` in the batches whose range holds `doc`.
   virtual Result<std::vector<SearchSegment>> SegmentsAround(int64_t term,
                                                             int64_t doc) = 0;
   // Rewrites a segment's docs; empty `docs` deletes it.

@@ -88,24 +88,25 @@ class PostgresSearchTables : public internal::SearchTables {
                   PgParams().Text(ArrayText(docs)));
   }
 
-  Status AddSegments(const std::vector<SearchSegment>& segments) override {
+  Status AddBatch(int64_t batch, int64_t last_doc,
+                  const std::vector<SearchSegment>& segments) override {
+    SP_RETURN_IF_ERROR(
+        c_.Run("INSERT INTO search_batches (batch, last_doc) VALUES ($1, $2)",
+               PgParams().Int(batch).Int(last_doc)));
     // Many rows a statement: one round trip each would dominate a merge.
     constexpr size_t kRows = 1000;
     for (size_t start = 0; start < segments.size(); start += kRows) {
       const size_t end = std::min(segments.size(), start + kRows);
       std::string sql =
-          "INSERT INTO search_segments (term, first_doc, last_doc, docs) "
-          "VALUES ";
+          "INSERT INTO search_segments (batch, term, docs) VALUES ";
       PgParams params;
       for (size_t i = start; i < end; ++i) {
-        const int n = static_cast<int>(i - start) * 4;
+        const int n = static_cast<int>(i - start) * 3;
         sql += (i > start ? ",($" : "($") + std::to_string(n + 1) +
                "::bigint,$" + std::to_string(n + 2) + "::bigint,$" +
-               std::to_string(n + 3) + "::bigint,$" + std::to_string(n + 4) +
-               ")";
-        params.Int(segments[i].term)
-            .Int(segments[i].first_doc)
-            .Int(segments[i].last_doc)
+               std::to_string(n + 3) + ")";
+        params.Int(segments[i].batch)
+            .Int(segments[i].term)
             .Blob(segments[i].docs);
       }
       SP_RETURN_IF_ERROR(c_.Run(sql, std::move(params)));
@@ -117,12 +118,13 @@ class PostgresSearchTables : public internal::SearchTables {
                                                     int64_t doc) override {
     SP_ASSIGN_OR_RETURN(
         PgResult r,
-        c_.Query("SELECT term, first_doc, last_doc, docs FROM search_segments "
-                 "WHERE term = $1 AND first_doc <= $2 AND last_doc >= $2",
+        c_.Query("SELECT s.batch, s.term, s.docs FROM search_batches b JOIN "
+                 "search_segments s ON s.batch = b.batch AND s.term = $1 "
+                 "WHERE b.batch <= $2 AND b.last_doc >= $2",
                  PgParams().Int(term).Int(doc)));
     std::vector<SearchSegment> out;
     for (int i = 0; i < r.rows(); ++i) {
-      out.push_back({r.Int(i, 0), r.Int(i, 1), r.Int(i, 2), r.Blob(i, 3)});
+      out.push_back({r.Int(i, 0), r.Int(i, 1), r.Blob(i, 2)});
     }
     return out;
   }
@@ -130,19 +132,20 @@ class PostgresSearchTables : public internal::SearchTables {
   Status ReplaceSegment(const SearchSegment& g) override {
     if (g.docs.empty()) {
       return c_.Run(
-          "DELETE FROM search_segments WHERE term = $1 AND first_doc = $2",
-          PgParams().Int(g.term).Int(g.first_doc));
+          "DELETE FROM search_segments WHERE batch = $1 AND term = $2",
+          PgParams().Int(g.batch).Int(g.term));
     }
     return c_.Run(
-        "UPDATE search_segments SET docs = $3 WHERE term = $1 AND first_doc = "
-        "$2",
-        PgParams().Int(g.term).Int(g.first_doc).Blob(g.docs));
+        "UPDATE search_segments SET docs = $3 WHERE batch = $1 AND term = $2",
+        PgParams().Int(g.batch).Int(g.term).Blob(g.docs));
   }
 
   Result<std::vector<std::string>> SegmentDocs(int64_t term) override {
     SP_ASSIGN_OR_RETURN(
-        PgResult r, c_.Query("SELECT docs FROM search_segments WHERE term = $1",
-                             PgParams().Int(term)));
+        PgResult r,
+        c_.Query("SELECT s.docs FROM search_batches b JOIN search_segments s "
+                 "ON s.batch = b.batch AND s.term = $1",
+                 PgParams().Int(term)));
     std::vector<std::string> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(r.Blob(i, 0));
     return out;

@@ -84,14 +84,17 @@ class SqliteSearchTables : public internal::SearchTables {
     return Status::Ok();
   }
 
-  Status AddSegments(const std::vector<SearchSegment>& segments) override {
+  Status AddBatch(int64_t batch, int64_t last_doc,
+                  const std::vector<SearchSegment>& segments) override {
+    Stmt b(stmts_,
+           "INSERT INTO search_batches (batch, last_doc) VALUES (?, ?)");
+    b.Bind(1, batch).Bind(2, last_doc);
+    SP_RETURN_IF_ERROR(b.Run());
     Stmt s(stmts_,
-           "INSERT INTO search_segments (term, first_doc, last_doc, docs) "
-           "VALUES (?, ?, ?, ?)");
+           "INSERT INTO search_segments (batch, term, docs) VALUES (?, ?, ?)");
     SP_RETURN_IF_ERROR(s.status());
     for (const SearchSegment& g : segments) {
-      s.Bind(1, g.term).Bind(2, g.first_doc).Bind(3, g.last_doc);
-      s.BindBlobNoCopy(4, g.docs);
+      s.Bind(1, g.batch).Bind(2, g.term).BindBlobNoCopy(3, g.docs);
       SP_RETURN_IF_ERROR(s.Run());
       s.Reset();
     }
@@ -101,30 +104,33 @@ class SqliteSearchTables : public internal::SearchTables {
   Result<std::vector<SearchSegment>> SegmentsAround(int64_t term,
                                                     int64_t doc) override {
     Stmt s(stmts_,
-           "SELECT term, first_doc, last_doc, docs FROM search_segments WHERE "
-           "term = ? AND first_doc <= ? AND last_doc >= ?");
-    s.Bind(1, term).Bind(2, doc).Bind(3, doc);
+           "SELECT s.batch, s.term, s.docs FROM search_batches b CROSS JOIN "
+           "search_segments s ON s.batch = b.batch AND s.term = ?1 WHERE "
+           "b.batch <= ?2 AND b.last_doc >= ?2");
+    s.Bind(1, term).Bind(2, doc);
     return s.All("reading index segments", [](const Stmt& s) {
-      return SearchSegment{s.Int(0), s.Int(1), s.Int(2), s.Blob(3)};
+      return SearchSegment{s.Int(0), s.Int(1), s.Blob(2)};
     });
   }
 
   Status ReplaceSegment(const SearchSegment& g) override {
     if (g.docs.empty()) {
       Stmt s(stmts_,
-             "DELETE FROM search_segments WHERE term = ? AND first_doc = ?");
-      s.Bind(1, g.term).Bind(2, g.first_doc);
+             "DELETE FROM search_segments WHERE batch = ? AND term = ?");
+      s.Bind(1, g.batch).Bind(2, g.term);
       return s.Run();
     }
     Stmt s(stmts_,
-           "UPDATE search_segments SET docs = ? WHERE term = ? AND "
-           "first_doc = ?");
-    s.BindBlobNoCopy(1, g.docs).Bind(2, g.term).Bind(3, g.first_doc);
+           "UPDATE search_segments SET docs = ? WHERE batch = ? AND term = ?");
+    s.BindBlobNoCopy(1, g.docs).Bind(2, g.batch).Bind(3, g.term);
     return s.Run();
   }
 
   Result<std::vector<std::string>> SegmentDocs(int64_t term) override {
-    Stmt s(stmts_, "SELECT docs FROM search_segments WHERE term = ?");
+    // One probe a batch: the batches outside, the segments' key inside.
+    Stmt s(stmts_,
+           "SELECT s.docs FROM search_batches b CROSS JOIN search_segments s "
+           "ON s.batch = b.batch AND s.term = ?");
     s.Bind(1, term);
     return s.All("reading index segments",
                  [](const Stmt& s) { return s.Blob(0); });
