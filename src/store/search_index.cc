@@ -4,6 +4,17 @@
 #include <utility>
 
 namespace sealpost::store::internal {
+namespace {
+
+int64_t TermAt(std::string_view terms_blob, size_t i) {
+  uint64_t u = 0;
+  for (size_t j = 0; j < 8; ++j) {
+    u = (u << 8) | static_cast<unsigned char>(terms_blob[i * 8 + j]);
+  }
+  return static_cast<int64_t>(u);
+}
+
+}  // namespace
 
 std::string EncodeSearchTerms(const std::vector<int64_t>& terms) {
   std::string out;
@@ -20,13 +31,7 @@ std::string EncodeSearchTerms(const std::vector<int64_t>& terms) {
 std::vector<int64_t> DecodeSearchTerms(std::string_view blob) {
   std::vector<int64_t> out;
   out.reserve(blob.size() / 8);
-  for (size_t i = 0; i + 8 <= blob.size(); i += 8) {
-    uint64_t u = 0;
-    for (size_t j = 0; j < 8; ++j) {
-      u = (u << 8) | static_cast<unsigned char>(blob[i + j]);
-    }
-    out.push_back(static_cast<int64_t>(u));
-  }
+  for (size_t i = 0; i < blob.size() / 8; ++i) out.push_back(TermAt(blob, i));
   return out;
 }
 
@@ -86,7 +91,7 @@ bool HoldsTerm(std::string_view terms_blob, int64_t term) {
   size_t lo = 0, hi = terms_blob.size() / 8;
   while (lo < hi) {
     const size_t mid = (lo + hi) / 2;
-    const int64_t t = DecodeSearchTerms(terms_blob.substr(mid * 8, 8))[0];
+    const int64_t t = TermAt(terms_blob, mid);
     if (t == term) return true;
     if (t < term) {
       lo = mid + 1;
@@ -149,6 +154,13 @@ Status PutSearchDoc(SearchTables& t, std::string_view message_id,
   }
   if (terms.empty()) return Status::Ok();
   return t.AddDoc(message_id, blob).status();
+}
+
+Status AddNewSearchDoc(SearchTables& t, std::string_view message_id,
+                       const std::vector<int64_t>& terms) {
+  if (terms.empty()) return Status::Ok();
+  return t.AddDoc(message_id, EncodeSearchTerms(UniqueSearchTerms(terms)))
+      .status();
 }
 
 Result<int64_t> MergeSearchDocs(SearchTables& t, int min_docs, int max_docs) {

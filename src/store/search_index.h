@@ -91,6 +91,10 @@ class SearchTables {
 // nothing, so a reindex of an indexed message costs one read.
 Status PutSearchDoc(SearchTables& t, std::string_view message_id,
                     const std::vector<int64_t>& terms);
+// Adds the terms of a message protected in this transaction (it has no
+// doc yet: no lookup on the protection commit).
+Status AddNewSearchDoc(SearchTables& t, std::string_view message_id,
+                       const std::vector<int64_t>& terms);
 // Removes a message's doc and every posting of it (shredding).
 Status RemoveSearchDoc(SearchTables& t, std::string_view message_id);
 // Folds up to `max_docs` pending docs into segments when at least

@@ -189,13 +189,15 @@ Status PostgresStore::DeleteSearchTerms(Conn& c, std::string_view message_id) {
 Status PostgresStore::InsertSearchTerms(Conn& c, std::string_view message_id,
                                         const std::vector<int64_t>& terms) {
   PostgresSearchTables tables(c);
-  return internal::PutSearchDoc(tables, message_id, terms);
+  return internal::AddNewSearchDoc(tables, message_id, terms);
 }
 
 Status PostgresStore::PutSearchTerms(std::string_view message_id,
                                      const std::vector<int64_t>& terms) {
-  return InTransaction(
-      [&](Conn& c) { return InsertSearchTerms(c, message_id, terms); });
+  return InTransaction([&](Conn& c) {
+    PostgresSearchTables tables(c);
+    return internal::PutSearchDoc(tables, message_id, terms);
+  });
 }
 
 Result<int64_t> PostgresStore::MergeSearchIndex(int min_docs, int max_docs) {

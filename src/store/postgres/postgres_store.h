@@ -220,8 +220,8 @@ class PostgresStore final : public Store {
   }
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
-  // A message's index terms replaced (none: removed), inside the caller's
-  // transaction (postgres_search.cc).
+  // The index terms of a message protected inside the caller's
+  // transaction; and a message's removed (postgres_search.cc).
   Status InsertSearchTerms(Conn& c, std::string_view message_id,
                            const std::vector<int64_t>& terms);
   Status DeleteSearchTerms(Conn& c, std::string_view message_id);

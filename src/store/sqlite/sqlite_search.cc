@@ -176,14 +176,16 @@ Status SqliteStore::DeleteSearchTerms(std::string_view message_id) {
 Status SqliteStore::InsertSearchTerms(std::string_view message_id,
                                       const std::vector<int64_t>& terms) {
   SqliteSearchTables tables(stmts_);
-  return internal::PutSearchDoc(tables, message_id, terms);
+  return internal::AddNewSearchDoc(tables, message_id, terms);
 }
 
 Status SqliteStore::PutSearchTerms(std::string_view message_id,
                                    const std::vector<int64_t>& terms) {
   MutexLock lock(&mu_);
-  return InTransaction(
-      [&]() SP_REQUIRES(mu_) { return InsertSearchTerms(message_id, terms); });
+  return InTransaction([&]() SP_REQUIRES(mu_) {
+    SqliteSearchTables tables(stmts_);
+    return internal::PutSearchDoc(tables, message_id, terms);
+  });
 }
 
 Result<int64_t> SqliteStore::MergeSearchIndex(int min_docs, int max_docs) {

@@ -192,8 +192,8 @@ class SqliteStore final : public Store {
   Status InsertProtectedMessage(const NewProtectedMessage& m,
                                 internal::BodyFileChanges* changes)
       SP_REQUIRES(mu_);
-  // A message's index terms replaced (none: removed), inside the caller's
-  // transaction (sqlite_search.cc).
+  // The index terms of a message protected inside the caller's
+  // transaction; and a message's removed (sqlite_search.cc).
   Status InsertSearchTerms(std::string_view message_id,
                            const std::vector<int64_t>& terms) SP_REQUIRES(mu_);
   Status DeleteSearchTerms(std::string_view message_id) SP_REQUIRES(mu_);
