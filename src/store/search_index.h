@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/store.h"
+#include "store/search_store.h"
 
 namespace sealpost::store::internal {
 
