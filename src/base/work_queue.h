@@ -30,6 +30,8 @@ class WorkQueue {
       threads_.emplace_back([this] { Work(); });
     }
   }
+  // Jobs still waiting then are dropped unanswered: owners whose jobs
+  // carry a callback call Stop first and answer what it returns.
   ~WorkQueue() {
     Stop();
     Join();
