@@ -283,6 +283,26 @@ void ReloadLogSettings(const ServerOptions& options) {
             fresh->log_format);
 }
 
+// SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
+// key files again, and the log settings from the configuration as it is
+// now. Everything else needs a restart (docs/operations.md). The servers
+// must outlive the runtime's handlers.
+void ReloadOnSighup(Runtime& runtime, const ServerOptions& options,
+                    HttpServer& https, HttpServer* admin, Gateway& gateway) {
+  runtime.OnReload([&options, &https, admin, &gateway] {
+    ReloadLogSettings(options);
+    (void)https.ReloadTls();  // each says in the log what happened
+    if (admin != nullptr) (void)admin->ReloadTls();
+    (void)gateway.ReloadTls();
+  });
+}
+
+// server.public_url, else the HTTPS listener's bound address.
+std::string PublicUrl(const Config& config, const std::string& https_bound) {
+  return config.public_url.empty() ? "https://" + https_bound
+                                   : config.public_url;
+}
+
 portal::PortalOptions PortalOptionsOf(const Config& config,
                                       const std::string& url, bool dev) {
   portal::PortalOptions portal_options;
@@ -424,10 +444,8 @@ int RunServer(const ServerOptions& options) {
   auto admin =
       StartAdminListener(runtime, config, http_options, admin_router, metrics);
   if (!admin.ok()) return Fail(admin.status());
-  std::string url =
-      config.public_url.empty()
-          ? "https://" + HostPortText(http_options.listen.host, https.port())
-          : config.public_url;
+  const std::string url =
+      PublicUrl(config, HostPortText(http_options.listen.host, https.port()));
   // Where the CLI finds the API (dev.json, the banner, the start-up line).
   const std::string admin_bound =
       *admin ? HostPortText(ParseHostPort(config.admin_listen)->host,
@@ -488,15 +506,7 @@ int RunServer(const ServerOptions& options) {
       return Fail(s);
     }
   }
-  // SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
-  // key files again, and the log settings from the configuration as it is
-  // now. Everything else needs a restart (docs/operations.md).
-  runtime.OnReload([&options, &https, a = admin->get(), g = gateway->get()] {
-    ReloadLogSettings(options);
-    (void)https.ReloadTls();  // each says in the log what happened
-    if (a != nullptr) (void)a->ReloadTls();
-    (void)g->ReloadTls();
-  });
+  ReloadOnSighup(runtime, options, https, admin->get(), **gateway);
   AnnounceStarted(runtime, config,
                   HostPortText(http_options.listen.host, https.port()), url,
                   admin_bound, **gateway);
