@@ -2,25 +2,16 @@
 #include <utility>
 
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::Bytes;
+using internal::kCertColumns;
 using internal::PgParams;
 using internal::PgResult;
+using internal::PgRow;
 
 namespace {
-
-constexpr std::string_view kCertColumns =
-    "c.id, c.kind, c.der, c.subject, c.issuer, c.serial, c.not_before, "
-    "c.not_after, c.wrapped_key, c.source, c.created_at";
-
-SmimeCertRecord ReadCert(const PgResult& r, int i) {
-  SmimeCertRecord c;
-  r.ReadInto(i, c.id, c.kind, Bytes{c.der}, c.subject, c.issuer, c.serial,
-             c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
-             c.created_at);
-  return c;
-}
 
 Status ReadEmails(internal::PgConn& c, SmimeCertRecord& cert) {
   SP_ASSIGN_OR_RETURN(
@@ -66,7 +57,7 @@ Result<std::optional<SmimeCertRecord>> PostgresStore::GetSmimeCert(
                         c.Query("SELECT " + std::string(kCertColumns) +
                                     " FROM smime_certs c WHERE c.id = $1",
                                 PgParams().Text(id)));
-    if (r.rows() > 0) out = ReadCert(r, 0);
+    if (r.rows() > 0) out = internal::ReadCert(PgRow{r, 0});
     return out ? ReadEmails(c, *out) : Status::Ok();
   }));
   return out;
@@ -84,7 +75,8 @@ Result<std::vector<SmimeCertRecord>> PostgresStore::ListSmimeCerts(
                     "smime_cert_emails WHERE email = $2)) ORDER BY "
                     "c.created_at, c.id COLLATE \"C\"",
                 PgParams().Text(kind).Text(email)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCert(r, i));
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(internal::ReadCert(PgRow{r, i}));
     for (auto& cert : out) SP_RETURN_IF_ERROR(ReadEmails(c, cert));
     return Status::Ok();
   }));
@@ -102,18 +94,15 @@ Status PostgresStore::DeleteSmimeCert(std::string_view id) {
 }
 
 Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
-        "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
-        "UPDATE SET der = excluded.der, this_update = excluded.this_update, "
-        "next_update = excluded.next_update, created_at = "
-        "excluded.created_at WHERE excluded.this_update >= "
-        "smime_crls.this_update",
-        PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
-                     crl.next_update,
-                     crl.created_at ? crl.created_at : clock_.NowUnix()));
-  });
+  return Run(
+      "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
+      "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
+      "UPDATE SET der = excluded.der, this_update = excluded.this_update, "
+      "next_update = excluded.next_update, created_at = "
+      "excluded.created_at WHERE excluded.this_update >= "
+      "smime_crls.this_update",
+      PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+                   crl.created_at ? crl.created_at : clock_.NowUnix()));
 }
 
 Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
