@@ -388,8 +388,11 @@ int RunServer(const ServerOptions& options) {
   license::TemplateStore templates(**store);
   branding::BrandingStore brandings(**store);
   policy::RuleStore rules(**store);
-  smime::CertificateDirectory certificates(**store, keys, clock,
-                                           AcceptedDomains(config));
+  smime::CertificateDirectory certificates(
+      **store, keys, clock, AcceptedDomains(config),
+      {static_cast<int>(config.smime_revocation_timeout_seconds),
+       static_cast<int>(config.smime_revocation_total_seconds),
+       static_cast<size_t>(config.smime_crl_max_bytes)});
   if (options.dev) {
     if (Status s = SetUpDevRights(dev, keys, directory); !s.ok()) {
       return Fail(s);
@@ -488,7 +491,7 @@ int RunServer(const ServerOptions& options) {
   search::EDiscovery ediscovery(**store, licenses, templates, indexer);
   api_context.ediscovery = &ediscovery;
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
-  auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules});
+  auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules, &certificates});
   if (!shared_changes.ok()) return Fail(shared_changes.status());
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener
