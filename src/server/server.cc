@@ -491,7 +491,8 @@ int RunServer(const ServerOptions& options) {
   search::EDiscovery ediscovery(**store, licenses, templates, indexer);
   api_context.ediscovery = &ediscovery;
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
-  auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules, &certificates});
+  auto shared_changes =
+      WatchSharedChanges(**store, {&licenses, &keys, &rules, &certificates});
   if (!shared_changes.ok()) return Fail(shared_changes.status());
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener

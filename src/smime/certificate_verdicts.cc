@@ -185,11 +185,11 @@ CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
       record.kind == "anchor"
           ? crypto::VerifyCertificateChain(record.der, {}, {record.der}, {},
                                            clock_.NowUnix())
-      : online_verdict ? std::move(*online_verdict)
-                       : crypto::VerifyCertificateChain(
-                             record.der, trust.intermediates, trust.anchors,
-                             check_revocation ? trust.crls : kNoCrls,
-                             clock_.NowUnix());
+      : online_verdict
+          ? std::move(*online_verdict)
+          : crypto::VerifyCertificateChain(
+                record.der, trust.intermediates, trust.anchors,
+                check_revocation ? trust.crls : kNoCrls, clock_.NowUnix());
   switch (verdict.kind) {
     case Kind::kValid:
       v.status = CertStatus::kValid;

@@ -9,9 +9,9 @@
 #define SEALPOST_SMIME_ENVELOPED_MAIL_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 #include <vector>
 
 #include "base/status.h"

@@ -39,8 +39,8 @@ void RevocationChecker::Failed(const std::string& url, const std::string& why) {
 
 int RevocationChecker::SecondsLeft(int64_t deadline) const {
   return static_cast<int>(std::max<int64_t>(
-      0, std::min<int64_t>(limits_.request_seconds,
-                           deadline - clock_.NowUnix())));
+      0,
+      std::min<int64_t>(limits_.request_seconds, deadline - clock_.NowUnix())));
 }
 
 OnlineRevocation RevocationChecker::FetchCrl(
@@ -129,10 +129,10 @@ OnlineRevocation RevocationChecker::AskOcsp(
     int64_t until = answer->next_update != 0
                         ? answer->next_update
                         : clock_.NowUnix() + kOcspDefaultSeconds;
-    OnlineRevocation out{good ? Kind::kGood : Kind::kRevoked, "",
-                         "OCSP " + url + ": " +
-                             (good ? std::string("good") : answer->reason),
-                         until};
+    OnlineRevocation out{
+        good ? Kind::kGood : Kind::kRevoked, "",
+        "OCSP " + url + ": " + (good ? std::string("good") : answer->reason),
+        until};
     MutexLock lock(&mu_);
     if (ocsp_.size() > kMaxOcspCache) ocsp_.clear();
     ocsp_[fingerprint] = {out, until};

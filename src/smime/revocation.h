@@ -23,8 +23,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/thread_annotations.h"
@@ -50,9 +50,9 @@ struct OnlineRevocation {
 
 // The limits of the fetches (docs/configuration.md, smime.revocation_*).
 struct RevocationLimits {
-  int request_seconds = 5;                  // OWACRLConnectionTimeout
-  int total_seconds = 10;                   // OWACRLRetrievalTimeout
-  size_t max_crl_bytes = 1 << 20;           // a CRL
+  int request_seconds = 5;         // OWACRLConnectionTimeout
+  int total_seconds = 10;          // OWACRLRetrievalTimeout
+  size_t max_crl_bytes = 1 << 20;  // a CRL
   static constexpr size_t kMaxOcspBytes = 64 << 10;
 };
 

@@ -109,10 +109,10 @@ Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   return RunAndNotify(
       "smime_crls",
       "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
-        "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
-        "UPDATE SET der = excluded.der, this_update = excluded.this_update, "
-        "next_update = excluded.next_update, created_at = "
-        "excluded.created_at WHERE excluded.this_update >= "
+      "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
+      "UPDATE SET der = excluded.der, this_update = excluded.this_update, "
+      "next_update = excluded.next_update, created_at = "
+      "excluded.created_at WHERE excluded.this_update >= "
       "smime_crls.this_update",
       PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
                    crl.created_at ? crl.created_at : clock_.NowUnix()));
