@@ -2,12 +2,15 @@
 //  1. the cost of indexing at protection time: the protection stage
 //     (Protector::Apply: facts, rules, sealing, wrapper) plus the commit of
 //     the protected message's rows (record, portal copy, audit, and with
-//     the index its postings) for a 4 KB message, with and without the
-//     indexer, alternating rounds in one process;
+//     the index its one pending doc row) for a 4 KB message, with and
+//     without the indexer, alternating rounds in one process; then the
+//     background merge of those messages (the IndexMerger's batches), per
+//     message and per batch (how long one holds the store's writer);
 //  2. the index's size per message and
 //  3. the latency of a one-word query, both over N messages (default
-//     100,000) in a SQLite store, each message a 4 KB text of the same
-//     word distribution (Zipf over a 20,000-word vocabulary).
+//     100,000) merged in batches of 1,000 plus a pending tail of 999 (the
+//     most the merger leaves) in a SQLite store, each message a 4 KB text
+//     of the same word distribution (Zipf over a 20,000-word vocabulary).
 // Output: one "key value" per line.
 // Usage: search_bench [MESSAGES]
 #include <sqlite3.h>
@@ -22,6 +25,7 @@
 
 #include "base/clock.h"
 #include "protect/test_gateway_for_testing.h"
+#include "search/index_merger.h"
 #include "search/indexer.h"
 #include "search/tokenizer.h"
 
@@ -159,6 +163,27 @@ void IndexingCost() {
   std::printf("protect_and_commit_indexed_ms %.3f\n", w * 1e3);
   std::printf("protect_and_commit_index_overhead_pct %.1f\n",
               (w / p - 1) * 100);
+  // The merger's work for what was just indexed, in its batch size.
+  auto pending = gw.org.store.CountSearchIndex();
+  if (!pending.ok()) std::abort();
+  double longest = 0, all = 0;
+  int64_t merged = 0;
+  for (;;) {
+    auto t = Clock::now();
+    auto n =
+        gw.org.store.MergeSearchIndex(1, search::IndexMergerOptions().batch);
+    const double took = Since(t);
+    if (!n.ok()) std::abort();
+    if (*n == 0) break;
+    merged += *n;
+    all += took;
+    longest = std::max(longest, took);
+  }
+  std::printf("merge_messages %lld\n", static_cast<long long>(merged));
+  std::printf("merge_ms_per_message %.3f\n", all / merged * 1e3);
+  std::printf("merge_longest_batch_ms %.1f\n", longest * 1e3);
+  std::printf("protect_commit_and_merge_index_overhead_pct %.1f\n",
+              ((w + all / merged) / p - 1) * 100);
 }
 
 int64_t TableBytes(const std::string& path, const char* like) {
@@ -182,6 +207,43 @@ int64_t TableBytes(const std::string& path, const char* like) {
   return bytes;
 }
 
+// Commits `count` indexed messages from `*done` on, 1,000 a transaction;
+// returns the seconds the merges after each took.
+double AddMessages(license::testing::TestOrg& org, Text& text,
+                   const crypto::BlindIndexKey& key, int count, int* done,
+                   bool merge, int64_t* terms) {
+  double merging = 0;
+  for (const int end = *done + count; *done < end;) {
+    store::QueueBatch batch;
+    for (int i = 0; i < 1000 && *done < end; ++i, ++*done) {
+      store::NewProtectedMessage m;
+      m.record.id = "m" + std::to_string(*done);
+      m.record.owner = "alice@example.com";
+      m.record.template_id = "encrypt";
+      m.record.recipients_json = "[\"bob@partner.test\"]";
+      m.record.grants_json = "[]";
+      m.record.created_at = 1'700'000'000 + *done;
+      m.audit = {0,    0, "alice@example.com", "message.protect", m.record.id,
+                 "ok", ""};
+      search::WordSet words;
+      words.Add(text.Of(4096));
+      m.index_terms = key.Terms(words.words());
+      *terms += static_cast<int64_t>(m.index_terms.size());
+      batch.protected_messages.push_back(std::move(m));
+    }
+    if (Status st = org.store.CommitQueueBatch(batch); !st.ok()) {
+      std::fprintf(stderr, "%s\n", st.ToString().c_str());
+      std::abort();
+    }
+    if (merge) {
+      auto t = Clock::now();
+      if (!org.store.MergeSearchIndex(1000, 1000).ok()) std::abort();
+      merging += Since(t);
+    }
+  }
+  return merging;
+}
+
 void QueryLatency(int messages) {
   SystemClock clock;
   license::testing::TestOrg org(clock, "bench-index");
@@ -191,37 +253,23 @@ void QueryLatency(int messages) {
   Text text(2);
   auto start = Clock::now();
   int64_t terms = 0;
-  for (int done = 0; done < messages;) {
-    store::QueueBatch batch;
-    for (int i = 0; i < 1000 && done < messages; ++i, ++done) {
-      store::NewProtectedMessage m;
-      m.record.id = "m" + std::to_string(done);
-      m.record.owner = "alice@example.com";
-      m.record.template_id = "encrypt";
-      m.record.recipients_json = "[\"bob@partner.test\"]";
-      m.record.grants_json = "[]";
-      m.record.created_at = 1'700'000'000 + done;
-      m.audit = {0,    0, "alice@example.com", "message.protect", m.record.id,
-                 "ok", ""};
-      search::WordSet words;
-      words.Add(text.Of(4096));
-      m.index_terms = (*key)->Terms(words.words());
-      terms += static_cast<int64_t>(m.index_terms.size());
-      batch.protected_messages.push_back(std::move(m));
-    }
-    if (Status st = org.store.CommitQueueBatch(batch); !st.ok()) {
-      std::fprintf(stderr, "%s\n", st.ToString().c_str());
-      std::abort();
-    }
-  }
+  int done = 0;
+  const double merging =
+      AddMessages(org, text, **key, messages, &done, true, &terms);
+  AddMessages(org, text, **key, 999, &done, false, &terms);
   std::printf("index_build_%d_seconds %.1f\n", messages, Since(start));
+  std::printf("index_merge_%d_seconds %.1f\n", messages, merging);
+  auto size = org.store.CountSearchIndex();
+  if (!size.ok()) std::abort();
+  std::printf("index_pending_at_query %lld\n",
+              static_cast<long long>(size->pending));
   std::printf("index_terms_per_message %.1f\n",
-              static_cast<double>(terms) / messages);
+              static_cast<double>(terms) / done);
   const std::string path = org.temp.dir.File("s.db");
   int64_t index_bytes = TableBytes(path, "search_%") +
                         TableBytes(path, "sqlite_autoindex_search_%");
   std::printf("index_bytes_per_message %.0f\n",
-              static_cast<double>(index_bytes) / messages);
+              static_cast<double>(index_bytes) / done);
   // One word: rare (rank ~15,000), middling (~1,000), common (rank 5: in
   // nearly every message; the newest 100 are returned).
   for (int rank : {15000, 1000, 5}) {

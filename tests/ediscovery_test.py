@@ -88,9 +88,10 @@ class EDiscoveryTest(unittest.TestCase):
         # The next hop is down: wrappers stay queued (encrypted) and no
         # Maildir copy lands in the data directory, so `grep -r` sees only
         # what Sealpost keeps at rest.
+        # search.index_at_protection is on by default: no reindex before
+        # the searches below.
         cls.server = DevServer(
-            args=["--next-hop", "127.0.0.1:%d" % free_port()],
-            env={"SEALPOST_SEARCH_INDEX_AT_PROTECTION": "true"})
+            args=["--next-hop", "127.0.0.1:%d" % free_port()])
         cls.server.cli("group", "add", GROUP, check=True)
         cls.server.cli("group", "member", "add", GROUP, "bob@example.com",
                        check=True)
@@ -368,6 +369,28 @@ class EDiscoveryTest(unittest.TestCase):
                                 "password": self.password(user)},
                           verify=self.server.ca_cert, timeout=30)
         return r.json()["token"]
+
+    def test_mail_protected_through_the_api_is_found_without_a_reindex(self):
+        w = word("apionly")
+        m = EmailMessage()
+        m["From"], m["To"] = "alice@example.com", "frank@gmail.test"
+        m["Subject"] = "Board pack"
+        m.set_content("The %s numbers." % w)
+        src = os.path.join(tempfile.mkdtemp(prefix="sealpost-api-"), "m.eml")
+        self.addCleanup(shutil.rmtree, os.path.dirname(src), True)
+        with open(src, "wb") as f:
+            f.write(m.as_bytes())
+        r = self.cli_as("alice@example.com", "protect", src, "--template",
+                        "Encrypt", "--to", "frank@gmail.test", "--out",
+                        src + ".out")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        hits = self.found(w)
+        self.assertEqual(len(hits), 1, hits)
+        self.assertEqual(hits[0]["owner"], "alice@example.com")
+        # Hashed, never kept as the word.
+        grep = subprocess.run(["grep", "-r", "-l", "-a", w,
+                               self.server.data_dir], capture_output=True)
+        self.assertEqual(grep.returncode, 1, grep.stdout)
 
     def test_reindex_rebuilds_with_progress(self):
         r = self.server.cli("search", "reindex")

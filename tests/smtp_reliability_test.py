@@ -58,6 +58,17 @@ def swaks_send(server, to, subject):
     return re.search(r"queued as (\w+)", r.stdout).group(1)
 
 
+def send_one(server, body, timeout):
+    """One message from alice to bob in a session of its own: the DATA
+    reply's (code, text)."""
+    with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                      timeout=timeout) as c:
+        c.ehlo()
+        c.mail("alice@example.com")
+        c.rcpt("bob@example.com")
+        return c.data(body)
+
+
 def acked_ids(path):
     with open(path, errors="replace") as f:
         return set(ACK_RE.findall(f.read()))
@@ -300,12 +311,7 @@ class KillNineLargeTest(unittest.TestCase):
             acked = []
             for i in range(3):
                 body = (b"Subject: large %d\r\n\r\n" % i) + line * 2048
-                with smtplib.SMTP(server.smtp_host, server.smtp_port,
-                                  timeout=60) as c:
-                    c.ehlo()
-                    c.mail("alice@example.com")
-                    c.rcpt("bob@example.com")
-                    code, resp = c.data(body)
+                code, resp = send_one(server, body, 60)
                 self.assertEqual(code, 250, resp)
                 acked.append(resp.decode().rsplit(" ", 1)[-1])
             self.assertEqual(len(os.listdir(bodies)), 3)
@@ -371,12 +377,7 @@ class DiskFullTest(unittest.TestCase):
                     ("y" * 998 + "\r\n") * 512).encode()
             acked, refused = [], None
             for _ in range(40):
-                with smtplib.SMTP(server.smtp_host, server.smtp_port,
-                                  timeout=30) as c:
-                    c.ehlo()
-                    c.mail("alice@example.com")
-                    c.rcpt("bob@example.com")
-                    code, resp = c.data(body)
+                code, resp = send_one(server, body, 30)
                 if code == 250:
                     acked.append(resp.decode().rsplit(" ", 1)[-1])
                 else:

@@ -30,7 +30,8 @@ class CertificateDirectory;
 }
 namespace sealpost::search {
 class EDiscovery;
-}
+class Indexer;
+}  // namespace sealpost::search
 namespace sealpost::license {
 class Directory;
 class KeyService;
@@ -66,6 +67,9 @@ struct ApiContext {
   // eDiscovery search, export and reindex (search_api.cc); null: not
   // wired.
   search::EDiscovery* ediscovery = nullptr;
+  // Terms for mail protected through /api/v1/protect
+  // (search.index_at_protection); null: not indexed there.
+  search::Indexer* indexer = nullptr;
   // This node's id (server.node_id) for `sealpost status`.
   std::string node_id;
 };

@@ -55,17 +55,7 @@ Status ApplyBranding(branding::Branding& b, const json::object& body) {
       return InvalidArgumentError("'fields' must be an object");
     }
     for (const auto& [k, v] : f->as_object()) {
-      std::string text;
-      if (v.is_string()) {
-        text = std::string(v.as_string());
-      } else if (v.is_bool()) {
-        text = v.as_bool() ? "True" : "False";
-      } else if (v.is_int64()) {
-        text = std::to_string(v.as_int64());
-      } else {
-        return InvalidArgumentError(std::string(k) +
-                                    ": value must be a string, bool or int");
-      }
+      SP_ASSIGN_OR_RETURN(std::string text, SettingText(k, v, true));
       SP_RETURN_IF_ERROR(branding::SetField(b, k, text));
     }
   }

@@ -10,6 +10,7 @@
 #include "license/license_service.h"
 #include "mime/facts.h"
 #include "mime/wrapper.h"
+#include "search/indexer.h"
 
 namespace sealpost::api {
 namespace {
@@ -72,6 +73,12 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
         // Kept sealed for the owner's Sent page; unreadable mail has none.
         if (auto facts = mime::ExtractFacts(message); facts.ok()) {
           pr.subject = facts->subject;
+        }
+        if (ctx.indexer != nullptr) {
+          // Indexed in the commit that protects it, as the mail flow does;
+          // a message that cannot be read still gets protected.
+          auto terms = ctx.indexer->Terms(message);
+          if (terms.ok()) pr.index_terms = std::move(*terms);
         }
         auto sealed = ctx.licenses->Protect(pr);
         if (!sealed.ok()) return FromStatus(sealed.status());

@@ -10,11 +10,29 @@
 namespace sealpost::api {
 namespace {
 
+Response NotWired() {
+  return Response::JsonError(503, "unavailable", "search is not wired");
+}
+
 Response AdminReadsNoContent() {
   return Response::JsonError(
       403, "forbidden",
       "the admin token reads no content: sign in (--user) as a member of the "
       "eDiscovery Manager group");
+}
+
+// A route that reads content: for a signed-in user (the eDiscovery service
+// decides whether a member of the eDiscovery Manager group), never for the
+// admin token.
+http::Handler Reader(const ApiContext& ctx,
+                     std::function<Response(Request&, const Caller&)> inner) {
+  auto guarded = [&ctx, inner = std::move(inner)](
+                     Request& req, const Caller& caller) -> Response {
+    if (ctx.ediscovery == nullptr) return NotWired();
+    if (caller.admin) return AdminReadsNoContent();
+    return inner(req, caller);
+  };
+  return Authed(ctx, std::move(guarded));
 }
 
 // An optional integer field (0 when absent).
@@ -46,11 +64,7 @@ json::object HitJson(const search::SearchHit& h) {
 void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
   router.Add(
       "POST", "/api/v1/search",
-      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
-        if (ctx.ediscovery == nullptr) {
-          return Response::JsonError(503, "unavailable", "search is not wired");
-        }
-        if (caller.admin) return AdminReadsNoContent();
+      Reader(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
         auto body = ParseObject(req);
         if (!body.ok()) return FromStatus(body.status());
         search::SearchRequest q;
@@ -86,11 +100,7 @@ void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
       }));
   router.Add(
       "GET", "/api/v1/search/messages/:id",
-      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
-        if (ctx.ediscovery == nullptr) {
-          return Response::JsonError(503, "unavailable", "search is not wired");
-        }
-        if (caller.admin) return AdminReadsNoContent();
+      Reader(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
         auto released = ctx.ediscovery->Export(caller.email, req.params["id"]);
         if (!released.ok()) return FromStatus(released.status());
         Response r;
@@ -100,9 +110,7 @@ void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
       }));
   router.Add(
       "POST", "/api/v1/search/reindex", Admin(ctx, [&ctx](Request& req) {
-        if (ctx.ediscovery == nullptr) {
-          return Response::JsonError(503, "unavailable", "search is not wired");
-        }
+        if (ctx.ediscovery == nullptr) return NotWired();
         std::string limit_text = req.QueryParam("limit");
         int limit = 200;
         if (!limit_text.empty()) {
@@ -131,7 +139,7 @@ void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
                auto stats = ctx.store->Stats();
                if (!stats.ok()) return FromStatus(stats.status());
                return JsonOk(200, json::object{{"messages", size->messages},
-                                               {"postings", size->postings},
+                                               {"pending", size->pending},
                                                {"protected_messages",
                                                 stats->protected_messages}});
              }));

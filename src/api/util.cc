@@ -141,20 +141,22 @@ http::Handler Authed(const ApiContext& ctx,
   };
 }
 
+Result<std::string> SettingText(std::string_view key, const json::value& v,
+                                bool allow_int) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_bool()) return std::string(v.as_bool() ? "True" : "False");
+  if (allow_int && v.is_int64()) return std::to_string(v.as_int64());
+  return InvalidArgumentError(
+      std::string(key) + (allow_int ? ": value must be a string, bool or int"
+                                    : ": value must be a string or bool"));
+}
+
 Result<std::string> SetProperties(license::PropertySet& set,
                                   const json::object& body) {
   if (body.empty()) return InvalidArgumentError("no property to set");
   std::string changed;
   for (const auto& [k, v] : body) {
-    std::string text;
-    if (v.is_bool()) {
-      text = v.as_bool() ? "True" : "False";
-    } else if (v.is_string()) {
-      text = std::string(v.as_string());
-    } else {
-      return InvalidArgumentError(std::string(k) +
-                                  ": value must be a string or bool");
-    }
+    SP_ASSIGN_OR_RETURN(std::string text, SettingText(k, v, false));
     SP_RETURN_IF_ERROR(set.Set(k, text));
     changed +=
         std::string(changed.empty() ? "" : ",") + std::string(k) + "=" + text;

@@ -54,6 +54,12 @@ Result<std::vector<std::string>> StringList(const boost::json::object& o,
 Result<std::string> Base64Field(const boost::json::object& o,
                                 std::string_view key);
 
+// The text a settings field takes from a JSON value: a string as it is, a
+// boolean as "True"/"False" (PowerShell's spelling, which the stores keep),
+// an integer only where `allow_int`.
+Result<std::string> SettingText(std::string_view key,
+                                const boost::json::value& v, bool allow_int);
+
 // Sets each property of a PATCH body (strings or booleans) on `set`, all
 // or nothing: the first bad value is the error and `set` is then not to be
 // saved. Returns "Name=Value,..." for the audit.

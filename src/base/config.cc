@@ -226,7 +226,8 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::smime_crl_max_bytes)},
       {{"search.index_at_protection",
         "every protected message is added to the eDiscovery index as it is "
-        "protected (true/false; off: `sealpost search reindex` builds it)"},
+        "protected (true/false; off: only `sealpost search reindex` builds "
+        "it)"},
        Bool(&Config::search_index_at_protection)},
       {{"portal.retention_days",
         "days portal copies of messages without an expiry are kept, then "

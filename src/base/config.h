@@ -104,7 +104,7 @@ struct Config {
   bool smime_harvest = true;
   // eDiscovery (docs/compliance.md): indexing costs about 1.3 ms of commit
   // per protected 4 KB message, so it is off unless asked for.
-  bool search_index_at_protection = false;
+  bool search_index_at_protection = true;
   // S/MIME mail to one of our users whose private key is on file is
   // decrypted at the gateway, then treated as clear mail.
   bool smime_decrypt_inbound = false;

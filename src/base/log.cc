@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <string>
+
+#include "base/json_quote.h"
 
 namespace sealpost::log {
 namespace {
@@ -20,35 +23,12 @@ class JsonFormatter final : public spdlog::formatter {
     fmt::format_to(std::back_inserter(dest), R"({{"ts_ms":{},"level":")", secs);
     auto lvl = spdlog::level::to_string_view(msg.level);
     dest.append(lvl.data(), lvl.data() + lvl.size());
-    static constexpr std::string_view kMsg = R"(","msg":")";
+    static constexpr std::string_view kMsg = R"(","msg":)";
     dest.append(kMsg.data(), kMsg.data() + kMsg.size());
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      switch (c) {
-        case '"':
-          dest.append(std::string_view("\\\""));
-          break;
-        case '\\':
-          dest.append(std::string_view("\\\\"));
-          break;
-        case '\n':
-          dest.append(std::string_view("\\n"));
-          break;
-        case '\r':
-          dest.append(std::string_view("\\r"));
-          break;
-        case '\t':
-          dest.append(std::string_view("\\t"));
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            fmt::format_to(std::back_inserter(dest), "\\u{:04x}",
-                           static_cast<int>(c));
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
-    static constexpr std::string_view kEnd = "\"}\n";
+    const std::string text =
+        JsonQuote(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+    static constexpr std::string_view kEnd = "}\n";
     dest.append(kEnd.data(), kEnd.data() + kEnd.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {

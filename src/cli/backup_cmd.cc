@@ -319,11 +319,10 @@ int Backup(const BackupArgs& a) {
   const std::string what = "backup";
   auto paths = ResolveLocalPaths(a.local, /*postgres_ok=*/true);
   if (!paths.ok()) return LocalFailure(what, paths.status());
+  if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
   if (paths->config.store_engine == "postgres") {
-    if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
     return BackupPostgres(*paths, a.dir);
   }
-  if (Status s = MakeDirs(a.dir); !s.ok()) return LocalFailure(what, s);
   const std::string dest = a.dir + "/sealpost.db";
   auto info = store::CopySqliteDatabase(paths->database, dest);
   if (!info.ok()) return LocalFailure(what, info.status());

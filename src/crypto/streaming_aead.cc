@@ -1,5 +1,6 @@
 #include "crypto/streaming_aead.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/encoding.h"
@@ -27,6 +28,28 @@ std::string SegmentNonce(std::string_view prefix, uint64_t segment, bool last) {
   }
   nonce += static_cast<char>(last ? 1 : 0);
   return nonce;
+}
+
+// Hands `input` to `segment` in pieces of `size` bytes, holding back the
+// last piece in `buffer` even when full: only Finish knows which segment
+// ends the stream (the last one is sealed differently).
+template <typename SegmentFn>
+Status Segment(std::string& buffer, std::string_view input, size_t size,
+               SegmentFn segment) {
+  if (!buffer.empty()) {
+    size_t take = std::min(size - buffer.size(), input.size());
+    buffer.append(input.substr(0, take));
+    input.remove_prefix(take);
+    if (input.empty()) return Status::Ok();
+    SP_RETURN_IF_ERROR(segment(std::string_view(buffer)));
+    buffer.clear();
+  }
+  while (input.size() > size) {
+    SP_RETURN_IF_ERROR(segment(input.substr(0, size)));
+    input.remove_prefix(size);
+  }
+  buffer.assign(input);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -91,23 +114,10 @@ Status StreamEncryptor::Update(std::string_view plaintext, std::string* out) {
   if (state_ != State::kStreaming) {
     return FailedPreconditionError("stream not open for writing");
   }
-  if (!buffer_.empty()) {
-    size_t take =
-        std::min(kStreamSegmentSize - buffer_.size(), plaintext.size());
-    buffer_.append(plaintext.substr(0, take));
-    plaintext.remove_prefix(take);
-    // A full buffer is sealed only once more data proves it is not the last.
-    if (plaintext.empty()) return Status::Ok();
-    SP_RETURN_IF_ERROR(SealSegment(buffer_, /*last=*/false, out));
-    buffer_.clear();
-  }
-  while (plaintext.size() > kStreamSegmentSize) {
-    SP_RETURN_IF_ERROR(SealSegment(plaintext.substr(0, kStreamSegmentSize),
-                                   /*last=*/false, out));
-    plaintext.remove_prefix(kStreamSegmentSize);
-  }
-  buffer_.assign(plaintext);
-  return Status::Ok();
+  return Segment(buffer_, plaintext, kStreamSegmentSize,
+                 [&](std::string_view segment) {
+                   return SealSegment(segment, /*last=*/false, out);
+                 });
 }
 
 Status StreamEncryptor::Finish(std::string* out) {
@@ -173,23 +183,10 @@ Status StreamDecryptor::Update(std::string_view ciphertext, std::string* out) {
     buffer_.clear();
     state_ = State::kStreaming;
   }
-  if (!buffer_.empty()) {
-    size_t take = std::min(kStreamCiphertextSegmentSize - buffer_.size(),
-                           ciphertext.size());
-    buffer_.append(ciphertext.substr(0, take));
-    ciphertext.remove_prefix(take);
-    if (ciphertext.empty()) return Status::Ok();
-    SP_RETURN_IF_ERROR(OpenSegment(buffer_, /*last=*/false, out));
-    buffer_.clear();
-  }
-  while (ciphertext.size() > kStreamCiphertextSegmentSize) {
-    SP_RETURN_IF_ERROR(
-        OpenSegment(ciphertext.substr(0, kStreamCiphertextSegmentSize),
-                    /*last=*/false, out));
-    ciphertext.remove_prefix(kStreamCiphertextSegmentSize);
-  }
-  buffer_.assign(ciphertext);
-  return Status::Ok();
+  return Segment(buffer_, ciphertext, kStreamCiphertextSegmentSize,
+                 [&](std::string_view segment) {
+                   return OpenSegment(segment, /*last=*/false, out);
+                 });
 }
 
 Status StreamDecryptor::Finish(std::string* out) {

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/json_quote.h"
+
 namespace sealpost::http {
 
 struct Request {
@@ -76,8 +78,7 @@ std::string_view StatusReason(int status);
 // cut between characters), so a header never grows with the name.
 inline constexpr size_t kMaxFilenameBytes = 150;
 std::string AttachmentDisposition(std::string_view filename);
-// JSON string literal with quotes, escaping per RFC 8259 §7.
-std::string JsonQuote(std::string_view s);
+using ::sealpost::JsonQuote;  // base/json_quote.h
 
 }  // namespace sealpost::http
 

@@ -188,6 +188,7 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                     "template=" + tmpl.name + " recipients=" +
                                         std::to_string(recipients.size())},
                                    std::string()};
+  write.index_terms = request.index_terms;
   if (request.defer_write) {
     if (request.keep_portal_copy) {
       write.portal_copy = std::move(container);

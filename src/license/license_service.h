@@ -65,6 +65,9 @@ struct ProtectRequest {
   // page): a 6-digit PIN from the CSPRNG is kept with the record, sealed
   // like the subject; the reader enters it after signing in.
   bool require_pin = false;
+  // Its terms in the eDiscovery index (search::Indexer), committed with
+  // the record; empty: not indexed.
+  std::vector<int64_t> index_terms;
 };
 
 struct ProtectResult {

@@ -128,10 +128,21 @@ json::array StringsToJson(const std::vector<std::string>& values) {
   return a;
 }
 
-json::object ConditionToJson(const Condition& c) {
-  json::object o;
-  o["kind"] = ConditionKindName(c.kind);
-  switch (c.kind) {
+// What a condition holds besides its kind: one list of the kinds for both
+// directions, so the JSON written and the JSON read cannot drift apart.
+enum class Operand {
+  kNone,
+  kValues,
+  kScope,
+  kHeaderAndPattern,
+  kPattern,
+  kBytes,
+  kMessageTypes,
+  kSensitivities,
+};
+
+Operand OperandOf(ConditionKind kind) {
+  switch (kind) {
     case ConditionKind::kSenderAddressIs:
     case ConditionKind::kSenderDomainIs:
     case ConditionKind::kRecipientAddressIs:
@@ -140,32 +151,56 @@ json::object ConditionToJson(const Condition& c) {
     case ConditionKind::kSubjectContainsWords:
     case ConditionKind::kSubjectOrBodyContainsWords:
     case ConditionKind::kAttachmentNameIs:
-      o["values"] = StringsToJson(c.values);
-      break;
+      return Operand::kValues;
     case ConditionKind::kSenderScope:
     case ConditionKind::kRecipientScope:
-      o["scope"] = ScopeName(c.scope);
-      break;
+      return Operand::kScope;
     case ConditionKind::kHeaderMatches:
-      o["header"] = c.header_name;
-      [[fallthrough]];
+      return Operand::kHeaderAndPattern;
     case ConditionKind::kSubjectMatches:
     case ConditionKind::kBodyMatches:
-      o["pattern"] = c.pattern;
-      break;
+      return Operand::kPattern;
     case ConditionKind::kAttachmentSizeOver:
     case ConditionKind::kMessageSizeOver:
+      return Operand::kBytes;
+    case ConditionKind::kHasAttachment:
+      return Operand::kNone;
+    case ConditionKind::kMessageTypeIs:
+      return Operand::kMessageTypes;
+    case ConditionKind::kSensitivityIs:
+      return Operand::kSensitivities;
+  }
+  return Operand::kNone;
+}
+
+json::object ConditionToJson(const Condition& c) {
+  json::object o;
+  o["kind"] = ConditionKindName(c.kind);
+  switch (OperandOf(c.kind)) {
+    case Operand::kValues:
+      o["values"] = StringsToJson(c.values);
+      break;
+    case Operand::kScope:
+      o["scope"] = ScopeName(c.scope);
+      break;
+    case Operand::kHeaderAndPattern:
+      o["header"] = c.header_name;
+      [[fallthrough]];
+    case Operand::kPattern:
+      o["pattern"] = c.pattern;
+      break;
+    case Operand::kBytes:
       o["bytes"] = c.bytes;
       break;
-    case ConditionKind::kHasAttachment:
+    case Operand::kNone:
       break;
-    case ConditionKind::kMessageTypeIs: {
+    case Operand::kMessageTypes: {
       json::array a;
       for (MessageType t : c.message_types) a.emplace_back(MessageTypeName(t));
       o["values"] = std::move(a);
       break;
     }
-    case ConditionKind::kSensitivityIs: {
+    case Operand::kSensitivities: {
       json::array a;
       for (Sensitivity s : c.sensitivities) a.emplace_back(SensitivityName(s));
       o["values"] = std::move(a);
@@ -188,20 +223,12 @@ Result<Condition> ConditionFromJson(const json::value& v,
   }
   Condition c;
   c.kind = *kind;
-  switch (c.kind) {
-    case ConditionKind::kSenderAddressIs:
-    case ConditionKind::kSenderDomainIs:
-    case ConditionKind::kRecipientAddressIs:
-    case ConditionKind::kRecipientDomainIs:
-    case ConditionKind::kSenderMemberOf:
-    case ConditionKind::kSubjectContainsWords:
-    case ConditionKind::kSubjectOrBodyContainsWords:
-    case ConditionKind::kAttachmentNameIs:
+  switch (OperandOf(c.kind)) {
+    case Operand::kValues:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "values"}, kind_name));
       SP_RETURN_IF_ERROR(ReadStrings(*o, path, "values", &c.values));
       break;
-    case ConditionKind::kSenderScope:
-    case ConditionKind::kRecipientScope: {
+    case Operand::kScope: {
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "scope"}, kind_name));
       std::string scope;
       SP_RETURN_IF_ERROR(ReadString(*o, path, "scope", true, &scope));
@@ -214,33 +241,31 @@ Result<Condition> ConditionFromJson(const json::value& v,
       c.scope = *s;
       break;
     }
-    case ConditionKind::kHeaderMatches:
+    case Operand::kHeaderAndPattern:
       SP_RETURN_IF_ERROR(
           CheckKeys(*o, path, {"kind", "header", "pattern"}, kind_name));
       SP_RETURN_IF_ERROR(ReadString(*o, path, "header", true, &c.header_name));
       SP_RETURN_IF_ERROR(ReadString(*o, path, "pattern", true, &c.pattern));
       break;
-    case ConditionKind::kSubjectMatches:
-    case ConditionKind::kBodyMatches:
+    case Operand::kPattern:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "pattern"}, kind_name));
       SP_RETURN_IF_ERROR(ReadString(*o, path, "pattern", true, &c.pattern));
       break;
-    case ConditionKind::kAttachmentSizeOver:
-    case ConditionKind::kMessageSizeOver:
+    case Operand::kBytes:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "bytes"}, kind_name));
       SP_RETURN_IF_ERROR(
           ReadInt(*o, path, "bytes", true, std::numeric_limits<int64_t>::min(),
                   std::numeric_limits<int64_t>::max(), &c.bytes));
       break;
-    case ConditionKind::kHasAttachment:
+    case Operand::kNone:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind"}, kind_name));
       break;
-    case ConditionKind::kMessageTypeIs:
+    case Operand::kMessageTypes:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "values"}, kind_name));
       SP_RETURN_IF_ERROR(ReadNames(*o, path, "values", ParseMessageType,
                                    "message type", &c.message_types));
       break;
-    case ConditionKind::kSensitivityIs:
+    case Operand::kSensitivities:
       SP_RETURN_IF_ERROR(CheckKeys(*o, path, {"kind", "values"}, kind_name));
       SP_RETURN_IF_ERROR(ReadNames(*o, path, "values", ParseSensitivity,
                                    "sensitivity", &c.sensitivities));

@@ -185,16 +185,7 @@ Data AuditRows(const std::vector<store::AuditRecord>& records,
 
 std::optional<http::Response> Portal::AdminRefused(const Visitor& v,
                                                    std::string_view back) {
-  if (!v.org_user()) {
-    return RedirectResponse("/signin?next=" + std::string(back), v);
-  }
-  if (!v.is_admin) {
-    return NoticeResponse(403, "This page is for administrators",
-                          "Members of the Administrators group see it.",
-                          {"Not allowed", nullptr, &v}, "/sent",
-                          "Sent messages");
-  }
-  return std::nullopt;
+  return MembersOnly(v, v.is_admin, back, "administrators", "Administrators");
 }
 
 http::Response Portal::AdminDashboard(http::Request& req) {

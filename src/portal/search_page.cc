@@ -67,14 +67,8 @@ int64_t DateValue(const std::string& s) {
 }  // namespace
 
 std::optional<http::Response> Portal::SearchRefused(const Visitor& v) {
-  if (!v.org_user()) return RedirectResponse("/signin?next=/search", v);
-  if (!v.is_ediscovery || services_.ediscovery == nullptr) {
-    return NoticeResponse(403, "This page is for eDiscovery managers",
-                          "Members of the eDiscovery Manager group see it.",
-                          {"Not allowed", nullptr, &v}, "/sent",
-                          "Sent messages");
-  }
-  return std::nullopt;
+  return MembersOnly(v, v.is_ediscovery && services_.ediscovery != nullptr,
+                     "/search", "eDiscovery managers", "eDiscovery Manager");
 }
 
 http::Response Portal::SearchPage(http::Request& req) {

@@ -197,6 +197,20 @@ http::Response NoticeResponse(int status, std::string_view heading,
   return PageResponse(status, RenderTemplate(kNoticePage, d), c);
 }
 
+std::optional<http::Response> MembersOnly(const Portal::Visitor& v, bool member,
+                                          std::string_view back,
+                                          std::string_view members,
+                                          std::string_view group) {
+  if (!v.org_user()) {
+    return RedirectResponse("/signin?next=" + std::string(back), v);
+  }
+  if (member) return std::nullopt;
+  return NoticeResponse(
+      403, "This page is for " + std::string(members),
+      "Members of the " + std::string(group) + " group see it.",
+      {"Not allowed", nullptr, &v}, "/sent", "Sent messages");
+}
+
 std::variant<SignInMessage, http::Response> FindSignInMessage(
     const PortalServices& s, const std::string& id, SignInWay way,
     const Portal::Visitor& v) {

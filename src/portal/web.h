@@ -8,6 +8,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -89,6 +90,13 @@ http::Response NoticeResponse(int status, std::string_view heading,
                               std::string_view text, const Chrome& chrome,
                               std::string_view back = {},
                               std::string_view back_text = {});
+// The guard of a page for one group's members: the sign-in page (then back
+// to `back`) for a visitor not signed in to the organisation, 403 naming
+// the group for one outside it, nothing for a member.
+std::optional<http::Response> MembersOnly(const Portal::Visitor& v, bool member,
+                                          std::string_view back,
+                                          std::string_view members,
+                                          std::string_view group);
 // The branding of a message's pages; the default look when its identity
 // is gone.
 branding::Branding BrandOf(branding::BrandingStore& brands,

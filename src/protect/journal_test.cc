@@ -51,6 +51,18 @@ class JournalTest : public ::testing::Test {
     return n;
   }
 
+  // A report holds the protected message as it came (`sent`), then the
+  // decrypted copy of message `id`, released once and audited.
+  void ExpectDecryptedCopy(const queue::IncomingMessage& report,
+                           const std::string& sent, const std::string& id) {
+    EXPECT_NE(report.content.find(sent), std::string::npos);
+    EXPECT_NE(report.content.find(mime::kDecryptedDescription),
+              std::string::npos);
+    EXPECT_NE(report.content.find(kSecret), std::string::npos);
+    EXPECT_NE(report.content.find("Protected: " + id), std::string::npos);
+    EXPECT_EQ(DecryptAudits(id), 1);
+  }
+
   FakeClock clock_{1'800'000'000};
   testing::TestGateway gw_{clock_, "journal"};
 };
@@ -112,12 +124,7 @@ TEST_F(JournalTest, ProtectedMailCarriesTheDecryptedCopyAudited) {
   std::string id = wrapper.protected_records[0].record.id;
   const queue::IncomingMessage* r = Report(*out);
   ASSERT_NE(r, nullptr);
-  // The protected copy as sent, then the original.
-  EXPECT_NE(r->content.find(wrapper.content), std::string::npos);
-  EXPECT_NE(r->content.find(mime::kDecryptedDescription), std::string::npos);
-  EXPECT_NE(r->content.find(kSecret), std::string::npos);
-  EXPECT_NE(r->content.find("Protected: " + id), std::string::npos);
-  EXPECT_EQ(DecryptAudits(id), 1);
+  ExpectDecryptedCopy(*r, wrapper.content, id);
   auto audit = gw_.org.store.ListAudit(id, 10);
   ASSERT_TRUE(audit.ok());
   for (const auto& a : *audit) {
@@ -162,11 +169,7 @@ TEST_F(JournalTest, ArrivingProtectedMailCarriesWhatTransportDecryptionOpens) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const queue::IncomingMessage* r = Report(*out);
   ASSERT_NE(r, nullptr);
-  EXPECT_NE(r->content.find(sealed.content), std::string::npos);
-  EXPECT_NE(r->content.find(mime::kDecryptedDescription), std::string::npos);
-  EXPECT_NE(r->content.find(kSecret), std::string::npos);
-  EXPECT_NE(r->content.find("Protected: " + id), std::string::npos);
-  EXPECT_EQ(DecryptAudits(id), 1);
+  ExpectDecryptedCopy(*r, sealed.content, id);
   auto audit = gw_.org.store.ListAudit(id, 10);
   ASSERT_TRUE(audit.ok());
   int inspections = 0;

@@ -9,49 +9,21 @@ namespace sealpost::protect {
 
 ProtectingAcceptor::ProtectingAcceptor(Protector& protector,
                                        queue::Acceptor& next, int threads)
-    : protector_(protector), next_(next) {
-  for (int i = 0; i < std::max(1, threads); ++i) {
-    threads_.emplace_back([this] { Work(); });
-  }
-}
+    : protector_(protector), next_(next), jobs_(threads, [this](Job job) {
+        Process(std::move(job.message), std::move(job.done));
+      }) {}
 
 ProtectingAcceptor::~ProtectingAcceptor() {
-  std::deque<Job> left;
-  {
-    MutexLock lock(&mu_);
-    stop_ = true;
-    left.swap(jobs_);
-  }
-  cv_.SignalAll();
-  for (auto& t : threads_) t.join();
+  std::deque<Job> left = jobs_.Stop();
+  jobs_.Join();
   // Anything still waiting was never committed: the client gets a 4xx.
   for (Job& job : left) job.done(UnavailableError("shutting down"));
 }
 
 void ProtectingAcceptor::Accept(queue::IncomingMessage message,
                                 std::function<void(Status)> done) {
-  {
-    MutexLock lock(&mu_);
-    if (!stop_) {
-      jobs_.push_back({std::move(message), std::move(done)});
-      cv_.Signal();
-      return;
-    }
-  }
-  done(UnavailableError("shutting down"));
-}
-
-void ProtectingAcceptor::Work() {
-  for (;;) {
-    Job job;
-    {
-      MutexLock lock(&mu_);
-      while (!stop_ && jobs_.empty()) cv_.Wait(&mu_);
-      if (stop_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    Process(std::move(job.message), std::move(job.done));
+  if (auto refused = jobs_.Push({std::move(message), std::move(done)})) {
+    refused->done(UnavailableError("shutting down"));
   }
 }
 

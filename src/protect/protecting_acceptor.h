@@ -8,12 +8,9 @@
 #ifndef SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
 #define SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
 
-#include <deque>
 #include <functional>
-#include <thread>
-#include <vector>
 
-#include "base/thread_annotations.h"
+#include "base/work_queue.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
 
@@ -33,18 +30,13 @@ class ProtectingAcceptor final : public queue::Acceptor {
     std::function<void(Status)> done;
   };
 
-  void Work() SP_EXCLUDES(mu_);
   void Process(queue::IncomingMessage message,
                std::function<void(Status)> done);
 
   // Not owned (references and pointers below): must outlive this object.
   Protector& protector_;
   queue::Acceptor& next_;
-  Mutex mu_;
-  CondVar cv_;  // signalled when a job arrives or stop_ is set
-  std::deque<Job> jobs_ SP_GUARDED_BY(mu_);
-  bool stop_ SP_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  WorkQueue<Job> jobs_;  // last: its threads use the members above
 };
 
 }  // namespace sealpost::protect

@@ -40,83 +40,64 @@ Result<std::string> WriteMaildirMessage(const std::string& dir,
   return name;
 }
 
-MaildirTransport::MaildirTransport(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
-}
+namespace {
 
-MaildirTransport::~MaildirTransport() {
-  Shutdown();
-  for (auto& t : threads_) t.join();
-}
-
-void MaildirTransport::Deliver(DeliveryRequest request,
-                               std::function<void(DeliveryResult)> done) {
-  {
-    MutexLock lock(&mu_);
-    if (!stopping_) {
-      tasks_.push_back({std::move(request), std::move(done)});
-      cv_.Signal();
-      return;
-    }
-  }
+// What a delivery the transport did not start reports: cancelled, so the
+// queue tries it again later.
+void Cancel(DeliveryRequest& request,
+            std::function<void(DeliveryResult)>& done) {
   DeliveryResult r;
   r.cancelled = true;
   r.recipients.resize(request.recipients.size());
   done(std::move(r));
 }
 
-void MaildirTransport::Shutdown() {
-  std::deque<Task> left;
-  {
-    MutexLock lock(&mu_);
-    stopping_ = true;
-    left.swap(tasks_);
-    cv_.SignalAll();
-  }
-  for (Task& t : left) {
-    DeliveryResult r;
-    r.cancelled = true;
-    r.recipients.resize(t.request.recipients.size());
-    t.done(std::move(r));
+}  // namespace
+
+MaildirTransport::MaildirTransport(int threads) : tasks_(threads, &Run) {}
+
+MaildirTransport::~MaildirTransport() {
+  Shutdown();
+  tasks_.Join();
+}
+
+void MaildirTransport::Deliver(DeliveryRequest request,
+                               std::function<void(DeliveryResult)> done) {
+  if (auto refused = tasks_.Push({std::move(request), std::move(done)})) {
+    Cancel(refused->request, refused->done);
   }
 }
 
-void MaildirTransport::Work() {
-  for (;;) {
-    Task task;
-    {
-      MutexLock lock(&mu_);
-      while (!stopping_ && tasks_.empty()) cv_.Wait(&mu_);
-      if (tasks_.empty()) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+void MaildirTransport::Shutdown() {
+  for (Task& t : tasks_.Stop()) Cancel(t.request, t.done);
+}
+
+void MaildirTransport::Run(Task task) {
+  const DeliveryRequest& req = task.request;
+  DeliveryResult result;
+  result.tls = "none";
+  Status prepared = PrepareMaildir(req.hop.dir);
+  for (const DeliveryRecipient& rcpt : req.recipients) {
+    if (!prepared.ok()) {
+      result.recipients.push_back({451, "451 4.3.0 " + prepared.message()});
+      continue;
     }
-    const DeliveryRequest& req = task.request;
-    DeliveryResult result;
-    result.tls = "none";
-    Status prepared = PrepareMaildir(req.hop.dir);
-    for (const DeliveryRecipient& rcpt : req.recipients) {
-      if (!prepared.ok()) {
-        result.recipients.push_back({451, "451 4.3.0 " + prepared.message()});
-        continue;
-      }
-      std::string bytes = "Return-Path: <" + req.mail_from +
-                          ">\r\nDelivered-To: " + rcpt.address + "\r\n";
-      bytes.reserve(bytes.size() + req.content->size());
-      bytes += *req.content;
-      auto written = WriteMaildirMessage(req.hop.dir, bytes);
-      if (written.ok()) {
-        result.recipients.push_back(
-            {250, "250 2.0.0 Ok: delivered to maildir as " + *written});
-      } else {
-        log::Warn("maildir delivery of {} failed: {}", req.message_id,
-                  written.status().message());
-        result.recipients.push_back(
-            {451, "451 4.3.0 " + written.status().message()});
-      }
+    std::string bytes = "Return-Path: <" + req.mail_from +
+                        ">\r\nDelivered-To: " + rcpt.address + "\r\n";
+    bytes.reserve(bytes.size() + req.content->size());
+    bytes += *req.content;
+    auto written = WriteMaildirMessage(req.hop.dir, bytes);
+    if (written.ok()) {
+      result.recipients.push_back(
+          {250, "250 2.0.0 Ok: delivered to maildir as " + *written});
+    } else {
+      log::Warn("maildir delivery of {} failed: {}", req.message_id,
+                written.status().message());
+      result.recipients.push_back(
+          {451, "451 4.3.0 " + written.status().message()});
     }
-    task.done(std::move(result));
   }
+  task.done(std::move(result));
 }
 
 }  // namespace sealpost::queue

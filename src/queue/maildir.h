@@ -9,13 +9,10 @@
 #ifndef SEALPOST_QUEUE_MAILDIR_H_
 #define SEALPOST_QUEUE_MAILDIR_H_
 
-#include <deque>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/work_queue.h"
 #include "queue/transport.h"
 
 namespace sealpost::queue {
@@ -40,13 +37,9 @@ class MaildirTransport final : public Transport {
     DeliveryRequest request;
     std::function<void(DeliveryResult)> done;
   };
-  void Work() SP_EXCLUDES(mu_);
+  static void Run(Task task);
 
-  Mutex mu_;
-  CondVar cv_;  // signalled when a task arrives or stopping_ is set
-  std::deque<Task> tasks_ SP_GUARDED_BY(mu_);
-  bool stopping_ SP_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  WorkQueue<Task> tasks_;
 };
 
 }  // namespace sealpost::queue

@@ -17,14 +17,10 @@
 #include "base/strings.h"
 #include "crypto/master_key.h"
 #include "queue/dsn.h"
+#include "store/temp_store_for_testing.h"
 
 namespace sealpost::queue {
 namespace {
-
-std::string TempDir() {
-  char tmpl[] = "/tmp/sealpost-queue-test-XXXXXX";
-  return mkdtemp(tmpl);
-}
 
 int CountFiles(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
@@ -79,21 +75,27 @@ bool WaitFor(F f) {
   return false;
 }
 
-TEST(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
-  std::string dir = TempDir();
-  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
+// Each test's own directory, SQLite store and metrics; the directory goes
+// with the test, failed or not.
+class QueueTest : public ::testing::Test {
+ protected:
+  store::testing::TempStore temp_{SystemClock::Get(), "queue-test"};
+  const std::string& dir_ = temp_.dir.path();
+  store::Store* const store_ = temp_.store.get();
+  MetricsRegistry metrics_;
+};
+
+TEST_F(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
   auto master = crypto::MasterKey::Generate();
-  auto key = LoadOrCreateContentKey(**store, master);
+  auto key = LoadOrCreateContentKey(*store_, master);
   ASSERT_TRUE(key.ok());
   // The same master key unwraps the same content key again.
-  ASSERT_TRUE(LoadOrCreateContentKey(**store, master).ok());
+  ASSERT_TRUE(LoadOrCreateContentKey(*store_, master).ok());
   ASSERT_FALSE(
-      LoadOrCreateContentKey(**store, crypto::MasterKey::Generate()).ok());
-  MetricsRegistry metrics;
+      LoadOrCreateContentKey(*store_, crypto::MasterKey::Generate()).ok());
   QueueOptions options;
-  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
-  Queue q(**store, SystemClock::Get(), metrics, *key, options, nullptr);
+  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
+  Queue q(*store_, SystemClock::Get(), metrics_, *key, options, nullptr);
   ASSERT_TRUE(q.Start().ok());
   const std::string secret = "UNIQUE-ZX81-plaintext-marker";
   for (int i = 0; i < 5; ++i) {
@@ -102,9 +104,9 @@ TEST(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
     m.received = "Received: from test-" + std::to_string(i) + "\r\n";
     EXPECT_TRUE(AcceptSync(q, std::move(m)).ok());
   }
-  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 5; }));
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 5; }));
   for (const auto& f :
-       std::filesystem::directory_iterator(dir + "/mailbox/new")) {
+       std::filesystem::directory_iterator(dir_ + "/mailbox/new")) {
     auto bytes = ReadFile(f.path().string());
     ASSERT_TRUE(bytes.ok());
     // Return-Path and Delivered-To (the Maildir sink's), then ours.
@@ -113,43 +115,38 @@ TEST(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
     EXPECT_LT(at, bytes->find("Subject:")) << *bytes;
   }
   q.Stop();
-  auto list = (*store)->ListQueuedMessages("", 10);
+  auto list = store_->ListQueuedMessages("", 10);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 5u);
   EXPECT_TRUE(WaitFor([&] {
-    auto l = (*store)->ListQueuedMessages("done", 10);
+    auto l = store_->ListQueuedMessages("done", 10);
     return l.ok() && l->size() == 5;
   }));
-  auto grep = system(("grep -rq " + secret + " " + dir + "/q.db*").c_str());
+  auto grep = system(("grep -rq " + secret + " " + dir_ + "/s.db*").c_str());
   EXPECT_NE(grep, 0) << "plaintext found in the database";
-  std::filesystem::remove_all(dir);
 }
 
-TEST(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
-  std::string dir = TempDir();
-  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
-  ASSERT_TRUE(store.ok());
+TEST_F(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
   auto key = crypto::Aead::Generate(1);
-  MetricsRegistry metrics;
   QueueOptions options;
   options.routes =
-      *Routes::Parse("127.0.0.1:1", "example.com=maildir:" + dir + "/mailbox");
+      *Routes::Parse("127.0.0.1:1", "example.com=maildir:" + dir_ + "/mailbox");
   options.retry_base = std::chrono::milliseconds(50);
   options.retry_window = std::chrono::milliseconds(300);
   options.scan_interval = std::chrono::milliseconds(20);
   FixedTransport down(421, "421 4.4.2 next hop down");
   // bob@elsewhere.test goes to the (down) SMTP next hop; the DSN to
   // alice@example.com goes to the Maildir.
-  Queue q(**store, SystemClock::Get(), metrics, key, options, &down);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, &down);
   ASSERT_TRUE(q.Start().ok());
   IncomingMessage m = Message("hello");
   m.recipients = {{"bob@elsewhere.test", 0, ""}};
   std::string id = m.id;
   ASSERT_TRUE(AcceptSync(q, m).ok());
-  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 1; }));
   EXPECT_GE(down.calls.load(), 2);
   q.Stop();
-  auto events = (*store)->ListQueueEvents(id);
+  auto events = store_->ListQueueEvents(id);
   ASSERT_TRUE(events.ok());
   bool deferred = false, bounced = false, dsn = false;
   for (const auto& e : *events) {
@@ -158,25 +155,20 @@ TEST(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
     dsn |= e.event == "dsn";
   }
   EXPECT_TRUE(deferred && bounced && dsn);
-  std::filesystem::remove_all(dir);
 }
 
 // A delivered message's body is gone at once; its trace stays for the
 // history window, then the scheduler prunes it.
-TEST(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
-  std::string dir = TempDir();
-  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
-  ASSERT_TRUE(store.ok());
+TEST_F(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
   auto key = crypto::Aead::Generate(1);
-  MetricsRegistry metrics;
   QueueOptions options;
-  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
+  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
   options.scan_interval = std::chrono::milliseconds(20);
   options.prune_interval = std::chrono::milliseconds(20);
   options.prune_batch = 2;  // several passes
   std::vector<std::string> ids;
   {
-    Queue q(**store, SystemClock::Get(), metrics, key, options, nullptr);
+    Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
     ASSERT_TRUE(q.Start().ok());
     for (int i = 0; i < 5; ++i) {
       IncomingMessage m = Message(std::string(50'000, 'b'));
@@ -184,7 +176,7 @@ TEST(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
       ASSERT_TRUE(AcceptSync(q, std::move(m)).ok());
     }
     ASSERT_TRUE(WaitFor([&] {
-      auto stats = (*store)->Stats();
+      auto stats = store_->Stats();
       return stats.ok() && stats->done_messages == 5;
     }));
     // Several housekeeping passes: a day's history is kept.
@@ -192,41 +184,39 @@ TEST(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
     q.Stop();
   }
   for (const auto& id : ids) {
-    auto m = (*store)->GetQueuedMessage(id, true);
+    auto m = store_->GetQueuedMessage(id, true);
     ASSERT_TRUE(m.ok() && m->has_value()) << id;
     EXPECT_EQ((*m)->state, "done");
     EXPECT_TRUE((*m)->content.empty()) << id;
-    EXPECT_FALSE((*store)->ListQueueEvents(id)->empty());
+    EXPECT_FALSE(store_->ListQueueEvents(id)->empty());
   }
-  EXPECT_EQ(metrics.GetCounter("sealpost_queue_pruned_total", "")->value(), 0u);
+  EXPECT_EQ(metrics_.GetCounter("sealpost_queue_pruned_total", "")->value(),
+            0u);
   options.history = std::chrono::milliseconds(0);
   {
-    Queue q(**store, SystemClock::Get(), metrics, key, options, nullptr);
+    Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
     ASSERT_TRUE(q.Start().ok());
     EXPECT_TRUE(WaitFor([&] {
-      auto stats = (*store)->Stats();
+      auto stats = store_->Stats();
       return stats.ok() && stats->done_messages == 0;
     }));
     q.Stop();
   }
   for (const auto& id : ids) {
-    EXPECT_FALSE((*store)->GetQueuedMessage(id, false)->has_value());
-    EXPECT_TRUE((*store)->ListQueueEvents(id)->empty());
+    EXPECT_FALSE(store_->GetQueuedMessage(id, false)->has_value());
+    EXPECT_TRUE(store_->ListQueueEvents(id)->empty());
   }
-  EXPECT_EQ(metrics.GetCounter("sealpost_queue_pruned_total", "")->value(), 5u);
-  EXPECT_EQ(CountFiles(dir + "/mailbox/new"), 5);
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(metrics_.GetCounter("sealpost_queue_pruned_total", "")->value(),
+            5u);
+  EXPECT_EQ(CountFiles(dir_ + "/mailbox/new"), 5);
 }
 
 // Several nodes on one queue (the SQLite store stands for the shared one):
 // a message another node holds waits for its lease to expire, then this
 // node takes it over; what this node itself held before a crash it takes
 // back at once. Both are counted as takeovers (possible repeats).
-TEST(QueueTest, TakesOverExpiredLeasesAndItsOwnAfterACrash) {
-  std::string dir = TempDir();
-  auto store = store::OpenSqliteStore(dir + "/q.db", SystemClock::Get());
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto key = LoadOrCreateContentKey(**store, crypto::MasterKey::Generate());
+TEST_F(QueueTest, TakesOverExpiredLeasesAndItsOwnAfterACrash) {
+  auto key = LoadOrCreateContentKey(*store_, crypto::MasterKey::Generate());
   ASSERT_TRUE(key.ok());
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              SystemClock::Get().Now().time_since_epoch())
@@ -252,35 +242,34 @@ TEST(QueueTest, TakesOverExpiredLeasesAndItsOwnAfterACrash) {
     r.next_attempt_ms = now_ms;
     m.recipients.push_back(r);
     b.new_messages.push_back(std::move(m));
-    ASSERT_TRUE((*store)->CommitQueueBatch(b).ok());
+    ASSERT_TRUE(store_->CommitQueueBatch(b).ok());
   }
-  MetricsRegistry metrics;
   QueueOptions options;
-  options.routes = *Routes::Parse("maildir:" + dir + "/mailbox", "");
+  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
   options.scan_interval = std::chrono::milliseconds(50);
   options.node_id = "node-b";
   options.lease = std::chrono::seconds(3);
-  Queue q(**store, SystemClock::Get(), metrics, *key, options, nullptr);
+  Queue q(*store_, SystemClock::Get(), metrics_, *key, options, nullptr);
   ASSERT_TRUE(q.Start().ok());
-  Counter* takeovers = metrics.GetCounter("sealpost_queue_takeovers_total", "");
-  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 1; }));
+  Counter* takeovers =
+      metrics_.GetCounter("sealpost_queue_takeovers_total", "");
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 1; }));
   EXPECT_EQ(takeovers->value(), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_EQ(CountFiles(dir + "/mailbox/new"), 1)
+  EXPECT_EQ(CountFiles(dir_ + "/mailbox/new"), 1)
       << "delivered while another node's lease held";
-  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir + "/mailbox/new") == 2; }));
+  EXPECT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 2; }));
   EXPECT_EQ(takeovers->value(), 2u);
   EXPECT_TRUE(WaitFor([&] {
-    auto m = (*store)->GetQueuedMessage("HELD-BY-DEAD-NODE", false);
+    auto m = store_->GetQueuedMessage("HELD-BY-DEAD-NODE", false);
     return m.ok() && m->has_value() && (*m)->state == "done" &&
            (*m)->lease_node.empty();
   })) << "the lease goes back with the result";
-  auto nodes = (*store)->ListNodes(now_ms - 1);
+  auto nodes = store_->ListNodes(now_ms - 1);
   ASSERT_TRUE(nodes.ok());
   ASSERT_EQ(nodes->size(), 1u);
   EXPECT_EQ((*nodes)[0].node_id, "node-b");
   q.Stop();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(DsnTest, MultipartReport) {

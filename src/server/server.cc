@@ -6,18 +6,11 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <thread>
 
 #include "api/api.h"
-#include "api/cert_api.h"
-#include "api/journal_api.h"
-#include "api/queue_api.h"
-#include "api/search_api.h"
 #include "api/util.h"
 #include "base/files.h"
 #include "base/log.h"
-#include "base/sd_notify.h"
 #include "base/secret_bytes.h"
 #include "branding/branding.h"
 #include "crypto/random.h"
@@ -31,12 +24,14 @@
 #include "protect/protector.h"
 #include "queue/queue.h"
 #include "search/ediscovery.h"
+#include "search/index_merger.h"
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "server/node_id.h"
 #include "server/runtime.h"
 #include "server/shared_changes.h"
+#include "server/startup.h"
 #include "smime/certificate_directory.h"
 #include "store/store.h"
 
@@ -289,6 +284,26 @@ void ReloadLogSettings(const ServerOptions& options) {
             fresh->log_format);
 }
 
+// SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
+// key files again, and the log settings from the configuration as it is
+// now. Everything else needs a restart (docs/operations.md). The servers
+// must outlive the runtime's handlers.
+void ReloadOnSighup(Runtime& runtime, const ServerOptions& options,
+                    HttpServer& https, HttpServer* admin, Gateway& gateway) {
+  runtime.OnReload([&options, &https, admin, &gateway] {
+    ReloadLogSettings(options);
+    (void)https.ReloadTls();  // each says in the log what happened
+    if (admin != nullptr) (void)admin->ReloadTls();
+    (void)gateway.ReloadTls();
+  });
+}
+
+// server.public_url, else the HTTPS listener's bound address.
+std::string PublicUrl(const Config& config, const std::string& https_bound) {
+  return config.public_url.empty() ? "https://" + https_bound
+                                   : config.public_url;
+}
+
 portal::PortalOptions PortalOptionsOf(const Config& config,
                                       const std::string& url, bool dev) {
   portal::PortalOptions portal_options;
@@ -349,7 +364,8 @@ Result<store::PostgresOptions> PostgresOptionsOf(
 // Each object lives on this frame, outlives every object built after it
 // that holds a pointer to it, and is destroyed in the reverse order;
 // split up, those lifetimes would hide in structs that exist for nothing
-// else. The parts that need no such lifetime are the helpers above.
+// else. The steps that need no such lifetime are the helpers above and in
+// startup.h.
 int RunServer(const ServerOptions& options) {
   DevState dev;
   auto loaded = LoadServerConfig(options, &dev);
@@ -365,19 +381,10 @@ int RunServer(const ServerOptions& options) {
   if (config.master_key_file.empty()) {
     config.master_key_file = config.data_dir + "/master.key";
   }
-  // Never a new master key for a store whose keys are wrapped under another.
-  auto queue_blob = queue::StoredContentKey(**store);
-  if (!queue_blob.ok()) return Fail(queue_blob.status());
-  std::vector<std::string> wrapped;
-  if (queue_blob->has_value()) wrapped.push_back(**queue_blob);
-  auto master =
-      license::LoadMasterKeyForStore(config.master_key_file, **store, wrapped);
-  if (!master.ok()) return Fail(master.status());
-  // The queue's at-rest key is wrapped under the master key too; after this
-  // the key service is the master key's only holder.
-  auto queue_key = queue::LoadOrCreateContentKey(**store, *master);
-  if (!queue_key.ok()) return Fail(queue_key.status());
-  license::KeyService keys(**store, std::move(*master));
+  auto start_keys = LoadStartKeys(config, **store);
+  if (!start_keys.ok()) return Fail(start_keys.status());
+  // After this the key service is the master key's only holder.
+  license::KeyService keys(**store, std::move(start_keys->master));
   if (Status s = keys.Load(); !s.ok()) return Fail(s);
   // Dev users only once the keys are known to be right: a start that
   // fails on the master key leaves the store as it was.
@@ -400,24 +407,8 @@ int RunServer(const ServerOptions& options) {
   }
 
   MetricsRegistry metrics;
-  metrics
-      .GetCounter("sealpost_build_info{version=\"" SEALPOST_VERSION "\"}",
-                  "Build information")
-      ->Add();
-  Gauge* uptime =
-      metrics.GetGauge("sealpost_uptime_seconds", "Seconds since start");
-  (*store)->SetAuditFailureCounter(
-      metrics.GetCounter("sealpost_audit_write_failures_total",
-                         "Audit records that could not be written"));
-  (*store)->SetAuditMetrics(&metrics);
-  // The registry is destroyed before the store: unhook its counters first.
-  struct UnhookAuditCounter {
-    store::Store* store;
-    ~UnhookAuditCounter() {
-      store->SetAuditFailureCounter(nullptr);
-      store->SetAuditMetrics(nullptr);
-    }
-  } unhook_audit_counter{store->get()};
+  Gauge* uptime = AddProcessMetrics(metrics);
+  AuditMetricsHook audit_metrics(**store, metrics);
   api::ApiContext api_context{
       store->get(),     &clock,          &metrics,   dev.admin_token,
       SEALPOST_VERSION, clock.NowUnix(), options.dev};
@@ -440,19 +431,9 @@ int RunServer(const ServerOptions& options) {
   api_context.certificates = &certificates;
   api_context.accepted_domains = AcceptedDomains(config);
   api_context.node_id = config.node_id;
-  api::RegisterApi(api_router, api_context);
-  api::RegisterRightsApi(api_router, api_context);
-  api::RegisterPolicyApi(api_router, api_context);
-  api::RegisterQueueApi(api_router, api_context);
-  api::RegisterCertApi(api_router, api_context);
-  api::RegisterSmimeConfigApi(api_router, api_context);
-  api::RegisterSmimeUserApi(api_router, api_context);
-  api::RegisterJournalApi(api_router, api_context);
-  api::RegisterSearchApi(api_router, api_context);
+  RegisterApis(api_router, api_context);
 
-  int threads = config.threads > 0
-                    ? static_cast<int>(config.threads)
-                    : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = IoThreads(config);
   Runtime runtime(threads);
   HttpServerOptions http_options = HttpsOptions(config, threads);
   // The portal's cached message pages run on the I/O threads once the portal
@@ -467,10 +448,8 @@ int RunServer(const ServerOptions& options) {
   auto admin =
       StartAdminListener(runtime, config, http_options, admin_router, metrics);
   if (!admin.ok()) return Fail(admin.status());
-  std::string url =
-      config.public_url.empty()
-          ? "https://" + HostPortText(http_options.listen.host, https.port())
-          : config.public_url;
+  const std::string url =
+      PublicUrl(config, HostPortText(http_options.listen.host, https.port()));
   // Where the CLI finds the API (dev.json, the banner, the start-up line).
   const std::string admin_bound =
       *admin ? HostPortText(ParseHostPort(config.admin_listen)->host,
@@ -485,11 +464,14 @@ int RunServer(const ServerOptions& options) {
   licenses.SetRetention(config.portal_retention_days * 86400);
   api_context.licenses = &licenses;
   // eDiscovery (docs/compliance.md): the blind index, filled at protection
-  // time (search.index_at_protection) or by `search reindex`, searched by
-  // the API and the portal.
+  // time (search.index_at_protection) or by `search reindex`, merged in
+  // the background, searched by the API and the portal.
   search::Indexer indexer(keys);
   search::EDiscovery ediscovery(**store, licenses, templates, indexer);
   api_context.ediscovery = &ediscovery;
+  if (config.search_index_at_protection) api_context.indexer = &indexer;
+  search::IndexMerger index_merger(**store);
+  index_merger.Start();
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
   auto shared_changes =
       WatchSharedChanges(**store, {&licenses, &keys, &rules, &certificates});
@@ -497,22 +479,16 @@ int RunServer(const ServerOptions& options) {
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener
   // (docs/gateway.md, docs/mail-flow.md).
-  protect::ProtectorOptions protector_options{
-      AcceptedDomains(config), url, SmtpHostname(config), {}};
-  protector_options.certificates = &certificates;
-  protector_options.smime_prefer_when_certificate =
-      config.smime_prefer_when_certificate;
-  protector_options.smime_harvest = config.smime_harvest;
-  protector_options.smime_decrypt_inbound = config.smime_decrypt_inbound;
-  if (config.search_index_at_protection) protector_options.indexer = &indexer;
-  protect::Protector protector(licenses, directory, templates, brandings, rules,
-                               **store, clock, protector_options);
+  protect::Protector protector(
+      licenses, directory, templates, brandings, rules, **store, clock,
+      ProtectorOptionsOf(config, url, &certificates, &indexer));
 
   // The portal (docs/portal.md). Routes are added before runtime.Run()
   // starts serving.
-  auto providers = portal::LoadOidcProviders(config.portal_oidc_providers_file);
-  if (!providers.ok()) return Fail(providers.status());
   portal::PortalServices portal_services;
+  if (Status s = AddOidcClients(config, url, portal_services); !s.ok()) {
+    return Fail(s);
+  }
   portal_services.store = store->get();
   portal_services.clock = &clock;
   portal_services.licenses = &licenses;
@@ -521,57 +497,27 @@ int RunServer(const ServerOptions& options) {
   portal_services.branding = &brandings;
   portal_services.protector = &protector;
   portal_services.ediscovery = &ediscovery;
-  for (auto& p : *providers) {
-    portal_services.oidc.push_back(
-        std::make_unique<portal::OidcClient>(p, url + "/oidc/callback"));
-  }
   auto portal = std::make_unique<portal::Portal>(
       std::move(portal_services), PortalOptionsOf(config, url, options.dev));
   portal->Register(router);
   portal_inline.store(portal.get(), std::memory_order_release);
 
-  auto gateway = Gateway::Start(runtime.io(), config, **store, metrics, clock,
-                                std::move(*queue_key), &protector, &directory);
+  auto gateway =
+      Gateway::Start(runtime.io(), config, **store, metrics, clock,
+                     std::move(start_keys->queue), &protector, &directory);
   if (!gateway.ok()) return Fail(gateway.status());
   portal->SetQueue((*gateway)->queue());
   api_context.queue = (*gateway)->queue();
   runtime.OnShutdown([g = gateway->get()] { g->Shutdown(); });
-  const std::string smtp = (*gateway)->smtp_address();
   if (options.dev) {
-    const std::string& submission = (*gateway)->submission_address();
-    if (Status s = WriteDevJson(dev, smtp, submission, url, api_url); !s.ok()) {
+    if (Status s = AnnounceDev(dev, **gateway, url, api_url); !s.ok()) {
       return Fail(s);
     }
-    std::cout << DevBanner(dev, smtp, submission, url, api_url) << std::flush;
   }
-  // SIGHUP (systemctl reload; certbot's deploy hook): the certificate and
-  // key files again, and the log settings from the configuration as it is
-  // now. Everything else needs a restart (docs/operations.md).
-  runtime.OnReload([&options, &https, a = admin->get(), g = gateway->get()] {
-    ReloadLogSettings(options);
-    (void)https.ReloadTls();  // each says in the log what happened
-    if (a != nullptr) (void)a->ReloadTls();
-    (void)g->ReloadTls();
-  });
-  // One line that says what runs where: the bound addresses (not only the
-  // public URL, which a proxy may front) and the data directory.
-  const std::string https_bound =
-      HostPortText(http_options.listen.host, https.port());
-  const std::string& submission = (*gateway)->submission_address();
-  log::Info(
-      "sealpost {} started: store {}, data {}, HTTPS {} (public URL {}{}{}), "
-      "SMTP {}{}",
-      SEALPOST_VERSION, config.store_engine, config.data_dir, https_bound, url,
-      admin_bound.empty() ? "" : "; admin API and /metrics on " + admin_bound,
-      config.metrics_token_file.empty() ? "" : "; /metrics needs its token",
-      smtp, submission.empty() ? "" : ", submission " + submission);
-  // Listeners are bound: a Type=notify unit counts as started from here.
-  runtime.OnShutdown([] { (void)NotifySystemd("STOPPING=1"); });
-  if (Status s = NotifySystemd("READY=1\nSTATUS=serving\nMAINPID=" +
-                               std::to_string(getpid()));
-      !s.ok()) {
-    log::Warn("{}", s.message());
-  }
+  ReloadOnSighup(runtime, options, https, admin->get(), **gateway);
+  AnnounceStarted(runtime, config,
+                  HostPortText(http_options.listen.host, https.port()), url,
+                  admin_bound, **gateway);
   runtime.Run();
   log::Info("stopped cleanly");
   return 0;

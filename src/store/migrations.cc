@@ -2,6 +2,9 @@
 
 namespace sealpost::store {
 
+// Over the 150 lines a function is kept under, and left whole: it is a
+// table, not logic, the schema's history in order, and it only grows at its
+// end (a migration that has shipped is never edited).
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> migrations = {
       {1, "settings, audit, users",
@@ -255,6 +258,25 @@ CREATE TABLE pin_passes (
   PRIMARY KEY (session_hash, message_id)
 );
 CREATE INDEX pin_passes_until ON pin_passes (until)
+)sql"},
+      {20,
+       "ediscovery: postings merged per term in segments, off the mail path",
+       R"sql(
+DROP TABLE search_postings;
+CREATE TABLE search_pending (
+  doc BIGINT PRIMARY KEY
+){without_rowid};
+CREATE TABLE search_batches (
+  batch BIGINT PRIMARY KEY,
+  last_doc BIGINT NOT NULL
+){without_rowid};
+CREATE TABLE search_segments (
+  batch BIGINT NOT NULL,
+  term BIGINT NOT NULL,
+  docs {blob} NOT NULL,
+  PRIMARY KEY (batch, term)
+){without_rowid};
+INSERT INTO search_pending (doc) SELECT doc FROM search_docs
 )sql"},
   };
   return migrations;

@@ -36,13 +36,19 @@ class SearchStore {
   // reindex`); empty `terms` removes them.
   virtual Status PutSearchTerms(std::string_view message_id,
                                 const std::vector<int64_t>& terms) = 0;
-  // Ids of the messages that match, newest indexed first.
+  // Ids of the messages that match, newest indexed first. A message is
+  // found as soon as its protection commits (merged or not).
   virtual Result<std::vector<std::string>> SearchMessages(
       const SearchQuery& query) = 0;
-  // How many messages the index holds, and their postings.
+  // Folds up to `max_docs` messages not merged yet into the per-term
+  // segments, in one transaction, when at least `min_docs` wait (the
+  // index merger, search/index_merger.h); returns how many.
+  virtual Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) = 0;
+  // How many messages the index holds, and how many of them wait for a
+  // merge (queries read those one by one).
   struct SearchIndexSize {
     int64_t messages = 0;
-    int64_t postings = 0;
+    int64_t pending = 0;
   };
   virtual Result<SearchIndexSize> CountSearchIndex() = 0;
   // `sealpost message shred`: the message's record, portal copy, passcodes

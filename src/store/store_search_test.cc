@@ -1,7 +1,10 @@
-// The eDiscovery blind index on both engines: postings written with a
-// protected message (directly and in a queue commit), searched with every
-// filter, replaced, and gone with a shredded message.
+// The eDiscovery blind index on both engines: a doc written with a
+// protected message (directly and in a queue commit), found before and
+// after the merge into segments, searched with every filter, replaced, and
+// gone, segments included, with a shredded message.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "store/queue_batches_for_testing.h"
 #include "store/store_engines_for_testing.h"
@@ -31,7 +34,50 @@ std::vector<std::string> Find(Store& s, SearchQuery q) {
   return ids.ok() ? *ids : std::vector<std::string>{};
 }
 
-TEST_P(StoreEngineTest, SearchIndexFindsFiltersReplacesAndShreds) {
+int64_t Merge(Store& s, int min_docs, int max_docs) {
+  auto merged = s.MergeSearchIndex(min_docs, max_docs);
+  EXPECT_TRUE(merged.ok()) << merged.status().ToString();
+  return merged.ok() ? *merged : -1;
+}
+
+int64_t MergeAll(Store& s) { return Merge(s, 1, 1000); }
+
+// The merged segments that still list `term`, read past the Store
+// interface: what a thief of the database would find.
+class StoreSearchTest : public StoreEngineTest {
+ protected:
+  int64_t SegmentsOf(int64_t term) {
+    const std::string sql =
+        "SELECT COUNT(*) FROM search_segments WHERE term = " +
+        std::to_string(term);
+    if (GetParam() == "sqlite") {
+      sqlite3* db = nullptr;
+      int64_t n = -1;
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_open(path_.c_str(), &db) == SQLITE_OK &&
+          sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+      }
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+      return n;
+    }
+    PGconn* c = PQconnectdb(conninfo_.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK
+                    ? std::stoll(PQgetvalue(r, 0, 0))
+                    : -1;
+    PQclear(r);
+    PQfinish(c);
+    return n;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreSearchTest,
+                         ::testing::Values("sqlite", "postgres"));
+
+TEST_P(StoreSearchTest, FindsFiltersReplacesAndShreds) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
   Store& s = **store;
@@ -44,6 +90,16 @@ TEST_P(StoreEngineTest, SearchIndexFindsFiltersReplacesAndShreds) {
   batch.protected_messages.push_back(
       Indexed("m2", "bob@example.com", "dave@gmail.test", 200, {7, 12}));
   ASSERT_TRUE(s.CommitQueueBatch(batch).ok());
+  // Found while pending, and the same once merged.
+  EXPECT_EQ(Find(s, {{7, 12}}), std::vector<std::string>{"m2"});
+  auto size = s.CountSearchIndex();
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(size->messages, 2);
+  EXPECT_EQ(size->pending, 2);
+  EXPECT_EQ(Merge(s, 3, 1000), 0);  // too few wait
+  EXPECT_EQ(MergeAll(s), 2);
+  EXPECT_EQ(SegmentsOf(7), 1);  // one batch: m1 and m2 in one segment
+  EXPECT_EQ(SegmentsOf(12), 1);
 
   EXPECT_EQ(Find(s, {{7}}), (std::vector<std::string>{"m2", "m1"}));
   EXPECT_EQ(Find(s, {{7, -3}}), std::vector<std::string>{"m1"});
@@ -68,15 +124,17 @@ TEST_P(StoreEngineTest, SearchIndexFindsFiltersReplacesAndShreds) {
   q.limit = 1;
   EXPECT_EQ(Find(s, q), std::vector<std::string>{"m2"});
   EXPECT_FALSE(s.SearchMessages({}).ok());
-  auto size = s.CountSearchIndex();
+  size = s.CountSearchIndex();
   ASSERT_TRUE(size.ok());
   EXPECT_EQ(size->messages, 2);
-  EXPECT_EQ(size->postings, 5);  // 7 counted once for m1
+  EXPECT_EQ(size->pending, 0);
 
   // Replaced (reindex): the old terms are gone.
   ASSERT_TRUE(s.PutSearchTerms("m1", {42}).ok());
   EXPECT_EQ(Find(s, {{7}}), std::vector<std::string>{"m2"});
   EXPECT_EQ(Find(s, {{42}}), std::vector<std::string>{"m1"});
+  EXPECT_EQ(SegmentsOf(-3), 0);  // m1's alone: its segment went
+  EXPECT_EQ(s.CountSearchIndex()->pending, 1);
 
   // Shredded: record, copy and postings go, with the audit record.
   ASSERT_TRUE(s.ShredProtectedMessage(
@@ -92,7 +150,49 @@ TEST_P(StoreEngineTest, SearchIndexFindsFiltersReplacesAndShreds) {
   EXPECT_EQ(s.ShredProtectedMessage("m2", {}).code(), StatusCode::kNotFound);
   size = s.CountSearchIndex();
   EXPECT_EQ(size->messages, 1);
-  EXPECT_EQ(size->postings, 1);
+  // Nothing of m2 is left in a segment: its terms cannot be tied to it.
+  EXPECT_EQ(SegmentsOf(7), 0);
+  EXPECT_EQ(SegmentsOf(12), 0);
+}
+
+TEST_P(StoreSearchTest, MergesInBatchesAndQueriesReadTheTail) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(s.AddProtectedMessage(
+                     Indexed("m" + std::to_string(i), "alice@example.com",
+                             "bob@gmail.test", 100 + i, {1, 100 + i}))
+                    .ok());
+  }
+  EXPECT_EQ(Merge(s, 3, 3), 3);  // m1..m3
+  EXPECT_EQ(Merge(s, 3, 3), 0);  // two wait
+  EXPECT_EQ(s.CountSearchIndex()->pending, 2);
+  // Merged and pending together, newest first.
+  EXPECT_EQ(Find(s, {{1}}),
+            (std::vector<std::string>{"m5", "m4", "m3", "m2", "m1"}));
+  EXPECT_EQ(Find(s, {{1, 102}}), std::vector<std::string>{"m2"});
+  EXPECT_EQ(Find(s, {{1, 105}}), std::vector<std::string>{"m5"});
+  // The same terms again (a reindex): nothing moves.
+  ASSERT_TRUE(s.PutSearchTerms("m2", {1, 102}).ok());
+  EXPECT_EQ(s.CountSearchIndex()->pending, 2);
+  // A merged doc leaves its segment, a pending one leaves the tail.
+  ASSERT_TRUE(s.ShredProtectedMessage(
+                   "m2", {0, 5, "admin", "message.shred", "m2", "ok", ""})
+                  .ok());
+  ASSERT_TRUE(s.ShredProtectedMessage(
+                   "m5", {0, 5, "admin", "message.shred", "m5", "ok", ""})
+                  .ok());
+  EXPECT_EQ(SegmentsOf(102), 0);
+  EXPECT_EQ(SegmentsOf(1), 1);
+  EXPECT_EQ(Find(s, {{1}}), (std::vector<std::string>{"m4", "m3", "m1"}));
+  EXPECT_EQ(MergeAll(s), 1);
+  EXPECT_EQ(SegmentsOf(1), 2);
+  EXPECT_EQ(Find(s, {{1}}), (std::vector<std::string>{"m4", "m3", "m1"}));
+  // Limits cut at the newest.
+  SearchQuery q{{1}};
+  q.limit = 2;
+  EXPECT_EQ(Find(s, q), (std::vector<std::string>{"m4", "m3"}));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -104,6 +105,17 @@ class PgResult {
   }
 
   PGresult* r_;
+};
+
+// One row of a result, for the readers both engines share
+// (store/record_rows.h): ReadInto as Stmt::ReadInto in SQLite.
+struct PgRow {
+  const PgResult& result;  // not owned: outlives the row
+  int row;
+  template <typename... Fields>
+  void ReadInto(Fields&&... fields) const {
+    result.ReadInto(row, std::forward<Fields>(fields)...);
+  }
 };
 
 // Maps a failed result (or a broken connection) to a Status.

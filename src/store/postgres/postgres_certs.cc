@@ -5,25 +5,16 @@
 
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::Bytes;
+using internal::kCertColumns;
 using internal::PgParams;
 using internal::PgResult;
+using internal::PgRow;
 
 namespace {
-
-constexpr std::string_view kCertColumns =
-    "c.id, c.kind, c.der, c.subject, c.issuer, c.serial, c.not_before, "
-    "c.not_after, c.wrapped_key, c.source, c.created_at";
-
-SmimeCertRecord ReadCert(const PgResult& r, int i) {
-  SmimeCertRecord c;
-  r.ReadInto(i, c.id, c.kind, Bytes{c.der}, c.subject, c.issuer, c.serial,
-             c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
-             c.created_at);
-  return c;
-}
 
 Status ReadEmails(internal::PgConn& c, SmimeCertRecord& cert) {
   SP_ASSIGN_OR_RETURN(
@@ -69,7 +60,7 @@ Result<std::optional<SmimeCertRecord>> PostgresStore::GetSmimeCert(
                         c.Query("SELECT " + std::string(kCertColumns) +
                                     " FROM smime_certs c WHERE c.id = $1",
                                 PgParams().Text(id)));
-    if (r.rows() > 0) out = ReadCert(r, 0);
+    if (r.rows() > 0) out = internal::ReadCert(PgRow{r, 0});
     return out ? ReadEmails(c, *out) : Status::Ok();
   }));
   return out;
@@ -87,7 +78,8 @@ Result<std::vector<SmimeCertRecord>> PostgresStore::ListSmimeCerts(
                     "smime_cert_emails WHERE email = $2)) ORDER BY "
                     "c.created_at, c.id COLLATE \"C\"",
                 PgParams().Text(kind).Text(email)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadCert(r, i));
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(internal::ReadCert(PgRow{r, i}));
     for (auto& cert : out) SP_RETURN_IF_ERROR(ReadEmails(c, cert));
     return Status::Ok();
   }));

@@ -42,11 +42,9 @@ Result<std::vector<JournalRuleRecord>> PostgresStore::ListJournalRules() {
 }
 
 Status PostgresStore::DeleteJournalRule(std::string_view id) {
-  return With([&](Conn& c) {
-    return c.RunOrNotFound("DELETE FROM journal_rules WHERE id = $1",
-                           PgParams().Text(id),
-                           "no journal rule " + std::string(id));
-  });
+  return RunOrNotFound("DELETE FROM journal_rules WHERE id = $1",
+                       PgParams().Text(id),
+                       "no journal rule " + std::string(id));
 }
 
 }  // namespace sealpost::store

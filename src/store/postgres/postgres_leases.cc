@@ -103,15 +103,12 @@ Result<std::vector<NodeQueueDepth>> PostgresStore::QueueDepthByNode(
 }
 
 Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO nodes (node_id, hostname, version, started_ms, seen_ms) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET "
-        "hostname = excluded.hostname, version = excluded.version, "
-        "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms",
-        PgParams::Of(n.node_id, n.hostname, n.version, n.started_ms,
-                     n.seen_ms));
-  });
+  return Run(
+      "INSERT INTO nodes (node_id, hostname, version, started_ms, seen_ms) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET "
+      "hostname = excluded.hostname, version = excluded.version, "
+      "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms",
+      PgParams::Of(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms));
 }
 
 Result<std::vector<NodeRecord>> PostgresStore::ListNodes(

@@ -7,30 +7,14 @@
 #include <utility>
 
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::PgParams;
 using internal::PgResult;
+using internal::PgRow;
 
-namespace {
-
-constexpr std::string_view kMessageColumns =
-    "id, received_ms, mail_from, envelope_json, header_message_id, size, "
-    "state, lease_node, lease_until_ms";
-
-QueuedMessage ReadMessage(const PgResult& r, int i) {
-  QueuedMessage m;
-  r.ReadInto(i, m.id, m.received_ms, m.mail_from, m.envelope_json,
-             m.header_message_id, m.size, m.state, m.lease_node,
-             m.lease_until_ms);
-  return m;
-}
-
-TlsPolicyRecord ReadTlsPolicy(const PgResult& r, int i) {
-  return {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3)};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
   SP_RETURN_IF_ERROR(
@@ -124,13 +108,14 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
     std::string_view id, bool with_content) {
   std::optional<QueuedMessage> out;
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("SELECT " + std::string(kMessageColumns) +
-                                    (with_content ? ", content" : "") +
-                                    " FROM queue_messages WHERE id = $1",
-                                PgParams().Text(id)));
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("SELECT " + std::string(internal::kQueuedMessageColumns) +
+                    (with_content ? ", content" : "") +
+                    " FROM queue_messages WHERE id = $1",
+                PgParams().Text(id)));
     if (r.rows() == 0) return Status::Ok();
-    QueuedMessage m = ReadMessage(r, 0);
+    QueuedMessage m = internal::ReadQueuedMessage(PgRow{r, 0});
     if (with_content) m.content = r.Blob(0, 9);
     SP_ASSIGN_OR_RETURN(
         PgResult d,
@@ -155,11 +140,12 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
     SP_ASSIGN_OR_RETURN(
         PgResult r,
-        c.Query("SELECT " + std::string(kMessageColumns) +
+        c.Query("SELECT " + std::string(internal::kQueuedMessageColumns) +
                     " FROM queue_messages WHERE ($1::text = '' OR state = $1) "
                     "ORDER BY received_ms DESC, id COLLATE \"C\" LIMIT $2",
                 PgParams().Text(state).Int(limit)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(ReadMessage(r, i));
+    for (int i = 0; i < r.rows(); ++i)
+      out.push_back(internal::ReadQueuedMessage(PgRow{r, i}));
     for (QueuedMessage& m : out) {
       SP_ASSIGN_OR_RETURN(
           PgResult d,
@@ -190,13 +176,11 @@ Result<std::vector<QueueEvent>> PostgresStore::ListQueueEvents(
 }
 
 Status PostgresStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
-  return With([&](Conn& c) {
-    return c.RunOrNotFound(
-        "UPDATE queue_deliveries SET next_attempt_ms = $1 WHERE message_id = "
-        "$2 AND state = 'queued'",
-        PgParams().Int(now_ms).Text(id),
-        "no queued delivery for message " + std::string(id));
-  });
+  return RunOrNotFound(
+      "UPDATE queue_deliveries SET next_attempt_ms = $1 WHERE message_id = "
+      "$2 AND state = 'queued'",
+      PgParams().Int(now_ms).Text(id),
+      "no queued delivery for message " + std::string(id));
 }
 
 Result<int64_t> PostgresStore::CountQueuedDeliveries() {
@@ -210,15 +194,13 @@ Result<int64_t> PostgresStore::CountQueuedDeliveries() {
 }
 
 Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO UPDATE SET policy = "
-        "excluded.policy, ca_file = excluded.ca_file, updated_at = "
-        "excluded.updated_at",
-        PgParams::Of(p.domain, p.policy, p.ca_file,
-                     p.updated_at ? p.updated_at : clock_.NowUnix()));
-  });
+  return Run(
+      "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO UPDATE SET policy = "
+      "excluded.policy, ca_file = excluded.ca_file, updated_at = "
+      "excluded.updated_at",
+      PgParams::Of(p.domain, p.policy, p.ca_file,
+                   p.updated_at ? p.updated_at : clock_.NowUnix()));
 }
 
 Result<std::optional<TlsPolicyRecord>> PostgresStore::GetTlsPolicy(
@@ -226,22 +208,20 @@ Result<std::optional<TlsPolicyRecord>> PostgresStore::GetTlsPolicy(
   return SelectFirst(
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
       "domain = $1",
-      PgParams().Text(domain), ReadTlsPolicy);
+      PgParams().Text(domain), internal::ReadTlsPolicy<PgRow>);
 }
 
 Result<std::vector<TlsPolicyRecord>> PostgresStore::ListTlsPolicies() {
   return SelectAll(
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER BY "
       "domain COLLATE \"C\"",
-      PgParams(), ReadTlsPolicy);
+      PgParams(), internal::ReadTlsPolicy<PgRow>);
 }
 
 Status PostgresStore::DeleteTlsPolicy(std::string_view domain) {
-  return With([&](Conn& c) {
-    return c.RunOrNotFound("DELETE FROM tls_policies WHERE domain = $1",
-                           PgParams().Text(domain),
-                           "no TLS policy for " + std::string(domain));
-  });
+  return RunOrNotFound("DELETE FROM tls_policies WHERE domain = $1",
+                       PgParams().Text(domain),
+                       "no TLS policy for " + std::string(domain));
 }
 
 }  // namespace sealpost::store

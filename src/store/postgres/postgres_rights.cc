@@ -3,24 +3,21 @@
 
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
+using internal::kOtpColumns;
+using internal::kProtectedMessageColumns;
 using internal::PgParams;
 using internal::PgResult;
+using internal::PgRow;
 
 namespace {
 
-constexpr std::string_view kMessageColumns =
-    "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
-    "pin_sealed";
 constexpr std::string_view kMessageValues =
     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-constexpr std::string_view kOtpColumns =
-    "message_id, email, code_hash, reference, created_at, expires_at, "
-    "failures, used";
 
-// The kMessageColumns of `m`, in order, as parameters $1..$13.
+// The kProtectedMessageColumns of `m`, in order, as parameters $1..$13.
 PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   PgParams p;
   p.Text(m.id)
@@ -39,23 +36,9 @@ PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   return p;
 }
 
-ProtectedMessageRecord ReadMessage(const PgResult& r, int i) {
-  return {r.Text(i, 0), r.Text(i, 1), r.Text(i, 2),  r.Text(i, 3),
-          r.Text(i, 4), r.Int(i, 5),  r.Int(i, 6),   r.Int(i, 7),
-          r.Text(i, 8), r.Text(i, 9), r.Text(i, 10), r.Blob(i, 11),
-          r.Blob(i, 12)};
-}
-
 SessionRecord ReadSession(const PgResult& r, int i) {
   return SessionRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
                        r.Int(i, 4)};
-}
-
-OtpRecord ReadOtp(const PgResult& r, int i) {
-  OtpRecord o;
-  r.ReadInto(i, o.message_id, o.email, o.code_hash, o.reference, o.created_at,
-             o.expires_at, o.failures, o.used);
-  return o;
 }
 
 }  // namespace
@@ -89,7 +72,7 @@ Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
 Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   return RunAndNotify("protected_messages",
                       "INSERT INTO protected_messages (" +
-                          std::string(kMessageColumns) + ") VALUES " +
+                          std::string(kProtectedMessageColumns) + ") VALUES " +
                           std::string(kMessageValues) +
                           " ON CONFLICT (id) DO "
                           "UPDATE SET grants_json = excluded.grants_json, "
@@ -102,8 +85,8 @@ Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
 Status PostgresStore::InsertProtectedMessage(Conn& c,
                                              const NewProtectedMessage& m) {
   SP_RETURN_IF_ERROR(c.Run("INSERT INTO protected_messages (" +
-                               std::string(kMessageColumns) + ") VALUES " +
-                               std::string(kMessageValues),
+                               std::string(kProtectedMessageColumns) +
+                               ") VALUES " + std::string(kMessageValues),
                            MessageParams(m.record, clock_.NowUnix())));
   if (!m.portal_copy.empty()) {
     SP_RETURN_IF_ERROR(
@@ -135,17 +118,15 @@ Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
 }
 
 Status PostgresStore::PutOtp(const OtpRecord& o) {
-  return With([&](Conn& c) {
-    return c.Run(
-        "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
-            "(message_id, email) DO UPDATE SET code_hash = "
-            "excluded.code_hash, reference = excluded.reference, created_at = "
-            "excluded.created_at, expires_at = excluded.expires_at, failures "
-            "= excluded.failures, used = excluded.used",
-        PgParams::Of(o.message_id, o.email, o.code_hash, o.reference,
-                     o.created_at, o.expires_at, o.failures, o.used ? 1 : 0));
-  });
+  return Run(
+      "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
+          "(message_id, email) DO UPDATE SET code_hash = "
+          "excluded.code_hash, reference = excluded.reference, created_at = "
+          "excluded.created_at, expires_at = excluded.expires_at, failures "
+          "= excluded.failures, used = excluded.used",
+      PgParams::Of(o.message_id, o.email, o.code_hash, o.reference,
+                   o.created_at, o.expires_at, o.failures, o.used ? 1 : 0));
 }
 
 Result<std::optional<OtpRecord>> PostgresStore::GetOtp(
@@ -153,7 +134,8 @@ Result<std::optional<OtpRecord>> PostgresStore::GetOtp(
   return SelectFirst("SELECT " + std::string(kOtpColumns) +
                          " FROM portal_otps WHERE message_id = $1 AND email "
                          "= $2",
-                     PgParams().Text(message_id).Text(email), ReadOtp);
+                     PgParams().Text(message_id).Text(email),
+                     internal::ReadOtp<PgRow>);
 }
 
 Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
@@ -167,39 +149,34 @@ Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
       "AND email = $2 AND used = 0 AND expires_at > $3 AND failures < $4 "
       "RETURNING " +
           std::string(kOtpColumns),
-      PgParams::Of(message_id, email, now, max_tries), ReadOtp);
+      PgParams::Of(message_id, email, now, max_tries),
+      internal::ReadOtp<PgRow>);
 }
 
 Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
                                        std::string_view email,
                                        std::string_view code_hash) {
-  bool consumed = false;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("UPDATE portal_otps SET used = 1 WHERE message_id = $1 AND "
-                "email = $2 AND code_hash = $3 AND used = 0",
-                PgParams().Text(message_id).Text(email).Text(code_hash)));
-    consumed = r.affected() == 1;
-    return Status::Ok();
-  }));
-  return consumed;
+  return RunChangedOne(
+      "UPDATE portal_otps SET used = 1 WHERE message_id = $1 AND email = $2 "
+      "AND code_hash = $3 AND used = 0",
+      PgParams::Of(message_id, email, code_hash));
 }
 
 Result<std::optional<ProtectedMessageRecord>>
 PostgresStore::GetProtectedMessage(std::string_view id) {
-  return SelectFirst("SELECT " + std::string(kMessageColumns) +
+  return SelectFirst("SELECT " + std::string(kProtectedMessageColumns) +
                          " FROM protected_messages WHERE id = $1",
-                     PgParams().Text(id), ReadMessage);
+                     PgParams().Text(id),
+                     internal::ReadProtectedMessage<PgRow>);
 }
 
 Result<std::vector<ProtectedMessageRecord>>
 PostgresStore::ListProtectedMessages(std::string_view owner, int limit) {
   return SelectAll(
-      "SELECT " + std::string(kMessageColumns) +
+      "SELECT " + std::string(kProtectedMessageColumns) +
           " FROM protected_messages WHERE ($1::text = '' OR owner = $1) "
           "ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2",
-      PgParams().Text(owner).Int(limit), ReadMessage);
+      PgParams().Text(owner).Int(limit), internal::ReadProtectedMessage<PgRow>);
 }
 
 Result<std::vector<ProtectedMessageRecord>>
@@ -213,7 +190,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
         ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);  // ASCII, as stored
   }
   return SelectAll(
-      "SELECT " + std::string(kMessageColumns) +
+      "SELECT " + std::string(kProtectedMessageColumns) +
           " FROM protected_messages WHERE ($1::text = '' OR owner = $1)"
           " AND ($2::text = '' OR ($2 = 'revoked' AND revoked_at <> 0)"
           " OR ($2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
@@ -230,7 +207,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
       PgParams::Of(q.owner, q.state, q.now, q.since, recipient,
                    q.before_created_at, q.before_id, q.skip_probes ? 1 : 0,
                    q.limit, q.until > 0 ? q.until : INT64_MAX),
-      ReadMessage);
+      internal::ReadProtectedMessage<PgRow>);
 }
 
 Status PostgresStore::PutSession(const SessionRecord& s) {

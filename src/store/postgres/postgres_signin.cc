@@ -32,12 +32,10 @@ Result<bool> PostgresStore::TakeRateLimit(std::string_view key, int limit,
 }
 
 Status PostgresStore::ForgetRateEvent(std::string_view key, int64_t at) {
-  return With([&](Conn& c) -> Status {
-    return c.Run(
-        "DELETE FROM rate_events WHERE ctid = (SELECT ctid FROM rate_events "
-        "WHERE key = $1 AND at = $2 LIMIT 1)",
-        PgParams().Text(key).Int(at));
-  });
+  return Run(
+      "DELETE FROM rate_events WHERE ctid = (SELECT ctid FROM rate_events "
+      "WHERE key = $1 AND at = $2 LIMIT 1)",
+      PgParams().Text(key).Int(at));
 }
 
 Status PostgresStore::PutPendingSignIn(const PendingSignInRecord& r,

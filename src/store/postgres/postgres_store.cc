@@ -1,4 +1,5 @@
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 #include <utility>
 
@@ -12,11 +13,6 @@ namespace {
 
 // The advisory lock every node takes to migrate ("sealpost" in ASCII).
 constexpr int64_t kMigrationLock = 0x7365616c706f7374;
-
-UserRecord ReadUser(const PgResult& r, int i) {
-  return UserRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
-                    r.Int(i, 4) != 0};
-}
 
 }  // namespace
 
@@ -73,6 +69,24 @@ Status PostgresStore::Select(std::string_view sql, PgParams params,
     read(r);
     return Status::Ok();
   });
+}
+
+Status PostgresStore::Run(std::string_view sql, PgParams params) {
+  SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
+  return conn->Run(sql, std::move(params));
+}
+
+Status PostgresStore::RunOrNotFound(std::string_view sql, PgParams params,
+                                    std::string_view missing) {
+  SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
+  return conn->RunOrNotFound(sql, std::move(params), missing);
+}
+
+Result<bool> PostgresStore::RunChangedOne(std::string_view sql,
+                                          PgParams params) {
+  SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
+  SP_ASSIGN_OR_RETURN(PgResult r, conn->Query(sql, std::move(params)));
+  return r.affected() == 1;
 }
 
 Status PostgresStore::Migrate(const std::vector<Migration>& migrations) {
@@ -241,7 +255,7 @@ Result<std::optional<UserRecord>> PostgresStore::GetUser(
   return SelectFirst(
       "SELECT email, password_hash, display_name, created_at, disabled FROM "
       "users WHERE email = $1",
-      PgParams().Text(email), ReadUser);
+      PgParams().Text(email), internal::ReadUser<internal::PgRow>);
 }
 
 Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
@@ -250,7 +264,7 @@ Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
   return SelectAll(
       "SELECT email, password_hash, display_name, created_at, disabled FROM "
       "users ORDER BY email COLLATE \"C\"",
-      PgParams(), ReadUser);
+      PgParams(), internal::ReadUser<internal::PgRow>);
 }
 
 Status PostgresStore::DeleteUser(std::string_view email) {

@@ -158,6 +158,7 @@ class PostgresStore final : public Store {
                         const std::vector<int64_t>& terms) override;
   Result<std::vector<std::string>> SearchMessages(
       const SearchQuery& query) override;
+  Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) override;
   Result<SearchIndexSize> CountSearchIndex() override;
   Status ShredProtectedMessage(std::string_view id,
                                const AuditRecord& audit) override;
@@ -180,6 +181,14 @@ class PostgresStore final : public Store {
   Status Migrate(const std::vector<Migration>& migrations);
   // Runs `fn` on a pooled connection.
   Status With(const std::function<Status(Conn&)>& fn);
+  // One statement on a pooled connection.
+  Status Run(std::string_view sql, internal::PgParams params);
+  // The same for a statement that must touch a row: NotFound(`missing`)
+  // when it touches none.
+  Status RunOrNotFound(std::string_view sql, internal::PgParams params,
+                       std::string_view missing);
+  // The same for a conditional change: true when it touched one row.
+  Result<bool> RunChangedOne(std::string_view sql, internal::PgParams params);
   // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status(Conn&)>& fn);
   // One activity query: $1 the key, $2 since, $3 the bucket width.
@@ -190,16 +199,34 @@ class PostgresStore final : public Store {
   // Runs one query on a pooled connection and hands its result to `read`.
   Status Select(std::string_view sql, internal::PgParams params,
                 const std::function<void(const internal::PgResult&)>& read);
-  // Every row of one query's result, each read by `read(result, row)`.
+  // A reader of query results: one of a whole row (record_rows.h), or one
+  // that takes the result and the row number. RowOf is what it reads.
+  template <typename Read>
+  static constexpr bool kReadsPgRow =
+      std::is_invocable_v<Read, const internal::PgRow&>;
+  template <typename Read>
+  using RowOf = typename std::conditional_t<
+      kReadsPgRow<Read>, std::invoke_result<Read, const internal::PgRow&>,
+      std::invoke_result<Read, const internal::PgResult&, int>>::type;
+  // Row `i` of `r`, read by `read`.
+  template <typename Read>
+  static RowOf<Read> ReadRow(const Read& read, const internal::PgResult& r,
+                             int i) {
+    if constexpr (kReadsPgRow<Read>) {
+      return read(internal::PgRow{r, i});
+    } else {
+      return read(r, i);
+    }
+  }
+  // Every row of one query's result, each read by ReadRow.
   template <typename Read>
   auto SelectAll(std::string_view sql, internal::PgParams params, Read read)
-      -> Result<std::vector<
-          std::invoke_result_t<Read, const internal::PgResult&, int>>> {
-    std::vector<std::invoke_result_t<Read, const internal::PgResult&, int>> out;
+      -> Result<std::vector<RowOf<Read>>> {
+    std::vector<RowOf<Read>> out;
     SP_RETURN_IF_ERROR(
         Select(sql, std::move(params), [&](const internal::PgResult& r) {
           for (int i = 0; i < r.rows(); ++i) {
-            out.push_back(read(r, i));
+            out.push_back(ReadRow(read, r, i));
           }
         }));
     return out;
@@ -207,20 +234,18 @@ class PostgresStore final : public Store {
   // The first row of one query's result, if there is one.
   template <typename Read>
   auto SelectFirst(std::string_view sql, internal::PgParams params, Read read)
-      -> Result<std::optional<
-          std::invoke_result_t<Read, const internal::PgResult&, int>>> {
-    std::optional<std::invoke_result_t<Read, const internal::PgResult&, int>>
-        out;
+      -> Result<std::optional<RowOf<Read>>> {
+    std::optional<RowOf<Read>> out;
     SP_RETURN_IF_ERROR(
         Select(sql, std::move(params), [&](const internal::PgResult& r) {
-          if (r.rows() > 0) out = read(r, 0);
+          if (r.rows() > 0) out = ReadRow(read, r, 0);
         }));
     return out;
   }
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
-  // A message's index terms replaced (none: removed), inside the caller's
-  // transaction (postgres_search.cc).
+  // The index terms of a message protected inside the caller's
+  // transaction; and a message's removed (postgres_search.cc).
   Status InsertSearchTerms(Conn& c, std::string_view message_id,
                            const std::vector<int64_t>& terms);
   Status DeleteSearchTerms(Conn& c, std::string_view message_id);

@@ -1,28 +1,18 @@
 // SqliteStore: S/MIME certificates on file and revocation lists.
 #include <sqlite3.h>
 
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
 namespace sealpost::store {
 
 using internal::Bytes;
+using internal::kCertColumns;
 using internal::SqliteError;
 using internal::Stmt;
 
 namespace {
-
-constexpr std::string_view kCertColumns =
-    "c.id, c.kind, c.der, c.subject, c.issuer, c.serial, c.not_before, "
-    "c.not_after, c.wrapped_key, c.source, c.created_at";
-
-SmimeCertRecord ReadCert(const Stmt& s) {
-  SmimeCertRecord c;
-  s.ReadInto(c.id, c.kind, Bytes{c.der}, c.subject, c.issuer, c.serial,
-             c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
-             c.created_at);
-  return c;
-}
 
 // The addresses a certificate is on file for.
 Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
@@ -71,8 +61,9 @@ Result<std::optional<SmimeCertRecord>> SqliteStore::GetSmimeCert(
   Stmt s(stmts_, "SELECT " + std::string(kCertColumns) +
                      " FROM smime_certs c WHERE c.id = ?");
   s.Bind(1, id);
-  SP_ASSIGN_OR_RETURN(std::optional<SmimeCertRecord> cert,
-                      s.First("reading a certificate", ReadCert));
+  SP_ASSIGN_OR_RETURN(
+      std::optional<SmimeCertRecord> cert,
+      s.First("reading a certificate", internal::ReadCert<Stmt>));
   if (cert) {
     SP_ASSIGN_OR_RETURN(cert->emails, ReadEmails(stmts_, id));
   }
@@ -89,7 +80,7 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
                      "c.created_at, c.id");
   s.Bind(1, kind).Bind(2, kind).Bind(3, email).Bind(4, email);
   SP_ASSIGN_OR_RETURN(std::vector<SmimeCertRecord> out,
-                      s.All("listing certificates", ReadCert));
+                      s.All("listing certificates", internal::ReadCert<Stmt>));
   for (auto& cert : out) {
     SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(stmts_, cert.id));
   }
@@ -109,27 +100,27 @@ Status SqliteStore::DeleteSmimeCert(std::string_view id) {
 }
 
 Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
-         "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (issuer) DO UPDATE "
-         "SET der = excluded.der, this_update = excluded.this_update, "
-         "next_update = excluded.next_update, created_at = "
-         "excluded.created_at WHERE excluded.this_update >= "
-         "smime_crls.this_update");
-  s.BindAll(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
-            crl.created_at ? crl.created_at : clock_.NowUnix());
-  return s.Run();
+  return Run(
+      "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
+      "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (issuer) DO UPDATE SET "
+      "der = excluded.der, this_update = excluded.this_update, next_update = "
+      "excluded.next_update, created_at = excluded.created_at WHERE "
+      "excluded.this_update >= smime_crls.this_update",
+      crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+      crl.created_at ? crl.created_at : clock_.NowUnix());
 }
 
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT issuer, der, this_update, next_update, created_at FROM "
-         "smime_crls ORDER BY issuer");
-  return s.All("listing CRLs", [](const Stmt& s) {
-    return SmimeCrlRecord{s.Text(0), s.Blob(1), s.Int(2), s.Int(3), s.Int(4)};
-  });
+  return SelectAll(
+      "listing CRLs",
+      "SELECT issuer, der, this_update, next_update, created_at FROM "
+      "smime_crls ORDER BY issuer",
+      [](const Stmt& s) {
+        SmimeCrlRecord crl;
+        s.ReadInto(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+                   crl.created_at);
+        return crl;
+      });
 }
 
 }  // namespace sealpost::store

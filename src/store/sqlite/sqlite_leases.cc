@@ -95,38 +95,38 @@ Result<int64_t> SqliteStore::ReleaseQueueLeases(std::string_view node) {
 
 Result<std::vector<NodeQueueDepth>> SqliteStore::QueueDepthByNode(
     int64_t now_ms) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT CASE WHEN m.lease_until_ms > ?1 THEN m.lease_node ELSE '' "
-         "END AS node, COUNT(DISTINCT m.id), COUNT(*) FROM queue_messages m "
-         "JOIN queue_deliveries d ON d.message_id = m.id WHERE m.state = "
-         "'queued' AND d.state = 'queued' GROUP BY node ORDER BY node");
-  s.Bind(1, now_ms);
-  return s.All("counting the queue by node", [](const Stmt& s) {
-    return NodeQueueDepth{s.Text(0), s.Int(1), s.Int(2)};
-  });
+  return SelectAll(
+      "counting the queue by node",
+      "SELECT CASE WHEN m.lease_until_ms > ?1 THEN m.lease_node ELSE '' END "
+      "AS node, COUNT(DISTINCT m.id), COUNT(*) FROM queue_messages m JOIN "
+      "queue_deliveries d ON d.message_id = m.id WHERE m.state = 'queued' "
+      "AND d.state = 'queued' GROUP BY node ORDER BY node",
+      [](const Stmt& s) {
+        return NodeQueueDepth{s.Text(0), s.Int(1), s.Int(2)};
+      },
+      now_ms);
 }
 
 Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO nodes (node_id, hostname, version, started_ms, seen_ms) "
-         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET "
-         "hostname = excluded.hostname, version = excluded.version, "
-         "started_ms = excluded.started_ms, seen_ms = excluded.seen_ms");
-  s.BindAll(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
-  return s.Run();
+  return Run(
+      "INSERT INTO nodes (node_id, hostname, version, started_ms, seen_ms) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET hostname = "
+      "excluded.hostname, version = excluded.version, started_ms = "
+      "excluded.started_ms, seen_ms = excluded.seen_ms",
+      n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
 }
 
 Result<std::vector<NodeRecord>> SqliteStore::ListNodes(int64_t seen_since_ms) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
-         "WHERE seen_ms >= ? ORDER BY node_id");
-  s.Bind(1, seen_since_ms);
-  return s.All("listing nodes", [](const Stmt& s) {
-    return NodeRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)};
-  });
+  return SelectAll(
+      "listing nodes",
+      "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
+      "WHERE seen_ms >= ? ORDER BY node_id",
+      [](const Stmt& s) {
+        NodeRecord n;
+        s.ReadInto(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
+        return n;
+      },
+      seen_since_ms);
 }
 
 }  // namespace sealpost::store

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
@@ -14,25 +15,7 @@ namespace sealpost::store {
 using internal::SqliteError;
 using internal::Stmt;
 
-namespace {
-
-constexpr std::string_view kMessageColumns =
-    "id, received_ms, mail_from, envelope_json, header_message_id, size, "
-    "state, lease_node, lease_until_ms";
-
-QueuedMessage ReadMessage(const Stmt& s) {
-  QueuedMessage m;
-  s.ReadInto(m.id, m.received_ms, m.mail_from, m.envelope_json,
-             m.header_message_id, m.size, m.state, m.lease_node,
-             m.lease_until_ms);
-  return m;
-}
-
-TlsPolicyRecord ReadTlsPolicy(const Stmt& s) {
-  return {s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
@@ -168,7 +151,7 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
 Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
     std::string_view id, bool with_content) {
   MutexLock lock(&mu_);
-  std::string sql = "SELECT " + std::string(kMessageColumns) +
+  std::string sql = "SELECT " + std::string(internal::kQueuedMessageColumns) +
                     (with_content ? ", content" : "") +
                     " FROM queue_messages WHERE id = ?";
   Stmt s(stmts_, sql);
@@ -177,7 +160,7 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<QueuedMessage>();
   if (rc != SQLITE_ROW) return SqliteError(db_, "reading queued message");
-  QueuedMessage m = ReadMessage(s);
+  QueuedMessage m = internal::ReadQueuedMessage(s);
   if (with_content) {
     m.content = s.Blob(9);
     if (m.content.empty() && m.state == "queued" && bodies_.enabled()) {
@@ -205,12 +188,13 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
 Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
     std::string_view state, int limit) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
+  Stmt s(stmts_, "SELECT " + std::string(internal::kQueuedMessageColumns) +
                      " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
                      "ORDER BY received_ms DESC, id LIMIT ?2");
   s.Bind(1, state).Bind(2, int64_t{limit});
-  SP_ASSIGN_OR_RETURN(std::vector<QueuedMessage> out,
-                      s.All("listing queue", ReadMessage));
+  SP_ASSIGN_OR_RETURN(
+      std::vector<QueuedMessage> out,
+      s.All("listing queue", internal::ReadQueuedMessage<Stmt>));
   const std::string r_sql =
       "SELECT id, recipient, state, attempts, next_attempt_ms, last_reply "
       "FROM queue_deliveries WHERE message_id = ? ORDER BY id";
@@ -230,72 +214,62 @@ Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
 
 Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
     std::string_view message_id) {
-  MutexLock lock(&mu_);
-  const std::string s_sql =
+  return SelectAll(
+      "listing queue events",
       "SELECT id, message_id, at_ms, recipient, event, detail FROM "
-      "queue_events WHERE message_id = ? ORDER BY id";
-  Stmt s(stmts_, s_sql);
-  s.Bind(1, message_id);
-  return s.All("listing queue events", [](const Stmt& s) {
-    return QueueEvent{s.Int(0),  s.Text(1), s.Int(2),
-                      s.Text(3), s.Text(4), s.Text(5)};
-  });
+      "queue_events WHERE message_id = ? ORDER BY id",
+      [](const Stmt& s) {
+        QueueEvent e;
+        s.ReadInto(e.id, e.message_id, e.at_ms, e.recipient, e.event, e.detail);
+        return e;
+      },
+      message_id);
 }
 
 Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "UPDATE queue_deliveries SET next_attempt_ms = ? WHERE message_id = "
-         "? AND state = 'queued'");
-  s.Bind(1, now_ms).Bind(2, id);
-  return s.RunOrNotFound("no queued delivery for message " + std::string(id));
+  return RunOrNotFound(
+      "no queued delivery for message " + std::string(id),
+      "UPDATE queue_deliveries SET next_attempt_ms = ? WHERE message_id = ? "
+      "AND state = 'queued'",
+      now_ms, id);
 }
 
 Result<int64_t> SqliteStore::CountQueuedDeliveries() {
   MutexLock lock(&mu_);
-  const std::string s_sql =
-      "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'";
-  Stmt s(stmts_, s_sql);
+  Stmt s(stmts_,
+         "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'");
   return s.Count("counting queue");
 }
 
 Status SqliteStore::PutTlsPolicy(const TlsPolicyRecord& p) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) "
-         "VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET policy = "
-         "excluded.policy, ca_file = excluded.ca_file, updated_at = "
-         "excluded.updated_at");
-  s.BindAll(p.domain, p.policy, p.ca_file,
-            p.updated_at ? p.updated_at : clock_.NowUnix());
-  return s.Run();
+  return Run(
+      "INSERT INTO tls_policies (domain, policy, ca_file, updated_at) VALUES "
+      "(?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET policy = "
+      "excluded.policy, ca_file = excluded.ca_file, updated_at = "
+      "excluded.updated_at",
+      p.domain, p.policy, p.ca_file,
+      p.updated_at ? p.updated_at : clock_.NowUnix());
 }
 
 Result<std::optional<TlsPolicyRecord>> SqliteStore::GetTlsPolicy(
     std::string_view domain) {
-  MutexLock lock(&mu_);
-  const std::string s_sql =
+  return SelectFirst(
+      "reading tls policy",
       "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
-      "domain = ?";
-  Stmt s(stmts_, s_sql);
-  s.Bind(1, domain);
-  return s.First("reading tls policy", ReadTlsPolicy);
+      "domain = ?",
+      internal::ReadTlsPolicy<Stmt>, domain);
 }
 
 Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
-  MutexLock lock(&mu_);
-  const std::string s_sql =
-      "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER "
-      "BY domain";
-  Stmt s(stmts_, s_sql);
-  return s.All("listing tls policies", ReadTlsPolicy);
+  return SelectAll("listing tls policies",
+                   "SELECT domain, policy, ca_file, updated_at FROM "
+                   "tls_policies ORDER BY domain",
+                   internal::ReadTlsPolicy<Stmt>);
 }
 
 Status SqliteStore::DeleteTlsPolicy(std::string_view domain) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "DELETE FROM tls_policies WHERE domain = ?");
-  s.Bind(1, domain);
-  return s.RunOrNotFound("no TLS policy for " + std::string(domain));
+  return RunOrNotFound("no TLS policy for " + std::string(domain),
+                       "DELETE FROM tls_policies WHERE domain = ?", domain);
 }
 
 }  // namespace sealpost::store

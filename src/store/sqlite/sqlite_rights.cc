@@ -1,48 +1,30 @@
 // SqliteStore: org keys, protected messages and sessions.
 #include <sqlite3.h>
 
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
 namespace sealpost::store {
 
 using internal::Bytes;
+using internal::kOtpColumns;
+using internal::kProtectedMessageColumns;
 using internal::SqliteError;
 using internal::Stmt;
 
 namespace {
 
-constexpr std::string_view kMessageColumns =
-    "id, owner, template_id, recipients_json, grants_json, created_at, "
-    "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
-    "pin_sealed";
 constexpr std::string_view kMessageValues =
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr std::string_view kOtpColumns =
-    "message_id, email, code_hash, reference, created_at, expires_at, "
-    "failures, used";
 
-// Binds the kMessageColumns of `m`, in order, to parameters 1..13.
+// Binds the kProtectedMessageColumns of `m`, in order, to parameters 1..13.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.BindAll(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
             m.created_at ? m.created_at : now, m.expires_at, m.revoked_at,
             m.revoked_by, m.branding, m.parent_id)
       .BindBlobOrNull(12, m.subject_sealed)
       .BindBlobOrNull(13, m.pin_sealed);
-}
-
-ProtectedMessageRecord ReadMessage(const Stmt& s) {
-  return {s.Text(0),  s.Text(1),  s.Text(2), s.Text(3), s.Text(4),
-          s.Int(5),   s.Int(6),   s.Int(7),  s.Text(8), s.Text(9),
-          s.Text(10), s.Blob(11), s.Blob(12)};
-}
-
-// A row of kOtpColumns.
-OtpRecord ReadOtp(const Stmt& s) {
-  OtpRecord o;
-  s.ReadInto(o.message_id, o.email, o.code_hash, o.reference, o.created_at,
-             o.expires_at, o.failures, o.used);
-  return o;
 }
 
 }  // namespace
@@ -64,21 +46,23 @@ Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
 
 Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
     std::string_view kind) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
-         "WHERE kind = ? ORDER BY version");
-  s.Bind(1, kind);
-  return s.All("listing org keys", [](const Stmt& s) {
-    return OrgKeyRecord{s.Text(0), static_cast<int>(s.Int(1)), s.Blob(2),
-                        s.Int(3) != 0, s.Int(4)};
-  });
+  return SelectAll(
+      "listing org keys",
+      "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
+      "WHERE kind = ? ORDER BY version",
+      [](const Stmt& s) {
+        OrgKeyRecord k;
+        s.ReadInto(k.kind, k.version, Bytes{k.wrapped}, k.is_primary,
+                   k.created_at);
+        return k;
+      },
+      kind);
 }
 
 Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                     std::string(kMessageColumns) + ") VALUES " +
+                     std::string(kProtectedMessageColumns) + ") VALUES " +
                      std::string(kMessageValues) +
                      " ON CONFLICT (id) DO "
                      "UPDATE SET grants_json = excluded.grants_json, "
@@ -91,7 +75,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,
                                            internal::BodyFileChanges* changes) {
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                     std::string(kMessageColumns) + ") VALUES " +
+                     std::string(kProtectedMessageColumns) + ") VALUES " +
                      std::string(kMessageValues));
   BindMessage(s, m.record, clock_.NowUnix());
   SP_RETURN_IF_ERROR(s.Run());
@@ -147,27 +131,22 @@ Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
 }
 
 Status SqliteStore::PutOtp(const OtpRecord& o) {
-  MutexLock lock(&mu_);
-  Stmt s(
-      stmts_,
-      "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
-          ") VALUES (?, ?, ?, ?, ?, ?, "
-          "?, ?) ON CONFLICT (message_id, email) DO UPDATE SET code_hash = "
-          "excluded.code_hash, reference = excluded.reference, created_at = "
-          "excluded.created_at, expires_at = excluded.expires_at, failures = "
-          "excluded.failures, used = excluded.used");
-  s.BindAll(o.message_id, o.email, o.code_hash, o.reference, o.created_at,
-            o.expires_at, o.failures, o.used);
-  return s.Run();
+  return Run("INSERT INTO portal_otps (" + std::string(kOtpColumns) +
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, "
+                 "email) DO UPDATE SET code_hash = excluded.code_hash, "
+                 "reference = excluded.reference, created_at = "
+                 "excluded.created_at, expires_at = excluded.expires_at, "
+                 "failures = excluded.failures, used = excluded.used",
+             o.message_id, o.email, o.code_hash, o.reference, o.created_at,
+             o.expires_at, o.failures, o.used);
 }
 
 Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
     std::string_view message_id, std::string_view email) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kOtpColumns) +
-                     " FROM portal_otps WHERE message_id = ? AND email = ?");
-  s.Bind(1, message_id).Bind(2, email);
-  return s.First("reading one-time passcode", ReadOtp);
+  return SelectFirst("reading one-time passcode",
+                     "SELECT " + std::string(kOtpColumns) +
+                         " FROM portal_otps WHERE message_id = ? AND email = ?",
+                     internal::ReadOtp<Stmt>, message_id, email);
 }
 
 Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
@@ -184,7 +163,7 @@ Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
   s.Bind(1, message_id).Bind(2, email).Bind(3, now).Bind(4, int64_t{max_tries});
   int rc = s.Step();
   if (rc == SQLITE_ROW) {
-    OtpRecord out = ReadOtp(s);
+    OtpRecord out = internal::ReadOtp(s);
     if (s.Step() != SQLITE_DONE) return SqliteError(db_, "counting a try");
     return std::optional<OtpRecord>(std::move(out));
   }
@@ -195,32 +174,29 @@ Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
 Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
                                      std::string_view email,
                                      std::string_view code_hash) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "UPDATE portal_otps SET used = 1 WHERE message_id = ? AND email = ? "
-         "AND code_hash = ? AND used = 0");
-  s.Bind(1, message_id).Bind(2, email).Bind(3, code_hash);
-  SP_RETURN_IF_ERROR(s.Run());
-  return sqlite3_changes(db_) == 1;
+  return RunChangedOne(
+      "UPDATE portal_otps SET used = 1 WHERE message_id = ? AND email = ? AND "
+      "code_hash = ? AND used = 0",
+      message_id, email, code_hash);
 }
 
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
   MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, "SELECT " + std::string(kMessageColumns) +
+  Stmt s(*read_stmts_, "SELECT " + std::string(kProtectedMessageColumns) +
                            " FROM protected_messages WHERE id = ?");
   s.Bind(1, id);
-  return s.First("reading protected message", ReadMessage);
+  return s.First("reading protected message",
+                 internal::ReadProtectedMessage<Stmt>);
 }
 
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
     std::string_view owner, int limit) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kMessageColumns) +
-                     " FROM protected_messages WHERE (?1 = '' OR owner = ?1) "
-                     "ORDER BY created_at DESC, id LIMIT ?2");
-  s.Bind(1, owner).Bind(2, int64_t{limit});
-  return s.All("listing messages", ReadMessage);
+  return SelectAll("listing messages",
+                   "SELECT " + std::string(kProtectedMessageColumns) +
+                       " FROM protected_messages WHERE (?1 = '' OR owner = "
+                       "?1) ORDER BY created_at DESC, id LIMIT ?2",
+                   internal::ReadProtectedMessage<Stmt>, owner, limit);
 }
 
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
@@ -237,7 +213,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
   // other sender's messages back to their own.
   MutexLock lock(&mu_);
   Stmt s(stmts_,
-         "SELECT " + std::string(kMessageColumns) +
+         "SELECT " + std::string(kProtectedMessageColumns) +
              " FROM protected_messages WHERE " +
              (q.owner.empty() ? "?1 = ''" : "owner = ?1") +
              " AND (?2 = '' OR (?2 = 'revoked' AND revoked_at <> 0)"
@@ -261,7 +237,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
   s.BindAll(q.owner, q.state, q.now, q.since, recipient, q.before_created_at,
             q.before_id, q.skip_probes, q.limit,
             q.until > 0 ? q.until : INT64_MAX);
-  return s.All("listing messages", ReadMessage);
+  return s.All("listing messages", internal::ReadProtectedMessage<Stmt>);
 }
 
 Status SqliteStore::PutSession(const SessionRecord& r) {

@@ -35,13 +35,10 @@ Result<bool> SqliteStore::TakeRateLimit(std::string_view key, int limit,
 }
 
 Status SqliteStore::ForgetRateEvent(std::string_view key, int64_t at) {
-  MutexLock lock(&mu_);
-  Stmt forget(stmts_,
-              "DELETE FROM rate_events WHERE rowid = (SELECT rowid FROM "
-              "rate_events WHERE key = ? AND at = ? LIMIT 1)");
-  SP_RETURN_IF_ERROR(forget.status());
-  forget.Bind(1, key).Bind(2, at);
-  return forget.Run();
+  return Run(
+      "DELETE FROM rate_events WHERE rowid = (SELECT rowid FROM rate_events "
+      "WHERE key = ? AND at = ? LIMIT 1)",
+      key, at);
 }
 
 Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,

@@ -6,20 +6,13 @@
 
 #include "base/files.h"
 #include "base/log.h"
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_vfs.h"
 
 namespace sealpost::store {
 using internal::SqliteError;
 using internal::Stmt;
-
-namespace {
-
-UserRecord ReadUser(const Stmt& s) {
-  return UserRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4) != 0};
-}
-
-}  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
     const std::string& path, const Clock& clock,
@@ -339,7 +332,7 @@ Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users WHERE email = ?");
   s.Bind(1, email);
-  return s.First("reading user", ReadUser);
+  return s.First("reading user", internal::ReadUser<Stmt>);
 }
 
 Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
@@ -347,7 +340,7 @@ Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
   Stmt s(stmts_,
          "SELECT email, password_hash, display_name, created_at, disabled "
          "FROM users ORDER BY email");
-  return s.All("listing users", ReadUser);
+  return s.All("listing users", internal::ReadUser<Stmt>);
 }
 
 Status SqliteStore::DeleteUser(std::string_view email) {

@@ -142,6 +142,7 @@ class SqliteStore final : public Store {
                         const std::vector<int64_t>& terms) override;
   Result<std::vector<std::string>> SearchMessages(
       const SearchQuery& query) override;
+  Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) override;
   Result<SearchIndexSize> CountSearchIndex() override;
   Status ShredProtectedMessage(std::string_view id,
                                const AuditRecord& audit) override;
@@ -191,14 +192,62 @@ class SqliteStore final : public Store {
   Status InsertProtectedMessage(const NewProtectedMessage& m,
                                 internal::BodyFileChanges* changes)
       SP_REQUIRES(mu_);
-  // A message's index terms replaced (none: removed), inside the caller's
-  // transaction (sqlite_search.cc).
+  // The index terms of a message protected inside the caller's
+  // transaction; and a message's removed (sqlite_search.cc).
   Status InsertSearchTerms(std::string_view message_id,
                            const std::vector<int64_t>& terms) SP_REQUIRES(mu_);
   Status DeleteSearchTerms(std::string_view message_id) SP_REQUIRES(mu_);
   // CommitQueueBatch's rows, inside its transaction.
   Status WriteQueueBatch(QueueBatch& batch, internal::BodyFileChanges* changes)
       SP_REQUIRES(mu_);
+  // One statement on the writer connection (taking mu_), `values` bound to
+  // ?1, ?2, ... in order (Stmt::BindAll).
+  template <typename... Values>
+  Status Run(std::string_view sql, const Values&... values) SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    internal::Stmt s(stmts_, sql);
+    s.BindAll(values...);
+    return s.Run();
+  }
+  // The same for a statement that must change a row: NotFound(`missing`)
+  // when it changes none.
+  template <typename... Values>
+  Status RunOrNotFound(std::string_view missing, std::string_view sql,
+                       const Values&... values) SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    internal::Stmt s(stmts_, sql);
+    s.BindAll(values...);
+    return s.RunOrNotFound(missing);
+  }
+  // The same for a conditional change: true when it changed one row.
+  template <typename... Values>
+  Result<bool> RunChangedOne(std::string_view sql, const Values&... values)
+      SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    internal::Stmt s(stmts_, sql);
+    s.BindAll(values...);
+    SP_RETURN_IF_ERROR(s.Run());
+    return sqlite3_changes(db_) == 1;
+  }
+  // Every row of one query on the writer connection, each read by
+  // `read(stmt)`; `what` names the query in an error.
+  template <typename Read, typename... Values>
+  auto SelectAll(std::string_view what, std::string_view sql, Read read,
+                 const Values&... values) SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    internal::Stmt s(stmts_, sql);
+    s.BindAll(values...);
+    return s.All(what, read);
+  }
+  // The first row of one query, if there is one.
+  template <typename Read, typename... Values>
+  auto SelectFirst(std::string_view what, std::string_view sql, Read read,
+                   const Values&... values) SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    internal::Stmt s(stmts_, sql);
+    s.BindAll(values...);
+    return s.First(what, read);
+  }
   // The single integer a query such as "PRAGMA page_count" returns.
   Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);
   // Runs each of `sqls` (its one parameter the id) for each of `ids`, all

@@ -160,7 +160,7 @@ class Stmt {
   // Bytes{field} as a BLOB.
   template <typename... Values>
   Stmt& BindAll(const Values&... values) {
-    int i = 0;
+    [[maybe_unused]] int i = 0;
     (Bind(++i, values), ...);
     return *this;
   }
