@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_testlib as lib  # noqa: E402
 import portal_security_test as ps  # noqa: E402
 from pg_testlib import PostgresServer  # noqa: E402
+from smime_test import Pki  # noqa: E402
 
 
 class SharedNodesTest(unittest.TestCase):
@@ -288,6 +289,25 @@ class SharedNodesTest(unittest.TestCase):
                            self.users["alice@example.com"])
         self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
         self.assertEqual(r.stdout, raw)
+
+    def test_crl_imported_on_a_drops_b_cached_smime_verdict(self):
+        pki = Pki()
+        pki.leaf("dora", "dora@partner.test")
+        self.a.cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
+        self.a.cli("cert", "import", pki.path("dora.pem"), check=True)
+
+        def b_says():
+            return self.b.cli("smime", "test", "--recipient",
+                              "dora@partner.test").stdout
+        # Node B looks the recipient up (and caches the verdict: valid).
+        self.assertIn("OVERALL RESULT: PASS", b_says())
+        pki.revoke("dora")
+        self.a.cli("cert", "crl", "import", pki.path("crl.pem"), check=True)
+        # The lookup itself says revoked once B dropped its cache ("is
+        # revoked" is the lookup's reason; a stale verdict would pass the
+        # lookup and fail only the chain step).
+        said = lib.wait_for(lambda: "is revoked" in b_says(), timeout=10)
+        self.assertTrue(said, b_says())
 
 
 if __name__ == "__main__":

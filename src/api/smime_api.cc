@@ -55,7 +55,7 @@ void RegisterSmimeConfigApi(http::Router& router, const ApiContext& ctx) {
                                                    changed.status().message()});
                  return FromStatus(changed.status());
                }
-               if (Status s = c->Save(*ctx.store); !s.ok())
+               if (Status s = certs.SaveConfig(*c); !s.ok())
                  return FromStatus(s);
                ctx.store->AppendAuditBestEffort(
                    {0, 0, "admin", "smime.set", "smime", "ok", *changed});

@@ -213,6 +213,17 @@ const std::vector<KeyDef>& Defs() {
         "S/MIME mail to one of our users whose private key is on file is "
         "decrypted at the gateway (true/false)"},
        Bool(&Config::smime_decrypt_inbound)},
+      {{"smime.revocation_timeout_seconds",
+        "seconds one CRL or OCSP request may take (1 to 60)"},
+       Int(&Config::smime_revocation_timeout_seconds)},
+      {{"smime.revocation_total_seconds",
+        "seconds the revocation checks of one certificate and its chain may "
+        "take in all (1 to 120)"},
+       Int(&Config::smime_revocation_total_seconds)},
+      {{"smime.crl_max_bytes",
+        "the largest CRL fetched from a distribution point, in bytes (1024 "
+        "to 67108864)"},
+       Int(&Config::smime_crl_max_bytes)},
       {{"search.index_at_protection",
         "every protected message is added to the eDiscovery index as it is "
         "protected (true/false; off: only `sealpost search reindex` builds "
@@ -371,6 +382,21 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   }
   if (config.queue_lease_seconds < 3 || config.queue_lease_seconds > 3600) {
     return InvalidArgumentError("queue.lease_seconds: expected 3 to 3600");
+  }
+  if (config.smime_revocation_timeout_seconds < 1 ||
+      config.smime_revocation_timeout_seconds > 60) {
+    return InvalidArgumentError(
+        "smime.revocation_timeout_seconds: expected 1 to 60");
+  }
+  if (config.smime_revocation_total_seconds < 1 ||
+      config.smime_revocation_total_seconds > 120) {
+    return InvalidArgumentError(
+        "smime.revocation_total_seconds: expected 1 to 120");
+  }
+  if (config.smime_crl_max_bytes < 1024 ||
+      config.smime_crl_max_bytes > (int64_t{64} << 20)) {
+    return InvalidArgumentError(
+        "smime.crl_max_bytes: expected 1024 to 67108864");
   }
   if (config.store_pool_size < 1 || config.store_pool_size > 1000) {
     return InvalidArgumentError("store.pool_size: expected 1 to 1000");

@@ -108,6 +108,11 @@ struct Config {
   // S/MIME mail to one of our users whose private key is on file is
   // decrypted at the gateway, then treated as clear mail.
   bool smime_decrypt_inbound = false;
+  // Revocation fetches (CRL distribution points, OCSP): per request, per
+  // certificate with its chain, and the largest CRL read.
+  int64_t smime_revocation_timeout_seconds = 5;
+  int64_t smime_revocation_total_seconds = 10;
+  int64_t smime_crl_max_bytes = 1 << 20;
   // Portal copies of messages without an expiry are deleted this many days
   // after they were made, and the messages expire then (0: kept).
   int64_t portal_retention_days = 0;

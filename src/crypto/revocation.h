@@ -1,7 +1,7 @@
 // Online revocation checking for S/MIME certificates (docs/smime.md,
 // "Revocation checking"): the certificate's CRL distribution points and
-// OCSP responders (RFC 5280 §4.2.1.13, §4.2.2.1), fetched over plain HTTP
-// with OpenSSL's client (no redirects, a timeout, a size cap), and OCSP
+// OCSP responders (RFC 5280 §4.2.1.13, §4.2.2.1), fetched over HTTP or
+// HTTPS with OpenSSL's client (no redirects, a timeout, a size cap), and OCSP
 // requests and responses (RFC 6960). Who may trigger a fetch, and what an
 // unreachable responder means, is the caller's to decide
 // (smime/revocation.h).
@@ -19,10 +19,10 @@
 
 namespace sealpost::crypto {
 
-// The http:// URLs of a certificate's CRLDistributionPoints (fullName
-// URIs) and of its Authority Information Access OCSP entries; other
-// schemes (https, ldap, file) are left out: the objects fetched are signed,
-// and plain HTTP keeps the fetch simple and free of TLS trust questions.
+// The http:// and https:// URLs of a certificate's CRLDistributionPoints
+// (fullName URIs) and of its Authority Information Access OCSP entries;
+// other schemes (ldap, file) are left out: LDAP would need a client of its
+// own for what most CAs also publish over HTTP, and a file is the server's.
 struct RevocationPointers {
   std::vector<std::string> crl_urls;
   std::vector<std::string> ocsp_urls;
@@ -34,9 +34,11 @@ RevocationPointers RevocationPointersOf(std::string_view certificate_der);
 std::string IssuerAmong(std::string_view certificate_der,
                         const std::vector<std::string>& candidates);
 
-// GET `url` (http:// only), or POST `body` as `content_type` when it is not
-// empty. At most `max_bytes` of response and `timeout_seconds` in all; a
-// redirect is refused. UNAVAILABLE saying why on any failure.
+// GET `url` (http:// or https://), or POST `body` as `content_type` when it
+// is not empty. At most `max_bytes` of response and `timeout_seconds` in
+// all; a redirect is refused. https:// checks the server's certificate
+// against the system's CAs (OpenSSL's default paths; SSL_CERT_FILE) and the
+// URL's host. UNAVAILABLE saying why on any failure.
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
                               int timeout_seconds);

@@ -147,11 +147,16 @@ std::string_view MicalgName(CmsDigest digest) {
 Result<std::string> CmsEncrypt(std::string_view content,
                                const std::vector<std::string>& recipients,
                                CmsCipher cipher) {
+  const std::string_view parts[] = {content};
+  return CmsEncrypt(std::span<const std::string_view>(parts), recipients,
+                    cipher);
+}
+
+Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
+                               const std::vector<std::string>& recipients,
+                               CmsCipher cipher) {
   if (recipients.empty()) {
     return InvalidArgumentError("no recipient certificate");
-  }
-  if (content.size() > static_cast<size_t>(INT_MAX)) {
-    return InvalidArgumentError("content too large for CMS");
   }
   X509StackPtr certs(sk_X509_new_null());
   if (!certs) return InternalError("out of memory");
@@ -164,11 +169,29 @@ Result<std::string> CmsEncrypt(std::string_view content,
     }
     sk_X509_push(certs.get(), x.release());
   }
-  BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
-  if (!in) return InternalError("out of memory");
-  // CMS_BINARY: the content is MIME already (CRLF); nothing is translated.
-  CmsPtr cms(CMS_encrypt(certs.get(), in.get(), CipherOf(cipher), CMS_BINARY));
-  if (!cms) {
+  // CMS_PARTIAL, then the parts written into the content's cipher BIO
+  // (what CMS_final does with one input BIO): the content is never copied
+  // whole before it is encrypted. CMS_BINARY: it is MIME already (CRLF);
+  // nothing is translated.
+  CmsPtr cms(CMS_encrypt(certs.get(), nullptr, CipherOf(cipher),
+                         CMS_BINARY | CMS_PARTIAL));
+  BioPtr content(cms ? CMS_dataInit(cms.get(), nullptr) : nullptr);
+  if (!content) {
+    ERR_clear_error();
+    return InternalError("CMS encryption failed");
+  }
+  for (std::string_view part : parts) {
+    while (!part.empty()) {
+      int n = static_cast<int>(std::min<size_t>(part.size(), 1 << 20));
+      if (BIO_write(content.get(), part.data(), n) != n) {
+        ERR_clear_error();
+        return InternalError("CMS encryption failed");
+      }
+      part.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  if (BIO_flush(content.get()) != 1 ||
+      CMS_dataFinal(cms.get(), content.get()) != 1) {
     ERR_clear_error();
     return InternalError("CMS encryption failed");
   }

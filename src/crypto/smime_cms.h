@@ -9,6 +9,7 @@
 #ifndef SEALPOST_CRYPTO_SMIME_CMS_H_
 #define SEALPOST_CRYPTO_SMIME_CMS_H_
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,12 @@ std::string_view MicalgName(CmsDigest digest);
 // `content` (taken as binary: no line ending translation) for the DER
 // certificates in `recipients`.
 Result<std::string> CmsEncrypt(std::string_view content,
+                               const std::vector<std::string>& recipients,
+                               CmsCipher cipher = CmsCipher::kAes256Cbc);
+// The same for the content that is `parts` one after the other (a MIME
+// entity's fields and the body of the message it came from), without
+// joining them first.
+Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
                                const std::vector<std::string>& recipients,
                                CmsCipher cipher = CmsCipher::kAes256Cbc);
 

@@ -405,10 +405,43 @@ Result<CrlInfo> ReadCrl(std::string_view bytes) {
   return info;
 }
 
+namespace {
+
+// CRLs are asked for at every level of the chain (X509_V_FLAG_CRL_CHECK_ALL)
+// but only the levels with a CRL on file are checked: a missing CRL is the
+// caller's to settle (on line, or not at all). The trusted CA itself is
+// trusted outright, whatever a CRL above it says.
+int AllowMissingCrls(int ok, X509_STORE_CTX* ctx) {
+  if (ok == 1) return ok;
+  int err = X509_STORE_CTX_get_error(ctx);
+  if (err == X509_V_ERR_UNABLE_TO_GET_CRL) return 1;
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  bool anchor = chain != nullptr &&
+                X509_STORE_CTX_get_error_depth(ctx) == sk_X509_num(chain) - 1;
+  bool crl_error = err == X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER ||
+                   err == X509_V_ERR_CRL_HAS_EXPIRED ||
+                   err == X509_V_ERR_CRL_NOT_YET_VALID ||
+                   err == X509_V_ERR_CRL_SIGNATURE_FAILURE ||
+                   err == X509_V_ERR_CERT_REVOKED;
+  return anchor && crl_error ? 1 : ok;
+}
+
+void CollectLinks(X509_STORE_CTX* ctx, std::vector<ChainLink>* links) {
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  for (int i = 0; chain != nullptr && i + 1 < sk_X509_num(chain); ++i) {
+    X509* issuer = sk_X509_value(chain, i + 1);
+    links->push_back({DerOf(sk_X509_value(chain, i)), DerOf(issuer),
+                      NameText(X509_get_subject_name(issuer))});
+  }
+}
+
+}  // namespace
+
 ChainVerdict VerifyCertificateChain(
     std::string_view leaf, const std::vector<std::string>& intermediates,
     const std::vector<std::string>& anchors,
-    const std::vector<std::string>& crls, int64_t at) {
+    const std::vector<std::string>& crls, int64_t at,
+    std::vector<ChainLink>* links) {
   using Kind = ChainVerdict::Kind;
   X509Ptr x = ParseDer(leaf);
   if (!x) return {Kind::kUntrusted, "not a certificate"};
@@ -431,15 +464,12 @@ ChainVerdict VerifyCertificateChain(
   for (const auto& der : intermediates) {
     if (X509Ptr i = ParseDer(der)) sk_X509_push(untrusted.get(), i.release());
   }
-  bool crl_for_issuer = false;
+  bool any_crl = false;
   for (const auto& der : crls) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
     if (!crl) continue;
-    if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()),
-                      X509_get_issuer_name(x.get())) == 0) {
-      crl_for_issuer = true;
-    }
+    any_crl = true;
     X509_STORE_add_crl(store.get(), crl.get());
   }
   ERR_clear_error();
@@ -452,16 +482,25 @@ ChainVerdict VerifyCertificateChain(
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at));
   // A CA the admin trusts is an anchor even when it is an intermediate.
   unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
-  if (crl_for_issuer) flags |= X509_V_FLAG_CRL_CHECK;
+  if (any_crl) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
   X509_VERIFY_PARAM_set_flags(param, flags);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), AllowMissingCrls);
   int ok = X509_verify_cert(ctx.get());
   int err = X509_STORE_CTX_get_error(ctx.get());
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ERR_clear_error();
-  if (ok == 1) return {Kind::kValid, ""};
+  if (ok == 1) {
+    if (links != nullptr) CollectLinks(ctx.get(), links);
+    return {Kind::kValid, ""};
+  }
   switch (err) {
     case X509_V_ERR_CERT_REVOKED:
-      return {Kind::kRevoked, "revoked in its issuer's CRL"};
+      if (depth == 0) return {Kind::kRevoked, "revoked in its issuer's CRL"};
+      return {Kind::kUntrusted,
+              "a CA certificate of its chain is revoked (" +
+                  NameText(X509_get_subject_name(
+                      X509_STORE_CTX_get_current_cert(ctx.get()))) +
+                  ")"};
     case X509_V_ERR_CERT_HAS_EXPIRED:
       if (depth == 0) {
         return {Kind::kExpired,

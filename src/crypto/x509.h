@@ -82,11 +82,21 @@ Result<CrlInfo> ReadCrl(std::string_view bytes);
 // `issuer_der` and names its subject as issuer.
 bool CrlIssuedBy(std::string_view crl_der, std::string_view issuer_der);
 
+// One certificate of a verified chain and the one that issued it.
+struct ChainLink {
+  std::string der;
+  std::string issuer_der;
+  std::string issuer_name;  // as CrlInfo::issuer names it
+};
+
 // Whether a certificate chains to one of `anchors` at time `at` (unix
-// seconds), through `intermediates`, and is not revoked by one of `crls`
-// (CRLs are checked for the certificate itself when one from its issuer is
-// given; one whose signature does not verify or that is out of date makes
-// the certificate untrusted). All inputs are DER.
+// seconds), through `intermediates`, and is not revoked by one of `crls`:
+// every certificate of the chain below the trusted CA is checked against
+// the CRL of its issuer when one is given (none given: not checked); a CRL
+// whose signature does not verify or that is out of date makes the
+// certificate untrusted, as does a CA of its chain that is revoked. All
+// inputs are DER. `links`, when given, gets the chain's certificates below
+// the trusted CA, leaf first, each with its issuer.
 struct ChainVerdict {
   enum class Kind { kValid, kExpired, kNotYetValid, kRevoked, kUntrusted };
   Kind kind = Kind::kUntrusted;
@@ -95,7 +105,8 @@ struct ChainVerdict {
 ChainVerdict VerifyCertificateChain(
     std::string_view leaf, const std::vector<std::string>& intermediates,
     const std::vector<std::string>& anchors,
-    const std::vector<std::string>& crls, int64_t at);
+    const std::vector<std::string>& crls, int64_t at,
+    std::vector<ChainLink>* links = nullptr);
 
 // True when the PKCS#8 `private_key` belongs to the certificate `der`.
 bool KeyMatchesCertificate(std::string_view der,

@@ -126,6 +126,51 @@ TEST(X509Test, ChainVerdicts) {
             Kind::kUntrusted);
 }
 
+TEST(X509Test, RevokedIntermediateMakesTheChainUntrusted) {
+  TestPki pki;
+  ASSERT_TRUE(pki.Run(
+      "openssl req -new -newkey rsa:2048 -nodes -keyout sub.key -out sub.csr "
+      "-subj '/CN=Sub CA' && printf 'basicConstraints=critical,CA:TRUE\\n"
+      "keyUsage=keyCertSign,cRLSign\\n' > sub.ext && openssl x509 -req -in "
+      "sub.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out "
+      "sub.pem -extfile sub.ext && openssl x509 -in sub.pem -outform DER "
+      "-out sub.der"));
+  pki.MakeLeaf("dan", "dan@partner.example", 365, "sub");
+  std::vector<std::string> anchors = {
+      ReadCertificateFile(pki.Read("ca.pem"), {})->certificates[0].der};
+  std::vector<std::string> chain = {pki.Read("sub.der")};
+  std::string dan = pki.Read("dan.der");
+  // Without a CRL: valid, and the chain below the anchor is given.
+  std::vector<ChainLink> links;
+  EXPECT_EQ(VerifyCertificateChain(dan, chain, anchors, {}, Now(), &links).kind,
+            Kind::kValid);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].der, dan);
+  EXPECT_EQ(links[0].issuer_name, "CN=Sub CA");
+  EXPECT_EQ(links[1].der, chain[0]);
+  EXPECT_EQ(links[1].issuer_der, anchors[0]);
+  EXPECT_EQ(links[1].issuer_name, "CN=Test CA");
+  // The root's CRL that lists nothing: still valid (the sub CA has no CRL
+  // on file, which is not an error).
+  pki.MakeCrl({});
+  std::vector<std::string> crls = {ReadCrl(pki.Read("crl.pem"))->der};
+  EXPECT_EQ(VerifyCertificateChain(dan, chain, anchors, crls, Now()).kind,
+            Kind::kValid);
+  // The root's CRL revokes the sub CA: every certificate below it is
+  // untrusted, and says why.
+  pki.MakeCrl({"sub"});
+  crls = {ReadCrl(pki.Read("crl.pem"))->der};
+  ChainVerdict v = VerifyCertificateChain(dan, chain, anchors, crls, Now());
+  EXPECT_EQ(v.kind, Kind::kUntrusted);
+  EXPECT_NE(v.reason.find("a CA certificate of its chain is revoked (CN=Sub "
+                          "CA)"),
+            std::string::npos)
+      << v.reason;
+  // A CA the admin trusts itself is trusted whatever a CRL above it says.
+  EXPECT_EQ(VerifyCertificateChain(dan, {}, chain, crls, Now()).kind,
+            Kind::kValid);
+}
+
 TEST(X509Test, KeyUsageDecidesEncryption) {
   TestPki pki;
   pki.MakeLeaf("sig", "sig@partner.example", 365, "ca", "signonly");

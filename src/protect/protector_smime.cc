@@ -195,13 +195,22 @@ std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
 
 const smime::SmimeOptions& Protector::SmimeOptionsFor(Run& run) {
   if (!run.smime_options) {
-    auto config = smime::SmimeConfig::Load(store_);
-    if (!config.ok()) {
+    // The directory keeps them with its trust material (dropped when
+    // they change).
+    Result<smime::SmimeOptions> options = smime::SmimeConfig().Options();
+    if (options_.certificates != nullptr) {
+      options = options_.certificates->Options();
+    } else if (auto config = smime::SmimeConfig::Load(store_); config.ok()) {
+      options = config->Options();
+    } else {
+      options = config.status();
+    }
+    if (!options.ok()) {
       log::Warn("s/mime: settings not read, using the defaults: {}",
-                config.status().message());
+                options.status().message());
     }
     run.smime_options =
-        config.ok() ? config->Options() : smime::SmimeConfig().Options();
+        options.ok() ? *options : smime::SmimeConfig().Options();
   }
   return *run.smime_options;
 }

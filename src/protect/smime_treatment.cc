@@ -10,16 +10,22 @@ namespace {
 
 std::string NewBoundary() { return "=_sp_signed_" + crypto::RandomToken(12); }
 
-// One recipient's copy: `split.entity` (signed already when there is a
-// signer) encrypted; with OWATripleWrapSignedEncryptedMail, the encrypted
-// entity signed again (RFC 2634 §1.1: sign, encrypt, sign), so that a
-// relay can check who sent it without decrypting.
+// One recipient's copy: `split.entity` signed when there is a signer,
+// else the original's entity (split.Parts(), not copied), encrypted; with
+// OWATripleWrapSignedEncryptedMail, the encrypted entity signed again (RFC
+// 2634 §1.1: sign, encrypt, sign), so that a relay can check who sent it
+// without decrypting.
 Result<std::string> EncryptCopy(const smime::EntitySplit& split,
                                 const std::vector<std::string>& recipients,
                                 const smime::SigningIdentity* signer,
                                 const smime::SmimeOptions& options) {
-  if (signer == nullptr || !options.triple_wrap) {
-    return smime::EncryptEntity(split.outer_fields, split.entity, recipients,
+  if (signer == nullptr) {
+    return smime::EncryptEntity(split.outer_fields, split.Parts(), recipients,
+                                options.cipher);
+  }
+  if (!options.triple_wrap) {
+    const std::string_view signed_entity[] = {split.entity};
+    return smime::EncryptEntity(split.outer_fields, signed_entity, recipients,
                                 options.cipher);
   }
   SP_ASSIGN_OR_RETURN(
@@ -41,7 +47,9 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
                                       const smime::SigningIdentity* signer,
                                       const smime::SmimeOptions& options) {
   SmimeGroupPlan plan;
-  smime::EntitySplit split = smime::SplitEntity(original, subject);
+  // Joined only to be signed; otherwise encrypted from `original` itself.
+  smime::EntitySplit split =
+      smime::SplitEntity(original, subject, /*join=*/signer != nullptr);
   if (signer != nullptr) {
     SP_ASSIGN_OR_RETURN(
         split.entity,

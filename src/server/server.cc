@@ -395,8 +395,11 @@ int RunServer(const ServerOptions& options) {
   license::TemplateStore templates(**store);
   branding::BrandingStore brandings(**store);
   policy::RuleStore rules(**store);
-  smime::CertificateDirectory certificates(**store, keys, clock,
-                                           AcceptedDomains(config));
+  smime::CertificateDirectory certificates(
+      **store, keys, clock, AcceptedDomains(config),
+      {static_cast<int>(config.smime_revocation_timeout_seconds),
+       static_cast<int>(config.smime_revocation_total_seconds),
+       static_cast<size_t>(config.smime_crl_max_bytes)});
   if (options.dev) {
     if (Status s = SetUpDevRights(dev, keys, directory); !s.ok()) {
       return Fail(s);
@@ -470,7 +473,8 @@ int RunServer(const ServerOptions& options) {
   search::IndexMerger index_merger(**store);
   index_merger.Start();
   // Other nodes on the same PostgreSQL: their changes reach the caches here.
-  auto shared_changes = WatchSharedChanges(**store, {&licenses, &keys, &rules});
+  auto shared_changes =
+      WatchSharedChanges(**store, {&licenses, &keys, &rules, &certificates});
   if (!shared_changes.ok()) return Fail(shared_changes.status());
 
   // The SMTP gateway: protection stage, queue, delivery workers, listener

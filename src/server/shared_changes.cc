@@ -13,6 +13,11 @@ void ApplySharedChange(const SharedCaches& caches, std::string_view what) {
     }
   }
   if (everything || what == "settings:rules") caches.rules->Invalidate();
+  if (caches.certificates != nullptr &&
+      (everything || what == "smime_certs" || what == "smime_crls" ||
+       what == "settings:smime")) {
+    caches.certificates->DropCaches();
+  }
   // Anything reported may change a page or a use license cached here.
   caches.licenses->DropCachedDecisions();
 }

@@ -2,7 +2,8 @@
 // store (PostgreSQL; docs/scaling.md): a revocation, a new expiry, IRM
 // settings, branding, templates, users, groups, licenses or an ended
 // session drop the cached decisions and portal pages; new org keys (a
-// rotation) are loaded; changed mail flow rules are compiled again. After
+// rotation) are loaded; changed mail flow rules are compiled again; S/MIME
+// certificates, CRLs or settings drop the cached certificate verdicts. After
 // the store lost its connection, everything is dropped.
 //
 // Thread-safety: the callbacks run on the store's listener thread and only
@@ -17,6 +18,7 @@
 #include "license/key_service.h"
 #include "license/license_service.h"
 #include "policy/rule_store.h"
+#include "smime/certificate_directory.h"
 #include "store/store.h"
 
 namespace sealpost::server {
@@ -26,6 +28,7 @@ struct SharedCaches {
   license::LicenseService* licenses = nullptr;
   license::KeyService* keys = nullptr;
   policy::RuleStore* rules = nullptr;
+  smime::CertificateDirectory* certificates = nullptr;  // may be null
 };
 
 // Applies one change report (store::Store::WatchChanges) to `caches`.

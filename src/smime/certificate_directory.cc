@@ -64,147 +64,32 @@ bool EmailMatches(std::string_view certificate_email,
              AsciiLower(address.substr(b + 1));
 }
 
+Status CertificateDirectory::Put(
+    const std::vector<store::SmimeCertRecord>& records) {
+  Status s;
+  for (const auto& r : records) {
+    s = store_.PutSmimeCert(r);
+    if (!s.ok()) break;
+  }
+  // Even after a failure: the records before it are on file.
+  cache_.Drop();
+  return s;
+}
+
+Result<ImportResult> CertificateDirectory::StoreAndEvaluate(
+    std::string format, const std::vector<store::SmimeCertRecord>& records) {
+  SP_RETURN_IF_ERROR(Put(records));
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
+  ImportResult out;
+  out.format = std::move(format);
+  for (const auto& r : records) out.certificates.push_back(Evaluate(r, *trust));
+  return out;
+}
+
 bool CertificateDirectory::IsOwnAddress(std::string_view email) const {
   std::string d = DomainOf(email);
   return !d.empty() && std::find(own_domains_.begin(), own_domains_.end(), d) !=
                            own_domains_.end();
-}
-
-Result<CertificateDirectory::TrustMaterial> CertificateDirectory::LoadTrust() {
-  TrustMaterial t;
-  SP_ASSIGN_OR_RETURN(auto anchors, store_.ListSmimeCerts("anchor", ""));
-  for (auto& a : anchors) t.anchors.push_back(std::move(a.der));
-  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
-  for (auto& c : chain) t.intermediates.push_back(std::move(c.der));
-  SP_ASSIGN_OR_RETURN(t.crl_records, store_.ListSmimeCrls());
-  for (const auto& c : t.crl_records) t.crls.push_back(c.der);
-  SP_ASSIGN_OR_RETURN(SmimeConfig config, SmimeConfig::Load(store_));
-  SmimeOptions options = config.Options();
-  t.check_revocation = options.check_revocation;
-  t.fail_closed_on_send = options.fail_closed_on_send;
-  return t;
-}
-
-std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
-    std::string_view der, std::string_view issuer_name,
-    const TrustMaterial& trust, Online online, std::string* note) {
-  using Kind = crypto::ChainVerdict::Kind;
-  const int64_t now = clock_.NowUnix();
-  // A current CRL of the issuer on file answers: imported, or fetched
-  // before and kept until its nextUpdate.
-  for (const auto& c : trust.crl_records) {
-    if (c.issuer == issuer_name && c.this_update <= now + 300 &&
-        (c.next_update == 0 || now < c.next_update)) {
-      return std::nullopt;
-    }
-  }
-  // Most certificates name nothing to ask: no chain check twice for them.
-  crypto::RevocationPointers urls = crypto::RevocationPointersOf(der);
-  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return std::nullopt;
-  // Only a certificate that chains to a trusted CA may send the server to
-  // the URLs it names: anyone can make a certificate, not one our CAs
-  // signed.
-  crypto::ChainVerdict base = crypto::VerifyCertificateChain(
-      der, trust.intermediates, trust.anchors, {}, now);
-  if (base.kind != Kind::kValid) return base;
-  std::vector<std::string> cas = trust.anchors;
-  cas.insert(cas.end(), trust.intermediates.begin(), trust.intermediates.end());
-  std::string issuer = crypto::IssuerAmong(der, cas);
-  if (issuer.empty()) return std::nullopt;
-  OnlineRevocation answer = revocation_.Check(der, issuer);
-  // The CRLs of other issuers still count; this issuer's out-of-date one
-  // is replaced by the network's answer.
-  std::vector<std::string> crls;
-  for (const auto& c : trust.crl_records) {
-    if (c.issuer != issuer_name) crls.push_back(c.der);
-  }
-  using Answer = OnlineRevocation::Kind;
-  switch (answer.kind) {
-    case Answer::kNone:
-      return std::nullopt;
-    case Answer::kCrl:
-      crls.push_back(std::move(answer.crl_der));
-      *note = answer.detail;
-      break;
-    case Answer::kGood:
-      *note = answer.detail;
-      break;
-    case Answer::kRevoked:
-      return crypto::ChainVerdict{Kind::kRevoked, answer.detail};
-    case Answer::kUnavailable:
-      if (online == Online::kSend && trust.fail_closed_on_send) {
-        return crypto::ChainVerdict{
-            Kind::kUntrusted,
-            "revocation status unavailable (OWACheckCRLOnSend True): " +
-                answer.detail};
-      }
-      *note = "revocation status unavailable, not checked: " + answer.detail;
-      break;
-  }
-  return crypto::VerifyCertificateChain(der, trust.intermediates, trust.anchors,
-                                        crls, now);
-}
-
-CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
-                                        const TrustMaterial& trust,
-                                        Online online) {
-  CertView v;
-  v.has_private_key = !record.wrapped_key.empty();
-  record.wrapped_key.clear();
-  auto info = crypto::InspectCertificate(record.der);
-  if (!info.ok()) {
-    v.record = std::move(record);
-    v.status = CertStatus::kUntrusted;
-    v.reason = "the stored certificate does not parse";
-    return v;
-  }
-  v.key_type = info->key_type;
-  using Kind = crypto::ChainVerdict::Kind;
-  std::optional<crypto::ChainVerdict> online_verdict;
-  if (online != Online::kNo && trust.check_revocation &&
-      record.kind != "anchor") {
-    online_verdict =
-        CheckOnline(record.der, info->issuer, trust, online, &v.revocation);
-  }
-  static const std::vector<std::string> kNoCrls;
-  crypto::ChainVerdict verdict =
-      record.kind == "anchor"
-          ? crypto::VerifyCertificateChain(record.der, {}, {record.der}, {},
-                                           clock_.NowUnix())
-      : online_verdict ? std::move(*online_verdict)
-                       : crypto::VerifyCertificateChain(
-                             record.der, trust.intermediates, trust.anchors,
-                             trust.check_revocation ? trust.crls : kNoCrls,
-                             clock_.NowUnix());
-  switch (verdict.kind) {
-    case Kind::kValid:
-      v.status = CertStatus::kValid;
-      break;
-    case Kind::kExpired:
-      v.status = CertStatus::kExpired;
-      break;
-    case Kind::kNotYetValid:
-      v.status = CertStatus::kNotYetValid;
-      break;
-    case Kind::kRevoked:
-      v.status = CertStatus::kRevoked;
-      break;
-    case Kind::kUntrusted:
-      v.status = CertStatus::kUntrusted;
-      break;
-  }
-  v.reason = verdict.reason;
-  if (v.status == CertStatus::kValid && record.kind == "user") {
-    if (!info->can_encrypt) {
-      v.status = CertStatus::kWrongKeyUsage;
-      v.reason = info->usage_problem;
-    } else if (info->emails.empty()) {
-      v.status = CertStatus::kWrongKeyUsage;
-      v.reason = "it names no e-mail address (subjectAltName rfc822Name)";
-    }
-  }
-  v.record = std::move(record);
-  return v;
 }
 
 Result<ImportResult> CertificateDirectory::Import(std::string_view file,
@@ -242,23 +127,18 @@ Result<ImportResult> CertificateDirectory::Import(std::string_view file,
     }
     records.push_back(std::move(r));
   }
-  for (const auto& r : records) SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
-  ImportResult out;
-  out.format = parsed.format;
-  for (auto& r : records) out.certificates.push_back(Evaluate(r, trust));
-  return out;
+  return StoreAndEvaluate(parsed.format, records);
 }
 
 Result<std::vector<CertView>> CertificateDirectory::List(
     std::string_view email) {
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("", AsciiLower(email)));
   std::vector<CertView> out;
   for (auto& r : records) {
     if (r.kind == "anchor") continue;
-    out.push_back(Evaluate(std::move(r), trust));
+    out.push_back(Evaluate(std::move(r), *trust));
   }
   return out;
 }
@@ -293,13 +173,15 @@ Result<store::SmimeCertRecord> CertificateDirectory::Resolve(
 
 Result<CertView> CertificateDirectory::Get(std::string_view id) {
   SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
-  return Evaluate(std::move(r), trust, Online::kSend);
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
+  return Evaluate(std::move(r), *trust, Online::kSend);
 }
 
 Result<std::string> CertificateDirectory::Remove(std::string_view id) {
   SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
-  SP_RETURN_IF_ERROR(store_.DeleteSmimeCert(r.id));
+  Status deleted = store_.DeleteSmimeCert(r.id);
+  cache_.Drop();
+  SP_RETURN_IF_ERROR(deleted);
   return r.id;
 }
 
@@ -326,25 +208,22 @@ Result<ImportResult> CertificateDirectory::TrustImport(std::string_view file) {
     if (existing) r.created_at = existing->created_at;
     records.push_back(std::move(r));
   }
-  for (const auto& r : records) SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
-  ImportResult out;
-  out.format = parsed.format;
-  for (auto& r : records) out.certificates.push_back(Evaluate(r, trust));
-  return out;
+  return StoreAndEvaluate(parsed.format, records);
 }
 
 Result<std::vector<CertView>> CertificateDirectory::TrustList() {
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
   SP_ASSIGN_OR_RETURN(auto records, store_.ListSmimeCerts("anchor", ""));
   std::vector<CertView> out;
-  for (auto& r : records) out.push_back(Evaluate(std::move(r), trust));
+  for (auto& r : records) out.push_back(Evaluate(std::move(r), *trust));
   return out;
 }
 
 Result<std::string> CertificateDirectory::TrustRemove(std::string_view id) {
   SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, true));
-  SP_RETURN_IF_ERROR(store_.DeleteSmimeCert(r.id));
+  Status deleted = store_.DeleteSmimeCert(r.id);
+  cache_.Drop();
+  SP_RETURN_IF_ERROR(deleted);
   return r.id;
 }
 
@@ -360,8 +239,10 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
         "the CRL of \"" + crl.issuer +
         "\" is not signed by a CA on file (`cert trust import` it first)");
   }
-  SP_RETURN_IF_ERROR(store_.PutSmimeCrl(
-      {crl.issuer, crl.der, crl.this_update, crl.next_update, 0}));
+  Status stored = store_.PutSmimeCrl(
+      {crl.issuer, crl.der, crl.this_update, crl.next_update, 0});
+  cache_.Drop();
+  SP_RETURN_IF_ERROR(stored);
   return crl;
 }
 
@@ -369,68 +250,17 @@ Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {
   return store_.ListSmimeCrls();
 }
 
-Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
-    const std::vector<std::string>& addresses) {
-  std::vector<Lookup> out(addresses.size());
-  std::optional<TrustMaterial> trust;
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    const std::string& address = addresses[i];
-    SP_ASSIGN_OR_RETURN(auto records,
-                        store_.ListSmimeCerts("user", AsciiLower(address)));
-    if (records.empty()) {
-      out[i].reason = "no certificate on file for " + address;
-      continue;
-    }
-    if (!trust) {
-      SP_ASSIGN_OR_RETURN(TrustMaterial t, LoadTrust());
-      trust = std::move(t);
-    }
-    const store::SmimeCertRecord* best = nullptr;
-    std::string why;
-    for (const auto& r : records) {
-      CertView v = Evaluate(r, *trust, Online::kSend);
-      auto info = crypto::InspectCertificate(r.der);
-      bool names =
-          info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
-                                   [&](const std::string& e) {
-                                     return EmailMatches(e, address);
-                                   });
-      if (v.status != CertStatus::kValid) {
-        if (why.empty()) {
-          why = "certificate " + r.id.substr(0, 16) + " is " +
-                std::string(CertStatusName(v.status)) + ": " + v.reason;
-        }
-        continue;
-      }
-      if (!names) {
-        if (why.empty()) {
-          why = "certificate " + r.id.substr(0, 16) +
-                " does not name exactly " + address;
-        }
-        continue;
-      }
-      if (best == nullptr || r.not_before > best->not_before) best = &r;
-    }
-    if (best != nullptr) {
-      out[i].certificate = RecipientCertificate{best->id, best->der};
-    } else {
-      out[i].reason = why;
-    }
-  }
-  return out;
-}
-
 Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
     std::string_view address, ChainInclusion chain) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
   const store::SmimeCertRecord* best = nullptr;
   std::string why =
       "no certificate with a private key on file for " + std::string(address);
   for (const auto& r : records) {
     if (r.wrapped_key.empty()) continue;
-    CertView v = Evaluate(r, trust);
+    CertView v = Evaluate(r, *trust);
     auto info = crypto::InspectCertificate(r.der);
     bool names =
         info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
@@ -481,14 +311,16 @@ Result<SigningIdentity> CertificateDirectory::SigningIdentityFor(
 
 Result<CertView> CertificateDirectory::EvaluateSigner(
     std::string_view der, const std::vector<std::string>& carried) {
-  SP_ASSIGN_OR_RETURN(TrustMaterial trust, LoadTrust());
+  SP_ASSIGN_OR_RETURN(auto on_file, LoadTrust());
+  // The carried certificates complete this chain only: a copy.
+  auto trust = std::make_shared<TrustMaterial>(*on_file);
   for (const auto& c : carried) {
-    if (c != der) trust.intermediates.push_back(c);
+    if (c != der) trust->intermediates.push_back(c);
   }
   store::SmimeCertRecord r;
   r.kind = "user";
   r.der = std::string(der);
-  return Evaluate(std::move(r), trust, Online::kVerify);
+  return Evaluate(std::move(r), *trust, Online::kVerify);
 }
 
 Result<SecretBytes> CertificateDirectory::PrivateKeyOf(
@@ -552,7 +384,7 @@ Result<bool> CertificateDirectory::Harvest(std::string_view der) {
   }
   store::SmimeCertRecord r = RecordOf(*info, "user");
   r.source = "harvest";
-  SP_RETURN_IF_ERROR(store_.PutSmimeCert(r));
+  SP_RETURN_IF_ERROR(Put({r}));
   return true;
 }
 

@@ -16,11 +16,16 @@
 // to and the signers of mail that arrives; OWADisableCRLCheck and
 // OWACheckCRLOnSend (smime_config.h) decide as in Exchange.
 //
-// Thread-safety: thread-safe; it keeps no state but the store's and the
-// revocation checker's caches.
+// Verdicts are cached (smime/trust_cache.h) until something they depend on
+// changes: DropCaches is called for other nodes' writes.
+//
+// Thread-safety: thread-safe; it keeps no state but its caches and the
+// revocation checker's.
 #ifndef SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
 #define SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +38,7 @@
 #include "license/key_service.h"
 #include "smime/revocation.h"
 #include "smime/smime_config.h"
+#include "smime/trust_cache.h"
 #include "store/store.h"
 
 namespace sealpost::smime {
@@ -59,21 +65,13 @@ struct CertView {
   // How revocation was checked on line, when it was ("OCSP http://...:
   // good", "the CRL fetched from ..."); empty otherwise.
   std::string revocation;
+  // When the network's answer runs out (0: none was asked).
+  int64_t online_until = 0;
 };
 
 struct ImportResult {
   std::string format;  // PEM, DER, PKCS#7, PKCS#12
   std::vector<CertView> certificates;
-};
-
-// The certificate mail to one address may be encrypted to.
-struct RecipientCertificate {
-  std::string id;
-  std::string der;
-};
-struct Lookup {
-  std::optional<RecipientCertificate> certificate;
-  std::string reason;  // when none: why, for the trace and a DSN
 };
 
 // What a key on file opened.
@@ -95,12 +93,15 @@ class CertificateDirectory {
  public:
   // `own_domains`: the organisation's domains (smtp.accepted_domains);
   // private keys are kept only for addresses in them.
+  // `limits`: of the revocation fetches (smime.revocation_* settings).
   CertificateDirectory(store::Store& store, const license::KeyService& keys,
-                       const Clock& clock, std::vector<std::string> own_domains)
+                       const Clock& clock, std::vector<std::string> own_domains,
+                       RevocationLimits limits = {})
       : store_(store),
         keys_(keys),
         clock_(clock),
-        own_domains_(std::move(own_domains)) {}
+        own_domains_(std::move(own_domains)),
+        revocation_(store, clock, limits) {}
 
   // `cert import`: people's certificates ("user"), CA certificates that
   // came with them ("chain": they may complete a chain, they are trusted
@@ -125,9 +126,17 @@ class CertificateDirectory {
   Result<std::vector<store::SmimeCrlRecord>> Crls();
 
   // The usable certificate for each address (same order), the newest
-  // (latest notBefore) when several are.
+  // (latest notBefore) when several are. Cached per address.
   Result<std::vector<Lookup>> ForRecipients(
       const std::vector<std::string>& addresses);
+
+  // The S/MIME settings (cached with the trust material).
+  Result<SmimeOptions> Options();
+  // `smime set`: saves them; the next question uses them.
+  Status SaveConfig(const SmimeConfig& config);
+  // Forgets every cached verdict, trust material and setting: another
+  // node changed certificates, CAs, CRLs or settings (or may have).
+  void DropCaches() { cache_.Drop(); }
 
   // The newest usable signing identity of `address`; NOT_FOUND saying why
   // when there is none. `chain`: which issuing CAs on file travel with it.
@@ -166,39 +175,40 @@ class CertificateDirectory {
   Result<bool> Harvest(std::string_view der);
 
  private:
-  // Trust anchors, chain certificates and CRLs, loaded once per question,
-  // with the revocation settings.
-  struct TrustMaterial {
-    std::vector<std::string> anchors;
-    std::vector<std::string> intermediates;
-    std::vector<std::string> crls;
-    std::vector<store::SmimeCrlRecord> crl_records;  // the same, with dates
-    bool check_revocation = true;                    // !OWADisableCRLCheck
-    bool fail_closed_on_send = false;                // OWACheckCRLOnSend
-  };
   // Whether Evaluate may ask the network, and for what.
   enum class Online { kNo, kSend, kVerify };
-  Result<TrustMaterial> LoadTrust();
+  // The cached trust material, loaded when none is.
+  Result<std::shared_ptr<const TrustMaterial>> LoadTrust();
+  // ForRecipients for one address, uncached; `until`: when the answer may
+  // change by the clock alone.
+  Result<Lookup> LookUp(const std::string& address, const TrustMaterial& trust,
+                        int64_t* until);
   CertView Evaluate(store::SmimeCertRecord record, const TrustMaterial& trust,
                     Online online = Online::kNo);
-  // The verdict with the network's answer; nullopt: the CRLs on file
-  // decide (one of the issuer is current, or the certificate names no
-  // http:// CRL or OCSP URL).
+  // The verdict with the network's answer for each certificate of the
+  // chain whose issuer has no current CRL on file (its notes and how long
+  // they hold go to `view`); nullopt: the CRLs on file decide (nothing was
+  // asked: no URL named, or the CRLs on file are current).
   std::optional<crypto::ChainVerdict> CheckOnline(std::string_view der,
-                                                  std::string_view issuer_name,
                                                   const TrustMaterial& trust,
                                                   Online online,
-                                                  std::string* note);
+                                                  CertView* view);
   Result<store::SmimeCertRecord> Resolve(std::string_view id,
                                          bool anchors_only);
   bool IsOwnAddress(std::string_view email) const;
+  // Stores `records` and drops the cached verdicts.
+  Status Put(const std::vector<store::SmimeCertRecord>& records);
+  // Put, then what an import answers: each record's status.
+  Result<ImportResult> StoreAndEvaluate(
+      std::string format, const std::vector<store::SmimeCertRecord>& records);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const license::KeyService& keys_;
   const Clock& clock_;
   const std::vector<std::string> own_domains_;
-  RevocationChecker revocation_{store_, clock_};
+  RevocationChecker revocation_;
+  TrustCache cache_;
 };
 
 // RFC 5280 §7.5: an rfc822Name matches an address when the local parts are

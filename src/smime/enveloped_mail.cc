@@ -22,7 +22,7 @@ std::string FieldName(std::string_view field) {
 }  // namespace
 
 EntitySplit SplitEntity(std::string_view message,
-                        const std::optional<std::string>& subject) {
+                        const std::optional<std::string>& subject, bool join) {
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
   EntitySplit out;
   std::string content_fields;
@@ -57,10 +57,14 @@ EntitySplit SplitEntity(std::string_view message,
     content_fields =
         "Content-Type: text/plain; charset=us-ascii\r\n" + content_fields;
   }
-  out.entity.reserve(content_fields.size() + 2 + hs.body.size());
-  out.entity = content_fields;
-  out.entity += "\r\n";
-  out.entity += hs.body;
+  out.head = std::move(content_fields);
+  out.head += "\r\n";
+  out.body = hs.body;
+  if (join) {
+    out.entity.reserve(out.head.size() + out.body.size());
+    out.entity = out.head;
+    out.entity += out.body;
+  }
   return out;
 }
 
@@ -149,11 +153,11 @@ Result<std::string> EncryptToEntity(std::string_view entity,
 }
 
 Result<std::string> EncryptEntity(std::string_view outer_fields,
-                                  std::string_view entity,
+                                  std::span<const std::string_view> parts,
                                   const std::vector<std::string>& recipients,
                                   crypto::CmsCipher cipher) {
   SP_ASSIGN_OR_RETURN(std::string der,
-                      crypto::CmsEncrypt(entity, recipients, cipher));
+                      crypto::CmsEncrypt(parts, recipients, cipher));
   return BuildEnvelopedMail(outer_fields, der,
                             cipher == crypto::CmsCipher::kAes256Gcm);
 }
@@ -161,8 +165,9 @@ Result<std::string> EncryptEntity(std::string_view outer_fields,
 Result<std::string> EncryptMail(std::string_view message,
                                 const std::vector<std::string>& recipients,
                                 const std::optional<std::string>& subject) {
-  EntitySplit split = SplitEntity(message, subject);
-  return EncryptEntity(split.outer_fields, split.entity, recipients);
+  // The body is encrypted from `message` itself: no copy of a large one.
+  EntitySplit split = SplitEntity(message, subject, /*join=*/false);
+  return EncryptEntity(split.outer_fields, split.Parts(), recipients);
 }
 
 }  // namespace sealpost::smime

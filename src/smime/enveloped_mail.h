@@ -9,6 +9,7 @@
 #define SEALPOST_SMIME_ENVELOPED_MAIL_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,15 +25,25 @@ struct EntitySplit {
   std::string outer_fields;
   // The MIME entity to encrypt: the Content-* fields as received, an empty
   // line, the body. A message without Content-Type is text/plain (RFC 2045
-  // §5.2) and its entity says so.
+  // §5.2) and its entity says so. Empty when split without `join`.
   std::string entity;
+  // The same entity in two parts, so that it is encrypted without a copy
+  // of the body: the Content-* fields and the empty line, then the body, a
+  // view into the message split (which must outlive it).
+  std::string head;
+  std::string_view body;
+
+  // `head` and `body`: the parts of the entity.
+  std::vector<std::string_view> Parts() const { return {head, body}; }
 };
 
 // Splits an RFC 5322 message. CRLF line ends are assumed (SMTP's). With
 // `subject`, the Subject field outside becomes that (decoded) text: the
-// sender's keyword taken out, as the wrapper does.
+// sender's keyword taken out, as the wrapper does. `join`: `entity` is
+// made too (a copy of the body: signing needs it whole).
 EntitySplit SplitEntity(std::string_view message,
-                        const std::optional<std::string>& subject = {});
+                        const std::optional<std::string>& subject = {},
+                        bool join = true);
 
 // The application/pkcs7-mime entity of a DER EnvelopedData (smime-type
 // enveloped-data) or, `authenticated`, AuthEnvelopedData (authEnveloped-data,
@@ -52,9 +63,10 @@ Result<std::string> EncryptToEntity(
     std::string_view entity, const std::vector<std::string>& recipients,
     crypto::CmsCipher cipher = crypto::CmsCipher::kAes256Cbc);
 
-// Encrypts `entity` for `recipients` under `outer_fields`.
+// Encrypts the entity that is `parts` one after the other (EntitySplit's
+// Parts, or a whole entity) for `recipients` under `outer_fields`.
 Result<std::string> EncryptEntity(
-    std::string_view outer_fields, std::string_view entity,
+    std::string_view outer_fields, std::span<const std::string_view> parts,
     const std::vector<std::string>& recipients,
     crypto::CmsCipher cipher = crypto::CmsCipher::kAes256Cbc);
 

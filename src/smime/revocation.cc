@@ -10,9 +10,7 @@
 namespace sealpost::smime {
 namespace {
 
-constexpr int kRequestSeconds = 5;  // per request (OWACRLConnectionTimeout)
-constexpr int kTotalSeconds = 10;   // per certificate (OWACRLRetrievalTimeout)
-constexpr size_t kMaxUrls = 2;      // of each kind
+constexpr size_t kMaxUrls = 2;  // of each kind
 constexpr int64_t kFailureSeconds = 300;
 constexpr int64_t kOcspDefaultSeconds = 3600;
 constexpr size_t kMaxOcspCache = 10000;
@@ -39,44 +37,39 @@ void RevocationChecker::Failed(const std::string& url, const std::string& why) {
   failures_[url] = {clock_.NowUnix() + kFailureSeconds, why};
 }
 
-OnlineRevocation RevocationChecker::Check(std::string_view leaf,
-                                          std::string_view issuer) {
+int RevocationChecker::SecondsLeft(int64_t deadline) const {
+  return static_cast<int>(std::max<int64_t>(
+      0,
+      std::min<int64_t>(limits_.request_seconds, deadline - clock_.NowUnix())));
+}
+
+OnlineRevocation RevocationChecker::FetchCrl(
+    const std::vector<std::string>& urls, std::string_view issuer,
+    int64_t deadline, std::string* why) {
   using Kind = OnlineRevocation::Kind;
-  crypto::RevocationPointers urls = crypto::RevocationPointersOf(leaf);
-  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return {};
-  const int64_t start = clock_.NowUnix();
-  auto seconds_left = [&] {
-    return static_cast<int>(std::max<int64_t>(
-        0, std::min<int64_t>(kRequestSeconds,
-                             start + kTotalSeconds - clock_.NowUnix())));
-  };
-  std::string why;
-  // The CRL first: once stored it answers for every certificate of the
-  // issuer until its nextUpdate.
-  for (size_t i = 0; i < urls.crl_urls.size() && i < kMaxUrls; ++i) {
-    const std::string& url = urls.crl_urls[i];
-    if (RecentlyFailed(url, &why)) continue;
-    int timeout = seconds_left();
+  for (size_t i = 0; i < urls.size() && i < kMaxUrls; ++i) {
+    const std::string& url = urls[i];
+    if (RecentlyFailed(url, why)) continue;
+    int timeout = SecondsLeft(deadline);
     if (timeout <= 0) break;
-    auto body = crypto::HttpFetch(url, "", "", crypto::kMaxCertificateFileBytes,
-                                  timeout);
+    auto body = crypto::HttpFetch(url, "", "", limits_.max_crl_bytes, timeout);
     if (!body.ok()) {
-      why = body.status().message();
-      Failed(url, why);
+      *why = body.status().message();
+      Failed(url, *why);
       continue;
     }
     auto crl = crypto::ReadCrl(*body);
     if (!crl.ok() || !crypto::CrlIssuedBy(crl->der, issuer)) {
-      why = "the CRL from " + url + " is " +
-            (crl.ok() ? "not signed by the certificate's issuer"
-                      : "not a CRL: " + crl.status().message());
-      Failed(url, why);
+      *why = "the CRL from " + url + " is " +
+             (crl.ok() ? "not signed by the certificate's issuer"
+                       : "not a CRL: " + crl.status().message());
+      Failed(url, *why);
       continue;
     }
     int64_t now = clock_.NowUnix();
     if (crl->next_update != 0 && crl->next_update <= now) {
-      why = "the CRL from " + url + " is out of date";
-      Failed(url, why);
+      *why = "the CRL from " + url + " is out of date";
+      Failed(url, *why);
       continue;
     }
     Status stored = store_.PutSmimeCrl(
@@ -85,9 +78,17 @@ OnlineRevocation RevocationChecker::Check(std::string_view leaf,
       log::Warn("s/mime: fetched CRL of {} not stored: {}", crl->issuer,
                 stored.message());
     }
-    return {Kind::kCrl, std::move(crl->der), "the CRL fetched from " + url};
+    return {Kind::kCrl, std::move(crl->der), "the CRL fetched from " + url,
+            crl->next_update};
   }
-  std::string fingerprint = crypto::Sha256Hex(leaf);
+  return {};
+}
+
+OnlineRevocation RevocationChecker::AskOcsp(
+    const std::vector<std::string>& urls, std::string_view certificate,
+    std::string_view issuer, int64_t deadline, std::string* why) {
+  using Kind = OnlineRevocation::Kind;
+  std::string fingerprint = crypto::Sha256Hex(certificate);
   {
     MutexLock lock(&mu_);
     auto it = ocsp_.find(fingerprint);
@@ -95,52 +96,68 @@ OnlineRevocation RevocationChecker::Check(std::string_view leaf,
       return it->second.answer;
     }
   }
-  for (size_t i = 0; i < urls.ocsp_urls.size() && i < kMaxUrls; ++i) {
-    const std::string& url = urls.ocsp_urls[i];
-    if (RecentlyFailed(url, &why)) continue;
-    int timeout = seconds_left();
+  for (size_t i = 0; i < urls.size() && i < kMaxUrls; ++i) {
+    const std::string& url = urls[i];
+    if (RecentlyFailed(url, why)) continue;
+    int timeout = SecondsLeft(deadline);
     if (timeout <= 0) break;
-    auto request = crypto::MakeOcspRequest(leaf, issuer);
+    auto request = crypto::MakeOcspRequest(certificate, issuer);
     if (!request.ok()) {
-      why = request.status().message();
+      *why = request.status().message();
       continue;
     }
     auto body = crypto::HttpFetch(url, *request, "application/ocsp-request",
-                                  64 * 1024, timeout);
+                                  RevocationLimits::kMaxOcspBytes, timeout);
     if (!body.ok()) {
-      why = body.status().message();
-      Failed(url, why);
+      *why = body.status().message();
+      Failed(url, *why);
       continue;
     }
-    auto answer = crypto::CheckOcspResponse(*body, *request, leaf, issuer);
+    auto answer =
+        crypto::CheckOcspResponse(*body, *request, certificate, issuer);
     if (!answer.ok()) {
-      why = "OCSP " + url + ": " + answer.status().message();
-      Failed(url, why);
+      *why = "OCSP " + url + ": " + answer.status().message();
+      Failed(url, *why);
       continue;
     }
-    OnlineRevocation out;
-    switch (answer->status) {
-      case crypto::OcspAnswer::Status::kGood:
-        out = {Kind::kGood, "", "OCSP " + url + ": good"};
-        break;
-      case crypto::OcspAnswer::Status::kRevoked:
-        out = {Kind::kRevoked, "", "OCSP " + url + ": " + answer->reason};
-        break;
-      case crypto::OcspAnswer::Status::kUnknown:
-        why = "OCSP " + url + ": " + answer->reason;
-        Failed(url, why);
-        continue;
+    if (answer->status == crypto::OcspAnswer::Status::kUnknown) {
+      *why = "OCSP " + url + ": " + answer->reason;
+      Failed(url, *why);
+      continue;
     }
+    bool good = answer->status == crypto::OcspAnswer::Status::kGood;
     int64_t until = answer->next_update != 0
                         ? answer->next_update
                         : clock_.NowUnix() + kOcspDefaultSeconds;
+    OnlineRevocation out{
+        good ? Kind::kGood : Kind::kRevoked, "",
+        "OCSP " + url + ": " + (good ? std::string("good") : answer->reason),
+        until};
     MutexLock lock(&mu_);
     if (ocsp_.size() > kMaxOcspCache) ocsp_.clear();
     ocsp_[fingerprint] = {out, until};
     return out;
   }
+  return {};
+}
+
+OnlineRevocation RevocationChecker::Check(std::string_view certificate,
+                                          std::string_view issuer,
+                                          int64_t deadline) {
+  crypto::RevocationPointers urls = crypto::RevocationPointersOf(certificate);
+  if (urls.crl_urls.empty() && urls.ocsp_urls.empty()) return {};
+  std::string why;
+  // The CRL first: once stored it answers for every certificate of the
+  // issuer until its nextUpdate.
+  OnlineRevocation crl = FetchCrl(urls.crl_urls, issuer, deadline, &why);
+  if (crl.kind != OnlineRevocation::Kind::kNone) return crl;
+  OnlineRevocation ocsp =
+      AskOcsp(urls.ocsp_urls, certificate, issuer, deadline, &why);
+  if (ocsp.kind != OnlineRevocation::Kind::kNone) return ocsp;
   if (why.empty()) why = "no time left to ask";
-  return {Kind::kUnavailable, "", why};
+  // A failed URL is not asked again before its pause ends.
+  return {OnlineRevocation::Kind::kUnavailable, "", why,
+          clock_.NowUnix() + kFailureSeconds};
 }
 
 }  // namespace sealpost::smime

@@ -3,8 +3,10 @@
 // "Revocation checking"): the CRL from the certificate's
 // CRLDistributionPoints, checked as signed by the issuer and stored like an
 // imported one (so it is used until its nextUpdate without another fetch),
-// else the OCSP responder of its Authority Information Access. Only http://
-// URLs, no redirects, 5 s per request and 10 s in all, 1 MiB at most.
+// else the OCSP responder of its Authority Information Access. http:// and
+// https:// URLs (ldap:// and file:// are not fetched), no redirects, 5 s
+// per request and 10 s in all per certificate and its chain, 1 MiB per CRL
+// and 64 KiB per OCSP response by default (RevocationLimits).
 //
 // The caller asks only about certificates that chain to a trusted CA (the
 // chain checked without CRLs first): a certificate anyone can make never
@@ -22,6 +24,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/thread_annotations.h"
@@ -40,23 +43,50 @@ struct OnlineRevocation {
   Kind kind = Kind::kNone;
   std::string crl_der;  // kCrl
   std::string detail;   // where the answer came from, or why there is none
+  // When the answer runs out: the CRL's or the OCSP response's nextUpdate,
+  // the end of a failed URL's pause; 0: not before something changes.
+  int64_t until = 0;
+};
+
+// The limits of the fetches (docs/configuration.md, smime.revocation_*).
+struct RevocationLimits {
+  int request_seconds = 5;         // OWACRLConnectionTimeout
+  int total_seconds = 10;          // OWACRLRetrievalTimeout
+  size_t max_crl_bytes = 1 << 20;  // a CRL
+  static constexpr size_t kMaxOcspBytes = 64 << 10;
 };
 
 class RevocationChecker {
  public:
-  RevocationChecker(store::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  RevocationChecker(store::Store& store, const Clock& clock,
+                    RevocationLimits limits = {})
+      : store_(store), clock_(clock), limits_(limits) {}
 
-  // `leaf` (DER) was issued by `issuer` (DER), and no current CRL of that
-  // issuer is on file.
-  OnlineRevocation Check(std::string_view leaf, std::string_view issuer)
-      SP_EXCLUDES(mu_);
+  const RevocationLimits& limits() const { return limits_; }
+
+  // `certificate` (DER; a leaf or a CA of its chain) was issued by
+  // `issuer` (DER), and no current CRL of that issuer is on file. No fetch
+  // goes on past `deadline` (unix seconds).
+  OnlineRevocation Check(std::string_view certificate, std::string_view issuer,
+                         int64_t deadline) SP_EXCLUDES(mu_);
 
  private:
   struct OcspCached {
     OnlineRevocation answer;
     int64_t until = 0;
   };
+  // The CRL from the certificate's distribution points, stored; kNone when
+  // none answered (`why` says why).
+  OnlineRevocation FetchCrl(const std::vector<std::string>& urls,
+                            std::string_view issuer, int64_t deadline,
+                            std::string* why);
+  OnlineRevocation AskOcsp(const std::vector<std::string>& urls,
+                           std::string_view certificate,
+                           std::string_view issuer, int64_t deadline,
+                           std::string* why) SP_EXCLUDES(mu_);
+  // Seconds a request may take now: the per-request limit, or what is left
+  // before `deadline`.
+  int SecondsLeft(int64_t deadline) const;
   bool RecentlyFailed(const std::string& url, std::string* why)
       SP_EXCLUDES(mu_);
   void Failed(const std::string& url, const std::string& why) SP_EXCLUDES(mu_);
@@ -64,6 +94,7 @@ class RevocationChecker {
   // Not owned: must outlive this object.
   store::Store& store_;
   const Clock& clock_;
+  const RevocationLimits limits_;
   Mutex mu_;
   // By URL: until when it is not asked again, and why it failed.
   std::map<std::string, std::pair<int64_t, std::string>> failures_

@@ -1,6 +1,9 @@
-// PostgresStore: S/MIME certificates on file and revocation lists.
+// PostgresStore: S/MIME certificates on file and revocation lists. Every
+// write notifies the other nodes ("smime_certs", "smime_crls"): their
+// certificate directories cache verdicts made from these rows.
 #include <utility>
 
+#include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
 #include "store/record_rows.h"
 
@@ -45,7 +48,7 @@ Status PostgresStore::PutSmimeCert(const SmimeCertRecord& cert) {
                 "$2) ON CONFLICT DO NOTHING",
                 PgParams().Text(cert.id).Text(email)));
     }
-    return Status::Ok();
+    return internal::NotifyChange(c, "smime_certs");
   });
 }
 
@@ -87,14 +90,16 @@ Status PostgresStore::DeleteSmimeCert(std::string_view id) {
   return InTransaction([&](Conn& c) -> Status {
     SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
                              PgParams().Text(id)));
-    return c.RunOrNotFound("DELETE FROM smime_certs WHERE id = $1",
-                           PgParams().Text(id),
-                           "no certificate " + std::string(id));
+    SP_RETURN_IF_ERROR(c.RunOrNotFound("DELETE FROM smime_certs WHERE id = $1",
+                                       PgParams().Text(id),
+                                       "no certificate " + std::string(id)));
+    return internal::NotifyChange(c, "smime_certs");
   });
 }
 
 Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
-  return Run(
+  return RunAndNotify(
+      "smime_crls",
       "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
       "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer) DO "
       "UPDATE SET der = excluded.der, this_update = excluded.this_update, "

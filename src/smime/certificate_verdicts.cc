@@ -1,0 +1,287 @@
+// CertificateDirectory's verdicts: the status of a certificate (chain,
+// dates, revocation of each certificate of the chain, key usage) and the
+// certificate each recipient's mail may be encrypted to, cached
+// (trust_cache.h).
+#include <algorithm>
+
+#include "base/strings.h"
+#include "crypto/revocation.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr int64_t kClockSkew = 300;  // a CRL's thisUpdate may be this early
+
+bool IsCurrent(const store::SmimeCrlRecord& c, int64_t now) {
+  return c.this_update <= now + kClockSkew &&
+         (c.next_update == 0 || now < c.next_update);
+}
+
+// The first moment after `now` at which something dated in `t` changes a
+// verdict: a CA's or a CRL's dates.
+int64_t FirstChange(const std::vector<store::SmimeCertRecord>& cas,
+                    const std::vector<store::SmimeCrlRecord>& crls,
+                    int64_t now) {
+  int64_t first = INT64_MAX;
+  auto at = [&](int64_t when) {
+    if (when > now) first = std::min(first, when);
+  };
+  for (const auto& ca : cas) {
+    at(ca.not_before);
+    at(ca.not_after + 1);
+  }
+  for (const auto& c : crls) {
+    at(c.this_update - kClockSkew);
+    if (c.next_update != 0) at(c.next_update);
+  }
+  return first;
+}
+
+bool NamesAddress(const crypto::CertificateInfo& info,
+                  std::string_view address) {
+  return std::any_of(
+      info.emails.begin(), info.emails.end(),
+      [&](const std::string& e) { return EmailMatches(e, address); });
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const TrustMaterial>> CertificateDirectory::LoadTrust() {
+  if (auto cached = cache_.Trust()) return cached;
+  const uint64_t generation = cache_.Generation();
+  auto t = std::make_shared<TrustMaterial>();
+  SP_ASSIGN_OR_RETURN(auto anchors, store_.ListSmimeCerts("anchor", ""));
+  SP_ASSIGN_OR_RETURN(auto chain, store_.ListSmimeCerts("chain", ""));
+  SP_ASSIGN_OR_RETURN(t->crl_records, store_.ListSmimeCrls());
+  SP_ASSIGN_OR_RETURN(SmimeConfig config, SmimeConfig::Load(store_));
+  t->options = config.Options();
+  std::vector<store::SmimeCertRecord> cas = anchors;
+  cas.insert(cas.end(), chain.begin(), chain.end());
+  t->valid_until = FirstChange(cas, t->crl_records, clock_.NowUnix());
+  for (auto& a : anchors) t->anchors.push_back(std::move(a.der));
+  for (auto& c : chain) t->intermediates.push_back(std::move(c.der));
+  for (const auto& c : t->crl_records) t->crls.push_back(c.der);
+  cache_.PutTrust(generation, t);
+  return std::shared_ptr<const TrustMaterial>(std::move(t));
+}
+
+Result<SmimeOptions> CertificateDirectory::Options() {
+  SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
+  return trust->options;
+}
+
+Status CertificateDirectory::SaveConfig(const SmimeConfig& config) {
+  Status s = config.Save(store_);
+  cache_.Drop();
+  return s;
+}
+
+std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
+    std::string_view der, const TrustMaterial& trust, Online online,
+    CertView* view) {
+  using Kind = crypto::ChainVerdict::Kind;
+  using Answer = OnlineRevocation::Kind;
+  const int64_t now = clock_.NowUnix();
+  // Only a chain that reaches a trusted CA may send the server to the URLs
+  // its certificates name: anyone can make a certificate, not one our CAs
+  // signed (a CA of the chain vouches for the one below it).
+  std::vector<crypto::ChainLink> links;
+  crypto::ChainVerdict base = crypto::VerifyCertificateChain(
+      der, trust.intermediates, trust.anchors, {}, now, &links);
+  if (base.kind != Kind::kValid) return base;
+  // The CRLs on file, but not those of an issuer the network answered for
+  // (its out-of-date one is replaced by the answer).
+  std::vector<std::string> asked;  // issuer names
+  std::vector<std::string> fetched;
+  std::vector<std::string> notes;
+  const int64_t deadline = now + revocation_.limits().total_seconds;
+  for (size_t i = 0; i < links.size(); ++i) {
+    const crypto::ChainLink& link = links[i];
+    // A current CRL of the issuer on file answers for this level: imported,
+    // or fetched before and kept until its nextUpdate.
+    if (std::any_of(trust.crl_records.begin(), trust.crl_records.end(),
+                    [&](const store::SmimeCrlRecord& c) {
+                      return c.issuer == link.issuer_name && IsCurrent(c, now);
+                    })) {
+      continue;
+    }
+    OnlineRevocation answer =
+        revocation_.Check(link.der, link.issuer_der, deadline);
+    if (answer.kind == Answer::kNone) continue;
+    asked.push_back(link.issuer_name);
+    if (answer.until != 0) {
+      view->online_until = view->online_until == 0
+                               ? answer.until
+                               : std::min(view->online_until, answer.until);
+    }
+    switch (answer.kind) {
+      case Answer::kNone:
+        break;
+      case Answer::kCrl:
+        fetched.push_back(std::move(answer.crl_der));
+        // The CRL is on file now: the trust material loaded before lacks it.
+        cache_.Drop();
+        notes.push_back(answer.detail);
+        break;
+      case Answer::kGood:
+        notes.push_back(answer.detail);
+        break;
+      case Answer::kRevoked:
+        if (i == 0) return crypto::ChainVerdict{Kind::kRevoked, answer.detail};
+        // links[i - 1].issuer_name is the subject of this CA.
+        return crypto::ChainVerdict{
+            Kind::kUntrusted, "a CA certificate of its chain is revoked (" +
+                                  links[i - 1].issuer_name + ": " +
+                                  answer.detail + ")"};
+      case Answer::kUnavailable:
+        if (online == Online::kSend && trust.options.fail_closed_on_send) {
+          return crypto::ChainVerdict{
+              Kind::kUntrusted,
+              "revocation status unavailable (OWACheckCRLOnSend True): " +
+                  answer.detail};
+        }
+        notes.push_back("revocation status unavailable, not checked: " +
+                        answer.detail);
+        break;
+    }
+  }
+  if (asked.empty()) return std::nullopt;
+  for (const auto& n : notes) {
+    view->revocation += (view->revocation.empty() ? "" : "; ") + n;
+  }
+  std::vector<std::string> crls = std::move(fetched);
+  for (const auto& c : trust.crl_records) {
+    if (std::find(asked.begin(), asked.end(), c.issuer) == asked.end()) {
+      crls.push_back(c.der);
+    }
+  }
+  return crypto::VerifyCertificateChain(der, trust.intermediates, trust.anchors,
+                                        crls, now);
+}
+
+CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
+                                        const TrustMaterial& trust,
+                                        Online online) {
+  CertView v;
+  v.has_private_key = !record.wrapped_key.empty();
+  record.wrapped_key.clear();
+  auto info = crypto::InspectCertificate(record.der);
+  if (!info.ok()) {
+    v.record = std::move(record);
+    v.status = CertStatus::kUntrusted;
+    v.reason = "the stored certificate does not parse";
+    return v;
+  }
+  v.key_type = info->key_type;
+  using Kind = crypto::ChainVerdict::Kind;
+  const bool check_revocation = trust.options.check_revocation;
+  std::optional<crypto::ChainVerdict> online_verdict;
+  if (online != Online::kNo && check_revocation && record.kind != "anchor") {
+    online_verdict = CheckOnline(record.der, trust, online, &v);
+  }
+  static const std::vector<std::string> kNoCrls;
+  crypto::ChainVerdict verdict =
+      record.kind == "anchor"
+          ? crypto::VerifyCertificateChain(record.der, {}, {record.der}, {},
+                                           clock_.NowUnix())
+      : online_verdict
+          ? std::move(*online_verdict)
+          : crypto::VerifyCertificateChain(
+                record.der, trust.intermediates, trust.anchors,
+                check_revocation ? trust.crls : kNoCrls, clock_.NowUnix());
+  switch (verdict.kind) {
+    case Kind::kValid:
+      v.status = CertStatus::kValid;
+      break;
+    case Kind::kExpired:
+      v.status = CertStatus::kExpired;
+      break;
+    case Kind::kNotYetValid:
+      v.status = CertStatus::kNotYetValid;
+      break;
+    case Kind::kRevoked:
+      v.status = CertStatus::kRevoked;
+      break;
+    case Kind::kUntrusted:
+      v.status = CertStatus::kUntrusted;
+      break;
+  }
+  v.reason = verdict.reason;
+  if (v.status == CertStatus::kValid && record.kind == "user") {
+    if (!info->can_encrypt) {
+      v.status = CertStatus::kWrongKeyUsage;
+      v.reason = info->usage_problem;
+    } else if (info->emails.empty()) {
+      v.status = CertStatus::kWrongKeyUsage;
+      v.reason = "it names no e-mail address (subjectAltName rfc822Name)";
+    }
+  }
+  v.record = std::move(record);
+  return v;
+}
+
+Result<Lookup> CertificateDirectory::LookUp(const std::string& address,
+                                            const TrustMaterial& trust,
+                                            int64_t* until) {
+  const int64_t now = clock_.NowUnix();
+  Lookup out;
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("user", AsciiLower(address)));
+  if (records.empty()) {
+    out.reason = "no certificate on file for " + address;
+    return out;
+  }
+  *until = std::min(*until, trust.valid_until);
+  const store::SmimeCertRecord* best = nullptr;
+  for (const auto& r : records) {
+    CertView v = Evaluate(r, trust, Online::kSend);
+    // Its own dates change the verdict too, and so does the end of what
+    // the network said.
+    if (r.not_before > now) *until = std::min(*until, r.not_before);
+    *until = std::min(*until, r.not_after + 1);
+    if (v.online_until != 0) *until = std::min(*until, v.online_until);
+    if (v.status != CertStatus::kValid) {
+      if (out.reason.empty()) {
+        out.reason = "certificate " + r.id.substr(0, 16) + " is " +
+                     std::string(CertStatusName(v.status)) + ": " + v.reason;
+      }
+      continue;
+    }
+    auto info = crypto::InspectCertificate(r.der);
+    if (!info.ok() || !NamesAddress(*info, address)) {
+      if (out.reason.empty()) {
+        out.reason = "certificate " + r.id.substr(0, 16) +
+                     " does not name exactly " + address;
+      }
+      continue;
+    }
+    if (best == nullptr || r.not_before > best->not_before) best = &r;
+  }
+  if (best != nullptr) {
+    out.certificate = RecipientCertificate{best->id, best->der};
+    out.reason.clear();
+  }
+  return out;
+}
+
+Result<std::vector<Lookup>> CertificateDirectory::ForRecipients(
+    const std::vector<std::string>& addresses) {
+  std::vector<Lookup> out(addresses.size());
+  const int64_t now = clock_.NowUnix();
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const std::string& address = addresses[i];
+    if (auto cached = cache_.Find(address, now)) {
+      out[i] = std::move(*cached);
+      continue;
+    }
+    const uint64_t generation = cache_.Generation();
+    SP_ASSIGN_OR_RETURN(auto trust, LoadTrust());
+    int64_t until = now + TrustCache::kMaxSeconds;
+    SP_ASSIGN_OR_RETURN(out[i], LookUp(address, *trust, &until));
+    cache_.Put(generation, address, out[i], until);
+  }
+  return out;
+}
+
+}  // namespace sealpost::smime
