@@ -22,6 +22,7 @@
 #include "base/thread_annotations.h"
 #include "store/migrations.h"
 #include "store/sqlite/body_files.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -210,6 +211,9 @@ class SqliteStore final : public Store {
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
   internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
+  // WAL checkpoints off the commit path (checkpointer.h); null for an
+  // in-memory database.
+  std::unique_ptr<internal::Checkpointer> checkpointer_ SP_GUARDED_BY(mu_);
   // The read-only connection (never held together with mu_).
   Mutex read_mu_;
   sqlite3* read_db_ SP_GUARDED_BY(read_mu_) = nullptr;
