@@ -110,8 +110,10 @@ TEST_F(SmimeLadderTest, RequireSmimeRefusesInsteadOfThePortal) {
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(refused.status().message().find("expired"), std::string::npos);
   // With nothing queued to carry it, the refusal's record is written at once.
+  auto audit = gw_.org.store.ListAudit("", 20);
+  ASSERT_TRUE(audit.ok());
   std::string actions;
-  for (const auto& a : *gw_.org.store.ListAudit("", 20)) {
+  for (const auto& a : *audit) {
     actions += a.action + ":" + a.result + ":" + a.detail + "\n";
   }
   EXPECT_NE(actions.find("smime.required:refused:old@partner.test"),
