@@ -227,9 +227,8 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
   for (const auto& a : plan.audit) {
     log::Info("rule audit: {} ({}) would {} for {}", a.rule_name, a.rule_id,
               a.description, a.recipient);
-    store_.AppendAuditBestEffort(
-        {0, clock_.NowUnix(), "system", "rule.audit", run.in.id, "audit",
-         a.rule_name + ": " + a.description + " for " + a.recipient});
+    Audit(run, "rule.audit", "audit",
+          a.rule_name + ": " + a.description + " for " + a.recipient);
   }
   return policy::ApplySenderChoice(std::move(plan), run.choice);
 }
@@ -238,6 +237,24 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed,
                                    bool may_decrypt) {
   Run run{in, composed};
+  Result<Outcome> out = ProcessRun(run, may_decrypt);
+  if (out.ok() && !out->messages.empty()) {
+    auto& first = out->messages.front().audit;
+    for (auto& r : run.audit) first.push_back(std::move(r));
+  } else {
+    for (auto& r : run.audit) store_.AppendAuditBestEffort(std::move(r));
+  }
+  return out;
+}
+
+void Protector::Audit(Run& run, std::string action, std::string result,
+                      std::string detail) {
+  run.audit.push_back({0, clock_.NowUnix(), "system", std::move(action),
+                       run.in.id, std::move(result), std::move(detail)});
+}
+
+Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
+  const ComposedMail* composed = run.composed;
   Inspect(run);
   if (run.smime_encrypted && may_decrypt && composed == nullptr &&
       options_.smime_decrypt_inbound && options_.certificates != nullptr) {

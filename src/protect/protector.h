@@ -122,6 +122,13 @@ class Protector {
   Result<Outcome> Process(const queue::IncomingMessage& in,
                           const ComposedMail* composed,
                           bool may_decrypt = true);
+  Result<Outcome> ProcessRun(Run& run, bool may_decrypt);
+  // An audit record of what the run decided: it commits with the first
+  // message the run queues (queue::IncomingMessage::audit), in the queue's
+  // group commit, so the 250 waits for no fsync of its own; when the run
+  // queues nothing it is written at once (best effort).
+  void Audit(Run& run, std::string action, std::string result,
+             std::string detail);
   // smime.decrypt_inbound: S/MIME mail that the key on file of one or more
   // of our recipients opens is processed again, decrypted, for them (and as
   // is for the others); nullopt when no key opens it.

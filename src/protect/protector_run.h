@@ -86,6 +86,7 @@ struct Protector::Run {
   // of the run and shared by every protected copy of it.
   std::optional<std::vector<int64_t>> index_terms;
   std::vector<queue::DsnRecipient> rejected;
+  std::vector<store::AuditRecord> audit;  // Protector::Audit
   // Set-SmimeConfig, read once per message when S/MIME is at stake.
   std::optional<smime::SmimeOptions> smime_options;
   Outcome out;

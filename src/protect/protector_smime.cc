@@ -50,27 +50,21 @@ Result<std::vector<std::string>> Protector::SmimeRung(
                     " certificate=" + id;
     run.out.notes.push_back("s/mime " + copy.address + " with certificate " +
                             id);
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.encrypt", run.in.id, "ok",
-                                  copy.address + ": certificate " + id});
+    Audit(run, "smime.encrypt", "ok", copy.address + ": certificate " + id);
     run.out.messages.push_back(std::move(msg));
   }
   std::vector<std::string> rest;
   for (const auto& left : plan.portal) {
     run.out.notes.push_back("portal for " + left.address + " (" + left.reason +
                             ")");
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.fallback", run.in.id, "portal",
-                                  left.address + ": " + left.reason});
+    Audit(run, "smime.fallback", "portal", left.address + ": " + left.reason);
     rest.push_back(left.address);
   }
   for (const auto& left : plan.refused) {
     std::string why = "S/MIME required: " + left.reason;
     run.rejected.push_back({left.address, "", "5.7.1", "", why});
     run.out.notes.push_back("refuse " + left.address + ": " + why);
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.required", run.in.id, "refused",
-                                  left.address + ": " + left.reason});
+    Audit(run, "smime.required", "refused", left.address + ": " + left.reason);
   }
   return rest;
 }
@@ -182,14 +176,11 @@ std::optional<smime::SigningIdentity> Protector::SignerFor(Run& run) {
     // Signing proves who wrote; without a key the mail goes unsigned
     // (its confidentiality is not at stake), and the trace says so.
     run.out.notes.push_back("not signed: " + signer.status().message());
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system", "smime.sign",
-                                  run.in.id, "skipped",
-                                  signer.status().message()});
+    Audit(run, "smime.sign", "skipped", signer.status().message());
     return std::nullopt;
   }
-  store_.AppendAuditBestEffort(
-      {0, clock_.NowUnix(), "system", "smime.sign", run.in.id, "ok",
-       sender + ": certificate " + signer->id.substr(0, 16)});
+  Audit(run, "smime.sign", "ok",
+        sender + ": certificate " + signer->id.substr(0, 16));
   return std::move(*signer);
 }
 

@@ -18,7 +18,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kScanLimit = 1000;
-constexpr auto kResultLinger = std::chrono::milliseconds(5);
+constexpr auto kResultLinger = std::chrono::milliseconds(50);
 constexpr size_t kMaxLingerResults = 256;
 
 double SecondsSince(SteadyClock::time_point t) {
@@ -163,8 +163,12 @@ void Queue::CommitLoop() {
       }
       if (pending_.empty() && results_.empty()) return;  // stopping
       if (pending_.empty() && !commit_stop_) {
-        // Only delivery results: linger briefly so that they share the
-        // next acceptance's fsync instead of delaying it with their own.
+        // Only delivery results: linger so that they share the next
+        // acceptance's fsync. A commit of results alone, started just
+        // before a message arrives, holds that message's 250 for a whole
+        // fsync; with one session sending, 5 ms was too short to reach the
+        // next message whenever the machine was busy. Until they commit, a
+        // crash means delivering them again (at-least-once).
         const auto until = SteadyClock::now() + kResultLinger;
         while (!commit_stop_ && pending_.empty() &&
                results_.size() < kMaxLingerResults) {
@@ -209,6 +213,7 @@ void Queue::CommitLoop() {
       for (auto& r : m.protected_records) {
         batch.protected_messages.push_back(std::move(r));
       }
+      for (auto& r : m.audit) batch.audit.push_back(std::move(r));
     }
     int64_t finished = 0;
     batch.lease_node = leases_.node();

@@ -108,6 +108,9 @@ struct IncomingMessage {
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.
   std::vector<store::NewProtectedMessage> protected_records;
+  // Audit records of what the protection stage decided for it: committed
+  // with it (store::QueueBatch::audit).
+  std::vector<store::AuditRecord> audit;
   // For the trace: the treatment this copy got ("smime certificate=…",
   // "portal Encrypt as <id>", "sealed …"), when the protection stage says.
   std::string treatment;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/audit_store.h"
 #include "store/rights_records.h"
 
 namespace sealpost::store {
@@ -75,6 +76,10 @@ struct QueueBatch {
   // Protected messages whose wrappers are among new_messages: their rows
   // commit with them (one transaction, one fsync, before SMTP 250).
   std::vector<NewProtectedMessage> protected_messages;
+  // What the protection stage decided for these messages (S/MIME or the
+  // portal, signed or not): recorded with them, in the same fsync, rather
+  // than in a transaction of its own before the 250.
+  std::vector<AuditRecord> audit;
   // Leases `lease_node` gives back with this batch (the results of its
   // deliveries are in it): cleared where that node still holds them.
   std::string lease_node;

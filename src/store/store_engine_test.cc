@@ -610,5 +610,26 @@ TEST_P(StoreEngineTest, ProtectedMessageWithCopyAndAuditInOneWrite) {
   EXPECT_EQ(store->ListAudit("pm2", 10)->size(), 3u);
 }
 
+// The protection stage's audit records (S/MIME or the portal) commit in
+// the queue batch of the mail they describe: both or neither.
+TEST_P(StoreEngineTest, QueueBatchAuditCommitsAndRollsBackWithItsMail) {
+  auto store = std::move(Open()).value();
+  QueueBatch a = MessageAt("a1", 1000, 1);
+  a.audit.push_back({0, 5, "system", "smime.fallback", "a1", "portal",
+                     "bob@example.net: no certificate on file"});
+  ASSERT_TRUE(store->CommitQueueBatch(a).ok());
+  auto audit = store->ListAudit("a1", 10);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "smime.fallback");
+  EXPECT_EQ((*audit)[0].result, "portal");
+  // A batch that fails (a duplicate id) leaves no audit record behind.
+  QueueBatch bad = MessageAt("a2", 1001, 1);
+  bad.new_messages.push_back(MessageAt("a1", 1001, 1).new_messages[0]);
+  bad.audit.push_back({0, 6, "system", "smime.encrypt", "a2", "ok", ""});
+  EXPECT_FALSE(store->CommitQueueBatch(bad).ok());
+  EXPECT_TRUE(store->ListAudit("a2", 10)->empty());
+  EXPECT_EQ(store->ListAudit("a1", 10)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace sealpost::store

@@ -22,6 +22,7 @@ Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
   for (const NewProtectedMessage& p : batch.protected_messages) {
     CountAudited(p.audit);
   }
+  for (const AuditRecord& r : batch.audit) CountAudited(r);
   return Status::Ok();
 }
 
@@ -68,6 +69,9 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
   }
   for (const NewProtectedMessage& p : batch.protected_messages) {
     SP_RETURN_IF_ERROR(InsertProtectedMessage(c, p));
+  }
+  for (const AuditRecord& r : batch.audit) {
+    SP_RETURN_IF_ERROR(InsertAudit(c, r));
   }
   for (const std::string& id : batch.maybe_done) {
     SP_RETURN_IF_ERROR(

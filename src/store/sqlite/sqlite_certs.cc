@@ -72,17 +72,20 @@ Result<std::optional<SmimeCertRecord>> SqliteStore::GetSmimeCert(
 
 Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
     std::string_view kind, std::string_view email) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kCertColumns) +
-                     " FROM smime_certs c WHERE (? = '' OR c.kind = ?) AND "
-                     "(? = '' OR c.id IN (SELECT cert_id FROM "
-                     "smime_cert_emails WHERE email = ?)) ORDER BY "
-                     "c.created_at, c.id");
+  // On the reading connection: the protection stage asks for every
+  // recipient, and must not wait for a group commit's fsync.
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_,
+         "SELECT " + std::string(kCertColumns) +
+             " FROM smime_certs c WHERE (? = '' OR c.kind = ?) AND "
+             "(? = '' OR c.id IN (SELECT cert_id FROM "
+             "smime_cert_emails WHERE email = ?)) ORDER BY "
+             "c.created_at, c.id");
   s.Bind(1, kind).Bind(2, kind).Bind(3, email).Bind(4, email);
   SP_ASSIGN_OR_RETURN(std::vector<SmimeCertRecord> out,
                       s.All("listing certificates", internal::ReadCert<Stmt>));
   for (auto& cert : out) {
-    SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(stmts_, cert.id));
+    SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(*read_stmts_, cert.id));
   }
   return out;
 }

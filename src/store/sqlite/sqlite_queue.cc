@@ -27,6 +27,7 @@ Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   for (const NewProtectedMessage& p : batch.protected_messages) {
     CountAudited(p.audit);
   }
+  for (const AuditRecord& r : batch.audit) CountAudited(r);
   return Status::Ok();
 }
 
@@ -109,6 +110,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch,
     SP_RETURN_IF_ERROR(InsertProtectedMessage(p, changes));
     std::string().swap(p.portal_copy);  // in SQLite's pages now
   }
+  for (const AuditRecord& r : batch.audit) SP_RETURN_IF_ERROR(InsertAudit(r));
   if (!batch.maybe_done.empty()) {
     const std::string done_sql =
         "UPDATE queue_messages SET state = 'done', content = X'' "

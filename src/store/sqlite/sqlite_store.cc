@@ -53,6 +53,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   SP_RETURN_IF_ERROR(
       store->Migrate(migrations).WithContext("migrating " + path));
   SP_RETURN_IF_ERROR(store->OpenReader(path));
+  {
+    MutexLock lock(&store->mu_);
+    SP_ASSIGN_OR_RETURN(store->checkpointer_,
+                        internal::Checkpointer::Start(
+                            path, internal::WalGatheringVfs(), store->db_));
+  }
   SP_RETURN_IF_ERROR(store->SweepBodyFiles());
   return store;
 }
@@ -132,6 +138,8 @@ SqliteStore::~SqliteStore() {
     if (read_db_ != nullptr) sqlite3_close(read_db_);
   }
   MutexLock lock(&mu_);
+  // Before the writer closes: its close checkpoints what is left.
+  checkpointer_.reset();
   stmts_.Clear();
   sqlite3_close(db_);
 }

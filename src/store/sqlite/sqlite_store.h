@@ -23,6 +23,7 @@
 #include "store/body_store.h"
 #include "store/migrations.h"
 #include "store/sqlite/body_files.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -264,6 +265,9 @@ class SqliteStore final : public Store, public BodyStore {
   Mutex mu_;
   sqlite3* db_ SP_GUARDED_BY(mu_);
   internal::StmtCache stmts_ SP_GUARDED_BY(mu_);
+  // WAL checkpoints off the commit path (checkpointer.h); null for an
+  // in-memory database.
+  std::unique_ptr<internal::Checkpointer> checkpointer_ SP_GUARDED_BY(mu_);
   // The read-only connection (never held together with mu_).
   Mutex read_mu_;
   sqlite3* read_db_ SP_GUARDED_BY(read_mu_) = nullptr;
