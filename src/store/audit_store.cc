@@ -1,10 +1,10 @@
-#include "store/store.h"
+#include "store/audit_store.h"
 
 #include "base/log.h"
 
 namespace sealpost::store {
 
-void Store::AppendAuditBestEffort(AuditRecord record) {
+void AuditStore::AppendAuditBestEffort(AuditRecord record) {
   std::string action = record.action;
   std::string object = record.object;
   Status st = AppendAudit(std::move(record));
@@ -16,11 +16,11 @@ void Store::AppendAuditBestEffort(AuditRecord record) {
   CountAuditFailures(1);
 }
 
-void Store::CountAuditFailures(uint64_t n) {
+void AuditStore::CountAuditFailures(uint64_t n) {
   if (Counter* c = audit_failures_.load(std::memory_order_acquire)) c->Add(n);
 }
 
-void Store::CountAudited(const AuditRecord& record) {
+void AuditStore::CountAudited(const AuditRecord& record) {
   MetricsRegistry* m = audit_metrics_.load(std::memory_order_acquire);
   if (m == nullptr) return;
   // Actions and results are names from the code, never input: the label

@@ -1,0 +1,81 @@
+// The records of rights management: org keys and protected messages
+// (RightsStore, rights_store.h).
+#ifndef SEALPOST_STORE_RIGHTS_RECORDS_H_
+#define SEALPOST_STORE_RIGHTS_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/audit_store.h"
+
+namespace sealpost::store {
+
+struct OrgKeyRecord {
+  std::string kind;  // "wrap" (AES-256 key-wrapping) or "sign" (Ed25519)
+  int version = 0;
+  std::string wrapped;  // opaque, wrapped under the master key
+  bool is_primary = false;
+  int64_t created_at = 0;
+};
+
+// A message protected by this organisation (its rights, not its content).
+struct ProtectedMessageRecord {
+  std::string id;
+  std::string owner;  // issuer e-mail
+  std::string template_id;
+  std::string recipients_json;  // JSON array of addresses
+  std::string grants_json;      // concrete grants, JSON
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0: never
+  int64_t revoked_at = 0;  // 0: not revoked
+  std::string revoked_by;
+  std::string branding;  // OME branding identity of its pages; "" default
+  // A portal forward: the message it forwards. Revoking or expiring the
+  // parent ends the forward too (license/license_service.cc).
+  std::string parent_id;
+  // The subject, sealed for the owner by the key service
+  // (crypto::KeyHierarchy::EncryptMetadata); empty for messages protected
+  // before it was kept. Never the subject in clear.
+  std::string subject_sealed;
+  // The PIN the sender asked for (X-Sealpost-Pin-Required, or the compose
+  // page), sealed like the subject; empty: the message needs no PIN.
+  std::string pin_sealed;
+};
+
+// A page of protected messages, newest first (created_at, then id, both
+// descending): the keyset after `before_*` when set.
+struct ProtectedMessageQuery {
+  std::string owner;  // "" for every owner
+  // "" (any), "active", "revoked", "expired", judged at `now` on the
+  // record itself (a forward whose original ended still shows active).
+  std::string state;
+  int64_t now = 0;
+  int64_t since = 0;  // created_at >= since when not 0
+  int64_t until = 0;  // created_at < until when not 0
+  // Case-insensitive part of a recipient address ("" for any).
+  std::string recipient;
+  // The cursor: the last row of the previous page.
+  int64_t before_created_at = 0;
+  std::string before_id;
+  bool skip_probes = false;  // leave out self-test messages ("probe-" ids)
+  int limit = 50;
+};
+
+// A protected message's rows as one write: the record, its audit entry and
+// the portal copy (the sealed container kept for the web portal; empty:
+// none kept; it is encrypted, the content key is wrapped in its license).
+struct NewProtectedMessage {
+  ProtectedMessageRecord record;
+  AuditRecord audit;
+  std::string portal_copy;
+  // Its terms in the eDiscovery index: keyed hashes (search/blind_index.h),
+  // never a word in clear; empty: not indexed.
+  std::vector<int64_t> index_terms;
+  // The copy was staged with StageBody (and `portal_copy` is empty).
+  bool portal_copy_staged = false;
+};
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_RIGHTS_RECORDS_H_

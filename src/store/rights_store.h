@@ -1,0 +1,45 @@
+// RightsStore: org keys, protected messages and their portal copies, one
+// area of Store (store.h).
+//
+// Thread-safety: implementations are safe to call from any thread.
+#ifndef SEALPOST_STORE_RIGHTS_STORE_H_
+#define SEALPOST_STORE_RIGHTS_STORE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/rights_records.h"
+
+namespace sealpost::store {
+
+class RightsStore {
+ public:
+  virtual ~RightsStore() = default;
+
+  // Adds a key version and makes it the primary of its kind, atomically.
+  virtual Status AddOrgKey(const OrgKeyRecord& key) = 0;
+  virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
+      std::string_view kind) = 0;
+  virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
+  // A new protected message, its audit record and portal copy in one
+  // transaction. (The gateway's go with its queue commit instead:
+  // QueueBatch::protected_messages.)
+  virtual Status AddProtectedMessage(const NewProtectedMessage& m) = 0;
+  // The sealed container kept for the portal; nullopt when none was kept.
+  virtual Result<std::optional<std::string>> GetPortalCopy(
+      std::string_view id) = 0;
+  virtual Result<std::optional<ProtectedMessageRecord>> GetProtectedMessage(
+      std::string_view id) = 0;
+  // Newest first; `owner` filters when not empty.
+  virtual Result<std::vector<ProtectedMessageRecord>> ListProtectedMessages(
+      std::string_view owner, int limit) = 0;
+  virtual Result<std::vector<ProtectedMessageRecord>> QueryProtectedMessages(
+      const ProtectedMessageQuery& query) = 0;
+};
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_RIGHTS_STORE_H_

@@ -1,0 +1,66 @@
+// SmimeStore: S/MIME certificates and CRLs on file (smime/), one area of
+// Store (store.h).
+//
+// Thread-safety: implementations are safe to call from any thread.
+#ifndef SEALPOST_STORE_SMIME_STORE_H_
+#define SEALPOST_STORE_SMIME_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sealpost::store {
+
+// An S/MIME certificate on file (smime/certificate_directory.h): a
+// person's certificate (kind "user"), a CA certificate that may complete a
+// chain but is trusted for nothing ("chain"), or a trusted CA ("anchor").
+struct SmimeCertRecord {
+  std::string id;    // SHA-256 of the DER, lower-case hex
+  std::string kind;  // user | chain | anchor
+  std::string der;
+  std::vector<std::string> emails;  // lower-case, from subjectAltName
+  std::string subject;
+  std::string issuer;
+  std::string serial;  // hex
+  int64_t not_before = 0;
+  int64_t not_after = 0;
+  // The private key (PKCS#8) wrapped under the master key; empty: none.
+  std::string wrapped_key;
+  std::string source;  // "import"
+  int64_t created_at = 0;
+};
+
+// A certificate revocation list, one per issuer (the newest kept).
+struct SmimeCrlRecord {
+  std::string issuer;  // the CRL issuer's name, as text
+  std::string der;
+  int64_t this_update = 0;
+  int64_t next_update = 0;  // 0: none given
+  int64_t created_at = 0;
+};
+
+class SmimeStore {
+ public:
+  virtual ~SmimeStore() = default;
+
+  // Inserts or replaces the certificate with this id, with its emails.
+  virtual Status PutSmimeCert(const SmimeCertRecord& cert) = 0;
+  virtual Result<std::optional<SmimeCertRecord>> GetSmimeCert(
+      std::string_view id) = 0;
+  // Oldest first; `kind` and `email` (lower-case) filter when not empty.
+  virtual Result<std::vector<SmimeCertRecord>> ListSmimeCerts(
+      std::string_view kind, std::string_view email) = 0;
+  // NOT_FOUND when there is no such certificate.
+  virtual Status DeleteSmimeCert(std::string_view id) = 0;
+  // Keeps the CRL unless one of the same issuer at least as new is on file.
+  virtual Status PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
+  virtual Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() = 0;
+};
+
+}  // namespace sealpost::store
+
+#endif  // SEALPOST_STORE_SMIME_STORE_H_
