@@ -29,8 +29,12 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
                     std::string_view text = {}) {
     if (text.empty()) text = RefusalText(why);
     out.record = store::AuditRecord{
-        0,         clock_.NowUnix(), email, "license.acquire",
-        std::string(object), "refused",
+        0,
+        clock_.NowUnix(),
+        email,
+        "license.acquire",
+        std::string(object),
+        "refused",
         std::string(text) + " (" + std::string(client) + ")"};
     return fail(PermissionDeniedError(std::string(text)).WithReason(why));
   };
@@ -89,8 +93,7 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   if (!decision.rights.Has(rights::Right::kView)) {
     return refuse(lic.message_id, Refusal::kNoRights);
   }
-  auto key =
-      (*keys)->UnwrapContentKey(lic.wrapped_content_key, lic.message_id);
+  auto key = (*keys)->UnwrapContentKey(lic.wrapped_content_key, lic.message_id);
   if (!key.ok()) return fail(key.status());
   store::AuditRecord granted{0,
                              clock_.NowUnix(),
@@ -126,9 +129,8 @@ Result<UseLicense> AfterCommit(store::Store& store,
                                const Status& committed) {
   if (!pending.license.ok()) {
     if (!committed.ok()) {
-      log::Error("audit record not written ({} {}): {}",
-                 pending.record->action, pending.record->object,
-                 committed.ToString());
+      log::Error("audit record not written ({} {}): {}", pending.record->action,
+                 pending.record->object, committed.ToString());
       store.CountAuditFailures(1);
     }
     return std::move(pending.license);
@@ -142,8 +144,8 @@ Result<UseLicense> AfterCommit(store::Store& store,
 
 }  // namespace
 
-void LicenseService::Release(
-    PendingRelease pending, std::function<void(Result<UseLicense>)> done) {
+void LicenseService::Release(PendingRelease pending,
+                             std::function<void(Result<UseLicense>)> done) {
   if (!pending.record.has_value()) {
     done(std::move(pending.license));
     return;
@@ -152,10 +154,10 @@ void LicenseService::Release(
   // Every key release is logged (SPEC §2): no record, no key. Concurrent
   // releases share one commit; nothing waits for it here.
   auto held = std::make_shared<PendingRelease>(std::move(pending));
-  releases_.AppendAsync(std::move(record), [this, held, done = std::move(done)](
-                                               Status committed) {
-    done(AfterCommit(store_, *held, committed));
-  });
+  releases_.AppendAsync(std::move(record),
+                        [this, held, done = std::move(done)](Status committed) {
+                          done(AfterCommit(store_, *held, committed));
+                        });
 }
 
 Result<UseLicense> LicenseService::Acquire(
@@ -166,9 +168,8 @@ Result<UseLicense> LicenseService::Acquire(
   if (!pending.record.has_value()) return std::move(pending.license);
   // A refusal's record is best effort; a grant's is the condition of the
   // key. Concurrent releases share one commit; each waits for its own.
-  Status committed = pending.license.ok()
-                         ? releases_.Append(*pending.record)
-                         : store_.AppendAudit(*pending.record);
+  Status committed = pending.license.ok() ? releases_.Append(*pending.record)
+                                          : store_.AppendAudit(*pending.record);
   return AfterCommit(store_, pending, committed);
 }
 
