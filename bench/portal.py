@@ -322,20 +322,27 @@ def first_open_only():
         head = "| Connections | nginx req/s |"
         rule = "|---:|---:|"
         for k in servers:
-            head += " %s req/s | p99 | / nginx |" % k
-            rule += "---:|---:|---:|"
+            head += " %s req/s | p99 | / nginx | CPU per request |" % k
+            rule += "---:|---:|---:|---:|"
         print(head)
         print(rule)
         for c in CONNECTIONS:
             n_rps, _ = wrk(static, None, c)
             row = "| %d | %.0f |" % (c, n_rps)
-            for k in servers:
+            for k, server in servers.items():
                 url, cookie, _ = pages[k]
+                cpu = server_cpu_seconds(server)
                 rps, p99 = wrk(url, cookie, c, lua)
-                row += " %.0f | %.1f ms | %.3f |" % (rps, p99, rps / n_rps)
+                per_request = ((server_cpu_seconds(server) - cpu) /
+                               max(rps * DURATION, 1))
+                row += " %.0f | %.1f ms | %.3f | %.2f ms |" % (
+                    rps, p99, rps / n_rps, per_request * 1000)
             print(row, flush=True)
         print()
-        print("Target: first open >= 0.25 of nginx.")
+        print("Target: first open >= 0.25 of nginx. Load average after the "
+              "run: %.1f. CPU per request is the server's user and system "
+              "time over the requests it answered (it depends little on the "
+              "load)." % os.getloadavg()[0])
     finally:
         if nginx:
             nginx.terminate()

@@ -59,8 +59,9 @@ Result<KeyHierarchy::OrgKey> KeyHierarchy::NewOrgKey(uint32_t version) const {
                       master_.Wrap(plain, OrgKeyAssociatedData(version)));
   wrapped.signing_public_key = signer.PublicKey();
   SP_ASSIGN_OR_RETURN(Aead metadata, MetadataKeyOf(kwk));
+  SP_ASSIGN_OR_RETURN(Verifier verifier, signer.GetVerifier());
   return OrgKey{std::move(kwk), std::move(metadata), std::move(signer),
-                std::move(wrapped)};
+                std::move(verifier), std::move(wrapped)};
 }
 
 Result<KeyHierarchy::OrgKey> KeyHierarchy::UnwrapOrgKey(
@@ -81,8 +82,9 @@ Result<KeyHierarchy::OrgKey> KeyHierarchy::UnwrapOrgKey(
                                          bytes.subspan(Aead::kKeySize))));
   if (signer.PublicKey() != wrapped.signing_public_key) return bad;
   SP_ASSIGN_OR_RETURN(Aead metadata, MetadataKeyOf(kwk));
+  SP_ASSIGN_OR_RETURN(Verifier verifier, signer.GetVerifier());
   return OrgKey{std::move(kwk), std::move(metadata), std::move(signer),
-                wrapped};
+                std::move(verifier), wrapped};
 }
 
 Result<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Create(MasterKey master) {
@@ -203,7 +205,7 @@ Result<Verifier> KeyHierarchy::GetVerifier(uint32_t version) const {
   ReaderMutexLock lock(&mu_);
   auto it = keys_.find(version);
   if (it == keys_.end()) return NotFoundError("no such org key version");
-  return it->second.signer.GetVerifier();
+  return it->second.verifier;
 }
 
 }  // namespace sealpost::crypto

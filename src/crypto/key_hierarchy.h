@@ -93,6 +93,9 @@ class KeyHierarchy {
     Aead kwk;
     Aead metadata;  // derived from kwk (EncryptMetadata)
     Signer signer;
+    // Built once: every license request checks a signature with it, and
+    // making one from the public key costs as much as the check.
+    Verifier verifier;
     WrappedOrgKey wrapped;
   };
 

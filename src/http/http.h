@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,11 +37,28 @@ struct Request {
   std::string QueryParam(std::string_view name) const;
 };
 
+struct Response;
+
+// The rest of an answer that waits on something other than the handler's
+// thread (a key release's audit record being committed): the server calls
+// `start` once with a Resume; whoever finishes the wait calls it once, from
+// any thread, with a Finish, and the server calls that on the connection's
+// side (the thread the handler ran on, or the handler pool) for the
+// response to send. Nothing holds a thread while it waits.
+struct Later {
+  using Finish = std::function<Response()>;
+  using Resume = std::function<void(Finish)>;
+  std::function<void(Resume)> start;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set: this is not the answer yet (the other fields are unused); the
+  // server waits for `later` (see Later).
+  std::shared_ptr<const Later> later;
 
   static Response Json(int status, std::string body);
   // {"error": {"code": "...", "message": "..."}}

@@ -12,6 +12,7 @@
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "base/clock.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
+#include "crypto/signature.h"
 #include "license/directory.h"
 #include "license/irm_config.h"
 #include "license/key_service.h"
@@ -85,6 +87,8 @@ struct UseLicense {
   SecretBytes content_key;
   rights::Rights rights;
   std::string signing_public_key;  // to verify the container
+  // The same key, ready to verify with (the org key version's own).
+  std::optional<crypto::Verifier> verifier;
   std::string owner;
   std::string template_name;
   int64_t expires_at = 0;
@@ -165,8 +169,31 @@ class LicenseService {
     std::string_view device;   // desktop | mobile | tablet | unknown
     std::string_view sign_in;  // passcode | oidc | org
   };
-  Result<UseLicense> Acquire(std::string_view email, std::string_view header,
-                             std::string_view client, Reader reader = {});
+  // `record`, when the caller has just read the message's record for this
+  // request, saves reading it again (used only if it is that message's).
+  Result<UseLicense> Acquire(
+      std::string_view email, std::string_view header, std::string_view client,
+      Reader reader = {},
+      const store::ProtectedMessageRecord* record = nullptr);
+
+  // Acquire in two steps, so that no thread waits while the release's
+  // audit record is committed (the portal's first open, key_release.cc).
+  // PrepareRelease makes every check Acquire makes and unwraps the key; it
+  // gives the license (or the refusal, or an error) and the audit record
+  // to write first. Release commits that record with concurrent releases'
+  // and then calls `done` exactly once, from the commit's thread, with
+  // what Acquire would have returned: the license only once its record is
+  // durable (UNAVAILABLE, the key dropped, when it cannot be written); a
+  // refusal whatever becomes of its record (best effort, as in Acquire).
+  struct PendingRelease {
+    Result<UseLicense> license = InternalError("not prepared");
+    std::optional<store::AuditRecord> record;  // none: nothing to record
+  };
+  PendingRelease PrepareRelease(
+      std::string_view email, std::string_view header, std::string_view client,
+      Reader reader, const store::ProtectedMessageRecord* record = nullptr);
+  void Release(PendingRelease pending,
+               std::function<void(Result<UseLicense>)> done);
   // Acquire for a mail client over the API (`sealpost open`), refused while
   // the IRM setting ClientAccessServerEnabled is False; the portal and
   // transport decryption do not go through here. `client` is what the

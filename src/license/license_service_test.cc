@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -404,6 +405,49 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   EXPECT_EQ(inspected.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(
       org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
+  EXPECT_EQ(failures.value(), 1u);
+  org_.store.SetAuditFailureCounter(nullptr);
+}
+
+// The portal's two-step release (PrepareRelease, then Release answering
+// from the commit's thread): the key only once its record is durable, so
+// none when the record cannot be written; a refusal is still a refusal.
+TEST_F(LicenseServiceTest, TwoStepReleaseFailsClosedWithoutItsAuditRecord) {
+  ProtectResult p = Protect("Encrypt");
+  auto released = [&](std::string_view who) {
+    std::promise<Result<UseLicense>> got;
+    org_.licenses.Release(
+        org_.licenses.PrepareRelease(who, p.container, "test", {}),
+        [&](Result<UseLicense> lic) { got.set_value(std::move(lic)); });
+    return got.get_future().get();
+  };
+  auto lic = released("bob@example.com");
+  ASSERT_TRUE(lic.ok()) << lic.status().ToString();
+  EXPECT_TRUE(lic->verifier.has_value());
+  EXPECT_EQ(released("mallory@example.net").status().code(),
+            StatusCode::kPermissionDenied);
+  // A revocation takes effect on the next request.
+  ASSERT_TRUE(
+      org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
+  auto revoked = released("bob@example.com");
+  EXPECT_EQ(revoked.status().Reason<Refusal>(), Refusal::kRevoked);
+
+  p = Protect("Encrypt");
+  Counter failures;
+  org_.store.SetAuditFailureCounter(&failures);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+                         "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(released("bob@example.com").status().code(),
+            StatusCode::kUnavailable);
+  // The refusal's record is best effort: refused all the same, counted.
+  EXPECT_EQ(released("mallory@example.net").status().code(),
+            StatusCode::kPermissionDenied);
   EXPECT_EQ(failures.value(), 1u);
   org_.store.SetAuditFailureCounter(nullptr);
 }

@@ -82,7 +82,8 @@ Portal::Portal(PortalServices services, PortalOptions options)
       second_factors_(*services_.store, *services_.licenses, *services_.clock),
       send_per_user_(options_.send_limit_per_user, 3600),
       send_per_client_(options_.send_limit_per_client, 3600),
-      audit_(std::make_unique<AuditBuffer>(*services_.store)) {
+      audit_(std::make_unique<AuditBuffer>(*services_.store)),
+      first_opens_inline_(services_.store->Engine() == "sqlite") {
   // Several nodes on one store: a client's tries count on every node, and
   // an OIDC callback may reach another node than the one that began it.
   // (A single node keeps both in memory: the fast path.)
@@ -270,6 +271,11 @@ bool IsMessagePage(const http::Request& req) {
 
 bool Portal::ServesInline(const http::Request& req) const {
   if (!IsMessagePage(req)) return false;
+  // With SQLite every lookup of a message page is a read on the read-only
+  // connection, which never waits for a commit, and the key release's
+  // commit is waited for without a thread (http::Later): short CPU work,
+  // cheaper on the I/O thread than handed to the pool and back.
+  if (first_opens_inline_) return true;
   std::string session = SessionKey(req);
   return !session.empty() &&
          views_.Contains(session, req.target, NowMs(*services_.clock),

@@ -94,8 +94,9 @@ class Portal {
   struct Visitor;  // the browser and session behind a request (web.h)
 
   // True for a message page this session has seen in the last 30 seconds
-  // and whose rights have not changed since: the HTTP server then serves it
-  // on its I/O thread, without the hand-off to the handler pool.
+  // and whose rights have not changed since, and for every message page on
+  // SQLite (whose lookups never wait for a commit): the HTTP server then
+  // serves it on its I/O thread, without the hand-off to the handler pool.
   bool ServesInline(const http::Request& req) const;
   // Whether the request carries a live portal session (the HTTP server
   // lets only such requests send large bodies). May use the store.
@@ -126,9 +127,17 @@ class Portal {
   http::Response PinPage(http::Request& req);
   http::Response CheckPin(http::Request& req);
   // Reading and writing (reading.cc).
-  // `expires_at` (when not null) gets the message's expiry, 0 for none.
+  // The message page for a signed-in visitor: a full license request,
+  // answered (http::Later) once its audit record is committed; the page is
+  // kept in the view cache under `generation` (RightsGeneration before the
+  // request).
   http::Response ReadMessage(http::Request& req, const Visitor& v,
-                             int64_t* expires_at = nullptr);
+                             uint64_t generation);
+  // Keeps a message page in the view cache for this session, until the
+  // message's expiry (`expires_at`, 0: none) at the latest.
+  void RememberView(const http::Request& req, const Visitor& v,
+                    const http::Response& page, const std::string& id,
+                    int64_t expires_at, uint64_t generation);
   http::Response MessageBody(http::Request& req);
   http::Response MessagePart(http::Request& req);
   http::Response ReplyForm(http::Request& req);
@@ -215,6 +224,9 @@ class Portal {
   ViewCache views_;
   std::unique_ptr<AuditBuffer> audit_;
   PendingSignIns pending_oidc_;
+  // ServesInline: message pages on the I/O thread (SQLite only: a
+  // PostgreSQL lookup is a round trip the I/O thread must not wait for).
+  const bool first_opens_inline_;
 };
 
 }  // namespace sealpost::portal

@@ -1,7 +1,7 @@
-// Reading a protected message in the portal, and writing back: the message
-// page, its sanitized HTML body (for the sandboxed iframe), its pictures and
-// attachments, and reply / reply all / forward. Every request that needs
-// the content acquires a use license first (checked and logged).
+// Reading a protected message in the portal: the message page, its
+// sanitized HTML body (for the sandboxed iframe), its pictures and
+// attachments (writing back is reply.cc). Every request that needs the
+// content acquires a use license first (checked and logged).
 #include <algorithm>
 #include <variant>
 
@@ -10,9 +10,9 @@
 #include "base/strings.h"
 #include "crypto/digest.h"
 #include "crypto/signature.h"
-#include "mime/compose.h"
 #include "mime/view.h"
 #include "portal/device.h"
+#include "portal/opened.h"
 #include "portal/page_templates.h"
 #include "portal/portal.h"
 #include "portal/sanitize.h"
@@ -22,23 +22,22 @@
 namespace sealpost::portal {
 namespace {
 
-struct Opened {
+// What a license request for the message needs, found before it: the
+// record, its branding and the container.
+struct Found {
   store::ProtectedMessageRecord record;
   branding::Branding brand;
-  license::UseLicense license;
-  std::string original;
+  std::string container;
 };
 
-// The message `id` for the signed-in visitor, or the page that says why not.
-// The key release's audit record keeps the device kind of `req` and how the
-// visitor signed in (the sender's "Opened by").
-// A message whose sender set a PIN opens (for anyone but its owner) once
-// this session has entered it (a pass in the store, so on any node).
-std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
-                                             const http::Request& req,
-                                             const std::string& id,
-                                             const Portal::Visitor& v,
-                                             const std::string& back) {
+// The message `id` for the signed-in visitor up to its license request, or
+// the page that says why not. A message whose sender set a PIN opens (for
+// anyone but its owner) once this session has entered it (a pass in the
+// store, so on any node).
+std::variant<Found, http::Response> FindFor(const PortalServices& s,
+                                            const std::string& id,
+                                            const Portal::Visitor& v,
+                                            const std::string& back) {
   Chrome chrome{"", nullptr, &v};
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok()) {
@@ -49,8 +48,8 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
     return NoticeResponse(404, "This message doesn't exist",
                           "Check that the link is complete.", chrome);
   }
-  Opened out;
-  out.record = **record;
+  Found out;
+  out.record = std::move(**record);
   out.brand = BrandOf(*s.branding, out.record);
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
@@ -84,39 +83,59 @@ std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
                           "open` instead.",
                           chrome);
   }
-  auto lic = s.licenses->Acquire(
-      v.email, **copy, "portal",
-      {DeviceKind(req.Header("user-agent")), SignInMethod(v.session_kind)});
+  out.container = std::move(**copy);
+  return out;
+}
+
+// The key release's audit record keeps the device kind of the request and
+// how the visitor signed in (the sender's "Opened by").
+license::LicenseService::Reader ReaderOf(const http::Request& req,
+                                         const Portal::Visitor& v) {
+  return {DeviceKind(req.Header("user-agent")), SignInMethod(v.session_kind)};
+}
+
+// The found message opened with the visitor's use license `lic` (the
+// answer to its license request), or the page that says why not.
+std::variant<Opened, http::Response> OpenWith(Found found,
+                                              Result<license::UseLicense> lic,
+                                              const Portal::Visitor& v) {
+  Chrome chrome{"", &found.brand, &v};
+  const std::string& id = found.record.id;
   if (!lic.ok()) {
     const std::string why = lic.status().message();
-    Chrome c = chrome;
     const auto refusal = lic.status().Reason<license::Refusal>();
     if (refusal == license::Refusal::kRevoked) {
       return NoticeResponse(403, "This message has been revoked by the sender",
-                            "", c);
+                            "", chrome);
     }
     if (refusal == license::Refusal::kExpired) {
-      return NoticeResponse(403, "This message has expired", "", c);
+      return NoticeResponse(403, "This message has expired", "", chrome);
     }
     if (refusal.has_value()) {
       return NoticeResponse(
           403, "You can't open this message",
           v.email + " has no rights to it (" + why +
               "). Sign out and sign in with the address it was sent to.",
-          c);
+          chrome);
     }
     log::Warn("portal: acquiring {}: {}", id, why);
     return NoticeResponse(503, "The portal is unavailable",
-                          "Please try again in a few minutes.", c);
+                          "Please try again in a few minutes.", chrome);
   }
-  auto verifier = crypto::Verifier::FromPublicKey(lic->signing_public_key);
+  auto verifier =
+      lic->verifier.has_value()
+          ? Result<crypto::Verifier>(*lic->verifier)
+          : crypto::Verifier::FromPublicKey(lic->signing_public_key);
   if (!verifier.ok()) {
     return NoticeResponse(500, "This message is damaged", "", chrome);
   }
-  auto opened = sealed::Open(**copy, *verifier, lic->content_key);
+  auto opened = sealed::Open(found.container, *verifier, lic->content_key);
   if (!opened.ok()) {
     return NoticeResponse(500, "This message is damaged", "", chrome);
   }
+  Opened out;
+  out.record = std::move(found.record);
+  out.brand = std::move(found.brand);
   out.license = std::move(*lic);
   out.original = std::move(opened->message);
   return out;
@@ -132,6 +151,38 @@ bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
   return true;
 }
 
+std::string BodyCsp(bool images) {
+  return std::string("default-src 'none'; img-src 'self' data:") +
+         (images ? " https: http:" : "") +
+         "; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
+         "form-action 'none'; frame-ancestors 'self'; sandbox "
+         "allow-popups allow-popups-to-escape-sandbox";
+}
+
+// The message page of `o` for `v` (below).
+http::Response MessagePage(const PortalServices& s, const http::Request& req,
+                           const Portal::Visitor& v, Opened& o);
+
+}  // namespace
+
+// The message `id` for the signed-in visitor, or the page that says why
+// not: FindFor, the license request (waiting here for its audit record's
+// commit), OpenWith.
+std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
+                                             const http::Request& req,
+                                             const std::string& id,
+                                             const Portal::Visitor& v,
+                                             const std::string& back) {
+  auto found = FindFor(s, id, v, back);
+  if (auto* resp = std::get_if<http::Response>(&found)) {
+    return std::move(*resp);
+  }
+  Found& f = std::get<Found>(found);
+  auto lic = s.licenses->Acquire(v.email, f.container, "portal",
+                                 ReaderOf(req, v), &f.record);
+  return OpenWith(std::move(f), std::move(lic), v);
+}
+
 // The subject as the recipients were shown it: the one kept with the
 // message (without the sender's-choice keyword, as in the wrapper), else
 // the original's. The caller holds a use license for `o`.
@@ -142,23 +193,57 @@ std::string ShownSubject(const PortalServices& s, const Opened& o,
   return parsed;
 }
 
-std::string BodyCsp(bool images) {
-  return std::string("default-src 'none'; img-src 'self' data:") +
-         (images ? " https: http:" : "") +
-         "; style-src 'unsafe-inline'; font-src data:; base-uri 'none'; "
-         "form-action 'none'; frame-ancestors 'self'; sandbox "
-         "allow-popups allow-popups-to-escape-sandbox";
+http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
+                                   uint64_t generation) {
+  const std::string id = req.params["id"];
+  auto found = FindFor(services_, id, v, "/m/" + id);
+  if (auto* resp = std::get_if<http::Response>(&found)) {
+    return std::move(*resp);
+  }
+  // Every check is made here; the page is made once the key release's
+  // audit record is committed, and nothing holds a thread meanwhile.
+  struct State {
+    http::Request req;
+    Visitor v;
+    Found found;
+    uint64_t generation;
+    license::LicenseService::PendingRelease pending;
+  };
+  auto st = std::make_shared<State>(
+      State{req, v, std::move(std::get<Found>(found)), generation, {}});
+  st->pending =
+      services_.licenses->PrepareRelease(v.email, st->found.container, "portal",
+                                         ReaderOf(req, v), &st->found.record);
+  auto later = std::make_shared<http::Later>();
+  later->start = [this, st](http::Later::Resume resume) {
+    services_.licenses->Release(
+        std::move(st->pending), [this, st, resume = std::move(resume)](
+                                    Result<license::UseLicense> lic) {
+          auto held =
+              std::make_shared<Result<license::UseLicense>>(std::move(lic));
+          resume([this, st, held] {
+            auto r = OpenWith(std::move(st->found), std::move(*held), st->v);
+            if (auto* resp = std::get_if<http::Response>(&r)) {
+              return std::move(*resp);
+            }
+            Opened& o = std::get<Opened>(r);
+            http::Response page = MessagePage(services_, st->req, st->v, o);
+            RememberView(st->req, st->v, page, o.record.id,
+                         o.license.expires_at, st->generation);
+            return page;
+          });
+        });
+  };
+  http::Response out;
+  out.later = std::move(later);
+  return out;
 }
 
-}  // namespace
+namespace {
 
-http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
-                                   int64_t* expires_at) {
-  const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
-  Opened& o = std::get<Opened>(r);
-  if (expires_at != nullptr) *expires_at = o.license.expires_at;
+http::Response MessagePage(const PortalServices& s, const http::Request& req,
+                           const Portal::Visitor& v, Opened& o) {
+  const std::string& id = o.record.id;
   Chrome chrome{"", &o.brand, &v};
   auto view = mime::ParseForReading(o.original);
   if (!view.ok()) {
@@ -167,7 +252,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
   }
   bool images = req.QueryParam("images") == "1";
   const rights::Rights& rights = o.license.rights;
-  const std::string subject = ShownSubject(services_, o, view->subject);
+  const std::string subject = ShownSubject(s, o, view->subject);
   Data d;
   d.set("id", id);
   d.set("subject", subject.empty() ? std::string("(no subject)") : subject);
@@ -201,7 +286,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
   } else {
     d.set("text", LinkifyText(view->text));
   }
-  bool decrypted = DecryptedDownloads(services_, o);
+  bool decrypted = DecryptedDownloads(s, o);
   Data list{Data::type::list};
   int shown = 0;
   for (const auto& p : view->parts) {
@@ -220,6 +305,27 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
   }
   chrome.title = subject.empty() ? "Protected message" : subject;
   return PageResponse(200, RenderTemplate(kMessagePage, d), chrome);
+}
+
+}  // namespace
+
+void Portal::RememberView(const http::Request& req, const Visitor& v,
+                          const http::Response& page, const std::string& id,
+                          int64_t expires_at, uint64_t generation) {
+  // Only the page's own two URLs (ViewCache::Put also refuses large
+  // pages): a reader inventing query strings must not fill memory.
+  bool canonical =
+      req.target == req.path || req.target == req.path + "?images=1";
+  if (page.status == 200 && !v.new_browser && canonical) {
+    // Never past the session's end or the message's expiry.
+    int64_t now_ms = NowMs(*services_.clock);
+    int64_t until_ms =
+        std::min(now_ms + ViewCache::kLifetimeMs, v.session_expires_at * 1000);
+    if (expires_at > 0) until_ms = std::min(until_ms, expires_at * 1000);
+    views_.Put(crypto::Sha256Hex(v.session_token), req.target,
+               {page, v.email, id, until_ms, generation,
+                std::string(SignInMethod(v.session_kind))});
+  }
 }
 
 // The sanitized HTML body, framed by the message page. Its own CSP: no
@@ -314,226 +420,6 @@ http::Response Portal::MessagePart(http::Request& req) {
   out.headers.emplace_back("Content-Disposition",
                            http::AttachmentDisposition(name));
   return out;
-}
-
-namespace {
-
-struct ReplyPlan {
-  bool forward = false;
-  bool all = false;
-  std::vector<std::string> to;  // fixed recipients (reply)
-};
-
-// Who a reply goes to: the sender (Reply-To when set), and for reply all
-// the other recipients too; never the replier.
-ReplyPlan PlanReply(const http::Request& req, const mime::MessageView& view,
-                    const std::string& me) {
-  ReplyPlan p;
-  p.forward = req.path.ends_with("/forward");
-  p.all = !p.forward && req.QueryParam("all") == "1";
-  if (p.forward) return p;
-  auto add = [&](const std::string& a) {
-    std::string x = AsciiLower(a);
-    if (x.empty() || x == me) return;
-    if (std::find(p.to.begin(), p.to.end(), x) == p.to.end()) p.to.push_back(x);
-  };
-  if (!view.reply_to_addresses.empty()) {
-    for (const auto& a : view.reply_to_addresses) add(a);
-  } else {
-    add(view.from_address);
-  }
-  if (p.all) {
-    for (const auto& a : view.to_addresses) add(a);
-    for (const auto& a : view.cc_addresses) add(a);
-  }
-  return p;
-}
-
-// What a reply or forward starts from: the message, opened for the visitor
-// with the right the action needs, or the page that says why not.
-struct ReplySource {
-  Opened opened;
-  mime::MessageView view;
-  ReplyPlan plan;
-};
-
-std::variant<ReplySource, http::Response> PrepareReply(
-    const PortalServices& s, const http::Request& req, const std::string& id,
-    const Portal::Visitor& v) {
-  auto r = OpenFor(s, req, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
-  ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
-  Chrome chrome{"", &out.opened.brand, &v};
-  auto view = mime::ParseForReading(out.opened.original);
-  if (!view.ok()) {
-    return NoticeResponse(500, "This message can't be shown", "", chrome);
-  }
-  out.view = std::move(*view);
-  out.plan = PlanReply(req, out.view, v.email);
-  rights::Right needed = out.plan.forward ? rights::Right::kForward
-                         : out.plan.all   ? rights::Right::kReplyAll
-                                          : rights::Right::kReply;
-  if (!out.opened.license.rights.Has(needed)) {
-    return NoticeResponse(403, "The sender's protection doesn't allow this",
-                          std::string("This message can't be ") +
-                              (out.plan.forward ? "forwarded." : "replied to."),
-                          chrome, "/m/" + id, "Back to the message");
-  }
-  return out;
-}
-
-}  // namespace
-
-http::Response Portal::ReplyForm(http::Request& req) {
-  Visitor v = Identify(req);
-  const std::string& id = req.params["id"];
-  auto prepared = PrepareReply(services_, req, id, v);
-  if (auto* resp = std::get_if<http::Response>(&prepared)) {
-    return std::move(*resp);
-  }
-  ReplySource& src = std::get<ReplySource>(prepared);
-  const ReplyPlan& plan = src.plan;
-  const mime::MessageView* view = &src.view;
-  Chrome chrome{"", &src.opened.brand, &v};
-  Data d;
-  d.set("csrf", v.csrf);
-  d.set("heading", plan.forward ? "Forward" : plan.all ? "Reply all" : "Reply");
-  d.set("action", "/m/" + id +
-                      (plan.forward ? "/forward"
-                       : plan.all   ? "/reply?all=1"
-                                    : "/reply"));
-  const std::string subject =
-      ShownSubject(services_, src.opened, view->subject);
-  if (plan.forward) {
-    d.set("to_field", Data::type::bool_true);
-    d.set("subject", mime::ForwardSubject(subject));
-  } else {
-    d.set("to_fixed", JoinList(plan.to));
-    d.set("subject", mime::ReplySubject(subject));
-  }
-  d.set("text", "\n\n" + mime::QuoteText(view->text, view->date, view->from));
-  chrome.title = plan.forward ? "Forward" : "Reply";
-  return PageResponse(200, RenderTemplate(kComposePage, d), chrome);
-}
-
-http::Response Portal::SendReply(http::Request& req) {
-  const std::string& id = req.params["id"];
-  auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
-  auto& [v, form] = std::get<PostedForm>(posted);
-  auto prepared = PrepareReply(services_, req, id, v);
-  if (auto* resp = std::get_if<http::Response>(&prepared)) {
-    return std::move(*resp);
-  }
-  ReplySource& src = std::get<ReplySource>(prepared);
-  const ReplyPlan& plan = src.plan;
-  const mime::MessageView* view = &src.view;
-  Opened& o = src.opened;
-  Chrome chrome{"Sent", &o.brand, &v};
-  std::vector<std::string> recipients = plan.to;
-  if (plan.forward) {
-    for (const auto& a : SplitAddressList(form.Get("to"))) {
-      auto addr = license::NormalizeEmail(a);
-      if (!addr.ok()) {
-        return NoticeResponse(400, "That address doesn't look right",
-                              "\"" + a + "\" is not an e-mail address.", chrome,
-                              "/m/" + id + "/forward", "Back");
-      }
-      recipients.push_back(*addr);
-    }
-    if (recipients.empty()) {
-      return NoticeResponse(400, "Who should get it?",
-                            "Enter at least one address.", chrome,
-                            "/m/" + id + "/forward", "Back");
-    }
-  }
-  if (recipients.empty()) {
-    return NoticeResponse(400, "There is nobody to reply to", "", chrome,
-                          "/m/" + id, "Back to the message");
-  }
-  if (auto refused =
-          SendRefused(req, v, recipients.size(), chrome, "/m/" + id)) {
-    return std::move(*refused);
-  }
-  mime::ComposeRequest c;
-  if (v.org_user()) {
-    c.from = v.email;
-  } else {
-    // Someone from outside writes through our gateway: the header From is
-    // ours (so the mail passes SPF/DMARC as our organisation's), the reader
-    // is named in it and answers go to them.
-    c.from =
-        "\"" + v.email + " via secure message\" <" + options_.otp_sender + ">";
-    c.reply_to = v.email;
-  }
-  c.to = recipients;
-  c.subject = form.Get("subject");
-  c.text = form.Get("text");
-  c.in_reply_to = view->message_id;
-  c.references = view->references.empty()
-                     ? view->message_id
-                     : view->references + " " + view->message_id;
-  c.message_id_domain = options_.hostname;
-  c.date_unix = services_.clock->NowUnix();
-  if (plan.forward) {
-    // The original's attachments travel with the forward.
-    for (const auto& p : view->parts) {
-      if (p.is_inline) continue;
-      auto data = mime::PartContent(o.original, p.index);
-      if (data.ok()) {
-        c.attachments.push_back(
-            {data->filename, data->content_type, std::move(data->bytes)});
-      }
-    }
-  }
-  AttachUploads(form, c);
-  auto bytes = mime::ComposeMessage(c);
-  if (!bytes.ok()) {
-    return NoticeResponse(400, "This message can't be sent",
-                          bytes.status().message(), chrome, "/m/" + id,
-                          "Back to the message");
-  }
-  protect::ComposedMail mail;
-  mail.owner = v.email;
-  mail.envelope_from = v.org_user() ? v.email : options_.otp_sender;
-  mail.writer_internal = v.org_user();
-  mail.recipients = recipients;
-  mail.template_name = o.license.template_name;
-  mail.branding = o.record.branding;
-  mail.message = std::move(*bytes);
-  if (plan.forward) {
-    // A forward is the original passed on: it stays the sender's, under
-    // the same rights and expiry, and ends when the original is revoked.
-    // Never the forwarder's (who would hold OWNER and EXTRACT).
-    mail.owner = o.record.owner;
-    mail.parent_id = o.record.id;
-    mail.expires_at = o.record.expires_at;
-  }
-  auto messages = services_.protector->ProtectComposed(mail);
-  if (!messages.ok() &&
-      messages.status().code() == StatusCode::kPermissionDenied) {
-    // A mail flow rule refused a recipient: say which rule's reason.
-    return NoticeResponse(400, "Your message wasn't sent",
-                          messages.status().message(), chrome, "/m/" + id,
-                          "Back to the message");
-  }
-  Status st = messages.ok() ? Enqueue(std::move(*messages)) : messages.status();
-  if (!st.ok()) {
-    log::Warn("portal: sending a reply to {}: {}", id, st.message());
-    return NoticeResponse(503, "Your message wasn't sent",
-                          "Please try again in a few minutes.", chrome,
-                          "/m/" + id, "Back to the message");
-  }
-  services_.store->AppendAuditBestEffort(
-      {0, c.date_unix, v.email,
-       plan.forward ? "portal.forward" : "portal.reply", id, "ok",
-       "to " + JoinList(recipients)});
-  return NoticeResponse(200, "Your message was sent",
-                        "It is protected with " + o.license.template_name +
-                            " and on its way to " + JoinList(recipients) + ".",
-                        chrome, "/m/" + id, "Back to the message");
 }
 
 }  // namespace sealpost::portal

@@ -25,25 +25,7 @@ http::Response Portal::MessageEntry(http::Request& req) {
   const std::string& id = req.params["id"];
   // Signed in: ReadMessage looks the message up itself (and answers for a
   // missing one).
-  if (!v.email.empty()) {
-    int64_t expires_at = 0;
-    http::Response page = ReadMessage(req, v, &expires_at);
-    // Only the page's own two URLs (ViewCache::Put also refuses large
-    // pages): a reader inventing query strings must not fill memory.
-    bool canonical =
-        req.target == req.path || req.target == req.path + "?images=1";
-    if (page.status == 200 && !v.new_browser && canonical) {
-      // Never past the session's end or the message's expiry.
-      int64_t now_ms = NowMs(*services_.clock);
-      int64_t until_ms = std::min(now_ms + ViewCache::kLifetimeMs,
-                                  v.session_expires_at * 1000);
-      if (expires_at > 0) until_ms = std::min(until_ms, expires_at * 1000);
-      views_.Put(crypto::Sha256Hex(v.session_token), req.target,
-                 {page, v.email, id, until_ms, generation,
-                  std::string(SignInMethod(v.session_kind))});
-    }
-    return page;
-  }
+  if (!v.email.empty()) return ReadMessage(req, v, generation);
   auto record = services_.store->GetProtectedMessage(id);
   if (!record.ok()) {
     return NoticeResponse(503, "The portal is unavailable",

@@ -8,10 +8,13 @@
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -58,6 +61,25 @@ http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
   out.body = in.body();
   out.remote_address = remote;
   return out;
+}
+
+// Waits, holding no thread, until `later` resumes (from any thread); gives
+// the Finish it was resumed with, on the connection's executor.
+awaitable<http::Later::Finish> Resumed(
+    std::shared_ptr<const http::Later> later) {
+  return asio::async_initiate<decltype(asio::use_awaitable),
+                              void(http::Later::Finish)>(
+      [later](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        // The coroutine's handler moves only; Resume is a std::function.
+        auto held = std::make_shared<decltype(handler)>(std::move(handler));
+        later->start([held, ex](http::Later::Finish finish) {
+          asio::post(ex, [held, finish = std::move(finish)]() mutable {
+            (*held)(std::move(finish));
+          });
+        });
+      },
+      asio::use_awaitable);
 }
 
 }  // namespace
@@ -306,21 +328,32 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto& msg = parser.get();
       auto started = std::chrono::steady_clock::now();
       http::Request req = ToRequest(msg, remote);
-      auto run = [this, &req]() -> http::Response {
+      // The handler, or the rest of its answer once it was resumed.
+      std::function<http::Response()> step = [this, &req] {
+        return handler(req);
+      };
+      auto run = [&req, &step]() -> http::Response {
         try {
-          return handler(req);
+          return step();
         } catch (const std::exception& e) {
           log::Error("handler for {} failed: {}", req.path, e.what());
           return http::Response::JsonError(500, "internal", "internal error");
         }
       };
+      const bool on_io_thread = options.run_inline && options.run_inline(req);
       http::Response res;
-      if (options.run_inline && options.run_inline(req)) {
-        res = run();
-      } else {
-        res = co_await asio::co_spawn(
-            pool, [&run]() -> awaitable<http::Response> { co_return run(); },
-            asio::use_awaitable);
+      for (;;) {
+        if (on_io_thread) {
+          res = run();
+        } else {
+          res = co_await asio::co_spawn(
+              pool, [&run]() -> awaitable<http::Response> { co_return run(); },
+              asio::use_awaitable);
+        }
+        if (res.later == nullptr) break;
+        // Resumed by whatever it waits for (a commit), then finished on
+        // the same side as the handler ran.
+        step = co_await Resumed(std::move(res.later));
       }
       if (req.method == "HEAD") res.body.clear();
       requests_seconds->Observe(std::chrono::duration<double>(

@@ -5,32 +5,86 @@
 
 namespace sealpost::store {
 
+AuditGroupCommit::~AuditGroupCommit() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  work_.SignalAll();
+  if (committer_.joinable()) committer_.join();
+}
+
+std::shared_ptr<AuditGroupCommit::Batch> AuditGroupCommit::CommitOpenBatch() {
+  // Nothing is being committed, so the open batch is the next one: commit
+  // it, with whatever joined it, outside the lock so that the next batch
+  // fills meanwhile.
+  std::shared_ptr<Batch> mine = std::move(open_);
+  open_ = nullptr;
+  committing_ = true;
+  mu_.Unlock();
+  Status st = store_.AppendAudits(mine->records);
+  mu_.Lock();
+  mine->result = std::move(st);
+  mine->done = true;
+  committing_ = false;
+  ++transactions_;
+  records_ += mine->records.size();
+  mine->changed.SignalAll();
+  // One caller of the next batch commits it; with none there (only
+  // AppendAsync records), the committer thread does.
+  if (open_ != nullptr) open_->changed.Signal();
+  if ((open_ != nullptr && !open_->callbacks.empty()) || stopping_) {
+    work_.Signal();
+  }
+  return mine;
+}
+
 Status AuditGroupCommit::Append(AuditRecord record) {
   mu_.Lock();
   if (open_ == nullptr) open_ = std::make_shared<Batch>();
   std::shared_ptr<Batch> mine = open_;
   mine->records.push_back(std::move(record));
   while (!mine->done && committing_) mine->changed.Wait(&mu_);
+  bool committed_here = false;
   if (!mine->done) {
-    // Nothing is being committed and ours is not done, so ours is the open
-    // batch: commit it, with whatever joined it, outside the lock so that
-    // the next batch fills meanwhile.
-    committing_ = true;
-    open_ = nullptr;
-    mu_.Unlock();
-    Status st = store_.AppendAudits(mine->records);
-    mu_.Lock();
-    mine->result = std::move(st);
-    mine->done = true;
-    committing_ = false;
-    ++transactions_;
-    records_ += mine->records.size();
-    mine->changed.SignalAll();
-    if (open_ != nullptr) open_->changed.Signal();
+    CommitOpenBatch();
+    committed_here = true;
   }
   Status out = mine->result;
   mu_.Unlock();
+  // AppendAsync records that joined the batch this caller committed.
+  if (committed_here) {
+    for (auto& done : mine->callbacks) done(out);
+  }
   return out;
+}
+
+void AuditGroupCommit::AppendAsync(AuditRecord record,
+                                   std::function<void(Status)> done) {
+  MutexLock lock(&mu_);
+  if (!committer_started_) {
+    committer_started_ = true;
+    committer_ = std::thread([this] { CommitterLoop(); });
+  }
+  if (open_ == nullptr) open_ = std::make_shared<Batch>();
+  open_->records.push_back(std::move(record));
+  open_->callbacks.push_back(std::move(done));
+  if (!committing_) work_.Signal();
+}
+
+void AuditGroupCommit::CommitterLoop() {
+  mu_.Lock();
+  for (;;) {
+    // On stopping, what is still open is committed first: every callback
+    // runs.
+    while (committing_ || (open_ == nullptr && !stopping_)) work_.Wait(&mu_);
+    if (open_ == nullptr) break;
+    std::shared_ptr<Batch> batch = CommitOpenBatch();
+    mu_.Unlock();
+    for (auto& done : batch->callbacks) done(batch->result);
+    mu_.Lock();
+  }
+  mu_.Unlock();
 }
 
 AuditGroupCommit::Counts AuditGroupCommit::counts() const {

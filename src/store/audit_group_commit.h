@@ -6,12 +6,15 @@
 //
 // Append returns once its record is committed, or with the error of the
 // transaction it was in: every record of a failed transaction fails, and
-// each caller refuses what it was about to release (fail closed). There is
-// no thread of its own: the first caller to find no commit in progress
-// commits the open batch (its own record and whatever joined it), the
-// others wait for the transaction theirs is in. A lone caller commits at
-// once, as Store::AppendAudit would. Works on every engine: a batch is one
-// Store::AppendAudits.
+// each caller refuses what it was about to release (fail closed). A caller
+// of Append that finds no commit in progress commits the open batch (its
+// own record and whatever joined it), the others wait for the transaction
+// theirs is in; a lone caller commits at once, as Store::AppendAudit would.
+// AppendAsync holds no thread while it waits: a committer thread of its
+// own (started by the first AppendAsync) commits batches that no Append
+// caller is there to commit, and the callback runs once the transaction
+// is over (the portal answers from it, so its I/O threads never wait for
+// an fsync). Works on every engine: a batch is one Store::AppendAudits.
 //
 // Thread-safety: thread-safe.
 #ifndef SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
@@ -19,7 +22,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -31,12 +36,20 @@ namespace sealpost::store {
 class AuditGroupCommit {
  public:
   explicit AuditGroupCommit(Store& store) : store_(store) {}
+  // Commits what is still waiting, then stops the committer thread.
+  ~AuditGroupCommit() SP_EXCLUDES(mu_);
   AuditGroupCommit(const AuditGroupCommit&) = delete;
   AuditGroupCommit& operator=(const AuditGroupCommit&) = delete;
 
   // Commits `record` (with the records of concurrent callers) and returns
   // once it is durable; the transaction's error otherwise.
   Status Append(AuditRecord record) SP_EXCLUDES(mu_);
+  // The same without waiting: `done` runs exactly once, with OK once the
+  // record is durable or with the transaction's error, on whichever thread
+  // committed its batch (possibly before AppendAsync returns). `done` must
+  // be quick: it holds up the next batch's commit.
+  void AppendAsync(AuditRecord record, std::function<void(Status)> done)
+      SP_EXCLUDES(mu_);
 
   // Transactions committed (or failed) so far and the records in them;
   // whether one is being committed and how many records wait for the next.
@@ -51,6 +64,8 @@ class AuditGroupCommit {
  private:
   struct Batch {
     std::vector<AuditRecord> records;
+    // AppendAsync's callers, told when the batch's transaction is over.
+    std::vector<std::function<void(Status)>> callbacks;
     bool done = false;
     Status result;
     // Its callers wait here (with mu_): a commit wakes only the callers it
@@ -58,9 +73,21 @@ class AuditGroupCommit {
     CondVar changed;
   };
 
+  // Takes the open batch (committing_ must be false, open_ set), commits
+  // it outside the lock, and wakes whoever waits for it or the next one.
+  // Returns the batch, whose callbacks the caller runs without the lock.
+  std::shared_ptr<Batch> CommitOpenBatch() SP_REQUIRES(mu_);
+  // The committer thread: commits batches AppendAsync filled.
+  void CommitterLoop() SP_EXCLUDES(mu_);
+
   // Not owned (references and pointers below): must outlive this object.
   Store& store_;
   mutable Mutex mu_;
+  // The committer thread waits here for a batch to commit.
+  CondVar work_;
+  std::thread committer_;
+  bool committer_started_ SP_GUARDED_BY(mu_) = false;
+  bool stopping_ SP_GUARDED_BY(mu_) = false;
   // Where new records go; taken (and replaced) by the caller that commits.
   std::shared_ptr<Batch> open_ SP_GUARDED_BY(mu_);
   bool committing_ SP_GUARDED_BY(mu_) = false;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -168,6 +169,99 @@ TEST_P(AuditGroupCommitTest, AFailedTransactionFailsEveryCallerInIt) {
   std::vector<std::string> objects;
   for (const auto& r : *listed) objects.push_back(r.object);
   EXPECT_EQ(objects, (std::vector<std::string>{"m4", "m1"}));
+}
+
+// AppendAsync holds no caller's thread: records that arrive while a
+// transaction commits wait in the next batch, their callbacks run only once
+// that batch is committed, and a batch of them is one transaction.
+TEST_P(AuditGroupCommitTest, AsyncRecordsAreToldOnlyOnceCommitted) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  AuditGroupCommit g(**store);
+  ASSERT_TRUE(Lock());
+  Status first;
+  std::thread t0([&] { first = g.Append(Release("a@x.test", 0)); });
+  ASSERT_TRUE(WaitFor(g, [](const auto& c) { return c.committing; }));
+  std::mutex mu;
+  std::vector<Status> told;
+  for (int i = 1; i < 6; ++i) {
+    g.AppendAsync(Release("a@x.test", i), [&](Status st) {
+      std::lock_guard<std::mutex> lock(mu);
+      told.push_back(std::move(st));
+    });
+  }
+  ASSERT_TRUE(WaitFor(g, [](const auto& c) { return c.waiting == 5; }));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(told.empty());  // nothing is durable yet
+  }
+  ASSERT_TRUE(Unlock());
+  t0.join();
+  EXPECT_TRUE(first.ok());
+  ASSERT_TRUE(WaitFor(g, [](const auto& c) { return c.transactions == 2; }));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (told.size() == 5 || std::chrono::steady_clock::now() > deadline) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(told.size(), 5u);
+  for (const auto& st : told) EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(g.counts().records, 6u);
+  auto listed = (*store)->ListAudit("", 100);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 6u);
+}
+
+// Fail closed without a waiting thread too: every callback of a failed
+// transaction gets its error.
+TEST_P(AuditGroupCommitTest, AFailedTransactionFailsEveryAsyncCallback) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::mutex mu;
+  std::vector<std::pair<std::string, Status>> told;
+  {
+    AuditGroupCommit g(**store);
+    ASSERT_TRUE(RefuseActor("mallory@x.test"));
+    ASSERT_TRUE(Lock());
+    Status first;
+    std::thread t0([&] { first = g.Append(Release("a@x.test", 1)); });
+    ASSERT_TRUE(WaitFor(g, [](const auto& c) { return c.committing; }));
+    for (std::string who : {"mallory@x.test", "b@x.test"}) {
+      g.AppendAsync(Release(who, 2), [&, who](Status st) {
+        std::lock_guard<std::mutex> lock(mu);
+        told.emplace_back(who, std::move(st));
+      });
+    }
+    ASSERT_TRUE(WaitFor(g, [](const auto& c) { return c.waiting == 2; }));
+    ASSERT_TRUE(Unlock());
+    t0.join();
+    EXPECT_TRUE(first.ok());
+    // Leaving the scope joins the committer thread: every callback ran.
+  }
+  ASSERT_EQ(told.size(), 2u);
+  for (const auto& [who, st] : told) EXPECT_FALSE(st.ok()) << who;
+}
+
+// A record handed over just before the group commit goes away is still
+// committed, and its callback told.
+TEST_P(AuditGroupCommitTest, AsyncRecordsAreCommittedBeforeItStops) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Status told = UnavailableError("not told");
+  {
+    AuditGroupCommit g(**store);
+    g.AppendAsync(Release("bob@x.test", 7), [&](Status st) { told = st; });
+  }
+  EXPECT_TRUE(told.ok()) << told.ToString();
+  auto listed = (*store)->ListAudit("m7", 10);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
 }
 
 }  // namespace

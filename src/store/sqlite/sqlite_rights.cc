@@ -309,13 +309,17 @@ Status SqliteStore::PutPinPass(std::string_view session_hash,
 
 Result<bool> SqliteStore::HasPinPass(std::string_view session_hash,
                                      std::string_view message_id, int64_t now) {
-  MutexLock lock(&mu_);
-  Stmt s(stmts_,
+  // On the read connection, as every other lookup of a message page: the
+  // page may be made on an I/O thread, which must not wait for a commit.
+  MutexLock lock(&read_mu_);
+  Stmt s(*read_stmts_,
          "SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON s.token_hash "
          "= p.session_hash WHERE p.session_hash = ? AND p.message_id = ? AND "
          "p.until > ? AND s.expires_at > ?");
   s.Bind(1, session_hash).Bind(2, message_id).Bind(3, now).Bind(4, now);
-  if (s.Step() != SQLITE_ROW) return SqliteError(db_, "reading a PIN pass");
+  if (s.Step() != SQLITE_ROW) {
+    return SqliteError(read_db_, "reading a PIN pass");
+  }
   return s.Int(0) > 0;
 }
 

@@ -1,0 +1,294 @@
+// Every key release: a use license for a reader (Acquire, in one step or
+// in two so that no thread waits for the audit record's commit), and the
+// mail flow's transport decryption. Each decision, granted or refused, is an
+// audit record; a granted one is durable before the key leaves.
+#include <memory>
+#include <utility>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "license/license_service.h"
+#include "sealed/container.h"
+#include "sealed/seal.h"
+
+namespace sealpost::license {
+
+LicenseService::PendingRelease LicenseService::PrepareRelease(
+    std::string_view email_in, std::string_view header_bytes,
+    std::string_view client, Reader reader,
+    const store::ProtectedMessageRecord* known) {
+  std::string email(email_in);
+  PendingRelease out;
+  auto fail = [&](Status st) {
+    out.license = std::move(st);
+    return std::move(out);
+  };
+  // A refusal is recorded too (best effort: Release logs and counts a
+  // record it cannot write, and refuses all the same).
+  auto refuse = [&](std::string_view object, Refusal why,
+                    std::string_view text = {}) {
+    if (text.empty()) text = RefusalText(why);
+    out.record = store::AuditRecord{
+        0,
+        clock_.NowUnix(),
+        email,
+        "license.acquire",
+        std::string(object),
+        "refused",
+        std::string(text) + " (" + std::string(client) + ")"};
+    return fail(PermissionDeniedError(std::string(text)).WithReason(why));
+  };
+  auto irm = LoadIrm();
+  if (!irm.ok()) return fail(irm.status());
+  if (!irm->Enabled() || !irm->GetBool("InternalLicensingEnabled")) {
+    return refuse("", Refusal::kDisabled);
+  }
+  auto keys = keys_.Keys();
+  if (!keys.ok()) return fail(keys.status());
+  auto header = sealed::ParseSealedHeader(header_bytes);
+  if (!header.ok()) {
+    return fail(InvalidArgumentError("not a valid protected message"));
+  }
+  const sealed::PublishingLicense& lic = header->license;
+  auto verifier = (*keys)->GetVerifier(lic.key_version);
+  if (!verifier.ok()) return refuse(lic.message_id, Refusal::kUnknownKey);
+  if (!sealed::VerifySealedHeader(*header, *verifier).ok()) {
+    return fail(InvalidArgumentError("not a valid protected message"));
+  }
+  // The caller's record of this request, when it read it already (the
+  // portal); otherwise read now. Either way it is read for this request:
+  // a revocation or new expiry committed before it counts.
+  std::optional<store::ProtectedMessageRecord> record;
+  if (known != nullptr && known->id == lic.message_id) {
+    record = *known;
+  } else {
+    auto read = store_.GetProtectedMessage(lic.message_id);
+    if (!read.ok()) return fail(read.status());
+    record = std::move(*read);
+  }
+  if (!record.has_value()) {
+    return refuse(lic.message_id, Refusal::kUnknownMessage);
+  }
+  auto grants = GrantsFromJson(record->grants_json);
+  if (!grants.ok()) return fail(grants.status());
+  rights::Identity who;
+  who.email = email;
+  auto groups = directory_.GroupsOf(email);
+  if (!groups.ok()) return fail(groups.status());
+  who.groups = std::move(*groups);
+  auto internal = IsInternal(email);
+  if (!internal.ok()) return fail(internal.status());
+  who.internal = *internal;
+  rights::Decision decision = rights::Evaluate(*grants, who);
+  // The issuer keeps full control after revocation and expiry (as RMS).
+  if (!decision.is_issuer) {
+    auto ended = Ended(*record);
+    if (!ended.ok()) return fail(ended.status());
+    if (ended->has_value()) return refuse(lic.message_id, **ended);
+  }
+  if (decision.rights.empty()) {
+    return refuse(lic.message_id, Refusal::kNoRights,
+                  rights::DenyReasonText(decision.reason));
+  }
+  if (!decision.rights.Has(rights::Right::kView)) {
+    return refuse(lic.message_id, Refusal::kNoRights);
+  }
+  auto key = (*keys)->UnwrapContentKey(lic.wrapped_content_key, lic.message_id);
+  if (!key.ok()) return fail(key.status());
+  store::AuditRecord granted{0,
+                             clock_.NowUnix(),
+                             email,
+                             "license.acquire",
+                             lic.message_id,
+                             "granted",
+                             "rights=" + rights::FormatRights(decision.rights) +
+                                 " (" + std::string(client) + ")"};
+  granted.device = reader.device;
+  granted.sign_in = reader.sign_in;
+  out.record = std::move(granted);
+  UseLicense use;
+  use.message_id = lic.message_id;
+  use.content_key = std::move(*key);
+  use.rights = decision.rights;
+  use.signing_public_key = verifier->PublicKey();
+  use.verifier = *verifier;
+  use.owner = record->owner;
+  use.template_name = lic.template_name;
+  use.expires_at = ExpiryOf(*record);
+  out.license = std::move(use);
+  return out;
+}
+
+namespace {
+
+// What a release gives once its audit record's commit is over: the
+// license, or (no record, no key) UNAVAILABLE; a refusal stays a refusal,
+// its record written or, when it could not be, logged and counted.
+Result<UseLicense> AfterCommit(store::Store& store,
+                               LicenseService::PendingRelease& pending,
+                               const Status& committed) {
+  if (!pending.license.ok()) {
+    if (!committed.ok()) {
+      log::Error("audit record not written ({} {}): {}", pending.record->action,
+                 pending.record->object, committed.ToString());
+      store.CountAuditFailures(1);
+    }
+    return std::move(pending.license);
+  }
+  if (!committed.ok()) {
+    return UnavailableError("the audit record cannot be written: " +
+                            committed.message());
+  }
+  return std::move(pending.license);
+}
+
+}  // namespace
+
+void LicenseService::Release(PendingRelease pending,
+                             std::function<void(Result<UseLicense>)> done) {
+  if (!pending.record.has_value()) {
+    done(std::move(pending.license));
+    return;
+  }
+  store::AuditRecord record = *pending.record;
+  // Every key release is logged (SPEC §2): no record, no key. Concurrent
+  // releases share one commit; nothing waits for it here.
+  auto held = std::make_shared<PendingRelease>(std::move(pending));
+  releases_.AppendAsync(std::move(record),
+                        [this, held, done = std::move(done)](Status committed) {
+                          done(AfterCommit(store_, *held, committed));
+                        });
+}
+
+Result<UseLicense> LicenseService::Acquire(
+    std::string_view email, std::string_view header, std::string_view client,
+    Reader reader, const store::ProtectedMessageRecord* record) {
+  PendingRelease pending =
+      PrepareRelease(email, header, client, reader, record);
+  if (!pending.record.has_value()) return std::move(pending.license);
+  // A refusal's record is best effort; a grant's is the condition of the
+  // key. Concurrent releases share one commit; each waits for its own.
+  Status committed = pending.license.ok() ? releases_.Append(*pending.record)
+                                          : store_.AppendAudit(*pending.record);
+  return AfterCommit(store_, pending, committed);
+}
+
+Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
+                                                    std::string_view header,
+                                                    std::string_view client) {
+  std::string label = "api: " + std::string(client);
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.GetBool("ClientAccessServerEnabled")) {
+    auto parsed = sealed::ParseSealedHeader(header);
+    AuditBestEffort(email, "license.acquire",
+                    parsed.ok() ? parsed->license.message_id : "", "refused",
+                    std::string(RefusalText(Refusal::kClientAccessDisabled)) +
+                        " (" + label + ")");
+    return PermissionDeniedError(
+               std::string(RefusalText(Refusal::kClientAccessDisabled)))
+        .WithReason(Refusal::kClientAccessDisabled);
+  }
+  return Acquire(email, header, label);
+}
+
+int64_t LicenseService::ExpiryOf(
+    const store::ProtectedMessageRecord& record) const {
+  if (record.expires_at != 0) return record.expires_at;
+  const int64_t retention = retention_seconds_.load(std::memory_order_acquire);
+  if (retention <= 0 || record.created_at <= 0) return 0;
+  return record.created_at + retention;
+}
+
+Result<std::optional<Refusal>> LicenseService::Ended(
+    const store::ProtectedMessageRecord& record) {
+  int64_t now = clock_.NowUnix();
+  const store::ProtectedMessageRecord* r = &record;
+  std::optional<store::ProtectedMessageRecord> parent;
+  // A forward of a forward: bounded, so a cycle in bad data cannot hang.
+  for (int depth = 0; depth < 16; ++depth) {
+    if (r->revoked_at != 0) return {Refusal::kRevoked};
+    if (int64_t expiry = ExpiryOf(*r); expiry != 0 && now >= expiry) {
+      return {Refusal::kExpired};
+    }
+    if (r->parent_id.empty()) return {std::nullopt};
+    SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
+    // The parent's record is gone: the forward cannot outlive it.
+    if (!parent.has_value()) return {Refusal::kRevoked};
+    r = &*parent;
+  }
+  return {Refusal::kRevoked};
+}
+
+Result<TransportDecryption> LicenseService::TransportDecrypt(
+    std::string_view container, std::string_view rule,
+    const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(container, recipients, "license.transport_decrypt",
+                            "remove protection by rule " + std::string(rule));
+}
+
+Result<TransportDecryption> LicenseService::TransportInspect(
+    std::string_view container, std::string_view queue_id,
+    const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(
+      container, recipients, "license.transport_inspect",
+      "inspection by the mail flow rules of queued message " +
+          std::string(queue_id));
+}
+
+Result<TransportDecryption> LicenseService::ReleaseInTransport(
+    std::string_view container, const std::vector<std::string>& recipients,
+    std::string_view action, std::string_view purpose) {
+  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
+  if (!irm.Enabled())
+    return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
+        .WithReason(Refusal::kDisabled);
+  if (irm.GetText("TransportDecryptionSetting") == "Disabled") {
+    return FailedPreconditionError(
+        "TransportDecryptionSetting is Disabled: protection cannot be "
+        "removed in transport");
+  }
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  // OpenWithKeys verifies the license's signature with the org key it
+  // names before it unwraps anything: a container from elsewhere fails.
+  auto opened = sealed::OpenWithKeys(container, *keys);
+  if (!opened.ok()) {
+    return InvalidArgumentError("not a message protected by this organisation");
+  }
+  const std::string& id = opened->license.message_id;
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(id));
+  if (!record.has_value()) {
+    return InvalidArgumentError("not a message protected by this organisation");
+  }
+  SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
+  if (ended.has_value()) {
+    return FailedPreconditionError(std::string(RefusalText(*ended)))
+        .WithReason(*ended);
+  }
+  SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
+                      GrantsFromJson(record->grants_json));
+  TransportDecryption out{id, {}, {}};
+  for (const auto& r : recipients) {
+    rights::Identity who;
+    who.email = AsciiLower(r);
+    SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(who.email));
+    SP_ASSIGN_OR_RETURN(who.internal, IsInternal(who.email));
+    if (rights::Evaluate(grants, who).rights.Has(rights::Right::kView)) {
+      out.granted.push_back(who.email);
+    }
+  }
+  if (out.granted.empty()) {
+    return PermissionDeniedError("no recipient is granted this message");
+  }
+  std::string list;
+  for (const auto& g : out.granted) list += (list.empty() ? "" : ",") + g;
+  if (Status st = Audit("system", action, id, "granted",
+                        std::string(purpose) + " for " + list);
+      !st.ok()) {
+    return UnavailableError("the audit record cannot be written: " +
+                            st.message());
+  }
+  out.original = std::move(opened->message);
+  return out;
+}
+
+}  // namespace sealpost::license
