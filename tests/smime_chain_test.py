@@ -20,27 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import Pki, run  # noqa: E402
-
-
-class CrlHandler(http.server.BaseHTTPRequestHandler):
-    served = {}  # path -> bytes
-    asked = []   # paths asked, in order
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        CrlHandler.asked.append(self.path)
-        body = CrlHandler.served.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/pkix-crl")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+from smime_test import CrlHandler, Pki, run  # noqa: E402
 
 
 class ChainPki(Pki):

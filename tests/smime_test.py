@@ -7,6 +7,7 @@ a rule that requires S/MIME are checked from the outside.
 """
 
 import email
+import http.server
 import email.policy
 import json
 import os
@@ -55,6 +56,28 @@ def gpgsm_encrypt(pki, certs, recipient, path):
         subprocess.run(["gpgconf", "--kill", "all"], env=env,
                        capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+# A CRL distribution point for the revocation tests: serves `served`
+# (path -> DER) and records every path asked, in order.
+class CrlHandler(http.server.BaseHTTPRequestHandler):
+    served = {}  # path -> bytes
+    asked = []   # paths asked, in order
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        CrlHandler.asked.append(self.path)
+        body = CrlHandler.served.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pkix-crl")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
 
 
 class Pki:
