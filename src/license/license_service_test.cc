@@ -34,6 +34,19 @@ class LicenseServiceTest : public ::testing::Test {
     ASSERT_TRUE(org_.directory.AssignLicense("user", "alice@example.com").ok());
   }
 
+  // The audit table refuses writes (a trigger, from a second connection,
+  // as a broken disk would).
+  void BreakAuditTable() {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+                           "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+
   ProtectResult Protect(const std::string& tmpl,
                         std::vector<std::string> to = {"bob@example.com"}) {
     auto r =
@@ -386,14 +399,7 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   ProtectResult p = Protect("Encrypt");
   Counter failures;
   org_.store.SetAuditFailureCounter(&failures);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
-                         "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  BreakAuditTable();
   auto lic = org_.licenses.Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(lic.status().code(), StatusCode::kUnavailable);
   // Transport decryption, for a rule or for inspection, likewise.
@@ -435,14 +441,7 @@ TEST_F(LicenseServiceTest, TwoStepReleaseFailsClosedWithoutItsAuditRecord) {
   p = Protect("Encrypt");
   Counter failures;
   org_.store.SetAuditFailureCounter(&failures);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
-                         "BEGIN SELECT RAISE(FAIL, 'audit broken'); END",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  BreakAuditTable();
   EXPECT_EQ(released("bob@example.com").status().code(),
             StatusCode::kUnavailable);
   // The refusal's record is best effort: refused all the same, counted.
