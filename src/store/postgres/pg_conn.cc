@@ -76,6 +76,21 @@ std::string PgResult::Blob(int row, int col) const {
   return out;
 }
 
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string array = "{";
+  for (const std::string& v : values) {
+    if (array.size() > 1) array += ',';
+    array += '"';
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') array += '\\';
+      array += ch;
+    }
+    array += '"';
+  }
+  array += '}';
+  return array;
+}
+
 Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
   std::string msg(what);
   const char* text = r != nullptr ? PQresultErrorMessage(r) : nullptr;
@@ -88,9 +103,11 @@ Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
   const char* state =
       r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string_view code = state != nullptr ? state : "";
+  if (code == "40001" || code == "40P01") {
+    return UnavailableError(msg).WithReason(PgRace::kLost);
+  }
   if (PQstatus(conn) != CONNECTION_OK || code.starts_with("08") ||
-      code.starts_with("57P") || code == "40001" || code == "40P01" ||
-      code == "53300" || code == "55P03") {
+      code.starts_with("57P") || code == "53300" || code == "55P03") {
     // The server went away, is shutting down, refused a connection, or a
     // transaction lost a race: worth trying again later.
     return UnavailableError(msg);

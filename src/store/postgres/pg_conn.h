@@ -118,8 +118,17 @@ struct PgRow {
   }
 };
 
+// A text[] literal of `values` for a parameter such as `id = ANY($1::text[])`:
+// each element quoted and escaped (PostgreSQL "Array Value Input").
+std::string TextArray(const std::vector<std::string>& values);
+
 // Maps a failed result (or a broken connection) to a Status.
 Status PgError(PGconn* conn, const PGresult* r, std::string_view what);
+
+// The reason PgError gives a transaction that lost a race with another
+// (serialization_failure 40001, deadlock_detected 40P01): the server rolled
+// it back whole, so running it again from BEGIN is safe.
+enum class PgRace { kLost };
 
 // One connection. Queries return an error Status unless the command
 // succeeded.

@@ -47,6 +47,7 @@ Result<int64_t> PostgresStore::PrunePortalCopies(int64_t now,
                                                  int limit) {
   int64_t pruned = 0;
   SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+    pruned = 0;  // set again if the transaction runs again
     std::vector<std::string> ids;
     // The message's own expiry; then portal.retention_days for messages
     // without one.

@@ -49,26 +49,20 @@ Result<std::vector<std::string>> PostgresStore::RenewQueueLeases(
     int64_t lease_until_ms) {
   std::vector<std::string> held;
   if (ids.empty()) return held;
-  // One statement for every lease: a text[] literal, each element quoted
-  // and escaped (PostgreSQL "Array Value Input").
-  std::string array = "{";
-  for (const std::string& id : ids) {
-    if (array.size() > 1) array += ',';
-    array += '"';
-    for (char ch : id) {
-      if (ch == '"' || ch == '\\') array += '\\';
-      array += ch;
-    }
-    array += '"';
-  }
-  array += '}';
+  // One statement for every lease. Its rows are locked in id order, as
+  // the group commit locks the ones it changes (LockQueueMessages), so
+  // that the two never wait for each other in a cycle.
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
     SP_ASSIGN_OR_RETURN(
         PgResult r,
-        c.Query("UPDATE queue_messages SET lease_until_ms = $1 WHERE id = "
-                "ANY($2::text[]) AND lease_node = $3 AND state = 'queued' "
-                "RETURNING id",
-                PgParams().Int(lease_until_ms).Text(array).Text(node)));
+        c.Query("UPDATE queue_messages SET lease_until_ms = $1 WHERE id IN "
+                "(SELECT id FROM queue_messages WHERE id = ANY($2::text[]) "
+                "AND lease_node = $3 AND state = 'queued' ORDER BY id "
+                "COLLATE \"C\" FOR UPDATE) RETURNING id",
+                PgParams()
+                    .Int(lease_until_ms)
+                    .Text(internal::TextArray(ids))
+                    .Text(node)));
     for (int i = 0; i < r.rows(); ++i) held.push_back(r.Text(i, 0));
     return Status::Ok();
   }));

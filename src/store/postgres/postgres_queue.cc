@@ -14,7 +14,27 @@ using internal::PgParams;
 using internal::PgResult;
 using internal::PgRow;
 
-namespace {}  // namespace
+namespace {
+
+// Locks the existing messages a batch changes (those it may finish and
+// those whose leases it gives back) in id order before changing any, as
+// lease renewal does: two transactions that lock the same rows in the same
+// order wait for each other at most once, never in a cycle (a deadlock
+// PostgreSQL would break by failing one, and SMTP would answer 451).
+Status LockQueueMessages(internal::PgConn& c, const QueueBatch& batch) {
+  std::vector<std::string> ids = batch.maybe_done;
+  ids.insert(ids.end(), batch.release_leases.begin(),
+             batch.release_leases.end());
+  if (ids.size() < 2) return Status::Ok();
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return c.Run(
+      "SELECT 1 FROM queue_messages WHERE id = ANY($1::text[]) ORDER BY id "
+      "COLLATE \"C\" FOR UPDATE",
+      PgParams().Text(internal::TextArray(ids)));
+}
+
+}  // namespace
 
 Status PostgresStore::CommitQueueBatch(QueueBatch& batch) {
   SP_RETURN_IF_ERROR(
@@ -49,6 +69,7 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
                                  r.attempts, r.next_attempt_ms, r.last_reply)));
     }
   }
+  SP_RETURN_IF_ERROR(LockQueueMessages(c, batch));
   for (const DeliveryUpdate& u : batch.updates) {
     // Only a queued delivery takes a result: one another node concluded
     // stays as it concluded it.

@@ -1,8 +1,11 @@
 #include "store/postgres/postgres_store.h"
 #include "store/record_rows.h"
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
+#include "base/log.h"
 #include "store/postgres/pg_listener.h"
 
 namespace sealpost::store {
@@ -13,6 +16,9 @@ namespace {
 
 // The advisory lock every node takes to migrate ("sealpost" in ASCII).
 constexpr int64_t kMigrationLock = 0x7365616c706f7374;
+// How many times a transaction that lost a race runs before its caller
+// sees the error (and SMTP answers 451).
+constexpr int kRaceAttempts = 4;
 
 }  // namespace
 
@@ -36,14 +42,25 @@ Status PostgresStore::With(const std::function<Status(Conn&)>& fn) {
 }
 
 Status PostgresStore::InTransaction(const std::function<Status(Conn&)>& fn) {
-  return With([&](Conn& c) -> Status {
-    SP_RETURN_IF_ERROR(c.Exec("BEGIN"));
-    if (Status st = fn(c); !st.ok()) {
-      (void)c.Exec("ROLLBACK");
+  Status st;
+  for (int attempt = 1;; ++attempt) {
+    st = With([&](Conn& c) -> Status {
+      SP_RETURN_IF_ERROR(c.Exec("BEGIN"));
+      if (Status failed = fn(c); !failed.ok()) {
+        (void)c.Exec("ROLLBACK");
+        return failed;
+      }
+      return c.Exec("COMMIT");
+    });
+    if (st.ok() || st.Reason<internal::PgRace>() != internal::PgRace::kLost ||
+        attempt == kRaceAttempts) {
       return st;
     }
-    return c.Exec("COMMIT");
-  });
+    log::Warn("store: {} (attempt {} of {}); running it again", st.message(),
+              attempt, kRaceAttempts);
+    // The other transaction goes on: give it a moment, longer each time.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+  }
 }
 
 Status PostgresStore::RunAndNotify(std::string_view what, std::string_view sql,

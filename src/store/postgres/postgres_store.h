@@ -189,7 +189,10 @@ class PostgresStore final : public Store {
                        std::string_view missing);
   // The same for a conditional change: true when it touched one row.
   Result<bool> RunChangedOne(std::string_view sql, internal::PgParams params);
-  // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails.
+  // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails. A
+  // transaction that lost a race (PgRace: a deadlock or serialization
+  // failure, which PostgreSQL rolled back whole) runs again from BEGIN, a
+  // few times, so `fn` must set rather than accumulate what it reports.
   Status InTransaction(const std::function<Status(Conn&)>& fn);
   // One activity query: $1 the key, $2 since, $3 the bucket width.
   Result<std::vector<ActivityCount>> CountActivity(const std::string& sql,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/thread_annotations.h"
+#include "store/queue_batches_for_testing.h"
 
 #include "testing/postgres_server.h"
 
@@ -241,6 +242,65 @@ TEST_F(PostgresStoreTest, ListenerReconnectsAndReportsEverything) {
   EXPECT_TRUE(heard.WaitFor(std::string(kEverything), 5000));
   ASSERT_TRUE((*a)->PutSetting("branding", "{}").ok());
   EXPECT_TRUE(heard.WaitFor("settings:branding"));
+}
+
+// A group commit that loses a race (PostgreSQL breaks a deadlock or a
+// serialization conflict by failing one transaction, and rolls it back
+// whole) runs again instead of failing its messages with 451. The server
+// itself raises the real SQLSTATE from a trigger, on the first try only.
+TEST_F(PostgresStoreTest, TransactionThatLostARaceRunsAgain) {
+  auto opened = PostgresStore::Open({conninfo_, "", 2}, clock_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  PostgresStore& store = **opened;
+  // psql prints every statement's tag: the last line is the last result.
+  auto run = [&](const std::string& sql) {
+    std::string out = test::SharedPostgres().Psql(db_, sql);
+    return out.substr(out.find_last_of('\n') + 1);
+  };
+  for (const char* code : {"40P01", "40001"}) {
+    SCOPED_TRACE(code);
+    ASSERT_EQ(
+        run(std::string("DROP SEQUENCE IF EXISTS tries; CREATE SEQUENCE "
+                        "tries; CREATE OR REPLACE FUNCTION lose_once() "
+                        "RETURNS trigger AS $$ BEGIN IF nextval('tries') = "
+                        "1 THEN RAISE EXCEPTION 'lost a race' USING "
+                        "ERRCODE = '") +
+            code +
+            "'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; "
+            "DROP TRIGGER IF EXISTS lose ON queue_events; "
+            "CREATE TRIGGER lose BEFORE INSERT ON queue_events "
+            "FOR EACH ROW EXECUTE FUNCTION lose_once(); "
+            "SELECT 1"),
+        "1");
+    const std::string id = std::string("race-") + code;
+    QueueBatch batch = testing::MessageAt(id, 100, 1);
+    Status st = store.CommitQueueBatch(batch);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    // The first try's rows are gone with its rollback: one message, one
+    // event, and the trigger ran twice.
+    EXPECT_EQ(test::SharedPostgres().Psql(
+                  db_,
+                  "SELECT (SELECT COUNT(*) FROM queue_messages WHERE id = "
+                  "'" +
+                      id +
+                      "') || '|' || (SELECT COUNT(*) FROM "
+                      "queue_events WHERE message_id = '" +
+                      id + "') || '|' || (SELECT last_value FROM tries)"),
+              "1|1|2");
+  }
+  // A race lost on every try reaches the caller as UNAVAILABLE (SMTP 451).
+  ASSERT_EQ(run("CREATE OR REPLACE FUNCTION lose_once() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION 'always' USING ERRCODE = '40P01'; END "
+                "$$ LANGUAGE plpgsql; SELECT 1"),
+            "1");
+  QueueBatch batch = testing::MessageAt("race-always", 100, 1);
+  Status st = store.CommitQueueBatch(batch);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+  EXPECT_EQ(test::SharedPostgres().Psql(
+                db_,
+                "SELECT COUNT(*) FROM queue_messages WHERE id = "
+                "'race-always'"),
+            "0");
 }
 
 }  // namespace
