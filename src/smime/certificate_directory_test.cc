@@ -7,16 +7,14 @@
 #include <filesystem>
 
 #include "crypto/smime_cms.h"
-#include "crypto/test_pki_for_testing.h"
-#include "license/test_org_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
 
-using crypto::testing::TestPki;
-
-class CertificateDirectoryTest : public ::testing::Test {
+class CertificateDirectoryTest : public testing::DirectoryTest {
  protected:
+  CertificateDirectoryTest() : DirectoryTest("certs") {}
   CertView Import(const std::string& name) {
     auto r = certs_->Import(pki_.Read(name), {});
     EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();
@@ -27,14 +25,6 @@ class CertificateDirectoryTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r->front() : Lookup{};
   }
-
-  SystemClock clock_;
-  TestPki pki_;
-  license::testing::TestOrg org_{clock_, "certs"};
-  std::unique_ptr<CertificateDirectory> certs_ =
-      std::make_unique<CertificateDirectory>(
-          org_.store, org_.keys, clock_,
-          std::vector<std::string>{"example.com"});
 };
 
 TEST_F(CertificateDirectoryTest, StatusSaysWhyACertificateCannotBeUsed) {

@@ -4,16 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/test_pki_for_testing.h"
-#include "license/test_org_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
 
-using crypto::testing::TestPki;
-
-class ClientMailTest : public ::testing::Test {
+class ClientMailTest : public testing::DirectoryTest {
  protected:
+  ClientMailTest() : DirectoryTest("clientmail") {}
   void SetUp() override {
     ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
     SecretBytes pw = SecretBytes::FromStringInsecure("pw");
@@ -27,13 +25,6 @@ class ClientMailTest : public ::testing::Test {
     ASSERT_TRUE(certs_->Import(pki_.Read("bob.pem"), SecretBytes()).ok());
   }
 
-  SystemClock clock_;
-  TestPki pki_;
-  license::testing::TestOrg org_{clock_, "clientmail"};
-  std::unique_ptr<CertificateDirectory> certs_ =
-      std::make_unique<CertificateDirectory>(
-          org_.store, org_.keys, clock_,
-          std::vector<std::string>{"example.com"});
   const std::string original_ =
       "From: alice@example.com\r\nTo: bob@partner.test\r\nSubject: s\r\n"
       "Content-Type: text/plain; charset=us-ascii\r\n\r\nsecret 42\r\n";

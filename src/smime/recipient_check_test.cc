@@ -4,16 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/test_pki_for_testing.h"
-#include "license/test_org_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
 
-using crypto::testing::TestPki;
-
-class RecipientCheckTest : public ::testing::Test {
+class RecipientCheckTest : public testing::DirectoryTest {
  protected:
+  RecipientCheckTest() : DirectoryTest("rcheck") {}
   void SetUp() override {
     ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
@@ -33,14 +31,6 @@ class RecipientCheckTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : std::vector<TestStep>{};
   }
-
-  SystemClock clock_;
-  TestPki pki_;
-  license::testing::TestOrg org_{clock_, "rcheck"};
-  std::unique_ptr<CertificateDirectory> certs_ =
-      std::make_unique<CertificateDirectory>(
-          org_.store, org_.keys, clock_,
-          std::vector<std::string>{"example.com"});
 };
 
 TEST_F(RecipientCheckTest, OurUserIsEncryptedToAndDecrypted) {

@@ -6,16 +6,14 @@
 
 #include <filesystem>
 
-#include "crypto/test_pki_for_testing.h"
-#include "license/test_org_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
 
-using crypto::testing::TestPki;
-
-class SignatureCheckTest : public ::testing::Test {
+class SignatureCheckTest : public testing::DirectoryTest {
  protected:
+  SignatureCheckTest() : DirectoryTest("sigcheck") {}
   void SetUp() override {
     ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
@@ -38,14 +36,6 @@ class SignatureCheckTest : public ::testing::Test {
     EXPECT_TRUE(r.ok() && r->has_value());
     return r.ok() && r->has_value() ? **r : SignatureCheck{};
   }
-
-  SystemClock clock_;
-  TestPki pki_;
-  license::testing::TestOrg org_{clock_, "sigcheck"};
-  std::unique_ptr<CertificateDirectory> certs_ =
-      std::make_unique<CertificateDirectory>(
-          org_.store, org_.keys, clock_,
-          std::vector<std::string>{"example.com"});
 };
 
 TEST_F(SignatureCheckTest, ClearAndOpaqueSignaturesVerify) {
