@@ -94,11 +94,8 @@ class AuditGroupCommitTest : public StoreEngineTest {
   PGconn* pg_ = nullptr;
 };
 
-INSTANTIATE_TEST_SUITE_P(Engines, AuditGroupCommitTest,
-                         ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, AuditGroupCommitTest, BothEngines(),
+                         EngineName);
 
 TEST_P(AuditGroupCommitTest, ALoneRecordIsCommittedAtOnce) {
   auto store = Open();

@@ -24,11 +24,7 @@ namespace {
 using testing::Finish;
 using testing::MessageAt;
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest,
-                         ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest, BothEngines(), EngineName);
 
 TEST_P(StoreEngineTest, MigratesFromEmpty) {
   auto store = Open();

@@ -1,8 +1,9 @@
 // The fixture of the store suite run on both engines (store_engine_test.cc,
-// store_signin_test.cc, store_leases_test.cc, store_activity_test.cc): a SQLite
-// file in a temporary directory, or a database of its own on the tests'
-// PostgreSQL 15 server (tests/testing/postgres_server.h). A missing PostgreSQL
-// fails the tests.
+// store_signin_test.cc, store_leases_test.cc, store_activity_test.cc,
+// store_search_test.cc, audit_group_commit_test.cc): a SQLite file in a
+// temporary directory, or a database of its own on the tests' PostgreSQL 15
+// server (tests/testing/postgres_server.h). A missing PostgreSQL fails the
+// tests.
 //
 // Thread-safety: test code.
 #ifndef SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_
@@ -56,6 +57,15 @@ class StoreEngineTest : public ::testing::TestWithParam<std::string> {
   std::string dir_, path_, conninfo_;
   FakeClock clock_{1'800'000'000};
 };
+
+// A suite built on StoreEngineTest runs on both engines, each test named
+// for its engine:
+//   INSTANTIATE_TEST_SUITE_P(Engines, MyTest, BothEngines(), EngineName);
+inline auto BothEngines() { return ::testing::Values("sqlite", "postgres"); }
+inline std::string EngineName(
+    const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
 
 }  // namespace sealpost::store
 

@@ -74,8 +74,7 @@ class StoreSearchTest : public StoreEngineTest {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreSearchTest,
-                         ::testing::Values("sqlite", "postgres"));
+INSTANTIATE_TEST_SUITE_P(Engines, StoreSearchTest, BothEngines(), EngineName);
 
 TEST_P(StoreSearchTest, FindsFiltersReplacesAndShreds) {
   auto store = Open();

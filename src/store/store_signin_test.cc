@@ -11,13 +11,19 @@
 namespace sealpost::store {
 namespace {
 
-class StoreSignInTest : public StoreEngineTest {};
+class StoreSignInTest : public StoreEngineTest {
+ protected:
+  // On PostgreSQL a second store, as a second node would have; null on
+  // SQLite (one file has one store).
+  std::unique_ptr<Store> SecondNode() {
+    if (GetParam() != "postgres") return nullptr;
+    auto again = Open();
+    EXPECT_TRUE(again.ok()) << again.status().ToString();
+    return again.ok() ? std::move(*again) : nullptr;
+  }
+};
 
-INSTANTIATE_TEST_SUITE_P(Engines, StoreSignInTest,
-                         ::testing::Values("sqlite", "postgres"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, StoreSignInTest, BothEngines(), EngineName);
 
 TEST_P(StoreSignInTest, RateLimitCountsWithinTheWindowPerKey) {
   auto store = Open();
@@ -63,12 +69,8 @@ TEST_P(StoreSignInTest, ForgetRateEventTakesBackOneEvent) {
 TEST_P(StoreSignInTest, ParallelCallersNeverPassTheLimit) {
   auto first = Open();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  std::unique_ptr<Store> second;
-  if (GetParam() == "postgres") {
-    auto again = Open();
-    ASSERT_TRUE(again.ok());
-    second = std::move(*again);
-  }
+  std::unique_ptr<Store> second = SecondNode();
+  ASSERT_FALSE(HasFailure());
   std::atomic<int> allowed{0}, failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -95,14 +97,8 @@ TEST_P(StoreSignInTest, ParallelCallersNeverPassTheLimit) {
 TEST_P(StoreSignInTest, PinPassesAreSharedAndEndWithTheSession) {
   auto a = Open();
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  // PostgreSQL: a second store, as a second node would have. (One SQLite
-  // file has one store.)
-  std::unique_ptr<Store> b;
-  if (GetParam() == "postgres") {
-    auto again = Open();
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
-    b = std::move(*again);
-  }
+  std::unique_ptr<Store> b = SecondNode();
+  ASSERT_FALSE(HasFailure());
   Store& node_a = **a;
   Store& node_b = b ? *b : **a;
   const int64_t now = 1'800'000'100;
