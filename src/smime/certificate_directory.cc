@@ -178,7 +178,12 @@ Result<CertView> CertificateDirectory::Get(std::string_view id) {
 }
 
 Result<std::string> CertificateDirectory::Remove(std::string_view id) {
-  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, false));
+  return Delete(id, false);
+}
+
+Result<std::string> CertificateDirectory::Delete(std::string_view id,
+                                                 bool anchors_only) {
+  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, anchors_only));
   Status deleted = store_.DeleteSmimeCert(r.id);
   cache_.Drop();
   SP_RETURN_IF_ERROR(deleted);
@@ -220,11 +225,7 @@ Result<std::vector<CertView>> CertificateDirectory::TrustList() {
 }
 
 Result<std::string> CertificateDirectory::TrustRemove(std::string_view id) {
-  SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, true));
-  Status deleted = store_.DeleteSmimeCert(r.id);
-  cache_.Drop();
-  SP_RETURN_IF_ERROR(deleted);
-  return r.id;
+  return Delete(id, true);
 }
 
 Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {

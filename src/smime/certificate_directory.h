@@ -195,6 +195,9 @@ class CertificateDirectory {
                                                   CertView* view);
   Result<store::SmimeCertRecord> Resolve(std::string_view id,
                                          bool anchors_only);
+  // Resolve, then deletes the certificate and drops the cached verdicts
+  // (Remove, TrustRemove); returns the removed id.
+  Result<std::string> Delete(std::string_view id, bool anchors_only);
   bool IsOwnAddress(std::string_view email) const;
   // Stores `records` and drops the cached verdicts.
   Status Put(const std::vector<store::SmimeCertRecord>& records);
