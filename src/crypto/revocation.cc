@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "base/strings.h"
+#include "crypto/asn1_time.h"
 
 namespace sealpost::crypto {
 namespace {
@@ -100,13 +101,6 @@ SslCtxPtr NewClientTls() {
   }
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   return ctx;
-}
-
-int64_t UnixOf(const ASN1_GENERALIZEDTIME* t) {
-  if (t == nullptr) return 0;
-  struct tm tm {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<int64_t>(timegm(&tm));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "base/strings.h"
+#include "crypto/asn1_time.h"
 #include "crypto/digest.h"
 #include "crypto/openssl_ptr.h"
 
@@ -38,13 +39,6 @@ std::string OpenSslReason() {
                            : "malformed";
   ERR_clear_error();
   return out;
-}
-
-int64_t UnixOf(const ASN1_TIME* t) {
-  if (t == nullptr) return 0;
-  struct tm tm {};
-  if (ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<int64_t>(timegm(&tm));
 }
 
 std::string DateText(int64_t unix) {
