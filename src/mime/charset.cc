@@ -8,68 +8,19 @@
 #include <cstdint>
 
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace sealpost::mime::internal {
-
-// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong forms,
-// surrogates and code points above U+10FFFF are invalid; NUL is valid).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
 
 namespace {
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8SequenceLength(s, i);
+    size_t n = Utf8SequenceAt(s, i);
     if (n == 0) return false;
     i += n;
   }
   return true;
-}
-
-void AppendCodePoint(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
@@ -79,7 +30,7 @@ std::string MakeValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8SequenceLength(s, i);
+    size_t n = Utf8SequenceAt(s, i);
     if (n == 0) {
       out += kReplacement;
       ++i;
@@ -103,7 +54,7 @@ std::string Windows1252ToUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 4);
   for (unsigned char c : s) {
-    AppendCodePoint(c >= 0x80 && c < 0xA0 ? kHigh[c - 0x80] : c, out);
+    AppendUtf8(c >= 0x80 && c < 0xA0 ? kHigh[c - 0x80] : c, out);
   }
   return out;
 }

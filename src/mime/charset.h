@@ -13,9 +13,6 @@
 
 namespace sealpost::mime::internal {
 
-// Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlong forms,
-// surrogates and code points above U+10FFFF are invalid; NUL is valid).
-size_t Utf8SequenceLength(std::string_view s, size_t i);
 // No charset, or one we cannot use: UTF-8 when it is valid UTF-8, else
 // windows-1252.
 std::string GuessToUtf8(std::string_view bytes);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "base/utf8.h"
 #include "mime/charset.h"
 #include "mime/gmime_util.h"
 
@@ -25,7 +26,6 @@ using internal::InitGmime;
 using internal::IsToken;
 using internal::ParsedMessage;
 using internal::TruncateUtf8;
-using internal::Utf8SequenceLength;
 
 // ---- Headers ---------------------------------------------------------------
 
@@ -235,7 +235,7 @@ std::string SanitizeFilename(std::string_view raw) {
   if (slash != std::string::npos) name.erase(0, slash + 1);
   std::string out;
   for (size_t i = 0; i < name.size();) {
-    size_t n = std::max<size_t>(1, Utf8SequenceLength(name, i));
+    size_t n = std::max<size_t>(1, Utf8SequenceAt(name, i));
     auto c = static_cast<unsigned char>(name[i]);
     uint32_t cp = c;
     if (n > 1) {

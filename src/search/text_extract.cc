@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "base/thread_annotations.h"
+#include "base/utf8.h"
 
 namespace sealpost::search {
 namespace {
@@ -27,21 +28,7 @@ bool StartsWithNoCase(std::string_view s, size_t at, std::string_view prefix) {
 
 void AppendCodePoint(uint32_t c, std::string* out) {
   if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) c = ' ';
-  if (c < 0x80) {
-    *out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    *out += static_cast<char>(0xc0 | (c >> 6));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    *out += static_cast<char>(0xe0 | (c >> 12));
-    *out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    *out += static_cast<char>(0xf0 | (c >> 18));
-    *out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-    *out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  }
+  AppendUtf8(c, *out);
 }
 
 // Decodes the entity at s[i] == '&' into `out`; returns the index after it

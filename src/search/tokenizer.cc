@@ -1,49 +1,17 @@
 #include "search/tokenizer.h"
 
+#include "base/utf8.h"
+
 namespace sealpost::search {
 namespace {
 
 // One code point from `s` at `*i` (advanced); U+FFFD for a bad sequence,
 // which then counts as a separator.
 char32_t NextCodePoint(std::string_view s, size_t* i) {
-  unsigned char c = static_cast<unsigned char>(s[*i]);
-  int extra = 0;
   char32_t cp = 0;
-  if (c < 0x80) {
-    ++*i;
-    return c;
-  } else if ((c & 0xe0) == 0xc0) {
-    extra = 1;
-    cp = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    extra = 2;
-    cp = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    extra = 3;
-    cp = c & 0x07;
-  } else {
-    ++*i;
-    return 0xfffd;
-  }
-  if (*i + extra >= s.size()) {  // cut short at the end
-    ++*i;
-    return 0xfffd;
-  }
-  for (int k = 1; k <= extra; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[*i + k]);
-    if ((cc & 0xc0) != 0x80) {
-      *i += k;
-      return 0xfffd;
-    }
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  *i += extra + 1;
-  // Overlong forms and surrogates are not characters.
-  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-    return 0xfffd;
-  }
-  return cp;
+  size_t n = Utf8SequenceAt(s, *i, &cp);
+  *i += n == 0 ? 1 : n;
+  return n == 0 ? 0xfffd : cp;
 }
 
 bool IsWordChar(char32_t c) {
@@ -77,24 +45,6 @@ char32_t Lower(char32_t c) {
   return c;
 }
 
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    *out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    *out += static_cast<char>(0xc0 | (c >> 6));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  } else if (c < 0x10000) {
-    *out += static_cast<char>(0xe0 | (c >> 12));
-    *out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  } else {
-    *out += static_cast<char>(0xf0 | (c >> 18));
-    *out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-    *out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-    *out += static_cast<char>(0x80 | (c & 0x3f));
-  }
-}
-
 // Calls `emit(word)` for each word of `text`.
 template <typename Emit>
 void ForEachWord(std::string_view text, Emit emit) {
@@ -115,7 +65,7 @@ void ForEachWord(std::string_view text, Emit emit) {
       continue;
     }
     if (too_long) continue;
-    AppendUtf8(Lower(c), &word);
+    AppendUtf8(Lower(c), word);
     ++chars;
     if (word.size() > kMaxWordBytes) too_long = true;
   }
