@@ -696,17 +696,13 @@ class PortalSecurityTest(unittest.TestCase):
         ok = self.api("POST", "/api/v1/licenses", token=token,
                       json={"header": header})
         self.assertEqual(ok.status_code, 200, ok.text[:200])
-        self.server.cli("irm", "set", "--ClientAccessServerEnabled", "False",
-                        check=True)
-        try:
+        with self.server.setting("irm", "--ClientAccessServerEnabled",
+                                 "False", "True"):
             for client in ["sealpost open", "portal"]:
                 off = self.api("POST", "/api/v1/licenses", token=token,
                                json={"header": header, "client": client})
                 self.assertEqual(off.status_code, 403, off.text[:200])
                 self.assertNotIn("content_key", off.text)
-        finally:
-            self.server.cli("irm", "set", "--ClientAccessServerEnabled",
-                            "True", check=True)
 
     def test_otp_switch_is_checked_at_verify(self):
         addr = "sw-%s@gmail.test" % unique()

@@ -126,14 +126,10 @@ class SmimeRevocationTest(lib.DevServerCase):
         self.assertIn("Sealpost Test CA", r.stdout)
 
         # OWADisableCRLCheck True: no revocation check at all.
-        self.server.cli("smime", "set", "--OWADisableCRLCheck", "True",
-                        check=True)
-        try:
+        with self.server.setting("smime", "--OWADisableCRLCheck", "True",
+                                 "False"):
             r = self.smime_test("crlrev@one.test")
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            self.server.cli("smime", "set", "--OWADisableCRLCheck", "False",
-                            check=True)
         self.assertEqual(self.smime_test("crlrev@one.test").returncode, 2)
 
     def test_ocsp_responder(self):
@@ -165,16 +161,12 @@ class SmimeRevocationTest(lib.DevServerCase):
         r = self.smime_test("down@three.test")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("revocation status unavailable, not checked", r.stdout)
-        self.server.cli("smime", "set", "--OWACheckCRLOnSend", "True",
-                        check=True)
-        try:
+        with self.server.setting("smime", "--OWACheckCRLOnSend", "True",
+                                 "False"):
             r = self.smime_test("down@three.test")
             self.assertEqual(r.returncode, 2, r.stdout)
             self.assertIn("revocation status unavailable "
                           "(OWACheckCRLOnSend True)", r.stdout)
-        finally:
-            self.server.cli("smime", "set", "--OWACheckCRLOnSend", "False",
-                            check=True)
 
     def test_untrusted_certificate_fetches_nothing(self):
         r = self.smime_test("mallory@evil.test")

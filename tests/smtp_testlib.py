@@ -6,6 +6,7 @@ Python's smtplib, Postfix's smtp-source and a real Postfix).
 """
 
 import atexit
+import contextlib
 import email
 import email.policy
 import json
@@ -153,6 +154,16 @@ class DevServer:
             raise AssertionError("sealpost %s: %s%s" % (args, r.stdout,
                                                          r.stderr))
         return r
+
+    @contextlib.contextmanager
+    def setting(self, noun, flag, value, back):
+        """`sealpost NOUN set FLAG VALUE` for the body of a `with`, then
+        FLAG set to `back` however the body ends."""
+        self.cli(noun, "set", flag, value, check=True)
+        try:
+            yield
+        finally:
+            self.cli(noun, "set", flag, back, check=True)
 
     def passwords(self):
         """The dev users' passwords, by address."""

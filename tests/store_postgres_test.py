@@ -14,14 +14,14 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_testlib as lib  # noqa: E402
-from pg_testlib import PostgresServer  # noqa: E402
+from pg_testlib import PostgresCase  # noqa: E402
 
 
-class StorePostgresTest(unittest.TestCase):
+class StorePostgresTest(PostgresCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pg = PostgresServer()
+        super().setUpClass()
         cls.url = cls.pg.create_database("sealpost")
         cls.server = lib.DevServer(args=["--store-url", cls.url])
         cls.users = cls.server.passwords()
@@ -29,7 +29,7 @@ class StorePostgresTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        cls.pg.stop()
+        super().tearDownClass()
 
     def send(self, server, sender, recipients, raw):
         with smtplib.SMTP(server.smtp_host, server.smtp_port,

@@ -15,15 +15,15 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtp_testlib as lib  # noqa: E402
 import portal_security_test as ps  # noqa: E402
-from pg_testlib import PostgresServer  # noqa: E402
+from pg_testlib import PostgresCase  # noqa: E402
 from smime_test import Pki  # noqa: E402
 
 
-class SharedNodesTest(unittest.TestCase):
+class SharedNodesTest(PostgresCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pg = PostgresServer()
+        super().setUpClass()
         cls.url = cls.pg.create_database("sealpost")
         cls.idp = ps.OidcDiscovery()
         env = {"SEALPOST_PORTAL_OIDC_PROVIDERS_FILE":
@@ -50,7 +50,7 @@ class SharedNodesTest(unittest.TestCase):
         cls.b.stop()
         cls.a.stop()
         cls.idp.stop()
-        cls.pg.stop()
+        super().tearDownClass()
 
     def browser(self):
         s = ps.browser(self.a)
