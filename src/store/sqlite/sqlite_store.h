@@ -206,53 +206,58 @@ class SqliteStore final : public Store, public BodyStore {
   // CommitQueueBatch's rows, inside its transaction.
   Status WriteQueueBatch(QueueBatch& batch, internal::BodyFileChanges* changes)
       SP_REQUIRES(mu_);
-  // One statement on the writer connection (taking mu_), `values` bound to
-  // ?1, ?2, ... in order (Stmt::BindAll).
-  template <typename... Values>
-  Status Run(std::string_view sql, const Values&... values) SP_EXCLUDES(mu_) {
+  // `use(stmt)` on one statement of the writer connection (taking mu_),
+  // `values` bound to ?1, ?2, ... in order (Stmt::BindAll). The helpers
+  // below are its common uses.
+  template <typename Use, typename... Values>
+  auto WithStmt(std::string_view sql, Use use, const Values&... values)
+      SP_EXCLUDES(mu_) {
     MutexLock lock(&mu_);
     internal::Stmt s(stmts_, sql);
     s.BindAll(values...);
-    return s.Run();
+    return use(s);
+  }
+  // One statement.
+  template <typename... Values>
+  Status Run(std::string_view sql, const Values&... values) SP_EXCLUDES(mu_) {
+    return WithStmt(
+        sql, [](internal::Stmt& s) { return s.Run(); }, values...);
   }
   // The same for a statement that must change a row: NotFound(`missing`)
   // when it changes none.
   template <typename... Values>
   Status RunOrNotFound(std::string_view missing, std::string_view sql,
                        const Values&... values) SP_EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
-    internal::Stmt s(stmts_, sql);
-    s.BindAll(values...);
-    return s.RunOrNotFound(missing);
+    return WithStmt(
+        sql, [&](internal::Stmt& s) { return s.RunOrNotFound(missing); },
+        values...);
   }
   // The same for a conditional change: true when it changed one row.
   template <typename... Values>
   Result<bool> RunChangedOne(std::string_view sql, const Values&... values)
       SP_EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
-    internal::Stmt s(stmts_, sql);
-    s.BindAll(values...);
-    SP_RETURN_IF_ERROR(s.Run());
-    return sqlite3_changes(db_) == 1;
+    return WithStmt(
+        sql,
+        [this](internal::Stmt& s) SP_REQUIRES(mu_) -> Result<bool> {
+          SP_RETURN_IF_ERROR(s.Run());
+          return sqlite3_changes(db_) == 1;
+        },
+        values...);
   }
   // Every row of one query on the writer connection, each read by
   // `read(stmt)`; `what` names the query in an error.
   template <typename Read, typename... Values>
   auto SelectAll(std::string_view what, std::string_view sql, Read read,
                  const Values&... values) SP_EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
-    internal::Stmt s(stmts_, sql);
-    s.BindAll(values...);
-    return s.All(what, read);
+    return WithStmt(
+        sql, [&](internal::Stmt& s) { return s.All(what, read); }, values...);
   }
   // The first row of one query, if there is one.
   template <typename Read, typename... Values>
   auto SelectFirst(std::string_view what, std::string_view sql, Read read,
                    const Values&... values) SP_EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
-    internal::Stmt s(stmts_, sql);
-    s.BindAll(values...);
-    return s.First(what, read);
+    return WithStmt(
+        sql, [&](internal::Stmt& s) { return s.First(what, read); }, values...);
   }
   // The single integer a query such as "PRAGMA page_count" returns.
   Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);
