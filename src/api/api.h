@@ -76,7 +76,7 @@ struct ApiContext {
 
 void RegisterApi(http::Router& router, const ApiContext& context);
 // /api/v1/auth, rms, irm, templates, license-assignments, groups, protect,
-// licenses, protected (rights_api.cc; one file per noun, rights_api.h).
+// licenses, protected (rights_api.cc; one file per noun, api_routes.h).
 void RegisterRightsApi(http::Router& router, const ApiContext& context);
 // /api/v1/rules and /api/v1/branding (policy_api.cc).
 void RegisterPolicyApi(http::Router& router, const ApiContext& context);

@@ -1,5 +1,5 @@
 // Sign-in: a user's e-mail and password for a session token, and sign-out.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

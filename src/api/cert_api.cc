@@ -1,4 +1,4 @@
-#include "api/cert_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

@@ -1,5 +1,5 @@
 // Groups of users and their members (admin token).
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

@@ -1,6 +1,6 @@
 // The IRM configuration (Get-/Set-IRMConfiguration) and its self-test
 // (Test-IRMConfiguration), admin token.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "api/journal_api.h"
+#include "api/api_routes.h"
 
 #include <algorithm>
 #include <boost/json.hpp>

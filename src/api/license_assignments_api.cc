@@ -1,6 +1,6 @@
 // Who may protect mail: licenses assigned to users and groups (admin
 // token).
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

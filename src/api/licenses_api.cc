@@ -1,6 +1,6 @@
 // Use licenses: a signed-in user's content key and rights for a sealed
 // message's header.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

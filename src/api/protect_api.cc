@@ -1,6 +1,6 @@
 // Protection of a message by a signed-in user: the wrapper mail back, raw or
 // in JSON.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

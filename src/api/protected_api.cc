@@ -1,6 +1,6 @@
 // Protected messages: status and license log, the sealed copy the server
 // keeps, revocation and expiry.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <algorithm>
 #include <boost/json.hpp>

@@ -1,8 +1,8 @@
 // Rights management endpoints: sign-in, activation and keys, IRM
 // configuration and self-test, templates, license assignments, groups,
 // protection, license acquisition, and revocation/expiry of protected mail.
-// Each noun has its own file (rights_api.h).
-#include "api/rights_api.h"
+// Each noun has its own file (api_routes.h).
+#include "api/api_routes.h"
 
 namespace sealpost::api {
 

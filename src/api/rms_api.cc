@@ -1,5 +1,5 @@
 // Rights management activation and the org keys (admin token).
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

@@ -1,8 +1,8 @@
 // The S/MIME settings (Get-/Set-SmimeConfig) and `smime test`, admin
-// token (cert_api.h lists the endpoints).
+// token (api_api_routes.h lists the endpoints).
 #include <boost/json.hpp>
 
-#include "api/cert_api.h"
+#include "api/api_routes.h"
 #include "api/util.h"
 #include "smime/certificate_directory.h"
 #include "smime/recipient_check.h"

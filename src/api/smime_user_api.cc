@@ -1,12 +1,12 @@
 // S/MIME for signed-in users (`sealpost open`, `sealpost protect --smime`;
-// cert_api.h lists the endpoints). A user's private key is used here, on
+// api_routes.h lists the endpoints). A user's private key is used here, on
 // the server, for that user only: the caller's address comes from their
 // session, never from the request, the admin token is refused (the admin
 // is no one's key holder), and every use and refusal is audited with the
 // user as the actor, as a license acquisition is.
 #include <boost/json.hpp>
 
-#include "api/cert_api.h"
+#include "api/api_routes.h"
 #include "api/util.h"
 #include "base/encoding.h"
 #include "smime/certificate_directory.h"

@@ -1,6 +1,6 @@
 // Rights templates: listed and read by signed-in users, created and changed
 // by the admin.
-#include "api/rights_api.h"
+#include "api/api_routes.h"
 
 #include <boost/json.hpp>
 

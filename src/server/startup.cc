@@ -8,10 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/cert_api.h"
-#include "api/journal_api.h"
-#include "api/queue_api.h"
-#include "api/search_api.h"
+#include "api/api_routes.h"
 #include "base/log.h"
 #include "base/sd_notify.h"
 #include "license/key_service.h"
