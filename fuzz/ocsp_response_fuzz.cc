@@ -6,7 +6,6 @@
 // crash, no leak (ASan); a response that verifies is impossible without
 // the issuer's key, so one that claims to is a bug.
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +15,7 @@
 
 #include "crypto/revocation.h"
 #include "crypto/x509.h"
+#include "self_signed.h"
 
 namespace crypto = sealpost::crypto;
 
@@ -27,27 +27,9 @@ struct Pki {
 };
 
 Pki MakePki() {
-  EVP_PKEY* pkey = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  if (pkey == nullptr || x == nullptr) std::abort();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("ca"), -1,
-                             -1, 0);
-  X509_set_issuer_name(x, name);
-  X509_set_pubkey(x, pkey);
-  if (X509_sign(x, pkey, EVP_sha256()) == 0) std::abort();
-  unsigned char* der = nullptr;
-  int n = i2d_X509(x, &der);
-  if (n <= 0) std::abort();
   Pki p;
-  p.issuer.assign(reinterpret_cast<char*>(der), n);
-  OPENSSL_free(der);
-  X509_free(x);
-  EVP_PKEY_free(pkey);
+  p.issuer =
+      sealpost::fuzz::MakeSelfSigned(EVP_EC_gen("P-256"), "ca").certificate;
   auto request = crypto::MakeOcspRequest(p.issuer, p.issuer);
   if (!request.ok()) std::abort();
   p.request = std::move(*request);
