@@ -48,6 +48,23 @@ QueueBatch OneMessageBatch(int i) {
 
 // (count, sum of sizes) of queue_messages and integrity_check, read through
 // the default VFS.
+// The first column of `sql`'s first row as text, read on a connection of
+// its own to the file at `path`: "none" without a row, "NULL" for a null.
+std::string FirstValue(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out = "none";
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return out;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(st, 0);
+    out = text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
 struct PlainView {
   int64_t count = -1, bytes = -1;
   std::string integrity;
@@ -140,32 +157,14 @@ TEST_F(SqliteStoreTest, RolledBackBatchThenAnotherWriterStaysConsistent) {
   PlainView v = ReadPlain(path_);
   EXPECT_EQ(v.count, 1 + 19);
   EXPECT_EQ(v.integrity, "ok");
-  sqlite3* check = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &check), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(check, "SELECT value FROM settings WHERE key='other'",
-                         -1, &st, nullptr),
-      SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
-               "yes");
-  sqlite3_finalize(st);
-  sqlite3_close(check);
+  EXPECT_EQ(FirstValue(path_, "SELECT value FROM settings WHERE key='other'"),
+            "yes");
 }
 
 TEST_F(SqliteStoreTest, UsesWalAndFullSync) {
   auto store = SqliteStore::Open(path_, clock_);
   ASSERT_TRUE(store.ok());
-  sqlite3* db;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st;
-  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
-               "wal");
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(FirstValue(path_, "PRAGMA journal_mode"), "wal");
 }
 
 TEST_F(SqliteStoreTest, NewDatabasesGiveFreePagesBack) {
@@ -229,20 +228,6 @@ int FilesIn(const std::string& dir) {
   return n;
 }
 
-std::string BlobLength(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out = "none";
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return out;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    out = std::to_string(sqlite3_column_int64(st, 0));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
 // Large bodies live in files beside the database (body_files.h): written
 // before the commit that names them, read back whole, removed when the
 // body is dropped, and at the next open every file no row names is gone.
@@ -267,11 +252,11 @@ TEST_F(SqliteStoreTest, LargeBodiesAreFilesBesideTheDatabase) {
     ASSERT_TRUE((*store)->CommitQueueBatch(big).ok());
     ASSERT_TRUE((*store)->CommitQueueBatch(small).ok());
     EXPECT_EQ(FilesIn(bodies), 2);  // the small body stays in its row
-    EXPECT_EQ(BlobLength(path_,
+    EXPECT_EQ(FirstValue(path_,
                          "SELECT length(content) FROM queue_messages "
                          "WHERE id = 'big'"),
               "0");
-    EXPECT_EQ(BlobLength(path_,
+    EXPECT_EQ(FirstValue(path_,
                          "SELECT length(content) FROM queue_messages "
                          "WHERE id = 'small'"),
               "4096");
