@@ -16,21 +16,14 @@ namespace json = boost::json;
 void RegisterIrm(CLI::App& app, Globals& g) {
   auto* irm = AddNoun(app, "irm",
                       "IRM configuration (Get-/Set-/Test-IRMConfiguration)");
-  irm->add_subcommand("get", "Show the IRM configuration")->callback([&g] {
-    CallAndPrint(g, "GET", "/api/v1/irm", "", [](const json::value& v) {
-      std::vector<std::pair<std::string, std::string>> props = {
-          {"Identity", JsonText(v.at("Identity"))}};
-      for (const auto& [k, val] : v.at("properties").as_object()) {
-        props.emplace_back(std::string(k), JsonText(val));
-      }
-      props.emplace_back("ServiceLocation", JsonText(v.at("ServiceLocation")));
-      props.emplace_back("PublishingLocation",
-                         JsonText(v.at("PublishingLocation")));
-      props.emplace_back("LicensingLocationService",
-                         JsonText(v.at("LicensingLocationService")));
-      PrintProperties(props);
-    });
-  });
+  AddGetCommand(
+      irm, g, "/api/v1/irm", "Show the IRM configuration",
+      [](const json::value& v, PropertyLines& lines) {
+        for (const char* location : {"ServiceLocation", "PublishingLocation",
+                                     "LicensingLocationService"}) {
+          lines.emplace_back(location, JsonText(v.at(location)));
+        }
+      });
   AddSetCommand(irm, g, license::IrmConfig::Properties(), "/api/v1/irm",
                 "Set IRM properties, e.g. --AzureRMSLicensingEnabled False");
   auto test_args = std::make_shared<std::pair<std::string, std::string>>();

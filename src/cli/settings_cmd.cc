@@ -1,5 +1,5 @@
 // Shared by the commands that show and change a settings document with
-// Microsoft's property names (`irm set`, `smime set`) and by their
+// Microsoft's property names (`irm get|set`, `smime get|set`) and by their
 // self-tests (`irm test`, `smime test`).
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -13,6 +13,31 @@
 namespace sealpost::cli {
 
 namespace json = boost::json;
+
+namespace {
+
+// The answer's "properties" object, in order, as lines.
+void AppendProperties(const json::value& v, PropertyLines& lines) {
+  for (const auto& [k, val] : v.at("properties").as_object()) {
+    lines.emplace_back(std::string(k), JsonText(val));
+  }
+}
+
+}  // namespace
+
+void AddGetCommand(
+    CLI::App* noun, Globals& g, const std::string& target,
+    const std::string& help,
+    std::function<void(const json::value&, PropertyLines&)> more) {
+  noun->add_subcommand("get", help)->callback([&g, target, more] {
+    CallAndPrint(g, "GET", target, "", [&more](const json::value& v) {
+      PropertyLines lines = {{"Identity", JsonText(v.at("Identity"))}};
+      AppendProperties(v, lines);
+      more(v, lines);
+      PrintProperties(lines);
+    });
+  });
+}
 
 void AddSetCommand(CLI::App* noun, Globals& g,
                    const std::vector<license::PropertySet::Property>& props,
@@ -39,11 +64,9 @@ void AddSetCommand(CLI::App* noun, Globals& g,
     for (const auto& [k, v] : *values) body[k] = v;
     CallAndPrint(g, "PATCH", target, json::serialize(body),
                  [](const json::value& v) {
-                   std::vector<std::pair<std::string, std::string>> props;
-                   for (const auto& [k, val] : v.at("properties").as_object()) {
-                     props.emplace_back(std::string(k), JsonText(val));
-                   }
-                   PrintProperties(props);
+                   PropertyLines lines;
+                   AppendProperties(v, lines);
+                   PrintProperties(lines);
                  });
   });
 }

@@ -6,7 +6,10 @@
 #ifndef SEALPOST_CLI_SETTINGS_CMD_H_
 #define SEALPOST_CLI_SETTINGS_CMD_H_
 
+#include <boost/json/fwd.hpp>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cli.h"
@@ -14,6 +17,15 @@
 
 namespace sealpost::cli {
 
+// `Name : Value` lines (PrintProperties).
+using PropertyLines = std::vector<std::pair<std::string, std::string>>;
+
+// `<noun> get`: GETs `target` and prints its Identity and properties, then
+// the lines `more` adds from the answer (read-only values) (settings_cmd.cc).
+void AddGetCommand(
+    CLI::App* noun, Globals& g, const std::string& target,
+    const std::string& help,
+    std::function<void(const boost::json::value&, PropertyLines&)> more);
 // `<noun> set --Name VALUE ...` for the properties of a settings document
 // (license/property_set.h): PATCHes `target` with the values given and
 // prints the properties the server answers with (settings_cmd.cc).

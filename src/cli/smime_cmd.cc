@@ -16,21 +16,13 @@ namespace json = boost::json;
 void RegisterSmime(CLI::App& app, Globals& g) {
   auto* smime = AddNoun(app, "smime",
                         "S/MIME settings (Get-/Set-SmimeConfig) and self-test");
-  smime->add_subcommand("get", "Show the S/MIME settings")->callback([&g] {
-    CallAndPrint(
-        g, "GET", "/api/v1/smime/config", "", [](const json::value& v) {
-          std::vector<std::pair<std::string, std::string>> props = {
-              {"Identity", JsonText(v.at("Identity"))}};
-          for (const auto& [k, val] : v.at("properties").as_object()) {
-            props.emplace_back(std::string(k), JsonText(val));
-          }
-          props.emplace_back(
-              "SMIMECertificateIssuingCA",
-              "{" + JoinJson(v.at("SMIMECertificateIssuingCA").as_array()) +
-                  "}");
-          PrintProperties(props);
-        });
-  });
+  AddGetCommand(
+      smime, g, "/api/v1/smime/config", "Show the S/MIME settings",
+      [](const json::value& v, PropertyLines& lines) {
+        lines.emplace_back(
+            "SMIMECertificateIssuingCA",
+            "{" + JoinJson(v.at("SMIMECertificateIssuingCA").as_array()) + "}");
+      });
   AddSetCommand(smime, g, smime::SmimeConfig::Properties(),
                 "/api/v1/smime/config",
                 "Set S/MIME properties, e.g. --OWAEncryptionAlgorithms 6610 "
