@@ -13,36 +13,34 @@ namespace sealpost::api {
 void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
   router.Add(
       "POST", "/api/v1/licenses",
-      Authed(ctx, [&ctx](Request& req, const Caller& caller) -> Response {
-        if (caller.admin) {
-          return Response::JsonError(
-              403, "forbidden",
-              "licenses are issued to signed-in users, not the admin token");
-        }
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto header = Base64Field(*body, "header");
-        if (!header.ok()) return FromStatus(header.status());
-        auto client = StringField(*body, "client", false);
-        auto lic = ctx.licenses->AcquireForClient(
-            caller.email, *header,
-            client.ok() && !client->empty() ? *client : "api");
-        if (!lic.ok()) return FromStatus(lic.status());
-        json::array rights;
-        for (rights::Right r : lic->rights.List()) {
-          rights.emplace_back(rights::RightName(r));
-        }
-        return JsonOk(
-            200, json::object{{"message_id", lic->message_id},
-                              {"content_key",
-                               Base64Encode(lic->content_key.InsecureBytes())},
-                              {"rights", rights},
-                              {"signing_public_key",
-                               Base64Encode(AsBytes(lic->signing_public_key))},
-                              {"owner", lic->owner},
-                              {"template", lic->template_name},
-                              {"expires_at", lic->expires_at}});
-      }));
+      SignedIn(
+          ctx, "licenses are issued to signed-in users, not the admin token",
+          [&ctx](Request& req, const Caller& caller) -> Response {
+            auto body = ParseObject(req);
+            if (!body.ok()) return FromStatus(body.status());
+            auto header = Base64Field(*body, "header");
+            if (!header.ok()) return FromStatus(header.status());
+            auto client = StringField(*body, "client", false);
+            auto lic = ctx.licenses->AcquireForClient(
+                caller.email, *header,
+                client.ok() && !client->empty() ? *client : "api");
+            if (!lic.ok()) return FromStatus(lic.status());
+            json::array rights;
+            for (rights::Right r : lic->rights.List()) {
+              rights.emplace_back(rights::RightName(r));
+            }
+            return JsonOk(
+                200,
+                json::object{{"message_id", lic->message_id},
+                             {"content_key",
+                              Base64Encode(lic->content_key.InsecureBytes())},
+                             {"rights", rights},
+                             {"signing_public_key",
+                              Base64Encode(AsBytes(lic->signing_public_key))},
+                             {"owner", lic->owner},
+                             {"template", lic->template_name},
+                             {"expires_at", lic->expires_at}});
+          }));
 }
 
 }  // namespace sealpost::api

@@ -18,11 +18,10 @@ namespace {
 
 constexpr size_t kMaxRecipients = 500;
 
-Response RefuseAdmin(std::string_view what) {
-  return Response::JsonError(
-      403, "forbidden",
-      std::string(what) +
-          " as a signed-in user: the admin token holds no one's key");
+// SignedIn's refusal of the admin token.
+std::string AsUser(std::string_view what) {
+  return std::string(what) +
+         " as a signed-in user: the admin token holds no one's key";
 }
 
 std::vector<std::string> SplitList(std::string_view list) {
@@ -44,9 +43,9 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
   smime::CertificateDirectory& certs = *ctx.certificates;
   router.Add(
       "POST", "/api/v1/smime/open",
-      Authed(
-          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
-            if (caller.admin) return RefuseAdmin("open S/MIME mail");
+      SignedIn(
+          ctx, AsUser("open S/MIME mail"),
+          [&ctx, &certs](Request& req, const Caller& caller) -> Response {
             auto opened = smime::OpenMail(certs, req.body, caller.email);
             if (!opened.ok()) {
               if (opened.status().code() == StatusCode::kPermissionDenied) {
@@ -78,9 +77,9 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
           }));
   router.Add(
       "POST", "/api/v1/smime/protect",
-      Authed(
-          ctx, [&ctx, &certs](Request& req, const Caller& caller) -> Response {
-            if (caller.admin) return RefuseAdmin("protect with S/MIME");
+      SignedIn(
+          ctx, AsUser("protect with S/MIME"),
+          [&ctx, &certs](Request& req, const Caller& caller) -> Response {
             if (!req.Header("content-type").starts_with("message/rfc822")) {
               return Response::JsonError(400, "invalid_argument",
                                          "send the message as message/rfc822");

@@ -141,6 +141,18 @@ http::Handler Authed(const ApiContext& ctx,
   };
 }
 
+http::Handler SignedIn(const ApiContext& ctx, std::string admin_refusal,
+                       std::function<Response(Request&, const Caller&)> inner) {
+  auto guarded = [refusal = std::move(admin_refusal), inner = std::move(inner)](
+                     Request& req, const Caller& caller) {
+    if (caller.admin) {
+      return Response::JsonError(403, "forbidden", refusal);
+    }
+    return inner(req, caller);
+  };
+  return Authed(ctx, std::move(guarded));
+}
+
 Result<std::string> SettingText(std::string_view key, const json::value& v,
                                 bool allow_int) {
   if (v.is_string()) return std::string(v.as_string());

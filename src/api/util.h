@@ -80,6 +80,11 @@ http::Handler Admin(const ApiContext& ctx,
 http::Handler Authed(
     const ApiContext& ctx,
     std::function<http::Response(http::Request&, const Caller&)> inner);
+// Wraps a handler for signed-in users only: the admin token gets 403
+// with `admin_refusal` as the message (it holds no one's keys or licenses).
+http::Handler SignedIn(
+    const ApiContext& ctx, std::string admin_refusal,
+    std::function<http::Response(http::Request&, const Caller&)> inner);
 
 }  // namespace sealpost::api
 
