@@ -248,58 +248,45 @@ http::Response Portal::Sent(http::Request& req) {
   std::vector<Row> rows;
   std::string older;  // cursor of the next page; empty: none
   std::string searched;
-  if (f.words.empty()) {
-    query.limit = kSentPageSize + 1;
-    auto page = services_.store->QueryProtectedMessages(query);
-    if (!page.ok()) {
+  // Without words, one page (and one more row, to know there are older
+  // ones). Subjects are sealed: with words, decrypt and filter, newest
+  // first, at most kSearchScan per request.
+  const bool searching = !f.words.empty();
+  const int batch_size =
+      searching ? kSearchBatch : static_cast<int>(kSentPageSize) + 1;
+  int scanned = 0;
+  std::optional<store::ProtectedMessageRecord> last;
+  bool done = false;
+  while (!done) {
+    query.limit = batch_size;
+    auto batch = services_.store->QueryProtectedMessages(query);
+    if (!batch.ok()) {
       return NoticeResponse(503, "The portal is unavailable",
                             "Please try again in a few minutes.", chrome);
     }
-    for (auto& r : *page) {
+    for (auto& r : *batch) {
       if (rows.size() == kSentPageSize) {
         older = CursorOf(rows.back().record);
+        done = true;
         break;
       }
+      ++scanned;
       std::string subject = subject_of(r);
-      rows.push_back({std::move(r), std::move(subject)});
+      query.before_created_at = r.created_at;
+      query.before_id = r.id;
+      last = r;
+      if (!searching || SubjectMatches(subject, f.words)) {
+        rows.push_back({std::move(r), std::move(subject)});
+      }
     }
-  } else {
-    // Subjects are sealed: decrypt and filter, newest first, at most
-    // kSearchScan per request.
-    int scanned = 0;
-    std::optional<store::ProtectedMessageRecord> last;
-    bool done = false;
-    while (!done) {
-      query.limit = kSearchBatch;
-      auto batch = services_.store->QueryProtectedMessages(query);
-      if (!batch.ok()) {
-        return NoticeResponse(503, "The portal is unavailable",
-                              "Please try again in a few minutes.", chrome);
-      }
-      for (auto& r : *batch) {
-        if (rows.size() == kSentPageSize) {
-          older = CursorOf(rows.back().record);
-          done = true;
-          break;
-        }
-        ++scanned;
-        std::string subject = subject_of(r);
-        query.before_created_at = r.created_at;
-        query.before_id = r.id;
-        last = r;
-        if (SubjectMatches(subject, f.words)) {
-          rows.push_back({std::move(r), std::move(subject)});
-        }
-      }
-      if (done) break;
-      if (batch->size() < static_cast<size_t>(kSearchBatch)) break;
-      if (scanned >= kSearchScan) {
-        older = CursorOf(*last);
-        searched = "Searched " + std::to_string(scanned) +
-                   " messages, back to " + HumanTime(last->created_at) +
-                   ". Older ones may match too: choose Older to go on.";
-        break;
-      }
+    if (done) break;
+    if (batch->size() < static_cast<size_t>(batch_size)) break;
+    if (searching && scanned >= kSearchScan) {
+      older = CursorOf(*last);
+      searched = "Searched " + std::to_string(scanned) + " messages, back to " +
+                 HumanTime(last->created_at) +
+                 ". Older ones may match too: choose Older to go on.";
+      break;
     }
   }
 
