@@ -63,27 +63,28 @@ std::string ParseError(std::string_view jws) {
   return parsed.ok() ? "parsed" : parsed.status().message();
 }
 
-TEST(JwsTest, Rfc7515A2Rs256Verifies) {
-  auto jws = ParseCompactJws(Jws(kRs256Header, kPayloadB64, kRs256Signature));
-  ASSERT_TRUE(jws.ok()) << jws.status().ToString();
-  EXPECT_EQ(jws->alg, JwsAlgorithm::kRs256);
-  EXPECT_FALSE(jws->kid.has_value());
-  EXPECT_EQ(jws->payload, kPayload);
-  auto key = JwsPublicKey::FromJwk(kRsaJwk);
-  ASSERT_TRUE(key.ok()) << key.status().ToString();
-  EXPECT_EQ(key->key_type(), "RSA");
-  EXPECT_TRUE(key->Verify(*jws).ok());
-}
-
-TEST(JwsTest, Rfc7515A3Es256Verifies) {
-  auto jws = ParseCompactJws(Jws(kEs256Header, kPayloadB64, kEs256Signature));
-  ASSERT_TRUE(jws.ok()) << jws.status().ToString();
-  EXPECT_EQ(jws->alg, JwsAlgorithm::kEs256);
-  EXPECT_EQ(jws->payload, kPayload);
-  auto key = JwsPublicKey::FromJwk(kEcJwk);
-  ASSERT_TRUE(key.ok()) << key.status().ToString();
-  EXPECT_EQ(key->key_type(), "EC");
-  EXPECT_TRUE(key->Verify(*jws).ok());
+// RFC 7515 appendix A.2 (RS256) and A.3 (ES256), with their keys.
+TEST(JwsTest, Rfc7515A2Rs256AndA3Es256Verify) {
+  struct Case {
+    std::string_view header, signature, jwk;
+    JwsAlgorithm alg;
+    std::string_view key_type;
+  };
+  for (const Case& c : {Case{kRs256Header, kRs256Signature, kRsaJwk,
+                             JwsAlgorithm::kRs256, "RSA"},
+                        Case{kEs256Header, kEs256Signature, kEcJwk,
+                             JwsAlgorithm::kEs256, "EC"}}) {
+    SCOPED_TRACE(c.key_type);
+    auto jws = ParseCompactJws(Jws(c.header, kPayloadB64, c.signature));
+    ASSERT_TRUE(jws.ok()) << jws.status().ToString();
+    EXPECT_EQ(jws->alg, c.alg);
+    EXPECT_FALSE(jws->kid.has_value());
+    EXPECT_EQ(jws->payload, kPayload);
+    auto key = JwsPublicKey::FromJwk(c.jwk);
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    EXPECT_EQ(key->key_type(), c.key_type);
+    EXPECT_TRUE(key->Verify(*jws).ok());
+  }
 }
 
 TEST(JwsTest, TamperedSignatureOrPayloadIsRefused) {
