@@ -78,6 +78,13 @@ class AuditGroupCommitTest : public StoreEngineTest {
     }
     return true;
   }
+  // How many audit records `store` lists for `object` ("": all); fails the
+  // test when it cannot list them.
+  static size_t Listed(Store& store, std::string_view object = "") {
+    auto listed = store.ListAudit(object, 100);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    return listed.ok() ? listed->size() : 0;
+  }
   static AuditRecord Release(const std::string& actor, int n) {
     return {0,
             1'800'000'000,
@@ -134,9 +141,7 @@ TEST_P(AuditGroupCommitTest, RecordsArrivingDuringACommitShareTheNext) {
   AuditGroupCommit::Counts c = g.counts();
   EXPECT_EQ(c.transactions, 2u);
   EXPECT_EQ(c.records, 9u);
-  auto listed = (*store)->ListAudit("", 100);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 9u);
+  EXPECT_EQ(Listed(**store), 9u);
 }
 
 // A transaction that fails fails every release in it (fail closed: none is
@@ -210,9 +215,7 @@ TEST_P(AuditGroupCommitTest, AsyncRecordsAreToldOnlyOnceCommitted) {
   ASSERT_EQ(told.size(), 5u);
   for (const auto& st : told) EXPECT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(g.counts().records, 6u);
-  auto listed = (*store)->ListAudit("", 100);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 6u);
+  EXPECT_EQ(Listed(**store), 6u);
 }
 
 // Fail closed without a waiting thread too: every callback of a failed
@@ -256,9 +259,7 @@ TEST_P(AuditGroupCommitTest, AsyncRecordsAreCommittedBeforeItStops) {
     g.AppendAsync(Release("bob@x.test", 7), [&](Status st) { told = st; });
   }
   EXPECT_TRUE(told.ok()) << told.ToString();
-  auto listed = (*store)->ListAudit("m7", 10);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 1u);
+  EXPECT_EQ(Listed(**store, "m7"), 1u);
 }
 
 }  // namespace

@@ -31,6 +31,10 @@ class PostgresStoreTest : public ::testing::Test {
     conninfo_ = pg.CreateDatabase(db_);
     ASSERT_FALSE(conninfo_.empty()) << pg.error();
   }
+  // What psql prints for `sql` on this test's database.
+  std::string Psql(const std::string& sql) {
+    return test::SharedPostgres().Psql(db_, sql);
+  }
   std::string db_, conninfo_;
   FakeClock clock_{1'800'000'000};
 };
@@ -53,10 +57,8 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
     ASSERT_TRUE(opened[i].ok()) << i << ": " << opened[i].status().ToString();
     EXPECT_EQ(*(*opened[i])->SchemaVersion(), AllMigrations().back().version);
   }
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT COUNT(*), COUNT(DISTINCT version) FROM "
-                "schema_migrations"),
+  EXPECT_EQ(Psql("SELECT COUNT(*), COUNT(DISTINCT version) FROM "
+                 "schema_migrations"),
             std::to_string(AllMigrations().size()) + "|" +
                 std::to_string(AllMigrations().size()));
   // What one node writes the next reads: no per-node cache in between.
@@ -69,11 +71,9 @@ TEST_F(PostgresStoreTest, NodesStartingTogetherMigrateOnce) {
 TEST_F(PostgresStoreTest, BinaryColumnsAreByteaAndTimesBigint) {
   auto store = PostgresStore::Open({conninfo_, "", 1}, clock_);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT data_type FROM information_schema.columns WHERE "
-                "table_name = 'queue_messages' AND column_name IN "
-                "('content', 'received_ms') ORDER BY column_name"),
+  EXPECT_EQ(Psql("SELECT data_type FROM information_schema.columns WHERE "
+                 "table_name = 'queue_messages' AND column_name IN "
+                 "('content', 'received_ms') ORDER BY column_name"),
             "bytea\nbigint");
 }
 
@@ -97,11 +97,9 @@ TEST_F(PostgresStoreTest, BrokenConnectionsAreReplaced) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   PostgresStore& store = **opened;
   ASSERT_TRUE(store.PutSetting("k", "v").ok());
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT COUNT(pg_terminate_backend(pid)) > 0 FROM "
-                "pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"),
+  EXPECT_EQ(Psql("SELECT COUNT(pg_terminate_backend(pid)) > 0 FROM "
+                 "pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid()"),
             "t");
   auto first = store.GetSetting("k");
   if (!first.ok()) {
@@ -133,11 +131,9 @@ TEST_F(PostgresStoreTest, ParallelCallsShareThePool) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(store.ListAudit("obj", 1000)->size(), 200u);
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT COUNT(*) <= 3 FROM pg_stat_activity WHERE "
-                "datname = current_database() AND application_name = "
-                "'sealpost'"),
+  EXPECT_EQ(Psql("SELECT COUNT(*) <= 3 FROM pg_stat_activity WHERE "
+                 "datname = current_database() AND application_name = "
+                 "'sealpost'"),
             "t");
 }
 
@@ -233,11 +229,9 @@ TEST_F(PostgresStoreTest, ListenerReconnectsAndReportsEverything) {
   Heard heard;
   auto watch = (*a)->WatchChanges([&](std::string_view w) { heard.Add(w); });
   ASSERT_TRUE(watch.ok()) << watch.status().ToString();
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT COUNT(pg_terminate_backend(pid)) FROM "
-                "pg_stat_activity WHERE datname = current_database() AND "
-                "application_name = 'sealpost-listener'"),
+  EXPECT_EQ(Psql("SELECT COUNT(pg_terminate_backend(pid)) FROM "
+                 "pg_stat_activity WHERE datname = current_database() AND "
+                 "application_name = 'sealpost-listener'"),
             "1");
   EXPECT_TRUE(heard.WaitFor(std::string(kEverything), 5000));
   ASSERT_TRUE((*a)->PutSetting("branding", "{}").ok());
@@ -254,7 +248,7 @@ TEST_F(PostgresStoreTest, TransactionThatLostARaceRunsAgain) {
   PostgresStore& store = **opened;
   // psql prints every statement's tag: the last line is the last result.
   auto run = [&](const std::string& sql) {
-    std::string out = test::SharedPostgres().Psql(db_, sql);
+    std::string out = Psql(sql);
     return out.substr(out.find_last_of('\n') + 1);
   };
   for (const char* code : {"40P01", "40001"}) {
@@ -278,14 +272,12 @@ TEST_F(PostgresStoreTest, TransactionThatLostARaceRunsAgain) {
     ASSERT_TRUE(st.ok()) << st.ToString();
     // The first try's rows are gone with its rollback: one message, one
     // event, and the trigger ran twice.
-    EXPECT_EQ(test::SharedPostgres().Psql(
-                  db_,
-                  "SELECT (SELECT COUNT(*) FROM queue_messages WHERE id = "
-                  "'" +
-                      id +
-                      "') || '|' || (SELECT COUNT(*) FROM "
-                      "queue_events WHERE message_id = '" +
-                      id + "') || '|' || (SELECT last_value FROM tries)"),
+    EXPECT_EQ(Psql("SELECT (SELECT COUNT(*) FROM queue_messages WHERE id = "
+                   "'" +
+                   id +
+                   "') || '|' || (SELECT COUNT(*) FROM "
+                   "queue_events WHERE message_id = '" +
+                   id + "') || '|' || (SELECT last_value FROM tries)"),
               "1|1|2");
   }
   // A race lost on every try reaches the caller as UNAVAILABLE (SMTP 451).
@@ -296,10 +288,8 @@ TEST_F(PostgresStoreTest, TransactionThatLostARaceRunsAgain) {
   QueueBatch batch = testing::MessageAt("race-always", 100, 1);
   Status st = store.CommitQueueBatch(batch);
   EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
-  EXPECT_EQ(test::SharedPostgres().Psql(
-                db_,
-                "SELECT COUNT(*) FROM queue_messages WHERE id = "
-                "'race-always'"),
+  EXPECT_EQ(Psql("SELECT COUNT(*) FROM queue_messages WHERE id = "
+                 "'race-always'"),
             "0");
 }
 
