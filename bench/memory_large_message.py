@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
                                                       "sealpost"))
 
-from smtp_testlib import DevServer, SmtpSink, wait_for  # noqa: E402
+from smtp_testlib import (DevServer, SmtpSink, run_together,  # noqa: E402
+                          wait_for)
 
 MB = 1024 * 1024
 
@@ -87,11 +88,7 @@ def sealpost_growth(size, concurrent=1):
                               timeout=600) as c:
                 c.sendmail("alice@example.com",
                            ["bob@example.com", "carol@partner.example"], raw)
-        senders = [threading.Thread(target=send) for _ in range(concurrent)]
-        for t in senders:
-            t.start()
-        for t in senders:
-            t.join()
+        run_together([send] * concurrent)
         accepted = time.time() - start
 
         def both_delivered():

@@ -14,10 +14,10 @@ engines fsync every commit.
 Usage: bench/nodes.py [--quick]   (SEALPOST_BINARY: default build/sealpost)
 """
 
+import functools
 import importlib.machinery
 import os
 import sys
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,7 +26,7 @@ os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
                                                       "sealpost"))
 
 from pg_testlib import PostgresServer  # noqa: E402
-from smtp_testlib import DevServer, SmtpSink  # noqa: E402
+from smtp_testlib import DevServer, SmtpSink, run_together  # noqa: E402
 
 RUN = importlib.machinery.SourceFileLoader(
     "bench_run", os.path.join(ROOT, "bench", "run")).load_module()
@@ -110,13 +110,9 @@ def run(nodes, watch, size, count, pg, db):
         if r.returncode != 0:
             errors.append(r.stderr)
     share = count // len(nodes)
-    threads = [threading.Thread(target=send, args=(
-        node, share, SESSIONS // len(nodes))) for node in nodes]
     start = time.time()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together([functools.partial(send, node, share, SESSIONS // len(nodes))
+                  for node in nodes])
     if errors:
         raise RuntimeError("smtp-source: " + errors[0])
     elapsed = watch.wait(target, start)

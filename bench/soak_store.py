@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests"))
-from smtp_testlib import DevServer, wait_for  # noqa: E402
+from smtp_testlib import DevServer, run_together, wait_for  # noqa: E402
 
 SESSIONS = 8
 PER_SESSION = 50
@@ -85,11 +85,7 @@ def main():
                     c.sendmail("alice@example.com", [to], msg)
 
     start = time.time()
-    threads = [threading.Thread(target=sender) for _ in range(SESSIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together([sender] * SESSIONS)
     sent = time.time() - start
     wait_for(lambda: store_status(server)["queued_messages"] == 0,
              timeout=600, interval=1)

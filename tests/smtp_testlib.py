@@ -18,6 +18,7 @@ import smtplib
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -55,6 +56,16 @@ def wait_for(predicate, timeout=30.0, interval=0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def run_together(calls):
+    """Runs each of `calls` (functions without arguments) on a thread of its
+    own, all at once, and returns when every one has."""
+    threads = [threading.Thread(target=call) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def wait_port(port, timeout=10.0):

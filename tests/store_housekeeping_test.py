@@ -9,6 +9,7 @@ with Python's smtplib against `sealpost server -dev`:
   message answered 250 is delivered, and the server stays up.
 """
 
+import functools
 import json
 import os
 import re
@@ -20,8 +21,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_testlib import (DevServer, DevServerCase, unique,  # noqa: E402
-                          wait_for)
+from smtp_testlib import (DevServer, DevServerCase, run_together,  # noqa: E402
+                          unique, wait_for)
 
 
 def query(server, sql, *args):
@@ -213,12 +214,7 @@ class MemoryBudgetTest(unittest.TestCase):
                 except Exception as err:  # noqa: BLE001
                     with lock:
                         errors.append((mtag, repr(err)))
-        threads = [threading.Thread(target=sender, args=(k,))
-                   for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_together([functools.partial(sender, k) for k in range(8)])
         self.assertEqual(errors, [])
         self.assertTrue(accepted)
         self.assertEqual(len(accepted) + len(refused), 24)
