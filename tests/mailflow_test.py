@@ -17,6 +17,16 @@ unique = lib.unique
 
 
 class MailFlowTest(lib.DevServerCase):
+    def send_one(self, sender, to, subject, body, token):
+        """Sends a plain message (`subject`, `body`) from `sender` to `to`
+        and waits for the one mailbox file holding `token`: the message's
+        bytes and that file's path."""
+        raw = ("From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\n%s\r\n" %
+               (sender, to, subject, body)).encode()
+        self.send(sender, [to], raw)
+        [path] = self.delivered(token)
+        return raw, path
+
     def test_subject_keyword_protects_for_external_with_branding(self):
         self.server.cli("branding", "set", "--email-text",
                         "Questions? Call the Contoso help desk.",
@@ -75,10 +85,9 @@ class MailFlowTest(lib.DevServerCase):
 
     def test_external_sender_choice_is_ignored(self):
         tag = unique()
-        raw = ("From: mallory@gmail.test\r\nTo: bob@example.com\r\n"
-               "Subject: ext " + tag + " [encrypt]\r\n\r\nplain\r\n").encode()
-        self.send("mallory@gmail.test", ["bob@example.com"], raw)
-        [path] = self.delivered("ext " + tag)
+        raw, path = self.send_one("mallory@gmail.test", "bob@example.com",
+                                  "ext " + tag + " [encrypt]", "plain",
+                                  "ext " + tag)
         data = self.read(path)
         self.assertNotIn(b"X-Sealpost-Protected", data)
         self.assertTrue(data.endswith(raw))
@@ -144,10 +153,8 @@ class MailFlowTest(lib.DevServerCase):
                             "--apply-template", "Encrypt")
         self.assertEqual(r.returncode, 0, r.stderr)
         try:
-            raw = ("From: alice@example.com\r\nTo: y@gmail.test\r\n"
-                   "Subject: audit " + tag + "\r\n\r\nbody\r\n").encode()
-            self.send("alice@example.com", ["y@gmail.test"], raw)
-            [path] = self.delivered("audit " + tag)
+            raw, path = self.send_one("alice@example.com", "y@gmail.test",
+                                      "audit " + tag, "body", "audit " + tag)
             self.assertTrue(self.read(path).endswith(raw))
             self.assertTrue(lib.wait_for(
                 lambda: "rule audit: Audit " + tag in self.server.read_log(),
@@ -187,10 +194,9 @@ class MailFlowTest(lib.DevServerCase):
 
     def test_protected_mail_is_not_sealed_twice(self):
         tag = unique()
-        raw = ("From: alice@example.com\r\nTo: w@gmail.test\r\n"
-               "Subject: first " + tag + " [encrypt]\r\n\r\nx\r\n").encode()
-        self.send("alice@example.com", ["w@gmail.test"], raw)
-        [path] = self.delivered("first " + tag)
+        _, path = self.send_one("alice@example.com", "w@gmail.test",
+                                "first " + tag + " [encrypt]", "x",
+                                "first " + tag)
         wrapper = self.read(path)
         # Sent on as it is (the Maildir's Return-Path and Delivered-To are
         # trace fields outside the seal): still the same wrapper.
@@ -227,11 +233,9 @@ class MailFlowTest(lib.DevServerCase):
         # license grants: a remove-protection rule gives them the original.
         # (Who else may and may not: tests/mailflow_security_test.py.)
         tag = unique()
-        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
-               "Subject: [encrypt] rp " + tag + "\r\n\r\norig " + tag +
-               "\r\n").encode()
-        self.send("alice@example.com", ["bob@example.com"], raw)
-        [path] = self.delivered("rp " + tag)
+        raw, path = self.send_one("alice@example.com", "bob@example.com",
+                                  "[encrypt] rp " + tag, "orig " + tag,
+                                  "rp " + tag)
         wrapper = self.read(path)
         self.assertNotIn(b"orig " + tag.encode(), wrapper)
         r = self.server.cli("rule", "new", "Unprotect " + tag, "--if",

@@ -175,6 +175,13 @@ class SmimeTest(lib.DevServerCase):
         super().tearDownClass()
         shutil.rmtree(cls.pki.dir, ignore_errors=True)
 
+    def deliver(self, rcpts, raw, count):
+        """Sends `raw` from alice to `rcpts` and waits for `count` new
+        mailbox files: the files, by Delivered-To."""
+        before = self.server.mailbox_files()
+        self.send("alice@example.com", rcpts, raw)
+        return self.by_recipient(self.arrivals(before, count))
+
     def by_recipient(self, files):
         out = {}
         for p in files:
@@ -312,9 +319,7 @@ class SmimeTest(lib.DevServerCase):
                "Subject: mixed " + tag + " [encrypt]\r\n"
                "Message-ID: <" + tag + "@example.com>\r\n"
                "\r\nsecret-" + tag + "\r\n").encode()
-        before = self.server.mailbox_files()
-        self.send("alice@example.com", rcpts, raw)
-        got = self.by_recipient(self.arrivals(before, 3))
+        got = self.deliver(rcpts, raw, 3)
         self.assertEqual(sorted(got), sorted(rcpts))
         smime = self.parse(got["bob@partner.test"])
         self.assertEqual(smime.get_content_type(), "application/pkcs7-mime")
@@ -355,9 +360,7 @@ class SmimeTest(lib.DevServerCase):
         raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
                "Subject: fallback " + tag + " [encrypt]\r\n"
                "\r\nsecret-" + tag + "\r\n").encode()
-        before = self.server.mailbox_files()
-        self.send("alice@example.com", rcpts, raw)
-        got = self.by_recipient(self.arrivals(before, 3))
+        got = self.deliver(rcpts, raw, 3)
         self.assertEqual(sorted(got), sorted(rcpts))
         seals = set()
         for path in got.values():  # the Maildir keeps a file per recipient
@@ -383,9 +386,7 @@ class SmimeTest(lib.DevServerCase):
         raw = ("From: alice@example.com\r\nTo: " + ", ".join(rcpts) + "\r\n"
                "Subject: strict " + tag + "\r\n\r\nsecret-" + tag + "\r\n"
                ).encode()
-        before = self.server.mailbox_files()
-        self.send("alice@example.com", rcpts, raw)  # no [encrypt]: the rule
-        got = self.by_recipient(self.arrivals(before, 2))
+        got = self.deliver(rcpts, raw, 2)  # no [encrypt]: the rule
         self.assertEqual(sorted(got), ["alice@example.com", "grace@strict.test"])
         grace = self.parse(got["grace@strict.test"])
         self.assertEqual(grace.get_content_type(), "application/pkcs7-mime")
