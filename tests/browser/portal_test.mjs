@@ -49,6 +49,16 @@ async function enterCode(page, code, keep = false) {
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
+// A browser context of its own, signed in to `link` with a passcode mailed
+// to `email`: the context and its page, on the message.
+async function readWithOtp(link, { email = EXT, keep = false } = {}) {
+  const ctx = await newContext(browser);
+  const page = await ctx.newPage();
+  const { code } = await signInWithOtp(page, link, email);
+  await enterCode(page, code, keep);
+  return { ctx, page };
+}
+
 async function orgSignIn(page, email) {
   await page.goto(server.url + '/signin?next=/sent');
   await page.getByLabel('E-mail address').fill(email);
@@ -61,10 +71,7 @@ describe('portal', () => {
 
   test('external journey: wrapper link, passcode, read, reply arrives protected', async () => {
     const { link, token: t } = await sendProtected({ subject: '[encrypt] Quarterly numbers', body: 'The numbers are 42 and 17.' });
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const { code } = await signInWithOtp(page, link);
-    await enterCode(page, code);
+    const { ctx, page } = await readWithOtp(link);
     await heading(page, `Quarterly numbers ${t}`);
     assert.match(await page.locator('.body-text').innerText(), /The numbers are 42 and 17\./);
     assert.match(await page.locator('.meta').innerText(), /alice@example\.com/);
@@ -104,10 +111,7 @@ describe('portal', () => {
 
   test('Do Not Forward shows no forward and no print; Encrypt-only forward works', async () => {
     const dnf = await sendProtected({ subject: 'Board minutes', headers: { 'X-Sealpost-Template': 'Do Not Forward' } });
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const { code } = await signInWithOtp(page, dnf.link);
-    await enterCode(page, code, true);
+    const { ctx, page } = await readWithOtp(dnf.link, { keep: true });
     await heading(page, `Board minutes ${dnf.token}`);
     const actions = page.getByRole('navigation', { name: 'Message actions' });
     assert.equal(await actions.getByRole('link', { name: 'Reply', exact: true }).count(), 1);
@@ -131,10 +135,7 @@ describe('portal', () => {
     await heading(page, 'Your message was sent');
     const fwd = await server.waitForMail((m) => m.text.includes(`Delivered-To: ${friend}`), 'forward wrapper');
     // The new recipient can open the forward...
-    const ctx2 = await newContext(browser);
-    const page2 = await ctx2.newPage();
-    const { code: code2 } = await signInWithOtp(page2, portalLink(fwd.text), friend);
-    await enterCode(page2, code2);
+    const { ctx: ctx2, page: page2 } = await readWithOtp(portalLink(fwd.text), { email: friend });
     await heading(page2, new RegExp(`^Fwd: .*Trip plan ${enc.token}`));
     assert.match(await page2.locator('.body-text').innerText(), /Meet at gate 12\./);
     // ...but not the original: a link forwarded by hand opens for nobody new.
@@ -146,10 +147,7 @@ describe('portal', () => {
 
   test('revoke from Sent shows the recipient the revoked page; expiry shows expired', async () => {
     const msg = await sendProtected({ subject: '[encrypt] Salary review' });
-    const reader = await newContext(browser);
-    const rp = await reader.newPage();
-    const { code } = await signInWithOtp(rp, msg.link);
-    await enterCode(rp, code);
+    const { ctx: reader, page: rp } = await readWithOtp(msg.link);
     await heading(rp, `Salary review ${msg.token}`);
 
     const sender = await newContext(browser);
@@ -308,10 +306,7 @@ describe('portal', () => {
       `Content-Transfer-Encoding: base64\n\n${pdf.toString('base64').replace(/.{76}/g, '$&\n')}\n--b2--\n`;
     server.sendMail('alice@example.com', [EXT], raw);
     const w = await server.waitForMail((m) => m.text.includes(t) && m.text.includes(`Delivered-To: ${EXT}`), 'wrapper with attachment');
-    const ctx = await newContext(browser);
-    const page = await ctx.newPage();
-    const { code } = await signInWithOtp(page, portalLink(w.text));
-    await enterCode(page, code);
+    const { ctx, page } = await readWithOtp(portalLink(w.text));
     // Encrypt-only with DecryptAttachmentForEncryptOnly False (the default):
     // a protected copy, which the sender can open with `sealpost open`.
     const sealedLink = page.getByRole('link', { name: 'report.pdf.sealed' });
