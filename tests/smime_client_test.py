@@ -21,7 +21,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import PKCS12_PASSWORD, Pki, gpgsm_encrypt, run  # noqa: E402,E501
+from smime_test import (PKCS12_PASSWORD, PkiCase, gpgsm_encrypt,  # noqa: E402
+                        run)
 
 unique = lib.unique
 BINARY = lib.BINARY
@@ -31,11 +32,11 @@ def crlf(data):
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-class SmimeClientTest(lib.DevServerCase):
+class SmimeClientTest(PkiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        pki = cls.pki = Pki()
+        pki = cls.pki
         # Carol's serial first: RecipientInfos are a DER SET OF, sorted, and
         # gpgsm 2.2 exits 2 when a RecipientInfo before its own has no key.
         pki.leaf("carol", "carol@partner.test")
@@ -48,11 +49,6 @@ class SmimeClientTest(lib.DevServerCase):
         pki.load(cls.server.cli, ("carol",))
         cls.server.cli("cert", "import", pki.path("bobby.p12"),
                        "--password-file", pki.path("p12.pass"), check=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        shutil.rmtree(cls.pki.dir, ignore_errors=True)
 
     def sealpost(self, user, *args, stdin=None):
         env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,

@@ -8,7 +8,6 @@ trusted CA issued never makes the server fetch anything.
 
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import CrlHandler, Pki, run  # noqa: E402
+from smime_test import CrlHandler, Pki, PkiCase, run  # noqa: E402
 
 
 class RevocationPki(Pki):
@@ -35,7 +34,9 @@ class RevocationPki(Pki):
              "-extfile", name + ".ext"], self.dir)
 
 
-class SmimeRevocationTest(lib.DevServerCase):
+class SmimeRevocationTest(PkiCase):
+    pki_class = RevocationPki
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -45,7 +46,7 @@ class SmimeRevocationTest(lib.DevServerCase):
         web = "http://127.0.0.1:%d" % cls.http.server_address[1]
         ocsp_port = lib.free_port()
         down = "http://127.0.0.1:%d/down.crl" % lib.free_port()
-        pki = cls.pki = RevocationPki()
+        pki = cls.pki
         # CA 1: CRLs from a distribution point.
         cdp = "crlDistributionPoints=URI:%s/ca.crl" % web
         pki.leaf_with("crlok", "crlok@one.test", "ca", cdp)
@@ -104,7 +105,6 @@ class SmimeRevocationTest(lib.DevServerCase):
         cls.ocsp.wait()
         cls.http.shutdown()
         super().tearDownClass()
-        shutil.rmtree(cls.pki.dir, ignore_errors=True)
 
     def smime_test(self, address):
         return self.server.cli("smime", "test", "--recipient", address)

@@ -15,18 +15,18 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
-from smime_test import Pki, gpgsm_encrypt, run  # noqa: E402
+from smime_test import PkiCase, gpgsm_encrypt, run  # noqa: E402
 
 unique = lib.unique
 
 
-class SmimeSettingsTest(lib.DevServerCase):
+class SmimeSettingsTest(PkiCase):
     @classmethod
     def setUpClass(cls):
         # smime.decrypt_inbound is off by default; this server has it on.
         os.environ["SEALPOST_SMIME_DECRYPT_INBOUND"] = "true"
         super().setUpClass()
-        pki = cls.pki = Pki()
+        pki = cls.pki
         pki.leaf("bob", "bob@partner.test")
         pki.leaf("carol", "carol@partner.test")
         pki.leaf("dan", "dan@harvest.test")
@@ -35,11 +35,6 @@ class SmimeSettingsTest(lib.DevServerCase):
         pki.pkcs12("alice")
         pki.revoke("carol")
         pki.load(cls.server.cli, ("bob", "carol"))
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        shutil.rmtree(cls.pki.dir, ignore_errors=True)
 
     def smime_set(self, *args):
         self.server.cli("smime", "set", *args, check=True)

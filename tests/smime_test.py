@@ -151,11 +151,27 @@ class Pki:
             self.dir)
 
 
-class SmimeTest(lib.DevServerCase):
+class PkiCase(lib.DevServerCase):
+    """A dev server and a test PKI of the class's own (`cls.pki`, made by
+    `pki_class` once the server runs), whose files go with the server."""
+    pki_class = Pki
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        pki = cls.pki = Pki()
+        cls.pki = cls.pki_class()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.pki.dir, ignore_errors=True)
+
+
+class SmimeTest(PkiCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pki = cls.pki
         pki.leaf("bob", "bob@partner.test")
         pki.leaf("old", "old@partner.test", days=-1)  # expired
         pki.leaf("carol", "carol@partner.test")
@@ -169,11 +185,6 @@ class SmimeTest(lib.DevServerCase):
         pki.revoke("carol")
         pki.load(cls.server.cli,
                  ("bob", "old", "carol", "grace", "eve", "henry"))
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        shutil.rmtree(cls.pki.dir, ignore_errors=True)
 
     def deliver(self, rcpts, raw, count):
         """Sends `raw` from alice to `rcpts` and waits for `count` new
