@@ -16,6 +16,7 @@
 #ifndef SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_
 #define SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -221,29 +222,31 @@ class PostgresStore final : public Store {
       return read(r, i);
     }
   }
-  // Every row of one query's result, each read by ReadRow.
+  // The first `most` rows of one query's result (every row when `most` is
+  // negative), each read by ReadRow.
   template <typename Read>
-  auto SelectAll(std::string_view sql, internal::PgParams params, Read read)
-      -> Result<std::vector<RowOf<Read>>> {
+  auto SelectRows(std::string_view sql, internal::PgParams params, Read read,
+                  int most) -> Result<std::vector<RowOf<Read>>> {
     std::vector<RowOf<Read>> out;
     SP_RETURN_IF_ERROR(
         Select(sql, std::move(params), [&](const internal::PgResult& r) {
-          for (int i = 0; i < r.rows(); ++i) {
-            out.push_back(ReadRow(read, r, i));
-          }
+          const int n = most < 0 ? r.rows() : std::min(r.rows(), most);
+          for (int i = 0; i < n; ++i) out.push_back(ReadRow(read, r, i));
         }));
     return out;
+  }
+  // Every row of one query's result.
+  template <typename Read>
+  auto SelectAll(std::string_view sql, internal::PgParams params, Read read) {
+    return SelectRows(sql, std::move(params), read, -1);
   }
   // The first row of one query's result, if there is one.
   template <typename Read>
   auto SelectFirst(std::string_view sql, internal::PgParams params, Read read)
       -> Result<std::optional<RowOf<Read>>> {
-    std::optional<RowOf<Read>> out;
-    SP_RETURN_IF_ERROR(
-        Select(sql, std::move(params), [&](const internal::PgResult& r) {
-          if (r.rows() > 0) out = ReadRow(read, r, 0);
-        }));
-    return out;
+    SP_ASSIGN_OR_RETURN(auto rows, SelectRows(sql, std::move(params), read, 1));
+    if (rows.empty()) return std::optional<RowOf<Read>>();
+    return std::optional<RowOf<Read>>(std::move(rows.front()));
   }
   Status InsertAudit(Conn& c, const AuditRecord& r);
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
