@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include "base/strings.h"
 #include "base/utf8.h"
@@ -16,6 +17,14 @@ namespace {
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
+    // Mail text is mostly ASCII: eight such bytes at a time.
+    if (uint64_t w; i + sizeof w <= s.size()) {
+      std::memcpy(&w, s.data() + i, sizeof w);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += sizeof w;
+        continue;
+      }
+    }
     size_t n = Utf8SequenceAt(s, i);
     if (n == 0) return false;
     i += n;
