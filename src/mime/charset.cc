@@ -46,22 +46,16 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 
 namespace {
 
-// The index of the first byte at or after `i` that is not ASCII (s.size()
-// when none): eight bytes at a time, since mail text is mostly ASCII.
-size_t SkipAscii(std::string_view s, size_t i) {
-  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-  while (i + 8 <= s.size()) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, sizeof word);
-    if ((word & kHighBits) != 0) break;
-    i += 8;
-  }
-  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
-  return i;
-}
-
 bool IsValidUtf8(std::string_view s) {
-  for (size_t i = SkipAscii(s, 0); i < s.size(); i = SkipAscii(s, i)) {
+  for (size_t i = 0; i < s.size();) {
+    // Mail text is mostly ASCII: eight such bytes at a time.
+    if (uint64_t w; i + sizeof w <= s.size()) {
+      std::memcpy(&w, s.data() + i, sizeof w);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += sizeof w;
+        continue;
+      }
+    }
     size_t n = Utf8SequenceLength(s, i);
     if (n == 0) return false;
     i += n;
