@@ -26,13 +26,14 @@ class StringSource : public ByteSource {
     if (fail_after_ >= 0 && at_ >= static_cast<size_t>(fail_after_)) {
       return InvalidArgumentError("decryption failed");
     }
-    size_t n = std::min({max, size_t{1000}, bytes_.size() - at_});
+    size_t n = std::min({max, slice_, bytes_.size() - at_});
     out->append(bytes_, at_, n);
     at_ += n;
     *read_ += static_cast<int64_t>(n);
     return n;
   }
   int64_t fail_after_ = -1;
+  size_t slice_ = 1000;
 
  private:
   std::string bytes_;
@@ -57,7 +58,8 @@ std::string Wrapped(std::string_view data) {
 
 std::string Message(const std::string& blob) {
   return "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
-         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n"
+         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+         "boundary=\"b\"\r\n"
          "\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
          "--b\r\nContent-Type: application/octet-stream\r\n"
          "Content-Transfer-Encoding: base64\r\n"
@@ -69,7 +71,8 @@ std::string Message(const std::string& blob) {
          "a=3Db,caf=C3=A9\r\nlong line=\r\n continues\r\n"
          "--b\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
          "Content-Transfer-Encoding: base64\r\n"
-         "Content-Disposition: attachment; filename=\"message.sealed\"\r\n\r\n" +
+         "Content-Disposition: attachment; "
+         "filename=\"message.sealed\"\r\n\r\n" +
          Wrapped("SEALPOST sealed bytes") + "--b--\r\n";
 }
 
@@ -91,8 +94,8 @@ TEST(PartStreamTest, GivesWhatPartContentGivesInThreePasses) {
   for (int index : {1, 2}) {
     int restarts = 0;
     int64_t read = 0;
-    auto part = OpenPart(
-        std::make_unique<StringSource>(mail, &restarts, &read), index);
+    auto part =
+        OpenPart(std::make_unique<StringSource>(mail, &restarts, &read), index);
     ASSERT_TRUE(part.ok()) << part.status().ToString();
     auto whole = PartContent(mail, index);
     ASSERT_TRUE(whole.ok());
@@ -112,6 +115,25 @@ TEST(PartStreamTest, GivesWhatPartContentGivesInThreePasses) {
     EXPECT_GE(restarts, 1);
     EXPECT_LE(restarts, 2);
     EXPECT_LE(read, 3 * static_cast<int64_t>(mail.size()));
+  }
+}
+
+TEST(PartStreamTest, LargePartInLargeSlices) {
+  // Several of GMime's read buffers and of the source's slices.
+  const std::string blob = Binary(5 * 1024 * 1024 + 77);
+  const std::string mail = Message(blob);
+  for (size_t slice : {size_t{4096}, size_t{65536}, size_t{1 << 20}}) {
+    int restarts = 0;
+    int64_t read = 0;
+    auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+    src->slice_ = slice;
+    auto part = OpenPart(std::move(src), 1);
+    ASSERT_TRUE(part.ok()) << part.status().ToString();
+    EXPECT_EQ((*part)->size(), static_cast<int64_t>(blob.size())) << slice;
+    Status status;
+    std::string got = ReadAll(**part, &status);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_TRUE(got == blob) << slice << " " << got.size();
   }
 }
 
