@@ -20,6 +20,9 @@ class StringSource : public ByteSource {
   Status Restart() override {
     ++*restarts_;
     at_ = 0;
+    if (cut_on_restart_ > 0 && *restarts_ == cut_at_restart_) {
+      bytes_.resize(cut_on_restart_);
+    }
     return Status::Ok();
   }
   Result<size_t> Read(size_t max, std::string* out) override {
@@ -34,6 +37,8 @@ class StringSource : public ByteSource {
   }
   int64_t fail_after_ = -1;
   size_t slice_ = 1000;
+  size_t cut_on_restart_ = 0;  // the source shrinks to this ...
+  int cut_at_restart_ = 1;     // ... on this restart
 
  private:
   std::string bytes_;
@@ -158,6 +163,30 @@ TEST(PartStreamTest, SourceFaultDuringTheParseFailsBeforeAnyByte) {
   auto part = OpenPart(std::move(src), 1);
   ASSERT_FALSE(part.ok());
   EXPECT_EQ(part.status().message(), "decryption failed");
+}
+
+TEST(PartStreamTest, SourceCutShortAfterTheParseFailsTheRead) {
+  // The bytes change under the reader after the parse (a file replaced):
+  // the part's read fails instead of ending early or giving other bytes.
+  const std::string mail = Message(Binary(200 * 1024));
+  int restarts = 0;
+  int64_t read = 0;
+  auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+  src->cut_on_restart_ = mail.size() / 2;  // inside the attachment
+  src->cut_at_restart_ = 2;                // the read, after the count
+  auto part = OpenPart(std::move(src), 1);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  Status status;
+  std::string got = ReadAll(**part, &status);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status.ToString();
+  EXPECT_LT(got.size(), static_cast<size_t>((*part)->size()));
+  // Cut on the count pass instead: refused before any byte.
+  restarts = 0;
+  auto early = std::make_unique<StringSource>(mail, &restarts, &read);
+  early->cut_on_restart_ = mail.size() / 2;
+  early->cut_at_restart_ = 1;
+  EXPECT_EQ(OpenPart(std::move(early), 1).status().code(),
+            StatusCode::kDataLoss);
 }
 
 TEST(PartStreamTest, FindsTheSealedAttachment) {
