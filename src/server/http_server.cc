@@ -153,8 +153,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     } catch (const std::exception& e) {
       log::Error("response headers for a {} answer refused: {}", res.status,
                  e.what());
-      res = http::Response::JsonError(500, "internal",
-                                      "internal error");  // no stream
+      res = http::Response::JsonError(500, "internal", "internal error");
       out =
           bhttp::response<Body>{bhttp::status::internal_server_error, version};
       SetHeaders(out, res);
