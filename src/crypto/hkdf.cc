@@ -24,7 +24,9 @@ Result<SecretBytes> HkdfSha256(std::span<const uint8_t> ikm,
   if (length == 0 || length > 255 * 32) {
     return InvalidArgumentError("HKDF: output length out of range");
   }
-  std::unique_ptr<EVP_KDF, KdfFree> kdf(
+  // Fetched once (a fetch is a locked lookup by name, and this runs for
+  // every message opened); the provider keeps it for the process's life.
+  static const std::unique_ptr<EVP_KDF, KdfFree> kdf(
       EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr));
   if (!kdf) return InternalError("HKDF: not available");
   std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));

@@ -48,7 +48,17 @@ void LicenseService::AuditBestEffort(std::string_view actor,
 Result<IrmConfig> LicenseService::LoadIrm() {
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kIrmKey));
   if (!text.has_value()) return IrmConfig();
-  return IrmConfig::FromJson(*text);
+  // Read on every key release: parsed again only when the stored text
+  // changed (the text is read each time, so a change counts at once).
+  {
+    MutexLock lock(&irm_mu_);
+    if (!irm_text_.empty() && irm_text_ == *text) return irm_parsed_;
+  }
+  SP_ASSIGN_OR_RETURN(IrmConfig parsed, IrmConfig::FromJson(*text));
+  MutexLock lock(&irm_mu_);
+  irm_text_ = std::move(*text);
+  irm_parsed_ = parsed;
+  return parsed;
 }
 
 Status LicenseService::SaveIrm(const IrmConfig& config) {

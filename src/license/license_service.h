@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "crypto/signature.h"
 #include "license/directory.h"
 #include "license/irm_config.h"
@@ -355,6 +356,10 @@ class LicenseService {
   store::AuditGroupCommit releases_{store_};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> retention_seconds_{0};
+  // LoadIrm's last parse and the stored text it came from.
+  Mutex irm_mu_;
+  std::string irm_text_ SP_GUARDED_BY(irm_mu_);
+  IrmConfig irm_parsed_ SP_GUARDED_BY(irm_mu_);
 };
 
 }  // namespace sealpost::license

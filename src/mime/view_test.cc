@@ -237,6 +237,24 @@ TEST(ViewTest, Charsets) {
                  "b"),
             "a\xef\xbf\xbd"
             "b");
+  // After ASCII runs that the check skips eight bytes at a time: a stray
+  // byte in the first word, on a word boundary, in the tail, and a valid
+  // character cut by the end.
+  const std::string run(19, 'x');
+  for (const std::string& prefix : {std::string("ab"), run.substr(0, 8), run}) {
+    EXPECT_EQ(view("text/plain; charset=utf-8", "8bit", prefix + "\xff" + run),
+              prefix + "\xef\xbf\xbd" + run)
+        << prefix.size();
+    EXPECT_EQ(
+        view("text/plain; charset=utf-8", "8bit", prefix + "\xc3\xa9" + run),
+        prefix + "\xc3\xa9" + run);
+    EXPECT_EQ(view("text/plain; charset=utf-8", "8bit", prefix + "\xc3"),
+              prefix + "\xef\xbf\xbd");
+  }
+  // Unlabelled: valid UTF-8 stays, 8-bit text past an ASCII run is
+  // windows-1252.
+  EXPECT_EQ(view("text/plain", "8bit", run + "\xc3\xa9"), run + "\xc3\xa9");
+  EXPECT_EQ(view("text/plain", "8bit", run + "\xe9"), run + "\xc3\xa9");
   // Base64 UTF-8.
   EXPECT_EQ(view("text/plain; charset=utf-8", "base64", "Y2Fmw6kK\r\n"),
             "caf\xc3\xa9\n");
