@@ -16,6 +16,7 @@
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
 #include "queue/dsn.h"
+#include "store/body_store.h"
 
 namespace sealpost::protect {
 
@@ -75,20 +76,32 @@ Result<std::string> Protector::SealAndWrap(
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
   // keep_portal_copy with defer_write: the container is the portal copy.
-  SP_ASSIGN_OR_RETURN(
-      std::string mail,
-      mime::BuildWrapperMail(original, sealed->write->portal_copy, wrap));
   store::NewProtectedMessage record = std::move(*sealed->write);
-  if (store_.StagesBodies(record.portal_copy.size())) {
-    // A large copy goes to disk now rather than waiting in memory for the
-    // commit, beside the next group's (issue 14).
-    SP_RETURN_IF_ERROR(store_.StageBody(store::BodyKind::kPortal,
-                                        record.record.id, record.portal_copy));
-    std::string().swap(record.portal_copy);
-    record.portal_copy_staged = true;
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr || !store_.StagesBodies(record.portal_copy.size())) {
+    SP_ASSIGN_OR_RETURN(
+        std::string mail,
+        mime::BuildWrapperMail(original, record.portal_copy, wrap));
+    records->push_back(std::move(record));
+    return mail;
   }
+  // A large copy goes to disk first (issue 14), and the wrapper's base64
+  // of it is read back from there a slice at a time: the container is not
+  // held beside the wrapper, nor waits in memory for the commit.
+  const size_t size = record.portal_copy.size();
+  SP_RETURN_IF_ERROR(store_.StageBody(store::BodyKind::kPortal,
+                                      record.record.id, record.portal_copy));
+  std::string().swap(record.portal_copy);
+  record.portal_copy_staged = true;
+  std::string id = record.record.id;
   records->push_back(std::move(record));
-  return mail;
+  std::unique_ptr<store::BodyReader> file;
+  if (wrap.attach_container) {
+    SP_ASSIGN_OR_RETURN(file, bodies->OpenBody(store::BodyKind::kPortal, id));
+  }
+  mime::ContainerSource source{
+      size, [&](size_t max, std::string* out) { return file->Read(max, out); }};
+  return mime::BuildWrapperMail(original, source, wrap);
 }
 
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
