@@ -119,8 +119,19 @@ Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
   return std::move(out.messages);
 }
 
-Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
-  return Process(in, nullptr);
+Result<Outcome> Protector::Apply(const queue::IncomingMessage& in,
+                                 const Stager& stage) {
+  return Process(in, nullptr, true, stage ? &stage : nullptr);
+}
+
+bool Protector::StagesEarly(const Run& run) {
+  if (run.stage == nullptr || !store_.StagesBodies(run.original.size())) {
+    return false;
+  }
+  auto rules = store_.ListJournalRules();
+  if (!rules.ok()) return false;  // AddJournalReport says why
+  return std::none_of(rules->begin(), rules->end(),
+                      [](const auto& r) { return r.enabled; });
 }
 
 void Protector::Inspect(Run& run) {
@@ -248,8 +259,8 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed,
-                                   bool may_decrypt) {
-  Run run{in, composed};
+                                   bool may_decrypt, const Stager* stage) {
+  Run run{in, composed, stage};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
   if (out.ok() && !out->messages.empty()) {
     auto& first = out->messages.front().audit;
@@ -279,8 +290,15 @@ Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   RejectUninspected(run, plan);
   StampSignature(run, facts, plan);
+  // Each large message to its body file as soon as it is made: the first
+  // group's wrapper is not held while the next is sealed (issue 14).
+  const bool stage = StagesEarly(run);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
+    const size_t before = run.out.messages.size();
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
+    for (size_t i = before; stage && i < run.out.messages.size(); ++i) {
+      SP_RETURN_IF_ERROR((*run.stage)(run.out.messages[i]));
+    }
   }
   LabelInspection(run);
   if (!run.rejected.empty()) {
