@@ -101,7 +101,9 @@ Result<std::string> Protector::SealAndWrap(
   }
   mime::ContainerSource source{
       size, [&](size_t max, std::string* out) { return file->Read(max, out); }};
-  return mime::BuildWrapperMail(original, source, wrap);
+  auto mail = mime::BuildWrapperMail(original, source, wrap);
+  if (!mail.ok()) bodies->DiscardBody(store::BodyKind::kPortal, id);
+  return mail;
 }
 
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
@@ -262,6 +264,7 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    bool may_decrypt, const Stager* stage) {
   Run run{in, composed, stage};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
+  if (!out.ok()) DiscardStaged(run.out.messages);
   if (out.ok() && !out->messages.empty()) {
     auto& first = out->messages.front().audit;
     for (auto& r : run.audit) first.push_back(std::move(r));
@@ -269,6 +272,20 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
     for (auto& r : run.audit) store_.AppendAuditBestEffort(std::move(r));
   }
   return out;
+}
+
+void Protector::DiscardStaged(
+    const std::vector<queue::IncomingMessage>& messages) {
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr) return;
+  for (const auto& m : messages) {
+    if (m.staged) bodies->DiscardBody(store::BodyKind::kQueue, m.id);
+    for (const auto& r : m.protected_records) {
+      if (r.portal_copy_staged) {
+        bodies->DiscardBody(store::BodyKind::kPortal, r.record.id);
+      }
+    }
+  }
 }
 
 void Protector::Audit(Run& run, std::string action, std::string result,

@@ -132,6 +132,9 @@ class Protector {
   // Whether the run's outgoing messages may go to their body files as they
   // are made: large mail, and no journal rule enabled.
   bool StagesEarly(const Run& run);
+  // The body files staged for `messages` (their queue bodies and portal
+  // copies), removed when the run fails and nothing will commit them.
+  void DiscardStaged(const std::vector<queue::IncomingMessage>& messages);
   Result<Outcome> ProcessRun(Run& run, bool may_decrypt);
   // An audit record of what the run decided: it commits with the first
   // message the run queues (queue::IncomingMessage::audit), in the queue's

@@ -178,6 +178,21 @@ TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   }
   EXPECT_EQ(sealed, 1);
   Commit(out);
+  EXPECT_EQ(count_copies(), 2);
+
+  // The queue cannot take the second (a full disk): the message is not
+  // accepted, and the portal copies staged for it are gone now, not at the
+  // next start.
+  Protector::Stager fails = [&](queue::IncomingMessage& m) {
+    return stage(m).ok() && staged.size() == 3
+               ? Status::Ok()
+               : ResourceExhaustedError("disk full");
+  };
+  in.id = queue::NewQueueId();
+  result = gw_.protector->Apply(in, fails);
+  EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(staged.size(), 4u);
+  EXPECT_EQ(count_copies(), 2);
 
   store::JournalRuleRecord rule;
   rule.id = "j1";
