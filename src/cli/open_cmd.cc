@@ -8,15 +8,19 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
+#include "base/byte_source.h"
 #include "base/encoding.h"
+#include "base/files.h"
 #include "cli/cli.h"
 #include "cli/local_config.h"
 #include "crypto/signature.h"
 #include "mime/facts.h"
+#include "mime/part_stream.h"
 #include "mime/wrapper.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
@@ -195,8 +199,13 @@ int Damaged(const Args& a) {
   return kExitLocal;
 }
 
-// A bare message.sealed file, streamed: memory stays flat whatever its size.
-int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
+// Appends up to `max` container bytes to *out; 0 at the end.
+using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
+
+// A container read a slice at a time, streamed: memory stays flat whatever
+// its size, and the plaintext goes to a file renamed into place only once
+// the last segment authenticated.
+int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read) {
   std::string head;
   size_t needed = sealed::kPrefixSize;
   Result<sealed::SealedHeader> header = DataLossError("");
@@ -204,10 +213,8 @@ int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
     header = sealed::ParseSealedHeader(head, &needed);
     if (header.ok()) break;
     if (!sealed::IsIncompleteHeader(header.status())) return Damaged(a);
-    std::string more(needed - head.size(), '\0');
-    size_t n = std::fread(more.data(), 1, more.size(), in);
-    if (n == 0) return Damaged(a);
-    head.append(more, 0, n);
+    auto n = read(needed - head.size(), &head);
+    if (!n.ok() || *n == 0) return Damaged(a);
   }
   License lic;
   if (int rc = AcquireLicense(g, a, head.substr(0, header->size), &lic);
@@ -225,12 +232,13 @@ int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
       !reader.SetContentKey(lic.content_key).ok()) {
     return Damaged(a);
   }
-  std::string chunk(1 << 20, '\0');
+  std::string chunk;
   for (;;) {
-    size_t n = std::fread(chunk.data(), 1, chunk.size(), in);
-    if (n == 0) break;
-    if (!reader.Update(std::string_view(chunk).substr(0, n)).ok() ||
-        !out.Write(reader.TakeOutput())) {
+    chunk.clear();
+    auto n = read(1 << 20, &chunk);
+    if (!n.ok()) return Damaged(a);
+    if (*n == 0) break;
+    if (!reader.Update(chunk).ok() || !out.Write(reader.TakeOutput())) {
       return Damaged(a);
     }
   }
@@ -239,6 +247,24 @@ int OpenSealedFile(Globals& g, const Args& a, FILE* in) {
   }
   return out.Commit() ? kExitOk : kExitLocal;
 }
+
+// A file read again from its start on Restart().
+class FileSource : public ByteSource {
+ public:
+  explicit FileSource(std::string path) : path_(std::move(path)) {}
+  Status Restart() override {
+    SP_ASSIGN_OR_RETURN(file_, FileReader::Open(path_));
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (file_ == nullptr) SP_RETURN_IF_ERROR(Restart());
+    return file_->Read(max, out);
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<FileReader> file_;
+};
 
 // The id in a wrapper's "X-Sealpost-Protected: v1; id=...; ..." header.
 // Only a name: the server releases nothing without a license check.
@@ -305,11 +331,29 @@ int OpenProtected(Globals& g, const Args& a) {
     size_t n = std::fread(magic, 1, sizeof magic, in);
     if (sealed::LooksSealed(std::string_view(magic, n))) {
       std::rewind(in);
-      int rc = OpenSealedFile(g, a, in);
+      int rc = OpenSealedStream(g, a, [in](size_t max, std::string* out) {
+        size_t old = out->size();
+        out->resize(old + max);
+        size_t got = std::fread(out->data() + old, 1, max, in);
+        out->resize(old + got);
+        if (got == 0 && std::ferror(in))
+          return Result<size_t>(DataLossError("read"));
+        return Result<size_t>(got);
+      });
       std::fclose(in);
       return rc;
     }
     std::fclose(in);
+    // A wrapper mail with its message.sealed: found by GMime in the file
+    // and read from there a slice at a time (the file is read three times:
+    // docs/cli.md), never whole in memory.
+    auto part =
+        mime::OpenSealedAttachment(std::make_unique<FileSource>(a.file));
+    if (part.ok()) {
+      return OpenSealedStream(g, a, [&part](size_t max, std::string* out) {
+        return (*part)->Read(max, out);
+      });
+    }
   }
   // A wrapper mail (or standard input): parsed whole by the MIME layer.
   ClientOptions session;

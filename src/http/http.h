@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/json_quote.h"
+#include "base/status.h"
 
 namespace sealpost::http {
 
@@ -51,6 +52,20 @@ struct Later {
   std::function<void(Resume)> start;
 };
 
+// A body made a slice at a time while it is sent (a large download), never
+// whole in memory: the server asks for the next slice once the one before
+// was written, on the handler pool (one call at a time).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Total bytes, known before the first: sent as Content-Length.
+  virtual int64_t size() const = 0;
+  // Appends up to `max` bytes to *out; 0 at the end. After the header
+  // nothing else can be said: an error (or a size that does not match)
+  // closes the connection short of Content-Length, which clients report.
+  virtual Result<size_t> Next(size_t max, std::string* out) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
@@ -59,6 +74,8 @@ struct Response {
   // Set: this is not the answer yet (the other fields are unused); the
   // server waits for `later` (see Later).
   std::shared_ptr<const Later> later;
+  // Set: the body, sent a slice at a time (`body` is unused).
+  std::shared_ptr<BodyStream> stream;
 
   static Response Json(int status, std::string body);
   // {"error": {"code": "...", "message": "..."}}

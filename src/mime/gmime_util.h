@@ -50,6 +50,13 @@ void ForEachPart(GMimeObject* object, Visit visit) {
   g_mime_part_iter_free(iter);
 }
 
+// Leaf `index` as PartContent (view.h) numbers and names it, or nullptr
+// (view.cc).
+GMimeObject* DescribeLeaf(GMimeMessage* msg, int index, std::string* filename,
+                          std::string* content_type);
+// Its decoded content, as PartContent gives it, written to `sink`.
+void WriteLeafContent(GMimeObject* leaf, bool crlf, GMimeStream* sink);
+
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);
 // The same appended to `out`, a slice at a time: no whole-size temporary.

@@ -397,6 +397,27 @@ std::string ToLf(std::string_view s) {
 
 }  // namespace
 
+GMimeObject* internal::DescribeLeaf(GMimeMessage* msg, int index,
+                                    std::string* filename,
+                                    std::string* content_type) {
+  std::vector<Leaf> leaves = Leaves(msg);
+  if (index < 0 || static_cast<size_t>(index) >= leaves.size()) return nullptr;
+  std::vector<Role> roles = Classify(leaves);
+  int number = 0;
+  for (int i = 0; i <= index; ++i) {
+    if (roles[i] == Role::kPart) ++number;
+  }
+  ViewPart p = Describe(leaves[index], index, std::max(number, 1));
+  *filename = std::move(p.filename);
+  *content_type = std::move(p.content_type);
+  return leaves[index].object;
+}
+
+void internal::WriteLeafContent(GMimeObject* leaf, bool crlf,
+                                GMimeStream* sink) {
+  WriteLeaf(leaf, crlf, sink);
+}
+
 Result<MessageView> ParseForReading(std::string_view message, size_t max_body) {
   ParsedMessage parsed(message);
   GMimeMessage* msg = parsed.get();

@@ -204,6 +204,14 @@ TEST(ViewTest, Charsets) {
   // ... anything else is windows-1252 (0x80 is the euro sign).
   EXPECT_EQ(view("text/plain", "8bit", "\x80 5 caf\xe9"),
             "\xe2\x82\xac 5 caf\xc3\xa9");
+  // The same past a run of ASCII, where the check takes eight bytes at a
+  // time (a character across the eighth byte, a stray byte after it).
+  EXPECT_EQ(view("text/plain", "8bit", "1234567\xc3\xa9 and more text"),
+            "1234567\xc3\xa9 and more text");
+  EXPECT_EQ(view("text/plain", "8bit", "twelve bytes caf\xe9 au lait!"),
+            "twelve bytes caf\xc3\xa9 au lait!");
+  EXPECT_EQ(view("text/plain", "8bit", "0123456789abcdef\xe9"),
+            "0123456789abcdef\xc3\xa9");
   // A charset nobody knows: the same fallback, never a failure.
   EXPECT_EQ(view("text/plain; charset=x-no-such-charset", "8bit", "caf\xe9"),
             "caf\xc3\xa9");

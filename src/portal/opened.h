@@ -26,12 +26,20 @@ struct Opened {
 };
 
 // The message `id` for the signed-in visitor, or the page that says why
-// not (`back`: where signing in returns to).
-std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
-                                             const http::Request& req,
-                                             const std::string& id,
-                                             const Portal::Visitor& v,
-                                             const std::string& back);
+// not (`back`: where signing in returns to). Without `decrypt`, every check
+// and the key release (audited) are made, `original` stays empty and the
+// container in the store (a download reads it from there: download.cc).
+std::variant<Opened, http::Response> OpenFor(
+    const PortalServices& s, const http::Request& req, const std::string& id,
+    const Portal::Visitor& v, const std::string& back, bool decrypt = true);
+
+// Whether `o`'s attachments are given decrypted (else sealed on their own).
+bool DecryptedDownloads(const PortalServices& s, const Opened& o);
+
+// The header of `id`'s portal copy (for its license request), read from
+// its body file when it has one; nullopt when no copy was kept.
+Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
+                                                    const std::string& id);
 
 // The subject as the recipients were shown it; `parsed` is the original's.
 std::string ShownSubject(const PortalServices& s, const Opened& o,

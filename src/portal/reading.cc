@@ -33,11 +33,13 @@ struct Found {
 // The message `id` for the signed-in visitor up to its license request, or
 // the page that says why not. A message whose sender set a PIN opens (for
 // anyone but its owner) once this session has entered it (a pass in the
-// store, so on any node).
+// store, so on any node). `header_only`: the container's header, the rest
+// left in the store for a download read from there (download.cc).
 std::variant<Found, http::Response> FindFor(const PortalServices& s,
                                             const std::string& id,
                                             const Portal::Visitor& v,
-                                            const std::string& back) {
+                                            const std::string& back,
+                                            bool header_only = false) {
   Chrome chrome{"", nullptr, &v};
   auto record = s.store->GetProtectedMessage(id);
   if (!record.ok()) {
@@ -62,7 +64,8 @@ std::variant<Found, http::Response> FindFor(const PortalServices& s,
     }
     if (!*passed) return RedirectResponse("/m/" + id + "/pin", v);
   }
-  auto copy = s.store->GetPortalCopy(id);
+  auto copy =
+      header_only ? PortalCopyHeader(*s.store, id) : s.store->GetPortalCopy(id);
   if (!copy.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
@@ -95,10 +98,12 @@ license::LicenseService::Reader ReaderOf(const http::Request& req,
 }
 
 // The found message opened with the visitor's use license `lic` (the
-// answer to its license request), or the page that says why not.
+// answer to its license request), or the page that says why not; not
+// decrypted unless `decrypt`.
 std::variant<Opened, http::Response> OpenWith(Found found,
                                               Result<license::UseLicense> lic,
-                                              const Portal::Visitor& v) {
+                                              const Portal::Visitor& v,
+                                              bool decrypt = true) {
   Chrome chrome{"", &found.brand, &v};
   const std::string& id = found.record.id;
   if (!lic.ok()) {
@@ -129,17 +134,21 @@ std::variant<Opened, http::Response> OpenWith(Found found,
   if (!verifier.ok()) {
     return NoticeResponse(500, "This message is damaged", "", chrome);
   }
-  auto opened = sealed::Open(found.container, *verifier, lic->content_key);
-  if (!opened.ok()) {
-    return NoticeResponse(500, "This message is damaged", "", chrome);
-  }
   Opened out;
+  if (decrypt) {
+    auto opened = sealed::Open(found.container, *verifier, lic->content_key);
+    if (!opened.ok()) {
+      return NoticeResponse(500, "This message is damaged", "", chrome);
+    }
+    out.original = std::move(opened->message);
+  }
   out.record = std::move(found.record);
   out.brand = std::move(found.brand);
   out.license = std::move(*lic);
-  out.original = std::move(opened->message);
   return out;
 }
+
+}  // namespace
 
 bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
   if (!o.license.rights.Has(rights::Right::kExtract)) return false;
@@ -150,6 +159,8 @@ bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
   }
   return true;
 }
+
+namespace {
 
 std::string BodyCsp(bool images) {
   return std::string("default-src 'none'; img-src 'self' data:") +
@@ -168,19 +179,17 @@ http::Response MessagePage(const PortalServices& s, const http::Request& req,
 // The message `id` for the signed-in visitor, or the page that says why
 // not: FindFor, the license request (waiting here for its audit record's
 // commit), OpenWith.
-std::variant<Opened, http::Response> OpenFor(const PortalServices& s,
-                                             const http::Request& req,
-                                             const std::string& id,
-                                             const Portal::Visitor& v,
-                                             const std::string& back) {
-  auto found = FindFor(s, id, v, back);
+std::variant<Opened, http::Response> OpenFor(
+    const PortalServices& s, const http::Request& req, const std::string& id,
+    const Portal::Visitor& v, const std::string& back, bool decrypt) {
+  auto found = FindFor(s, id, v, back, !decrypt);
   if (auto* resp = std::get_if<http::Response>(&found)) {
     return std::move(*resp);
   }
   Found& f = std::get<Found>(found);
   auto lic = s.licenses->Acquire(v.email, f.container, "portal",
                                  ReaderOf(req, v), &f.record);
-  return OpenWith(std::move(f), std::move(lic), v);
+  return OpenWith(std::move(f), std::move(lic), v, decrypt);
 }
 
 // The subject as the recipients were shown it: the one kept with the
@@ -371,54 +380,6 @@ http::Response Portal::MessageBody(http::Request& req) {
   out.headers.emplace_back("Content-Security-Policy", BodyCsp(images));
   out.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
   out.headers.emplace_back("Cache-Control", "no-store");
-  return out;
-}
-
-// An attachment: decrypted when the rights allow it, otherwise
-// sealed on its own for the same recipients (opens with `sealpost open`).
-http::Response Portal::MessagePart(http::Request& req) {
-  Visitor v = Identify(req);
-  const std::string& id = req.params["id"];
-  auto r = OpenFor(services_, req, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
-  Opened& o = std::get<Opened>(r);
-  int index = -1;
-  try {
-    index = std::stoi(req.params["n"]);
-  } catch (...) {
-  }
-  auto part = mime::PartContent(o.original, index);
-  if (!part.ok()) return http::Response::Text(404, "no such attachment\n");
-  http::Response out;
-  out.headers.emplace_back("Cache-Control", "no-store");
-  out.headers.emplace_back("Content-Security-Policy",
-                           "default-src 'none'; sandbox");
-  std::string name = part->filename;
-  if (DecryptedDownloads(services_, o)) {
-    out.content_type = "application/octet-stream";
-    out.body = std::move(part->bytes);
-  } else {
-    license::ProtectRequest pr;
-    pr.sender = o.record.owner;
-    pr.template_name = o.record.template_id;
-    pr.recipients =
-        license::RecipientsOf(o.record);  // the message's own recipients
-    pr.message = std::move(part->bytes);
-    pr.authorized_by_policy = true;
-    pr.expires_at = o.record.expires_at;
-    pr.branding = o.record.branding;
-    pr.subject = "Attachment " + part->filename;
-    auto sealed = services_.licenses->Protect(pr);
-    if (!sealed.ok()) {
-      return NoticeResponse(503, "This attachment can't be downloaded now",
-                            sealed.status().message(), {"", &o.brand, &v});
-    }
-    out.content_type = "application/vnd.sealpost.sealed";
-    out.body = std::move(sealed->container);
-    name += ".sealed";
-  }
-  out.headers.emplace_back("Content-Disposition",
-                           http::AttachmentDisposition(name));
   return out;
 }
 

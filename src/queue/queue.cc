@@ -158,23 +158,27 @@ void Queue::CommitLoop() {
     std::vector<ResultRecord> results;
     {
       MutexLock lock(&commit_mu_);
-      while (!commit_stop_ && pending_.empty() && results_.empty()) {
-        commit_cv_.Wait(&commit_mu_);
+      // Delivery results alone linger (kResultLinger from the first of
+      // them) so that they share the next acceptance's fsync. A commit of
+      // results alone, started just before a message arrives, holds that
+      // message's 250 for a whole fsync; with one session sending, 5 ms was
+      // too short to reach the next message whenever the machine was busy.
+      // Until they commit, a crash means delivering them again
+      // (at-least-once). A result does not wake this thread (OnGroupDone):
+      // with one session, that was a wake-up per message only to linger
+      // again; an idle committer looks every kResultLinger instead.
+      for (;;) {
+        if (commit_stop_ || !pending_.empty() ||
+            results_.size() >= kMaxLingerResults) {
+          break;
+        }
+        const auto now = SteadyClock::now();
+        if (!results_.empty() && now >= results_since_ + kResultLinger) break;
+        commit_cv_.WaitUntil(&commit_mu_, results_.empty()
+                                              ? now + kResultLinger
+                                              : results_since_ + kResultLinger);
       }
       if (pending_.empty() && results_.empty()) return;  // stopping
-      if (pending_.empty() && !commit_stop_) {
-        // Only delivery results: linger so that they share the next
-        // acceptance's fsync. A commit of results alone, started just
-        // before a message arrives, holds that message's 250 for a whole
-        // fsync; with one session sending, 5 ms was too short to reach the
-        // next message whenever the machine was busy. Until they commit, a
-        // crash means delivering them again (at-least-once).
-        const auto until = SteadyClock::now() + kResultLinger;
-        while (!commit_stop_ && pending_.empty() &&
-               results_.size() < kMaxLingerResults) {
-          if (!commit_cv_.WaitUntil(&commit_mu_, until)) break;
-        }
-      }
       pending.swap(pending_);
       results.swap(results_);
     }
@@ -538,8 +542,11 @@ void Queue::OnGroupDone(const std::shared_ptr<Aggregate>& agg) {
     attempt_seconds_->Observe(SecondsSince(agg->started));
     ResultRecord record = Conclude(agg->job, outcomes);
     MutexLock lock(&commit_mu_);
+    if (results_.empty()) results_since_ = SteadyClock::now();
     results_.push_back(std::move(record));
-    commit_cv_.Signal();
+    // The committer finds them when it next looks (CommitLoop), unless
+    // there are enough for a commit of their own.
+    if (results_.size() >= kMaxLingerResults) commit_cv_.Signal();
   }
   MutexLock lock(&mu_);
   --inflight_;

@@ -269,6 +269,9 @@ class Queue final : public Acceptor {
   CondVar commit_cv_;
   std::vector<Pending> pending_ SP_GUARDED_BY(commit_mu_);
   std::vector<ResultRecord> results_ SP_GUARDED_BY(commit_mu_);
+  // When the oldest of results_ arrived: they linger from then.
+  std::chrono::steady_clock::time_point results_since_
+      SP_GUARDED_BY(commit_mu_);
   bool commit_stop_ SP_GUARDED_BY(commit_mu_) = false;
   std::thread committer_;
 

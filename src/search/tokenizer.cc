@@ -1,5 +1,7 @@
 #include "search/tokenizer.h"
 
+#include <algorithm>
+
 namespace sealpost::search {
 namespace {
 
@@ -62,6 +64,11 @@ bool IsWordChar(char32_t c) {
   return true;
 }
 
+bool IsAsciiWordByte(unsigned char b) {
+  return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') ||
+         (b >= 'A' && b <= 'Z');
+}
+
 char32_t Lower(char32_t c) {
   if (c >= 'A' && c <= 'Z') return c + 32;
   if (c < 0xc0) return c;
@@ -109,6 +116,35 @@ void ForEachWord(std::string_view text, Emit emit) {
   };
   size_t i = 0;
   while (i < text.size()) {
+    // Most text is ASCII: a run of ASCII letters and digits is taken in one
+    // go (lower-cased and appended at once, or skipped when the word is
+    // already too long) instead of a code point at a time.
+    if (const auto b = static_cast<unsigned char>(text[i]); b < 0x80) {
+      if (!IsAsciiWordByte(b)) {
+        flush();
+        ++i;
+        continue;
+      }
+      size_t end = i + 1;
+      while (end < text.size() &&
+             IsAsciiWordByte(static_cast<unsigned char>(text[end]))) {
+        ++end;
+      }
+      if (!too_long) {
+        // One byte more than the limit is enough to know it is too long.
+        const size_t take = std::min(end - i, kMaxWordBytes + 1 - word.size());
+        const size_t at = word.size();
+        word.resize(at + take);
+        for (size_t k = 0; k < take; ++k) {
+          const auto a = static_cast<unsigned char>(text[i + k]);
+          word[at + k] = static_cast<char>(a >= 'A' && a <= 'Z' ? a + 32 : a);
+        }
+        chars += take;
+        if (word.size() > kMaxWordBytes) too_long = true;
+      }
+      i = end;
+      continue;
+    }
     char32_t c = NextCodePoint(text, &i);
     if (!IsWordChar(c)) {
       flush();

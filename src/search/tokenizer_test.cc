@@ -47,6 +47,23 @@ TEST(TokenizerTest, CapsDistinctWordsAndSkipsOverlongOnes) {
   EXPECT_TRUE(w.full());
 }
 
+TEST(TokenizerTest, WordsUpToTheLimitAreKeptAcrossAsciiAndLatin) {
+  const std::string longest(kMaxWordBytes, 'a');
+  WordSet w;
+  // The limit counts bytes: 64 letters make a word, 65 do not, nor 63
+  // ASCII letters and a two-byte one.
+  w.Add(longest + " " + std::string(kMaxWordBytes + 1, 'D') + " " +
+        std::string(kMaxWordBytes - 2, 'B') + "\xc3\x89 " +
+        std::string(kMaxWordBytes - 1, 'c') +
+        "\xc3\x89 Ab\xc3\x89"
+        "Cd");
+  EXPECT_THAT(
+      w.words(),
+      ElementsAre(longest, std::string(kMaxWordBytes - 2, 'b') + "\xc3\xa9",
+                  "ab\xc3\xa9"
+                  "cd"));
+}
+
 TEST(TokenizerTest, QueryWordsAreDistinct) {
   EXPECT_THAT(QueryWords("Merger merger  PLAN"), ElementsAre("merger", "plan"));
   EXPECT_TRUE(QueryWords("a ! ?").empty());

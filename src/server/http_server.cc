@@ -144,26 +144,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // handler set unless they are malformed or too large for Beast (an
   // attachment's name in Content-Disposition, say), which throws: then a
   // plain 500, so that nothing throws out of a connection's coroutine.
-  bhttp::response<bhttp::string_body> Build(http::Response res,
-                                            unsigned version) {
-    bhttp::response<bhttp::string_body> out{
-        static_cast<bhttp::status>(res.status), version};
+  // `res` becomes that 500 when its headers are refused.
+  template <class Body>
+  bhttp::response<Body> Build(http::Response& res, unsigned version) {
+    bhttp::response<Body> out{static_cast<bhttp::status>(res.status), version};
     try {
       SetHeaders(out, res);
     } catch (const std::exception& e) {
       log::Error("response headers for a {} answer refused: {}", res.status,
                  e.what());
       res = http::Response::JsonError(500, "internal", "internal error");
-      out = bhttp::response<bhttp::string_body>{
-          bhttp::status::internal_server_error, version};
+      out =
+          bhttp::response<Body>{bhttp::status::internal_server_error, version};
       SetHeaders(out, res);
     }
-    out.body() = std::move(res.body);
     return out;
   }
 
-  void SetHeaders(bhttp::response<bhttp::string_body>& out,
-                  const http::Response& res) {
+  void SetHeaders(bhttp::response_header<>& out, const http::Response& res) {
     out.set(bhttp::field::server, "sealpost");
     out.set(bhttp::field::content_type, res.content_type);
     bool has_cache = false, has_csp = false, has_frame = false;
@@ -187,13 +185,76 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // Sends `res` for `req_version`; false when the connection must close.
   awaitable<bool> Send(Stream& stream, http::Response res, unsigned version,
                        bool keep_alive) {
-    auto out = Build(std::move(res), version);
+    if (res.stream != nullptr) {
+      co_return co_await SendStream(stream, std::move(res), version,
+                                    keep_alive);
+    }
+    auto out = Build<bhttp::string_body>(res, version);
+    out.body() = std::move(res.body);
     out.keep_alive(keep_alive && !stopping);
     out.prepare_payload();
     RequestCounter(static_cast<int>(out.result_int()))->Add();
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, kUse);
     co_return !ec && out.keep_alive();
+  }
+
+  // Sends a body made a slice at a time (http::BodyStream): the header
+  // with Content-Length, then each slice made on the handler pool once the
+  // one before was written, so memory holds one slice whatever the size.
+  // A fault after the header closes the connection short of the length.
+  awaitable<bool> SendStream(Stream& stream, http::Response res,
+                             unsigned version, bool keep_alive) {
+    auto out = Build<bhttp::buffer_body>(res, version);
+    std::shared_ptr<http::BodyStream> body = std::move(res.stream);
+    if (body == nullptr) {  // its headers were refused: the plain 500
+      co_return co_await Send(stream, std::move(res), version, keep_alive);
+    }
+    const int64_t size = body->size();
+    out.keep_alive(keep_alive && !stopping);
+    out.content_length(static_cast<uint64_t>(size));
+    out.body().data = nullptr;
+    out.body().more = true;
+    RequestCounter(static_cast<int>(out.result_int()))->Add();
+    bhttp::response_serializer<bhttp::buffer_body> sr{out};
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    auto [hec, hn] = co_await bhttp::async_write_header(stream, sr, kUse);
+    if (hec) co_return false;
+    constexpr size_t kSlice = 256 * 1024;
+    std::string slice;
+    int64_t sent = 0;
+    for (;;) {
+      slice.clear();
+      // (co_spawn wants a default-constructible result: no Result here.)
+      auto [status, n] = co_await asio::co_spawn(
+          pool,
+          [&]() -> awaitable<std::pair<Status, size_t>> {
+            try {
+              Result<size_t> made = body->Next(kSlice, &slice);
+              if (!made.ok()) co_return std::pair(made.status(), size_t{0});
+              co_return std::pair(Status::Ok(), *made);
+            } catch (const std::exception& e) {
+              co_return std::pair(InternalError(e.what()), size_t{0});
+            }
+          },
+          asio::use_awaitable);
+      if (!status.ok() || sent + static_cast<int64_t>(n) > size ||
+          (n == 0 && sent != size)) {
+        log::Warn("response body cut off after {} of {} bytes: {}", sent, size,
+                  status.ok() ? "its size changed" : status.ToString());
+        co_return false;  // the connection closes short of Content-Length
+      }
+      sent += static_cast<int64_t>(n);
+      out.body().data = n == 0 ? nullptr : slice.data();
+      out.body().size = n;
+      out.body().more = n != 0;
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      auto [ec, w] = co_await bhttp::async_write(stream, sr, kUse);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) co_return false;
+      if (n == 0) break;
+    }
+    co_return out.keep_alive();
   }
 
   awaitable<void> Session(tcp::socket socket) {
@@ -355,7 +416,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         // the same side as the handler ran.
         step = co_await Resumed(std::move(res.later));
       }
-      if (req.method == "HEAD") res.body.clear();
+      if (req.method == "HEAD") {
+        res.body.clear();
+        res.stream = nullptr;
+      }
       requests_seconds->Observe(std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - started)
                                     .count());

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Memory of `sealpost open` (issue 14): the peak resident memory of the
+CLI (GNU time's %M) opening the wrapper of one N MB protected message
+(`[encrypt]` to an internal recipient, so the wrapper carries
+message.sealed) into a file with --out, checked byte for byte. Each size
+on a fresh `sealpost server -dev`; with --peer BINARY another build (server
+and CLI) in the same run. Not a timed test.
+
+Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
+       (SEALPOST_BINARY: default build/sealpost)
+"""
+
+import hashlib
+import json
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
+                                                      "sealpost"))
+
+import large_message_test as lm  # noqa: E402
+from smtp_testlib import DevServer, wait_for, unique  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def one(mb):
+    size = int(mb * MB)
+    server = DevServer(env={
+        "SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(size + 8 * MB)})
+    out_dir = tempfile.TemporaryDirectory()
+    try:
+        tag = unique()
+        raw = lm.large_message(tag, size).replace(
+            b", carol@partner.example", b"")
+        want = hashlib.sha256(raw).hexdigest()
+        with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                          timeout=1200) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        del raw
+
+        def wrapper():
+            for p in server.mailbox_files():
+                if tag.encode() in lm.head_of(p):
+                    return p
+            return None
+        path = wait_for(wrapper, timeout=1200, interval=0.5)
+        assert path, server.read_log()[-3000:]
+        out = os.path.join(out_dir.name, "original.eml")
+        env = dict(os.environ, SEALPOST_ADDR=server.url,
+                   SEALPOST_CACERT=server.ca_cert,
+                   SEALPOST_USER="bob@example.com",
+                   SEALPOST_PASSWORD=server.passwords()["bob@example.com"])
+        env.pop("SEALPOST_TOKEN", None)
+        load = os.getloadavg()[0]
+        started = time.time()
+        r = subprocess.run(["/usr/bin/time", "-f", "maxrss=%M",
+                            os.environ["SEALPOST_BINARY"], "open", path,
+                            "--out", out], env=env, capture_output=True,
+                           text=True, timeout=1200)
+        seconds = time.time() - started
+        assert r.returncode == 0, r.stderr[-2000:]
+        with open(out, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == want
+        rss_kb = int(r.stderr.rsplit("maxrss=", 1)[1].split()[0])
+        print(json.dumps({"mb": mb, "maxrss_mb": rss_kb / 1024,
+                          "wrapper_mb": os.path.getsize(path) / MB,
+                          "seconds": seconds, "load_start": load,
+                          "load_end": os.getloadavg()[0]}))
+    finally:
+        server.stop()
+        out_dir.cleanup()
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["--one"]:
+        one(float(args[1]))
+        return
+    peer = None
+    if args[:1] == ["--peer"]:
+        peer, args = args[1], args[2:]
+    sizes = [float(a) for a in args] or [50, 100]
+    builds = [("this build", os.environ["SEALPOST_BINARY"])]
+    if peer:
+        builds.append(("peer", peer))
+    print("| message | build | wrapper | CLI peak RSS | open s |"
+          " load avg (start, end) |")
+    print("|---|---|---|---|---|---|")
+    for mb in sizes:
+        for label, binary in builds:
+            r = subprocess.run(
+                [sys.executable, os.path.abspath(__file__), "--one", str(mb)],
+                env=dict(os.environ, SEALPOST_BINARY=binary),
+                capture_output=True, text=True)
+            lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+            if r.returncode != 0 or not lines:
+                print("| %g MB | %s | failed: %s |" %
+                      (mb, label, r.stderr.strip()[-300:]))
+                continue
+            m = json.loads(lines[-1])
+            print("| %g MB | %s | %.1f MB | %.1f MB | %.1f | %.2f, %.2f |" %
+                  (mb, label, m["wrapper_mb"], m["maxrss_mb"], m["seconds"],
+                   m["load_start"], m["load_end"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()

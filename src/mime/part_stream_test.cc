@@ -1,0 +1,207 @@
+#include "mime/part_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "base/encoding.h"
+#include "mime/view.h"
+
+namespace sealpost::mime {
+namespace {
+
+// A message in memory behind the ByteSource interface, in small slices, so
+// the parser and the part reader cross slice boundaries; counts restarts
+// and bytes read, and can fail after `fail_after` bytes.
+class StringSource : public ByteSource {
+ public:
+  StringSource(std::string bytes, int* restarts, int64_t* read)
+      : bytes_(std::move(bytes)), restarts_(restarts), read_(read) {}
+  Status Restart() override {
+    ++*restarts_;
+    at_ = 0;
+    if (cut_on_restart_ > 0 && *restarts_ == cut_at_restart_) {
+      bytes_.resize(cut_on_restart_);
+    }
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (fail_after_ >= 0 && at_ >= static_cast<size_t>(fail_after_)) {
+      return InvalidArgumentError("decryption failed");
+    }
+    size_t n = std::min({max, slice_, bytes_.size() - at_});
+    out->append(bytes_, at_, n);
+    at_ += n;
+    *read_ += static_cast<int64_t>(n);
+    return n;
+  }
+  int64_t fail_after_ = -1;
+  size_t slice_ = 1000;
+  size_t cut_on_restart_ = 0;  // the source shrinks to this ...
+  int cut_at_restart_ = 1;     // ... on this restart
+
+ private:
+  std::string bytes_;
+  size_t at_ = 0;
+  int* restarts_;
+  int64_t* read_;
+};
+
+std::string Binary(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + 7) % 256);
+  return s;
+}
+
+std::string Wrapped(std::string_view data) {
+  std::string b64 = Base64Encode(AsBytes(data)), out;
+  for (size_t i = 0; i < b64.size(); i += 76) {
+    out += b64.substr(i, 76) + "\r\n";
+  }
+  return out;
+}
+
+std::string Message(const std::string& blob) {
+  return "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
+         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+         "boundary=\"b\"\r\n"
+         "\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+         "--b\r\nContent-Type: application/octet-stream\r\n"
+         "Content-Transfer-Encoding: base64\r\n"
+         "Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n" +
+         Wrapped(blob) +
+         "--b\r\nContent-Type: text/csv\r\n"
+         "Content-Transfer-Encoding: quoted-printable\r\n"
+         "Content-Disposition: attachment; filename=\"t.csv\"\r\n\r\n"
+         "a=3Db,caf=C3=A9\r\nlong line=\r\n continues\r\n"
+         "--b\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+         "Content-Transfer-Encoding: base64\r\n"
+         "Content-Disposition: attachment; "
+         "filename=\"message.sealed\"\r\n\r\n" +
+         Wrapped("SEALPOST sealed bytes") + "--b--\r\n";
+}
+
+std::string ReadAll(PartStream& p, Status* status) {
+  std::string out;
+  for (;;) {
+    auto n = p.Read(4096, &out);
+    if (!n.ok()) {
+      *status = n.status();
+      return out;
+    }
+    if (*n == 0) return out;
+  }
+}
+
+TEST(PartStreamTest, GivesWhatPartContentGivesInThreePasses) {
+  const std::string blob = Binary(300 * 1024);
+  const std::string mail = Message(blob);
+  for (int index : {1, 2}) {
+    int restarts = 0;
+    int64_t read = 0;
+    auto part =
+        OpenPart(std::make_unique<StringSource>(mail, &restarts, &read), index);
+    ASSERT_TRUE(part.ok()) << part.status().ToString();
+    auto whole = PartContent(mail, index);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_EQ((*part)->filename(), whole->filename);
+    EXPECT_EQ((*part)->content_type(), whole->content_type);
+    EXPECT_EQ((*part)->size(), static_cast<int64_t>(whole->bytes.size()));
+    Status status;
+    std::string got = ReadAll(**part, &status);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_EQ(got, whole->bytes);
+    if (index == 1) {
+      EXPECT_EQ(got, blob);
+    }
+    // The parse, the count and the read: no pass per slice or per seek.
+    // The content was read from the source again, never copied: a restart
+    // to count it (and one to read it, unless still in the slice at hand).
+    EXPECT_GE(restarts, 1);
+    EXPECT_LE(restarts, 2);
+    EXPECT_LE(read, 3 * static_cast<int64_t>(mail.size()));
+  }
+}
+
+TEST(PartStreamTest, LargePartInLargeSlices) {
+  // Several of GMime's read buffers and of the source's slices.
+  const std::string blob = Binary(5 * 1024 * 1024 + 77);
+  const std::string mail = Message(blob);
+  for (size_t slice : {size_t{4096}, size_t{65536}, size_t{1 << 20}}) {
+    int restarts = 0;
+    int64_t read = 0;
+    auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+    src->slice_ = slice;
+    auto part = OpenPart(std::move(src), 1);
+    ASSERT_TRUE(part.ok()) << part.status().ToString();
+    EXPECT_EQ((*part)->size(), static_cast<int64_t>(blob.size())) << slice;
+    Status status;
+    std::string got = ReadAll(**part, &status);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_TRUE(got == blob) << slice << " " << got.size();
+  }
+}
+
+TEST(PartStreamTest, MissingPartAndNotAMessage) {
+  int restarts = 0;
+  int64_t read = 0;
+  auto none = OpenPart(
+      std::make_unique<StringSource>(Message("x"), &restarts, &read), 9);
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  auto negative = OpenPart(
+      std::make_unique<StringSource>(Message("x"), &restarts, &read), -1);
+  EXPECT_EQ(negative.status().code(), StatusCode::kNotFound);
+}
+
+TEST(PartStreamTest, SourceFaultDuringTheParseFailsBeforeAnyByte) {
+  int restarts = 0;
+  int64_t read = 0;
+  const std::string mail = Message(Binary(100 * 1024));
+  auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+  // Past the attachment's start: the fault is at the end, yet Open fails.
+  src->fail_after_ = static_cast<int64_t>(mail.size()) - 10;
+  auto part = OpenPart(std::move(src), 1);
+  ASSERT_FALSE(part.ok());
+  EXPECT_EQ(part.status().message(), "decryption failed");
+}
+
+TEST(PartStreamTest, SourceCutShortAfterTheParseFailsTheRead) {
+  // The bytes change under the reader after the parse (a file replaced):
+  // the part's read fails instead of ending early or giving other bytes.
+  const std::string mail = Message(Binary(200 * 1024));
+  int restarts = 0;
+  int64_t read = 0;
+  auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+  src->cut_on_restart_ = mail.size() / 2;  // inside the attachment
+  src->cut_at_restart_ = 2;                // the read, after the count
+  auto part = OpenPart(std::move(src), 1);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  Status status;
+  std::string got = ReadAll(**part, &status);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status.ToString();
+  EXPECT_LT(got.size(), static_cast<size_t>((*part)->size()));
+  // Cut on the count pass instead: refused before any byte.
+  restarts = 0;
+  auto early = std::make_unique<StringSource>(mail, &restarts, &read);
+  early->cut_on_restart_ = mail.size() / 2;
+  early->cut_at_restart_ = 1;
+  EXPECT_EQ(OpenPart(std::move(early), 1).status().code(),
+            StatusCode::kDataLoss);
+}
+
+TEST(PartStreamTest, FindsTheSealedAttachment) {
+  int restarts = 0;
+  int64_t read = 0;
+  auto part = OpenSealedAttachment(
+      std::make_unique<StringSource>(Message("x"), &restarts, &read));
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  Status status;
+  EXPECT_EQ(ReadAll(**part, &status), "SEALPOST sealed bytes");
+  EXPECT_TRUE(status.ok());
+  auto none = OpenSealedAttachment(std::make_unique<StringSource>(
+      "From: a@b\r\nSubject: x\r\n\r\nbody\r\n", &restarts, &read));
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace sealpost::mime

@@ -1,0 +1,190 @@
+// An attachment download: the part is read from the stored container a
+// segment at a time (decrypted, authenticated and decoded as it goes) and
+// sent a slice at a time, so memory holds one slice whatever its size and
+// no plaintext touches the disk. The visitor's session, the message's PIN
+// and the use license (checked and audited, as every open) come first.
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/byte_source.h"
+#include "crypto/signature.h"
+#include "mime/part_stream.h"
+#include "portal/opened.h"
+#include "portal/portal.h"
+#include "portal/web.h"
+#include "sealed/container.h"
+#include "sealed/plaintext_source.h"
+#include "store/body_store.h"
+
+namespace sealpost::portal {
+namespace {
+
+// A portal copy read from the store: from its body file (SQLite, large
+// copies), else from its row, which is then held in memory (PostgreSQL,
+// or a copy small enough to be kept in its row).
+class CopySource : public ByteSource {
+ public:
+  // nullopt when no copy was kept.
+  static Result<std::optional<std::unique_ptr<CopySource>>> Open(
+      store::Store& store, const std::string& id) {
+    auto source = std::make_unique<CopySource>(store, id);
+    if (store::BodyStoreOf(store) != nullptr) {
+      Status opened = source->Restart();
+      if (opened.ok()) return std::optional(std::move(source));
+      if (opened.code() != StatusCode::kNotFound) return opened;
+    }
+    SP_ASSIGN_OR_RETURN(auto copy, store.GetPortalCopy(id));
+    if (!copy.has_value()) {
+      return std::optional<std::unique_ptr<CopySource>>();
+    }
+    source->row_ = std::move(*copy);
+    source->in_row_ = true;
+    return std::optional(std::move(source));
+  }
+
+  CopySource(store::Store& store, std::string id)
+      : store_(store), id_(std::move(id)) {}
+
+  Status Restart() override {
+    row_at_ = 0;
+    if (in_row_) return Status::Ok();
+    store::BodyStore* bodies = store::BodyStoreOf(store_);
+    if (bodies == nullptr) return NotFoundError("no body files");
+    SP_ASSIGN_OR_RETURN(file_, bodies->OpenBody(store::BodyKind::kPortal, id_));
+    return Status::Ok();
+  }
+
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (!in_row_) return file_->Read(max, out);
+    size_t n = std::min(max, row_.size() - row_at_);
+    out->append(row_, row_at_, n);
+    row_at_ += n;
+    return n;
+  }
+
+ private:
+  store::Store& store_;
+  std::string id_;
+  std::unique_ptr<store::BodyReader> file_;
+  bool in_row_ = false;
+  std::string row_;
+  size_t row_at_ = 0;
+};
+
+// The decoded part as the response body.
+class PartBody : public http::BodyStream {
+ public:
+  explicit PartBody(std::unique_ptr<mime::PartStream> part)
+      : part_(std::move(part)) {}
+  int64_t size() const override { return part_->size(); }
+  Result<size_t> Next(size_t max, std::string* out) override {
+    return part_->Read(max, out);
+  }
+
+ private:
+  std::unique_ptr<mime::PartStream> part_;
+};
+
+}  // namespace
+
+Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
+                                                    const std::string& id) {
+  SP_ASSIGN_OR_RETURN(auto source, CopySource::Open(store, id));
+  using Header = std::optional<std::string>;
+  if (!source.has_value()) return Header();
+  std::string head;
+  size_t needed = sealed::kPrefixSize;
+  for (;;) {
+    auto header = sealed::ParseSealedHeader(head, &needed);
+    if (header.ok()) return Header(head.substr(0, header->size));
+    // A damaged copy: its license request fails on what there is.
+    if (!sealed::IsIncompleteHeader(header.status())) return Header(head);
+    SP_ASSIGN_OR_RETURN(size_t n, (*source)->Read(needed - head.size(), &head));
+    if (n == 0) return Header(head);
+  }
+}
+
+// An attachment: decrypted when the rights allow it (streamed), otherwise
+// sealed on its own for the same recipients (opens with `sealpost open`).
+http::Response Portal::MessagePart(http::Request& req) {
+  Visitor v = Identify(req);
+  const std::string& id = req.params["id"];
+  auto r = OpenFor(services_, req, id, v, "/m/" + id, /*decrypt=*/false);
+  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  Opened& o = std::get<Opened>(r);
+  Chrome chrome{"", &o.brand, &v};
+  int index = -1;
+  try {
+    index = std::stoi(req.params["n"]);
+  } catch (...) {
+  }
+  auto verifier =
+      o.license.verifier.has_value()
+          ? Result<crypto::Verifier>(*o.license.verifier)
+          : crypto::Verifier::FromPublicKey(o.license.signing_public_key);
+  auto copy = CopySource::Open(*services_.store, id);
+  if (!copy.ok() || !copy->has_value()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  if (!verifier.ok()) {
+    return NoticeResponse(500, "This message is damaged", "", chrome);
+  }
+  // Opening reads the whole container once: a damaged one fails here,
+  // before the first byte is sent.
+  auto part = mime::OpenPart(
+      std::make_unique<sealed::PlaintextSource>(
+          std::move(**copy), *std::move(verifier), o.license.content_key),
+      index);
+  if (!part.ok()) {
+    if (part.status().code() == StatusCode::kNotFound) {
+      return http::Response::Text(404, "no such attachment\n");
+    }
+    return NoticeResponse(500, "This message is damaged", "", chrome);
+  }
+  http::Response out;
+  out.headers.emplace_back("Cache-Control", "no-store");
+  out.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; sandbox");
+  std::string name = (*part)->filename();
+  if (DecryptedDownloads(services_, o)) {
+    out.content_type = "application/octet-stream";
+    out.stream = std::make_shared<PartBody>(std::move(*part));
+  } else {
+    // Sealed on its own: the writer takes the part whole (as before).
+    std::string bytes;
+    for (;;) {
+      auto n = (*part)->Read(1 << 20, &bytes);
+      if (!n.ok()) {
+        return NoticeResponse(500, "This message is damaged", "", chrome);
+      }
+      if (*n == 0) break;
+    }
+    license::ProtectRequest pr;
+    pr.sender = o.record.owner;
+    pr.template_name = o.record.template_id;
+    pr.recipients =
+        license::RecipientsOf(o.record);  // the message's own recipients
+    pr.message = std::move(bytes);
+    pr.authorized_by_policy = true;
+    pr.expires_at = o.record.expires_at;
+    pr.branding = o.record.branding;
+    pr.subject = "Attachment " + name;
+    auto sealed = services_.licenses->Protect(pr);
+    if (!sealed.ok()) {
+      return NoticeResponse(503, "This attachment can't be downloaded now",
+                            sealed.status().message(), chrome);
+    }
+    out.content_type = "application/vnd.sealpost.sealed";
+    out.body = std::move(sealed->container);
+    name += ".sealed";
+  }
+  out.headers.emplace_back("Content-Disposition",
+                           http::AttachmentDisposition(name));
+  return out;
+}
+
+}  // namespace sealpost::portal
