@@ -4,6 +4,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <mutex>
 
@@ -48,6 +49,20 @@ std::string ToCrlf(std::string_view s) {
 
 Result<std::string> BuildWrapperMail(std::string_view original,
                                      std::string_view container,
+                                     const WrapperOptions& o) {
+  size_t at = 0;
+  ContainerSource source{container.size(),
+                         [&](size_t max, std::string* out) -> Result<size_t> {
+                           size_t n = std::min(max, container.size() - at);
+                           out->append(container.substr(at, n));
+                           at += n;
+                           return n;
+                         }};
+  return BuildWrapperMail(original, source, o);
+}
+
+Result<std::string> BuildWrapperMail(std::string_view original,
+                                     const ContainerSource& container,
                                      const WrapperOptions& o) {
   // Mail with no header section, or none GMime can read, is still
   // protected (as bytes): the wrapper's addresses come from the envelope.
@@ -134,7 +149,7 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   // The container is most of the mail: room for all of it at once, and
   // for the header section put in front at the end, so that the mail is
   // built in one buffer without reallocating.
-  out.reserve((o.attach_container ? WrappedBase64Size(container.size()) : 0) +
+  out.reserve((o.attach_container ? WrappedBase64Size(container.size) : 0) +
               WrappedBase64Size(br.logo.size()) + text.size() * 2 +
               html.size() * 2 + head.size() + (64 << 10));
   out += o.attach_container
@@ -180,7 +195,28 @@ Result<std::string> BuildWrapperMail(std::string_view original,
         "name=\"message.sealed\"\r\n"
         "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n";
-    AppendWrappedBase64(container, &out);
+    // Whole 57-byte groups per slice, so that every line but the last
+    // is full, as if encoded in one piece.
+    constexpr size_t kSlice = 57 * 1024;
+    std::string slice;
+    size_t total = 0;
+    for (;;) {
+      slice.clear();
+      while (slice.size() < kSlice) {
+        SP_ASSIGN_OR_RETURN(size_t n,
+                            container.read(kSlice - slice.size(), &slice));
+        if (n == 0) break;
+      }
+      if (slice.empty()) break;
+      total += slice.size();
+      AppendWrappedBase64(slice, &out);
+      if (slice.size() < kSlice) break;
+    }
+    if (total != container.size) {
+      return InternalError("the container ended after " +
+                           std::to_string(total) + " of " +
+                           std::to_string(container.size) + " bytes");
+    }
   }
   out += "--" + mixed + "--\r\n";
 

@@ -67,6 +67,19 @@ Result<std::string> BuildWrapperMail(std::string_view original,
                                      std::string_view container,
                                      const WrapperOptions& options);
 
+// A container read a slice at a time (issue 14: the portal copy in its body
+// file), so that it is not held whole beside the wrapper being built.
+// `read` appends up to `max` bytes to *out and returns how many (0 at the
+// end); it is called only when options.attach_container is set, and the
+// bytes it gives must come to `size` in all (INTERNAL otherwise).
+struct ContainerSource {
+  size_t size = 0;
+  std::function<Result<size_t>(size_t max, std::string* out)> read;
+};
+Result<std::string> BuildWrapperMail(std::string_view original,
+                                     const ContainerSource& container,
+                                     const WrapperOptions& options);
+
 // The decoded bytes of the first application/vnd.sealpost.sealed part of a
 // mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME.
 Result<std::string> ExtractSealedAttachment(std::string_view mail);

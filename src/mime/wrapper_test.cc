@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+
 namespace sealpost::mime {
 namespace {
 
@@ -75,6 +78,53 @@ TEST(WrapperTest, UnsetBrandingFieldsLeaveNoEmptyLinks) {
   ASSERT_TRUE(html.ok());
   EXPECT_NE(html->find("href=\"https://example.com/privacy\""),
             std::string::npos);
+}
+
+// A container read in odd slices (a body file's reads) gives the same
+// attachment, line for line, as one in memory; a source that ends early
+// or runs long is an error, never a wrapper with a cut container.
+TEST(WrapperTest, ContainerFromSourceInSlices) {
+  std::string container;
+  for (int i = 0; i < 300'000; ++i) container += static_cast<char>(i * 7);
+  WrapperOptions o{"abc123", "Do Not Forward", "https://127.0.0.1:8443"};
+  auto source_of = [&](size_t size, size_t step) {
+    auto at = std::make_shared<size_t>(0);
+    return ContainerSource{
+        size, [&container, at, step](size_t max, std::string* out) {
+          size_t n = std::min({max, step, container.size() - *at});
+          out->append(container, *at, n);
+          *at += n;
+          return Result<size_t>(n);
+        }};
+  };
+  auto whole = BuildWrapperMail(kOriginal, std::string_view(container), o);
+  auto sliced =
+      BuildWrapperMail(kOriginal, source_of(container.size(), 1000), o);
+  ASSERT_TRUE(whole.ok() && sliced.ok()) << sliced.status().ToString();
+  auto back = ExtractSealedAttachment(*sliced);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, container);
+  // The same lines: only the random boundaries differ.
+  size_t a = whole->find("name=\"message.sealed\"");
+  size_t b = sliced->find("name=\"message.sealed\"");
+  ASSERT_NE(a, std::string::npos);
+  EXPECT_EQ(whole->substr(a, container.size() * 4 / 3),
+            sliced->substr(b, container.size() * 4 / 3));
+  EXPECT_EQ(BuildWrapperMail(kOriginal, source_of(container.size() + 1, 999), o)
+                .status()
+                .code(),
+            StatusCode::kInternal);
+  EXPECT_EQ(BuildWrapperMail(kOriginal, source_of(container.size() - 1, 999), o)
+                .status()
+                .code(),
+            StatusCode::kInternal);
+  // Not read at all for a wrapper without the container.
+  o.attach_container = false;
+  ContainerSource never{container.size(), [](size_t, std::string*) {
+                          ADD_FAILURE() << "read without an attachment";
+                          return Result<size_t>(size_t{0});
+                        }};
+  EXPECT_TRUE(BuildWrapperMail(kOriginal, never, o).ok());
 }
 
 TEST(WrapperTest, NoAttachment) {

@@ -30,7 +30,8 @@ void ProtectingAcceptor::Accept(queue::IncomingMessage message,
 void ProtectingAcceptor::Process(queue::IncomingMessage message,
                                  std::function<void(Status)> done) {
   std::string id = message.id;
-  auto outcome = protector_.Apply(message);
+  auto outcome = protector_.Apply(
+      message, [this](queue::IncomingMessage& m) { return next_.Stage(m); });
   // The client's bytes are in the outgoing messages now: not held beside
   // them while the queue commits.
   std::string().swap(message.content);

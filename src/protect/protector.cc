@@ -16,6 +16,7 @@
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
 #include "queue/dsn.h"
+#include "store/body_store.h"
 
 namespace sealpost::protect {
 
@@ -75,19 +76,33 @@ Result<std::string> Protector::SealAndWrap(
     *note = sealed->license.template_name + " as " + sealed->message_id;
   }
   // keep_portal_copy with defer_write: the container is the portal copy.
-  SP_ASSIGN_OR_RETURN(
-      std::string mail,
-      mime::BuildWrapperMail(original, sealed->write->portal_copy, wrap));
   store::NewProtectedMessage record = std::move(*sealed->write);
-  if (store_.StagesBodies(record.portal_copy.size())) {
-    // A large copy goes to disk now rather than waiting in memory for the
-    // commit, beside the next group's (issue 14).
-    SP_RETURN_IF_ERROR(store_.StageBody(store::BodyKind::kPortal,
-                                        record.record.id, record.portal_copy));
-    std::string().swap(record.portal_copy);
-    record.portal_copy_staged = true;
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr || !store_.StagesBodies(record.portal_copy.size())) {
+    SP_ASSIGN_OR_RETURN(
+        std::string mail,
+        mime::BuildWrapperMail(original, record.portal_copy, wrap));
+    records->push_back(std::move(record));
+    return mail;
   }
+  // A large copy goes to disk first (issue 14), and the wrapper's base64
+  // of it is read back from there a slice at a time: the container is not
+  // held beside the wrapper, nor waits in memory for the commit.
+  const size_t size = record.portal_copy.size();
+  SP_RETURN_IF_ERROR(store_.StageBody(store::BodyKind::kPortal,
+                                      record.record.id, record.portal_copy));
+  std::string().swap(record.portal_copy);
+  record.portal_copy_staged = true;
+  std::string id = record.record.id;
   records->push_back(std::move(record));
+  std::unique_ptr<store::BodyReader> file;
+  if (wrap.attach_container) {
+    SP_ASSIGN_OR_RETURN(file, bodies->OpenBody(store::BodyKind::kPortal, id));
+  }
+  mime::ContainerSource source{
+      size, [&](size_t max, std::string* out) { return file->Read(max, out); }};
+  auto mail = mime::BuildWrapperMail(original, source, wrap);
+  if (!mail.ok()) bodies->DiscardBody(store::BodyKind::kPortal, id);
   return mail;
 }
 
@@ -106,8 +121,19 @@ Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
   return std::move(out.messages);
 }
 
-Result<Outcome> Protector::Apply(const queue::IncomingMessage& in) {
-  return Process(in, nullptr);
+Result<Outcome> Protector::Apply(const queue::IncomingMessage& in,
+                                 const Stager& stage) {
+  return Process(in, nullptr, true, stage ? &stage : nullptr);
+}
+
+bool Protector::StagesEarly(const Run& run) {
+  if (run.stage == nullptr || !store_.StagesBodies(run.original.size())) {
+    return false;
+  }
+  auto rules = store_.ListJournalRules();
+  if (!rules.ok()) return false;  // AddJournalReport says why
+  return std::none_of(rules->begin(), rules->end(),
+                      [](const auto& r) { return r.enabled; });
 }
 
 void Protector::Inspect(Run& run) {
@@ -235,9 +261,10 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed,
-                                   bool may_decrypt) {
-  Run run{in, composed};
+                                   bool may_decrypt, const Stager* stage) {
+  Run run{in, composed, stage};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
+  if (!out.ok()) DiscardStaged(run.out.messages);
   if (out.ok() && !out->messages.empty()) {
     auto& first = out->messages.front().audit;
     for (auto& r : run.audit) first.push_back(std::move(r));
@@ -245,6 +272,20 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
     for (auto& r : run.audit) store_.AppendAuditBestEffort(std::move(r));
   }
   return out;
+}
+
+void Protector::DiscardStaged(
+    const std::vector<queue::IncomingMessage>& messages) {
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr) return;
+  for (const auto& m : messages) {
+    if (m.staged) bodies->DiscardBody(store::BodyKind::kQueue, m.id);
+    for (const auto& r : m.protected_records) {
+      if (r.portal_copy_staged) {
+        bodies->DiscardBody(store::BodyKind::kPortal, r.record.id);
+      }
+    }
+  }
 }
 
 void Protector::Audit(Run& run, std::string action, std::string result,
@@ -266,8 +307,15 @@ Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   RejectUninspected(run, plan);
   StampSignature(run, facts, plan);
+  // Each large message to its body file as soon as it is made: the first
+  // group's wrapper is not held while the next is sealed (issue 14).
+  const bool stage = StagesEarly(run);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
+    const size_t before = run.out.messages.size();
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
+    for (size_t i = before; stage && i < run.out.messages.size(); ++i) {
+      SP_RETURN_IF_ERROR((*run.stage)(run.out.messages[i]));
+    }
   }
   LabelInspection(run);
   if (!run.rejected.empty()) {

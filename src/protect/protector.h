@@ -18,6 +18,7 @@
 #ifndef SEALPOST_PROTECT_PROTECTOR_H_
 #define SEALPOST_PROTECT_PROTECTOR_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,7 +95,13 @@ class Protector {
   // Errors for the SMTP reply: UNAVAILABLE/FAILED_PRECONDITION/INTERNAL →
   // 451 (try again later); PERMISSION_DENIED → 550 5.7.1 with the message
   // (every recipient rejected, or an unknown template asked by the sender).
-  Result<Outcome> Apply(const queue::IncomingMessage& in);
+  // `stage` (the queue's Acceptor::Stage), when set, is given each outgoing
+  // message as soon as the stage has made it, so that a large one goes to
+  // its body file before the next treatment group is sealed (issue 14).
+  // Not while a journal rule is enabled: a report attaches a protected copy.
+  using Stager = std::function<Status(queue::IncomingMessage&)>;
+  Result<Outcome> Apply(const queue::IncomingMessage& in,
+                        const Stager& stage = nullptr);
 
   // The outgoing messages of a portal-written message. PERMISSION_DENIED
   // with the rule's text when a rule rejects a recipient.
@@ -120,8 +127,14 @@ class Protector {
 
   // `may_decrypt`: false for what DecryptInbound hands back (once only).
   Result<Outcome> Process(const queue::IncomingMessage& in,
-                          const ComposedMail* composed,
-                          bool may_decrypt = true);
+                          const ComposedMail* composed, bool may_decrypt = true,
+                          const Stager* stage = nullptr);
+  // Whether the run's outgoing messages may go to their body files as they
+  // are made: large mail, and no journal rule enabled.
+  bool StagesEarly(const Run& run);
+  // The body files staged for `messages` (their queue bodies and portal
+  // copies), removed when the run fails and nothing will commit them.
+  void DiscardStaged(const std::vector<queue::IncomingMessage>& messages);
   Result<Outcome> ProcessRun(Run& run, bool may_decrypt);
   // An audit record of what the run decided: it commits with the first
   // message the run queues (queue::IncomingMessage::audit), in the queue's

@@ -51,7 +51,8 @@ inline std::string AddHeaders(std::string&& body,
 // One message on its way through the protection stage.
 struct Protector::Run {
   const queue::IncomingMessage& in;
-  const ComposedMail* composed;  // null for SMTP mail
+  const ComposedMail* composed;   // null for SMTP mail
+  const Stager* stage = nullptr;  // Apply's, if any
   // The client's bytes without the X-Sealpost-* fields it may not write
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;

@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "base/encoding.h"
 #include "crypto/password.h"
 #include "mime/wrapper.h"
 #include "policy/rule_json.h"
 #include "protect/test_gateway_for_testing.h"
+#include "store/body_store.h"
 
 namespace sealpost::protect {
 namespace {
@@ -98,6 +101,112 @@ TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
   subject.replace(subject.find("Subject: q"), 10,
                   "Subject: " + std::string(kSecret));
   EXPECT_FALSE(gw_.org.licenses.VerifyWrapper(*header, subject, body).ok());
+}
+
+// Issue 14: a large message for an internal and an external recipient.
+// The portal copy is staged before its wrapper is built, and the wrapper's
+// container (read back from that file) is the portal copy byte for byte;
+// each outgoing message is handed to the stager as soon as it is made, so
+// the first is out of memory before the second is sealed. With a journal
+// rule enabled (its report attaches a protected copy) nothing is staged
+// early.
+TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
+  std::string mail =
+      "From: alice@example.com\r\nTo: bob@example.com, carol@gmail.test\r\n"
+      "Subject: [encrypt] large\r\n\r\n";
+  while (mail.size() < (1 << 20)) mail += std::string(kSecret) + " line\r\n";
+  std::vector<std::string> staged;  // the contents, in the order handed over
+  // Portal copies on disk at each call: the second group is sealed after
+  // the first message is handed over, not before.
+  std::vector<int> copies;
+  auto count_copies = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             gw_.org.temp.dir.path())) {
+      n += e.path().filename().string().starts_with("p-");
+    }
+    return n;
+  };
+  Outcome out;
+  Protector::Stager stage = [&](queue::IncomingMessage& m) {
+    copies.push_back(count_copies());
+    staged.push_back(std::move(m.content));
+    std::string().swap(m.content);
+    return Status::Ok();
+  };
+  queue::IncomingMessage in;
+  in.id = queue::NewQueueId();
+  in.trusted_sender = true;
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}, {"carol@gmail.test", 0, ""}};
+  in.content = mail;
+  auto result = gw_.protector->Apply(in, stage);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  out = std::move(*result);
+  ASSERT_EQ(out.messages.size(), 2u);
+  ASSERT_EQ(staged.size(), 2u);
+  EXPECT_EQ(copies, (std::vector<int>{1, 2}));
+  for (const auto& m : out.messages) EXPECT_TRUE(m.content.empty());
+  store::BodyStore* bodies = store::BodyStoreOf(gw_.org.store);
+  ASSERT_NE(bodies, nullptr);
+  int sealed = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& m = out.messages[i];
+    ASSERT_EQ(m.protected_records.size(), 1u);
+    const auto& record = m.protected_records[0];
+    EXPECT_TRUE(record.portal_copy_staged);
+    EXPECT_TRUE(record.portal_copy.empty());
+    EXPECT_TRUE(Sealed(staged[i]));
+    auto file = bodies->OpenBody(store::BodyKind::kPortal, record.record.id);
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    std::string copy;
+    while (true) {
+      auto n = (*file)->Read(1 << 16, &copy);
+      ASSERT_TRUE(n.ok());
+      if (*n == 0) break;
+    }
+    auto container = mime::ExtractSealedAttachment(staged[i]);
+    if (m.treatment.starts_with("sealed ")) {
+      ++sealed;
+      ASSERT_TRUE(container.ok()) << container.status().ToString();
+      EXPECT_EQ(*container, copy);
+      EXPECT_GT(copy.size(), mail.size());
+    } else {
+      EXPECT_FALSE(container.ok());  // the portal wrapper is small
+      EXPECT_LT(staged[i].size(), 64u << 10);
+    }
+  }
+  EXPECT_EQ(sealed, 1);
+  Commit(out);
+  EXPECT_EQ(count_copies(), 2);
+
+  // The queue cannot take the second (a full disk): the message is not
+  // accepted, and the portal copies staged for it are gone now, not at the
+  // next start.
+  Protector::Stager fails = [&](queue::IncomingMessage& m) {
+    return stage(m).ok() && staged.size() == 3
+               ? Status::Ok()
+               : ResourceExhaustedError("disk full");
+  };
+  in.id = queue::NewQueueId();
+  result = gw_.protector->Apply(in, fails);
+  EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(staged.size(), 4u);
+  EXPECT_EQ(count_copies(), 2);
+
+  store::JournalRuleRecord rule;
+  rule.id = "j1";
+  rule.name = "all";
+  rule.scope = "Global";
+  rule.journal_address = "journal@archive.test";
+  ASSERT_TRUE(gw_.org.store.PutJournalRule(rule).ok());
+  staged.clear();
+  in.id = queue::NewQueueId();
+  result = gw_.protector->Apply(in, stage);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(staged.empty());
+  EXPECT_EQ(result->messages.size(), 3u);  // and the report
+  for (const auto& m : result->messages) EXPECT_FALSE(m.content.empty());
 }
 
 TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {

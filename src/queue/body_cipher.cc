@@ -130,6 +130,12 @@ Result<std::string> DecryptBody(const crypto::Aead& content_key,
 
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id, std::string_view plaintext) {
+  return StageEncryptedBody(store, content_key, id, {plaintext});
+}
+
+Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
+                          std::string_view id,
+                          std::initializer_list<std::string_view> pieces) {
   store::BodyStore* bodies = store::BodyStoreOf(store);
   if (bodies == nullptr) return UnimplementedError("no body files");
   SP_ASSIGN_OR_RETURN(auto file,
@@ -137,10 +143,12 @@ Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
   std::string out;
   SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
                       BodyEncryptor::Create(content_key, id, &out));
-  for (size_t at = 0; at < plaintext.size(); at += kSlice) {
-    SP_RETURN_IF_ERROR(enc.Update(plaintext.substr(at, kSlice), &out));
-    SP_RETURN_IF_ERROR(file->Append(out));
-    out.clear();
+  for (std::string_view plaintext : pieces) {
+    for (size_t at = 0; at < plaintext.size(); at += kSlice) {
+      SP_RETURN_IF_ERROR(enc.Update(plaintext.substr(at, kSlice), &out));
+      SP_RETURN_IF_ERROR(file->Append(out));
+      out.clear();
+    }
   }
   SP_RETURN_IF_ERROR(enc.Finish(&out));
   SP_RETURN_IF_ERROR(file->Append(out));

@@ -20,6 +20,7 @@
 #ifndef SEALPOST_QUEUE_BODY_CIPHER_H_
 #define SEALPOST_QUEUE_BODY_CIPHER_H_
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,11 @@ Result<std::string> DecryptBody(const crypto::Aead& content_key,
 // on an error.
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id, std::string_view plaintext);
+// The same for a body given in pieces (a Received field, then the
+// message), written one after the other.
+Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
+                          std::string_view id,
+                          std::initializer_list<std::string_view> pieces);
 
 // The plaintext of a queued body kept in a file (BodyStore::OpenBody), a
 // slice at a time; NOT_FOUND when the body is in its row. `content_key`

@@ -104,6 +104,13 @@ struct IncomingMessage {
   // Accept writes it in front of `content`.
   std::string received;
   std::string content;  // the message: the client's bytes or a treatment's
+  // Set by Acceptor::Stage: `content` (with `received` in front) is in its
+  // body file already, encrypted, and `content` and `received` are empty.
+  struct Staged {
+    int64_t size = 0;  // plaintext bytes, `received` included
+    std::string header_message_id;
+  };
+  std::optional<Staged> staged;
   // The protected messages this one carries the wrappers of: their rows
   // commit with it, so a license never exists without its mail, nor the
   // mail without its license.
@@ -144,6 +151,16 @@ class Acceptor {
   virtual ~Acceptor() = default;
   virtual void Accept(IncomingMessage message,
                       std::function<void(Status)> done) = 0;
+  // Before Accept, by a stage that makes large messages one after another
+  // (issue 14): writes `message`'s body to durable storage now when it is
+  // large enough to be kept in a file, so that its memory goes back before
+  // the next is made, and sets message.staged. OK and nothing done when
+  // this acceptor keeps bodies in memory until the commit. A staged body
+  // that is never accepted is removed at the next start.
+  virtual Status Stage(IncomingMessage& message) {
+    (void)message;
+    return Status::Ok();
+  }
 };
 
 class Queue final : public Acceptor {
@@ -162,6 +179,9 @@ class Queue final : public Acceptor {
   // error: RESOURCE_EXHAUSTED when the disk is full).
   void Accept(IncomingMessage message,
               std::function<void(Status)> done) override;
+  // A body the store keeps in a file (StagesBodies) is encrypted into it
+  // a slice at a time now (queue_bodies.cc).
+  Status Stage(IncomingMessage& message) override;
   // Scans the store for due deliveries now.
   void Wake();
   // `queue retry`: the message's queued deliveries become due now, the

@@ -15,15 +15,22 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
   q.received_ms = now_ms;
   q.mail_from = m.mail_from;
   q.envelope_json = EnvelopeJson(m);
-  q.header_message_id = HeaderMessageId(m.content);
-  q.size = static_cast<int64_t>(m.content.size());
-  if (store_.StagesBodies(m.content.size())) {
+  if (m.staged.has_value()) {
+    // In its file since Stage.
+    q.header_message_id = m.staged->header_message_id;
+    q.size = m.staged->size;
+    q.content_staged = true;
+  } else if (store_.StagesBodies(m.content.size())) {
+    q.header_message_id = HeaderMessageId(m.content);
+    q.size = static_cast<int64_t>(m.content.size());
     // Straight to disk, encrypted as it goes: its ciphertext is never
     // whole in memory, and its plaintext leaves now.
     SP_RETURN_IF_ERROR(StageEncryptedBody(store_, key_, q.id, m.content));
     std::string().swap(m.content);
     q.content_staged = true;
   } else {
+    q.header_message_id = HeaderMessageId(m.content);
+    q.size = static_cast<int64_t>(m.content.size());
     SP_ASSIGN_OR_RETURN(q.content, key_.Encrypt(m.content, m.id));
   }
   // This node delivers what it accepts: no other node races it for it.
@@ -38,6 +45,19 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
     q.recipients.push_back(std::move(qr));
   }
   return q;
+}
+
+Status Queue::Stage(IncomingMessage& m) {
+  const size_t size = m.received.size() + m.content.size();
+  if (m.staged.has_value() || !store_.StagesBodies(size)) return Status::Ok();
+  IncomingMessage::Staged staged{static_cast<int64_t>(size),
+                                 HeaderMessageId(m.content)};
+  SP_RETURN_IF_ERROR(
+      StageEncryptedBody(store_, key_, m.id, {m.received, m.content}));
+  std::string().swap(m.received);
+  std::string().swap(m.content);
+  m.staged = std::move(staged);
+  return Status::Ok();
 }
 
 bool Queue::LoadJob(Job& job) {

@@ -126,6 +126,59 @@ TEST_F(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
   EXPECT_NE(grep, 0) << "plaintext found in the database";
 }
 
+// Acceptor::Stage (issue 14): a large message goes to its body file, with
+// our Received field in front, before Accept; its memory is given back at
+// once, and it is delivered byte for byte from the file. A small one is
+// left in memory for the commit.
+TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions options;
+  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  std::string body;
+  for (int i = 0; body.size() < (1 << 20); ++i) {
+    body += "line " + std::to_string(i) + " UNIQUE-STAGED-marker\r\n";
+  }
+  IncomingMessage large = Message(body);
+  large.received = "Received: from staged.test\r\n";
+  const std::string expected = large.received + large.content;
+  const std::string id = large.id;
+  ASSERT_TRUE(q.Stage(large).ok());
+  ASSERT_TRUE(large.staged.has_value());
+  EXPECT_EQ(large.staged->size, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(large.staged->header_message_id, "<" + id + "@t>");
+  EXPECT_TRUE(large.content.empty() && large.received.empty());
+  EXPECT_EQ(large.content.capacity(), std::string().capacity());
+  ASSERT_TRUE(q.Stage(large).ok());  // once only: nothing more to do
+  IncomingMessage small = Message("small");
+  ASSERT_TRUE(q.Stage(small).ok());
+  EXPECT_FALSE(small.staged.has_value());
+  EXPECT_FALSE(small.content.empty());
+  EXPECT_TRUE(AcceptSync(q, std::move(large)).ok());
+  EXPECT_TRUE(AcceptSync(q, std::move(small)).ok());
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 2; }));
+  bool found = false;
+  for (const auto& f :
+       std::filesystem::directory_iterator(dir_ + "/mailbox/new")) {
+    auto bytes = ReadFile(f.path().string());
+    ASSERT_TRUE(bytes.ok());
+    size_t at = bytes->find("Received: from staged.test");
+    if (at == std::string::npos) continue;
+    found = true;
+    EXPECT_EQ(bytes->substr(at), expected);
+  }
+  EXPECT_TRUE(found);
+  q.Stop();
+  auto m = store_->GetQueuedMessage(id, /*with_content=*/false);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ((*m)->size, static_cast<int64_t>(expected.size()));
+  auto grep = system(
+      ("grep -rq UNIQUE-STAGED-marker " + dir_ + " --exclude-dir=mailbox")
+          .c_str());
+  EXPECT_NE(grep, 0) << "plaintext of the staged body found on disk";
+}
+
 TEST_F(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
   auto key = crypto::Aead::Generate(1);
   QueueOptions options;

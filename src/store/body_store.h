@@ -50,6 +50,10 @@ class BodyStore {
   // has none (a small body is in its row).
   virtual Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
                                                        std::string_view id) = 0;
+  // A staged body that no commit will name (the work that staged it
+  // failed), removed now rather than at the next start. Never for a body a
+  // commit names.
+  virtual void DiscardBody(BodyKind kind, std::string_view id) = 0;
 };
 
 // The store's BodyStore, or null when it keeps every body in its rows.

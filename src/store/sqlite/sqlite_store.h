@@ -112,6 +112,9 @@ class SqliteStore final : public Store, public BodyStore {
                                                 std::string_view id) override;
   Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
                                                std::string_view id) override;
+  void DiscardBody(BodyKind kind, std::string_view id) override {
+    bodies_.Remove(kind, id);
+  }
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
   Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
