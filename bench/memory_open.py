@@ -25,6 +25,7 @@ os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
                                                       "sealpost"))
 
 import large_message_test as lm  # noqa: E402
+import peer_runs  # noqa: E402
 from smtp_testlib import DevServer, wait_for, unique  # noqa: E402
 
 MB = 1024 * 1024
@@ -79,35 +80,14 @@ def one(mb):
 
 
 def main():
-    args = sys.argv[1:]
-    if args[:1] == ["--one"]:
-        one(float(args[1]))
-        return
-    peer = None
-    if args[:1] == ["--peer"]:
-        peer, args = args[1], args[2:]
-    sizes = [float(a) for a in args] or [50, 100]
-    builds = [("this build", os.environ["SEALPOST_BINARY"])]
-    if peer:
-        builds.append(("peer", peer))
-    print("| message | build | wrapper | CLI peak RSS | open s |"
-          " load avg (start, end) |")
-    print("|---|---|---|---|---|---|")
-    for mb in sizes:
-        for label, binary in builds:
-            r = subprocess.run(
-                [sys.executable, os.path.abspath(__file__), "--one", str(mb)],
-                env=dict(os.environ, SEALPOST_BINARY=binary),
-                capture_output=True, text=True)
-            lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-            if r.returncode != 0 or not lines:
-                print("| %g MB | %s | failed: %s |" %
-                      (mb, label, r.stderr.strip()[-300:]))
-                continue
-            m = json.loads(lines[-1])
-            print("| %g MB | %s | %.1f MB | %.1f MB | %.1f | %.2f, %.2f |" %
-                  (mb, label, m["wrapper_mb"], m["maxrss_mb"], m["seconds"],
-                   m["load_start"], m["load_end"]), flush=True)
+    peer_runs.main(
+        __file__, one,
+        ["| message | build | wrapper | CLI peak RSS | open s |"
+         " load avg (start, end) |", "|---|---|---|---|---|---|"],
+        lambda mb, label, m: (
+            "| %g MB | %s | %.1f MB | %.1f MB | %.1f | %.2f, %.2f |" % (
+                mb, label, m["wrapper_mb"], m["maxrss_mb"], m["seconds"],
+                m["load_start"], m["load_end"])))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import re
 import smtplib
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -132,6 +133,64 @@ def portal_reader(server, msg_id, addr):
                      "code": code}, allow_redirects=False, timeout=60)
     assert r.status_code == 303, r.text[:500]
     return s
+
+
+def protect_for_the_portal(server, size, timeout):
+    """Sends a `size` protected message to an internal and an external
+    recipient, with Encrypt-only attachments decrypted in the portal
+    (otherwise sealed on their own, from memory: docs/portal.md), and waits
+    for the external wrapper. Returns (message id, the attachment's length,
+    its SHA-256 hex)."""
+    r = server.cli("irm", "set", "--DecryptAttachmentForEncryptOnly", "True")
+    assert r.returncode == 0, r.stderr
+    tag = unique()
+    raw = large_message(tag, size)
+    want = attachment_of(raw)
+    want_len, want_sum = len(want), hashlib.sha256(want).hexdigest()
+    del want
+    with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                      timeout=timeout) as c:
+        c.sendmail("alice@example.com",
+                   ["bob@example.com", "carol@partner.example"], raw)
+    del raw
+
+    def external():
+        for p in server.mailbox_files():
+            head = head_of(p)
+            if tag.encode() in head and \
+                    b"Delivered-To: carol@partner.example" in head:
+                return head
+        return None
+    wrapper = wait_for(external, timeout=timeout, interval=0.5)
+    assert wrapper, server.read_log()[-3000:]
+    msg_id = re.search(r"/m/([0-9a-f]{32})", text_of(wrapper)).group(1)
+    return msg_id, want_len, want_sum
+
+
+class PeakRss:
+    """The peak resident memory of process `pid` while the `with` block
+    runs, sampled every 50 ms (VmHWM would be the peak since its start):
+    `before_kb`, `peak_kb`, and `growth_mb` once the block is left."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def __enter__(self):
+        self.before_kb = self.peak_kb = status_kb(self.pid, "VmRSS")
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample)
+        self._sampler.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak_kb = max(self.peak_kb, status_kb(self.pid, "VmRSS"))
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._sampler.join()
+        self.growth_mb = (self.peak_kb - self.before_kb) / 1024
+        return False
 
 
 class LargeMessageTest(unittest.TestCase):
@@ -258,53 +317,16 @@ class LargeMessageTest(unittest.TestCase):
         server = DevServer(env={
             "SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(size + 4 * MB)})
         try:
-            # Encrypt-only attachments download decrypted only with this
-            # (otherwise sealed on their own, from memory: docs/portal.md).
-            r = server.cli("irm", "set", "--DecryptAttachmentForEncryptOnly",
-                           "True")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            tag = unique()
-            raw = large_message(tag, size)
-            want = hashlib.sha256(attachment_of(raw)).hexdigest()
-            want_len = len(attachment_of(raw))
-            with smtplib.SMTP(server.smtp_host, server.smtp_port,
-                              timeout=600) as c:
-                c.sendmail("alice@example.com",
-                           ["bob@example.com", "carol@partner.example"], raw)
-            del raw
-
-            def external():
-                for p in server.mailbox_files():
-                    head = head_of(p)
-                    if tag.encode() in head and \
-                            b"Delivered-To: carol@partner.example" in head:
-                        return head
-                return None
-            wrapper = wait_for(external, timeout=600, interval=0.5)
-            self.assertTrue(wrapper, server.read_log()[-3000:])
-            msg_id = re.search(r"/m/([0-9a-f]{32})",
-                               text_of(wrapper)).group(1)
+            msg_id, want_len, want = protect_for_the_portal(server, size,
+                                                            600)
             s = portal_reader(server, msg_id, "carol@partner.example")
             page = s.get(server.url + "/m/" + msg_id, timeout=300)
             self.assertEqual(page.status_code, 200, page.text[:500])
             link = re.search(r'href="(/m/%s/part/\d+)"' % msg_id, page.text)
             self.assertTrue(link, page.text[:3000])
 
-            pid = server.proc.pid
             time.sleep(1.0)  # settle after the page
-            before_kb = status_kb(pid, "VmRSS")
-            peak_kb = [before_kb]
-            stop = [False]
-
-            import threading
-
-            def sample():  # VmHWM is the process's peak since its start
-                while not stop[0]:
-                    peak_kb[0] = max(peak_kb[0], status_kb(pid, "VmRSS"))
-                    time.sleep(0.05)
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            try:
+            with PeakRss(server.proc.pid) as rss:
                 digest = hashlib.sha256()
                 got = 0
                 with s.get(server.url + link.group(1), stream=True,
@@ -317,12 +339,9 @@ class LargeMessageTest(unittest.TestCase):
                     for chunk in r.iter_content(1 << 20):
                         digest.update(chunk)
                         got += len(chunk)
-            finally:
-                stop[0] = True
-                sampler.join()
             self.assertEqual(got, want_len)
             self.assertEqual(digest.hexdigest(), want)
-            growth_mb = (peak_kb[0] - before_kb) / 1024
+            growth_mb = rss.growth_mb
             print("portal download of a %d MB attachment: RSS growth %.1f MB"
                   " (bound 64 MB)" % (want_len // MB, growth_mb),
                   file=sys.stderr)
