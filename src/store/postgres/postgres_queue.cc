@@ -26,8 +26,7 @@ Status LockQueueMessages(internal::PgConn& c, const QueueBatch& batch) {
   ids.insert(ids.end(), batch.release_leases.begin(),
              batch.release_leases.end());
   if (ids.size() < 2) return Status::Ok();
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // The order is the statement's (ORDER BY), and ANY ignores repeats.
   return c.Run(
       "SELECT 1 FROM queue_messages WHERE id = ANY($1::text[]) ORDER BY id "
       "COLLATE \"C\" FOR UPDATE",
