@@ -92,7 +92,43 @@ Status Queue::Start() {
   return Status::Ok();
 }
 
+namespace {
+
+Result<std::string> ReadSpool(ByteSpool& spool) {
+  SP_RETURN_IF_ERROR(spool.Restart());
+  std::string content;
+  content.reserve(static_cast<size_t>(spool.size()));
+  while (true) {
+    SP_ASSIGN_OR_RETURN(size_t n, spool.Read(1024 * 1024, &content));
+    if (n == 0) break;
+  }
+  if (static_cast<int64_t>(content.size()) != spool.size()) {
+    return InternalError("read back a different size");
+  }
+  return content;
+}
+
+}  // namespace
+
+Status LoadSpooled(IncomingMessage& message) {
+  if (message.spool == nullptr) return Status::Ok();
+  // Whatever went wrong is ours, not the message's: a temporary error.
+  auto content = ReadSpool(*message.spool);
+  if (!content.ok()) {
+    return InternalError("spool file: " + content.status().message());
+  }
+  message.content = std::move(*content);
+  message.spool.reset();
+  return Status::Ok();
+}
+
 void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
+  if (Status s = LoadSpooled(message); !s.ok()) {
+    log::Error("queue: {} cannot be read back from its spool file: {}",
+               message.id, s.ToString());
+    done(std::move(s));
+    return;
+  }
   if (!message.received.empty()) {
     message.content.insert(0, message.received);
     std::string().swap(message.received);

@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/byte_spool.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "base/status.h"
@@ -104,6 +105,9 @@ struct IncomingMessage {
   // Accept writes it in front of `content`.
   std::string received;
   std::string content;  // the message: the client's bytes or a treatment's
+  // A large message from SMTP arrives in a spool file (queue/spool_file.h)
+  // instead of `content`, which is then empty; LoadSpooled reads it in.
+  std::shared_ptr<ByteSpool> spool;
   // Set by Acceptor::Stage: `content` (with `received` in front) is in its
   // body file already, encrypted, and `content` and `received` are empty.
   struct Staged {
@@ -122,6 +126,11 @@ struct IncomingMessage {
   // "portal Encrypt as <id>", "sealed …"), when the protection stage says.
   std::string treatment;
 };
+
+// Reads message.spool, if any, into message.content and lets the spool go
+// (its file disappears with it). A spool that does not read back to its
+// end intact is an error (INTERNAL, or the generic decryption error).
+Status LoadSpooled(IncomingMessage& message);
 
 // A fresh, unique queue id (also the id shown by `message list`).
 std::string NewQueueId();

@@ -1,0 +1,31 @@
+// ByteSpool: bytes written once, front to back, then read back as a
+// ByteSource (base/byte_source.h) as often as needed: a message arriving
+// over SMTP that is kept out of memory while it arrives (issue 14; the
+// concrete spool is queue/spool_file.h, an encrypted temporary file).
+//
+// Thread-safety: one thread at a time.
+#ifndef SEALPOST_BASE_BYTE_SPOOL_H_
+#define SEALPOST_BASE_BYTE_SPOOL_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/byte_source.h"
+#include "base/status.h"
+
+namespace sealpost {
+
+class ByteSpool : public ByteSource {
+ public:
+  // Adds bytes at the end. RESOURCE_EXHAUSTED when the disk is full; after
+  // any error the spool is unusable.
+  virtual Status Append(std::string_view bytes) = 0;
+  // No more Append: what was written becomes readable.
+  virtual Status Finish() = 0;
+  // The bytes appended so far.
+  virtual int64_t size() const = 0;
+};
+
+}  // namespace sealpost
+
+#endif  // SEALPOST_BASE_BYTE_SPOOL_H_
