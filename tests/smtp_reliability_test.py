@@ -6,6 +6,8 @@ the next hop:
 * kill -9 during a 20,000-message run: every message that got 250 reaches
   the sink after a restart;
 * the next hop down for a while: everything is delivered once it is back;
+* large messages: kill -9 in the middle of a spooled DATA leaves no spool
+  file after the restart; a full disk while spooling gives 452 4.3.1;
 * a domain that requires TLS with a next hop that has none: deferred, never
   sent in clear; with `verify` against a real TLS next hop: delivered, and
   refused when the CA does not match.
@@ -324,8 +326,20 @@ class KillNineLargeTest(unittest.TestCase):
             c.putcmd("data")
             self.assertEqual(c.getreply()[0], 354)
             c.send(line * 1024)
+            # Past 256 KiB it arrives into a spool file with no name (issue
+            # 14): the server holds it open, the directory shows nothing.
+            spool = os.path.join(server.data_dir, "spool")
+            self.assertTrue(wait_for(
+                lambda: any(t.startswith(spool + "/")
+                            for t in _open_files(server.proc.pid)), 20,
+                interval=0.1), _open_files(server.proc.pid))
+            self.assertEqual(os.listdir(spool), [])
             server.kill9()
             c.close()
+            # What a crash between a spool file's creation and its unlink
+            # (where O_TMPFILE is missing) would leave.
+            with open(os.path.join(spool, "spool-leftover"), "wb") as f:
+                f.write(b"x" * 1024)
             # A crash between a body file and its commit leaves a file no
             # row names.
             with open(os.path.join(bodies, "q-" + b"orphan".hex()),
@@ -334,6 +348,7 @@ class KillNineLargeTest(unittest.TestCase):
             server.start()
             self.assertEqual(len(os.listdir(bodies)), 3,
                              sorted(os.listdir(bodies)))
+            self.assertEqual(os.listdir(spool), [])
             sink.start()
             for qid in acked:
                 server.cli("queue", "retry", qid)
@@ -348,6 +363,18 @@ class KillNineLargeTest(unittest.TestCase):
         finally:
             server.stop()
             sink.cleanup()
+
+
+def _open_files(pid):
+    """What the process's descriptors point to (readlink of /proc/PID/fd)."""
+    out = []
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            out.append(os.readlink(os.path.join(fd_dir, fd)))
+        except OSError:
+            pass
+    return out
 
 
 def _mount_tmpfs(path, size):
@@ -387,6 +414,22 @@ class DiskFullTest(unittest.TestCase):
             self.assertEqual(refused[0], 452, refused)
             self.assertIn(b"4.3.1", refused[1])
             self.assertGreater(len(acked), 0)
+            self.assertIsNone(server.proc.poll(), "server died")
+            # A message larger than what is left of the disk fills it while
+            # it is spooled (issue 14): 452 at the end of its DATA, the
+            # spool's space given back, and the session goes on.
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=60) as c:
+                c.ehlo()
+                c.mail("alice@example.com")
+                c.rcpt("bob@example.com")
+                code, resp = c.data(("Subject: too big\r\n\r\n" + (
+                    "w" * 998 + "\r\n") * 9000).encode())
+                self.assertEqual(code, 452, resp)
+                self.assertIn(b"4.3.1", resp)
+                self.assertEqual(c.noop()[0], 250)
+            self.assertEqual(os.listdir(os.path.join(server.data_dir,
+                                                     "spool")), [])
             self.assertIsNone(server.proc.poll(), "server died")
             # The next hop comes back: every acknowledged message arrives.
             sink.start()

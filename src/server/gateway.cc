@@ -1,11 +1,14 @@
 #include "server/gateway.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "base/split.h"
 #include "license/directory.h"
 #include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
 #include "queue/routes.h"
+#include "queue/spool_file.h"
 #include "server/node_id.h"
 #include "smtp/client.h"
 #include "smtp/server.h"
@@ -116,12 +119,34 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
   g->memory_ = std::make_unique<MemoryBudget>(config.smtp_max_memory_bytes);
   sopts.protocol.memory_budget = g->memory_.get();
+  // A session holds at most the spool threshold and a step of it (no spool:
+  // the whole message).
+  const int64_t most_held =
+      config.data_dir.empty()
+          ? config.smtp_max_message_bytes
+          : std::min<int64_t>(config.smtp_max_message_bytes,
+                              2 * static_cast<int64_t>(queue::kSpoolThreshold));
   if (config.smtp_max_memory_bytes > 0 &&
-      config.smtp_max_memory_bytes < config.smtp_max_message_bytes) {
+      config.smtp_max_memory_bytes < most_held) {
     log::Warn(
-        "smtp.max_memory_bytes ({}) is below smtp.max_message_bytes ({}): "
-        "the largest messages will always get 452",
-        config.smtp_max_memory_bytes, config.smtp_max_message_bytes);
+        "smtp.max_memory_bytes ({}) is below what one SMTP session may hold "
+        "({}): the largest messages will always get 452",
+        config.smtp_max_memory_bytes, most_held);
+  }
+  if (!config.data_dir.empty()) {
+    // Messages past 256 KiB arrive into encrypted temporary files there
+    // (issue 14); what a crashed process left is removed first.
+    const std::string dir = config.data_dir + "/spool";
+    SP_RETURN_IF_ERROR(queue::PrepareSpoolDir(dir));
+    sopts.protocol.spool_threshold = queue::kSpoolThreshold;
+    sopts.protocol.open_spool = [dir]() -> Result<std::unique_ptr<ByteSpool>> {
+      auto f = queue::SpoolFile::Create(dir);
+      if (!f.ok()) {
+        log::Warn("smtp: cannot open a spool file: {}", f.status().ToString());
+        return f.status();
+      }
+      return std::unique_ptr<ByteSpool>(std::move(*f));
+    };
   }
   queue::Acceptor* front = g->queue_.get();
   if (protector != nullptr) {

@@ -231,7 +231,23 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     // The message's share of smtp.max_memory_bytes, given back once the
     // queue has committed it (or refused it).
     MemoryReservation held = std::move(a.reservation);
-    if (CountReceivedHeaders(a.message) >= options.max_received_headers) {
+    std::string head;  // a spooled message's first bytes, for the loop check
+    if (a.spool != nullptr) {
+      Status read = a.spool->Restart();
+      while (read.ok() && head.size() < options.protocol.spool_threshold) {
+        auto n = a.spool->Read(64 * 1024, &head);
+        if (!n.ok()) read = n.status();
+        if (!n.ok() || *n == 0) break;
+      }
+      if (!read.ok()) {
+        rejected->Add();
+        log::Error("smtp: spool file from [{}] does not read back: {}", remote,
+                   read.ToString());
+        co_return Reply::Make(451, "4.3.0", "Local error in processing");
+      }
+    }
+    if (CountReceivedHeaders(a.spool != nullptr ? head : a.message) >=
+        options.max_received_headers) {
       // RFC 5321 §6.3 loop detection; RFC 3463 X.4.6 routing loop.
       rejected->Add();
       log::Warn("smtp: mail loop from [{}]: too many Received headers", remote);
@@ -262,6 +278,11 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     m.content = std::move(a.message);
     std::string id = m.id;
     size_t size = m.received.size() + m.content.size();
+    if (a.spool != nullptr) {
+      std::string().swap(head);
+      size += static_cast<size_t>(a.spool->size());
+      m.spool = std::move(a.spool);
+    }
     Status s = co_await AsyncCommit(std::move(m), asio::use_awaitable);
     if (s.ok()) {
       log::Debug("smtp: queued {} ({} bytes) from [{}]{}", id, size,

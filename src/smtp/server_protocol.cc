@@ -442,12 +442,19 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
   }
   // The buffer the message will need, as far as it is known now: its
   // declared SIZE, else a first step.
-  const uint64_t expected = envelope_.declared_size
-                                ? std::min<uint64_t>(*envelope_.declared_size,
-                                                     options_.max_message_bytes)
-                                : 0;
+  uint64_t expected = envelope_.declared_size
+                          ? std::min<uint64_t>(*envelope_.declared_size,
+                                               options_.max_message_bytes)
+                          : 0;
+  // Past the threshold the message goes to a spool: no more is held.
+  if (options_.open_spool) {
+    expected = std::min<uint64_t>(expected, options_.spool_threshold);
+  }
   data_reservation_ = MemoryReservation(options_.memory_budget);
   data_no_memory_ = false;
+  data_no_space_ = false;
+  data_size_ = 0;
+  spool_.reset();
   if (!data_reservation_.GrowTo(
           std::max(static_cast<int64_t>(expected), kDataMemoryStep))) {
     // RFC 3463 X.3.1: mail system full; the client tries again later.
@@ -522,6 +529,7 @@ void ServerProtocol::Close(std::vector<Action>& out, Reply reply) {
   in_.clear();
   in_pos_ = 0;
   std::string().swap(message_);
+  spool_.reset();
 }
 
 void ServerProtocol::ResetTransaction() {
@@ -532,6 +540,7 @@ void ServerProtocol::ResetTransaction() {
   fresh.tls = options_.tls_active;
   envelope_ = std::move(fresh);
   std::string().swap(message_);
+  spool_.reset();
   data_reservation_.Release();
 }
 

@@ -39,11 +39,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_spool.h"
 #include "base/memory_budget.h"
 #include "base/status.h"
 #include "smtp/envelope.h"
@@ -102,6 +105,16 @@ struct ProtocolOptions {
   // is read and dropped, then 452 4.3.1. Null: not counted. Must outlive
   // the protocol.
   MemoryBudget* memory_budget = nullptr;
+  // Opens a spool (queue/spool_file.h: an encrypted temporary file) for a
+  // message once more than `spool_threshold` bytes of it have arrived
+  // (issue 14): the rest goes there as it arrives, and the budget above
+  // counts only what stays in memory (the first `spool_threshold` bytes
+  // until the spool opens, then nothing once the data has ended). A spool
+  // that cannot be opened or written (a full disk): the rest of the data
+  // is read and dropped, then 452 4.3.1. Null: every message stays in
+  // memory.
+  std::function<Result<std::unique_ptr<ByteSpool>>()> open_spool;
+  size_t spool_threshold = 256 * 1024;
 };
 
 // Decisions the I/O layer owns. Each returns std::nullopt to accept, or the
@@ -130,6 +143,9 @@ struct Action {
   std::string message;  // kMessage: the unstuffed bytes, CRLF as received
   // kMessage: the memory budget `message` holds; keep it until committed.
   MemoryReservation reservation;
+  // kMessage, for a message past ProtocolOptions::spool_threshold: its
+  // bytes, instead of `message` (then empty).
+  std::unique_ptr<ByteSpool> spool;
 };
 
 class ServerProtocol {
@@ -199,6 +215,10 @@ class ServerProtocol {
   enum class DotLine { kMore, kEnd, kSmuggling, kText };
   DotLine CheckDotLine();
   void AppendData(std::string_view bytes);
+  // Lets go of the message so far (message_, spool_, the reservation).
+  void DropData();
+  // The spool failed: data_no_space_, and DropData.
+  void NoSpace();
   void BareNewlineInData(char c);
   void StartLine(bool after_bare);
   void FinishData(std::vector<Action>& out);
@@ -251,7 +271,10 @@ class ServerProtocol {
   size_t data_line_length_ = 0;
   bool data_too_big_ = false;
   bool data_line_too_long_ = false;
-  bool data_no_memory_ = false;  // the budget ran out: dropping the rest
+  bool data_no_memory_ = false;       // the budget ran out: dropping the rest
+  bool data_no_space_ = false;        // the spool failed: dropping the rest
+  uint64_t data_size_ = 0;            // bytes of this message so far
+  std::unique_ptr<ByteSpool> spool_;  // past spool_threshold
   MemoryReservation data_reservation_;
 };
 

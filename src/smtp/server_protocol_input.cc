@@ -184,15 +184,30 @@ void ServerProtocol::AppendData(std::string_view bytes) {
   const size_t n = bytes.size();
   data_line_length_ += n;
   if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
-  if (data_too_big_ || data_no_memory_) return;
-  if (message_.size() + n > options_.max_message_bytes) {
+  if (data_too_big_ || data_no_memory_ || data_no_space_) return;
+  if (data_size_ + n > options_.max_message_bytes) {
     // Keep reading to the end of the data, but stop keeping it.
     data_too_big_ = true;
-    std::string().swap(message_);
-    data_reservation_.Release();
+    DropData();
+    return;
+  }
+  data_size_ += n;
+  if (spool_ != nullptr) {
+    if (!spool_->Append(bytes).ok()) NoSpace();
     return;
   }
   message_.append(bytes);
+  if (options_.open_spool && message_.size() > options_.spool_threshold) {
+    // From here on the message goes to its spool as it arrives.
+    auto spool = options_.open_spool();
+    if (!spool.ok() || !(*spool)->Append(message_).ok()) {
+      NoSpace();
+      return;
+    }
+    spool_ = std::move(*spool);
+    std::string().swap(message_);
+    return;
+  }
   // What the buffer holds is its capacity; reserve ahead in steps.
   const auto held = static_cast<int64_t>(message_.capacity());
   if (held > data_reservation_.bytes() &&
@@ -200,9 +215,21 @@ void ServerProtocol::AppendData(std::string_view bytes) {
     // Over the memory budget: read to the end of the data, keep nothing,
     // answer 452 then.
     data_no_memory_ = true;
-    std::string().swap(message_);
-    data_reservation_.Release();
+    DropData();
   }
+}
+
+void ServerProtocol::DropData() {
+  std::string().swap(message_);
+  spool_.reset();
+  data_reservation_.Release();
+}
+
+void ServerProtocol::NoSpace() {
+  // The disk is full (or the spool directory unusable): read to the end of
+  // the data, keep nothing, answer 452 then.
+  data_no_space_ = true;
+  DropData();
 }
 
 void ServerProtocol::FinishData(std::vector<Action>& out) {
@@ -229,7 +256,8 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
     ResetTransaction();
     return;
   }
-  if (data_no_memory_) {
+  if (spool_ != nullptr && !spool_->Finish().ok()) NoSpace();
+  if (data_no_memory_ || data_no_space_) {
     // RFC 3463 X.3.1: mail system full; nothing was kept.
     Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
     ResetTransaction();
@@ -239,6 +267,11 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
   a.kind = Action::Kind::kMessage;
   a.envelope = envelope_;
   a.message = std::move(message_);
+  a.spool = std::move(spool_);
+  if (a.spool != nullptr) {
+    // Nothing of it is in memory any more.
+    data_reservation_.Release();
+  }
   a.reservation = std::move(data_reservation_);
   out.push_back(std::move(a));
   ResetTransaction();

@@ -6,9 +6,12 @@
 #include <memory>
 #include <vector>
 
+#include "base/temp_dir_for_testing.h"
+#include "queue/spool_file.h"
 #include "smtp/client.h"
 #include "smtp/gateway_policy.h"
 #include "smtp/server.h"
+#include "smtp/server_protocol.h"
 
 namespace sealpost::smtp {
 namespace {
@@ -213,6 +216,109 @@ TEST_F(GatewayPolicyTest, ForwardedClientDecidesTheSendersTrust) {
   // Without an address check, no forwarded address is trusted.
   GatewayPolicy blind(true, domains_, ForgedSender::kReject);
   EXPECT_FALSE(blind.SenderTrusted(inside));
+}
+
+// Issue 14: past the threshold the protocol writes the message to a real
+// spool file as it arrives; the memory budget counts only what stays in
+// memory (the first bytes while they are held, nothing once the data has
+// ended), and a spool that cannot be written gets 452 4.3.1 at the end.
+class SpooledDataTest : public ::testing::Test {
+ protected:
+  std::vector<Action> Run(ProtocolOptions o, const std::string& data,
+                          std::vector<Action>* replies) {
+    o.hostname = "mx.example.com";
+    o.memory_budget = &budget_;
+    o.spool_threshold = 256 * 1024;
+    ServerProtocol p(o);
+    std::vector<Action> messages;
+    auto collect = [&](std::vector<Action> actions) {
+      for (Action& a : actions) {
+        (a.kind == Action::Kind::kMessage ? messages : *replies)
+            .push_back(std::move(a));
+      }
+    };
+    collect(p.Start());
+    collect(
+        p.Feed("EHLO c\r\nMAIL FROM:<a@example.com> SIZE=4000000\r\n"
+               "RCPT TO:<b@example.com>\r\nDATA\r\n"));
+    // The declared 4 MB is not reserved: at most the threshold and a step.
+    max_used_ = budget_.used();
+    for (size_t at = 0; at < data.size(); at += 10'000) {
+      collect(p.Feed(std::string_view(data).substr(at, 10'000)));
+      max_used_ = std::max(max_used_, budget_.used());
+    }
+    collect(p.Feed(".\r\n"));
+    return messages;
+  }
+  MemoryBudget budget_{0};
+  int64_t max_used_ = 0;
+};
+
+std::string Lines(size_t size) {
+  std::string m;
+  for (int i = 0; m.size() < size; ++i) {
+    m += "Line " + std::to_string(i) + " of a large message\r\n";
+  }
+  return m;
+}
+
+TEST_F(SpooledDataTest, LargeMessageGoesToTheSpoolAndOutOfTheBudget) {
+  testing::TempDir dir("spool");
+  ProtocolOptions o;
+  o.open_spool = [&]() -> Result<std::unique_ptr<ByteSpool>> {
+    SP_ASSIGN_OR_RETURN(auto f, queue::SpoolFile::Create(dir.path()));
+    return std::unique_ptr<ByteSpool>(std::move(f));
+  };
+  const std::string data = "Subject: big\r\n\r\n" + Lines(3'000'000);
+  std::vector<Action> replies;
+  std::vector<Action> messages = Run(o, data, &replies);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_LE(max_used_, 768 * 1024);
+  EXPECT_GE(max_used_, 256 * 1024);
+  Action& m = messages[0];
+  EXPECT_TRUE(m.message.empty());
+  EXPECT_EQ(m.reservation.bytes(), 0);
+  EXPECT_EQ(budget_.used(), 0);
+  ASSERT_NE(m.spool, nullptr);
+  EXPECT_EQ(m.spool->size(), static_cast<int64_t>(data.size()));
+  queue::IncomingMessage in;
+  in.spool = std::move(m.spool);
+  ASSERT_TRUE(queue::LoadSpooled(in).ok());
+  EXPECT_EQ(in.spool, nullptr);
+  EXPECT_TRUE(in.content == data);
+}
+
+TEST_F(SpooledDataTest, SmallMessageStaysInMemory) {
+  ProtocolOptions o;
+  bool opened = false;
+  o.open_spool = [&]() -> Result<std::unique_ptr<ByteSpool>> {
+    opened = true;
+    return InternalError("not expected");
+  };
+  const std::string data = "Subject: small\r\n\r\n" + Lines(200'000);
+  std::vector<Action> replies;
+  std::vector<Action> messages = Run(o, data, &replies);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_FALSE(opened);
+  EXPECT_EQ(messages[0].spool, nullptr);
+  EXPECT_TRUE(messages[0].message == data);
+  EXPECT_GT(messages[0].reservation.bytes(), 0);
+}
+
+TEST_F(SpooledDataTest, SpoolThatCannotBeWrittenGets452) {
+  testing::TempDir dir("spool");
+  ProtocolOptions o;
+  o.open_spool = [&]() -> Result<std::unique_ptr<ByteSpool>> {
+    SP_ASSIGN_OR_RETURN(auto f, queue::SpoolFile::Create(dir.File("gone")));
+    return std::unique_ptr<ByteSpool>(std::move(f));
+  };
+  std::vector<Action> replies;
+  std::vector<Action> messages = Run(o, Lines(1'000'000), &replies);
+  EXPECT_TRUE(messages.empty());
+  ASSERT_FALSE(replies.empty());
+  EXPECT_EQ(replies.back().reply.Wire(),
+            "452 4.3.1 Insufficient system storage, try again later\r\n");
+  EXPECT_EQ(budget_.used(), 0);
 }
 
 }  // namespace
