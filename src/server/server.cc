@@ -42,6 +42,9 @@
 namespace sealpost::server {
 namespace {
 
+// The largest raw message `POST /api/v1/protect` takes (spooled).
+constexpr size_t kMaxSpooledProtectBytes = size_t{160} << 20;
+
 // Reads the admin token file, creating it (0600) with a fresh token when
 // missing.
 Result<std::string> LoadAdminToken(const std::string& path) {
@@ -220,6 +223,12 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
                                    // whole messages, as for protect
                                    {"/api/v1/smime/open", 72 << 20},
                                    {"/api/v1/smime/protect", 72 << 20}};
+  // A raw message to protect is spooled as it arrives (issue 14), never
+  // whole in memory: up to 150 MB (Exchange Online's largest message)
+  // with room for its encoding. The JSON form keeps the limit above.
+  http_options.spooled_bodies = {
+      {"/api/v1/protect", "message/rfc822", kMaxSpooledProtectBytes}};
+  http_options.spool_dir = config.data_dir;
   return http_options;
 }
 
@@ -459,6 +468,7 @@ int RunServer(const ServerOptions& options) {
   // Handlers run only once runtime.Run() starts the I/O threads, so the
   // URL-dependent parts can be completed here.
   api_context.public_url = url;
+  api_context.spool_dir = config.data_dir;
   license::LicenseService licenses(**store, keys, directory, templates, clock,
                                    url);
   licenses.SetRetention(config.portal_retention_days * 86400);
