@@ -260,6 +260,25 @@ class StreamedReadsTest(unittest.TestCase):
             b"10000\r\n" + b"x" * 0x10000 + b"\r\n" + b"1\r\nx\r\n")
         self.assertIn(b" 413 ", status, got)
 
+    def test_portal_reader_cannot_spool_an_upload(self):
+        # A reader signed in to the portal is signed in, but not to the
+        # API: /api/v1/protect would refuse them after reading the body,
+        # so the body must not be read (spooled to disk) at all.
+        msg_id = re.search(r"/m/([0-9a-f]{32})",
+                           lm.text_of(self.external[:65536])).group(1)
+        s = lm.portal_reader(self.server, msg_id, "carol@partner.example")
+        cookie = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies)
+        self.assertTrue(cookie)
+        host = self.server.url[len("https://"):]
+        status, _, got = self.tls_request(
+            b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
+            b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+            b"Cookie: " + cookie.encode() + b"\r\n"
+            b"Content-Type: message/rfc822\r\n"
+            b"Content-Length: 104857600\r\n\r\n")
+        self.assertIn(b" 413 ", status, got)
+        self.assertIn(b"limit before sign-in", got)
+
     def test_external_wrapper_opens_from_the_server_copy(self):
         out = self.path("external.eml")
         src = self.path("external-in.eml")

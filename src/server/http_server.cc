@@ -291,18 +291,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // Whether a body of `length` bytes (unknown: chunked) may be read for
   // this request: up to unauthenticated_body_bytes for anyone, up to the
   // path's limit only for a signed-in caller, asked on the handler pool.
-  awaitable<size_t> BodyLimit(const bhttp::request<bhttp::string_body>& msg,
-                              boost::optional<uint64_t> length,
-                              size_t path_limit, const std::string& remote) {
+  // `who` is options.authenticated, or options.may_spool for a body that
+  // would be spooled.
+  awaitable<size_t> BodyLimit(
+      const bhttp::request<bhttp::string_body>& msg,
+      boost::optional<uint64_t> length, size_t path_limit,
+      const std::string& remote,
+      const std::function<bool(const http::Request&)>& who) {
     size_t anonymous = std::min(path_limit, options.unauthenticated_body_bytes);
     if (length && *length <= anonymous) co_return path_limit;
-    if (!options.authenticated) co_return anonymous;
+    if (!who) co_return anonymous;
     http::Request head = ToRequest(msg, remote);
     bool signed_in = co_await asio::co_spawn(
         pool,
-        [this, &head]() -> awaitable<bool> {
+        [&who, &head]() -> awaitable<bool> {
           try {
-            co_return options.authenticated(head);
+            co_return who(head);
           } catch (const std::exception& e) {
             log::Error("authenticating {} failed: {}", head.path, e.what());
             co_return false;
@@ -430,7 +434,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         }
         if (!parser.is_done()) {
           size_t allowed =
-              co_await BodyLimit(parser.get(), length, body_limit, remote);
+              co_await BodyLimit(parser.get(), length, body_limit, remote,
+                                 spooled != nullptr ? options.may_spool
+                                                    : options.authenticated);
           if (allowed < body_limit) spooled = nullptr;  // not signed in
           body_limit = allowed;
         }

@@ -41,8 +41,8 @@ struct HttpServerOptions {
   // `path` whose Content-Type starts with `content_type` and whose body is
   // larger than max_body_bytes (or chunked), up to `max_bytes`: the
   // handler reads it from http::Request::body_source (issue 14). Only for
-  // a signed-in caller (`authenticated`, asked from the header before any
-  // byte of the body is read); anyone else keeps the limit below.
+  // a caller with an API token (`may_spool`, asked from the header before
+  // any byte of the body is read); anyone else keeps the limit below.
   struct SpooledBody {
     std::string path;
     std::string content_type;
@@ -57,6 +57,11 @@ struct HttpServerOptions {
   // Whether a request (its header; runs on the handler pool, may use the
   // store) carries a live API token or portal session. Null: nobody is.
   std::function<bool(const http::Request&)> authenticated;
+  // Whether a request may have its body spooled (spooled_bodies): a live
+  // API token, never a portal session, so a reader signed in to the portal
+  // cannot make us write 160 MiB to disk for a route that refuses it. Null:
+  // nobody may.
+  std::function<bool(const http::Request&)> may_spool;
   // Open connections at most, in all and per client (net::ClientKey); at
   // the limit the longest idle one is closed for the newcomer. 0: none.
   size_t max_connections = 0;

@@ -244,6 +244,9 @@ void SetRequestGates(HttpServerOptions& http_options,
     portal::Portal* p = portal_inline.load(std::memory_order_acquire);
     return p != nullptr && p->SignedIn(r);
   };
+  http_options.may_spool = [&api_context](const http::Request& r) {
+    return api::Authenticate(r, api_context).ok();
+  };
   http_options.run_inline = [&portal_inline](const http::Request& r) {
     if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
       return true;
