@@ -72,15 +72,40 @@ class Spool::Reader : public ByteSource {
   std::string slice_;
 };
 
-Result<std::shared_ptr<Spool>> Spool::Create(const std::string& dir) {
-  std::string name =
-      (dir.empty() ? std::string("/tmp") : dir) + "/sealpost-spool-XXXXXX";
-  int fd = mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) {
-    return UnavailableError("cannot make a spool file in " + dir + ": " +
-                            std::strerror(errno));
+namespace {
+
+Status SpoolErrno(const std::string& what) {
+  const int e = errno;
+  std::string msg = what + ": " + std::strerror(e);
+  if (e == ENOSPC || e == EDQUOT) return ResourceExhaustedError(msg);
+  return UnavailableError(msg);
+}
+
+// A file in `dir` with no name: O_TMPFILE, else a name made and unlinked at
+// once (where the file system lacks O_TMPFILE; a crash between the two
+// leaves a file, which is why SMTP's spool directory is emptied at start).
+Result<int> OpenNameless(const std::string& dir) {
+  int fd = open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC | O_EXCL, 0600);
+  if (fd >= 0) return fd;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    return SpoolErrno("cannot make a spool file in " + dir);
   }
-  unlink(name.c_str());
+  std::string name = dir + "/sealpost-spool-XXXXXX";
+  fd = mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) return SpoolErrno("cannot make a spool file in " + dir);
+  if (unlink(name.c_str()) != 0) {
+    Status s = SpoolErrno("cannot unlink " + name);
+    close(fd);
+    return s;
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Spool>> Spool::Create(const std::string& dir) {
+  SP_ASSIGN_OR_RETURN(int fd,
+                      OpenNameless(dir.empty() ? std::string("/tmp") : dir));
   std::shared_ptr<Spool> spool(new Spool(fd, RandomBytes(kStreamKeySize)));
   SP_ASSIGN_OR_RETURN(StreamEncryptor e,
                       StreamEncryptor::Create(spool->key_, kSpoolAd));
@@ -95,12 +120,7 @@ Status Spool::WriteAll(std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = write(fd_, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return errno == ENOSPC || errno == EDQUOT
-                 ? ResourceExhaustedError("the spool's disk is full")
-                 : UnavailableError(std::string("cannot write a spool: ") +
-                                    std::strerror(errno));
-    }
+    if (n < 0) return SpoolErrno("cannot write a spool");
     bytes.remove_prefix(static_cast<size_t>(n));
     file_size_ += n;
   }

@@ -1,10 +1,11 @@
 // Spool: bytes too many to hold in memory (issue 14: a large request body,
 // the container sealed from it), kept in an anonymous temporary file and
-// read back a slice at a time. The file is unlinked as soon as it is made,
-// so nothing is left behind however the process ends, and what is written
-// to it is encrypted (streaming AEAD, crypto/streaming_aead.h) under a key
-// drawn for the spool and held only in memory: no plaintext at rest
-// (SPEC §2), and a changed or cut file fails to read back.
+// read back a slice at a time. The file has no name (O_TMPFILE, or unlinked
+// as soon as it is made), so nothing is left behind however the process ends,
+// and what is written to it is encrypted (streaming AEAD,
+// crypto/streaming_aead.h) under a key drawn for the spool and held only in
+// memory: no plaintext at rest (SPEC §2), and a changed or cut file fails to
+// read back.
 //
 // Thread-safety: written by one thread; once finished, each reader from
 // Open() is used by one thread at a time, and readers may run at once.
@@ -26,7 +27,8 @@ namespace sealpost::crypto {
 
 class Spool : public std::enable_shared_from_this<Spool> {
  public:
-  // An empty spool in directory `dir` (created 0600 there, and unlinked).
+  // An empty spool in directory `dir` (0600, no name; empty dir: /tmp).
+  // RESOURCE_EXHAUSTED when the disk is full.
   static Result<std::shared_ptr<Spool>> Create(const std::string& dir);
   ~Spool();
   Spool(const Spool&) = delete;
@@ -41,6 +43,8 @@ class Spool : public std::enable_shared_from_this<Spool> {
   // A reader from the first byte; its Read fails (DecryptionFailedError)
   // when the file was changed or cut since it was written.
   Result<std::unique_ptr<ByteSource>> Open();
+  // For tests: the file's descriptor (to find it in /proc, or change it).
+  int fd_for_testing() const { return fd_; }
 
  private:
   class Reader;

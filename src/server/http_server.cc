@@ -433,10 +433,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
           }
         }
         if (!parser.is_done()) {
-          size_t allowed =
-              co_await BodyLimit(parser.get(), length, body_limit, remote,
-                                 spooled != nullptr ? options.may_spool
-                                                    : options.authenticated);
+          size_t allowed = co_await BodyLimit(
+              parser.get(), length, body_limit, remote,
+              spooled != nullptr ? options.may_spool : options.authenticated);
           if (allowed < body_limit) spooled = nullptr;  // not signed in
           body_limit = allowed;
         }
