@@ -91,7 +91,9 @@ TEST(ParsedMessageTest, OddInputReadsAsFromTheBytes) {
     auto alone = ParseForReading(in);
     ASSERT_EQ(view.ok(), alone.ok());
     EXPECT_EQ(parsed.ok(), view.ok());
-    if (view.ok()) EXPECT_EQ(view->text, alone->text);
+    if (view.ok()) {
+      EXPECT_EQ(view->text, alone->text);
+    }
   }
 }
 
