@@ -3,6 +3,16 @@
 server -dev`, smtplib and the dev Maildir, with one 3 MB message for an
 internal and an external recipient:
 
+- `sealpost protect` of a 12 MB message (spooled by the server as it
+  arrives, the wrapper sent back as it is made) and `sealpost open` of the
+  result give the original back byte for byte, from files and from pipes;
+  the gateway recognises the streamed wrapper's seal (it is not protected a
+  second time); a refused protection or a cut answer leaves --out as it
+  was; a large upload without a valid token is refused from its header
+  before any byte of its body is read.
+- `sealpost open` of the external wrapper (no message.sealed) downloads the
+  server's copy a slice at a time and opens it byte for byte.
+
 - `sealpost open` of the internal wrapper reads its message.sealed from the
   file a slice at a time: the original comes out byte for byte, and a
   wrapper whose container was cut short or changed in a later segment fails
@@ -20,9 +30,12 @@ import hashlib
 import os
 import re
 import smtplib
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +43,11 @@ import large_message_test as lm  # noqa: E402
 from smtp_testlib import DevServer, wait_for, unique  # noqa: E402
 
 BINARY = os.environ.get("SEALPOST_BINARY", "build/sealpost")
+MB = 1024 * 1024
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
 
 
 class StreamedReadsTest(unittest.TestCase):
@@ -80,6 +98,196 @@ class StreamedReadsTest(unittest.TestCase):
         env.pop("SEALPOST_TOKEN", None)
         return subprocess.run([BINARY, "open", path, "--out", out], env=env,
                               capture_output=True, text=True, timeout=120)
+
+    def env_of(self, user):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.url,
+                   SEALPOST_CACERT=self.server.ca_cert, SEALPOST_USER=user,
+                   SEALPOST_PASSWORD=self.server.passwords()[user])
+        env.pop("SEALPOST_TOKEN", None)
+        return env
+
+    def run_as(self, user, *args, stdin=None):
+        """`sealpost ARGS` as the dev user `user`; bytes in and out."""
+        return subprocess.run([BINARY] + list(args), env=self.env_of(user),
+                              input=stdin, capture_output=True, timeout=300)
+
+    def path(self, name):
+        return os.path.join(self.tmp.name, "%s-%s" % (unique(), name))
+
+    def protected_large(self):
+        """A 12 MB message protected once for the class by `sealpost
+        protect` (file to file): (original, wrapper path)."""
+        if not hasattr(type(self), "_protected"):
+            raw = lm.large_message(unique(), 12 * MB)
+            src, out = self.path("big.eml"), self.path("wrapper.eml")
+            with open(src, "wb") as f:
+                f.write(raw)
+            r = self.run_as("alice@example.com", "protect", src,
+                            "--template", "Encrypt", "--to",
+                            "bob@example.com", "--out", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"Protected as ", r.stderr)
+            type(self)._protected = (raw, out)
+        return type(self)._protected
+
+    def test_protect_then_open_byte_for_byte(self):
+        raw, wrapper = self.protected_large()
+        self.assertFalse(os.path.exists(wrapper + ".sealpost-tmp"))
+        with open(wrapper, "rb") as f:
+            head = f.read(65536)
+        self.assertRegex(head, rb"X-Sealpost-Protected: v1; id=[0-9a-f]{32}; "
+                               rb"template=Encrypt; k=\d+; seal=")
+        out = self.path("opened.eml")
+        r = self.run_as("bob@example.com", "open", wrapper, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(sha(f.read()), sha(raw))
+        # The same wrapper from a pipe, and the original to stdout.
+        with open(wrapper, "rb") as f:
+            r = self.run_as("bob@example.com", "open", "-", stdin=f.read())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sha(r.stdout), sha(raw))
+
+    def test_protect_from_a_pipe_to_stdout(self):
+        raw = lm.large_message(unique(), 3 * MB)
+        r = self.run_as("alice@example.com", "protect", "-", "--template",
+                        "Do Not Forward", "--to", "bob@example.com",
+                        stdin=raw)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"template=\"Do Not Forward\"", r.stdout[:65536])
+        wrapper = self.path("piped.eml")
+        with open(wrapper, "wb") as f:
+            f.write(r.stdout)
+        r = self.run_as("bob@example.com", "open", wrapper)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sha(r.stdout), sha(raw))
+
+    def test_streamed_wrapper_is_sealed(self):
+        """The gateway takes a wrapper for its own only when its seal
+        verifies: sent again through SMTP, the API's wrapper keeps its
+        id instead of being protected a second time."""
+        tag = unique()
+        raw = lm.large_message(tag, 2 * MB).replace(
+            b", carol@partner.example", b"")
+        r = self.run_as("alice@example.com", "protect", "-", "--template",
+                        "Encrypt", "--to", "bob@example.com", stdin=raw)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msg_id = re.search(rb"X-Sealpost-Protected: v1; id=([0-9a-f]{32})",
+                           r.stdout[:65536]).group(1)
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=120) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], r.stdout)
+
+        def delivered():
+            for p in self.server.mailbox_files():
+                h = lm.head_of(p)
+                if tag.encode() in h and b"X-Sealpost-Protected" in h:
+                    return h
+            return None
+        head = wait_for(delivered, timeout=120, interval=0.5)
+        self.assertTrue(head, self.server.read_log()[-3000:])
+        ids = re.findall(rb"X-Sealpost-Protected: v1; id=([0-9a-f]{32})",
+                         head)
+        self.assertEqual(ids, [msg_id])
+
+    def test_refused_protect_leaves_out_untouched(self):
+        src, out = self.path("m.eml"), self.path("keep.eml")
+        with open(src, "wb") as f:
+            f.write(lm.large_message(unique(), 2 * MB))
+        with open(out, "wb") as f:
+            f.write(b"the real one")
+        r = self.run_as("alice@example.com", "protect", src, "--template",
+                        "No Such Template", "--to", "bob@example.com",
+                        "--out", out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"server refused", r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"the real one")
+        self.assertFalse(os.path.exists(out + ".sealpost-tmp"))
+
+    def test_damaged_protected_output_fails_and_keeps_the_output(self):
+        raw, wrapper = self.protected_large()
+        with open(wrapper, "rb") as f:
+            mail = f.read()
+        lines = mail.split(b"\r\n")
+        start = next(i for i, ln in enumerate(lines)
+                     if b"application/vnd.sealpost.sealed" in ln)
+        start = lines.index(b"", start) + 1
+        end = start
+        while lines[end] and not lines[end].startswith(b"--"):
+            end += 1
+        cut = start + (end - start) // 2
+        self.assert_damaged_and_untouched(
+            b"\r\n".join(lines[:cut] + lines[end:]))
+
+    def tls_request(self, head, body=b""):
+        """Sends `head` (and `body`) on a new TLS connection; the answer's
+        status line and how long it took, or None if the server closed."""
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        host, port = self.server.url[len("https://"):].rsplit(":", 1)
+        started = time.time()
+        with socket.create_connection((host, int(port)), timeout=30) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as s:
+                s.sendall(head + body)
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+        return got.split(b"\r\n", 1)[0], time.time() - started, got
+
+    def test_unauthenticated_large_upload_is_refused_before_its_body(self):
+        host = self.server.url[len("https://"):]
+        for auth in (b"", b"Authorization: Bearer not-a-token\r\n"):
+            # 100 MB announced, not one byte of it sent: the answer comes
+            # from the header alone.
+            status, _, got = self.tls_request(
+                b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
+                b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n" + auth +
+                b"Content-Type: message/rfc822\r\n"
+                b"Content-Length: 104857600\r\n\r\n")
+            self.assertIn(b" 413 ", status, got)
+            self.assertIn(b"limit before sign-in", got)
+        # Chunked (no length): read only up to the limit before sign-in.
+        status, _, got = self.tls_request(
+            b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
+            b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+            b"Content-Type: message/rfc822\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            # One byte past the limit, all of it sent before the server
+            # answers (it closes the connection after the answer).
+            b"10000\r\n" + b"x" * 0x10000 + b"\r\n" + b"1\r\nx\r\n")
+        self.assertIn(b" 413 ", status, got)
+
+    def test_portal_reader_cannot_spool_an_upload(self):
+        # A reader signed in to the portal is signed in, but not to the
+        # API: /api/v1/protect would refuse them after reading the body,
+        # so the body must not be read (spooled to disk) at all.
+        msg_id = re.search(r"/m/([0-9a-f]{32})",
+                           lm.text_of(self.external[:65536])).group(1)
+        s = lm.portal_reader(self.server, msg_id, "carol@partner.example")
+        cookie = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies)
+        self.assertTrue(cookie)
+        host = self.server.url[len("https://"):]
+        status, _, got = self.tls_request(
+            b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
+            b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
+            b"Cookie: " + cookie.encode() + b"\r\n"
+            b"Content-Type: message/rfc822\r\n"
+            b"Content-Length: 104857600\r\n\r\n")
+        self.assertIn(b" 413 ", status, got)
+        self.assertIn(b"limit before sign-in", got)
+
+    def test_external_wrapper_opens_from_the_server_copy(self):
+        out = self.path("external.eml")
+        src = self.path("external-in.eml")
+        with open(src, "wb") as f:
+            f.write(self.external)
+        r = self.run_as("alice@example.com", "open", src, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(sha(f.read()), sha(self.raw))
 
     def container_lines(self):
         """The first and last line indexes of message.sealed's base64."""

@@ -72,6 +72,9 @@ struct ApiContext {
   search::Indexer* indexer = nullptr;
   // This node's id (server.node_id) for `sealpost status`.
   std::string node_id;
+  // Where the protection of a spooled message keeps its container
+  // (crypto::Spool: encrypted, unlinked); empty: /tmp.
+  std::string spool_dir;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

@@ -1,5 +1,6 @@
 // Protection of a message by a signed-in user: the wrapper mail back, raw or
-// in JSON.
+// in JSON. A raw message larger than the server holds in memory comes
+// spooled (http::Request::body_source) and goes back streamed (issue 14).
 #include "api/api_routes.h"
 
 #include <boost/json.hpp>
@@ -7,6 +8,7 @@
 #include "api/util.h"
 #include "base/encoding.h"
 #include "branding/branding.h"
+#include "crypto/spool.h"
 #include "license/license_service.h"
 #include "mime/facts.h"
 #include "mime/wrapper.h"
@@ -16,6 +18,110 @@ namespace sealpost::api {
 namespace {
 
 constexpr size_t kMaxRecipients = 500;
+// A message that came spooled (a raw body larger than the server holds in
+// memory, HttpServerOptions::spooled_bodies) is indexed by its first bytes
+// only (search.index_at_protection): memory that does not grow with it.
+constexpr size_t kIndexedPrefix = 4 << 20;
+// Its header section is looked for in its first bytes (for the Subject and
+// the wrapper's From, To, Cc, Date).
+constexpr size_t kMaxHeaderSection = 1 << 20;
+
+// The wrapper mail as the response body, made as it is sent.
+class WrapperBody : public http::BodyStream {
+ public:
+  explicit WrapperBody(std::unique_ptr<mime::WrapperStream> wrapper)
+      : wrapper_(std::move(wrapper)) {}
+  int64_t size() const override { return wrapper_->size(); }
+  Result<size_t> Next(size_t max, std::string* out) override {
+    return wrapper_->Next(max, out);
+  }
+
+ private:
+  std::unique_ptr<mime::WrapperStream> wrapper_;
+};
+
+// The wrapper's options for a message just protected (without its seal).
+Result<mime::WrapperOptions> WrapOptions(const ApiContext& ctx,
+                                         const license::ProtectResult& sealed) {
+  mime::WrapperOptions wrap{sealed.message_id, sealed.license.template_name,
+                            ctx.public_url};
+  if (ctx.branding != nullptr) {
+    SP_ASSIGN_OR_RETURN(auto b, ctx.branding->Get(branding::kDefaultIdentity));
+    wrap.branding = branding::ToWrapperBranding(b);
+  }
+  wrap.expires_at = sealed.license.expiry;
+  return wrap;
+}
+
+// A raw message that came spooled (issue 14): read from the spool a slice
+// at a time, sealed into a second spool (the container), and the wrapper
+// made from that one as it is sent, so that neither the message, nor its
+// container, nor the wrapper is ever whole in memory.
+Response ProtectSpooled(Request& req, const Caller& caller,
+                        const ApiContext& ctx, std::string tmpl,
+                        std::vector<std::string> recipients) {
+  ByteSource& source = *req.body_source;
+  std::string head;
+  const size_t wanted =
+      ctx.indexer != nullptr ? kIndexedPrefix : kMaxHeaderSection;
+  for (;;) {
+    auto n = source.Read(64 << 10, &head);
+    if (!n.ok()) return FromStatus(n.status());
+    if (*n == 0 || head.size() >= wanted) break;
+    if (ctx.indexer == nullptr && head.find("\r\n\r\n") != std::string::npos) {
+      break;
+    }
+  }
+  if (Status st = source.Restart(); !st.ok()) return FromStatus(st);
+  size_t end = head.find("\r\n\r\n");
+  std::string_view header_section =
+      end == std::string::npos
+          ? std::string_view(head).substr(0, kMaxHeaderSection)
+          : std::string_view(head).substr(0, end + 4);
+  license::ProtectRequest pr{caller.email, tmpl, recipients, "", ""};
+  if (auto facts = mime::ExtractFacts(header_section); facts.ok()) {
+    pr.subject = facts->subject;
+  }
+  if (ctx.indexer != nullptr) {
+    auto terms = ctx.indexer->Terms(head);
+    if (terms.ok()) pr.index_terms = std::move(*terms);
+  }
+  auto container = crypto::Spool::Create(ctx.spool_dir);
+  if (!container.ok()) return FromStatus(container.status());
+  std::shared_ptr<crypto::Spool> spool = std::move(*container);
+  pr.message_source = &source;
+  pr.container_out = [&spool](std::string_view bytes) {
+    return spool->Append(bytes);
+  };
+  auto sealed = ctx.licenses->Protect(pr);
+  if (!sealed.ok()) return FromStatus(sealed.status());
+  if (Status st = spool->Finish(); !st.ok()) return FromStatus(st);
+  auto wrap = WrapOptions(ctx, *sealed);
+  if (!wrap.ok()) return FromStatus(wrap.status());
+  const std::string id = sealed->message_id;
+  const std::string name = sealed->license.template_name;
+  wrap->seal_digest = [&ctx, id, name](std::string_view header,
+                                       std::string_view digest) {
+    return ctx.licenses->SealWrapperDigest(id, name, header, digest);
+  };
+  auto open = [spool]() -> Result<mime::ContainerSource> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> r, spool->Open());
+    std::shared_ptr<ByteSource> reader = std::move(r);
+    return mime::ContainerSource{static_cast<size_t>(spool->size()),
+                                 [reader](size_t max, std::string* out) {
+                                   return reader->Read(max, out);
+                                 }};
+  };
+  auto wrapper = mime::BuildWrapperStream(
+      header_section, static_cast<size_t>(spool->size()), open, *wrap);
+  if (!wrapper.ok()) return FromStatus(wrapper.status());
+  Response r;
+  r.status = 201;
+  r.content_type = "message/rfc822";
+  r.headers = {{"X-Sealpost-Message-Id", id}, {"X-Sealpost-Template", name}};
+  r.stream = std::make_shared<WrapperBody>(std::move(*wrapper));
+  return r;
+}
 
 }  // namespace
 
@@ -48,6 +154,14 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
                 return Response::JsonError(
                     400, "invalid_argument",
                     "missing query parameter 'template'");
+              }
+              if (req.body_source != nullptr) {
+                if (recipients.size() > kMaxRecipients) {
+                  return Response::JsonError(400, "invalid_argument",
+                                             "at most 500 recipients");
+                }
+                return ProtectSpooled(req, caller, ctx, std::move(tmpl),
+                                      std::move(recipients));
               }
               message = std::move(req.body);
             } else {
@@ -83,15 +197,9 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
             }
             auto sealed = ctx.licenses->Protect(pr);
             if (!sealed.ok()) return FromStatus(sealed.status());
-            mime::WrapperOptions wrap{sealed->message_id,
-                                      sealed->license.template_name,
-                                      ctx.public_url};
-            if (ctx.branding != nullptr) {
-              auto b = ctx.branding->Get(branding::kDefaultIdentity);
-              if (!b.ok()) return FromStatus(b.status());
-              wrap.branding = branding::ToWrapperBranding(*b);
-            }
-            wrap.expires_at = sealed->license.expiry;
+            auto made = WrapOptions(ctx, *sealed);
+            if (!made.ok()) return FromStatus(made.status());
+            mime::WrapperOptions& wrap = *made;
             wrap.seal = [&](std::string_view header, std::string_view body) {
               return ctx.licenses->SealWrapper(sealed->message_id,
                                                sealed->license.template_name,

@@ -8,10 +8,25 @@
 #include "api/util.h"
 #include "base/strings.h"
 #include "license/license_service.h"
+#include "store/body_store.h"
 #include "store/store.h"
 
 namespace sealpost::api {
 namespace {
+
+// A body file as a response body, sent a slice at a time.
+class BodyFile : public http::BodyStream {
+ public:
+  explicit BodyFile(std::unique_ptr<store::BodyReader> file)
+      : file_(std::move(file)) {}
+  int64_t size() const override { return file_->size(); }
+  Result<size_t> Next(size_t max, std::string* out) override {
+    return file_->Read(max, out);
+  }
+
+ private:
+  std::unique_ptr<store::BodyReader> file_;
+};
 
 json::object MessageJson(const license::MessageState& s) {
   const auto& r = s.record;
@@ -159,6 +174,20 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
         if (!allowed) {
           // The same words as a refused license: this is the same refusal.
           return Response::JsonError(403, "forbidden", "not a recipient");
+        }
+        // A copy in a body file is sent from there a slice at a time
+        // (issue 14); one in its row is read whole.
+        if (store::BodyStore* bodies = store::BodyStoreOf(*ctx.store)) {
+          auto file = bodies->OpenBody(store::BodyKind::kPortal, id);
+          if (file.ok() && (*file)->size() >= 0) {
+            Response r;
+            r.content_type = "application/vnd.sealpost.sealed";
+            r.stream = std::make_shared<BodyFile>(std::move(*file));
+            return r;
+          }
+          if (!file.ok() && file.status().code() != StatusCode::kNotFound) {
+            return FromStatus(file.status());
+          }
         }
         auto copy = ctx.store->GetPortalCopy(id);
         if (!copy.ok()) return FromStatus(copy.status());

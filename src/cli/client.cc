@@ -1,6 +1,11 @@
 // The one translation unit with Beast's HTTP client templates.
 #include "cli/client.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -8,9 +13,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "cli/streamed_call.h"
 
 namespace sealpost::cli {
 
@@ -70,6 +78,89 @@ std::string ApiResponse::Header(std::string_view lower_name) const {
   return {};
 }
 
+namespace {
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The client's TLS settings: TLS 1.2 at least, the server verified against
+// --ca-cert or the system store.
+Status SetUpTls(const ClientOptions& options, ssl::context& ctx) {
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  ctx.set_verify_mode(ssl::verify_peer);
+  if (!options.ca_cert.empty()) {
+    boost::system::error_code ec;
+    ctx.load_verify_file(options.ca_cert, ec);
+    if (ec) {
+      return InvalidArgumentError("cannot read CA certificate " +
+                                  options.ca_cert);
+    }
+  } else {
+    ctx.set_default_verify_paths();
+  }
+  return Status::Ok();
+}
+
+// Connects and completes the handshake, checking that the certificate names
+// the host (or IP address) of --addr.
+Status Connect(const ClientOptions& options, const Target& t,
+               asio::io_context& io, TlsStream& stream) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
+  boost::system::error_code ip_ec;
+  asio::ip::make_address(t.host, ip_ec);
+  if (!ip_ec) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), 0);
+    SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str());
+  }
+  asio::ip::tcp::resolver resolver(io);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+  boost::system::error_code ec;
+  auto results = resolver.resolve(t.host, t.port, ec);
+  if (!ec) beast::get_lowest_layer(stream).connect(results, ec);
+  if (ec) {
+    return UnavailableError("cannot reach " + options.addr + ": " +
+                            ec.message());
+  }
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    long verify = SSL_get_verify_result(stream.native_handle());
+    if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+        verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+      return UnavailableError(
+          "TLS handshake with " + options.addr +
+          " failed: the server's certificate does not name '" + t.host +
+          "' (use the name the certificate was issued for in --addr)");
+    }
+    return UnavailableError("TLS handshake with " + options.addr +
+                            " failed: " + ec.message() +
+                            " (is --ca-cert / SEALPOST_CACERT right?)");
+  }
+  return Status::Ok();
+}
+
+template <class Fields>
+void SetRequestFields(const ClientOptions& options, const Target& t,
+                      bhttp::request_header<Fields>& req) {
+  req.set(bhttp::field::host, t.host);
+  req.set(bhttp::field::user_agent, "sealpost-cli");
+  req.set(bhttp::field::accept, "application/json");
+  if (!options.token.empty()) {
+    req.set(bhttp::field::authorization, "Bearer " + options.token);
+  }
+}
+
+template <class Message>
+void CopyHeaders(const Message& in, ApiResponse* out) {
+  for (const auto& f : in) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(c));
+    out->headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+}
+
+}  // namespace
+
 Result<ApiResponse> Call(const ClientOptions& options,
                          const std::string& method, const std::string& target,
                          const std::string& json_body,
@@ -78,64 +169,18 @@ Result<ApiResponse> Call(const ClientOptions& options,
   try {
     asio::io_context io;
     ssl::context ctx(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-    ctx.set_verify_mode(ssl::verify_peer);
-    if (!options.ca_cert.empty()) {
-      boost::system::error_code ec;
-      ctx.load_verify_file(options.ca_cert, ec);
-      if (ec) {
-        return InvalidArgumentError("cannot read CA certificate " +
-                                    options.ca_cert);
-      }
-    } else {
-      ctx.set_default_verify_paths();
-    }
-    beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
-    X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-    boost::system::error_code ip_ec;
-    asio::ip::make_address(t.host, ip_ec);
-    if (!ip_ec) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str());
-    } else {
-      X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), 0);
-      SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str());
-    }
-    asio::ip::tcp::resolver resolver(io);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-    boost::system::error_code ec;
-    auto results = resolver.resolve(t.host, t.port, ec);
-    if (!ec) beast::get_lowest_layer(stream).connect(results, ec);
-    if (ec) {
-      return UnavailableError("cannot reach " + options.addr + ": " +
-                              ec.message());
-    }
-    stream.handshake(ssl::stream_base::client, ec);
-    if (ec) {
-      long verify = SSL_get_verify_result(stream.native_handle());
-      if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
-          verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-        return UnavailableError(
-            "TLS handshake with " + options.addr +
-            " failed: the server's certificate does not name '" + t.host +
-            "' (use the name the certificate was issued for in --addr)");
-      }
-      return UnavailableError("TLS handshake with " + options.addr +
-                              " failed: " + ec.message() +
-                              " (is --ca-cert / SEALPOST_CACERT right?)");
-    }
+    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
+    TlsStream stream(io, ctx);
+    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method),
                                            target, 11};
-    req.set(bhttp::field::host, t.host);
-    req.set(bhttp::field::user_agent, "sealpost-cli");
-    req.set(bhttp::field::accept, "application/json");
-    if (!options.token.empty()) {
-      req.set(bhttp::field::authorization, "Bearer " + options.token);
-    }
+    SetRequestFields(options, t, req);
     if (!json_body.empty()) {
       req.set(bhttp::field::content_type, content_type);
       req.body() = json_body;
     }
     req.prepare_payload();
+    boost::system::error_code ec;
     bhttp::write(stream, req, ec);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -148,10 +193,102 @@ Result<ApiResponse> Call(const ClientOptions& options,
     ApiResponse out{static_cast<int>(parser.get().result_int()),
                     std::move(parser.get().body()),
                     {}};
-    for (const auto& f : parser.get()) {
-      std::string name(f.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(c));
-      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    CopyHeaders(parser.get(), &out);
+    stream.shutdown(ec);  // best effort
+    return out;
+  } catch (const std::exception& e) {
+    return UnavailableError(std::string("request failed: ") + e.what());
+  }
+}
+
+Result<ApiResponse> CallStreamed(
+    const ClientOptions& options, const StreamedRequest& request,
+    const std::function<bool(const ApiResponse& head)>& stream_if,
+    const std::function<Status(std::string_view slice)>& sink) {
+  SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
+  // Each read or write of a slice has its own deadline; the wait for the
+  // answer's header is longer, as the server works on the whole body first.
+  constexpr auto kStep = std::chrono::seconds(60);
+  constexpr auto kAnswer = std::chrono::seconds(300);
+  constexpr size_t kSlice = 256 * 1024;
+  auto failed = [&](const boost::system::error_code& ec) {
+    return UnavailableError("request to " + options.addr +
+                            " failed: " + ec.message());
+  };
+  try {
+    asio::io_context io;
+    ssl::context ctx(ssl::context::tls_client);
+    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
+    TlsStream stream(io, ctx);
+    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
+    auto& tcp = beast::get_lowest_layer(stream);
+
+    bhttp::request<bhttp::empty_body> req{bhttp::string_to_verb(request.method),
+                                          request.target, 11};
+    SetRequestFields(options, t, req);
+    if (request.body_fd >= 0) {
+      req.set(bhttp::field::content_type, request.content_type);
+      req.content_length(static_cast<uint64_t>(request.body_size));
+    }
+    bhttp::request_serializer<bhttp::empty_body> sr{req};
+    boost::system::error_code ec;
+    tcp.expires_after(kStep);
+    bhttp::write_header(stream, sr, ec);
+    if (ec) return failed(ec);
+    // The body as it is read from the file. The server may answer before
+    // it has all of it (a refusal from the header alone: 401, 413) and
+    // close: the write then fails, and the answer is read all the same.
+    std::string slice(kSlice, '\0');
+    int64_t sent = 0;
+    while (request.body_fd >= 0 && sent < request.body_size) {
+      size_t want = static_cast<size_t>(
+          std::min<int64_t>(kSlice, request.body_size - sent));
+      ssize_t n = ::read(request.body_fd, slice.data(), want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return DataLossError(std::string("cannot read the input: ") +
+                             std::strerror(errno));
+      }
+      if (n == 0) {
+        return DataLossError("the input ended after " + std::to_string(sent) +
+                             " of " + std::to_string(request.body_size) +
+                             " bytes (did it change while it was sent?)");
+      }
+      tcp.expires_after(kStep);
+      asio::write(stream, asio::buffer(slice.data(), static_cast<size_t>(n)),
+                  ec);
+      if (ec) break;
+      sent += n;
+    }
+    boost::system::error_code write_ec = ec;
+
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(boost::none);  // kept bodies are capped below
+    tcp.expires_after(kAnswer);
+    bhttp::read_header(stream, buffer, parser, ec);
+    if (ec) return failed(write_ec ? write_ec : ec);
+    ApiResponse out{static_cast<int>(parser.get().result_int()), "", {}};
+    CopyHeaders(parser.get(), &out);
+    const bool streaming = stream_if(out);
+    while (!parser.is_done()) {
+      parser.get().body().data = slice.data();
+      parser.get().body().size = slice.size();
+      tcp.expires_after(kStep);
+      bhttp::read(stream, buffer, parser, ec);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) return failed(ec);
+      std::string_view got(slice.data(),
+                           slice.size() - parser.get().body().size);
+      if (streaming) {
+        SP_RETURN_IF_ERROR(sink(got));
+      } else {
+        if (out.body.size() + got.size() > kMaxKeptBody) {
+          return UnavailableError("the answer from " + options.addr +
+                                  " is too large");
+        }
+        out.body.append(got);
+      }
     }
     stream.shutdown(ec);  // best effort
     return out;

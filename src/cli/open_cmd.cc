@@ -1,12 +1,16 @@
 // Client verbs: `sealpost open` reads protected mail as a signed-in user
 // (acquiring a use license from the server, then decrypting locally), and
 // `sealpost protect` protects a message through the API.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -18,6 +22,7 @@
 #include "base/files.h"
 #include "cli/cli.h"
 #include "cli/local_config.h"
+#include "cli/streamed_call.h"
 #include "crypto/signature.h"
 #include "mime/facts.h"
 #include "mime/part_stream.h"
@@ -33,12 +38,6 @@ namespace {
 namespace json = boost::json;
 
 bool ReadInput(const std::string& path, std::string* out) {
-  if (path == "-") {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    *out = ss.str();
-    return true;
-  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "sealpost: cannot read %s\n", path.c_str());
@@ -48,6 +47,112 @@ bool ReadInput(const std::string& path, std::string* out) {
   ss << in.rdbuf();
   *out = ss.str();
   return true;
+}
+
+// A temporary file removed from its directory as soon as it is made: what
+// is written to it disappears when the descriptor closes, however the
+// process ends. In TMPDIR (default /tmp), mode 0600.
+int AnonymousTempFile() {
+  const char* dir = std::getenv("TMPDIR");
+  std::string name =
+      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
+      "/sealpost-XXXXXX";
+  int fd = mkstemp(name.data());
+  if (fd >= 0) unlink(name.c_str());
+  return fd;
+}
+
+// Copies `from` to the end of `to`; false (errno set) on a failure.
+bool CopyFd(int from, int to) {
+  std::string buf(256 * 1024, '\0');
+  for (;;) {
+    ssize_t n = read(from, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = write(to, buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return false;
+      done += w;
+    }
+  }
+}
+
+// The message a command reads, as a file it can read again from the start
+// and whose size is known (issue 14: never whole in memory): the file
+// named, or standard input ("-"), read in place when they are a regular
+// file, else (a pipe, a FIFO) copied first to an anonymous temporary file.
+// `path` names it for the code that opens it again (/proc/self/fd/N for
+// a copy); `name` is what messages call it.
+class Input {
+ public:
+  ~Input() {
+    if (fd_ > STDIN_FILENO) close(fd_);
+  }
+  // False after printing why.
+  bool Open(const std::string& name) {
+    name_ = name == "-" ? "standard input" : name;
+    int source =
+        name == "-" ? STDIN_FILENO : open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (source < 0 || fstat(source, &st) != 0) {
+      std::fprintf(stderr, "sealpost: cannot read %s: %s\n", name_.c_str(),
+                   std::strerror(errno));
+      if (source > STDIN_FILENO) close(source);
+      return false;
+    }
+    if (S_ISREG(st.st_mode) &&
+        (source != STDIN_FILENO || lseek(source, 0, SEEK_CUR) == 0)) {
+      fd_ = source;
+      path_ = name == "-" ? "/proc/self/fd/0" : name;
+      size_ = st.st_size;
+      return true;
+    }
+    // A pipe, a terminal or a FIFO: copied first, so that it can be read
+    // again and its size is known.
+    fd_ = AnonymousTempFile();
+    bool copied = fd_ >= 0 && CopyFd(source, fd_) && fstat(fd_, &st) == 0 &&
+                  lseek(fd_, 0, SEEK_SET) == 0;
+    int saved = errno;
+    if (source > STDIN_FILENO) close(source);
+    if (!copied) {
+      std::fprintf(stderr,
+                   "sealpost: cannot copy %s to a temporary file in "
+                   "TMPDIR: %s\n",
+                   name_.c_str(), std::strerror(saved));
+      return false;
+    }
+    path_ = "/proc/self/fd/" + std::to_string(fd_);
+    size_ = st.st_size;
+    return true;
+  }
+  int fd() const { return fd_; }
+  int64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  int fd_ = -1;
+  int64_t size_ = 0;
+  std::string path_, name_;
+};
+
+// The error message of an API answer that is not a success.
+std::string RefusalOf(const ApiResponse& res) {
+  std::string reason = "HTTP " + std::to_string(res.status);
+  boost::system::error_code ec;
+  json::value v = json::parse(res.body, ec);
+  if (!ec && v.is_object()) {
+    if (const auto* e = v.as_object().if_contains("error");
+        e != nullptr && e->is_object()) {
+      if (const auto* m = e->as_object().if_contains("message");
+          m != nullptr && m->is_string()) {
+        reason = std::string(m->as_string());
+      }
+    }
+  }
+  return reason;
 }
 
 }  // namespace
@@ -205,7 +310,8 @@ using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
 // A container read a slice at a time, streamed: memory stays flat whatever
 // its size, and the plaintext goes to a file renamed into place only once
 // the last segment authenticated.
-int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read) {
+int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
+                     ClientOptions* session = nullptr) {
   std::string head;
   size_t needed = sealed::kPrefixSize;
   Result<sealed::SealedHeader> header = DataLossError("");
@@ -217,7 +323,8 @@ int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read) {
     if (!n.ok() || *n == 0) return Damaged(a);
   }
   License lic;
-  if (int rc = AcquireLicense(g, a, head.substr(0, header->size), &lic);
+  if (int rc =
+          AcquireLicense(g, a, head.substr(0, header->size), &lic, session);
       rc != kExitOk) {
     return rc;
   }
@@ -320,102 +427,205 @@ int OpenSmime(Globals& g, const Args& a, const std::string& mail) {
   return kExitOk;
 }
 
-int OpenProtected(Globals& g, const Args& a) {
-  if (a.file != "-") {
-    FILE* in = std::fopen(a.file.c_str(), "rb");
-    if (in == nullptr) {
-      std::fprintf(stderr, "sealpost: cannot read %s\n", a.file.c_str());
-      return kExitLocal;
-    }
-    char magic[16] = {};
-    size_t n = std::fread(magic, 1, sizeof magic, in);
-    if (sealed::LooksSealed(std::string_view(magic, n))) {
-      std::rewind(in);
-      int rc = OpenSealedStream(g, a, [in](size_t max, std::string* out) {
-        size_t old = out->size();
-        out->resize(old + max);
-        size_t got = std::fread(out->data() + old, 1, max, in);
-        out->resize(old + got);
-        if (got == 0 && std::ferror(in))
-          return Result<size_t>(DataLossError("read"));
-        return Result<size_t>(got);
-      });
-      std::fclose(in);
-      return rc;
-    }
-    std::fclose(in);
-    // A wrapper mail with its message.sealed: found by GMime in the file
-    // and read from there a slice at a time (the file is read three times:
-    // docs/cli.md), never whole in memory.
-    auto part =
-        mime::OpenSealedAttachment(std::make_unique<FileSource>(a.file));
-    if (part.ok()) {
-      return OpenSealedStream(g, a, [&part](size_t max, std::string* out) {
-        return (*part)->Read(max, out);
-      });
-    }
-  }
-  // A wrapper mail (or standard input): parsed whole by the MIME layer.
+// Reads forward from `fd` (its current offset).
+ReadFn FdReader(int fd) {
+  return [fd](size_t max, std::string* out) -> Result<size_t> {
+    size_t old = out->size();
+    out->resize(old + max);
+    ssize_t n;
+    do {
+      n = read(fd, out->data() + old, max);
+    } while (n < 0 && errno == EINTR);
+    out->resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (n < 0) return DataLossError("read");
+    return static_cast<size_t>(n);
+  };
+}
+
+// The container the server keeps for message `id` (a wrapper sent to an
+// external address carries none), downloaded a slice at a time to an
+// anonymous temporary file (it is ciphertext) and opened from there.
+int OpenServerCopy(Globals& g, const Args& a, const std::string& id) {
   ClientOptions session;
-  std::string input;
-  if (!ReadInput(a.file, &input)) return kExitLocal;
-  std::string container;
-  if (sealed::LooksSealed(input)) {
-    container = std::move(input);
-  } else {
-    auto extracted = mime::ExtractSealedAttachment(input);
-    std::string id;
-    if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
-      id = ProtectedId(input);
-      if (id.empty() && LooksSmime(input)) return OpenSmime(g, a, input);
-    }
-    if (!extracted.ok() && id.empty()) {
-      std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",
-                   a.file.c_str(), extracted.status().message().c_str());
-      return kExitLocal;
-    }
-    if (extracted.ok()) {
-      container = std::move(*extracted);
-    } else {
-      // A wrapper sent to an external address carries no message.sealed:
-      // the server keeps the container.
-      if (!SignIn(g, a.user, &session)) return g.exit_code;
-      auto res = Call(session, "GET",
-                      "/api/v1/protected/" + UrlEncode(id) + "/sealed");
-      if (!res.ok() || res->status != 200) {
-        std::string reason = res.ok() ? "HTTP " + std::to_string(res->status)
-                                      : res.status().message();
-        if (res.ok()) {
-          boost::system::error_code ec;
-          json::value v = json::parse(res->body, ec);
-          if (!ec && v.is_object() && v.as_object().contains("error")) {
-            reason = std::string(v.at("error").at("message").as_string());
-          }
-        }
-        std::fprintf(stderr, "sealpost: cannot open %s: %s\n", a.file.c_str(),
-                     reason.c_str());
-        return kExitServer;
-      }
-      container = std::move(res->body);
-    }
-  }
-  auto header = sealed::ParseSealedHeader(container);
-  if (!header.ok()) return Damaged(a);
-  License lic;
-  if (int rc = AcquireLicense(
-          g, a, std::string_view(container).substr(0, header->size), &lic,
-          &session);
-      rc != kExitOk) {
-    return rc;
-  }
-  auto opened = sealed::Open(container, *lic.verifier, lic.content_key);
-  if (!opened.ok()) return Damaged(a);
-  Output out(a.out);
-  if (!out.ok() || !out.Write(opened->message) || !out.Commit()) {
-    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+  if (!SignIn(g, a.user, &session)) return g.exit_code;
+  int fd = AnonymousTempFile();
+  if (fd < 0) {
+    std::fprintf(stderr,
+                 "sealpost: cannot make a temporary file in TMPDIR: %s\n",
+                 std::strerror(errno));
     return kExitLocal;
   }
-  return kExitOk;
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  bool written = true;
+  auto res = CallStreamed(
+      session, {"GET", "/api/v1/protected/" + UrlEncode(id) + "/sealed"},
+      [](const ApiResponse& head) { return head.status == 200; },
+      [&](std::string_view slice) {
+        for (size_t done = 0; done < slice.size();) {
+          ssize_t w = write(fd, slice.data() + done, slice.size() - done);
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) {
+            written = false;
+            return InternalError(std::string("cannot write a temporary "
+                                             "file: ") +
+                                 std::strerror(errno));
+          }
+          done += static_cast<size_t>(w);
+        }
+        return Status::Ok();
+      });
+  if (!res.ok() || res->status != 200) {
+    std::fprintf(
+        stderr, "sealpost: cannot open %s: %s\n", a.file.c_str(),
+        res.ok() ? RefusalOf(*res).c_str() : res.status().message().c_str());
+    return res.ok() || written ? kExitServer : kExitLocal;
+  }
+  if (lseek(fd, 0, SEEK_SET) != 0) return kExitLocal;
+  return OpenSealedStream(g, a, FdReader(fd), &session);
+}
+
+int OpenProtected(Globals& g, const Args& a) {
+  // A file, or standard input copied to an anonymous temporary file: read
+  // from there a slice at a time, never whole in memory (issue 14).
+  Input in;
+  if (!in.Open(a.file)) return kExitLocal;
+  char magic[16] = {};
+  ssize_t n = pread(in.fd(), magic, sizeof magic, 0);
+  if (n > 0 && sealed::LooksSealed(std::string_view(magic, n))) {
+    return OpenSealedStream(g, a, FdReader(in.fd()));
+  }
+  // A wrapper mail with its message.sealed: found by GMime in the file
+  // and read from there a slice at a time (the file is read three times:
+  // docs/cli.md).
+  auto part =
+      mime::OpenSealedAttachment(std::make_unique<FileSource>(in.path()));
+  if (part.ok()) {
+    return OpenSealedStream(g, a, [&part](size_t max, std::string* out) {
+      return (*part)->Read(max, out);
+    });
+  }
+  // Otherwise parsed whole by the MIME layer: a wrapper without
+  // message.sealed (small: the server keeps the container), S/MIME mail,
+  // or something that is not protected mail at all.
+  std::string input;
+  if (!ReadInput(in.path(), &input)) return kExitLocal;
+  auto extracted = mime::ExtractSealedAttachment(input);
+  std::string id;
+  if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
+    id = ProtectedId(input);
+    if (id.empty() && LooksSmime(input)) return OpenSmime(g, a, input);
+  }
+  if (!extracted.ok() && id.empty()) {
+    std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",
+                 a.file.c_str(), extracted.status().message().c_str());
+    return kExitLocal;
+  }
+  if (!extracted.ok()) {
+    std::string().swap(input);
+    return OpenServerCopy(g, a, id);
+  }
+  std::string().swap(input);
+  const std::string& container = *extracted;
+  size_t at = 0;
+  return OpenSealedStream(g, a, [&](size_t max, std::string* out) {
+    size_t take = std::min(max, container.size() - at);
+    out->append(container, at, take);
+    at += take;
+    return Result<size_t>(take);
+  });
+}
+
+// `sealpost protect` through POST /api/v1/protect (or /api/v1/smime/protect):
+// the message is sent from its file a slice at a time and the protected
+// mail written to --out (renamed into place once all of it arrived) or
+// stdout a slice at a time, so neither is ever whole in memory here.
+void Protect(Globals& g, const Args& a) {
+  std::string user = a.user.empty() ? a.from : a.user;
+  if (!a.from.empty() && !a.user.empty() && a.from != a.user) {
+    std::fprintf(stderr,
+                 "sealpost: --from must be the signed-in user "
+                 "(--user)\n");
+    g.exit_code = kExitLocal;
+    return;
+  }
+  if (a.smime == !a.tmpl.empty() || (a.sign && !a.smime)) {
+    std::fprintf(stderr,
+                 "sealpost: give --template T or --smime (--sign goes "
+                 "with --smime)\n");
+    g.exit_code = kExitLocal;
+    return;
+  }
+  Input in;
+  if (!in.Open(a.file)) {
+    g.exit_code = kExitLocal;
+    return;
+  }
+  ClientOptions client;
+  if (!SignIn(g, user, &client)) return;
+  std::string to;
+  for (const auto& t : a.to) {
+    if (!t.empty()) to += (to.empty() ? "" : ",") + t;  // "a,b" works too
+  }
+  std::string target = a.smime
+                           ? "/api/v1/smime/protect?to=" + UrlEncode(to) +
+                                 (a.sign ? "&sign=true" : "")
+                           : "/api/v1/protect?template=" + UrlEncode(a.tmpl) +
+                                 "&to=" + UrlEncode(to);
+  Output out(a.out);
+  if (!out.ok()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    g.exit_code = kExitLocal;
+    return;
+  }
+  bool write_failed = false;
+  auto res = CallStreamed(
+      client, {"POST", target, "message/rfc822", in.fd(), in.size()},
+      [](const ApiResponse& head) {
+        return head.status >= 200 && head.status < 300;
+      },
+      [&](std::string_view slice) {
+        if (out.Write(slice)) return Status::Ok();
+        write_failed = true;
+        return InternalError(
+            "cannot write " +
+            (a.out.empty() ? std::string("standard output") : a.out));
+      });
+  if (!res.ok()) {
+    std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
+    g.exit_code = write_failed || res.status().code() == StatusCode::kDataLoss
+                      ? kExitLocal
+                      : kExitServer;
+    return;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    std::fprintf(stderr, "sealpost: server refused: %s\n",
+                 RefusalOf(*res).c_str());
+    g.exit_code = kExitServer;
+    return;
+  }
+  if (a.smime) {
+    std::string signer = res->Header("x-sealpost-smime-signer");
+    std::fprintf(stderr, "S/MIME:   encrypted to certificates %s\n",
+                 res->Header("x-sealpost-smime-certificates").c_str());
+    if (!signer.empty()) {
+      std::fprintf(stderr, "Signed:   with your certificate %s\n",
+                   signer.c_str());
+    } else if (std::string note = res->Header("x-sealpost-smime-note");
+               !note.empty()) {
+      std::fprintf(stderr, "Note:     %s\n", note.c_str());
+    }
+  } else {
+    std::fprintf(stderr, "Protected as %s with template %s\n",
+                 res->Header("x-sealpost-message-id").c_str(),
+                 res->Header("x-sealpost-template").c_str());
+  }
+  if (!out.Commit()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    g.exit_code = kExitLocal;
+  }
 }
 
 }  // namespace
@@ -451,7 +661,9 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       "Protect a message through the API as a signed-in licensed user and "
       "write the protected mail (wrapper + message.sealed), or with --smime "
       "the S/MIME message made by the server from the certificates on "
-      "file.");
+      "file. The message is sent, and the protected mail written, a slice "
+      "at a time (standard input is first copied to an unlinked temporary "
+      "file in TMPDIR); --out appears only once all of it arrived.");
   protect->add_option("file", a->file, "The message (.eml) or - for stdin")
       ->required();
   protect->add_option("--template", a->tmpl,
@@ -471,67 +683,7 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       ->envname("SEALPOST_USER");
   protect->add_option("--out", a->out, "Write the protected mail here");
   protect->footer("The password comes from SEALPOST_PASSWORD or a prompt.");
-  protect->callback([&g, a] {
-    std::string user = a->user.empty() ? a->from : a->user;
-    if (!a->from.empty() && !a->user.empty() && a->from != a->user) {
-      std::fprintf(stderr,
-                   "sealpost: --from must be the signed-in user "
-                   "(--user)\n");
-      g.exit_code = kExitLocal;
-      return;
-    }
-    if (a->smime == !a->tmpl.empty() || (a->sign && !a->smime)) {
-      std::fprintf(stderr,
-                   "sealpost: give --template T or --smime (--sign goes "
-                   "with --smime)\n");
-      g.exit_code = kExitLocal;
-      return;
-    }
-    std::string input;
-    if (!ReadInput(a->file, &input)) {
-      g.exit_code = kExitLocal;
-      return;
-    }
-    ClientOptions client;
-    if (!SignIn(g, user, &client)) return;
-    std::string to;
-    for (const auto& t : a->to) {
-      if (!t.empty()) to += (to.empty() ? "" : ",") + t;  // "a,b" works too
-    }
-    Globals as_user = g;
-    as_user.client = client;
-    ApiResponse res;
-    std::string target =
-        a->smime ? "/api/v1/smime/protect?to=" + UrlEncode(to) +
-                       (a->sign ? "&sign=true" : "")
-                 : "/api/v1/protect?template=" + UrlEncode(a->tmpl) +
-                       "&to=" + UrlEncode(to);
-    if (!CallApiRaw(as_user, "POST", target, input, "message/rfc822", &res)) {
-      g.exit_code = as_user.exit_code;
-      return;
-    }
-    if (a->smime) {
-      std::string signer = res.Header("x-sealpost-smime-signer");
-      std::fprintf(stderr, "S/MIME:   encrypted to certificates %s\n",
-                   res.Header("x-sealpost-smime-certificates").c_str());
-      if (!signer.empty()) {
-        std::fprintf(stderr, "Signed:   with your certificate %s\n",
-                     signer.c_str());
-      } else if (std::string note = res.Header("x-sealpost-smime-note");
-                 !note.empty()) {
-        std::fprintf(stderr, "Note:     %s\n", note.c_str());
-      }
-    } else {
-      std::fprintf(stderr, "Protected as %s with template %s\n",
-                   res.Header("x-sealpost-message-id").c_str(),
-                   res.Header("x-sealpost-template").c_str());
-    }
-    Output out(a->out);
-    if (!out.ok() || !out.Write(res.body) || !out.Commit()) {
-      std::fprintf(stderr, "sealpost: cannot write %s\n", a->out.c_str());
-      g.exit_code = kExitLocal;
-    }
-  });
+  protect->callback([&g, a] { Protect(g, *a); });
 }
 
 }  // namespace sealpost::cli

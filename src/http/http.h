@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/json_quote.h"
 #include "base/status.h"
 
@@ -28,6 +29,11 @@ struct Request {
   std::string query;   // "y=1"
   std::vector<std::pair<std::string, std::string>> headers;  // names lower
   std::string body;
+  // Set instead of `body` for a body too large to hold (issue 14: the
+  // server's spooled paths, HttpServerOptions::spooled_bodies): read it
+  // from here a slice at a time; `body_size` bytes in all.
+  std::shared_ptr<ByteSource> body_source;
+  int64_t body_size = 0;
   std::string remote_address;
   // Filled by the router: ":id" segments of the matched pattern.
   std::map<std::string, std::string> params;

@@ -164,12 +164,24 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
       (license.expiry == 0 || request.expires_at < license.expiry)) {
     license.expiry = request.expires_at;
   }
-  SP_ASSIGN_OR_RETURN(
-      std::string container,
-      sealed::SealWithKeys(
-          license, *keys,
-          request.message_ref.empty() ? request.message : request.message_ref));
+  std::string container;
+  if (request.message_source != nullptr) {
+    if (request.keep_portal_copy || !request.container_out) {
+      return InternalError("a streamed protection keeps no portal copy");
+    }
+    // Streamed: `container` holds only the header, to read the license.
+    SP_ASSIGN_OR_RETURN(container, sealed::SealWithKeysStreamed(
+                                       license, *keys, *request.message_source,
+                                       request.container_out));
+  } else {
+    SP_ASSIGN_OR_RETURN(container,
+                        sealed::SealWithKeys(license, *keys,
+                                             request.message_ref.empty()
+                                                 ? request.message
+                                                 : request.message_ref));
+  }
   SP_ASSIGN_OR_RETURN(auto header, sealed::ParseSealedHeader(container));
+  if (request.message_source != nullptr) container.clear();
 
   json::array rcpts;
   for (const auto& r : recipients) rcpts.emplace_back(r);
@@ -222,6 +234,18 @@ Result<std::string> LicenseService::SealWrapper(std::string_view message_id,
   SP_ASSIGN_OR_RETURN(std::string signature,
                       signer.Sign(sealed::WrapperSealInput(
                           message_id, template_name, header, body)));
+  return sealed::FormatSealParams(version, signature);
+}
+
+Result<std::string> LicenseService::SealWrapperDigest(
+    std::string_view message_id, std::string_view template_name,
+    std::string_view header, std::string_view body_digest) {
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  uint32_t version = keys->primary_version();
+  SP_ASSIGN_OR_RETURN(crypto::Signer signer, keys->GetSigner(version));
+  SP_ASSIGN_OR_RETURN(std::string signature,
+                      signer.Sign(sealed::WrapperSealInputWithDigest(
+                          message_id, template_name, header, body_digest)));
   return sealed::FormatSealParams(version, signature);
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/clock.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
@@ -71,6 +72,12 @@ struct ProtectRequest {
   // Its terms in the eDiscovery index (search::Indexer), committed with
   // the record; empty: not indexed.
   std::vector<int64_t> index_terms;
+  // Set: the message is read from here instead of `message` (issue 14: a
+  // large message through the API, never whole in memory), and the
+  // container goes to `container_out` a piece at a time as it is made;
+  // ProtectResult::container stays empty. Not with keep_portal_copy.
+  ByteSource* message_source = nullptr;
+  std::function<Status(std::string_view)> container_out;
 };
 
 struct ProtectResult {
@@ -230,6 +237,12 @@ class LicenseService {
                                   std::string_view template_name,
                                   std::string_view header,
                                   std::string_view body);
+  // The same for a body given as its canonical digest
+  // (sealed::CanonicalBodyHasher), made a slice at a time.
+  Result<std::string> SealWrapperDigest(std::string_view message_id,
+                                        std::string_view template_name,
+                                        std::string_view header,
+                                        std::string_view body_digest);
   // The marker of a wrapper this organisation built whose signed fields and
   // body are unchanged; INVALID_ARGUMENT for anything else (no seal, a seal
   // by another key, a changed Subject or body).

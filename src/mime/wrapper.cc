@@ -61,9 +61,19 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   return BuildWrapperMail(original, source, o);
 }
 
-Result<std::string> BuildWrapperMail(std::string_view original,
-                                     const ContainerSource& container,
-                                     const WrapperOptions& o) {
+namespace {
+
+// The wrapper but for the container's base64 and the seal: the header
+// fields (without X-Sealpost-Protected and the empty line after them), and
+// the body before and after the container's base64 (only when
+// o.attach_container).
+struct Layout {
+  std::string head;
+  std::string prefix;
+  std::string suffix;
+};
+
+Result<Layout> MakeLayout(std::string_view original, const WrapperOptions& o) {
   // Mail with no header section, or none GMime can read, is still
   // protected (as bytes): the wrapper's addresses come from the envelope.
   // Only the header fields are read: the body is not parsed at all.
@@ -145,13 +155,10 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   head += "Message-ID: <" + o.message_id + "@" + host + ">\r\n";
   head += "MIME-Version: 1.0\r\n";
 
-  std::string out;
-  // The container is most of the mail: room for all of it at once, and
-  // for the header section put in front at the end, so that the mail is
-  // built in one buffer without reallocating.
-  out.reserve((o.attach_container ? WrappedBase64Size(container.size) : 0) +
-              WrappedBase64Size(br.logo.size()) + text.size() * 2 +
-              html.size() * 2 + head.size() + (64 << 10));
+  Layout l;
+  std::string& out = l.prefix;
+  out.reserve(WrappedBase64Size(br.logo.size()) + text.size() * 2 +
+              html.size() * 2 + (16 << 10));
   out += o.attach_container
              ? "This is a protected message. Open the link below, or the "
                "attached message.sealed with `sealpost open`.\r\n"
@@ -195,42 +202,200 @@ Result<std::string> BuildWrapperMail(std::string_view original,
         "name=\"message.sealed\"\r\n"
         "Content-Disposition: attachment; filename=\"message.sealed\"\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n";
-    // Whole 57-byte groups per slice, so that every line but the last
-    // is full, as if encoded in one piece.
-    constexpr size_t kSlice = 57 * 1024;
-    std::string slice;
-    size_t total = 0;
-    for (;;) {
-      slice.clear();
-      while (slice.size() < kSlice) {
-        SP_ASSIGN_OR_RETURN(size_t n,
-                            container.read(kSlice - slice.size(), &slice));
-        if (n == 0) break;
-      }
-      if (slice.empty()) break;
-      total += slice.size();
-      AppendWrappedBase64(slice, &out);
-      if (slice.size() < kSlice) break;
-    }
-    if (total != container.size) {
-      return InternalError("the container ended after " +
-                           std::to_string(total) + " of " +
-                           std::to_string(container.size) + " bytes");
-    }
   }
-  out += "--" + mixed + "--\r\n";
-
+  l.suffix = "--" + mixed + "--\r\n";
   head += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n";
+  l.head = std::move(head);
+  return l;
+}
+
+// The container read in slices of whole 57-byte groups, so that every
+// base64 line but the last is full, as if encoded in one piece; `emit`
+// gets each slice. INTERNAL when it does not come to container.size.
+template <class Emit>
+Status ForEachContainerSlice(const ContainerSource& container, Emit emit) {
+  constexpr size_t kSlice = 57 * 1024;
+  std::string slice;
+  size_t total = 0;
+  for (;;) {
+    slice.clear();
+    while (slice.size() < kSlice) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          container.read(kSlice - slice.size(), &slice));
+      if (n == 0) break;
+    }
+    if (slice.empty()) break;
+    total += slice.size();
+    emit(std::string_view(slice));
+    if (slice.size() < kSlice) break;
+  }
+  if (total != container.size) {
+    return InternalError("the container ended after " + std::to_string(total) +
+                         " of " + std::to_string(container.size) + " bytes");
+  }
+  return Status::Ok();
+}
+
+// The X-Sealpost-Protected field and the empty line, after `head`, given
+// the seal's parameters ("" without a seal).
+std::string FinishHead(std::string head, const WrapperOptions& o,
+                       std::string_view seal_params) {
   std::string marker =
       sealed::FormatProtectedHeader(o.message_id, o.template_name);
-  if (o.seal) {
-    SP_ASSIGN_OR_RETURN(std::string params, o.seal(head, out));
-    marker += params;
-  }
+  marker += seal_params;
   head += std::string(sealed::kProtectedHeader) + ": " + marker + "\r\n";
   head += "\r\n";
-  out.insert(0, head);
+  return head;
+}
+
+// WrapperStream over a Layout: the header section, the body's prefix, the
+// container's base64 read again from its start, the suffix.
+class LayoutStream : public WrapperStream {
+ public:
+  LayoutStream(Layout layout, std::string head, size_t container_size,
+               std::function<Result<ContainerSource>()> open, bool attach)
+      : layout_(std::move(layout)),
+        head_(std::move(head)),
+        container_size_(container_size),
+        open_(std::move(open)),
+        attach_(attach) {}
+
+  int64_t size() const override {
+    return static_cast<int64_t>(
+        head_.size() + layout_.prefix.size() +
+        (attach_ ? WrappedBase64Size(container_size_) : 0) +
+        layout_.suffix.size());
+  }
+
+  Result<size_t> Next(size_t max, std::string* out) override {
+    for (;;) {
+      if (at_ < pending_.size()) {
+        size_t n = std::min(max, pending_.size() - at_);
+        out->append(pending_, at_, n);
+        at_ += n;
+        return n;
+      }
+      pending_.clear();
+      at_ = 0;
+      switch (phase_++) {
+        case 0:
+          pending_ = head_;
+          break;
+        case 1:
+          pending_ = layout_.prefix;
+          if (attach_) {
+            SP_ASSIGN_OR_RETURN(ContainerSource c, open_());
+            container_ = std::move(c);
+          }
+          break;
+        case 2:
+          // The container's base64, one slice of it at a time.
+          if (attach_ && !container_done_) {
+            SP_RETURN_IF_ERROR(NextSlice());
+            --phase_;  // stay here until the container is done
+          }
+          break;
+        case 3:
+          pending_ = layout_.suffix;
+          break;
+        default:
+          --phase_;
+          return size_t{0};
+      }
+    }
+  }
+
+ private:
+  // The next 57 KiB of the container as base64 in pending_.
+  Status NextSlice() {
+    constexpr size_t kSlice = 57 * 1024;
+    slice_.clear();
+    while (slice_.size() < kSlice) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          container_.read(kSlice - slice_.size(), &slice_));
+      if (n == 0) break;
+    }
+    read_ += slice_.size();
+    if (slice_.size() < kSlice) container_done_ = true;
+    if (read_ > container_size_ ||
+        (container_done_ && read_ != container_size_)) {
+      return InternalError("the container changed while it was sent");
+    }
+    AppendWrappedBase64(slice_, &pending_);
+    return Status::Ok();
+  }
+
+  Layout layout_;
+  std::string head_;
+  size_t container_size_;
+  std::function<Result<ContainerSource>()> open_;
+  bool attach_;
+  ContainerSource container_;
+  bool container_done_ = false;
+  size_t read_ = 0;
+  int phase_ = 0;
+  std::string pending_;
+  size_t at_ = 0;
+  std::string slice_;
+};
+
+}  // namespace
+
+Result<std::string> BuildWrapperMail(std::string_view original,
+                                     const ContainerSource& container,
+                                     const WrapperOptions& o) {
+  SP_ASSIGN_OR_RETURN(Layout l, MakeLayout(original, o));
+  std::string out = std::move(l.prefix);
+  // The container is most of the mail: room for all of it at once, and
+  // for the header section put in front at the end, so that the mail is
+  // built in one buffer without reallocating.
+  out.reserve(out.size() + l.head.size() + l.suffix.size() +
+              (o.attach_container ? WrappedBase64Size(container.size) : 0) +
+              (4 << 10));
+  if (o.attach_container) {
+    SP_RETURN_IF_ERROR(ForEachContainerSlice(
+        container,
+        [&out](std::string_view slice) { AppendWrappedBase64(slice, &out); }));
+  }
+  out += l.suffix;
+  std::string params;
+  if (o.seal) {
+    SP_ASSIGN_OR_RETURN(params, o.seal(l.head, out));
+  }
+  out.insert(0, FinishHead(std::move(l.head), o, params));
   return out;
+}
+
+Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
+    std::string_view original_head, size_t container_size,
+    std::function<Result<ContainerSource>()> open, const WrapperOptions& o) {
+  SP_ASSIGN_OR_RETURN(Layout l, MakeLayout(original_head, o));
+  // First pass: the body's digest for the seal, the container read once.
+  std::string params;
+  if (o.seal_digest) {
+    sealed::CanonicalBodyHasher hasher;
+    hasher.Update(l.prefix);
+    if (o.attach_container) {
+      SP_ASSIGN_OR_RETURN(ContainerSource c, open());
+      if (c.size != container_size) {
+        return InternalError("the container's size changed");
+      }
+      std::string b64;
+      SP_RETURN_IF_ERROR(ForEachContainerSlice(c, [&](std::string_view slice) {
+        b64.clear();
+        AppendWrappedBase64(slice, &b64);
+        hasher.Update(b64);
+      }));
+    }
+    hasher.Update(l.suffix);
+    SP_ASSIGN_OR_RETURN(params, o.seal_digest(l.head, hasher.Finish()));
+  } else if (o.seal) {
+    return InvalidArgumentError("a streamed wrapper is sealed by digest");
+  }
+  std::string head = FinishHead(l.head, o, params);
+  bool attach = o.attach_container;
+  return std::unique_ptr<WrapperStream>(std::make_unique<LayoutStream>(
+      std::move(l), std::move(head), container_size, std::move(open), attach));
 }
 
 Result<std::string> ExtractPart(std::string_view mail,

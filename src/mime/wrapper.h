@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,12 @@ struct WrapperOptions {
   std::function<Result<std::string>(std::string_view header,
                                     std::string_view body)>
       seal;
+  // The same for a wrapper made a slice at a time (BuildWrapperStream):
+  // called with the header fields and the body's canonical digest
+  // (sealed::CanonicalBodyHasher).
+  std::function<Result<std::string>(std::string_view header,
+                                    std::string_view body_digest)>
+      seal_digest;
 };
 
 // Builds the wrapper around `container` for the original message `original`.
@@ -79,6 +86,28 @@ struct ContainerSource {
 Result<std::string> BuildWrapperMail(std::string_view original,
                                      const ContainerSource& container,
                                      const WrapperOptions& options);
+
+// The wrapper mail made a slice at a time as it is sent (issue 14: a
+// large message protected through the API), never whole in memory.
+class WrapperStream {
+ public:
+  virtual ~WrapperStream() = default;
+  // Its size in bytes, known before the first.
+  virtual int64_t size() const = 0;
+  // Appends up to `max` bytes to *out; 0 at the end. INTERNAL when the
+  // container read again is not the one sealed.
+  virtual Result<size_t> Next(size_t max, std::string* out) = 0;
+};
+
+// The wrapper mail for a container of `container_size` bytes that `open`
+// gives from its first byte each time it is called (a file): read once
+// here for the seal (options.seal_digest; options.seal is refused), and
+// again by the stream as it is sent. Only the header section of the
+// original is needed (`original_head`; more is ignored).
+Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
+    std::string_view original_head, size_t container_size,
+    std::function<Result<ContainerSource>()> open,
+    const WrapperOptions& options);
 
 // The decoded bytes of the first application/vnd.sealpost.sealed part of a
 // mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME.

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "sealed/wrapper_seal.h"
+
 namespace sealpost::mime {
 namespace {
 
@@ -125,6 +127,103 @@ TEST(WrapperTest, ContainerFromSourceInSlices) {
                           return Result<size_t>(size_t{0});
                         }};
   EXPECT_TRUE(BuildWrapperMail(kOriginal, never, o).ok());
+}
+
+// The wrapper made as it is sent: its seal covers what is sent, byte for
+// byte the digest of the body, and the container inside is the one given.
+TEST(WrapperTest, StreamedWrapperIsSealedAndCarriesTheContainer) {
+  std::string container;
+  for (int i = 0; i < 200'003; ++i) container += static_cast<char>(i * 13);
+  WrapperOptions o{"abc123", "Do Not Forward", "https://127.0.0.1:8443"};
+  std::string sealed_header, sealed_digest;
+  o.seal_digest = [&](std::string_view header, std::string_view digest) {
+    sealed_header = std::string(header);
+    sealed_digest = std::string(digest);
+    return Result<std::string>(std::string("; k=1; seal=AAAA"));
+  };
+  int opens = 0;
+  auto open = [&]() {
+    ++opens;
+    auto at = std::make_shared<size_t>(0);
+    return Result<ContainerSource>(ContainerSource{
+        container.size(), [&container, at](size_t max, std::string* out) {
+          size_t n = std::min({max, size_t{7000}, container.size() - *at});
+          out->append(container, *at, n);
+          *at += n;
+          return Result<size_t>(n);
+        }});
+  };
+  auto stream = BuildWrapperStream(kOriginal, container.size(), open, o);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  EXPECT_EQ(opens, 1);  // read once for the seal
+  std::string mail;
+  for (;;) {
+    auto n = (*stream)->Next(5000, &mail);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    ASSERT_LE(*n, 5000u);
+    if (*n == 0) break;
+  }
+  EXPECT_EQ(opens, 2);
+  EXPECT_EQ(static_cast<int64_t>(mail.size()), (*stream)->size());
+  size_t end = mail.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  std::string body = mail.substr(end + 4);
+  sealed::CanonicalBodyHasher h;
+  h.Update(body);
+  EXPECT_EQ(h.Finish(), sealed_digest);
+  EXPECT_TRUE(mail.starts_with(sealed_header));
+  EXPECT_NE(mail.find("X-Sealpost-Protected: v1; id=abc123; "
+                      "template=\"Do Not Forward\"; k=1; seal=AAAA\r\n"),
+            std::string::npos);
+  auto back = ExtractSealedAttachment(mail);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, container);
+  EXPECT_EQ(*RawHeader(mail, "Subject"), "=?UTF-8?B?w6l0w6k=?= plans");
+  // Only a digest seal: the whole-body one would need the whole body.
+  WrapperOptions whole = o;
+  whole.seal_digest = nullptr;
+  whole.seal = [](std::string_view, std::string_view) {
+    return Result<std::string>(std::string());
+  };
+  EXPECT_FALSE(
+      BuildWrapperStream(kOriginal, container.size(), open, whole).ok());
+}
+
+// A container that is not the one sealed when it is read again: the
+// stream fails rather than send something else under the seal.
+TEST(WrapperTest, StreamedWrapperRefusesAChangedContainer) {
+  std::string container(100'000, 'c');
+  WrapperOptions o{"abc123", "Encrypt", "https://127.0.0.1:8443"};
+  o.seal_digest = [](std::string_view, std::string_view) {
+    return Result<std::string>(std::string());
+  };
+  size_t give = container.size();
+  auto open = [&]() {
+    auto at = std::make_shared<size_t>(0);
+    size_t limit = give;
+    return Result<ContainerSource>(
+        ContainerSource{container.size(),
+                        [&container, at, limit](size_t max, std::string* out) {
+                          size_t n = std::min({max, limit - *at});
+                          out->append(container, *at, n);
+                          *at += n;
+                          return Result<size_t>(n);
+                        }});
+  };
+  auto stream = BuildWrapperStream(kOriginal, container.size(), open, o);
+  ASSERT_TRUE(stream.ok());
+  give = container.size() - 1;  // shorter the second time
+  std::string mail;
+  Status failed;
+  for (;;) {
+    auto n = (*stream)->Next(1 << 20, &mail);
+    if (!n.ok()) {
+      failed = n.status();
+      break;
+    }
+    if (*n == 0) break;
+  }
+  EXPECT_EQ(failed.code(), StatusCode::kInternal);
 }
 
 TEST(WrapperTest, NoAttachment) {

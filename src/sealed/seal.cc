@@ -43,6 +43,34 @@ Result<std::string> SealWithKeys(PublishingLicense license,
   return Seal(license, signer, content_key, message);
 }
 
+Result<std::string> SealWithKeysStreamed(
+    PublishingLicense license, const crypto::KeyHierarchy& keys,
+    ByteSource& message, const std::function<Status(std::string_view)>& out) {
+  SecretBytes content_key = crypto::KeyHierarchy::NewContentKey();
+  SP_ASSIGN_OR_RETURN(crypto::WrappedContentKey wrapped,
+                      keys.WrapContentKey(content_key, license.message_id));
+  license.key_version = wrapped.key_version;
+  license.wrapped_content_key = std::move(wrapped.wrapped);
+  SP_ASSIGN_OR_RETURN(crypto::Signer signer,
+                      keys.GetSigner(license.key_version));
+  SealedWriter writer;
+  SP_ASSIGN_OR_RETURN(std::string header,
+                      writer.Begin(license, signer, content_key));
+  SP_RETURN_IF_ERROR(out(header));
+  constexpr size_t kSlice = 256 * 1024;
+  std::string slice;
+  for (;;) {
+    slice.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, message.Read(kSlice, &slice));
+    if (n == 0) break;
+    SP_ASSIGN_OR_RETURN(std::string sealed, writer.Update(slice));
+    SP_RETURN_IF_ERROR(out(sealed));
+  }
+  SP_ASSIGN_OR_RETURN(std::string tail, writer.Finish());
+  SP_RETURN_IF_ERROR(out(tail));
+  return header;
+}
+
 namespace {
 
 // After the signature check: decrypts the stream that follows the header.

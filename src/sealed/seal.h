@@ -5,8 +5,11 @@
 #ifndef SEALPOST_SEALED_SEAL_H_
 #define SEALPOST_SEALED_SEAL_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
+
+#include "base/byte_source.h"
 
 #include "base/secret_bytes.h"
 #include "base/status.h"
@@ -28,6 +31,15 @@ Result<std::string> Seal(const PublishingLicense& license,
 Result<std::string> SealWithKeys(PublishingLicense license,
                                  const crypto::KeyHierarchy& keys,
                                  std::string_view message);
+
+// SealWithKeys a slice at a time (issue 14): the message is read from
+// `message` (from where it stands) to its end, and the container handed to
+// `out` in pieces as it is made, never whole. Returns the container's
+// header (what sealed::ParseSealedHeader reads), which `out` was given
+// first.
+Result<std::string> SealWithKeysStreamed(
+    PublishingLicense license, const crypto::KeyHierarchy& keys,
+    ByteSource& message, const std::function<Status(std::string_view)>& out);
 
 struct OpenedMessage {
   PublishingLicense license;

@@ -66,6 +66,59 @@ TEST_F(SealedTest, RoundTripIsByteFaithful) {
   EXPECT_EQ(opened->license.key_version, 1u);
 }
 
+// A source that gives `data` in slices of `step` bytes.
+class StringSource : public ByteSource {
+ public:
+  StringSource(std::string data, size_t step)
+      : data_(std::move(data)), step_(step) {}
+  Status Restart() override {
+    at_ = 0;
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    size_t n = std::min({max, step_, data_.size() - at_});
+    out->append(data_, at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t step_;
+  size_t at_ = 0;
+};
+
+TEST_F(SealedTest, StreamedSealOpensAsTheWholeOne) {
+  std::string message = kMsg;
+  while (message.size() < 300'000) message += message;
+  StringSource source(message, 10'000);
+  std::string container;
+  size_t pieces = 0;
+  auto header = SealWithKeysStreamed(License(), *keys_, source,
+                                     [&](std::string_view bytes) {
+                                       container += bytes;
+                                       ++pieces;
+                                       return Status::Ok();
+                                     });
+  ASSERT_TRUE(header.ok()) << header.status().ToString();
+  EXPECT_GT(pieces, 2u);  // handed on as it was made, not at the end
+  EXPECT_TRUE(container.starts_with(*header));
+  auto parsed = ParseSealedHeader(*header);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->license.message_id, "m-1");
+  auto opened = OpenWithKeys(container, *keys_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->message, message);
+  // The sink's error stops the seal.
+  ASSERT_TRUE(source.Restart().ok());
+  EXPECT_EQ(SealWithKeysStreamed(
+                License(), *keys_, source,
+                [](std::string_view) { return ResourceExhaustedError("full"); })
+                .status()
+                .code(),
+            StatusCode::kResourceExhausted);
+}
+
 TEST_F(SealedTest, EmptyMessage) {
   auto opened = OpenWithKeys(SealMessage(""), *keys_);
   ASSERT_TRUE(opened.ok());

@@ -12,31 +12,6 @@ namespace {
 
 constexpr std::string_view kSealContext = "sealpost-wrapper-v1";
 
-// SHA-256 of the canonical body, fed line by line (no copy of the body).
-std::string CanonicalBodyDigest(std::string_view body) {
-  crypto::Sha256Hasher hasher;
-  size_t pending_empty = 0;  // empty lines not yet known to be inner ones
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t nl = body.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? body.size() : nl;
-    std::string_view line = body.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
-      line.remove_suffix(1);
-    }
-    pos = nl == std::string_view::npos ? body.size() : nl + 1;
-    if (line.empty()) {
-      ++pending_empty;
-      continue;
-    }
-    for (; pending_empty > 0; --pending_empty) hasher.Update("\r\n");
-    hasher.Update(line);
-    hasher.Update("\r\n");
-  }
-  return hasher.Finish();
-}
-
 // SHA-256 of the signed fields of `header`, canonical (see the header).
 std::string SignedFieldsDigest(std::string_view header) {
   struct Field {
@@ -159,9 +134,54 @@ std::string FormatSealParams(uint32_t key_version, std::string_view signature) {
          "; seal=" + Base64UrlEncode(AsBytes(signature));
 }
 
+void CanonicalBodyHasher::Update(std::string_view chunk) {
+  while (!chunk.empty()) {
+    size_t nl = chunk.find('\n');
+    if (nl == std::string_view::npos) {
+      line_.append(chunk);
+      return;
+    }
+    line_.append(chunk.substr(0, nl));
+    chunk.remove_prefix(nl + 1);
+    EndLine();
+  }
+}
+
+// One line (without its LF) is complete: hashed as canonical, or counted
+// as an empty line that is hashed only if a line with content follows.
+void CanonicalBodyHasher::EndLine() {
+  std::string_view line = line_;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty()) {
+    ++pending_empty_;
+  } else {
+    for (; pending_empty_ > 0; --pending_empty_) hasher_.Update("\r\n");
+    hasher_.Update(line);
+    hasher_.Update("\r\n");
+  }
+  line_.clear();
+}
+
+std::string CanonicalBodyHasher::Finish() {
+  if (!line_.empty()) EndLine();  // a last line without its line end
+  return hasher_.Finish();
+}
+
 std::string WrapperSealInput(std::string_view id,
                              std::string_view template_name,
                              std::string_view header, std::string_view body) {
+  CanonicalBodyHasher hasher;
+  hasher.Update(body);
+  return WrapperSealInputWithDigest(id, template_name, header, hasher.Finish());
+}
+
+std::string WrapperSealInputWithDigest(std::string_view id,
+                                       std::string_view template_name,
+                                       std::string_view header,
+                                       std::string_view body_digest) {
   std::string out(kSealContext);
   out += '\0';
   out += id;
@@ -169,7 +189,7 @@ std::string WrapperSealInput(std::string_view id,
   out += template_name;
   out += '\0';
   out += SignedFieldsDigest(header);
-  out += CanonicalBodyDigest(body);
+  out += body_digest;
   return out;
 }
 

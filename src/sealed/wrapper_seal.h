@@ -29,6 +29,8 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/digest.h"
+
 namespace sealpost::sealed {
 
 inline constexpr std::string_view kProtectedHeader = "X-Sealpost-Protected";
@@ -62,6 +64,28 @@ inline constexpr std::string_view kSignedFields[] = {
 std::string WrapperSealInput(std::string_view id,
                              std::string_view template_name,
                              std::string_view header, std::string_view body);
+
+// The same with the body given as its digest (CanonicalBodyHasher): for a
+// body made and sent a slice at a time, never whole (issue 14).
+std::string WrapperSealInputWithDigest(std::string_view id,
+                                       std::string_view template_name,
+                                       std::string_view header,
+                                       std::string_view body_digest);
+
+// SHA-256 of the canonical body (above), fed in slices of any size; only
+// the current line is held. One body per object.
+class CanonicalBodyHasher {
+ public:
+  void Update(std::string_view chunk);
+  std::string Finish();
+
+ private:
+  void EndLine();
+
+  crypto::Sha256Hasher hasher_;
+  std::string line_;          // the line being read, without its LF
+  size_t pending_empty_ = 0;  // empty lines not yet known to be inner ones
+};
 
 }  // namespace sealpost::sealed
 

@@ -56,6 +56,28 @@ TEST(WrapperSealTest, CanonicalBodyToleratesLineEndsAndTrailingBlanks) {
             WrapperSealInput("a", "bc", "", "x"));
 }
 
+TEST(WrapperSealTest, DigestInSlicesMatchesTheWholeBody) {
+  // Line ends, trailing blanks, inner and final empty lines, a CR split
+  // from its LF: every cut of the body gives the same digest.
+  const std::string body =
+      "line 1  \r\n\r\nline\t2\t\nline 3\r\n\r\n\r\nlast\r\n\r\n\n";
+  const std::string whole = WrapperSealInput("id", "Encrypt", "", body);
+  for (size_t step = 1; step <= body.size(); ++step) {
+    CanonicalBodyHasher h;
+    for (size_t at = 0; at < body.size(); at += step) {
+      h.Update(std::string_view(body).substr(at, step));
+    }
+    EXPECT_EQ(WrapperSealInputWithDigest("id", "Encrypt", "", h.Finish()),
+              whole)
+        << "step " << step;
+  }
+  CanonicalBodyHasher without_end;
+  without_end.Update("line 1\r\nline 2");
+  EXPECT_EQ(
+      WrapperSealInputWithDigest("id", "Encrypt", "", without_end.Finish()),
+      WrapperSealInput("id", "Encrypt", "", "line 1\r\nline 2\r\n"));
+}
+
 TEST(WrapperSealTest, SignedFieldsCountTraceFieldsDoNot) {
   std::string_view head =
       "From: a@example.com\r\nSubject: Q3\r\n numbers\r\nX-Sealpost-Protected: "

@@ -24,8 +24,10 @@
 #include <boost/beast/ssl.hpp>
 #include <mutex>
 #include <set>
+#include <type_traits>
 
 #include "base/log.h"
+#include "crypto/spool.h"
 #include "net/client_key.h"
 #include "net/listener.h"
 
@@ -45,7 +47,8 @@ constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 using Connection = net::LiveConnections::Entry;
 
-http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
+template <class Body>
+http::Request ToRequest(const bhttp::request<Body>& in,
                         const std::string& remote) {
   http::Request out;
   out.method = std::string(in.method_string());
@@ -58,7 +61,9 @@ http::Request ToRequest(const bhttp::request<bhttp::string_body>& in,
     for (char& c : name) c = static_cast<char>(std::tolower(c));
     out.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  out.body = in.body();
+  if constexpr (std::is_same_v<Body, bhttp::string_body>) {
+    out.body = in.body();
+  }
   out.remote_address = remote;
   return out;
 }
@@ -286,18 +291,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // Whether a body of `length` bytes (unknown: chunked) may be read for
   // this request: up to unauthenticated_body_bytes for anyone, up to the
   // path's limit only for a signed-in caller, asked on the handler pool.
-  awaitable<size_t> BodyLimit(const bhttp::request<bhttp::string_body>& msg,
-                              boost::optional<uint64_t> length,
-                              size_t path_limit, const std::string& remote) {
+  // `who` is options.authenticated, or options.may_spool for a body that
+  // would be spooled.
+  awaitable<size_t> BodyLimit(
+      const bhttp::request<bhttp::string_body>& msg,
+      boost::optional<uint64_t> length, size_t path_limit,
+      const std::string& remote,
+      const std::function<bool(const http::Request&)>& who) {
     size_t anonymous = std::min(path_limit, options.unauthenticated_body_bytes);
     if (length && *length <= anonymous) co_return path_limit;
-    if (!options.authenticated) co_return anonymous;
+    if (!who) co_return anonymous;
     http::Request head = ToRequest(msg, remote);
     bool signed_in = co_await asio::co_spawn(
         pool,
-        [this, &head]() -> awaitable<bool> {
+        [&who, &head]() -> awaitable<bool> {
           try {
-            co_return options.authenticated(head);
+            co_return who(head);
           } catch (const std::exception& e) {
             log::Error("authenticating {} failed: {}", head.path, e.what());
             co_return false;
@@ -305,6 +314,66 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         },
         asio::use_awaitable);
     co_return signed_in ? path_limit : anonymous;
+  }
+
+  // Reads the body of the request whose header `parser` holds into a new
+  // spool a slice at a time (each slice encrypted and written on the
+  // handler pool), and fills *req with the request and the spool as its
+  // body_source. The read's error (the connection is then dropped), or
+  // the spool's (the request is answered without being handled).
+  awaitable<std::pair<boost::system::error_code, Status>> ReadToSpool(
+      Stream& stream, beast::flat_buffer& buffer,
+      bhttp::request_parser<bhttp::buffer_body>& parser,
+      const std::string& remote, http::Request* req) {
+    *req = ToRequest(parser.get(), remote);
+    auto run = [this](auto fn) {
+      return asio::co_spawn(
+          pool,
+          [fn = std::move(fn)]() -> awaitable<Status> {
+            try {
+              co_return fn();
+            } catch (const std::exception& e) {
+              co_return InternalError(e.what());
+            }
+          },
+          asio::use_awaitable);
+    };
+    std::shared_ptr<crypto::Spool> spool;
+    Status status = co_await run([&]() -> Status {
+      auto made = crypto::Spool::Create(options.spool_dir);
+      if (!made.ok()) return made.status();
+      spool = std::move(*made);
+      return Status::Ok();
+    });
+    if (!status.ok()) co_return std::pair(boost::system::error_code{}, status);
+    constexpr size_t kSlice = 256 * 1024;
+    std::string slice(kSlice, '\0');
+    while (!parser.is_done()) {
+      parser.get().body().data = slice.data();
+      parser.get().body().size = slice.size();
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUse);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) co_return std::pair(ec, Status::Ok());
+      size_t got = slice.size() - parser.get().body().size;
+      if (got == 0) continue;
+      status = co_await run([&]() -> Status {
+        return spool->Append(std::string_view(slice.data(), got));
+      });
+      // The rest of the body is not read: the connection closes after the
+      // answer.
+      if (!status.ok())
+        co_return std::pair(boost::system::error_code{}, status);
+    }
+    status = co_await run([&]() -> Status {
+      SP_RETURN_IF_ERROR(spool->Finish());
+      auto source = spool->Open();
+      if (!source.ok()) return source.status();
+      req->body_source = std::move(*source);
+      req->body_size = spool->size();
+      return Status::Ok();
+    });
+    co_return std::pair(boost::system::error_code{}, status);
   }
 
   awaitable<void> Serve(Stream& stream, Connection& conn,
@@ -328,6 +397,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& [path, limit] : options.large_body_paths) {
         largest = std::max(largest, limit);
       }
+      for (const auto& s : options.spooled_bodies) {
+        largest = std::max(largest, s.max_bytes);
+      }
       parser.body_limit(largest);
       conn.SetIdle(true);
       beast::get_lowest_layer(stream).expires_after(
@@ -337,6 +409,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
           co_await bhttp::async_read_header(stream, buffer, parser, kUse);
       conn.SetIdle(false);
       size_t body_limit = options.max_body_bytes;
+      const HttpServerOptions::SpooledBody* spooled = nullptr;
       if (!ec) {
         std::string_view target = parser.get().target();
         target = target.substr(0, target.find('?'));
@@ -348,19 +421,60 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
             body_limit = limit;
           }
         }
+        auto length = parser.content_length();
+        if (!parser.is_done() &&
+            (!length || *length > options.max_body_bytes)) {
+          std::string_view type = parser.get()[bhttp::field::content_type];
+          for (const auto& s : options.spooled_bodies) {
+            if (target == s.path && type.starts_with(s.content_type)) {
+              spooled = &s;
+              body_limit = s.max_bytes;
+            }
+          }
+        }
         if (!parser.is_done()) {
-          body_limit = co_await BodyLimit(parser.get(), parser.content_length(),
-                                          body_limit, remote);
+          size_t allowed =
+              co_await BodyLimit(parser.get(), length, body_limit, remote,
+                                 spooled != nullptr ? options.may_spool
+                                                    : options.authenticated);
+          if (allowed < body_limit) spooled = nullptr;  // not signed in
+          body_limit = allowed;
         }
         parser.body_limit(body_limit);
-        if (parser.content_length() && *parser.content_length() > body_limit) {
+        if (length && *length > body_limit) {
           ec = bhttp::error::body_limit;
         }
       }
-      if (!ec && !parser.is_done()) {
+      http::Request req;
+      unsigned version = 11;
+      bool keep_alive = false;
+      Status spool_status;
+      if (!ec && spooled != nullptr) {
+        // Read into the spool a slice at a time (the parser, its header
+        // read, now takes the body into our buffer).
+        bhttp::request_parser<bhttp::buffer_body> sp{std::move(parser)};
+        sp.body_limit(body_limit);
+        std::tie(ec, spool_status) =
+            co_await ReadToSpool(stream, buffer, sp, remote, &req);
+        version = sp.get().version();
+        keep_alive = sp.get().keep_alive();
+      } else if (!ec && !parser.is_done()) {
         beast::get_lowest_layer(stream).expires_after(options.read_timeout);
         std::tie(ec, n) =
             co_await bhttp::async_read(stream, buffer, parser, kUse);
+      }
+      if (!ec && !spool_status.ok()) {
+        // The body could not be kept (a full disk): nothing was done with
+        // it, the client may try again later.
+        log::Warn("request body for {} not spooled: {}", req.path,
+                  spool_status.ToString());
+        co_await Send(
+            stream,
+            http::Response::JsonError(503, "unavailable",
+                                      "the server cannot take this body now: " +
+                                          spool_status.message()),
+            version, false);
+        break;
       }
       if (ec) {
         http::Response err;
@@ -386,9 +500,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         co_await Send(stream, std::move(err), 11, false);
         break;
       }
-      auto& msg = parser.get();
+      if (spooled == nullptr) {
+        auto& msg = parser.get();
+        req = ToRequest(msg, remote);
+        version = msg.version();
+        keep_alive = msg.keep_alive();
+      }
       auto started = std::chrono::steady_clock::now();
-      http::Request req = ToRequest(msg, remote);
       // The handler, or the rest of its answer once it was resumed.
       std::function<http::Response()> step = [this, &req] {
         return handler(req);
@@ -423,8 +541,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       requests_seconds->Observe(std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - started)
                                     .count());
-      bool keep = co_await Send(stream, std::move(res), msg.version(),
-                                msg.keep_alive());
+      bool keep = co_await Send(stream, std::move(res), version, keep_alive);
       if (!keep) break;
     }
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));

@@ -36,6 +36,20 @@ struct HttpServerOptions {
   // Larger limits for paths that carry whole messages: (path, bytes); a
   // path ending in '*' is a prefix ("/m/*").
   std::vector<std::pair<std::string, size_t>> large_body_paths;
+  // Bodies written to a spool file as they arrive (crypto::Spool in
+  // spool_dir: encrypted, unlinked) instead of memory, for a request to
+  // `path` whose Content-Type starts with `content_type` and whose body is
+  // larger than max_body_bytes (or chunked), up to `max_bytes`: the
+  // handler reads it from http::Request::body_source (issue 14). Only for
+  // a caller with an API token (`may_spool`, asked from the header before
+  // any byte of the body is read); anyone else keeps the limit below.
+  struct SpooledBody {
+    std::string path;
+    std::string content_type;
+    size_t max_bytes = 0;
+  };
+  std::vector<SpooledBody> spooled_bodies;
+  std::string spool_dir;  // empty: /tmp
   size_t max_header_bytes = 16 << 10;
   // Bodies of requests that are not signed in stop here, whatever the
   // path allows: an anonymous client must not make us buffer megabytes.
@@ -43,6 +57,11 @@ struct HttpServerOptions {
   // Whether a request (its header; runs on the handler pool, may use the
   // store) carries a live API token or portal session. Null: nobody is.
   std::function<bool(const http::Request&)> authenticated;
+  // Whether a request may have its body spooled (spooled_bodies): a live
+  // API token, never a portal session, so a reader signed in to the portal
+  // cannot make us write 160 MiB to disk for a route that refuses it. Null:
+  // nobody may.
+  std::function<bool(const http::Request&)> may_spool;
   // Open connections at most, in all and per client (net::ClientKey); at
   // the limit the longest idle one is closed for the newcomer. 0: none.
   size_t max_connections = 0;

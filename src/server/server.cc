@@ -42,6 +42,9 @@
 namespace sealpost::server {
 namespace {
 
+// The largest raw message `POST /api/v1/protect` takes (spooled).
+constexpr size_t kMaxSpooledProtectBytes = size_t{160} << 20;
+
 // Reads the admin token file, creating it (0600) with a fresh token when
 // missing.
 Result<std::string> LoadAdminToken(const std::string& path) {
@@ -220,6 +223,12 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
                                    // whole messages, as for protect
                                    {"/api/v1/smime/open", 72 << 20},
                                    {"/api/v1/smime/protect", 72 << 20}};
+  // A raw message to protect is spooled as it arrives (issue 14), never
+  // whole in memory: up to 150 MB (Exchange Online's largest message)
+  // with room for its encoding. The JSON form keeps the limit above.
+  http_options.spooled_bodies = {
+      {"/api/v1/protect", "message/rfc822", kMaxSpooledProtectBytes}};
+  http_options.spool_dir = config.data_dir;
   return http_options;
 }
 
@@ -234,6 +243,9 @@ void SetRequestGates(HttpServerOptions& http_options,
     if (api::Authenticate(r, api_context).ok()) return true;
     portal::Portal* p = portal_inline.load(std::memory_order_acquire);
     return p != nullptr && p->SignedIn(r);
+  };
+  http_options.may_spool = [&api_context](const http::Request& r) {
+    return api::Authenticate(r, api_context).ok();
   };
   http_options.run_inline = [&portal_inline](const http::Request& r) {
     if (r.path == "/healthz" || r.path.starts_with("/portal/static/")) {
@@ -459,6 +471,7 @@ int RunServer(const ServerOptions& options) {
   // Handlers run only once runtime.Run() starts the I/O threads, so the
   // URL-dependent parts can be completed here.
   api_context.public_url = url;
+  api_context.spool_dir = config.data_dir;
   license::LicenseService licenses(**store, keys, directory, templates, clock,
                                    url);
   licenses.SetRetention(config.portal_retention_days * 86400);

@@ -11,6 +11,7 @@
 #define SEALPOST_STORE_BODY_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,8 @@ class BodyReader {
   virtual ~BodyReader() = default;
   // Appends up to `max` bytes to *out; 0 at the end.
   virtual Result<size_t> Read(size_t max, std::string* out) = 0;
+  // Its size in bytes; -1 when not known.
+  virtual int64_t size() const { return -1; }
 };
 
 class BodyStore {
