@@ -184,13 +184,15 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
             license::ProtectRequest pr{caller.email, tmpl, recipients, message,
                                        ""};
             // Kept sealed for the owner's Sent page; unreadable mail has none.
-            if (auto facts = mime::ExtractFacts(message); facts.ok()) {
+            // One parse for its subject and its index terms.
+            const mime::ParsedMessage parsed(message);
+            if (auto facts = mime::ExtractFacts(parsed); facts.ok()) {
               pr.subject = facts->subject;
             }
             if (ctx.indexer != nullptr) {
               // Indexed in the commit that protects it, as the mail flow does;
               // a message that cannot be read still gets protected.
-              auto terms = ctx.indexer->Terms(message);
+              auto terms = ctx.indexer->Terms(parsed);
               if (terms.ok()) pr.index_terms = std::move(*terms);
             }
             auto sealed = ctx.licenses->Protect(pr);

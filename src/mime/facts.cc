@@ -42,14 +42,14 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
 }  // namespace
 
 Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
-  // `array` and `message` outlive `msg`, whose parts read through them.
-  GByteArray array{};
-  GMimeStream* stream = internal::NewBorrowedStream(message, &array);
-  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-  GMimeMessage* msg = g_mime_parser_construct_message(parser, nullptr);
-  g_object_unref(parser);
-  g_object_unref(stream);
+  return ExtractFacts(ParsedMessage(message), max_body_text);
+}
+
+Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
+                               size_t max_body_text) {
+  GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+  const std::string_view message = parsed.bytes();
 
   MailFacts f;
   GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
@@ -109,7 +109,6 @@ Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
     }
     return true;
   });
-  g_object_unref(msg);
   return f;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "mime/parsed_message.h"
 
 namespace sealpost::mime {
 
@@ -40,6 +41,9 @@ struct MailFacts {
 
 // INVALID_ARGUMENT when the bytes are not a message at all.
 Result<MailFacts> ExtractFacts(std::string_view message,
+                               size_t max_body_text = 256 * 1024);
+// The same from a parse that other readers share (parsed_message.h).
+Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
                                size_t max_body_text = 256 * 1024);
 
 // "Subject: ..." header value for `subject`: kept raw when ASCII, else an

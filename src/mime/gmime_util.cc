@@ -24,18 +24,6 @@ GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array) {
   return stream;
 }
 
-ParsedMessage::ParsedMessage(std::string_view bytes) {
-  GMimeStream* stream = NewBorrowedStream(bytes, &array_);
-  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-  message_ = g_mime_parser_construct_message(parser, nullptr);
-  g_object_unref(parser);
-  g_object_unref(stream);
-}
-
-ParsedMessage::~ParsedMessage() {
-  if (message_ != nullptr) g_object_unref(message_);
-}
-
 std::string WrapBase64(std::string_view data) {
   std::string out;
   AppendWrappedBase64(data, &out);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "mime/parsed_message.h"
+
 namespace sealpost::mime::internal {
 
 void InitGmime();
@@ -21,20 +23,8 @@ void InitGmime();
 // parts read their content through substreams of this one.
 GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array);
 
-// Owns a GMimeMessage parsed from `bytes` (null when they are not one).
-// The bytes are not copied: they must outlive this object.
-class ParsedMessage {
- public:
-  explicit ParsedMessage(std::string_view bytes);
-  ~ParsedMessage();
-  ParsedMessage(const ParsedMessage&) = delete;
-  ParsedMessage& operator=(const ParsedMessage&) = delete;
-  GMimeMessage* get() const { return message_; }
-
- private:
-  GByteArray array_{};
-  GMimeMessage* message_ = nullptr;
-};
+// The message parse the module's readers share (parsed_message.h).
+using ParsedMessage = mime::ParsedMessage;
 
 // Calls `visit(GMimePart*)` on each leaf part of `object`, in order, until
 // it returns false.

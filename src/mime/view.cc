@@ -24,7 +24,6 @@ using internal::CharsetToUtf8;
 using internal::GuessToUtf8;
 using internal::InitGmime;
 using internal::IsToken;
-using internal::ParsedMessage;
 using internal::TruncateUtf8;
 
 // ---- Headers ---------------------------------------------------------------
@@ -419,9 +418,14 @@ void internal::WriteLeafContent(GMimeObject* leaf, bool crlf,
 }
 
 Result<MessageView> ParseForReading(std::string_view message, size_t max_body) {
-  ParsedMessage parsed(message);
+  return ParseForReading(ParsedMessage(message), max_body);
+}
+
+Result<MessageView> ParseForReading(const ParsedMessage& parsed,
+                                    size_t max_body) {
   GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+  const std::string_view message = parsed.bytes();
 
   MessageView v;
   if (const char* s = g_mime_message_get_subject(msg)) v.subject = CleanLine(s);
@@ -499,8 +503,12 @@ Result<MessageView> ParseForReading(std::string_view message, size_t max_body) {
 }
 
 Result<PartData> PartContent(std::string_view message, int index) {
-  ParsedMessage parsed(message);
+  return PartContent(ParsedMessage(message), index);
+}
+
+Result<PartData> PartContent(const ParsedMessage& parsed, int index) {
   if (parsed.get() == nullptr) return InvalidArgumentError("not a message");
+  const std::string_view message = parsed.bytes();
   std::vector<Leaf> leaves = Leaves(parsed.get());
   if (index < 0 || static_cast<size_t>(index) >= leaves.size()) {
     return NotFoundError("no such part");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "mime/parsed_message.h"
 
 namespace sealpost::mime {
 
@@ -62,6 +63,9 @@ inline constexpr size_t kDefaultMaxViewBody = 4 * 1024 * 1024;
 // each cut to at most `max_body` bytes (on a UTF-8 character boundary).
 Result<MessageView> ParseForReading(std::string_view message,
                                     size_t max_body = kDefaultMaxViewBody);
+// The same from a parse that other readers share (parsed_message.h).
+Result<MessageView> ParseForReading(const ParsedMessage& parsed,
+                                    size_t max_body = kDefaultMaxViewBody);
 
 struct PartData {
   std::string filename;      // as in ViewPart
@@ -73,6 +77,7 @@ struct PartData {
 // MessageView::parts[].index); NOT_FOUND when there is no such leaf,
 // INVALID_ARGUMENT when `message` is not a message.
 Result<PartData> PartContent(std::string_view message, int index);
+Result<PartData> PartContent(const ParsedMessage& parsed, int index);
 
 }  // namespace sealpost::mime
 

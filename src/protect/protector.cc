@@ -141,7 +141,8 @@ void Protector::Inspect(Run& run) {
   // Mail with no header section, or none GMime can read, has no facts but
   // its size and bytes: rules on the envelope still apply, and it is
   // protected as bytes when they say so (issue 11 #16).
-  auto mail = mime::ExtractFacts(client_bytes);
+  run.parsed.emplace(client_bytes);
+  auto mail = mime::ExtractFacts(*run.parsed);
   if (mail.ok()) {
     run.mail = std::move(*mail);
   } else {
@@ -493,7 +494,13 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
 void Protector::IndexProtected(Run& run, store::NewProtectedMessage& record) {
   if (options_.indexer == nullptr) return;
   if (!run.index_terms.has_value()) {
-    auto terms = options_.indexer->Terms(run.original);
+    // The words of what is protected: the client's bytes, parsed once
+    // already for the facts, unless reserved fields were removed from them.
+    const bool same_bytes = run.parsed.has_value() &&
+                            run.parsed->bytes().data() == run.original.data() &&
+                            run.parsed->bytes().size() == run.original.size();
+    auto terms = same_bytes ? options_.indexer->Terms(*run.parsed)
+                            : options_.indexer->Terms(run.original);
     if (!terms.ok()) {
       // The mail still goes; `sealpost search reindex` catches it up.
       log::Warn("message {} not indexed for eDiscovery: {}", run.in.id,

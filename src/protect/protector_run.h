@@ -13,6 +13,7 @@
 
 #include "base/strings.h"
 #include "mime/facts.h"
+#include "mime/parsed_message.h"
 #include "protect/protector.h"
 #include "queue/dsn.h"
 #include "smime/smime_config.h"
@@ -57,6 +58,9 @@ struct Protector::Run {
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;
   std::string stripped;
+  // The client's bytes parsed once (Inspect): the facts come from it, and
+  // so do the index terms when `original` is those bytes (IndexProtected).
+  std::optional<mime::ParsedMessage> parsed;
   mime::MailFacts mail;
   // Checked, not claimed: a wrapper whose seal verifies with an org key.
   std::optional<sealed::ProtectedMarker> wrapper;

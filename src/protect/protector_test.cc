@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "base/encoding.h"
 #include "crypto/password.h"
+#include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/rule_json.h"
 #include "protect/test_gateway_for_testing.h"
@@ -301,6 +303,52 @@ TEST_F(ProtectorTest, ClientsCannotWriteReservedFields) {
                             "Subject: s\r\n\r\nhello\r\n");
   EXPECT_EQ(out.find("X-Sealpost-Protected"), std::string::npos);
   EXPECT_EQ(out.find("X-Sealpost-Queue-ID"), std::string::npos);
+}
+
+// The index terms are made from the parse the facts were read from (issue
+// 14: one GMime parse per message, not two); they are the terms of what is
+// protected, as `sealpost search reindex` makes them from the portal copy:
+// the client's bytes, or without the reserved fields a client wrote.
+TEST(ProtectorIndexTest, TermsAreThoseOfTheProtectedBytes) {
+  FakeClock clock{1'800'000'000};
+  testing::TestGateway gw{clock, "protect-index", testing::Certificates::kNone,
+                          testing::Indexing::kOn};
+  gw.org.AddUser("alice@example.com");
+  const std::string body =
+      "Subject: [encrypt] quarterly zebra\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nplain aardvark\r\n"
+      "--b\r\nContent-Type: text/html\r\n\r\n<p>html <b>okapi</b></p>\r\n"
+      "--b\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Disposition: attachment; filename=\"narwhal.bin\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
+  for (bool reserved : {false, true}) {
+    SCOPED_TRACE(reserved ? "with a reserved field" : "as sent");
+    std::string mail =
+        "From: alice@example.com\r\nTo: carol@gmail.test\r\n" +
+        std::string(reserved ? "X-Sealpost-Queue-ID: x\r\n" : "") + body;
+    auto out = gw.Send("alice@example.com", {"carol@gmail.test"}, mail);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 1u);
+    ASSERT_EQ(out->messages[0].protected_records.size(), 1u);
+    const auto& terms = out->messages[0].protected_records[0].index_terms;
+    std::string sealed_bytes = mail;
+    if (auto stripped = mime::RemoveReservedFields(mail, false)) {
+      sealed_bytes = *stripped;
+    }
+    EXPECT_EQ(reserved, sealed_bytes != mail);
+    auto expected = gw.indexer.Terms(sealed_bytes);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(terms, *expected);
+    // Each of the words is there: subject, text, HTML, attachment name.
+    for (const char* word : {"zebra", "aardvark", "okapi", "narwhal"}) {
+      auto one = gw.indexer.QueryTerms(word, false);
+      ASSERT_TRUE(one.ok());
+      EXPECT_NE(std::find(terms.begin(), terms.end(), one->front()),
+                terms.end())
+          << word;
+    }
+  }
 }
 
 TEST_F(ProtectorTest, RemoveProtectionNeverLooksUpAnIdFromAHeader) {

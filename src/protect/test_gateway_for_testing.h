@@ -22,20 +22,29 @@
 #include "policy/rule_store.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
+#include "search/indexer.h"
 #include "smime/certificate_directory.h"
 
 namespace sealpost::protect::testing {
 
 enum class Certificates { kNone, kOnFile };
+// kOn: protected messages get their eDiscovery index terms, as the server
+// gives them.
+enum class Indexing { kOff, kOn };
 
 class TestGateway {
  public:
   // The organisation is example.com. `clock` must outlive the gateway.
   TestGateway(const Clock& clock, std::string_view name,
-              Certificates certificates = Certificates::kNone)
-      : org(clock, name), brands(org.store), rules(org.store) {
+              Certificates certificates = Certificates::kNone,
+              Indexing indexing = Indexing::kOff)
+      : org(clock, name),
+        brands(org.store),
+        rules(org.store),
+        indexer(org.keys) {
     ProtectorOptions options{
         {"example.com"}, "https://portal.test", "gw.test", {}};
+    if (indexing == Indexing::kOn) options.indexer = &indexer;
     if (certificates == Certificates::kOnFile) {
       certs = std::make_unique<smime::CertificateDirectory>(
           org.store, org.keys, clock, std::vector<std::string>{"example.com"});
@@ -70,6 +79,7 @@ class TestGateway {
   license::testing::TestOrg org;
   branding::BrandingStore brands;
   policy::RuleStore rules;
+  search::Indexer indexer;  // given to the protector with Indexing::kOn
   std::unique_ptr<smime::CertificateDirectory> certs;  // kOnFile only
   std::unique_ptr<Protector> protector;
 };

@@ -6,6 +6,10 @@
 namespace sealpost::search {
 
 WordSet MessageWords(std::string_view message) {
+  return MessageWords(mime::ParsedMessage(message));
+}
+
+WordSet MessageWords(const mime::ParsedMessage& message) {
   WordSet words;
   auto view = mime::ParseForReading(message, kMaxPartText);
   if (!view.ok()) return words;
@@ -33,6 +37,11 @@ WordSet MessageWords(std::string_view message) {
 }
 
 Result<std::vector<int64_t>> Indexer::Terms(std::string_view message) {
+  return Terms(mime::ParsedMessage(message));
+}
+
+Result<std::vector<int64_t>> Indexer::Terms(
+    const mime::ParsedMessage& message) {
   SP_ASSIGN_OR_RETURN(auto key, keys_.IndexKey());
   return key->Terms(MessageWords(message).words());
 }

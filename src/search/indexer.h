@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "license/key_service.h"
+#include "mime/parsed_message.h"
 #include "search/tokenizer.h"
 
 namespace sealpost::search {
@@ -24,6 +25,9 @@ inline constexpr std::string_view kHasAttachmentWord = "\x01has-attachment";
 
 // The words of an RFC 5322 message; empty for bytes that are no message.
 WordSet MessageWords(std::string_view message);
+// The same from a parse another reader made already (the protection stage
+// reads the message's facts from it): one GMime parse less per message.
+WordSet MessageWords(const mime::ParsedMessage& message);
 
 class Indexer {
  public:
@@ -31,6 +35,7 @@ class Indexer {
 
   // The terms of a message (MessageWords, hashed).
   Result<std::vector<int64_t>> Terms(std::string_view message);
+  Result<std::vector<int64_t>> Terms(const mime::ParsedMessage& message);
   // The terms of a query's words, and of kHasAttachmentWord when asked.
   // INVALID_ARGUMENT when the query holds no word of 2 characters or more.
   Result<std::vector<int64_t>> QueryTerms(std::string_view query,
