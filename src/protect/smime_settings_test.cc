@@ -7,6 +7,7 @@
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 #include "smime/smime_config.h"
 
 namespace sealpost::protect {
@@ -18,15 +19,7 @@ class SmimeSettingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     gw_.org.AddUser("alice@example.com");
-    ASSERT_TRUE(gw_.certs->TrustImport(pki_.Read("ca.pem")).ok());
-    pki_.MakeLeaf("bob", "bob@partner.test");
-    pki_.MakeLeaf("alice", "alice@example.com");
-    pki_.MakePkcs12("alice", "pw");
-    ASSERT_TRUE(gw_.certs->Import(pki_.Read("bob.pem"), {}).ok());
-    ASSERT_TRUE(gw_.certs
-                    ->Import(pki_.Read("alice.p12"),
-                             SecretBytes::FromStringInsecure("pw"))
-                    .ok());
+    ASSERT_TRUE(smime::testing::ImportTestCast(*gw_.certs, pki_).ok());
   }
   void Set(const std::string& name, const std::string& value) {
     auto c = smime::SmimeConfig::Load(gw_.org.store);

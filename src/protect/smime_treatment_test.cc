@@ -10,6 +10,7 @@
 #include "policy/rule_json.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::protect {
 namespace {
@@ -20,17 +21,9 @@ class SmimeLadderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     gw_.org.AddUser("alice@example.com");
-    ASSERT_TRUE(gw_.certs->TrustImport(pki_.Read("ca.pem")).ok());
-    pki_.MakeLeaf("bob", "bob@partner.test");
-    pki_.MakeLeaf("old", "old@partner.test", -1);
-    pki_.MakeLeaf("alice", "alice@example.com");
-    pki_.MakePkcs12("alice", "pw");
-    for (const char* f : {"bob.pem", "old.pem"}) {
-      ASSERT_TRUE(gw_.certs->Import(pki_.Read(f), {}).ok());
-    }
-    ASSERT_TRUE(gw_.certs
-                    ->Import(pki_.Read("alice.p12"),
-                             SecretBytes::FromStringInsecure("pw"))
+    ASSERT_TRUE(smime::testing::ImportTestCast(*gw_.certs, pki_).ok());
+    ASSERT_TRUE(smime::testing::ImportPartner(*gw_.certs, pki_, "old",
+                                              "old@partner.test", -1)
                     .ok());
   }
   void AddRule(std::string_view json) { gw_.AddRule(json); }

@@ -13,16 +13,13 @@ class ClientMailTest : public testing::DirectoryTest {
  protected:
   ClientMailTest() : DirectoryTest("clientmail") {}
   void SetUp() override {
-    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
-    SecretBytes pw = SecretBytes::FromStringInsecure("pw");
-    for (const char* who : {"alice", "zoe"}) {
-      pki_.MakeLeaf(who, std::string(who) + "@example.com");
-      pki_.MakePkcs12(who, "pw");
+    ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
+    for (std::string who : {"alice", "zoe"}) {
       ASSERT_TRUE(
-          certs_->Import(pki_.Read(std::string(who) + ".p12"), pw).ok());
+          testing::ImportOwnKey(*certs_, pki_, who, who + "@example.com").ok());
     }
-    pki_.MakeLeaf("bob", "bob@partner.test");
-    ASSERT_TRUE(certs_->Import(pki_.Read("bob.pem"), SecretBytes()).ok());
+    ASSERT_TRUE(
+        testing::ImportPartner(*certs_, pki_, "bob", "bob@partner.test").ok());
   }
 
   const std::string original_ =

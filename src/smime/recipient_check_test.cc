@@ -13,17 +13,10 @@ class RecipientCheckTest : public testing::DirectoryTest {
  protected:
   RecipientCheckTest() : DirectoryTest("rcheck") {}
   void SetUp() override {
-    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
-    pki_.MakeLeaf("bob", "bob@partner.test");
-    pki_.MakeLeaf("carol", "carol@partner.test");
-    pki_.MakeLeaf("alice", "alice@example.com");
-    pki_.MakePkcs12("alice", "pw");
-    ASSERT_TRUE(certs_->Import(pki_.Read("bob.pem"), {}).ok());
-    ASSERT_TRUE(certs_->Import(pki_.Read("carol.pem"), {}).ok());
-    ASSERT_TRUE(certs_
-                    ->Import(pki_.Read("alice.p12"),
-                             SecretBytes::FromStringInsecure("pw"))
-                    .ok());
+    ASSERT_TRUE(testing::ImportTestCast(*certs_, pki_).ok());
+    ASSERT_TRUE(
+        testing::ImportPartner(*certs_, pki_, "carol", "carol@partner.test")
+            .ok());
   }
   std::vector<TestStep> Run(const std::string& address,
                             SmimeOptions options = {}) {

@@ -15,7 +15,7 @@ class SignatureCheckTest : public testing::DirectoryTest {
  protected:
   SignatureCheckTest() : DirectoryTest("sigcheck") {}
   void SetUp() override {
-    ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+    ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
     pki_.MakeCa("other", "Other CA");
     pki_.MakeLeaf("eve", "eve@partner.test", 365, "other");
