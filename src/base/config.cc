@@ -66,7 +66,8 @@ std::function<Status(Config&, std::string_view)> Bool(bool Config::*field) {
 }
 
 // One table of every key, its help and its field, in the order `config
-// keys` lists them: long (one entry a key) and better read whole than split.
+// keys` lists them.
+// Long: one entry a key, a table better read whole than split.
 const std::vector<KeyDef>& Defs() {
   static const std::vector<KeyDef> defs = {
       {{"server.data_dir", "directory for the store, keys and certificates"},

@@ -372,7 +372,7 @@ Result<store::PostgresOptions> PostgresOptionsOf(
   return options;
 }
 
-// Longer than a function should be, on purpose: this is the object graph.
+// Long: on purpose, this is the object graph.
 // Each object lives on this frame, outlives every object built after it
 // that holds a pointer to it, and is destroyed in the reverse order;
 // split up, those lifetimes would hide in structs that exist for nothing
