@@ -41,6 +41,8 @@ class TemplateStore;
 
 namespace sealpost::api {
 
+// Not owned (every pointer below): the server's objects (server/server.cc),
+// which outlive the API that reads them.
 struct ApiContext {
   store::Store* store = nullptr;
   const Clock* clock = nullptr;

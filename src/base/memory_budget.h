@@ -80,7 +80,7 @@ class MemoryReservation {
   int64_t bytes() const { return bytes_; }
 
  private:
-  MemoryBudget* budget_ = nullptr;
+  MemoryBudget* budget_ = nullptr;  // not owned: must outlive this object
   int64_t bytes_ = 0;
 };
 

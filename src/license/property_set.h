@@ -64,7 +64,7 @@ class PropertySet {
  private:
   const Property* Find(std::string_view name) const;
 
-  const std::vector<Property>* properties_;
+  const std::vector<Property>* properties_;  // not owned: a static table
   std::string what_;
   std::string get_command_;
   std::map<std::string, std::string, std::less<>> values_;

@@ -132,6 +132,7 @@ class SourcePart : public PartStream {
 
  private:
   std::shared_ptr<SourceCursor> cursor_;
+  // Owned: one reference each, dropped by the destructor.
   GMimeMessage* message_ = nullptr;
   GMimeStream* decoded_ = nullptr;
   std::string filename_, content_type_;

@@ -105,6 +105,7 @@ class LiveConnections {
   };
   // One connection. `idle` is set on its strand and read by Add.
   struct Entry {
+    // Not owned: the session's, which unregisters before it goes.
     boost::beast::tcp_stream* stream = nullptr;
     std::string client;  // ClientKey of the peer
     std::atomic<bool> idle{true};
@@ -129,6 +130,7 @@ class LiveConnections {
     Entry* operator->() const { return entry_.get(); }
 
    private:
+    // Not owned: the LiveConnections that made this, which outlives it.
     LiveConnections* owner_ = nullptr;
     std::shared_ptr<Entry> entry_;
   };

@@ -62,6 +62,8 @@ struct PortalOptions {
   size_t max_recipients = 20;
 };
 
+// Not owned (every pointer below but `oidc`): the server's objects
+// (server/server.cc), which outlive the portal.
 struct PortalServices {
   store::Store* store = nullptr;
   const Clock* clock = nullptr;

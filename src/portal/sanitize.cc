@@ -124,6 +124,7 @@ class ParseArena {
   const size_t limit_;
   size_t live_ = 0;
   BlockHeader head_{};
+  // Not owned: the frame of the Parse call running, null outside it.
   std::jmp_buf* escape_ = nullptr;
 };
 
@@ -275,6 +276,7 @@ class Serializer {
     }
   }
 
+  // Not owned: the caller's, which must outlive this object.
   const SanitizeOptions& options_;
   SanitizeResult& result_;
   std::vector<Frame> stack_;

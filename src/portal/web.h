@@ -74,6 +74,7 @@ void AttachUploads(const http::Form& form, mime::ComposeRequest& c);
 
 std::string RenderTemplate(std::string_view tmpl, const Data& data);
 
+// Not owned (the pointers below): the handler's, which outlive the page.
 struct Chrome {
   std::string title;
   const branding::Branding* brand = nullptr;  // null: the default look

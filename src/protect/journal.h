@@ -23,6 +23,7 @@
 
 namespace sealpost::protect {
 
+// Not owned (every reference below): the protector's, which outlive it.
 struct JournalContext {
   store::Store& store;
   license::LicenseService& licenses;  // JournalReportDecryptionEnabled
@@ -32,6 +33,8 @@ struct JournalContext {
 };
 
 // One accepted message as the protection stage saw it.
+// Not owned (`in`, `original`): the message being accepted, which
+// outlives the journal report built from it.
 struct JournaledMessage {
   const queue::IncomingMessage& in;
   std::string sender;         // lower-case; the portal's writer for its mail

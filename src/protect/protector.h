@@ -45,12 +45,14 @@ struct ProtectorOptions {
   policy::SenderChoiceConfig sender_choice;
   // S/MIME certificates on file (null: none): the fallback ladder's first
   // rung for external recipients (smime_treatment.h, docs/smime.md).
+  // Not owned: must outlive the protector.
   smime::CertificateDirectory* certificates = nullptr;
   bool smime_prefer_when_certificate = true;  // smime.prefer_when_certificate
   bool smime_harvest = true;                  // smime.harvest
   bool smime_decrypt_inbound = false;         // smime.decrypt_inbound
   // The eDiscovery index (null: messages are not indexed when protected):
-  // each protected message's terms commit with its record.
+  // each protected message's terms commit with its record. Not owned: must
+  // outlive the protector.
   search::Indexer* indexer = nullptr;
 };
 

@@ -49,7 +49,9 @@ inline std::string AddHeaders(std::string&& body,
   return std::move(body);
 }
 
-// One message on its way through the protection stage.
+// One message on its way through the protection stage. Not owned (the
+// references, pointers and views below): the caller's message, mail and
+// stager, which outlive the run.
 struct Protector::Run {
   const queue::IncomingMessage& in;
   const ComposedMail* composed;   // null for SMTP mail

@@ -67,7 +67,7 @@ class BodyDecryptor {
   Status Finish(std::string* out);
 
  private:
-  const crypto::Aead& key_;
+  const crypto::Aead& key_;  // not owned: must outlive this object
   const std::string id_;
   std::string pending_;  // the header so far, or a one-shot ciphertext
   bool one_shot_ = false;

@@ -47,7 +47,7 @@ class IndexMerger {
  private:
   void Loop();
 
-  store::Store& store_;
+  store::Store& store_;  // not owned: must outlive this object
   const IndexMergerOptions options_;
   Mutex mu_;
   CondVar cv_;  // signalled by Stop

@@ -42,7 +42,7 @@ class DirectoryAuthenticator final : public smtp::Authenticator {
   }
 
  private:
-  license::Directory& directory_;
+  license::Directory& directory_;  // not owned: outlives the SMTP server
 };
 
 std::string AddressText(const std::string& host, uint16_t port) {

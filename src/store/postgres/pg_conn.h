@@ -104,7 +104,7 @@ class PgResult {
     out = static_cast<T>(Int(row, col));
   }
 
-  PGresult* r_;
+  PGresult* r_;  // owned: cleared by the destructor
 };
 
 // One row of a result, for the readers both engines share
@@ -153,7 +153,7 @@ class PgConn {
   Result<int64_t> QueryInt(std::string_view sql, PgParams params = {});
 
  private:
-  PGconn* c_;
+  PGconn* c_;  // owned: finished by the destructor
 };
 
 // Connects with `conninfo` (a libpq URI or key=value string); `password`

@@ -176,7 +176,7 @@ class PostgresSearchTables : public internal::SearchTables {
   }
 
  private:
-  internal::PgConn& c_;
+  internal::PgConn& c_;  // not owned: must outlive this object
 };
 
 }  // namespace

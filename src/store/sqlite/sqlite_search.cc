@@ -163,7 +163,7 @@ class SqliteSearchTables : public internal::SearchTables {
   }
 
  private:
-  StmtCache& stmts_;
+  StmtCache& stmts_;  // not owned: must outlive this object
 };
 
 }  // namespace

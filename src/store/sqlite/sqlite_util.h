@@ -243,6 +243,9 @@ class Stmt {
     out = static_cast<T>(Int(col));
   }
 
+  // Not owned: the cache's connection and slot, which must outlive this
+  // object; stmt_ is the slot's, or owned (finalized by the destructor)
+  // when prepared for this use alone.
   sqlite3* db_;
   StmtCache::Slot* slot_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
