@@ -7,20 +7,14 @@
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
-#include "smime/directory_test_for_testing.h"
 #include "smime/smime_config.h"
 
 namespace sealpost::protect {
 namespace {
 
-using crypto::testing::TestPki;
-
-class SmimeSettingsTest : public ::testing::Test {
+class SmimeSettingsTest : public testing::SmimeGatewayTest {
  protected:
-  void SetUp() override {
-    gw_.org.AddUser("alice@example.com");
-    ASSERT_TRUE(smime::testing::ImportTestCast(*gw_.certs, pki_).ok());
-  }
+  SmimeSettingsTest() : SmimeGatewayTest("smimecfg") {}
   void Set(const std::string& name, const std::string& value) {
     auto c = smime::SmimeConfig::Load(gw_.org.store);
     ASSERT_TRUE(c.ok());
@@ -50,9 +44,6 @@ class SmimeSettingsTest : public ::testing::Test {
     return pki_.ReadCrlf("out.eml");
   }
 
-  SystemClock clock_;
-  TestPki pki_;
-  testing::TestGateway gw_{clock_, "smimecfg", testing::Certificates::kOnFile};
   std::string treatment_;
 };
 
@@ -200,13 +191,9 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
   EXPECT_EQ(out->messages[0].content.find("secret-inbound"), std::string::npos);
   EXPECT_FALSE(out->messages[0].content.starts_with("X-Flag: hit\r\n"));
 
-  ProtectorOptions options{
-      {"example.com"}, "https://portal.test", "gw.test", {}};
-  options.certificates = gw_.certs.get();
+  ProtectorOptions options = gw_.DefaultOptions();
   options.smime_decrypt_inbound = true;
-  gw_.protector = std::make_unique<Protector>(
-      gw_.org.licenses, gw_.org.directory, gw_.org.templates, gw_.brands,
-      gw_.rules, gw_.org.store, clock_, options);
+  gw_.Rebuild(options);
   out = send();
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 2u);

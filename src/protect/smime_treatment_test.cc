@@ -10,18 +10,16 @@
 #include "policy/rule_json.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
-#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::protect {
 namespace {
 
-using crypto::testing::TestPki;
-
-class SmimeLadderTest : public ::testing::Test {
+class SmimeLadderTest : public testing::SmimeGatewayTest {
  protected:
+  SmimeLadderTest() : SmimeGatewayTest("ladder") {}
   void SetUp() override {
-    gw_.org.AddUser("alice@example.com");
-    ASSERT_TRUE(smime::testing::ImportTestCast(*gw_.certs, pki_).ok());
+    SmimeGatewayTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(smime::testing::ImportPartner(*gw_.certs, pki_, "old",
                                               "old@partner.test", -1)
                     .ok());
@@ -33,10 +31,6 @@ class SmimeLadderTest : public ::testing::Test {
                         "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                         "secret-7c1d\r\n");
   }
-
-  SystemClock clock_;
-  TestPki pki_;
-  testing::TestGateway gw_{clock_, "ladder", testing::Certificates::kOnFile};
 };
 
 TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
@@ -115,13 +109,9 @@ TEST_F(SmimeLadderTest, RequireSmimeRefusesInsteadOfThePortal) {
 }
 
 TEST_F(SmimeLadderTest, PreferenceOffKeepsThePortal) {
-  ProtectorOptions options{
-      {"example.com"}, "https://portal.test", "gw.test", {}};
-  options.certificates = gw_.certs.get();
+  ProtectorOptions options = gw_.DefaultOptions();
   options.smime_prefer_when_certificate = false;
-  gw_.protector = std::make_unique<Protector>(
-      gw_.org.licenses, gw_.org.directory, gw_.org.templates, gw_.brands,
-      gw_.rules, gw_.org.store, clock_, options);
+  gw_.Rebuild(options);
   auto out = Send({"bob@partner.test"}, "Q3 [encrypt]");
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->messages.size(), 1u);

@@ -7,6 +7,8 @@
 #ifndef SEALPOST_PROTECT_TEST_GATEWAY_FOR_TESTING_H_
 #define SEALPOST_PROTECT_TEST_GATEWAY_FOR_TESTING_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -24,6 +26,7 @@
 #include "queue/queue.h"
 #include "search/indexer.h"
 #include "smime/certificate_directory.h"
+#include "smime/directory_test_for_testing.h"
 
 namespace sealpost::protect::testing {
 
@@ -41,18 +44,30 @@ class TestGateway {
       : org(clock, name),
         brands(org.store),
         rules(org.store),
-        indexer(org.keys) {
-    ProtectorOptions options{
-        {"example.com"}, "https://portal.test", "gw.test", {}};
-    if (indexing == Indexing::kOn) options.indexer = &indexer;
+        indexer(org.keys),
+        indexing_(indexing),
+        clock_(clock) {
     if (certificates == Certificates::kOnFile) {
       certs = std::make_unique<smime::CertificateDirectory>(
           org.store, org.keys, clock, std::vector<std::string>{"example.com"});
-      options.certificates = certs.get();
     }
+    Rebuild(DefaultOptions());
+  }
+
+  // The options the gateway starts with: the organisation example.com, its
+  // certificates on file when it has them, the indexer with Indexing::kOn.
+  ProtectorOptions DefaultOptions() {
+    ProtectorOptions options{
+        {"example.com"}, "https://portal.test", "gw.test", {}};
+    options.certificates = certs.get();
+    if (indexing_ == Indexing::kOn) options.indexer = &indexer;
+    return options;
+  }
+  // A new protector with `options`, as a restart with other settings.
+  void Rebuild(const ProtectorOptions& options) {
     protector =
         std::make_unique<Protector>(org.licenses, org.directory, org.templates,
-                                    brands, rules, org.store, clock, options);
+                                    brands, rules, org.store, clock_, options);
   }
 
   // A rule in the JSON of the rules API, allowed both default templates.
@@ -82,6 +97,28 @@ class TestGateway {
   search::Indexer indexer;  // given to the protector with Indexing::kOn
   std::unique_ptr<smime::CertificateDirectory> certs;  // kOnFile only
   std::unique_ptr<Protector> protector;
+
+ private:
+  Indexing indexing_;
+  const Clock& clock_;  // not owned: must outlive the gateway
+};
+
+// The fixture of the S/MIME tests of protect/: a gateway with certificates
+// on file, alice@example.com one of its users, her key on file, and
+// bob@partner.test a partner (smime::testing::ImportTestCast).
+class SmimeGatewayTest : public ::testing::Test {
+ protected:
+  // `name` names the organisation's temporary directory.
+  explicit SmimeGatewayTest(std::string_view name)
+      : gw_(clock_, name, Certificates::kOnFile) {}
+  void SetUp() override {
+    gw_.org.AddUser("alice@example.com");
+    ASSERT_TRUE(smime::testing::ImportTestCast(*gw_.certs, pki_).ok());
+  }
+
+  SystemClock clock_;
+  crypto::testing::TestPki pki_;
+  TestGateway gw_;
 };
 
 // The DER in the base64 body of an S/MIME message.
