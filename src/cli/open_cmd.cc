@@ -1,6 +1,9 @@
 // Client verbs: `sealpost open` reads protected mail as a signed-in user
 // (acquiring a use license from the server, then decrypting locally), and
 // `sealpost protect` protects a message through the API.
+// Long: open and protect share the streamed input and output files
+// (InputFile, Output) and sign-in; to be split into a file per verb with
+// those in a header of their own (issue 17).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -376,6 +376,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return std::pair(boost::system::error_code{}, status);
   }
 
+  // Long: one connection's request loop as one coroutine (header, limits,
+  // spooling, dispatch, response); a step split out would be a coroutine
+  // frame more per request. To be split when it grows again.
   awaitable<void> Serve(Stream& stream, Connection& conn,
                         const std::string& remote) {
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
