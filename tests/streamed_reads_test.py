@@ -209,13 +209,7 @@ class StreamedReadsTest(unittest.TestCase):
         raw, wrapper = self.protected_large()
         with open(wrapper, "rb") as f:
             mail = f.read()
-        lines = mail.split(b"\r\n")
-        start = next(i for i, ln in enumerate(lines)
-                     if b"application/vnd.sealpost.sealed" in ln)
-        start = lines.index(b"", start) + 1
-        end = start
-        while lines[end] and not lines[end].startswith(b"--"):
-            end += 1
+        lines, start, end = self.container_lines(mail)
         cut = start + (end - start) // 2
         self.assert_damaged_and_untouched(
             b"\r\n".join(lines[:cut] + lines[end:]))
@@ -264,9 +258,7 @@ class StreamedReadsTest(unittest.TestCase):
         # A reader signed in to the portal is signed in, but not to the
         # API: /api/v1/protect would refuse them after reading the body,
         # so the body must not be read (spooled to disk) at all.
-        msg_id = re.search(r"/m/([0-9a-f]{32})",
-                           lm.text_of(self.external[:65536])).group(1)
-        s = lm.portal_reader(self.server, msg_id, "carol@partner.example")
+        _, s = self.carol()
         cookie = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies)
         self.assertTrue(cookie)
         host = self.server.url[len("https://"):]
@@ -289,9 +281,10 @@ class StreamedReadsTest(unittest.TestCase):
         with open(out, "rb") as f:
             self.assertEqual(sha(f.read()), sha(self.raw))
 
-    def container_lines(self):
-        """The first and last line indexes of message.sealed's base64."""
-        lines = self.wrapper.split(b"\r\n")
+    def container_lines(self, mail=None):
+        """The lines of `mail` (default: the wrapper), and the first and
+        last line indexes of message.sealed's base64 in them."""
+        lines = (self.wrapper if mail is None else mail).split(b"\r\n")
         start = next(i for i, ln in enumerate(lines)
                      if b"application/vnd.sealpost.sealed" in ln)
         start = lines.index(b"", start) + 1
@@ -334,10 +327,21 @@ class StreamedReadsTest(unittest.TestCase):
         self.assert_damaged_and_untouched(
             b"\r\n".join(lines[:cut] + lines[end:]))
 
+    def carol(self):
+        """The external message's id, and a portal session of its reader
+        carol@partner.example signed in with a passcode: made once per
+        class, since a second passcode for the same reader and message
+        waits for the resend delay."""
+        cls = type(self)
+        if getattr(cls, "_carol", None) is None:
+            msg_id = re.search(r"/m/([0-9a-f]{32})",
+                               lm.text_of(self.external[:65536])).group(1)
+            cls._carol = (msg_id, lm.portal_reader(
+                self.server, msg_id, "carol@partner.example"))
+        return cls._carol
+
     def test_portal_download_streams_and_refuses_a_damaged_copy(self):
-        msg_id = re.search(r"/m/([0-9a-f]{32})",
-                           lm.text_of(self.external[:65536])).group(1)
-        s = lm.portal_reader(self.server, msg_id, "carol@partner.example")
+        msg_id, s = self.carol()
         page = s.get(self.server.url + "/m/" + msg_id, timeout=60)
         link = re.search(r'href="(/m/%s/part/\d+)"' % msg_id, page.text)
         self.assertTrue(link, page.text[:2000])

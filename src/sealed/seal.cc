@@ -30,9 +30,17 @@ Result<std::string> Seal(const PublishingLicense& license,
   return out;
 }
 
-Result<std::string> SealWithKeys(PublishingLicense license,
-                                 const crypto::KeyHierarchy& keys,
-                                 std::string_view message) {
+namespace {
+
+// A new message's keys: a fresh content key, wrapped into `license` under
+// the primary key version, and the signer of that version.
+struct NewMessageKeys {
+  SecretBytes content_key;
+  crypto::Signer signer;
+};
+
+Result<NewMessageKeys> NewKeysFor(PublishingLicense& license,
+                                  const crypto::KeyHierarchy& keys) {
   SecretBytes content_key = crypto::KeyHierarchy::NewContentKey();
   SP_ASSIGN_OR_RETURN(crypto::WrappedContentKey wrapped,
                       keys.WrapContentKey(content_key, license.message_id));
@@ -40,22 +48,25 @@ Result<std::string> SealWithKeys(PublishingLicense license,
   license.wrapped_content_key = std::move(wrapped.wrapped);
   SP_ASSIGN_OR_RETURN(crypto::Signer signer,
                       keys.GetSigner(license.key_version));
-  return Seal(license, signer, content_key, message);
+  return NewMessageKeys{std::move(content_key), std::move(signer)};
+}
+
+}  // namespace
+
+Result<std::string> SealWithKeys(PublishingLicense license,
+                                 const crypto::KeyHierarchy& keys,
+                                 std::string_view message) {
+  SP_ASSIGN_OR_RETURN(NewMessageKeys k, NewKeysFor(license, keys));
+  return Seal(license, k.signer, k.content_key, message);
 }
 
 Result<std::string> SealWithKeysStreamed(
     PublishingLicense license, const crypto::KeyHierarchy& keys,
     ByteSource& message, const std::function<Status(std::string_view)>& out) {
-  SecretBytes content_key = crypto::KeyHierarchy::NewContentKey();
-  SP_ASSIGN_OR_RETURN(crypto::WrappedContentKey wrapped,
-                      keys.WrapContentKey(content_key, license.message_id));
-  license.key_version = wrapped.key_version;
-  license.wrapped_content_key = std::move(wrapped.wrapped);
-  SP_ASSIGN_OR_RETURN(crypto::Signer signer,
-                      keys.GetSigner(license.key_version));
+  SP_ASSIGN_OR_RETURN(NewMessageKeys k, NewKeysFor(license, keys));
   SealedWriter writer;
   SP_ASSIGN_OR_RETURN(std::string header,
-                      writer.Begin(license, signer, content_key));
+                      writer.Begin(license, k.signer, k.content_key));
   SP_RETURN_IF_ERROR(out(header));
   constexpr size_t kSlice = 256 * 1024;
   std::string slice;
