@@ -26,20 +26,6 @@ constexpr size_t kIndexedPrefix = 4 << 20;
 // the wrapper's From, To, Cc, Date).
 constexpr size_t kMaxHeaderSection = 1 << 20;
 
-// The wrapper mail as the response body, made as it is sent.
-class WrapperBody : public http::BodyStream {
- public:
-  explicit WrapperBody(std::unique_ptr<mime::WrapperStream> wrapper)
-      : wrapper_(std::move(wrapper)) {}
-  int64_t size() const override { return wrapper_->size(); }
-  Result<size_t> Next(size_t max, std::string* out) override {
-    return wrapper_->Next(max, out);
-  }
-
- private:
-  std::unique_ptr<mime::WrapperStream> wrapper_;
-};
-
 // The wrapper's options for a message just protected (without its seal).
 Result<mime::WrapperOptions> WrapOptions(const ApiContext& ctx,
                                          const license::ProtectResult& sealed) {
@@ -119,7 +105,8 @@ Response ProtectSpooled(Request& req, const Caller& caller,
   r.status = 201;
   r.content_type = "message/rfc822";
   r.headers = {{"X-Sealpost-Message-Id", id}, {"X-Sealpost-Template", name}};
-  r.stream = std::make_shared<WrapperBody>(std::move(*wrapper));
+  r.stream = std::make_shared<http::OwningBodyStream<mime::WrapperStream>>(
+      std::move(*wrapper));
   return r;
 }
 

@@ -14,20 +14,6 @@
 namespace sealpost::api {
 namespace {
 
-// A body file as a response body, sent a slice at a time.
-class BodyFile : public http::BodyStream {
- public:
-  explicit BodyFile(std::unique_ptr<store::BodyReader> file)
-      : file_(std::move(file)) {}
-  int64_t size() const override { return file_->size(); }
-  Result<size_t> Next(size_t max, std::string* out) override {
-    return file_->Read(max, out);
-  }
-
- private:
-  std::unique_ptr<store::BodyReader> file_;
-};
-
 json::object MessageJson(const license::MessageState& s) {
   const auto& r = s.record;
   json::value recipients = json::parse(r.recipients_json);
@@ -182,7 +168,9 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
           if (file.ok() && (*file)->size() >= 0) {
             Response r;
             r.content_type = "application/vnd.sealpost.sealed";
-            r.stream = std::make_shared<BodyFile>(std::move(*file));
+            r.stream =
+                std::make_shared<http::OwningBodyStream<store::BodyReader>>(
+                    std::move(*file));
             return r;
           }
           if (!file.ok() && file.status().code() != StatusCode::kNotFound) {

@@ -72,6 +72,27 @@ class BodyStream {
   virtual Result<size_t> Next(size_t max, std::string* out) = 0;
 };
 
+// A BodyStream over an object it owns that knows its size and gives its
+// bytes a slice at a time with `Next(max, out)` or `Read(max, out)` (the
+// wrapper made as it is sent, a decoded part, a body file).
+template <class Source>
+class OwningBodyStream final : public BodyStream {
+ public:
+  explicit OwningBodyStream(std::unique_ptr<Source> source)
+      : source_(std::move(source)) {}
+  int64_t size() const override { return source_->size(); }
+  Result<size_t> Next(size_t max, std::string* out) override {
+    if constexpr (requires { source_->Next(max, out); }) {
+      return source_->Next(max, out);
+    } else {
+      return source_->Read(max, out);
+    }
+  }
+
+ private:
+  std::unique_ptr<Source> source_;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";

@@ -74,20 +74,6 @@ class CopySource : public ByteSource {
   size_t row_at_ = 0;
 };
 
-// The decoded part as the response body.
-class PartBody : public http::BodyStream {
- public:
-  explicit PartBody(std::unique_ptr<mime::PartStream> part)
-      : part_(std::move(part)) {}
-  int64_t size() const override { return part_->size(); }
-  Result<size_t> Next(size_t max, std::string* out) override {
-    return part_->Read(max, out);
-  }
-
- private:
-  std::unique_ptr<mime::PartStream> part_;
-};
-
 }  // namespace
 
 Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
@@ -152,7 +138,8 @@ http::Response Portal::MessagePart(http::Request& req) {
   std::string name = (*part)->filename();
   if (DecryptedDownloads(services_, o)) {
     out.content_type = "application/octet-stream";
-    out.stream = std::make_shared<PartBody>(std::move(*part));
+    out.stream = std::make_shared<http::OwningBodyStream<mime::PartStream>>(
+        std::move(*part));
   } else {
     // Sealed on its own: the writer takes the part whole (as before).
     std::string bytes;
