@@ -228,13 +228,9 @@ Result<std::string> LicenseService::SealWrapper(std::string_view message_id,
                                                 std::string_view template_name,
                                                 std::string_view header,
                                                 std::string_view body) {
-  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
-  uint32_t version = keys->primary_version();
-  SP_ASSIGN_OR_RETURN(crypto::Signer signer, keys->GetSigner(version));
-  SP_ASSIGN_OR_RETURN(std::string signature,
-                      signer.Sign(sealed::WrapperSealInput(
-                          message_id, template_name, header, body)));
-  return sealed::FormatSealParams(version, signature);
+  sealed::CanonicalBodyHasher hasher;
+  hasher.Update(body);
+  return SealWrapperDigest(message_id, template_name, header, hasher.Finish());
 }
 
 Result<std::string> LicenseService::SealWrapperDigest(
