@@ -8,6 +8,7 @@
 #define SEALPOST_BASE_BYTE_SPOOL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "base/byte_source.h"
@@ -24,6 +25,12 @@ class ByteSpool : public ByteSource {
   virtual Status Finish() = 0;
   // The bytes appended so far.
   virtual int64_t size() const = 0;
+  // After Finish: a reader of its own from the first byte, independent of
+  // this object's Read and of other readers (the protection stage parses
+  // the message with one while it seals it with another). It fails like
+  // Read when the bytes do not read back intact. May be used only while
+  // the spool lives.
+  virtual Result<std::unique_ptr<ByteSource>> Open() = 0;
 };
 
 }  // namespace sealpost

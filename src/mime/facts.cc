@@ -2,6 +2,8 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
 
 #include "base/encoding.h"
@@ -22,13 +24,37 @@ std::string Unfold(std::string_view v) {
   return b == std::string::npos ? std::string() : out.substr(b);
 }
 
+// The first `cap` decoded bytes of a part, decoded as they are read: a
+// large text part is not decoded whole to keep its beginning (issue 14).
+// What g_mime_data_wrapper_write_to_stream does, up to `cap`.
 std::string Decoded(GMimeDataWrapper* content, size_t cap) {
-  GMimeStream* sink = g_mime_stream_mem_new();
-  g_mime_data_wrapper_write_to_stream(content, sink);
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(sink));
-  std::string out(reinterpret_cast<const char*>(bytes->data),
-                  std::min<size_t>(bytes->len, cap));
-  g_object_unref(sink);
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
+  if (raw == nullptr) return std::string();
+  g_mime_stream_reset(raw);
+  GMimeStream* filtered = g_mime_stream_filter_new(raw);
+  switch (g_mime_data_wrapper_get_encoding(content)) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+    case GMIME_CONTENT_ENCODING_UUENCODE: {
+      GMimeFilter* decoder = g_mime_filter_basic_new(
+          g_mime_data_wrapper_get_encoding(content), FALSE);
+      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), decoder);
+      g_object_unref(decoder);
+      break;
+    }
+    default:
+      break;
+  }
+  std::string out;
+  char buf[16 * 1024];
+  while (out.size() < cap) {
+    ssize_t n = g_mime_stream_read(filtered, buf,
+                                   std::min(sizeof(buf), cap - out.size()));
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  g_object_unref(filtered);
+  g_mime_stream_reset(raw);
   return out;
 }
 
@@ -87,7 +113,9 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
           f.claims_smime_encrypted = true;
           if (GMimeDataWrapper* content =
                   g_mime_part_get_content(GMIME_PART(top))) {
-            f.smime_content = Decoded(content, message.size());
+            // Whole (a parse over a source has no bytes to measure).
+            f.smime_content =
+                Decoded(content, message.empty() ? SIZE_MAX : message.size());
           }
         }
       }

@@ -10,8 +10,12 @@
 #ifndef SEALPOST_MIME_PARSED_MESSAGE_H_
 #define SEALPOST_MIME_PARSED_MESSAGE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
+
+#include "base/byte_source.h"
+#include "base/status.h"
 
 // GMime's own declaration (gmime/gmime-message.h); its header stays out of
 // the modules that only hand a parse from one reader to another.
@@ -22,6 +26,13 @@ namespace sealpost::mime {
 class ParsedMessage {
  public:
   explicit ParsedMessage(std::string_view bytes);
+  // The same over a message read a slice at a time (issue 14: a large
+  // message in its SMTP spool file, mime/source_stream.h): bytes() is
+  // empty, and the parts read their content through `source`, restarting
+  // it to go back. A source that fails (a changed spool file) or is read
+  // back too often shows in source_status(): what was read from such a
+  // parse is not to be trusted.
+  explicit ParsedMessage(std::unique_ptr<ByteSource> source);
   ~ParsedMessage();
   ParsedMessage(ParsedMessage&&) noexcept;
   ParsedMessage& operator=(ParsedMessage&&) noexcept;
@@ -31,6 +42,10 @@ class ParsedMessage {
   // False when the bytes are no message GMime can read.
   bool ok() const { return get() != nullptr; }
   std::string_view bytes() const { return bytes_; }
+  // OK, or the first fault of the source (a parse over bytes has none).
+  Status source_status() const;
+  // The source's length once its end was read (-1 before, and for bytes).
+  int64_t source_size() const;
   // The parse, for the readers in mime/ (null when !ok()).
   GMimeMessage* get() const;
 

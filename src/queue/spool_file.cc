@@ -52,6 +52,12 @@ Result<size_t> SpoolFile::Read(size_t max, std::string* out) {
   return reader_->Read(max, out);
 }
 
+Result<std::unique_ptr<ByteSource>> SpoolFile::Open() {
+  SP_RETURN_IF_ERROR(failed_);
+  if (reader_ == nullptr) return FailedPreconditionError("spool: not finished");
+  return spool_->Open();
+}
+
 Status PrepareSpoolDir(const std::string& dir) {
   SP_RETURN_IF_ERROR(MakeDirs(dir, 0700));
   std::error_code ec;

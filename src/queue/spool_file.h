@@ -43,6 +43,7 @@ class SpoolFile final : public ByteSpool {
   // After Finish.
   Status Restart() override;
   Result<size_t> Read(size_t max, std::string* out) override;
+  Result<std::unique_ptr<ByteSource>> Open() override;
 
   // For tests: the descriptor of the file (to find it in /proc, or change
   // its bytes).
