@@ -166,9 +166,14 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   }
   std::string container;
   if (request.message_source != nullptr) {
-    if (request.keep_portal_copy || !request.container_out) {
-      return InternalError("a streamed protection keeps no portal copy");
+    if (!request.container_out ||
+        (request.keep_portal_copy && !request.defer_write)) {
+      return InternalError(
+          "a streamed protection keeps its portal copy only with "
+          "defer_write");
     }
+    if (request.container_begin)
+      SP_RETURN_IF_ERROR(request.container_begin(id));
     // Streamed: `container` holds only the header, to read the license.
     SP_ASSIGN_OR_RETURN(container, sealed::SealWithKeysStreamed(
                                        license, *keys, *request.message_source,

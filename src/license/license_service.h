@@ -75,9 +75,16 @@ struct ProtectRequest {
   // Set: the message is read from here instead of `message` (issue 14: a
   // large message through the API, never whole in memory), and the
   // container goes to `container_out` a piece at a time as it is made;
-  // ProtectResult::container stays empty. Not with keep_portal_copy.
+  // ProtectResult::container stays empty. With keep_portal_copy only
+  // with defer_write: the caller keeps what container_out gets as the
+  // portal copy (the mail flow: its body file, store::BodyStore) and says
+  // so in write->portal_copy_staged.
   ByteSource* message_source = nullptr;
   std::function<Status(std::string_view)> container_out;
+  // With message_source, when set: called with the new message's id
+  // before the first container_out (to name the file the container goes
+  // to).
+  std::function<Status(std::string_view message_id)> container_begin;
 };
 
 struct ProtectResult {

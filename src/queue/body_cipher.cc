@@ -155,6 +155,39 @@ Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
   return file->Finish();
 }
 
+Result<int64_t> StageEncryptedBody(store::Store& store,
+                                   const crypto::Aead& content_key,
+                                   std::string_view id, std::string_view prefix,
+                                   ByteSource& source, std::string* head,
+                                   size_t head_max) {
+  store::BodyStore* bodies = store::BodyStoreOf(store);
+  if (bodies == nullptr) return UnimplementedError("no body files");
+  SP_ASSIGN_OR_RETURN(auto file,
+                      bodies->StartBody(store::BodyKind::kQueue, id));
+  std::string out;
+  SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
+                      BodyEncryptor::Create(content_key, id, &out));
+  SP_RETURN_IF_ERROR(enc.Update(prefix, &out));
+  int64_t total = 0;
+  std::string slice;
+  for (;;) {
+    slice.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(kSlice, &slice));
+    if (n == 0) break;
+    total += static_cast<int64_t>(n);
+    if (head->size() < head_max) {
+      head->append(slice, 0, std::min(n, head_max - head->size()));
+    }
+    SP_RETURN_IF_ERROR(enc.Update(slice, &out));
+    SP_RETURN_IF_ERROR(file->Append(out));
+    out.clear();
+  }
+  SP_RETURN_IF_ERROR(enc.Finish(&out));
+  SP_RETURN_IF_ERROR(file->Append(out));
+  SP_RETURN_IF_ERROR(file->Finish());
+  return total;
+}
+
 Result<std::unique_ptr<ContentReader>> OpenStoredBody(
     store::Store& store, const crypto::Aead& content_key, std::string_view id) {
   store::BodyStore* bodies = store::BodyStoreOf(store);

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "crypto/aead.h"
 #include "crypto/streaming_aead.h"
@@ -90,6 +91,16 @@ Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id,
                           std::initializer_list<std::string_view> pieces);
+
+// The same for a body read from `source` to its end (after `prefix`, e.g.
+// a Received field), a slice at a time; `head` gets the first bytes of
+// the source (up to `head_max`), for the caller to read its header
+// fields. Returns how many bytes of the source were written.
+Result<int64_t> StageEncryptedBody(store::Store& store,
+                                   const crypto::Aead& content_key,
+                                   std::string_view id, std::string_view prefix,
+                                   ByteSource& source, std::string* head,
+                                   size_t head_max);
 
 // The plaintext of a queued body kept in a file (BodyStore::OpenBody), a
 // slice at a time; NOT_FOUND when the body is in its row. `content_key`

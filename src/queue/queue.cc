@@ -123,6 +123,11 @@ Status LoadSpooled(IncomingMessage& message) {
 }
 
 void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
+  if (message.content_source != nullptr) {
+    // Its bytes are to be read into its body file by Stage, never here.
+    done(InternalError("a streamed message was not staged"));
+    return;
+  }
   if (Status s = LoadSpooled(message); !s.ok()) {
     log::Error("queue: {} cannot be read back from its spool file: {}",
                message.id, s.ToString());

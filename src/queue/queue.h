@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/byte_spool.h"
 #include "base/clock.h"
 #include "base/metrics.h"
@@ -108,6 +109,13 @@ struct IncomingMessage {
   // A large message from SMTP arrives in a spool file (queue/spool_file.h)
   // instead of `content`, which is then empty; LoadSpooled reads it in.
   std::shared_ptr<ByteSpool> spool;
+  // A large message the protection stage makes a slice at a time (issue
+  // 14: a wrapper, or the client's message read from its spool) instead
+  // of `content`: `content_size` bytes that Acceptor::Stage writes to the
+  // body file and then lets go. A message with one must be staged before
+  // Accept (INTERNAL otherwise).
+  std::shared_ptr<ByteSource> content_source;
+  int64_t content_size = 0;
   // Set by Acceptor::Stage: `content` (with `received` in front) is in its
   // body file already, encrypted, and `content` and `received` are empty.
   struct Staged {
@@ -262,6 +270,9 @@ class Queue final : public Acceptor {
   // A body the store stages (StagesBodies) is encrypted into its file a
   // slice at a time now, and `m`'s content emptied (queue_bodies.cc).
   Result<store::QueuedMessage> ToStored(IncomingMessage& m, int64_t now_ms);
+  // Stage for a message with a content_source: read to its end into the
+  // body file.
+  Status StageStreamed(IncomingMessage& m);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

@@ -48,6 +48,7 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
 }
 
 Status Queue::Stage(IncomingMessage& m) {
+  if (m.content_source != nullptr) return StageStreamed(m);
   const size_t size = m.received.size() + m.content.size();
   if (m.staged.has_value() || !store_.StagesBodies(size)) return Status::Ok();
   IncomingMessage::Staged staged{static_cast<int64_t>(size),
@@ -57,6 +58,47 @@ Status Queue::Stage(IncomingMessage& m) {
   std::string().swap(m.received);
   std::string().swap(m.content);
   m.staged = std::move(staged);
+  return Status::Ok();
+}
+
+Status Queue::StageStreamed(IncomingMessage& m) {
+  if (m.staged.has_value()) return InternalError("staged twice");
+  const int64_t size = static_cast<int64_t>(m.received.size()) + m.content_size;
+  if (!store_.StagesBodies(static_cast<size_t>(size))) {
+    // Small enough for its row (a portal wrapper): read into `content`,
+    // and committed as any other.
+    std::string content;
+    for (;;) {
+      SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 20, &content));
+      if (n == 0) break;
+      if (static_cast<int64_t>(content.size()) > m.content_size) break;
+    }
+    if (static_cast<int64_t>(content.size()) != m.content_size) {
+      return InternalError("a streamed message changed its size");
+    }
+    m.content = std::move(content);
+    m.content_source.reset();
+    m.content_size = 0;
+    return Status::Ok();
+  }
+  // Its Message-ID is in its header section: the first bytes are kept
+  // while it is written.
+  constexpr size_t kHead = 256 * 1024;
+  std::string head;
+  SP_ASSIGN_OR_RETURN(int64_t written,
+                      StageEncryptedBody(store_, key_, m.id, m.received,
+                                         *m.content_source, &head, kHead));
+  if (written != m.content_size) {
+    // Nothing commits it: the file goes, and the message is refused (4xx).
+    if (store::BodyStore* bodies = store::BodyStoreOf(store_)) {
+      bodies->DiscardBody(store::BodyKind::kQueue, m.id);
+    }
+    return InternalError("a streamed message changed its size while staged");
+  }
+  m.staged = IncomingMessage::Staged{size, HeaderMessageId(head)};
+  m.content_source.reset();
+  m.content_size = 0;
+  std::string().swap(m.received);
   return Status::Ok();
 }
 
