@@ -30,20 +30,15 @@ void ProtectingAcceptor::Accept(queue::IncomingMessage message,
 void ProtectingAcceptor::Process(queue::IncomingMessage message,
                                  std::function<void(Status)> done) {
   std::string id = message.id;
-  // A spooled message is read in whole here, on this worker: the
-  // protection stage still works on the client's bytes in memory (issue
-  // 14: the facts and the seal are to read the spool as a stream).
-  if (Status s = queue::LoadSpooled(message); !s.ok()) {
-    log::Error("mail flow: {} cannot be read back from its spool file: {}", id,
-               s.ToString());
-    done(std::move(s));
-    return;
-  }
+  // A spooled message stays in its spool file: the protection stage reads
+  // it from there a slice at a time, or whole when a step needs it in
+  // memory (Protector::Inspect, issue 14).
   auto outcome = protector_.Apply(
       message, [this](queue::IncomingMessage& m) { return next_.Stage(m); });
-  // The client's bytes are in the outgoing messages now: not held beside
-  // them while the queue commits.
+  // The client's bytes are in the outgoing messages (or their body files)
+  // now: not held beside them while the queue commits.
   std::string().swap(message.content);
+  message.spool.reset();
   if (!outcome.ok()) {
     log::Warn("mail flow: {} refused: {}", id, outcome.status().ToString());
     done(outcome.status());

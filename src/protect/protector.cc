@@ -15,6 +15,7 @@
 #include "protect/journal.h"
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
+#include "protect/streamed_copy.h"
 #include "queue/dsn.h"
 #include "store/body_store.h"
 
@@ -27,17 +28,14 @@ bool Protector::IsInternal(std::string_view address) const {
                    d) != options_.accepted_domains.end();
 }
 
-Result<std::string> Protector::SealAndWrap(
-    const SealSpec& spec, std::string_view original,
-    std::string_view envelope_from,
-    std::vector<store::NewProtectedMessage>* records, std::string* note) {
+Result<license::ProtectRequest> Protector::ProtectRequestFor(
+    const SealSpec& spec, branding::Branding* brand) const {
   const std::string identity = spec.branding.empty()
                                    ? std::string(branding::kDefaultIdentity)
                                    : spec.branding;
-  SP_ASSIGN_OR_RETURN(branding::Branding brand, brands_.Get(identity));
+  SP_ASSIGN_OR_RETURN(*brand, brands_.Get(identity));
   license::ProtectRequest req{spec.owner, spec.template_name, spec.addresses,
                               "", ""};
-  req.message_ref = original;  // no copy: `original` outlives the call
   req.authorized_by_policy = true;
   req.defer_write = true;  // committed with the wrapper, before 250
   req.branding = identity;
@@ -46,28 +44,63 @@ Result<std::string> Protector::SealAndWrap(
   req.expires_at = spec.expires_at;
   req.subject = spec.shown_subject;
   req.require_pin = spec.require_pin;
-  if (!spec.internal && brand.external_mail_expiry_in_days > 0) {
+  if (!spec.internal && brand->external_mail_expiry_in_days > 0) {
     int64_t external =
-        clock_.NowUnix() + int64_t{brand.external_mail_expiry_in_days} * 86400;
+        clock_.NowUnix() + int64_t{brand->external_mail_expiry_in_days} * 86400;
     if (req.expires_at == 0 || external < req.expires_at) {
       req.expires_at = external;
     }
   }
-  auto sealed = licenses_.Protect(req);
-  if (!sealed.ok()) {
-    return sealed.status().code() == StatusCode::kInvalidArgument
-               ? sealed.status()
-               : FailedPreconditionError(
-                     "protection required but not available: " +
-                     sealed.status().message());
-  }
+  return req;
+}
+
+mime::WrapperOptions Protector::WrapOptionsFor(
+    const SealSpec& spec, const branding::Branding& brand,
+    const license::ProtectResult& sealed,
+    std::string_view envelope_from) const {
   mime::WrapperOptions wrap{
-      sealed->message_id, sealed->license.template_name, options_.portal_url,
-      branding::ToWrapperBranding(brand), sealed->license.expiry};
+      sealed.message_id, sealed.license.template_name, options_.portal_url,
+      branding::ToWrapperBranding(brand), sealed.license.expiry};
   wrap.attach_container = spec.internal;
   wrap.subject = spec.subject;
   wrap.envelope_from = std::string(envelope_from);
   wrap.envelope_to = spec.addresses;
+  return wrap;
+}
+
+namespace {
+
+// Protect's error as the mail flow reports it: a message it refuses as
+// such (INVALID_ARGUMENT), else a temporary failure (never sent in clear).
+Status ProtectionFailed(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument
+             ? s
+             : FailedPreconditionError(
+                   "protection required but not available: " + s.message());
+}
+
+// What the wrapper reads of a streamed message: its header section (the
+// head's first 1 MiB when it has none a parser can find).
+std::string_view WrapperHead(std::string_view head) {
+  size_t end = head.find("\r\n\r\n");
+  return end == std::string_view::npos ? head.substr(0, 1 << 20)
+                                       : head.substr(0, end + 4);
+}
+
+}  // namespace
+
+Result<std::string> Protector::SealAndWrap(
+    const SealSpec& spec, std::string_view original,
+    std::string_view envelope_from,
+    std::vector<store::NewProtectedMessage>* records, std::string* note) {
+  branding::Branding brand;
+  SP_ASSIGN_OR_RETURN(license::ProtectRequest req,
+                      ProtectRequestFor(spec, &brand));
+  req.message_ref = original;  // no copy: `original` outlives the call
+  auto sealed = licenses_.Protect(req);
+  if (!sealed.ok()) return ProtectionFailed(sealed.status());
+  mime::WrapperOptions wrap =
+      WrapOptionsFor(spec, brand, *sealed, envelope_from);
   wrap.seal = [&](std::string_view header, std::string_view body) {
     return licenses_.SealWrapper(sealed->message_id,
                                  sealed->license.template_name, header, body);
@@ -106,6 +139,70 @@ Result<std::string> Protector::SealAndWrap(
   return mail;
 }
 
+Status Protector::SealAndWrapStreamed(const SealSpec& spec, Run& run,
+                                      const std::vector<policy::Header>& added,
+                                      queue::IncomingMessage* msg,
+                                      std::string* note) {
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr) return InternalError("no body files to stream into");
+  branding::Branding brand;
+  SP_ASSIGN_OR_RETURN(license::ProtectRequest req,
+                      ProtectRequestFor(spec, &brand));
+  // Sealed from the spool into the portal copy's file as it is made: the
+  // container is never whole in memory, nor is the message.
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                      OpenOriginal(run, std::string()));
+  std::unique_ptr<store::BodyWriter> file;
+  size_t container_size = 0;
+  req.message_source = source.get();
+  req.container_begin = [&](std::string_view id) -> Status {
+    SP_ASSIGN_OR_RETURN(file, bodies->StartBody(store::BodyKind::kPortal, id));
+    return Status::Ok();
+  };
+  req.container_out = [&](std::string_view bytes) -> Status {
+    if (file == nullptr) return InternalError("container before its file");
+    container_size += bytes.size();
+    return file->Append(bytes);
+  };
+  auto sealed = licenses_.Protect(req);
+  // Until Finish, a file that is let go leaves nothing behind.
+  if (!sealed.ok()) return ProtectionFailed(sealed.status());
+  if (file == nullptr) return InternalError("no container was written");
+  SP_RETURN_IF_ERROR(file->Finish());
+  file.reset();
+  source.reset();
+  const std::string id = sealed->message_id;
+  const std::string name = sealed->license.template_name;
+  store::NewProtectedMessage record = std::move(*sealed->write);
+  record.portal_copy_staged = true;
+  msg->protected_records.push_back(std::move(record));
+  if (note != nullptr) *note = name + " as " + id;
+  mime::WrapperOptions wrap =
+      WrapOptionsFor(spec, brand, *sealed, run.in.mail_from);
+  // One pass over the wrapper's body for its digest (the container read
+  // from its file), then the queue reads it again into its body file.
+  wrap.seal_digest = [&](std::string_view header, std::string_view digest) {
+    return licenses_.SealWrapperDigest(id, name, header, digest);
+  };
+  auto open = [bodies, id, container_size]() -> Result<mime::ContainerSource> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<store::BodyReader> r,
+                        bodies->OpenBody(store::BodyKind::kPortal, id));
+    std::shared_ptr<store::BodyReader> reader = std::move(r);
+    return mime::ContainerSource{container_size,
+                                 [reader](size_t max, std::string* out) {
+                                   return reader->Read(max, out);
+                                 }};
+  };
+  auto wrapper = mime::BuildWrapperStream(WrapperHead(run.head), container_size,
+                                          open, wrap);
+  if (!wrapper.ok()) return wrapper.status();  // DiscardStaged removes the copy
+  auto mail =
+      std::make_shared<WrapperSource>(HeaderFields(added), std::move(*wrapper));
+  msg->content_size = mail->size();
+  msg->content_source = std::move(mail);
+  return Status::Ok();
+}
+
 Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
     const ComposedMail& mail) {
   queue::IncomingMessage in;
@@ -127,7 +224,8 @@ Result<Outcome> Protector::Apply(const queue::IncomingMessage& in,
 }
 
 bool Protector::StagesEarly(const Run& run) {
-  if (run.stage == nullptr || !store_.StagesBodies(run.original.size())) {
+  if (run.stage == nullptr ||
+      !store_.StagesBodies(static_cast<size_t>(run.size))) {
     return false;
   }
   auto rules = store_.ListJournalRules();
@@ -136,8 +234,118 @@ bool Protector::StagesEarly(const Run& run) {
                       [](const auto& r) { return r.enabled; });
 }
 
-void Protector::Inspect(Run& run) {
-  std::string_view client_bytes = run.in.content;
+Status Protector::Inspect(Run& run) {
+  if (run.in.spool == nullptr || !run.in.content.empty()) {
+    InspectBytes(run, run.in.content);
+    return Status::Ok();
+  }
+  SP_ASSIGN_OR_RETURN(bool streamed, InspectSpooled(run));
+  if (streamed) return Status::Ok();
+  SP_RETURN_IF_ERROR(LoadWhole(run));
+  InspectBytes(run, run.loaded);
+  return Status::Ok();
+}
+
+Result<bool> Protector::InspectSpooled(Run& run) {
+  ByteSpool& spool = *run.in.spool;
+  run.size = spool.size();
+  if (run.composed != nullptr || store::BodyStoreOf(store_) == nullptr ||
+      !StagesEarly(run)) {
+    return false;
+  }
+  // Its first bytes: the header section, and what the index reads.
+  std::string raw;
+  {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
+                        OpenOriginal(run, std::string()));
+    while (raw.size() < kStreamedHead) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          first->Read(kStreamedHead - raw.size(), &raw));
+      if (n == 0) break;
+    }
+  }
+  mime::HeaderSection hs = mime::SplitHeaderSection(raw);
+  if (static_cast<int64_t>(raw.size()) < run.size &&
+      hs.header.size() == raw.size()) {
+    return false;  // a header section longer than the head
+  }
+  {
+    // One GMime parse over the spool (mime/source_stream.h): the parts
+    // stay ranges of it, read again only for the attachments' sizes and
+    // the text that the rules read.
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> whole,
+                        OpenOriginal(run, std::string()));
+    mime::ParsedMessage parsed(std::move(whole));
+    auto mail = mime::ExtractFacts(parsed);
+    if (!parsed.source_status().ok()) {
+      // Read whole instead, where a spool that does not read back
+      // intact fails as such.
+      log::Warn("mail flow: {} parsed from its spool: {}; read whole",
+                run.in.id, parsed.source_status().ToString());
+      return false;
+    }
+    if (mail.ok()) {
+      run.mail = std::move(*mail);
+    } else {
+      run.mail.body_text = raw.substr(0, 256 * 1024);
+    }
+  }
+  if (!run.mail.protected_header.empty() || run.mail.claims_smime_encrypted) {
+    // Claims to be protected: its seal or its CMS is checked in memory.
+    run.mail = mime::MailFacts();
+    return false;
+  }
+  // The client may not write X-Sealpost-* fields: the header section is
+  // rewritten without them, and the rest read from the spool as it is.
+  if (auto stripped = mime::RemoveReservedFields(raw, false)) {
+    run.skip = static_cast<int64_t>(hs.header.size());
+    run.head_fields =
+        stripped->substr(0, stripped->size() - (raw.size() - hs.header.size()));
+    run.head = std::move(*stripped);
+  } else {
+    run.head = std::move(raw);
+  }
+  run.size =
+      spool.size() - run.skip + static_cast<int64_t>(run.head_fields.size());
+  run.streamed = true;
+  return true;
+}
+
+Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(
+    const Run& run, std::string prefix) const {
+  if (run.in.spool == nullptr) return InternalError("no spool file");
+  auto reader = run.in.spool->Open();
+  if (!reader.ok()) {
+    return InternalError("spool file: " + reader.status().message());
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
+      std::move(prefix) + run.head_fields, run.skip, std::move(*reader)));
+}
+
+Status Protector::LoadWhole(Run& run) {
+  if (!run.loaded.empty() || run.in.spool == nullptr) return Status::Ok();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                      OpenOriginal(run, std::string()));
+  const int64_t expected = run.in.spool->size() - run.skip +
+                           static_cast<int64_t>(run.head_fields.size());
+  std::string whole;
+  whole.reserve(static_cast<size_t>(expected));
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &whole));
+    if (n == 0) break;
+  }
+  if (static_cast<int64_t>(whole.size()) != expected) {
+    return InternalError("spool file: read back a different size");
+  }
+  run.loaded = std::move(whole);
+  run.original = run.loaded;
+  run.size = static_cast<int64_t>(run.loaded.size());
+  run.streamed = false;
+  std::string().swap(run.head);
+  return Status::Ok();
+}
+
+void Protector::InspectBytes(Run& run, std::string_view client_bytes) {
   // Mail with no header section, or none GMime can read, has no facts but
   // its size and bytes: rules on the envelope still apply, and it is
   // protected as bytes when they say so (issue 11 #16).
@@ -167,6 +375,7 @@ void Protector::Inspect(Run& run) {
   } else {
     run.original = client_bytes;
   }
+  run.size = static_cast<int64_t>(run.original.size());
 }
 
 Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
@@ -205,7 +414,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   for (const auto& a : mf.attachments) {
     facts.attachments.push_back({a.name, a.size});
   }
-  facts.size = static_cast<int64_t>(run.original.size());
+  facts.size = run.size;
   facts.has_attachment = !mf.attachments.empty();
   facts.is_protected = run.wrapper.has_value();
   facts.protected_by_our_org = run.wrapper.has_value();
@@ -297,7 +506,7 @@ void Protector::Audit(Run& run, std::string action, std::string result,
 
 Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
   const ComposedMail* composed = run.composed;
-  Inspect(run);
+  SP_RETURN_IF_ERROR(Inspect(run));
   if (run.smime_encrypted && may_decrypt && composed == nullptr &&
       options_.smime_decrypt_inbound && options_.certificates != nullptr) {
     SP_ASSIGN_OR_RETURN(std::optional<Outcome> opened, DecryptInbound(run));
@@ -307,10 +516,16 @@ Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   RejectUninspected(run, plan);
+  if (run.streamed && options_.certificates != nullptr &&
+      !facts.sender_internal && run.mail.is_signed) {
+    // Its signature is checked in memory (StampSignature).
+    SP_RETURN_IF_ERROR(LoadWhole(run));
+  }
   StampSignature(run, facts, plan);
   // Each large message to its body file as soon as it is made: the first
   // group's wrapper is not held while the next is sealed (issue 14).
-  const bool stage = StagesEarly(run);
+  // A streamed run's messages are read into their files here, always.
+  const bool stage = run.streamed || StagesEarly(run);
   for (const policy::RecipientGroup& g : policy::GroupByTreatment(plan)) {
     const size_t before = run.out.messages.size();
     SP_RETURN_IF_ERROR(TreatGroup(run, g));
@@ -355,6 +570,7 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   switch (g.treatment.kind) {
     case Kind::kRemoveProtection:
+      SP_RETURN_IF_ERROR(LoadWhole(run));  // never for a streamed run's copy
       RemoveProtection(run, g, std::move(msg));
       return Status::Ok();
     case Kind::kProtect:
@@ -366,6 +582,7 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   std::string signed_mail;
   if (g.sign && !run.wrapper && !run.smime_encrypted) {
     if (auto signer = SignerFor(run)) {
+      SP_RETURN_IF_ERROR(LoadWhole(run));  // signed in memory
       std::optional<std::string> subject;
       if (run.subject != run.mail.subject) subject = run.subject;
       SP_ASSIGN_OR_RETURN(signed_mail, SignMail(run.original, *signer, subject,
@@ -374,8 +591,16 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
       who += " signed";
     }
   }
-  msg.content = AddHeaders(signed_mail.empty() ? run.original : signed_mail,
-                           g.added_headers);
+  if (run.streamed && signed_mail.empty()) {
+    // Read from the spool into its queue body file (Acceptor::Stage).
+    std::string fields = HeaderFields(g.added_headers);
+    msg.content_size = run.size + static_cast<int64_t>(fields.size());
+    SP_ASSIGN_OR_RETURN(msg.content_source,
+                        OpenOriginal(run, std::move(fields)));
+  } else {
+    msg.content = AddHeaders(signed_mail.empty() ? run.original : signed_mail,
+                             g.added_headers);
+  }
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
@@ -478,11 +703,17 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   spec.shown_subject = run.subject;
   spec.require_pin = run.require_pin;
   std::string note;
-  SP_ASSIGN_OR_RETURN(std::string mail,
-                      SealAndWrap(spec, run.original, run.in.mail_from,
-                                  &msg.protected_records, &note));
-  IndexProtected(run, msg.protected_records.back());
-  msg.content = AddHeaders(std::move(mail), g.added_headers);
+  if (run.streamed) {
+    SP_RETURN_IF_ERROR(
+        SealAndWrapStreamed(spec, run, g.added_headers, &msg, &note));
+    IndexProtected(run, msg.protected_records.back());
+  } else {
+    SP_ASSIGN_OR_RETURN(std::string mail,
+                        SealAndWrap(spec, run.original, run.in.mail_from,
+                                    &msg.protected_records, &note));
+    IndexProtected(run, msg.protected_records.back());
+    msg.content = AddHeaders(std::move(mail), g.added_headers);
+  }
   // The ladder's other rungs, for the trace: the wrapper for readers in
   // the portal, the wrapper with its container for our own recipients.
   msg.treatment = std::string(g.internal ? "sealed " : "portal ") + note;
@@ -499,8 +730,11 @@ void Protector::IndexProtected(Run& run, store::NewProtectedMessage& record) {
     const bool same_bytes = run.parsed.has_value() &&
                             run.parsed->bytes().data() == run.original.data() &&
                             run.parsed->bytes().size() == run.original.size();
-    auto terms = same_bytes ? options_.indexer->Terms(*run.parsed)
-                            : options_.indexer->Terms(run.original);
+    // A streamed message: its first bytes only (kStreamedHead), as the
+    // API indexes a large message (search.index_at_protection).
+    auto terms = run.streamed ? options_.indexer->Terms(run.head)
+                 : same_bytes ? options_.indexer->Terms(*run.parsed)
+                              : options_.indexer->Terms(run.original);
     if (!terms.ok()) {
       // The mail still goes; `sealpost search reindex` catches it up.
       log::Warn("message {} not indexed for eDiscovery: {}", run.in.id,
@@ -521,7 +755,8 @@ void Protector::AddRejectionDsn(Run& run) {
   dsn.arrival_unix = clock_.NowUnix();
   dsn.sender = in.mail_from;
   dsn.recipients = run.rejected;
-  dsn.original = run.original;
+  // Its header section only: a streamed run's head holds it.
+  dsn.original = run.streamed ? std::string_view(run.head) : run.original;
   dsn.headers_only = true;
   dsn.now_unix = clock_.NowUnix();
   dsn.boundary = "=_dsn_" + crypto::RandomToken(12);
@@ -535,6 +770,15 @@ void Protector::AddRejectionDsn(Run& run) {
 }
 
 Status Protector::AddJournalReport(Run& run) {
+  if (run.streamed) {
+    // No journal rule was enabled when the run began (StagesEarly); one
+    // enabled since reports the message whole.
+    auto rules = store_.ListJournalRules();
+    if (!rules.ok() || std::any_of(rules->begin(), rules->end(),
+                                   [](const auto& r) { return r.enabled; })) {
+      SP_RETURN_IF_ERROR(LoadWhole(run));
+    }
+  }
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
                      options_.hostname};
   JournaledMessage m{

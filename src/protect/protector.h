@@ -19,16 +19,19 @@
 #define SEALPOST_PROTECT_PROTECTOR_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "branding/branding.h"
 #include "license/directory.h"
 #include "license/license_service.h"
 #include "license/templates.h"
+#include "mime/wrapper.h"
 #include "policy/rule_store.h"
 #include "policy/sender_choice.h"
 #include "queue/queue.h"
@@ -148,7 +151,23 @@ class Protector {
   // of our recipients opens is processed again, decrypted, for them (and as
   // is for the others); nullopt when no key opens it.
   Result<std::optional<Outcome>> DecryptInbound(Run& run);
-  void Inspect(Run& run);
+  // The message's facts, from the client's bytes, or from a GMime parse
+  // over its spool file for a large message (InspectSpooled); INTERNAL
+  // when the spool does not read back intact.
+  Status Inspect(Run& run);
+  void InspectBytes(Run& run, std::string_view client_bytes);
+  // The streamed path's Inspect: false (nothing set) when the message is
+  // to be read whole instead: a message that claims protection (its
+  // wrapper's seal, S/MIME), a header section longer than the run's head,
+  // a parse the spool could not give (read back too often), a journal
+  // rule enabled, or a store that keeps bodies in its rows.
+  Result<bool> InspectSpooled(Run& run);
+  // Reads a streamed run's message whole into run.loaded, and makes it an
+  // ordinary run (run.original).
+  Status LoadWhole(Run& run);
+  // A streamed run's message from its first byte, after `prefix`.
+  Result<std::unique_ptr<ByteSource>> OpenOriginal(const Run& run,
+                                                   std::string prefix) const;
   // TransportDecryptionSetting Optional or Mandatory: opens the container
   // of the organisation's protected mail for the rules, on behalf of the
   // recipients its license grants (protector_inspect.cc). UNAVAILABLE when
@@ -205,6 +224,22 @@ class Protector {
       const SealSpec& spec, std::string_view original,
       std::string_view envelope_from,
       std::vector<store::NewProtectedMessage>* records, std::string* note);
+
+  // SealAndWrap for a streamed run: the container sealed from the spool
+  // straight into the portal copy's body file, and the wrapper (with
+  // `added` header fields in front) made a slice at a time as the queue
+  // reads it into its own body file (msg->content_source).
+  Status SealAndWrapStreamed(const SealSpec& spec, Run& run,
+                             const std::vector<policy::Header>& added,
+                             queue::IncomingMessage* msg, std::string* note);
+  // The request and the wrapper's options SealAndWrap and
+  // SealAndWrapStreamed share.
+  Result<license::ProtectRequest> ProtectRequestFor(
+      const SealSpec& spec, branding::Branding* brand) const;
+  mime::WrapperOptions WrapOptionsFor(const SealSpec& spec,
+                                      const branding::Branding& brand,
+                                      const license::ProtectResult& sealed,
+                                      std::string_view envelope_from) const;
 
   // Not owned (references and pointers below): must outlive this object.
   license::LicenseService& licenses_;

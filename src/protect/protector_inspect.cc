@@ -13,6 +13,7 @@
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
+#include "protect/streamed_copy.h"
 
 namespace sealpost::protect {
 
@@ -20,8 +21,10 @@ namespace {
 
 // The media type of our container, anywhere in the mail (any case): a cheap
 // look before a MIME parse of every message.
+constexpr std::string_view kContainerType = "application/vnd.sealpost.sealed";
+
 bool MentionsContainerType(std::string_view mail) {
-  constexpr std::string_view kType = "application/vnd.sealpost.sealed";
+  constexpr std::string_view kType = kContainerType;
   auto it = std::search(
       mail.begin(), mail.end(), kType.begin(), kType.end(),
       [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
@@ -33,10 +36,20 @@ bool MentionsContainerType(std::string_view mail) {
 Status Protector::InspectProtected(Run& run) {
   // What claims to be ours: our marker (verified or not), or a part typed
   // as our container. Anything else is plain mail the rules read as is.
-  if (!run.wrapper && run.mail.protected_header.empty() &&
-      !MentionsContainerType(run.original)) {
+  bool mentions = false;
+  if (run.streamed) {
+    // Looked for in the spool, a slice at a time.
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> mail,
+                        OpenOriginal(run, std::string()));
+    SP_ASSIGN_OR_RETURN(mentions, SourceMentions(*mail, kContainerType));
+  } else {
+    mentions = MentionsContainerType(run.original);
+  }
+  if (!run.wrapper && run.mail.protected_header.empty() && !mentions) {
     return Status::Ok();
   }
+  // What follows reads the message in memory.
+  SP_RETURN_IF_ERROR(LoadWhole(run));
   SP_ASSIGN_OR_RETURN(license::IrmConfig irm, licenses_.LoadIrm());
   const std::string mode = irm.GetText("TransportDecryptionSetting");
   if (!irm.Enabled() || mode == "Disabled") return Status::Ok();

@@ -24,10 +24,22 @@ namespace sealpost::protect {
 // TransportDecryptionSetting Mandatory needs decrypted, and cannot be.
 inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 
+// What a streamed run keeps of its message's first bytes (Run::head): its
+// header section and what the eDiscovery index reads of a large message,
+// as the API does (api/protect_api.cc).
+inline constexpr size_t kStreamedHead = 4 << 20;
+
 // "a@x,b@y", for the notes.
 inline std::string JoinAddresses(const std::vector<std::string>& addresses) {
   std::string out;
   for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
+  return out;
+}
+
+// The header fields of `headers`, CRLF-ended, to go in front of a message.
+inline std::string HeaderFields(const std::vector<policy::Header>& headers) {
+  std::string out;
+  for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
   return out;
 }
 
@@ -60,6 +72,23 @@ struct Protector::Run {
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;
   std::string stripped;
+  // The original's size in bytes (streamed or not).
+  int64_t size = 0;
+  // A large message from SMTP that stays in its spool file (in.spool;
+  // issue 14): `original` is empty, and each step that reads the message
+  // reads it from the spool a slice at a time (Protector::OpenOriginal):
+  // the spool's bytes with its first `skip` bytes replaced by
+  // `head_fields` (its header section without the reserved fields, when
+  // it had some). `head` is its first bytes (up to kStreamedHead): the
+  // header section, and what the eDiscovery index reads of it. A step that
+  // needs the message in memory (S/MIME, signing, a signature check,
+  // inspection, a journal report) reads it whole into `loaded` first
+  // (Protector::LoadWhole), and the run goes on as for a small message.
+  bool streamed = false;
+  std::string head;
+  std::string head_fields;
+  int64_t skip = 0;
+  std::string loaded;
   // The client's bytes parsed once (Inspect): the facts come from it, and
   // so do the index terms when `original` is those bytes (IndexProtected).
   std::optional<mime::ParsedMessage> parsed;

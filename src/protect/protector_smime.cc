@@ -34,12 +34,34 @@ Result<std::vector<std::string>> Protector::SmimeRung(
       plan.refused.push_back({a, "no S/MIME certificates are configured"});
     }
   } else {
-    std::optional<std::string> subject;
-    if (run.subject != run.mail.subject) subject = run.subject;
-    SP_ASSIGN_OR_RETURN(
-        plan, PlanSmimeGroup(*certs, run.original, g.addresses, sender,
-                             g.require_smime, subject,
-                             signer ? &*signer : nullptr, options));
+    bool planned = false;
+    if (run.streamed) {
+      // S/MIME copies are made in memory: a streamed run reads its message
+      // whole only when one of them has a certificate on file. Without
+      // one, the plan is PlanSmimeGroup's without a certificate, made
+      // without the message's bytes.
+      SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
+                          certs->ForRecipients(g.addresses));
+      bool any = false;
+      for (const auto& l : lookups) any = any || l.certificate.has_value();
+      if (any) {
+        SP_RETURN_IF_ERROR(LoadWhole(run));
+      } else {
+        for (size_t i = 0; i < g.addresses.size(); ++i) {
+          (g.require_smime ? plan.refused : plan.portal)
+              .push_back({g.addresses[i], lookups[i].reason});
+        }
+        planned = true;
+      }
+    }
+    if (!planned) {
+      std::optional<std::string> subject;
+      if (run.subject != run.mail.subject) subject = run.subject;
+      SP_ASSIGN_OR_RETURN(
+          plan, PlanSmimeGroup(*certs, run.original, g.addresses, sender,
+                               g.require_smime, subject,
+                               signer ? &*signer : nullptr, options));
+    }
   }
   for (auto& copy : plan.copies) {
     queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));

@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "base/encoding.h"
 #include "crypto/password.h"
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/rule_json.h"
 #include "protect/test_gateway_for_testing.h"
+#include "queue/spool_file.h"
+#include "sealed/seal.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -209,6 +213,149 @@ TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   EXPECT_TRUE(staged.empty());
   EXPECT_EQ(result->messages.size(), 3u);  // and the report
   for (const auto& m : result->messages) EXPECT_FALSE(m.content.empty());
+}
+
+// A large message from SMTP in its spool file (issue 14): protected and
+// delivered from the spool a slice at a time, never read whole: the
+// container goes straight into the portal copy's file, the wrapper and
+// the unprotected copy into the queue through content_source; a reserved
+// field is removed on the way; a spool changed on disk is a temporary
+// error that leaves no file behind.
+TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
+  std::string body;
+  while (body.size() < (3 << 20)) body += std::string(kSecret) + " line\r\n";
+  auto spooled = [&](const std::string& bytes) {
+    auto spool = queue::SpoolFile::Create(gw_.org.temp.dir.path());
+    EXPECT_TRUE(spool.ok());
+    for (size_t at = 0; at < bytes.size(); at += 100'000) {
+      EXPECT_TRUE((*spool)->Append(bytes.substr(at, 100'000)).ok());
+    }
+    EXPECT_TRUE((*spool)->Finish().ok());
+    return std::shared_ptr<queue::SpoolFile>(std::move(*spool));
+  };
+  auto incoming = [&](std::vector<std::string> to) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = true;
+    in.mail_from = "alice@example.com";
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    return in;
+  };
+  auto count_copies = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             gw_.org.temp.dir.path())) {
+      n += e.path().filename().string().starts_with("p-");
+    }
+    return n;
+  };
+  std::vector<std::string> staged;
+  Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
+    // What the queue does: read it to its end into the body file.
+    EXPECT_TRUE(m.content.empty());
+    if (m.content_source == nullptr) return InternalError("not streamed");
+    std::string bytes;
+    for (;;) {
+      SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
+      if (n == 0) break;
+    }
+    EXPECT_EQ(static_cast<int64_t>(bytes.size()), m.content_size);
+    m.content_source.reset();
+    staged.push_back(std::move(bytes));
+    return Status::Ok();
+  };
+
+  const std::string mail =
+      "From: alice@example.com\r\nTo: bob@example.com, carol@gmail.test\r\n"
+      "X-Sealpost-Smime: verified (forged)\r\n"
+      "Subject: [encrypt] large\r\n\r\n" +
+      body;
+  const std::string without_field =
+      "From: alice@example.com\r\nTo: bob@example.com, carol@gmail.test\r\n"
+      "Subject: [encrypt] large\r\n\r\n" +
+      body;
+  queue::IncomingMessage in = incoming({"bob@example.com", "carol@gmail.test"});
+  in.spool = spooled(mail);
+  auto out = gw_.protector->Apply(in, stage);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  ASSERT_EQ(staged.size(), 2u);
+  store::BodyStore* bodies = store::BodyStoreOf(gw_.org.store);
+  ASSERT_NE(bodies, nullptr);
+  int internal = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& m = out->messages[i];
+    EXPECT_TRUE(Sealed(staged[i]));
+    ASSERT_EQ(m.protected_records.size(), 1u);
+    const auto& record = m.protected_records[0];
+    EXPECT_TRUE(record.portal_copy_staged);
+    // The wrapper's seal verifies: it covers the body the queue got.
+    mime::HeaderSection hs = mime::SplitHeaderSection(staged[i]);
+    auto marker = mime::RawHeader(staged[i], "X-Sealpost-Protected");
+    ASSERT_TRUE(marker.ok());
+    EXPECT_TRUE(
+        gw_.org.licenses.VerifyWrapper(*marker, hs.header, hs.body).ok());
+    // The portal copy in its file is the container the wrapper carries.
+    auto file = bodies->OpenBody(store::BodyKind::kPortal, record.record.id);
+    ASSERT_TRUE(file.ok()) << file.status().ToString();
+    std::string copy;
+    for (;;) {
+      auto n = (*file)->Read(1 << 16, &copy);
+      ASSERT_TRUE(n.ok());
+      if (*n == 0) break;
+    }
+    // It opens to the client's message without the reserved field.
+    auto keys = gw_.org.keys.Keys();
+    ASSERT_TRUE(keys.ok());
+    auto opened = sealed::OpenWithKeys(copy, **keys);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_TRUE(opened->message == without_field);
+    auto container = mime::ExtractSealedAttachment(staged[i]);
+    if (m.treatment.starts_with("sealed ")) {
+      ++internal;
+      ASSERT_TRUE(container.ok()) << container.status().ToString();
+      EXPECT_EQ(*container, copy);
+    } else {
+      EXPECT_FALSE(container.ok());
+      EXPECT_LT(staged[i].size(), 64u << 10);
+    }
+  }
+  EXPECT_EQ(internal, 1);
+  Commit(*out);
+  const int copies = count_copies();
+  EXPECT_EQ(copies, 2);
+
+  // Unprotected (no keyword, no rule): the client's bytes as they came,
+  // but the reserved field.
+  staged.clear();
+  std::string plain = mail;
+  plain.replace(plain.find("[encrypt] "), 10, "");
+  std::string plain_without = without_field;
+  plain_without.replace(plain_without.find("[encrypt] "), 10, "");
+  in = incoming({"carol@gmail.test"});
+  in.spool = spooled(plain);
+  out = gw_.protector->Apply(in, stage);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_TRUE(staged[0] == plain_without);
+
+  // A byte of the spool file changed on disk: a temporary error (never
+  // the permanent one a decryption failure would map to), and no portal
+  // copy left behind.
+  staged.clear();
+  in = incoming({"bob@example.com", "carol@gmail.test"});
+  auto tampered = spooled(mail);
+  char c = 0;
+  const off_t at = 2 << 20;
+  ASSERT_EQ(pread(tampered->fd_for_testing(), &c, 1, at), 1);
+  c ^= 1;
+  ASSERT_EQ(pwrite(tampered->fd_for_testing(), &c, 1, at), 1);
+  in.spool = tampered;
+  out = gw_.protector->Apply(in, stage);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(count_copies(), copies);
 }
 
 TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {

@@ -1,0 +1,79 @@
+#include "protect/streamed_copy.h"
+
+#include <algorithm>
+
+namespace sealpost::protect {
+namespace {
+
+constexpr size_t kSlice = 256 * 1024;
+
+Status Ours(const Status& s) {
+  return InternalError("spool file: " + s.message());
+}
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+}  // namespace
+
+Status SpooledOriginal::Restart() {
+  prefix_at_ = 0;
+  skipped_ = 0;
+  Status s = rest_->Restart();
+  return s.ok() ? s : Ours(s);
+}
+
+Result<size_t> SpooledOriginal::Read(size_t max, std::string* out) {
+  if (prefix_at_ < prefix_.size()) {
+    size_t n = std::min(max, prefix_.size() - prefix_at_);
+    out->append(prefix_, prefix_at_, n);
+    prefix_at_ += n;
+    return n;
+  }
+  std::string dropped;
+  while (skipped_ < skip_) {
+    dropped.clear();
+    auto n = rest_->Read(
+        static_cast<size_t>(std::min<int64_t>(skip_ - skipped_, kSlice)),
+        &dropped);
+    if (!n.ok()) return Ours(n.status());
+    if (*n == 0) return InternalError("spool file: shorter than its header");
+    skipped_ += static_cast<int64_t>(*n);
+  }
+  auto n = rest_->Read(max, out);
+  if (!n.ok()) return Ours(n.status());
+  return *n;
+}
+
+Status WrapperSource::Restart() {
+  if (!started_) return Status::Ok();
+  return UnimplementedError("a wrapper stream is read once");
+}
+
+Result<size_t> WrapperSource::Read(size_t max, std::string* out) {
+  started_ = true;
+  if (prefix_at_ < prefix_.size()) {
+    size_t n = std::min(max, prefix_.size() - prefix_at_);
+    out->append(prefix_, prefix_at_, n);
+    prefix_at_ += n;
+    return n;
+  }
+  return mail_->Next(max, out);
+}
+
+Result<bool> SourceMentions(ByteSource& mail, std::string_view needle) {
+  // Each slice is searched with the end of the one before in front, so
+  // that a needle across two slices is found.
+  std::string window;
+  for (;;) {
+    const size_t keep = std::min(window.size(), needle.size() - 1);
+    window.erase(0, window.size() - keep);
+    SP_ASSIGN_OR_RETURN(size_t n, mail.Read(kSlice, &window));
+    auto it = std::search(
+        window.begin(), window.end(), needle.begin(), needle.end(),
+        [](char a, char b) { return Lower(a) == b; });
+    if (it != window.end()) return true;
+    if (n == 0) return false;
+  }
+}
+
+}  // namespace sealpost::protect

@@ -1,0 +1,72 @@
+// The byte sources of the protection stage's streamed path (issue 14): a
+// large message from SMTP is not read whole into memory; it is read from
+// its spool file a slice at a time each time a step needs it (its facts,
+// its seal, its copy for recipients who get it as it is), and the wrapper
+// made for it is read by the queue into its body file the same way.
+// Internal to protect/.
+//
+// Thread-safety: one thread at a time per object.
+#ifndef SEALPOST_PROTECT_STREAMED_COPY_H_
+#define SEALPOST_PROTECT_STREAMED_COPY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/byte_source.h"
+#include "base/status.h"
+#include "mime/wrapper.h"
+
+namespace sealpost::protect {
+
+// `prefix`, then `rest` from its byte `skip` on: the client's message with
+// header fields in front (a rule's added headers) and, when its header
+// section was rewritten (the reserved X-Sealpost-* fields removed), the
+// new section in place of its first `skip` bytes. A failure of `rest` (a
+// spool file changed or cut: the generic decryption error, which would be
+// a permanent 5xx) is INTERNAL: ours, the client retries (451).
+class SpooledOriginal final : public ByteSource {
+ public:
+  SpooledOriginal(std::string prefix, int64_t skip,
+                  std::unique_ptr<ByteSource> rest)
+      : prefix_(std::move(prefix)), skip_(skip), rest_(std::move(rest)) {}
+
+  Status Restart() override;
+  Result<size_t> Read(size_t max, std::string* out) override;
+
+ private:
+  std::string prefix_;
+  const int64_t skip_;
+  std::unique_ptr<ByteSource> rest_;
+  size_t prefix_at_ = 0;
+  int64_t skipped_ = 0;
+};
+
+// A wrapper made a slice at a time (mime::WrapperStream), with `prefix`
+// (a rule's added header fields) in front, read once: Restart fails.
+class WrapperSource final : public ByteSource {
+ public:
+  WrapperSource(std::string prefix, std::unique_ptr<mime::WrapperStream> mail)
+      : prefix_(std::move(prefix)), mail_(std::move(mail)) {}
+
+  int64_t size() const {
+    return static_cast<int64_t>(prefix_.size()) + mail_->size();
+  }
+  Status Restart() override;
+  Result<size_t> Read(size_t max, std::string* out) override;
+
+ private:
+  std::string prefix_;
+  std::unique_ptr<mime::WrapperStream> mail_;
+  size_t prefix_at_ = 0;
+  bool started_ = false;
+};
+
+// Whether `mail` holds `needle` (lower case ASCII) anywhere, in any case,
+// read a slice at a time.
+Result<bool> SourceMentions(ByteSource& mail, std::string_view needle);
+
+}  // namespace sealpost::protect
+
+#endif  // SEALPOST_PROTECT_STREAMED_COPY_H_
