@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -177,6 +178,96 @@ TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
       ("grep -rq UNIQUE-STAGED-marker " + dir_ + " --exclude-dir=mailbox")
           .c_str());
   EXPECT_NE(grep, 0) << "plaintext of the staged body found on disk";
+}
+
+// A message made as a stream (content_source: the protection stage's
+// wrapper or the client's message read from its spool, issue 14): Stage
+// reads it into its body file, delivered byte for byte; a small one into
+// `content` for its row; one that ends elsewhere than it said is refused
+// and leaves no file; Accept refuses one that was never staged.
+TEST_F(QueueTest, StreamedMessageIsReadIntoItsBodyFile) {
+  // Bytes given a slice at a time, at most 1000 per Read.
+  class Pieces : public ByteSource {
+   public:
+    explicit Pieces(std::string bytes) : bytes_(std::move(bytes)) {}
+    Status Restart() override {
+      at_ = 0;
+      return Status::Ok();
+    }
+    Result<size_t> Read(size_t max, std::string* out) override {
+      size_t n = std::min({max, size_t{1000}, bytes_.size() - at_});
+      out->append(bytes_, at_, n);
+      at_ += n;
+      return n;
+    }
+
+   private:
+    std::string bytes_;
+    size_t at_ = 0;
+  };
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions options;
+  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  std::string body;
+  for (int i = 0; body.size() < (1 << 20); ++i) {
+    body += "line " + std::to_string(i) + " UNIQUE-STREAMED-marker\r\n";
+  }
+  auto streamed = [](IncomingMessage m, int64_t size_said) {
+    m.content_size = size_said;
+    m.content_source = std::make_shared<Pieces>(std::move(m.content));
+    m.content.clear();
+    return m;
+  };
+  IncomingMessage large = Message(body);
+  large.received = "Received: from streamed.test\r\n";
+  const std::string expected = large.received + large.content;
+  const std::string id = large.id;
+  const auto large_size =
+      static_cast<int64_t>(expected.size() - large.received.size());
+  large = streamed(std::move(large), large_size);
+  ASSERT_TRUE(q.Stage(large).ok());
+  ASSERT_TRUE(large.staged.has_value());
+  EXPECT_EQ(large.staged->size, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(large.staged->header_message_id, "<" + id + "@t>");
+  EXPECT_EQ(large.content_source, nullptr);
+
+  IncomingMessage small = Message("small streamed");
+  const std::string small_content = small.content;
+  small =
+      streamed(std::move(small), static_cast<int64_t>(small_content.size()));
+  ASSERT_TRUE(q.Stage(small).ok());
+  EXPECT_FALSE(small.staged.has_value());
+  EXPECT_EQ(small.content, small_content);
+
+  const int files = CountFiles(dir_ + "/s.db-bodies");
+  IncomingMessage lying = Message(body);
+  lying = streamed(std::move(lying), 1 << 20);  // says less than it gives
+  EXPECT_EQ(q.Stage(lying).code(), StatusCode::kInternal);
+  EXPECT_FALSE(lying.staged.has_value());
+  EXPECT_EQ(CountFiles(dir_ + "/s.db-bodies"), files);
+  EXPECT_EQ(AcceptSync(q, std::move(lying)).code(), StatusCode::kInternal);
+
+  EXPECT_TRUE(AcceptSync(q, std::move(large)).ok());
+  EXPECT_TRUE(AcceptSync(q, std::move(small)).ok());
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 2; }));
+  bool found = false;
+  for (const auto& f :
+       std::filesystem::directory_iterator(dir_ + "/mailbox/new")) {
+    auto bytes = ReadFile(f.path().string());
+    ASSERT_TRUE(bytes.ok());
+    size_t at = bytes->find("Received: from streamed.test");
+    if (at == std::string::npos) continue;
+    found = true;
+    EXPECT_TRUE(bytes->substr(at) == expected);
+  }
+  EXPECT_TRUE(found);
+  q.Stop();
+  auto grep = system(
+      ("grep -rq UNIQUE-STREAMED-marker " + dir_ + " --exclude-dir=mailbox")
+          .c_str());
+  EXPECT_NE(grep, 0) << "plaintext of the streamed body found on disk";
 }
 
 TEST_F(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
