@@ -12,7 +12,9 @@ message was sent (the server idle after start), and that growth over the
 message's size. The last row sends 10 messages of 10 MB at once (10
 sessions), and its ratio is over one message. Not a timed test.
 Usage: bench/memory_large_message.py [MB ...] (default 1 10 50, then
-       10 concurrent 10 MB; --no-postfix leaves Postfix out)
+       10 concurrent 10 MB; --no-postfix leaves Postfix out;
+       --baseline PATH also runs the sealpost binary at PATH, e.g. main's,
+       on each row just before this one, for a before/after in one run)
        (SEALPOST_BINARY: default build/sealpost)
 """
 
@@ -28,6 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
                                                       "sealpost"))
 
+import smtp_testlib  # noqa: E402
 from smtp_testlib import (DevServer, SmtpSink, run_together,  # noqa: E402
                           wait_for)
 
@@ -70,11 +73,17 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size, concurrent=1):
+def sealpost_growth(size, concurrent=1, binary=None):
     sink = SmtpSink()
-    server = DevServer(
-        args=["--next-hop", "127.0.0.1:%d" % sink.port],
-        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+    env = {"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)}
+    saved = smtp_testlib.BINARY
+    if binary:
+        smtp_testlib.BINARY = binary
+    try:
+        server = DevServer(
+            args=["--next-hop", "127.0.0.1:%d" % sink.port], env=env)
+    finally:
+        smtp_testlib.BINARY = saved
     try:
         pid = server.proc.pid
         time.sleep(1.0)  # settle after start
@@ -164,24 +173,40 @@ def postfix_growth(size):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--no-postfix"]
+    argv = sys.argv[1:]
+    baseline = None
+    if "--baseline" in argv:
+        i = argv.index("--baseline")
+        baseline = argv[i + 1]
+        del argv[i:i + 2]
+    args = [a for a in argv if a != "--no-postfix"]
     sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
                                             (10, 10)]
     with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
+    print("load average: %s" % " ".join(
+        open("/proc/loadavg").read().split()[:3]))
     print("| Message | sealpost peak RSS growth | growth / message | "
-          "accepted in | delivered | Postfix peak RSS growth |")
-    print("|---|---|---|---|---|---|")
+          "accepted in | delivered | Postfix peak RSS growth |%s" %
+          (" baseline peak RSS growth |" if baseline else ""))
+    print("|---|---|---|---|---|---|%s" % ("---|" if baseline else ""))
     for mb, n in sizes:
+        before = ""
+        if baseline:
+            b_growth, _, b_delivered = sealpost_growth(mb * MB, n, baseline)
+            before = " %.1f MB%s |" % (b_growth,
+                                       "" if b_delivered else " (NOT delivered)")
         growth, accepted, delivered = sealpost_growth(mb * MB, n)
         peer = "n/a"
         if with_postfix and n == 1:
             peer = "%.1f MB" % postfix_growth(mb * MB)
         name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
-        print("| %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
+        print("| %s | %.1f MB | %.2f | %.1f s | %s | %s |%s" %
               (name, growth, growth / mb, accepted,
-               "yes" if delivered else "NO", peer), flush=True)
+               "yes" if delivered else "NO", peer, before), flush=True)
+    print("load average: %s" % " ".join(
+        open("/proc/loadavg").read().split()[:3]))
 
 
 if __name__ == "__main__":
