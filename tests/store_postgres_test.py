@@ -154,6 +154,9 @@ class StorePostgresTest(PostgresCase):
             "--store-url", self.url, "--master-key-file",
             os.path.join(self.server.data_dir, "master.key")])
         try:
+            # A dev node sets the dev users' passwords in the shared store:
+            # node B's are everyone's now (docs/scaling.md).
+            type(self).users = node_b.passwords()
             r = node_b.open_as("alice@example.com", path,
                                self.users["alice@example.com"])
             self.assertEqual(r.returncode, 0, r.stderr)
