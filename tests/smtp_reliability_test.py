@@ -8,6 +8,8 @@ the next hop:
 * the next hop down for a while: everything is delivered once it is back;
 * large messages: kill -9 in the middle of a spooled DATA leaves no spool
   file after the restart; a full disk while spooling gives 452 4.3.1;
+* server.min_free_bytes: new mail gets 452 4.3.1 at MAIL (its SIZE counted)
+  and a large `sealpost protect` upload 503 before the disk is full;
 * a domain that requires TLS with a next hop that has none: deferred, never
   sent in clear; with `verify` against a real TLS next hop: delivered, and
   refused when the CA does not match.
@@ -396,10 +398,12 @@ class DiskFullTest(unittest.TestCase):
         sink.stop()  # keep everything queued while the disk fills
         server = None
         try:
+            # No floor: this is about the disk really filling up.
             server = DevServer(data_dir=os.path.join(mnt, "data"),
                                args=["--next-hop",
                                      "127.0.0.1:%d" % sink.port],
-                               env=FAST_RETRY)
+                               env=dict(FAST_RETRY,
+                                        SEALPOST_SERVER_MIN_FREE_BYTES="0"))
             body = ("Subject: fill\r\n\r\n" +
                     ("y" * 998 + "\r\n") * 512).encode()
             acked, refused = [], None
@@ -445,6 +449,100 @@ class DiskFullTest(unittest.TestCase):
             sink.cleanup()
             subprocess.run(["umount", mnt])
             shutil.rmtree(mnt, ignore_errors=True)
+
+    def test_free_space_floor_refuses_new_mail_before_the_disk_fills(self):
+        mnt = tempfile.mkdtemp(prefix="sealpost-floor-")
+        if os.geteuid() != 0 or not _mount_tmpfs(mnt, "12m"):
+            os.rmdir(mnt)
+            self.skipTest("needs root to mount a small tmpfs")
+        floor = 6 * 1024 * 1024
+        sink = SmtpSink()
+        sink.stop()  # keep everything queued while the disk fills
+        server = None
+
+        def free():
+            st = os.statvfs(mnt)
+            return st.f_bavail * st.f_frsize
+        try:
+            server = DevServer(data_dir=os.path.join(mnt, "data"),
+                               args=["--next-hop",
+                                     "127.0.0.1:%d" % sink.port],
+                               env=dict(FAST_RETRY,
+                                        SEALPOST_SERVER_MIN_FREE_BYTES=str(
+                                            floor)))
+            self.assertGreater(free(), floor + 2 * 1024 * 1024)
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=30) as c:
+                c.ehlo()
+                self.assertTrue(c.has_extn("size"))
+                # A declared SIZE larger than what is free above the floor:
+                # 452 at MAIL, before any of the message is sent.
+                code, resp = c.mail("alice@example.com",
+                                    ["SIZE=%d" % (free() - floor + 1)])
+                self.assertEqual(code, 452, resp)
+                self.assertIn(b"4.3.1", resp)
+                # A small one still fits.
+                self.assertEqual(c.mail("alice@example.com",
+                                        ["SIZE=1000"])[0], 250)
+                c.rset()
+            # A large upload to the API (`sealpost protect`, spooled when
+            # over 1 MiB) that would eat into the floor: 503 from its
+            # header, its --out never written.
+            src = os.path.join(tempfile.gettempdir(),
+                               "sealpost-floor-%s.eml" % uuid.uuid4().hex)
+            with open(src, "wb") as f:
+                f.write(b"Subject: big\r\n\r\n" +
+                        (b"z" * 998 + b"\r\n") * (8 * 1024))
+            out = src + ".out"
+            try:
+                r = server.cli_as("alice@example.com", "protect", src,
+                                  "--template", "Encrypt", "--to",
+                                  "bob@example.com", "--out", out)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertIn("not enough free disk space", r.stderr)
+                self.assertFalse(os.path.exists(out))
+            finally:
+                os.unlink(src)
+            # 512 KB messages until one is refused: the refusal comes at
+            # MAIL, while the floor (less what one message may take past
+            # it) is still free, and the server stays up.
+            body = ("Subject: fill\r\n\r\n" +
+                    ("y" * 998 + "\r\n") * 512).encode()
+            acked, refused = [], None
+            for _ in range(40):
+                with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                                  timeout=30) as c:
+                    c.ehlo()
+                    code, resp = c.mail("alice@example.com")
+                    if code != 250:
+                        refused = (code, resp)
+                        break
+                    c.rcpt("bob@example.com")
+                    code, resp = c.data(body)
+                    self.assertEqual(code, 250, resp)
+                    acked.append(resp.decode().rsplit(" ", 1)[-1])
+            self.assertIsNotNone(refused, "the floor never refused mail")
+            self.assertEqual(refused[0], 452, refused)
+            self.assertIn(b"4.3.1", refused[1])
+            self.assertGreater(len(acked), 0)
+            self.assertGreater(free(), floor - 2 * 1024 * 1024)
+            self.assertIsNone(server.proc.poll(), "server died")
+            self.assertIn("server.min_free_bytes", server.read_log())
+            # The next hop comes back: every acknowledged message arrives.
+            sink.start()
+            for qid in acked:
+                server.cli("queue", "retry", qid)
+            self.assertTrue(
+                wait_for(lambda: set(acked) <= set(HOP_RE.findall(
+                    sink.text())), 60, interval=0.5),
+                server.read_log()[-2000:])
+        finally:
+            if server:
+                server.stop()
+            sink.cleanup()
+            subprocess.run(["umount", mnt])
+            shutil.rmtree(mnt, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
