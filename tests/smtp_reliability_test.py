@@ -15,6 +15,7 @@ the next hop:
   refused when the CA does not match.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -389,21 +390,46 @@ def _mount_tmpfs(path, size):
 class DiskFullTest(unittest.TestCase):
     """SPEC §5: a full disk gives 452, not loss."""
 
-    def test_full_disk_is_452_and_nothing_acknowledged_is_lost(self):
+    @contextlib.contextmanager
+    def server_on_tmpfs(self, size, min_free_bytes):
+        """A dev server whose data directory is on a tmpfs of `size`, with
+        server.min_free_bytes set, its next hop (an SmtpSink) stopped so
+        everything stays queued: (server, sink, mount point)."""
         mnt = tempfile.mkdtemp(prefix="sealpost-full-")
-        if os.geteuid() != 0 or not _mount_tmpfs(mnt, "8m"):
+        if os.geteuid() != 0 or not _mount_tmpfs(mnt, size):
             os.rmdir(mnt)
             self.skipTest("needs root to mount a small tmpfs")
         sink = SmtpSink()
-        sink.stop()  # keep everything queued while the disk fills
+        sink.stop()
         server = None
         try:
-            # No floor: this is about the disk really filling up.
             server = DevServer(data_dir=os.path.join(mnt, "data"),
                                args=["--next-hop",
                                      "127.0.0.1:%d" % sink.port],
                                env=dict(FAST_RETRY,
-                                        SEALPOST_SERVER_MIN_FREE_BYTES="0"))
+                                        SEALPOST_SERVER_MIN_FREE_BYTES=str(
+                                            min_free_bytes)))
+            yield server, sink, mnt
+        finally:
+            if server:
+                server.stop()
+            sink.cleanup()
+            subprocess.run(["umount", mnt])
+            shutil.rmtree(mnt, ignore_errors=True)
+
+    def assert_all_delivered_once_the_hop_is_back(self, server, sink, acked):
+        self.assertIsNone(server.proc.poll(), "server died")
+        sink.start()
+        for qid in acked:
+            server.cli("queue", "retry", qid)
+        self.assertTrue(
+            wait_for(lambda: set(acked) <= set(HOP_RE.findall(sink.text())),
+                     60, interval=0.5),
+            server.read_log()[-2000:])
+
+    def test_full_disk_is_452_and_nothing_acknowledged_is_lost(self):
+        # No floor: this is about the disk really filling up.
+        with self.server_on_tmpfs("8m", 0) as (server, sink, _):
             body = ("Subject: fill\r\n\r\n" +
                     ("y" * 998 + "\r\n") * 512).encode()
             acked, refused = [], None
@@ -434,42 +460,16 @@ class DiskFullTest(unittest.TestCase):
                 self.assertEqual(c.noop()[0], 250)
             self.assertEqual(os.listdir(os.path.join(server.data_dir,
                                                      "spool")), [])
-            self.assertIsNone(server.proc.poll(), "server died")
             # The next hop comes back: every acknowledged message arrives.
-            sink.start()
-            for qid in acked:
-                server.cli("queue", "retry", qid)
-            self.assertTrue(
-                wait_for(lambda: set(acked) <= set(HOP_RE.findall(
-                    sink.text())), 60, interval=0.5),
-                server.read_log()[-2000:])
-        finally:
-            if server:
-                server.stop()
-            sink.cleanup()
-            subprocess.run(["umount", mnt])
-            shutil.rmtree(mnt, ignore_errors=True)
+            self.assert_all_delivered_once_the_hop_is_back(server, sink,
+                                                           acked)
 
     def test_free_space_floor_refuses_new_mail_before_the_disk_fills(self):
-        mnt = tempfile.mkdtemp(prefix="sealpost-floor-")
-        if os.geteuid() != 0 or not _mount_tmpfs(mnt, "12m"):
-            os.rmdir(mnt)
-            self.skipTest("needs root to mount a small tmpfs")
         floor = 6 * 1024 * 1024
-        sink = SmtpSink()
-        sink.stop()  # keep everything queued while the disk fills
-        server = None
-
-        def free():
-            st = os.statvfs(mnt)
-            return st.f_bavail * st.f_frsize
-        try:
-            server = DevServer(data_dir=os.path.join(mnt, "data"),
-                               args=["--next-hop",
-                                     "127.0.0.1:%d" % sink.port],
-                               env=dict(FAST_RETRY,
-                                        SEALPOST_SERVER_MIN_FREE_BYTES=str(
-                                            floor)))
+        with self.server_on_tmpfs("12m", floor) as (server, sink, mnt):
+            def free():
+                st = os.statvfs(mnt)
+                return st.f_bavail * st.f_frsize
             self.assertGreater(free(), floor + 2 * 1024 * 1024)
             with smtplib.SMTP(server.smtp_host, server.smtp_port,
                               timeout=30) as c:
@@ -526,22 +526,9 @@ class DiskFullTest(unittest.TestCase):
             self.assertIn(b"4.3.1", refused[1])
             self.assertGreater(len(acked), 0)
             self.assertGreater(free(), floor - 2 * 1024 * 1024)
-            self.assertIsNone(server.proc.poll(), "server died")
             self.assertIn("server.min_free_bytes", server.read_log())
-            # The next hop comes back: every acknowledged message arrives.
-            sink.start()
-            for qid in acked:
-                server.cli("queue", "retry", qid)
-            self.assertTrue(
-                wait_for(lambda: set(acked) <= set(HOP_RE.findall(
-                    sink.text())), 60, interval=0.5),
-                server.read_log()[-2000:])
-        finally:
-            if server:
-                server.stop()
-            sink.cleanup()
-            subprocess.run(["umount", mnt])
-            shutil.rmtree(mnt, ignore_errors=True)
+            self.assert_all_delivered_once_the_hop_is_back(server, sink,
+                                                           acked)
 
 
 if __name__ == "__main__":
