@@ -1,11 +1,12 @@
 // Large bodies in PostgreSQL (issue 14): a queued message's content or a
-// portal copy of kLargeBodyBytes or more is kept as chunks of kChunkBytes
-// (1 MiB) in `body_chunks`, under one row of `bodies` that says its size
-// and how many chunks it has (migration 21); the row that names the body
-// (queue_messages.content, portal_copies.container) holds an empty bytea,
-// as SQLite's rows do for a body file. Every node reaches the chunks, and
-// each is written and read in a statement of its own, so neither a body
-// nor a connection is held for the length of a transfer.
+// portal copy of kLargeBodyBytes or more is kept as chunks of
+// kPgBodyChunkBytes (1 MiB) in `body_chunks`, under one row of `bodies`
+// that says its size and how many chunks it has (migration 21); the row
+// that names the body (queue_messages.content, portal_copies.container)
+// holds an empty bytea, as SQLite's rows do for a body file. Every node
+// reaches the chunks, and each is written and read in a statement of its
+// own, so neither a body nor a connection is held for the length of a
+// transfer.
 //
 // Why a table of chunks rather than large objects (lo_*): chunks are
 // ordinary rows, so they go with their body by ON DELETE CASCADE and are
