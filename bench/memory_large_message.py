@@ -11,11 +11,16 @@ Growth: VmHWM once both copies are delivered, minus VmRSS before the
 message was sent (the server idle after start), and that growth over the
 message's size. The last row sends 10 messages of 10 MB at once (10
 sessions), and its ratio is over one message. Not a timed test.
-Usage: bench/memory_large_message.py [MB ...] (default 1 10 50, then
-       10 concurrent 10 MB; --no-postfix leaves Postfix out;
-       --baseline PATH also runs the sealpost binary at PATH, e.g. main's,
-       on each row just before this one, for a before/after in one run)
-       (SEALPOST_BINARY: default build/sealpost)
+
+--postgres puts each server's store in a new database on a PostgreSQL 15
+of the bench's own (tests/pg_testlib.py: initdb and pg_ctl in a temporary
+directory), where large bodies are chunks (docs/architecture.md, Store).
+--baseline BINARY runs every size with that binary too, before this one,
+in the same run (e.g. main's build/sealpost beside a branch's).
+Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
+       [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
+       --no-postfix leaves Postfix out) (SEALPOST_BINARY: default
+       build/sealpost)
 """
 
 import os
@@ -73,17 +78,15 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size, concurrent=1, binary=None):
+def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
     sink = SmtpSink()
-    env = {"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)}
-    saved = smtp_testlib.BINARY
     if binary:
         smtp_testlib.BINARY = binary
-    try:
-        server = DevServer(
-            args=["--next-hop", "127.0.0.1:%d" % sink.port], env=env)
-    finally:
-        smtp_testlib.BINARY = saved
+    args = ["--next-hop", "127.0.0.1:%d" % sink.port]
+    if store_url:
+        args += ["--store-url", store_url]
+    server = DevServer(
+        args=args, env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
     try:
         pid = server.proc.pid
         time.sleep(1.0)  # settle after start
@@ -174,39 +177,49 @@ def postfix_growth(size):
 
 def main():
     argv = sys.argv[1:]
+    postgres = "--postgres" in argv
     baseline = None
     if "--baseline" in argv:
-        i = argv.index("--baseline")
-        baseline = argv[i + 1]
-        del argv[i:i + 2]
-    args = [a for a in argv if a != "--no-postfix"]
+        at = argv.index("--baseline")
+        baseline = os.path.abspath(argv[at + 1])
+        del argv[at:at + 2]
+    args = [a for a in argv if a not in ("--no-postfix", "--postgres")]
     sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
                                             (10, 10)]
     with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
-    print("load average: %s" % " ".join(
-        open("/proc/loadavg").read().split()[:3]))
-    print("| Message | sealpost peak RSS growth | growth / message | "
-          "accepted in | delivered | Postfix peak RSS growth |%s" %
-          (" baseline peak RSS growth |" if baseline else ""))
-    print("|---|---|---|---|---|---|%s" % ("---|" if baseline else ""))
-    for mb, n in sizes:
-        before = ""
-        if baseline:
-            b_growth, _, b_delivered = sealpost_growth(mb * MB, n, baseline)
-            before = " %.1f MB%s |" % (b_growth,
-                                       "" if b_delivered else " (NOT delivered)")
-        growth, accepted, delivered = sealpost_growth(mb * MB, n)
-        peer = "n/a"
-        if with_postfix and n == 1:
-            peer = "%.1f MB" % postfix_growth(mb * MB)
-        name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
-        print("| %s | %.1f MB | %.2f | %.1f s | %s | %s |%s" %
-              (name, growth, growth / mb, accepted,
-               "yes" if delivered else "NO", peer, before), flush=True)
-    print("load average: %s" % " ".join(
-        open("/proc/loadavg").read().split()[:3]))
+    binaries = ([("baseline", baseline)] if baseline else []) + [
+        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    pg = None
+    if postgres:
+        from pg_testlib import PostgresServer
+        pg = PostgresServer()
+    databases = 0
+    try:
+        print("| Binary | Store | Message | sealpost peak RSS growth | "
+              "growth / message | accepted in | delivered | "
+              "Postfix peak RSS growth |")
+        print("|---|---|---|---|---|---|---|---|")
+        for mb, n in sizes:
+            peer = "n/a"
+            if with_postfix and n == 1:
+                peer = "%.1f MB" % postfix_growth(mb * MB)
+            name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
+            for label, binary in binaries:
+                url = None
+                if pg:
+                    databases += 1
+                    url = pg.create_database("bench%d" % databases)
+                growth, accepted, delivered = sealpost_growth(
+                    mb * MB, n, binary, url)
+                print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
+                      (label, "postgres" if pg else "sqlite", name, growth,
+                       growth / mb, accepted,
+                       "yes" if delivered else "NO", peer), flush=True)
+    finally:
+        if pg:
+            pg.stop()
 
 
 if __name__ == "__main__":

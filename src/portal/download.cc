@@ -22,9 +22,9 @@
 namespace sealpost::portal {
 namespace {
 
-// A portal copy read from the store: from its body file (SQLite, large
-// copies), else from its row, which is then held in memory (PostgreSQL,
-// or a copy small enough to be kept in its row).
+// A portal copy read from the store: a large one from its body file
+// (SQLite) or chunks (PostgreSQL) a piece at a time, else from its row,
+// which is then held in memory (a copy small enough to be kept there).
 class CopySource : public ByteSource {
  public:
   // nullopt when no copy was kept.

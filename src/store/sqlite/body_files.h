@@ -30,7 +30,7 @@ namespace sealpost::store::internal {
 
 // Bodies below this stay in the database (small mail keeps one fsync per
 // group commit and no file per message).
-inline constexpr size_t kBodyFileBytes = 256 * 1024;
+inline constexpr size_t kBodyFileBytes = kLargeBodyBytes;
 
 // What the row of a body in a file holds (not NULL: an empty blob; a
 // string literal, as SQLite binds a null pointer as NULL).

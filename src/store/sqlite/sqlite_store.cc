@@ -192,7 +192,9 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
     if (m.version <= current) continue;
     // Each migration and its bookkeeping row commit together or not at all.
     Status st = InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-      SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
+      if (!m.postgres_only) {
+        SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
+      }
       Stmt ins(stmts_,
                "INSERT INTO schema_migrations (version, name, applied_at) "
                "VALUES (?, ?, ?)");
