@@ -90,16 +90,12 @@ Response ProtectSpooled(Request& req, const Caller& caller,
                                        std::string_view digest) {
     return ctx.licenses->SealWrapperDigest(id, name, header, digest);
   };
-  auto open = [spool]() -> Result<mime::ContainerSource> {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> r, spool->Open());
-    std::shared_ptr<ByteSource> reader = std::move(r);
-    return mime::ContainerSource{static_cast<size_t>(spool->size()),
-                                 [reader](size_t max, std::string* out) {
-                                   return reader->Read(max, out);
-                                 }};
-  };
-  auto wrapper = mime::BuildWrapperStream(
-      header_section, static_cast<size_t>(spool->size()), open, *wrap);
+  // The reader keeps the spool (its file) for as long as the wrapper is sent.
+  auto reader = spool->Open();
+  if (!reader.ok()) return FromStatus(reader.status());
+  auto wrapper = mime::BuildWrapperStream(header_section,
+                                          static_cast<size_t>(spool->size()),
+                                          std::move(*reader), *wrap);
   if (!wrapper.ok()) return FromStatus(wrapper.status());
   Response r;
   r.status = 201;

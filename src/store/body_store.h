@@ -6,7 +6,7 @@
 // keeps every body in its rows (BodyStoreOf is null for it).
 //
 // Thread-safety: BodyStore is safe to call from any thread; a BodyWriter
-// or BodyReader is used by one thread at a time.
+// or a body opened for reading is used by one thread at a time.
 #ifndef SEALPOST_STORE_BODY_STORE_H_
 #define SEALPOST_STORE_BODY_STORE_H_
 
@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/files.h"
 #include "base/status.h"
 #include "store/queue_store.h"
 
@@ -33,15 +34,6 @@ class BodyWriter {
   virtual Status Finish() = 0;
 };
 
-class BodyReader {
- public:
-  virtual ~BodyReader() = default;
-  // Appends up to `max` bytes to *out; 0 at the end.
-  virtual Result<size_t> Read(size_t max, std::string* out) = 0;
-  // Its size in bytes; -1 when not known.
-  virtual int64_t size() const { return -1; }
-};
-
 class BodyStore {
  public:
   virtual ~BodyStore() = default;
@@ -49,9 +41,10 @@ class BodyStore {
   // has a file already.
   virtual Result<std::unique_ptr<BodyWriter>> StartBody(
       BodyKind kind, std::string_view id) = 0;
-  // A body kept in a file (staged, or committed since); NOT_FOUND when it
-  // has none (a small body is in its row).
-  virtual Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
+  // A body kept in a file (staged, or committed since), read from its first
+  // byte and again after Restart(), its size known; NOT_FOUND when it has
+  // none (a small body is in its row).
+  virtual Result<std::unique_ptr<FileReader>> OpenBody(BodyKind kind,
                                                        std::string_view id) = 0;
   // A staged body that no commit will name (the work that staged it
   // failed), removed now rather than at the next start. Never for a body a

@@ -59,7 +59,7 @@ class BodyFiles {
                                             std::string_view id) const;
   Result<std::string> Read(BodyKind kind, std::string_view id) const;
   // NOT_FOUND when the body has no file.
-  Result<std::unique_ptr<BodyReader>> Open(BodyKind kind,
+  Result<std::unique_ptr<FileReader>> Open(BodyKind kind,
                                            std::string_view id) const;
   // Best effort (a file left behind goes at the next start-up).
   void Remove(BodyKind kind, std::string_view id) const;

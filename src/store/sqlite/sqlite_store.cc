@@ -119,7 +119,7 @@ Result<std::unique_ptr<BodyWriter>> SqliteStore::StartBody(
   return bodies_.Start(kind, id);
 }
 
-Result<std::unique_ptr<BodyReader>> SqliteStore::OpenBody(BodyKind kind,
+Result<std::unique_ptr<FileReader>> SqliteStore::OpenBody(BodyKind kind,
                                                           std::string_view id) {
   return bodies_.Open(kind, id);
 }
