@@ -17,7 +17,6 @@
 namespace sealpost::api {
 namespace {
 
-constexpr size_t kMaxRecipients = 500;
 // A message that came spooled (a raw body larger than the server holds in
 // memory, HttpServerOptions::spooled_bodies) is indexed by its first bytes
 // only (search.index_at_protection): memory that does not grow with it.
@@ -124,15 +123,7 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
             std::string message;
             if (raw) {
               tmpl = req.QueryParam("template");
-              std::string to = req.QueryParam("to");
-              size_t start = 0;
-              while (start < to.size()) {
-                size_t comma = to.find(',', start);
-                if (comma == std::string::npos) comma = to.size();
-                if (comma > start)
-                  recipients.push_back(to.substr(start, comma - start));
-                start = comma + 1;
-              }
+              recipients = CommaList(req.QueryParam("to"));
               if (tmpl.empty()) {
                 return Response::JsonError(
                     400, "invalid_argument",
