@@ -226,7 +226,7 @@ Result<ApiResponse> CallStreamed(
     bhttp::request<bhttp::empty_body> req{bhttp::string_to_verb(request.method),
                                           request.target, 11};
     SetRequestFields(options, t, req);
-    if (request.body_fd >= 0) {
+    if (request.body != nullptr) {
       req.set(bhttp::field::content_type, request.content_type);
       req.content_length(static_cast<uint64_t>(request.body_size));
     }
@@ -238,30 +238,29 @@ Result<ApiResponse> CallStreamed(
     // The body as it is read from the file. The server may answer before
     // it has all of it (a refusal from the header alone: 401, 413) and
     // close: the write then fails, and the answer is read all the same.
-    std::string slice(kSlice, '\0');
+    std::string slice;
     int64_t sent = 0;
-    while (request.body_fd >= 0 && sent < request.body_size) {
+    while (request.body != nullptr && sent < request.body_size) {
       size_t want = static_cast<size_t>(
           std::min<int64_t>(kSlice, request.body_size - sent));
-      ssize_t n = ::read(request.body_fd, slice.data(), want);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        return DataLossError(std::string("cannot read the input: ") +
-                             std::strerror(errno));
+      slice.clear();
+      auto n = request.body->Read(want, &slice);
+      if (!n.ok()) {
+        return DataLossError("cannot read the input: " + n.status().message());
       }
-      if (n == 0) {
+      if (*n == 0) {
         return DataLossError("the input ended after " + std::to_string(sent) +
                              " of " + std::to_string(request.body_size) +
                              " bytes (did it change while it was sent?)");
       }
       tcp.expires_after(kStep);
-      asio::write(stream, asio::buffer(slice.data(), static_cast<size_t>(n)),
-                  ec);
+      asio::write(stream, asio::buffer(slice), ec);
       if (ec) break;
-      sent += n;
+      sent += static_cast<int64_t>(*n);
     }
     boost::system::error_code write_ec = ec;
 
+    slice.resize(kSlice);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::buffer_body> parser;
     parser.body_limit(boost::none);  // kept bodies are capped below
