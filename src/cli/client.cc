@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -139,6 +141,27 @@ Status Connect(const ClientOptions& options, const Target& t,
   return Status::Ok();
 }
 
+// One connection to the server: TLS set up (SetUpTls), connected and the
+// handshake done (Connect). Kept where it was made: the stream refers to
+// the I/O and TLS contexts beside it.
+struct Connection {
+  Target target;
+  asio::io_context io;
+  ssl::context ctx{ssl::context::tls_client};
+  std::optional<TlsStream> stream;
+
+  static Result<std::unique_ptr<Connection>> Open(
+      const ClientOptions& options) {
+    SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
+    auto c = std::make_unique<Connection>();
+    c->target = std::move(t);
+    SP_RETURN_IF_ERROR(SetUpTls(options, c->ctx));
+    c->stream.emplace(c->io, c->ctx);
+    SP_RETURN_IF_ERROR(Connect(options, c->target, c->io, *c->stream));
+    return c;
+  }
+};
+
 template <class Fields>
 void SetRequestFields(const ClientOptions& options, const Target& t,
                       bhttp::request_header<Fields>& req) {
@@ -165,13 +188,10 @@ Result<ApiResponse> Call(const ClientOptions& options,
                          const std::string& method, const std::string& target,
                          const std::string& json_body,
                          const std::string& content_type) {
-  SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
   try {
-    asio::io_context io;
-    ssl::context ctx(ssl::context::tls_client);
-    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
-    TlsStream stream(io, ctx);
-    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
+    SP_ASSIGN_OR_RETURN(auto connection, Connection::Open(options));
+    TlsStream& stream = *connection->stream;
+    const Target& t = connection->target;
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method),
                                            target, 11};
     SetRequestFields(options, t, req);
@@ -205,7 +225,6 @@ Result<ApiResponse> CallStreamed(
     const ClientOptions& options, const StreamedRequest& request,
     const std::function<bool(const ApiResponse& head)>& stream_if,
     const std::function<Status(std::string_view slice)>& sink) {
-  SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
   // Each read or write of a slice has its own deadline; the wait for the
   // answer's header is longer, as the server works on the whole body first.
   constexpr auto kStep = std::chrono::seconds(60);
@@ -216,11 +235,9 @@ Result<ApiResponse> CallStreamed(
                             " failed: " + ec.message());
   };
   try {
-    asio::io_context io;
-    ssl::context ctx(ssl::context::tls_client);
-    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
-    TlsStream stream(io, ctx);
-    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
+    SP_ASSIGN_OR_RETURN(auto connection, Connection::Open(options));
+    TlsStream& stream = *connection->stream;
+    const Target& t = connection->target;
     auto& tcp = beast::get_lowest_layer(stream);
 
     bhttp::request<bhttp::empty_body> req{bhttp::string_to_verb(request.method),
