@@ -1,6 +1,8 @@
 # Quick start: `make run` (dev server) and `make test` (everything).
 # Both install missing Debian packages first (scripts/install-deps).
 BUILD ?= build
+# `ci` is `release` without -g (.ci/run; a third less compile time).
+PRESET ?= release
 CMAKE ?= cmake
 JOBS ?= $(shell nproc)
 SEALPOST_ARGS ?=
@@ -14,7 +16,7 @@ deps:
 	@scripts/install-deps
 
 $(BUILD)/build.ninja:
-	$(CMAKE) --preset release
+	$(CMAKE) --preset $(PRESET)
 
 build: deps $(BUILD)/build.ninja
 	$(CMAKE) --build $(BUILD) -j $(JOBS)

@@ -49,6 +49,10 @@ TEST_F(ServerTest, StatusCommandWithDevJsonValues) {
   EXPECT_NE(r.out.find("StoreFileBytes    : "), std::string::npos);
   EXPECT_NE(r.out.find("QueuedMessages    : 0\n"), std::string::npos);
   EXPECT_NE(r.out.find("DoneMessagesKept  : 0\n"), std::string::npos);
+  // The data directory's free space and the floor new mail leaves
+  // (server.min_free_bytes, 64 MiB by default).
+  EXPECT_NE(r.out.find("DiskFreeBytes     : "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MinFreeBytes      : 67108864\n"), std::string::npos);
   auto j =
       RunCommand(test::SealpostBinary() + " --json status", server_->CliEnv());
   EXPECT_EQ(j.exit_code, 0);

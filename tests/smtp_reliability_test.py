@@ -8,11 +8,14 @@ the next hop:
 * the next hop down for a while: everything is delivered once it is back;
 * large messages: kill -9 in the middle of a spooled DATA leaves no spool
   file after the restart; a full disk while spooling gives 452 4.3.1;
+* server.min_free_bytes: new mail gets 452 4.3.1 at MAIL (its SIZE counted)
+  and a large `sealpost protect` upload 503 before the disk is full;
 * a domain that requires TLS with a next hop that has none: deferred, never
   sent in clear; with `verify` against a real TLS next hop: delivered, and
   refused when the CA does not match.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -387,19 +390,46 @@ def _mount_tmpfs(path, size):
 class DiskFullTest(unittest.TestCase):
     """SPEC §5: a full disk gives 452, not loss."""
 
-    def test_full_disk_is_452_and_nothing_acknowledged_is_lost(self):
+    @contextlib.contextmanager
+    def server_on_tmpfs(self, size, min_free_bytes):
+        """A dev server whose data directory is on a tmpfs of `size`, with
+        server.min_free_bytes set, its next hop (an SmtpSink) stopped so
+        everything stays queued: (server, sink, mount point)."""
         mnt = tempfile.mkdtemp(prefix="sealpost-full-")
-        if os.geteuid() != 0 or not _mount_tmpfs(mnt, "8m"):
+        if os.geteuid() != 0 or not _mount_tmpfs(mnt, size):
             os.rmdir(mnt)
             self.skipTest("needs root to mount a small tmpfs")
         sink = SmtpSink()
-        sink.stop()  # keep everything queued while the disk fills
+        sink.stop()
         server = None
         try:
             server = DevServer(data_dir=os.path.join(mnt, "data"),
                                args=["--next-hop",
                                      "127.0.0.1:%d" % sink.port],
-                               env=FAST_RETRY)
+                               env=dict(FAST_RETRY,
+                                        SEALPOST_SERVER_MIN_FREE_BYTES=str(
+                                            min_free_bytes)))
+            yield server, sink, mnt
+        finally:
+            if server:
+                server.stop()
+            sink.cleanup()
+            subprocess.run(["umount", mnt])
+            shutil.rmtree(mnt, ignore_errors=True)
+
+    def assert_all_delivered_once_the_hop_is_back(self, server, sink, acked):
+        self.assertIsNone(server.proc.poll(), "server died")
+        sink.start()
+        for qid in acked:
+            server.cli("queue", "retry", qid)
+        self.assertTrue(
+            wait_for(lambda: set(acked) <= set(HOP_RE.findall(sink.text())),
+                     60, interval=0.5),
+            server.read_log()[-2000:])
+
+    def test_full_disk_is_452_and_nothing_acknowledged_is_lost(self):
+        # No floor: this is about the disk really filling up.
+        with self.server_on_tmpfs("8m", 0) as (server, sink, _):
             body = ("Subject: fill\r\n\r\n" +
                     ("y" * 998 + "\r\n") * 512).encode()
             acked, refused = [], None
@@ -430,21 +460,76 @@ class DiskFullTest(unittest.TestCase):
                 self.assertEqual(c.noop()[0], 250)
             self.assertEqual(os.listdir(os.path.join(server.data_dir,
                                                      "spool")), [])
-            self.assertIsNone(server.proc.poll(), "server died")
             # The next hop comes back: every acknowledged message arrives.
-            sink.start()
-            for qid in acked:
-                server.cli("queue", "retry", qid)
-            self.assertTrue(
-                wait_for(lambda: set(acked) <= set(HOP_RE.findall(
-                    sink.text())), 60, interval=0.5),
-                server.read_log()[-2000:])
-        finally:
-            if server:
-                server.stop()
-            sink.cleanup()
-            subprocess.run(["umount", mnt])
-            shutil.rmtree(mnt, ignore_errors=True)
+            self.assert_all_delivered_once_the_hop_is_back(server, sink,
+                                                           acked)
+
+    def test_free_space_floor_refuses_new_mail_before_the_disk_fills(self):
+        floor = 6 * 1024 * 1024
+        with self.server_on_tmpfs("12m", floor) as (server, sink, mnt):
+            def free():
+                st = os.statvfs(mnt)
+                return st.f_bavail * st.f_frsize
+            self.assertGreater(free(), floor + 2 * 1024 * 1024)
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=30) as c:
+                c.ehlo()
+                self.assertTrue(c.has_extn("size"))
+                # A declared SIZE larger than what is free above the floor:
+                # 452 at MAIL, before any of the message is sent.
+                code, resp = c.mail("alice@example.com",
+                                    ["SIZE=%d" % (free() - floor + 1)])
+                self.assertEqual(code, 452, resp)
+                self.assertIn(b"4.3.1", resp)
+                # A small one still fits.
+                self.assertEqual(c.mail("alice@example.com",
+                                        ["SIZE=1000"])[0], 250)
+                c.rset()
+            # A large upload to the API (`sealpost protect`, spooled when
+            # over 1 MiB) that would eat into the floor: 503 from its
+            # header, its --out never written.
+            src = os.path.join(tempfile.gettempdir(),
+                               "sealpost-floor-%s.eml" % uuid.uuid4().hex)
+            with open(src, "wb") as f:
+                f.write(b"Subject: big\r\n\r\n" +
+                        (b"z" * 998 + b"\r\n") * (8 * 1024))
+            out = src + ".out"
+            try:
+                r = server.cli_as("alice@example.com", "protect", src,
+                                  "--template", "Encrypt", "--to",
+                                  "bob@example.com", "--out", out)
+                self.assertNotEqual(r.returncode, 0, r.stderr)
+                self.assertIn("not enough free disk space", r.stderr)
+                self.assertFalse(os.path.exists(out))
+            finally:
+                os.unlink(src)
+            # 512 KB messages until one is refused: the refusal comes at
+            # MAIL, while the floor (less what one message may take past
+            # it) is still free, and the server stays up.
+            body = ("Subject: fill\r\n\r\n" +
+                    ("y" * 998 + "\r\n") * 512).encode()
+            acked, refused = [], None
+            for _ in range(40):
+                with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                                  timeout=30) as c:
+                    c.ehlo()
+                    code, resp = c.mail("alice@example.com")
+                    if code != 250:
+                        refused = (code, resp)
+                        break
+                    c.rcpt("bob@example.com")
+                    code, resp = c.data(body)
+                    self.assertEqual(code, 250, resp)
+                    acked.append(resp.decode().rsplit(" ", 1)[-1])
+            self.assertIsNotNone(refused, "the floor never refused mail")
+            self.assertEqual(refused[0], 452, refused)
+            self.assertIn(b"4.3.1", refused[1])
+            self.assertGreater(len(acked), 0)
+            self.assertGreater(free(), floor - 2 * 1024 * 1024)
+            self.assertIn("server.min_free_bytes", server.read_log())
+            self.assert_all_delivered_once_the_hop_is_back(server, sink,
+                                                           acked)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -4,6 +4,7 @@
 
 #include "api/util.h"
 
+#include "base/disk_space.h"
 #include "base/log.h"
 #include "base/secret_bytes.h"
 #include "base/strings.h"
@@ -82,6 +83,14 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                         {"protected_messages", stats->protected_messages},
                     }},
                };
+               if (!ctx.spool_dir.empty()) {
+                 // What new mail may still use (server.min_free_bytes).
+                 json::object disk{{"min_free_bytes", ctx.min_free_bytes}};
+                 if (auto free = AvailableBytes(ctx.spool_dir)) {
+                   disk["available_bytes"] = *free;
+                 }
+                 out["disk"] = std::move(disk);
+               }
                for (auto& [k, v] : *nodes) out[k] = std::move(v);
                return JsonOk(200, std::move(out));
              }));

@@ -77,6 +77,9 @@ struct ApiContext {
   // Where the protection of a spooled message keeps its container
   // (crypto::Spool: encrypted, unlinked); empty: /tmp.
   std::string spool_dir;
+  // server.min_free_bytes, for `sealpost status` beside the free space of
+  // spool_dir's file system (the data directory).
+  int64_t min_free_bytes = 0;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

@@ -76,6 +76,10 @@ const std::vector<KeyDef>& Defs() {
         "this node's id among several on one store (default: made once and "
         "kept in DATA_DIR/node_id)"},
        Str(&Config::node_id)},
+      {{"server.min_free_bytes",
+        "free space kept on the data directory's file system: new mail gets "
+        "452 4.3.1 and large API uploads 503 past it (0: not checked)"},
+       Int(&Config::min_free_bytes)},
       {{"server.https_listen", "HOST:PORT of the portal and API (port 0: any)"},
        Str(&Config::https_listen)},
       {{"server.smtp_listen", "HOST:PORT of the SMTP gateway (port 0: any)"},

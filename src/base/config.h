@@ -22,6 +22,10 @@ namespace sealpost {
 struct Config {
   // [server]
   std::string data_dir;  // required outside dev mode
+  // Free space kept on data_dir's file system (base/disk_space.h): MAIL
+  // FROM (with its SIZE) and DATA get 452 4.3.1, a large API upload 503,
+  // when taking them would leave less. 0: not checked.
+  int64_t min_free_bytes = 64LL * 1024 * 1024;
   // This node among several on one store (server/node_id.h); empty: the
   // id kept in DATA_DIR/node_id, made on first start.
   std::string node_id;

@@ -87,6 +87,16 @@ void PrintStatus(const json::value& v) {
       props.emplace_back(name, std::to_string(n(key)));
     }
   }
+  // The data directory's file system and the floor new mail leaves free.
+  if (const json::value* d = o.if_contains("disk");
+      d != nullptr && d->is_object()) {
+    for (auto [name, key] : {std::pair{"DiskFreeBytes", "available_bytes"},
+                             std::pair{"MinFreeBytes", "min_free_bytes"}}) {
+      if (const json::value* x = d->as_object().if_contains(key)) {
+        props.emplace_back(name, std::to_string(x->to_number<int64_t>()));
+      }
+    }
+  }
   PrintProperties(props);
 }
 

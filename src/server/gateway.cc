@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/disk_space.h"
 #include "base/log.h"
 #include "base/split.h"
 #include "license/directory.h"
@@ -139,6 +140,12 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
     const std::string dir = config.data_dir + "/spool";
     SP_RETURN_IF_ERROR(queue::PrepareSpoolDir(dir));
     sopts.protocol.spool_threshold = queue::kSpoolThreshold;
+    if (config.min_free_bytes > 0) {
+      sopts.protocol.disk_has_room =
+          DiskRoomCheck(DiskFloor(config.data_dir,
+                                  static_cast<uint64_t>(config.min_free_bytes)),
+                        "smtp: new mail gets 452");
+    }
     sopts.protocol.open_spool = [dir]() -> Result<std::unique_ptr<ByteSpool>> {
       auto f = queue::SpoolFile::Create(dir);
       if (!f.ok()) {

@@ -451,7 +451,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       unsigned version = 11;
       bool keep_alive = false;
       Status spool_status;
-      if (!ec && spooled != nullptr) {
+      if (!ec && spooled != nullptr && options.disk_has_room &&
+          !options.disk_has_room(parser.content_length().value_or(0))) {
+        // Below server.min_free_bytes: refused from the header, before
+        // any byte of the body is written.
+        spool_status = ResourceExhaustedError("not enough free disk space");
+      } else if (!ec && spooled != nullptr) {
         // Read into the spool a slice at a time (the parser, its header
         // read, now takes the body into our buffer).
         bhttp::request_parser<bhttp::buffer_body> sp{std::move(parser)};

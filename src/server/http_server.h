@@ -50,6 +50,11 @@ struct HttpServerOptions {
   };
   std::vector<SpooledBody> spooled_bodies;
   std::string spool_dir;  // empty: /tmp
+  // Whether spool_dir's disk keeps its floor after a body of that many
+  // bytes (its Content-Length; 0 if chunked) is spooled
+  // (server.min_free_bytes): false gets 503 from the header alone. Null:
+  // not asked.
+  std::function<bool(uint64_t bytes)> disk_has_room;
   size_t max_header_bytes = 16 << 10;
   // Bodies of requests that are not signed in stop here, whatever the
   // path allows: an anonymous client must not make us buffer megabytes.

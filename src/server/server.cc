@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/util.h"
+#include "base/disk_space.h"
 #include "base/files.h"
 #include "base/log.h"
 #include "base/secret_bytes.h"
@@ -229,6 +230,12 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
   http_options.spooled_bodies = {
       {"/api/v1/protect", "message/rfc822", kMaxSpooledProtectBytes}};
   http_options.spool_dir = config.data_dir;
+  if (config.min_free_bytes > 0 && !config.data_dir.empty()) {
+    http_options.disk_has_room =
+        DiskRoomCheck(DiskFloor(config.data_dir,
+                                static_cast<uint64_t>(config.min_free_bytes)),
+                      "large API uploads get 503");
+  }
   return http_options;
 }
 
@@ -472,6 +479,7 @@ int RunServer(const ServerOptions& options) {
   // URL-dependent parts can be completed here.
   api_context.public_url = url;
   api_context.spool_dir = config.data_dir;
+  api_context.min_free_bytes = config.min_free_bytes;
   license::LicenseService licenses(**store, keys, directory, templates, clock,
                                    url);
   licenses.SetRetention(config.portal_retention_days * 86400);

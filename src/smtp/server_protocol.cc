@@ -352,6 +352,12 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
     Send(out, 553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
     return;
   }
+  if (options_.disk_has_room &&
+      !options_.disk_has_room(e.declared_size.value_or(0))) {
+    // RFC 1870 §6.1: not enough room now for a message of that size.
+    Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
+    return;
+  }
   if (policy_ != nullptr) {
     std::optional<Reply> rejection = policy_->CheckSender(e);
     if (rejection && rejection->code >= 400) {
@@ -449,6 +455,12 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
   // Past the threshold the message goes to a spool: no more is held.
   if (options_.open_spool) {
     expected = std::min<uint64_t>(expected, options_.spool_threshold);
+  }
+  if (options_.disk_has_room &&
+      !options_.disk_has_room(envelope_.declared_size.value_or(0))) {
+    // The disk filled since MAIL: say so before the client sends it all.
+    Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
+    return;
   }
   data_reservation_ = MemoryReservation(options_.memory_budget);
   data_no_memory_ = false;

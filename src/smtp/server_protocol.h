@@ -115,6 +115,12 @@ struct ProtocolOptions {
   // memory.
   std::function<Result<std::unique_ptr<ByteSpool>>()> open_spool;
   size_t spool_threshold = 256 * 1024;
+  // Whether the data directory keeps its free-space floor after `bytes`
+  // more (server.min_free_bytes, base/disk_space.h): asked at MAIL with
+  // the declared SIZE (0 without one) and again at DATA; false gets 452
+  // 4.3.1 (RFC 1870 §6.1), before any of the message is read. Null: not
+  // asked.
+  std::function<bool(uint64_t bytes)> disk_has_room;
 };
 
 // Decisions the I/O layer owns. Each returns std::nullopt to accept, or the

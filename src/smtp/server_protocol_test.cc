@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "base/disk_space.h"
 
 namespace sealpost::smtp {
 namespace {
@@ -431,6 +434,38 @@ TEST_F(ServerProtocolTest, MemoryBudgetRefusesDataWithoutRoomAndFreesIt) {
   EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "Ok")), "250 2.0.0 Ok\r\n");
   messages_.clear();  // committed: the session lets go of it
   EXPECT_EQ(budget.used(), 0);
+}
+
+// server.min_free_bytes, against the real file system of the temporary
+// directory: a message whose declared SIZE would eat into the floor gets
+// 452 4.3.1 at MAIL; one without SIZE is asked again at DATA.
+TEST_F(ServerProtocolTest, DiskFloorRefusesMailThatWouldFillTheDisk) {
+  const std::string dir = std::filesystem::temp_directory_path();
+  const uint64_t free = AvailableBytes(dir).value_or(0);
+  ASSERT_GT(free, uint64_t{128} << 20) << "this test needs 128 MiB free";
+  // 64 MiB above the floor, the margin for other writers meanwhile.
+  uint64_t floor = free - (uint64_t{64} << 20);
+  ProtocolOptions o;
+  o.max_message_bytes = uint64_t{1} << 30;
+  o.disk_has_room = [&](uint64_t bytes) {
+    return DiskFloor(dir, floor).HasRoomFor(bytes);
+  };
+  Make(o);
+  Ehlo();
+  const std::string full =
+      "452 4.3.1 Insufficient system storage, try again later\r\n";
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=536870912\r\n"), full);
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com> SIZE=1000\r\n"),
+            "250 2.1.0 Sender OK\r\n");
+  Feed("RCPT TO:<b@example.com>\r\n");
+  // The disk fills (here: the floor rises above what is free) before DATA.
+  floor = free * 2;
+  EXPECT_EQ(Feed("DATA\r\n"), full);
+  EXPECT_FALSE(p_->in_data());
+  EXPECT_EQ(Feed("RSET\r\nMAIL FROM:<a@example.com>\r\n"),
+            "250 2.0.0 OK\r\n" + full);
+  floor = 0;
+  EXPECT_EQ(Feed("MAIL FROM:<a@example.com>\r\n"), "250 2.1.0 Sender OK\r\n");
 }
 
 TEST_F(ServerProtocolTest, BadSequence) {
