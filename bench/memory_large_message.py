@@ -11,9 +11,16 @@ Growth: VmHWM once both copies are delivered, minus VmRSS before the
 message was sent (the server idle after start), and that growth over the
 message's size. The last row sends 10 messages of 10 MB at once (10
 sessions), and its ratio is over one message. Not a timed test.
-Usage: bench/memory_large_message.py [MB ...] (default 1 10 50, then
-       10 concurrent 10 MB; --no-postfix leaves Postfix out)
-       (SEALPOST_BINARY: default build/sealpost)
+
+--postgres puts each server's store in a new database on a PostgreSQL 15
+of the bench's own (tests/pg_testlib.py: initdb and pg_ctl in a temporary
+directory), where large bodies are chunks (docs/architecture.md, Store).
+--baseline BINARY runs every size with that binary too, before this one,
+in the same run (e.g. main's build/sealpost beside a branch's).
+Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
+       [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
+       --no-postfix leaves Postfix out) (SEALPOST_BINARY: default
+       build/sealpost)
 """
 
 import os
@@ -26,6 +33,7 @@ import time
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
 from peer_runs import MB, status_kb
 
+import smtp_testlib
 from smtp_testlib import (DevServer, SmtpSink, run_together,
                           wait_for)
 
@@ -55,11 +63,15 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size, concurrent=1):
+def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
     sink = SmtpSink()
+    if binary:
+        smtp_testlib.BINARY = binary
+    args = ["--next-hop", "127.0.0.1:%d" % sink.port]
+    if store_url:
+        args += ["--store-url", store_url]
     server = DevServer(
-        args=["--next-hop", "127.0.0.1:%d" % sink.port],
-        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+        args=args, env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
     try:
         pid = server.proc.pid
         time.sleep(1.0)  # settle after start
@@ -149,24 +161,50 @@ def postfix_growth(size):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--no-postfix"]
+    argv = sys.argv[1:]
+    postgres = "--postgres" in argv
+    baseline = None
+    if "--baseline" in argv:
+        at = argv.index("--baseline")
+        baseline = os.path.abspath(argv[at + 1])
+        del argv[at:at + 2]
+    args = [a for a in argv if a not in ("--no-postfix", "--postgres")]
     sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
                                             (10, 10)]
     with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
-    print("| Message | sealpost peak RSS growth | growth / message | "
-          "accepted in | delivered | Postfix peak RSS growth |")
-    print("|---|---|---|---|---|---|")
-    for mb, n in sizes:
-        growth, accepted, delivered = sealpost_growth(mb * MB, n)
-        peer = "n/a"
-        if with_postfix and n == 1:
-            peer = "%.1f MB" % postfix_growth(mb * MB)
-        name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
-        print("| %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
-              (name, growth, growth / mb, accepted,
-               "yes" if delivered else "NO", peer), flush=True)
+    binaries = ([("baseline", baseline)] if baseline else []) + [
+        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    pg = None
+    if postgres:
+        from pg_testlib import PostgresServer
+        pg = PostgresServer()
+    databases = 0
+    try:
+        print("| Binary | Store | Message | sealpost peak RSS growth | "
+              "growth / message | accepted in | delivered | "
+              "Postfix peak RSS growth |")
+        print("|---|---|---|---|---|---|---|---|")
+        for mb, n in sizes:
+            peer = "n/a"
+            if with_postfix and n == 1:
+                peer = "%.1f MB" % postfix_growth(mb * MB)
+            name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
+            for label, binary in binaries:
+                url = None
+                if pg:
+                    databases += 1
+                    url = pg.create_database("bench%d" % databases)
+                growth, accepted, delivered = sealpost_growth(
+                    mb * MB, n, binary, url)
+                print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
+                      (label, "postgres" if pg else "sqlite", name, growth,
+                       growth / mb, accepted,
+                       "yes" if delivered else "NO", peer), flush=True)
+    finally:
+        if pg:
+            pg.stop()
 
 
 if __name__ == "__main__":

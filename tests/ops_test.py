@@ -338,6 +338,9 @@ class PostgresBackupRestoreTest(PostgresCase):
         raw = ("From: alice@example.com\r\nTo: carol@gmail.test\r\n"
                "Subject: pgbackup " + tag + " [encrypt]\r\n\r\n"
                "secret-" + tag + "\r\n").encode()
+        # 400 KB: its portal copy is chunks (docs/architecture.md "Store"),
+        # which the dump carries like any other table.
+        raw += (b"z" * 998 + b"\r\n") * 400
         kept = os.path.join(work, "wrapper.eml")
         key = os.path.join(work, "master.key")
         copy = os.path.join(work, "store-backup")
@@ -373,6 +376,9 @@ class PostgresBackupRestoreTest(PostgresCase):
         again = run("restore", copy, "--data-dir", data2, env=store)
         self.assertEqual(again.returncode, 1, again.stdout)
         self.assertIn("not overwritten", again.stderr)
+        self.assertNotEqual(self.pg.psql(
+            "sealpost", "SELECT COUNT(*) FROM body_chunks WHERE kind = 'p'"),
+            "0")
 
         # A node on the restored database, with the key: the old mail opens.
         server2 = lib.DevServer(data_dir=data2, args=[

@@ -31,7 +31,7 @@ class StoreMigrateTest(PostgresCase):
                "Subject: mig %s [encrypt]\r\nMessage-ID: <%s@example.com>"
                "\r\n\r\nsecret-%s\r\n" % (tag, tag, tag)).encode()
         # 400 KB: its portal copy is a body file beside the SQLite database
-        # (docs/architecture.md "Store"), which the copy puts in a row.
+        # (docs/architecture.md "Store"), which the copy puts in chunks.
         raw += (b"x" * 998 + b"\r\n") * 400
         qid = node.submit("alice@example.com", "carol@gmail.test", raw,
                           helo="client.example.com")
@@ -56,6 +56,13 @@ class StoreMigrateTest(PostgresCase):
         again = self.migrate(node.data_dir, url)
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertIn("nothing copied", again.stdout)
+        # The copy's file is chunks now, its row empty as on SQLite.
+        self.assertEqual(self.pg.psql(
+            "migrated", "SELECT length(container) FROM portal_copies"), "0")
+        self.assertEqual(self.pg.psql(
+            "migrated", "SELECT b.size = SUM(length(c.data)) FROM bodies b "
+            "JOIN body_chunks c USING (kind, id) WHERE b.kind = 'p' GROUP BY "
+            "b.size"), "t")
 
         pg_node = lib.DevServer(args=[
             "--store-url", url, "--master-key-file",

@@ -119,6 +119,51 @@ class StorePostgresTest(PostgresCase):
         self.assertGreater(status["store"]["file_bytes"], 0)
         self.assertGreaterEqual(status["store"]["protected_messages"], 1)
 
+    def test_large_bodies_are_chunks_every_node_reads(self):
+        # 600 KB: past 256 KiB, so the queued body and the portal copy are
+        # chunks in PostgreSQL (docs/architecture.md "Store"), not rows.
+        tag = lib.unique()
+        raw = self.protected_mail(tag) + (b"y" * 998 + b"\r\n") * 600
+        self.send(self.server, "alice@example.com", ["carol@gmail.test"], raw)
+        path = self.delivered(self.server, "pg " + tag)
+        msg_id = self.message_id(path)
+        db = "sealpost"
+        self.assertEqual(self.pg.psql(
+            db, "SELECT length(container) FROM portal_copies WHERE id = "
+            "'%s'" % msg_id), "0")
+        size, chunks = self.pg.psql(
+            db, "SELECT size || ' ' || chunks FROM bodies WHERE kind = 'p' "
+            "AND id = '%s'" % msg_id).split()
+        self.assertGreater(int(size), 600 * 1000)
+        self.assertEqual(self.pg.psql(
+            db, "SELECT COUNT(*) || ' ' || SUM(length(data)) FROM "
+            "body_chunks WHERE kind = 'p' AND id = '%s'" % msg_id),
+            chunks + " " + size)
+        # Delivered: the queued body's chunks went with it.
+        self.assertTrue(lib.wait_for(lambda: self.pg.psql(
+            db, "SELECT COUNT(*) FROM bodies WHERE kind = 'q'") == "0",
+            timeout=20))
+        self.assertEqual(self.pg.psql(
+            db, "SELECT COUNT(*) FROM body_chunks WHERE kind = 'q'"), "0")
+        # `sealpost open` fetches the copy from the server, which streams
+        # it from the chunks; a second node on the same database does too.
+        r = self.open_as(self.server, "alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, raw)
+        node_b = lib.DevServer(args=[
+            "--store-url", self.url, "--master-key-file",
+            os.path.join(self.server.data_dir, "master.key")])
+        try:
+            # A dev node sets the dev users' passwords in the shared store:
+            # node B's are everyone's now (docs/scaling.md).
+            type(self).users = node_b.passwords()
+            r = node_b.open_as("alice@example.com", path,
+                               self.users["alice@example.com"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, raw)
+        finally:
+            node_b.stop()
+
     def test_second_node_and_restart_share_the_state(self):
         tag, raw, path, msg_id = self.protect_one()
         # Node B: its own data directory, the same PostgreSQL, node A's

@@ -52,8 +52,13 @@ def sha(b):
 
 class StreamedReadsTest(unittest.TestCase):
     @classmethod
+    def server_args(cls):
+        """The dev server's arguments (a subclass's store)."""
+        return ()
+
+    @classmethod
     def setUpClass(cls):
-        cls.server = DevServer()
+        cls.server = DevServer(args=cls.server_args())
         cls.tmp = tempfile.TemporaryDirectory()
         cls.server.cli("irm", "set", "--DecryptAttachmentForEncryptOnly",
                        "True", check=True)
@@ -351,29 +356,66 @@ class StreamedReadsTest(unittest.TestCase):
         self.assertEqual(r.status_code, 200, r.text[:500])
         self.assertEqual(int(r.headers["Content-Length"]), len(want))
         self.assertEqual(r.content, want)
-        # This message's portal copy: its body file is named by its id.
-        files = glob.glob(os.path.join(self.server.data_dir, "*-bodies",
-                                       "p-" + msg_id.encode().hex()))
-        self.assertEqual(len(files), 1, files)
-        size = os.path.getsize(files[0])
-        at = size * 9 // 10
-        with open(files[0], "r+b") as f:
-            f.seek(at)
-            byte = f.read(1)
-            f.seek(at)
-            f.write(bytes([byte[0] ^ 0x01]))
+        flip = self.copy_byte_flipper(msg_id)
+        flip()
         try:
             r = s.get(url, timeout=120)
             self.assertEqual(r.status_code, 500)
             self.assertIn("This message is damaged", r.text)
             self.assertNotIn("Content-Disposition", r.headers)
         finally:
-            with open(files[0], "r+b") as f:
-                f.seek(at)
-                f.write(byte)
+            flip()  # back as it was
         r = s.get(url, timeout=120)
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.content, want)
+
+    def copy_byte_flipper(self, msg_id):
+        """A function that flips one bit near the end of the message's
+        portal copy where the store keeps it (here its body file, named by
+        its id); called twice, the copy is as it was."""
+        files = glob.glob(os.path.join(self.server.data_dir, "*-bodies",
+                                       "p-" + msg_id.encode().hex()))
+        self.assertEqual(len(files), 1, files)
+        at = os.path.getsize(files[0]) * 9 // 10
+
+        def flip():
+            with open(files[0], "r+b") as f:
+                f.seek(at)
+                byte = f.read(1)
+                f.seek(at)
+                f.write(bytes([byte[0] ^ 0x01]))
+        return flip
+
+
+class StreamedReadsPostgresTest(StreamedReadsTest):
+    """The same on PostgreSQL (a server of the test's own), where the
+    portal copy is chunks of 1 MiB that the portal, the API and `sealpost
+    open` read a chunk at a time (docs/architecture.md "Store")."""
+
+    @classmethod
+    def server_args(cls):
+        from pg_testlib import PostgresServer
+        cls.pg = PostgresServer()
+        return ("--store-url", cls.pg.create_database("sealpost"))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.pg.stop()
+
+    def copy_byte_flipper(self, msg_id):
+        size, chunk = self.pg.psql(
+            "sealpost", "SELECT size || ' ' || chunk_bytes FROM bodies WHERE "
+            "kind = 'p' AND id = '%s'" % msg_id).split()
+        at = int(size) * 9 // 10
+        seq, off = divmod(at, int(chunk))
+
+        def flip():
+            self.pg.psql(
+                "sealpost", "UPDATE body_chunks SET data = set_byte(data, %d, "
+                "get_byte(data, %d) # 1) WHERE kind = 'p' AND id = '%s' AND "
+                "seq = %d" % (off, off, msg_id, seq))
+        return flip
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include "api/util.h"
-#include "base/files.h"
 #include "base/strings.h"
 #include "license/license_service.h"
 #include "store/body_store.h"
@@ -166,11 +165,12 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
         // (issue 14); one in its row is read whole.
         if (store::BodyStore* bodies = store::BodyStoreOf(*ctx.store)) {
           auto file = bodies->OpenBody(store::BodyKind::kPortal, id);
-          if (file.ok()) {
+          if (file.ok() && (*file)->size() >= 0) {
             Response r;
             r.content_type = "application/vnd.sealpost.sealed";
-            r.stream = std::make_shared<http::OwningBodyStream<FileReader>>(
-                std::move(*file));
+            r.stream =
+                std::make_shared<http::OwningBodyStream<store::BodyReader>>(
+                    std::move(*file));
             return r;
           }
           if (!file.ok() && file.status().code() != StatusCode::kNotFound) {

@@ -63,7 +63,7 @@ class ExclusiveFileWriter {
 // opened stays the one read, even when it is renamed or removed meanwhile.
 // Its bytes in memory are StringSource (base/string_source.h).
 // Thread-compatible.
-class FileReader : public ByteSource {
+class FileReader : public SizedByteSource {
  public:
   // NOT_FOUND when there is no such file.
   static Result<std::unique_ptr<FileReader>> Open(const std::string& path);
@@ -76,7 +76,7 @@ class FileReader : public ByteSource {
   // Appends up to `max` bytes to *out; 0 at the end of the file.
   Result<size_t> Read(size_t max, std::string* out) override;
   // Its size in bytes when it was opened.
-  int64_t size() const { return size_; }
+  int64_t size() const override { return size_; }
 
  private:
   FileReader(std::string path, int fd, int64_t size)

@@ -18,7 +18,7 @@
 
 namespace sealpost {
 
-class StringSource : public ByteSource {
+class StringSource : public SizedByteSource {
  public:
   static constexpr size_t kWhole = std::numeric_limits<size_t>::max();
 
@@ -39,6 +39,7 @@ class StringSource : public ByteSource {
     at_ = 0;
     return Status::Ok();
   }
+  int64_t size() const override { return static_cast<int64_t>(bytes_.size()); }
   Result<size_t> Read(size_t max, std::string* out) override {
     size_t n = std::min({max, slice_, bytes_.size() - at_});
     out->append(bytes_.substr(at_, n));

@@ -23,10 +23,10 @@
 namespace sealpost::portal {
 namespace {
 
-// A portal copy read from the store: from its body file (SQLite, large
-// copies), else from its row, which is then held in memory (PostgreSQL,
-// or a copy small enough to be kept in its row). nullopt when no copy was
-// kept.
+// A portal copy read from the store: a large one from its body file
+// (SQLite) or chunks (PostgreSQL) a piece at a time, else from its row,
+// which is then held in memory (a copy small enough to be kept there).
+// nullopt when no copy was kept.
 Result<std::optional<std::unique_ptr<ByteSource>>> OpenCopy(
     store::Store& store, const std::string& id) {
   using Copy = std::optional<std::unique_ptr<ByteSource>>;

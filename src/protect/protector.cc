@@ -95,7 +95,7 @@ Result<std::string> Protector::SealAndWrap(
   record.portal_copy_staged = true;
   std::string id = record.record.id;
   records->push_back(std::move(record));
-  std::unique_ptr<FileReader> file;
+  std::unique_ptr<store::BodyReader> file;
   if (wrap.attach_container) {
     SP_ASSIGN_OR_RETURN(file, bodies->OpenBody(store::BodyKind::kPortal, id));
   }

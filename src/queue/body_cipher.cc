@@ -21,8 +21,8 @@ std::string KeyAssociatedData(std::string_view id) {
 // A queued body's file, decrypted a slice at a time.
 class StoredBodyReader final : public ContentReader {
  public:
-  StoredBodyReader(std::unique_ptr<FileReader> file, const crypto::Aead& key,
-                   std::string id)
+  StoredBodyReader(std::unique_ptr<store::BodyReader> file,
+                   const crypto::Aead& key, std::string id)
       : file_(std::move(file)), decryptor_(key, std::move(id)) {}
 
   Result<bool> Next(std::string* out) override {
@@ -41,7 +41,7 @@ class StoredBodyReader final : public ContentReader {
   }
 
  private:
-  std::unique_ptr<FileReader> file_;
+  std::unique_ptr<store::BodyReader> file_;
   BodyDecryptor decryptor_;
   std::string cipher_;
   bool done_ = false;

@@ -278,6 +278,52 @@ CREATE TABLE search_segments (
 ){without_rowid};
 INSERT INTO search_pending (doc) SELECT doc FROM search_docs
 )sql"},
+      // PostgreSQL only: SQLite keeps these bodies as files beside the
+      // database (sqlite/body_files.h). Bodies of 256 KiB or more already
+      // in rows move into chunks here, in the migration's transaction.
+      {21, "postgres: large bodies in chunks of 1 MiB, read a chunk at a time",
+       R"sql(
+CREATE TABLE bodies (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  chunk_bytes INTEGER NOT NULL,
+  chunks INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX bodies_created ON bodies (created_at);
+CREATE TABLE body_chunks (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (kind, id, seq),
+  FOREIGN KEY (kind, id) REFERENCES bodies (kind, id) ON DELETE CASCADE
+);
+ALTER TABLE body_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+INSERT INTO bodies (kind, id, size, chunk_bytes, chunks, created_at)
+  SELECT 'q', id, length(content), 1048576, (length(content) + 1048575) / 1048576,
+         extract(epoch FROM now())::bigint
+  FROM queue_messages WHERE state = 'queued' AND length(content) >= 262144;
+INSERT INTO bodies (kind, id, size, chunk_bytes, chunks, created_at)
+  SELECT 'p', id, length(container), 1048576,
+         (length(container) + 1048575) / 1048576, created_at
+  FROM portal_copies WHERE length(container) >= 262144;
+INSERT INTO body_chunks (kind, id, seq, data)
+  SELECT 'q', m.id, s.seq, substring(m.content FROM s.seq * 1048576 + 1 FOR 1048576)
+  FROM queue_messages m JOIN bodies b ON b.kind = 'q' AND b.id = m.id
+  CROSS JOIN LATERAL generate_series(0, b.chunks - 1) AS s(seq);
+INSERT INTO body_chunks (kind, id, seq, data)
+  SELECT 'p', c.id, s.seq, substring(c.container FROM s.seq * 1048576 + 1 FOR 1048576)
+  FROM portal_copies c JOIN bodies b ON b.kind = 'p' AND b.id = c.id
+  CROSS JOIN LATERAL generate_series(0, b.chunks - 1) AS s(seq);
+UPDATE queue_messages SET content = ''::bytea
+  WHERE id IN (SELECT id FROM bodies WHERE kind = 'q');
+UPDATE portal_copies SET container = ''::bytea
+  WHERE id IN (SELECT id FROM bodies WHERE kind = 'p')
+)sql",
+       /*postgres_only=*/true},
   };
   return migrations;
 }

@@ -33,13 +33,15 @@ class QueueStore {
   // own pages of it until the commit.
   virtual Status CommitQueueBatch(QueueBatch& batch) = 0;
   // Large bodies ahead of their commit (issue 14): when StagesBodies()
-  // says so for a body of `size` bytes, StageBody writes it durably now
-  // (SQLite: a file beside the database, sqlite/body_files.h) so that the
-  // caller can give its memory back before the commit; the commit then
-  // names it (QueuedMessage::content_staged,
-  // NewProtectedMessage::portal_copy_staged). A staged body no commit
-  // names is removed at the next start. PostgreSQL keeps every body in its
-  // rows: StagesBodies() is false and StageBody UNIMPLEMENTED.
+  // says so for a body of `size` bytes (kLargeBodyBytes or more), StageBody
+  // writes it durably now (SQLite: a file beside the database,
+  // sqlite/body_files.h; PostgreSQL: chunks in a table of their own,
+  // postgres/postgres_bodies.cc) so that the caller can give its memory
+  // back before the commit; the commit then names it
+  // (QueuedMessage::content_staged, NewProtectedMessage::portal_copy_staged).
+  // A staged body no commit names is removed at the next start (SQLite) or
+  // an hour after it was staged (PostgreSQL, whose other nodes may be
+  // staging theirs).
   virtual bool StagesBodies(size_t size) const = 0;
   virtual Status StageBody(BodyKind kind, std::string_view id,
                            std::string_view body) = 0;

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/files.h"
+#include "store/postgres/pg_bodies.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/body_files.h"
@@ -71,7 +72,16 @@ Result<Schema> SqliteSchema(sqlite3* db) {
   return out;
 }
 
-// The same for PostgreSQL, and which columns are bytea.
+bool IsPgBodyTable(std::string_view table) {
+  for (std::string_view t : internal::kPgBodyTables) {
+    if (t == table) return true;
+  }
+  return false;
+}
+
+// The same for PostgreSQL (but the tables of its large bodies, which the
+// SQLite store keeps as files: TableCopy fills them), and which columns
+// are bytea.
 Result<Schema> PgSchema(PgConn& c, std::set<std::string>* bytea) {
   SP_ASSIGN_OR_RETURN(
       PgResult r,
@@ -81,6 +91,7 @@ Result<Schema> PgSchema(PgConn& c, std::set<std::string>* bytea) {
               "ORDER BY table_name, ordinal_position"));
   Schema out;
   for (int i = 0; i < r.rows(); ++i) {
+    if (IsPgBodyTable(r.Text(i, 0))) continue;
     out[r.Text(i, 0)].push_back(r.Text(i, 1));
     if (r.Text(i, 2) == "bytea")
       bytea->insert(r.Text(i, 0) + "." + r.Text(i, 1));
@@ -108,20 +119,24 @@ class TableCopy {
   TableCopy(sqlite3* db, PgConn& pg, std::string table,
             const std::vector<std::string>& columns,
             const std::set<std::string>& bytea, int64_t total,
-            const CopyProgress& progress, const internal::BodyFiles& bodies)
+            const CopyProgress& progress, const internal::BodyFiles& bodies,
+            int64_t now)
       : db_(db),
         pg_(pg),
         table_(std::move(table)),
         columns_(columns),
         total_(total),
         progress_(progress),
-        bodies_(bodies) {
+        bodies_(bodies),
+        now_(now) {
     for (const std::string& col : columns_) {
       is_bytea_.push_back(bytea.count(table_ + "." + col) > 0);
       if (col == "id") id_column_ = static_cast<int>(is_bytea_.size()) - 1;
     }
     // Large bodies are files beside the SQLite database (body_files.h);
-    // PostgreSQL keeps every body in its rows.
+    // PostgreSQL keeps them in chunks (postgres_bodies.cc), written from
+    // the file a chunk at a time, and an empty blob in the row as SQLite
+    // has.
     if (table_ == "queue_messages") {
       body_column_ = "content";
       body_kind_ = internal::BodyKind::kQueue;
@@ -162,20 +177,23 @@ class TableCopy {
   }
 
  private:
-  // The body of a row whose blob is empty, from its file (nullopt: none).
-  Result<std::optional<std::string>> BodyOf(sqlite3_stmt* s, size_t col) {
+  // The body of a row whose blob is empty, from its file into
+  // PostgreSQL's chunks; the number of bytes copied (0: it has no file).
+  Result<size_t> CopyBodyOf(sqlite3_stmt* s, size_t col) {
     if (body_column_.empty() || columns_[col] != body_column_ ||
         id_column_ < 0 || !bodies_.enabled()) {
-      return std::optional<std::string>();
+      return size_t{0};
     }
     const unsigned char* id = sqlite3_column_text(s, id_column_);
-    if (id == nullptr) return std::optional<std::string>();
+    if (id == nullptr) return size_t{0};
     const std::string name(reinterpret_cast<const char*>(id));
     if (!FileExists(bodies_.PathOf(body_kind_, name))) {
-      return std::optional<std::string>();  // a done message's: no body
+      return size_t{0};  // a done message's: no body
     }
-    SP_ASSIGN_OR_RETURN(std::string body, bodies_.Read(body_kind_, name));
-    return std::optional<std::string>(std::move(body));
+    SP_ASSIGN_OR_RETURN(auto file, bodies_.Open(body_kind_, name));
+    SP_RETURN_IF_ERROR(internal::WritePgBody(pg_, body_kind_, name, *file, now_)
+                           .WithContext("copying body " + name));
+    return static_cast<size_t>(file->size());
   }
 
   Status AddRow(sqlite3_stmt* s) {
@@ -188,15 +206,9 @@ class TableCopy {
         params_.Null();
       } else if (is_bytea_[i]) {
         const void* blob = sqlite3_column_blob(s, col);
-        std::optional<std::string> file;
+        params_.Blob(std::string_view(static_cast<const char*>(blob), n));
         if (n == 0) {
-          SP_ASSIGN_OR_RETURN(file, BodyOf(s, i));
-        }
-        if (file) {
-          params_.Blob(*file);
-          n = file->size();
-        } else {
-          params_.Blob(std::string_view(static_cast<const char*>(blob), n));
+          SP_ASSIGN_OR_RETURN(n, CopyBodyOf(s, i));
         }
       } else {
         const unsigned char* text = sqlite3_column_text(s, col);
@@ -237,6 +249,7 @@ class TableCopy {
   const int64_t total_;
   const CopyProgress& progress_;
   const internal::BodyFiles& bodies_;
+  const int64_t now_;  // the copied bodies' created_at
   std::vector<bool> is_bytea_;
   int id_column_ = -1;
   std::string body_column_;  // "" for a table without body files
@@ -344,6 +357,10 @@ Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
                         std::to_string(rows) + " here)";
     }
   }
+  for (std::string_view table : internal::kPgBodyTables) {
+    SP_ASSIGN_OR_RETURN(int64_t there, PgCount(*pg, std::string(table)));
+    if (there != 0) empty = false;
+  }
   if (!empty) {
     if (same) {
       report.already_copied = true;
@@ -358,7 +375,8 @@ Result<CopyReport> CopySqliteToPostgres(const std::string& sqlite_path,
   auto copy = [&]() -> Status {
     for (const TableCount& t : report.tables) {
       SP_RETURN_IF_ERROR(TableCopy(reader.db, *pg, t.table, source.at(t.table),
-                                   bytea, t.rows, progress, bodies)
+                                   bytea, t.rows, progress, bodies,
+                                   clock.NowUnix())
                              .Run());
     }
     SP_RETURN_IF_ERROR(ResetSequences(*pg));

@@ -1,6 +1,7 @@
 // `sealpost store migrate --to URL`: copies a SQLite store, every table and
 // every row as stored (org keys stay wrapped under the master key; queue
-// contents stay sealed under the queue's key), into an empty PostgreSQL
+// contents stay sealed under the queue's key; large bodies go from their
+// files into PostgreSQL's chunks a chunk at a time), into an empty PostgreSQL
 // database, in one PostgreSQL transaction: all of it or nothing. The row
 // counts of every table are compared before the commit. Run again on a
 // database that already holds exactly the same counts, it copies nothing

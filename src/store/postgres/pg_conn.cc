@@ -132,11 +132,20 @@ Status PgConn::Exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConn::Query(std::string_view sql, PgParams params) {
+  return QueryIn(sql, std::move(params), /*result_format=*/0);
+}
+
+Result<PgResult> PgConn::QueryBinary(std::string_view sql, PgParams params) {
+  return QueryIn(sql, std::move(params), /*result_format=*/1);
+}
+
+Result<PgResult> PgConn::QueryIn(std::string_view sql, PgParams params,
+                                 int result_format) {
   params.Seal();
   std::string s(sql);
   PgResult r(PQexecParams(c_, s.c_str(), params.size(), nullptr,
                           params.values(), params.lengths(), params.formats(),
-                          /*resultFormat=*/0));
+                          result_format));
   ExecStatusType st = PQresultStatus(r.raw_for_status());
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
   return PgError(c_, r.raw_for_status(),

@@ -83,6 +83,12 @@ class PgResult {
   int64_t Int(int row, int col) const;
   // A bytea column (its hex text form decoded); "" for NULL.
   std::string Blob(int row, int col) const;
+  // A column's bytes as the server sent them: a bytea's own bytes in a
+  // result of PgConn::QueryBinary. Valid while the result lives.
+  std::string_view Raw(int row, int col) const {
+    return std::string_view(PQgetvalue(r_, row, col),
+                            static_cast<size_t>(PQgetlength(r_, row, col)));
+  }
   // Reads row `row`'s columns, from the first and in order, into `fields`:
   // text into strings, integers, and a bytea into Bytes{field}.
   template <typename... Fields>
@@ -144,6 +150,9 @@ class PgConn {
   // Several statements without parameters (a migration, BEGIN, COMMIT).
   Status Exec(std::string_view sql);
   Result<PgResult> Query(std::string_view sql, PgParams params = {});
+  // The same with every column in binary (a bytea as its bytes, read with
+  // PgResult::Raw: no hex text twice its size to decode).
+  Result<PgResult> QueryBinary(std::string_view sql, PgParams params = {});
   Status Run(std::string_view sql, PgParams params = {});
   // Runs a statement that must touch a row: NotFound(`missing`) when it
   // touches none.
@@ -153,6 +162,9 @@ class PgConn {
   Result<int64_t> QueryInt(std::string_view sql, PgParams params = {});
 
  private:
+  Result<PgResult> QueryIn(std::string_view sql, PgParams params,
+                           int result_format);
+
   PGconn* c_;  // owned: finished by the destructor
 };
 

@@ -2,8 +2,8 @@
 // portal copies in small transactions (the same batches as SQLite's, so a
 // prune never holds many row locks), and the counts of `sealpost status`.
 // Space: PostgreSQL's autovacuum makes dead rows reusable; giving it back to
-// the file system takes VACUUM FULL, an operator's decision, so
-// ReclaimSpace does nothing here.
+// the file system takes VACUUM FULL, an operator's decision. ReclaimSpace
+// (postgres_bodies.cc) removes large bodies no commit named.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -32,9 +32,15 @@ Result<int64_t> PostgresStore::PruneQueueHistory(int64_t before_ms, int limit) {
       SP_RETURN_IF_ERROR(
           c.Run("DELETE FROM queue_deliveries WHERE message_id = $1",
                 PgParams().Text(id)));
-      SP_RETURN_IF_ERROR(
-          c.Run("DELETE FROM queue_messages WHERE id = $1 AND state = 'done'",
-                PgParams().Text(id)));
+      SP_ASSIGN_OR_RETURN(
+          PgResult gone,
+          c.Query("DELETE FROM queue_messages WHERE id = $1 AND state = "
+                  "'done'",
+                  PgParams().Text(id)));
+      // Its body went when it was done; this makes sure.
+      if (gone.affected() > 0) {
+        SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kQueue, id));
+      }
     }
     pruned = ids.rows();
     return Status::Ok();
@@ -72,14 +78,12 @@ Result<int64_t> PostgresStore::PrunePortalCopies(int64_t now,
                           c.Query("DELETE FROM portal_copies WHERE id = $1",
                                   PgParams().Text(id)));
       pruned += d.affected();  // another node may have pruned it first
+      // A large copy's chunks go with it (postgres_bodies.cc).
+      SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, id));
     }
     return Status::Ok();
   }));
   return pruned;
-}
-
-Result<int64_t> PostgresStore::ReclaimSpace(int64_t /*max_pages*/) {
-  return int64_t{0};
 }
 
 Result<StoreStats> PostgresStore::Stats() {

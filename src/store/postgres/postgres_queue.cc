@@ -49,14 +49,23 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
   batch.stale_updates.clear();
   batch.lost_leases.clear();
   for (QueuedMessage& m : batch.new_messages) {
-    SP_RETURN_IF_ERROR(c.Run(
-        "INSERT INTO queue_messages (id, received_ms, mail_from, "
-        "envelope_json, header_message_id, size, content, state, "
-        "lease_node, lease_until_ms) VALUES ($1, $2, $3, $4, $5, $6, "
-        "$7, $8, $9, $10)",
-        PgParams::Of(m.id, m.received_ms, m.mail_from, m.envelope_json,
-                     m.header_message_id, m.size, internal::Bytes{m.content},
-                     m.state, m.lease_node, m.lease_until_ms)));
+    // A large body is in chunks (postgres_bodies.cc), staged before this
+    // transaction or written in it; its row holds an empty content.
+    const bool apart = m.content_staged || StagesBodies(m.content.size());
+    if (m.content_staged) {
+      SP_RETURN_IF_ERROR(ExpectStagedBody(c, BodyKind::kQueue, m.id));
+    } else if (apart) {
+      SP_RETURN_IF_ERROR(WriteBody(c, BodyKind::kQueue, m.id, m.content));
+    }
+    std::string_view in_row = apart ? std::string_view() : m.content;
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO queue_messages (id, received_ms, mail_from, "
+              "envelope_json, header_message_id, size, content, state, "
+              "lease_node, lease_until_ms) VALUES ($1, $2, $3, $4, $5, $6, "
+              "$7, $8, $9, $10)",
+              PgParams::Of(m.id, m.received_ms, m.mail_from, m.envelope_json,
+                           m.header_message_id, m.size, internal::Bytes{in_row},
+                           m.state, m.lease_node, m.lease_until_ms)));
     for (QueuedRecipient& r : m.recipients) {
       SP_ASSIGN_OR_RETURN(
           r.id, c.QueryInt(
@@ -94,12 +103,17 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
     SP_RETURN_IF_ERROR(InsertAudit(c, r));
   }
   for (const std::string& id : batch.maybe_done) {
-    SP_RETURN_IF_ERROR(
-        c.Run("UPDATE queue_messages SET state = 'done', content = ''::bytea "
-              "WHERE id = $1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
-              "FROM queue_deliveries WHERE message_id = $1 AND state = "
-              "'queued')",
-              PgParams().Text(id)));
+    SP_ASSIGN_OR_RETURN(
+        PgResult done,
+        c.Query("UPDATE queue_messages SET state = 'done', content = "
+                "''::bytea WHERE id = $1 AND state = 'queued' AND NOT EXISTS "
+                "(SELECT 1 FROM queue_deliveries WHERE message_id = $1 AND "
+                "state = 'queued')",
+                PgParams().Text(id)));
+    // Its chunks, if it has any, go in the same commit.
+    if (done.affected() > 0) {
+      SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kQueue, id));
+    }
   }
   for (const std::string& id : batch.release_leases) {
     SP_ASSIGN_OR_RETURN(
@@ -141,6 +155,10 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
     if (r.rows() == 0) return Status::Ok();
     QueuedMessage m = internal::ReadQueuedMessage(PgRow{r, 0});
     if (with_content) m.content = r.Blob(0, 9);
+    if (with_content && m.content.empty() && m.state == "queued") {
+      // In chunks (postgres_bodies.cc): a ciphertext is never empty.
+      SP_ASSIGN_OR_RETURN(m.content, ReadBody(c, BodyKind::kQueue, m.id));
+    }
     SP_ASSIGN_OR_RETURN(
         PgResult d,
         c.Query("SELECT id, recipient, notify, orcpt, state, attempts, "

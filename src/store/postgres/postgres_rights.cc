@@ -88,13 +88,23 @@ Status PostgresStore::InsertProtectedMessage(Conn& c,
                                std::string(kProtectedMessageColumns) +
                                ") VALUES " + std::string(kMessageValues),
                            MessageParams(m.record, clock_.NowUnix())));
-  if (!m.portal_copy.empty()) {
+  if (!m.portal_copy.empty() || m.portal_copy_staged) {
+    // A large copy is in chunks (postgres_bodies.cc), staged before this
+    // transaction or written in it; its row holds an empty container.
+    const bool apart =
+        m.portal_copy_staged || StagesBodies(m.portal_copy.size());
+    if (m.portal_copy_staged) {
+      SP_RETURN_IF_ERROR(ExpectStagedBody(c, BodyKind::kPortal, m.record.id));
+    } else if (apart) {
+      SP_RETURN_IF_ERROR(
+          WriteBody(c, BodyKind::kPortal, m.record.id, m.portal_copy));
+    }
     SP_RETURN_IF_ERROR(
         c.Run("INSERT INTO portal_copies (id, container, created_at) VALUES "
               "($1, $2, $3)",
               PgParams()
                   .Text(m.record.id)
-                  .Blob(m.portal_copy)
+                  .Blob(apart ? std::string_view() : m.portal_copy)
                   .Int(clock_.NowUnix())));
   }
   if (!m.index_terms.empty()) {
@@ -112,9 +122,20 @@ Status PostgresStore::AddProtectedMessage(const NewProtectedMessage& m) {
 
 Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
     std::string_view id) {
-  return SelectFirst("SELECT container FROM portal_copies WHERE id = $1",
-                     PgParams().Text(id),
-                     [](const PgResult& r, int i) { return r.Blob(i, 0); });
+  std::optional<std::string> copy;
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r, c.Query("SELECT container FROM portal_copies WHERE id = $1",
+                            PgParams().Text(id)));
+    if (r.rows() == 0) return Status::Ok();
+    copy = r.Blob(0, 0);
+    if (copy->empty()) {
+      // In chunks (postgres_bodies.cc): a container is never empty.
+      SP_ASSIGN_OR_RETURN(*copy, ReadBody(c, BodyKind::kPortal, id));
+    }
+    return Status::Ok();
+  }));
+  return copy;
 }
 
 Status PostgresStore::PutOtp(const OtpRecord& o) {

@@ -241,6 +241,7 @@ Status PostgresStore::ShredProtectedMessage(std::string_view id,
         "no protected message " + std::string(id)));
     SP_RETURN_IF_ERROR(
         c.Run("DELETE FROM portal_copies WHERE id = $1", PgParams().Text(id)));
+    SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, id));
     SP_RETURN_IF_ERROR(c.Run("DELETE FROM portal_otps WHERE message_id = $1",
                              PgParams().Text(id)));
     SP_RETURN_IF_ERROR(DeleteSearchTerms(c, id));

@@ -11,6 +11,10 @@
 // users, org keys, revocations and expiries, ended sessions) notify every
 // node in their transaction (pg_listener.h, WatchChanges).
 //
+// Large bodies (queue contents and portal copies of kLargeBodyBytes or
+// more) are kept in chunks apart from their rows and read a chunk at a
+// time (BodyStore; postgres_bodies.cc).
+//
 // Thread-safety: thread-safe; calls run in parallel on up to pool_size
 // connections.
 #ifndef SEALPOST_STORE_POSTGRES_POSTGRES_STORE_H_
@@ -25,13 +29,18 @@
 #include <utility>
 #include <vector>
 
+#include "store/body_store.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_conn.h"
 #include "store/store.h"
 
 namespace sealpost::store {
 
-class PostgresStore final : public Store {
+// The size of a large body's chunks (the last may be shorter): a row the
+// server stores out of line (TOAST) and a reader holds one of at a time.
+inline constexpr size_t kPgBodyChunkBytes = 1 << 20;
+
+class PostgresStore final : public Store, public BodyStore {
  public:
   // Connects, and applies `migrations` that are not yet applied.
   static Result<std::unique_ptr<PostgresStore>> Open(
@@ -108,11 +117,18 @@ class PostgresStore final : public Store {
 
   // Queue (postgres_queue.cc).
   Status CommitQueueBatch(QueueBatch& batch) override;
-  // Bodies stay in the rows, where every node reaches them.
-  bool StagesBodies(size_t) const override { return false; }
-  Status StageBody(BodyKind, std::string_view, std::string_view) override {
-    return UnimplementedError("PostgreSQL keeps bodies in its rows");
+  // Large bodies in chunks (postgres_bodies.cc), where every node reaches
+  // them.
+  bool StagesBodies(size_t size) const override {
+    return size >= kLargeBodyBytes;
   }
+  Status StageBody(BodyKind kind, std::string_view id,
+                   std::string_view body) override;
+  Result<std::unique_ptr<BodyWriter>> StartBody(BodyKind kind,
+                                                std::string_view id) override;
+  Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
+                                               std::string_view id) override;
+  void DiscardBody(BodyKind kind, std::string_view id) override;
   Result<std::vector<std::string>> ListDueQueueMessages(int64_t now_ms,
                                                         int limit) override;
   Result<std::vector<QueueClaim>> ClaimDueQueueMessages(
@@ -165,7 +181,9 @@ class PostgresStore final : public Store {
                                const AuditRecord& audit) override;
 
   // Housekeeping (postgres_housekeeping.cc). ReclaimSpace gives nothing
-  // back itself: PostgreSQL's autovacuum reuses dead rows' space.
+  // back to the file system (PostgreSQL's autovacuum reuses dead rows'
+  // space): it removes staged bodies no commit named within an hour
+  // (postgres_bodies.cc).
   Result<int64_t> PruneQueueHistory(int64_t before_ms, int limit) override;
   Result<int64_t> PrunePortalCopies(int64_t now, int64_t created_before,
                                     int limit) override;
@@ -256,6 +274,15 @@ class PostgresStore final : public Store {
                            const std::vector<int64_t>& terms);
   Status DeleteSearchTerms(Conn& c, std::string_view message_id);
   Status WriteQueueBatch(Conn& c, QueueBatch& batch);
+  // Large bodies inside the caller's transaction (postgres_bodies.cc): one
+  // written whole, in chunks; a staged one checked (FAILED_PRECONDITION
+  // when it is not there, finished) and locked until the commit; one read
+  // whole (DATA_LOSS when damaged); one dropped with its chunks.
+  Status WriteBody(Conn& c, BodyKind kind, std::string_view id,
+                   std::string_view body);
+  Status ExpectStagedBody(Conn& c, BodyKind kind, std::string_view id);
+  Result<std::string> ReadBody(Conn& c, BodyKind kind, std::string_view id);
+  Status DropBody(Conn& c, BodyKind kind, std::string_view id);
   // One statement and a notification of `what` to every node, committed
   // together.
   Status RunAndNotify(std::string_view what, std::string_view sql,

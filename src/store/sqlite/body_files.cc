@@ -62,12 +62,13 @@ Result<std::unique_ptr<BodyWriter>> BodyFiles::Start(
   return std::unique_ptr<BodyWriter>(new FileBodyWriter(std::move(file)));
 }
 
-Result<std::unique_ptr<FileReader>> BodyFiles::Open(BodyKind kind,
+Result<std::unique_ptr<BodyReader>> BodyFiles::Open(BodyKind kind,
                                                     std::string_view id) const {
   if (!enabled()) return NotFoundError("no body files");
   // A body file is never changed once written (only removed, which the
   // open file outlives): its size when opened is the size read.
-  return FileReader::Open(PathOf(kind, id));
+  SP_ASSIGN_OR_RETURN(auto file, FileReader::Open(PathOf(kind, id)));
+  return std::unique_ptr<BodyReader>(std::move(file));
 }
 
 Result<std::string> BodyFiles::Read(BodyKind kind, std::string_view id) const {

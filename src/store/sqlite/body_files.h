@@ -30,7 +30,7 @@ namespace sealpost::store::internal {
 
 // Bodies below this stay in the database (small mail keeps one fsync per
 // group commit and no file per message).
-inline constexpr size_t kBodyFileBytes = 256 * 1024;
+inline constexpr size_t kBodyFileBytes = kLargeBodyBytes;
 
 // What the row of a body in a file holds (not NULL: an empty blob; a
 // string literal, as SQLite binds a null pointer as NULL).
@@ -59,7 +59,7 @@ class BodyFiles {
                                             std::string_view id) const;
   Result<std::string> Read(BodyKind kind, std::string_view id) const;
   // NOT_FOUND when the body has no file.
-  Result<std::unique_ptr<FileReader>> Open(BodyKind kind,
+  Result<std::unique_ptr<BodyReader>> Open(BodyKind kind,
                                            std::string_view id) const;
   // Best effort (a file left behind goes at the next start-up).
   void Remove(BodyKind kind, std::string_view id) const;

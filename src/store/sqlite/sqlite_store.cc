@@ -119,7 +119,7 @@ Result<std::unique_ptr<BodyWriter>> SqliteStore::StartBody(
   return bodies_.Start(kind, id);
 }
 
-Result<std::unique_ptr<FileReader>> SqliteStore::OpenBody(BodyKind kind,
+Result<std::unique_ptr<BodyReader>> SqliteStore::OpenBody(BodyKind kind,
                                                           std::string_view id) {
   return bodies_.Open(kind, id);
 }
@@ -192,7 +192,9 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
     if (m.version <= current) continue;
     // Each migration and its bookkeeping row commit together or not at all.
     Status st = InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-      SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
+      if (!m.postgres_only) {
+        SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
+      }
       Stmt ins(stmts_,
                "INSERT INTO schema_migrations (version, name, applied_at) "
                "VALUES (?, ?, ?)");

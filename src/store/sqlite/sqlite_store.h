@@ -110,7 +110,7 @@ class SqliteStore final : public Store, public BodyStore {
                    std::string_view body) override;
   Result<std::unique_ptr<BodyWriter>> StartBody(BodyKind kind,
                                                 std::string_view id) override;
-  Result<std::unique_ptr<FileReader>> OpenBody(BodyKind kind,
+  Result<std::unique_ptr<BodyReader>> OpenBody(BodyKind kind,
                                                std::string_view id) override;
   void DiscardBody(BodyKind kind, std::string_view id) override {
     bodies_.Remove(kind, id);
