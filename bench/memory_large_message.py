@@ -30,27 +30,12 @@ import sys
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
-                                                      "sealpost"))
+import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
+from peer_runs import MB, status_kb
 
-import smtp_testlib  # noqa: E402
-from smtp_testlib import (DevServer, SmtpSink, run_together,  # noqa: E402
+import smtp_testlib
+from smtp_testlib import (DevServer, SmtpSink, run_together,
                           wait_for)
-
-MB = 1024 * 1024
-
-
-def status_kb(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def message(size, marker):

@@ -15,20 +15,14 @@ import json
 import os
 import smtplib
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
-                                                      "sealpost"))
+import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
+from peer_runs import MB
 
-import large_message_test as lm  # noqa: E402
-import peer_runs  # noqa: E402
-from smtp_testlib import DevServer, wait_for, unique  # noqa: E402
-
-MB = 1024 * 1024
+import large_message_test as lm
+from smtp_testlib import DevServer, wait_for, unique
 
 
 def one(mb):

@@ -19,28 +19,14 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
-                                                      "sealpost"))
+import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
+from peer_runs import MB, status_kb
 
-import large_message_test as lm  # noqa: E402
-import peer_runs  # noqa: E402
-from smtp_testlib import DevServer, unique  # noqa: E402
-
-MB = 1024 * 1024
-
-
-def status_kb(pid, field):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
+import large_message_test as lm
+from smtp_testlib import DevServer, unique
 
 
 def timed(binary, args, env, stdin=None):

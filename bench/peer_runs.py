@@ -1,6 +1,9 @@
-"""The command line and the table of the memory benches that measure one
-case per size in a process of its own (`SCRIPT --one SIZE`, which prints one
-JSON line), for this build and optionally a peer build in the same run:
+"""What the memory benches share: imported first, it puts the tests'
+helpers (tests/: smtp_testlib, large_message_test) on the path and makes
+SEALPOST_BINARY default to build/sealpost; then the command line and the
+table of the benches that measure one case per size in a process of its
+own (`SCRIPT --one SIZE`, which prints one JSON line), for this build and
+optionally a peer build in the same run:
 
     SCRIPT [--peer BINARY] [SIZE_MB ...]
 """
@@ -9,6 +12,26 @@ import json
 import os
 import subprocess
 import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
+                                                      "sealpost"))
+
+MB = 1024 * 1024
+
+
+def status_kb(pid, field):
+    """A field of /proc/PID/status in kB (VmRSS, VmHWM); 0 when absent
+    or when the process is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main(script, one, header, row, default_sizes=(50, 100)):

@@ -17,7 +17,6 @@
 namespace sealpost::api {
 namespace {
 
-constexpr size_t kMaxRecipients = 500;
 // A message that came spooled (a raw body larger than the server holds in
 // memory, HttpServerOptions::spooled_bodies) is indexed by its first bytes
 // only (search.index_at_protection): memory that does not grow with it.
@@ -90,16 +89,12 @@ Response ProtectSpooled(Request& req, const Caller& caller,
                                        std::string_view digest) {
     return ctx.licenses->SealWrapperDigest(id, name, header, digest);
   };
-  auto open = [spool]() -> Result<mime::ContainerSource> {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> r, spool->Open());
-    std::shared_ptr<ByteSource> reader = std::move(r);
-    return mime::ContainerSource{static_cast<size_t>(spool->size()),
-                                 [reader](size_t max, std::string* out) {
-                                   return reader->Read(max, out);
-                                 }};
-  };
-  auto wrapper = mime::BuildWrapperStream(
-      header_section, static_cast<size_t>(spool->size()), open, *wrap);
+  // The reader keeps the spool (its file) for as long as the wrapper is sent.
+  auto reader = spool->Open();
+  if (!reader.ok()) return FromStatus(reader.status());
+  auto wrapper = mime::BuildWrapperStream(header_section,
+                                          static_cast<size_t>(spool->size()),
+                                          std::move(*reader), *wrap);
   if (!wrapper.ok()) return FromStatus(wrapper.status());
   Response r;
   r.status = 201;
@@ -128,15 +123,7 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
             std::string message;
             if (raw) {
               tmpl = req.QueryParam("template");
-              std::string to = req.QueryParam("to");
-              size_t start = 0;
-              while (start < to.size()) {
-                size_t comma = to.find(',', start);
-                if (comma == std::string::npos) comma = to.size();
-                if (comma > start)
-                  recipients.push_back(to.substr(start, comma - start));
-                start = comma + 1;
-              }
+              recipients = CommaList(req.QueryParam("to"));
               if (tmpl.empty()) {
                 return Response::JsonError(
                     400, "invalid_argument",

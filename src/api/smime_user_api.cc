@@ -16,24 +16,10 @@
 namespace sealpost::api {
 namespace {
 
-constexpr size_t kMaxRecipients = 500;
-
 // SignedIn's refusal of the admin token.
 std::string AsUser(std::string_view what) {
   return std::string(what) +
          " as a signed-in user: the admin token holds no one's key";
-}
-
-std::vector<std::string> SplitList(std::string_view list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    if (comma > start) out.emplace_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -84,7 +70,7 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
               return Response::JsonError(400, "invalid_argument",
                                          "send the message as message/rfc822");
             }
-            std::vector<std::string> to = SplitList(req.QueryParam("to"));
+            std::vector<std::string> to = CommaList(req.QueryParam("to"));
             if (to.empty() || to.size() > kMaxRecipients) {
               return Response::JsonError(
                   400, "invalid_argument",

@@ -4,6 +4,7 @@
 
 #include "base/encoding.h"
 #include "base/log.h"
+#include "base/split.h"
 #include "license/directory.h"
 #include "license/property_set.h"
 
@@ -89,6 +90,15 @@ Result<std::vector<std::string>> StringList(const json::object& o,
                                   "' must be an array of strings");
     }
     out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+std::vector<std::string> CommaList(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    std::string_view item = TakeField(list, ",");
+    if (!item.empty()) out.emplace_back(item);
   }
   return out;
 }

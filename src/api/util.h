@@ -50,6 +50,11 @@ Result<std::string> StringField(const boost::json::object& o,
 // A required array of strings.
 Result<std::vector<std::string>> StringList(const boost::json::object& o,
                                             std::string_view key);
+// The items of a comma-separated query parameter ("a,b"; empty items are
+// dropped): the recipients of a protect request with a raw body.
+std::vector<std::string> CommaList(std::string_view list);
+// The most recipients one protect request may name.
+inline constexpr size_t kMaxRecipients = 500;
 // A required string field holding base64, decoded.
 Result<std::string> Base64Field(const boost::json::object& o,
                                 std::string_view key);

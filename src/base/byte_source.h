@@ -8,6 +8,7 @@
 #define SEALPOST_BASE_BYTE_SOURCE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "base/status.h"
@@ -23,6 +24,15 @@ class ByteSource {
   // the end, and only once the source knows that end is the real one (a
   // decrypting source: the last segment authenticated).
   virtual Result<size_t> Read(size_t max, std::string* out) = 0;
+};
+
+// A ByteSource whose size is known before its first byte is read: a file
+// (FileReader), bytes in memory (StringSource), a stored body
+// (store::BodyReader).
+class SizedByteSource : public ByteSource {
+ public:
+  // Its size in bytes.
+  virtual int64_t size() const = 0;
 };
 
 }  // namespace sealpost

@@ -160,10 +160,21 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const std::string& path) {
     if (errno == ENOENT) return NotFoundError("no such file: " + path);
     return Errno("opening", path);
   }
-  return std::unique_ptr<FileReader>(new FileReader(path, fd));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status s = Errno("reading", path);
+    close(fd);
+    return s;
+  }
+  return std::unique_ptr<FileReader>(new FileReader(path, fd, st.st_size));
 }
 
 FileReader::~FileReader() { close(fd_); }
+
+Status FileReader::Restart() {
+  if (lseek(fd_, 0, SEEK_SET) != 0) return Errno("rewinding", path_);
+  return Status::Ok();
+}
 
 Result<size_t> FileReader::Read(size_t max, std::string* out) {
   const size_t old = out->size();

@@ -4,10 +4,12 @@
 #ifndef SEALPOST_BASE_FILES_H_
 #define SEALPOST_BASE_FILES_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 
 namespace sealpost {
@@ -55,22 +57,33 @@ class ExclusiveFileWriter {
   int fd_;  // -1 once committed or abandoned
 };
 
-// Reads a file a piece at a time. Thread-compatible.
-class FileReader {
+// The file-backed ByteSource: a file read a piece at a time from its first
+// byte, and again after Restart (a message file the CLI opens, a body file
+// of the store, a download kept in an anonymous temporary file). The file
+// opened stays the one read, even when it is renamed or removed meanwhile.
+// Its bytes in memory are StringSource (base/string_source.h).
+// Thread-compatible.
+class FileReader : public SizedByteSource {
  public:
   // NOT_FOUND when there is no such file.
   static Result<std::unique_ptr<FileReader>> Open(const std::string& path);
-  ~FileReader();
+  ~FileReader() override;
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
+  // Back to the first byte (an error for a pipe, which cannot go back).
+  Status Restart() override;
   // Appends up to `max` bytes to *out; 0 at the end of the file.
-  Result<size_t> Read(size_t max, std::string* out);
+  Result<size_t> Read(size_t max, std::string* out) override;
+  // Its size in bytes when it was opened.
+  int64_t size() const override { return size_; }
 
  private:
-  FileReader(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  FileReader(std::string path, int fd, int64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
   std::string path_;
   int fd_;
+  int64_t size_;
 };
 bool FileExists(const std::string& path);
 

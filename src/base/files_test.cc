@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "base/string_source.h"
 #include "base/temp_dir_for_testing.h"
 
 namespace sealpost {
@@ -55,6 +56,49 @@ TEST_F(FilesTest, FailedRenameRemovesTheTemporary) {
                             /*exclusive=*/false);
   EXPECT_FALSE(s.ok());
   EXPECT_FALSE(FileExists(dir_ + "/t"));
+}
+
+// Everything a ByteSource gives, read `max` bytes at a time.
+std::string Drain(ByteSource& source, size_t max) {
+  std::string out;
+  for (;;) {
+    auto n = source.Read(max, &out);
+    if (!n.ok()) return "<" + n.status().ToString() + ">";
+    if (*n == 0) return out;
+  }
+}
+
+// The file-backed ByteSource knows its size and reads the file it opened
+// from its first byte again on Restart, even once the file is gone from
+// its directory.
+TEST_F(FilesTest, FileReaderRestartsFromTheFirstByte) {
+  const std::string path = dir_ + "/body";
+  ASSERT_TRUE(WriteFileAtomic(path, "0123456789", 0600).ok());
+  auto file = FileReader::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ((*file)->size(), 10);
+  EXPECT_EQ(Drain(**file, 3), "0123456789");
+  EXPECT_EQ(Drain(**file, 3), "");
+  ASSERT_TRUE(std::filesystem::remove(path));
+  ASSERT_TRUE((*file)->Restart().ok());
+  EXPECT_EQ(Drain(**file, 4), "0123456789");
+  EXPECT_EQ(FileReader::Open(path).status().code(), StatusCode::kNotFound);
+}
+
+TEST(StringSourceTest, ViewedAndHeldBytesInSlices) {
+  std::string bytes = "abcdefghij";
+  StringSource viewed(bytes, 4);
+  std::string first;
+  ASSERT_EQ(*viewed.Read(100, &first), 4u);
+  EXPECT_EQ(first, "abcd");
+  EXPECT_EQ(Drain(viewed, 100), "efghij");
+  ASSERT_TRUE(viewed.Restart().ok());
+  EXPECT_EQ(Drain(viewed, 3), bytes);
+  auto held = StringSource::Holding(std::string(bytes));
+  bytes.clear();
+  EXPECT_EQ(Drain(*held, 100), "abcdefghij");
+  ASSERT_TRUE(held->Restart().ok());
+  EXPECT_EQ(Drain(*held, 1), "abcdefghij");
 }
 
 }  // namespace

@@ -53,8 +53,10 @@ void RegisterTemplate(CLI::App& app, Globals& g);
 void RegisterLicense(CLI::App& app, Globals& g);
 // group add|remove|list|member (group_cmd.cc).
 void RegisterGroup(CLI::App& app, Globals& g);
-// open, protect.
+// open (open_cmd.cc).
 void RegisterOpen(CLI::App& app, Globals& g);
+// protect (protect_cmd.cc).
+void RegisterProtect(CLI::App& app, Globals& g);
 // rule list|get|new|set|remove|enable|disable (rule_cmd.cc).
 void RegisterRule(CLI::App& app, Globals& g);
 // branding get|set|new|remove (branding_cmd.cc).
@@ -132,7 +134,7 @@ void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props);
 
 // Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
-// gives a client whose token is the session's (open_cmd.cc).
+// gives a client whose token is the session's.
 bool SignIn(Globals& g, const std::string& user, ClientOptions* client);
 
 // Password from the environment variable `env`, else a prompt without echo

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -139,6 +141,27 @@ Status Connect(const ClientOptions& options, const Target& t,
   return Status::Ok();
 }
 
+// One connection to the server: TLS set up (SetUpTls), connected and the
+// handshake done (Connect). Kept where it was made: the stream refers to
+// the I/O and TLS contexts beside it.
+struct Connection {
+  Target target;
+  asio::io_context io;
+  ssl::context ctx{ssl::context::tls_client};
+  std::optional<TlsStream> stream;
+
+  static Result<std::unique_ptr<Connection>> Open(
+      const ClientOptions& options) {
+    SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
+    auto c = std::make_unique<Connection>();
+    c->target = std::move(t);
+    SP_RETURN_IF_ERROR(SetUpTls(options, c->ctx));
+    c->stream.emplace(c->io, c->ctx);
+    SP_RETURN_IF_ERROR(Connect(options, c->target, c->io, *c->stream));
+    return c;
+  }
+};
+
 template <class Fields>
 void SetRequestFields(const ClientOptions& options, const Target& t,
                       bhttp::request_header<Fields>& req) {
@@ -165,13 +188,10 @@ Result<ApiResponse> Call(const ClientOptions& options,
                          const std::string& method, const std::string& target,
                          const std::string& json_body,
                          const std::string& content_type) {
-  SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
   try {
-    asio::io_context io;
-    ssl::context ctx(ssl::context::tls_client);
-    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
-    TlsStream stream(io, ctx);
-    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
+    SP_ASSIGN_OR_RETURN(auto connection, Connection::Open(options));
+    TlsStream& stream = *connection->stream;
+    const Target& t = connection->target;
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method),
                                            target, 11};
     SetRequestFields(options, t, req);
@@ -205,7 +225,6 @@ Result<ApiResponse> CallStreamed(
     const ClientOptions& options, const StreamedRequest& request,
     const std::function<bool(const ApiResponse& head)>& stream_if,
     const std::function<Status(std::string_view slice)>& sink) {
-  SP_ASSIGN_OR_RETURN(Target t, ParseAddr(options.addr));
   // Each read or write of a slice has its own deadline; the wait for the
   // answer's header is longer, as the server works on the whole body first.
   constexpr auto kStep = std::chrono::seconds(60);
@@ -216,17 +235,15 @@ Result<ApiResponse> CallStreamed(
                             " failed: " + ec.message());
   };
   try {
-    asio::io_context io;
-    ssl::context ctx(ssl::context::tls_client);
-    SP_RETURN_IF_ERROR(SetUpTls(options, ctx));
-    TlsStream stream(io, ctx);
-    SP_RETURN_IF_ERROR(Connect(options, t, io, stream));
+    SP_ASSIGN_OR_RETURN(auto connection, Connection::Open(options));
+    TlsStream& stream = *connection->stream;
+    const Target& t = connection->target;
     auto& tcp = beast::get_lowest_layer(stream);
 
     bhttp::request<bhttp::empty_body> req{bhttp::string_to_verb(request.method),
                                           request.target, 11};
     SetRequestFields(options, t, req);
-    if (request.body_fd >= 0) {
+    if (request.body != nullptr) {
       req.set(bhttp::field::content_type, request.content_type);
       req.content_length(static_cast<uint64_t>(request.body_size));
     }
@@ -238,30 +255,29 @@ Result<ApiResponse> CallStreamed(
     // The body as it is read from the file. The server may answer before
     // it has all of it (a refusal from the header alone: 401, 413) and
     // close: the write then fails, and the answer is read all the same.
-    std::string slice(kSlice, '\0');
+    std::string slice;
     int64_t sent = 0;
-    while (request.body_fd >= 0 && sent < request.body_size) {
+    while (request.body != nullptr && sent < request.body_size) {
       size_t want = static_cast<size_t>(
           std::min<int64_t>(kSlice, request.body_size - sent));
-      ssize_t n = ::read(request.body_fd, slice.data(), want);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        return DataLossError(std::string("cannot read the input: ") +
-                             std::strerror(errno));
+      slice.clear();
+      auto n = request.body->Read(want, &slice);
+      if (!n.ok()) {
+        return DataLossError("cannot read the input: " + n.status().message());
       }
-      if (n == 0) {
+      if (*n == 0) {
         return DataLossError("the input ended after " + std::to_string(sent) +
                              " of " + std::to_string(request.body_size) +
                              " bytes (did it change while it was sent?)");
       }
       tcp.expires_after(kStep);
-      asio::write(stream, asio::buffer(slice.data(), static_cast<size_t>(n)),
-                  ec);
+      asio::write(stream, asio::buffer(slice), ec);
       if (ec) break;
-      sent += n;
+      sent += static_cast<int64_t>(*n);
     }
     boost::system::error_code write_ec = ec;
 
+    slice.resize(kSlice);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::buffer_body> parser;
     parser.body_limit(boost::none);  // kept bodies are capped below

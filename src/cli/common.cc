@@ -148,6 +148,31 @@ void PrintProperties(
   }
 }
 
+bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {
+  if (user.empty()) {
+    std::fprintf(stderr,
+                 "sealpost: who are you? pass --user EMAIL (or set "
+                 "SEALPOST_USER)\n");
+    g.exit_code = kExitLocal;
+    return false;
+  }
+  std::string password =
+      ReadPassword("Password for " + user + ": ", "SEALPOST_PASSWORD");
+  Globals anon = g;
+  anon.client.token.clear();
+  std::string body;
+  if (!CallApi(anon, "POST", "/api/v1/auth/token",
+               json::serialize(
+                   json::object{{"email", user}, {"password", password}}),
+               &body)) {
+    g.exit_code = anon.exit_code;
+    return false;
+  }
+  *client = WithLocalDefaults(g.client);
+  client->token = std::string(json::parse(body).at("token").as_string());
+  return true;
+}
+
 std::string ReadPassword(const std::string& prompt, const char* env) {
   if (const char* v = std::getenv(env); v != nullptr && *v != '\0') return v;
   std::string line;

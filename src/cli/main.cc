@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   RegisterLicense(app, g);
   RegisterGroup(app, g);
   RegisterOpen(app, g);
+  RegisterProtect(app, g);
   RegisterRule(app, g);
   RegisterBranding(app, g);
   RegisterCert(app, g);

@@ -1,8 +1,8 @@
 // CallStreamed: one HTTPS request to the server's API whose bodies need not
 // fit in memory (issue 14: `sealpost protect` and `open` of large
-// messages). The request body is read from a file descriptor a slice at a
-// time and sent with its Content-Length; the response body is handed to a
-// sink a slice at a time as it arrives. Same TLS checks as Call
+// messages). The request body is read from a ByteSource (a FileReader) a
+// slice at a time and sent with its Content-Length; the response body is handed
+// to a sink a slice at a time as it arrives. Same TLS checks as Call
 // (cli/client.h). Kept out of client.h so that the CLI's other commands do
 // not see it.
 //
@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "cli/client.h"
 
@@ -24,9 +25,9 @@ struct StreamedRequest {
   std::string method;  // "POST"
   std::string target;  // "/api/v1/protect?template=..."
   std::string content_type;
-  // The request body: exactly `body_size` bytes read from `body_fd` from
-  // its current offset. -1: no body.
-  int body_fd = -1;
+  // The request body: exactly `body_size` bytes read from `body` from where
+  // it stands; the caller owns it and it outlives the call. Null: no body.
+  ByteSource* body = nullptr;
   int64_t body_size = 0;
 };
 
@@ -41,7 +42,7 @@ inline constexpr size_t kMaxKeptBody = 1 << 20;
 // cut short of its Content-Length is an error, so a sink that saw no error
 // and a call that returns OK together mean the whole body arrived.
 // Network and TLS failures are UNAVAILABLE with a one-line reason; a body
-// file that gives fewer than body_size bytes is DATA_LOSS.
+// that fails to read or gives fewer than body_size bytes is DATA_LOSS.
 Result<ApiResponse> CallStreamed(
     const ClientOptions& options, const StreamedRequest& request,
     const std::function<bool(const ApiResponse& head)>& stream_if,

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/encoding.h"
+#include "base/string_source.h"
 #include "base/strings.h"
 #include "crypto/random.h"
 #include "mime/facts.h"
@@ -50,15 +51,8 @@ std::string ToCrlf(std::string_view s) {
 Result<std::string> BuildWrapperMail(std::string_view original,
                                      std::string_view container,
                                      const WrapperOptions& o) {
-  size_t at = 0;
-  ContainerSource source{container.size(),
-                         [&](size_t max, std::string* out) -> Result<size_t> {
-                           size_t n = std::min(max, container.size() - at);
-                           out->append(container.substr(at, n));
-                           at += n;
-                           return n;
-                         }};
-  return BuildWrapperMail(original, source, o);
+  StringSource source(container);
+  return BuildWrapperMail(original, container.size(), &source, o);
 }
 
 namespace {
@@ -211,9 +205,10 @@ Result<Layout> MakeLayout(std::string_view original, const WrapperOptions& o) {
 
 // The container read in slices of whole 57-byte groups, so that every
 // base64 line but the last is full, as if encoded in one piece; `emit`
-// gets each slice. INTERNAL when it does not come to container.size.
+// gets each slice. INTERNAL when it does not come to `size` bytes.
 template <class Emit>
-Status ForEachContainerSlice(const ContainerSource& container, Emit emit) {
+Status ForEachContainerSlice(ByteSource* container, size_t size, Emit emit) {
+  if (container == nullptr) return InternalError("no container to attach");
   constexpr size_t kSlice = 57 * 1024;
   std::string slice;
   size_t total = 0;
@@ -221,7 +216,7 @@ Status ForEachContainerSlice(const ContainerSource& container, Emit emit) {
     slice.clear();
     while (slice.size() < kSlice) {
       SP_ASSIGN_OR_RETURN(size_t n,
-                          container.read(kSlice - slice.size(), &slice));
+                          container->Read(kSlice - slice.size(), &slice));
       if (n == 0) break;
     }
     if (slice.empty()) break;
@@ -229,9 +224,9 @@ Status ForEachContainerSlice(const ContainerSource& container, Emit emit) {
     emit(std::string_view(slice));
     if (slice.size() < kSlice) break;
   }
-  if (total != container.size) {
+  if (total != size) {
     return InternalError("the container ended after " + std::to_string(total) +
-                         " of " + std::to_string(container.size) + " bytes");
+                         " of " + std::to_string(size) + " bytes");
   }
   return Status::Ok();
 }
@@ -253,11 +248,11 @@ std::string FinishHead(std::string head, const WrapperOptions& o,
 class LayoutStream : public WrapperStream {
  public:
   LayoutStream(Layout layout, std::string head, size_t container_size,
-               std::function<Result<ContainerSource>()> open, bool attach)
+               std::unique_ptr<ByteSource> container, bool attach)
       : layout_(std::move(layout)),
         head_(std::move(head)),
         container_size_(container_size),
-        open_(std::move(open)),
+        container_(std::move(container)),
         attach_(attach) {}
 
   int64_t size() const override {
@@ -283,10 +278,7 @@ class LayoutStream : public WrapperStream {
           break;
         case 1:
           pending_ = layout_.prefix;
-          if (attach_) {
-            SP_ASSIGN_OR_RETURN(ContainerSource c, open_());
-            container_ = std::move(c);
-          }
+          if (attach_) SP_RETURN_IF_ERROR(container_->Restart());
           break;
         case 2:
           // The container's base64, one slice of it at a time.
@@ -312,7 +304,7 @@ class LayoutStream : public WrapperStream {
     slice_.clear();
     while (slice_.size() < kSlice) {
       SP_ASSIGN_OR_RETURN(size_t n,
-                          container_.read(kSlice - slice_.size(), &slice_));
+                          container_->Read(kSlice - slice_.size(), &slice_));
       if (n == 0) break;
     }
     read_ += slice_.size();
@@ -328,9 +320,8 @@ class LayoutStream : public WrapperStream {
   Layout layout_;
   std::string head_;
   size_t container_size_;
-  std::function<Result<ContainerSource>()> open_;
+  std::unique_ptr<ByteSource> container_;  // owned; read again from its start
   bool attach_;
-  ContainerSource container_;
   bool container_done_ = false;
   size_t read_ = 0;
   int phase_ = 0;
@@ -342,7 +333,8 @@ class LayoutStream : public WrapperStream {
 }  // namespace
 
 Result<std::string> BuildWrapperMail(std::string_view original,
-                                     const ContainerSource& container,
+                                     size_t container_size,
+                                     ByteSource* container,
                                      const WrapperOptions& o) {
   SP_ASSIGN_OR_RETURN(Layout l, MakeLayout(original, o));
   std::string out = std::move(l.prefix);
@@ -350,11 +342,11 @@ Result<std::string> BuildWrapperMail(std::string_view original,
   // for the header section put in front at the end, so that the mail is
   // built in one buffer without reallocating.
   out.reserve(out.size() + l.head.size() + l.suffix.size() +
-              (o.attach_container ? WrappedBase64Size(container.size) : 0) +
+              (o.attach_container ? WrappedBase64Size(container_size) : 0) +
               (4 << 10));
   if (o.attach_container) {
     SP_RETURN_IF_ERROR(ForEachContainerSlice(
-        container,
+        container, container_size,
         [&out](std::string_view slice) { AppendWrappedBase64(slice, &out); }));
   }
   out += l.suffix;
@@ -368,7 +360,7 @@ Result<std::string> BuildWrapperMail(std::string_view original,
 
 Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
     std::string_view original_head, size_t container_size,
-    std::function<Result<ContainerSource>()> open, const WrapperOptions& o) {
+    std::unique_ptr<ByteSource> container, const WrapperOptions& o) {
   SP_ASSIGN_OR_RETURN(Layout l, MakeLayout(original_head, o));
   // First pass: the body's digest for the seal, the container read once.
   std::string params;
@@ -376,16 +368,13 @@ Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
     sealed::CanonicalBodyHasher hasher;
     hasher.Update(l.prefix);
     if (o.attach_container) {
-      SP_ASSIGN_OR_RETURN(ContainerSource c, open());
-      if (c.size != container_size) {
-        return InternalError("the container's size changed");
-      }
       std::string b64;
-      SP_RETURN_IF_ERROR(ForEachContainerSlice(c, [&](std::string_view slice) {
-        b64.clear();
-        AppendWrappedBase64(slice, &b64);
-        hasher.Update(b64);
-      }));
+      SP_RETURN_IF_ERROR(ForEachContainerSlice(
+          container.get(), container_size, [&](std::string_view slice) {
+            b64.clear();
+            AppendWrappedBase64(slice, &b64);
+            hasher.Update(b64);
+          }));
     }
     hasher.Update(l.suffix);
     SP_ASSIGN_OR_RETURN(params, o.seal_digest(l.head, hasher.Finish()));
@@ -394,8 +383,12 @@ Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
   }
   std::string head = FinishHead(l.head, o, params);
   bool attach = o.attach_container;
+  if (attach && container == nullptr) {
+    return InternalError("no container to attach");
+  }
   return std::unique_ptr<WrapperStream>(std::make_unique<LayoutStream>(
-      std::move(l), std::move(head), container_size, std::move(open), attach));
+      std::move(l), std::move(head), container_size, std::move(container),
+      attach));
 }
 
 Result<std::string> ExtractPart(std::string_view mail,

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 
 namespace sealpost::mime {
@@ -74,17 +75,14 @@ Result<std::string> BuildWrapperMail(std::string_view original,
                                      std::string_view container,
                                      const WrapperOptions& options);
 
-// A container read a slice at a time (issue 14: the portal copy in its body
-// file), so that it is not held whole beside the wrapper being built.
-// `read` appends up to `max` bytes to *out and returns how many (0 at the
-// end); it is called only when options.attach_container is set, and the
-// bytes it gives must come to `size` in all (INTERNAL otherwise).
-struct ContainerSource {
-  size_t size = 0;
-  std::function<Result<size_t>(size_t max, std::string* out)> read;
-};
+// The same with the container read a slice at a time from `container`
+// (issue 14: the portal copy in its body file), so that it is not held
+// whole beside the wrapper being built. It is read only when
+// options.attach_container is set (then null is INTERNAL), from where it
+// stands, and must give `container_size` bytes in all (INTERNAL otherwise).
 Result<std::string> BuildWrapperMail(std::string_view original,
-                                     const ContainerSource& container,
+                                     size_t container_size,
+                                     ByteSource* container,
                                      const WrapperOptions& options);
 
 // The wrapper mail made a slice at a time as it is sent (issue 14: a
@@ -99,15 +97,14 @@ class WrapperStream {
   virtual Result<size_t> Next(size_t max, std::string* out) = 0;
 };
 
-// The wrapper mail for a container of `container_size` bytes that `open`
-// gives from its first byte each time it is called (a file): read once
-// here for the seal (options.seal_digest; options.seal is refused), and
-// again by the stream as it is sent. Only the header section of the
-// original is needed (`original_head`; more is ignored).
+// The wrapper mail for a container of `container_size` bytes read from
+// `container` (a file, a spool): once here for the seal
+// (options.seal_digest; options.seal is refused), and again from its first
+// byte (Restart) by the stream as it is sent. Only the header section of
+// the original is needed (`original_head`; more is ignored).
 Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
     std::string_view original_head, size_t container_size,
-    std::function<Result<ContainerSource>()> open,
-    const WrapperOptions& options);
+    std::unique_ptr<ByteSource> container, const WrapperOptions& options);
 
 // The decoded bytes of the first application/vnd.sealpost.sealed part of a
 // mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/string_source.h"
 #include "sealed/wrapper_seal.h"
 
 namespace sealpost::mime {
@@ -89,19 +90,13 @@ TEST(WrapperTest, ContainerFromSourceInSlices) {
   std::string container;
   for (int i = 0; i < 300'000; ++i) container += static_cast<char>(i * 7);
   WrapperOptions o{"abc123", "Do Not Forward", "https://127.0.0.1:8443"};
-  auto source_of = [&](size_t size, size_t step) {
-    auto at = std::make_shared<size_t>(0);
-    return ContainerSource{
-        size, [&container, at, step](size_t max, std::string* out) {
-          size_t n = std::min({max, step, container.size() - *at});
-          out->append(container, *at, n);
-          *at += n;
-          return Result<size_t>(n);
-        }};
+  // The container in slices of `step` bytes, said to be `size` bytes long.
+  auto wrap_in_slices = [&](size_t size, size_t step) {
+    StringSource source(container, step);
+    return BuildWrapperMail(kOriginal, size, &source, o);
   };
   auto whole = BuildWrapperMail(kOriginal, std::string_view(container), o);
-  auto sliced =
-      BuildWrapperMail(kOriginal, source_of(container.size(), 1000), o);
+  auto sliced = wrap_in_slices(container.size(), 1000);
   ASSERT_TRUE(whole.ok() && sliced.ok()) << sliced.status().ToString();
   auto back = ExtractSealedAttachment(*sliced);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -112,22 +107,53 @@ TEST(WrapperTest, ContainerFromSourceInSlices) {
   ASSERT_NE(a, std::string::npos);
   EXPECT_EQ(whole->substr(a, container.size() * 4 / 3),
             sliced->substr(b, container.size() * 4 / 3));
-  EXPECT_EQ(BuildWrapperMail(kOriginal, source_of(container.size() + 1, 999), o)
-                .status()
-                .code(),
+  EXPECT_EQ(wrap_in_slices(container.size() + 1, 999).status().code(),
             StatusCode::kInternal);
-  EXPECT_EQ(BuildWrapperMail(kOriginal, source_of(container.size() - 1, 999), o)
-                .status()
-                .code(),
+  EXPECT_EQ(wrap_in_slices(container.size() - 1, 999).status().code(),
             StatusCode::kInternal);
+  // No source to read from is an error, never a wrapper without its
+  // container.
+  EXPECT_EQ(
+      BuildWrapperMail(kOriginal, container.size(), nullptr, o).status().code(),
+      StatusCode::kInternal);
   // Not read at all for a wrapper without the container.
   o.attach_container = false;
-  ContainerSource never{container.size(), [](size_t, std::string*) {
-                          ADD_FAILURE() << "read without an attachment";
-                          return Result<size_t>(size_t{0});
-                        }};
-  EXPECT_TRUE(BuildWrapperMail(kOriginal, never, o).ok());
+  class Never : public ByteSource {
+    Status Restart() override { return Status::Ok(); }
+    Result<size_t> Read(size_t, std::string*) override {
+      ADD_FAILURE() << "read without an attachment";
+      return size_t{0};
+    }
+  } never;
+  EXPECT_TRUE(BuildWrapperMail(kOriginal, container.size(), &never, o).ok());
+  EXPECT_TRUE(BuildWrapperMail(kOriginal, container.size(), nullptr, o).ok());
 }
+
+// A container in slices of 7000 bytes that counts the passes over it
+// (reads from its first byte) and gives at most *give bytes in a pass.
+class PassCountingSource : public ByteSource {
+ public:
+  PassCountingSource(const std::string& bytes, int* passes, const size_t* give)
+      : bytes_(bytes), passes_(passes), give_(give) {}
+  Status Restart() override {
+    at_ = 0;
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (at_ == 0) ++*passes_;
+    size_t limit = std::min(*give_, bytes_.size());
+    size_t n = std::min({max, size_t{7000}, limit - std::min(at_, limit)});
+    out->append(bytes_, at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  const std::string& bytes_;  // the test's; outlives the source
+  int* passes_;
+  const size_t* give_;
+  size_t at_ = 0;
+};
 
 // The wrapper made as it is sent: its seal covers what is sent, byte for
 // byte the digest of the body, and the container inside is the one given.
@@ -142,18 +168,11 @@ TEST(WrapperTest, StreamedWrapperIsSealedAndCarriesTheContainer) {
     return Result<std::string>(std::string("; k=1; seal=AAAA"));
   };
   int opens = 0;
+  const size_t give = container.size();
   auto open = [&]() {
-    ++opens;
-    auto at = std::make_shared<size_t>(0);
-    return Result<ContainerSource>(ContainerSource{
-        container.size(), [&container, at](size_t max, std::string* out) {
-          size_t n = std::min({max, size_t{7000}, container.size() - *at});
-          out->append(container, *at, n);
-          *at += n;
-          return Result<size_t>(n);
-        }});
+    return std::make_unique<PassCountingSource>(container, &opens, &give);
   };
-  auto stream = BuildWrapperStream(kOriginal, container.size(), open, o);
+  auto stream = BuildWrapperStream(kOriginal, container.size(), open(), o);
   ASSERT_TRUE(stream.ok()) << stream.status().ToString();
   EXPECT_EQ(opens, 1);  // read once for the seal
   std::string mail;
@@ -186,7 +205,7 @@ TEST(WrapperTest, StreamedWrapperIsSealedAndCarriesTheContainer) {
     return Result<std::string>(std::string());
   };
   EXPECT_FALSE(
-      BuildWrapperStream(kOriginal, container.size(), open, whole).ok());
+      BuildWrapperStream(kOriginal, container.size(), open(), whole).ok());
 }
 
 // A container that is not the one sealed when it is read again: the
@@ -198,19 +217,10 @@ TEST(WrapperTest, StreamedWrapperRefusesAChangedContainer) {
     return Result<std::string>(std::string());
   };
   size_t give = container.size();
-  auto open = [&]() {
-    auto at = std::make_shared<size_t>(0);
-    size_t limit = give;
-    return Result<ContainerSource>(
-        ContainerSource{container.size(),
-                        [&container, at, limit](size_t max, std::string* out) {
-                          size_t n = std::min({max, limit - *at});
-                          out->append(container, *at, n);
-                          *at += n;
-                          return Result<size_t>(n);
-                        }});
-  };
-  auto stream = BuildWrapperStream(kOriginal, container.size(), open, o);
+  int passes = 0;
+  auto stream = BuildWrapperStream(
+      kOriginal, container.size(),
+      std::make_unique<PassCountingSource>(container, &passes, &give), o);
   ASSERT_TRUE(stream.ok());
   give = container.size() - 1;  // shorter the second time
   std::string mail;

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/byte_source.h"
+#include "base/string_source.h"
 #include "crypto/signature.h"
 #include "mime/part_stream.h"
 #include "portal/opened.h"
@@ -25,60 +26,25 @@ namespace {
 // A portal copy read from the store: a large one from its body file
 // (SQLite) or chunks (PostgreSQL) a piece at a time, else from its row,
 // which is then held in memory (a copy small enough to be kept there).
-class CopySource : public ByteSource {
- public:
-  // nullopt when no copy was kept.
-  static Result<std::optional<std::unique_ptr<CopySource>>> Open(
-      store::Store& store, const std::string& id) {
-    auto source = std::make_unique<CopySource>(store, id);
-    if (store::BodyStoreOf(store) != nullptr) {
-      Status opened = source->Restart();
-      if (opened.ok()) return std::optional(std::move(source));
-      if (opened.code() != StatusCode::kNotFound) return opened;
-    }
-    SP_ASSIGN_OR_RETURN(auto copy, store.GetPortalCopy(id));
-    if (!copy.has_value()) {
-      return std::optional<std::unique_ptr<CopySource>>();
-    }
-    source->row_ = std::move(*copy);
-    source->in_row_ = true;
-    return std::optional(std::move(source));
+// nullopt when no copy was kept.
+Result<std::optional<std::unique_ptr<ByteSource>>> OpenCopy(
+    store::Store& store, const std::string& id) {
+  using Copy = std::optional<std::unique_ptr<ByteSource>>;
+  if (store::BodyStore* bodies = store::BodyStoreOf(store)) {
+    auto file = bodies->OpenBody(store::BodyKind::kPortal, id);
+    if (file.ok()) return Copy(std::move(*file));
+    if (file.status().code() != StatusCode::kNotFound) return file.status();
   }
-
-  CopySource(store::Store& store, std::string id)
-      : store_(store), id_(std::move(id)) {}
-
-  Status Restart() override {
-    row_at_ = 0;
-    if (in_row_) return Status::Ok();
-    store::BodyStore* bodies = store::BodyStoreOf(store_);
-    if (bodies == nullptr) return NotFoundError("no body files");
-    SP_ASSIGN_OR_RETURN(file_, bodies->OpenBody(store::BodyKind::kPortal, id_));
-    return Status::Ok();
-  }
-
-  Result<size_t> Read(size_t max, std::string* out) override {
-    if (!in_row_) return file_->Read(max, out);
-    size_t n = std::min(max, row_.size() - row_at_);
-    out->append(row_, row_at_, n);
-    row_at_ += n;
-    return n;
-  }
-
- private:
-  store::Store& store_;
-  std::string id_;
-  std::unique_ptr<store::BodyReader> file_;
-  bool in_row_ = false;
-  std::string row_;
-  size_t row_at_ = 0;
-};
+  SP_ASSIGN_OR_RETURN(auto row, store.GetPortalCopy(id));
+  if (!row.has_value()) return Copy();
+  return Copy(StringSource::Holding(std::move(*row)));
+}
 
 }  // namespace
 
 Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
                                                     const std::string& id) {
-  SP_ASSIGN_OR_RETURN(auto source, CopySource::Open(store, id));
+  SP_ASSIGN_OR_RETURN(auto source, OpenCopy(store, id));
   using Header = std::optional<std::string>;
   if (!source.has_value()) return Header();
   std::string head;
@@ -111,7 +77,7 @@ http::Response Portal::MessagePart(http::Request& req) {
       o.license.verifier.has_value()
           ? Result<crypto::Verifier>(*o.license.verifier)
           : crypto::Verifier::FromPublicKey(o.license.signing_public_key);
-  auto copy = CopySource::Open(*services_.store, id);
+  auto copy = OpenCopy(*services_.store, id);
   if (!copy.ok() || !copy->has_value()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);

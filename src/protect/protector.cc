@@ -132,9 +132,7 @@ Result<std::string> Protector::SealAndWrap(
   if (wrap.attach_container) {
     SP_ASSIGN_OR_RETURN(file, bodies->OpenBody(store::BodyKind::kPortal, id));
   }
-  mime::ContainerSource source{
-      size, [&](size_t max, std::string* out) { return file->Read(max, out); }};
-  auto mail = mime::BuildWrapperMail(original, source, wrap);
+  auto mail = mime::BuildWrapperMail(original, size, file.get(), wrap);
   if (!mail.ok()) bodies->DiscardBody(store::BodyKind::kPortal, id);
   return mail;
 }

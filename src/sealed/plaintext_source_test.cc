@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/format_vectors_for_testing.h"
 #include "crypto/key_hierarchy.h"
@@ -14,28 +15,6 @@ namespace {
 using crypto::DecryptionFailedError;
 using crypto::kStreamCiphertextSegmentSize;
 using crypto::kStreamHeaderSize;
-
-// A container in memory behind ByteSource, a slice of `slice` bytes at a
-// time.
-class Bytes : public ByteSource {
- public:
-  Bytes(std::string b, size_t slice) : b_(std::move(b)), slice_(slice) {}
-  Status Restart() override {
-    at_ = 0;
-    return Status::Ok();
-  }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t n = std::min({max, slice_, b_.size() - at_});
-    out->append(b_, at_, n);
-    at_ += n;
-    return n;
-  }
-
- private:
-  std::string b_;
-  size_t slice_;
-  size_t at_ = 0;
-};
 
 class PlaintextSourceTest : public ::testing::Test {
  protected:
@@ -58,7 +37,7 @@ class PlaintextSourceTest : public ::testing::Test {
     key_ = *keys_->UnwrapContentKey(header->license.wrapped_content_key, "m-1");
   }
   PlaintextSource Source(std::string container, size_t slice = 10000) {
-    return PlaintextSource(std::make_unique<Bytes>(std::move(container), slice),
+    return PlaintextSource(StringSource::Holding(std::move(container), slice),
                            *keys_->GetVerifier(1), key_);
   }
   // Reads to the end or the first error; the plaintext released before it.
@@ -121,7 +100,7 @@ TEST_F(PlaintextSourceTest, FlippedBitInALaterSegmentFailsBeforeItsPlaintext) {
 }
 
 TEST_F(PlaintextSourceTest, WrongKeyOrSignatureGivesNothing) {
-  PlaintextSource wrong_key(std::make_unique<Bytes>(container_, 4096),
+  PlaintextSource wrong_key(StringSource::Holding(container_, 4096),
                             *keys_->GetVerifier(1),
                             crypto::KeyHierarchy::NewContentKey());
   std::string out;
@@ -129,7 +108,7 @@ TEST_F(PlaintextSourceTest, WrongKeyOrSignatureGivesNothing) {
   EXPECT_EQ(out, "");
   auto other = crypto::KeyHierarchy::Create(
       *crypto::MasterKey::FromFileContents(std::string(32, 'N')));
-  PlaintextSource wrong_signer(std::make_unique<Bytes>(container_, 4096),
+  PlaintextSource wrong_signer(StringSource::Holding(container_, 4096),
                                *(*other)->GetVerifier(1), key_);
   EXPECT_EQ(ReadAll(wrong_signer, &out), DecryptionFailedError());
   EXPECT_EQ(out, "");

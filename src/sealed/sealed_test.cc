@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/format_vectors_for_testing.h"
 #include "crypto/key_hierarchy.h"
@@ -65,28 +66,6 @@ TEST_F(SealedTest, RoundTripIsByteFaithful) {
   EXPECT_EQ(opened->license.grants, License().grants);
   EXPECT_EQ(opened->license.key_version, 1u);
 }
-
-// A source that gives `data` in slices of `step` bytes.
-class StringSource : public ByteSource {
- public:
-  StringSource(std::string data, size_t step)
-      : data_(std::move(data)), step_(step) {}
-  Status Restart() override {
-    at_ = 0;
-    return Status::Ok();
-  }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    size_t n = std::min({max, step_, data_.size() - at_});
-    out->append(data_, at_, n);
-    at_ += n;
-    return n;
-  }
-
- private:
-  std::string data_;
-  size_t step_;
-  size_t at_ = 0;
-};
 
 TEST_F(SealedTest, StreamedSealOpensAsTheWholeOne) {
   std::string message = kMsg;

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "store/queue_store.h"
 
@@ -41,15 +42,11 @@ class BodyWriter {
   virtual Status Finish() = 0;
 };
 
-class BodyReader {
- public:
-  virtual ~BodyReader() = default;
-  // Appends up to `max` bytes to *out; 0 at the end. A body found
-  // damaged (a piece missing or cut short) is an error, never short data.
-  virtual Result<size_t> Read(size_t max, std::string* out) = 0;
-  // Its size in bytes; -1 when not known.
-  virtual int64_t size() const { return -1; }
-};
+// A body opened for reading: a ByteSource (read from its first byte, and
+// again after Restart) whose size is known. A body found damaged (a piece
+// missing or cut short) is an error, never short data. SQLite's is the body
+// file's FileReader.
+using BodyReader = SizedByteSource;
 
 class BodyStore {
  public:

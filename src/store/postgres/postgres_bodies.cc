@@ -42,6 +42,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/string_source.h"
 #include "store/postgres/pg_bodies.h"
 #include "store/postgres/postgres_store.h"
 
@@ -236,6 +237,12 @@ class PgBodyReader final : public BodyReader {
   PgBodyReader(PgPool& pool, BodyKind kind, std::string id, BodyRow body)
       : pool_(pool), kind_(kind), id_(std::move(id)), body_(body) {}
 
+  Status Restart() override {
+    std::string().swap(chunk_);
+    at_ = 0;
+    next_ = 0;
+    return Status::Ok();
+  }
   Result<size_t> Read(size_t max, std::string* out) override {
     if (at_ == chunk_.size()) {
       if (next_ == body_.chunks) return size_t{0};
@@ -358,30 +365,9 @@ Status WritePgBody(PgConn& c, BodyKind kind, std::string_view id,
 
 }  // namespace internal
 
-namespace {
-
-// A body held in memory, read as a BodyReader.
-class StringBodyReader final : public BodyReader {
- public:
-  explicit StringBodyReader(std::string_view bytes) : bytes_(bytes) {}
-  Result<size_t> Read(size_t max, std::string* out) override {
-    const size_t n = std::min(max, bytes_.size() - at_);
-    out->append(bytes_.substr(at_, n));
-    at_ += n;
-    return n;
-  }
-  int64_t size() const override { return static_cast<int64_t>(bytes_.size()); }
-
- private:
-  std::string_view bytes_;  // not owned: outlives the reader
-  size_t at_ = 0;
-};
-
-}  // namespace
-
 Status PostgresStore::WriteBody(Conn& c, BodyKind kind, std::string_view id,
                                 std::string_view body) {
-  StringBodyReader reader(body);
+  StringSource reader(body);
   return internal::WritePgBody(c, kind, id, reader, clock_.NowUnix());
 }
 

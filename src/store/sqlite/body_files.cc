@@ -1,7 +1,5 @@
 #include "store/sqlite/body_files.h"
 
-#include <sys/stat.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,20 +24,6 @@ class FileBodyWriter final : public BodyWriter {
 
  private:
   std::unique_ptr<ExclusiveFileWriter> file_;
-};
-
-class FileBodyReader final : public BodyReader {
- public:
-  FileBodyReader(std::unique_ptr<FileReader> file, int64_t size)
-      : file_(std::move(file)), size_(size) {}
-  Result<size_t> Read(size_t max, std::string* out) override {
-    return file_->Read(max, out);
-  }
-  int64_t size() const override { return size_; }
-
- private:
-  std::unique_ptr<FileReader> file_;
-  int64_t size_;
 };
 
 }  // namespace
@@ -81,13 +65,10 @@ Result<std::unique_ptr<BodyWriter>> BodyFiles::Start(
 Result<std::unique_ptr<BodyReader>> BodyFiles::Open(BodyKind kind,
                                                     std::string_view id) const {
   if (!enabled()) return NotFoundError("no body files");
-  const std::string path = PathOf(kind, id);
-  SP_ASSIGN_OR_RETURN(auto file, FileReader::Open(path));
   // A body file is never changed once written (only removed, which the
-  // open file outlives): its size now is the size read.
-  struct stat st;
-  int64_t size = stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-  return std::unique_ptr<BodyReader>(new FileBodyReader(std::move(file), size));
+  // open file outlives): its size when opened is the size read.
+  SP_ASSIGN_OR_RETURN(auto file, FileReader::Open(PathOf(kind, id)));
+  return std::unique_ptr<BodyReader>(std::move(file));
 }
 
 Result<std::string> BodyFiles::Read(BodyKind kind, std::string_view id) const {
