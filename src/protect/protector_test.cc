@@ -86,6 +86,16 @@ class ProtectorTest : public ::testing::Test {
            mail.find(kSecret) == std::string::npos;
   }
 
+  // Portal copies in their body files ("p-…") under the store's directory.
+  int PortalCopiesOnDisk() const {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             gw_.org.temp.dir.path())) {
+      n += e.path().filename().string().starts_with("p-");
+    }
+    return n;
+  }
+
   FakeClock clock_{1'800'000'000};
   testing::TestGateway gw_{clock_, "protect"};
 };
@@ -125,17 +135,9 @@ TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   // Portal copies on disk at each call: the second group is sealed after
   // the first message is handed over, not before.
   std::vector<int> copies;
-  auto count_copies = [&] {
-    int n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(
-             gw_.org.temp.dir.path())) {
-      n += e.path().filename().string().starts_with("p-");
-    }
-    return n;
-  };
   Outcome out;
   Protector::Stager stage = [&](queue::IncomingMessage& m) {
-    copies.push_back(count_copies());
+    copies.push_back(PortalCopiesOnDisk());
     staged.push_back(std::move(m.content));
     std::string().swap(m.content);
     return Status::Ok();
@@ -184,7 +186,7 @@ TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   }
   EXPECT_EQ(sealed, 1);
   Commit(out);
-  EXPECT_EQ(count_copies(), 2);
+  EXPECT_EQ(PortalCopiesOnDisk(), 2);
 
   // The queue cannot take the second (a full disk): the message is not
   // accepted, and the portal copies staged for it are gone now, not at the
@@ -198,7 +200,7 @@ TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   result = gw_.protector->Apply(in, fails);
   EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(staged.size(), 4u);
-  EXPECT_EQ(count_copies(), 2);
+  EXPECT_EQ(PortalCopiesOnDisk(), 2);
 
   store::JournalRuleRecord rule;
   rule.id = "j1";
@@ -240,14 +242,6 @@ TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
     in.mail_from = "alice@example.com";
     for (auto& t : to) in.recipients.push_back({t, 0, ""});
     return in;
-  };
-  auto count_copies = [&] {
-    int n = 0;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(
-             gw_.org.temp.dir.path())) {
-      n += e.path().filename().string().starts_with("p-");
-    }
-    return n;
   };
   std::vector<std::string> staged;
   Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
@@ -322,7 +316,7 @@ TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
   }
   EXPECT_EQ(internal, 1);
   Commit(*out);
-  const int copies = count_copies();
+  const int copies = PortalCopiesOnDisk();
   EXPECT_EQ(copies, 2);
 
   // Unprotected (no keyword, no rule): the client's bytes as they came,
@@ -355,7 +349,7 @@ TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(count_copies(), copies);
+  EXPECT_EQ(PortalCopiesOnDisk(), copies);
 }
 
 TEST_F(ProtectorTest, ForgedHeaderDoesNotSkipARule) {

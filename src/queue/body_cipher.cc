@@ -133,26 +133,60 @@ Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
   return StageEncryptedBody(store, content_key, id, {plaintext});
 }
 
+namespace {
+
+// A queue body file being written: the plaintext given is encrypted a
+// slice at a time into it (the format's header first).
+class EncryptedBodyFile {
+ public:
+  static Result<EncryptedBodyFile> Start(store::Store& store,
+                                         const crypto::Aead& content_key,
+                                         std::string_view id) {
+    store::BodyStore* bodies = store::BodyStoreOf(store);
+    if (bodies == nullptr) return UnimplementedError("no body files");
+    SP_ASSIGN_OR_RETURN(auto file,
+                        bodies->StartBody(store::BodyKind::kQueue, id));
+    std::string out;
+    SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
+                        BodyEncryptor::Create(content_key, id, &out));
+    return EncryptedBodyFile(std::move(file), std::move(enc), std::move(out));
+  }
+
+  Status Write(std::string_view plaintext) {
+    for (size_t at = 0; at < plaintext.size(); at += kSlice) {
+      SP_RETURN_IF_ERROR(enc_.Update(plaintext.substr(at, kSlice), &out_));
+      SP_RETURN_IF_ERROR(file_->Append(out_));
+      out_.clear();
+    }
+    return Status::Ok();
+  }
+
+  Status Finish() {
+    SP_RETURN_IF_ERROR(enc_.Finish(&out_));
+    SP_RETURN_IF_ERROR(file_->Append(out_));
+    return file_->Finish();
+  }
+
+ private:
+  EncryptedBodyFile(std::unique_ptr<store::BodyWriter> file, BodyEncryptor enc,
+                    std::string out)
+      : file_(std::move(file)), enc_(std::move(enc)), out_(std::move(out)) {}
+  std::unique_ptr<store::BodyWriter> file_;
+  BodyEncryptor enc_;
+  std::string out_;  // ciphertext not yet appended (the header at first)
+};
+
+}  // namespace
+
 Status StageEncryptedBody(store::Store& store, const crypto::Aead& content_key,
                           std::string_view id,
                           std::initializer_list<std::string_view> pieces) {
-  store::BodyStore* bodies = store::BodyStoreOf(store);
-  if (bodies == nullptr) return UnimplementedError("no body files");
-  SP_ASSIGN_OR_RETURN(auto file,
-                      bodies->StartBody(store::BodyKind::kQueue, id));
-  std::string out;
-  SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
-                      BodyEncryptor::Create(content_key, id, &out));
+  SP_ASSIGN_OR_RETURN(EncryptedBodyFile file,
+                      EncryptedBodyFile::Start(store, content_key, id));
   for (std::string_view plaintext : pieces) {
-    for (size_t at = 0; at < plaintext.size(); at += kSlice) {
-      SP_RETURN_IF_ERROR(enc.Update(plaintext.substr(at, kSlice), &out));
-      SP_RETURN_IF_ERROR(file->Append(out));
-      out.clear();
-    }
+    SP_RETURN_IF_ERROR(file.Write(plaintext));
   }
-  SP_RETURN_IF_ERROR(enc.Finish(&out));
-  SP_RETURN_IF_ERROR(file->Append(out));
-  return file->Finish();
+  return file.Finish();
 }
 
 Result<int64_t> StageEncryptedBody(store::Store& store,
@@ -160,14 +194,9 @@ Result<int64_t> StageEncryptedBody(store::Store& store,
                                    std::string_view id, std::string_view prefix,
                                    ByteSource& source, std::string* head,
                                    size_t head_max) {
-  store::BodyStore* bodies = store::BodyStoreOf(store);
-  if (bodies == nullptr) return UnimplementedError("no body files");
-  SP_ASSIGN_OR_RETURN(auto file,
-                      bodies->StartBody(store::BodyKind::kQueue, id));
-  std::string out;
-  SP_ASSIGN_OR_RETURN(BodyEncryptor enc,
-                      BodyEncryptor::Create(content_key, id, &out));
-  SP_RETURN_IF_ERROR(enc.Update(prefix, &out));
+  SP_ASSIGN_OR_RETURN(EncryptedBodyFile file,
+                      EncryptedBodyFile::Start(store, content_key, id));
+  SP_RETURN_IF_ERROR(file.Write(prefix));
   int64_t total = 0;
   std::string slice;
   for (;;) {
@@ -178,13 +207,9 @@ Result<int64_t> StageEncryptedBody(store::Store& store,
     if (head->size() < head_max) {
       head->append(slice, 0, std::min(n, head_max - head->size()));
     }
-    SP_RETURN_IF_ERROR(enc.Update(slice, &out));
-    SP_RETURN_IF_ERROR(file->Append(out));
-    out.clear();
+    SP_RETURN_IF_ERROR(file.Write(slice));
   }
-  SP_RETURN_IF_ERROR(enc.Finish(&out));
-  SP_RETURN_IF_ERROR(file->Append(out));
-  SP_RETURN_IF_ERROR(file->Finish());
+  SP_RETURN_IF_ERROR(file.Finish());
   return total;
 }
 

@@ -1,0 +1,213 @@
+// What the protection stage reads of a message before it plans anything:
+// its facts for the mail flow rules (Protector::Inspect), from the bytes
+// in memory or, for a large message that arrived into a spool file, from
+// one GMime parse over the spool (issue 14: never read whole), with the
+// fall-back that reads it whole when a step needs the bytes.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "base/log.h"
+#include "crypto/cms.h"
+#include "mime/facts.h"
+#include "mime/header_section.h"
+#include "mime/parsed_message.h"
+#include "policy/evaluate.h"
+#include "protect/protector.h"
+#include "protect/protector_run.h"
+#include "protect/streamed_copy.h"
+#include "store/body_store.h"
+
+namespace sealpost::protect {
+
+Status Protector::Inspect(Run& run) {
+  if (run.in.spool == nullptr || !run.in.content.empty()) {
+    InspectBytes(run, run.in.content);
+    return Status::Ok();
+  }
+  SP_ASSIGN_OR_RETURN(bool streamed, InspectSpooled(run));
+  if (streamed) return Status::Ok();
+  SP_RETURN_IF_ERROR(LoadWhole(run));
+  InspectBytes(run, run.loaded);
+  return Status::Ok();
+}
+
+Result<bool> Protector::InspectSpooled(Run& run) {
+  ByteSpool& spool = *run.in.spool;
+  run.size = spool.size();
+  if (run.composed != nullptr || store::BodyStoreOf(store_) == nullptr ||
+      !StagesEarly(run)) {
+    return false;
+  }
+  // Its first bytes: the header section, and what the index reads.
+  std::string raw;
+  {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
+                        OpenOriginal(run, std::string()));
+    while (raw.size() < kStreamedHead) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          first->Read(kStreamedHead - raw.size(), &raw));
+      if (n == 0) break;
+    }
+  }
+  mime::HeaderSection hs = mime::SplitHeaderSection(raw);
+  if (static_cast<int64_t>(raw.size()) < run.size &&
+      hs.header.size() == raw.size()) {
+    return false;  // a header section longer than the head
+  }
+  {
+    // One GMime parse over the spool (mime/source_stream.h): the parts
+    // stay ranges of it, read again only for the attachments' sizes and
+    // the text that the rules read.
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> whole,
+                        OpenOriginal(run, std::string()));
+    mime::ParsedMessage parsed(std::move(whole));
+    auto mail = mime::ExtractFacts(parsed);
+    if (!parsed.source_status().ok()) {
+      // Read whole instead, where a spool that does not read back
+      // intact fails as such.
+      log::Warn("mail flow: {} parsed from its spool: {}; read whole",
+                run.in.id, parsed.source_status().ToString());
+      return false;
+    }
+    if (mail.ok()) {
+      run.mail = std::move(*mail);
+    } else {
+      run.mail.body_text = raw.substr(0, 256 * 1024);
+    }
+  }
+  if (!run.mail.protected_header.empty() || run.mail.claims_smime_encrypted) {
+    // Claims to be protected: its seal or its CMS is checked in memory.
+    run.mail = mime::MailFacts();
+    return false;
+  }
+  // The client may not write X-Sealpost-* fields: the header section is
+  // rewritten without them, and the rest read from the spool as it is.
+  if (auto stripped = mime::RemoveReservedFields(raw, false)) {
+    run.skip = static_cast<int64_t>(hs.header.size());
+    run.head_fields =
+        stripped->substr(0, stripped->size() - (raw.size() - hs.header.size()));
+    run.head = std::move(*stripped);
+  } else {
+    run.head = std::move(raw);
+  }
+  run.size =
+      spool.size() - run.skip + static_cast<int64_t>(run.head_fields.size());
+  run.streamed = true;
+  return true;
+}
+
+Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(
+    const Run& run, std::string prefix) const {
+  if (run.in.spool == nullptr) return InternalError("no spool file");
+  auto reader = run.in.spool->Open();
+  if (!reader.ok()) {
+    return InternalError("spool file: " + reader.status().message());
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
+      std::move(prefix) + run.head_fields, run.skip, std::move(*reader)));
+}
+
+Status Protector::LoadWhole(Run& run) {
+  if (!run.loaded.empty() || run.in.spool == nullptr) return Status::Ok();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                      OpenOriginal(run, std::string()));
+  const int64_t expected = run.in.spool->size() - run.skip +
+                           static_cast<int64_t>(run.head_fields.size());
+  std::string whole;
+  whole.reserve(static_cast<size_t>(expected));
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &whole));
+    if (n == 0) break;
+  }
+  if (static_cast<int64_t>(whole.size()) != expected) {
+    return InternalError("spool file: read back a different size");
+  }
+  run.loaded = std::move(whole);
+  run.original = run.loaded;
+  run.size = static_cast<int64_t>(run.loaded.size());
+  run.streamed = false;
+  std::string().swap(run.head);
+  return Status::Ok();
+}
+
+void Protector::InspectBytes(Run& run, std::string_view client_bytes) {
+  // Mail with no header section, or none GMime can read, has no facts but
+  // its size and bytes: rules on the envelope still apply, and it is
+  // protected as bytes when they say so (issue 11 #16).
+  run.parsed.emplace(client_bytes);
+  auto mail = mime::ExtractFacts(*run.parsed);
+  if (mail.ok()) {
+    run.mail = std::move(*mail);
+  } else {
+    run.mail.body_text = std::string(client_bytes.substr(0, 256 * 1024));
+  }
+  if (!run.mail.protected_header.empty()) {
+    mime::HeaderSection hs = mime::SplitHeaderSection(client_bytes);
+    auto marker =
+        licenses_.VerifyWrapper(run.mail.protected_header, hs.header, hs.body);
+    if (marker.ok()) run.wrapper = std::move(*marker);
+  }
+  run.smime_encrypted = run.mail.claims_smime_encrypted &&
+                        crypto::IsCmsEnvelopedData(run.mail.smime_content);
+  if (run.smime_encrypted && options_.smime_decrypt_inbound) {
+    run.smime_der = std::move(run.mail.smime_content);
+  }
+  std::string().swap(run.mail.smime_content);
+  if (auto stripped =
+          mime::RemoveReservedFields(client_bytes, run.wrapper.has_value())) {
+    run.stripped = std::move(*stripped);
+    run.original = run.stripped;
+  } else {
+    run.original = client_bytes;
+  }
+  run.size = static_cast<int64_t>(run.original.size());
+}
+
+Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
+  const mime::MailFacts& mf = run.mail;
+  policy::MessageFacts facts;
+  facts.sender = AsciiLower(run.in.mail_from);
+  if (run.composed != nullptr) {
+    facts.sender = AsciiLower(run.composed->owner);
+    facts.sender_internal = run.composed->writer_internal;
+  } else {
+    // Internal only from client_networks or an authenticated session: a
+    // MAIL FROM in our domain is a name, not a credential (issue 11 #6).
+    facts.sender_internal = run.in.trusted_sender && !facts.sender.empty() &&
+                            IsInternal(facts.sender);
+  }
+  if (facts.sender_internal) {
+    SP_ASSIGN_OR_RETURN(facts.sender_licensed,
+                        directory_.IsLicensed(facts.sender));
+    SP_ASSIGN_OR_RETURN(facts.sender_groups, directory_.GroupsOf(facts.sender));
+  }
+  for (const auto& r : run.in.recipients) {
+    facts.recipients.push_back({r.address, IsInternal(r.address)});
+  }
+  facts.subject = mf.subject;
+  facts.body_text = mf.body_text;
+  for (const auto& [k, v] : mf.headers) {
+    // Rules see the message as it leaves: without the reserved fields a
+    // client wrote (mime::RemoveReservedFields).
+    if (mime::IsReservedField(k, run.wrapper.has_value())) continue;
+    facts.headers.push_back({k, v});
+    if (AsciiLower(k) == "sensitivity") {
+      facts.sensitivity =
+          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal);
+    }
+  }
+  for (const auto& a : mf.attachments) {
+    facts.attachments.push_back({a.name, a.size});
+  }
+  facts.size = run.size;
+  facts.has_attachment = !mf.attachments.empty();
+  facts.is_protected = run.wrapper.has_value();
+  facts.protected_by_our_org = run.wrapper.has_value();
+  if (run.wrapper) facts.protected_template = run.wrapper->template_name;
+  facts.is_smime_encrypted = run.smime_encrypted;
+  facts.is_signed = mf.is_signed;
+  return facts;
+}
+
+}  // namespace sealpost::protect
