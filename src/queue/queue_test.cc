@@ -86,6 +86,22 @@ class QueueTest : public ::testing::Test {
   store::Store* const store_ = temp_.store.get();
   MetricsRegistry metrics_;
 
+  // Delivery into the test Maildir (dir_/mailbox).
+  QueueOptions MaildirOptions() const {
+    QueueOptions options;
+    options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
+    return options;
+  }
+
+  // About 1 MiB of numbered lines, each with `marker`.
+  static std::string LargeBody(std::string_view marker) {
+    std::string body;
+    for (int i = 0; body.size() < (1 << 20); ++i) {
+      body += "line " + std::to_string(i) + " " + std::string(marker) + "\r\n";
+    }
+    return body;
+  }
+
   // The delivered bytes, from our "Received: from HELO" field on, of the
   // message in the test Maildir that has one; nullopt when none has.
   std::optional<std::string> DeliveredFrom(std::string_view helo) const {
@@ -148,14 +164,10 @@ TEST_F(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
 // left in memory for the commit.
 TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
   auto key = crypto::Aead::Generate(1);
-  QueueOptions options;
-  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
-  Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, MaildirOptions(),
+          nullptr);
   ASSERT_TRUE(q.Start().ok());
-  std::string body;
-  for (int i = 0; body.size() < (1 << 20); ++i) {
-    body += "line " + std::to_string(i) + " UNIQUE-STAGED-marker\r\n";
-  }
+  const std::string body = LargeBody("UNIQUE-STAGED-marker");
   IncomingMessage large = Message(body);
   large.received = "Received: from staged.test\r\n";
   const std::string expected = large.received + large.content;
@@ -213,14 +225,10 @@ TEST_F(QueueTest, StreamedMessageIsReadIntoItsBodyFile) {
     size_t at_ = 0;
   };
   auto key = crypto::Aead::Generate(1);
-  QueueOptions options;
-  options.routes = *Routes::Parse("maildir:" + dir_ + "/mailbox", "");
-  Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, MaildirOptions(),
+          nullptr);
   ASSERT_TRUE(q.Start().ok());
-  std::string body;
-  for (int i = 0; body.size() < (1 << 20); ++i) {
-    body += "line " + std::to_string(i) + " UNIQUE-STREAMED-marker\r\n";
-  }
+  const std::string body = LargeBody("UNIQUE-STREAMED-marker");
   auto streamed = [](IncomingMessage m, int64_t size_said) {
     m.content_size = size_said;
     m.content_source = std::make_shared<Pieces>(std::move(m.content));
