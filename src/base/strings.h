@@ -4,6 +4,7 @@
 #ifndef SEALPOST_BASE_STRINGS_H_
 #define SEALPOST_BASE_STRINGS_H_
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,16 @@ inline std::string AsciiLower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+// Whether `haystack` holds `lower_needle` (given in lower case) anywhere,
+// ASCII letters compared without case.
+inline bool ContainsIgnoringAsciiCase(std::string_view haystack,
+                                      std::string_view lower_needle) {
+  return std::search(haystack.begin(), haystack.end(), lower_needle.begin(),
+                     lower_needle.end(), [](char a, char b) {
+                       return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+                     }) != haystack.end();
 }
 
 // The domain of an address, lower case ("" when it has no '@'; the last

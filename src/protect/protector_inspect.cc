@@ -10,6 +10,7 @@
 // it is rejected with the reason (RFC 3463 5.7.5).
 #include <algorithm>
 
+#include "base/strings.h"
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -19,17 +20,9 @@ namespace sealpost::protect {
 
 namespace {
 
-// The media type of our container, anywhere in the mail (any case): a cheap
-// look before a MIME parse of every message.
+// The media type of our container, looked for anywhere in the mail (any
+// case): a cheap look before a MIME parse of every message.
 constexpr std::string_view kContainerType = "application/vnd.sealpost.sealed";
-
-bool MentionsContainerType(std::string_view mail) {
-  constexpr std::string_view kType = kContainerType;
-  auto it = std::search(
-      mail.begin(), mail.end(), kType.begin(), kType.end(),
-      [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
-  return it != mail.end();
-}
 
 }  // namespace
 
@@ -43,7 +36,7 @@ Status Protector::InspectProtected(Run& run) {
                         OpenOriginal(run, std::string()));
     SP_ASSIGN_OR_RETURN(mentions, SourceMentions(*mail, kContainerType));
   } else {
-    mentions = MentionsContainerType(run.original);
+    mentions = ContainsIgnoringAsciiCase(run.original, kContainerType);
   }
   if (!run.wrapper && run.mail.protected_header.empty() && !mentions) {
     return Status::Ok();

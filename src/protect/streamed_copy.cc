@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace sealpost::protect {
 namespace {
 
@@ -9,10 +11,6 @@ constexpr size_t kSlice = 256 * 1024;
 
 Status Ours(const Status& s) {
   return InternalError("spool file: " + s.message());
-}
-
-char Lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }
 
 }  // namespace
@@ -70,10 +68,7 @@ Result<bool> SourceMentions(ByteSource& mail, std::string_view needle) {
     const size_t keep = std::min(window.size(), needle.size() - 1);
     window.erase(0, window.size() - keep);
     SP_ASSIGN_OR_RETURN(size_t n, mail.Read(kSlice, &window));
-    auto it =
-        std::search(window.begin(), window.end(), needle.begin(), needle.end(),
-                    [](char a, char b) { return Lower(a) == b; });
-    if (it != window.end()) return true;
+    if (ContainsIgnoringAsciiCase(window, needle)) return true;
     if (n == 0) return false;
   }
 }
