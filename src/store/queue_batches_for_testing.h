@@ -1,4 +1,5 @@
-// Tests only: queue batches as the queue writes them, for store tests.
+// Tests only: queue batches and protected messages as the queue and the
+// protection stage write them, for store tests.
 //
 // Thread-safety: pure functions.
 #ifndef SEALPOST_STORE_QUEUE_BATCHES_FOR_TESTING_H_
@@ -39,6 +40,21 @@ inline QueueBatch Finish(const std::string& id, int64_t delivery_id,
   b.events.push_back({0, id, 2, "", state, "test"});
   b.maybe_done.push_back(id);
   return b;
+}
+
+// A message alice@example.com protected with the "encrypt" template, with
+// its audit row and `portal_copy`.
+inline NewProtectedMessage ProtectedMessage(const std::string& id,
+                                            std::string portal_copy) {
+  NewProtectedMessage m;
+  m.record.id = id;
+  m.record.owner = "alice@example.com";
+  m.record.template_id = "encrypt";
+  m.record.recipients_json = "[]";
+  m.record.grants_json = "[]";
+  m.audit = {0, 0, "alice@example.com", "message.protect", id, "ok", ""};
+  m.portal_copy = std::move(portal_copy);
+  return m;
 }
 
 }  // namespace sealpost::store::testing

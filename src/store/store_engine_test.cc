@@ -24,6 +24,7 @@ namespace {
 
 using testing::Finish;
 using testing::MessageAt;
+using testing::ProtectedMessage;
 
 INSTANTIATE_TEST_SUITE_P(Engines, StoreEngineTest, BothEngines(), EngineName);
 
@@ -294,16 +295,9 @@ TEST_P(StoreEngineTest, PrunesOnlyDoneHistoryOlderThanTheCutoffInBatches) {
 
 NewProtectedMessage Protected(const std::string& id, int64_t created_at,
                               int64_t expires_at) {
-  NewProtectedMessage p;
-  p.record.id = id;
-  p.record.owner = "alice@example.com";
-  p.record.template_id = "encrypt";
-  p.record.recipients_json = "[]";
-  p.record.grants_json = "[]";
+  NewProtectedMessage p = ProtectedMessage(id, "sealed " + id);
   p.record.created_at = created_at;
   p.record.expires_at = expires_at;
-  p.audit = {0, 0, "alice@example.com", "message.protect", id, "ok", ""};
-  p.portal_copy = "sealed " + id;
   return p;
 }
 

@@ -2,8 +2,9 @@
 // store_signin_test.cc, store_leases_test.cc, store_activity_test.cc,
 // store_search_test.cc, audit_group_commit_test.cc): a SQLite file in a
 // temporary directory, or a database of its own on the tests' PostgreSQL 15
-// server (tests/testing/postgres_server.h). A missing PostgreSQL fails the
-// tests.
+// server (tests/testing/postgres_server.h); and the fixture of the
+// PostgreSQL engine's own tests (postgres/*_test.cc). A missing PostgreSQL
+// fails the tests.
 //
 // Thread-safety: test code.
 #ifndef SEALPOST_STORE_STORE_ENGINES_FOR_TESTING_H_
@@ -24,6 +25,31 @@
 
 namespace sealpost::store {
 
+// Creates a database for one test on the tests' PostgreSQL server, named
+// `prefix`, the process id and a count: `*db` its name, `*conninfo` how to
+// reach it.
+inline void CreateTestDatabase(const std::string& prefix, std::string* db,
+                               std::string* conninfo) {
+  test::PostgresServer& pg = test::SharedPostgres();
+  ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
+  static int n = 0;
+  *db = prefix + std::to_string(getpid()) + "_" + std::to_string(++n);
+  *conninfo = pg.CreateDatabase(*db);
+  ASSERT_FALSE(conninfo->empty()) << pg.error();
+}
+
+// A test of the PostgreSQL engine alone, on a database of its own.
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { CreateTestDatabase("p", &db_, &conninfo_); }
+  // What psql prints for `sql` on this test's database.
+  std::string Psql(const std::string& sql) {
+    return test::SharedPostgres().Psql(db_, sql);
+  }
+  std::string db_, conninfo_;
+  FakeClock clock_{1'800'000'000};
+};
+
 class StoreEngineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -33,13 +59,8 @@ class StoreEngineTest : public ::testing::TestWithParam<std::string> {
       path_ = dir_ + "/store.db";
       return;
     }
-    test::PostgresServer& pg = test::SharedPostgres();
-    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
-    static int n = 0;
-    const std::string db =
-        "t" + std::to_string(getpid()) + "_" + std::to_string(++n);
-    conninfo_ = pg.CreateDatabase(db);
-    ASSERT_FALSE(conninfo_.empty()) << pg.error();
+    std::string db;
+    CreateTestDatabase("t", &db, &conninfo_);
   }
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);

@@ -5,7 +5,6 @@
 // migration 21 moving large rows into chunks. (The BodyStore round trip
 // both engines share is in store_engine_test.cc.)
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -15,6 +14,7 @@
 #include "store/body_store.h"
 #include "store/postgres/postgres_store.h"
 #include "store/queue_batches_for_testing.h"
+#include "store/store_engines_for_testing.h"
 #include "testing/postgres_server.h"
 
 namespace sealpost::store {
@@ -39,34 +39,14 @@ Result<std::string> ReadAll(BodyReader& reader, size_t max = 70'000) {
   }
 }
 
-NewProtectedMessage ProtectedWithCopy(const std::string& id, std::string copy) {
-  NewProtectedMessage m;
-  m.record.id = id;
-  m.record.owner = "alice@example.com";
-  m.record.template_id = "encrypt";
-  m.record.recipients_json = "[]";
-  m.record.grants_json = "[]";
-  m.audit = {0, 0, "alice@example.com", "message.protect", id, "ok", ""};
-  m.portal_copy = std::move(copy);
-  return m;
-}
-
-class PostgresBodiesTest : public ::testing::Test {
+class PostgresBodiesTest : public PostgresDatabaseTest {
  protected:
   void SetUp() override {
-    test::PostgresServer& pg = test::SharedPostgres();
-    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
-    static int n = 0;
-    db_ = "b" + std::to_string(getpid()) + "_" + std::to_string(++n);
-    conninfo_ = pg.CreateDatabase(db_);
-    ASSERT_FALSE(conninfo_.empty()) << pg.error();
+    PostgresDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     auto opened = PostgresStore::Open({conninfo_, "", 2}, clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-  }
-  // What psql prints for `sql` on this test's database.
-  std::string Psql(const std::string& sql) {
-    return test::SharedPostgres().Psql(db_, sql);
   }
   // "chunks|bytes" the server holds for body `id` of kind `kind`.
   std::string Chunks(const std::string& kind, const std::string& id) {
@@ -75,8 +55,6 @@ class PostgresBodiesTest : public ::testing::Test {
         "FROM body_chunks WHERE kind = '" +
         kind + "' AND id = '" + id + "'");
   }
-  std::string db_, conninfo_;
-  FakeClock clock_{1'800'000'000};
   std::unique_ptr<PostgresStore> store_;
 };
 
@@ -190,7 +168,8 @@ TEST_F(PostgresBodiesTest, CommitWithoutItsStagedBodyFails) {
 TEST_F(PostgresBodiesTest, DamagedBodyFailsClearlyNeverShort) {
   const std::string body = Pattern(5 * kPgBodyChunkBytes / 2, 3);
   for (const char* id : {"cut", "missing", "last"}) {
-    ASSERT_TRUE(store_->AddProtectedMessage(ProtectedWithCopy(id, body)).ok());
+    ASSERT_TRUE(
+        store_->AddProtectedMessage(testing::ProtectedMessage(id, body)).ok());
   }
   Psql("DELETE FROM body_chunks WHERE id = 'missing' AND seq = 1");
   Psql(
@@ -243,15 +222,18 @@ TEST_F(PostgresBodiesTest, FinishFailsWhenAChunkWasLost) {
 // Portal copies: pruned at expiry or shredded, their chunks go in the
 // same transaction; none is left behind.
 TEST_F(PostgresBodiesTest, PruneAndShredRemoveTheChunks) {
-  NewProtectedMessage expiring = ProtectedWithCopy("exp", Pattern(3'000'000));
+  NewProtectedMessage expiring =
+      testing::ProtectedMessage("exp", Pattern(3'000'000));
   expiring.record.expires_at = clock_.NowUnix() + 60;
   ASSERT_TRUE(store_->AddProtectedMessage(expiring).ok());
-  ASSERT_TRUE(
-      store_->AddProtectedMessage(ProtectedWithCopy("keep", Pattern(400'000)))
-          .ok());
-  ASSERT_TRUE(
-      store_->AddProtectedMessage(ProtectedWithCopy("shred", Pattern(400'000)))
-          .ok());
+  ASSERT_TRUE(store_
+                  ->AddProtectedMessage(
+                      testing::ProtectedMessage("keep", Pattern(400'000)))
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->AddProtectedMessage(
+                      testing::ProtectedMessage("shred", Pattern(400'000)))
+                  .ok());
   EXPECT_EQ(Chunks("p", "exp"), "3|3000000");
   EXPECT_EQ(Psql("SELECT length(container) FROM portal_copies WHERE id = "
                  "'exp'"),
@@ -281,9 +263,10 @@ TEST_F(PostgresBodiesTest, UnnamedBodiesGoAfterAnHour) {
   QueueBatch a = testing::MessageAt("named", 1, 1, 0);
   a.new_messages[0].content_staged = true;
   ASSERT_TRUE(store_->CommitQueueBatch(a).ok());
-  ASSERT_TRUE(
-      store_->AddProtectedMessage(ProtectedWithCopy("copy", Pattern(300'000)))
-          .ok());
+  ASSERT_TRUE(store_
+                  ->AddProtectedMessage(
+                      testing::ProtectedMessage("copy", Pattern(300'000)))
+                  .ok());
   ASSERT_TRUE(
       store_->StageBody(BodyKind::kQueue, "orphan", Pattern(300'000)).ok());
   ASSERT_TRUE(
@@ -311,7 +294,7 @@ TEST_F(PostgresBodiesTest, TwoNodesReadTheSameBody) {
   ASSERT_TRUE(other.ok());
   const std::string body = Pattern(4 * kPgBodyChunkBytes + 100, 9);
   ASSERT_TRUE(store_->StageBody(BodyKind::kPortal, "pm", body).ok());
-  NewProtectedMessage m = ProtectedWithCopy("pm", "");
+  NewProtectedMessage m = testing::ProtectedMessage("pm", "");
   m.portal_copy_staged = true;
   ASSERT_TRUE(store_->AddProtectedMessage(m).ok());
   auto mine = store_->OpenBody(BodyKind::kPortal, "pm");

@@ -4,7 +4,6 @@
 #include "store/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <memory>
@@ -15,29 +14,14 @@
 
 #include "base/thread_annotations.h"
 #include "store/queue_batches_for_testing.h"
+#include "store/store_engines_for_testing.h"
 
 #include "testing/postgres_server.h"
 
 namespace sealpost::store {
 namespace {
 
-class PostgresStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    test::PostgresServer& pg = test::SharedPostgres();
-    ASSERT_TRUE(pg.Start()) << "PostgreSQL is required: " << pg.error();
-    static int n = 0;
-    db_ = "p" + std::to_string(getpid()) + "_" + std::to_string(++n);
-    conninfo_ = pg.CreateDatabase(db_);
-    ASSERT_FALSE(conninfo_.empty()) << pg.error();
-  }
-  // What psql prints for `sql` on this test's database.
-  std::string Psql(const std::string& sql) {
-    return test::SharedPostgres().Psql(db_, sql);
-  }
-  std::string db_, conninfo_;
-  FakeClock clock_{1'800'000'000};
-};
+using PostgresStoreTest = PostgresDatabaseTest;
 
 // Six nodes starting together on an empty database: all open, and each
 // migration was applied exactly once (the advisory lock made the others

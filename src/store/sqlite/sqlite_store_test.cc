@@ -239,16 +239,8 @@ TEST_F(SqliteStoreTest, LargeBodiesAreFilesBesideTheDatabase) {
     QueueBatch big = testing::MessageAt("big", 1, 1, 300 * 1024);
     big.new_messages[0].content.back() = 'y';
     QueueBatch small = testing::MessageAt("small", 1, 1, 4096);
-    NewProtectedMessage copy;
-    copy.record.id = "pm1";
-    copy.record.owner = "alice@example.com";
-    copy.record.template_id = "encrypt";
-    copy.record.recipients_json = "[]";
-    copy.record.grants_json = "[]";
-    copy.audit = {0,    0, "alice@example.com", "message.protect", "pm1",
-                  "ok", ""};
-    copy.portal_copy.assign(400 * 1024, 'c');
-    big.protected_messages.push_back(copy);
+    const std::string copy(400 * 1024, 'c');
+    big.protected_messages.push_back(testing::ProtectedMessage("pm1", copy));
     ASSERT_TRUE((*store)->CommitQueueBatch(big).ok());
     ASSERT_TRUE((*store)->CommitQueueBatch(small).ok());
     EXPECT_EQ(FilesIn(bodies), 2);  // the small body stays in its row
@@ -266,7 +258,7 @@ TEST_F(SqliteStoreTest, LargeBodiesAreFilesBesideTheDatabase) {
     EXPECT_EQ((*read)->content.back(), 'y');
     auto portal = (*store)->GetPortalCopy("pm1");
     ASSERT_TRUE(portal.ok() && portal->has_value());
-    EXPECT_EQ(**portal, copy.portal_copy);
+    EXPECT_EQ(**portal, copy);
 
     // Delivered: the queue body's file goes with the commit.
     QueueBatch done =
