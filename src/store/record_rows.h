@@ -10,15 +10,35 @@
 #ifndef SEALPOST_STORE_RECORD_ROWS_H_
 #define SEALPOST_STORE_RECORD_ROWS_H_
 
+#include <string>
 #include <string_view>
 
 #include "store/bytes.h"
+#include "store/journal_store.h"
 #include "store/queue_records.h"
 #include "store/rights_records.h"
 #include "store/signin_records.h"
 #include "store/smime_store.h"
 
 namespace sealpost::store::internal {
+
+// A row of one text column (a list of ids or addresses).
+template <typename Row>
+std::string ReadText(const Row& row) {
+  std::string text;
+  row.ReadInto(text);
+  return text;
+}
+
+inline constexpr std::string_view kOrgKeyColumns =
+    "kind, version, wrapped, is_primary, created_at";
+
+template <typename Row>
+OrgKeyRecord ReadOrgKey(const Row& row) {
+  OrgKeyRecord k;
+  row.ReadInto(k.kind, k.version, Bytes{k.wrapped}, k.is_primary, k.created_at);
+  return k;
+}
 
 inline constexpr std::string_view kProtectedMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
@@ -58,6 +78,36 @@ UserRecord ReadUser(const Row& row) {
   return u;
 }
 
+inline constexpr std::string_view kSessionColumns =
+    "token_hash, email, kind, created_at, expires_at";
+
+template <typename Row>
+SessionRecord ReadSession(const Row& row) {
+  SessionRecord s;
+  row.ReadInto(s.token_hash, s.email, s.kind, s.created_at, s.expires_at);
+  return s;
+}
+
+inline constexpr std::string_view kPendingSignInColumns =
+    "state_hash, browser, data, created_at";
+
+template <typename Row>
+PendingSignInRecord ReadPendingSignIn(const Row& row) {
+  PendingSignInRecord r;
+  row.ReadInto(r.state_hash, r.browser, r.data, r.created_at);
+  return r;
+}
+
+inline constexpr std::string_view kSecondFactorColumns =
+    "email, secret_sealed, enrolled_at, last_step";
+
+template <typename Row>
+SecondFactorRecord ReadSecondFactor(const Row& row) {
+  SecondFactorRecord f;
+  row.ReadInto(f.email, Bytes{f.secret_sealed}, f.enrolled_at, f.last_step);
+  return f;
+}
+
 // In a query that names smime_certs "c".
 inline constexpr std::string_view kCertColumns =
     "c.id, c.kind, c.der, c.subject, c.issuer, c.serial, c.not_before, "
@@ -70,6 +120,28 @@ SmimeCertRecord ReadCert(const Row& row) {
                c.not_before, c.not_after, Bytes{c.wrapped_key}, c.source,
                c.created_at);
   return c;
+}
+
+inline constexpr std::string_view kSmimeCrlColumns =
+    "issuer, der, this_update, next_update, created_at";
+
+template <typename Row>
+SmimeCrlRecord ReadSmimeCrl(const Row& row) {
+  SmimeCrlRecord crl;
+  row.ReadInto(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+               crl.created_at);
+  return crl;
+}
+
+inline constexpr std::string_view kJournalRuleColumns =
+    "id, name, scope, recipient, journal_address, enabled, created_at";
+
+template <typename Row>
+JournalRuleRecord ReadJournalRule(const Row& row) {
+  JournalRuleRecord j;
+  row.ReadInto(j.id, j.name, j.scope, j.recipient, j.journal_address, j.enabled,
+               j.created_at);
+  return j;
 }
 
 // Without the content, which a caller asks for on its own.
@@ -86,6 +158,19 @@ QueuedMessage ReadQueuedMessage(const Row& row) {
   return m;
 }
 
+// A row of queue_deliveries, without its message_id.
+inline constexpr std::string_view kQueuedRecipientColumns =
+    "id, recipient, notify, orcpt, state, attempts, next_attempt_ms, "
+    "last_reply";
+
+template <typename Row>
+QueuedRecipient ReadQueuedRecipient(const Row& row) {
+  QueuedRecipient r;
+  row.ReadInto(r.id, r.address, r.notify, r.orcpt, r.state, r.attempts,
+               r.next_attempt_ms, r.last_reply);
+  return r;
+}
+
 inline constexpr std::string_view kTlsPolicyColumns =
     "domain, policy, ca_file, updated_at";
 
@@ -94,6 +179,26 @@ TlsPolicyRecord ReadTlsPolicy(const Row& row) {
   TlsPolicyRecord p;
   row.ReadInto(p.domain, p.policy, p.ca_file, p.updated_at);
   return p;
+}
+
+inline constexpr std::string_view kQueueEventColumns =
+    "id, message_id, at_ms, recipient, event, detail";
+
+template <typename Row>
+QueueEvent ReadQueueEvent(const Row& row) {
+  QueueEvent e;
+  row.ReadInto(e.id, e.message_id, e.at_ms, e.recipient, e.event, e.detail);
+  return e;
+}
+
+inline constexpr std::string_view kNodeColumns =
+    "node_id, hostname, version, started_ms, seen_ms";
+
+template <typename Row>
+NodeRecord ReadNode(const Row& row) {
+  NodeRecord n;
+  row.ReadInto(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
+  return n;
 }
 
 }  // namespace sealpost::store::internal

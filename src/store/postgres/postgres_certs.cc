@@ -111,13 +111,9 @@ Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
 }
 
 Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
-  return SelectAll(
-      "SELECT issuer, der, this_update, next_update, created_at FROM "
-      "smime_crls ORDER BY issuer COLLATE \"C\"",
-      PgParams(), [](const PgResult& r, int i) {
-        return SmimeCrlRecord{r.Text(i, 0), r.Blob(i, 1), r.Int(i, 2),
-                              r.Int(i, 3), r.Int(i, 4)};
-      });
+  return SelectAll("SELECT " + std::string(internal::kSmimeCrlColumns) +
+                       " FROM smime_crls ORDER BY issuer COLLATE \"C\"",
+                   PgParams(), internal::ReadSmimeCrl<PgRow>);
 }
 
 }  // namespace sealpost::store

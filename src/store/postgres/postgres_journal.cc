@@ -2,10 +2,11 @@
 // list is not cached: another node may change it.
 #include "base/strings.h"
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::PgParams;
-using internal::PgResult;
+using internal::PgRow;
 
 Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
   Status st = With([&](Conn& c) -> Status {
@@ -32,13 +33,9 @@ Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
 
 Result<std::vector<JournalRuleRecord>> PostgresStore::ListJournalRules() {
   return SelectAll(
-      "SELECT id, name, scope, recipient, journal_address, enabled, "
-      "created_at FROM journal_rules ORDER BY created_at, id COLLATE \"C\"",
-      PgParams(), [](const PgResult& r, int i) {
-        return JournalRuleRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2),
-                                 r.Text(i, 3), r.Text(i, 4), r.Int(i, 5) != 0,
-                                 r.Int(i, 6)};
-      });
+      "SELECT " + std::string(internal::kJournalRuleColumns) +
+          " FROM journal_rules ORDER BY created_at, id COLLATE \"C\"",
+      PgParams(), internal::ReadJournalRule<PgRow>);
 }
 
 Status PostgresStore::DeleteJournalRule(std::string_view id) {

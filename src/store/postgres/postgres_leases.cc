@@ -7,10 +7,12 @@
 #include <utility>
 
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::PgParams;
 using internal::PgResult;
+using internal::PgRow;
 
 Result<std::vector<QueueClaim>> PostgresStore::ClaimDueQueueMessages(
     int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
@@ -47,40 +49,23 @@ Result<std::vector<QueueClaim>> PostgresStore::ClaimDueQueueMessages(
 Result<std::vector<std::string>> PostgresStore::RenewQueueLeases(
     std::string_view node, const std::vector<std::string>& ids,
     int64_t lease_until_ms) {
-  std::vector<std::string> held;
-  if (ids.empty()) return held;
+  if (ids.empty()) return std::vector<std::string>();
   // One statement for every lease. Its rows are locked in id order, as
   // the group commit locks the ones it changes (LockQueueMessages), so
   // that the two never wait for each other in a cycle.
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("UPDATE queue_messages SET lease_until_ms = $1 WHERE id IN "
-                "(SELECT id FROM queue_messages WHERE id = ANY($2::text[]) "
-                "AND lease_node = $3 AND state = 'queued' ORDER BY id "
-                "COLLATE \"C\" FOR UPDATE) RETURNING id",
-                PgParams()
-                    .Int(lease_until_ms)
-                    .Text(internal::TextArray(ids))
-                    .Text(node)));
-    for (int i = 0; i < r.rows(); ++i) held.push_back(r.Text(i, 0));
-    return Status::Ok();
-  }));
-  return held;
+  return SelectAll(
+      "UPDATE queue_messages SET lease_until_ms = $1 WHERE id IN (SELECT id "
+      "FROM queue_messages WHERE id = ANY($2::text[]) AND lease_node = $3 AND "
+      "state = 'queued' ORDER BY id COLLATE \"C\" FOR UPDATE) RETURNING id",
+      PgParams().Int(lease_until_ms).Text(internal::TextArray(ids)).Text(node),
+      internal::ReadText<PgRow>);
 }
 
 Result<int64_t> PostgresStore::ReleaseQueueLeases(std::string_view node) {
-  int64_t n = 0;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("UPDATE queue_messages SET lease_node = '', lease_until_ms = "
-                "0 WHERE lease_node = $1",
-                PgParams().Text(node)));
-    n = r.affected();
-    return Status::Ok();
-  }));
-  return n;
+  return RunCountingRows(
+      "UPDATE queue_messages SET lease_node = '', lease_until_ms = 0 WHERE "
+      "lease_node = $1",
+      PgParams().Text(node));
 }
 
 Result<std::vector<NodeQueueDepth>> PostgresStore::QueueDepthByNode(
@@ -108,12 +93,9 @@ Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
 Result<std::vector<NodeRecord>> PostgresStore::ListNodes(
     int64_t seen_since_ms) {
   return SelectAll(
-      "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
-      "WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\"",
-      PgParams().Int(seen_since_ms), [](const PgResult& r, int i) {
-        return NodeRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
-                          r.Int(i, 4)};
-      });
+      "SELECT " + std::string(internal::kNodeColumns) +
+          " FROM nodes WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\"",
+      PgParams().Int(seen_since_ms), internal::ReadNode<PgRow>);
 }
 
 }  // namespace sealpost::store

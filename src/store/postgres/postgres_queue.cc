@@ -16,6 +16,21 @@ using internal::PgRow;
 
 namespace {
 
+// A message's deliveries, in the order they were queued.
+Result<std::vector<QueuedRecipient>> ReadDeliveries(internal::PgConn& c,
+                                                    std::string_view id) {
+  SP_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Query("SELECT " + std::string(internal::kQueuedRecipientColumns) +
+                  " FROM queue_deliveries WHERE message_id = $1 ORDER BY id",
+              PgParams().Text(id)));
+  std::vector<QueuedRecipient> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(internal::ReadQueuedRecipient(PgRow{r, i}));
+  }
+  return out;
+}
+
 // Locks the existing messages a batch changes (those it may finish and
 // those whose leases it gives back) in id order before changing any, as
 // lease renewal does: two transactions that lock the same rows in the same
@@ -128,18 +143,11 @@ Status PostgresStore::WriteQueueBatch(Conn& c, QueueBatch& batch) {
 
 Result<std::vector<std::string>> PostgresStore::ListDueQueueMessages(
     int64_t now_ms, int limit) {
-  std::vector<std::string> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT message_id, MIN(next_attempt_ms) AS due FROM "
-                "queue_deliveries WHERE state = 'queued' AND next_attempt_ms "
-                "<= $1 GROUP BY message_id ORDER BY due LIMIT $2",
-                PgParams().Int(now_ms).Int(limit)));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(r.Text(i, 0));
-    return Status::Ok();
-  }));
-  return out;
+  return SelectAll(
+      "SELECT message_id, MIN(next_attempt_ms) AS due FROM queue_deliveries "
+      "WHERE state = 'queued' AND next_attempt_ms <= $1 GROUP BY message_id "
+      "ORDER BY due LIMIT $2",
+      PgParams().Int(now_ms).Int(limit), internal::ReadText<PgRow>);
 }
 
 Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
@@ -159,17 +167,7 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
       // In chunks (postgres_bodies.cc): a ciphertext is never empty.
       SP_ASSIGN_OR_RETURN(m.content, ReadBody(c, BodyKind::kQueue, m.id));
     }
-    SP_ASSIGN_OR_RETURN(
-        PgResult d,
-        c.Query("SELECT id, recipient, notify, orcpt, state, attempts, "
-                "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
-                "message_id = $1 ORDER BY id",
-                PgParams().Text(id)));
-    for (int i = 0; i < d.rows(); ++i) {
-      QueuedRecipient& q = m.recipients.emplace_back();
-      d.ReadInto(i, q.id, q.address, q.notify, q.orcpt, q.state, q.attempts,
-                 q.next_attempt_ms, q.last_reply);
-    }
+    SP_ASSIGN_OR_RETURN(m.recipients, ReadDeliveries(c, id));
     out = std::move(m);
     return Status::Ok();
   }));
@@ -178,28 +176,16 @@ Result<std::optional<QueuedMessage>> PostgresStore::GetQueuedMessage(
 
 Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
     std::string_view state, int limit) {
-  std::vector<QueuedMessage> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("SELECT " + std::string(internal::kQueuedMessageColumns) +
+  SP_ASSIGN_OR_RETURN(
+      std::vector<QueuedMessage> out,
+      SelectAll("SELECT " + std::string(internal::kQueuedMessageColumns) +
                     " FROM queue_messages WHERE ($1::text = '' OR state = $1) "
                     "ORDER BY received_ms DESC, id COLLATE \"C\" LIMIT $2",
-                PgParams().Text(state).Int(limit)));
-    for (int i = 0; i < r.rows(); ++i)
-      out.push_back(internal::ReadQueuedMessage(PgRow{r, i}));
+                PgParams().Text(state).Int(limit),
+                internal::ReadQueuedMessage<PgRow>));
+  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
     for (QueuedMessage& m : out) {
-      SP_ASSIGN_OR_RETURN(
-          PgResult d,
-          c.Query("SELECT id, recipient, state, attempts, next_attempt_ms, "
-                  "last_reply FROM queue_deliveries WHERE message_id = $1 "
-                  "ORDER BY id",
-                  PgParams().Text(m.id)));
-      for (int i = 0; i < d.rows(); ++i) {
-        QueuedRecipient& q = m.recipients.emplace_back();
-        d.ReadInto(i, q.id, q.address, q.state, q.attempts, q.next_attempt_ms,
-                   q.last_reply);
-      }
+      SP_ASSIGN_OR_RETURN(m.recipients, ReadDeliveries(c, m.id));
     }
     return Status::Ok();
   }));
@@ -208,13 +194,10 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
 
 Result<std::vector<QueueEvent>> PostgresStore::ListQueueEvents(
     std::string_view message_id) {
-  return SelectAll(
-      "SELECT id, message_id, at_ms, recipient, event, detail FROM "
-      "queue_events WHERE message_id = $1 ORDER BY id",
-      PgParams().Text(message_id), [](const PgResult& r, int i) {
-        return QueueEvent{r.Int(i, 0),  r.Text(i, 1), r.Int(i, 2),
-                          r.Text(i, 3), r.Text(i, 4), r.Text(i, 5)};
-      });
+  return SelectAll("SELECT " + std::string(internal::kQueueEventColumns) +
+                       " FROM queue_events WHERE message_id = $1 ORDER BY id",
+                   PgParams().Text(message_id),
+                   internal::ReadQueueEvent<PgRow>);
 }
 
 Status PostgresStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
@@ -226,13 +209,8 @@ Status PostgresStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {
 }
 
 Result<int64_t> PostgresStore::CountQueuedDeliveries() {
-  int64_t n = 0;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(n, c.QueryInt("SELECT COUNT(*) FROM queue_deliveries "
-                                      "WHERE state = 'queued'"));
-    return Status::Ok();
-  }));
-  return n;
+  return SelectInt(
+      "SELECT COUNT(*) FROM queue_deliveries WHERE state = 'queued'");
 }
 
 Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {

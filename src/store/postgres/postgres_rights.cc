@@ -36,11 +36,6 @@ PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   return p;
 }
 
-SessionRecord ReadSession(const PgResult& r, int i) {
-  return SessionRecord{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3),
-                       r.Int(i, 4)};
-}
-
 }  // namespace
 
 Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
@@ -59,13 +54,9 @@ Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
 
 Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
     std::string_view kind) {
-  return SelectAll(
-      "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
-      "WHERE kind = $1 ORDER BY version",
-      PgParams().Text(kind), [](const PgResult& r, int i) {
-        return OrgKeyRecord{r.Text(i, 0), static_cast<int>(r.Int(i, 1)),
-                            r.Blob(i, 2), r.Int(i, 3) != 0, r.Int(i, 4)};
-      });
+  return SelectAll("SELECT " + std::string(internal::kOrgKeyColumns) +
+                       " FROM org_keys WHERE kind = $1 ORDER BY version",
+                   PgParams().Text(kind), internal::ReadOrgKey<PgRow>);
 }
 
 // A revocation or a new expiry: every node's cached decisions must go.
@@ -246,10 +237,9 @@ Status PostgresStore::PutSession(const SessionRecord& s) {
 
 Result<std::optional<SessionRecord>> PostgresStore::GetSession(
     std::string_view token_hash) {
-  return SelectFirst(
-      "SELECT token_hash, email, kind, created_at, expires_at FROM sessions "
-      "WHERE token_hash = $1",
-      PgParams().Text(token_hash), ReadSession);
+  return SelectFirst("SELECT " + std::string(internal::kSessionColumns) +
+                         " FROM sessions WHERE token_hash = $1",
+                     PgParams().Text(token_hash), internal::ReadSession<PgRow>);
 }
 
 // A session ended here must not keep reading pages cached on another node.
@@ -288,16 +278,12 @@ Status PostgresStore::PutPinPass(std::string_view session_hash,
 Result<bool> PostgresStore::HasPinPass(std::string_view session_hash,
                                        std::string_view message_id,
                                        int64_t now) {
-  int64_t n = 0;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        n, c.QueryInt("SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON "
-                      "s.token_hash = p.session_hash WHERE p.session_hash = "
-                      "$1 AND p.message_id = $2 AND p.until > $3 AND "
-                      "s.expires_at > $3",
-                      PgParams().Text(session_hash).Text(message_id).Int(now)));
-    return Status::Ok();
-  }));
+  SP_ASSIGN_OR_RETURN(
+      int64_t n,
+      SelectInt("SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON "
+                "s.token_hash = p.session_hash WHERE p.session_hash = $1 AND "
+                "p.message_id = $2 AND p.until > $3 AND s.expires_at > $3",
+                PgParams().Text(session_hash).Text(message_id).Int(now)));
   return n > 0;
 }
 

@@ -1,9 +1,10 @@
 // PostgresStore: portal readers' second factors (authenticator apps).
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::PgParams;
-using internal::PgResult;
+using internal::PgRow;
 
 Result<bool> PostgresStore::PutSecondFactor(const SecondFactorRecord& f) {
   return RunChangedOne(
@@ -18,15 +19,9 @@ Result<bool> PostgresStore::PutSecondFactor(const SecondFactorRecord& f) {
 
 Result<std::optional<SecondFactorRecord>> PostgresStore::GetSecondFactor(
     std::string_view email) {
-  return SelectFirst(
-      "SELECT email, secret_sealed, enrolled_at, last_step FROM "
-      "second_factors WHERE email = $1",
-      PgParams().Text(email), [](const PgResult& r, int i) {
-        SecondFactorRecord f;
-        r.ReadInto(i, f.email, internal::Bytes{f.secret_sealed}, f.enrolled_at,
-                   f.last_step);
-        return f;
-      });
+  return SelectFirst("SELECT " + std::string(internal::kSecondFactorColumns) +
+                         " FROM second_factors WHERE email = $1",
+                     PgParams().Text(email), internal::ReadSecondFactor<PgRow>);
 }
 
 Result<bool> PostgresStore::DeleteSecondFactor(std::string_view email) {

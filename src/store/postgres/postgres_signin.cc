@@ -4,10 +4,11 @@
 #include <utility>
 
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 
 namespace sealpost::store {
 using internal::PgParams;
-using internal::PgResult;
+using internal::PgRow;
 
 Result<bool> PostgresStore::TakeRateLimit(std::string_view key, int limit,
                                           int64_t window, int64_t now) {
@@ -65,20 +66,10 @@ Status PostgresStore::PutPendingSignIn(const PendingSignInRecord& r,
 
 Result<std::optional<PendingSignInRecord>> PostgresStore::TakePendingSignIn(
     std::string_view state_hash) {
-  std::optional<PendingSignInRecord> out;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(
-        PgResult r,
-        c.Query("DELETE FROM pending_sign_ins WHERE state_hash = $1 "
-                "RETURNING state_hash, browser, data, created_at",
-                PgParams().Text(state_hash)));
-    if (r.rows() > 0) {
-      out = PendingSignInRecord{r.Text(0, 0), r.Text(0, 1), r.Text(0, 2),
-                                r.Int(0, 3)};
-    }
-    return Status::Ok();
-  }));
-  return out;
+  return SelectFirst(
+      "DELETE FROM pending_sign_ins WHERE state_hash = $1 RETURNING " +
+          std::string(internal::kPendingSignInColumns),
+      PgParams().Text(state_hash), internal::ReadPendingSignIn<PgRow>);
 }
 
 }  // namespace sealpost::store

@@ -99,11 +99,23 @@ Status PostgresStore::RunOrNotFound(std::string_view sql, PgParams params,
   return conn->RunOrNotFound(sql, std::move(params), missing);
 }
 
-Result<bool> PostgresStore::RunChangedOne(std::string_view sql,
-                                          PgParams params) {
+Result<int64_t> PostgresStore::RunCountingRows(std::string_view sql,
+                                               PgParams params) {
   SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
   SP_ASSIGN_OR_RETURN(PgResult r, conn->Query(sql, std::move(params)));
-  return r.affected() == 1;
+  return r.affected();
+}
+
+Result<bool> PostgresStore::RunChangedOne(std::string_view sql,
+                                          PgParams params) {
+  SP_ASSIGN_OR_RETURN(int64_t n, RunCountingRows(sql, std::move(params)));
+  return n == 1;
+}
+
+Result<int64_t> PostgresStore::SelectInt(std::string_view sql,
+                                         PgParams params) {
+  SP_ASSIGN_OR_RETURN(auto conn, pool_.Take());
+  return conn->QueryInt(sql, std::move(params));
 }
 
 Status PostgresStore::Migrate(const std::vector<Migration>& migrations) {
@@ -152,20 +164,16 @@ Status PostgresStore::Migrate(const std::vector<Migration>& migrations) {
 }
 
 Result<int> PostgresStore::SchemaVersion() {
-  int64_t v = 0;
-  SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(v, c.QueryInt("SELECT COALESCE(MAX(version), 0) FROM "
-                                      "schema_migrations"));
-    return Status::Ok();
-  }));
+  SP_ASSIGN_OR_RETURN(
+      int64_t v,
+      SelectInt("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   return static_cast<int>(v);
 }
 
 Result<std::optional<std::string>> PostgresStore::GetSetting(
     std::string_view key) {
   return SelectFirst("SELECT value FROM settings WHERE key = $1",
-                     PgParams().Text(key),
-                     [](const PgResult& r, int i) { return r.Text(i, 0); });
+                     PgParams().Text(key), internal::ReadText<internal::PgRow>);
 }
 
 Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {

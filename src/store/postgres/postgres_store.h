@@ -206,8 +206,14 @@ class PostgresStore final : public Store, public BodyStore {
   // when it touches none.
   Status RunOrNotFound(std::string_view sql, internal::PgParams params,
                        std::string_view missing);
+  // The same, giving the number of rows it touched.
+  Result<int64_t> RunCountingRows(std::string_view sql,
+                                  internal::PgParams params);
   // The same for a conditional change: true when it touched one row.
   Result<bool> RunChangedOne(std::string_view sql, internal::PgParams params);
+  // The integer one query such as COUNT(*) gives, on a pooled connection.
+  Result<int64_t> SelectInt(std::string_view sql,
+                            internal::PgParams params = {});
   // Runs `fn` inside BEGIN ... COMMIT; ROLLBACK when it fails. A
   // transaction that lost a race (PgRace: a deadlock or serialization
   // failure, which PostgreSQL rolled back whole) runs again from BEGIN, a
