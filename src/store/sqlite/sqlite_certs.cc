@@ -9,6 +9,7 @@ namespace sealpost::store {
 
 using internal::Bytes;
 using internal::kCertColumns;
+using internal::RunStmt;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -21,8 +22,7 @@ Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
          "SELECT email FROM smime_cert_emails WHERE cert_id = ? ORDER BY "
          "email");
   e.Bind(1, cert_id);
-  return e.All("reading a certificate",
-               [](const Stmt& e) { return e.Text(0); });
+  return e.All("reading a certificate", internal::ReadText<Stmt>);
 }
 
 }  // namespace
@@ -30,26 +30,24 @@ Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
 Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt del(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
-    del.Bind(1, cert.id);
-    SP_RETURN_IF_ERROR(del.Run());
-    Stmt s(stmts_,
-           "INSERT INTO smime_certs (id, kind, der, subject, issuer, serial, "
-           "not_before, not_after, wrapped_key, source, created_at) VALUES "
-           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-           "kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
-           "source = excluded.source");
-    s.BindAll(cert.id, cert.kind, Bytes{cert.der}, cert.subject, cert.issuer,
-              cert.serial, cert.not_before, cert.not_after,
-              Bytes{cert.wrapped_key}, cert.source,
-              cert.created_at ? cert.created_at : clock_.NowUnix());
-    SP_RETURN_IF_ERROR(s.Run());
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?", cert.id));
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_,
+        "INSERT INTO smime_certs (id, kind, der, subject, issuer, serial, "
+        "not_before, not_after, wrapped_key, source, created_at) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
+        "source = excluded.source",
+        cert.id, cert.kind, Bytes{cert.der}, cert.subject, cert.issuer,
+        cert.serial, cert.not_before, cert.not_after, Bytes{cert.wrapped_key},
+        cert.source, cert.created_at ? cert.created_at : clock_.NowUnix()));
     for (const auto& email : cert.emails) {
-      Stmt e(stmts_,
-             "INSERT INTO smime_cert_emails (cert_id, email) VALUES (?, ?) "
-             "ON CONFLICT DO NOTHING");
-      e.Bind(1, cert.id).Bind(2, email);
-      SP_RETURN_IF_ERROR(e.Run());
+      SP_RETURN_IF_ERROR(RunStmt(
+          stmts_,
+          "INSERT INTO smime_cert_emails (cert_id, email) VALUES (?, ?) "
+          "ON CONFLICT DO NOTHING",
+          cert.id, email));
     }
     return Status::Ok();
   });
@@ -93,9 +91,8 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
 Status SqliteStore::DeleteSmimeCert(std::string_view id) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt e(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?");
-    e.Bind(1, id);
-    SP_RETURN_IF_ERROR(e.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?", id));
     Stmt s(stmts_, "DELETE FROM smime_certs WHERE id = ?");
     s.Bind(1, id);
     return s.RunOrNotFound("no certificate " + std::string(id));
@@ -114,16 +111,10 @@ Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
 }
 
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {
-  return SelectAll(
-      "listing CRLs",
-      "SELECT issuer, der, this_update, next_update, created_at FROM "
-      "smime_crls ORDER BY issuer",
-      [](const Stmt& s) {
-        SmimeCrlRecord crl;
-        s.ReadInto(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
-                   crl.created_at);
-        return crl;
-      });
+  return SelectAll("listing CRLs",
+                   "SELECT " + std::string(internal::kSmimeCrlColumns) +
+                       " FROM smime_crls ORDER BY issuer",
+                   internal::ReadSmimeCrl<Stmt>);
 }
 
 }  // namespace sealpost::store

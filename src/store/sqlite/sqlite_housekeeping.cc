@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
@@ -30,8 +31,6 @@ int64_t FileSize(const std::string& path) {
   auto n = std::filesystem::file_size(path, ec);
   return ec ? 0 : static_cast<int64_t>(n);
 }
-
-std::string ReadId(const Stmt& s) { return s.Text(0); }
 
 }  // namespace
 
@@ -62,7 +61,8 @@ Result<int64_t> SqliteStore::PruneQueueHistory(int64_t before_ms, int limit) {
            "SELECT id FROM queue_messages WHERE state = 'done' AND "
            "received_ms < ? ORDER BY received_ms LIMIT ?");
     s.Bind(1, before_ms).Bind(2, int64_t{limit});
-    SP_ASSIGN_OR_RETURN(ids, s.All("listing queue history", ReadId));
+    SP_ASSIGN_OR_RETURN(
+        ids, s.All("listing queue history", internal::ReadText<Stmt>));
   }
   if (ids.empty()) return int64_t{0};
   // The trace events and deliveries, then the message if it is still done
@@ -92,8 +92,9 @@ Result<int64_t> SqliteStore::PrunePortalCopies(int64_t now,
     if (at <= 0 || static_cast<int>(ids.size()) >= limit) continue;
     Stmt s(stmts_, sql);
     s.Bind(1, at).Bind(2, int64_t{limit - static_cast<int>(ids.size())});
-    SP_ASSIGN_OR_RETURN(std::vector<std::string> found,
-                        s.All("listing portal copies", ReadId));
+    SP_ASSIGN_OR_RETURN(
+        std::vector<std::string> found,
+        s.All("listing portal copies", internal::ReadText<Stmt>));
     ids.insert(ids.end(), found.begin(), found.end());
   }
   if (ids.empty()) return int64_t{0};

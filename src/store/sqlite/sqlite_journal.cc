@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "base/strings.h"
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
@@ -41,15 +42,11 @@ Result<std::vector<JournalRuleRecord>> SqliteStore::ListJournalRules() {
     if (journal_rules_.has_value()) return *journal_rules_;
   }
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "SELECT id, name, scope, recipient, journal_address, enabled, "
-         "created_at FROM journal_rules ORDER BY created_at, id");
-  SP_ASSIGN_OR_RETURN(std::vector<JournalRuleRecord> out,
-                      s.All("listing journal rules", [](const Stmt& s) {
-                        return JournalRuleRecord{
-                            s.Text(0), s.Text(1),     s.Text(2), s.Text(3),
-                            s.Text(4), s.Int(5) != 0, s.Int(6)};
-                      }));
+  Stmt s(stmts_, "SELECT " + std::string(internal::kJournalRuleColumns) +
+                     " FROM journal_rules ORDER BY created_at, id");
+  SP_ASSIGN_OR_RETURN(
+      std::vector<JournalRuleRecord> out,
+      s.All("listing journal rules", internal::ReadJournalRule<Stmt>));
   MutexLock cached(&settings_mu_);
   journal_rules_ = out;
   return out;

@@ -6,12 +6,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <utility>
 
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
 namespace sealpost::store {
+using internal::RunStmt;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -21,12 +22,12 @@ Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
   // The choice, then the leases, in one transaction under the one writer:
   // no other claim comes between them. (RETURNING gives the new values
   // only, and the claim reports the lease it replaced.)
-  std::vector<std::pair<int64_t, QueueClaim>> rows;
+  std::vector<QueueClaim> claims;
   SP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   Status s = Status::Ok();
   {
     Stmt pick(stmts_,
-              "SELECT m.id, m.received_ms, m.lease_node FROM queue_messages m "
+              "SELECT m.id, m.lease_node FROM queue_messages m "
               "WHERE m.state = 'queued' AND m.lease_until_ms <= ?1 AND EXISTS "
               "(SELECT 1 FROM queue_deliveries d WHERE d.message_id = m.id "
               "AND d.state = 'queued' AND d.next_attempt_ms <= ?1) ORDER BY "
@@ -36,18 +37,17 @@ Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
       pick.Bind(1, now_ms).Bind(2, int64_t{limit});
       int rc;
       while ((rc = pick.Step()) == SQLITE_ROW) {
-        rows.push_back({pick.Int(1), {pick.Text(0), pick.Text(2)}});
+        claims.push_back({pick.Text(0), pick.Text(1)});
       }
       if (rc != SQLITE_DONE) s = SqliteError(db_, "claiming due messages");
     }
   }
   const bool picked = s.ok();
-  for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
-    Stmt lease(stmts_,
-               "UPDATE queue_messages SET lease_node = ?, lease_until_ms = ? "
-               "WHERE id = ?");
-    lease.Bind(1, node).Bind(2, lease_until_ms).Bind(3, rows[i].second.id);
-    s = lease.Run();
+  for (size_t i = 0; s.ok() && i < claims.size(); ++i) {
+    s = RunStmt(stmts_,
+                "UPDATE queue_messages SET lease_node = ?, lease_until_ms = ? "
+                "WHERE id = ?",
+                node, lease_until_ms, claims[i].id);
   }
   if (s.ok()) s = Exec("COMMIT");
   if (!s.ok()) {
@@ -57,9 +57,7 @@ Result<std::vector<QueueClaim>> SqliteStore::ClaimDueQueueMessages(
     // them is what gives space back (a done message's body is deleted).
     if (!picked || s.code() != StatusCode::kResourceExhausted) return s;
   }
-  std::vector<QueueClaim> out;
-  for (auto& [at, claim] : rows) out.push_back(std::move(claim));
-  return out;
+  return claims;
 }
 
 Result<std::vector<std::string>> SqliteStore::RenewQueueLeases(
@@ -85,11 +83,11 @@ Result<std::vector<std::string>> SqliteStore::RenewQueueLeases(
 
 Result<int64_t> SqliteStore::ReleaseQueueLeases(std::string_view node) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "UPDATE queue_messages SET lease_node = '', lease_until_ms = 0 "
-         "WHERE lease_node = ?");
-  s.Bind(1, node);
-  SP_RETURN_IF_ERROR(s.Run());
+  SP_RETURN_IF_ERROR(
+      RunStmt(stmts_,
+              "UPDATE queue_messages SET lease_node = '', lease_until_ms = 0 "
+              "WHERE lease_node = ?",
+              node));
   return int64_t{sqlite3_changes(db_)};
 }
 
@@ -117,16 +115,10 @@ Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
 }
 
 Result<std::vector<NodeRecord>> SqliteStore::ListNodes(int64_t seen_since_ms) {
-  return SelectAll(
-      "listing nodes",
-      "SELECT node_id, hostname, version, started_ms, seen_ms FROM nodes "
-      "WHERE seen_ms >= ? ORDER BY node_id",
-      [](const Stmt& s) {
-        NodeRecord n;
-        s.ReadInto(n.node_id, n.hostname, n.version, n.started_ms, n.seen_ms);
-        return n;
-      },
-      seen_since_ms);
+  return SelectAll("listing nodes",
+                   "SELECT " + std::string(internal::kNodeColumns) +
+                       " FROM nodes WHERE seen_ms >= ? ORDER BY node_id",
+                   internal::ReadNode<Stmt>, seen_since_ms);
 }
 
 }  // namespace sealpost::store

@@ -12,18 +12,28 @@
 #include "store/sqlite/sqlite_util.h"
 
 namespace sealpost::store {
+using internal::RunStmt;
 using internal::SqliteError;
 using internal::Stmt;
 
-namespace {}  // namespace
+namespace {
+
+// A message's deliveries, in the order they were queued.
+Result<std::vector<QueuedRecipient>> ReadDeliveries(internal::StmtCache& stmts,
+                                                    std::string_view id) {
+  Stmt r(stmts, "SELECT " + std::string(internal::kQueuedRecipientColumns) +
+                    " FROM queue_deliveries WHERE message_id = ? ORDER BY id");
+  r.Bind(1, id);
+  return r.All("reading deliveries", internal::ReadQueuedRecipient<Stmt>);
+}
+
+}  // namespace
 
 Status SqliteStore::CommitQueueBatch(QueueBatch& batch) {
   MutexLock lock(&mu_);
-  internal::BodyFileChanges changes;
-  Status s = InTransaction(
-      [&]() SP_REQUIRES(mu_) { return WriteQueueBatch(batch, &changes); });
-  Discard(changes, s.ok());
-  SP_RETURN_IF_ERROR(s);
+  SP_RETURN_IF_ERROR(InTransactionWithFiles(
+      [&](internal::BodyFileChanges* changes)
+          SP_REQUIRES(mu_) { return WriteQueueBatch(batch, changes); }));
   for (const NewProtectedMessage& p : batch.protected_messages) {
     CountAudited(p.audit);
   }
@@ -128,11 +138,11 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch,
     }
   }
   for (const std::string& id : batch.release_leases) {
-    Stmt release(stmts_,
-                 "UPDATE queue_messages SET lease_node = '', lease_until_ms "
-                 "= 0 WHERE id = ? AND lease_node = ?");
-    release.Bind(1, id).Bind(2, batch.lease_node);
-    SP_RETURN_IF_ERROR(release.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_,
+                "UPDATE queue_messages SET lease_node = '', lease_until_ms "
+                "= 0 WHERE id = ? AND lease_node = ?",
+                id, batch.lease_node));
     if (sqlite3_changes(db_) == 0) batch.lost_leases.push_back(id);
   }
   return Status::Ok();
@@ -147,7 +157,7 @@ Result<std::vector<std::string>> SqliteStore::ListDueQueueMessages(
       "GROUP BY message_id ORDER BY due LIMIT ?";
   Stmt s(stmts_, s_sql);
   s.Bind(1, now_ms).Bind(2, int64_t{limit});
-  return s.All("listing due messages", [](const Stmt& s) { return s.Text(0); });
+  return s.All("listing due messages", internal::ReadText<Stmt>);
 }
 
 Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
@@ -171,19 +181,7 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
                           bodies_.Read(internal::BodyKind::kQueue, m.id));
     }
   }
-  const std::string r_sql =
-      "SELECT id, recipient, notify, orcpt, state, attempts, "
-      "next_attempt_ms, last_reply FROM queue_deliveries WHERE "
-      "message_id = ? ORDER BY id";
-  Stmt r(stmts_, r_sql);
-  r.Bind(1, id);
-  SP_ASSIGN_OR_RETURN(
-      m.recipients, r.All("reading deliveries", [](const Stmt& row) {
-        QueuedRecipient q;
-        row.ReadInto(q.id, q.address, q.notify, q.orcpt, q.state, q.attempts,
-                     q.next_attempt_ms, q.last_reply);
-        return q;
-      }));
+  SP_ASSIGN_OR_RETURN(m.recipients, ReadDeliveries(stmts_, id));
   return std::optional<QueuedMessage>(std::move(m));
 }
 
@@ -197,35 +195,18 @@ Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
   SP_ASSIGN_OR_RETURN(
       std::vector<QueuedMessage> out,
       s.All("listing queue", internal::ReadQueuedMessage<Stmt>));
-  const std::string r_sql =
-      "SELECT id, recipient, state, attempts, next_attempt_ms, last_reply "
-      "FROM queue_deliveries WHERE message_id = ? ORDER BY id";
   for (QueuedMessage& m : out) {
-    Stmt r(stmts_, r_sql);
-    r.Bind(1, m.id);
-    SP_ASSIGN_OR_RETURN(m.recipients,
-                        r.All("listing deliveries", [](const Stmt& row) {
-                          QueuedRecipient q;
-                          row.ReadInto(q.id, q.address, q.state, q.attempts,
-                                       q.next_attempt_ms, q.last_reply);
-                          return q;
-                        }));
+    SP_ASSIGN_OR_RETURN(m.recipients, ReadDeliveries(stmts_, m.id));
   }
   return out;
 }
 
 Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
     std::string_view message_id) {
-  return SelectAll(
-      "listing queue events",
-      "SELECT id, message_id, at_ms, recipient, event, detail FROM "
-      "queue_events WHERE message_id = ? ORDER BY id",
-      [](const Stmt& s) {
-        QueueEvent e;
-        s.ReadInto(e.id, e.message_id, e.at_ms, e.recipient, e.event, e.detail);
-        return e;
-      },
-      message_id);
+  return SelectAll("listing queue events",
+                   "SELECT " + std::string(internal::kQueueEventColumns) +
+                       " FROM queue_events WHERE message_id = ? ORDER BY id",
+                   internal::ReadQueueEvent<Stmt>, message_id);
 }
 
 Status SqliteStore::RetryQueuedMessage(std::string_view id, int64_t now_ms) {

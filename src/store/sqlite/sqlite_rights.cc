@@ -10,6 +10,7 @@ namespace sealpost::store {
 using internal::Bytes;
 using internal::kOtpColumns;
 using internal::kProtectedMessageColumns;
+using internal::RunStmt;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -32,31 +33,22 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
 Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt demote(stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?");
-    demote.Bind(1, key.kind);
-    SP_RETURN_IF_ERROR(demote.Run());
-    Stmt ins(stmts_,
-             "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
-             "created_at) VALUES (?, ?, ?, 1, ?)");
-    ins.BindAll(key.kind, key.version, Bytes{key.wrapped},
-                key.created_at ? key.created_at : clock_.NowUnix());
-    return ins.Run();
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?", key.kind));
+    return RunStmt(stmts_,
+                   "INSERT INTO org_keys (kind, version, wrapped, is_primary, "
+                   "created_at) VALUES (?, ?, ?, 1, ?)",
+                   key.kind, key.version, Bytes{key.wrapped},
+                   key.created_at ? key.created_at : clock_.NowUnix());
   });
 }
 
 Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
     std::string_view kind) {
-  return SelectAll(
-      "listing org keys",
-      "SELECT kind, version, wrapped, is_primary, created_at FROM org_keys "
-      "WHERE kind = ? ORDER BY version",
-      [](const Stmt& s) {
-        OrgKeyRecord k;
-        s.ReadInto(k.kind, k.version, Bytes{k.wrapped}, k.is_primary,
-                   k.created_at);
-        return k;
-      },
-      kind);
+  return SelectAll("listing org keys",
+                   "SELECT " + std::string(internal::kOrgKeyColumns) +
+                       " FROM org_keys WHERE kind = ? ORDER BY version",
+                   internal::ReadOrgKey<Stmt>, kind);
 }
 
 Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
@@ -106,11 +98,9 @@ Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,
 
 Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
   MutexLock lock(&mu_);
-  internal::BodyFileChanges changes;
-  Status s = InTransaction(
-      [&]() SP_REQUIRES(mu_) { return InsertProtectedMessage(m, &changes); });
-  Discard(changes, s.ok());
-  SP_RETURN_IF_ERROR(s);
+  SP_RETURN_IF_ERROR(InTransactionWithFiles(
+      [&](internal::BodyFileChanges* changes)
+          SP_REQUIRES(mu_) { return InsertProtectedMessage(m, changes); }));
   CountAudited(m.audit);
   return Status::Ok();
 }
@@ -152,23 +142,13 @@ Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
 Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
     std::string_view message_id, std::string_view email, int max_tries,
     int64_t now) {
-  MutexLock lock(&mu_);
   // One statement: the check and the count cannot be split by another try.
-  Stmt s(stmts_,
-         "UPDATE portal_otps SET failures = failures + 1 WHERE message_id = ? "
-         "AND email = ? AND used = 0 AND expires_at > ? AND failures < ? "
-         "RETURNING " +
-             std::string(kOtpColumns));
-  SP_RETURN_IF_ERROR(s.status());
-  s.Bind(1, message_id).Bind(2, email).Bind(3, now).Bind(4, int64_t{max_tries});
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) {
-    OtpRecord out = internal::ReadOtp(s);
-    if (s.Step() != SQLITE_DONE) return SqliteError(db_, "counting a try");
-    return std::optional<OtpRecord>(std::move(out));
-  }
-  if (rc == SQLITE_DONE) return std::optional<OtpRecord>();
-  return SqliteError(db_, "counting a passcode try");
+  return RunReturning(
+      "counting a passcode try",
+      "UPDATE portal_otps SET failures = failures + 1 WHERE message_id = ? AND "
+      "email = ? AND used = 0 AND expires_at > ? AND failures < ? RETURNING " +
+          std::string(kOtpColumns),
+      internal::ReadOtp<Stmt>, message_id, email, now, int64_t{max_tries});
 }
 
 Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
@@ -243,51 +223,42 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
 Status SqliteStore::PutSession(const SessionRecord& r) {
   MutexLock lock(&mu_);
   // Expired sessions go as new ones arrive, so the table stays small.
-  Stmt purge(stmts_, "DELETE FROM sessions WHERE expires_at <= ?");
-  purge.Bind(1, clock_.NowUnix());
-  SP_RETURN_IF_ERROR(purge.Run());
-  Stmt s(stmts_,
-         "INSERT INTO sessions (token_hash, email, kind, created_at, "
-         "expires_at) VALUES (?, ?, ?, ?, ?)");
-  s.BindAll(r.token_hash, r.email, r.kind, r.created_at, r.expires_at);
-  return s.Run();
+  SP_RETURN_IF_ERROR(RunStmt(
+      stmts_, "DELETE FROM sessions WHERE expires_at <= ?", clock_.NowUnix()));
+  return RunStmt(stmts_,
+                 "INSERT INTO sessions (token_hash, email, kind, created_at, "
+                 "expires_at) VALUES (?, ?, ?, ?, ?)",
+                 r.token_hash, r.email, r.kind, r.created_at, r.expires_at);
 }
 
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(
     std::string_view token_hash) {
   MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_,
-         "SELECT token_hash, email, kind, created_at, expires_at FROM "
-         "sessions WHERE token_hash = ?");
+  Stmt s(*read_stmts_, "SELECT " + std::string(internal::kSessionColumns) +
+                           " FROM sessions WHERE token_hash = ?");
   s.Bind(1, token_hash);
-  return s.First("reading session", [](const Stmt& s) {
-    return SessionRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)};
-  });
+  return s.First("reading session", internal::ReadSession<Stmt>);
 }
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt pins(stmts_, "DELETE FROM pin_passes WHERE session_hash = ?");
-    pins.Bind(1, token_hash);
-    SP_RETURN_IF_ERROR(pins.Run());
-    Stmt s(stmts_, "DELETE FROM sessions WHERE token_hash = ?");
-    s.Bind(1, token_hash);
-    return s.Run();
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_, "DELETE FROM pin_passes WHERE session_hash = ?", token_hash));
+    return RunStmt(stmts_, "DELETE FROM sessions WHERE token_hash = ?",
+                   token_hash);
   });
 }
 
 Status SqliteStore::DeleteSessionsOf(std::string_view email) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt pins(stmts_,
-              "DELETE FROM pin_passes WHERE session_hash IN (SELECT "
-              "token_hash FROM sessions WHERE email = ?)");
-    pins.Bind(1, email);
-    SP_RETURN_IF_ERROR(pins.Run());
-    Stmt s(stmts_, "DELETE FROM sessions WHERE email = ?");
-    s.Bind(1, email);
-    return s.Run();
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_,
+                "DELETE FROM pin_passes WHERE session_hash IN (SELECT "
+                "token_hash FROM sessions WHERE email = ?)",
+                email));
+    return RunStmt(stmts_, "DELETE FROM sessions WHERE email = ?", email);
   });
 }
 
@@ -295,15 +266,14 @@ Status SqliteStore::PutPinPass(std::string_view session_hash,
                                std::string_view message_id, int64_t until) {
   MutexLock lock(&mu_);
   return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt purge(stmts_, "DELETE FROM pin_passes WHERE until <= ?");
-    purge.Bind(1, clock_.NowUnix());
-    SP_RETURN_IF_ERROR(purge.Run());
-    Stmt s(stmts_,
-           "INSERT INTO pin_passes (session_hash, message_id, until) VALUES "
-           "(?, ?, ?) ON CONFLICT (session_hash, message_id) DO UPDATE SET "
-           "until = excluded.until");
-    s.Bind(1, session_hash).Bind(2, message_id).Bind(3, until);
-    return s.Run();
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_, "DELETE FROM pin_passes WHERE until <= ?", clock_.NowUnix()));
+    return RunStmt(
+        stmts_,
+        "INSERT INTO pin_passes (session_hash, message_id, until) VALUES "
+        "(?, ?, ?) ON CONFLICT (session_hash, message_id) DO UPDATE SET "
+        "until = excluded.until",
+        session_hash, message_id, until);
   });
 }
 

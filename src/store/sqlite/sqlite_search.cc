@@ -9,6 +9,7 @@
 namespace sealpost::store {
 
 using internal::IndexedDoc;
+using internal::RunStmt;
 using internal::SearchSegment;
 using internal::Stmt;
 using internal::StmtCache;
@@ -39,20 +40,17 @@ class SqliteSearchTables : public internal::SearchTables {
     doc.Bind(1, message_id).BindBlobNoCopy(2, terms);
     SP_RETURN_IF_ERROR(doc.Run());
     const int64_t id = sqlite3_last_insert_rowid(stmts_.db());
-    Stmt pending(stmts_, "INSERT INTO search_pending (doc) VALUES (?)");
-    pending.Bind(1, id);
-    SP_RETURN_IF_ERROR(pending.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "INSERT INTO search_pending (doc) VALUES (?)", id));
     return id;
   }
 
   Result<bool> DropDoc(int64_t doc) override {
-    Stmt pending(stmts_, "DELETE FROM search_pending WHERE doc = ?");
-    pending.Bind(1, doc);
-    SP_RETURN_IF_ERROR(pending.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "DELETE FROM search_pending WHERE doc = ?", doc));
     const bool was_pending = sqlite3_changes(stmts_.db()) > 0;
-    Stmt del(stmts_, "DELETE FROM search_docs WHERE doc = ?");
-    del.Bind(1, doc);
-    SP_RETURN_IF_ERROR(del.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "DELETE FROM search_docs WHERE doc = ?", doc));
     return was_pending;
   }
 
@@ -86,10 +84,9 @@ class SqliteSearchTables : public internal::SearchTables {
 
   Status AddBatch(int64_t batch, int64_t last_doc,
                   const std::vector<SearchSegment>& segments) override {
-    Stmt b(stmts_,
-           "INSERT INTO search_batches (batch, last_doc) VALUES (?, ?)");
-    b.Bind(1, batch).Bind(2, last_doc);
-    SP_RETURN_IF_ERROR(b.Run());
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_, "INSERT INTO search_batches (batch, last_doc) VALUES (?, ?)",
+        batch, last_doc));
     Stmt s(stmts_,
            "INSERT INTO search_segments (batch, term, docs) VALUES (?, ?, ?)");
     SP_RETURN_IF_ERROR(s.status());
@@ -115,10 +112,9 @@ class SqliteSearchTables : public internal::SearchTables {
 
   Status ReplaceSegment(const SearchSegment& g) override {
     if (g.docs.empty()) {
-      Stmt s(stmts_,
-             "DELETE FROM search_segments WHERE batch = ? AND term = ?");
-      s.Bind(1, g.batch).Bind(2, g.term);
-      return s.Run();
+      return RunStmt(stmts_,
+                     "DELETE FROM search_segments WHERE batch = ? AND term = ?",
+                     g.batch, g.term);
     }
     Stmt s(stmts_,
            "UPDATE search_segments SET docs = ? WHERE batch = ? AND term = ?");
@@ -236,12 +232,10 @@ Status SqliteStore::ShredProtectedMessage(std::string_view id,
     record.Bind(1, id);
     SP_RETURN_IF_ERROR(
         record.RunOrNotFound("no protected message " + std::string(id)));
-    Stmt copy(stmts_, "DELETE FROM portal_copies WHERE id = ?");
-    copy.Bind(1, id);
-    SP_RETURN_IF_ERROR(copy.Run());
-    Stmt otps(stmts_, "DELETE FROM portal_otps WHERE message_id = ?");
-    otps.Bind(1, id);
-    SP_RETURN_IF_ERROR(otps.Run());
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "DELETE FROM portal_copies WHERE id = ?", id));
+    SP_RETURN_IF_ERROR(
+        RunStmt(stmts_, "DELETE FROM portal_otps WHERE message_id = ?", id));
     SP_RETURN_IF_ERROR(DeleteSearchTerms(id));
     return InsertAudit(audit);
   }));

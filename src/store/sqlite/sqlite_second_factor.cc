@@ -1,4 +1,5 @@
 // SqliteStore: portal readers' second factors (authenticator apps).
+#include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
 
@@ -18,14 +19,10 @@ Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
 
 Result<std::optional<SecondFactorRecord>> SqliteStore::GetSecondFactor(
     std::string_view email) {
-  return SelectFirst(
-      "reading a second factor",
-      "SELECT email, secret_sealed, enrolled_at, last_step FROM "
-      "second_factors WHERE email = ?",
-      [](const Stmt& r) {
-        return SecondFactorRecord{r.Text(0), r.Blob(1), r.Int(2), r.Int(3)};
-      },
-      email);
+  return SelectFirst("reading a second factor",
+                     "SELECT " + std::string(internal::kSecondFactorColumns) +
+                         " FROM second_factors WHERE email = ?",
+                     internal::ReadSecondFactor<Stmt>, email);
 }
 
 Result<bool> SqliteStore::DeleteSecondFactor(std::string_view email) {

@@ -11,6 +11,7 @@
 #include "store/sqlite/wal_vfs.h"
 
 namespace sealpost::store {
+using internal::RunStmt;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -176,6 +177,14 @@ Status SqliteStore::InTransaction(const std::function<Status()>& fn) {
   return Exec("COMMIT");
 }
 
+Status SqliteStore::InTransactionWithFiles(
+    const std::function<Status(internal::BodyFileChanges*)>& fn) {
+  internal::BodyFileChanges changes;
+  Status s = InTransaction([&]() SP_REQUIRES(mu_) { return fn(&changes); });
+  Discard(changes, s.ok());
+  return s;
+}
+
 Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(
@@ -195,11 +204,11 @@ Status SqliteStore::Migrate(const std::vector<Migration>& migrations) {
       if (!m.postgres_only) {
         SP_RETURN_IF_ERROR(Exec(RenderMigrationSql(m.sql, Dialect::kSqlite)));
       }
-      Stmt ins(stmts_,
-               "INSERT INTO schema_migrations (version, name, applied_at) "
-               "VALUES (?, ?, ?)");
-      ins.Bind(1, int64_t{m.version}).Bind(2, m.name).Bind(3, clock_.NowUnix());
-      return ins.Run();
+      return RunStmt(
+          stmts_,
+          "INSERT INTO schema_migrations (version, name, applied_at) "
+          "VALUES (?, ?, ?)",
+          int64_t{m.version}, m.name, clock_.NowUnix());
     });
     if (!st.ok()) {
       return st.WithContext("migration " + std::to_string(m.version) + " (" +
@@ -226,9 +235,8 @@ Result<std::optional<std::string>> SqliteStore::GetSetting(
   MutexLock lock(&mu_);
   Stmt s(stmts_, "SELECT value FROM settings WHERE key = ?");
   s.Bind(1, key);
-  SP_ASSIGN_OR_RETURN(
-      std::optional<std::string> value,
-      s.First("reading setting", [](const Stmt& s) { return s.Text(0); }));
+  SP_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                      s.First("reading setting", internal::ReadText<Stmt>));
   MutexLock cached(&settings_mu_);
   return settings_[k] = std::move(value);
 }
@@ -268,12 +276,12 @@ Status SqliteStore::AppendAudits(const std::vector<AuditRecord>& records) {
 }
 
 Status SqliteStore::InsertAudit(const AuditRecord& r) {
-  Stmt s(stmts_,
-         "INSERT INTO audit (at, actor, action, object, result, detail, "
-         "device, sign_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  s.BindAll(r.at ? r.at : clock_.NowUnix(), r.actor, r.action, r.object,
-            r.result, r.detail, r.device, r.sign_in);
-  return s.Run();
+  return RunStmt(
+      stmts_,
+      "INSERT INTO audit (at, actor, action, object, result, detail, "
+      "device, sign_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      r.at ? r.at : clock_.NowUnix(), r.actor, r.action, r.object, r.result,
+      r.detail, r.device, r.sign_in);
 }
 
 Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
@@ -337,14 +345,14 @@ Result<std::vector<ActivityCount>> SqliteStore::CountQueueActivity(
 
 Status SqliteStore::PutUser(const UserRecord& u) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_,
-         "INSERT INTO users (email, password_hash, display_name, created_at, "
-         "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
-         "password_hash = excluded.password_hash, display_name = "
-         "excluded.display_name, disabled = excluded.disabled");
-  s.BindAll(u.email, u.password_hash, u.display_name,
-            u.created_at ? u.created_at : clock_.NowUnix(), u.disabled);
-  return s.Run();
+  return RunStmt(
+      stmts_,
+      "INSERT INTO users (email, password_hash, display_name, created_at, "
+      "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
+      "password_hash = excluded.password_hash, display_name = "
+      "excluded.display_name, disabled = excluded.disabled",
+      u.email, u.password_hash, u.display_name,
+      u.created_at ? u.created_at : clock_.NowUnix(), u.disabled);
 }
 
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {

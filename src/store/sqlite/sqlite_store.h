@@ -194,6 +194,12 @@ class SqliteStore final : public Store, public BodyStore {
       SP_EXCLUDES(mu_);
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status()>& fn) SP_REQUIRES(mu_);
+  // The same for a write that may write or drop body files, which `fn`
+  // notes in the changes it is given: after a commit the dropped files go,
+  // after a rollback the written ones.
+  Status InTransactionWithFiles(
+      const std::function<Status(internal::BodyFileChanges*)>& fn)
+      SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
   // A protected message's rows, inside the caller's transaction.
@@ -261,6 +267,14 @@ class SqliteStore final : public Store, public BodyStore {
                    const Values&... values) SP_EXCLUDES(mu_) {
     return WithStmt(
         sql, [&](internal::Stmt& s) { return s.First(what, read); }, values...);
+  }
+  // The row a write that touches at most one row gives with RETURNING.
+  template <typename Read, typename... Values>
+  auto RunReturning(std::string_view what, std::string_view sql, Read read,
+                    const Values&... values) SP_EXCLUDES(mu_) {
+    return WithStmt(
+        sql, [&](internal::Stmt& s) { return s.Returning(what, read); },
+        values...);
   }
   // The single integer a query such as "PRAGMA page_count" returns.
   Result<int64_t> QueryInt(std::string_view sql) SP_REQUIRES(mu_);

@@ -201,6 +201,15 @@ class Stmt {
     if (rc != SQLITE_ROW) return SqliteError(db_, what);
     return std::optional<Row>(read(*this));
   }
+  // The row an INSERT, UPDATE or DELETE gives with RETURNING, if it
+  // touched one, read by `read(*this)`; the statement then runs to its end.
+  template <typename Read>
+  auto Returning(std::string_view what, Read read)
+      -> Result<std::optional<std::invoke_result_t<Read, const Stmt&>>> {
+    SP_ASSIGN_OR_RETURN(auto row, First(what, read));
+    if (row.has_value() && Step() != SQLITE_DONE) return SqliteError(db_, what);
+    return row;
+  }
   // The first column of the one row a query such as COUNT(*) gives.
   Result<int64_t> Count(std::string_view what) {
     SP_RETURN_IF_ERROR(status());
@@ -251,6 +260,15 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
 };
+
+// Runs one statement of `cache`, `values` bound to ?1, ?2, ... in order
+// (Stmt::BindAll): a step inside the caller's transaction.
+template <typename... Values>
+Status RunStmt(StmtCache& cache, std::string_view sql,
+               const Values&... values) {
+  Stmt s(cache, sql);
+  return s.BindAll(values...).Run();
+}
 
 }  // namespace sealpost::store::internal
 
