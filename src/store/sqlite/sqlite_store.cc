@@ -344,9 +344,7 @@ Result<std::vector<ActivityCount>> SqliteStore::CountQueueActivity(
 }
 
 Status SqliteStore::PutUser(const UserRecord& u) {
-  MutexLock lock(&mu_);
-  return RunStmt(
-      stmts_,
+  return Run(
       "INSERT INTO users (email, password_hash, display_name, created_at, "
       "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
       "password_hash = excluded.password_hash, display_name = "
