@@ -28,8 +28,7 @@ Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
 }  // namespace
 
 Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(RunStmt(
         stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?", cert.id));
     SP_RETURN_IF_ERROR(RunStmt(
@@ -89,8 +88,7 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
 }
 
 Status SqliteStore::DeleteSmimeCert(std::string_view id) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(
         RunStmt(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?", id));
     Stmt s(stmts_, "DELETE FROM smime_certs WHERE id = ?");

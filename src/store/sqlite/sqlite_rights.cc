@@ -31,8 +31,7 @@ void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
 }  // namespace
 
 Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(RunStmt(
         stmts_, "UPDATE org_keys SET is_primary = 0 WHERE kind = ?", key.kind));
     return RunStmt(stmts_,
@@ -241,8 +240,7 @@ Result<std::optional<SessionRecord>> SqliteStore::GetSession(
 }
 
 Status SqliteStore::DeleteSession(std::string_view token_hash) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(RunStmt(
         stmts_, "DELETE FROM pin_passes WHERE session_hash = ?", token_hash));
     return RunStmt(stmts_, "DELETE FROM sessions WHERE token_hash = ?",
@@ -251,8 +249,7 @@ Status SqliteStore::DeleteSession(std::string_view token_hash) {
 }
 
 Status SqliteStore::DeleteSessionsOf(std::string_view email) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(
         RunStmt(stmts_,
                 "DELETE FROM pin_passes WHERE session_hash IN (SELECT "
@@ -264,8 +261,7 @@ Status SqliteStore::DeleteSessionsOf(std::string_view email) {
 
 Status SqliteStore::PutPinPass(std::string_view session_hash,
                                std::string_view message_id, int64_t until) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(RunStmt(
         stmts_, "DELETE FROM pin_passes WHERE until <= ?", clock_.NowUnix()));
     return RunStmt(

@@ -177,8 +177,7 @@ Status SqliteStore::InsertSearchTerms(std::string_view message_id,
 
 Status SqliteStore::PutSearchTerms(std::string_view message_id,
                                    const std::vector<int64_t>& terms) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) {
     SqliteSearchTables tables(stmts_);
     return internal::PutSearchDoc(tables, message_id, terms);
   });

@@ -45,8 +45,7 @@ Status SqliteStore::ForgetRateEvent(std::string_view key, int64_t at) {
 Status SqliteStore::PutPendingSignIn(const PendingSignInRecord& r,
                                      int per_browser, int total,
                                      int64_t expired_at) {
-  MutexLock lock(&mu_);
-  return InTransaction([&]() SP_REQUIRES(mu_) -> Status {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
     SP_RETURN_IF_ERROR(
         RunStmt(stmts_, "DELETE FROM pending_sign_ins WHERE created_at <= ?",
                 expired_at));

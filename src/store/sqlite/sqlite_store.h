@@ -194,7 +194,12 @@ class SqliteStore final : public Store, public BodyStore {
       SP_EXCLUDES(mu_);
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status()>& fn) SP_REQUIRES(mu_);
-  // The same for a write that may write or drop body files, which `fn`
+  // The same for a caller that does not hold mu_: takes it for the run.
+  Status WriteTransaction(const std::function<Status()>& fn) SP_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return InTransaction(fn);
+  }
+  // InTransaction for a write that may write or drop body files, which `fn`
   // notes in the changes it is given: after a commit the dropped files go,
   // after a rollback the written ones.
   Status InTransactionWithFiles(
