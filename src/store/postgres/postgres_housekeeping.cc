@@ -16,8 +16,7 @@ using internal::PgParams;
 using internal::PgResult;
 
 Result<int64_t> PostgresStore::PruneQueueHistory(int64_t before_ms, int limit) {
-  int64_t pruned = 0;
-  SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+  return InTransactionValue([&](Conn& c) -> Result<int64_t> {
     // SKIP LOCKED: two nodes pruning at once take different messages.
     SP_ASSIGN_OR_RETURN(
         PgResult ids,
@@ -42,18 +41,14 @@ Result<int64_t> PostgresStore::PruneQueueHistory(int64_t before_ms, int limit) {
         SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kQueue, id));
       }
     }
-    pruned = ids.rows();
-    return Status::Ok();
-  }));
-  return pruned;
+    return int64_t{ids.rows()};
+  });
 }
 
 Result<int64_t> PostgresStore::PrunePortalCopies(int64_t now,
                                                  int64_t created_before,
                                                  int limit) {
-  int64_t pruned = 0;
-  SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
-    pruned = 0;  // set again if the transaction runs again
+  return InTransactionValue([&](Conn& c) -> Result<int64_t> {
     std::vector<std::string> ids;
     // The message's own expiry; then portal.retention_days for messages
     // without one.
@@ -73,6 +68,7 @@ Result<int64_t> PostgresStore::PrunePortalCopies(int64_t now,
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    int64_t pruned = 0;
     for (const std::string& id : ids) {
       SP_ASSIGN_OR_RETURN(PgResult d,
                           c.Query("DELETE FROM portal_copies WHERE id = $1",
@@ -81,9 +77,8 @@ Result<int64_t> PostgresStore::PrunePortalCopies(int64_t now,
       // A large copy's chunks go with it (postgres_bodies.cc).
       SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, id));
     }
-    return Status::Ok();
-  }));
-  return pruned;
+    return pruned;
+  });
 }
 
 Result<StoreStats> PostgresStore::Stats() {

@@ -201,14 +201,10 @@ Status PostgresStore::PutSearchTerms(std::string_view message_id,
 }
 
 Result<int64_t> PostgresStore::MergeSearchIndex(int min_docs, int max_docs) {
-  int64_t merged = 0;
-  SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+  return InTransactionValue([&](Conn& c) {
     PostgresSearchTables tables(c);
-    SP_ASSIGN_OR_RETURN(merged,
-                        internal::MergeSearchDocs(tables, min_docs, max_docs));
-    return Status::Ok();
-  }));
-  return merged;
+    return internal::MergeSearchDocs(tables, min_docs, max_docs);
+  });
 }
 
 Result<std::vector<std::string>> PostgresStore::SearchMessages(

@@ -12,8 +12,7 @@ using internal::PgRow;
 
 Result<bool> PostgresStore::TakeRateLimit(std::string_view key, int limit,
                                           int64_t window, int64_t now) {
-  bool taken = false;
-  SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+  return InTransactionValue([&](Conn& c) -> Result<bool> {
     // One key's count and insert are serialised across nodes (READ
     // COMMITTED alone would let parallel calls all count below the limit).
     SP_RETURN_IF_ERROR(c.Run("SELECT pg_advisory_xact_lock(hashtext($1))",
@@ -24,12 +23,12 @@ Result<bool> PostgresStore::TakeRateLimit(std::string_view key, int limit,
     SP_ASSIGN_OR_RETURN(
         int64_t n, c.QueryInt("SELECT COUNT(*) FROM rate_events WHERE key = $1",
                               PgParams().Text(key)));
-    if (n >= limit) return Status::Ok();
-    taken = true;
-    return c.Run("INSERT INTO rate_events (key, at) VALUES ($1, $2)",
-                 PgParams().Text(key).Int(now));
-  }));
-  return taken;
+    if (n >= limit) return false;
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO rate_events (key, at) VALUES ($1, $2)",
+              PgParams().Text(key).Int(now)));
+    return true;
+  });
 }
 
 Status PostgresStore::ForgetRateEvent(std::string_view key, int64_t at) {

@@ -219,6 +219,18 @@ class PostgresStore final : public Store, public BodyStore {
   // failure, which PostgreSQL rolled back whole) runs again from BEGIN, a
   // few times, so `fn` must set rather than accumulate what it reports.
   Status InTransaction(const std::function<Status(Conn&)>& fn);
+  // The same for a `fn` that gives a value (a Result): the value of the
+  // run that committed.
+  template <typename Fn>
+  auto InTransactionValue(const Fn& fn)
+      -> std::invoke_result_t<const Fn&, Conn&> {
+    std::optional<std::invoke_result_t<const Fn&, Conn&>> out;
+    SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
+      out.emplace(fn(c));
+      return out->status();
+    }));
+    return std::move(*out);
+  }
   // One activity query: $1 the key, $2 since, $3 the bucket width.
   Result<std::vector<ActivityCount>> CountActivity(const std::string& sql,
                                                    std::string_view key,
