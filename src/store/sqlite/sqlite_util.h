@@ -262,7 +262,8 @@ class Stmt {
 };
 
 // Runs one statement of `cache`, `values` bound to ?1, ?2, ... in order
-// (Stmt::BindAll): a step inside the caller's transaction.
+// (Stmt::BindAll), for a caller that holds the lock of the cache's
+// connection (most often a step of its transaction).
 template <typename... Values>
 Status RunStmt(StmtCache& cache, std::string_view sql,
                const Values&... values) {
