@@ -10,6 +10,7 @@
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -110,6 +111,19 @@ CLI::App* AddNoun(CLI::App& parent, const std::string& name,
 CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
                     const std::string& help, const std::string& arg,
                     std::string& value, const std::string& arg_help);
+
+// Sets `cmd` to run `run` when it is chosen, its result the exit code.
+void OnRun(CLI::App* cmd, Globals& g, std::function<int()> run);
+
+// Gives `cmd` an Args of its own for its options to fill, kept alive by
+// `cmd`: when `cmd` is chosen, `run` gets the filled Args and its result is
+// the exit code.
+template <typename Args>
+Args& RunWithArgs(CLI::App* cmd, Globals& g, std::function<int(Args&)> run) {
+  auto args = std::make_shared<Args>();
+  OnRun(cmd, g, [args, run = std::move(run)] { return run(*args); });
+  return *args;
+}
 
 // A JSON scalar as text for `Name : Value` lines ("True"/"False" for
 // booleans, "" for null).

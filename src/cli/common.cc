@@ -100,6 +100,10 @@ CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
   return verb;
 }
 
+void OnRun(CLI::App* cmd, Globals& g, std::function<int()> run) {
+  cmd->callback([&g, run = std::move(run)] { g.exit_code = run(); });
+}
+
 std::string JsonText(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_bool()) return v.as_bool() ? "True" : "False";
