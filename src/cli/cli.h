@@ -10,8 +10,10 @@
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -124,6 +126,17 @@ Args& RunWithArgs(CLI::App* cmd, Globals& g, std::function<int(Args&)> run) {
   OnRun(cmd, g, [args, run = std::move(run)] { return run(*args); });
   return *args;
 }
+
+// A string option passed on by name: `--flag VALUE` sets values[key].
+struct KeyedOption {
+  const char* flag;
+  const char* key;
+  const char* help;
+};
+// Adds `options` to `cmd`, each setting its key in `values`, which must
+// outlive `cmd` (as the variables of CLI11's own options do).
+void AddKeyedOptions(CLI::App* cmd, std::span<const KeyedOption> options,
+                     std::map<std::string, std::string>& values);
 
 // A JSON scalar as text for `Name : Value` lines ("True"/"False" for
 // booleans, "" for null).
