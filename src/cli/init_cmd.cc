@@ -272,9 +272,9 @@ void RegisterInit(CLI::App& app, Globals& g) {
       "init",
       "First start: write a commented configuration, the master key and the "
       "admin token; never overwrites anything");
-  auto& a = RunWithArgs<InitArgs>(cmd, g, [](InitArgs& a) {
-    if (a.config_file.empty()) a.config_file = kDefaultConfig;
-    return Init(a);
+  auto& a = RunWithArgs<InitArgs>(cmd, g, [](InitArgs& args) {
+    if (args.config_file.empty()) args.config_file = kDefaultConfig;
+    return Init(args);
   });
   cmd->add_option("--config", a.config_file,
                   std::string("Configuration file to write (default ") +

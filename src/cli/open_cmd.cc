@@ -317,7 +317,7 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       "signatures checked: stderr says `Signature: signed; verified=yes|no; "
       "signer=...`.");
   auto& a = RunWithArgs<Args>(
-      open, g, [&g](const Args& a) { return OpenProtected(g, a); });
+      open, g, [&g](const Args& args) { return OpenProtected(g, args); });
   open->add_option("file", a.file,
                    "Protected mail (.eml), message.sealed, "
                    "or - for standard input")

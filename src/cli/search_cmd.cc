@@ -284,7 +284,7 @@ void RegisterSearch(CLI::App& app, Globals& g) {
       "export.mbox, and manifest.json / manifest.sha256 with the SHA-256 of "
       "every file. Each message is an audited eDiscovery release.");
   auto& e = RunWithArgs<SearchArgs>(
-      exp, g, [&g](const SearchArgs& e) { return Export(g, e); });
+      exp, g, [&g](const SearchArgs& args) { return Export(g, args); });
   exp->add_option("query", e.query, "Words, all of which must match")
       ->required();
   exp->add_option("--out", e.out, "Directory to write (made if missing)")
