@@ -99,65 +99,56 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                return ListJson(ctx.store->ListUsers(), "users", UserJson);
              }));
 
-  router.Add("POST", "/api/v1/users",
-             Admin(ctx, [&ctx](Request& req) -> Response {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               auto email = StringField(*body, "email", true);
-               if (!email.ok()) return FromStatus(email.status());
-               auto norm = license::NormalizeEmail(*email);
-               if (!norm.ok()) return FromStatus(norm.status());
-               auto password = StringField(*body, "password", false);
-               if (!password.ok()) return FromStatus(password.status());
-               auto name = StringField(*body, "display_name", false);
-               if (!name.ok()) return FromStatus(name.status());
-               bool generated = password->empty();
-               if (generated) *password = crypto::GeneratePassword();
-               if (password->size() < kMinPassword) {
-                 return Response::JsonError(400, "invalid_argument",
-                                            "password must have at least 8 "
-                                            "characters");
-               }
-               auto hash = crypto::HashPassword(*password);
-               if (!hash.ok()) return FromStatus(hash.status());
-               store::UserRecord user{*norm, *hash, *name, 0, false};
-               if (Status s = ctx.directory->AddUser(user); !s.ok()) {
-                 return FromStatus(s);
-               }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "user.add", *norm, "ok", ""});
-               json::object out = {{"email", *norm}};
-               if (generated)
-                 out["password"] = *password;  // shown once, to the admin
-               return JsonOk(201, out);
-             }));
+  router.Add(
+      "POST", "/api/v1/users",
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+        SP_ASSIGN_OR_RETURN(std::string email,
+                            StringField(body, "email", true));
+        SP_ASSIGN_OR_RETURN(std::string norm, license::NormalizeEmail(email));
+        SP_ASSIGN_OR_RETURN(std::string password,
+                            StringField(body, "password", false));
+        SP_ASSIGN_OR_RETURN(std::string name,
+                            StringField(body, "display_name", false));
+        bool generated = password.empty();
+        if (generated) password = crypto::GeneratePassword();
+        if (password.size() < kMinPassword) {
+          return Response::JsonError(400, "invalid_argument",
+                                     "password must have at least 8 "
+                                     "characters");
+        }
+        SP_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(password));
+        store::UserRecord user{norm, hash, name, 0, false};
+        SP_RETURN_IF_ERROR(ctx.directory->AddUser(user));
+        ctx.store->AppendAuditBestEffort(
+            {0, 0, "admin", "user.add", norm, "ok", ""});
+        json::object out = {{"email", norm}};
+        if (generated) out["password"] = password;  // shown once, to the admin
+        return JsonOk(201, out);
+      }));
 
   router.Add("PUT", "/api/v1/users/:email/password",
-             Admin(ctx, [&ctx](Request& req) -> Response {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               auto password = StringField(*body, "password", true);
-               if (!password.ok()) return FromStatus(password.status());
-               if (password->size() < kMinPassword) {
+             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+               SP_ASSIGN_OR_RETURN(std::string password,
+                                   StringField(body, "password", true));
+               if (password.size() < kMinPassword) {
                  return Response::JsonError(
                      400, "invalid_argument",
                      "password must have at least 8 characters");
                }
-               auto user = ctx.store->GetUser(req.params["email"]);
-               if (!user.ok()) return FromStatus(user.status());
-               if (!user->has_value()) {
+               SP_ASSIGN_OR_RETURN(auto user,
+                                   ctx.store->GetUser(req.params["email"]));
+               if (!user.has_value()) {
                  return Response::JsonError(404, "not_found",
                                             "no user " + req.params["email"]);
                }
-               auto hash = crypto::HashPassword(*password);
-               if (!hash.ok()) return FromStatus(hash.status());
-               (*user)->password_hash = *hash;
-               if (Status s = ctx.store->PutUser(**user); !s.ok()) {
-                 return FromStatus(s);
-               }
+               SP_ASSIGN_OR_RETURN(user->password_hash,
+                                   crypto::HashPassword(password));
+               SP_RETURN_IF_ERROR(ctx.store->PutUser(*user));
                ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "user.passwd", (*user)->email, "ok", ""});
-               return JsonOk(200, json::object{{"email", (*user)->email}});
+                   {0, 0, "admin", "user.passwd", user->email, "ok", ""});
+               return JsonOk(200, json::object{{"email", user->email}});
              }));
 
   // A portal reader's authenticator app (any address: readers are mostly

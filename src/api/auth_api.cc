@@ -9,18 +9,20 @@
 namespace sealpost::api {
 
 void RegisterAuthApi(http::Router& router, const ApiContext& ctx) {
-  router.Add("POST", "/api/v1/auth/token", [&ctx](Request& req) {
-    auto body = ParseObject(req);
-    if (!body.ok()) return FromStatus(body.status());
-    auto email = StringField(*body, "email", true);
-    auto password = StringField(*body, "password", true);
-    if (!email.ok()) return FromStatus(email.status());
-    if (!password.ok()) return FromStatus(password.status());
-    auto r = ctx.directory->SignIn(*email, *password, req.remote_address);
-    if (!r.ok()) return FromStatus(r.status());
-    return JsonOk(
-        201, json::object{{"token", r->token}, {"expires_at", r->expires_at}});
-  });
+  router.Add("POST", "/api/v1/auth/token",
+             Public([&ctx](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+               SP_ASSIGN_OR_RETURN(std::string email,
+                                   StringField(body, "email", true));
+               SP_ASSIGN_OR_RETURN(std::string password,
+                                   StringField(body, "password", true));
+               SP_ASSIGN_OR_RETURN(
+                   auto session,
+                   ctx.directory->SignIn(email, password, req.remote_address));
+               return JsonOk(201,
+                             json::object{{"token", session.token},
+                                          {"expires_at", session.expires_at}});
+             }));
   router.Add("DELETE", "/api/v1/auth/token", [&ctx](Request& req) {
     std::string_view auth = req.Header("authorization");
     if (auth.starts_with("Bearer ")) {

@@ -78,15 +78,13 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add(
       "POST", "/api/v1/smime/certs",
-      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto file = FileField(*body);
-        if (!file.ok()) return FromStatus(file.status());
-        auto pw = StringField(*body, "password", false);
-        if (!pw.ok()) return FromStatus(pw.status());
-        SecretBytes password = SecretBytes::FromStringInsecure(*pw);
-        auto r = certs.Import(*file, password);
+      Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+        SP_ASSIGN_OR_RETURN(std::string file, FileField(body));
+        SP_ASSIGN_OR_RETURN(std::string pw,
+                            StringField(body, "password", false));
+        SecretBytes password = SecretBytes::FromStringInsecure(pw);
+        auto r = certs.Import(file, password);
         if (!r.ok()) {
           ctx.store->AppendAuditBestEffort({0, 0, "admin", "cert.import", "",
                                             "refused", r.status().message()});
@@ -103,10 +101,9 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
              }));
 
   router.Add("GET", "/api/v1/smime/certs/:id",
-             Admin(ctx, [&certs](Request& req) -> Response {
-               auto v = certs.Get(req.params["id"]);
-               if (!v.ok()) return FromStatus(v.status());
-               return JsonOk(200, CertJson(*v));
+             Admin(ctx, [&certs](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(auto v, certs.Get(req.params["id"]));
+               return JsonOk(200, CertJson(v));
              }));
 
   router.Add("DELETE", "/api/v1/smime/certs/:id",
@@ -117,14 +114,12 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add(
       "POST", "/api/v1/smime/trust",
-      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-        auto file = FileOf(req);
-        if (!file.ok()) return FromStatus(file.status());
-        auto r = certs.TrustImport(*file);
-        if (!r.ok()) return FromStatus(r.status());
+      Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(std::string file, FileOf(req));
+        SP_ASSIGN_OR_RETURN(auto r, certs.TrustImport(file));
         ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "cert.trust.import", Ids(*r), "ok", r->format});
-        return JsonOk(201, ImportJson(*r));
+            {0, 0, "admin", "cert.trust.import", Ids(r), "ok", r.format});
+        return JsonOk(201, ImportJson(r));
       }));
 
   router.Add("GET", "/api/v1/smime/trust",
@@ -140,19 +135,17 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add(
       "POST", "/api/v1/smime/crls",
-      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-        auto file = FileOf(req);
-        if (!file.ok()) return FromStatus(file.status());
-        auto crl = certs.CrlImport(*file);
-        if (!crl.ok()) return FromStatus(crl.status());
+      Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(std::string file, FileOf(req));
+        SP_ASSIGN_OR_RETURN(auto crl, certs.CrlImport(file));
         ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "cert.crl.import", crl->issuer, "ok",
-             std::to_string(crl->revoked) + " revoked"});
+            {0, 0, "admin", "cert.crl.import", crl.issuer, "ok",
+             std::to_string(crl.revoked) + " revoked"});
         return JsonOk(
-            201, json::object{{"issuer", crl->issuer},
-                              {"this_update", crl->this_update},
-                              {"next_update", crl->next_update},
-                              {"revoked", static_cast<int64_t>(crl->revoked)}});
+            201, json::object{{"issuer", crl.issuer},
+                              {"this_update", crl.this_update},
+                              {"next_update", crl.next_update},
+                              {"revoked", static_cast<int64_t>(crl.revoked)}});
       }));
 
   router.Add("GET", "/api/v1/smime/crls",

@@ -12,34 +12,30 @@ namespace sealpost::api {
 void RegisterLicenseAssignmentsApi(http::Router& router,
                                    const ApiContext& ctx) {
   router.Add(
-      "GET", "/api/v1/license-assignments", Admin(ctx, [&ctx](Request&) {
-        auto lic = ctx.directory->Licenses();
-        if (!lic.ok()) return FromStatus(lic.status());
+      "GET", "/api/v1/license-assignments",
+      Admin(ctx, [&ctx](Request&) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(auto lic, ctx.directory->Licenses());
         json::array users, groups;
-        for (const auto& u : lic->users) users.emplace_back(u);
-        for (const auto& g : lic->groups) groups.emplace_back(g);
+        for (const auto& u : lic.users) users.emplace_back(u);
+        for (const auto& g : lic.groups) groups.emplace_back(g);
         return JsonOk(200, json::object{{"users", users}, {"groups", groups}});
       }));
   router.Add(
-      "POST", "/api/v1/license-assignments", Admin(ctx, [&ctx](Request& req) {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto kind = StringField(*body, "kind", true);
-        auto name = StringField(*body, "name", true);
-        if (!kind.ok()) return FromStatus(kind.status());
-        if (!name.ok()) return FromStatus(name.status());
-        Status s = ctx.directory->AssignLicense(*kind, *name);
-        if (!s.ok()) return FromStatus(s);
+      "POST", "/api/v1/license-assignments",
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+        SP_ASSIGN_OR_RETURN(std::string kind, StringField(body, "kind", true));
+        SP_ASSIGN_OR_RETURN(std::string name, StringField(body, "name", true));
+        SP_RETURN_IF_ERROR(ctx.directory->AssignLicense(kind, name));
         ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "license.assign", *kind + ":" + *name, "ok", ""});
-        return JsonOk(200, json::object{{"assigned", *name}});
+            {0, 0, "admin", "license.assign", kind + ":" + name, "ok", ""});
+        return JsonOk(200, json::object{{"assigned", name}});
       }));
   router.Add(
       "DELETE", "/api/v1/license-assignments/:kind/:name",
-      Admin(ctx, [&ctx](Request& req) {
-        Status s = ctx.directory->RemoveLicense(req.params["kind"],
-                                                req.params["name"]);
-        if (!s.ok()) return FromStatus(s);
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_RETURN_IF_ERROR(ctx.directory->RemoveLicense(req.params["kind"],
+                                                        req.params["name"]));
         ctx.store->AppendAuditBestEffort(
             {0, 0, "admin", "license.remove",
              req.params["kind"] + ":" + req.params["name"], "ok", ""});

@@ -46,6 +46,16 @@ Response FromStatus(const Status& s) {
   return Response::JsonError(500, "internal", "internal error");
 }
 
+namespace {
+
+// What a handler that may fail answers.
+Response ResponseOf(Result<Response> r) {
+  if (!r.ok()) return FromStatus(r.status());
+  return std::move(r).value();
+}
+
+}  // namespace
+
 Result<json::object> ParseObject(const Request& req) {
   std::string_view ct = req.Header("content-type");
   if (!ct.empty() && ct.find("application/json") == std::string_view::npos) {
@@ -125,8 +135,13 @@ Result<Caller> Authenticate(const Request& req, const ApiContext& ctx) {
   return Caller{false, email};
 }
 
-http::Handler Admin(const ApiContext& ctx,
-                    std::function<Response(Request&)> inner) {
+http::Handler Public(Inner inner) {
+  return [inner = std::move(inner)](Request& req) {
+    return ResponseOf(inner(req));
+  };
+}
+
+http::Handler Admin(const ApiContext& ctx, Inner inner) {
   return [&ctx, inner = std::move(inner)](Request& req) {
     if (!IsAdmin(req, ctx)) {
       Response r =
@@ -134,12 +149,11 @@ http::Handler Admin(const ApiContext& ctx,
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealpost\"");
       return r;
     }
-    return inner(req);
+    return ResponseOf(inner(req));
   };
 }
 
-http::Handler Authed(const ApiContext& ctx,
-                     std::function<Response(Request&, const Caller&)> inner) {
+http::Handler Authed(const ApiContext& ctx, CallerInner inner) {
   return [&ctx, inner = std::move(inner)](Request& req) {
     auto caller = Authenticate(req, ctx);
     if (!caller.ok()) {
@@ -147,14 +161,14 @@ http::Handler Authed(const ApiContext& ctx,
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sealpost\"");
       return r;
     }
-    return inner(req, *caller);
+    return ResponseOf(inner(req, *caller));
   };
 }
 
 http::Handler SignedIn(const ApiContext& ctx, std::string admin_refusal,
-                       std::function<Response(Request&, const Caller&)> inner) {
+                       CallerInner inner) {
   auto guarded = [refusal = std::move(admin_refusal), inner = std::move(inner)](
-                     Request& req, const Caller& caller) {
+                     Request& req, const Caller& caller) -> Result<Response> {
     if (caller.admin) {
       return Response::JsonError(403, "forbidden", refusal);
     }

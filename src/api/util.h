@@ -78,18 +78,23 @@ struct Caller {
 };
 Result<Caller> Authenticate(const http::Request& req, const ApiContext& ctx);
 
+// The handlers below may return a Status instead of a Response: it is
+// answered as FromStatus says, so a handler can use SP_ASSIGN_OR_RETURN and
+// SP_RETURN_IF_ERROR.
+using Inner = std::function<Result<http::Response>(http::Request&)>;
+using CallerInner =
+    std::function<Result<http::Response>(http::Request&, const Caller&)>;
+
+// Wraps a handler that needs no authentication.
+http::Handler Public(Inner inner);
 // Wraps a handler that needs the admin token.
-http::Handler Admin(const ApiContext& ctx,
-                    std::function<http::Response(http::Request&)> inner);
+http::Handler Admin(const ApiContext& ctx, Inner inner);
 // Wraps a handler that needs a signed-in user or the admin token.
-http::Handler Authed(
-    const ApiContext& ctx,
-    std::function<http::Response(http::Request&, const Caller&)> inner);
+http::Handler Authed(const ApiContext& ctx, CallerInner inner);
 // Wraps a handler for signed-in users only: the admin token gets 403
 // with `admin_refusal` as the message (it holds no one's keys or licenses).
-http::Handler SignedIn(
-    const ApiContext& ctx, std::string admin_refusal,
-    std::function<http::Response(http::Request&, const Caller&)> inner);
+http::Handler SignedIn(const ApiContext& ctx, std::string admin_refusal,
+                       CallerInner inner);
 
 }  // namespace sealpost::api
 

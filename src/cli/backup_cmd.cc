@@ -367,54 +367,50 @@ int Restore(const BackupArgs& a) {
 }  // namespace
 
 void RegisterKeyBackup(CLI::App* rms, Globals& g) {
-  auto ex = std::make_shared<KeyArgs>();
   auto* export_cmd = rms->add_subcommand(
       "export-key",
       "Write the master key and the org keys to a file sealed under a "
       "passphrase (Argon2id + AES-256-GCM), from the server's own files");
-  export_cmd->add_option("--out", ex->file, "The backup file to write")
+  auto& ex = RunWithArgs<KeyArgs>(export_cmd, g, ExportKey);
+  export_cmd->add_option("--out", ex.file, "The backup file to write")
       ->required();
   export_cmd->add_option(
-      "--passphrase-file", ex->passphrase_file,
+      "--passphrase-file", ex.passphrase_file,
       "File whose first line is the passphrase (else SEALPOST_PASSPHRASE "
       "or a prompt); at least 12 characters");
-  AddLocalOptions(export_cmd, ex->local);
-  export_cmd->callback([ex, &g] { g.exit_code = ExportKey(*ex); });
+  AddLocalOptions(export_cmd, ex.local);
 
-  auto im = std::make_shared<KeyArgs>();
-  auto* import_cmd = AddVerbOn(
-      *rms, "import-key",
+  auto* import_cmd = rms->add_subcommand(
+      "import-key",
       "Restore the master key and the org keys from an export-key file into "
-      "this node's key file and store (server stopped)",
-      "file", im->file, "The export-key file");
-  import_cmd->add_option("--passphrase-file", im->passphrase_file,
+      "this node's key file and store (server stopped)");
+  auto& im = RunWithArgs<KeyArgs>(import_cmd, g, ImportKey);
+  import_cmd->add_option("file", im.file, "The export-key file")->required();
+  import_cmd->add_option("--passphrase-file", im.passphrase_file,
                          "File whose first line is the passphrase (else "
                          "SEALPOST_PASSPHRASE or a prompt)");
-  AddLocalOptions(import_cmd, im->local);
-  import_cmd->callback([im, &g] { g.exit_code = ImportKey(*im); });
+  AddLocalOptions(import_cmd, im.local);
 }
 
 void RegisterBackup(CLI::App& app, Globals& g) {
-  auto b = std::make_shared<BackupArgs>();
   auto* backup = app.add_subcommand(
       "backup",
       "Copy the store consistently while the server runs: SQLite's online "
       "backup into DIR/sealpost.db, or for PostgreSQL pg_dump into "
       "DIR/sealpost.pgdump; keys are not included");
-  backup->add_option("--out", b->dir, "Directory for the copy")->required();
-  AddLocalOptions(backup, b->local);
-  backup->callback([b, &g] { g.exit_code = Backup(*b); });
+  auto& b = RunWithArgs<BackupArgs>(backup, g, Backup);
+  backup->add_option("--out", b.dir, "Directory for the copy")->required();
+  AddLocalOptions(backup, b.local);
 
-  auto r = std::make_shared<BackupArgs>();
   auto* restore = app.add_subcommand(
       "restore",
       "Put a `sealpost backup` copy into an empty data directory, or for "
       "PostgreSQL an empty database (pg_restore; servers stopped); then "
       "`sealpost rms import-key`");
-  restore->add_option("dir", r->dir, "Directory written by `sealpost backup`")
+  auto& r = RunWithArgs<BackupArgs>(restore, g, Restore);
+  restore->add_option("dir", r.dir, "Directory written by `sealpost backup`")
       ->required();
-  AddLocalOptions(restore, r->local);
-  restore->callback([r, &g] { g.exit_code = Restore(*r); });
+  AddLocalOptions(restore, r.local);
 }
 
 }  // namespace sealpost::cli

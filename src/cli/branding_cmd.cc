@@ -37,12 +37,7 @@ void RegisterBranding(CLI::App& app, Globals& g) {
     std::vector<std::string> reset;
   };
   auto ba = std::make_shared<BrandArgs>();
-  struct FieldFlag {
-    const char* flag;
-    const char* field;
-    const char* help;
-  };
-  static constexpr FieldFlag kFields[] = {
+  static constexpr KeyedOption kFields[] = {
       {"--email-text", "EmailText", "Text in the wrapper mail (1,024 chars)"},
       {"--disclaimer-text", "DisclaimerText",
        "Disclaimer in the wrapper mail (1,024 chars)"},
@@ -61,12 +56,7 @@ void RegisterBranding(CLI::App& app, Globals& g) {
        "0 (never) to 730; custom brandings only"},
   };
   auto add_fields = [ba](CLI::App* c) {
-    for (const auto& f : kFields) {
-      std::string field = f.field;
-      c->add_option_function<std::string>(
-          f.flag, [ba, field](const std::string& v) { ba->fields[field] = v; },
-          f.help);
-    }
+    AddKeyedOptions(c, kFields, ba->fields);
     c->add_flag_callback(
         "--require-second-factor",
         [ba] { ba->fields["RequireSecondFactor"] = "True"; },

@@ -10,7 +10,10 @@
 #include <boost/json/fwd.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,6 +113,30 @@ CLI::App* AddNoun(CLI::App& parent, const std::string& name,
 CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
                     const std::string& help, const std::string& arg,
                     std::string& value, const std::string& arg_help);
+
+// Sets `cmd` to run `run` when it is chosen, its result the exit code.
+void OnRun(CLI::App* cmd, Globals& g, std::function<int()> run);
+
+// Gives `cmd` an Args of its own for its options to fill, kept alive by
+// `cmd`: when `cmd` is chosen, `run` gets the filled Args and its result is
+// the exit code.
+template <typename Args>
+Args& RunWithArgs(CLI::App* cmd, Globals& g, std::function<int(Args&)> run) {
+  auto args = std::make_shared<Args>();
+  OnRun(cmd, g, [args, run = std::move(run)] { return run(*args); });
+  return *args;
+}
+
+// A string option passed on by name: `--flag VALUE` sets values[key].
+struct KeyedOption {
+  const char* flag;
+  const char* key;
+  const char* help;
+};
+// Adds `options` to `cmd`, each setting its key in `values`, which must
+// outlive `cmd` (as the variables of CLI11's own options do).
+void AddKeyedOptions(CLI::App* cmd, std::span<const KeyedOption> options,
+                     std::map<std::string, std::string>& values);
 
 // A JSON scalar as text for `Name : Value` lines ("True"/"False" for
 // booleans, "" for null).

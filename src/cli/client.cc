@@ -21,6 +21,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "cli/streamed_call.h"
+#include "http/headers.h"
 
 namespace sealpost::cli {
 
@@ -74,10 +75,7 @@ Result<Target> ParseAddr(const std::string& addr) {
 }  // namespace
 
 std::string ApiResponse::Header(std::string_view lower_name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == lower_name) return v;
-  }
-  return {};
+  return std::string(http::HeaderValue(headers, lower_name));
 }
 
 namespace {

@@ -100,6 +100,22 @@ CLI::App* AddVerbOn(CLI::App& noun, const std::string& name,
   return verb;
 }
 
+void OnRun(CLI::App* cmd, Globals& g, std::function<int()> run) {
+  cmd->callback([&g, run = std::move(run)] { g.exit_code = run(); });
+}
+
+void AddKeyedOptions(CLI::App* cmd, std::span<const KeyedOption> options,
+                     std::map<std::string, std::string>& values) {
+  for (const KeyedOption& o : options) {
+    cmd->add_option_function<std::string>(
+        o.flag,
+        [&values, key = std::string(o.key)](const std::string& v) {
+          values[key] = v;
+        },
+        o.help);
+  }
+}
+
 std::string JsonText(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
   if (v.is_bool()) return v.as_bool() ? "True" : "False";

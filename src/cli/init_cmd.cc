@@ -268,27 +268,26 @@ int Init(const InitArgs& a) {
 }  // namespace
 
 void RegisterInit(CLI::App& app, Globals& g) {
-  auto a = std::make_shared<InitArgs>();
   auto* cmd = app.add_subcommand(
       "init",
       "First start: write a commented configuration, the master key and the "
       "admin token; never overwrites anything");
-  cmd->add_option("--config", a->config_file,
+  auto& a = RunWithArgs<InitArgs>(cmd, g, [](InitArgs& args) {
+    if (args.config_file.empty()) args.config_file = kDefaultConfig;
+    return Init(args);
+  });
+  cmd->add_option("--config", a.config_file,
                   std::string("Configuration file to write (default ") +
                       kDefaultConfig + "; an existing one is used as it is)")
       ->envname("SEALPOST_CONFIG");
   cmd->add_option(
-      "--data-dir", a->data_dir,
+      "--data-dir", a.data_dir,
       std::string("Data directory (default ") + kDefaultDataDir + ")");
-  cmd->add_option("--domain", a->domain,
+  cmd->add_option("--domain", a.domain,
                   "The organisation's mail domain(s), comma-separated "
                   "(smtp.accepted_domains)");
-  cmd->add_option("--public-url", a->public_url,
+  cmd->add_option("--public-url", a.public_url,
                   "The portal's public URL (server.public_url)");
-  cmd->callback([a, &g] {
-    if (a->config_file.empty()) a->config_file = kDefaultConfig;
-    g.exit_code = Init(*a);
-  });
 }
 
 }  // namespace sealpost::cli

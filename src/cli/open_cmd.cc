@@ -304,8 +304,6 @@ int OpenProtected(Globals& g, const Args& a) {
 }  // namespace
 
 void RegisterOpen(CLI::App& app, Globals& g) {
-  auto a = std::make_shared<Args>();
-
   auto* open = app.add_subcommand(
       "open",
       "Read protected mail (a wrapper .eml or a bare message.sealed) as a "
@@ -318,16 +316,17 @@ void RegisterOpen(CLI::App& app, Globals& g) {
       "private key on file (`cert import` of your PKCS#12) and its "
       "signatures checked: stderr says `Signature: signed; verified=yes|no; "
       "signer=...`.");
-  open->add_option("file", a->file,
+  auto& a = RunWithArgs<Args>(
+      open, g, [&g](const Args& args) { return OpenProtected(g, args); });
+  open->add_option("file", a.file,
                    "Protected mail (.eml), message.sealed, "
                    "or - for standard input")
       ->required();
-  open->add_option("--user", a->user, "Your address")->envname("SEALPOST_USER");
-  open->add_option("--out", a->out,
+  open->add_option("--user", a.user, "Your address")->envname("SEALPOST_USER");
+  open->add_option("--out", a.out,
                    "Write the message here instead of "
                    "standard output");
   open->footer("The password comes from SEALPOST_PASSWORD or a prompt.");
-  open->callback([&g, a] { g.exit_code = OpenProtected(g, *a); });
 }
 
 }  // namespace sealpost::cli

@@ -278,24 +278,24 @@ void RegisterSearch(CLI::App& app, Globals& g) {
       PrintHits(*found);
     }
   });
-  auto e = std::make_shared<SearchArgs>();
   auto* exp = search->add_subcommand(
       "export",
       "Write every message matching QUERY, decrypted, to DIR: one .eml each, "
       "export.mbox, and manifest.json / manifest.sha256 with the SHA-256 of "
       "every file. Each message is an audited eDiscovery release.");
-  exp->add_option("query", e->query, "Words, all of which must match")
+  auto& e = RunWithArgs<SearchArgs>(
+      exp, g, [&g](const SearchArgs& args) { return Export(g, args); });
+  exp->add_option("query", e.query, "Words, all of which must match")
       ->required();
-  exp->add_option("--out", e->out, "Directory to write (made if missing)")
+  exp->add_option("--out", e.out, "Directory to write (made if missing)")
       ->required();
-  AddFilters(exp, e.get());
-  e->limit = 1000;
-  exp->callback([&g, e] { g.exit_code = Export(g, *e); });
+  AddFilters(exp, &e);
+  e.limit = 1000;
   auto* reindex = search->add_subcommand(
       "reindex",
       "Build the search index again from the copies the server keeps "
       "(admin token); prints its progress.");
-  reindex->callback([&g] { g.exit_code = Reindex(g); });
+  OnRun(reindex, g, [&g] { return Reindex(g); });
 }
 
 }  // namespace sealpost::cli

@@ -22,12 +22,7 @@ void RegisterServer(CLI::App& app, Globals& g) {
                 "Dev mode: everything on loopback, self-signed CA, generated "
                 "users and admin token, state in --data-dir (default: a new "
                 "temporary directory). Also spelled -dev.");
-  struct FlagKey {
-    const char* flag;
-    const char* key;
-    const char* help;
-  };
-  static constexpr FlagKey kFlags[] = {
+  static constexpr KeyedOption kFlags[] = {
       {"--data-dir", "server.data_dir", "Data directory"},
       {"--https-listen", "server.https_listen",
        "Portal/API listener HOST:PORT (port 0 picks a free one)"},
@@ -49,14 +44,7 @@ void RegisterServer(CLI::App& app, Globals& g) {
       {"--log-format", "log.format", "text or json"},
       {"--log-level", "log.level", "debug, info, warn or error"},
   };
-  for (const auto& f : kFlags) {
-    cmd->add_option_function<std::string>(
-        f.flag,
-        [values, key = std::string(f.key)](const std::string& v) {
-          (*values)[key] = v;
-        },
-        f.help);
-  }
+  AddKeyedOptions(cmd, kFlags, *values);
   // The store on PostgreSQL: the URL and the engine together.
   cmd->add_option_function<std::string>(
       "--store-url",

@@ -58,20 +58,19 @@ int Migrate(const MigrateArgs& a) {
 void RegisterStore(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand("store", "The store's engine");
   cmd->require_subcommand(1);
-  auto a = std::make_shared<MigrateArgs>();
   auto* migrate = cmd->add_subcommand(
       "migrate",
       "Copy this data directory's SQLite store into an empty PostgreSQL "
       "database (server stopped); run again, it copies nothing");
+  auto& a = RunWithArgs<MigrateArgs>(migrate, g, Migrate);
   migrate
-      ->add_option("--to", a->to,
+      ->add_option("--to", a.to,
                    "PostgreSQL URL or conninfo (postgresql://user@host/db)")
       ->required();
-  migrate->add_option("--password-file", a->password_file,
+  migrate->add_option("--password-file", a.password_file,
                       "PostgreSQL password file (else store.password_file "
                       "or SEALPOST_STORE_PASSWORD)");
-  AddLocalOptions(migrate, a->local);
-  migrate->callback([a, &g] { g.exit_code = Migrate(*a); });
+  AddLocalOptions(migrate, a.local);
 }
 
 }  // namespace sealpost::cli

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "http/headers.h"
+
 namespace sealpost::http {
 namespace {
 
@@ -20,11 +22,17 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 }  // namespace
 
-std::string_view Request::Header(std::string_view lower_name) const {
+std::string_view HeaderValue(
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view lower_name) {
   for (const auto& [k, v] : headers) {
     if (k == lower_name) return v;
   }
   return {};
+}
+
+std::string_view Request::Header(std::string_view lower_name) const {
+  return HeaderValue(headers, lower_name);
 }
 
 std::string Request::QueryParam(std::string_view name) const {

@@ -3,6 +3,7 @@
 #include "base/strings.h"
 
 #include <boost/json.hpp>
+#include <optional>
 
 namespace sealpost::license {
 namespace {
@@ -84,6 +85,18 @@ std::string IdFromName(std::string_view name) {
   return id.empty() ? "template" : id;
 }
 
+// The JSON array stored under `key`: empty when the setting is not there,
+// nullopt when it is not an array.
+Result<std::optional<json::array>> StoredArray(store::Store& store,
+                                               std::string_view key) {
+  SP_ASSIGN_OR_RETURN(auto text, store.GetSetting(key));
+  if (!text.has_value()) return std::optional<json::array>(json::array());
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_array()) return std::optional<json::array>();
+  return std::optional<json::array>(std::move(v.as_array()));
+}
+
 }  // namespace
 
 std::string TemplateToJson(const rights::Template& t) {
@@ -137,13 +150,10 @@ Result<rights::ConcreteGrants> GrantsFromJson(std::string_view text) {
 }
 
 Result<std::vector<rights::Template>> TemplateStore::Custom() {
+  SP_ASSIGN_OR_RETURN(auto stored, StoredArray(store_, kCustomKey));
+  if (!stored) return DataLossError("stored templates are corrupt");
   std::vector<rights::Template> out;
-  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kCustomKey));
-  if (!text.has_value()) return out;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_array()) return DataLossError("stored templates are corrupt");
-  for (const auto& t : v.as_array()) {
+  for (const auto& t : *stored) {
     SP_ASSIGN_OR_RETURN(auto parsed, TemplateFromJson(json::serialize(t)));
     out.push_back(std::move(parsed));
   }
@@ -151,13 +161,10 @@ Result<std::vector<rights::Template>> TemplateStore::Custom() {
 }
 
 Result<std::vector<std::string>> TemplateStore::ArchivedDefaults() {
+  SP_ASSIGN_OR_RETURN(auto stored, StoredArray(store_, kArchivedKey));
   std::vector<std::string> out;
-  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kArchivedKey));
-  if (!text.has_value()) return out;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const auto& s : v.as_array()) {
+  if (!stored) return out;  // an unreadable list archives nothing
+  for (const auto& s : *stored) {
     if (s.is_string()) out.emplace_back(s.as_string());
   }
   return out;

@@ -12,10 +12,16 @@ using namespace ::sealpost::policy::testing;  // NOLINT: test builders
 using Outcome = SenderChoice::Outcome;
 using TK = Treatment::Kind;
 
+// The sender's choice in `m` with the default keywords and the known
+// templates.
+SenderChoice DefaultChoice(const MessageFacts& m) {
+  return ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+}
+
 SenderChoice ParseSubject(const std::string& subject) {
   MessageFacts m = SampleFacts();
   m.subject = subject;
-  return ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  return DefaultChoice(m);
 }
 
 TEST(SenderChoiceTest, PinRequiredHeaderSaysYes) {
@@ -89,8 +95,7 @@ TEST(SenderChoiceTest, ConfigurableKeywordsAreWholeWords) {
 TEST(SenderChoiceTest, HeaderNamesTheTemplate) {
   MessageFacts m = SampleFacts();
   m.headers.push_back({"x-sealpost-template", "  do not FORWARD "});
-  const SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  const SenderChoice choice = DefaultChoice(m);
   EXPECT_EQ(choice.outcome, Outcome::kProtect);
   EXPECT_EQ(choice.template_name, "Do Not Forward");  // canonical spelling
   EXPECT_EQ(choice.source, "header");
@@ -101,8 +106,7 @@ TEST(SenderChoiceTest, HeaderWinsOverKeyword) {
   MessageFacts m = SampleFacts();
   m.subject = "[encrypt] plans";
   m.headers.push_back({"X-Sealpost-Template", "Confidential"});
-  const SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  const SenderChoice choice = DefaultChoice(m);
   EXPECT_EQ(choice.template_name, "Confidential");
   EXPECT_EQ(choice.subject, "[encrypt] plans");
 }
@@ -110,8 +114,7 @@ TEST(SenderChoiceTest, HeaderWinsOverKeyword) {
 TEST(SenderChoiceTest, UnknownTemplateIsAnErrorOutcomeAndRejects) {
   MessageFacts m = SampleFacts();
   m.headers.push_back({"X-Sealpost-Template", "Top Secret"});
-  const SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  const SenderChoice choice = DefaultChoice(m);
   EXPECT_EQ(choice.outcome, Outcome::kUnknownTemplate);
   EXPECT_EQ(choice.template_name, "Top Secret");
   EXPECT_EQ(choice.error,
@@ -141,8 +144,7 @@ TEST(SenderChoiceTest, ExternalOrUnlicensedSenderIsNotHonored) {
   MessageFacts m = SampleFacts();
   m.subject = "[encrypt] hi";
   m.sender_internal = false;
-  SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  SenderChoice choice = DefaultChoice(m);
   EXPECT_EQ(choice.outcome, Outcome::kNotHonored);
   EXPECT_EQ(choice.error, "sender is outside the organization");
   EXPECT_EQ(choice.subject, "[encrypt] hi");
@@ -152,7 +154,7 @@ TEST(SenderChoiceTest, ExternalOrUnlicensedSenderIsNotHonored) {
   m.sender_internal = true;
   m.sender_licensed = false;
   m.headers.push_back({"X-Sealpost-Template", "Encrypt"});
-  choice = ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  choice = DefaultChoice(m);
   EXPECT_EQ(choice.outcome, Outcome::kNotHonored);
   EXPECT_EQ(choice.error, "sender is not licensed to protect mail");
 }
@@ -167,8 +169,7 @@ TEST(SenderChoiceTest, AppliesToAllRecipientsUnlessARuleRejects) {
                                 {"blocked.example"})},
                {Reject("blocked")}),
       MakeRule("tls", 1, {}, {RequireTls()})};
-  const SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  const SenderChoice choice = DefaultChoice(m);
   const Plan plan = ApplySenderChoice(Evaluate(rules, m), choice);
   EXPECT_EQ(plan.recipients[0].treatment.kind, TK::kProtect);
   EXPECT_EQ(plan.recipients[0].treatment.template_name, "Encrypt");
@@ -189,8 +190,7 @@ TEST(SenderChoiceTest, AdminRuleTemplateIsNotWeakenedBySender) {
       "dnf", 0,
       {ScopeIs(ConditionKind::kRecipientScope, Scope::kNotInOrganization)},
       {ApplyTemplate("Do Not Forward")})};
-  const SenderChoice choice =
-      ParseSenderChoice(m, SenderChoiceConfig{}, KnownTemplates());
+  const SenderChoice choice = DefaultChoice(m);
   const Plan plan = ApplySenderChoice(Evaluate(rules, m), choice);
   EXPECT_EQ(plan.recipients[0].treatment.template_name, "Encrypt");
   EXPECT_EQ(plan.recipients[1].treatment.template_name, "Do Not Forward");

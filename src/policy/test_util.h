@@ -11,73 +11,52 @@
 namespace sealpost::policy::testing {
 
 // A condition of `kind` with no value set yet.
-inline Condition Of(ConditionKind kind) {
-  Condition c;
-  c.kind = kind;
-  return c;
-}
+inline Condition Of(ConditionKind kind) { return {.kind = kind}; }
 // An action of `kind` with no value set yet.
-inline Action Of(ActionKind kind) {
-  Action a;
-  a.kind = kind;
-  return a;
-}
+inline Action Of(ActionKind kind) { return {.kind = kind}; }
 
 inline Condition Values(ConditionKind kind, std::vector<std::string> values) {
-  Condition c = Of(kind);
-  c.values = std::move(values);
-  return c;
+  return {.kind = kind, .values = std::move(values)};
 }
 inline Condition ScopeIs(ConditionKind kind, Scope scope) {
-  Condition c = Of(kind);
-  c.scope = scope;
-  return c;
+  return {.kind = kind, .scope = scope};
 }
 inline Condition Pattern(ConditionKind kind, std::string pattern,
                          std::string header = "") {
-  Condition c = Of(kind);
-  c.pattern = std::move(pattern);
-  c.header_name = std::move(header);
-  return c;
+  return {.kind = kind,
+          .header_name = std::move(header),
+          .pattern = std::move(pattern)};
 }
 inline Condition Bytes(ConditionKind kind, int64_t bytes) {
-  Condition c = Of(kind);
-  c.bytes = bytes;
-  return c;
+  return {.kind = kind, .bytes = bytes};
 }
 inline Condition HasAttachment() { return Of(ConditionKind::kHasAttachment); }
 inline Condition TypeIs(std::vector<MessageType> types) {
-  Condition c = Of(ConditionKind::kMessageTypeIs);
-  c.message_types = std::move(types);
-  return c;
+  return {.kind = ConditionKind::kMessageTypeIs,
+          .message_types = std::move(types)};
 }
 inline Condition SensitivityIs(std::vector<Sensitivity> s) {
-  Condition c = Of(ConditionKind::kSensitivityIs);
-  c.sensitivities = std::move(s);
-  return c;
+  return {.kind = ConditionKind::kSensitivityIs, .sensitivities = std::move(s)};
 }
 
 inline Action ApplyTemplate(std::string name, std::string branding = "") {
-  Action a = Of(ActionKind::kApplyTemplate);
-  a.template_name = std::move(name);
-  a.branding = std::move(branding);
-  return a;
+  return {.kind = ActionKind::kApplyTemplate,
+          .template_name = std::move(name),
+          .branding = std::move(branding)};
 }
 inline Action RemoveProtection() { return Of(ActionKind::kRemoveProtection); }
 inline Action RequireTls() { return Of(ActionKind::kRequireTls); }
 inline Action RequireSmime() { return Of(ActionKind::kRequireSmime); }
 inline Action Sign() { return Of(ActionKind::kSign); }
 inline Action Reject(std::string text, std::string status = "5.7.1") {
-  Action a = Of(ActionKind::kReject);
-  a.reject_text = std::move(text);
-  a.enhanced_status = std::move(status);
-  return a;
+  return {.kind = ActionKind::kReject,
+          .reject_text = std::move(text),
+          .enhanced_status = std::move(status)};
 }
 inline Action AddHeader(std::string name, std::string value) {
-  Action a = Of(ActionKind::kAddHeader);
-  a.header_name = std::move(name);
-  a.header_value = std::move(value);
-  return a;
+  return {.kind = ActionKind::kAddHeader,
+          .header_name = std::move(name),
+          .header_value = std::move(value)};
 }
 
 inline Rule MakeRule(std::string id, int32_t priority,

@@ -8,6 +8,7 @@
 #include "crypto/key_hierarchy.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
+#include "sealed/test_seal_for_testing.h"
 
 namespace sealpost::sealed {
 namespace {
@@ -19,19 +20,10 @@ using crypto::kStreamHeaderSize;
 class PlaintextSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    keys_ = std::move(
-                crypto::KeyHierarchy::Create(
-                    *crypto::MasterKey::FromFileContents(std::string(32, 'M'))))
-                .value();
-    PublishingLicense l;
-    l.issuer = "sealpost.example.com";
-    l.message_id = "m-1";
-    l.owner = "alice@example.com";
-    l.template_name = "Encrypt";
-    l.grants = {{"bob@example.org", {"VIEW"}}};
-    l.issued_at = 1767225600;
+    keys_ = testing::FixedKeys();
     message_ = testing::Pattern(3 * 65536 + 1234);  // 4 segments
-    container_ = *SealWithKeys(l, *keys_, message_);
+    container_ =
+        *SealWithKeys(testing::AliceToBob("m-1", {"VIEW"}), *keys_, message_);
     auto header = ParseSealedHeader(container_);
     stream_at_ = header->size + kStreamHeaderSize;
     key_ = *keys_->UnwrapContentKey(header->license.wrapped_content_key, "m-1");
@@ -106,10 +98,9 @@ TEST_F(PlaintextSourceTest, WrongKeyOrSignatureGivesNothing) {
   std::string out;
   EXPECT_EQ(ReadAll(wrong_key, &out), DecryptionFailedError());
   EXPECT_EQ(out, "");
-  auto other = crypto::KeyHierarchy::Create(
-      *crypto::MasterKey::FromFileContents(std::string(32, 'N')));
+  auto other = testing::FixedKeys('N');
   PlaintextSource wrong_signer(StringSource::Holding(container_, 4096),
-                               *(*other)->GetVerifier(1), key_);
+                               *other->GetVerifier(1), key_);
   EXPECT_EQ(ReadAll(wrong_signer, &out), DecryptionFailedError());
   EXPECT_EQ(out, "");
 }

@@ -10,6 +10,7 @@
 #include "sealed/seal.h"
 #include "sealed/sealed_reader.h"
 #include "sealed/sealed_writer.h"
+#include "sealed/test_seal_for_testing.h"
 
 namespace sealpost::sealed {
 namespace {
@@ -25,21 +26,9 @@ constexpr char kMessage[] =
 
 class SealedTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    keys_ = std::move(
-                crypto::KeyHierarchy::Create(
-                    *crypto::MasterKey::FromFileContents(std::string(32, 'M'))))
-                .value();
-  }
+  void SetUp() override { keys_ = testing::FixedKeys(); }
   PublishingLicense License(std::string message_id = "m-1") const {
-    PublishingLicense l;
-    l.issuer = "sealpost.example.com";
-    l.message_id = std::move(message_id);
-    l.owner = "alice@example.com";
-    l.template_name = "Encrypt";
-    l.grants = {{"bob@example.org", {"VIEW", "FORWARD"}}};
-    l.issued_at = 1767225600;
-    return l;
+    return testing::AliceToBob(std::move(message_id), {"VIEW", "FORWARD"});
   }
   std::string SealMessage(std::string_view message,
                           std::string message_id = "m-1") const {

@@ -14,7 +14,6 @@ namespace {
 
 class CertificateDirectoryTest : public testing::DirectoryTest {
  protected:
-  CertificateDirectoryTest() : DirectoryTest("certs") {}
   CertView Import(const std::string& name) {
     auto r = certs_->Import(pki_.Read(name), {});
     EXPECT_TRUE(r.ok()) << name << ": " << r.status().ToString();

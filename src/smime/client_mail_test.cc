@@ -11,7 +11,6 @@ namespace {
 
 class ClientMailTest : public testing::DirectoryTest {
  protected:
-  ClientMailTest() : DirectoryTest("clientmail") {}
   void SetUp() override {
     ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
     for (std::string who : {"alice", "zoe"}) {

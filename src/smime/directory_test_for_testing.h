@@ -11,7 +11,6 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -64,8 +63,11 @@ inline Status ImportTestCast(CertificateDirectory& certs,
 
 class DirectoryTest : public ::testing::Test {
  protected:
-  // `name` names the organisation's temporary directory.
-  explicit DirectoryTest(std::string_view name) : org_(clock_, name) {}
+  // The organisation's temporary directory is named after the test suite.
+  DirectoryTest()
+      : org_(clock_, ::testing::UnitTest::GetInstance()
+                         ->current_test_info()
+                         ->test_suite_name()) {}
 
   SystemClock clock_;
   crypto::testing::TestPki pki_;

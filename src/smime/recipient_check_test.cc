@@ -11,7 +11,6 @@ namespace {
 
 class RecipientCheckTest : public testing::DirectoryTest {
  protected:
-  RecipientCheckTest() : DirectoryTest("rcheck") {}
   void SetUp() override {
     ASSERT_TRUE(testing::ImportTestCast(*certs_, pki_).ok());
     ASSERT_TRUE(

@@ -13,7 +13,6 @@ namespace {
 
 class SignatureCheckTest : public testing::DirectoryTest {
  protected:
-  SignatureCheckTest() : DirectoryTest("sigcheck") {}
   void SetUp() override {
     ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
     pki_.MakeLeaf("bob", "bob@partner.test");
