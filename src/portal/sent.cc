@@ -318,9 +318,7 @@ http::Response Portal::Sent(http::Request& req) {
 
 http::Response Portal::Revoke(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Revoke", nullptr, &v};
   Status st = services_.licenses->Revoke(req.params["id"], v.email, false);
@@ -335,9 +333,7 @@ http::Response Portal::Revoke(http::Request& req) {
 
 http::Response Portal::RevokeSelected(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Revoke", nullptr, &v};
   std::vector<std::string> ids = form.GetAll("id");
@@ -378,9 +374,7 @@ http::Response Portal::RevokeSelected(http::Request& req) {
 
 http::Response Portal::SetExpiry(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Expiry", nullptr, &v};
   std::string value = form.Get("expires");

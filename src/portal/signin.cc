@@ -64,26 +64,19 @@ std::variant<Portal::PasscodeStep, http::Response> Portal::BeginPasscodeStep(
     http::Request& req) {
   const std::string& id = req.params["id"];
   auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   auto found = FindSignInMessage(services_, id, SignInWay::kPasscode, v);
-  if (auto* missing = std::get_if<http::Response>(&found)) {
-    return std::move(*missing);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   auto& [record, brand] = std::get<SignInMessage>(found);
-  return PasscodeStep{std::move(v), std::move(form), std::move(record),
+  return PasscodeStep{id, std::move(v), std::move(form), std::move(record),
                       std::move(brand)};
 }
 
 http::Response Portal::RequestOtp(http::Request& req) {
-  const std::string& id = req.params["id"];
   auto step = BeginPasscodeStep(req);
-  if (auto* refused = std::get_if<http::Response>(&step)) {
-    return std::move(*refused);
-  }
-  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
+  if (auto* page = Ended(step)) return std::move(*page);
+  auto& [id, v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   auto email = license::NormalizeEmail(form.Get("email"));
   if (!email.ok()) {
@@ -156,12 +149,9 @@ http::Response Portal::RequestOtp(http::Request& req) {
 }
 
 http::Response Portal::VerifyOtp(http::Request& req) {
-  const std::string& id = req.params["id"];
   auto step = BeginPasscodeStep(req);
-  if (auto* refused = std::get_if<http::Response>(&step)) {
-    return std::move(*refused);
-  }
-  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
+  if (auto* page = Ended(step)) return std::move(*page);
+  auto& [id, v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   std::string email = AsciiLower(form.Get("email"));
   std::string code = form.Get("code");
@@ -228,9 +218,7 @@ http::Response Portal::BeginOidc(http::Request& req) {
   // Only for a message that exists and offers this way in: anything else
   // would let anyone fill the pending sign-ins with made-up links.
   auto found = FindSignInMessage(services_, id, SignInWay::kOpenIdConnect, v);
-  if (auto* missing = std::get_if<http::Response>(&found)) {
-    return std::move(*missing);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"Sign in", &b, &v};
   int64_t now = services_.clock->NowUnix();
@@ -334,9 +322,7 @@ http::Response Portal::OrgSignInPage(http::Request& req) {
 
 http::Response Portal::OrgSignIn(http::Request& req) {
   auto posted = ReadPosted(req, "/signin", "Sign in");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   std::string next = SafeNext(form.Get("next"));
   auto signed_in =
@@ -361,9 +347,7 @@ http::Response Portal::OrgSignIn(http::Request& req) {
 
 http::Response Portal::SignOut(http::Request& req) {
   auto posted = ReadPosted(req, "/", "Home");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));
