@@ -173,6 +173,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
   }
+  std::string refused;  // why, in the audit log; "" for an expired code
   switch (verdict->check) {
     case OtpCheck::kOk:
       return FinishSignIn(v, email, license::kPortalOtpSession, "/m/" + id,
@@ -182,19 +183,21 @@ http::Response Portal::VerifyOtp(http::Request& req) {
                          std::to_string(verdict->tries_left) +
                          (verdict->tries_left == 1 ? " try" : " tries") +
                          " left.");
-      services_.store->AppendAuditBestEffort(
-          {0, now, email, "portal.otp", id, "refused", "wrong passcode"});
+      refused = "wrong passcode";
       break;
     case OtpCheck::kExhausted:
       d.set("error", std::string("Too many wrong passcodes: this one no "
                                  "longer works. Send a new code."));
-      services_.store->AppendAuditBestEffort(
-          {0, now, email, "portal.otp", id, "refused", "too many wrong tries"});
+      refused = "too many wrong tries";
       break;
     case OtpCheck::kExpired:
       d.set("error", std::string("This passcode has expired or was already "
                                  "used. Send a new code."));
       break;
+  }
+  if (!refused.empty()) {
+    services_.store->AppendAuditBestEffort(
+        {0, now, email, "portal.otp", id, "refused", std::move(refused)});
   }
   if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
     d.set("reference", *ref);
