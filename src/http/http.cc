@@ -1,7 +1,9 @@
 #include "http/http.h"
 
+#include <algorithm>
 #include <cctype>
 
+#include "base/encoding.h"
 #include "http/headers.h"
 
 namespace sealpost::http {
@@ -162,26 +164,11 @@ std::string AttachmentDisposition(std::string_view filename) {
 }
 
 std::string PercentDecode(std::string_view s) {
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 &&
-        hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  // A '+' is a space in a query or form (HTML 4.01 §17.13.4.1); an
+  // escaped one ("%2B") is a plus.
+  std::string spaced(s);
+  std::replace(spaced.begin(), spaced.end(), '+', ' ');
+  return DecodePercentEscapes(spaced);
 }
 
 std::string_view StatusReason(int status) {

@@ -155,6 +155,27 @@ void CloseAcceptor(tcp::acceptor& acceptor, std::shared_ptr<const void> owner) {
   });
 }
 
+Listener::Listener(asio::io_context& io, LiveConnections::Limits limits)
+    : acceptor(io), live(limits) {}
+
+Status Listener::Listen(const HostPort& listen, std::string_view what) {
+  return StartListening(acceptor, listen, what, stopping,
+                        [self = shared_from_this()](tcp::socket socket) {
+                          return self->Session(std::move(socket));
+                        });
+}
+
+uint16_t Listener::port() const {
+  boost::system::error_code ec;
+  return acceptor.local_endpoint(ec).port();
+}
+
+void Listener::Shutdown() {
+  stopping = true;
+  CloseAcceptor(acceptor, shared_from_this());
+  live.CancelIdle();
+}
+
 void LiveConnections::Entry::SetIdle(bool now_idle) {
   if (now_idle) {
     idle_since_ns.store(

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
@@ -155,6 +156,37 @@ class LiveConnections {
   Mutex mu_;
   std::set<std::shared_ptr<Entry>> live_ SP_GUARDED_BY(mu_);
   std::map<std::string, size_t> per_client_ SP_GUARDED_BY(mu_);
+};
+
+// What both servers' implementations share: the acceptor, the TLS context,
+// the open connections and the stopping flag, and the steps that use only
+// those. A server's implementation derives from it and serves each
+// connection in Session; it is held by a shared_ptr (the accept loop and
+// the sessions keep it alive).
+//
+// Thread-safety: Listen once, before the I/O threads run; Shutdown from
+// any thread; the members are each safe for their own use (atomic, or
+// documented above).
+struct Listener : std::enable_shared_from_this<Listener> {
+  Listener(boost::asio::io_context& io, LiveConnections::Limits limits);
+  virtual ~Listener() = default;
+
+  // One connection, on its own strand, until it closes.
+  virtual boost::asio::awaitable<void> Session(
+      boost::asio::ip::tcp::socket socket) = 0;
+
+  // StartListening with Session for each connection.
+  Status Listen(const HostPort& listen, std::string_view what);
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Stops accepting and cancels the reads of the idle connections; the
+  // busy ones finish (their sessions see `stopping`).
+  void Shutdown();
+
+  ServerTls tls;
+  boost::asio::ip::tcp::acceptor acceptor;
+  LiveConnections live;
+  std::atomic<bool> stopping{false};
 };
 
 }  // namespace sealpost::net

@@ -223,32 +223,28 @@ http::Response Portal::AdminDashboard(http::Request& req) {
     s.name = t.ok() ? t->name : id;
     templates.push_back(std::move(s));
   }
-  auto otp_by = ByKey(*otp, n);
-  auto sign_in_by = ByKey(*sign_ins, n);
-  Series failures = Only(sign_in_by, {"refused"}, "sign-in failures", n);
-  Series wrong_codes = Only(otp_by, {"refused"}, "passcode refused", n);
+  Series failures =
+      Only(ByKey(*sign_ins, n), {"refused"}, "sign-in failures", n);
+  Series wrong_codes = Only(ByKey(*otp, n), {"refused"}, "passcode refused", n);
   for (int i = 0; i < n; ++i) failures.counts[i] += wrong_codes.counts[i];
+  // A chart of the counts with one key (the opens "granted").
+  auto one = [n](const std::vector<store::ActivityCount>& counts,
+                 std::string_view key, std::string name) {
+    return std::vector<Series>{
+        Only(ByKey(counts, n), {key}, std::move(name), n)};
+  };
   struct Row {
     std::string_view id, title;
     std::vector<Series> series;
   };
   std::vector<Row> charts = {
       {"protected", "Protected messages", templates},
-      {"opens",
-       "Opens (key releases)",
-       {Only(ByKey(*opens, n), {"granted"}, "opens", n)}},
-      {"revocations",
-       "Revocations",
-       {Only(ByKey(*revokes, n), {"ok"}, "revocations", n)}},
-      {"deferred",
-       "Deliveries deferred",
-       {Only(ByKey(*deferred, n), {"deferred"}, "deferred", n)}},
-      {"bounced",
-       "Deliveries bounced",
-       {Only(ByKey(*bounced, n), {"bounced"}, "bounced", n)}},
-      {"passcodes",
-       "Passcode mails",
-       {Only(otp_by, {"sent"}, "passcode mails", n)}},
+      {"opens", "Opens (key releases)", one(*opens, "granted", "opens")},
+      {"revocations", "Revocations", one(*revokes, "ok", "revocations")},
+      {"deferred", "Deliveries deferred",
+       one(*deferred, "deferred", "deferred")},
+      {"bounced", "Deliveries bounced", one(*bounced, "bounced", "bounced")},
+      {"passcodes", "Passcode mails", one(*otp, "sent", "passcode mails")},
       {"signin-failures", "Sign-in failures", {failures}},
   };
   Data list{Data::type::list};

@@ -66,9 +66,7 @@ http::Response Portal::ComposeForm(http::Request& req) {
 
 http::Response Portal::SendCompose(http::Request& req) {
   auto posted = ReadPosted(req, "/compose", "Back", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"New protected message", nullptr, &v};
   auto irm = services_.licenses->LoadIrm();

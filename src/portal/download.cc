@@ -65,7 +65,7 @@ http::Response Portal::MessagePart(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto r = OpenFor(services_, req, id, v, "/m/" + id, /*decrypt=*/false);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  if (auto* page = Ended(r)) return std::move(*page);
   Opened& o = std::get<Opened>(r);
   Chrome chrome{"", &o.brand, &v};
   int index = -1;

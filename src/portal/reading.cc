@@ -183,9 +183,7 @@ std::variant<Opened, http::Response> OpenFor(
     const PortalServices& s, const http::Request& req, const std::string& id,
     const Portal::Visitor& v, const std::string& back, bool decrypt) {
   auto found = FindFor(s, id, v, back, !decrypt);
-  if (auto* resp = std::get_if<http::Response>(&found)) {
-    return std::move(*resp);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   Found& f = std::get<Found>(found);
   auto lic = s.licenses->Acquire(v.email, f.container, "portal",
                                  ReaderOf(req, v), &f.record);
@@ -206,9 +204,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
                                    uint64_t generation) {
   const std::string id = req.params["id"];
   auto found = FindFor(services_, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&found)) {
-    return std::move(*resp);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   // Every check is made here; the page is made once the key release's
   // audit record is committed, and nothing holds a thread meanwhile.
   struct State {
@@ -232,9 +228,7 @@ http::Response Portal::ReadMessage(http::Request& req, const Visitor& v,
               std::make_shared<Result<license::UseLicense>>(std::move(lic));
           resume([this, st, held] {
             auto r = OpenWith(std::move(st->found), std::move(*held), st->v);
-            if (auto* resp = std::get_if<http::Response>(&r)) {
-              return std::move(*resp);
-            }
+            if (auto* page = Ended(r)) return std::move(*page);
             Opened& o = std::get<Opened>(r);
             http::Response page = MessagePage(services_, st->req, st->v, o);
             RememberView(st->req, st->v, page, o.record.id,
@@ -343,7 +337,7 @@ http::Response Portal::MessageBody(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto r = OpenFor(services_, req, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  if (auto* page = Ended(r)) return std::move(*page);
   Opened& o = std::get<Opened>(r);
   auto view = mime::ParseForReading(o.original);
   if (!view.ok()) return http::Response::Text(500, "unreadable message\n");

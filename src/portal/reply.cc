@@ -59,7 +59,7 @@ std::variant<ReplySource, http::Response> PrepareReply(
     const PortalServices& s, const http::Request& req, const std::string& id,
     const Portal::Visitor& v) {
   auto r = OpenFor(s, req, id, v, "/m/" + id);
-  if (auto* resp = std::get_if<http::Response>(&r)) return std::move(*resp);
+  if (auto* page = Ended(r)) return std::move(*page);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
   Chrome chrome{"", &out.opened.brand, &v};
   auto view = mime::ParseForReading(out.opened.original);
@@ -86,9 +86,7 @@ http::Response Portal::ReplyForm(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   auto prepared = PrepareReply(services_, req, id, v);
-  if (auto* resp = std::get_if<http::Response>(&prepared)) {
-    return std::move(*resp);
-  }
+  if (auto* page = Ended(prepared)) return std::move(*page);
   ReplySource& src = std::get<ReplySource>(prepared);
   const ReplyPlan& plan = src.plan;
   const mime::MessageView* view = &src.view;
@@ -117,14 +115,10 @@ http::Response Portal::ReplyForm(http::Request& req) {
 http::Response Portal::SendReply(http::Request& req) {
   const std::string& id = req.params["id"];
   auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   auto prepared = PrepareReply(services_, req, id, v);
-  if (auto* resp = std::get_if<http::Response>(&prepared)) {
-    return std::move(*resp);
-  }
+  if (auto* page = Ended(prepared)) return std::move(*page);
   ReplySource& src = std::get<ReplySource>(prepared);
   const ReplyPlan& plan = src.plan;
   const mime::MessageView* view = &src.view;

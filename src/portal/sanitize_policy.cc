@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/encoding.h"
 #include "base/split.h"
 #include "base/strings.h"
 
@@ -287,30 +288,6 @@ std::optional<std::string> SafeLinkUrl(std::string_view href) {
 
 namespace {
 
-int HexValue(char c) {
-  if (IsAsciiDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// RFC 2392 §2: a cid URL is a percent-encoded addr-spec. Bad escapes are kept
-// as they are.
-std::string PercentDecodeCid(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Inline images: raster formats only (an SVG image is a document of its own)
 // and base64 only, so the payload is plain characters.
 std::optional<std::string> SafeDataImage(std::string_view url) {
@@ -344,8 +321,9 @@ ImageVerdict JudgeImage(std::string_view src, const SanitizeOptions& options,
   if (!scheme) return ImageVerdict::kDrop;
   if (*scheme == "cid") {
     if (!options.resolve_cid) return ImageVerdict::kDrop;
-    std::string resolved =
-        options.resolve_cid(PercentDecodeCid(std::string_view(url).substr(4)));
+    // RFC 2392 §2: a cid URL is a percent-encoded addr-spec.
+    std::string resolved = options.resolve_cid(
+        DecodePercentEscapes(std::string_view(url).substr(4)));
     if (resolved.empty()) return ImageVerdict::kDrop;
     *url_out = std::move(resolved);
     return ImageVerdict::kKeep;

@@ -83,7 +83,7 @@ http::Response Portal::SearchPage(http::Request& req) {
 http::Response Portal::SearchPost(http::Request& req) {
   auto posted =
       ReadPosted(req, "/search", "eDiscovery search", Poster::kOrgUser);
-  if (auto* r = std::get_if<http::Response>(&posted)) return std::move(*r);
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   if (auto refused = SearchRefused(v)) return std::move(*refused);
   search::SearchRequest q;

@@ -116,9 +116,7 @@ http::Response Portal::SecondFactorPage(http::Request& req) {
 
 http::Response Portal::SecondFactorPost(http::Request& req) {
   auto posted = ReadPosted(req, "/second-factor", "Back");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Authenticator app", nullptr, &v};
   std::string email = v.pending_email.empty() ? v.email : v.pending_email;
@@ -186,9 +184,7 @@ http::Response Portal::PinPage(http::Request& req) {
 http::Response Portal::CheckPin(http::Request& req) {
   const std::string& id = req.params["id"];
   auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   if (v.email.empty()) return RedirectResponse("/m/" + id, v);
   Chrome chrome{"PIN", nullptr, &v};

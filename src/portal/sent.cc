@@ -316,41 +316,53 @@ http::Response Portal::Sent(http::Request& req) {
   return PageResponse(200, RenderTemplate(kSentPage, d), chrome);
 }
 
+namespace {
+
+// A notice on the sent messages, leading back to their list.
+http::Response SentNotice(int status, std::string_view heading,
+                          std::string_view text, const Chrome& chrome) {
+  return NoticeResponse(status, heading, text, chrome, "/sent",
+                        "Sent messages");
+}
+
+// The answer to a change of one sent message: back to the list, or the
+// notice saying why it `failed`.
+http::Response AfterChange(const Status& st, std::string_view failed,
+                           const Chrome& chrome) {
+  if (!st.ok()) {
+    return SentNotice(st.code() == StatusCode::kPermissionDenied ? 403 : 400,
+                      failed, st.message(), chrome);
+  }
+  return RedirectResponse("/sent", *chrome.visitor);
+}
+
+}  // namespace
+
 http::Response Portal::Revoke(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Revoke", nullptr, &v};
-  Status st = services_.licenses->Revoke(req.params["id"], v.email, false);
-  if (!st.ok()) {
-    return NoticeResponse(
-        st.code() == StatusCode::kPermissionDenied ? 403 : 400,
-        "The message wasn't revoked", st.message(), chrome, "/sent",
-        "Sent messages");
-  }
-  return RedirectResponse("/sent", v);
+  return AfterChange(
+      services_.licenses->Revoke(req.params["id"], v.email, false),
+      "The message wasn't revoked", chrome);
 }
 
 http::Response Portal::RevokeSelected(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Revoke", nullptr, &v};
   std::vector<std::string> ids = form.GetAll("id");
   if (ids.empty()) {
-    return NoticeResponse(400, "Nothing was selected",
-                          "Tick the messages to revoke first.", chrome, "/sent",
-                          "Sent messages");
+    return SentNotice(400, "Nothing was selected",
+                      "Tick the messages to revoke first.", chrome);
   }
   if (ids.size() > kRevokeAtOnce) {
-    return NoticeResponse(400, "Too many at once",
-                          "Revoke at most " + std::to_string(kRevokeAtOnce) +
-                              " messages at a time.",
-                          chrome, "/sent", "Sent messages");
+    return SentNotice(400, "Too many at once",
+                      "Revoke at most " + std::to_string(kRevokeAtOnce) +
+                          " messages at a time.",
+                      chrome);
   }
   int revoked = 0;
   std::vector<std::string> failed;
@@ -363,24 +375,21 @@ http::Response Portal::RevokeSelected(http::Request& req) {
     }
   }
   if (!failed.empty()) {
-    return NoticeResponse(
+    return SentNotice(
         400, "Some messages weren't revoked",
         std::to_string(revoked) + " revoked; not revoked: " + JoinList(failed),
-        chrome, "/sent", "Sent messages");
+        chrome);
   }
-  return NoticeResponse(200,
-                        revoked == 1
-                            ? "1 message revoked"
-                            : std::to_string(revoked) + " messages revoked",
-                        "Their recipients can no longer open them.", chrome,
-                        "/sent", "Sent messages");
+  return SentNotice(200,
+                    revoked == 1
+                        ? "1 message revoked"
+                        : std::to_string(revoked) + " messages revoked",
+                    "Their recipients can no longer open them.", chrome);
 }
 
 http::Response Portal::SetExpiry(http::Request& req) {
   auto posted = ReadPosted(req, "/sent", "Sent messages", Poster::kOrgUser);
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   Chrome chrome{"Expiry", nullptr, &v};
   std::string value = form.Get("expires");
@@ -388,21 +397,14 @@ http::Response Portal::SetExpiry(http::Request& req) {
   if (!value.empty()) {
     auto parsed = ParseDate(value);
     if (!parsed) {
-      return NoticeResponse(400, "That date doesn't look right",
-                            "Use a date such as 2026-12-31.", chrome, "/sent",
-                            "Sent messages");
+      return SentNotice(400, "That date doesn't look right",
+                        "Use a date such as 2026-12-31.", chrome);
     }
     at = *parsed;
   }
-  Status st =
-      services_.licenses->SetExpiry(req.params["id"], at, v.email, false);
-  if (!st.ok()) {
-    return NoticeResponse(
-        st.code() == StatusCode::kPermissionDenied ? 403 : 400,
-        "The expiry wasn't changed", st.message(), chrome, "/sent",
-        "Sent messages");
-  }
-  return RedirectResponse("/sent", v);
+  return AfterChange(
+      services_.licenses->SetExpiry(req.params["id"], at, v.email, false),
+      "The expiry wasn't changed", chrome);
 }
 
 }  // namespace sealpost::portal

@@ -64,26 +64,19 @@ std::variant<Portal::PasscodeStep, http::Response> Portal::BeginPasscodeStep(
     http::Request& req) {
   const std::string& id = req.params["id"];
   auto posted = ReadPosted(req, "/m/" + id, "Back to the message");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   auto found = FindSignInMessage(services_, id, SignInWay::kPasscode, v);
-  if (auto* missing = std::get_if<http::Response>(&found)) {
-    return std::move(*missing);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   auto& [record, brand] = std::get<SignInMessage>(found);
-  return PasscodeStep{std::move(v), std::move(form), std::move(record),
+  return PasscodeStep{id, std::move(v), std::move(form), std::move(record),
                       std::move(brand)};
 }
 
 http::Response Portal::RequestOtp(http::Request& req) {
-  const std::string& id = req.params["id"];
   auto step = BeginPasscodeStep(req);
-  if (auto* refused = std::get_if<http::Response>(&step)) {
-    return std::move(*refused);
-  }
-  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
+  if (auto* page = Ended(step)) return std::move(*page);
+  auto& [id, v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   auto email = license::NormalizeEmail(form.Get("email"));
   if (!email.ok()) {
@@ -156,12 +149,9 @@ http::Response Portal::RequestOtp(http::Request& req) {
 }
 
 http::Response Portal::VerifyOtp(http::Request& req) {
-  const std::string& id = req.params["id"];
   auto step = BeginPasscodeStep(req);
-  if (auto* refused = std::get_if<http::Response>(&step)) {
-    return std::move(*refused);
-  }
-  auto& [v, form, record, b] = std::get<PasscodeStep>(step);
+  if (auto* page = Ended(step)) return std::move(*page);
+  auto& [id, v, form, record, b] = std::get<PasscodeStep>(step);
   Chrome chrome{"One-time passcode", &b, &v};
   std::string email = AsciiLower(form.Get("email"));
   std::string code = form.Get("code");
@@ -183,6 +173,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
   }
+  std::string refused;  // why, in the audit log; "" for an expired code
   switch (verdict->check) {
     case OtpCheck::kOk:
       return FinishSignIn(v, email, license::kPortalOtpSession, "/m/" + id,
@@ -192,19 +183,21 @@ http::Response Portal::VerifyOtp(http::Request& req) {
                          std::to_string(verdict->tries_left) +
                          (verdict->tries_left == 1 ? " try" : " tries") +
                          " left.");
-      services_.store->AppendAuditBestEffort(
-          {0, now, email, "portal.otp", id, "refused", "wrong passcode"});
+      refused = "wrong passcode";
       break;
     case OtpCheck::kExhausted:
       d.set("error", std::string("Too many wrong passcodes: this one no "
                                  "longer works. Send a new code."));
-      services_.store->AppendAuditBestEffort(
-          {0, now, email, "portal.otp", id, "refused", "too many wrong tries"});
+      refused = "too many wrong tries";
       break;
     case OtpCheck::kExpired:
       d.set("error", std::string("This passcode has expired or was already "
                                  "used. Send a new code."));
       break;
+  }
+  if (!refused.empty()) {
+    services_.store->AppendAuditBestEffort(
+        {0, now, email, "portal.otp", id, "refused", std::move(refused)});
   }
   if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
     d.set("reference", *ref);
@@ -228,9 +221,7 @@ http::Response Portal::BeginOidc(http::Request& req) {
   // Only for a message that exists and offers this way in: anything else
   // would let anyone fill the pending sign-ins with made-up links.
   auto found = FindSignInMessage(services_, id, SignInWay::kOpenIdConnect, v);
-  if (auto* missing = std::get_if<http::Response>(&found)) {
-    return std::move(*missing);
-  }
+  if (auto* page = Ended(found)) return std::move(*page);
   auto& [record, b] = std::get<SignInMessage>(found);
   Chrome chrome{"Sign in", &b, &v};
   int64_t now = services_.clock->NowUnix();
@@ -334,9 +325,7 @@ http::Response Portal::OrgSignInPage(http::Request& req) {
 
 http::Response Portal::OrgSignIn(http::Request& req) {
   auto posted = ReadPosted(req, "/signin", "Sign in");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   std::string next = SafeNext(form.Get("next"));
   auto signed_in =
@@ -361,9 +350,7 @@ http::Response Portal::OrgSignIn(http::Request& req) {
 
 http::Response Portal::SignOut(http::Request& req) {
   auto posted = ReadPosted(req, "/", "Home");
-  if (auto* refused = std::get_if<http::Response>(&posted)) {
-    return std::move(*refused);
-  }
+  if (auto* page = Ended(posted)) return std::move(*page);
   auto& [v, form] = std::get<PostedForm>(posted);
   if (!v.session_token.empty()) {
     views_.DropSession(crypto::Sha256Hex(v.session_token));

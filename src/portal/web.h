@@ -51,6 +51,14 @@ struct Portal::Visitor {
   bool org_user() const { return session_kind == license::kPortalSession; }
 };
 
+// The page a handler's step (ReadPosted, FindSignInMessage, ...) ended
+// with, or null when the step went on:
+//   if (auto* page = Ended(posted)) return std::move(*page);
+template <class Step>
+http::Response* Ended(std::variant<Step, http::Response>& step) {
+  return std::get_if<http::Response>(&step);
+}
+
 struct Portal::PostedForm {
   Visitor visitor;
   http::Form form;
@@ -115,6 +123,7 @@ std::variant<SignInMessage, http::Response> FindSignInMessage(
     const Portal::Visitor& v);
 
 struct Portal::PasscodeStep {
+  std::string id;  // the message's
   Visitor visitor;
   http::Form form;
   store::ProtectedMessageRecord record;

@@ -89,15 +89,14 @@ awaitable<http::Later::Finish> Resumed(
 
 }  // namespace
 
-struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+struct HttpServer::Impl : net::Listener {
   Impl(asio::io_context& io, HttpServerOptions opts, http::Handler h,
        MetricsRegistry& m)
-      : options(std::move(opts)),
+      : net::Listener(io,
+                      {opts.max_connections, opts.max_connections_per_client}),
+        options(std::move(opts)),
         handler(std::move(h)),
         metrics(m),
-        acceptor(io),
-        live(net::LiveConnections::Limits{options.max_connections,
-                                          options.max_connections_per_client}),
         pool(static_cast<size_t>(std::max(1, options.handler_threads))) {
     requests_seconds = metrics.GetHistogram(
         "sealpost_http_request_duration_seconds", "HTTP request latency");
@@ -114,11 +113,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   HttpServerOptions options;
   http::Handler handler;
   MetricsRegistry& metrics;
-  net::ServerTls tls;
-  tcp::acceptor acceptor;
-  net::LiveConnections live;
   asio::thread_pool pool;
-  std::atomic<bool> stopping{false};
   Histogram* requests_seconds;
   Gauge* connections;
   Counter* tls_failures;
@@ -262,7 +257,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return out.keep_alive();
   }
 
-  awaitable<void> Session(tcp::socket socket) {
+  awaitable<void> Session(tcp::socket socket) override {
     auto self = shared_from_this();
     std::string remote;
     {
@@ -554,12 +549,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kUse);
   }
-
-  void Shutdown() {
-    stopping = true;
-    net::CloseAcceptor(acceptor, shared_from_this());
-    live.CancelIdle();
-  }
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options,
@@ -576,17 +565,10 @@ Status HttpServer::ReloadTls() {
 
 Status HttpServer::Start() {
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  return net::StartListening(impl_->acceptor, impl_->options.listen, "HTTPS",
-                             impl_->stopping,
-                             [self = impl_](tcp::socket socket) {
-                               return self->Session(std::move(socket));
-                             });
+  return impl_->Listen(impl_->options.listen, "HTTPS");
 }
 
-uint16_t HttpServer::port() const {
-  boost::system::error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
-}
+uint16_t HttpServer::port() const { return impl_->port(); }
 
 void HttpServer::Shutdown() { impl_->Shutdown(); }
 

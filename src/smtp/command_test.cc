@@ -56,19 +56,23 @@ TEST(PathArgumentTest, ParsesPathAndParams) {
 }
 
 TEST(PathArgumentTest, TolerantForms) {
-  auto null_path = ParsePathArgument("from:<>", "FROM:");
-  ASSERT_TRUE(null_path.ok());
-  EXPECT_EQ(null_path->address, "");
-  auto space = ParsePathArgument("TO: <a@b.c>", "TO:");
-  ASSERT_TRUE(space.ok());
-  EXPECT_EQ(space->address, "a@b.c");
-  auto route = ParsePathArgument("TO:<@relay.x,@relay.y:a@b.c>", "TO:");
-  ASSERT_TRUE(route.ok());
-  EXPECT_EQ(route->address, "a@b.c");
-  auto quoted = ParsePathArgument("TO:<\"a>b\"@c.d> NOTIFY=NEVER", "TO:");
-  ASSERT_TRUE(quoted.ok());
-  EXPECT_EQ(quoted->address, "\"a>b\"@c.d");
-  EXPECT_EQ(quoted->params.size(), 1u);
+  struct Case {
+    const char* argument;
+    const char* prefix;
+    const char* address;
+    size_t params;
+  };
+  for (const Case& c : {
+           Case{"from:<>", "FROM:", "", 0},         // null path
+           Case{"TO: <a@b.c>", "TO:", "a@b.c", 0},  // a space
+           Case{"TO:<@relay.x,@relay.y:a@b.c>", "TO:", "a@b.c", 0},  // route
+           Case{"TO:<\"a>b\"@c.d> NOTIFY=NEVER", "TO:", "\"a>b\"@c.d", 1},
+       }) {
+    auto p = ParsePathArgument(c.argument, c.prefix);
+    ASSERT_TRUE(p.ok()) << c.argument;
+    EXPECT_EQ(p->address, c.address) << c.argument;
+    EXPECT_EQ(p->params.size(), c.params) << c.argument;
+  }
 }
 
 TEST(PathArgumentTest, Rejects) {

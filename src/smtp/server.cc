@@ -108,10 +108,15 @@ Status ValidateNetworks(std::string_view networks, std::string_view setting) {
   return ParseNetworks(networks, setting).status();
 }
 
-struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
+// Connections are capped by `open` (a 421 greeting at the limit), not by
+// the listener's LiveConnections, which only finds the idle ones.
+struct SmtpServer::Impl : net::Listener {
   Impl(asio::io_context& io, SmtpServerOptions opts, queue::Acceptor& q,
        MetricsRegistry& m, asio::thread_pool* pool)
-      : options(std::move(opts)), queue(q), auth_pool(pool), acceptor(io) {
+      : net::Listener(io, {}),
+        options(std::move(opts)),
+        queue(q),
+        auth_pool(pool) {
     connections =
         m.GetGauge("sealpost_smtp_connections", "Open SMTP server connections");
     sessions = m.GetCounter("sealpost_smtp_sessions_total",
@@ -130,15 +135,10 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
   queue::Acceptor& queue;
   asio::thread_pool* auth_pool;  // null: no AUTH
   std::atomic<size_t> auth_pending{0};
-  net::ServerTls tls;
   bool tls_loaded = false;  // set in Start, before any session
-  tcp::acceptor acceptor;
   std::vector<Network> networks;
   std::vector<Network> xforward_networks;
-  std::atomic<bool> stopping{false};
   std::atomic<size_t> open{0};
-  // Sessions reading a command (idle): Shutdown cancels their reads.
-  net::LiveConnections live;
   Gauge* connections;
   Counter* sessions;
   Counter* refused;
@@ -321,7 +321,7 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     co_return Reply::Make(451, "4.3.0", "Local error in processing");
   }
 
-  awaitable<void> Session(tcp::socket socket) {
+  awaitable<void> Session(tcp::socket socket) override {
     auto self = shared_from_this();
     std::string remote = "unknown";
     std::string client_key = "unknown";
@@ -507,12 +507,6 @@ struct SmtpServer::Impl : std::enable_shared_from_this<Impl> {
     beast::get_lowest_layer(stream).socket().shutdown(
         tcp::socket::shutdown_both, ec);
   }
-
-  void Shutdown() {
-    stopping = true;
-    net::CloseAcceptor(acceptor, shared_from_this());
-    live.CancelIdle();
-  }
 };
 
 // Two threads: each Argon2id check holds 19 MiB, and the directory's
@@ -537,17 +531,10 @@ Status SmtpServer::Start() {
       impl_->xforward_networks,
       ParseNetworks(impl_->options.xforward_hosts, "smtp.xforward_hosts"));
   SP_RETURN_IF_ERROR(impl_->LoadTls());
-  return net::StartListening(impl_->acceptor, impl_->options.listen, "SMTP",
-                             impl_->stopping,
-                             [self = impl_](tcp::socket socket) {
-                               return self->Session(std::move(socket));
-                             });
+  return impl_->Listen(impl_->options.listen, "SMTP");
 }
 
-uint16_t SmtpServer::port() const {
-  boost::system::error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
-}
+uint16_t SmtpServer::port() const { return impl_->port(); }
 
 void SmtpServer::Shutdown() { impl_->Shutdown(); }
 

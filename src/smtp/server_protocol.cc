@@ -268,20 +268,12 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
     Send(out, 503, "5.5.1", "Nested MAIL command");
     return;
   }
-  Result<PathArgument> parsed = ParsePathArgument(args, "FROM:");
-  if (!parsed.ok()) {
-    Send(out, 501, "5.5.4", parsed.status().message());
-    return;
-  }
+  std::optional<PathArgument> parsed = ReadPath(args, "FROM:", out);
+  if (!parsed) return;
   Envelope e = envelope_;
   e.mail_from = parsed->address;
   e.auth_user = auth_user_;
   for (const EsmtpParam& p : parsed->params) {
-    if (!envelope_.esmtp) {
-      // Parameters are service extensions, which need EHLO.
-      Send(out, 555, "5.5.4", "Parameters require EHLO");
-      return;
-    }
     const std::string value = p.value.value_or("");
     if (p.keyword == "SIZE") {
       // RFC 1870 §6.
@@ -375,18 +367,11 @@ void ServerProtocol::OnRcpt(std::string_view args, std::vector<Action>& out) {
     Send(out, 503, "5.5.1", "Need MAIL before RCPT");
     return;
   }
-  Result<PathArgument> parsed = ParsePathArgument(args, "TO:");
-  if (!parsed.ok()) {
-    Send(out, 501, "5.5.4", parsed.status().message());
-    return;
-  }
+  std::optional<PathArgument> parsed = ReadPath(args, "TO:", out);
+  if (!parsed) return;
   Recipient r;
   r.address = parsed->address;
   for (const EsmtpParam& p : parsed->params) {
-    if (!envelope_.esmtp) {
-      Send(out, 555, "5.5.4", "Parameters require EHLO");
-      return;
-    }
     const std::string value = p.value.value_or("");
     if (p.keyword == "NOTIFY") {
       std::optional<uint8_t> bits = ParseNotify(value);
@@ -430,6 +415,21 @@ void ServerProtocol::OnRcpt(std::string_view args, std::vector<Action>& out) {
   }
   envelope_.recipients.push_back(std::move(r));
   Send(out, 250, "2.1.5", "Recipient OK");
+}
+
+std::optional<PathArgument> ServerProtocol::ReadPath(std::string_view args,
+                                                     std::string_view prefix,
+                                                     std::vector<Action>& out) {
+  Result<PathArgument> parsed = ParsePathArgument(args, prefix);
+  if (!parsed.ok()) {
+    Send(out, 501, "5.5.4", parsed.status().message());
+    return std::nullopt;
+  }
+  if (!parsed->params.empty() && !envelope_.esmtp) {
+    Send(out, 555, "5.5.4", "Parameters require EHLO");
+    return std::nullopt;
+  }
+  return std::move(*parsed);
 }
 
 void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {

@@ -49,6 +49,7 @@
 #include "base/byte_spool.h"
 #include "base/memory_budget.h"
 #include "base/status.h"
+#include "smtp/command.h"
 #include "smtp/envelope.h"
 #include "smtp/reply.h"
 #include "smtp/sasl.h"
@@ -233,6 +234,12 @@ class ServerProtocol {
   void OnEhlo(std::string_view args, bool esmtp, std::vector<Action>& out);
   void OnMail(std::string_view args, std::vector<Action>& out);
   void OnRcpt(std::string_view args, std::vector<Action>& out);
+  // The path and parameters of MAIL FROM or RCPT TO (`prefix` "FROM:" or
+  // "TO:"); nullopt once the error is sent: a malformed argument, or
+  // parameters without EHLO (they are service extensions).
+  std::optional<PathArgument> ReadPath(std::string_view args,
+                                       std::string_view prefix,
+                                       std::vector<Action>& out);
   void OnData(std::string_view args, std::vector<Action>& out);
   void OnStartTls(std::string_view args, std::vector<Action>& out);
   void OnXforward(std::string_view args, std::vector<Action>& out);
