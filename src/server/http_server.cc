@@ -28,22 +28,15 @@
 
 #include "base/log.h"
 #include "crypto/spool.h"
+#include "net/asio_names.h"
 #include "net/client_key.h"
 #include "net/listener.h"
 
 namespace sealpost::server {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-using asio::awaitable;
-using asio::ip::tcp;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
-
-constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 using Connection = net::LiveConnections::Entry;
 

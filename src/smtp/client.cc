@@ -25,25 +25,19 @@
 
 #include "base/log.h"
 #include "base/thread_annotations.h"
+#include "net/asio_names.h"
 #include "smtp/client_commands.h"
 #include "smtp/data_payload.h"
 
 namespace sealpost::smtp {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace ssl = boost::asio::ssl;
-using asio::awaitable;
-using asio::ip::tcp;
 using queue::DeliveryRequest;
 using queue::DeliveryResult;
 using queue::RecipientResult;
 using queue::TlsMode;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
-constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 bool IsIpAddress(const std::string& host) {

@@ -28,6 +28,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "net/asio_names.h"
 #include "net/client_key.h"
 #include "net/listener.h"
 #include "queue/dsn.h"
@@ -36,16 +37,7 @@
 
 namespace sealpost::smtp {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace ssl = boost::asio::ssl;
-using asio::awaitable;
-using asio::ip::tcp;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
-
 namespace {
-
-constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 
 struct Network {
   bool v6 = false;
