@@ -120,8 +120,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
         SP_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(password));
         store::UserRecord user{norm, hash, name, 0, false};
         SP_RETURN_IF_ERROR(ctx.directory->AddUser(user));
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "user.add", norm, "ok", ""});
+        AuditAdmin(ctx, "user.add", norm);
         json::object out = {{"email", norm}};
         if (generated) out["password"] = password;  // shown once, to the admin
         return JsonOk(201, out);
@@ -146,8 +145,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                SP_ASSIGN_OR_RETURN(user->password_hash,
                                    crypto::HashPassword(password));
                SP_RETURN_IF_ERROR(ctx.store->PutUser(*user));
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "user.passwd", user->email, "ok", ""});
+               AuditAdmin(ctx, "user.passwd", user->email);
                return JsonOk(200, json::object{{"email", user->email}});
              }));
 
@@ -162,8 +160,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                  return Response::JsonError(
                      404, "not_found", email + " has no authenticator app");
                }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "second_factor.reset", email, "ok", ""});
+               AuditAdmin(ctx, "second_factor.reset", email);
                return JsonOk(200, json::object{{"reset", email}});
              }));
 
@@ -173,8 +170,7 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
         // Their sessions, API tokens and license assignment go with them.
         Status s = ctx.directory->RemoveUser(req.params["email"]);
         if (!s.ok()) return FromStatus(s);
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "user.remove", req.params["email"], "ok", ""});
+        AuditAdmin(ctx, "user.remove", req.params["email"]);
         return JsonOk(200, json::object{{"removed", req.params["email"]}});
       }));
 }

@@ -57,8 +57,7 @@ Response CertList(const Result<std::vector<smime::CertView>>& list) {
 Response Removed(const ApiContext& ctx, const Result<std::string>& id,
                  std::string_view action) {
   if (!id.ok()) return FromStatus(id.status());
-  ctx.store->AppendAuditBestEffort(
-      {0, 0, "admin", std::string(action), *id, "ok", ""});
+  AuditAdmin(ctx, std::string(action), *id);
   return JsonOk(200, json::object{{"removed", *id}});
 }
 
@@ -90,8 +89,7 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                                             "refused", r.status().message()});
           return FromStatus(r.status());
         }
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "cert.import", Ids(*r), "ok", r->format});
+        AuditAdmin(ctx, "cert.import", Ids(*r), r->format);
         return JsonOk(201, ImportJson(*r));
       }));
 
@@ -112,15 +110,13 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                               "cert.remove");
              }));
 
-  router.Add(
-      "POST", "/api/v1/smime/trust",
-      Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
-        SP_ASSIGN_OR_RETURN(std::string file, FileOf(req));
-        SP_ASSIGN_OR_RETURN(auto r, certs.TrustImport(file));
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "cert.trust.import", Ids(r), "ok", r.format});
-        return JsonOk(201, ImportJson(r));
-      }));
+  router.Add("POST", "/api/v1/smime/trust",
+             Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(std::string file, FileOf(req));
+               SP_ASSIGN_OR_RETURN(auto r, certs.TrustImport(file));
+               AuditAdmin(ctx, "cert.trust.import", Ids(r), r.format);
+               return JsonOk(201, ImportJson(r));
+             }));
 
   router.Add("GET", "/api/v1/smime/trust",
              Admin(ctx, [&certs](Request&) -> Response {
@@ -138,9 +134,8 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
       Admin(ctx, [&ctx, &certs](Request& req) -> Result<Response> {
         SP_ASSIGN_OR_RETURN(std::string file, FileOf(req));
         SP_ASSIGN_OR_RETURN(auto crl, certs.CrlImport(file));
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "cert.crl.import", crl.issuer, "ok",
-             std::to_string(crl.revoked) + " revoked"});
+        AuditAdmin(ctx, "cert.crl.import", crl.issuer,
+                   std::to_string(crl.revoked) + " revoked");
         return JsonOk(
             201, json::object{{"issuer", crl.issuer},
                               {"this_update", crl.this_update},

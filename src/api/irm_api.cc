@@ -42,8 +42,7 @@ void RegisterIrmApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.licenses->SaveIrm(*c); !s.ok()) {
                  return FromStatus(s);
                }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "irm.set", "irm", "ok", *changed});
+               AuditAdmin(ctx, "irm.set", "irm", *changed);
                return JsonOk(200, IrmJson(*c, ctx));
              }));
   router.Add(

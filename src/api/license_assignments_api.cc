@@ -27,8 +27,7 @@ void RegisterLicenseAssignmentsApi(http::Router& router,
         SP_ASSIGN_OR_RETURN(std::string kind, StringField(body, "kind", true));
         SP_ASSIGN_OR_RETURN(std::string name, StringField(body, "name", true));
         SP_RETURN_IF_ERROR(ctx.directory->AssignLicense(kind, name));
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "license.assign", kind + ":" + name, "ok", ""});
+        AuditAdmin(ctx, "license.assign", kind + ":" + name);
         return JsonOk(200, json::object{{"assigned", name}});
       }));
   router.Add(
@@ -36,9 +35,8 @@ void RegisterLicenseAssignmentsApi(http::Router& router,
       Admin(ctx, [&ctx](Request& req) -> Result<Response> {
         SP_RETURN_IF_ERROR(ctx.directory->RemoveLicense(req.params["kind"],
                                                         req.params["name"]));
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "license.remove",
-             req.params["kind"] + ":" + req.params["name"], "ok", ""});
+        AuditAdmin(ctx, "license.remove",
+                   req.params["kind"] + ":" + req.params["name"]);
         return JsonOk(200, json::object{{"removed", req.params["name"]}});
       }));
 }

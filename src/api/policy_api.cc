@@ -91,22 +91,20 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (!r.ok()) return FromStatus(r.status());
                return JsonOk(200, policy::RuleToJsonValue(*r));
              }));
-  router.Add(
-      "POST", "/api/v1/rules", Admin(ctx, [&ctx](Request& req) {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        body->erase("id");
-        auto rule = policy::RuleFromJsonValue(*body);
-        if (!rule.ok()) return FromStatus(rule.status());
-        if (!body->contains("priority")) rule->priority = 1 << 30;
-        auto names = TemplateNamesFor(ctx, *rule);
-        if (!names.ok()) return FromStatus(names.status());
-        auto created = ctx.rules->Create(*rule, *names);
-        if (!created.ok()) return FromStatus(created.status());
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "rule.new", created->id, "ok", created->name});
-        return JsonOk(201, policy::RuleToJsonValue(*created));
-      }));
+  router.Add("POST", "/api/v1/rules", Admin(ctx, [&ctx](Request& req) {
+               auto body = ParseObject(req);
+               if (!body.ok()) return FromStatus(body.status());
+               body->erase("id");
+               auto rule = policy::RuleFromJsonValue(*body);
+               if (!rule.ok()) return FromStatus(rule.status());
+               if (!body->contains("priority")) rule->priority = 1 << 30;
+               auto names = TemplateNamesFor(ctx, *rule);
+               if (!names.ok()) return FromStatus(names.status());
+               auto created = ctx.rules->Create(*rule, *names);
+               if (!created.ok()) return FromStatus(created.status());
+               AuditAdmin(ctx, "rule.new", created->id, created->name);
+               return JsonOk(201, policy::RuleToJsonValue(*created));
+             }));
   router.Add("PATCH", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                auto body = ParseObject(req);
                if (!body.ok()) return FromStatus(body.status());
@@ -123,15 +121,13 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (!names.ok()) return FromStatus(names.status());
                auto updated = ctx.rules->Update(*rule, *names);
                if (!updated.ok()) return FromStatus(updated.status());
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "rule.set", updated->id, "ok", ""});
+               AuditAdmin(ctx, "rule.set", updated->id);
                return JsonOk(200, policy::RuleToJsonValue(*updated));
              }));
   router.Add("DELETE", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                Status s = ctx.rules->Remove(req.params["id"]);
                if (!s.ok()) return FromStatus(s);
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "rule.remove", req.params["id"], "ok", ""});
+               AuditAdmin(ctx, "rule.remove", req.params["id"]);
                return JsonOk(200, json::object{{"removed", req.params["id"]}});
              }));
 
@@ -158,8 +154,7 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.branding->Create(b); !s.ok()) {
                  return FromStatus(s);
                }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "branding.new", b.identity, "ok", ""});
+               AuditAdmin(ctx, "branding.new", b.identity);
                return JsonOk(201, BrandingJson(b));
              }));
   router.Add("PATCH", "/api/v1/branding/:identity",
@@ -175,16 +170,14 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                if (Status s = ctx.branding->Update(*b); !s.ok()) {
                  return FromStatus(s);
                }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "branding.set", b->identity, "ok", ""});
+               AuditAdmin(ctx, "branding.set", b->identity);
                return JsonOk(200, BrandingJson(*b));
              }));
   router.Add(
       "DELETE", "/api/v1/branding/:identity", Admin(ctx, [&ctx](Request& req) {
         Status s = ctx.branding->Remove(req.params["identity"]);
         if (!s.ok()) return FromStatus(s);
-        ctx.store->AppendAuditBestEffort({0, 0, "admin", "branding.remove",
-                                          req.params["identity"], "ok", ""});
+        AuditAdmin(ctx, "branding.remove", req.params["identity"]);
         return JsonOk(200, json::object{{"removed", req.params["identity"]}});
       }));
 }

@@ -162,8 +162,7 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
         if (Status s = ctx.store->PutTlsPolicy(rec); !s.ok()) {
           return FromStatus(s);
         }
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "tls.policy.set", *domain, "ok", *policy});
+        AuditAdmin(ctx, "tls.policy.set", *domain, *policy);
         return JsonOk(200, json::object{{"domain", *domain},
                                         {"policy", *policy},
                                         {"ca_file", *ca}});
@@ -175,8 +174,7 @@ void RegisterQueueApi(http::Router& router, const ApiContext& ctx) {
                if (!domain.ok()) return FromStatus(domain.status());
                Status s = ctx.store->DeleteTlsPolicy(*domain);
                if (!s.ok()) return FromStatus(s);
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "tls.policy.remove", *domain, "ok", ""});
+               AuditAdmin(ctx, "tls.policy.remove", *domain);
                return JsonOk(200, json::object{{"removed", *domain}});
              }));
 }

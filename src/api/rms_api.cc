@@ -21,16 +21,14 @@ void RegisterRmsApi(http::Router& router, const ApiContext& ctx) {
              Admin(ctx, [&ctx, rms_status](Request&) {
                Status s = ctx.keys->Activate();
                if (!s.ok()) return FromStatus(s);
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "rms.activate", "", "ok", ""});
+               AuditAdmin(ctx, "rms.activate", "");
                return JsonOk(200, rms_status());
              }));
   router.Add("POST", "/api/v1/rms/rotate-key",
              Admin(ctx, [&ctx, rms_status](Request&) {
                auto v = ctx.keys->Rotate();
                if (!v.ok()) return FromStatus(v.status());
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "rms.rotate", std::to_string(*v), "ok", ""});
+               AuditAdmin(ctx, "rms.rotate", std::to_string(*v));
                return JsonOk(200, rms_status());
              }));
 }

@@ -57,8 +57,7 @@ void RegisterSmimeConfigApi(http::Router& router, const ApiContext& ctx) {
                }
                if (Status s = certs.SaveConfig(*c); !s.ok())
                  return FromStatus(s);
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "smime.set", "smime", "ok", *changed});
+               AuditAdmin(ctx, "smime.set", "smime", *changed);
                return ConfigJson(*c, certs);
              }));
   router.Add(

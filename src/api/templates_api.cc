@@ -90,8 +90,7 @@ void RegisterTemplatesApi(http::Router& router, const ApiContext& ctx) {
                if (!t.ok()) return FromStatus(t.status());
                auto created = ctx.templates->Create(*t);
                if (!created.ok()) return FromStatus(created.status());
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "template.new", created->id, "ok", ""});
+               AuditAdmin(ctx, "template.new", created->id);
                return JsonOk(201,
                              json::parse(license::TemplateToJson(*created)));
              }));
@@ -116,8 +115,7 @@ void RegisterTemplatesApi(http::Router& router, const ApiContext& ctx) {
                    return FromStatus(s);
                  }
                }
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "template.set", current->id, "ok", ""});
+               AuditAdmin(ctx, "template.set", current->id);
                auto updated = ctx.templates->Find(current->id);
                if (!updated.ok()) return FromStatus(updated.status());
                return JsonOk(200,

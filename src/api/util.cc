@@ -14,6 +14,13 @@ Response JsonOk(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
 }
 
+void AuditAdmin(const ApiContext& ctx, std::string action, std::string object,
+                std::string detail) {
+  ctx.store->AppendAuditBestEffort({0, 0, "admin", std::move(action),
+                                    std::move(object), "ok",
+                                    std::move(detail)});
+}
+
 Response JsonItems(std::string_view key, size_t n,
                    const std::function<json::value(size_t)>& item) {
   json::array out;

@@ -30,6 +30,10 @@ using http::Response;
 // message (logged instead).
 http::Response FromStatus(const Status& s);
 http::Response JsonOk(int status, const boost::json::value& v);
+// The audit record of a change the admin made that went through: `action`
+// on `object`, with a `detail` that is never a secret.
+void AuditAdmin(const ApiContext& ctx, std::string action, std::string object,
+                std::string detail = "");
 // 200 with {key: [item(0), ..., item(n - 1)]}.
 http::Response JsonItems(std::string_view key, size_t n,
                          const std::function<boost::json::value(size_t)>& item);
