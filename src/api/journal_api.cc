@@ -71,29 +71,23 @@ Result<store::JournalRuleRecord> FindRule(const ApiContext& ctx,
   return NotFoundError("no journal rule '" + std::string(id_or_name) + "'");
 }
 
-Response SetEnabled(const ApiContext& ctx, Request& req) {
-  auto body = ParseObject(req);
-  if (!body.ok()) return FromStatus(body.status());
-  const json::value* enabled = body->if_contains("enabled");
+Result<Response> SetEnabled(const ApiContext& ctx, Request& req) {
+  SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+  const json::value* enabled = body.if_contains("enabled");
   if (enabled == nullptr || !enabled->is_bool()) {
-    return FromStatus(InvalidArgumentError("'enabled' must be true or false"));
+    return InvalidArgumentError("'enabled' must be true or false");
   }
-  auto rule = FindRule(ctx, req.params["id"]);
-  if (!rule.ok()) return FromStatus(rule.status());
-  if (enabled->as_bool() && !rule->enabled) {
+  SP_ASSIGN_OR_RETURN(store::JournalRuleRecord rule,
+                      FindRule(ctx, req.params["id"]));
+  if (enabled->as_bool() && !rule.enabled) {
     // The rule's address may have become unfit since (a TLS policy changed).
-    Status s = CheckJournalAddress(ctx, rule->journal_address);
-    if (!s.ok()) return FromStatus(s);
+    SP_RETURN_IF_ERROR(CheckJournalAddress(ctx, rule.journal_address));
   }
-  rule->enabled = enabled->as_bool();
-  if (Status s = ctx.store->PutJournalRule(*rule); !s.ok()) {
-    return FromStatus(s);
-  }
-  ctx.store->AppendAuditBestEffort(
-      {0, 0, "admin",
-       rule->enabled ? "journal.rule.enable" : "journal.rule.disable", rule->id,
-       "ok", rule->name});
-  return JsonOk(200, RuleJson(*rule));
+  rule.enabled = enabled->as_bool();
+  SP_RETURN_IF_ERROR(ctx.store->PutJournalRule(rule));
+  AuditAdmin(ctx, rule.enabled ? "journal.rule.enable" : "journal.rule.disable",
+             rule.id, rule.name);
+  return JsonOk(200, RuleJson(rule));
 }
 
 }  // namespace
@@ -104,92 +98,76 @@ void RegisterJournalApi(http::Router& router, const ApiContext& ctx) {
                                RuleJson);
              }));
   router.Add("GET", "/api/v1/journal/rules/:id",
-             Admin(ctx, [&ctx](Request& req) {
-               auto r = FindRule(ctx, req.params["id"]);
-               if (!r.ok()) return FromStatus(r.status());
-               return JsonOk(200, RuleJson(*r));
+             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(auto rule, FindRule(ctx, req.params["id"]));
+               return JsonOk(200, RuleJson(rule));
              }));
   router.Add(
-      "POST", "/api/v1/journal/rules", Admin(ctx, [&ctx](Request& req) {
-        auto body = ParseObject(req);
-        if (!body.ok()) return FromStatus(body.status());
-        auto name = StringField(*body, "name", true);
-        auto scope = StringField(*body, "scope", false);
-        auto recipient = StringField(*body, "recipient", false);
-        auto address = StringField(*body, "journal_address", true);
-        for (const Status& s : {name.status(), scope.status(),
-                                recipient.status(), address.status()}) {
-          if (!s.ok()) return FromStatus(s);
-        }
+      "POST", "/api/v1/journal/rules",
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
         store::JournalRuleRecord rule;
-        rule.name = *name;
+        SP_ASSIGN_OR_RETURN(rule.name, StringField(body, "name", true));
+        SP_ASSIGN_OR_RETURN(std::string scope,
+                            StringField(body, "scope", false));
+        SP_ASSIGN_OR_RETURN(std::string recipient,
+                            StringField(body, "recipient", false));
+        SP_ASSIGN_OR_RETURN(std::string address,
+                            StringField(body, "journal_address", true));
         if (rule.name.empty() || rule.name.size() > 128) {
-          return FromStatus(
-              InvalidArgumentError("a journal rule needs a name (1-128)"));
+          return InvalidArgumentError("a journal rule needs a name (1-128)");
         }
-        auto canonical = policy::CanonicalJournalScope(
-            scope->empty() ? std::string("Global") : *scope);
-        if (!canonical.ok()) return FromStatus(canonical.status());
-        rule.scope = *canonical;
-        rule.recipient = AsciiLower(*recipient);
+        SP_ASSIGN_OR_RETURN(rule.scope,
+                            policy::CanonicalJournalScope(
+                                scope.empty() ? std::string("Global") : scope));
+        rule.recipient = AsciiLower(recipient);
         if (!rule.recipient.empty()) {
-          Status s = CheckAddress("recipient", rule.recipient);
-          if (!s.ok()) return FromStatus(s);
+          SP_RETURN_IF_ERROR(CheckAddress("recipient", rule.recipient));
         }
-        rule.journal_address = AsciiLower(*address);
-        if (Status s = CheckJournalAddress(ctx, rule.journal_address);
-            !s.ok()) {
-          return FromStatus(s);
-        }
+        rule.journal_address = AsciiLower(address);
+        SP_RETURN_IF_ERROR(CheckJournalAddress(ctx, rule.journal_address));
         if (FindRule(ctx, rule.name).ok()) {
-          return FromStatus(AlreadyExistsError("a journal rule named '" +
-                                               rule.name + "' exists"));
+          return AlreadyExistsError("a journal rule named '" + rule.name +
+                                    "' exists");
         }
         rule.id = "j" + crypto::RandomToken(8);
         rule.enabled = true;
         rule.created_at = ctx.clock->NowUnix();
-        if (Status s = ctx.store->PutJournalRule(rule); !s.ok()) {
-          return FromStatus(s);
-        }
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "journal.rule.new", rule.id, "ok",
-             rule.name + ": " + rule.scope + " to " + rule.journal_address});
+        SP_RETURN_IF_ERROR(ctx.store->PutJournalRule(rule));
+        AuditAdmin(
+            ctx, "journal.rule.new", rule.id,
+            rule.name + ": " + rule.scope + " to " + rule.journal_address);
         return JsonOk(201, RuleJson(rule));
       }));
   router.Add("PATCH", "/api/v1/journal/rules/:id",
              Admin(ctx, [&ctx](Request& req) { return SetEnabled(ctx, req); }));
-  router.Add(
-      "DELETE", "/api/v1/journal/rules/:id", Admin(ctx, [&ctx](Request& req) {
-        auto rule = FindRule(ctx, req.params["id"]);
-        if (!rule.ok()) return FromStatus(rule.status());
-        if (Status s = ctx.store->DeleteJournalRule(rule->id); !s.ok()) {
-          return FromStatus(s);
-        }
-        ctx.store->AppendAuditBestEffort(
-            {0, 0, "admin", "journal.rule.remove", rule->id, "ok", rule->name});
-        return JsonOk(200, json::object{{"removed", rule->id}});
-      }));
-  router.Add("GET", "/api/v1/journal", Admin(ctx, [&ctx](Request&) {
-               auto v = ctx.store->GetSetting(policy::kJournalNdrToSetting);
-               if (!v.ok()) return FromStatus(v.status());
-               return JsonOk(200, json::object{{"ndr_to", v->value_or("")}});
+  router.Add("DELETE", "/api/v1/journal/rules/:id",
+             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(auto rule, FindRule(ctx, req.params["id"]));
+               SP_RETURN_IF_ERROR(ctx.store->DeleteJournalRule(rule.id));
+               AuditAdmin(ctx, "journal.rule.remove", rule.id, rule.name);
+               return JsonOk(200, json::object{{"removed", rule.id}});
              }));
-  router.Add("PUT", "/api/v1/journal", Admin(ctx, [&ctx](Request& req) {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               auto ndr_to = StringField(*body, "ndr_to", true);
-               if (!ndr_to.ok()) return FromStatus(ndr_to.status());
-               std::string address = AsciiLower(*ndr_to);
+  router.Add(
+      "GET", "/api/v1/journal",
+      Admin(ctx, [&ctx](Request&) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(
+            auto ndr_to, ctx.store->GetSetting(policy::kJournalNdrToSetting));
+        return JsonOk(200, json::object{{"ndr_to", ndr_to.value_or("")}});
+      }));
+  router.Add("PUT", "/api/v1/journal",
+             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+               SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+               SP_ASSIGN_OR_RETURN(std::string ndr_to,
+                                   StringField(body, "ndr_to", true));
+               std::string address = AsciiLower(ndr_to);
                if (!address.empty()) {
-                 Status s = CheckAddress("ndr-to", address);
-                 if (!s.ok()) return FromStatus(s);
+                 SP_RETURN_IF_ERROR(CheckAddress("ndr-to", address));
                }
-               Status s =
-                   ctx.store->PutSetting(policy::kJournalNdrToSetting, address);
-               if (!s.ok()) return FromStatus(s);
-               ctx.store->AppendAuditBestEffort(
-                   {0, 0, "admin", "settings.set",
-                    std::string(policy::kJournalNdrToSetting), "ok", address});
+               SP_RETURN_IF_ERROR(ctx.store->PutSetting(
+                   policy::kJournalNdrToSetting, address));
+               AuditAdmin(ctx, "settings.set",
+                          std::string(policy::kJournalNdrToSetting), address);
                return JsonOk(200, json::object{{"ndr_to", address}});
              }));
 }

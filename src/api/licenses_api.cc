@@ -15,31 +15,31 @@ void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
       "POST", "/api/v1/licenses",
       SignedIn(
           ctx, "licenses are issued to signed-in users, not the admin token",
-          [&ctx](Request& req, const Caller& caller) -> Response {
-            auto body = ParseObject(req);
-            if (!body.ok()) return FromStatus(body.status());
-            auto header = Base64Field(*body, "header");
-            if (!header.ok()) return FromStatus(header.status());
-            auto client = StringField(*body, "client", false);
-            auto lic = ctx.licenses->AcquireForClient(
-                caller.email, *header,
-                client.ok() && !client->empty() ? *client : "api");
-            if (!lic.ok()) return FromStatus(lic.status());
+          [&ctx](Request& req, const Caller& caller) -> Result<Response> {
+            SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+            SP_ASSIGN_OR_RETURN(std::string header,
+                                Base64Field(body, "header"));
+            auto client = StringField(body, "client", false);
+            SP_ASSIGN_OR_RETURN(
+                auto lic,
+                ctx.licenses->AcquireForClient(
+                    caller.email, header,
+                    client.ok() && !client->empty() ? *client : "api"));
             json::array rights;
-            for (rights::Right r : lic->rights.List()) {
+            for (rights::Right r : lic.rights.List()) {
               rights.emplace_back(rights::RightName(r));
             }
             return JsonOk(
                 200,
-                json::object{{"message_id", lic->message_id},
+                json::object{{"message_id", lic.message_id},
                              {"content_key",
-                              Base64Encode(lic->content_key.InsecureBytes())},
+                              Base64Encode(lic.content_key.InsecureBytes())},
                              {"rights", rights},
                              {"signing_public_key",
-                              Base64Encode(AsBytes(lic->signing_public_key))},
-                             {"owner", lic->owner},
-                             {"template", lic->template_name},
-                             {"expires_at", lic->expires_at}});
+                              Base64Encode(AsBytes(lic.signing_public_key))},
+                             {"owner", lic.owner},
+                             {"template", lic.template_name},
+                             {"expires_at", lic.expires_at}});
           }));
 }
 
