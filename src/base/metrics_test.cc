@@ -1,9 +1,12 @@
 #include "base/metrics.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace sealpost {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(MetricsTest, RendersPrometheusText) {
   MetricsRegistry r;
@@ -13,19 +16,18 @@ TEST(MetricsTest, RendersPrometheusText) {
   r.GetGauge("sealpost_queue_depth", "Queued")->Set(7);
   r.GetHistogram("sealpost_http_seconds", "Latency")->Observe(0.003);
   std::string text = r.Render();
-  EXPECT_NE(text.find("# TYPE sealpost_http_requests_total counter\n"),
-            std::string::npos);
+  EXPECT_THAT(text, HasSubstr("# TYPE sealpost_http_requests_total counter\n"));
   // HELP/TYPE once per family.
   EXPECT_EQ(text.find("# TYPE sealpost_http_requests_total"),
             text.rfind("# TYPE sealpost_http_requests_total"));
-  EXPECT_NE(text.find("sealpost_http_requests_total{code=\"200\"} 3\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("sealpost_queue_depth 7\n"), std::string::npos);
-  EXPECT_NE(text.find("sealpost_http_seconds_bucket{le=\"0.0025\"} 0\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("sealpost_http_seconds_bucket{le=\"0.005\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("sealpost_http_seconds_count 1\n"), std::string::npos);
+  EXPECT_THAT(text,
+              HasSubstr("sealpost_http_requests_total{code=\"200\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("sealpost_queue_depth 7\n"));
+  EXPECT_THAT(text,
+              HasSubstr("sealpost_http_seconds_bucket{le=\"0.0025\"} 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("sealpost_http_seconds_bucket{le=\"0.005\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("sealpost_http_seconds_count 1\n"));
 }
 
 TEST(MetricsTest, SameNameSameObject) {

@@ -1,5 +1,6 @@
 #include "mime/compose.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,12 +9,16 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "base/encoding.h"
 #include "mime/view.h"
 
 namespace sealpost::mime {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 ComposeRequest Basic() {
   ComposeRequest r;
@@ -54,20 +59,17 @@ TEST(ComposeTest, PlainMessage) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
   std::string h = Headers(*m);
-  EXPECT_NE(h.find("From: Alice Example <alice@example.com>\r\n"),
-            std::string::npos);
-  EXPECT_NE(h.find("To: bob@example.org\r\n"), std::string::npos);
-  EXPECT_NE(h.find("Subject: Hello\r\n"), std::string::npos);
-  EXPECT_NE(h.find("Date: Mon, 01 Jan 2024 11:00:00 +0000\r\n"),
-            std::string::npos);
-  EXPECT_NE(h.find("MIME-Version: 1.0\r\n"), std::string::npos);
-  EXPECT_NE(h.find("Content-Type: text/plain; charset=utf-8\r\n"),
-            std::string::npos);
-  EXPECT_NE(h.find("Content-Transfer-Encoding: quoted-printable\r\n"),
-            std::string::npos);
-  EXPECT_EQ(h.find("multipart"), std::string::npos);
-  EXPECT_EQ(h.find("Cc:"), std::string::npos);
-  EXPECT_EQ(h.find("In-Reply-To:"), std::string::npos);
+  for (std::string_view line :
+       {"From: Alice Example <alice@example.com>\r\n",
+        "To: bob@example.org\r\n", "Subject: Hello\r\n",
+        "Date: Mon, 01 Jan 2024 11:00:00 +0000\r\n", "MIME-Version: 1.0\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\n",
+        "Content-Transfer-Encoding: quoted-printable\r\n"}) {
+    EXPECT_THAT(h, HasSubstr(line));
+  }
+  for (std::string_view absent : {"multipart", "Cc:", "In-Reply-To:"}) {
+    EXPECT_THAT(h, Not(HasSubstr(absent)));
+  }
 
   auto v = ParseForReading(*m);
   ASSERT_TRUE(v.ok());
@@ -101,10 +103,9 @@ TEST(ComposeTest, Utf8HeadersAndReplyFields) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
   std::string h = Headers(*m);
-  EXPECT_NE(h.find("In-Reply-To: <orig@example.org>\r\n"), std::string::npos);
-  EXPECT_NE(h.find("References: <a@x> <orig@example.org>\r\n"),
-            std::string::npos);
-  EXPECT_NE(h.find("@example.com>\r\n"), std::string::npos);
+  EXPECT_THAT(h, HasSubstr("In-Reply-To: <orig@example.org>\r\n"));
+  EXPECT_THAT(h, HasSubstr("References: <a@x> <orig@example.org>\r\n"));
+  EXPECT_THAT(h, HasSubstr("@example.com>\r\n"));
   // Header values are ASCII.
   for (unsigned char c : h) EXPECT_LT(c, 0x80);
 
@@ -137,10 +138,10 @@ TEST(ComposeTest, AttachmentsAreExact) {
   auto m = ComposeMessage(r);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ExpectWellFormed(*m);
-  EXPECT_NE(m->find("Content-Type: multipart/mixed; boundary=\"=_sealpost_"),
-            std::string::npos);
-  EXPECT_NE(m->find("filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%82%AC.bin"),
-            std::string::npos);
+  EXPECT_THAT(
+      *m, HasSubstr("Content-Type: multipart/mixed; boundary=\"=_sealpost_"));
+  EXPECT_THAT(*m,
+              HasSubstr("filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%82%AC.bin"));
 
   auto v = ParseForReading(*m);
   ASSERT_TRUE(v.ok());
@@ -260,7 +261,7 @@ TEST(ComposeTest, QuotedPrintableLines) {
     EXPECT_LE(end - start, 76u);
     start = end + 2;
   }
-  EXPECT_EQ(body.find("\r\nFrom "), std::string::npos);
+  EXPECT_THAT(body, Not(HasSubstr("\r\nFrom ")));
   EXPECT_EQ(ParseForReading(*m)->text, r.text);
 }
 

@@ -2,22 +2,24 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "mime/sample_mail_for_testing.h"
+
 namespace sealpost::mime {
 namespace {
 
 TEST(FactsTest, SubjectAttachmentsBody) {
-  std::string mail =
+  std::string mail = testing::MultipartMail(
       "From: a@example.com\r\nTo: b@example.org\r\n"
       "Subject: =?UTF-8?B?w6l0w6k=?= [encrypt]\r\n"
-      "Sensitivity: Company-Confidential\r\n"
-      "MIME-Version: 1.0\r\n"
-      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
-      "--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
-      "Content-Transfer-Encoding: quoted-printable\r\n\r\nsecret =C3=A9 "
-      "plans\r\n"
-      "--b\r\nContent-Type: application/pdf\r\n"
-      "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
+      "Sensitivity: Company-Confidential\r\n",
+      "mixed", "b",
+      {"Content-Type: text/plain; charset=utf-8\r\n"
+       "Content-Transfer-Encoding: quoted-printable\r\n\r\nsecret =C3=A9 plans",
+       "Content-Type: application/pdf\r\n"
+       "Content-Disposition: attachment; filename=\"report.pdf\"\r\n"
+       "Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF"});
   auto f = ExtractFacts(mail);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->subject, "\xc3\xa9t\xc3\xa9 [encrypt]");
@@ -42,17 +44,15 @@ TEST(FactsTest, ProtectedAndSmime) {
   ASSERT_TRUE(p.ok());
   // Only the claim: the protection stage checks its seal.
   EXPECT_EQ(p->protected_header, "v1; id=abc; template=\"Do Not Forward\"");
-  auto s = ExtractFacts(
-      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime;"
-      " smime-type=enveloped-data; name=smime.p7m\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n");
+  auto s = ExtractFacts(testing::SinglePartMail(
+      "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
+      "base64", "AAAA\r\n"));
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->claims_smime_encrypted);
   EXPECT_EQ(s->smime_content, std::string(3, '\0'));
-  auto signed_mail = ExtractFacts(
-      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; "
-      "protocol=\"application/pkcs7-signature\"; boundary=s\r\n\r\n--s\r\n"
-      "Content-Type: text/plain\r\n\r\nhi\r\n--s--\r\n");
+  auto signed_mail = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "signed; protocol=\"application/pkcs7-signature\"", "s",
+      {"Content-Type: text/plain\r\n\r\nhi"}));
   ASSERT_TRUE(signed_mail.ok());
   EXPECT_TRUE(signed_mail->is_signed);
 }

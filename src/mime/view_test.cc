@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mime/sample_mail_for_testing.h"
+
 namespace sealpost::mime {
 namespace {
 
@@ -55,16 +57,13 @@ TEST(ViewTest, MissingAndBadDate) {
 }
 
 TEST(ViewTest, AlternativeTakesEachBody) {
-  std::string mail =
-      "Subject: alt\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
-      "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n"
-      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-      "caf=C3=A9 with a soft=\r\n break\r\n"
-      "--alt\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\n"
-      "PHA+Y2Fmw6k8L3A+\r\n"
-      "--alt--\r\n";
+  std::string mail = testing::MultipartMail(
+      "Subject: alt\r\n", "alternative", "alt",
+      {"Content-Type: text/plain; charset=utf-8\r\n"
+       "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+       "caf=C3=A9 with a soft=\r\n break",
+       "Content-Type: text/html; charset=\"UTF-8\"\r\n"
+       "Content-Transfer-Encoding: base64\r\n\r\nPHA+Y2Fmw6k8L3A+"});
   auto v = ParseForReading(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "caf\xc3\xa9 with a soft break");
@@ -131,13 +130,11 @@ TEST(ViewTest, RelatedInlineImageAndRfc2231Attachment) {
 }
 
 TEST(ViewTest, Rfc2047FilenameAndAttachmentDispositionOnText) {
-  std::string mail =
-      "Subject: x\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
-      "--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
-      "--b\r\nContent-Type: text/plain; name=\"=?ISO-8859-1?Q?r=E9sum=E9.txt?="
-      "\"\r\nContent-Disposition: attachment\r\n\r\nnot the body\r\n"
-      "--b--\r\n";
+  std::string mail = testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\nbody",
+       "Content-Type: text/plain; name=\"=?ISO-8859-1?Q?r=E9sum=E9.txt?=\"\r\n"
+       "Content-Disposition: attachment\r\n\r\nnot the body"});
   auto v = ParseForReading(mail);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->text, "body");
@@ -147,24 +144,22 @@ TEST(ViewTest, Rfc2047FilenameAndAttachmentDispositionOnText) {
 }
 
 TEST(ViewTest, FilenamesAreSanitized) {
-  std::string mail =
-      "Subject: x\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
-      "--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n"
-      "--b\r\nContent-Type: application/octet-stream\r\n"
-      "Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\n"
-      "x\r\n"
-      "--b\r\nContent-Type: application/octet-stream\r\n"
-      "Content-Disposition: attachment; filename=\"C:\\\\temp\\\\a.txt\"\r\n"
-      "\r\nx\r\n"
-      // U+202E RIGHT-TO-LEFT OVERRIDE and a tab: "invoice<RLO>fdp.exe".
-      "--b\r\nContent-Type: application/octet-stream\r\n"
-      "Content-Disposition: attachment;\r\n"
-      " filename*=UTF-8''invoice%E2%80%AEfdp%09.exe\r\n\r\nx\r\n"
-      "--b\r\nContent-Type: application/pdf\r\n"
-      "Content-Disposition: attachment; filename=\"..\"\r\n\r\nx\r\n"
-      "--b\r\nContent-Type: application/x-unknown-thing\r\n\r\nx\r\n"
-      "--b--\r\n";
+  std::string mail = testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\nbody",
+       "Content-Type: application/octet-stream\r\n"
+       "Content-Disposition: attachment; filename=\"../../etc/passwd\"\r\n\r\n"
+       "x",
+       "Content-Type: application/octet-stream\r\n"
+       "Content-Disposition: attachment; filename=\"C:\\\\temp\\\\a.txt\"\r\n"
+       "\r\nx",
+       // U+202E RIGHT-TO-LEFT OVERRIDE and a tab: "invoice<RLO>fdp.exe".
+       "Content-Type: application/octet-stream\r\n"
+       "Content-Disposition: attachment;\r\n"
+       " filename*=UTF-8''invoice%E2%80%AEfdp%09.exe\r\n\r\nx",
+       "Content-Type: application/pdf\r\n"
+       "Content-Disposition: attachment; filename=\"..\"\r\n\r\nx",
+       "Content-Type: application/x-unknown-thing\r\n\r\nx"});
   auto v = ParseForReading(mail);
   ASSERT_TRUE(v.ok());
   ASSERT_EQ(v->parts.size(), 5u);
@@ -185,10 +180,7 @@ TEST(ViewTest, FilenamesAreSanitized) {
 TEST(ViewTest, Charsets) {
   auto view = [](const std::string& content_type, const std::string& cte,
                  const std::string& body) {
-    std::string mail = "Subject: c\r\nMIME-Version: 1.0\r\n";
-    if (!content_type.empty()) mail += "Content-Type: " + content_type + "\r\n";
-    if (!cte.empty()) mail += "Content-Transfer-Encoding: " + cte + "\r\n";
-    auto v = ParseForReading(mail + "\r\n" + body);
+    auto v = ParseForReading(testing::SinglePartMail(content_type, cte, body));
     return v.ok() ? v->text : "ERROR " + v.status().ToString();
   };
   // Declared latin1, 8-bit.
@@ -269,9 +261,7 @@ TEST(ViewTest, BodyIsCapped) {
   body += "\xc3\xa9";  // cut in the middle of this character
   body += std::string(1000, 'b');
   std::string mail =
-      "Subject: big\r\nContent-Type: text/plain; charset=utf-8"
-      "\r\n\r\n" +
-      body;
+      testing::SinglePartMail("text/plain; charset=utf-8", "", body);
   auto v = ParseForReading(mail, 1001);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->body_truncated);
@@ -283,25 +273,20 @@ TEST(ViewTest, BodyIsCapped) {
 }
 
 TEST(ViewTest, NestedMessageIsOneAttachment) {
-  std::string inner =
-      "From: inner@example.com\r\nSubject: Quarterly numbers\r\n"
-      "MIME-Version: 1.0\r\n"
-      "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
-      "--in\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
-      "--in\r\nContent-Type: text/html\r\n\r\n<b>inner</b>\r\n"
-      "--in\r\nContent-Type: image/gif\r\nContent-Disposition: attachment; "
-      "filename=x.gif\r\n\r\nGIF\r\n"
-      "--in--\r\n";
-  std::string mail =
-      "Subject: Fwd: Quarterly numbers\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/mixed; boundary=out\r\n\r\n"
-      "--out\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-      "--out\r\nContent-Type: message/rfc822\r\n\r\n" +
-      inner +
-      "\r\n--out\r\nContent-Type: message/rfc822\r\n"
-      "Content-Disposition: attachment; filename=\"saved.msg\"\r\n\r\n"
-      "Subject: second\r\n\r\nhi\r\n"
-      "\r\n--out--\r\n";
+  std::string inner = testing::MultipartMail(
+      "From: inner@example.com\r\nSubject: Quarterly numbers\r\n", "mixed",
+      "in",
+      {"Content-Type: text/plain\r\n\r\ninner text",
+       "Content-Type: text/html\r\n\r\n<b>inner</b>",
+       "Content-Type: image/gif\r\nContent-Disposition: attachment; "
+       "filename=x.gif\r\n\r\nGIF"});
+  std::string mail = testing::MultipartMail(
+      "Subject: Fwd: Quarterly numbers\r\n", "mixed", "out",
+      {"Content-Type: text/plain\r\n\r\nsee attached",
+       "Content-Type: message/rfc822\r\n\r\n" + inner,
+       "Content-Type: message/rfc822\r\n"
+       "Content-Disposition: attachment; filename=\"saved.msg\"\r\n\r\n"
+       "Subject: second\r\n\r\nhi\r\n"});
   auto v = ParseForReading(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "see attached");
@@ -326,23 +311,19 @@ TEST(ViewTest, NestedMessageIsOneAttachment) {
 }
 
 TEST(ViewTest, HtmlOnlyAndAttachmentOnly) {
-  auto html = ParseForReading(
-      "Subject: h\r\nContent-Type: text/html; charset=windows-1252\r\n\r\n"
-      "<p>\x93quoted\x94</p>");
+  auto html = ParseForReading(testing::SinglePartMail(
+      "text/html; charset=windows-1252", "", "<p>\x93quoted\x94</p>"));
   ASSERT_TRUE(html.ok());
   EXPECT_EQ(html->text, "");
   EXPECT_EQ(html->html, "<p>\xe2\x80\x9cquoted\xe2\x80\x9d</p>");
-  auto pdf = ParseForReading(
-      "Subject: p\r\nContent-Type: application/pdf\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n");
+  const std::string pdf_mail =
+      testing::SinglePartMail("application/pdf", "base64", "JVBERi0xLjQK\r\n");
+  auto pdf = ParseForReading(pdf_mail);
   ASSERT_TRUE(pdf.ok());
   ASSERT_EQ(pdf->parts.size(), 1u);
   EXPECT_EQ(pdf->parts[0].index, 0);
   EXPECT_EQ(pdf->parts[0].filename, "attachment-1.pdf");
-  auto bytes = PartContent(
-      "Subject: p\r\nContent-Type: application/pdf\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n",
-      0);
+  auto bytes = PartContent(pdf_mail, 0);
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(bytes->bytes, "%PDF-1.4\n");
 }

@@ -317,22 +317,25 @@ TEST(EvaluateTest, ProtectWinsOverRemoveProtection) {
   }
 }
 
+// The plan of an Encrypt rule "enc" given before a Do Not Forward rule "dnf",
+// with these priorities.
+Plan EncryptThenDoNotForward(int encrypt_priority, int dnf_priority) {
+  return Evaluate(
+      {MakeRule("enc", encrypt_priority, {}, {ApplyTemplate("Encrypt")}),
+       MakeRule("dnf", dnf_priority, {}, {ApplyTemplate("Do Not Forward")})},
+      SampleFacts());
+}
+
 TEST(EvaluateTest, ConflictingTemplatesFirstByPriorityWins) {
   // Given out of order: priority decides, not the vector position.
-  const Plan plan =
-      Evaluate({MakeRule("enc", 5, {}, {ApplyTemplate("Encrypt")}),
-                MakeRule("dnf", 1, {}, {ApplyTemplate("Do Not Forward")})},
-               SampleFacts());
+  const Plan plan = EncryptThenDoNotForward(5, 1);
   EXPECT_EQ(plan.recipients[0].treatment.template_name, "Do Not Forward");
   EXPECT_EQ(plan.fired_rules, (std::vector<std::string>{"dnf", "enc"}));
 }
 
 TEST(EvaluateTest, EqualPrioritiesKeepTheGivenOrder) {
-  const Plan plan =
-      Evaluate({MakeRule("enc", 0, {}, {ApplyTemplate("Encrypt")}),
-                MakeRule("dnf", 0, {}, {ApplyTemplate("Do Not Forward")})},
-               SampleFacts());
-  EXPECT_EQ(plan.recipients[0].treatment.template_name, "Encrypt");
+  EXPECT_EQ(EncryptThenDoNotForward(0, 0).recipients[0].treatment.template_name,
+            "Encrypt");
 }
 
 TEST(EvaluateTest, StopProcessingStopsLaterRulesForMatchedRecipientsOnly) {

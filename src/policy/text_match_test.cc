@@ -2,42 +2,66 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
 #include "base/strings.h"
 #include "policy/message_facts.h"
 
 namespace sealpost::policy {
 namespace {
 
+// A text and a pattern for one of the matchers below.
+struct TextAndPattern {
+  std::string text;
+  std::string_view pattern;
+};
+
+void ExpectMatches(bool (*match)(std::string_view, std::string_view),
+                   std::initializer_list<TextAndPattern> matching,
+                   std::initializer_list<TextAndPattern> not_matching) {
+  for (const auto& [text, pattern] : matching) {
+    EXPECT_TRUE(match(text, pattern)) << text << " ~ " << pattern;
+  }
+  for (const auto& [text, pattern] : not_matching) {
+    EXPECT_FALSE(match(text, pattern))
+        << text.substr(0, 40) << " ~ " << pattern;
+  }
+}
+
 TEST(TextMatchTest, Glob) {
-  EXPECT_TRUE(GlobMatch("Report.DOCX", "*.docx"));
-  EXPECT_TRUE(GlobMatch("abc", "a?c"));
-  EXPECT_TRUE(GlobMatch("", "*"));
-  EXPECT_TRUE(GlobMatch("aXbXc", "a*b*c"));
-  EXPECT_FALSE(GlobMatch("abc", "a?"));
-  EXPECT_FALSE(GlobMatch("report.docx.exe", "*.docx"));
-  // Many stars against a long non-matching name stays fast.
-  EXPECT_FALSE(GlobMatch(std::string(5000, 'a'), "*a*a*a*a*a*b"));
+  ExpectMatches(GlobMatch,
+                {{"Report.DOCX", "*.docx"},
+                 {"abc", "a?c"},
+                 {"", "*"},
+                 {"aXbXc", "a*b*c"}},
+                {{"abc", "a?"},
+                 {"report.docx.exe", "*.docx"},
+                 // Many stars against a long non-matching name stays fast.
+                 {std::string(5000, 'a'), "*a*a*a*a*a*b"}});
 }
 
 TEST(TextMatchTest, Domains) {
-  EXPECT_TRUE(DomainMatches("corp.example", "CORP.example"));
-  EXPECT_TRUE(DomainMatches("a.b.corp.example", "corp.example"));
-  EXPECT_TRUE(DomainMatches("a.corp.example", "*.corp.example"));
-  EXPECT_TRUE(DomainMatches("corp.example", "@corp.example"));
-  EXPECT_FALSE(DomainMatches("xcorp.example", "corp.example"));
-  EXPECT_FALSE(DomainMatches("corp.example", ""));
+  ExpectMatches(DomainMatches,
+                {{"corp.example", "CORP.example"},
+                 {"a.b.corp.example", "corp.example"},
+                 {"a.corp.example", "*.corp.example"},
+                 {"corp.example", "@corp.example"}},
+                {{"xcorp.example", "corp.example"}, {"corp.example", ""}});
   EXPECT_EQ(DomainOf("a@b@c.example"), "c.example");
 }
 
 TEST(TextMatchTest, AttachmentNames) {
-  EXPECT_TRUE(AttachmentNameMatches("a.pdf", "pdf"));
-  EXPECT_TRUE(AttachmentNameMatches("a.pdf", ".PDF"));
-  EXPECT_TRUE(AttachmentNameMatches("a.pdf", "*.pdf"));
-  EXPECT_TRUE(AttachmentNameMatches("A.PDF", "a.pdf"));
-  EXPECT_TRUE(AttachmentNameMatches("invoice-7.pdf", "invoice-?.*"));
-  EXPECT_FALSE(AttachmentNameMatches("pdf", "pdf"));  // no extension
-  EXPECT_FALSE(AttachmentNameMatches("a.pdf", "b.pdf"));
-  EXPECT_FALSE(AttachmentNameMatches("a.pdf", ""));
+  ExpectMatches(AttachmentNameMatches,
+                {{"a.pdf", "pdf"},
+                 {"a.pdf", ".PDF"},
+                 {"a.pdf", "*.pdf"},
+                 {"A.PDF", "a.pdf"},
+                 {"invoice-7.pdf", "invoice-?.*"}},
+                {{"pdf", "pdf"},  // no extension
+                 {"a.pdf", "b.pdf"},
+                 {"a.pdf", ""}});
 }
 
 TEST(TextMatchTest, WordListBoundaries) {

@@ -7,12 +7,10 @@ namespace {
 
 PendingSignIns::Entry Started(const std::string& state,
                               const std::string& browser, int64_t at) {
-  PendingSignIns::Entry e;
-  e.start.state = state;
-  e.message_id = "m1";
-  e.browser = browser;
-  e.created_at = at;
-  return e;
+  return {.start = {.state = state},
+          .message_id = "m1",
+          .browser = browser,
+          .created_at = at};
 }
 
 TEST(PendingSignInsTest, TakenOnceWithinItsLifetime) {

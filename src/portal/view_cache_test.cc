@@ -7,13 +7,11 @@ namespace {
 
 ViewCache::Entry Page(std::string body, int64_t expires_ms,
                       uint64_t generation) {
-  ViewCache::Entry e;
-  e.response.body = std::move(body);
-  e.email = "ext@gmail.test";
-  e.message_id = "m1";
-  e.expires_ms = expires_ms;
-  e.generation = generation;
-  return e;
+  return {.response = {.body = std::move(body)},
+          .email = "ext@gmail.test",
+          .message_id = "m1",
+          .expires_ms = expires_ms,
+          .generation = generation};
 }
 
 TEST(ViewCacheTest, HitUntilExpiryOrARightsChange) {

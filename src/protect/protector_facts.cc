@@ -91,8 +91,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   } else {
     run.head = std::move(raw);
   }
-  run.size =
-      spool.size() - run.skip + static_cast<int64_t>(run.head_fields.size());
+  run.size = run.SpooledSize();
   run.streamed = true;
   return true;
 }
@@ -112,8 +111,7 @@ Status Protector::LoadWhole(Run& run) {
   if (!run.loaded.empty() || run.in.spool == nullptr) return Status::Ok();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
                       OpenOriginal(run, std::string()));
-  const int64_t expected = run.in.spool->size() - run.skip +
-                           static_cast<int64_t>(run.head_fields.size());
+  const int64_t expected = run.SpooledSize();
   std::string whole;
   whole.reserve(static_cast<size_t>(expected));
   for (;;) {

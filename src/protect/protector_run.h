@@ -89,6 +89,11 @@ struct Protector::Run {
   std::string head_fields;
   int64_t skip = 0;
   std::string loaded;
+  // The size of what OpenOriginal reads: the spool with its first `skip`
+  // bytes replaced by `head_fields`.
+  int64_t SpooledSize() const {
+    return in.spool->size() - skip + static_cast<int64_t>(head_fields.size());
+  }
   // The client's bytes parsed once (Inspect): the facts come from it, and
   // so do the index terms when `original` is those bytes (IndexProtected).
   std::optional<mime::ParsedMessage> parsed;

@@ -1,5 +1,6 @@
 #include "search/text_extract.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,6 +8,9 @@
 
 namespace sealpost::search {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A one-page PDF 1.4 that shows `text` in Helvetica, with a right xref.
 std::string MinimalPdf(const std::string& text) {
@@ -43,12 +47,12 @@ TEST(TextExtractTest, HtmlLosesTagsScriptsAndStylesKeepsEntities) {
       "<html><head><style>p{color:red}</style><script>var secret=1;"
       "</script></head><body><p>Caf&eacute; <b>bold</b>word&amp;more&#33;"
       "<!-- hidden --></p></body></html>");
-  EXPECT_NE(text.find("Caf\xc3\xa9"), std::string::npos);
-  EXPECT_NE(text.find("bold"), std::string::npos);
-  EXPECT_NE(text.find("word&more!"), std::string::npos);
-  EXPECT_EQ(text.find("color"), std::string::npos);
-  EXPECT_EQ(text.find("secret"), std::string::npos);
-  EXPECT_EQ(text.find("hidden"), std::string::npos);
+  EXPECT_THAT(text, HasSubstr("Caf\xc3\xa9"));
+  EXPECT_THAT(text, HasSubstr("bold"));
+  EXPECT_THAT(text, HasSubstr("word&more!"));
+  EXPECT_THAT(text, Not(HasSubstr("color")));
+  EXPECT_THAT(text, Not(HasSubstr("secret")));
+  EXPECT_THAT(text, Not(HasSubstr("hidden")));
 }
 
 TEST(TextExtractTest, OoxmlTextJoinsRunsAndSplitsParagraphs) {
@@ -57,15 +61,15 @@ TEST(TextExtractTest, OoxmlTextJoinsRunsAndSplitsParagraphs) {
       "</w:r><w:r><w:t xml:space=\"preserve\">lo</w:t></w:r></w:p><w:p>"
       "<w:r><w:rPr><w:b/></w:rPr><w:t>World &amp; co</w:t></w:r></w:p>"
       "</w:body></w:document>");
-  EXPECT_NE(text.find("Hello"), std::string::npos);
-  EXPECT_NE(text.find("World & co"), std::string::npos);
+  EXPECT_THAT(text, HasSubstr("Hello"));
+  EXPECT_THAT(text, HasSubstr("World & co"));
   EXPECT_EQ(text.find("Hello World"), text.find("Hello"));
 }
 
 TEST(TextExtractTest, PdfTextComesFromPoppler) {
   auto text = PdfText(MinimalPdf("quarterly zanzibar figures"));
   ASSERT_TRUE(text.ok()) << text.status().ToString();
-  EXPECT_NE(text->find("zanzibar"), std::string::npos) << *text;
+  EXPECT_THAT(*text, HasSubstr("zanzibar"));
 }
 
 TEST(TextExtractTest, BadDocumentsAreErrorsNotCrashes) {

@@ -3,7 +3,10 @@
 // the gateway's sender and relay policy.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/temp_dir_for_testing.h"
@@ -16,23 +19,32 @@
 namespace sealpost::smtp {
 namespace {
 
+// Each text as DotStuff gives it for DATA.
+void ExpectDotStuffed(
+    std::initializer_list<std::pair<std::string_view, std::string_view>>
+        cases) {
+  for (const auto& [text, stuffed] : cases) {
+    EXPECT_EQ(DotStuff(text), stuffed) << text;
+  }
+}
+
 TEST(DotStuffTest, DoublesLeadingDotsAndTerminates) {
-  EXPECT_EQ(DotStuff("a\r\n.b\r\n..c\r\n"), "a\r\n..b\r\n...c\r\n.\r\n");
-  EXPECT_EQ(DotStuff(".\r\n"), "..\r\n.\r\n");
-  EXPECT_EQ(DotStuff("no final newline"), "no final newline\r\n.\r\n");
-  EXPECT_EQ(DotStuff(""), ".\r\n");
+  ExpectDotStuffed({{"a\r\n.b\r\n..c\r\n", "a\r\n..b\r\n...c\r\n.\r\n"},
+                    {".\r\n", "..\r\n.\r\n"},
+                    {"no final newline", "no final newline\r\n.\r\n"},
+                    {"", ".\r\n"}});
 }
 
 // Defence in depth against SMTP smuggling (RFC 5321 §2.3.8): a next hop
 // that takes a bare CR or LF for a line end must still never see a lone
 // "." there, whatever a stored message holds.
 TEST(DotStuffTest, StuffsAfterBareCrAndLf) {
-  EXPECT_EQ(DotStuff("a\n.\nb\r\n"), "a\n..\nb\r\n.\r\n");
-  EXPECT_EQ(DotStuff("a\r.\r\nb\r\n"), "a\r..\r\nb\r\n.\r\n");
-  EXPECT_EQ(DotStuff("a\r\n.\rb\r\n"), "a\r\n..\rb\r\n.\r\n");
-  // The terminator always follows a CRLF.
-  EXPECT_EQ(DotStuff("a\n"), "a\n\r\n.\r\n");
-  EXPECT_EQ(DotStuff("a\r"), "a\r\r\n.\r\n");
+  ExpectDotStuffed({{"a\n.\nb\r\n", "a\n..\nb\r\n.\r\n"},
+                    {"a\r.\r\nb\r\n", "a\r..\r\nb\r\n.\r\n"},
+                    {"a\r\n.\rb\r\n", "a\r\n..\rb\r\n.\r\n"},
+                    // The terminator always follows a CRLF.
+                    {"a\n", "a\n\r\n.\r\n"},
+                    {"a\r", "a\r\r\n.\r\n"}});
 }
 
 // Slices given as they are, then an optional error.
