@@ -2,8 +2,9 @@
 that `openssl cms` and `gpgsm` made, with the signed-in user's own key on
 file (the key never leaves the server), and reports each signature;
 `sealpost protect --smime` makes S/MIME that `openssl cms` and `gpgsm`
-open. The attack: Bob, signed in as himself (or the admin token), cannot
-have Alice's S/MIME mail opened with her key.
+open, a message over server.max_request_bytes too (spooled and encrypted
+a slice at a time, issue 14). The attack: Bob, signed in as himself (or
+the admin token), cannot have Alice's S/MIME mail opened with her key.
 """
 
 import base64
@@ -56,7 +57,7 @@ class SmimeClientTest(PkiCase):
                    SEALPOST_PASSWORD=self.users[user])
         env.pop("SEALPOST_TOKEN", None)
         return subprocess.run([BINARY] + list(args), env=env, input=stdin,
-                              capture_output=True, timeout=60)
+                              capture_output=True, timeout=180)
 
     def write(self, name, data):
         path = self.pki.path(name)
@@ -283,6 +284,58 @@ class SmimeClientTest(PkiCase):
                           "--template", "Encrypt", "--to",
                           "carol@partner.test", original)
         self.assertEqual(r.returncode, 1)
+
+    def test_protect_smime_of_a_message_over_the_request_limit(self):
+        """12 MB, over server.max_request_bytes: spooled by the server as
+        it arrives and encrypted a slice at a time (issue 14); openssl cms
+        and `sealpost open` give it back byte for byte."""
+        tag = unique()
+        line = bytes(range(32, 127)) + b"\r\n"
+        body = (b"secret-" + tag.encode() + b"\r\n"
+                + line * (12 * 1024 * 1024 // len(line)))
+        fields = ("From: alice@example.com\r\nTo: carol@partner.test\r\n"
+                  "Subject: large " + tag + "\r\nMIME-Version: 1.0\r\n"
+                  ).encode()
+        entity = b"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + body
+        original = self.write("large-" + tag + ".eml", fields + entity)
+        out = self.pki.path("large-smime-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "protect", "--smime", "--to",
+                          "carol@partner.test", "--out", out, original)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"encrypted to certificates", r.stderr)
+        with open(out, "rb") as f:
+            made = f.read()
+        self.assertTrue(made.startswith(
+            b"From: alice@example.com\r\nTo: carol@partner.test\r\n"))
+        self.assertIn(b"smime-type=enveloped-data", made)
+        self.assertNotIn(b"secret-" + tag.encode(), made)
+        # Made as a stream: a ContentInfo of indefinite length (BER).
+        b64 = made.split(b"\r\n\r\n", 2)[1][:76]
+        self.assertEqual(base64.b64decode(b64)[:2], b"\x30\x80")
+        # Carol, with openssl cms: the entity byte for byte.
+        inner = run(["openssl", "cms", "-decrypt", "-binary", "-in", out,
+                     "-recip", "carol.pem", "-inkey", "carol.key"],
+                    self.pki.dir).stdout
+        self.assertTrue(inner == entity, "the decrypted entity differs")
+        # Alice (her own certificate is a recipient): the original.
+        r = self.sealpost("alice@example.com", "open", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout == fields + entity,
+                        "sealpost open differs from the original")
+        self.assertTrue(any(a[0] == "alice@example.com" and a[1] == "ok"
+                            for a in self.audit("smime.protect")))
+        # A recipient without a certificate: refused and audited before the
+        # body is encrypted, nothing written.
+        out2 = self.pki.path("large-none-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "protect", "--smime", "--to",
+                          "nobody@partner.test", "--out", out2, original)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no certificate on file for nobody@partner.test",
+                      r.stderr)
+        self.assertFalse(os.path.exists(out2))
+        self.assertTrue(any(a[1] == "refused" and
+                            "nobody@partner.test" in a[2]
+                            for a in self.audit("smime.protect")))
 
 
 if __name__ == "__main__":

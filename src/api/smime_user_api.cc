@@ -3,12 +3,16 @@
 // the server, for that user only: the caller's address comes from their
 // session, never from the request, the admin token is refused (the admin
 // is no one's key holder), and every use and refusal is audited with the
-// user as the actor, as a license acquisition is.
+// user as the actor, as a license acquisition is. A message to protect
+// larger than the server holds in memory comes spooled
+// (http::Request::body_source) and its S/MIME mail goes back from a second
+// spool a slice at a time (issue 14).
 #include <boost/json.hpp>
 
 #include "api/api_routes.h"
 #include "api/util.h"
 #include "base/encoding.h"
+#include "crypto/spool.h"
 #include "smime/certificate_directory.h"
 #include "smime/client_mail.h"
 #include "smime/smime_config.h"
@@ -20,6 +24,49 @@ namespace {
 std::string AsUser(std::string_view what) {
   return std::string(what) +
          " as a signed-in user: the admin token holds no one's key";
+}
+
+// The S/MIME mail made into a spool, sent from it a slice at a time; it
+// keeps the spool (its file) for as long as it is sent.
+class SpooledMail {
+ public:
+  SpooledMail(std::shared_ptr<crypto::Spool> spool,
+              std::unique_ptr<ByteSource> reader)
+      : spool_(std::move(spool)), reader_(std::move(reader)) {}
+  int64_t size() const { return spool_->size(); }
+  Result<size_t> Read(size_t max, std::string* out) {
+    return reader_->Read(max, out);
+  }
+
+ private:
+  std::shared_ptr<crypto::Spool> spool_;
+  std::unique_ptr<ByteSource> reader_;
+};
+
+// The answer to a protection: the certificates and signer in its fields,
+// audited with the user as the actor.
+Response Protected(const ApiContext& ctx, const Caller& caller,
+                   const std::string& recipients, const smime::SmimeMail& made,
+                   Response r) {
+  std::string ids;
+  for (const auto& id : made.certificate_ids) {
+    ids += (ids.empty() ? "" : ",") + id.substr(0, 16);
+  }
+  ctx.store->AppendAuditBestEffort({0, 0, caller.email, "smime.protect",
+                                    recipients, "ok",
+                                    "encrypted to certificates " + ids});
+  if (!made.signer_id.empty()) {
+    ctx.store->AppendAuditBestEffort(
+        {0, 0, caller.email, "smime.sign", recipients, "ok",
+         "signed with the private key of certificate " +
+             made.signer_id.substr(0, 16)});
+  }
+  r.status = 201;
+  r.content_type = "message/rfc822";
+  r.headers = {{"X-Sealpost-Smime-Certificates", ids},
+               {"X-Sealpost-Smime-Signer", made.signer_id.substr(0, 16)},
+               {"X-Sealpost-Smime-Note", made.note}};
+  return r;
 }
 
 }  // namespace
@@ -79,39 +126,40 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
             bool sign = req.QueryParam("sign") == "true";
             auto config = smime::SmimeConfig::Load(*ctx.store);
             if (!config.ok()) return FromStatus(config.status());
-            auto made = smime::ProtectMail(certs, req.body, caller.email, to,
-                                           sign, config->Options());
             std::string recipients;
             for (const auto& t : to)
               recipients += (recipients.empty() ? "" : ",") + t;
-            if (!made.ok()) {
-              ctx.store->AppendAuditBestEffort(
-                  {0, 0, caller.email, "smime.protect", recipients, "refused",
-                   made.status().message()});
-              return FromStatus(made.status());
+            auto refused = [&](const Status& st) {
+              ctx.store->AppendAuditBestEffort({0, 0, caller.email,
+                                                "smime.protect", recipients,
+                                                "refused", st.message()});
+              return FromStatus(st);
+            };
+            if (req.body_source != nullptr) {
+              // Spooled (issue 14): read and made a slice at a time.
+              auto spool = crypto::Spool::Create(ctx.spool_dir);
+              if (!spool.ok()) return FromStatus(spool.status());
+              std::shared_ptr<crypto::Spool> out = std::move(*spool);
+              auto made = smime::ProtectMailStream(
+                  certs, *req.body_source, caller.email, to, sign,
+                  config->Options(), [&out](std::string_view bytes) {
+                    return out->Append(bytes);
+                  });
+              if (!made.ok()) return refused(made.status());
+              if (Status st = out->Finish(); !st.ok()) return FromStatus(st);
+              auto reader = out->Open();
+              if (!reader.ok()) return FromStatus(reader.status());
+              Response r;
+              r.stream = std::make_shared<http::OwningBodyStream<SpooledMail>>(
+                  std::make_unique<SpooledMail>(out, std::move(*reader)));
+              return Protected(ctx, caller, recipients, *made, std::move(r));
             }
-            std::string ids;
-            for (const auto& id : made->certificate_ids) {
-              ids += (ids.empty() ? "" : ",") + id.substr(0, 16);
-            }
-            ctx.store->AppendAuditBestEffort(
-                {0, 0, caller.email, "smime.protect", recipients, "ok",
-                 "encrypted to certificates " + ids});
-            if (!made->signer_id.empty()) {
-              ctx.store->AppendAuditBestEffort(
-                  {0, 0, caller.email, "smime.sign", recipients, "ok",
-                   "signed with the private key of certificate " +
-                       made->signer_id.substr(0, 16)});
-            }
+            auto made = smime::ProtectMail(certs, req.body, caller.email, to,
+                                           sign, config->Options());
+            if (!made.ok()) return refused(made.status());
             Response r;
-            r.status = 201;
-            r.content_type = "message/rfc822";
-            r.headers = {
-                {"X-Sealpost-Smime-Certificates", ids},
-                {"X-Sealpost-Smime-Signer", made->signer_id.substr(0, 16)},
-                {"X-Sealpost-Smime-Note", made->note}};
             r.body = std::move(made->message);
-            return r;
+            return Protected(ctx, caller, recipients, *made, std::move(r));
           }));
 }
 

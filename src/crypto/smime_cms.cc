@@ -1,5 +1,6 @@
 #include "crypto/smime_cms.h"
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -152,9 +153,11 @@ Result<std::string> CmsEncrypt(std::string_view content,
                     cipher);
 }
 
-Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
-                               const std::vector<std::string>& recipients,
-                               CmsCipher cipher) {
+namespace {
+
+// The recipients' certificates, parsed (or from the cache).
+Result<X509StackPtr> RecipientStack(
+    const std::vector<std::string>& recipients) {
   if (recipients.empty()) {
     return InvalidArgumentError("no recipient certificate");
   }
@@ -169,6 +172,35 @@ Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
     }
     sk_X509_push(certs.get(), x.release());
   }
+  return certs;
+}
+
+// Writes `bytes` into `bio` in slices an int can count.
+bool WriteAll(BIO* bio, std::string_view bytes) {
+  while (!bytes.empty()) {
+    int n = static_cast<int>(std::min<size_t>(bytes.size(), 1 << 20));
+    if (BIO_write(bio, bytes.data(), n) != n) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Hands what OpenSSL wrote into the memory BIO `mem` to `out`, and empties it.
+Status Drain(BIO* mem, const std::function<Status(std::string_view)>& out) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(mem, &data);
+  if (n <= 0) return Status::Ok();
+  SP_RETURN_IF_ERROR(out(std::string_view(data, static_cast<size_t>(n))));
+  (void)BIO_reset(mem);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
+                               const std::vector<std::string>& recipients,
+                               CmsCipher cipher) {
+  SP_ASSIGN_OR_RETURN(X509StackPtr certs, RecipientStack(recipients));
   // CMS_PARTIAL, then the parts written into the content's cipher BIO
   // (what CMS_final does with one input BIO): the content is never copied
   // whole before it is encrypted. CMS_BINARY: it is MIME already (CRLF);
@@ -181,13 +213,9 @@ Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
     return InternalError("CMS encryption failed");
   }
   for (std::string_view part : parts) {
-    while (!part.empty()) {
-      int n = static_cast<int>(std::min<size_t>(part.size(), 1 << 20));
-      if (BIO_write(content.get(), part.data(), n) != n) {
-        ERR_clear_error();
-        return InternalError("CMS encryption failed");
-      }
-      part.remove_prefix(static_cast<size_t>(n));
+    if (!WriteAll(content.get(), part)) {
+      ERR_clear_error();
+      return InternalError("CMS encryption failed");
     }
   }
   if (BIO_flush(content.get()) != 1 ||
@@ -196,6 +224,64 @@ Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
     return InternalError("CMS encryption failed");
   }
   return Der(cms.get());
+}
+
+Status CmsEncryptStream(std::span<const std::string_view> parts,
+                        ByteSource& rest,
+                        const std::vector<std::string>& recipients,
+                        CmsCipher cipher,
+                        const std::function<Status(std::string_view)>& out) {
+  SP_ASSIGN_OR_RETURN(X509StackPtr certs, RecipientStack(recipients));
+  // CMS_STREAM: the ContentInfo is written as the content goes through it
+  // (what i2d_CMS_bio_stream does with an input BIO): BIO_new_NDEF puts the
+  // encoder before `mem`, which gets the header at once, the ciphertext
+  // a slice at a time (indefinite-length BER, RFC 5652 §6.1 allows it) and
+  // the rest at the flush. `mem` is emptied into `out` after each slice.
+  const unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_STREAM;
+  CmsPtr cms(CMS_encrypt(certs.get(), nullptr, CipherOf(cipher), flags));
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  if (!cms || !mem) {
+    ERR_clear_error();
+    return InternalError("CMS encryption failed");
+  }
+  BIO* ndef = BIO_new_NDEF(mem.get(), reinterpret_cast<ASN1_VALUE*>(cms.get()),
+                           ASN1_ITEM_rptr(CMS_ContentInfo));
+  if (ndef == nullptr) {
+    ERR_clear_error();
+    return InternalError("CMS encryption failed");
+  }
+  // Frees the BIOs BIO_new_NDEF put before `mem`, as i2d_ASN1_bio_stream does.
+  auto free_chain = [&mem](BIO* b) {
+    while (b != nullptr && b != mem.get()) {
+      BIO* next = BIO_pop(b);
+      BIO_free(b);
+      b = next;
+    }
+  };
+  Status st = Drain(mem.get(), out);
+  for (std::string_view part : parts) {
+    if (!st.ok()) break;
+    st = WriteAll(ndef, part) ? Drain(mem.get(), out)
+                              : InternalError("CMS encryption failed");
+  }
+  std::string slice;
+  while (st.ok()) {
+    slice.clear();
+    auto n = rest.Read(256 << 10, &slice);
+    if (!n.ok()) {
+      st = n.status();
+    } else if (*n == 0) {
+      st = BIO_flush(ndef) == 1 ? Drain(mem.get(), out)
+                                : InternalError("CMS encryption failed");
+      break;
+    } else {
+      st = WriteAll(ndef, slice) ? Drain(mem.get(), out)
+                                 : InternalError("CMS encryption failed");
+    }
+  }
+  free_chain(ndef);
+  ERR_clear_error();
+  return st;
 }
 
 Result<std::string> CmsSign(std::string_view content,

@@ -9,11 +9,13 @@
 #ifndef SEALPOST_CRYPTO_SMIME_CMS_H_
 #define SEALPOST_CRYPTO_SMIME_CMS_H_
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
 
@@ -48,6 +50,18 @@ Result<std::string> CmsEncrypt(std::string_view content,
 Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
                                const std::vector<std::string>& recipients,
                                CmsCipher cipher = CmsCipher::kAes256Cbc);
+
+// The same for the content that is `parts`, then what `rest` gives from
+// where it is to its end (a spooled message's body), written to `out` a
+// slice at a time as it is made: neither the content nor the ContentInfo
+// is ever whole in memory. The encoding is BER with indefinite lengths
+// (RFC 5652 §6.1 allows it; every S/MIME reader takes it), not DER. A
+// failure of `out` or `rest` is returned as it is.
+Status CmsEncryptStream(std::span<const std::string_view> parts,
+                        ByteSource& rest,
+                        const std::vector<std::string>& recipients,
+                        CmsCipher cipher,
+                        const std::function<Status(std::string_view)>& out);
 
 // A DER SignedData over `content` (SHA-256 by default, RFC 8551 §2.1), by the
 // holder of the PKCS#8 `private_key` of `certificate`; the certificate and

@@ -5,6 +5,7 @@
 
 #include "crypto/random.h"
 #include "mime/facts.h"
+#include "mime/header_section.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signed_mail.h"
 
@@ -63,16 +64,25 @@ Result<OpenedMail> OpenMail(CertificateDirectory& certs,
   return out;
 }
 
-Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
-                              std::string_view original,
-                              std::string_view sender,
-                              const std::vector<std::string>& recipients,
-                              bool sign, const SmimeOptions& options) {
+namespace {
+
+// What a protection uses, all decided before a byte of the message is
+// read: the certificates it is encrypted to and the signer, if any.
+struct Plan {
+  SmimeMail mail;  // without its message
+  std::vector<std::string> ders;
+  std::optional<SigningIdentity> signer;
+};
+
+Result<Plan> PlanMail(CertificateDirectory& certs, std::string_view sender,
+                      const std::vector<std::string>& recipients, bool sign,
+                      const SmimeOptions& options) {
   if (recipients.empty()) return InvalidArgumentError("no recipient");
   SP_ASSIGN_OR_RETURN(std::vector<Lookup> lookups,
                       certs.ForRecipients(recipients));
-  SmimeMail out;
-  std::vector<std::string> ders;
+  Plan plan;
+  SmimeMail& out = plan.mail;
+  std::vector<std::string>& ders = plan.ders;
   std::string missing;
   for (size_t i = 0; i < recipients.size(); ++i) {
     if (!lookups[i].certificate) {
@@ -95,12 +105,11 @@ Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
     ders.push_back(own.front().certificate->der);
     out.certificate_ids.push_back(own.front().certificate->id);
   }
-  std::optional<SigningIdentity> signer;
   if (sign || options.always_sign) {
     auto id = certs.SigningIdentityFor(sender, options.chain);
     if (id.ok()) {
-      signer = std::move(*id);
-      out.signer_id = signer->id;
+      plan.signer = std::move(*id);
+      out.signer_id = plan.signer->id;
     } else if (id.status().code() != StatusCode::kNotFound) {
       return id.status();
     } else if (sign) {
@@ -110,19 +119,104 @@ Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
       out.note = "not signed: " + id.status().message();
     }
   }
+  return plan;
+}
+
+// The message that goes out for `original` under `plan`.
+Result<std::string> MakeMail(const Plan& plan, std::string_view original,
+                             const SmimeOptions& options) {
   EntitySplit split = SplitEntity(original);
   std::string entity = std::move(split.entity);
-  if (signer) {
-    SP_ASSIGN_OR_RETURN(entity,
-                        SignEntity(entity, *signer, NewBoundary(), options));
+  if (plan.signer) {
+    SP_ASSIGN_OR_RETURN(
+        entity, SignEntity(entity, *plan.signer, NewBoundary(), options));
   }
-  SP_ASSIGN_OR_RETURN(entity, EncryptToEntity(entity, ders, options.cipher));
-  if (signer && options.triple_wrap) {
-    SP_ASSIGN_OR_RETURN(entity,
-                        SignEntity(entity, *signer, NewBoundary(), options));
+  SP_ASSIGN_OR_RETURN(entity,
+                      EncryptToEntity(entity, plan.ders, options.cipher));
+  if (plan.signer && options.triple_wrap) {
+    SP_ASSIGN_OR_RETURN(
+        entity, SignEntity(entity, *plan.signer, NewBoundary(), options));
   }
-  out.message = split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
-  return out;
+  return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
+}
+
+// The header section of a streamed message is looked for in this many
+// first bytes at most.
+constexpr size_t kMaxHeaderSection = 1 << 20;
+
+// Reads `source` from its first byte until the empty line that ends the
+// header section (or its end): *prefix holds those bytes and maybe some of
+// the body after them.
+Status ReadHeaderSection(ByteSource& source, std::string* prefix,
+                         bool* at_end) {
+  SP_RETURN_IF_ERROR(source.Restart());
+  *at_end = false;
+  while (prefix->size() < kMaxHeaderSection) {
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(64 << 10, prefix));
+    if (n == 0) {
+      *at_end = true;
+      break;
+    }
+    // An empty line (CRLF or bare LF) ends the header section.
+    if (prefix->find("\n\r\n") != std::string::npos ||
+        prefix->find("\n\n") != std::string::npos ||
+        prefix->starts_with("\r\n") || prefix->starts_with("\n")) {
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
+                              std::string_view original,
+                              std::string_view sender,
+                              const std::vector<std::string>& recipients,
+                              bool sign, const SmimeOptions& options) {
+  SP_ASSIGN_OR_RETURN(Plan plan,
+                      PlanMail(certs, sender, recipients, sign, options));
+  SP_ASSIGN_OR_RETURN(plan.mail.message, MakeMail(plan, original, options));
+  return std::move(plan.mail);
+}
+
+Result<SmimeMail> ProtectMailStream(
+    CertificateDirectory& certs, ByteSource& original, std::string_view sender,
+    const std::vector<std::string>& recipients, bool sign,
+    const SmimeOptions& options,
+    const std::function<Status(std::string_view)>& out) {
+  SP_ASSIGN_OR_RETURN(Plan plan,
+                      PlanMail(certs, sender, recipients, sign, options));
+  if (plan.signer) {
+    // A signature is made over the whole entity (crypto::CmsSign takes it
+    // whole): a signed message is read into memory, as before issue 14.
+    SP_RETURN_IF_ERROR(original.Restart());
+    std::string whole;
+    for (;;) {
+      SP_ASSIGN_OR_RETURN(size_t n, original.Read(1 << 20, &whole));
+      if (n == 0) break;
+    }
+    SP_ASSIGN_OR_RETURN(std::string made, MakeMail(plan, whole, options));
+    SP_RETURN_IF_ERROR(out(made));
+    return std::move(plan.mail);
+  }
+  std::string prefix;
+  bool at_end = false;
+  SP_RETURN_IF_ERROR(ReadHeaderSection(original, &prefix, &at_end));
+  const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
+  if (!at_end && hs.header.size() == prefix.size()) {
+    return InvalidArgumentError(
+        "no end of the header section in the message's first 1 MiB");
+  }
+  // The header section alone splits as the message would: the fields
+  // outside, the Content-* fields that start the entity.
+  EntitySplit split = SplitEntity(
+      std::string_view(prefix).substr(0, prefix.size() - hs.body.size()),
+      std::nullopt, /*join=*/false);
+  const std::string_view parts[] = {split.head, hs.body};
+  SP_RETURN_IF_ERROR(EncryptMailStream(split.outer_fields, parts, original,
+                                       plan.ders, options.cipher, out));
+  return std::move(plan.mail);
 }
 
 }  // namespace sealpost::smime

@@ -11,10 +11,12 @@
 #ifndef SEALPOST_SMIME_CLIENT_MAIL_H_
 #define SEALPOST_SMIME_CLIENT_MAIL_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "smime/certificate_directory.h"
 #include "smime/signature_check.h"
@@ -64,6 +66,18 @@ Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
                               std::string_view sender,
                               const std::vector<std::string>& recipients,
                               bool sign, const SmimeOptions& options);
+
+// ProtectMail for a message too large to hold (issue 14), read from
+// `original` (a spool) a slice at a time: the same refusals, decided before
+// a byte of it is read; then what goes out is written to `out` a slice at a
+// time (its CMS in BER with indefinite lengths), and the result's `message`
+// is empty. A message to sign is read whole first (signing takes it whole).
+// INVALID_ARGUMENT when the header section does not end in its first MiB.
+Result<SmimeMail> ProtectMailStream(
+    CertificateDirectory& certs, ByteSource& original, std::string_view sender,
+    const std::vector<std::string>& recipients, bool sign,
+    const SmimeOptions& options,
+    const std::function<Status(std::string_view)>& out);
 
 }  // namespace sealpost::smime
 

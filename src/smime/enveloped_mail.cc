@@ -73,12 +73,8 @@ namespace {
 constexpr char kBase64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// Appends the application/pkcs7-mime entity to `out`: its fields, then the
-// DER in base64 written straight into `out`, 76 characters a line (57
-// bytes), without an intermediate copy (a 1 MB message's CMS is 1.4 MB of
-// base64; the copies and their page faults cost more than the encoding).
-void AppendEnvelopedEntity(std::string* out, std::string_view der,
-                           bool authenticated) {
+// The application/pkcs7-mime entity's header fields and the empty line.
+void AppendEnvelopedFields(std::string* out, bool authenticated) {
   out->append("Content-Type: application/pkcs7-mime; smime-type=");
   out->append(authenticated ? "authEnveloped-data" : "enveloped-data");
   out->append(
@@ -88,6 +84,13 @@ void AppendEnvelopedEntity(std::string* out, std::string_view der,
       "Content-Disposition: attachment; filename=smime.p7m\r\n"
       "Content-Description: S/MIME Encrypted Message\r\n"
       "\r\n");
+}
+
+// Appends `der` in base64 to `out`, 76 characters a line (57 bytes), the
+// last line shorter, written straight into `out` without an intermediate
+// copy (a 1 MB message's CMS is 1.4 MB of base64; the copies and their
+// page faults cost more than the encoding).
+void AppendBase64Lines(std::string* out, std::string_view der) {
   const size_t lines = (der.size() + 56) / 57;
   const size_t start = out->size();
   out->resize(start + (der.size() + 2) / 3 * 4 + lines * 2);
@@ -117,6 +120,14 @@ void AppendEnvelopedEntity(std::string* out, std::string_view der,
     in += n;
     left -= n;
   }
+}
+
+// Appends the application/pkcs7-mime entity to `out`: its fields, then the
+// DER in base64.
+void AppendEnvelopedEntity(std::string* out, std::string_view der,
+                           bool authenticated) {
+  AppendEnvelopedFields(out, authenticated);
+  AppendBase64Lines(out, der);
 }
 
 size_t EnvelopedSize(size_t der) {
@@ -168,6 +179,36 @@ Result<std::string> EncryptMail(std::string_view message,
   // The body is encrypted from `message` itself: no copy of a large one.
   EntitySplit split = SplitEntity(message, subject, /*join=*/false);
   return EncryptEntity(split.outer_fields, split.Parts(), recipients);
+}
+
+Status EncryptMailStream(std::string_view outer_fields,
+                         std::span<const std::string_view> parts,
+                         ByteSource& rest,
+                         const std::vector<std::string>& recipients,
+                         crypto::CmsCipher cipher,
+                         const std::function<Status(std::string_view)>& out) {
+  std::string text(outer_fields);
+  text += "MIME-Version: 1.0\r\n";
+  AppendEnvelopedFields(&text, cipher == crypto::CmsCipher::kAes256Gcm);
+  SP_RETURN_IF_ERROR(out(text));
+  // The BER comes in slices of any length: whole lines of 57 bytes are
+  // encoded as they come, the bytes short of a line wait for the next.
+  std::string carry;
+  auto encode = [&](std::string_view ber) -> Status {
+    carry += ber;
+    const size_t whole = carry.size() / 57 * 57;
+    if (whole == 0) return Status::Ok();
+    text.clear();
+    AppendBase64Lines(&text, std::string_view(carry).substr(0, whole));
+    carry.erase(0, whole);
+    return out(text);
+  };
+  SP_RETURN_IF_ERROR(
+      crypto::CmsEncryptStream(parts, rest, recipients, cipher, encode));
+  if (carry.empty()) return Status::Ok();
+  text.clear();
+  AppendBase64Lines(&text, carry);
+  return out(text);
 }
 
 }  // namespace sealpost::smime

@@ -8,12 +8,14 @@
 #ifndef SEALPOST_SMIME_ENVELOPED_MAIL_H_
 #define SEALPOST_SMIME_ENVELOPED_MAIL_H_
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "crypto/smime_cms.h"
 
@@ -74,6 +76,18 @@ Result<std::string> EncryptEntity(
 Result<std::string> EncryptMail(std::string_view message,
                                 const std::vector<std::string>& recipients,
                                 const std::optional<std::string>& subject = {});
+
+// EncryptEntity for a message too large to hold (issue 14): the entity is
+// `parts` (EntitySplit's head and the body's first bytes), then what
+// `rest` gives to its end; what goes out (`outer_fields`, MIME-Version,
+// the application/pkcs7-mime entity) is written to `out` a slice at a
+// time, its CMS in BER with indefinite lengths (crypto::CmsEncryptStream).
+Status EncryptMailStream(std::string_view outer_fields,
+                         std::span<const std::string_view> parts,
+                         ByteSource& rest,
+                         const std::vector<std::string>& recipients,
+                         crypto::CmsCipher cipher,
+                         const std::function<Status(std::string_view)>& out);
 
 }  // namespace sealpost::smime
 
