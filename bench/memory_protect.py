@@ -8,8 +8,11 @@
 - open from a pipe: the CLI's peak RSS for `cat WRAPPER | sealpost open -
   --out FILE`, checked byte for byte.
 
-With --peer BINARY another build (server and CLI) in the same run. A size
-the build refuses is shown with its error. Not a timed test.
+With SEALPOST_BENCH_SMIME=1, `protect --smime` to bob (a throw-away CA's
+certificate on file) instead, checked with `openssl cms -decrypt` (the
+body byte for byte) in place of the open. With --peer BINARY another build
+(server and CLI) in the same run. A size the build refuses is shown with
+its error. Not a timed test.
 
 Usage: bench/memory_protect.py [--peer BINARY] [MB ...]   (default 10 50 100)
        (SEALPOST_BINARY: default build/sealpost)
@@ -27,6 +30,19 @@ from peer_runs import MB, status_kb
 
 import large_message_test as lm
 from smtp_testlib import DevServer, unique
+
+SMIME = os.environ.get("SEALPOST_BENCH_SMIME") == "1"
+
+
+def smime_for_bob(server):
+    """A throw-away CA, trusted, and bob's certificate on file: the Pki of
+    tests/smime_test.py (imported here only: it needs openssl)."""
+    from smime_test import Pki
+    pki = Pki()
+    pki.leaf("bob", "bob@example.com")
+    server.cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
+    server.cli("cert", "import", pki.path("bob.pem"), check=True)
+    return pki
 
 
 def timed(binary, args, env, stdin=None):
@@ -69,9 +85,16 @@ def one(mb):
         rss_before = status_kb(pid, "VmRSS") / 1024
         load = os.getloadavg()[0]
         wrapper = os.path.join(work.name, "wrapper.eml")
+        how = ["--template", "Encrypt"]
+        if SMIME:
+            pki = smime_for_bob(server)
+            how = ["--smime"]
+            with open("/proc/%d/clear_refs" % pid, "w") as f:
+                f.write("5")
+            rss_before = status_kb(pid, "VmRSS") / 1024
         r, protect_rss, protect_s = timed(
-            binary, ["protect", src, "--template", "Encrypt", "--to",
-                     "bob@example.com", "--out", wrapper],
+            binary, ["protect", src] + how + ["--to", "bob@example.com",
+                                              "--out", wrapper],
             env_of("alice@example.com"))
         server_peak = status_kb(pid, "VmHWM") / 1024
         m = {"mb": mb, "load_start": load, "server_rss_before": rss_before,
@@ -84,6 +107,20 @@ def one(mb):
         m.update({"protect_rss": protect_rss, "protect_s": protect_s,
                   "wrapper_mb": os.path.getsize(wrapper) / MB})
         out = os.path.join(work.name, "opened.eml")
+        if SMIME:
+            r, open_rss, open_s = timed(
+                "openssl", ["cms", "-decrypt", "-binary", "-in", wrapper,
+                            "-recip", pki.path("bob.pem"), "-inkey",
+                            pki.path("bob.key"), "-out", out], os.environ)
+            assert r.returncode == 0, r.stderr[-2000:]
+            with open(src, "rb") as f:
+                body = f.read().split(b"\r\n\r\n", 1)[1]
+            with open(out, "rb") as f:
+                assert f.read().split(b"\r\n\r\n", 1)[1] == body
+            m.update({"open_rss": open_rss, "open_s": open_s,
+                      "load_end": os.getloadavg()[0]})
+            print(json.dumps(m))
+            return
         cat = subprocess.Popen(["cat", wrapper], stdout=subprocess.PIPE)
         r, open_rss, open_s = timed(binary, ["open", "-", "--out", out],
                                     env_of("bob@example.com"),
