@@ -324,6 +324,16 @@ class SmimeClientTest(PkiCase):
                         "sealpost open differs from the original")
         self.assertTrue(any(a[0] == "alice@example.com" and a[1] == "ok"
                             for a in self.audit("smime.protect")))
+        # Signed too (read whole from the spool to sign): still opens.
+        out3 = self.pki.path("large-signed-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "protect", "--smime", "--sign",
+                          "--to", "carol@partner.test", "--out", out3,
+                          original)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.sealpost("alice@example.com", "open", out3)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"verified=yes; signer=alice@example.com", r.stderr)
+        self.assertIn(b"secret-" + tag.encode(), r.stdout)
         # A recipient without a certificate: refused and audited before the
         # body is encrypted, nothing written.
         out2 = self.pki.path("large-none-" + tag + ".eml")

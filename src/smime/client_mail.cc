@@ -140,6 +140,10 @@ Result<std::string> MakeMail(const Plan& plan, std::string_view original,
   return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
 
+// A spooled message to sign is read whole: at most what the server held
+// in memory before (server.cc's limit for /api/v1/smime/protect).
+constexpr size_t kMaxWholeToSign = size_t{72} << 20;
+
 // The header section of a streamed message is looked for in this many
 // first bytes at most.
 constexpr size_t kMaxHeaderSection = 1 << 20;
@@ -189,12 +193,18 @@ Result<SmimeMail> ProtectMailStream(
                       PlanMail(certs, sender, recipients, sign, options));
   if (plan.signer) {
     // A signature is made over the whole entity (crypto::CmsSign takes it
-    // whole): a signed message is read into memory, as before issue 14.
+    // whole): a signed message is read into memory, as before issue 14,
+    // and no larger than the in-memory limit was then.
     SP_RETURN_IF_ERROR(original.Restart());
     std::string whole;
     for (;;) {
       SP_ASSIGN_OR_RETURN(size_t n, original.Read(1 << 20, &whole));
       if (n == 0) break;
+      if (whole.size() > kMaxWholeToSign) {
+        return FailedPreconditionError(
+            "a message to sign may be at most 72 MiB (signing takes it "
+            "whole); send it unsigned, or smaller");
+      }
     }
     SP_ASSIGN_OR_RETURN(std::string made, MakeMail(plan, whole, options));
     SP_RETURN_IF_ERROR(out(made));
