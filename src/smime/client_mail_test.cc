@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/string_source.h"
+
 #include "smime/directory_test_for_testing.h"
 
 namespace sealpost::smime {
@@ -59,6 +61,44 @@ TEST_F(ClientMailTest, ARecipientWithoutCertificateMakesNothing) {
             std::string::npos);
   auto plain = OpenMail(*certs_, original_, "alice@example.com");
   EXPECT_EQ(plain.status().code(), StatusCode::kInvalidArgument);
+}
+
+// The streamed form reads the message from a source a few bytes at a time
+// (the header section's end falls inside a slice) and opens to the same
+// message as the one made whole; a refusal comes before the source is read.
+TEST_F(ClientMailTest, StreamedOpensAsTheWholeOne) {
+  const std::string original = original_ + std::string(300000, 'x') + "\r\n";
+  StringSource source(original, 37);
+  std::string made;
+  auto streamed = ProtectMailStream(*certs_, source, "alice@example.com",
+                                    {"bob@partner.test"}, false, SmimeOptions{},
+                                    [&made](std::string_view bytes) {
+                                      made += bytes;
+                                      return Status::Ok();
+                                    });
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  EXPECT_EQ(streamed->certificate_ids.size(), 2u);
+  EXPECT_TRUE(streamed->message.empty());
+  auto whole = ProtectMail(*certs_, original, "alice@example.com",
+                           {"bob@partner.test"}, false, SmimeOptions{});
+  ASSERT_TRUE(whole.ok());
+  auto a = OpenMail(*certs_, made, "alice@example.com");
+  auto b = OpenMail(*certs_, whole->message, "alice@example.com");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(a->message == b->message);
+  EXPECT_EQ(made.substr(0, made.find("Content-Type")),
+            whole->message.substr(0, whole->message.find("Content-Type")));
+
+  made.clear();
+  auto refused = ProtectMailStream(
+      *certs_, source, "alice@example.com", {"carol@partner.test"}, false,
+      SmimeOptions{}, [&made](std::string_view bytes) {
+        made += bytes;
+        return Status::Ok();
+      });
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(made.empty());
 }
 
 }  // namespace
