@@ -22,6 +22,14 @@
 
 namespace sealpost::store::internal {
 
+// "SELECT `columns` FROM `from`": a query for whole records, `columns` one
+// of the lists below and `from` the table and the rest of the statement.
+inline std::string SelectFrom(std::string_view columns, std::string_view from) {
+  std::string sql = "SELECT ";
+  sql.append(columns).append(" FROM ").append(from);
+  return sql;
+}
+
 // A row of one text column (a list of ids or addresses).
 template <typename Row>
 std::string ReadText(const Row& row) {

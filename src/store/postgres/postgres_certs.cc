@@ -13,6 +13,7 @@ using internal::kCertColumns;
 using internal::PgParams;
 using internal::PgResult;
 using internal::PgRow;
+using internal::SelectFrom;
 
 namespace {
 
@@ -56,10 +57,10 @@ Result<std::optional<SmimeCertRecord>> PostgresStore::GetSmimeCert(
     std::string_view id) {
   std::optional<SmimeCertRecord> out;
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
-    SP_ASSIGN_OR_RETURN(PgResult r,
-                        c.Query("SELECT " + std::string(kCertColumns) +
-                                    " FROM smime_certs c WHERE c.id = $1",
-                                PgParams().Text(id)));
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(SelectFrom(kCertColumns, "smime_certs c WHERE c.id = $1"),
+                PgParams().Text(id)));
     if (r.rows() > 0) out = internal::ReadCert(PgRow{r, 0});
     return out ? ReadEmails(c, *out) : Status::Ok();
   }));
@@ -72,11 +73,11 @@ Result<std::vector<SmimeCertRecord>> PostgresStore::ListSmimeCerts(
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
     SP_ASSIGN_OR_RETURN(
         PgResult r,
-        c.Query("SELECT " + std::string(kCertColumns) +
-                    " FROM smime_certs c WHERE ($1::text = '' OR c.kind = $1) "
-                    "AND ($2::text = '' OR c.id IN (SELECT cert_id FROM "
-                    "smime_cert_emails WHERE email = $2)) ORDER BY "
-                    "c.created_at, c.id COLLATE \"C\"",
+        c.Query(SelectFrom(kCertColumns,
+                           "smime_certs c WHERE ($1::text = '' OR c.kind = $1) "
+                           "AND ($2::text = '' OR c.id IN (SELECT cert_id FROM "
+                           "smime_cert_emails WHERE email = $2)) ORDER BY "
+                           "c.created_at, c.id COLLATE \"C\""),
                 PgParams().Text(kind).Text(email)));
     for (int i = 0; i < r.rows(); ++i)
       out.push_back(internal::ReadCert(PgRow{r, i}));
@@ -111,8 +112,8 @@ Status PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
 }
 
 Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
-  return SelectAll("SELECT " + std::string(internal::kSmimeCrlColumns) +
-                       " FROM smime_crls ORDER BY issuer COLLATE \"C\"",
+  return SelectAll(SelectFrom(internal::kSmimeCrlColumns,
+                              "smime_crls ORDER BY issuer COLLATE \"C\""),
                    PgParams(), internal::ReadSmimeCrl<PgRow>);
 }
 

@@ -7,6 +7,7 @@
 namespace sealpost::store {
 using internal::PgParams;
 using internal::PgRow;
+using internal::SelectFrom;
 
 Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
   Status st = With([&](Conn& c) -> Status {
@@ -33,8 +34,8 @@ Status PostgresStore::PutJournalRule(const JournalRuleRecord& rule) {
 
 Result<std::vector<JournalRuleRecord>> PostgresStore::ListJournalRules() {
   return SelectAll(
-      "SELECT " + std::string(internal::kJournalRuleColumns) +
-          " FROM journal_rules ORDER BY created_at, id COLLATE \"C\"",
+      SelectFrom(internal::kJournalRuleColumns,
+                 "journal_rules ORDER BY created_at, id COLLATE \"C\""),
       PgParams(), internal::ReadJournalRule<PgRow>);
 }
 

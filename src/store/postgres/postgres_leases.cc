@@ -13,6 +13,7 @@ namespace sealpost::store {
 using internal::PgParams;
 using internal::PgResult;
 using internal::PgRow;
+using internal::SelectFrom;
 
 Result<std::vector<QueueClaim>> PostgresStore::ClaimDueQueueMessages(
     int64_t now_ms, int limit, std::string_view node, int64_t lease_until_ms) {
@@ -93,8 +94,8 @@ Status PostgresStore::PutNodeHeartbeat(const NodeRecord& n) {
 Result<std::vector<NodeRecord>> PostgresStore::ListNodes(
     int64_t seen_since_ms) {
   return SelectAll(
-      "SELECT " + std::string(internal::kNodeColumns) +
-          " FROM nodes WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\"",
+      SelectFrom(internal::kNodeColumns,
+                 "nodes WHERE seen_ms >= $1 ORDER BY node_id COLLATE \"C\""),
       PgParams().Int(seen_since_ms), internal::ReadNode<PgRow>);
 }
 

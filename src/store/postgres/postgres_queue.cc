@@ -13,6 +13,7 @@ namespace sealpost::store {
 using internal::PgParams;
 using internal::PgResult;
 using internal::PgRow;
+using internal::SelectFrom;
 
 namespace {
 
@@ -21,8 +22,8 @@ Result<std::vector<QueuedRecipient>> ReadDeliveries(internal::PgConn& c,
                                                     std::string_view id) {
   SP_ASSIGN_OR_RETURN(
       PgResult r,
-      c.Query("SELECT " + std::string(internal::kQueuedRecipientColumns) +
-                  " FROM queue_deliveries WHERE message_id = $1 ORDER BY id",
+      c.Query(SelectFrom(internal::kQueuedRecipientColumns,
+                         "queue_deliveries WHERE message_id = $1 ORDER BY id"),
               PgParams().Text(id)));
   std::vector<QueuedRecipient> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -178,11 +179,12 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
     std::string_view state, int limit) {
   SP_ASSIGN_OR_RETURN(
       std::vector<QueuedMessage> out,
-      SelectAll("SELECT " + std::string(internal::kQueuedMessageColumns) +
-                    " FROM queue_messages WHERE ($1::text = '' OR state = $1) "
-                    "ORDER BY received_ms DESC, id COLLATE \"C\" LIMIT $2",
-                PgParams().Text(state).Int(limit),
-                internal::ReadQueuedMessage<PgRow>));
+      SelectAll(
+          SelectFrom(internal::kQueuedMessageColumns,
+                     "queue_messages WHERE ($1::text = '' OR state = $1) "
+                     "ORDER BY received_ms DESC, id COLLATE \"C\" LIMIT $2"),
+          PgParams().Text(state).Int(limit),
+          internal::ReadQueuedMessage<PgRow>));
   SP_RETURN_IF_ERROR(With([&](Conn& c) -> Status {
     for (QueuedMessage& m : out) {
       SP_ASSIGN_OR_RETURN(m.recipients, ReadDeliveries(c, m.id));
@@ -194,8 +196,8 @@ Result<std::vector<QueuedMessage>> PostgresStore::ListQueuedMessages(
 
 Result<std::vector<QueueEvent>> PostgresStore::ListQueueEvents(
     std::string_view message_id) {
-  return SelectAll("SELECT " + std::string(internal::kQueueEventColumns) +
-                       " FROM queue_events WHERE message_id = $1 ORDER BY id",
+  return SelectAll(SelectFrom(internal::kQueueEventColumns,
+                              "queue_events WHERE message_id = $1 ORDER BY id"),
                    PgParams().Text(message_id),
                    internal::ReadQueueEvent<PgRow>);
 }
@@ -226,16 +228,14 @@ Status PostgresStore::PutTlsPolicy(const TlsPolicyRecord& p) {
 Result<std::optional<TlsPolicyRecord>> PostgresStore::GetTlsPolicy(
     std::string_view domain) {
   return SelectFirst(
-      "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
-      "domain = $1",
+      SelectFrom(internal::kTlsPolicyColumns, "tls_policies WHERE domain = $1"),
       PgParams().Text(domain), internal::ReadTlsPolicy<PgRow>);
 }
 
 Result<std::vector<TlsPolicyRecord>> PostgresStore::ListTlsPolicies() {
-  return SelectAll(
-      "SELECT domain, policy, ca_file, updated_at FROM tls_policies ORDER BY "
-      "domain COLLATE \"C\"",
-      PgParams(), internal::ReadTlsPolicy<PgRow>);
+  return SelectAll(SelectFrom(internal::kTlsPolicyColumns,
+                              "tls_policies ORDER BY domain COLLATE \"C\""),
+                   PgParams(), internal::ReadTlsPolicy<PgRow>);
 }
 
 Status PostgresStore::DeleteTlsPolicy(std::string_view domain) {

@@ -11,6 +11,7 @@ using internal::kProtectedMessageColumns;
 using internal::PgParams;
 using internal::PgResult;
 using internal::PgRow;
+using internal::SelectFrom;
 
 namespace {
 
@@ -54,8 +55,8 @@ Status PostgresStore::AddOrgKey(const OrgKeyRecord& key) {
 
 Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
     std::string_view kind) {
-  return SelectAll("SELECT " + std::string(internal::kOrgKeyColumns) +
-                       " FROM org_keys WHERE kind = $1 ORDER BY version",
+  return SelectAll(SelectFrom(internal::kOrgKeyColumns,
+                              "org_keys WHERE kind = $1 ORDER BY version"),
                    PgParams().Text(kind), internal::ReadOrgKey<PgRow>);
 }
 
@@ -143,11 +144,10 @@ Status PostgresStore::PutOtp(const OtpRecord& o) {
 
 Result<std::optional<OtpRecord>> PostgresStore::GetOtp(
     std::string_view message_id, std::string_view email) {
-  return SelectFirst("SELECT " + std::string(kOtpColumns) +
-                         " FROM portal_otps WHERE message_id = $1 AND email "
-                         "= $2",
-                     PgParams().Text(message_id).Text(email),
-                     internal::ReadOtp<PgRow>);
+  return SelectFirst(
+      SelectFrom(kOtpColumns,
+                 "portal_otps WHERE message_id = $1 AND email = $2"),
+      PgParams().Text(message_id).Text(email), internal::ReadOtp<PgRow>);
 }
 
 Result<std::optional<OtpRecord>> PostgresStore::TakeOtpTry(
@@ -176,18 +176,17 @@ Result<bool> PostgresStore::ConsumeOtp(std::string_view message_id,
 
 Result<std::optional<ProtectedMessageRecord>>
 PostgresStore::GetProtectedMessage(std::string_view id) {
-  return SelectFirst("SELECT " + std::string(kProtectedMessageColumns) +
-                         " FROM protected_messages WHERE id = $1",
-                     PgParams().Text(id),
-                     internal::ReadProtectedMessage<PgRow>);
+  return SelectFirst(
+      SelectFrom(kProtectedMessageColumns, "protected_messages WHERE id = $1"),
+      PgParams().Text(id), internal::ReadProtectedMessage<PgRow>);
 }
 
 Result<std::vector<ProtectedMessageRecord>>
 PostgresStore::ListProtectedMessages(std::string_view owner, int limit) {
   return SelectAll(
-      "SELECT " + std::string(kProtectedMessageColumns) +
-          " FROM protected_messages WHERE ($1::text = '' OR owner = $1) "
-          "ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2",
+      SelectFrom(kProtectedMessageColumns,
+                 "protected_messages WHERE ($1::text = '' OR owner = $1) "
+                 "ORDER BY created_at DESC, id COLLATE \"C\" LIMIT $2"),
       PgParams().Text(owner).Int(limit), internal::ReadProtectedMessage<PgRow>);
 }
 
@@ -202,8 +201,9 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
         ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);  // ASCII, as stored
   }
   return SelectAll(
-      "SELECT " + std::string(kProtectedMessageColumns) +
-          " FROM protected_messages WHERE ($1::text = '' OR owner = $1)"
+      SelectFrom(
+          kProtectedMessageColumns,
+          "protected_messages WHERE ($1::text = '' OR owner = $1)"
           " AND ($2::text = '' OR ($2 = 'revoked' AND revoked_at <> 0)"
           " OR ($2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
           " expires_at > $3::bigint))"
@@ -215,7 +215,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
           " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
           " AND created_at < $10::bigint"
-          " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9",
+          " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9"),
       PgParams::Of(q.owner, q.state, q.now, q.since, recipient,
                    q.before_created_at, q.before_id, q.skip_probes ? 1 : 0,
                    q.limit, q.until > 0 ? q.until : INT64_MAX),
@@ -237,9 +237,9 @@ Status PostgresStore::PutSession(const SessionRecord& s) {
 
 Result<std::optional<SessionRecord>> PostgresStore::GetSession(
     std::string_view token_hash) {
-  return SelectFirst("SELECT " + std::string(internal::kSessionColumns) +
-                         " FROM sessions WHERE token_hash = $1",
-                     PgParams().Text(token_hash), internal::ReadSession<PgRow>);
+  return SelectFirst(
+      SelectFrom(internal::kSessionColumns, "sessions WHERE token_hash = $1"),
+      PgParams().Text(token_hash), internal::ReadSession<PgRow>);
 }
 
 // A session ended here must not keep reading pages cached on another node.

@@ -5,6 +5,7 @@
 namespace sealpost::store {
 using internal::PgParams;
 using internal::PgRow;
+using internal::SelectFrom;
 
 Result<bool> PostgresStore::PutSecondFactor(const SecondFactorRecord& f) {
   return RunChangedOne(
@@ -19,8 +20,8 @@ Result<bool> PostgresStore::PutSecondFactor(const SecondFactorRecord& f) {
 
 Result<std::optional<SecondFactorRecord>> PostgresStore::GetSecondFactor(
     std::string_view email) {
-  return SelectFirst("SELECT " + std::string(internal::kSecondFactorColumns) +
-                         " FROM second_factors WHERE email = $1",
+  return SelectFirst(SelectFrom(internal::kSecondFactorColumns,
+                                "second_factors WHERE email = $1"),
                      PgParams().Text(email), internal::ReadSecondFactor<PgRow>);
 }
 

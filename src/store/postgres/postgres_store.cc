@@ -278,18 +278,16 @@ Status PostgresStore::PutUser(const UserRecord& u) {
 Result<std::optional<UserRecord>> PostgresStore::GetUser(
     std::string_view email) {
   return SelectFirst(
-      "SELECT email, password_hash, display_name, created_at, disabled FROM "
-      "users WHERE email = $1",
+      internal::SelectFrom(internal::kUserColumns, "users WHERE email = $1"),
       PgParams().Text(email), internal::ReadUser<internal::PgRow>);
 }
 
 Result<std::vector<UserRecord>> PostgresStore::ListUsers() {
   // COLLATE "C": byte order, as SQLite sorts, whatever the database's
   // locale.
-  return SelectAll(
-      "SELECT email, password_hash, display_name, created_at, disabled FROM "
-      "users ORDER BY email COLLATE \"C\"",
-      PgParams(), internal::ReadUser<internal::PgRow>);
+  return SelectAll(internal::SelectFrom(internal::kUserColumns,
+                                        "users ORDER BY email COLLATE \"C\""),
+                   PgParams(), internal::ReadUser<internal::PgRow>);
 }
 
 Status PostgresStore::DeleteUser(std::string_view email) {

@@ -10,6 +10,7 @@ namespace sealpost::store {
 using internal::Bytes;
 using internal::kCertColumns;
 using internal::RunStmt;
+using internal::SelectFrom;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -55,8 +56,7 @@ Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
 Result<std::optional<SmimeCertRecord>> SqliteStore::GetSmimeCert(
     std::string_view id) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(kCertColumns) +
-                     " FROM smime_certs c WHERE c.id = ?");
+  Stmt s(stmts_, SelectFrom(kCertColumns, "smime_certs c WHERE c.id = ?"));
   s.Bind(1, id);
   SP_ASSIGN_OR_RETURN(
       std::optional<SmimeCertRecord> cert,
@@ -73,11 +73,11 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
   // recipient, and must not wait for a group commit's fsync.
   MutexLock lock(&read_mu_);
   Stmt s(*read_stmts_,
-         "SELECT " + std::string(kCertColumns) +
-             " FROM smime_certs c WHERE (? = '' OR c.kind = ?) AND "
-             "(? = '' OR c.id IN (SELECT cert_id FROM "
-             "smime_cert_emails WHERE email = ?)) ORDER BY "
-             "c.created_at, c.id");
+         SelectFrom(kCertColumns,
+                    "smime_certs c WHERE (? = '' OR c.kind = ?) AND "
+                    "(? = '' OR c.id IN (SELECT cert_id FROM "
+                    "smime_cert_emails WHERE email = ?)) ORDER BY "
+                    "c.created_at, c.id"));
   s.Bind(1, kind).Bind(2, kind).Bind(3, email).Bind(4, email);
   SP_ASSIGN_OR_RETURN(std::vector<SmimeCertRecord> out,
                       s.All("listing certificates", internal::ReadCert<Stmt>));
@@ -109,10 +109,10 @@ Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
 }
 
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {
-  return SelectAll("listing CRLs",
-                   "SELECT " + std::string(internal::kSmimeCrlColumns) +
-                       " FROM smime_crls ORDER BY issuer",
-                   internal::ReadSmimeCrl<Stmt>);
+  return SelectAll(
+      "listing CRLs",
+      SelectFrom(internal::kSmimeCrlColumns, "smime_crls ORDER BY issuer"),
+      internal::ReadSmimeCrl<Stmt>);
 }
 
 }  // namespace sealpost::store

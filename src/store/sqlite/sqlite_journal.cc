@@ -10,6 +10,7 @@
 
 namespace sealpost::store {
 
+using internal::SelectFrom;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -42,8 +43,8 @@ Result<std::vector<JournalRuleRecord>> SqliteStore::ListJournalRules() {
     if (journal_rules_.has_value()) return *journal_rules_;
   }
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(internal::kJournalRuleColumns) +
-                     " FROM journal_rules ORDER BY created_at, id");
+  Stmt s(stmts_, SelectFrom(internal::kJournalRuleColumns,
+                            "journal_rules ORDER BY created_at, id"));
   SP_ASSIGN_OR_RETURN(
       std::vector<JournalRuleRecord> out,
       s.All("listing journal rules", internal::ReadJournalRule<Stmt>));

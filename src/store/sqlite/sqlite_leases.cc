@@ -13,6 +13,7 @@
 
 namespace sealpost::store {
 using internal::RunStmt;
+using internal::SelectFrom;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -116,8 +117,8 @@ Status SqliteStore::PutNodeHeartbeat(const NodeRecord& n) {
 
 Result<std::vector<NodeRecord>> SqliteStore::ListNodes(int64_t seen_since_ms) {
   return SelectAll("listing nodes",
-                   "SELECT " + std::string(internal::kNodeColumns) +
-                       " FROM nodes WHERE seen_ms >= ? ORDER BY node_id",
+                   SelectFrom(internal::kNodeColumns,
+                              "nodes WHERE seen_ms >= ? ORDER BY node_id"),
                    internal::ReadNode<Stmt>, seen_since_ms);
 }
 

@@ -13,6 +13,7 @@
 
 namespace sealpost::store {
 using internal::RunStmt;
+using internal::SelectFrom;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -21,8 +22,9 @@ namespace {
 // A message's deliveries, in the order they were queued.
 Result<std::vector<QueuedRecipient>> ReadDeliveries(internal::StmtCache& stmts,
                                                     std::string_view id) {
-  Stmt r(stmts, "SELECT " + std::string(internal::kQueuedRecipientColumns) +
-                    " FROM queue_deliveries WHERE message_id = ? ORDER BY id");
+  Stmt r(stmts,
+         SelectFrom(internal::kQueuedRecipientColumns,
+                    "queue_deliveries WHERE message_id = ? ORDER BY id"));
   r.Bind(1, id);
   return r.All("reading deliveries", internal::ReadQueuedRecipient<Stmt>);
 }
@@ -188,9 +190,9 @@ Result<std::optional<QueuedMessage>> SqliteStore::GetQueuedMessage(
 Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
     std::string_view state, int limit) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "SELECT " + std::string(internal::kQueuedMessageColumns) +
-                     " FROM queue_messages WHERE (?1 = '' OR state = ?1) "
-                     "ORDER BY received_ms DESC, id LIMIT ?2");
+  Stmt s(stmts_, SelectFrom(internal::kQueuedMessageColumns,
+                            "queue_messages WHERE (?1 = '' OR state = ?1) "
+                            "ORDER BY received_ms DESC, id LIMIT ?2"));
   s.Bind(1, state).Bind(2, int64_t{limit});
   SP_ASSIGN_OR_RETURN(
       std::vector<QueuedMessage> out,
@@ -204,8 +206,8 @@ Result<std::vector<QueuedMessage>> SqliteStore::ListQueuedMessages(
 Result<std::vector<QueueEvent>> SqliteStore::ListQueueEvents(
     std::string_view message_id) {
   return SelectAll("listing queue events",
-                   "SELECT " + std::string(internal::kQueueEventColumns) +
-                       " FROM queue_events WHERE message_id = ? ORDER BY id",
+                   SelectFrom(internal::kQueueEventColumns,
+                              "queue_events WHERE message_id = ? ORDER BY id"),
                    internal::ReadQueueEvent<Stmt>, message_id);
 }
 
@@ -238,16 +240,15 @@ Result<std::optional<TlsPolicyRecord>> SqliteStore::GetTlsPolicy(
     std::string_view domain) {
   return SelectFirst(
       "reading tls policy",
-      "SELECT domain, policy, ca_file, updated_at FROM tls_policies WHERE "
-      "domain = ?",
+      SelectFrom(internal::kTlsPolicyColumns, "tls_policies WHERE domain = ?"),
       internal::ReadTlsPolicy<Stmt>, domain);
 }
 
 Result<std::vector<TlsPolicyRecord>> SqliteStore::ListTlsPolicies() {
-  return SelectAll("listing tls policies",
-                   "SELECT domain, policy, ca_file, updated_at FROM "
-                   "tls_policies ORDER BY domain",
-                   internal::ReadTlsPolicy<Stmt>);
+  return SelectAll(
+      "listing tls policies",
+      SelectFrom(internal::kTlsPolicyColumns, "tls_policies ORDER BY domain"),
+      internal::ReadTlsPolicy<Stmt>);
 }
 
 Status SqliteStore::DeleteTlsPolicy(std::string_view domain) {

@@ -11,6 +11,7 @@ using internal::Bytes;
 using internal::kOtpColumns;
 using internal::kProtectedMessageColumns;
 using internal::RunStmt;
+using internal::SelectFrom;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -45,8 +46,8 @@ Status SqliteStore::AddOrgKey(const OrgKeyRecord& key) {
 Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
     std::string_view kind) {
   return SelectAll("listing org keys",
-                   "SELECT " + std::string(internal::kOrgKeyColumns) +
-                       " FROM org_keys WHERE kind = ? ORDER BY version",
+                   SelectFrom(internal::kOrgKeyColumns,
+                              "org_keys WHERE kind = ? ORDER BY version"),
                    internal::ReadOrgKey<Stmt>, kind);
 }
 
@@ -132,10 +133,10 @@ Status SqliteStore::PutOtp(const OtpRecord& o) {
 
 Result<std::optional<OtpRecord>> SqliteStore::GetOtp(
     std::string_view message_id, std::string_view email) {
-  return SelectFirst("reading one-time passcode",
-                     "SELECT " + std::string(kOtpColumns) +
-                         " FROM portal_otps WHERE message_id = ? AND email = ?",
-                     internal::ReadOtp<Stmt>, message_id, email);
+  return SelectFirst(
+      "reading one-time passcode",
+      SelectFrom(kOtpColumns, "portal_otps WHERE message_id = ? AND email = ?"),
+      internal::ReadOtp<Stmt>, message_id, email);
 }
 
 Result<std::optional<OtpRecord>> SqliteStore::TakeOtpTry(
@@ -162,8 +163,8 @@ Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
   MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, "SELECT " + std::string(kProtectedMessageColumns) +
-                           " FROM protected_messages WHERE id = ?");
+  Stmt s(*read_stmts_, SelectFrom(kProtectedMessageColumns,
+                                  "protected_messages WHERE id = ?"));
   s.Bind(1, id);
   return s.First("reading protected message",
                  internal::ReadProtectedMessage<Stmt>);
@@ -172,9 +173,9 @@ Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
 Result<std::vector<ProtectedMessageRecord>> SqliteStore::ListProtectedMessages(
     std::string_view owner, int limit) {
   return SelectAll("listing messages",
-                   "SELECT " + std::string(kProtectedMessageColumns) +
-                       " FROM protected_messages WHERE (?1 = '' OR owner = "
-                       "?1) ORDER BY created_at DESC, id LIMIT ?2",
+                   SelectFrom(kProtectedMessageColumns,
+                              "protected_messages WHERE (?1 = '' OR owner = "
+                              "?1) ORDER BY created_at DESC, id LIMIT ?2"),
                    internal::ReadProtectedMessage<Stmt>, owner, limit);
 }
 
@@ -192,8 +193,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
   // other sender's messages back to their own.
   MutexLock lock(&mu_);
   Stmt s(stmts_,
-         "SELECT " + std::string(kProtectedMessageColumns) +
-             " FROM protected_messages WHERE " +
+         SelectFrom(kProtectedMessageColumns, "protected_messages WHERE ") +
              (q.owner.empty() ? "?1 = ''" : "owner = ?1") +
              " AND (?2 = '' OR (?2 = 'revoked' AND revoked_at <> 0)"
              " OR (?2 = 'active' AND revoked_at = 0 AND (expires_at = 0 OR"
@@ -233,8 +233,8 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(
     std::string_view token_hash) {
   MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, "SELECT " + std::string(internal::kSessionColumns) +
-                           " FROM sessions WHERE token_hash = ?");
+  Stmt s(*read_stmts_, SelectFrom(internal::kSessionColumns,
+                                  "sessions WHERE token_hash = ?"));
   s.Bind(1, token_hash);
   return s.First("reading session", internal::ReadSession<Stmt>);
 }

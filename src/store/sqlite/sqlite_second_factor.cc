@@ -5,6 +5,7 @@
 
 namespace sealpost::store {
 
+using internal::SelectFrom;
 using internal::Stmt;
 
 Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
@@ -20,8 +21,8 @@ Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
 Result<std::optional<SecondFactorRecord>> SqliteStore::GetSecondFactor(
     std::string_view email) {
   return SelectFirst("reading a second factor",
-                     "SELECT " + std::string(internal::kSecondFactorColumns) +
-                         " FROM second_factors WHERE email = ?",
+                     SelectFrom(internal::kSecondFactorColumns,
+                                "second_factors WHERE email = ?"),
                      internal::ReadSecondFactor<Stmt>, email);
 }
 

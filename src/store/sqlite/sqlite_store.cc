@@ -356,8 +356,7 @@ Status SqliteStore::PutUser(const UserRecord& u) {
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
   MutexLock lock(&read_mu_);
   Stmt s(*read_stmts_,
-         "SELECT email, password_hash, display_name, created_at, disabled "
-         "FROM users WHERE email = ?");
+         internal::SelectFrom(internal::kUserColumns, "users WHERE email = ?"));
   s.Bind(1, email);
   return s.First("reading user", internal::ReadUser<Stmt>);
 }
@@ -365,8 +364,7 @@ Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
 Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
   MutexLock lock(&mu_);
   Stmt s(stmts_,
-         "SELECT email, password_hash, display_name, created_at, disabled "
-         "FROM users ORDER BY email");
+         internal::SelectFrom(internal::kUserColumns, "users ORDER BY email"));
   return s.All("listing users", internal::ReadUser<Stmt>);
 }
 
