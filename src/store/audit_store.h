@@ -40,6 +40,14 @@ struct ActivityCount {
   int64_t count = 0;
 };
 
+// What an activity count counts; engines keep one query per kind, in
+// this order.
+enum class Activity {
+  kAudit,      // audit records of one action
+  kProtected,  // protected messages (no key)
+  kQueue,      // queue trace events of one name
+};
+
 class AuditStore {
  public:
   virtual ~AuditStore() = default;
@@ -70,17 +78,30 @@ class AuditStore {
   }
 
   // ---- Activity counts (the admin dashboard; each uses an index) ----
-  // Audit records of `action` at or after `since`, per result and bucket.
-  virtual Result<std::vector<ActivityCount>> CountAuditActivity(
-      std::string_view action, int64_t since, int64_t width) = 0;
-  // Protected messages created at or after `since`, per template id and
-  // bucket.
-  virtual Result<std::vector<ActivityCount>> CountProtectedActivity(
-      int64_t since, int64_t width) = 0;
-  // Queue trace events named `event` (deferred, bounced, ...) at or after
-  // `since` (unix seconds), per bucket (key: the event).
-  virtual Result<std::vector<ActivityCount>> CountQueueActivity(
-      std::string_view event, int64_t since, int64_t width) = 0;
+  // Rows of `activity` at or after `since` (unix seconds), per key and
+  // bucket: each engine's one query per kind, the rest the same.
+  virtual Result<std::vector<ActivityCount>> CountActivity(Activity activity,
+                                                           std::string_view key,
+                                                           int64_t since,
+                                                           int64_t width) = 0;
+  // Audit records of `action`, per result.
+  Result<std::vector<ActivityCount>> CountAuditActivity(std::string_view action,
+                                                        int64_t since,
+                                                        int64_t width) {
+    return CountActivity(Activity::kAudit, action, since, width);
+  }
+  // Protected messages created, per template id.
+  Result<std::vector<ActivityCount>> CountProtectedActivity(int64_t since,
+                                                            int64_t width) {
+    return CountActivity(Activity::kProtected, "", since, width);
+  }
+  // Queue trace events named `event` (deferred, bounced, ...); key: the
+  // event.
+  Result<std::vector<ActivityCount>> CountQueueActivity(std::string_view event,
+                                                        int64_t since,
+                                                        int64_t width) {
+    return CountActivity(Activity::kQueue, event, since, width);
+  }
 
  protected:
   // Engines call this for each audit record once its transaction committed.

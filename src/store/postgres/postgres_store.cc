@@ -226,41 +226,24 @@ Result<std::vector<AuditRecord>> PostgresStore::ListAudit(
 }
 
 Result<std::vector<ActivityCount>> PostgresStore::CountActivity(
-    const std::string& sql, std::string_view key, int64_t since,
-    int64_t width) {
-  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
-  return SelectAll(
-      sql, PgParams().Text(key).Int(since).Int(width),
-      [](const PgResult& r, int i) {
-        return ActivityCount{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)};
-      });
-}
-
-// The SQLite statements (sqlite_store.cc) in PostgreSQL's words.
-Result<std::vector<ActivityCount>> PostgresStore::CountAuditActivity(
-    std::string_view action, int64_t since, int64_t width) {
-  return CountActivity(
+    Activity activity, std::string_view key, int64_t since, int64_t width) {
+  // The SQLite statements (sqlite_store.cc) in PostgreSQL's words.
+  static constexpr std::string_view kSql[] = {
       "SELECT result, (at - $2::bigint) / $3::bigint, COUNT(*) FROM audit "
       "WHERE action = $1 AND at >= $2::bigint GROUP BY 1, 2",
-      action, since, width);
-}
-
-Result<std::vector<ActivityCount>> PostgresStore::CountProtectedActivity(
-    int64_t since, int64_t width) {
-  return CountActivity(
       "SELECT template_id, (created_at - $2::bigint) / $3::bigint, COUNT(*) "
       "FROM protected_messages WHERE created_at >= $2::bigint AND $1::text = "
       "'' GROUP BY 1, 2",
-      "", since, width);
-}
-
-Result<std::vector<ActivityCount>> PostgresStore::CountQueueActivity(
-    std::string_view event, int64_t since, int64_t width) {
-  return CountActivity(
       "SELECT event, (at_ms / 1000 - $2::bigint) / $3::bigint, COUNT(*) FROM "
       "queue_events WHERE event = $1 AND at_ms >= $2::bigint * 1000 "
       "GROUP BY 1, 2",
-      event, since, width);
+  };
+  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
+  return SelectAll(
+      kSql[static_cast<int>(activity)],
+      PgParams().Text(key).Int(since).Int(width), [](const PgResult& r, int i) {
+        return ActivityCount{r.Text(i, 0), r.Int(i, 1), r.Int(i, 2)};
+      });
 }
 
 Status PostgresStore::PutUser(const UserRecord& u) {

@@ -57,14 +57,10 @@ class PostgresStore final : public Store, public BodyStore {
   Status AppendAudits(const std::vector<AuditRecord>& records) override;
   Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                              int limit) override;
-  Result<std::vector<ActivityCount>> CountAuditActivity(std::string_view action,
-                                                        int64_t since,
-                                                        int64_t width) override;
-  Result<std::vector<ActivityCount>> CountProtectedActivity(
-      int64_t since, int64_t width) override;
-  Result<std::vector<ActivityCount>> CountQueueActivity(std::string_view event,
-                                                        int64_t since,
-                                                        int64_t width) override;
+  Result<std::vector<ActivityCount>> CountActivity(Activity activity,
+                                                   std::string_view key,
+                                                   int64_t since,
+                                                   int64_t width) override;
   Status PutUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> GetUser(std::string_view email) override;
   Result<std::vector<UserRecord>> ListUsers() override;
@@ -231,11 +227,6 @@ class PostgresStore final : public Store, public BodyStore {
     }));
     return std::move(*out);
   }
-  // One activity query: $1 the key, $2 since, $3 the bucket width.
-  Result<std::vector<ActivityCount>> CountActivity(const std::string& sql,
-                                                   std::string_view key,
-                                                   int64_t since,
-                                                   int64_t width);
   // Runs one query on a pooled connection and hands its result to `read`.
   Status Select(std::string_view sql, internal::PgParams params,
                 const std::function<void(const internal::PgResult&)>& read);

@@ -305,42 +305,26 @@ Result<std::vector<AuditRecord>> SqliteStore::ListAudit(std::string_view object,
 }
 
 Result<std::vector<ActivityCount>> SqliteStore::CountActivity(
-    const std::string& sql, std::string_view key, int64_t since,
-    int64_t width) {
-  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
-  MutexLock lock(&mu_);
-  Stmt s(stmts_, sql);
-  s.Bind(1, key).Bind(2, since).Bind(3, width);
-  return s.All("counting activity", [](const Stmt& s) {
-    return ActivityCount{s.Text(0), s.Int(1), s.Int(2)};
-  });
-}
-
-Result<std::vector<ActivityCount>> SqliteStore::CountAuditActivity(
-    std::string_view action, int64_t since, int64_t width) {
-  // The (action, at, result) index covers it.
-  return CountActivity(
+    Activity activity, std::string_view key, int64_t since, int64_t width) {
+  // By Activity: ?1 the key, ?2 since, ?3 the bucket width.
+  static constexpr std::string_view kSql[] = {
+      // The (action, at, result) index covers it.
       "SELECT result, (at - ?2) / ?3, COUNT(*) FROM audit WHERE action = ?1 "
       "AND at >= ?2 GROUP BY 1, 2",
-      action, since, width);
-}
-
-Result<std::vector<ActivityCount>> SqliteStore::CountProtectedActivity(
-    int64_t since, int64_t width) {
-  // The (created_at, id) index; ?1 is unused (empty).
-  return CountActivity(
+      // The (created_at, id) index; ?1 is unused (empty).
       "SELECT template_id, (created_at - ?2) / ?3, COUNT(*) FROM "
       "protected_messages WHERE created_at >= ?2 AND ?1 = '' GROUP BY 1, 2",
-      "", since, width);
-}
-
-Result<std::vector<ActivityCount>> SqliteStore::CountQueueActivity(
-    std::string_view event, int64_t since, int64_t width) {
-  // The (event, at_ms) index; times are milliseconds there.
-  return CountActivity(
+      // The (event, at_ms) index; times are milliseconds there.
       "SELECT event, (at_ms / 1000 - ?2) / ?3, COUNT(*) FROM queue_events "
       "WHERE event = ?1 AND at_ms >= ?2 * 1000 GROUP BY 1, 2",
-      event, since, width);
+  };
+  if (width <= 0) return InvalidArgumentError("bucket width must be > 0");
+  return SelectAll(
+      "counting activity", kSql[static_cast<int>(activity)],
+      [](const Stmt& s) {
+        return ActivityCount{s.Text(0), s.Int(1), s.Int(2)};
+      },
+      key, since, width);
 }
 
 Status SqliteStore::PutUser(const UserRecord& u) {

@@ -45,14 +45,10 @@ class SqliteStore final : public Store, public BodyStore {
   Status AppendAudits(const std::vector<AuditRecord>& records) override;
   Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
                                              int limit) override;
-  Result<std::vector<ActivityCount>> CountAuditActivity(std::string_view action,
-                                                        int64_t since,
-                                                        int64_t width) override;
-  Result<std::vector<ActivityCount>> CountProtectedActivity(
-      int64_t since, int64_t width) override;
-  Result<std::vector<ActivityCount>> CountQueueActivity(std::string_view event,
-                                                        int64_t since,
-                                                        int64_t width) override;
+  Result<std::vector<ActivityCount>> CountActivity(Activity activity,
+                                                   std::string_view key,
+                                                   int64_t since,
+                                                   int64_t width) override;
   Status PutUser(const UserRecord& user) override;
   Result<std::optional<UserRecord>> GetUser(std::string_view email) override;
   Result<std::vector<UserRecord>> ListUsers() override;
@@ -187,11 +183,6 @@ class SqliteStore final : public Store, public BodyStore {
   Status Migrate(const std::vector<Migration>& migrations) SP_EXCLUDES(mu_);
   // One statement through the cache; several (a migration) parsed once.
   Status Exec(std::string_view sql) SP_REQUIRES(mu_);
-  // One activity query: ?1 the key, ?2 since, ?3 the bucket width.
-  Result<std::vector<ActivityCount>> CountActivity(const std::string& sql,
-                                                   std::string_view key,
-                                                   int64_t since, int64_t width)
-      SP_EXCLUDES(mu_);
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; ROLLBACK when it fails.
   Status InTransaction(const std::function<Status()>& fn) SP_REQUIRES(mu_);
   // The same for a caller that does not hold mu_: takes it for the run.
