@@ -26,23 +26,6 @@ std::string AsUser(std::string_view what) {
          " as a signed-in user: the admin token holds no one's key";
 }
 
-// The S/MIME mail made into a spool, sent from it a slice at a time; it
-// keeps the spool (its file) for as long as it is sent.
-class SpooledMail {
- public:
-  SpooledMail(std::shared_ptr<crypto::Spool> spool,
-              std::unique_ptr<ByteSource> reader)
-      : spool_(std::move(spool)), reader_(std::move(reader)) {}
-  int64_t size() const { return spool_->size(); }
-  Result<size_t> Read(size_t max, std::string* out) {
-    return reader_->Read(max, out);
-  }
-
- private:
-  std::shared_ptr<crypto::Spool> spool_;
-  std::unique_ptr<ByteSource> reader_;
-};
-
 // The answer to a protection: the certificates and signer in its fields,
 // audited with the user as the actor.
 Response Protected(const ApiContext& ctx, const Caller& caller,
@@ -150,8 +133,10 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
               auto reader = out->Open();
               if (!reader.ok()) return FromStatus(reader.status());
               Response r;
-              r.stream = std::make_shared<http::OwningBodyStream<SpooledMail>>(
-                  std::make_unique<SpooledMail>(out, std::move(*reader)));
+              // The reader keeps the spool (its file) while it is sent.
+              r.stream =
+                  std::make_shared<http::OwningBodyStream<SizedByteSource>>(
+                      std::move(*reader));
               return Protected(ctx, caller, recipients, *made, std::move(r));
             }
             auto made = smime::ProtectMail(certs, req.body, caller.email, to,

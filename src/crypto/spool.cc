@@ -21,9 +21,11 @@ constexpr std::string_view kSpoolAd = "sealpost spool v1";
 
 // Reads the file from its start with pread (its own offset), decrypting
 // as it goes.
-class Spool::Reader : public ByteSource {
+class Spool::Reader : public SizedByteSource {
  public:
   explicit Reader(std::shared_ptr<Spool> spool) : spool_(std::move(spool)) {}
+
+  int64_t size() const override { return spool_->size_; }
 
   Status Restart() override {
     SP_ASSIGN_OR_RETURN(StreamDecryptor d,
@@ -148,9 +150,9 @@ Status Spool::Finish() {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ByteSource>> Spool::Open() {
+Result<std::unique_ptr<SizedByteSource>> Spool::Open() {
   if (!finished_) return FailedPreconditionError("the spool is not finished");
-  return std::unique_ptr<ByteSource>(
+  return std::unique_ptr<SizedByteSource>(
       std::make_unique<Reader>(shared_from_this()));
 }
 

@@ -40,9 +40,10 @@ class Spool : public std::enable_shared_from_this<Spool> {
   Status Finish();
   // The bytes appended (the plaintext size).
   int64_t size() const { return size_; }
-  // A reader from the first byte; its Read fails (DecryptionFailedError)
+  // A reader from the first byte, which keeps the spool (its file) while
+  // it lives and knows its size; its Read fails (DecryptionFailedError)
   // when the file was changed or cut since it was written.
-  Result<std::unique_ptr<ByteSource>> Open();
+  Result<std::unique_ptr<SizedByteSource>> Open();
   // For tests: the file's descriptor (to find it in /proc, or change it).
   int fd_for_testing() const { return fd_; }
 

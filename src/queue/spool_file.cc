@@ -55,7 +55,8 @@ Result<size_t> SpoolFile::Read(size_t max, std::string* out) {
 Result<std::unique_ptr<ByteSource>> SpoolFile::Open() {
   SP_RETURN_IF_ERROR(failed_);
   if (reader_ == nullptr) return FailedPreconditionError("spool: not finished");
-  return spool_->Open();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader, spool_->Open());
+  return reader;
 }
 
 Status PrepareSpoolDir(const std::string& dir) {
