@@ -236,18 +236,24 @@ class StreamedReadsTest(unittest.TestCase):
                     got += chunk
         return got.split(b"\r\n", 1)[0], time.time() - started, got
 
+    # The two routes whose raw message is spooled: protection with the
+    # wrapper, and S/MIME.
+    SPOOLED_ROUTES = (b"/api/v1/protect?template=Encrypt&to=bob@example.com",
+                      b"/api/v1/smime/protect?to=bob@example.com")
+
     def test_unauthenticated_large_upload_is_refused_before_its_body(self):
         host = self.server.url[len("https://"):]
-        for auth in (b"", b"Authorization: Bearer not-a-token\r\n"):
-            # 100 MB announced, not one byte of it sent: the answer comes
-            # from the header alone.
-            status, _, got = self.tls_request(
-                b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
-                b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n" + auth +
-                b"Content-Type: message/rfc822\r\n"
-                b"Content-Length: 104857600\r\n\r\n")
-            self.assertIn(b" 413 ", status, got)
-            self.assertIn(b"limit before sign-in", got)
+        for route in self.SPOOLED_ROUTES:
+            for auth in (b"", b"Authorization: Bearer not-a-token\r\n"):
+                # 100 MB announced, not one byte of it sent: the answer
+                # comes from the header alone.
+                status, _, got = self.tls_request(
+                    b"POST " + route + b" HTTP/1.1\r\nHost: " +
+                    host.encode() + b"\r\n" + auth +
+                    b"Content-Type: message/rfc822\r\n"
+                    b"Content-Length: 104857600\r\n\r\n")
+                self.assertIn(b" 413 ", status, (route, got))
+                self.assertIn(b"limit before sign-in", got)
         # Chunked (no length): read only up to the limit before sign-in.
         status, _, got = self.tls_request(
             b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
@@ -267,14 +273,15 @@ class StreamedReadsTest(unittest.TestCase):
         cookie = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies)
         self.assertTrue(cookie)
         host = self.server.url[len("https://"):]
-        status, _, got = self.tls_request(
-            b"POST /api/v1/protect?template=Encrypt&to=bob@example.com "
-            b"HTTP/1.1\r\nHost: " + host.encode() + b"\r\n"
-            b"Cookie: " + cookie.encode() + b"\r\n"
-            b"Content-Type: message/rfc822\r\n"
-            b"Content-Length: 104857600\r\n\r\n")
-        self.assertIn(b" 413 ", status, got)
-        self.assertIn(b"limit before sign-in", got)
+        for route in self.SPOOLED_ROUTES:
+            status, _, got = self.tls_request(
+                b"POST " + route + b" HTTP/1.1\r\nHost: " +
+                host.encode() + b"\r\n"
+                b"Cookie: " + cookie.encode() + b"\r\n"
+                b"Content-Type: message/rfc822\r\n"
+                b"Content-Length: 104857600\r\n\r\n")
+            self.assertIn(b" 413 ", status, (route, got))
+            self.assertIn(b"limit before sign-in", got)
 
     def test_external_wrapper_opens_from_the_server_copy(self):
         out = self.path("external.eml")
