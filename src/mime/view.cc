@@ -380,16 +380,22 @@ std::string BodyText(GMimeObject* o, size_t max, bool& truncated) {
   return text;
 }
 
+// "\r\n" and a lone "\r" as "\n"; the runs between them copied whole (this
+// runs over every text body shown).
 std::string ToLf(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out += '\n';
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out += s[i];
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t cr = s.find('\r', i);
+    if (cr == std::string_view::npos) {
+      out.append(s, i);
+      break;
     }
+    out.append(s, i, cr - i);
+    out += '\n';
+    i = cr + 1;
+    if (i < s.size() && s[i] == '\n') ++i;
   }
   return out;
 }

@@ -44,6 +44,17 @@ TEST(ViewTest, PlainTextHeaders) {
   EXPECT_FALSE(v->body_truncated);
 }
 
+TEST(ViewTest, TextLineEndsBecomeLf) {
+  // CRLF, a lone CR (also doubled, and last) and LF all end a line once.
+  auto v = ParseForReading(
+      std::string("Subject: x\n\na\r\nb\rc\nd\r\re\r\n\r\nf\r"));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->text, "a\nb\nc\nd\n\ne\n\nf\n");
+  auto none = ParseForReading(std::string("Subject: x\r\n\r\nno end"));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->text, "no end");
+}
+
 TEST(ViewTest, MissingAndBadDate) {
   auto none = ParseForReading("Subject: x\r\n\r\nbody\r\n");
   ASSERT_TRUE(none.ok());
