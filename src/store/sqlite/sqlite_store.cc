@@ -66,8 +66,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
 
 Status SqliteStore::OpenReader(const std::string& path) {
   MutexLock lock(&read_mu_);
+  // NOMUTEX: every use holds read_mu_ already (SP_GUARDED_BY), so SQLite's
+  // own per-call mutex would only be taken and released again.
   int rc = sqlite3_open_v2(path.c_str(), &read_db_,
-                           SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                            internal::WalGatheringVfs());
   if (rc != SQLITE_OK) {
     return InternalError(
