@@ -217,6 +217,36 @@ class SmimeClientTest(PkiCase):
         r = self.sealpost("alice@example.com", "open", cut)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertEqual(r.stdout, b"")
+        # AES-256-GCM (AuthEnvelopedData, its tag after the content):
+        # streamed too, and one changed byte in the middle of the
+        # ciphertext gives nothing at all, not the plaintext before it.
+        gcm = self.pki.path("big-gcm-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary",
+             "-aes-256-gcm", "-in", path_in, "-from", "carol@partner.test",
+             "-to", "alice@example.com", "-subject", "gcm " + tag, "-out",
+             gcm, "alice.pem"], self.pki.dir)
+        with open(gcm, "rb") as f:
+            made = crlf(f.read())
+        self.write("big-gcm-" + tag + ".eml", made)
+        self.assertIn(b"authEnveloped-data", made)
+        r = self.sealpost("alice@example.com", "open", "--out", out, gcm)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            opened = f.read()
+        self.assertTrue(opened.endswith(entity), "the GCM entity differs")
+        middle = len(made) // 2
+        while made[middle:middle + 1] in (b"\r", b"\n", b"A"):
+            middle += 1
+        bad = self.write("big-gcm-bad-" + tag + ".eml",
+                         made[:middle] + b"A" + made[middle + 1:])
+        out_bad = self.pki.path("big-gcm-bad-out-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "open", "--out", out_bad, bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"damaged or cut short", r.stderr)
+        self.assertFalse(os.path.exists(out_bad))
+        r = self.sealpost("alice@example.com", "open", bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stdout, b"")
 
     def test_open_clear_and_opaque_signed(self):
         tag = unique()

@@ -242,7 +242,10 @@ Status PassOctets(Reader& r, const Tlv& t, const Open& parent, int depth,
 
 // What comes before the encryptedContent, and the constructions still open.
 struct Head {
-  std::string der;  // the ContentInfo without its content (detached)
+  // The ContentInfo without its content (detached); an AuthEnvelopedData's
+  // with a stand-in mac (the real one comes after the content).
+  std::string der;
+  bool authenticated = false;  // AuthEnvelopedData (RFC 5083)
   Open ci, explicit0, ed, eci;
 };
 
@@ -250,10 +253,8 @@ Result<Head> ReadHead(Reader& r) {
   Head h;
   SP_ASSIGN_OR_RETURN(h.ci, EnterExpect(r, nullptr, 0x30));
   SP_ASSIGN_OR_RETURN(std::string oid, Expect(r, h.ci, 0x06));
-  if (oid == kAuthEnvelopedOid) {
-    return UnimplementedError("AuthEnvelopedData is not read as a stream");
-  }
-  if (oid != kEnvelopedOid) return Malformed();
+  h.authenticated = oid == kAuthEnvelopedOid;
+  if (oid != kEnvelopedOid && !h.authenticated) return Malformed();
   SP_ASSIGN_OR_RETURN(h.explicit0, EnterExpect(r, &h.ci, 0xa0));
   SP_ASSIGN_OR_RETURN(h.ed, EnterExpect(r, &h.explicit0, 0x30));
   std::string fields;
@@ -275,17 +276,32 @@ Result<Head> ReadHead(Reader& r) {
     return Malformed();
   }
   fields += Wrap(0x30, type + algorithm);
+  if (h.authenticated) fields += Wrap(0x04, std::string(16, '\0'));
   h.der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
   return h;
 }
 
-// After the content: the unprotectedAttrs, if any (read, bounded, and left
-// aside: they protect nothing and OpenSSL does not use them to decrypt),
-// then every construction closed and the input at its end.
-Status ReadTail(Reader& r, const Head& h) {
+// After the content of an EnvelopedData: the unprotectedAttrs, if any
+// (read, bounded, and left aside: they protect nothing and OpenSSL does
+// not use them to decrypt). Of an AuthEnvelopedData: no authAttrs (they
+// would be authenticated before the content, which has gone by: refused),
+// the mac into *tag (12 to 16 bytes), the unauthAttrs if any, left aside.
+// Then every construction closed and the input at its end.
+Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   SP_RETURN_IF_ERROR(Close(r, h.eci));
+  if (h.authenticated) {
+    SP_ASSIGN_OR_RETURN(std::string mac, Expect(r, h.ed, 0x04));
+    auto first = static_cast<uint8_t>(mac[1]);
+    size_t header = first < 0x80 ? 2 : 2 + (first & 0x7f);
+    if (mac.size() < header + 12 || mac.size() > header + 16) {
+      return Malformed();
+    }
+    *tag = mac.substr(header);
+  }
   SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.ed));
-  if (!end) SP_RETURN_IF_ERROR(Expect(r, h.ed, 0xa1).status());
+  if (!end) {
+    SP_RETURN_IF_ERROR(Expect(r, h.ed, h.authenticated ? 0xa2 : 0xa1).status());
+  }
   SP_RETURN_IF_ERROR(Close(r, h.ed));
   SP_RETURN_IF_ERROR(Close(r, h.explicit0));
   SP_RETURN_IF_ERROR(Close(r, h.ci));
@@ -353,7 +369,8 @@ Result<std::optional<size_t>> CmsDecryptStream(
   EVP_CIPHER_CTX* ctx = nullptr;
   if (BIO_get_cipher_ctx(top, &ctx) != 1 || ctx == nullptr ||
       EVP_CIPHER_CTX_is_encrypting(ctx) != 0 ||
-      EVP_CIPHER_CTX_get_mode(ctx) != EVP_CIPH_CBC_MODE) {
+      EVP_CIPHER_CTX_get_mode(ctx) !=
+          (h.authenticated ? EVP_CIPH_GCM_MODE : EVP_CIPH_CBC_MODE)) {
     ERR_clear_error();
     return Malformed();
   }
@@ -382,12 +399,17 @@ Result<std::optional<size_t>> CmsDecryptStream(
   SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
   if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
   SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, decrypt));
+  std::string tag;
+  SP_RETURN_IF_ERROR(ReadTail(r, h, &tag));
+  // GCM: the tag (OpenSSL was given a stand-in) checked by the final step.
   int outl = 0;
-  if (EVP_CipherFinal_ex(ctx, plain.data(), &outl) != 1) {
+  if ((h.authenticated &&
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+                           static_cast<int>(tag.size()), tag.data()) != 1) ||
+      EVP_CipherFinal_ex(ctx, plain.data(), &outl) != 1) {
     ERR_clear_error();
     return Malformed();
   }
-  SP_RETURN_IF_ERROR(ReadTail(r, h));
   if (outl > 0) {
     SP_RETURN_IF_ERROR(
         out(std::string_view(reinterpret_cast<const char*>(plain.data()),

@@ -1,6 +1,6 @@
-// CMS EnvelopedData opened a slice at a time (issue 14: `sealpost open` of
-// S/MIME mail without holding it). The ContentInfo is read from a
-// ByteSource, DER or BER (definite or indefinite lengths, the
+// CMS EnvelopedData and AuthEnvelopedData opened a slice at a time (issue 14:
+// `sealpost open` of S/MIME mail without holding it). The ContentInfo is read
+// from a ByteSource, DER or BER (definite or indefinite lengths, the
 // encryptedContent primitive or in chunks, as CmsEncryptStream and
 // `openssl cms -encrypt -stream` make it): everything before the
 // encryptedContent is read (1 MiB at most) and given to OpenSSL's CMS
@@ -29,21 +29,21 @@ struct CmsKeyRef {
   const SecretBytes* private_key = nullptr;
 };
 
-// Decrypts the EnvelopedData (AES-CBC) read from `in` (from where it
-// stands) with the first of `keys` whose certificate is one of its
-// recipients, writing the content to `out` a slice at a time. Gives that
-// key's index, or nullopt when none of `keys` is a recipient (nothing is
-// written then).
+// Decrypts the EnvelopedData (AES-CBC) or AuthEnvelopedData (AES-GCM)
+// read from `in` (from where it stands) with the first of `keys` whose
+// certificate is one of its recipients, writing the content to `out` a
+// slice at a time. Gives that key's index, or nullopt when none of `keys`
+// is a recipient (nothing is written then).
 //
 // OK only when the whole input was read, its structure closed, the
-// padding checked and nothing follows: on any error the bytes already
-// given to `out` are not the content and must be thrown away (the caller
-// writes to a spool or a temporary file, released only on OK).
-// DecryptionFailedError() for anything malformed, truncated or that does
-// not decrypt; UNIMPLEMENTED for an AuthEnvelopedData (AES-GCM: its tag
-// comes after the content, so its caller opens it in memory with
-// CmsDecrypt, which checks the tag before giving a byte); an error of `in`
-// or `out` as it is.
+// padding or the GCM tag (which comes after the content) checked and
+// nothing follows: on any error the bytes already given to `out` are not
+// the content and must be thrown away. For AES-GCM that includes all of
+// them until OK: `out` must be a spool or a temporary file that is
+// released only on OK, never the user. DecryptionFailedError() for
+// anything malformed, truncated or that does not decrypt or authenticate
+// (an AuthEnvelopedData with authAttrs too: they are authenticated before
+// the content but sent after it); an error of `in` or `out` as it is.
 Result<std::optional<size_t>> CmsDecryptStream(
     ByteSource& in, std::span<const CmsKeyRef> keys,
     const std::function<Status(std::string_view)>& out);

@@ -198,13 +198,53 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   EXPECT_EQ(got, Content(5000));
 }
 
-TEST(SmimeCmsStreamTest, AuthEnvelopedIsLeftToTheWholeReader) {
+// AuthEnvelopedData (AES-GCM): opened as read, the tag after the content
+// checked before OK; any changed byte of the ciphertext or the tag, and
+// every truncation, fails.
+TEST(SmimeCmsStreamTest, AuthEnvelopedOpensOnlyWhenItsTagVerifies) {
   Keys k;
-  auto der = CmsEncrypt(Content(100), {k.bob_der}, CmsCipher::kAes256Gcm);
-  ASSERT_TRUE(der.ok());
+  const std::string content = Content(40000);
+  k.pki.Write("in.bin", content);
+  ASSERT_TRUE(
+      k.pki.Run("openssl cms -encrypt -binary -aes-256-gcm -stream -in in.bin "
+                "-outform DER -out gcm.p7m bob.pem"));
+  auto ours = CmsEncrypt(content, {k.bob_der}, CmsCipher::kAes256Gcm);
+  ASSERT_TRUE(ours.ok());
+  const std::string openssl = k.pki.Read("gcm.p7m");
+  ASSERT_FALSE(openssl.empty());
+  const std::string inputs[] = {
+      openssl, *ours, StreamEncrypt(content, k.bob_der, CmsCipher::kAes256Gcm)};
+  for (const auto& cms : inputs) {
+    std::string got;
+    for (size_t slice : {size_t{5}, size_t{4097}, StringSource::kWhole}) {
+      auto r = Open(cms, k.Bob(), slice, &got);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(got, content);
+    }
+  }
+  // Our DER: the mac is its last 16 bytes, the ciphertext before it (after
+  // its OCTET STRING header).
+  const std::string& der = *ours;
+  for (size_t at :
+       {der.size() - 1, der.size() - 16, der.size() - 20, der.size() - 30000}) {
+    std::string bad = der;
+    bad[at] ^= 0x01;
+    std::string got;
+    auto r = Open(bad, k.Bob(), 1000, &got);
+    EXPECT_TRUE(IsDecryptionFailed(r.status())) << "byte " << at;
+  }
+  const std::string small =
+      *CmsEncrypt(Content(100), {k.bob_der}, CmsCipher::kAes256Gcm);
+  for (size_t n = 0; n < small.size(); ++n) {
+    std::string got;
+    auto r = Open(small.substr(0, n), k.Bob(), 7, &got);
+    ASSERT_TRUE(IsDecryptionFailed(r.status())) << "prefix " << n;
+  }
+  const std::vector<CmsKeyRef> eve = {{k.eve_der, &k.eve_key}};
   std::string got;
-  auto r = Open(*der, k.Bob(), 100, &got);
-  EXPECT_EQ(r.status().code(), StatusCode::kUnimplemented);
+  auto r = Open(der, eve, 100, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
   EXPECT_TRUE(got.empty());
 }
 

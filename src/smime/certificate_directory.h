@@ -168,13 +168,12 @@ class CertificateDirectory {
   Result<std::optional<Decrypted>> DecryptFor(std::string_view address,
                                               std::string_view der);
 
-  // DecryptFor for an EnvelopedData too large to hold (issue 14), read from
-  // `cms` a slice at a time, its content written to `out` a slice at a
+  // DecryptFor for an (Auth)EnvelopedData too large to hold (issue 14), read
+  // from `cms` a slice at a time, its content written to `out` a slice at a
   // time (crypto::CmsDecryptStream: thrown away by the caller unless OK).
   // The id of the certificate whose key opened it; nullopt, nothing
   // written, when no key on file for `address` is a recipient.
-  // DecryptionFailedError() when it is damaged or cut short; UNIMPLEMENTED
-  // for an AuthEnvelopedData (DecryptFor opens it, whole).
+  // DecryptionFailedError() when it is damaged or cut short.
   Result<std::optional<std::string>> DecryptStreamFor(
       std::string_view address, ByteSource& cms,
       const std::function<Status(std::string_view)>& out);

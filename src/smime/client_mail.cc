@@ -281,8 +281,8 @@ Result<OpenedMail> OpenWhole(
     if (n == 0) break;
     if (whole.size() > kMaxWholeToSign) {
       return FailedPreconditionError(
-          "this S/MIME message is opened whole (signed, AES-GCM, or not "
-          "base64 enveloped-data), and may then be at most 72 MiB");
+          "this S/MIME message is opened whole (signed, or not base64 "
+          "enveloped-data), and may then be at most 72 MiB");
     }
   }
   SP_ASSIGN_OR_RETURN(OpenedMail opened, OpenMail(certs, whole, address));
@@ -316,9 +316,6 @@ Result<OpenedMail> OpenMailStream(
   Base64BodySource body(message, header_size);
   auto id = certs.DecryptStreamFor(
       address, body, [&sink](std::string_view b) { return sink.Write(b); });
-  if (!id.ok() && id.status().code() == StatusCode::kUnimplemented) {
-    return OpenWhole(certs, message, address, out);  // AuthEnvelopedData
-  }
   if (!id.ok() && crypto::IsDecryptionFailed(id.status())) {
     return InvalidArgumentError(
         "the S/MIME message is damaged or cut short: its encrypted content "
