@@ -11,6 +11,8 @@ to bob by `openssl cms -encrypt -stream` (BER; bob's PKCS#12 on file),
 opened by `sealpost open --out` (the server decrypts with bob's key), the
 entity checked byte for byte; measured are the CLI's peak RSS and how
 much the server's peak resident memory (VmHWM) grew over the request.
+SEALPOST_BENCH_SMIME_CIPHER: openssl's cipher option (default -aes256;
+-aes-256-gcm makes AuthEnvelopedData).
 
 Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
        (SEALPOST_BINARY: default build/sealpost)
@@ -103,7 +105,8 @@ def one_smime(mb):
         with open(pki.path("entity"), "wb") as f:
             f.write(entity)
         del entity
-        run(["openssl", "cms", "-encrypt", "-stream", "-binary", "-aes256",
+        cipher = os.environ.get("SEALPOST_BENCH_SMIME_CIPHER", "-aes256")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary", cipher,
              "-in", "entity", "-from", "alice@example.com", "-to",
              "bob@example.com", "-subject", "bench", "-out", "mail.eml",
              "bob.pem"], pki.dir)
