@@ -104,7 +104,10 @@ Response OpenedRaw(const smime::OpenedMail& opened) {
   return r;
 }
 
-bool WantsRaw(Request& req);
+// Whether the client asked for the opened message itself (`sealpost open`).
+bool WantsRaw(Request& req) {
+  return req.Header("accept").find("message/rfc822") != std::string::npos;
+}
 
 // The message as large as it comes spooled (issue 14): opened into a
 // second spool, a slice at a time, and answered only once that succeeded
@@ -145,10 +148,6 @@ Response OpenSpooled(const ApiContext& ctx, smime::CertificateDirectory& certs,
   r.stream = std::make_shared<http::OwningBodyStream<SizedByteSource>>(
       std::move(*reader));
   return r;
-}
-
-bool WantsRaw(Request& req) {
-  return req.Header("accept").find("message/rfc822") != std::string::npos;
 }
 
 }  // namespace

@@ -192,7 +192,10 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
       session,
       {"POST", "/api/v1/smime/open", "message/rfc822", &file, file.size(),
        "message/rfc822"},
-      [](const ApiResponse& head) { return head.status == 200; },
+      [](const ApiResponse& head) {
+        return head.status == 200 &&
+               head.Header("content-type").starts_with("message/rfc822");
+      },
       [&](std::string_view slice) {
         if (out.Write(slice)) return Status::Ok();
         write_failed = true;
@@ -211,15 +214,35 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
                  RefusalOf(*res).c_str());
     return kExitServer;
   }
+  // The message itself (this server), or the JSON answer of a server that
+  // predates Accept: message/rfc822 (a small message: kept whole).
+  const bool raw = res->Header("content-type").starts_with("message/rfc822");
   std::string cert = res->Header("x-sealpost-smime-certificate");
+  auto signatures = Base64Decode(res->Header("x-sealpost-smime-signatures"));
+  boost::system::error_code ec;
+  json::value v = json::parse(raw && signatures.ok() ? *signatures : "", ec);
+  if (!raw) {
+    json::value answer = json::parse(res->body, ec);
+    Result<std::string> message = DataLossError("");
+    if (!ec && answer.is_object() && answer.as_object().contains("message") &&
+        answer.at("message").is_string()) {
+      message = Base64Decode(answer.at("message").as_string());
+    }
+    if (!message.ok() || !out.Write(*message)) {
+      std::fprintf(stderr, "sealpost: malformed answer from the server\n");
+      return kExitServer;
+    }
+    const auto& o = answer.as_object();
+    if (o.contains("certificate") && o.at("certificate").is_string()) {
+      cert = std::string(o.at("certificate").as_string());
+    }
+    v = o.contains("signatures") ? o.at("signatures") : json::value();
+  }
   if (!cert.empty()) {
     std::fprintf(stderr, "S/MIME:   decrypted with your certificate %s\n",
                  cert.substr(0, 16).c_str());
   }
-  auto signatures = Base64Decode(res->Header("x-sealpost-smime-signatures"));
-  boost::system::error_code ec;
-  json::value v = json::parse(signatures.ok() ? *signatures : "", ec);
-  if (ec || !v.is_array()) {
+  if ((raw && ec) || !v.is_array()) {
     std::fprintf(stderr, "sealpost: malformed answer from the server\n");
     return kExitServer;
   }
