@@ -6,6 +6,14 @@ message.sealed) into a file with --out, checked byte for byte. Each size
 on a fresh `sealpost server -dev`; with --peer BINARY another build (server
 and CLI) in the same run. Not a timed test.
 
+With SEALPOST_BENCH_SMIME=1, S/MIME instead: an N MB entity encrypted
+to bob by `openssl cms -encrypt -stream` (BER; bob's PKCS#12 on file),
+opened by `sealpost open --out` (the server decrypts with bob's key), the
+entity checked byte for byte; measured are the CLI's peak RSS and how
+much the server's peak resident memory (VmHWM) grew over the request.
+SEALPOST_BENCH_SMIME_CIPHER: openssl's cipher option (default -aes256;
+-aes-256-gcm makes AuthEnvelopedData).
+
 Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
        (SEALPOST_BINARY: default build/sealpost)
 """
@@ -13,13 +21,14 @@ Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
 import hashlib
 import json
 import os
+import shutil
 import smtplib
 import subprocess
 import tempfile
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB
+from peer_runs import MB, status_kb
 
 import large_message_test as lm
 from smtp_testlib import DevServer, wait_for, unique
@@ -73,7 +82,90 @@ def one(mb):
         out_dir.cleanup()
 
 
+SMIME = os.environ.get("SEALPOST_BENCH_SMIME") == "1"
+
+
+def one_smime(mb):
+    from smime_test import PKCS12_PASSWORD, Pki, run
+    size = int(mb * MB)
+    server = DevServer()
+    pki = Pki()
+    try:
+        pki.leaf("bob", "bob@example.com")
+        pki.pkcs12("bob")
+        with open(pki.path("p12.pass"), "w") as f:
+            f.write(PKCS12_PASSWORD + "\n")
+        server.cli("cert", "trust", "import", pki.path("ca.pem"), check=True)
+        server.cli("cert", "import", pki.path("bob.p12"), "--password-file",
+                   pki.path("p12.pass"), check=True)
+        line = bytes(range(33, 127)) + b"\r\n"
+        entity = (b"Content-Type: application/octet-stream\r\n\r\n" +
+                  line * (size // len(line)))
+        want = hashlib.sha256(entity).hexdigest()
+        with open(pki.path("entity"), "wb") as f:
+            f.write(entity)
+        del entity
+        cipher = os.environ.get("SEALPOST_BENCH_SMIME_CIPHER", "-aes256")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary", cipher,
+             "-in", "entity", "-from", "alice@example.com", "-to",
+             "bob@example.com", "-subject", "bench", "-out", "mail.eml",
+             "bob.pem"], pki.dir)
+        mail = pki.path("mail.eml")
+        out = pki.path("opened.eml")
+        env = dict(os.environ, SEALPOST_ADDR=server.url,
+                   SEALPOST_CACERT=server.ca_cert,
+                   SEALPOST_USER="bob@example.com",
+                   SEALPOST_PASSWORD=server.passwords()["bob@example.com"])
+        env.pop("SEALPOST_TOKEN", None)
+        pid = server.proc.pid
+        # The peak so far set back to the current RSS (Linux 4.0 and
+        # later), so that VmHWM afterwards is this request's peak.
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        rss_before = status_kb(pid, "VmRSS") / 1024
+        load = os.getloadavg()[0]
+        started = time.time()
+        r = subprocess.run(["/usr/bin/time", "-f", "maxrss=%M",
+                            os.environ["SEALPOST_BINARY"], "open", mail,
+                            "--out", out], env=env, capture_output=True,
+                           text=True, timeout=1800)
+        seconds = time.time() - started
+        m = {"mb": mb, "mail_mb": os.path.getsize(mail) / MB,
+             "server_growth": status_kb(pid, "VmHWM") / 1024 - rss_before,
+             "seconds": seconds, "load_start": load,
+             "load_end": os.getloadavg()[0]}
+        rss_kb = int(r.stderr.rsplit("maxrss=", 1)[1].split()[0])
+        m["maxrss_mb"] = rss_kb / 1024
+        if r.returncode != 0:
+            m["error"] = r.stderr.rsplit("maxrss=", 1)[0].strip()[-160:]
+        else:
+            with open(out, "rb") as f:
+                opened = f.read()
+            at = opened.index(b"MIME-Version: 1.0\r\n") + 19
+            assert hashlib.sha256(opened[at:]).hexdigest() == want
+        print(json.dumps(m))
+    finally:
+        server.stop()
+        shutil.rmtree(pki.dir, ignore_errors=True)
+
+
 def main():
+    if SMIME:
+        peer_runs.main(
+            __file__, one_smime,
+            ["| entity | build | mail | server peak growth | CLI peak RSS |"
+             " open s | load avg (start, end) |",
+             "|---|---|---|---|---|---|---|"],
+            lambda mb, label, m: (
+                "| %g MB | %s | %.1f MB | +%.0f MB | %.1f MB | %s | "
+                "%.2f, %.2f |" % (
+                    mb, label, m["mail_mb"], m["server_growth"],
+                    m["maxrss_mb"],
+                    ("refused: " + m["error"].replace("|", "/"))
+                    if "error" in m else "%.1f" % m["seconds"],
+                    m["load_start"], m["load_end"])),
+            default_sizes=(10, 50))
+        return
     peer_runs.main(
         __file__, one,
         ["| message | build | wrapper | CLI peak RSS | open s |"

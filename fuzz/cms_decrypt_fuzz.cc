@@ -4,6 +4,11 @@
 // d2i_CMS_ContentInfo and CMS_decrypt's recipient matching as an attacker
 // sends them. Invariants: no crash, no leak (ASan); a failure is always
 // the one DecryptionFailedError (no oracle on which step failed).
+//
+// The same bytes then go to CmsDecryptStream (`sealpost open` of a large
+// S/MIME message: its own BER reader in front of OpenSSL), read in slices
+// of a size the first byte picks: a failure is DecryptionFailedError, and
+// what it opens is what CmsDecrypt opens.
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -14,8 +19,10 @@
 #include <string_view>
 
 #include "base/secret_bytes.h"
+#include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
+#include "crypto/smime_cms_stream.h"
 #include "self_signed.h"
 
 namespace crypto = sealpost::crypto;
@@ -30,6 +37,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       crypto::CmsDecrypt(bytes, recipient->certificate, recipient->key);
   if (!plain.ok() &&
       plain.status().message() != crypto::DecryptionFailedError().message()) {
+    std::abort();
+  }
+  const size_t slice = size == 0 ? 1 : 1 + data[0] % 64;
+  sealpost::StringSource in(bytes, slice);
+  const crypto::CmsKeyRef keys[] = {{recipient->certificate, &recipient->key}};
+  std::string streamed;
+  auto opened = crypto::CmsDecryptStream(in, keys, [&](std::string_view b) {
+    streamed.append(b);
+    return sealpost::Status::Ok();
+  });
+  if (!opened.ok()) {
+    if (!crypto::IsDecryptionFailed(opened.status())) std::abort();
+  } else if (!opened->has_value()) {
+    if (!streamed.empty()) std::abort();
+  } else if (plain.ok() && *plain != streamed) {
     std::abort();
   }
   return 0;

@@ -161,6 +161,93 @@ class SmimeClientTest(PkiCase):
         r = self.sealpost("alice@example.com", "open", path)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_open_a_large_streamed_message(self):
+        """20 MB made by `openssl cms -encrypt -stream` (BER, indefinite
+        lengths) for Alice: spooled by the server, decrypted a slice at a
+        time and streamed back (issue 14); `sealpost open` gives the
+        entity byte for byte. Bob, with a key of his own, gets a refusal
+        and no byte of it; a message cut short opens to nothing."""
+        tag = unique()
+        line = bytes(range(33, 127)) + b"\r\n"
+        entity = (b"Content-Type: application/octet-stream\r\n\r\n"
+                  b"secret-" + tag.encode() + b"\r\n"
+                  + line * (20 * 1024 * 1024 // len(line)))
+        path_in = self.write("big-entity-" + tag, entity)
+        mail = self.pki.path("big-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary", "-aes256",
+             "-in", path_in, "-from", "carol@partner.test", "-to",
+             "alice@example.com", "-subject", "big " + tag, "-out", mail,
+             "alice.pem"], self.pki.dir)
+        with open(mail, "rb") as f:
+            made = crlf(f.read())
+        self.write("big-" + tag + ".eml", made)
+        b64 = made.split(b"\r\n\r\n", 1)[1].split(b"\r\n", 1)[0]
+        self.assertEqual(base64.b64decode(b64)[:2], b"\x30\x80")  # BER
+        out = self.pki.path("big-out-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "open", "--out", out, mail)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"S/MIME:   decrypted with your certificate", r.stderr)
+        with open(out, "rb") as f:
+            opened = f.read()
+        head = opened[:opened.index(b"MIME-Version: 1.0\r\n") + 19]
+        self.assertIn(b"Subject: big " + tag.encode(), head)
+        self.assertTrue(opened[len(head):] == entity,
+                        "the opened entity differs")
+        # Bob: refused, audited, no byte written, no --out file.
+        before = len(self.audit("smime.open"))
+        out_bob = self.pki.path("big-bob-" + tag + ".eml")
+        r = self.sealpost("bob@example.com", "open", "--out", out_bob, mail)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"no private key of bob@example.com", r.stderr)
+        self.assertFalse(os.path.exists(out_bob))
+        r = self.sealpost("bob@example.com", "open", mail)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stdout, b"")
+        self.assertEqual([(a[0], a[1]) for a in
+                          self.audit("smime.open")[before:]],
+                         [("bob@example.com", "refused")] * 2)
+        # Cut short (the end of the ciphertext lost): an error, nothing
+        # written, for Alice too.
+        cut = self.write("big-cut-" + tag + ".eml", made[:len(made) - 300])
+        out_cut = self.pki.path("big-cut-out-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "open", "--out", out_cut, cut)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"damaged or cut short", r.stderr)
+        self.assertFalse(os.path.exists(out_cut))
+        r = self.sealpost("alice@example.com", "open", cut)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stdout, b"")
+        # AES-256-GCM (AuthEnvelopedData, its tag after the content):
+        # streamed too, and one changed byte in the middle of the
+        # ciphertext gives nothing at all, not the plaintext before it.
+        gcm = self.pki.path("big-gcm-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary",
+             "-aes-256-gcm", "-in", path_in, "-from", "carol@partner.test",
+             "-to", "alice@example.com", "-subject", "gcm " + tag, "-out",
+             gcm, "alice.pem"], self.pki.dir)
+        with open(gcm, "rb") as f:
+            made = crlf(f.read())
+        self.write("big-gcm-" + tag + ".eml", made)
+        self.assertIn(b"authEnveloped-data", made)
+        r = self.sealpost("alice@example.com", "open", "--out", out, gcm)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            opened = f.read()
+        self.assertTrue(opened.endswith(entity), "the GCM entity differs")
+        middle = len(made) // 2
+        while made[middle:middle + 1] in (b"\r", b"\n", b"A"):
+            middle += 1
+        bad = self.write("big-gcm-bad-" + tag + ".eml",
+                         made[:middle] + b"A" + made[middle + 1:])
+        out_bad = self.pki.path("big-gcm-bad-out-" + tag + ".eml")
+        r = self.sealpost("alice@example.com", "open", "--out", out_bad, bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"damaged or cut short", r.stderr)
+        self.assertFalse(os.path.exists(out_bad))
+        r = self.sealpost("alice@example.com", "open", bad)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stdout, b"")
+
     def test_open_clear_and_opaque_signed(self):
         tag = unique()
         entity = self.entity(tag)

@@ -236,10 +236,11 @@ class StreamedReadsTest(unittest.TestCase):
                     got += chunk
         return got.split(b"\r\n", 1)[0], time.time() - started, got
 
-    # The two routes whose raw message is spooled: protection with the
-    # wrapper, and S/MIME.
+    # The routes whose raw message is spooled: protection with the
+    # wrapper, and S/MIME, and opening S/MIME.
     SPOOLED_ROUTES = (b"/api/v1/protect?template=Encrypt&to=bob@example.com",
-                      b"/api/v1/smime/protect?to=bob@example.com")
+                      b"/api/v1/smime/protect?to=bob@example.com",
+                      b"/api/v1/smime/open")
 
     def test_unauthenticated_large_upload_is_refused_before_its_body(self):
         host = self.server.url[len("https://"):]

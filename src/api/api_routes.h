@@ -64,7 +64,11 @@ void RegisterQueueApi(http::Router& router, const ApiContext& context);
 // and for signed-in users, each with their own key on file only
 // (smime_user_api.cc; the admin token is refused):
 //   POST   /api/v1/smime/open           message/rfc822 → {"message": base64,
-//                                       "certificate", "signatures": [...]}
+//                                       "certificate", "signatures": [...]};
+//                                       with Accept: message/rfc822 the
+//                                       message itself, streamed, and
+//                                       X-Sealpost-Smime-Certificate and
+//                                       -Signatures (base64 of that JSON)
 //   POST   /api/v1/smime/protect?to=A,B[&sign=true]  message/rfc822 → the
 //                                       S/MIME message (message/rfc822)
 // A certificate's JSON never carries its private key.

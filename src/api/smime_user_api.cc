@@ -6,7 +6,8 @@
 // user as the actor, as a license acquisition is. A message to protect
 // larger than the server holds in memory comes spooled
 // (http::Request::body_source) and its S/MIME mail goes back from a second
-// spool a slice at a time (issue 14).
+// spool a slice at a time (issue 14); so does a message to open, whose
+// opened message goes back the same way.
 #include <boost/json.hpp>
 
 #include "api/api_routes.h"
@@ -52,6 +53,103 @@ Response Protected(const ApiContext& ctx, const Caller& caller,
   return r;
 }
 
+// An opening audited with the user as the actor: refused (another's mail)
+// or done with the key of a certificate.
+void AuditOpen(const ApiContext& ctx, const Caller& caller,
+               const Result<smime::OpenedMail>& opened) {
+  if (!opened.ok()) {
+    if (opened.status().code() == StatusCode::kPermissionDenied) {
+      ctx.store->AppendAuditBestEffort({0, 0, caller.email, "smime.open", "",
+                                        "refused", opened.status().message()});
+    }
+    return;
+  }
+  if (!opened->certificate_id.empty()) {
+    ctx.store->AppendAuditBestEffort(
+        {0, 0, caller.email, "smime.open", opened->certificate_id.substr(0, 16),
+         "ok",
+         "decrypted with the private key of certificate " +
+             opened->certificate_id.substr(0, 16)});
+  }
+}
+
+json::array SignaturesJson(const smime::OpenedMail& opened) {
+  json::array signatures;
+  for (const auto& s : opened.signatures) {
+    signatures.push_back(json::object{{"verified", s.verified},
+                                      {"signer", s.signer},
+                                      {"reason", s.reason},
+                                      {"stamp", s.StampValue()}});
+  }
+  return signatures;
+}
+
+// The JSON answer of an opening: the message in base64, whole.
+Response OpenedJson(const smime::OpenedMail& opened, std::string_view message) {
+  return JsonOk(200, json::object{{"message", Base64Encode(AsBytes(message))},
+                                  {"certificate", opened.certificate_id},
+                                  {"signatures", SignaturesJson(opened)}});
+}
+
+// The answer for `Accept: message/rfc822`, without its body: the
+// certificate and signatures in header fields.
+Response OpenedRaw(const smime::OpenedMail& opened) {
+  Response r;
+  r.status = 200;
+  r.content_type = "message/rfc822";
+  r.headers = {
+      {"X-Sealpost-Smime-Certificate", opened.certificate_id},
+      {"X-Sealpost-Smime-Signatures",
+       Base64Encode(AsBytes(json::serialize(SignaturesJson(opened))))}};
+  return r;
+}
+
+// Whether the client asked for the opened message itself (`sealpost open`).
+bool WantsRaw(Request& req) {
+  return req.Header("accept").find("message/rfc822") != std::string::npos;
+}
+
+// The message as large as it comes spooled (issue 14): opened into a
+// second spool, a slice at a time, and answered only once that succeeded
+// (a damaged message never starts an answer). With `Accept:
+// message/rfc822` (`sealpost open`) the message itself streams back, the
+// certificate and signatures in header fields; otherwise the JSON answer,
+// whole, as for a message held in memory (72 MiB at most).
+Response OpenSpooled(const ApiContext& ctx, smime::CertificateDirectory& certs,
+                     Request& req, const Caller& caller) {
+  auto spool = crypto::Spool::Create(ctx.spool_dir);
+  if (!spool.ok()) return FromStatus(spool.status());
+  std::shared_ptr<crypto::Spool> out = std::move(*spool);
+  auto opened = smime::OpenMailStream(
+      certs, *req.body_source, caller.email,
+      [&out](std::string_view bytes) { return out->Append(bytes); });
+  AuditOpen(ctx, caller, opened);
+  if (!opened.ok()) return FromStatus(opened.status());
+  if (Status st = out->Finish(); !st.ok()) return FromStatus(st);
+  auto reader = out->Open();
+  if (!reader.ok()) return FromStatus(reader.status());
+  if (!WantsRaw(req)) {
+    if ((*reader)->size() > (int64_t{72} << 20)) {
+      return Response::JsonError(
+          413, "too_large",
+          "the opened message is over 72 MiB: ask for it as message/rfc822 "
+          "(Accept), as `sealpost open` does");
+    }
+    std::string message;
+    for (;;) {
+      auto n = (*reader)->Read(1 << 20, &message);
+      if (!n.ok()) return FromStatus(n.status());
+      if (*n == 0) break;
+    }
+    return OpenedJson(*opened, message);
+  }
+  Response r = OpenedRaw(*opened);
+  // The reader keeps the spool (its file) while it is sent.
+  r.stream = std::make_shared<http::OwningBodyStream<SizedByteSource>>(
+      std::move(*reader));
+  return r;
+}
+
 }  // namespace
 
 void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
@@ -59,38 +157,20 @@ void RegisterSmimeUserApi(http::Router& router, const ApiContext& ctx) {
   smime::CertificateDirectory& certs = *ctx.certificates;
   router.Add(
       "POST", "/api/v1/smime/open",
-      SignedIn(
-          ctx, AsUser("open S/MIME mail"),
-          [&ctx, &certs](Request& req, const Caller& caller) -> Response {
-            auto opened = smime::OpenMail(certs, req.body, caller.email);
-            if (!opened.ok()) {
-              if (opened.status().code() == StatusCode::kPermissionDenied) {
-                ctx.store->AppendAuditBestEffort({0, 0, caller.email,
-                                                  "smime.open", "", "refused",
-                                                  opened.status().message()});
-              }
-              return FromStatus(opened.status());
-            }
-            if (!opened->certificate_id.empty()) {
-              ctx.store->AppendAuditBestEffort(
-                  {0, 0, caller.email, "smime.open",
-                   opened->certificate_id.substr(0, 16), "ok",
-                   "decrypted with the private key of certificate " +
-                       opened->certificate_id.substr(0, 16)});
-            }
-            json::array signatures;
-            for (const auto& s : opened->signatures) {
-              signatures.push_back(json::object{{"verified", s.verified},
-                                                {"signer", s.signer},
-                                                {"reason", s.reason},
-                                                {"stamp", s.StampValue()}});
-            }
-            return JsonOk(
-                200, json::object{
-                         {"message", Base64Encode(AsBytes(opened->message))},
-                         {"certificate", opened->certificate_id},
-                         {"signatures", signatures}});
-          }));
+      SignedIn(ctx, AsUser("open S/MIME mail"),
+               [&ctx, &certs](Request& req, const Caller& caller) -> Response {
+                 if (req.body_source != nullptr) {
+                   return OpenSpooled(ctx, certs, req, caller);
+                 }
+                 auto opened = smime::OpenMail(certs, req.body, caller.email);
+                 AuditOpen(ctx, caller, opened);
+                 if (!opened.ok()) return FromStatus(opened.status());
+                 if (!WantsRaw(req))
+                   return OpenedJson(*opened, opened->message);
+                 Response r = OpenedRaw(*opened);
+                 r.body = std::move(opened->message);
+                 return r;
+               }));
   router.Add(
       "POST", "/api/v1/smime/protect",
       SignedIn(

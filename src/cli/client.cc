@@ -245,6 +245,7 @@ Result<ApiResponse> CallStreamed(
       req.set(bhttp::field::content_type, request.content_type);
       req.content_length(static_cast<uint64_t>(request.body_size));
     }
+    if (!request.accept.empty()) req.set(bhttp::field::accept, request.accept);
     bhttp::request_serializer<bhttp::empty_body> sr{req};
     boost::system::error_code ec;
     tcp.expires_after(kStep);

@@ -22,6 +22,7 @@
 #include "cli/streamed_call.h"
 #include "crypto/signature.h"
 #include "mime/facts.h"
+#include "mime/header_section.h"
 #include "mime/part_stream.h"
 #include "mime/wrapper.h"
 #include "sealed/container.h"
@@ -171,42 +172,108 @@ bool LooksSmime(std::string_view mail) {
 
 // S/MIME mail: the server opens it with the signed-in user's own key on
 // file (the key never leaves it) and checks each signature against the
-// CAs on file; the verdicts go to stderr.
-int OpenSmime(Globals& g, const Args& a, const std::string& mail) {
+// CAs on file; the verdicts go to stderr. The file is sent and the opened
+// message written a slice at a time (issue 14); --out appears only once
+// all of it arrived, and the server answers only once all of it opened.
+int OpenSmime(Globals& g, const Args& a, FileReader& file) {
   ClientOptions session;
   if (!SignIn(g, a.user, &session)) return g.exit_code;
-  Globals as_user = g;
-  as_user.client = session;
-  ApiResponse res;
-  if (!CallApiRaw(as_user, "POST", "/api/v1/smime/open", mail, "message/rfc822",
-                  &res)) {
-    return as_user.exit_code;
+  Output out(a.out);
+  if (!out.ok()) {
+    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+    return kExitLocal;
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(res.body, ec);
-  Result<std::string> message = DataLossError("");
-  if (!ec && v.is_object() && v.at("message").is_string()) {
-    message = Base64Decode(v.at("message").as_string());
+  if (!file.Restart().ok()) {
+    std::fprintf(stderr, "sealpost: cannot read %s\n", a.file.c_str());
+    return kExitLocal;
   }
-  if (!message.ok()) {
-    std::fprintf(stderr, "sealpost: malformed answer from the server\n");
+  bool write_failed = false;
+  auto res = CallStreamed(
+      session,
+      {"POST", "/api/v1/smime/open", "message/rfc822", &file, file.size(),
+       "message/rfc822"},
+      [](const ApiResponse& head) {
+        return head.status == 200 &&
+               head.Header("content-type").starts_with("message/rfc822");
+      },
+      [&](std::string_view slice) {
+        if (out.Write(slice)) return Status::Ok();
+        write_failed = true;
+        return InternalError("cannot write " + (a.out.empty() || a.out == "-"
+                                                    ? std::string("stdout")
+                                                    : a.out));
+      });
+  if (!res.ok()) {
+    std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
+    return write_failed || res.status().code() == StatusCode::kDataLoss
+               ? kExitLocal
+               : kExitServer;
+  }
+  if (res->status != 200) {
+    std::fprintf(stderr, "sealpost: server refused: %s\n",
+                 RefusalOf(*res).c_str());
     return kExitServer;
   }
-  std::string cert(v.at("certificate").as_string());
+  // The message itself (this server), or the JSON answer of a server that
+  // predates Accept: message/rfc822 (a small message: kept whole).
+  const bool raw = res->Header("content-type").starts_with("message/rfc822");
+  std::string cert = res->Header("x-sealpost-smime-certificate");
+  auto signatures = Base64Decode(res->Header("x-sealpost-smime-signatures"));
+  boost::system::error_code ec;
+  json::value v = json::parse(raw && signatures.ok() ? *signatures : "", ec);
+  if (!raw) {
+    json::value answer = json::parse(res->body, ec);
+    Result<std::string> message = DataLossError("");
+    if (!ec && answer.is_object() && answer.as_object().contains("message") &&
+        answer.at("message").is_string()) {
+      message = Base64Decode(answer.at("message").as_string());
+    }
+    if (!message.ok() || !out.Write(*message)) {
+      std::fprintf(stderr, "sealpost: malformed answer from the server\n");
+      return kExitServer;
+    }
+    const auto& o = answer.as_object();
+    if (o.contains("certificate") && o.at("certificate").is_string()) {
+      cert = std::string(o.at("certificate").as_string());
+    }
+    v = o.contains("signatures") ? o.at("signatures") : json::value();
+  }
   if (!cert.empty()) {
     std::fprintf(stderr, "S/MIME:   decrypted with your certificate %s\n",
                  cert.substr(0, 16).c_str());
   }
-  for (const auto& s : v.at("signatures").as_array()) {
+  if ((raw && ec) || !v.is_array()) {
+    std::fprintf(stderr, "sealpost: malformed answer from the server\n");
+    return kExitServer;
+  }
+  for (const auto& s : v.as_array()) {
+    if (!s.is_object() || !s.as_object().contains("stamp") ||
+        !s.at("stamp").is_string()) {
+      continue;
+    }
     std::fprintf(stderr, "Signature: %s\n",
                  std::string(s.at("stamp").as_string()).c_str());
   }
-  Output out(a.out);
-  if (!out.ok() || !out.Write(*message) || !out.Commit()) {
+  if (!out.Commit()) {
     std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
     return kExitLocal;
   }
   return kExitOk;
+}
+
+// The header section of `file` (its first MiB at most), read from its
+// first byte; the file is left to be restarted.
+std::string HeaderSectionOf(FileReader& file) {
+  std::string head;
+  while (head.size() < (1 << 20)) {
+    auto n = file.Read(64 << 10, &head);
+    if (!n.ok() || *n == 0) break;
+    if (head.find("\n\r\n") != std::string::npos ||
+        head.find("\n\n") != std::string::npos) {
+      break;
+    }
+  }
+  return std::string(mime::SplitHeaderSection(head).header) + "\r\n";
 }
 
 // The container the server keeps for message `id` (a wrapper sent to an
@@ -263,6 +330,15 @@ int OpenProtected(Globals& g, const Args& a) {
     return kExitLocal;
   }
   if (sealed::LooksSealed(magic)) return OpenSealedStream(g, a, ReadOf(*file));
+  // S/MIME (no wrapper's X-Sealpost-Protected field): sent as it is read.
+  std::string head = HeaderSectionOf(*file);
+  if (ProtectedId(head).empty() && LooksSmime(head)) {
+    return OpenSmime(g, a, *file);
+  }
+  if (!file->Restart().ok()) {
+    std::fprintf(stderr, "sealpost: cannot read %s\n", in.name().c_str());
+    return kExitLocal;
+  }
   // A wrapper mail with its message.sealed: found by GMime in the file
   // and read from there a slice at a time (the file is read three times:
   // docs/rights.md).
@@ -285,7 +361,15 @@ int OpenProtected(Globals& g, const Args& a) {
   std::string id;
   if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
     id = ProtectedId(input);
-    if (id.empty() && LooksSmime(input)) return OpenSmime(g, a, input);
+    if (id.empty() && LooksSmime(input)) {
+      std::string().swap(input);
+      auto again = FileReader::Open(in.path());
+      if (!again.ok()) {
+        std::fprintf(stderr, "sealpost: cannot read %s\n", in.name().c_str());
+        return kExitLocal;
+      }
+      return OpenSmime(g, a, **again);
+    }
   }
   if (!extracted.ok() && id.empty()) {
     std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",

@@ -29,6 +29,7 @@ struct StreamedRequest {
   // it stands; the caller owns it and it outlives the call. Null: no body.
   ByteSource* body = nullptr;
   int64_t body_size = 0;
+  std::string accept;  // the Accept field; empty: none
 };
 
 // Answers kept whole (errors, or ones the caller does not stream) stop at

@@ -225,13 +225,14 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
                                    // whole messages, as for protect
                                    {"/api/v1/smime/open", 72 << 20},
                                    {"/api/v1/smime/protect", 72 << 20}};
-  // A raw message to protect (with the wrapper or S/MIME) is spooled as it
-  // arrives (issue 14), never whole in memory: up to 150 MB (Exchange
-  // Online's largest message) with room for its encoding. The JSON form
-  // keeps the limit above.
+  // A raw message to protect (with the wrapper or S/MIME) or to open
+  // (S/MIME) is spooled as it arrives (issue 14), never whole in memory:
+  // up to 150 MB (Exchange Online's largest message) with room for its
+  // encoding. The JSON form keeps the limit above.
   http_options.spooled_bodies = {
       {"/api/v1/protect", "message/rfc822", kMaxSpooledProtectBytes},
-      {"/api/v1/smime/protect", "message/rfc822", kMaxSpooledProtectBytes}};
+      {"/api/v1/smime/protect", "message/rfc822", kMaxSpooledProtectBytes},
+      {"/api/v1/smime/open", "message/rfc822", kMaxSpooledProtectBytes}};
   http_options.spool_dir = config.data_dir;
   if (config.min_free_bytes > 0 && !config.data_dir.empty()) {
     http_options.disk_has_room =

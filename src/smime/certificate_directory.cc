@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "crypto/revocation.h"
 #include "crypto/smime_cms.h"
+#include "crypto/smime_cms_stream.h"
 
 namespace sealpost::smime {
 namespace {
@@ -364,6 +365,38 @@ Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     }
   }
   return std::optional<Decrypted>();
+}
+
+Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
+    std::string_view address, ByteSource& cms,
+    const std::function<Status(std::string_view)>& out) {
+  SP_ASSIGN_OR_RETURN(auto records,
+                      store_.ListSmimeCerts("user", AsciiLower(address)));
+  // The keys DecryptFor would try, in its order: only the head of the
+  // EnvelopedData is needed to find the one that is a recipient.
+  std::vector<const store::SmimeCertRecord*> usable;
+  std::vector<SecretBytes> keys;
+  for (const auto& r : records) {
+    if (r.wrapped_key.empty()) continue;
+    auto info = crypto::InspectCertificate(r.der);
+    if (!info.ok() || std::none_of(info->emails.begin(), info->emails.end(),
+                                   [&](const std::string& e) {
+                                     return EmailMatches(e, address);
+                                   })) {
+      continue;
+    }
+    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
+    usable.push_back(&r);
+    keys.push_back(std::move(key));
+  }
+  std::vector<crypto::CmsKeyRef> refs;
+  for (size_t i = 0; i < usable.size(); ++i) {
+    refs.push_back({usable[i]->der, &keys[i]});
+  }
+  SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
+                      crypto::CmsDecryptStream(cms, refs, out));
+  if (!which) return std::optional<std::string>();
+  return std::optional<std::string>(usable[*which]->id);
 }
 
 Result<bool> CertificateDirectory::Harvest(std::string_view der) {

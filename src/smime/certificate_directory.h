@@ -25,12 +25,14 @@
 #define SEALPOST_SMIME_CERTIFICATE_DIRECTORY_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/clock.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
@@ -165,6 +167,16 @@ class CertificateDirectory {
   // mail sent while it was valid); nullopt when no key on file opens it.
   Result<std::optional<Decrypted>> DecryptFor(std::string_view address,
                                               std::string_view der);
+
+  // DecryptFor for an (Auth)EnvelopedData too large to hold (issue 14), read
+  // from `cms` a slice at a time, its content written to `out` a slice at a
+  // time (crypto::CmsDecryptStream: thrown away by the caller unless OK).
+  // The id of the certificate whose key opened it; nullopt, nothing
+  // written, when no key on file for `address` is a recipient.
+  // DecryptionFailedError() when it is damaged or cut short.
+  Result<std::optional<std::string>> DecryptStreamFor(
+      std::string_view address, ByteSource& cms,
+      const std::function<Status(std::string_view)>& out);
 
   // Harvesting (smime.harvest): keeps `der`, the certificate of a signer
   // the caller has verified (signature, chain, CRL), as the certificate of

@@ -1,12 +1,16 @@
 #include "smime/client_mail.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <optional>
 
+#include "crypto/errors.h"
 #include "crypto/random.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "smime/enveloped_mail.h"
+#include "smime/mail_stream.h"
 #include "smime/signed_mail.h"
 
 namespace sealpost::smime {
@@ -18,6 +22,13 @@ namespace {
 constexpr int kMaxLayers = 4;
 
 std::string NewBoundary() { return "=_sp_signed_" + crypto::RandomToken(12); }
+
+Status NoKeyOpens(std::string_view address) {
+  return PermissionDeniedError(
+      "no private key of " + std::string(address) +
+      " on file opens this message (it was not encrypted to your "
+      "certificate, or your key is not on file)");
+}
 
 }  // namespace
 
@@ -36,12 +47,7 @@ Result<OpenedMail> OpenMail(CertificateDirectory& certs,
     if (facts->claims_smime_encrypted) {
       SP_ASSIGN_OR_RETURN(std::optional<Decrypted> d,
                           certs.DecryptFor(address, facts->smime_content));
-      if (!d) {
-        return PermissionDeniedError(
-            "no private key of " + std::string(address) +
-            " on file opens this message (it was not encrypted to your "
-            "certificate, or your key is not on file)");
-      }
+      if (!d) return NoKeyOpens(address);
       out.certificate_id = d->certificate_id;
       current = outer + d->content;
       continue;
@@ -227,6 +233,114 @@ Result<SmimeMail> ProtectMailStream(
   SP_RETURN_IF_ERROR(EncryptMailStream(split.outer_fields, parts, original,
                                        plan.ders, options.cipher, out));
   return std::move(plan.mail);
+}
+
+}  // namespace sealpost::smime
+
+namespace sealpost::smime {
+namespace {
+
+// Whether the header section `header` is that of an encrypted
+// application/pkcs7-mime message in base64: what OpenMailStream streams.
+bool IsBase64Enveloped(std::string_view header) {
+  auto facts = mime::ExtractFacts(header, 0);
+  if (!facts.ok() || !facts->claims_smime_encrypted) return false;
+  // The top-level Content-Transfer-Encoding field (GMime keeps it with the
+  // part, not the message), unfolded.
+  std::string cte;
+  bool in_field = false;
+  for (std::string_view rest = header; !rest.empty();) {
+    size_t eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (in_field) cte += line;
+      continue;
+    }
+    in_field = line.size() > 26 &&
+               strncasecmp(line.data(), "Content-Transfer-Encoding:", 26) == 0;
+    if (in_field) cte = line.substr(26);
+  }
+  auto space = [](char c) { return c == ' ' || c == '\t'; };
+  while (!cte.empty() && space(cte.back())) cte.pop_back();
+  size_t first = 0;
+  while (first < cte.size() && space(cte[first])) ++first;
+  return cte.size() - first == 6 &&
+         strncasecmp(cte.c_str() + first, "base64", 6) == 0;
+}
+
+// OpenMail of `message` read whole (72 MiB at most), written to `out`.
+Result<OpenedMail> OpenWhole(
+    CertificateDirectory& certs, ByteSource& message, std::string_view address,
+    const std::function<Status(std::string_view)>& out) {
+  SP_RETURN_IF_ERROR(message.Restart());
+  std::string whole;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, message.Read(1 << 20, &whole));
+    if (n == 0) break;
+    if (whole.size() > kMaxWholeToSign) {
+      return FailedPreconditionError(
+          "this S/MIME message is opened whole (signed, or not base64 "
+          "enveloped-data), and may then be at most 72 MiB");
+    }
+  }
+  SP_ASSIGN_OR_RETURN(OpenedMail opened, OpenMail(certs, whole, address));
+  std::string().swap(whole);
+  SP_RETURN_IF_ERROR(out(opened.message));
+  opened.message.clear();
+  return opened;
+}
+
+}  // namespace
+
+Result<OpenedMail> OpenMailStream(
+    CertificateDirectory& certs, ByteSource& message, std::string_view address,
+    const std::function<Status(std::string_view)>& out) {
+  std::string prefix;
+  bool at_end = false;
+  SP_RETURN_IF_ERROR(ReadHeaderSection(message, &prefix, &at_end));
+  const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
+  const size_t header_size = prefix.size() - hs.body.size();
+  const std::string_view header =
+      std::string_view(prefix).substr(0, header_size);
+  if ((!at_end && hs.header.size() == prefix.size()) ||
+      !IsBase64Enveloped(header)) {
+    return OpenWhole(certs, message, address, out);
+  }
+  // The original's fields stay outside (RFC 8551 §3.1), as in OpenMail.
+  EntitySink sink(
+      SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
+          "MIME-Version: 1.0\r\n",
+      out, kMaxWholeToSign);
+  Base64BodySource body(message, header_size);
+  auto id = certs.DecryptStreamFor(
+      address, body, [&sink](std::string_view b) { return sink.Write(b); });
+  if (!id.ok() && crypto::IsDecryptionFailed(id.status())) {
+    return InvalidArgumentError(
+        "the S/MIME message is damaged or cut short: its encrypted content "
+        "does not open (nothing of it is given)");
+  }
+  if (!id.ok()) return id.status();
+  if (!*id) return NoKeyOpens(address);
+  SP_RETURN_IF_ERROR(sink.Finish());
+  if (!sink.nested()) {
+    OpenedMail opened;
+    opened.certificate_id = std::move(**id);
+    return opened;
+  }
+  // Signed (or encrypted again) inside: the rest is opened whole.
+  std::string whole = sink.TakeWhole();
+  auto inner = OpenMail(certs, whole, address);
+  if (!inner.ok() && inner.status().code() == StatusCode::kInvalidArgument) {
+    // Not S/MIME after all (OpenMail would stop at it): as it came.
+    inner = OpenedMail{std::move(whole), "", {}};
+  }
+  if (!inner.ok()) return inner.status();
+  if (inner->certificate_id.empty()) inner->certificate_id = std::move(**id);
+  SP_RETURN_IF_ERROR(out(inner->message));
+  inner->message.clear();
+  return inner;
 }
 
 }  // namespace sealpost::smime

@@ -44,6 +44,24 @@ struct OpenedMail {
 Result<OpenedMail> OpenMail(CertificateDirectory& certs,
                             std::string_view message, std::string_view address);
 
+// OpenMail for a message too large to hold (issue 14), read from
+// `message` (a spool, a file) a slice at a time, what it opens to written
+// to `out` a slice at a time (the result's `message` is empty). The common
+// large case streams: an application/pkcs7-mime EnvelopedData (AES-CBC)
+// or AuthEnvelopedData (AES-GCM) in base64, decrypted as it is read
+// (crypto::CmsDecryptStream), whose entity is not S/MIME itself. The rest
+// is opened whole by OpenMail, 72 MiB at most (FAILED_PRECONDITION
+// beyond): a signed entity inside (its signature is checked over it
+// whole), signed-only mail, a body not in base64. Refusals as OpenMail's,
+// decided before a byte is written; INVALID_ARGUMENT when the encrypted
+// content is damaged, cut short or (GCM) does not authenticate. On any
+// error what `out` got is not the message and must be thrown away: `out`
+// must hold it until OK (the API writes it to a spool that is answered
+// only then), since AES-GCM's plaintext comes before its tag is checked.
+Result<OpenedMail> OpenMailStream(
+    CertificateDirectory& certs, ByteSource& message, std::string_view address,
+    const std::function<Status(std::string_view)>& out);
+
 struct SmimeMail {
   std::string message;  // what goes out
   // The certificates it is encrypted to: the recipients' (same order), then

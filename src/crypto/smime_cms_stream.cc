@@ -1,0 +1,421 @@
+#include "crypto/smime_cms_stream.h"
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "crypto/errors.h"
+#include "crypto/openssl_ptr.h"
+
+namespace sealpost::crypto {
+namespace {
+
+using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+
+// Everything before the encryptedContent (recipient infos for hundreds of
+// recipients fit many times over) and the nesting of BER constructions.
+constexpr size_t kMaxHead = 1 << 20;
+constexpr int kMaxDepth = 16;
+constexpr size_t kSlice = 64 << 10;
+
+// id-envelopedData (1.2.840.113549.1.7.3) and id-ct-authEnvelopedData
+// (1.2.840.113549.1.9.16.1.23), as DER OBJECT IDENTIFIERs.
+constexpr std::string_view kEnvelopedOid =
+    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03";
+constexpr std::string_view kAuthEnvelopedOid =
+    "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17";
+
+Status Malformed() { return DecryptionFailedError(); }
+
+// `in` read forward through a small buffer, counting what was consumed.
+class Reader {
+ public:
+  explicit Reader(ByteSource& in) : in_(in) {}
+
+  uint64_t offset() const { return offset_; }
+
+  // At least `n` bytes buffered; false at the end of the input.
+  Result<bool> Have(size_t n) {
+    while (buf_.size() - pos_ < n) {
+      if (pos_ > 0) {
+        buf_.erase(0, pos_);
+        pos_ = 0;
+      }
+      SP_ASSIGN_OR_RETURN(size_t got, in_.Read(kSlice, &buf_));
+      if (got == 0) return false;
+    }
+    return true;
+  }
+  // The next `n` bytes (n small, already Have()), not consumed.
+  std::string_view Peek(size_t n) const {
+    return std::string_view(buf_).substr(pos_, n);
+  }
+  // Consumes `n` bytes, appending them to *out when not null.
+  Status Take(uint64_t n, std::string* out) {
+    SP_ASSIGN_OR_RETURN(bool have, Have(static_cast<size_t>(n)));
+    if (!have) return Malformed();
+    if (out != nullptr) out->append(buf_, pos_, static_cast<size_t>(n));
+    pos_ += static_cast<size_t>(n);
+    offset_ += n;
+    return Status::Ok();
+  }
+  // Consumes `n` bytes, handing them to `sink` a slice at a time.
+  Status Pass(uint64_t n, const std::function<Status(std::string_view)>& sink) {
+    while (n > 0) {
+      if (pos_ == buf_.size()) {
+        SP_ASSIGN_OR_RETURN(bool have, Have(1));
+        if (!have) return Malformed();
+      }
+      size_t k = static_cast<size_t>(std::min<uint64_t>(n, buf_.size() - pos_));
+      SP_RETURN_IF_ERROR(sink(std::string_view(buf_).substr(pos_, k)));
+      pos_ += k;
+      offset_ += k;
+      n -= k;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  ByteSource& in_;
+  std::string buf_;
+  size_t pos_ = 0;
+  uint64_t offset_ = 0;
+};
+
+// An identifier and length octets (X.690 §8.1.2, §8.1.3).
+struct Tlv {
+  uint8_t tag = 0;
+  bool indefinite = false;
+  uint64_t length = 0;
+  std::string raw;  // the identifier and length octets as read
+  bool constructed() const { return (tag & 0x20) != 0; }
+};
+
+Result<Tlv> ReadTlv(Reader& r) {
+  Tlv t;
+  SP_RETURN_IF_ERROR(r.Take(2, &t.raw));
+  t.tag = static_cast<uint8_t>(t.raw[0]);
+  // CMS uses no tag number above 30: the high-tag-number form is refused.
+  if ((t.tag & 0x1f) == 0x1f) return Malformed();
+  auto first = static_cast<uint8_t>(t.raw[1]);
+  if (first < 0x80) {
+    t.length = first;
+  } else if (first == 0x80) {
+    if (!t.constructed()) return Malformed();
+    t.indefinite = true;
+  } else {
+    size_t n = first & 0x7f;
+    if (n > 7) return Malformed();
+    std::string octets;
+    SP_RETURN_IF_ERROR(r.Take(n, &octets));
+    for (char c : octets) t.length = (t.length << 8) | static_cast<uint8_t>(c);
+    t.raw += octets;
+  }
+  return t;
+}
+
+// The constructions being read, each with where it ends.
+struct Open {
+  bool indefinite;
+  uint64_t end;  // offset after its last content octet (definite)
+};
+
+// Whether the construction `o` has no more content (for an indefinite one,
+// the end-of-contents octets are next and not consumed).
+Result<bool> AtEnd(Reader& r, const Open& o) {
+  if (!o.indefinite) {
+    if (r.offset() > o.end) return Malformed();
+    return r.offset() == o.end;
+  }
+  SP_ASSIGN_OR_RETURN(bool have, r.Have(2));
+  if (!have) return Malformed();
+  return r.Peek(2) == std::string_view("\0\0", 2);
+}
+
+// Ends the construction `o`: its end-of-contents octets, or its length.
+Status Close(Reader& r, const Open& o) {
+  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, o));
+  if (!end) return Malformed();
+  return o.indefinite ? r.Take(2, nullptr) : Status::Ok();
+}
+
+// Starts reading a child of `parent` (null: the top) whose header is `t`.
+Result<Open> Enter(Reader& r, const Tlv& t, const Open* parent) {
+  Open o{t.indefinite, r.offset() + t.length};
+  if (parent != nullptr && !parent->indefinite && !t.indefinite &&
+      o.end > parent->end) {
+    return Malformed();
+  }
+  if (parent != nullptr && !parent->indefinite && t.indefinite) {
+    // Checked as it is read: each child against the parent's end.
+    o.end = parent->end;
+  }
+  return o;
+}
+
+// Reads a whole element (any form) into *raw, at most kMaxHead in all.
+Status ReadElement(Reader& r, const Open& parent, int depth, std::string* raw) {
+  if (depth > kMaxDepth) return Malformed();
+  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, parent));
+  if (end) return Malformed();
+  SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+  SP_ASSIGN_OR_RETURN(Open o, Enter(r, t, &parent));
+  *raw += t.raw;
+  if (!t.indefinite) {
+    if (t.length > kMaxHead || raw->size() + t.length > kMaxHead) {
+      return Malformed();
+    }
+    return r.Take(t.length, raw);
+  }
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(bool done, AtEnd(r, o));
+    if (done) break;
+    SP_RETURN_IF_ERROR(ReadElement(r, o, depth + 1, raw));
+    if (raw->size() > kMaxHead) return Malformed();
+  }
+  if (!parent.indefinite && r.offset() + 2 > parent.end) return Malformed();
+  SP_RETURN_IF_ERROR(r.Take(2, raw));
+  return Status::Ok();
+}
+
+// Reads a whole element that must have tag `tag`.
+Result<std::string> Expect(Reader& r, const Open& parent, uint8_t tag) {
+  std::string raw;
+  SP_RETURN_IF_ERROR(ReadElement(r, parent, 0, &raw));
+  if (static_cast<uint8_t>(raw[0]) != tag) return Malformed();
+  return raw;
+}
+
+// Enters a construction that must have tag `tag`.
+Result<Open> EnterExpect(Reader& r, const Open* parent, uint8_t tag) {
+  if (parent != nullptr) {
+    SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, *parent));
+    if (end) return Malformed();
+  }
+  SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+  if (t.tag != tag) return Malformed();
+  return Enter(r, t, parent);
+}
+
+// DER identifier and definite length octets for `content`.
+std::string Wrap(uint8_t tag, std::string_view content) {
+  std::string out(1, static_cast<char>(tag));
+  size_t n = content.size();
+  if (n < 0x80) {
+    out += static_cast<char>(n);
+  } else {
+    std::string len;
+    for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
+    out += static_cast<char>(0x80 | len.size());
+    out += len;
+  }
+  out += content;
+  return out;
+}
+
+// The octets of the encryptedContent ([0] IMPLICIT OCTET STRING, whose
+// header `t` was read), primitive or in chunks (nested at most kMaxDepth),
+// handed to `sink`.
+Status PassOctets(Reader& r, const Tlv& t, const Open& parent, int depth,
+                  const std::function<Status(std::string_view)>& sink) {
+  if (depth > kMaxDepth) return Malformed();
+  SP_ASSIGN_OR_RETURN(Open o, Enter(r, t, &parent));
+  if (!t.constructed()) return r.Pass(t.length, sink);
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(bool done, AtEnd(r, o));
+    if (done) break;
+    SP_ASSIGN_OR_RETURN(Tlv chunk, ReadTlv(r));
+    if ((chunk.tag & 0xdf) != 0x04) return Malformed();  // OCTET STRING
+    SP_RETURN_IF_ERROR(PassOctets(r, chunk, o, depth + 1, sink));
+  }
+  if (!parent.indefinite && o.indefinite && r.offset() + 2 > parent.end) {
+    return Malformed();
+  }
+  return Close(r, o);
+}
+
+// What comes before the encryptedContent, and the constructions still open.
+struct Head {
+  // The ContentInfo without its content (detached); an AuthEnvelopedData's
+  // with a stand-in mac (the real one comes after the content).
+  std::string der;
+  bool authenticated = false;  // AuthEnvelopedData (RFC 5083)
+  Open ci, explicit0, ed, eci;
+};
+
+Result<Head> ReadHead(Reader& r) {
+  Head h;
+  SP_ASSIGN_OR_RETURN(h.ci, EnterExpect(r, nullptr, 0x30));
+  SP_ASSIGN_OR_RETURN(std::string oid, Expect(r, h.ci, 0x06));
+  h.authenticated = oid == kAuthEnvelopedOid;
+  if (oid != kEnvelopedOid && !h.authenticated) return Malformed();
+  SP_ASSIGN_OR_RETURN(h.explicit0, EnterExpect(r, &h.ci, 0xa0));
+  SP_ASSIGN_OR_RETURN(h.ed, EnterExpect(r, &h.explicit0, 0x30));
+  std::string fields;
+  SP_ASSIGN_OR_RETURN(std::string version, Expect(r, h.ed, 0x02));
+  fields += version;
+  std::string next;
+  SP_RETURN_IF_ERROR(ReadElement(r, h.ed, 0, &next));
+  if (static_cast<uint8_t>(next[0]) == 0xa0) {  // originatorInfo
+    fields += next;
+    next.clear();
+    SP_RETURN_IF_ERROR(ReadElement(r, h.ed, 0, &next));
+  }
+  if (static_cast<uint8_t>(next[0]) != 0x31) return Malformed();
+  fields += next;
+  SP_ASSIGN_OR_RETURN(h.eci, EnterExpect(r, &h.ed, 0x30));
+  SP_ASSIGN_OR_RETURN(std::string type, Expect(r, h.eci, 0x06));
+  SP_ASSIGN_OR_RETURN(std::string algorithm, Expect(r, h.eci, 0x30));
+  if (fields.size() + type.size() + algorithm.size() > kMaxHead) {
+    return Malformed();
+  }
+  fields += Wrap(0x30, type + algorithm);
+  if (h.authenticated) fields += Wrap(0x04, std::string(16, '\0'));
+  h.der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
+  return h;
+}
+
+// After the content of an EnvelopedData: the unprotectedAttrs, if any
+// (read, bounded, and left aside: they protect nothing and OpenSSL does
+// not use them to decrypt). Of an AuthEnvelopedData: no authAttrs (they
+// would be authenticated before the content, which has gone by: refused),
+// the mac into *tag (12 to 16 bytes), the unauthAttrs if any, left aside.
+// Then every construction closed and the input at its end.
+Status ReadTail(Reader& r, const Head& h, std::string* tag) {
+  SP_RETURN_IF_ERROR(Close(r, h.eci));
+  if (h.authenticated) {
+    SP_ASSIGN_OR_RETURN(std::string mac, Expect(r, h.ed, 0x04));
+    auto first = static_cast<uint8_t>(mac[1]);
+    size_t header = first < 0x80 ? 2 : 2 + (first & 0x7f);
+    if (mac.size() < header + 12 || mac.size() > header + 16) {
+      return Malformed();
+    }
+    *tag = mac.substr(header);
+  }
+  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.ed));
+  if (!end) {
+    SP_RETURN_IF_ERROR(Expect(r, h.ed, h.authenticated ? 0xa2 : 0xa1).status());
+  }
+  SP_RETURN_IF_ERROR(Close(r, h.ed));
+  SP_RETURN_IF_ERROR(Close(r, h.explicit0));
+  SP_RETURN_IF_ERROR(Close(r, h.ci));
+  SP_ASSIGN_OR_RETURN(bool more, r.Have(1));
+  return more ? Malformed() : Status::Ok();
+}
+
+// The content cipher of `cms` keyed by the first of `keys` that is a
+// recipient (*which says which); null when none is.
+Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
+                         BIO* empty, std::optional<size_t>* which) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto* cp =
+        reinterpret_cast<const unsigned char*>(keys[i].certificate.data());
+    X509Ptr cert(
+        d2i_X509(nullptr, &cp, static_cast<long>(keys[i].certificate.size())));
+    std::span<const uint8_t> k = keys[i].private_key->InsecureBytes();
+    const unsigned char* kp = k.data();
+    PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+    // CMS_DEBUG_DECRYPT off: a key that fails to unwrap gets a random
+    // content key, whose padding then fails (Bleichenbacher).
+    if (!cert || !key ||
+        CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(), nullptr) !=
+            1) {
+      ERR_clear_error();
+      continue;
+    }
+    BioPtr chain(CMS_dataInit(cms, empty));
+    if (!chain) {
+      ERR_clear_error();
+      return Malformed();
+    }
+    *which = i;
+    return chain;
+  }
+  return BioPtr();
+}
+
+}  // namespace
+
+Result<std::optional<size_t>> CmsDecryptStream(
+    ByteSource& in, std::span<const CmsKeyRef> keys,
+    const std::function<Status(std::string_view)>& out) {
+  Reader r(in);
+  SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
+  const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
+  if (!cms || CMS_is_detached(cms.get()) != 1) {
+    ERR_clear_error();
+    return Malformed();
+  }
+  // The content is given here, not to OpenSSL: the cipher BIO reads from
+  // an empty one and only its context is used.
+  BIO* empty = BIO_new(BIO_s_mem());
+  if (empty == nullptr) return InternalError("out of memory");
+  std::optional<size_t> which;
+  auto chain = CipherFor(cms.get(), keys, empty, &which);
+  if (!chain.ok() || !*chain) {
+    BIO_free(empty);  // CMS_dataInit took it only on success
+    if (!chain.ok()) return chain.status();
+    return std::optional<size_t>();
+  }
+  // The chain (the cipher BIO, then `empty`) is freed whole.
+  BIO* top = chain->get();
+  EVP_CIPHER_CTX* ctx = nullptr;
+  if (BIO_get_cipher_ctx(top, &ctx) != 1 || ctx == nullptr ||
+      EVP_CIPHER_CTX_is_encrypting(ctx) != 0 ||
+      EVP_CIPHER_CTX_get_mode(ctx) !=
+          (h.authenticated ? EVP_CIPH_GCM_MODE : EVP_CIPH_CBC_MODE)) {
+    ERR_clear_error();
+    return Malformed();
+  }
+  std::vector<unsigned char> plain(kSlice + EVP_MAX_BLOCK_LENGTH);
+  auto decrypt = [&](std::string_view c) -> Status {
+    while (!c.empty()) {
+      size_t n = std::min(c.size(), kSlice);
+      int outl = 0;
+      if (EVP_CipherUpdate(ctx, plain.data(), &outl,
+                           reinterpret_cast<const unsigned char*>(c.data()),
+                           static_cast<int>(n)) != 1) {
+        ERR_clear_error();
+        return Malformed();
+      }
+      if (outl > 0) {
+        SP_RETURN_IF_ERROR(
+            out(std::string_view(reinterpret_cast<const char*>(plain.data()),
+                                 static_cast<size_t>(outl))));
+      }
+      c.remove_prefix(n);
+    }
+    return Status::Ok();
+  };
+  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.eci));
+  if (end) return Malformed();  // no encryptedContent: detached, refused
+  SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+  if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
+  SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, decrypt));
+  std::string tag;
+  SP_RETURN_IF_ERROR(ReadTail(r, h, &tag));
+  // GCM: the tag (OpenSSL was given a stand-in) checked by the final step.
+  int outl = 0;
+  if ((h.authenticated &&
+       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+                           static_cast<int>(tag.size()), tag.data()) != 1) ||
+      EVP_CipherFinal_ex(ctx, plain.data(), &outl) != 1) {
+    ERR_clear_error();
+    return Malformed();
+  }
+  if (outl > 0) {
+    SP_RETURN_IF_ERROR(
+        out(std::string_view(reinterpret_cast<const char*>(plain.data()),
+                             static_cast<size_t>(outl))));
+  }
+  return which;
+}
+
+}  // namespace sealpost::crypto

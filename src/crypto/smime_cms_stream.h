@@ -1,0 +1,53 @@
+// CMS EnvelopedData and AuthEnvelopedData opened a slice at a time (issue 14:
+// `sealpost open` of S/MIME mail without holding it). The ContentInfo is read
+// from a ByteSource, DER or BER (definite or indefinite lengths, the
+// encryptedContent primitive or in chunks, as CmsEncryptStream and
+// `openssl cms -encrypt -stream` make it): everything before the
+// encryptedContent is read (1 MiB at most) and given to OpenSSL's CMS
+// without the content, which unwraps the content key; the ciphertext is
+// then decrypted as it is read, never whole in memory.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_CRYPTO_SMIME_CMS_STREAM_H_
+#define SEALPOST_CRYPTO_SMIME_CMS_STREAM_H_
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/byte_source.h"
+#include "base/secret_bytes.h"
+#include "base/status.h"
+
+namespace sealpost::crypto {
+
+// A private key (PKCS#8) and its certificate (DER), both owned by the caller.
+struct CmsKeyRef {
+  std::string_view certificate;
+  const SecretBytes* private_key = nullptr;
+};
+
+// Decrypts the EnvelopedData (AES-CBC) or AuthEnvelopedData (AES-GCM)
+// read from `in` (from where it stands) with the first of `keys` whose
+// certificate is one of its recipients, writing the content to `out` a
+// slice at a time. Gives that key's index, or nullopt when none of `keys`
+// is a recipient (nothing is written then).
+//
+// OK only when the whole input was read, its structure closed, the
+// padding or the GCM tag (which comes after the content) checked and
+// nothing follows: on any error the bytes already given to `out` are not
+// the content and must be thrown away. For AES-GCM that includes all of
+// them until OK: `out` must be a spool or a temporary file that is
+// released only on OK, never the user. DecryptionFailedError() for
+// anything malformed, truncated or that does not decrypt or authenticate
+// (an AuthEnvelopedData with authAttrs too: they are authenticated before
+// the content but sent after it); an error of `in` or `out` as it is.
+Result<std::optional<size_t>> CmsDecryptStream(
+    ByteSource& in, std::span<const CmsKeyRef> keys,
+    const std::function<Status(std::string_view)>& out);
+
+}  // namespace sealpost::crypto
+
+#endif  // SEALPOST_CRYPTO_SMIME_CMS_STREAM_H_

@@ -1,0 +1,298 @@
+#include "crypto/smime_cms_stream.h"
+
+#include <gtest/gtest.h>
+
+#include "base/string_source.h"
+#include "crypto/errors.h"
+#include "crypto/smime_cms.h"
+#include "crypto/test_pki_for_testing.h"
+#include "crypto/x509.h"
+
+namespace sealpost::crypto {
+namespace {
+
+using testing::TestPki;
+
+// Bob's and Eve's certificates and keys, from their PKCS#12 files.
+struct Keys {
+  TestPki pki;
+  std::string bob_der, eve_der;
+  SecretBytes bob_key, eve_key;
+  Keys() {
+    pki.MakeLeaf("bob", "bob@partner.example");
+    pki.MakeLeaf("eve", "eve@partner.example");
+    for (const std::string who : {"bob", "eve"}) {
+      pki.MakePkcs12(who, "pw");
+      auto f = ReadCertificateFile(pki.Read(who + ".p12"),
+                                   SecretBytes::FromStringInsecure("pw"));
+      EXPECT_TRUE(f.ok());
+      (who == "bob" ? bob_key : eve_key) = std::move(f->private_key);
+    }
+    bob_der = pki.Read("bob.der");
+    eve_der = pki.Read("eve.der");
+  }
+  std::vector<CmsKeyRef> Bob() const { return {{bob_der, &bob_key}}; }
+};
+
+// What CmsDecryptStream gives for `cms` read `slice` bytes at a time.
+Result<std::optional<size_t>> Open(std::string_view cms,
+                                   std::span<const CmsKeyRef> keys,
+                                   size_t slice, std::string* out) {
+  StringSource in(cms, slice);
+  out->clear();
+  return CmsDecryptStream(in, keys, [out](std::string_view b) {
+    out->append(b);
+    return Status::Ok();
+  });
+}
+
+std::string Content(size_t n) {
+  std::string s = "Content-Type: application/octet-stream\r\n\r\n";
+  for (size_t i = 0; s.size() < n; ++i) {
+    s.push_back(static_cast<char>((i * 131) ^ (i >> 9)));
+  }
+  return s;
+}
+
+// The BER of CmsEncryptStream for `content`.
+std::string StreamEncrypt(std::string_view content, const std::string& der,
+                          CmsCipher cipher = CmsCipher::kAes256Cbc) {
+  StringSource rest(content, 10000);
+  std::string ber;
+  EXPECT_TRUE(
+      CmsEncryptStream({}, rest, {der}, cipher, [&ber](std::string_view b) {
+        ber.append(b);
+        return Status::Ok();
+      }).ok());
+  return ber;
+}
+
+// A DER element at `pos`: where its content starts and how long it is.
+std::pair<size_t, size_t> Element(std::string_view der, size_t pos) {
+  auto first = static_cast<uint8_t>(der[pos + 1]);
+  if (first < 0x80) return {pos + 2, first};
+  size_t n = first & 0x7f, len = 0;
+  for (size_t i = 0; i < n; ++i) {
+    len = (len << 8) | static_cast<uint8_t>(der[pos + 2 + i]);
+  }
+  return {pos + 2 + n, len};
+}
+
+// The DER ContentInfo `der` (EnvelopedData, no originatorInfo nor
+// unprotectedAttrs) again in BER: every construction indefinite, the
+// ciphertext in chunks of `chunk` bytes, every other one nested in a
+// second and third indefinite OCTET STRING.
+std::string ToNestedBer(std::string_view der, size_t chunk) {
+  auto [ci, ci_len] = Element(der, 0);
+  auto [oid_at, oid_len] = Element(der, ci);
+  size_t x0 = oid_at + oid_len;
+  auto [ed, ed_len] = Element(der, x0);
+  auto [ed_in, ed_in_len] = Element(der, ed);
+  auto [v_at, v_len] = Element(der, ed_in);
+  auto [ri_at, ri_len] = Element(der, v_at + v_len);
+  size_t eci = ri_at + ri_len;
+  auto [eci_in, eci_len] = Element(der, eci);
+  auto [t_at, t_len] = Element(der, eci_in);
+  auto [a_at, a_len] = Element(der, t_at + t_len);
+  size_t content = a_at + a_len;
+  auto [c_at, c_len] = Element(der, content);
+  const std::string eoc(2, '\0');
+  std::string ber =
+      "\x30\x80" + std::string(der.substr(ci, x0 - ci)) + "\xa0\x80\x30\x80" +
+      std::string(der.substr(ed_in, eci - ed_in)) + "\x30\x80" +
+      std::string(der.substr(eci_in, content - eci_in)) + "\xa0\x80";
+  for (size_t at = 0, i = 0; at < c_len; at += chunk, ++i) {
+    size_t n = std::min(chunk, c_len - at);
+    std::string octets = "\x04" + std::string(1, static_cast<char>(n)) +
+                         std::string(der.substr(c_at + at, n));
+    ber += i % 2 == 0 ? octets : "\x24\x80\x24\x80" + octets + eoc + eoc;
+  }
+  return ber + eoc + eoc + eoc + eoc + eoc;
+}
+
+TEST(SmimeCmsStreamTest, OpensDerAndBerAtEverySlice) {
+  Keys k;
+  const std::string content = Content(70000);
+  k.pki.Write("in.bin", content);
+  ASSERT_TRUE(k.pki.Run(
+      "openssl cms -encrypt -binary -aes256 -in in.bin -outform DER "
+      "-out der.p7m bob.pem && "
+      "openssl cms -encrypt -binary -aes128 -stream -in in.bin -outform DER "
+      "-out ber.p7m bob.pem"));
+  auto ours = CmsEncrypt(content, {k.bob_der});
+  ASSERT_TRUE(ours.ok());
+  const std::string ber = k.pki.Read("ber.p7m");
+  ASSERT_EQ(ber.substr(0, 2), std::string("\x30\x80"));  // really BER
+  const std::string inputs[] = {k.pki.Read("der.p7m"), ber,
+                                StreamEncrypt(content, k.bob_der), *ours,
+                                ToNestedBer(*ours, 100)};
+  for (const auto& cms : inputs) {
+    for (size_t slice : {size_t{1}, size_t{3}, size_t{16}, size_t{4097},
+                         StringSource::kWhole}) {
+      if (slice == 1 && cms.size() > 80000) continue;  // slow, not different
+      std::string got;
+      auto r = Open(cms, k.Bob(), slice, &got);
+      ASSERT_TRUE(r.ok()) << r.status().ToString() << " slice " << slice;
+      ASSERT_TRUE(r->has_value());
+      EXPECT_EQ(**r, 0u);
+      EXPECT_EQ(got, content) << "slice " << slice;
+    }
+  }
+}
+
+TEST(SmimeCmsStreamTest, EveryTruncationFails) {
+  Keys k;
+  const std::string content = Content(300);
+  auto der = CmsEncrypt(content, {k.bob_der});
+  ASSERT_TRUE(der.ok());
+  for (const auto& cms :
+       {*der, StreamEncrypt(content, k.bob_der), ToNestedBer(*der, 40)}) {
+    for (size_t n = 0; n < cms.size(); ++n) {
+      std::string got;
+      auto r = Open(cms.substr(0, n), k.Bob(), 7, &got);
+      ASSERT_FALSE(r.ok()) << "prefix " << n << " of " << cms.size();
+      EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
+    }
+    // Anything after the end is refused too.
+    std::string got;
+    EXPECT_FALSE(Open(cms + "x", k.Bob(), 7, &got).ok());
+    EXPECT_TRUE(Open(cms, k.Bob(), 7, &got).ok());
+  }
+}
+
+TEST(SmimeCmsStreamTest, TamperedPaddingFails) {
+  Keys k;
+  auto der = CmsEncrypt(Content(1000), {k.bob_der});
+  ASSERT_TRUE(der.ok());
+  // The last byte of the next-to-last block: the padding length the last
+  // block decrypts to gets its top bit set, never valid.
+  std::string bad = *der;
+  bad[bad.size() - 17] ^= 0x80;
+  std::string got;
+  auto r = Open(bad, k.Bob(), 100, &got);
+  EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
+}
+
+TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
+  Keys k;
+  auto der = CmsEncrypt(Content(5000), {k.bob_der});
+  ASSERT_TRUE(der.ok());
+  std::string got;
+  const std::vector<CmsKeyRef> eve = {{k.eve_der, &k.eve_key}};
+  auto r = Open(*der, eve, 100, &got);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->has_value());
+  EXPECT_TRUE(got.empty());
+  // Eve's certificate with Bob's key is no recipient either.
+  const std::vector<CmsKeyRef> mixed = {{k.eve_der, &k.bob_key}};
+  r = Open(*der, mixed, 100, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_TRUE(got.empty());
+  // The first key that is a recipient is used, and said.
+  const std::vector<CmsKeyRef> both = {{k.eve_der, &k.eve_key},
+                                       {k.bob_der, &k.bob_key}};
+  r = Open(*der, both, 100, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->value_or(9), 1u);
+  EXPECT_EQ(got, Content(5000));
+}
+
+// AuthEnvelopedData (AES-GCM): opened as read, the tag after the content
+// checked before OK; any changed byte of the ciphertext or the tag, and
+// every truncation, fails.
+TEST(SmimeCmsStreamTest, AuthEnvelopedOpensOnlyWhenItsTagVerifies) {
+  Keys k;
+  const std::string content = Content(40000);
+  k.pki.Write("in.bin", content);
+  ASSERT_TRUE(
+      k.pki.Run("openssl cms -encrypt -binary -aes-256-gcm -stream -in in.bin "
+                "-outform DER -out gcm.p7m bob.pem"));
+  auto ours = CmsEncrypt(content, {k.bob_der}, CmsCipher::kAes256Gcm);
+  ASSERT_TRUE(ours.ok());
+  const std::string openssl = k.pki.Read("gcm.p7m");
+  ASSERT_FALSE(openssl.empty());
+  const std::string inputs[] = {
+      openssl, *ours, StreamEncrypt(content, k.bob_der, CmsCipher::kAes256Gcm)};
+  for (const auto& cms : inputs) {
+    std::string got;
+    for (size_t slice : {size_t{5}, size_t{4097}, StringSource::kWhole}) {
+      auto r = Open(cms, k.Bob(), slice, &got);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(got, content);
+    }
+  }
+  // Our DER: the mac is its last 16 bytes, the ciphertext before it (after
+  // its OCTET STRING header).
+  const std::string& der = *ours;
+  for (size_t at :
+       {der.size() - 1, der.size() - 16, der.size() - 20, der.size() - 30000}) {
+    std::string bad = der;
+    bad[at] ^= 0x01;
+    std::string got;
+    auto r = Open(bad, k.Bob(), 1000, &got);
+    EXPECT_TRUE(IsDecryptionFailed(r.status())) << "byte " << at;
+  }
+  const std::string small =
+      *CmsEncrypt(Content(100), {k.bob_der}, CmsCipher::kAes256Gcm);
+  for (size_t n = 0; n < small.size(); ++n) {
+    std::string got;
+    auto r = Open(small.substr(0, n), k.Bob(), 7, &got);
+    ASSERT_TRUE(IsDecryptionFailed(r.status())) << "prefix " << n;
+  }
+  const std::vector<CmsKeyRef> eve = {{k.eve_der, &k.eve_key}};
+  std::string got;
+  auto r = Open(der, eve, 100, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_TRUE(got.empty());
+}
+
+TEST(SmimeCmsStreamTest, GarbageIsRefused) {
+  Keys k;
+  const std::string eoc(2, '\0');
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "\x30\x80";
+  std::string deep_octets = "\x30\x80";
+  const std::string inputs[] = {
+      "",
+      "junk",
+      std::string("\x30", 1),
+      std::string("\x30\x80", 2),
+      std::string("\x30\x80\x00\x00", 4),
+      std::string("\x30\x88\xff\xff\xff\xff\xff\xff\xff\xff", 10),
+      std::string("\x30\x87\x7f\xff\xff\xff\xff\xff\xff", 9),
+      std::string("\x3f\x80\x00\x00", 4),
+      std::string("\x30\x03\x06\x80\x00", 5),  // indefinite primitive
+      deep,
+      // id-data, not enveloped.
+      std::string("\x30\x0f\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01"
+                  "\xa0\x02\x04\x00",
+                  17),
+      // EnvelopedData that says more than it holds.
+      std::string("\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03"
+                  "\xa0\x80\x30\x84\x7f\xff\xff\xff\x02\x01\x00",
+                  23),
+  };
+  for (const auto& in : inputs) {
+    std::string got;
+    auto r = Open(in, k.Bob(), 5, &got);
+    EXPECT_TRUE(IsDecryptionFailed(r.status()))
+        << r.status().ToString() << " for " << in.size() << " bytes";
+    EXPECT_TRUE(got.empty());
+  }
+  // A header nested deeper than allowed, inside the recipient infos.
+  auto der = CmsEncrypt(Content(100), {k.bob_der});
+  ASSERT_TRUE(der.ok());
+  std::string nested = ToNestedBer(*der, 16);
+  size_t ri = nested.find('\x31');
+  ASSERT_NE(ri, std::string::npos);
+  std::string bomb = nested.substr(0, ri) + "\x31\x80";
+  for (int i = 0; i < 40; ++i) bomb += "\x30\x80";
+  std::string got;
+  auto r = Open(bomb + std::string(82, '\0'), k.Bob(), 5, &got);
+  EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace sealpost::crypto

@@ -1,0 +1,75 @@
+// The pieces of opening a large S/MIME message a slice at a time (issue
+// 14, smime::OpenMailStream): its base64 body decoded as it is read, and
+// the decrypted entity passed on unless it is S/MIME itself (signed, or
+// encrypted again), which is then held whole for the in-memory opener.
+//
+// Thread-safety: one thread at a time.
+#ifndef SEALPOST_SMIME_MAIL_STREAM_H_
+#define SEALPOST_SMIME_MAIL_STREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/byte_source.h"
+#include "base/status.h"
+
+namespace sealpost::smime {
+
+// The base64 body of the message `message` gives, after its first `skip`
+// bytes (the header section), decoded a slice at a time. Whitespace is
+// skipped; any other byte outside the alphabet, or data after the padding,
+// is INVALID_ARGUMENT (a lenient decoder would turn junk into ciphertext).
+class Base64BodySource : public ByteSource {
+ public:
+  Base64BodySource(ByteSource& message, uint64_t skip)
+      : in_(message), skip_(skip) {}
+  Status Restart() override;
+  Result<size_t> Read(size_t max, std::string* out) override;
+
+ private:
+  // Decodes raw_ from pos_ into *out until it has `max` more bytes.
+  Status Decode(size_t max, size_t start, std::string* out);
+
+  ByteSource& in_;
+  uint64_t skip_;
+  bool started_ = false, at_end_ = false, padded_ = false;
+  std::string raw_;
+  size_t pos_ = 0;
+  uint32_t quad_ = 0;
+  int have_ = 0;  // sextets in quad_
+};
+
+// Where the decrypted entity goes: its header section is held first (1
+// MiB at most) to see what it is. Not S/MIME: `outer` (the original's
+// fields and MIME-Version), then the entity, go to `out` as they come.
+// S/MIME (multipart/signed, application/pkcs7-mime): all of it is held,
+// `max_whole` bytes at most (FAILED_PRECONDITION beyond), for whole().
+class EntitySink {
+ public:
+  EntitySink(std::string outer,
+             const std::function<Status(std::string_view)>& out,
+             size_t max_whole)
+      : outer_(std::move(outer)), out_(out), max_whole_(max_whole) {}
+  Status Write(std::string_view bytes);
+  // After the last byte.
+  Status Finish();
+  // Whether it was held whole; then the message (outer and entity).
+  bool nested() const { return state_ == State::kWhole; }
+  std::string TakeWhole() { return outer_ + std::move(held_); }
+
+ private:
+  enum class State { kUndecided, kStreaming, kWhole };
+  Status Decide();
+
+  std::string outer_;
+  const std::function<Status(std::string_view)>& out_;
+  size_t max_whole_;
+  State state_ = State::kUndecided;
+  std::string held_;
+};
+
+}  // namespace sealpost::smime
+
+#endif  // SEALPOST_SMIME_MAIL_STREAM_H_
