@@ -4,7 +4,10 @@ messages, each for one external recipient, through `sealpost server -dev`
 with Python's smtplib (a few sessions in parallel, several messages per
 session), waits until the queue is empty, and reports the store's size
 against what must be kept: the portal copies and protected-message records.
-The queue's bodies must all be gone.
+The queue's bodies must all be gone. Then the server is started again on
+the same store with queue.history_days = 0, so that the trace history of
+every delivered message is pruned (500 a transaction), and the store is
+reported again once pruned and its free pages reclaimed.
 
 Not a timed test. Usage: bench/soak_store.py [N] (default 10000)
        (SEALPOST_BINARY: default build/sealpost)
@@ -57,6 +60,34 @@ def kept_bytes(server):
         db.close()
 
 
+def report(server):
+    st = store_status(server)
+    kept = kept_bytes(server)
+    must_keep = kept["portal_copies"] + kept["protected_records"]
+    mib = 1024 * 1024
+    print("store file (with WAL): %.1f MiB, free inside: %.1f MiB" %
+          (st["file_bytes"] / mib, st["free_bytes"] / mib))
+    print("queued bodies: %d messages, %d bytes" %
+          (st["queued_messages"], kept["queue_bodies"]))
+    print("done messages kept for trace: %d" % st["done_messages"])
+    print("portal copies: %d (%.1f MiB), protected records: %d (~%.1f MiB)" %
+          (st["portal_copies"], kept["portal_copies"] / mib,
+           st["protected_messages"], kept["protected_records"] / mib))
+    base = os.path.join(server.data_dir, "sealpost.db")
+    wal = os.path.getsize(base + "-wal") if os.path.exists(base + "-wal") \
+        else 0
+    print("database file: %.1f MiB, write-ahead log: %.1f MiB" %
+          (os.path.getsize(base) / mib, wal / mib))
+    print("queue history rows: %d bytes, audit: %d bytes" %
+          (kept["history"], kept["audit"]))
+    print("store size / what must be kept: %.2f" %
+          (st["file_bytes"] / max(1, must_keep)))
+    with open("/proc/%d/status" % server.proc.pid) as f:
+        mem = dict(line.split(":", 1) for line in f if line.startswith("Vm"))
+    print("server resident memory: %s now, %s at its peak" %
+          (mem["VmRSS"].strip(), mem["VmHWM"].strip()))
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     server = DevServer()
@@ -88,31 +119,24 @@ def main():
     run_together([sender] * SESSIONS)
     sent = time.time() - start
     wait_for(lambda: store_status(server)["queued_messages"] == 0,
-             timeout=600, interval=1)
+             timeout=max(600, n / 50), interval=1)
     # One housekeeping pass gives free pages back (every minute at most).
     time.sleep(65)
-    st = store_status(server)
-    kept = kept_bytes(server)
-    must_keep = kept["portal_copies"] + kept["protected_records"]
-    mib = 1024 * 1024
     print("messages sent: %d in %.1f s (%.0f/s)" % (n, sent, n / sent))
-    print("store file (with WAL): %.1f MiB, free inside: %.1f MiB" %
-          (st["file_bytes"] / mib, st["free_bytes"] / mib))
-    print("queued bodies: %d messages, %d bytes" %
-          (st["queued_messages"], kept["queue_bodies"]))
-    print("done messages kept for trace: %d" % st["done_messages"])
-    print("portal copies: %d (%.1f MiB), protected records: %d (~%.1f MiB)" %
-          (st["portal_copies"], kept["portal_copies"] / mib,
-           st["protected_messages"], kept["protected_records"] / mib))
-    base = os.path.join(server.data_dir, "sealpost.db")
-    wal = os.path.getsize(base + "-wal") if os.path.exists(base + "-wal") \
-        else 0
-    print("database file: %.1f MiB, write-ahead log: %.1f MiB" %
-          (os.path.getsize(base) / mib, wal / mib))
-    print("queue history rows: %d bytes, audit: %d bytes" %
-          (kept["history"], kept["audit"]))
-    print("store size / what must be kept: %.2f" %
-          (st["file_bytes"] / max(1, must_keep)))
+    print("\n## after the last delivery")
+    report(server)
+    server.stop()
+    # The history's days set to 0: the queue's scheduler prunes every done
+    # message's envelope, deliveries and events, 500 a transaction.
+    server = DevServer(data_dir=server.data_dir,
+                       env={"SEALPOST_QUEUE_HISTORY_DAYS": "0"})
+    start = time.time()
+    wait_for(lambda: store_status(server)["done_messages"] == 0,
+             timeout=max(600, n / 50), interval=1)
+    print("\n## after pruning (%.0f s) and a housekeeping pass" %
+          (time.time() - start))
+    time.sleep(65)
+    report(server)
     server.stop()
 
 

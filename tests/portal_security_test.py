@@ -457,6 +457,60 @@ class PortalSecurityTest(unittest.TestCase):
                 except socket.timeout:
                     return None
 
+    def test_bodies_in_memory_are_bounded(self):
+        """server.https_max_memory_bytes: a signed-in client announcing a
+        large body that is not spooled (JSON protect) reserves it from its
+        header; past the budget the next one gets 503 with Retry-After
+        before a byte of its body is read, and the room comes back once
+        the first is answered."""
+        server = lib.DevServer(env={
+            "SEALPOST_SERVER_HTTPS_MAX_MEMORY_BYTES": str(3 << 20),
+            "SEALPOST_LOG_LEVEL": "warn"})
+        ctx = ssl.create_default_context(cafile=server.ca_cert)
+        host, port = server.url[len("https://"):].rsplit(":", 1)
+        opened = []
+
+        def announce(length):
+            c = ctx.wrap_socket(socket.create_connection((host, int(port)),
+                                                         timeout=10),
+                                server_hostname=host)
+            opened.append(c)
+            c.sendall(("POST /api/v1/protect HTTP/1.1\r\nHost: %s\r\n"
+                       "Authorization: Bearer %s\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: %d\r\n\r\n"
+                       % (host, server.token, length)).encode())
+            return c
+
+        def answer(c, wait=1.5):
+            c.settimeout(wait)
+            try:
+                return c.recv(400).decode()
+            except socket.timeout:
+                return None
+
+        try:
+            first = announce(2 << 20)
+            first.sendall(b" " * (64 << 10))
+            self.assertIsNone(answer(first))  # its body is being read
+            second = announce(2 << 20)
+            refused = answer(second, 10)
+            self.assertTrue(refused.startswith(
+                "HTTP/1.1 503 Service Unavailable"), refused)
+            self.assertIn("Retry-After: 5", refused)
+            # What is left of the budget still takes a smaller body.
+            self.assertIsNone(answer(announce(512 << 10)))
+            first.sendall(b" " * ((2 << 20) - (64 << 10)))
+            done = answer(first, 10)  # read whole, then refused (admin)
+            self.assertTrue(done.startswith("HTTP/1.1 403"), done)
+            # Its 2 MiB are back once it is answered.
+            self.assertTrue(lib.wait_for(
+                lambda: answer(announce(2 << 20)) is None, 10))
+        finally:
+            for c in opened:
+                c.close()
+            server.stop()
+
     def test_unauthenticated_bodies_are_capped(self):
         big = 100 << 10
         for path in ["/m/%s/otp" % ("0" * 32), "/compose", "/api/v1/protect",

@@ -112,6 +112,10 @@ const std::vector<KeyDef>& Defs() {
       {{"server.https_max_connections_per_client",
         "open HTTPS connections per client address (IPv6: per /64)"},
        Int(&Config::https_max_connections_per_client)},
+      {{"server.https_max_memory_bytes",
+        "bytes of HTTPS request bodies held in memory at once; past it a "
+        "request with a body gets 503 (0: no limit)"},
+       Int(&Config::https_max_memory_bytes)},
       {{"tls.cert_file", "PEM certificate chain of the HTTPS listener"},
        Str(&Config::tls_cert_file)},
       {{"tls.key_file", "PEM private key of the HTTPS listener"},

@@ -45,6 +45,8 @@ struct Config {
   // Open HTTPS connections, in all and per client address (IPv6: per /64).
   int64_t https_max_connections = 1000;
   int64_t https_max_connections_per_client = 100;
+  // Request bodies read into memory at once (HttpServerOptions).
+  int64_t https_max_memory_bytes = 512LL * 1024 * 1024;
   // [tls]
   std::string tls_cert_file;  // default: DATA_DIR/server.pem
   std::string tls_key_file;   // default: DATA_DIR/server.key

@@ -27,6 +27,7 @@
 #include <type_traits>
 
 #include "base/log.h"
+#include "base/memory_budget.h"
 #include "crypto/spool.h"
 #include "net/asio_names.h"
 #include "net/client_key.h"
@@ -90,7 +91,8 @@ struct HttpServer::Impl : net::Listener {
         options(std::move(opts)),
         handler(std::move(h)),
         metrics(m),
-        pool(static_cast<size_t>(std::max(1, options.handler_threads))) {
+        pool(static_cast<size_t>(std::max(1, options.handler_threads))),
+        body_memory(options.max_memory_bytes) {
     requests_seconds = metrics.GetHistogram(
         "sealpost_http_request_duration_seconds", "HTTP request latency");
     connections =
@@ -107,6 +109,8 @@ struct HttpServer::Impl : net::Listener {
   http::Handler handler;
   MetricsRegistry& metrics;
   asio::thread_pool pool;
+  // The bodies read into memory (max_memory_bytes).
+  MemoryBudget body_memory;
   Histogram* requests_seconds;
   Gauge* connections;
   Counter* tls_failures;
@@ -439,6 +443,8 @@ struct HttpServer::Impl : net::Listener {
       unsigned version = 11;
       bool keep_alive = false;
       Status spool_status;
+      // This request's body in memory, given back after its answer.
+      MemoryReservation held(&body_memory);
       if (!ec && spooled != nullptr && options.disk_has_room &&
           !options.disk_has_room(parser.content_length().value_or(0))) {
         // Below server.min_free_bytes: refused from the header, before
@@ -453,6 +459,19 @@ struct HttpServer::Impl : net::Listener {
             co_await ReadToSpool(stream, buffer, sp, remote, &req);
         version = sp.get().version();
         keep_alive = sp.get().keep_alive();
+      } else if (!ec && !parser.is_done() &&
+                 !held.GrowTo(static_cast<int64_t>(
+                     parser.content_length().value_or(body_limit)))) {
+        // Too many bodies in memory already: refused before any byte of
+        // this one is read (the connection closes: its body is unread).
+        log::Warn("request body for {} refused: {} bytes of bodies in memory",
+                  parser.get().target(), body_memory.used());
+        http::Response busy = http::Response::JsonError(
+            503, "unavailable",
+            "the server holds too many request bodies now; try again later");
+        busy.headers.emplace_back("Retry-After", "5");
+        co_await Send(stream, std::move(busy), parser.get().version(), false);
+        break;
       } else if (!ec && !parser.is_done()) {
         beast::get_lowest_layer(stream).expires_after(options.read_timeout);
         std::tie(ec, n) =

@@ -55,6 +55,13 @@ struct HttpServerOptions {
   // (server.min_free_bytes): false gets 503 from the header alone. Null:
   // not asked.
   std::function<bool(uint64_t bytes)> disk_has_room;
+  // Bytes of request bodies read into memory at once
+  // (server.https_max_memory_bytes): a body not spooled reserves its
+  // Content-Length (a chunked one, its path's limit) before a byte of it is
+  // read, and gives it back once its answer is sent. No room: 503 with
+  // Retry-After from the header alone, instead of the process growing with
+  // every large upload in flight. 0: no limit.
+  int64_t max_memory_bytes = 0;
   size_t max_header_bytes = 16 << 10;
   // Bodies of requests that are not signed in stop here, whatever the
   // path allows: an anonymous client must not make us buffer megabytes.

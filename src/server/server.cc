@@ -206,6 +206,7 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
   http_options.cert_file = config.tls_cert_file;
   http_options.key_file = config.tls_key_file;
   http_options.max_body_bytes = static_cast<size_t>(config.max_request_bytes);
+  http_options.max_memory_bytes = config.https_max_memory_bytes;
   // Most handler time is waiting on the store (a key release waits for the
   // group commit of its audit record): enough threads that many requests
   // share one commit. CPU-heavy work is bounded elsewhere (Argon2 hashes:

@@ -32,6 +32,10 @@ namespace sealpost::store {
 class SqliteStore final : public Store, public BodyStore {
  public:
   // Opens the database and applies `migrations` that are not yet applied.
+  // The write-ahead log's file is trimmed to this when the log restarts
+  // (PRAGMA journal_size_limit).
+  static constexpr int64_t kWalSizeLimit = 16 << 20;
+
   static Result<std::unique_ptr<SqliteStore>> Open(
       const std::string& path, const Clock& clock,
       const std::vector<Migration>& migrations = AllMigrations());

@@ -202,6 +202,37 @@ TEST_F(SqliteStoreTest, NewDatabasesGiveFreePagesBack) {
   EXPECT_EQ(ReadPlain(path_).integrity, "ok");
 }
 
+TEST_F(SqliteStoreTest, WriteAheadLogShrinksAfterABurst) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  const std::string wal = path_ + "-wal";
+  {
+    // A reader holding its snapshot keeps the log from restarting: the
+    // burst's 24 MB of bodies all stay in it.
+    sqlite3* reader = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &reader), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM settings",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    for (int i = 0; i < 300; ++i) {
+      QueueBatch b =
+          MessageAt("w" + std::to_string(1000 + i), 1'000, 1, 80'000);
+      ASSERT_TRUE(s.CommitQueueBatch(b).ok());
+    }
+    sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(reader);
+  }
+  ASSERT_GT(std::filesystem::file_size(wal), 24'000'000u);
+  // Checkpointed, then the next commit restarts the log and trims its file.
+  EXPECT_EQ(FirstValue(path_, "PRAGMA wal_checkpoint"), "0");
+  QueueBatch last = MessageAt("w9999", 1'000, 1, 1'000);
+  ASSERT_TRUE(s.CommitQueueBatch(last).ok());
+  EXPECT_LE(std::filesystem::file_size(wal),
+            static_cast<uintmax_t>(SqliteStore::kWalSizeLimit));
+  EXPECT_EQ(ReadPlain(path_).integrity, "ok");
+}
+
 TEST(MigrationsTest, VersionsStrictlyIncrease) {
   int last = 0;
   for (const auto& m : AllMigrations()) {
