@@ -17,11 +17,13 @@
 #include "base/thread_annotations.h"
 #include "crypto/errors.h"
 #include "crypto/openssl_ptr.h"
+#include "crypto/smime_cms_internal.h"
 
 namespace sealpost::crypto {
-namespace {
 
-using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+using cms_internal::CmsPtr;
+
+namespace {
 
 // Recipient certificates already parsed, by their DER: OpenSSL 3 decodes a
 // certificate's public key through its provider decoders, which costs more
@@ -62,6 +64,10 @@ class CertificateCache {
       SP_GUARDED_BY(mu_);
 };
 
+}  // namespace
+
+namespace cms_internal {
+
 X509Ptr ParseCert(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -72,13 +78,22 @@ X509Ptr ParseCert(std::string_view der) {
   return x;
 }
 
+}  // namespace cms_internal
+
+namespace {
+
+using cms_internal::ParseCert;
+
 std::string ReadAll(BIO* bio) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio, &data);
   return std::string(data, static_cast<size_t>(n > 0 ? n : 0));
 }
 
-// The DER encoding of a ContentInfo.
+}  // namespace
+
+namespace cms_internal {
+
 Result<std::string> Der(CMS_ContentInfo* cms) {
   int n = i2d_CMS_ContentInfo(cms, nullptr);
   if (n <= 0) return InternalError("CMS encoding failed");
@@ -116,9 +131,6 @@ const EVP_MD* DigestOf(CmsDigest digest) {
   return EVP_sha256();
 }
 
-// SMIMECapabilities with the AES ciphers we read, strongest first (RFC
-// 8551 §2.5.2), instead of OpenSSL's default list, which offers DES and
-// RC2-40 to whoever replies.
 bool AddCapabilities(CMS_SignerInfo* si) {
   STACK_OF(X509_ALGOR)* caps = sk_X509_ALGOR_new_null();
   bool ok = caps != nullptr &&
@@ -131,7 +143,12 @@ bool AddCapabilities(CMS_SignerInfo* si) {
   return ok;
 }
 
-}  // namespace
+}  // namespace cms_internal
+
+using cms_internal::AddCapabilities;
+using cms_internal::CipherOf;
+using cms_internal::Der;
+using cms_internal::DigestOf;
 
 std::string_view MicalgName(CmsDigest digest) {
   switch (digest) {
@@ -153,7 +170,7 @@ Result<std::string> CmsEncrypt(std::string_view content,
                     cipher);
 }
 
-namespace {
+namespace cms_internal {
 
 // The recipients' certificates, parsed (or from the cache).
 Result<X509StackPtr> RecipientStack(
@@ -185,17 +202,10 @@ bool WriteAll(BIO* bio, std::string_view bytes) {
   return true;
 }
 
-// Hands what OpenSSL wrote into the memory BIO `mem` to `out`, and empties it.
-Status Drain(BIO* mem, const std::function<Status(std::string_view)>& out) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(mem, &data);
-  if (n <= 0) return Status::Ok();
-  SP_RETURN_IF_ERROR(out(std::string_view(data, static_cast<size_t>(n))));
-  (void)BIO_reset(mem);
-  return Status::Ok();
-}
+}  // namespace cms_internal
 
-}  // namespace
+using cms_internal::RecipientStack;
+using cms_internal::WriteAll;
 
 Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
                                const std::vector<std::string>& recipients,
@@ -226,63 +236,46 @@ Result<std::string> CmsEncrypt(std::span<const std::string_view> parts,
   return Der(cms.get());
 }
 
-Status CmsEncryptStream(std::span<const std::string_view> parts,
-                        ByteSource& rest,
-                        const std::vector<std::string>& recipients,
-                        CmsCipher cipher,
-                        const std::function<Status(std::string_view)>& out) {
-  SP_ASSIGN_OR_RETURN(X509StackPtr certs, RecipientStack(recipients));
-  // CMS_STREAM: the ContentInfo is written as the content goes through it
-  // (what i2d_CMS_bio_stream does with an input BIO): BIO_new_NDEF puts the
-  // encoder before `mem`, which gets the header at once, the ciphertext
-  // a slice at a time (indefinite-length BER, RFC 5652 §6.1 allows it) and
-  // the rest at the flush. `mem` is emptied into `out` after each slice.
-  const unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_STREAM;
-  CmsPtr cms(CMS_encrypt(certs.get(), nullptr, CipherOf(cipher), flags));
-  BioPtr mem(BIO_new(BIO_s_mem()));
-  if (!cms || !mem) {
+namespace cms_internal {
+
+Result<Signer> ParseSigner(std::string_view certificate,
+                           const SecretBytes& private_key,
+                           const std::vector<std::string>& chain) {
+  Signer s;
+  s.cert = ParseCert(certificate);
+  std::span<const uint8_t> k = private_key.InsecureBytes();
+  const unsigned char* kp = k.data();
+  s.key.reset(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  if (!s.cert || !s.key) {
     ERR_clear_error();
-    return InternalError("CMS encryption failed");
+    return InvalidArgumentError("the signing certificate or key is invalid");
   }
-  BIO* ndef = BIO_new_NDEF(mem.get(), reinterpret_cast<ASN1_VALUE*>(cms.get()),
-                           ASN1_ITEM_rptr(CMS_ContentInfo));
-  if (ndef == nullptr) {
-    ERR_clear_error();
-    return InternalError("CMS encryption failed");
+  s.extra.reset(sk_X509_new_null());
+  if (!s.extra) return InternalError("out of memory");
+  for (const auto& der : chain) {
+    if (X509Ptr x = ParseCert(der)) sk_X509_push(s.extra.get(), x.release());
   }
-  // Frees the BIOs BIO_new_NDEF put before `mem`, as i2d_ASN1_bio_stream does.
-  auto free_chain = [&mem](BIO* b) {
-    while (b != nullptr && b != mem.get()) {
-      BIO* next = BIO_pop(b);
-      BIO_free(b);
-      b = next;
-    }
-  };
-  Status st = Drain(mem.get(), out);
-  for (std::string_view part : parts) {
-    if (!st.ok()) break;
-    st = WriteAll(ndef, part) ? Drain(mem.get(), out)
-                              : InternalError("CMS encryption failed");
-  }
-  std::string slice;
-  while (st.ok()) {
-    slice.clear();
-    auto n = rest.Read(256 << 10, &slice);
-    if (!n.ok()) {
-      st = n.status();
-    } else if (*n == 0) {
-      st = BIO_flush(ndef) == 1 ? Drain(mem.get(), out)
-                                : InternalError("CMS encryption failed");
-      break;
-    } else {
-      st = WriteAll(ndef, slice) ? Drain(mem.get(), out)
-                                 : InternalError("CMS encryption failed");
-    }
-  }
-  free_chain(ndef);
-  ERR_clear_error();
-  return st;
+  return s;
 }
+
+CmsPtr StartSignedData(const Signer& signer, unsigned int flags,
+                       const CmsSignOptions& options) {
+  // CMS_BINARY: the content is canonical MIME already (CRLF).
+  CmsPtr cms(CMS_sign(nullptr, nullptr, signer.extra.get(), nullptr,
+                      flags | CMS_BINARY | CMS_PARTIAL));
+  CMS_SignerInfo* si =
+      cms ? CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(),
+                            DigestOf(options.digest),
+                            CMS_BINARY | CMS_NOSMIMECAP)
+          : nullptr;
+  if (si == nullptr || (options.capabilities && !AddCapabilities(si))) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return cms;
+}
+
+}  // namespace cms_internal
 
 Result<std::string> CmsSign(std::string_view content,
                             std::string_view certificate,
@@ -292,30 +285,14 @@ Result<std::string> CmsSign(std::string_view content,
   if (content.size() > static_cast<size_t>(INT_MAX)) {
     return InvalidArgumentError("content too large for CMS");
   }
-  X509Ptr cert = ParseCert(certificate);
-  std::span<const uint8_t> k = private_key.InsecureBytes();
-  const unsigned char* kp = k.data();
-  PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
-  if (!cert || !key) {
-    ERR_clear_error();
-    return InvalidArgumentError("the signing certificate or key is invalid");
-  }
-  X509StackPtr extra(sk_X509_new_null());
-  if (!extra) return InternalError("out of memory");
-  for (const auto& der : chain) {
-    if (X509Ptr x = ParseCert(der)) sk_X509_push(extra.get(), x.release());
-  }
+  SP_ASSIGN_OR_RETURN(
+      cms_internal::Signer signer,
+      cms_internal::ParseSigner(certificate, private_key, chain));
   BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (!in) return InternalError("out of memory");
-  // CMS_BINARY: the content is canonical MIME already (CRLF).
-  unsigned int flags = CMS_BINARY | CMS_PARTIAL | (detached ? CMS_DETACHED : 0);
-  CmsPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, flags));
-  CMS_SignerInfo* si = cms ? CMS_add1_signer(cms.get(), cert.get(), key.get(),
-                                             DigestOf(options.digest),
-                                             CMS_BINARY | CMS_NOSMIMECAP)
-                           : nullptr;
-  if (si == nullptr || (options.capabilities && !AddCapabilities(si)) ||
-      CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
+  CmsPtr cms = cms_internal::StartSignedData(
+      signer, detached ? CMS_DETACHED : 0, options);
+  if (!cms || CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY) != 1) {
     ERR_clear_error();
     return InternalError("CMS signing failed");
   }

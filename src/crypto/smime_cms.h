@@ -10,6 +10,7 @@
 #define SEALPOST_CRYPTO_SMIME_CMS_H_
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,6 +63,49 @@ Status CmsEncryptStream(std::span<const std::string_view> parts,
                         const std::vector<std::string>& recipients,
                         CmsCipher cipher,
                         const std::function<Status(std::string_view)>& out);
+
+// A CMS ContentInfo made a slice at a time from content given a slice at a
+// time (issue 14: mail too large to hold): an EnvelopedData (or
+// AuthEnvelopedData) or an opaque SignedData in BER with indefinite lengths
+// (RFC 5652 allows it; every S/MIME reader takes it), or a detached
+// SignedData (multipart/signed), which is small and comes whole, in DER, at
+// Finish. The same certificates, ciphers, digests and attributes as
+// CmsEncrypt and CmsSign: a detached signature of the same content verifies
+// the same way.
+class CmsStreamWriter {
+ public:
+  static Result<std::unique_ptr<CmsStreamWriter>> Encrypt(
+      const std::vector<std::string>& recipients, CmsCipher cipher);
+  static Result<std::unique_ptr<CmsStreamWriter>> Sign(
+      std::string_view certificate, const SecretBytes& private_key,
+      const std::vector<std::string>& chain, bool detached,
+      const CmsSignOptions& options);
+  ~CmsStreamWriter();
+  CmsStreamWriter(const CmsStreamWriter&) = delete;
+  CmsStreamWriter& operator=(const CmsStreamWriter&) = delete;
+
+  // Takes the next bytes of the content; appends to *out what is made of
+  // the ContentInfo so far (nothing for a detached signature).
+  Status Write(std::string_view content, std::string* out);
+  // The content has ended: appends the rest of the ContentInfo (a detached
+  // signature: all of it). Nothing may be written after.
+  Status Finish(std::string* out);
+
+ private:
+  struct State;
+  explicit CmsStreamWriter(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+// CmsSign(detached) over what `content` gives from its first byte to its
+// end (Restart first), read a slice at a time: the same DER SignedData,
+// without the content ever whole in memory. A failure of `content` is
+// returned as it is.
+Result<std::string> CmsSignStream(ByteSource& content,
+                                  std::string_view certificate,
+                                  const SecretBytes& private_key,
+                                  const std::vector<std::string>& chain,
+                                  const CmsSignOptions& options = {});
 
 // A DER SignedData over `content` (SHA-256 by default, RFC 8551 §2.1), by the
 // holder of the PKCS#8 `private_key` of `certificate`; the certificate and

@@ -104,6 +104,119 @@ TEST(SmimeCmsTest, StreamedEncryptionOpensByteForByte) {
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
 }
 
+// A source that fails after `good` bytes: a spool file cut or changed.
+class FailingSource : public ByteSource {
+ public:
+  FailingSource(std::string_view bytes, size_t good)
+      : bytes_(bytes), good_(good) {}
+  Status Restart() override {
+    at_ = 0;
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (at_ >= good_) return InternalError("spool file: cut");
+    size_t n = std::min({max, good_ - at_, bytes_.size() - at_});
+    out->append(bytes_.substr(at_, n));
+    at_ += n;
+    return n;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t good_;
+  size_t at_ = 0;
+};
+
+std::string LargeEntity() {
+  std::string entity = "Content-Type: text/plain\r\n\r\n";
+  for (int i = 0; entity.size() < (2 << 20) + 3; ++i) {
+    entity += "line " + std::to_string(i) + " of the large signed text\r\n";
+  }
+  return entity;
+}
+
+// A detached signature made a slice at a time is CmsSign's: the same
+// content digest, verified by CmsVerifySignature and by openssl, for each
+// digest; and an opaque SignedData streamed (BER) carries the content back
+// byte for byte.
+TEST(SmimeCmsTest, StreamedSignatureVerifiesAsInMemory) {
+  TestPki pki;
+  pki.MakeLeaf("alice", "alice@example.com");
+  pki.MakePkcs12("alice", "pw");
+  auto file = ReadCertificateFile(pki.Read("alice.p12"),
+                                  SecretBytes::FromStringInsecure("pw"));
+  ASSERT_TRUE(file.ok());
+  const std::string cert = pki.Read("alice.der");
+  const std::string entity = LargeEntity();
+  pki.Write("content.txt", entity);
+  for (CmsDigest digest : {CmsDigest::kSha256, CmsDigest::kSha512}) {
+    CmsSignOptions options{digest, /*capabilities=*/true};
+    StringSource source(entity, 64 << 10);
+    auto streamed = CmsSignStream(source, cert, file->private_key, {}, options);
+    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+    auto whole = CmsSign(entity, cert, file->private_key, {}, true, options);
+    ASSERT_TRUE(whole.ok());
+    for (const std::string* der : {&*streamed, &*whole}) {
+      CmsSignature sig = CmsVerifySignature(*der, entity);
+      EXPECT_TRUE(sig.verified) << sig.reason;
+      EXPECT_EQ(sig.signer, cert);
+      EXPECT_FALSE(CmsVerifySignature(*der, entity + "x").verified);
+    }
+    pki.Write("sig.der", *streamed);
+    EXPECT_TRUE(
+        pki.Run("openssl cms -verify -binary -noverify -inform DER -in sig.der "
+                "-content content.txt -out /dev/null 2>/dev/null"));
+    // The signed attributes say the same digest of the same content.
+    pki.Write("whole.der", *whole);
+    ASSERT_TRUE(
+        pki.Run("openssl cms -cmsout -print -inform DER -in sig.der | "
+                "grep -A3 messageDigest | grep -v 'set:' > a.txt && "
+                "openssl cms -cmsout -print -inform DER -in whole.der | "
+                "grep -A3 messageDigest | grep -v 'set:' > b.txt"));
+    EXPECT_FALSE(pki.Read("a.txt").empty());
+    EXPECT_EQ(pki.Read("a.txt"), pki.Read("b.txt"));
+  }
+  auto opaque = CmsStreamWriter::Sign(cert, file->private_key, {}, false, {});
+  ASSERT_TRUE(opaque.ok());
+  std::string ber;
+  size_t largest = 0;
+  for (size_t at = 0; at < entity.size(); at += 100 << 10) {
+    std::string made;
+    ASSERT_TRUE((*opaque)->Write(entity.substr(at, 100 << 10), &made).ok());
+    largest = std::max(largest, made.size());
+    ber += made;
+  }
+  ASSERT_TRUE((*opaque)->Finish(&ber).ok());
+  EXPECT_LT(largest, size_t{1} << 20);
+  CmsSignature sig = CmsVerifySignature(ber, "");
+  ASSERT_TRUE(sig.verified) << sig.reason;
+  EXPECT_TRUE(sig.content == entity);
+  pki.Write("opaque.ber", ber);
+  ASSERT_TRUE(
+      pki.Run("openssl cms -verify -binary -noverify -inform DER -in "
+              "opaque.ber -out opaque.out 2>/dev/null"));
+  EXPECT_TRUE(pki.Read("opaque.out") == entity);
+}
+
+// A source failing half way: no signature, its error back; bad keys are
+// refused before a byte is read.
+TEST(SmimeCmsTest, StreamedSignatureFailsWithItsSource) {
+  TestPki pki;
+  pki.MakeLeaf("alice", "alice@example.com");
+  pki.MakePkcs12("alice", "pw");
+  auto file = ReadCertificateFile(pki.Read("alice.p12"),
+                                  SecretBytes::FromStringInsecure("pw"));
+  ASSERT_TRUE(file.ok());
+  const std::string entity = LargeEntity();
+  FailingSource cut(entity, 1 << 20);
+  auto der = CmsSignStream(cut, pki.Read("alice.der"), file->private_key, {});
+  EXPECT_EQ(der.status().code(), StatusCode::kInternal);
+  StringSource source(entity);
+  EXPECT_EQ(
+      CmsSignStream(source, "junk", file->private_key, {}).status().code(),
+      StatusCode::kInvalidArgument);
+}
+
 TEST(SmimeCmsTest, NeedsRecipients) {
   EXPECT_FALSE(CmsEncrypt("x", {}).ok());
   EXPECT_FALSE(CmsEncrypt("x", {"not a certificate"}).ok());

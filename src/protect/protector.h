@@ -34,6 +34,7 @@
 #include "mime/wrapper.h"
 #include "policy/rule_store.h"
 #include "policy/sender_choice.h"
+#include "protect/smime_treatment.h"
 #include "queue/queue.h"
 #include "search/indexer.h"
 #include "smime/certificate_directory.h"
@@ -194,6 +195,12 @@ class Protector {
   // addresses left for the portal wrapper.
   Result<std::vector<std::string>> SmimeRung(
       Run& run, const policy::RecipientGroup& group);
+  // A streamed run's S/MIME copies (PlanSmimeGroupStream): each made from
+  // the spool as the queue reads it, never whole in memory (issue 14).
+  Result<SmimeGroupPlan> StreamedSmimeGroup(
+      Run& run, const policy::RecipientGroup& group,
+      const std::optional<std::string>& subject,
+      const smime::SigningIdentity* signer, const smime::SmimeOptions& options);
   // The organisation's sender of the message ("" for none): the sender
   // whose certificate joins S/MIME copies and whose key signs.
   std::string OrgSender(const Run& run) const;

@@ -4,11 +4,13 @@
 
 #include "base/log.h"
 #include "crypto/digest.h"
+#include "mime/header_section.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signature_check.h"
+#include "smime/streamed_mail.h"
 
 namespace sealpost::protect {
 
@@ -34,29 +36,13 @@ Result<std::vector<std::string>> Protector::SmimeRung(
       plan.refused.push_back({a, "no S/MIME certificates are configured"});
     }
   } else {
-    bool planned = false;
+    std::optional<std::string> subject;
+    if (run.subject != run.mail.subject) subject = run.subject;
     if (run.streamed) {
-      // S/MIME copies are made in memory: a streamed run reads its message
-      // whole only when one of them has a certificate on file. Without
-      // one, the plan is PlanSmimeGroup's without a certificate, made
-      // without the message's bytes.
-      SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
-                          certs->ForRecipients(g.addresses));
-      bool any = false;
-      for (const auto& l : lookups) any = any || l.certificate.has_value();
-      if (any) {
-        SP_RETURN_IF_ERROR(LoadWhole(run));
-      } else {
-        for (size_t i = 0; i < g.addresses.size(); ++i) {
-          (g.require_smime ? plan.refused : plan.portal)
-              .push_back({g.addresses[i], lookups[i].reason});
-        }
-        planned = true;
-      }
-    }
-    if (!planned) {
-      std::optional<std::string> subject;
-      if (run.subject != run.mail.subject) subject = run.subject;
+      SP_ASSIGN_OR_RETURN(
+          plan, StreamedSmimeGroup(run, g, subject, signer ? &*signer : nullptr,
+                                   options));
+    } else {
       SP_ASSIGN_OR_RETURN(
           plan, PlanSmimeGroup(*certs, run.original, g.addresses, sender,
                                g.require_smime, subject,
@@ -66,7 +52,14 @@ Result<std::vector<std::string>> Protector::SmimeRung(
   for (auto& copy : plan.copies) {
     queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
     msg.params.require_tls = msg.params.require_tls || g.require_tls;
-    msg.content = AddHeaders(std::move(copy.content), g.added_headers);
+    if (copy.source != nullptr) {
+      // Made from the spool as the queue reads it into its body file (the
+      // added fields are in front already).
+      msg.content_source = std::move(copy.source);
+      msg.content_size = queue::IncomingMessage::kUnknownSize;
+    } else {
+      msg.content = AddHeaders(std::move(copy.content), g.added_headers);
+    }
     std::string id = copy.certificate_id.substr(0, 16);
     msg.treatment = std::string(signer ? "smime-signed-encrypted" : "smime") +
                     " certificate=" + id;
@@ -89,6 +82,30 @@ Result<std::vector<std::string>> Protector::SmimeRung(
     Audit(run, "smime.required", "refused", left.address + ": " + left.reason);
   }
   return rest;
+}
+
+Result<SmimeGroupPlan> Protector::StreamedSmimeGroup(
+    Run& run, const policy::RecipientGroup& g,
+    const std::optional<std::string>& subject,
+    const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
+  // A streamed run's S/MIME copies are made from its spool (issue 14):
+  // its entity is the Content-* fields of its header section (which ends
+  // in run.head), then its body read from the spool where it starts.
+  const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
+  const size_t body_at = run.head.size() - hs.body.size();
+  smime::EntitySplit split = smime::SplitEntity(
+      std::string_view(run.head).substr(0, body_at), subject, /*join=*/false);
+  auto open_entity = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
+                        OpenOriginal(run, std::string()));
+    return std::unique_ptr<ByteSource>(std::make_unique<smime::EntitySource>(
+        split.head, static_cast<int64_t>(body_at), std::move(message)));
+  };
+  return PlanSmimeGroupStream(*options_.certificates, open_entity,
+                              HeaderFields(g.added_headers) +
+                                  split.outer_fields + "MIME-Version: 1.0\r\n",
+                              g.addresses, OrgSender(run), g.require_smime,
+                              signer, options);
 }
 
 void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,

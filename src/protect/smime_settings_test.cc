@@ -7,6 +7,7 @@
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "queue/spool_file.h"
 #include "smime/smime_config.h"
 
 namespace sealpost::protect {
@@ -76,6 +77,67 @@ TEST_F(SmimeSettingsTest, AlwaysSignAndTripleWrapOpenWithOpenssl) {
   ASSERT_TRUE(pki_.Run(
       "openssl cms -verify -in inner2.eml -CAfile ca.pem -out plain2.txt"));
   EXPECT_NE(pki_.Read("plain2.txt").find("secret-7c1d"), std::string::npos);
+}
+
+// A message in a spool file (issue 14) gets its S/MIME copy made from the
+// spool as the stager reads it (size unknown until made), signed,
+// encrypted and signed again: openssl verifies both signatures and
+// decrypts it to the original's body.
+TEST_F(SmimeSettingsTest, SpooledMailIsSignedAndEncryptedFromItsSpool) {
+  Set("OWAAlwaysSign", "True");
+  Set("OWATripleWrapSignedEncryptedMail", "True");
+  std::string body;
+  while (body.size() < (3 << 20)) body += "secret-7c1d line\r\n";
+  const std::string mail =
+      "From: alice@example.com\r\nTo: bob@partner.test\r\n"
+      "Subject: [encrypt] large\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  auto spool = queue::SpoolFile::Create(gw_.org.temp.dir.path());
+  ASSERT_TRUE(spool.ok());
+  for (size_t at = 0; at < mail.size(); at += 100'000) {
+    ASSERT_TRUE((*spool)->Append(mail.substr(at, 100'000)).ok());
+  }
+  ASSERT_TRUE((*spool)->Finish().ok());
+  queue::IncomingMessage in;
+  in.id = queue::NewQueueId();
+  in.trusted_sender = true;
+  in.mail_from = "alice@example.com";
+  in.recipients.push_back({"bob@partner.test", 0, ""});
+  in.spool = std::shared_ptr<queue::SpoolFile>(std::move(*spool));
+  std::vector<std::string> staged;
+  Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
+    EXPECT_TRUE(m.content.empty());
+    if (m.content_source == nullptr) return InternalError("not streamed");
+    EXPECT_EQ(m.content_size, queue::IncomingMessage::kUnknownSize);
+    std::string bytes;
+    for (;;) {
+      SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
+      if (n == 0) break;
+    }
+    m.content_source.reset();
+    staged.push_back(std::move(bytes));
+    return Status::Ok();
+  };
+  auto out = gw_.protector->Apply(in, stage);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_TRUE(out->messages[0].treatment.starts_with("smime-signed-encrypted"))
+      << out->messages[0].treatment;
+  EXPECT_EQ(staged[0].find("secret-7c1d"), std::string::npos);
+  pki_.Write("spooled.eml", staged[0]);
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in spooled.eml -CAfile ca.pem -out enc.eml"));
+  ASSERT_TRUE(
+      pki_.Run("openssl cms -decrypt -in enc.eml -recip bob.pem -inkey "
+               "bob.key -out inner.eml"));
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -verify -in inner.eml -CAfile ca.pem -out plain.txt"));
+  std::string plain = pki_.Read("plain.txt");
+  std::erase(plain, '\r');
+  std::string want = "Content-Type: text/plain\r\n\r\n" + body;
+  std::erase(want, '\r');
+  EXPECT_TRUE(plain == want);
 }
 
 TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {

@@ -4,6 +4,7 @@
 #include "crypto/random.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signed_mail.h"
+#include "smime/streamed_mail.h"
 
 namespace sealpost::protect {
 namespace {
@@ -39,6 +40,46 @@ Result<std::string> EncryptCopy(const smime::EntitySplit& split,
 
 }  // namespace
 
+namespace {
+
+// Who gets a copy, and encrypted to which certificates: the recipient's
+// and the sender's own (when on file and not the same); the others are
+// left to the portal or refused.
+struct Target {
+  std::string address;
+  std::string certificate_id;
+  std::vector<std::string> recipients;  // DER
+};
+
+Result<std::vector<Target>> TargetsOf(
+    smime::CertificateDirectory& certs,
+    const std::vector<std::string>& addresses, std::string_view sender,
+    const std::function<void(const std::string&, std::string)>& leave) {
+  SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
+                      certs.ForRecipients(addresses));
+  std::string sender_der;
+  if (!sender.empty()) {
+    SP_ASSIGN_OR_RETURN(auto own, certs.ForRecipients({std::string(sender)}));
+    if (own.front().certificate) sender_der = own.front().certificate->der;
+  }
+  std::vector<Target> targets;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const smime::Lookup& l = lookups[i];
+    if (!l.certificate) {
+      leave(addresses[i], l.reason);
+      continue;
+    }
+    Target t{addresses[i], l.certificate->id, {l.certificate->der}};
+    if (!sender_der.empty() && sender_der != l.certificate->der) {
+      t.recipients.push_back(sender_der);
+    }
+    targets.push_back(std::move(t));
+  }
+  return targets;
+}
+
+}  // namespace
+
 Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
                                       std::string_view original,
                                       const std::vector<std::string>& addresses,
@@ -55,36 +96,61 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
         split.entity,
         smime::SignEntity(split.entity, *signer, NewBoundary(), options));
   }
-  SP_ASSIGN_OR_RETURN(std::vector<smime::Lookup> lookups,
-                      certs.ForRecipients(addresses));
-  std::string sender_der;
-  if (!sender.empty()) {
-    SP_ASSIGN_OR_RETURN(auto own, certs.ForRecipients({std::string(sender)}));
-    if (own.front().certificate) sender_der = own.front().certificate->der;
-  }
   auto leave = [&](const std::string& address, std::string reason) {
     (required ? plan.refused : plan.portal)
         .push_back({address, std::move(reason)});
   };
-  for (size_t i = 0; i < addresses.size(); ++i) {
-    const std::string& address = addresses[i];
-    const smime::Lookup& l = lookups[i];
-    if (!l.certificate) {
-      leave(address, l.reason);
-      continue;
-    }
-    std::vector<std::string> recipients = {l.certificate->der};
-    if (!sender_der.empty() && sender_der != l.certificate->der) {
-      recipients.push_back(sender_der);
-    }
-    auto mail = EncryptCopy(split, recipients, signer, options);
+  SP_ASSIGN_OR_RETURN(std::vector<Target> targets,
+                      TargetsOf(certs, addresses, sender, leave));
+  for (Target& t : targets) {
+    auto mail = EncryptCopy(split, t.recipients, signer, options);
     if (!mail.ok()) {
-      log::Warn("s/mime: encryption for {} failed: {}", address,
+      log::Warn("s/mime: encryption for {} failed: {}", t.address,
                 mail.status().message());
-      leave(address, "S/MIME encryption failed");
+      leave(t.address, "S/MIME encryption failed");
       continue;
     }
-    plan.copies.push_back({address, l.certificate->id, std::move(*mail)});
+    plan.copies.push_back({t.address, t.certificate_id, std::move(*mail), {}});
+  }
+  return plan;
+}
+
+Result<SmimeGroupPlan> PlanSmimeGroupStream(
+    smime::CertificateDirectory& certs,
+    const std::function<Result<std::unique_ptr<ByteSource>>()>& open_entity,
+    std::string_view prefix, const std::vector<std::string>& addresses,
+    std::string_view sender, bool required,
+    const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
+  SmimeGroupPlan plan;
+  auto leave = [&](const std::string& address, std::string reason) {
+    (required ? plan.refused : plan.portal)
+        .push_back({address, std::move(reason)});
+  };
+  SP_ASSIGN_OR_RETURN(std::vector<Target> targets,
+                      TargetsOf(certs, addresses, sender, leave));
+  if (targets.empty()) return plan;
+  // One boundary and one reading of the entity decide how every copy is
+  // signed, as SignEntity decides once for PlanSmimeGroup.
+  const std::string boundary = NewBoundary();
+  bool clear = false;
+  if (signer != nullptr) {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
+    SP_ASSIGN_OR_RETURN(clear,
+                        smime::ClearSignable(*entity, boundary, options));
+  }
+  for (Target& t : targets) {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
+    auto mail =
+        smime::SmimeMailStream(std::move(entity), t.recipients, signer,
+                               boundary, clear, options, std::string(prefix));
+    if (!mail.ok()) {
+      log::Warn("s/mime: encryption for {} failed: {}", t.address,
+                mail.status().message());
+      leave(t.address, "S/MIME encryption failed");
+      continue;
+    }
+    plan.copies.push_back(
+        {t.address, t.certificate_id, std::string(), std::move(*mail)});
   }
   return plan;
 }

@@ -11,11 +11,14 @@
 #ifndef SEALPOST_PROTECT_SMIME_TREATMENT_H_
 #define SEALPOST_PROTECT_SMIME_TREATMENT_H_
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/byte_source.h"
 #include "base/status.h"
 #include "smime/certificate_directory.h"
 #include "smime/smime_config.h"
@@ -27,6 +30,9 @@ struct SmimeGroupPlan {
     std::string address;
     std::string certificate_id;
     std::string content;  // the S/MIME message (without our Received)
+    // PlanSmimeGroupStream's instead of `content`: the message made a
+    // slice at a time as it is read (once).
+    std::shared_ptr<ByteSource> source;
   };
   struct Left {
     std::string address;
@@ -50,6 +56,24 @@ Result<SmimeGroupPlan> PlanSmimeGroup(
     const std::vector<std::string>& addresses, std::string_view sender,
     bool required, const std::optional<std::string>& subject = {},
     const smime::SigningIdentity* signer = nullptr,
+    const smime::SmimeOptions& options = {});
+
+// PlanSmimeGroup for a message too large to hold (issue 14): its MIME
+// entity is read a slice at a time from what `open_entity` opens (an
+// smime::EntitySource over its spool, a fresh one for each copy), and
+// each copy's `source` makes its S/MIME message as the queue reads it
+// into its body file: nothing whole in memory. `prefix` goes in front (a
+// rule's added fields, the outer fields, MIME-Version). Only deciding
+// between clear and opaque signing reads the entity here (once, when
+// signing). A certificate or key that does not parse leaves its recipient
+// as PlanSmimeGroup does; a failure while the copy is read fails its
+// staging (the message is refused with 4xx, nothing half-written kept).
+Result<SmimeGroupPlan> PlanSmimeGroupStream(
+    smime::CertificateDirectory& certs,
+    const std::function<Result<std::unique_ptr<ByteSource>>()>& open_entity,
+    std::string_view prefix, const std::vector<std::string>& addresses,
+    std::string_view sender, bool required,
+    const smime::SigningIdentity* signer,
     const smime::SmimeOptions& options = {});
 
 // `original` signed by `signer` (smime/signed_mail.h), its outer fields

@@ -113,7 +113,10 @@ struct IncomingMessage {
   // 14: a wrapper, or the client's message read from its spool) instead
   // of `content`: `content_size` bytes that Acceptor::Stage writes to the
   // body file and then lets go. A message with one must be staged before
-  // Accept (INTERNAL otherwise).
+  // Accept (INTERNAL otherwise). kUnknownSize: as many bytes as the source
+  // gives (an S/MIME copy, whose BER length is known once it is made);
+  // such a message always goes to a body file when the store has them.
+  static constexpr int64_t kUnknownSize = -1;
   std::shared_ptr<ByteSource> content_source;
   int64_t content_size = 0;
   // Set by Acceptor::Stage: `content` (with `received` in front) is in its

@@ -1,6 +1,8 @@
 // Message bodies on their way into the store and back out (issue 14): a
 // large body is encrypted into its file a slice at a time at acceptance,
 // and read back the same way while it is delivered (queue/body_cipher.h).
+#include <cstdint>
+
 #include "base/log.h"
 #include "queue/body_cipher.h"
 #include "queue/queue.h"
@@ -63,17 +65,20 @@ Status Queue::Stage(IncomingMessage& m) {
 
 Status Queue::StageStreamed(IncomingMessage& m) {
   if (m.staged.has_value()) return InternalError("staged twice");
+  const bool known = m.content_size != IncomingMessage::kUnknownSize;
   const int64_t size = static_cast<int64_t>(m.received.size()) + m.content_size;
-  if (!store_.StagesBodies(static_cast<size_t>(size))) {
-    // Small enough for its row (a portal wrapper): read into `content`,
-    // and committed as any other.
+  if (!store_.StagesBodies(known ? static_cast<size_t>(size) : SIZE_MAX)) {
+    // Small enough for its row (a portal wrapper), or a store without
+    // body files: read into `content`, and committed as any other.
     std::string content;
     for (;;) {
       SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 20, &content));
       if (n == 0) break;
-      if (static_cast<int64_t>(content.size()) > m.content_size) break;
+      if (known && static_cast<int64_t>(content.size()) > m.content_size) {
+        break;
+      }
     }
-    if (static_cast<int64_t>(content.size()) != m.content_size) {
+    if (known && static_cast<int64_t>(content.size()) != m.content_size) {
       return InternalError("a streamed message changed its size");
     }
     m.content = std::move(content);
@@ -85,17 +90,21 @@ Status Queue::StageStreamed(IncomingMessage& m) {
   // while it is written.
   constexpr size_t kHead = 256 * 1024;
   std::string head;
-  SP_ASSIGN_OR_RETURN(int64_t written,
-                      StageEncryptedBody(store_, key_, m.id, m.received,
-                                         *m.content_source, &head, kHead));
-  if (written != m.content_size) {
+  auto written = StageEncryptedBody(store_, key_, m.id, m.received,
+                                    *m.content_source, &head, kHead);
+  if (!written.ok() || (known && *written != m.content_size)) {
     // Nothing commits it: the file goes, and the message is refused (4xx).
+    // A source that failed half way (a spool file cut, an S/MIME copy
+    // that could not be finished) leaves nothing half-written behind.
     if (store::BodyStore* bodies = store::BodyStoreOf(store_)) {
       bodies->DiscardBody(store::BodyKind::kQueue, m.id);
     }
+    if (!written.ok()) return written.status();
     return InternalError("a streamed message changed its size while staged");
   }
-  m.staged = IncomingMessage::Staged{size, HeaderMessageId(head)};
+  m.staged = IncomingMessage::Staged{
+      static_cast<int64_t>(m.received.size()) + *written,
+      HeaderMessageId(head)};
   m.content_source.reset();
   m.content_size = 0;
   std::string().swap(m.received);

@@ -12,6 +12,7 @@
 #include "smime/enveloped_mail.h"
 #include "smime/mail_stream.h"
 #include "smime/signed_mail.h"
+#include "smime/streamed_mail.h"
 
 namespace sealpost::smime {
 namespace {
@@ -146,10 +147,6 @@ Result<std::string> MakeMail(const Plan& plan, std::string_view original,
   return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
 
-// A spooled message to sign is read whole: at most what the server held
-// in memory before (server.cc's limit for /api/v1/smime/protect).
-constexpr size_t kMaxWholeToSign = size_t{72} << 20;
-
 // The header section of a streamed message is looked for in this many
 // first bytes at most.
 constexpr size_t kMaxHeaderSection = 1 << 20;
@@ -197,25 +194,6 @@ Result<SmimeMail> ProtectMailStream(
     const std::function<Status(std::string_view)>& out) {
   SP_ASSIGN_OR_RETURN(Plan plan,
                       PlanMail(certs, sender, recipients, sign, options));
-  if (plan.signer) {
-    // A signature is made over the whole entity (crypto::CmsSign takes it
-    // whole): a signed message is read into memory, as before issue 14,
-    // and no larger than the in-memory limit was then.
-    SP_RETURN_IF_ERROR(original.Restart());
-    std::string whole;
-    for (;;) {
-      SP_ASSIGN_OR_RETURN(size_t n, original.Read(1 << 20, &whole));
-      if (n == 0) break;
-      if (whole.size() > kMaxWholeToSign) {
-        return FailedPreconditionError(
-            "a message to sign may be at most 72 MiB (signing takes it "
-            "whole); send it unsigned, or smaller");
-      }
-    }
-    SP_ASSIGN_OR_RETURN(std::string made, MakeMail(plan, whole, options));
-    SP_RETURN_IF_ERROR(out(made));
-    return std::move(plan.mail);
-  }
   std::string prefix;
   bool at_end = false;
   SP_RETURN_IF_ERROR(ReadHeaderSection(original, &prefix, &at_end));
@@ -229,6 +207,24 @@ Result<SmimeMail> ProtectMailStream(
   EntitySplit split = SplitEntity(
       std::string_view(prefix).substr(0, prefix.size() - hs.body.size()),
       std::nullopt, /*join=*/false);
+  if (plan.signer) {
+    // Signed a slice at a time (issue 14): the entity is read once to
+    // decide clear or opaque signing, then once more as it is signed and
+    // encrypted.
+    auto entity = std::make_unique<EntitySource>(
+        std::move(split.head),
+        static_cast<int64_t>(prefix.size() - hs.body.size()), original);
+    const std::string boundary = NewBoundary();
+    SP_ASSIGN_OR_RETURN(bool clear, ClearSignable(*entity, boundary, options));
+    SP_RETURN_IF_ERROR(entity->Restart());
+    SP_ASSIGN_OR_RETURN(
+        std::unique_ptr<ByteSource> mail,
+        SmimeMailStream(std::move(entity), plan.ders, &*plan.signer, boundary,
+                        clear, options,
+                        split.outer_fields + "MIME-Version: 1.0\r\n"));
+    SP_RETURN_IF_ERROR(CopySource(*mail, out));
+    return std::move(plan.mail);
+  }
   const std::string_view parts[] = {split.head, hs.body};
   SP_RETURN_IF_ERROR(EncryptMailStream(split.outer_fields, parts, original,
                                        plan.ders, options.cipher, out));

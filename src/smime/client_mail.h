@@ -89,8 +89,9 @@ Result<SmimeMail> ProtectMail(CertificateDirectory& certs,
 // `original` (a spool) a slice at a time: the same refusals, decided before
 // a byte of it is read; then what goes out is written to `out` a slice at a
 // time (its CMS in BER with indefinite lengths), and the result's `message`
-// is empty. A message to sign is read whole first (signing takes it whole):
-// FAILED_PRECONDITION over 72 MiB, the limit it had in memory.
+// is empty. A message to sign is signed a slice at a time too
+// (smime/streamed_mail.h): read once to decide clear or opaque signing,
+// then once as it is signed and encrypted (and signed again, triple wrap).
 // INVALID_ARGUMENT when the header section does not end in its first MiB.
 Result<SmimeMail> ProtectMailStream(
     CertificateDirectory& certs, ByteSource& original, std::string_view sender,

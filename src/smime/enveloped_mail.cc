@@ -8,6 +8,7 @@
 #include "crypto/smime_cms.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
+#include "smime/mime_text.h"
 
 namespace sealpost::smime {
 namespace {
@@ -69,58 +70,6 @@ EntitySplit SplitEntity(std::string_view message,
 }
 
 namespace {
-
-constexpr char kBase64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// The application/pkcs7-mime entity's header fields and the empty line.
-void AppendEnvelopedFields(std::string* out, bool authenticated) {
-  out->append("Content-Type: application/pkcs7-mime; smime-type=");
-  out->append(authenticated ? "authEnveloped-data" : "enveloped-data");
-  out->append(
-      ";\r\n"
-      " name=smime.p7m\r\n"
-      "Content-Transfer-Encoding: base64\r\n"
-      "Content-Disposition: attachment; filename=smime.p7m\r\n"
-      "Content-Description: S/MIME Encrypted Message\r\n"
-      "\r\n");
-}
-
-// Appends `der` in base64 to `out`, 76 characters a line (57 bytes), the
-// last line shorter, written straight into `out` without an intermediate
-// copy (a 1 MB message's CMS is 1.4 MB of base64; the copies and their
-// page faults cost more than the encoding).
-void AppendBase64Lines(std::string* out, std::string_view der) {
-  const size_t lines = (der.size() + 56) / 57;
-  const size_t start = out->size();
-  out->resize(start + (der.size() + 2) / 3 * 4 + lines * 2);
-  char* w = out->data() + start;
-  const auto* in = reinterpret_cast<const unsigned char*>(der.data());
-  size_t left = der.size();
-  while (left > 0) {
-    size_t n = left < 57 ? left : 57;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-      uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
-      *w++ = kBase64[(v >> 18) & 63];
-      *w++ = kBase64[(v >> 12) & 63];
-      *w++ = kBase64[(v >> 6) & 63];
-      *w++ = kBase64[v & 63];
-    }
-    if (i < n) {
-      uint32_t v = in[i] << 16;
-      if (n - i == 2) v |= in[i + 1] << 8;
-      *w++ = kBase64[(v >> 18) & 63];
-      *w++ = kBase64[(v >> 12) & 63];
-      *w++ = n - i == 2 ? kBase64[(v >> 6) & 63] : '=';
-      *w++ = '=';
-    }
-    *w++ = '\r';
-    *w++ = '\n';
-    in += n;
-    left -= n;
-  }
-}
 
 // Appends the application/pkcs7-mime entity to `out`: its fields, then the
 // DER in base64.
@@ -191,24 +140,18 @@ Status EncryptMailStream(std::string_view outer_fields,
   text += "MIME-Version: 1.0\r\n";
   AppendEnvelopedFields(&text, cipher == crypto::CmsCipher::kAes256Gcm);
   SP_RETURN_IF_ERROR(out(text));
-  // The BER comes in slices of any length: whole lines of 57 bytes are
-  // encoded as they come, the bytes short of a line wait for the next.
-  std::string carry;
+  // The BER comes in slices of any length; the base64 lines are the same.
+  Base64LineStream base64;
   auto encode = [&](std::string_view ber) -> Status {
-    carry += ber;
-    const size_t whole = carry.size() / 57 * 57;
-    if (whole == 0) return Status::Ok();
     text.clear();
-    AppendBase64Lines(&text, std::string_view(carry).substr(0, whole));
-    carry.erase(0, whole);
-    return out(text);
+    base64.Add(ber, &text);
+    return text.empty() ? Status::Ok() : out(text);
   };
   SP_RETURN_IF_ERROR(
       crypto::CmsEncryptStream(parts, rest, recipients, cipher, encode));
-  if (carry.empty()) return Status::Ok();
   text.clear();
-  AppendBase64Lines(&text, carry);
-  return out(text);
+  base64.Finish(&text);
+  return text.empty() ? Status::Ok() : out(text);
 }
 
 }  // namespace sealpost::smime

@@ -22,6 +22,21 @@ namespace sealpost::smime {
 // most (RFC 5322 §2.1.1): safe through any relay.
 bool IsSevenBitClean(std::string_view entity);
 
+// IsSevenBitClean a slice at a time (a spooled entity): the same answer
+// for the same bytes however they are cut.
+class SevenBitCheck {
+ public:
+  void Add(std::string_view bytes);
+  // The answer once every byte was added (a CR last is not a CRLF).
+  bool Finish() const { return clean_ && !cr_; }
+  bool clean_so_far() const { return clean_; }
+
+ private:
+  bool clean_ = true;
+  bool cr_ = false;  // the last byte added was a CR
+  size_t line_ = 0;
+};
+
 // The signed entity (header fields, empty line, body). `boundary` must be
 // unique (a random token); it is used for multipart/signed only.
 // `options`: the digest, SMIMECapabilities, and OWAClearSign (false: opaque

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Memory for large S/MIME mail through the gateway (issue 14): the growth
+of the server's peak resident memory (VmHWM) while one message of 10 and
+50 MB from alice@example.com to a partner whose certificate is on file
+(`[encrypt]` in the subject) becomes an S/MIME copy, encrypted (and, with
+--sign, signed first by Alice's key on file under a sign rule), each size on
+a fresh `sealpost server -dev`. --baseline BINARY runs the same with that
+binary first, in the same run (e.g. main's build/sealpost). Not a timed test.
+Usage: bench/memory_smime_gateway.py [--baseline BINARY] [--sign] [MB ...]
+"""
+
+import os
+import smtplib
+import sys
+import time
+
+import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
+from peer_runs import MB, status_kb
+
+import smtp_testlib
+from smtp_testlib import DevServer, SmtpSink, wait_for
+from memory_large_message import message, sink_count
+from smime_test import Pki
+
+
+def growth(size, binary, pki, sign):
+    sink = SmtpSink()
+    smtp_testlib.BINARY = binary
+    server = DevServer(
+        args=["--next-hop", "127.0.0.1:%d" % sink.port],
+        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+    try:
+        pki.load(server.cli, ("carol",))
+        if sign:
+            server.cli("rule", "new", "sign-partner", "--if",
+                       "recipient-domain=partner.example", "--sign",
+                       check=True)
+        pid = server.proc.pid
+        time.sleep(1.0)
+        before = status_kb(pid, "VmRSS")
+        marker = os.urandom(8).hex()
+        raw = message(size, marker)
+        with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                          timeout=600) as c:
+            c.sendmail("alice@example.com", ["carol@partner.example"], raw)
+        ok = wait_for(lambda: sink_count(sink, marker) >= 1, timeout=600,
+                      interval=0.5)
+        time.sleep(1.0)
+        peak = status_kb(pid, "VmHWM")
+        smime = False
+        with open(sink.dump, "rb") as f:
+            smime = b"application/pkcs7-mime" in f.read()
+        return (peak - before) / 1024, bool(ok), smime
+    finally:
+        server.stop()
+        sink.cleanup()
+
+
+def main():
+    argv = sys.argv[1:]
+    baseline = None
+    if "--baseline" in argv:
+        at = argv.index("--baseline")
+        baseline = os.path.abspath(argv[at + 1])
+        del argv[at:at + 2]
+    sign = "--sign" in argv
+    sizes = [int(a) for a in argv if a != "--sign"] or [10, 50]
+    pki = Pki()
+    pki.leaf("carol", "carol@partner.example")
+    pki.leaf("zed", "zed@partner.example")
+    pki.leaf("alice", "alice@example.com")
+    pki.pkcs12("alice")
+    pki.revoke("zed")
+    binaries = ([("baseline", baseline)] if baseline else []) + [
+        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    print("| Binary | Message | signed | peak RSS growth | growth / message "
+          "| delivered as S/MIME |")
+    print("|---|---|---|---|---|---|")
+    for mb in sizes:
+        for label, binary in binaries:
+            g, ok, smime = growth(mb * MB, binary, pki, sign)
+            print("| %s | %d MB | %s | %.0f MB | %.2f | %s |" % (
+                label, mb, "yes" if sign else "no", g, g / mb,
+                "yes" if ok and smime else "NO"), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+// What smime_cms.cc and smime_cms_stream.cc share: parsing certificates and
+// keys, and the OpenSSL settings of every SignedData and EnvelopedData we
+// make. Internal to crypto/.
+//
+// Thread-safety: pure functions.
+#ifndef SEALPOST_CRYPTO_SMIME_CMS_INTERNAL_H_
+#define SEALPOST_CRYPTO_SMIME_CMS_INTERNAL_H_
+
+#include <openssl/cms.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/secret_bytes.h"
+#include "base/status.h"
+#include "crypto/openssl_ptr.h"
+#include "crypto/smime_cms.h"
+
+namespace sealpost::crypto::cms_internal {
+
+using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+
+// A DER certificate, nothing after it; null when it is not one.
+X509Ptr ParseCert(std::string_view der);
+// The DER encoding of a ContentInfo.
+Result<std::string> Der(CMS_ContentInfo* cms);
+const EVP_CIPHER* CipherOf(CmsCipher cipher);
+const EVP_MD* DigestOf(CmsDigest digest);
+// SMIMECapabilities with the AES ciphers we read, strongest first (RFC
+// 8551 §2.5.2), instead of OpenSSL's default list, which offers DES and
+// RC2-40 to whoever replies.
+bool AddCapabilities(CMS_SignerInfo* si);
+// The recipients' certificates, parsed (or from the cache).
+Result<X509StackPtr> RecipientStack(const std::vector<std::string>& recipients);
+// Writes `bytes` into `bio` in slices an int can count.
+bool WriteAll(BIO* bio, std::string_view bytes);
+
+// A signer's certificate, key and the chain that travels with it.
+struct Signer {
+  X509Ptr cert;
+  PkeyPtr key;
+  X509StackPtr extra;
+};
+// INVALID_ARGUMENT when the certificate or the PKCS#8 key does not parse
+// (a chain certificate that does not is left out).
+Result<Signer> ParseSigner(std::string_view certificate,
+                           const SecretBytes& private_key,
+                           const std::vector<std::string>& chain);
+// A SignedData with `signer` added (CMS_PARTIAL, CMS_BINARY and `flags`):
+// the digest and SMIMECapabilities of `options`; null on failure.
+CmsPtr StartSignedData(const Signer& signer, unsigned int flags,
+                       const CmsSignOptions& options);
+
+}  // namespace sealpost::crypto::cms_internal
+
+#endif  // SEALPOST_CRYPTO_SMIME_CMS_INTERNAL_H_

@@ -1,0 +1,219 @@
+#include "smime/streamed_mail.h"
+
+#include <algorithm>
+
+#include "crypto/random.h"
+#include "smime/mime_text.h"
+#include "smime/signed_mail.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr size_t kSlice = 256 << 10;
+
+// One layer: its head (prefix and the entity's fields), then what its CMS
+// makes of the entity inside (in base64), or, clear-signed, the entity as
+// it is and the signature part after it.
+class LayerSource final : public ByteSource {
+ public:
+  enum class Kind { kClearSigned, kBase64 };
+
+  LayerSource(std::unique_ptr<ByteSource> entity,
+              std::unique_ptr<crypto::CmsStreamWriter> cms, Kind kind,
+              std::string head, std::string boundary)
+      : entity_(std::move(entity)),
+        cms_(std::move(cms)),
+        kind_(kind),
+        boundary_(std::move(boundary)),
+        pending_(std::move(head)) {}
+
+  Status Restart() override {
+    if (!started_) return Status::Ok();
+    return UnimplementedError("an S/MIME layer is made once");
+  }
+
+  Result<size_t> Read(size_t max, std::string* out) override {
+    started_ = true;
+    while (pending_at_ == pending_.size() && !ended_) {
+      pending_.clear();
+      pending_at_ = 0;
+      SP_RETURN_IF_ERROR(Fill());
+    }
+    const size_t n = std::min(max, pending_.size() - pending_at_);
+    out->append(pending_, pending_at_, n);
+    pending_at_ += n;
+    return n;
+  }
+
+ private:
+  // The next bytes of the layer into `pending_`.
+  Status Fill() {
+    std::string slice, cms;
+    SP_ASSIGN_OR_RETURN(size_t n, entity_->Read(kSlice, &slice));
+    if (n > 0) {
+      SP_RETURN_IF_ERROR(cms_->Write(slice, &cms));
+      if (kind_ == Kind::kClearSigned) {
+        pending_ = std::move(slice);
+      } else {
+        base64_.Add(cms, &pending_);
+      }
+      return Status::Ok();
+    }
+    SP_RETURN_IF_ERROR(cms_->Finish(&cms));
+    ended_ = true;
+    if (kind_ == Kind::kClearSigned) {
+      pending_ = ClearSignedTail(boundary_, cms);
+    } else {
+      base64_.Add(cms, &pending_);
+      base64_.Finish(&pending_);
+    }
+    return Status::Ok();
+  }
+
+  std::unique_ptr<ByteSource> entity_;
+  std::unique_ptr<crypto::CmsStreamWriter> cms_;
+  const Kind kind_;
+  const std::string boundary_;
+  std::string pending_;  // made, not yet read from `pending_at_`
+  size_t pending_at_ = 0;
+  Base64LineStream base64_;
+  bool started_ = false;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+EntitySource::EntitySource(std::string head, int64_t body_at,
+                           std::unique_ptr<ByteSource> message)
+    : head_(std::move(head)),
+      body_at_(body_at),
+      owned_(std::move(message)),
+      message_(*owned_) {}
+
+EntitySource::EntitySource(std::string head, int64_t body_at,
+                           ByteSource& message)
+    : head_(std::move(head)), body_at_(body_at), message_(message) {}
+
+Status EntitySource::Restart() {
+  head_at_ = 0;
+  skipped_ = false;
+  return Status::Ok();
+}
+
+Result<size_t> EntitySource::Read(size_t max, std::string* out) {
+  if (head_at_ < head_.size()) {
+    size_t n = std::min(max, head_.size() - head_at_);
+    out->append(head_, head_at_, n);
+    head_at_ += n;
+    return n;
+  }
+  if (!skipped_) {
+    // From the message's first byte to where its body starts.
+    SP_RETURN_IF_ERROR(message_.Restart());
+    std::string dropped;
+    for (int64_t at = 0; at < body_at_;) {
+      dropped.clear();
+      SP_ASSIGN_OR_RETURN(
+          size_t n, message_.Read(static_cast<size_t>(
+                                      std::min<int64_t>(body_at_ - at, kSlice)),
+                                  &dropped));
+      if (n == 0) return InternalError("the message ended in its header");
+      at += static_cast<int64_t>(n);
+    }
+    skipped_ = true;
+  }
+  return message_.Read(max, out);
+}
+
+Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
+                           const SmimeOptions& options) {
+  if (!options.clear_sign) return false;
+  SP_RETURN_IF_ERROR(entity.Restart());
+  SevenBitCheck check;
+  // Each slice is searched with the end of the one before in front, so
+  // that a boundary across two slices is found.
+  std::string window;
+  for (;;) {
+    const size_t keep =
+        std::min(window.size(), boundary.empty() ? 0 : boundary.size() - 1);
+    window.erase(0, window.size() - keep);
+    const size_t kept = window.size();
+    SP_ASSIGN_OR_RETURN(size_t n, entity.Read(kSlice, &window));
+    if (n == 0) break;
+    check.Add(std::string_view(window).substr(kept));
+    if (!check.clean_so_far()) return false;
+    if (!boundary.empty() && window.find(boundary) != std::string::npos) {
+      return false;
+    }
+  }
+  return check.Finish();
+}
+
+Result<std::unique_ptr<ByteSource>> SignedEntityStream(
+    std::unique_ptr<ByteSource> entity, const SigningIdentity& signer,
+    std::string_view boundary, bool clear, const SmimeOptions& options,
+    std::string prefix) {
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<crypto::CmsStreamWriter> cms,
+                      crypto::CmsStreamWriter::Sign(
+                          signer.der, signer.private_key, signer.chain,
+                          /*detached=*/clear, options.sign));
+  if (clear) {
+    prefix += ClearSignedHead(boundary, options.sign.digest);
+  } else {
+    prefix += kOpaqueSignedFields;
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<LayerSource>(
+      std::move(entity), std::move(cms),
+      clear ? LayerSource::Kind::kClearSigned : LayerSource::Kind::kBase64,
+      std::move(prefix), std::string(boundary)));
+}
+
+Result<std::unique_ptr<ByteSource>> EnvelopedStream(
+    std::unique_ptr<ByteSource> entity,
+    const std::vector<std::string>& recipients, crypto::CmsCipher cipher,
+    std::string prefix) {
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<crypto::CmsStreamWriter> cms,
+                      crypto::CmsStreamWriter::Encrypt(recipients, cipher));
+  AppendEnvelopedFields(&prefix, cipher == crypto::CmsCipher::kAes256Gcm);
+  return std::unique_ptr<ByteSource>(std::make_unique<LayerSource>(
+      std::move(entity), std::move(cms), LayerSource::Kind::kBase64,
+      std::move(prefix), std::string()));
+}
+
+Result<std::unique_ptr<ByteSource>> SmimeMailStream(
+    std::unique_ptr<ByteSource> entity,
+    const std::vector<std::string>& recipients, const SigningIdentity* signer,
+    std::string_view boundary, bool clear, const SmimeOptions& options,
+    std::string prefix) {
+  if (signer == nullptr) {
+    return EnvelopedStream(std::move(entity), recipients, options.cipher,
+                           std::move(prefix));
+  }
+  SP_ASSIGN_OR_RETURN(entity, SignedEntityStream(std::move(entity), *signer,
+                                                 boundary, clear, options));
+  if (!options.triple_wrap) {
+    return EnvelopedStream(std::move(entity), recipients, options.cipher,
+                           std::move(prefix));
+  }
+  SP_ASSIGN_OR_RETURN(
+      entity, EnvelopedStream(std::move(entity), recipients, options.cipher));
+  // An encrypted entity is 7-bit clean (base64 lines) and holds no
+  // boundary of ours ('_' is not base64): clear-signed whenever
+  // OWAClearSign says so, as SignEntity decides for it in memory.
+  return SignedEntityStream(std::move(entity), *signer,
+                            "=_sp_signed_" + crypto::RandomToken(12),
+                            options.clear_sign, options, std::move(prefix));
+}
+
+Status CopySource(ByteSource& source,
+                  const std::function<Status(std::string_view)>& out) {
+  std::string slice;
+  for (;;) {
+    slice.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(kSlice, &slice));
+    if (n == 0) return Status::Ok();
+    SP_RETURN_IF_ERROR(out(slice));
+  }
+}
+
+}  // namespace sealpost::smime
