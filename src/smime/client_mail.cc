@@ -266,6 +266,10 @@ bool IsBase64Enveloped(std::string_view header) {
          strncasecmp(cte.c_str() + first, "base64", 6) == 0;
 }
 
+// What is opened whole (a signed layer, mail that is not base64
+// enveloped-data): at most what the server held in memory before.
+constexpr size_t kMaxOpenedWhole = size_t{72} << 20;
+
 // OpenMail of `message` read whole (72 MiB at most), written to `out`.
 Result<OpenedMail> OpenWhole(
     CertificateDirectory& certs, ByteSource& message, std::string_view address,
@@ -275,7 +279,7 @@ Result<OpenedMail> OpenWhole(
   for (;;) {
     SP_ASSIGN_OR_RETURN(size_t n, message.Read(1 << 20, &whole));
     if (n == 0) break;
-    if (whole.size() > kMaxWholeToSign) {
+    if (whole.size() > kMaxOpenedWhole) {
       return FailedPreconditionError(
           "this S/MIME message is opened whole (signed, or not base64 "
           "enveloped-data), and may then be at most 72 MiB");
@@ -308,7 +312,7 @@ Result<OpenedMail> OpenMailStream(
   EntitySink sink(
       SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
           "MIME-Version: 1.0\r\n",
-      out, kMaxWholeToSign);
+      out, kMaxOpenedWhole);
   Base64BodySource body(message, header_size);
   auto id = certs.DecryptStreamFor(
       address, body, [&sink](std::string_view b) { return sink.Write(b); });
