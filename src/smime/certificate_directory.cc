@@ -345,19 +345,27 @@ Result<std::string> CertificateDirectory::Decrypt(std::string_view id,
   return crypto::CmsDecrypt(der, record->der, key);
 }
 
+namespace {
+
+// Whether `r` is a user's certificate with its key on file that names
+// `address`: the keys DecryptFor and DecryptStreamFor try.
+bool OpensFor(const store::SmimeCertRecord& r, std::string_view address) {
+  if (r.wrapped_key.empty()) return false;
+  auto info = crypto::InspectCertificate(r.der);
+  return info.ok() && std::any_of(info->emails.begin(), info->emails.end(),
+                                  [&](const std::string& e) {
+                                    return EmailMatches(e, address);
+                                  });
+}
+
+}  // namespace
+
 Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     std::string_view address, std::string_view der) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
   for (const auto& r : records) {
-    if (r.wrapped_key.empty()) continue;
-    auto info = crypto::InspectCertificate(r.der);
-    if (!info.ok() || std::none_of(info->emails.begin(), info->emails.end(),
-                                   [&](const std::string& e) {
-                                     return EmailMatches(e, address);
-                                   })) {
-      continue;
-    }
+    if (!OpensFor(r, address)) continue;
     SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
     auto content = crypto::CmsDecrypt(der, r.der, key);
     if (content.ok()) {
@@ -377,14 +385,7 @@ Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
   std::vector<const store::SmimeCertRecord*> usable;
   std::vector<SecretBytes> keys;
   for (const auto& r : records) {
-    if (r.wrapped_key.empty()) continue;
-    auto info = crypto::InspectCertificate(r.der);
-    if (!info.ok() || std::none_of(info->emails.begin(), info->emails.end(),
-                                   [&](const std::string& e) {
-                                     return EmailMatches(e, address);
-                                   })) {
-      continue;
-    }
+    if (!OpensFor(r, address)) continue;
     SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
     usable.push_back(&r);
     keys.push_back(std::move(key));
