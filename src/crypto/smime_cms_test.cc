@@ -1,4 +1,5 @@
 #include "crypto/smime_cms.h"
+#include "base/failing_source_for_testing.h"
 
 #include <gtest/gtest.h>
 
@@ -103,29 +104,6 @@ TEST(SmimeCmsTest, StreamedEncryptionOpensByteForByte) {
       [](std::string_view) { return ResourceExhaustedError("disk full"); });
   EXPECT_EQ(st.code(), StatusCode::kResourceExhausted);
 }
-
-// A source that fails after `good` bytes: a spool file cut or changed.
-class FailingSource : public ByteSource {
- public:
-  FailingSource(std::string_view bytes, size_t good)
-      : bytes_(bytes), good_(good) {}
-  Status Restart() override {
-    at_ = 0;
-    return Status::Ok();
-  }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    if (at_ >= good_) return InternalError("spool file: cut");
-    size_t n = std::min({max, good_ - at_, bytes_.size() - at_});
-    out->append(bytes_.substr(at_, n));
-    at_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t good_;
-  size_t at_ = 0;
-};
 
 std::string LargeEntity() {
   std::string entity = "Content-Type: text/plain\r\n\r\n";

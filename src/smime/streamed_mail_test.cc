@@ -2,6 +2,7 @@
 // the same MIME bytes around the CMS, and what they make opens and
 // verifies the same way, by our reader and by `openssl cms`.
 #include "smime/streamed_mail.h"
+#include "base/failing_source_for_testing.h"
 
 #include <gtest/gtest.h>
 
@@ -13,29 +14,6 @@
 
 namespace sealpost::smime {
 namespace {
-
-// A source that fails after `good` bytes: a spool file cut or changed.
-class FailingSource : public ByteSource {
- public:
-  FailingSource(std::string_view bytes, size_t good)
-      : bytes_(bytes), good_(good) {}
-  Status Restart() override {
-    at_ = 0;
-    return Status::Ok();
-  }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    if (at_ >= good_) return InternalError("spool file: cut");
-    size_t n = std::min({max, good_ - at_, bytes_.size() - at_});
-    out->append(bytes_.substr(at_, n));
-    at_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t good_;
-  size_t at_ = 0;
-};
 
 TEST(SevenBitCheckTest, SlicedAsWhole) {
   const std::string cases[] = {"a\r\nb\r\n",
