@@ -375,6 +375,12 @@ Result<std::optional<size_t>> CmsDecryptStream(
     return Malformed();
   }
   std::vector<unsigned char> plain(kSlice + EVP_MAX_BLOCK_LENGTH);
+  // The first `outl` bytes of `plain`, as the cipher gave them.
+  auto emit = [&](int outl) -> Status {
+    if (outl <= 0) return Status::Ok();
+    return out(std::string_view(reinterpret_cast<const char*>(plain.data()),
+                                static_cast<size_t>(outl)));
+  };
   auto decrypt = [&](std::string_view c) -> Status {
     while (!c.empty()) {
       size_t n = std::min(c.size(), kSlice);
@@ -385,11 +391,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
         ERR_clear_error();
         return Malformed();
       }
-      if (outl > 0) {
-        SP_RETURN_IF_ERROR(
-            out(std::string_view(reinterpret_cast<const char*>(plain.data()),
-                                 static_cast<size_t>(outl))));
-      }
+      SP_RETURN_IF_ERROR(emit(outl));
       c.remove_prefix(n);
     }
     return Status::Ok();
@@ -410,11 +412,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
     ERR_clear_error();
     return Malformed();
   }
-  if (outl > 0) {
-    SP_RETURN_IF_ERROR(
-        out(std::string_view(reinterpret_cast<const char*>(plain.data()),
-                             static_cast<size_t>(outl))));
-  }
+  SP_RETURN_IF_ERROR(emit(outl));
   return which;
 }
 

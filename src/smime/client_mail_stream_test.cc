@@ -13,18 +13,8 @@
 namespace sealpost::smime {
 namespace {
 
-class ClientMailStreamTest : public testing::DirectoryTest {
+class ClientMailStreamTest : public testing::PeopleTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
-    for (std::string who : {"alice", "zoe"}) {
-      ASSERT_TRUE(
-          testing::ImportOwnKey(*certs_, pki_, who, who + "@example.com").ok());
-    }
-    ASSERT_TRUE(
-        testing::ImportPartner(*certs_, pki_, "bob", "bob@partner.test").ok());
-  }
-
   // Alice's message to Bob (and herself), `sign`ed or not, with `cipher`.
   std::string Made(bool sign, crypto::CmsCipher cipher) {
     SmimeOptions options;

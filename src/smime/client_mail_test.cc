@@ -11,18 +11,8 @@
 namespace sealpost::smime {
 namespace {
 
-class ClientMailTest : public testing::DirectoryTest {
+class ClientMailTest : public testing::PeopleTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
-    for (std::string who : {"alice", "zoe"}) {
-      ASSERT_TRUE(
-          testing::ImportOwnKey(*certs_, pki_, who, who + "@example.com").ok());
-    }
-    ASSERT_TRUE(
-        testing::ImportPartner(*certs_, pki_, "bob", "bob@partner.test").ok());
-  }
-
   const std::string original_ =
       "From: alice@example.com\r\nTo: bob@partner.test\r\nSubject: s\r\n"
       "Content-Type: text/plain; charset=us-ascii\r\n\r\nsecret 42\r\n";

@@ -78,6 +78,19 @@ class DirectoryTest : public ::testing::Test {
           std::vector<std::string>{"example.com"});
 };
 
+// Alice and Zoe of example.com with their keys on file and Bob of
+// partner.test with his certificate, all under the test CA.
+class PeopleTest : public DirectoryTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(TrustTestCa(*certs_, pki_).ok());
+    for (std::string who : {"alice", "zoe"}) {
+      ASSERT_TRUE(ImportOwnKey(*certs_, pki_, who, who + "@example.com").ok());
+    }
+    ASSERT_TRUE(ImportPartner(*certs_, pki_, "bob", "bob@partner.test").ok());
+  }
+};
+
 }  // namespace sealpost::smime::testing
 
 #endif  // SEALPOST_SMIME_DIRECTORY_TEST_FOR_TESTING_H_
