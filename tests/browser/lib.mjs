@@ -13,6 +13,23 @@ import { chromium } from 'playwright-core';
 export const BINARY = process.env.SEALPOST_BINARY ?? join(import.meta.dirname, '../../build/sealpost');
 export const ARTIFACTS = process.env.SEALPOST_ARTIFACTS ?? join(import.meta.dirname, '../../build/test-artifacts');
 
+// A line on stderr with the seconds since this file started: the test
+// runner shows it as a diagnostic, so a failed or timed-out run in CI says
+// which step it reached (ctest prints the output of failed tests only).
+const started = Date.now();
+export function progress(what) {
+  console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+}
+
+// `promise`, or an error naming `what` after `ms`.
+export function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function waitFor(fn, { timeout = 30000, interval = 100, what = 'condition' } = {}) {
   const end = Date.now() + timeout;
   for (;;) {
@@ -50,6 +67,7 @@ export class DevServer {
     [this.smtpHost, this.smtpPort] = [this.info.smtp.split(':')[0], Number(this.info.smtp.split(':')[1])];
     this.mailbox = this.info.mailbox;
     this.users = Object.fromEntries(this.info.users.map((u) => [u.email, u.password]));
+    progress(`sealpost started: ${this.url}, SMTP ${this.info.smtp}`);
     return this;
   }
 
@@ -164,16 +182,22 @@ export async function launchBrowser() {
 export function serverAndBrowser(use, make = async () => new DevServer()) {
   let server;
   let browser;
+  // Bounded, so that a hang fails here with its step named instead of
+  // running into ctest's timeout with nothing said.
   before(async () => {
     server = await make();
     await server.start();
     browser = await launchBrowser();
+    progress('Chromium launched');
     use(server, browser);
-  });
+  }, { timeout: 240000 });
   after(async () => {
-    await browser?.close();
+    await within(browser?.close() ?? Promise.resolve(), 30000, 'closing Chromium')
+      .catch((e) => progress(e.message));
+    const log = server?.logText().trimEnd().split('\n').slice(-30).join('\n');
+    if (log) progress(`the last lines of sealpost's log:\n${log}`);
     await server?.stop();
-  });
+  }, { timeout: 90000 });
 }
 
 // On the portal page `link` of `server`'s mail, asks for a one-time
@@ -235,6 +259,8 @@ export async function startOidcProvider({ clientId, clientSecret, redirectUri, e
       if (m) resolve(m[1]);
     });
     proc.once('exit', (code) => reject(new Error(`oidc provider exited ${code}`)));
+    setTimeout(() => reject(new Error('oidc provider: not ready in 60 s')), 60000).unref();
   });
+  progress(`OIDC provider ready: ${issuer}`);
   return { issuer, proc };
 }

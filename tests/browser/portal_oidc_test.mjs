@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { DevServer, freePort, newContext, portalLink, serverAndBrowser, startOidcProvider } from './lib.mjs';
+import { DevServer, freePort, newContext, portalLink, progress, serverAndBrowser, startOidcProvider } from './lib.mjs';
 
 let server;
 let provider;
@@ -18,11 +18,13 @@ async function protectedLink(to) {
   const t = 'T' + randomBytes(5).toString('hex');
   server.sendMail('alice@example.com', [to],
     `From: alice@example.com\nTo: ${to}\nSubject: [encrypt] Via OIDC ${t}\nMIME-Version: 1.0\nContent-Type: text/plain\n\nSecret ${t}\n`);
+  progress(`sent ${t} to ${to}`);
   const w = await server.waitForMail((m) => m.text.includes(t) && m.text.includes(`Delivered-To: ${to}`), 'wrapper');
   return { link: portalLink(w.text), token: t };
 }
 
 async function providerLogin(page, link, login) {
+  progress(`opening ${link} as ${login}`);
   await page.goto(link);
   await page.getByRole('link', { name: 'Sign in with Test IdP' }).click();
   // node-oidc-provider's development login page.
