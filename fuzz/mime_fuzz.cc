@@ -2,7 +2,9 @@
 // facts (GMime), the sealed attachment extraction, the portal's reading
 // view with every part it lists fetched back, and the byte-level header
 // section (split, reserved fields removed) and X-Sealpost-Protected parser
-// the mail flow runs before it trusts anything.
+// the mail flow runs before it trusts anything. The reading view's fast
+// path (mime/view_internal.h) must give GMime's view, field for field, on
+// any input it accepts.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/view.h"
+#include "mime/view_internal.h"
 #include "mime/wrapper.h"
 #include "sealed/wrapper_seal.h"
 
@@ -48,6 +51,15 @@ void CheckHeaderSection(std::string_view input) {
                                            hs.header, hs.body);
 }
 
+// Wherever the fast path reads a message, its view is GMime's; and the
+// public entry point gives that same view.
+void CheckFastView(std::string_view input, size_t max_body) {
+  auto fast = sealpost::mime::internal::FastView(input, max_body);
+  if (!fast) return;
+  auto gmime = sealpost::mime::internal::GmimeView(input, max_body);
+  if (!gmime.ok() || !(*fast == *gmime)) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -56,6 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)sealpost::mime::ExtractFacts(input, 4096);
   (void)sealpost::mime::ExtractSealedAttachment(input);
   (void)sealpost::mime::RawHeader(input, "Subject");
+  CheckFastView(input, 4096);
+  CheckFastView(input, size > 8 ? size / 2 : 3);  // cuts inside the body
   auto view = sealpost::mime::ParseForReading(input, 4096);
   if (view.ok()) {
     for (const sealpost::mime::ViewPart& part : view->parts) {

@@ -13,6 +13,7 @@
 
 #include "base/encoding.h"
 #include "mime/view.h"
+#include "mime/view_check_for_testing.h"
 
 namespace sealpost::mime {
 namespace {
@@ -71,7 +72,7 @@ TEST(ComposeTest, PlainMessage) {
     EXPECT_THAT(h, Not(HasSubstr(absent)));
   }
 
-  auto v = ParseForReading(*m);
+  auto v = testing::CheckedParse(*m);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->subject, "Hello");
   EXPECT_EQ(v->from_address, "alice@example.com");
@@ -82,7 +83,7 @@ TEST(ComposeTest, PlainMessage) {
   EXPECT_EQ(v->message_id.substr(v->message_id.size() - 18),
             "@mail.example.com>");
   // A second message gets another id.
-  auto v2 = ParseForReading(*ComposeMessage(Basic()));
+  auto v2 = testing::CheckedParse(*ComposeMessage(Basic()));
   EXPECT_NE(v2->message_id, v->message_id);
 }
 
@@ -109,7 +110,7 @@ TEST(ComposeTest, Utf8HeadersAndReplyFields) {
   // Header values are ASCII.
   for (unsigned char c : h) EXPECT_LT(c, 0x80);
 
-  auto v = ParseForReading(*m);
+  auto v = testing::CheckedParse(*m);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->subject, r.subject);
   EXPECT_EQ(v->from, "Ren\xc3\xa9\x65 \"Zo\xc3\xab\" <renee@example.com>");
@@ -143,7 +144,7 @@ TEST(ComposeTest, AttachmentsAreExact) {
   EXPECT_THAT(*m,
               HasSubstr("filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%82%AC.bin"));
 
-  auto v = ParseForReading(*m);
+  auto v = testing::CheckedParse(*m);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->text, "Hi Bob,\nsee you.\n");
   ASSERT_EQ(v->parts.size(), 4u);
@@ -174,7 +175,7 @@ TEST(ComposeTest, MessageAttachmentThatCannotTravel8BitBecomesOctetStream) {
   r.attachments = {{"bare-lf.eml", "message/rfc822", "Subject: x\n\nbody\n"}};
   auto m = ComposeMessage(r);
   ASSERT_TRUE(m.ok());
-  auto v = ParseForReading(*m);
+  auto v = testing::CheckedParse(*m);
   ASSERT_TRUE(v.ok());
   ASSERT_EQ(v->parts.size(), 1u);
   EXPECT_EQ(v->parts[0].content_type, "application/octet-stream");
@@ -262,7 +263,7 @@ TEST(ComposeTest, QuotedPrintableLines) {
     start = end + 2;
   }
   EXPECT_THAT(body, Not(HasSubstr("\r\nFrom ")));
-  EXPECT_EQ(ParseForReading(*m)->text, r.text);
+  EXPECT_EQ(testing::CheckedParse(*m)->text, r.text);
 }
 
 TEST(ComposeTest, EmptyBodyAndSubject) {
@@ -271,7 +272,7 @@ TEST(ComposeTest, EmptyBodyAndSubject) {
   r.subject = "";
   auto m = ComposeMessage(r);
   ASSERT_TRUE(m.ok());
-  auto v = ParseForReading(*m);
+  auto v = testing::CheckedParse(*m);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->text, "");
   EXPECT_EQ(v->subject, "");

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "base/strings.h"
 #include "base/utf8.h"
 #include "mime/charset.h"
 #include "mime/gmime_util.h"
+#include "mime/view_internal.h"
 
 namespace sealpost::mime {
 namespace {
@@ -26,11 +28,11 @@ using internal::InitGmime;
 using internal::IsToken;
 using internal::TruncateUtf8;
 
-// ---- Headers ---------------------------------------------------------------
+}  // namespace
 
-// One line of display text: folding and control characters removed, tabs as
-// spaces, valid UTF-8, trimmed.
-std::string CleanLine(std::string_view v) {
+// ---- Headers (shared with the fast path, view_internal.h) ------------------
+
+std::string internal::CleanLine(std::string_view v) {
   std::string valid = GuessToUtf8(v);
   std::string out;
   out.reserve(valid.size());
@@ -48,6 +50,11 @@ std::string CleanLine(std::string_view v) {
   return out.substr(b, e - b + 1);
 }
 
+namespace {
+
+using internal::CleanLine;
+using internal::CollectMailboxes;
+
 std::string RawHeader(GMimeMessage* msg, const char* name) {
   GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
   GMimeHeader* h = g_mime_header_list_get_header(list, name);
@@ -56,9 +63,11 @@ std::string RawHeader(GMimeMessage* msg, const char* name) {
   return raw ? CleanLine(raw) : std::string();
 }
 
-void CollectMailboxes(InternetAddressList* list, int depth,
-                      std::vector<std::string>* display,
-                      std::vector<std::string>* addresses) {
+}  // namespace
+
+void internal::CollectMailboxes(InternetAddressList* list, int depth,
+                                std::vector<std::string>* display,
+                                std::vector<std::string>* addresses) {
   if (list == nullptr || depth > 4) return;
   int n = internet_address_list_length(list);
   for (int i = 0; i < n; ++i) {
@@ -86,6 +95,56 @@ void CollectMailboxes(InternetAddressList* list, int depth,
     if (addresses != nullptr && !addr.empty()) addresses->push_back(addr);
   }
 }
+
+void internal::SetFrom(InternetAddressList* list, std::string_view raw,
+                       MessageView* v) {
+  std::vector<std::string> from;
+  std::vector<std::string> from_addresses;
+  CollectMailboxes(list, 0, &from, &from_addresses);
+  for (const std::string& f : from) {
+    if (!v->from.empty()) v->from += ", ";
+    v->from += f;
+  }
+  if (v->from.empty()) {
+    // No mailbox GMime could make out: show the header text as it is.
+    std::string clean = CleanLine(raw);
+    char* decoded = g_mime_utils_header_decode_text(nullptr, clean.c_str());
+    v->from = CleanLine(decoded ? decoded : clean.c_str());
+    g_free(decoded);
+  }
+  if (!from_addresses.empty()) v->from_address = from_addresses.front();
+}
+
+std::string internal::JoinReferences(std::string_view raw) {
+  std::string references = CleanLine(raw);
+  std::string out;
+  if (references.empty()) return out;
+  GMimeReferences* refs = g_mime_references_parse(nullptr, references.c_str());
+  if (refs == nullptr) return out;
+  int n = g_mime_references_length(refs);
+  for (int i = 0; i < n; ++i) {
+    std::string id = CleanLine(g_mime_references_get_message_id(refs, i));
+    if (id.empty() || id.find_first_of("<> ") != std::string::npos) continue;
+    if (!out.empty()) out += ' ';
+    out += "<" + id + ">";
+  }
+  g_mime_references_free(refs);
+  return out;
+}
+
+std::string internal::BodyToUtf8(std::string bytes, const char* charset,
+                                 size_t max, bool& truncated) {
+  if (bytes.size() > max) {
+    bytes.resize(max);
+    truncated = true;
+  }
+  std::string text = CharsetToUtf8(bytes, charset);
+  truncated |= TruncateUtf8(text, max);
+  text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
+  return text;
+}
+
+namespace {
 
 // ---- Leaves ----------------------------------------------------------------
 
@@ -366,23 +425,16 @@ int64_t LeafSize(GMimeObject* o, bool crlf) {
 
 // The body of a text leaf in UTF-8, cut at `max` bytes.
 std::string BodyText(GMimeObject* o, size_t max, bool& truncated) {
-  std::string bytes = LeafBytes(o, false);  // a text part: never a message
-  if (bytes.size() > max) {
-    bytes.resize(max);
-    truncated = true;
-  }
   GMimeContentType* ct = g_mime_object_get_content_type(o);
   const char* charset =
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
-  std::string text = CharsetToUtf8(bytes, charset);
-  truncated |= TruncateUtf8(text, max);
-  text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
-  return text;
+  // A text part: never a message.
+  return internal::BodyToUtf8(LeafBytes(o, false), charset, max, truncated);
 }
 
-// "\r\n" and a lone "\r" as "\n"; the runs between them copied whole (this
-// runs over every text body shown).
-std::string ToLf(std::string_view s) {
+}  // namespace
+
+std::string internal::ToLf(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   size_t i = 0;
@@ -399,8 +451,6 @@ std::string ToLf(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 GMimeObject* internal::DescribeLeaf(GMimeMessage* msg, int index,
                                     std::string* filename,
@@ -424,7 +474,17 @@ void internal::WriteLeafContent(GMimeObject* leaf, bool crlf,
 }
 
 Result<MessageView> ParseForReading(std::string_view message, size_t max_body) {
-  return ParseForReading(ParsedMessage(message), max_body);
+  // Most protected mail is one text part: read without GMime's object graph
+  // when the fast path can give the very same view (view_internal.h).
+  if (std::optional<MessageView> fast = internal::FastView(message, max_body)) {
+    return *std::move(fast);
+  }
+  return internal::GmimeView(message, max_body);
+}
+
+Result<MessageView> internal::GmimeView(std::string_view message,
+                                        size_t max_body) {
+  return mime::ParseForReading(ParsedMessage(message), max_body);
 }
 
 Result<MessageView> ParseForReading(const ParsedMessage& parsed,
@@ -435,21 +495,7 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
 
   MessageView v;
   if (const char* s = g_mime_message_get_subject(msg)) v.subject = CleanLine(s);
-  std::vector<std::string> from;
-  std::vector<std::string> from_addresses;
-  CollectMailboxes(g_mime_message_get_from(msg), 0, &from, &from_addresses);
-  for (const std::string& f : from) {
-    if (!v.from.empty()) v.from += ", ";
-    v.from += f;
-  }
-  if (v.from.empty()) {
-    // No mailbox GMime could make out: show the header text as it is.
-    std::string raw = RawHeader(msg, "From");
-    char* decoded = g_mime_utils_header_decode_text(nullptr, raw.c_str());
-    v.from = CleanLine(decoded ? decoded : raw.c_str());
-    g_free(decoded);
-  }
-  if (!from_addresses.empty()) v.from_address = from_addresses.front();
+  internal::SetFrom(g_mime_message_get_from(msg), RawHeader(msg, "From"), &v);
   CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), 0,
                    &v.to, &v.to_addresses);
   CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC), 0,
@@ -467,23 +513,7 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
     std::string clean = CleanLine(id);
     if (!clean.empty()) v.message_id = "<" + clean + ">";
   }
-  std::string references = RawHeader(msg, "References");
-  if (!references.empty()) {
-    GMimeReferences* refs =
-        g_mime_references_parse(nullptr, references.c_str());
-    if (refs != nullptr) {
-      int n = g_mime_references_length(refs);
-      for (int i = 0; i < n; ++i) {
-        std::string id = CleanLine(g_mime_references_get_message_id(refs, i));
-        if (id.empty() || id.find_first_of("<> ") != std::string::npos) {
-          continue;
-        }
-        if (!v.references.empty()) v.references += ' ';
-        v.references += "<" + id + ">";
-      }
-      g_mime_references_free(refs);
-    }
-  }
+  v.references = internal::JoinReferences(RawHeader(msg, "References"));
 
   bool crlf = UsesCrlf(message);
   std::vector<Leaf> leaves = Leaves(msg);
@@ -491,7 +521,8 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
   for (size_t i = 0; i < leaves.size(); ++i) {
     switch (roles[i]) {
       case Role::kText:
-        v.text = ToLf(BodyText(leaves[i].object, max_body, v.body_truncated));
+        v.text = internal::ToLf(
+            BodyText(leaves[i].object, max_body, v.body_truncated));
         break;
       case Role::kHtml:
         v.html = BodyText(leaves[i].object, max_body, v.body_truncated);

@@ -33,6 +33,8 @@ struct ViewPart {
   // Has a Content-ID and is inline (explicitly, or by default inside a
   // multipart/related): an image the HTML references as cid:.
   bool is_inline = false;
+
+  bool operator==(const ViewPart&) const = default;
 };
 
 struct MessageView {
@@ -55,6 +57,8 @@ struct MessageView {
   // Every other leaf: attachments, inline images, a message/rfc822 as one
   // "*.eml" attachment (not descended into).
   std::vector<ViewPart> parts;
+
+  bool operator==(const MessageView&) const = default;
 };
 
 inline constexpr size_t kDefaultMaxViewBody = 4 * 1024 * 1024;

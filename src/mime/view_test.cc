@@ -5,6 +5,7 @@
 #include <string>
 
 #include "mime/sample_mail_for_testing.h"
+#include "mime/view_check_for_testing.h"
 
 namespace sealpost::mime {
 namespace {
@@ -21,7 +22,7 @@ TEST(ViewTest, PlainTextHeaders) {
       "References: <a@x>\r\n <b@y> junk\r\n"
       "\r\n"
       "Hello,\r\nworld\r\n";
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->subject, "\xc3\xa9t\xc3\xa9  plans");
   EXPECT_EQ(v->from, "Ren\xc3\xa9\x65 Dupont <renee@example.com>");
@@ -46,22 +47,23 @@ TEST(ViewTest, PlainTextHeaders) {
 
 TEST(ViewTest, TextLineEndsBecomeLf) {
   // CRLF, a lone CR (also doubled, and last) and LF all end a line once.
-  auto v = ParseForReading(
+  auto v = testing::CheckedParse(
       std::string("Subject: x\n\na\r\nb\rc\nd\r\re\r\n\r\nf\r"));
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "a\nb\nc\nd\n\ne\n\nf\n");
-  auto none = ParseForReading(std::string("Subject: x\r\n\r\nno end"));
+  auto none = testing::CheckedParse(std::string("Subject: x\r\n\r\nno end"));
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->text, "no end");
 }
 
 TEST(ViewTest, MissingAndBadDate) {
-  auto none = ParseForReading("Subject: x\r\n\r\nbody\r\n");
+  auto none = testing::CheckedParse("Subject: x\r\n\r\nbody\r\n");
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->date, "");
   EXPECT_EQ(none->date_unix, 0);
   EXPECT_EQ(none->message_id, "");
-  auto bad = ParseForReading("Date: yesterday-ish\r\nSubject: x\r\n\r\nb\r\n");
+  auto bad =
+      testing::CheckedParse("Date: yesterday-ish\r\nSubject: x\r\n\r\nb\r\n");
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->date, "yesterday-ish");
   EXPECT_EQ(bad->date_unix, 0);
@@ -75,7 +77,7 @@ TEST(ViewTest, AlternativeTakesEachBody) {
        "caf=C3=A9 with a soft=\r\n break",
        "Content-Type: text/html; charset=\"UTF-8\"\r\n"
        "Content-Transfer-Encoding: base64\r\n\r\nPHA+Y2Fmw6k8L3A+"});
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "caf\xc3\xa9 with a soft break");
   EXPECT_EQ(v->html, "<p>caf\xc3\xa9</p>");
@@ -106,7 +108,7 @@ std::string RelatedMail() {
 
 TEST(ViewTest, RelatedInlineImageAndRfc2231Attachment) {
   std::string mail = RelatedMail();
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "see the logo");
   EXPECT_EQ(v->html, "<img src=\"cid:logo@x\">");
@@ -146,7 +148,7 @@ TEST(ViewTest, Rfc2047FilenameAndAttachmentDispositionOnText) {
       {"Content-Type: text/plain\r\n\r\nbody",
        "Content-Type: text/plain; name=\"=?ISO-8859-1?Q?r=E9sum=E9.txt?=\"\r\n"
        "Content-Disposition: attachment\r\n\r\nnot the body"});
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->text, "body");
   ASSERT_EQ(v->parts.size(), 1u);
@@ -171,7 +173,7 @@ TEST(ViewTest, FilenamesAreSanitized) {
        "Content-Type: application/pdf\r\n"
        "Content-Disposition: attachment; filename=\"..\"\r\n\r\nx",
        "Content-Type: application/x-unknown-thing\r\n\r\nx"});
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok());
   ASSERT_EQ(v->parts.size(), 5u);
   EXPECT_EQ(v->parts[0].filename, "passwd");
@@ -191,7 +193,8 @@ TEST(ViewTest, FilenamesAreSanitized) {
 TEST(ViewTest, Charsets) {
   auto view = [](const std::string& content_type, const std::string& cte,
                  const std::string& body) {
-    auto v = ParseForReading(testing::SinglePartMail(content_type, cte, body));
+    auto v =
+        testing::CheckedParse(testing::SinglePartMail(content_type, cte, body));
     return v.ok() ? v->text : "ERROR " + v.status().ToString();
   };
   // Declared latin1, 8-bit.
@@ -273,11 +276,11 @@ TEST(ViewTest, BodyIsCapped) {
   body += std::string(1000, 'b');
   std::string mail =
       testing::SinglePartMail("text/plain; charset=utf-8", "", body);
-  auto v = ParseForReading(mail, 1001);
+  auto v = testing::CheckedParse(mail, 1001);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->body_truncated);
   EXPECT_EQ(v->text, std::string(1000, 'a'));
-  auto full = ParseForReading(mail);
+  auto full = testing::CheckedParse(mail);
   ASSERT_TRUE(full.ok());
   EXPECT_FALSE(full->body_truncated);
   EXPECT_EQ(full->text, body);
@@ -298,7 +301,7 @@ TEST(ViewTest, NestedMessageIsOneAttachment) {
        "Content-Type: message/rfc822\r\n"
        "Content-Disposition: attachment; filename=\"saved.msg\"\r\n\r\n"
        "Subject: second\r\n\r\nhi\r\n"});
-  auto v = ParseForReading(mail);
+  auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->text, "see attached");
   EXPECT_EQ(v->html, "");  // not taken from inside the attached message
@@ -313,7 +316,7 @@ TEST(ViewTest, NestedMessageIsOneAttachment) {
   EXPECT_EQ(eml->bytes, inner);
   EXPECT_EQ(v->parts[0].size, static_cast<int64_t>(inner.size()));
   // The attached message reads on its own.
-  auto again = ParseForReading(eml->bytes);
+  auto again = testing::CheckedParse(eml->bytes);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->subject, "Quarterly numbers");
   EXPECT_EQ(again->html, "<b>inner</b>");
@@ -322,14 +325,14 @@ TEST(ViewTest, NestedMessageIsOneAttachment) {
 }
 
 TEST(ViewTest, HtmlOnlyAndAttachmentOnly) {
-  auto html = ParseForReading(testing::SinglePartMail(
+  auto html = testing::CheckedParse(testing::SinglePartMail(
       "text/html; charset=windows-1252", "", "<p>\x93quoted\x94</p>"));
   ASSERT_TRUE(html.ok());
   EXPECT_EQ(html->text, "");
   EXPECT_EQ(html->html, "<p>\xe2\x80\x9cquoted\xe2\x80\x9d</p>");
   const std::string pdf_mail =
       testing::SinglePartMail("application/pdf", "base64", "JVBERi0xLjQK\r\n");
-  auto pdf = ParseForReading(pdf_mail);
+  auto pdf = testing::CheckedParse(pdf_mail);
   ASSERT_TRUE(pdf.ok());
   ASSERT_EQ(pdf->parts.size(), 1u);
   EXPECT_EQ(pdf->parts[0].index, 0);
@@ -360,7 +363,7 @@ TEST(ViewTest, MalformedInputDoesNotCrash) {
       "Subject: =?x-bad?b?!!!?=\r\nDate: 99 Foo 99999 99:99\r\n\r\nx",
   };
   for (const std::string& in : inputs) {
-    auto v = ParseForReading(in);
+    auto v = testing::CheckedParse(in);
     if (!v.ok()) {
       EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
       continue;
@@ -376,7 +379,7 @@ TEST(ViewTest, MalformedInputDoesNotCrash) {
             "\r\n\r\n--b" + std::to_string(i) + "\r\n";
   }
   deep += "Content-Type: text/plain\r\n\r\nbottom\r\n";
-  auto v = ParseForReading(deep);
+  auto v = testing::CheckedParse(deep);
   if (v.ok()) {
     EXPECT_EQ(v->text, "");
   }

@@ -1,0 +1,306 @@
+// The reading view of a single-part text message without GMime's object
+// graph (view_internal.h). Everything here either reads a field the way the
+// GMime parse does, through the same GMime utility on the same bytes, or
+// gives up (nullopt) so that the GMime parse reads the message.
+#include <gmime/gmime.h>
+
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "base/strings.h"
+#include "mime/gmime_util.h"
+#include "mime/view_internal.h"
+
+namespace sealpost::mime::internal {
+namespace {
+
+// The header fields the view reads, and those that decide the part's shape.
+enum Field {
+  kFrom,
+  kTo,
+  kCc,
+  kReplyTo,
+  kSubject,
+  kDate,
+  kMessageId,
+  kReferences,
+  kContentType,
+  kTransferEncoding,
+  kDisposition,
+  kFieldCount,
+  kOther,  // any other field: not read
+  kUnsure  // a Content-* field the fast path does not know: give up
+};
+
+Field Classify(std::string_view name) {
+  static constexpr std::pair<std::string_view, Field> kNames[] = {
+      {"from", kFrom},
+      {"to", kTo},
+      {"cc", kCc},
+      {"reply-to", kReplyTo},
+      {"subject", kSubject},
+      {"date", kDate},
+      {"message-id", kMessageId},
+      {"references", kReferences},
+      {"content-type", kContentType},
+      {"content-transfer-encoding", kTransferEncoding},
+      {"content-disposition", kDisposition},
+      // Content-* fields that do not change how a text part is shown.
+      {"content-id", kOther},
+      {"content-description", kOther},
+      {"content-language", kOther},
+  };
+  for (const auto& [n, f] : kNames) {
+    if (n.size() == name.size() &&
+        g_ascii_strncasecmp(n.data(), name.data(), n.size()) == 0) {
+      return f;
+    }
+  }
+  if (name.size() >= 8 &&
+      g_ascii_strncasecmp(name.data(), "content-", 8) == 0) {
+    return kUnsure;  // Content-Length, Content-Base, ...: GMime's business
+  }
+  return kOther;
+}
+
+struct Split {
+  // Each read field's raw value: from after the colon to the end of its last
+  // line (without that line's ending), folds included.
+  std::array<std::optional<std::string_view>, kFieldCount> fields;
+  std::string_view body;
+};
+
+// Letters, digits, '-', '_' and '.': every field name real mail uses. RFC
+// 5322 allows any printable character but ':', but which of those GMime's
+// parser takes as a field is its business.
+bool IsFieldNameChar(char c) {
+  return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+// Splits `m` into its header fields and body; false when anything is
+// unusual: a line that is not a field or a fold, a fold of only white
+// space, a bare CR in the header section, a read field given twice, a
+// Content-* field we do not know, or no header field at all.
+bool SplitMessage(std::string_view m, Split& out) {
+  size_t pos = 0;
+  int count = 0;
+  while (true) {
+    if (pos == m.size()) {  // header fields up to the end: no body
+      out.body = {};
+      return count > 0;
+    }
+    size_t nl = m.find('\n', pos);
+    size_t next = nl == std::string_view::npos ? m.size() : nl + 1;
+    std::string_view line = m.substr(pos, next - pos);
+    if (line.ends_with('\n')) line.remove_suffix(1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.find('\r') != std::string_view::npos) return false;
+    if (line.empty()) {
+      if (nl == std::string_view::npos) return false;  // a lone CR at the end
+      out.body = m.substr(next);
+      return count > 0;
+    }
+    size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    std::string_view name = line.substr(0, colon);
+    for (char c : name) {
+      if (!IsFieldNameChar(c)) return false;
+    }
+    size_t value_begin = pos + colon + 1;
+    size_t value_end = pos + line.size();
+    pos = next;
+    // Folded lines: each starts with white space and has more than that.
+    while (pos < m.size() && (m[pos] == ' ' || m[pos] == '\t')) {
+      nl = m.find('\n', pos);
+      next = nl == std::string_view::npos ? m.size() : nl + 1;
+      std::string_view fold = m.substr(pos, next - pos);
+      if (fold.ends_with('\n')) fold.remove_suffix(1);
+      if (fold.ends_with('\r')) fold.remove_suffix(1);
+      if (fold.find('\r') != std::string_view::npos ||
+          fold.find_first_not_of(" \t") == std::string_view::npos) {
+        return false;
+      }
+      value_end = pos + fold.size();
+      pos = next;
+    }
+    ++count;
+    Field f = Classify(name);
+    if (f == kUnsure) return false;
+    if (f == kOther) continue;
+    if (out.fields[f].has_value()) return false;
+    out.fields[f] = m.substr(value_begin, value_end - value_begin);
+  }
+}
+
+std::string_view TrimWhite(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// `s` starts with `word` (any case) followed by its end, ';' or white space.
+bool StartsWithWord(std::string_view s, std::string_view word) {
+  if (s.size() < word.size() ||
+      g_ascii_strncasecmp(s.data(), word.data(), word.size()) != 0) {
+    return false;
+  }
+  if (s.size() == word.size()) return true;
+  char c = s[word.size()];
+  return c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// What GMime's header list gives as a field's value: unfolded and RFC 2047
+// decoded (g_mime_header_get_value).
+std::string DecodedValue(std::string_view raw) {
+  std::string copy(raw);
+  char* unfolded = g_mime_utils_header_unfold(copy.c_str());
+  char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
+  std::string out = decoded ? decoded : "";
+  g_free(decoded);
+  g_free(unfolded);
+  return out;
+}
+
+// The mailboxes of an address field, as GMime's message parses them from
+// the raw value.
+void Addresses(const std::optional<std::string_view>& raw,
+               std::vector<std::string>* display,
+               std::vector<std::string>* addresses) {
+  if (!raw) return;
+  std::string copy(*raw);
+  InternetAddressList* list =
+      internet_address_list_parse(nullptr, copy.c_str());
+  if (list == nullptr) return;
+  CollectMailboxes(list, 0, display, addresses);
+  g_object_unref(list);
+}
+
+struct Body {
+  bool html = false;
+  std::string charset;  // empty when none
+  GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_DEFAULT;
+};
+
+// The body part's shape from its Content-* fields; false when it is not a
+// text/plain or text/html body in an encoding we decode as GMime does.
+bool ReadShape(const Split& s, Body& body) {
+  if (const auto& ct = s.fields[kContentType]) {
+    std::string_view v = TrimWhite(*ct);
+    bool plain = StartsWithWord(v, "text/plain");
+    body.html = StartsWithWord(v, "text/html");
+    if (!plain && !body.html) return false;
+    std::string copy(*ct);
+    GMimeContentType* type = g_mime_content_type_parse(nullptr, copy.c_str());
+    if (type == nullptr) return false;
+    bool same =
+        g_mime_content_type_is_type(type, "text", body.html ? "html" : "plain");
+    const char* charset = g_mime_content_type_get_parameter(type, "charset");
+    if (charset != nullptr) body.charset = charset;
+    g_object_unref(type);
+    if (!same) return false;
+  }
+  if (const auto& te = s.fields[kTransferEncoding]) {
+    std::string_view v = TrimWhite(*te);
+    static constexpr std::pair<std::string_view, GMimeContentEncoding>
+        kEncodings[] = {
+            {"7bit", GMIME_CONTENT_ENCODING_7BIT},
+            {"8bit", GMIME_CONTENT_ENCODING_8BIT},
+            {"binary", GMIME_CONTENT_ENCODING_BINARY},
+            {"base64", GMIME_CONTENT_ENCODING_BASE64},
+            {"quoted-printable", GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE},
+        };
+    bool known = false;
+    for (const auto& [name, encoding] : kEncodings) {
+      if (v.size() == name.size() &&
+          g_ascii_strncasecmp(v.data(), name.data(), v.size()) == 0) {
+        body.encoding = encoding;
+        known = true;
+      }
+    }
+    if (!known) return false;
+  }
+  if (const auto& cd = s.fields[kDisposition]) {
+    // Inline is what a body is anyway; an attachment is a listed part.
+    if (!StartsWithWord(TrimWhite(*cd), "inline")) return false;
+  }
+  return true;
+}
+
+// The body's content as GMime's data wrapper writes it: transfer encoding
+// undone by the same decoder (g_mime_encoding_*).
+std::string DecodeBody(std::string_view raw, GMimeContentEncoding encoding) {
+  if (encoding != GMIME_CONTENT_ENCODING_BASE64 &&
+      encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+    return std::string(raw);
+  }
+  GMimeEncoding state;
+  g_mime_encoding_init_decode(&state, encoding);
+  std::string out(g_mime_encoding_outlen(&state, raw.size()), '\0');
+  size_t n = g_mime_encoding_flush(&state, raw.data(), raw.size(), out.data());
+  out.resize(n);
+  return out;
+}
+
+}  // namespace
+
+std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
+  if (std::memchr(message.data(), '\0', message.size()) != nullptr) {
+    return std::nullopt;
+  }
+  Split s;
+  Body shape;
+  if (!SplitMessage(message, s) || !ReadShape(s, shape)) return std::nullopt;
+  InitGmime();
+
+  MessageView v;
+  if (const auto& subject = s.fields[kSubject]) {
+    v.subject = CleanLine(DecodedValue(*subject));
+  }
+  {
+    std::string copy(s.fields[kFrom].value_or(std::string_view()));
+    InternetAddressList* from =
+        s.fields[kFrom] ? internet_address_list_parse(nullptr, copy.c_str())
+                        : nullptr;
+    SetFrom(from, copy, &v);
+    if (from != nullptr) g_object_unref(from);
+  }
+  Addresses(s.fields[kTo], &v.to, &v.to_addresses);
+  Addresses(s.fields[kCc], &v.cc, &v.cc_addresses);
+  Addresses(s.fields[kReplyTo], nullptr, &v.reply_to_addresses);
+  if (const auto& date = s.fields[kDate]) {
+    v.date = CleanLine(*date);
+    if (!v.date.empty()) {
+      if (GDateTime* d =
+              g_mime_utils_header_decode_date(DecodedValue(*date).c_str())) {
+        v.date_unix = g_date_time_to_unix(d);
+        g_date_time_unref(d);
+      }
+    }
+  }
+  if (const auto& raw_id = s.fields[kMessageId]) {
+    if (char* id =
+            g_mime_utils_decode_message_id(DecodedValue(*raw_id).c_str())) {
+      std::string clean = CleanLine(id);
+      g_free(id);
+      if (!clean.empty()) v.message_id = "<" + clean + ">";
+    }
+  }
+  if (const auto& refs = s.fields[kReferences]) {
+    v.references = JoinReferences(*refs);
+  }
+
+  std::string text =
+      BodyToUtf8(DecodeBody(s.body, shape.encoding),
+                 shape.charset.empty() ? nullptr : shape.charset.c_str(),
+                 max_body, v.body_truncated);
+  if (shape.html) {
+    v.html = std::move(text);
+  } else {
+    v.text = ToLf(text);
+  }
+  return v;
+}
+
+}  // namespace sealpost::mime::internal
