@@ -81,6 +81,20 @@ const Shape kShapes[] = {
     {"Content-Type: text/plain; charset=\"\"\r\n", "empty charset\r\n"},
     {"Content-Type: text/plain;\r\n charset=iso-8859-1\r\n", "fold\xe9\r\n"},
     {"Content-Type: text/plain; charset*=utf-8''%C3%A9\r\n", "x\r\n"},
+    // Parameters the fast path reads itself, and those it leaves to
+    // GMime's Content-Type parser.
+    {"Content-Type: text/plain;charset=us-ascii;format=flowed;delsp=yes\r\n",
+     "x\r\n"},
+    {"Content-Type: text/plain; CharSet=\"ISO-8859-1\"\r\n", "\xe9\r\n"},
+    {"Content-Type: text/plain; charset = iso-8859-1\r\n", "\xe9\r\n"},
+    {"Content-Type: text/plain; charset=iso-8859-1;\r\n", "\xe9\r\n"},
+    {"Content-Type: text/plain; charset=utf-8; charset=iso-8859-1\r\n",
+     "\xe9\r\n"},
+    {"Content-Type: text/plain; charset=\"utf-8\r\n", "\xe9\r\n"},
+    {"Content-Type: text/plain; charset=\"=?utf-8?q?x?=\"\r\n", "x\r\n"},
+    {"Content-Type: text/plain (comment); charset=iso-8859-1\r\n", "\xe9"},
+    {"Content-Type: text/html; name=\"a b.html\"; charset=iso-8859-1\r\n",
+     "<p>\xe9</p>"},
     {"Content-Type: text/plain; charset=utf-8\r\n"
      "Content-Transfer-Encoding: quoted-printable\r\n",
      "caf=C3=A9 with a soft=\r\n break=\r\nand =3D, =zz bad, end=\r\n"},
