@@ -125,12 +125,15 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     std::string_view body = hs.body;
     // RFC 2046 §5.1.1: a delimiter starts a line; the CRLF before it
     // belongs to it.
-    size_t first = body.starts_with(delim) ? 0 : body.find("\r\n" + delim);
+    // (A body that starts with CRLF and the delimiter has it at 0 too:
+    // the line's end is looked for after the delimiter either way.)
+    const bool at_top = body.starts_with(delim);
+    size_t first = at_top ? 0 : body.find("\r\n" + delim);
     if (first == std::string_view::npos) {
       check.reason = "no signed part";
       return std::optional<SignatureCheck>(check);
     }
-    size_t start = body.find("\r\n", first + (first == 0 ? 0 : 2));
+    size_t start = body.find("\r\n", first + (at_top ? 0 : 2));
     size_t next = start == std::string_view::npos
                       ? std::string_view::npos
                       : body.find("\r\n" + delim, start + 2);

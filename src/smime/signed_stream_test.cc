@@ -167,6 +167,16 @@ TEST_F(SignedStreamTest, AgreesWithOpenMail) {
   // Signed twice (a multipart/signed inside a multipart/signed).
   const std::string once = SignedOnly(original_);
   ExpectAgree(SignedOnly(once), "alice@example.com", 2);
+  // A blank line before the first delimiter (the body starts with CRLF
+  // and the delimiter): the delimiter line is not signed content.
+  std::string blank = SignedOnly(original_);
+  const size_t body = blank.find("\r\n\r\n") + 4;
+  blank = blank.substr(0, body) + "\r\n" +
+          blank.substr(blank.find("--b0und", body));
+  ExpectAgree(blank, "alice@example.com", 1);
+  auto opened = OpenMail(*certs_, blank, "alice@example.com");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_TRUE(opened->signatures[0].verified) << opened->signatures[0].reason;
   // Signed only needs no key: anyone may check it.
   ExpectAgree(SignedOnly(original_), "zoe@example.com", 1);
 }
