@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/strings.h"
 #include "crypto/errors.h"
 #include "crypto/random.h"
 #include "mime/facts.h"
@@ -373,8 +374,15 @@ Result<OpenedMail> OpenMailStream(
       next = std::make_unique<EntitySource>(outer, 0,
                                             std::move(signed_layer.content));
     } else {
+      // What OpenMail opens and the stream does not: opaque signed-data,
+      // encrypted data not in base64. Anything else (a PGP signature)
+      // OpenMail leaves as it came, and so does the stream.
       auto facts = mime::ExtractFacts(header, 0);
-      if (facts.ok() && (facts->claims_smime_encrypted || facts->is_signed)) {
+      const std::string type = HeaderField(header, "Content-Type").value_or("");
+      const bool opaque =
+          MediaType(type) == "application/pkcs7-mime" &&
+          AsciiLower(ContentTypeParam(type, "smime-type")) == "signed-data";
+      if (opaque || (facts.ok() && facts->claims_smime_encrypted)) {
         SP_RETURN_IF_ERROR(
             OpenRestWhole(certs, *current, address, layers, out, &opened));
         return opened;

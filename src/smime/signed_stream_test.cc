@@ -177,6 +177,18 @@ TEST_F(SignedStreamTest, AgreesWithOpenMail) {
   auto opened = OpenMail(*certs_, blank, "alice@example.com");
   ASSERT_TRUE(opened.ok());
   EXPECT_TRUE(opened->signatures[0].verified) << opened->signatures[0].reason;
+  // A PGP-signed entity inside an encryption: not S/MIME, as it came.
+  auto lookups = certs_->ForRecipients({"alice@example.com"});
+  ASSERT_TRUE(lookups.ok() && (*lookups)[0].certificate);
+  auto pgp = EncryptToEntity(
+      "Content-Type: multipart/signed; boundary=x;\r\n"
+      " protocol=\"application/pgp-signature\"\r\n\r\n--x\r\n"
+      "Content-Type: text/plain\r\n\r\nhi\r\n--x\r\n"
+      "Content-Type: application/pgp-signature\r\n\r\nsig\r\n--x--\r\n",
+      {(*lookups)[0].certificate->der});
+  ASSERT_TRUE(pgp.ok());
+  ExpectAgree("From: alice@example.com\r\nMIME-Version: 1.0\r\n" + *pgp,
+              "alice@example.com", 0);
   // Signed only needs no key: anyone may check it.
   ExpectAgree(SignedOnly(original_), "zoe@example.com", 1);
 }
