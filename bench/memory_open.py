@@ -16,7 +16,8 @@ SEALPOST_BENCH_SMIME_CIPHER: openssl's cipher option (default -aes256;
 the entity is first clear-signed by alice (`openssl cms -sign -binary
 -stream`, multipart/signed), then encrypted: the usual client's
 signed-and-encrypted mail; the open must say verified=yes.
-SEALPOST_BENCH_SMIME_SIGNED=only: signed by alice, not encrypted.
+SEALPOST_BENCH_SMIME_SIGNED=only: signed by alice, not encrypted;
+=opaque: opaque-signed (`-nodetach`, signed-data in BER), then encrypted.
 
 Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
        (SEALPOST_BINARY: default build/sealpost)
@@ -115,6 +116,7 @@ def one_smime(mb):
         content = "entity"
         if signed:
             run(["openssl", "cms", "-sign", "-binary", "-stream", "-crlfeol",
+                 *(["-nodetach"] if signed == "opaque" else []),
                  "-in", "entity", "-signer", "alice.pem", "-inkey",
                  "alice.key", "-from", "alice@example.com", "-to",
                  "bob@example.com", "-subject", "bench", "-out",

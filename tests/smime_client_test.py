@@ -255,8 +255,8 @@ class SmimeClientTest(PkiCase):
         signature as it reads it back (issue 14); `sealpost open` gives
         the entity byte for byte and verified=yes. A changed byte is
         verified=no; a cut message is an error with nothing written; Bob
-        opens nothing of Alice's. Opaque signed-data of that size is
-        still opened whole (under 72 MiB)."""
+        opens nothing of Alice's. Opaque signed-data (DER and BER)
+        streams too."""
         tag = unique()
         line = (bytes(range(128, 256)) + b"\n" + bytes(range(33, 127))
                 + b"\r\n")
@@ -310,17 +310,33 @@ class SmimeClientTest(PkiCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn(b"no private key of bob@example.com", r.stderr)
         self.assertFalse(os.path.exists(out))
-        # Opaque signed-data: opened whole, verified too.
-        opaque = self.pki.path("bigsig-opaque-" + tag + ".eml")
-        run(["openssl", "cms", "-sign", "-binary", "-nodetach", "-crlfeol",
-             "-in", path_in, "-signer", "carol.pem", "-inkey", "carol.key",
-             "-from", "carol@partner.test", "-subject", "opaque " + tag,
-             "-out", opaque], self.pki.dir)
-        r = self.sealpost("alice@example.com", "open", "--out", out, opaque)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(b"verified=yes", r.stderr)
-        with open(out, "rb") as f:
-            self.assertTrue(f.read().endswith(entity))
+        # Opaque signed-data, DER and BER (-stream): its content spooled
+        # from the SignedData as it is read, verified too; cut, an error.
+        for stream in ([], ["-stream"]):
+            opaque = self.pki.path("bigsig-opaque-" + tag + ".eml")
+            run(["openssl", "cms", "-sign", "-binary", "-nodetach",
+                 "-crlfeol", "-in", path_in, "-signer", "carol.pem",
+                 "-inkey", "carol.key", "-from", "carol@partner.test",
+                 "-subject", "opaque " + tag, "-out", opaque] + stream,
+                self.pki.dir)
+            r = self.sealpost("alice@example.com", "open", "--out", out,
+                              opaque)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"Signature: signed; verified=yes; "
+                          b"signer=carol@partner.test", r.stderr)
+            with open(out, "rb") as f:
+                opened = f.read()
+            at = opened.index(b"MIME-Version: 1.0\r\n") + 19
+            self.assertTrue(opened[at:] == entity, "the opaque entity differs")
+            os.remove(out)
+            with open(opaque, "rb") as f:
+                made = f.read()
+            cut = self.write("bigsig-opaque-cut-" + tag + ".eml",
+                             made[:len(made) // 2])
+            r = self.sealpost("alice@example.com", "open", "--out", out, cut)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(b"malformed or cut short", r.stderr)
+            self.assertFalse(os.path.exists(out))
 
     def test_open_clear_and_opaque_signed(self):
         tag = unique()

@@ -268,9 +268,17 @@ bool IsBase64Enveloped(std::string_view header) {
          strncasecmp(cte.c_str() + first, "base64", 6) == 0;
 }
 
-// What is still opened whole (an opaque signed-data layer, encrypted
-// mail that is not in base64): at most what the server held in memory
-// before streaming.
+// Whether the header section `header` is that of an opaque signed-data
+// (application/pkcs7-mime; smime-type=signed-data), as CheckSignature sees
+// it.
+bool IsOpaqueSigned(std::string_view header) {
+  const std::string type = HeaderField(header, "Content-Type").value_or("");
+  return MediaType(type) == "application/pkcs7-mime" &&
+         AsciiLower(ContentTypeParam(type, "smime-type")) == "signed-data";
+}
+
+// What is still opened whole (encrypted mail that is not in base64): at
+// most what the server held in memory before streaming.
 constexpr size_t kMaxOpenedWhole = size_t{72} << 20;
 
 // The layer `current` (and any inside it) opened by OpenMail, read whole
@@ -287,10 +295,9 @@ Status OpenRestWhole(CertificateDirectory& certs, ByteSource& current,
     if (n == 0) break;
     if (whole.size() > kMaxOpenedWhole) {
       return FailedPreconditionError(
-          "this S/MIME message (or a layer inside it) is opaque signed-data "
-          "or encrypted data not in base64, which is opened whole and may "
-          "then be at most 72 MiB (clear-signed and base64 encrypted mail "
-          "of any size streams)");
+          "this S/MIME message (or a layer inside it) is encrypted data not "
+          "in base64, which is opened whole and may then be at most 72 MiB "
+          "(signed and base64 encrypted mail of any size streams)");
     }
   }
   auto inner = OpenMail(certs, whole, address);
@@ -373,16 +380,24 @@ Result<OpenedMail> OpenMailStream(
       opened.signatures.push_back(std::move(signed_layer.check));
       next = std::make_unique<EntitySource>(outer, 0,
                                             std::move(signed_layer.content));
+    } else if (IsOpaqueSigned(header)) {
+      // Opaque signed-data: its content spooled from the SignedData as it
+      // is read. One that does not verify is left as it came, as in
+      // OpenMail (its content is not trusted to be the message).
+      SP_ASSIGN_OR_RETURN(StreamedSignature signed_layer,
+                          OpenOpaqueSignedStream(certs, *current, header,
+                                                 header_size, spool_dir));
+      const bool verified = signed_layer.check.verified;
+      opened.signatures.push_back(std::move(signed_layer.check));
+      if (!verified) break;
+      next = std::make_unique<EntitySource>(outer, 0,
+                                            std::move(signed_layer.content));
     } else {
-      // What OpenMail opens and the stream does not: opaque signed-data,
-      // encrypted data not in base64. Anything else (a PGP signature)
-      // OpenMail leaves as it came, and so does the stream.
+      // What OpenMail opens and the stream does not: encrypted data not
+      // in base64. Anything else (a PGP signature) OpenMail leaves as it
+      // came, and so does the stream.
       auto facts = mime::ExtractFacts(header, 0);
-      const std::string type = HeaderField(header, "Content-Type").value_or("");
-      const bool opaque =
-          MediaType(type) == "application/pkcs7-mime" &&
-          AsciiLower(ContentTypeParam(type, "smime-type")) == "signed-data";
-      if (opaque || (facts.ok() && facts->claims_smime_encrypted)) {
+      if (facts.ok() && facts->claims_smime_encrypted) {
         SP_RETURN_IF_ERROR(
             OpenRestWhole(certs, *current, address, layers, out, &opened));
         return opened;
@@ -392,7 +407,7 @@ Result<OpenedMail> OpenMailStream(
     owned = std::move(next);
     current = owned.get();
   }
-  if (layers == 0) {
+  if (layers == 0 && opened.signatures.empty()) {
     return InvalidArgumentError(
         "not S/MIME mail (no application/pkcs7-mime or multipart/signed "
         "at the top)");

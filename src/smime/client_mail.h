@@ -52,20 +52,23 @@ Result<OpenedMail> OpenMail(CertificateDirectory& certs,
 // AuthEnvelopedData (AES-GCM) in base64 is decrypted as it is read
 // (crypto::CmsDecryptStream); a clear-signed layer (multipart/signed) has
 // its signed part spooled and its signature checked as that is read back
-// (smime/signed_stream.h), with OpenMail's checks and results. An entity
-// that is S/MIME again (signed inside encrypted, triple wrap) is spooled
-// and opened as the next layer; spools are encrypted temporary files in
-// `spool_dir` ("" = /tmp). Still opened whole by OpenMail, 72 MiB at most
-// (FAILED_PRECONDITION beyond): an opaque signed-data layer and encrypted
-// mail not in base64. Refusals as OpenMail's, decided before a byte is
-// written; INVALID_ARGUMENT when the encrypted content is damaged, cut
-// short or (GCM) does not authenticate, and (unlike OpenMail, which gives
-// such a message back as it came with an unverified signature) when a
-// multipart/signed is malformed: a delimiter that never comes, a
-// signature part over 1 MiB or that never ends. On any error what `out`
-// got is not the message and must be thrown away: `out` must hold it
-// until OK (the API writes it to a spool that is answered only then),
-// since AES-GCM's plaintext comes before its tag is checked.
+// (smime/signed_stream.h), with OpenMail's checks and results; an opaque
+// signed-data layer has its content spooled from the SignedData as it is
+// read (crypto::CmsSignedDataSplit) and is checked the same way. An
+// entity that is S/MIME again (signed inside encrypted, triple wrap) is
+// spooled and opened as the next layer; spools are encrypted temporary
+// files in `spool_dir` ("" = /tmp). Still opened whole by OpenMail, 72
+// MiB at most (FAILED_PRECONDITION beyond): encrypted mail not in base64.
+// Refusals as OpenMail's, decided before a byte is written;
+// INVALID_ARGUMENT when the encrypted content is damaged, cut short or
+// (GCM) does not authenticate, and (unlike OpenMail, which gives such a
+// message back as it came with an unverified signature) when a signed
+// layer is malformed: a multipart/signed delimiter that never comes, a
+// signature part over 1 MiB or that never ends, a SignedData cut short.
+// On any error what `out` got is not the message and must be thrown
+// away: `out` must hold it until OK (the API writes it to a spool that is
+// answered only then), since AES-GCM's plaintext comes before its tag is
+// checked.
 Result<OpenedMail> OpenMailStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view address,
     const std::function<Status(std::string_view)>& out,

@@ -4,9 +4,12 @@
 
 #include "base/encoding.h"
 #include "base/strings.h"
+#include "crypto/errors.h"
 #include "crypto/smime_cms.h"
+#include "crypto/smime_cms_stream.h"
 #include "crypto/spool.h"
 #include "mime/header_section.h"
+#include "smime/mail_stream.h"
 
 namespace sealpost::smime {
 namespace {
@@ -186,6 +189,38 @@ Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
   auto der = Base64Decode(b64);
   if (!der.ok()) {
     sig.reason = "the signature is not base64";
+  } else {
+    SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
+  }
+  StreamedSignature out;
+  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
+  SP_RETURN_IF_ERROR(content->Restart());
+  out.content = std::move(content);
+  return out;
+}
+
+Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
+                                                 ByteSource& message,
+                                                 std::string_view header,
+                                                 size_t header_size,
+                                                 const std::string& spool_dir) {
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<crypto::Spool> spool,
+                      crypto::Spool::Create(spool_dir));
+  Base64BodySource body(message, header_size);
+  SP_RETURN_IF_ERROR(body.Restart());
+  auto der = crypto::CmsSignedDataSplit(
+      body, [&spool](std::string_view b) { return spool->Append(b); });
+  if (!der.ok() && crypto::IsDecryptionFailed(der.status())) {
+    return InvalidArgumentError(
+        "the opaque signed S/MIME message is malformed or cut short "
+        "(nothing was opened)");
+  }
+  if (!der.ok()) return der.status();
+  SP_RETURN_IF_ERROR(spool->Finish());
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<SizedByteSource> content, spool->Open());
+  crypto::CmsSignature sig;
+  if (content->size() == 0) {
+    sig.reason = "the signed content is empty";
   } else {
     SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
   }

@@ -4,6 +4,8 @@
 // CheckSignature takes it, the small signature part held (1 MiB at most),
 // and the signature then verified over the spooled part as it is read
 // back (crypto::CmsVerifyDetachedStream), with CheckSignature's checks.
+// And an opaque signed-data layer: its content spooled from the SignedData
+// as it is read (crypto::CmsSignedDataSplit), checked the same way.
 //
 // Thread-safety: one thread at a time.
 #ifndef SEALPOST_SMIME_SIGNED_STREAM_H_
@@ -89,6 +91,19 @@ Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
                                                 size_t header_size,
                                                 std::string_view boundary,
                                                 const std::string& spool_dir);
+
+// Opens the opaque signed-data layer `message` (application/pkcs7-mime;
+// smime-type=signed-data, its body base64 after the header section, the
+// first `header_size` bytes `header`): the SignedData read a slice at a
+// time (crypto::CmsSignedDataSplit), its content spooled, the signature
+// checked over the spooled content as CheckSignature checks it whole.
+// INVALID_ARGUMENT when the body is not base64 or the SignedData is
+// malformed or cut; a signature that does not verify is not an error.
+Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
+                                                 ByteSource& message,
+                                                 std::string_view header,
+                                                 size_t header_size,
+                                                 const std::string& spool_dir);
 
 }  // namespace sealpost::smime
 
