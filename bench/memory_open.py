@@ -12,7 +12,12 @@ opened by `sealpost open --out` (the server decrypts with bob's key), the
 entity checked byte for byte; measured are the CLI's peak RSS and how
 much the server's peak resident memory (VmHWM) grew over the request.
 SEALPOST_BENCH_SMIME_CIPHER: openssl's cipher option (default -aes256;
--aes-256-gcm makes AuthEnvelopedData).
+-aes-256-gcm makes AuthEnvelopedData). SEALPOST_BENCH_SMIME_SIGNED=1:
+the entity is first clear-signed by alice (`openssl cms -sign -binary
+-stream`, multipart/signed), then encrypted: the usual client's
+signed-and-encrypted mail; the open must say verified=yes.
+SEALPOST_BENCH_SMIME_SIGNED=only: signed by alice, not encrypted;
+=opaque: opaque-signed (`-nodetach`, signed-data in BER), then encrypted.
 
 Usage: bench/memory_open.py [--peer BINARY] [MB ...]   (default 50 100)
        (SEALPOST_BINARY: default build/sealpost)
@@ -92,6 +97,7 @@ def one_smime(mb):
     pki = Pki()
     try:
         pki.leaf("bob", "bob@example.com")
+        pki.leaf("alice", "alice@example.com")
         pki.pkcs12("bob")
         with open(pki.path("p12.pass"), "w") as f:
             f.write(PKCS12_PASSWORD + "\n")
@@ -106,10 +112,21 @@ def one_smime(mb):
             f.write(entity)
         del entity
         cipher = os.environ.get("SEALPOST_BENCH_SMIME_CIPHER", "-aes256")
-        run(["openssl", "cms", "-encrypt", "-stream", "-binary", cipher,
-             "-in", "entity", "-from", "alice@example.com", "-to",
-             "bob@example.com", "-subject", "bench", "-out", "mail.eml",
-             "bob.pem"], pki.dir)
+        signed = os.environ.get("SEALPOST_BENCH_SMIME_SIGNED", "")
+        content = "entity"
+        if signed:
+            run(["openssl", "cms", "-sign", "-binary", "-stream", "-crlfeol",
+                 *(["-nodetach"] if signed == "opaque" else []),
+                 "-in", "entity", "-signer", "alice.pem", "-inkey",
+                 "alice.key", "-from", "alice@example.com", "-to",
+                 "bob@example.com", "-subject", "bench", "-out",
+                 "mail.eml" if signed == "only" else "signed.eml"], pki.dir)
+            content = "signed.eml"
+        if signed != "only":
+            run(["openssl", "cms", "-encrypt", "-stream", "-binary",
+                 "-crlfeol", cipher, "-in", content, "-from",
+                 "alice@example.com", "-to", "bob@example.com", "-subject",
+                 "bench", "-out", "mail.eml", "bob.pem"], pki.dir)
         mail = pki.path("mail.eml")
         out = pki.path("opened.eml")
         env = dict(os.environ, SEALPOST_ADDR=server.url,
@@ -143,6 +160,8 @@ def one_smime(mb):
                 opened = f.read()
             at = opened.index(b"MIME-Version: 1.0\r\n") + 19
             assert hashlib.sha256(opened[at:]).hexdigest() == want
+            if signed:
+                assert "verified=yes" in r.stderr, r.stderr[-300:]
         print(json.dumps(m))
     finally:
         server.stop()

@@ -8,7 +8,8 @@
 // The same bytes then go to CmsDecryptStream (`sealpost open` of a large
 // S/MIME message: its own BER reader in front of OpenSSL), read in slices
 // of a size the first byte picks: a failure is DecryptionFailedError, and
-// what it opens is what CmsDecrypt opens.
+// what it opens is what CmsDecrypt opens. And to CmsSignedDataSplit (an
+// opaque signed layer streamed): what it splits verifies as the whole.
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -52,6 +53,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (!opened->has_value()) {
     if (!streamed.empty()) std::abort();
   } else if (plain.ok() && *plain != streamed) {
+    std::abort();
+  }
+  // The same bytes as an opaque SignedData split a slice at a time (an
+  // opaque signed layer of `sealpost open`, same reader): a failure is
+  // DecryptionFailedError; what it splits verifies as the whole does.
+  sealpost::StringSource again(bytes, slice);
+  std::string content;
+  auto detached = crypto::CmsSignedDataSplit(again, [&](std::string_view b) {
+    content.append(b);
+    return sealpost::Status::Ok();
+  });
+  if (!detached.ok()) {
+    if (!crypto::IsDecryptionFailed(detached.status())) std::abort();
+    return 0;
+  }
+  crypto::CmsSignature whole = crypto::CmsVerifySignature(bytes, "");
+  sealpost::StringSource content_source(content, slice);
+  auto split = crypto::CmsVerifyDetachedStream(*detached, content_source);
+  if (!split.ok()) std::abort();
+  if (whole.verified && !content.empty() &&
+      (!split->verified || whole.content != content)) {
     std::abort();
   }
   return 0;

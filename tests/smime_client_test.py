@@ -248,6 +248,96 @@ class SmimeClientTest(PkiCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertEqual(r.stdout, b"")
 
+    def test_open_a_large_signed_message(self):
+        """20 MB signed by `openssl cms -sign -binary -stream` (8-bit
+        bytes, bare LF inside the signed part), signed only and signed
+        then encrypted: the server spools the signed part and checks the
+        signature as it reads it back (issue 14); `sealpost open` gives
+        the entity byte for byte and verified=yes. A changed byte is
+        verified=no; a cut message is an error with nothing written; Bob
+        opens nothing of Alice's. Opaque signed-data (DER and BER)
+        streams too."""
+        tag = unique()
+        line = (bytes(range(128, 256)) + b"\n" + bytes(range(33, 127))
+                + b"\r\n")
+        entity = (b"Content-Type: application/octet-stream\r\n"
+                  b"Content-Transfer-Encoding: binary\r\n\r\n"
+                  b"secret-" + tag.encode() + b"\r\n"
+                  + line * (20 * 1024 * 1024 // len(line)))
+        path_in = self.write("bigsig-entity-" + tag, entity)
+        signed = self.pki.path("bigsig-" + tag + ".eml")
+        run(["openssl", "cms", "-sign", "-binary", "-stream", "-crlfeol",
+             "-in", path_in, "-signer", "carol.pem", "-inkey", "carol.key",
+             "-from", "carol@partner.test", "-to", "alice@example.com",
+             "-subject", "bigsig " + tag, "-out", signed], self.pki.dir)
+        enc = self.pki.path("bigsigenc-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-binary", "-stream", "-crlfeol",
+             "-aes256", "-in", signed, "-from", "carol@partner.test", "-to",
+             "alice@example.com", "-subject", "bigsigenc " + tag, "-out",
+             enc, "alice.pem"], self.pki.dir)
+        out = self.pki.path("bigsig-out-" + tag + ".eml")
+        for mail, decrypted in ((signed, False), (enc, True)):
+            r = self.sealpost("alice@example.com", "open", "--out", out, mail)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"Signature: signed; verified=yes; "
+                          b"signer=carol@partner.test", r.stderr)
+            self.assertEqual(b"decrypted with your certificate" in r.stderr,
+                             decrypted)
+            with open(out, "rb") as f:
+                opened = f.read()
+            at = opened.index(b"MIME-Version: 1.0\r\n") + 19
+            self.assertTrue(opened[at:] == entity, "the entity differs")
+            os.remove(out)
+        with open(signed, "rb") as f:
+            made = f.read()
+        # One changed byte of the signed part: verified=no, as for a
+        # small message.
+        bad = self.write("bigsig-bad-" + tag + ".eml",
+                         made.replace(b"secret-", b"Secret-", 1))
+        r = self.sealpost("alice@example.com", "open", "--out", out, bad)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"verified=no", r.stderr)
+        os.remove(out)
+        # Cut in the signed part or the signature: an error, no file.
+        for cut in (len(made) // 2, len(made) - 200):
+            path = self.write("bigsig-cut-" + tag + ".eml", made[:cut])
+            r = self.sealpost("alice@example.com", "open", "--out", out, path)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(b"multipart/signed message is malformed", r.stderr)
+            self.assertFalse(os.path.exists(out))
+        # Bob, with a key of his own: refused, nothing written.
+        r = self.sealpost("bob@example.com", "open", "--out", out, enc)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"no private key of bob@example.com", r.stderr)
+        self.assertFalse(os.path.exists(out))
+        # Opaque signed-data, DER and BER (-stream): its content spooled
+        # from the SignedData as it is read, verified too; cut, an error.
+        for stream in ([], ["-stream"]):
+            opaque = self.pki.path("bigsig-opaque-" + tag + ".eml")
+            run(["openssl", "cms", "-sign", "-binary", "-nodetach",
+                 "-crlfeol", "-in", path_in, "-signer", "carol.pem",
+                 "-inkey", "carol.key", "-from", "carol@partner.test",
+                 "-subject", "opaque " + tag, "-out", opaque] + stream,
+                self.pki.dir)
+            r = self.sealpost("alice@example.com", "open", "--out", out,
+                              opaque)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"Signature: signed; verified=yes; "
+                          b"signer=carol@partner.test", r.stderr)
+            with open(out, "rb") as f:
+                opened = f.read()
+            at = opened.index(b"MIME-Version: 1.0\r\n") + 19
+            self.assertTrue(opened[at:] == entity, "the opaque entity differs")
+            os.remove(out)
+            with open(opaque, "rb") as f:
+                made = f.read()
+            cut = self.write("bigsig-opaque-cut-" + tag + ".eml",
+                             made[:len(made) // 2])
+            r = self.sealpost("alice@example.com", "open", "--out", out, cut)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(b"malformed or cut short", r.stderr)
+            self.assertFalse(os.path.exists(out))
+
     def test_open_clear_and_opaque_signed(self):
         tag = unique()
         entity = self.entity(tag)

@@ -122,7 +122,8 @@ Response OpenSpooled(const ApiContext& ctx, smime::CertificateDirectory& certs,
   std::shared_ptr<crypto::Spool> out = std::move(*spool);
   auto opened = smime::OpenMailStream(
       certs, *req.body_source, caller.email,
-      [&out](std::string_view bytes) { return out->Append(bytes); });
+      [&out](std::string_view bytes) { return out->Append(bytes); },
+      ctx.spool_dir);
   AuditOpen(ctx, caller, opened);
   if (!opened.ok()) return FromStatus(opened.status());
   if (Status st = out->Finish(); !st.ok()) return FromStatus(st);

@@ -9,7 +9,9 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -299,11 +301,84 @@ Result<std::string> CmsSign(std::string_view content,
   return Der(cms.get());
 }
 
-CmsSignature CmsVerifySignature(std::string_view der,
-                                std::string_view detached) {
+namespace {
+
+// A BIO that reads what a ByteSource gives (its Read errors kept in
+// `status`), for CMS_verify to digest detached content as it reads it.
+struct SourceBioState {
+  ByteSource* source = nullptr;
+  std::string slice;
+  size_t at = 0;
+  bool at_end = false;
+  Status status;
+};
+
+int SourceBioRead(BIO* bio, char* data, int len) {
+  auto* st = static_cast<SourceBioState*>(BIO_get_data(bio));
+  if (st == nullptr || len <= 0) return 0;
+  if (st->at == st->slice.size()) {
+    if (st->at_end || !st->status.ok()) return 0;
+    st->slice.clear();
+    st->at = 0;
+    auto n = st->source->Read(64 << 10, &st->slice);
+    if (!n.ok()) {
+      st->status = n.status();
+      return -1;
+    }
+    if (*n == 0) {
+      st->at_end = true;
+      return 0;
+    }
+  }
+  size_t n = std::min(static_cast<size_t>(len), st->slice.size() - st->at);
+  std::memcpy(data, st->slice.data() + st->at, n);
+  st->at += n;
+  return static_cast<int>(n);
+}
+
+long SourceBioCtrl(BIO* bio, int cmd, long, void*) {
+  auto* st = static_cast<SourceBioState*>(BIO_get_data(bio));
+  switch (cmd) {
+    case BIO_CTRL_EOF:
+      return st != nullptr && st->at_end && st->at == st->slice.size();
+    case BIO_CTRL_FLUSH:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+int SourceBioCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* SourceBioMethod() {
+  static const BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                 "sealpost byte source");
+    if (m == nullptr) return static_cast<BIO_METHOD*>(nullptr);
+    BIO_meth_set_read(m, SourceBioRead);
+    BIO_meth_set_ctrl(m, SourceBioCtrl);
+    BIO_meth_set_create(m, SourceBioCreate);
+    return m;
+  }();
+  return method;
+}
+
+void CopyCertificate(X509* x, std::string* out) {
+  int n = i2d_X509(x, nullptr);
+  if (n <= 0) return;
+  out->resize(static_cast<size_t>(n));
+  auto* q = reinterpret_cast<unsigned char*>(out->data());
+  i2d_X509(x, &q);
+}
+
+// CmsVerifySignature with the detached content read from `content` (null
+// for an opaque SignedData); `detached` says whether there is one.
+CmsSignature Verify(std::string_view der, BIO* content, bool detached) {
   CmsSignature out;
-  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX) ||
-      detached.size() > static_cast<size_t>(INT_MAX)) {
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) {
     out.reason = "no signature";
     return out;
   }
@@ -316,20 +391,49 @@ CmsSignature CmsVerifySignature(std::string_view der,
   }
   if (STACK_OF(X509)* certs = CMS_get1_certs(cms.get())) {
     for (int i = 0; i < sk_X509_num(certs); ++i) {
-      X509* x = sk_X509_value(certs, i);
-      int n = i2d_X509(x, nullptr);
-      if (n <= 0) continue;
-      std::string d(static_cast<size_t>(n), '\0');
-      auto* q = reinterpret_cast<unsigned char*>(d.data());
-      i2d_X509(x, &q);
-      out.certificates.push_back(std::move(d));
+      std::string d;
+      CopyCertificate(sk_X509_value(certs, i), &d);
+      if (!d.empty()) out.certificates.push_back(std::move(d));
     }
     sk_X509_pop_free(certs, X509_free);
   }
-  if ((CMS_is_detached(cms.get()) == 1) != !detached.empty()) {
+  if ((CMS_is_detached(cms.get()) == 1) != detached) {
     ERR_clear_error();
-    out.reason = detached.empty() ? "the signed content is missing"
-                                  : "not a detached signature";
+    out.reason =
+        detached ? "not a detached signature" : "the signed content is missing";
+    return out;
+  }
+  // Detached content is digested as it is read and not kept (a null sink);
+  // an opaque SignedData's content is kept to be returned.
+  BioPtr sink(detached ? nullptr : BIO_new(BIO_s_mem()));
+  if (!detached && !sink) return out;
+  int ok = CMS_verify(cms.get(), nullptr, nullptr, content, sink.get(),
+                      CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+  if (STACK_OF(X509)* signers = CMS_get0_signers(cms.get())) {
+    if (sk_X509_num(signers) > 0) {
+      CopyCertificate(sk_X509_value(signers, 0), &out.signer);
+    }
+    sk_X509_free(signers);
+  }
+  if (ok != 1) {
+    unsigned long e = ERR_peek_last_error();
+    const char* r = e != 0 ? ERR_reason_error_string(e) : nullptr;
+    out.reason = r != nullptr ? r : "the signature does not verify";
+    ERR_clear_error();
+    return out;
+  }
+  if (!detached) out.content = ReadAll(sink.get());
+  out.verified = true;
+  return out;
+}
+
+}  // namespace
+
+CmsSignature CmsVerifySignature(std::string_view der,
+                                std::string_view detached) {
+  if (detached.size() > static_cast<size_t>(INT_MAX)) {
+    CmsSignature out;
+    out.reason = "no signature";
     return out;
   }
   // The content behind a buffering BIO: OpenSSL 3.0's CMS_verify copies a
@@ -343,35 +447,25 @@ CmsSignature CmsVerifySignature(std::string_view der,
     if (mem == nullptr || buffer == nullptr) {
       BIO_free(mem);
       BIO_free(buffer);
-      return out;
+      return CmsSignature{};
     }
     content.reset(BIO_push(buffer, mem));
   }
-  BioPtr sink(BIO_new(BIO_s_mem()));
-  if (!sink) return out;
-  int ok = CMS_verify(cms.get(), nullptr, nullptr, content.get(), sink.get(),
-                      CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
-  if (STACK_OF(X509)* signers = CMS_get0_signers(cms.get())) {
-    if (sk_X509_num(signers) > 0) {
-      X509* x = sk_X509_value(signers, 0);
-      int n = i2d_X509(x, nullptr);
-      if (n > 0) {
-        out.signer.resize(static_cast<size_t>(n));
-        auto* q = reinterpret_cast<unsigned char*>(out.signer.data());
-        i2d_X509(x, &q);
-      }
-    }
-    sk_X509_free(signers);
-  }
-  if (ok != 1) {
-    unsigned long e = ERR_peek_last_error();
-    const char* r = e != 0 ? ERR_reason_error_string(e) : nullptr;
-    out.reason = r != nullptr ? r : "the signature does not verify";
-    ERR_clear_error();
-    return out;
-  }
-  if (detached.empty()) out.content = ReadAll(sink.get());
-  out.verified = true;
+  return Verify(der, content.get(), !detached.empty());
+}
+
+Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
+                                             ByteSource& content) {
+  SP_RETURN_IF_ERROR(content.Restart());
+  const BIO_METHOD* method = SourceBioMethod();
+  BioPtr bio(method != nullptr ? BIO_new(method) : nullptr);
+  if (!bio) return InternalError("cannot make a BIO");
+  SourceBioState state;
+  state.source = &content;
+  BIO_set_data(bio.get(), &state);
+  CmsSignature out = Verify(der, bio.get(), /*detached=*/true);
+  BIO_set_data(bio.get(), nullptr);
+  if (!state.status.ok()) return state.status;
   return out;
 }
 

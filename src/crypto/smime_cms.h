@@ -134,6 +134,15 @@ struct CmsSignature {
 CmsSignature CmsVerifySignature(std::string_view der,
                                 std::string_view detached);
 
+// CmsVerifySignature of a detached SignedData `der` over what `content`
+// gives from its first byte to its end (Restart first), digested as it is
+// read a slice at a time, never whole in memory (issue 14: a large
+// multipart/signed's first part, spooled). The same results as
+// CmsVerifySignature over the same bytes; a failure of `content` is
+// returned as it is (then nothing was verified).
+Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
+                                             ByteSource& content);
+
 // The content of a DER EnvelopedData or AuthEnvelopedData, for the holder of
 // the PKCS#8 `private_key` whose certificate is `certificate` (DER).
 // DecryptionFailedError() on any failure.

@@ -31,6 +31,10 @@ constexpr std::string_view kEnvelopedOid =
 constexpr std::string_view kAuthEnvelopedOid =
     "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17";
 
+// id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
+constexpr std::string_view kSignedOid =
+    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+
 Status Malformed() { return DecryptionFailedError(); }
 
 // `in` read forward through a small buffer, counting what was consumed.
@@ -414,6 +418,43 @@ Result<std::optional<size_t>> CmsDecryptStream(
   }
   SP_RETURN_IF_ERROR(emit(outl));
   return which;
+}
+
+Result<std::string> CmsSignedDataSplit(
+    ByteSource& in, const std::function<Status(std::string_view)>& content) {
+  Reader r(in);
+  SP_ASSIGN_OR_RETURN(Open ci, EnterExpect(r, nullptr, 0x30));
+  SP_ASSIGN_OR_RETURN(std::string oid, Expect(r, ci, 0x06));
+  if (oid != kSignedOid) return Malformed();
+  SP_ASSIGN_OR_RETURN(Open explicit0, EnterExpect(r, &ci, 0xa0));
+  SP_ASSIGN_OR_RETURN(Open sd, EnterExpect(r, &explicit0, 0x30));
+  SP_ASSIGN_OR_RETURN(std::string version, Expect(r, sd, 0x02));
+  SP_ASSIGN_OR_RETURN(std::string digests, Expect(r, sd, 0x31));
+  SP_ASSIGN_OR_RETURN(Open eci, EnterExpect(r, &sd, 0x30));
+  SP_ASSIGN_OR_RETURN(std::string type, Expect(r, eci, 0x06));
+  // eContent [0] EXPLICIT OCTET STRING, primitive or in chunks: given on.
+  SP_ASSIGN_OR_RETURN(Open e0, EnterExpect(r, &eci, 0xa0));
+  SP_ASSIGN_OR_RETURN(bool empty, AtEnd(r, e0));
+  if (empty) return Malformed();
+  SP_ASSIGN_OR_RETURN(Tlv octets, ReadTlv(r));
+  if ((octets.tag & 0xdf) != 0x04) return Malformed();
+  SP_RETURN_IF_ERROR(PassOctets(r, octets, e0, 0, content));
+  SP_RETURN_IF_ERROR(Close(r, e0));
+  SP_RETURN_IF_ERROR(Close(r, eci));
+  // certificates, crls, signerInfos: as they came (1 MiB in all at most).
+  std::string rest;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(bool done, AtEnd(r, sd));
+    if (done) break;
+    SP_RETURN_IF_ERROR(ReadElement(r, sd, 0, &rest));
+  }
+  SP_RETURN_IF_ERROR(Close(r, sd));
+  SP_RETURN_IF_ERROR(Close(r, explicit0));
+  SP_RETURN_IF_ERROR(Close(r, ci));
+  SP_ASSIGN_OR_RETURN(bool more, r.Have(1));
+  if (more) return Malformed();
+  return Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, version + digests +
+                                                    Wrap(0x30, type) + rest)));
 }
 
 }  // namespace sealpost::crypto

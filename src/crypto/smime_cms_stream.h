@@ -48,6 +48,18 @@ Result<std::optional<size_t>> CmsDecryptStream(
     ByteSource& in, std::span<const CmsKeyRef> keys,
     const std::function<Status(std::string_view)>& out);
 
+// An opaque SignedData (DER or BER, as `openssl cms -sign -nodetach
+// -stream` and CmsStreamWriter make it) read from `in` (from where it
+// stands) with the same reader: its eContent (primitive or in chunks) is
+// handed to `content` a slice at a time, and the rest is given back as a
+// detached SignedData (everything but the eContent, 1 MiB at most), for
+// CmsVerifyDetachedStream over what `content` got. OK only when the whole
+// input was read, its structure closed and nothing follows; otherwise
+// DecryptionFailedError() (malformed), or an error of `in` or `content`
+// as it is; what `content` got is then not the content.
+Result<std::string> CmsSignedDataSplit(
+    ByteSource& in, const std::function<Status(std::string_view)>& content);
+
 }  // namespace sealpost::crypto
 
 #endif  // SEALPOST_CRYPTO_SMIME_CMS_STREAM_H_

@@ -296,3 +296,88 @@ TEST(SmimeCmsStreamTest, GarbageIsRefused) {
 
 }  // namespace
 }  // namespace sealpost::crypto
+
+namespace sealpost::crypto {
+namespace {
+
+// What CmsSignedDataSplit gives for `cms` read `slice` bytes at a time.
+Result<std::string> Split(std::string_view cms, size_t slice,
+                          std::string* content) {
+  StringSource in(cms, slice);
+  content->clear();
+  return CmsSignedDataSplit(in, [content](std::string_view b) {
+    content->append(b);
+    return Status::Ok();
+  });
+}
+
+// An opaque SignedData, DER (ours, openssl's) or BER (ours streamed,
+// openssl -stream), split at every slice size: its content byte for byte,
+// and the detached rest verifies over it as the whole one does; every
+// truncation, and anything but a SignedData, fails.
+TEST(SmimeCmsSignedSplitTest, SplitsDerAndBerAndVerifiesAsWhole) {
+  Keys k;
+  const std::string content = Content(70000);
+  k.pki.Write("in.bin", content);
+  ASSERT_TRUE(k.pki.Run(
+      "openssl cms -sign -binary -nodetach -in in.bin -outform DER -signer "
+      "bob.pem -inkey bob.key -out der.p7s && "
+      "openssl cms -sign -binary -nodetach -stream -in in.bin -outform DER "
+      "-signer bob.pem -inkey bob.key -out ber.p7s"));
+  auto ours = CmsSign(content, k.bob_der, k.bob_key, {}, /*detached=*/false);
+  ASSERT_TRUE(ours.ok());
+  auto writer = CmsStreamWriter::Sign(k.bob_der, k.bob_key, {}, false, {});
+  ASSERT_TRUE(writer.ok());
+  std::string streamed;
+  for (size_t at = 0; at < content.size(); at += 9000) {
+    ASSERT_TRUE((*writer)->Write(content.substr(at, 9000), &streamed).ok());
+  }
+  ASSERT_TRUE((*writer)->Finish(&streamed).ok());
+  const std::string ber = k.pki.Read("ber.p7s");
+  ASSERT_EQ(ber.substr(0, 2), std::string("\x30\x80"));  // really BER
+  const std::string inputs[] = {k.pki.Read("der.p7s"), ber, *ours, streamed};
+  for (const auto& cms : inputs) {
+    CmsSignature whole = CmsVerifySignature(cms, "");
+    ASSERT_TRUE(whole.verified) << whole.reason;
+    for (size_t slice : {size_t{3}, size_t{4097}, StringSource::kWhole}) {
+      std::string got;
+      auto der = Split(cms, slice, &got);
+      ASSERT_TRUE(der.ok()) << der.status().ToString() << " slice " << slice;
+      EXPECT_TRUE(got == content) << "slice " << slice;
+      EXPECT_LT(der->size(), size_t{8000});
+      StringSource again(got, 5000);
+      auto sig = CmsVerifyDetachedStream(*der, again);
+      ASSERT_TRUE(sig.ok());
+      EXPECT_TRUE(sig->verified) << sig->reason;
+      EXPECT_EQ(sig->signer, whole.signer);
+      std::string changed = got;
+      changed[changed.size() / 2] ^= 1;
+      StringSource bad(changed, 5000);
+      sig = CmsVerifyDetachedStream(*der, bad);
+      ASSERT_TRUE(sig.ok());
+      EXPECT_FALSE(sig->verified);
+      EXPECT_EQ(sig->reason, [&] {
+        std::string opaque = cms;
+        opaque[opaque.find(content.substr(35000, 64)) + 64 +
+               (changed.size() / 2 - 35064)] ^= 1;
+        return CmsVerifySignature(opaque, "").reason;
+      }());
+    }
+    for (size_t cut = 1; cut < cms.size(); cut += cut < 200 ? 7 : 3001) {
+      std::string got;
+      auto der = Split(cms.substr(0, cut), 4097, &got);
+      EXPECT_TRUE(!der.ok() && IsDecryptionFailed(der.status())) << cut;
+    }
+    std::string got;
+    auto trailing = Split(cms + "x", 4097, &got);
+    EXPECT_TRUE(!trailing.ok() && IsDecryptionFailed(trailing.status()));
+  }
+  // An EnvelopedData is not a SignedData.
+  std::string got;
+  auto enveloped = CmsEncrypt(content, {k.bob_der});
+  ASSERT_TRUE(enveloped.ok());
+  EXPECT_FALSE(Split(*enveloped, 4097, &got).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::crypto

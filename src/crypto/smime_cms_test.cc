@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/test_pki_for_testing.h"
@@ -193,6 +195,51 @@ TEST(SmimeCmsTest, StreamedSignatureFailsWithItsSource) {
   EXPECT_EQ(
       CmsSignStream(source, "junk", file->private_key, {}).status().code(),
       StatusCode::kInvalidArgument);
+}
+
+// A detached signature checked over content read a slice at a time says
+// what the in-memory check says, for openssl's signature and ours, whole
+// or changed; a source failing half way is its error, not a verdict.
+TEST(SmimeCmsTest, DetachedStreamVerifiesAsInMemory) {
+  TestPki pki;
+  pki.MakeLeaf("alice", "alice@example.com");
+  pki.MakePkcs12("alice", "pw");
+  auto file = ReadCertificateFile(pki.Read("alice.p12"),
+                                  SecretBytes::FromStringInsecure("pw"));
+  ASSERT_TRUE(file.ok());
+  const std::string cert = pki.Read("alice.der");
+  const std::string entity = LargeEntity();
+  pki.Write("content.txt", entity);
+  ASSERT_TRUE(
+      pki.Run("openssl cms -sign -binary -outform DER -in content.txt -signer "
+              "alice.pem -inkey alice.key -out ossl.der 2>/dev/null"));
+  auto ours = CmsSign(entity, cert, file->private_key, {}, true, {});
+  ASSERT_TRUE(ours.ok());
+  std::string changed = entity;
+  changed[changed.size() / 2] ^= 1;
+  for (const std::string& der : {pki.Read("ossl.der"), *ours}) {
+    for (const std::string* content : {&entity, &std::as_const(changed)}) {
+      CmsSignature whole = CmsVerifySignature(der, *content);
+      for (size_t slice : {size_t{1000}, size_t{64 << 10}}) {
+        StringSource source(*content, slice);
+        auto streamed = CmsVerifyDetachedStream(der, source);
+        ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+        EXPECT_EQ(streamed->verified, whole.verified);
+        EXPECT_EQ(streamed->verified, content == &entity);
+        EXPECT_EQ(streamed->reason, whole.reason);
+        EXPECT_EQ(streamed->signer, whole.signer);
+        EXPECT_EQ(streamed->certificates, whole.certificates);
+        EXPECT_TRUE(streamed->content.empty());
+      }
+    }
+  }
+  FailingSource cut(entity, 1 << 20);
+  EXPECT_EQ(CmsVerifyDetachedStream(*ours, cut).status().code(),
+            StatusCode::kInternal);
+  StringSource empty(std::string_view(""));
+  auto none = CmsVerifyDetachedStream("junk", empty);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->verified);
 }
 
 TEST(SmimeCmsTest, NeedsRecipients) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/strings.h"
 #include "crypto/errors.h"
 #include "crypto/random.h"
 #include "mime/facts.h"
@@ -12,6 +13,7 @@
 #include "smime/enveloped_mail.h"
 #include "smime/mail_stream.h"
 #include "smime/signed_mail.h"
+#include "smime/signed_stream.h"
 #include "smime/streamed_mail.h"
 
 namespace sealpost::smime {
@@ -266,81 +268,153 @@ bool IsBase64Enveloped(std::string_view header) {
          strncasecmp(cte.c_str() + first, "base64", 6) == 0;
 }
 
-// What is opened whole (a signed layer, mail that is not base64
-// enveloped-data): at most what the server held in memory before.
+// Whether the header section `header` is that of an opaque signed-data
+// (application/pkcs7-mime; smime-type=signed-data), as CheckSignature sees
+// it.
+bool IsOpaqueSigned(std::string_view header) {
+  const std::string type = HeaderField(header, "Content-Type").value_or("");
+  return MediaType(type) == "application/pkcs7-mime" &&
+         AsciiLower(ContentTypeParam(type, "smime-type")) == "signed-data";
+}
+
+// What is still opened whole (encrypted mail that is not in base64): at
+// most what the server held in memory before streaming.
 constexpr size_t kMaxOpenedWhole = size_t{72} << 20;
 
-// OpenMail of `message` read whole (72 MiB at most), written to `out`.
-Result<OpenedMail> OpenWhole(
-    CertificateDirectory& certs, ByteSource& message, std::string_view address,
-    const std::function<Status(std::string_view)>& out) {
-  SP_RETURN_IF_ERROR(message.Restart());
+// The layer `current` (and any inside it) opened by OpenMail, read whole
+// (72 MiB at most), into `opened` (after the `layers` streamed before it)
+// and `out`.
+Status OpenRestWhole(CertificateDirectory& certs, ByteSource& current,
+                     std::string_view address, int layers,
+                     const std::function<Status(std::string_view)>& out,
+                     OpenedMail* opened) {
+  SP_RETURN_IF_ERROR(current.Restart());
   std::string whole;
   for (;;) {
-    SP_ASSIGN_OR_RETURN(size_t n, message.Read(1 << 20, &whole));
+    SP_ASSIGN_OR_RETURN(size_t n, current.Read(1 << 20, &whole));
     if (n == 0) break;
     if (whole.size() > kMaxOpenedWhole) {
       return FailedPreconditionError(
-          "this S/MIME message is opened whole (signed, or not base64 "
-          "enveloped-data), and may then be at most 72 MiB");
+          "this S/MIME message (or a layer inside it) is encrypted data not "
+          "in base64, which is opened whole and may then be at most 72 MiB "
+          "(signed and base64 encrypted mail of any size streams)");
     }
   }
-  SP_ASSIGN_OR_RETURN(OpenedMail opened, OpenMail(certs, whole, address));
+  auto inner = OpenMail(certs, whole, address);
+  if (!inner.ok() && layers > 0 &&
+      inner.status().code() == StatusCode::kInvalidArgument) {
+    // Not S/MIME after all (OpenMail would stop at it): as it came.
+    inner = OpenedMail{std::move(whole), "", {}};
+  }
+  if (!inner.ok()) return inner.status();
   std::string().swap(whole);
-  SP_RETURN_IF_ERROR(out(opened.message));
-  opened.message.clear();
-  return opened;
+  if (!inner->certificate_id.empty()) {
+    opened->certificate_id = std::move(inner->certificate_id);
+  }
+  for (auto& check : inner->signatures) {
+    opened->signatures.push_back(std::move(check));
+  }
+  return out(inner->message);
 }
 
 }  // namespace
 
 Result<OpenedMail> OpenMailStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view address,
-    const std::function<Status(std::string_view)>& out) {
-  std::string prefix;
-  bool at_end = false;
-  SP_RETURN_IF_ERROR(ReadHeaderSection(message, &prefix, &at_end));
-  const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
-  const size_t header_size = prefix.size() - hs.body.size();
-  const std::string_view header =
-      std::string_view(prefix).substr(0, header_size);
-  if ((!at_end && hs.header.size() == prefix.size()) ||
-      !IsBase64Enveloped(header)) {
-    return OpenWhole(certs, message, address, out);
+    const std::function<Status(std::string_view)>& out,
+    const std::string& spool_dir) {
+  OpenedMail opened;
+  // The original's fields stay outside every layer (RFC 8551 §3.1), as in
+  // OpenMail.
+  std::string outer;
+  // The layer being opened: `message`, then what the last layer opened to
+  // (a spool: nothing of the message is held whole).
+  ByteSource* current = &message;
+  std::unique_ptr<ByteSource> owned;
+  int layers = 0;
+  for (; layers < kMaxLayers; ++layers) {
+    std::string prefix;
+    bool at_end = false;
+    SP_RETURN_IF_ERROR(ReadHeaderSection(*current, &prefix, &at_end));
+    const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
+    const size_t header_size = prefix.size() - hs.body.size();
+    const std::string header = prefix.substr(0, header_size);
+    const bool header_ends = at_end || hs.header.size() != prefix.size();
+    if (layers == 0) {
+      outer = SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
+              "MIME-Version: 1.0\r\n";
+    }
+    if (!header_ends) {
+      // No end of the header section in its first MiB.
+      SP_RETURN_IF_ERROR(
+          OpenRestWhole(certs, *current, address, layers, out, &opened));
+      return opened;
+    }
+    std::unique_ptr<ByteSource> next;
+    if (IsBase64Enveloped(header)) {
+      EntitySink sink(outer, out, spool_dir);
+      Base64BodySource body(*current, header_size);
+      auto id = certs.DecryptStreamFor(
+          address, body, [&sink](std::string_view b) { return sink.Write(b); });
+      if (!id.ok() && crypto::IsDecryptionFailed(id.status())) {
+        return InvalidArgumentError(
+            "the S/MIME message is damaged or cut short: its encrypted "
+            "content does not open (nothing of it is given)");
+      }
+      if (!id.ok()) return id.status();
+      if (!*id) return NoKeyOpens(address);
+      opened.certificate_id = std::move(**id);
+      SP_RETURN_IF_ERROR(sink.Finish());
+      // Not S/MIME inside: it went to `out` as it was decrypted.
+      if (!sink.nested()) return opened;
+      SP_ASSIGN_OR_RETURN(next, sink.TakeNested());
+    } else if (std::optional<std::string> boundary =
+                   ClearSignedBoundary(header)) {
+      // Clear-signed: the signed part spooled and checked as it is read
+      // back; a signature that does not verify still unwraps its layer,
+      // as in OpenMail.
+      SP_ASSIGN_OR_RETURN(
+          StreamedSignature signed_layer,
+          OpenClearSignedStream(certs, *current, header, header_size, *boundary,
+                                spool_dir));
+      opened.signatures.push_back(std::move(signed_layer.check));
+      next = std::make_unique<EntitySource>(outer, 0,
+                                            std::move(signed_layer.content));
+    } else if (IsOpaqueSigned(header)) {
+      // Opaque signed-data: its content spooled from the SignedData as it
+      // is read. One that does not verify is left as it came, as in
+      // OpenMail (its content is not trusted to be the message).
+      SP_ASSIGN_OR_RETURN(StreamedSignature signed_layer,
+                          OpenOpaqueSignedStream(certs, *current, header,
+                                                 header_size, spool_dir));
+      const bool verified = signed_layer.check.verified;
+      opened.signatures.push_back(std::move(signed_layer.check));
+      if (!verified) break;
+      next = std::make_unique<EntitySource>(outer, 0,
+                                            std::move(signed_layer.content));
+    } else {
+      // What OpenMail opens and the stream does not: encrypted data not
+      // in base64. Anything else (a PGP signature) OpenMail leaves as it
+      // came, and so does the stream.
+      auto facts = mime::ExtractFacts(header, 0);
+      if (facts.ok() && facts->claims_smime_encrypted) {
+        SP_RETURN_IF_ERROR(
+            OpenRestWhole(certs, *current, address, layers, out, &opened));
+        return opened;
+      }
+      break;  // not S/MIME: the message as this layer gave it
+    }
+    owned = std::move(next);
+    current = owned.get();
   }
-  // The original's fields stay outside (RFC 8551 §3.1), as in OpenMail.
-  EntitySink sink(
-      SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
-          "MIME-Version: 1.0\r\n",
-      out, kMaxOpenedWhole);
-  Base64BodySource body(message, header_size);
-  auto id = certs.DecryptStreamFor(
-      address, body, [&sink](std::string_view b) { return sink.Write(b); });
-  if (!id.ok() && crypto::IsDecryptionFailed(id.status())) {
+  if (layers == 0 && opened.signatures.empty()) {
     return InvalidArgumentError(
-        "the S/MIME message is damaged or cut short: its encrypted content "
-        "does not open (nothing of it is given)");
+        "not S/MIME mail (no application/pkcs7-mime or multipart/signed "
+        "at the top)");
   }
-  if (!id.ok()) return id.status();
-  if (!*id) return NoKeyOpens(address);
-  SP_RETURN_IF_ERROR(sink.Finish());
-  if (!sink.nested()) {
-    OpenedMail opened;
-    opened.certificate_id = std::move(**id);
-    return opened;
-  }
-  // Signed (or encrypted again) inside: the rest is opened whole.
-  std::string whole = sink.TakeWhole();
-  auto inner = OpenMail(certs, whole, address);
-  if (!inner.ok() && inner.status().code() == StatusCode::kInvalidArgument) {
-    // Not S/MIME after all (OpenMail would stop at it): as it came.
-    inner = OpenedMail{std::move(whole), "", {}};
-  }
-  if (!inner.ok()) return inner.status();
-  if (inner->certificate_id.empty()) inner->certificate_id = std::move(**id);
-  SP_RETURN_IF_ERROR(out(inner->message));
-  inner->message.clear();
-  return inner;
+  SP_RETURN_IF_ERROR(current->Restart());
+  SP_RETURN_IF_ERROR(CopySource(*current, out));
+  return opened;
 }
 
 }  // namespace sealpost::smime

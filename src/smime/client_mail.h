@@ -46,21 +46,33 @@ Result<OpenedMail> OpenMail(CertificateDirectory& certs,
 
 // OpenMail for a message too large to hold (issue 14), read from
 // `message` (a spool, a file) a slice at a time, what it opens to written
-// to `out` a slice at a time (the result's `message` is empty). The common
-// large case streams: an application/pkcs7-mime EnvelopedData (AES-CBC)
-// or AuthEnvelopedData (AES-GCM) in base64, decrypted as it is read
-// (crypto::CmsDecryptStream), whose entity is not S/MIME itself. The rest
-// is opened whole by OpenMail, 72 MiB at most (FAILED_PRECONDITION
-// beyond): a signed entity inside (its signature is checked over it
-// whole), signed-only mail, a body not in base64. Refusals as OpenMail's,
-// decided before a byte is written; INVALID_ARGUMENT when the encrypted
-// content is damaged, cut short or (GCM) does not authenticate. On any
-// error what `out` got is not the message and must be thrown away: `out`
-// must hold it until OK (the API writes it to a spool that is answered
-// only then), since AES-GCM's plaintext comes before its tag is checked.
+// to `out` a slice at a time (the result's `message` and each signature's
+// `content` are empty), layer by layer as OpenMail, without holding any
+// layer whole: an application/pkcs7-mime EnvelopedData (AES-CBC) or
+// AuthEnvelopedData (AES-GCM) in base64 is decrypted as it is read
+// (crypto::CmsDecryptStream); a clear-signed layer (multipart/signed) has
+// its signed part spooled and its signature checked as that is read back
+// (smime/signed_stream.h), with OpenMail's checks and results; an opaque
+// signed-data layer has its content spooled from the SignedData as it is
+// read (crypto::CmsSignedDataSplit) and is checked the same way. An
+// entity that is S/MIME again (signed inside encrypted, triple wrap) is
+// spooled and opened as the next layer; spools are encrypted temporary
+// files in `spool_dir` ("" = /tmp). Still opened whole by OpenMail, 72
+// MiB at most (FAILED_PRECONDITION beyond): encrypted mail not in base64.
+// Refusals as OpenMail's, decided before a byte is written;
+// INVALID_ARGUMENT when the encrypted content is damaged, cut short or
+// (GCM) does not authenticate, and (unlike OpenMail, which gives such a
+// message back as it came with an unverified signature) when a signed
+// layer is malformed: a multipart/signed delimiter that never comes, a
+// signature part over 1 MiB or that never ends, a SignedData cut short.
+// On any error what `out` got is not the message and must be thrown
+// away: `out` must hold it until OK (the API writes it to a spool that is
+// answered only then), since AES-GCM's plaintext comes before its tag is
+// checked.
 Result<OpenedMail> OpenMailStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view address,
-    const std::function<Status(std::string_view)>& out);
+    const std::function<Status(std::string_view)>& out,
+    const std::string& spool_dir = "");
 
 struct SmimeMail {
   std::string message;  // what goes out

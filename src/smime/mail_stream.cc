@@ -107,27 +107,23 @@ Status EntitySink::Decide() {
   const mime::HeaderSection hs = mime::SplitHeaderSection(held_);
   auto facts = mime::ExtractFacts(outer_ + std::string(hs.header) + "\r\n", 0);
   if (facts.ok() && (facts->claims_smime_encrypted || facts->is_signed)) {
-    state_ = State::kWhole;
-    return Status::Ok();
+    state_ = State::kNested;
+    SP_ASSIGN_OR_RETURN(spool_, crypto::Spool::Create(spool_dir_));
+    SP_RETURN_IF_ERROR(spool_->Append(outer_));
+    SP_RETURN_IF_ERROR(spool_->Append(held_));
+  } else {
+    state_ = State::kStreaming;
+    SP_RETURN_IF_ERROR(out_(outer_));
+    SP_RETURN_IF_ERROR(out_(held_));
   }
-  state_ = State::kStreaming;
-  SP_RETURN_IF_ERROR(out_(outer_));
-  SP_RETURN_IF_ERROR(out_(held_));
   std::string().swap(held_);
   return Status::Ok();
 }
 
 Status EntitySink::Write(std::string_view bytes) {
   if (state_ == State::kStreaming) return out_(bytes);
+  if (state_ == State::kNested) return spool_->Append(bytes);
   held_.append(bytes);
-  if (state_ == State::kWhole) {
-    if (held_.size() > max_whole_) {
-      return FailedPreconditionError(
-          "the decrypted message is signed or encrypted again: opened whole, "
-          "it may be at most 72 MiB");
-    }
-    return Status::Ok();
-  }
   if (held_.find("\n\r\n") != std::string::npos ||
       held_.find("\n\n") != std::string::npos || held_.starts_with("\r\n") ||
       held_.starts_with("\n") || held_.size() >= kMaxEntityHeader) {
@@ -138,6 +134,14 @@ Status EntitySink::Write(std::string_view bytes) {
 
 Status EntitySink::Finish() {
   return state_ == State::kUndecided ? Decide() : Status::Ok();
+}
+
+Result<std::unique_ptr<SizedByteSource>> EntitySink::TakeNested() {
+  if (!spool_) return InternalError("the entity was not spooled");
+  SP_RETURN_IF_ERROR(spool_->Finish());
+  auto reader = spool_->Open();
+  spool_.reset();
+  return reader;
 }
 
 }  // namespace sealpost::smime

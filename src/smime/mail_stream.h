@@ -1,7 +1,7 @@
 // The pieces of opening a large S/MIME message a slice at a time (issue
 // 14, smime::OpenMailStream): its base64 body decoded as it is read, and
 // the decrypted entity passed on unless it is S/MIME itself (signed, or
-// encrypted again), which is then held whole for the in-memory opener.
+// encrypted again), which is then spooled to be opened as the next layer.
 //
 // Thread-safety: one thread at a time.
 #ifndef SEALPOST_SMIME_MAIL_STREAM_H_
@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "base/byte_source.h"
 #include "base/status.h"
+#include "crypto/spool.h"
 
 namespace sealpost::smime {
 
@@ -44,30 +46,33 @@ class Base64BodySource : public ByteSource {
 // Where the decrypted entity goes: its header section is held first (1
 // MiB at most) to see what it is. Not S/MIME: `outer` (the original's
 // fields and MIME-Version), then the entity, go to `out` as they come.
-// S/MIME (multipart/signed, application/pkcs7-mime): all of it is held,
-// `max_whole` bytes at most (FAILED_PRECONDITION beyond), for whole().
+// S/MIME (multipart/signed, application/pkcs7-mime): `outer` and the
+// entity go to an encrypted temporary spool in `spool_dir` ("" = /tmp),
+// to be opened as the next layer (TakeNested).
 class EntitySink {
  public:
   EntitySink(std::string outer,
              const std::function<Status(std::string_view)>& out,
-             size_t max_whole)
-      : outer_(std::move(outer)), out_(out), max_whole_(max_whole) {}
+             std::string spool_dir)
+      : outer_(std::move(outer)), out_(out), spool_dir_(std::move(spool_dir)) {}
   Status Write(std::string_view bytes);
   // After the last byte.
   Status Finish();
-  // Whether it was held whole; then the message (outer and entity).
-  bool nested() const { return state_ == State::kWhole; }
-  std::string TakeWhole() { return outer_ + std::move(held_); }
+  // Whether it was spooled (S/MIME inside); then the message (outer and
+  // entity), read from its first byte.
+  bool nested() const { return state_ == State::kNested; }
+  Result<std::unique_ptr<SizedByteSource>> TakeNested();
 
  private:
-  enum class State { kUndecided, kStreaming, kWhole };
+  enum class State { kUndecided, kStreaming, kNested };
   Status Decide();
 
   std::string outer_;
   const std::function<Status(std::string_view)>& out_;
-  size_t max_whole_;
+  std::string spool_dir_;
   State state_ = State::kUndecided;
   std::string held_;
+  std::shared_ptr<crypto::Spool> spool_;
 };
 
 }  // namespace sealpost::smime

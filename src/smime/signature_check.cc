@@ -125,12 +125,15 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     std::string_view body = hs.body;
     // RFC 2046 §5.1.1: a delimiter starts a line; the CRLF before it
     // belongs to it.
-    size_t first = body.starts_with(delim) ? 0 : body.find("\r\n" + delim);
+    // (A body that starts with CRLF and the delimiter has it at 0 too:
+    // the line's end is looked for after the delimiter either way.)
+    const bool at_top = body.starts_with(delim);
+    size_t first = at_top ? 0 : body.find("\r\n" + delim);
     if (first == std::string_view::npos) {
       check.reason = "no signed part";
       return std::optional<SignatureCheck>(check);
     }
-    size_t start = body.find("\r\n", first + (first == 0 ? 0 : 2));
+    size_t start = body.find("\r\n", first + (at_top ? 0 : 2));
     size_t next = start == std::string_view::npos
                       ? std::string_view::npos
                       : body.find("\r\n" + delim, start + 2);
@@ -169,7 +172,17 @@ Result<std::optional<SignatureCheck>> CheckSignature(
   }
   crypto::CmsSignature sig = crypto::CmsVerifySignature(der, detached);
   if (detached.empty()) check.content = std::move(sig.content);
-  std::string from = FromAddress(HeaderField(hs.header, "From").value_or(""));
+  SP_ASSIGN_OR_RETURN(SignatureCheck judged,
+                      JudgeSignature(certs, hs.header, std::move(sig)));
+  judged.content = std::move(check.content);
+  return std::optional<SignatureCheck>(std::move(judged));
+}
+
+Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
+                                      std::string_view header,
+                                      crypto::CmsSignature sig) {
+  SignatureCheck check;
+  std::string from = FromAddress(HeaderField(header, "From").value_or(""));
   bool can_sign = false;
   if (!sig.signer.empty()) {
     auto info = crypto::InspectCertificate(sig.signer);
@@ -185,7 +198,7 @@ Result<std::optional<SignatureCheck>> CheckSignature(
   }
   if (!sig.verified) {
     check.reason = sig.reason;
-    return std::optional<SignatureCheck>(check);
+    return check;
   }
   SP_ASSIGN_OR_RETURN(CertView view,
                       certs.EvaluateSigner(sig.signer, sig.certificates));
@@ -194,20 +207,20 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     check.reason = "the signer's certificate is " +
                    std::string(CertStatusName(view.status)) + ": " +
                    view.reason;
-    return std::optional<SignatureCheck>(check);
+    return check;
   }
   if (!can_sign) {
     check.reason = "the signer's certificate may not sign mail";
-    return std::optional<SignatureCheck>(check);
+    return check;
   }
   if (from.empty() || check.signer.empty() ||
       !EmailMatches(check.signer, from)) {
     check.reason = "the signer's certificate does not name the From address";
-    return std::optional<SignatureCheck>(check);
+    return check;
   }
   check.verified = true;
   check.signer_certificate = std::move(sig.signer);
-  return std::optional<SignatureCheck>(check);
+  return check;
 }
 
 }  // namespace sealpost::smime

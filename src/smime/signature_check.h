@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "crypto/smime_cms.h"
 #include "smime/certificate_directory.h"
 
 namespace sealpost::smime {
@@ -37,6 +38,13 @@ struct SignatureCheck {
 // nullopt when the message's top level is not an S/MIME signature.
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message);
+
+// CheckSignature's verdict once the SignedData was verified into `sig`:
+// the signer's chain, its use and the From address of `header` (the
+// message's header section). `content` is left empty.
+Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
+                                      std::string_view header,
+                                      crypto::CmsSignature sig);
 
 // The unfolded value of the first field `name` (any case) in the header
 // section `header`; nullopt when there is none.

@@ -1,0 +1,234 @@
+#include "smime/signed_stream.h"
+
+#include <algorithm>
+
+#include "base/encoding.h"
+#include "base/strings.h"
+#include "crypto/errors.h"
+#include "crypto/smime_cms.h"
+#include "crypto/smime_cms_stream.h"
+#include "crypto/spool.h"
+#include "mime/header_section.h"
+#include "smime/mail_stream.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr size_t kSlice = 64 << 10;
+
+Status Malformed(std::string_view what) {
+  return InvalidArgumentError("the multipart/signed message is malformed: " +
+                              std::string(what) + " (nothing was opened)");
+}
+
+}  // namespace
+
+ClearSignedScanner::ClearSignedScanner(
+    std::string_view boundary, std::function<Status(std::string_view)> content,
+    size_t max_signature)
+    : delim_("--" + std::string(boundary)),
+      pattern_("\r\n" + delim_),
+      content_(std::move(content)),
+      max_signature_(max_signature) {}
+
+Status ClearSignedScanner::Write(std::string_view bytes) {
+  if (state_ == State::kEpilogue) return Status::Ok();
+  buf_.append(bytes);
+  return Scan(/*last=*/false);
+}
+
+// Each state looks at buf_, which starts where CheckSignature's next
+// search starts; what can no longer start a match is dropped (or given).
+Status ClearSignedScanner::Scan(bool last) {
+  const size_t hold = pattern_.size() - 1;
+  for (;;) {
+    switch (state_) {
+      case State::kPreamble: {
+        if (at_start_) {
+          // A body that starts with the delimiter (no CRLF before it).
+          if (buf_.size() < delim_.size() && !last &&
+              std::string_view(delim_).starts_with(buf_)) {
+            return Status::Ok();
+          }
+          at_start_ = false;
+          if (buf_.starts_with(delim_)) {
+            state_ = State::kDelimLine;
+            continue;
+          }
+        }
+        size_t pos = buf_.find(pattern_);
+        if (pos != std::string::npos) {
+          buf_.erase(0, pos + 2);
+          state_ = State::kDelimLine;
+          continue;
+        }
+        if (buf_.size() > hold) buf_.erase(0, buf_.size() - hold);
+        return Status::Ok();
+      }
+      case State::kDelimLine:
+      case State::kSigDelimLine: {
+        // The rest of the delimiter line, up to its CRLF.
+        size_t pos = buf_.find("\r\n");
+        if (pos == std::string::npos) {
+          if (buf_.size() > 1) buf_.erase(0, buf_.size() - 1);
+          return Status::Ok();
+        }
+        if (state_ == State::kDelimLine) {
+          buf_.erase(0, pos + 2);
+          state_ = State::kContent;
+        } else {
+          // The signature part's end is looked for from this CRLF on.
+          buf_.erase(0, pos);
+          state_ = State::kSig;
+        }
+        continue;
+      }
+      case State::kContent: {
+        size_t pos = buf_.find(pattern_);
+        if (pos != std::string::npos) {
+          SP_RETURN_IF_ERROR(content_(std::string_view(buf_).substr(0, pos)));
+          buf_.erase(0, pos + 2);
+          state_ = State::kSigDelimLine;
+          continue;
+        }
+        if (buf_.size() > hold) {
+          const size_t give = buf_.size() - hold;
+          SP_RETURN_IF_ERROR(content_(std::string_view(buf_).substr(0, give)));
+          buf_.erase(0, give);
+        }
+        return Status::Ok();
+      }
+      case State::kSig: {
+        size_t pos = buf_.find(pattern_);
+        if (pos == 0) return Malformed("its signature part is empty");
+        const size_t held = pos == std::string::npos ? buf_.size() : pos - 2;
+        if (held > max_signature_ + (pos == std::string::npos ? hold + 2 : 0)) {
+          return Malformed("its signature part is over " +
+                           std::to_string(max_signature_ >> 10) + " KiB");
+        }
+        if (pos != std::string::npos) {
+          signature_ = buf_.substr(2, pos - 2);
+          std::string().swap(buf_);
+          state_ = State::kEpilogue;
+          return Status::Ok();
+        }
+        return Status::Ok();
+      }
+      case State::kEpilogue:
+        buf_.clear();
+        return Status::Ok();
+    }
+  }
+}
+
+Status ClearSignedScanner::Finish() {
+  SP_RETURN_IF_ERROR(Scan(/*last=*/true));
+  switch (state_) {
+    case State::kPreamble:
+    case State::kDelimLine:
+      return Malformed("no signed part (its boundary never comes)");
+    case State::kContent:
+    case State::kSigDelimLine:
+      return Malformed("no signature part (the signed part never ends)");
+    case State::kSig:
+      return Malformed("the signature part does not end");
+    case State::kEpilogue:
+      return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> ClearSignedBoundary(std::string_view header) {
+  std::optional<std::string> ct = HeaderField(header, "Content-Type");
+  if (!ct || MediaType(*ct) != "multipart/signed" ||
+      !AsciiLower(ContentTypeParam(*ct, "protocol"))
+           .ends_with("pkcs7-signature")) {
+    return std::nullopt;
+  }
+  return ContentTypeParam(*ct, "boundary");
+}
+
+Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
+                                                ByteSource& message,
+                                                std::string_view header,
+                                                size_t header_size,
+                                                std::string_view boundary,
+                                                const std::string& spool_dir) {
+  if (boundary.empty()) return Malformed("it has no boundary");
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<crypto::Spool> spool,
+                      crypto::Spool::Create(spool_dir));
+  ClearSignedScanner scanner(
+      boundary, [&spool](std::string_view b) { return spool->Append(b); });
+  SP_RETURN_IF_ERROR(message.Restart());
+  uint64_t at = 0;
+  std::string slice;
+  for (;;) {
+    slice.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, message.Read(kSlice, &slice));
+    if (n == 0) break;
+    // The header section is skipped: the scan starts at the body.
+    const size_t from =
+        at >= header_size ? 0 : std::min<uint64_t>(n, header_size - at);
+    at += n;
+    if (from < n) {
+      SP_RETURN_IF_ERROR(scanner.Write(std::string_view(slice).substr(from)));
+    }
+  }
+  if (at < header_size) return Malformed("it ends in its header section");
+  SP_RETURN_IF_ERROR(scanner.Finish());
+  SP_RETURN_IF_ERROR(spool->Finish());
+  if (spool->size() == 0) return Malformed("its signed part is empty");
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<SizedByteSource> content, spool->Open());
+  crypto::CmsSignature sig;
+  // The signature part's body, in base64 as CheckSignature decodes it.
+  mime::HeaderSection part = mime::SplitHeaderSection(scanner.signature_part());
+  std::string b64;
+  for (char c : part.body) {
+    if (c != '\r' && c != '\n' && c != ' ' && c != '\t') b64 += c;
+  }
+  auto der = Base64Decode(b64);
+  if (!der.ok()) {
+    sig.reason = "the signature is not base64";
+  } else {
+    SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
+  }
+  StreamedSignature out;
+  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
+  SP_RETURN_IF_ERROR(content->Restart());
+  out.content = std::move(content);
+  return out;
+}
+
+Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
+                                                 ByteSource& message,
+                                                 std::string_view header,
+                                                 size_t header_size,
+                                                 const std::string& spool_dir) {
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<crypto::Spool> spool,
+                      crypto::Spool::Create(spool_dir));
+  Base64BodySource body(message, header_size);
+  SP_RETURN_IF_ERROR(body.Restart());
+  auto der = crypto::CmsSignedDataSplit(
+      body, [&spool](std::string_view b) { return spool->Append(b); });
+  if (!der.ok() && crypto::IsDecryptionFailed(der.status())) {
+    return InvalidArgumentError(
+        "the opaque signed S/MIME message is malformed or cut short "
+        "(nothing was opened)");
+  }
+  if (!der.ok()) return der.status();
+  SP_RETURN_IF_ERROR(spool->Finish());
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<SizedByteSource> content, spool->Open());
+  crypto::CmsSignature sig;
+  if (content->size() == 0) {
+    sig.reason = "the signed content is empty";
+  } else {
+    SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
+  }
+  StreamedSignature out;
+  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
+  SP_RETURN_IF_ERROR(content->Restart());
+  out.content = std::move(content);
+  return out;
+}
+
+}  // namespace sealpost::smime
