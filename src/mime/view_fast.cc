@@ -156,15 +156,6 @@ bool StartsWithWord(std::string_view s, std::string_view word) {
 std::string DecodedValue(std::string_view raw) {
   std::string copy(raw);
   char* unfolded = g_mime_utils_header_unfold(copy.c_str());
-  // ASCII without an encoded word decodes to itself: skip the decoder (a
-  // tokenizer and a parser-options lookup) for the common subject.
-  bool plain = raw.find("=?") == std::string_view::npos;
-  for (char c : raw) plain &= static_cast<unsigned char>(c) < 0x80;
-  if (plain) {
-    std::string out = unfolded;
-    g_free(unfolded);
-    return out;
-  }
   char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
   std::string out = decoded ? decoded : "";
   g_free(decoded);
