@@ -38,9 +38,9 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
         std::string(text) + " (" + std::string(client) + ")"};
     return fail(PermissionDeniedError(std::string(text)).WithReason(why));
   };
-  auto irm = LoadIrm();
+  auto irm = CurrentIrm();
   if (!irm.ok()) return fail(irm.status());
-  if (!irm->Enabled() || !irm->GetBool("InternalLicensingEnabled")) {
+  if (!(*irm)->Enabled() || !(*irm)->GetBool("InternalLicensingEnabled")) {
     return refuse("", Refusal::kDisabled);
   }
   auto keys = keys_.Keys();

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -171,6 +172,10 @@ class LicenseService {
         issuer_(std::move(issuer)) {}
 
   Result<IrmConfig> LoadIrm();
+  // The same without a copy, for what reads it on every request (a key
+  // release, the portal's visitor): the stored text is read on every call,
+  // so a change counts at once, and parsed again only when it changed.
+  Result<std::shared_ptr<const IrmConfig>> CurrentIrm();
   Status SaveIrm(const IrmConfig& config);
 
   Result<ProtectResult> Protect(const ProtectRequest& request);
@@ -378,8 +383,8 @@ class LicenseService {
   std::atomic<int64_t> retention_seconds_{0};
   // LoadIrm's last parse and the stored text it came from.
   Mutex irm_mu_;
-  std::string irm_text_ SP_GUARDED_BY(irm_mu_);
-  IrmConfig irm_parsed_ SP_GUARDED_BY(irm_mu_);
+  std::optional<std::string> irm_text_ SP_GUARDED_BY(irm_mu_);
+  std::shared_ptr<const IrmConfig> irm_parsed_ SP_GUARDED_BY(irm_mu_);
 };
 
 }  // namespace sealpost::license
