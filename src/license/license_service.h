@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/byte_source.h"
@@ -362,6 +363,13 @@ class LicenseService {
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, const std::vector<std::string>& recipients,
       std::string_view action, std::string_view purpose);
+  // A message's stored grants, parsed: every key release evaluates them
+  // (the page, then its body's frame), and parsing the JSON cost more than
+  // the rest of the checks. Kept by their text, so changed grants are
+  // parsed anew; at most kGrantsCacheBytes of text, all dropped when full.
+  Result<std::shared_ptr<const rights::ConcreteGrants>> ParsedGrants(
+      const std::string& json);
+  static constexpr size_t kGrantsCacheBytes = 4 << 20;
   // Why `record` (or a message it forwards) may no longer be opened:
   // Refusal::kRevoked, Refusal::kExpired, or nothing.
   Result<std::optional<Refusal>> Ended(
@@ -385,6 +393,11 @@ class LicenseService {
   Mutex irm_mu_;
   std::optional<std::string> irm_text_ SP_GUARDED_BY(irm_mu_);
   std::shared_ptr<const IrmConfig> irm_parsed_ SP_GUARDED_BY(irm_mu_);
+  // ParsedGrants' parses by their text, and the text's bytes in all.
+  Mutex grants_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const rights::ConcreteGrants>>
+      grants_ SP_GUARDED_BY(grants_mu_);
+  size_t grants_bytes_ SP_GUARDED_BY(grants_mu_) = 0;
 };
 
 }  // namespace sealpost::license
