@@ -54,7 +54,8 @@ clang:
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS = smtp_protocol_fuzz sealed_reader_fuzz policy_rules_fuzz mime_fuzz \
   html_sanitize_fuzz form_fuzz oidc_token_fuzz certificate_import_fuzz \
-  device_kind_fuzz cms_decrypt_fuzz text_extract_fuzz ocsp_response_fuzz
+  device_kind_fuzz cms_decrypt_fuzz text_extract_fuzz ocsp_response_fuzz \
+  page_render_fuzz
 fuzz: deps clang
 	$(CMAKE) --preset fuzz
 	$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)

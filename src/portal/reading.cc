@@ -170,6 +170,13 @@ std::string BodyCsp(bool images) {
          "allow-popups allow-popups-to-escape-sandbox";
 }
 
+static_assert(PageTemplate::Check(kMessagePage).empty());
+
+const PageTemplate& MessageTemplate() {
+  static const PageTemplate t(kMessagePage);
+  return t;
+}
+
 // The message page of `o` for `v` (below).
 http::Response MessagePage(const PortalServices& s, const http::Request& req,
                            const Portal::Visitor& v, Opened& o);
@@ -256,58 +263,57 @@ http::Response MessagePage(const PortalServices& s, const http::Request& req,
   bool images = req.QueryParam("images") == "1";
   const rights::Rights& rights = o.license.rights;
   const std::string subject = ShownSubject(s, o, view->subject);
-  Data d;
-  d.set("id", id);
-  d.set("subject", subject.empty() ? std::string("(no subject)") : subject);
-  d.set("from", view->from);
-  d.set("to", JoinList(view->to));
-  if (!view->cc.empty()) d.set("cc", JoinList(view->cc));
-  d.set("date", view->date_unix > 0 ? HumanTime(view->date_unix) : view->date);
-  d.set("template", o.license.template_name);
+  // Views of strings that outlive the render (the view's, the record's).
+  PageData d;
+  d.SetView("id", id);
+  d.SetView("subject", subject.empty() ? std::string_view("(no subject)")
+                                       : std::string_view(subject));
+  d.SetView("from", view->from);
+  d.Set("to", JoinList(view->to));
+  if (!view->cc.empty()) d.Set("cc", JoinList(view->cc));
+  if (view->date_unix > 0) {
+    d.Set("date", HumanTime(view->date_unix));
+  } else {
+    d.SetView("date", view->date);
+  }
+  d.SetView("template", o.license.template_name);
   if (o.license.expires_at > 0) {
-    d.set("expires", HumanTime(o.license.expires_at));
+    d.Set("expires", HumanTime(o.license.expires_at));
   }
-  if (rights.Has(rights::Right::kReply)) d.set("reply", Data::type::bool_true);
-  if (rights.Has(rights::Right::kReplyAll)) {
-    d.set("reply_all", Data::type::bool_true);
-  }
-  if (rights.Has(rights::Right::kForward)) {
-    d.set("forward", Data::type::bool_true);
-  }
-  if (rights.Has(rights::Right::kPrint)) d.set("print", Data::type::bool_true);
+  if (rights.Has(rights::Right::kReply)) d.SetFlag("reply");
+  if (rights.Has(rights::Right::kReplyAll)) d.SetFlag("reply_all");
+  if (rights.Has(rights::Right::kForward)) d.SetFlag("forward");
+  if (rights.Has(rights::Right::kPrint)) d.SetFlag("print");
   if (!view->html.empty()) {
     SanitizeOptions so;
     so.allow_remote_images = images;
     so.resolve_cid = [](std::string_view) { return std::string("/"); };
     SanitizeResult clean = SanitizeHtml(view->html, so);
-    d.set("html", Data::type::bool_true);
-    d.set("body_url", "/m/" + id + "/body" + (images ? "?images=1" : ""));
+    d.SetFlag("html");
+    d.Set("body_url", "/m/" + id + "/body" + (images ? "?images=1" : ""));
     if (clean.blocked_images > 0 && !images) {
-      d.set("blocked_images", Data::type::bool_true);
-      d.set("images_url", "/m/" + id + "?images=1");
+      d.SetFlag("blocked_images");
+      d.Set("images_url", "/m/" + id + "?images=1");
     }
   } else {
-    d.set("text", LinkifyText(view->text));
+    d.Set("text", LinkifyText(view->text));
   }
   bool decrypted = DecryptedDownloads(s, o);
-  Data list{Data::type::list};
-  int shown = 0;
   for (const auto& p : view->parts) {
     if (p.is_inline && !view->html.empty()) continue;
-    Data a;
-    a.set("name", decrypted ? p.filename : p.filename + ".sealed");
-    a.set("size", HumanSize(p.size));
-    a.set("url", "/m/" + id + "/part/" + std::to_string(p.index));
-    if (!decrypted) a.set("sealed", Data::type::bool_true);
-    list.push_back(a);
-    ++shown;
-  }
-  if (shown > 0) {
-    d.set("has_attachments", Data::type::bool_true);
-    d.set("attachments", list);
+    PageData& a = d.AddItem("attachments");
+    if (decrypted) {
+      a.SetView("name", p.filename);
+    } else {
+      a.Set("name", p.filename + ".sealed");
+    }
+    a.Set("size", HumanSize(p.size));
+    a.Set("url", "/m/" + id + "/part/" + std::to_string(p.index));
+    if (!decrypted) a.SetFlag("sealed");
+    d.SetFlag("has_attachments");
   }
   chrome.title = subject.empty() ? "Protected message" : subject;
-  return PageResponse(200, RenderTemplate(kMessagePage, d), chrome);
+  return PageResponse(200, MessageTemplate(), d, chrome);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "portal/html_scan.h"
 #include "portal/sanitize_policy.h"
 
 namespace sealpost::portal {
@@ -320,27 +321,31 @@ SanitizeResult SanitizeHtml(std::string_view html,
 }
 
 void AppendHtmlEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
+  // The runs between special characters are copied whole.
+  size_t run = 0;
+  for (size_t i = internal::NextHtmlSpecial(text, 0); i < text.size();
+       i = internal::NextHtmlSpecial(text, run)) {
+    out.append(text.data() + run, i - run);
+    switch (text[i]) {
       case '&':
-        out += "&amp;";
+        out.append("&amp;");
         break;
       case '<':
-        out += "&lt;";
+        out.append("&lt;");
         break;
       case '>':
-        out += "&gt;";
+        out.append("&gt;");
         break;
       case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
+        out.append("&quot;");
         break;
       default:
-        out += c;
+        out.append("&#39;");
+        break;
     }
+    run = i + 1;
   }
+  out.append(text.data() + run, text.size() - run);
 }
 
 }  // namespace sealpost::portal

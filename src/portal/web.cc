@@ -25,13 +25,6 @@ std::string CsrfFor(std::string_view browser) {
   return Base64UrlEncode(AsBytes(mac));
 }
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  AppendHtmlEscaped(out, s);
-  return out;
-}
-
 }  // namespace
 
 Portal::Visitor IdentifyVisitor(const http::Request& req,
@@ -120,42 +113,61 @@ std::string RenderTemplate(std::string_view tmpl, const Data& data) {
   return it->second.render(data);
 }
 
-http::Response PageResponse(int status, const std::string& content,
-                            const Chrome& chrome) {
+namespace {
+
+static_assert(PageTemplate::Check(kLayoutPage).empty());
+static_assert(PageTemplate::Check(kNoticePage).empty());
+
+const PageTemplate& LayoutTemplate() {
+  static const PageTemplate t(kLayoutPage);
+  return t;
+}
+
+const PageTemplate& NoticeTemplate() {
+  static const PageTemplate t(kNoticePage);
+  return t;
+}
+
+// The layout's data but its content. Views of `chrome`'s strings and its
+// branding's, which outlive the render.
+void LayoutData(const Chrome& chrome, PageData& d) {
   static const branding::Branding kDefault;
   const branding::Branding& b = chrome.brand ? *chrome.brand : kDefault;
-  Data d;
-  d.set("title",
-        chrome.title.empty() ? std::string("Protected message") : chrome.title);
-  d.set("brand_css", "/portal/brand.css?" + BrandQuery(b.identity));
+  d.SetView("title", chrome.title.empty()
+                         ? std::string_view("Protected message")
+                         : std::string_view(chrome.title));
+  d.Set("brand_css", "/portal/brand.css?" + BrandQuery(b.identity));
   if (!b.image.empty()) {
-    d.set("logo_url", "/portal/logo?" + BrandQuery(b.identity));
+    d.Set("logo_url", "/portal/logo?" + BrandQuery(b.identity));
   }
-  d.set("portal_text", b.portal_text.empty()
-                           ? std::string("Protected message portal")
-                           : b.portal_text);
+  d.SetView("portal_text", b.portal_text.empty()
+                               ? std::string_view("Protected message portal")
+                               : std::string_view(b.portal_text));
   if (chrome.visitor != nullptr && !chrome.visitor->email.empty()) {
-    d.set("user", chrome.visitor->email);
-    d.set("csrf", chrome.visitor->csrf);
-    if (chrome.visitor->org_user()) d.set("org", Data::type::bool_true);
-    if (!chrome.visitor->org_user()) d.set("reader", Data::type::bool_true);
-    if (chrome.visitor->can_compose) {
-      d.set("compose", Data::type::bool_true);
-    }
-    if (chrome.visitor->is_admin) d.set("admin", Data::type::bool_true);
-    if (chrome.visitor->is_ediscovery) {
-      d.set("ediscovery", Data::type::bool_true);
-    }
+    d.SetView("user", chrome.visitor->email);
+    d.SetView("csrf", chrome.visitor->csrf);
+    if (chrome.visitor->org_user()) d.SetFlag("org");
+    if (!chrome.visitor->org_user()) d.SetFlag("reader");
+    if (chrome.visitor->can_compose) d.SetFlag("compose");
+    if (chrome.visitor->is_admin) d.SetFlag("admin");
+    if (chrome.visitor->is_ediscovery) d.SetFlag("ediscovery");
   }
   if (!b.privacy_statement_url.empty()) {
-    d.set("privacy_url", b.privacy_statement_url);
+    d.SetView("privacy_url", b.privacy_statement_url);
   }
-  if (!b.disclaimer_text.empty()) d.set("disclaimer", b.disclaimer_text);
-  d.set("content", content);
+  if (!b.disclaimer_text.empty()) d.SetView("disclaimer", b.disclaimer_text);
+}
+
+// The layout with `d` (content included), `content_size` the expected size
+// of the content for the buffer's one reservation.
+http::Response LayoutResponse(int status, const PageData& d,
+                              size_t content_size, const Chrome& chrome) {
   http::Response r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
-  r.body = RenderTemplate(kLayoutPage, d);
+  r.body.reserve(LayoutTemplate().literal_size() + d.TextSize() + content_size +
+                 512);
+  LayoutTemplate().RenderInto(d, r.body);
   r.headers.emplace_back("Content-Security-Policy", std::string(kPageCsp));
   r.headers.emplace_back("Cache-Control", "no-store");
   if (chrome.visitor != nullptr && chrome.visitor->new_browser) {
@@ -165,6 +177,27 @@ http::Response PageResponse(int status, const std::string& content,
                                "; Path=/; Secure; HttpOnly; SameSite=Lax");
   }
   return r;
+}
+
+}  // namespace
+
+http::Response PageResponse(int status, const std::string& content,
+                            const Chrome& chrome) {
+  PageData d;
+  LayoutData(chrome, d);
+  d.SetView("content", content);
+  return LayoutResponse(status, d, 0, chrome);
+}
+
+http::Response PageResponse(int status, const PageTemplate& page,
+                            const PageData& data, const Chrome& chrome) {
+  PageData d;
+  LayoutData(chrome, d);
+  d.SetPage("content", page, data);
+  // Escaping may lengthen the texts: a little room for it.
+  const size_t text = data.TextSize();
+  return LayoutResponse(status, d, page.literal_size() + text + text / 8,
+                        chrome);
 }
 
 http::Response RedirectResponse(std::string_view location,
@@ -185,16 +218,16 @@ http::Response NoticeResponse(int status, std::string_view heading,
                               std::string_view text, const Chrome& chrome,
                               std::string_view back,
                               std::string_view back_text) {
-  Data d;
-  d.set("heading", std::string(heading));
-  if (!text.empty()) d.set("text", std::string(text));
+  PageData d;
+  d.SetView("heading", heading);
+  if (!text.empty()) d.SetView("text", text);
   if (!back.empty()) {
-    d.set("back", std::string(back));
-    d.set("back_text", std::string(back_text));
+    d.SetView("back", back);
+    d.SetView("back_text", back_text);
   }
   Chrome c = chrome;
   if (c.title.empty()) c.title = std::string(heading);
-  return PageResponse(status, RenderTemplate(kNoticePage, d), c);
+  return PageResponse(status, NoticeTemplate(), d, c);
 }
 
 std::optional<http::Response> MembersOnly(const Portal::Visitor& v, bool member,
@@ -265,13 +298,14 @@ std::string SessionCookie(std::string_view token, bool keep) {
 
 std::string LinkifyText(std::string_view text) {
   std::string out;
+  out.reserve(text.size() + text.size() / 8);
   size_t pos = 0;
   while (pos < text.size()) {
     size_t a = text.find("http", pos);
     if (a == std::string_view::npos) break;
     std::string_view rest = text.substr(a);
     if (!rest.starts_with("https://") && !rest.starts_with("http://")) {
-      out += HtmlEscape(text.substr(pos, a + 4 - pos));
+      AppendHtmlEscaped(out, text.substr(pos, a + 4 - pos));
       pos = a + 4;
       continue;
     }
@@ -285,13 +319,17 @@ std::string LinkifyText(std::string_view text) {
                           std::string_view::npos) {
       --end;
     }
-    out += HtmlEscape(text.substr(pos, a - pos));
-    std::string url = HtmlEscape(text.substr(a, end - a));
-    out += "<a href=\"" + url +
-           "\" rel=\"noopener noreferrer\" target=\"_blank\">" + url + "</a>";
+    AppendHtmlEscaped(out, text.substr(pos, a - pos));
+    std::string url;
+    AppendHtmlEscaped(url, text.substr(a, end - a));
+    out += "<a href=\"";
+    out += url;
+    out += "\" rel=\"noopener noreferrer\" target=\"_blank\">";
+    out += url;
+    out += "</a>";
     pos = end;
   }
-  out += HtmlEscape(text.substr(pos));
+  AppendHtmlEscaped(out, text.substr(pos));
   return out;
 }
 

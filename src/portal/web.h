@@ -18,6 +18,7 @@
 #include "http/http.h"
 #include "license/directory.h"
 #include "mime/compose.h"
+#include "portal/page_render.h"
 #include "portal/portal.h"
 
 namespace sealpost::portal {
@@ -93,6 +94,10 @@ struct Chrome {
 // no-store caching, and the browser cookie set when it was new.
 http::Response PageResponse(int status, const std::string& content,
                             const Chrome& chrome);
+// The same for `page` rendered with `data`, straight into the layout's
+// buffer (one copy of the page, not three).
+http::Response PageResponse(int status, const PageTemplate& page,
+                            const PageData& data, const Chrome& chrome);
 http::Response RedirectResponse(std::string_view location,
                                 const Portal::Visitor& v);
 http::Response NoticeResponse(int status, std::string_view heading,

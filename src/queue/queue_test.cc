@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "base/failing_source_for_testing.h"
 #include "base/files.h"
 #include "base/strings.h"
 #include "crypto/master_key.h"
@@ -203,7 +204,8 @@ TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
 // wrapper or the client's message read from its spool, issue 14): Stage
 // reads it into its body file, delivered byte for byte; a small one into
 // `content` for its row; one that ends elsewhere than it said is refused
-// and leaves no file; Accept refuses one that was never staged.
+// and leaves no file, as does one whose source fails half way; Accept
+// refuses one that was never staged.
 TEST_F(QueueTest, StreamedMessageIsReadIntoItsBodyFile) {
   // Bytes given a slice at a time, at most 1000 per Read.
   class Pieces : public ByteSource {
@@ -263,6 +265,21 @@ TEST_F(QueueTest, StreamedMessageIsReadIntoItsBodyFile) {
   EXPECT_FALSE(lying.staged.has_value());
   EXPECT_EQ(CountFiles(dir_ + "/s.db-bodies"), files);
   EXPECT_EQ(AcceptSync(q, std::move(lying)).code(), StatusCode::kInternal);
+
+  // A source that fails half way (a spool cut, an S/MIME copy that could
+  // not be finished): its error, and the half-written file discarded.
+  IncomingMessage cut = Message(body);
+  const std::string cut_bytes = cut.content;
+  cut.content_size = static_cast<int64_t>(cut_bytes.size());
+  cut.content_source =
+      std::make_shared<FailingSource>(cut_bytes, cut_bytes.size() / 2);
+  cut.content.clear();
+  Status cut_staged = q.Stage(cut);
+  EXPECT_EQ(cut_staged.code(), StatusCode::kInternal);
+  EXPECT_NE(cut_staged.message().find("cut"), std::string::npos)
+      << cut_staged.message();
+  EXPECT_FALSE(cut.staged.has_value());
+  EXPECT_EQ(CountFiles(dir_ + "/s.db-bodies"), files);
 
   EXPECT_TRUE(AcceptSync(q, std::move(large)).ok());
   EXPECT_TRUE(AcceptSync(q, std::move(small)).ok());
