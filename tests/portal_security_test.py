@@ -598,6 +598,55 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertNotIn(secret, gone.text)
         self.assertIn("Sign in", gone.text)
 
+    def test_first_opens_see_changes_made_between_them(self):
+        """Each first open (a new query string: no cached page) reads the
+        store in one snapshot of its own: a revocation, a new expiry or a
+        sign-out committed between two opens counts at the next."""
+        def first_open(s, msg_id):
+            return s.get(self.server.url + "/m/%s?cold=%s" % (msg_id,
+                                                              unique()),
+                         allow_redirects=False, timeout=30)
+
+        secret = "secret-" + unique()
+        addr = "ext-%s@gmail.test" % unique()
+        msg_id = self.send_protected([addr], body=secret)
+        s = browser(self.server)
+        code = self.ask_otp(s, msg_id, addr)
+        self.assertEqual(self.verify_otp(s, msg_id, addr, code).status_code,
+                         303)
+        self.assertIn(secret, first_open(s, msg_id).text)
+        # A new expiry in the past.
+        r = self.api("POST", "/api/v1/protected/%s/expire" % msg_id,
+                     token=self.server.token,
+                     json={"expires_at": int(time.time()) - 1})
+        self.assertEqual(r.status_code, 200, r.text)
+        late = first_open(s, msg_id)
+        self.assertEqual(late.status_code, 403, late.text[:300])
+        self.assertIn("expired", late.text)
+        self.assertNotIn(secret, late.text)
+
+        # A revocation, on a message open a moment before.
+        s, msg_id, _ = self.reader()
+        opened = first_open(s, msg_id)
+        self.assertEqual(opened.status_code, 200, opened.text[:300])
+        r = self.api("POST", "/api/v1/protected/%s/revoke" % msg_id,
+                     token=self.server.token)
+        self.assertEqual(r.status_code, 200, r.text)
+        gone = first_open(s, msg_id)
+        self.assertEqual(gone.status_code, 403, gone.text[:300])
+        self.assertIn("revoked", gone.text)
+
+        # A sign-out: the next open asks to sign in again.
+        s, msg_id, _ = self.reader()
+        opened = first_open(s, msg_id)
+        self.assertEqual(opened.status_code, 200, opened.text[:300])
+        r = s.post(self.server.url + "/signout",
+                   data={"csrf": csrf_of(opened.text)}, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        after = first_open(s, msg_id)
+        self.assertNotIn("revoked", after.text)
+        self.assertIn("Sign in", after.text)
+
     def test_cached_reload_records_device_and_sign_in(self):
         # Issue 18: a reload served from the view cache is audited like the
         # open it repeats, with the device kind and how the reader signed

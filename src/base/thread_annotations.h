@@ -43,6 +43,8 @@
 #define SP_RELEASE_SHARED(...) \
   SP_THREAD_ANNOTATION_(release_shared_capability(__VA_ARGS__))
 #define SP_ASSERT_HELD(x) SP_THREAD_ANNOTATION_(assert_capability(x))
+#define SP_TRY_ACQUIRE(...) \
+  SP_THREAD_ANNOTATION_(try_acquire_capability(__VA_ARGS__))
 #define SP_NO_THREAD_SAFETY_ANALYSIS \
   SP_THREAD_ANNOTATION_(no_thread_safety_analysis)
 
@@ -59,6 +61,12 @@ class SP_CAPABILITY("mutex") Mutex {
 
   void Lock() SP_ACQUIRE() { mu_.lock(); }
   void Unlock() SP_RELEASE() { mu_.unlock(); }
+  // Takes the lock only when nobody holds it: true when it did.
+  bool TryLock() SP_TRY_ACQUIRE(true) { return mu_.try_lock(); }
+  // Tells the analysis that the caller holds the lock, for an owner it
+  // cannot follow (a lock taken for a thread in one call and released in
+  // another); checks nothing at run time.
+  void AssertHeld() const SP_ASSERT_HELD() {}
 
  private:
   friend class CondVar;

@@ -38,9 +38,9 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
         std::string(text) + " (" + std::string(client) + ")"};
     return fail(PermissionDeniedError(std::string(text)).WithReason(why));
   };
-  auto irm = LoadIrm();
+  auto irm = CurrentIrm();
   if (!irm.ok()) return fail(irm.status());
-  if (!irm->Enabled() || !irm->GetBool("InternalLicensingEnabled")) {
+  if (!(*irm)->Enabled() || !(*irm)->GetBool("InternalLicensingEnabled")) {
     return refuse("", Refusal::kDisabled);
   }
   auto keys = keys_.Keys();
@@ -69,7 +69,7 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   if (!record.has_value()) {
     return refuse(lic.message_id, Refusal::kUnknownMessage);
   }
-  auto grants = GrantsFromJson(record->grants_json);
+  auto grants = ParsedGrants(record->grants_json);
   if (!grants.ok()) return fail(grants.status());
   rights::Identity who;
   who.email = email;
@@ -79,7 +79,7 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   auto internal = IsInternal(email);
   if (!internal.ok()) return fail(internal.status());
   who.internal = *internal;
-  rights::Decision decision = rights::Evaluate(*grants, who);
+  rights::Decision decision = rights::Evaluate(**grants, who);
   // The issuer keeps full control after revocation and expiry (as RMS).
   if (!decision.is_issuer) {
     auto ended = Ended(*record);
@@ -117,6 +117,24 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   use.expires_at = ExpiryOf(*record);
   out.license = std::move(use);
   return out;
+}
+
+Result<std::shared_ptr<const rights::ConcreteGrants>>
+LicenseService::ParsedGrants(const std::string& json) {
+  {
+    MutexLock lock(&grants_mu_);
+    if (auto it = grants_.find(json); it != grants_.end()) return it->second;
+  }
+  SP_ASSIGN_OR_RETURN(rights::ConcreteGrants parsed, GrantsFromJson(json));
+  auto shared =
+      std::make_shared<const rights::ConcreteGrants>(std::move(parsed));
+  MutexLock lock(&grants_mu_);
+  if (grants_bytes_ + json.size() > kGrantsCacheBytes) {
+    grants_.clear();
+    grants_bytes_ = 0;
+  }
+  if (grants_.emplace(json, shared).second) grants_bytes_ += json.size();
+  return shared;
 }
 
 namespace {

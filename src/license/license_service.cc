@@ -46,17 +46,27 @@ void LicenseService::AuditBestEffort(std::string_view actor,
 }
 
 Result<IrmConfig> LicenseService::LoadIrm() {
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<const IrmConfig> irm, CurrentIrm());
+  return *irm;
+}
+
+Result<std::shared_ptr<const IrmConfig>> LicenseService::CurrentIrm() {
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kIrmKey));
-  if (!text.has_value()) return IrmConfig();
   // Read on every key release: parsed again only when the stored text
   // changed (the text is read each time, so a change counts at once).
   {
     MutexLock lock(&irm_mu_);
-    if (!irm_text_.empty() && irm_text_ == *text) return irm_parsed_;
+    if (irm_parsed_ != nullptr && irm_text_ == text) return irm_parsed_;
   }
-  SP_ASSIGN_OR_RETURN(IrmConfig parsed, IrmConfig::FromJson(*text));
+  std::shared_ptr<const IrmConfig> parsed;
+  if (text.has_value()) {
+    SP_ASSIGN_OR_RETURN(IrmConfig config, IrmConfig::FromJson(*text));
+    parsed = std::make_shared<const IrmConfig>(std::move(config));
+  } else {
+    parsed = std::make_shared<const IrmConfig>();
+  }
   MutexLock lock(&irm_mu_);
-  irm_text_ = std::move(*text);
+  irm_text_ = std::move(text);
   irm_parsed_ = parsed;
   return parsed;
 }

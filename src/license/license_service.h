@@ -13,8 +13,10 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/byte_source.h"
@@ -171,6 +173,10 @@ class LicenseService {
         issuer_(std::move(issuer)) {}
 
   Result<IrmConfig> LoadIrm();
+  // The same without a copy, for what reads it on every request (a key
+  // release, the portal's visitor): the stored text is read on every call,
+  // so a change counts at once, and parsed again only when it changed.
+  Result<std::shared_ptr<const IrmConfig>> CurrentIrm();
   Status SaveIrm(const IrmConfig& config);
 
   Result<ProtectResult> Protect(const ProtectRequest& request);
@@ -357,6 +363,13 @@ class LicenseService {
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, const std::vector<std::string>& recipients,
       std::string_view action, std::string_view purpose);
+  // A message's stored grants, parsed: every key release evaluates them
+  // (the page, then its body's frame), and parsing the JSON cost more than
+  // the rest of the checks. Kept by their text, so changed grants are
+  // parsed anew; at most kGrantsCacheBytes of text, all dropped when full.
+  Result<std::shared_ptr<const rights::ConcreteGrants>> ParsedGrants(
+      const std::string& json);
+  static constexpr size_t kGrantsCacheBytes = 4 << 20;
   // Why `record` (or a message it forwards) may no longer be opened:
   // Refusal::kRevoked, Refusal::kExpired, or nothing.
   Result<std::optional<Refusal>> Ended(
@@ -378,8 +391,13 @@ class LicenseService {
   std::atomic<int64_t> retention_seconds_{0};
   // LoadIrm's last parse and the stored text it came from.
   Mutex irm_mu_;
-  std::string irm_text_ SP_GUARDED_BY(irm_mu_);
-  IrmConfig irm_parsed_ SP_GUARDED_BY(irm_mu_);
+  std::optional<std::string> irm_text_ SP_GUARDED_BY(irm_mu_);
+  std::shared_ptr<const IrmConfig> irm_parsed_ SP_GUARDED_BY(irm_mu_);
+  // ParsedGrants' parses by their text, and the text's bytes in all.
+  Mutex grants_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const rights::ConcreteGrants>>
+      grants_ SP_GUARDED_BY(grants_mu_);
+  size_t grants_bytes_ SP_GUARDED_BY(grants_mu_) = 0;
 };
 
 }  // namespace sealpost::license

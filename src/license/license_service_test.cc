@@ -178,6 +178,36 @@ TEST_F(LicenseServiceTest, MasterSwitchOff) {
             std::string::npos);
 }
 
+// The parsed IRM settings and grants are kept between key releases, by
+// their stored text: a change between two releases counts at the second.
+TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
+  ProtectResult p = Protect("Encrypt");
+  ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
+  IrmConfig irm;
+  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
+  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
+                .status()
+                .message(),
+            "rights management is disabled");
+  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "True").ok());
+  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
+
+  // The message's grants replaced by those of one sent to carol alone.
+  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
+  auto record = org_.store.GetProtectedMessage(p.message_id);
+  auto carols = org_.store.GetProtectedMessage(other.message_id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  ASSERT_TRUE(carols.ok() && carols->has_value());
+  (*record)->grants_json = (*carols)->grants_json;
+  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  auto bob = org_.licenses.Acquire("bob@example.com", p.container, "t");
+  EXPECT_EQ(bob.status().message(), "not a recipient");
+  EXPECT_TRUE(
+      org_.licenses.Acquire("carol@example.com", p.container, "t").ok());
+}
+
 TEST_F(LicenseServiceTest, SelfTestPasses) {
   auto checks = org_.licenses.SelfTest("alice@example.com", "bob@example.com");
   ASSERT_GE(checks.size(), 7u);

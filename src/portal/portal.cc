@@ -106,8 +106,9 @@ Portal::~Portal() = default;
 Portal::Visitor Portal::Identify(const http::Request& req) {
   Visitor v = IdentifyVisitor(req, *services_.directory);
   if (v.org_user()) {
-    auto irm = services_.licenses->LoadIrm();
-    v.can_compose = irm.ok() && irm->GetBool("SimplifiedClientAccessEnabled");
+    auto irm = services_.licenses->CurrentIrm();
+    v.can_compose =
+        irm.ok() && (*irm)->GetBool("SimplifiedClientAccessEnabled");
     auto groups = services_.directory->GroupsOf(v.email);
     v.is_admin =
         groups.ok() && std::find(groups->begin(), groups->end(),

@@ -154,8 +154,8 @@ bool DecryptedDownloads(const PortalServices& s, const Opened& o) {
   if (!o.license.rights.Has(rights::Right::kExtract)) return false;
   if (o.license.rights.Has(rights::Right::kOwner)) return true;
   if (o.record.template_id == rights::kEncryptTemplateId) {
-    auto irm = s.licenses->LoadIrm();
-    return irm.ok() && irm->GetBool("DecryptAttachmentForEncryptOnly");
+    auto irm = s.licenses->CurrentIrm();
+    return irm.ok() && (*irm)->GetBool("DecryptAttachmentForEncryptOnly");
   }
   return true;
 }

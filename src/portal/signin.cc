@@ -21,6 +21,13 @@ http::Response Portal::MessageEntry(http::Request& req) {
   // Taken before the license request: a revocation while the page is being
   // made leaves a stale generation on it, so it is never served again.
   uint64_t generation = services_.licenses->RightsGeneration();
+  // The request's lookups (session, user, record, PIN pass, portal copy,
+  // the license request's) in one read snapshot, taken at the first of
+  // them: one read lock and at most one page cache refill instead of one
+  // each. Nothing here writes; it ends before the key release's audit
+  // record is committed (ReadMessage's http::Later runs after this
+  // returns).
+  store::ReadSnapshot reads(*services_.store);
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
   // Signed in: ReadMessage looks the message up itself (and answers for a

@@ -72,6 +72,33 @@ class Store : public SettingsStore,
   }
   // Highest migration applied.
   virtual Result<int> SchemaVersion() = 0;
+
+  // Between these two (ReadSnapshot below), the lookups made on this thread
+  // may share one read transaction: they see one state of the store, taken
+  // at the first of them (so including every commit made before the
+  // caller's request began), and a commit made meanwhile is seen by the
+  // next snapshot. For a request's lookups only: not to be held while
+  // waiting for another thread, nor around a write whose result the same
+  // scope reads back. SQLite holds one of its read connections for it;
+  // elsewhere (PostgreSQL) each lookup runs as before.
+  virtual void BeginReadSnapshot() {}
+  virtual void EndReadSnapshot() {}
+};
+
+// Store::BeginReadSnapshot for a scope (nested scopes join the outer one).
+// Thread-safety: one thread's object.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Store& store) : store_(store) {
+    store_.BeginReadSnapshot();
+  }
+  ~ReadSnapshot() { store_.EndReadSnapshot(); }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  // Not owned (references and pointers below): must outlive this object.
+  Store& store_;
 };
 
 // Opens (creating if needed) the SQLite store at `path` and runs pending

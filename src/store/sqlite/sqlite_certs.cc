@@ -71,8 +71,8 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
     std::string_view kind, std::string_view email) {
   // On the reading connection: the protection stage asks for every
   // recipient, and must not wait for a group commit's fsync.
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_,
+  internal::ReaderLease reader(*readers_);
+  Stmt s(reader.stmts(),
          SelectFrom(kCertColumns,
                     "smime_certs c WHERE (? = '' OR c.kind = ?) AND "
                     "(? = '' OR c.id IN (SELECT cert_id FROM "
@@ -82,7 +82,7 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
   SP_ASSIGN_OR_RETURN(std::vector<SmimeCertRecord> out,
                       s.All("listing certificates", internal::ReadCert<Stmt>));
   for (auto& cert : out) {
-    SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(*read_stmts_, cert.id));
+    SP_ASSIGN_OR_RETURN(cert.emails, ReadEmails(reader.stmts(), cert.id));
   }
   return out;
 }

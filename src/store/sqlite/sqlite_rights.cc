@@ -107,8 +107,8 @@ Status SqliteStore::AddProtectedMessage(const NewProtectedMessage& m) {
 
 Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
     std::string_view id) {
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, "SELECT container FROM portal_copies WHERE id = ?");
+  internal::ReaderLease reader(*readers_);
+  Stmt s(reader.stmts(), "SELECT container FROM portal_copies WHERE id = ?");
   s.Bind(1, id);
   SP_ASSIGN_OR_RETURN(
       std::optional<std::string> copy,
@@ -162,9 +162,10 @@ Result<bool> SqliteStore::ConsumeOtp(std::string_view message_id,
 
 Result<std::optional<ProtectedMessageRecord>> SqliteStore::GetProtectedMessage(
     std::string_view id) {
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, SelectFrom(kProtectedMessageColumns,
-                                  "protected_messages WHERE id = ?"));
+  internal::ReaderLease reader(*readers_);
+  static const std::string kSql =
+      SelectFrom(kProtectedMessageColumns, "protected_messages WHERE id = ?");
+  Stmt s(reader.stmts(), kSql);
   s.Bind(1, id);
   return s.First("reading protected message",
                  internal::ReadProtectedMessage<Stmt>);
@@ -232,9 +233,10 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
 
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(
     std::string_view token_hash) {
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_, SelectFrom(internal::kSessionColumns,
-                                  "sessions WHERE token_hash = ?"));
+  internal::ReaderLease reader(*readers_);
+  static const std::string kSql =
+      SelectFrom(internal::kSessionColumns, "sessions WHERE token_hash = ?");
+  Stmt s(reader.stmts(), kSql);
   s.Bind(1, token_hash);
   return s.First("reading session", internal::ReadSession<Stmt>);
 }
@@ -277,14 +279,14 @@ Result<bool> SqliteStore::HasPinPass(std::string_view session_hash,
                                      std::string_view message_id, int64_t now) {
   // On the read connection, as every other lookup of a message page: the
   // page may be made on an I/O thread, which must not wait for a commit.
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_,
+  internal::ReaderLease reader(*readers_);
+  Stmt s(reader.stmts(),
          "SELECT COUNT(*) FROM pin_passes p JOIN sessions s ON s.token_hash "
          "= p.session_hash WHERE p.session_hash = ? AND p.message_id = ? AND "
          "p.until > ? AND s.expires_at > ?");
   s.Bind(1, session_hash).Bind(2, message_id).Bind(3, now).Bind(4, now);
   if (s.Step() != SQLITE_ROW) {
-    return SqliteError(read_db_, "reading a PIN pass");
+    return SqliteError(reader.db(), "reading a PIN pass");
   }
   return s.Int(0) > 0;
 }

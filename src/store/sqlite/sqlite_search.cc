@@ -187,8 +187,8 @@ Result<int64_t> SqliteStore::MergeSearchIndex(int min_docs, int max_docs) {
   {
     // Most calls find too few waiting: the reader says so without the
     // writer's lock.
-    MutexLock lock(&read_mu_);
-    SqliteSearchTables reader(*read_stmts_);
+    internal::ReaderLease lease(*readers_);
+    SqliteSearchTables reader(lease.stmts());
     SP_ASSIGN_OR_RETURN(int64_t waiting, reader.CountPending(min_docs));
     if (waiting == 0 || waiting < min_docs) return 0;
   }
@@ -206,14 +206,14 @@ Result<int64_t> SqliteStore::MergeSearchIndex(int min_docs, int max_docs) {
 Result<std::vector<std::string>> SqliteStore::SearchMessages(
     const SearchQuery& q) {
   // The reader: a query never holds up a protected message's commit.
-  MutexLock lock(&read_mu_);
-  SqliteSearchTables tables(*read_stmts_);
+  internal::ReaderLease reader(*readers_);
+  SqliteSearchTables tables(reader.stmts());
   return internal::SearchDocs(tables, q);
 }
 
 Result<Store::SearchIndexSize> SqliteStore::CountSearchIndex() {
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_,
+  internal::ReaderLease reader(*readers_);
+  Stmt s(reader.stmts(),
          "SELECT (SELECT COUNT(*) FROM search_docs), (SELECT COUNT(*) FROM "
          "search_pending)");
   SP_ASSIGN_OR_RETURN(auto row,

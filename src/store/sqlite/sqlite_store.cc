@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "base/files.h"
@@ -59,7 +61,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   SP_RETURN_IF_ERROR(
       store->Migrate(migrations).WithContext("migrating " + path));
-  SP_RETURN_IF_ERROR(store->OpenReader(path));
+  SP_RETURN_IF_ERROR(store->OpenReaders(path));
   {
     MutexLock lock(&store->mu_);
     SP_ASSIGN_OR_RETURN(store->checkpointer_,
@@ -70,20 +72,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   return store;
 }
 
-Status SqliteStore::OpenReader(const std::string& path) {
-  MutexLock lock(&read_mu_);
-  // NOMUTEX: every use holds read_mu_ already (SP_GUARDED_BY), so SQLite's
-  // own per-call mutex would only be taken and released again.
-  int rc = sqlite3_open_v2(path.c_str(), &read_db_,
-                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                           internal::WalGatheringVfs());
-  if (rc != SQLITE_OK) {
-    return InternalError(
-        "opening " + path + " for reading: " +
-        (read_db_ ? sqlite3_errmsg(read_db_) : "out of memory"));
-  }
-  sqlite3_busy_timeout(read_db_, 5000);
-  read_stmts_ = std::make_unique<internal::StmtCache>(read_db_);
+Status SqliteStore::OpenReaders(const std::string& path) {
+  // One per core and one more, so that each I/O thread may hold a snapshot
+  // and a lookup on another thread still finds a free connection.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  SP_ASSIGN_OR_RETURN(
+      readers_, internal::ReaderPool::Open(path, internal::WalGatheringVfs(),
+                                           std::clamp(cores + 2, 4, 18)));
   return Status::Ok();
 }
 
@@ -141,11 +136,7 @@ void SqliteStore::Discard(const internal::BodyFileChanges& changes,
 }
 
 SqliteStore::~SqliteStore() {
-  {
-    MutexLock lock(&read_mu_);
-    read_stmts_.reset();
-    if (read_db_ != nullptr) sqlite3_close(read_db_);
-  }
+  readers_.reset();
   MutexLock lock(&mu_);
   // Before the writer closes: its close checkpoints what is left.
   checkpointer_.reset();
@@ -346,9 +337,10 @@ Status SqliteStore::PutUser(const UserRecord& u) {
 }
 
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
-  MutexLock lock(&read_mu_);
-  Stmt s(*read_stmts_,
-         internal::SelectFrom(internal::kUserColumns, "users WHERE email = ?"));
+  internal::ReaderLease reader(*readers_);
+  static const std::string kSql =
+      internal::SelectFrom(internal::kUserColumns, "users WHERE email = ?");
+  Stmt s(reader.stmts(), kSql);
   s.Bind(1, email);
   return s.First("reading user", internal::ReadUser<Stmt>);
 }

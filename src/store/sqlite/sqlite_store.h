@@ -1,13 +1,14 @@
 // The SQLite engine of Store: WAL journal, synchronous=FULL (every commit is
 // fsynced before it returns), a busy timeout, and one connection behind one
-// mutex so there is exactly one writer path. A second, read-only connection
-// (its own mutex) answers the lookups every portal request makes (session,
-// user, protected message, portal copy), so that they never wait behind a
-// commit's fsync: in WAL mode a reader sees every transaction committed
-// before its statement began.
+// mutex so there is exactly one writer path. A few read-only connections
+// (reader_pool.h, each behind its own mutex) answer the lookups every portal
+// request makes (session, user, protected message, portal copy), so that
+// they never wait behind a commit's fsync: in WAL mode a reader sees every
+// transaction committed before its statement (or its snapshot) began. A
+// request may hold one for all its lookups (Store::ReadSnapshot).
 //
 // Thread-safety: thread-safe; writes and most reads serialise on one mutex,
-// the lookups above on the reader's.
+// the lookups above on their read connection's.
 #ifndef SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 #define SEALPOST_STORE_SQLITE_SQLITE_STORE_H_
 
@@ -24,6 +25,7 @@
 #include "store/migrations.h"
 #include "store/sqlite/body_files.h"
 #include "store/sqlite/checkpointer.h"
+#include "store/sqlite/reader_pool.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/store.h"
 
@@ -42,6 +44,10 @@ class SqliteStore final : public Store, public BodyStore {
   ~SqliteStore() override;
 
   std::string_view Engine() const override { return "sqlite"; }
+  void BeginReadSnapshot() override { readers_->BeginSnapshot(); }
+  void EndReadSnapshot() override { readers_->EndSnapshot(); }
+  // Whether this thread holds a read snapshot of this store (tests).
+  bool InReadSnapshot() const { return readers_->InSnapshot(); }
   Result<int> SchemaVersion() override;
   Result<std::optional<std::string>> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
@@ -176,8 +182,8 @@ class SqliteStore final : public Store, public BodyStore {
  private:
   SqliteStore(sqlite3* db, const std::string& path, const Clock& clock)
       : db_(db), stmts_(db), bodies_(path), clock_(clock) {}
-  // Opens the read-only connection (after the migrations).
-  Status OpenReader(const std::string& path) SP_EXCLUDES(read_mu_);
+  // Opens the read-only connections (after the migrations).
+  Status OpenReaders(const std::string& path);
   // Removes the body files no row names (body_files.h), at open.
   Status SweepBodyFiles() SP_EXCLUDES(mu_);
   // Removes the files of a transaction that rolled back, or the bodies
@@ -290,10 +296,9 @@ class SqliteStore final : public Store, public BodyStore {
   // WAL checkpoints off the commit path (checkpointer.h); null for an
   // in-memory database.
   std::unique_ptr<internal::Checkpointer> checkpointer_ SP_GUARDED_BY(mu_);
-  // The read-only connection (never held together with mu_).
-  Mutex read_mu_;
-  sqlite3* read_db_ SP_GUARDED_BY(read_mu_) = nullptr;
-  std::unique_ptr<internal::StmtCache> read_stmts_ SP_GUARDED_BY(read_mu_);
+  // The read-only connections (reader_pool.h; never held together with
+  // mu_); set once by Open.
+  std::unique_ptr<internal::ReaderPool> readers_;
   // Large queue bodies and portal copies (body_files.h); immutable, and
   // written outside mu_ (a file per body, each written once).
   const internal::BodyFiles bodies_;
