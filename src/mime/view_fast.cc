@@ -5,7 +5,6 @@
 #include <gmime/gmime.h>
 
 #include <array>
-#include <cstring>
 #include <utility>
 
 #include "base/strings.h"
@@ -294,9 +293,7 @@ std::string DecodeBody(std::string_view raw, GMimeContentEncoding encoding) {
 }  // namespace
 
 std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
-  if (std::memchr(message.data(), '\0', message.size()) != nullptr) {
-    return std::nullopt;
-  }
+  if (message.find('\0') != std::string_view::npos) return std::nullopt;
   Split s;
   Body shape;
   if (!SplitMessage(message, s) || !ReadShape(s, shape)) return std::nullopt;
