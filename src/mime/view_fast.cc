@@ -294,10 +294,12 @@ std::string DecodeBody(std::string_view raw, GMimeContentEncoding encoding) {
 
 std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
   if (message.find('\0') != std::string_view::npos) return std::nullopt;
+  // Before anything here calls GMime (ReadShape may parse a Content-Type
+  // with its default options, which g_mime_init makes).
+  InitGmime();
   Split s;
   Body shape;
   if (!SplitMessage(message, s) || !ReadShape(s, shape)) return std::nullopt;
-  InitGmime();
 
   MessageView v;
   if (const auto& subject = s.fields[kSubject]) {
