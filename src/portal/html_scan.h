@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace sealpost::portal::internal {
@@ -38,6 +39,37 @@ inline size_t NextHtmlSpecial(std::string_view text, size_t from) {
   }
   while (i < text.size() && !IsHtmlSpecial(text[i])) ++i;
   return i;
+}
+
+// `text` escaped onto `out`: & < > " as entities and ' as `apostrophe`
+// (the sanitizer's "&#39;", kainjow mustache's "&apos;"); the runs between
+// them are copied whole.
+inline void AppendEscaped(std::string& out, std::string_view text,
+                          std::string_view apostrophe) {
+  size_t run = 0;
+  for (size_t i = NextHtmlSpecial(text, 0); i < text.size();
+       i = NextHtmlSpecial(text, run)) {
+    out.append(text.data() + run, i - run);
+    switch (text[i]) {
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '"':
+        out.append("&quot;");
+        break;
+      default:
+        out.append(apostrophe);
+        break;
+    }
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
 }
 
 }  // namespace sealpost::portal::internal

@@ -59,30 +59,7 @@ size_t PageData::TextSize() const {
 }
 
 void AppendMustacheEscaped(std::string& out, std::string_view text) {
-  size_t run = 0;
-  for (size_t i = internal::NextHtmlSpecial(text, 0); i < text.size();
-       i = internal::NextHtmlSpecial(text, run)) {
-    out.append(text.data() + run, i - run);
-    switch (text[i]) {
-      case '&':
-        out.append("&amp;");
-        break;
-      case '<':
-        out.append("&lt;");
-        break;
-      case '>':
-        out.append("&gt;");
-        break;
-      case '"':
-        out.append("&quot;");
-        break;
-      default:
-        out.append("&apos;");
-        break;
-    }
-    run = i + 1;
-  }
-  out.append(text.data() + run, text.size() - run);
+  internal::AppendEscaped(out, text, "&apos;");
 }
 
 PageTemplate::PageTemplate(std::string_view source) {
@@ -176,6 +153,15 @@ class PageRenderer {
     }
   }
 
+  // One pass over a section's ops in `inner`; a line holding a section
+  // tag is marked before and after it (kainjow's blank-line rule).
+  void Section(const std::vector<Op>& ops, uint32_t begin, uint32_t end,
+               const Scope& inner) {
+    line_had_section_ = true;
+    Range(ops, begin, end, &inner);
+    line_had_section_ = true;
+  }
+
   void Range(const std::vector<Op>& ops, uint32_t begin, uint32_t end,
              const Scope* scope) {
     for (uint32_t i = begin; i < end; ++i) {
@@ -197,16 +183,10 @@ class PageRenderer {
           const Value* v = Lookup(scope, op.text);
           if (v != nullptr && v->kind == Value::Kind::kList) {
             for (const PageData& item : v->items) {
-              line_had_section_ = true;
-              const Scope inner{&item, scope};
-              Range(ops, i + 1, op.end, &inner);
-              line_had_section_ = true;
+              Section(ops, i + 1, op.end, {&item, scope});
             }
           } else if (v != nullptr) {
-            line_had_section_ = true;
-            const Scope inner{nullptr, scope};
-            Range(ops, i + 1, op.end, &inner);
-            line_had_section_ = true;
+            Section(ops, i + 1, op.end, {nullptr, scope});
           }
           i = op.end - 1;
           break;
@@ -215,10 +195,7 @@ class PageRenderer {
           const Value* v = Lookup(scope, op.text);
           if (v == nullptr ||
               (v->kind == Value::Kind::kList && v->items.empty())) {
-            line_had_section_ = true;
-            const Scope inner{nullptr, scope};
-            Range(ops, i + 1, op.end, &inner);
-            line_had_section_ = true;
+            Section(ops, i + 1, op.end, {nullptr, scope});
           }
           i = op.end - 1;
           break;

@@ -321,31 +321,7 @@ SanitizeResult SanitizeHtml(std::string_view html,
 }
 
 void AppendHtmlEscaped(std::string& out, std::string_view text) {
-  // The runs between special characters are copied whole.
-  size_t run = 0;
-  for (size_t i = internal::NextHtmlSpecial(text, 0); i < text.size();
-       i = internal::NextHtmlSpecial(text, run)) {
-    out.append(text.data() + run, i - run);
-    switch (text[i]) {
-      case '&':
-        out.append("&amp;");
-        break;
-      case '<':
-        out.append("&lt;");
-        break;
-      case '>':
-        out.append("&gt;");
-        break;
-      case '"':
-        out.append("&quot;");
-        break;
-      default:
-        out.append("&#39;");
-        break;
-    }
-    run = i + 1;
-  }
-  out.append(text.data() + run, text.size() - run);
+  internal::AppendEscaped(out, text, "&#39;");
 }
 
 }  // namespace sealpost::portal
