@@ -115,26 +115,38 @@ std::string LargeEntity() {
   return entity;
 }
 
+// Alice's certificate with its key on file, and the 2 MiB entity she signs
+// (also content.txt in the PKI's directory, for openssl).
+class AliceSignsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki.MakeLeaf("alice", "alice@example.com");
+    pki.MakePkcs12("alice", "pw");
+    auto file = ReadCertificateFile(pki.Read("alice.p12"),
+                                    SecretBytes::FromStringInsecure("pw"));
+    ASSERT_TRUE(file.ok());
+    key = std::move(file->private_key);
+    cert = pki.Read("alice.der");
+    pki.Write("content.txt", entity);
+  }
+
+  TestPki pki;
+  SecretBytes key;
+  std::string cert;
+  const std::string entity = LargeEntity();
+};
+
 // A detached signature made a slice at a time is CmsSign's: the same
 // content digest, verified by CmsVerifySignature and by openssl, for each
 // digest; and an opaque SignedData streamed (BER) carries the content back
 // byte for byte.
-TEST(SmimeCmsTest, StreamedSignatureVerifiesAsInMemory) {
-  TestPki pki;
-  pki.MakeLeaf("alice", "alice@example.com");
-  pki.MakePkcs12("alice", "pw");
-  auto file = ReadCertificateFile(pki.Read("alice.p12"),
-                                  SecretBytes::FromStringInsecure("pw"));
-  ASSERT_TRUE(file.ok());
-  const std::string cert = pki.Read("alice.der");
-  const std::string entity = LargeEntity();
-  pki.Write("content.txt", entity);
+TEST_F(AliceSignsTest, StreamedSignatureVerifiesAsInMemory) {
   for (CmsDigest digest : {CmsDigest::kSha256, CmsDigest::kSha512}) {
     CmsSignOptions options{digest, /*capabilities=*/true};
     StringSource source(entity, 64 << 10);
-    auto streamed = CmsSignStream(source, cert, file->private_key, {}, options);
+    auto streamed = CmsSignStream(source, cert, key, {}, options);
     ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
-    auto whole = CmsSign(entity, cert, file->private_key, {}, true, options);
+    auto whole = CmsSign(entity, cert, key, {}, true, options);
     ASSERT_TRUE(whole.ok());
     for (const std::string* der : {&*streamed, &*whole}) {
       CmsSignature sig = CmsVerifySignature(*der, entity);
@@ -156,7 +168,7 @@ TEST(SmimeCmsTest, StreamedSignatureVerifiesAsInMemory) {
     EXPECT_FALSE(pki.Read("a.txt").empty());
     EXPECT_EQ(pki.Read("a.txt"), pki.Read("b.txt"));
   }
-  auto opaque = CmsStreamWriter::Sign(cert, file->private_key, {}, false, {});
+  auto opaque = CmsStreamWriter::Sign(cert, key, {}, false, {});
   ASSERT_TRUE(opaque.ok());
   std::string ber;
   size_t largest = 0;
@@ -180,40 +192,23 @@ TEST(SmimeCmsTest, StreamedSignatureVerifiesAsInMemory) {
 
 // A source failing half way: no signature, its error back; bad keys are
 // refused before a byte is read.
-TEST(SmimeCmsTest, StreamedSignatureFailsWithItsSource) {
-  TestPki pki;
-  pki.MakeLeaf("alice", "alice@example.com");
-  pki.MakePkcs12("alice", "pw");
-  auto file = ReadCertificateFile(pki.Read("alice.p12"),
-                                  SecretBytes::FromStringInsecure("pw"));
-  ASSERT_TRUE(file.ok());
-  const std::string entity = LargeEntity();
+TEST_F(AliceSignsTest, StreamedSignatureFailsWithItsSource) {
   FailingSource cut(entity, 1 << 20);
-  auto der = CmsSignStream(cut, pki.Read("alice.der"), file->private_key, {});
+  auto der = CmsSignStream(cut, cert, key, {});
   EXPECT_EQ(der.status().code(), StatusCode::kInternal);
   StringSource source(entity);
-  EXPECT_EQ(
-      CmsSignStream(source, "junk", file->private_key, {}).status().code(),
-      StatusCode::kInvalidArgument);
+  EXPECT_EQ(CmsSignStream(source, "junk", key, {}).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 // A detached signature checked over content read a slice at a time says
 // what the in-memory check says, for openssl's signature and ours, whole
 // or changed; a source failing half way is its error, not a verdict.
-TEST(SmimeCmsTest, DetachedStreamVerifiesAsInMemory) {
-  TestPki pki;
-  pki.MakeLeaf("alice", "alice@example.com");
-  pki.MakePkcs12("alice", "pw");
-  auto file = ReadCertificateFile(pki.Read("alice.p12"),
-                                  SecretBytes::FromStringInsecure("pw"));
-  ASSERT_TRUE(file.ok());
-  const std::string cert = pki.Read("alice.der");
-  const std::string entity = LargeEntity();
-  pki.Write("content.txt", entity);
+TEST_F(AliceSignsTest, DetachedStreamVerifiesAsInMemory) {
   ASSERT_TRUE(
       pki.Run("openssl cms -sign -binary -outform DER -in content.txt -signer "
               "alice.pem -inkey alice.key -out ossl.der 2>/dev/null"));
-  auto ours = CmsSign(entity, cert, file->private_key, {}, true, {});
+  auto ours = CmsSign(entity, cert, key, {}, true, {});
   ASSERT_TRUE(ours.ok());
   std::string changed = entity;
   changed[changed.size() / 2] ^= 1;

@@ -148,6 +148,23 @@ std::optional<std::string> ClearSignedBoundary(std::string_view header) {
   return ContentTypeParam(*ct, "boundary");
 }
 
+namespace {
+
+// The verdict on `sig` (as OpenMail gives it) and the signed content from
+// its start, to be written out once the verdict is known.
+Result<StreamedSignature> Judged(CertificateDirectory& certs,
+                                 std::string_view header,
+                                 crypto::CmsSignature sig,
+                                 std::unique_ptr<SizedByteSource> content) {
+  StreamedSignature out;
+  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
+  SP_RETURN_IF_ERROR(content->Restart());
+  out.content = std::move(content);
+  return out;
+}
+
+}  // namespace
+
 Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
                                                 ByteSource& message,
                                                 std::string_view header,
@@ -192,11 +209,7 @@ Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
   } else {
     SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
   }
-  StreamedSignature out;
-  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
-  SP_RETURN_IF_ERROR(content->Restart());
-  out.content = std::move(content);
-  return out;
+  return Judged(certs, header, std::move(sig), std::move(content));
 }
 
 Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
@@ -224,11 +237,7 @@ Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
   } else {
     SP_ASSIGN_OR_RETURN(sig, crypto::CmsVerifyDetachedStream(*der, *content));
   }
-  StreamedSignature out;
-  SP_ASSIGN_OR_RETURN(out.check, JudgeSignature(certs, header, std::move(sig)));
-  SP_RETURN_IF_ERROR(content->Restart());
-  out.content = std::move(content);
-  return out;
+  return Judged(certs, header, std::move(sig), std::move(content));
 }
 
 }  // namespace sealpost::smime
