@@ -300,6 +300,17 @@ std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
   Split s;
   Body shape;
   if (!SplitMessage(message, s) || !ReadShape(s, shape)) return std::nullopt;
+  // Address fields with control characters or 8-bit bytes: GMime's message
+  // parser converts and reads them its own way (mime_fuzz found a From
+  // field it read as "="), so they are left to it.
+  for (Field f : {kFrom, kTo, kCc, kReplyTo}) {
+    if (!s.fields[f]) continue;
+    for (unsigned char c : *s.fields[f]) {
+      if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c >= 0x7f) {
+        return std::nullopt;
+      }
+    }
+  }
 
   MessageView v;
   if (const auto& subject = s.fields[kSubject]) {
