@@ -16,30 +16,12 @@ Status Ours(const Status& s) {
 }  // namespace
 
 Status SpooledOriginal::Restart() {
-  prefix_at_ = 0;
-  skipped_ = 0;
-  Status s = rest_->Restart();
+  Status s = source_.Restart();
   return s.ok() ? s : Ours(s);
 }
 
 Result<size_t> SpooledOriginal::Read(size_t max, std::string* out) {
-  if (prefix_at_ < prefix_.size()) {
-    size_t n = std::min(max, prefix_.size() - prefix_at_);
-    out->append(prefix_, prefix_at_, n);
-    prefix_at_ += n;
-    return n;
-  }
-  std::string dropped;
-  while (skipped_ < skip_) {
-    dropped.clear();
-    auto n = rest_->Read(
-        static_cast<size_t>(std::min<int64_t>(skip_ - skipped_, kSlice)),
-        &dropped);
-    if (!n.ok()) return Ours(n.status());
-    if (*n == 0) return InternalError("spool file: shorter than its header");
-    skipped_ += static_cast<int64_t>(*n);
-  }
-  auto n = rest_->Read(max, out);
+  auto n = source_.Read(max, out);
   if (!n.ok()) return Ours(n.status());
   return *n;
 }

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/byte_source.h"
+#include "base/prefixed_source.h"
 #include "base/status.h"
 #include "mime/wrapper.h"
 
@@ -30,17 +31,13 @@ class SpooledOriginal final : public ByteSource {
  public:
   SpooledOriginal(std::string prefix, int64_t skip,
                   std::unique_ptr<ByteSource> rest)
-      : prefix_(std::move(prefix)), skip_(skip), rest_(std::move(rest)) {}
+      : source_(std::move(prefix), skip, std::move(rest)) {}
 
   Status Restart() override;
   Result<size_t> Read(size_t max, std::string* out) override;
 
  private:
-  std::string prefix_;
-  const int64_t skip_;
-  std::unique_ptr<ByteSource> rest_;
-  size_t prefix_at_ = 0;
-  int64_t skipped_ = 0;
+  PrefixedSource source_;
 };
 
 // A wrapper made a slice at a time (mime::WrapperStream), with `prefix`

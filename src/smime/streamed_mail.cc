@@ -83,48 +83,6 @@ class LayerSource final : public ByteSource {
 
 }  // namespace
 
-EntitySource::EntitySource(std::string head, int64_t body_at,
-                           std::unique_ptr<ByteSource> message)
-    : head_(std::move(head)),
-      body_at_(body_at),
-      owned_(std::move(message)),
-      message_(*owned_) {}
-
-EntitySource::EntitySource(std::string head, int64_t body_at,
-                           ByteSource& message)
-    : head_(std::move(head)), body_at_(body_at), message_(message) {}
-
-Status EntitySource::Restart() {
-  head_at_ = 0;
-  skipped_ = false;
-  return Status::Ok();
-}
-
-Result<size_t> EntitySource::Read(size_t max, std::string* out) {
-  if (head_at_ < head_.size()) {
-    size_t n = std::min(max, head_.size() - head_at_);
-    out->append(head_, head_at_, n);
-    head_at_ += n;
-    return n;
-  }
-  if (!skipped_) {
-    // From the message's first byte to where its body starts.
-    SP_RETURN_IF_ERROR(message_.Restart());
-    std::string dropped;
-    for (int64_t at = 0; at < body_at_;) {
-      dropped.clear();
-      SP_ASSIGN_OR_RETURN(
-          size_t n, message_.Read(static_cast<size_t>(
-                                      std::min<int64_t>(body_at_ - at, kSlice)),
-                                  &dropped));
-      if (n == 0) return InternalError("the message ended in its header");
-      at += static_cast<int64_t>(n);
-    }
-    skipped_ = true;
-  }
-  return message_.Read(max, out);
-}
-
 Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
                            const SmimeOptions& options) {
   if (!options.clear_sign) return false;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/byte_source.h"
+#include "base/prefixed_source.h"
 #include "base/status.h"
 #include "crypto/smime_cms.h"
 #include "smime/certificate_directory.h"
@@ -28,25 +29,8 @@ namespace sealpost::smime {
 
 // A spooled message's MIME entity: `head` (EntitySplit's head: the
 // Content-* fields and the empty line), then `message` from its byte
-// `body_at` on (where its body starts). Restarts as `message` does.
-class EntitySource final : public ByteSource {
- public:
-  EntitySource(std::string head, int64_t body_at,
-               std::unique_ptr<ByteSource> message);
-  // `message` not owned: it must outlive the source.
-  EntitySource(std::string head, int64_t body_at, ByteSource& message);
-
-  Status Restart() override;
-  Result<size_t> Read(size_t max, std::string* out) override;
-
- private:
-  std::string head_;
-  const int64_t body_at_;
-  std::unique_ptr<ByteSource> owned_;
-  ByteSource& message_;
-  size_t head_at_ = 0;
-  bool skipped_ = false;
-};
+// `body_at` on (where its body starts).
+using EntitySource = PrefixedSource;
 
 // Whether SignEntity would clear-sign the entity `entity` gives (read
 // whole from its first byte, a slice at a time): OWAClearSign on, the
