@@ -73,12 +73,15 @@ void AuditOpen(const ApiContext& ctx, const Caller& caller,
   }
 }
 
-json::array SignaturesJson(const smime::OpenedMail& opened) {
+// `cap`: the longest signer and reason given (the header form's; the
+// signer is a name in a certificate the sender chose).
+json::array SignaturesJson(const smime::OpenedMail& opened,
+                           size_t cap = std::string::npos) {
   json::array signatures;
   for (const auto& s : opened.signatures) {
     signatures.push_back(json::object{{"verified", s.verified},
-                                      {"signer", s.signer},
-                                      {"reason", s.reason},
+                                      {"signer", s.signer.substr(0, cap)},
+                                      {"reason", s.reason.substr(0, cap)},
                                       {"stamp", s.StampValue()}});
   }
   return signatures;
@@ -99,8 +102,11 @@ Response OpenedRaw(const smime::OpenedMail& opened) {
   r.content_type = "message/rfc822";
   r.headers = {
       {"X-Sealpost-Smime-Certificate", opened.certificate_id},
+      // Signer and reason cut at 200 bytes (as in the stamp), so that a
+      // certificate with a huge e-mail name cannot push the header past
+      // what clients read (Beast's 8 KiB by default, the CLI's).
       {"X-Sealpost-Smime-Signatures",
-       Base64Encode(AsBytes(json::serialize(SignaturesJson(opened))))}};
+       Base64Encode(AsBytes(json::serialize(SignaturesJson(opened, 200))))}};
   return r;
 }
 

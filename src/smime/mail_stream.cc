@@ -123,10 +123,15 @@ Status EntitySink::Decide() {
 Status EntitySink::Write(std::string_view bytes) {
   if (state_ == State::kStreaming) return out_(bytes);
   if (state_ == State::kNested) return spool_->Append(bytes);
+  // Only the new bytes (and the two before them) are searched: the sender
+  // picks the slice size, and searching all that is held at each slice
+  // would be quadratic in the header's 1 MiB.
+  const size_t from = held_.size() >= 2 ? held_.size() - 2 : 0;
   held_.append(bytes);
-  if (held_.find("\n\r\n") != std::string::npos ||
-      held_.find("\n\n") != std::string::npos || held_.starts_with("\r\n") ||
-      held_.starts_with("\n") || held_.size() >= kMaxEntityHeader) {
+  if (held_.find("\n\r\n", from) != std::string::npos ||
+      held_.find("\n\n", from) != std::string::npos ||
+      held_.starts_with("\r\n") || held_.starts_with("\n") ||
+      held_.size() >= kMaxEntityHeader) {
     return Decide();
   }
   return Status::Ok();
