@@ -389,7 +389,7 @@ class LicenseService {
   store::AuditGroupCommit releases_{store_};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int64_t> retention_seconds_{0};
-  // LoadIrm's last parse and the stored text it came from.
+  // CurrentIrm's last parse and the stored text it came from.
   Mutex irm_mu_;
   std::optional<std::string> irm_text_ SP_GUARDED_BY(irm_mu_);
   std::shared_ptr<const IrmConfig> irm_parsed_ SP_GUARDED_BY(irm_mu_);

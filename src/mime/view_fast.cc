@@ -132,13 +132,6 @@ bool SplitMessage(std::string_view m, Split& out) {
   }
 }
 
-std::string_view TrimWhite(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 // `s` starts with `word` (any case) followed by its end, ';' or white space.
 bool StartsWithWord(std::string_view s, std::string_view word) {
   if (s.size() < word.size() ||
@@ -230,7 +223,7 @@ bool ReadSimpleParams(std::string_view rest, std::string& charset) {
 // text/plain or text/html body in an encoding we decode as GMime does.
 bool ReadShape(const Split& s, Body& body) {
   if (const auto& ct = s.fields[kContentType]) {
-    std::string_view v = TrimWhite(*ct);
+    std::string_view v = Trim(*ct);
     bool plain = StartsWithWord(v, "text/plain");
     body.html = StartsWithWord(v, "text/html");
     if (!plain && !body.html) return false;
@@ -249,7 +242,7 @@ bool ReadShape(const Split& s, Body& body) {
     }
   }
   if (const auto& te = s.fields[kTransferEncoding]) {
-    std::string_view v = TrimWhite(*te);
+    std::string_view v = Trim(*te);
     static constexpr std::pair<std::string_view, GMimeContentEncoding>
         kEncodings[] = {
             {"7bit", GMIME_CONTENT_ENCODING_7BIT},
@@ -270,7 +263,7 @@ bool ReadShape(const Split& s, Body& body) {
   }
   if (const auto& cd = s.fields[kDisposition]) {
     // Inline is what a body is anyway; an attachment is a listed part.
-    if (!StartsWithWord(TrimWhite(*cd), "inline")) return false;
+    if (!StartsWithWord(Trim(*cd), "inline")) return false;
   }
   return true;
 }
@@ -293,13 +286,15 @@ std::string DecodeBody(std::string_view raw, GMimeContentEncoding encoding) {
 }  // namespace
 
 std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
-  if (message.find('\0') != std::string_view::npos) return std::nullopt;
   // Before anything here calls GMime (ReadShape may parse a Content-Type
   // with its default options, which g_mime_init makes).
   InitGmime();
   Split s;
   Body shape;
   if (!SplitMessage(message, s) || !ReadShape(s, shape)) return std::nullopt;
+  // A NUL anywhere: left to GMime. Looked for after the shape, so mail
+  // that GMime reads anyway (multipart, large attachments) is not scanned.
+  if (message.find('\0') != std::string_view::npos) return std::nullopt;
   // Address fields with control characters or 8-bit bytes: GMime's message
   // parser converts and reads them its own way (mime_fuzz found a From
   // field it read as "="), so they are left to it.

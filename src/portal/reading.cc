@@ -299,8 +299,10 @@ http::Response MessagePage(const PortalServices& s, const http::Request& req,
     d.Set("text", LinkifyText(view->text));
   }
   bool decrypted = DecryptedDownloads(s, o);
+  bool attachments = false;
   for (const auto& p : view->parts) {
     if (p.is_inline && !view->html.empty()) continue;
+    attachments = true;
     PageData& a = d.AddItem("attachments");
     if (decrypted) {
       a.SetView("name", p.filename);
@@ -310,8 +312,8 @@ http::Response MessagePage(const PortalServices& s, const http::Request& req,
     a.Set("size", HumanSize(p.size));
     a.Set("url", "/m/" + id + "/part/" + std::to_string(p.index));
     if (!decrypted) a.SetFlag("sealed");
-    d.SetFlag("has_attachments");
   }
+  if (attachments) d.SetFlag("has_attachments");
   chrome.title = subject.empty() ? "Protected message" : subject;
   return PageResponse(200, MessageTemplate(), d, chrome);
 }

@@ -1,7 +1,7 @@
 #include "store/sqlite/reader_pool.h"
 
-#include <functional>
-#include <thread>
+#include <algorithm>
+#include <atomic>
 
 namespace sealpost::store::internal {
 namespace {
@@ -14,6 +14,15 @@ struct Held {
   int depth = 0;
 };
 thread_local Held t_held;
+
+// This thread's first choice of connection, handed out in turn so that
+// threads spread over the pool (a hash of the thread id, on glibc the
+// aligned address of its pthread_t, sends most threads to the same one).
+size_t ThreadSlot() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t slot = next.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
 
 }  // namespace
 
@@ -58,7 +67,7 @@ ReaderPool::~ReaderPool() {
 Reader* ReaderPool::Take() {
   // Start at a place of this thread's, so that threads spread out.
   const size_t n = readers_.size();
-  const size_t start = std::hash<std::thread::id>()(std::this_thread::get_id());
+  const size_t start = ThreadSlot();
   for (size_t i = 0; i < n; ++i) {
     Reader* r = readers_[(start + i) % n].get();
     if (r->mu_.TryLock()) return r;

@@ -71,7 +71,6 @@ class ReaderPool {
   void EndSnapshot() SP_NO_THREAD_SAFETY_ANALYSIS;
   // Whether this thread holds a snapshot of this pool (tests).
   bool InSnapshot() const;
-  int size() const { return static_cast<int>(readers_.size()); }
 
  private:
   friend class ReaderLease;

@@ -16,7 +16,7 @@ using internal::StmtCache;
 
 namespace {
 
-// On the writer inside its transaction, or on the read-only connection.
+// On the writer inside its transaction, or on a read-only connection.
 class SqliteSearchTables : public internal::SearchTables {
  public:
   explicit SqliteSearchTables(StmtCache& stmts) : stmts_(stmts) {}

@@ -73,8 +73,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(
 }
 
 Status SqliteStore::OpenReaders(const std::string& path) {
-  // One per core and one more, so that each I/O thread may hold a snapshot
-  // and a lookup on another thread still finds a free connection.
+  // Connection 0 (never a snapshot's), one per core so that each I/O
+  // thread may hold a snapshot, and one more, so that a lookup on another
+  // thread still finds a free connection.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   SP_ASSIGN_OR_RETURN(
       readers_, internal::ReaderPool::Open(path, internal::WalGatheringVfs(),
