@@ -265,13 +265,12 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
 // first byte; the file is left to be restarted.
 std::string HeaderSectionOf(FileReader& file) {
   std::string head;
-  while (head.size() < (1 << 20)) {
+  mime::HeaderEnd end(1 << 20);
+  while (!end.done()) {
+    const size_t from = head.size();
     auto n = file.Read(64 << 10, &head);
     if (!n.ok() || *n == 0) break;
-    if (head.find("\n\r\n") != std::string::npos ||
-        head.find("\n\n") != std::string::npos) {
-      break;
-    }
+    end.Feed(std::string_view(head).substr(from));
   }
   return std::string(mime::SplitHeaderSection(head).header) + "\r\n";
 }
