@@ -29,27 +29,34 @@ size_t ThreadSlot() {
 Result<std::unique_ptr<ReaderPool>> ReaderPool::Open(const std::string& path,
                                                      const char* vfs,
                                                      int size) {
-  auto pool = std::unique_ptr<ReaderPool>(new ReaderPool());
+  auto pool = std::unique_ptr<ReaderPool>(new ReaderPool(path, vfs));
   for (int i = 0; i < std::max(size, 2); ++i) {
-    auto r = std::make_unique<Reader>();
-    MutexLock lock(&r->mu_);
-    // NOMUTEX: every use holds the connection's mutex already, so SQLite's
-    // own per-call mutex would only be taken and released again.
-    int rc = sqlite3_open_v2(path.c_str(), &r->db_,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs);
-    if (rc != SQLITE_OK) {
-      Status s =
-          InternalError("opening " + path + " for reading: " +
-                        (r->db_ ? sqlite3_errmsg(r->db_) : "out of memory"));
-      sqlite3_close(r->db_);
-      r->db_ = nullptr;
-      return s;
-    }
-    sqlite3_busy_timeout(r->db_, 5000);
-    r->stmts_ = std::make_unique<StmtCache>(r->db_);
-    pool->readers_.push_back(std::move(r));
+    pool->readers_.push_back(std::make_unique<Reader>());
   }
+  // Connection 0 now: a database that cannot be read fails here.
+  Reader& first = *pool->readers_[0];
+  MutexLock lock(&first.mu_);
+  SP_RETURN_IF_ERROR(pool->Connect(first));
   return pool;
+}
+
+Status ReaderPool::Connect(Reader& r) {
+  if (r.db_ != nullptr) return Status::Ok();
+  // NOMUTEX: every use holds the connection's mutex already, so SQLite's
+  // own per-call mutex would only be taken and released again.
+  int rc = sqlite3_open_v2(path_.c_str(), &r.db_,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs_);
+  if (rc != SQLITE_OK) {
+    Status s = InternalError("opening " + path_ + " for reading: " +
+                             (r.db_ ? sqlite3_errmsg(r.db_) : "out of memory"));
+    sqlite3_close(r.db_);
+    r.db_ = nullptr;
+    return s;
+  }
+  sqlite3_busy_timeout(r.db_, 5000);
+  r.stmts_ = std::make_unique<StmtCache>(r.db_);
+  opened_.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 ReaderPool::~ReaderPool() {
@@ -70,7 +77,9 @@ Reader* ReaderPool::Take() {
   const size_t start = ThreadSlot();
   for (size_t i = 0; i < n; ++i) {
     Reader* r = readers_[(start + i) % n].get();
-    if (r->mu_.TryLock()) return r;
+    if (!r->mu_.TryLock()) continue;
+    if (Connect(*r).ok()) return r;
+    r->mu_.Unlock();
   }
   // Connection 0 never holds a snapshot: it is free once its statement is
   // done.
@@ -92,6 +101,10 @@ void ReaderPool::BeginSnapshot() {
   for (size_t i = 1; i < readers_.size(); ++i) {
     Reader* r = readers_[i].get();
     if (!r->mu_.TryLock()) continue;
+    if (!Connect(*r).ok()) {
+      r->mu_.Unlock();
+      continue;
+    }
     // Deferred: the snapshot is taken by the first lookup.
     if (!RunStmt(*r->stmts_, "BEGIN").ok()) {
       r->mu_.Unlock();
