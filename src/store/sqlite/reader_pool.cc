@@ -15,6 +15,10 @@ struct Held {
 };
 thread_local Held t_held;
 
+// The innermost lease this thread took from a pool (ReaderLease::outer_
+// links the rest).
+thread_local ReaderLease* t_leases = nullptr;
+
 // This thread's first choice of connection, handed out in turn so that
 // threads spread over the pool (a hash of the thread id, on glibc the
 // aligned address of its pthread_t, sends most threads to the same one).
@@ -100,6 +104,8 @@ void ReaderPool::BeginSnapshot() {
   if (held.pool != nullptr) return;
   for (size_t i = 1; i < readers_.size(); ++i) {
     Reader* r = readers_[i].get();
+    // This thread's lease holds it: a mutex is not tried by its holder.
+    if (ReaderLease::Holds(this, r)) continue;
     if (!r->mu_.TryLock()) continue;
     if (!Connect(*r).ok()) {
       r->mu_.Unlock();
@@ -133,18 +139,36 @@ bool ReaderPool::InSnapshot() const { return t_held.pool == this; }
 
 // The lease's lock is the snapshot's (held for this thread) or taken by
 // Take and released in the destructor.
-ReaderLease::ReaderLease(ReaderPool& pool) {
+ReaderLease::ReaderLease(ReaderPool& pool) : pool_(&pool) {
   if (t_held.pool == &pool) {
     reader_ = t_held.reader;
     owned_ = false;
-  } else {
-    reader_ = pool.Take();
-    owned_ = true;
+    return;
   }
+  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
+    if (l->pool_ == &pool) {
+      reader_ = l->reader_;
+      owned_ = false;
+      return;
+    }
+  }
+  reader_ = pool.Take();
+  owned_ = true;
+  outer_ = t_leases;
+  t_leases = this;
 }
 
 ReaderLease::~ReaderLease() {
-  if (owned_) reader_->mu_.Unlock();
+  if (!owned_) return;
+  t_leases = outer_;
+  reader_->mu_.Unlock();
+}
+
+bool ReaderLease::Holds(const ReaderPool* pool, const Reader* reader) {
+  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
+    if (l->pool_ == pool && l->reader_ == reader) return true;
+  }
+  return false;
 }
 
 }  // namespace sealpost::store::internal

@@ -98,8 +98,11 @@ class ReaderPool {
 };
 
 // The read connection of one lookup (or a few on one thread): this
-// thread's snapshot's when it holds one of `pool`, else one taken from the
-// pool for the lease's life. Thread-safety: one thread's object.
+// thread's snapshot's when it holds one of `pool`, else the connection of
+// a lease of `pool` this thread already holds (a lease inside a lease: the
+// same connection, never a second one, which would wait for itself once
+// the others are busy), else one taken from the pool for the lease's life.
+// Thread-safety: one thread's object; leases end in the reverse order.
 class ReaderLease {
  public:
   explicit ReaderLease(ReaderPool& pool) SP_NO_THREAD_SAFETY_ANALYSIS;
@@ -120,8 +123,16 @@ class ReaderLease {
   }
 
  private:
+  friend class ReaderPool;
+  // Whether a lease this thread holds has taken `reader` of `pool`.
+  static bool Holds(const ReaderPool* pool, const Reader* reader);
+
+  const ReaderPool* pool_;
   Reader* reader_;
   bool owned_;
+  // The lease this thread took before this one, when this one took its
+  // connection from the pool (a thread's leases are a stack).
+  ReaderLease* outer_ = nullptr;
 };
 
 }  // namespace sealpost::store::internal

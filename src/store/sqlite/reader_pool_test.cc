@@ -1,5 +1,5 @@
 // The SQLite store's read connections (reader_pool.h): opened at their
-// first use.
+// first use, and a lease inside a lease on one thread.
 #include "store/sqlite/reader_pool.h"
 
 #include <gtest/gtest.h>
@@ -76,6 +76,60 @@ TEST_F(ReaderPoolTest, ConnectionsOpenAtTheirFirstUse) {
 
 TEST_F(ReaderPoolTest, ADatabaseThatCannotBeReadFailsAtOpen) {
   EXPECT_FALSE(ReaderPool::Open(dir_ + "/none/store.db", nullptr, 4).ok());
+}
+
+TEST_F(ReaderPoolTest, ALeaseInsideALeaseUsesTheSameConnection) {
+  auto pool = ReaderPool::Open(path_, nullptr, 3);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  {
+    ReaderLease outer(**pool);
+    {
+      ReaderLease inner(**pool);
+      EXPECT_EQ(inner.db(), outer.db());
+      EXPECT_EQ(Read(inner), 42);
+    }
+    // The outer lease still holds it, and it still reads.
+    EXPECT_EQ(Read(outer), 42);
+  }
+  // Released: another thread takes every connection in turn.
+  std::thread([&] {
+    ReaderLease a(**pool);
+    EXPECT_EQ(Read(a), 42);
+  }).join();
+  // Every other connection busy on other threads: the inner lease does not
+  // wait for the one this thread holds.
+  std::latch held(2), done(1);
+  std::vector<std::thread> others;
+  for (int i = 0; i < 2; ++i) {
+    others.emplace_back([&] {
+      ReaderLease lease(**pool);
+      held.count_down();
+      done.wait();
+    });
+  }
+  held.wait();
+  {
+    ReaderLease outer(**pool);
+    ReaderLease inner(**pool);
+    EXPECT_EQ(inner.db(), outer.db());
+    EXPECT_EQ(Read(inner), 42);
+  }
+  done.count_down();
+  for (auto& t : others) t.join();
+}
+
+TEST_F(ReaderPoolTest, ASnapshotBegunInsideALeaseDoesNotTryItsConnection) {
+  auto pool = ReaderPool::Open(path_, nullptr, 3);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  ReaderLease outer(**pool);
+  (*pool)->BeginSnapshot();
+  {
+    ReaderLease inner(**pool);
+    EXPECT_EQ(Read(inner), 42);
+  }
+  (*pool)->EndSnapshot();
+  EXPECT_FALSE((*pool)->InSnapshot());
+  EXPECT_EQ(Read(outer), 42);
 }
 
 }  // namespace
