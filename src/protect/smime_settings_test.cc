@@ -198,6 +198,44 @@ TEST_F(SmimeSettingsTest, SpooledCopiesCarryOneSignature) {
   }
 }
 
+// Under a `sign` rule, a spooled message's copy for a recipient without
+// a certificate is signed from the spool as the stager reads it (never
+// whole in memory), clear or opaque, and openssl verifies it over the
+// original's entity; the rule's added field is in front.
+TEST_F(SmimeSettingsTest, SpooledSignedOnlyCopyIsMadeFromItsSpool) {
+  gw_.AddRule(R"({"name": "sign all", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["gmail.test"]}], "actions":
+    [{"kind": "sign"}, {"kind": "add_header", "header": "X-Rule",
+    "value": "signed"}]})");
+  std::string body;
+  while (body.size() < (1 << 20)) body += "hello-7c1d line\r\n";
+  const std::string mail =
+      "From: alice@example.com\r\nTo: carol@gmail.test\r\n"
+      "Subject: large\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  for (bool clear : {true, false}) {
+    Set("OWAClearSign", clear ? "True" : "False");
+    std::vector<std::string> staged;
+    auto out = ApplySpooled(mail, {"carol@gmail.test"}, &staged);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_TRUE(out->messages[0].treatment.starts_with("smime-signed"))
+        << out->messages[0].treatment;
+    EXPECT_TRUE(staged[0].starts_with("X-Rule: signed\r\n")) << clear;
+    EXPECT_NE(staged[0].find(clear ? "multipart/signed" : "signed-data"),
+              std::string::npos);
+    pki_.Write("signed.eml", staged[0]);
+    ASSERT_TRUE(pki_.Run(
+        "openssl cms -verify -in signed.eml -CAfile ca.pem -out plain.txt"))
+        << clear;
+    std::string plain = pki_.Read("plain.txt");
+    std::erase(plain, '\r');
+    std::string want = "Content-Type: text/plain\r\n\r\n" + body;
+    std::erase(want, '\r');
+    EXPECT_TRUE(plain == want) << clear;
+  }
+}
+
 TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {
   Set("OWAEncryptionAlgorithms", "AES256-GCM");
   std::string mail = SendOne("bob@partner.test", "Q3 [encrypt]");
