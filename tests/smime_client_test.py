@@ -126,6 +126,74 @@ class SmimeClientTest(PkiCase):
         self.assertIn(b"secret-" + tag.encode() + b"g", r.stdout)
         self.assertNotIn(b"Signature:", r.stderr)
 
+    def signed_by(self, who, address, tag):
+        """A message from `address` signed by `who` with openssl (CRLF)."""
+        signed = self.pki.path("signed-%s-%s" % (who, tag))
+        run(["openssl", "cms", "-sign", "-in", self.entity(tag), "-signer",
+             who + ".pem", "-inkey", who + ".key", "-from", address, "-to",
+             "alice@example.com", "-subject", "from " + who, "-out",
+             signed], self.pki.dir)
+        with open(signed, "rb") as f:
+            return self.write("signed-%s-%s" % (who, tag), crlf(f.read()))
+
+    def open_raw(self, user, mail):
+        """POST /api/v1/smime/open as `user`, Accept: message/rfc822: the
+        answer's header fields."""
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        login = urllib.request.Request(
+            self.server.api_url + "/api/v1/auth/token", method="POST",
+            data=json.dumps({"email": user,
+                             "password": self.users[user]}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(login, context=ctx, timeout=30) as r:
+            token = json.loads(r.read())["token"]
+        req = urllib.request.Request(
+            self.server.api_url + "/api/v1/smime/open", data=mail,
+            method="POST", headers={
+                "Authorization": "Bearer " + token,
+                "Content-Type": "message/rfc822",
+                "Accept": "message/rfc822"})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            r.read()
+            return r.headers
+
+    def test_a_huge_signer_name_is_cut_in_the_header_form(self):
+        """A signer's certificate whose e-mail name is some 7 KB (the
+        sender chooses it): `sealpost open`, which reads at most 8 KiB of
+        header, opens the message, and what it shows of the signer is
+        short. The header form of the signatures
+        (X-Sealpost-Smime-Signatures, base64 JSON) cuts signer and reason
+        at 200 bytes: a 254-byte address (the longest a certificate is
+        taken to name) comes cut."""
+        tag = unique()
+        huge = "h" * 7000 + "@partner.test"
+        self.pki.leaf("huge", huge)
+        with open(self.pki.path("huge.pem"), "rb") as f:
+            self.assertGreater(len(f.read()), 9000)
+        signed = self.signed_by("huge", huge, tag)
+        r = self.sealpost("alice@example.com", "open", signed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"secret-" + tag.encode(), r.stdout)
+        self.assertIn(b"Signature: signed; verified=no", r.stderr)
+        self.assertNotIn(b"h" * 201, r.stderr)
+        with open(signed, "rb") as f:
+            headers = self.open_raw("alice@example.com", f.read())
+        field = headers["X-Sealpost-Smime-Signatures"]
+        self.assertLess(len(field), 1024)
+        [sig] = json.loads(base64.b64decode(field))
+        self.assertFalse(sig["verified"])
+
+        longest = "l" * (254 - len("@partner.test")) + "@partner.test"
+        self.pki.leaf("longest", longest)
+        with open(self.signed_by("longest", longest, tag), "rb") as f:
+            headers = self.open_raw("alice@example.com", f.read())
+        [sig] = json.loads(base64.b64decode(
+            headers["X-Sealpost-Smime-Signatures"]))
+        self.assertTrue(sig["verified"], sig)
+        self.assertEqual(sig["signer"], longest[:200])
+        self.assertTrue(sig["stamp"].startswith(
+            "signed; verified=yes; signer=" + longest[:150]), sig)
+
     def test_attack_bob_cannot_open_alices_smime_mail(self):
         tag = unique()
         path = self.carol_signed_and_encrypted_to("alice", tag)
