@@ -136,7 +136,7 @@ class SmimeClientTest(PkiCase):
         with open(signed, "rb") as f:
             return self.write("signed-%s-%s" % (who, tag), crlf(f.read()))
 
-    def open_raw(self, user, mail):
+    def open_raw(self, user, mail, accept="message/rfc822"):
         """POST /api/v1/smime/open as `user`, Accept: message/rfc822: the
         answer's header fields."""
         ctx = ssl.create_default_context(cafile=self.server.ca_cert)
@@ -152,10 +152,42 @@ class SmimeClientTest(PkiCase):
             method="POST", headers={
                 "Authorization": "Bearer " + token,
                 "Content-Type": "message/rfc822",
-                "Accept": "message/rfc822"})
-        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-            r.read()
+                "Accept": accept})
+        with urllib.request.urlopen(req, context=ctx, timeout=180) as r:
+            while r.read(1 << 20):
+                pass
             return r.headers
+
+    def test_open_as_json_refuses_over_72_mib(self):
+        """The JSON answer of /smime/open holds the opened message whole:
+        a spooled message that opens to over 72 MiB is refused (413) once
+        its output passes the limit, the use of the key audited as
+        refused; asked for as message/rfc822 it streams."""
+        tag = unique()
+        line = bytes(range(33, 127)) + b"\r\n"
+        path_in = self.pki.path("huge-entity-" + tag)
+        with open(path_in, "wb") as f:
+            f.write(b"Content-Type: application/octet-stream\r\n\r\n")
+            f.write(line * (73 * 1024 * 1024 // len(line)))
+        mail = self.pki.path("huge-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary", "-aes256",
+             "-in", path_in, "-from", "carol@partner.test", "-to",
+             "alice@example.com", "-subject", "huge " + tag, "-out", mail,
+             "alice.pem"], self.pki.dir)
+        os.remove(path_in)
+        with open(mail, "rb") as f:
+            made = crlf(f.read())
+        os.remove(mail)
+        before = len(self.audit("smime.open"))
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            self.open_raw("alice@example.com", made, accept="application/json")
+        self.assertEqual(e.exception.code, 413)
+        self.assertIn(b"over 72 MiB", e.exception.read())
+        self.assertEqual([(a[0], a[1]) for a in
+                          self.audit("smime.open")[before:]],
+                         [("alice@example.com", "refused")])
+        headers = self.open_raw("alice@example.com", made)
+        self.assertTrue(headers["X-Sealpost-Smime-Certificate"])
 
     def test_a_huge_signer_name_is_cut_in_the_header_form(self):
         """A signer's certificate whose e-mail name is some 7 KB (the
