@@ -380,19 +380,15 @@ Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
     const std::function<Status(std::string_view)>& out) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  // The keys DecryptFor would try, in its order: only the head of the
-  // EnvelopedData is needed to find the one that is a recipient.
+  // The keys DecryptFor would try, in its order: the head of the
+  // EnvelopedData says which certificate is a recipient, and only that
+  // one's key is unwrapped.
   std::vector<const store::SmimeCertRecord*> usable;
-  std::vector<SecretBytes> keys;
+  std::vector<crypto::CmsKeyRef> refs;
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
-    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
     usable.push_back(&r);
-    keys.push_back(std::move(key));
-  }
-  std::vector<crypto::CmsKeyRef> refs;
-  for (size_t i = 0; i < usable.size(); ++i) {
-    refs.push_back({usable[i]->der, &keys[i]});
+    refs.push_back({r.der, nullptr, [this, &r] { return PrivateKeyOf(r); }});
   }
   SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
                       crypto::CmsDecryptStream(cms, refs, out));

@@ -100,6 +100,38 @@ TEST_F(ClientMailStreamTest, AnotherUsersKeyOpensNothing) {
   EXPECT_TRUE(got.empty());
 }
 
+// Only the key of the certificate a RecipientInfo names is unwrapped: a
+// second certificate of Alice's whose wrapped key no longer opens (its
+// master key gone, its row damaged) does not stop the mail sent to the
+// first from opening, streamed or whole.
+TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
+  ASSERT_TRUE(
+      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
+  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  store::SmimeCertRecord damaged = (*records)[1];
+  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
+  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
+  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  const EntitySplit split = SplitEntity(original_);
+  auto entity = EncryptToEntity(split.entity, {(*records)[0].der},
+                                crypto::CmsCipher::kAes256Cbc);
+  ASSERT_TRUE(entity.ok());
+  const std::string mail =
+      split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
+  auto whole = OpenMail(*certs_, mail, "alice@example.com");
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  std::string got;
+  auto streamed = Stream(mail, "alice@example.com", &got);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  EXPECT_TRUE(got == whole->message);
+  EXPECT_EQ(streamed->certificate_id, (*records)[0].id);
+  // Zoe still opens nothing, and is told so as before.
+  auto zoe = Stream(mail, "zoe@example.com", &got);
+  EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
+}
+
 TEST_F(ClientMailStreamTest, DamageIsAnError) {
   const std::string mail = Made(false, crypto::CmsCipher::kAes256Cbc);
   const size_t body = mail.find("\r\n\r\n") + 4;
