@@ -153,9 +153,12 @@ constexpr size_t kMaxHeaderSection = 1 << 20;
 
 // Reads `source` from its first byte until the empty line that ends the
 // header section (or its end): *prefix holds those bytes and maybe some of
-// the body after them.
-Status ReadHeaderSection(ByteSource& source, std::string* prefix,
-                         bool* at_end) {
+// the body after them. `header_size`, if given: the bytes through that
+// empty line as GMime reads them (a line that is no field, such as an
+// mbox "From " line, does not end it), all of *prefix at the source's end
+// without one, 0 when the first MiB has none.
+Status ReadHeaderSection(ByteSource& source, std::string* prefix, bool* at_end,
+                         size_t* header_size = nullptr) {
   SP_RETURN_IF_ERROR(source.Restart());
   *at_end = false;
   mime::HeaderEnd end(kMaxHeaderSection);
@@ -167,6 +170,9 @@ Status ReadHeaderSection(ByteSource& source, std::string* prefix,
       break;
     }
     end.Feed(std::string_view(*prefix).substr(from));
+  }
+  if (header_size != nullptr) {
+    *header_size = end.found() ? end.end() : *at_end ? prefix->size() : 0;
   }
   return Status::Ok();
 }
@@ -327,11 +333,13 @@ Result<OpenedMail> OpenMailStream(
   for (; layers < kMaxLayers; ++layers) {
     std::string prefix;
     bool at_end = false;
-    SP_RETURN_IF_ERROR(ReadHeaderSection(*current, &prefix, &at_end));
-    const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
-    const size_t header_size = prefix.size() - hs.body.size();
+    size_t header_size = 0;
+    SP_RETURN_IF_ERROR(
+        ReadHeaderSection(*current, &prefix, &at_end, &header_size));
+    // The header section as OpenMail's GMime reads it, not the strict
+    // split's: mail saved from an mbox opens streamed as it does whole.
     const std::string header = prefix.substr(0, header_size);
-    const bool header_ends = at_end || hs.header.size() != prefix.size();
+    const bool header_ends = header_size > 0 || at_end;
     if (layers == 0) {
       outer = SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
               "MIME-Version: 1.0\r\n";
