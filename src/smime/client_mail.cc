@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/prefixed_source.h"
 #include "base/strings.h"
 #include "crypto/errors.h"
 #include "crypto/random.h"
@@ -31,11 +32,26 @@ Status NoKeyOpens(std::string_view address) {
       "certificate, or your key is not on file)");
 }
 
+// The length of an mbox "From " line that starts `head` (through its LF),
+// or 0: mail saved from an mbox opens as the message after that line, in
+// memory and streamed alike, with its own fields kept outside. Any other
+// line that is no field ends the header section, in both (a field after
+// it is never judged as the message's).
+size_t MboxLineSize(std::string_view head) {
+  if (!head.starts_with("From ")) return 0;
+  const size_t lf = head.find('\n');
+  return lf == std::string_view::npos ? 0 : lf + 1;
+}
+
+// How much of a streamed message's first bytes MboxLineSize looks at.
+constexpr size_t kMaxMboxLine = 4096;
+
 }  // namespace
 
 Result<OpenedMail> OpenMail(CertificateDirectory& certs,
                             std::string_view message,
                             std::string_view address) {
+  message.remove_prefix(MboxLineSize(message));
   OpenedMail out;
   // The original's fields stay outside every layer (RFC 8551 §3.1).
   const std::string outer =
@@ -153,12 +169,9 @@ constexpr size_t kMaxHeaderSection = 1 << 20;
 
 // Reads `source` from its first byte until the empty line that ends the
 // header section (or its end): *prefix holds those bytes and maybe some of
-// the body after them. `header_size`, if given: the bytes through that
-// empty line as GMime reads them (a line that is no field, such as an
-// mbox "From " line, does not end it), all of *prefix at the source's end
-// without one, 0 when the first MiB has none.
-Status ReadHeaderSection(ByteSource& source, std::string* prefix, bool* at_end,
-                         size_t* header_size = nullptr) {
+// the body after them.
+Status ReadHeaderSection(ByteSource& source, std::string* prefix,
+                         bool* at_end) {
   SP_RETURN_IF_ERROR(source.Restart());
   *at_end = false;
   mime::HeaderEnd end(kMaxHeaderSection);
@@ -170,9 +183,6 @@ Status ReadHeaderSection(ByteSource& source, std::string* prefix, bool* at_end,
       break;
     }
     end.Feed(std::string_view(*prefix).substr(from));
-  }
-  if (header_size != nullptr) {
-    *header_size = end.found() ? end.end() : *at_end ? prefix->size() : 0;
   }
   return Status::Ok();
 }
@@ -329,17 +339,29 @@ Result<OpenedMail> OpenMailStream(
   // (a spool: nothing of the message is held whole).
   ByteSource* current = &message;
   std::unique_ptr<ByteSource> owned;
+  {
+    std::string head;
+    SP_RETURN_IF_ERROR(message.Restart());
+    while (head.size() < kMaxMboxLine) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          message.Read(kMaxMboxLine - head.size(), &head));
+      if (n == 0 || head.find('\n') != std::string::npos) break;
+    }
+    if (const size_t mbox = MboxLineSize(head); mbox > 0) {
+      owned = std::make_unique<PrefixedSource>("", static_cast<int64_t>(mbox),
+                                               message);
+      current = owned.get();
+    }
+  }
   int layers = 0;
   for (; layers < kMaxLayers; ++layers) {
     std::string prefix;
     bool at_end = false;
-    size_t header_size = 0;
-    SP_RETURN_IF_ERROR(
-        ReadHeaderSection(*current, &prefix, &at_end, &header_size));
-    // The header section as OpenMail's GMime reads it, not the strict
-    // split's: mail saved from an mbox opens streamed as it does whole.
+    SP_RETURN_IF_ERROR(ReadHeaderSection(*current, &prefix, &at_end));
+    const mime::HeaderSection hs = mime::SplitHeaderSection(prefix);
+    const size_t header_size = prefix.size() - hs.body.size();
     const std::string header = prefix.substr(0, header_size);
-    const bool header_ends = header_size > 0 || at_end;
+    const bool header_ends = at_end || hs.header.size() != prefix.size();
     if (layers == 0) {
       outer = SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
               "MIME-Version: 1.0\r\n";

@@ -187,5 +187,57 @@ TEST(Base64BodySourceTest, DecodesAcrossSlicesAndSkipsTheHeader) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
 }
 
+// Mail saved from an mbox (a "From " line first) opens as the message
+// after that line, with its own fields outside, whole and streamed alike.
+TEST_F(ClientMailStreamTest, MailSavedFromAnMboxOpensWithItsFields) {
+  for (bool sign : {false, true}) {
+    const std::string mail = Made(sign, crypto::CmsCipher::kAes256Cbc);
+    const std::string mbox =
+        "From alice@example.com Mon Jan  1 00:00:00 2024\r\n" + mail;
+    auto plain = OpenMail(*certs_, mail, "alice@example.com");
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    auto whole = OpenMail(*certs_, mbox, "alice@example.com");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_TRUE(whole->message == plain->message);
+    EXPECT_NE(whole->message.find("Subject: s\r\n"), std::string::npos);
+    for (size_t slice : {size_t{1}, size_t{37}, StringSource::kWhole}) {
+      std::string got;
+      auto streamed = Stream(mbox, "alice@example.com", &got, slice);
+      ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+      EXPECT_TRUE(got == plain->message) << sign << " slice " << slice;
+      ASSERT_EQ(streamed->signatures.size(), sign ? 1u : 0u);
+      if (sign) {
+        EXPECT_TRUE(streamed->signatures[0].verified);
+      }
+    }
+  }
+}
+
+// Attack: a line that is no field, then a From the signer matches, then
+// the signed layer. The header section ends at that line, whole and
+// streamed, so that From is never judged as the message's (a stream that
+// read past it reported "verified" with the signed entity's own From, a
+// different address, as the only From the reader sees).
+TEST_F(ClientMailStreamTest, AFromPastAStrayLineIsNotJudged) {
+  SmimeOptions options;
+  auto id = certs_->SigningIdentityFor("alice@example.com", options.chain);
+  ASSERT_TRUE(id.ok());
+  const std::string entity =
+      "From: ceo@example.com\r\nContent-Type: text/plain\r\n\r\n"
+      "Pay invoice 77\r\n";
+  auto signed_entity = SignEntity(entity, *id, "b0und", options);
+  ASSERT_TRUE(signed_entity.ok());
+  const std::string mail =
+      "Received: by relay\r\nstray line\r\nFrom: alice@example.com\r\n"
+      "MIME-Version: 1.0\r\n" +
+      *signed_entity;
+  auto whole = OpenMail(*certs_, mail, "alice@example.com");
+  EXPECT_EQ(whole.status().code(), StatusCode::kInvalidArgument);
+  std::string got;
+  auto streamed = Stream(mail, "alice@example.com", &got);
+  EXPECT_EQ(streamed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(got.empty());
+}
+
 }  // namespace
 }  // namespace sealpost::smime
