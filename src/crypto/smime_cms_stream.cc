@@ -346,9 +346,11 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
 
 // The content cipher of `cms` keyed by the first of `keys` that a
 // RecipientInfo names (*which says which); null when none is. Only that
-// key is parsed (and unwrapped, when it comes wrapped).
+// key is parsed (and unwrapped, when it comes wrapped). A key that does
+// not unwrap is passed over; its error is returned if no other opens.
 Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
                          BIO* empty, std::optional<size_t>* which) {
+  Status unwrap_error = Status::Ok();
   for (size_t i = 0; i < keys.size(); ++i) {
     X509Ptr cert = cms_internal::ParseCert(keys[i].certificate);
     if (!cert || !NamesRecipient(cms, cert.get())) {
@@ -359,8 +361,14 @@ Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
     if (keys[i].private_key != nullptr) {
       key = cms_internal::ParseKey(*keys[i].private_key);
     } else if (keys[i].unwrap) {
-      SP_ASSIGN_OR_RETURN(SecretBytes unwrapped, keys[i].unwrap());
-      key = cms_internal::ParseKey(unwrapped);
+      // A key that no longer unwraps (its row damaged, its master key
+      // gone) does not stop another named certificate's from opening.
+      auto unwrapped = keys[i].unwrap();
+      if (!unwrapped.ok()) {
+        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
+        continue;
+      }
+      key = cms_internal::ParseKey(*unwrapped);
     }
     // CMS_DEBUG_DECRYPT off: a key that fails to unwrap gets a random
     // content key, whose padding then fails (Bleichenbacher).
@@ -377,6 +385,7 @@ Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
     *which = i;
     return chain;
   }
+  SP_RETURN_IF_ERROR(unwrap_error);
   return BioPtr();
 }
 

@@ -197,7 +197,7 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   EXPECT_EQ(r->value_or(9), 1u);
   EXPECT_EQ(got, Content(5000));
   // A wrapped key is asked for only when its certificate is a recipient,
-  // and an error unwrapping it is returned as it is.
+  // and an error unwrapping it is returned when no other key opens.
   int asked_eve = 0, asked_bob = 0;
   const std::vector<CmsKeyRef> lazy = {
       {k.eve_der, nullptr,

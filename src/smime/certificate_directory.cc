@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "crypto/revocation.h"
 #include "crypto/smime_cms.h"
@@ -358,20 +359,41 @@ bool OpensFor(const store::SmimeCertRecord& r, std::string_view address) {
                                   });
 }
 
+// The key of `r` to try on a message, or its error, logged (without the
+// key): one that no longer unwraps (its row damaged, the master key it was
+// wrapped under gone) is passed over, in memory and streamed alike, so that
+// another certificate of the user's opens what was sent to it; its error
+// is the answer only when none does.
+Result<SecretBytes> KeyToTry(const CertificateDirectory& directory,
+                             const store::SmimeCertRecord& r) {
+  auto key = directory.PrivateKeyOf(r);
+  if (!key.ok()) {
+    log::Warn("S/MIME: the private key of certificate {} does not unwrap: {}",
+              r.id.substr(0, 16), key.status().ToString());
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     std::string_view address, std::string_view der) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
+  Status unwrap_error = Status::Ok();
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
-    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
-    auto content = crypto::CmsDecrypt(der, r.der, key);
+    auto key = KeyToTry(*this, r);
+    if (!key.ok()) {
+      if (unwrap_error.ok()) unwrap_error = key.status();
+      continue;
+    }
+    auto content = crypto::CmsDecrypt(der, r.der, *key);
     if (content.ok()) {
       return std::optional<Decrypted>(Decrypted{r.id, std::move(*content)});
     }
   }
+  SP_RETURN_IF_ERROR(unwrap_error);
   return std::optional<Decrypted>();
 }
 
@@ -388,7 +410,7 @@ Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
     usable.push_back(&r);
-    refs.push_back({r.der, nullptr, [this, &r] { return PrivateKeyOf(r); }});
+    refs.push_back({r.der, nullptr, [this, &r] { return KeyToTry(*this, r); }});
   }
   SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
                       crypto::CmsDecryptStream(cms, refs, out));

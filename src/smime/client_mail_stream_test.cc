@@ -132,6 +132,39 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
   EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
 }
 
+// A key of Alice's that no longer unwraps, listed first, is passed over,
+// whole and streamed alike: mail sent to her other certificate, or to both
+// (as Outlook encrypts to every certificate published), opens with it.
+TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
+  ASSERT_TRUE(
+      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
+  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  store::SmimeCertRecord damaged = (*records)[0];
+  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
+  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
+  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  const EntitySplit split = SplitEntity(original_);
+  for (const std::vector<std::string>& to :
+       {std::vector<std::string>{(*records)[1].der},
+        std::vector<std::string>{(*records)[0].der, (*records)[1].der}}) {
+    auto entity =
+        EncryptToEntity(split.entity, to, crypto::CmsCipher::kAes256Cbc);
+    ASSERT_TRUE(entity.ok());
+    const std::string mail =
+        split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
+    auto whole = OpenMail(*certs_, mail, "alice@example.com");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_EQ(whole->certificate_id, (*records)[1].id);
+    std::string got;
+    auto streamed = Stream(mail, "alice@example.com", &got);
+    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+    EXPECT_TRUE(got == whole->message);
+    EXPECT_EQ(streamed->certificate_id, (*records)[1].id);
+  }
+}
+
 TEST_F(ClientMailStreamTest, DamageIsAnError) {
   const std::string mail = Made(false, crypto::CmsCipher::kAes256Cbc);
   const size_t body = mail.find("\r\n\r\n") + 4;
