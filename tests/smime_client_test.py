@@ -136,9 +136,10 @@ class SmimeClientTest(PkiCase):
         with open(signed, "rb") as f:
             return self.write("signed-%s-%s" % (who, tag), crlf(f.read()))
 
-    def open_raw(self, user, mail, accept="message/rfc822"):
+    def open_raw(self, user, mail, accept="message/rfc822",
+                 json_answer=None):
         """POST /api/v1/smime/open as `user`, Accept: message/rfc822: the
-        answer's header fields."""
+        answer's header fields (and the JSON answer into `json_answer`)."""
         ctx = ssl.create_default_context(cafile=self.server.ca_cert)
         login = urllib.request.Request(
             self.server.api_url + "/api/v1/auth/token", method="POST",
@@ -154,6 +155,8 @@ class SmimeClientTest(PkiCase):
                 "Content-Type": "message/rfc822",
                 "Accept": accept})
         with urllib.request.urlopen(req, context=ctx, timeout=180) as r:
+            if json_answer is not None:
+                json_answer.update(json.loads(r.read()))
             while r.read(1 << 20):
                 pass
             return r.headers
@@ -188,6 +191,22 @@ class SmimeClientTest(PkiCase):
                          [("alice@example.com", "refused")])
         headers = self.open_raw("alice@example.com", made)
         self.assertTrue(headers["X-Sealpost-Smime-Certificate"])
+        # Under the limit, the JSON answer: the message in base64, the
+        # certificate and the signatures, as the header form gives them.
+        small = self.carol_signed_and_encrypted_to("alice", tag)
+        with open(small, "rb") as f:
+            small = f.read()
+        answer = {}
+        self.open_raw("alice@example.com", small, accept="application/json",
+                      json_answer=answer)
+        self.assertEqual(sorted(answer), ["certificate", "message",
+                                          "signatures"])
+        self.assertIn(b"secret-" + tag.encode(),
+                      base64.b64decode(answer["message"]))
+        self.assertEqual(answer["certificate"],
+                         headers["X-Sealpost-Smime-Certificate"])
+        [sig] = answer["signatures"]
+        self.assertTrue(sig["verified"], sig)
 
     def test_a_huge_signer_name_is_cut_in_the_header_form(self):
         """A signer's certificate whose e-mail name is some 7 KB (the

@@ -16,10 +16,10 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string Encode64(std::span<const uint8_t> in, const char* alphabet,
-                     bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+// Appends the encoding of `in` to `out`.
+void Encode64(std::span<const uint8_t> in, const char* alphabet, bool pad,
+              std::string& out) {
+  out.reserve(out.size() + (in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
     uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
@@ -37,7 +37,6 @@ std::string Encode64(std::span<const uint8_t> in, const char* alphabet,
     if (rest == 2) out += alphabet[(v >> 6) & 63];
     if (pad) out.append(rest == 1 ? "==" : "=");
   }
-  return out;
 }
 
 }  // namespace
@@ -65,11 +64,19 @@ Result<std::string> HexDecode(std::string_view hex) {
 }
 
 std::string Base64Encode(std::span<const uint8_t> bytes) {
-  return Encode64(bytes, kB64, true);
+  std::string out;
+  Encode64(bytes, kB64, true, out);
+  return out;
+}
+
+void Base64EncodeTo(std::span<const uint8_t> bytes, std::string* out) {
+  Encode64(bytes, kB64, true, *out);
 }
 
 std::string Base64UrlEncode(std::span<const uint8_t> bytes) {
-  return Encode64(bytes, kB64Url, false);
+  std::string out;
+  Encode64(bytes, kB64Url, false, out);
+  return out;
 }
 
 Result<std::string> Base64Decode(std::string_view text) {

@@ -17,6 +17,8 @@ namespace sealpost {
 std::string HexEncode(std::span<const uint8_t> bytes);
 Result<std::string> HexDecode(std::string_view hex);
 std::string Base64Encode(std::span<const uint8_t> bytes);
+// Base64Encode's text appended to *out (which grows once, by its size).
+void Base64EncodeTo(std::span<const uint8_t> bytes, std::string* out);
 std::string Base64UrlEncode(std::span<const uint8_t> bytes);  // no padding
 Result<std::string> Base64Decode(std::string_view text);      // either alphabet
 // Each %XX as its byte; a malformed escape stays as it is.

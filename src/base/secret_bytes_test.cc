@@ -33,6 +33,10 @@ TEST(EncodingTest, Rfc4648Vectors) {
   EXPECT_EQ(HexEncode(AsBytes("\x01\xab")), "01ab");
   EXPECT_EQ(*HexDecode("01AB"), "\x01\xab");
   EXPECT_FALSE(HexDecode("0g").ok());
+  // Appended to what the string holds.
+  std::string out = "{\"m\":\"";
+  Base64EncodeTo(AsBytes("foob"), &out);
+  EXPECT_EQ(out, "{\"m\":\"Zm9vYg==");
 }
 
 }  // namespace
