@@ -4,7 +4,6 @@
 
 #include "base/log.h"
 #include "crypto/digest.h"
-#include "crypto/random.h"
 #include "mime/header_section.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -152,16 +151,16 @@ Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
   const StreamedEntity e = EntityOf(run.head, subject);
   const Opener open_entity =
       EntityOpener(e, [&] { return OpenOriginal(run, std::string()); });
-  const std::string boundary = "=_sp_signed_" + crypto::RandomToken(12);
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
-  SP_ASSIGN_OR_RETURN(bool clear,
-                      smime::ClearSignable(*entity, boundary, options));
+  SP_ASSIGN_OR_RETURN(smime::SigningForm form,
+                      smime::SigningFormOf(*entity, options));
   SP_ASSIGN_OR_RETURN(entity, open_entity());
-  SP_ASSIGN_OR_RETURN(msg.content_source,
-                      smime::SignedEntityStream(
-                          std::move(entity), *signer, boundary, clear, options,
-                          HeaderFields(g.added_headers) + e.split.outer_fields +
-                              "MIME-Version: 1.0\r\n"));
+  SP_ASSIGN_OR_RETURN(
+      msg.content_source,
+      smime::SignedEntityStream(
+          std::move(entity), *signer, form.boundary, form.clear, options,
+          HeaderFields(g.added_headers) + e.split.outer_fields +
+              "MIME-Version: 1.0\r\n"));
   msg.content_size = queue::IncomingMessage::kUnknownSize;
   return true;
 }

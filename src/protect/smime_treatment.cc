@@ -1,7 +1,6 @@
 #include "protect/smime_treatment.h"
 
 #include "base/log.h"
-#include "crypto/random.h"
 #include "crypto/smime_cms.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signed_mail.h"
@@ -9,8 +8,6 @@
 
 namespace sealpost::protect {
 namespace {
-
-std::string NewBoundary() { return "=_sp_signed_" + crypto::RandomToken(12); }
 
 // One recipient's copy: `split.entity` signed when there is a signer,
 // else the original's entity (split.Parts(), not copied), encrypted; with
@@ -33,9 +30,9 @@ Result<std::string> EncryptCopy(const smime::EntitySplit& split,
   SP_ASSIGN_OR_RETURN(
       std::string encrypted,
       smime::EncryptToEntity(split.entity, recipients, options.cipher));
-  SP_ASSIGN_OR_RETURN(
-      std::string outer,
-      smime::SignEntity(encrypted, *signer, NewBoundary(), options));
+  SP_ASSIGN_OR_RETURN(std::string outer,
+                      smime::SignEntity(encrypted, *signer,
+                                        smime::NewSignedBoundary(), options));
   return split.outer_fields + "MIME-Version: 1.0\r\n" + outer;
 }
 
@@ -93,9 +90,9 @@ Result<SmimeGroupPlan> PlanSmimeGroup(smime::CertificateDirectory& certs,
   smime::EntitySplit split =
       smime::SplitEntity(original, subject, /*join=*/signer != nullptr);
   if (signer != nullptr) {
-    SP_ASSIGN_OR_RETURN(
-        split.entity,
-        smime::SignEntity(split.entity, *signer, NewBoundary(), options));
+    SP_ASSIGN_OR_RETURN(split.entity,
+                        smime::SignEntity(split.entity, *signer,
+                                          smime::NewSignedBoundary(), options));
   }
   auto leave = [&](const std::string& address, std::string reason) {
     (required ? plan.refused : plan.portal)
@@ -133,13 +130,11 @@ Result<SmimeGroupPlan> PlanSmimeGroupStream(
   // One boundary, one reading of the entity to decide how it is signed and
   // one to sign it: every copy carries that one signature, as SignEntity's
   // for PlanSmimeGroup.
-  const std::string boundary = NewBoundary();
-  bool clear = false;
+  smime::SigningForm form;
   std::string signature;
   if (signer != nullptr) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
-    SP_ASSIGN_OR_RETURN(clear,
-                        smime::ClearSignable(*entity, boundary, options));
+    SP_ASSIGN_OR_RETURN(form, smime::SigningFormOf(*entity, options));
     SP_ASSIGN_OR_RETURN(
         signature,
         crypto::CmsSignStream(*entity, signer->der, signer->private_key,
@@ -148,9 +143,9 @@ Result<SmimeGroupPlan> PlanSmimeGroupStream(
   for (Target& t : targets) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
     if (signer != nullptr) {
-      SP_ASSIGN_OR_RETURN(
-          entity, smime::PresignedEntityStream(std::move(entity), signature,
-                                               boundary, clear, options));
+      SP_ASSIGN_OR_RETURN(entity, smime::PresignedEntityStream(
+                                      std::move(entity), signature,
+                                      form.boundary, form.clear, options));
     }
     auto mail = smime::EncryptedMailStream(
         std::move(entity), t.recipients, signer, options, std::string(prefix));
@@ -171,9 +166,9 @@ Result<std::string> SignMail(std::string_view original,
                              const std::optional<std::string>& subject,
                              const smime::SmimeOptions& options) {
   smime::EntitySplit split = smime::SplitEntity(original, subject);
-  SP_ASSIGN_OR_RETURN(
-      std::string entity,
-      smime::SignEntity(split.entity, signer, NewBoundary(), options));
+  SP_ASSIGN_OR_RETURN(std::string entity,
+                      smime::SignEntity(split.entity, signer,
+                                        smime::NewSignedBoundary(), options));
   return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
 

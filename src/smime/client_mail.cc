@@ -6,7 +6,6 @@
 #include "base/prefixed_source.h"
 #include "base/strings.h"
 #include "crypto/errors.h"
-#include "crypto/random.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "smime/enveloped_mail.h"
@@ -22,8 +21,6 @@ namespace {
 // wrap), so four are plenty to open; more is someone's attempt to make the
 // server work.
 constexpr int kMaxLayers = 4;
-
-std::string NewBoundary() { return "=_sp_signed_" + crypto::RandomToken(12); }
 
 Status NoKeyOpens(std::string_view address) {
   return PermissionDeniedError(
@@ -152,13 +149,13 @@ Result<std::string> MakeMail(const Plan& plan, std::string_view original,
   std::string entity = std::move(split.entity);
   if (plan.signer) {
     SP_ASSIGN_OR_RETURN(
-        entity, SignEntity(entity, *plan.signer, NewBoundary(), options));
+        entity, SignEntity(entity, *plan.signer, NewSignedBoundary(), options));
   }
   SP_ASSIGN_OR_RETURN(entity,
                       EncryptToEntity(entity, plan.ders, options.cipher));
   if (plan.signer && options.triple_wrap) {
     SP_ASSIGN_OR_RETURN(
-        entity, SignEntity(entity, *plan.signer, NewBoundary(), options));
+        entity, SignEntity(entity, *plan.signer, NewSignedBoundary(), options));
   }
   return split.outer_fields + "MIME-Version: 1.0\r\n" + entity;
 }
@@ -227,13 +224,12 @@ Result<SmimeMail> ProtectMailStream(
     auto entity = std::make_unique<EntitySource>(
         std::move(split.head),
         static_cast<int64_t>(prefix.size() - hs.body.size()), original);
-    const std::string boundary = NewBoundary();
-    SP_ASSIGN_OR_RETURN(bool clear, ClearSignable(*entity, boundary, options));
+    SP_ASSIGN_OR_RETURN(SigningForm form, SigningFormOf(*entity, options));
     SP_RETURN_IF_ERROR(entity->Restart());
     SP_ASSIGN_OR_RETURN(
         std::unique_ptr<ByteSource> mail,
-        SmimeMailStream(std::move(entity), plan.ders, &*plan.signer, boundary,
-                        clear, options,
+        SmimeMailStream(std::move(entity), plan.ders, &*plan.signer,
+                        form.boundary, form.clear, options,
                         split.outer_fields + "MIME-Version: 1.0\r\n"));
     SP_RETURN_IF_ERROR(CopySource(*mail, out));
     return std::move(plan.mail);

@@ -1,5 +1,6 @@
 #include "smime/signed_mail.h"
 
+#include "crypto/random.h"
 #include "crypto/smime_cms.h"
 #include "smime/mime_text.h"
 
@@ -49,6 +50,10 @@ Result<std::string> SignEntity(std::string_view entity,
   out += entity;
   out += ClearSignedTail(boundary, der);
   return out;
+}
+
+std::string NewSignedBoundary() {
+  return "=_sp_signed_" + crypto::RandomToken(12);
 }
 
 }  // namespace sealpost::smime

@@ -46,6 +46,10 @@ Result<std::string> SignEntity(std::string_view entity,
                                std::string_view boundary,
                                const SmimeOptions& options = {});
 
+// A new boundary for SignEntity's multipart/signed: "=_sp_signed_" and a
+// random token ('_' is not base64, so no encrypted entity holds it).
+std::string NewSignedBoundary();
+
 }  // namespace sealpost::smime
 
 #endif  // SEALPOST_SMIME_SIGNED_MAIL_H_

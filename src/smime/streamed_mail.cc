@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "crypto/random.h"
 #include "smime/mime_text.h"
 #include "smime/signed_mail.h"
 
@@ -82,6 +81,14 @@ class LayerSource final : public ByteSource {
 };
 
 }  // namespace
+
+Result<SigningForm> SigningFormOf(ByteSource& entity,
+                                  const SmimeOptions& options) {
+  SigningForm form{NewSignedBoundary()};
+  SP_ASSIGN_OR_RETURN(form.clear,
+                      ClearSignable(entity, form.boundary, options));
+  return form;
+}
 
 Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
                            const SmimeOptions& options) {
@@ -189,8 +196,7 @@ Result<std::unique_ptr<ByteSource>> EncryptedMailStream(
   // An encrypted entity is 7-bit clean (base64 lines) and holds no
   // boundary of ours ('_' is not base64): clear-signed whenever
   // OWAClearSign says so, as SignEntity decides for it in memory.
-  return SignedEntityStream(std::move(entity), *signer,
-                            "=_sp_signed_" + crypto::RandomToken(12),
+  return SignedEntityStream(std::move(entity), *signer, NewSignedBoundary(),
                             options.clear_sign, options, std::move(prefix));
 }
 

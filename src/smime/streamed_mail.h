@@ -38,6 +38,15 @@ using EntitySource = PrefixedSource;
 Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
                            const SmimeOptions& options);
 
+// How SignEntity would sign what `entity` gives: under a new boundary
+// (NewSignedBoundary), clear-signed when ClearSignable says so for it.
+struct SigningForm {
+  std::string boundary;
+  bool clear = false;
+};
+Result<SigningForm> SigningFormOf(ByteSource& entity,
+                                  const SmimeOptions& options);
+
 // SignEntity of what `entity` gives (read once, from where it is), with
 // `prefix` in front (the outer fields, MIME-Version and a rule's added
 // fields of the outermost layer; "" for a layer inside another): with
