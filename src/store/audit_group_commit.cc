@@ -1,5 +1,6 @@
 #include "store/audit_group_commit.h"
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,7 @@ std::shared_ptr<AuditGroupCommit::Batch> AuditGroupCommit::CommitOpenBatch() {
   committing_ = false;
   ++transactions_;
   records_ += mine->records.size();
+  last_batch_ = mine->records.size();
   mine->changed.SignalAll();
   // One caller of the next batch commits it; with none there (only
   // AppendAsync records), the committer thread does.
@@ -69,7 +71,28 @@ void AuditGroupCommit::AppendAsync(AuditRecord record,
   if (open_ == nullptr) open_ = std::make_shared<Batch>();
   open_->records.push_back(std::move(record));
   open_->callbacks.push_back(std::move(done));
-  if (!committing_) work_.Signal();
+  // A lingering committer looks again on its own: no wake-up per record.
+  if (!committing_ && !lingering_) work_.Signal();
+}
+
+void AuditGroupCommit::Linger() {
+  // Only under load (the last batch had company): a lone release never
+  // waits for anyone.
+  if (last_batch_ < 2 || stopping_) return;
+  using SteadyClock = std::chrono::steady_clock;
+  const auto until = SteadyClock::now() + kLingerMax;
+  lingering_ = true;
+  for (;;) {
+    const size_t had = open_->records.size();
+    if (had >= kLingerBatch) break;
+    const auto next = std::min(until, SteadyClock::now() + kLingerGap);
+    // Nobody signals work_ while lingering_ (but the destructor): a timed
+    // sleep, then a look at what came.
+    work_.WaitUntil(&mu_, next);
+    if (stopping_ || committing_ || open_ == nullptr) break;
+    if (open_->records.size() == had || SteadyClock::now() >= until) break;
+  }
+  lingering_ = false;
 }
 
 void AuditGroupCommit::CommitterLoop() {
@@ -79,6 +102,9 @@ void AuditGroupCommit::CommitterLoop() {
     // runs.
     while (committing_ || (open_ == nullptr && !stopping_)) work_.Wait(&mu_);
     if (open_ == nullptr) break;
+    Linger();
+    // An Append caller may have taken the batch meanwhile.
+    if (committing_ || open_ == nullptr) continue;
     std::shared_ptr<Batch> batch = CommitOpenBatch();
     mu_.Unlock();
     for (auto& done : batch->callbacks) done(batch->result);

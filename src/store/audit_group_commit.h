@@ -20,6 +20,7 @@
 #ifndef SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
 #define SEALPOST_STORE_AUDIT_GROUP_COMMIT_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -79,6 +80,16 @@ class AuditGroupCommit {
   std::shared_ptr<Batch> CommitOpenBatch() SP_REQUIRES(mu_);
   // The committer thread: commits batches AppendAsync filled.
   void CommitterLoop() SP_EXCLUDES(mu_);
+  // Before the committer thread commits an open batch under load (the
+  // last transaction held more than one record): waits while records keep
+  // arriving (each gap under kLingerGap), at most kLingerMax in all or
+  // until kLingerBatch records, so that one fsync covers the releases
+  // that were just answered and came straight back. Fewer, larger
+  // transactions: less CPU per release at 16 and more connections.
+  void Linger() SP_REQUIRES(mu_);
+  static constexpr std::chrono::microseconds kLingerGap{100};
+  static constexpr std::chrono::microseconds kLingerMax{1000};
+  static constexpr size_t kLingerBatch = 64;
 
   // Not owned (references and pointers below): must outlive this object.
   Store& store_;
@@ -91,6 +102,10 @@ class AuditGroupCommit {
   // Where new records go; taken (and replaced) by the caller that commits.
   std::shared_ptr<Batch> open_ SP_GUARDED_BY(mu_);
   bool committing_ SP_GUARDED_BY(mu_) = false;
+  // The committer thread is in Linger: AppendAsync does not wake it.
+  bool lingering_ SP_GUARDED_BY(mu_) = false;
+  // Records in the last transaction.
+  size_t last_batch_ SP_GUARDED_BY(mu_) = 0;
   uint64_t transactions_ SP_GUARDED_BY(mu_) = 0;
   uint64_t records_ SP_GUARDED_BY(mu_) = 0;
 };
