@@ -81,14 +81,13 @@ class AuditGroupCommit {
   // The committer thread: commits batches AppendAsync filled.
   void CommitterLoop() SP_EXCLUDES(mu_);
   // Before the committer thread commits an open batch under load (the
-  // last transaction held more than one record): waits while records keep
-  // arriving (each gap under kLingerGap), at most kLingerMax in all or
-  // until kLingerBatch records, so that one fsync covers the releases
-  // that were just answered and came straight back. Fewer, larger
-  // transactions: less CPU per release at 16 and more connections.
+  // last transaction held more than one record): waits kLinger (or until
+  // kLingerBatch records), so that one fsync covers the releases that were
+  // just answered and came straight back. Fewer, larger transactions:
+  // less CPU per release at 16 and more connections, for at most kLinger
+  // more latency; a lone release (one connection) never waits.
   void Linger() SP_REQUIRES(mu_);
-  static constexpr std::chrono::microseconds kLingerGap{100};
-  static constexpr std::chrono::microseconds kLingerMax{1000};
+  static constexpr std::chrono::microseconds kLinger{500};
   static constexpr size_t kLingerBatch = 64;
 
   // Not owned (references and pointers below): must outlive this object.
