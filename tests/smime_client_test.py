@@ -126,6 +126,35 @@ class SmimeClientTest(PkiCase):
         self.assertIn(b"secret-" + tag.encode() + b"g", r.stdout)
         self.assertNotIn(b"Signature:", r.stderr)
 
+    def test_open_knows_smime_by_gmimes_reading_of_the_header(self):
+        """S/MIME is recognised in one place, on the header section as GMime
+        reads it (and then sent as the file is read): a line that is no
+        field (an mbox "From " line, a stray line) does not hide it. A
+        header section over 1 MiB is not read for it."""
+        tag = unique()
+        with open(self.carol_signed_and_encrypted_to("alice", tag), "rb") as f:
+            mail = f.read()
+        fields, body = mail.split(b"\r\n\r\n", 1)
+        variants = {
+            "mbox": b"From carol@partner.test Mon Jan  1 00:00:00 2024\r\n"
+                    + mail,
+            "stray": fields.replace(b"\r\n", b"\r\nstray line\r\n", 1)
+                     + b"\r\n\r\n" + body,
+        }
+        for name, data in variants.items():
+            path = self.write("odd-" + name + "-" + tag + ".eml", data)
+            r = self.sealpost("alice@example.com", "open", path)
+            self.assertEqual(r.returncode, 0, (name, r.stderr))
+            self.assertIn(b"secret-" + tag.encode(), r.stdout)
+            self.assertIn(b"S/MIME:   decrypted with your certificate",
+                          r.stderr)
+        filler = b"X-Filler: " + b"f" * 60 + b"\r\n"
+        huge = self.write("huge-header-" + tag + ".eml",
+                          filler * ((1 << 20) // len(filler) + 1) + mail)
+        r = self.sealpost("alice@example.com", "open", huge)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"is not protected mail", r.stderr)
+
     def test_attack_bob_cannot_open_alices_smime_mail(self):
         tag = unique()
         path = self.carol_signed_and_encrypted_to("alice", tag)

@@ -261,19 +261,22 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
   return kExitOk;
 }
 
-// The header section of `file` (its first MiB at most), read from its
-// first byte; the file is left to be restarted.
+// The header section of `file` as it is, its empty line included (its
+// first MiB at most), read from its first byte; the file is left to be
+// restarted. Its fields are left to GMime, as the whole file's would be:
+// a line that is no field (an mbox "From " line, 8-bit names) does not
+// end them.
 std::string HeaderSectionOf(FileReader& file) {
   std::string head;
-  while (head.size() < (1 << 20)) {
+  mime::HeaderEnd end(1 << 20);
+  while (!end.done()) {
+    const size_t from = head.size();
     auto n = file.Read(64 << 10, &head);
     if (!n.ok() || *n == 0) break;
-    if (head.find("\n\r\n") != std::string::npos ||
-        head.find("\n\n") != std::string::npos) {
-      break;
-    }
+    end.Feed(std::string_view(head).substr(from));
   }
-  return std::string(mime::SplitHeaderSection(head).header) + "\r\n";
+  if (end.found()) head.resize(end.end());
+  return head;
 }
 
 // The container the server keeps for message `id` (a wrapper sent to an
@@ -331,6 +334,8 @@ int OpenProtected(Globals& g, const Args& a) {
   }
   if (sealed::LooksSealed(magic)) return OpenSealedStream(g, a, ReadOf(*file));
   // S/MIME (no wrapper's X-Sealpost-Protected field): sent as it is read.
+  // The one place S/MIME is recognised (GMime's reading of the header, as
+  // for the whole file); a header section over 1 MiB is not.
   std::string head = HeaderSectionOf(*file);
   if (ProtectedId(head).empty() && LooksSmime(head)) {
     return OpenSmime(g, a, *file);
@@ -349,8 +354,8 @@ int OpenProtected(Globals& g, const Args& a) {
     });
   }
   // Otherwise parsed whole by the MIME layer: a wrapper without
-  // message.sealed (small: the server keeps the container), S/MIME mail,
-  // or something that is not protected mail at all.
+  // message.sealed (small: the server keeps the container) or something
+  // that is not protected mail at all.
   auto read = ReadFile(in.path());
   if (!read.ok()) {
     std::fprintf(stderr, "sealpost: cannot read %s\n", in.name().c_str());
@@ -361,15 +366,6 @@ int OpenProtected(Globals& g, const Args& a) {
   std::string id;
   if (!extracted.ok() && extracted.status().code() == StatusCode::kNotFound) {
     id = ProtectedId(input);
-    if (id.empty() && LooksSmime(input)) {
-      std::string().swap(input);
-      auto again = FileReader::Open(in.path());
-      if (!again.ok()) {
-        std::fprintf(stderr, "sealpost: cannot read %s\n", in.name().c_str());
-        return kExitLocal;
-      }
-      return OpenSmime(g, a, **again);
-    }
   }
   if (!extracted.ok() && id.empty()) {
     std::fprintf(stderr, "sealpost: %s is not protected mail: %s\n",

@@ -282,15 +282,15 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
     return FailedPreconditionError(std::string(RefusalText(*ended)))
         .WithReason(*ended);
   }
-  SP_ASSIGN_OR_RETURN(rights::ConcreteGrants grants,
-                      GrantsFromJson(record->grants_json));
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<const rights::ConcreteGrants> grants,
+                      ParsedGrants(record->grants_json));
   TransportDecryption out{id, {}, {}};
   for (const auto& r : recipients) {
     rights::Identity who;
     who.email = AsciiLower(r);
     SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(who.email));
     SP_ASSIGN_OR_RETURN(who.internal, IsInternal(who.email));
-    if (rights::Evaluate(grants, who).rights.Has(rights::Right::kView)) {
+    if (rights::Evaluate(*grants, who).rights.Has(rights::Right::kView)) {
       out.granted.push_back(who.email);
     }
   }

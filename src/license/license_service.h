@@ -291,6 +291,12 @@ class LicenseService {
                                     std::string_view purpose,
                                     std::string_view id);
 
+  // How many parsed grants ParsedGrants keeps (tests).
+  size_t grants_cached() SP_EXCLUDES(grants_mu_) {
+    MutexLock lock(&grants_mu_);
+    return grants_.size();
+  }
+
   // portal.retention_days, org-wide: a message without an expiry of its
   // own expires this many seconds after it was protected (0: never), as
   // its portal copy is deleted then (queue housekeeping). Set at start.
@@ -364,8 +370,9 @@ class LicenseService {
       std::string_view container, const std::vector<std::string>& recipients,
       std::string_view action, std::string_view purpose);
   // A message's stored grants, parsed: every key release evaluates them
-  // (the page, then its body's frame), and parsing the JSON cost more than
-  // the rest of the checks. Kept by their text, so changed grants are
+  // (the page, then its body's frame; transport decryption, for each
+  // message a rule or the inspection opens), and parsing the JSON cost more
+  // than the rest of the checks. Kept by their text, so changed grants are
   // parsed anew; at most kGrantsCacheBytes of text, all dropped when full.
   Result<std::shared_ptr<const rights::ConcreteGrants>> ParsedGrants(
       const std::string& json);

@@ -208,6 +208,39 @@ TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
       org_.licenses.Acquire("carol@example.com", p.container, "t").ok());
 }
 
+// Transport decryption parses a message's grants through the same cache as
+// key releases (kept by their text): a message's grants are parsed once,
+// and changed grants count at the next decryption.
+TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
+  ProtectResult p = Protect("Encrypt");
+  const size_t before = org_.licenses.grants_cached();
+  auto removed =
+      org_.licenses.TransportDecrypt(p.container, "r1", {"bob@example.com"});
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(removed->granted, std::vector<std::string>{"bob@example.com"});
+  EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
+  ASSERT_TRUE(
+      org_.licenses.TransportInspect(p.container, "q1", {"bob@example.com"})
+          .ok());
+  EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
+
+  // The message's grants replaced by those of one sent to carol alone.
+  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
+  auto record = org_.store.GetProtectedMessage(p.message_id);
+  auto carols = org_.store.GetProtectedMessage(other.message_id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  ASSERT_TRUE(carols.ok() && carols->has_value());
+  (*record)->grants_json = (*carols)->grants_json;
+  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  auto bob =
+      org_.licenses.TransportDecrypt(p.container, "r2", {"bob@example.com"});
+  EXPECT_EQ(bob.status().code(), StatusCode::kPermissionDenied);
+  auto both = org_.licenses.TransportDecrypt(
+      p.container, "r3", {"bob@example.com", "carol@example.com"});
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->granted, std::vector<std::string>{"carol@example.com"});
+}
+
 TEST_F(LicenseServiceTest, SelfTestPasses) {
   auto checks = org_.licenses.SelfTest("alice@example.com", "bob@example.com");
   ASSERT_GE(checks.size(), 7u);

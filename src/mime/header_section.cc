@@ -37,6 +37,27 @@ bool IsReservedField(std::string_view name, bool keep_protected) {
   return !(keep_protected && lower == "x-sealpost-protected");
 }
 
+bool HeaderEnd::Feed(std::string_view bytes) {
+  if (done()) return true;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    ++examined_;
+    if (line_ == Line::kInside) {
+      if (c == '\n') line_ = Line::kStart;
+    } else if (c == '\n') {
+      found_ = true;
+      end_ = fed_ + i + 1;
+      fed_ += i + 1;
+      return true;
+    } else {
+      line_ =
+          c == '\r' && line_ == Line::kStart ? Line::kStartCr : Line::kInside;
+    }
+  }
+  fed_ += bytes.size();
+  return done();
+}
+
 HeaderSection SplitHeaderSection(std::string_view message) {
   size_t pos = 0;
   while (pos < message.size()) {

@@ -2,10 +2,11 @@
 // GMime and without changing a byte that need not change: where it ends, and
 // taking out the fields that only Sealpost may write.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions; a HeaderEnd is one thread's object.
 #ifndef SEALPOST_MIME_HEADER_SECTION_H_
 #define SEALPOST_MIME_HEADER_SECTION_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,36 @@ struct HeaderSection {
 // line inside the header that is neither a field nor a continuation ends
 // the header there (no empty line consumed).
 HeaderSection SplitHeaderSection(std::string_view message);
+
+// Whether the header section of a message read a slice at a time has
+// ended: an empty line (CRLF CRLF, LF LF, or a field's LF then CRLF, as
+// SplitHeaderSection takes them; or one at the first byte) has arrived, or
+// `limit` bytes have. Each byte is examined once and none is kept, whatever
+// the slices (the sender picks them: searching all that is held at each
+// slice would be quadratic in the limit).
+class HeaderEnd {
+ public:
+  explicit HeaderEnd(size_t limit) : limit_(limit) {}
+  // The next bytes of the message; true once it has ended (and from then
+  // on, without looking at `bytes`).
+  bool Feed(std::string_view bytes);
+  bool done() const { return found_ || fed_ >= limit_; }
+  // Whether the empty line was found, and the offset just past it (from
+  // the message's first byte).
+  bool found() const { return found_; }
+  size_t end() const { return end_; }
+  // Bytes looked at so far (tests: one per byte fed before the end).
+  size_t examined() const { return examined_; }
+
+ private:
+  enum class Line { kStart, kStartCr, kInside };
+  size_t limit_;
+  size_t fed_ = 0;
+  size_t examined_ = 0;
+  size_t end_ = 0;
+  bool found_ = false;
+  Line line_ = Line::kStart;
+};
 
 // `message` without its X-Sealpost-* fields, which clients must not be able
 // to write (a forged X-Sealpost-Protected would claim a protection the mail

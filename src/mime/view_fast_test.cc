@@ -195,6 +195,47 @@ TEST(ViewFastTest, LeavesTheRestToGmime) {
   }
 }
 
+// Raw 8-bit Latin-1 (no encoded words) in Subject and From, as old clients
+// send it: the view the reader gets is GMime's, field for field, whichever
+// path reads it. A Subject alone is the fast path's; an 8-bit From is left
+// to GMime (its message parser converts address fields its own way).
+TEST(ViewFastTest, RawLatin1SubjectAndFromMatchGmime) {
+  const std::string body =
+      "Content-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9\r\n";
+  const std::string subject_only =
+      "From: Joerg <j@example.de>\r\nSubject: caf\xe9 na\xefve \xa7 "
+      "\xbd\r\n" +
+      body;
+  const std::string both =
+      "From: J\xf6rg M\xfcller <j@example.de>\r\n"
+      "To: Ren\xe9"
+      "e <r@example.fr>\r\n"
+      "Subject: Gr\xfc\xdf"
+      "e aus K\xf6ln\r\n" +
+      body;
+  for (const std::string* m : {&subject_only, &both}) {
+    for (const std::string& form : {*m, WithLf(*m)}) {
+      auto gmime = internal::GmimeView(form, kDefaultMaxViewBody);
+      ASSERT_TRUE(gmime.ok()) << gmime.status().ToString();
+      auto read = testing::CheckedParse(form);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+      EXPECT_TRUE(*read == *gmime) << testing::ViewDiff(*read, *gmime);
+      // GMime's reading: the bytes taken as Latin-1, made UTF-8.
+      if (m == &subject_only) {
+        EXPECT_EQ(read->subject, "caf\xc3\xa9 na\xc3\xafve \xc2\xa7 \xc2\xbd");
+        EXPECT_EQ(read->from, "Joerg <j@example.de>");
+      } else {
+        EXPECT_EQ(read->subject,
+                  "Gr\xc3\xbc\xc3\x9f"
+                  "e aus K\xc3\xb6ln");
+        EXPECT_EQ(read->from, "J\xc3\xb6rg M\xc3\xbcller <j@example.de>");
+      }
+    }
+  }
+  EXPECT_TRUE(internal::FastView(subject_only, kDefaultMaxViewBody));
+  EXPECT_FALSE(internal::FastView(both, kDefaultMaxViewBody));
+}
+
 // Real mail: every file under the directories in SEALPOST_MAIL_CORPUS
 // (colon-separated), else Python's email test data where it is installed.
 // Inputs mime_fuzz found where the two views differed; each must now

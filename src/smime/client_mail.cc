@@ -160,18 +160,15 @@ Status ReadHeaderSection(ByteSource& source, std::string* prefix,
                          bool* at_end) {
   SP_RETURN_IF_ERROR(source.Restart());
   *at_end = false;
-  while (prefix->size() < kMaxHeaderSection) {
+  mime::HeaderEnd end(kMaxHeaderSection);
+  while (!end.done()) {
+    const size_t from = prefix->size();
     SP_ASSIGN_OR_RETURN(size_t n, source.Read(64 << 10, prefix));
     if (n == 0) {
       *at_end = true;
       break;
     }
-    // An empty line (CRLF or bare LF) ends the header section.
-    if (prefix->find("\n\r\n") != std::string::npos ||
-        prefix->find("\n\n") != std::string::npos ||
-        prefix->starts_with("\r\n") || prefix->starts_with("\n")) {
-      break;
-    }
+    end.Feed(std::string_view(*prefix).substr(from));
   }
   return Status::Ok();
 }

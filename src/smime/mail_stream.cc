@@ -7,7 +7,6 @@ namespace sealpost::smime {
 namespace {
 
 constexpr size_t kSlice = 64 << 10;
-constexpr size_t kMaxEntityHeader = 1 << 20;
 
 // The value of a base64 character; -1 for whitespace, -2 for '=', -3 for
 // anything else.
@@ -123,15 +122,8 @@ Status EntitySink::Decide() {
 Status EntitySink::Write(std::string_view bytes) {
   if (state_ == State::kStreaming) return out_(bytes);
   if (state_ == State::kNested) return spool_->Append(bytes);
-  // Only the new bytes (and the two before them) are searched: the sender
-  // picks the slice size, and searching all that is held at each slice
-  // would be quadratic in the header's 1 MiB.
-  const size_t from = held_.size() >= 2 ? held_.size() - 2 : 0;
   held_.append(bytes);
-  if (held_.find("\n\r\n", from) != std::string::npos ||
-      held_.find("\n\n", from) != std::string::npos ||
-      held_.starts_with("\r\n") || held_.starts_with("\n") ||
-      held_.size() >= kMaxEntityHeader) {
+  if (header_end_.Feed(bytes)) {
     return Decide();
   }
   return Status::Ok();

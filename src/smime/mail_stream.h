@@ -16,6 +16,7 @@
 #include "base/byte_source.h"
 #include "base/status.h"
 #include "crypto/spool.h"
+#include "mime/header_section.h"
 
 namespace sealpost::smime {
 
@@ -65,6 +66,7 @@ class EntitySink {
 
  private:
   enum class State { kUndecided, kStreaming, kNested };
+  static constexpr size_t kMaxHeader = 1 << 20;  // held at most
   Status Decide();
 
   std::string outer_;
@@ -72,6 +74,9 @@ class EntitySink {
   std::string spool_dir_;
   State state_ = State::kUndecided;
   std::string held_;
+  // Where held_'s header section ends: only the new bytes are looked at
+  // (the sender picks the slice size).
+  mime::HeaderEnd header_end_{kMaxHeader};
   std::shared_ptr<crypto::Spool> spool_;
 };
 

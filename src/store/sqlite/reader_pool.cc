@@ -15,6 +15,10 @@ struct Held {
 };
 thread_local Held t_held;
 
+// The innermost lease this thread took from a pool (ReaderLease::outer_
+// links the rest).
+thread_local ReaderLease* t_leases = nullptr;
+
 // This thread's first choice of connection, handed out in turn so that
 // threads spread over the pool (a hash of the thread id, on glibc the
 // aligned address of its pthread_t, sends most threads to the same one).
@@ -29,27 +33,34 @@ size_t ThreadSlot() {
 Result<std::unique_ptr<ReaderPool>> ReaderPool::Open(const std::string& path,
                                                      const char* vfs,
                                                      int size) {
-  auto pool = std::unique_ptr<ReaderPool>(new ReaderPool());
+  auto pool = std::unique_ptr<ReaderPool>(new ReaderPool(path, vfs));
   for (int i = 0; i < std::max(size, 2); ++i) {
-    auto r = std::make_unique<Reader>();
-    MutexLock lock(&r->mu_);
-    // NOMUTEX: every use holds the connection's mutex already, so SQLite's
-    // own per-call mutex would only be taken and released again.
-    int rc = sqlite3_open_v2(path.c_str(), &r->db_,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs);
-    if (rc != SQLITE_OK) {
-      Status s =
-          InternalError("opening " + path + " for reading: " +
-                        (r->db_ ? sqlite3_errmsg(r->db_) : "out of memory"));
-      sqlite3_close(r->db_);
-      r->db_ = nullptr;
-      return s;
-    }
-    sqlite3_busy_timeout(r->db_, 5000);
-    r->stmts_ = std::make_unique<StmtCache>(r->db_);
-    pool->readers_.push_back(std::move(r));
+    pool->readers_.push_back(std::make_unique<Reader>());
   }
+  // Connection 0 now: a database that cannot be read fails here.
+  Reader& first = *pool->readers_[0];
+  MutexLock lock(&first.mu_);
+  SP_RETURN_IF_ERROR(pool->Connect(first));
   return pool;
+}
+
+Status ReaderPool::Connect(Reader& r) {
+  if (r.db_ != nullptr) return Status::Ok();
+  // NOMUTEX: every use holds the connection's mutex already, so SQLite's
+  // own per-call mutex would only be taken and released again.
+  int rc = sqlite3_open_v2(path_.c_str(), &r.db_,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, vfs_);
+  if (rc != SQLITE_OK) {
+    Status s = InternalError("opening " + path_ + " for reading: " +
+                             (r.db_ ? sqlite3_errmsg(r.db_) : "out of memory"));
+    sqlite3_close(r.db_);
+    r.db_ = nullptr;
+    return s;
+  }
+  sqlite3_busy_timeout(r.db_, 5000);
+  r.stmts_ = std::make_unique<StmtCache>(r.db_);
+  opened_.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 ReaderPool::~ReaderPool() {
@@ -70,7 +81,9 @@ Reader* ReaderPool::Take() {
   const size_t start = ThreadSlot();
   for (size_t i = 0; i < n; ++i) {
     Reader* r = readers_[(start + i) % n].get();
-    if (r->mu_.TryLock()) return r;
+    if (!r->mu_.TryLock()) continue;
+    if (Connect(*r).ok()) return r;
+    r->mu_.Unlock();
   }
   // Connection 0 never holds a snapshot: it is free once its statement is
   // done.
@@ -91,7 +104,13 @@ void ReaderPool::BeginSnapshot() {
   if (held.pool != nullptr) return;
   for (size_t i = 1; i < readers_.size(); ++i) {
     Reader* r = readers_[i].get();
+    // This thread's lease holds it: a mutex is not tried by its holder.
+    if (ReaderLease::Holds(this, r)) continue;
     if (!r->mu_.TryLock()) continue;
+    if (!Connect(*r).ok()) {
+      r->mu_.Unlock();
+      continue;
+    }
     // Deferred: the snapshot is taken by the first lookup.
     if (!RunStmt(*r->stmts_, "BEGIN").ok()) {
       r->mu_.Unlock();
@@ -120,18 +139,36 @@ bool ReaderPool::InSnapshot() const { return t_held.pool == this; }
 
 // The lease's lock is the snapshot's (held for this thread) or taken by
 // Take and released in the destructor.
-ReaderLease::ReaderLease(ReaderPool& pool) {
+ReaderLease::ReaderLease(ReaderPool& pool) : pool_(&pool) {
   if (t_held.pool == &pool) {
     reader_ = t_held.reader;
     owned_ = false;
-  } else {
-    reader_ = pool.Take();
-    owned_ = true;
+    return;
   }
+  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
+    if (l->pool_ == &pool) {
+      reader_ = l->reader_;
+      owned_ = false;
+      return;
+    }
+  }
+  reader_ = pool.Take();
+  owned_ = true;
+  outer_ = t_leases;
+  t_leases = this;
 }
 
 ReaderLease::~ReaderLease() {
-  if (owned_) reader_->mu_.Unlock();
+  if (!owned_) return;
+  t_leases = outer_;
+  reader_->mu_.Unlock();
+}
+
+bool ReaderLease::Holds(const ReaderPool* pool, const Reader* reader) {
+  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
+    if (l->pool_ == pool && l->reader_ == reader) return true;
+  }
+  return false;
 }
 
 }  // namespace sealpost::store::internal

@@ -12,6 +12,11 @@
 // every transaction committed before that lookup, and so before the request
 // began; a commit made while it is held is seen by the next request.
 //
+// Connection 0 is opened with the pool, every other at its first use (the
+// CLI's commands and a quiet server need one or two; each has its own page
+// cache). One that fails to open is tried again at its next use; its
+// lookups go to another.
+//
 // Thread-safety: thread-safe. Each connection is behind its own mutex; a
 // lookup holds one for its statement (ReaderLease), a snapshot for its
 // scope (BeginSnapshot .. EndSnapshot on one thread). Connection 0 never
@@ -22,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +58,7 @@ class Reader {
 class ReaderPool {
  public:
   // `size` connections (at least 2) to the database at `path`, opened
-  // read-only through `vfs`.
+  // read-only through `vfs`: connection 0 now, the others when needed.
   static Result<std::unique_ptr<ReaderPool>> Open(const std::string& path,
                                                   const char* vfs, int size);
   ~ReaderPool();
@@ -71,19 +77,32 @@ class ReaderPool {
   void EndSnapshot() SP_NO_THREAD_SAFETY_ANALYSIS;
   // Whether this thread holds a snapshot of this pool (tests).
   bool InSnapshot() const;
+  // How many connections are open (tests).
+  int open_connections() const {
+    return opened_.load(std::memory_order_relaxed);
+  }
 
  private:
   friend class ReaderLease;
-  ReaderPool() = default;
+  ReaderPool(std::string path, const char* vfs)
+      : path_(std::move(path)), vfs_(vfs) {}
   // A connection, locked: a free one, else connection 0 once it is free.
   Reader* Take() SP_NO_THREAD_SAFETY_ANALYSIS;
+  // Opens `r` when it is not yet open.
+  Status Connect(Reader& r) SP_REQUIRES(r.mu_);
 
+  const std::string path_;
+  const char* const vfs_;
   std::vector<std::unique_ptr<Reader>> readers_;  // fixed once opened
+  std::atomic<int> opened_{0};
 };
 
 // The read connection of one lookup (or a few on one thread): this
-// thread's snapshot's when it holds one of `pool`, else one taken from the
-// pool for the lease's life. Thread-safety: one thread's object.
+// thread's snapshot's when it holds one of `pool`, else the connection of
+// a lease of `pool` this thread already holds (a lease inside a lease: the
+// same connection, never a second one, which would wait for itself once
+// the others are busy), else one taken from the pool for the lease's life.
+// Thread-safety: one thread's object; leases end in the reverse order.
 class ReaderLease {
  public:
   explicit ReaderLease(ReaderPool& pool) SP_NO_THREAD_SAFETY_ANALYSIS;
@@ -104,8 +123,16 @@ class ReaderLease {
   }
 
  private:
+  friend class ReaderPool;
+  // Whether a lease this thread holds has taken `reader` of `pool`.
+  static bool Holds(const ReaderPool* pool, const Reader* reader);
+
+  const ReaderPool* pool_;
   Reader* reader_;
   bool owned_;
+  // The lease this thread took before this one, when this one took its
+  // connection from the pool (a thread's leases are a stack).
+  ReaderLease* outer_ = nullptr;
 };
 
 }  // namespace sealpost::store::internal
