@@ -81,11 +81,13 @@ class AuditGroupCommit {
   // The committer thread: commits batches AppendAsync filled.
   void CommitterLoop() SP_EXCLUDES(mu_);
   // Before the committer thread commits an open batch under load (the
-  // last transaction held more than one record): waits kLinger (or until
-  // kLingerBatch records), so that one fsync covers the releases that were
-  // just answered and came straight back. Fewer, larger transactions:
-  // less CPU per release at 16 and more connections, for at most kLinger
-  // more latency; a lone release (one connection) never waits.
+  // last transaction held more than one record): waits until the releases
+  // that transaction answered have come back (a busy keep-alive connection
+  // asks again at once) and joined those already waiting
+  // (linger_target_, at most kLingerBatch), or kLinger at most, so that
+  // one fsync covers them all. Fewer, larger transactions: less CPU per
+  // release at 16 and more connections; a lone release (one connection)
+  // never waits.
   void Linger() SP_REQUIRES(mu_);
   static constexpr std::chrono::microseconds kLinger{500};
   static constexpr size_t kLingerBatch = 64;
@@ -105,6 +107,8 @@ class AuditGroupCommit {
   bool lingering_ SP_GUARDED_BY(mu_) = false;
   // Records in the last transaction.
   size_t last_batch_ SP_GUARDED_BY(mu_) = 0;
+  // The open batch's size at which a lingering committer commits it.
+  size_t linger_target_ SP_GUARDED_BY(mu_) = kLingerBatch;
   uint64_t transactions_ SP_GUARDED_BY(mu_) = 0;
   uint64_t records_ SP_GUARDED_BY(mu_) = 0;
 };
