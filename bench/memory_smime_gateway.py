@@ -4,9 +4,12 @@ of the server's peak resident memory (VmHWM) while one message of 10 and
 50 MB from alice@example.com to a partner whose certificate is on file
 (`[encrypt]` in the subject) becomes an S/MIME copy, encrypted (and, with
 --sign, signed first by Alice's key on file under a sign rule), each size on
-a fresh `sealpost server -dev`. --baseline BINARY runs the same with that
-binary first, in the same run (e.g. main's build/sealpost). Not a timed test.
-Usage: bench/memory_smime_gateway.py [--baseline BINARY] [--sign] [MB ...]
+a fresh `sealpost server -dev`. --signed-only: to a recipient without a
+certificate under a sign rule instead, who gets the message signed only
+(not encrypted). --baseline BINARY runs the same with that binary first, in
+the same run (e.g. main's build/sealpost). Not a timed test.
+Usage: bench/memory_smime_gateway.py [--baseline BINARY] [--sign |
+       --signed-only] [MB ...]
 """
 
 import os
@@ -23,7 +26,7 @@ from memory_large_message import message, sink_count
 from smime_test import Pki
 
 
-def growth(size, binary, pki, sign):
+def growth(size, binary, pki, sign, signed_only):
     sink = SmtpSink()
     smtp_testlib.BINARY = binary
     server = DevServer(
@@ -31,25 +34,32 @@ def growth(size, binary, pki, sign):
         env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
     try:
         pki.load(server.cli, ("carol",))
-        if sign:
+        if sign or signed_only:
             server.cli("rule", "new", "sign-partner", "--if",
                        "recipient-domain=partner.example", "--sign",
                        check=True)
+        rcpt = ("dana@partner.example" if signed_only
+                else "carol@partner.example")
         pid = server.proc.pid
         time.sleep(1.0)
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
         raw = message(size, marker)
+        if signed_only:
+            raw = raw.replace(b"[encrypt]", b"", 1)
         with smtplib.SMTP(server.smtp_host, server.smtp_port,
                           timeout=600) as c:
-            c.sendmail("alice@example.com", ["carol@partner.example"], raw)
+            c.sendmail("alice@example.com", [rcpt], raw)
         ok = wait_for(lambda: sink_count(sink, marker) >= 1, timeout=600,
                       interval=0.5)
         time.sleep(1.0)
         peak = status_kb(pid, "VmHWM")
         smime = False
         with open(sink.dump, "rb") as f:
-            smime = b"application/pkcs7-mime" in f.read()
+            got = f.read()
+            smime = (b"application/pkcs7-signature" in got or
+                     b"signed-data" in got) if signed_only else (
+                         b"application/pkcs7-mime" in got)
         return (peak - before) / 1024, bool(ok), smime
     finally:
         server.stop()
@@ -64,7 +74,8 @@ def main():
         baseline = os.path.abspath(argv[at + 1])
         del argv[at:at + 2]
     sign = "--sign" in argv
-    sizes = [int(a) for a in argv if a != "--sign"] or [10, 50]
+    signed_only = "--signed-only" in argv
+    sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
     pki = Pki()
     pki.leaf("carol", "carol@partner.example")
     pki.leaf("zed", "zed@partner.example")
@@ -74,13 +85,14 @@ def main():
     binaries = ([("baseline", baseline)] if baseline else []) + [
         ("this", os.path.abspath(smtp_testlib.BINARY))]
     print("| Binary | Message | signed | peak RSS growth | growth / message "
-          "| delivered as S/MIME |")
+          "| delivered as S/MIME%s |" % (" (signed only)" if signed_only
+                                         else ""))
     print("|---|---|---|---|---|---|")
     for mb in sizes:
         for label, binary in binaries:
-            g, ok, smime = growth(mb * MB, binary, pki, sign)
+            g, ok, smime = growth(mb * MB, binary, pki, sign, signed_only)
             print("| %s | %d MB | %s | %.0f MB | %.2f | %s |" % (
-                label, mb, "yes" if sign else "no", g, g / mb,
+                label, mb, "yes" if sign or signed_only else "no", g, g / mb,
                 "yes" if ok and smime else "NO"), flush=True)
 
 

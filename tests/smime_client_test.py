@@ -126,6 +126,106 @@ class SmimeClientTest(PkiCase):
         self.assertIn(b"secret-" + tag.encode() + b"g", r.stdout)
         self.assertNotIn(b"Signature:", r.stderr)
 
+    def signed_by(self, who, address, tag):
+        """A message from `address` signed by `who` with openssl (CRLF)."""
+        signed = self.pki.path("signed-%s-%s" % (who, tag))
+        run(["openssl", "cms", "-sign", "-in", self.entity(tag), "-signer",
+             who + ".pem", "-inkey", who + ".key", "-from", address, "-to",
+             "alice@example.com", "-subject", "from " + who, "-out",
+             signed], self.pki.dir)
+        with open(signed, "rb") as f:
+            return self.write("signed-%s-%s" % (who, tag), crlf(f.read()))
+
+    def open_raw(self, user, mail, accept="message/rfc822"):
+        """POST /api/v1/smime/open as `user`, Accept: message/rfc822: the
+        answer's header fields."""
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        login = urllib.request.Request(
+            self.server.api_url + "/api/v1/auth/token", method="POST",
+            data=json.dumps({"email": user,
+                             "password": self.users[user]}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(login, context=ctx, timeout=30) as r:
+            token = json.loads(r.read())["token"]
+        req = urllib.request.Request(
+            self.server.api_url + "/api/v1/smime/open", data=mail,
+            method="POST", headers={
+                "Authorization": "Bearer " + token,
+                "Content-Type": "message/rfc822",
+                "Accept": accept})
+        with urllib.request.urlopen(req, context=ctx, timeout=180) as r:
+            while r.read(1 << 20):
+                pass
+            return r.headers
+
+    def test_open_as_json_refuses_over_72_mib(self):
+        """The JSON answer of /smime/open holds the opened message whole:
+        a spooled message that opens to over 72 MiB is refused (413) once
+        its output passes the limit, the use of the key audited as
+        refused; asked for as message/rfc822 it streams."""
+        tag = unique()
+        line = bytes(range(33, 127)) + b"\r\n"
+        path_in = self.pki.path("huge-entity-" + tag)
+        with open(path_in, "wb") as f:
+            f.write(b"Content-Type: application/octet-stream\r\n\r\n")
+            f.write(line * (73 * 1024 * 1024 // len(line)))
+        mail = self.pki.path("huge-" + tag + ".eml")
+        run(["openssl", "cms", "-encrypt", "-stream", "-binary", "-aes256",
+             "-in", path_in, "-from", "carol@partner.test", "-to",
+             "alice@example.com", "-subject", "huge " + tag, "-out", mail,
+             "alice.pem"], self.pki.dir)
+        os.remove(path_in)
+        with open(mail, "rb") as f:
+            made = crlf(f.read())
+        os.remove(mail)
+        before = len(self.audit("smime.open"))
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            self.open_raw("alice@example.com", made, accept="application/json")
+        self.assertEqual(e.exception.code, 413)
+        self.assertIn(b"over 72 MiB", e.exception.read())
+        self.assertEqual([(a[0], a[1]) for a in
+                          self.audit("smime.open")[before:]],
+                         [("alice@example.com", "refused")])
+        headers = self.open_raw("alice@example.com", made)
+        self.assertTrue(headers["X-Sealpost-Smime-Certificate"])
+
+    def test_a_huge_signer_name_is_cut_in_the_header_form(self):
+        """A signer's certificate whose e-mail name is some 7 KB (the
+        sender chooses it): `sealpost open`, which reads at most 8 KiB of
+        header, opens the message, and what it shows of the signer is
+        short. The header form of the signatures
+        (X-Sealpost-Smime-Signatures, base64 JSON) cuts signer and reason
+        at 200 bytes: a 254-byte address (the longest a certificate is
+        taken to name) comes cut."""
+        tag = unique()
+        huge = "h" * 7000 + "@partner.test"
+        self.pki.leaf("huge", huge)
+        with open(self.pki.path("huge.pem"), "rb") as f:
+            self.assertGreater(len(f.read()), 9000)
+        signed = self.signed_by("huge", huge, tag)
+        r = self.sealpost("alice@example.com", "open", signed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"secret-" + tag.encode(), r.stdout)
+        self.assertIn(b"Signature: signed; verified=no", r.stderr)
+        self.assertNotIn(b"h" * 201, r.stderr)
+        with open(signed, "rb") as f:
+            headers = self.open_raw("alice@example.com", f.read())
+        field = headers["X-Sealpost-Smime-Signatures"]
+        self.assertLess(len(field), 1024)
+        [sig] = json.loads(base64.b64decode(field))
+        self.assertFalse(sig["verified"])
+
+        longest = "l" * (254 - len("@partner.test")) + "@partner.test"
+        self.pki.leaf("longest", longest)
+        with open(self.signed_by("longest", longest, tag), "rb") as f:
+            headers = self.open_raw("alice@example.com", f.read())
+        [sig] = json.loads(base64.b64decode(
+            headers["X-Sealpost-Smime-Signatures"]))
+        self.assertTrue(sig["verified"], sig)
+        self.assertEqual(sig["signer"], longest[:200])
+        self.assertTrue(sig["stamp"].startswith(
+            "signed; verified=yes; signer=" + longest[:150]), sig)
+
     def test_open_knows_smime_by_gmimes_reading_of_the_header(self):
         """S/MIME is recognised in one place, on the header section as GMime
         reads it (and then sent as the file is read): a line that is no
@@ -222,6 +322,16 @@ class SmimeClientTest(PkiCase):
         self.assertIn(b"Subject: big " + tag.encode(), head)
         self.assertTrue(opened[len(head):] == entity,
                         "the opened entity differs")
+        # Saved from an mbox (a "From " line first): the same message,
+        # its fields kept, streamed as small mail opens whole.
+        mbox = self.write("big-mbox-" + tag + ".eml",
+                          b"From carol@partner.test Mon Jan  1 00:00:00 2024"
+                          b"\r\n" + made)
+        r = self.sealpost("alice@example.com", "open", "--out", out, mbox)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            self.assertTrue(f.read() == head + entity,
+                            "the mbox message differs")
         # Bob: refused, audited, no byte written, no --out file.
         before = len(self.audit("smime.open"))
         out_bob = self.pki.path("big-bob-" + tag + ".eml")

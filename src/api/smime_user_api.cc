@@ -8,6 +8,8 @@
 // (http::Request::body_source) and its S/MIME mail goes back from a second
 // spool a slice at a time (issue 14); so does a message to open, whose
 // opened message goes back the same way.
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "api/api_routes.h"
@@ -115,14 +117,54 @@ bool WantsRaw(Request& req) {
   return req.Header("accept").find("message/rfc822") != std::string::npos;
 }
 
-// The message as large as it comes spooled (issue 14): opened into a
-// second spool, a slice at a time, and answered only once that succeeded
-// (a damaged message never starts an answer). With `Accept:
-// message/rfc822` (`sealpost open`) the message itself streams back, the
-// certificate and signatures in header fields; otherwise the JSON answer,
-// whole, as for a message held in memory (72 MiB at most).
+// The largest opened message the JSON answer holds (in base64, a third
+// more): what the server held in memory before streaming.
+constexpr size_t kMaxOpenedJson = size_t{72} << 20;
+
+// The message as large as it comes spooled (issue 14). With `Accept:
+// message/rfc822` (`sealpost open`): opened into a second spool, a slice
+// at a time, and answered only once that succeeded (a damaged message
+// never starts an answer), the message itself streaming back, the
+// certificate and signatures in header fields. Otherwise the JSON answer,
+// whole, as for a message held in memory: opened into memory, and refused
+// (413) as soon as it passes 72 MiB, never holding more.
 Response OpenSpooled(const ApiContext& ctx, smime::CertificateDirectory& certs,
                      Request& req, const Caller& caller) {
+  if (!WantsRaw(req)) {
+    std::string message;
+    bool too_large = false;
+    auto opened = smime::OpenMailStream(
+        certs, *req.body_source, caller.email,
+        [&](std::string_view bytes) {
+          if (bytes.size() > kMaxOpenedJson - message.size()) {
+            too_large = true;
+            return ResourceExhaustedError("the opened message is too large");
+          }
+          // Grown by doubling up to the limit, never past it.
+          if (message.size() + bytes.size() > message.capacity()) {
+            message.reserve(std::min(kMaxOpenedJson,
+                                     std::max(2 * message.capacity(),
+                                              message.size() + bytes.size())));
+          }
+          message.append(bytes);
+          return Status::Ok();
+        },
+        ctx.spool_dir);
+    if (too_large) {
+      std::string().swap(message);
+      // The user's key was used (the content did open, in part): audited.
+      ctx.store->AppendAuditBestEffort(
+          {0, 0, caller.email, "smime.open", "", "refused",
+           "the opened message is over 72 MiB (asked for as JSON)"});
+      return Response::JsonError(
+          413, "too_large",
+          "the opened message is over 72 MiB: ask for it as message/rfc822 "
+          "(Accept), as `sealpost open` does");
+    }
+    AuditOpen(ctx, caller, opened);
+    if (!opened.ok()) return FromStatus(opened.status());
+    return OpenedJson(*opened, message);
+  }
   auto spool = crypto::Spool::Create(ctx.spool_dir);
   if (!spool.ok()) return FromStatus(spool.status());
   std::shared_ptr<crypto::Spool> out = std::move(*spool);
@@ -135,21 +177,6 @@ Response OpenSpooled(const ApiContext& ctx, smime::CertificateDirectory& certs,
   if (Status st = out->Finish(); !st.ok()) return FromStatus(st);
   auto reader = out->Open();
   if (!reader.ok()) return FromStatus(reader.status());
-  if (!WantsRaw(req)) {
-    if ((*reader)->size() > (int64_t{72} << 20)) {
-      return Response::JsonError(
-          413, "too_large",
-          "the opened message is over 72 MiB: ask for it as message/rfc822 "
-          "(Accept), as `sealpost open` does");
-    }
-    std::string message;
-    for (;;) {
-      auto n = (*reader)->Read(1 << 20, &message);
-      if (!n.ok()) return FromStatus(n.status());
-      if (*n == 0) break;
-    }
-    return OpenedJson(*opened, message);
-  }
   Response r = OpenedRaw(*opened);
   // The reader keeps the spool (its file) while it is sent.
   r.stream = std::make_shared<http::OwningBodyStream<SizedByteSource>>(

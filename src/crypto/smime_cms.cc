@@ -80,6 +80,12 @@ X509Ptr ParseCert(std::string_view der) {
   return x;
 }
 
+PkeyPtr ParseKey(const SecretBytes& der) {
+  std::span<const uint8_t> k = der.InsecureBytes();
+  const unsigned char* p = k.data();
+  return PkeyPtr(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(k.size())));
+}
+
 }  // namespace cms_internal
 
 namespace {
@@ -245,9 +251,7 @@ Result<Signer> ParseSigner(std::string_view certificate,
                            const std::vector<std::string>& chain) {
   Signer s;
   s.cert = ParseCert(certificate);
-  std::span<const uint8_t> k = private_key.InsecureBytes();
-  const unsigned char* kp = k.data();
-  s.key.reset(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  s.key = ParseKey(private_key);
   if (!s.cert || !s.key) {
     ERR_clear_error();
     return InvalidArgumentError("the signing certificate or key is invalid");
@@ -481,9 +485,7 @@ Result<std::string> CmsDecrypt(std::string_view der,
   CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
   if (!cms) return fail();
   X509Ptr cert = ParseCert(certificate);
-  std::span<const uint8_t> k = private_key.InsecureBytes();
-  const unsigned char* kp = k.data();
-  PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+  PkeyPtr key = cms_internal::ParseKey(private_key);
   if (!cert || !key) return fail();
   BioPtr out(BIO_new(BIO_s_mem()));
   if (!out) return fail();

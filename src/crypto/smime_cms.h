@@ -80,6 +80,16 @@ class CmsStreamWriter {
       std::string_view certificate, const SecretBytes& private_key,
       const std::vector<std::string>& chain, bool detached,
       const CmsSignOptions& options);
+  // A SignedData made already (CmsSignStream's detached DER over the
+  // content that is then written, which nothing here checks: a verifier
+  // does): `detached`, it comes whole at Finish; otherwise the opaque
+  // SignedData with the same signature, the content in it as it is written
+  // (BER, indefinite lengths, the eContent in chunks, as Sign makes it).
+  // One signature for several copies of the same content (a protected
+  // group's). INVALID_ARGUMENT when `detached_der` is not a detached
+  // SignedData.
+  static Result<std::unique_ptr<CmsStreamWriter>> Signed(
+      std::string detached_der, bool detached);
   ~CmsStreamWriter();
   CmsStreamWriter(const CmsStreamWriter&) = delete;
   CmsStreamWriter& operator=(const CmsStreamWriter&) = delete;

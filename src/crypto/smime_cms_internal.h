@@ -23,6 +23,8 @@ using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
 
 // A DER certificate, nothing after it; null when it is not one.
 X509Ptr ParseCert(std::string_view der);
+// A PKCS#8 (or traditional DER) private key; null when it is not one.
+PkeyPtr ParseKey(const SecretBytes& der);
 // The DER encoding of a ContentInfo.
 Result<std::string> Der(CMS_ContentInfo* cms);
 const EVP_CIPHER* CipherOf(CmsCipher cipher);

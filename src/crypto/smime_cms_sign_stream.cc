@@ -32,11 +32,16 @@ void Drain(BIO* mem, std::string* out) {
 //   flush;
 // - detached: CMS_dataInit's digest BIOs over a null BIO (what CMS_final
 //   does), then CMS_dataFinal signs and the DER is made.
+// - made already (Signed): nothing of OpenSSL; `head` before the first
+//   content, each slice of it as an OCTET STRING chunk, `tail` at Finish.
 struct CmsStreamWriter::State {
   CmsPtr cms;
   BioPtr mem;         // streamed only
   BIO* in = nullptr;  // where the content is written
   bool finished = false;
+  bool made = false;    // Signed
+  bool chunks = false;  // Signed, opaque: the content goes in
+  std::string head, tail;
 
   ~State() {
     if (mem) {
@@ -111,8 +116,110 @@ Result<std::unique_ptr<CmsStreamWriter>> CmsStreamWriter::Sign(
   return std::unique_ptr<CmsStreamWriter>(new CmsStreamWriter(std::move(s)));
 }
 
+namespace {
+
+// One DER element of `der` from *at (definite length, low tag number).
+struct Element {
+  uint8_t tag = 0;
+  std::string_view whole, content;
+};
+bool NextElement(std::string_view der, size_t* at, Element* e) {
+  if (der.size() < 2 || *at > der.size() - 2) return false;
+  e->tag = static_cast<uint8_t>(der[*at]);
+  if ((e->tag & 0x1f) == 0x1f) return false;
+  size_t i = *at + 1;
+  const auto first = static_cast<uint8_t>(der[i++]);
+  size_t len = first;
+  if (first >= 0x80) {
+    const size_t n = first & 0x7f;
+    if (n == 0 || n > 4 || n > der.size() - i) return false;
+    len = 0;
+    for (size_t k = 0; k < n; ++k)
+      len = (len << 8) | static_cast<uint8_t>(der[i++]);
+  }
+  if (len > der.size() - i) return false;
+  e->whole = der.substr(*at, i + len - *at);
+  e->content = der.substr(i, len);
+  *at = i + len;
+  return true;
+}
+
+// The only element of `der`, which must have tag `tag`.
+bool OnlyElement(std::string_view der, uint8_t tag, Element* e) {
+  size_t at = 0;
+  return NextElement(der, &at, e) && e->tag == tag && at == der.size();
+}
+
+// DER identifier and length octets of an OCTET STRING of `n` bytes.
+std::string OctetStringHeader(size_t n) {
+  std::string out(1, '\x04');
+  if (n < 0x80) {
+    out += static_cast<char>(n);
+    return out;
+  }
+  std::string len;
+  for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
+  out += static_cast<char>(0x80 | len.size());
+  return out + len;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CmsStreamWriter>> CmsStreamWriter::Signed(
+    std::string detached_der, bool detached) {
+  auto s = std::make_unique<State>();
+  s->made = true;
+  if (detached) {
+    s->tail = std::move(detached_der);
+    return std::unique_ptr<CmsStreamWriter>(new CmsStreamWriter(std::move(s)));
+  }
+  // ContentInfo { signedData, [0] SignedData { version, digestAlgorithms,
+  // encapContentInfo { eContentType }, certificates, crls, signerInfos } }
+  // again with indefinite lengths and the eContent inserted: the signature
+  // (over the signed attributes, which hold the content's digest) is the
+  // same (RFC 5652 §5.4).
+  constexpr std::string_view kSignedOid =
+      "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+  const std::string_view der = detached_der;
+  Element ci, oid, e0, sd, version, digests, eci, type;
+  size_t at = 0;
+  bool ok = OnlyElement(der, 0x30, &ci) && NextElement(ci.content, &at, &oid) &&
+            oid.whole == kSignedOid && NextElement(ci.content, &at, &e0) &&
+            e0.tag == 0xa0 && at == ci.content.size() &&
+            OnlyElement(e0.content, 0x30, &sd);
+  at = 0;
+  ok = ok && NextElement(sd.content, &at, &version) && version.tag == 0x02 &&
+       NextElement(sd.content, &at, &digests) && digests.tag == 0x31 &&
+       NextElement(sd.content, &at, &eci) && eci.tag == 0x30 &&
+       OnlyElement(eci.content, 0x06, &type);
+  if (!ok) return InvalidArgumentError("not a detached CMS SignedData");
+  const std::string_view rest = sd.content.substr(at);
+  const std::string_view eoc("\0\0", 2);
+  s->chunks = true;
+  s->head = std::string("\x30\x80") + std::string(oid.whole) + "\xa0\x80" +
+            "\x30\x80" + std::string(version.whole) +
+            std::string(digests.whole) + "\x30\x80" + std::string(type.whole) +
+            "\xa0\x80" + "\x24\x80";
+  // The eContent's chunks, [0], encapContentInfo; then the rest of the
+  // SignedData, which ends with [0] and the ContentInfo.
+  for (int i = 0; i < 3; ++i) s->tail += eoc;
+  s->tail += rest;
+  for (int i = 0; i < 3; ++i) s->tail += eoc;
+  return std::unique_ptr<CmsStreamWriter>(new CmsStreamWriter(std::move(s)));
+}
+
 Status CmsStreamWriter::Write(std::string_view content, std::string* out) {
   if (s_->finished) return FailedPreconditionError("CMS already finished");
+  if (s_->made) {
+    if (!s_->chunks) return Status::Ok();
+    out->append(s_->head);
+    s_->head.clear();
+    if (!content.empty()) {
+      out->append(OctetStringHeader(content.size()));
+      out->append(content);
+    }
+    return Status::Ok();
+  }
   if (!cms_internal::WriteAll(s_->in, content)) {
     ERR_clear_error();
     return InternalError("CMS encoding failed");
@@ -124,6 +231,11 @@ Status CmsStreamWriter::Write(std::string_view content, std::string* out) {
 Status CmsStreamWriter::Finish(std::string* out) {
   if (s_->finished) return FailedPreconditionError("CMS already finished");
   s_->finished = true;
+  if (s_->made) {
+    out->append(s_->head);
+    out->append(s_->tail);
+    return Status::Ok();
+  }
   if (s_->mem) {
     if (BIO_flush(s_->in) != 1) {
       ERR_clear_error();

@@ -12,11 +12,12 @@
 
 #include "crypto/errors.h"
 #include "crypto/openssl_ptr.h"
+#include "crypto/smime_cms_internal.h"
 
 namespace sealpost::crypto {
 namespace {
 
-using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+using cms_internal::CmsPtr;
 
 // Everything before the encryptedContent (recipient infos for hundreds of
 // recipients fit many times over) and the nesting of BER constructions.
@@ -313,23 +314,66 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   return more ? Malformed() : Status::Ok();
 }
 
-// The content cipher of `cms` keyed by the first of `keys` that is a
-// recipient (*which says which); null when none is.
+// Whether one of the RecipientInfos of `cms` names `cert`, as
+// CMS_decrypt_set1_pkey_and_peer matches it: a KeyTransRecipientInfo's
+// rid, a KeyAgreeRecipientInfo's RecipientEncryptedKeys.
+bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
+  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
+  for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
+    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+    switch (CMS_RecipientInfo_type(ri)) {
+      case CMS_RECIPINFO_TRANS:
+        if (CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) return true;
+        break;
+      case CMS_RECIPINFO_AGREE: {
+        STACK_OF(CMS_RecipientEncryptedKey)* reks =
+            CMS_RecipientInfo_kari_get0_reks(ri);
+        for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
+          if (CMS_RecipientEncryptedKey_cert_cmp(
+                  sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0) {
+            return true;
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  ERR_clear_error();
+  return false;
+}
+
+// The content cipher of `cms` keyed by the first of `keys` that a
+// RecipientInfo names (*which says which); null when none is. Only that
+// key is parsed (and unwrapped, when it comes wrapped). A key that does
+// not unwrap is passed over; its error is returned if no other opens.
 Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
                          BIO* empty, std::optional<size_t>* which) {
+  Status unwrap_error = Status::Ok();
   for (size_t i = 0; i < keys.size(); ++i) {
-    const auto* cp =
-        reinterpret_cast<const unsigned char*>(keys[i].certificate.data());
-    X509Ptr cert(
-        d2i_X509(nullptr, &cp, static_cast<long>(keys[i].certificate.size())));
-    std::span<const uint8_t> k = keys[i].private_key->InsecureBytes();
-    const unsigned char* kp = k.data();
-    PkeyPtr key(d2i_AutoPrivateKey(nullptr, &kp, static_cast<long>(k.size())));
+    X509Ptr cert = cms_internal::ParseCert(keys[i].certificate);
+    if (!cert || !NamesRecipient(cms, cert.get())) {
+      ERR_clear_error();
+      continue;
+    }
+    PkeyPtr key;
+    if (keys[i].private_key != nullptr) {
+      key = cms_internal::ParseKey(*keys[i].private_key);
+    } else if (keys[i].unwrap) {
+      // A key that no longer unwraps (its row damaged, its master key
+      // gone) does not stop another named certificate's from opening.
+      auto unwrapped = keys[i].unwrap();
+      if (!unwrapped.ok()) {
+        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
+        continue;
+      }
+      key = cms_internal::ParseKey(*unwrapped);
+    }
     // CMS_DEBUG_DECRYPT off: a key that fails to unwrap gets a random
     // content key, whose padding then fails (Bleichenbacher).
-    if (!cert || !key ||
-        CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(), nullptr) !=
-            1) {
+    if (!key || CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(),
+                                               nullptr) != 1) {
       ERR_clear_error();
       continue;
     }
@@ -341,6 +385,7 @@ Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
     *which = i;
     return chain;
   }
+  SP_RETURN_IF_ERROR(unwrap_error);
   return BioPtr();
 }
 

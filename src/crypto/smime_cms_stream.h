@@ -23,17 +23,23 @@
 
 namespace sealpost::crypto {
 
-// A private key (PKCS#8) and its certificate (DER), both owned by the caller.
+// A certificate (DER) and its private key (PKCS#8), owned by the caller:
+// the key itself, or, when `private_key` is null, `unwrap` to get it,
+// called only for a certificate that one of the RecipientInfos names (a
+// user's keys are wrapped on file: only the one that opens is unwrapped).
 struct CmsKeyRef {
   std::string_view certificate;
   const SecretBytes* private_key = nullptr;
+  std::function<Result<SecretBytes>()> unwrap;
 };
 
 // Decrypts the EnvelopedData (AES-CBC) or AuthEnvelopedData (AES-GCM)
 // read from `in` (from where it stands) with the first of `keys` whose
-// certificate is one of its recipients, writing the content to `out` a
-// slice at a time. Gives that key's index, or nullopt when none of `keys`
-// is a recipient (nothing is written then).
+// certificate a RecipientInfo names (issuer and serial, or subject key
+// identifier; as CmsDecrypt matches its one certificate), writing the
+// content to `out` a slice at a time. Gives that key's index, or nullopt
+// when none of `keys` is a recipient (nothing is written then). An error
+// of `unwrap` is returned as it is.
 //
 // OK only when the whole input was read, its structure closed, the
 // padding or the GCM tag (which comes after the content) checked and

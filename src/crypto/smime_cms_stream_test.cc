@@ -196,6 +196,33 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->value_or(9), 1u);
   EXPECT_EQ(got, Content(5000));
+  // A wrapped key is asked for only when its certificate is a recipient,
+  // and an error unwrapping it is returned when no other key opens.
+  int asked_eve = 0, asked_bob = 0;
+  const std::vector<CmsKeyRef> lazy = {
+      {k.eve_der, nullptr,
+       [&]() -> Result<SecretBytes> {
+         ++asked_eve;
+         return InternalError("eve's key");
+       }},
+      {k.bob_der, nullptr, [&]() -> Result<SecretBytes> {
+         ++asked_bob;
+         return k.bob_key;
+       }}};
+  got.clear();
+  r = Open(*der, lazy, 100, &got);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->value_or(9), 1u);
+  EXPECT_EQ(got, Content(5000));
+  EXPECT_EQ(asked_eve, 0);
+  EXPECT_EQ(asked_bob, 1);
+  const std::vector<CmsKeyRef> failing = {
+      {k.bob_der, nullptr,
+       []() -> Result<SecretBytes> { return InternalError("no master key"); }}};
+  got.clear();
+  r = Open(*der, failing, 100, &got);
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_TRUE(got.empty());
 }
 
 // AuthEnvelopedData (AES-GCM): opened as read, the tag after the content

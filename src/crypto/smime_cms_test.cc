@@ -7,6 +7,7 @@
 
 #include "base/string_source.h"
 #include "crypto/errors.h"
+#include "crypto/smime_cms_stream.h"
 #include "crypto/test_pki_for_testing.h"
 #include "crypto/x509.h"
 
@@ -188,6 +189,56 @@ TEST_F(AliceSignsTest, StreamedSignatureVerifiesAsInMemory) {
       pki.Run("openssl cms -verify -binary -noverify -inform DER -in "
               "opaque.ber -out opaque.out 2>/dev/null"));
   EXPECT_TRUE(pki.Read("opaque.out") == entity);
+}
+
+// One detached signature made once (CmsSignStream) carried by copies:
+// detached, it is given as it is; opaque, the SignedData with the content
+// in it verifies (ours and openssl) and gives the content back; the same
+// signature in both. A content other than the one signed does not verify;
+// what is not a detached SignedData is refused.
+TEST_F(AliceSignsTest, ASignatureMadeOnceIsCarriedDetachedOrOpaque) {
+  StringSource source(entity, 64 << 10);
+  auto der = CmsSignStream(source, cert, key, {});
+  ASSERT_TRUE(der.ok()) << der.status().ToString();
+  auto clear = CmsStreamWriter::Signed(*der, /*detached=*/true);
+  ASSERT_TRUE(clear.ok());
+  std::string made;
+  ASSERT_TRUE((*clear)->Write(entity, &made).ok());
+  EXPECT_TRUE(made.empty());
+  ASSERT_TRUE((*clear)->Finish(&made).ok());
+  EXPECT_TRUE(made == *der);
+  auto opaque_of = [&](std::string_view content) {
+    auto w = CmsStreamWriter::Signed(*der, /*detached=*/false);
+    EXPECT_TRUE(w.ok());
+    std::string ber;
+    if (!w.ok()) return ber;
+    for (size_t at = 0; at < content.size(); at += 100 << 10) {
+      EXPECT_TRUE((*w)->Write(content.substr(at, 100 << 10), &ber).ok());
+    }
+    EXPECT_TRUE((*w)->Finish(&ber).ok());
+    return ber;
+  };
+  const std::string ber = opaque_of(entity);
+  CmsSignature sig = CmsVerifySignature(ber, "");
+  ASSERT_TRUE(sig.verified) << sig.reason;
+  EXPECT_TRUE(sig.content == entity);
+  EXPECT_EQ(sig.signer, cert);
+  pki.Write("once.ber", ber);
+  ASSERT_TRUE(
+      pki.Run("openssl cms -verify -binary -noverify -inform DER -in "
+              "once.ber -out once.out 2>/dev/null"));
+  EXPECT_TRUE(pki.Read("once.out") == entity);
+  // The signer info is the detached one's, byte for byte.
+  StringSource in(ber);
+  auto split =
+      CmsSignedDataSplit(in, [](std::string_view) { return Status::Ok(); });
+  ASSERT_TRUE(split.ok());
+  EXPECT_TRUE(CmsVerifySignature(*split, entity).verified);
+  EXPECT_FALSE(CmsVerifySignature(opaque_of(entity + "x"), "").verified);
+  EXPECT_EQ(CmsStreamWriter::Signed("junk", false).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(CmsStreamWriter::Signed(ber, false).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 // A source failing half way: no signature, its error back; bad keys are

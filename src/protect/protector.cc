@@ -381,17 +381,12 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   std::string signed_mail;
   if (g.sign && !run.wrapper && !run.smime_encrypted) {
-    if (auto signer = SignerFor(run)) {
-      SP_RETURN_IF_ERROR(LoadWhole(run));  // signed in memory
-      std::optional<std::string> subject;
-      if (run.subject != run.mail.subject) subject = run.subject;
-      SP_ASSIGN_OR_RETURN(signed_mail, SignMail(run.original, *signer, subject,
-                                                SmimeOptionsFor(run)));
-      msg.treatment = "smime-signed certificate=" + signer->id.substr(0, 16);
-      who += " signed";
-    }
+    SP_ASSIGN_OR_RETURN(bool made, SignedCopy(run, g, msg, &signed_mail));
+    if (made) who += " signed";
   }
-  if (run.streamed && signed_mail.empty()) {
+  if (msg.content_source != nullptr) {
+    // Made as the queue reads it (the added fields are in front already).
+  } else if (run.streamed && signed_mail.empty()) {
     // Read from the spool into its queue body file (Acceptor::Stage).
     std::string fields = HeaderFields(g.added_headers);
     msg.content_size = run.size + static_cast<int64_t>(fields.size());

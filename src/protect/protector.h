@@ -201,6 +201,13 @@ class Protector {
       Run& run, const policy::RecipientGroup& group,
       const std::optional<std::string>& subject,
       const smime::SigningIdentity* signer, const smime::SmimeOptions& options);
+  // Under a `sign` rule, the copy of `msg` signed by the sender's key:
+  // a streamed run's made from the spool as the queue reads it
+  // (msg.content_source, the group's added fields in front), another's in
+  // *signed_mail (SignMail); false when the sender has no key to sign.
+  Result<bool> SignedCopy(Run& run, const policy::RecipientGroup& group,
+                          queue::IncomingMessage& msg,
+                          std::string* signed_mail);
   // The organisation's sender of the message ("" for none): the sender
   // whose certificate joins S/MIME copies and whose key signs.
   std::string OrgSender(const Run& run) const;

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "crypto/digest.h"
+#include "crypto/random.h"
 #include "mime/header_section.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -84,28 +85,85 @@ Result<std::vector<std::string>> Protector::SmimeRung(
   return rest;
 }
 
+namespace {
+
+// A streamed run's entity: the Content-* fields of its header section
+// (which ends in `head`), then its body read from the spool where it
+// starts; what stays outside (its other fields) in `split`.
+struct StreamedEntity {
+  smime::EntitySplit split;
+  size_t body_at = 0;
+};
+
+StreamedEntity EntityOf(std::string_view head,
+                        const std::optional<std::string>& subject) {
+  const mime::HeaderSection hs = mime::SplitHeaderSection(head);
+  const size_t body_at = head.size() - hs.body.size();
+  return {smime::SplitEntity(head.substr(0, body_at), subject, /*join=*/false),
+          body_at};
+}
+
+using Opener = std::function<Result<std::unique_ptr<ByteSource>>()>;
+
+// Opens `e` afresh, over what `open_original` opens (the spool).
+Opener EntityOpener(const StreamedEntity& e, Opener open_original) {
+  return [&e, open_original = std::move(
+                  open_original)]() -> Result<std::unique_ptr<ByteSource>> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message, open_original());
+    return std::unique_ptr<ByteSource>(std::make_unique<smime::EntitySource>(
+        e.split.head, static_cast<int64_t>(e.body_at), std::move(message)));
+  };
+}
+
+}  // namespace
+
 Result<SmimeGroupPlan> Protector::StreamedSmimeGroup(
     Run& run, const policy::RecipientGroup& g,
     const std::optional<std::string>& subject,
     const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
-  // A streamed run's S/MIME copies are made from its spool (issue 14):
-  // its entity is the Content-* fields of its header section (which ends
-  // in run.head), then its body read from the spool where it starts.
-  const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
-  const size_t body_at = run.head.size() - hs.body.size();
-  smime::EntitySplit split = smime::SplitEntity(
-      std::string_view(run.head).substr(0, body_at), subject, /*join=*/false);
-  auto open_entity = [&]() -> Result<std::unique_ptr<ByteSource>> {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
-                        OpenOriginal(run, std::string()));
-    return std::unique_ptr<ByteSource>(std::make_unique<smime::EntitySource>(
-        split.head, static_cast<int64_t>(body_at), std::move(message)));
-  };
-  return PlanSmimeGroupStream(*options_.certificates, open_entity,
-                              HeaderFields(g.added_headers) +
-                                  split.outer_fields + "MIME-Version: 1.0\r\n",
-                              g.addresses, OrgSender(run), g.require_smime,
-                              signer, options);
+  // A streamed run's S/MIME copies are made from its spool (issue 14).
+  const StreamedEntity e = EntityOf(run.head, subject);
+  const Opener open_entity =
+      EntityOpener(e, [&] { return OpenOriginal(run, std::string()); });
+  return PlanSmimeGroupStream(
+      *options_.certificates, open_entity,
+      HeaderFields(g.added_headers) + e.split.outer_fields +
+          "MIME-Version: 1.0\r\n",
+      g.addresses, OrgSender(run), g.require_smime, signer, options);
+}
+
+Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
+                                   queue::IncomingMessage& msg,
+                                   std::string* signed_mail) {
+  std::optional<smime::SigningIdentity> signer = SignerFor(run);
+  if (!signer) return false;
+  std::optional<std::string> subject;
+  if (run.subject != run.mail.subject) subject = run.subject;
+  const smime::SmimeOptions& options = SmimeOptionsFor(run);
+  msg.treatment = "smime-signed certificate=" + signer->id.substr(0, 16);
+  if (!run.streamed) {
+    SP_ASSIGN_OR_RETURN(*signed_mail,
+                        SignMail(run.original, *signer, subject, options));
+    return true;
+  }
+  // Signed from the spool as the queue reads it (issue 14): read once
+  // here to decide clear or opaque, as SignEntity decides, then once more
+  // as the queue reads the copy.
+  const StreamedEntity e = EntityOf(run.head, subject);
+  const Opener open_entity =
+      EntityOpener(e, [&] { return OpenOriginal(run, std::string()); });
+  const std::string boundary = "=_sp_signed_" + crypto::RandomToken(12);
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
+  SP_ASSIGN_OR_RETURN(bool clear,
+                      smime::ClearSignable(*entity, boundary, options));
+  SP_ASSIGN_OR_RETURN(entity, open_entity());
+  SP_ASSIGN_OR_RETURN(msg.content_source,
+                      smime::SignedEntityStream(
+                          std::move(entity), *signer, boundary, clear, options,
+                          HeaderFields(g.added_headers) + e.split.outer_fields +
+                              "MIME-Version: 1.0\r\n"));
+  msg.content_size = queue::IncomingMessage::kUnknownSize;
+  return true;
 }
 
 void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,

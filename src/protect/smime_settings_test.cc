@@ -3,6 +3,9 @@
 // tool we did not write); inbound signatures are made by it.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
@@ -43,6 +46,42 @@ class SmimeSettingsTest : public testing::SmimeGatewayTest {
                          ".pem -inkey " + who + ".key -from " + from +
                          " -to alice@example.com -subject hi -out out.eml"));
     return pki_.ReadCrlf("out.eml");
+  }
+
+  // `mail` from Alice to `to` put in a spool file (issue 14) and protected:
+  // each S/MIME copy made from the spool as the stager reads it (size
+  // unknown until made) into *staged, `pause` between two copies.
+  Result<Outcome> ApplySpooled(const std::string& mail,
+                               const std::vector<std::string>& to,
+                               std::vector<std::string>* staged,
+                               std::chrono::milliseconds pause = {}) {
+    SP_ASSIGN_OR_RETURN(auto spool,
+                        queue::SpoolFile::Create(gw_.org.temp.dir.path()));
+    for (size_t at = 0; at < mail.size(); at += 100'000) {
+      SP_RETURN_IF_ERROR(spool->Append(mail.substr(at, 100'000)));
+    }
+    SP_RETURN_IF_ERROR(spool->Finish());
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = true;
+    in.mail_from = "alice@example.com";
+    for (const auto& r : to) in.recipients.push_back({r, 0, ""});
+    in.spool = std::shared_ptr<queue::SpoolFile>(std::move(spool));
+    Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
+      EXPECT_TRUE(m.content.empty());
+      if (m.content_source == nullptr) return InternalError("not streamed");
+      EXPECT_EQ(m.content_size, queue::IncomingMessage::kUnknownSize);
+      if (!staged->empty()) std::this_thread::sleep_for(pause);
+      std::string bytes;
+      for (;;) {
+        SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
+        if (n == 0) break;
+      }
+      m.content_source.reset();
+      staged->push_back(std::move(bytes));
+      return Status::Ok();
+    };
+    return gw_.protector->Apply(in, stage);
   }
 
   std::string treatment_;
@@ -92,33 +131,8 @@ TEST_F(SmimeSettingsTest, SpooledMailIsSignedAndEncryptedFromItsSpool) {
       "From: alice@example.com\r\nTo: bob@partner.test\r\n"
       "Subject: [encrypt] large\r\nContent-Type: text/plain\r\n\r\n" +
       body;
-  auto spool = queue::SpoolFile::Create(gw_.org.temp.dir.path());
-  ASSERT_TRUE(spool.ok());
-  for (size_t at = 0; at < mail.size(); at += 100'000) {
-    ASSERT_TRUE((*spool)->Append(mail.substr(at, 100'000)).ok());
-  }
-  ASSERT_TRUE((*spool)->Finish().ok());
-  queue::IncomingMessage in;
-  in.id = queue::NewQueueId();
-  in.trusted_sender = true;
-  in.mail_from = "alice@example.com";
-  in.recipients.push_back({"bob@partner.test", 0, ""});
-  in.spool = std::shared_ptr<queue::SpoolFile>(std::move(*spool));
   std::vector<std::string> staged;
-  Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
-    EXPECT_TRUE(m.content.empty());
-    if (m.content_source == nullptr) return InternalError("not streamed");
-    EXPECT_EQ(m.content_size, queue::IncomingMessage::kUnknownSize);
-    std::string bytes;
-    for (;;) {
-      SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
-      if (n == 0) break;
-    }
-    m.content_source.reset();
-    staged.push_back(std::move(bytes));
-    return Status::Ok();
-  };
-  auto out = gw_.protector->Apply(in, stage);
+  auto out = ApplySpooled(mail, {"bob@partner.test"}, &staged);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   ASSERT_EQ(staged.size(), 1u);
@@ -138,6 +152,88 @@ TEST_F(SmimeSettingsTest, SpooledMailIsSignedAndEncryptedFromItsSpool) {
   std::string want = "Content-Type: text/plain\r\n\r\n" + body;
   std::erase(want, '\r');
   EXPECT_TRUE(plain == want);
+}
+
+// A spooled message to several recipients is signed once: every copy
+// carries the same signature (the copies are read a second apart, and a
+// signature made as each is read would say another signingTime), clear-
+// and opaque-signed, and each copy decrypts and verifies with openssl.
+TEST_F(SmimeSettingsTest, SpooledCopiesCarryOneSignature) {
+  ASSERT_TRUE(
+      smime::testing::ImportPartner(*gw_.certs, pki_, "dan", "dan@partner.test")
+          .ok());
+  Set("OWAAlwaysSign", "True");
+  std::string body;
+  while (body.size() < (1 << 20)) body += "secret-7c1d line\r\n";
+  const std::string mail =
+      "From: alice@example.com\r\nTo: bob@partner.test, dan@partner.test\r\n"
+      "Subject: [encrypt] large\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  for (bool clear : {true, false}) {
+    Set("OWAClearSign", clear ? "True" : "False");
+    std::vector<std::string> staged;
+    auto out = ApplySpooled(mail, {"bob@partner.test", "dan@partner.test"},
+                            &staged, std::chrono::milliseconds(1100));
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(staged.size(), 2u);
+    std::string inner[2];
+    for (int i = 0; i < 2; ++i) {
+      const std::string who =
+          out->messages[i].recipients[0].address == "bob@partner.test" ? "bob"
+                                                                       : "dan";
+      pki_.Write("copy.eml", staged[i]);
+      ASSERT_TRUE(pki_.Run("openssl cms -decrypt -in copy.eml -recip " + who +
+                           ".pem -inkey " + who + ".key -out inner.eml"))
+          << clear;
+      ASSERT_TRUE(pki_.Run(
+          "openssl cms -verify -in inner.eml -CAfile ca.pem -out plain.txt"))
+          << clear;
+      EXPECT_NE(pki_.Read("plain.txt").find("secret-7c1d"), std::string::npos);
+      inner[i] = pki_.Read("inner.eml");
+    }
+    EXPECT_NE(inner[0].find(clear ? "multipart/signed" : "signed-data"),
+              std::string::npos);
+    // The signed entity, signature and all, is the same in both.
+    EXPECT_TRUE(inner[0] == inner[1]) << clear;
+  }
+}
+
+// Under a `sign` rule, a spooled message's copy for a recipient without
+// a certificate is signed from the spool as the stager reads it (never
+// whole in memory), clear or opaque, and openssl verifies it over the
+// original's entity; the rule's added field is in front.
+TEST_F(SmimeSettingsTest, SpooledSignedOnlyCopyIsMadeFromItsSpool) {
+  gw_.AddRule(R"({"name": "sign all", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["gmail.test"]}], "actions":
+    [{"kind": "sign"}, {"kind": "add_header", "header": "X-Rule",
+    "value": "signed"}]})");
+  std::string body;
+  while (body.size() < (1 << 20)) body += "hello-7c1d line\r\n";
+  const std::string mail =
+      "From: alice@example.com\r\nTo: carol@gmail.test\r\n"
+      "Subject: large\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  for (bool clear : {true, false}) {
+    Set("OWAClearSign", clear ? "True" : "False");
+    std::vector<std::string> staged;
+    auto out = ApplySpooled(mail, {"carol@gmail.test"}, &staged);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_TRUE(out->messages[0].treatment.starts_with("smime-signed"))
+        << out->messages[0].treatment;
+    EXPECT_TRUE(staged[0].starts_with("X-Rule: signed\r\n")) << clear;
+    EXPECT_NE(staged[0].find(clear ? "multipart/signed" : "signed-data"),
+              std::string::npos);
+    pki_.Write("signed.eml", staged[0]);
+    ASSERT_TRUE(pki_.Run(
+        "openssl cms -verify -in signed.eml -CAfile ca.pem -out plain.txt"))
+        << clear;
+    std::string plain = pki_.Read("plain.txt");
+    std::erase(plain, '\r');
+    std::string want = "Content-Type: text/plain\r\n\r\n" + body;
+    std::erase(want, '\r');
+    EXPECT_TRUE(plain == want) << clear;
+  }
 }
 
 TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {

@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "crypto/random.h"
+#include "crypto/smime_cms.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signed_mail.h"
 #include "smime/streamed_mail.h"
@@ -129,20 +130,30 @@ Result<SmimeGroupPlan> PlanSmimeGroupStream(
   SP_ASSIGN_OR_RETURN(std::vector<Target> targets,
                       TargetsOf(certs, addresses, sender, leave));
   if (targets.empty()) return plan;
-  // One boundary and one reading of the entity decide how every copy is
-  // signed, as SignEntity decides once for PlanSmimeGroup.
+  // One boundary, one reading of the entity to decide how it is signed and
+  // one to sign it: every copy carries that one signature, as SignEntity's
+  // for PlanSmimeGroup.
   const std::string boundary = NewBoundary();
   bool clear = false;
+  std::string signature;
   if (signer != nullptr) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
     SP_ASSIGN_OR_RETURN(clear,
                         smime::ClearSignable(*entity, boundary, options));
+    SP_ASSIGN_OR_RETURN(
+        signature,
+        crypto::CmsSignStream(*entity, signer->der, signer->private_key,
+                              signer->chain, options.sign));
   }
   for (Target& t : targets) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
-    auto mail =
-        smime::SmimeMailStream(std::move(entity), t.recipients, signer,
-                               boundary, clear, options, std::string(prefix));
+    if (signer != nullptr) {
+      SP_ASSIGN_OR_RETURN(
+          entity, smime::PresignedEntityStream(std::move(entity), signature,
+                                               boundary, clear, options));
+    }
+    auto mail = smime::EncryptedMailStream(
+        std::move(entity), t.recipients, signer, options, std::string(prefix));
     if (!mail.ok()) {
       log::Warn("s/mime: encryption for {} failed: {}", t.address,
                 mail.status().message());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "crypto/revocation.h"
 #include "crypto/smime_cms.h"
@@ -358,20 +359,41 @@ bool OpensFor(const store::SmimeCertRecord& r, std::string_view address) {
                                   });
 }
 
+// The key of `r` to try on a message, or its error, logged (without the
+// key): one that no longer unwraps (its row damaged, the master key it was
+// wrapped under gone) is passed over, in memory and streamed alike, so that
+// another certificate of the user's opens what was sent to it; its error
+// is the answer only when none does.
+Result<SecretBytes> KeyToTry(const CertificateDirectory& directory,
+                             const store::SmimeCertRecord& r) {
+  auto key = directory.PrivateKeyOf(r);
+  if (!key.ok()) {
+    log::Warn("S/MIME: the private key of certificate {} does not unwrap: {}",
+              r.id.substr(0, 16), key.status().ToString());
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     std::string_view address, std::string_view der) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
+  Status unwrap_error = Status::Ok();
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
-    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
-    auto content = crypto::CmsDecrypt(der, r.der, key);
+    auto key = KeyToTry(*this, r);
+    if (!key.ok()) {
+      if (unwrap_error.ok()) unwrap_error = key.status();
+      continue;
+    }
+    auto content = crypto::CmsDecrypt(der, r.der, *key);
     if (content.ok()) {
       return std::optional<Decrypted>(Decrypted{r.id, std::move(*content)});
     }
   }
+  SP_RETURN_IF_ERROR(unwrap_error);
   return std::optional<Decrypted>();
 }
 
@@ -380,19 +402,15 @@ Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
     const std::function<Status(std::string_view)>& out) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  // The keys DecryptFor would try, in its order: only the head of the
-  // EnvelopedData is needed to find the one that is a recipient.
+  // The keys DecryptFor would try, in its order: the head of the
+  // EnvelopedData says which certificate is a recipient, and only that
+  // one's key is unwrapped.
   std::vector<const store::SmimeCertRecord*> usable;
-  std::vector<SecretBytes> keys;
+  std::vector<crypto::CmsKeyRef> refs;
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
-    SP_ASSIGN_OR_RETURN(SecretBytes key, PrivateKeyOf(r));
     usable.push_back(&r);
-    keys.push_back(std::move(key));
-  }
-  std::vector<crypto::CmsKeyRef> refs;
-  for (size_t i = 0; i < usable.size(); ++i) {
-    refs.push_back({usable[i]->der, &keys[i]});
+    refs.push_back({r.der, nullptr, [this, &r] { return KeyToTry(*this, r); }});
   }
   SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
                       crypto::CmsDecryptStream(cms, refs, out));

@@ -171,8 +171,9 @@ class CertificateDirectory {
   // DecryptFor for an (Auth)EnvelopedData too large to hold (issue 14), read
   // from `cms` a slice at a time, its content written to `out` a slice at a
   // time (crypto::CmsDecryptStream: thrown away by the caller unless OK).
-  // The id of the certificate whose key opened it; nullopt, nothing
-  // written, when no key on file for `address` is a recipient.
+  // Only the key of the first certificate a RecipientInfo names is
+  // unwrapped. The id of the certificate whose key opened it; nullopt,
+  // nothing written, when no key on file for `address` is a recipient.
   // DecryptionFailedError() when it is damaged or cut short.
   Result<std::optional<std::string>> DecryptStreamFor(
       std::string_view address, ByteSource& cms,

@@ -1,10 +1,9 @@
 #include "smime/client_mail.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <optional>
 
+#include "base/prefixed_source.h"
 #include "base/strings.h"
 #include "crypto/errors.h"
 #include "crypto/random.h"
@@ -33,11 +32,26 @@ Status NoKeyOpens(std::string_view address) {
       "certificate, or your key is not on file)");
 }
 
+// The length of an mbox "From " line that starts `head` (through its LF),
+// or 0: mail saved from an mbox opens as the message after that line, in
+// memory and streamed alike, with its own fields kept outside. Any other
+// line that is no field ends the header section, in both (a field after
+// it is never judged as the message's).
+size_t MboxLineSize(std::string_view head) {
+  if (!head.starts_with("From ")) return 0;
+  const size_t lf = head.find('\n');
+  return lf == std::string_view::npos ? 0 : lf + 1;
+}
+
+// How much of a streamed message's first bytes MboxLineSize looks at.
+constexpr size_t kMaxMboxLine = 4096;
+
 }  // namespace
 
 Result<OpenedMail> OpenMail(CertificateDirectory& certs,
                             std::string_view message,
                             std::string_view address) {
+  message.remove_prefix(MboxLineSize(message));
   OpenedMail out;
   // The original's fields stay outside every layer (RFC 8551 §3.1).
   const std::string outer =
@@ -235,43 +249,40 @@ Result<SmimeMail> ProtectMailStream(
 namespace sealpost::smime {
 namespace {
 
-// Whether the header section `header` is that of an encrypted
-// application/pkcs7-mime message in base64: what OpenMailStream streams.
-bool IsBase64Enveloped(std::string_view header) {
-  auto facts = mime::ExtractFacts(header, 0);
-  if (!facts.ok() || !facts->claims_smime_encrypted) return false;
-  // The top-level Content-Transfer-Encoding field (GMime keeps it with the
-  // part, not the message), unfolded.
-  std::string cte;
-  bool in_field = false;
-  for (std::string_view rest = header; !rest.empty();) {
-    size_t eol = rest.find('\n');
-    std::string_view line = rest.substr(0, eol);
-    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-      if (in_field) cte += line;
-      continue;
-    }
-    in_field = line.size() > 26 &&
-               strncasecmp(line.data(), "Content-Transfer-Encoding:", 26) == 0;
-    if (in_field) cte = line.substr(26);
-  }
-  auto space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!cte.empty() && space(cte.back())) cte.pop_back();
-  size_t first = 0;
-  while (first < cte.size() && space(cte[first])) ++first;
-  return cte.size() - first == 6 &&
-         strncasecmp(cte.c_str() + first, "base64", 6) == 0;
-}
+// What a layer is, from its header section, read once (MIME facts, then
+// the two fields it needs): what OpenMailStream does with it.
+struct Layer {
+  enum Kind {
+    kEnvelopedBase64,  // encrypted, in base64: streamed
+    kEnvelopedOther,   // encrypted, another encoding: opened whole
+    kClearSigned,      // multipart/signed (boundary below, "" if none)
+    kOpaqueSigned,     // application/pkcs7-mime; smime-type=signed-data
+    kNone,             // not S/MIME: the message as this layer gave it
+  } kind = kNone;
+  std::string boundary;
+};
 
-// Whether the header section `header` is that of an opaque signed-data
-// (application/pkcs7-mime; smime-type=signed-data), as CheckSignature sees
-// it.
-bool IsOpaqueSigned(std::string_view header) {
+Layer LayerOf(std::string_view header) {
+  auto facts = mime::ExtractFacts(header, 0);
+  if (facts.ok() && facts->claims_smime_encrypted) {
+    // The top-level Content-Transfer-Encoding field (GMime keeps it with
+    // the part, not the message).
+    const std::optional<std::string> cte =
+        HeaderField(header, "Content-Transfer-Encoding");
+    return {cte && AsciiLower(*cte) == "base64" ? Layer::kEnvelopedBase64
+                                                : Layer::kEnvelopedOther,
+            ""};
+  }
   const std::string type = HeaderField(header, "Content-Type").value_or("");
-  return MediaType(type) == "application/pkcs7-mime" &&
-         AsciiLower(ContentTypeParam(type, "smime-type")) == "signed-data";
+  switch (SignedFormOf(type)) {
+    case SignedForm::kClear:
+      return {Layer::kClearSigned, ContentTypeParam(type, "boundary")};
+    case SignedForm::kOpaque:
+      return {Layer::kOpaqueSigned, ""};
+    case SignedForm::kNone:
+      break;
+  }
+  return {};
 }
 
 // What is still opened whole (encrypted mail that is not in base64): at
@@ -328,6 +339,20 @@ Result<OpenedMail> OpenMailStream(
   // (a spool: nothing of the message is held whole).
   ByteSource* current = &message;
   std::unique_ptr<ByteSource> owned;
+  {
+    std::string head;
+    SP_RETURN_IF_ERROR(message.Restart());
+    while (head.size() < kMaxMboxLine) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          message.Read(kMaxMboxLine - head.size(), &head));
+      if (n == 0 || head.find('\n') != std::string::npos) break;
+    }
+    if (const size_t mbox = MboxLineSize(head); mbox > 0) {
+      owned = std::make_unique<PrefixedSource>("", static_cast<int64_t>(mbox),
+                                               message);
+      current = owned.get();
+    }
+  }
   int layers = 0;
   for (; layers < kMaxLayers; ++layers) {
     std::string prefix;
@@ -348,7 +373,8 @@ Result<OpenedMail> OpenMailStream(
       return opened;
     }
     std::unique_ptr<ByteSource> next;
-    if (IsBase64Enveloped(header)) {
+    const Layer layer = LayerOf(header);
+    if (layer.kind == Layer::kEnvelopedBase64) {
       EntitySink sink(outer, out, spool_dir);
       Base64BodySource body(*current, header_size);
       auto id = certs.DecryptStreamFor(
@@ -365,19 +391,18 @@ Result<OpenedMail> OpenMailStream(
       // Not S/MIME inside: it went to `out` as it was decrypted.
       if (!sink.nested()) return opened;
       SP_ASSIGN_OR_RETURN(next, sink.TakeNested());
-    } else if (std::optional<std::string> boundary =
-                   ClearSignedBoundary(header)) {
+    } else if (layer.kind == Layer::kClearSigned) {
       // Clear-signed: the signed part spooled and checked as it is read
       // back; a signature that does not verify still unwraps its layer,
       // as in OpenMail.
       SP_ASSIGN_OR_RETURN(
           StreamedSignature signed_layer,
-          OpenClearSignedStream(certs, *current, header, header_size, *boundary,
-                                spool_dir));
+          OpenClearSignedStream(certs, *current, header, header_size,
+                                layer.boundary, spool_dir));
       opened.signatures.push_back(std::move(signed_layer.check));
       next = std::make_unique<EntitySource>(outer, 0,
                                             std::move(signed_layer.content));
-    } else if (IsOpaqueSigned(header)) {
+    } else if (layer.kind == Layer::kOpaqueSigned) {
       // Opaque signed-data: its content spooled from the SignedData as it
       // is read. One that does not verify is left as it came, as in
       // OpenMail (its content is not trusted to be the message).
@@ -389,16 +414,15 @@ Result<OpenedMail> OpenMailStream(
       if (!verified) break;
       next = std::make_unique<EntitySource>(outer, 0,
                                             std::move(signed_layer.content));
-    } else {
+    } else if (layer.kind == Layer::kEnvelopedOther) {
       // What OpenMail opens and the stream does not: encrypted data not
-      // in base64. Anything else (a PGP signature) OpenMail leaves as it
-      // came, and so does the stream.
-      auto facts = mime::ExtractFacts(header, 0);
-      if (facts.ok() && facts->claims_smime_encrypted) {
-        SP_RETURN_IF_ERROR(
-            OpenRestWhole(certs, *current, address, layers, out, &opened));
-        return opened;
-      }
+      // in base64.
+      SP_RETURN_IF_ERROR(
+          OpenRestWhole(certs, *current, address, layers, out, &opened));
+      return opened;
+    } else {
+      // Anything else (a PGP signature) OpenMail leaves as it came, and
+      // so does the stream.
       break;  // not S/MIME: the message as this layer gave it
     }
     owned = std::move(next);

@@ -100,6 +100,71 @@ TEST_F(ClientMailStreamTest, AnotherUsersKeyOpensNothing) {
   EXPECT_TRUE(got.empty());
 }
 
+// Only the key of the certificate a RecipientInfo names is unwrapped: a
+// second certificate of Alice's whose wrapped key no longer opens (its
+// master key gone, its row damaged) does not stop the mail sent to the
+// first from opening, streamed or whole.
+TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
+  ASSERT_TRUE(
+      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
+  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  store::SmimeCertRecord damaged = (*records)[1];
+  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
+  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
+  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  const EntitySplit split = SplitEntity(original_);
+  auto entity = EncryptToEntity(split.entity, {(*records)[0].der},
+                                crypto::CmsCipher::kAes256Cbc);
+  ASSERT_TRUE(entity.ok());
+  const std::string mail =
+      split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
+  auto whole = OpenMail(*certs_, mail, "alice@example.com");
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  std::string got;
+  auto streamed = Stream(mail, "alice@example.com", &got);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  EXPECT_TRUE(got == whole->message);
+  EXPECT_EQ(streamed->certificate_id, (*records)[0].id);
+  // Zoe still opens nothing, and is told so as before.
+  auto zoe = Stream(mail, "zoe@example.com", &got);
+  EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
+}
+
+// A key of Alice's that no longer unwraps, listed first, is passed over,
+// whole and streamed alike: mail sent to her other certificate, or to both
+// (as Outlook encrypts to every certificate published), opens with it.
+TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
+  ASSERT_TRUE(
+      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
+  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  store::SmimeCertRecord damaged = (*records)[0];
+  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
+  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
+  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  const EntitySplit split = SplitEntity(original_);
+  for (const std::vector<std::string>& to :
+       {std::vector<std::string>{(*records)[1].der},
+        std::vector<std::string>{(*records)[0].der, (*records)[1].der}}) {
+    auto entity =
+        EncryptToEntity(split.entity, to, crypto::CmsCipher::kAes256Cbc);
+    ASSERT_TRUE(entity.ok());
+    const std::string mail =
+        split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
+    auto whole = OpenMail(*certs_, mail, "alice@example.com");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_EQ(whole->certificate_id, (*records)[1].id);
+    std::string got;
+    auto streamed = Stream(mail, "alice@example.com", &got);
+    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+    EXPECT_TRUE(got == whole->message);
+    EXPECT_EQ(streamed->certificate_id, (*records)[1].id);
+  }
+}
+
 TEST_F(ClientMailStreamTest, DamageIsAnError) {
   const std::string mail = Made(false, crypto::CmsCipher::kAes256Cbc);
   const size_t body = mail.find("\r\n\r\n") + 4;
@@ -153,6 +218,58 @@ TEST(Base64BodySourceTest, DecodesAcrossSlicesAndSkipsTheHeader) {
     if (*n == 0) break;
   }
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+}
+
+// Mail saved from an mbox (a "From " line first) opens as the message
+// after that line, with its own fields outside, whole and streamed alike.
+TEST_F(ClientMailStreamTest, MailSavedFromAnMboxOpensWithItsFields) {
+  for (bool sign : {false, true}) {
+    const std::string mail = Made(sign, crypto::CmsCipher::kAes256Cbc);
+    const std::string mbox =
+        "From alice@example.com Mon Jan  1 00:00:00 2024\r\n" + mail;
+    auto plain = OpenMail(*certs_, mail, "alice@example.com");
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    auto whole = OpenMail(*certs_, mbox, "alice@example.com");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_TRUE(whole->message == plain->message);
+    EXPECT_NE(whole->message.find("Subject: s\r\n"), std::string::npos);
+    for (size_t slice : {size_t{1}, size_t{37}, StringSource::kWhole}) {
+      std::string got;
+      auto streamed = Stream(mbox, "alice@example.com", &got, slice);
+      ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+      EXPECT_TRUE(got == plain->message) << sign << " slice " << slice;
+      ASSERT_EQ(streamed->signatures.size(), sign ? 1u : 0u);
+      if (sign) {
+        EXPECT_TRUE(streamed->signatures[0].verified);
+      }
+    }
+  }
+}
+
+// Attack: a line that is no field, then a From the signer matches, then
+// the signed layer. The header section ends at that line, whole and
+// streamed, so that From is never judged as the message's (a stream that
+// read past it reported "verified" with the signed entity's own From, a
+// different address, as the only From the reader sees).
+TEST_F(ClientMailStreamTest, AFromPastAStrayLineIsNotJudged) {
+  SmimeOptions options;
+  auto id = certs_->SigningIdentityFor("alice@example.com", options.chain);
+  ASSERT_TRUE(id.ok());
+  const std::string entity =
+      "From: ceo@example.com\r\nContent-Type: text/plain\r\n\r\n"
+      "Pay invoice 77\r\n";
+  auto signed_entity = SignEntity(entity, *id, "b0und", options);
+  ASSERT_TRUE(signed_entity.ok());
+  const std::string mail =
+      "Received: by relay\r\nstray line\r\nFrom: alice@example.com\r\n"
+      "MIME-Version: 1.0\r\n" +
+      *signed_entity;
+  auto whole = OpenMail(*certs_, mail, "alice@example.com");
+  EXPECT_EQ(whole.status().code(), StatusCode::kInvalidArgument);
+  std::string got;
+  auto streamed = Stream(mail, "alice@example.com", &got);
+  EXPECT_EQ(streamed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(got.empty());
 }
 
 }  // namespace

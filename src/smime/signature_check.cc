@@ -60,7 +60,20 @@ std::string ContentTypeParam(std::string_view ct, std::string_view name) {
   return "";
 }
 
-namespace {
+SignedForm SignedFormOf(std::string_view content_type) {
+  const std::string type = MediaType(content_type);
+  if (type == "multipart/signed" &&
+      AsciiLower(ContentTypeParam(content_type, "protocol"))
+          .ends_with("pkcs7-signature")) {
+    return SignedForm::kClear;
+  }
+  if (type == "application/pkcs7-mime" &&
+      AsciiLower(ContentTypeParam(content_type, "smime-type")) ==
+          "signed-data") {
+    return SignedForm::kOpaque;
+  }
+  return SignedForm::kNone;
+}
 
 Result<std::string> Base64Body(std::string_view body) {
   std::string b64;
@@ -69,6 +82,8 @@ Result<std::string> Base64Body(std::string_view body) {
   }
   return Base64Decode(b64);
 }
+
+namespace {
 
 // Printable ASCII without quotes and backslashes, at most 200 characters.
 std::string Clean(std::string_view s) {
@@ -110,12 +125,10 @@ Result<std::optional<SignatureCheck>> CheckSignature(
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
   std::optional<std::string> ct = HeaderField(hs.header, "Content-Type");
   if (!ct) return std::optional<SignatureCheck>();
-  std::string type = MediaType(*ct);
+  const SignedForm form = SignedFormOf(*ct);
   std::string der, detached;
   SignatureCheck check;
-  if (type == "multipart/signed" &&
-      AsciiLower(ContentTypeParam(*ct, "protocol"))
-          .ends_with("pkcs7-signature")) {
+  if (form == SignedForm::kClear) {
     std::string boundary = ContentTypeParam(*ct, "boundary");
     if (boundary.empty()) {
       check.reason = "multipart/signed without a boundary";
@@ -159,8 +172,7 @@ Result<std::optional<SignatureCheck>> CheckSignature(
       return std::optional<SignatureCheck>(check);
     }
     der = std::move(*decoded);
-  } else if (type == "application/pkcs7-mime" &&
-             AsciiLower(ContentTypeParam(*ct, "smime-type")) == "signed-data") {
+  } else if (form == SignedForm::kOpaque) {
     auto decoded = Base64Body(hs.body);
     if (!decoded.ok()) {
       check.reason = "the signed data is not base64";

@@ -56,6 +56,18 @@ std::string MediaType(std::string_view content_type);
 std::string ContentTypeParam(std::string_view content_type,
                              std::string_view name);
 
+// How a message whose Content-Type value is `content_type` is signed at
+// its top, as CheckSignature reads it: clear (multipart/signed, protocol
+// ...pkcs7-signature), opaque (application/pkcs7-mime;
+// smime-type=signed-data), or not at all.
+enum class SignedForm { kNone, kClear, kOpaque };
+SignedForm SignedFormOf(std::string_view content_type);
+
+// A MIME body in base64 (line breaks, spaces and tabs skipped), decoded:
+// a signature part's, an opaque signed-data's. INVALID_ARGUMENT when it
+// is not base64.
+Result<std::string> Base64Body(std::string_view body);
+
 // The addr-spec of a From field's value ("Bob <bob@x>" -> "bob@x"); ""
 // when there is none.
 std::string FromAddress(std::string_view from_value);

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "base/encoding.h"
-#include "base/strings.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/smime_cms_stream.h"
@@ -138,16 +136,6 @@ Status ClearSignedScanner::Finish() {
   return Status::Ok();
 }
 
-std::optional<std::string> ClearSignedBoundary(std::string_view header) {
-  std::optional<std::string> ct = HeaderField(header, "Content-Type");
-  if (!ct || MediaType(*ct) != "multipart/signed" ||
-      !AsciiLower(ContentTypeParam(*ct, "protocol"))
-           .ends_with("pkcs7-signature")) {
-    return std::nullopt;
-  }
-  return ContentTypeParam(*ct, "boundary");
-}
-
 namespace {
 
 // The verdict on `sig` (as OpenMail gives it) and the signed content from
@@ -199,11 +187,7 @@ Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
   crypto::CmsSignature sig;
   // The signature part's body, in base64 as CheckSignature decodes it.
   mime::HeaderSection part = mime::SplitHeaderSection(scanner.signature_part());
-  std::string b64;
-  for (char c : part.body) {
-    if (c != '\r' && c != '\n' && c != ' ' && c != '\t') b64 += c;
-  }
-  auto der = Base64Decode(b64);
+  auto der = Base64Body(part.body);
   if (!der.ok()) {
     sig.reason = "the signature is not base64";
   } else {

@@ -67,12 +67,6 @@ class ClearSignedScanner {
   std::string signature_;
 };
 
-// The multipart/signed boundary of a message whose header section is
-// `header`, when it is clear-signed as CheckSignature sees it (protocol
-// ...pkcs7-signature); nullopt when it is not clear-signed, "" when it is
-// but has no boundary.
-std::optional<std::string> ClearSignedBoundary(std::string_view header);
-
 struct StreamedSignature {
   SignatureCheck check;  // its `content` is empty: the content is below
   // The signed first part, from a spool, read from its first byte.

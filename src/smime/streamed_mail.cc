@@ -107,6 +107,27 @@ Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
   return check.Finish();
 }
 
+namespace {
+
+// The signed layer of `entity` whose CMS `cms` makes (SignEntity's form:
+// clear-signed under `boundary` when `clear`, else opaque).
+std::unique_ptr<ByteSource> SignedLayer(
+    std::unique_ptr<ByteSource> entity,
+    std::unique_ptr<crypto::CmsStreamWriter> cms, std::string_view boundary,
+    bool clear, const SmimeOptions& options, std::string prefix) {
+  if (clear) {
+    prefix += ClearSignedHead(boundary, options.sign.digest);
+  } else {
+    prefix += kOpaqueSignedFields;
+  }
+  return std::make_unique<LayerSource>(
+      std::move(entity), std::move(cms),
+      clear ? LayerSource::Kind::kClearSigned : LayerSource::Kind::kBase64,
+      std::move(prefix), std::string(boundary));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ByteSource>> SignedEntityStream(
     std::unique_ptr<ByteSource> entity, const SigningIdentity& signer,
     std::string_view boundary, bool clear, const SmimeOptions& options,
@@ -115,15 +136,19 @@ Result<std::unique_ptr<ByteSource>> SignedEntityStream(
                       crypto::CmsStreamWriter::Sign(
                           signer.der, signer.private_key, signer.chain,
                           /*detached=*/clear, options.sign));
-  if (clear) {
-    prefix += ClearSignedHead(boundary, options.sign.digest);
-  } else {
-    prefix += kOpaqueSignedFields;
-  }
-  return std::unique_ptr<ByteSource>(std::make_unique<LayerSource>(
-      std::move(entity), std::move(cms),
-      clear ? LayerSource::Kind::kClearSigned : LayerSource::Kind::kBase64,
-      std::move(prefix), std::string(boundary)));
+  return SignedLayer(std::move(entity), std::move(cms), boundary, clear,
+                     options, std::move(prefix));
+}
+
+Result<std::unique_ptr<ByteSource>> PresignedEntityStream(
+    std::unique_ptr<ByteSource> entity, std::string signature,
+    std::string_view boundary, bool clear, const SmimeOptions& options,
+    std::string prefix) {
+  SP_ASSIGN_OR_RETURN(
+      std::unique_ptr<crypto::CmsStreamWriter> cms,
+      crypto::CmsStreamWriter::Signed(std::move(signature), clear));
+  return SignedLayer(std::move(entity), std::move(cms), boundary, clear,
+                     options, std::move(prefix));
 }
 
 Result<std::unique_ptr<ByteSource>> EnvelopedStream(
@@ -143,13 +168,19 @@ Result<std::unique_ptr<ByteSource>> SmimeMailStream(
     const std::vector<std::string>& recipients, const SigningIdentity* signer,
     std::string_view boundary, bool clear, const SmimeOptions& options,
     std::string prefix) {
-  if (signer == nullptr) {
-    return EnvelopedStream(std::move(entity), recipients, options.cipher,
-                           std::move(prefix));
+  if (signer != nullptr) {
+    SP_ASSIGN_OR_RETURN(entity, SignedEntityStream(std::move(entity), *signer,
+                                                   boundary, clear, options));
   }
-  SP_ASSIGN_OR_RETURN(entity, SignedEntityStream(std::move(entity), *signer,
-                                                 boundary, clear, options));
-  if (!options.triple_wrap) {
+  return EncryptedMailStream(std::move(entity), recipients, signer, options,
+                             std::move(prefix));
+}
+
+Result<std::unique_ptr<ByteSource>> EncryptedMailStream(
+    std::unique_ptr<ByteSource> entity,
+    const std::vector<std::string>& recipients, const SigningIdentity* signer,
+    const SmimeOptions& options, std::string prefix) {
+  if (signer == nullptr || !options.triple_wrap) {
     return EnvelopedStream(std::move(entity), recipients, options.cipher,
                            std::move(prefix));
   }

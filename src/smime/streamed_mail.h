@@ -52,6 +52,16 @@ Result<std::unique_ptr<ByteSource>> SignedEntityStream(
     std::string_view boundary, bool clear, const SmimeOptions& options,
     std::string prefix = {});
 
+// SignedEntityStream with the signature made already: `signature`, a
+// detached SignedData over what `entity` will give (crypto::CmsSignStream
+// of it), carried clear-signed or, opaque, with the content inserted
+// (crypto::CmsStreamWriter::Signed). Several copies of one entity then
+// carry one signature, as SignEntity's in memory.
+Result<std::unique_ptr<ByteSource>> PresignedEntityStream(
+    std::unique_ptr<ByteSource> entity, std::string signature,
+    std::string_view boundary, bool clear, const SmimeOptions& options,
+    std::string prefix = {});
+
 // EncryptToEntity of what `entity` gives (read once, from where it is),
 // with `prefix` in front (as above), a slice at a time. The certificates
 // are parsed here, before a byte is read, and refused as CmsEncrypt
@@ -73,6 +83,15 @@ Result<std::unique_ptr<ByteSource>> SmimeMailStream(
     const std::vector<std::string>& recipients, const SigningIdentity* signer,
     std::string_view boundary, bool clear, const SmimeOptions& options,
     std::string prefix);
+
+// SmimeMailStream's layers after the first signature: `entity` (signed
+// already when `signer` is set) encrypted for `recipients`, then, with
+// `signer` and OWATripleWrapSignedEncryptedMail, signed again; `prefix`
+// in front.
+Result<std::unique_ptr<ByteSource>> EncryptedMailStream(
+    std::unique_ptr<ByteSource> entity,
+    const std::vector<std::string>& recipients, const SigningIdentity* signer,
+    const SmimeOptions& options, std::string prefix);
 
 // Everything `source` gives from where it is, to `out` a slice at a time.
 Status CopySource(ByteSource& source,
