@@ -39,6 +39,15 @@ bool FeedAad(EVP_CIPHER_CTX* ctx, std::string_view ad, bool encrypt) {
   return true;
 }
 
+// AES-256-GCM fetched once: EVP_aes_256_gcm() in an Init is looked up
+// by name again on every call (a locked lookup; every message opened makes
+// at least one). The provider keeps it for the process's life.
+const EVP_CIPHER* Aes256Gcm() {
+  static EVP_CIPHER* const cipher =
+      EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
 }  // namespace
 
 Status AesGcmSeal(std::span<const uint8_t> key, std::span<const uint8_t> nonce,
@@ -48,8 +57,8 @@ Status AesGcmSeal(std::span<const uint8_t> key, std::span<const uint8_t> nonce,
     return InternalError("AES-GCM: bad key or nonce size");
   }
   CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
+  if (!ctx || Aes256Gcm() == nullptr ||
+      EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(),
                          nonce.data()) != 1 ||
       !FeedAad(ctx.get(), associated_data, /*encrypt=*/true)) {
     return InternalError("AES-GCM: encryption setup failed");
@@ -89,8 +98,8 @@ Status AesGcmOpen(std::span<const uint8_t> key, std::span<const uint8_t> nonce,
       ciphertext_and_tag.substr(0, ciphertext_and_tag.size() - kAesGcmTagSize);
   std::string_view tag = ciphertext_and_tag.substr(ciphertext.size());
   CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx ||
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
+  if (!ctx || Aes256Gcm() == nullptr ||
+      EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(),
                          nonce.data()) != 1 ||
       !FeedAad(ctx.get(), associated_data, /*encrypt=*/false)) {
     return DecryptionFailedError();

@@ -1,5 +1,7 @@
 #include "store/audit_group_commit.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,12 @@ std::shared_ptr<AuditGroupCommit::Batch> AuditGroupCommit::CommitOpenBatch() {
   committing_ = false;
   ++transactions_;
   records_ += mine->records.size();
+  last_batch_ = mine->records.size();
+  // What a lingering committer waits for next: the releases just answered
+  // coming back, and those already waiting.
+  linger_target_ = std::min(
+      kLingerBatch,
+      last_batch_ + (open_ == nullptr ? size_t{0} : open_->records.size()));
   mine->changed.SignalAll();
   // One caller of the next batch commits it; with none there (only
   // AppendAsync records), the committer thread does.
@@ -69,7 +77,27 @@ void AuditGroupCommit::AppendAsync(AuditRecord record,
   if (open_ == nullptr) open_ = std::make_shared<Batch>();
   open_->records.push_back(std::move(record));
   open_->callbacks.push_back(std::move(done));
-  if (!committing_) work_.Signal();
+  // A lingering committer is woken only once its batch is complete.
+  if (!committing_ &&
+      (!lingering_ || open_->records.size() >= linger_target_)) {
+    work_.Signal();
+  }
+}
+
+void AuditGroupCommit::Linger() {
+  // Only under load (the last transaction had company): a lone release
+  // never waits for anyone.
+  if (last_batch_ < 2 || stopping_) return;
+  // Woken once, when the releases the last transaction answered are back
+  // (linger_target_), or at kLinger: not a look per arrival, since on this
+  // kind of VM a wake-up costs about what a record's share of a commit does.
+  const auto until = std::chrono::steady_clock::now() + kLinger;
+  lingering_ = true;
+  while (!stopping_ && !committing_ && open_ != nullptr &&
+         open_->records.size() < linger_target_) {
+    if (!work_.WaitUntil(&mu_, until)) break;
+  }
+  lingering_ = false;
 }
 
 void AuditGroupCommit::CommitterLoop() {
@@ -79,6 +107,9 @@ void AuditGroupCommit::CommitterLoop() {
     // runs.
     while (committing_ || (open_ == nullptr && !stopping_)) work_.Wait(&mu_);
     if (open_ == nullptr) break;
+    Linger();
+    // An Append caller may have taken the batch meanwhile.
+    if (committing_ || open_ == nullptr) continue;
     std::shared_ptr<Batch> batch = CommitOpenBatch();
     mu_.Unlock();
     for (auto& done : batch->callbacks) done(batch->result);
