@@ -36,6 +36,23 @@ class ClientMailStreamTest : public testing::PeopleTest {
     });
   }
 
+  // A second certificate and key of Alice's; then the wrapped key of
+  // *records (both, in the directory's order) [damaged] no longer unwraps.
+  void SecondKeyWithOneDamaged(size_t damaged,
+                               std::vector<store::SmimeCertRecord>* records) {
+    ASSERT_TRUE(
+        testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com")
+            .ok());
+    auto listed = org_.store.ListSmimeCerts("user", "alice@example.com");
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed->size(), 2u);
+    *records = std::move(*listed);
+    store::SmimeCertRecord bad = (*records)[damaged];
+    bad.wrapped_key[bad.wrapped_key.size() / 2] ^= 1;
+    ASSERT_TRUE(org_.store.PutSmimeCert(bad).ok());
+    ASSERT_FALSE(certs_->PrivateKeyOf(bad).ok());
+  }
+
   std::string original_ = [] {
     std::string body;
     for (int i = 0; i < 200000; ++i) body += static_cast<char>('a' + i % 26);
@@ -105,17 +122,10 @@ TEST_F(ClientMailStreamTest, AnotherUsersKeyOpensNothing) {
 // master key gone, its row damaged) does not stop the mail sent to the
 // first from opening, streamed or whole.
 TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
-  ASSERT_TRUE(
-      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
-  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
-  ASSERT_TRUE(records.ok());
-  ASSERT_EQ(records->size(), 2u);
-  store::SmimeCertRecord damaged = (*records)[1];
-  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
-  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
-  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  std::vector<store::SmimeCertRecord> records;
+  ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(1, &records));
   const EntitySplit split = SplitEntity(original_);
-  auto entity = EncryptToEntity(split.entity, {(*records)[0].der},
+  auto entity = EncryptToEntity(split.entity, {records[0].der},
                                 crypto::CmsCipher::kAes256Cbc);
   ASSERT_TRUE(entity.ok());
   const std::string mail =
@@ -126,7 +136,7 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
   auto streamed = Stream(mail, "alice@example.com", &got);
   ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
   EXPECT_TRUE(got == whole->message);
-  EXPECT_EQ(streamed->certificate_id, (*records)[0].id);
+  EXPECT_EQ(streamed->certificate_id, records[0].id);
   // Zoe still opens nothing, and is told so as before.
   auto zoe = Stream(mail, "zoe@example.com", &got);
   EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
@@ -136,19 +146,12 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
 // whole and streamed alike: mail sent to her other certificate, or to both
 // (as Outlook encrypts to every certificate published), opens with it.
 TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
-  ASSERT_TRUE(
-      testing::ImportOwnKey(*certs_, pki_, "alice2", "alice@example.com").ok());
-  auto records = org_.store.ListSmimeCerts("user", "alice@example.com");
-  ASSERT_TRUE(records.ok());
-  ASSERT_EQ(records->size(), 2u);
-  store::SmimeCertRecord damaged = (*records)[0];
-  damaged.wrapped_key[damaged.wrapped_key.size() / 2] ^= 1;
-  ASSERT_TRUE(org_.store.PutSmimeCert(damaged).ok());
-  ASSERT_FALSE(certs_->PrivateKeyOf(damaged).ok());
+  std::vector<store::SmimeCertRecord> records;
+  ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(0, &records));
   const EntitySplit split = SplitEntity(original_);
   for (const std::vector<std::string>& to :
-       {std::vector<std::string>{(*records)[1].der},
-        std::vector<std::string>{(*records)[0].der, (*records)[1].der}}) {
+       {std::vector<std::string>{records[1].der},
+        std::vector<std::string>{records[0].der, records[1].der}}) {
     auto entity =
         EncryptToEntity(split.entity, to, crypto::CmsCipher::kAes256Cbc);
     ASSERT_TRUE(entity.ok());
@@ -156,12 +159,12 @@ TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
         split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
     auto whole = OpenMail(*certs_, mail, "alice@example.com");
     ASSERT_TRUE(whole.ok()) << whole.status().ToString();
-    EXPECT_EQ(whole->certificate_id, (*records)[1].id);
+    EXPECT_EQ(whole->certificate_id, records[1].id);
     std::string got;
     auto streamed = Stream(mail, "alice@example.com", &got);
     ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
     EXPECT_TRUE(got == whole->message);
-    EXPECT_EQ(streamed->certificate_id, (*records)[1].id);
+    EXPECT_EQ(streamed->certificate_id, records[1].id);
   }
 }
 
