@@ -32,6 +32,7 @@ std::shared_ptr<AuditGroupCommit::Batch> AuditGroupCommit::CommitOpenBatch() {
   ++transactions_;
   records_ += mine->records.size();
   last_batch_ = mine->records.size();
+  last_commit_at_ = std::chrono::steady_clock::now();
   // What a lingering committer waits for next: the releases just answered
   // coming back, and those already waiting.
   linger_target_ = std::min(
@@ -88,10 +89,13 @@ void AuditGroupCommit::Linger() {
   // Only under load (the last transaction had company): a lone release
   // never waits for anyone.
   if (last_batch_ < 2 || stopping_) return;
+  // Nor does the first release after a quiet spell (the load has gone).
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_commit_at_ > kLinger) return;
   // Woken once, when the releases the last transaction answered are back
   // (linger_target_), or at kLinger: not a look per arrival, since on this
   // kind of VM a wake-up costs about what a record's share of a commit does.
-  const auto until = std::chrono::steady_clock::now() + kLinger;
+  const auto until = now + kLinger;
   lingering_ = true;
   while (!stopping_ && !committing_ && open_ != nullptr &&
          open_->records.size() < linger_target_) {

@@ -105,8 +105,9 @@ class AuditGroupCommit {
   bool committing_ SP_GUARDED_BY(mu_) = false;
   // The committer thread is in Linger: AppendAsync does not wake it.
   bool lingering_ SP_GUARDED_BY(mu_) = false;
-  // Records in the last transaction.
+  // Records in the last transaction, and when it ended.
   size_t last_batch_ SP_GUARDED_BY(mu_) = 0;
+  std::chrono::steady_clock::time_point last_commit_at_ SP_GUARDED_BY(mu_);
   // The open batch's size at which a lingering committer commits it.
   size_t linger_target_ SP_GUARDED_BY(mu_) = kLingerBatch;
   uint64_t transactions_ SP_GUARDED_BY(mu_) = 0;
