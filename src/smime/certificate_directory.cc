@@ -370,6 +370,11 @@ Result<SecretBytes> KeyToTry(const CertificateDirectory& directory,
   if (!key.ok()) {
     log::Warn("S/MIME: the private key of certificate {} does not unwrap: {}",
               r.id.substr(0, 16), key.status().ToString());
+    // INTERNAL, whatever the unwrap said: the server's key, not the
+    // message, is at fault (a decryption failure would read as a damaged
+    // message, or as mail that is no S/MIME).
+    return InternalError("the private key of certificate " +
+                         r.id.substr(0, 16) + " on file does not unwrap");
   }
   return key;
 }

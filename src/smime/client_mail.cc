@@ -33,15 +33,14 @@ Status NoKeyOpens(std::string_view address) {
 // or 0: mail saved from an mbox opens as the message after that line, in
 // memory and streamed alike, with its own fields kept outside. Any other
 // line that is no field ends the header section, in both (a field after
-// it is never judged as the message's).
+// it is never judged as the message's). A line longer than kMaxMboxLine
+// is not one, in memory as streamed.
+constexpr size_t kMaxMboxLine = 4096;
 size_t MboxLineSize(std::string_view head) {
   if (!head.starts_with("From ")) return 0;
-  const size_t lf = head.find('\n');
+  const size_t lf = head.substr(0, kMaxMboxLine).find('\n');
   return lf == std::string_view::npos ? 0 : lf + 1;
 }
-
-// How much of a streamed message's first bytes MboxLineSize looks at.
-constexpr size_t kMaxMboxLine = 4096;
 
 }  // namespace
 

@@ -166,6 +166,19 @@ TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
     EXPECT_TRUE(got == whole->message);
     EXPECT_EQ(streamed->certificate_id, records[1].id);
   }
+  // Mail to that certificate alone: the server's key is at fault, not the
+  // message (INTERNAL, not "damaged" nor "not S/MIME"), and nothing given.
+  auto entity = EncryptToEntity(split.entity, {records[0].der},
+                                crypto::CmsCipher::kAes256Cbc);
+  ASSERT_TRUE(entity.ok());
+  const std::string mail =
+      split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
+  EXPECT_EQ(OpenMail(*certs_, mail, "alice@example.com").status().code(),
+            StatusCode::kInternal);
+  std::string got;
+  EXPECT_EQ(Stream(mail, "alice@example.com", &got).status().code(),
+            StatusCode::kInternal);
+  EXPECT_TRUE(got.empty());
 }
 
 TEST_F(ClientMailStreamTest, DamageIsAnError) {
