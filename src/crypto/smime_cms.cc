@@ -473,6 +473,22 @@ Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
   return out;
 }
 
+std::vector<bool> CmsNamedRecipients(
+    std::string_view der, const std::vector<std::string_view>& certificates) {
+  std::vector<bool> named(certificates.size(), false);
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) return named;
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (cms) {
+    for (size_t i = 0; i < certificates.size(); ++i) {
+      X509Ptr cert = ParseCert(certificates[i]);
+      named[i] = cert && cms_internal::NamesRecipient(cms.get(), cert.get());
+    }
+  }
+  ERR_clear_error();
+  return named;
+}
+
 Result<std::string> CmsDecrypt(std::string_view der,
                                std::string_view certificate,
                                const SecretBytes& private_key) {

@@ -153,6 +153,13 @@ CmsSignature CmsVerifySignature(std::string_view der,
 Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
                                              ByteSource& content);
 
+// Which of `certificates` (DER) a RecipientInfo of the DER EnvelopedData
+// or AuthEnvelopedData `der` names, as CmsDecrypt and CmsDecryptStream
+// match them (parsed once): all false when `der` does not parse, false for
+// a certificate that does not.
+std::vector<bool> CmsNamedRecipients(
+    std::string_view der, const std::vector<std::string_view>& certificates);
+
 // The content of a DER EnvelopedData or AuthEnvelopedData, for the holder of
 // the PKCS#8 `private_key` whose certificate is `certificate` (DER).
 // DecryptionFailedError() on any failure.

@@ -37,6 +37,9 @@ bool AddCapabilities(CMS_SignerInfo* si);
 Result<X509StackPtr> RecipientStack(const std::vector<std::string>& recipients);
 // Writes `bytes` into `bio` in slices an int can count.
 bool WriteAll(BIO* bio, std::string_view bytes);
+// Whether one of the RecipientInfos of `cms` names `cert`, as
+// CMS_decrypt_set1_pkey_and_peer matches it.
+bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
 
 // A signer's certificate, key and the chain that travels with it.
 struct Signer {

@@ -314,36 +314,6 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   return more ? Malformed() : Status::Ok();
 }
 
-// Whether one of the RecipientInfos of `cms` names `cert`, as
-// CMS_decrypt_set1_pkey_and_peer matches it: a KeyTransRecipientInfo's
-// rid, a KeyAgreeRecipientInfo's RecipientEncryptedKeys.
-bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
-  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
-  for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
-    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
-    switch (CMS_RecipientInfo_type(ri)) {
-      case CMS_RECIPINFO_TRANS:
-        if (CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) return true;
-        break;
-      case CMS_RECIPINFO_AGREE: {
-        STACK_OF(CMS_RecipientEncryptedKey)* reks =
-            CMS_RecipientInfo_kari_get0_reks(ri);
-        for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
-          if (CMS_RecipientEncryptedKey_cert_cmp(
-                  sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0) {
-            return true;
-          }
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  ERR_clear_error();
-  return false;
-}
-
 // The content cipher of `cms` keyed by the first of `keys` that a
 // RecipientInfo names (*which says which); null when none is. Only that
 // key is parsed (and unwrapped, when it comes wrapped). A key that does
@@ -353,7 +323,7 @@ Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
   Status unwrap_error = Status::Ok();
   for (size_t i = 0; i < keys.size(); ++i) {
     X509Ptr cert = cms_internal::ParseCert(keys[i].certificate);
-    if (!cert || !NamesRecipient(cms, cert.get())) {
+    if (!cert || !cms_internal::NamesRecipient(cms, cert.get())) {
       ERR_clear_error();
       continue;
     }
@@ -503,3 +473,37 @@ Result<std::string> CmsSignedDataSplit(
 }
 
 }  // namespace sealpost::crypto
+
+namespace sealpost::crypto::cms_internal {
+
+// Whether one of the RecipientInfos of `cms` names `cert`, as
+// CMS_decrypt_set1_pkey_and_peer matches it: a KeyTransRecipientInfo's
+// rid, a KeyAgreeRecipientInfo's RecipientEncryptedKeys.
+bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
+  STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
+  for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
+    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+    switch (CMS_RecipientInfo_type(ri)) {
+      case CMS_RECIPINFO_TRANS:
+        if (CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0) return true;
+        break;
+      case CMS_RECIPINFO_AGREE: {
+        STACK_OF(CMS_RecipientEncryptedKey)* reks =
+            CMS_RecipientInfo_kari_get0_reks(ri);
+        for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); ++j) {
+          if (CMS_RecipientEncryptedKey_cert_cmp(
+                  sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0) {
+            return true;
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  ERR_clear_error();
+  return false;
+}
+
+}  // namespace sealpost::crypto::cms_internal

@@ -38,8 +38,9 @@ struct CmsKeyRef {
 // certificate a RecipientInfo names (issuer and serial, or subject key
 // identifier; as CmsDecrypt matches its one certificate), writing the
 // content to `out` a slice at a time. Gives that key's index, or nullopt
-// when none of `keys` is a recipient (nothing is written then). An error
-// of `unwrap` is returned as it is.
+// when none of `keys` is a recipient (nothing is written then). A key
+// whose `unwrap` fails is passed over; its error is returned when no other
+// named key opens.
 //
 // OK only when the whole input was read, its structure closed, the
 // padding or the GCM tag (which comes after the content) checked and

@@ -385,9 +385,20 @@ Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     std::string_view address, std::string_view der) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  Status unwrap_error = Status::Ok();
+  // Only the keys of certificates a RecipientInfo names are unwrapped and
+  // tried, as DecryptStreamFor does.
+  std::vector<const store::SmimeCertRecord*> usable;
+  std::vector<std::string_view> ders;
   for (const auto& r : records) {
     if (!OpensFor(r, address)) continue;
+    usable.push_back(&r);
+    ders.push_back(r.der);
+  }
+  const std::vector<bool> named = crypto::CmsNamedRecipients(der, ders);
+  Status unwrap_error = Status::Ok();
+  for (size_t i = 0; i < usable.size(); ++i) {
+    if (!named[i]) continue;
+    const store::SmimeCertRecord& r = *usable[i];
     auto key = KeyToTry(*this, r);
     if (!key.ok()) {
       if (unwrap_error.ok()) unwrap_error = key.status();

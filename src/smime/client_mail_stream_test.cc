@@ -179,6 +179,20 @@ TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
   EXPECT_EQ(Stream(mail, "alice@example.com", &got).status().code(),
             StatusCode::kInternal);
   EXPECT_TRUE(got.empty());
+  // Mail to Zoe: the damaged key, which it does not name, is not even
+  // tried: no key of Alice's opens it (403), whole and streamed alike.
+  auto zoes = org_.store.ListSmimeCerts("user", "zoe@example.com");
+  ASSERT_TRUE(zoes.ok());
+  ASSERT_FALSE(zoes->empty());
+  auto to_zoe = EncryptToEntity(split.entity, {(*zoes)[0].der},
+                                crypto::CmsCipher::kAes256Cbc);
+  ASSERT_TRUE(to_zoe.ok());
+  const std::string zoe_mail =
+      split.outer_fields + "MIME-Version: 1.0\r\n" + *to_zoe;
+  EXPECT_EQ(OpenMail(*certs_, zoe_mail, "alice@example.com").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(Stream(zoe_mail, "alice@example.com", &got).status().code(),
+            StatusCode::kPermissionDenied);
 }
 
 TEST_F(ClientMailStreamTest, DamageIsAnError) {
