@@ -57,8 +57,9 @@ Status AesGcmSeal(std::span<const uint8_t> key, std::span<const uint8_t> nonce,
     return InternalError("AES-GCM: bad key or nonce size");
   }
   CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || Aes256Gcm() == nullptr ||
-      EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(),
+  const EVP_CIPHER* cipher = Aes256Gcm();
+  if (!ctx || cipher == nullptr ||
+      EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key.data(),
                          nonce.data()) != 1 ||
       !FeedAad(ctx.get(), associated_data, /*encrypt=*/true)) {
     return InternalError("AES-GCM: encryption setup failed");
@@ -98,8 +99,9 @@ Status AesGcmOpen(std::span<const uint8_t> key, std::span<const uint8_t> nonce,
       ciphertext_and_tag.substr(0, ciphertext_and_tag.size() - kAesGcmTagSize);
   std::string_view tag = ciphertext_and_tag.substr(ciphertext.size());
   CtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || Aes256Gcm() == nullptr ||
-      EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(),
+  const EVP_CIPHER* cipher = Aes256Gcm();
+  if (!ctx || cipher == nullptr ||
+      EVP_DecryptInit_ex(ctx.get(), cipher, nullptr, key.data(),
                          nonce.data()) != 1 ||
       !FeedAad(ctx.get(), associated_data, /*encrypt=*/false)) {
     return DecryptionFailedError();

@@ -195,8 +195,8 @@ Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
                                                     std::string_view header,
                                                     std::string_view client) {
   std::string label = "api: " + std::string(client);
-  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
-  if (!irm.GetBool("ClientAccessServerEnabled")) {
+  SP_ASSIGN_OR_RETURN(auto irm, CurrentIrm());
+  if (!irm->GetBool("ClientAccessServerEnabled")) {
     auto parsed = sealed::ParseSealedHeader(header);
     AuditBestEffort(email, "license.acquire",
                     parsed.ok() ? parsed->license.message_id : "", "refused",
@@ -256,11 +256,11 @@ Result<TransportDecryption> LicenseService::TransportInspect(
 Result<TransportDecryption> LicenseService::ReleaseInTransport(
     std::string_view container, const std::vector<std::string>& recipients,
     std::string_view action, std::string_view purpose) {
-  SP_ASSIGN_OR_RETURN(IrmConfig irm, LoadIrm());
-  if (!irm.Enabled())
+  SP_ASSIGN_OR_RETURN(auto irm, CurrentIrm());
+  if (!irm->Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
         .WithReason(Refusal::kDisabled);
-  if (irm.GetText("TransportDecryptionSetting") == "Disabled") {
+  if (irm->GetText("TransportDecryptionSetting") == "Disabled") {
     return FailedPreconditionError(
         "TransportDecryptionSetting is Disabled: protection cannot be "
         "removed in transport");

@@ -46,7 +46,6 @@ bool HeaderEnd::Feed(std::string_view bytes) {
       if (c == '\n') line_ = Line::kStart;
     } else if (c == '\n') {
       found_ = true;
-      end_ = fed_ + i + 1;
       fed_ += i + 1;
       return true;
     } else {
