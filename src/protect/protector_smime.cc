@@ -154,7 +154,7 @@ Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
   SP_ASSIGN_OR_RETURN(smime::SigningForm form,
                       smime::SigningFormOf(*entity, options));
-  SP_ASSIGN_OR_RETURN(entity, open_entity());
+  SP_RETURN_IF_ERROR(entity->Restart());
   SP_ASSIGN_OR_RETURN(
       msg.content_source,
       smime::SignedEntityStream(
