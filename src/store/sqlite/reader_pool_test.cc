@@ -132,5 +132,35 @@ TEST_F(ReaderPoolTest, ASnapshotBegunInsideALeaseDoesNotTryItsConnection) {
   EXPECT_EQ(Read(outer), 42);
 }
 
+// A connection that does not open is let go, and opened at its next use:
+// leases go to connection 0 meanwhile, and a snapshot, which never uses
+// connection 0, begins once the database is back.
+TEST_F(ReaderPoolTest, AConnectionThatDoesNotOpenIsTriedAgainAtItsNextUse) {
+  auto pool = ReaderPool::Open(path_, nullptr, 3);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  const std::string aside = dir_ + "/aside.db";
+  std::filesystem::rename(path_, aside);
+  // Threads start at connections in turn: three try every one of them.
+  for (int i = 0; i < 3; ++i) {
+    std::thread([&] {
+      ReaderLease lease(**pool);
+      EXPECT_NE(lease.db(), nullptr);
+    }).join();
+  }
+  (*pool)->BeginSnapshot();
+  EXPECT_FALSE((*pool)->InSnapshot());
+  (*pool)->EndSnapshot();
+  EXPECT_EQ((*pool)->open_connections(), 1);
+  std::filesystem::rename(aside, path_);
+  (*pool)->BeginSnapshot();
+  ASSERT_TRUE((*pool)->InSnapshot());
+  {
+    ReaderLease lease(**pool);
+    EXPECT_EQ(Read(lease), 42);
+  }
+  (*pool)->EndSnapshot();
+  EXPECT_EQ((*pool)->open_connections(), 2);
+}
+
 }  // namespace
 }  // namespace sealpost::store::internal
