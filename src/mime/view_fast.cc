@@ -51,13 +51,9 @@ Field Classify(std::string_view name) {
       {"content-language", kOther},
   };
   for (const auto& [n, f] : kNames) {
-    if (n.size() == name.size() &&
-        g_ascii_strncasecmp(n.data(), name.data(), n.size()) == 0) {
-      return f;
-    }
+    if (EqualsIgnoringAsciiCase(n, name)) return f;
   }
-  if (name.size() >= 8 &&
-      g_ascii_strncasecmp(name.data(), "content-", 8) == 0) {
+  if (StartsWithIgnoringAsciiCase(name, "content-")) {
     return kUnsure;  // Content-Length, Content-Base, ...: GMime's business
   }
   return kOther;
@@ -134,10 +130,7 @@ bool SplitMessage(std::string_view m, Split& out) {
 
 // `s` starts with `word` (any case) followed by its end, ';' or white space.
 bool StartsWithWord(std::string_view s, std::string_view word) {
-  if (s.size() < word.size() ||
-      g_ascii_strncasecmp(s.data(), word.data(), word.size()) != 0) {
-    return false;
-  }
+  if (!StartsWithIgnoringAsciiCase(s, word)) return false;
   if (s.size() == word.size()) return true;
   char c = s[word.size()];
   return c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -210,8 +203,7 @@ bool ReadSimpleParams(std::string_view rest, std::string& charset) {
     std::string_view value = rest.substr(value_begin, i - value_begin);
     if (value.empty()) return false;
     if (quoted && (i == rest.size() || rest[i++] != '"')) return false;
-    if (name.size() == 7 &&
-        g_ascii_strncasecmp(name.data(), "charset", 7) == 0) {
+    if (EqualsIgnoringAsciiCase(name, "charset")) {
       if (seen_charset) return false;
       seen_charset = true;
       charset = value;
@@ -253,8 +245,7 @@ bool ReadShape(const Split& s, Body& body) {
         };
     bool known = false;
     for (const auto& [name, encoding] : kEncodings) {
-      if (v.size() == name.size() &&
-          g_ascii_strncasecmp(v.data(), name.data(), v.size()) == 0) {
+      if (EqualsIgnoringAsciiCase(v, name)) {
         body.encoding = encoding;
         known = true;
       }

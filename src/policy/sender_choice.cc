@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/strings.h"
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
@@ -42,7 +43,7 @@ size_t FindKeyword(std::string_view lower, std::string_view keyword) {
 const std::string* FindTemplate(const std::vector<std::string>& known,
                                 std::string_view name) {
   for (const std::string& t : known) {
-    if (EqualsIgnoreCase(t, name)) return &t;
+    if (EqualsIgnoringAsciiCase(t, name)) return &t;
   }
   return nullptr;
 }
@@ -63,7 +64,7 @@ SenderChoice ParseSenderChoice(
 
   const Header* header = nullptr;
   for (const Header& h : facts.headers) {
-    if (EqualsIgnoreCase(TrimWhitespace(h.name), kTemplateHeader)) {
+    if (EqualsIgnoringAsciiCase(TrimWhitespace(h.name), kTemplateHeader)) {
       header = &h;
       break;
     }
@@ -158,8 +159,8 @@ Plan ApplySenderChoice(Plan plan, const SenderChoice& choice) {
 bool PinRequested(
     const std::vector<std::pair<std::string, std::string>>& headers) {
   for (const auto& [name, value] : headers) {
-    if (EqualsIgnoreCase(TrimWhitespace(name), kPinRequiredHeader)) {
-      return EqualsIgnoreCase(TrimWhitespace(value), "yes");
+    if (EqualsIgnoringAsciiCase(TrimWhitespace(name), kPinRequiredHeader)) {
+      return EqualsIgnoringAsciiCase(TrimWhitespace(value), "yes");
     }
   }
   return false;

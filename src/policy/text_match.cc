@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace sealpost::policy {
 namespace {
 
@@ -33,14 +35,6 @@ std::string_view TrimWhitespace(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
 std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = LowerAscii(c);
@@ -58,10 +52,11 @@ bool DomainMatches(std::string_view domain, std::string_view value) {
   if (value.starts_with('@')) value.remove_prefix(1);
   if (value.starts_with("*.")) value.remove_prefix(2);
   if (value.empty()) return false;
-  if (EqualsIgnoreCase(domain, value)) return true;
+  if (EqualsIgnoringAsciiCase(domain, value)) return true;
   return domain.size() > value.size() &&
          domain[domain.size() - value.size() - 1] == '.' &&
-         EqualsIgnoreCase(domain.substr(domain.size() - value.size()), value);
+         EqualsIgnoringAsciiCase(domain.substr(domain.size() - value.size()),
+                                 value);
 }
 
 bool GlobMatch(std::string_view text, std::string_view glob) {
@@ -99,11 +94,11 @@ bool AttachmentNameMatches(std::string_view name, std::string_view value) {
   } else if (value.starts_with('.')) {
     value.remove_prefix(1);
   } else if (value.find('.') != std::string_view::npos) {
-    return EqualsIgnoreCase(name, value);
+    return EqualsIgnoringAsciiCase(name, value);
   }
   const size_t dot = name.rfind('.');
   return dot != std::string_view::npos &&
-         EqualsIgnoreCase(name.substr(dot + 1), value);
+         EqualsIgnoringAsciiCase(name.substr(dot + 1), value);
 }
 
 RE2::Options PatternOptions() {
