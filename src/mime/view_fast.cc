@@ -73,6 +73,21 @@ bool IsFieldNameChar(char c) {
   return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
 }
 
+// The line of `m` that begins at `pos`, without its LF or CRLF.
+struct Line {
+  std::string_view text;
+  size_t next;  // where the line after it begins (m.size() at the end)
+  bool ended;   // whether a LF ends it (else the message does)
+};
+Line LineAt(std::string_view m, size_t pos) {
+  size_t nl = m.find('\n', pos);
+  Line line{m.substr(pos, nl == std::string_view::npos ? m.npos : nl - pos),
+            nl == std::string_view::npos ? m.size() : nl + 1,
+            nl != std::string_view::npos};
+  if (line.text.ends_with('\r')) line.text.remove_suffix(1);
+  return line;
+}
+
 // Splits `m` into its header fields and body; false when anything is
 // unusual: a line that is not a field or a fold, a fold of only white
 // space, a bare CR in the header section, a read field given twice, a
@@ -85,14 +100,10 @@ bool SplitMessage(std::string_view m, Split& out) {
       out.body = {};
       return count > 0;
     }
-    size_t nl = m.find('\n', pos);
-    size_t next = nl == std::string_view::npos ? m.size() : nl + 1;
-    std::string_view line = m.substr(pos, next - pos);
-    if (line.ends_with('\n')) line.remove_suffix(1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
+    const auto [line, next, ended] = LineAt(m, pos);
     if (line.find('\r') != std::string_view::npos) return false;
     if (line.empty()) {
-      if (nl == std::string_view::npos) return false;  // a lone CR at the end
+      if (!ended) return false;  // a lone CR at the end
       out.body = m.substr(next);
       return count > 0;
     }
@@ -107,17 +118,13 @@ bool SplitMessage(std::string_view m, Split& out) {
     pos = next;
     // Folded lines: each starts with white space and has more than that.
     while (pos < m.size() && (m[pos] == ' ' || m[pos] == '\t')) {
-      nl = m.find('\n', pos);
-      next = nl == std::string_view::npos ? m.size() : nl + 1;
-      std::string_view fold = m.substr(pos, next - pos);
-      if (fold.ends_with('\n')) fold.remove_suffix(1);
-      if (fold.ends_with('\r')) fold.remove_suffix(1);
-      if (fold.find('\r') != std::string_view::npos ||
-          fold.find_first_not_of(" \t") == std::string_view::npos) {
+      const Line fold = LineAt(m, pos);
+      if (fold.text.find('\r') != std::string_view::npos ||
+          fold.text.find_first_not_of(" \t") == std::string_view::npos) {
         return false;
       }
-      value_end = pos + fold.size();
-      pos = next;
+      value_end = pos + fold.text.size();
+      pos = fold.next;
     }
     ++count;
     Field f = Classify(name);
