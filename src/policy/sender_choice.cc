@@ -77,9 +77,9 @@ SenderChoice ParseSenderChoice(
     requested = std::string(TrimWhitespace(header->value));
     choice.source = "header";
   } else {
-    const std::string lower = ToLowerAscii(facts.subject);
+    const std::string lower = AsciiLower(facts.subject);
     for (const SubjectKeyword& k : config.keywords) {
-      const std::string keyword = ToLowerAscii(TrimWhitespace(k.keyword));
+      const std::string keyword = AsciiLower(TrimWhitespace(k.keyword));
       const size_t pos = FindKeyword(lower, keyword);
       if (pos < keyword_pos) {
         keyword_pos = pos;

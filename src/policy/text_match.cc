@@ -7,10 +7,6 @@
 namespace sealpost::policy {
 namespace {
 
-char LowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
          c == '\v';
@@ -33,12 +29,6 @@ std::string_view TrimWhitespace(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string ToLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
 }
 
 size_t CodePoints(std::string_view s) {
@@ -64,8 +54,8 @@ bool GlobMatch(std::string_view text, std::string_view glob) {
   size_t t = 0, g = 0;
   size_t star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (g < glob.size() &&
-        (glob[g] == '?' || LowerAscii(glob[g]) == LowerAscii(text[t]))) {
+    if (g < glob.size() && (glob[g] == '?' || AsciiLowerByte(glob[g]) ==
+                                                  AsciiLowerByte(text[t]))) {
       ++t;
       ++g;
     } else if (g < glob.size() && glob[g] == '*') {

@@ -340,7 +340,7 @@ Status ValidateRules(const std::vector<Rule>& rules,
       return InvalidArgumentError(where + ": id: duplicate id " +
                                   Quote(rules[i].id));
     }
-    if (!names.insert(ToLowerAscii(TrimWhitespace(rules[i].name))).second) {
+    if (!names.insert(AsciiLower(TrimWhitespace(rules[i].name))).second) {
       return InvalidArgumentError(where + ": name: duplicate name");
     }
   }
