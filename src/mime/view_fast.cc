@@ -314,7 +314,7 @@ std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
     InternetAddressList* from =
         s.fields[kFrom] ? internet_address_list_parse(nullptr, copy.c_str())
                         : nullptr;
-    SetFrom(from, copy, &v);
+    if (!SetFrom(from, &v)) v.from = FromText(copy);
     if (from != nullptr) g_object_unref(from);
   }
   Addresses(s.fields[kTo], &v.to, &v.to_addresses);

@@ -45,6 +45,36 @@ TEST(ViewTest, PlainTextHeaders) {
   EXPECT_FALSE(v->body_truncated);
 }
 
+// A From field GMime makes no mailbox of is shown as written: unfolded,
+// RFC 2047 decoded, control characters out. Read by the fast path (a
+// single part) and by GMime's parse (multipart) alike.
+TEST(ViewTest, FromWithoutAMailboxIsShownAsWritten) {
+  struct Case {
+    const char* from;
+    const char* shown;
+  };
+  for (const Case& c : {
+           Case{"undisclosed-recipients:;", "undisclosed-recipients:;"},
+           Case{"=?utf-8?q?Caf=C3=A9?= list:;", "Caf\xc3\xa9 list:;"},
+           Case{"  Team:\r\n\t;  ", "Team: ;"},
+           Case{"=?utf-8?q?a=09b=0Ac?= x:;", "a bc x:;"},
+           Case{"", ""},
+       }) {
+    const std::string fields =
+        std::string("From: ") + c.from + "\r\nReferences: <a@x>\r\n\t<b@y>\r\n";
+    for (const std::string& mail :
+         {fields + "Subject: one part\r\n\r\nbody\r\n",
+          testing::MultipartMail(fields, "mixed", "b",
+                                 {"Content-Type: text/plain\r\n\r\nx"})}) {
+      auto v = testing::CheckedParse(mail);
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+      EXPECT_EQ(v->from, c.shown) << mail;
+      EXPECT_EQ(v->from_address, "") << mail;
+      EXPECT_EQ(v->references, "<a@x> <b@y>") << mail;
+    }
+  }
+}
+
 TEST(ViewTest, TextLineEndsBecomeLf) {
   // CRLF, a lone CR (also doubled, and last) and LF all end a line once.
   auto v = testing::CheckedParse(
