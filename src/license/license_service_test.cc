@@ -61,6 +61,17 @@ class LicenseServiceTest : public ::testing::Test {
     return opened.ok() ? opened->message : "";
   }
 
+  // `p`'s stored grants replaced by those of a message sent to carol alone.
+  void GrantOnlyCarol(const ProtectResult& p) {
+    ProtectResult other = Protect("Encrypt", {"carol@example.com"});
+    auto record = org_.store.GetProtectedMessage(p.message_id);
+    auto carols = org_.store.GetProtectedMessage(other.message_id);
+    ASSERT_TRUE(record.ok() && record->has_value());
+    ASSERT_TRUE(carols.ok() && carols->has_value());
+    (*record)->grants_json = (*carols)->grants_json;
+    ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  }
+
   FakeClock clock_{1'800'000'000};
   testing::TestOrg org_{clock_, "license"};
 };
@@ -194,14 +205,7 @@ TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
   ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
   ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
 
-  // The message's grants replaced by those of one sent to carol alone.
-  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
-  auto record = org_.store.GetProtectedMessage(p.message_id);
-  auto carols = org_.store.GetProtectedMessage(other.message_id);
-  ASSERT_TRUE(record.ok() && record->has_value());
-  ASSERT_TRUE(carols.ok() && carols->has_value());
-  (*record)->grants_json = (*carols)->grants_json;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
   auto bob = org_.licenses.Acquire("bob@example.com", p.container, "t");
   EXPECT_EQ(bob.status().message(), "not a recipient");
   EXPECT_TRUE(
@@ -224,14 +228,7 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
           .ok());
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
 
-  // The message's grants replaced by those of one sent to carol alone.
-  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
-  auto record = org_.store.GetProtectedMessage(p.message_id);
-  auto carols = org_.store.GetProtectedMessage(other.message_id);
-  ASSERT_TRUE(record.ok() && record->has_value());
-  ASSERT_TRUE(carols.ok() && carols->has_value());
-  (*record)->grants_json = (*carols)->grants_json;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
   auto bob =
       org_.licenses.TransportDecrypt(p.container, "r2", {"bob@example.com"});
   EXPECT_EQ(bob.status().code(), StatusCode::kPermissionDenied);
