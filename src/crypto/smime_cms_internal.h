@@ -8,6 +8,9 @@
 
 #include <openssl/cms.h>
 
+#include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +43,16 @@ bool WriteAll(BIO* bio, std::string_view bytes);
 // Whether one of the RecipientInfos of `cms` names `cert`, as
 // CMS_decrypt_set1_pkey_and_peer matches it.
 bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
+// The key-selection rule of every open (CmsDecrypt over keys,
+// CmsDecryptStream): the index of the first of `keys` whose certificate a
+// RecipientInfo of `cms` names (NamesRecipient) and with which `open`
+// answers true; nullopt when none does. Only a named certificate's key is
+// parsed, unwrapped first when it comes wrapped: one that does not unwrap
+// is passed over, its error returned when no other key opens. OpenSSL's
+// error queue is cleared after a key that does not open.
+Result<std::optional<size_t>> OpenWithNamedKey(
+    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
+    const std::function<bool(X509* cert, EVP_PKEY* key)>& open);
 
 // A signer's certificate, key and the chain that travels with it.
 struct Signer {

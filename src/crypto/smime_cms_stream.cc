@@ -315,48 +315,26 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
 }
 
 // The content cipher of `cms` keyed by the first of `keys` that a
-// RecipientInfo names (*which says which); null when none is. Only that
-// key is parsed (and unwrapped, when it comes wrapped). A key that does
-// not unwrap is passed over; its error is returned if no other opens.
+// RecipientInfo names (*which says which; OpenWithNamedKey's rule); null
+// when none is.
 Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
                          BIO* empty, std::optional<size_t>* which) {
-  Status unwrap_error = Status::Ok();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    X509Ptr cert = cms_internal::ParseCert(keys[i].certificate);
-    if (!cert || !cms_internal::NamesRecipient(cms, cert.get())) {
-      ERR_clear_error();
-      continue;
-    }
-    PkeyPtr key;
-    if (keys[i].private_key != nullptr) {
-      key = cms_internal::ParseKey(*keys[i].private_key);
-    } else if (keys[i].unwrap) {
-      // A key that no longer unwraps (its row damaged, its master key
-      // gone) does not stop another named certificate's from opening.
-      auto unwrapped = keys[i].unwrap();
-      if (!unwrapped.ok()) {
-        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
-        continue;
-      }
-      key = cms_internal::ParseKey(*unwrapped);
-    }
-    // CMS_DEBUG_DECRYPT off: a key that fails to unwrap gets a random
-    // content key, whose padding then fails (Bleichenbacher).
-    if (!key || CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(),
-                                               nullptr) != 1) {
-      ERR_clear_error();
-      continue;
-    }
-    BioPtr chain(CMS_dataInit(cms, empty));
-    if (!chain) {
-      ERR_clear_error();
-      return Malformed();
-    }
-    *which = i;
-    return chain;
+  SP_ASSIGN_OR_RETURN(*which, cms_internal::OpenWithNamedKey(
+                                  cms, keys, [cms](X509* cert, EVP_PKEY* key) {
+                                    // CMS_DEBUG_DECRYPT off: a key that fails
+                                    // to unwrap gets a random content key,
+                                    // whose padding then fails
+                                    // (Bleichenbacher).
+                                    return CMS_decrypt_set1_pkey_and_peer(
+                                               cms, key, cert, nullptr) == 1;
+                                  }));
+  if (!*which) return BioPtr();
+  BioPtr chain(CMS_dataInit(cms, empty));
+  if (!chain) {
+    ERR_clear_error();
+    return Malformed();
   }
-  SP_RETURN_IF_ERROR(unwrap_error);
-  return BioPtr();
+  return chain;
 }
 
 }  // namespace
@@ -504,6 +482,36 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
   }
   ERR_clear_error();
   return false;
+}
+
+Result<std::optional<size_t>> OpenWithNamedKey(
+    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
+    const std::function<bool(X509* cert, EVP_PKEY* key)>& open) {
+  Status unwrap_error = Status::Ok();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    X509Ptr cert = ParseCert(keys[i].certificate);
+    if (!cert || !NamesRecipient(cms, cert.get())) {
+      ERR_clear_error();
+      continue;
+    }
+    PkeyPtr key;
+    if (keys[i].private_key != nullptr) {
+      key = ParseKey(*keys[i].private_key);
+    } else if (keys[i].unwrap) {
+      // A key that no longer unwraps (its row damaged, its master key
+      // gone) does not stop another named certificate's from opening.
+      auto unwrapped = keys[i].unwrap();
+      if (!unwrapped.ok()) {
+        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
+        continue;
+      }
+      key = ParseKey(*unwrapped);
+    }
+    if (key && open(cert.get(), key.get())) return std::optional<size_t>(i);
+    ERR_clear_error();
+  }
+  SP_RETURN_IF_ERROR(unwrap_error);
+  return std::optional<size_t>();
 }
 
 }  // namespace sealpost::crypto::cms_internal

@@ -225,6 +225,88 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   EXPECT_TRUE(got.empty());
 }
 
+// The in-memory CmsDecrypt over keys chooses by the same rule as the
+// stream: only a named certificate's key is unwrapped, one that does not
+// unwrap is passed over and its error answered only when no other opens.
+// Held whole, it also passes over a named key that does not open (a GCM
+// tag that fails), which the stream, already writing, cannot.
+TEST(SmimeCmsStreamTest, WholeAndStreamedChooseTheSameKey) {
+  Keys k;
+  auto der =
+      CmsEncrypt(Content(5000), {k.eve_der, k.bob_der}, CmsCipher::kAes256Gcm);
+  auto bob_only = CmsEncrypt(Content(5000), {k.bob_der});
+  ASSERT_TRUE(der.ok() && bob_only.ok());
+  int asked = 0;
+  auto fails = [&]() -> Result<SecretBytes> {
+    ++asked;
+    return InternalError("no master key");
+  };
+  auto bob = [&]() -> Result<SecretBytes> {
+    ++asked;
+    return k.bob_key;
+  };
+  struct Case {
+    std::string_view cms;
+    std::vector<CmsKeyRef> keys;
+    StatusCode code;
+    std::optional<size_t> which;
+    int asked;
+  };
+  const std::vector<Case> cases = {
+      {*der,
+       {{k.eve_der, nullptr, fails}, {k.bob_der, nullptr, bob}},
+       StatusCode::kOk,
+       1,
+       2},
+      {*bob_only,
+       {{k.eve_der, nullptr, fails}, {k.bob_der, nullptr, bob}},
+       StatusCode::kOk,
+       1,
+       1},
+      {*bob_only,
+       {{k.eve_der, nullptr, fails}},
+       StatusCode::kOk,
+       std::nullopt,
+       0},
+      {*der,
+       {{k.eve_der, nullptr, fails}},
+       StatusCode::kInternal,
+       std::nullopt,
+       1},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    for (bool whole : {true, false}) {
+      asked = 0;
+      std::string got;
+      auto r = whole ? CmsDecrypt(c.cms, c.keys, &got)
+                     : Open(c.cms, c.keys, 100, &got);
+      ASSERT_EQ(r.status().code(), c.code) << i << whole;
+      EXPECT_EQ(asked, c.asked) << i << whole;
+      if (!r.ok()) continue;
+      EXPECT_EQ(*r, c.which) << i << whole;
+      EXPECT_EQ(got, c.which ? Content(5000) : "") << i << whole;
+    }
+  }
+  // Eve's certificate with Bob's key first: named, but its tag fails.
+  const std::vector<CmsKeyRef> wrong_first = {{k.eve_der, &k.bob_key},
+                                              {k.bob_der, &k.bob_key}};
+  std::string got;
+  auto r = CmsDecrypt(*der, wrong_first, &got);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->value_or(9), 1u);
+  EXPECT_EQ(got, Content(5000));
+  EXPECT_TRUE(IsDecryptionFailed(Open(*der, wrong_first, 100, &got).status()));
+  // What does not parse is sent to none of them, whole (streamed, it is
+  // malformed: AnotherKeyOpensNothing, GarbageIsRefused).
+  asked = 0;
+  const std::vector<CmsKeyRef> lazy_bob = {{k.bob_der, nullptr, bob}};
+  r = CmsDecrypt("junk", lazy_bob, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(asked, 0);
+}
+
 // AuthEnvelopedData (AES-GCM): opened as read, the tag after the content
 // checked before OK; any changed byte of the ciphertext or the tag, and
 // every truncation, fails.
