@@ -8,6 +8,8 @@
 
 #include <openssl/cms.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -53,6 +55,13 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
 Result<std::optional<size_t>> OpenWithNamedKey(
     CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
     const std::function<bool(X509* cert, EVP_PKEY* key)>& open);
+
+// id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
+inline constexpr std::string_view kSignedDataOid =
+    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+// The DER identifier and definite length octets of an element with tag
+// `tag` and `n` bytes of content (short form below 128, else long form).
+std::string DerHeader(uint8_t tag, size_t n);
 
 // A signer's certificate, key and the chain that travels with it.
 struct Signer {

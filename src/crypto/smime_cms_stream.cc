@@ -32,10 +32,6 @@ constexpr std::string_view kEnvelopedOid =
 constexpr std::string_view kAuthEnvelopedOid =
     "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17";
 
-// id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
-constexpr std::string_view kSignedOid =
-    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
-
 Status Malformed() { return DecryptionFailedError(); }
 
 // `in` read forward through a small buffer, counting what was consumed.
@@ -208,18 +204,9 @@ Result<Open> EnterExpect(Reader& r, const Open* parent, uint8_t tag) {
   return Enter(r, t, parent);
 }
 
-// DER identifier and definite length octets for `content`.
+// `content` as a DER element with tag `tag`.
 std::string Wrap(uint8_t tag, std::string_view content) {
-  std::string out(1, static_cast<char>(tag));
-  size_t n = content.size();
-  if (n < 0x80) {
-    out += static_cast<char>(n);
-  } else {
-    std::string len;
-    for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
-    out += static_cast<char>(0x80 | len.size());
-    out += len;
-  }
+  std::string out = cms_internal::DerHeader(tag, content.size());
   out += content;
   return out;
 }
@@ -418,7 +405,7 @@ Result<std::string> CmsSignedDataSplit(
   Reader r(in);
   SP_ASSIGN_OR_RETURN(Open ci, EnterExpect(r, nullptr, 0x30));
   SP_ASSIGN_OR_RETURN(std::string oid, Expect(r, ci, 0x06));
-  if (oid != kSignedOid) return Malformed();
+  if (oid != cms_internal::kSignedDataOid) return Malformed();
   SP_ASSIGN_OR_RETURN(Open explicit0, EnterExpect(r, &ci, 0xa0));
   SP_ASSIGN_OR_RETURN(Open sd, EnterExpect(r, &explicit0, 0x30));
   SP_ASSIGN_OR_RETURN(std::string version, Expect(r, sd, 0x02));
@@ -482,6 +469,18 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
   }
   ERR_clear_error();
   return false;
+}
+
+std::string DerHeader(uint8_t tag, size_t n) {
+  std::string out(1, static_cast<char>(tag));
+  if (n < 0x80) {
+    out += static_cast<char>(n);
+    return out;
+  }
+  std::string len;
+  for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
+  out += static_cast<char>(0x80 | len.size());
+  return out + len;
 }
 
 Result<std::optional<size_t>> OpenWithNamedKey(

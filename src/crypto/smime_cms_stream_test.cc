@@ -5,6 +5,7 @@
 #include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
+#include "crypto/smime_cms_internal.h"
 #include "crypto/test_pki_for_testing.h"
 #include "crypto/x509.h"
 
@@ -223,6 +224,20 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   r = Open(*der, failing, 100, &got);
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
   EXPECT_TRUE(got.empty());
+}
+
+// DerHeader, which Wrap and CmsStreamWriter::Signed's OCTET STRINGs share:
+// the short form below 128, else the long form's fewest octets.
+TEST(SmimeCmsStreamTest, DerHeaderEncodesEveryLengthForm) {
+  using cms_internal::DerHeader;
+  EXPECT_EQ(DerHeader(0x04, 0), std::string("\x04\x00", 2));
+  EXPECT_EQ(DerHeader(0x30, 127), "\x30\x7f");
+  EXPECT_EQ(DerHeader(0x04, 128), "\x04\x81\x80");
+  EXPECT_EQ(DerHeader(0x04, 255), "\x04\x81\xff");
+  EXPECT_EQ(DerHeader(0xa0, 256), std::string("\xa0\x82\x01\x00", 4));
+  EXPECT_EQ(DerHeader(0x04, 65535), "\x04\x82\xff\xff");
+  EXPECT_EQ(DerHeader(0x04, 65536), std::string("\x04\x83\x01\x00\x00", 5));
+  EXPECT_EQ(DerHeader(0x04, 0x1234567), "\x04\x84\x01\x23\x45\x67");
 }
 
 // The in-memory CmsDecrypt over keys chooses by the same rule as the
