@@ -12,16 +12,7 @@ namespace {
 
 TEST(ViewTest, PlainTextHeaders) {
   std::string mail =
-      "From: =?UTF-8?Q?Ren=C3=A9e?= Dupont <Renee@Example.COM>\r\n"
-      "To: Bob <bob@example.org>, carol@example.net\r\n"
-      "Cc: Team: dave@example.org, erin@example.org;\r\n"
-      "Reply-To: replies@example.com\r\n"
-      "Subject: =?UTF-8?B?w6l0w6k=?=\r\n  plans\r\n"
-      "Date: Mon, 01 Jan 2024 12:00:00 +0100\r\n"
-      "Message-ID: <abc.123@example.com>\r\n"
-      "References: <a@x>\r\n <b@y> junk\r\n"
-      "\r\n"
-      "Hello,\r\nworld\r\n";
+      std::string(testing::kRichHeaderFields) + "\r\nHello,\r\nworld\r\n";
   auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->subject, "\xc3\xa9t\xc3\xa9  plans");
