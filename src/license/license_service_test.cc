@@ -61,6 +61,13 @@ class LicenseServiceTest : public ::testing::Test {
     return opened.ok() ? opened->message : "";
   }
 
+  // The IRM settings saved with AzureRMSLicensingEnabled `enabled`.
+  void SetLicensing(bool enabled) {
+    IrmConfig irm;
+    ASSERT_TRUE(
+        irm.Set("AzureRMSLicensingEnabled", enabled ? "True" : "False").ok());
+    ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  }
   // `p`'s stored grants replaced by those of a message sent to carol alone.
   void GrantOnlyCarol(const ProtectResult& p) {
     ProtectResult other = Protect("Encrypt", {"carol@example.com"});
@@ -166,9 +173,7 @@ TEST_F(LicenseServiceTest, RetentionExpiresMessagesWithoutAnExpiry) {
 
 TEST_F(LicenseServiceTest, MasterSwitchOff) {
   ProtectResult p = Protect("Encrypt");
-  IrmConfig irm;
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(false));
   EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
                 .status()
                 .message(),
@@ -194,15 +199,12 @@ TEST_F(LicenseServiceTest, MasterSwitchOff) {
 TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
   ProtectResult p = Protect("Encrypt");
   ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
-  IrmConfig irm;
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(false));
   EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
                 .status()
                 .message(),
             "rights management is disabled");
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "True").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(true));
   ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
 
   ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
