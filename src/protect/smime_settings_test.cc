@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/encoding.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
@@ -397,6 +398,28 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_EQ(out->messages[0].recipients.size(), 2u);
   EXPECT_EQ(out->messages[0].content.find("secret-inbound"), std::string::npos);
+
+  // To Alice, its content damaged (a ciphertext byte changed: the GCM tag
+  // fails): delivered as it came to both, not refused, nothing lost.
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -encrypt -binary -aes-256-gcm -in entity.txt -outform DER "
+      "-out enc.der alice.pem"));
+  std::string der = pki_.Read("enc.der");
+  ASSERT_GT(der.size(), 60u);
+  der[der.size() - 18 - 5] ^= 0x01;  // before the 18-byte MAC OCTET STRING
+  mail =
+      "From: bob@partner.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data; "
+      "name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+      Base64Encode(
+          std::span(reinterpret_cast<const uint8_t*>(der.data()), der.size())) +
+      "\r\n";
+  out = send();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(out->messages[0].recipients.size(), 2u);
+  EXPECT_NE(out->messages[0].content.find("authEnveloped-data"),
+            std::string::npos);
 }
 
 }  // namespace
