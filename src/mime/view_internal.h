@@ -44,8 +44,8 @@ void CollectMailboxes(InternetAddressList* list, int depth,
                       std::vector<std::string>* display,
                       std::vector<std::string>* addresses);
 // v->from and v->from_address from the From field's parsed `list`; false
-// when it has no mailbox (then v->from is FromText of the field's value,
-// read only then).
+// when nothing could be shown from it (the caller then sets v->from to
+// FromText of the field's raw value, read only then).
 bool SetFrom(InternetAddressList* list, MessageView* v);
 // A From field's `raw` value as shown when no mailbox could be made out of
 // it: cleaned and RFC 2047 decoded.

@@ -16,11 +16,7 @@ namespace sealpost::search {
 namespace {
 
 bool StartsWithNoCase(std::string_view s, size_t at, std::string_view prefix) {
-  if (s.size() - at < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (AsciiLowerByte(s[at + i]) != prefix[i]) return false;
-  }
-  return true;
+  return at <= s.size() && StartsWithIgnoringAsciiCase(s.substr(at), prefix);
 }
 
 void AppendCodePoint(uint32_t c, std::string* out) {

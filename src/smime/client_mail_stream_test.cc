@@ -159,7 +159,7 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
   std::vector<store::SmimeCertRecord> records;
   ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(1, &records));
   const std::string mail = MailTo({records[0].der});
-  ExpectBothOpen(mail, records[0].id);
+  ASSERT_NO_FATAL_FAILURE(ExpectBothOpen(mail, records[0].id));
   // Zoe still opens nothing, and is told so as before.
   std::string got;
   auto zoe = Stream(mail, "zoe@example.com", &got);
@@ -172,17 +172,21 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
 TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
   std::vector<store::SmimeCertRecord> records;
   ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(0, &records));
-  ExpectBothOpen(MailTo({records[1].der}), records[1].id);
-  ExpectBothOpen(MailTo({records[0].der, records[1].der}), records[1].id);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothOpen(MailTo({records[1].der}), records[1].id));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothOpen(MailTo({records[0].der, records[1].der}), records[1].id));
   // Mail to that certificate alone: the server's key is at fault, not the
   // message (INTERNAL, not "damaged" nor "not S/MIME"), and nothing given.
-  ExpectBothFail(MailTo({records[0].der}), StatusCode::kInternal);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothFail(MailTo({records[0].der}), StatusCode::kInternal));
   // Mail to Zoe: the damaged key, which it does not name, is not even
   // tried: no key of Alice's opens it (403), whole and streamed alike.
   auto zoes = org_.store.ListSmimeCerts("user", "zoe@example.com");
   ASSERT_TRUE(zoes.ok());
   ASSERT_FALSE(zoes->empty());
-  ExpectBothFail(MailTo({(*zoes)[0].der}), StatusCode::kPermissionDenied);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothFail(MailTo({(*zoes)[0].der}), StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientMailStreamTest, DamageIsAnError) {

@@ -5,7 +5,6 @@
 // Attribute names, values and replies follow Postfix's XFORWARD_README.
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <optional>
 #include <string>
 
@@ -120,10 +119,16 @@ void ServerProtocol::OnXforward(std::string_view args,
     } else if (EqualsIgnoringAsciiCase(name, "IDENT")) {
       f.ident = Neuter(value);
     } else if (EqualsIgnoringAsciiCase(name, "SOURCE")) {
-      ok = value.empty() || EqualsIgnoringAsciiCase(value, "LOCAL") ||
-           EqualsIgnoringAsciiCase(value, "REMOTE");
-      for (char& c : value) c = static_cast<char>(std::toupper(c));
-      f.source = value;
+      // Kept as one of the two names (or empty), never as the client wrote
+      // it.
+      if (EqualsIgnoringAsciiCase(value, "LOCAL")) {
+        f.source = "LOCAL";
+      } else if (EqualsIgnoringAsciiCase(value, "REMOTE")) {
+        f.source = "REMOTE";
+      } else {
+        ok = value.empty();
+        f.source.clear();
+      }
     } else {
       Send(out, 501, "5.5.4",
            "Bad XFORWARD attribute name: " + std::string(name));
