@@ -2,6 +2,7 @@
 // the same MIME bytes around the CMS, and what they make opens and
 // verifies the same way, by our reader and by `openssl cms`.
 #include "smime/streamed_mail.h"
+#include "base/counting_source_for_testing.h"
 #include "base/failing_source_for_testing.h"
 
 #include <gtest/gtest.h>
@@ -52,23 +53,6 @@ TEST(ClearSignableTest, ReadsAcrossSlices) {
   options.clear_sign = false;
   EXPECT_FALSE(*ClearSignable(clean, "=_b2", options));
 }
-
-// `bytes` read `slice` bytes at a time, every byte read added to *read.
-class CountingSource final : public ByteSource {
- public:
-  CountingSource(std::string_view bytes, size_t slice, size_t* read)
-      : in_(bytes, slice), read_(read) {}
-  Status Restart() override { return in_.Restart(); }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
-    *read_ += n;
-    return n;
-  }
-
- private:
-  StringSource in_;
-  size_t* read_;
-};
 
 class StreamedMailTest : public testing::DirectoryTest {
  protected:
@@ -153,6 +137,14 @@ TEST_F(StreamedMailTest, PresignEntityReadsOnceAndDecidesAsClearSignable) {
       }
     }
   }
+  // A spool that fails part-way: its error, as it is, and no signature.
+  FailingSource cut(clean, 5000);
+  auto failed = PresignEntity(cut, *signer, boundary, SmimeOptions{});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
+  EXPECT_NE(failed.status().ToString().find("spool file: cut"),
+            std::string::npos)
+      << failed.status().ToString();
 }
 
 // Signed, encrypted (and signed again with triple wrap) a slice at a time:
