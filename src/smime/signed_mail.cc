@@ -1,5 +1,7 @@
 #include "smime/signed_mail.h"
 
+#include <algorithm>
+
 #include "crypto/random.h"
 #include "crypto/smime_cms.h"
 #include "smime/mime_text.h"
@@ -30,12 +32,36 @@ bool IsSevenBitClean(std::string_view entity) {
   return check.Finish();
 }
 
+void ClearSignCheck::Add(std::string_view bytes) {
+  if (!clean_ || bytes.empty()) return;
+  seven_bit_.Add(bytes);
+  clean_ = seven_bit_.clean_so_far();
+  if (!clean_) return;
+  // The end of the bytes before (less than a boundary) with the start of
+  // these, then these.
+  const size_t keep = boundary_.size() - 1;
+  std::string seam = tail_;
+  seam.append(bytes.substr(0, std::min(bytes.size(), keep)));
+  if (seam.find(boundary_) != std::string::npos ||
+      bytes.find(boundary_) != std::string::npos) {
+    clean_ = false;
+    return;
+  }
+  if (bytes.size() >= keep) {
+    tail_.assign(bytes.substr(bytes.size() - keep));
+  } else {
+    tail_.append(bytes);
+    tail_.erase(0, tail_.size() > keep ? tail_.size() - keep : 0);
+  }
+}
+
 Result<std::string> SignEntity(std::string_view entity,
                                const SigningIdentity& signer,
                                std::string_view boundary,
                                const SmimeOptions& options) {
-  bool clear = options.clear_sign && IsSevenBitClean(entity) &&
-               entity.find(boundary) == std::string_view::npos;
+  ClearSignCheck check(boundary);
+  check.Add(entity);
+  const bool clear = options.clear_sign && check.Finish();
   SP_ASSIGN_OR_RETURN(std::string der,
                       crypto::CmsSign(entity, signer.der, signer.private_key,
                                       signer.chain, clear, options.sign));

@@ -37,6 +37,29 @@ class SevenBitCheck {
   size_t line_ = 0;
 };
 
+// Whether an entity may be clear-signed with `boundary`, asked of its
+// bytes as they are given, however they are cut: 7-bit clean
+// (SevenBitCheck) and without `boundary` (one across two slices found
+// too). SignEntity and the spool's ClearSignable and PresignEntity all
+// decide by it. An empty boundary never clear-signs.
+class ClearSignCheck {
+ public:
+  explicit ClearSignCheck(std::string_view boundary)
+      : boundary_(boundary), clean_(!boundary.empty()) {}
+  void Add(std::string_view bytes);
+  // Whether it may be clear-signed, once every byte was added.
+  bool Finish() const { return clean_ && seven_bit_.Finish(); }
+  bool clean_so_far() const { return clean_; }
+  // Forgets what was added (the bytes are given again from the first).
+  void Reset() { *this = ClearSignCheck(boundary_); }
+
+ private:
+  std::string_view boundary_;
+  SevenBitCheck seven_bit_;
+  std::string tail_;  // the last bytes added, fewer than a boundary
+  bool clean_;
+};
+
 // The signed entity (header fields, empty line, body). `boundary` must be
 // unique (a random token); it is used for multipart/signed only.
 // `options`: the digest, SMIMECapabilities, and OWAClearSign (false: opaque

@@ -80,48 +80,6 @@ class LayerSource final : public ByteSource {
   bool ended_ = false;
 };
 
-// ClearSignable's question asked of bytes as they are given, however they
-// are cut: 7-bit clean (SevenBitCheck) and without `boundary`, a boundary
-// across two slices found too.
-class ClearSignCheck {
- public:
-  explicit ClearSignCheck(std::string_view boundary) : boundary_(boundary) {}
-
-  void Add(std::string_view bytes) {
-    if (!clean_ || bytes.empty()) return;
-    seven_bit_.Add(bytes);
-    clean_ = seven_bit_.clean_so_far();
-    if (!clean_ || boundary_.empty()) return;
-    // The end of the bytes before (less than a boundary) with the start of
-    // these, then these.
-    const size_t keep = boundary_.size() - 1;
-    std::string seam = tail_;
-    seam.append(bytes.substr(0, std::min(bytes.size(), keep)));
-    if (seam.find(boundary_) != std::string::npos ||
-        bytes.find(boundary_) != std::string::npos) {
-      clean_ = false;
-      return;
-    }
-    if (bytes.size() >= keep) {
-      tail_.assign(bytes.substr(bytes.size() - keep));
-    } else {
-      tail_.append(bytes);
-      tail_.erase(0, tail_.size() > keep ? tail_.size() - keep : 0);
-    }
-  }
-  // Whether it may be clear-signed, once every byte was added.
-  bool Finish() const { return clean_ && seven_bit_.Finish(); }
-  bool clean_so_far() const { return clean_; }
-  // Forgets what was added (the bytes are given again from the first).
-  void Reset() { *this = ClearSignCheck(boundary_); }
-
- private:
-  std::string_view boundary_;
-  SevenBitCheck seven_bit_;
-  std::string tail_;  // the last bytes added, fewer than a boundary
-  bool clean_ = true;
-};
-
 // `in` as it is read, each byte given to `check` too (from the first again
 // after Restart).
 class CheckedSource final : public ByteSource {

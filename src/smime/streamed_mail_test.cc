@@ -52,6 +52,14 @@ TEST(ClearSignableTest, ReadsAcrossSlices) {
   EXPECT_FALSE(*ClearSignable(eight, "=_b2", options));
   options.clear_sign = false;
   EXPECT_FALSE(*ClearSignable(clean, "=_b2", options));
+  // One rule for the whole and the streamed: an empty boundary never
+  // clear-signs (SignEntity's find("") was 0; the stream's check skipped it).
+  ClearSignCheck empty("");
+  empty.Add("Content-Type: text/plain\r\n\r\nx\r\n");
+  EXPECT_FALSE(empty.Finish());
+  ClearSignCheck whole("=_b2");
+  whole.Add(text);
+  EXPECT_TRUE(whole.Finish());
 }
 
 class StreamedMailTest : public testing::DirectoryTest {
