@@ -1,17 +1,10 @@
 #include "policy/sender_choice.h"
 
-#include <cctype>
-
 #include "base/strings.h"
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
 namespace {
-
-bool IsWordByte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || std::isalnum(u) != 0 || c == '_';
-}
 
 // A template name as it may appear in an SMTP reply: printable ASCII,
 // at most 64 characters.

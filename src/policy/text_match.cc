@@ -1,7 +1,5 @@
 #include "policy/text_match.h"
 
-#include <cctype>
-
 #include "base/strings.h"
 
 namespace sealpost::policy {
@@ -10,13 +8,6 @@ namespace {
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
          c == '\v';
-}
-
-// Letters, digits, '_' and any non-ASCII byte (part of a UTF-8 letter, most
-// likely) count as word characters for whole-word matching.
-bool IsWordByte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x80 || std::isalnum(u) != 0 || c == '_';
 }
 
 // RE2 keeps a pattern's compiled program within this budget (default 8 MiB);

@@ -26,6 +26,14 @@ size_t CodePoints(std::string_view s);
 // `domain` equals `value` or is a subdomain of it, ignoring case and a
 // leading '@' or "*." on `value`.
 bool DomainMatches(std::string_view domain, std::string_view value);
+
+// Letters, digits, '_' and any non-ASCII byte (part of a UTF-8 letter, most
+// likely): the word characters of whole-word matching.
+inline bool IsWordByte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x80 || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') ||
+         (u >= 'A' && u <= 'Z') || c == '_';
+}
 // Glob with '*' (any run) and '?' (one byte), case-insensitive.
 bool GlobMatch(std::string_view text, std::string_view glob);
 // The attachment-name rule value semantics of ConditionKind::kAttachmentNameIs.

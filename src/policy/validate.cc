@@ -249,9 +249,7 @@ Status CheckAction(const std::string& field, const Action& a,
     }
     case ActionKind::kAddHeader: {
       SP_RETURN_IF_ERROR(CheckHeaderName(field + ".header", a.header_name));
-      if (a.header_name.size() >= 11 &&
-          EqualsIgnoringAsciiCase(std::string_view(a.header_name).substr(0, 11),
-                                  "X-Sealpost-")) {
+      if (StartsWithIgnoringAsciiCase(a.header_name, "X-Sealpost-")) {
         return Invalid(field + ".header",
                        "X-Sealpost-* headers are reserved for Sealpost");
       }

@@ -98,8 +98,7 @@ void ServerProtocol::OnXforward(std::string_view args,
       f.name = value;
     } else if (EqualsIgnoringAsciiCase(name, "ADDR")) {
       // Postfix's smtpd accepts the address-literal form "IPv6:...".
-      if (value.size() > 5 &&
-          EqualsIgnoringAsciiCase(value.substr(0, 5), "IPv6:")) {
+      if (value.size() > 5 && StartsWithIgnoringAsciiCase(value, "IPv6:")) {
         value.erase(0, 5);
       }
       ok = value.empty() || IsIpAddress(value);
