@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "crypto/cms.h"
+#include "crypto/smime_cms_stream.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
@@ -16,6 +18,8 @@
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
+#include "smime/mail_stream.h"
+#include "smime/signature_check.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -76,10 +80,25 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       run.mail.body_text = raw.substr(0, 256 * 1024);
     }
   }
-  if (!run.mail.protected_header.empty() || run.mail.claims_smime_encrypted) {
-    // Claims to be protected: its seal or its CMS is checked in memory.
+  const bool decrypts = run.mail.claims_smime_encrypted &&
+                        options_.smime_decrypt_inbound &&
+                        options_.certificates != nullptr;
+  if (!run.mail.protected_header.empty() || decrypts) {
+    // Claims to be protected: its seal is checked, or its CMS decrypted
+    // (smime.decrypt_inbound), in memory.
     run.mail = mime::MailFacts();
     return false;
+  }
+  if (run.mail.claims_smime_encrypted) {
+    // Whether it really is CMS EnvelopedData, read from the spool.
+    SP_ASSIGN_OR_RETURN(
+        std::optional<bool> enveloped,
+        EnvelopedInSpool(run, hs.header, raw.size() - hs.body.size()));
+    if (!enveloped) {
+      run.mail = mime::MailFacts();
+      return false;
+    }
+    run.smime_encrypted = *enveloped;
   }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
@@ -94,6 +113,26 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   run.size = run.SpooledSize();
   run.streamed = true;
   return true;
+}
+
+Result<std::optional<bool>> Protector::EnvelopedInSpool(
+    const Run& run, std::string_view header, size_t header_size) const {
+  // GMime decodes any transfer encoding, leniently; this reads base64
+  // only, strictly: anything else is read whole, as before.
+  std::optional<std::string> cte =
+      smime::HeaderField(header, "Content-Transfer-Encoding");
+  if (!cte || AsciiLower(*cte) != "base64") return std::optional<bool>();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
+                      OpenOriginal(run, std::string()));
+  smime::Base64BodySource der(*spool, header_size);
+  Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(der);
+  if (enveloped.ok()) return std::optional<bool>(*enveloped);
+  // Not base64 (INVALID_ARGUMENT): not EnvelopedData. A spool that does
+  // not read back is INTERNAL: 451.
+  if (enveloped.status().code() == StatusCode::kInvalidArgument) {
+    return std::optional<bool>(false);
+  }
+  return enveloped.status();
 }
 
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(
