@@ -202,5 +202,53 @@ TEST_F(InboundSpooledTest, ClaimedEncryptionIsDecidedFromTheSpool) {
   EXPECT_FALSE(send(head + signed_data.substr(sb)));
 }
 
+// A large message that says it is our wrapper: its seal checked over the
+// body read from the spool, as in memory. Ours: delivered as it came
+// (X-Sealpost-Protected kept), from the spool; one byte of its body
+// changed, or a forged field naming our key: not ours, the field removed,
+// as in memory.
+TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
+  auto irm = gw_.org.licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
+  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large protected line\r\n";
+  const std::string plain =
+      "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: "
+      "[encrypt] big\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, plain);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_EQ(made->messages.size(), 1u);
+  const std::string wrapper = made->messages[0].content;
+  ASSERT_NE(wrapper.find("X-Sealpost-Protected:"), std::string::npos);
+  ASSERT_GT(wrapper.size(), 300'000u);
+  // `mail` from outside to Alice, spooled and in memory: the same copy;
+  // whether the field was kept (the seal verified).
+  auto ours = [&](const std::string& mail) {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dave@gmail.test", {"alice@example.com"}, mail,
+                                false, &staged);
+    EXPECT_TRUE(spooled.ok()) << spooled.status().ToString();
+    auto whole =
+        gw_.Send("dave@gmail.test", {"alice@example.com"}, mail, false);
+    EXPECT_TRUE(whole.ok()) << whole.status().ToString();
+    if (!spooled.ok() || !whole.ok() || staged.size() != 1) return false;
+    EXPECT_TRUE(staged[0] == whole->messages[0].content);
+    return staged[0].find("X-Sealpost-Protected:") != std::string::npos;
+  };
+  EXPECT_TRUE(ours(wrapper));
+  std::string changed = wrapper;
+  const size_t at = changed.size() - 1000;
+  changed[at] = changed[at] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(ours(changed));
+  std::string forged = plain;
+  forged.insert(0,
+                "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+                "seal=QUJDRA==\r\n");
+  EXPECT_FALSE(ours(forged));
+}
+
 }  // namespace
 }  // namespace sealpost::protect

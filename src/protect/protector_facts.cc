@@ -18,6 +18,7 @@
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
+#include "sealed/wrapper_seal.h"
 #include "smime/mail_stream.h"
 #include "smime/signature_check.h"
 #include "store/body_store.h"
@@ -83,11 +84,17 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   const bool decrypts = run.mail.claims_smime_encrypted &&
                         options_.smime_decrypt_inbound &&
                         options_.certificates != nullptr;
-  if (!run.mail.protected_header.empty() || decrypts) {
-    // Claims to be protected: its seal is checked, or its CMS decrypted
-    // (smime.decrypt_inbound), in memory.
+  if (decrypts) {
+    // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound)
+    // in memory.
     run.mail = mime::MailFacts();
     return false;
+  }
+  if (!run.mail.protected_header.empty()) {
+    // Claims to be our wrapper: its seal checked over the body read from
+    // the spool.
+    SP_RETURN_IF_ERROR(
+        VerifySpooledWrapper(run, hs.header, raw.size() - hs.body.size()));
   }
   if (run.mail.claims_smime_encrypted) {
     // Whether it really is CMS EnvelopedData, read from the spool.
@@ -102,7 +109,8 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
-  if (auto stripped = mime::RemoveReservedFields(raw, false)) {
+  if (auto stripped =
+          mime::RemoveReservedFields(raw, run.wrapper.has_value())) {
     run.skip = static_cast<int64_t>(hs.header.size());
     run.head_fields =
         stripped->substr(0, stripped->size() - (raw.size() - hs.header.size()));
@@ -113,6 +121,38 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   run.size = run.SpooledSize();
   run.streamed = true;
   return true;
+}
+
+Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
+                                       size_t header_size) {
+  Status read = Status::Ok();
+  auto digest = [&]() -> Result<std::string> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
+                        OpenOriginal(run, std::string()));
+    sealed::CanonicalBodyHasher hasher;
+    uint64_t at = 0;
+    std::string slice;
+    for (;;) {
+      slice.clear();
+      Result<size_t> n = spool->Read(1 << 20, &slice);
+      if (!n.ok()) read = n.status();
+      SP_RETURN_IF_ERROR(n.status());
+      if (*n == 0) break;
+      const size_t from =
+          at >= header_size
+              ? 0
+              : static_cast<size_t>(std::min<uint64_t>(*n, header_size - at));
+      at += *n;
+      hasher.Update(std::string_view(slice).substr(from));
+    }
+    return hasher.Finish();
+  };
+  auto marker =
+      licenses_.VerifyWrapperDigest(run.mail.protected_header, header, digest);
+  // A spool that does not read back: 451. Anything else: not ours.
+  SP_RETURN_IF_ERROR(read);
+  if (marker.ok()) run.wrapper = std::move(*marker);
+  return Status::Ok();
 }
 
 Result<std::optional<bool>> Protector::EnvelopedInSpool(
