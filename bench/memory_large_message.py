@@ -32,6 +32,7 @@ import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
 from peer_runs import MB, status_kb
+from usage import check_args
 
 import smtp_testlib
 from smtp_testlib import (DevServer, SmtpSink, run_together,
@@ -161,6 +162,8 @@ def postfix_growth(size):
 
 
 def main():
+    check_args(__doc__, flags=("--postgres", "--no-postfix"),
+               options=("--baseline",), words=True)
     argv = sys.argv[1:]
     postgres = "--postgres" in argv
     baseline = None

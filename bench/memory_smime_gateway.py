@@ -19,6 +19,7 @@ import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
 from peer_runs import MB, status_kb
+from usage import check_args
 
 import smtp_testlib
 from smtp_testlib import DevServer, SmtpSink, wait_for
@@ -67,6 +68,8 @@ def growth(size, binary, pki, sign, signed_only):
 
 
 def main():
+    check_args(__doc__, flags=("--sign", "--signed-only"),
+               options=("--baseline",), words=True)
     argv = sys.argv[1:]
     baseline = None
     if "--baseline" in argv:

@@ -27,10 +27,12 @@ os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
 
 from pg_testlib import PostgresServer  # noqa: E402
 from smtp_testlib import DevServer, SmtpSink, run_together  # noqa: E402
+from usage import check_args  # noqa: E402
 
 RUN = importlib.machinery.SourceFileLoader(
     "bench_run", os.path.join(ROOT, "bench", "run")).load_module()
 
+check_args(__doc__, flags=("--quick",))
 QUICK = "--quick" in sys.argv
 SIZES = [(4 * 1024, "4 KB", 1200), (64 * 1024, "64 KB", 400)]
 SESSIONS = 20

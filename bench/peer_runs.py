@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 
+from usage import check_args
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
@@ -42,9 +44,13 @@ def main(script, one, header, row, default_sizes=(50, 100)):
     if args[:1] == ["--one"]:
         one(float(args[1]))
         return
+    check_args(sys.modules["__main__"].__doc__, options=("--peer",),
+               words=True)
     peer = None
-    if args[:1] == ["--peer"]:
-        peer, args = args[1], args[2:]
+    if "--peer" in args:
+        at = args.index("--peer")
+        peer = args[at + 1]
+        del args[at:at + 2]
     sizes = [float(a) for a in args] or list(default_sizes)
     builds = [("this build", os.environ["SEALPOST_BINARY"])]
     if peer:

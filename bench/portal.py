@@ -49,6 +49,10 @@ os.environ.setdefault("SEALPOST_BINARY", os.path.join(ROOT, "build",
 
 import smtp_testlib  # noqa: E402
 from smtp_testlib import DevServer, wait_for  # noqa: E402
+from usage import check_args  # noqa: E402
+
+check_args(__doc__, flags=("--quick", "--sent-only", "--first-open"),
+           options=("--baseline", "--connections"))
 
 
 def option(name, default=None):

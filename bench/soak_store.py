@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests"))
 from smtp_testlib import DevServer, run_together, wait_for  # noqa: E402
+from usage import check_args  # noqa: E402
 
 SESSIONS = 8
 PER_SESSION = 50
@@ -89,6 +90,7 @@ def report(server):
 
 
 def main():
+    check_args(__doc__, words=True)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     server = DevServer()
     body = ("soak line of a four kilobyte message body " * 2 + "\r\n") * 47

@@ -473,45 +473,43 @@ Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
   return out;
 }
 
-std::vector<bool> CmsNamedRecipients(
-    std::string_view der, const std::vector<std::string_view>& certificates) {
-  std::vector<bool> named(certificates.size(), false);
-  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) return named;
+Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
+                                         std::span<const CmsKeyRef> keys,
+                                         std::string* content) {
+  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) {
+    return std::optional<size_t>();
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (cms) {
-    for (size_t i = 0; i < certificates.size(); ++i) {
-      X509Ptr cert = ParseCert(certificates[i]);
-      named[i] = cert && cms_internal::NamesRecipient(cms.get(), cert.get());
-    }
+  if (!cms) {
+    ERR_clear_error();
+    return std::optional<size_t>();
   }
-  ERR_clear_error();
-  return named;
+  return cms_internal::OpenWithNamedKey(
+      cms.get(), keys, [&](X509* cert, EVP_PKEY* key) {
+        // A fresh sink per key: one that failed (its padding, its GCM tag)
+        // may have written some of what it decrypted.
+        BioPtr out(BIO_new(BIO_s_mem()));
+        // CMS_DEBUG_DECRYPT off: a wrong key gets a random content key,
+        // not an error that tells which recipient info failed
+        // (Bleichenbacher).
+        if (!out || CMS_decrypt(cms.get(), key, cert, nullptr, out.get(),
+                                CMS_BINARY) != 1) {
+          return false;
+        }
+        *content = ReadAll(out.get());
+        return true;
+      });
 }
 
 Result<std::string> CmsDecrypt(std::string_view der,
                                std::string_view certificate,
                                const SecretBytes& private_key) {
-  auto fail = [] {
-    ERR_clear_error();
-    return DecryptionFailedError();
-  };
-  if (der.empty() || der.size() > static_cast<size_t>(INT_MAX)) return fail();
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
-  if (!cms) return fail();
-  X509Ptr cert = ParseCert(certificate);
-  PkeyPtr key = cms_internal::ParseKey(private_key);
-  if (!cert || !key) return fail();
-  BioPtr out(BIO_new(BIO_s_mem()));
-  if (!out) return fail();
-  // CMS_DEBUG_DECRYPT off: a wrong key gets a random content key, not an
-  // error that tells which recipient info failed (Bleichenbacher).
-  if (CMS_decrypt(cms.get(), key.get(), cert.get(), nullptr, out.get(),
-                  CMS_BINARY) != 1) {
-    return fail();
-  }
-  return ReadAll(out.get());
+  const CmsKeyRef key{certificate, &private_key, nullptr};
+  std::string content;
+  auto which = CmsDecrypt(der, std::span<const CmsKeyRef>(&key, 1), &content);
+  if (!which.ok() || !*which) return DecryptionFailedError();
+  return content;
 }
 
 }  // namespace sealpost::crypto

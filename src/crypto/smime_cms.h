@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -153,12 +154,27 @@ CmsSignature CmsVerifySignature(std::string_view der,
 Result<CmsSignature> CmsVerifyDetachedStream(std::string_view der,
                                              ByteSource& content);
 
-// Which of `certificates` (DER) a RecipientInfo of the DER EnvelopedData
-// or AuthEnvelopedData `der` names, as CmsDecrypt and CmsDecryptStream
-// match them (parsed once): all false when `der` does not parse, false for
-// a certificate that does not.
-std::vector<bool> CmsNamedRecipients(
-    std::string_view der, const std::vector<std::string_view>& certificates);
+// A certificate (DER) and its private key (PKCS#8), owned by the caller:
+// the key itself, or, when `private_key` is null, `unwrap` to get it,
+// called only for a certificate that one of the RecipientInfos names (a
+// user's keys are wrapped on file: only the one that opens is unwrapped).
+struct CmsKeyRef {
+  std::string_view certificate;
+  const SecretBytes* private_key = nullptr;
+  std::function<Result<SecretBytes>()> unwrap;
+};
+
+// The content of a DER EnvelopedData or AuthEnvelopedData `der` (parsed
+// once), into *content, opened with the first of `keys` whose certificate
+// a RecipientInfo names (issuer and serial, or subject key identifier) and
+// whose key opens it: that key's index. Only a named certificate's key is
+// parsed (unwrapped first when it comes wrapped); one that does not unwrap
+// is passed over, its error returned when no other key opens. nullopt
+// when none opens it, or `der` does not parse. CmsDecryptStream
+// (smime_cms_stream.h) chooses its key by the same rule.
+Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
+                                         std::span<const CmsKeyRef> keys,
+                                         std::string* content);
 
 // The content of a DER EnvelopedData or AuthEnvelopedData, for the holder of
 // the PKCS#8 `private_key` whose certificate is `certificate` (DER).

@@ -8,6 +8,11 @@
 
 #include <openssl/cms.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +45,23 @@ bool WriteAll(BIO* bio, std::string_view bytes);
 // Whether one of the RecipientInfos of `cms` names `cert`, as
 // CMS_decrypt_set1_pkey_and_peer matches it.
 bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
+// The key-selection rule of every open (CmsDecrypt over keys,
+// CmsDecryptStream): the index of the first of `keys` whose certificate a
+// RecipientInfo of `cms` names (NamesRecipient) and with which `open`
+// answers true; nullopt when none does. Only a named certificate's key is
+// parsed, unwrapped first when it comes wrapped: one that does not unwrap
+// is passed over, its error returned when no other key opens. OpenSSL's
+// error queue is cleared after a key that does not open.
+Result<std::optional<size_t>> OpenWithNamedKey(
+    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
+    const std::function<bool(X509* cert, EVP_PKEY* key)>& open);
+
+// id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
+inline constexpr std::string_view kSignedDataOid =
+    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
+// The DER identifier and definite length octets of an element with tag
+// `tag` and `n` bytes of content (short form below 128, else long form).
+std::string DerHeader(uint8_t tag, size_t n);
 
 // A signer's certificate, key and the chain that travels with it.
 struct Signer {

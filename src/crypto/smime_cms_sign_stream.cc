@@ -150,19 +150,6 @@ bool OnlyElement(std::string_view der, uint8_t tag, Element* e) {
   return NextElement(der, &at, e) && e->tag == tag && at == der.size();
 }
 
-// DER identifier and length octets of an OCTET STRING of `n` bytes.
-std::string OctetStringHeader(size_t n) {
-  std::string out(1, '\x04');
-  if (n < 0x80) {
-    out += static_cast<char>(n);
-    return out;
-  }
-  std::string len;
-  for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
-  out += static_cast<char>(0x80 | len.size());
-  return out + len;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<CmsStreamWriter>> CmsStreamWriter::Signed(
@@ -178,15 +165,13 @@ Result<std::unique_ptr<CmsStreamWriter>> CmsStreamWriter::Signed(
   // again with indefinite lengths and the eContent inserted: the signature
   // (over the signed attributes, which hold the content's digest) is the
   // same (RFC 5652 §5.4).
-  constexpr std::string_view kSignedOid =
-      "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
   const std::string_view der = detached_der;
   Element ci, oid, e0, sd, version, digests, eci, type;
   size_t at = 0;
   bool ok = OnlyElement(der, 0x30, &ci) && NextElement(ci.content, &at, &oid) &&
-            oid.whole == kSignedOid && NextElement(ci.content, &at, &e0) &&
-            e0.tag == 0xa0 && at == ci.content.size() &&
-            OnlyElement(e0.content, 0x30, &sd);
+            oid.whole == cms_internal::kSignedDataOid &&
+            NextElement(ci.content, &at, &e0) && e0.tag == 0xa0 &&
+            at == ci.content.size() && OnlyElement(e0.content, 0x30, &sd);
   at = 0;
   ok = ok && NextElement(sd.content, &at, &version) && version.tag == 0x02 &&
        NextElement(sd.content, &at, &digests) && digests.tag == 0x31 &&
@@ -215,7 +200,7 @@ Status CmsStreamWriter::Write(std::string_view content, std::string* out) {
     out->append(s_->head);
     s_->head.clear();
     if (!content.empty()) {
-      out->append(OctetStringHeader(content.size()));
+      out->append(cms_internal::DerHeader(0x04, content.size()));
       out->append(content);
     }
     return Status::Ok();

@@ -32,10 +32,6 @@ constexpr std::string_view kEnvelopedOid =
 constexpr std::string_view kAuthEnvelopedOid =
     "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x01\x17";
 
-// id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
-constexpr std::string_view kSignedOid =
-    "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
-
 Status Malformed() { return DecryptionFailedError(); }
 
 // `in` read forward through a small buffer, counting what was consumed.
@@ -208,18 +204,9 @@ Result<Open> EnterExpect(Reader& r, const Open* parent, uint8_t tag) {
   return Enter(r, t, parent);
 }
 
-// DER identifier and definite length octets for `content`.
+// `content` as a DER element with tag `tag`.
 std::string Wrap(uint8_t tag, std::string_view content) {
-  std::string out(1, static_cast<char>(tag));
-  size_t n = content.size();
-  if (n < 0x80) {
-    out += static_cast<char>(n);
-  } else {
-    std::string len;
-    for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
-    out += static_cast<char>(0x80 | len.size());
-    out += len;
-  }
+  std::string out = cms_internal::DerHeader(tag, content.size());
   out += content;
   return out;
 }
@@ -315,48 +302,26 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
 }
 
 // The content cipher of `cms` keyed by the first of `keys` that a
-// RecipientInfo names (*which says which); null when none is. Only that
-// key is parsed (and unwrapped, when it comes wrapped). A key that does
-// not unwrap is passed over; its error is returned if no other opens.
+// RecipientInfo names (*which says which; OpenWithNamedKey's rule); null
+// when none is.
 Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
                          BIO* empty, std::optional<size_t>* which) {
-  Status unwrap_error = Status::Ok();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    X509Ptr cert = cms_internal::ParseCert(keys[i].certificate);
-    if (!cert || !cms_internal::NamesRecipient(cms, cert.get())) {
-      ERR_clear_error();
-      continue;
-    }
-    PkeyPtr key;
-    if (keys[i].private_key != nullptr) {
-      key = cms_internal::ParseKey(*keys[i].private_key);
-    } else if (keys[i].unwrap) {
-      // A key that no longer unwraps (its row damaged, its master key
-      // gone) does not stop another named certificate's from opening.
-      auto unwrapped = keys[i].unwrap();
-      if (!unwrapped.ok()) {
-        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
-        continue;
-      }
-      key = cms_internal::ParseKey(*unwrapped);
-    }
-    // CMS_DEBUG_DECRYPT off: a key that fails to unwrap gets a random
-    // content key, whose padding then fails (Bleichenbacher).
-    if (!key || CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(),
-                                               nullptr) != 1) {
-      ERR_clear_error();
-      continue;
-    }
-    BioPtr chain(CMS_dataInit(cms, empty));
-    if (!chain) {
-      ERR_clear_error();
-      return Malformed();
-    }
-    *which = i;
-    return chain;
+  SP_ASSIGN_OR_RETURN(*which, cms_internal::OpenWithNamedKey(
+                                  cms, keys, [cms](X509* cert, EVP_PKEY* key) {
+                                    // CMS_DEBUG_DECRYPT off: a key that fails
+                                    // to unwrap gets a random content key,
+                                    // whose padding then fails
+                                    // (Bleichenbacher).
+                                    return CMS_decrypt_set1_pkey_and_peer(
+                                               cms, key, cert, nullptr) == 1;
+                                  }));
+  if (!*which) return BioPtr();
+  BioPtr chain(CMS_dataInit(cms, empty));
+  if (!chain) {
+    ERR_clear_error();
+    return Malformed();
   }
-  SP_RETURN_IF_ERROR(unwrap_error);
-  return BioPtr();
+  return chain;
 }
 
 }  // namespace
@@ -469,7 +434,7 @@ Result<std::string> CmsSignedDataSplit(
   Reader r(in);
   SP_ASSIGN_OR_RETURN(Open ci, EnterExpect(r, nullptr, 0x30));
   SP_ASSIGN_OR_RETURN(std::string oid, Expect(r, ci, 0x06));
-  if (oid != kSignedOid) return Malformed();
+  if (oid != cms_internal::kSignedDataOid) return Malformed();
   SP_ASSIGN_OR_RETURN(Open explicit0, EnterExpect(r, &ci, 0xa0));
   SP_ASSIGN_OR_RETURN(Open sd, EnterExpect(r, &explicit0, 0x30));
   SP_ASSIGN_OR_RETURN(std::string version, Expect(r, sd, 0x02));
@@ -533,6 +498,48 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert) {
   }
   ERR_clear_error();
   return false;
+}
+
+std::string DerHeader(uint8_t tag, size_t n) {
+  std::string out(1, static_cast<char>(tag));
+  if (n < 0x80) {
+    out += static_cast<char>(n);
+    return out;
+  }
+  std::string len;
+  for (; n > 0; n >>= 8) len.insert(len.begin(), static_cast<char>(n & 0xff));
+  out += static_cast<char>(0x80 | len.size());
+  return out + len;
+}
+
+Result<std::optional<size_t>> OpenWithNamedKey(
+    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
+    const std::function<bool(X509* cert, EVP_PKEY* key)>& open) {
+  Status unwrap_error = Status::Ok();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    X509Ptr cert = ParseCert(keys[i].certificate);
+    if (!cert || !NamesRecipient(cms, cert.get())) {
+      ERR_clear_error();
+      continue;
+    }
+    PkeyPtr key;
+    if (keys[i].private_key != nullptr) {
+      key = ParseKey(*keys[i].private_key);
+    } else if (keys[i].unwrap) {
+      // A key that no longer unwraps (its row damaged, its master key
+      // gone) does not stop another named certificate's from opening.
+      auto unwrapped = keys[i].unwrap();
+      if (!unwrapped.ok()) {
+        if (unwrap_error.ok()) unwrap_error = unwrapped.status();
+        continue;
+      }
+      key = ParseKey(*unwrapped);
+    }
+    if (key && open(cert.get(), key.get())) return std::optional<size_t>(i);
+    ERR_clear_error();
+  }
+  SP_RETURN_IF_ERROR(unwrap_error);
+  return std::optional<size_t>();
 }
 
 }  // namespace sealpost::crypto::cms_internal

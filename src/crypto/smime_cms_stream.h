@@ -20,26 +20,17 @@
 #include "base/byte_source.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
+#include "crypto/smime_cms.h"
 
 namespace sealpost::crypto {
-
-// A certificate (DER) and its private key (PKCS#8), owned by the caller:
-// the key itself, or, when `private_key` is null, `unwrap` to get it,
-// called only for a certificate that one of the RecipientInfos names (a
-// user's keys are wrapped on file: only the one that opens is unwrapped).
-struct CmsKeyRef {
-  std::string_view certificate;
-  const SecretBytes* private_key = nullptr;
-  std::function<Result<SecretBytes>()> unwrap;
-};
 
 // Decrypts the EnvelopedData (AES-CBC) or AuthEnvelopedData (AES-GCM)
 // read from `in` (from where it stands) with the first of `keys` whose
 // certificate a RecipientInfo names (issuer and serial, or subject key
-// identifier; as CmsDecrypt matches its one certificate), writing the
-// content to `out` a slice at a time. Gives that key's index, or nullopt
-// when none of `keys` is a recipient (nothing is written then). A key
-// whose `unwrap` fails is passed over; its error is returned when no other
+// identifier), by the rule of CmsDecrypt over `keys`, writing the content
+// to `out` a slice at a time. Gives that key's index, or nullopt when
+// none of `keys` is a recipient (nothing is written then). A key whose
+// `unwrap` fails is passed over; its error is returned when no other
 // named key opens.
 //
 // OK only when the whole input was read, its structure closed, the

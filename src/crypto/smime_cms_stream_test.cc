@@ -6,6 +6,7 @@
 #include "crypto/cms.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
+#include "crypto/smime_cms_internal.h"
 #include "crypto/test_pki_for_testing.h"
 #include "crypto/x509.h"
 
@@ -224,6 +225,102 @@ TEST(SmimeCmsStreamTest, AnotherKeyOpensNothing) {
   r = Open(*der, failing, 100, &got);
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
   EXPECT_TRUE(got.empty());
+}
+
+// DerHeader, which Wrap and CmsStreamWriter::Signed's OCTET STRINGs share:
+// the short form below 128, else the long form's fewest octets.
+TEST(SmimeCmsStreamTest, DerHeaderEncodesEveryLengthForm) {
+  using cms_internal::DerHeader;
+  EXPECT_EQ(DerHeader(0x04, 0), std::string("\x04\x00", 2));
+  EXPECT_EQ(DerHeader(0x30, 127), "\x30\x7f");
+  EXPECT_EQ(DerHeader(0x04, 128), "\x04\x81\x80");
+  EXPECT_EQ(DerHeader(0x04, 255), "\x04\x81\xff");
+  EXPECT_EQ(DerHeader(0xa0, 256), std::string("\xa0\x82\x01\x00", 4));
+  EXPECT_EQ(DerHeader(0x04, 65535), "\x04\x82\xff\xff");
+  EXPECT_EQ(DerHeader(0x04, 65536), std::string("\x04\x83\x01\x00\x00", 5));
+  EXPECT_EQ(DerHeader(0x04, 0x1234567), "\x04\x84\x01\x23\x45\x67");
+}
+
+// The in-memory CmsDecrypt over keys chooses by the same rule as the
+// stream: only a named certificate's key is unwrapped, one that does not
+// unwrap is passed over and its error answered only when no other opens.
+// Held whole, it also passes over a named key that does not open (a GCM
+// tag that fails), which the stream, already writing, cannot.
+TEST(SmimeCmsStreamTest, WholeAndStreamedChooseTheSameKey) {
+  Keys k;
+  auto der =
+      CmsEncrypt(Content(5000), {k.eve_der, k.bob_der}, CmsCipher::kAes256Gcm);
+  auto bob_only = CmsEncrypt(Content(5000), {k.bob_der});
+  ASSERT_TRUE(der.ok() && bob_only.ok());
+  int asked = 0;
+  auto fails = [&]() -> Result<SecretBytes> {
+    ++asked;
+    return InternalError("no master key");
+  };
+  auto bob = [&]() -> Result<SecretBytes> {
+    ++asked;
+    return k.bob_key;
+  };
+  struct Case {
+    std::string_view cms;
+    std::vector<CmsKeyRef> keys;
+    StatusCode code;
+    std::optional<size_t> which;
+    int asked;
+  };
+  const std::vector<Case> cases = {
+      {*der,
+       {{k.eve_der, nullptr, fails}, {k.bob_der, nullptr, bob}},
+       StatusCode::kOk,
+       1,
+       2},
+      {*bob_only,
+       {{k.eve_der, nullptr, fails}, {k.bob_der, nullptr, bob}},
+       StatusCode::kOk,
+       1,
+       1},
+      {*bob_only,
+       {{k.eve_der, nullptr, fails}},
+       StatusCode::kOk,
+       std::nullopt,
+       0},
+      {*der,
+       {{k.eve_der, nullptr, fails}},
+       StatusCode::kInternal,
+       std::nullopt,
+       1},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    for (bool whole : {true, false}) {
+      asked = 0;
+      std::string got;
+      auto r = whole ? CmsDecrypt(c.cms, c.keys, &got)
+                     : Open(c.cms, c.keys, 100, &got);
+      ASSERT_EQ(r.status().code(), c.code) << i << whole;
+      EXPECT_EQ(asked, c.asked) << i << whole;
+      if (!r.ok()) continue;
+      EXPECT_EQ(*r, c.which) << i << whole;
+      EXPECT_EQ(got, c.which ? Content(5000) : "") << i << whole;
+    }
+  }
+  // Eve's certificate with Bob's key first: named, but its tag fails.
+  const std::vector<CmsKeyRef> wrong_first = {{k.eve_der, &k.bob_key},
+                                              {k.bob_der, &k.bob_key}};
+  std::string got;
+  auto r = CmsDecrypt(*der, wrong_first, &got);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->value_or(9), 1u);
+  EXPECT_EQ(got, Content(5000));
+  EXPECT_TRUE(IsDecryptionFailed(Open(*der, wrong_first, 100, &got).status()));
+  // What does not parse is sent to none of them, whole (streamed, it is
+  // malformed: AnotherKeyOpensNothing, GarbageIsRefused).
+  asked = 0;
+  const std::vector<CmsKeyRef> lazy_bob = {{k.bob_der, nullptr, bob}};
+  r = CmsDecrypt("junk", lazy_bob, &got);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  EXPECT_EQ(asked, 0);
 }
 
 // AuthEnvelopedData (AES-GCM): opened as read, the tag after the content

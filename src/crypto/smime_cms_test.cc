@@ -235,6 +235,21 @@ TEST_F(AliceSignsTest, ASignatureMadeOnceIsCarriedDetachedOrOpaque) {
   ASSERT_TRUE(split.ok());
   EXPECT_TRUE(CmsVerifySignature(*split, entity).verified);
   EXPECT_FALSE(CmsVerifySignature(opaque_of(entity + "x"), "").verified);
+  // Chunks of every length form (short below 128, long of one, two and
+  // three bytes) give the same content, which verifies.
+  auto w = CmsStreamWriter::Signed(*der, /*detached=*/false);
+  ASSERT_TRUE(w.ok());
+  std::string mixed;
+  const size_t sizes[] = {1, 127, 128, 255, 256, 65535, 65536};
+  for (size_t at = 0, i = 0; at < entity.size(); at += sizes[i++ % 7]) {
+    ASSERT_TRUE(
+        (*w)->Write(std::string_view(entity).substr(at, sizes[i % 7]), &mixed)
+            .ok());
+  }
+  ASSERT_TRUE((*w)->Finish(&mixed).ok());
+  CmsSignature mixed_sig = CmsVerifySignature(mixed, "");
+  ASSERT_TRUE(mixed_sig.verified) << mixed_sig.reason;
+  EXPECT_TRUE(mixed_sig.content == entity);
   EXPECT_EQ(CmsStreamWriter::Signed("junk", false).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(CmsStreamWriter::Signed(ber, false).status().code(),

@@ -87,32 +87,38 @@ Result<std::vector<std::string>> Protector::SmimeRung(
 
 namespace {
 
-// A streamed run's entity: the Content-* fields of its header section
-// (which ends in `head`), then its body read from the spool where it
-// starts; what stays outside (its other fields) in `split`.
-struct StreamedEntity {
-  smime::EntitySplit split;
-  size_t body_at = 0;
-};
-
-StreamedEntity EntityOf(std::string_view head,
-                        const std::optional<std::string>& subject) {
-  const mime::HeaderSection hs = mime::SplitHeaderSection(head);
-  const size_t body_at = head.size() - hs.body.size();
-  return {smime::SplitEntity(head.substr(0, body_at), subject, /*join=*/false),
-          body_at};
-}
-
 using Opener = std::function<Result<std::unique_ptr<ByteSource>>()>;
 
-// Opens `e` afresh, over what `open_original` opens (the spool).
-Opener EntityOpener(const StreamedEntity& e, Opener open_original) {
-  return [&e, open_original = std::move(
-                  open_original)]() -> Result<std::unique_ptr<ByteSource>> {
+// A streamed run's entity, as its S/MIME and signed copies are made of it.
+struct SpooledEntity {
+  // Opens it afresh: the Content-* fields of the run's header section,
+  // then its body read from the spool where it starts.
+  Opener open;
+  // What a copy starts with: `added` (a rule's fields), the fields that
+  // stay outside the entity, MIME-Version.
+  std::string prefix;
+};
+
+// The entity of the run whose header section ends in `head` (Subject
+// replaced by `subject` when set), over what `open_original` opens (the
+// spool, from its first byte).
+SpooledEntity SpooledEntityOf(std::string_view head,
+                              const std::optional<std::string>& subject,
+                              std::string_view added, Opener open_original) {
+  const mime::HeaderSection hs = mime::SplitHeaderSection(head);
+  const size_t body_at = head.size() - hs.body.size();
+  smime::EntitySplit split =
+      smime::SplitEntity(head.substr(0, body_at), subject, /*join=*/false);
+  SpooledEntity e;
+  e.prefix = std::string(added) + split.outer_fields + "MIME-Version: 1.0\r\n";
+  e.open = [fields = std::move(split.head), body_at,
+            open_original = std::move(
+                open_original)]() -> Result<std::unique_ptr<ByteSource>> {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message, open_original());
     return std::unique_ptr<ByteSource>(std::make_unique<smime::EntitySource>(
-        e.split.head, static_cast<int64_t>(e.body_at), std::move(message)));
+        fields, static_cast<int64_t>(body_at), std::move(message)));
   };
+  return e;
 }
 
 }  // namespace
@@ -122,14 +128,12 @@ Result<SmimeGroupPlan> Protector::StreamedSmimeGroup(
     const std::optional<std::string>& subject,
     const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
   // A streamed run's S/MIME copies are made from its spool (issue 14).
-  const StreamedEntity e = EntityOf(run.head, subject);
-  const Opener open_entity =
-      EntityOpener(e, [&] { return OpenOriginal(run, std::string()); });
-  return PlanSmimeGroupStream(
-      *options_.certificates, open_entity,
-      HeaderFields(g.added_headers) + e.split.outer_fields +
-          "MIME-Version: 1.0\r\n",
-      g.addresses, OrgSender(run), g.require_smime, signer, options);
+  const SpooledEntity e =
+      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
+                      [&] { return OpenOriginal(run, std::string()); });
+  return PlanSmimeGroupStream(*options_.certificates, e.open, e.prefix,
+                              g.addresses, OrgSender(run), g.require_smime,
+                              signer, options);
 }
 
 Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
@@ -149,19 +153,17 @@ Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
   // Signed from the spool as the queue reads it (issue 14): read once
   // here to decide clear or opaque, as SignEntity decides, then once more
   // as the queue reads the copy.
-  const StreamedEntity e = EntityOf(run.head, subject);
-  const Opener open_entity =
-      EntityOpener(e, [&] { return OpenOriginal(run, std::string()); });
-  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
+  const SpooledEntity e =
+      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
+                      [&] { return OpenOriginal(run, std::string()); });
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, e.open());
   SP_ASSIGN_OR_RETURN(smime::SigningForm form,
                       smime::SigningFormOf(*entity, options));
   SP_RETURN_IF_ERROR(entity->Restart());
   SP_ASSIGN_OR_RETURN(
       msg.content_source,
-      smime::SignedEntityStream(
-          std::move(entity), *signer, form.boundary, form.clear, options,
-          HeaderFields(g.added_headers) + e.split.outer_fields +
-              "MIME-Version: 1.0\r\n"));
+      smime::SignedEntityStream(std::move(entity), *signer, form.boundary,
+                                form.clear, options, e.prefix));
   msg.content_size = queue::IncomingMessage::kUnknownSize;
   return true;
 }

@@ -139,6 +139,13 @@ TEST_F(SmimeSettingsTest, SpooledMailIsSignedAndEncryptedFromItsSpool) {
   EXPECT_TRUE(out->messages[0].treatment.starts_with("smime-signed-encrypted"))
       << out->messages[0].treatment;
   EXPECT_EQ(staged[0].find("secret-7c1d"), std::string::npos);
+  // The original's outer fields and MIME-Version in front; the entity's
+  // own field inside only.
+  const std::string outer = staged[0].substr(0, staged[0].find("\r\n\r\n"));
+  EXPECT_TRUE(outer.starts_with("From: alice@example.com\r\n")) << outer;
+  EXPECT_NE(outer.find("\r\nTo: bob@partner.test\r\n"), std::string::npos);
+  EXPECT_NE(outer.find("\r\nMIME-Version: 1.0\r\n"), std::string::npos);
+  EXPECT_EQ(outer.find("text/plain"), std::string::npos);
   pki_.Write("spooled.eml", staged[0]);
   ASSERT_TRUE(pki_.Run(
       "openssl cms -verify -in spooled.eml -CAfile ca.pem -out enc.eml"));

@@ -127,25 +127,23 @@ Result<SmimeGroupPlan> PlanSmimeGroupStream(
   SP_ASSIGN_OR_RETURN(std::vector<Target> targets,
                       TargetsOf(certs, addresses, sender, leave));
   if (targets.empty()) return plan;
-  // One boundary, one reading of the entity to decide how it is signed and
-  // one to sign it: every copy carries that one signature, as SignEntity's
-  // for PlanSmimeGroup.
-  smime::SigningForm form;
-  std::string signature;
+  // One boundary and one reading of the entity, which signs it and decides
+  // how it is signed (smime::PresignEntity): every copy carries that one
+  // signature, as SignEntity's for PlanSmimeGroup.
+  smime::PresignedEntity signed_once;
   if (signer != nullptr) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
-    SP_ASSIGN_OR_RETURN(form, smime::SigningFormOf(*entity, options));
     SP_ASSIGN_OR_RETURN(
-        signature,
-        crypto::CmsSignStream(*entity, signer->der, signer->private_key,
-                              signer->chain, options.sign));
+        signed_once, smime::PresignEntity(*entity, *signer,
+                                          smime::NewSignedBoundary(), options));
   }
   for (Target& t : targets) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, open_entity());
     if (signer != nullptr) {
       SP_ASSIGN_OR_RETURN(entity, smime::PresignedEntityStream(
-                                      std::move(entity), signature,
-                                      form.boundary, form.clear, options));
+                                      std::move(entity), signed_once.signature,
+                                      signed_once.form.boundary,
+                                      signed_once.form.clear, options));
     }
     auto mail = smime::EncryptedMailStream(
         std::move(entity), t.recipients, signer, options, std::string(prefix));

@@ -64,13 +64,13 @@ Result<SmimeGroupPlan> PlanSmimeGroup(
 // each copy's `source` makes its S/MIME message as the queue reads it
 // into its body file: nothing whole in memory. `prefix` goes in front (a
 // rule's added fields, the outer fields, MIME-Version). Only signing
-// reads the entity here: once to decide between clear and opaque, once to
-// sign it (crypto::CmsSignStream), and every copy carries that one
-// signature (crypto::CmsStreamWriter::Signed), as PlanSmimeGroup's copies
-// carry SignEntity's. A signer key that does not parse fails the plan, as
-// in PlanSmimeGroup; a recipient certificate that does not parse leaves
-// its recipient as PlanSmimeGroup does; a failure while the copy is read
-// fails its staging (the message is refused with 4xx, nothing
+// reads the entity here, once (smime::PresignEntity: signed with
+// crypto::CmsSignStream, clear or opaque decided on the same bytes), and
+// every copy carries that one signature (crypto::CmsStreamWriter::Signed),
+// as PlanSmimeGroup's copies carry SignEntity's. A signer key that does not
+// parse fails the plan, as in PlanSmimeGroup; a recipient certificate that does
+// not parse leaves its recipient as PlanSmimeGroup does; a failure while the
+// copy is read fails its staging (the message is refused with 4xx, nothing
 // half-written kept).
 Result<SmimeGroupPlan> PlanSmimeGroupStream(
     smime::CertificateDirectory& certs,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/string_source.h"
 #include "crypto/password.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
@@ -75,6 +76,70 @@ TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
       << actions;
   EXPECT_NE(actions.find("smime.fallback:old@partner.test"), std::string::npos)
       << actions;
+}
+
+// `bytes` read `slice` at a time, every byte read added to *read.
+class CountingSource final : public ByteSource {
+ public:
+  CountingSource(std::string_view bytes, size_t* read)
+      : in_(bytes, 64 << 10), read_(read) {}
+  Status Restart() override { return in_.Restart(); }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
+    *read_ += n;
+    return n;
+  }
+
+ private:
+  StringSource in_;
+  size_t* read_;
+};
+
+// A spooled group's signed entity is read once before any copy is made
+// (signed and its clear or opaque form decided on the same bytes), then
+// once per copy as it is staged; the form is the one SignEntity chooses.
+TEST_F(SmimeLadderTest, ASpooledGroupReadsTheEntityOnceToSign) {
+  auto signer = gw_.certs->SigningIdentityFor("alice@example.com");
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  std::string body;
+  while (body.size() < (1 << 20)) body += "secret-7c1d line\r\n";
+  for (bool eight_bit : {false, true}) {
+    for (bool clear_sign : {true, false}) {
+      SCOPED_TRACE(std::to_string(eight_bit) + std::to_string(clear_sign));
+      const std::string entity = "Content-Type: text/plain\r\n\r\n" + body +
+                                 (eight_bit ? "gr\xc3\xbc\xc3\x9f\r\n" : "");
+      size_t read = 0;
+      auto open = [&]() -> Result<std::unique_ptr<ByteSource>> {
+        return std::unique_ptr<ByteSource>(
+            std::make_unique<CountingSource>(entity, &read));
+      };
+      smime::SmimeOptions options;
+      options.clear_sign = clear_sign;
+      auto plan = PlanSmimeGroupStream(
+          *gw_.certs, open, "MIME-Version: 1.0\r\n", {"bob@partner.test"},
+          "alice@example.com", false, &*signer, options);
+      ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+      ASSERT_EQ(plan->copies.size(), 1u);
+      EXPECT_EQ(read, entity.size());  // was twice: form, then signature
+      std::string mail;
+      for (;;) {
+        auto n = plan->copies[0].source->Read(1 << 16, &mail);
+        ASSERT_TRUE(n.ok()) << n.status().ToString();
+        if (*n == 0) break;
+      }
+      EXPECT_EQ(read, 2 * entity.size());
+      // Alice's certificate is a recipient too: the form inside is
+      // SignEntity's.
+      auto opened =
+          gw_.certs->DecryptFor("alice@example.com", testing::SmimeDer(mail));
+      ASSERT_TRUE(opened.ok() && opened->has_value());
+      const std::string& inner = (*opened)->content;
+      const bool clear = clear_sign && !eight_bit;
+      EXPECT_EQ(inner.starts_with("Content-Type: multipart/signed"), clear)
+          << inner.substr(0, 200);
+      EXPECT_EQ(inner.find("signed-data") != std::string::npos, !clear);
+    }
+  }
 }
 
 TEST_F(SmimeLadderTest, RequireSmimeRefusesInsteadOfThePortal) {

@@ -379,38 +379,39 @@ Result<SecretBytes> KeyToTry(const CertificateDirectory& directory,
   return key;
 }
 
+// The keys DecryptFor and DecryptStreamFor try for `address`, in the order
+// of `records` (which they point into): crypto's CmsDecrypt and
+// CmsDecryptStream unwrap (KeyToTry) only those a RecipientInfo names.
+struct KeysToTry {
+  std::vector<const store::SmimeCertRecord*> records;
+  std::vector<crypto::CmsKeyRef> refs;
+};
+KeysToTry KeysFor(const CertificateDirectory& directory,
+                  const std::vector<store::SmimeCertRecord>& records,
+                  std::string_view address) {
+  KeysToTry keys;
+  for (const auto& r : records) {
+    if (!OpensFor(r, address)) continue;
+    keys.records.push_back(&r);
+    keys.refs.push_back(
+        {r.der, nullptr, [&directory, &r] { return KeyToTry(directory, r); }});
+  }
+  return keys;
+}
+
 }  // namespace
 
 Result<std::optional<Decrypted>> CertificateDirectory::DecryptFor(
     std::string_view address, std::string_view der) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  // Only the keys of certificates a RecipientInfo names are unwrapped and
-  // tried, as DecryptStreamFor does.
-  std::vector<const store::SmimeCertRecord*> usable;
-  std::vector<std::string_view> ders;
-  for (const auto& r : records) {
-    if (!OpensFor(r, address)) continue;
-    usable.push_back(&r);
-    ders.push_back(r.der);
-  }
-  const std::vector<bool> named = crypto::CmsNamedRecipients(der, ders);
-  Status unwrap_error = Status::Ok();
-  for (size_t i = 0; i < usable.size(); ++i) {
-    if (!named[i]) continue;
-    const store::SmimeCertRecord& r = *usable[i];
-    auto key = KeyToTry(*this, r);
-    if (!key.ok()) {
-      if (unwrap_error.ok()) unwrap_error = key.status();
-      continue;
-    }
-    auto content = crypto::CmsDecrypt(der, r.der, *key);
-    if (content.ok()) {
-      return std::optional<Decrypted>(Decrypted{r.id, std::move(*content)});
-    }
-  }
-  SP_RETURN_IF_ERROR(unwrap_error);
-  return std::optional<Decrypted>();
+  const KeysToTry keys = KeysFor(*this, records, address);
+  std::string content;
+  SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
+                      crypto::CmsDecrypt(der, keys.refs, &content));
+  if (!which) return std::optional<Decrypted>();
+  return std::optional<Decrypted>(
+      Decrypted{keys.records[*which]->id, std::move(content)});
 }
 
 Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
@@ -418,20 +419,11 @@ Result<std::optional<std::string>> CertificateDirectory::DecryptStreamFor(
     const std::function<Status(std::string_view)>& out) {
   SP_ASSIGN_OR_RETURN(auto records,
                       store_.ListSmimeCerts("user", AsciiLower(address)));
-  // The keys DecryptFor would try, in its order: the head of the
-  // EnvelopedData says which certificate is a recipient, and only that
-  // one's key is unwrapped.
-  std::vector<const store::SmimeCertRecord*> usable;
-  std::vector<crypto::CmsKeyRef> refs;
-  for (const auto& r : records) {
-    if (!OpensFor(r, address)) continue;
-    usable.push_back(&r);
-    refs.push_back({r.der, nullptr, [this, &r] { return KeyToTry(*this, r); }});
-  }
+  const KeysToTry keys = KeysFor(*this, records, address);
   SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
-                      crypto::CmsDecryptStream(cms, refs, out));
+                      crypto::CmsDecryptStream(cms, keys.refs, out));
   if (!which) return std::optional<std::string>();
-  return std::optional<std::string>(usable[*which]->id);
+  return std::optional<std::string>(keys.records[*which]->id);
 }
 
 Result<bool> CertificateDirectory::Harvest(std::string_view der) {

@@ -82,6 +82,75 @@ class LayerSource final : public ByteSource {
 
 }  // namespace
 
+namespace {
+
+// ClearSignable's question asked of bytes as they are given, however they
+// are cut: 7-bit clean (SevenBitCheck) and without `boundary`, a boundary
+// across two slices found too.
+class ClearSignCheck {
+ public:
+  explicit ClearSignCheck(std::string_view boundary) : boundary_(boundary) {}
+
+  void Add(std::string_view bytes) {
+    if (!clean_ || bytes.empty()) return;
+    seven_bit_.Add(bytes);
+    clean_ = seven_bit_.clean_so_far();
+    if (!clean_ || boundary_.empty()) return;
+    // The end of the bytes before (less than a boundary) with the start of
+    // these, then these.
+    const size_t keep = boundary_.size() - 1;
+    std::string seam = tail_;
+    seam.append(bytes.substr(0, std::min(bytes.size(), keep)));
+    if (seam.find(boundary_) != std::string::npos ||
+        bytes.find(boundary_) != std::string::npos) {
+      clean_ = false;
+      return;
+    }
+    if (bytes.size() >= keep) {
+      tail_.assign(bytes.substr(bytes.size() - keep));
+    } else {
+      tail_.append(bytes);
+      tail_.erase(0, tail_.size() > keep ? tail_.size() - keep : 0);
+    }
+  }
+  // Whether it may be clear-signed, once every byte was added.
+  bool Finish() const { return clean_ && seven_bit_.Finish(); }
+  bool clean_so_far() const { return clean_; }
+  // Forgets what was added (the bytes are given again from the first).
+  void Reset() { *this = ClearSignCheck(boundary_); }
+
+ private:
+  std::string_view boundary_;
+  SevenBitCheck seven_bit_;
+  std::string tail_;  // the last bytes added, fewer than a boundary
+  bool clean_ = true;
+};
+
+// `in` as it is read, each byte given to `check` too (from the first again
+// after Restart).
+class CheckedSource final : public ByteSource {
+ public:
+  CheckedSource(ByteSource& in, ClearSignCheck* check)
+      : in_(in), check_(check) {}
+
+  Status Restart() override {
+    check_->Reset();
+    return in_.Restart();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    const size_t before = out->size();
+    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
+    check_->Add(std::string_view(*out).substr(before, n));
+    return n;
+  }
+
+ private:
+  ByteSource& in_;
+  ClearSignCheck* check_;
+};
+
+}  // namespace
+
 Result<SigningForm> SigningFormOf(ByteSource& entity,
                                   const SmimeOptions& options) {
   SigningForm form{NewSignedBoundary()};
@@ -94,24 +163,35 @@ Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
                            const SmimeOptions& options) {
   if (!options.clear_sign) return false;
   SP_RETURN_IF_ERROR(entity.Restart());
-  SevenBitCheck check;
-  // Each slice is searched with the end of the one before in front, so
-  // that a boundary across two slices is found.
-  std::string window;
+  ClearSignCheck check(boundary);
+  std::string slice;
   for (;;) {
-    const size_t keep =
-        std::min(window.size(), boundary.empty() ? 0 : boundary.size() - 1);
-    window.erase(0, window.size() - keep);
-    const size_t kept = window.size();
-    SP_ASSIGN_OR_RETURN(size_t n, entity.Read(kSlice, &window));
+    slice.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, entity.Read(kSlice, &slice));
     if (n == 0) break;
-    check.Add(std::string_view(window).substr(kept));
+    check.Add(slice);
     if (!check.clean_so_far()) return false;
-    if (!boundary.empty() && window.find(boundary) != std::string::npos) {
-      return false;
-    }
   }
   return check.Finish();
+}
+
+Result<PresignedEntity> PresignEntity(ByteSource& entity,
+                                      const SigningIdentity& signer,
+                                      std::string boundary,
+                                      const SmimeOptions& options) {
+  PresignedEntity p;
+  p.form.boundary = std::move(boundary);
+  ClearSignCheck check(p.form.boundary);
+  // Read once, by the signer; the check sees the same bytes (OWAClearSign
+  // off: none is needed, as ClearSignable reads nothing then).
+  CheckedSource checked(entity, &check);
+  ByteSource& read =
+      options.clear_sign ? static_cast<ByteSource&>(checked) : entity;
+  SP_ASSIGN_OR_RETURN(
+      p.signature, crypto::CmsSignStream(read, signer.der, signer.private_key,
+                                         signer.chain, options.sign));
+  p.form.clear = options.clear_sign && check.Finish();
+  return p;
 }
 
 namespace {

@@ -47,6 +47,21 @@ struct SigningForm {
 Result<SigningForm> SigningFormOf(ByteSource& entity,
                                   const SmimeOptions& options);
 
+// SigningFormOf (under `boundary`, a new one: NewSignedBoundary) and
+// crypto::CmsSignStream by `signer` of what `entity` gives from its first
+// byte, in ONE reading of it: the form is decided on the bytes as the
+// signer reads them. The detached signature does not depend on the form
+// (PresignedEntityStream carries it clear or, opaque, with the content
+// inserted). A failure of `entity` is returned as it is.
+struct PresignedEntity {
+  SigningForm form;
+  std::string signature;  // a detached DER SignedData
+};
+Result<PresignedEntity> PresignEntity(ByteSource& entity,
+                                      const SigningIdentity& signer,
+                                      std::string boundary,
+                                      const SmimeOptions& options);
+
 // SignEntity of what `entity` gives (read once, from where it is), with
 // `prefix` in front (the outer fields, MIME-Version and a rule's added
 // fields of the outermost layer; "" for a layer inside another): with

@@ -53,6 +53,23 @@ TEST(ClearSignableTest, ReadsAcrossSlices) {
   EXPECT_FALSE(*ClearSignable(clean, "=_b2", options));
 }
 
+// `bytes` read `slice` bytes at a time, every byte read added to *read.
+class CountingSource final : public ByteSource {
+ public:
+  CountingSource(std::string_view bytes, size_t slice, size_t* read)
+      : in_(bytes, slice), read_(read) {}
+  Status Restart() override { return in_.Restart(); }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
+    *read_ += n;
+    return n;
+  }
+
+ private:
+  StringSource in_;
+  size_t* read_;
+};
+
 class StreamedMailTest : public testing::DirectoryTest {
  protected:
   void SetUp() override {
@@ -88,6 +105,47 @@ class StreamedMailTest : public testing::DirectoryTest {
     return made;
   }
 };
+
+// PresignEntity reads the entity once and answers as ClearSignable and
+// CmsSignStream do: a boundary found wherever it is cut by the slices, an
+// 8-bit byte or OWAClearSign off make it opaque; the signature verifies
+// over the entity whatever the form.
+TEST_F(StreamedMailTest, PresignEntityReadsOnceAndDecidesAsClearSignable) {
+  auto signer = certs_->SigningIdentityFor("alice@example.com");
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  const std::string boundary = "=_sp_signed_0123456789";
+  const size_t slice = 4096;
+  std::string clean = "Content-Type: text/plain\r\n\r\n";
+  while (clean.size() < 3 * slice) clean += std::string(900, 'a') + "\r\n";
+  std::vector<std::pair<std::string, bool>> cases = {{clean, true}};
+  // The boundary across the first seam, cut after each of its bytes.
+  for (size_t k = 1; k < boundary.size(); ++k) {
+    std::string e = clean;
+    e.replace(slice - k, boundary.size(), boundary);
+    cases.push_back({e, false});
+  }
+  cases.push_back({clean + "\xe9\r\n", false});
+  cases.push_back({clean + "a\r", false});
+  for (bool clear_sign : {true, false}) {
+    SmimeOptions options;
+    options.clear_sign = clear_sign;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const auto& [entity, clear] = cases[i];
+      size_t read = 0;
+      CountingSource source(entity, slice, &read);
+      auto p = PresignEntity(source, *signer, boundary, options);
+      ASSERT_TRUE(p.ok()) << p.status().ToString();
+      EXPECT_EQ(read, entity.size()) << i;
+      EXPECT_EQ(p->form.boundary, boundary);
+      EXPECT_EQ(p->form.clear, clear && clear_sign) << i << clear_sign;
+      StringSource again(entity, slice);
+      EXPECT_EQ(*ClearSignable(again, boundary, options), p->form.clear) << i;
+      crypto::CmsSignature sig =
+          crypto::CmsVerifySignature(p->signature, entity);
+      EXPECT_TRUE(sig.verified) << i << sig.reason;
+    }
+  }
+}
 
 // Signed, encrypted (and signed again with triple wrap) a slice at a time:
 // our reader opens it to ProtectMail's message, every signature verified;
