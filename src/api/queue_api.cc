@@ -4,6 +4,7 @@
 
 #include "api/util.h"
 #include "base/files.h"
+#include "base/strings.h"
 #include "queue/queue.h"
 
 namespace sealpost::api {
@@ -31,7 +32,7 @@ json::object MessageJson(const store::QueuedMessage& m) {
 Result<std::string> NormalizeDomain(std::string_view d) {
   std::string out;
   for (char c : d) {
-    char l = static_cast<char>(std::tolower(c));
+    char l = AsciiLowerByte(c);
     if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' ||
           l == '.')) {
       return InvalidArgumentError("'" + std::string(d) +

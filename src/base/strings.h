@@ -10,13 +10,34 @@
 
 namespace sealpost {
 
+// `c` in lower case when it is an ASCII capital letter, else `c`: bytes of
+// 0x80 and above (UTF-8, Latin-1) are never folded, whatever the locale.
+constexpr char AsciiLowerByte(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // ASCII lower case (addresses, domains, names compared without case).
 inline std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = AsciiLowerByte(c);
   return out;
+}
+
+// Whether `a` and `b` are the same but for the case of ASCII letters
+// (protocol verbs and keywords, field and parameter names, right names).
+constexpr bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLowerByte(a[i]) != AsciiLowerByte(b[i])) return false;
+  }
+  return true;
+}
+
+// Whether `s` begins with `prefix`, ASCII letters compared without case.
+constexpr bool StartsWithIgnoringAsciiCase(std::string_view s,
+                                           std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         EqualsIgnoringAsciiCase(s.substr(0, prefix.size()), prefix);
 }
 
 // Whether `haystack` holds `lower_needle` (given in lower case) anywhere,
@@ -25,7 +46,7 @@ inline bool ContainsIgnoringAsciiCase(std::string_view haystack,
                                       std::string_view lower_needle) {
   return std::search(haystack.begin(), haystack.end(), lower_needle.begin(),
                      lower_needle.end(), [](char a, char b) {
-                       return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+                       return AsciiLowerByte(a) == b;
                      }) != haystack.end();
 }
 

@@ -485,21 +485,29 @@ Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
     ERR_clear_error();
     return std::optional<size_t>();
   }
-  return cms_internal::OpenWithNamedKey(
-      cms.get(), keys, [&](X509* cert, EVP_PKEY* key) {
-        // A fresh sink per key: one that failed (its padding, its GCM tag)
-        // may have written some of what it decrypted.
-        BioPtr out(BIO_new(BIO_s_mem()));
-        // CMS_DEBUG_DECRYPT off: a wrong key gets a random content key,
-        // not an error that tells which recipient info failed
-        // (Bleichenbacher).
-        if (!out || CMS_decrypt(cms.get(), key, cert, nullptr, out.get(),
-                                CMS_BINARY) != 1) {
-          return false;
-        }
-        *content = ReadAll(out.get());
-        return true;
-      });
+  // The key is chosen as the streamed open chooses it (CmsDecryptStream's
+  // CipherFor): the first named key OpenSSL takes for its RecipientInfo.
+  // CMS_DEBUG_DECRYPT off, an RSA key that does not unwrap the content key
+  // is taken too, with a random content key (Bleichenbacher), so the
+  // content not opening is the answer, DecryptionFailed, and not a reason
+  // to try the next key: both opens answer alike for every message.
+  SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
+                      cms_internal::OpenWithNamedKey(
+                          cms.get(), keys, [&cms](X509* cert, EVP_PKEY* key) {
+                            return CMS_decrypt_set1_pkey_and_peer(
+                                       cms.get(), key, cert, nullptr) == 1;
+                          }));
+  if (!which) return which;
+  BioPtr out(BIO_new(BIO_s_mem()));
+  if (!out) return InternalError("out of memory");
+  // Key and certificate null: the content key set above opens the content.
+  if (CMS_decrypt(cms.get(), nullptr, nullptr, nullptr, out.get(),
+                  CMS_BINARY) != 1) {
+    ERR_clear_error();
+    return DecryptionFailedError();
+  }
+  *content = ReadAll(out.get());
+  return which;
 }
 
 Result<std::string> CmsDecrypt(std::string_view der,

@@ -167,11 +167,13 @@ struct CmsKeyRef {
 // The content of a DER EnvelopedData or AuthEnvelopedData `der` (parsed
 // once), into *content, opened with the first of `keys` whose certificate
 // a RecipientInfo names (issuer and serial, or subject key identifier) and
-// whose key opens it: that key's index. Only a named certificate's key is
-// parsed (unwrapped first when it comes wrapped); one that does not unwrap
-// is passed over, its error returned when no other key opens. nullopt
-// when none opens it, or `der` does not parse. CmsDecryptStream
-// (smime_cms_stream.h) chooses its key by the same rule.
+// whose key OpenSSL takes for it: that key's index. Only a named
+// certificate's key is parsed (unwrapped first when it comes wrapped); one
+// that does not unwrap is passed over, its error returned when no other
+// key is taken. nullopt when none is, or `der` does not parse;
+// DecryptionFailedError when the content does not open with the key taken
+// (the next key is not tried). CmsDecryptStream (smime_cms_stream.h)
+// chooses its key by the same rule and answers alike.
 Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
                                          std::span<const CmsKeyRef> keys,
                                          std::string* content);

@@ -531,6 +531,7 @@ Result<std::optional<size_t>> OpenWithNamedKey(
       auto unwrapped = keys[i].unwrap();
       if (!unwrapped.ok()) {
         if (unwrap_error.ok()) unwrap_error = unwrapped.status();
+        ERR_clear_error();
         continue;
       }
       key = ParseKey(*unwrapped);

@@ -61,6 +61,24 @@ class LicenseServiceTest : public ::testing::Test {
     return opened.ok() ? opened->message : "";
   }
 
+  // The IRM settings saved with AzureRMSLicensingEnabled `enabled`.
+  void SetLicensing(bool enabled) {
+    IrmConfig irm;
+    ASSERT_TRUE(
+        irm.Set("AzureRMSLicensingEnabled", enabled ? "True" : "False").ok());
+    ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  }
+  // `p`'s stored grants replaced by those of a message sent to carol alone.
+  void GrantOnlyCarol(const ProtectResult& p) {
+    ProtectResult other = Protect("Encrypt", {"carol@example.com"});
+    auto record = org_.store.GetProtectedMessage(p.message_id);
+    auto carols = org_.store.GetProtectedMessage(other.message_id);
+    ASSERT_TRUE(record.ok() && record->has_value());
+    ASSERT_TRUE(carols.ok() && carols->has_value());
+    (*record)->grants_json = (*carols)->grants_json;
+    ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  }
+
   FakeClock clock_{1'800'000'000};
   testing::TestOrg org_{clock_, "license"};
 };
@@ -155,9 +173,7 @@ TEST_F(LicenseServiceTest, RetentionExpiresMessagesWithoutAnExpiry) {
 
 TEST_F(LicenseServiceTest, MasterSwitchOff) {
   ProtectResult p = Protect("Encrypt");
-  IrmConfig irm;
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(false));
   EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
                 .status()
                 .message(),
@@ -183,25 +199,15 @@ TEST_F(LicenseServiceTest, MasterSwitchOff) {
 TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
   ProtectResult p = Protect("Encrypt");
   ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
-  IrmConfig irm;
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "False").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(false));
   EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
                 .status()
                 .message(),
             "rights management is disabled");
-  ASSERT_TRUE(irm.Set("AzureRMSLicensingEnabled", "True").ok());
-  ASSERT_TRUE(org_.licenses.SaveIrm(irm).ok());
+  ASSERT_NO_FATAL_FAILURE(SetLicensing(true));
   ASSERT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
 
-  // The message's grants replaced by those of one sent to carol alone.
-  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
-  auto record = org_.store.GetProtectedMessage(p.message_id);
-  auto carols = org_.store.GetProtectedMessage(other.message_id);
-  ASSERT_TRUE(record.ok() && record->has_value());
-  ASSERT_TRUE(carols.ok() && carols->has_value());
-  (*record)->grants_json = (*carols)->grants_json;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
   auto bob = org_.licenses.Acquire("bob@example.com", p.container, "t");
   EXPECT_EQ(bob.status().message(), "not a recipient");
   EXPECT_TRUE(
@@ -224,14 +230,7 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
           .ok());
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
 
-  // The message's grants replaced by those of one sent to carol alone.
-  ProtectResult other = Protect("Encrypt", {"carol@example.com"});
-  auto record = org_.store.GetProtectedMessage(p.message_id);
-  auto carols = org_.store.GetProtectedMessage(other.message_id);
-  ASSERT_TRUE(record.ok() && record->has_value());
-  ASSERT_TRUE(carols.ok() && carols->has_value());
-  (*record)->grants_json = (*carols)->grants_json;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
   auto bob =
       org_.licenses.TransportDecrypt(p.container, "r2", {"bob@example.com"});
   EXPECT_EQ(bob.status().code(), StatusCode::kPermissionDenied);

@@ -12,6 +12,19 @@
 
 namespace sealpost::testing {
 
+// Header fields that use every field the reading view shows: an encoded
+// display name in mixed case, a group, a folded encoded Subject, Date,
+// Message-ID and a folded References with junk (each line ending in CRLF).
+inline constexpr std::string_view kRichHeaderFields =
+    "From: =?UTF-8?Q?Ren=C3=A9e?= Dupont <Renee@Example.COM>\r\n"
+    "To: Bob <bob@example.org>, carol@example.net\r\n"
+    "Cc: Team: dave@example.org, erin@example.org;\r\n"
+    "Reply-To: replies@example.com\r\n"
+    "Subject: =?UTF-8?B?w6l0w6k=?=\r\n  plans\r\n"
+    "Date: Mon, 01 Jan 2024 12:00:00 +0100\r\n"
+    "Message-ID: <abc.123@example.com>\r\n"
+    "References: <a@x>\r\n <b@y> junk\r\n";
+
 // A mail of one part: "Subject: x", MIME-Version, then `content_type` and
 // `transfer_encoding` as header fields (each left out where empty), a blank
 // line and `body`.

@@ -55,12 +55,18 @@ namespace {
 using internal::CleanLine;
 using internal::CollectMailboxes;
 
-std::string RawHeader(GMimeMessage* msg, const char* name) {
+// The first `name` field's value as it stands in the message ("" when
+// there is none).
+std::string_view RawValue(GMimeMessage* msg, const char* name) {
   GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
   GMimeHeader* h = g_mime_header_list_get_header(list, name);
   if (h == nullptr) return {};
   const char* raw = g_mime_header_get_raw_value(h);
-  return raw ? CleanLine(raw) : std::string();
+  return raw ? std::string_view(raw) : std::string_view();
+}
+
+std::string RawHeader(GMimeMessage* msg, const char* name) {
+  return CleanLine(RawValue(msg, name));
 }
 
 }  // namespace
@@ -96,8 +102,7 @@ void internal::CollectMailboxes(InternetAddressList* list, int depth,
   }
 }
 
-void internal::SetFrom(InternetAddressList* list, std::string_view raw,
-                       MessageView* v) {
+bool internal::SetFrom(InternetAddressList* list, MessageView* v) {
   std::vector<std::string> from;
   std::vector<std::string> from_addresses;
   CollectMailboxes(list, 0, &from, &from_addresses);
@@ -105,14 +110,16 @@ void internal::SetFrom(InternetAddressList* list, std::string_view raw,
     if (!v->from.empty()) v->from += ", ";
     v->from += f;
   }
-  if (v->from.empty()) {
-    // No mailbox GMime could make out: show the header text as it is.
-    std::string clean = CleanLine(raw);
-    char* decoded = g_mime_utils_header_decode_text(nullptr, clean.c_str());
-    v->from = CleanLine(decoded ? decoded : clean.c_str());
-    g_free(decoded);
-  }
   if (!from_addresses.empty()) v->from_address = from_addresses.front();
+  return !v->from.empty();
+}
+
+std::string internal::FromText(std::string_view raw) {
+  std::string clean = CleanLine(raw);
+  char* decoded = g_mime_utils_header_decode_text(nullptr, clean.c_str());
+  std::string out = CleanLine(decoded ? decoded : clean.c_str());
+  g_free(decoded);
+  return out;
 }
 
 std::string internal::JoinReferences(std::string_view raw) {
@@ -495,7 +502,10 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
 
   MessageView v;
   if (const char* s = g_mime_message_get_subject(msg)) v.subject = CleanLine(s);
-  internal::SetFrom(g_mime_message_get_from(msg), RawHeader(msg, "From"), &v);
+  if (!internal::SetFrom(g_mime_message_get_from(msg), &v)) {
+    // No mailbox GMime could make out: show the header text as it is.
+    v.from = internal::FromText(RawValue(msg, "From"));
+  }
   CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), 0,
                    &v.to, &v.to_addresses);
   CollectMailboxes(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC), 0,
@@ -513,7 +523,7 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
     std::string clean = CleanLine(id);
     if (!clean.empty()) v.message_id = "<" + clean + ">";
   }
-  v.references = internal::JoinReferences(RawHeader(msg, "References"));
+  v.references = internal::JoinReferences(RawValue(msg, "References"));
 
   bool crlf = UsesCrlf(message);
   std::vector<Leaf> leaves = Leaves(msg);

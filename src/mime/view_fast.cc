@@ -51,13 +51,9 @@ Field Classify(std::string_view name) {
       {"content-language", kOther},
   };
   for (const auto& [n, f] : kNames) {
-    if (n.size() == name.size() &&
-        g_ascii_strncasecmp(n.data(), name.data(), n.size()) == 0) {
-      return f;
-    }
+    if (EqualsIgnoringAsciiCase(n, name)) return f;
   }
-  if (name.size() >= 8 &&
-      g_ascii_strncasecmp(name.data(), "content-", 8) == 0) {
+  if (StartsWithIgnoringAsciiCase(name, "content-")) {
     return kUnsure;  // Content-Length, Content-Base, ...: GMime's business
   }
   return kOther;
@@ -77,6 +73,21 @@ bool IsFieldNameChar(char c) {
   return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
 }
 
+// The line of `m` that begins at `pos`, without its LF or CRLF.
+struct Line {
+  std::string_view text;
+  size_t next;  // where the line after it begins (m.size() at the end)
+  bool ended;   // whether a LF ends it (else the message does)
+};
+Line LineAt(std::string_view m, size_t pos) {
+  size_t nl = m.find('\n', pos);
+  Line line{m.substr(pos, nl == std::string_view::npos ? m.npos : nl - pos),
+            nl == std::string_view::npos ? m.size() : nl + 1,
+            nl != std::string_view::npos};
+  if (line.text.ends_with('\r')) line.text.remove_suffix(1);
+  return line;
+}
+
 // Splits `m` into its header fields and body; false when anything is
 // unusual: a line that is not a field or a fold, a fold of only white
 // space, a bare CR in the header section, a read field given twice, a
@@ -89,14 +100,10 @@ bool SplitMessage(std::string_view m, Split& out) {
       out.body = {};
       return count > 0;
     }
-    size_t nl = m.find('\n', pos);
-    size_t next = nl == std::string_view::npos ? m.size() : nl + 1;
-    std::string_view line = m.substr(pos, next - pos);
-    if (line.ends_with('\n')) line.remove_suffix(1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
+    const auto [line, next, ended] = LineAt(m, pos);
     if (line.find('\r') != std::string_view::npos) return false;
     if (line.empty()) {
-      if (nl == std::string_view::npos) return false;  // a lone CR at the end
+      if (!ended) return false;  // a lone CR at the end
       out.body = m.substr(next);
       return count > 0;
     }
@@ -111,17 +118,13 @@ bool SplitMessage(std::string_view m, Split& out) {
     pos = next;
     // Folded lines: each starts with white space and has more than that.
     while (pos < m.size() && (m[pos] == ' ' || m[pos] == '\t')) {
-      nl = m.find('\n', pos);
-      next = nl == std::string_view::npos ? m.size() : nl + 1;
-      std::string_view fold = m.substr(pos, next - pos);
-      if (fold.ends_with('\n')) fold.remove_suffix(1);
-      if (fold.ends_with('\r')) fold.remove_suffix(1);
-      if (fold.find('\r') != std::string_view::npos ||
-          fold.find_first_not_of(" \t") == std::string_view::npos) {
+      const Line fold = LineAt(m, pos);
+      if (fold.text.find('\r') != std::string_view::npos ||
+          fold.text.find_first_not_of(" \t") == std::string_view::npos) {
         return false;
       }
-      value_end = pos + fold.size();
-      pos = next;
+      value_end = pos + fold.text.size();
+      pos = fold.next;
     }
     ++count;
     Field f = Classify(name);
@@ -134,10 +137,7 @@ bool SplitMessage(std::string_view m, Split& out) {
 
 // `s` starts with `word` (any case) followed by its end, ';' or white space.
 bool StartsWithWord(std::string_view s, std::string_view word) {
-  if (s.size() < word.size() ||
-      g_ascii_strncasecmp(s.data(), word.data(), word.size()) != 0) {
-    return false;
-  }
+  if (!StartsWithIgnoringAsciiCase(s, word)) return false;
   if (s.size() == word.size()) return true;
   char c = s[word.size()];
   return c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -210,8 +210,7 @@ bool ReadSimpleParams(std::string_view rest, std::string& charset) {
     std::string_view value = rest.substr(value_begin, i - value_begin);
     if (value.empty()) return false;
     if (quoted && (i == rest.size() || rest[i++] != '"')) return false;
-    if (name.size() == 7 &&
-        g_ascii_strncasecmp(name.data(), "charset", 7) == 0) {
+    if (EqualsIgnoringAsciiCase(name, "charset")) {
       if (seen_charset) return false;
       seen_charset = true;
       charset = value;
@@ -253,8 +252,7 @@ bool ReadShape(const Split& s, Body& body) {
         };
     bool known = false;
     for (const auto& [name, encoding] : kEncodings) {
-      if (v.size() == name.size() &&
-          g_ascii_strncasecmp(v.data(), name.data(), v.size()) == 0) {
+      if (EqualsIgnoringAsciiCase(v, name)) {
         body.encoding = encoding;
         known = true;
       }
@@ -316,7 +314,7 @@ std::optional<MessageView> FastView(std::string_view message, size_t max_body) {
     InternetAddressList* from =
         s.fields[kFrom] ? internet_address_list_parse(nullptr, copy.c_str())
                         : nullptr;
-    SetFrom(from, copy, &v);
+    if (!SetFrom(from, &v)) v.from = FromText(copy);
     if (from != nullptr) g_object_unref(from);
   }
   Addresses(s.fields[kTo], &v.to, &v.to_addresses);

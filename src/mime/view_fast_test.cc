@@ -34,14 +34,7 @@ const std::string kHeaderBlocks[] = {
     "",
     "Subject: plain\r\n",
     "From: a@b.c\r\nTo: d@e.f\r\nSubject: hi\r\n",
-    "From: =?UTF-8?Q?Ren=C3=A9e?= Dupont <Renee@Example.COM>\r\n"
-    "To: Bob <bob@example.org>, carol@example.net\r\n"
-    "Cc: Team: dave@example.org, erin@example.org;\r\n"
-    "Reply-To: replies@example.com\r\n"
-    "Subject: =?UTF-8?B?w6l0w6k=?=\r\n  plans\r\n"
-    "Date: Mon, 01 Jan 2024 12:00:00 +0100\r\n"
-    "Message-ID: <abc.123@example.com>\r\n"
-    "References: <a@x>\r\n <b@y> junk\r\n",
+    std::string(testing::kRichHeaderFields),
     "Subject: =?utf-8?q?a?=\r\n =?utf-8?q?b?= "
     "c\r\n\t=?iso-8859-1?q?caf=E9?=\r\n",
     "Subject: =?utf-8?q?broken\r\nFrom: \"Quoted, Name\" <q@x.y>\r\n",
@@ -178,6 +171,9 @@ TEST(ViewFastTest, LeavesTheRestToGmime) {
       " Subject: leading fold\r\n\r\nx",
       "Subject: x\r\n \r\n\r\nblank fold",
       "Subject: bare\rcr\r\n\r\nx",
+      "Subject: fold\r\n with a bare\rcr\r\n\r\nx",
+      "Subject: fold of only white space at the end\r\n \t",
+      "Subject: lone CR where the blank line would be\r\n\r",
       "not a header line\r\n\r\nx",
       "\r\nno header fields",
       "",

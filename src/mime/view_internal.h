@@ -43,9 +43,13 @@ std::string CleanLine(std::string_view v);
 void CollectMailboxes(InternetAddressList* list, int depth,
                       std::vector<std::string>* display,
                       std::vector<std::string>* addresses);
-// v->from and v->from_address from the From field's parsed `list` and its
-// `raw` value (shown decoded when no mailbox could be made out).
-void SetFrom(InternetAddressList* list, std::string_view raw, MessageView* v);
+// v->from and v->from_address from the From field's parsed `list`; false
+// when nothing could be shown from it (the caller then sets v->from to
+// FromText of the field's raw value, read only then).
+bool SetFrom(InternetAddressList* list, MessageView* v);
+// A From field's `raw` value as shown when no mailbox could be made out of
+// it: cleaned and RFC 2047 decoded.
+std::string FromText(std::string_view raw);
 // A References field's raw value as "<a@x> <b@y>".
 std::string JoinReferences(std::string_view raw);
 // A text body's decoded bytes in `charset` (null for none) as UTF-8, cut at

@@ -12,16 +12,7 @@ namespace {
 
 TEST(ViewTest, PlainTextHeaders) {
   std::string mail =
-      "From: =?UTF-8?Q?Ren=C3=A9e?= Dupont <Renee@Example.COM>\r\n"
-      "To: Bob <bob@example.org>, carol@example.net\r\n"
-      "Cc: Team: dave@example.org, erin@example.org;\r\n"
-      "Reply-To: replies@example.com\r\n"
-      "Subject: =?UTF-8?B?w6l0w6k=?=\r\n  plans\r\n"
-      "Date: Mon, 01 Jan 2024 12:00:00 +0100\r\n"
-      "Message-ID: <abc.123@example.com>\r\n"
-      "References: <a@x>\r\n <b@y> junk\r\n"
-      "\r\n"
-      "Hello,\r\nworld\r\n";
+      std::string(testing::kRichHeaderFields) + "\r\nHello,\r\nworld\r\n";
   auto v = testing::CheckedParse(mail);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->subject, "\xc3\xa9t\xc3\xa9  plans");
@@ -43,6 +34,39 @@ TEST(ViewTest, PlainTextHeaders) {
   EXPECT_EQ(v->html, "");
   EXPECT_TRUE(v->parts.empty());
   EXPECT_FALSE(v->body_truncated);
+}
+
+// A From field GMime makes no mailbox of is shown as written: unfolded,
+// RFC 2047 decoded, control characters out. Read by the fast path (a
+// single part) and by GMime's parse (multipart) alike.
+TEST(ViewTest, FromWithoutAMailboxIsShownAsWritten) {
+  struct Case {
+    const char* from;
+    const char* shown;
+  };
+  for (const Case& c : {
+           Case{"undisclosed-recipients:;", "undisclosed-recipients:;"},
+           Case{"=?utf-8?q?Caf=C3=A9?= list:;", "Caf\xc3\xa9 list:;"},
+           Case{"  Team:\r\n\t;  ", "Team: ;"},
+           Case{"=?utf-8?q?a=09b=0Ac?= x:;", "a bc x:;"},
+           Case{"", ""},
+       }) {
+    const std::string fields =
+        std::string("From: ") + c.from + "\r\nReferences: <a@x>\r\n\t<b@y>\r\n";
+    const std::string single = fields + "Subject: one part\r\n\r\nbody\r\n";
+    // The single part is the fast path's to read, or this tests GMime twice.
+    EXPECT_TRUE(testing::ExpectFastMatchesGmime(single)) << single;
+    for (const std::string& mail :
+         {single,
+          testing::MultipartMail(fields, "mixed", "b",
+                                 {"Content-Type: text/plain\r\n\r\nx"})}) {
+      auto v = testing::CheckedParse(mail);
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+      EXPECT_EQ(v->from, c.shown) << mail;
+      EXPECT_EQ(v->from_address, "") << mail;
+      EXPECT_EQ(v->references, "<a@x> <b@y>") << mail;
+    }
+  }
 }
 
 TEST(ViewTest, TextLineEndsBecomeLf) {

@@ -73,7 +73,7 @@ bool Matches(const RE2& re, std::string_view text) {
 
 bool AnyEqual(const std::vector<std::string>& values, std::string_view s) {
   for (const std::string& v : values) {
-    if (EqualsIgnoreCase(TrimWhitespace(v), s)) return true;
+    if (EqualsIgnoringAsciiCase(TrimWhitespace(v), s)) return true;
   }
   return false;
 }
@@ -115,8 +115,8 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
       return Matches(*cc.re, m.body_text);
     case ConditionKind::kHeaderMatches:
       for (const Header& h : m.headers) {
-        if (EqualsIgnoreCase(TrimWhitespace(h.name),
-                             TrimWhitespace(c.header_name)) &&
+        if (EqualsIgnoringAsciiCase(TrimWhitespace(h.name),
+                                    TrimWhitespace(c.header_name)) &&
             Matches(*cc.re, h.value)) {
           return true;
         }
@@ -175,7 +175,8 @@ bool RecipientMatches(const CompiledCondition& cc, const RecipientFacts& r) {
 bool Removable(const MessageFacts& m) {
   return m.is_protected &&
          (m.protected_by_our_org ||
-          EqualsIgnoreCase(TrimWhitespace(m.protected_template), "encrypt"));
+          EqualsIgnoringAsciiCase(TrimWhitespace(m.protected_template),
+                                  "encrypt"));
 }
 
 void Apply(const Action& a, const Rule& rule, const MessageFacts& m,

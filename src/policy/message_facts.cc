@@ -1,6 +1,7 @@
 #include "policy/message_facts.h"
 
 #include "base/enum_names.h"
+#include "base/strings.h"
 
 #include "policy/text_match.h"
 
@@ -18,11 +19,11 @@ std::string_view SensitivityName(Sensitivity s) {
 
 std::optional<Sensitivity> ParseSensitivity(std::string_view value) {
   std::string_view v = TrimWhitespace(value);
-  if (EqualsIgnoreCase(v, "normal")) return Sensitivity::kNormal;
-  if (EqualsIgnoreCase(v, "personal")) return Sensitivity::kPersonal;
-  if (EqualsIgnoreCase(v, "private")) return Sensitivity::kPrivate;
-  if (EqualsIgnoreCase(v, "confidential") ||
-      EqualsIgnoreCase(v, "company-confidential")) {
+  if (EqualsIgnoringAsciiCase(v, "normal")) return Sensitivity::kNormal;
+  if (EqualsIgnoringAsciiCase(v, "personal")) return Sensitivity::kPersonal;
+  if (EqualsIgnoringAsciiCase(v, "private")) return Sensitivity::kPrivate;
+  if (EqualsIgnoringAsciiCase(v, "confidential") ||
+      EqualsIgnoringAsciiCase(v, "company-confidential")) {
     return Sensitivity::kConfidential;
   }
   return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/strings.h"
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
@@ -42,7 +43,7 @@ size_t FindKeyword(std::string_view lower, std::string_view keyword) {
 const std::string* FindTemplate(const std::vector<std::string>& known,
                                 std::string_view name) {
   for (const std::string& t : known) {
-    if (EqualsIgnoreCase(t, name)) return &t;
+    if (EqualsIgnoringAsciiCase(t, name)) return &t;
   }
   return nullptr;
 }
@@ -63,7 +64,7 @@ SenderChoice ParseSenderChoice(
 
   const Header* header = nullptr;
   for (const Header& h : facts.headers) {
-    if (EqualsIgnoreCase(TrimWhitespace(h.name), kTemplateHeader)) {
+    if (EqualsIgnoringAsciiCase(TrimWhitespace(h.name), kTemplateHeader)) {
       header = &h;
       break;
     }
@@ -76,9 +77,9 @@ SenderChoice ParseSenderChoice(
     requested = std::string(TrimWhitespace(header->value));
     choice.source = "header";
   } else {
-    const std::string lower = ToLowerAscii(facts.subject);
+    const std::string lower = AsciiLower(facts.subject);
     for (const SubjectKeyword& k : config.keywords) {
-      const std::string keyword = ToLowerAscii(TrimWhitespace(k.keyword));
+      const std::string keyword = AsciiLower(TrimWhitespace(k.keyword));
       const size_t pos = FindKeyword(lower, keyword);
       if (pos < keyword_pos) {
         keyword_pos = pos;
@@ -158,8 +159,8 @@ Plan ApplySenderChoice(Plan plan, const SenderChoice& choice) {
 bool PinRequested(
     const std::vector<std::pair<std::string, std::string>>& headers) {
   for (const auto& [name, value] : headers) {
-    if (EqualsIgnoreCase(TrimWhitespace(name), kPinRequiredHeader)) {
-      return EqualsIgnoreCase(TrimWhitespace(value), "yes");
+    if (EqualsIgnoringAsciiCase(TrimWhitespace(name), kPinRequiredHeader)) {
+      return EqualsIgnoringAsciiCase(TrimWhitespace(value), "yes");
     }
   }
   return false;

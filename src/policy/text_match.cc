@@ -2,12 +2,10 @@
 
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace sealpost::policy {
 namespace {
-
-char LowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
@@ -33,20 +31,6 @@ std::string_view TrimWhitespace(std::string_view s) {
   return s;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-std::string ToLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
-}
-
 size_t CodePoints(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80 ? 1 : 0;
@@ -58,10 +42,11 @@ bool DomainMatches(std::string_view domain, std::string_view value) {
   if (value.starts_with('@')) value.remove_prefix(1);
   if (value.starts_with("*.")) value.remove_prefix(2);
   if (value.empty()) return false;
-  if (EqualsIgnoreCase(domain, value)) return true;
+  if (EqualsIgnoringAsciiCase(domain, value)) return true;
   return domain.size() > value.size() &&
          domain[domain.size() - value.size() - 1] == '.' &&
-         EqualsIgnoreCase(domain.substr(domain.size() - value.size()), value);
+         EqualsIgnoringAsciiCase(domain.substr(domain.size() - value.size()),
+                                 value);
 }
 
 bool GlobMatch(std::string_view text, std::string_view glob) {
@@ -69,8 +54,8 @@ bool GlobMatch(std::string_view text, std::string_view glob) {
   size_t t = 0, g = 0;
   size_t star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (g < glob.size() &&
-        (glob[g] == '?' || LowerAscii(glob[g]) == LowerAscii(text[t]))) {
+    if (g < glob.size() && (glob[g] == '?' || AsciiLowerByte(glob[g]) ==
+                                                  AsciiLowerByte(text[t]))) {
       ++t;
       ++g;
     } else if (g < glob.size() && glob[g] == '*') {
@@ -99,11 +84,11 @@ bool AttachmentNameMatches(std::string_view name, std::string_view value) {
   } else if (value.starts_with('.')) {
     value.remove_prefix(1);
   } else if (value.find('.') != std::string_view::npos) {
-    return EqualsIgnoreCase(name, value);
+    return EqualsIgnoringAsciiCase(name, value);
   }
   const size_t dot = name.rfind('.');
   return dot != std::string_view::npos &&
-         EqualsIgnoreCase(name.substr(dot + 1), value);
+         EqualsIgnoringAsciiCase(name.substr(dot + 1), value);
 }
 
 RE2::Options PatternOptions() {

@@ -20,8 +20,6 @@
 namespace sealpost::policy {
 
 std::string_view TrimWhitespace(std::string_view s);
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-std::string ToLowerAscii(std::string_view s);
 // UTF-8 code points: bytes that are not continuation bytes.
 size_t CodePoints(std::string_view s);
 

@@ -3,6 +3,7 @@
 #include <set>
 #include <string_view>
 
+#include "base/strings.h"
 #include "policy/text_match.h"
 
 namespace sealpost::policy {
@@ -203,7 +204,7 @@ Status CheckAction(const std::string& field, const Action& a,
       }
       bool known = false;
       for (const std::string& t : known_templates) {
-        known = known || EqualsIgnoreCase(t, a.template_name);
+        known = known || EqualsIgnoringAsciiCase(t, a.template_name);
       }
       if (!known) {
         return Invalid(field + ".template",
@@ -249,8 +250,8 @@ Status CheckAction(const std::string& field, const Action& a,
     case ActionKind::kAddHeader: {
       SP_RETURN_IF_ERROR(CheckHeaderName(field + ".header", a.header_name));
       if (a.header_name.size() >= 11 &&
-          EqualsIgnoreCase(std::string_view(a.header_name).substr(0, 11),
-                           "X-Sealpost-")) {
+          EqualsIgnoringAsciiCase(std::string_view(a.header_name).substr(0, 11),
+                                  "X-Sealpost-")) {
         return Invalid(field + ".header",
                        "X-Sealpost-* headers are reserved for Sealpost");
       }
@@ -339,7 +340,7 @@ Status ValidateRules(const std::vector<Rule>& rules,
       return InvalidArgumentError(where + ": id: duplicate id " +
                                   Quote(rules[i].id));
     }
-    if (!names.insert(ToLowerAscii(TrimWhitespace(rules[i].name))).second) {
+    if (!names.insert(AsciiLower(TrimWhitespace(rules[i].name))).second) {
       return InvalidArgumentError(where + ": name: duplicate name");
     }
   }

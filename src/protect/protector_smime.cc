@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "crypto/digest.h"
+#include "crypto/errors.h"
 #include "mime/header_section.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -233,8 +234,19 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   for (const auto& r : run.in.recipients) {
     std::optional<smime::Decrypted> d;
     if (IsInternal(r.address)) {
-      SP_ASSIGN_OR_RETURN(
-          d, options_.certificates->DecryptFor(r.address, run.smime_der));
+      auto decrypted =
+          options_.certificates->DecryptFor(r.address, run.smime_der);
+      // Content that does not open with the recipient's key (damaged, or
+      // a key on file that is not the certificate's) is delivered as it
+      // came, as mail none of the keys opens: the recipient's own client
+      // answers for it, nothing is lost.
+      if (!decrypted.ok() && crypto::IsDecryptionFailed(decrypted.status())) {
+        log::Warn("s/mime: {} does not open for {}: delivered as it came",
+                  run.in.id, r.address);
+      } else {
+        SP_RETURN_IF_ERROR(decrypted.status());
+        d = std::move(*decrypted);
+      }
     }
     if (!d) {
       rest.push_back(r.address);

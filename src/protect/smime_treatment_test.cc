@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/counting_source_for_testing.h"
 #include "base/string_source.h"
 #include "crypto/password.h"
 #include "crypto/smime_cms.h"
@@ -78,23 +79,6 @@ TEST_F(SmimeLadderTest, CertificateHoldersGetSmimeTheOthersThePortal) {
       << actions;
 }
 
-// `bytes` read `slice` at a time, every byte read added to *read.
-class CountingSource final : public ByteSource {
- public:
-  CountingSource(std::string_view bytes, size_t* read)
-      : in_(bytes, 64 << 10), read_(read) {}
-  Status Restart() override { return in_.Restart(); }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
-    *read_ += n;
-    return n;
-  }
-
- private:
-  StringSource in_;
-  size_t* read_;
-};
-
 // A spooled group's signed entity is read once before any copy is made
 // (signed and its clear or opaque form decided on the same bytes), then
 // once per copy as it is staged; the form is the one SignEntity chooses.
@@ -111,7 +95,7 @@ TEST_F(SmimeLadderTest, ASpooledGroupReadsTheEntityOnceToSign) {
       size_t read = 0;
       auto open = [&]() -> Result<std::unique_ptr<ByteSource>> {
         return std::unique_ptr<ByteSource>(
-            std::make_unique<CountingSource>(entity, &read));
+            std::make_unique<CountingSource>(entity, 64 << 10, &read));
       };
       smime::SmimeOptions options;
       options.clear_sign = clear_sign;

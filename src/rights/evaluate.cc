@@ -1,6 +1,7 @@
 #include "rights/evaluate.h"
 
 #include "base/enum_names.h"
+#include "base/strings.h"
 
 #include <algorithm>
 
@@ -27,7 +28,7 @@ bool Matches(const Principal& p, const Identity& who,
     case PrincipalKind::kGroup:
       return std::any_of(
           who.groups.begin(), who.groups.end(),
-          [&](const std::string& g) { return ToLowerAscii(g) == p.value(); });
+          [&](const std::string& g) { return AsciiLower(g) == p.value(); });
     case PrincipalKind::kDomain:
       return !email.empty() && EmailDomain(email) == p.value();
     case PrincipalKind::kAllInOrg:
@@ -54,7 +55,7 @@ ConcreteGrants ExpandTemplate(const Template& t,
                               const MessageContext& message) {
   ConcreteGrants out;
   out.template_id = t.id;
-  out.issuer = ToLowerAscii(message.issuer);
+  out.issuer = AsciiLower(message.issuer);
   out.org_only = t.org_only;
   out.extend_to_forwardees = t.extend_to_forwardees;
   for (const Grant& g : t.grants) {
@@ -73,7 +74,7 @@ ConcreteGrants ExpandTemplate(const Template& t,
 }
 
 Decision Evaluate(const ConcreteGrants& grants, const Identity& who) {
-  const std::string email = ToLowerAscii(who.email);
+  const std::string email = AsciiLower(who.email);
   Decision d;
   if (!email.empty() && email == grants.issuer) {
     // ome-inventory §4.1: the RMS issuer always holds Full Control.
@@ -102,7 +103,7 @@ Status AddForwardees(ConcreteGrants& grants, const Identity& forwarder,
   Decision d = Evaluate(grants, forwarder);
   if (!d.rights.Has(Right::kForward)) {
     return PermissionDeniedError("forwarding is not allowed for " +
-                                 ToLowerAscii(forwarder.email));
+                                 AsciiLower(forwarder.email));
   }
   if (!grants.extend_to_forwardees || grants.forwardee_rights.empty()) {
     return FailedPreconditionError(

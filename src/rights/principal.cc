@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/strings.h"
+
 namespace sealpost::rights {
 namespace {
 
@@ -13,28 +15,20 @@ constexpr std::string_view kRecipientsText = "recipients";
 
 }  // namespace
 
-std::string ToLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string EmailDomain(std::string_view email) {
   size_t at = email.rfind('@');
   if (at == std::string_view::npos) return "";
-  return ToLowerAscii(email.substr(at + 1));
+  return AsciiLower(email.substr(at + 1));
 }
 
 Principal Principal::User(std::string_view email) {
-  return Principal(PrincipalKind::kUser, ToLowerAscii(email));
+  return Principal(PrincipalKind::kUser, AsciiLower(email));
 }
 Principal Principal::Group(std::string_view name) {
-  return Principal(PrincipalKind::kGroup, ToLowerAscii(name));
+  return Principal(PrincipalKind::kGroup, AsciiLower(name));
 }
 Principal Principal::Domain(std::string_view domain) {
-  return Principal(PrincipalKind::kDomain, ToLowerAscii(domain));
+  return Principal(PrincipalKind::kDomain, AsciiLower(domain));
 }
 Principal Principal::AllInOrg() {
   return Principal(PrincipalKind::kAllInOrg, "");

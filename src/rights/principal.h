@@ -56,8 +56,6 @@ class Principal {
   std::string value_;
 };
 
-// ASCII lower-casing, for emails, group names and domains.
-std::string ToLowerAscii(std::string_view s);
 // The part after the last '@', lower-cased; "" if there is none.
 std::string EmailDomain(std::string_view email);
 

@@ -1,6 +1,6 @@
 #include "rights/rights.h"
 
-#include <cctype>
+#include "base/strings.h"
 
 namespace sealpost::rights {
 namespace {
@@ -10,17 +10,6 @@ constexpr std::array<std::string_view, kRightCount> kNames = {
     "FORWARD",        "REPLY",          "REPLYALL", "PRINT",   "EXTRACT",
     "VIEWRIGHTSDATA", "EDITRIGHTSDATA", "OBJMODEL", "OWNER"};
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) !=
-        std::toupper(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string_view RightName(Right right) {
@@ -29,7 +18,7 @@ std::string_view RightName(Right right) {
 
 Result<Right> ParseRight(std::string_view name) {
   for (Right r : kAllRights) {
-    if (EqualsIgnoreCase(name, RightName(r))) return r;
+    if (EqualsIgnoringAsciiCase(name, RightName(r))) return r;
   }
   return InvalidArgumentError("unknown right \"" + std::string(name) + "\"");
 }

@@ -3,6 +3,8 @@
 #include <set>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace sealpost::rights {
 namespace {
 
@@ -127,7 +129,7 @@ Status ValidateTemplates(const std::vector<Template>& templates) {
     if (!ids.insert(t.id).second) {
       return AlreadyExistsError("template id \"" + t.id + "\" is used twice");
     }
-    if (!names.insert(ToLowerAscii(t.name)).second) {
+    if (!names.insert(AsciiLower(t.name)).second) {
       return AlreadyExistsError("template name \"" + t.name +
                                 "\" is used twice");
     }

@@ -8,22 +8,15 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/strings.h"
 #include "base/thread_annotations.h"
 #include "base/utf8.h"
 
 namespace sealpost::search {
 namespace {
 
-char LowerAscii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool StartsWithNoCase(std::string_view s, size_t at, std::string_view prefix) {
-  if (s.size() - at < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (LowerAscii(s[at + i]) != prefix[i]) return false;
-  }
-  return true;
+  return at <= s.size() && StartsWithIgnoringAsciiCase(s.substr(at), prefix);
 }
 
 void AppendCodePoint(uint32_t c, std::string* out) {
@@ -102,7 +95,7 @@ Tag ReadTag(std::string_view s, size_t i) {
   if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
     name = name.substr(colon + 1);
   }
-  for (char c : name.substr(0, 32)) t.name += LowerAscii(c);
+  for (char c : name.substr(0, 32)) t.name += AsciiLowerByte(c);
   size_t close = s.find('>', j);
   if (close == std::string_view::npos) {
     t.end = s.size();
@@ -313,9 +306,9 @@ Result<std::string> OoxmlText(std::string_view bytes) {
 
 DocumentKind KindOf(std::string_view content_type, std::string_view filename) {
   std::string type;
-  for (char c : content_type) type += LowerAscii(c);
+  for (char c : content_type) type += AsciiLowerByte(c);
   std::string name;
-  for (char c : filename) name += LowerAscii(c);
+  for (char c : filename) name += AsciiLowerByte(c);
   auto ends = [&](std::string_view p) {
     return name.size() >= p.size() && name.substr(name.size() - p.size()) == p;
   };

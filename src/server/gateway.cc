@@ -5,6 +5,7 @@
 #include "base/disk_space.h"
 #include "base/log.h"
 #include "base/split.h"
+#include "base/strings.h"
 #include "license/directory.h"
 #include "protect/protecting_acceptor.h"
 #include "queue/queue.h"
@@ -23,7 +24,7 @@ std::vector<std::string> SplitDomains(std::string_view text) {
     std::string_view item = TakeField(text, ",");
     std::string d;
     for (char c : item) {
-      if (c != ' ' && c != '\t') d += static_cast<char>(std::tolower(c));
+      if (c != ' ' && c != '\t') d += AsciiLowerByte(c);
     }
     if (!d.empty()) out.push_back(d);
   }

@@ -28,6 +28,7 @@
 
 #include "base/log.h"
 #include "base/memory_budget.h"
+#include "base/strings.h"
 #include "crypto/spool.h"
 #include "net/asio_names.h"
 #include "net/client_key.h"
@@ -51,9 +52,8 @@ http::Request ToRequest(const bhttp::request<Body>& in,
   out.path = out.target.substr(0, q);
   if (q != std::string::npos) out.query = out.target.substr(q + 1);
   for (const auto& f : in) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    out.headers.emplace_back(std::move(name), std::string(f.value()));
+    out.headers.emplace_back(AsciiLower(f.name_string()),
+                             std::string(f.value()));
   }
   if constexpr (std::is_same_v<Body, bhttp::string_body>) {
     out.body = in.body();

@@ -36,6 +36,40 @@ class ClientMailStreamTest : public testing::PeopleTest {
     });
   }
 
+  // original_ encrypted (AES-256-CBC) to the certificates `ders`, as mail.
+  std::string MailTo(const std::vector<std::string>& ders) {
+    const EntitySplit split = SplitEntity(original_);
+    auto entity =
+        EncryptToEntity(split.entity, ders, crypto::CmsCipher::kAes256Cbc);
+    EXPECT_TRUE(entity.ok()) << entity.status().ToString();
+    return entity.ok() ? split.outer_fields + "MIME-Version: 1.0\r\n" + *entity
+                       : std::string();
+  }
+
+  // OpenMail and OpenMailStream open `mail` for Alice alike, with the key of
+  // the certificate `certificate_id`.
+  void ExpectBothOpen(std::string_view mail,
+                      const std::string& certificate_id) {
+    auto whole = OpenMail(*certs_, mail, "alice@example.com");
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    EXPECT_EQ(whole->certificate_id, certificate_id);
+    std::string got;
+    auto streamed = Stream(mail, "alice@example.com", &got);
+    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+    EXPECT_TRUE(got == whole->message);
+    EXPECT_EQ(streamed->certificate_id, certificate_id);
+  }
+
+  // OpenMail and OpenMailStream both refuse `mail` for Alice with `code`,
+  // the stream giving nothing.
+  void ExpectBothFail(std::string_view mail, StatusCode code) {
+    EXPECT_EQ(OpenMail(*certs_, mail, "alice@example.com").status().code(),
+              code);
+    std::string got;
+    EXPECT_EQ(Stream(mail, "alice@example.com", &got).status().code(), code);
+    EXPECT_TRUE(got.empty());
+  }
+
   // A second certificate and key of Alice's; then the wrapped key of
   // *records (both, in the directory's order) [damaged] no longer unwraps.
   void SecondKeyWithOneDamaged(size_t damaged,
@@ -124,20 +158,10 @@ TEST_F(ClientMailStreamTest, AnotherUsersKeyOpensNothing) {
 TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
   std::vector<store::SmimeCertRecord> records;
   ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(1, &records));
-  const EntitySplit split = SplitEntity(original_);
-  auto entity = EncryptToEntity(split.entity, {records[0].der},
-                                crypto::CmsCipher::kAes256Cbc);
-  ASSERT_TRUE(entity.ok());
-  const std::string mail =
-      split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
-  auto whole = OpenMail(*certs_, mail, "alice@example.com");
-  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
-  std::string got;
-  auto streamed = Stream(mail, "alice@example.com", &got);
-  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
-  EXPECT_TRUE(got == whole->message);
-  EXPECT_EQ(streamed->certificate_id, records[0].id);
+  const std::string mail = MailTo({records[0].der});
+  ASSERT_NO_FATAL_FAILURE(ExpectBothOpen(mail, records[0].id));
   // Zoe still opens nothing, and is told so as before.
+  std::string got;
   auto zoe = Stream(mail, "zoe@example.com", &got);
   EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
 }
@@ -148,51 +172,21 @@ TEST_F(ClientMailStreamTest, OnlyTheRecipientsKeyIsUnwrapped) {
 TEST_F(ClientMailStreamTest, AKeyThatNoLongerUnwrapsIsPassedOver) {
   std::vector<store::SmimeCertRecord> records;
   ASSERT_NO_FATAL_FAILURE(SecondKeyWithOneDamaged(0, &records));
-  const EntitySplit split = SplitEntity(original_);
-  for (const std::vector<std::string>& to :
-       {std::vector<std::string>{records[1].der},
-        std::vector<std::string>{records[0].der, records[1].der}}) {
-    auto entity =
-        EncryptToEntity(split.entity, to, crypto::CmsCipher::kAes256Cbc);
-    ASSERT_TRUE(entity.ok());
-    const std::string mail =
-        split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
-    auto whole = OpenMail(*certs_, mail, "alice@example.com");
-    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
-    EXPECT_EQ(whole->certificate_id, records[1].id);
-    std::string got;
-    auto streamed = Stream(mail, "alice@example.com", &got);
-    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
-    EXPECT_TRUE(got == whole->message);
-    EXPECT_EQ(streamed->certificate_id, records[1].id);
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothOpen(MailTo({records[1].der}), records[1].id));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothOpen(MailTo({records[0].der, records[1].der}), records[1].id));
   // Mail to that certificate alone: the server's key is at fault, not the
   // message (INTERNAL, not "damaged" nor "not S/MIME"), and nothing given.
-  auto entity = EncryptToEntity(split.entity, {records[0].der},
-                                crypto::CmsCipher::kAes256Cbc);
-  ASSERT_TRUE(entity.ok());
-  const std::string mail =
-      split.outer_fields + "MIME-Version: 1.0\r\n" + *entity;
-  EXPECT_EQ(OpenMail(*certs_, mail, "alice@example.com").status().code(),
-            StatusCode::kInternal);
-  std::string got;
-  EXPECT_EQ(Stream(mail, "alice@example.com", &got).status().code(),
-            StatusCode::kInternal);
-  EXPECT_TRUE(got.empty());
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothFail(MailTo({records[0].der}), StatusCode::kInternal));
   // Mail to Zoe: the damaged key, which it does not name, is not even
   // tried: no key of Alice's opens it (403), whole and streamed alike.
   auto zoes = org_.store.ListSmimeCerts("user", "zoe@example.com");
   ASSERT_TRUE(zoes.ok());
   ASSERT_FALSE(zoes->empty());
-  auto to_zoe = EncryptToEntity(split.entity, {(*zoes)[0].der},
-                                crypto::CmsCipher::kAes256Cbc);
-  ASSERT_TRUE(to_zoe.ok());
-  const std::string zoe_mail =
-      split.outer_fields + "MIME-Version: 1.0\r\n" + *to_zoe;
-  EXPECT_EQ(OpenMail(*certs_, zoe_mail, "alice@example.com").status().code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(Stream(zoe_mail, "alice@example.com", &got).status().code(),
-            StatusCode::kPermissionDenied);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectBothFail(MailTo({(*zoes)[0].der}), StatusCode::kPermissionDenied));
 }
 
 TEST_F(ClientMailStreamTest, DamageIsAnError) {

@@ -80,10 +80,6 @@ class LayerSource final : public ByteSource {
   bool ended_ = false;
 };
 
-}  // namespace
-
-namespace {
-
 // ClearSignable's question asked of bytes as they are given, however they
 // are cut: 7-bit clean (SevenBitCheck) and without `boundary`, a boundary
 // across two slices found too.

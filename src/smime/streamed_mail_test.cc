@@ -2,6 +2,7 @@
 // the same MIME bytes around the CMS, and what they make opens and
 // verifies the same way, by our reader and by `openssl cms`.
 #include "smime/streamed_mail.h"
+#include "base/counting_source_for_testing.h"
 #include "base/failing_source_for_testing.h"
 
 #include <gtest/gtest.h>
@@ -52,23 +53,6 @@ TEST(ClearSignableTest, ReadsAcrossSlices) {
   options.clear_sign = false;
   EXPECT_FALSE(*ClearSignable(clean, "=_b2", options));
 }
-
-// `bytes` read `slice` bytes at a time, every byte read added to *read.
-class CountingSource final : public ByteSource {
- public:
-  CountingSource(std::string_view bytes, size_t slice, size_t* read)
-      : in_(bytes, slice), read_(read) {}
-  Status Restart() override { return in_.Restart(); }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    SP_ASSIGN_OR_RETURN(size_t n, in_.Read(max, out));
-    *read_ += n;
-    return n;
-  }
-
- private:
-  StringSource in_;
-  size_t* read_;
-};
 
 class StreamedMailTest : public testing::DirectoryTest {
  protected:
@@ -126,25 +110,41 @@ TEST_F(StreamedMailTest, PresignEntityReadsOnceAndDecidesAsClearSignable) {
   }
   cases.push_back({clean + "\xe9\r\n", false});
   cases.push_back({clean + "a\r", false});
-  for (bool clear_sign : {true, false}) {
-    SmimeOptions options;
-    options.clear_sign = clear_sign;
-    for (size_t i = 0; i < cases.size(); ++i) {
-      const auto& [entity, clear] = cases[i];
-      size_t read = 0;
-      CountingSource source(entity, slice, &read);
-      auto p = PresignEntity(source, *signer, boundary, options);
-      ASSERT_TRUE(p.ok()) << p.status().ToString();
-      EXPECT_EQ(read, entity.size()) << i;
-      EXPECT_EQ(p->form.boundary, boundary);
-      EXPECT_EQ(p->form.clear, clear && clear_sign) << i << clear_sign;
-      StringSource again(entity, slice);
-      EXPECT_EQ(*ClearSignable(again, boundary, options), p->form.clear) << i;
-      crypto::CmsSignature sig =
-          crypto::CmsVerifySignature(p->signature, entity);
-      EXPECT_TRUE(sig.verified) << i << sig.reason;
+  // Slices shorter than the boundary too: the check carries a tail.
+  for (size_t size :
+       {size_t{1}, size_t{2}, boundary.size() - 1, boundary.size(), slice}) {
+    for (bool clear_sign : {true, false}) {
+      SmimeOptions options;
+      options.clear_sign = clear_sign;
+      for (size_t i = 0; i < cases.size(); ++i) {
+        SCOPED_TRACE(std::to_string(size) + " " + std::to_string(i) + " " +
+                     std::to_string(clear_sign));
+        const auto& [entity, clear] = cases[i];
+        size_t read = 0;
+        CountingSource source(entity, size, &read);
+        auto p = PresignEntity(source, *signer, boundary, options);
+        ASSERT_TRUE(p.ok()) << p.status().ToString();
+        EXPECT_EQ(read, entity.size());
+        EXPECT_EQ(p->form.boundary, boundary);
+        EXPECT_EQ(p->form.clear, clear && clear_sign);
+        StringSource again(entity, size);
+        auto signable = ClearSignable(again, boundary, options);
+        ASSERT_TRUE(signable.ok()) << signable.status().ToString();
+        EXPECT_EQ(*signable, p->form.clear);
+        crypto::CmsSignature sig =
+            crypto::CmsVerifySignature(p->signature, entity);
+        EXPECT_TRUE(sig.verified) << sig.reason;
+      }
     }
   }
+  // A spool that fails part-way: its error, as it is, and no signature.
+  FailingSource cut(clean, 5000);
+  auto failed = PresignEntity(cut, *signer, boundary, SmimeOptions{});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
+  EXPECT_NE(failed.status().ToString().find("spool file: cut"),
+            std::string::npos)
+      << failed.status().ToString();
 }
 
 // Signed, encrypted (and signed again with triple wrap) a slice at a time:

@@ -60,10 +60,6 @@ bool IsXtext(std::string_view s);
 // Decodes xtext ("+2B" -> "+"); std::nullopt if `s` is not xtext.
 std::optional<std::string> DecodeXtext(std::string_view s);
 
-// ASCII case-insensitive equality, for the verbs, keywords and keyword
-// values of SMTP (RFC 5321 §2.4).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 }  // namespace sealpost::smtp
 
 #endif  // SEALPOST_SMTP_COMMAND_H_

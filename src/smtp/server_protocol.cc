@@ -30,16 +30,16 @@ std::optional<uint64_t> ParseSize(std::string_view s) {
 
 // RFC 3461 §4.1: "NEVER" or a comma list of SUCCESS, FAILURE, DELAY.
 std::optional<uint8_t> ParseNotify(std::string_view s) {
-  if (EqualsIgnoreCase(s, "NEVER")) return kNotifyNever;
+  if (EqualsIgnoringAsciiCase(s, "NEVER")) return kNotifyNever;
   uint8_t bits = 0;
   while (true) {
     size_t comma = s.find(',');
     std::string_view item = s.substr(0, comma);
-    if (EqualsIgnoreCase(item, "SUCCESS")) {
+    if (EqualsIgnoringAsciiCase(item, "SUCCESS")) {
       bits |= kNotifySuccess;
-    } else if (EqualsIgnoreCase(item, "FAILURE")) {
+    } else if (EqualsIgnoringAsciiCase(item, "FAILURE")) {
       bits |= kNotifyFailure;
-    } else if (EqualsIgnoreCase(item, "DELAY")) {
+    } else if (EqualsIgnoringAsciiCase(item, "DELAY")) {
       bits |= kNotifyDelay;
     } else {
       return std::nullopt;
@@ -290,9 +290,9 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
       e.declared_size = *size;
     } else if (p.keyword == "BODY") {
       // RFC 6152 §3.
-      if (EqualsIgnoreCase(value, "7BIT")) {
+      if (EqualsIgnoringAsciiCase(value, "7BIT")) {
         e.body = BodyType::k7Bit;
-      } else if (EqualsIgnoreCase(value, "8BITMIME")) {
+      } else if (EqualsIgnoringAsciiCase(value, "8BITMIME")) {
         e.body = BodyType::k8BitMime;
       } else {
         Send(out, 501, "5.5.4", "Bad BODY value");
@@ -307,9 +307,9 @@ void ServerProtocol::OnMail(std::string_view args, std::vector<Action>& out) {
       e.smtputf8 = true;
     } else if (p.keyword == "RET") {
       // RFC 3461 §4.3.
-      if (EqualsIgnoreCase(value, "FULL")) {
+      if (EqualsIgnoringAsciiCase(value, "FULL")) {
         e.ret = DsnReturn::kFull;
-      } else if (EqualsIgnoreCase(value, "HDRS")) {
+      } else if (EqualsIgnoringAsciiCase(value, "HDRS")) {
         e.ret = DsnReturn::kHeaders;
       } else {
         Send(out, 501, "5.5.4", "Bad RET value");
@@ -392,7 +392,7 @@ void ServerProtocol::OnRcpt(std::string_view args, std::vector<Action>& out) {
     }
   }
   // RFC 5321 §4.5.1: "Postmaster" without a domain must be accepted.
-  const bool postmaster = EqualsIgnoreCase(r.address, "postmaster");
+  const bool postmaster = EqualsIgnoringAsciiCase(r.address, "postmaster");
   if (!postmaster && !IsValidMailbox(r.address)) {
     Send(out, 501, "5.1.3", "Bad recipient address syntax");
     return;

@@ -68,9 +68,9 @@ void ServerProtocol::OnAuth(std::string_view args, std::vector<Action>& out) {
   const size_t sp = args.find(' ');
   const std::string_view mechanism = args.substr(0, sp);
   Sasl step;
-  if (EqualsIgnoreCase(mechanism, "PLAIN")) {
+  if (EqualsIgnoringAsciiCase(mechanism, "PLAIN")) {
     step = Sasl::kPlain;
-  } else if (EqualsIgnoreCase(mechanism, "LOGIN")) {
+  } else if (EqualsIgnoringAsciiCase(mechanism, "LOGIN")) {
     step = Sasl::kLoginUser;
   } else {
     Send(out, 504, "5.5.4", "Unrecognized authentication type");

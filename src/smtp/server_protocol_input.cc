@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "base/strings.h"
 #include "smtp/command.h"
 #include "smtp/server_protocol.h"
 
@@ -68,7 +69,8 @@ size_t ServerProtocol::LineLimit() const {
   if (phase_ == Phase::kSasl) return auth;
   std::string_view rest(in_.data() + in_pos_,
                         std::min<size_t>(5, in_.size() - in_pos_));
-  return EqualsIgnoreCase(rest, "AUTH ") ? auth : options_.max_command_line;
+  return EqualsIgnoringAsciiCase(rest, "AUTH ") ? auth
+                                                : options_.max_command_line;
 }
 
 ServerProtocol::LineStatus ServerProtocol::NextCommandLine(std::string& line) {

@@ -5,7 +5,6 @@
 // Attribute names, values and replies follow Postfix's XFORWARD_README.
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <optional>
 #include <string>
 
@@ -94,35 +93,42 @@ void ServerProtocol::OnXforward(std::string_view args,
     }
     std::string value = IsUnavailable(*decoded) ? "" : std::move(*decoded);
     bool ok = true;
-    if (EqualsIgnoreCase(name, "NAME")) {
+    if (EqualsIgnoringAsciiCase(name, "NAME")) {
       ok = value.empty() || IsHostName(value);
       f.name = value;
-    } else if (EqualsIgnoreCase(name, "ADDR")) {
+    } else if (EqualsIgnoringAsciiCase(name, "ADDR")) {
       // Postfix's smtpd accepts the address-literal form "IPv6:...".
-      if (value.size() > 5 && EqualsIgnoreCase(value.substr(0, 5), "IPv6:")) {
+      if (value.size() > 5 &&
+          EqualsIgnoringAsciiCase(value.substr(0, 5), "IPv6:")) {
         value.erase(0, 5);
       }
       ok = value.empty() || IsIpAddress(value);
       f.addr = value;
-    } else if (EqualsIgnoreCase(name, "PORT")) {
+    } else if (EqualsIgnoringAsciiCase(name, "PORT")) {
       ok = value.empty() ||
            (value.size() <= 5 &&
             value.find_first_not_of("0123456789") == std::string::npos &&
             std::stoul(value) <= 65535);
       f.port = value;
-    } else if (EqualsIgnoreCase(name, "PROTO")) {
+    } else if (EqualsIgnoringAsciiCase(name, "PROTO")) {
       ok = value.empty() || IsHostName(value);
       if (value.size() > 64) ok = false;
       f.proto = value;
-    } else if (EqualsIgnoreCase(name, "HELO")) {
+    } else if (EqualsIgnoringAsciiCase(name, "HELO")) {
       f.helo = Neuter(value);
-    } else if (EqualsIgnoreCase(name, "IDENT")) {
+    } else if (EqualsIgnoringAsciiCase(name, "IDENT")) {
       f.ident = Neuter(value);
-    } else if (EqualsIgnoreCase(name, "SOURCE")) {
-      ok = value.empty() || EqualsIgnoreCase(value, "LOCAL") ||
-           EqualsIgnoreCase(value, "REMOTE");
-      for (char& c : value) c = static_cast<char>(std::toupper(c));
-      f.source = value;
+    } else if (EqualsIgnoringAsciiCase(name, "SOURCE")) {
+      // Kept as one of the two names (or empty), never as the client wrote
+      // it.
+      if (EqualsIgnoringAsciiCase(value, "LOCAL")) {
+        f.source = "LOCAL";
+      } else if (EqualsIgnoringAsciiCase(value, "REMOTE")) {
+        f.source = "REMOTE";
+      } else {
+        ok = value.empty();
+        f.source.clear();
+      }
     } else {
       Send(out, 501, "5.5.4",
            "Bad XFORWARD attribute name: " + std::string(name));

@@ -76,14 +76,6 @@ std::vector<int64_t> DecodeDocList(std::string_view blob) {
   return out;
 }
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 namespace {
 
 bool HoldsTerm(std::string_view terms_blob, int64_t term) {

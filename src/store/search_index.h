@@ -38,8 +38,6 @@ std::vector<int64_t> UniqueSearchTerms(std::vector<int64_t> terms);
 // A segment's docs (ascending): the first, then the gaps, as varints.
 std::string EncodeDocList(const std::vector<int64_t>& ascending);
 std::vector<int64_t> DecodeDocList(std::string_view blob);
-// ASCII lower case, as recipient lists are stored.
-std::string LowerAscii(std::string_view s);
 
 struct IndexedDoc {
   int64_t doc = 0;

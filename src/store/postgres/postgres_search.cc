@@ -1,5 +1,6 @@
 // PostgresStore: the eDiscovery blind index (docs/compliance.md), the
 // statements under the logic both engines share (store/search_index.h).
+#include "base/strings.h"
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
 #include "store/search_index.h"
@@ -164,7 +165,7 @@ class PostgresSearchTables : public internal::SearchTables {
             "($5::text = '' OR m.template_id = $5) ORDER BY d.doc DESC",
             PgParams()
                 .Text(q.owner)
-                .Text(internal::LowerAscii(q.recipient))
+                .Text(AsciiLower(q.recipient))
                 .Int(q.after)
                 .Int(q.before > 0 ? q.before : INT64_MAX)
                 .Text(q.template_id)

@@ -2,14 +2,13 @@
 // one read transaction, which sees every commit made before its first
 // lookup and none made after; the next snapshot sees them.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "base/temp_dir_for_testing.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sealpost::store {
@@ -18,18 +17,13 @@ namespace {
 class ReadSnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-snapshot-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    auto opened = SqliteStore::Open(dir_ + "/store.db", clock_);
+    auto opened = SqliteStore::Open(dir_.File("store.db"), clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->PutUser({"ann@example.com", "", "Ann", 0, false}).ok());
     ASSERT_TRUE(store_->PutSession(Session("s1", 2'000'000'000)).ok());
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
   static SessionRecord Session(const std::string& hash, int64_t expires) {
     return {hash, "ann@example.com", "portal", 1'800'000'000, expires};
   }
@@ -46,7 +40,7 @@ class ReadSnapshotTest : public ::testing::Test {
     return s.ok() && s->has_value() ? (*s)->expires_at : 0;
   }
 
-  std::string dir_;
+  sealpost::testing::TempDir dir_{"snapshot"};
   FakeClock clock_{1'800'000'000};
   std::unique_ptr<SqliteStore> store_;
 };

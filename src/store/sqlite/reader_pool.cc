@@ -63,6 +63,13 @@ Status ReaderPool::Connect(Reader& r) {
   return Status::Ok();
 }
 
+bool ReaderPool::TryTake(Reader& r) {
+  if (!r.mu_.TryLock()) return false;
+  if (Connect(r).ok()) return true;
+  r.mu_.Unlock();
+  return false;
+}
+
 ReaderPool::~ReaderPool() {
   for (auto& r : readers_) {
     MutexLock lock(&r->mu_);
@@ -81,9 +88,7 @@ Reader* ReaderPool::Take() {
   const size_t start = ThreadSlot();
   for (size_t i = 0; i < n; ++i) {
     Reader* r = readers_[(start + i) % n].get();
-    if (!r->mu_.TryLock()) continue;
-    if (Connect(*r).ok()) return r;
-    r->mu_.Unlock();
+    if (TryTake(*r)) return r;
   }
   // Connection 0 never holds a snapshot: it is free once its statement is
   // done.
@@ -106,11 +111,7 @@ void ReaderPool::BeginSnapshot() {
     Reader* r = readers_[i].get();
     // This thread's lease holds it: a mutex is not tried by its holder.
     if (ReaderLease::Holds(this, r)) continue;
-    if (!r->mu_.TryLock()) continue;
-    if (!Connect(*r).ok()) {
-      r->mu_.Unlock();
-      continue;
-    }
+    if (!TryTake(*r)) continue;
     // Deferred: the snapshot is taken by the first lookup.
     if (!RunStmt(*r->stmts_, "BEGIN").ok()) {
       r->mu_.Unlock();
@@ -145,12 +146,10 @@ ReaderLease::ReaderLease(ReaderPool& pool) : pool_(&pool) {
     owned_ = false;
     return;
   }
-  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
-    if (l->pool_ == &pool) {
-      reader_ = l->reader_;
-      owned_ = false;
-      return;
-    }
+  if (const ReaderLease* l = Find(&pool)) {
+    reader_ = l->reader_;
+    owned_ = false;
+    return;
   }
   reader_ = pool.Take();
   owned_ = true;
@@ -164,11 +163,16 @@ ReaderLease::~ReaderLease() {
   reader_->mu_.Unlock();
 }
 
-bool ReaderLease::Holds(const ReaderPool* pool, const Reader* reader) {
-  for (ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
-    if (l->pool_ == pool && l->reader_ == reader) return true;
+const ReaderLease* ReaderLease::Find(const ReaderPool* pool) {
+  for (const ReaderLease* l = t_leases; l != nullptr; l = l->outer_) {
+    if (l->pool_ == pool) return l;
   }
-  return false;
+  return nullptr;
+}
+
+bool ReaderLease::Holds(const ReaderPool* pool, const Reader* reader) {
+  const ReaderLease* l = Find(pool);
+  return l != nullptr && l->reader_ == reader;
 }
 
 }  // namespace sealpost::store::internal

@@ -90,6 +90,9 @@ class ReaderPool {
   Reader* Take() SP_NO_THREAD_SAFETY_ANALYSIS;
   // Opens `r` when it is not yet open.
   Status Connect(Reader& r) SP_REQUIRES(r.mu_);
+  // Locks `r` when it is free and opens it: true with its lock held; false,
+  // and unlocked, when another holds it or it does not open.
+  bool TryTake(Reader& r) SP_TRY_ACQUIRE(true, r.mu_);
 
   const std::string path_;
   const char* const vfs_;
@@ -124,6 +127,9 @@ class ReaderLease {
 
  private:
   friend class ReaderPool;
+  // The lease this thread holds that took its connection from `pool`, if
+  // any: at most one, as a lease inside it shares its connection.
+  static const ReaderLease* Find(const ReaderPool* pool);
   // Whether a lease this thread holds has taken `reader` of `pool`.
   static bool Holds(const ReaderPool* pool, const Reader* reader);
 

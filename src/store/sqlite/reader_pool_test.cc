@@ -3,7 +3,6 @@
 #include "store/sqlite/reader_pool.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -13,15 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "base/temp_dir_for_testing.h"
+
 namespace sealpost::store::internal {
 namespace {
 
 class ReaderPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-readers-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/store.db";
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db,
@@ -31,7 +29,6 @@ class ReaderPoolTest : public ::testing::Test {
               SQLITE_OK);
     sqlite3_close(db);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // The value in t through `lease`'s connection.
   static int Read(ReaderLease& lease) {
@@ -39,7 +36,8 @@ class ReaderPoolTest : public ::testing::Test {
     return s.Step() == SQLITE_ROW ? static_cast<int>(s.Int(0)) : -1;
   }
 
-  std::string dir_, path_;
+  sealpost::testing::TempDir dir_{"readers"};
+  const std::string path_ = dir_.File("store.db");
 };
 
 TEST_F(ReaderPoolTest, ConnectionsOpenAtTheirFirstUse) {
@@ -75,7 +73,7 @@ TEST_F(ReaderPoolTest, ConnectionsOpenAtTheirFirstUse) {
 }
 
 TEST_F(ReaderPoolTest, ADatabaseThatCannotBeReadFailsAtOpen) {
-  EXPECT_FALSE(ReaderPool::Open(dir_ + "/none/store.db", nullptr, 4).ok());
+  EXPECT_FALSE(ReaderPool::Open(dir_.File("none/store.db"), nullptr, 4).ok());
 }
 
 TEST_F(ReaderPoolTest, ALeaseInsideALeaseUsesTheSameConnection) {
@@ -130,6 +128,36 @@ TEST_F(ReaderPoolTest, ASnapshotBegunInsideALeaseDoesNotTryItsConnection) {
   (*pool)->EndSnapshot();
   EXPECT_FALSE((*pool)->InSnapshot());
   EXPECT_EQ(Read(outer), 42);
+}
+
+// A connection that does not open is let go, and opened at its next use:
+// leases go to connection 0 meanwhile, and a snapshot, which never uses
+// connection 0, begins once the database is back.
+TEST_F(ReaderPoolTest, AConnectionThatDoesNotOpenIsTriedAgainAtItsNextUse) {
+  auto pool = ReaderPool::Open(path_, nullptr, 3);
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  const std::string aside = dir_.File("aside.db");
+  std::filesystem::rename(path_, aside);
+  // Threads start at connections in turn: three try every one of them.
+  for (int i = 0; i < 3; ++i) {
+    std::thread([&] {
+      ReaderLease lease(**pool);
+      EXPECT_NE(lease.db(), nullptr);
+    }).join();
+  }
+  (*pool)->BeginSnapshot();
+  EXPECT_FALSE((*pool)->InSnapshot());
+  (*pool)->EndSnapshot();
+  EXPECT_EQ((*pool)->open_connections(), 1);
+  std::filesystem::rename(aside, path_);
+  (*pool)->BeginSnapshot();
+  ASSERT_TRUE((*pool)->InSnapshot());
+  {
+    ReaderLease lease(**pool);
+    EXPECT_EQ(Read(lease), 42);
+  }
+  (*pool)->EndSnapshot();
+  EXPECT_EQ((*pool)->open_connections(), 2);
 }
 
 }  // namespace

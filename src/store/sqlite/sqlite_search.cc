@@ -2,6 +2,7 @@
 // statements under the logic both engines share (store/search_index.h).
 #include <sqlite3.h>
 
+#include "base/strings.h"
 #include "store/search_index.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
@@ -148,7 +149,7 @@ class SqliteSearchTables : public internal::SearchTables {
            "m.created_at >= ?3 AND m.created_at < ?4 AND (?5 = '' OR "
            "m.template_id = ?5) ORDER BY d.doc DESC");
     s.Bind(1, q.owner)
-        .Bind(2, internal::LowerAscii(q.recipient))
+        .Bind(2, AsciiLower(q.recipient))
         .Bind(3, q.after)
         .Bind(4, q.before > 0 ? q.before : INT64_MAX)
         .Bind(5, q.template_id)

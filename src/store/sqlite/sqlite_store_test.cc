@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
 #include "base/encoding.h"
+#include "base/temp_dir_for_testing.h"
 #include "store/queue_batches_for_testing.h"
 
 namespace sealpost::store {
@@ -19,13 +19,8 @@ using testing::MessageAt;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealpost-store-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/store.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_, path_;
+  sealpost::testing::TempDir dir_{"store"};
+  const std::string path_ = dir_.File("store.db");
   FakeClock clock_{1'800'000'000};
 };
 
@@ -107,7 +102,7 @@ TEST_F(SqliteStoreTest, QueueCommitsThroughTheWalVfsAreOnDiskWhenAcked) {
       Status st = (*store)->CommitQueueBatch(batch);
       ASSERT_TRUE(st.ok()) << i << ": " << st.ToString();
     }
-    const std::string copy = dir_ + "/copy.db";
+    const std::string copy = dir_.File("copy.db");
     std::filesystem::copy_file(path_, copy);
     if (std::filesystem::exists(path_ + "-wal")) {
       std::filesystem::copy_file(path_ + "-wal", copy + "-wal");

@@ -1,0 +1,62 @@
+// The ASCII case helpers of base/strings.h: ASCII letters fold, nothing
+// else does (not the punctuation 0x20 away from a letter, not 8-bit bytes).
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sealpost {
+namespace {
+
+TEST(AsciiCaseTest, LettersFoldAndNothingElse) {
+  for (int i = 0; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    const char want = i >= 'A' && i <= 'Z' ? static_cast<char>(i + 32) : c;
+    EXPECT_EQ(AsciiLowerByte(c), want) << i;
+  }
+  EXPECT_EQ(AsciiLower("MAIL From:<A@B.Example>"), "mail from:<a@b.example>");
+}
+
+TEST(AsciiCaseTest, EqualsIgnoringAsciiCase) {
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("", ""));
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(EqualsIgnoringAsciiCase("8BITMIME", "8bitmime"));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("from", "fro"));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("from", "form"));
+  // A NUL is a byte like any other: the whole length counts.
+  EXPECT_FALSE(
+      EqualsIgnoringAsciiCase(std::string("a\0b", 3), std::string("a\0c", 3)));
+  EXPECT_TRUE(
+      EqualsIgnoringAsciiCase(std::string("A\0b", 3), std::string("a\0B", 3)));
+  // 0x20 apart but not letters: '@' '`', '[' '{', '^' '~'.
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("@[^", "`{~"));
+  // Non-ASCII bytes never fold: UTF-8 "É" and "é", Latin-1 0xC9 and 0xE9,
+  // and the bytes 0xC1..0xDA that are 0x20 below 0xE1..0xFA.
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("\xc3\x89", "\xc3\xa9"));
+  EXPECT_FALSE(EqualsIgnoringAsciiCase("caf\xc9", "caf\xe9"));
+  for (int i = 0xc1; i <= 0xda; ++i) {
+    EXPECT_FALSE(
+        EqualsIgnoringAsciiCase(std::string(1, static_cast<char>(i)),
+                                std::string(1, static_cast<char>(i + 32))))
+        << i;
+  }
+  EXPECT_TRUE(
+      EqualsIgnoringAsciiCase("\xc3\xa9T\xc3\xa9", "\xc3\xa9t\xc3\xa9"));
+}
+
+TEST(AsciiCaseTest, StartsWithIgnoringAsciiCase) {
+  EXPECT_TRUE(StartsWithIgnoringAsciiCase("Content-Length", "content-"));
+  EXPECT_TRUE(StartsWithIgnoringAsciiCase("TEXT/plain", "text/plain"));
+  EXPECT_TRUE(StartsWithIgnoringAsciiCase("anything", ""));
+  EXPECT_FALSE(StartsWithIgnoringAsciiCase("content", "content-"));
+  EXPECT_FALSE(StartsWithIgnoringAsciiCase("\xc3\x89t\xc3\xa9", "\xc3\xa9"));
+}
+
+TEST(AsciiCaseTest, ContainsIgnoringAsciiCase) {
+  EXPECT_TRUE(ContainsIgnoringAsciiCase("Re: URGENT news", "urgent"));
+  EXPECT_FALSE(ContainsIgnoringAsciiCase("R\xc9SUM\xc9", "r\xe9sum\xe9"));
+}
+
+}  // namespace
+}  // namespace sealpost
