@@ -618,6 +618,39 @@ class SmimeTest(PkiCase):
         self.assertIn("verified=no", m["X-Sealpost-Smime"])
         self.assertIn("untrusted", m["X-Sealpost-Smime"])
 
+        # Large (spooled, checked from the spool): the same verdicts, a
+        # byte changed past the first 256 KiB, clear and opaque.
+        big = os.path.join(self.pki.dir, "big-entity-" + tag)
+        with open(big, "wb") as f:
+            f.write(b"Content-Type: text/plain\r\n\r\nlarge by bob " +
+                    tag.encode() + b"\r\n" +
+                    b"a long line of bob's large message\r\n" * 20000)
+        for opaque in (False, True):
+            out = os.path.join(self.pki.dir, "big-signed-%s-%d" % (tag,
+                                                                    opaque))
+            run(["openssl", "cms", "-sign", "-binary", "-in", big, "-signer",
+                 "bob.pem", "-inkey", "bob.key", "-from", "bob@partner.test",
+                 "-to", "alice@example.com", "-subject", "big " + tag,
+                 "-out", out] + (["-nodetach"] if opaque else []),
+                self.pki.dir)
+            with open(out, "rb") as f:
+                raw = f.read().replace(b"\r\n", b"\n").replace(b"\n",
+                                                                 b"\r\n")
+            self.assertGreater(len(raw), 600000)
+            path, m = deliver(raw, "bob@partner.test")
+            self.assertEqual(m["X-Sealpost-Smime"],
+                             "signed; verified=yes; signer=bob@partner.test")
+            r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                                "-CAfile", self.pki.path("ca.pem")],
+                               capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            at = raw.index(b"\r\n", 500000) + 5
+            changed = raw[:at] + (b"B" if raw[at:at + 1] == b"A" else b"A") \
+                + raw[at + 1:]
+            _, m = deliver(changed, "bob@partner.test")
+            self.assertTrue(m["X-Sealpost-Smime"].startswith(
+                "signed; verified=no;"), m["X-Sealpost-Smime"])
+
         # A stamp written by the sender is not ours: it is removed.
         forged = ("From: mallory@partner.test\r\nTo: alice@example.com\r\n"
                   "Subject: forged " + tag + "\r\n"

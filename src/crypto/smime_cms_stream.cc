@@ -400,6 +400,35 @@ Result<std::optional<size_t>> CmsDecryptStream(
   return which;
 }
 
+Result<bool> IsCmsEnvelopedDataStream(ByteSource& in) {
+  Reader r(in);
+  auto walk = [&r]() -> Status {
+    SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
+    const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
+    CmsPtr cms(
+        d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
+    STACK_OF(CMS_RecipientInfo)* ris =
+        cms ? CMS_get0_RecipientInfos(cms.get()) : nullptr;
+    if (ris == nullptr || sk_CMS_RecipientInfo_num(ris) <= 0) {
+      ERR_clear_error();
+      return Malformed();
+    }
+    SP_ASSIGN_OR_RETURN(bool detached, AtEnd(r, h.eci));
+    if (!detached) {
+      SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+      if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
+      SP_RETURN_IF_ERROR(PassOctets(
+          r, t, h.eci, 0, [](std::string_view) { return Status::Ok(); }));
+    }
+    std::string tag;
+    return ReadTail(r, h, &tag);
+  };
+  Status s = walk();
+  if (s.ok()) return true;
+  if (IsDecryptionFailed(s)) return false;
+  return s;
+}
+
 Result<std::string> CmsSignedDataSplit(
     ByteSource& in, const std::function<Status(std::string_view)>& content) {
   Reader r(in);

@@ -58,6 +58,16 @@ Result<std::optional<size_t>> CmsDecryptStream(
 Result<std::string> CmsSignedDataSplit(
     ByteSource& in, const std::function<Status(std::string_view)>& content);
 
+// crypto::IsCmsEnvelopedData (cms.h) for a ContentInfo read from `in`
+// (from where it stands) with the same reader, never whole in memory (the
+// gateway's check of a large message that claims S/MIME encryption): true
+// when it is an EnvelopedData or AuthEnvelopedData whose part before the
+// encryptedContent OpenSSL parses with at least one RecipientInfo, its
+// encryptedContent (when present) well formed, every construction closed
+// and nothing after it; false for anything else. Errors: `in`'s, as they
+// are (but a DecryptionFailedError of `in`, which reads as malformed).
+Result<bool> IsCmsEnvelopedDataStream(ByteSource& in);
+
 }  // namespace sealpost::crypto
 
 #endif  // SEALPOST_CRYPTO_SMIME_CMS_STREAM_H_

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/string_source.h"
+#include "crypto/cms.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/smime_cms_internal.h"
@@ -427,6 +428,55 @@ TEST(SmimeCmsStreamTest, GarbageIsRefused) {
   std::string got;
   auto r = Open(bomb + std::string(82, '\0'), k.Bob(), 5, &got);
   EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
+}
+
+// The gateway's check of a large message that claims S/MIME encryption:
+// the streamed IsCmsEnvelopedData agrees with the whole one on DER and
+// BER, CBC and GCM, at every slice size; every cut, a byte after the end,
+// garbage and another content type are not EnvelopedData; an error of
+// the input is an error, not a verdict.
+TEST(SmimeCmsStreamTest, IsEnvelopedDataStreamAgreesWithTheWholeCheck) {
+  Keys k;
+  auto whole = [](const std::string& in, size_t slice) {
+    StringSource source(in, slice);
+    Result<bool> got = IsCmsEnvelopedDataStream(source);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got.ok() && *got, IsCmsEnvelopedData(in)) << in.size();
+    return got.ok() && *got;
+  };
+  const std::string content = Content(70000);
+  auto cbc = CmsEncrypt(content, {k.bob_der});
+  auto gcm = CmsEncrypt(content, {k.bob_der}, CmsCipher::kAes256Gcm);
+  auto small = CmsEncrypt(Content(5000), {k.bob_der});
+  ASSERT_TRUE(cbc.ok() && gcm.ok() && small.ok());
+  const std::string goods[] = {
+      *cbc, *gcm, StreamEncrypt(content, k.bob_der),
+      StreamEncrypt(content, k.bob_der, CmsCipher::kAes256Gcm),
+      ToNestedBer(*small, 100)};
+  for (const std::string& good : goods) {
+    SCOPED_TRACE(&good - goods);
+    for (size_t slice : {size_t{1}, size_t{5}, size_t{4099}}) {
+      EXPECT_TRUE(whole(good, slice)) << slice;
+    }
+    for (size_t cut :
+         {size_t{0}, size_t{1}, size_t{40}, good.size() / 2, good.size() - 1}) {
+      EXPECT_FALSE(whole(good.substr(0, cut), 4099)) << cut;
+    }
+    EXPECT_FALSE(whole(good + "x", 4099));
+  }
+  auto signed_data = CmsSign(content, k.bob_der, k.bob_key, {}, false);
+  ASSERT_TRUE(signed_data.ok()) << signed_data.status().ToString();
+  EXPECT_FALSE(whole(*signed_data, 4099));
+  EXPECT_FALSE(whole("junk", 1));
+  EXPECT_FALSE(whole(std::string("\x30\x80\x00\x00", 4), 1));
+  struct Failing final : ByteSource {
+    Status Restart() override { return Status::Ok(); }
+    Result<size_t> Read(size_t, std::string*) override {
+      return InternalError("spool: cut");
+    }
+  } failing;
+  Result<bool> r = IsCmsEnvelopedDataStream(failing);
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
 }
 
 }  // namespace

@@ -263,6 +263,17 @@ Result<std::string> LicenseService::SealWrapperDigest(
 Result<sealed::ProtectedMarker> LicenseService::VerifyWrapper(
     std::string_view header_value, std::string_view header,
     std::string_view body) {
+  return VerifyWrapperDigest(header_value, header,
+                             [body]() -> Result<std::string> {
+                               sealed::CanonicalBodyHasher hasher;
+                               hasher.Update(body);
+                               return hasher.Finish();
+                             });
+}
+
+Result<sealed::ProtectedMarker> LicenseService::VerifyWrapperDigest(
+    std::string_view header_value, std::string_view header,
+    const std::function<Result<std::string>()>& body_digest) {
   sealed::ProtectedMarker marker = sealed::ParseProtectedHeader(header_value);
   auto not_ours = [] {
     return InvalidArgumentError("not a wrapper sealed by this organisation");
@@ -272,11 +283,12 @@ Result<sealed::ProtectedMarker> LicenseService::VerifyWrapper(
   }
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   auto verifier = keys->GetVerifier(marker.key_version);
-  if (!verifier.ok() ||
-      !verifier
+  if (!verifier.ok()) return not_ours();
+  SP_ASSIGN_OR_RETURN(std::string digest, body_digest());
+  if (!verifier
            ->Verify(marker.seal,
-                    sealed::WrapperSealInput(marker.id, marker.template_name,
-                                             header, body))
+                    sealed::WrapperSealInputWithDigest(
+                        marker.id, marker.template_name, header, digest))
            .ok()) {
     return not_ours();
   }

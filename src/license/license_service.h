@@ -262,6 +262,13 @@ class LicenseService {
   Result<sealed::ProtectedMarker> VerifyWrapper(std::string_view header_value,
                                                 std::string_view header,
                                                 std::string_view body);
+  // VerifyWrapper with the body given by its digest (sealed::
+  // CanonicalBodyHasher), which `body_digest` computes only once the marker
+  // names a key of ours: for a body read from a spool a slice at a time
+  // (issue 14). An error of `body_digest` is returned as it is.
+  Result<sealed::ProtectedMarker> VerifyWrapperDigest(
+      std::string_view header_value, std::string_view header,
+      const std::function<Result<std::string>()>& body_digest);
 
   // The owner or an admin (`by` = "admin") may revoke.
   Status Revoke(std::string_view message_id, std::string_view by,

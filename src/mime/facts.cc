@@ -111,11 +111,11 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
           f.is_signed = true;
         } else if (GMIME_IS_PART(top)) {
           f.claims_smime_encrypted = true;
-          if (GMimeDataWrapper* content =
-                  g_mime_part_get_content(GMIME_PART(top))) {
-            // Whole (a parse over a source has no bytes to measure).
-            f.smime_content =
-                Decoded(content, message.empty() ? SIZE_MAX : message.size());
+          GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(top));
+          // Whole; a parse over a source (a large message) leaves it to
+          // its caller, who reads it from the source (issue 14).
+          if (content != nullptr && !message.empty()) {
+            f.smime_content = Decoded(content, message.size());
           }
         }
       }

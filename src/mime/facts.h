@@ -33,7 +33,8 @@ struct MailFacts {
   // The first X-Sealpost-Protected value, unfolded; empty when absent.
   std::string protected_header;
   // The top-level part says application/pkcs7-mime and not signed-data:
-  // its decoded bytes, to be checked as CMS EnvelopedData.
+  // its decoded bytes, to be checked as CMS EnvelopedData (empty from a
+  // parse over a ByteSource: the caller reads them from it).
   bool claims_smime_encrypted = false;
   std::string smime_content;
   bool is_signed = false;

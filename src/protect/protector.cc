@@ -316,11 +316,6 @@ Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
   SP_ASSIGN_OR_RETURN(policy::MessageFacts facts, FactsOf(run));
   SP_ASSIGN_OR_RETURN(policy::Plan plan, PlanFor(run, facts));
   RejectUninspected(run, plan);
-  if (run.streamed && options_.certificates != nullptr &&
-      !facts.sender_internal && run.mail.is_signed) {
-    // Its signature is checked in memory (StampSignature).
-    SP_RETURN_IF_ERROR(LoadWhole(run));
-  }
   StampSignature(run, facts, plan);
   // Each large message to its body file as soon as it is made: the first
   // group's wrapper is not held while the next is sealed (issue 14).
@@ -456,7 +451,15 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   std::string who = JoinAddresses(g.addresses);
   if (run.wrapper || run.smime_encrypted) {
     // Never sealed twice: it is verifiably protected already.
-    msg.content = AddHeaders(run.original, g.added_headers);
+    if (run.streamed) {
+      // Read from the spool into its queue body file (Acceptor::Stage).
+      std::string fields = HeaderFields(g.added_headers);
+      msg.content_size = run.size + static_cast<int64_t>(fields.size());
+      SP_ASSIGN_OR_RETURN(msg.content_source,
+                          OpenOriginal(run, std::move(fields)));
+    } else {
+      msg.content = AddHeaders(run.original, g.added_headers);
+    }
     run.out.notes.push_back("deliver (already protected) " + who);
     run.out.messages.push_back(std::move(msg));
     return Status::Ok();

@@ -58,6 +58,9 @@ struct ProtectorOptions {
   // each protected message's terms commit with its record. Not owned: must
   // outlive the protector.
   search::Indexer* indexer = nullptr;
+  // Where the check of a large signed message from outside spools its
+  // signed part (encrypted, unnamed; "" = /tmp): the data directory.
+  std::string spool_dir;
 };
 
 // A message written in the portal (reply, forward, new message). It goes
@@ -158,11 +161,27 @@ class Protector {
   Status Inspect(Run& run);
   void InspectBytes(Run& run, std::string_view client_bytes);
   // The streamed path's Inspect: false (nothing set) when the message is
-  // to be read whole instead: a message that claims protection (its
-  // wrapper's seal, S/MIME), a header section longer than the run's head,
+  // to be read whole instead: a message that claims S/MIME encryption in
+  // another transfer encoding than base64 or that smime.decrypt_inbound
+  // is to open, a header section longer than the run's head,
   // a parse the spool could not give (read back too often), a journal
   // rule enabled, or a store that keeps bodies in its rows.
   Result<bool> InspectSpooled(Run& run);
+  // For a large message with an X-Sealpost-Protected field: run.wrapper
+  // when its seal verifies over the body read from the spool (the seal
+  // covers `header`, the spool's header section, its first `header_size`
+  // bytes, and its body's digest). INTERNAL when the spool does not read
+  // back; a seal that does not verify is not an error.
+  Status VerifySpooledWrapper(Run& run, std::string_view header,
+                              size_t header_size);
+  // For a large message whose top-level part claims S/MIME encryption:
+  // whether its base64 body, read from the spool, is CMS EnvelopedData
+  // (crypto::IsCmsEnvelopedDataStream); nullopt when it is not in base64
+  // (to be read whole). `header` is the spool's header section, its first
+  // `header_size` bytes.
+  Result<std::optional<bool>> EnvelopedInSpool(const Run& run,
+                                               std::string_view header,
+                                               size_t header_size) const;
   // Reads a streamed run's message whole into run.loaded, and makes it an
   // ordinary run (run.original).
   Status LoadWhole(Run& run);
@@ -213,7 +232,9 @@ class Protector {
   std::string OrgSender(const Run& run) const;
   // Checks a signed message from outside and adds X-Sealpost-Smime with
   // the verdict to every recipient's copy (smime/signature_check.h); a
-  // verified signer's certificate is harvested (smime.harvest).
+  // verified signer's certificate is harvested (smime.harvest). A
+  // streamed run's is checked from the spool (smime::CheckSignatureStream,
+  // the same verdict), never read whole.
   void StampSignature(Run& run, const policy::MessageFacts& facts,
                       policy::Plan& plan);
   // Keeps a verified signer's certificate on file, audited.

@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "crypto/cms.h"
+#include "crypto/smime_cms_stream.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
@@ -16,6 +18,9 @@
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
+#include "sealed/wrapper_seal.h"
+#include "smime/mail_stream.h"
+#include "smime/signature_check.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -76,14 +81,36 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       run.mail.body_text = raw.substr(0, 256 * 1024);
     }
   }
-  if (!run.mail.protected_header.empty() || run.mail.claims_smime_encrypted) {
-    // Claims to be protected: its seal or its CMS is checked in memory.
+  const bool decrypts = run.mail.claims_smime_encrypted &&
+                        options_.smime_decrypt_inbound &&
+                        options_.certificates != nullptr;
+  if (decrypts) {
+    // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound)
+    // in memory.
     run.mail = mime::MailFacts();
     return false;
   }
+  if (!run.mail.protected_header.empty()) {
+    // Claims to be our wrapper: its seal checked over the body read from
+    // the spool.
+    SP_RETURN_IF_ERROR(
+        VerifySpooledWrapper(run, hs.header, raw.size() - hs.body.size()));
+  }
+  if (run.mail.claims_smime_encrypted) {
+    // Whether it really is CMS EnvelopedData, read from the spool.
+    SP_ASSIGN_OR_RETURN(
+        std::optional<bool> enveloped,
+        EnvelopedInSpool(run, hs.header, raw.size() - hs.body.size()));
+    if (!enveloped) {
+      run.mail = mime::MailFacts();
+      return false;
+    }
+    run.smime_encrypted = *enveloped;
+  }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
-  if (auto stripped = mime::RemoveReservedFields(raw, false)) {
+  if (auto stripped =
+          mime::RemoveReservedFields(raw, run.wrapper.has_value())) {
     run.skip = static_cast<int64_t>(hs.header.size());
     run.head_fields =
         stripped->substr(0, stripped->size() - (raw.size() - hs.header.size()));
@@ -94,6 +121,58 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   run.size = run.SpooledSize();
   run.streamed = true;
   return true;
+}
+
+Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
+                                       size_t header_size) {
+  Status read = Status::Ok();
+  auto digest = [&]() -> Result<std::string> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
+                        OpenOriginal(run, std::string()));
+    sealed::CanonicalBodyHasher hasher;
+    uint64_t at = 0;
+    std::string slice;
+    for (;;) {
+      slice.clear();
+      Result<size_t> n = spool->Read(1 << 20, &slice);
+      if (!n.ok()) read = n.status();
+      SP_RETURN_IF_ERROR(n.status());
+      if (*n == 0) break;
+      const size_t from =
+          at >= header_size
+              ? 0
+              : static_cast<size_t>(std::min<uint64_t>(*n, header_size - at));
+      at += *n;
+      hasher.Update(std::string_view(slice).substr(from));
+    }
+    return hasher.Finish();
+  };
+  auto marker =
+      licenses_.VerifyWrapperDigest(run.mail.protected_header, header, digest);
+  // A spool that does not read back: 451. Anything else: not ours.
+  SP_RETURN_IF_ERROR(read);
+  if (marker.ok()) run.wrapper = std::move(*marker);
+  return Status::Ok();
+}
+
+Result<std::optional<bool>> Protector::EnvelopedInSpool(
+    const Run& run, std::string_view header, size_t header_size) const {
+  // GMime decodes any transfer encoding, leniently; this reads base64
+  // only, strictly: anything else is read whole, as before.
+  std::optional<std::string> cte =
+      smime::HeaderField(header, "Content-Transfer-Encoding");
+  if (!cte || AsciiLower(*cte) != "base64") return std::optional<bool>();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
+                      OpenOriginal(run, std::string()));
+  smime::Base64BodySource der(*spool, header_size);
+  Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(der);
+  if (enveloped.ok()) return std::optional<bool>(*enveloped);
+  // Not base64 (INVALID_ARGUMENT): not EnvelopedData. A spool that does
+  // not read back is INTERNAL: 451.
+  if (enveloped.status().code() == StatusCode::kInvalidArgument) {
+    return std::optional<bool>(false);
+  }
+  return enveloped.status();
 }
 
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(

@@ -41,8 +41,6 @@ Status Protector::InspectProtected(Run& run) {
   if (!run.wrapper && run.mail.protected_header.empty() && !mentions) {
     return Status::Ok();
   }
-  // What follows reads the message in memory.
-  SP_RETURN_IF_ERROR(LoadWhole(run));
   SP_ASSIGN_OR_RETURN(license::IrmConfig irm, licenses_.LoadIrm());
   const std::string mode = irm.GetText("TransportDecryptionSetting");
   if (!irm.Enabled() || mode == "Disabled") return Status::Ok();
@@ -59,6 +57,9 @@ Status Protector::InspectProtected(Run& run) {
             : "its seal does not verify (changed on the way, or not ours)";
     return Status::Ok();
   }
+  // What follows reads the message in memory: our verified wrapper, whose
+  // container transport decryption opens.
+  SP_RETURN_IF_ERROR(LoadWhole(run));
   Result<std::string> container = mime::ExtractSealedAttachment(run.original);
   if (!container.ok()) {
     // A portal wrapper: the content is on the server, and transport

@@ -11,6 +11,7 @@
 #include "protect/smime_treatment.h"
 #include "smime/enveloped_mail.h"
 #include "smime/signature_check.h"
+#include "smime/signed_stream.h"
 #include "smime/streamed_mail.h"
 
 namespace sealpost::protect {
@@ -177,7 +178,22 @@ void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
       !run.mail.is_signed) {
     return;
   }
-  auto check = smime::CheckSignature(*options_.certificates, run.original);
+  Result<std::optional<smime::SignatureCheck>> check =
+      std::optional<smime::SignatureCheck>();
+  if (run.streamed) {
+    // From the spool a slice at a time (issue 14), the verdict
+    // JudgeSignature's as CheckSignature's; run.head holds the whole
+    // header section (InspectSpooled).
+    const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
+    auto message = OpenOriginal(run, std::string());
+    check = message.ok()
+                ? smime::CheckSignatureStream(
+                      *options_.certificates, **message, hs.header,
+                      run.head.size() - hs.body.size(), options_.spool_dir)
+                : message.status();
+  } else {
+    check = smime::CheckSignature(*options_.certificates, run.original);
+  }
   if (!check.ok()) {
     log::Warn("s/mime: signature of {} not checked: {}", run.in.id,
               check.status().message());

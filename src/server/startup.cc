@@ -77,6 +77,7 @@ protect::ProtectorOptions ProtectorOptionsOf(
   options.smime_prefer_when_certificate = config.smime_prefer_when_certificate;
   options.smime_harvest = config.smime_harvest;
   options.smime_decrypt_inbound = config.smime_decrypt_inbound;
+  options.spool_dir = config.data_dir;
   if (config.search_index_at_protection) options.indexer = indexer;
   return options;
 }

@@ -224,4 +224,68 @@ Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
   return Judged(certs, header, std::move(sig), std::move(content));
 }
 
+namespace {
+
+// `in` as it is, keeping its first error: a failure of the message itself
+// (a spool that does not read back) is told apart from a malformed layer.
+class Watched final : public ByteSource {
+ public:
+  explicit Watched(ByteSource& in) : in_(in) {}
+  const Status& error() const { return error_; }
+  Status Restart() override {
+    Status s = in_.Restart();
+    Keep(s);
+    return s;
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    Result<size_t> n = in_.Read(max, out);
+    if (!n.ok()) Keep(n.status());
+    return n;
+  }
+
+ private:
+  void Keep(const Status& s) {
+    if (!s.ok() && error_.ok()) error_ = s;
+  }
+  ByteSource& in_;
+  Status error_ = Status::Ok();
+};
+
+}  // namespace
+
+Result<std::optional<SignatureCheck>> CheckSignatureStream(
+    CertificateDirectory& certs, ByteSource& message, std::string_view header,
+    size_t header_size, const std::string& spool_dir) {
+  std::optional<std::string> ct = HeaderField(header, "Content-Type");
+  if (!ct) return std::optional<SignatureCheck>();
+  const SignedForm form = SignedFormOf(*ct);
+  if (form == SignedForm::kNone) return std::optional<SignatureCheck>();
+  SignatureCheck check;
+  const std::string boundary = ContentTypeParam(*ct, "boundary");
+  if (form == SignedForm::kClear && boundary.empty()) {
+    check.reason = "multipart/signed without a boundary";
+    return std::optional<SignatureCheck>(check);
+  }
+  Watched in(message);
+  Result<StreamedSignature> opened =
+      form == SignedForm::kClear
+          ? OpenClearSignedStream(certs, in, header, header_size, boundary,
+                                  spool_dir)
+          : OpenOpaqueSignedStream(certs, in, header, header_size, spool_dir);
+  if (!in.error().ok()) return in.error();
+  if (!opened.ok()) {
+    if (opened.status().code() != StatusCode::kInvalidArgument) {
+      return opened.status();
+    }
+    // Its words without the opener's "(nothing was opened)".
+    constexpr std::string_view kTail = " (nothing was opened)";
+    check.reason = opened.status().message();
+    if (check.reason.ends_with(kTail)) {
+      check.reason.resize(check.reason.size() - kTail.size());
+    }
+    return std::optional<SignatureCheck>(check);
+  }
+  return std::optional<SignatureCheck>(std::move(opened->check));
+}
+
 }  // namespace sealpost::smime

@@ -10,6 +10,7 @@
 
 #include "base/encoding.h"
 #include "base/string_source.h"
+#include "mime/header_section.h"
 #include "smime/client_mail.h"
 #include "smime/directory_test_for_testing.h"
 #include "smime/enveloped_mail.h"
@@ -286,6 +287,140 @@ TEST_F(SignedStreamTest, AnotherUsersKeyOpensNothing) {
   auto zoe = Stream(mail, "zoe@example.com", &got);
   EXPECT_EQ(zoe.status().code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(got.empty());
+}
+
+// The gateway's check of a large signed message from outside
+// (CheckSignatureStream) and the in-memory one (CheckSignature) give the
+// same verdict, both JudgeSignature's: verified, a changed byte, a From
+// the signer's certificate does not name (the signature itself verifies:
+// only the judgement refuses it), clear and opaque, at slice sizes that
+// cut every delimiter and base64 line (1 byte too).
+class CheckSignatureStreamTest : public SignedStreamTest {
+ protected:
+  Result<std::optional<SignatureCheck>> Streamed(const std::string& mail,
+                                                 size_t slice) {
+    StringSource source(mail, slice);
+    mime::HeaderSection hs = mime::SplitHeaderSection(mail);
+    return CheckSignatureStream(*certs_, source, hs.header,
+                                mail.size() - hs.body.size(), "");
+  }
+
+  // Both checks of `mail` agree; the verdict.
+  SignatureCheck ExpectSame(const std::string& mail) {
+    auto whole = CheckSignature(*certs_, mail);
+    EXPECT_TRUE(whole.ok() && whole->has_value());
+    if (!whole.ok() || !whole->has_value()) return SignatureCheck();
+    for (size_t slice : {size_t{1}, size_t{7}, size_t{61}, size_t{4099},
+                         StringSource::kWhole}) {
+      if (slice == 1 && mail.size() > (400 << 10)) continue;
+      auto got = Streamed(mail, slice);
+      EXPECT_TRUE(got.ok()) << got.status().ToString() << " slice " << slice;
+      if (!got.ok() || !got->has_value()) {
+        ADD_FAILURE() << "no verdict, slice " << slice;
+        continue;
+      }
+      const SignatureCheck& a = **got;
+      const SignatureCheck& b = **whole;
+      EXPECT_EQ(a.verified, b.verified) << slice;
+      EXPECT_EQ(a.signer, b.signer) << slice;
+      EXPECT_EQ(a.reason, b.reason) << slice;
+      EXPECT_EQ(a.signer_certificate, b.signer_certificate) << slice;
+      EXPECT_EQ(a.StampValue(), b.StampValue()) << slice;
+      EXPECT_TRUE(a.content.empty());
+    }
+    return **whole;
+  }
+};
+
+TEST_F(CheckSignatureStreamTest, SameVerdictAsCheckSignature) {
+  for (bool clear : {true, false}) {
+    SCOPED_TRACE(clear ? "clear" : "opaque");
+    const std::string mail = SignedOnly(original_, clear);
+    SignatureCheck good = ExpectSame(mail);
+    EXPECT_TRUE(good.verified) << good.reason;
+    EXPECT_EQ(good.signer, "alice@example.com");
+    // A forged From: the signature verifies, JudgeSignature refuses it.
+    std::string forged = mail;
+    forged.replace(forged.find("From: alice@example.com"), 23,
+                   "From: ceo@example.com");
+    SignatureCheck judged = ExpectSame(forged);
+    EXPECT_FALSE(judged.verified);
+    EXPECT_NE(judged.reason.find("From"), std::string::npos) << judged.reason;
+  }
+  // Clear: one content byte changed.
+  std::string changed = SignedOnly(original_);
+  changed[changed.find("secret 42")] = 'S';
+  SignatureCheck bad = ExpectSame(changed);
+  EXPECT_FALSE(bad.verified);
+  EXPECT_FALSE(bad.reason.empty());
+  // Opaque: one content byte changed inside the SignedData.
+  const std::string opaque = SignedOnly(original_, /*clear=*/false);
+  const size_t body = opaque.find("\r\n\r\n") + 4;
+  auto der = Base64Decode(opaque.substr(body));
+  ASSERT_TRUE(der.ok());
+  (*der)[der->find("secret 42")] = 'S';
+  bad = ExpectSame(opaque.substr(0, body) + Base64Encode(AsBytes(*der)));
+  EXPECT_FALSE(bad.verified);
+  // The signed part's delimiter moved by one byte: what is checked is
+  // not what was signed.
+  std::string shifted = SignedOnly(original_);
+  const size_t delim = shifted.find("\r\n--b0und\r\nContent-Type: applic");
+  ASSERT_NE(delim, std::string::npos);
+  shifted.insert(delim, "x");
+  EXPECT_FALSE(ExpectSame(shifted).verified);
+}
+
+TEST_F(CheckSignatureStreamTest, NotSignedMalformedAndBrokenSources) {
+  auto plain = Streamed(original_, 4099);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_value());
+  // Malformed: a verdict (not verified, why), never an error.
+  const std::string mail = SignedOnly(original_);
+  for (size_t cut : {mail.size() / 2, mail.size() - 20}) {
+    auto got = Streamed(mail.substr(0, cut), 61);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_FALSE((*got)->verified);
+    EXPECT_NE((*got)->reason.find("malformed"), std::string::npos);
+    auto whole = CheckSignature(*certs_, mail.substr(0, cut));
+    ASSERT_TRUE(whole.ok() && whole->has_value());
+    EXPECT_FALSE((*whole)->verified);
+  }
+  std::string nob = mail;
+  nob.replace(nob.find("boundary="), 9, "boundery=");
+  auto got = Streamed(nob, 4099);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->reason, "multipart/signed without a boundary");
+  EXPECT_EQ((*got)->reason, (*CheckSignature(*certs_, nob))->reason);
+  // A message that does not read back (a spool changed on disk): its
+  // error, not a verdict, whatever the code.
+  for (StatusCode code :
+       {StatusCode::kInvalidArgument, StatusCode::kInternal}) {
+    for (bool clear : {true, false}) {
+      const std::string m = SignedOnly(original_, clear);
+      struct Failing final : ByteSource {
+        Failing(const std::string& s, StatusCode c) : in(s, 4099), code(c) {}
+        Status Restart() override {
+          at = 0;
+          return in.Restart();
+        }
+        Result<size_t> Read(size_t max, std::string* out) override {
+          if (at > 100000) return Status(code, "spool: cut");
+          SP_ASSIGN_OR_RETURN(size_t n, in.Read(max, out));
+          at += n;
+          return n;
+        }
+        StringSource in;
+        StatusCode code;
+        size_t at = 0;
+      } failing(m, code);
+      mime::HeaderSection hs = mime::SplitHeaderSection(m);
+      auto r = CheckSignatureStream(*certs_, failing, hs.header,
+                                    m.size() - hs.body.size(), "");
+      EXPECT_EQ(r.status().code(), code) << clear;
+      EXPECT_EQ(r.status().message(), "spool: cut");
+    }
+  }
 }
 
 }  // namespace

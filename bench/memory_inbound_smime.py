@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Memory for large S/MIME mail from outside (issue 14): the growth of the
+server's peak resident memory (VmHWM) while one message of 10 and 50 MB
+from bob@partner.example (outside; his CA is trusted, so the gateway checks
+his signature) to alice@example.com passes through a fresh `sealpost server
+-dev` per size and kind. What anyone on the internet can send:
+
+  clear      multipart/signed (openssl cms -sign), checked and stamped
+  opaque     application/pkcs7-mime; smime-type=signed-data (-nodetach)
+  enveloped  application/pkcs7-mime enveloped-data (to a partner's
+             certificate): claims protection, delivered as it is
+  wrapper    a plain message with a forged X-Sealpost-Protected field
+             (claims Sealpost protection; its seal does not verify)
+
+The last column is the X-Sealpost-Smime stamp the recipient got (signed
+kinds) or "-". --baseline BINARY runs the same with that binary first, in
+the same run (e.g. main's build/sealpost). Not a timed test.
+Usage: bench/memory_inbound_smime.py [--baseline BINARY]
+       [--kinds clear,opaque,enveloped,wrapper] [MB ...] (default 10 50)
+"""
+
+import os
+import smtplib
+import subprocess
+import sys
+import time
+
+import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
+from peer_runs import MB, status_kb
+
+import smtp_testlib
+from smtp_testlib import DevServer, SmtpSink, wait_for
+from memory_large_message import sink_count
+from smime_test import Pki
+
+KINDS = ("clear", "opaque", "enveloped", "wrapper")
+
+
+def entity(size, marker):
+    """A MIME entity of about `size`: a text part and a base64 attachment."""
+    head = ("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+            "Content-Type: text/plain\r\n\r\nLarge inbound " + marker +
+            "\r\n--b1\r\nContent-Type: application/octet-stream\r\n"
+            "Content-Transfer-Encoding: base64\r\nContent-Disposition: "
+            "attachment; filename=\"data.bin\"\r\n\r\n").encode()
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5YWJjZGVmZ2hpamts" \
+        b"bW5vcHFyc3R1dnd4eXo=\r\n"
+    return head + line * ((size - len(head)) // len(line)) + b"--b1--\r\n"
+
+
+def make(kind, size, marker, pki):
+    path = pki.path("entity-" + marker)
+    with open(path, "wb") as f:
+        f.write(entity(size, marker))
+    subject = "inbound " + marker
+    out = pki.path("msg-" + marker)
+    common = ["-in", path, "-out", out, "-from", "bob@partner.example",
+              "-to", "alice@example.com", "-subject", subject]
+    if kind == "wrapper":
+        with open(out, "wb") as f:
+            f.write(("From: bob@partner.example\r\nTo: alice@example.com\r\n"
+                     "Subject: " + subject + "\r\nX-Sealpost-Protected: "
+                     "v=1; id=forged; seal=AAAA\r\nMIME-Version: 1.0\r\n"
+                     ).encode() + entity(size, marker))
+    elif kind == "enveloped":
+        subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256"] +
+                       common + [pki.path("carol.pem")], check=True)
+    else:
+        subprocess.run(["openssl", "cms", "-sign", "-binary", "-signer",
+                        pki.path("bob.pem"), "-inkey", pki.path("bob.key")] +
+                       (["-nodetach"] if kind == "opaque" else []) + common,
+                       check=True)
+    with open(out, "rb") as f:
+        raw = f.read()
+    os.unlink(path)
+    os.unlink(out)
+    if kind != "wrapper":
+        # openssl's own lines end in LF; the signed bytes keep CRLF.
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return raw
+
+
+def stamp(dump, marker):
+    with open(dump, "rb") as f:
+        data = f.read()
+    at = data.find(marker.encode())
+    start = data.rfind(b"X-Sealpost-Smime:", 0, at)
+    if start < 0 or at < 0:
+        return "-"
+    end = data.find(b"\n", start)
+    return data[start + 18:end].decode(errors="replace").strip()[:60]
+
+
+def growth(raw, marker, binary, pki):
+    sink = SmtpSink()
+    smtp_testlib.BINARY = binary
+    server = DevServer(
+        args=["--next-hop", "127.0.0.1:%d" % sink.port],
+        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+    try:
+        pki.load(server.cli, ("carol", "bob"))
+        pid = server.proc.pid
+        time.sleep(1.0)
+        before = status_kb(pid, "VmRSS")
+        with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                          timeout=600) as c:
+            c.sendmail("bob@partner.example", ["alice@example.com"], raw)
+        ok = wait_for(lambda: sink_count(sink, marker) >= 1, timeout=600,
+                      interval=0.5)
+        time.sleep(1.0)
+        peak = status_kb(pid, "VmHWM")
+        return (peak - before) / 1024, bool(ok), stamp(sink.dump, marker)
+    finally:
+        server.stop()
+        sink.cleanup()
+
+
+def main():
+    argv = sys.argv[1:]
+    baseline = None
+    if "--baseline" in argv:
+        at = argv.index("--baseline")
+        baseline = os.path.abspath(argv[at + 1])
+        del argv[at:at + 2]
+    kinds = KINDS
+    if "--kinds" in argv:
+        at = argv.index("--kinds")
+        kinds = argv[at + 1].split(",")
+        del argv[at:at + 2]
+    sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
+    pki = Pki()
+    pki.leaf("bob", "bob@partner.example")
+    pki.leaf("carol", "carol@partner.example")
+    pki.leaf("alice", "alice@example.com")
+    pki.pkcs12("alice")
+    pki.revoke("carol")  # a CRL to load; carol only receives
+    binaries = ([("baseline", baseline)] if baseline else []) + [
+        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    print("| Kind | Message | Binary | peak RSS growth | growth / message "
+          "| delivered | stamp |")
+    print("|---|---|---|---|---|---|---|")
+    for kind in kinds:
+        for mb in sizes:
+            marker = os.urandom(8).hex()
+            raw = make(kind, mb * MB, marker, pki)
+            for label, binary in binaries:
+                g, ok, st = growth(raw, marker, binary, pki)
+                print("| %s | %d MB | %s | %.0f MB | %.2f | %s | %s |" % (
+                    kind, mb, label, g, g / mb, "yes" if ok else "NO", st),
+                    flush=True)
+
+
+if __name__ == "__main__":
+    main()
