@@ -27,6 +27,7 @@ import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
 from peer_runs import MB, status_kb
+from usage import check_args
 
 import smtp_testlib
 from smtp_testlib import DevServer, SmtpSink, wait_for
@@ -116,6 +117,7 @@ def growth(raw, marker, binary, pki):
 
 
 def main():
+    check_args(__doc__, options=("--baseline", "--kinds"), words=True)
     argv = sys.argv[1:]
     baseline = None
     if "--baseline" in argv:

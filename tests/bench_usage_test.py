@@ -11,7 +11,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "bench")
 SCRIPTS = ["run", "portal.py", "nodes.py", "soak_store.py",
            "memory_open.py", "memory_portal_download.py", "memory_protect.py",
-           "memory_large_message.py", "memory_smime_gateway.py"]
+           "memory_large_message.py", "memory_smime_gateway.py",
+           "memory_inbound_smime.py"]
 
 
 def bench(script, *args):
