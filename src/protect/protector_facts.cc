@@ -20,7 +20,6 @@
 #include "protect/streamed_copy.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/mail_stream.h"
-#include "smime/signature_check.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -98,9 +97,8 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   if (run.mail.claims_smime_encrypted) {
     // Whether it really is CMS EnvelopedData, read from the spool.
-    SP_ASSIGN_OR_RETURN(
-        std::optional<bool> enveloped,
-        EnvelopedInSpool(run, hs.header, raw.size() - hs.body.size()));
+    SP_ASSIGN_OR_RETURN(std::optional<bool> enveloped,
+                        EnvelopedInSpool(run, raw.size() - hs.body.size()));
     if (!enveloped) {
       run.mail = mime::MailFacts();
       return false;
@@ -156,12 +154,13 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
 }
 
 Result<std::optional<bool>> Protector::EnvelopedInSpool(
-    const Run& run, std::string_view header, size_t header_size) const {
+    const Run& run, size_t header_size) const {
   // GMime decodes any transfer encoding, leniently; this reads base64
-  // only, strictly: anything else is read whole, as before.
-  std::optional<std::string> cte =
-      smime::HeaderField(header, "Content-Transfer-Encoding");
-  if (!cte || AsciiLower(*cte) != "base64") return std::optional<bool>();
+  // only, strictly: anything else is read whole, as before. Which one is
+  // GMime's (the last field of several), as in memory: the first field's
+  // base64 over a body GMime reads as 8bit would be a verdict the whole
+  // message does not get.
+  if (!run.mail.smime_base64) return std::optional<bool>();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
                       OpenOriginal(run, std::string()));
   smime::Base64BodySource der(*spool, header_size);
