@@ -80,14 +80,20 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       run.mail.body_text = raw.substr(0, 256 * 1024);
     }
   }
+  // Read whole instead: nothing set (run.wrapper with run.mail).
+  auto whole = [&run] {
+    run.mail = mime::MailFacts();
+    run.wrapper.reset();
+    return false;
+  };
   const bool decrypts = run.mail.claims_smime_encrypted &&
                         options_.smime_decrypt_inbound &&
                         options_.certificates != nullptr;
-  if (decrypts) {
-    // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound)
-    // in memory.
-    run.mail = mime::MailFacts();
-    return false;
+  // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound) in
+  // memory, or in another transfer encoding than base64 (read whole by
+  // EnvelopedInSpool): decided before the wrapper seal reads the spool.
+  if (decrypts || (run.mail.claims_smime_encrypted && !run.mail.smime_base64)) {
+    return whole();
   }
   if (!run.mail.protected_header.empty()) {
     // Claims to be our wrapper: its seal checked over the body read from
@@ -99,10 +105,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
     // Whether it really is CMS EnvelopedData, read from the spool.
     SP_ASSIGN_OR_RETURN(std::optional<bool> enveloped,
                         EnvelopedInSpool(run, raw.size() - hs.body.size()));
-    if (!enveloped) {
-      run.mail = mime::MailFacts();
-      return false;
-    }
+    if (!enveloped) return whole();
     run.smime_encrypted = *enveloped;
   }
   // The client may not write X-Sealpost-* fields: the header section is
