@@ -128,8 +128,11 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
                                        size_t header_size) {
   Status read = Status::Ok();
   auto digest = [&]() -> Result<std::string> {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
-                        OpenOriginal(run, std::string()));
+    Result<std::unique_ptr<ByteSource>> opened =
+        OpenOriginal(run, std::string());
+    if (!opened.ok()) read = opened.status();
+    SP_RETURN_IF_ERROR(opened.status());
+    std::unique_ptr<ByteSource>& spool = *opened;
     sealed::CanonicalBodyHasher hasher;
     uint64_t at = 0;
     std::string slice;
@@ -150,7 +153,8 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
   };
   auto marker =
       licenses_.VerifyWrapperDigest(run.mail.protected_header, header, digest);
-  // A spool that does not read back: 451. Anything else: not ours.
+  // A spool that does not open or read back: 451. Anything else: not
+  // ours.
   SP_RETURN_IF_ERROR(read);
   if (marker.ok()) run.wrapper = std::move(*marker);
   return Status::Ok();
