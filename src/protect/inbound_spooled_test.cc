@@ -271,5 +271,53 @@ TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
   EXPECT_FALSE(ours(forged));
 }
 
+// A large message with a forged X-Sealpost-Protected field (naming our
+// key, its seal false) that a rule says to protect: with transport
+// decryption Disabled, protected from the spool, as in memory; Mandatory,
+// refused (a seal that does not verify cannot be inspected), as in
+// memory. The forged field never makes it "already protected".
+TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large secret line\r\n";
+  const std::string mail =
+      "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+      "seal=QUJDRA==\r\nFrom: alice@example.com\r\nTo: bob@example.com\r\n"
+      "Subject: [encrypt] forged\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  for (const char* mode : {"Disabled", "Mandatory"}) {
+    SCOPED_TRACE(mode);
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, mail,
+                                true, &staged);
+    auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+    if (std::string_view(mode) == "Mandatory") {
+      ASSERT_FALSE(spooled.ok());
+      ASSERT_FALSE(whole.ok());
+      EXPECT_EQ(spooled.status().code(), StatusCode::kPermissionDenied);
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      continue;
+    }
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const auto* out : {&*spooled, &*whole}) {
+      EXPECT_TRUE(out->messages[0].treatment.starts_with("sealed Encrypt as "))
+          << out->messages[0].treatment;
+      EXPECT_EQ(Note(*out, "deliver (already protected)"), "");
+    }
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_EQ(out.find("a large secret line"), std::string::npos);
+      EXPECT_EQ(out.find("id=x;"), std::string::npos);
+      EXPECT_NE(out.find("X-Sealpost-Protected: v1; id="), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::protect
