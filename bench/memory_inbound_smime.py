@@ -10,7 +10,8 @@ his signature) to alice@example.com passes through a fresh `sealpost server
   enveloped  application/pkcs7-mime enveloped-data (to a partner's
              certificate): claims protection, delivered as it is
   wrapper    a plain message with a forged X-Sealpost-Protected field
-             (claims Sealpost protection; its seal does not verify)
+             naming key version 1 (which exists), so the gateway hashes
+             the body from the spool before the seal fails to verify
 
 The last column is the X-Sealpost-Smime stamp the recipient got (signed
 kinds) or "-". --baseline BINARY runs the same with that binary first, in
@@ -61,7 +62,8 @@ def make(kind, size, marker, pki):
         with open(out, "wb") as f:
             f.write(("From: bob@partner.example\r\nTo: alice@example.com\r\n"
                      "Subject: " + subject + "\r\nX-Sealpost-Protected: "
-                     "v=1; id=forged; seal=AAAA\r\nMIME-Version: 1.0\r\n"
+                     "v1; id=forged; template=Encrypt; k=1; seal=QUFBQQ==\r\n"
+                     "MIME-Version: 1.0\r\n"
                      ).encode() + entity(size, marker))
     elif kind == "enveloped":
         subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256"] +

@@ -237,6 +237,9 @@ struct Head {
   // The ContentInfo without its content (detached); an AuthEnvelopedData's
   // with a stand-in mac (the real one comes after the content).
   std::string der;
+  // Its content type, and its fields up to the (content-less)
+  // encryptedContentInfo, without the stand-in mac.
+  std::string oid, fields;
   bool authenticated = false;  // AuthEnvelopedData (RFC 5083)
   Open ci, explicit0, ed, eci;
 };
@@ -268,17 +271,20 @@ Result<Head> ReadHead(Reader& r) {
     return Malformed();
   }
   fields += Wrap(0x30, type + algorithm);
+  h.oid = oid;
+  h.fields = fields;
   if (h.authenticated) fields += Wrap(0x04, std::string(16, '\0'));
   h.der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
   return h;
 }
 
 // After the content of an EnvelopedData: the unprotectedAttrs, if any
-// (read, bounded, and left aside: they protect nothing and OpenSSL does
-// not use them to decrypt). Of an AuthEnvelopedData: no authAttrs (they
-// would be authenticated before the content, which has gone by: refused),
-// the mac into *tag (12 to 16 bytes), the unauthAttrs if any, left aside.
-// Then every construction closed and the input at its end.
+// (read, bounded, parsed by OpenSSL as the whole message's would be, and
+// left aside: they protect nothing and OpenSSL does not use them to
+// decrypt). Of an AuthEnvelopedData: no authAttrs (they would be
+// authenticated before the content, which has gone by: refused), the mac
+// into *tag (12 to 16 bytes), the unauthAttrs if any, parsed and left
+// aside. Then every construction closed and the input at its end.
 Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   SP_RETURN_IF_ERROR(Close(r, h.eci));
   if (h.authenticated) {
@@ -292,7 +298,22 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   }
   SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.ed));
   if (!end) {
-    SP_RETURN_IF_ERROR(Expect(r, h.ed, h.authenticated ? 0xa2 : 0xa1).status());
+    SP_ASSIGN_OR_RETURN(std::string attrs,
+                        Expect(r, h.ed, h.authenticated ? 0xa2 : 0xa1));
+    // A SET OF Attribute, as OpenSSL reads it in the whole ContentInfo
+    // (an INTEGER there is refused): parsed in one rebuilt around it.
+    std::string fields = h.fields;
+    if (h.authenticated) fields += Wrap(0x04, *tag);
+    const std::string rebuilt =
+        Wrap(0x30, h.oid + Wrap(0xa0, Wrap(0x30, fields + attrs)));
+    const auto* p = reinterpret_cast<const unsigned char*>(rebuilt.data());
+    CmsPtr cms(
+        d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(rebuilt.size())));
+    if (!cms || p != reinterpret_cast<const unsigned char*>(rebuilt.data()) +
+                         rebuilt.size()) {
+      ERR_clear_error();
+      return Malformed();
+    }
   }
   SP_RETURN_IF_ERROR(Close(r, h.ed));
   SP_RETURN_IF_ERROR(Close(r, h.explicit0));

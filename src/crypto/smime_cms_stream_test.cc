@@ -430,11 +430,43 @@ TEST(SmimeCmsStreamTest, GarbageIsRefused) {
   EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
 }
 
+// The DER element of `der` at `at`: its header's size and its length.
+std::pair<size_t, size_t> DerAt(std::string_view der, size_t at) {
+  const auto first = static_cast<uint8_t>(der[at + 1]);
+  if (first < 0x80) return {2, first};
+  size_t n = first & 0x7f, length = 0;
+  for (size_t i = 0; i < n; ++i) {
+    length = (length << 8) | static_cast<uint8_t>(der[at + 2 + i]);
+  }
+  return {2 + n, length};
+}
+
+// A DER ContentInfo whose (Auth)EnvelopedData has `tail` appended after
+// its last field (unprotectedAttrs [1], unauthAttrs [2]).
+std::string WithTail(const std::string& der, const std::string& tail) {
+  const size_t oid = DerAt(der, 0).first;
+  const auto [oh, ol] = DerAt(der, oid);
+  const size_t e0 = oid + oh + ol;
+  const size_t ed = e0 + DerAt(der, e0).first;
+  const auto [dh, dl] = DerAt(der, ed);
+  std::string fields = der.substr(ed + dh, dl) + tail;
+  std::string inner = cms_internal::DerHeader(0x30, fields.size()) + fields;
+  inner = cms_internal::DerHeader(0xa0, inner.size()) + inner;
+  inner = der.substr(oid, oh + ol) + inner;
+  return cms_internal::DerHeader(0x30, inner.size()) + inner;
+}
+
 // The gateway's check of a large message that claims S/MIME encryption:
 // the streamed IsCmsEnvelopedData agrees with the whole one on DER and
 // BER, CBC and GCM, at every slice size; every cut, a byte after the end,
 // garbage and another content type are not EnvelopedData; an error of
-// the input is an error, not a verdict.
+// the input is an error, not a verdict. unprotectedAttrs [1] and
+// unauthAttrs [2] are what OpenSSL reads them as (SET OF Attribute): a
+// valid attribute is EnvelopedData, an INTEGER there is not, either way.
+// Where they differ, the streamed check is the stricter (the message is
+// protected rather than delivered as it came): an AuthEnvelopedData with
+// authAttrs, or a mac outside 12 to 16 bytes, is not EnvelopedData
+// streamed (it cannot be decrypted streamed either) but is in memory.
 TEST(SmimeCmsStreamTest, IsEnvelopedDataStreamAgreesWithTheWholeCheck) {
   Keys k;
   auto whole = [](const std::string& in, size_t slice) {
@@ -464,6 +496,30 @@ TEST(SmimeCmsStreamTest, IsEnvelopedDataStreamAgreesWithTheWholeCheck) {
     }
     EXPECT_FALSE(whole(good + "x", 4099));
   }
+  // An attribute (1.2.3.4, one UTF8String "x") and an INTEGER.
+  const std::string attribute(
+      "\x30\x0a\x06\x03\x2a\x03\x04\x31\x03\x0c\x01\x78", 12);
+  const std::string integer("\x02\x01\x05", 3);
+  // An AuthEnvelopedData's unauthAttrs: OpenSSL refuses this attribute
+  // there (its template does not read them as SET OF Attribute); the
+  // streamed check, parsing them with OpenSSL, agrees.
+  for (const auto& [cms, tag, valid] :
+       {std::tuple{*cbc, '\xa1', true}, std::tuple{*gcm, '\xa2', false}}) {
+    SCOPED_TRACE(static_cast<int>(static_cast<uint8_t>(tag)));
+    for (size_t slice : {size_t{1}, size_t{4099}}) {
+      EXPECT_EQ(
+          whole(WithTail(cms, tag + std::string("\x0c") + attribute), slice),
+          valid);
+      EXPECT_FALSE(
+          whole(WithTail(cms, tag + std::string("\x03") + integer), slice));
+      EXPECT_FALSE(
+          whole(WithTail(cms, tag + std::string("\x0f") + attribute + integer),
+                slice));
+      whole(WithTail(cms, tag + std::string("\x00", 1)), slice);  // agree
+    }
+  }
+  // A [1] after the mac: refused by both.
+  EXPECT_FALSE(whole(WithTail(*gcm, "\xa1\x0c" + attribute), 4099));
   auto signed_data = CmsSign(content, k.bob_der, k.bob_key, {}, false);
   ASSERT_TRUE(signed_data.ok()) << signed_data.status().ToString();
   EXPECT_FALSE(whole(*signed_data, 4099));

@@ -111,6 +111,8 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
           f.is_signed = true;
         } else if (GMIME_IS_PART(top)) {
           f.claims_smime_encrypted = true;
+          f.smime_base64 = g_mime_part_get_content_encoding(GMIME_PART(top)) ==
+                           GMIME_CONTENT_ENCODING_BASE64;
           GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(top));
           // Whole; a parse over a source (a large message) leaves it to
           // its caller, who reads it from the source (issue 14).

@@ -37,6 +37,9 @@ struct MailFacts {
   // parse over a ByteSource: the caller reads them from it).
   bool claims_smime_encrypted = false;
   std::string smime_content;
+  // That part's transfer encoding is base64, as GMime reads it (the last
+  // Content-Transfer-Encoding field when there are several).
+  bool smime_base64 = false;
   bool is_signed = false;
 };
 

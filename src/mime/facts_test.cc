@@ -50,6 +50,16 @@ TEST(FactsTest, ProtectedAndSmime) {
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->claims_smime_encrypted);
   EXPECT_EQ(s->smime_content, std::string(3, '\0'));
+  EXPECT_TRUE(s->smime_base64);
+  // Two transfer encodings: GMime's is the last.
+  auto twice = ExtractFacts(
+      "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+      "Content-Transfer-Encoding: base64\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\nAAAA\r\n");
+  ASSERT_TRUE(twice.ok());
+  EXPECT_TRUE(twice->claims_smime_encrypted);
+  EXPECT_FALSE(twice->smime_base64);
+  EXPECT_EQ(twice->smime_content, "AAAA\r\n");
   auto signed_mail = ExtractFacts(testing::MultipartMail(
       "Subject: x\r\n", "signed; protocol=\"application/pkcs7-signature\"", "s",
       {"Content-Type: text/plain\r\n\r\nhi"}));

@@ -45,11 +45,13 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
   }
 
   // `mail` from `from` to `to` through a spool file; each copy read from
-  // the spool by the stager into *staged.
+  // the spool by the stager into *staged (a copy made from the message
+  // read whole is refused unless `whole_ok`).
   Result<Outcome> ApplySpooled(const std::string& from,
                                const std::vector<std::string>& to,
                                const std::string& mail, bool trusted,
-                               std::vector<std::string>* staged) {
+                               std::vector<std::string>* staged,
+                               bool whole_ok = false) {
     SP_ASSIGN_OR_RETURN(auto spool,
                         queue::SpoolFile::Create(gw_.org.temp.dir.path()));
     for (size_t at = 0; at < mail.size(); at += 100'000) {
@@ -62,8 +64,13 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
     in.mail_from = from;
     for (const auto& r : to) in.recipients.push_back({r, 0, ""});
     in.spool = std::shared_ptr<queue::SpoolFile>(std::move(spool));
-    Protector::Stager stage = [staged](queue::IncomingMessage& m) -> Status {
-      if (m.content_source == nullptr) return InternalError("not streamed");
+    Protector::Stager stage = [staged,
+                               whole_ok](queue::IncomingMessage& m) -> Status {
+      if (m.content_source == nullptr) {
+        if (!whole_ok) return InternalError("not streamed");
+        staged->push_back(m.content);
+        return Status::Ok();
+      }
       std::string bytes;
       for (;;) {
         SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
@@ -155,11 +162,11 @@ TEST_F(InboundSpooledTest, ClaimedEncryptionIsDecidedFromTheSpool) {
       Openssl("-encrypt -aes256", "alice@example.com", "bob.pem");
   // Alice asks for protection: what is encrypted already goes as it is,
   // from the spool, as in memory.
-  auto send = [&](std::string mail) {
+  auto send = [&](std::string mail, bool whole_ok = false) {
     mail.replace(mail.find("Subject: inbound"), 16, "Subject: [encrypt] x");
     std::vector<std::string> staged;
     auto spooled = ApplySpooled("alice@example.com", {"bob@partner.test"}, mail,
-                                true, &staged);
+                                true, &staged, whole_ok);
     EXPECT_TRUE(spooled.ok()) << spooled.status().ToString();
     auto whole = gw_.Send("alice@example.com", {"bob@partner.test"}, mail);
     EXPECT_TRUE(whole.ok()) << whole.status().ToString();
@@ -173,6 +180,20 @@ TEST_F(InboundSpooledTest, ClaimedEncryptionIsDecidedFromTheSpool) {
     return as_is;
   };
   EXPECT_TRUE(send(enveloped));
+  // Two Content-Transfer-Encoding fields: the last one is GMime's, in
+  // memory and from the spool. base64 then 8bit: the body read as 8bit
+  // is not EnvelopedData (protected; read whole, as any pkcs7-mime body
+  // not in base64 is); 8bit then base64: it is, from the spool.
+  const std::string cte = "Content-Transfer-Encoding: base64\r\n";
+  ASSERT_NE(enveloped.find(cte), std::string::npos);
+  std::string twice = enveloped;
+  twice.replace(twice.find(cte), cte.size(),
+                cte + "Content-Transfer-Encoding: 8bit\r\n");
+  EXPECT_FALSE(send(twice, /*whole_ok=*/true));
+  twice = enveloped;
+  twice.replace(twice.find(cte), cte.size(),
+                "Content-Transfer-Encoding: 8bit\r\n" + cte);
+  EXPECT_TRUE(send(twice));
   // The header claims it; the body is not EnvelopedData: protected.
   const size_t body = enveloped.find("\r\n\r\n") + 4;
   const std::string head = enveloped.substr(0, body);
@@ -248,6 +269,54 @@ TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
                 "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
                 "seal=QUJDRA==\r\n");
   EXPECT_FALSE(ours(forged));
+}
+
+// A large message with a forged X-Sealpost-Protected field (naming our
+// key, its seal false) that a rule says to protect: with transport
+// decryption Disabled, protected from the spool, as in memory; Mandatory,
+// refused (a seal that does not verify cannot be inspected), as in
+// memory. The forged field never makes it "already protected".
+TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large secret line\r\n";
+  const std::string mail =
+      "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+      "seal=QUJDRA==\r\nFrom: alice@example.com\r\nTo: bob@example.com\r\n"
+      "Subject: [encrypt] forged\r\nContent-Type: text/plain\r\n\r\n" +
+      body;
+  for (const char* mode : {"Disabled", "Mandatory"}) {
+    SCOPED_TRACE(mode);
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, mail,
+                                true, &staged);
+    auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+    if (std::string_view(mode) == "Mandatory") {
+      ASSERT_FALSE(spooled.ok());
+      ASSERT_FALSE(whole.ok());
+      EXPECT_EQ(spooled.status().code(), StatusCode::kPermissionDenied);
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      continue;
+    }
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const auto* out : {&*spooled, &*whole}) {
+      EXPECT_TRUE(out->messages[0].treatment.starts_with("sealed Encrypt as "))
+          << out->messages[0].treatment;
+      EXPECT_EQ(Note(*out, "deliver (already protected)"), "");
+    }
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_EQ(out.find("a large secret line"), std::string::npos);
+      EXPECT_EQ(out.find("id=x;"), std::string::npos);
+      EXPECT_NE(out.find("X-Sealpost-Protected: v1; id="), std::string::npos);
+    }
+  }
 }
 
 }  // namespace

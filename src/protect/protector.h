@@ -176,11 +176,10 @@ class Protector {
                               size_t header_size);
   // For a large message whose top-level part claims S/MIME encryption:
   // whether its base64 body, read from the spool, is CMS EnvelopedData
-  // (crypto::IsCmsEnvelopedDataStream); nullopt when it is not in base64
-  // (to be read whole). `header` is the spool's header section, its first
-  // `header_size` bytes.
+  // (crypto::IsCmsEnvelopedDataStream); nullopt when GMime's parse does
+  // not read it as base64 (to be read whole). Its body starts after the
+  // spool's first `header_size` bytes.
   Result<std::optional<bool>> EnvelopedInSpool(const Run& run,
-                                               std::string_view header,
                                                size_t header_size) const;
   // Reads a streamed run's message whole into run.loaded, and makes it an
   // ordinary run (run.original).

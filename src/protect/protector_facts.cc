@@ -20,7 +20,6 @@
 #include "protect/streamed_copy.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/mail_stream.h"
-#include "smime/signature_check.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -81,14 +80,20 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       run.mail.body_text = raw.substr(0, 256 * 1024);
     }
   }
+  // Read whole instead: nothing set (run.wrapper with run.mail).
+  auto whole = [&run] {
+    run.mail = mime::MailFacts();
+    run.wrapper.reset();
+    return false;
+  };
   const bool decrypts = run.mail.claims_smime_encrypted &&
                         options_.smime_decrypt_inbound &&
                         options_.certificates != nullptr;
-  if (decrypts) {
-    // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound)
-    // in memory.
-    run.mail = mime::MailFacts();
-    return false;
+  // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound) in
+  // memory, or in another transfer encoding than base64 (read whole by
+  // EnvelopedInSpool): decided before the wrapper seal reads the spool.
+  if (decrypts || (run.mail.claims_smime_encrypted && !run.mail.smime_base64)) {
+    return whole();
   }
   if (!run.mail.protected_header.empty()) {
     // Claims to be our wrapper: its seal checked over the body read from
@@ -98,13 +103,9 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   if (run.mail.claims_smime_encrypted) {
     // Whether it really is CMS EnvelopedData, read from the spool.
-    SP_ASSIGN_OR_RETURN(
-        std::optional<bool> enveloped,
-        EnvelopedInSpool(run, hs.header, raw.size() - hs.body.size()));
-    if (!enveloped) {
-      run.mail = mime::MailFacts();
-      return false;
-    }
+    SP_ASSIGN_OR_RETURN(std::optional<bool> enveloped,
+                        EnvelopedInSpool(run, raw.size() - hs.body.size()));
+    if (!enveloped) return whole();
     run.smime_encrypted = *enveloped;
   }
   // The client may not write X-Sealpost-* fields: the header section is
@@ -127,8 +128,11 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
                                        size_t header_size) {
   Status read = Status::Ok();
   auto digest = [&]() -> Result<std::string> {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
-                        OpenOriginal(run, std::string()));
+    Result<std::unique_ptr<ByteSource>> opened =
+        OpenOriginal(run, std::string());
+    if (!opened.ok()) read = opened.status();
+    SP_RETURN_IF_ERROR(opened.status());
+    std::unique_ptr<ByteSource>& spool = *opened;
     sealed::CanonicalBodyHasher hasher;
     uint64_t at = 0;
     std::string slice;
@@ -149,19 +153,21 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
   };
   auto marker =
       licenses_.VerifyWrapperDigest(run.mail.protected_header, header, digest);
-  // A spool that does not read back: 451. Anything else: not ours.
+  // A spool that does not open or read back: 451. Anything else: not
+  // ours.
   SP_RETURN_IF_ERROR(read);
   if (marker.ok()) run.wrapper = std::move(*marker);
   return Status::Ok();
 }
 
 Result<std::optional<bool>> Protector::EnvelopedInSpool(
-    const Run& run, std::string_view header, size_t header_size) const {
+    const Run& run, size_t header_size) const {
   // GMime decodes any transfer encoding, leniently; this reads base64
-  // only, strictly: anything else is read whole, as before.
-  std::optional<std::string> cte =
-      smime::HeaderField(header, "Content-Transfer-Encoding");
-  if (!cte || AsciiLower(*cte) != "base64") return std::optional<bool>();
+  // only, strictly: anything else is read whole, as before. Which one is
+  // GMime's (the last field of several), as in memory: the first field's
+  // base64 over a body GMime reads as 8bit would be a verdict the whole
+  // message does not get.
+  if (!run.mail.smime_base64) return std::optional<bool>();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
                       OpenOriginal(run, std::string()));
   smime::Base64BodySource der(*spool, header_size);
