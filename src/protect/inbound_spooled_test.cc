@@ -212,6 +212,20 @@ TEST_F(InboundSpooledTest, ClaimedEncryptionIsDecidedFromTheSpool) {
     }
     return out;
   };
+  // The first base64 line moved up as the header's last line (no field):
+  // GMime reads on past it and decodes the rest only, not EnvelopedData,
+  // protected in memory; from the spool too (read whole), not as it came.
+  const std::string b64 = lines(*der);
+  const size_t first = b64.find("\r\n") + 2;
+  EXPECT_FALSE(send(head.substr(0, head.size() - 2) + b64.substr(0, first) +
+                        "\r\n" + b64.substr(first),
+                    /*whole_ok=*/true));
+  // Without its padding (GMime drops an unpadded end): protected.
+  if (der->size() % 3 != 0) {
+    std::string unpadded = b64;
+    std::erase(unpadded, '=');
+    EXPECT_FALSE(send(head + unpadded));
+  }
   EXPECT_FALSE(send(head + lines(std::string(der->size(), 'j'))));
   EXPECT_FALSE(send(head + lines(der->substr(0, der->size() - 1))));  // cut
   EXPECT_FALSE(send(head + lines(*der + "x")));  // trailing

@@ -92,7 +92,13 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound) in
   // memory, or in another transfer encoding than base64 (read whole by
   // EnvelopedInSpool): decided before the wrapper seal reads the spool.
-  if (decrypts || (run.mail.claims_smime_encrypted && !run.mail.smime_base64)) {
+  // A header section that ends at a line that is no field (no empty line
+  // consumed) is one GMime reads on past: the body it decodes is not the
+  // one that starts here.
+  const bool ended_at_empty_line =
+      raw.size() - hs.body.size() > hs.header.size();
+  if (decrypts || (run.mail.claims_smime_encrypted &&
+                   (!run.mail.smime_base64 || !ended_at_empty_line))) {
     return whole();
   }
   if (!run.mail.protected_header.empty()) {

@@ -229,19 +229,23 @@ TEST(Base64BodySourceTest, DecodesAcrossSlicesAndSkipsTheHeader) {
     ASSERT_TRUE(b.Read(100, &out).ok());
     EXPECT_EQ(out.substr(0, 5), "hello");
   }
-  StringSource lone(std::string_view("QUJDR"), 2);  // one sextet too many
-  Base64BodySource b(lone, 0);
-  std::string out;
-  Status st = Status::Ok();
-  for (;;) {
-    auto n = b.Read(10, &out);
-    if (!n.ok()) {
-      st = n.status();
-      break;
+  // One sextet too many, and ends without their padding (GMime drops
+  // them: taken, the stream would read bytes the whole message has not).
+  for (std::string_view bad : {"QUJDR", "SEVMTE8tQk9EWQ", "QUJDRA"}) {
+    StringSource in(bad, 2);
+    Base64BodySource b(in, 0);
+    std::string out;
+    Status st = Status::Ok();
+    for (;;) {
+      auto n = b.Read(10, &out);
+      if (!n.ok()) {
+        st = n.status();
+        break;
+      }
+      if (*n == 0) break;
     }
-    if (*n == 0) break;
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
   }
-  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
 }
 
 // Mail saved from an mbox (a "From " line first) opens as the message

@@ -22,8 +22,9 @@ namespace sealpost::smime {
 
 // The base64 body of the message `message` gives, after its first `skip`
 // bytes (the header section), decoded a slice at a time. Whitespace is
-// skipped; any other byte outside the alphabet, or data after the padding,
-// is INVALID_ARGUMENT (a lenient decoder would turn junk into ciphertext).
+// skipped; any other byte outside the alphabet, data after the padding, or
+// an end without its padding (GMime drops it) is INVALID_ARGUMENT (a
+// lenient decoder would turn junk into ciphertext).
 class Base64BodySource : public ByteSource {
  public:
   Base64BodySource(ByteSource& message, uint64_t skip)
