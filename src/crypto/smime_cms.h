@@ -172,7 +172,9 @@ struct CmsKeyRef {
 // that does not unwrap is passed over, its error returned when no other
 // key is taken. nullopt when none is, or `der` does not parse;
 // DecryptionFailedError when the content does not open with the key taken
-// (the next key is not tried). CmsDecryptStream (smime_cms_stream.h)
+// (the next key is not tried: OpenSSL takes any named RSA key, a wrong one
+// with a random content key; a wrong EC key is not taken, and the next
+// one is tried). CmsDecryptStream (smime_cms_stream.h)
 // chooses its key by the same rule and answers alike.
 Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
                                          std::span<const CmsKeyRef> keys,

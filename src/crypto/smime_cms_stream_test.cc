@@ -313,22 +313,33 @@ TEST(SmimeCmsStreamTest, WholeAndStreamedChooseTheSameKey) {
   ASSERT_TRUE(cbc.ok());
   std::string got;
   for (const std::string* cms : {&*der, &*cbc}) {
+    // GCM: damaged, always. CBC: damaged, or (1 in 256) garbage; never
+    // the content, which would mean the next key was tried.
+    const bool gcm = cms == &*der;
     got.clear();
     auto whole = CmsDecrypt(*cms, wrong_first, &got);
-    EXPECT_TRUE(IsDecryptionFailed(whole.status()) ||
-                (whole.ok() && got != Content(5000)))
-        << whole.status().ToString();
-    EXPECT_TRUE(
-        IsDecryptionFailed(Open(*cms, wrong_first, 100, &got).status()) ||
-        got != Content(5000));
+    if (gcm) {
+      EXPECT_TRUE(IsDecryptionFailed(whole.status()))
+          << whole.status().ToString();
+    } else {
+      EXPECT_TRUE(IsDecryptionFailed(whole.status()) ||
+                  (whole.ok() && got != Content(5000)))
+          << whole.status().ToString();
+    }
+    got.clear();
+    auto streamed = Open(*cms, wrong_first, 100, &got);
+    if (gcm) {
+      EXPECT_TRUE(IsDecryptionFailed(streamed.status()));
+    } else {
+      EXPECT_TRUE(IsDecryptionFailed(streamed.status()) ||
+                  got != Content(5000));
+    }
   }
-  auto r = CmsDecrypt(*der, wrong_first, &got);
-  EXPECT_TRUE(IsDecryptionFailed(r.status()));
   // What does not parse is sent to none of them, whole (streamed, it is
   // malformed: AnotherKeyOpensNothing, GarbageIsRefused).
   asked = 0;
   const std::vector<CmsKeyRef> lazy_bob = {{k.bob_der, nullptr, bob}};
-  r = CmsDecrypt("junk", lazy_bob, &got);
+  auto r = CmsDecrypt("junk", lazy_bob, &got);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value());
   EXPECT_EQ(asked, 0);

@@ -34,6 +34,7 @@ inline bool IsWordByte(char c) {
   return u >= 0x80 || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') ||
          (u >= 'A' && u <= 'Z') || c == '_';
 }
+
 // Glob with '*' (any run) and '?' (one byte), case-insensitive.
 bool GlobMatch(std::string_view text, std::string_view glob);
 // The attachment-name rule value semantics of ConditionKind::kAttachmentNameIs.
