@@ -13,7 +13,6 @@
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
-#include "queue/spool_file.h"
 
 namespace sealpost::protect {
 namespace {
@@ -52,31 +51,20 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
                                const std::string& mail, bool trusted,
                                std::vector<std::string>* staged,
                                bool whole_ok = false) {
-    SP_ASSIGN_OR_RETURN(auto spool,
-                        queue::SpoolFile::Create(gw_.org.temp.dir.path()));
-    for (size_t at = 0; at < mail.size(); at += 100'000) {
-      SP_RETURN_IF_ERROR(spool->Append(mail.substr(at, 100'000)));
-    }
-    SP_RETURN_IF_ERROR(spool->Finish());
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
     in.trusted_sender = trusted;
     in.mail_from = from;
     for (const auto& r : to) in.recipients.push_back({r, 0, ""});
-    in.spool = std::shared_ptr<queue::SpoolFile>(std::move(spool));
+    SP_ASSIGN_OR_RETURN(in.spool,
+                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
     Protector::Stager stage = [staged,
                                whole_ok](queue::IncomingMessage& m) -> Status {
-      if (m.content_source == nullptr) {
-        if (!whole_ok) return InternalError("not streamed");
+      if (m.content_source == nullptr && whole_ok) {
         staged->push_back(m.content);
         return Status::Ok();
       }
-      std::string bytes;
-      for (;;) {
-        SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
-        if (n == 0) break;
-      }
-      m.content_source.reset();
+      SP_ASSIGN_OR_RETURN(std::string bytes, testing::ReadStreamedCopy(m));
       staged->push_back(std::move(bytes));
       return Status::Ok();
     };

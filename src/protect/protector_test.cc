@@ -16,7 +16,6 @@
 #include "mime/wrapper.h"
 #include "policy/rule_json.h"
 #include "protect/test_gateway_for_testing.h"
-#include "queue/spool_file.h"
 #include "sealed/seal.h"
 #include "store/body_store.h"
 
@@ -227,13 +226,9 @@ TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
   std::string body;
   while (body.size() < (3 << 20)) body += std::string(kSecret) + " line\r\n";
   auto spooled = [&](const std::string& bytes) {
-    auto spool = queue::SpoolFile::Create(gw_.org.temp.dir.path());
-    EXPECT_TRUE(spool.ok());
-    for (size_t at = 0; at < bytes.size(); at += 100'000) {
-      EXPECT_TRUE((*spool)->Append(bytes.substr(at, 100'000)).ok());
-    }
-    EXPECT_TRUE((*spool)->Finish().ok());
-    return std::shared_ptr<queue::SpoolFile>(std::move(*spool));
+    auto spool = testing::SpoolOf(gw_.org.temp.dir.path(), bytes);
+    EXPECT_TRUE(spool.ok()) << spool.status().ToString();
+    return spool.ok() ? *spool : nullptr;
   };
   auto incoming = [&](std::vector<std::string> to) {
     queue::IncomingMessage in;
@@ -247,14 +242,8 @@ TEST_F(ProtectorTest, SpooledMailIsProtectedFromItsSpool) {
   Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
     // What the queue does: read it to its end into the body file.
     EXPECT_TRUE(m.content.empty());
-    if (m.content_source == nullptr) return InternalError("not streamed");
-    std::string bytes;
-    for (;;) {
-      SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
-      if (n == 0) break;
-    }
+    SP_ASSIGN_OR_RETURN(std::string bytes, testing::ReadStreamedCopy(m));
     EXPECT_EQ(static_cast<int64_t>(bytes.size()), m.content_size);
-    m.content_source.reset();
     staged.push_back(std::move(bytes));
     return Status::Ok();
   };

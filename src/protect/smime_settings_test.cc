@@ -11,7 +11,6 @@
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
-#include "queue/spool_file.h"
 #include "smime/smime_config.h"
 
 namespace sealpost::protect {
@@ -88,29 +87,20 @@ class SmimeSettingsTest : public testing::SmimeGatewayTest {
                                const std::vector<std::string>& to,
                                std::vector<std::string>* staged,
                                std::chrono::milliseconds pause = {}) {
-    SP_ASSIGN_OR_RETURN(auto spool,
-                        queue::SpoolFile::Create(gw_.org.temp.dir.path()));
-    for (size_t at = 0; at < mail.size(); at += 100'000) {
-      SP_RETURN_IF_ERROR(spool->Append(mail.substr(at, 100'000)));
-    }
-    SP_RETURN_IF_ERROR(spool->Finish());
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
     in.trusted_sender = true;
     in.mail_from = "alice@example.com";
     for (const auto& r : to) in.recipients.push_back({r, 0, ""});
-    in.spool = std::shared_ptr<queue::SpoolFile>(std::move(spool));
+    SP_ASSIGN_OR_RETURN(in.spool,
+                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
     Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
       EXPECT_TRUE(m.content.empty());
-      if (m.content_source == nullptr) return InternalError("not streamed");
       EXPECT_EQ(m.content_size, queue::IncomingMessage::kUnknownSize);
-      if (!staged->empty()) std::this_thread::sleep_for(pause);
-      std::string bytes;
-      for (;;) {
-        SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
-        if (n == 0) break;
+      if (!staged->empty() && m.content_source != nullptr) {
+        std::this_thread::sleep_for(pause);
       }
-      m.content_source.reset();
+      SP_ASSIGN_OR_RETURN(std::string bytes, testing::ReadStreamedCopy(m));
       staged->push_back(std::move(bytes));
       return Status::Ok();
     };

@@ -24,6 +24,7 @@
 #include "policy/rule_store.h"
 #include "protect/protector.h"
 #include "queue/queue.h"
+#include "queue/spool_file.h"
 #include "search/indexer.h"
 #include "smime/certificate_directory.h"
 #include "smime/directory_test_for_testing.h"
@@ -129,6 +130,31 @@ inline std::string SmimeDer(const std::string& mail) {
     if (c != '\r' && c != '\n') b64 += c;
   }
   return Base64Decode(b64).value();
+}
+
+// `mail` in a spool file in `dir`, appended 100,000 bytes at a time as an
+// SMTP session spools DATA.
+inline Result<std::shared_ptr<queue::SpoolFile>> SpoolOf(
+    const std::string& dir, std::string_view mail) {
+  SP_ASSIGN_OR_RETURN(auto spool, queue::SpoolFile::Create(dir));
+  for (size_t at = 0; at < mail.size(); at += 100'000) {
+    SP_RETURN_IF_ERROR(spool->Append(mail.substr(at, 100'000)));
+  }
+  SP_RETURN_IF_ERROR(spool->Finish());
+  return std::shared_ptr<queue::SpoolFile>(std::move(spool));
+}
+
+// What the queue does with a copy made as it is read: its source read to
+// the end, then let go. "not streamed" for a copy given whole.
+inline Result<std::string> ReadStreamedCopy(queue::IncomingMessage& m) {
+  if (m.content_source == nullptr) return InternalError("not streamed");
+  std::string bytes;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
+    if (n == 0) break;
+  }
+  m.content_source.reset();
+  return bytes;
 }
 
 }  // namespace sealpost::protect::testing
