@@ -236,6 +236,13 @@ class SmimeTest(PkiCase):
             out[self.parse(p)["Delivered-To"]] = p
         return out
 
+    def verify_openssl(self, path):
+        """`openssl cms -verify` of the mail at `path` against the test CA:
+        its result (the caller asserts)."""
+        return subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                               "-CAfile", self.pki.path("ca.pem")],
+                              capture_output=True, timeout=60)
+
     def decrypt_openssl(self, path, who):
         r = subprocess.run(
             ["openssl", "cms", "-decrypt", "-in", path, "-recip",
@@ -475,9 +482,7 @@ class SmimeTest(PkiCase):
                 dec = os.path.join(self.pki.dir, "large-%s.eml" % tag)
                 with open(dec, "wb") as f:
                     f.write(b"MIME-Version: 1.0\r\n" + inner)
-                r = subprocess.run(["openssl", "cms", "-verify", "-in", dec,
-                                    "-CAfile", self.pki.path("ca.pem")],
-                                   capture_output=True, timeout=60)
+                r = self.verify_openssl(dec)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 # Text mode (OpenSSL 3.0's multipart reader) gives LF ends.
                 self.assertEqual(r.stdout.replace(b"\r", b""),
@@ -507,9 +512,7 @@ class SmimeTest(PkiCase):
         self.assertIn("signed-" + tag, content.get_content())
         self.assertEqual(signature.get_content_type(),
                          "application/pkcs7-signature")
-        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
-                            "-CAfile", self.pki.path("ca.pem")],
-                           capture_output=True, timeout=60)
+        r = self.verify_openssl(path)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(("signed-" + tag).encode(), r.stdout)
         # A changed byte and the signature no longer verifies.
@@ -519,9 +522,7 @@ class SmimeTest(PkiCase):
         with open(bad, "wb") as f:
             f.write(data.replace(b"signed-" + tag.encode(),
                                  b"signed-" + tag.upper().encode()))
-        r = subprocess.run(["openssl", "cms", "-verify", "-in", bad,
-                            "-CAfile", self.pki.path("ca.pem")],
-                           capture_output=True, timeout=60)
+        r = self.verify_openssl(bad)
         self.assertNotEqual(r.returncode, 0)
 
         if shutil.which("gpgsm") is not None:
@@ -568,9 +569,7 @@ class SmimeTest(PkiCase):
         signed_path = os.path.join(self.pki.dir, "inner.eml")
         with open(signed_path, "wb") as f:
             f.write(b"MIME-Version: 1.0\r\n" + inner)
-        r = subprocess.run(["openssl", "cms", "-verify", "-in", signed_path,
-                            "-CAfile", self.pki.path("ca.pem")],
-                           capture_output=True, timeout=60)
+        r = self.verify_openssl(signed_path)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(("signed-" + tag).encode(), r.stdout)
 
@@ -603,9 +602,7 @@ class SmimeTest(PkiCase):
         self.assertEqual(m["X-Sealpost-Smime"],
                          "signed; verified=yes; signer=bob@partner.test")
         # The signature still verifies for the recipient's own client.
-        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
-                            "-CAfile", self.pki.path("ca.pem")],
-                           capture_output=True, timeout=60)
+        r = self.verify_openssl(path)
         self.assertEqual(r.returncode, 0, r.stderr)
 
         tampered = raw.replace(b"signed by bob", b"signed by eve")
@@ -640,9 +637,7 @@ class SmimeTest(PkiCase):
             path, m = deliver(raw, "bob@partner.test")
             self.assertEqual(m["X-Sealpost-Smime"],
                              "signed; verified=yes; signer=bob@partner.test")
-            r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
-                                "-CAfile", self.pki.path("ca.pem")],
-                               capture_output=True, timeout=60)
+            r = self.verify_openssl(path)
             self.assertEqual(r.returncode, 0, r.stderr)
             at = raw.index(b"\r\n", 500000) + 5
             changed = raw[:at] + (b"B" if raw[at:at + 1] == b"A" else b"A") \
