@@ -31,10 +31,10 @@ bool IsEmptyLine(std::string_view line) {
 }  // namespace
 
 bool IsReservedField(std::string_view name, bool keep_protected) {
-  std::string lower = AsciiLower(name);
-  if (!lower.starts_with("x-sealpost-")) return false;
-  if (lower == "x-sealpost-template") return false;
-  return !(keep_protected && lower == "x-sealpost-protected");
+  if (!StartsWithIgnoringAsciiCase(name, "x-sealpost-")) return false;
+  if (EqualsIgnoringAsciiCase(name, "x-sealpost-template")) return false;
+  return !(keep_protected &&
+           EqualsIgnoringAsciiCase(name, "x-sealpost-protected"));
 }
 
 bool HeaderEnd::Feed(std::string_view bytes) {

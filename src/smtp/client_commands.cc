@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace sealpost::smtp {
 namespace {
 
@@ -22,14 +24,16 @@ Caps ParseEhlo(const ServerReply& r) {
   Caps caps;
   for (size_t i = 1; i < r.lines.size(); ++i) {
     std::string kw = r.lines[i].substr(4);
-    for (char& ch : kw) ch = static_cast<char>(std::toupper(ch));
-    auto word = kw.substr(0, kw.find(' '));
-    caps.starttls |= word == "STARTTLS";
-    caps.pipelining |= word == "PIPELINING";
-    caps.size |= word == "SIZE";
-    caps.eightbit |= word == "8BITMIME";
-    caps.smtputf8 |= word == "SMTPUTF8";
-    caps.dsn |= word == "DSN";
+    auto word = std::string_view(kw).substr(0, kw.find(' '));
+    auto is = [word](std::string_view name) {
+      return EqualsIgnoringAsciiCase(word, name);
+    };
+    caps.starttls |= is("STARTTLS");
+    caps.pipelining |= is("PIPELINING");
+    caps.size |= is("SIZE");
+    caps.eightbit |= is("8BITMIME");
+    caps.smtputf8 |= is("SMTPUTF8");
+    caps.dsn |= is("DSN");
   }
   return caps;
 }

@@ -17,14 +17,6 @@ std::string UpperAscii(std::string_view s) {
   return out;
 }
 
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (Upper(s[i]) != Upper(prefix[i])) return false;
-  }
-  return true;
-}
-
 // RFC 5322 atext, plus UTF-8 (RFC 6531 §3.3).
 bool IsAtext(char c) {
   if (IsAlpha(c) || IsAsciiDigit(c) || IsUtf8(c)) return true;
@@ -204,7 +196,7 @@ std::optional<std::string> DecodeXtext(std::string_view s) {
 
 Result<PathArgument> ParsePathArgument(std::string_view args,
                                        std::string_view prefix) {
-  if (!StartsWithIgnoreCase(args, prefix)) {
+  if (!StartsWithIgnoringAsciiCase(args, prefix)) {
     return InvalidArgumentError("Syntax: expected " + std::string(prefix) +
                                 "<address>");
   }

@@ -1,6 +1,7 @@
 // SqliteStore: org keys, protected messages and sessions.
 #include <sqlite3.h>
 
+#include "base/strings.h"
 #include "store/record_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
@@ -209,11 +210,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " AND created_at < ?10"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
-  std::string recipient;
-  for (char c : q.recipient) {
-    recipient += static_cast<char>(
-        c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);  // ASCII, as stored
-  }
+  const std::string recipient = AsciiLower(q.recipient);  // as stored
   s.BindAll(q.owner, q.state, q.now, q.since, recipient, q.before_created_at,
             q.before_id, q.skip_probes, q.limit,
             q.until > 0 ? q.until : INT64_MAX);
