@@ -486,17 +486,12 @@ Result<std::optional<size_t>> CmsDecrypt(std::string_view der,
     return std::optional<size_t>();
   }
   // The key is chosen as the streamed open chooses it (CmsDecryptStream's
-  // CipherFor): the first named key OpenSSL takes for its RecipientInfo.
-  // CMS_DEBUG_DECRYPT off, an RSA key that does not unwrap the content key
-  // is taken too, with a random content key (Bleichenbacher), so the
-  // content not opening is the answer, DecryptionFailed, and not a reason
-  // to try the next key: both opens answer alike for every message.
+  // CipherFor, SetNamedKey): an RSA key OpenSSL takes with a random
+  // content key when it does not unwrap it, so the content not opening is
+  // the answer, DecryptionFailed, and not a reason to try the next key:
+  // both opens answer alike for every message.
   SP_ASSIGN_OR_RETURN(std::optional<size_t> which,
-                      cms_internal::OpenWithNamedKey(
-                          cms.get(), keys, [&cms](X509* cert, EVP_PKEY* key) {
-                            return CMS_decrypt_set1_pkey_and_peer(
-                                       cms.get(), key, cert, nullptr) == 1;
-                          }));
+                      cms_internal::SetNamedKey(cms.get(), keys));
   if (!which) return which;
   BioPtr out(BIO_new(BIO_s_mem()));
   if (!out) return InternalError("out of memory");

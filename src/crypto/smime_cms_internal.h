@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -47,14 +46,14 @@ bool WriteAll(BIO* bio, std::string_view bytes);
 bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
 // The key-selection rule of every open (CmsDecrypt over keys,
 // CmsDecryptStream): the index of the first of `keys` whose certificate a
-// RecipientInfo of `cms` names (NamesRecipient) and with which `open`
-// answers true; nullopt when none does. Only a named certificate's key is
+// RecipientInfo of `cms` names (NamesRecipient) and that
+// CMS_decrypt_set1_pkey_and_peer takes, its content key then set in
+// `cms`; nullopt when none is. Only a named certificate's key is
 // parsed, unwrapped first when it comes wrapped: one that does not unwrap
 // is passed over, its error returned when no other key opens. OpenSSL's
 // error queue is cleared after a key that does not open.
-Result<std::optional<size_t>> OpenWithNamedKey(
-    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
-    const std::function<bool(X509* cert, EVP_PKEY* key)>& open);
+Result<std::optional<size_t>> SetNamedKey(CMS_ContentInfo* cms,
+                                          std::span<const CmsKeyRef> keys);
 
 // id-signedData (1.2.840.113549.1.7.2), as a DER OBJECT IDENTIFIER.
 inline constexpr std::string_view kSignedDataOid =

@@ -323,19 +323,11 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
 }
 
 // The content cipher of `cms` keyed by the first of `keys` that a
-// RecipientInfo names (*which says which; OpenWithNamedKey's rule); null
+// RecipientInfo names (*which says which; SetNamedKey's rule); null
 // when none is.
 Result<BioPtr> CipherFor(CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
                          BIO* empty, std::optional<size_t>* which) {
-  SP_ASSIGN_OR_RETURN(*which, cms_internal::OpenWithNamedKey(
-                                  cms, keys, [cms](X509* cert, EVP_PKEY* key) {
-                                    // CMS_DEBUG_DECRYPT off: a key that fails
-                                    // to unwrap gets a random content key,
-                                    // whose padding then fails
-                                    // (Bleichenbacher).
-                                    return CMS_decrypt_set1_pkey_and_peer(
-                                               cms, key, cert, nullptr) == 1;
-                                  }));
+  SP_ASSIGN_OR_RETURN(*which, cms_internal::SetNamedKey(cms, keys));
   if (!*which) return BioPtr();
   BioPtr chain(CMS_dataInit(cms, empty));
   if (!chain) {
@@ -533,9 +525,8 @@ std::string DerHeader(uint8_t tag, size_t n) {
   return out + len;
 }
 
-Result<std::optional<size_t>> OpenWithNamedKey(
-    CMS_ContentInfo* cms, std::span<const CmsKeyRef> keys,
-    const std::function<bool(X509* cert, EVP_PKEY* key)>& open) {
+Result<std::optional<size_t>> SetNamedKey(CMS_ContentInfo* cms,
+                                          std::span<const CmsKeyRef> keys) {
   Status unwrap_error = Status::Ok();
   for (size_t i = 0; i < keys.size(); ++i) {
     X509Ptr cert = ParseCert(keys[i].certificate);
@@ -557,7 +548,13 @@ Result<std::optional<size_t>> OpenWithNamedKey(
       }
       key = ParseKey(*unwrapped);
     }
-    if (key && open(cert.get(), key.get())) return std::optional<size_t>(i);
+    // CMS_DEBUG_DECRYPT off: an RSA key that does not unwrap the content
+    // key is taken with a random one, whose content then fails to open
+    // (Bleichenbacher); an EC key that does not agree is not taken.
+    if (key && CMS_decrypt_set1_pkey_and_peer(cms, key.get(), cert.get(),
+                                              nullptr) == 1) {
+      return std::optional<size_t>(i);
+    }
     ERR_clear_error();
   }
   SP_RETURN_IF_ERROR(unwrap_error);
