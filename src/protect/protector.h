@@ -176,11 +176,10 @@ class Protector {
                               size_t header_size);
   // For a large message whose top-level part claims S/MIME encryption:
   // whether its base64 body, read from the spool, is CMS EnvelopedData
-  // (crypto::IsCmsEnvelopedDataStream); nullopt when GMime's parse does
-  // not read it as base64 (to be read whole). Its body starts after the
-  // spool's first `header_size` bytes.
-  Result<std::optional<bool>> EnvelopedInSpool(const Run& run,
-                                               size_t header_size) const;
+  // (crypto::IsCmsEnvelopedDataStream), for a body GMime's parse reads as
+  // base64 (MailFacts::smime_base64). Its body starts after the spool's
+  // first `header_size` bytes.
+  Result<bool> EnvelopedInSpool(const Run& run, size_t header_size) const;
   // Reads a streamed run's message whole into run.loaded, and makes it an
   // ordinary run (run.original).
   Status LoadWhole(Run& run);

@@ -80,12 +80,12 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       run.mail.body_text = raw.substr(0, 256 * 1024);
     }
   }
-  // Read whole instead: nothing set (run.wrapper with run.mail).
+  // Read whole instead: nothing set (decided before the wrapper's seal).
   auto whole = [&run] {
     run.mail = mime::MailFacts();
-    run.wrapper.reset();
     return false;
   };
+  const size_t body_at = raw.size() - hs.body.size();
   const bool decrypts = run.mail.claims_smime_encrypted &&
                         options_.smime_decrypt_inbound &&
                         options_.certificates != nullptr;
@@ -95,8 +95,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   // A header section that ends at a line that is no field (no empty line
   // consumed) is one GMime reads on past: the body it decodes is not the
   // one that starts here.
-  const bool ended_at_empty_line =
-      raw.size() - hs.body.size() > hs.header.size();
+  const bool ended_at_empty_line = body_at > hs.header.size();
   if (decrypts || (run.mail.claims_smime_encrypted &&
                    (!run.mail.smime_base64 || !ended_at_empty_line))) {
     return whole();
@@ -104,15 +103,11 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   if (!run.mail.protected_header.empty()) {
     // Claims to be our wrapper: its seal checked over the body read from
     // the spool.
-    SP_RETURN_IF_ERROR(
-        VerifySpooledWrapper(run, hs.header, raw.size() - hs.body.size()));
+    SP_RETURN_IF_ERROR(VerifySpooledWrapper(run, hs.header, body_at));
   }
   if (run.mail.claims_smime_encrypted) {
     // Whether it really is CMS EnvelopedData, read from the spool.
-    SP_ASSIGN_OR_RETURN(std::optional<bool> enveloped,
-                        EnvelopedInSpool(run, raw.size() - hs.body.size()));
-    if (!enveloped) return whole();
-    run.smime_encrypted = *enveloped;
+    SP_ASSIGN_OR_RETURN(run.smime_encrypted, EnvelopedInSpool(run, body_at));
   }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
@@ -166,25 +161,22 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
   return Status::Ok();
 }
 
-Result<std::optional<bool>> Protector::EnvelopedInSpool(
-    const Run& run, size_t header_size) const {
+Result<bool> Protector::EnvelopedInSpool(const Run& run,
+                                         size_t header_size) const {
   // GMime decodes any transfer encoding, leniently; this reads base64
-  // only, strictly: anything else is read whole, as before. Which one is
-  // GMime's (the last field of several), as in memory: the first field's
-  // base64 over a body GMime reads as 8bit would be a verdict the whole
-  // message does not get.
-  if (!run.mail.smime_base64) return std::optional<bool>();
+  // only, strictly, and only when GMime reads the body as base64 too (the
+  // last field of several; InspectSpooled reads anything else whole).
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
                       OpenOriginal(run, std::string()));
   smime::Base64BodySource der(*spool, header_size);
   Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(der);
-  if (enveloped.ok()) return std::optional<bool>(*enveloped);
   // Not base64 (INVALID_ARGUMENT): not EnvelopedData. A spool that does
   // not read back is INTERNAL: 451.
-  if (enveloped.status().code() == StatusCode::kInvalidArgument) {
-    return std::optional<bool>(false);
+  if (!enveloped.ok() &&
+      enveloped.status().code() == StatusCode::kInvalidArgument) {
+    return false;
   }
-  return enveloped.status();
+  return enveloped;
 }
 
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(
