@@ -41,9 +41,10 @@ Status Protector::InspectProtected(Run& run) {
   if (!run.wrapper && run.mail.protected_header.empty() && !mentions) {
     return Status::Ok();
   }
-  SP_ASSIGN_OR_RETURN(license::IrmConfig irm, licenses_.LoadIrm());
-  const std::string mode = irm.GetText("TransportDecryptionSetting");
-  if (!irm.Enabled() || mode == "Disabled") return Status::Ok();
+  SP_ASSIGN_OR_RETURN(std::shared_ptr<const license::IrmConfig> irm,
+                      licenses_.CurrentIrm());
+  const std::string mode = irm->GetText("TransportDecryptionSetting");
+  if (!irm->Enabled() || mode == "Disabled") return Status::Ok();
   // Not emplace(): clang sees the nested struct's default member
   // initialisers too late for std::optional's constructibility check.
   run.inspection = Run::Inspection{};
