@@ -131,6 +131,10 @@ def main():
         at = argv.index("--kinds")
         kinds = argv[at + 1].split(",")
         del argv[at:at + 2]
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            sys.exit("bench/memory_inbound_smime.py: unknown kind %s "
+                     "(kinds: %s)" % (", ".join(unknown), ",".join(KINDS)))
     sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
     pki = Pki()
     pki.leaf("bob", "bob@partner.example")
