@@ -272,7 +272,11 @@ TEST(ServerLifecycleTest, RunsFromConfigFileOutsideDevMode) {
       << "key_file = \"" << dir << "/certs/server.key\"\n"
       << "[smtp]\naccepted_domains = \"example.org\"\n"
       << "[log]\nformat = \"json\"\n";
-  auto r = RunCommand("timeout --preserve-status -s TERM 3 " +
+  // --foreground: one SIGTERM to the server, as systemd sends its main
+  // process; without it timeout signals its process group too, and a
+  // second TERM that arrives after the clean stop has put back the
+  // default action kills the exiting process (143).
+  auto r = RunCommand("timeout --foreground --preserve-status -s TERM 3 " +
                       test::SealpostBinary() + " server --config " + dir +
                       "/sealpost.toml");
   EXPECT_EQ(r.exit_code, 0) << r.out;
