@@ -59,7 +59,8 @@ struct ProtectorOptions {
   // outlive the protector.
   search::Indexer* indexer = nullptr;
   // Where the check of a large signed message from outside spools its
-  // signed part (encrypted, unnamed; "" = /tmp): the data directory.
+  // signed part, and smime.decrypt_inbound a large message's decrypted
+  // copy (encrypted, unnamed; "" = /tmp): the data directory.
   std::string spool_dir;
 };
 
