@@ -510,6 +510,15 @@ TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
                 "smime.decrypt:alice@example.com: private key of certificate"),
             std::string::npos)
       << AuditOf(alice.id);
+  // With a reserved field the client may not write: removed (the header
+  // section rewritten in front of the spool), decrypted all the same.
+  out = ExpectSameOutcome("X-Sealpost-Smime: signed; verified=yes\r\n" + mail,
+                          {"alice@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content.ends_with(entity));
+  EXPECT_EQ(out->messages[0].content.find("X-Sealpost-Smime"),
+            std::string::npos);
   // Encrypted to Bob only: no key of ours opens it, as it came to both.
   out = ExpectSameOutcome(
       Openssl("-encrypt -aes256", "bob@partner.test", "bob.pem"),
