@@ -88,18 +88,16 @@ Result<bool> Protector::InspectSpooled(Run& run) {
     return false;
   };
   const size_t body_at = raw.size() - hs.body.size();
-  const bool decrypts = run.mail.claims_smime_encrypted &&
-                        options_.smime_decrypt_inbound &&
-                        options_.certificates != nullptr;
-  // Claims S/MIME encryption, to be decrypted (smime.decrypt_inbound) in
-  // memory, or in another transfer encoding than base64 (read whole by
-  // EnvelopedInSpool): decided before the wrapper seal reads the spool.
-  // A header section that ends at a line that is no field (no empty line
-  // consumed) is one GMime reads on past: the body it decodes is not the
-  // one that starts here.
+  // Claims S/MIME encryption in another transfer encoding than base64
+  // (read whole by EnvelopedInSpool): decided before the wrapper seal
+  // reads the spool. A header section that ends at a line that is no
+  // field (no empty line consumed) is one GMime reads on past: the body it
+  // decodes is not the one that starts here. In base64, it stays in its
+  // spool, and smime.decrypt_inbound decrypts it from there
+  // (Protector::DecryptSpooledFor).
   const bool ended_at_empty_line = body_at > hs.header.size();
-  if (decrypts || (run.mail.claims_smime_encrypted &&
-                   (!run.mail.smime_base64 || !ended_at_empty_line))) {
+  if (run.mail.claims_smime_encrypted &&
+      (!run.mail.smime_base64 || !ended_at_empty_line)) {
     return whole();
   }
   if (!run.mail.protected_header.empty()) {
