@@ -55,6 +55,9 @@ std::string OpenSslReason(std::string_view fallback) {
   return out;
 }
 
+// How long an OCSP answer without nextUpdate holds after its thisUpdate.
+constexpr long kOcspMaxAgeSeconds = 7L * 24 * 3600;
+
 bool IsHttpUrl(std::string_view url) {
   std::string scheme = AsciiLower(url.substr(0, 8));
   return scheme.starts_with("http://") || scheme == "https://";
@@ -304,7 +307,13 @@ Result<OcspAnswer> CheckOcspResponse(std::string_view response_der,
         "the OCSP response is not about this "
         "certificate");
   }
-  if (OCSP_check_validity(this_update, next_update, 300, -1) != 1) {
+  // Without a nextUpdate the responder does not say how long its answer
+  // holds: taken for kOcspMaxAgeSeconds after its thisUpdate, so that an
+  // old `good` replayed over plain HTTP after the revocation is not (with
+  // a nonce the responder echoes this cannot happen, without one it can).
+  if (OCSP_check_validity(this_update, next_update, 300,
+                          next_update == nullptr ? kOcspMaxAgeSeconds : -1) !=
+      1) {
     ERR_clear_error();
     return InvalidArgumentError("the OCSP response is out of date");
   }

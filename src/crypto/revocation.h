@@ -56,8 +56,9 @@ struct OcspAnswer {
 };
 // Checks `response_der` against `request_der` (MakeOcspRequest's): a
 // successful response, signed by the issuer or by a responder the issuer
-// delegated (id-kp-OCSPSigning), current (5 minutes of clock skew allowed),
-// about this certificate, with the request's nonce when it echoes one.
+// delegated (id-kp-OCSPSigning), current (5 minutes of clock skew allowed;
+// without a nextUpdate, at most 7 days after its thisUpdate), about this
+// certificate, with the request's nonce when it echoes one.
 // INVALID_ARGUMENT saying why when the response cannot be trusted.
 Result<OcspAnswer> CheckOcspResponse(std::string_view response_der,
                                      std::string_view request_der,

@@ -1,0 +1,264 @@
+// CheckOcspResponse against responses made here with OpenSSL's own OCSP
+// API, as a responder or someone on the plain-HTTP path could make them:
+// each trust check (the signature, the delegation, the certificate ID, the
+// nonce, the dates) has a response that only it refuses.
+#include "crypto/revocation.h"
+
+#include <gtest/gtest.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "crypto/openssl_ptr.h"
+#include "crypto/test_pki_for_testing.h"
+
+namespace sealpost::crypto {
+namespace {
+
+using testing::TestPki;
+using Status = OcspAnswer::Status;
+using BasicPtr = OpenSslPtr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
+using ResponsePtr = OpenSslPtr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
+using RequestPtr = OpenSslPtr<OCSP_REQUEST, OCSP_REQUEST_free>;
+using TimePtr = OpenSslPtr<ASN1_TIME, ASN1_TIME_free>;
+
+constexpr long kDay = 24 * 3600;
+
+X509Ptr Cert(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+PkeyPtr Key(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return PkeyPtr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+}
+std::string Der(X509* x) {
+  int n = i2d_X509(x, nullptr);
+  std::string out(static_cast<size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  i2d_X509(x, &p);
+  return out;
+}
+
+enum class Nonce { kEcho, kWrong, kNone };
+
+// What a response says and who signs it; by default the CA's own `good`
+// for alice, current for a day, echoing the request's nonce.
+struct Make {
+  std::string about = "alice";  // the certificate whose ID it carries
+  std::string signer = "ca";    // NAME.pem and NAME.key sign it
+  int status = V_OCSP_CERTSTATUS_GOOD;
+  Nonce nonce = Nonce::kEcho;
+  long this_update = -60;   // seconds from now
+  long next_update = kDay;  // seconds from now; 0: none
+  int response_status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+};
+
+class OcspResponseTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new TestPki();
+    pki_->MakeLeaf("alice", "alice@example.com");
+    pki_->MakeLeaf("bob", "bob@example.com");
+    // A responder the CA delegated (id-kp-OCSPSigning), and one from an
+    // unknown CA.
+    pki_->Write("responder.ext",
+                "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
+                "extendedKeyUsage=OCSPSigning\n");
+    pki_->Run(
+        "openssl req -new -newkey rsa:2048 -nodes -keyout responder.key "
+        "-out responder.csr -subj '/CN=responder' && openssl x509 -req -in "
+        "responder.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 "
+        "-out responder.pem -extfile responder.ext");
+    pki_->MakeCa("evil", "Test CA");  // the same name as the real CA
+    pki_->Run(
+        "openssl req -new -newkey rsa:2048 -nodes -keyout evilresp.key "
+        "-out evilresp.csr -subj '/CN=responder' && openssl x509 -req -in "
+        "evilresp.csr -CA evil.pem -CAkey evil.key -CAcreateserial -days 30 "
+        "-out evilresp.pem -extfile responder.ext");
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(pki_, nullptr);
+    alice_ = pki_->Read("alice.der");
+    X509Ptr ca = Cert(pki_->Read("ca.pem"));
+    ASSERT_TRUE(ca);
+    ca_ = Der(ca.get());
+    auto request = MakeOcspRequest(alice_, ca_);
+    ASSERT_TRUE(request.ok()) << request.status().ToString();
+    request_ = *request;
+  }
+
+  // The DER OCSPResponse `m` describes, to request_.
+  std::string Respond(const Make& m) {
+    X509Ptr about = Cert(pki_->Read(m.about + ".pem"));
+    X509Ptr ca = Cert(pki_->Read("ca.pem"));
+    X509Ptr signer = Cert(pki_->Read(m.signer + ".pem"));
+    PkeyPtr key = Key(pki_->Read(m.signer + ".key"));
+    EXPECT_TRUE(about && ca && signer && key) << m.about << " " << m.signer;
+    if (!about || !ca || !signer || !key) return "";
+    const auto* q = reinterpret_cast<const unsigned char*>(request_.data());
+    RequestPtr req(
+        d2i_OCSP_REQUEST(nullptr, &q, static_cast<long>(request_.size())));
+    BasicPtr basic(OCSP_BASICRESP_new());
+    OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), about.get(), ca.get());
+    TimePtr this_update(X509_gmtime_adj(nullptr, m.this_update));
+    TimePtr next_update(
+        m.next_update != 0 ? X509_gmtime_adj(nullptr, m.next_update) : nullptr);
+    TimePtr revoked_at(X509_gmtime_adj(nullptr, -kDay));
+    bool revoked = m.status == V_OCSP_CERTSTATUS_REVOKED;
+    OCSP_SINGLERESP* single =
+        OCSP_basic_add1_status(basic.get(), id, m.status,
+                               revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1,
+                               revoked ? revoked_at.get() : nullptr,
+                               this_update.get(), next_update.get());
+    OCSP_CERTID_free(id);
+    EXPECT_NE(single, nullptr);
+    if (m.nonce == Nonce::kEcho) {
+      EXPECT_EQ(OCSP_copy_nonce(basic.get(), req.get()), 1);
+    } else if (m.nonce == Nonce::kWrong) {
+      EXPECT_EQ(OCSP_basic_add1_nonce(basic.get(), nullptr, -1), 1);
+    }
+    // The signer's certificate goes with it, as responders send it.
+    EXPECT_EQ(OCSP_basic_sign(basic.get(), signer.get(), key.get(),
+                              EVP_sha256(), nullptr, 0),
+              1);
+    ResponsePtr resp(OCSP_response_create(
+        m.response_status, m.response_status == OCSP_RESPONSE_STATUS_SUCCESSFUL
+                               ? basic.get()
+                               : nullptr));
+    int n = i2d_OCSP_RESPONSE(resp.get(), nullptr);
+    std::string out(static_cast<size_t>(n), '\0');
+    auto* p = reinterpret_cast<unsigned char*>(out.data());
+    i2d_OCSP_RESPONSE(resp.get(), &p);
+    return out;
+  }
+
+  Result<OcspAnswer> Check(const Make& m) {
+    return CheckOcspResponse(Respond(m), request_, alice_, ca_);
+  }
+  // The message of a refusal; "" when the response was taken.
+  std::string Refusal(const Make& m) {
+    auto r = Check(m);
+    return r.ok() ? "" : r.status().message();
+  }
+
+  static TestPki* pki_;
+  std::string alice_, ca_, request_;
+};
+TestPki* OcspResponseTest::pki_ = nullptr;
+
+TEST_F(OcspResponseTest, TheIssuersAnswersAreTaken) {
+  auto good = Check({});
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->status, Status::kGood);
+  EXPECT_NEAR(good->next_update, std::time(nullptr) + kDay, 120);
+
+  Make revoked;
+  revoked.status = V_OCSP_CERTSTATUS_REVOKED;
+  auto r = Check(revoked);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, Status::kRevoked);
+  EXPECT_TRUE(r->reason.starts_with("revoked on ")) << r->reason;
+
+  Make unknown;
+  unknown.status = V_OCSP_CERTSTATUS_UNKNOWN;
+  auto u = Check(unknown);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->status, Status::kUnknown);
+}
+
+TEST_F(OcspResponseTest, DelegatedResponderIsTaken) {
+  Make m;
+  m.signer = "responder";
+  auto r = Check(m);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, Status::kGood);
+}
+
+// Someone on the path answers `good` for a revoked certificate with a key
+// of their own: a responder certificate from another CA (of the same
+// name), a self-signed one, or a certificate the CA issued for something
+// else than OCSP signing (any of its users has one).
+TEST_F(OcspResponseTest, SignersTheIssuerDidNotDelegateAreRefused) {
+  for (const char* signer : {"evilresp", "evil", "bob"}) {
+    Make m;
+    m.signer = signer;
+    EXPECT_TRUE(
+        Refusal(m).starts_with("the OCSP response is not signed by "
+                               "the issuer"))
+        << signer << ": " << Refusal(m);
+  }
+}
+
+TEST_F(OcspResponseTest, AnAnswerAboutAnotherCertificateIsRefused) {
+  Make m;
+  m.about = "bob";
+  EXPECT_EQ(Refusal(m), "the OCSP response is not about this certificate");
+  m.status = V_OCSP_CERTSTATUS_REVOKED;
+  EXPECT_EQ(Refusal(m), "the OCSP response is not about this certificate");
+}
+
+TEST_F(OcspResponseTest, AnotherRequestsNonceIsRefused) {
+  Make m;
+  m.nonce = Nonce::kWrong;
+  EXPECT_EQ(Refusal(m), "the OCSP response's nonce is not ours");
+}
+
+// Without a nonce (precomputed answers) a response is taken while it is
+// current; with no nextUpdate either, for a week after its thisUpdate, so
+// that an old `good` replayed after the revocation is not.
+TEST_F(OcspResponseTest, WithoutNonceOnlyACurrentAnswerIsTaken) {
+  Make m;
+  m.nonce = Nonce::kNone;
+  auto r = Check(m);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, Status::kGood);
+
+  m.next_update = 0;
+  m.this_update = -6 * kDay;
+  r = Check(m);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->next_update, 0);
+
+  m.this_update = -8 * kDay;
+  EXPECT_EQ(Refusal(m), "the OCSP response is out of date");
+  m.nonce = Nonce::kEcho;  // the age limit holds with a nonce too
+  EXPECT_EQ(Refusal(m), "the OCSP response is out of date");
+
+  // A responder that gives a nextUpdate says how long its answer holds.
+  m.next_update = kDay;
+  EXPECT_TRUE(Check(m).ok());
+}
+
+TEST_F(OcspResponseTest, OutOfDateAnswersAreRefused) {
+  Make m;
+  m.this_update = -3 * kDay;
+  m.next_update = -kDay;
+  EXPECT_EQ(Refusal(m), "the OCSP response is out of date");
+  m.this_update = kDay;  // from the future, beyond 5 minutes of skew
+  m.next_update = 2 * kDay;
+  EXPECT_EQ(Refusal(m), "the OCSP response is out of date");
+}
+
+TEST_F(OcspResponseTest, ErrorsAndGarbageAreRefused) {
+  Make m;
+  m.response_status = OCSP_RESPONSE_STATUS_TRYLATER;
+  EXPECT_EQ(Refusal(m), "the responder says trylater");
+  EXPECT_FALSE(CheckOcspResponse("", request_, alice_, ca_).ok());
+  EXPECT_FALSE(CheckOcspResponse("garbage", request_, alice_, ca_).ok());
+  std::string cut = Respond({});
+  cut.resize(cut.size() / 2);
+  EXPECT_FALSE(CheckOcspResponse(cut, request_, alice_, ca_).ok());
+}
+
+}  // namespace
+}  // namespace sealpost::crypto
