@@ -8,9 +8,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <climits>
 #include <ctime>
 #include <memory>
+#include <system_error>
 
 #include "base/strings.h"
 #include "crypto/asn1_time.h"
@@ -106,6 +108,53 @@ SslCtxPtr NewClientTls() {
   return ctx;
 }
 
+// Why a connect failed: the system's words (errno) when OpenSSL's queue
+// has them, else its last reason; the queue emptied.
+std::string ConnectFailure() {
+  std::string system, other;
+  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
+    if (ERR_SYSTEM_ERROR(e)) {
+      if (system.empty()) {
+        system = std::error_code(ERR_GET_REASON(e), std::generic_category())
+                     .message();
+      }
+    } else if (const char* r = ERR_reason_error_string(e); r != nullptr) {
+      other = r;
+    }
+  }
+  if (!system.empty()) return system;
+  return other.empty() ? "cannot connect" : other;
+}
+
+// A TCP connection to host:port made by us, not by OSSL_HTTP_transfer: its
+// connect retries a refused connection until the timeout (BIO_do_connect_
+// retry), so a host that says no would cost the whole per-request timeout.
+// Here a refusal (or any other connect error) fails at once; only a host
+// that does not answer waits, until `max_time`.
+Result<BioPtr> Connect(const char* host, const char* port, time_t max_time) {
+  BioPtr conn(BIO_new_connect(host));
+  if (!conn || BIO_set_conn_port(conn.get(), port) <= 0) {
+    ERR_clear_error();
+    return InternalError("out of memory");
+  }
+  BIO_set_nbio(conn.get(), 1);
+  for (;;) {
+    if (BIO_do_connect(conn.get()) > 0) {
+      ERR_clear_error();
+      return conn;
+    }
+    if (!BIO_should_retry(conn.get())) {
+      return UnavailableError(ConnectFailure());
+    }
+    int waited = BIO_wait(conn.get(), max_time, 100);
+    if (waited <= 0) {
+      ERR_clear_error();
+      return UnavailableError(waited == 0 ? "connect timeout"
+                                          : "cannot wait for the connection");
+    }
+  }
+}
+
 }  // namespace
 
 RevocationPointers RevocationPointersOf(std::string_view certificate_der) {
@@ -189,11 +238,22 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
     }
     target.ctx = tls.get();
   }
+  // Connected here, so no proxy from the environment either: these fetches
+  // go where a trusted CA said, and nowhere else.
+  auto conn =
+      Connect(host, port, std::time(nullptr) + std::max(timeout_seconds, 1));
+  if (!conn.ok()) {
+    OPENSSL_free(host);
+    OPENSSL_free(port);
+    OPENSSL_free(path);
+    return UnavailableError("cannot fetch " + url + ": " +
+                            conn.status().message());
+  }
   OSSL_HTTP_REQ_CTX* rctx = nullptr;
-  // No proxy from the environment: these fetches go where a trusted CA
-  // said, and nowhere else. Redirects are not followed by this call.
+  // Redirects are not followed by this call. `conn` stays ours (closed
+  // after OSSL_HTTP_close has taken TLS off it).
   BioPtr response(OSSL_HTTP_transfer(
-      &rctx, host, port, path, use_ssl, "", nullptr, nullptr, nullptr,
+      &rctx, host, port, path, use_ssl, nullptr, nullptr, conn->get(), nullptr,
       use_ssl != 0 ? TlsOverConnection : nullptr,
       use_ssl != 0 ? &target : nullptr, 0, nullptr,
       body.empty() ? nullptr : content_type.c_str(), request.get(), nullptr, 1,

@@ -38,7 +38,8 @@ std::string IssuerAmong(std::string_view certificate_der,
 // is not empty. At most `max_bytes` of response and `timeout_seconds` in
 // all; a redirect is refused. https:// checks the server's certificate
 // against the system's CAs (OpenSSL's default paths; SSL_CERT_FILE) and the
-// URL's host. UNAVAILABLE saying why on any failure.
+// URL's host. A refused connection fails at once (only a host that does
+// not answer costs the timeout). UNAVAILABLE saying why on any failure.
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
                               int timeout_seconds);

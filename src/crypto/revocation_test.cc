@@ -4,11 +4,15 @@
 // nonce, the dates) has a response that only it refuses.
 #include "crypto/revocation.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -258,6 +262,55 @@ TEST_F(OcspResponseTest, ErrorsAndGarbageAreRefused) {
   std::string cut = Respond({});
   cut.resize(cut.size() / 2);
   EXPECT_FALSE(CheckOcspResponse(cut, request_, alice_, ca_).ok());
+}
+
+// A TCP socket bound to a port of 127.0.0.1 (-1 on failure), and a URL
+// on that port.
+int BoundSocket(std::string* url) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/ca.crl";
+  return fd;
+}
+
+// A distribution point whose host refuses the connection fails at once,
+// with the system's words: OpenSSL's own connect (OSSL_HTTP_transfer's)
+// retried it until the timeout and said "connect timeout".
+TEST(HttpFetchTest, ARefusedConnectionFailsAtOnce) {
+  // Bound, not listening: a connection to it is refused.
+  std::string url;
+  int fd = BoundSocket(&url);
+  ASSERT_GE(fd, 0);
+  auto r = HttpFetch(url, "", "", 1 << 20, 60);
+  close(fd);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message(),
+            "cannot fetch " + url + ": Connection refused");
+}
+
+// A host that takes the connection and never answers still costs no more
+// than the timeout (the connection handed to OpenSSL's HTTP client keeps
+// its timeout).
+TEST(HttpFetchTest, ASilentHostTimesOut) {
+  std::string url;
+  int fd = BoundSocket(&url);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(listen(fd, 4), 0);  // never accepted: the kernel connects
+  auto r = HttpFetch(url, "", "", 1 << 20, 1);
+  close(fd);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("timeout"), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
