@@ -259,6 +259,20 @@ TEST(ViewFastTest, FuzzFindingsMatchGmime) {
     ExpectFastMatchesGmime(m);
     ExpectFastMatchesGmime(m, m.size() / 2);
   }
+  // Each address field alone with an open comment (above, the To field
+  // alone made the fast view decline, so Cc and Reply-To went untested):
+  // each left to GMime, so that a rule covering only some fields fails.
+  const std::string each_field[] = {
+      "From: g: a@b.c; (x\nTo: t@u.v\n\nbody\n",
+      "From: Sender <s@x.y>\r\nTo: list: d@e.f, h@i.j; (open\r\n\r\nbody\r\n",
+      "From: Sender <s@x.y>\r\nCc: c: x@y.z; (\r\n\r\nbody\r\n",
+      "From: Sender <s@x.y>\r\nReply-To: r: q@r.s; (\r\n\r\nbody\r\n",
+  };
+  for (const std::string& m : each_field) {
+    EXPECT_FALSE(internal::FastView(m, kDefaultMaxViewBody)) << m;
+    ExpectFastMatchesGmime(m);
+    ExpectFastMatchesGmime(m, m.size() / 2);
+  }
 }
 
 TEST(ViewFastTest, CorpusMatchesGmime) {
