@@ -230,13 +230,20 @@ class SmimeRevocationTest(PkiCase):
         self.send("alice@example.com", ["ocspok@two.test",
                                         "ocsprev@two.test"], raw)
         files = self.delivered("Subject: r " + tag, count=2)
-        kinds = {}
+        kinds, wrappers = {}, {}
         for p in files:
             m = self.parse(p)
             kinds[m["Delivered-To"]] = m.get_content_type()
+            wrappers[m["Delivered-To"]] = m["X-Sealpost-Protected"] or ""
+            # Neither in clear: S/MIME for one, the portal for the other.
+            with open(p, "rb") as f:
+                self.assertNotIn(("secret-" + tag).encode(), f.read(), p)
+        self.assertEqual(sorted(kinds), ["ocspok@two.test",
+                                         "ocsprev@two.test"])
         self.assertEqual(kinds["ocspok@two.test"], "application/pkcs7-mime")
         self.assertNotEqual(kinds["ocsprev@two.test"],
                             "application/pkcs7-mime")
+        self.assertIn("template=Encrypt", wrappers["ocsprev@two.test"])
 
     def test_unreachable_fail_open_then_closed(self):
         start = time.monotonic()
