@@ -240,8 +240,8 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   }
   // Connected here, so no proxy from the environment either: these fetches
   // go where a trusted CA said, and nowhere else.
-  auto conn =
-      Connect(host, port, std::time(nullptr) + std::max(timeout_seconds, 1));
+  time_t max_time = std::time(nullptr) + std::max(timeout_seconds, 1);
+  auto conn = Connect(host, port, max_time);
   if (!conn.ok()) {
     OPENSSL_free(host);
     OPENSSL_free(port);
@@ -251,13 +251,16 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   }
   OSSL_HTTP_REQ_CTX* rctx = nullptr;
   // Redirects are not followed by this call. `conn` stays ours (closed
-  // after OSSL_HTTP_close has taken TLS off it).
+  // after OSSL_HTTP_close has taken TLS off it). What the connect took is
+  // off the timeout: `timeout_seconds` in all, as before.
+  int left =
+      static_cast<int>(std::max<time_t>(1, max_time - std::time(nullptr)));
   BioPtr response(OSSL_HTTP_transfer(
       &rctx, host, port, path, use_ssl, nullptr, nullptr, conn->get(), nullptr,
       use_ssl != 0 ? TlsOverConnection : nullptr,
       use_ssl != 0 ? &target : nullptr, 0, nullptr,
       body.empty() ? nullptr : content_type.c_str(), request.get(), nullptr, 1,
-      max_bytes, timeout_seconds, 0));
+      max_bytes, left, 0));
   OPENSSL_free(host);
   OPENSSL_free(port);
   OPENSSL_free(path);
