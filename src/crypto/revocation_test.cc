@@ -10,12 +10,14 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <poll.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "crypto/openssl_ptr.h"
 #include "crypto/test_pki_for_testing.h"
@@ -295,6 +297,49 @@ TEST(HttpFetchTest, ARefusedConnectionFailsAtOnce) {
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.status().message(),
             "cannot fetch " + url + ": Connection refused");
+}
+
+// The connection made by HttpFetch carries OpenSSL's HTTP exchange: a
+// GET and a POST answered by a one-shot server here.
+TEST(HttpFetchTest, FetchesOverItsOwnConnection) {
+  for (std::string body : {"", "ocsp-request"}) {
+    std::string url;
+    int fd = BoundSocket(&url);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(listen(fd, 4), 0);
+    std::string request;
+    std::thread server([fd, &request] {
+      pollfd p{fd, POLLIN, 0};  // no wait for ever if nobody comes
+      if (poll(&p, 1, 30000) != 1) return;
+      int c = accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{30, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      // The header, then the body when there is one.
+      while (request.find("\r\n\r\n") == std::string::npos ||
+             (request.find("Content-Length: 12") != std::string::npos &&
+              !request.ends_with("ocsp-request"))) {
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      // ASN.1, as HttpFetch expects: SEQUENCE { INTEGER 5 }.
+      std::string answer =
+          "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n\x30\x03\x02\x01\x05";
+      (void)!write(c, answer.data(), answer.size());
+      close(c);
+    });
+    auto r = HttpFetch(url, body, "application/ocsp-request", 1 << 20, 30);
+    server.join();
+    close(fd);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, "\x30\x03\x02\x01\x05");
+    EXPECT_TRUE(
+        request.starts_with(body.empty() ? "GET /ca.crl " : "POST /ca.crl "))
+        << request;
+    EXPECT_NE(request.find("Host: 127.0.0.1"), std::string::npos) << request;
+  }
 }
 
 // A host that takes the connection and never answers still costs no more
