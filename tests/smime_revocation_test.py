@@ -82,15 +82,40 @@ class SmimeRevocationTest(PkiCase):
             f.write("[req]\ndistinguished_name=dn\n[dn]\n[ca]\n"
                     "database=%s\ndefault_md=sha256\n" % pki.path("idx2.txt"))
         open(pki.path("idx2.txt"), "w").close()
-        cls.ocsp_port = ocsp_port = cls.start_ocsp_responder()
+        loaded = {"idx2.txt": os.stat(pki.path("idx2.txt"))}
+        cls.ocsp_port = ocsp_port = cls.start_ocsp_responder("ocsp")
         aia = "authorityInfoAccess=OCSP;URI:http://127.0.0.1:%d/" % ocsp_port
         pki.leaf_with("ocspok", "ocspok@two.test", "ca2", aia)
         pki.leaf_with("ocsprev", "ocsprev@two.test", "ca2", aia)
-        for name, how in (("ocspok", "-valid"), ("ocsprev", "-revoke")):
+        # Someone on the path of a revoked certificate's OCSP requests
+        # answers `good`, signed with a key of their own (an `openssl
+        # ocsp` signing with an untrusted CA's key, from an index where
+        # the certificate is valid).
+        pki.ca("forger", "Sealpost OCSP CA")
+        with open(pki.path("forger.cnf"), "w") as f:
+            f.write("[req]\ndistinguished_name=dn\n[dn]\n[ca]\n"
+                    "database=%s\ndefault_md=sha256\n" %
+                    pki.path("idx-forger.txt"))
+        open(pki.path("idx-forger.txt"), "w").close()
+        loaded["idx-forger.txt"] = os.stat(pki.path("idx-forger.txt"))
+        cls.forger_port = forger_port = cls.start_ocsp_responder(
+            "forger", "idx-forger.txt", "forger")
+        pki.leaf_with("forged", "forged@two.test", "ca2",
+                      "authorityInfoAccess=OCSP;URI:http://127.0.0.1:%d/" %
+                      forger_port)
+        for name, how in (("ocspok", "-valid"), ("ocsprev", "-revoke"),
+                          ("forged", "-revoke")):
             run(["openssl", "ca", "-config", "ca2.cnf", "-name", "ca",
                  "-keyfile", "ca2.key", "-cert", "ca2.pem", how,
                  name + ".pem"], pki.dir)
-        cls.wait_ocsp_answers(ocsp_port)
+        run(["openssl", "ca", "-config", "forger.cnf", "-name", "ca",
+             "-keyfile", "ca2.key", "-cert", "ca2.pem", "-valid",
+             "forged.pem"], pki.dir)
+        for name, st in loaded.items():
+            cls.mark_index_changed(pki.path(name), st)
+        cls.wait_ocsp_answers("ocsp", ocsp_port,
+                              {"ocspok": "good", "ocsprev": "revoked"})
+        cls.wait_ocsp_answers("forger", forger_port, {"forged": "good"})
         # CA 3: a distribution point nobody answers.
         pki.ca("ca3", "Sealpost Down CA")
         pki.leaf_with("down", "down@three.test", "ca3",
@@ -105,35 +130,41 @@ class SmimeRevocationTest(PkiCase):
         for ca in ("ca", "ca2", "ca3"):
             cli("cert", "trust", "import", pki.path(ca + ".pem"), check=True)
         cls.import_seconds = {}
-        for name in ("crlok", "crlrev", "ocspok", "ocsprev", "down",
-                     "mallory"):
+        for name in ("crlok", "crlrev", "ocspok", "ocsprev", "forged",
+                     "down", "mallory"):
             start = time.monotonic()
             cli("cert", "import", pki.path(name + ".pem"), check=True)
             cls.import_seconds[name] = time.monotonic() - start
 
     @classmethod
-    def start_ocsp_responder(cls):
-        """Starts `openssl ocsp` on a port the kernel picks (-port 0) and
-        returns it. The responder holds the port from then on: a free port
-        chosen first and bound later (seconds of key generation on a loaded
-        machine) can go to another process in between, and one bare
-        connection (a port probe; a client that closes before its request)
-        leaves OpenSSL 3.0's single-threaded responder spinning on it for
-        good (openssl/openssl#31129), every later request timing out."""
-        cls.ocsp_log = cls.pki.path("ocsp.log")
-        with open(cls.ocsp_log, "wb") as out:
-            cls.ocsp = subprocess.Popen(
-                ["openssl", "ocsp", "-index", "idx2.txt", "-CA", "ca2.pem",
-                 "-rsigner", "ca2.pem", "-rkey", "ca2.key", "-port", "0",
-                 "-ignore_err"], cwd=cls.pki.dir, stdout=out, stderr=out)
+    def start_ocsp_responder(cls, name, index="idx2.txt", signer="ca2"):
+        """Starts `openssl ocsp` (as cls.responders[name]) answering for
+        ca2 from `index`, signing with SIGNER.pem and SIGNER.key, on a port
+        the kernel picks (-port 0), and returns that port. The responder
+        holds the port from then on: a free port chosen first and bound
+        later (seconds of key generation on a loaded machine) can go to
+        another process in between, and one bare connection (a port probe;
+        a client that closes before its request) leaves OpenSSL 3.0's
+        single-threaded responder spinning on it for good
+        (openssl/openssl#31129), every later request timing out."""
+        log = cls.pki.path(name + ".log")
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                ["openssl", "ocsp", "-index", index, "-CA", "ca2.pem",
+                 "-rsigner", signer + ".pem", "-rkey", signer + ".key",
+                 "-port", "0", "-ignore_err"], cwd=cls.pki.dir, stdout=out,
+                stderr=out)
+        if not hasattr(cls, "responders"):
+            cls.responders = {}
+        cls.responders[name] = (proc, log)
         # Stopped even when the set-up fails after this (no tearDownClass).
-        cls.addClassCleanup(cls.stop_ocsp_responder)
+        cls.addClassCleanup(cls.stop_ocsp_responder, proc)
 
         # Listening when it says so (never probed: see above).
         def bound():
-            if cls.ocsp.poll() is not None:
+            if proc.poll() is not None:
                 return -1
-            with open(cls.ocsp_log, "rb") as f:
+            with open(log, "rb") as f:
                 text = f.read()
             m = re.search(rb"ACCEPT \S*:(\d+)", text)
             if m and b"waiting for OCSP client" in text:
@@ -142,61 +173,76 @@ class SmimeRevocationTest(PkiCase):
         port = lib.wait_for(bound, timeout=60)
         if not port or port < 0:
             raise RuntimeError("openssl ocsp did not start:\n" +
-                               cls.ocsp_output())
+                               cls.ocsp_output(name))
         return port
 
+    @staticmethod
+    def mark_index_changed(path, loaded):
+        """`openssl ocsp` reloads its index when the file's inode, or its
+        mtime or ctime in whole seconds, differ from what it loaded
+        (`loaded`). Three `openssl ca` rewrites (each a rename) within the
+        second it started can give the file its first inode back (ext4
+        reuses the one freed two renames before): never reloaded, it said
+        `unknown` for good (seen once in seven runs). A later mtime then
+        tells it."""
+        now = os.stat(path)
+        if (now.st_ino == loaded.st_ino and
+                int(now.st_mtime) == int(loaded.st_mtime)):
+            later = int(loaded.st_mtime) + 2
+            os.utime(path, (later, later))
+
     @classmethod
-    def wait_ocsp_answers(cls, port):
-        """Asks the responder as a client does until it gives the index's
-        answers: it reads its index again only on a request after the one
-        that found it changed."""
-        want = {"ocspok": "good", "ocsprev": "revoked"}
+    def wait_ocsp_answers(cls, name, port, want):
+        """Asks responder `name` as a client does until it gives `want`
+        ({certificate: status}): it reads its index again only on a
+        request after the one that found it changed."""
         seen = {}
 
         def answers():
-            for name, status in want.items():
+            for cert, status in want.items():
                 try:
                     r = subprocess.run(
                         ["openssl", "ocsp", "-issuer", "ca2.pem", "-cert",
-                         name + ".pem", "-url",
+                         cert + ".pem", "-url",
                          "http://127.0.0.1:%d/" % port, "-noverify",
                          "-timeout", "20"], cwd=cls.pki.dir,
                         capture_output=True, text=True, timeout=60)
                 except subprocess.TimeoutExpired as e:
-                    seen[name] = "no answer in %s s" % e.timeout
+                    seen[cert] = "no answer in %s s" % e.timeout
                     return False
-                seen[name] = (r.stdout + r.stderr).strip()
-                if "%s.pem: %s" % (name, status) not in r.stdout:
+                seen[cert] = (r.stdout + r.stderr).strip()
+                if "%s.pem: %s" % (cert, status) not in r.stdout:
                     return False
             return True
         if not lib.wait_for(answers, timeout=60, interval=0.2):
             raise RuntimeError("openssl ocsp does not answer as its index "
-                               "says: %r\n%s" % (seen, cls.ocsp_output()))
+                               "says: %r\n%s" % (seen, cls.ocsp_output(name)))
 
     @classmethod
-    def ocsp_output(cls):
-        """The responder's state and output, for a failure's message."""
-        code = cls.ocsp.poll()
+    def ocsp_output(cls, name="ocsp"):
+        """Responder `name`'s state and output, for a failure's message."""
+        proc, log_path = cls.responders[name]
+        code = proc.poll()
         state = "exited with %s" % code
         if code is None:
             # Seconds of CPU: a responder stuck on a closed connection
             # spins (openssl/openssl#31129).
             try:
-                with open("/proc/%d/stat" % cls.ocsp.pid) as f:
+                with open("/proc/%d/stat" % proc.pid) as f:
                     ticks = f.read().rsplit(")", 1)[1].split()
                 cpu = (int(ticks[11]) + int(ticks[12])) / os.sysconf(
                     "SC_CLK_TCK")
                 state = "running, %.1f s of CPU" % cpu
             except (OSError, ValueError, IndexError):
                 state = "running"
-        with open(cls.ocsp_log, "rb") as f:
+        with open(log_path, "rb") as f:
             log = f.read()[-4000:].decode(errors="replace")
         return "openssl ocsp responder %s; its output:\n%s" % (state, log)
 
-    @classmethod
-    def stop_ocsp_responder(cls):
-        cls.ocsp.kill()
-        cls.ocsp.wait()
+    @staticmethod
+    def stop_ocsp_responder(proc):
+        proc.kill()
+        proc.wait()
 
     def smime_test(self, address):
         return self.server.cli("smime", "test", "--recipient", address)
@@ -258,6 +304,25 @@ class SmimeRevocationTest(PkiCase):
         self.assertNotEqual(kinds["ocsprev@two.test"],
                             "application/pkcs7-mime")
         self.assertIn("template=Encrypt", wrappers["ocsprev@two.test"])
+
+    def test_ocsp_answer_signed_by_another_key_is_no_answer(self):
+        # `good` from a responder the issuer never delegated: no answer,
+        # as an unreachable one (used under OWACheckCRLOnSend False, not
+        # under True), never `good`.
+        r = self.smime_test("forged@two.test")
+        why = r.stdout + r.stderr + "\n" + self.ocsp_output("forger")
+        self.assertEqual(r.returncode, 0, why)
+        self.assertIn("revocation status unavailable, not checked: OCSP "
+                      "http://127.0.0.1:%d/" % self.forger_port, r.stdout, why)
+        self.assertIn(": the OCSP response is not signed by the issuer or "
+                      "its responder", r.stdout, why)
+        self.assertNotIn(": good", r.stdout, why)
+        with self.server.setting("smime", "--OWACheckCRLOnSend", "True",
+                                 "False"):
+            r = self.smime_test("forged@two.test")
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("revocation status unavailable "
+                          "(OWACheckCRLOnSend True)", r.stdout)
 
     def test_unreachable_fail_open_then_closed(self):
         start = time.monotonic()
