@@ -17,8 +17,11 @@ of the bench's own (tests/pg_testlib.py: initdb and pg_ctl in a temporary
 directory), where large bodies are chunks (docs/architecture.md, Store).
 --baseline BINARY runs every size with that binary too, before this one,
 in the same run (e.g. main's build/sealpost beside a branch's).
+--journal enables a journal rule (every message, to journal@example.com)
+on each server before the message is sent: its envelope journal report
+(docs/compliance.md) is delivered too, and counted as delivered.
 Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
-       [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
+       [--journal] [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
        --no-postfix leaves Postfix out) (SEALPOST_BINARY: default
        build/sealpost)
 """
@@ -64,7 +67,8 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
+def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
+                    journal=False):
     sink = SmtpSink()
     if binary:
         smtp_testlib.BINARY = binary
@@ -75,6 +79,9 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
         args=args, env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
     try:
         pid = server.proc.pid
+        if journal:
+            server.cli("journal", "rule", "new", "Bench", "--journal-address",
+                       "journal@example.com", check=True)
         time.sleep(1.0)  # settle after start
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
@@ -91,8 +98,10 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
 
         def both_delivered():
             # --next-hop: both wrappers (internal and external) of each
-            # message reach the sink, each with the marker in its subject.
-            return sink_count(sink, marker) >= 2 * concurrent
+            # message reach the sink, each with the marker in its subject;
+            # and the journal report, whose subject names it too.
+            return sink_count(sink, marker) >= (3 if journal else 2) * \
+                concurrent
         delivered = wait_for(both_delivered, timeout=600, interval=0.5)
         time.sleep(1.0)
         peak = status_kb(pid, "VmHWM")
@@ -162,7 +171,7 @@ def postfix_growth(size):
 
 
 def main():
-    check_args(__doc__, flags=("--postgres", "--no-postfix"),
+    check_args(__doc__, flags=("--postgres", "--no-postfix", "--journal"),
                options=("--baseline",), words=True)
     argv = sys.argv[1:]
     postgres = "--postgres" in argv
@@ -171,7 +180,9 @@ def main():
         at = argv.index("--baseline")
         baseline = os.path.abspath(argv[at + 1])
         del argv[at:at + 2]
-    args = [a for a in argv if a not in ("--no-postfix", "--postgres")]
+    journal = "--journal" in argv
+    args = [a for a in argv
+            if a not in ("--no-postfix", "--postgres", "--journal")]
     sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
                                             (10, 10)]
     with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
@@ -200,9 +211,10 @@ def main():
                     databases += 1
                     url = pg.create_database("bench%d" % databases)
                 growth, accepted, delivered = sealpost_growth(
-                    mb * MB, n, binary, url)
+                    mb * MB, n, binary, url, journal)
                 print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
-                      (label, "postgres" if pg else "sqlite", name, growth,
+                      (label, ("postgres" if pg else "sqlite") +
+                       (", journal rule" if journal else ""), name, growth,
                        growth / mb, accepted,
                        "yes" if delivered else "NO", peer), flush=True)
     finally:

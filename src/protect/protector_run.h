@@ -66,8 +66,9 @@ inline std::string AddHeaders(std::string&& body,
 // stager, which outlive the run.
 struct Protector::Run {
   const queue::IncomingMessage& in;
-  const ComposedMail* composed;   // null for SMTP mail
-  const Stager* stage = nullptr;  // Apply's, if any
+  const ComposedMail* composed;               // null for SMTP mail
+  const Stager* stage = nullptr;              // Apply's, if any
+  const StagedReader* read_staged = nullptr;  // Apply's, if any
   // The client's bytes without the X-Sealpost-* fields it may not write
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;
