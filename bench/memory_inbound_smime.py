@@ -12,12 +12,16 @@ his signature) to alice@example.com passes through a fresh `sealpost server
   wrapper    a plain message with a forged X-Sealpost-Protected field
              naming key version 1 (which exists), so the gateway hashes
              the body from the spool before the seal fails to verify
+  decrypted  application/pkcs7-mime enveloped-data to Alice's certificate,
+             with smime.decrypt_inbound on and her key on file: the
+             gateway decrypts it and delivers it to her in clear
 
 The last column is the X-Sealpost-Smime stamp the recipient got (signed
-kinds) or "-". --baseline BINARY runs the same with that binary first, in
+kinds), "decrypted" or "NOT decrypted" (decrypted), or "-". --baseline BINARY runs the same with that binary first, in
 the same run (e.g. main's build/sealpost). Not a timed test.
 Usage: bench/memory_inbound_smime.py [--baseline BINARY]
-       [--kinds clear,opaque,enveloped,wrapper] [MB ...] (default 10 50)
+       [--kinds clear,opaque,enveloped,wrapper,decrypted] [MB ...]
+       (default 10 50)
 """
 
 import os
@@ -35,7 +39,7 @@ from smtp_testlib import DevServer, SmtpSink, wait_for
 from memory_large_message import sink_count
 from smime_test import Pki
 
-KINDS = ("clear", "opaque", "enveloped", "wrapper")
+KINDS = ("clear", "opaque", "enveloped", "wrapper", "decrypted")
 
 
 def entity(size, marker):
@@ -65,9 +69,10 @@ def make(kind, size, marker, pki):
                      "v1; id=forged; template=Encrypt; k=1; seal=QUFBQQ==\r\n"
                      "MIME-Version: 1.0\r\n"
                      ).encode() + entity(size, marker))
-    elif kind == "enveloped":
+    elif kind in ("enveloped", "decrypted"):
+        to = "alice.pem" if kind == "decrypted" else "carol.pem"
         subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256"] +
-                       common + [pki.path("carol.pem")], check=True)
+                       common + [pki.path(to)], check=True)
     else:
         subprocess.run(["openssl", "cms", "-sign", "-binary", "-signer",
                         pki.path("bob.pem"), "-inkey", pki.path("bob.key")] +
@@ -83,9 +88,12 @@ def make(kind, size, marker, pki):
     return raw
 
 
-def stamp(dump, marker):
+def stamp(dump, marker, kind):
     with open(dump, "rb") as f:
         data = f.read()
+    if kind == "decrypted":
+        clear = ("Large inbound " + marker).encode() in data
+        return "decrypted" if clear else "NOT decrypted"
     at = data.find(marker.encode())
     start = data.rfind(b"X-Sealpost-Smime:", 0, at)
     if start < 0 or at < 0:
@@ -94,12 +102,14 @@ def stamp(dump, marker):
     return data[start + 18:end].decode(errors="replace").strip()[:60]
 
 
-def growth(raw, marker, binary, pki):
+def growth(raw, marker, binary, pki, kind):
     sink = SmtpSink()
     smtp_testlib.BINARY = binary
+    env = {"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)}
+    if kind == "decrypted":
+        env["SEALPOST_SMIME_DECRYPT_INBOUND"] = "true"
     server = DevServer(
-        args=["--next-hop", "127.0.0.1:%d" % sink.port],
-        env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
+        args=["--next-hop", "127.0.0.1:%d" % sink.port], env=env)
     try:
         pki.load(server.cli, ("carol", "bob"))
         pid = server.proc.pid
@@ -112,30 +122,26 @@ def growth(raw, marker, binary, pki):
                       interval=0.5)
         time.sleep(1.0)
         peak = status_kb(pid, "VmHWM")
-        return (peak - before) / 1024, bool(ok), stamp(sink.dump, marker)
+        return ((peak - before) / 1024, bool(ok),
+                stamp(sink.dump, marker, kind))
     finally:
         server.stop()
         sink.cleanup()
 
 
 def main():
-    check_args(__doc__, options=("--baseline", "--kinds"), words=True)
-    argv = sys.argv[1:]
-    baseline = None
-    if "--baseline" in argv:
-        at = argv.index("--baseline")
-        baseline = os.path.abspath(argv[at + 1])
-        del argv[at:at + 2]
+    args = check_args(__doc__, options=("--baseline", "--kinds"),
+                      words=True)
+    baseline = args.value("--baseline")
+    baseline = os.path.abspath(baseline) if baseline else None
     kinds = KINDS
-    if "--kinds" in argv:
-        at = argv.index("--kinds")
-        kinds = argv[at + 1].split(",")
-        del argv[at:at + 2]
+    if args.value("--kinds") is not None:
+        kinds = args.value("--kinds").split(",")
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
             sys.exit("bench/memory_inbound_smime.py: unknown kind %s "
                      "(kinds: %s)" % (", ".join(unknown), ",".join(KINDS)))
-    sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
+    sizes = [int(a) for a in args.words] or [10, 50]
     pki = Pki()
     pki.leaf("bob", "bob@partner.example")
     pki.leaf("carol", "carol@partner.example")
@@ -152,7 +158,7 @@ def main():
             marker = os.urandom(8).hex()
             raw = make(kind, mb * MB, marker, pki)
             for label, binary in binaries:
-                g, ok, st = growth(raw, marker, binary, pki)
+                g, ok, st = growth(raw, marker, binary, pki, kind)
                 print("| %s | %d MB | %s | %.0f MB | %.2f | %s | %s |" % (
                     kind, mb, label, g, g / mb, "yes" if ok else "NO", st),
                     flush=True)

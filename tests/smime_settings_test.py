@@ -253,6 +253,41 @@ class SmimeSettingsTest(PkiCase):
         self.assertEqual(got["zoe@example.com"].get_content_type(),
                          "application/pkcs7-mime")
 
+    def test_large_inbound_smime_is_decrypted_from_its_spool(self):
+        # Past 256 KiB the message arrives into a spool file, and is
+        # decrypted from there into another (issue 14): the same result.
+        tag = unique()
+        text = b"".join(b"large inbound line %d of %s\r\n" % (i, tag.encode())
+                        for i in range(60000))
+        entity = self.write("big-" + tag,
+                            b"Content-Type: text/plain\r\n\r\n" + text)
+        signed = self.pki.path("big-signed-" + tag)
+        run(["openssl", "cms", "-sign", "-in", entity, "-signer", "bob.pem",
+             "-inkey", "bob.key", "-out", signed], self.pki.dir)
+        out = self.pki.path("big-enc-" + tag)
+        run(["openssl", "cms", "-encrypt", "-aes-256-gcm", "-in", signed,
+             "-from", "bob@partner.test", "-to", "alice@example.com",
+             "-subject", "big " + tag, "-out", out, "alice.pem"],
+            self.pki.dir)
+        with open(out, "rb") as f:
+            mail = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        self.assertGreater(len(mail), 2 * 1024 * 1024)
+        marker = "big-" + tag
+        self.send("bob@partner.test", ["alice@example.com", "zoe@example.com"],
+                  b"X-Test-Id: " + marker.encode() + b"\r\n" + mail)
+        got = {self.parse(p)["Delivered-To"]: self.parse(p) for p in
+               self.delivered("X-Test-Id: " + marker, count=2)}
+        alice, zoe = got["alice@example.com"], got["zoe@example.com"]
+        self.assertEqual(alice.get_content_type(), "multipart/signed")
+        self.assertEqual(alice["Subject"], "big " + tag)
+        self.assertEqual(  # the Maildir file's lines end in LF
+            alice.get_payload()[0].get_payload(decode=True),
+            text.replace(b"\r\n", b"\n"))
+        self.assertEqual(alice["X-Sealpost-Smime"],
+                         "signed; verified=yes; signer=bob@partner.test")
+        self.assertEqual(zoe.get_content_type(), "application/pkcs7-mime")
+        self.assertNotIn("large inbound line", zoe.as_string())
+
 
 if __name__ == "__main__":
     unittest.main()

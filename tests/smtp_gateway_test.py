@@ -4,6 +4,7 @@ Python's smtplib, openssl s_client, and Postfix's smtp-sink as the next hop.
 """
 
 import hashlib
+import json
 import os
 import re
 import smtplib
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.error
+import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -294,6 +297,65 @@ class GatewayTest(DevServerCase):
                          .returncode, 0)
         self.assertEqual(s.cli("tls", "policy", "remove", "partner.example")
                          .returncode, 2)
+
+
+    def tls_policy_api(self, method, domain, body=None):
+        """(status, JSON answer) of /api/v1/tls/policies/DOMAIN, DOMAIN as
+        it goes on the request line (percent-encoded where it has to be)."""
+        s = self.server
+        req = urllib.request.Request(
+            s.api_url + "/api/v1/tls/policies/" + domain, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": "Bearer " + s.token,
+                     "Content-Type": "application/json"})
+        ctx = ssl.create_default_context(cafile=s.ca_cert)
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                return r.status, json.loads(r.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            # Strict UTF-8: an error that echoes the bytes it refused
+            # must still be JSON a client can decode.
+            return e.code, json.loads(e.read().decode("utf-8"))
+
+    def test_tls_policy_api_normalizes_the_domain(self):
+        # Upper case is folded: set, listed and removed as one domain.
+        code, r = self.tls_policy_api("PUT", "Api-Case.EXAMPLE",
+                                      {"policy": "encrypt"})
+        self.assertEqual((code, r["domain"]), (200, "api-case.example"), r)
+        lst = self.server.cli("tls", "policy", "list")
+        self.assertIn("api-case.example", lst.stdout)
+        self.assertNotIn("Api-Case", lst.stdout)
+        code, r = self.tls_policy_api("DELETE", "API-case.example")
+        self.assertEqual((code, r["removed"]), (200, "api-case.example"), r)
+        # An IDN goes as its A-label; percent-encoded like any path segment.
+        code, r = self.tls_policy_api("PUT", "xn--bcher-kva.%65xample",
+                                      {"policy": "may"})
+        self.assertEqual((code, r["domain"]), (200, "xn--bcher-kva.example"))
+        self.assertEqual(self.tls_policy_api("DELETE",
+                                             "xn--bcher-kva.example")[0], 200)
+        # Refused with a clear error, nothing stored: a trailing or a
+        # leading dot, a U-label (UTF-8), bytes that are no text, a CR LF,
+        # a NUL, a space, an underscore, more than 253 octets.
+        for bad in ["trailing.example.", ".leading.example",
+                    "b%C3%BCcher.example", "bad%FF%FE.example",
+                    "a%0D%0ABcc:x.example", "a%00.example", "a%20b.example",
+                    "under_score.example", "a" * 254]:
+            with self.subTest(domain=bad):
+                code, r = self.tls_policy_api("PUT", bad, {"policy": "may"})
+                self.assertEqual(code, 400, r)
+                self.assertEqual(r["error"]["code"], "invalid_argument")
+                self.assertIn("is not a domain name", r["error"]["message"])
+                self.assertTrue(r["error"]["message"].isprintable(), r)
+                self.assertEqual(self.tls_policy_api("DELETE", bad)[0], 400)
+        # No domain at all: the collection, which takes no PUT or DELETE.
+        for method in ("PUT", "DELETE"):
+            code, r = self.tls_policy_api(method, "", {"policy": "may"})
+            self.assertEqual(code, 405, r)
+        code, r = self.tls_policy_api("GET", "")
+        self.assertEqual(code, 200, r)
+        for d in [p["domain"] for p in r["policies"]]:
+            self.assertRegex(d, r"\A[a-z0-9.-]+\Z")
+            self.assertFalse(d.endswith(".") or d.startswith("."), d)
 
 
 class StrictListenerTest(unittest.TestCase):

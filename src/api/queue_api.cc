@@ -28,22 +28,27 @@ json::object MessageJson(const store::QueuedMessage& m) {
           {"recipients", rcpts}};
 }
 
-// RFC 1035 §2.3.1 letters, digits, hyphens and dots; lower-cased.
+// RFC 1035 §2.3.1 letters, digits, hyphens and dots; lower-cased. The
+// error shows the name in printable ASCII, '?' for any other byte: the
+// path's percent-decoded bytes may be no UTF-8, and the answer is JSON.
 Result<std::string> NormalizeDomain(std::string_view d) {
+  auto refuse = [d] {
+    std::string shown;
+    for (char c : d) shown += c >= 0x20 && c < 0x7f ? c : '?';
+    return InvalidArgumentError("'" + shown + "' is not a domain name");
+  };
   std::string out;
   for (char c : d) {
     char l = AsciiLowerByte(c);
     if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' ||
           l == '.')) {
-      return InvalidArgumentError("'" + std::string(d) +
-                                  "' is not a domain name");
+      return refuse();
     }
     out += l;
   }
   if (out.empty() || out.size() > 253 || out.front() == '.' ||
       out.back() == '.') {
-    return InvalidArgumentError("'" + std::string(d) +
-                                "' is not a domain name");
+    return refuse();
   }
   return out;
 }

@@ -5,17 +5,74 @@
 // claims S/MIME encryption is decided from the spool: really
 // EnvelopedData, delivered as it came; a header that claims it over a body
 // that is not (junk, a cut EnvelopedData, another CMS type) is protected
-// as before. Every copy is read from the spool by the stager (never made
-// from the message read whole: the stager refuses such a copy).
+// as before. With smime.decrypt_inbound, an EnvelopedData for our users is
+// decrypted from the spool into another, as in memory (who gets it
+// decrypted, who as it came, the audit, damaged content delivered as it
+// came), and a spool that does not read back is an error, never a pass.
+// Every copy is read from the spool by the stager (never made from the
+// message read whole: the stager refuses such a copy).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/encoding.h"
+#include "crypto/errors.h"
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "smime/directory_test_for_testing.h"
+#include "smime/enveloped_mail.h"
 
 namespace sealpost::protect {
 namespace {
+
+// `spool`'s bytes, but each reader from its `fail_from`-th Open() (0 the
+// first) on fails after its first 64 KiB, as a reader of a spool file
+// changed under it does (crypto::Spool: DecryptionFailedError).
+class FailingSpool final : public ByteSpool {
+ public:
+  FailingSpool(std::shared_ptr<ByteSpool> spool, int fail_from)
+      : spool_(std::move(spool)), fail_from_(fail_from) {}
+  Status Append(std::string_view bytes) override {
+    return spool_->Append(bytes);
+  }
+  Status Finish() override { return spool_->Finish(); }
+  int64_t size() const override { return spool_->size(); }
+  Status Restart() override { return spool_->Restart(); }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    return spool_->Read(max, out);
+  }
+  Result<std::unique_ptr<ByteSource>> Open() override {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader, spool_->Open());
+    if (opens_++ < fail_from_) return reader;
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<Failing>(std::move(reader)));
+  }
+  int opens() const { return opens_; }
+
+ private:
+  class Failing final : public ByteSource {
+   public:
+    explicit Failing(std::unique_ptr<ByteSource> in) : in_(std::move(in)) {}
+    Status Restart() override {
+      read_ = 0;
+      return in_->Restart();
+    }
+    Result<size_t> Read(size_t max, std::string* out) override {
+      if (read_ >= (64 << 10)) return crypto::DecryptionFailedError();
+      SP_ASSIGN_OR_RETURN(size_t n, in_->Read(max, out));
+      read_ += n;
+      return n;
+    }
+
+   private:
+    std::unique_ptr<ByteSource> in_;
+    size_t read_ = 0;
+  };
+  std::shared_ptr<ByteSpool> spool_;
+  int fail_from_;
+  int opens_ = 0;
+};
 
 class InboundSpooledTest : public testing::SmimeGatewayTest {
  protected:
@@ -46,11 +103,13 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
   // `mail` from `from` to `to` through a spool file; each copy read from
   // the spool by the stager into *staged (a copy made from the message
   // read whole is refused unless `whole_ok`).
-  Result<Outcome> ApplySpooled(const std::string& from,
-                               const std::vector<std::string>& to,
-                               const std::string& mail, bool trusted,
-                               std::vector<std::string>* staged,
-                               bool whole_ok = false) {
+  // `wrap`, if given, replaces the spool with its own.
+  Result<Outcome> ApplySpooled(
+      const std::string& from, const std::vector<std::string>& to,
+      const std::string& mail, bool trusted, std::vector<std::string>* staged,
+      bool whole_ok = false,
+      const std::function<std::shared_ptr<ByteSpool>(
+          std::shared_ptr<ByteSpool>)>& wrap = nullptr) {
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
     in.trusted_sender = trusted;
@@ -58,6 +117,7 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
     for (const auto& r : to) in.recipients.push_back({r, 0, ""});
     SP_ASSIGN_OR_RETURN(in.spool,
                         testing::SpoolOf(gw_.org.temp.dir.path(), mail));
+    if (wrap) in.spool = wrap(std::move(in.spool));
     Protector::Stager stage = [staged,
                                whole_ok](queue::IncomingMessage& m) -> Status {
       if (m.content_source == nullptr && whole_ok) {
@@ -318,6 +378,272 @@ TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
       EXPECT_EQ(out.find("id=x;"), std::string::npos);
       EXPECT_NE(out.find("X-Sealpost-Protected: v1; id="), std::string::npos);
     }
+  }
+}
+
+// smime.decrypt_inbound over a large message: `mail` from Bob (outside)
+// to `to`, spooled and in memory, with the same outcome: the same error,
+// or the same messages (recipients, the ends of their ids, RET, bytes)
+// and notes, the spooled ones each read from a spool by the stager. The
+// spooled outcome.
+class InboundDecryptionTest : public InboundSpooledTest {
+ protected:
+  void SetUp() override {
+    InboundSpooledTest::SetUp();
+    ProtectorOptions options = gw_.DefaultOptions();
+    options.smime_decrypt_inbound = true;
+    gw_.Rebuild(options);
+  }
+
+  Result<Outcome> ExpectSameOutcome(const std::string& mail,
+                                    const std::vector<std::string>& to) {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("bob@partner.test", to, mail, false, &staged);
+    auto whole = gw_.Send("bob@partner.test", to, mail, false);
+    EXPECT_EQ(spooled.ok(), whole.ok());
+    if (!spooled.ok() || !whole.ok()) {
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      return spooled;
+    }
+    EXPECT_EQ(spooled->notes, whole->notes);
+    EXPECT_EQ(staged.size(), spooled->messages.size());
+    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
+    const size_t n = std::min(
+        {staged.size(), spooled->messages.size(), whole->messages.size()});
+    for (size_t i = 0; i < n; ++i) {
+      SCOPED_TRACE(i);
+      const queue::IncomingMessage& s = spooled->messages[i];
+      const queue::IncomingMessage& w = whole->messages[i];
+      EXPECT_EQ(Addresses(s), Addresses(w));
+      EXPECT_EQ(Part(s.id), Part(w.id));
+      EXPECT_EQ(s.params.ret, w.params.ret);
+      EXPECT_EQ(s.treatment, w.treatment);
+      EXPECT_TRUE(staged[i] == w.content)
+          << staged[i].substr(0, 400) << "\n----\n"
+          << w.content.substr(0, 400);
+    }
+    for (size_t i = 0; i < n; ++i) spooled->messages[i].content = staged[i];
+    return spooled;
+  }
+
+  // "-d" of "ID-d", "" of "ID".
+  static std::string Part(const std::string& id) {
+    const size_t dash = id.find('-');
+    return dash == std::string::npos ? "" : id.substr(dash);
+  }
+
+  static std::string Addresses(const queue::IncomingMessage& m) {
+    std::string out;
+    for (const auto& r : m.recipients) out += r.address + ",";
+    return out;
+  }
+
+  // The audit records of message `id` (its queue id without a part),
+  // "action:detail" a line.
+  std::string AuditOf(const std::string& id) {
+    auto audit = gw_.org.store.ListAudit(id.substr(0, id.find('-')), 20);
+    EXPECT_TRUE(audit.ok());
+    std::string out;
+    if (audit.ok()) {
+      for (const auto& a : *audit) out += a.action + ":" + a.detail + "\n";
+    }
+    return out;
+  }
+
+  // An EnvelopedData of entity.txt for `certificates` (PEM files), DER.
+  std::string Der(const std::string& cipher, const std::string& certificates) {
+    EXPECT_TRUE(pki_.Run("openssl cms -encrypt -binary " + cipher +
+                         " -in entity.txt -outform DER -out enc.der " +
+                         certificates));
+    return pki_.Read("enc.der");
+  }
+
+  // `der` as a mail from Bob to Alice, its base64 in lines of 76.
+  static std::string MailOf(std::string_view der, bool authenticated) {
+    std::string b64 = Base64Encode(AsBytes(der)), lines;
+    for (size_t i = 0; i < b64.size(); i += 76) {
+      lines += b64.substr(i, 76) + "\r\n";
+    }
+    return std::string(
+               "From: bob@partner.test\r\nTo: alice@example.com\r\n"
+               "Subject: inbound\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: application/pkcs7-mime; smime-type=") +
+           (authenticated ? "authEnveloped-data" : "enveloped-data") +
+           "; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+           lines;
+  }
+};
+
+TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
+  const std::string mail =
+      Openssl("-encrypt -aes256", "bob@partner.test", "alice.pem");
+  ASSERT_GT(mail.size(), 1'000'000u);
+  // The rules read what the key holder's copy says.
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["dan's"]}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value":
+    "hit"}]})");
+  // Alice, with her key on file; Carol, of ours, without: hers as it came.
+  auto out =
+      ExpectSameOutcome(mail, {"alice@example.com", "carol@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  const queue::IncomingMessage& alice = out->messages[0];
+  EXPECT_EQ(Addresses(alice), "alice@example.com,");
+  EXPECT_TRUE(alice.id.ends_with("-d"));
+  EXPECT_EQ(alice.params.ret, "HDRS");
+  EXPECT_EQ(out->notes.front(), "s/mime: decrypted for alice@example.com");
+  const std::string entity = pki_.Read("entity.txt");
+  // The original's fields outside (not its Content-* fields), the
+  // decrypted entity inside.
+  EXPECT_TRUE(alice.content == "X-Flag: hit\r\n" +
+                                   smime::SplitEntity(mail).outer_fields +
+                                   "MIME-Version: 1.0\r\n" + entity)
+      << alice.content.substr(0, 400);
+  EXPECT_NE(alice.content.find("\r\nSubject: inbound\r\n"), std::string::npos);
+  EXPECT_EQ(alice.content.find("pkcs7-mime"), std::string::npos);
+  const queue::IncomingMessage& carol = out->messages[1];
+  EXPECT_EQ(Addresses(carol), "carol@example.com,");
+  EXPECT_TRUE(carol.content == mail);
+  EXPECT_NE(AuditOf(alice.id).find(
+                "smime.decrypt:alice@example.com: private key of certificate"),
+            std::string::npos)
+      << AuditOf(alice.id);
+  // With a reserved field the client may not write: removed (the header
+  // section rewritten in front of the spool), decrypted all the same.
+  out = ExpectSameOutcome("X-Sealpost-Smime: signed; verified=yes\r\n" + mail,
+                          {"alice@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content.ends_with(entity));
+  EXPECT_EQ(out->messages[0].content.find("X-Sealpost-Smime"),
+            std::string::npos);
+  // Encrypted to Bob only: no key of ours opens it, as it came to both.
+  out = ExpectSameOutcome(
+      Openssl("-encrypt -aes256", "bob@partner.test", "bob.pem"),
+      {"alice@example.com", "carol@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(Addresses(out->messages[0]),
+            "alice@example.com,carol@example.com,");
+}
+
+// Two of ours who both have a key on file: each open checked with their
+// own key, both in the decrypted copy, each audited.
+TEST_F(InboundDecryptionTest, EachRecipientOpensWithTheirOwnKey) {
+  ASSERT_TRUE(
+      smime::testing::ImportOwnKey(*gw_.certs, pki_, "zoe", "zoe@example.com")
+          .ok());
+  for (const std::string cipher : {"-aes256", "-aes-256-gcm"}) {
+    SCOPED_TRACE(cipher);
+    auto out = ExpectSameOutcome(
+        Openssl("-encrypt " + cipher, "bob@partner.test", "alice.pem zoe.pem"),
+        {"zoe@example.com", "alice@example.com", "bob@partner.test"});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 2u);
+    EXPECT_EQ(Addresses(out->messages[0]),
+              "zoe@example.com,alice@example.com,");
+    EXPECT_NE(out->messages[0].content.find("dan's large line"),
+              std::string::npos);
+    EXPECT_EQ(Addresses(out->messages[1]), "bob@partner.test,");
+    EXPECT_NE(out->messages[1].content.find("pkcs7-mime"), std::string::npos);
+    const std::string audit = AuditOf(out->messages[0].id);
+    EXPECT_NE(audit.find("smime.decrypt:alice@example.com"), std::string::npos);
+    EXPECT_NE(audit.find("smime.decrypt:zoe@example.com"), std::string::npos);
+  }
+}
+
+// Content that does not open (a ciphertext byte changed: CBC's padding,
+// GCM's tag), or a key on file that is not the certificate's: delivered as
+// it came, or refused, as in memory; nothing decrypted leaks.
+TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
+  for (const std::string cipher : {"-aes256", "-aes-256-gcm"}) {
+    SCOPED_TRACE(cipher);
+    std::string der = Der(cipher, "alice.pem");
+    const bool gcm = cipher == "-aes-256-gcm";
+    // CBC: the last byte of the block before the padding; GCM: one
+    // before the 18-byte MAC OCTET STRING.
+    der[der.size() - (gcm ? 18 + 5 : 17)] ^= 0x01;
+    auto out = ExpectSameOutcome(MailOf(der, gcm), {"alice@example.com"});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 1u);
+    EXPECT_TRUE(out->messages[0].content == MailOf(der, gcm));
+    EXPECT_EQ(AuditOf(out->messages[0].id).find("smime.decrypt"),
+              std::string::npos);
+  }
+  // Alice's certificate on file with Zoe's key in its row: wrapped for
+  // Zoe's certificate (it does not unwrap: the server's fault, refused
+  // for now, 451), then for Alice's (it unwraps, and does not open what
+  // was sent to Alice's certificate: delivered as it came).
+  ASSERT_TRUE(
+      smime::testing::ImportOwnKey(*gw_.certs, pki_, "zoe", "zoe@example.com")
+          .ok());
+  auto alices = gw_.org.store.ListSmimeCerts("user", "alice@example.com");
+  auto zoes = gw_.org.store.ListSmimeCerts("user", "zoe@example.com");
+  ASSERT_TRUE(alices.ok() && zoes.ok());
+  ASSERT_EQ(alices->size(), 1u);
+  ASSERT_EQ(zoes->size(), 1u);
+  ASSERT_TRUE(
+      pki_.Run("openssl pkcs8 -topk8 -nocrypt -in zoe.key -outform "
+               "DER -out zoe.p8"));
+  auto rewrapped = gw_.org.keys.WrapSecret(
+      SecretBytes::FromStringInsecure(pki_.Read("zoe.p8")),
+      "sealpost smime private key v1 " + (*alices)[0].id);
+  ASSERT_TRUE(rewrapped.ok());
+  const std::string der = Der("-aes256", "alice.pem");
+  for (const std::string& key : {(*zoes)[0].wrapped_key, *rewrapped}) {
+    const bool unwraps = key == *rewrapped;
+    SCOPED_TRACE(unwraps);
+    store::SmimeCertRecord wrong = (*alices)[0];
+    wrong.wrapped_key = key;
+    ASSERT_TRUE(gw_.org.store.PutSmimeCert(wrong).ok());
+    gw_.certs->DropCaches();
+    auto out = ExpectSameOutcome(MailOf(der, false), {"alice@example.com"});
+    if (!unwraps) {
+      ASSERT_FALSE(out.ok());
+      EXPECT_EQ(out.status().code(), StatusCode::kInternal);
+      continue;
+    }
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 1u);
+    EXPECT_TRUE(out->messages[0].content == MailOf(der, false));
+  }
+}
+
+// A spool that does not read back, at any of its reads (the header
+// section, the parse, the EnvelopedData check, the decryption, the copy
+// for whom it does not open): an error the client retries (451), never
+// a message delivered as it came.
+TEST_F(InboundDecryptionTest, ASpoolThatFailsToReadIsAnError) {
+  const std::string mail =
+      Openssl("-encrypt -aes256", "bob@partner.test", "alice.pem");
+  int opens = 0;
+  {
+    std::vector<std::string> staged;
+    std::shared_ptr<FailingSpool> counting;
+    auto out = ApplySpooled(
+        "bob@partner.test", {"alice@example.com", "carol@example.com"}, mail,
+        false, &staged, false, [&](std::shared_ptr<ByteSpool> s) {
+          counting = std::make_shared<FailingSpool>(std::move(s), 1000);
+          return counting;
+        });
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(staged.size(), 2u);
+    opens = counting->opens();
+  }
+  ASSERT_GE(opens, 5);
+  for (int k = 0; k < opens; ++k) {
+    SCOPED_TRACE(k);
+    std::vector<std::string> staged;
+    auto out = ApplySpooled(
+        "bob@partner.test", {"alice@example.com", "carol@example.com"}, mail,
+        false, &staged, false, [k](std::shared_ptr<ByteSpool> s) {
+          return std::make_shared<FailingSpool>(std::move(s), k);
+        });
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), StatusCode::kInternal)
+        << out.status().ToString();
   }
 }
 

@@ -59,7 +59,8 @@ struct ProtectorOptions {
   // outlive the protector.
   search::Indexer* indexer = nullptr;
   // Where the check of a large signed message from outside spools its
-  // signed part (encrypted, unnamed; "" = /tmp): the data directory.
+  // signed part, and smime.decrypt_inbound a large message's decrypted
+  // copy (encrypted, unnamed; "" = /tmp): the data directory.
   std::string spool_dir;
 };
 
@@ -161,8 +162,21 @@ class Protector {
              std::string detail);
   // smime.decrypt_inbound: S/MIME mail that the key on file of one or more
   // of our recipients opens is processed again, decrypted, for them (and as
-  // is for the others); nullopt when no key opens it.
+  // is for the others); nullopt when no key opens it. A streamed run's is
+  // decrypted from its spool into another (DecryptSpooledFor), never whole
+  // in memory (issue 14).
   Result<std::optional<Outcome>> DecryptInbound(Run& run);
+  // One recipient's open of a streamed run's EnvelopedData, its base64
+  // body read from the spool (CertificateDirectory::DecryptStreamFor, the
+  // key rule of DecryptFor): the id of the certificate whose key opened
+  // it, nullopt when no key on file for `address` does. With `into`, the
+  // plain message (`outer`, then the decrypted entity) is written into a
+  // new encrypted spool file there, kept only when it opened; without, the
+  // content is checked and thrown away. DecryptionFailedError() when it
+  // does not open; INTERNAL when the spool does not read back.
+  Result<std::optional<std::string>> DecryptSpooledFor(
+      const Run& run, std::string_view address, std::string_view outer,
+      std::shared_ptr<ByteSpool>* into) const;
   // The message's facts, from the client's bytes, or from a GMime parse
   // over its spool file for a large message (InspectSpooled); INTERNAL
   // when the spool does not read back intact.
@@ -170,8 +184,8 @@ class Protector {
   void InspectBytes(Run& run, std::string_view client_bytes);
   // The streamed path's Inspect: false (nothing set) when the message is
   // to be read whole instead: a message that claims S/MIME encryption in
-  // another transfer encoding than base64 or that smime.decrypt_inbound
-  // is to open, a header section longer than the run's head,
+  // another transfer encoding than base64, a header section longer than
+  // the run's head,
   // a parse the spool could not give (read back too often), a journal
   // rule enabled, or a store that keeps bodies in its rows.
   Result<bool> InspectSpooled(Run& run);

@@ -120,7 +120,9 @@ struct Protector::Run {
     }
   };
   std::optional<Inspection> inspection;
-  std::string smime_der;  // that part, kept for smime.decrypt_inbound
+  // That part, kept for smime.decrypt_inbound (a streamed run's is read
+  // from its spool instead: Protector::DecryptSpooledFor).
+  std::string smime_der;
   policy::SenderChoice choice;
   bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
   std::string subject;       // decoded; the wrapper's without the keyword

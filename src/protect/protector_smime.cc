@@ -9,7 +9,9 @@
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
+#include "queue/spool_file.h"
 #include "smime/enveloped_mail.h"
+#include "smime/mail_stream.h"
 #include "smime/signature_check.h"
 #include "smime/signed_stream.h"
 #include "smime/streamed_mail.h"
@@ -229,13 +231,42 @@ void Protector::Harvest(Run& run, const smime::SignatureCheck& check) {
 Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // Only our recipients, each with their own key: a recipient whose key
   // does not open it (not among its RecipientInfos) gets it as it came.
+  // The plain message is the original's fields outside, the decrypted
+  // entity inside (RFC 8551 §3.1: what the sender encrypted is a MIME
+  // entity): in memory, or for a streamed run in a spool file of its own,
+  // written as it is decrypted from the run's spool (issue 14).
+  std::string outer;
+  if (run.streamed) {
+    const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
+    const std::string_view header =
+        std::string_view(run.head).substr(0, run.head.size() - hs.body.size());
+    outer =
+        smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
+        "MIME-Version: 1.0\r\n";
+  }
   std::vector<std::string> opened, rest;
   std::string entity;
+  std::shared_ptr<ByteSpool> spooled;
   for (const auto& r : run.in.recipients) {
-    std::optional<smime::Decrypted> d;
+    std::optional<std::string> id;
     if (IsInternal(r.address)) {
-      auto decrypted =
-          options_.certificates->DecryptFor(r.address, run.smime_der);
+      // Each open checked with the recipient's own key; the first that
+      // opens gives the plain message.
+      Result<std::optional<std::string>> decrypted =
+          std::optional<std::string>();
+      if (run.streamed) {
+        decrypted = DecryptSpooledFor(run, r.address, outer,
+                                      spooled == nullptr ? &spooled : nullptr);
+      } else {
+        auto d = options_.certificates->DecryptFor(r.address, run.smime_der);
+        if (!d.ok()) {
+          decrypted = d.status();
+        } else if (*d) {
+          if (entity.empty()) entity = std::move((*d)->content);
+          decrypted =
+              std::optional<std::string>(std::move((*d)->certificate_id));
+        }
+      }
       // Content that does not open with the recipient's key (damaged, or
       // a key on file that is not the certificate's) is delivered as it
       // came, as mail none of the keys opens: the recipient's own client
@@ -245,40 +276,86 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
                   run.in.id, r.address);
       } else {
         SP_RETURN_IF_ERROR(decrypted.status());
-        d = std::move(*decrypted);
+        id = std::move(*decrypted);
       }
     }
-    if (!d) {
+    if (!id) {
       rest.push_back(r.address);
       continue;
     }
-    if (entity.empty()) entity = std::move(d->content);
     opened.push_back(r.address);
-    store_.AppendAuditBestEffort({0, clock_.NowUnix(), "system",
-                                  "smime.decrypt", run.in.id, "ok",
-                                  r.address + ": private key of certificate " +
-                                      d->certificate_id.substr(0, 16)});
+    store_.AppendAuditBestEffort(
+        {0, clock_.NowUnix(), "system", "smime.decrypt", run.in.id, "ok",
+         r.address + ": private key of certificate " + id->substr(0, 16)});
   }
   if (opened.empty()) return std::optional<Outcome>();
-  // The original's fields outside, the decrypted entity inside (RFC 8551
-  // §3.1: what the sender encrypted is a MIME entity).
   queue::IncomingMessage plain = run.in;
   plain.id = run.in.id + "-d";
   plain.recipients = run.Recipients(opened);
   plain.params.ret = "HDRS";  // a bounce must not carry it back in clear
-  plain.content = smime::SplitEntity(run.original).outer_fields +
-                  "MIME-Version: 1.0\r\n" + entity;
-  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false));
+  // A streamed run's parts are staged as they are made, as its own would
+  // be (the stager reads each from its spool into its body file).
+  const Stager* stage = run.streamed ? run.stage : nullptr;
+  if (run.streamed) {
+    plain.content.clear();
+    plain.spool = std::move(spooled);
+  } else {
+    plain.content = smime::SplitEntity(run.original).outer_fields +
+                    "MIME-Version: 1.0\r\n" + entity;
+  }
+  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage));
   out.notes.insert(out.notes.begin(),
                    "s/mime: decrypted for " + JoinAddresses(opened));
   if (!rest.empty()) {
     queue::IncomingMessage as_is = run.in;
     as_is.recipients = run.Recipients(rest);
-    SP_ASSIGN_OR_RETURN(Outcome other, Process(as_is, nullptr, false));
-    for (auto& m : other.messages) out.messages.push_back(std::move(m));
-    for (auto& n : other.notes) out.notes.push_back(std::move(n));
+    Result<Outcome> other = Process(as_is, nullptr, false, stage);
+    if (!other.ok()) {
+      DiscardStaged(out.messages);  // nothing of this run commits
+      return other.status();
+    }
+    for (auto& m : other->messages) out.messages.push_back(std::move(m));
+    for (auto& n : other->notes) out.notes.push_back(std::move(n));
   }
   return std::optional<Outcome>(std::move(out));
+}
+
+Result<std::optional<std::string>> Protector::DecryptSpooledFor(
+    const Run& run, std::string_view address, std::string_view outer,
+    std::shared_ptr<ByteSpool>* into) const {
+  const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
+  const size_t body_at = run.head.size() - hs.body.size();
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
+                      OpenOriginal(run, std::string()));
+  smime::Base64BodySource der(*message, body_at);
+  // Made at the first decrypted byte; let go (its file with it) unless
+  // the whole content opened: an AES-GCM content is not the content
+  // until its tag is checked at the end.
+  std::unique_ptr<queue::SpoolFile> plain;
+  auto start = [&]() -> Status {
+    SP_ASSIGN_OR_RETURN(plain, queue::SpoolFile::Create(options_.spool_dir));
+    return plain->Append(outer);
+  };
+  auto out = [&](std::string_view bytes) -> Status {
+    if (into == nullptr) return Status::Ok();
+    if (plain == nullptr) SP_RETURN_IF_ERROR(start());
+    return plain->Append(bytes);
+  };
+  Result<std::optional<std::string>> id =
+      options_.certificates->DecryptStreamFor(address, der, out);
+  // The body was strict base64 when EnvelopedInSpool read it
+  // (run.smime_encrypted): if it is not now, the spool changed.
+  if (!id.ok() && id.status().code() == StatusCode::kInvalidArgument &&
+      !crypto::IsDecryptionFailed(id.status())) {
+    return InternalError("spool file: " + id.status().message());
+  }
+  SP_RETURN_IF_ERROR(id.status());
+  if (*id && into != nullptr) {
+    if (plain == nullptr) SP_RETURN_IF_ERROR(start());  // an empty entity
+    SP_RETURN_IF_ERROR(plain->Finish());
+    *into = std::move(plain);
+  }
+  return id;
 }
 
 std::string Protector::OrgSender(const Run& run) const {
