@@ -21,9 +21,9 @@ in the same run (e.g. main's build/sealpost beside a branch's).
 on each server before the message is sent: its envelope journal report
 (docs/compliance.md) is delivered too, and counted as delivered.
 Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
-       [--journal] [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
-       --no-postfix leaves Postfix out) (SEALPOST_BINARY: default
-       build/sealpost)
+       [--journal] [--no-postfix] [MB ...] (default 1 10 50, then 10
+       concurrent 10 MB; --no-postfix leaves Postfix out)
+       (SEALPOST_BINARY: default build/sealpost)
 """
 
 import os

@@ -296,6 +296,8 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // A streamed run's parts are staged as they are made, as its own would
   // be (the stager reads each from its spool into its body file).
   const Stager* stage = run.streamed ? run.stage : nullptr;
+  // And their journal reports streamed as the run's own (journal_stream.h).
+  const StagedReader* read = run.streamed ? run.read_staged : nullptr;
   if (run.streamed) {
     plain.content.clear();
     plain.spool = std::move(spooled);
@@ -303,13 +305,13 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     plain.content = smime::SplitEntity(run.original).outer_fields +
                     "MIME-Version: 1.0\r\n" + entity;
   }
-  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage));
+  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage, read));
   out.notes.insert(out.notes.begin(),
                    "s/mime: decrypted for " + JoinAddresses(opened));
   if (!rest.empty()) {
     queue::IncomingMessage as_is = run.in;
     as_is.recipients = run.Recipients(rest);
-    Result<Outcome> other = Process(as_is, nullptr, false, stage);
+    Result<Outcome> other = Process(as_is, nullptr, false, stage, read);
     if (!other.ok()) {
       DiscardStaged(out.messages);  // nothing of this run commits
       return other.status();
