@@ -83,8 +83,9 @@ struct Protector::Run {
   // it had some). `head` is its first bytes (up to kStreamedHead): the
   // header section, and what the eDiscovery index reads of it. A step that
   // needs the message in memory (S/MIME, signing, a signature check,
-  // inspection, a journal report) reads it whole into `loaded` first
-  // (Protector::LoadWhole), and the run goes on as for a small message.
+  // inspection; a journal report only without `read_staged`) reads it
+  // whole into `loaded` first (Protector::LoadWhole), and the run goes on
+  // as for a small message.
   bool streamed = false;
   std::string head;
   std::string head_fields;
