@@ -29,12 +29,16 @@ json::object MessageJson(const store::QueuedMessage& m) {
 }
 
 // RFC 1035 §2.3.1 letters, digits, hyphens and dots; lower-cased. The
-// error shows the name in printable ASCII, '?' for any other byte: the
-// path's percent-decoded bytes may be no UTF-8, and the answer is JSON.
+// error shows the name with '?' for each control character (it reaches
+// the CLI's terminal); bytes that are no UTF-8 are the error body's
+// JsonQuote's to replace.
 Result<std::string> NormalizeDomain(std::string_view d) {
   auto refuse = [d] {
-    std::string shown;
-    for (char c : d) shown += c >= 0x20 && c < 0x7f ? c : '?';
+    std::string shown(d);
+    for (char& c : shown) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) c = '?';
+    }
     return InvalidArgumentError("'" + shown + "' is not a domain name");
   };
   std::string out;
