@@ -334,13 +334,27 @@ class GatewayTest(DevServerCase):
         self.assertEqual((code, r["domain"]), (200, "xn--bcher-kva.example"))
         self.assertEqual(self.tls_policy_api("DELETE",
                                              "xn--bcher-kva.example")[0], 200)
+        # RFC 1035 §2.3.1 labels (1-63 letters, digits, hyphens, neither
+        # first nor last a hyphen), RFC 5321's sub-domain: a label of 63
+        # and names of digits only, which a recipient's domain may be (the
+        # policy is looked up by it, exactly), are taken.
+        for good in ["a" * 63 + ".example", "123", "1.2.3.4", "a-b.c-d"]:
+            with self.subTest(domain=good):
+                code, r = self.tls_policy_api("PUT", good, {"policy": "may"})
+                self.assertEqual((code, r.get("domain")), (200, good), r)
+                self.assertEqual(self.tls_policy_api("DELETE", good)[0], 200)
         # Refused with a clear error, nothing stored: a trailing or a
-        # leading dot, a U-label (UTF-8), bytes that are no text, a CR LF,
-        # a NUL, a space, an underscore, more than 253 octets.
-        for bad in ["trailing.example.", ".leading.example",
+        # leading dot, an empty label, a label that starts or ends with a
+        # hyphen, a label over 63, a U-label (UTF-8), bytes that are no
+        # text, a CR LF, a NUL, a space, an underscore, more than 253
+        # octets.
+        for bad in ["trailing.example.", ".leading.example", "a..b.example",
+                    "-x-.example", "x-.example", "a.-x.example",
+                    "a" * 64 + ".example", "-",
                     "b%C3%BCcher.example", "bad%FF%FE.example",
                     "a%0D%0ABcc:x.example", "a%00.example", "a%20b.example",
-                    "under_score.example", "a" * 254]:
+                    "under_score.example", "a" * 254,
+                    ".".join(["a" * 63] * 4)]:
             with self.subTest(domain=bad):
                 code, r = self.tls_policy_api("PUT", bad, {"policy": "may"})
                 self.assertEqual(code, 400, r)
