@@ -127,7 +127,9 @@ TEST(RecordsTest, HeaderMessageIdFoldsOnlyAsciiCase) {
       HeaderMessageId("Subject: x\r\nMESSAGE-id: <a@b>\r\n\r\nMessage-ID: <c>"),
       "<a@b>");
   // An 8-bit byte is never a letter of the field name, whatever the locale.
-  EXPECT_EQ(HeaderMessageId("\xCD" "essage-ID: <a@b>\r\n\r\n"), "");
+  EXPECT_EQ(HeaderMessageId("\xCD"
+                            "essage-ID: <a@b>\r\n\r\n"),
+            "");
   EXPECT_EQ(HeaderMessageId("Message-I\xC4: <a@b>\r\n\r\n"), "");
   EXPECT_EQ(HeaderMessageId("Message-ID:\t <x>\r\n"), "<x>");
 }
