@@ -54,6 +54,8 @@ def check_args(doc, flags=(), options=(), words=False, argv=None):
             i += 2
             continue
         if a in flags:
+            if a in parsed.flags:
+                _refuse(doc, "%s given twice" % a)
             parsed.flags.add(a)
             i += 1
             continue

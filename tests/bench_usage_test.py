@@ -80,6 +80,11 @@ class BenchUsageTest(unittest.TestCase):
                        options=("--baseline",),
                        argv=["--baseline", "old", "--baseline", "old"])
         self.assertEqual(e.exception.code, 2)
+        # A flag too: twice is a slip of the hand, not a setting.
+        r = bench("memory_large_message.py", "--journal", "--journal")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--journal given twice", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_an_unknown_kind_is_refused_from_the_parsed_value(self):
         # memory_inbound_smime.py takes --kinds from check_args' result
