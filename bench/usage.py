@@ -1,6 +1,6 @@
 """The command line every bench script shares: `-h`/`--help` prints the
 script's docstring (its description and Usage line) and exits; an option
-the script does not know, an option without its value, an option given
+the script does not know, an option without its value, an option or flag given
 twice, or a stray word where the script takes none is refused with the Usage line and exit 2,
 so a typo never starts a long benchmark with the defaults. What it
 accepted is returned (Args), so a script reads its options from the same
@@ -36,7 +36,7 @@ def check_args(doc, flags=(), options=(), words=False, argv=None):
     `options` (options with a value) and, when `words` is true, plain
     words (sizes, counts; a negative number is a word). Returns the Args
     it accepted; exits on -h/--help, on an argument it does not know and
-    on an option given twice."""
+    on an option or flag given twice."""
     args = sys.argv[1:] if argv is None else argv
     parsed = Args()
     i = 0
