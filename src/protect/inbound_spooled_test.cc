@@ -13,10 +13,16 @@
 // message read whole: the stager refuses such a copy).
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 
 #include "base/encoding.h"
 #include "crypto/errors.h"
+#include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
@@ -551,6 +557,94 @@ TEST_F(InboundDecryptionTest, EachRecipientOpensWithTheirOwnKey) {
     const std::string audit = AuditOf(out->messages[0].id);
     EXPECT_NE(audit.find("smime.decrypt:alice@example.com"), std::string::npos);
     EXPECT_NE(audit.find("smime.decrypt:zoe@example.com"), std::string::npos);
+  }
+}
+
+// Each RecipientInfo may wrap another content key. Mallory (Zoe, of ours,
+// her key on file) adds to an AES-CBC EnvelopedData sent to Alice a
+// RecipientInfo of her own wrapping a key she chose until the content's
+// last block has valid padding: her open "succeeds" with garbage. Sent to
+// both, in either order, spooled and in memory: whoever's open differs
+// from the entity delivered gets the message as it came, unaudited, and
+// Zoe never receives Alice's plaintext.
+TEST_F(InboundDecryptionTest, ARecipientInfoWithAnotherKeyNeverGetsTheContent) {
+  ASSERT_TRUE(
+      smime::testing::ImportOwnKey(*gw_.certs, pki_, "zoe", "zoe@example.com")
+          .ok());
+  // Both RecipientInfos wrap the real key; Zoe's is then replaced.
+  std::string der = Der("-aes256", "alice.pem zoe.pem");
+  ASSERT_TRUE(pki_.Run(
+      "openssl x509 -in zoe.pem -outform DER -out zoe.cer && openssl pkcs8 "
+      "-topk8 -nocrypt -in zoe.key -outform DER -out zoe.p8"));
+  const std::string zoe_cert = pki_.Read("zoe.cer");
+  const SecretBytes zoe_key =
+      SecretBytes::FromStringInsecure(pki_.Read("zoe.p8"));
+  const auto* p = reinterpret_cast<const unsigned char*>(zoe_cert.data());
+  X509* cert = d2i_X509(nullptr, &p, static_cast<long>(zoe_cert.size()));
+  ASSERT_NE(cert, nullptr);
+  EVP_PKEY* pub = X509_get0_pubkey(cert);
+  // The second 256-byte encryptedKey is Zoe's (RecipientInfos in the
+  // order of the certificates).
+  const std::string tag("\x04\x82\x01\x00", 4);
+  size_t at = der.find(tag);
+  ASSERT_NE(at, std::string::npos);
+  at = der.find(tag, at + 1);
+  ASSERT_NE(at, std::string::npos);
+  at += tag.size();
+  ASSERT_TRUE(crypto::CmsDecrypt(der, zoe_cert, zoe_key).ok());
+  bool ground = false;
+  for (int i = 0; i < 20000 && !ground; ++i) {
+    unsigned char key[32];
+    ASSERT_EQ(RAND_bytes(key, sizeof key), 1);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(pub, nullptr);
+    ASSERT_NE(ctx, nullptr);
+    unsigned char wrapped[256];
+    size_t n = sizeof wrapped;
+    ASSERT_EQ(EVP_PKEY_encrypt_init(ctx), 1);
+    ASSERT_EQ(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 1);
+    ASSERT_EQ(EVP_PKEY_encrypt(ctx, wrapped, &n, key, sizeof key), 1);
+    EVP_PKEY_CTX_free(ctx);
+    ASSERT_EQ(n, 256u);
+    der.replace(at, 256, reinterpret_cast<const char*>(wrapped), 256);
+    auto opened = crypto::CmsDecrypt(der, zoe_cert, zoe_key);
+    ground =
+        opened.ok() && opened->find("dan's large line") == std::string::npos;
+  }
+  X509_free(cert);
+  ASSERT_TRUE(ground);
+  const std::string mail = MailOf(der, false);
+  const std::string entity = pki_.Read("entity.txt");
+  for (const bool alice_first : {true, false}) {
+    SCOPED_TRACE(alice_first);
+    const std::vector<std::string> to =
+        alice_first
+            ? std::vector<std::string>{"alice@example.com", "zoe@example.com"}
+            : std::vector<std::string>{"zoe@example.com", "alice@example.com"};
+    auto out = ExpectSameOutcome(mail, to);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->messages.size(), 2u);
+    const std::string first = alice_first ? "alice" : "zoe";
+    const std::string second = alice_first ? "zoe" : "alice";
+    EXPECT_EQ(Addresses(out->messages[0]), first + "@example.com,");
+    EXPECT_TRUE(out->messages[0].id.ends_with("-d"));
+    EXPECT_EQ(Addresses(out->messages[1]), second + "@example.com,");
+    EXPECT_TRUE(out->messages[1].content == mail);
+    for (const auto& m : out->messages) {
+      if (Addresses(m) != "zoe@example.com,") continue;
+      EXPECT_EQ(m.content.find("dan's large line"), std::string::npos);
+    }
+    if (alice_first) {
+      EXPECT_TRUE(out->messages[0].content.ends_with(entity));
+    }
+    const std::string audit = AuditOf(out->messages[0].id);
+    EXPECT_NE(audit.find("smime.decrypt:" + first + "@example.com"),
+              std::string::npos)
+        << audit;
+    EXPECT_EQ(audit.find("smime.decrypt:" + second + "@example.com"),
+              std::string::npos)
+        << audit;
+    EXPECT_NE(Note(*out, "s/mime: decrypted for " + first + "@example.com"),
+              "");
   }
 }
 

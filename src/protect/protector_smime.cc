@@ -245,8 +245,14 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
         "MIME-Version: 1.0\r\n";
   }
   std::vector<std::string> opened, rest;
-  std::string entity;
+  // What the first open gave (in memory the entity, streamed its SHA-256):
+  // each RecipientInfo may wrap another content key, so a later open
+  // that gives other content (a RecipientInfo added to someone else's
+  // AES-CBC mail, its key chosen until the padding passes) must not get
+  // the first one's plaintext: that recipient gets it as it came.
+  std::optional<std::string> entity, digest;
   std::shared_ptr<ByteSpool> spooled;
+  std::vector<store::AuditRecord> audit;
   for (const auto& r : run.in.recipients) {
     std::optional<std::string> id;
     if (IsInternal(r.address)) {
@@ -254,15 +260,26 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       // opens gives the plain message.
       Result<std::optional<std::string>> decrypted =
           std::optional<std::string>();
+      bool same = true;
       if (run.streamed) {
-        decrypted = DecryptSpooledFor(run, r.address, outer,
-                                      spooled == nullptr ? &spooled : nullptr);
+        std::string sha256;
+        decrypted =
+            DecryptSpooledFor(run, r.address, outer,
+                              spooled == nullptr ? &spooled : nullptr, &sha256);
+        if (decrypted.ok() && *decrypted) {
+          if (!digest) digest = sha256;
+          same = sha256 == *digest;
+        }
       } else {
         auto d = options_.certificates->DecryptFor(r.address, run.smime_der);
         if (!d.ok()) {
           decrypted = d.status();
         } else if (*d) {
-          if (entity.empty()) entity = std::move((*d)->content);
+          if (!entity) {
+            entity = std::move((*d)->content);
+          } else {
+            same = *entity == (*d)->content;
+          }
           decrypted =
               std::optional<std::string>(std::move((*d)->certificate_id));
         }
@@ -274,6 +291,12 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       if (!decrypted.ok() && crypto::IsDecryptionFailed(decrypted.status())) {
         log::Warn("s/mime: {} does not open for {}: delivered as it came",
                   run.in.id, r.address);
+      } else if (decrypted.ok() && !same) {
+        log::Warn(
+            "s/mime: {} opens for {} to other content than the decrypted "
+            "copy's (a RecipientInfo with another content key): delivered "
+            "as it came",
+            run.in.id, r.address);
       } else {
         SP_RETURN_IF_ERROR(decrypted.status());
         id = std::move(*decrypted);
@@ -284,10 +307,11 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       continue;
     }
     opened.push_back(r.address);
-    store_.AppendAuditBestEffort(
+    audit.push_back(
         {0, clock_.NowUnix(), "system", "smime.decrypt", run.in.id, "ok",
          r.address + ": private key of certificate " + id->substr(0, 16)});
   }
+  for (auto& a : audit) store_.AppendAuditBestEffort(std::move(a));
   if (opened.empty()) return std::optional<Outcome>();
   queue::IncomingMessage plain = run.in;
   plain.id = run.in.id + "-d";
@@ -301,7 +325,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     plain.spool = std::move(spooled);
   } else {
     plain.content = smime::SplitEntity(run.original).outer_fields +
-                    "MIME-Version: 1.0\r\n" + entity;
+                    "MIME-Version: 1.0\r\n" + *entity;
   }
   SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage));
   out.notes.insert(out.notes.begin(),
@@ -322,7 +346,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
 
 Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     const Run& run, std::string_view address, std::string_view outer,
-    std::shared_ptr<ByteSpool>* into) const {
+    std::shared_ptr<ByteSpool>* into, std::string* sha256) const {
   const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
   const size_t body_at = run.head.size() - hs.body.size();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
@@ -336,7 +360,9 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     SP_ASSIGN_OR_RETURN(plain, queue::SpoolFile::Create(options_.spool_dir));
     return plain->Append(outer);
   };
+  crypto::Sha256Hasher hasher;
   auto out = [&](std::string_view bytes) -> Status {
+    hasher.Update(bytes);
     if (into == nullptr) return Status::Ok();
     if (plain == nullptr) SP_RETURN_IF_ERROR(start());
     return plain->Append(bytes);
@@ -350,6 +376,7 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     return InternalError("spool file: " + id.status().message());
   }
   SP_RETURN_IF_ERROR(id.status());
+  *sha256 = hasher.Finish();
   if (*id && into != nullptr) {
     if (plain == nullptr) SP_RETURN_IF_ERROR(start());  // an empty entity
     SP_RETURN_IF_ERROR(plain->Finish());
