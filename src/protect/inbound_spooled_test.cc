@@ -667,9 +667,10 @@ TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
               std::string::npos);
   }
   // Alice's certificate on file with Zoe's key in its row: wrapped for
-  // Zoe's certificate (it does not unwrap: the server's fault, refused
-  // for now, 451), then for Alice's (it unwraps, and does not open what
-  // was sent to Alice's certificate: delivered as it came).
+  // Zoe's certificate (it does not unwrap), then for Alice's (it unwraps,
+  // and is not the certificate's key: never tried, as OpenSSL would then
+  // open with a random content key whose CBC padding passes about 1 in
+  // 214, garbage "decrypted"): the server's fault, refused for now (451).
   ASSERT_TRUE(
       smime::testing::ImportOwnKey(*gw_.certs, pki_, "zoe", "zoe@example.com")
           .ok());
@@ -687,21 +688,14 @@ TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
   ASSERT_TRUE(rewrapped.ok());
   const std::string der = Der("-aes256", "alice.pem");
   for (const std::string& key : {(*zoes)[0].wrapped_key, *rewrapped}) {
-    const bool unwraps = key == *rewrapped;
-    SCOPED_TRACE(unwraps);
+    SCOPED_TRACE(key == *rewrapped);
     store::SmimeCertRecord wrong = (*alices)[0];
     wrong.wrapped_key = key;
     ASSERT_TRUE(gw_.org.store.PutSmimeCert(wrong).ok());
     gw_.certs->DropCaches();
     auto out = ExpectSameOutcome(MailOf(der, false), {"alice@example.com"});
-    if (!unwraps) {
-      ASSERT_FALSE(out.ok());
-      EXPECT_EQ(out.status().code(), StatusCode::kInternal);
-      continue;
-    }
-    ASSERT_TRUE(out.ok()) << out.status().ToString();
-    ASSERT_EQ(out->messages.size(), 1u);
-    EXPECT_TRUE(out->messages[0].content == MailOf(der, false));
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), StatusCode::kInternal);
   }
 }
 
