@@ -60,7 +60,8 @@ struct ProtectorOptions {
   search::Indexer* indexer = nullptr;
   // Where the check of a large signed message from outside spools its
   // signed part, and smime.decrypt_inbound a large message's decrypted
-  // copy (encrypted, unnamed; "" = /tmp): the data directory.
+  // copy (encrypted, unnamed; "" = /tmp): the data directory's spool/,
+  // which start-up empties of what a crash left.
   std::string spool_dir;
 };
 
