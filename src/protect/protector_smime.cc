@@ -252,7 +252,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // the first one's plaintext: that recipient gets it as it came.
   std::optional<std::string> entity, digest;
   std::shared_ptr<ByteSpool> spooled;
-  std::vector<store::AuditRecord> audit;
+  std::vector<store::AuditRecord> audit;  // into run.audit once known
   for (const auto& r : run.in.recipients) {
     std::optional<std::string> id;
     if (IsInternal(r.address)) {
@@ -311,7 +311,6 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
         {0, clock_.NowUnix(), "system", "smime.decrypt", run.in.id, "ok",
          r.address + ": private key of certificate " + id->substr(0, 16)});
   }
-  for (auto& a : audit) store_.AppendAuditBestEffort(std::move(a));
   if (opened.empty()) return std::optional<Outcome>();
   queue::IncomingMessage plain = run.in;
   plain.id = run.in.id + "-d";
@@ -341,6 +340,10 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     for (auto& m : other->messages) out.messages.push_back(std::move(m));
     for (auto& n : other->notes) out.notes.push_back(std::move(n));
   }
+  // The opens are audited with the outcome (Process commits the run's
+  // records with its first message): a message refused after them (451)
+  // leaves none, and its retries add none.
+  for (auto& a : audit) run.audit.push_back(std::move(a));
   return std::optional<Outcome>(std::move(out));
 }
 
