@@ -573,6 +573,50 @@ TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
             "alice@example.com,carol@example.com,");
 }
 
+// At the boundary: an original past 256 KiB (spooled, decrypted from its
+// spool) whose decrypted message is under it: that run is read whole from
+// its spool, its copy made in memory and not staged (the queue keeps it in
+// its row), as in memory; the others' copy still staged from the spool.
+TEST_F(InboundDecryptionTest, ALargeOriginalThatDecryptsSmall) {
+  std::string body = "Content-Type: text/plain\r\n\r\nsmall enough\r\n";
+  while (body.size() < 200 * 1024) body += "a line under the threshold\r\n";
+  pki_.Write("small.txt", body);
+  ASSERT_TRUE(
+      pki_.Run("openssl cms -encrypt -binary -aes256 -in small.txt -outform "
+               "DER -out small.der alice.pem"));
+  const std::string mail = MailOf(pki_.Read("small.der"), false);
+  ASSERT_GT(mail.size(), 256u * 1024);
+  ASSERT_LT(mail.size(), 350u * 1024);
+  std::vector<std::string> staged;
+  auto spooled = ApplySpooled("bob@partner.test",
+                              {"alice@example.com", "carol@example.com"}, mail,
+                              false, &staged);
+  ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+  auto whole =
+      gw_.Send("bob@partner.test", {"alice@example.com", "carol@example.com"},
+               mail, false);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(spooled->messages.size(), 2u);
+  ASSERT_EQ(whole->messages.size(), 2u);
+  EXPECT_EQ(spooled->notes, whole->notes);
+  const queue::IncomingMessage& alice = spooled->messages[0];
+  EXPECT_EQ(Addresses(alice), "alice@example.com,");
+  EXPECT_TRUE(alice.id.ends_with("-d"));
+  EXPECT_FALSE(alice.staged.has_value());
+  EXPECT_EQ(alice.content_source, nullptr);
+  EXPECT_TRUE(alice.content == whole->messages[0].content);
+  EXPECT_TRUE(alice.content == smime::SplitEntity(mail).outer_fields +
+                                   "MIME-Version: 1.0\r\n" + body)
+      << alice.content.substr(0, 300);
+  EXPECT_NE(AuditOf(*spooled).find("smime.decrypt:alice@example.com"),
+            std::string::npos);
+  // Carol's, as it came, read from the original's spool by the stager.
+  EXPECT_EQ(Addresses(spooled->messages[1]), "carol@example.com,");
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_TRUE(staged[0] == mail);
+  EXPECT_TRUE(whole->messages[1].content == mail);
+}
+
 // Two of ours who both have a key on file: each open checked with their
 // own key, both in the decrypted copy, each audited.
 TEST_F(InboundDecryptionTest, EachRecipientOpensWithTheirOwnKey) {
