@@ -102,14 +102,12 @@ struct SpooledEntity {
   std::string prefix;
 };
 
-// The entity of the run whose header section ends in `head` (Subject
-// replaced by `subject` when set), over what `open_original` opens (the
-// spool, from its first byte).
-SpooledEntity SpooledEntityOf(std::string_view head,
+// The entity of the run whose header section is the first `body_at`
+// bytes of `head` (Subject replaced by `subject` when set), over what
+// `open_original` opens (the spool, from its first byte).
+SpooledEntity SpooledEntityOf(std::string_view head, size_t body_at,
                               const std::optional<std::string>& subject,
                               std::string_view added, Opener open_original) {
-  const mime::HeaderSection hs = mime::SplitHeaderSection(head);
-  const size_t body_at = head.size() - hs.body.size();
   smime::EntitySplit split =
       smime::SplitEntity(head.substr(0, body_at), subject, /*join=*/false);
   SpooledEntity e;
@@ -131,9 +129,9 @@ Result<SmimeGroupPlan> Protector::StreamedSmimeGroup(
     const std::optional<std::string>& subject,
     const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
   // A streamed run's S/MIME copies are made from its spool (issue 14).
-  const SpooledEntity e =
-      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
-                      [&] { return OpenOriginal(run, std::string()); });
+  const SpooledEntity e = SpooledEntityOf(
+      run.head, run.body_at, subject, HeaderFields(g.added_headers),
+      [&] { return OpenOriginal(run, std::string()); });
   return PlanSmimeGroupStream(*options_.certificates, e.open, e.prefix,
                               g.addresses, OrgSender(run), g.require_smime,
                               signer, options);
@@ -156,9 +154,9 @@ Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
   // Signed from the spool as the queue reads it (issue 14): read once
   // here to decide clear or opaque, as SignEntity decides, then once more
   // as the queue reads the copy.
-  const SpooledEntity e =
-      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
-                      [&] { return OpenOriginal(run, std::string()); });
+  const SpooledEntity e = SpooledEntityOf(
+      run.head, run.body_at, subject, HeaderFields(g.added_headers),
+      [&] { return OpenOriginal(run, std::string()); });
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, e.open());
   SP_ASSIGN_OR_RETURN(smime::SigningForm form,
                       smime::SigningFormOf(*entity, options));
@@ -188,11 +186,10 @@ void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
     // header section (InspectSpooled).
     const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
     auto message = OpenOriginal(run, std::string());
-    check = message.ok()
-                ? smime::CheckSignatureStream(
-                      *options_.certificates, **message, hs.header,
-                      run.head.size() - hs.body.size(), options_.spool_dir)
-                : message.status();
+    check = message.ok() ? smime::CheckSignatureStream(
+                               *options_.certificates, **message, hs.header,
+                               run.body_at, options_.spool_dir)
+                         : message.status();
   } else {
     check = smime::CheckSignature(*options_.certificates, run.original);
   }
@@ -237,9 +234,8 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // written as it is decrypted from the run's spool (issue 14).
   std::string outer;
   if (run.streamed) {
-    const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
     const std::string_view header =
-        std::string_view(run.head).substr(0, run.head.size() - hs.body.size());
+        std::string_view(run.head).substr(0, run.body_at);
     outer =
         smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
         "MIME-Version: 1.0\r\n";
@@ -350,17 +346,18 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
 Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     const Run& run, std::string_view address, std::string_view outer,
     std::shared_ptr<ByteSpool>* into, std::string* sha256) const {
-  const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
-  const size_t body_at = run.head.size() - hs.body.size();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
                       OpenOriginal(run, std::string()));
-  smime::Base64BodySource der(*message, body_at);
+  smime::Base64BodySource der(*message, run.body_at);
   // Made at the first decrypted byte; let go (its file with it) unless
   // the whole content opened: an AES-GCM content is not the content
   // until its tag is checked at the end.
   std::unique_ptr<queue::SpoolFile> plain;
   auto start = [&]() -> Status {
-    SP_ASSIGN_OR_RETURN(plain, queue::SpoolFile::Create(options_.spool_dir));
+    SP_ASSIGN_OR_RETURN(
+        plain, queue::SpoolFile::Create(
+                   options_.spool_dir,
+                   "s/mime: writing the decrypted copy of " + run.in.id));
     return plain->Append(outer);
   };
   crypto::Sha256Hasher hasher;
