@@ -839,5 +839,28 @@ TEST_F(InboundDecryptionTest, ASpoolThatFailsToReadIsAnError) {
   }
 }
 
+// The decrypted copy's spool cannot be made (here its directory is gone;
+// a full disk is RESOURCE_EXHAUSTED, 452, by the same path): an error the
+// client retries, never the message delivered as it came, nothing staged
+// or audited.
+TEST_F(InboundDecryptionTest, ADecryptedCopyThatCannotBeSpooledIsAnError) {
+  ProtectorOptions options = gw_.DefaultOptions();
+  options.smime_decrypt_inbound = true;
+  options.spool_dir = gw_.org.temp.dir.path() + "/gone";
+  gw_.Rebuild(options);
+  stage_into_store_ = true;
+  std::vector<std::string> staged;
+  auto out = ApplySpooled(
+      "bob@partner.test", {"alice@example.com", "carol@example.com"},
+      Openssl("-encrypt -aes256", "bob@partner.test", "alice.pem"), false,
+      &staged);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable)
+      << out.status().ToString();
+  EXPECT_TRUE(staged.empty());
+  EXPECT_EQ(QueueBodiesOnDisk(), 0);
+  EXPECT_EQ(StoredDecryptAudits(), 0);
+}
+
 }  // namespace
 }  // namespace sealpost::protect
