@@ -130,23 +130,18 @@ def growth(raw, marker, binary, pki, kind):
 
 
 def main():
-    check_args(__doc__, options=("--baseline", "--kinds"), words=True)
-    argv = sys.argv[1:]
-    baseline = None
-    if "--baseline" in argv:
-        at = argv.index("--baseline")
-        baseline = os.path.abspath(argv[at + 1])
-        del argv[at:at + 2]
+    args = check_args(__doc__, options=("--baseline", "--kinds"),
+                      words=True)
+    baseline = args.value("--baseline")
+    baseline = os.path.abspath(baseline) if baseline else None
     kinds = KINDS
-    if "--kinds" in argv:
-        at = argv.index("--kinds")
-        kinds = argv[at + 1].split(",")
-        del argv[at:at + 2]
+    if args.value("--kinds") is not None:
+        kinds = args.value("--kinds").split(",")
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
             sys.exit("bench/memory_inbound_smime.py: unknown kind %s "
                      "(kinds: %s)" % (", ".join(unknown), ",".join(KINDS)))
-    sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
+    sizes = [int(a) for a in args.words] or [10, 50]
     pki = Pki()
     pki.leaf("bob", "bob@partner.example")
     pki.leaf("carol", "carol@partner.example")

@@ -26,7 +26,6 @@ Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
 import os
 import smtplib
 import subprocess
-import sys
 import threading
 import time
 
@@ -162,19 +161,14 @@ def postfix_growth(size):
 
 
 def main():
-    check_args(__doc__, flags=("--postgres", "--no-postfix"),
-               options=("--baseline",), words=True)
-    argv = sys.argv[1:]
-    postgres = "--postgres" in argv
-    baseline = None
-    if "--baseline" in argv:
-        at = argv.index("--baseline")
-        baseline = os.path.abspath(argv[at + 1])
-        del argv[at:at + 2]
-    args = [a for a in argv if a not in ("--no-postfix", "--postgres")]
-    sizes = [(int(a), 1) for a in args] or [(1, 1), (10, 1), (50, 1),
-                                            (10, 10)]
-    with_postfix = "--no-postfix" not in sys.argv and os.geteuid() == 0 \
+    args = check_args(__doc__, flags=("--postgres", "--no-postfix"),
+                      options=("--baseline",), words=True)
+    postgres = args.flag("--postgres")
+    baseline = args.value("--baseline")
+    baseline = os.path.abspath(baseline) if baseline else None
+    sizes = [(int(a), 1) for a in args.words] or [(1, 1), (10, 1), (50, 1),
+                                                  (10, 10)]
+    with_postfix = not args.flag("--no-postfix") and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
     binaries = ([("baseline", baseline)] if baseline else []) + [

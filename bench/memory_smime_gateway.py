@@ -14,7 +14,6 @@ Usage: bench/memory_smime_gateway.py [--baseline BINARY] [--sign |
 
 import os
 import smtplib
-import sys
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
@@ -68,17 +67,13 @@ def growth(size, binary, pki, sign, signed_only):
 
 
 def main():
-    check_args(__doc__, flags=("--sign", "--signed-only"),
-               options=("--baseline",), words=True)
-    argv = sys.argv[1:]
-    baseline = None
-    if "--baseline" in argv:
-        at = argv.index("--baseline")
-        baseline = os.path.abspath(argv[at + 1])
-        del argv[at:at + 2]
-    sign = "--sign" in argv
-    signed_only = "--signed-only" in argv
-    sizes = [int(a) for a in argv if not a.startswith("--")] or [10, 50]
+    args = check_args(__doc__, flags=("--sign", "--signed-only"),
+                      options=("--baseline",), words=True)
+    baseline = args.value("--baseline")
+    baseline = os.path.abspath(baseline) if baseline else None
+    sign = args.flag("--sign")
+    signed_only = args.flag("--signed-only")
+    sizes = [int(a) for a in args.words] or [10, 50]
     pki = Pki()
     pki.leaf("carol", "carol@partner.example")
     pki.leaf("zed", "zed@partner.example")

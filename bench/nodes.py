@@ -32,8 +32,7 @@ from usage import check_args  # noqa: E402
 RUN = importlib.machinery.SourceFileLoader(
     "bench_run", os.path.join(ROOT, "bench", "run")).load_module()
 
-check_args(__doc__, flags=("--quick",))
-QUICK = "--quick" in sys.argv
+QUICK = check_args(__doc__, flags=("--quick",)).flag("--quick")
 SIZES = [(4 * 1024, "4 KB", 1200), (64 * 1024, "64 KB", 400)]
 SESSIONS = 20
 

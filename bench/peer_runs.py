@@ -44,14 +44,10 @@ def main(script, one, header, row, default_sizes=(50, 100)):
     if args[:1] == ["--one"]:
         one(float(args[1]))
         return
-    check_args(sys.modules["__main__"].__doc__, options=("--peer",),
-               words=True)
-    peer = None
-    if "--peer" in args:
-        at = args.index("--peer")
-        peer = args[at + 1]
-        del args[at:at + 2]
-    sizes = [float(a) for a in args] or list(default_sizes)
+    parsed = check_args(sys.modules["__main__"].__doc__, options=("--peer",),
+                        words=True)
+    peer = parsed.value("--peer")
+    sizes = [float(a) for a in parsed.words] or list(default_sizes)
     builds = [("this build", os.environ["SEALPOST_BINARY"])]
     if peer:
         builds.append(("peer", peer))

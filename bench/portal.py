@@ -51,23 +51,15 @@ import smtp_testlib  # noqa: E402
 from smtp_testlib import DevServer, wait_for  # noqa: E402
 from usage import check_args  # noqa: E402
 
-check_args(__doc__, flags=("--quick", "--sent-only", "--first-open"),
-           options=("--baseline", "--connections"))
-
-
-def option(name, default=None):
-    if name in sys.argv:
-        return sys.argv[sys.argv.index(name) + 1]
-    return default
-
-
-QUICK = "--quick" in sys.argv
-SENT_ONLY = "--sent-only" in sys.argv
-FIRST_OPEN = "--first-open" in sys.argv
-BASELINE = option("--baseline")
+ARGS = check_args(__doc__, flags=("--quick", "--sent-only", "--first-open"),
+                  options=("--baseline", "--connections"))
+QUICK = ARGS.flag("--quick")
+SENT_ONLY = ARGS.flag("--sent-only")
+FIRST_OPEN = ARGS.flag("--first-open")
+BASELINE = ARGS.value("--baseline")
 SENT_MESSAGES = 100_000
 DURATION = 4 if QUICK else 8
-CONNECTIONS = [int(c) for c in option("--connections", "1,16").split(",")]
+CONNECTIONS = [int(c) for c in ARGS.value("--connections", "1,16").split(",")]
 
 
 def free_port():

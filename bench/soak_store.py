@@ -90,8 +90,8 @@ def report(server):
 
 
 def main():
-    check_args(__doc__, words=True)
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    words = check_args(__doc__, words=True).words
+    n = int(words[0]) if words else 10000
     server = DevServer()
     body = ("soak line of a four kilobyte message body " * 2 + "\r\n") * 47
     counter = iter(range(n))

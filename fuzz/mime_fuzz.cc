@@ -47,8 +47,10 @@ void CheckHeaderSection(std::string_view input) {
     __builtin_trap();  // removal is idempotent
   }
   auto marker = sealpost::sealed::ParseProtectedHeader(input);
-  (void)sealpost::sealed::WrapperSealInput(marker.id, marker.template_name,
-                                           hs.header, hs.body);
+  sealpost::sealed::CanonicalBodyHasher body;
+  body.Update(hs.body);
+  (void)sealpost::sealed::WrapperSealInputWithDigest(
+      marker.id, marker.template_name, hs.header, body.Finish());
 }
 
 // Wherever the fast path reads a message, its view is GMime's; and the

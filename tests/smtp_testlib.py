@@ -342,9 +342,12 @@ class DevServerCase(unittest.TestCase):
     """One dev server for the test class; send with smtplib, find what the
     dev Maildir received, read it with `sealpost open` as a dev user."""
 
+    # Environment for the class's server (settings as SEALPOST_* keys).
+    server_env = None
+
     @classmethod
     def setUpClass(cls):
-        cls.server = DevServer()
+        cls.server = DevServer(env=cls.server_env)
         cls.users = cls.server.passwords()
 
     @classmethod

@@ -25,8 +25,10 @@ internal and an external recipient:
   any byte of it is sent, and works again once the byte is put back.
 """
 
+import base64
 import glob
 import hashlib
+import json
 import os
 import re
 import smtplib
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import large_message_test as lm  # noqa: E402
@@ -194,6 +197,41 @@ class StreamedReadsTest(unittest.TestCase):
         ids = re.findall(rb"X-Sealpost-Protected: v1; id=([0-9a-f]{32})",
                          head)
         self.assertEqual(ids, [msg_id])
+
+    def test_protect_as_json_answers_the_wrapper_in_base64(self):
+        """The JSON form of POST /api/v1/protect (a body under the 1 MiB
+        that is read whole): {id, template, mail} with the protected mail
+        in base64, whole, which opens to the message byte for byte."""
+        user = "alice@example.com"
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+
+        def post(path, body, token=None):
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = "Bearer " + token
+            req = urllib.request.Request(
+                self.server.api_url + path, method="POST",
+                data=json.dumps(body).encode(), headers=headers)
+            with urllib.request.urlopen(req, context=ctx, timeout=120) as r:
+                return r.status, json.loads(r.read().decode("utf-8"))
+
+        _, login = post("/api/v1/auth/token", {
+            "email": user, "password": self.server.passwords()[user]})
+        raw = lm.large_message(unique(), 600 * 1024).replace(
+            b", carol@partner.example", b"")
+        code, answer = post("/api/v1/protect", {
+            "template": "Encrypt", "recipients": ["bob@example.com"],
+            "message": base64.b64encode(raw).decode()}, login["token"])
+        self.assertEqual(code, 201)
+        self.assertEqual(sorted(answer), ["id", "mail", "template"])
+        self.assertEqual(answer["template"], "Encrypt")
+        mail = base64.b64decode(answer["mail"], validate=True)
+        self.assertGreater(len(mail), len(raw))
+        self.assertIn(("X-Sealpost-Protected: v1; id=%s; template=Encrypt"
+                       % answer["id"]).encode(), mail[:65536])
+        r = self.run_as("bob@example.com", "open", "-", stdin=mail)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sha(r.stdout), sha(raw))
 
     def test_refused_protect_leaves_out_untouched(self):
         src, out = self.path("m.eml"), self.path("keep.eml")

@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include "api/util.h"
-#include "base/encoding.h"
 #include "branding/branding.h"
 #include "crypto/spool.h"
 #include "license/license_service.h"
@@ -192,10 +191,10 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
               r.body = std::move(*mail);
               return r;
             }
-            return JsonOk(
-                201, json::object{{"id", sealed->message_id},
-                                  {"template", sealed->license.template_name},
-                                  {"mail", Base64Encode(AsBytes(*mail))}});
+            return JsonWithBase64(
+                201, "mail", *mail,
+                json::object{{"id", sealed->message_id},
+                             {"template", sealed->license.template_name}});
           }));
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
+#include "base/json_quote.h"
 #include "base/log.h"
 #include "base/split.h"
 #include "license/directory.h"
@@ -12,6 +13,29 @@ namespace sealpost::api {
 
 Response JsonOk(int status, const json::value& v) {
   return Response::Json(status, json::serialize(v));
+}
+
+Response JsonWithBase64(int status, std::string_view key,
+                        std::string_view bytes, const json::object& rest) {
+  if (rest.contains(key)) {
+    // The object would name `key` twice: a caller's bug, never sent.
+    return FromStatus(InternalError("JsonWithBase64: '" + std::string(key) +
+                                    "' is also a member of rest"));
+  }
+  const std::string head = "{" + JsonQuote(key) + ":\"";
+  const std::string members = rest.empty() ? "" : json::serialize(rest);
+  std::string body;
+  body.reserve(head.size() + (bytes.size() + 2) / 3 * 4 + 2 + members.size());
+  body.append(head);
+  Base64EncodeTo(AsBytes(bytes), &body);
+  body += '"';
+  if (members.empty()) {
+    body += '}';
+  } else {
+    body += ',';
+    body.append(members, 1);  // past its '{'
+  }
+  return Response::Json(status, std::move(body));
 }
 
 void AuditAdmin(const ApiContext& ctx, std::string action, std::string object,

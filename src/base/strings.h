@@ -40,6 +40,13 @@ constexpr bool StartsWithIgnoringAsciiCase(std::string_view s,
          EqualsIgnoringAsciiCase(s.substr(0, prefix.size()), prefix);
 }
 
+// Whether `s` ends with `suffix`, ASCII letters compared without case.
+constexpr bool EndsWithIgnoringAsciiCase(std::string_view s,
+                                         std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         EqualsIgnoringAsciiCase(s.substr(s.size() - suffix.size()), suffix);
+}
+
 // Whether `haystack` holds `lower_needle` (given in lower case) anywhere,
 // ASCII letters compared without case.
 inline bool ContainsIgnoringAsciiCase(std::string_view haystack,

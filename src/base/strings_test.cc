@@ -53,6 +53,16 @@ TEST(AsciiCaseTest, StartsWithIgnoringAsciiCase) {
   EXPECT_FALSE(StartsWithIgnoringAsciiCase("\xc3\x89t\xc3\xa9", "\xc3\xa9"));
 }
 
+TEST(AsciiCaseTest, EndsWithIgnoringAsciiCase) {
+  EXPECT_TRUE(EndsWithIgnoringAsciiCase("Forwarded.EML", ".eml"));
+  EXPECT_TRUE(EndsWithIgnoringAsciiCase("a.eml", "A.EML"));
+  EXPECT_TRUE(EndsWithIgnoringAsciiCase("anything", ""));
+  EXPECT_FALSE(EndsWithIgnoringAsciiCase("eml", ".eml"));
+  EXPECT_FALSE(EndsWithIgnoringAsciiCase("a.eml.txt", ".eml"));
+  EXPECT_FALSE(EndsWithIgnoringAsciiCase("\xc3\xa9t\xc3\x89", "\xc3\xa9"));
+  static_assert(EndsWithIgnoringAsciiCase("X.EML", ".eml"));
+}
+
 TEST(AsciiCaseTest, ContainsIgnoringAsciiCase) {
   EXPECT_TRUE(ContainsIgnoringAsciiCase("Re: URGENT news", "urgent"));
   EXPECT_FALSE(ContainsIgnoringAsciiCase("R\xc9SUM\xc9", "r\xe9sum\xe9"));

@@ -20,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "base/strings.h"
 #include "cli/streamed_call.h"
 #include "http/headers.h"
 
@@ -174,9 +175,8 @@ void SetRequestFields(const ClientOptions& options, const Target& t,
 template <class Message>
 void CopyHeaders(const Message& in, ApiResponse* out) {
   for (const auto& f : in) {
-    std::string name(f.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(c));
-    out->headers.emplace_back(std::move(name), std::string(f.value()));
+    out->headers.emplace_back(AsciiLower(f.name_string()),
+                              std::string(f.value()));
   }
 }
 

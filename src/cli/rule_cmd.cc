@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/strings.h"
 #include "cli/cli.h"
 
 namespace sealpost::cli {
@@ -17,7 +18,7 @@ namespace json = boost::json;
 
 std::string Canon(std::string s) {
   for (char& c : s) {
-    c = c == '-' ? '_' : static_cast<char>(std::tolower(c));
+    c = c == '-' ? '_' : AsciiLowerByte(c);
   }
   return s;
 }
@@ -38,9 +39,9 @@ std::vector<std::string> SplitList(const std::string& s) {
 bool ParseBytes(std::string s, int64_t* out) {
   int64_t mult = 1;
   if (!s.empty()) {
-    char u = static_cast<char>(std::toupper(s.back()));
-    if (u == 'K' || u == 'M' || u == 'G') {
-      mult = u == 'K' ? 1024 : u == 'M' ? 1024 * 1024 : 1024LL * 1024 * 1024;
+    char u = AsciiLowerByte(s.back());
+    if (u == 'k' || u == 'm' || u == 'g') {
+      mult = u == 'k' ? 1024 : u == 'm' ? 1024 * 1024 : 1024LL * 1024 * 1024;
       s.pop_back();
     }
   }

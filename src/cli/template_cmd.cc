@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "base/strings.h"
 #include "cli/cli.h"
 
 namespace sealpost::cli {
@@ -108,8 +109,7 @@ void RegisterTemplate(CLI::App& app, Globals& g) {
     if (ta->offline_days >= 0) body["offline_days"] = ta->offline_days;
     auto flag = [&](const std::string& v, const char* key) {
       if (v.empty()) return true;
-      std::string l = v;
-      for (auto& c : l) c = static_cast<char>(std::tolower(c));
+      const std::string l = AsciiLower(v);
       if (l != "true" && l != "false") {
         std::cerr << "sealpost: " << key << " must be True or False\n";
         return false;

@@ -50,16 +50,6 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (AsciiLower(s[i]) != AsciiLower(prefix[i])) return false;
-  }
-  return true;
-}
-
 // A header field value from the user: a CR or LF would start a new header
 // (injection); other control characters have no business there either. Tabs
 // become spaces.
@@ -347,8 +337,7 @@ std::string QuotedPrintable(std::string_view text) {
 
 // "type/subtype" in lower case; application/octet-stream when it is not one.
 std::string CleanContentType(std::string_view raw) {
-  std::string t(TrimBlanks(raw.substr(0, raw.find(';'))));
-  for (char& c : t) c = AsciiLower(c);
+  std::string t = AsciiLower(TrimBlanks(raw.substr(0, raw.find(';'))));
   size_t slash = t.find('/');
   if (slash == std::string::npos || !IsToken(t.substr(0, slash)) ||
       !IsToken(t.substr(slash + 1))) {
@@ -563,13 +552,14 @@ Result<std::string> ComposeMessage(const ComposeRequest& r) {
 
 std::string ReplySubject(std::string_view subject) {
   std::string_view s = TrimBlanks(subject);
-  if (StartsWithNoCase(s, "re:")) return std::string(s);
+  if (StartsWithIgnoringAsciiCase(s, "re:")) return std::string(s);
   return "Re: " + std::string(s);
 }
 
 std::string ForwardSubject(std::string_view subject) {
   std::string_view s = TrimBlanks(subject);
-  if (StartsWithNoCase(s, "fwd:") || StartsWithNoCase(s, "fw:")) {
+  if (StartsWithIgnoringAsciiCase(s, "fwd:") ||
+      StartsWithIgnoringAsciiCase(s, "fw:")) {
     return std::string(s);
   }
   return "Fwd: " + std::string(s);

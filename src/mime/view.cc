@@ -190,7 +190,7 @@ std::vector<Leaf> Leaves(GMimeMessage* msg) {
 
 bool IsAttachment(GMimeObject* object) {
   const char* d = g_mime_object_get_disposition(object);
-  return d != nullptr && g_ascii_strcasecmp(d, "attachment") == 0;
+  return d != nullptr && EqualsIgnoringAsciiCase(d, "attachment");
 }
 
 bool IsType(GMimeObject* object, const char* type, const char* subtype) {
@@ -331,12 +331,6 @@ std::string SanitizeFilename(std::string_view raw) {
   return out;
 }
 
-bool EndsWithNoCase(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         g_ascii_strncasecmp(s.data() + s.size() - suffix.size(), suffix.data(),
-                             suffix.size()) == 0;
-}
-
 // Filename, type and Content-ID of a leaf that is listed as a part;
 // `number` counts the listed parts from 1.
 ViewPart Describe(const Leaf& leaf, int index, int number) {
@@ -349,7 +343,7 @@ ViewPart Describe(const Leaf& leaf, int index, int number) {
   }
   const char* disposition = g_mime_object_get_disposition(o);
   bool inline_disposition =
-      disposition != nullptr && g_ascii_strcasecmp(disposition, "inline") == 0;
+      disposition != nullptr && EqualsIgnoringAsciiCase(disposition, "inline");
   p.is_inline =
       !p.content_id.empty() &&
       (inline_disposition || (disposition == nullptr && leaf.in_related));
@@ -375,7 +369,7 @@ ViewPart Describe(const Leaf& leaf, int index, int number) {
         name = SanitizeFilename(CleanLine(s));
       }
     }
-    if (!name.empty() && !EndsWithNoCase(name, ".eml")) {
+    if (!name.empty() && !EndsWithIgnoringAsciiCase(name, ".eml")) {
       TruncateUtf8(name, kMaxFilename - 4);
       name += ".eml";
     }

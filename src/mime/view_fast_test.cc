@@ -246,6 +246,14 @@ TEST(ViewFastTest, FuzzFindingsMatchGmime) {
           "\x2d\x56\x0f\x3d\x56\x3d\x3b\x6b\x3d\x3a\xa7\x89\xff\x46\x72\x6f"
           "\x40\x3b\xff\xa7\x89\xff\x46\x72\x6f\x40\x2d\x3a\xf2\x3f",
           78),
+      // A From field of groups ending in a comment that is never closed,
+      // no line end. GMime's message keeps the groups it read before the
+      // comment (members "="); internet_address_list_parse gives nothing.
+      "From:?$-:=;::=;::=;::=?;::=;:D0u=;::=;:D;(MuuqM?",
+      // The same in every address field, with line ends, then a body.
+      "From: Sender <s@x.y>\r\nTo: list: d@e.f, h@i.j; (open\r\n"
+      "Cc: c: x@y.z; (\r\nReply-To: r: q@r.s; (\r\n\r\nbody\r\n",
+      "From: g: a@b.c; (x\nTo: t@u.v\n\nbody\n",
   };
   for (const std::string& m : findings) {
     ExpectFastMatchesGmime(m);

@@ -84,6 +84,57 @@ class FailingSpool final : public ByteSpool {
   int opens_ = 0;
 };
 
+// `spool`'s bytes, but the reader of its `short_at`-th Open() (0 the
+// first) ends after `keep` bytes: a spool file cut short after it was
+// first read.
+class ShortSpool final : public ByteSpool {
+ public:
+  ShortSpool(std::shared_ptr<ByteSpool> spool, int short_at, size_t keep)
+      : spool_(std::move(spool)), short_at_(short_at), keep_(keep) {}
+  Status Append(std::string_view bytes) override {
+    return spool_->Append(bytes);
+  }
+  Status Finish() override { return spool_->Finish(); }
+  int64_t size() const override { return spool_->size(); }
+  Status Restart() override { return spool_->Restart(); }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    return spool_->Read(max, out);
+  }
+  Result<std::unique_ptr<ByteSource>> Open() override {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader, spool_->Open());
+    if (opens_++ != short_at_) return reader;
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<Short>(std::move(reader), keep_));
+  }
+
+ private:
+  class Short final : public ByteSource {
+   public:
+    Short(std::unique_ptr<ByteSource> in, size_t keep)
+        : in_(std::move(in)), keep_(keep) {}
+    Status Restart() override {
+      read_ = 0;
+      return in_->Restart();
+    }
+    Result<size_t> Read(size_t max, std::string* out) override {
+      if (read_ >= keep_) return 0;
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          in_->Read(std::min(max, keep_ - read_), out));
+      read_ += n;
+      return n;
+    }
+
+   private:
+    std::unique_ptr<ByteSource> in_;
+    const size_t keep_;
+    size_t read_ = 0;
+  };
+  std::shared_ptr<ByteSpool> spool_;
+  const int short_at_;
+  const size_t keep_;
+  int opens_ = 0;
+};
+
 class InboundSpooledTest : public testing::SmimeGatewayTest {
  protected:
   InboundSpooledTest() : SmimeGatewayTest("inbound") {}
@@ -364,6 +415,52 @@ TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
                 "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
                 "seal=QUJDRA==\r\n");
   EXPECT_FALSE(ours(forged));
+}
+
+// Our wrapper whose spool, read again for the seal's body digest (its
+// third reader: after the header section's and the parse's), ends within
+// the header section it was first read with: a read error (INTERNAL, the
+// client's 451), not the digest of an empty body, and nothing delivered.
+TEST_F(InboundSpooledTest, WrapperSpoolShorterThanItsHeaderIsAReadError) {
+  auto irm = gw_.org.licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
+  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large protected line\r\n";
+  auto made = gw_.Send("alice@example.com", {"bob@example.com"},
+                       "From: alice@example.com\r\nTo: bob@example.com\r\n"
+                       "Subject: [encrypt] big\r\n"
+                       "Content-Type: text/plain\r\n\r\n" +
+                           body);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_EQ(made->messages.size(), 1u);
+  const std::string wrapper = made->messages[0].content;
+  ASSERT_NE(wrapper.find("X-Sealpost-Protected:"), std::string::npos);
+  const size_t header = wrapper.find("\r\n\r\n");
+  ASSERT_GT(header, 100u);
+  // Whole, it reads back: ours, delivered.
+  std::vector<std::string> staged;
+  auto whole =
+      ApplySpooled("dave@gmail.test", {"alice@example.com"}, wrapper, false,
+                   &staged, false, [](std::shared_ptr<ByteSpool> s) {
+                     return std::make_shared<ShortSpool>(std::move(s), 1000, 0);
+                   });
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_NE(staged[0].find("X-Sealpost-Protected:"), std::string::npos);
+  staged.clear();
+  auto cut = ApplySpooled(
+      "dave@gmail.test", {"alice@example.com"}, wrapper, false, &staged, false,
+      [header](std::shared_ptr<ByteSpool> s) {
+        return std::make_shared<ShortSpool>(std::move(s), 2, header / 2);
+      });
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().code(), StatusCode::kInternal)
+      << cut.status().ToString();
+  EXPECT_NE(cut.status().message().find("ended before byte"), std::string::npos)
+      << cut.status().ToString();
+  EXPECT_TRUE(staged.empty());
 }
 
 // A large message with a forged X-Sealpost-Protected field (naming our

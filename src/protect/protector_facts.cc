@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/prefixed_source.h"
 #include "base/strings.h"
 #include "crypto/cms.h"
 #include "crypto/smime_cms_stream.h"
@@ -20,6 +21,7 @@
 #include "protect/streamed_copy.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/mail_stream.h"
+#include "smime/streamed_mail.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
@@ -128,29 +130,24 @@ Result<bool> Protector::InspectSpooled(Run& run) {
 Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
                                        size_t header_size) {
   Status read = Status::Ok();
-  auto digest = [&]() -> Result<std::string> {
-    Result<std::unique_ptr<ByteSource>> opened =
-        OpenOriginal(run, std::string());
-    if (!opened.ok()) read = opened.status();
-    SP_RETURN_IF_ERROR(opened.status());
-    std::unique_ptr<ByteSource>& spool = *opened;
+  // The body's digest, read from the spool past its header section: any
+  // error is the spool's (hashing fails on nothing).
+  auto body_digest = [&]() -> Result<std::string> {
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
+                        OpenOriginal(run, std::string()));
+    PrefixedSource body("", static_cast<int64_t>(header_size),
+                        std::move(spool));
     sealed::CanonicalBodyHasher hasher;
-    uint64_t at = 0;
-    std::string slice;
-    for (;;) {
-      slice.clear();
-      Result<size_t> n = spool->Read(1 << 20, &slice);
-      if (!n.ok()) read = n.status();
-      SP_RETURN_IF_ERROR(n.status());
-      if (*n == 0) break;
-      const size_t from =
-          at >= header_size
-              ? 0
-              : static_cast<size_t>(std::min<uint64_t>(*n, header_size - at));
-      at += *n;
-      hasher.Update(std::string_view(slice).substr(from));
-    }
+    SP_RETURN_IF_ERROR(smime::CopySource(body, [&](std::string_view slice) {
+      hasher.Update(slice);
+      return Status::Ok();
+    }));
     return hasher.Finish();
+  };
+  auto digest = [&]() -> Result<std::string> {
+    Result<std::string> d = body_digest();
+    if (!d.ok()) read = d.status();
+    return d;
   };
   auto marker =
       licenses_.VerifyWrapperDigest(run.mail.protected_header, header, digest);

@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "crypto/master_key.h"
 #include "queue/dsn.h"
+#include "queue/records.h"
 #include "store/temp_store_for_testing.h"
 
 namespace sealpost::queue {
@@ -117,6 +118,24 @@ class QueueTest : public ::testing::Test {
     return std::nullopt;
   }
 };
+
+TEST(RecordsTest, HeaderMessageIdFoldsOnlyAsciiCase) {
+  EXPECT_EQ(
+      HeaderMessageId("Subject: x\r\nMESSAGE-id: <a@b>\r\n\r\nMessage-ID: <c>"),
+      "<a@b>");
+  // An 8-bit byte is never a letter of the field name, whatever the locale.
+  EXPECT_EQ(HeaderMessageId("\xCD" "essage-ID: <a@b>\r\n\r\n"), "");
+  EXPECT_EQ(HeaderMessageId("Message-I\xC4: <a@b>\r\n\r\n"), "");
+  EXPECT_EQ(HeaderMessageId("Message-ID:\t <x>\r\n"), "<x>");
+}
+
+TEST(RecordsTest, NewQueueIdIsUpperCaseHex) {
+  const std::string id = NewQueueId();
+  ASSERT_EQ(id.size(), 27u);
+  for (char c : id) {
+    EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')) << id;
+  }
+}
 
 TEST_F(QueueTest, AcceptsDeliversToMaildirAndEncryptsAtRest) {
   auto master = crypto::MasterKey::Generate();

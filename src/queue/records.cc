@@ -1,10 +1,10 @@
 #include "queue/records.h"
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <cstdio>
 
 #include "base/encoding.h"
+#include "base/strings.h"
 #include "crypto/master_key.h"
 #include "crypto/random.h"
 
@@ -63,9 +63,7 @@ std::string HeaderMessageId(std::string_view content) {
     if (eol == std::string_view::npos) eol = headers.size();
     std::string_view line = headers.substr(pos, eol - pos);
     if (line.size() > 11) {
-      std::string name(line.substr(0, 11));
-      for (char& c : name) c = static_cast<char>(std::tolower(c));
-      if (name == "message-id:") {
+      if (StartsWithIgnoringAsciiCase(line, "message-id:")) {
         std::string_view v = line.substr(11);
         while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
           v.remove_prefix(1);
@@ -94,7 +92,9 @@ std::string NewQueueId() {
   snprintf(prefix, sizeof prefix, "%011llX",
            static_cast<unsigned long long>(ms));
   std::string id = std::string(prefix) + HexEncode(r.InsecureBytes());
-  for (char& c : id) c = static_cast<char>(std::toupper(c));
+  for (char& c : id) {
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  }
   return id;
 }
 

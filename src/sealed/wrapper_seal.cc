@@ -170,14 +170,6 @@ std::string CanonicalBodyHasher::Finish() {
   return hasher_.Finish();
 }
 
-std::string WrapperSealInput(std::string_view id,
-                             std::string_view template_name,
-                             std::string_view header, std::string_view body) {
-  CanonicalBodyHasher hasher;
-  hasher.Update(body);
-  return WrapperSealInputWithDigest(id, template_name, header, hasher.Finish());
-}
-
 std::string WrapperSealInputWithDigest(std::string_view id,
                                        std::string_view template_name,
                                        std::string_view header,

@@ -60,13 +60,8 @@ inline constexpr std::string_view kSignedFields[] = {
 
 // The bytes the org key signs for a wrapper whose header section (the
 // fields, without the empty line) is `header` and whose body (everything
-// after the empty line) is `body`.
-std::string WrapperSealInput(std::string_view id,
-                             std::string_view template_name,
-                             std::string_view header, std::string_view body);
-
-// The same with the body given as its digest (CanonicalBodyHasher): for a
-// body made and sent a slice at a time, never whole (issue 14).
+// after the empty line) has the digest `body_digest` (CanonicalBodyHasher:
+// a body is made and sent a slice at a time, never whole, issue 14).
 std::string WrapperSealInputWithDigest(std::string_view id,
                                        std::string_view template_name,
                                        std::string_view header,

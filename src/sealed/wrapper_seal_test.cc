@@ -8,6 +8,15 @@
 namespace sealpost::sealed {
 namespace {
 
+// The seal input of a body given whole.
+std::string WrapperSealInput(std::string_view id,
+                             std::string_view template_name,
+                             std::string_view header, std::string_view body) {
+  CanonicalBodyHasher hasher;
+  hasher.Update(body);
+  return WrapperSealInputWithDigest(id, template_name, header, hasher.Finish());
+}
+
 TEST(WrapperSealTest, HeaderRoundTrip) {
   std::string v = FormatProtectedHeader("ab12", "Do Not Forward") +
                   FormatSealParams(3, std::string(64, '\x7f'));

@@ -75,6 +75,19 @@ SignedForm SignedFormOf(std::string_view content_type) {
   return SignedForm::kNone;
 }
 
+SignedTop SignedTopOf(std::string_view header) {
+  SignedTop top;
+  std::optional<std::string> ct = HeaderField(header, "Content-Type");
+  if (!ct) return top;
+  top.form = SignedFormOf(*ct);
+  if (top.form != SignedForm::kClear) return top;
+  top.boundary = ContentTypeParam(*ct, "boundary");
+  if (top.boundary.empty()) {
+    top.refused.emplace().reason = "multipart/signed without a boundary";
+  }
+  return top;
+}
+
 Result<std::string> Base64Body(std::string_view body) {
   std::string b64;
   for (char c : body) {
@@ -123,18 +136,14 @@ std::string SignatureCheck::StampValue() const {
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message) {
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
-  std::optional<std::string> ct = HeaderField(hs.header, "Content-Type");
-  if (!ct) return std::optional<SignatureCheck>();
-  const SignedForm form = SignedFormOf(*ct);
+  SignedTop top = SignedTopOf(hs.header);
+  if (top.form == SignedForm::kNone || top.refused) {
+    return std::move(top.refused);
+  }
   std::string der, detached;
   SignatureCheck check;
-  if (form == SignedForm::kClear) {
-    std::string boundary = ContentTypeParam(*ct, "boundary");
-    if (boundary.empty()) {
-      check.reason = "multipart/signed without a boundary";
-      return std::optional<SignatureCheck>(check);
-    }
-    std::string delim = "--" + boundary;
+  if (top.form == SignedForm::kClear) {
+    std::string delim = "--" + top.boundary;
     std::string_view body = hs.body;
     // RFC 2046 §5.1.1: a delimiter starts a line; the CRLF before it
     // belongs to it.
@@ -172,15 +181,13 @@ Result<std::optional<SignatureCheck>> CheckSignature(
       return std::optional<SignatureCheck>(check);
     }
     der = std::move(*decoded);
-  } else if (form == SignedForm::kOpaque) {
+  } else {
     auto decoded = Base64Body(hs.body);
     if (!decoded.ok()) {
       check.reason = "the signed data is not base64";
       return std::optional<SignatureCheck>(check);
     }
     der = std::move(*decoded);
-  } else {
-    return std::optional<SignatureCheck>();
   }
   crypto::CmsSignature sig = crypto::CmsVerifySignature(der, detached);
   if (detached.empty()) check.content = std::move(sig.content);

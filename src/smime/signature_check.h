@@ -63,6 +63,19 @@ std::string ContentTypeParam(std::string_view content_type,
 enum class SignedForm { kNone, kClear, kOpaque };
 SignedForm SignedFormOf(std::string_view content_type);
 
+// The top of a message as CheckSignature and CheckSignatureStream read it
+// first, from its header section `header`: its SignedForm (kNone also
+// when it has no Content-Type), a clear signature's boundary, and
+// `refused`, the verdict (not verified) when the header alone shows the
+// signature cannot verify (a multipart/signed without a boundary). Both
+// answer `refused` at once when the form is kNone (nullopt) or it is set.
+struct SignedTop {
+  SignedForm form = SignedForm::kNone;
+  std::string boundary;
+  std::optional<SignatureCheck> refused;
+};
+SignedTop SignedTopOf(std::string_view header);
+
 // A MIME body in base64 (line breaks, spaces and tabs skipped), decoded:
 // a signature part's, an opaque signed-data's. INVALID_ARGUMENT when it
 // is not base64.

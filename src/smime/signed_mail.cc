@@ -26,12 +26,6 @@ void SevenBitCheck::Add(std::string_view bytes) {
   }
 }
 
-bool IsSevenBitClean(std::string_view entity) {
-  SevenBitCheck check;
-  check.Add(entity);
-  return check.Finish();
-}
-
 void ClearSignCheck::Add(std::string_view bytes) {
   if (!clean_ || bytes.empty()) return;
   seven_bit_.Add(bytes);

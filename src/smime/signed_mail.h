@@ -18,11 +18,9 @@
 
 namespace sealpost::smime {
 
-// Only ASCII without NUL, CR and LF only as CRLF, lines of 998 octets at
-// most (RFC 5322 §2.1.1): safe through any relay.
-bool IsSevenBitClean(std::string_view entity);
-
-// IsSevenBitClean a slice at a time (a spooled entity): the same answer
+// Whether bytes are 7-bit clean, given a slice at a time (a spooled
+// entity): only ASCII without NUL, CR and LF only as CRLF, lines of 998
+// octets at most (RFC 5322 §2.1.1), safe through any relay. The same answer
 // for the same bytes however they are cut.
 class SevenBitCheck {
  public:

@@ -11,6 +11,12 @@ namespace {
 
 using crypto::testing::TestPki;
 
+bool SevenBitClean(std::string_view entity) {
+  SevenBitCheck check;
+  check.Add(entity);
+  return check.Finish();
+}
+
 SigningIdentity Alice(TestPki& pki) {
   pki.MakeLeaf("alice", "alice@example.com");
   pki.MakePkcs12("alice", "pw");
@@ -59,7 +65,7 @@ TEST(SignedMailTest, EightBitIsSignedOpaque) {
       "Content-Type: text/plain; charset=utf-8\r\n"
       "Content-Transfer-Encoding: 8bit\r\n\r\nGr\xc3\xbc\xc3\x9f"
       "e\r\n";
-  EXPECT_FALSE(IsSevenBitClean(entity));
+  EXPECT_FALSE(SevenBitClean(entity));
   auto signed_entity = SignEntity(entity, alice, "=_b1");
   ASSERT_TRUE(signed_entity.ok());
   EXPECT_TRUE(signed_entity->starts_with(
@@ -71,11 +77,11 @@ TEST(SignedMailTest, EightBitIsSignedOpaque) {
 }
 
 TEST(SignedMailTest, SevenBitClean) {
-  EXPECT_TRUE(IsSevenBitClean("a\r\nb\r\n"));
-  EXPECT_FALSE(IsSevenBitClean("a\nb"));
-  EXPECT_FALSE(IsSevenBitClean("a\rb"));
-  EXPECT_FALSE(IsSevenBitClean(std::string(999, 'a')));
-  EXPECT_FALSE(IsSevenBitClean(std::string("a\0b", 3)));
+  EXPECT_TRUE(SevenBitClean("a\r\nb\r\n"));
+  EXPECT_FALSE(SevenBitClean("a\nb"));
+  EXPECT_FALSE(SevenBitClean("a\rb"));
+  EXPECT_FALSE(SevenBitClean(std::string(999, 'a')));
+  EXPECT_FALSE(SevenBitClean(std::string("a\0b", 3)));
 }
 
 }  // namespace

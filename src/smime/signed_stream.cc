@@ -256,20 +256,14 @@ class Watched final : public ByteSource {
 Result<std::optional<SignatureCheck>> CheckSignatureStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view header,
     size_t header_size, const std::string& spool_dir) {
-  std::optional<std::string> ct = HeaderField(header, "Content-Type");
-  if (!ct) return std::optional<SignatureCheck>();
-  const SignedForm form = SignedFormOf(*ct);
-  if (form == SignedForm::kNone) return std::optional<SignatureCheck>();
-  SignatureCheck check;
-  const std::string boundary = ContentTypeParam(*ct, "boundary");
-  if (form == SignedForm::kClear && boundary.empty()) {
-    check.reason = "multipart/signed without a boundary";
-    return std::optional<SignatureCheck>(check);
+  SignedTop top = SignedTopOf(header);
+  if (top.form == SignedForm::kNone || top.refused) {
+    return std::move(top.refused);
   }
   Watched in(message);
   Result<StreamedSignature> opened =
-      form == SignedForm::kClear
-          ? OpenClearSignedStream(certs, in, header, header_size, boundary,
+      top.form == SignedForm::kClear
+          ? OpenClearSignedStream(certs, in, header, header_size, top.boundary,
                                   spool_dir)
           : OpenOpaqueSignedStream(certs, in, header, header_size, spool_dir);
   if (!in.error().ok()) return in.error();
@@ -279,6 +273,7 @@ Result<std::optional<SignatureCheck>> CheckSignatureStream(
     }
     // Its words without the opener's "(nothing was opened)".
     constexpr std::string_view kTail = " (nothing was opened)";
+    SignatureCheck check;
     check.reason = opened.status().message();
     if (check.reason.ends_with(kTail)) {
       check.reason.resize(check.reason.size() - kTail.size());

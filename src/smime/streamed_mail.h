@@ -34,7 +34,7 @@ using EntitySource = PrefixedSource;
 
 // Whether SignEntity would clear-sign the entity `entity` gives (read
 // whole from its first byte, a slice at a time): OWAClearSign on, the
-// entity 7-bit clean (IsSevenBitClean) and without `boundary`.
+// entity 7-bit clean (SevenBitCheck) and without `boundary`.
 Result<bool> ClearSignable(ByteSource& entity, std::string_view boundary,
                            const SmimeOptions& options);
 

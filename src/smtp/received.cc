@@ -1,10 +1,10 @@
 #include "smtp/received.h"
 
-#include <cctype>
 #include <ctime>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/strings.h"
 
 namespace sealpost::smtp {
 
@@ -16,14 +16,7 @@ int CountReceivedHeaders(std::string_view message) {
     if (eol == std::string_view::npos) eol = message.size();
     std::string_view line = message.substr(pos, eol - pos);
     if (line.empty() || line == "\r") break;  // end of the header section
-    if (line.size() >= 9) {
-      bool match = true;
-      constexpr std::string_view kName = "received:";
-      for (size_t i = 0; i < kName.size() && match; ++i) {
-        match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-      }
-      n += match;
-    }
+    n += StartsWithIgnoringAsciiCase(line, "received:");
     pos = eol + 1;
   }
   return n;

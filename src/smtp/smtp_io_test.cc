@@ -106,6 +106,8 @@ TEST(ReceivedTest, CountsOnlyHeaderSection) {
             2);
   EXPECT_EQ(CountReceivedHeaders("\r\nReceived: x\r\n"), 0);
   EXPECT_EQ(CountReceivedHeaders("X-Received: y\r\n\r\n"), 0);
+  // Any case of the name; a line shorter than it is no match.
+  EXPECT_EQ(CountReceivedHeaders("RECEIVED:x\r\nReceived\r\nrec\r\n\r\n"), 1);
 }
 
 TEST(NetworksTest, Validates) {
