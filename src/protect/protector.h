@@ -60,7 +60,8 @@ struct ProtectorOptions {
   search::Indexer* indexer = nullptr;
   // Where the check of a large signed message from outside spools its
   // signed part, and smime.decrypt_inbound a large message's decrypted
-  // copy (encrypted, unnamed; "" = /tmp): the data directory.
+  // copy (encrypted, unnamed; "" = /tmp): the data directory's spool/,
+  // which start-up empties of what a crash left.
   std::string spool_dir;
 };
 
@@ -173,10 +174,12 @@ class Protector {
   // plain message (`outer`, then the decrypted entity) is written into a
   // new encrypted spool file there, kept only when it opened; without, the
   // content is checked and thrown away. DecryptionFailedError() when it
-  // does not open; INTERNAL when the spool does not read back.
+  // does not open; INTERNAL when the spool does not read back. *sha256:
+  // the SHA-256 of the decrypted entity (each RecipientInfo may wrap
+  // another content key: DecryptInbound compares the opens).
   Result<std::optional<std::string>> DecryptSpooledFor(
       const Run& run, std::string_view address, std::string_view outer,
-      std::shared_ptr<ByteSpool>* into) const;
+      std::shared_ptr<ByteSpool>* into, std::string* sha256) const;
   // The message's facts, from the client's bytes, or from a GMime parse
   // over its spool file for a large message (InspectSpooled); INTERNAL
   // when the spool does not read back intact.

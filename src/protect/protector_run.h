@@ -90,6 +90,9 @@ struct Protector::Run {
   std::string head;
   std::string head_fields;
   int64_t skip = 0;
+  // Where the body starts in what OpenOriginal reads (and in `head`): the
+  // header section's size once the reserved fields are removed.
+  size_t body_at = 0;
   std::string loaded;
   // The size of what OpenOriginal reads: the spool with its first `skip`
   // bytes replaced by `head_fields`.
