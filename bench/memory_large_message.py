@@ -17,10 +17,13 @@ of the bench's own (tests/pg_testlib.py: initdb and pg_ctl in a temporary
 directory), where large bodies are chunks (docs/architecture.md, Store).
 --baseline BINARY runs every size with that binary too, before this one,
 in the same run (e.g. main's build/sealpost beside a branch's).
+--journal enables a journal rule (every message, to journal@example.com)
+on each server before the message is sent: its envelope journal report
+(docs/compliance.md) is delivered too, and counted as delivered.
 Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
-       [--no-postfix] [MB ...] (default 1 10 50, then 10 concurrent 10 MB;
-       --no-postfix leaves Postfix out) (SEALPOST_BINARY: default
-       build/sealpost)
+       [--journal] [--no-postfix] [MB ...] (default 1 10 50, then 10
+       concurrent 10 MB; --no-postfix leaves Postfix out)
+       (SEALPOST_BINARY: default build/sealpost)
 """
 
 import os
@@ -63,7 +66,8 @@ def sink_count(sink, needle):
         return 0
 
 
-def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
+def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
+                    journal=False):
     sink = SmtpSink()
     if binary:
         smtp_testlib.BINARY = binary
@@ -74,6 +78,9 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
         args=args, env={"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)})
     try:
         pid = server.proc.pid
+        if journal:
+            server.cli("journal", "rule", "new", "Bench", "--journal-address",
+                       "journal@example.com", check=True)
         time.sleep(1.0)  # settle after start
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
@@ -90,8 +97,10 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None):
 
         def both_delivered():
             # --next-hop: both wrappers (internal and external) of each
-            # message reach the sink, each with the marker in its subject.
-            return sink_count(sink, marker) >= 2 * concurrent
+            # message reach the sink, each with the marker in its subject;
+            # and the journal report, whose subject names it too.
+            return sink_count(sink, marker) >= (3 if journal else 2) * \
+                concurrent
         delivered = wait_for(both_delivered, timeout=600, interval=0.5)
         time.sleep(1.0)
         peak = status_kb(pid, "VmHWM")
@@ -161,9 +170,11 @@ def postfix_growth(size):
 
 
 def main():
-    args = check_args(__doc__, flags=("--postgres", "--no-postfix"),
+    args = check_args(__doc__, flags=("--postgres", "--no-postfix",
+                                      "--journal"),
                       options=("--baseline",), words=True)
     postgres = args.flag("--postgres")
+    journal = args.flag("--journal")
     baseline = args.value("--baseline")
     baseline = os.path.abspath(baseline) if baseline else None
     sizes = [(int(a), 1) for a in args.words] or [(1, 1), (10, 1), (50, 1),
@@ -194,9 +205,10 @@ def main():
                     databases += 1
                     url = pg.create_database("bench%d" % databases)
                 growth, accepted, delivered = sealpost_growth(
-                    mb * MB, n, binary, url)
+                    mb * MB, n, binary, url, journal)
                 print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
-                      (label, "postgres" if pg else "sqlite", name, growth,
+                      (label, ("postgres" if pg else "sqlite") +
+                       (", journal rule" if journal else ""), name, growth,
                        growth / mb, accepted,
                        "yes" if delivered else "NO", peer), flush=True)
     finally:

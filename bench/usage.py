@@ -1,7 +1,7 @@
 """The command line every bench script shares: `-h`/`--help` prints the
 script's docstring (its description and Usage line) and exits; an option
-the script does not know, an option without its value, or a stray word
-where the script takes none is refused with the Usage line and exit 2,
+the script does not know, an option without its value, an option or flag given
+twice, or a stray word where the script takes none is refused with the Usage line and exit 2,
 so a typo never starts a long benchmark with the defaults. What it
 accepted is returned (Args), so a script reads its options from the same
 parse that checked them instead of from sys.argv again."""
@@ -11,8 +11,8 @@ import sys
 
 class Args:
     """What check_args accepted: `flag(name)` is whether a flag was
-    given, `value(name, default)` an option's value (the first one when
-    given twice), `words` the plain words in order."""
+    given, `value(name, default)` an option's value (given at most once),
+    `words` the plain words in order."""
 
     def __init__(self):
         self.flags = set()
@@ -35,7 +35,8 @@ def check_args(doc, flags=(), options=(), words=False, argv=None):
     """Checks `argv` (default sys.argv[1:]) against `flags` (options alone),
     `options` (options with a value) and, when `words` is true, plain
     words (sizes, counts; a negative number is a word). Returns the Args
-    it accepted; exits on -h/--help or on an argument it does not know."""
+    it accepted; exits on -h/--help, on an argument it does not know and
+    on an option or flag given twice."""
     args = sys.argv[1:] if argv is None else argv
     parsed = Args()
     i = 0
@@ -47,10 +48,14 @@ def check_args(doc, flags=(), options=(), words=False, argv=None):
         if a in options:
             if i + 1 >= len(args):
                 _refuse(doc, "%s needs a value" % a)
-            parsed.values.setdefault(a, args[i + 1])
+            if a in parsed.values:
+                _refuse(doc, "%s given twice" % a)
+            parsed.values[a] = args[i + 1]
             i += 2
             continue
         if a in flags:
+            if a in parsed.flags:
+                _refuse(doc, "%s given twice" % a)
             parsed.flags.add(a)
             i += 1
             continue

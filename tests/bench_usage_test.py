@@ -63,11 +63,28 @@ class BenchUsageTest(unittest.TestCase):
         self.assertEqual(args.words, ["10", "-3", "50"])
         self.assertEqual(args.value("--peer", "none"), "none")
         args = check_args(doc, flags=("--quick",), options=("--baseline",),
-                          argv=["--quick", "--baseline", "old",
-                                "--baseline", "older"])
+                          argv=["--quick", "--baseline", "old"])
         self.assertTrue(args.flag("--quick"))
         self.assertEqual(args.value("--baseline"), "old")
         self.assertEqual(args.words, [])
+
+    def test_an_option_given_twice_is_refused(self):
+        # Which one would count is a guess the run must not make.
+        r = bench("memory_protect.py", "--peer", "a", "--peer", "b")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--peer given twice", r.stderr)
+        self.assertIn("Usage: bench/memory_protect.py", r.stderr)
+        self.assertEqual(r.stdout, "")
+        with self.assertRaises(SystemExit) as e:
+            check_args("Usage: bench/x [--baseline B]",
+                       options=("--baseline",),
+                       argv=["--baseline", "old", "--baseline", "old"])
+        self.assertEqual(e.exception.code, 2)
+        # A flag too: twice is a slip of the hand, not a setting.
+        r = bench("memory_large_message.py", "--journal", "--journal")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--journal given twice", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_an_unknown_kind_is_refused_from_the_parsed_value(self):
         # memory_inbound_smime.py takes --kinds from check_args' result

@@ -221,6 +221,48 @@ class JournalTest(lib.DevServerCase):
         self.assertIn("journal.decrypt", status.stdout)
         self.assertIn(journal, status.stdout)
 
+    def test_large_messages_reports_streamed_byte_for_byte(self):
+        # Issue 14: a large message (spooled, its copies staged to their
+        # body files as they are made) is journaled from its spool and the
+        # staged copies: the report holds the message as received, or the
+        # protected copy the recipient got and the original, byte for byte.
+        tag = unique()
+        journal = "journal-" + tag + "@example.com"
+        self.journal_rule("Large " + tag, "--journal-address", journal)
+        self.addCleanup(self.set_decryption, True)
+        self.set_decryption(True)
+        line = ("large line " + tag + " 0123456789abcdef\r\n").encode()
+        body = line * ((3 << 20) // len(line))
+
+        def message(subject):
+            return ("From: alice@example.com\r\nTo: bob-" + tag +
+                    "@example.com\r\nSubject: " + subject + "\r\n"
+                    "Message-ID: <" + subject.replace(" ", ".") +
+                    "@example.com>\r\n\r\n").encode() + body
+
+        plain = message("plain " + tag)
+        self.send("alice@example.com", ["bob-" + tag + "@example.com"], plain)
+        path = self.report_to(journal, "plain " + tag)
+        parts = attached(path)
+        self.assertEqual([d for d, _ in parts], [JOURNALED])
+        self.assertTrue(parts[0][1] == plain, "the original, byte for byte")
+
+        sealed = message("sealed " + tag + " [encrypt]")
+        self.send("alice@example.com", ["bob-" + tag + "@example.com"], sealed)
+        path = self.report_to(journal, "sealed " + tag)
+        parts = attached(path)
+        self.assertEqual([d for d, _ in parts], [JOURNALED, DECRYPTED])
+        self.assertTrue(parts[1][1] == sealed, "the original, byte for byte")
+        journaled = parts[0][1]
+        self.assertIn(b"X-Sealpost-Protected", journaled[:20000])
+        # The wrapper Bob got (after the fields delivery puts in front).
+        got = [p for p in self.server.mailbox_files()
+               if ("Delivered-To: bob-" + tag).encode() in read(p)[:4096] and
+               b"X-Sealpost-Protected" in read(p)[:20000]]
+        self.assertEqual(len(got), 1, got)
+        self.assertTrue(read(got[0]).endswith(journaled),
+                        "the staged wrapper, byte for byte")
+
     def test_scopes_and_disabled_rules(self):
         tag = unique()
         who = "scope-" + tag + "@example.com"

@@ -288,6 +288,57 @@ class SmimeSettingsTest(PkiCase):
         self.assertEqual(zoe.get_content_type(), "application/pkcs7-mime")
         self.assertNotIn("large inbound line", zoe.as_string())
 
+    def test_large_inbound_smime_decrypted_is_journaled_from_its_spool(self):
+        # With a journal rule enabled the message is still decrypted from
+        # its spool (issue 14), and each part's journal report is streamed
+        # from the spool and the staged copies: the decrypted copy Alice
+        # got, and for Zoe the message as received, byte for byte.
+        from journal_test import attached
+        tag = unique()
+        journal = "journal-" + tag + "@example.com"
+        self.server.cli("journal", "rule", "new", "Dec " + tag,
+                        "--journal-address", journal, check=True)
+        self.addCleanup(self.server.cli, "journal", "rule", "remove",
+                        "Dec " + tag)
+        text = b"".join(b"journaled inbound line %d of %s\r\n" %
+                        (i, tag.encode()) for i in range(60000))
+        entity = self.write("jbig-" + tag,
+                            b"Content-Type: text/plain\r\n\r\n" + text)
+        out = self.pki.path("jbig-enc-" + tag)
+        run(["openssl", "cms", "-encrypt", "-aes-256-gcm", "-in", entity,
+             "-from", "bob@partner.test", "-to", "alice@example.com",
+             "-subject", "jbig " + tag, "-out", out, "alice.pem"],
+            self.pki.dir)
+        with open(out, "rb") as f:
+            mail = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        self.assertGreater(len(mail), 2 * 1024 * 1024)
+        marker = "jbig-" + tag
+        sent = b"X-Test-Id: " + marker.encode() + b"\r\n" + mail
+        self.send("bob@partner.test", ["alice@example.com", "zoe@example.com"],
+                  sent)
+
+        def files(address):
+            out = []
+            for p in self.server.mailbox_files():
+                with open(p, "rb") as f:
+                    data = f.read()
+                if (("Delivered-To: " + address + "\r\n").encode() in
+                        data[:4096] and marker.encode() in data):
+                    out.append((p, data))
+            return out
+        reports = lib.wait_for(lambda: len(files(journal)) == 2 and
+                               files(journal), 60)
+        self.assertTrue(reports, self.server.read_log()[-3000:])
+        alice = lib.wait_for(lambda: files("alice@example.com"), 30)
+        self.assertEqual(len(alice), 1)
+        journaled = sorted(attached(p)[0][1] for p, _ in reports)
+        as_received = [j for j in journaled if j == sent]
+        self.assertEqual(len(as_received), 1, "Zoe's: the message as sent")
+        decrypted = [j for j in journaled if j != sent][0]
+        self.assertIn(b"journaled inbound line 59999", decrypted)
+        self.assertTrue(alice[0][1].endswith(decrypted),
+                        "Alice's decrypted copy, byte for byte")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
@@ -333,13 +334,27 @@ class GatewayTest(DevServerCase):
         self.assertEqual((code, r["domain"]), (200, "xn--bcher-kva.example"))
         self.assertEqual(self.tls_policy_api("DELETE",
                                              "xn--bcher-kva.example")[0], 200)
+        # RFC 1035 §2.3.1 labels (1-63 letters, digits, hyphens, neither
+        # first nor last a hyphen), RFC 5321's sub-domain: a label of 63
+        # and names of digits only, which a recipient's domain may be (the
+        # policy is looked up by it, exactly), are taken.
+        for good in ["a" * 63 + ".example", "123", "1.2.3.4", "a-b.c-d"]:
+            with self.subTest(domain=good):
+                code, r = self.tls_policy_api("PUT", good, {"policy": "may"})
+                self.assertEqual((code, r.get("domain")), (200, good), r)
+                self.assertEqual(self.tls_policy_api("DELETE", good)[0], 200)
         # Refused with a clear error, nothing stored: a trailing or a
-        # leading dot, a U-label (UTF-8), bytes that are no text, a CR LF,
-        # a NUL, a space, an underscore, more than 253 octets.
-        for bad in ["trailing.example.", ".leading.example",
+        # leading dot, an empty label, a label that starts or ends with a
+        # hyphen, a label over 63, a U-label (UTF-8), bytes that are no
+        # text, a CR LF, a NUL, a space, an underscore, more than 253
+        # octets.
+        for bad in ["trailing.example.", ".leading.example", "a..b.example",
+                    "-x-.example", "x-.example", "a.-x.example",
+                    "a" * 64 + ".example", "-",
                     "b%C3%BCcher.example", "bad%FF%FE.example",
                     "a%0D%0ABcc:x.example", "a%00.example", "a%20b.example",
-                    "under_score.example", "a" * 254]:
+                    "under_score.example", "a" * 254,
+                    ".".join(["a" * 63] * 4)]:
             with self.subTest(domain=bad):
                 code, r = self.tls_policy_api("PUT", bad, {"policy": "may"})
                 self.assertEqual(code, 400, r)
@@ -347,6 +362,15 @@ class GatewayTest(DevServerCase):
                 self.assertIn("is not a domain name", r["error"]["message"])
                 self.assertTrue(r["error"]["message"].isprintable(), r)
                 self.assertEqual(self.tls_policy_api("DELETE", bad)[0], 400)
+        # The refused name as typed where it is text, U+FFFD where not.
+        self.assertIn("'b\u00fccher.example' is",
+                      self.tls_policy_api("PUT", "b%C3%BCcher.example",
+                                          {"policy": "may"})[1]["error"]
+                      ["message"])
+        self.assertIn("'bad\ufffd\ufffd.example' is",
+                      self.tls_policy_api("PUT", "bad%FF%FE.example",
+                                          {"policy": "may"})[1]["error"]
+                      ["message"])
         # No domain at all: the collection, which takes no PUT or DELETE.
         for method in ("PUT", "DELETE"):
             code, r = self.tls_policy_api(method, "", {"policy": "may"})
@@ -356,6 +380,58 @@ class GatewayTest(DevServerCase):
         for d in [p["domain"] for p in r["policies"]]:
             self.assertRegex(d, r"\A[a-z0-9.-]+\Z")
             self.assertFalse(d.endswith(".") or d.startswith("."), d)
+
+
+    def raw_api(self, method, target, token):
+        """(status, body) of `method target` (bytes as they go on the
+        request line, any byte), on a TLS connection of its own."""
+        s = self.server
+        ctx = ssl.create_default_context(cafile=s.ca_cert)
+        host, port = s.api_url[len("https://"):].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=30) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as c:
+                c.sendall(method + b" " + target + b" HTTP/1.1\r\nHost: " +
+                          host.encode() + b"\r\nAuthorization: Bearer " +
+                          token.encode() + b"\r\n"
+                          b"Content-Type: message/rfc822\r\n"
+                          b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                got = b""
+                while chunk := c.recv(65536):
+                    got += chunk
+        head, body = got.split(b"\r\n\r\n", 1)
+        length = re.search(rb"(?im)^content-length: *(\d+)", head)
+        self.assertTrue(length, head)
+        return int(head.split(b" ")[1]), body[:int(length.group(1))]
+
+    def test_error_answers_are_utf8_json_whatever_bytes_they_echo(self):
+        # Error messages name the path parameter or query value they
+        # refused, percent-decoded into any bytes: the answer is still
+        # JSON in UTF-8 (RFC 8259 §8.1), each invalid byte a U+FFFD.
+        s = self.server
+        login = urllib.request.Request(
+            s.api_url + "/api/v1/auth/token", method="POST",
+            data=json.dumps({"email": "alice@example.com",
+                             "password": s.passwords()["alice@example.com"]
+                             }).encode(),
+            headers={"Content-Type": "application/json"})
+        ctx = ssl.create_default_context(cafile=s.ca_cert)
+        with urllib.request.urlopen(login, context=ctx, timeout=30) as r:
+            alice = json.loads(r.read())["token"]
+        cases = [
+            (alice, b"POST", b"/api/v1/protect?template=x%FF&to=b@example.com"),
+            (alice, b"POST", b"/api/v1/protect?template=Encrypt&to=b%FFb"),
+            (alice, b"GET", b"/api/v1/protected/x%FF"),
+            (s.token, b"GET", b"/api/v1/queue/messages/x%FFy"),
+            (s.token, b"GET", b"/api/v1/templates/x%C0%AF"),
+            (s.token, b"GET", b"/api/v1/nope\xff"),      # raw, not encoded
+            (s.token, b"DELETE", b"/api/v1/protected/x\xff"),  # 405
+        ]
+        for token, method, target in cases:
+            with self.subTest(target=target):
+                code, body = self.raw_api(method, target, token)
+                self.assertIn(code, (400, 404, 405), body)
+                err = json.loads(body.decode("utf-8"))["error"]  # strict
+                self.assertIn("\ufffd", err["message"], err)
 
 
 class StrictListenerTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 #include "api/api_routes.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "api/util.h"
@@ -28,27 +29,37 @@ json::object MessageJson(const store::QueuedMessage& m) {
           {"recipients", rcpts}};
 }
 
-// RFC 1035 §2.3.1 letters, digits, hyphens and dots; lower-cased. The
-// error shows the name in printable ASCII, '?' for any other byte: the
-// path's percent-decoded bytes may be no UTF-8, and the answer is JSON.
+// RFC 1035 §2.3.1 as RFC 5321's sub-domain has it: dot-separated labels
+// of 1-63 letters, digits and hyphens, neither first nor last a hyphen
+// (an IDN as its xn-- A-label), at most 253 in all; lower-cased. A name of
+// digits only is taken: the policy is looked up by a recipient's domain,
+// exactly, and RFC 5321 lets that be "123". The error shows the name with
+// '?' for each control character (it reaches the CLI's terminal); bytes
+// that are no UTF-8 are the error body's JsonQuote's to replace.
 Result<std::string> NormalizeDomain(std::string_view d) {
   auto refuse = [d] {
-    std::string shown;
-    for (char c : d) shown += c >= 0x20 && c < 0x7f ? c : '?';
+    std::string shown(d);
+    for (char& c : shown) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) c = '?';
+    }
     return InvalidArgumentError("'" + shown + "' is not a domain name");
   };
-  std::string out;
-  for (char c : d) {
-    char l = AsciiLowerByte(c);
-    if (!((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-' ||
-          l == '.')) {
+  if (d.empty() || d.size() > 253) return refuse();
+  std::string out = AsciiLower(d);
+  for (size_t start = 0; start <= out.size();) {
+    size_t dot = std::min(out.find('.', start), out.size());
+    std::string_view label = std::string_view(out).substr(start, dot - start);
+    start = dot + 1;
+    if (label.empty() || label.size() > 63 || label.front() == '-' ||
+        label.back() == '-') {
       return refuse();
     }
-    out += l;
-  }
-  if (out.empty() || out.size() > 253 || out.front() == '.' ||
-      out.back() == '.') {
-    return refuse();
+    for (char c : label) {
+      if (!((c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '-')) {
+        return refuse();
+      }
+    }
   }
   return out;
 }

@@ -17,6 +17,11 @@ Response JsonOk(int status, const json::value& v) {
 
 Response JsonWithBase64(int status, std::string_view key,
                         std::string_view bytes, const json::object& rest) {
+  if (rest.contains(key)) {
+    // The object would name `key` twice: a caller's bug, never sent.
+    return FromStatus(InternalError("JsonWithBase64: '" + std::string(key) +
+                                    "' is also a member of rest"));
+  }
   const std::string head = "{" + JsonQuote(key) + ":\"";
   const std::string members = rest.empty() ? "" : json::serialize(rest);
   std::string body;

@@ -33,7 +33,8 @@ http::Response JsonOk(int status, const boost::json::value& v);
 // `status` with {key: base64 of `bytes`, the members of `rest`...}: the
 // base64 (which needs no escaping) written straight into the body, so that
 // the bytes are held once more, in base64, and not again as a JSON string
-// and as its serialization (72 MiB: 96 MiB more, not 288).
+// and as its serialization (72 MiB: 96 MiB more, not 288). `rest` holding
+// `key` is a caller's bug: a 500, logged, not an object naming it twice.
 http::Response JsonWithBase64(int status, std::string_view key,
                               std::string_view bytes,
                               const boost::json::object& rest);

@@ -50,7 +50,9 @@ bool NamesRecipient(CMS_ContentInfo* cms, X509* cert);
 // CMS_decrypt_set1_pkey_and_peer takes, its content key then set in
 // `cms`; nullopt when none is. Only a named certificate's key is
 // parsed, unwrapped first when it comes wrapped: one that does not unwrap
-// is passed over, its error returned when no other key opens. OpenSSL's
+// is passed over, its error returned when no other key opens; so is one
+// that is not its certificate's (X509_check_private_key: INTERNAL, the
+// row on file is damaged). OpenSSL's
 // error queue is cleared after a key that does not open.
 Result<std::optional<size_t>> SetNamedKey(CMS_ContentInfo* cms,
                                           std::span<const CmsKeyRef> keys);

@@ -548,6 +548,18 @@ Result<std::optional<size_t>> SetNamedKey(CMS_ContentInfo* cms,
       }
       key = ParseKey(*unwrapped);
     }
+    // A key that is not its certificate's (a damaged row) is passed over
+    // like one that does not unwrap: OpenSSL would take it with a random
+    // content key (its Bleichenbacher defence), whose AES-CBC padding
+    // passes about 1 in 214, and garbage would read as decrypted.
+    if (key && X509_check_private_key(cert.get(), key.get()) != 1) {
+      if (unwrap_error.ok()) {
+        unwrap_error =
+            InternalError("the private key on file is not its certificate's");
+      }
+      ERR_clear_error();
+      continue;
+    }
     // CMS_DEBUG_DECRYPT off: an RSA key that does not unwrap the content
     // key is taken with a random one, whose content then fails to open
     // (Bleichenbacher); an EC key that does not agree is not taken.

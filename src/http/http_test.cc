@@ -37,6 +37,20 @@ TEST(JsonQuoteTest, Escapes) {
   EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
 }
 
+// Error messages echo percent-decoded paths and queries, any bytes: the
+// answer stays UTF-8 (RFC 8259 §8.1), each invalid byte a U+FFFD.
+TEST(JsonQuoteTest, InvalidUtf8BecomesReplacementCharacters) {
+  EXPECT_EQ(JsonQuote("x\xff"), R"("x\ufffd")");
+  EXPECT_EQ(JsonQuote("a\xc3"), R"("a\ufffd")");                    // cut off
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
+  EXPECT_EQ(JsonQuote("\xc3\xa9t\xc3\xa9"), "\"\xc3\xa9t\xc3\xa9\"");  // é kept
+  EXPECT_EQ(JsonQuote("\xf0\x9f\x94\x92"), "\"\xf0\x9f\x94\x92\"");
+  EXPECT_EQ(JsonQuote("\xc3\xa9\xff\x1f\""), "\"\xc3\xa9\\ufffd\\u001f\\\"\"");
+  std::string nul(1, '\0');
+  EXPECT_EQ(JsonQuote(nul), R"("\u0000")");
+}
+
 TEST(PercentEncodeTest, OnlyUnreservedStayAndItRoundTrips) {
   EXPECT_EQ(PercentEncode("OME Configuration"), "OME%20Configuration");
   EXPECT_EQ(PercentEncode("a-b_c.d~e/f?&=\xc3\xa9"),

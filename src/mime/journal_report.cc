@@ -52,21 +52,18 @@ std::string OneLine(std::string_view s) {
   return out;
 }
 
-std::string AttachedPart(std::string_view boundary, std::string_view bytes,
-                         std::string_view description,
-                         std::string_view filename) {
+// An attached part's lines before its message.
+std::string AttachedPartHead(std::string_view boundary, bool ascii,
+                             std::string_view description,
+                             std::string_view filename) {
   std::string out = "--" + std::string(boundary) + "\r\n";
   out += "Content-Type: message/rfc822\r\n";
   // message/rfc822 allows only identity encodings (RFC 2046 §5.2.1).
   out += std::string("Content-Transfer-Encoding: ") +
-         (IsAscii(bytes) ? "7bit" : "8bit") + "\r\n";
+         (ascii ? "7bit" : "8bit") + "\r\n";
   out += "Content-Description: " + std::string(description) + "\r\n";
   out += "Content-Disposition: attachment; filename=\"" +
          std::string(filename) + "\"\r\n\r\n";
-  out += bytes;
-  // The CRLF before the next delimiter belongs to the delimiter (RFC 2046
-  // §5.1.1): one more keeps the message's own last line break.
-  out += "\r\n";
   return out;
 }
 
@@ -88,15 +85,41 @@ std::vector<JournalRecipient> ClassifyRecipients(
   return out;
 }
 
-Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
-  std::string_view journaled = r.journaled.empty() ? r.original : r.journaled;
-  std::string_view decrypted = r.decrypted.empty() ? r.original : r.decrypted;
+void AttachedScan::Update(std::string_view slice) {
+  size_ += static_cast<int64_t>(slice.size());
+  if (ascii_ && !IsAscii(slice)) ascii_ = false;
+  if (has_delimiter_ || delimiter_.size() <= 2) {
+    has_delimiter_ = true;
+    return;
+  }
+  // A delimiter across two slices: the end of the one before in front of
+  // this one's start; then this one alone (never copied whole).
+  const size_t keep = delimiter_.size() - 1;
+  tail_.append(slice.substr(0, keep));
+  if (tail_.find(delimiter_) != std::string::npos ||
+      slice.find(delimiter_) != std::string_view::npos) {
+    has_delimiter_ = true;
+    return;
+  }
+  if (slice.size() >= keep) {
+    tail_.assign(slice.substr(slice.size() - keep));
+  } else if (tail_.size() > keep) {
+    tail_.erase(0, tail_.size() - keep);
+  }
+}
+
+Result<std::vector<std::string>> JournalReportFrame(
+    const JournalReportRequest& r, bool is_protected, bool attach_decrypted,
+    const std::vector<AttachedScan>& scans) {
+  const size_t attached = attach_decrypted ? 2 : 1;
+  if (scans.size() != attached) {
+    return InternalError("journal report: a scan per attached message");
+  }
   std::string delimiter = "--" + r.boundary;
-  if (r.boundary.empty() ||
-      journaled.find(delimiter) != std::string_view::npos ||
-      (r.include_decrypted &&
-       decrypted.find(delimiter) != std::string_view::npos)) {
-    return InvalidArgumentError("journal report boundary occurs in the mail");
+  for (const auto& scan : scans) {
+    if (r.boundary.empty() || scan.has_delimiter()) {
+      return InvalidArgumentError("journal report boundary occurs in the mail");
+    }
   }
   std::string subject, message_id;
   {
@@ -121,7 +144,7 @@ Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
   for (const auto& rc : ClassifyRecipients(r.original, r.envelope_recipients)) {
     body += rc.field + ": " + rc.address + "\r\n";
   }
-  if (!r.journaled.empty()) {
+  if (is_protected) {
     body += "Protected: " +
             (r.protected_id.empty() ? std::string("yes") : r.protected_id) +
             "\r\n";
@@ -150,13 +173,40 @@ Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
     out += "Content-Transfer-Encoding: base64\r\n\r\n" +
            internal::WrapBase64(body);
   }
-  out += AttachedPart(r.boundary, journaled, kJournaledDescription,
-                      "journaled.eml");
-  if (r.include_decrypted && !r.journaled.empty()) {
-    out += AttachedPart(r.boundary, decrypted, kDecryptedDescription,
-                        "decrypted.eml");
+  std::vector<std::string> pieces;
+  out += AttachedPartHead(r.boundary, scans[0].ascii(), kJournaledDescription,
+                          "journaled.eml");
+  pieces.push_back(std::move(out));
+  if (attach_decrypted) {
+    // The CRLF before the next delimiter belongs to the delimiter (RFC
+    // 2046 §5.1.1): one more keeps the message's own last line break.
+    pieces.push_back("\r\n" + AttachedPartHead(r.boundary, scans[1].ascii(),
+                                               kDecryptedDescription,
+                                               "decrypted.eml"));
   }
-  out += delimiter + "--\r\n";
+  pieces.push_back("\r\n" + delimiter + "--\r\n");
+  return pieces;
+}
+
+Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
+  std::string_view journaled = r.journaled.empty() ? r.original : r.journaled;
+  std::string_view decrypted = r.decrypted.empty() ? r.original : r.decrypted;
+  const bool attach_decrypted = r.include_decrypted && !r.journaled.empty();
+  std::vector<std::string_view> messages{journaled};
+  if (attach_decrypted) messages.push_back(decrypted);
+  std::vector<AttachedScan> scans;
+  for (std::string_view m : messages) {
+    scans.emplace_back(r.boundary);
+    scans.back().Update(m);
+  }
+  SP_ASSIGN_OR_RETURN(
+      std::vector<std::string> pieces,
+      JournalReportFrame(r, !r.journaled.empty(), attach_decrypted, scans));
+  std::string out = std::move(pieces[0]);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    out += messages[i];
+    out += pieces[i + 1];
+  }
   return out;
 }
 

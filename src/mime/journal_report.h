@@ -54,6 +54,39 @@ std::vector<JournalRecipient> ClassifyRecipients(
 // occurs in an attached message.
 Result<std::string> BuildJournalReport(const JournalReportRequest& request);
 
+// What the report's layout needs to know of an attached message, read a
+// slice at a time (issue 14: a large one is never whole in memory): its
+// size, whether it is ASCII (7bit, else 8bit) and whether the report's
+// delimiter occurs in it.
+class AttachedScan {
+ public:
+  explicit AttachedScan(std::string_view boundary)
+      : delimiter_("--" + std::string(boundary)) {}
+  void Update(std::string_view slice);
+  int64_t size() const { return size_; }
+  bool ascii() const { return ascii_; }
+  bool has_delimiter() const { return has_delimiter_; }
+
+ private:
+  std::string delimiter_;
+  std::string tail_;  // the last bytes, for a delimiter across two slices
+  int64_t size_ = 0;
+  bool ascii_ = true;
+  bool has_delimiter_ = false;
+};
+
+// The report without its attached messages, for a caller that streams
+// them: `pieces[i]` goes before the i-th attached message and the last
+// piece after the last one; attached are the journaled message and, with
+// `attach_decrypted`, the decrypted copy (`scans` in that order).
+// `original` need only hold the message's header section; `is_protected`
+// stands for a non-empty `journaled` (the request's attached bytes are
+// not read). The same bytes as BuildJournalReport around the same
+// messages; INVALID_ARGUMENT as it.
+Result<std::vector<std::string>> JournalReportFrame(
+    const JournalReportRequest& request, bool is_protected,
+    bool attach_decrypted, const std::vector<AttachedScan>& scans);
+
 // The Content-Description of the attached parts, for readers and tests.
 inline constexpr std::string_view kJournaledDescription = "Journaled message";
 inline constexpr std::string_view kDecryptedDescription =

@@ -4,7 +4,6 @@
 
 #include "base/strings.h"
 #include "crypto/random.h"
-#include "mime/journal_report.h"
 #include "policy/journal_rule.h"
 
 namespace sealpost::protect {
@@ -32,11 +31,10 @@ const queue::IncomingMessage* ProtectedCopy(
 
 }  // namespace
 
-Result<std::optional<queue::IncomingMessage>> JournalReportFor(
-    const JournalContext& ctx, const JournaledMessage& m,
-    std::vector<std::string>* notes) {
+Result<std::optional<PlannedJournalReport>> PlanJournalReport(
+    const JournalContext& ctx, const JournaledMessage& m) {
   SP_ASSIGN_OR_RETURN(auto rules, ctx.store.ListJournalRules());
-  if (rules.empty()) return std::optional<queue::IncomingMessage>();
+  if (rules.empty()) return std::optional<PlannedJournalReport>();
   policy::JournalEnvelope envelope;
   envelope.sender = AsciiLower(m.sender);
   envelope.sender_internal =
@@ -59,9 +57,10 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
       to.push_back(rule.journal_address);
     }
   }
-  if (to.empty()) return std::optional<queue::IncomingMessage>();
+  if (to.empty()) return std::optional<PlannedJournalReport>();
 
-  mime::JournalReportRequest req;
+  PlannedJournalReport plan;
+  mime::JournalReportRequest& req = plan.request;
   req.original = m.original;
   req.envelope_from = m.in.mail_from;
   req.envelope_recipients = recipients;
@@ -79,22 +78,23 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
   if (m.arrived_protected) {
     // What arrived protected is journaled as it arrived; beside it, what
     // transport decryption opened of it, if anything.
-    req.journaled = m.original;
+    plan.is_protected = true;
     req.protected_id = m.arrived_id;
     decrypted_note = " (arrived protected: not decrypted)";
     if (!m.arrived_decrypted.empty()) {
       SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
       req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
-      req.decrypted = m.arrived_decrypted;
     }
   } else if (const queue::IncomingMessage* copy = ProtectedCopy(m.outgoing)) {
-    req.journaled = copy->content;
+    plan.copy = copy;
+    plan.is_protected = true;
     if (!copy->protected_records.empty()) {
       req.protected_id = copy->protected_records.front().record.id;
     }
     SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
     req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
   }
+  plan.attach_decrypted = req.include_decrypted;
   if (req.include_decrypted) {
     // Every release of a decrypted copy is on the record, before the
     // report exists.
@@ -104,9 +104,8 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
          "decrypted copy in the journal report to " + who}));
     decrypted_note = " with the decrypted copy";
   }
-  SP_ASSIGN_OR_RETURN(std::string content, mime::BuildJournalReport(req));
 
-  queue::IncomingMessage report;
+  queue::IncomingMessage& report = plan.report;
   report.id = (m.in.id.empty() ? queue::NewQueueId() : m.in.id) + "-journal";
   // JournalingReportNdrTo: where a bounce of the report goes ("" : nowhere),
   // never the journaled message's sender.
@@ -126,15 +125,37 @@ Result<std::optional<queue::IncomingMessage>> JournalReportFor(
   report.helo = m.in.helo;
   report.client = m.in.client;
   report.tls = m.in.tls;
-  report.content = std::move(content);
   std::string rules_note;
   for (const auto& n : matched)
     rules_note += (rules_note.empty() ? "" : ",") + n;
   report.treatment = "journal report (" + rules_note + ")";
-  if (notes != nullptr) {
-    notes->push_back("journal report to " + who + " by " + rules_note +
-                     decrypted_note);
+  plan.note = "journal report to " + who + " by " + rules_note + decrypted_note;
+  return std::optional<PlannedJournalReport>(std::move(plan));
+}
+
+Result<queue::IncomingMessage> MakeJournalReport(PlannedJournalReport plan,
+                                                 const JournaledMessage& m) {
+  mime::JournalReportRequest& req = plan.request;
+  if (plan.copy != nullptr) {
+    req.journaled = plan.copy->content;
+  } else if (m.arrived_protected) {
+    req.journaled = m.original;
   }
+  if (m.arrived_protected) req.decrypted = m.arrived_decrypted;
+  SP_ASSIGN_OR_RETURN(plan.report.content, mime::BuildJournalReport(req));
+  return std::move(plan.report);
+}
+
+Result<std::optional<queue::IncomingMessage>> JournalReportFor(
+    const JournalContext& ctx, const JournaledMessage& m,
+    std::vector<std::string>* notes) {
+  SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
+                      PlanJournalReport(ctx, m));
+  if (!plan.has_value()) return std::optional<queue::IncomingMessage>();
+  std::string note = plan->note;
+  SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
+                      MakeJournalReport(std::move(*plan), m));
+  if (notes != nullptr) notes->push_back(std::move(note));
   return std::optional<queue::IncomingMessage>(std::move(report));
 }
 

@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "license/license_service.h"
+#include "mime/journal_report.h"
 #include "queue/queue.h"
 #include "store/store.h"
 
@@ -51,6 +52,32 @@ struct JournaledMessage {
   // are what the report attaches in place of the original.
   const std::vector<queue::IncomingMessage>& outgoing;
 };
+
+// A report planned, before any byte of what it attaches is read (a large
+// message's report streams them: protect/journal_stream.cc).
+struct PlannedJournalReport {
+  // Its envelope, id and treatment; no content yet.
+  queue::IncomingMessage report;
+  // Its fields; `journaled` and `decrypted` are left empty.
+  mime::JournalReportRequest request;
+  // What it attaches: the protected copy (one of `outgoing`), or when null
+  // the message as received (`original`); then, with attach_decrypted,
+  // `arrived_decrypted`, or when that is empty `original` again.
+  const queue::IncomingMessage* copy = nullptr;
+  bool is_protected = false;  // the copy, or what arrived protected
+  bool attach_decrypted = false;
+  std::string note;  // for the run's notes once the report is made
+};
+
+// The report to queue with the message, planned: nullopt when no enabled
+// rule matches. The decrypted copy is audited here, as below.
+Result<std::optional<PlannedJournalReport>> PlanJournalReport(
+    const JournalContext& context, const JournaledMessage& message);
+
+// The planned report made in memory: `message`'s bytes (its original, the
+// protected copy's content, the decrypted copy) attached.
+Result<queue::IncomingMessage> MakeJournalReport(
+    PlannedJournalReport plan, const JournaledMessage& message);
 
 // The report to queue with the message, or nullopt when no enabled rule
 // matches. Each decrypted copy is audited ("journal.decrypt") before the

@@ -34,7 +34,8 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
   // it from there a slice at a time, or whole when a step needs it in
   // memory (Protector::Inspect, issue 14).
   auto outcome = protector_.Apply(
-      message, [this](queue::IncomingMessage& m) { return next_.Stage(m); });
+      message, [this](queue::IncomingMessage& m) { return next_.Stage(m); },
+      [this](const queue::IncomingMessage& m) { return next_.OpenStaged(m); });
   // The client's bytes are in the outgoing messages (or their body files)
   // now: not held beside them while the queue commits.
   std::string().swap(message.content);

@@ -9,7 +9,6 @@
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "policy/evaluate.h"
-#include "protect/journal.h"
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
 #include "protect/streamed_copy.h"
@@ -209,8 +208,10 @@ Result<std::vector<queue::IncomingMessage>> Protector::ProtectComposed(
 }
 
 Result<Outcome> Protector::Apply(const queue::IncomingMessage& in,
-                                 const Stager& stage) {
-  return Process(in, nullptr, true, stage ? &stage : nullptr);
+                                 const Stager& stage,
+                                 const StagedReader& read_staged) {
+  return Process(in, nullptr, true, stage ? &stage : nullptr,
+                 read_staged ? &read_staged : nullptr);
 }
 
 bool Protector::StagesEarly(const Run& run) {
@@ -218,6 +219,9 @@ bool Protector::StagesEarly(const Run& run) {
       !store_.StagesBodies(static_cast<size_t>(run.size))) {
     return false;
   }
+  // A journal report reads a staged copy back from its file, and is
+  // streamed into its own (AddJournalReport).
+  if (run.read_staged != nullptr) return true;
   auto rules = store_.ListJournalRules();
   if (!rules.ok()) return false;  // AddJournalReport says why
   return std::none_of(rules->begin(), rules->end(),
@@ -271,8 +275,9 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed,
-                                   bool may_decrypt, const Stager* stage) {
-  Run run{in, composed, stage};
+                                   bool may_decrypt, const Stager* stage,
+                                   const StagedReader* read_staged) {
+  Run run{in, composed, stage, read_staged};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
   if (!out.ok()) DiscardStaged(run.out.messages);
   if (out.ok() && !out->messages.empty()) {
@@ -565,32 +570,6 @@ void Protector::AddRejectionDsn(Run& run) {
   bounce.recipients = {{in.mail_from, 0, ""}};
   bounce.content = queue::BuildDsn(dsn);
   run.out.messages.push_back(std::move(bounce));
-}
-
-Status Protector::AddJournalReport(Run& run) {
-  if (run.streamed) {
-    // No journal rule was enabled when the run began (StagesEarly); one
-    // enabled since reports the message whole.
-    auto rules = store_.ListJournalRules();
-    if (!rules.ok() || std::any_of(rules->begin(), rules->end(),
-                                   [](const auto& r) { return r.enabled; })) {
-      SP_RETURN_IF_ERROR(LoadWhole(run));
-    }
-  }
-  JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
-                     options_.hostname};
-  JournaledMessage m{
-      run.in,
-      run.composed != nullptr ? run.composed->owner : run.in.mail_from,
-      run.original,
-      run.wrapper.has_value() || run.smime_encrypted,
-      run.wrapper ? run.wrapper->id : std::string(),
-      run.inspection ? std::string_view(run.inspection->plain)
-                     : std::string_view(),
-      run.out.messages};
-  SP_ASSIGN_OR_RETURN(auto report, JournalReportFor(ctx, m, &run.out.notes));
-  if (report.has_value()) run.out.messages.push_back(std::move(*report));
-  return Status::Ok();
 }
 
 }  // namespace sealpost::protect

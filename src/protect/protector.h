@@ -60,7 +60,8 @@ struct ProtectorOptions {
   search::Indexer* indexer = nullptr;
   // Where the check of a large signed message from outside spools its
   // signed part, and smime.decrypt_inbound a large message's decrypted
-  // copy (encrypted, unnamed; "" = /tmp): the data directory.
+  // copy (encrypted, unnamed; "" = /tmp): the data directory's spool/,
+  // which start-up empties of what a crash left.
   std::string spool_dir;
 };
 
@@ -108,10 +109,16 @@ class Protector {
   // `stage` (the queue's Acceptor::Stage), when set, is given each outgoing
   // message as soon as the stage has made it, so that a large one goes to
   // its body file before the next treatment group is sealed (issue 14).
-  // Not while a journal rule is enabled: a report attaches a protected copy.
+  // `read_staged` (the queue's Acceptor::OpenStaged) reads a staged
+  // message back: with it, a journal report attaches a staged protected
+  // copy from its body file, and is staged itself (issue 14); without it,
+  // nothing is staged early while a journal rule is enabled.
   using Stager = std::function<Status(queue::IncomingMessage&)>;
+  using StagedReader = std::function<Result<std::unique_ptr<ByteSource>>(
+      const queue::IncomingMessage&)>;
   Result<Outcome> Apply(const queue::IncomingMessage& in,
-                        const Stager& stage = nullptr);
+                        const Stager& stage = nullptr,
+                        const StagedReader& read_staged = nullptr);
 
   // The outgoing messages of a portal-written message. PERMISSION_DENIED
   // with the rule's text when a rule rejects a recipient.
@@ -138,9 +145,11 @@ class Protector {
   // `may_decrypt`: false for what DecryptInbound hands back (once only).
   Result<Outcome> Process(const queue::IncomingMessage& in,
                           const ComposedMail* composed, bool may_decrypt = true,
-                          const Stager* stage = nullptr);
+                          const Stager* stage = nullptr,
+                          const StagedReader* read_staged = nullptr);
   // Whether the run's outgoing messages may go to their body files as they
-  // are made: large mail, and no journal rule enabled.
+  // are made: large mail, and either a staged message can be read back for
+  // a journal report or no journal rule is enabled.
   bool StagesEarly(const Run& run);
   // The body files staged for `messages` (their queue bodies and portal
   // copies), removed when the run fails and nothing will commit them.
@@ -165,10 +174,12 @@ class Protector {
   // plain message (`outer`, then the decrypted entity) is written into a
   // new encrypted spool file there, kept only when it opened; without, the
   // content is checked and thrown away. DecryptionFailedError() when it
-  // does not open; INTERNAL when the spool does not read back.
+  // does not open; INTERNAL when the spool does not read back. *sha256:
+  // the SHA-256 of the decrypted entity (each RecipientInfo may wrap
+  // another content key: DecryptInbound compares the opens).
   Result<std::optional<std::string>> DecryptSpooledFor(
       const Run& run, std::string_view address, std::string_view outer,
-      std::shared_ptr<ByteSpool>* into) const;
+      std::shared_ptr<ByteSpool>* into, std::string* sha256) const;
   // The message's facts, from the client's bytes, or from a GMime parse
   // over its spool file for a large message (InspectSpooled); INTERNAL
   // when the spool does not read back intact.

@@ -111,6 +111,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
+  const size_t body_size = raw.size() - body_at;
   if (auto stripped =
           mime::RemoveReservedFields(raw, run.wrapper.has_value())) {
     run.skip = static_cast<int64_t>(hs.header.size());
@@ -120,6 +121,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   } else {
     run.head = std::move(raw);
   }
+  run.body_at = run.head.size() - body_size;  // the same body, after it
   run.size = run.SpooledSize();
   run.streamed = true;
   return true;

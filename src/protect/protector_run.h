@@ -66,8 +66,9 @@ inline std::string AddHeaders(std::string&& body,
 // stager, which outlive the run.
 struct Protector::Run {
   const queue::IncomingMessage& in;
-  const ComposedMail* composed;   // null for SMTP mail
-  const Stager* stage = nullptr;  // Apply's, if any
+  const ComposedMail* composed;               // null for SMTP mail
+  const Stager* stage = nullptr;              // Apply's, if any
+  const StagedReader* read_staged = nullptr;  // Apply's, if any
   // The client's bytes without the X-Sealpost-* fields it may not write
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;
@@ -82,12 +83,16 @@ struct Protector::Run {
   // it had some). `head` is its first bytes (up to kStreamedHead): the
   // header section, and what the eDiscovery index reads of it. A step that
   // needs the message in memory (S/MIME, signing, a signature check,
-  // inspection, a journal report) reads it whole into `loaded` first
-  // (Protector::LoadWhole), and the run goes on as for a small message.
+  // inspection; a journal report only without `read_staged`) reads it
+  // whole into `loaded` first (Protector::LoadWhole), and the run goes on
+  // as for a small message.
   bool streamed = false;
   std::string head;
   std::string head_fields;
   int64_t skip = 0;
+  // Where the body starts in what OpenOriginal reads (and in `head`): the
+  // header section's size once the reserved fields are removed.
+  size_t body_at = 0;
   std::string loaded;
   // The size of what OpenOriginal reads: the spool with its first `skip`
   // bytes replaced by `head_fields`.

@@ -102,14 +102,12 @@ struct SpooledEntity {
   std::string prefix;
 };
 
-// The entity of the run whose header section ends in `head` (Subject
-// replaced by `subject` when set), over what `open_original` opens (the
-// spool, from its first byte).
-SpooledEntity SpooledEntityOf(std::string_view head,
+// The entity of the run whose header section is the first `body_at`
+// bytes of `head` (Subject replaced by `subject` when set), over what
+// `open_original` opens (the spool, from its first byte).
+SpooledEntity SpooledEntityOf(std::string_view head, size_t body_at,
                               const std::optional<std::string>& subject,
                               std::string_view added, Opener open_original) {
-  const mime::HeaderSection hs = mime::SplitHeaderSection(head);
-  const size_t body_at = head.size() - hs.body.size();
   smime::EntitySplit split =
       smime::SplitEntity(head.substr(0, body_at), subject, /*join=*/false);
   SpooledEntity e;
@@ -131,9 +129,9 @@ Result<SmimeGroupPlan> Protector::StreamedSmimeGroup(
     const std::optional<std::string>& subject,
     const smime::SigningIdentity* signer, const smime::SmimeOptions& options) {
   // A streamed run's S/MIME copies are made from its spool (issue 14).
-  const SpooledEntity e =
-      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
-                      [&] { return OpenOriginal(run, std::string()); });
+  const SpooledEntity e = SpooledEntityOf(
+      run.head, run.body_at, subject, HeaderFields(g.added_headers),
+      [&] { return OpenOriginal(run, std::string()); });
   return PlanSmimeGroupStream(*options_.certificates, e.open, e.prefix,
                               g.addresses, OrgSender(run), g.require_smime,
                               signer, options);
@@ -156,9 +154,9 @@ Result<bool> Protector::SignedCopy(Run& run, const policy::RecipientGroup& g,
   // Signed from the spool as the queue reads it (issue 14): read once
   // here to decide clear or opaque, as SignEntity decides, then once more
   // as the queue reads the copy.
-  const SpooledEntity e =
-      SpooledEntityOf(run.head, subject, HeaderFields(g.added_headers),
-                      [&] { return OpenOriginal(run, std::string()); });
+  const SpooledEntity e = SpooledEntityOf(
+      run.head, run.body_at, subject, HeaderFields(g.added_headers),
+      [&] { return OpenOriginal(run, std::string()); });
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> entity, e.open());
   SP_ASSIGN_OR_RETURN(smime::SigningForm form,
                       smime::SigningFormOf(*entity, options));
@@ -188,11 +186,10 @@ void Protector::StampSignature(Run& run, const policy::MessageFacts& facts,
     // header section (InspectSpooled).
     const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
     auto message = OpenOriginal(run, std::string());
-    check = message.ok()
-                ? smime::CheckSignatureStream(
-                      *options_.certificates, **message, hs.header,
-                      run.head.size() - hs.body.size(), options_.spool_dir)
-                : message.status();
+    check = message.ok() ? smime::CheckSignatureStream(
+                               *options_.certificates, **message, hs.header,
+                               run.body_at, options_.spool_dir)
+                         : message.status();
   } else {
     check = smime::CheckSignature(*options_.certificates, run.original);
   }
@@ -237,16 +234,21 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // written as it is decrypted from the run's spool (issue 14).
   std::string outer;
   if (run.streamed) {
-    const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
     const std::string_view header =
-        std::string_view(run.head).substr(0, run.head.size() - hs.body.size());
+        std::string_view(run.head).substr(0, run.body_at);
     outer =
         smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
         "MIME-Version: 1.0\r\n";
   }
   std::vector<std::string> opened, rest;
-  std::string entity;
+  // What the first open gave (in memory the entity, streamed its SHA-256):
+  // each RecipientInfo may wrap another content key, so a later open
+  // that gives other content (a RecipientInfo added to someone else's
+  // AES-CBC mail, its key chosen until the padding passes) must not get
+  // the first one's plaintext: that recipient gets it as it came.
+  std::optional<std::string> entity, digest;
   std::shared_ptr<ByteSpool> spooled;
+  std::vector<store::AuditRecord> audit;  // into run.audit once known
   for (const auto& r : run.in.recipients) {
     std::optional<std::string> id;
     if (IsInternal(r.address)) {
@@ -254,15 +256,26 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       // opens gives the plain message.
       Result<std::optional<std::string>> decrypted =
           std::optional<std::string>();
+      bool same = true;
       if (run.streamed) {
-        decrypted = DecryptSpooledFor(run, r.address, outer,
-                                      spooled == nullptr ? &spooled : nullptr);
+        std::string sha256;
+        decrypted =
+            DecryptSpooledFor(run, r.address, outer,
+                              spooled == nullptr ? &spooled : nullptr, &sha256);
+        if (decrypted.ok() && *decrypted) {
+          if (!digest) digest = sha256;
+          same = sha256 == *digest;
+        }
       } else {
         auto d = options_.certificates->DecryptFor(r.address, run.smime_der);
         if (!d.ok()) {
           decrypted = d.status();
         } else if (*d) {
-          if (entity.empty()) entity = std::move((*d)->content);
+          if (!entity) {
+            entity = std::move((*d)->content);
+          } else {
+            same = *entity == (*d)->content;
+          }
           decrypted =
               std::optional<std::string>(std::move((*d)->certificate_id));
         }
@@ -274,6 +287,12 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       if (!decrypted.ok() && crypto::IsDecryptionFailed(decrypted.status())) {
         log::Warn("s/mime: {} does not open for {}: delivered as it came",
                   run.in.id, r.address);
+      } else if (decrypted.ok() && !same) {
+        log::Warn(
+            "s/mime: {} opens for {} to other content than the decrypted "
+            "copy's (a RecipientInfo with another content key): delivered "
+            "as it came",
+            run.in.id, r.address);
       } else {
         SP_RETURN_IF_ERROR(decrypted.status());
         id = std::move(*decrypted);
@@ -284,7 +303,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       continue;
     }
     opened.push_back(r.address);
-    store_.AppendAuditBestEffort(
+    audit.push_back(
         {0, clock_.NowUnix(), "system", "smime.decrypt", run.in.id, "ok",
          r.address + ": private key of certificate " + id->substr(0, 16)});
   }
@@ -296,20 +315,22 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // A streamed run's parts are staged as they are made, as its own would
   // be (the stager reads each from its spool into its body file).
   const Stager* stage = run.streamed ? run.stage : nullptr;
+  // And their journal reports streamed as the run's own (journal_stream.h).
+  const StagedReader* read = run.streamed ? run.read_staged : nullptr;
   if (run.streamed) {
     plain.content.clear();
     plain.spool = std::move(spooled);
   } else {
     plain.content = smime::SplitEntity(run.original).outer_fields +
-                    "MIME-Version: 1.0\r\n" + entity;
+                    "MIME-Version: 1.0\r\n" + *entity;
   }
-  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage));
+  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage, read));
   out.notes.insert(out.notes.begin(),
                    "s/mime: decrypted for " + JoinAddresses(opened));
   if (!rest.empty()) {
     queue::IncomingMessage as_is = run.in;
     as_is.recipients = run.Recipients(rest);
-    Result<Outcome> other = Process(as_is, nullptr, false, stage);
+    Result<Outcome> other = Process(as_is, nullptr, false, stage, read);
     if (!other.ok()) {
       DiscardStaged(out.messages);  // nothing of this run commits
       return other.status();
@@ -317,26 +338,33 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     for (auto& m : other->messages) out.messages.push_back(std::move(m));
     for (auto& n : other->notes) out.notes.push_back(std::move(n));
   }
+  // The opens are audited with the outcome (Process commits the run's
+  // records with its first message): a message refused after them (451)
+  // leaves none, and its retries add none.
+  for (auto& a : audit) run.audit.push_back(std::move(a));
   return std::optional<Outcome>(std::move(out));
 }
 
 Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     const Run& run, std::string_view address, std::string_view outer,
-    std::shared_ptr<ByteSpool>* into) const {
-  const mime::HeaderSection hs = mime::SplitHeaderSection(run.head);
-  const size_t body_at = run.head.size() - hs.body.size();
+    std::shared_ptr<ByteSpool>* into, std::string* sha256) const {
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
                       OpenOriginal(run, std::string()));
-  smime::Base64BodySource der(*message, body_at);
+  smime::Base64BodySource der(*message, run.body_at);
   // Made at the first decrypted byte; let go (its file with it) unless
   // the whole content opened: an AES-GCM content is not the content
   // until its tag is checked at the end.
   std::unique_ptr<queue::SpoolFile> plain;
   auto start = [&]() -> Status {
-    SP_ASSIGN_OR_RETURN(plain, queue::SpoolFile::Create(options_.spool_dir));
+    SP_ASSIGN_OR_RETURN(
+        plain, queue::SpoolFile::Create(
+                   options_.spool_dir,
+                   "s/mime: writing the decrypted copy of " + run.in.id));
     return plain->Append(outer);
   };
+  crypto::Sha256Hasher hasher;
   auto out = [&](std::string_view bytes) -> Status {
+    hasher.Update(bytes);
     if (into == nullptr) return Status::Ok();
     if (plain == nullptr) SP_RETURN_IF_ERROR(start());
     return plain->Append(bytes);
@@ -350,6 +378,7 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     return InternalError("spool file: " + id.status().message());
   }
   SP_RETURN_IF_ERROR(id.status());
+  *sha256 = hasher.Finish();
   if (*id && into != nullptr) {
     if (plain == nullptr) SP_RETURN_IF_ERROR(start());  // an empty entity
     SP_RETURN_IF_ERROR(plain->Finish());

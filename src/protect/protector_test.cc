@@ -123,8 +123,8 @@ TEST_F(ProtectorTest, WrapperCarriesAVerifiableSeal) {
 // container (read back from that file) is the portal copy byte for byte;
 // each outgoing message is handed to the stager as soon as it is made, so
 // the first is out of memory before the second is sealed. With a journal
-// rule enabled (its report attaches a protected copy) nothing is staged
-// early.
+// rule enabled (its report attaches a protected copy) and no reader of
+// staged messages, nothing is staged early (with one: journal_stream_test).
 TEST_F(ProtectorTest, LargeMailIsStagedAsEachCopyIsMade) {
   std::string mail =
       "From: alice@example.com\r\nTo: bob@example.com, carol@gmail.test\r\n"

@@ -54,7 +54,8 @@ Status Queue::Stage(IncomingMessage& m) {
   const size_t size = m.received.size() + m.content.size();
   if (m.staged.has_value() || !store_.StagesBodies(size)) return Status::Ok();
   IncomingMessage::Staged staged{static_cast<int64_t>(size),
-                                 HeaderMessageId(m.content)};
+                                 HeaderMessageId(m.content),
+                                 static_cast<int64_t>(m.received.size())};
   SP_RETURN_IF_ERROR(
       StageEncryptedBody(store_, key_, m.id, {m.received, m.content}));
   std::string().swap(m.received);
@@ -103,12 +104,97 @@ Status Queue::StageStreamed(IncomingMessage& m) {
     return InternalError("a streamed message changed its size while staged");
   }
   m.staged = IncomingMessage::Staged{
-      static_cast<int64_t>(m.received.size()) + *written,
-      HeaderMessageId(head)};
+      static_cast<int64_t>(m.received.size()) + *written, HeaderMessageId(head),
+      static_cast<int64_t>(m.received.size())};
   m.content_source.reset();
   m.content_size = 0;
   std::string().swap(m.received);
   return Status::Ok();
+}
+
+namespace {
+
+// A staged body's plaintext from its byte `skip` on, `size` bytes of it
+// (the content without its Received field): read again from the file
+// whenever restarted. Short, long or not authentic: INTERNAL.
+class StagedSource final : public ByteSource {
+ public:
+  StagedSource(store::Store& store, const crypto::Aead& key, std::string id,
+               int64_t skip, int64_t size)
+      : store_(store),
+        key_(key),
+        id_(std::move(id)),
+        skip_(skip),
+        size_(size) {}
+
+  Status Restart() override {
+    reader_.reset();
+    return Status::Ok();
+  }
+
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (reader_ == nullptr) {
+      auto opened = OpenStoredBody(store_, key_, id_);
+      if (!opened.ok()) return Ours(opened.status());
+      reader_ = std::move(*opened);
+      pending_.clear();
+      at_ = 0;
+      skipped_ = 0;
+      given_ = 0;
+      ended_ = false;
+    }
+    while (pending_.size() - at_ == 0 && !ended_) {
+      pending_.clear();
+      at_ = 0;
+      Result<bool> more = reader_->Next(&pending_);
+      if (!more.ok()) return Ours(more.status());
+      if (!*more) ended_ = true;
+      if (skip_ > 0 && !pending_.empty()) {
+        // Only the first slices hold the Received field.
+        const size_t from = static_cast<size_t>(
+            std::min<int64_t>(skip_ - std::min(skip_, skipped_),
+                              static_cast<int64_t>(pending_.size())));
+        skipped_ += static_cast<int64_t>(from);
+        at_ = from;
+      }
+    }
+    const size_t n = std::min(max, pending_.size() - at_);
+    given_ += static_cast<int64_t>(n);
+    if (given_ > size_ || (n == 0 && (given_ != size_ || skipped_ != skip_))) {
+      return InternalError("staged body " + id_ +
+                           ": read back a different size");
+    }
+    out->append(pending_, at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  static Status Ours(const Status& s) {
+    return InternalError("staged body: " + s.message());
+  }
+
+  store::Store& store_;
+  const crypto::Aead& key_;
+  const std::string id_;
+  const int64_t skip_;
+  const int64_t size_;
+  std::unique_ptr<ContentReader> reader_;
+  std::string pending_;
+  size_t at_ = 0;
+  int64_t skipped_ = 0;
+  int64_t given_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ByteSource>> Queue::OpenStaged(
+    const IncomingMessage& m) {
+  if (!m.staged.has_value()) return InternalError("not staged: " + m.id);
+  return std::unique_ptr<ByteSource>(std::make_unique<StagedSource>(
+      store_, key_, m.id, m.staged->received_size,
+      m.staged->size - m.staged->received_size));
 }
 
 bool Queue::LoadJob(Job& job) {

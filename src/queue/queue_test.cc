@@ -10,13 +10,16 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <optional>
 #include <thread>
 #include <tuple>
 
+#include "base/encoding.h"
 #include "base/failing_source_for_testing.h"
 #include "base/files.h"
+#include "base/string_source.h"
 #include "base/strings.h"
 #include "crypto/master_key.h"
 #include "queue/dsn.h"
@@ -124,7 +127,9 @@ TEST(RecordsTest, HeaderMessageIdFoldsOnlyAsciiCase) {
       HeaderMessageId("Subject: x\r\nMESSAGE-id: <a@b>\r\n\r\nMessage-ID: <c>"),
       "<a@b>");
   // An 8-bit byte is never a letter of the field name, whatever the locale.
-  EXPECT_EQ(HeaderMessageId("\xCD" "essage-ID: <a@b>\r\n\r\n"), "");
+  EXPECT_EQ(HeaderMessageId("\xCD"
+                            "essage-ID: <a@b>\r\n\r\n"),
+            "");
   EXPECT_EQ(HeaderMessageId("Message-I\xC4: <a@b>\r\n\r\n"), "");
   EXPECT_EQ(HeaderMessageId("Message-ID:\t <x>\r\n"), "<x>");
 }
@@ -217,6 +222,72 @@ TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
       ("grep -rq UNIQUE-STAGED-marker " + dir_ + " --exclude-dir=mailbox")
           .c_str());
   EXPECT_NE(grep, 0) << "plaintext of the staged body found on disk";
+}
+
+// Acceptor::OpenStaged (issue 14: a journal report attaches a staged
+// copy): a staged message reads back as it was before Stage, without our
+// Received field, from the first byte again after Restart, whether it was
+// given whole or as a stream; a body file changed on disk is an error
+// when it is read, never a shorter message.
+TEST_F(QueueTest, StagedMessageReadsBackWithoutItsReceivedField) {
+  auto key = crypto::Aead::Generate(1);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, MaildirOptions(),
+          nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  auto read_all = [](ByteSource& source) -> Result<std::string> {
+    std::string out;
+    for (;;) {
+      SP_ASSIGN_OR_RETURN(size_t n, source.Read(100'000, &out));
+      if (n == 0) return out;
+    }
+  };
+  const std::string body = LargeBody("UNIQUE-READBACK-marker");
+  IncomingMessage whole = Message(body);
+  whole.received = "Received: from readback.test\r\n";
+  const std::string content = whole.content;
+  IncomingMessage streamed = Message(body);
+  streamed.received = whole.received;
+  streamed.content_size = static_cast<int64_t>(streamed.content.size());
+  streamed.content_source = std::make_shared<StringSource>(content, 3000);
+  streamed.content.clear();
+  for (IncomingMessage* m : {&whole, &streamed}) {
+    ASSERT_TRUE(q.Stage(*m).ok());
+    ASSERT_TRUE(m->staged.has_value());
+    auto source = q.OpenStaged(*m);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    for (int pass = 0; pass < 2; ++pass) {
+      auto bytes = read_all(**source);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+      EXPECT_TRUE(*bytes == content);
+      ASSERT_TRUE((*source)->Restart().ok());
+    }
+  }
+  IncomingMessage never = Message("small");
+  EXPECT_EQ(q.OpenStaged(never).status().code(), StatusCode::kInternal);
+
+  // One byte of the body file changed: the read fails.
+  std::string path;
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(dir_ + "/s.db-bodies")) {
+    if (e.is_regular_file() &&
+        e.path().string().ends_with(HexEncode(AsBytes(whole.id)))) {
+      path = e.path().string();
+    }
+  }
+  ASSERT_FALSE(path.empty());
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(1 << 20);
+    char c = 0;
+    f.read(&c, 1);
+    c ^= 1;
+    f.seekp(1 << 20);
+    f.write(&c, 1);
+  }
+  auto tampered = q.OpenStaged(whole);
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(read_all(**tampered).status().code(), StatusCode::kInternal);
+  q.Stop();
 }
 
 // A message made as a stream (content_source: the protection stage's

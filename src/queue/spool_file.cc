@@ -9,16 +9,18 @@
 
 namespace sealpost::queue {
 
-Result<std::unique_ptr<SpoolFile>> SpoolFile::Create(const std::string& dir) {
+Result<std::unique_ptr<SpoolFile>> SpoolFile::Create(const std::string& dir,
+                                                     std::string what) {
   SP_ASSIGN_OR_RETURN(std::shared_ptr<crypto::Spool> spool,
                       crypto::Spool::Create(dir));
-  return std::unique_ptr<SpoolFile>(new SpoolFile(std::move(spool)));
+  return std::unique_ptr<SpoolFile>(
+      new SpoolFile(std::move(spool), std::move(what)));
 }
 
 Status SpoolFile::Fail(Status s) {
   if (failed_.ok()) {
     // The SMTP session answers 452 and says no more: the reason is here.
-    log::Warn("smtp: spooling a message: {}", s.ToString());
+    log::Warn("{}: {}", what_, s.ToString());
     failed_ = s;
   }
   return s;

@@ -34,8 +34,10 @@ inline constexpr size_t kSpoolThreshold = 256 * 1024;
 class SpoolFile final : public ByteSpool {
  public:
   // A new, empty spool in `dir` (which must exist). RESOURCE_EXHAUSTED when
-  // the disk is full.
-  static Result<std::unique_ptr<SpoolFile>> Create(const std::string& dir);
+  // the disk is full. `what` names it in the log line of a write that
+  // fails ("smtp: spooling a message": the SMTP session's).
+  static Result<std::unique_ptr<SpoolFile>> Create(
+      const std::string& dir, std::string what = "smtp: spooling a message");
 
   Status Append(std::string_view bytes) override;
   Status Finish() override;
@@ -50,11 +52,12 @@ class SpoolFile final : public ByteSpool {
   int fd_for_testing() const { return spool_->fd_for_testing(); }
 
  private:
-  explicit SpoolFile(std::shared_ptr<crypto::Spool> spool)
-      : spool_(std::move(spool)) {}
+  SpoolFile(std::shared_ptr<crypto::Spool> spool, std::string what)
+      : spool_(std::move(spool)), what_(std::move(what)) {}
   Status Fail(Status s);
 
   std::shared_ptr<crypto::Spool> spool_;  // owned (shared with reader_)
+  std::string what_;                      // for the log
   std::unique_ptr<ByteSource> reader_;    // after Finish
   Status failed_;  // the first write error; the spool is unusable after it
 };

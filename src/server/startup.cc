@@ -77,7 +77,10 @@ protect::ProtectorOptions ProtectorOptionsOf(
   options.smime_prefer_when_certificate = config.smime_prefer_when_certificate;
   options.smime_harvest = config.smime_harvest;
   options.smime_decrypt_inbound = config.smime_decrypt_inbound;
-  options.spool_dir = config.data_dir;
+  // The temporary files the protection stage makes (a decrypted copy, a
+  // signature's content) go where SMTP's spool files go, the directory
+  // emptied at start-up of what a crash left (gateway.cc, PrepareSpoolDir).
+  if (!config.data_dir.empty()) options.spool_dir = config.data_dir + "/spool";
   if (config.search_index_at_protection) options.indexer = indexer;
   return options;
 }

@@ -1,0 +1,112 @@
+#include "protect/journal_stream.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "mime/journal_report.h"
+
+namespace sealpost::protect {
+namespace {
+
+constexpr size_t kSlice = 256 * 1024;
+
+// The frame's pieces with the attached messages between them, each
+// opened when the read reaches it; an attached message that reads back
+// another size than it was scanned at is an error.
+class JournalReportSource final : public ByteSource {
+ public:
+  JournalReportSource(std::vector<std::string> pieces,
+                      std::vector<OpenAttached> attached,
+                      std::vector<int64_t> sizes)
+      : pieces_(std::move(pieces)),
+        attached_(std::move(attached)),
+        sizes_(std::move(sizes)) {}
+
+  Status Restart() override {
+    item_ = 0;
+    at_ = 0;
+    open_.reset();
+    return Status::Ok();
+  }
+
+  Result<size_t> Read(size_t max, std::string* out) override {
+    // Items: piece 0, attached 0, piece 1, ..., the last piece.
+    const size_t items = pieces_.size() + attached_.size();
+    while (item_ < items) {
+      if (item_ % 2 == 0) {
+        const std::string& piece = pieces_[item_ / 2];
+        if (at_ < piece.size()) {
+          const size_t n = std::min(max, piece.size() - at_);
+          out->append(piece, at_, n);
+          at_ += n;
+          return n;
+        }
+      } else {
+        const size_t i = item_ / 2;
+        if (open_ == nullptr) {
+          SP_ASSIGN_OR_RETURN(open_, attached_[i]());
+          at_ = 0;
+        }
+        SP_ASSIGN_OR_RETURN(size_t n, open_->Read(max, out));
+        at_ += n;
+        if (static_cast<int64_t>(at_) > sizes_[i] ||
+            (n == 0 && static_cast<int64_t>(at_) != sizes_[i])) {
+          return InternalError(
+              "journal report: an attached message read back another size");
+        }
+        if (n > 0) return n;
+        open_.reset();
+      }
+      ++item_;
+      at_ = 0;
+    }
+    return size_t{0};
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::vector<OpenAttached> attached_;
+  std::vector<int64_t> sizes_;
+  size_t item_ = 0;
+  size_t at_ = 0;  // in the current item
+  std::unique_ptr<ByteSource> open_;
+};
+
+}  // namespace
+
+Status StreamJournalReport(PlannedJournalReport* plan,
+                           std::vector<OpenAttached> attached) {
+  const size_t expected = plan->attach_decrypted ? 2 : 1;
+  if (attached.size() != expected) {
+    return InternalError("journal report: an opener per attached message");
+  }
+  std::vector<mime::AttachedScan> scans;
+  std::vector<int64_t> sizes;
+  std::string slice;
+  for (const OpenAttached& open : attached) {
+    scans.emplace_back(plan->request.boundary);
+    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open());
+    for (;;) {
+      slice.clear();
+      SP_ASSIGN_OR_RETURN(size_t n, source->Read(kSlice, &slice));
+      if (n == 0) break;
+      scans.back().Update(slice);
+    }
+    sizes.push_back(scans.back().size());
+  }
+  SP_ASSIGN_OR_RETURN(
+      std::vector<std::string> pieces,
+      mime::JournalReportFrame(plan->request, plan->is_protected,
+                               plan->attach_decrypted, scans));
+  int64_t size = 0;
+  for (const auto& p : pieces) size += static_cast<int64_t>(p.size());
+  for (int64_t s : sizes) size += s;
+  plan->report.content.clear();
+  plan->report.content_size = size;
+  plan->report.content_source = std::make_shared<JournalReportSource>(
+      std::move(pieces), std::move(attached), std::move(sizes));
+  return Status::Ok();
+}
+
+}  // namespace sealpost::protect

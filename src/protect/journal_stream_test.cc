@@ -1,0 +1,349 @@
+// Journal reports of large messages streamed (issue 14): the report made
+// a slice at a time from the spool and from staged body files is the
+// report made in memory for the same message, byte for byte, whatever it
+// attaches (the original, a protected copy, the decrypted copy, what
+// arrived protected with what transport decryption opened); a spool or a
+// staged copy that does not read back is an error, never a report with a
+// message cut short.
+#include "protect/journal_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "base/string_source.h"
+#include "mime/journal_report.h"
+#include "protect/journal.h"
+#include "protect/protector.h"
+#include "protect/test_gateway_for_testing.h"
+
+namespace sealpost::protect {
+namespace {
+
+constexpr char kSecret[] = "secret-7e21b0";
+
+// A source that fails after `good` bytes.
+class FailingAfter final : public ByteSource {
+ public:
+  FailingAfter(std::string_view bytes, size_t good)
+      : bytes_(bytes), good_(good) {}
+  Status Restart() override {
+    at_ = 0;
+    return Status::Ok();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (at_ == bytes_.size()) return size_t{0};
+    if (at_ >= good_) return InternalError("spool file: cut");
+    size_t n = std::min({max, good_ - at_, bytes_.size() - at_});
+    out->append(bytes_.substr(at_, n));
+    at_ += n;
+    return n;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t good_;
+  size_t at_ = 0;
+};
+
+Result<std::string> ReadAll(ByteSource& source) {
+  std::string out;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(100'000, &out));
+    if (n == 0) return out;
+  }
+}
+
+OpenAttached Memory(std::string_view bytes) {
+  return [bytes]() -> Result<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<StringSource>(bytes, 70'000));
+  };
+}
+
+class JournalStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gw_.org.AddUser("alice@example.com");
+    // A large message (several slices) with an 8bit line deep inside.
+    large_ =
+        "From: alice@example.com\r\nTo: bob@example.com\r\n"
+        "Cc: dan@partner.test\r\nSubject: large\r\n"
+        "Message-ID: <large@x>\r\n\r\n";
+    while (large_.size() < (3 << 20)) {
+      large_ += std::string(kSecret) + " line\r\n";
+    }
+    large_ += "caf\xc3\xa9\r\n";
+  }
+  void AddRule(const std::string& name, const std::string& address) {
+    ASSERT_TRUE(
+        gw_.org.store
+            .PutJournalRule({"j-" + name, name, "Global", "", address, true, 0})
+            .ok());
+  }
+  JournalContext Context() {
+    return {gw_.org.store, gw_.org.licenses, clock_, accepted_, "gw.test"};
+  }
+  // The report planned for `m`, made in memory and streamed from
+  // `attached`: the same bytes.
+  void ExpectSame(const JournaledMessage& m, std::vector<OpenAttached> attached,
+                  size_t expected_parts) {
+    auto plan = PlanJournalReport(Context(), m);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE(plan->has_value());
+    PlannedJournalReport streamed = **plan;
+    auto whole = MakeJournalReport(**plan, m);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_TRUE(StreamJournalReport(&streamed, std::move(attached)).ok());
+    ASSERT_NE(streamed.report.content_source, nullptr);
+    EXPECT_EQ(streamed.report.content_size,
+              static_cast<int64_t>(whole->content.size()));
+    for (int pass = 0; pass < 2; ++pass) {  // and again after Restart
+      auto bytes = ReadAll(*streamed.report.content_source);
+      ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+      EXPECT_TRUE(*bytes == whole->content) << bytes->substr(0, 2000);
+      ASSERT_TRUE(streamed.report.content_source->Restart().ok());
+    }
+    size_t parts = 0;
+    for (size_t at = 0;
+         (at = whole->content.find("message/rfc822", at)) != std::string::npos;
+         ++at) {
+      ++parts;
+    }
+    EXPECT_EQ(parts, expected_parts);
+  }
+
+  FakeClock clock_{1'800'000'000};
+  std::vector<std::string> accepted_{"example.com"};
+  testing::TestGateway gw_{clock_, "jstream"};
+  std::string large_;
+};
+
+TEST_F(JournalStreamTest, StreamedReportIsTheInMemoryReport) {
+  AddRule("all", "journal@example.com");
+  AddRule("second", "archive@example.com");  // several matching rules
+  queue::IncomingMessage in;
+  in.id = "q1";
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}, {"dan@partner.test", 0, ""}};
+  std::vector<queue::IncomingMessage> outgoing;
+  const std::string head = large_.substr(0, large_.find("\r\n\r\n") + 4);
+  // The original attached (nothing protected): the report's text from
+  // the header section only, the message from the "spool".
+  {
+    SCOPED_TRACE("original");
+    JournaledMessage whole{in,      "alice@example.com", large_, false, "", "",
+                           outgoing};
+    ExpectSame(whole, {Memory(large_)}, 1);
+  }
+  // A protected copy attached, then the decrypted copy (the original).
+  queue::IncomingMessage copy;
+  copy.id = "q1-1";
+  copy.treatment = "portal Encrypt as m1";
+  copy.content = "From: a\r\nSubject: wrapped\r\n\r\n" + large_;
+  outgoing.push_back(copy);
+  for (bool decrypt : {true, false}) {
+    SCOPED_TRACE(decrypt ? "copy and decrypted" : "copy only");
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(
+        irm->Set("JournalReportDecryptionEnabled", decrypt ? "True" : "False")
+            .ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    JournaledMessage m{in,      "alice@example.com", large_, false, "", "",
+                       outgoing};
+    std::vector<OpenAttached> attached{Memory(outgoing[0].content)};
+    if (decrypt) attached.push_back(Memory(large_));
+    ExpectSame(m, std::move(attached), decrypt ? 2 : 1);
+  }
+  // What arrived protected, with what transport decryption opened.
+  {
+    SCOPED_TRACE("arrived protected");
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("JournalReportDecryptionEnabled", "True").ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    const std::string plain = "Subject: inside\r\n\r\nopened\r\n";
+    std::vector<queue::IncomingMessage> none;
+    JournaledMessage m{in,  "alice@example.com", large_, true, "m9", plain,
+                       none};
+    ExpectSame(m, {Memory(large_), Memory(plain)}, 2);
+  }
+}
+
+TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
+  AddRule("all", "journal@example.com");
+  queue::IncomingMessage in;
+  in.id = "q2";
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  std::vector<queue::IncomingMessage> none;
+  JournaledMessage m{in, "alice@example.com", large_, false, "", "", none};
+  auto plan = PlanJournalReport(Context(), m);
+  ASSERT_TRUE(plan.ok() && plan->has_value());
+  // Cut while it is scanned: an error, no report.
+  PlannedJournalReport p = **plan;
+  OpenAttached cut = [this]() -> Result<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<FailingAfter>(large_, 1 << 20));
+  };
+  EXPECT_EQ(StreamJournalReport(&p, {cut}).code(), StatusCode::kInternal);
+  EXPECT_EQ(p.report.content_source, nullptr);
+  // Whole when scanned, cut when read into the body file: the read fails.
+  p = **plan;
+  int opened = 0;
+  OpenAttached cut_later = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(std::make_unique<FailingAfter>(
+        large_, ++opened == 1 ? large_.size() : 2 << 20));
+  };
+  ASSERT_TRUE(StreamJournalReport(&p, {cut_later}).ok());
+  EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
+            StatusCode::kInternal);
+  // Shorter the second time (changed on disk): an error, not a short
+  // message.
+  p = **plan;
+  opened = 0;
+  std::string shorter = large_.substr(0, large_.size() - 10);
+  OpenAttached shrinks = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(
+        ++opened == 1 ? std::string_view(large_) : std::string_view(shorter)));
+  };
+  ASSERT_TRUE(StreamJournalReport(&p, {shrinks}).ok());
+  EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
+            StatusCode::kInternal);
+  // The boundary in the message, across two slices: refused as in memory.
+  p = **plan;
+  p.request.boundary = "=_journal_x";
+  std::string with = large_;
+  with.insert(70'000 - 5, "\r\n--=_journal_x\r\n");
+  EXPECT_EQ(StreamJournalReport(&p, {Memory(with)}).code(),
+            StatusCode::kInvalidArgument);
+  mime::JournalReportRequest req = p.request;
+  req.original = with;
+  EXPECT_EQ(mime::BuildJournalReport(req).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+// Through the protection stage from a spool file, with a stager and a
+// reader as the queue's: every copy is staged as it is made (a journal
+// rule no longer keeps them in memory), the report is staged too, and it
+// attaches the original as it left the spool (a reserved field removed)
+// or the staged protected copy byte for byte.
+class SpooledJournalTest : public JournalStreamTest {
+ protected:
+  Result<Outcome> ApplySpooled(const std::string& mail,
+                               std::vector<std::string> to,
+                               bool fail_reading = false) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.trusted_sender = true;
+    in.mail_from = "alice@example.com";
+    for (auto& t : to) in.recipients.push_back({t, 0, ""});
+    SP_ASSIGN_OR_RETURN(in.spool,
+                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
+    Protector::Stager stage = [this](queue::IncomingMessage& m) -> Status {
+      std::string bytes = m.content;
+      if (m.content_source != nullptr) {
+        SP_ASSIGN_OR_RETURN(bytes, testing::ReadStreamedCopy(m));
+      } else if (m.content.size() < (1 << 20)) {
+        return Status::Ok();  // small: kept in its row, as the queue does
+      } else {
+        // Large and in memory: made from the message read whole.
+        return InternalError("a copy of the message read whole");
+      }
+      m.staged = queue::IncomingMessage::Staged{
+          static_cast<int64_t>(bytes.size()), "", 0};
+      std::string().swap(m.content);
+      files_[m.id] = std::move(bytes);
+      return Status::Ok();
+    };
+    Protector::StagedReader read =
+        [this, fail_reading](const queue::IncomingMessage& m)
+        -> Result<std::unique_ptr<ByteSource>> {
+      if (fail_reading) return InternalError("staged body: unreadable");
+      return std::unique_ptr<ByteSource>(
+          std::make_unique<StringSource>(files_.at(m.id), 100'000));
+    };
+    return gw_.protector->Apply(in, stage, read);
+  }
+  static const queue::IncomingMessage* Find(const Outcome& out,
+                                            std::string_view treatment) {
+    for (const auto& m : out.messages) {
+      if (m.treatment.starts_with(treatment)) return &m;
+    }
+    return nullptr;
+  }
+  // The report without what varies from one report to the next.
+  static std::string Normalized(std::string report) {
+    const size_t b = report.find("boundary=\"") + 10;
+    const std::string boundary = report.substr(b, report.find('"', b) - b);
+    for (size_t at; (at = report.find(boundary)) != std::string::npos;) {
+      report.replace(at, boundary.size(), "BOUNDARY");
+    }
+    const size_t id = report.find("Message-ID: <");
+    report.erase(id, report.find("\r\n", id) - id);
+    return report;
+  }
+  std::map<std::string, std::string> files_;
+};
+
+TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
+  AddRule("all", "journal@example.com");
+  // The original attached: a reserved field removed, as in memory.
+  std::string mail = large_;
+  mail.insert(mail.find("Subject:"), "X-Sealpost-Smime: forged\r\n");
+  auto out = ApplySpooled(mail, {"bob@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed into its file
+  for (const auto& m : out->messages) EXPECT_TRUE(m.staged.has_value());
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
+  ASSERT_NE(in_memory, nullptr);
+  EXPECT_TRUE(Normalized(files_.at(report->id)) ==
+              Normalized(in_memory->content));
+  EXPECT_EQ(files_.at(report->id).find("X-Sealpost-Smime"), std::string::npos);
+
+  // Protected for outside: the staged wrapper attached byte for byte,
+  // then the decrypted copy (from the spool).
+  mail = large_;
+  mail.replace(mail.find("Subject: large"), 14, "Subject: [encrypt] large");
+  out = ApplySpooled(mail, {"carol@gmail.test"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  report = Find(*out, "journal report");
+  const queue::IncomingMessage* copy = Find(*out, "portal ");
+  ASSERT_NE(report, nullptr);
+  ASSERT_NE(copy, nullptr);
+  ASSERT_TRUE(copy->staged.has_value());
+  const std::string& bytes = files_.at(report->id);
+  const std::string& wrapper = files_.at(copy->id);
+  EXPECT_NE(
+      bytes.find("filename=\"journaled.eml\"\r\n\r\n" + wrapper + "\r\n--"),
+      std::string::npos);
+  EXPECT_NE(bytes.find("filename=\"decrypted.eml\"\r\n\r\n" + mail + "\r\n--"),
+            std::string::npos);
+  // The report made in memory from the same copy is the same report.
+  whole = gw_.Send("alice@example.com", {"carol@gmail.test"}, mail);
+  ASSERT_TRUE(whole.ok());
+  in_memory = Find(*whole, "journal report");
+  const queue::IncomingMessage* memory_copy = Find(*whole, "portal ");
+  ASSERT_NE(in_memory, nullptr);
+  ASSERT_NE(memory_copy, nullptr);
+  std::string expected = in_memory->content;
+  expected.replace(expected.find(memory_copy->content),
+                   memory_copy->content.size(), wrapper);
+  const std::string id_then = memory_copy->protected_records[0].record.id;
+  const std::string id_now = copy->protected_records[0].record.id;
+  expected.replace(expected.find("Protected: " + id_then), 11 + id_then.size(),
+                   "Protected: " + id_now);
+  EXPECT_TRUE(Normalized(bytes) == Normalized(expected));
+
+  // A staged copy that cannot be read back: deferred, nothing reported.
+  out = ApplySpooled(mail, {"carol@gmail.test"}, /*fail_reading=*/true);
+  EXPECT_EQ(out.status().code(), StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace sealpost::protect

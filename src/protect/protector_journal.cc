@@ -1,0 +1,113 @@
+// The protection stage's envelope journal report (journal.h,
+// docs/compliance.md): made in memory for a message in memory, or, when
+// the run's messages went to their body files as they were made (issue
+// 14), streamed into its own from the spool and from those files
+// (journal_stream.h), never with the message read whole.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/string_source.h"
+#include "protect/journal.h"
+#include "protect/journal_stream.h"
+#include "protect/protector.h"
+#include "protect/protector_run.h"
+
+namespace sealpost::protect {
+namespace {
+
+// What the report's text reads of a streamed message: its header section
+// (the head's first 1 MiB when it has none a parser can find).
+std::string_view HeaderOf(std::string_view head) {
+  size_t end = head.find("\r\n\r\n");
+  return end == std::string_view::npos ? head.substr(0, 1 << 20)
+                                       : head.substr(0, end + 4);
+}
+
+}  // namespace
+
+Status Protector::AddJournalReport(Run& run) {
+  // Streamed into its own body file as the copies went into theirs
+  // (journal_stream.h): the message from its spool or memory, a staged
+  // protected copy read back from its file.
+  const bool stream =
+      run.read_staged != nullptr && (run.streamed || StagesEarly(run));
+  if (run.streamed && !stream) {
+    // No journal rule was enabled when the run began (StagesEarly) and no
+    // staged message can be read back: one enabled since reports the
+    // message whole.
+    auto rules = store_.ListJournalRules();
+    if (!rules.ok() || std::any_of(rules->begin(), rules->end(),
+                                   [](const auto& r) { return r.enabled; })) {
+      SP_RETURN_IF_ERROR(LoadWhole(run));
+    }
+  }
+  JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
+                     options_.hostname};
+  JournaledMessage m{
+      run.in, run.composed != nullptr ? run.composed->owner : run.in.mail_from,
+      // A streamed run's header section: what the report's text reads.
+      run.streamed ? HeaderOf(run.head) : run.original,
+      run.wrapper.has_value() || run.smime_encrypted,
+      run.wrapper ? run.wrapper->id : std::string(),
+      run.inspection ? std::string_view(run.inspection->plain)
+                     : std::string_view(),
+      run.out.messages};
+  SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
+                      PlanJournalReport(ctx, m));
+  if (!plan.has_value()) return Status::Ok();
+  const queue::IncomingMessage* copy = plan->copy;
+  if (!stream) {
+    if (copy != nullptr && (copy->staged || copy->content_source != nullptr)) {
+      return InternalError("journal report: the protected copy is staged");
+    }
+    std::string note = std::move(plan->note);
+    SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
+                        MakeJournalReport(std::move(*plan), m));
+    run.out.notes.push_back(std::move(note));
+    run.out.messages.push_back(std::move(report));
+    return Status::Ok();
+  }
+  OpenAttached original = [this,
+                           &run]() -> Result<std::unique_ptr<ByteSource>> {
+    if (run.streamed) return OpenOriginal(run, std::string());
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<StringSource>(run.original));
+  };
+  std::vector<OpenAttached> attached;
+  if (copy == nullptr) {
+    attached.push_back(original);
+  } else if (copy->staged) {
+    attached.push_back([&run, copy] { return (*run.read_staged)(*copy); });
+  } else if (copy->content_source != nullptr) {
+    return InternalError("journal report: the protected copy is not staged");
+  } else {
+    attached.push_back([copy]() -> Result<std::unique_ptr<ByteSource>> {
+      return std::unique_ptr<ByteSource>(
+          std::make_unique<StringSource>(copy->content));
+    });
+  }
+  if (plan->attach_decrypted) {
+    if (m.arrived_protected && !m.arrived_decrypted.empty()) {
+      std::string_view plain = m.arrived_decrypted;
+      attached.push_back([plain]() -> Result<std::unique_ptr<ByteSource>> {
+        return std::unique_ptr<ByteSource>(
+            std::make_unique<StringSource>(plain));
+      });
+    } else {
+      attached.push_back(original);
+    }
+  }
+  SP_RETURN_IF_ERROR(StreamJournalReport(&*plan, std::move(attached)));
+  // Read into its body file now, while what it attaches is where it was.
+  SP_RETURN_IF_ERROR((*run.stage)(plan->report));
+  if (plan->report.content_source != nullptr) {
+    return InternalError("journal report: not read by the stager");
+  }
+  run.out.notes.push_back(std::move(plan->note));
+  run.out.messages.push_back(std::move(plan->report));
+  return Status::Ok();
+}
+
+}  // namespace sealpost::protect
