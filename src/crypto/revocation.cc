@@ -9,6 +9,8 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <climits>
 #include <ctime>
 #include <memory>
@@ -90,7 +92,14 @@ BIO* TlsOverConnection(BIO* bio, void* arg, int connect, int detail) {
     return BIO_push(ssl_bio, bio);
   }
   if (connect == 0 && bio != nullptr && BIO_method_type(bio) == BIO_TYPE_SSL) {
-    BIO_ssl_shutdown(bio);
+    // No close_notify after a failed handshake: SSL_shutdown would put
+    // "shutdown while in init" on the queue over the real reason
+    // ("certificate verify failed").
+    SSL* ssl = nullptr;
+    if (BIO_get_ssl(bio, &ssl) > 0 && ssl != nullptr &&
+        SSL_is_init_finished(ssl) != 0) {
+      BIO_ssl_shutdown(bio);
+    }
     BIO* next = BIO_pop(bio);
     BIO_free(bio);
     return next;
@@ -109,20 +118,35 @@ SslCtxPtr NewClientTls() {
 }
 
 // Why a connect failed: the system's words (errno) when OpenSSL's queue
-// has them, else its last reason; the queue emptied.
+// has them, else its first reason with the words it was raised with (a
+// failed name lookup is "system lib" with gai_strerror's text as its
+// data), else its last reason; the queue emptied. HttpFetch empties the
+// queue before it connects, so these are this connect's errors.
 std::string ConnectFailure() {
-  std::string system, other;
-  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
+  std::string system, with_data, other;
+  const char* data = nullptr;
+  int flags = 0;
+  for (unsigned long e =
+           ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
+       e != 0;
+       e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
     if (ERR_SYSTEM_ERROR(e)) {
       if (system.empty()) {
         system = std::error_code(ERR_GET_REASON(e), std::generic_category())
                      .message();
       }
-    } else if (const char* r = ERR_reason_error_string(e); r != nullptr) {
-      other = r;
+      continue;
+    }
+    const char* r = ERR_reason_error_string(e);
+    if (r == nullptr) continue;
+    other = r;
+    if (with_data.empty() && (flags & ERR_TXT_STRING) != 0 && data != nullptr &&
+        *data != '\0') {
+      with_data = other + ": " + data;
     }
   }
   if (!system.empty()) return system;
+  if (!with_data.empty()) return with_data;
   return other.empty() ? "cannot connect" : other;
 }
 
@@ -146,7 +170,12 @@ Result<BioPtr> Connect(const char* host, const char* port, time_t max_time) {
     if (!BIO_should_retry(conn.get())) {
       return UnavailableError(ConnectFailure());
     }
+    errno = 0;
     int waited = BIO_wait(conn.get(), max_time, 100);
+    if (waited < 0 && errno == EINTR && std::time(nullptr) < max_time) {
+      ERR_clear_error();  // a signal, not the connection: wait on
+      continue;
+    }
     if (waited <= 0) {
       ERR_clear_error();
       return UnavailableError(waited == 0 ? "connect timeout"
@@ -206,6 +235,7 @@ std::string IssuerAmong(std::string_view certificate_der,
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
                               int timeout_seconds) {
+  ERR_clear_error();  // errors left by others are not this fetch's
   if (!IsHttpUrl(url)) {
     return UnavailableError("only http:// and https:// are fetched: " + url);
   }
@@ -239,8 +269,15 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
     target.ctx = tls.get();
   }
   // Connected here, so no proxy from the environment either: these fetches
-  // go where a trusted CA said, and nowhere else.
-  time_t max_time = std::time(nullptr) + std::max(timeout_seconds, 1);
+  // go where a trusted CA said, and nowhere else. The deadline covers the
+  // connect and the transfer; the host name lookup inside BIO_do_connect
+  // (getaddrinfo) blocks as long as the system's resolver takes
+  // (resolv.conf's timeout and attempts) and cannot be cut short here,
+  // but its time is taken off what is left: a lookup that outlasts the
+  // deadline fails the fetch once it returns.
+  const int timeout = std::max(timeout_seconds, 1);
+  const auto started = std::chrono::steady_clock::now();
+  time_t max_time = std::time(nullptr) + timeout;
   auto conn = Connect(host, port, max_time);
   if (!conn.ok()) {
     OPENSSL_free(host);
@@ -249,18 +286,28 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
     return UnavailableError("cannot fetch " + url + ": " +
                             conn.status().message());
   }
-  OSSL_HTTP_REQ_CTX* rctx = nullptr;
   // Redirects are not followed by this call. `conn` stays ours (closed
-  // after OSSL_HTTP_close has taken TLS off it). What the connect took is
-  // off the timeout: `timeout_seconds` in all, as before.
-  int left =
-      static_cast<int>(std::max<time_t>(1, max_time - std::time(nullptr)));
+  // after OSSL_HTTP_close has taken TLS off it). What the lookup and the
+  // connect took is off the timeout; none left is a timeout (0 would mean
+  // no limit to OSSL_HTTP_transfer).
+  const auto left_ms = std::chrono::milliseconds(timeout * 1000L) -
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started);
+  // In whole seconds, rounded up: OSSL_HTTP_transfer counts in seconds.
+  const long left = (left_ms.count() + 999) / 1000;
+  if (left_ms.count() <= 0) {
+    OPENSSL_free(host);
+    OPENSSL_free(port);
+    OPENSSL_free(path);
+    return UnavailableError("cannot fetch " + url + ": connect timeout");
+  }
+  OSSL_HTTP_REQ_CTX* rctx = nullptr;
   BioPtr response(OSSL_HTTP_transfer(
       &rctx, host, port, path, use_ssl, nullptr, nullptr, conn->get(), nullptr,
       use_ssl != 0 ? TlsOverConnection : nullptr,
       use_ssl != 0 ? &target : nullptr, 0, nullptr,
       body.empty() ? nullptr : content_type.c_str(), request.get(), nullptr, 1,
-      max_bytes, left, 0));
+      max_bytes, static_cast<int>(left), 0));
   OPENSSL_free(host);
   OPENSSL_free(port);
   OPENSSL_free(path);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -14,6 +15,8 @@
 
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -350,12 +353,33 @@ TEST(HttpFetchTest, ASilentHostTimesOut) {
   int fd = BoundSocket(&url);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(listen(fd, 4), 0);  // never accepted: the kernel connects
+  const auto started = std::chrono::steady_clock::now();
   auto r = HttpFetch(url, "", "", 1 << 20, 1);
+  const auto took = std::chrono::steady_clock::now() - started;
   close(fd);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("timeout"), std::string::npos)
       << r.status().message();
+  // Not a timing test: a generous bound that an unbounded wait, or a
+  // transfer given its own full timeout, would break.
+  EXPECT_LT(took, std::chrono::milliseconds(2500));
+}
+
+// A host name that does not resolve is named as such (gai_strerror's
+// words), not as OpenSSL's "system lib"; and errors left on the thread's
+// queue before the fetch are not taken for the fetch's.
+TEST(HttpFetchTest, AnUnknownHostNamesTheLookupFailure) {
+  ERR_raise(ERR_LIB_SYS, ECONNRESET);  // someone else's leftover
+  auto r = HttpFetch("http://nonexistent.invalid/ca.crl", "", "", 1 << 20, 5);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  const std::string m(r.status().message());
+  EXPECT_EQ(m.find("reset"), std::string::npos) << m;
+  EXPECT_TRUE(m.starts_with("cannot fetch http://nonexistent.invalid/ca.crl: "))
+      << m;
+  EXPECT_NE(m.find("system lib: "), std::string::npos) << m;  // with its words
+  EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
 }  // namespace
