@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "crypto/digest.h"
 #include "crypto/errors.h"
 #include "crypto/openssl_ptr.h"
 #include "crypto/smime_cms_internal.h"
@@ -551,11 +552,18 @@ Result<std::optional<size_t>> SetNamedKey(CMS_ContentInfo* cms,
     // A key that is not its certificate's (a damaged row) is passed over
     // like one that does not unwrap: OpenSSL would take it with a random
     // content key (its Bleichenbacher defence), whose AES-CBC padding
-    // passes about 1 in 214, and garbage would read as decrypted.
+    // passes about 1 in 255 (a last byte 01, or 02 02, ...: 1/256 +
+    // 1/256^2 + ...), and garbage would read as decrypted.
     if (key && X509_check_private_key(cert.get(), key.get()) != 1) {
       if (unwrap_error.ok()) {
-        unwrap_error =
-            InternalError("the private key on file is not its certificate's");
+        const std::string id = Sha256Hex(keys[i].certificate);
+        unwrap_error = InternalError(
+            "the private key on file is not the one of certificate " + id +
+            ": import the certificate again with its own key (`sealpost "
+            "cert remove " +
+            id +
+            "`, then `sealpost cert import USER.p12 "
+            "--password-file F`)");
       }
       ERR_clear_error();
       continue;

@@ -4,6 +4,7 @@
 
 #include "base/string_source.h"
 #include "crypto/cms.h"
+#include "crypto/digest.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/smime_cms_internal.h"
@@ -307,7 +308,7 @@ TEST(SmimeCmsStreamTest, WholeAndStreamedChooseTheSameKey) {
   // Eve's certificate with Bob's key first: not its certificate's key
   // (X509_check_private_key), passed over by both as a key that does not
   // unwrap, never given to OpenSSL (it would open with a random content
-  // key, CBC's padding passing about 1 in 214: garbage as content); the
+  // key, CBC's padding passing about 1 in 255: garbage as content); the
   // next key opens. Alone: INTERNAL (the row on file is damaged).
   const std::vector<CmsKeyRef> wrong_first = {{k.eve_der, &k.bob_key},
                                               {k.bob_der, &k.bob_key}};
@@ -327,6 +328,12 @@ TEST(SmimeCmsStreamTest, WholeAndStreamedChooseTheSameKey) {
       r = whole ? CmsDecrypt(*cms, std::span(wrong_first).first(1), &got)
                 : Open(*cms, std::span(wrong_first).first(1), 100, &got);
       EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+      // Naming the certificate (its id) and what to do about it.
+      const std::string m(r.status().message());
+      EXPECT_NE(m.find("certificate " + Sha256Hex(k.eve_der)),
+                std::string::npos)
+          << m;
+      EXPECT_NE(m.find("sealpost cert import"), std::string::npos) << m;
       EXPECT_EQ(got, "");
     }
   }

@@ -848,7 +848,7 @@ TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
   // Zoe's certificate (it does not unwrap), then for Alice's (it unwraps,
   // and is not the certificate's key: never tried, as OpenSSL would then
   // open with a random content key whose CBC padding passes about 1 in
-  // 214, garbage "decrypted"): the server's fault, refused for now (451).
+  // 255, garbage "decrypted"): the server's fault, refused for now (451).
   ASSERT_TRUE(
       smime::testing::ImportOwnKey(*gw_.certs, pki_, "zoe", "zoe@example.com")
           .ok());

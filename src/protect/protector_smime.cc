@@ -241,7 +241,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
         "MIME-Version: 1.0\r\n";
   }
   std::vector<std::string> opened, rest;
-  // What the first open gave (in memory the entity, streamed its SHA-256):
+  // What the first open gave (its SHA-256, and in memory the entity):
   // each RecipientInfo may wrap another content key, so a later open
   // that gives other content (a RecipientInfo added to someone else's
   // AES-CBC mail, its key chosen until the padding passes) must not get
@@ -257,28 +257,25 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
       Result<std::optional<std::string>> decrypted =
           std::optional<std::string>();
       bool same = true;
+      std::string sha256;  // of what this open gave, both ways
       if (run.streamed) {
-        std::string sha256;
         decrypted =
             DecryptSpooledFor(run, r.address, outer,
                               spooled == nullptr ? &spooled : nullptr, &sha256);
-        if (decrypted.ok() && *decrypted) {
-          if (!digest) digest = sha256;
-          same = sha256 == *digest;
-        }
       } else {
         auto d = options_.certificates->DecryptFor(r.address, run.smime_der);
         if (!d.ok()) {
           decrypted = d.status();
         } else if (*d) {
-          if (!entity) {
-            entity = std::move((*d)->content);
-          } else {
-            same = *entity == (*d)->content;
-          }
+          sha256 = crypto::Sha256((*d)->content);
+          if (!entity) entity = std::move((*d)->content);
           decrypted =
               std::optional<std::string>(std::move((*d)->certificate_id));
         }
+      }
+      if (decrypted.ok() && *decrypted) {
+        if (!digest) digest = sha256;
+        same = sha256 == *digest;
       }
       // Content that does not open with the recipient's key (damaged, or
       // a key on file that is not the certificate's) is delivered as it
@@ -294,6 +291,16 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
             "as it came",
             run.in.id, r.address);
       } else {
+        if (!decrypted.ok() &&
+            decrypted.status().code() == StatusCode::kInternal) {
+          // Every recipient's copy waits (451) until it is fixed: said
+          // as an error, with what to do (a key on file that is not its
+          // certificate's says which and how).
+          log::Error(
+              "s/mime: {} deferred (451) for all its recipients: {} "
+              "(opening for {})",
+              run.in.id, decrypted.status().message(), r.address);
+        }
         SP_RETURN_IF_ERROR(decrypted.status());
         id = std::move(*decrypted);
       }
