@@ -73,6 +73,7 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX, SSL_CTX_free>>;
 struct TlsTarget {
   SSL_CTX* ctx;
   const char* host;
+  long verify = X509_V_OK;  // why the server's certificate was refused
 };
 
 // OSSL_HTTP_bio_cb_t: TLS over the connection OpenSSL's HTTP client made
@@ -96,9 +97,12 @@ BIO* TlsOverConnection(BIO* bio, void* arg, int connect, int detail) {
     // "shutdown while in init" on the queue over the real reason
     // ("certificate verify failed").
     SSL* ssl = nullptr;
-    if (BIO_get_ssl(bio, &ssl) > 0 && ssl != nullptr &&
-        SSL_is_init_finished(ssl) != 0) {
-      BIO_ssl_shutdown(bio);
+    if (BIO_get_ssl(bio, &ssl) > 0 && ssl != nullptr) {
+      if (SSL_is_init_finished(ssl) != 0) {
+        BIO_ssl_shutdown(bio);
+      } else {
+        target->verify = SSL_get_verify_result(ssl);
+      }
     }
     BIO* next = BIO_pop(bio);
     BIO_free(bio);
@@ -148,6 +152,31 @@ std::string ConnectFailure() {
   if (!system.empty()) return system;
   if (!with_data.empty()) return with_data;
   return other.empty() ? "cannot connect" : other;
+}
+
+// Why OSSL_HTTP_transfer failed: every reason on the queue, in order,
+// each once, with the words it was raised with. A TLS failure's cause
+// ("certificate verify failed" with the verify error) comes before the
+// HTTP client's "error sending", which alone would hide it. The queue
+// emptied.
+std::string TransferFailure() {
+  std::string out;
+  const char* data = nullptr;
+  int flags = 0;
+  for (unsigned long e =
+           ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
+       e != 0;
+       e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+    const char* r = ERR_reason_error_string(e);
+    if (r == nullptr) continue;
+    std::string one = r;
+    if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
+      one += " (" + std::string(data) + ")";
+    }
+    if (out.find(one) != std::string::npos) continue;
+    out += (out.empty() ? "" : "; ") + one;
+  }
+  return out.empty() ? "no answer" : out;
 }
 
 // A TCP connection to host:port made by us, not by OSSL_HTTP_transfer: its
@@ -313,8 +342,18 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   OPENSSL_free(path);
   if (rctx != nullptr) OSSL_HTTP_close(rctx, response != nullptr);
   if (!response) {
-    return UnavailableError("cannot fetch " + url + ": " +
-                            OpenSslReason("no answer"));
+    std::string why = TransferFailure();
+    if (target.verify != X509_V_OK) {  // which check refused it, with it
+      const std::string failed = "certificate verify failed";
+      const std::string reason = X509_verify_cert_error_string(target.verify);
+      size_t at = why.find(failed);
+      if (at == std::string::npos) {
+        why += "; " + failed + ": " + reason;
+      } else {
+        why.insert(at + failed.size(), ": " + reason);
+      }
+    }
+    return UnavailableError("cannot fetch " + url + ": " + why);
   }
   std::string out;
   char buf[16384];

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
 
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -380,6 +382,119 @@ TEST(HttpFetchTest, AnUnknownHostNamesTheLookupFailure) {
       << m;
   EXPECT_NE(m.find("system lib: "), std::string::npos) << m;  // with its words
   EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+// HTTPS: a TLS server in a thread here, its certificate made by the
+// `openssl` command line for `san`, signed by TestPki's CA; the client
+// trusts what SSL_CERT_FILE names (SSL_CTX_set_default_verify_paths).
+class HttpsFetchTest : public ::testing::Test {
+ protected:
+  void MakeServer(const std::string& san) {
+    ASSERT_TRUE(pki_.Run(
+        "openssl req -new -newkey rsa:2048 -nodes -keyout srv.key -out "
+        "srv.csr -subj '/CN=server'"));
+    pki_.Write("srv.ext",
+               "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+               "subjectAltName=" +
+                   san + "\n");
+    ASSERT_TRUE(
+        pki_.Run("openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+                 "-CAcreateserial -days 30 -out srv.pem -extfile srv.ext"));
+  }
+  // Fetches https://127.0.0.1:PORT/ca.crl from the server, trusting
+  // `trusted` (a PEM file), and returns what HttpFetch gave.
+  Result<std::string> Fetch(const std::string& trusted) {
+    std::string url;
+    int fd = BoundSocket(&url);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(listen(fd, 4), 0);
+    url.replace(0, 4, "https");
+    OpenSslPtr<SSL_CTX, SSL_CTX_free> ctx(SSL_CTX_new(TLS_server_method()));
+    EXPECT_EQ(SSL_CTX_use_certificate_chain_file(ctx.get(),
+                                                 pki_.Path("srv.pem").c_str()),
+              1);
+    EXPECT_EQ(SSL_CTX_use_PrivateKey_file(
+                  ctx.get(), pki_.Path("srv.key").c_str(), SSL_FILETYPE_PEM),
+              1);
+    std::thread server([fd, &ctx] {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 30000) != 1) return;
+      int c = accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{30, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      SSL* ssl = SSL_new(ctx.get());
+      SSL_set_fd(ssl, c);
+      if (SSL_accept(ssl) == 1) {
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+          int n = SSL_read(ssl, buf, sizeof buf);
+          if (n <= 0) break;
+          request.append(buf, static_cast<size_t>(n));
+        }
+        std::string answer =
+            "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n"
+            "\x30\x03\x02\x01\x05";
+        SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
+        SSL_shutdown(ssl);
+      }
+      SSL_free(ssl);
+      close(c);
+    });
+    setenv("SSL_CERT_FILE", trusted.c_str(), 1);
+    auto r = HttpFetch(url, "", "", 1 << 20, 30);
+    unsetenv("SSL_CERT_FILE");
+    server.join();
+    close(fd);
+    ERR_clear_error();  // the server thread's
+    return r;
+  }
+  testing::TestPki pki_;
+};
+
+TEST_F(HttpsFetchTest, ATrustedServerIsFetched) {
+  MakeServer("DNS:127.0.0.1,IP:127.0.0.1");
+  auto r = Fetch(pki_.Path("ca.pem"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "\x30\x03\x02\x01\x05");
+}
+
+// Not trusted: the failure names the verification (not "shutdown while
+// in init", which SSL_shutdown after the failed handshake put over it).
+TEST_F(HttpsFetchTest, AnUntrustedServerFailsNamingVerification) {
+  MakeServer("DNS:127.0.0.1,IP:127.0.0.1");
+  pki_.MakeCa("other", "Other CA");
+  auto r = Fetch(pki_.Path("other.pem"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("certificate verify failed"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find(
+                "certificate verify failed: unable to get local issuer"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().message().find("shutdown while in init"),
+            std::string::npos)
+      << r.status().message();
+}
+
+// 127.0.0.1 checked against the certificate's names: "IP address mismatch"
+// (OpenSSL 3.0 checks an IP literal against the IP SANs).
+TEST_F(HttpsFetchTest, AServerForAnotherHostFails) {
+  MakeServer("DNS:other.example");
+  auto r = Fetch(pki_.Path("ca.pem"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("certificate verify failed"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("mismatch"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().message().find("shutdown while in init"),
+            std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
