@@ -345,5 +345,27 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
   EXPECT_EQ(out.status().code(), StatusCode::kInternal);
 }
 
+// A header section in bare LF line ends, longer than 1 MiB: the report's
+// text reads all of it (a recipient past the first MiB is a Cc, not a
+// Bcc), as the report made in memory does.
+TEST_F(SpooledJournalTest, LongLfHeaderSectionIsReadWhole) {
+  AddRule("all", "journal@example.com");
+  std::string mail = "From: alice@example.com\nTo: bob@example.com\n";
+  while (mail.size() < (3 << 19)) {
+    mail += "X-Pad: " + std::string(900, 'p') + "\n";
+  }
+  mail += "Cc: dan@partner.test\nSubject: long\n\n";
+  mail += large_.substr(large_.find("\r\n\r\n") + 4);
+  auto out = ApplySpooled(mail, {"bob@example.com", "dan@partner.test"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed, not read whole
+  const std::string& bytes = files_.at(report->id);
+  const std::string text = bytes.substr(0, bytes.find("journaled.eml"));
+  EXPECT_NE(text.find("Cc: dan@partner.test\r\n"), std::string::npos);
+  EXPECT_EQ(text.find("Bcc: dan@partner.test"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sealpost::protect

@@ -36,11 +36,17 @@ Status Protector::AddJournalReport(Run& run) {
   if (run.streamed && !stream) {
     // No journal rule was enabled when the run began (StagesEarly) and no
     // staged message can be read back: one enabled since reports the
-    // message whole.
-    auto rules = store_.ListJournalRules();
-    if (!rules.ok() || std::any_of(rules->begin(), rules->end(),
-                                   [](const auto& r) { return r.enabled; })) {
-      SP_RETURN_IF_ERROR(LoadWhole(run));
+    // message whole. This read decides: with none enabled there is no
+    // report, even if one is enabled before PlanJournalReport reads them
+    // again (it would attach the header section as the message).
+    SP_ASSIGN_OR_RETURN(auto rules, store_.ListJournalRules());
+    if (std::none_of(rules.begin(), rules.end(),
+                     [](const auto& r) { return r.enabled; })) {
+      return Status::Ok();
+    }
+    SP_RETURN_IF_ERROR(LoadWhole(run));
+    if (run.streamed) {
+      return InternalError("journal report: the message is not read whole");
     }
   }
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
