@@ -15,18 +15,6 @@
 #include "protect/protector_run.h"
 
 namespace sealpost::protect {
-namespace {
-
-// What the report's text reads of a streamed message: its header section
-// (the head's first 1 MiB when it has none a parser can find).
-std::string_view HeaderOf(std::string_view head) {
-  size_t end = head.find("\r\n\r\n");
-  return end == std::string_view::npos ? head.substr(0, 1 << 20)
-                                       : head.substr(0, end + 4);
-}
-
-}  // namespace
-
 Status Protector::AddJournalReport(Run& run) {
   // Streamed into its own body file as the copies went into theirs
   // (journal_stream.h): the message from its spool or memory, a staged
@@ -53,8 +41,10 @@ Status Protector::AddJournalReport(Run& run) {
                      options_.hostname};
   JournaledMessage m{
       run.in, run.composed != nullptr ? run.composed->owner : run.in.mail_from,
-      // A streamed run's header section: what the report's text reads.
-      run.streamed ? HeaderOf(run.head) : run.original,
+      // A streamed run's header section (as InspectSpooled split it, in
+      // either line end): what the report's text reads.
+      run.streamed ? std::string_view(run.head).substr(0, run.body_at)
+                   : run.original,
       run.wrapper.has_value() || run.smime_encrypted,
       run.wrapper ? run.wrapper->id : std::string(),
       run.inspection ? std::string_view(run.inspection->plain)
