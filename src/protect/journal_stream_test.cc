@@ -224,6 +224,54 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
             StatusCode::kInvalidArgument);
 }
 
+// Read back with other bytes of the same size, or longer: an error, never
+// a report whose frame (7bit, its boundary) was made for other bytes.
+TEST_F(JournalStreamTest, OtherBytesReadBackAreAnError) {
+  AddRule("all", "journal@example.com");
+  queue::IncomingMessage in;
+  in.id = "q3";
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  std::vector<queue::IncomingMessage> none;
+  std::string ascii = large_;
+  ascii.replace(ascii.size() - 4, 2, "ee");  // the 8bit line made 7bit
+  JournaledMessage m{in, "alice@example.com", ascii, false, "", "", none};
+  auto plan = PlanJournalReport(Context(), m);
+  ASSERT_TRUE(plan.ok() && plan->has_value());
+  const std::string delimiter = "\r\n--" + (*plan)->request.boundary + "\r\n";
+  std::string eight_bit = large_;  // the same size as `ascii`
+  std::string with_boundary = ascii;
+  with_boundary.replace(200'000, delimiter.size(), delimiter);
+  std::string longer = ascii + "more\r\n";
+  for (const std::string* then : {&eight_bit, &with_boundary, &longer}) {
+    SCOPED_TRACE(then->size());
+    PlannedJournalReport p = **plan;
+    int opened = 0;
+    OpenAttached changes = [&]() -> Result<std::unique_ptr<ByteSource>> {
+      return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(
+          ++opened == 1 ? std::string_view(ascii) : std::string_view(*then),
+          70'000));
+    };
+    ASSERT_TRUE(StreamJournalReport(&p, {changes}).ok());
+    EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
+              StatusCode::kInternal);
+  }
+  // The same bytes again: the report, and a read of nothing before its end
+  // reads nothing (not an error).
+  PlannedJournalReport p = **plan;
+  ASSERT_TRUE(StreamJournalReport(&p, {Memory(ascii)}).ok());
+  std::string got;
+  for (;;) {
+    auto none_asked = p.report.content_source->Read(0, &got);
+    ASSERT_TRUE(none_asked.ok()) << none_asked.status().ToString();
+    EXPECT_EQ(*none_asked, 0u);
+    auto n = p.report.content_source->Read(100'000, &got);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    if (*n == 0) break;
+  }
+  EXPECT_EQ(static_cast<int64_t>(got.size()), p.report.content_size);
+}
+
 // Through the protection stage from a spool file, with a stager and a
 // reader as the queue's: every copy is staged as it is made (a journal
 // rule no longer keeps them in memory), the report is staged too, and it
