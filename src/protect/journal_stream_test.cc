@@ -9,11 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
+#include <mutex>
 
 #include "base/string_source.h"
 #include "mime/journal_report.h"
 #include "protect/journal.h"
+#include "protect/protecting_acceptor.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
 
@@ -413,6 +416,63 @@ TEST_F(SpooledJournalTest, LongLfHeaderSectionIsReadWhole) {
   const std::string text = bytes.substr(0, bytes.find("journaled.eml"));
   EXPECT_NE(text.find("Cc: dan@partner.test\r\n"), std::string::npos);
   EXPECT_EQ(text.find("Bcc: dan@partner.test"), std::string::npos);
+}
+
+// An acceptor that keeps bodies in memory until the commit (no Stage, no
+// OpenStaged), as a test's or an embedder's.
+class InMemoryAcceptor final : public queue::Acceptor {
+ public:
+  void Accept(queue::IncomingMessage message,
+              std::function<void(Status)> done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      accepted_.push_back(std::move(message));
+    }
+    done(Status::Ok());
+  }
+  std::vector<queue::IncomingMessage> Accepted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return accepted_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<queue::IncomingMessage> accepted_;
+};
+
+// In front of an acceptor that does not stage: a large spooled message
+// with a journal rule is accepted with its report made in memory, not
+// refused because nothing read the report into a body file.
+TEST_F(JournalStreamTest, NonStagingAcceptorGetsTheReport) {
+  AddRule("all", "journal@example.com");
+  InMemoryAcceptor next;
+  ProtectingAcceptor protecting(*gw_.protector, next, 1);
+  queue::IncomingMessage in;
+  in.id = queue::NewQueueId();
+  in.trusted_sender = true;
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  auto spool = testing::SpoolOf(gw_.org.temp.dir.path(), large_);
+  ASSERT_TRUE(spool.ok()) << spool.status().ToString();
+  in.spool = *spool;
+  std::promise<Status> done;
+  protecting.Accept(std::move(in), [&done](Status s) { done.set_value(s); });
+  Status s = done.get_future().get();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  bool reported = false;
+  for (const auto& m : next.Accepted()) {
+    EXPECT_FALSE(m.staged.has_value());
+    if (!m.treatment.starts_with("journal report")) continue;
+    reported = true;
+    std::string bytes = m.content;
+    if (m.content_source != nullptr) {
+      auto read = ReadAll(*m.content_source);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+      bytes = std::move(*read);
+    }
+    EXPECT_NE(bytes.find(large_), std::string::npos);
+  }
+  EXPECT_TRUE(reported);
 }
 
 }  // namespace
