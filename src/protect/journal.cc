@@ -81,7 +81,7 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     plan.is_protected = true;
     req.protected_id = m.arrived_id;
     decrypted_note = " (arrived protected: not decrypted)";
-    if (!m.arrived_decrypted.empty()) {
+    if (!m.arrived_decrypted.empty() || m.arrived_decrypted_spooled) {
       SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
       req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
     }

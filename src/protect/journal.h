@@ -51,6 +51,9 @@ struct JournaledMessage {
   // What the stage queues for the message: the protected copies among them
   // are what the report attaches in place of the original.
   const std::vector<queue::IncomingMessage>& outgoing;
+  // The decrypted copy is not in memory but in a file the caller streams
+  // it from (a large S/MIME message decrypted from its spool).
+  bool arrived_decrypted_spooled = false;
 };
 
 // A report planned, before any byte of what it attaches is read (a large

@@ -15,6 +15,24 @@
 #include "protect/protector_run.h"
 
 namespace sealpost::protect {
+namespace {
+
+// All of a spool file's bytes, to its size.
+Result<std::string> ReadSpool(ByteSpool& spool) {
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, spool.Open());
+  std::string out;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &out));
+    if (n == 0) break;
+  }
+  if (static_cast<int64_t>(out.size()) != spool.size()) {
+    return InternalError("spool file: read back a different size");
+  }
+  return out;
+}
+
+}  // namespace
+
 Status Protector::AddJournalReport(Run& run) {
   // Streamed into its own body file as the copies went into theirs
   // (journal_stream.h): the message from its spool or memory, a staged
@@ -48,8 +66,8 @@ Status Protector::AddJournalReport(Run& run) {
       run.wrapper.has_value() || run.smime_encrypted,
       run.wrapper ? run.wrapper->id : std::string(),
       run.inspection ? std::string_view(run.inspection->plain)
-                     : std::string_view(),
-      run.out.messages};
+                     : run.smime_plain,
+      run.out.messages, run.smime_plain_spool != nullptr};
   SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
                       PlanJournalReport(ctx, m));
   if (!plan.has_value()) return Status::Ok();
@@ -59,6 +77,12 @@ Status Protector::AddJournalReport(Run& run) {
       return InternalError("journal report: the protected copy is staged");
     }
     std::string note = std::move(plan->note);
+    // A decrypted copy in its spool file: in memory as the message is.
+    std::string decrypted;
+    if (plan->attach_decrypted && run.smime_plain_spool != nullptr) {
+      SP_ASSIGN_OR_RETURN(decrypted, ReadSpool(*run.smime_plain_spool));
+      m.arrived_decrypted = decrypted;
+    }
     SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
                         MakeJournalReport(std::move(*plan), m));
     run.out.notes.push_back(std::move(note));
@@ -85,7 +109,12 @@ Status Protector::AddJournalReport(Run& run) {
     });
   }
   if (plan->attach_decrypted) {
-    if (m.arrived_protected && !m.arrived_decrypted.empty()) {
+    if (m.arrived_protected && run.smime_plain_spool != nullptr) {
+      std::shared_ptr<ByteSpool> spool = run.smime_plain_spool;
+      attached.push_back([spool]() -> Result<std::unique_ptr<ByteSource>> {
+        return spool->Open();
+      });
+    } else if (m.arrived_protected && !m.arrived_decrypted.empty()) {
       std::string_view plain = m.arrived_decrypted;
       attached.push_back([plain]() -> Result<std::unique_ptr<ByteSource>> {
         return std::unique_ptr<ByteSource>(
