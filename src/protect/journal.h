@@ -73,21 +73,17 @@ struct PlannedJournalReport {
 };
 
 // The report to queue with the message, planned: nullopt when no enabled
-// rule matches. The decrypted copy is audited here, as below.
+// rule matches. The decrypted copy is audited here ("journal.decrypt")
+// before the report exists: an audit failure is an error (the message is
+// deferred).
 Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     const JournalContext& context, const JournaledMessage& message);
 
 // The planned report made in memory: `message`'s bytes (its original, the
-// protected copy's content, the decrypted copy) attached.
+// protected copy's content, the decrypted copy) attached. INTERNAL when
+// the plan is protected and there is no protected copy to attach.
 Result<queue::IncomingMessage> MakeJournalReport(
     PlannedJournalReport plan, const JournaledMessage& message);
-
-// The report to queue with the message, or nullopt when no enabled rule
-// matches. Each decrypted copy is audited ("journal.decrypt") before the
-// report exists: an audit failure is an error (the message is deferred).
-Result<std::optional<queue::IncomingMessage>> JournalReportFor(
-    const JournalContext& context, const JournaledMessage& message,
-    std::vector<std::string>* notes);
 
 }  // namespace sealpost::protect
 

@@ -214,6 +214,11 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   ASSERT_TRUE(StreamJournalReport(&p, {shrinks}).ok());
   EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
             StatusCode::kInternal);
+  // Planned protected with nothing protected to attach (a caller's
+  // mistake): an error, never a report that reads as unprotected.
+  p = **plan;
+  p.is_protected = true;
+  EXPECT_EQ(MakeJournalReport(p, m).status().code(), StatusCode::kInternal);
   // The boundary in the message, across two slices: refused as in memory.
   p = **plan;
   p.request.boundary = "=_journal_x";
