@@ -289,21 +289,27 @@ class SpooledJournalTest : public JournalStreamTest {
  protected:
   Result<Outcome> ApplySpooled(const std::string& mail,
                                std::vector<std::string> to,
-                               bool fail_reading = false) {
+                               bool fail_reading = false,
+                               bool in_memory = false) {
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
     in.trusted_sender = true;
     in.mail_from = "alice@example.com";
     for (auto& t : to) in.recipients.push_back({t, 0, ""});
-    SP_ASSIGN_OR_RETURN(in.spool,
-                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
-    Protector::Stager stage = [this](queue::IncomingMessage& m) -> Status {
+    if (in_memory) {
+      in.content = mail;
+    } else {
+      SP_ASSIGN_OR_RETURN(in.spool,
+                          testing::SpoolOf(gw_.org.temp.dir.path(), mail));
+    }
+    Protector::Stager stage = [this,
+                               in_memory](queue::IncomingMessage& m) -> Status {
       std::string bytes = m.content;
       if (m.content_source != nullptr) {
         SP_ASSIGN_OR_RETURN(bytes, testing::ReadStreamedCopy(m));
       } else if (m.content.size() < (1 << 20)) {
         return Status::Ok();  // small: kept in its row, as the queue does
-      } else {
+      } else if (!in_memory) {
         // Large and in memory: made from the message read whole.
         return InternalError("a copy of the message read whole");
       }
@@ -399,6 +405,24 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
   // A staged copy that cannot be read back: deferred, nothing reported.
   out = ApplySpooled(mail, {"carol@gmail.test"}, /*fail_reading=*/true);
   EXPECT_EQ(out.status().code(), StatusCode::kInternal);
+}
+
+// A large message in memory, its copies staged as they are made: its
+// report is streamed too (the message from memory), the same report.
+TEST_F(SpooledJournalTest, InMemoryMessageReportIsStreamedWhenStagedEarly) {
+  AddRule("all", "journal@example.com");
+  auto out = ApplySpooled(large_, {"bob@example.com"}, false,
+                          /*in_memory=*/true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed into its file
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, large_);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
+  ASSERT_NE(in_memory, nullptr);
+  EXPECT_TRUE(Normalized(files_.at(report->id)) ==
+              Normalized(in_memory->content));
 }
 
 // A header section in bare LF line ends, longer than 1 MiB: the report's
