@@ -173,8 +173,9 @@ def main():
             raw = make(kind, mb * MB, marker, pki)
             for label, binary in binaries:
                 g, ok, st = growth(raw, marker, binary, pki, kind, journal)
+                name = kind + (" (journal rule)" if journal else "")
                 print("| %s | %d MB | %s | %.0f MB | %.2f | %s | %s |" % (
-                    kind + (" (journal rule)" if journal else ""), mb, label, g, g / mb, "yes" if ok else "NO", st),
+                    name, mb, label, g, g / mb, "yes" if ok else "NO", st),
                     flush=True)
 
 

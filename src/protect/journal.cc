@@ -81,7 +81,7 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     plan.is_protected = true;
     req.protected_id = m.arrived_id;
     decrypted_note = " (arrived protected: not decrypted)";
-    if (!m.arrived_decrypted.empty()) {
+    if (!m.arrived_decrypted.empty() || m.arrived_decrypted_spooled) {
       SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
       req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
     }
@@ -142,21 +142,14 @@ Result<queue::IncomingMessage> MakeJournalReport(PlannedJournalReport plan,
     req.journaled = m.original;
   }
   if (m.arrived_protected) req.decrypted = m.arrived_decrypted;
+  // BuildJournalReport reads "protected" from a non-empty `journaled`: a
+  // plan that says protected with nothing to attach is not reported as
+  // unprotected mail.
+  if (plan.is_protected != !req.journaled.empty()) {
+    return InternalError("journal report: the protected copy is missing");
+  }
   SP_ASSIGN_OR_RETURN(plan.report.content, mime::BuildJournalReport(req));
   return std::move(plan.report);
-}
-
-Result<std::optional<queue::IncomingMessage>> JournalReportFor(
-    const JournalContext& ctx, const JournaledMessage& m,
-    std::vector<std::string>* notes) {
-  SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
-                      PlanJournalReport(ctx, m));
-  if (!plan.has_value()) return std::optional<queue::IncomingMessage>();
-  std::string note = plan->note;
-  SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
-                      MakeJournalReport(std::move(*plan), m));
-  if (notes != nullptr) notes->push_back(std::move(note));
-  return std::optional<queue::IncomingMessage>(std::move(report));
 }
 
 }  // namespace sealpost::protect

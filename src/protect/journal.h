@@ -51,6 +51,9 @@ struct JournaledMessage {
   // What the stage queues for the message: the protected copies among them
   // are what the report attaches in place of the original.
   const std::vector<queue::IncomingMessage>& outgoing;
+  // The decrypted copy is not in memory but in a file the caller streams
+  // it from (a large S/MIME message decrypted from its spool).
+  bool arrived_decrypted_spooled = false;
 };
 
 // A report planned, before any byte of what it attaches is read (a large
@@ -70,21 +73,17 @@ struct PlannedJournalReport {
 };
 
 // The report to queue with the message, planned: nullopt when no enabled
-// rule matches. The decrypted copy is audited here, as below.
+// rule matches. The decrypted copy is audited here ("journal.decrypt")
+// before the report exists: an audit failure is an error (the message is
+// deferred).
 Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     const JournalContext& context, const JournaledMessage& message);
 
 // The planned report made in memory: `message`'s bytes (its original, the
-// protected copy's content, the decrypted copy) attached.
+// protected copy's content, the decrypted copy) attached. INTERNAL when
+// the plan is protected and there is no protected copy to attach.
 Result<queue::IncomingMessage> MakeJournalReport(
     PlannedJournalReport plan, const JournaledMessage& message);
-
-// The report to queue with the message, or nullopt when no enabled rule
-// matches. Each decrypted copy is audited ("journal.decrypt") before the
-// report exists: an audit failure is an error (the message is deferred).
-Result<std::optional<queue::IncomingMessage>> JournalReportFor(
-    const JournalContext& context, const JournaledMessage& message,
-    std::vector<std::string>* notes);
 
 }  // namespace sealpost::protect
 

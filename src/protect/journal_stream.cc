@@ -1,6 +1,7 @@
 #include "protect/journal_stream.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -12,25 +13,31 @@ namespace {
 constexpr size_t kSlice = 256 * 1024;
 
 // The frame's pieces with the attached messages between them, each
-// opened when the read reaches it; an attached message that reads back
-// another size than it was scanned at is an error.
+// opened when the read reaches it and scanned again as it is read; an
+// attached message that reads back another size, 8bit where it was 7bit
+// (or the reverse), or with the boundary where it had none, is an error:
+// the frame was made for the bytes scanned the first time.
 class JournalReportSource final : public ByteSource {
  public:
   JournalReportSource(std::vector<std::string> pieces,
                       std::vector<OpenAttached> attached,
-                      std::vector<int64_t> sizes)
+                      std::vector<mime::AttachedScan> scans,
+                      std::string boundary)
       : pieces_(std::move(pieces)),
         attached_(std::move(attached)),
-        sizes_(std::move(sizes)) {}
+        scans_(std::move(scans)),
+        boundary_(std::move(boundary)) {}
 
   Status Restart() override {
     item_ = 0;
     at_ = 0;
     open_.reset();
+    rescan_.reset();
     return Status::Ok();
   }
 
   Result<size_t> Read(size_t max, std::string* out) override {
+    if (max == 0) return size_t{0};  // not the end: nothing asked for
     // Items: piece 0, attached 0, piece 1, ..., the last piece.
     const size_t items = pieces_.size() + attached_.size();
     while (item_ < items) {
@@ -44,19 +51,30 @@ class JournalReportSource final : public ByteSource {
         }
       } else {
         const size_t i = item_ / 2;
+        const mime::AttachedScan& first = scans_[i];
         if (open_ == nullptr) {
           SP_ASSIGN_OR_RETURN(open_, attached_[i]());
+          rescan_.emplace(boundary_);
           at_ = 0;
         }
         SP_ASSIGN_OR_RETURN(size_t n, open_->Read(max, out));
         at_ += n;
-        if (static_cast<int64_t>(at_) > sizes_[i] ||
-            (n == 0 && static_cast<int64_t>(at_) != sizes_[i])) {
+        if (static_cast<int64_t>(at_) > first.size() ||
+            (n == 0 && static_cast<int64_t>(at_) != first.size())) {
           return InternalError(
               "journal report: an attached message read back another size");
         }
-        if (n > 0) return n;
+        if (n > 0) {
+          rescan_->Update(std::string_view(*out).substr(out->size() - n));
+          return n;
+        }
+        if (rescan_->ascii() != first.ascii() ||
+            rescan_->has_delimiter() != first.has_delimiter()) {
+          return InternalError(
+              "journal report: an attached message read back other bytes");
+        }
         open_.reset();
+        rescan_.reset();
       }
       ++item_;
       at_ = 0;
@@ -67,10 +85,12 @@ class JournalReportSource final : public ByteSource {
  private:
   std::vector<std::string> pieces_;
   std::vector<OpenAttached> attached_;
-  std::vector<int64_t> sizes_;
+  std::vector<mime::AttachedScan> scans_;  // as first read
+  std::string boundary_;
   size_t item_ = 0;
   size_t at_ = 0;  // in the current item
   std::unique_ptr<ByteSource> open_;
+  std::optional<mime::AttachedScan> rescan_;  // of what `open_` has read
 };
 
 }  // namespace
@@ -82,7 +102,6 @@ Status StreamJournalReport(PlannedJournalReport* plan,
     return InternalError("journal report: an opener per attached message");
   }
   std::vector<mime::AttachedScan> scans;
-  std::vector<int64_t> sizes;
   std::string slice;
   for (const OpenAttached& open : attached) {
     scans.emplace_back(plan->request.boundary);
@@ -93,7 +112,6 @@ Status StreamJournalReport(PlannedJournalReport* plan,
       if (n == 0) break;
       scans.back().Update(slice);
     }
-    sizes.push_back(scans.back().size());
   }
   SP_ASSIGN_OR_RETURN(
       std::vector<std::string> pieces,
@@ -101,11 +119,12 @@ Status StreamJournalReport(PlannedJournalReport* plan,
                                plan->attach_decrypted, scans));
   int64_t size = 0;
   for (const auto& p : pieces) size += static_cast<int64_t>(p.size());
-  for (int64_t s : sizes) size += s;
+  for (const auto& scan : scans) size += scan.size();
   plan->report.content.clear();
   plan->report.content_size = size;
   plan->report.content_source = std::make_shared<JournalReportSource>(
-      std::move(pieces), std::move(attached), std::move(sizes));
+      std::move(pieces), std::move(attached), std::move(scans),
+      plan->request.boundary);
   return Status::Ok();
 }
 

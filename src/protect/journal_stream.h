@@ -24,10 +24,12 @@ using OpenAttached = std::function<Result<std::unique_ptr<ByteSource>>()>;
 // Sets plan->report.content_source and content_size: the report around
 // `attached` (the journaled message, then the decrypted copy when
 // plan->attach_decrypted). Each is read once here (its size, 7bit or
-// 8bit, the boundary not in it) and again by whoever reads the report; a
-// source that fails, or reads back another size the second time, fails
-// that read (INTERNAL: the message is deferred, never a report with a
-// message cut short). INVALID_ARGUMENT as mime::BuildJournalReport.
+// 8bit, the boundary not in it) and again by whoever reads the report,
+// scanned again then; a source that fails, or reads back another size,
+// 8bit where it was 7bit (or the reverse) or the boundary where it had
+// none the second time, fails that read (INTERNAL: the message is
+// deferred, never a report with a message cut short or a frame made for
+// other bytes). INVALID_ARGUMENT as mime::BuildJournalReport.
 Status StreamJournalReport(PlannedJournalReport* plan,
                            std::vector<OpenAttached> attached);
 

@@ -9,11 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
+#include <mutex>
 
 #include "base/string_source.h"
 #include "mime/journal_report.h"
 #include "protect/journal.h"
+#include "protect/protecting_acceptor.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
 
@@ -211,6 +214,11 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   ASSERT_TRUE(StreamJournalReport(&p, {shrinks}).ok());
   EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
             StatusCode::kInternal);
+  // Planned protected with nothing protected to attach (a caller's
+  // mistake): an error, never a report that reads as unprotected.
+  p = **plan;
+  p.is_protected = true;
+  EXPECT_EQ(MakeJournalReport(p, m).status().code(), StatusCode::kInternal);
   // The boundary in the message, across two slices: refused as in memory.
   p = **plan;
   p.request.boundary = "=_journal_x";
@@ -224,6 +232,54 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
             StatusCode::kInvalidArgument);
 }
 
+// Read back with other bytes of the same size, or longer: an error, never
+// a report whose frame (7bit, its boundary) was made for other bytes.
+TEST_F(JournalStreamTest, OtherBytesReadBackAreAnError) {
+  AddRule("all", "journal@example.com");
+  queue::IncomingMessage in;
+  in.id = "q3";
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  std::vector<queue::IncomingMessage> none;
+  std::string ascii = large_;
+  ascii.replace(ascii.size() - 4, 2, "ee");  // the 8bit line made 7bit
+  JournaledMessage m{in, "alice@example.com", ascii, false, "", "", none};
+  auto plan = PlanJournalReport(Context(), m);
+  ASSERT_TRUE(plan.ok() && plan->has_value());
+  const std::string delimiter = "\r\n--" + (*plan)->request.boundary + "\r\n";
+  std::string eight_bit = large_;  // the same size as `ascii`
+  std::string with_boundary = ascii;
+  with_boundary.replace(200'000, delimiter.size(), delimiter);
+  std::string longer = ascii + "more\r\n";
+  for (const std::string* then : {&eight_bit, &with_boundary, &longer}) {
+    SCOPED_TRACE(then->size());
+    PlannedJournalReport p = **plan;
+    int opened = 0;
+    OpenAttached changes = [&]() -> Result<std::unique_ptr<ByteSource>> {
+      return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(
+          ++opened == 1 ? std::string_view(ascii) : std::string_view(*then),
+          70'000));
+    };
+    ASSERT_TRUE(StreamJournalReport(&p, {changes}).ok());
+    EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),
+              StatusCode::kInternal);
+  }
+  // The same bytes again: the report, and a read of nothing before its end
+  // reads nothing (not an error).
+  PlannedJournalReport p = **plan;
+  ASSERT_TRUE(StreamJournalReport(&p, {Memory(ascii)}).ok());
+  std::string got;
+  for (;;) {
+    auto none_asked = p.report.content_source->Read(0, &got);
+    ASSERT_TRUE(none_asked.ok()) << none_asked.status().ToString();
+    EXPECT_EQ(*none_asked, 0u);
+    auto n = p.report.content_source->Read(100'000, &got);
+    ASSERT_TRUE(n.ok()) << n.status().ToString();
+    if (*n == 0) break;
+  }
+  EXPECT_EQ(static_cast<int64_t>(got.size()), p.report.content_size);
+}
+
 // Through the protection stage from a spool file, with a stager and a
 // reader as the queue's: every copy is staged as it is made (a journal
 // rule no longer keeps them in memory), the report is staged too, and it
@@ -233,21 +289,27 @@ class SpooledJournalTest : public JournalStreamTest {
  protected:
   Result<Outcome> ApplySpooled(const std::string& mail,
                                std::vector<std::string> to,
-                               bool fail_reading = false) {
+                               bool fail_reading = false,
+                               bool in_memory = false) {
     queue::IncomingMessage in;
     in.id = queue::NewQueueId();
     in.trusted_sender = true;
     in.mail_from = "alice@example.com";
     for (auto& t : to) in.recipients.push_back({t, 0, ""});
-    SP_ASSIGN_OR_RETURN(in.spool,
-                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
-    Protector::Stager stage = [this](queue::IncomingMessage& m) -> Status {
+    if (in_memory) {
+      in.content = mail;
+    } else {
+      SP_ASSIGN_OR_RETURN(in.spool,
+                          testing::SpoolOf(gw_.org.temp.dir.path(), mail));
+    }
+    Protector::Stager stage = [this,
+                               in_memory](queue::IncomingMessage& m) -> Status {
       std::string bytes = m.content;
       if (m.content_source != nullptr) {
         SP_ASSIGN_OR_RETURN(bytes, testing::ReadStreamedCopy(m));
       } else if (m.content.size() < (1 << 20)) {
         return Status::Ok();  // small: kept in its row, as the queue does
-      } else {
+      } else if (!in_memory) {
         // Large and in memory: made from the message read whole.
         return InternalError("a copy of the message read whole");
       }
@@ -343,6 +405,103 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
   // A staged copy that cannot be read back: deferred, nothing reported.
   out = ApplySpooled(mail, {"carol@gmail.test"}, /*fail_reading=*/true);
   EXPECT_EQ(out.status().code(), StatusCode::kInternal);
+}
+
+// A large message in memory, its copies staged as they are made: its
+// report is streamed too (the message from memory), the same report.
+TEST_F(SpooledJournalTest, InMemoryMessageReportIsStreamedWhenStagedEarly) {
+  AddRule("all", "journal@example.com");
+  auto out = ApplySpooled(large_, {"bob@example.com"}, false,
+                          /*in_memory=*/true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed into its file
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, large_);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
+  ASSERT_NE(in_memory, nullptr);
+  EXPECT_TRUE(Normalized(files_.at(report->id)) ==
+              Normalized(in_memory->content));
+}
+
+// A header section in bare LF line ends, longer than 1 MiB: the report's
+// text reads all of it (a recipient past the first MiB is a Cc, not a
+// Bcc), as the report made in memory does.
+TEST_F(SpooledJournalTest, LongLfHeaderSectionIsReadWhole) {
+  AddRule("all", "journal@example.com");
+  std::string mail = "From: alice@example.com\nTo: bob@example.com\n";
+  while (mail.size() < (3 << 19)) {
+    mail += "X-Pad: " + std::string(900, 'p') + "\n";
+  }
+  mail += "Cc: dan@partner.test\nSubject: long\n\n";
+  mail += large_.substr(large_.find("\r\n\r\n") + 4);
+  auto out = ApplySpooled(mail, {"bob@example.com", "dan@partner.test"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed, not read whole
+  const std::string& bytes = files_.at(report->id);
+  const std::string text = bytes.substr(0, bytes.find("journaled.eml"));
+  EXPECT_NE(text.find("Cc: dan@partner.test\r\n"), std::string::npos);
+  EXPECT_EQ(text.find("Bcc: dan@partner.test"), std::string::npos);
+}
+
+// An acceptor that keeps bodies in memory until the commit (no Stage, no
+// OpenStaged), as a test's or an embedder's.
+class InMemoryAcceptor final : public queue::Acceptor {
+ public:
+  void Accept(queue::IncomingMessage message,
+              std::function<void(Status)> done) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      accepted_.push_back(std::move(message));
+    }
+    done(Status::Ok());
+  }
+  std::vector<queue::IncomingMessage> Accepted() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return accepted_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<queue::IncomingMessage> accepted_;
+};
+
+// In front of an acceptor that does not stage: a large spooled message
+// with a journal rule is accepted with its report made in memory, not
+// refused because nothing read the report into a body file.
+TEST_F(JournalStreamTest, NonStagingAcceptorGetsTheReport) {
+  AddRule("all", "journal@example.com");
+  InMemoryAcceptor next;
+  ProtectingAcceptor protecting(*gw_.protector, next, 1);
+  queue::IncomingMessage in;
+  in.id = queue::NewQueueId();
+  in.trusted_sender = true;
+  in.mail_from = "alice@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  auto spool = testing::SpoolOf(gw_.org.temp.dir.path(), large_);
+  ASSERT_TRUE(spool.ok()) << spool.status().ToString();
+  in.spool = *spool;
+  std::promise<Status> done;
+  protecting.Accept(std::move(in), [&done](Status s) { done.set_value(s); });
+  Status s = done.get_future().get();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  bool reported = false;
+  for (const auto& m : next.Accepted()) {
+    EXPECT_FALSE(m.staged.has_value());
+    if (!m.treatment.starts_with("journal report")) continue;
+    reported = true;
+    std::string bytes = m.content;
+    if (m.content_source != nullptr) {
+      auto read = ReadAll(*m.content_source);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+      bytes = std::move(*read);
+    }
+    EXPECT_NE(bytes.find(large_), std::string::npos);
+  }
+  EXPECT_TRUE(reported);
 }
 
 }  // namespace

@@ -33,9 +33,18 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
   // A spooled message stays in its spool file: the protection stage reads
   // it from there a slice at a time, or whole when a step needs it in
   // memory (Protector::Inspect, issue 14).
+  // A staged copy is read back (a journal report attaches it) only from
+  // an acceptor that stages: with any other, nothing is staged to read,
+  // and a large message's report is made from it read whole.
+  Protector::StagedReader read;
+  if (next_.StagesBodies()) {
+    read = [this](const queue::IncomingMessage& m) {
+      return next_.OpenStaged(m);
+    };
+  }
   auto outcome = protector_.Apply(
       message, [this](queue::IncomingMessage& m) { return next_.Stage(m); },
-      [this](const queue::IncomingMessage& m) { return next_.OpenStaged(m); });
+      read);
   // The client's bytes are in the outgoing messages (or their body files)
   // now: not held beside them while the queue commits.
   std::string().swap(message.content);

@@ -347,7 +347,9 @@ Result<Outcome> Protector::ProcessRun(Run& run, bool may_decrypt) {
     }
     AddRejectionDsn(run);
   }
-  SP_RETURN_IF_ERROR(AddJournalReport(run));
+  // What DecryptInbound hands back is journaled once, by the run that
+  // decrypted it: the message as received (AddJournalReport there).
+  if (may_decrypt) SP_RETURN_IF_ERROR(AddJournalReport(run));
   return std::move(run.out);
 }
 

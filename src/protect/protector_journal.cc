@@ -17,12 +17,18 @@
 namespace sealpost::protect {
 namespace {
 
-// What the report's text reads of a streamed message: its header section
-// (the head's first 1 MiB when it has none a parser can find).
-std::string_view HeaderOf(std::string_view head) {
-  size_t end = head.find("\r\n\r\n");
-  return end == std::string_view::npos ? head.substr(0, 1 << 20)
-                                       : head.substr(0, end + 4);
+// All of a spool file's bytes, to its size.
+Result<std::string> ReadSpool(ByteSpool& spool) {
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, spool.Open());
+  std::string out;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &out));
+    if (n == 0) break;
+  }
+  if (static_cast<int64_t>(out.size()) != spool.size()) {
+    return InternalError("spool file: read back a different size");
+  }
+  return out;
 }
 
 }  // namespace
@@ -36,24 +42,32 @@ Status Protector::AddJournalReport(Run& run) {
   if (run.streamed && !stream) {
     // No journal rule was enabled when the run began (StagesEarly) and no
     // staged message can be read back: one enabled since reports the
-    // message whole.
-    auto rules = store_.ListJournalRules();
-    if (!rules.ok() || std::any_of(rules->begin(), rules->end(),
-                                   [](const auto& r) { return r.enabled; })) {
-      SP_RETURN_IF_ERROR(LoadWhole(run));
+    // message whole. This read decides: with none enabled there is no
+    // report, even if one is enabled before PlanJournalReport reads them
+    // again (it would attach the header section as the message).
+    SP_ASSIGN_OR_RETURN(auto rules, store_.ListJournalRules());
+    if (std::none_of(rules.begin(), rules.end(),
+                     [](const auto& r) { return r.enabled; })) {
+      return Status::Ok();
+    }
+    SP_RETURN_IF_ERROR(LoadWhole(run));
+    if (run.streamed) {
+      return InternalError("journal report: the message is not read whole");
     }
   }
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
                      options_.hostname};
   JournaledMessage m{
       run.in, run.composed != nullptr ? run.composed->owner : run.in.mail_from,
-      // A streamed run's header section: what the report's text reads.
-      run.streamed ? HeaderOf(run.head) : run.original,
+      // A streamed run's header section (as InspectSpooled split it, in
+      // either line end): what the report's text reads.
+      run.streamed ? std::string_view(run.head).substr(0, run.body_at)
+                   : run.original,
       run.wrapper.has_value() || run.smime_encrypted,
       run.wrapper ? run.wrapper->id : std::string(),
       run.inspection ? std::string_view(run.inspection->plain)
-                     : std::string_view(),
-      run.out.messages};
+                     : run.smime_plain,
+      run.out.messages, run.smime_plain_spool != nullptr};
   SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
                       PlanJournalReport(ctx, m));
   if (!plan.has_value()) return Status::Ok();
@@ -63,6 +77,12 @@ Status Protector::AddJournalReport(Run& run) {
       return InternalError("journal report: the protected copy is staged");
     }
     std::string note = std::move(plan->note);
+    // A decrypted copy in its spool file: in memory as the message is.
+    std::string decrypted;
+    if (plan->attach_decrypted && run.smime_plain_spool != nullptr) {
+      SP_ASSIGN_OR_RETURN(decrypted, ReadSpool(*run.smime_plain_spool));
+      m.arrived_decrypted = decrypted;
+    }
     SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
                         MakeJournalReport(std::move(*plan), m));
     run.out.notes.push_back(std::move(note));
@@ -89,7 +109,12 @@ Status Protector::AddJournalReport(Run& run) {
     });
   }
   if (plan->attach_decrypted) {
-    if (m.arrived_protected && !m.arrived_decrypted.empty()) {
+    if (m.arrived_protected && run.smime_plain_spool != nullptr) {
+      std::shared_ptr<ByteSpool> spool = run.smime_plain_spool;
+      attached.push_back([spool]() -> Result<std::unique_ptr<ByteSource>> {
+        return spool->Open();
+      });
+    } else if (m.arrived_protected && !m.arrived_decrypted.empty()) {
       std::string_view plain = m.arrived_decrypted;
       attached.push_back([plain]() -> Result<std::unique_ptr<ByteSource>> {
         return std::unique_ptr<ByteSource>(

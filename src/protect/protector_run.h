@@ -7,10 +7,12 @@
 #define SEALPOST_PROTECT_PROTECTOR_RUN_H_
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/byte_spool.h"
 #include "base/strings.h"
 #include "mime/facts.h"
 #include "mime/parsed_message.h"
@@ -127,6 +129,11 @@ struct Protector::Run {
   // That part, kept for smime.decrypt_inbound (a streamed run's is read
   // from its spool instead: Protector::DecryptSpooledFor).
   std::string smime_der;
+  // What smime.decrypt_inbound opened of it (DecryptInbound): the journal
+  // report's decrypted copy, in memory, or for a streamed run in its
+  // spool file.
+  std::string_view smime_plain;
+  std::shared_ptr<ByteSpool> smime_plain_spool;
   policy::SenderChoice choice;
   bool require_pin = false;  // X-Sealpost-Pin-Required, or the compose page
   std::string subject;       // decoded; the wrapper's without the keyword

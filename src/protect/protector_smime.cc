@@ -345,11 +345,24 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     for (auto& m : other->messages) out.messages.push_back(std::move(m));
     for (auto& n : other->notes) out.notes.push_back(std::move(n));
   }
+  // One journal report for the message (its parts journal none): as
+  // received, with the decrypted copy when JournalReportDecryptionEnabled
+  // (docs/compliance.md). Its messages are the run's now, discarded with
+  // it if the report fails.
+  run.out = std::move(out);
+  if (run.streamed) {
+    run.smime_plain_spool = plain.spool;
+  } else {
+    run.smime_plain = plain.content;
+  }
+  Status journaled = AddJournalReport(run);
+  run.smime_plain = std::string_view();  // `plain` goes with this call
+  SP_RETURN_IF_ERROR(journaled);
   // The opens are audited with the outcome (Process commits the run's
   // records with its first message): a message refused after them (451)
   // leaves none, and its retries add none.
   for (auto& a : audit) run.audit.push_back(std::move(a));
-  return std::optional<Outcome>(std::move(out));
+  return std::optional<Outcome>(std::move(run.out));
 }
 
 Result<std::optional<std::string>> Protector::DecryptSpooledFor(

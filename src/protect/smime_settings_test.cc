@@ -410,5 +410,67 @@ TEST_F(SmimeSettingsTest, InboundDecryptionOpensOnlyForTheKeyHolder) {
             std::string::npos);
 }
 
+// With smime.decrypt_inbound, one journal report for the message, made by
+// the run that decrypted it: the message as received (Protected), and the
+// decrypted copy beside it only when JournalReportDecryptionEnabled, that
+// release audited (docs/compliance.md "Journal reports").
+TEST_F(SmimeSettingsTest, InboundDecryptedMailIsJournaledAsReceived) {
+  ASSERT_TRUE(gw_.org.store
+                  .PutJournalRule({"j-all", "all", "Global", "",
+                                   "journal@example.com", true, 0})
+                  .ok());
+  pki_.Write("entity.txt",
+             "Content-Type: text/plain\r\n\r\nsecret-journaled\r\n");
+  ASSERT_TRUE(pki_.Run(
+      "openssl cms -encrypt -binary -aes256 -in entity.txt -from "
+      "bob@partner.test -to alice@example.com -subject hi -out enc.eml "
+      "alice.pem"));
+  const std::string mail = pki_.ReadCrlf("enc.eml");
+  ProtectorOptions options = gw_.DefaultOptions();
+  options.smime_decrypt_inbound = true;
+  gw_.Rebuild(options);
+  auto decrypt_audits = [&](const std::string& id) {
+    auto audit = gw_.org.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a : *audit) n += a.action == "journal.decrypt";
+    return n;
+  };
+  for (bool enabled : {false, true}) {
+    SCOPED_TRACE(enabled ? "decryption enabled" : "decryption disabled");
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(
+        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
+            .ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    auto out =
+        gw_.Send("bob@partner.test", {"alice@example.com", "carol@example.com"},
+                 mail, false);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    std::vector<const queue::IncomingMessage*> reports;
+    std::string id;
+    for (const auto& m : out->messages) {
+      if (m.treatment.starts_with("journal report")) {
+        reports.push_back(&m);
+      } else if (m.content.find("secret-journaled") != std::string::npos) {
+        id = m.id.substr(0, m.id.size() - 2);  // "<id>-d": Alice's part
+      }
+    }
+    ASSERT_EQ(reports.size(), 1u) << "one report for the message";
+    const std::string& report = reports[0]->content;
+    EXPECT_NE(report.find("Protected: yes\r\n"), std::string::npos);
+    EXPECT_NE(report.find(mail), std::string::npos) << "as received";
+    EXPECT_NE(report.find("To: alice@example.com"), std::string::npos);
+    EXPECT_NE(report.find("carol@example.com"), std::string::npos);
+    EXPECT_EQ(report.find("secret-journaled") != std::string::npos, enabled);
+    EXPECT_NE(report.find(enabled ? "Decrypted-Copy: attached"
+                                  : "Decrypted-Copy: no"),
+              std::string::npos);
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(decrypt_audits(id), enabled ? 1 : 0);
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::protect

@@ -192,6 +192,10 @@ class Acceptor {
     (void)message;
     return UnimplementedError("this acceptor keeps no body files");
   }
+  // Whether Stage may put a body in a file that OpenStaged reads back:
+  // false for an acceptor that keeps bodies in memory (the defaults
+  // above), and then no stage in front of it may count on either.
+  virtual bool StagesBodies() const { return false; }
 };
 
 class Queue final : public Acceptor {
@@ -215,6 +219,7 @@ class Queue final : public Acceptor {
   Status Stage(IncomingMessage& message) override;
   Result<std::unique_ptr<ByteSource>> OpenStaged(
       const IncomingMessage& message) override;
+  bool StagesBodies() const override { return true; }
   // Scans the store for due deliveries now.
   void Wake();
   // `queue retry`: the message's queued deliveries become due now, the

@@ -133,6 +133,7 @@ class StagedSource final : public ByteSource {
   }
 
   Result<size_t> Read(size_t max, std::string* out) override {
+    if (max == 0) return size_t{0};  // not the end: nothing asked for
     if (reader_ == nullptr) {
       auto opened = OpenStoredBody(store_, key_, id_);
       if (!opened.ok()) return Ours(opened.status());
