@@ -20,8 +20,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "base/encoding.h"
+#include "base/string_source.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
@@ -957,6 +959,115 @@ TEST_F(InboundDecryptionTest, ADecryptedCopyThatCannotBeSpooledIsAnError) {
   EXPECT_TRUE(staged.empty());
   EXPECT_EQ(QueueBodiesOnDisk(), 0);
   EXPECT_EQ(StoredDecryptAudits(), 0);
+}
+
+// A journal rule over a large S/MIME message that smime.decrypt_inbound
+// opens for Alice and not for Carol: one report for the message, streamed
+// and staged. With JournalReportDecryptionEnabled False it carries no
+// plaintext; True, the decrypted copy, its journal.decrypt record on the
+// report (committed with it); a report the stager refuses (451) leaves no
+// record in the store (docs/compliance.md "Journal reports").
+TEST_F(InboundDecryptionTest, ALargeMessageIsJournaledOnceAsTheSettingSays) {
+  ASSERT_TRUE(gw_.org.store
+                  .PutJournalRule({"j-all", "all", "Global", "",
+                                   "journal@example.com", true, 0})
+                  .ok());
+  const std::string mail =
+      Openssl("-encrypt -aes256", "bob@partner.test", "alice.pem");
+  ASSERT_GT(mail.size(), 1'000'000u);
+  std::map<std::string, std::string> staged;  // by id, as the queue stages
+  bool refuse_report = false;
+  Protector::Stager stage = [&](queue::IncomingMessage& m) -> Status {
+    if (refuse_report && m.treatment.starts_with("journal report")) {
+      return UnavailableError("body file: disk full");
+    }
+    if (m.content_source == nullptr) {
+      staged[m.id] = m.content;
+      return Status::Ok();
+    }
+    SP_ASSIGN_OR_RETURN(std::string bytes, testing::ReadStreamedCopy(m));
+    m.staged =
+        queue::IncomingMessage::Staged{static_cast<int64_t>(bytes.size()), ""};
+    staged[m.id] = std::move(bytes);
+    return Status::Ok();
+  };
+  Protector::StagedReader read = [&](const queue::IncomingMessage& m)
+      -> Result<std::unique_ptr<ByteSource>> {
+    auto it = staged.find(m.id);
+    if (it == staged.end()) return InternalError("not staged: " + m.id);
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<StringSource>(it->second));
+  };
+  std::string id;
+  auto apply = [&]() -> Result<Outcome> {
+    queue::IncomingMessage in;
+    id = in.id = queue::NewQueueId();
+    in.mail_from = "bob@partner.test";
+    in.recipients = {{"alice@example.com", 0, ""},
+                     {"carol@example.com", 0, ""}};
+    SP_ASSIGN_OR_RETURN(in.spool,
+                        testing::SpoolOf(gw_.org.temp.dir.path(), mail));
+    return gw_.protector->Apply(in, stage, read);
+  };
+  auto set_decryption = [&](bool enabled) {
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(
+        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
+            .ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  };
+  auto stored_decrypt_audits = [&] {
+    auto audit = gw_.org.store.ListAudit("", 100000);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a : *audit) n += a.action == "journal.decrypt";
+    return n;
+  };
+  for (bool enabled : {false, true}) {
+    SCOPED_TRACE(enabled ? "decryption enabled" : "decryption disabled");
+    set_decryption(enabled);
+    staged.clear();
+    auto out = apply();
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    std::vector<const queue::IncomingMessage*> reports;
+    bool opened = false;  // Alice's copy is the plaintext
+    for (const auto& m : out->messages) {
+      ASSERT_EQ(staged.count(m.id), 1u) << m.id;
+      if (m.treatment.starts_with("journal report")) {
+        reports.push_back(&m);
+      } else if (Addresses(m) == "alice@example.com,") {
+        opened = staged[m.id].find("dan's large line") != std::string::npos;
+      }
+    }
+    EXPECT_TRUE(opened);
+    ASSERT_EQ(reports.size(), 1u) << "one report for the message";
+    const queue::IncomingMessage& report = *reports[0];
+    EXPECT_TRUE(report.staged.has_value()) << "streamed and staged";
+    const std::string& bytes = staged[report.id];
+    EXPECT_NE(bytes.find("Protected: yes\r\n"), std::string::npos);
+    EXPECT_NE(
+        bytes.find(enabled ? "Decrypted-Copy: attached" : "Decrypted-Copy: no"),
+        std::string::npos);
+    EXPECT_EQ(bytes.find("dan's large line") != std::string::npos, enabled);
+    EXPECT_NE(bytes.find("carol@example.com"), std::string::npos);
+    int on_report = 0;
+    for (const auto& a : report.audit) {
+      on_report += a.action == "journal.decrypt" && a.object == id;
+    }
+    EXPECT_EQ(on_report, enabled ? 1 : 0);
+    EXPECT_EQ(stored_decrypt_audits(), 0) << "written with the report only";
+  }
+  // A failure after the report is planned: 451, no record of a release
+  // that did not happen; nor after a retry that fails again.
+  refuse_report = true;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto out = apply();
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(stored_decrypt_audits(), 0);
+    EXPECT_EQ(StoredDecryptAudits(), 0);  // nor smime.decrypt
+  }
 }
 
 }  // namespace

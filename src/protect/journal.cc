@@ -95,17 +95,19 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
   }
   plan.attach_decrypted = req.include_decrypted;
+  queue::IncomingMessage& report = plan.report;
   if (req.include_decrypted) {
-    // Every release of a decrypted copy is on the record, before the
-    // report exists.
-    SP_RETURN_IF_ERROR(ctx.store.AppendAudit(
+    // Every release of a decrypted copy is on the record, committed with
+    // the report (store::QueueBatch::audit): an audit failure fails that
+    // commit, and a report refused before it (451) leaves no record, nor
+    // do its retries add any.
+    report.audit.push_back(
         {0, ctx.clock.NowUnix(), "system", "journal.decrypt",
          req.protected_id.empty() ? m.in.id : req.protected_id, "ok",
-         "decrypted copy in the journal report to " + who}));
+         "decrypted copy in the journal report to " + who});
     decrypted_note = " with the decrypted copy";
   }
 
-  queue::IncomingMessage& report = plan.report;
   report.id = (m.in.id.empty() ? queue::NewQueueId() : m.in.id) + "-journal";
   // JournalingReportNdrTo: where a bounce of the report goes ("" : nowhere),
   // never the journaled message's sender.

@@ -73,9 +73,9 @@ struct PlannedJournalReport {
 };
 
 // The report to queue with the message, planned: nullopt when no enabled
-// rule matches. The decrypted copy is audited here ("journal.decrypt")
-// before the report exists: an audit failure is an error (the message is
-// deferred).
+// rule matches. The decrypted copy's audit record ("journal.decrypt") is on
+// the report's `audit`, committed with it: a report that fails before its
+// commit (451) leaves none; an audit failure fails the commit (deferred).
 Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     const JournalContext& context, const JournaledMessage& message);
 
