@@ -142,7 +142,10 @@ class Protector {
     bool require_pin = false;   // the sender's PIN for this message
   };
 
-  // `may_decrypt`: false for what DecryptInbound hands back (once only).
+  // `may_decrypt`: false for what DecryptInbound hands back. It has two
+  // effects: the run does not decrypt again (once only), and it makes no
+  // journal report: the run that decrypted makes the one report for the
+  // whole message (AddJournalReport in DecryptInbound).
   Result<Outcome> Process(const queue::IncomingMessage& in,
                           const ComposedMail* composed, bool may_decrypt = true,
                           const Stager* stage = nullptr,

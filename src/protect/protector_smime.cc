@@ -322,7 +322,9 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // A streamed run's parts are staged as they are made, as its own would
   // be (the stager reads each from its spool into its body file).
   const Stager* stage = run.streamed ? run.stage : nullptr;
-  // And their journal reports streamed as the run's own (journal_stream.h).
+  // The parts make no journal report (Process with may_decrypt false):
+  // `read` is there so that StagesEarly lets them stream and stage while a
+  // journal rule is enabled (it stages nothing early without a reader).
   const StagedReader* read = run.streamed ? run.read_staged : nullptr;
   if (run.streamed) {
     plain.content.clear();
