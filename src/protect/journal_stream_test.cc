@@ -219,6 +219,13 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   p = **plan;
   p.is_protected = true;
   EXPECT_EQ(MakeJournalReport(p, m).status().code(), StatusCode::kInternal);
+  // A decrypted copy of mail that is not protected (a caller's mistake):
+  // refused though an opener for each is given, no report.
+  p = **plan;
+  p.attach_decrypted = true;
+  EXPECT_EQ(StreamJournalReport(&p, {Memory(large_), Memory(large_)}).code(),
+            StatusCode::kInternal);
+  EXPECT_EQ(p.report.content_source, nullptr);
   // The boundary in the message, across two slices: refused as in memory.
   p = **plan;
   p.request.boundary = "=_journal_x";
