@@ -121,6 +121,23 @@ SslCtxPtr NewClientTls() {
   return ctx;
 }
 
+// Calls `each(error, words)` for every error on this thread's queue,
+// oldest first; `words` is the text it was raised with, null when none.
+// The queue emptied.
+template <class Each>
+void DrainErrors(Each&& each) {
+  const char* data = nullptr;
+  int flags = 0;
+  for (unsigned long e =
+           ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
+       e != 0;
+       e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+    const bool words =
+        (flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0';
+    each(e, words ? data : nullptr);
+  }
+}
+
 // Why a connect failed: the system's words (errno) when OpenSSL's queue
 // has them, else its first reason with the words it was raised with (a
 // failed name lookup is "system lib" with gai_strerror's text as its
@@ -128,27 +145,19 @@ SslCtxPtr NewClientTls() {
 // queue before it connects, so these are this connect's errors.
 std::string ConnectFailure() {
   std::string system, with_data, other;
-  const char* data = nullptr;
-  int flags = 0;
-  for (unsigned long e =
-           ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
-       e != 0;
-       e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+  DrainErrors([&](unsigned long e, const char* data) {
     if (ERR_SYSTEM_ERROR(e)) {
       if (system.empty()) {
         system = std::error_code(ERR_GET_REASON(e), std::generic_category())
                      .message();
       }
-      continue;
+      return;
     }
     const char* r = ERR_reason_error_string(e);
-    if (r == nullptr) continue;
+    if (r == nullptr) return;
     other = r;
-    if (with_data.empty() && (flags & ERR_TXT_STRING) != 0 && data != nullptr &&
-        *data != '\0') {
-      with_data = other + ": " + data;
-    }
-  }
+    if (with_data.empty() && data != nullptr) with_data = other + ": " + data;
+  });
   if (!system.empty()) return system;
   if (!with_data.empty()) return with_data;
   return other.empty() ? "cannot connect" : other;
@@ -161,21 +170,15 @@ std::string ConnectFailure() {
 // emptied.
 std::string TransferFailure() {
   std::string out;
-  const char* data = nullptr;
-  int flags = 0;
-  for (unsigned long e =
-           ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
-       e != 0;
-       e = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) {
+  DrainErrors([&](unsigned long e, const char* data) {
     const char* r = ERR_reason_error_string(e);
-    if (r == nullptr) continue;
+    if (r == nullptr) return;
     std::string one = r;
-    if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
-      one += " (" + std::string(data) + ")";
+    if (data != nullptr) one += " (" + std::string(data) + ")";
+    if (out.find(one) == std::string::npos) {
+      out += (out.empty() ? "" : "; ") + one;
     }
-    if (out.find(one) != std::string::npos) continue;
-    out += (out.empty() ? "" : "; ") + one;
-  }
+  });
   return out.empty() ? "no answer" : out;
 }
 
