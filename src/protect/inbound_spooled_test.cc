@@ -36,15 +36,18 @@
 namespace sealpost::protect {
 namespace {
 
-// `spool`'s bytes, but the reader of its `fail_at`-th Open() (0 the
-// first), and that one only, fails after its first 64 KiB, as a reader of
-// a spool file changed under it does (crypto::Spool:
-// DecryptionFailedError): a later read that fails too cannot hide one
-// taken for something else.
-class FailingSpool final : public ByteSpool {
+// `spool`'s bytes, but the reader of its `bad_at`-th Open() (0 the
+// first), and that one only, stops after its first `keep` bytes: it ends
+// there (kEnds: a spool file cut short after it was first read) or fails
+// as a reader of a spool file changed under it does (kFails:
+// crypto::Spool's DecryptionFailedError), so that a later read that fails
+// too cannot hide one taken for something else.
+class OneBadReaderSpool final : public ByteSpool {
  public:
-  FailingSpool(std::shared_ptr<ByteSpool> spool, int fail_at)
-      : spool_(std::move(spool)), fail_at_(fail_at) {}
+  enum class Cut { kEnds, kFails };
+  OneBadReaderSpool(std::shared_ptr<ByteSpool> spool, int bad_at, size_t keep,
+                    Cut cut)
+      : spool_(std::move(spool)), bad_at_(bad_at), keep_(keep), cut_(cut) {}
   Status Append(std::string_view bytes) override {
     return spool_->Append(bytes);
   }
@@ -56,70 +59,26 @@ class FailingSpool final : public ByteSpool {
   }
   Result<std::unique_ptr<ByteSource>> Open() override {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader, spool_->Open());
-    if (opens_++ != fail_at_) return reader;
+    if (opens_++ != bad_at_) return reader;
     return std::unique_ptr<ByteSource>(
-        std::make_unique<Failing>(std::move(reader)));
+        std::make_unique<Bad>(std::move(reader), keep_, cut_));
   }
   int opens() const { return opens_; }
 
  private:
-  class Failing final : public ByteSource {
+  class Bad final : public ByteSource {
    public:
-    explicit Failing(std::unique_ptr<ByteSource> in) : in_(std::move(in)) {}
+    Bad(std::unique_ptr<ByteSource> in, size_t keep, Cut cut)
+        : in_(std::move(in)), keep_(keep), cut_(cut) {}
     Status Restart() override {
       read_ = 0;
       return in_->Restart();
     }
     Result<size_t> Read(size_t max, std::string* out) override {
-      if (read_ >= (64 << 10)) return crypto::DecryptionFailedError();
-      SP_ASSIGN_OR_RETURN(size_t n, in_->Read(max, out));
-      read_ += n;
-      return n;
-    }
-
-   private:
-    std::unique_ptr<ByteSource> in_;
-    size_t read_ = 0;
-  };
-  std::shared_ptr<ByteSpool> spool_;
-  int fail_at_;
-  int opens_ = 0;
-};
-
-// `spool`'s bytes, but the reader of its `short_at`-th Open() (0 the
-// first) ends after `keep` bytes: a spool file cut short after it was
-// first read.
-class ShortSpool final : public ByteSpool {
- public:
-  ShortSpool(std::shared_ptr<ByteSpool> spool, int short_at, size_t keep)
-      : spool_(std::move(spool)), short_at_(short_at), keep_(keep) {}
-  Status Append(std::string_view bytes) override {
-    return spool_->Append(bytes);
-  }
-  Status Finish() override { return spool_->Finish(); }
-  int64_t size() const override { return spool_->size(); }
-  Status Restart() override { return spool_->Restart(); }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    return spool_->Read(max, out);
-  }
-  Result<std::unique_ptr<ByteSource>> Open() override {
-    SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> reader, spool_->Open());
-    if (opens_++ != short_at_) return reader;
-    return std::unique_ptr<ByteSource>(
-        std::make_unique<Short>(std::move(reader), keep_));
-  }
-
- private:
-  class Short final : public ByteSource {
-   public:
-    Short(std::unique_ptr<ByteSource> in, size_t keep)
-        : in_(std::move(in)), keep_(keep) {}
-    Status Restart() override {
-      read_ = 0;
-      return in_->Restart();
-    }
-    Result<size_t> Read(size_t max, std::string* out) override {
-      if (read_ >= keep_) return 0;
+      if (read_ >= keep_) {
+        if (cut_ == Cut::kEnds) return 0;
+        return crypto::DecryptionFailedError();
+      }
       SP_ASSIGN_OR_RETURN(size_t n,
                           in_->Read(std::min(max, keep_ - read_), out));
       read_ += n;
@@ -129,13 +88,29 @@ class ShortSpool final : public ByteSpool {
    private:
     std::unique_ptr<ByteSource> in_;
     const size_t keep_;
+    const Cut cut_;
     size_t read_ = 0;
   };
   std::shared_ptr<ByteSpool> spool_;
-  const int short_at_;
+  const int bad_at_;
   const size_t keep_;
+  const Cut cut_;
   int opens_ = 0;
 };
+
+// The reader of `spool`'s `fail_at`-th Open() fails after 64 KiB.
+std::shared_ptr<OneBadReaderSpool> FailingSpool(
+    std::shared_ptr<ByteSpool> spool, int fail_at) {
+  return std::make_shared<OneBadReaderSpool>(
+      std::move(spool), fail_at, 64 << 10, OneBadReaderSpool::Cut::kFails);
+}
+
+// The reader of `spool`'s `short_at`-th Open() ends after `keep` bytes.
+std::shared_ptr<OneBadReaderSpool> ShortSpool(std::shared_ptr<ByteSpool> spool,
+                                              int short_at, size_t keep) {
+  return std::make_shared<OneBadReaderSpool>(std::move(spool), short_at, keep,
+                                             OneBadReaderSpool::Cut::kEnds);
+}
 
 class InboundSpooledTest : public testing::SmimeGatewayTest {
  protected:
@@ -446,17 +421,17 @@ TEST_F(InboundSpooledTest, WrapperSpoolShorterThanItsHeaderIsAReadError) {
   auto whole =
       ApplySpooled("dave@gmail.test", {"alice@example.com"}, wrapper, false,
                    &staged, false, [](std::shared_ptr<ByteSpool> s) {
-                     return std::make_shared<ShortSpool>(std::move(s), 1000, 0);
+                     return ShortSpool(std::move(s), 1000, 0);
                    });
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
   ASSERT_EQ(staged.size(), 1u);
   EXPECT_NE(staged[0].find("X-Sealpost-Protected:"), std::string::npos);
   staged.clear();
-  auto cut = ApplySpooled(
-      "dave@gmail.test", {"alice@example.com"}, wrapper, false, &staged, false,
-      [header](std::shared_ptr<ByteSpool> s) {
-        return std::make_shared<ShortSpool>(std::move(s), 2, header / 2);
-      });
+  auto cut =
+      ApplySpooled("dave@gmail.test", {"alice@example.com"}, wrapper, false,
+                   &staged, false, [header](std::shared_ptr<ByteSpool> s) {
+                     return ShortSpool(std::move(s), 2, header / 2);
+                   });
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.status().code(), StatusCode::kInternal)
       << cut.status().ToString();
@@ -578,18 +553,19 @@ class InboundDecryptionTest : public InboundSpooledTest {
     std::string lines;
     for (const auto& m : out.messages) {
       for (const auto& a : m.audit) lines += a.action + ":" + a.detail + "\n";
-      EXPECT_EQ(StoredDecryptAudits(m.id.substr(0, m.id.find('-'))), 0);
+      EXPECT_EQ(StoredAudits("smime.decrypt", m.id.substr(0, m.id.find('-'))),
+                0);
     }
     return lines;
   }
 
-  // The smime.decrypt records in the store (of `id` when not empty).
-  int StoredDecryptAudits(const std::string& id = "") {
+  // The `action` records in the store (of `id` when not empty).
+  int StoredAudits(std::string_view action, const std::string& id = "") {
     auto audit = gw_.org.store.ListAudit(id, 100000);
     EXPECT_TRUE(audit.ok());
     int n = 0;
     if (audit.ok()) {
-      for (const auto& a : *audit) n += a.action == "smime.decrypt";
+      for (const auto& a : *audit) n += a.action == action;
     }
     return n;
   }
@@ -892,11 +868,11 @@ TEST_F(InboundDecryptionTest, ASpoolThatFailsToReadIsAnError) {
   std::vector<std::string> reference;
   {
     std::vector<std::string> staged;
-    std::shared_ptr<FailingSpool> counting;
+    std::shared_ptr<OneBadReaderSpool> counting;
     auto out = ApplySpooled(
         "bob@partner.test", {"alice@example.com", "carol@example.com"}, mail,
         false, &staged, false, [&](std::shared_ptr<ByteSpool> s) {
-          counting = std::make_shared<FailingSpool>(std::move(s), -1);
+          counting = FailingSpool(std::move(s), -1);
           return counting;
         });
     ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -913,7 +889,7 @@ TEST_F(InboundDecryptionTest, ASpoolThatFailsToReadIsAnError) {
     auto out = ApplySpooled(
         "bob@partner.test", {"alice@example.com", "carol@example.com"}, mail,
         false, &staged, /*whole_ok=*/true, [k](std::shared_ptr<ByteSpool> s) {
-          return std::make_shared<FailingSpool>(std::move(s), k);
+          return FailingSpool(std::move(s), k);
         });
     if (out.ok()) {
       // Each copy staged from a spool, or (read whole) in the message.
@@ -934,7 +910,7 @@ TEST_F(InboundDecryptionTest, ASpoolThatFailsToReadIsAnError) {
     EXPECT_EQ(QueueBodiesOnDisk(), bodies);
     // Alice's open is audited only with the message that commits it: a
     // 451 leaves no record, and each retry would add one.
-    EXPECT_EQ(StoredDecryptAudits(), 0);
+    EXPECT_EQ(StoredAudits("smime.decrypt"), 0);
   }
 }
 
@@ -958,7 +934,7 @@ TEST_F(InboundDecryptionTest, ADecryptedCopyThatCannotBeSpooledIsAnError) {
       << out.status().ToString();
   EXPECT_TRUE(staged.empty());
   EXPECT_EQ(QueueBodiesOnDisk(), 0);
-  EXPECT_EQ(StoredDecryptAudits(), 0);
+  EXPECT_EQ(StoredAudits("smime.decrypt"), 0);
 }
 
 // A journal rule over a large S/MIME message that smime.decrypt_inbound
@@ -1009,24 +985,9 @@ TEST_F(InboundDecryptionTest, ALargeMessageIsJournaledOnceAsTheSettingSays) {
                         testing::SpoolOf(gw_.org.temp.dir.path(), mail));
     return gw_.protector->Apply(in, stage, read);
   };
-  auto set_decryption = [&](bool enabled) {
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(
-        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
-            .ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
-  };
-  auto stored_decrypt_audits = [&] {
-    auto audit = gw_.org.store.ListAudit("", 100000);
-    EXPECT_TRUE(audit.ok());
-    int n = 0;
-    for (const auto& a : *audit) n += a.action == "journal.decrypt";
-    return n;
-  };
   for (bool enabled : {false, true}) {
     SCOPED_TRACE(enabled ? "decryption enabled" : "decryption disabled");
-    set_decryption(enabled);
+    gw_.SetJournalReportDecryption(enabled);
     staged.clear();
     auto out = apply();
     ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -1056,7 +1017,8 @@ TEST_F(InboundDecryptionTest, ALargeMessageIsJournaledOnceAsTheSettingSays) {
       on_report += a.action == "journal.decrypt" && a.object == id;
     }
     EXPECT_EQ(on_report, enabled ? 1 : 0);
-    EXPECT_EQ(stored_decrypt_audits(), 0) << "written with the report only";
+    EXPECT_EQ(StoredAudits("journal.decrypt"), 0)
+        << "written with the report only";
   }
   // A failure after the report is planned: 451, no record of a release
   // that did not happen; nor after a retry that fails again.
@@ -1065,8 +1027,8 @@ TEST_F(InboundDecryptionTest, ALargeMessageIsJournaledOnceAsTheSettingSays) {
     auto out = apply();
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.status().code(), StatusCode::kUnavailable);
-    EXPECT_EQ(stored_decrypt_audits(), 0);
-    EXPECT_EQ(StoredDecryptAudits(), 0);  // nor smime.decrypt
+    EXPECT_EQ(StoredAudits("journal.decrypt"), 0);
+    EXPECT_EQ(StoredAudits("smime.decrypt"), 0);  // nor smime.decrypt
   }
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/failing_source_for_testing.h"
 #include "base/string_source.h"
 #include "mime/journal_report.h"
 #include "protect/journal.h"
@@ -24,30 +25,6 @@ namespace sealpost::protect {
 namespace {
 
 constexpr char kSecret[] = "secret-7e21b0";
-
-// A source that fails after `good` bytes.
-class FailingAfter final : public ByteSource {
- public:
-  FailingAfter(std::string_view bytes, size_t good)
-      : bytes_(bytes), good_(good) {}
-  Status Restart() override {
-    at_ = 0;
-    return Status::Ok();
-  }
-  Result<size_t> Read(size_t max, std::string* out) override {
-    if (at_ == bytes_.size()) return size_t{0};
-    if (at_ >= good_) return InternalError("spool file: cut");
-    size_t n = std::min({max, good_ - at_, bytes_.size() - at_});
-    out->append(bytes_.substr(at_, n));
-    at_ += n;
-    return n;
-  }
-
- private:
-  std::string_view bytes_;
-  size_t good_;
-  size_t at_ = 0;
-};
 
 Result<std::string> ReadAll(ByteSource& source) {
   std::string out;
@@ -147,12 +124,7 @@ TEST_F(JournalStreamTest, StreamedReportIsTheInMemoryReport) {
   outgoing.push_back(copy);
   for (bool decrypt : {true, false}) {
     SCOPED_TRACE(decrypt ? "copy and decrypted" : "copy only");
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(
-        irm->Set("JournalReportDecryptionEnabled", decrypt ? "True" : "False")
-            .ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    gw_.SetJournalReportDecryption(decrypt);
     JournaledMessage m{in,      "alice@example.com", large_, false, "", "",
                        outgoing};
     std::vector<OpenAttached> attached{Memory(outgoing[0].content)};
@@ -162,10 +134,7 @@ TEST_F(JournalStreamTest, StreamedReportIsTheInMemoryReport) {
   // What arrived protected, with what transport decryption opened.
   {
     SCOPED_TRACE("arrived protected");
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("JournalReportDecryptionEnabled", "True").ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    gw_.SetJournalReportDecryption(true);
     const std::string plain = "Subject: inside\r\n\r\nopened\r\n";
     std::vector<queue::IncomingMessage> none;
     JournaledMessage m{in,  "alice@example.com", large_, true, "m9", plain,
@@ -188,7 +157,7 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   PlannedJournalReport p = **plan;
   OpenAttached cut = [this]() -> Result<std::unique_ptr<ByteSource>> {
     return std::unique_ptr<ByteSource>(
-        std::make_unique<FailingAfter>(large_, 1 << 20));
+        std::make_unique<FailingSource>(large_, 1 << 20));
   };
   EXPECT_EQ(StreamJournalReport(&p, {cut}).code(), StatusCode::kInternal);
   EXPECT_EQ(p.report.content_source, nullptr);
@@ -196,8 +165,12 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   p = **plan;
   int opened = 0;
   OpenAttached cut_later = [&]() -> Result<std::unique_ptr<ByteSource>> {
-    return std::unique_ptr<ByteSource>(std::make_unique<FailingAfter>(
-        large_, ++opened == 1 ? large_.size() : 2 << 20));
+    if (++opened == 1) {
+      return std::unique_ptr<ByteSource>(
+          std::make_unique<StringSource>(large_));
+    }
+    return std::unique_ptr<ByteSource>(
+        std::make_unique<FailingSource>(large_, 2 << 20));
   };
   ASSERT_TRUE(StreamJournalReport(&p, {cut_later}).ok());
   EXPECT_EQ(ReadAll(*p.report.content_source).status().code(),

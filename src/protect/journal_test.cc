@@ -43,20 +43,6 @@ class JournalTest : public ::testing::Test {
     return nullptr;
   }
 
-  // The journal.decrypt records of message `id`: on the report, committed
-  // with it by the queue; none written before (Apply commits nothing).
-  int DecryptAudits(const std::string& id,
-                    const queue::IncomingMessage& report) {
-    auto audit = gw_.org.store.ListAudit(id, 100);
-    EXPECT_TRUE(audit.ok());
-    for (const auto& a : *audit) EXPECT_NE(a.action, "journal.decrypt");
-    int n = 0;
-    for (const auto& a : report.audit) {
-      n += a.action == "journal.decrypt" && a.object == id;
-    }
-    return n;
-  }
-
   // A report holds the protected message as it came (`sent`), then the
   // decrypted copy of message `id`, released once and audited.
   void ExpectDecryptedCopy(const queue::IncomingMessage& report,
@@ -66,7 +52,7 @@ class JournalTest : public ::testing::Test {
               std::string::npos);
     EXPECT_NE(report.content.find(kSecret), std::string::npos);
     EXPECT_NE(report.content.find("Protected: " + id), std::string::npos);
-    EXPECT_EQ(DecryptAudits(id, report), 1);
+    EXPECT_EQ(gw_.JournalDecryptAudits(id, report), 1);
   }
 
   FakeClock clock_{1'800'000'000};
@@ -140,10 +126,7 @@ TEST_F(JournalTest, ProtectedMailCarriesTheDecryptedCopyAudited) {
 
 TEST_F(JournalTest, WithoutDecryptionTheReportHoldsNoPlaintext) {
   AddRule("all", "Global", "");
-  auto irm = gw_.org.licenses.LoadIrm();
-  ASSERT_TRUE(irm.ok());
-  ASSERT_TRUE(irm->Set("JournalReportDecryptionEnabled", "False").ok());
-  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  gw_.SetJournalReportDecryption(false);
   auto out = Send({"carol@gmail.test"}, "[encrypt] q");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   const queue::IncomingMessage* r = Report(*out);
@@ -152,7 +135,7 @@ TEST_F(JournalTest, WithoutDecryptionTheReportHoldsNoPlaintext) {
   EXPECT_EQ(r->content.find(kSecret), std::string::npos);
   EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
   std::string id = out->messages[0].protected_records[0].record.id;
-  EXPECT_EQ(DecryptAudits(id, *r), 0);
+  EXPECT_EQ(gw_.JournalDecryptAudits(id, *r), 0);
 }
 
 // Mail that arrives already protected, with its container: the copy
@@ -192,7 +175,7 @@ TEST_F(JournalTest, ArrivingProtectedMailCarriesWhatTransportDecryptionOpens) {
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->content.find(mime::kDecryptedDescription), std::string::npos);
   EXPECT_EQ(r->content.find(kSecret), std::string::npos);
-  EXPECT_EQ(DecryptAudits(id, *r), 0);  // no copy, no record
+  EXPECT_EQ(gw_.JournalDecryptAudits(id, *r), 0);  // no copy, no record
 }
 
 }  // namespace

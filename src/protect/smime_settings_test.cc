@@ -429,26 +429,9 @@ TEST_F(SmimeSettingsTest, InboundDecryptedMailIsJournaledAsReceived) {
   ProtectorOptions options = gw_.DefaultOptions();
   options.smime_decrypt_inbound = true;
   gw_.Rebuild(options);
-  // On the report, committed with it by the queue; none written before.
-  auto decrypt_audits = [&](const std::string& id,
-                            const queue::IncomingMessage& report) {
-    auto audit = gw_.org.store.ListAudit(id, 100);
-    EXPECT_TRUE(audit.ok());
-    for (const auto& a : *audit) EXPECT_NE(a.action, "journal.decrypt");
-    int n = 0;
-    for (const auto& a : report.audit) {
-      n += a.action == "journal.decrypt" && a.object == id;
-    }
-    return n;
-  };
   for (bool enabled : {false, true}) {
     SCOPED_TRACE(enabled ? "decryption enabled" : "decryption disabled");
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(
-        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
-            .ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    gw_.SetJournalReportDecryption(enabled);
     auto out =
         gw_.Send("bob@partner.test", {"alice@example.com", "carol@example.com"},
                  mail, false);
@@ -473,7 +456,7 @@ TEST_F(SmimeSettingsTest, InboundDecryptedMailIsJournaledAsReceived) {
                                   : "Decrypted-Copy: no"),
               std::string::npos);
     ASSERT_FALSE(id.empty());
-    EXPECT_EQ(decrypt_audits(id, *reports[0]), enabled ? 1 : 0);
+    EXPECT_EQ(gw_.JournalDecryptAudits(id, *reports[0]), enabled ? 1 : 0);
   }
 }
 

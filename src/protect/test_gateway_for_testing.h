@@ -79,6 +79,30 @@ class TestGateway {
     if (!made.ok()) throw std::runtime_error(made.status().ToString());
   }
 
+  // The IRM property JournalReportDecryptionEnabled set to `enabled`.
+  void SetJournalReportDecryption(bool enabled) {
+    auto irm = org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(
+        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
+            .ok());
+    ASSERT_TRUE(org.licenses.SaveIrm(*irm).ok());
+  }
+
+  // The journal.decrypt records of message `id` on `report`, committed
+  // with it by the queue; none in the store before (Apply commits nothing).
+  int JournalDecryptAudits(const std::string& id,
+                           const queue::IncomingMessage& report) {
+    auto audit = org.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    for (const auto& a : *audit) EXPECT_NE(a.action, "journal.decrypt");
+    int n = 0;
+    for (const auto& a : report.audit) {
+      n += a.action == "journal.decrypt" && a.object == id;
+    }
+    return n;
+  }
+
   // Mail from a client in smtp.client_networks (trusted) unless told
   // otherwise.
   Result<Outcome> Send(std::string from, std::vector<std::string> to,
