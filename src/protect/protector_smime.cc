@@ -358,7 +358,9 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     run.smime_plain = plain.content;
   }
   Status journaled = AddJournalReport(run);
-  run.smime_plain = std::string_view();  // `plain` goes with this call
+  // `plain` goes with this call: neither view nor spool outlives it.
+  run.smime_plain = std::string_view();
+  run.smime_plain_spool.reset();
   SP_RETURN_IF_ERROR(journaled);
   // The opens are audited with the outcome (Process commits the run's
   // records with its first message): a message refused after them (451)
