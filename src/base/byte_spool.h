@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/byte_source.h"
@@ -32,6 +33,15 @@ class ByteSpool : public ByteSource {
   // the spool lives.
   virtual Result<std::unique_ptr<ByteSource>> Open() = 0;
 };
+
+// All of `source`'s bytes from where it is to its end, which must be
+// `expected` bytes: INTERNAL ("spool file: read back a different size")
+// otherwise; a read's error as it is.
+Result<std::string> ReadSourceWhole(ByteSource& source, int64_t expected);
+
+// All of a finished spool's bytes from its first (Restart, then its own
+// Read), to its size.
+Result<std::string> ReadSpoolWhole(ByteSpool& spool);
 
 }  // namespace sealpost
 

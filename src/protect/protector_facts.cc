@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "base/byte_spool.h"
 #include "base/log.h"
 #include "base/prefixed_source.h"
 #include "base/strings.h"
@@ -191,17 +192,7 @@ Status Protector::LoadWhole(Run& run) {
   if (!run.loaded.empty() || run.in.spool == nullptr) return Status::Ok();
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
                       OpenOriginal(run, std::string()));
-  const int64_t expected = run.SpooledSize();
-  std::string whole;
-  whole.reserve(static_cast<size_t>(expected));
-  for (;;) {
-    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &whole));
-    if (n == 0) break;
-  }
-  if (static_cast<int64_t>(whole.size()) != expected) {
-    return InternalError("spool file: read back a different size");
-  }
-  run.loaded = std::move(whole);
+  SP_ASSIGN_OR_RETURN(run.loaded, ReadSourceWhole(*source, run.SpooledSize()));
   run.original = run.loaded;
   run.size = static_cast<int64_t>(run.loaded.size());
   run.streamed = false;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/byte_spool.h"
 #include "base/string_source.h"
 #include "protect/journal.h"
 #include "protect/journal_stream.h"
@@ -15,24 +16,6 @@
 #include "protect/protector_run.h"
 
 namespace sealpost::protect {
-namespace {
-
-// All of a spool file's bytes, to its size.
-Result<std::string> ReadSpool(ByteSpool& spool) {
-  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, spool.Open());
-  std::string out;
-  for (;;) {
-    SP_ASSIGN_OR_RETURN(size_t n, source->Read(1 << 20, &out));
-    if (n == 0) break;
-  }
-  if (static_cast<int64_t>(out.size()) != spool.size()) {
-    return InternalError("spool file: read back a different size");
-  }
-  return out;
-}
-
-}  // namespace
-
 Status Protector::AddJournalReport(Run& run) {
   // Streamed into its own body file as the copies went into theirs
   // (journal_stream.h): the message from its spool or memory, a staged
@@ -80,7 +63,10 @@ Status Protector::AddJournalReport(Run& run) {
     // A decrypted copy in its spool file: in memory as the message is.
     std::string decrypted;
     if (plan->attach_decrypted && run.smime_plain_spool != nullptr) {
-      SP_ASSIGN_OR_RETURN(decrypted, ReadSpool(*run.smime_plain_spool));
+      SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                          run.smime_plain_spool->Open());
+      SP_ASSIGN_OR_RETURN(
+          decrypted, ReadSourceWhole(*source, run.smime_plain_spool->size()));
       m.arrived_decrypted = decrypted;
     }
     SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/byte_spool.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "queue/body_cipher.h"
@@ -92,29 +93,14 @@ Status Queue::Start() {
   return Status::Ok();
 }
 
-namespace {
-
-Result<std::string> ReadSpool(ByteSpool& spool) {
-  SP_RETURN_IF_ERROR(spool.Restart());
-  std::string content;
-  content.reserve(static_cast<size_t>(spool.size()));
-  while (true) {
-    SP_ASSIGN_OR_RETURN(size_t n, spool.Read(1024 * 1024, &content));
-    if (n == 0) break;
-  }
-  if (static_cast<int64_t>(content.size()) != spool.size()) {
-    return InternalError("read back a different size");
-  }
-  return content;
-}
-
-}  // namespace
-
 Status LoadSpooled(IncomingMessage& message) {
   if (message.spool == nullptr) return Status::Ok();
   // Whatever went wrong is ours, not the message's: a temporary error.
-  auto content = ReadSpool(*message.spool);
+  auto content = ReadSpoolWhole(*message.spool);
   if (!content.ok()) {
+    if (content.status().message().starts_with("spool file: ")) {
+      return content.status();  // its size: INTERNAL already
+    }
     return InternalError("spool file: " + content.status().message());
   }
   message.content = std::move(*content);
