@@ -6,11 +6,10 @@
 #include <utility>
 
 #include "mime/journal_report.h"
+#include "smime/streamed_mail.h"
 
 namespace sealpost::protect {
 namespace {
-
-constexpr size_t kSlice = 256 * 1024;
 
 // The frame's pieces with the attached messages between them, each
 // opened when the read reaches it and scanned again as it is read; an
@@ -106,16 +105,14 @@ Status StreamJournalReport(PlannedJournalReport* plan,
     return InternalError("journal report: an opener per attached message");
   }
   std::vector<mime::AttachedScan> scans;
-  std::string slice;
   for (const OpenAttached& open : attached) {
-    scans.emplace_back(plan->request.boundary);
+    mime::AttachedScan& scan = scans.emplace_back(plan->request.boundary);
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open());
-    for (;;) {
-      slice.clear();
-      SP_ASSIGN_OR_RETURN(size_t n, source->Read(kSlice, &slice));
-      if (n == 0) break;
-      scans.back().Update(slice);
-    }
+    SP_RETURN_IF_ERROR(
+        smime::CopySource(*source, [&scan](std::string_view slice) {
+          scan.Update(slice);
+          return Status::Ok();
+        }));
   }
   SP_ASSIGN_OR_RETURN(
       std::vector<std::string> pieces,
