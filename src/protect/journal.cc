@@ -94,7 +94,6 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     SP_ASSIGN_OR_RETURN(license::IrmConfig irm, ctx.licenses.LoadIrm());
     req.include_decrypted = irm.GetBool("JournalReportDecryptionEnabled");
   }
-  plan.attach_decrypted = req.include_decrypted;
   queue::IncomingMessage& report = plan.report;
   if (req.include_decrypted) {
     // Every release of a decrypted copy is on the record, committed with

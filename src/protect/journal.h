@@ -64,12 +64,12 @@ struct PlannedJournalReport {
   // Its fields; `journaled` and `decrypted` are left empty.
   mime::JournalReportRequest request;
   // What it attaches: the protected copy (one of `outgoing`), or when null
-  // the message as received (`original`); then, with attach_decrypted,
-  // `arrived_decrypted`, or when that is empty `original` again.
+  // the message as received (`original`); then, with
+  // request.include_decrypted, `arrived_decrypted`, or when that is empty
+  // `original` again.
   const queue::IncomingMessage* copy = nullptr;
   bool is_protected = false;  // the copy, or what arrived protected
-  bool attach_decrypted = false;
-  std::string note;  // for the run's notes once the report is made
+  std::string note;           // for the run's notes once the report is made
 };
 
 // The report to queue with the message, planned: nullopt when no enabled

@@ -97,10 +97,10 @@ class JournalReportSource final : public ByteSource {
 Status StreamJournalReport(PlannedJournalReport* plan,
                            std::vector<OpenAttached> attached) {
   // As BuildJournalReport: a decrypted copy only beside a protected one.
-  if (plan->attach_decrypted && !plan->is_protected) {
+  if (plan->request.include_decrypted && !plan->is_protected) {
     return InternalError("journal report: a decrypted copy of clear mail");
   }
-  const size_t expected = plan->attach_decrypted ? 2 : 1;
+  const size_t expected = plan->request.include_decrypted ? 2 : 1;
   if (attached.size() != expected) {
     return InternalError("journal report: an opener per attached message");
   }
@@ -117,7 +117,7 @@ Status StreamJournalReport(PlannedJournalReport* plan,
   SP_ASSIGN_OR_RETURN(
       std::vector<std::string> pieces,
       mime::JournalReportFrame(plan->request, plan->is_protected,
-                               plan->attach_decrypted, scans));
+                               plan->request.include_decrypted, scans));
   int64_t size = 0;
   for (const auto& p : pieces) size += static_cast<int64_t>(p.size());
   for (const auto& scan : scans) size += scan.size();

@@ -23,7 +23,7 @@ using OpenAttached = std::function<Result<std::unique_ptr<ByteSource>>()>;
 
 // Sets plan->report.content_source and content_size: the report around
 // `attached` (the journaled message, then the decrypted copy when
-// plan->attach_decrypted). Each is read once here (its size, 7bit or
+// plan->request.include_decrypted). Each is read once here (its size, 7bit or
 // 8bit, the boundary not in it) and again by whoever reads the report,
 // scanned again then; a source that fails, or reads back another size,
 // 8bit where it was 7bit (or the reverse) or the boundary where it had

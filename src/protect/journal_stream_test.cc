@@ -195,7 +195,7 @@ TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   // A decrypted copy of mail that is not protected (a caller's mistake):
   // refused though an opener for each is given, no report.
   p = **plan;
-  p.attach_decrypted = true;
+  p.request.include_decrypted = true;
   EXPECT_EQ(StreamJournalReport(&p, {Memory(large_), Memory(large_)}).code(),
             StatusCode::kInternal);
   EXPECT_EQ(p.report.content_source, nullptr);

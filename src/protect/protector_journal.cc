@@ -62,7 +62,7 @@ Status Protector::AddJournalReport(Run& run) {
     std::string note = std::move(plan->note);
     // A decrypted copy in its spool file: in memory as the message is.
     std::string decrypted;
-    if (plan->attach_decrypted && run.smime_plain_spool != nullptr) {
+    if (plan->request.include_decrypted && run.smime_plain_spool != nullptr) {
       SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
                           run.smime_plain_spool->Open());
       SP_ASSIGN_OR_RETURN(
@@ -94,7 +94,7 @@ Status Protector::AddJournalReport(Run& run) {
           std::make_unique<StringSource>(copy->content));
     });
   }
-  if (plan->attach_decrypted) {
+  if (plan->request.include_decrypted) {
     if (m.arrived_protected && run.smime_plain_spool != nullptr) {
       std::shared_ptr<ByteSpool> spool = run.smime_plain_spool;
       attached.push_back([spool]() -> Result<std::unique_ptr<ByteSource>> {
