@@ -111,6 +111,11 @@ void AttachedScan::Update(std::string_view slice) {
 Result<std::vector<std::string>> JournalReportFrame(
     const JournalReportRequest& r, bool is_protected, bool attach_decrypted,
     const std::vector<AttachedScan>& scans) {
+  // A decrypted copy only beside a protected one (a caller's mistake
+  // otherwise): refused whether the report is built or streamed.
+  if (attach_decrypted && !is_protected) {
+    return InternalError("journal report: a decrypted copy of clear mail");
+  }
   const size_t attached = attach_decrypted ? 2 : 1;
   if (scans.size() != attached) {
     return InternalError("journal report: a scan per attached message");
@@ -191,7 +196,7 @@ Result<std::vector<std::string>> JournalReportFrame(
 Result<std::string> BuildJournalReport(const JournalReportRequest& r) {
   std::string_view journaled = r.journaled.empty() ? r.original : r.journaled;
   std::string_view decrypted = r.decrypted.empty() ? r.original : r.decrypted;
-  const bool attach_decrypted = r.include_decrypted && !r.journaled.empty();
+  const bool attach_decrypted = r.include_decrypted;
   std::vector<std::string_view> messages{journaled};
   if (attach_decrypted) messages.push_back(decrypted);
   std::vector<AttachedScan> scans;

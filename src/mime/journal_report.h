@@ -51,7 +51,8 @@ std::vector<JournalRecipient> ClassifyRecipients(
     std::string_view original, const std::vector<std::string>& envelope);
 
 // The report as RFC 5322 bytes (CRLF). INVALID_ARGUMENT when the boundary
-// occurs in an attached message.
+// occurs in an attached message; INTERNAL for `include_decrypted` with an
+// empty `journaled` (a decrypted copy of clear mail).
 Result<std::string> BuildJournalReport(const JournalReportRequest& request);
 
 // What the report's layout needs to know of an attached message, read a
@@ -82,7 +83,8 @@ class AttachedScan {
 // `original` need only hold the message's header section; `is_protected`
 // stands for a non-empty `journaled` (the request's attached bytes are
 // not read). The same bytes as BuildJournalReport around the same
-// messages; INVALID_ARGUMENT as it.
+// messages; INVALID_ARGUMENT and INTERNAL as it (`attach_decrypted`
+// without `is_protected`).
 Result<std::vector<std::string>> JournalReportFrame(
     const JournalReportRequest& request, bool is_protected,
     bool attach_decrypted, const std::vector<AttachedScan>& scans);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace sealpost::mime {
 namespace {
 
@@ -104,6 +106,18 @@ TEST(JournalReportTest, ProtectedCopyWithAndWithoutDecryptedOriginal) {
                        "filename=\"decrypted.eml\"\r\n\r\n" +
                        std::string(kOriginal)),
             std::string::npos);
+}
+
+// A decrypted copy of mail that is not protected (a caller's mistake):
+// refused, not a report without it; the frame refuses it alike.
+TEST(JournalReportTest, RefusesADecryptedCopyOfClearMail) {
+  JournalReportRequest r = Request();
+  r.include_decrypted = true;
+  EXPECT_EQ(BuildJournalReport(r).status().code(), StatusCode::kInternal);
+  std::vector<AttachedScan> scans(2, AttachedScan(r.boundary));
+  EXPECT_EQ(JournalReportFrame(r, false, true, scans).status().code(),
+            StatusCode::kInternal);
+  EXPECT_TRUE(JournalReportFrame(r, true, true, scans).ok());
 }
 
 TEST(JournalReportTest, RefusesABoundaryThatOccursInTheMail) {

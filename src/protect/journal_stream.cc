@@ -96,10 +96,6 @@ class JournalReportSource final : public ByteSource {
 
 Status StreamJournalReport(PlannedJournalReport* plan,
                            std::vector<OpenAttached> attached) {
-  // As BuildJournalReport: a decrypted copy only beside a protected one.
-  if (plan->request.include_decrypted && !plan->is_protected) {
-    return InternalError("journal report: a decrypted copy of clear mail");
-  }
   const size_t expected = plan->request.include_decrypted ? 2 : 1;
   if (attached.size() != expected) {
     return InternalError("journal report: an opener per attached message");
