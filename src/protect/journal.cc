@@ -34,6 +34,12 @@ const queue::IncomingMessage* ProtectedCopy(
 Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     const JournalContext& ctx, const JournaledMessage& m) {
   SP_ASSIGN_OR_RETURN(auto rules, ctx.store.ListJournalRules());
+  return PlanJournalReport(ctx, m, rules);
+}
+
+Result<std::optional<PlannedJournalReport>> PlanJournalReport(
+    const JournalContext& ctx, const JournaledMessage& m,
+    const std::vector<store::JournalRuleRecord>& rules) {
   if (rules.empty()) return std::optional<PlannedJournalReport>();
   policy::JournalEnvelope envelope;
   envelope.sender = AsciiLower(m.sender);

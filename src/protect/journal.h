@@ -78,6 +78,11 @@ struct PlannedJournalReport {
 // commit (451) leaves none; an audit failure fails the commit (deferred).
 Result<std::optional<PlannedJournalReport>> PlanJournalReport(
     const JournalContext& context, const JournaledMessage& message);
+// The same with the journal rules the caller read already (one store read
+// per message).
+Result<std::optional<PlannedJournalReport>> PlanJournalReport(
+    const JournalContext& context, const JournaledMessage& message,
+    const std::vector<store::JournalRuleRecord>& rules);
 
 // The planned report made in memory: `message`'s bytes (its original, the
 // protected copy's content, the decrypted copy) attached. INTERNAL when

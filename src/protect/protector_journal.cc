@@ -5,6 +5,7 @@
 // (journal_stream.h), never with the message read whole.
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,16 @@ Status Protector::AddJournalReport(Run& run) {
   // protected copy read back from its file.
   const bool stream =
       run.read_staged != nullptr && (run.streamed || StagesEarly(run));
+  // Read here only for a streamed run that cannot stream its report,
+  // else by PlanJournalReport: once per message either way.
+  std::optional<std::vector<store::JournalRuleRecord>> rules;
   if (run.streamed && !stream) {
     // No journal rule was enabled when the run began (StagesEarly) and no
     // staged message can be read back: one enabled since reports the
-    // message whole. This read decides: with none enabled there is no
-    // report, even if one is enabled before PlanJournalReport reads them
-    // again (it would attach the header section as the message).
-    SP_ASSIGN_OR_RETURN(auto rules, store_.ListJournalRules());
-    if (std::none_of(rules.begin(), rules.end(),
+    // message whole. This read decides, and PlanJournalReport plans from
+    // it: with none enabled there is no report.
+    SP_ASSIGN_OR_RETURN(rules, store_.ListJournalRules());
+    if (std::none_of(rules->begin(), rules->end(),
                      [](const auto& r) { return r.enabled; })) {
       return Status::Ok();
     }
@@ -52,7 +55,8 @@ Status Protector::AddJournalReport(Run& run) {
                      : run.smime_plain,
       run.out.messages, run.smime_plain_spool != nullptr};
   SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
-                      PlanJournalReport(ctx, m));
+                      rules.has_value() ? PlanJournalReport(ctx, m, *rules)
+                                        : PlanJournalReport(ctx, m));
   if (!plan.has_value()) return Status::Ok();
   const queue::IncomingMessage* copy = plan->copy;
   if (!stream) {
