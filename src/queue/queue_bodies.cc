@@ -151,10 +151,10 @@ class StagedSource final : public ByteSource {
       if (!more.ok()) return Ours(more.status());
       if (!*more) ended_ = true;
       if (skip_ > 0 && !pending_.empty()) {
-        // Only the first slices hold the Received field.
-        const size_t from = static_cast<size_t>(
-            std::min<int64_t>(skip_ - std::min(skip_, skipped_),
-                              static_cast<int64_t>(pending_.size())));
+        // Only the first slices hold the Received field. skipped_ never
+        // passes skip_: it grows by at most what is left of it.
+        const size_t from = static_cast<size_t>(std::min<int64_t>(
+            skip_ - skipped_, static_cast<int64_t>(pending_.size())));
         skipped_ += static_cast<int64_t>(from);
         at_ = from;
       }
