@@ -26,12 +26,9 @@ namespace {
 
 constexpr char kSecret[] = "secret-7e21b0";
 
+// A report read back in slices that cross its 70,000-byte source slices.
 Result<std::string> ReadAll(ByteSource& source) {
-  std::string out;
-  for (;;) {
-    SP_ASSIGN_OR_RETURN(size_t n, source.Read(100'000, &out));
-    if (n == 0) return out;
-  }
+  return testing::ReadToEnd(source, 100'000);
 }
 
 OpenAttached Memory(std::string_view bytes) {

@@ -168,15 +168,21 @@ inline Result<std::shared_ptr<queue::SpoolFile>> SpoolOf(
   return std::shared_ptr<queue::SpoolFile>(std::move(spool));
 }
 
+// Everything `source` gives from where it is, `slice` bytes a Read at most.
+inline Result<std::string> ReadToEnd(ByteSource& source,
+                                     size_t slice = 1 << 16) {
+  std::string bytes;
+  for (;;) {
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(slice, &bytes));
+    if (n == 0) return bytes;
+  }
+}
+
 // What the queue does with a copy made as it is read: its source read to
 // the end, then let go. "not streamed" for a copy given whole.
 inline Result<std::string> ReadStreamedCopy(queue::IncomingMessage& m) {
   if (m.content_source == nullptr) return InternalError("not streamed");
-  std::string bytes;
-  for (;;) {
-    SP_ASSIGN_OR_RETURN(size_t n, m.content_source->Read(1 << 16, &bytes));
-    if (n == 0) break;
-  }
+  SP_ASSIGN_OR_RETURN(std::string bytes, ReadToEnd(*m.content_source));
   m.content_source.reset();
   return bytes;
 }
