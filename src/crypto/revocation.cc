@@ -68,6 +68,11 @@ bool IsHttpUrl(std::string_view url) {
 }
 
 using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX, SSL_CTX_free>>;
+// OPENSSL_free is a macro (it passes the caller's file and line), so a
+// function wraps it for Deleter.
+void FreeOpenSslString(char* p) { OPENSSL_free(p); }
+using OpenSslStringPtr =
+    std::unique_ptr<char, Deleter<char, FreeOpenSslString>>;
 
 // What the TLS step of an https:// fetch needs.
 struct TlsTarget {
@@ -271,15 +276,18 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   if (!IsHttpUrl(url)) {
     return UnavailableError("only http:// and https:// are fetched: " + url);
   }
-  char* host = nullptr;
-  char* port = nullptr;
-  char* path = nullptr;
+  char* raw_host = nullptr;
+  char* raw_port = nullptr;
+  char* raw_path = nullptr;
   int use_ssl = 0;
-  if (OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &host, &port, nullptr,
-                          &path, nullptr, nullptr) != 1) {
-    OPENSSL_free(host);
-    OPENSSL_free(port);
-    OPENSSL_free(path);
+  const int parsed =
+      OSSL_HTTP_parse_url(url.c_str(), &use_ssl, nullptr, &raw_host, &raw_port,
+                          nullptr, &raw_path, nullptr, nullptr);
+  // Owned from here on, whichever way this returns.
+  const OpenSslStringPtr host(raw_host);
+  const OpenSslStringPtr port(raw_port);
+  const OpenSslStringPtr path(raw_path);
+  if (parsed != 1) {
     ERR_clear_error();
     return UnavailableError("not a usable URL: " + url);
   }
@@ -288,13 +296,10 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
     request.reset(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
   }
   SslCtxPtr tls;
-  TlsTarget target{nullptr, host};
+  TlsTarget target{nullptr, host.get()};
   if (use_ssl != 0) {
     tls = NewClientTls();
     if (!tls) {
-      OPENSSL_free(host);
-      OPENSSL_free(port);
-      OPENSSL_free(path);
       return UnavailableError("cannot set up TLS for " + url + ": " +
                               OpenSslReason("no TLS"));
     }
@@ -310,11 +315,8 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   const int timeout = std::max(timeout_seconds, 1);
   const auto started = std::chrono::steady_clock::now();
   time_t max_time = std::time(nullptr) + timeout;
-  auto conn = Connect(host, port, max_time);
+  auto conn = Connect(host.get(), port.get(), max_time);
   if (!conn.ok()) {
-    OPENSSL_free(host);
-    OPENSSL_free(port);
-    OPENSSL_free(path);
     return UnavailableError("cannot fetch " + url + ": " +
                             conn.status().message());
   }
@@ -328,21 +330,15 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   // In whole seconds, rounded up: OSSL_HTTP_transfer counts in seconds.
   const long left = (left_ms.count() + 999) / 1000;
   if (left_ms.count() <= 0) {
-    OPENSSL_free(host);
-    OPENSSL_free(port);
-    OPENSSL_free(path);
     return UnavailableError("cannot fetch " + url + ": connect timeout");
   }
   OSSL_HTTP_REQ_CTX* rctx = nullptr;
   BioPtr response(OSSL_HTTP_transfer(
-      &rctx, host, port, path, use_ssl, nullptr, nullptr, conn->get(), nullptr,
-      use_ssl != 0 ? TlsOverConnection : nullptr,
+      &rctx, host.get(), port.get(), path.get(), use_ssl, nullptr, nullptr,
+      conn->get(), nullptr, use_ssl != 0 ? TlsOverConnection : nullptr,
       use_ssl != 0 ? &target : nullptr, 0, nullptr,
       body.empty() ? nullptr : content_type.c_str(), request.get(), nullptr, 1,
       max_bytes, static_cast<int>(left), 0));
-  OPENSSL_free(host);
-  OPENSSL_free(port);
-  OPENSSL_free(path);
   if (rctx != nullptr) OSSL_HTTP_close(rctx, response != nullptr);
   if (!response) {
     std::string why = TransferFailure();

@@ -22,6 +22,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "crypto/openssl_ptr.h"
@@ -304,6 +305,61 @@ TEST(HttpFetchTest, ARefusedConnectionFailsAtOnce) {
             "cannot fetch " + url + ": Connection refused");
 }
 
+// A one-shot server on a listening `fd`: takes one connection, reads the
+// request (the header, then the body when there is one) into *request,
+// then writes `answer`, `step` bytes at a time with `pause` between (a
+// slow server drips it), and stops when the client has gone.
+std::thread ServeOnce(int fd, std::string answer, std::string* request,
+                      size_t step = std::string::npos,
+                      std::chrono::milliseconds pause = {}) {
+  return std::thread([fd, answer = std::move(answer), request, step, pause] {
+    pollfd p{fd, POLLIN, 0};  // no wait for ever if nobody comes
+    if (poll(&p, 1, 30000) != 1) return;
+    int c = accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    timeval tv{30, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    while (request->find("\r\n\r\n") == std::string::npos ||
+           (request->find("Content-Length: 12") != std::string::npos &&
+            !request->ends_with("ocsp-request"))) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) break;
+      request->append(buf, static_cast<size_t>(n));
+    }
+    for (size_t at = 0; at < answer.size(); at += step) {
+      if (at != 0) std::this_thread::sleep_for(pause);
+      std::string_view piece = std::string_view(answer).substr(at, step);
+      // MSG_NOSIGNAL: a client that has gone is an error here, no SIGPIPE.
+      if (send(c, piece.data(), piece.size(), MSG_NOSIGNAL) < 0) break;
+    }
+    close(c);
+  });
+}
+
+// ASN.1, as HttpFetch expects: SEQUENCE { INTEGER 5 }.
+const std::string kAsn1Answer = "\x30\x03\x02\x01\x05";
+
+// What a fetch of `answer` from a one-shot server gives, with max_bytes
+// and the timeout given.
+Result<std::string> FetchAnswer(std::string answer, size_t max_bytes,
+                                int timeout_seconds,
+                                size_t step = std::string::npos,
+                                std::chrono::milliseconds pause = {}) {
+  std::string url;
+  int fd = BoundSocket(&url);
+  if (fd < 0 || listen(fd, 4) != 0) {
+    if (fd >= 0) close(fd);
+    return InternalError("no listening socket");
+  }
+  std::string request;
+  std::thread server = ServeOnce(fd, std::move(answer), &request, step, pause);
+  auto r = HttpFetch(url, "", "", max_bytes, timeout_seconds);
+  server.join();
+  close(fd);
+  return r;
+}
+
 // The connection made by HttpFetch carries OpenSSL's HTTP exchange: a
 // GET and a POST answered by a one-shot server here.
 TEST(HttpFetchTest, FetchesOverItsOwnConnection) {
@@ -313,38 +369,90 @@ TEST(HttpFetchTest, FetchesOverItsOwnConnection) {
     ASSERT_GE(fd, 0);
     ASSERT_EQ(listen(fd, 4), 0);
     std::string request;
-    std::thread server([fd, &request] {
-      pollfd p{fd, POLLIN, 0};  // no wait for ever if nobody comes
-      if (poll(&p, 1, 30000) != 1) return;
-      int c = accept(fd, nullptr, nullptr);
-      if (c < 0) return;
-      timeval tv{30, 0};
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char buf[4096];
-      // The header, then the body when there is one.
-      while (request.find("\r\n\r\n") == std::string::npos ||
-             (request.find("Content-Length: 12") != std::string::npos &&
-              !request.ends_with("ocsp-request"))) {
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-      }
-      // ASN.1, as HttpFetch expects: SEQUENCE { INTEGER 5 }.
-      std::string answer =
-          "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n\x30\x03\x02\x01\x05";
-      (void)!write(c, answer.data(), answer.size());
-      close(c);
-    });
+    std::thread server = ServeOnce(
+        fd, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n" + kAsn1Answer,
+        &request);
     auto r = HttpFetch(url, body, "application/ocsp-request", 1 << 20, 30);
     server.join();
     close(fd);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_EQ(*r, "\x30\x03\x02\x01\x05");
+    EXPECT_EQ(*r, kAsn1Answer);
     EXPECT_TRUE(
         request.starts_with(body.empty() ? "GET /ca.crl " : "POST /ca.crl "))
         << request;
     EXPECT_NE(request.find("Host: 127.0.0.1"), std::string::npos) << request;
   }
+}
+
+// Someone on the plain-HTTP path answers a redirect to a server of their
+// own: refused, not followed (the place it points to is never connected).
+TEST(HttpFetchTest, ARedirectIsRefusedNotFollowed) {
+  std::string elsewhere;
+  int other = BoundSocket(&elsewhere);
+  ASSERT_GE(other, 0);
+  ASSERT_EQ(listen(other, 4), 0);  // a connection would queue here
+  auto r = FetchAnswer("HTTP/1.0 302 Found\r\nLocation: " + elsewhere +
+                           "\r\nContent-Length: 0\r\n\r\n",
+                       1 << 20, 5);
+  pollfd p{other, POLLIN, 0};
+  const int pending = poll(&p, 1, 0);
+  close(other);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(pending, 0) << "the redirect was followed";
+}
+
+// An answer larger than max_bytes is refused, whether the header says so
+// (Content-Length) or not (delimited by the close); a chunked answer, or
+// one whose DER length is indefinite, is refused at any size.
+TEST(HttpFetchTest, AnAnswerOverMaxBytesIsRefused) {
+  // DER: SEQUENCE { OCTET STRING of 200 bytes }, 206 bytes in all.
+  const std::string big =
+      std::string("\x30\x81\xcb\x04\x81\xc8", 6) + std::string(200, 'x');
+  // The same with an indefinite length, ended by two zero bytes.
+  const std::string indefinite = std::string("\x30\x80\x04\x81\xc8", 5) +
+                                 std::string(200, 'x') + std::string(2, '\0');
+  for (const std::string& answer :
+       {"HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(big.size()) +
+            "\r\n\r\n" + big,
+        "HTTP/1.0 200 OK\r\n\r\n" + big}) {
+    auto r = FetchAnswer(answer, 100, 10);
+    ASSERT_FALSE(r.ok()) << answer.substr(0, 40);
+    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+    // The same answer under a bound it fits is fetched: the size refused it.
+    auto fits = FetchAnswer(answer, 1 << 20, 10);
+    ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+    EXPECT_GT(fits->size(), 100u);
+  }
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: "
+      "close\r\n\r\nce\r\n" +
+      big + "\r\n0\r\n\r\n";
+  for (const std::string& answer :
+       {chunked, "HTTP/1.0 200 OK\r\n\r\n" + indefinite}) {
+    for (size_t max_bytes : {size_t{100}, size_t{1} << 20}) {
+      auto r = FetchAnswer(answer, max_bytes, 10);
+      ASSERT_FALSE(r.ok()) << answer.substr(0, 40) << " " << max_bytes;
+      EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+    }
+  }
+}
+
+// A server that drips its answer a byte at a time is cut off by the total
+// deadline, not given a fresh timeout for each byte.
+TEST(HttpFetchTest, ADrippingServerFailsByTheDeadline) {
+  const std::string answer =
+      "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n" + kAsn1Answer;
+  const auto started = std::chrono::steady_clock::now();
+  // 44 bytes 250 ms apart: about 11 s, against a 2 s deadline.
+  auto r = FetchAnswer(answer, 1 << 20, 2, 1, std::chrono::milliseconds(250));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("timeout"), std::string::npos)
+      << r.status().message();
+  // Not a timing test: a generous bound that a per-read timeout breaks.
+  EXPECT_LT(took, std::chrono::seconds(6));
 }
 
 // A host that takes the connection and never answers still costs no more

@@ -15,10 +15,6 @@
 namespace sealpost::search {
 namespace {
 
-bool StartsWithNoCase(std::string_view s, size_t at, std::string_view prefix) {
-  return at <= s.size() && StartsWithIgnoringAsciiCase(s.substr(at), prefix);
-}
-
 void AppendCodePoint(uint32_t c, std::string* out) {
   if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) c = ' ';
   AppendUtf8(c, *out);
@@ -136,7 +132,8 @@ std::string HtmlToText(std::string_view html) {
       // Their content is code, not text: skip to the closing tag.
       std::string closing = "</" + tag.name;
       size_t j = i;
-      while (j < html.size() && !StartsWithNoCase(html, j, closing)) {
+      while (j < html.size() &&
+             !StartsWithIgnoringAsciiCase(html.substr(j), closing)) {
         j = html.find('<', j + 1);
         if (j == std::string_view::npos) j = html.size();
       }

@@ -53,9 +53,12 @@ Result<std::string> SignEntity(std::string_view entity,
                                const SigningIdentity& signer,
                                std::string_view boundary,
                                const SmimeOptions& options) {
-  ClearSignCheck check(boundary);
-  check.Add(entity);
-  const bool clear = options.clear_sign && check.Finish();
+  bool clear = false;
+  if (options.clear_sign) {  // an opaque sign has nothing to scan
+    ClearSignCheck check(boundary);
+    check.Add(entity);
+    clear = check.Finish();
+  }
   SP_ASSIGN_OR_RETURN(std::string der,
                       crypto::CmsSign(entity, signer.der, signer.private_key,
                                       signer.chain, clear, options.sign));

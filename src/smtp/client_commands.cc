@@ -1,6 +1,7 @@
 #include "smtp/client_commands.h"
 
 #include <cctype>
+#include <string_view>
 
 #include "base/strings.h"
 
@@ -23,8 +24,8 @@ std::string NotifyParam(int bits) {
 Caps ParseEhlo(const ServerReply& r) {
   Caps caps;
   for (size_t i = 1; i < r.lines.size(); ++i) {
-    std::string kw = r.lines[i].substr(4);
-    auto word = std::string_view(kw).substr(0, kw.find(' '));
+    std::string_view kw = std::string_view(r.lines[i]).substr(4);
+    std::string_view word = kw.substr(0, kw.find(' '));
     auto is = [word](std::string_view name) {
       return EqualsIgnoringAsciiCase(word, name);
     };
