@@ -323,6 +323,43 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   return more ? Malformed() : Status::Ok();
 }
 
+// The head read from `r` and parsed by OpenSSL (content-less, as
+// ReadHead rebuilt it): what both the open and the check start from.
+struct ParsedHead {
+  Head h;
+  CmsPtr cms;
+};
+
+Result<ParsedHead> ParseHead(Reader& r) {
+  ParsedHead out;
+  SP_ASSIGN_OR_RETURN(out.h, ReadHead(r));
+  const auto* p = reinterpret_cast<const unsigned char*>(out.h.der.data());
+  out.cms.reset(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(out.h.der.size())));
+  if (!out.cms) {
+    ERR_clear_error();
+    return Malformed();
+  }
+  return out;
+}
+
+// What follows the head: the encryptedContent ([0] IMPLICIT, either
+// form) handed to `sink`, then the tail (ReadTail, the mac into *tag).
+// One without an encryptedContent (detached) is Malformed() unless
+// `detached_ok`: the check takes it, there is nothing to open.
+Status PassContent(Reader& r, const Head& h, bool detached_ok,
+                   const std::function<Status(std::string_view)>& sink,
+                   std::string* tag) {
+  SP_ASSIGN_OR_RETURN(bool detached, AtEnd(r, h.eci));
+  if (detached && !detached_ok) return Malformed();
+  if (!detached) {
+    SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+    if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
+    SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, sink));
+  }
+  return ReadTail(r, h, tag);
+}
+
 // The content cipher of `cms` keyed by the first of `keys` that a
 // RecipientInfo names (*which says which; SetNamedKey's rule); null
 // when none is.
@@ -344,10 +381,9 @@ Result<std::optional<size_t>> CmsDecryptStream(
     ByteSource& in, std::span<const CmsKeyRef> keys,
     const std::function<Status(std::string_view)>& out) {
   Reader r(in);
-  SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
-  const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
-  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
-  if (!cms || CMS_is_detached(cms.get()) != 1) {
+  SP_ASSIGN_OR_RETURN(ParsedHead head, ParseHead(r));
+  const Head& h = head.h;
+  if (CMS_is_detached(head.cms.get()) != 1) {
     ERR_clear_error();
     return Malformed();
   }
@@ -356,7 +392,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
   BIO* empty = BIO_new(BIO_s_mem());
   if (empty == nullptr) return InternalError("out of memory");
   std::optional<size_t> which;
-  auto chain = CipherFor(cms.get(), keys, empty, &which);
+  auto chain = CipherFor(head.cms.get(), keys, empty, &which);
   if (!chain.ok() || !*chain) {
     BIO_free(empty);  // CMS_dataInit took it only on success
     if (!chain.ok()) return chain.status();
@@ -394,13 +430,8 @@ Result<std::optional<size_t>> CmsDecryptStream(
     }
     return Status::Ok();
   };
-  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.eci));
-  if (end) return Malformed();  // no encryptedContent: detached, refused
-  SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
-  if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
-  SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, decrypt));
   std::string tag;
-  SP_RETURN_IF_ERROR(ReadTail(r, h, &tag));
+  SP_RETURN_IF_ERROR(PassContent(r, h, /*detached_ok=*/false, decrypt, &tag));
   // GCM: the tag (OpenSSL was given a stand-in) checked by the final step.
   int outl = 0;
   if ((h.authenticated &&
@@ -417,25 +448,16 @@ Result<std::optional<size_t>> CmsDecryptStream(
 Result<bool> IsCmsEnvelopedDataStream(ByteSource& in) {
   Reader r(in);
   auto walk = [&r]() -> Status {
-    SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
-    const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
-    CmsPtr cms(
-        d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
-    STACK_OF(CMS_RecipientInfo)* ris =
-        cms ? CMS_get0_RecipientInfos(cms.get()) : nullptr;
+    SP_ASSIGN_OR_RETURN(ParsedHead head, ParseHead(r));
+    STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(head.cms.get());
     if (ris == nullptr || sk_CMS_RecipientInfo_num(ris) <= 0) {
       ERR_clear_error();
       return Malformed();
     }
-    SP_ASSIGN_OR_RETURN(bool detached, AtEnd(r, h.eci));
-    if (!detached) {
-      SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
-      if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
-      SP_RETURN_IF_ERROR(PassOctets(
-          r, t, h.eci, 0, [](std::string_view) { return Status::Ok(); }));
-    }
     std::string tag;
-    return ReadTail(r, h, &tag);
+    return PassContent(
+        r, head.h, /*detached_ok=*/true,
+        [](std::string_view) { return Status::Ok(); }, &tag);
   };
   Status s = walk();
   if (s.ok()) return true;
