@@ -232,14 +232,14 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // entity inside (RFC 8551 §3.1: what the sender encrypted is a MIME
   // entity): in memory, or for a streamed run in a spool file of its own,
   // written as it is decrypted from the run's spool (issue 14).
-  std::string outer;
-  if (run.streamed) {
-    const std::string_view header =
-        std::string_view(run.head).substr(0, run.body_at);
-    outer =
-        smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
-        "MIME-Version: 1.0\r\n";
-  }
+  // Its fields outside: the original's but Content-* (the entity's), the
+  // same for every open, made once.
+  const std::string_view header =
+      run.streamed ? std::string_view(run.head).substr(0, run.body_at)
+                   : run.original;
+  const std::string outer =
+      smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
+      "MIME-Version: 1.0\r\n";
   std::vector<std::string> opened, rest;
   // What the first open gave (its SHA-256, and in memory the entity):
   // each RecipientInfo may wrap another content key, so a later open
@@ -330,8 +330,7 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
     plain.content.clear();
     plain.spool = std::move(spooled);
   } else {
-    plain.content = smime::SplitEntity(run.original).outer_fields +
-                    "MIME-Version: 1.0\r\n" + *entity;
+    plain.content = outer + *entity;
   }
   SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage, read));
   out.notes.insert(out.notes.begin(),
