@@ -182,6 +182,26 @@ TEST(ComposeTest, MessageAttachmentThatCannotTravel8BitBecomesOctetStream) {
   EXPECT_EQ(PartContent(*m, v->parts[0].index)->bytes, "Subject: x\n\nbody\n");
 }
 
+// The Message-ID domain is an ASCII host name of at most 253 octets.
+TEST(ComposeTest, MessageIdDomainIsAnAsciiHostName) {
+  const std::string l63(63, 'a');
+  ComposeRequest r = Basic();
+  r.message_id_domain =
+      l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b');
+  ASSERT_EQ(r.message_id_domain.size(), 253u);
+  EXPECT_TRUE(ComposeMessage(r).ok());
+  r.message_id_domain += "b";
+  EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument);
+  for (const char* bad :
+       {"b\xC3\xBC"
+        "cher.example",
+        "a_b.example", "example.com.", "-a.example", "[127.0.0.1]"}) {
+    r.message_id_domain = bad;
+    EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(ComposeTest, RefusesInjectionAndBadInput) {
   auto code = [](void (*edit)(ComposeRequest&)) {
     ComposeRequest r = Basic();
