@@ -235,9 +235,10 @@ Status PassOctets(Reader& r, const Tlv& t, const Open& parent, int depth,
 
 // What comes before the encryptedContent, and the constructions still open.
 struct Head {
-  // The ContentInfo without its content (detached); an AuthEnvelopedData's
-  // with a stand-in mac (the real one comes after the content).
-  std::string der;
+  // The ContentInfo without its content (detached), as OpenSSL parsed it;
+  // an AuthEnvelopedData's with a stand-in mac (the real one comes after
+  // the content). What both the open and the check start from.
+  CmsPtr cms;
   // Its content type, and its fields up to the (content-less)
   // encryptedContentInfo, without the stand-in mac.
   std::string oid, fields;
@@ -275,7 +276,13 @@ Result<Head> ReadHead(Reader& r) {
   h.oid = oid;
   h.fields = fields;
   if (h.authenticated) fields += Wrap(0x04, std::string(16, '\0'));
-  h.der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
+  const std::string der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  h.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!h.cms) {
+    ERR_clear_error();
+    return Malformed();
+  }
   return h;
 }
 
@@ -323,26 +330,6 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   return more ? Malformed() : Status::Ok();
 }
 
-// The head read from `r` and parsed by OpenSSL (content-less, as
-// ReadHead rebuilt it): what both the open and the check start from.
-struct ParsedHead {
-  Head h;
-  CmsPtr cms;
-};
-
-Result<ParsedHead> ParseHead(Reader& r) {
-  ParsedHead out;
-  SP_ASSIGN_OR_RETURN(out.h, ReadHead(r));
-  const auto* p = reinterpret_cast<const unsigned char*>(out.h.der.data());
-  out.cms.reset(
-      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(out.h.der.size())));
-  if (!out.cms) {
-    ERR_clear_error();
-    return Malformed();
-  }
-  return out;
-}
-
 // What follows the head: the encryptedContent ([0] IMPLICIT, either
 // form) handed to `sink`, then the tail (ReadTail, the mac into *tag).
 // One without an encryptedContent (detached) is Malformed() unless
@@ -381,9 +368,8 @@ Result<std::optional<size_t>> CmsDecryptStream(
     ByteSource& in, std::span<const CmsKeyRef> keys,
     const std::function<Status(std::string_view)>& out) {
   Reader r(in);
-  SP_ASSIGN_OR_RETURN(ParsedHead head, ParseHead(r));
-  const Head& h = head.h;
-  if (CMS_is_detached(head.cms.get()) != 1) {
+  SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
+  if (CMS_is_detached(h.cms.get()) != 1) {
     ERR_clear_error();
     return Malformed();
   }
@@ -392,7 +378,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
   BIO* empty = BIO_new(BIO_s_mem());
   if (empty == nullptr) return InternalError("out of memory");
   std::optional<size_t> which;
-  auto chain = CipherFor(head.cms.get(), keys, empty, &which);
+  auto chain = CipherFor(h.cms.get(), keys, empty, &which);
   if (!chain.ok() || !*chain) {
     BIO_free(empty);  // CMS_dataInit took it only on success
     if (!chain.ok()) return chain.status();
@@ -448,15 +434,15 @@ Result<std::optional<size_t>> CmsDecryptStream(
 Result<bool> IsCmsEnvelopedDataStream(ByteSource& in) {
   Reader r(in);
   auto walk = [&r]() -> Status {
-    SP_ASSIGN_OR_RETURN(ParsedHead head, ParseHead(r));
-    STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(head.cms.get());
+    SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
+    STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(h.cms.get());
     if (ris == nullptr || sk_CMS_RecipientInfo_num(ris) <= 0) {
       ERR_clear_error();
       return Malformed();
     }
     std::string tag;
     return PassContent(
-        r, head.h, /*detached_ok=*/true,
+        r, h, /*detached_ok=*/true,
         [](std::string_view) { return Status::Ok(); }, &tag);
   };
   Status s = walk();
