@@ -1,14 +1,15 @@
 #include "base/domain_name.h"
 
+#include "base/strings.h"
+
 namespace sealpost {
 namespace {
 
 constexpr size_t kMaxLabel = 63;  // RFC 1035 §2.3.4
 
 bool IsLabelOctet(char c, bool allow_8bit) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-' ||
-         (allow_8bit && static_cast<unsigned char>(c) >= 0x80);
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsAsciiDigit(c) ||
+         c == '-' || (allow_8bit && static_cast<unsigned char>(c) >= 0x80);
 }
 
 bool IsLabel(std::string_view label, bool allow_8bit) {

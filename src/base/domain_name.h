@@ -1,6 +1,7 @@
 // Whether a string is a DNS domain name as mail and its policies write one:
-// the label syntax of RFC 1035 §2.3.1, which RFC 5321 §4.1.2 keeps for its
-// sub-domain, with parameters for where the callers differ (U-labels, the
+// RFC 5321 §4.1.2's sub-domain (Let-dig [Ldh-str]: RFC 1123 §2.1's
+// relaxation of RFC 1035 §2.3.1, so a label may start with a digit), with
+// parameters for where the callers differ (U-labels, the
 // length cap). One check for the SMTP envelope, the composer and the TLS
 // policy API, so that they cannot drift apart by accident.
 //

@@ -191,15 +191,38 @@ TEST(ComposeTest, MessageIdDomainIsAnAsciiHostName) {
   ASSERT_EQ(r.message_id_domain.size(), 253u);
   EXPECT_TRUE(ComposeMessage(r).ok());
   r.message_id_domain += "b";
-  EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ComposeMessage(r).status().message(),
+            "Message-ID domain: not a host name");
   for (const char* bad :
        {"b\xC3\xBC"
         "cher.example",
         "a_b.example", "example.com.", "-a.example", "[127.0.0.1]"}) {
     r.message_id_domain = bad;
+    EXPECT_EQ(ComposeMessage(r).status().message(),
+              "Message-ID domain: not a host name")
+        << bad;
+  }
+}
+
+// The domains of From and To take the same check (IsAddrSpec).
+TEST(ComposeTest, AddressDomainsAreAsciiHostNames) {
+  const std::string l63(63, 'a');
+  const std::string long_domain =
+      l63 + "." + l63 + "." + l63 + "." + std::string(62, 'b');
+  ASSERT_EQ(long_domain.size(), 254u);
+  for (const std::string& bad :
+       {std::string("bob@example.org."),
+        std::string("bob@b\xC3\xBC"
+                    "cher.example"),
+        "bob@" + long_domain, std::string("bob@a_b.example")}) {
+    ComposeRequest r = Basic();
+    r.to = {bad};
     EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument)
         << bad;
   }
+  ComposeRequest r = Basic();
+  r.to = {"bob@" + long_domain.substr(1)};
+  EXPECT_TRUE(ComposeMessage(r).ok());
 }
 
 TEST(ComposeTest, RefusesInjectionAndBadInput) {
