@@ -34,7 +34,7 @@ import sys
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, status_kb
+from peer_runs import MB, add_journal_rule, binaries, status_kb
 from usage import check_args
 
 import smtp_testlib
@@ -121,8 +121,7 @@ def growth(raw, marker, binary, pki, kind, journal=False):
     try:
         pki.load(server.cli, ("carol", "bob"))
         if journal:
-            server.cli("journal", "rule", "new", "Bench", "--journal-address",
-                       "journal@example.com", check=True)
+            add_journal_rule(server)
         pid = server.proc.pid
         time.sleep(1.0)
         before = status_kb(pid, "VmRSS")
@@ -146,8 +145,6 @@ def main():
     args = check_args(__doc__, flags=("--journal",),
                       options=("--baseline", "--kinds"), words=True)
     journal = args.flag("--journal")
-    baseline = args.value("--baseline")
-    baseline = os.path.abspath(baseline) if baseline else None
     kinds = KINDS
     if args.value("--kinds") is not None:
         kinds = args.value("--kinds").split(",")
@@ -162,8 +159,7 @@ def main():
     pki.leaf("alice", "alice@example.com")
     pki.pkcs12("alice")
     pki.revoke("carol")  # a CRL to load; carol only receives
-    binaries = ([("baseline", baseline)] if baseline else []) + [
-        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    builds = binaries(args)
     print("| Kind | Message | Binary | peak RSS growth | growth / message "
           "| delivered | stamp |")
     print("|---|---|---|---|---|---|---|")
@@ -171,7 +167,7 @@ def main():
         for mb in sizes:
             marker = os.urandom(8).hex()
             raw = make(kind, mb * MB, marker, pki)
-            for label, binary in binaries:
+            for label, binary in builds:
                 g, ok, st = growth(raw, marker, binary, pki, kind, journal)
                 name = kind + (" (journal rule)" if journal else "")
                 print("| %s | %d MB | %s | %.0f MB | %.2f | %s | %s |" % (

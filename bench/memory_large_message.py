@@ -33,7 +33,7 @@ import threading
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, status_kb
+from peer_runs import MB, add_journal_rule, binaries, status_kb
 from usage import check_args
 
 import smtp_testlib
@@ -79,8 +79,7 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
     try:
         pid = server.proc.pid
         if journal:
-            server.cli("journal", "rule", "new", "Bench", "--journal-address",
-                       "journal@example.com", check=True)
+            add_journal_rule(server)
         time.sleep(1.0)  # settle after start
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
@@ -175,15 +174,12 @@ def main():
                       options=("--baseline",), words=True)
     postgres = args.flag("--postgres")
     journal = args.flag("--journal")
-    baseline = args.value("--baseline")
-    baseline = os.path.abspath(baseline) if baseline else None
     sizes = [(int(a), 1) for a in args.words] or [(1, 1), (10, 1), (50, 1),
                                                   (10, 10)]
     with_postfix = not args.flag("--no-postfix") and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
-    binaries = ([("baseline", baseline)] if baseline else []) + [
-        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    builds = binaries(args)
     pg = None
     if postgres:
         from pg_testlib import PostgresServer
@@ -199,7 +195,7 @@ def main():
             if with_postfix and n == 1:
                 peer = "%.1f MB" % postfix_growth(mb * MB)
             name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
-            for label, binary in binaries:
+            for label, binary in builds:
                 url = None
                 if pg:
                     databases += 1

@@ -17,7 +17,7 @@ import smtplib
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, status_kb
+from peer_runs import MB, binaries, status_kb
 from usage import check_args
 
 import smtp_testlib
@@ -69,8 +69,6 @@ def growth(size, binary, pki, sign, signed_only):
 def main():
     args = check_args(__doc__, flags=("--sign", "--signed-only"),
                       options=("--baseline",), words=True)
-    baseline = args.value("--baseline")
-    baseline = os.path.abspath(baseline) if baseline else None
     sign = args.flag("--sign")
     signed_only = args.flag("--signed-only")
     sizes = [int(a) for a in args.words] or [10, 50]
@@ -80,14 +78,13 @@ def main():
     pki.leaf("alice", "alice@example.com")
     pki.pkcs12("alice")
     pki.revoke("zed")
-    binaries = ([("baseline", baseline)] if baseline else []) + [
-        ("this", os.path.abspath(smtp_testlib.BINARY))]
+    builds = binaries(args)
     print("| Binary | Message | signed | peak RSS growth | growth / message "
           "| delivered as S/MIME%s |" % (" (signed only)" if signed_only
                                          else ""))
     print("|---|---|---|---|---|---|")
     for mb in sizes:
-        for label, binary in binaries:
+        for label, binary in builds:
             g, ok, smime = growth(mb * MB, binary, pki, sign, signed_only)
             print("| %s | %d MB | %s | %.0f MB | %.2f | %s |" % (
                 label, mb, "yes" if sign or signed_only else "no", g, g / mb,

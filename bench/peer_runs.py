@@ -1,9 +1,10 @@
 """What the memory benches share: imported first, it puts the tests'
 helpers (tests/: smtp_testlib, large_message_test) on the path and makes
-SEALPOST_BINARY default to build/sealpost; then the command line and the
-table of the benches that measure one case per size in a process of its
-own (`SCRIPT --one SIZE`, which prints one JSON line), for this build and
-optionally a peer build in the same run:
+SEALPOST_BINARY default to build/sealpost; then the binaries of a
+`--baseline BINARY` run and the journal rule of a `--journal` run; then the
+command line and the table of the benches that measure one case per size in
+a process of its own (`SCRIPT --one SIZE`, which prints one JSON line), for
+this build and optionally a peer build in the same run:
 
     SCRIPT [--peer BINARY] [SIZE_MB ...]
 """
@@ -34,6 +35,23 @@ def status_kb(pid, field):
     except OSError:
         pass
     return 0
+
+
+def binaries(args):
+    """The servers a bench runs each case on, as (label, absolute path):
+    the `--baseline BINARY` that `args` (check_args's answer) holds, when
+    given, first; then this build's (SEALPOST_BINARY)."""
+    baseline = args.value("--baseline")
+    return ([("baseline", os.path.abspath(baseline))] if baseline else []) \
+        + [("this", os.path.abspath(os.environ["SEALPOST_BINARY"]))]
+
+
+def add_journal_rule(server):
+    """`--journal`: a journal rule on the DevServer `server` for every
+    message, to journal@example.com, so that each message's envelope
+    journal report (docs/compliance.md) is made and delivered too."""
+    server.cli("journal", "rule", "new", "Bench", "--journal-address",
+               "journal@example.com", check=True)
 
 
 def main(script, one, header, row, default_sizes=(50, 100)):

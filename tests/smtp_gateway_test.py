@@ -338,7 +338,8 @@ class GatewayTest(DevServerCase):
         # first nor last a hyphen), RFC 5321's sub-domain: a label of 63
         # and names of digits only, which a recipient's domain may be (the
         # policy is looked up by it, exactly), are taken.
-        for good in ["a" * 63 + ".example", "123", "1.2.3.4", "a-b.c-d"]:
+        for good in ["a" * 63 + ".example", "123", "1.2.3.4", "a-b.c-d",
+                     ".".join(["a" * 63] * 3) + "." + "a" * 61]:  # 253
             with self.subTest(domain=good):
                 code, r = self.tls_policy_api("PUT", good, {"policy": "may"})
                 self.assertEqual((code, r.get("domain")), (200, good), r)

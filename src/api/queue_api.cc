@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "api/util.h"
+#include "base/domain_name.h"
 #include "base/files.h"
 #include "base/strings.h"
 #include "queue/queue.h"
@@ -45,23 +46,8 @@ Result<std::string> NormalizeDomain(std::string_view d) {
     }
     return InvalidArgumentError("'" + shown + "' is not a domain name");
   };
-  if (d.empty() || d.size() > 253) return refuse();
-  std::string out = AsciiLower(d);
-  for (size_t start = 0; start <= out.size();) {
-    size_t dot = std::min(out.find('.', start), out.size());
-    std::string_view label = std::string_view(out).substr(start, dot - start);
-    start = dot + 1;
-    if (label.empty() || label.size() > 63 || label.front() == '-' ||
-        label.back() == '-') {
-      return refuse();
-    }
-    for (char c : label) {
-      if (!((c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '-')) {
-        return refuse();
-      }
-    }
-  }
-  return out;
+  if (!IsDomainName(d)) return refuse();
+  return AsciiLower(d);
 }
 
 }  // namespace

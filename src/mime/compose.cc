@@ -3,6 +3,7 @@
 #include <ctime>
 #include <utility>
 
+#include "base/domain_name.h"
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "crypto/random.h"
@@ -134,27 +135,6 @@ std::string EncodePhrase(std::string_view name) {
   return out + "\"";
 }
 
-bool IsDomain(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = d.find('.', start);
-    std::string_view label =
-        d.substr(start, dot == std::string_view::npos ? d.npos : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' ||
-        label.back() == '-') {
-      return false;
-    }
-    for (char c : label) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                (c >= '0' && c <= '9') || c == '-';
-      if (!ok) return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 // addr-spec as a dot-atom (RFC 5322 §3.4.1) with a host-name domain. Quoted
 // local parts, domain literals and non-ASCII (RFC 6531) are not offered.
 bool IsAddrSpec(std::string_view a) {
@@ -168,7 +148,7 @@ bool IsAddrSpec(std::string_view a) {
   for (char c : local) {
     if (!IsAtext(c) && c != '.') return false;
   }
-  return IsDomain(a.substr(at + 1));
+  return IsDomainName(a.substr(at + 1));
 }
 
 struct Mailbox {
@@ -487,7 +467,7 @@ Result<std::string> ComposeMessage(const ComposeRequest& r) {
   SP_ASSIGN_OR_RETURN(std::string domain,
                       CheckField(r.message_id_domain, "Message-ID domain"));
   if (domain.empty()) domain = from.addr.substr(from.addr.rfind('@') + 1);
-  if (!IsDomain(domain)) {
+  if (!IsDomainName(domain)) {
     return InvalidArgumentError("Message-ID domain: not a host name");
   }
 

@@ -182,6 +182,49 @@ TEST(ComposeTest, MessageAttachmentThatCannotTravel8BitBecomesOctetStream) {
   EXPECT_EQ(PartContent(*m, v->parts[0].index)->bytes, "Subject: x\n\nbody\n");
 }
 
+// The Message-ID domain is an ASCII host name of at most 253 octets.
+TEST(ComposeTest, MessageIdDomainIsAnAsciiHostName) {
+  const std::string l63(63, 'a');
+  ComposeRequest r = Basic();
+  r.message_id_domain =
+      l63 + "." + l63 + "." + l63 + "." + std::string(61, 'b');
+  ASSERT_EQ(r.message_id_domain.size(), 253u);
+  EXPECT_TRUE(ComposeMessage(r).ok());
+  r.message_id_domain += "b";
+  EXPECT_EQ(ComposeMessage(r).status().message(),
+            "Message-ID domain: not a host name");
+  for (const char* bad :
+       {"b\xC3\xBC"
+        "cher.example",
+        "a_b.example", "example.com.", "-a.example", "[127.0.0.1]"}) {
+    r.message_id_domain = bad;
+    EXPECT_EQ(ComposeMessage(r).status().message(),
+              "Message-ID domain: not a host name")
+        << bad;
+  }
+}
+
+// The domains of From and To take the same check (IsAddrSpec).
+TEST(ComposeTest, AddressDomainsAreAsciiHostNames) {
+  const std::string l63(63, 'a');
+  const std::string long_domain =
+      l63 + "." + l63 + "." + l63 + "." + std::string(62, 'b');
+  ASSERT_EQ(long_domain.size(), 254u);
+  for (const std::string& bad :
+       {std::string("bob@example.org."),
+        std::string("bob@b\xC3\xBC"
+                    "cher.example"),
+        "bob@" + long_domain, std::string("bob@a_b.example")}) {
+    ComposeRequest r = Basic();
+    r.to = {bad};
+    EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument)
+        << bad;
+  }
+  ComposeRequest r = Basic();
+  r.to = {"bob@" + long_domain.substr(1)};
+  EXPECT_TRUE(ComposeMessage(r).ok());
+}
+
 TEST(ComposeTest, RefusesInjectionAndBadInput) {
   auto code = [](void (*edit)(ComposeRequest&)) {
     ComposeRequest r = Basic();

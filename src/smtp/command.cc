@@ -1,5 +1,6 @@
 #include "smtp/command.h"
 
+#include "base/domain_name.h"
 #include "base/strings.h"
 
 namespace sealpost::smtp {
@@ -57,25 +58,9 @@ bool IsQuotedString(std::string_view s) {
 }
 
 // Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str],
-// or a U-label (RFC 6531 §3.3).
-bool IsDomain(std::string_view s) {
-  if (s.empty() || s.size() > 255) return false;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t dot = s.find('.', start);
-    if (dot == std::string_view::npos) dot = s.size();
-    std::string_view label = s.substr(start, dot - start);
-    if (label.empty() || label.size() > 63) return false;
-    if (label.front() == '-' || label.back() == '-') return false;
-    for (char c : label) {
-      if (!IsAlpha(c) && !IsAsciiDigit(c) && c != '-' && !IsUtf8(c))
-        return false;
-    }
-    if (dot == s.size()) break;
-    start = dot + 1;
-  }
-  return true;
-}
+// or a U-label (RFC 6531 §3.3); 255 octets at most (RFC 5321 §4.5.3.1.2).
+constexpr DomainNameRules kEnvelopeDomain{.allow_8bit = true,
+                                          .max_length = 255};
 
 // address-literal = "[" ( IPv4 / IPv6 / General ) "]"; checked loosely: the
 // content is printable ASCII without brackets or backslash (dcontent).
@@ -159,7 +144,7 @@ bool IsValidMailbox(std::string_view mailbox) {
   std::string_view local = mailbox.substr(0, at);
   std::string_view domain = mailbox.substr(at + 1);
   if (!IsDotString(local) && !IsQuotedString(local)) return false;
-  return IsDomain(domain) || IsAddressLiteral(domain);
+  return IsDomainName(domain, kEnvelopeDomain) || IsAddressLiteral(domain);
 }
 
 bool IsXtext(std::string_view s) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace sealpost::smtp {
 namespace {
 
@@ -32,6 +34,25 @@ TEST(MailboxTest, Grammar) {
                           "\"unterminated@x.y", "a@b c", "a<b@c.d"}) {
     EXPECT_FALSE(IsValidMailbox(bad)) << bad;
   }
+}
+
+// RFC 5321 §4.5.3.1.2: a domain of up to 255 octets; 8-bit octets are
+// taken as they come (U-labels, RFC 6531 §3.3; not checked to be UTF-8).
+TEST(MailboxTest, DomainLengthAndOctets) {
+  const std::string l63(63, 'a');
+  const std::string d255 = l63 + "." + l63 + "." + l63 + "." + l63;
+  const std::string d256 =
+      l63 + "." + l63 + "." + l63 + "." + std::string(62, 'a') + ".a";
+  ASSERT_EQ(d255.size(), 255u);
+  ASSERT_EQ(d256.size(), 256u);
+  EXPECT_TRUE(IsValidMailbox("u@" + d255));
+  EXPECT_FALSE(IsValidMailbox("u@" + d256));
+  EXPECT_TRUE(IsValidMailbox("u@" + l63 + ".example"));
+  EXPECT_FALSE(IsValidMailbox("u@" + l63 + "a.example"));
+  EXPECT_TRUE(IsValidMailbox("u@\xFF.example"));
+  EXPECT_TRUE(IsValidMailbox("u@123"));
+  EXPECT_FALSE(IsValidMailbox("u@a_b.example"));
+  EXPECT_FALSE(IsValidMailbox("u@example.com."));
 }
 
 TEST(XtextTest, Grammar) {
