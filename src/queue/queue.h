@@ -310,15 +310,15 @@ class Queue final : public Acceptor {
   // Stage for a message with a content_source: read to its end into the
   // body file.
   Status StageStreamed(IncomingMessage& m);
-  // The body files of messages that will not commit (their queue bodies,
-  // staged or written by ToStored, and their portal copies): removed now
-  // rather than at the next start.
   // Prepares an acceptance's messages for `batch` (ToStored) and adds
   // them with their trace events, records and audit, their sources to
   // `sources`: all of them, true; or, when one cannot be prepared, none,
   // its body files removed and its `done` called with the error: false.
   bool AddToBatch(Pending& acceptance, int64_t now_ms, store::QueueBatch& batch,
                   std::vector<IncomingMessage*>& sources);
+  // The body files of messages that will not commit (their queue bodies,
+  // staged or written by ToStored, and their portal copies): removed now
+  // rather than at the next start.
   void DiscardBodies(const std::vector<IncomingMessage>& messages,
                      const std::vector<store::QueuedMessage>& stored);
 
