@@ -66,6 +66,42 @@ TEST(AsciiCaseTest, EndsWithIgnoringAsciiCase) {
 TEST(AsciiCaseTest, ContainsIgnoringAsciiCase) {
   EXPECT_TRUE(ContainsIgnoringAsciiCase("Re: URGENT news", "urgent"));
   EXPECT_FALSE(ContainsIgnoringAsciiCase("R\xc9SUM\xc9", "r\xe9sum\xe9"));
+  // Needles with a byte without case (memchr's anchor), at each end too.
+  constexpr std::string_view kType = "application/vnd.sealpost.sealed";
+  EXPECT_TRUE(ContainsIgnoringAsciiCase(
+      "Content-Type: APPLICATION/VND.SEALPOST.SEALED\r\n", kType));
+  EXPECT_TRUE(
+      ContainsIgnoringAsciiCase("Application/vnd.Sealpost.Sealed", kType));
+  EXPECT_TRUE(
+      ContainsIgnoringAsciiCase("x/y application/vnd.sealpost.sealed", kType));
+  EXPECT_FALSE(
+      ContainsIgnoringAsciiCase("application/vnd.sealpost.seale", kType));
+  EXPECT_FALSE(
+      ContainsIgnoringAsciiCase("pplication/vnd.sealpost.sealed", kType));
+  EXPECT_FALSE(
+      ContainsIgnoringAsciiCase("application/vnd.sealpost/sealed", kType));
+  EXPECT_TRUE(ContainsIgnoringAsciiCase("/a/b", "/b"));
+  EXPECT_TRUE(ContainsIgnoringAsciiCase("A/", "a/"));
+  EXPECT_FALSE(ContainsIgnoringAsciiCase("/", "a/"));
+  EXPECT_TRUE(ContainsIgnoringAsciiCase("aa1b1", "1b1"));
+  EXPECT_TRUE(ContainsIgnoringAsciiCase("anything", ""));
+  EXPECT_FALSE(ContainsIgnoringAsciiCase("", "a"));
+  // Byte for byte against the plain search, on every window of a text
+  // full of near misses.
+  const std::string text = "a/b A/B a/c /bA a.b/ab/a/B/";
+  for (size_t i = 0; i < text.size(); ++i) {
+    for (size_t n = 0; i + n <= text.size(); ++n) {
+      const std::string needle = AsciiLower(text.substr(i, n));
+      for (const std::string& hay : {text, text.substr(1), text.substr(0, 9)}) {
+        const bool plain = std::search(hay.begin(), hay.end(), needle.begin(),
+                                       needle.end(), [](char a, char b) {
+                                         return AsciiLowerByte(a) == b;
+                                       }) != hay.end();
+        EXPECT_EQ(ContainsIgnoringAsciiCase(hay, needle), plain)
+            << hay << " / " << needle;
+      }
+    }
+  }
 }
 
 }  // namespace

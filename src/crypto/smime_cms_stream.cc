@@ -235,9 +235,10 @@ Status PassOctets(Reader& r, const Tlv& t, const Open& parent, int depth,
 
 // What comes before the encryptedContent, and the constructions still open.
 struct Head {
-  // The ContentInfo without its content (detached); an AuthEnvelopedData's
-  // with a stand-in mac (the real one comes after the content).
-  std::string der;
+  // The ContentInfo without its content (detached), as OpenSSL parsed it;
+  // an AuthEnvelopedData's with a stand-in mac (the real one comes after
+  // the content). What both the open and the check start from.
+  CmsPtr cms;
   // Its content type, and its fields up to the (content-less)
   // encryptedContentInfo, without the stand-in mac.
   std::string oid, fields;
@@ -275,7 +276,13 @@ Result<Head> ReadHead(Reader& r) {
   h.oid = oid;
   h.fields = fields;
   if (h.authenticated) fields += Wrap(0x04, std::string(16, '\0'));
-  h.der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
+  const std::string der = Wrap(0x30, oid + Wrap(0xa0, Wrap(0x30, fields)));
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  h.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  if (!h.cms) {
+    ERR_clear_error();
+    return Malformed();
+  }
   return h;
 }
 
@@ -323,6 +330,23 @@ Status ReadTail(Reader& r, const Head& h, std::string* tag) {
   return more ? Malformed() : Status::Ok();
 }
 
+// What follows the head: the encryptedContent ([0] IMPLICIT, either
+// form) handed to `sink`, then the tail (ReadTail, the mac into *tag).
+// One without an encryptedContent (detached) is Malformed() unless
+// `detached_ok`: the check takes it, there is nothing to open.
+Status PassContent(Reader& r, const Head& h, bool detached_ok,
+                   const std::function<Status(std::string_view)>& sink,
+                   std::string* tag) {
+  SP_ASSIGN_OR_RETURN(bool detached, AtEnd(r, h.eci));
+  if (detached && !detached_ok) return Malformed();
+  if (!detached) {
+    SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
+    if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
+    SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, sink));
+  }
+  return ReadTail(r, h, tag);
+}
+
 // The content cipher of `cms` keyed by the first of `keys` that a
 // RecipientInfo names (*which says which; SetNamedKey's rule); null
 // when none is.
@@ -345,9 +369,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
     const std::function<Status(std::string_view)>& out) {
   Reader r(in);
   SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
-  const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
-  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
-  if (!cms || CMS_is_detached(cms.get()) != 1) {
+  if (CMS_is_detached(h.cms.get()) != 1) {
     ERR_clear_error();
     return Malformed();
   }
@@ -356,7 +378,7 @@ Result<std::optional<size_t>> CmsDecryptStream(
   BIO* empty = BIO_new(BIO_s_mem());
   if (empty == nullptr) return InternalError("out of memory");
   std::optional<size_t> which;
-  auto chain = CipherFor(cms.get(), keys, empty, &which);
+  auto chain = CipherFor(h.cms.get(), keys, empty, &which);
   if (!chain.ok() || !*chain) {
     BIO_free(empty);  // CMS_dataInit took it only on success
     if (!chain.ok()) return chain.status();
@@ -394,13 +416,8 @@ Result<std::optional<size_t>> CmsDecryptStream(
     }
     return Status::Ok();
   };
-  SP_ASSIGN_OR_RETURN(bool end, AtEnd(r, h.eci));
-  if (end) return Malformed();  // no encryptedContent: detached, refused
-  SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
-  if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
-  SP_RETURN_IF_ERROR(PassOctets(r, t, h.eci, 0, decrypt));
   std::string tag;
-  SP_RETURN_IF_ERROR(ReadTail(r, h, &tag));
+  SP_RETURN_IF_ERROR(PassContent(r, h, /*detached_ok=*/false, decrypt, &tag));
   // GCM: the tag (OpenSSL was given a stand-in) checked by the final step.
   int outl = 0;
   if ((h.authenticated &&
@@ -418,24 +435,15 @@ Result<bool> IsCmsEnvelopedDataStream(ByteSource& in) {
   Reader r(in);
   auto walk = [&r]() -> Status {
     SP_ASSIGN_OR_RETURN(Head h, ReadHead(r));
-    const auto* p = reinterpret_cast<const unsigned char*>(h.der.data());
-    CmsPtr cms(
-        d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(h.der.size())));
-    STACK_OF(CMS_RecipientInfo)* ris =
-        cms ? CMS_get0_RecipientInfos(cms.get()) : nullptr;
+    STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(h.cms.get());
     if (ris == nullptr || sk_CMS_RecipientInfo_num(ris) <= 0) {
       ERR_clear_error();
       return Malformed();
     }
-    SP_ASSIGN_OR_RETURN(bool detached, AtEnd(r, h.eci));
-    if (!detached) {
-      SP_ASSIGN_OR_RETURN(Tlv t, ReadTlv(r));
-      if ((t.tag & 0xdf) != 0x80) return Malformed();  // [0], either form
-      SP_RETURN_IF_ERROR(PassOctets(
-          r, t, h.eci, 0, [](std::string_view) { return Status::Ok(); }));
-    }
     std::string tag;
-    return ReadTail(r, h, &tag);
+    return PassContent(
+        r, h, /*detached_ok=*/true,
+        [](std::string_view) { return Status::Ok(); }, &tag);
   };
   Status s = walk();
   if (s.ok()) return true;

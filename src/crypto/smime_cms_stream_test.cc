@@ -548,6 +548,56 @@ TEST(SmimeCmsStreamTest, IsEnvelopedDataStreamAgreesWithTheWholeCheck) {
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
 }
 
+// The DER ContentInfo `der` ((Auth)EnvelopedData, no originatorInfo)
+// without its encryptedContent: detached.
+std::string Detached(std::string_view der) {
+  auto [ci, ci_len] = Element(der, 0);
+  auto [oid_at, oid_len] = Element(der, ci);
+  size_t x0 = oid_at + oid_len;
+  auto [ed, ed_len] = Element(der, x0);
+  auto [ed_in, ed_in_len] = Element(der, ed);
+  auto [v_at, v_len] = Element(der, ed_in);
+  auto [ri_at, ri_len] = Element(der, v_at + v_len);
+  size_t eci = ri_at + ri_len;
+  auto [eci_in, eci_len] = Element(der, eci);
+  auto [t_at, t_len] = Element(der, eci_in);
+  auto [a_at, a_len] = Element(der, t_at + t_len);
+  const size_t content = a_at + a_len, after = eci_in + eci_len;
+  std::string fields =
+      std::string(der.substr(ed_in, eci - ed_in)) +
+      cms_internal::DerHeader(0x30, content - eci_in) +
+      std::string(der.substr(eci_in, content - eci_in)) +
+      std::string(der.substr(after, ed_in + ed_in_len - after));
+  std::string inner = cms_internal::DerHeader(0x30, fields.size()) + fields;
+  inner = cms_internal::DerHeader(0xa0, inner.size()) + inner;
+  inner = std::string(der.substr(ci, x0 - ci)) + inner;
+  return cms_internal::DerHeader(0x30, inner.size()) + inner;
+}
+
+// Without its encryptedContent (detached), an EnvelopedData is one for
+// the gateway's check, but there is nothing to decrypt: refused as
+// malformed, nothing written.
+TEST(SmimeCmsStreamTest, DetachedIsEnvelopedDataButDoesNotOpen) {
+  Keys k;
+  auto cbc = CmsEncrypt(Content(5000), {k.bob_der});
+  auto gcm = CmsEncrypt(Content(5000), {k.bob_der}, CmsCipher::kAes256Gcm);
+  ASSERT_TRUE(cbc.ok() && gcm.ok());
+  for (const std::string& whole : {*cbc, *gcm}) {
+    const std::string detached = Detached(whole);
+    ASSERT_LT(detached.size(), whole.size());
+    for (size_t slice : {size_t{1}, size_t{4099}}) {
+      StringSource source(detached, slice);
+      Result<bool> is = IsCmsEnvelopedDataStream(source);
+      ASSERT_TRUE(is.ok()) << is.status().ToString();
+      EXPECT_TRUE(*is) << slice;
+      std::string got;
+      auto r = Open(detached, k.Bob(), slice, &got);
+      EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
+      EXPECT_TRUE(got.empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::crypto
 

@@ -220,8 +220,9 @@ bool Protector::StagesEarly(const Run& run) {
     return false;
   }
   // A journal report reads a staged copy back from its file, and is
-  // streamed into its own (AddJournalReport).
-  if (run.read_staged != nullptr) return true;
+  // streamed into its own (AddJournalReport): this run's, or for a part
+  // DecryptInbound hands back, the decrypting run's.
+  if (run.read_staged != nullptr || run.stage_early) return true;
   auto rules = store_.ListJournalRules();
   if (!rules.ok()) return false;  // AddJournalReport says why
   return std::none_of(rules->begin(), rules->end(),
@@ -276,8 +277,9 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
 Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    const ComposedMail* composed,
                                    bool may_decrypt, const Stager* stage,
-                                   const StagedReader* read_staged) {
-  Run run{in, composed, stage, read_staged};
+                                   const StagedReader* read_staged,
+                                   bool stage_early) {
+  Run run{in, composed, stage, read_staged, stage_early};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
   if (!out.ok()) DiscardStaged(run.out.messages);
   if (out.ok() && !out->messages.empty()) {

@@ -145,14 +145,18 @@ class Protector {
   // `may_decrypt`: false for what DecryptInbound hands back. It has two
   // effects: the run does not decrypt again (once only), and it makes no
   // journal report: the run that decrypted makes the one report for the
-  // whole message (AddJournalReport in DecryptInbound).
+  // whole message (AddJournalReport in DecryptInbound). `stage_early`:
+  // what it hands back goes to its body files as it is made whatever the
+  // journal rules, the decrypting run's report reading it back from them.
   Result<Outcome> Process(const queue::IncomingMessage& in,
                           const ComposedMail* composed, bool may_decrypt = true,
                           const Stager* stage = nullptr,
-                          const StagedReader* read_staged = nullptr);
+                          const StagedReader* read_staged = nullptr,
+                          bool stage_early = false);
   // Whether the run's outgoing messages may go to their body files as they
   // are made: large mail, and either a staged message can be read back for
-  // a journal report or no journal rule is enabled.
+  // a journal report (`read_staged`, or the decrypting run's: `stage_early`)
+  // or no journal rule is enabled.
   bool StagesEarly(const Run& run);
   // The body files staged for `messages` (their queue bodies and portal
   // copies), removed when the run fails and nothing will commit them.

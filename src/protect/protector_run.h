@@ -71,6 +71,9 @@ struct Protector::Run {
   const ComposedMail* composed;               // null for SMTP mail
   const Stager* stage = nullptr;              // Apply's, if any
   const StagedReader* read_staged = nullptr;  // Apply's, if any
+  // A part DecryptInbound hands back whose journal report (the decrypting
+  // run's) reads its staged copies back: it stages early (StagesEarly).
+  bool stage_early = false;
   // The client's bytes without the X-Sealpost-* fields it may not write
   // (`stripped` holds them only when there were such fields to remove).
   std::string_view original;

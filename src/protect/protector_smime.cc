@@ -232,14 +232,14 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // entity inside (RFC 8551 §3.1: what the sender encrypted is a MIME
   // entity): in memory, or for a streamed run in a spool file of its own,
   // written as it is decrypted from the run's spool (issue 14).
-  std::string outer;
-  if (run.streamed) {
-    const std::string_view header =
-        std::string_view(run.head).substr(0, run.body_at);
-    outer =
-        smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
-        "MIME-Version: 1.0\r\n";
-  }
+  // Its fields outside: the original's but Content-* (the entity's), the
+  // same for every open, made once.
+  const std::string_view header =
+      run.streamed ? std::string_view(run.head).substr(0, run.body_at)
+                   : run.original;
+  const std::string outer =
+      smime::SplitEntity(header, std::nullopt, /*join=*/false).outer_fields +
+      "MIME-Version: 1.0\r\n";
   std::vector<std::string> opened, rest;
   // What the first open gave (its SHA-256, and in memory the entity):
   // each RecipientInfo may wrap another content key, so a later open
@@ -323,23 +323,26 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
   // be (the stager reads each from its spool into its body file).
   const Stager* stage = run.streamed ? run.stage : nullptr;
   // The parts make no journal report (Process with may_decrypt false):
-  // `read` is there so that StagesEarly lets them stream and stage while a
-  // journal rule is enabled (it stages nothing early without a reader).
-  const StagedReader* read = run.streamed ? run.read_staged : nullptr;
+  // this run's report reads their staged copies back (AddJournalReport
+  // below), so they stream and stage even while a journal rule is enabled.
+  const bool stage_early = run.streamed && run.read_staged != nullptr;
   if (run.streamed) {
     plain.content.clear();
     plain.spool = std::move(spooled);
   } else {
-    plain.content = smime::SplitEntity(run.original).outer_fields +
-                    "MIME-Version: 1.0\r\n" + *entity;
+    plain.content = outer + *entity;
   }
-  SP_ASSIGN_OR_RETURN(Outcome out, Process(plain, nullptr, false, stage, read));
+  SP_ASSIGN_OR_RETURN(Outcome out,
+                      Process(plain, nullptr, /*may_decrypt=*/false, stage,
+                              /*read_staged=*/nullptr, stage_early));
   out.notes.insert(out.notes.begin(),
                    "s/mime: decrypted for " + JoinAddresses(opened));
   if (!rest.empty()) {
     queue::IncomingMessage as_is = run.in;
     as_is.recipients = run.Recipients(rest);
-    Result<Outcome> other = Process(as_is, nullptr, false, stage, read);
+    Result<Outcome> other =
+        Process(as_is, nullptr, /*may_decrypt=*/false, stage,
+                /*read_staged=*/nullptr, stage_early);
     if (!other.ok()) {
       DiscardStaged(out.messages);  // nothing of this run commits
       return other.status();

@@ -21,12 +21,25 @@ int Sextet(unsigned char c) {
   return -3;
 }
 
+// What marks a NothingOpenedError, whose message ends in kNothingOpened.
+enum class Refused { kNothingOpened };
+constexpr std::string_view kNothingOpened = " (nothing was opened)";
+
 Status NotBase64() {
-  return InvalidArgumentError(
-      "the S/MIME message's body is not valid base64 (nothing was opened)");
+  return NothingOpenedError("the S/MIME message's body is not valid base64");
 }
 
 }  // namespace
+
+Status NothingOpenedError(std::string_view what) {
+  return InvalidArgumentError(std::string(what) + std::string(kNothingOpened))
+      .WithReason(Refused::kNothingOpened);
+}
+
+std::optional<std::string> NothingOpenedWhat(const Status& s) {
+  if (s.Reason<Refused>() != Refused::kNothingOpened) return std::nullopt;
+  return s.message().substr(0, s.message().size() - kNothingOpened.size());
+}
 
 Status Base64BodySource::Restart() {
   SP_RETURN_IF_ERROR(in_.Restart());

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,16 @@
 #include "mime/header_section.h"
 
 namespace sealpost::smime {
+
+// A layer refused before anything of it was opened (malformed, cut short,
+// not base64): INVALID_ARGUMENT, `what` and then " (nothing was opened)",
+// as `sealpost open` says it. Made here only, and marked so (a
+// Status::Reason), so that NothingOpenedWhat gives `what` back without
+// reading the text: the gateway's verdict on a malformed signed layer
+// (CheckSignatureStream) says it without the tail.
+Status NothingOpenedError(std::string_view what);
+// The `what` of a NothingOpenedError; nullopt for any other status.
+std::optional<std::string> NothingOpenedWhat(const Status& s);
 
 // The base64 body of the message `message` gives, after its first `skip`
 // bytes (the header section), decoded a slice at a time. Whitespace is

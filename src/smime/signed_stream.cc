@@ -15,8 +15,8 @@ namespace {
 constexpr size_t kSlice = 64 << 10;
 
 Status Malformed(std::string_view what) {
-  return InvalidArgumentError("the multipart/signed message is malformed: " +
-                              std::string(what) + " (nothing was opened)");
+  return NothingOpenedError("the multipart/signed message is malformed: " +
+                            std::string(what));
 }
 
 }  // namespace
@@ -208,9 +208,8 @@ Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
   auto der = crypto::CmsSignedDataSplit(
       body, [&spool](std::string_view b) { return spool->Append(b); });
   if (!der.ok() && crypto::IsDecryptionFailed(der.status())) {
-    return InvalidArgumentError(
-        "the opaque signed S/MIME message is malformed or cut short "
-        "(nothing was opened)");
+    return NothingOpenedError(
+        "the opaque signed S/MIME message is malformed or cut short");
   }
   if (!der.ok()) return der.status();
   SP_RETURN_IF_ERROR(spool->Finish());
@@ -271,13 +270,10 @@ Result<std::optional<SignatureCheck>> CheckSignatureStream(
     if (opened.status().code() != StatusCode::kInvalidArgument) {
       return opened.status();
     }
-    // Its words without the opener's "(nothing was opened)".
-    constexpr std::string_view kTail = " (nothing was opened)";
+    // Its words, without the opener's "(nothing was opened)".
     SignatureCheck check;
-    check.reason = opened.status().message();
-    if (check.reason.ends_with(kTail)) {
-      check.reason.resize(check.reason.size() - kTail.size());
-    }
+    check.reason =
+        NothingOpenedWhat(opened.status()).value_or(opened.status().message());
     return std::optional<SignatureCheck>(check);
   }
   return std::optional<SignatureCheck>(std::move(opened->check));

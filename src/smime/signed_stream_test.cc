@@ -423,5 +423,55 @@ TEST_F(CheckSignatureStreamTest, NotSignedMalformedAndBrokenSources) {
   }
 }
 
+// The words a malformed signed layer is refused with, pinned: the
+// openers (`sealpost open`) end them with " (nothing was opened)", the
+// gateway's verdict (CheckSignatureStream) gives them without.
+TEST_F(CheckSignatureStreamTest, MalformedWordsArePinned) {
+  const std::string clear = SignedOnly(original_);
+  const std::string opaque = SignedOnly(original_, /*clear=*/false);
+  const std::string clear_head = clear.substr(0, clear.find("\r\n\r\n") + 4);
+  const size_t opaque_body = opaque.find("\r\n\r\n") + 4;
+  const std::string opaque_head = opaque.substr(0, opaque_body);
+  const std::string malformed = "the multipart/signed message is malformed: ";
+  const std::string tail = " (nothing was opened)";
+  struct Case {
+    std::string mail, words;
+  };
+  const Case cases[] = {
+      {clear_head + "no delimiter",
+       malformed + "no signed part (its boundary never comes)"},
+      {clear.substr(0, clear.size() / 2),
+       malformed + "no signature part (the signed part never ends)"},
+      {clear.substr(0, clear.size() - 20),
+       malformed + "the signature part does not end"},
+      {clear_head + "--b0und\r\nc\r\n--b0und\r\n--b0und--\r\n",
+       malformed + "its signature part is empty"},
+      {clear_head + "--b0und\r\n\r\n--b0und\r\nS\r\n--b0und--\r\n",
+       malformed + "its signed part is empty"},
+      {opaque_head + Base64Encode(AsBytes(std::string("junk"))),
+       "the opaque signed S/MIME message is malformed or cut short"},
+      {opaque_head + "!" + opaque.substr(opaque_body),
+       "the S/MIME message's body is not valid base64"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.words);
+    auto verdict = Streamed(c.mail, 61);
+    ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
+    ASSERT_TRUE(verdict->has_value());
+    EXPECT_FALSE((*verdict)->verified);
+    EXPECT_EQ((*verdict)->reason, c.words);
+    StringSource source(c.mail, 61);
+    mime::HeaderSection hs = mime::SplitHeaderSection(c.mail);
+    const size_t header_size = c.mail.size() - hs.body.size();
+    auto opened = c.mail.starts_with(clear_head)
+                      ? OpenClearSignedStream(*certs_, source, hs.header,
+                                              header_size, "b0und", "")
+                      : OpenOpaqueSignedStream(*certs_, source, hs.header,
+                                               header_size, "");
+    EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(opened.status().message(), c.words + tail);
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::smime

@@ -120,6 +120,40 @@ TEST_F(SqliteStoreTest, QueueCommitsThroughTheWalVfsAreOnDiskWhenAcked) {
   EXPECT_EQ(closed.integrity, "ok");
 }
 
+// One commit larger than the VFS's 4 MiB gathering buffer (it is written
+// out part way through the commit, then refilled) and small commits after
+// it: a copy taken while the store is open sees every message.
+TEST_F(SqliteStoreTest, CommitOverTheWalBufferIsOnDiskWhenAcked) {
+  auto store = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  QueueBatch big;
+  int64_t bytes = 0;
+  for (int i = 0; i < 100; ++i) {  // 100 x 64 KB: 6.4 MB of bodies
+    QueueBatch one = OneMessageBatch(i);
+    one.new_messages[0].content.assign(64 * 1024,
+                                       static_cast<char>('a' + i % 26));
+    one.new_messages[0].size = 64 * 1024;
+    bytes += 64 * 1024;
+    big.new_messages.push_back(std::move(one.new_messages[0]));
+  }
+  ASSERT_TRUE((*store)->CommitQueueBatch(big).ok());
+  for (int i = 100; i < 110; ++i) {
+    QueueBatch b = OneMessageBatch(i);
+    b.maybe_done.clear();
+    bytes += static_cast<int64_t>(b.new_messages[0].content.size());
+    ASSERT_TRUE((*store)->CommitQueueBatch(b).ok()) << i;
+  }
+  const std::string copy = dir_.File("copy.db");
+  std::filesystem::copy_file(path_, copy);
+  if (std::filesystem::exists(path_ + "-wal")) {
+    std::filesystem::copy_file(path_ + "-wal", copy + "-wal");
+  }
+  PlainView crashed = ReadPlain(copy);
+  EXPECT_EQ(crashed.count, 110);
+  EXPECT_EQ(crashed.bytes, bytes);
+  EXPECT_EQ(crashed.integrity, "ok");
+}
+
 // A big batch that fails and rolls back leaves nothing behind that a later
 // write could put over another connection's commit.
 TEST_F(SqliteStoreTest, RolledBackBatchThenAnotherWriterStaysConsistent) {

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <string>
 
 namespace sealpost::store::internal {
 namespace {
@@ -18,10 +17,15 @@ constexpr size_t kMaxPending = 4 << 20;
 constexpr size_t kMaxWrite = 64 << 10;
 
 // A WAL file: our part first, the default VFS's file right after it.
+// The gathering buffer is made at the first write, kMaxPending bytes, and
+// kept until the file closes: a buffer that grew by doubling and was given
+// back after each large commit cost page faults on every commit (4% of
+// the server's CPU at 64 KB and 50 sessions).
 struct WalFile {
   sqlite3_file base;
   sqlite3_file* real;
-  std::string* pending;         // bytes not yet written
+  char* pending;                // kMaxPending bytes, or null before a write
+  size_t pending_size;          // bytes of it not yet written
   sqlite3_int64 pending_start;  // their offset in the file
 };
 
@@ -29,21 +33,24 @@ sqlite3_file* Real(sqlite3_file* f) {
   return reinterpret_cast<WalFile*>(f)->real;
 }
 
-int Flush(WalFile* w) {
-  const std::string& p = *w->pending;
+// The default VFS writes at most 128 KiB - 1 per call (its write path
+// masks the length to 17 bits: SQLite itself never writes more than a page
+// at a time), so hand it 64 KiB pieces.
+int WriteThrough(sqlite3_file* real, const char* bytes, size_t size,
+                 sqlite3_int64 offset) {
   int rc = SQLITE_OK;
-  // The default VFS writes at most 128 KiB - 1 per call (its write path
-  // masks the length to 17 bits: SQLite itself never writes more than a
-  // page at a time), so hand it 64 KiB pieces.
-  for (size_t done = 0; rc == SQLITE_OK && done < p.size();) {
-    size_t n = std::min(p.size() - done, kMaxWrite);
-    rc = w->real->pMethods->xWrite(
-        w->real, p.data() + done, static_cast<int>(n),
-        w->pending_start + static_cast<sqlite3_int64>(done));
+  for (size_t done = 0; rc == SQLITE_OK && done < size;) {
+    size_t n = std::min(size - done, kMaxWrite);
+    rc = real->pMethods->xWrite(real, bytes + done, static_cast<int>(n),
+                                offset + static_cast<sqlite3_int64>(done));
     done += n;
   }
-  w->pending->clear();
-  if (w->pending->capacity() > kMaxPending) w->pending->shrink_to_fit();
+  return rc;
+}
+
+int Flush(WalFile* w) {
+  int rc = WriteThrough(w->real, w->pending, w->pending_size, w->pending_start);
+  w->pending_size = 0;
   return rc;
 }
 
@@ -51,7 +58,7 @@ int Close(sqlite3_file* f) {
   auto* w = reinterpret_cast<WalFile*>(f);
   int rc = Flush(w);
   int close_rc = w->real->pMethods->xClose(w->real);
-  delete w->pending;
+  delete[] w->pending;
   w->pending = nullptr;
   return rc != SQLITE_OK ? rc : close_rc;
 }
@@ -64,26 +71,29 @@ int Read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
 
 int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   auto* w = reinterpret_cast<WalFile*>(f);
-  std::string& p = *w->pending;
   const char* bytes = static_cast<const char*>(data);
+  const size_t n = static_cast<size_t>(amount);
   const sqlite3_int64 end =
-      w->pending_start + static_cast<sqlite3_int64>(p.size());
-  if (!p.empty() && offset >= w->pending_start &&
+      w->pending_start + static_cast<sqlite3_int64>(w->pending_size);
+  if (w->pending_size > 0 && offset >= w->pending_start &&
       offset + amount <= end) {  // rewrites bytes still in memory
-    std::memcpy(p.data() + (offset - w->pending_start), bytes,
-                static_cast<size_t>(amount));
+    std::memcpy(w->pending + (offset - w->pending_start), bytes, n);
     return SQLITE_OK;
   }
-  if (p.empty() || offset != end ||
-      p.size() + static_cast<size_t>(amount) > kMaxPending) {
+  if (w->pending_size == 0 || offset != end ||
+      w->pending_size + n > kMaxPending) {
     if (int rc = Flush(w); rc != SQLITE_OK) return rc;
     w->pending_start = offset;
   }
-  try {
-    p.append(bytes, static_cast<size_t>(amount));
-  } catch (const std::bad_alloc&) {
-    return SQLITE_IOERR_NOMEM;
+  if (n > kMaxPending) {  // never from SQLite (a frame is one page)
+    return WriteThrough(w->real, bytes, n, offset);
   }
+  if (w->pending == nullptr) {
+    w->pending = new (std::nothrow) char[kMaxPending];
+    if (w->pending == nullptr) return SQLITE_IOERR_NOMEM;
+  }
+  std::memcpy(w->pending + w->pending_size, bytes, n);
+  w->pending_size += n;
   return SQLITE_OK;
 }
 
@@ -163,11 +173,8 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags,
   w->real = reinterpret_cast<sqlite3_file*>(w + 1);
   int rc = Base()->xOpen(Base(), name, w->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
-  w->pending = new (std::nothrow) std::string();
-  if (w->pending == nullptr) {
-    w->real->pMethods->xClose(w->real);
-    return SQLITE_NOMEM;
-  }
+  w->pending = nullptr;
+  w->pending_size = 0;
   w->pending_start = 0;
   w->base.pMethods = &kWalMethods;
   return SQLITE_OK;
