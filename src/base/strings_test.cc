@@ -86,22 +86,43 @@ TEST(AsciiCaseTest, ContainsIgnoringAsciiCase) {
   EXPECT_TRUE(ContainsIgnoringAsciiCase("aa1b1", "1b1"));
   EXPECT_TRUE(ContainsIgnoringAsciiCase("anything", ""));
   EXPECT_FALSE(ContainsIgnoringAsciiCase("", "a"));
-  // Byte for byte against the plain search, on every window of a text
-  // full of near misses.
-  const std::string text = "a/b A/B a/c /bA a.b/ab/a/B/";
-  for (size_t i = 0; i < text.size(); ++i) {
-    for (size_t n = 0; i + n <= text.size(); ++n) {
-      const std::string needle = AsciiLower(text.substr(i, n));
-      for (const std::string& hay : {text, text.substr(1), text.substr(0, 9)}) {
-        const bool plain = std::search(hay.begin(), hay.end(), needle.begin(),
-                                       needle.end(), [](char a, char b) {
-                                         return AsciiLowerByte(a) == b;
-                                       }) != hay.end();
-        EXPECT_EQ(ContainsIgnoringAsciiCase(hay, needle), plain)
-            << hay << " / " << needle;
+  EXPECT_FALSE(ContainsIgnoringAsciiCase("", ""));  // as std::search
+  // Byte for byte against the plain search, on every window of texts full
+  // of near misses, 8-bit and NUL bytes, capitals in the needle, and empty
+  // haystacks and needles.
+  const auto plain = [](std::string_view hay, std::string_view needle) {
+    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                       [](char a, char b) { return AsciiLowerByte(a) == b; }) !=
+           hay.end();
+  };
+  const std::string texts[] = {"a/b A/B a/c /bA a.b/ab/a/B/",
+                               std::string("x\0y/\xc3\xa9/\xC3\x89 /\0Y", 12),
+                               "", "/"};
+  for (const std::string& text : texts) {
+    for (size_t i = 0; i <= text.size(); ++i) {
+      for (size_t n = 0; i + n <= text.size(); ++n) {
+        const std::string raw = text.substr(i, n);
+        for (const std::string& needle : {AsciiLower(raw), raw}) {
+          for (const std::string& hay :
+               {text, text.substr(text.empty() ? 0 : 1),
+                text.substr(0, text.size() / 2), std::string()}) {
+            EXPECT_EQ(ContainsIgnoringAsciiCase(hay, needle),
+                      plain(hay, needle))
+                << hay << " / " << needle;
+          }
+        }
       }
     }
   }
+  // A haystack dense with the anchor byte (the plain search takes over):
+  // found at the very end, and not found.
+  const std::string slashes(100000, '/');
+  EXPECT_TRUE(ContainsIgnoringAsciiCase(slashes + "Application/VND.x",
+                                        kType.substr(0, 16)));
+  EXPECT_FALSE(ContainsIgnoringAsciiCase(
+      slashes + "application/vnd.sealpost.seale", kType));
+  EXPECT_TRUE(ContainsIgnoringAsciiCase(
+      slashes + "application/vnd.sealpost.sealed", kType));
 }
 
 }  // namespace

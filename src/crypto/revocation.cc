@@ -18,6 +18,7 @@
 
 #include "base/strings.h"
 #include "crypto/asn1_time.h"
+#include "crypto/host_lookup.h"
 
 namespace sealpost::crypto {
 namespace {
@@ -144,10 +145,9 @@ void DrainErrors(Each&& each) {
 }
 
 // Why a connect failed: the system's words (errno) when OpenSSL's queue
-// has them, else its first reason with the words it was raised with (a
-// failed name lookup is "system lib" with gai_strerror's text as its
-// data), else its last reason; the queue emptied. HttpFetch empties the
-// queue before it connects, so these are this connect's errors.
+// has them, else its first reason with the words it was raised with, else
+// its last reason; the queue emptied. HttpFetch empties the queue before
+// it connects, so these are this connect's errors.
 std::string ConnectFailure() {
   std::string system, with_data, other;
   DrainErrors([&](unsigned long e, const char* data) {
@@ -221,6 +221,30 @@ Result<BioPtr> Connect(const char* host, const char* port, time_t max_time) {
   }
 }
 
+// `host` looked up by `lookup` until `lookup_deadline` (an IP literal as
+// it is), then a connection to its addresses in the resolver's order, the
+// next one tried when one fails at once (as OpenSSL's own connect did),
+// until `max_time`.
+Result<BioPtr> LookUpAndConnect(
+    const std::string& host, const std::string& port,
+    std::chrono::steady_clock::time_point lookup_deadline, time_t max_time,
+    GetAddrInfoFn lookup) {
+  SP_ASSIGN_OR_RETURN(std::vector<std::string> addresses,
+                      LookUpHost(host, port, lookup_deadline, lookup));
+  Status last = UnavailableError("cannot connect");
+  for (const std::string& address : addresses) {
+    // BIO_set_conn_hostname reads "host:port": an IPv6 address is
+    // bracketed, so that its colons are not taken for a port.
+    const bool v6 = address.find(':') != std::string::npos;
+    auto conn = Connect((v6 ? "[" + address + "]" : address).c_str(),
+                        port.c_str(), max_time);
+    if (conn.ok()) return conn;
+    last = conn.status();
+    if (std::time(nullptr) >= max_time) break;  // no time for another
+  }
+  return last;
+}
+
 }  // namespace
 
 RevocationPointers RevocationPointersOf(std::string_view certificate_der) {
@@ -271,7 +295,7 @@ std::string IssuerAmong(std::string_view certificate_der,
 
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
-                              int timeout_seconds) {
+                              int timeout_seconds, GetAddrInfoFn lookup) {
   ERR_clear_error();  // errors left by others are not this fetch's
   if (!IsHttpUrl(url)) {
     return UnavailableError("only http:// and https:// are fetched: " + url);
@@ -307,15 +331,15 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   }
   // Connected here, so no proxy from the environment either: these fetches
   // go where a trusted CA said, and nowhere else. The deadline covers the
-  // connect and the transfer; the host name lookup inside BIO_do_connect
-  // (getaddrinfo) blocks as long as the system's resolver takes
-  // (resolv.conf's timeout and attempts) and cannot be cut short here,
-  // but its time is taken off what is left: a lookup that outlasts the
-  // deadline fails the fetch once it returns.
+  // host name lookup (on a helper thread, left to itself at the deadline:
+  // a resolver that hangs cannot hold the message), the connect and the
+  // transfer.
   const int timeout = std::max(timeout_seconds, 1);
   const auto started = std::chrono::steady_clock::now();
   time_t max_time = std::time(nullptr) + timeout;
-  auto conn = Connect(host.get(), port.get(), max_time);
+  auto conn = LookUpAndConnect(host.get(), port.get(),
+                               started + std::chrono::seconds(timeout),
+                               max_time, lookup);
   if (!conn.ok()) {
     return UnavailableError("cannot fetch " + url + ": " +
                             conn.status().message());

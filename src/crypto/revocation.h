@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "crypto/host_lookup.h"
 
 namespace sealpost::crypto {
 
@@ -36,13 +37,16 @@ std::string IssuerAmong(std::string_view certificate_der,
 
 // GET `url` (http:// or https://), or POST `body` as `content_type` when it
 // is not empty. At most `max_bytes` of response and `timeout_seconds` in
-// all; a redirect is refused. https:// checks the server's certificate
-// against the system's CAs (OpenSSL's default paths; SSL_CERT_FILE) and the
-// URL's host. A refused connection fails at once (only a host that does
-// not answer costs the timeout). UNAVAILABLE saying why on any failure.
+// all, the host name lookup included (LookUpHost, given `lookup` as its
+// resolver; an IP literal is not looked up); a redirect is refused.
+// https:// checks the server's certificate against the system's CAs
+// (OpenSSL's default paths; SSL_CERT_FILE) and the URL's host. A refused
+// connection fails at once (only a host that does not answer costs the
+// timeout). UNAVAILABLE saying why on any failure.
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
-                              int timeout_seconds);
+                              int timeout_seconds,
+                              GetAddrInfoFn lookup = ::getaddrinfo);
 
 // A DER OCSPRequest for `certificate_der` issued by `issuer_der` (SHA-1
 // CertID, as every responder accepts), with a nonce.

@@ -13,6 +13,11 @@ namespace {
 constexpr size_t kMaxUrls = 2;  // of each kind
 constexpr int64_t kFailureSeconds = 300;
 constexpr int64_t kOcspDefaultSeconds = 3600;
+// The longest an OCSP answer is kept, whatever its nextUpdate says: over
+// plain HTTP a responder, or anyone replaying one of its old signed answers
+// while it is current, can put nextUpdate months ahead, and a `good` kept
+// that long would hide a revocation for as long (docs/smime.md).
+constexpr int64_t kOcspMaxCacheSeconds = 24 * 3600;
 constexpr size_t kMaxOcspCache = 10000;
 
 }  // namespace
@@ -126,9 +131,11 @@ OnlineRevocation RevocationChecker::AskOcsp(
       continue;
     }
     bool good = answer->status == crypto::OcspAnswer::Status::kGood;
-    int64_t until = answer->next_update != 0
-                        ? answer->next_update
-                        : clock_.NowUnix() + kOcspDefaultSeconds;
+    const int64_t now = clock_.NowUnix();
+    const int64_t until =
+        answer->next_update != 0
+            ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
+            : now + kOcspDefaultSeconds;
     OnlineRevocation out{
         good ? Kind::kGood : Kind::kRevoked, "",
         "OCSP " + url + ": " + (good ? std::string("good") : answer->reason),

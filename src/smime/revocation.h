@@ -13,7 +13,7 @@
 // sends the server to a URL of its choosing. An answer that cannot be had
 // is remembered for 5 minutes per URL, so that a responder that is down
 // does not slow every message; OCSP answers are kept until their
-// nextUpdate (an hour when they give none).
+// nextUpdate, a day at most (an hour when they give none).
 //
 // Thread-safety: thread-safe (the caches are behind a mutex; no lock is
 // held during a fetch).
@@ -43,8 +43,9 @@ struct OnlineRevocation {
   Kind kind = Kind::kNone;
   std::string crl_der;  // kCrl
   std::string detail;   // where the answer came from, or why there is none
-  // When the answer runs out: the CRL's or the OCSP response's nextUpdate,
-  // the end of a failed URL's pause; 0: not before something changes.
+  // When the answer runs out: the CRL's or the OCSP response's nextUpdate
+  // (for OCSP a day after the fetch at most), the end of a failed URL's
+  // pause; 0: not before something changes.
   int64_t until = 0;
 };
 

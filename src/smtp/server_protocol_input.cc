@@ -26,20 +26,23 @@ Reply BareNewlineReply(int code, char c) {
                          " received; use <CR><LF> line endings");
 }
 
-// The first CR or LF in `s` at or after `from`, or npos. Two memchr scans:
-// string_view::find_first_of("\r\n") searches the set once per byte of the
-// message (5% of the server's CPU at 64 KB and 50 sessions).
-size_t FindLineBreak(std::string_view s, size_t from) {
-  const char* begin = s.data() + from;
-  const size_t left = s.size() - from;
-  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', left));
-  const size_t to_lf = lf != nullptr ? static_cast<size_t>(lf - begin) : left;
-  if (const auto* cr =
-          static_cast<const char*>(std::memchr(begin, '\r', to_lf));
-      cr != nullptr) {
-    return from + static_cast<size_t>(cr - begin);
+// The first CR or LF in `s` at or after `from`, or npos, by two memchr
+// scans (string_view::find_first_of("\r\n") searches the two-byte set once
+// per byte). `lf` carries the first LF found by an earlier call on the same
+// `s` (s.size() for none; start with npos): data of bare CRs without an LF
+// must not make every line scan the rest of the buffer again.
+size_t FindLineBreak(std::string_view s, size_t from, size_t& lf) {
+  if (lf == std::string_view::npos || lf < from) {
+    const auto* p = static_cast<const char*>(
+        std::memchr(s.data() + from, '\n', s.size() - from));
+    lf = p != nullptr ? static_cast<size_t>(p - s.data()) : s.size();
   }
-  return lf != nullptr ? from + to_lf : std::string_view::npos;
+  if (const auto* cr = static_cast<const char*>(
+          std::memchr(s.data() + from, '\r', lf - from));
+      cr != nullptr) {
+    return static_cast<size_t>(cr - s.data());
+  }
+  return lf < s.size() ? lf : std::string_view::npos;
 }
 
 }  // namespace
@@ -119,6 +122,7 @@ ServerProtocol::LineStatus ServerProtocol::NextCommandLine(std::string& line) {
 }
 
 bool ServerProtocol::ConsumeData() {
+  size_t lf = std::string_view::npos;  // FindLineBreak's; in_ stays as it is
   while (in_pos_ < in_.size()) {
     if (data_line_start_ && in_[in_pos_] == '.') {
       switch (CheckDotLine()) {
@@ -135,7 +139,7 @@ bool ServerProtocol::ConsumeData() {
     }
     data_line_start_ = false;
     const std::string_view in(in_);
-    const size_t brk = FindLineBreak(in, in_pos_);
+    const size_t brk = FindLineBreak(in, in_pos_, lf);
     if (brk == std::string::npos) {
       AppendData(in.substr(in_pos_));
       in_pos_ = in.size();

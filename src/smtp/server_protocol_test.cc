@@ -341,6 +341,24 @@ TEST_F(ServerProtocolTest, NormalizeRewritesBareNewlines) {
             std::string(kBareLfReply) + "<CLOSE>");
 }
 
+// Runs of bare CRs, LFs after them, and CRs in the middle of lines, in
+// one feed and across feeds: each break is found where it is (the LF ahead
+// is remembered between lines, so it must not hide a CR before it).
+TEST_F(ServerProtocolTest, NormalizeFindsEveryBreakInLongBareCrRuns) {
+  ProtocolOptions o;
+  o.bare_newline = BareNewline::kNormalize;
+  Make(o);
+  Feed(kHead);
+  Feed("Subject: x\r\n\r\n" + std::string(5000, '\r') + "a\rb\nc\r\n");
+  Feed(std::string(3, '\r') + "d");
+  Feed("\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  std::string want = "Subject: x\r\n\r\n";
+  for (int i = 0; i < 5000; ++i) want += "\r\n";
+  want += "a\r\nb\r\nc\r\n\r\n\r\n\r\nd\r\n";
+  EXPECT_EQ(messages_[0].message, want);
+}
+
 // A command line ends in CRLF too; one that ends in a bare LF is answered
 // and the connection closed, so that the rest of a client's bare-LF stream
 // (its message too) is never read as commands.

@@ -11,16 +11,15 @@ namespace sealpost::store::internal {
 namespace {
 
 constexpr char kName[] = "sealpost-wal";
-// Flush before the buffer grows past this (a group commit of many 64 KB
-// messages is a few megabytes).
+// The gathering buffer's fixed size; it is written out when full (a group
+// commit of many 64 KB messages is a few megabytes).
 constexpr size_t kMaxPending = 4 << 20;
 constexpr size_t kMaxWrite = 64 << 10;
 
 // A WAL file: our part first, the default VFS's file right after it.
 // The gathering buffer is made at the first write, kMaxPending bytes, and
-// kept until the file closes: a buffer that grew by doubling and was given
-// back after each large commit cost page faults on every commit (4% of
-// the server's CPU at 64 KB and 50 sessions).
+// kept until the file closes (a buffer grown by doubling and given back
+// after large commits page-faulted on every commit).
 struct WalFile {
   sqlite3_file base;
   sqlite3_file* real;

@@ -1,0 +1,49 @@
+// Host name lookups with a deadline, for the revocation fetches
+// (crypto/revocation.h, docs/smime.md "Revocation checking"): getaddrinfo
+// blocks for as long as the system's resolver takes (resolv.conf's timeout
+// × attempts × nameservers) and cannot be cut short, so a name goes to a
+// helper thread, and the caller waits for it until its deadline and no
+// longer. A lookup that outlives its caller finishes on the helper thread,
+// which alone then owns (and frees) what it found. An IP literal is never
+// given to the resolver.
+//
+// Thread-safety: thread-safe (no state but a count of the lookups still
+// running).
+#ifndef SEALPOST_CRYPTO_HOST_LOOKUP_H_
+#define SEALPOST_CRYPTO_HOST_LOOKUP_H_
+
+#include <netdb.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace sealpost::crypto {
+
+// getaddrinfo's signature: the resolver LookUpHost runs (a test gives a
+// slow one).
+using GetAddrInfoFn = int (*)(const char* node, const char* service,
+                              const addrinfo* hints, addrinfo** result);
+
+// The addresses of `host` for TCP `port` (a number), in numeric form
+// ("192.0.2.1", "2001:db8::1"), in the resolver's order, each once. An IP
+// literal is taken as it is (AI_NUMERICHOST), without `lookup`; a name is
+// given to `lookup` on a helper thread. UNAVAILABLE naming the host when
+// it does not resolve ("cannot look up HOST: <gai_strerror>"), when no
+// answer came by `deadline` ("cannot look up HOST: lookup timeout"), or
+// when too many earlier lookups still hold a helper thread (a resolver
+// that hangs costs a bounded number of threads, not one per message).
+Result<std::vector<std::string>> LookUpHost(
+    const std::string& host, const std::string& port,
+    std::chrono::steady_clock::time_point deadline,
+    GetAddrInfoFn lookup = ::getaddrinfo);
+
+// How many lookups may hold a helper thread at once (each until the
+// resolver gives up, which a caller past its deadline no longer waits for).
+inline constexpr int kMaxLookupsRunning = 32;
+
+}  // namespace sealpost::crypto
+
+#endif  // SEALPOST_CRYPTO_HOST_LOOKUP_H_

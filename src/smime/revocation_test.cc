@@ -1,0 +1,188 @@
+// RevocationChecker's OCSP cache against a real responder: `openssl ocsp`
+// (a tool we did not write) answering from the test PKI's index, behind a
+// small HTTP server here that counts the requests, and a FakeClock that
+// moves the checker's time on without sleeping.
+#include "smime/revocation.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "crypto/test_pki_for_testing.h"
+#include "store/temp_store_for_testing.h"
+
+namespace sealpost::smime {
+namespace {
+
+using Kind = OnlineRevocation::Kind;
+constexpr int64_t kHour = 3600;
+constexpr int64_t kDay = 24 * kHour;
+
+// An OCSP responder on 127.0.0.1: each POST's body goes to `openssl ocsp
+// -reqin` as the CA, whose answers hold for `minutes` (its nextUpdate),
+// and the DER it writes is the answer. Serves until destroyed.
+class OcspResponder {
+ public:
+  OcspResponder(const crypto::testing::TestPki& pki, int64_t minutes)
+      : pki_(pki), minutes_(minutes) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        listen(fd_, 4) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~OcspResponder() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+
+  int port() const { return port_; }
+  int requests() const { return requests_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) != 1) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{10, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::string request;
+      char buf[4096];
+      size_t body_at = std::string::npos, length = 0;
+      while (body_at == std::string::npos ||
+             request.size() < body_at + length) {
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+        if (body_at == std::string::npos) {
+          size_t end = request.find("\r\n\r\n");
+          if (end == std::string::npos) continue;
+          body_at = end + 4;
+          size_t at = request.find("Content-Length: ");
+          if (at != std::string::npos && at < end) {
+            length = std::stoul(request.substr(at + 16));
+          }
+        }
+      }
+      ++requests_;
+      pki_.Write("req.der", request.substr(std::min(body_at, request.size())));
+      pki_.Run(
+          "rm -f resp.der && openssl ocsp -reqin req.der -index "
+          "index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -nmin " +
+          std::to_string(minutes_) + " -respout resp.der");
+      const std::string der = pki_.Read("resp.der");
+      const std::string answer =
+          "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
+          "Content-Length: " +
+          std::to_string(der.size()) + "\r\n\r\n" + der;
+      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      close(c);
+    }
+  }
+
+  const crypto::testing::TestPki& pki_;
+  const int64_t minutes_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+class RevocationCheckerTest : public ::testing::Test {
+ protected:
+  // alice's certificate, `good` in the CA's index, naming `responder` as
+  // its OCSP responder (and no CRL).
+  void MakeAlice(const OcspResponder& responder) {
+    ASSERT_NE(responder.port(), 0);
+    pki_.Write("alice.ext",
+               "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,"
+               "keyEncipherment\nextendedKeyUsage=emailProtection\n"
+               "subjectAltName=email:alice@example.com\n"
+               "authorityInfoAccess=OCSP;URI:http://127.0.0.1:" +
+                   std::to_string(responder.port()) + "/\n");
+    ASSERT_TRUE(pki_.Run(
+        "openssl req -new -newkey rsa:2048 -nodes -keyout alice.key -out "
+        "alice.csr -subj '/CN=alice' && openssl x509 -req -in alice.csr -CA "
+        "ca.pem -CAkey ca.key -CAcreateserial -days 365 -out alice.pem "
+        "-extfile alice.ext && openssl x509 -in alice.pem -outform DER -out "
+        "alice.der && openssl ca -config ca.cnf -name crl -keyfile ca.key "
+        "-cert ca.pem -valid alice.pem"));
+    ASSERT_TRUE(pki_.Run("openssl x509 -in ca.pem -outform DER -out ca.der"));
+    alice_ = pki_.Read("alice.der");
+    ca_ = pki_.Read("ca.der");
+  }
+  OnlineRevocation Check() {
+    return checker_.Check(alice_, ca_, clock_.NowUnix() + 10);
+  }
+
+  crypto::testing::TestPki pki_;
+  // The responder's answers are dated by the real clock: the checker's
+  // starts there.
+  FakeClock clock_{static_cast<int64_t>(std::time(nullptr))};
+  store::testing::TempStore store_{clock_, "revocation_test"};
+  RevocationChecker checker_{*store_.store, clock_};
+  std::string alice_, ca_;
+};
+
+// A `good` whose nextUpdate is 30 days ahead (a responder's choice, or an
+// old answer replayed on the plain-HTTP path) is kept for a day at most:
+// a revocation meanwhile is seen the next day, not a month later.
+TEST_F(RevocationCheckerTest, AGoodAnswerIsKeptForADayAtMost) {
+  OcspResponder responder(pki_, 30 * kDay / 60);
+  MakeAlice(responder);
+  const int64_t fetched = clock_.NowUnix();
+  OnlineRevocation first = Check();
+  ASSERT_EQ(first.kind, Kind::kGood) << first.detail;
+  EXPECT_EQ(responder.requests(), 1);
+  EXPECT_LE(first.until, fetched + kDay);
+
+  clock_.Advance(std::chrono::seconds(kDay - kHour));
+  EXPECT_EQ(Check().kind, Kind::kGood);
+  EXPECT_EQ(responder.requests(), 1) << "asked again within the day";
+
+  clock_.Advance(std::chrono::seconds(kHour));
+  OnlineRevocation again = Check();
+  EXPECT_EQ(again.kind, Kind::kGood) << again.detail;
+  EXPECT_EQ(responder.requests(), 2) << "the cached answer outlived the cap";
+}
+
+// An answer that runs out before the cap is kept until its nextUpdate
+// (two hours here), and asked again then.
+TEST_F(RevocationCheckerTest, AnEarlierNextUpdateStillDecides) {
+  OcspResponder responder(pki_, 2 * kHour / 60);
+  MakeAlice(responder);
+  const int64_t fetched = clock_.NowUnix();
+  OnlineRevocation first = Check();
+  ASSERT_EQ(first.kind, Kind::kGood) << first.detail;
+  EXPECT_NEAR(first.until, fetched + 2 * kHour, 120);
+  clock_.Advance(std::chrono::seconds(kHour));
+  ASSERT_EQ(Check().kind, Kind::kGood);
+  EXPECT_EQ(responder.requests(), 1);
+  clock_.Advance(std::chrono::seconds(kHour + 120));
+  ASSERT_EQ(Check().kind, Kind::kGood);
+  EXPECT_EQ(responder.requests(), 2);
+}
+
+}  // namespace
+}  // namespace sealpost::smime
