@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxUrls = 2;  // of each kind
 constexpr int64_t kFailureSeconds = 300;
 constexpr int64_t kOcspDefaultSeconds = 3600;
-// The longest an OCSP answer is kept, whatever its nextUpdate says: over
+// The longest a `good` OCSP answer is kept, whatever its nextUpdate says: over
 // plain HTTP a responder, or anyone replaying one of its old signed answers
 // while it is current, can put nextUpdate months ahead, and a `good` kept
 // that long would hide a revocation for as long (docs/smime.md).
@@ -132,10 +132,12 @@ OnlineRevocation RevocationChecker::AskOcsp(
     }
     bool good = answer->status == crypto::OcspAnswer::Status::kGood;
     const int64_t now = clock_.NowUnix();
+    // Only a `good` is capped: a revocation does not come undone, so a
+    // `revoked` is kept until its nextUpdate.
     const int64_t until =
-        answer->next_update != 0
-            ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
-            : now + kOcspDefaultSeconds;
+        answer->next_update == 0 ? now + kOcspDefaultSeconds
+        : good ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
+               : answer->next_update;
     OnlineRevocation out{
         good ? Kind::kGood : Kind::kRevoked, "",
         "OCSP " + url + ": " + (good ? std::string("good") : answer->reason),

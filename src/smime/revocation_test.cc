@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -165,6 +166,29 @@ TEST_F(RevocationCheckerTest, AGoodAnswerIsKeptForADayAtMost) {
   OnlineRevocation again = Check();
   EXPECT_EQ(again.kind, Kind::kGood) << again.detail;
   EXPECT_EQ(responder.requests(), 2) << "the cached answer outlived the cap";
+}
+
+// A `revoked` is not capped: a revocation does not come undone, so with
+// a nextUpdate 30 days ahead it still decides after the day that would
+// end a `good`, without asking the responder (stopped by then) again.
+TEST_F(RevocationCheckerTest, ARevokedAnswerIsKeptUntilItsNextUpdate) {
+  auto responder = std::make_unique<OcspResponder>(pki_, 30 * kDay / 60);
+  MakeAlice(*responder);
+  ASSERT_TRUE(
+      pki_.Run("openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+               "ca.pem -revoke alice.pem"));
+  const int64_t fetched = clock_.NowUnix();
+  OnlineRevocation first = Check();
+  ASSERT_EQ(first.kind, Kind::kRevoked) << first.detail;
+  EXPECT_EQ(responder->requests(), 1);
+  EXPECT_NEAR(first.until, fetched + 30 * kDay, 120);
+  responder.reset();
+
+  clock_.Advance(std::chrono::seconds(kDay + kHour));
+  OnlineRevocation later = Check();
+  EXPECT_EQ(later.kind, Kind::kRevoked) << later.detail;
+  clock_.Advance(std::chrono::seconds(28 * kDay));
+  EXPECT_EQ(Check().kind, Kind::kRevoked);
 }
 
 // An answer that runs out before the cap is kept until its nextUpdate
