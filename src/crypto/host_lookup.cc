@@ -101,6 +101,8 @@ void Resolve(const std::shared_ptr<PendingLookup>& pending,
 
 }  // namespace
 
+int LookupsRunningForTesting() { return lookups_running.load(); }
+
 Result<std::vector<std::string>> LookUpHost(
     const std::string& host, const std::string& port,
     std::chrono::steady_clock::time_point deadline, GetAddrInfoFn lookup) {

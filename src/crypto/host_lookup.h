@@ -44,6 +44,10 @@ Result<std::vector<std::string>> LookUpHost(
 // resolver gives up, which a caller past its deadline no longer waits for).
 inline constexpr int kMaxLookupsRunning = 32;
 
+// How many lookups hold a helper thread now (tests wait for the helper
+// threads of earlier tests to finish).
+int LookupsRunningForTesting();
+
 }  // namespace sealpost::crypto
 
 #endif  // SEALPOST_CRYPTO_HOST_LOOKUP_H_

@@ -50,6 +50,17 @@ steady_clock::time_point In(milliseconds ms) {
   return steady_clock::now() + ms;
 }
 
+// Waits, 10 s at most, until no lookup holds a helper thread (those that
+// earlier tests left to finish); false if some still do.
+bool NoLookupsRunning() {
+  const auto until = In(milliseconds(10000));
+  while (LookupsRunningForTesting() != 0) {
+    if (steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
 TEST(HostLookupTest, AnIpLiteralIsNotGivenToTheResolver) {
   unwanted_asks = 0;
   auto v4 = LookUpHost("127.0.0.1", "80", In(milliseconds(1000)), NeverAsked);
@@ -101,13 +112,16 @@ TEST(HostLookupTest, ASlowResolverFailsAtTheDeadline) {
   EXPECT_LT(took, milliseconds(1500));
   EXPECT_FALSE(slow_done) << "returned only once the resolver had answered";
   // The late answer arrives with nobody waiting for it.
-  while (!slow_done) std::this_thread::sleep_for(milliseconds(20));
-  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_TRUE(NoLookupsRunning());
+  EXPECT_TRUE(slow_done);
 }
 
 // A resolver that hangs holds at most kMaxLookupsRunning helper threads:
 // past them a lookup fails at once, until the resolver answers.
 TEST(HostLookupTest, TheLookupsLeftRunningAreBounded) {
+  // The bound counts every lookup of the process: start from none.
+  ASSERT_TRUE(NoLookupsRunning())
+      << LookupsRunningForTesting() << " lookups still running";
   slow_for_ms = 1000;
   slow_answers = 0;
   for (int i = 0; i < kMaxLookupsRunning; ++i) {
@@ -123,10 +137,8 @@ TEST(HostLookupTest, TheLookupsLeftRunningAreBounded) {
             "cannot look up hung.example: too many lookups waiting for the "
             "resolver");
   EXPECT_EQ(slow_answers, 0) << "waited for the resolver";
-  while (slow_answers < kMaxLookupsRunning) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  std::this_thread::sleep_for(milliseconds(100));  // the threads' last step
+  ASSERT_TRUE(NoLookupsRunning()) << "the resolver answered, no thread ended";
+  EXPECT_EQ(slow_answers, kMaxLookupsRunning);
   slow_for_ms = 0;
   auto after =
       LookUpHost("hung.example", "80", In(milliseconds(5000)), SlowResolver);
