@@ -14,7 +14,8 @@
 namespace sealpost::crypto {
 namespace {
 
-// Lookups holding a helper thread now, the late ones included.
+// Lookups holding a helper thread now: those waited for and those whose
+// caller has gone at its deadline.
 std::atomic<int> lookups_running{0};
 
 // One lookup, shared by its caller and its helper thread: whichever is
@@ -123,8 +124,8 @@ Result<std::vector<std::string>> LookUpHost(
   }
   if (lookups_running.fetch_add(1) >= kMaxLookupsRunning) {
     lookups_running.fetch_sub(1);
-    return UnavailableError("cannot look up " + host +
-                            ": too many lookups waiting for the resolver");
+    return ResourceExhaustedError("cannot look up " + host +
+                                  ": too many lookups at once");
   }
   auto pending = std::make_shared<PendingLookup>(host, port);
   try {

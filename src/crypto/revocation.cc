@@ -341,8 +341,10 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                                started + std::chrono::seconds(timeout),
                                max_time, lookup);
   if (!conn.ok()) {
-    return UnavailableError("cannot fetch " + url + ": " +
-                            conn.status().message());
+    // The code kept: RESOURCE_EXHAUSTED (too many lookups at once) is a
+    // limit of ours, not a failure of this URL.
+    return Status(conn.status().code(),
+                  "cannot fetch " + url + ": " + conn.status().message());
   }
   // Redirects are not followed by this call. `conn` stays ours (closed
   // after OSSL_HTTP_close has taken TLS off it). What the lookup and the

@@ -42,6 +42,18 @@ void RevocationChecker::Failed(const std::string& url, const std::string& why) {
   failures_[url] = {clock_.NowUnix() + kFailureSeconds, why};
 }
 
+void RevocationChecker::FetchFailed(const std::string& url,
+                                    const Status& status) {
+  // Too many host lookups at once is this process's limit, not the URL's
+  // failure: pausing the URL for it would make every CA look failed while
+  // one CA's name hangs the resolver.
+  if (status.code() == StatusCode::kResourceExhausted) {
+    log::Warn("s/mime: revocation check: {}", status.message());
+    return;
+  }
+  Failed(url, status.message());
+}
+
 int RevocationChecker::SecondsLeft(int64_t deadline) const {
   return static_cast<int>(std::max<int64_t>(
       0,
@@ -60,7 +72,7 @@ OnlineRevocation RevocationChecker::FetchCrl(
     auto body = crypto::HttpFetch(url, "", "", limits_.max_crl_bytes, timeout);
     if (!body.ok()) {
       *why = body.status().message();
-      Failed(url, *why);
+      FetchFailed(url, body.status());
       continue;
     }
     auto crl = crypto::ReadCrl(*body);
@@ -115,7 +127,7 @@ OnlineRevocation RevocationChecker::AskOcsp(
                                   RevocationLimits::kMaxOcspBytes, timeout);
     if (!body.ok()) {
       *why = body.status().message();
-      Failed(url, *why);
+      FetchFailed(url, body.status());
       continue;
     }
     auto answer =
