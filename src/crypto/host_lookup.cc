@@ -33,10 +33,12 @@ struct PendingLookup {
       UnavailableError("");
 };
 
-// `addresses` in numeric form, each once, in order.
+// `addresses` in numeric form, each once, in order, the first
+// kMaxAddresses (so the linear search for repeats stays small).
 std::vector<std::string> NumericForms(const addrinfo* addresses) {
   std::vector<std::string> out;
-  for (const addrinfo* a = addresses; a != nullptr; a = a->ai_next) {
+  for (const addrinfo* a = addresses;
+       a != nullptr && out.size() < kMaxAddresses; a = a->ai_next) {
     char text[NI_MAXHOST] = {};
     if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0,
                     NI_NUMERICHOST) != 0) {

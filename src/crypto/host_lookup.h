@@ -28,7 +28,8 @@ using GetAddrInfoFn = int (*)(const char* node, const char* service,
                               const addrinfo* hints, addrinfo** result);
 
 // The addresses of `host` for TCP `port` (a number), in numeric form
-// ("192.0.2.1", "2001:db8::1"), in the resolver's order, each once. An IP
+// ("192.0.2.1", "2001:db8::1"), in the resolver's order, each once, the
+// first kMaxAddresses only. An IP
 // literal is taken as it is (AI_NUMERICHOST), without `lookup`; a name is
 // given to `lookup` on a helper thread. UNAVAILABLE naming the host when
 // it does not resolve ("cannot look up HOST: <gai_strerror>") or when no
@@ -41,6 +42,11 @@ Result<std::vector<std::string>> LookUpHost(
     const std::string& host, const std::string& port,
     std::chrono::steady_clock::time_point deadline,
     GetAddrInfoFn lookup = ::getaddrinfo);
+
+// At most this many addresses of a lookup are kept: whoever answers for a
+// name could give thousands, and each is a connect a fetch would try (a
+// sweep of hosts the server can reach).
+inline constexpr size_t kMaxAddresses = 8;
 
 // At most this many lookups at once: each holds a helper thread from its
 // start until the resolver answers, whether its caller still waits for it

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace sealpost::crypto {
 namespace {
@@ -40,6 +41,20 @@ int SlowResolver(const char*, const char* service, const addrinfo* hints,
   slow_done = true;
   ++slow_answers;
   return rc;
+}
+
+// A resolver that answers 127.0.0.1 to 127.0.0.20: the system's answers
+// for those literals, chained (freeaddrinfo frees each node of a chain).
+int TwentyAddresses(const char*, const char* service, const addrinfo* hints,
+                    addrinfo** result) {
+  addrinfo** tail = result;
+  for (int i = 1; i <= 20; ++i) {
+    const std::string address = "127.0.0." + std::to_string(i);
+    const int rc = getaddrinfo(address.c_str(), service, hints, tail);
+    if (rc != 0) return rc;
+    while (*tail != nullptr) tail = &(*tail)->ai_next;
+  }
+  return 0;
 }
 
 int NoSuchName(const char*, const char*, const addrinfo*, addrinfo**) {
@@ -81,6 +96,19 @@ TEST(HostLookupTest, ANameIsGivenToTheResolver) {
   auto r = LookUpHost("ca.example", "80", In(milliseconds(5000)), SlowResolver);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, std::vector<std::string>{"127.0.0.1"});
+}
+
+// Whoever answers for a name could give thousands of addresses, each a
+// connect to try: the first kMaxAddresses are kept, in order.
+TEST(HostLookupTest, OnlyTheFirstAddressesAreKept) {
+  auto r =
+      LookUpHost("many.example", "80", In(milliseconds(5000)), TwentyAddresses);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> first;
+  for (size_t i = 1; i <= kMaxAddresses; ++i) {
+    first.push_back("127.0.0." + std::to_string(i));
+  }
+  EXPECT_EQ(*r, first);
 }
 
 TEST(HostLookupTest, ANameThatDoesNotResolveIsNamed) {

@@ -222,7 +222,8 @@ Result<BioPtr> Connect(const char* host, const char* port, time_t max_time) {
 }
 
 // `host` looked up by `lookup` until `lookup_deadline` (an IP literal as
-// it is), then a connection to its addresses in the resolver's order, the
+// it is), then a connection to its addresses (the first kMaxAddresses) in
+// the resolver's order, the
 // next one tried when one fails at once (as OpenSSL's own connect did),
 // until `max_time`.
 Result<BioPtr> LookUpAndConnect(
