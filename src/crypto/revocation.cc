@@ -231,8 +231,14 @@ Result<BioPtr> LookUpAndConnect(const std::string& host,
                                 const std::string& port,
                                 std::chrono::steady_clock::time_point deadline,
                                 GetAddrInfoFn lookup) {
-  SP_ASSIGN_OR_RETURN(std::vector<std::string> addresses,
-                      LookUpHost(host, port, deadline, lookup));
+  // OSSL_HTTP_parse_url keeps an IPv6 literal's brackets ("[::1]"), which
+  // the lookup would take for a name.
+  const bool bracketed =
+      host.size() > 2 && host.front() == '[' && host.back() == ']';
+  SP_ASSIGN_OR_RETURN(
+      std::vector<std::string> addresses,
+      LookUpHost(bracketed ? host.substr(1, host.size() - 2) : host, port,
+                 deadline, lookup));
   // BIO_wait counts in wall-clock seconds: what is left of `deadline` once
   // the lookup is done, rounded up, so that a late answer leaves the
   // connect all the time there is and not a second less (none left: the

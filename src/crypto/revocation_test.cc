@@ -626,6 +626,33 @@ TEST(HttpFetchTest, ARefusalAmongSeveralAddressesNamesTheAddress) {
             "cannot fetch " + url + ": 127.0.0.1: Connection refused");
 }
 
+// An IPv6 literal URL (http://[::1]:port/) is connected as it is, without
+// the resolver; skipped where the IPv6 loopback is not there.
+TEST(HttpFetchTest, AnIpv6LiteralIsFetched) {
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      listen(fd, 4) != 0) {
+    if (fd >= 0) close(fd);
+    GTEST_SKIP() << "no IPv6 loopback here (cannot listen on [::1])";
+  }
+  const std::string url =
+      "http://[::1]:" + std::to_string(ntohs(addr.sin6_port)) + "/ca.crl";
+  std::string request;
+  std::thread server = ServeOnce(
+      fd, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n" + kAsn1Answer,
+      &request);
+  auto r = HttpFetch(url, "", "", 1 << 20, 10, NoResolver);
+  server.join();
+  close(fd);
+  ASSERT_TRUE(r.ok()) << url << ": " << r.status().ToString();
+  EXPECT_EQ(*r, kAsn1Answer);
+}
+
 // HTTPS: a TLS server in a thread here, its certificate made by the
 // `openssl` command line for `san`, signed by TestPki's CA; the client
 // trusts what SSL_CERT_FILE names (SSL_CTX_set_default_verify_paths).
