@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory for large messages (SPEC §5, issue 14): the growth of the server's
-peak resident memory (VmHWM in /proc/PID/status) while one message of 10,
-31 and 50 MB passes through `sealpost server -dev` with protection on (one
+peak resident memory (VmHWM in /proc/PID/status) while one message of 1,
+10 and 50 MB passes through `sealpost server -dev` with protection on (one
 internal and one external recipient in one transaction, `[encrypt]` in the
 subject), each size on a fresh server. Beside it, Postfix relaying the same
 message to the same smtp-sink in the same run: the sum of the peak resident
@@ -20,9 +20,20 @@ in the same run (e.g. main's build/sealpost beside a branch's).
 --journal enables a journal rule (every message, to journal@example.com)
 on each server before the message is sent: its envelope journal report
 (docs/compliance.md) is delivered too, and counted as delivered.
+--inspect measures transport decryption for inspection instead (issue 14,
+TransportDecryptionSetting Optional): the message goes to the internal
+recipient only, and its wrapper (with its container) is taken from the
+sink and sent in again from outside; a rule on a word of the body only
+marks the copy that was inspected, which is what counts as delivered. The
+growth is measured from just before the wrapper is sent (the peak reset
+through /proc/PID/clear_refs), so it is the inspection's alone; its
+"accepted in" is the whole step (the first message, the settings, the
+wrapper sent back and delivered, and 2.5 s of waits). One message at a
+time (no 10 x 10 MB row), and not with --journal (the report would reach
+the sink beside the wrapper).
 Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
-       [--journal] [--no-postfix] [MB ...] (default 1 10 50, then 10
-       concurrent 10 MB; --no-postfix leaves Postfix out)
+       [--journal] [--inspect] [--no-postfix] [MB ...] (default 1 10 50,
+       then 10 concurrent 10 MB; --no-postfix leaves Postfix out)
        (SEALPOST_BINARY: default build/sealpost)
 """
 
@@ -34,21 +45,22 @@ import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
 from peer_runs import MB, add_journal_rule, binaries, status_kb
-from usage import check_args
+from usage import check_args, refuse
 
 import smtp_testlib
 from smtp_testlib import (DevServer, SmtpSink, run_together,
                           wait_for)
 
 
-def message(size, marker):
-    """RFC 5322 bytes of about `size`: a text part and a base64 attachment,
-    the shape of real large mail."""
+def message(size, marker, word=""):
+    """RFC 5322 bytes of about `size`: a text part (with `word`) and a
+    base64 attachment, the shape of real large mail."""
     head = ("From: alice@example.com\r\nTo: bob@example.com, "
             "carol@partner.example\r\nSubject: [encrypt] large " + marker +
             "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
             "boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
-            "Large message " + marker + "\r\n--b1\r\nContent-Type: "
+            "Large message " + marker + " " + word + "\r\n--b1\r\n"
+            "Content-Type: "
             "application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
             "Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
             ).encode()
@@ -66,8 +78,56 @@ def sink_count(sink, needle):
         return 0
 
 
+def sink_wrapper(sink):
+    """The one message in the sink's dump (which smtp-sink writes with LF
+    line ends), CRLF again, without the fields smtp-sink puts in front of
+    it (X-Client-*, X-Helo-Args, X-Mail-Args, X-Rcpt-Args)."""
+    with open(sink.dump, "rb") as f:
+        lines = f.read().split(b"\n")
+    while lines and lines[0].split(b":")[0] in (
+            b"X-Client-Addr", b"X-Client-Proto", b"X-Helo-Args",
+            b"X-Mail-Args", b"X-Rcpt-Args"):
+        lines.pop(0)
+    return b"\r\n".join(lines)
+
+
+def inspect_growth(server, sink, size):
+    """--inspect: the peak RSS growth (MB) of the server while the wrapper
+    of a `size` message comes back in and is inspected, and whether the
+    inspected copy was delivered."""
+    pid = server.proc.pid
+    marker, word = os.urandom(8).hex(), "w" + os.urandom(8).hex()
+    server.cli("irm", "set", "--TransportDecryptionSetting", "Optional",
+               check=True)
+    server.cli("rule", "new", "Bench inspect", "--if",
+               "subject-or-body-contains=" + word, "--add-header",
+               "X-Bench-Inspected: " + marker, check=True)
+    with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:
+        c.sendmail("alice@example.com", ["bob@example.com"],
+                   message(size, marker, word))
+    if not wait_for(lambda: sink_count(sink, marker) >= 1, timeout=600,
+                    interval=0.5):
+        return 0.0, False
+    time.sleep(1.0)
+    wrapper = sink_wrapper(sink)
+    if b"vnd.sealpost.sealed" not in wrapper or word.encode() in wrapper:
+        raise RuntimeError("no wrapper with its container at the sink")
+    with open("/proc/%d/clear_refs" % pid, "w") as f:
+        f.write("5")  # VmHWM := VmRSS
+    time.sleep(0.5)
+    before = status_kb(pid, "VmRSS")
+    with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:
+        c.sendmail("mallory@evil.test", ["bob@example.com"], wrapper)
+    del wrapper
+    delivered = wait_for(
+        lambda: sink_count(sink, "X-Bench-Inspected: " + marker) >= 1,
+        timeout=600, interval=0.5)
+    time.sleep(1.0)
+    return (status_kb(pid, "VmHWM") - before) / 1024, bool(delivered)
+
+
 def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
-                    journal=False):
+                    journal=False, inspect=False):
     sink = SmtpSink()
     if binary:
         smtp_testlib.BINARY = binary
@@ -81,6 +141,10 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
         if journal:
             add_journal_rule(server)
         time.sleep(1.0)  # settle after start
+        if inspect:
+            start = time.time()
+            growth, delivered = inspect_growth(server, sink, size)
+            return growth, time.time() - start, delivered
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
         raw = message(size, marker)
@@ -170,12 +234,19 @@ def postfix_growth(size):
 
 def main():
     args = check_args(__doc__, flags=("--postgres", "--no-postfix",
-                                      "--journal"),
+                                      "--journal", "--inspect"),
                       options=("--baseline",), words=True)
     postgres = args.flag("--postgres")
     journal = args.flag("--journal")
+    inspect = args.flag("--inspect")
+    if inspect and journal:
+        refuse(__doc__, "--inspect and --journal cannot be measured "
+               "together (the journal report reaches the sink beside the "
+               "wrapper)")
     sizes = [(int(a), 1) for a in args.words] or [(1, 1), (10, 1), (50, 1),
                                                   (10, 10)]
+    if inspect:
+        sizes = [(mb, n) for mb, n in sizes if n == 1]
     with_postfix = not args.flag("--no-postfix") and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
                            capture_output=True).returncode == 0
@@ -192,7 +263,7 @@ def main():
         print("|---|---|---|---|---|---|---|---|")
         for mb, n in sizes:
             peer = "n/a"
-            if with_postfix and n == 1:
+            if with_postfix and n == 1 and not inspect:
                 peer = "%.1f MB" % postfix_growth(mb * MB)
             name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
             for label, binary in builds:
@@ -201,10 +272,12 @@ def main():
                     databases += 1
                     url = pg.create_database("bench%d" % databases)
                 growth, accepted, delivered = sealpost_growth(
-                    mb * MB, n, binary, url, journal)
+                    mb * MB, n, binary, url, journal, inspect)
                 print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
                       (label, ("postgres" if pg else "sqlite") +
-                       (", journal rule" if journal else ""), name, growth,
+                       (", journal rule" if journal else "") +
+                       (", inspected wrapper" if inspect else ""), name,
+                       growth,
                        growth / mb, accepted,
                        "yes" if delivered else "NO", peer), flush=True)
     finally:

@@ -246,6 +246,8 @@ struct Head {
   Open ci, explicit0, ed, eci;
 };
 
+// The head read from `r` and parsed by OpenSSL (Head::cms), or an error
+// naming what is malformed.
 Result<Head> ReadHead(Reader& r) {
   Head h;
   SP_ASSIGN_OR_RETURN(h.ci, EnterExpect(r, nullptr, 0x30));

@@ -575,8 +575,10 @@ std::string Detached(std::string_view der) {
 }
 
 // Without its encryptedContent (detached), an EnvelopedData is one for
-// the gateway's check, but there is nothing to decrypt: refused as
-// malformed, nothing written.
+// the gateway's check, but there is nothing to decrypt: refused, nothing
+// written. (PassContent refuses it first; with no ciphertext the cipher's
+// last step would refuse it too, so this pins the outcome, not which of
+// the two checks gives it.)
 TEST(SmimeCmsStreamTest, DetachedIsEnvelopedDataButDoesNotOpen) {
   Keys k;
   auto cbc = CmsEncrypt(Content(5000), {k.bob_der});

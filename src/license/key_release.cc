@@ -10,6 +10,7 @@
 #include "license/license_service.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
+#include "sealed/sealed_reader.h"
 
 namespace sealpost::license {
 
@@ -253,9 +254,66 @@ Result<TransportDecryption> LicenseService::TransportInspect(
           std::string(queue_id));
 }
 
-Result<TransportDecryption> LicenseService::ReleaseInTransport(
-    std::string_view container, const std::vector<std::string>& recipients,
-    std::string_view action, std::string_view purpose) {
+namespace {
+
+// What a container that does not open is, whatever its fault: the
+// checks below tell nothing more.
+Status NotOurs() {
+  return InvalidArgumentError("not a message protected by this organisation");
+}
+
+}  // namespace
+
+Result<TransportDecryption> LicenseService::TransportInspectStreamed(
+    const std::function<Result<size_t>(size_t, std::string*)>& read,
+    std::string_view queue_id, const std::vector<std::string>& recipients,
+    const std::function<Status(std::string_view)>& plain) {
+  SP_RETURN_IF_ERROR(CheckTransportDecryption());
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  // The header (the license) first, as sealpost open reads it.
+  std::string head;
+  size_t needed = sealed::kPrefixSize;
+  Result<sealed::SealedHeader> header = NotOurs();
+  for (;;) {
+    header = sealed::ParseSealedHeader(head, &needed);
+    if (header.ok()) break;
+    if (!sealed::IsIncompleteHeader(header.status())) return NotOurs();
+    SP_ASSIGN_OR_RETURN(size_t n, read(needed - head.size(), &head));
+    if (n == 0) return NotOurs();
+  }
+  sealed::SealedReader reader;
+  if (!reader.Update(head).ok()) return NotOurs();
+  // As OpenWithKeys: the license's signature verified with the org key it
+  // names before anything is unwrapped.
+  const sealed::PublishingLicense& license = reader.license();
+  auto verifier = keys->GetVerifier(license.key_version);
+  if (!verifier.ok() || !reader.VerifySignature(*verifier).ok()) {
+    return NotOurs();
+  }
+  auto content_key =
+      keys->UnwrapContentKey(license.wrapped_content_key, license.message_id);
+  if (!content_key.ok()) return NotOurs();
+  SP_ASSIGN_OR_RETURN(TransportDecryption out,
+                      GrantInTransport(license.message_id, recipients));
+  if (!reader.SetContentKey(*content_key).ok()) return NotOurs();
+  std::string chunk;
+  for (;;) {
+    chunk.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, read(1 << 16, &chunk));
+    if (n == 0) break;
+    if (!reader.Update(chunk).ok()) return NotOurs();
+    SP_RETURN_IF_ERROR(plain(reader.TakeOutput()));
+  }
+  if (!reader.Finish().ok()) return NotOurs();
+  SP_RETURN_IF_ERROR(plain(reader.TakeOutput()));
+  SP_RETURN_IF_ERROR(
+      AuditInTransport(out, "license.transport_inspect",
+                       "inspection by the mail flow rules of queued message " +
+                           std::string(queue_id)));
+  return out;
+}
+
+Status LicenseService::CheckTransportDecryption() {
   SP_ASSIGN_OR_RETURN(auto irm, CurrentIrm());
   if (!irm->Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
@@ -265,18 +323,13 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
         "TransportDecryptionSetting is Disabled: protection cannot be "
         "removed in transport");
   }
-  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
-  // OpenWithKeys verifies the license's signature with the org key it
-  // names before it unwraps anything: a container from elsewhere fails.
-  auto opened = sealed::OpenWithKeys(container, *keys);
-  if (!opened.ok()) {
-    return InvalidArgumentError("not a message protected by this organisation");
-  }
-  const std::string& id = opened->license.message_id;
+  return Status::Ok();
+}
+
+Result<TransportDecryption> LicenseService::GrantInTransport(
+    const std::string& id, const std::vector<std::string>& recipients) {
   SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(id));
-  if (!record.has_value()) {
-    return InvalidArgumentError("not a message protected by this organisation");
-  }
+  if (!record.has_value()) return NotOurs();
   SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
   if (ended.has_value()) {
     return FailedPreconditionError(std::string(RefusalText(*ended)))
@@ -297,14 +350,35 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
   if (out.granted.empty()) {
     return PermissionDeniedError("no recipient is granted this message");
   }
+  return out;
+}
+
+Status LicenseService::AuditInTransport(const TransportDecryption& release,
+                                        std::string_view action,
+                                        std::string_view purpose) {
   std::string list;
-  for (const auto& g : out.granted) list += (list.empty() ? "" : ",") + g;
-  if (Status st = Audit("system", action, id, "granted",
+  for (const auto& g : release.granted) list += (list.empty() ? "" : ",") + g;
+  if (Status st = Audit("system", action, release.message_id, "granted",
                         std::string(purpose) + " for " + list);
       !st.ok()) {
     return UnavailableError("the audit record cannot be written: " +
                             st.message());
   }
+  return Status::Ok();
+}
+
+Result<TransportDecryption> LicenseService::ReleaseInTransport(
+    std::string_view container, const std::vector<std::string>& recipients,
+    std::string_view action, std::string_view purpose) {
+  SP_RETURN_IF_ERROR(CheckTransportDecryption());
+  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  // OpenWithKeys verifies the license's signature with the org key it
+  // names before it unwraps anything: a container from elsewhere fails.
+  auto opened = sealed::OpenWithKeys(container, *keys);
+  if (!opened.ok()) return NotOurs();
+  SP_ASSIGN_OR_RETURN(TransportDecryption out,
+                      GrantInTransport(opened->license.message_id, recipients));
+  SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));
   out.original = std::move(opened->message);
   return out;
 }

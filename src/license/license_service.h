@@ -236,12 +236,26 @@ class LicenseService {
   // Optional or Mandatory, docs/compliance.md): the same checks as
   // TransportDecrypt, for the mail flow rules to read the content of the
   // message queued as `queue_id` on behalf of the `recipients` granted
-  // VIEW. The plaintext stays in memory and the mail is delivered still
+  // VIEW. The plaintext stays in memory (TransportInspectStreamed: a
+  // large one goes where its caller says) and the mail is delivered still
   // protected. Audited ("license.transport_inspect"); refused
   // (UNAVAILABLE) when the audit record cannot be written.
   Result<TransportDecryption> TransportInspect(
       std::string_view container, std::string_view queue_id,
       const std::vector<std::string>& recipients);
+  // TransportInspect for a container read a slice at a time by `read`
+  // (as ByteSource::Read; issue 14: a large wrapper in its spool file),
+  // whose plaintext goes to `plain` as it is decrypted, never whole in
+  // memory (TransportDecryption::original stays empty). The same checks,
+  // outcomes and audit record, in this order: the license verified, the
+  // message's record, its end and the grants checked before any plaintext
+  // is made; the record written only once the whole container
+  // authenticated. What `plain` was given is to be dropped on any error.
+  // An error of `read` or `plain` is returned as it is.
+  Result<TransportDecryption> TransportInspectStreamed(
+      const std::function<Result<size_t>(size_t, std::string*)>& read,
+      std::string_view queue_id, const std::vector<std::string>& recipients,
+      const std::function<Status(std::string_view)>& plain);
 
   // The seal of a wrapper mail (sealed/wrapper_seal.h) with the header
   // fields `header` and the body `body`: the parameters to append to its
@@ -376,6 +390,15 @@ class LicenseService {
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, const std::vector<std::string>& recipients,
       std::string_view action, std::string_view purpose);
+  // Its steps, shared with TransportInspectStreamed: whether transport
+  // decryption is allowed at all; then, for the message `id` whose
+  // license verified, its record, its end and the `recipients` its grants
+  // give VIEW; then the release's record (UNAVAILABLE when not written).
+  Status CheckTransportDecryption();
+  Result<TransportDecryption> GrantInTransport(
+      const std::string& id, const std::vector<std::string>& recipients);
+  Status AuditInTransport(const TransportDecryption& release,
+                          std::string_view action, std::string_view purpose);
   // A message's stored grants, parsed: every key release evaluates them
   // (the page, then its body's frame; transport decryption, for each
   // message a rule or the inspection opens), and parsing the JSON cost more

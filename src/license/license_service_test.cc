@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/string_source.h"
 #include "crypto/password.h"
 #include "license/test_org_for_testing.h"
 #include "sealed/container.h"
@@ -238,6 +239,69 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
       p.container, "r3", {"bob@example.com", "carol@example.com"});
   ASSERT_TRUE(both.ok()) << both.status().ToString();
   EXPECT_EQ(both->granted, std::vector<std::string>{"carol@example.com"});
+}
+
+// TransportInspectStreamed (a large wrapper's container read from its
+// spool) answers as TransportInspect for the same container: the same
+// error, or the same message id, grants and plaintext (handed to the sink,
+// in slices), and one audit record each, alike. Refused before the
+// plaintext (no recipient granted, revoked): the sink is given nothing.
+TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
+  std::string big;
+  while (big.size() < 300'000) big += "a line of the large original\r\n";
+  auto made = org_.licenses.Protect(
+      {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  const std::string& container = made->container;
+  auto audits = [&] {
+    auto audit = org_.store.ListAudit(made->message_id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a :
+         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+      n += a.action == "license.transport_inspect";
+    }
+    return n;
+  };
+  // `bytes` both ways for `to`; what the sink was given.
+  auto same = [&](const std::string& bytes,
+                  const std::vector<std::string>& to) {
+    const int before = audits();
+    auto whole = org_.licenses.TransportInspect(bytes, "q1", to);
+    StringSource source(bytes, 1000);
+    std::string plain;
+    int slices = 0;
+    auto streamed = org_.licenses.TransportInspectStreamed(
+        [&](size_t max, std::string* out) { return source.Read(max, out); },
+        "q1", to,
+        [&](std::string_view slice) {
+          plain += slice;
+          slices += !slice.empty();
+          return Status::Ok();
+        });
+    EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
+    if (whole.ok() && streamed.ok()) {
+      EXPECT_EQ(streamed->message_id, whole->message_id);
+      EXPECT_EQ(streamed->granted, whole->granted);
+      EXPECT_TRUE(streamed->original.empty());
+      EXPECT_TRUE(plain == whole->original);
+      EXPECT_GT(slices, 1);
+      EXPECT_EQ(audits(), before + 2);
+    } else {
+      EXPECT_EQ(audits(), before);
+    }
+    return plain;
+  };
+  EXPECT_TRUE(same(container, {"bob@example.com", "carol@example.com"}) == big);
+  EXPECT_EQ(same(container, {"carol@example.com"}), "");
+  std::string changed = container;
+  changed[changed.size() - 100] ^= 1;
+  same(changed, {"bob@example.com"});
+  same(container.substr(0, container.size() - 100), {"bob@example.com"});
+  EXPECT_EQ(same("not a container at all", {"bob@example.com"}), "");
+  ASSERT_TRUE(
+      org_.licenses.Revoke(made->message_id, "alice@example.com", false).ok());
+  EXPECT_EQ(same(container, {"bob@example.com"}), "");
 }
 
 TEST_F(LicenseServiceTest, SelfTestPasses) {

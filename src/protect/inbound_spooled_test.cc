@@ -9,6 +9,8 @@
 // decrypted from the spool into another, as in memory (who gets it
 // decrypted, who as it came, the audit, damaged content delivered as it
 // came), and a spool that does not read back is an error, never a pass.
+// Our own large wrapper is inspected (TransportDecryptionSetting) from the
+// spool, as in memory.
 // Every copy is read from the spool by the stager (never made from the
 // message read whole: the stager refuses such a copy).
 #include <gtest/gtest.h>
@@ -438,6 +440,148 @@ TEST_F(InboundSpooledTest, WrapperSpoolShorterThanItsHeaderIsAReadError) {
   EXPECT_NE(cut.status().message().find("ended before byte"), std::string::npos)
       << cut.status().ToString();
   EXPECT_TRUE(staged.empty());
+}
+
+// Transport decryption for inspection of a large wrapper of ours with its
+// container (issue 14): opened from the spool into a spool file of its
+// own, never read whole (the stager refuses a copy made from the message
+// in memory), with what the in-memory path gives: the rules read the
+// content for the recipient the license grants (the flag), not for the
+// other; the same copies, labels and notes, and one audited release each,
+// alike but for the queue id. Revoked: uninspected for the same reason,
+// Optional; refused alike, Mandatory.
+TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large protected line\r\n";
+  auto made = gw_.Send("alice@example.com", {"bob@example.com"},
+                       "From: alice@example.com\r\nTo: bob@example.com\r\n"
+                       "Subject: [encrypt] big\r\nContent-Type: text/plain"
+                       "\r\n\r\nthe needle inside\r\n" +
+                           body);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_EQ(made->messages.size(), 1u);
+  const std::string wrapper = made->messages[0].content;
+  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
+  ASSERT_EQ(wrapper.find("needle"), std::string::npos);
+  ASSERT_GT(wrapper.size(), 2 * queue::kSpoolThreshold);
+  // Its record, as the queue commits it.
+  for (const auto& r : made->messages[0].protected_records) {
+    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+  }
+  const size_t at = wrapper.find("; id=") + 5;
+  const std::string id = wrapper.substr(at, wrapper.find(';', at) - at);
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["needle"]}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value":
+    "hit"}]})");
+  auto set_mode = [&](std::string_view mode) {
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  };
+  // The release records' details, the queue ids made alike.
+  auto releases = [&]() {
+    std::vector<std::string> details;
+    auto audit = gw_.org.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    for (const auto& a :
+         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+      if (a.action != "license.transport_inspect") continue;
+      std::string d = a.detail;
+      const size_t q = d.find("queued message ");
+      if (q != std::string::npos)
+        d.replace(q + 15, d.find(' ', q + 15) - q - 15, "ID");
+      details.push_back(a.result + ": " + d);
+    }
+    return details;
+  };
+  const std::vector<std::string> to = {"bob@example.com", "carol@example.com"};
+  // Spooled, then in memory: the same outcome; the spooled one.
+  auto both = [&]() -> Result<Outcome> {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
+    auto whole = gw_.Send("dave@gmail.test", to, wrapper, false);
+    EXPECT_EQ(spooled.ok(), whole.ok());
+    if (!spooled.ok() || !whole.ok()) {
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      return spooled;
+    }
+    EXPECT_EQ(spooled->notes, whole->notes);
+    EXPECT_EQ(staged.size(), spooled->messages.size());
+    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
+    for (size_t i = 0; i < staged.size() && i < whole->messages.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(spooled->messages[i].treatment, whole->messages[i].treatment);
+      EXPECT_EQ(spooled->messages[i].recipients.size(),
+                whole->messages[i].recipients.size());
+      EXPECT_TRUE(staged[i] == whole->messages[i].content);
+      spooled->messages[i].content = staged[i];
+    }
+    return spooled;
+  };
+  set_mode("Optional");
+  auto out = both();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // Its spool failing at each of its readers in turn (after 64 KiB): the
+  // same outcome, or INTERNAL (451) when that reader read past it; never
+  // "not inspected" for the spool's fault.
+  std::shared_ptr<OneBadReaderSpool> counted;
+  std::vector<std::string> staged;
+  ASSERT_TRUE(ApplySpooled("dave@gmail.test", to, wrapper, false, &staged,
+                           false,
+                           [&](std::shared_ptr<ByteSpool> s) {
+                             counted = FailingSpool(std::move(s), 1000);
+                             return counted;
+                           })
+                  .ok());
+  const int opens = counted->opens();
+  EXPECT_GE(opens, 5);
+  for (int bad = 0; bad < opens; ++bad) {
+    SCOPED_TRACE(bad);
+    staged.clear();
+    auto failed = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged,
+                               false, [bad](std::shared_ptr<ByteSpool> s) {
+                                 return FailingSpool(std::move(s), bad);
+                               });
+    if (!failed.ok()) {
+      EXPECT_EQ(failed.status().code(), StatusCode::kInternal)
+          << failed.status().ToString();
+      continue;
+    }
+    EXPECT_EQ(failed->notes, out->notes);
+  }
+  ASSERT_EQ(out->messages.size(), 2u);
+  EXPECT_EQ(out->messages[0].recipients[0].address, "bob@example.com");
+  EXPECT_TRUE(out->messages[0].content == "X-Flag: hit\r\n" + wrapper);
+  EXPECT_NE(out->messages[0].treatment.find(
+                "inspected by transport decryption of " + id),
+            std::string::npos)
+      << out->messages[0].treatment;
+  EXPECT_TRUE(out->messages[1].content == wrapper);
+  EXPECT_NE(out->messages[1].treatment.find(
+                "uninspected (not granted to this recipient)"),
+            std::string::npos)
+      << out->messages[1].treatment;
+  const std::string granted =
+      "granted: inspection by the mail flow rules of queued message ID for "
+      "bob@example.com";
+  EXPECT_EQ(releases().front(), granted);
+  EXPECT_EQ(releases().back(), granted);
+  const size_t released = releases().size();
+  ASSERT_TRUE(gw_.org.licenses.Revoke(id, "admin", true).ok());
+  out = both();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == wrapper);
+  EXPECT_NE(out->messages[0].treatment.find("uninspected ("), std::string::npos)
+      << out->messages[0].treatment;
+  set_mode("Mandatory");
+  out = both();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(releases().size(), released);  // none since the revocation
 }
 
 // A large message with a forged X-Sealpost-Protected field (naming our

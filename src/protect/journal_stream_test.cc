@@ -384,6 +384,45 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
   EXPECT_EQ(out.status().code(), StatusCode::kInternal);
 }
 
+// A large wrapper of ours coming back in, inspected by transport
+// decryption from its spool (issue 14), with JournalReportDecryptionEnabled:
+// the report, streamed, attaches the wrapper as it came and what the
+// inspection opened (from its own spool file), as the report made in
+// memory does; no copy is made from the message read whole.
+TEST_F(SpooledJournalTest, InspectedWrapperReportAttachesTheOpenedCopy) {
+  std::string mail = large_;
+  mail.replace(mail.find("Subject: large"), 14, "Subject: [encrypt] large");
+  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_EQ(made->messages.size(), 1u);
+  const std::string wrapper = made->messages[0].content;
+  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
+  for (const auto& r : made->messages[0].protected_records) {
+    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+  }
+  AddRule("all", "journal@example.com");
+  gw_.SetJournalReportDecryption(true);
+  auto out = ApplySpooled(wrapper, {"bob@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());
+  for (const auto& m : out->messages) EXPECT_TRUE(m.staged.has_value());
+  ASSERT_EQ(out->messages.size(), 2u);
+  EXPECT_NE(
+      out->messages[0].treatment.find("inspected by transport decryption of "),
+      std::string::npos)
+      << out->messages[0].treatment;
+  const std::string& bytes = files_.at(report->id);
+  EXPECT_NE(bytes.find("filename=\"decrypted.eml\""), std::string::npos);
+  EXPECT_NE(bytes.find(std::string(kSecret) + " line\r\n"), std::string::npos);
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, wrapper);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
+  ASSERT_NE(in_memory, nullptr);
+  EXPECT_TRUE(Normalized(bytes) == Normalized(in_memory->content));
+}
+
 // A large message in memory, its copies staged as they are made: its
 // report is streamed too (the message from memory), the same report.
 TEST_F(SpooledJournalTest, InMemoryMessageReportIsStreamedWhenStagedEarly) {

@@ -223,6 +223,19 @@ class Protector {
   // recipients its license grants (protector_inspect.cc). UNAVAILABLE when
   // the audit record of the release cannot be written.
   Status InspectProtected(Run& run);
+  // Its release for a streamed run's verified wrapper (issue 14): the
+  // container found in the spool and decoded as it is read, its plaintext
+  // written to a spool file of its own (Run::Inspection::plain_spool),
+  // the facts read from there; never the message whole in memory. The
+  // spool's own failures (a file that does not read back, a full disk)
+  // are returned (451), the release's outcome kept as InspectProtected's.
+  Status InspectSpooledWrapper(Run& run,
+                               const std::vector<std::string>& addresses);
+  // TransportInspect's outcome for the run: true when it opened the
+  // wrapper's own container (the granted recipients and message id
+  // kept); false with the reason; UNAVAILABLE to try again later.
+  Result<bool> TakeRelease(Run& run,
+                           Result<license::TransportDecryption> opened);
   // The rules' plan: for recipients granted the inspection the rules read
   // the decrypted subject, body and attachments; for the others the mail
   // as it travels.

@@ -7,14 +7,20 @@
 // LicenseService::TransportInspect: audited, for the recipients its
 // license grants, never for a revoked or expired message. Optional: what
 // cannot be opened goes on uninspected, and the trace says so; Mandatory:
-// it is rejected with the reason (RFC 3463 5.7.5).
+// it is rejected with the reason (RFC 3463 5.7.5). A large wrapper is
+// opened from its spool file into another, never whole in memory (issue
+// 14).
 #include <algorithm>
 
 #include "base/strings.h"
+#include "mime/facts.h"
+#include "mime/parsed_message.h"
+#include "mime/part_stream.h"
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
+#include "queue/spool_file.h"
 
 namespace sealpost::protect {
 
@@ -58,8 +64,10 @@ Status Protector::InspectProtected(Run& run) {
             : "its seal does not verify (changed on the way, or not ours)";
     return Status::Ok();
   }
-  // What follows reads the message in memory: our verified wrapper, whose
-  // container transport decryption opens.
+  std::vector<std::string> addresses;
+  for (const auto& r : run.in.recipients) addresses.push_back(r.address);
+  // A large wrapper stays in its spool (issue 14).
+  if (run.streamed) return InspectSpooledWrapper(run, addresses);
   SP_RETURN_IF_ERROR(LoadWhole(run));
   Result<std::string> container = mime::ExtractSealedAttachment(run.original);
   if (!container.ok()) {
@@ -68,9 +76,103 @@ Status Protector::InspectProtected(Run& run) {
     inspection.reason = "its container does not travel in the mail";
     return Status::Ok();
   }
-  std::vector<std::string> addresses;
-  for (const auto& r : run.in.recipients) addresses.push_back(r.address);
-  auto opened = licenses_.TransportInspect(*container, run.in.id, addresses);
+  SP_ASSIGN_OR_RETURN(bool opened,
+                      TakeRelease(run, licenses_.TransportInspect(
+                                           *container, run.in.id, addresses)));
+  if (!opened) return Status::Ok();
+  auto facts = mime::ExtractFacts(inspection.plain);
+  if (facts.ok()) {
+    inspection.facts = std::move(*facts);
+  } else {
+    inspection.facts.body_text = inspection.plain.substr(0, 256 * 1024);
+  }
+  return Status::Ok();
+}
+
+Status Protector::InspectSpooledWrapper(
+    Run& run, const std::vector<std::string>& addresses) {
+  Run::Inspection& inspection = *run.inspection;
+  // Found by one GMime parse over the spool, its base64 decoded as it is
+  // read (mime/part_stream.h), as `sealpost open` reads a large wrapper.
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> mail,
+                      OpenOriginal(run, std::string()));
+  auto part = mime::OpenSealedAttachment(std::move(mail));
+  if (part.status().code() == StatusCode::kNotFound ||
+      part.status().code() == StatusCode::kInvalidArgument) {
+    inspection.reason = "its container does not travel in the mail";
+    return Status::Ok();
+  }
+  SP_RETURN_IF_ERROR(part.status());  // the spool's: 451
+  // The plaintext's spool file, made at its first byte (none for a
+  // release refused before it).
+  std::unique_ptr<queue::SpoolFile> plain;
+  Status spool = Status::Ok();  // the first failure of either spool
+  auto read = [&](size_t max, std::string* out) -> Result<size_t> {
+    Result<size_t> n = (*part)->Read(max, out);
+    if (!n.ok() && spool.ok()) spool = n.status();
+    return n;
+  };
+  auto write = [&](std::string_view bytes) -> Status {
+    if (plain == nullptr) {
+      auto made = queue::SpoolFile::Create(
+          options_.spool_dir,
+          "transport decryption: writing the inspected copy of " + run.in.id);
+      if (!made.ok()) {
+        spool = made.status();
+        return spool;
+      }
+      plain = std::move(*made);
+    }
+    Status appended = plain->Append(bytes);
+    if (!appended.ok()) spool = appended;
+    return appended;
+  };
+  auto released =
+      licenses_.TransportInspectStreamed(read, run.in.id, addresses, write);
+  // Not the release's outcome: retried (451) as a spool that fails
+  // anywhere else in the run.
+  SP_RETURN_IF_ERROR(spool);
+  SP_ASSIGN_OR_RETURN(bool opened, TakeRelease(run, std::move(released)));
+  if (!opened) return Status::Ok();
+  if (plain == nullptr) SP_RETURN_IF_ERROR(write(""));  // an empty original
+  SP_RETURN_IF_ERROR(plain->Finish());
+  inspection.plain_spool = std::move(plain);
+  // Read back as the run's own spool is (SpooledOriginal): a file that
+  // does not read back intact is INTERNAL (451), never the generic
+  // decryption error (a 5xx).
+  auto open_plain = [&]() -> Result<std::unique_ptr<ByteSource>> {
+    auto reader = inspection.plain_spool->Open();
+    if (!reader.ok()) {
+      return InternalError("spool file: " + reader.status().message());
+    }
+    return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
+        std::string(), 0, std::move(*reader)));
+  };
+  // Its facts as a streamed run's (InspectSpooled): one GMime parse over
+  // the spool file, whose parts stay ranges of it.
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_plain());
+  mime::ParsedMessage parsed(std::move(source));
+  auto facts = mime::ExtractFacts(parsed);
+  SP_RETURN_IF_ERROR(parsed.source_status());
+  if (facts.ok()) {
+    inspection.facts = std::move(*facts);
+    return Status::Ok();
+  }
+  // No facts GMime can read: its first bytes are the body's text, as in
+  // memory.
+  SP_ASSIGN_OR_RETURN(source, open_plain());
+  std::string& text = inspection.facts.body_text;
+  while (text.size() < 256 * 1024) {
+    SP_ASSIGN_OR_RETURN(size_t n,
+                        source->Read(256 * 1024 - text.size(), &text));
+    if (n == 0) break;
+  }
+  return Status::Ok();
+}
+
+Result<bool> Protector::TakeRelease(
+    Run& run, Result<license::TransportDecryption> opened) {
+  Run::Inspection& inspection = *run.inspection;
   if (opened.ok() && opened->message_id != run.wrapper->id) {
     opened = InvalidArgumentError("its container is not the wrapper's");
   }
@@ -81,19 +183,13 @@ Status Protector::InspectProtected(Run& run) {
       return opened.status();
     }
     inspection.reason = opened.status().message();
-    return Status::Ok();
+    return false;
   }
   inspection.message_id = opened->message_id;
   inspection.granted = std::move(opened->granted);
   inspection.plain = std::move(opened->original);
-  auto facts = mime::ExtractFacts(inspection.plain);
-  if (facts.ok()) {
-    inspection.facts = std::move(*facts);
-  } else {
-    inspection.facts.body_text = inspection.plain.substr(0, 256 * 1024);
-  }
   inspection.reason = "not granted to this recipient";
-  return Status::Ok();
+  return true;
 }
 
 policy::Plan Protector::EvaluateRules(const policy::RuleSet& rules,

@@ -41,6 +41,10 @@ Status Protector::AddJournalReport(Run& run) {
       return InternalError("journal report: the message is not read whole");
     }
   }
+  // A decrypted copy in its spool file: S/MIME's, or what the inspection
+  // of a large wrapper opened.
+  const std::shared_ptr<ByteSpool> decrypted_spool =
+      run.inspection ? run.inspection->plain_spool : run.smime_plain_spool;
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
                      options_.hostname};
   JournaledMessage m{
@@ -53,7 +57,7 @@ Status Protector::AddJournalReport(Run& run) {
       run.wrapper ? run.wrapper->id : std::string(),
       run.inspection ? std::string_view(run.inspection->plain)
                      : run.smime_plain,
-      run.out.messages, run.smime_plain_spool != nullptr};
+      run.out.messages, decrypted_spool != nullptr};
   SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
                       rules.has_value() ? PlanJournalReport(ctx, m, *rules)
                                         : PlanJournalReport(ctx, m));
@@ -66,11 +70,11 @@ Status Protector::AddJournalReport(Run& run) {
     std::string note = std::move(plan->note);
     // A decrypted copy in its spool file: in memory as the message is.
     std::string decrypted;
-    if (plan->request.include_decrypted && run.smime_plain_spool != nullptr) {
+    if (plan->request.include_decrypted && decrypted_spool != nullptr) {
       SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
-                          run.smime_plain_spool->Open());
-      SP_ASSIGN_OR_RETURN(
-          decrypted, ReadSourceWhole(*source, run.smime_plain_spool->size()));
+                          decrypted_spool->Open());
+      SP_ASSIGN_OR_RETURN(decrypted,
+                          ReadSourceWhole(*source, decrypted_spool->size()));
       m.arrived_decrypted = decrypted;
     }
     SP_ASSIGN_OR_RETURN(queue::IncomingMessage report,
@@ -99,8 +103,8 @@ Status Protector::AddJournalReport(Run& run) {
     });
   }
   if (plan->request.include_decrypted) {
-    if (m.arrived_protected && run.smime_plain_spool != nullptr) {
-      std::shared_ptr<ByteSpool> spool = run.smime_plain_spool;
+    if (m.arrived_protected && decrypted_spool != nullptr) {
+      std::shared_ptr<ByteSpool> spool = decrypted_spool;
       attached.push_back([spool]() -> Result<std::unique_ptr<ByteSource>> {
         return spool->Open();
       });

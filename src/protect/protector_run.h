@@ -88,7 +88,7 @@ struct Protector::Run {
   // it had some). `head` is its first bytes (up to kStreamedHead): the
   // header section, and what the eDiscovery index reads of it. A step that
   // needs the message in memory (S/MIME, signing, a signature check,
-  // inspection; a journal report only without `read_staged`) reads it
+  // remove-protection; a journal report only without `read_staged`) reads it
   // whole into `loaded` first (Protector::LoadWhole), and the run goes on
   // as for a small message.
   bool streamed = false;
@@ -117,10 +117,12 @@ struct Protector::Run {
   struct Inspection {
     bool mandatory = false;
     std::string message_id;  // the container's, once opened
-    // Its original, in memory only: the rules read it, nothing stores it
-    // (but a journal report's decrypted copy).
+    // Its original, in memory only, or for a streamed run in a spool file
+    // of its own (Protector::InspectSpooledWrapper): the rules read it,
+    // nothing stores it (but a journal report's decrypted copy).
     std::string plain;
-    mime::MailFacts facts;             // of `plain`
+    std::shared_ptr<ByteSpool> plain_spool;
+    mime::MailFacts facts;             // of `plain` (or `plain_spool`)
     std::vector<std::string> granted;  // lower case: the rules read it for them
     std::string reason;                // why not, for the others
     bool Granted(std::string_view address) const {
