@@ -76,9 +76,10 @@ Status Protector::InspectProtected(Run& run) {
     inspection.reason = "its container does not travel in the mail";
     return Status::Ok();
   }
-  SP_ASSIGN_OR_RETURN(bool opened,
-                      TakeRelease(run, licenses_.TransportInspect(
-                                           *container, run.in.id, addresses)));
+  SP_ASSIGN_OR_RETURN(
+      bool opened,
+      TakeRelease(run, licenses_.TransportInspect(*container, run.wrapper->id,
+                                                  run.in.id, addresses)));
   if (!opened) return Status::Ok();
   auto facts = mime::ExtractFacts(inspection.plain);
   if (facts.ok()) {
@@ -127,8 +128,8 @@ Status Protector::InspectSpooledWrapper(
     if (!appended.ok()) spool = appended;
     return appended;
   };
-  auto released =
-      licenses_.TransportInspectStreamed(read, run.in.id, addresses, write);
+  auto released = licenses_.TransportInspectStreamed(
+      read, run.wrapper->id, run.in.id, addresses, write);
   // Not the release's outcome: retried (451) as a spool that fails
   // anywhere else in the run.
   SP_RETURN_IF_ERROR(spool);
@@ -173,9 +174,8 @@ Status Protector::InspectSpooledWrapper(
 Result<bool> Protector::TakeRelease(
     Run& run, Result<license::TransportDecryption> opened) {
   Run::Inspection& inspection = *run.inspection;
-  if (opened.ok() && opened->message_id != run.wrapper->id) {
-    opened = InvalidArgumentError("its container is not the wrapper's");
-  }
+  // A container other than the wrapper's was refused by the release
+  // itself ("its container is not the wrapper's"), before its record.
   if (!opened.ok()) {
     // The release was allowed but could not be put on the record: try
     // again later rather than inspect unaudited or skip the rules.
