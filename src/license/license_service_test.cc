@@ -342,6 +342,26 @@ TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
   changed[changed.size() - 100] ^= 1;
   same(changed, {"bob@example.com"});
   same(container.substr(0, container.size() - 100), {"bob@example.com"});
+  // Well-formed, but its license's signature fails: a license byte
+  // flipped (the owner's address), or sealed by another organisation's
+  // key. Refused before any plaintext, unrecorded.
+  auto header = sealed::ParseSealedHeader(container);
+  ASSERT_TRUE(header.ok());
+  const size_t owner = container.find("alice@example.com");
+  ASSERT_LT(owner, header->size);
+  std::string forged = container;
+  forged[owner] ^= 1;
+  ASSERT_TRUE(sealed::ParseSealedHeader(forged).ok());
+  EXPECT_EQ(same(forged, {"bob@example.com"}), "");
+  testing::TestOrg other{clock_, "other"};
+  other.AddUser("alice@example.com");
+  auto theirs = other.licenses.Protect(
+      {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  EXPECT_EQ(same(theirs->container, {"bob@example.com"}), "");
+  auto recorded = org_.store.ListAudit(theirs->message_id, 100);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_TRUE(recorded->empty());
   EXPECT_EQ(same("not a container at all", {"bob@example.com"}), "");
   ASSERT_TRUE(
       org_.licenses.Revoke(made->message_id, "alice@example.com", false).ok());
@@ -579,6 +599,18 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   auto inspected = org_.licenses.TransportInspect(p.container, p.message_id,
                                                   "q1", {"bob@example.com"});
   EXPECT_EQ(inspected.status().code(), StatusCode::kUnavailable);
+  // Streamed: the whole plaintext went to the sink before the record
+  // could not be written; refused all the same, so its caller drops it.
+  StringSource source(p.container, 1000);
+  std::string plain;
+  auto streamed = org_.licenses.TransportInspectStreamed(
+      [&](size_t max, std::string* out) { return source.Read(max, out); },
+      p.message_id, "q1", {"bob@example.com"},
+      [&](std::string_view slice) {
+        plain += slice;
+        return Status::Ok();
+      });
+  EXPECT_EQ(streamed.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(
       org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
   EXPECT_EQ(failures.value(), 1u);
