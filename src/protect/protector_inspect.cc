@@ -104,8 +104,10 @@ Status Protector::InspectSpooledWrapper(
     return Status::Ok();
   }
   SP_RETURN_IF_ERROR(part.status());  // the spool's: 451
-  // The plaintext's spool file, made at its first byte (none for a
-  // release refused before it).
+  // The plaintext's spool file, made at its first byte: none for a
+  // release refused before it, nor for an empty original (as memory's
+  // empty string, neither attached to a journal report nor recorded as
+  // decrypted).
   std::unique_ptr<queue::SpoolFile> plain;
   Status spool = Status::Ok();  // the first failure of either spool
   auto read = [&](size_t max, std::string* out) -> Result<size_t> {
@@ -114,6 +116,7 @@ Status Protector::InspectSpooledWrapper(
     return n;
   };
   auto write = [&](std::string_view bytes) -> Status {
+    if (bytes.empty()) return Status::Ok();
     if (plain == nullptr) {
       auto made = queue::SpoolFile::Create(
           options_.spool_dir,
@@ -135,7 +138,12 @@ Status Protector::InspectSpooledWrapper(
   SP_RETURN_IF_ERROR(spool);
   SP_ASSIGN_OR_RETURN(bool opened, TakeRelease(run, std::move(released)));
   if (!opened) return Status::Ok();
-  if (plain == nullptr) SP_RETURN_IF_ERROR(write(""));  // an empty original
+  if (plain == nullptr) {
+    // An empty original: its facts as in memory.
+    auto facts = mime::ExtractFacts(std::string());
+    if (facts.ok()) inspection.facts = std::move(*facts);
+    return Status::Ok();
+  }
   SP_RETURN_IF_ERROR(plain->Finish());
   inspection.plain_spool = std::move(plain);
   // Read back as the run's own spool is (SpooledOriginal): a file that
