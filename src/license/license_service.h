@@ -249,12 +249,13 @@ class LicenseService {
   // TransportInspect for a container read a slice at a time by `read`
   // (as ByteSource::Read; issue 14: a large wrapper in its spool file),
   // whose plaintext goes to `plain` as it is decrypted, never whole in
-  // memory (TransportDecryption::original stays empty). The same checks,
-  // outcomes and audit record, in this order: the license verified and
-  // its id matched to `wrapper_id`, the message's record, its end and the
-  // grants checked before any plaintext is made; the record written only once
-  // the whole container authenticated. What `plain` was given is to be dropped
-  // on any error. An error of `read` or `plain` is returned as it is.
+  // memory (TransportDecryption::original stays empty). The same checks
+  // (one order differs, docs/gateway.md), in this order: the license
+  // verified and its id matched to `wrapper_id`, the message's record, its
+  // end and the grants checked before any plaintext is made; the record written
+  // only once the whole container authenticated. What `plain` was given is to
+  // be dropped on any error. An error of `read` or `plain` is returned as it
+  // is.
   Result<TransportDecryption> TransportInspectStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view queue_id,
