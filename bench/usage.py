@@ -47,22 +47,22 @@ def check_args(doc, flags=(), options=(), words=False, argv=None):
             sys.exit(0)
         if a in options:
             if i + 1 >= len(args):
-                _refuse(doc, "%s needs a value" % a)
+                refuse(doc, "%s needs a value" % a)
             if a in parsed.values:
-                _refuse(doc, "%s given twice" % a)
+                refuse(doc, "%s given twice" % a)
             parsed.values[a] = args[i + 1]
             i += 2
             continue
         if a in flags:
             if a in parsed.flags:
-                _refuse(doc, "%s given twice" % a)
+                refuse(doc, "%s given twice" % a)
             parsed.flags.add(a)
             i += 1
             continue
         if a.startswith("-") and not _is_number(a):
-            _refuse(doc, "unknown option %s" % a)
+            refuse(doc, "unknown option %s" % a)
         if not words:
-            _refuse(doc, "unexpected argument %s" % a)
+            refuse(doc, "unexpected argument %s" % a)
         parsed.words.append(a)
         i += 1
     return parsed
@@ -76,6 +76,7 @@ def _is_number(a):
         return False
 
 
-def _refuse(doc, why):
+def refuse(doc, why):
+    """Writes why with the Usage line and exits 2."""
     sys.stderr.write("%s: %s\n%s\n" % (sys.argv[0], why, _usage(doc)))
     sys.exit(2)

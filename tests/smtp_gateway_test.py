@@ -355,7 +355,8 @@ class GatewayTest(DevServerCase):
                     "b%C3%BCcher.example", "bad%FF%FE.example",
                     "a%0D%0ABcc:x.example", "a%00.example", "a%20b.example",
                     "under_score.example", "a" * 254,
-                    ".".join(["a" * 63] * 4)]:
+                    ".".join(["a" * 63] * 4),
+                    ".".join(["a" * 63] * 3) + "." + "a" * 62]:  # 254
             with self.subTest(domain=bad):
                 code, r = self.tls_policy_api("PUT", bad, {"policy": "may"})
                 self.assertEqual(code, 400, r)

@@ -30,11 +30,10 @@ json::object MessageJson(const store::QueuedMessage& m) {
           {"recipients", rcpts}};
 }
 
-// RFC 1035 §2.3.1 as RFC 5321's sub-domain has it: dot-separated labels
-// of 1-63 letters, digits and hyphens, neither first nor last a hyphen
-// (an IDN as its xn-- A-label), at most 253 in all; lower-cased. A name of
-// digits only is taken: the policy is looked up by a recipient's domain,
-// exactly, and RFC 5321 lets that be "123". The error shows the name with
+// A domain name by IsDomainName's default rules (base/domain_name.h: an
+// IDN as its xn-- A-label), lower-cased. A name of digits only is taken:
+// the policy is looked up by a recipient's domain, exactly, and RFC 5321
+// lets that be "123". The error shows the name with
 // '?' for each control character (it reaches the CLI's terminal); bytes
 // that are no UTF-8 are the error body's JsonQuote's to replace.
 Result<std::string> NormalizeDomain(std::string_view d) {

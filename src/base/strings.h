@@ -77,6 +77,9 @@ inline bool ContainsIgnoringAsciiCase(std::string_view haystack,
   if (haystack.size() < lower_needle.size()) return false;
   // The anchor byte's places where the whole needle fits around it.
   const size_t last = haystack.size() - lower_needle.size() + anchor;
+  // More than one anchor per kDense bytes after the first kMisses: memchr
+  // stops so often that the plain scan costs less.
+  constexpr size_t kMisses = 64, kDense = 16;
   size_t misses = 0;
   for (size_t from = anchor; from <= last;) {
     const void* hit = std::memchr(haystack.data() + from, lower_needle[anchor],
@@ -87,7 +90,9 @@ inline bool ContainsIgnoringAsciiCase(std::string_view haystack,
     if (same_at(at - anchor)) return true;
     from = at + 1;
     // Every start before from - anchor is ruled out.
-    if (++misses > 64 && misses * 16 > from) return plain_from(from - anchor);
+    if (++misses > kMisses && misses * kDense > from) {
+      return plain_from(from - anchor);
+    }
   }
   return false;
 }

@@ -219,6 +219,10 @@ TEST(ComposeTest, AddressDomainsAreAsciiHostNames) {
     r.to = {bad};
     EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument)
         << bad;
+    r = Basic();
+    r.from = bad;
+    EXPECT_EQ(ComposeMessage(r).status().code(), StatusCode::kInvalidArgument)
+        << bad;
   }
   ComposeRequest r = Basic();
   r.to = {"bob@" + long_domain.substr(1)};

@@ -203,20 +203,16 @@ void Portal::Register(http::Router& router) {
 Status Portal::Enqueue(std::vector<queue::IncomingMessage> messages) {
   queue::Acceptor* queue = queue_.load();
   if (queue == nullptr) return UnavailableError("the mail queue is not ready");
-  std::vector<std::future<Status>> done;
-  for (auto& m : messages) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    done.push_back(promise->get_future());
-    queue->Accept(std::move(m),
-                  [promise](Status s) { promise->set_value(std::move(s)); });
+  // One acceptance: all the copies of the message, or none (the writer
+  // sends it again after an error, and nobody gets it twice).
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> done = promise->get_future();
+  queue->AcceptAll(std::move(messages),
+                   [promise](Status s) { promise->set_value(std::move(s)); });
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    return UnavailableError("the mail queue did not answer in time");
   }
-  for (auto& f : done) {
-    if (f.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-      return UnavailableError("the mail queue did not answer in time");
-    }
-    SP_RETURN_IF_ERROR(f.get());
-  }
-  return Status::Ok();
+  return done.get();
 }
 
 std::optional<http::Response> Portal::SendRefused(const http::Request& req,

@@ -193,7 +193,8 @@ class Portal {
 
   // The cached page for this session and URL, logged as a view.
   std::optional<http::Response> FromCache(const http::Request& req);
-  // Queues messages and waits for their durable commit.
+  // Queues messages in one acceptance (all of them or none) and waits for
+  // their durable commit.
   Status Enqueue(std::vector<queue::IncomingMessage> messages);
   // Whether the visitor may write one more message to `recipients` from
   // the portal now (PortalOptions limits); the refusal page when not.

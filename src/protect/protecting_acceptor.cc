@@ -1,8 +1,5 @@
 #include "protect/protecting_acceptor.h"
 
-#include <atomic>
-#include <memory>
-
 #include "base/log.h"
 
 namespace sealpost::protect {
@@ -61,28 +58,10 @@ void ProtectingAcceptor::Process(queue::IncomingMessage message,
     done(InternalError("mail flow produced no message"));
     return;
   }
-  // `done` once every part is committed, with the first error if any.
-  struct Join {
-    std::atomic<size_t> left;
-    Mutex mu;
-    Status first SP_GUARDED_BY(mu);
-    std::function<void(Status)> done;  // called once, by the last part
-  };
-  auto join = std::make_shared<Join>();
-  join->left = outcome->messages.size();
-  join->done = std::move(done);
-  for (auto& m : outcome->messages) {
-    next_.Accept(std::move(m), [join](Status s) {
-      if (!s.ok()) {
-        MutexLock lock(&join->mu);
-        if (join->first.ok()) join->first = s;
-      }
-      if (join->left.fetch_sub(1) == 1) {
-        MutexLock lock(&join->mu);
-        join->done(join->first);
-      }
-    });
-  }
+  // One acceptance for all of them (the copies, DSNs and the journal
+  // report): committed together or not at all, so that the client's retry
+  // after a 4xx queues none of them twice.
+  next_.AcceptAll(std::move(outcome->messages), std::move(done));
 }
 
 }  // namespace sealpost::protect

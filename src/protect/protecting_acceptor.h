@@ -1,8 +1,9 @@
 // ProtectingAcceptor: the Protector in front of the queue. The SMTP server
 // hands it each accepted message; on a worker thread (sealing and the store
 // are blocking work, kept off the I/O threads) it applies the mail flow
-// policy, queues the resulting messages, and reports the first error or OK
-// once all are committed — so 250 still means "durably queued".
+// policy and queues the resulting messages in one acceptance
+// (queue::Acceptor::AcceptAll): all committed, then OK — so 250 still means
+// "durably queued" — or none, then the error.
 //
 // Thread-safety: thread-safe; Accept may be called from any thread.
 #ifndef SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_

@@ -93,39 +93,39 @@ Status Queue::Start() {
   return Status::Ok();
 }
 
-Status LoadSpooled(IncomingMessage& message) {
-  if (message.spool == nullptr) return Status::Ok();
-  // Whatever went wrong is ours, not the message's: a temporary error.
-  auto content = ReadSpoolWhole(*message.spool);
-  if (!content.ok()) {
-    if (content.status().message().starts_with("spool file: ")) {
-      return content.status();  // its size: INTERNAL already
-    }
-    return InternalError("spool file: " + content.status().message());
-  }
-  message.content = std::move(*content);
-  message.spool.reset();
-  return Status::Ok();
+void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
+  std::vector<IncomingMessage> one;
+  one.push_back(std::move(message));
+  AcceptAll(std::move(one), std::move(done));
 }
 
-void Queue::Accept(IncomingMessage message, std::function<void(Status)> done) {
-  if (message.content_source != nullptr) {
-    // Its bytes are to be read into its body file by Stage, never here.
-    done(InternalError("a streamed message was not staged"));
+void Queue::AcceptAll(std::vector<IncomingMessage> messages,
+                      std::function<void(Status)> done) {
+  if (messages.empty()) {
+    done(Status::Ok());
     return;
   }
-  if (Status s = LoadSpooled(message); !s.ok()) {
-    log::Error("queue: {} cannot be read back from its spool file: {}",
-               message.id, s.ToString());
-    done(std::move(s));
-    return;
-  }
-  if (!message.received.empty()) {
-    message.content.insert(0, message.received);
-    std::string().swap(message.received);
+  for (IncomingMessage& message : messages) {
+    // A streamed message's bytes are to be read into its body file by
+    // Stage, never here.
+    Status s = message.content_source != nullptr
+                   ? InternalError("a streamed message was not staged")
+                   : LoadSpooled(message);
+    if (!s.ok()) {
+      log::Error("queue: {} cannot be accepted: {}", message.id, s.ToString());
+      // None of them commits: the others are not queued either.
+      DiscardBodies(messages, {});
+      done(std::move(s));
+      return;
+    }
+    if (!message.received.empty()) {
+      message.content.insert(0, message.received);
+      std::string().swap(message.received);
+    }
   }
   MutexLock lock(&commit_mu_);
-  pending_.push_back({std::move(message), std::move(done), SteadyClock::now()});
+  pending_.push_back(
+      {std::move(messages), std::move(done), SteadyClock::now()});
   commit_cv_.Signal();
 }
 
@@ -214,37 +214,13 @@ void Queue::CommitLoop() {
             clock_.Now().time_since_epoch())
             .count();
     store::QueueBatch batch;
-    // Index in batch.new_messages of each accepted message, or -1 when it
-    // could not be prepared (its caller gets the error, the batch goes on).
-    std::vector<int> index(pending.size(), -1);
+    // Whether each acceptance is in the batch: all its messages, or none
+    // when one could not be prepared (its caller gets the error, the batch
+    // goes on without it).
+    std::vector<bool> prepared(pending.size(), false);
     std::vector<IncomingMessage*> sources;  // their contents move to the jobs
     for (size_t i = 0; i < pending.size(); ++i) {
-      auto stored = ToStored(pending[i].message, now_ms);
-      if (!stored.ok()) {
-        log::Error("queue: cannot prepare {}: {}", pending[i].message.id,
-                   stored.status().message());
-        // A full disk is the client's 452, anything else a 451.
-        pending[i].done(stored.status().code() == StatusCode::kResourceExhausted
-                            ? stored.status()
-                            : InternalError("cannot prepare message"));
-        continue;
-      }
-      index[i] = static_cast<int>(batch.new_messages.size());
-      IncomingMessage& m = pending[i].message;
-      batch.events.push_back(
-          {0, m.id, now_ms, "", "received",
-           "from " + m.helo + " [" + m.client + "]" +
-               (m.proxy.empty() ? "" : " via [" + m.proxy + "]") +
-               " tls=" + (m.tls.empty() ? "none" : m.tls) +
-               " size=" + std::to_string(stored->size) +
-               " rcpts=" + std::to_string(m.recipients.size()) +
-               (m.treatment.empty() ? "" : " treatment=" + m.treatment)});
-      batch.new_messages.push_back(std::move(*stored));
-      sources.push_back(&m);
-      for (auto& r : m.protected_records) {
-        batch.protected_messages.push_back(std::move(r));
-      }
-      for (auto& r : m.audit) batch.audit.push_back(std::move(r));
+      prepared[i] = AddToBatch(pending[i], now_ms, batch, sources);
     }
     int64_t finished = 0;
     batch.lease_node = leases_.node();
@@ -272,7 +248,7 @@ void Queue::CommitLoop() {
       log::Error("queue: commit of {} messages and {} results failed: {}",
                  batch.new_messages.size(), batch.updates.size(), s.ToString());
       for (size_t i = 0; i < pending.size(); ++i) {
-        if (index[i] >= 0) pending[i].done(s);
+        if (prepared[i]) pending[i].done(s);
       }
       // Unrecorded results: the deliveries are still queued in the store
       // and will be tried again (at-least-once).
@@ -291,8 +267,8 @@ void Queue::CommitLoop() {
     // Acknowledge first (the SMTP client is waiting for its 250), then
     // hand the messages to delivery.
     for (size_t i = 0; i < pending.size(); ++i) {
-      if (index[i] < 0) continue;
-      accepted_->Add();
+      if (!prepared[i]) continue;
+      accepted_->Add(pending[i].messages.size());
       commit_seconds_->Observe(SecondsSince(pending[i].started));
       pending[i].done(Status::Ok());
     }
@@ -319,6 +295,44 @@ void Queue::CommitLoop() {
     depth_->Add(added - finished);
     for (const ResultRecord& r : results) Release(r.release_id);
   }
+}
+
+bool Queue::AddToBatch(Pending& acceptance, int64_t now_ms,
+                       store::QueueBatch& batch,
+                       std::vector<IncomingMessage*>& sources) {
+  std::vector<IncomingMessage>& group = acceptance.messages;
+  std::vector<store::QueuedMessage> stored;
+  for (IncomingMessage& m : group) {
+    auto q = ToStored(m, now_ms);
+    if (!q.ok()) {
+      log::Error("queue: cannot prepare {}: {}", m.id, q.status().message());
+      DiscardBodies(group, stored);
+      // A full disk is the client's 452, anything else a 451.
+      acceptance.done(q.status().code() == StatusCode::kResourceExhausted
+                          ? q.status()
+                          : InternalError("cannot prepare message"));
+      return false;
+    }
+    stored.push_back(std::move(*q));
+  }
+  for (size_t k = 0; k < group.size(); ++k) {
+    IncomingMessage& m = group[k];
+    batch.events.push_back(
+        {0, m.id, now_ms, "", "received",
+         "from " + m.helo + " [" + m.client + "]" +
+             (m.proxy.empty() ? "" : " via [" + m.proxy + "]") +
+             " tls=" + (m.tls.empty() ? "none" : m.tls) +
+             " size=" + std::to_string(stored[k].size) +
+             " rcpts=" + std::to_string(m.recipients.size()) +
+             (m.treatment.empty() ? "" : " treatment=" + m.treatment)});
+    batch.new_messages.push_back(std::move(stored[k]));
+    sources.push_back(&m);
+    for (auto& r : m.protected_records) {
+      batch.protected_messages.push_back(std::move(r));
+    }
+    for (auto& r : m.audit) batch.audit.push_back(std::move(r));
+  }
+  return true;
 }
 
 void Queue::AddReady(Job job) {

@@ -172,6 +172,16 @@ class Acceptor {
   virtual ~Acceptor() = default;
   virtual void Accept(IncomingMessage message,
                       std::function<void(Status)> done) = 0;
+  // The messages one incoming message became (protect/: its treatment
+  // groups' copies, a decrypted copy, DSNs, its journal report), in ONE
+  // acceptance: `done` once, OK only when all of them are committed, and
+  // an error only when none is, so that the client's retry after the 4xx
+  // queues none of them twice. The Queue commits them in one transaction.
+  // This default accepts them one after another and reports the first
+  // error: all or nothing only for an acceptor that cannot refuse one
+  // message and take another (one in memory); any other overrides it.
+  virtual void AcceptAll(std::vector<IncomingMessage> messages,
+                         std::function<void(Status)> done);
   // Before Accept, by a stage that makes large messages one after another
   // (issue 14): writes `message`'s body to durable storage now when it is
   // large enough to be kept in a file, so that its memory goes back before
@@ -214,6 +224,11 @@ class Queue final : public Acceptor {
   // error: RESOURCE_EXHAUSTED when the disk is full).
   void Accept(IncomingMessage message,
               std::function<void(Status)> done) override;
+  // All of them in the same store transaction (the same group commit), or
+  // none: one that cannot be read back or prepared refuses them all, and
+  // the body files already written for them are removed.
+  void AcceptAll(std::vector<IncomingMessage> messages,
+                 std::function<void(Status)> done) override;
   // A body the store keeps in a file (StagesBodies) is encrypted into it
   // a slice at a time now (queue_bodies.cc).
   Status Stage(IncomingMessage& message) override;
@@ -234,8 +249,9 @@ class Queue final : public Acceptor {
   void Stop();
 
  private:
+  // One acceptance: its messages commit together (AcceptAll).
   struct Pending {
-    IncomingMessage message;
+    std::vector<IncomingMessage> messages;
     std::function<void(Status)> done;
     std::chrono::steady_clock::time_point started;
   };
@@ -294,6 +310,17 @@ class Queue final : public Acceptor {
   // Stage for a message with a content_source: read to its end into the
   // body file.
   Status StageStreamed(IncomingMessage& m);
+  // Prepares an acceptance's messages for `batch` (ToStored) and adds
+  // them with their trace events, records and audit, their sources to
+  // `sources`: all of them, true; or, when one cannot be prepared, none,
+  // its body files removed and its `done` called with the error: false.
+  bool AddToBatch(Pending& acceptance, int64_t now_ms, store::QueueBatch& batch,
+                  std::vector<IncomingMessage*>& sources);
+  // The body files of messages that will not commit (their queue bodies,
+  // staged or written by ToStored, and their portal copies): removed now
+  // rather than at the next start.
+  void DiscardBodies(const std::vector<IncomingMessage>& messages,
+                     const std::vector<store::QueuedMessage>& stored);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

@@ -7,6 +7,7 @@
 #include "queue/body_cipher.h"
 #include "queue/queue.h"
 #include "queue/records.h"
+#include "store/body_store.h"
 
 namespace sealpost::queue {
 
@@ -47,6 +48,24 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
     q.recipients.push_back(std::move(qr));
   }
   return q;
+}
+
+void Queue::DiscardBodies(const std::vector<IncomingMessage>& messages,
+                          const std::vector<store::QueuedMessage>& stored) {
+  store::BodyStore* bodies = store::BodyStoreOf(store_);
+  if (bodies == nullptr) return;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const IncomingMessage& m = messages[i];
+    if (m.staged.has_value() ||
+        (i < stored.size() && stored[i].content_staged)) {
+      bodies->DiscardBody(store::BodyKind::kQueue, m.id);
+    }
+    for (const auto& r : m.protected_records) {
+      if (r.portal_copy_staged) {
+        bodies->DiscardBody(store::BodyKind::kPortal, r.record.id);
+      }
+    }
+  }
 }
 
 Status Queue::Stage(IncomingMessage& m) {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <optional>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -222,6 +223,74 @@ TEST_F(QueueTest, StagedBeforeAcceptDeliversFromItsFile) {
       ("grep -rq UNIQUE-STAGED-marker " + dir_ + " --exclude-dir=mailbox")
           .c_str());
   EXPECT_NE(grep, 0) << "plaintext of the staged body found on disk";
+}
+
+// A spool whose bytes do not read back (a disk error).
+class CutSpool final : public ByteSpool {
+ public:
+  Status Append(std::string_view) override { return Status::Ok(); }
+  Status Finish() override { return Status::Ok(); }
+  int64_t size() const override { return 1; }
+  Result<std::unique_ptr<ByteSource>> Open() override {
+    return InternalError("spool file: cut");
+  }
+  Status Restart() override { return Status::Ok(); }
+  Result<size_t> Read(size_t, std::string*) override {
+    return InternalError("spool file: cut");
+  }
+};
+
+Status AcceptAllSync(Queue& q, std::vector<IncomingMessage> messages) {
+  std::promise<Status> p;
+  q.AcceptAll(std::move(messages), [&](Status s) { p.set_value(s); });
+  return p.get_future().get();
+}
+
+// Acceptor::AcceptAll: the messages one incoming message became commit in
+// one transaction, or none does: one that cannot be read back refuses them
+// all, and the body file staged for another is removed at once.
+TEST_F(QueueTest, AcceptAllCommitsAllOrNothing) {
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions options;
+  options.delivery_concurrency = 0;  // nothing delivered: no other commit
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  Counter* commits = metrics_.GetCounter("sealpost_queue_commits_total", "");
+
+  IncomingMessage large = Message(LargeBody("UNIQUE-GROUP-marker"));
+  ASSERT_TRUE(q.Stage(large).ok());
+  ASSERT_TRUE(large.staged.has_value());
+  const IncomingMessage staged = large;  // its id and size, to read back
+  IncomingMessage cut = Message("cut");
+  cut.spool = std::make_shared<CutSpool>();
+  std::vector<IncomingMessage> refused;
+  refused.push_back(std::move(large));
+  refused.push_back(std::move(cut));
+  refused.push_back(Message("third"));
+  EXPECT_FALSE(AcceptAllSync(q, std::move(refused)).ok());
+  auto list = store_->ListQueuedMessages("", 10);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty()) << "a refused acceptance commits nothing";
+  auto body = q.OpenStaged(staged);
+  ASSERT_TRUE(body.ok());
+  std::string bytes;
+  EXPECT_FALSE((*body)->Read(1 << 16, &bytes).ok()) << "its body file stays";
+
+  std::vector<IncomingMessage> parts;
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    parts.push_back(Message("part " + std::to_string(i)));
+    ids.insert(parts.back().id);
+  }
+  const uint64_t before = commits->value();
+  ASSERT_TRUE(AcceptAllSync(q, std::move(parts)).ok());
+  EXPECT_EQ(commits->value(), before + 1) << "one transaction for all";
+  q.Stop();
+  list = store_->ListQueuedMessages("", 10);
+  ASSERT_TRUE(list.ok());
+  std::set<std::string> queued;
+  for (const auto& m : *list) queued.insert(m.id);
+  EXPECT_EQ(queued, ids);
 }
 
 // Acceptor::OpenStaged (issue 14: a journal report attaches a staged

@@ -4,9 +4,11 @@
 // SQLite writes every WAL frame as two writes (its 24-byte header, then the
 // page), so a commit touching 25 pages costs 50 write system calls before
 // its fsync; on the virtual machines this runs on, those calls cost as much
-// as the fsync. This VFS keeps contiguous WAL writes in memory and writes
-// them together (64 KiB per call) when SQLite syncs the WAL, reads it, asks
-// its size, truncates or closes it, or writes somewhere else in it.
+// as the fsync. This VFS keeps contiguous WAL writes in memory (one 4 MiB
+// buffer per WAL file, made at its first write and kept until it closes)
+// and writes them together (64 KiB per call) when SQLite syncs the WAL,
+// reads it, asks its size, truncates or closes it, writes somewhere else in
+// it, or when 4 MiB are gathered.
 //
 // Why that is safe, given what SqliteStore::Open sets and checks:
 // - synchronous=FULL: SQLite syncs the WAL before it publishes a commit in
