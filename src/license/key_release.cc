@@ -246,12 +246,13 @@ Result<TransportDecryption> LicenseService::TransportDecrypt(
 }
 
 Result<TransportDecryption> LicenseService::TransportInspect(
-    std::string_view container, std::string_view queue_id,
-    const std::vector<std::string>& recipients) {
+    std::string_view container, std::string_view wrapper_id,
+    std::string_view queue_id, const std::vector<std::string>& recipients) {
   return ReleaseInTransport(
       container, recipients, "license.transport_inspect",
       "inspection by the mail flow rules of queued message " +
-          std::string(queue_id));
+          std::string(queue_id),
+      wrapper_id);
 }
 
 namespace {
@@ -262,11 +263,18 @@ Status NotOurs() {
   return InvalidArgumentError("not a message protected by this organisation");
 }
 
+// A container of ours lifted into another wrapper of ours: refused before
+// its grants are read, anything is decrypted or the release is recorded.
+Status NotTheWrappers() {
+  return InvalidArgumentError("its container is not the wrapper's");
+}
+
 }  // namespace
 
 Result<TransportDecryption> LicenseService::TransportInspectStreamed(
     const std::function<Result<size_t>(size_t, std::string*)>& read,
-    std::string_view queue_id, const std::vector<std::string>& recipients,
+    std::string_view wrapper_id, std::string_view queue_id,
+    const std::vector<std::string>& recipients,
     const std::function<Status(std::string_view)>& plain) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
@@ -290,6 +298,7 @@ Result<TransportDecryption> LicenseService::TransportInspectStreamed(
   if (!verifier.ok() || !reader.VerifySignature(*verifier).ok()) {
     return NotOurs();
   }
+  if (license.message_id != wrapper_id) return NotTheWrappers();
   auto content_key =
       keys->UnwrapContentKey(license.wrapped_content_key, license.message_id);
   if (!content_key.ok()) return NotOurs();
@@ -369,13 +378,17 @@ Status LicenseService::AuditInTransport(const TransportDecryption& release,
 
 Result<TransportDecryption> LicenseService::ReleaseInTransport(
     std::string_view container, const std::vector<std::string>& recipients,
-    std::string_view action, std::string_view purpose) {
+    std::string_view action, std::string_view purpose,
+    std::optional<std::string_view> wrapper_id) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   // OpenWithKeys verifies the license's signature with the org key it
   // names before it unwraps anything: a container from elsewhere fails.
   auto opened = sealed::OpenWithKeys(container, *keys);
   if (!opened.ok()) return NotOurs();
+  if (wrapper_id.has_value() && opened->license.message_id != *wrapper_id) {
+    return NotTheWrappers();
+  }
   SP_ASSIGN_OR_RETURN(TransportDecryption out,
                       GrantInTransport(opened->license.message_id, recipients));
   SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));

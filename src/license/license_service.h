@@ -236,25 +236,30 @@ class LicenseService {
   // Optional or Mandatory, docs/compliance.md): the same checks as
   // TransportDecrypt, for the mail flow rules to read the content of the
   // message queued as `queue_id` on behalf of the `recipients` granted
-  // VIEW. The plaintext stays in memory (TransportInspectStreamed: a
-  // large one goes where its caller says) and the mail is delivered still
-  // protected. Audited ("license.transport_inspect"); refused
-  // (UNAVAILABLE) when the audit record cannot be written.
+  // VIEW, and only when the container is the one of the wrapper it
+  // travels in (`wrapper_id`, its verified seal's id): another is refused
+  // (INVALID_ARGUMENT "its container is not the wrapper's") before its
+  // grants are read or the release is recorded. The plaintext stays in memory
+  // (TransportInspectStreamed: a large one goes where its caller says) and the
+  // mail is delivered still protected. Audited ("license.transport_inspect");
+  // refused (UNAVAILABLE) when the audit record cannot be written.
   Result<TransportDecryption> TransportInspect(
-      std::string_view container, std::string_view queue_id,
-      const std::vector<std::string>& recipients);
+      std::string_view container, std::string_view wrapper_id,
+      std::string_view queue_id, const std::vector<std::string>& recipients);
   // TransportInspect for a container read a slice at a time by `read`
   // (as ByteSource::Read; issue 14: a large wrapper in its spool file),
   // whose plaintext goes to `plain` as it is decrypted, never whole in
-  // memory (TransportDecryption::original stays empty). The same checks,
-  // outcomes and audit record, in this order: the license verified, the
-  // message's record, its end and the grants checked before any plaintext
-  // is made; the record written only once the whole container
-  // authenticated. What `plain` was given is to be dropped on any error.
-  // An error of `read` or `plain` is returned as it is.
+  // memory (TransportDecryption::original stays empty). The same checks
+  // (one order differs, docs/gateway.md), in this order: the license
+  // verified and its id matched to `wrapper_id`, the message's record, its
+  // end and the grants checked before any plaintext is made; the record written
+  // only once the whole container authenticated. What `plain` was given is to
+  // be dropped on any error. An error of `read` or `plain` is returned as it
+  // is.
   Result<TransportDecryption> TransportInspectStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
-      std::string_view queue_id, const std::vector<std::string>& recipients,
+      std::string_view wrapper_id, std::string_view queue_id,
+      const std::vector<std::string>& recipients,
       const std::function<Status(std::string_view)>& plain);
 
   // The seal of a wrapper mail (sealed/wrapper_seal.h) with the header
@@ -386,10 +391,12 @@ class LicenseService {
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
   // TransportDecrypt and TransportInspect: the release, audited as
-  // `action` with "<purpose> for <granted recipients>".
+  // `action` with "<purpose> for <granted recipients>"; with `wrapper_id`,
+  // only of the container whose license carries that id.
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, const std::vector<std::string>& recipients,
-      std::string_view action, std::string_view purpose);
+      std::string_view action, std::string_view purpose,
+      std::optional<std::string_view> wrapper_id = std::nullopt);
   // Its steps, shared with TransportInspectStreamed: whether transport
   // decryption is allowed at all; then, for the message `id` whose
   // license verified, its record, its end and the `recipients` its grants

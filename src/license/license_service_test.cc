@@ -226,9 +226,10 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(removed->granted, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
-  ASSERT_TRUE(
-      org_.licenses.TransportInspect(p.container, "q1", {"bob@example.com"})
-          .ok());
+  ASSERT_TRUE(org_.licenses
+                  .TransportInspect(p.container, p.message_id, "q1",
+                                    {"bob@example.com"})
+                  .ok());
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
 
   ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
@@ -239,6 +240,48 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
       p.container, "r3", {"bob@example.com", "carol@example.com"});
   ASSERT_TRUE(both.ok()) << both.status().ToString();
   EXPECT_EQ(both->granted, std::vector<std::string>{"carol@example.com"});
+}
+
+// A container of ours lifted into another wrapper of ours (validly
+// sealed, but not the one its wrapper names) is refused right after its
+// license verified, either way: before its grants, any plaintext or the
+// release's record.
+TEST_F(LicenseServiceTest, TransportInspectRefusesAContainerNotTheWrappers) {
+  ProtectResult wrapper = Protect("Encrypt");
+  ProtectResult lifted = Protect("Encrypt");
+  auto inspected = [&](const std::string& id) {
+    auto audit = org_.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a :
+         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+      n += a.action == "license.transport_inspect";
+    }
+    return n;
+  };
+  auto whole = org_.licenses.TransportInspect(
+      lifted.container, wrapper.message_id, "q1", {"bob@example.com"});
+  EXPECT_EQ(whole.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(whole.status().message(), "its container is not the wrapper's");
+  StringSource source(lifted.container, 1000);
+  std::string plain;
+  auto streamed = org_.licenses.TransportInspectStreamed(
+      [&](size_t max, std::string* out) { return source.Read(max, out); },
+      wrapper.message_id, "q1", {"bob@example.com"},
+      [&](std::string_view slice) {
+        plain += slice;
+        return Status::Ok();
+      });
+  EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
+  EXPECT_EQ(plain, "");
+  EXPECT_EQ(inspected(lifted.message_id), 0);
+  EXPECT_EQ(inspected(wrapper.message_id), 0);
+  // Its own wrapper's id opens it.
+  EXPECT_TRUE(org_.licenses
+                  .TransportInspect(lifted.container, lifted.message_id, "q1",
+                                    {"bob@example.com"})
+                  .ok());
+  EXPECT_EQ(inspected(lifted.message_id), 1);
 }
 
 // TransportInspectStreamed (a large wrapper's container read from its
@@ -267,13 +310,14 @@ TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
   auto same = [&](const std::string& bytes,
                   const std::vector<std::string>& to) {
     const int before = audits();
-    auto whole = org_.licenses.TransportInspect(bytes, "q1", to);
+    auto whole =
+        org_.licenses.TransportInspect(bytes, made->message_id, "q1", to);
     StringSource source(bytes, 1000);
     std::string plain;
     int slices = 0;
     auto streamed = org_.licenses.TransportInspectStreamed(
         [&](size_t max, std::string* out) { return source.Read(max, out); },
-        "q1", to,
+        made->message_id, "q1", to,
         [&](std::string_view slice) {
           plain += slice;
           slices += !slice.empty();
@@ -298,6 +342,26 @@ TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
   changed[changed.size() - 100] ^= 1;
   same(changed, {"bob@example.com"});
   same(container.substr(0, container.size() - 100), {"bob@example.com"});
+  // Well-formed, but its license's signature fails: a license byte
+  // flipped (the owner's address), or sealed by another organisation's
+  // key. Refused before any plaintext, unrecorded.
+  auto header = sealed::ParseSealedHeader(container);
+  ASSERT_TRUE(header.ok());
+  const size_t owner = container.find("alice@example.com");
+  ASSERT_LT(owner, header->size);
+  std::string forged = container;
+  forged[owner] ^= 1;
+  ASSERT_TRUE(sealed::ParseSealedHeader(forged).ok());
+  EXPECT_EQ(same(forged, {"bob@example.com"}), "");
+  testing::TestOrg other{clock_, "other"};
+  other.AddUser("alice@example.com");
+  auto theirs = other.licenses.Protect(
+      {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
+  ASSERT_TRUE(theirs.ok()) << theirs.status().ToString();
+  EXPECT_EQ(same(theirs->container, {"bob@example.com"}), "");
+  auto recorded = org_.store.ListAudit(theirs->message_id, 100);
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_TRUE(recorded->empty());
   EXPECT_EQ(same("not a container at all", {"bob@example.com"}), "");
   ASSERT_TRUE(
       org_.licenses.Revoke(made->message_id, "alice@example.com", false).ok());
@@ -532,9 +596,21 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   auto removed =
       org_.licenses.TransportDecrypt(p.container, "r1", {"bob@example.com"});
   EXPECT_EQ(removed.status().code(), StatusCode::kUnavailable);
-  auto inspected =
-      org_.licenses.TransportInspect(p.container, "q1", {"bob@example.com"});
+  auto inspected = org_.licenses.TransportInspect(p.container, p.message_id,
+                                                  "q1", {"bob@example.com"});
   EXPECT_EQ(inspected.status().code(), StatusCode::kUnavailable);
+  // Streamed: the whole plaintext went to the sink before the record
+  // could not be written; refused all the same, so its caller drops it.
+  StringSource source(p.container, 1000);
+  std::string plain;
+  auto streamed = org_.licenses.TransportInspectStreamed(
+      [&](size_t max, std::string* out) { return source.Read(max, out); },
+      p.message_id, "q1", {"bob@example.com"},
+      [&](std::string_view slice) {
+        plain += slice;
+        return Status::Ok();
+      });
+  EXPECT_EQ(streamed.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(
       org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
   EXPECT_EQ(failures.value(), 1u);

@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -552,6 +553,41 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     }
     EXPECT_EQ(failed->notes, out->notes);
   }
+  // The plaintext's own spool file cannot be made (its directory gone; a
+  // full disk is RESOURCE_EXHAUSTED, 452, by the same path): an error the
+  // client retries (451), never delivered "uninspected", never a 5xx; no
+  // release recorded (its record follows the whole plaintext).
+  const size_t recorded = releases().size();
+  ProtectorOptions options = gw_.DefaultOptions();
+  options.spool_dir = gw_.org.temp.dir.path() + "/gone";
+  gw_.Rebuild(options);
+  staged.clear();
+  auto unspooled = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
+  ASSERT_FALSE(unspooled.ok());
+  EXPECT_EQ(unspooled.status().code(), StatusCode::kUnavailable)
+      << unspooled.status().ToString();
+  EXPECT_TRUE(staged.empty());
+  EXPECT_EQ(releases().size(), recorded);
+  gw_.Rebuild(gw_.DefaultOptions());
+  // Its record cannot be written (the audit table refuses writes, as a
+  // broken disk would): 451, its plaintext dropped, nothing delivered.
+  auto audit_table = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(gw_.org.temp.dir.File("s.db").c_str(), &db),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  };
+  audit_table(
+      "CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+      "BEGIN SELECT RAISE(FAIL, 'audit broken'); END");
+  auto unaudited = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
+  audit_table("DROP TRIGGER no_audit");
+  ASSERT_FALSE(unaudited.ok());
+  EXPECT_EQ(unaudited.status().code(), StatusCode::kUnavailable)
+      << unaudited.status().ToString();
+  EXPECT_TRUE(staged.empty());
+  EXPECT_EQ(releases().size(), recorded);
   ASSERT_EQ(out->messages.size(), 2u);
   EXPECT_EQ(out->messages[0].recipients[0].address, "bob@example.com");
   EXPECT_TRUE(out->messages[0].content == "X-Flag: hit\r\n" + wrapper);

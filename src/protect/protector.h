@@ -228,12 +228,14 @@ class Protector {
   // written to a spool file of its own (Run::Inspection::plain_spool),
   // the facts read from there; never the message whole in memory. The
   // spool's own failures (a file that does not read back, a full disk)
-  // are returned (451), the release's outcome kept as InspectProtected's.
+  // are returned (451, or 452 for a full disk), the release's outcome
+  // kept as InspectProtected's.
   Status InspectSpooledWrapper(Run& run,
                                const std::vector<std::string>& addresses);
   // TransportInspect's outcome for the run: true when it opened the
-  // wrapper's own container (the granted recipients and message id
-  // kept); false with the reason; UNAVAILABLE to try again later.
+  // wrapper's own container (the release refuses another; the granted
+  // recipients and message id kept); false with the reason; UNAVAILABLE
+  // to try again later.
   Result<bool> TakeRelease(Run& run,
                            Result<license::TransportDecryption> opened);
   // The rules' plan: for recipients granted the inspection the rules read

@@ -76,9 +76,10 @@ Status Protector::InspectProtected(Run& run) {
     inspection.reason = "its container does not travel in the mail";
     return Status::Ok();
   }
-  SP_ASSIGN_OR_RETURN(bool opened,
-                      TakeRelease(run, licenses_.TransportInspect(
-                                           *container, run.in.id, addresses)));
+  SP_ASSIGN_OR_RETURN(
+      bool opened,
+      TakeRelease(run, licenses_.TransportInspect(*container, run.wrapper->id,
+                                                  run.in.id, addresses)));
   if (!opened) return Status::Ok();
   auto facts = mime::ExtractFacts(inspection.plain);
   if (facts.ok()) {
@@ -103,8 +104,10 @@ Status Protector::InspectSpooledWrapper(
     return Status::Ok();
   }
   SP_RETURN_IF_ERROR(part.status());  // the spool's: 451
-  // The plaintext's spool file, made at its first byte (none for a
-  // release refused before it).
+  // The plaintext's spool file, made at its first byte: none for a
+  // release refused before it, nor for an empty original (as memory's
+  // empty string, neither attached to a journal report nor recorded as
+  // decrypted).
   std::unique_ptr<queue::SpoolFile> plain;
   Status spool = Status::Ok();  // the first failure of either spool
   auto read = [&](size_t max, std::string* out) -> Result<size_t> {
@@ -113,6 +116,7 @@ Status Protector::InspectSpooledWrapper(
     return n;
   };
   auto write = [&](std::string_view bytes) -> Status {
+    if (bytes.empty()) return Status::Ok();
     if (plain == nullptr) {
       auto made = queue::SpoolFile::Create(
           options_.spool_dir,
@@ -127,14 +131,19 @@ Status Protector::InspectSpooledWrapper(
     if (!appended.ok()) spool = appended;
     return appended;
   };
-  auto released =
-      licenses_.TransportInspectStreamed(read, run.in.id, addresses, write);
+  auto released = licenses_.TransportInspectStreamed(
+      read, run.wrapper->id, run.in.id, addresses, write);
   // Not the release's outcome: retried (451) as a spool that fails
   // anywhere else in the run.
   SP_RETURN_IF_ERROR(spool);
   SP_ASSIGN_OR_RETURN(bool opened, TakeRelease(run, std::move(released)));
   if (!opened) return Status::Ok();
-  if (plain == nullptr) SP_RETURN_IF_ERROR(write(""));  // an empty original
+  if (plain == nullptr) {
+    // An empty original: its facts as in memory.
+    auto facts = mime::ExtractFacts(std::string());
+    if (facts.ok()) inspection.facts = std::move(*facts);
+    return Status::Ok();
+  }
   SP_RETURN_IF_ERROR(plain->Finish());
   inspection.plain_spool = std::move(plain);
   // Read back as the run's own spool is (SpooledOriginal): a file that
@@ -173,9 +182,8 @@ Status Protector::InspectSpooledWrapper(
 Result<bool> Protector::TakeRelease(
     Run& run, Result<license::TransportDecryption> opened) {
   Run::Inspection& inspection = *run.inspection;
-  if (opened.ok() && opened->message_id != run.wrapper->id) {
-    opened = InvalidArgumentError("its container is not the wrapper's");
-  }
+  // A container other than the wrapper's was refused by the release
+  // itself ("its container is not the wrapper's"), before its record.
   if (!opened.ok()) {
     // The release was allowed but could not be put on the record: try
     // again later rather than inspect unaudited or skip the rules.

@@ -42,9 +42,13 @@ Status Protector::AddJournalReport(Run& run) {
     }
   }
   // A decrypted copy in its spool file: S/MIME's, or what the inspection
-  // of a large wrapper opened.
-  const std::shared_ptr<ByteSpool> decrypted_spool =
+  // of a large wrapper opened. An empty one is none, as an empty string
+  // in memory is: no decrypted copy attached, no journal.decrypt record.
+  std::shared_ptr<ByteSpool> decrypted_spool =
       run.inspection ? run.inspection->plain_spool : run.smime_plain_spool;
+  if (decrypted_spool != nullptr && decrypted_spool->size() == 0) {
+    decrypted_spool.reset();
+  }
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
                      options_.hostname};
   JournaledMessage m{
