@@ -210,6 +210,15 @@ class Acceptor {
   virtual bool StagesBodies() const { return false; }
 };
 
+// The body files of messages that will not commit, removed now rather
+// than left to the sweep: their queue bodies (staged, or written by
+// Queue::ToStored: `stored[i].content_staged` for messages[i], when
+// given) and their staged portal copies. Used by the queue and by a stage
+// in front of it whose run fails (protect/).
+void DiscardStagedBodies(store::Store& store,
+                         const std::vector<IncomingMessage>& messages,
+                         const std::vector<store::QueuedMessage>& stored = {});
+
 class Queue final : public Acceptor {
  public:
   // `smtp` carries kSmtp next hops; it must outlive the Queue.
@@ -323,11 +332,6 @@ class Queue final : public Acceptor {
   // its body files removed and its `done` called with the error: false.
   bool AddToBatch(Pending& acceptance, int64_t now_ms, store::QueueBatch& batch,
                   std::vector<IncomingMessage*>& sources);
-  // The body files of messages that will not commit (their queue bodies,
-  // staged or written by ToStored, and their portal copies): removed now
-  // rather than at the next start.
-  void DiscardBodies(const std::vector<IncomingMessage>& messages,
-                     const std::vector<store::QueuedMessage>& stored);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
