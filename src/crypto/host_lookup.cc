@@ -14,7 +14,8 @@
 namespace sealpost::crypto {
 namespace {
 
-// Lookups holding a helper thread now, the late ones included.
+// Lookups holding a helper thread now: those waited for and those whose
+// caller has gone at its deadline.
 std::atomic<int> lookups_running{0};
 
 // One lookup, shared by its caller and its helper thread: whichever is
@@ -32,10 +33,12 @@ struct PendingLookup {
       UnavailableError("");
 };
 
-// `addresses` in numeric form, each once, in order.
+// `addresses` in numeric form, each once, in order, the first
+// kMaxAddresses (so the linear search for repeats stays small).
 std::vector<std::string> NumericForms(const addrinfo* addresses) {
   std::vector<std::string> out;
-  for (const addrinfo* a = addresses; a != nullptr; a = a->ai_next) {
+  for (const addrinfo* a = addresses;
+       a != nullptr && out.size() < kMaxAddresses; a = a->ai_next) {
     char text[NI_MAXHOST] = {};
     if (getnameinfo(a->ai_addr, a->ai_addrlen, text, sizeof text, nullptr, 0,
                     NI_NUMERICHOST) != 0) {
@@ -77,11 +80,12 @@ void Resolve(const std::shared_ptr<PendingLookup>& pending,
       lookup(pending->host.c_str(), pending->port.c_str(), &hints, &found);
   const int saved_errno = errno;
   Result<std::vector<std::string>> result = UnavailableError("");
-  if (rc != 0) {
+  if (rc != 0) {  // `found` is not set then: nothing to free
     result = UnavailableError("cannot look up " + pending->host + ": " +
                               LookupError(rc, saved_errno));
   } else {
     std::vector<std::string> addresses = NumericForms(found);
+    freeaddrinfo(found);
     if (addresses.empty()) {
       result =
           UnavailableError("cannot look up " + pending->host + ": no address");
@@ -89,7 +93,6 @@ void Resolve(const std::shared_ptr<PendingLookup>& pending,
       result = std::move(addresses);
     }
   }
-  if (found != nullptr) freeaddrinfo(found);
   {
     MutexLock lock(&pending->mu);
     pending->result = std::move(result);
@@ -100,6 +103,8 @@ void Resolve(const std::shared_ptr<PendingLookup>& pending,
 }
 
 }  // namespace
+
+int LookupsRunningForTesting() { return lookups_running.load(); }
 
 Result<std::vector<std::string>> LookUpHost(
     const std::string& host, const std::string& port,
@@ -121,16 +126,27 @@ Result<std::vector<std::string>> LookUpHost(
   }
   if (lookups_running.fetch_add(1) >= kMaxLookupsRunning) {
     lookups_running.fetch_sub(1);
-    return UnavailableError("cannot look up " + host +
-                            ": too many lookups waiting for the resolver");
+    return ResourceExhaustedError("cannot look up " + host +
+                                  ": too many lookups at once");
   }
+  // The count taken above goes to the helper thread (Resolve gives it
+  // back); given back here when no thread starts, whatever stopped it
+  // (no thread to be had, or bad_alloc from make_shared or std::thread).
+  struct CountTaken {
+    bool handed_over = false;
+    ~CountTaken() {
+      if (!handed_over) lookups_running.fetch_sub(1);
+    }
+  } taken;
   auto pending = std::make_shared<PendingLookup>(host, port);
   try {
+    // Detached: a thread still running at exit touches only heap state
+    // (its PendingLookup) and the atomic count, nothing exit destroys.
     std::thread(Resolve, pending, lookup).detach();
   } catch (const std::system_error& e) {  // no thread to be had
-    lookups_running.fetch_sub(1);
     return UnavailableError("cannot look up " + host + ": " + e.what());
   }
+  taken.handed_over = true;
   MutexLock lock(&pending->mu);
   while (!pending->done) {
     if (!pending->answered.WaitUntil(&pending->mu, deadline)) break;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace sealpost::crypto {
 namespace {
@@ -42,12 +43,37 @@ int SlowResolver(const char*, const char* service, const addrinfo* hints,
   return rc;
 }
 
+// A resolver that answers 127.0.0.1 to 127.0.0.20: the system's answers
+// for those literals, chained (freeaddrinfo frees each node of a chain).
+int TwentyAddresses(const char*, const char* service, const addrinfo* hints,
+                    addrinfo** result) {
+  addrinfo** tail = result;
+  for (int i = 1; i <= 20; ++i) {
+    const std::string address = "127.0.0." + std::to_string(i);
+    const int rc = getaddrinfo(address.c_str(), service, hints, tail);
+    if (rc != 0) return rc;
+    while (*tail != nullptr) tail = &(*tail)->ai_next;
+  }
+  return 0;
+}
+
 int NoSuchName(const char*, const char*, const addrinfo*, addrinfo**) {
   return EAI_NONAME;
 }
 
 steady_clock::time_point In(milliseconds ms) {
   return steady_clock::now() + ms;
+}
+
+// Waits, 10 s at most, until no lookup holds a helper thread (those that
+// earlier tests left to finish); false if some still do.
+bool NoLookupsRunning() {
+  const auto until = In(milliseconds(10000));
+  while (LookupsRunningForTesting() != 0) {
+    if (steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
 }
 
 TEST(HostLookupTest, AnIpLiteralIsNotGivenToTheResolver) {
@@ -70,6 +96,19 @@ TEST(HostLookupTest, ANameIsGivenToTheResolver) {
   auto r = LookUpHost("ca.example", "80", In(milliseconds(5000)), SlowResolver);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, std::vector<std::string>{"127.0.0.1"});
+}
+
+// Whoever answers for a name could give thousands of addresses, each a
+// connect to try: the first kMaxAddresses are kept, in order.
+TEST(HostLookupTest, OnlyTheFirstAddressesAreKept) {
+  auto r =
+      LookUpHost("many.example", "80", In(milliseconds(5000)), TwentyAddresses);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> first;
+  for (size_t i = 1; i <= kMaxAddresses; ++i) {
+    first.push_back("127.0.0." + std::to_string(i));
+  }
+  EXPECT_EQ(*r, first);
 }
 
 TEST(HostLookupTest, ANameThatDoesNotResolveIsNamed) {
@@ -101,13 +140,16 @@ TEST(HostLookupTest, ASlowResolverFailsAtTheDeadline) {
   EXPECT_LT(took, milliseconds(1500));
   EXPECT_FALSE(slow_done) << "returned only once the resolver had answered";
   // The late answer arrives with nobody waiting for it.
-  while (!slow_done) std::this_thread::sleep_for(milliseconds(20));
-  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_TRUE(NoLookupsRunning());
+  EXPECT_TRUE(slow_done);
 }
 
 // A resolver that hangs holds at most kMaxLookupsRunning helper threads:
 // past them a lookup fails at once, until the resolver answers.
 TEST(HostLookupTest, TheLookupsLeftRunningAreBounded) {
+  // The bound counts every lookup of the process: start from none.
+  ASSERT_TRUE(NoLookupsRunning())
+      << LookupsRunningForTesting() << " lookups still running";
   slow_for_ms = 1000;
   slow_answers = 0;
   for (int i = 0; i < kMaxLookupsRunning; ++i) {
@@ -119,14 +161,12 @@ TEST(HostLookupTest, TheLookupsLeftRunningAreBounded) {
   auto over =
       LookUpHost("hung.example", "80", In(milliseconds(5000)), SlowResolver);
   ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(over.status().message(),
-            "cannot look up hung.example: too many lookups waiting for the "
-            "resolver");
+            "cannot look up hung.example: too many lookups at once");
   EXPECT_EQ(slow_answers, 0) << "waited for the resolver";
-  while (slow_answers < kMaxLookupsRunning) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  std::this_thread::sleep_for(milliseconds(100));  // the threads' last step
+  ASSERT_TRUE(NoLookupsRunning()) << "the resolver answered, no thread ended";
+  EXPECT_EQ(slow_answers, kMaxLookupsRunning);
   slow_for_ms = 0;
   auto after =
       LookUpHost("hung.example", "80", In(milliseconds(5000)), SlowResolver);

@@ -221,16 +221,33 @@ Result<BioPtr> Connect(const char* host, const char* port, time_t max_time) {
   }
 }
 
-// `host` looked up by `lookup` until `lookup_deadline` (an IP literal as
-// it is), then a connection to its addresses in the resolver's order, the
-// next one tried when one fails at once (as OpenSSL's own connect did),
-// until `max_time`.
-Result<BioPtr> LookUpAndConnect(
-    const std::string& host, const std::string& port,
-    std::chrono::steady_clock::time_point lookup_deadline, time_t max_time,
-    GetAddrInfoFn lookup) {
-  SP_ASSIGN_OR_RETURN(std::vector<std::string> addresses,
-                      LookUpHost(host, port, lookup_deadline, lookup));
+// `host` looked up by `lookup` until `deadline` (an IP literal as it is),
+// then a connection to its addresses (the first kMaxAddresses) in the
+// resolver's order, the next one tried when one fails at once (as
+// OpenSSL's own connect did), until the same `deadline`. With several
+// addresses, the failure names the address ("192.0.2.1: Connection
+// refused").
+Result<BioPtr> LookUpAndConnect(const std::string& host,
+                                const std::string& port,
+                                std::chrono::steady_clock::time_point deadline,
+                                GetAddrInfoFn lookup) {
+  // OSSL_HTTP_parse_url keeps an IPv6 literal's brackets ("[::1]"), which
+  // the lookup would take for a name.
+  const bool bracketed =
+      host.size() > 2 && host.front() == '[' && host.back() == ']';
+  SP_ASSIGN_OR_RETURN(
+      std::vector<std::string> addresses,
+      LookUpHost(bracketed ? host.substr(1, host.size() - 2) : host, port,
+                 deadline, lookup));
+  // BIO_wait counts in wall-clock seconds: what is left of `deadline` once
+  // the lookup is done, rounded up, so that a late answer leaves the
+  // connect all the time there is and not a second less (none left: the
+  // connect is tried once, not waited for).
+  const auto left = deadline - std::chrono::steady_clock::now();
+  const time_t max_time =
+      std::time(nullptr) +
+      std::max<time_t>(0,
+                       std::chrono::ceil<std::chrono::seconds>(left).count());
   Status last = UnavailableError("cannot connect");
   for (const std::string& address : addresses) {
     // BIO_set_conn_hostname reads "host:port": an IPv6 address is
@@ -239,7 +256,10 @@ Result<BioPtr> LookUpAndConnect(
     auto conn = Connect((v6 ? "[" + address + "]" : address).c_str(),
                         port.c_str(), max_time);
     if (conn.ok()) return conn;
-    last = conn.status();
+    last = addresses.size() == 1
+               ? conn.status()
+               : Status(conn.status().code(),
+                        address + ": " + conn.status().message());
     if (std::time(nullptr) >= max_time) break;  // no time for another
   }
   return last;
@@ -336,13 +356,13 @@ Result<std::string> HttpFetch(const std::string& url, std::string_view body,
   // transfer.
   const int timeout = std::max(timeout_seconds, 1);
   const auto started = std::chrono::steady_clock::now();
-  time_t max_time = std::time(nullptr) + timeout;
   auto conn = LookUpAndConnect(host.get(), port.get(),
-                               started + std::chrono::seconds(timeout),
-                               max_time, lookup);
+                               started + std::chrono::seconds(timeout), lookup);
   if (!conn.ok()) {
-    return UnavailableError("cannot fetch " + url + ": " +
-                            conn.status().message());
+    // The code kept: RESOURCE_EXHAUSTED (too many lookups at once) is a
+    // limit of ours, not a failure of this URL.
+    return Status(conn.status().code(),
+                  "cannot fetch " + url + ": " + conn.status().message());
   }
   // Redirects are not followed by this call. `conn` stays ours (closed
   // after OSSL_HTTP_close has taken TLS off it). What the lookup and the

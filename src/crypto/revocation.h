@@ -42,7 +42,9 @@ std::string IssuerAmong(std::string_view certificate_der,
 // https:// checks the server's certificate against the system's CAs
 // (OpenSSL's default paths; SSL_CERT_FILE) and the URL's host. A refused
 // connection fails at once (only a host that does not answer costs the
-// timeout). UNAVAILABLE saying why on any failure.
+// timeout). UNAVAILABLE saying why on any failure, but RESOURCE_EXHAUSTED
+// when LookUpHost refuses the lookup for too many at once (this process's
+// limit, which says nothing about the URL).
 Result<std::string> HttpFetch(const std::string& url, std::string_view body,
                               const std::string& content_type, size_t max_bytes,
                               int timeout_seconds,

@@ -557,6 +557,102 @@ TEST(HttpFetchTest, ANameAndALiteralAreFetched) {
   }
 }
 
+// A resolver that answers 127.0.0.2, then 127.0.0.1: the system's answers
+// for those literals, chained (freeaddrinfo frees each node of a chain).
+int TwoAddresses(const char*, const char* service, const addrinfo* hints,
+                 addrinfo** result) {
+  addrinfo** tail = result;
+  for (const char* address : {"127.0.0.2", "127.0.0.1"}) {
+    const int rc = getaddrinfo(address, service, hints, tail);
+    if (rc != 0) return rc;
+    while (*tail != nullptr) tail = &(*tail)->ai_next;
+  }
+  return 0;
+}
+
+// Whether a TCP connect to 127.0.0.2 on the port of `url` (a listener on
+// 127.0.0.1) is refused, as Linux does for a loopback address nobody
+// listens on.
+bool RefusedOn127002(const std::string& url) {
+  const size_t colon = url.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port =
+      htons(static_cast<uint16_t>(std::stoi(url.substr(colon + 1))));
+  inet_pton(AF_INET, "127.0.0.2", &addr.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const bool refused =
+      fd >= 0 &&
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 &&
+      errno == ECONNREFUSED;
+  if (fd >= 0) close(fd);
+  return refused;
+}
+
+// A name with two addresses, the first refusing: the fetch goes on to the
+// second (127.0.0.1, where the server listens) and succeeds.
+TEST(HttpFetchTest, TheNextAddressIsTriedWhenOneRefuses) {
+  std::string url;
+  int fd = BoundSocket(&url);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  if (!RefusedOn127002(url)) {
+    close(fd);
+    GTEST_SKIP() << "127.0.0.2 does not refuse here";
+  }
+  url.replace(url.find("127.0.0.1"), 9, "two.example");
+  std::string request;
+  std::thread server = ServeOnce(
+      fd, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n" + kAsn1Answer,
+      &request);
+  auto r = HttpFetch(url, "", "", 1 << 20, 10, TwoAddresses);
+  server.join();
+  close(fd);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, kAsn1Answer);
+}
+
+// When every address of a name refuses, the failure names the address it
+// is about (the last one tried).
+TEST(HttpFetchTest, ARefusalAmongSeveralAddressesNamesTheAddress) {
+  std::string url;
+  int fd = BoundSocket(&url);  // bound, not listening: refused
+  ASSERT_GE(fd, 0);
+  url.replace(url.find("127.0.0.1"), 9, "two.example");
+  auto r = HttpFetch(url, "", "", 1 << 20, 10, TwoAddresses);
+  close(fd);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "cannot fetch " + url + ": 127.0.0.1: Connection refused");
+}
+
+// An IPv6 literal URL (http://[::1]:port/) is connected as it is, without
+// the resolver; skipped where the IPv6 loopback is not there.
+TEST(HttpFetchTest, AnIpv6LiteralIsFetched) {
+  int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      listen(fd, 4) != 0) {
+    if (fd >= 0) close(fd);
+    GTEST_SKIP() << "no IPv6 loopback here (cannot listen on [::1])";
+  }
+  const std::string url =
+      "http://[::1]:" + std::to_string(ntohs(addr.sin6_port)) + "/ca.crl";
+  std::string request;
+  std::thread server = ServeOnce(
+      fd, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\n" + kAsn1Answer,
+      &request);
+  auto r = HttpFetch(url, "", "", 1 << 20, 10, NoResolver);
+  server.join();
+  close(fd);
+  ASSERT_TRUE(r.ok()) << url << ": " << r.status().ToString();
+  EXPECT_EQ(*r, kAsn1Answer);
+}
+
 // HTTPS: a TLS server in a thread here, its certificate made by the
 // `openssl` command line for `san`, signed by TestPki's CA; the client
 // trusts what SSL_CERT_FILE names (SSL_CTX_set_default_verify_paths).

@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxUrls = 2;  // of each kind
 constexpr int64_t kFailureSeconds = 300;
 constexpr int64_t kOcspDefaultSeconds = 3600;
-// The longest an OCSP answer is kept, whatever its nextUpdate says: over
+// The longest a `good` OCSP answer is kept, whatever its nextUpdate says: over
 // plain HTTP a responder, or anyone replaying one of its old signed answers
 // while it is current, can put nextUpdate months ahead, and a `good` kept
 // that long would hide a revocation for as long (docs/smime.md).
@@ -42,6 +42,18 @@ void RevocationChecker::Failed(const std::string& url, const std::string& why) {
   failures_[url] = {clock_.NowUnix() + kFailureSeconds, why};
 }
 
+void RevocationChecker::FetchFailed(const std::string& url,
+                                    const Status& status) {
+  // Too many host lookups at once is this process's limit, not the URL's
+  // failure: pausing the URL for it would make every CA look failed while
+  // one CA's name hangs the resolver.
+  if (status.code() == StatusCode::kResourceExhausted) {
+    log::Warn("s/mime: revocation check: {}", status.message());
+    return;
+  }
+  Failed(url, status.message());
+}
+
 int RevocationChecker::SecondsLeft(int64_t deadline) const {
   return static_cast<int>(std::max<int64_t>(
       0,
@@ -60,7 +72,7 @@ OnlineRevocation RevocationChecker::FetchCrl(
     auto body = crypto::HttpFetch(url, "", "", limits_.max_crl_bytes, timeout);
     if (!body.ok()) {
       *why = body.status().message();
-      Failed(url, *why);
+      FetchFailed(url, body.status());
       continue;
     }
     auto crl = crypto::ReadCrl(*body);
@@ -115,7 +127,7 @@ OnlineRevocation RevocationChecker::AskOcsp(
                                   RevocationLimits::kMaxOcspBytes, timeout);
     if (!body.ok()) {
       *why = body.status().message();
-      Failed(url, *why);
+      FetchFailed(url, body.status());
       continue;
     }
     auto answer =
@@ -132,10 +144,12 @@ OnlineRevocation RevocationChecker::AskOcsp(
     }
     bool good = answer->status == crypto::OcspAnswer::Status::kGood;
     const int64_t now = clock_.NowUnix();
+    // Only a `good` is capped: a revocation does not come undone, so a
+    // `revoked` is kept until its nextUpdate.
     const int64_t until =
-        answer->next_update != 0
-            ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
-            : now + kOcspDefaultSeconds;
+        answer->next_update == 0 ? now + kOcspDefaultSeconds
+        : good ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
+               : answer->next_update;
     OnlineRevocation out{
         good ? Kind::kGood : Kind::kRevoked, "",
         "OCSP " + url + ": " + (good ? std::string("good") : answer->reason),

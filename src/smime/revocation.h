@@ -91,6 +91,10 @@ class RevocationChecker {
   bool RecentlyFailed(const std::string& url, std::string* why)
       SP_EXCLUDES(mu_);
   void Failed(const std::string& url, const std::string& why) SP_EXCLUDES(mu_);
+  // Failed(), unless the fetch was refused by a limit of ours (too many
+  // lookups at once), which says nothing about the URL.
+  void FetchFailed(const std::string& url, const Status& status)
+      SP_EXCLUDES(mu_);
 
   // Not owned: must outlive this object.
   store::Store& store_;

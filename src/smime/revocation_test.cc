@@ -14,10 +14,12 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "base/clock.h"
+#include "crypto/host_lookup.h"
 #include "crypto/test_pki_for_testing.h"
 #include "store/temp_store_for_testing.h"
 
@@ -112,15 +114,16 @@ class OcspResponder {
 class RevocationCheckerTest : public ::testing::Test {
  protected:
   // alice's certificate, `good` in the CA's index, naming `responder` as
-  // its OCSP responder (and no CRL).
-  void MakeAlice(const OcspResponder& responder) {
+  // its OCSP responder, by `host` (and no CRL).
+  void MakeAlice(const OcspResponder& responder,
+                 const std::string& host = "127.0.0.1") {
     ASSERT_NE(responder.port(), 0);
     pki_.Write("alice.ext",
                "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,"
                "keyEncipherment\nextendedKeyUsage=emailProtection\n"
                "subjectAltName=email:alice@example.com\n"
-               "authorityInfoAccess=OCSP;URI:http://127.0.0.1:" +
-                   std::to_string(responder.port()) + "/\n");
+               "authorityInfoAccess=OCSP;URI:http://" +
+                   host + ":" + std::to_string(responder.port()) + "/\n");
     ASSERT_TRUE(pki_.Run(
         "openssl req -new -newkey rsa:2048 -nodes -keyout alice.key -out "
         "alice.csr -subj '/CN=alice' && openssl x509 -req -in alice.csr -CA "
@@ -165,6 +168,78 @@ TEST_F(RevocationCheckerTest, AGoodAnswerIsKeptForADayAtMost) {
   OnlineRevocation again = Check();
   EXPECT_EQ(again.kind, Kind::kGood) << again.detail;
   EXPECT_EQ(responder.requests(), 2) << "the cached answer outlived the cap";
+}
+
+// A `revoked` is not capped: a revocation does not come undone, so with
+// a nextUpdate 30 days ahead it still decides after the day that would
+// end a `good`, without asking the responder (stopped by then) again.
+TEST_F(RevocationCheckerTest, ARevokedAnswerIsKeptUntilItsNextUpdate) {
+  auto responder = std::make_unique<OcspResponder>(pki_, 30 * kDay / 60);
+  MakeAlice(*responder);
+  ASSERT_TRUE(
+      pki_.Run("openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+               "ca.pem -revoke alice.pem"));
+  const int64_t fetched = clock_.NowUnix();
+  OnlineRevocation first = Check();
+  ASSERT_EQ(first.kind, Kind::kRevoked) << first.detail;
+  EXPECT_EQ(responder->requests(), 1);
+  EXPECT_NEAR(first.until, fetched + 30 * kDay, 120);
+  responder.reset();
+
+  clock_.Advance(std::chrono::seconds(kDay + kHour));
+  OnlineRevocation later = Check();
+  EXPECT_EQ(later.kind, Kind::kRevoked) << later.detail;
+  clock_.Advance(std::chrono::seconds(28 * kDay));
+  EXPECT_EQ(Check().kind, Kind::kRevoked);
+}
+
+// A resolver that hangs until `hung_released`, then says the name does
+// not exist.
+std::atomic<bool> hung_released{false};
+int HungResolver(const char*, const char*, const addrinfo*, addrinfo**) {
+  while (!hung_released)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return EAI_NONAME;
+}
+
+// Waits, 10 s at most, until no host lookup holds a helper thread.
+bool NoLookupsRunning() {
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (crypto::LookupsRunningForTesting() != 0) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// While another CA's name hangs the resolver and holds every lookup there
+// may be at once, a fetch is refused by our own limit: that is not the
+// URL's failure, so once the lookups are free it is asked at once, not
+// after the few minutes a failed URL waits.
+TEST_F(RevocationCheckerTest, TooManyLookupsAtOnceDoNotPauseTheUrl) {
+  OcspResponder responder(pki_, 2 * kHour / 60);
+  MakeAlice(responder, "localhost");
+  ASSERT_TRUE(NoLookupsRunning());  // the limit counts the whole process's
+  hung_released = false;
+  struct Release {  // even when an assertion ends the test early
+    ~Release() { hung_released = true; }
+  } release;
+  for (int i = 0; i < crypto::kMaxLookupsRunning; ++i) {
+    auto r = crypto::LookUpHost("hung.example", "80",
+                                std::chrono::steady_clock::now(), HungResolver);
+    ASSERT_FALSE(r.ok());
+  }
+  OnlineRevocation refused = Check();
+  EXPECT_EQ(refused.kind, Kind::kUnavailable);
+  EXPECT_NE(refused.detail.find("too many lookups at once"), std::string::npos)
+      << refused.detail;
+  EXPECT_EQ(responder.requests(), 0);
+  hung_released = true;
+  ASSERT_TRUE(NoLookupsRunning());
+  OnlineRevocation answered = Check();
+  EXPECT_EQ(answered.kind, Kind::kGood) << answered.detail;
+  EXPECT_EQ(responder.requests(), 1);
 }
 
 // An answer that runs out before the cap is kept until its nextUpdate
