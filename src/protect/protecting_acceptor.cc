@@ -24,6 +24,19 @@ void ProtectingAcceptor::Accept(queue::IncomingMessage message,
   }
 }
 
+void ProtectingAcceptor::AcceptAll(std::vector<queue::IncomingMessage> messages,
+                                   std::function<void(Status)> done) {
+  if (messages.empty()) {
+    done(Status::Ok());
+    return;
+  }
+  if (messages.size() > 1) {
+    done(InternalError("not one incoming message"));
+    return;
+  }
+  Accept(std::move(messages.front()), std::move(done));
+}
+
 void ProtectingAcceptor::Process(queue::IncomingMessage message,
                                  std::function<void(Status)> done) {
   std::string id = message.id;

@@ -10,6 +10,7 @@
 #define SEALPOST_PROTECT_PROTECTING_ACCEPTOR_H_
 
 #include <functional>
+#include <vector>
 
 #include "base/work_queue.h"
 #include "protect/protector.h"
@@ -24,6 +25,11 @@ class ProtectingAcceptor final : public queue::Acceptor {
 
   void Accept(queue::IncomingMessage message,
               std::function<void(Status)> done) override;
+  // One incoming message (as Accept; none: OK). More cannot be one
+  // acceptance here (each is applied and committed on its own), so they
+  // are refused, none accepted: INTERNAL "not one incoming message".
+  void AcceptAll(std::vector<queue::IncomingMessage> messages,
+                 std::function<void(Status)> done) override;
 
  private:
   struct Job {

@@ -183,6 +183,50 @@ TEST_P(ProtectingAcceptorTest, RefusedPartQueuesNothingAndTheRetryQueuesOnce) {
   EXPECT_EQ(BodyFiles(), GetParam() ? 3 : 0);
 }
 
+// Several incoming messages cannot be one acceptance here (each is
+// applied and committed on its own): refused, none of them queued. One is
+// accepted as by Accept.
+TEST_P(ProtectingAcceptorTest, AcceptAllTakesOneIncomingMessageOnly) {
+  ProtectingAcceptor protecting(*gw_.protector, *queue_, 1);
+  auto incoming = [this](const std::string& to) {
+    queue::IncomingMessage in;
+    in.id = queue::NewQueueId();
+    in.mail_from = "bob@partner.test";
+    in.recipients.push_back({to, 0, ""});
+    std::string mail = "From: bob@partner.test\r\nTo: " + to +
+                       "\r\nSubject: hi\r\n\r\nhello\r\n";
+    if (GetParam()) {
+      auto spool = testing::SpoolOf(gw_.org.temp.dir.path(), mail);
+      EXPECT_TRUE(spool.ok()) << spool.status().ToString();
+      if (spool.ok()) in.spool = *spool;
+    } else {
+      in.content = mail;
+    }
+    return in;
+  };
+  auto accept_all = [&protecting](std::vector<queue::IncomingMessage> all) {
+    std::promise<Status> done;
+    protecting.AcceptAll(std::move(all),
+                         [&done](Status s) { done.set_value(s); });
+    return done.get_future().get();
+  };
+
+  std::vector<queue::IncomingMessage> two;
+  two.push_back(incoming("alice@example.com"));
+  two.push_back(incoming("carol@example.com"));
+  Status refused = accept_all(std::move(two));
+  EXPECT_EQ(refused.code(), StatusCode::kInternal) << refused.ToString();
+  EXPECT_EQ(refused.message(), "not one incoming message");
+  EXPECT_TRUE(QueuedCopies().empty()) << "none of them is queued";
+
+  std::vector<queue::IncomingMessage> one;
+  one.push_back(incoming("alice@example.com"));
+  Status accepted = accept_all(std::move(one));
+  ASSERT_TRUE(accepted.ok()) << accepted.ToString();
+  const std::map<std::string, int> alice = {{"alice@example.com", 1}};
+  EXPECT_EQ(QueuedCopies(), alice);
+}
+
 INSTANTIATE_TEST_SUITE_P(InMemoryAndSpooled, ProtectingAcceptorTest,
                          ::testing::Bool());
 

@@ -184,7 +184,8 @@ Status Protector::SealAndWrapStreamed(const SealSpec& spec, Run& run,
                       bodies->OpenBody(store::BodyKind::kPortal, id));
   auto wrapper = mime::BuildWrapperStream(WrapperHead(run.head), container_size,
                                           std::move(container), wrap);
-  if (!wrapper.ok()) return wrapper.status();  // DiscardStaged removes the copy
+  // Process removes the copy (queue::DiscardStagedBodies).
+  if (!wrapper.ok()) return wrapper.status();
   auto mail =
       std::make_shared<WrapperSource>(HeaderFields(added), std::move(*wrapper));
   msg->content_size = mail->size();
@@ -281,7 +282,7 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
                                    bool stage_early) {
   Run run{in, composed, stage, read_staged, stage_early};
   Result<Outcome> out = ProcessRun(run, may_decrypt);
-  if (!out.ok()) DiscardStaged(run.out.messages);
+  if (!out.ok()) queue::DiscardStagedBodies(store_, run.out.messages);
   if (out.ok() && !out->messages.empty()) {
     auto& first = out->messages.front().audit;
     for (auto& r : run.audit) first.push_back(std::move(r));
@@ -289,20 +290,6 @@ Result<Outcome> Protector::Process(const queue::IncomingMessage& in,
     for (auto& r : run.audit) store_.AppendAuditBestEffort(std::move(r));
   }
   return out;
-}
-
-void Protector::DiscardStaged(
-    const std::vector<queue::IncomingMessage>& messages) {
-  store::BodyStore* bodies = store::BodyStoreOf(store_);
-  if (bodies == nullptr) return;
-  for (const auto& m : messages) {
-    if (m.staged) bodies->DiscardBody(store::BodyKind::kQueue, m.id);
-    for (const auto& r : m.protected_records) {
-      if (r.portal_copy_staged) {
-        bodies->DiscardBody(store::BodyKind::kPortal, r.record.id);
-      }
-    }
-  }
 }
 
 void Protector::Audit(Run& run, std::string action, std::string result,

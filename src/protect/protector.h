@@ -158,9 +158,6 @@ class Protector {
   // a journal report (`read_staged`, or the decrypting run's: `stage_early`)
   // or no journal rule is enabled.
   bool StagesEarly(const Run& run);
-  // The body files staged for `messages` (their queue bodies and portal
-  // copies), removed when the run fails and nothing will commit them.
-  void DiscardStaged(const std::vector<queue::IncomingMessage>& messages);
   Result<Outcome> ProcessRun(Run& run, bool may_decrypt);
   // An audit record of what the run decided: it commits with the first
   // message the run queues (queue::IncomingMessage::audit), in the queue's

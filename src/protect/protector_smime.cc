@@ -344,7 +344,8 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
         Process(as_is, nullptr, /*may_decrypt=*/false, stage,
                 /*read_staged=*/nullptr, stage_early);
     if (!other.ok()) {
-      DiscardStaged(out.messages);  // nothing of this run commits
+      // Nothing of this run commits.
+      queue::DiscardStagedBodies(store_, out.messages);
       return other.status();
     }
     for (auto& m : other->messages) out.messages.push_back(std::move(m));

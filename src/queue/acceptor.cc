@@ -48,8 +48,13 @@ void Acceptor::AcceptAll(std::vector<IncomingMessage> messages,
         if (join->first.ok()) join->first = s;
       }
       if (join->left.fetch_sub(1) == 1) {
-        MutexLock lock(&join->mu);
-        join->done(join->first);
+        Status first;
+        {
+          MutexLock lock(&join->mu);
+          first = join->first;
+        }
+        // Not under the lock: the caller's `done` may take its own.
+        join->done(std::move(first));
       }
     });
   }

@@ -114,7 +114,7 @@ void Queue::AcceptAll(std::vector<IncomingMessage> messages,
     if (!s.ok()) {
       log::Error("queue: {} cannot be accepted: {}", message.id, s.ToString());
       // None of them commits: the others are not queued either.
-      DiscardBodies(messages, {});
+      DiscardStagedBodies(store_, messages);
       done(std::move(s));
       return;
     }
@@ -306,7 +306,7 @@ bool Queue::AddToBatch(Pending& acceptance, int64_t now_ms,
     auto q = ToStored(m, now_ms);
     if (!q.ok()) {
       log::Error("queue: cannot prepare {}: {}", m.id, q.status().message());
-      DiscardBodies(group, stored);
+      DiscardStagedBodies(store_, group, stored);
       // A full disk is the client's 452, anything else a 451.
       acceptance.done(q.status().code() == StatusCode::kResourceExhausted
                           ? q.status()

@@ -187,7 +187,9 @@ class Acceptor {
   // large enough to be kept in a file, so that its memory goes back before
   // the next is made, and sets message.staged. OK and nothing done when
   // this acceptor keeps bodies in memory until the commit. A staged body
-  // that is never accepted is removed at the next start.
+  // whose acceptance is refused is removed at once; one whose commit
+  // failed stays until the next start (SQLite) or the hourly sweep
+  // (PostgreSQL), as does one never handed to Accept.
   virtual Status Stage(IncomingMessage& message) {
     (void)message;
     return Status::Ok();
@@ -208,6 +210,15 @@ class Acceptor {
   virtual bool StagesBodies() const { return false; }
 };
 
+// The body files of messages that will not commit, removed now rather
+// than left to the sweep: their queue bodies (staged, or written by
+// Queue::ToStored: `stored[i].content_staged` for messages[i], when
+// given) and their staged portal copies. Used by the queue and by a stage
+// in front of it whose run fails (protect/).
+void DiscardStagedBodies(store::Store& store,
+                         const std::vector<IncomingMessage>& messages,
+                         const std::vector<store::QueuedMessage>& stored = {});
+
 class Queue final : public Acceptor {
  public:
   // `smtp` carries kSmtp next hops; it must outlive the Queue.
@@ -226,7 +237,12 @@ class Queue final : public Acceptor {
               std::function<void(Status)> done) override;
   // All of them in the same store transaction (the same group commit), or
   // none: one that cannot be read back or prepared refuses them all, and
-  // the body files already written for them are removed.
+  // the body files already written for them are removed. When the commit
+  // itself fails, their body files are deliberately left to the sweep (the
+  // next start on SQLite, the hourly sweep on PostgreSQL): the store may
+  // not know whether the commit happened (a PostgreSQL connection lost
+  // during COMMIT), and removing the files of committed messages would
+  // lose them.
   void AcceptAll(std::vector<IncomingMessage> messages,
                  std::function<void(Status)> done) override;
   // A body the store keeps in a file (StagesBodies) is encrypted into it
@@ -316,11 +332,6 @@ class Queue final : public Acceptor {
   // its body files removed and its `done` called with the error: false.
   bool AddToBatch(Pending& acceptance, int64_t now_ms, store::QueueBatch& batch,
                   std::vector<IncomingMessage*>& sources);
-  // The body files of messages that will not commit (their queue bodies,
-  // staged or written by ToStored, and their portal copies): removed now
-  // rather than at the next start.
-  void DiscardBodies(const std::vector<IncomingMessage>& messages,
-                     const std::vector<store::QueuedMessage>& stored);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

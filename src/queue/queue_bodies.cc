@@ -50,9 +50,10 @@ Result<store::QueuedMessage> Queue::ToStored(IncomingMessage& m,
   return q;
 }
 
-void Queue::DiscardBodies(const std::vector<IncomingMessage>& messages,
-                          const std::vector<store::QueuedMessage>& stored) {
-  store::BodyStore* bodies = store::BodyStoreOf(store_);
+void DiscardStagedBodies(store::Store& store,
+                         const std::vector<IncomingMessage>& messages,
+                         const std::vector<store::QueuedMessage>& stored) {
+  store::BodyStore* bodies = store::BodyStoreOf(store);
   if (bodies == nullptr) return;
   for (size_t i = 0; i < messages.size(); ++i) {
     const IncomingMessage& m = messages[i];

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -291,6 +293,144 @@ TEST_F(QueueTest, AcceptAllCommitsAllOrNothing) {
   std::set<std::string> queued;
   for (const auto& m : *list) queued.insert(m.id);
   EXPECT_EQ(queued, ids);
+}
+
+// The store's body files (queue bodies and portal copies).
+int BodyFiles(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(
+           dir + "/s.db-bodies", ec)) {
+    n += f.is_regular_file();
+  }
+  return n;
+}
+
+// An acceptance's `done`, counted: how often, and the last status.
+struct Answers {
+  std::mutex mu;
+  int calls = 0;
+  Status last;
+  std::function<void(Status)> Done() {
+    return [this](Status s) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++calls;
+      last = std::move(s);
+    };
+  }
+};
+
+// Queue::AddToBatch: one message of an acceptance that cannot be prepared
+// (its body file cannot be written: X is queued already) refuses the
+// acceptance, and the body file written for another of its messages is
+// removed at once; X's own file, committed earlier, stays and X still
+// delivers. Another acceptance in the same batch commits.
+TEST_F(QueueTest, AcceptanceThatCannotBePreparedLeavesTheBatchAndNoFile) {
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions hold;
+  hold.delivery_concurrency = 0;  // nothing delivered yet
+  IncomingMessage x = Message(LargeBody("UNIQUE-X-marker"));
+  const std::string x_id = x.id;
+  {
+    Queue q(*store_, SystemClock::Get(), metrics_, key, hold, nullptr);
+    ASSERT_TRUE(q.Start().ok());
+    ASSERT_TRUE(AcceptSync(q, std::move(x)).ok());
+    q.Stop();
+  }
+  ASSERT_EQ(BodyFiles(dir_), 1);
+
+  IncomingMessage a = Message(LargeBody("UNIQUE-A-marker"));
+  const std::string a_id = a.id;
+  IncomingMessage again = Message(LargeBody("UNIQUE-AGAIN-marker"));
+  again.id = x_id;
+  IncomingMessage b = Message("another acceptance");
+  const std::string b_id = b.id;
+  Answers refused, accepted;
+  {
+    Queue q(*store_, SystemClock::Get(), metrics_, key, hold, nullptr);
+    // Both before the committer starts: one batch.
+    std::vector<IncomingMessage> group;
+    group.push_back(std::move(a));
+    group.push_back(std::move(again));
+    q.AcceptAll(std::move(group), refused.Done());
+    q.Accept(std::move(b), accepted.Done());
+    ASSERT_TRUE(q.Start().ok());
+    ASSERT_TRUE(WaitFor([&] {
+      std::lock_guard<std::mutex> l1(refused.mu), l2(accepted.mu);
+      return refused.calls > 0 && accepted.calls > 0;
+    }));
+    q.Stop();
+  }
+  EXPECT_EQ(refused.calls, 1);
+  EXPECT_EQ(refused.last.code(), StatusCode::kInternal)
+      << refused.last.ToString();
+  EXPECT_EQ(accepted.calls, 1);
+  EXPECT_TRUE(accepted.last.ok()) << accepted.last.ToString();
+  auto list = store_->ListQueuedMessages("", 10);
+  ASSERT_TRUE(list.ok());
+  std::set<std::string> queued;
+  for (const auto& m : *list) queued.insert(m.id);
+  EXPECT_EQ(queued, (std::set<std::string>{x_id, b_id}));
+  EXPECT_EQ(BodyFiles(dir_), 1) << "A's body file is removed, X's stays";
+
+  Queue q(*store_, SystemClock::Get(), metrics_, key, MaildirOptions(),
+          nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return CountFiles(dir_ + "/mailbox/new") == 2; }));
+  q.Stop();
+  auto grep = [&](const std::string& marker) {
+    return system(("grep -rq " + marker + " " + dir_ + "/mailbox").c_str());
+  };
+  EXPECT_EQ(grep("UNIQUE-X-marker"), 0) << "X delivers from its own file";
+  EXPECT_NE(grep("UNIQUE-AGAIN-marker"), 0);
+  EXPECT_NE(grep("UNIQUE-A-marker"), 0);
+}
+
+// A commit that fails (here: a message id queued already) fails every
+// acceptance in its batch, each told once, and none of them is queued.
+TEST_F(QueueTest, FailedCommitAnswersEachAcceptanceOnceWithTheError) {
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions hold;
+  hold.delivery_concurrency = 0;
+  IncomingMessage x = Message("x");
+  const std::string x_id = x.id;
+  {
+    Queue q(*store_, SystemClock::Get(), metrics_, key, hold, nullptr);
+    ASSERT_TRUE(q.Start().ok());
+    ASSERT_TRUE(AcceptSync(q, std::move(x)).ok());
+    q.Stop();
+  }
+  Counter* failures =
+      metrics_.GetCounter("sealpost_queue_commit_failures_total", "");
+  const uint64_t before = failures->value();
+  IncomingMessage again = Message("again");
+  again.id = x_id;
+  std::vector<IncomingMessage> group;
+  group.push_back(std::move(again));
+  group.push_back(Message("its other part"));
+  IncomingMessage b = Message("another acceptance");
+  const std::string b_id = b.id;
+  Answers first, second;
+  {
+    Queue q(*store_, SystemClock::Get(), metrics_, key, hold, nullptr);
+    q.AcceptAll(std::move(group), first.Done());
+    q.Accept(std::move(b), second.Done());
+    ASSERT_TRUE(q.Start().ok());
+    ASSERT_TRUE(WaitFor([&] {
+      std::lock_guard<std::mutex> l1(first.mu), l2(second.mu);
+      return first.calls > 0 && second.calls > 0;
+    }));
+    q.Stop();
+  }
+  EXPECT_EQ(failures->value(), before + 1);
+  EXPECT_EQ(first.calls, 1);
+  EXPECT_FALSE(first.last.ok());
+  EXPECT_EQ(second.calls, 1);
+  EXPECT_FALSE(second.last.ok()) << "one transaction: it failed too";
+  auto list = store_->ListQueuedMessages("", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().id, x_id);
 }
 
 // Acceptor::OpenStaged (issue 14: a journal report attaches a staged
