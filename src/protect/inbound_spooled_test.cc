@@ -523,8 +523,11 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     return spooled;
   };
   set_mode("Optional");
+  const size_t before_both = releases().size();
   auto out = both();
   ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // One audited release for each of the two runs (in memory, streamed).
+  EXPECT_EQ(releases().size(), before_both + 2);
   // Its spool failing at each of its readers in turn (after 64 KiB): the
   // same outcome, or INTERNAL (451) when that reader read past it; never
   // "not inspected" for the spool's fault.
