@@ -144,8 +144,10 @@ OnlineRevocation RevocationChecker::AskOcsp(
     }
     bool good = answer->status == crypto::OcspAnswer::Status::kGood;
     const int64_t now = clock_.NowUnix();
-    // Only a `good` is capped: a revocation does not come undone, so a
-    // `revoked` is kept until its nextUpdate.
+    // Only a `good` is capped: a `revoked` is kept until its nextUpdate, so
+    // that a blocked re-fetch cannot make the certificate usable again. A
+    // certificateHold a CA lifts reads as revoked until then too (the
+    // answer's reason is not read here): errs towards refusing.
     const int64_t until =
         answer->next_update == 0 ? now + kOcspDefaultSeconds
         : good ? std::min(answer->next_update, now + kOcspMaxCacheSeconds)
