@@ -194,6 +194,55 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
     return n;
   }
 
+  // `mail` from `from` (untrusted) to `to`, spooled and in memory, with
+  // the same outcome: the same error, or the same messages (recipients,
+  // the ends of their ids, RET, treatment, bytes) and notes, the spooled
+  // ones each read from a spool by the stager. The spooled outcome.
+  Result<Outcome> ExpectSameOutcome(const std::string& from,
+                                    const std::string& mail,
+                                    const std::vector<std::string>& to) {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled(from, to, mail, false, &staged);
+    auto whole = gw_.Send(from, to, mail, false);
+    EXPECT_EQ(spooled.ok(), whole.ok());
+    if (!spooled.ok() || !whole.ok()) {
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      return spooled;
+    }
+    EXPECT_EQ(spooled->notes, whole->notes);
+    EXPECT_EQ(staged.size(), spooled->messages.size());
+    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
+    const size_t n = std::min(
+        {staged.size(), spooled->messages.size(), whole->messages.size()});
+    for (size_t i = 0; i < n; ++i) {
+      SCOPED_TRACE(i);
+      const queue::IncomingMessage& s = spooled->messages[i];
+      const queue::IncomingMessage& w = whole->messages[i];
+      EXPECT_EQ(Addresses(s), Addresses(w));
+      EXPECT_EQ(Part(s.id), Part(w.id));
+      EXPECT_EQ(s.params.ret, w.params.ret);
+      EXPECT_EQ(s.treatment, w.treatment);
+      EXPECT_TRUE(staged[i] == w.content)
+          << staged[i].substr(0, 400) << "\n----\n"
+          << w.content.substr(0, 400);
+    }
+    for (size_t i = 0; i < n; ++i) spooled->messages[i].content = staged[i];
+    return spooled;
+  }
+
+  // "-d" of "ID-d", "" of "ID".
+  static std::string Part(const std::string& id) {
+    const size_t dash = id.find('-');
+    return dash == std::string::npos ? "" : id.substr(dash);
+  }
+
+  static std::string Addresses(const queue::IncomingMessage& m) {
+    std::string out;
+    for (const auto& r : m.recipients) out += r.address + ",";
+    return out;
+  }
+
   bool stage_into_store_ = false;  // ApplySpooled's copies to body files
 
   // The note that starts with `prefix`, or "".
@@ -499,33 +548,9 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     return details;
   };
   const std::vector<std::string> to = {"bob@example.com", "carol@example.com"};
-  // Spooled, then in memory: the same outcome; the spooled one.
-  auto both = [&]() -> Result<Outcome> {
-    std::vector<std::string> staged;
-    auto spooled = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
-    auto whole = gw_.Send("dave@gmail.test", to, wrapper, false);
-    EXPECT_EQ(spooled.ok(), whole.ok());
-    if (!spooled.ok() || !whole.ok()) {
-      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
-      EXPECT_TRUE(staged.empty());
-      return spooled;
-    }
-    EXPECT_EQ(spooled->notes, whole->notes);
-    EXPECT_EQ(staged.size(), spooled->messages.size());
-    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
-    for (size_t i = 0; i < staged.size() && i < whole->messages.size(); ++i) {
-      SCOPED_TRACE(i);
-      EXPECT_EQ(spooled->messages[i].treatment, whole->messages[i].treatment);
-      EXPECT_EQ(spooled->messages[i].recipients.size(),
-                whole->messages[i].recipients.size());
-      EXPECT_TRUE(staged[i] == whole->messages[i].content);
-      spooled->messages[i].content = staged[i];
-    }
-    return spooled;
-  };
   set_mode("Optional");
   const size_t before_both = releases().size();
-  auto out = both();
+  auto out = ExpectSameOutcome("dave@gmail.test", wrapper, to);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   // One audited release for each of the two runs (in memory, streamed).
   EXPECT_EQ(releases().size(), before_both + 2);
@@ -611,14 +636,14 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   EXPECT_EQ(releases().back(), granted);
   const size_t released = releases().size();
   ASSERT_TRUE(gw_.org.licenses.Revoke(id, "admin", true).ok());
-  out = both();
+  out = ExpectSameOutcome("dave@gmail.test", wrapper, to);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_TRUE(out->messages[0].content == wrapper);
   EXPECT_NE(out->messages[0].treatment.find("uninspected ("), std::string::npos)
       << out->messages[0].treatment;
   set_mode("Mandatory");
-  out = both();
+  out = ExpectSameOutcome("dave@gmail.test", wrapper, to);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(releases().size(), released);  // none since the revocation
@@ -729,11 +754,8 @@ TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
   }
 }
 
-// smime.decrypt_inbound over a large message: `mail` from Bob (outside)
-// to `to`, spooled and in memory, with the same outcome: the same error,
-// or the same messages (recipients, the ends of their ids, RET, bytes)
-// and notes, the spooled ones each read from a spool by the stager. The
-// spooled outcome.
+// smime.decrypt_inbound over a large message from Bob (outside), each
+// through ExpectSameOutcome.
 class InboundDecryptionTest : public InboundSpooledTest {
  protected:
   void SetUp() override {
@@ -741,50 +763,6 @@ class InboundDecryptionTest : public InboundSpooledTest {
     ProtectorOptions options = gw_.DefaultOptions();
     options.smime_decrypt_inbound = true;
     gw_.Rebuild(options);
-  }
-
-  Result<Outcome> ExpectSameOutcome(const std::string& mail,
-                                    const std::vector<std::string>& to) {
-    std::vector<std::string> staged;
-    auto spooled = ApplySpooled("bob@partner.test", to, mail, false, &staged);
-    auto whole = gw_.Send("bob@partner.test", to, mail, false);
-    EXPECT_EQ(spooled.ok(), whole.ok());
-    if (!spooled.ok() || !whole.ok()) {
-      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
-      EXPECT_TRUE(staged.empty());
-      return spooled;
-    }
-    EXPECT_EQ(spooled->notes, whole->notes);
-    EXPECT_EQ(staged.size(), spooled->messages.size());
-    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
-    const size_t n = std::min(
-        {staged.size(), spooled->messages.size(), whole->messages.size()});
-    for (size_t i = 0; i < n; ++i) {
-      SCOPED_TRACE(i);
-      const queue::IncomingMessage& s = spooled->messages[i];
-      const queue::IncomingMessage& w = whole->messages[i];
-      EXPECT_EQ(Addresses(s), Addresses(w));
-      EXPECT_EQ(Part(s.id), Part(w.id));
-      EXPECT_EQ(s.params.ret, w.params.ret);
-      EXPECT_EQ(s.treatment, w.treatment);
-      EXPECT_TRUE(staged[i] == w.content)
-          << staged[i].substr(0, 400) << "\n----\n"
-          << w.content.substr(0, 400);
-    }
-    for (size_t i = 0; i < n; ++i) spooled->messages[i].content = staged[i];
-    return spooled;
-  }
-
-  // "-d" of "ID-d", "" of "ID".
-  static std::string Part(const std::string& id) {
-    const size_t dash = id.find('-');
-    return dash == std::string::npos ? "" : id.substr(dash);
-  }
-
-  static std::string Addresses(const queue::IncomingMessage& m) {
-    std::string out;
-    for (const auto& r : m.recipients) out += r.address + ",";
-    return out;
   }
 
   // The audit records that commit with `out`'s messages, "action:detail"
@@ -845,8 +823,8 @@ TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
     "actions": [{"kind": "add_header", "header": "X-Flag", "value":
     "hit"}]})");
   // Alice, with her key on file; Carol, of ours, without: hers as it came.
-  auto out =
-      ExpectSameOutcome(mail, {"alice@example.com", "carol@example.com"});
+  auto out = ExpectSameOutcome("bob@partner.test", mail,
+                               {"alice@example.com", "carol@example.com"});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 2u);
   const queue::IncomingMessage& alice = out->messages[0];
@@ -872,7 +850,8 @@ TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
       << AuditOf(*out);
   // With a reserved field the client may not write: removed (the header
   // section rewritten in front of the spool), decrypted all the same.
-  out = ExpectSameOutcome("X-Sealpost-Smime: signed; verified=yes\r\n" + mail,
+  out = ExpectSameOutcome("bob@partner.test",
+                          "X-Sealpost-Smime: signed; verified=yes\r\n" + mail,
                           {"alice@example.com"});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
@@ -881,6 +860,7 @@ TEST_F(InboundDecryptionTest, DecryptsFromTheSpoolAsInMemory) {
             std::string::npos);
   // Encrypted to Bob only: no key of ours opens it, as it came to both.
   out = ExpectSameOutcome(
+      "bob@partner.test",
       Openssl("-encrypt -aes256", "bob@partner.test", "bob.pem"),
       {"alice@example.com", "carol@example.com"});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -942,6 +922,7 @@ TEST_F(InboundDecryptionTest, EachRecipientOpensWithTheirOwnKey) {
   for (const std::string cipher : {"-aes256", "-aes-256-gcm"}) {
     SCOPED_TRACE(cipher);
     auto out = ExpectSameOutcome(
+        "bob@partner.test",
         Openssl("-encrypt " + cipher, "bob@partner.test", "alice.pem zoe.pem"),
         {"zoe@example.com", "alice@example.com", "bob@partner.test"});
     ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -1018,7 +999,7 @@ TEST_F(InboundDecryptionTest, ARecipientInfoWithAnotherKeyNeverGetsTheContent) {
         alice_first
             ? std::vector<std::string>{"alice@example.com", "zoe@example.com"}
             : std::vector<std::string>{"zoe@example.com", "alice@example.com"};
-    auto out = ExpectSameOutcome(mail, to);
+    auto out = ExpectSameOutcome("bob@partner.test", mail, to);
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     ASSERT_EQ(out->messages.size(), 2u);
     const std::string first = alice_first ? "alice" : "zoe";
@@ -1057,7 +1038,8 @@ TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
     // CBC: the last byte of the block before the padding; GCM: one
     // before the 18-byte MAC OCTET STRING.
     der[der.size() - (gcm ? 18 + 5 : 17)] ^= 0x01;
-    auto out = ExpectSameOutcome(MailOf(der, gcm), {"alice@example.com"});
+    auto out = ExpectSameOutcome("bob@partner.test", MailOf(der, gcm),
+                                 {"alice@example.com"});
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     ASSERT_EQ(out->messages.size(), 1u);
     EXPECT_TRUE(out->messages[0].content == MailOf(der, gcm));
@@ -1090,7 +1072,8 @@ TEST_F(InboundDecryptionTest, DamagedContentOrAWrongKeyAsInMemory) {
     wrong.wrapped_key = key;
     ASSERT_TRUE(gw_.org.store.PutSmimeCert(wrong).ok());
     gw_.certs->DropCaches();
-    auto out = ExpectSameOutcome(MailOf(der, false), {"alice@example.com"});
+    auto out = ExpectSameOutcome("bob@partner.test", MailOf(der, false),
+                                 {"alice@example.com"});
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.status().code(), StatusCode::kInternal);
   }
