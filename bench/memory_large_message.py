@@ -44,7 +44,8 @@ import threading
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, add_journal_rule, binaries, status_kb
+from peer_runs import (MB, add_journal_rule, binaries, reset_peak,
+                       status_kb)
 from usage import check_args, refuse
 
 import smtp_testlib
@@ -112,8 +113,7 @@ def inspect_growth(server, sink, size):
     wrapper = sink_wrapper(sink)
     if b"vnd.sealpost.sealed" not in wrapper or word.encode() in wrapper:
         raise RuntimeError("no wrapper with its container at the sink")
-    with open("/proc/%d/clear_refs" % pid, "w") as f:
-        f.write("5")  # VmHWM := VmRSS
+    reset_peak(pid)  # VmHWM := VmRSS
     time.sleep(0.5)
     before = status_kb(pid, "VmRSS")
     with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:
