@@ -248,7 +248,7 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
 // license verified, either way, for inspection and for a rule's
 // remove-protection: before its grants, any plaintext or the release's
 // record.
-TEST_F(LicenseServiceTest, TransportInspectRefusesAContainerNotTheWrappers) {
+TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
   ProtectResult wrapper = Protect("Encrypt");
   ProtectResult lifted = Protect("Encrypt");
   auto released = [&](const std::string& id) {
@@ -307,7 +307,7 @@ TEST_F(LicenseServiceTest, TransportInspectRefusesAContainerNotTheWrappers) {
 // the same error, or the same message id, grants and plaintext (handed to
 // the sink, in slices), and one audit record each, alike. Refused before
 // the plaintext (no recipient granted, revoked): the sink is given nothing.
-TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
+TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string big;
   while (big.size() < 300'000) big += "a line of the large original\r\n";
   auto made = org_.licenses.Protect(
