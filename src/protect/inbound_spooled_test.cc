@@ -736,8 +736,8 @@ TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
 // A rule's remove-protection of our own large wrapper sent back in from
 // outside: decrypted from the spool into another, each copy read from a
 // spool by the stager (which refuses a copy made from the message read
-// whole, as LoadWhole would make it: on main this test fails there), with
-// the outcome in memory gives for the same wrapper: the same messages,
+// whole: a LoadWhole before RemoveProtection fails this test), with the
+// outcome in memory gives for the same wrapper: the same messages,
 // recipients, RET, notes, labels and release records, for a recipient
 // granted, one not granted, both, a container lifted into another wrapper
 // of ours, a revoked message and TransportDecryptionSetting Disabled; a
