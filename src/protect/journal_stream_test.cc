@@ -306,6 +306,24 @@ class SpooledJournalTest : public JournalStreamTest {
     };
     return gw_.protector->Apply(in, stage, read);
   }
+  // Alice's wrapper of `mail` for bob (with its container), its record
+  // committed as the queue does; its id in *id if given.
+  std::string WrapperOf(const std::string& mail, std::string* id = nullptr) {
+    auto made = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (!made.ok() || made->messages.size() != 1 ||
+        made->messages[0].protected_records.empty()) {
+      ADD_FAILURE() << "no wrapper";
+      return "";
+    }
+    const queue::IncomingMessage& m = made->messages[0];
+    EXPECT_NE(m.content.find("message.sealed"), std::string::npos);
+    for (const auto& r : m.protected_records) {
+      EXPECT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+    }
+    if (id != nullptr) *id = m.protected_records[0].record.id;
+    return m.content;
+  }
   static const queue::IncomingMessage* Find(const Outcome& out,
                                             std::string_view treatment) {
     for (const auto& m : out.messages) {
@@ -393,14 +411,8 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
 TEST_F(SpooledJournalTest, InspectedWrapperReportAttachesTheOpenedCopy) {
   std::string mail = large_;
   mail.replace(mail.find("Subject: large"), 14, "Subject: [encrypt] large");
-  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
-  ASSERT_EQ(made->messages.size(), 1u);
-  const std::string wrapper = made->messages[0].content;
-  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
-  for (const auto& r : made->messages[0].protected_records) {
-    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
-  }
+  const std::string wrapper = WrapperOf(mail);
+  ASSERT_FALSE(wrapper.empty());
   AddRule("all", "journal@example.com");
   gw_.SetJournalReportDecryption(true);
   auto out = ApplySpooled(wrapper, {"bob@example.com"});
@@ -433,15 +445,9 @@ TEST_F(SpooledJournalTest, InspectedWrapperOfAnEmptyMessageAttachesNoCopy) {
   gw_.AddRule(R"({"name": "enc", "conditions": [{"kind":
     "sender_address_is", "values": ["alice@example.com"]}], "actions":
     [{"kind": "apply_template", "template": "Encrypt"}]})");
-  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, "");
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
-  ASSERT_EQ(made->messages.size(), 1u);
-  std::string wrapper = made->messages[0].content;
-  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
-  for (const auto& r : made->messages[0].protected_records) {
-    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
-  }
-  const std::string id = made->messages[0].protected_records.at(0).record.id;
+  std::string id;
+  std::string wrapper = WrapperOf("", &id);
+  ASSERT_FALSE(wrapper.empty());
   std::string trace;
   while (wrapper.size() + trace.size() < 2 * store::kLargeBodyBytes) {
     trace += "Received: from relay.example by gw.test; " +
