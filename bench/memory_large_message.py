@@ -31,8 +31,15 @@ through /proc/PID/clear_refs), so it is the inspection's alone; its
 wrapper sent back and delivered, and 2.5 s of waits). One message at a
 time (no 10 x 10 MB row), and not with --journal (the report would reach
 the sink beside the wrapper).
+--remove measures a mail flow rule's remove-protection instead, the same
+way: the wrapper sent back in from outside to the internal recipient,
+whom a rule (recipient-scope=InOrganization --remove-protection) gives the
+original, which is what counts as delivered. TransportDecryptionSetting
+stays at its default (Optional), so the wrapper is inspected too, as it
+would be on a server with such a rule.
 Usage: bench/memory_large_message.py [--postgres] [--baseline BINARY]
-       [--journal] [--inspect] [--no-postfix] [MB ...] (default 1 10 50,
+       [--journal] [--inspect | --remove] [--no-postfix] [MB ...]
+       (default 1 10 50,
        then 10 concurrent 10 MB; --no-postfix leaves Postfix out)
        (SEALPOST_BINARY: default build/sealpost)
 """
@@ -91,17 +98,19 @@ def sink_wrapper(sink):
     return b"\r\n".join(lines)
 
 
-def inspect_growth(server, sink, size):
-    """--inspect: the peak RSS growth (MB) of the server while the wrapper
-    of a `size` message comes back in and is inspected, and whether the
-    inspected copy was delivered."""
+def wrapper_growth(server, sink, size, remove):
+    """--inspect (--remove): the peak RSS growth (MB) of the server while
+    the wrapper of a `size` message comes back in and is inspected (its
+    protection removed for its internal recipient), and whether the
+    inspected copy (the original) was delivered."""
     pid = server.proc.pid
     marker, word = os.urandom(8).hex(), "w" + os.urandom(8).hex()
-    server.cli("irm", "set", "--TransportDecryptionSetting", "Optional",
-               check=True)
-    server.cli("rule", "new", "Bench inspect", "--if",
-               "subject-or-body-contains=" + word, "--add-header",
-               "X-Bench-Inspected: " + marker, check=True)
+    if not remove:
+        server.cli("irm", "set", "--TransportDecryptionSetting", "Optional",
+                   check=True)
+        server.cli("rule", "new", "Bench inspect", "--if",
+                   "subject-or-body-contains=" + word, "--add-header",
+                   "X-Bench-Inspected: " + marker, check=True)
     with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:
         c.sendmail("alice@example.com", ["bob@example.com"],
                    message(size, marker, word))
@@ -112,6 +121,11 @@ def inspect_growth(server, sink, size):
     wrapper = sink_wrapper(sink)
     if b"vnd.sealpost.sealed" not in wrapper or word.encode() in wrapper:
         raise RuntimeError("no wrapper with its container at the sink")
+    if remove:
+        # Made now: the first message is no wrapper yet.
+        server.cli("rule", "new", "Bench remove", "--if",
+                   "recipient-scope=InOrganization", "--remove-protection",
+                   check=True)
     with open("/proc/%d/clear_refs" % pid, "w") as f:
         f.write("5")  # VmHWM := VmRSS
     time.sleep(0.5)
@@ -119,15 +133,16 @@ def inspect_growth(server, sink, size):
     with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:
         c.sendmail("mallory@evil.test", ["bob@example.com"], wrapper)
     del wrapper
-    delivered = wait_for(
-        lambda: sink_count(sink, "X-Bench-Inspected: " + marker) >= 1,
-        timeout=600, interval=0.5)
+    # The original carries the word; the wrapper does not.
+    needle = word if remove else "X-Bench-Inspected: " + marker
+    delivered = wait_for(lambda: sink_count(sink, needle) >= 1,
+                         timeout=600, interval=0.5)
     time.sleep(1.0)
     return (status_kb(pid, "VmHWM") - before) / 1024, bool(delivered)
 
 
 def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
-                    journal=False, inspect=False):
+                    journal=False, inspect=False, remove=False):
     sink = SmtpSink()
     if binary:
         smtp_testlib.BINARY = binary
@@ -141,9 +156,9 @@ def sealpost_growth(size, concurrent=1, binary=None, store_url=None,
         if journal:
             add_journal_rule(server)
         time.sleep(1.0)  # settle after start
-        if inspect:
+        if inspect or remove:
             start = time.time()
-            growth, delivered = inspect_growth(server, sink, size)
+            growth, delivered = wrapper_growth(server, sink, size, remove)
             return growth, time.time() - start, delivered
         before = status_kb(pid, "VmRSS")
         marker = os.urandom(8).hex()
@@ -234,18 +249,21 @@ def postfix_growth(size):
 
 def main():
     args = check_args(__doc__, flags=("--postgres", "--no-postfix",
-                                      "--journal", "--inspect"),
+                                      "--journal", "--inspect", "--remove"),
                       options=("--baseline",), words=True)
     postgres = args.flag("--postgres")
     journal = args.flag("--journal")
     inspect = args.flag("--inspect")
-    if inspect and journal:
-        refuse(__doc__, "--inspect and --journal cannot be measured "
-               "together (the journal report reaches the sink beside the "
-               "wrapper)")
+    remove = args.flag("--remove")
+    if (inspect or remove) and journal:
+        refuse(__doc__, "--inspect or --remove and --journal cannot be "
+               "measured together (the journal report reaches the sink "
+               "beside the wrapper)")
+    if inspect and remove:
+        refuse(__doc__, "--inspect and --remove are measured one at a time")
     sizes = [(int(a), 1) for a in args.words] or [(1, 1), (10, 1), (50, 1),
                                                   (10, 10)]
-    if inspect:
+    if inspect or remove:
         sizes = [(mb, n) for mb, n in sizes if n == 1]
     with_postfix = not args.flag("--no-postfix") and os.geteuid() == 0 \
         and subprocess.run(["which", "postfix"],
@@ -263,7 +281,7 @@ def main():
         print("|---|---|---|---|---|---|---|---|")
         for mb, n in sizes:
             peer = "n/a"
-            if with_postfix and n == 1 and not inspect:
+            if with_postfix and n == 1 and not (inspect or remove):
                 peer = "%.1f MB" % postfix_growth(mb * MB)
             name = "%d MB" % mb if n == 1 else "%d x %d MB at once" % (n, mb)
             for label, binary in builds:
@@ -272,11 +290,12 @@ def main():
                     databases += 1
                     url = pg.create_database("bench%d" % databases)
                 growth, accepted, delivered = sealpost_growth(
-                    mb * MB, n, binary, url, journal, inspect)
+                    mb * MB, n, binary, url, journal, inspect, remove)
                 print("| %s | %s | %s | %.1f MB | %.2f | %.1f s | %s | %s |" %
                       (label, ("postgres" if pg else "sqlite") +
                        (", journal rule" if journal else "") +
-                       (", inspected wrapper" if inspect else ""), name,
+                       (", inspected wrapper" if inspect else "") +
+                       (", protection removed" if remove else ""), name,
                        growth,
                        growth / mb, accepted,
                        "yes" if delivered else "NO", peer), flush=True)

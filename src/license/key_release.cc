@@ -238,24 +238,21 @@ Result<std::optional<Refusal>> LicenseService::Ended(
   return {Refusal::kRevoked};
 }
 
-Result<TransportDecryption> LicenseService::TransportDecrypt(
-    std::string_view container, std::string_view rule,
-    const std::vector<std::string>& recipients) {
-  return ReleaseInTransport(container, recipients, "license.transport_decrypt",
-                            "remove protection by rule " + std::string(rule));
-}
-
-Result<TransportDecryption> LicenseService::TransportInspect(
-    std::string_view container, std::string_view wrapper_id,
-    std::string_view queue_id, const std::vector<std::string>& recipients) {
-  return ReleaseInTransport(
-      container, recipients, "license.transport_inspect",
-      "inspection by the mail flow rules of queued message " +
-          std::string(queue_id),
-      wrapper_id);
-}
-
 namespace {
+
+// The release records of transport decryption: a rule's, and the
+// inspection's.
+constexpr std::string_view kDecryptAction = "license.transport_decrypt";
+constexpr std::string_view kInspectAction = "license.transport_inspect";
+
+std::string DecryptPurpose(std::string_view rule) {
+  return "remove protection by rule " + std::string(rule);
+}
+
+std::string InspectPurpose(std::string_view queue_id) {
+  return "inspection by the mail flow rules of queued message " +
+         std::string(queue_id);
+}
 
 // What a container that does not open is, whatever its fault: the
 // checks below tell nothing more.
@@ -271,11 +268,43 @@ Status NotTheWrappers() {
 
 }  // namespace
 
+Result<TransportDecryption> LicenseService::TransportDecrypt(
+    std::string_view container, std::string_view wrapper_id,
+    std::string_view rule, const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(container, wrapper_id, recipients, kDecryptAction,
+                            DecryptPurpose(rule));
+}
+
+Result<TransportDecryption> LicenseService::TransportDecryptStreamed(
+    const std::function<Result<size_t>(size_t, std::string*)>& read,
+    std::string_view wrapper_id, std::string_view rule,
+    const std::vector<std::string>& recipients,
+    const std::function<Status(std::string_view)>& plain) {
+  return ReleaseInTransportStreamed(read, wrapper_id, recipients, plain,
+                                    kDecryptAction, DecryptPurpose(rule));
+}
+
+Result<TransportDecryption> LicenseService::TransportInspect(
+    std::string_view container, std::string_view wrapper_id,
+    std::string_view queue_id, const std::vector<std::string>& recipients) {
+  return ReleaseInTransport(container, wrapper_id, recipients, kInspectAction,
+                            InspectPurpose(queue_id));
+}
+
 Result<TransportDecryption> LicenseService::TransportInspectStreamed(
     const std::function<Result<size_t>(size_t, std::string*)>& read,
     std::string_view wrapper_id, std::string_view queue_id,
     const std::vector<std::string>& recipients,
     const std::function<Status(std::string_view)>& plain) {
+  return ReleaseInTransportStreamed(read, wrapper_id, recipients, plain,
+                                    kInspectAction, InspectPurpose(queue_id));
+}
+
+Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
+    const std::function<Result<size_t>(size_t, std::string*)>& read,
+    std::string_view wrapper_id, const std::vector<std::string>& recipients,
+    const std::function<Status(std::string_view)>& plain,
+    std::string_view action, std::string_view purpose) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   // The header (the license) first, as sealpost open reads it.
@@ -315,10 +344,7 @@ Result<TransportDecryption> LicenseService::TransportInspectStreamed(
   }
   if (!reader.Finish().ok()) return NotOurs();
   SP_RETURN_IF_ERROR(plain(reader.TakeOutput()));
-  SP_RETURN_IF_ERROR(
-      AuditInTransport(out, "license.transport_inspect",
-                       "inspection by the mail flow rules of queued message " +
-                           std::string(queue_id)));
+  SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));
   return out;
 }
 
@@ -377,16 +403,16 @@ Status LicenseService::AuditInTransport(const TransportDecryption& release,
 }
 
 Result<TransportDecryption> LicenseService::ReleaseInTransport(
-    std::string_view container, const std::vector<std::string>& recipients,
-    std::string_view action, std::string_view purpose,
-    std::optional<std::string_view> wrapper_id) {
+    std::string_view container, std::string_view wrapper_id,
+    const std::vector<std::string>& recipients, std::string_view action,
+    std::string_view purpose) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
   // OpenWithKeys verifies the license's signature with the org key it
   // names before it unwraps anything: a container from elsewhere fails.
   auto opened = sealed::OpenWithKeys(container, *keys);
   if (!opened.ok()) return NotOurs();
-  if (wrapper_id.has_value() && opened->license.message_id != *wrapper_id) {
+  if (opened->license.message_id != wrapper_id) {
     return NotTheWrappers();
   }
   SP_ASSIGN_OR_RETURN(TransportDecryption out,

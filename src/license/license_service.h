@@ -227,19 +227,28 @@ class LicenseService {
   // for a container that travels in the mail and whose license this
   // organisation signed, only when TransportDecryptionSetting is not
   // Disabled, never for a revoked or expired message, and only for the
-  // `recipients` whose identity the grants give VIEW. Audited; refused
-  // (UNAVAILABLE) when the audit record cannot be written.
+  // `recipients` whose identity the grants give VIEW. Only the container
+  // of the wrapper it travels in (`wrapper_id`, its verified seal's id):
+  // another is refused (INVALID_ARGUMENT "its container is not the
+  // wrapper's") before its grants are read or the release is recorded.
+  // Audited ("license.transport_decrypt"); refused (UNAVAILABLE) when the
+  // audit record cannot be written.
   Result<TransportDecryption> TransportDecrypt(
-      std::string_view container, std::string_view rule,
-      const std::vector<std::string>& recipients);
+      std::string_view container, std::string_view wrapper_id,
+      std::string_view rule, const std::vector<std::string>& recipients);
+  // TransportDecrypt for a container read a slice at a time, its
+  // plaintext given to `plain` as it is decrypted (issue 14: a large
+  // wrapper in its spool file), as TransportInspectStreamed does it.
+  Result<TransportDecryption> TransportDecryptStreamed(
+      const std::function<Result<size_t>(size_t, std::string*)>& read,
+      std::string_view wrapper_id, std::string_view rule,
+      const std::vector<std::string>& recipients,
+      const std::function<Status(std::string_view)>& plain);
   // Transport decryption for inspection (TransportDecryptionSetting
   // Optional or Mandatory, docs/compliance.md): the same checks as
-  // TransportDecrypt, for the mail flow rules to read the content of the
-  // message queued as `queue_id` on behalf of the `recipients` granted
-  // VIEW, and only when the container is the one of the wrapper it
-  // travels in (`wrapper_id`, its verified seal's id): another is refused
-  // (INVALID_ARGUMENT "its container is not the wrapper's") before its
-  // grants are read or the release is recorded. The plaintext stays in memory
+  // TransportDecrypt (the wrapper's own container only), for the mail flow
+  // rules to read the content of the message queued as `queue_id` on
+  // behalf of the `recipients` granted VIEW. The plaintext stays in memory
   // (TransportInspectStreamed: a large one goes where its caller says) and the
   // mail is delivered still protected. Audited ("license.transport_inspect");
   // refused (UNAVAILABLE) when the audit record cannot be written.
@@ -391,13 +400,21 @@ class LicenseService {
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
   // TransportDecrypt and TransportInspect: the release, audited as
-  // `action` with "<purpose> for <granted recipients>"; with `wrapper_id`,
-  // only of the container whose license carries that id.
+  // `action` with "<purpose> for <granted recipients>", only of the
+  // container whose license carries `wrapper_id`.
   Result<TransportDecryption> ReleaseInTransport(
-      std::string_view container, const std::vector<std::string>& recipients,
-      std::string_view action, std::string_view purpose,
-      std::optional<std::string_view> wrapper_id = std::nullopt);
-  // Its steps, shared with TransportInspectStreamed: whether transport
+      std::string_view container, std::string_view wrapper_id,
+      const std::vector<std::string>& recipients, std::string_view action,
+      std::string_view purpose);
+  // TransportInspectStreamed and TransportDecryptStreamed: the release,
+  // audited as `action` with "<purpose> for <granted recipients>" once the
+  // whole container authenticated.
+  Result<TransportDecryption> ReleaseInTransportStreamed(
+      const std::function<Result<size_t>(size_t, std::string*)>& read,
+      std::string_view wrapper_id, const std::vector<std::string>& recipients,
+      const std::function<Status(std::string_view)>& plain,
+      std::string_view action, std::string_view purpose);
+  // Its steps, shared with ReleaseInTransportStreamed: whether transport
   // decryption is allowed at all; then, for the message `id` whose
   // license verified, its record, its end and the `recipients` its grants
   // give VIEW; then the release's record (UNAVAILABLE when not written).

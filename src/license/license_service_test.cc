@@ -221,8 +221,8 @@ TEST_F(LicenseServiceTest, ChangedSettingsAndGrantsCountAtTheNextRelease) {
 TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
   ProtectResult p = Protect("Encrypt");
   const size_t before = org_.licenses.grants_cached();
-  auto removed =
-      org_.licenses.TransportDecrypt(p.container, "r1", {"bob@example.com"});
+  auto removed = org_.licenses.TransportDecrypt(p.container, p.message_id, "r1",
+                                                {"bob@example.com"});
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   EXPECT_EQ(removed->granted, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
@@ -233,106 +233,136 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
   EXPECT_EQ(org_.licenses.grants_cached(), before + 1);
 
   ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
-  auto bob =
-      org_.licenses.TransportDecrypt(p.container, "r2", {"bob@example.com"});
+  auto bob = org_.licenses.TransportDecrypt(p.container, p.message_id, "r2",
+                                            {"bob@example.com"});
   EXPECT_EQ(bob.status().code(), StatusCode::kPermissionDenied);
-  auto both = org_.licenses.TransportDecrypt(
-      p.container, "r3", {"bob@example.com", "carol@example.com"});
+  auto both =
+      org_.licenses.TransportDecrypt(p.container, p.message_id, "r3",
+                                     {"bob@example.com", "carol@example.com"});
   ASSERT_TRUE(both.ok()) << both.status().ToString();
   EXPECT_EQ(both->granted, std::vector<std::string>{"carol@example.com"});
 }
 
 // A container of ours lifted into another wrapper of ours (validly
 // sealed, but not the one its wrapper names) is refused right after its
-// license verified, either way: before its grants, any plaintext or the
-// release's record.
-TEST_F(LicenseServiceTest, TransportInspectRefusesAContainerNotTheWrappers) {
+// license verified, either way, for inspection and for a rule's
+// remove-protection: before its grants, any plaintext or the release's
+// record.
+TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
   ProtectResult wrapper = Protect("Encrypt");
   ProtectResult lifted = Protect("Encrypt");
-  auto inspected = [&](const std::string& id) {
+  auto released = [&](const std::string& id) {
     auto audit = org_.store.ListAudit(id, 100);
     EXPECT_TRUE(audit.ok());
     int n = 0;
     for (const auto& a :
          audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == "license.transport_inspect";
+      n += a.action == "license.transport_inspect" ||
+           a.action == "license.transport_decrypt";
     }
     return n;
   };
-  auto whole = org_.licenses.TransportInspect(
-      lifted.container, wrapper.message_id, "q1", {"bob@example.com"});
-  EXPECT_EQ(whole.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(whole.status().message(), "its container is not the wrapper's");
-  StringSource source(lifted.container, 1000);
-  std::string plain;
-  auto streamed = org_.licenses.TransportInspectStreamed(
-      [&](size_t max, std::string* out) { return source.Read(max, out); },
-      wrapper.message_id, "q1", {"bob@example.com"},
-      [&](std::string_view slice) {
-        plain += slice;
-        return Status::Ok();
-      });
-  EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
-  EXPECT_EQ(plain, "");
-  EXPECT_EQ(inspected(lifted.message_id), 0);
-  EXPECT_EQ(inspected(wrapper.message_id), 0);
+  const std::vector<std::string> bob = {"bob@example.com"};
+  for (bool rule : {false, true}) {
+    SCOPED_TRACE(rule ? "remove protection" : "inspection");
+    auto whole = rule ? org_.licenses.TransportDecrypt(
+                            lifted.container, wrapper.message_id, "r1", bob)
+                      : org_.licenses.TransportInspect(
+                            lifted.container, wrapper.message_id, "q1", bob);
+    EXPECT_EQ(whole.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(whole.status().message(), "its container is not the wrapper's");
+    StringSource source(lifted.container, 1000);
+    std::string plain;
+    auto read = [&](size_t max, std::string* out) {
+      return source.Read(max, out);
+    };
+    auto sink = [&](std::string_view slice) {
+      plain += slice;
+      return Status::Ok();
+    };
+    auto streamed = rule ? org_.licenses.TransportDecryptStreamed(
+                               read, wrapper.message_id, "r1", bob, sink)
+                         : org_.licenses.TransportInspectStreamed(
+                               read, wrapper.message_id, "q1", bob, sink);
+    EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
+    EXPECT_EQ(plain, "");
+  }
+  EXPECT_EQ(released(lifted.message_id), 0);
+  EXPECT_EQ(released(wrapper.message_id), 0);
   // Its own wrapper's id opens it.
-  EXPECT_TRUE(org_.licenses
-                  .TransportInspect(lifted.container, lifted.message_id, "q1",
-                                    {"bob@example.com"})
-                  .ok());
-  EXPECT_EQ(inspected(lifted.message_id), 1);
+  EXPECT_TRUE(
+      org_.licenses
+          .TransportInspect(lifted.container, lifted.message_id, "q1", bob)
+          .ok());
+  EXPECT_TRUE(
+      org_.licenses
+          .TransportDecrypt(lifted.container, lifted.message_id, "r1", bob)
+          .ok());
+  EXPECT_EQ(released(lifted.message_id), 2);
 }
 
 // TransportInspectStreamed (a large wrapper's container read from its
-// spool) answers as TransportInspect for the same container: the same
-// error, or the same message id, grants and plaintext (handed to the sink,
-// in slices), and one audit record each, alike. Refused before the
-// plaintext (no recipient granted, revoked): the sink is given nothing.
-TEST_F(LicenseServiceTest, TransportInspectStreamedAnswersAsInMemory) {
+// spool) answers as TransportInspect for the same container, and
+// TransportDecryptStreamed (a rule's remove-protection) as TransportDecrypt:
+// the same error, or the same message id, grants and plaintext (handed to
+// the sink, in slices), and one audit record each, alike. Refused before
+// the plaintext (no recipient granted, revoked): the sink is given nothing.
+TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string big;
   while (big.size() < 300'000) big += "a line of the large original\r\n";
   auto made = org_.licenses.Protect(
       {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   const std::string& container = made->container;
-  auto audits = [&] {
+  auto audits = [&](std::string_view action) {
     auto audit = org_.store.ListAudit(made->message_id, 100);
     EXPECT_TRUE(audit.ok());
     int n = 0;
     for (const auto& a :
          audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == "license.transport_inspect";
+      n += a.action == action;
     }
     return n;
   };
-  // `bytes` both ways for `to`; what the sink was given.
+  // `bytes` both ways for `to`, inspected and removed by a rule; what the
+  // sink was given.
   auto same = [&](const std::string& bytes,
                   const std::vector<std::string>& to) {
-    const int before = audits();
-    auto whole =
-        org_.licenses.TransportInspect(bytes, made->message_id, "q1", to);
-    StringSource source(bytes, 1000);
     std::string plain;
-    int slices = 0;
-    auto streamed = org_.licenses.TransportInspectStreamed(
-        [&](size_t max, std::string* out) { return source.Read(max, out); },
-        made->message_id, "q1", to,
-        [&](std::string_view slice) {
-          plain += slice;
-          slices += !slice.empty();
-          return Status::Ok();
-        });
-    EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
-    if (whole.ok() && streamed.ok()) {
-      EXPECT_EQ(streamed->message_id, whole->message_id);
-      EXPECT_EQ(streamed->granted, whole->granted);
-      EXPECT_TRUE(streamed->original.empty());
-      EXPECT_TRUE(plain == whole->original);
-      EXPECT_GT(slices, 1);
-      EXPECT_EQ(audits(), before + 2);
-    } else {
-      EXPECT_EQ(audits(), before);
+    for (bool rule : {false, true}) {
+      SCOPED_TRACE(rule ? "remove protection" : "inspection");
+      const std::string_view action =
+          rule ? "license.transport_decrypt" : "license.transport_inspect";
+      const int before = audits(action);
+      const std::string& id = made->message_id;
+      auto whole = rule ? org_.licenses.TransportDecrypt(bytes, id, "r1", to)
+                        : org_.licenses.TransportInspect(bytes, id, "q1", to);
+      StringSource source(bytes, 1000);
+      plain.clear();
+      int slices = 0;
+      auto read = [&](size_t max, std::string* out) {
+        return source.Read(max, out);
+      };
+      auto sink = [&](std::string_view slice) {
+        plain += slice;
+        slices += !slice.empty();
+        return Status::Ok();
+      };
+      auto streamed = rule ? org_.licenses.TransportDecryptStreamed(
+                                 read, id, "r1", to, sink)
+                           : org_.licenses.TransportInspectStreamed(
+                                 read, id, "q1", to, sink);
+      EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
+      if (whole.ok() && streamed.ok()) {
+        EXPECT_EQ(streamed->message_id, whole->message_id);
+        EXPECT_EQ(streamed->granted, whole->granted);
+        EXPECT_TRUE(streamed->original.empty());
+        EXPECT_TRUE(plain == whole->original);
+        EXPECT_GT(slices, 1);
+        EXPECT_EQ(audits(action), before + 2);
+      } else {
+        EXPECT_EQ(audits(action), before);
+      }
     }
     return plain;
   };
@@ -593,8 +623,8 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   auto lic = org_.licenses.Acquire("bob@example.com", p.container, "test");
   EXPECT_EQ(lic.status().code(), StatusCode::kUnavailable);
   // Transport decryption, for a rule or for inspection, likewise.
-  auto removed =
-      org_.licenses.TransportDecrypt(p.container, "r1", {"bob@example.com"});
+  auto removed = org_.licenses.TransportDecrypt(p.container, p.message_id, "r1",
+                                                {"bob@example.com"});
   EXPECT_EQ(removed.status().code(), StatusCode::kUnavailable);
   auto inspected = org_.licenses.TransportInspect(p.container, p.message_id,
                                                   "q1", {"bob@example.com"});

@@ -30,8 +30,10 @@
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
+#include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "sealed/wrapper_seal.h"
 #include "smime/directory_test_for_testing.h"
 #include "smime/enveloped_mail.h"
 #include "store/body_store.h"
@@ -191,6 +193,66 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
       n += e.path().filename().string().starts_with("q-");
     }
     return n;
+  }
+
+  // `mail` from `from` (outside) to `to`, spooled and in memory, with the
+  // same outcome: the same error, or the same messages (recipients, the
+  // ends of their ids, RET, treatment, the run's audit records, bytes)
+  // and notes, the spooled ones each read from a spool by the stager
+  // (`between` runs between the two). The spooled outcome.
+  Result<Outcome> ExpectSameOutcome(
+      const std::string& mail, const std::vector<std::string>& to,
+      const std::string& from = "bob@partner.test",
+      const std::function<void()>& between = nullptr) {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled(from, to, mail, false, &staged);
+    if (between) between();
+    auto whole = gw_.Send(from, to, mail, false);
+    EXPECT_EQ(spooled.ok(), whole.ok());
+    if (!spooled.ok() || !whole.ok()) {
+      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
+      EXPECT_TRUE(staged.empty());
+      return spooled;
+    }
+    EXPECT_EQ(spooled->notes, whole->notes);
+    EXPECT_EQ(staged.size(), spooled->messages.size());
+    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
+    const size_t n = std::min(
+        {staged.size(), spooled->messages.size(), whole->messages.size()});
+    for (size_t i = 0; i < n; ++i) {
+      SCOPED_TRACE(i);
+      const queue::IncomingMessage& s = spooled->messages[i];
+      const queue::IncomingMessage& w = whole->messages[i];
+      EXPECT_EQ(Addresses(s), Addresses(w));
+      EXPECT_EQ(Part(s.id), Part(w.id));
+      EXPECT_EQ(s.params.ret, w.params.ret);
+      EXPECT_EQ(s.treatment, w.treatment);
+      EXPECT_EQ(AuditLines(s), AuditLines(w));
+      EXPECT_TRUE(staged[i] == w.content)
+          << staged[i].substr(0, 400) << "\n----\n"
+          << w.content.substr(0, 400);
+    }
+    for (size_t i = 0; i < n; ++i) spooled->messages[i].content = staged[i];
+    return spooled;
+  }
+
+  // "-d" of "ID-d", "" of "ID".
+  static std::string Part(const std::string& id) {
+    const size_t dash = id.find('-');
+    return dash == std::string::npos ? "" : id.substr(dash);
+  }
+
+  static std::string Addresses(const queue::IncomingMessage& m) {
+    std::string out;
+    for (const auto& r : m.recipients) out += r.address + ",";
+    return out;
+  }
+
+  // The run's audit records that commit with `m`, "action:detail" a line.
+  static std::string AuditLines(const queue::IncomingMessage& m) {
+    std::string lines;
+    for (const auto& a : m.audit) lines += a.action + ":" + a.detail + "\n";
+    return lines;
   }
 
   bool stage_into_store_ = false;  // ApplySpooled's copies to body files
@@ -671,11 +733,209 @@ TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
   }
 }
 
-// smime.decrypt_inbound over a large message: `mail` from Bob (outside)
-// to `to`, spooled and in memory, with the same outcome: the same error,
-// or the same messages (recipients, the ends of their ids, RET, bytes)
-// and notes, the spooled ones each read from a spool by the stager. The
-// spooled outcome.
+// A rule's remove-protection of our own large wrapper sent back in from
+// outside: decrypted from the spool into another, each copy read from a
+// spool by the stager (which refuses a copy made from the message read
+// whole: a LoadWhole before RemoveProtection fails this test), with the
+// outcome in memory gives for the same wrapper: the same messages,
+// recipients, RET, notes, labels and release records, for a recipient
+// granted, one not granted, both, a container lifted into another wrapper
+// of ours, a revoked message and TransportDecryptionSetting Disabled; a
+// release that cannot be recorded is 451 either way, and a spool that
+// fails to read back is 451 or the same outcome.
+TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
+  // Alice's large message to Bob, protected; its wrapper (with its
+  // container), its record committed.
+  auto large = [&](const std::string& subject) -> std::string {
+    std::string body;
+    while (body.size() < (1 << 20)) body += "a large protected line\r\n";
+    auto made = gw_.Send("alice@example.com", {"bob@example.com"},
+                         "From: alice@example.com\r\nTo: bob@example.com\r\n"
+                         "Subject: [encrypt] " +
+                             subject +
+                             "\r\nContent-Type: text/plain\r\n\r\n"
+                             "the original\r\n" +
+                             body);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (!made.ok() || made->messages.size() != 1) return "";
+    for (const auto& r : made->messages[0].protected_records) {
+      EXPECT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+    }
+    return made->messages[0].content;
+  };
+  const std::string wrapper = large("big");
+  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
+  ASSERT_EQ(wrapper.find("the original"), std::string::npos);
+  ASSERT_GT(wrapper.size(), 2 * queue::kSpoolThreshold);
+  auto id_of = [](const std::string& w) {
+    auto v = mime::RawHeader(w, "X-Sealpost-Protected");
+    return v.ok() ? sealed::ParseProtectedHeader(*v)
+                  : sealed::ProtectedMarker{};
+  };
+  const std::string id = id_of(wrapper).id;
+  ASSERT_FALSE(id.empty());
+  // Another message's wrapper, sealed again as the first's (its id, a
+  // valid seal) around the other's body and container.
+  const std::string other = large("other");
+  const size_t marker = other.find("X-Sealpost-Protected: ");
+  const size_t split = other.find("\r\n\r\n");
+  ASSERT_EQ(other.find("\r\n", marker), split);  // the last field
+  const std::string fields = other.substr(0, marker);
+  const std::string body = other.substr(split + 4);
+  auto seal = gw_.org.licenses.SealWrapper(id, id_of(wrapper).template_name,
+                                           fields, body);
+  ASSERT_TRUE(seal.ok()) << seal.status().ToString();
+  const std::string lifted =
+      fields + "X-Sealpost-Protected: " +
+      sealed::FormatProtectedHeader(id, id_of(wrapper).template_name) + *seal +
+      "\r\n\r\n" + body;
+  gw_.AddRule(R"({"name": "rp", "conditions": [{"kind": "recipient_scope",
+    "scope": "in_organization"}], "actions": [{"kind": "remove_protection"},
+    {"kind": "add_header", "header": "X-Removed", "value": "yes"}]})");
+  // The release records of the rule (of either message), "result: detail"
+  // a line.
+  auto releases = [&]() {
+    std::string lines;
+    for (const std::string& m : {id, id_of(other).id}) {
+      auto audit = gw_.org.store.ListAudit(m, 100);
+      EXPECT_TRUE(audit.ok());
+      for (const auto& a :
+           audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+        if (a.action == "license.transport_decrypt") {
+          lines += m + " " + a.result + ": " + a.detail + "\n";
+        }
+      }
+    }
+    return lines;
+  };
+  // `mail` both ways, each adding the same release records (`records`).
+  auto both = [&](const std::string& mail, const std::vector<std::string>& to,
+                  const std::string& records) -> Result<Outcome> {
+    const std::string before = releases();
+    // The stager reads each spooled copy from a spool: never LoadWhole's
+    // message in memory.
+    auto out = ExpectSameOutcome(mail, to, "m@evil.test", [&] {
+      EXPECT_EQ(releases(), before + records);
+    });
+    EXPECT_EQ(releases(), before + records + records);
+    return out;
+  };
+  const std::string granted =
+      id + " granted: remove protection by rule r1 for bob@example.com\n";
+  const std::string field = "X-Removed: yes\r\n";
+  // Granted: the original, RET=HDRS.
+  auto out = both(wrapper, {"bob@example.com"}, granted);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_EQ(Addresses(out->messages[0]), "bob@example.com,");
+  EXPECT_EQ(out->messages[0].params.ret, "HDRS");
+  const std::string plain = out->messages[0].content;
+  EXPECT_TRUE(plain.starts_with(field + "From: alice@example.com"));
+  EXPECT_NE(plain.find("the original\r\n"), std::string::npos);
+  EXPECT_EQ(plain.find("message.sealed"), std::string::npos);
+  EXPECT_EQ(Note(*out, "remove protection for "),
+            "remove protection for bob@example.com");
+  // Not granted: the wrapper as it came.
+  out = both(wrapper, {"eve@example.com"}, "");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == field + wrapper);
+  EXPECT_EQ(Note(*out, "deliver still protected"),
+            "deliver still protected (no recipient is granted this message) "
+            "eve@example.com");
+  // Both: the original for Bob, the wrapper for Eve.
+  out = both(wrapper, {"bob@example.com", "eve@example.com"}, granted);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 2u);
+  EXPECT_EQ(Addresses(out->messages[0]), "eve@example.com,");
+  EXPECT_TRUE(out->messages[0].content == field + wrapper);
+  EXPECT_EQ(Addresses(out->messages[1]), "bob@example.com,");
+  EXPECT_TRUE(out->messages[1].content == plain);
+  EXPECT_EQ(Note(*out, "deliver still protected"),
+            "deliver still protected (not granted to this recipient) "
+            "eve@example.com");
+  // Another message's container under this wrapper's valid seal: refused
+  // before its release is recorded (in memory too, now).
+  out = both(lifted, {"bob@example.com"}, "");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == field + lifted);
+  EXPECT_EQ(Note(*out, "deliver still protected"),
+            "deliver still protected (its container is not the wrapper's) "
+            "bob@example.com");
+  // Its spool failing at each of its readers in turn: the same outcome,
+  // or INTERNAL (451) when that reader read past it.
+  std::shared_ptr<OneBadReaderSpool> counted;
+  std::vector<std::string> staged;
+  ASSERT_TRUE(ApplySpooled("m@evil.test", {"bob@example.com"}, wrapper, false,
+                           &staged, false,
+                           [&](std::shared_ptr<ByteSpool> s) {
+                             counted = FailingSpool(std::move(s), 1000);
+                             return counted;
+                           })
+                  .ok());
+  const int opens = counted->opens();
+  EXPECT_GE(opens, 5);
+  for (int bad = 0; bad < opens; ++bad) {
+    SCOPED_TRACE(bad);
+    staged.clear();
+    auto failed =
+        ApplySpooled("m@evil.test", {"bob@example.com"}, wrapper, false,
+                     &staged, false, [bad](std::shared_ptr<ByteSpool> s) {
+                       return FailingSpool(std::move(s), bad);
+                     });
+    if (!failed.ok()) {
+      EXPECT_EQ(failed.status().code(), StatusCode::kInternal)
+          << failed.status().ToString();
+      continue;
+    }
+    EXPECT_EQ(Note(*failed, "remove protection for "),
+              "remove protection for bob@example.com");
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_TRUE(staged[0] == plain);
+  }
+  // Its record cannot be written (the audit table refuses the rule's
+  // release records, as a broken disk would): 451 either way, nothing
+  // delivered, no release recorded (was: delivered still protected).
+  auto audit_table = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(gw_.org.temp.dir.File("s.db").c_str(), &db),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  };
+  audit_table(
+      "CREATE TRIGGER no_release BEFORE INSERT ON audit "
+      "WHEN NEW.action = 'license.transport_decrypt' "
+      "BEGIN SELECT RAISE(FAIL, 'audit broken'); END");
+  out = both(wrapper, {"bob@example.com"}, "");
+  audit_table("DROP TRIGGER no_release");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable)
+      << out.status().ToString();
+  // Revoked: still protected, either way.
+  ASSERT_TRUE(gw_.org.licenses.Revoke(id, "alice@example.com", false).ok());
+  out = both(wrapper, {"bob@example.com"}, "");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == field + wrapper);
+  EXPECT_EQ(Note(*out, "deliver still protected ("),
+            "deliver still protected (revoked) bob@example.com");
+  // TransportDecryptionSetting Disabled: still protected, either way.
+  auto irm = gw_.org.licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
+  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  out = both(large("after"), {"bob@example.com"}, "");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_NE(Note(*out, "deliver still protected (").find("Disabled"),
+            std::string::npos)
+      << Note(*out, "deliver still protected (");
+}
+
+// smime.decrypt_inbound over a large message (ExpectSameOutcome from Bob,
+// outside).
 class InboundDecryptionTest : public InboundSpooledTest {
  protected:
   void SetUp() override {
@@ -683,50 +943,6 @@ class InboundDecryptionTest : public InboundSpooledTest {
     ProtectorOptions options = gw_.DefaultOptions();
     options.smime_decrypt_inbound = true;
     gw_.Rebuild(options);
-  }
-
-  Result<Outcome> ExpectSameOutcome(const std::string& mail,
-                                    const std::vector<std::string>& to) {
-    std::vector<std::string> staged;
-    auto spooled = ApplySpooled("bob@partner.test", to, mail, false, &staged);
-    auto whole = gw_.Send("bob@partner.test", to, mail, false);
-    EXPECT_EQ(spooled.ok(), whole.ok());
-    if (!spooled.ok() || !whole.ok()) {
-      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
-      EXPECT_TRUE(staged.empty());
-      return spooled;
-    }
-    EXPECT_EQ(spooled->notes, whole->notes);
-    EXPECT_EQ(staged.size(), spooled->messages.size());
-    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
-    const size_t n = std::min(
-        {staged.size(), spooled->messages.size(), whole->messages.size()});
-    for (size_t i = 0; i < n; ++i) {
-      SCOPED_TRACE(i);
-      const queue::IncomingMessage& s = spooled->messages[i];
-      const queue::IncomingMessage& w = whole->messages[i];
-      EXPECT_EQ(Addresses(s), Addresses(w));
-      EXPECT_EQ(Part(s.id), Part(w.id));
-      EXPECT_EQ(s.params.ret, w.params.ret);
-      EXPECT_EQ(s.treatment, w.treatment);
-      EXPECT_TRUE(staged[i] == w.content)
-          << staged[i].substr(0, 400) << "\n----\n"
-          << w.content.substr(0, 400);
-    }
-    for (size_t i = 0; i < n; ++i) spooled->messages[i].content = staged[i];
-    return spooled;
-  }
-
-  // "-d" of "ID-d", "" of "ID".
-  static std::string Part(const std::string& id) {
-    const size_t dash = id.find('-');
-    return dash == std::string::npos ? "" : id.substr(dash);
-  }
-
-  static std::string Addresses(const queue::IncomingMessage& m) {
-    std::string out;
-    for (const auto& r : m.recipients) out += r.address + ",";
-    return out;
   }
 
   // The audit records that commit with `out`'s messages, "action:detail"

@@ -361,9 +361,7 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   switch (g.treatment.kind) {
     case Kind::kRemoveProtection:
-      SP_RETURN_IF_ERROR(LoadWhole(run));  // never for a streamed run's copy
-      RemoveProtection(run, g, std::move(msg));
-      return Status::Ok();
+      return RemoveProtection(run, g, std::move(msg));
     case Kind::kProtect:
       return ProtectGroup(run, g, std::move(msg));
     case Kind::kDeliver:
@@ -390,56 +388,6 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
   return Status::Ok();
-}
-
-void Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
-                                 queue::IncomingMessage msg) {
-  // Only a verified wrapper of ours that carries its container: never the
-  // server's copy looked up by a name in a header (issue 11 #1), never a
-  // container attached beside other content.
-  auto still_protected = [&](queue::IncomingMessage m, std::string why) {
-    std::vector<std::string> addresses;
-    for (const auto& r : m.recipients) addresses.push_back(r.address);
-    std::string who = JoinAddresses(addresses);
-    m.content = AddHeaders(run.original, g.added_headers);
-    run.out.notes.push_back("deliver still protected (" + why + ") " + who);
-    run.out.messages.push_back(std::move(m));
-  };
-  Result<std::string> container =
-      run.wrapper ? mime::ExtractSealedAttachment(run.original)
-                  : NotFoundError("not a wrapper sealed by this organisation");
-  if (!container.ok()) {
-    still_protected(std::move(msg), container.status().message());
-    return;
-  }
-  auto plain = licenses_.TransportDecrypt(*container, g.treatment.decided_by,
-                                          g.addresses);
-  if (plain.ok() && plain->message_id != run.wrapper->id) {
-    plain = InvalidArgumentError("the container is not the wrapper's");
-  }
-  if (!plain.ok()) {
-    // e.g. TransportDecryptionSetting Disabled, revoked, nobody granted.
-    still_protected(std::move(msg), plain.status().message());
-    return;
-  }
-  std::vector<std::string> others;
-  for (const auto& a : g.addresses) {
-    if (std::find(plain->granted.begin(), plain->granted.end(),
-                  AsciiLower(a)) == plain->granted.end()) {
-      others.push_back(a);
-    }
-  }
-  if (!others.empty()) {
-    still_protected(run.NewMessage(run.Recipients(others)),
-                    "not granted to this recipient");
-  }
-  msg.recipients = run.Recipients(plain->granted);
-  // A bounce of decrypted mail must not carry it back (RFC 3461 RET=HDRS).
-  msg.params.ret = "HDRS";
-  msg.content = AddHeaders(plain->original, g.added_headers);
-  run.out.notes.push_back("remove protection for " +
-                          JoinAddresses(plain->granted));
-  run.out.messages.push_back(std::move(msg));
 }
 
 Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/byte_source.h"
+#include "base/byte_spool.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "branding/branding.h"
@@ -229,6 +230,31 @@ class Protector {
   // kept as InspectProtected's.
   Status InspectSpooledWrapper(Run& run,
                                const std::vector<std::string>& addresses);
+  // What a streamed run's verified wrapper released (ReleaseSpooledWrapper).
+  struct SpooledRelease {
+    // False when no container travels in the mail; `released` says why,
+    // as mime::ExtractSealedAttachment would.
+    bool carried = false;
+    Result<license::TransportDecryption> released =
+        InternalError("nothing released");
+    // The plaintext, finished: none when nothing was released or the
+    // original is empty.
+    std::shared_ptr<ByteSpool> plain;
+  };
+  // A release of a container read a slice at a time, its plaintext given
+  // to `plain` (LicenseService::TransportInspectStreamed,
+  // TransportDecryptStreamed).
+  using ReleaseFrom = std::function<Result<license::TransportDecryption>(
+      const std::function<Result<size_t>(size_t, std::string*)>& read,
+      const std::function<Status(std::string_view)>& plain)>;
+  // The container of a streamed run's verified wrapper found in the spool
+  // and decoded as it is read, opened by `release` into a spool file of
+  // its own (`what` names it in the log), never the message whole in
+  // memory (issue 14). The spools' own failures (a file that does not read
+  // back, a full disk) are returned (451, or 452 for a full disk); the
+  // release's outcome is kept in SpooledRelease::released.
+  Result<SpooledRelease> ReleaseSpooledWrapper(const Run& run, std::string what,
+                                               const ReleaseFrom& release);
   // TransportInspect's outcome for the run: true when it opened the
   // wrapper's own container (the release refuses another; the granted
   // recipients and message id kept); false with the reason; UNAVAILABLE
@@ -248,8 +274,12 @@ class Protector {
   Result<policy::MessageFacts> FactsOf(const Run& run);
   Result<policy::Plan> PlanFor(Run& run, const policy::MessageFacts& facts);
   Status TreatGroup(Run& run, const policy::RecipientGroup& group);
-  void RemoveProtection(Run& run, const policy::RecipientGroup& group,
-                        queue::IncomingMessage msg);
+  // A rule's remove-protection (protector_remove.cc): the original for
+  // the recipients its license grants, the wrapper as it came for the
+  // others; a streamed run's from its spool files. UNAVAILABLE (451) when
+  // the release's record cannot be written, or an error of the spools.
+  Status RemoveProtection(Run& run, const policy::RecipientGroup& group,
+                          queue::IncomingMessage msg);
   Status ProtectGroup(Run& run, const policy::RecipientGroup& group,
                       queue::IncomingMessage msg);
   // The S/MIME copies of a group (smime_treatment.h); returns the

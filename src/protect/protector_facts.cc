@@ -180,12 +180,8 @@ Result<bool> Protector::EnvelopedInSpool(const Run& run,
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(
     const Run& run, std::string prefix) const {
   if (run.in.spool == nullptr) return InternalError("no spool file");
-  auto reader = run.in.spool->Open();
-  if (!reader.ok()) {
-    return InternalError("spool file: " + reader.status().message());
-  }
-  return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
-      std::move(prefix) + run.head_fields, run.skip, std::move(*reader)));
+  return OpenSpooled(*run.in.spool, std::move(prefix) + run.head_fields,
+                     run.skip);
 }
 
 Status Protector::LoadWhole(Run& run) {

@@ -90,9 +90,9 @@ Status Protector::InspectProtected(Run& run) {
   return Status::Ok();
 }
 
-Status Protector::InspectSpooledWrapper(
-    Run& run, const std::vector<std::string>& addresses) {
-  Run::Inspection& inspection = *run.inspection;
+Result<Protector::SpooledRelease> Protector::ReleaseSpooledWrapper(
+    const Run& run, std::string what, const ReleaseFrom& release) {
+  SpooledRelease out;
   // Found by one GMime parse over the spool, its base64 decoded as it is
   // read (mime/part_stream.h), as `sealpost open` reads a large wrapper.
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> mail,
@@ -100,27 +100,26 @@ Status Protector::InspectSpooledWrapper(
   auto part = mime::OpenSealedAttachment(std::move(mail));
   if (part.status().code() == StatusCode::kNotFound ||
       part.status().code() == StatusCode::kInvalidArgument) {
-    inspection.reason = "its container does not travel in the mail";
-    return Status::Ok();
+    out.released = part.status();
+    return out;
   }
   SP_RETURN_IF_ERROR(part.status());  // the spool's: 451
+  out.carried = true;
   // The plaintext's spool file, made at its first byte: none for a
   // release refused before it, nor for an empty original (as memory's
   // empty string, neither attached to a journal report nor recorded as
   // decrypted).
   std::unique_ptr<queue::SpoolFile> plain;
   Status spool = Status::Ok();  // the first failure of either spool
-  auto read = [&](size_t max, std::string* out) -> Result<size_t> {
-    Result<size_t> n = (*part)->Read(max, out);
+  auto read = [&](size_t max, std::string* bytes) -> Result<size_t> {
+    Result<size_t> n = (*part)->Read(max, bytes);
     if (!n.ok() && spool.ok()) spool = n.status();
     return n;
   };
   auto write = [&](std::string_view bytes) -> Status {
     if (bytes.empty()) return Status::Ok();
     if (plain == nullptr) {
-      auto made = queue::SpoolFile::Create(
-          options_.spool_dir,
-          "transport decryption: writing the inspected copy of " + run.in.id);
+      auto made = queue::SpoolFile::Create(options_.spool_dir, what);
       if (!made.ok()) {
         spool = made.status();
         return spool;
@@ -131,35 +130,48 @@ Status Protector::InspectSpooledWrapper(
     if (!appended.ok()) spool = appended;
     return appended;
   };
-  auto released = licenses_.TransportInspectStreamed(
-      read, run.wrapper->id, run.in.id, addresses, write);
+  out.released = release(read, write);
   // Not the release's outcome: retried (451) as a spool that fails
   // anywhere else in the run.
   SP_RETURN_IF_ERROR(spool);
-  SP_ASSIGN_OR_RETURN(bool opened, TakeRelease(run, std::move(released)));
+  if (!out.released.ok() || plain == nullptr) return out;
+  SP_RETURN_IF_ERROR(plain->Finish());
+  out.plain = std::move(plain);
+  return out;
+}
+
+Status Protector::InspectSpooledWrapper(
+    Run& run, const std::vector<std::string>& addresses) {
+  Run::Inspection& inspection = *run.inspection;
+  SP_ASSIGN_OR_RETURN(
+      SpooledRelease release,
+      ReleaseSpooledWrapper(
+          run,
+          "transport decryption: writing the inspected copy of " + run.in.id,
+          [&](const auto& read, const auto& write) {
+            return licenses_.TransportInspectStreamed(
+                read, run.wrapper->id, run.in.id, addresses, write);
+          }));
+  if (!release.carried) {
+    inspection.reason = "its container does not travel in the mail";
+    return Status::Ok();
+  }
+  SP_ASSIGN_OR_RETURN(bool opened,
+                      TakeRelease(run, std::move(release.released)));
   if (!opened) return Status::Ok();
-  if (plain == nullptr) {
+  if (release.plain == nullptr) {
     // An empty original: its facts as in memory.
     auto facts = mime::ExtractFacts(std::string());
     if (facts.ok()) inspection.facts = std::move(*facts);
     return Status::Ok();
   }
-  SP_RETURN_IF_ERROR(plain->Finish());
-  inspection.plain_spool = std::move(plain);
-  // Read back as the run's own spool is (SpooledOriginal): a file that
-  // does not read back intact is INTERNAL (451), never the generic
-  // decryption error (a 5xx).
-  auto open_plain = [&]() -> Result<std::unique_ptr<ByteSource>> {
-    auto reader = inspection.plain_spool->Open();
-    if (!reader.ok()) {
-      return InternalError("spool file: " + reader.status().message());
-    }
-    return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
-        std::string(), 0, std::move(*reader)));
-  };
+  inspection.plain_spool = std::move(release.plain);
   // Its facts as a streamed run's (InspectSpooled): one GMime parse over
-  // the spool file, whose parts stay ranges of it.
-  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source, open_plain());
+  // the spool file, whose parts stay ranges of it. Read back as the run's
+  // own spool is: a file that does not read back intact is INTERNAL
+  // (451), never the generic decryption error (a 5xx).
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
+                      OpenSpooled(*inspection.plain_spool, std::string()));
   mime::ParsedMessage parsed(std::move(source));
   auto facts = mime::ExtractFacts(parsed);
   SP_RETURN_IF_ERROR(parsed.source_status());
@@ -169,7 +181,8 @@ Status Protector::InspectSpooledWrapper(
   }
   // No facts GMime can read: its first bytes are the body's text, as in
   // memory.
-  SP_ASSIGN_OR_RETURN(source, open_plain());
+  SP_ASSIGN_OR_RETURN(source,
+                      OpenSpooled(*inspection.plain_spool, std::string()));
   std::string& text = inspection.facts.body_text;
   while (text.size() < 256 * 1024) {
     SP_ASSIGN_OR_RETURN(size_t n,

@@ -87,8 +87,8 @@ struct Protector::Run {
   // `head_fields` (its header section without the reserved fields, when
   // it had some). `head` is its first bytes (up to kStreamedHead): the
   // header section, and what the eDiscovery index reads of it. A step that
-  // needs the message in memory (S/MIME, signing, a signature check,
-  // remove-protection; a journal report only without `read_staged`) reads it
+  // needs the message in memory (S/MIME, signing, a signature check; a
+  // journal report only without `read_staged`) reads it
   // whole into `loaded` first (Protector::LoadWhole), and the run goes on
   // as for a small message.
   bool streamed = false;

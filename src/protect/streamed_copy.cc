@@ -26,6 +26,15 @@ Result<size_t> SpooledOriginal::Read(size_t max, std::string* out) {
   return *n;
 }
 
+Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
+                                                std::string prefix,
+                                                int64_t skip) {
+  auto reader = spool.Open();
+  if (!reader.ok()) return Ours(reader.status());
+  return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
+      std::move(prefix), skip, std::move(*reader)));
+}
+
 Status WrapperSource::Restart() {
   if (!started_) return Status::Ok();
   return UnimplementedError("a wrapper stream is read once");

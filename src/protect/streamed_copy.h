@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/byte_source.h"
+#include "base/byte_spool.h"
 #include "base/prefixed_source.h"
 #include "base/status.h"
 #include "mime/wrapper.h"
@@ -39,6 +40,13 @@ class SpooledOriginal final : public ByteSource {
  private:
   PrefixedSource source_;
 };
+
+// `spool` read back from its first byte as a SpooledOriginal (`prefix`
+// in front, its first `skip` bytes left out): one that cannot be opened
+// is INTERNAL too (451).
+Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
+                                                std::string prefix,
+                                                int64_t skip = 0);
 
 // A wrapper made a slice at a time (mime::WrapperStream), with `prefix`
 // (a rule's added header fields) in front, read once: Restart fails.
