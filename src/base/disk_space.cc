@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "base/log.h"
-#include "base/thread_annotations.h"
 
 namespace sealpost {
 
@@ -18,44 +17,11 @@ std::optional<uint64_t> AvailableBytes(const std::string& path) {
          static_cast<uint64_t>(st.f_frsize);
 }
 
-struct DiskFloor::Cache {
-  Mutex mu;
-  // Free bytes as last asked, less what was granted since.
-  uint64_t free SP_GUARDED_BY(mu) = 0;
-  std::chrono::steady_clock::time_point asked_at SP_GUARDED_BY(mu);
-  bool valid SP_GUARDED_BY(mu) = false;
-};
-
-DiskFloor::DiskFloor(std::string path, uint64_t floor_bytes, Ask ask, Now now)
-    : path_(std::move(path)),
-      floor_(floor_bytes),
-      ask_(std::move(ask)),
-      now_(std::move(now)),
-      cache_(std::make_shared<Cache>()) {}
-
 bool DiskFloor::HasRoomFor(uint64_t bytes) const {
   if (floor_ == 0) return true;
-  auto fits = [&](uint64_t free) {
-    return free >= floor_ && free - floor_ >= bytes;
-  };
-  const auto now = now_();
-  MutexLock lock(&cache_->mu);
-  if (cache_->valid && now - cache_->asked_at < kReuseFor &&
-      fits(cache_->free)) {
-    cache_->free -= bytes;
-    return true;
-  }
-  std::optional<uint64_t> free = ask_(path_);
-  if (!free) {
-    cache_->valid = false;
-    return true;
-  }
-  cache_->valid = true;
-  cache_->asked_at = now;
-  cache_->free = *free;
-  if (!fits(*free)) return false;
-  cache_->free -= bytes;
-  return true;
+  std::optional<uint64_t> free = AvailableBytes(path_);
+  if (!free) return true;
+  return *free >= floor_ && *free - floor_ >= bytes;
 }
 
 std::function<bool(uint64_t bytes)> DiskRoomCheck(DiskFloor floor,
