@@ -129,18 +129,7 @@ Status SqliteStore::WriteQueueBatch(QueueBatch& batch,
         "WHERE id = ?1 AND state = 'queued' AND NOT EXISTS (SELECT 1 "
         "FROM queue_deliveries WHERE message_id = ?1 AND state = "
         "'queued')";
-    // A body in its row (a ciphertext is never empty) has no file: done by
-    // this statement, there is nothing to remove (before, every message
-    // done tried an unlink that failed). length() of a blob reads no
-    // overflow page.
-    const std::string done_in_row_sql = done_sql + " AND length(content) > 0";
     for (const std::string& id : batch.maybe_done) {
-      if (bodies_.enabled()) {
-        Stmt in_row(stmts_, done_in_row_sql);
-        in_row.Bind(1, id);
-        SP_RETURN_IF_ERROR(in_row.Run());
-        if (sqlite3_changes(db_) > 0) continue;
-      }
       Stmt done(stmts_, done_sql);
       done.Bind(1, id);
       SP_RETURN_IF_ERROR(done.Run());

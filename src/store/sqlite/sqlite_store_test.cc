@@ -346,29 +346,6 @@ TEST_F(SqliteStoreTest, LargeBodiesAreFilesBesideTheDatabase) {
   EXPECT_EQ(FilesIn(bodies), 0);
 }
 
-// A message whose body is in its row has no file to remove when it is
-// done: none is tried (a file of that name, which no row names, stays until
-// the next open's sweep).
-TEST_F(SqliteStoreTest, ABodyInItsRowRemovesNoFileWhenDone) {
-  const std::string bodies = path_ + "-bodies";
-  auto store = SqliteStore::Open(path_, clock_);
-  ASSERT_TRUE(store.ok());
-  QueueBatch small = testing::MessageAt("small", 1, 1, 4096);
-  ASSERT_TRUE((*store)->CommitQueueBatch(small).ok());
-  std::filesystem::create_directories(bodies);
-  { std::ofstream(bodies + "/q-" + HexEncode(AsBytes("small"))) << "other"; }
-  auto read = (*store)->GetQueuedMessage("small", false);
-  ASSERT_TRUE(read.ok() && read->has_value());
-  QueueBatch done =
-      testing::Finish("small", (*read)->recipients[0].id, "delivered");
-  ASSERT_TRUE((*store)->CommitQueueBatch(done).ok());
-  EXPECT_EQ(FirstValue(path_,
-                       "SELECT state || length(content) FROM queue_messages "
-                       "WHERE id = 'small'"),
-            "done0");
-  EXPECT_EQ(FilesIn(bodies), 1);
-}
-
 // A batch that fails leaves no body file behind.
 TEST_F(SqliteStoreTest, RolledBackBatchLeavesNoBodyFile) {
   auto store = SqliteStore::Open(path_, clock_);
