@@ -75,6 +75,14 @@ class SealedReader {
 // end. An error is handed back by OpenStreamed as it is.
 using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
 
+// Reads the header at the start of a container through `read`, never
+// asking for a byte past it, into *head (empty at first). True once *head
+// is the whole header (parsed, its signature not yet checked); false when
+// the bytes cannot begin a container (a fault in them, or the end came
+// first), *head holding what was read. An error of `read` is handed back
+// as it is.
+Result<bool> ReadHeader(const ReadFn& read, std::string* head);
+
 // What OpenStreamed asks of its caller, in this order. The caller's own
 // errors (a refusal, a failed write) are handed back as they are.
 struct StreamedOpen {

@@ -438,6 +438,45 @@ TEST_F(OpenStreamedTest, TheCallersErrorsComeBackAsTheyWere) {
   EXPECT_EQ(OpenStreamed(read, open), InternalError("full"));
 }
 
+// ReadHeader: the header's bytes and not one more; what there was when
+// they cannot begin a container; a read's error as it was.
+TEST_F(OpenStreamedTest, ReadHeaderReadsTheHeaderAndNoMore) {
+  size_t pos = 0;
+  std::string source = container_;
+  ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
+    size_t n = std::min({max, size_t{100}, source.size() - pos});
+    out->append(source, pos, n);
+    pos += n;
+    return n;
+  };
+  std::string head;
+  auto whole = ReadHeader(read, &head);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_TRUE(*whole);
+  EXPECT_EQ(head, container_.substr(0, header_size_));
+  EXPECT_EQ(pos, header_size_);
+  for (size_t cut : {size_t{0}, size_t{5}, header_size_ - 1}) {
+    source = container_.substr(0, cut);
+    pos = 0;
+    head.clear();
+    whole = ReadHeader(read, &head);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_FALSE(*whole) << cut;
+    EXPECT_EQ(head, source) << cut;
+  }
+  source = "From: a@b\r\n\r\nnot a container at all";
+  pos = 0;
+  head.clear();
+  whole = ReadHeader(read, &head);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(*whole);
+  ReadFn broken = [](size_t, std::string*) -> Result<size_t> {
+    return UnavailableError("disk");
+  };
+  head.clear();
+  EXPECT_EQ(ReadHeader(broken, &head).status(), UnavailableError("disk"));
+}
+
 TEST(SealedReaderTest, NotSealedAndBadVersionAreNamed) {
   SealedReader r;
   Status s = r.Update("From: a@b\r\n\r\nhello");
