@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/string_source.h"
 #include "base/strings.h"
 #include "license/license_service.h"
 #include "sealed/container.h"
@@ -444,20 +445,24 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
     std::string_view container, std::string_view wrapper_id,
     const std::vector<std::string>& recipients, std::string_view action,
     std::string_view purpose) {
-  SP_RETURN_IF_ERROR(CheckTransportDecryption());
-  auto keys = keys_.Keys();
-  if (!keys.ok()) return Fault(keys.status());
-  // OpenWithKeys verifies the license's signature with the org key it
-  // names before it unwraps anything: a container from elsewhere fails.
-  auto opened = sealed::OpenWithKeys(container, **keys);
-  if (!opened.ok()) return NotOurs();
-  if (opened->license.message_id != wrapper_id) {
-    return NotTheWrappers();
-  }
+  // The streamed release's body over the container in memory: every check
+  // (the license, the wrapper's id, the record, its end, the grants)
+  // before anything is decrypted, as for a large wrapper.
+  StringSource source(container);
+  std::string original;
+  original.reserve(container.size());
   SP_ASSIGN_OR_RETURN(TransportDecryption out,
-                      GrantInTransport(opened->license.message_id, recipients));
-  SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));
-  out.original = std::move(opened->message);
+                      ReleaseInTransportStreamed(
+                          [&](size_t max, std::string* bytes) {
+                            return source.Read(max, bytes);
+                          },
+                          wrapper_id, recipients,
+                          [&](std::string_view slice) {
+                            original.append(slice);
+                            return Status::Ok();
+                          },
+                          nullptr, action, purpose));
+  out.original = std::move(original);
   return out;
 }
 

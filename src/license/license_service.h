@@ -271,7 +271,7 @@ class LicenseService {
   // (as ByteSource::Read; issue 14: a large wrapper in its spool file),
   // whose plaintext goes to `plain` as it is decrypted, never whole in
   // memory (TransportDecryption::original stays empty). The same checks
-  // (one order differs, docs/gateway.md), in this order: the license
+  // in the same order (TransportInspect is built on it): the license
   // verified and its id matched to `wrapper_id`, the message's record, its
   // end and the grants checked before any plaintext is made; the record written
   // only once the whole container authenticated and `plain_done` (if any:
@@ -413,9 +413,9 @@ class LicenseService {
                        std::string_view object, std::string_view result,
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
-  // TransportDecrypt and TransportInspect: the release, audited as
-  // `action` with "<purpose> for <granted recipients>", only of the
-  // container whose license carries `wrapper_id`.
+  // TransportDecrypt and TransportInspect: ReleaseInTransportStreamed
+  // over the container in memory (one release body: every check before
+  // anything is decrypted), the plaintext gathered into `original`.
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, std::string_view wrapper_id,
       const std::vector<std::string>& recipients, std::string_view action,

@@ -306,7 +306,9 @@ TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
 // TransportDecryptStreamed (a rule's remove-protection) as TransportDecrypt:
 // the same error, or the same message id, grants and plaintext (handed to
 // the sink, in slices), and one audit record each, alike. Refused before
-// the plaintext (no recipient granted, revoked): the sink is given nothing.
+// the plaintext (no recipient granted, revoked, expired): the sink is given
+// nothing. The checks come in one order both ways (one release body): a
+// container damaged in its ciphertext is refused for its grants first.
 TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string big;
   while (big.size() < 300'000) big += "a line of the large original\r\n";
@@ -371,6 +373,16 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string changed = container;
   changed[changed.size() - 100] ^= 1;
   same(changed, {"bob@example.com"});
+  // Damaged in its ciphertext and not granted: refused for the grants,
+  // before anything is decrypted, in memory too (it was decrypted whole
+  // first there, and refused as not ours).
+  EXPECT_EQ(same(changed, {"carol@example.com"}), "");
+  EXPECT_EQ(org_.licenses
+                .TransportDecrypt(changed, made->message_id, "r1",
+                                  {"carol@example.com"})
+                .status()
+                .message(),
+            "no recipient is granted this message");
   same(container.substr(0, container.size() - 100), {"bob@example.com"});
   // Well-formed, but its license's signature fails: a license byte
   // flipped (the owner's address), or sealed by another organisation's
