@@ -51,7 +51,8 @@ import threading
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, add_journal_rule, binaries, status_kb
+from peer_runs import (MB, add_journal_rule, binaries, reset_peak,
+                       status_kb)
 from usage import check_args, refuse
 
 import smtp_testlib
@@ -126,8 +127,7 @@ def wrapper_growth(server, sink, size, remove):
         server.cli("rule", "new", "Bench remove", "--if",
                    "recipient-scope=InOrganization", "--remove-protection",
                    check=True)
-    with open("/proc/%d/clear_refs" % pid, "w") as f:
-        f.write("5")  # VmHWM := VmRSS
+    reset_peak(pid)  # VmHWM := VmRSS
     time.sleep(0.5)
     before = status_kb(pid, "VmRSS")
     with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=600) as c:

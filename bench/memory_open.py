@@ -33,7 +33,7 @@ import tempfile
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, status_kb
+from peer_runs import MB, reset_peak, status_kb
 
 import large_message_test as lm
 from smtp_testlib import DevServer, wait_for, unique
@@ -135,10 +135,7 @@ def one_smime(mb):
                    SEALPOST_PASSWORD=server.passwords()["bob@example.com"])
         env.pop("SEALPOST_TOKEN", None)
         pid = server.proc.pid
-        # The peak so far set back to the current RSS (Linux 4.0 and
-        # later), so that VmHWM afterwards is this request's peak.
-        with open("/proc/%d/clear_refs" % pid, "w") as f:
-            f.write("5")
+        reset_peak(pid)  # VmHWM afterwards: this request's peak
         rss_before = status_kb(pid, "VmRSS") / 1024
         load = os.getloadavg()[0]
         started = time.time()

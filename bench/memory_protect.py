@@ -26,7 +26,7 @@ import tempfile
 import time
 
 import peer_runs  # first: tests/ on the path, SEALPOST_BINARY
-from peer_runs import MB, status_kb
+from peer_runs import MB, reset_peak, status_kb
 
 import large_message_test as lm
 from smtp_testlib import DevServer, unique
@@ -78,10 +78,7 @@ def one(mb):
             env.pop("SEALPOST_TOKEN", None)
             return env
         pid = server.proc.pid
-        # The peak so far set back to the current RSS (Linux 4.0 and
-        # later), so that VmHWM afterwards is this request's peak.
-        with open("/proc/%d/clear_refs" % pid, "w") as f:
-            f.write("5")
+        reset_peak(pid)  # VmHWM afterwards: this request's peak
         rss_before = status_kb(pid, "VmRSS") / 1024
         load = os.getloadavg()[0]
         wrapper = os.path.join(work.name, "wrapper.eml")
@@ -89,8 +86,7 @@ def one(mb):
         if SMIME:
             pki = smime_for_bob(server)
             how = ["--smime"]
-            with open("/proc/%d/clear_refs" % pid, "w") as f:
-                f.write("5")
+            reset_peak(pid)
             rss_before = status_kb(pid, "VmRSS") / 1024
         r, protect_rss, protect_s = timed(
             binary, ["protect", src] + how + ["--to", "bob@example.com",

@@ -1,6 +1,7 @@
 """What the memory benches share: imported first, it puts the tests'
 helpers (tests/: smtp_testlib, large_message_test) on the path and makes
-SEALPOST_BINARY default to build/sealpost; then the binaries of a
+SEALPOST_BINARY default to build/sealpost; then a process's peak RSS read
+and reset (/proc/PID/status, clear_refs), the binaries of a
 `--baseline BINARY` run and the journal rule of a `--journal` run; then the
 command line and the table of the benches that measure one case per size in
 a process of its own (`SCRIPT --one SIZE`, which prints one JSON line), for
@@ -35,6 +36,14 @@ def status_kb(pid, field):
     except OSError:
         pass
     return 0
+
+
+def reset_peak(pid):
+    """Sets process `pid`'s peak RSS (VmHWM) back to its current RSS
+    (/proc/PID/clear_refs, Linux 4.0 and later), so that VmHWM read
+    afterwards is the peak of what follows alone."""
+    with open("/proc/%d/clear_refs" % pid, "w") as f:
+        f.write("5")
 
 
 def binaries(args):

@@ -15,6 +15,14 @@ Result<std::string> ReadSourceWhole(ByteSource& source, int64_t expected) {
   return whole;
 }
 
+Status ReadSourceUpTo(ByteSource& source, size_t max, std::string* out) {
+  while (out->size() < max) {
+    SP_ASSIGN_OR_RETURN(size_t n, source.Read(max - out->size(), out));
+    if (n == 0) break;
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ReadSpoolWhole(ByteSpool& spool) {
   SP_RETURN_IF_ERROR(spool.Restart());
   return ReadSourceWhole(spool, spool.size());

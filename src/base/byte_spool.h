@@ -7,6 +7,7 @@
 #ifndef SEALPOST_BASE_BYTE_SPOOL_H_
 #define SEALPOST_BASE_BYTE_SPOOL_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,11 @@ class ByteSpool : public ByteSource {
 // `expected` bytes: INTERNAL ("spool file: read back a different size")
 // otherwise; a read's error as it is.
 Result<std::string> ReadSourceWhole(ByteSource& source, int64_t expected);
+
+// Appends `source`'s bytes from where it is to *out until *out holds `max`
+// bytes or the source ends (its first bytes, when *out starts empty); a
+// read's error as it is, *out keeping what was read before it.
+Status ReadSourceUpTo(ByteSource& source, size_t max, std::string* out);
 
 // All of a finished spool's bytes from its first (Restart, then its own
 // Read), to its size.

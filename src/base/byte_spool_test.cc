@@ -87,5 +87,24 @@ TEST(ByteSpoolTest, ReadSourceWholeGivesAReadErrorAsItIs) {
   EXPECT_EQ(*rest, "3456789");
 }
 
+// Up to `max` bytes over short reads; the whole of a shorter source; what
+// was read kept before a read's error, handed back as it is.
+TEST(ByteSpoolTest, ReadSourceUpToStopsAtMaxOrTheEnd) {
+  StringSource source(std::string_view("0123456789"), 3);
+  std::string out = "x";
+  ASSERT_TRUE(ReadSourceUpTo(source, 8, &out).ok());
+  EXPECT_EQ(out, "x0123456");
+  ASSERT_TRUE(ReadSourceUpTo(source, 100, &out).ok());
+  EXPECT_EQ(out, "x0123456789");
+  ASSERT_TRUE(ReadSourceUpTo(source, 100, &out).ok());
+  EXPECT_EQ(out, "x0123456789");
+
+  FailingSource failing("0123456789", 4);
+  std::string head;
+  EXPECT_EQ(ReadSourceUpTo(failing, 8, &head),
+            InternalError("spool file: cut"));
+  EXPECT_EQ(head, "0123");
+}
+
 }  // namespace
 }  // namespace sealpost

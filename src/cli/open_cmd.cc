@@ -99,8 +99,7 @@ int Damaged(const Args& a) {
   return kExitLocal;
 }
 
-// Appends up to `max` container bytes to *out; 0 at the end.
-using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
+using sealed::ReadFn;
 
 // The ReadFn of a ByteSource, from where it stands.
 ReadFn ReadOf(ByteSource& source) {
@@ -113,47 +112,33 @@ ReadFn ReadOf(ByteSource& source) {
 // the last segment authenticated.
 int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
                      ClientOptions* session = nullptr) {
-  std::string head;
-  size_t needed = sealed::kPrefixSize;
-  Result<sealed::SealedHeader> header = DataLossError("");
-  for (;;) {
-    header = sealed::ParseSealedHeader(head, &needed);
-    if (header.ok()) break;
-    if (!sealed::IsIncompleteHeader(header.status())) return Damaged(a);
-    auto n = read(needed - head.size(), &head);
-    if (!n.ok() || *n == 0) return Damaged(a);
-  }
   License lic;
-  if (int rc =
-          AcquireLicense(g, a, head.substr(0, header->size), &lic, session);
-      rc != kExitOk) {
-    return rc;
-  }
-  sealed::SealedReader reader;
-  Output out(a.out);
-  if (!out.ok()) {
-    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
-    return kExitLocal;
-  }
-  if (!reader.Update(head).ok() ||
-      !reader.VerifySignature(*lic.verifier).ok() ||
-      !reader.SetContentKey(lic.content_key).ok()) {
-    return Damaged(a);
-  }
-  std::string chunk;
-  for (;;) {
-    chunk.clear();
-    auto n = read(1 << 20, &chunk);
-    if (!n.ok()) return Damaged(a);
-    if (*n == 0) break;
-    if (!reader.Update(chunk).ok() || !out.Write(reader.TakeOutput())) {
-      return Damaged(a);
+  std::optional<Output> out;
+  int refused = kExitOk;  // no license, or no --out: said already
+  sealed::StreamedOpen open;
+  open.verifier = [&](const sealed::PublishingLicense&,
+                      std::string_view header) -> Result<crypto::Verifier> {
+    refused = AcquireLicense(g, a, header, &lic, session);
+    if (refused != kExitOk) return FailedPreconditionError("no license");
+    out.emplace(a.out);
+    if (!out->ok()) {
+      std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
+      refused = kExitLocal;
+      return FailedPreconditionError("no output");
     }
+    return *lic.verifier;
+  };
+  open.content_key = [&](const sealed::PublishingLicense&) {
+    return Result<SecretBytes>(lic.content_key);
+  };
+  open.plaintext = [&](std::string_view plaintext) {
+    return out->Write(plaintext) ? Status::Ok() : InternalError("write");
+  };
+  open.slice = 1 << 20;
+  if (Status st = sealed::OpenStreamed(read, open); !st.ok()) {
+    return refused != kExitOk ? refused : Damaged(a);
   }
-  if (!reader.Finish().ok() || !out.Write(reader.TakeOutput())) {
-    return Damaged(a);
-  }
-  return out.Commit() ? kExitOk : kExitLocal;
+  return out->Commit() ? kExitOk : kExitLocal;
 }
 
 // The id in a wrapper's "X-Sealpost-Protected: v1; id=...; ..." header.

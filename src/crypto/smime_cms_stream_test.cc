@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
+
 #include "base/string_source.h"
 #include "crypto/cms.h"
 #include "crypto/digest.h"
@@ -81,29 +84,48 @@ std::pair<size_t, size_t> Element(std::string_view der, size_t pos) {
   return {pos + 2 + n, len};
 }
 
+// Where the parts of the DER ContentInfo `der` ((Auth)EnvelopedData, no
+// originatorInfo) are: each a position in `der`, what ToNestedBer,
+// Detached and WithTail rebuild around.
+struct EnvelopedAt {
+  size_t ci = 0;  // the ContentInfo's fields: contentType first
+  size_t x0 = 0;  // its content, [0] EXPLICIT
+  size_t ed_in = 0, ed_in_len = 0;  // the EnvelopedData's fields
+  size_t eci = 0;                   // its EncryptedContentInfo
+  size_t eci_in = 0, eci_len = 0;   // whose fields are these
+  size_t content = 0;  // encryptedContent [0], after contentEncryptionAlg
+};
+
+EnvelopedAt Walk(std::string_view der) {
+  EnvelopedAt e;
+  e.ci = Element(der, 0).first;
+  auto [oid_at, oid_len] = Element(der, e.ci);
+  e.x0 = oid_at + oid_len;
+  const size_t ed = Element(der, e.x0).first;
+  std::tie(e.ed_in, e.ed_in_len) = Element(der, ed);
+  auto [v_at, v_len] = Element(der, e.ed_in);
+  auto [ri_at, ri_len] = Element(der, v_at + v_len);
+  e.eci = ri_at + ri_len;
+  std::tie(e.eci_in, e.eci_len) = Element(der, e.eci);
+  auto [t_at, t_len] = Element(der, e.eci_in);
+  auto [a_at, a_len] = Element(der, t_at + t_len);
+  e.content = a_at + a_len;
+  return e;
+}
+
 // The DER ContentInfo `der` (EnvelopedData, no originatorInfo nor
 // unprotectedAttrs) again in BER: every construction indefinite, the
 // ciphertext in chunks of `chunk` bytes, every other one nested in a
 // second and third indefinite OCTET STRING.
 std::string ToNestedBer(std::string_view der, size_t chunk) {
-  auto [ci, ci_len] = Element(der, 0);
-  auto [oid_at, oid_len] = Element(der, ci);
-  size_t x0 = oid_at + oid_len;
-  auto [ed, ed_len] = Element(der, x0);
-  auto [ed_in, ed_in_len] = Element(der, ed);
-  auto [v_at, v_len] = Element(der, ed_in);
-  auto [ri_at, ri_len] = Element(der, v_at + v_len);
-  size_t eci = ri_at + ri_len;
-  auto [eci_in, eci_len] = Element(der, eci);
-  auto [t_at, t_len] = Element(der, eci_in);
-  auto [a_at, a_len] = Element(der, t_at + t_len);
-  size_t content = a_at + a_len;
-  auto [c_at, c_len] = Element(der, content);
+  const EnvelopedAt e = Walk(der);
+  auto [c_at, c_len] = Element(der, e.content);
   const std::string eoc(2, '\0');
   std::string ber =
-      "\x30\x80" + std::string(der.substr(ci, x0 - ci)) + "\xa0\x80\x30\x80" +
-      std::string(der.substr(ed_in, eci - ed_in)) + "\x30\x80" +
-      std::string(der.substr(eci_in, content - eci_in)) + "\xa0\x80";
+      "\x30\x80" + std::string(der.substr(e.ci, e.x0 - e.ci)) +
+      "\xa0\x80\x30\x80" + std::string(der.substr(e.ed_in, e.eci - e.ed_in)) +
+      "\x30\x80" + std::string(der.substr(e.eci_in, e.content - e.eci_in)) +
+      "\xa0\x80";
   for (size_t at = 0, i = 0; at < c_len; at += chunk, ++i) {
     size_t n = std::min(chunk, c_len - at);
     std::string octets = "\x04" + std::string(1, static_cast<char>(n)) +
@@ -443,29 +465,14 @@ TEST(SmimeCmsStreamTest, GarbageIsRefused) {
   EXPECT_TRUE(IsDecryptionFailed(r.status())) << r.status().ToString();
 }
 
-// The DER element of `der` at `at`: its header's size and its length.
-std::pair<size_t, size_t> DerAt(std::string_view der, size_t at) {
-  const auto first = static_cast<uint8_t>(der[at + 1]);
-  if (first < 0x80) return {2, first};
-  size_t n = first & 0x7f, length = 0;
-  for (size_t i = 0; i < n; ++i) {
-    length = (length << 8) | static_cast<uint8_t>(der[at + 2 + i]);
-  }
-  return {2 + n, length};
-}
-
 // A DER ContentInfo whose (Auth)EnvelopedData has `tail` appended after
 // its last field (unprotectedAttrs [1], unauthAttrs [2]).
 std::string WithTail(const std::string& der, const std::string& tail) {
-  const size_t oid = DerAt(der, 0).first;
-  const auto [oh, ol] = DerAt(der, oid);
-  const size_t e0 = oid + oh + ol;
-  const size_t ed = e0 + DerAt(der, e0).first;
-  const auto [dh, dl] = DerAt(der, ed);
-  std::string fields = der.substr(ed + dh, dl) + tail;
+  const EnvelopedAt e = Walk(der);
+  std::string fields = der.substr(e.ed_in, e.ed_in_len) + tail;
   std::string inner = cms_internal::DerHeader(0x30, fields.size()) + fields;
   inner = cms_internal::DerHeader(0xa0, inner.size()) + inner;
-  inner = der.substr(oid, oh + ol) + inner;
+  inner = der.substr(e.ci, e.x0 - e.ci) + inner;
   return cms_internal::DerHeader(0x30, inner.size()) + inner;
 }
 
@@ -551,26 +558,16 @@ TEST(SmimeCmsStreamTest, IsEnvelopedDataStreamAgreesWithTheWholeCheck) {
 // The DER ContentInfo `der` ((Auth)EnvelopedData, no originatorInfo)
 // without its encryptedContent: detached.
 std::string Detached(std::string_view der) {
-  auto [ci, ci_len] = Element(der, 0);
-  auto [oid_at, oid_len] = Element(der, ci);
-  size_t x0 = oid_at + oid_len;
-  auto [ed, ed_len] = Element(der, x0);
-  auto [ed_in, ed_in_len] = Element(der, ed);
-  auto [v_at, v_len] = Element(der, ed_in);
-  auto [ri_at, ri_len] = Element(der, v_at + v_len);
-  size_t eci = ri_at + ri_len;
-  auto [eci_in, eci_len] = Element(der, eci);
-  auto [t_at, t_len] = Element(der, eci_in);
-  auto [a_at, a_len] = Element(der, t_at + t_len);
-  const size_t content = a_at + a_len, after = eci_in + eci_len;
+  const EnvelopedAt e = Walk(der);
+  const size_t after = e.eci_in + e.eci_len;
   std::string fields =
-      std::string(der.substr(ed_in, eci - ed_in)) +
-      cms_internal::DerHeader(0x30, content - eci_in) +
-      std::string(der.substr(eci_in, content - eci_in)) +
-      std::string(der.substr(after, ed_in + ed_in_len - after));
+      std::string(der.substr(e.ed_in, e.eci - e.ed_in)) +
+      cms_internal::DerHeader(0x30, e.content - e.eci_in) +
+      std::string(der.substr(e.eci_in, e.content - e.eci_in)) +
+      std::string(der.substr(after, e.ed_in + e.ed_in_len - after));
   std::string inner = cms_internal::DerHeader(0x30, fields.size()) + fields;
   inner = cms_internal::DerHeader(0xa0, inner.size()) + inner;
-  inner = std::string(der.substr(ci, x0 - ci)) + inner;
+  inner = std::string(der.substr(e.ci, e.x0 - e.ci)) + inner;
   return cms_internal::DerHeader(0x30, inner.size()) + inner;
 }
 

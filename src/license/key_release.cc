@@ -336,43 +336,30 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
   auto keys = keys_.Keys();
   if (!keys.ok()) return Fault(keys.status());
-  // The header (the license) first, as sealpost open reads it.
-  std::string head;
-  size_t needed = sealed::kPrefixSize;
-  Result<sealed::SealedHeader> header = NotOurs();
-  for (;;) {
-    header = sealed::ParseSealedHeader(head, &needed);
-    if (header.ok()) break;
-    if (!sealed::IsIncompleteHeader(header.status())) return NotOurs();
-    SP_ASSIGN_OR_RETURN(size_t n, read(needed - head.size(), &head));
-    if (n == 0) return NotOurs();
-  }
-  sealed::SealedReader reader;
-  if (!reader.Update(head).ok()) return NotOurs();
+  TransportDecryption out;
+  sealed::StreamedOpen open;
   // As OpenWithKeys: the license's signature verified with the org key it
   // names before anything is unwrapped.
-  const sealed::PublishingLicense& license = reader.license();
-  auto verifier = (*keys)->GetVerifier(license.key_version);
-  if (!verifier.ok() || !reader.VerifySignature(*verifier).ok()) {
-    return NotOurs();
+  open.verifier = [&](const sealed::PublishingLicense& license,
+                      std::string_view) -> Result<crypto::Verifier> {
+    auto verifier = (*keys)->GetVerifier(license.key_version);
+    if (!verifier.ok()) return NotOurs();
+    return verifier;
+  };
+  open.content_key =
+      [&](const sealed::PublishingLicense& license) -> Result<SecretBytes> {
+    if (license.message_id != wrapper_id) return NotTheWrappers();
+    auto content_key = (*keys)->UnwrapContentKey(license.wrapped_content_key,
+                                                 license.message_id);
+    if (!content_key.ok()) return NotOurs();
+    SP_ASSIGN_OR_RETURN(out, GrantInTransport(license.message_id, recipients));
+    return content_key;
+  };
+  open.plaintext = plain;
+  open.slice = 1 << 16;
+  if (Status st = sealed::OpenStreamed(read, open); !st.ok()) {
+    return sealed::IsContainerFault(st) ? NotOurs() : st;
   }
-  if (license.message_id != wrapper_id) return NotTheWrappers();
-  auto content_key = (*keys)->UnwrapContentKey(license.wrapped_content_key,
-                                               license.message_id);
-  if (!content_key.ok()) return NotOurs();
-  SP_ASSIGN_OR_RETURN(TransportDecryption out,
-                      GrantInTransport(license.message_id, recipients));
-  if (!reader.SetContentKey(*content_key).ok()) return NotOurs();
-  std::string chunk;
-  for (;;) {
-    chunk.clear();
-    SP_ASSIGN_OR_RETURN(size_t n, read(1 << 16, &chunk));
-    if (n == 0) break;
-    if (!reader.Update(chunk).ok()) return NotOurs();
-    SP_RETURN_IF_ERROR(plain(reader.TakeOutput()));
-  }
-  if (!reader.Finish().ok()) return NotOurs();
-  SP_RETURN_IF_ERROR(plain(reader.TakeOutput()));
   // The caller's plaintext made whole before the record: what fails after
   // it is as little as can be.
   if (plain_done) SP_RETURN_IF_ERROR(plain_done());

@@ -9,6 +9,7 @@
 #ifndef SEALPOST_MIME_FACTS_H_
 #define SEALPOST_MIME_FACTS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,11 +21,15 @@
 
 namespace sealpost::mime {
 
+// The most of a message's text the mail flow rules read: the first
+// text/plain part decoded, or when no facts can be read, the first bytes.
+inline constexpr size_t kMaxBodyText = 256 * 1024;
+
 struct MailFacts {
   std::string subject;      // decoded (RFC 2047), unfolded
   std::string raw_subject;  // as in the message, unfolded
   std::vector<std::pair<std::string, std::string>> headers;  // unfolded
-  std::string body_text;  // first text/plain part, decoded, capped
+  std::string body_text;  // first text/plain part, decoded, kMaxBodyText
   struct Attachment {
     std::string name;
     int64_t size = 0;  // decoded bytes
@@ -45,10 +50,10 @@ struct MailFacts {
 
 // INVALID_ARGUMENT when the bytes are not a message at all.
 Result<MailFacts> ExtractFacts(std::string_view message,
-                               size_t max_body_text = 256 * 1024);
+                               size_t max_body_text = kMaxBodyText);
 // The same from a parse that other readers share (parsed_message.h).
 Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
-                               size_t max_body_text = 256 * 1024);
+                               size_t max_body_text = kMaxBodyText);
 
 // "Subject: ..." header value for `subject`: kept raw when ASCII, else an
 // RFC 2047 encoded word (UTF-8, base64), folded.

@@ -30,6 +30,7 @@
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/test_pki_for_testing.h"
+#include "mime/facts.h"
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
@@ -566,33 +567,9 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     return details;
   };
   const std::vector<std::string> to = {"bob@example.com", "carol@example.com"};
-  // Spooled, then in memory: the same outcome; the spooled one.
-  auto both = [&]() -> Result<Outcome> {
-    std::vector<std::string> staged;
-    auto spooled = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
-    auto whole = gw_.Send("dave@gmail.test", to, wrapper, false);
-    EXPECT_EQ(spooled.ok(), whole.ok());
-    if (!spooled.ok() || !whole.ok()) {
-      EXPECT_EQ(spooled.status().ToString(), whole.status().ToString());
-      EXPECT_TRUE(staged.empty());
-      return spooled;
-    }
-    EXPECT_EQ(spooled->notes, whole->notes);
-    EXPECT_EQ(staged.size(), spooled->messages.size());
-    EXPECT_EQ(spooled->messages.size(), whole->messages.size());
-    for (size_t i = 0; i < staged.size() && i < whole->messages.size(); ++i) {
-      SCOPED_TRACE(i);
-      EXPECT_EQ(spooled->messages[i].treatment, whole->messages[i].treatment);
-      EXPECT_EQ(spooled->messages[i].recipients.size(),
-                whole->messages[i].recipients.size());
-      EXPECT_TRUE(staged[i] == whole->messages[i].content);
-      spooled->messages[i].content = staged[i];
-    }
-    return spooled;
-  };
   set_mode("Optional");
   const size_t before_both = releases().size();
-  auto out = both();
+  auto out = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   // One audited release for each of the two runs (in memory, streamed).
   EXPECT_EQ(releases().size(), before_both + 2);
@@ -694,17 +671,74 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   EXPECT_EQ(releases().back(), granted);
   const size_t released = releases().size();
   ASSERT_TRUE(gw_.org.licenses.Revoke(id, "admin", true).ok());
-  out = both();
+  out = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_TRUE(out->messages[0].content == wrapper);
   EXPECT_NE(out->messages[0].treatment.find("uninspected ("), std::string::npos)
       << out->messages[0].treatment;
   set_mode("Mandatory");
-  out = both();
+  out = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(releases().size(), released);  // none since the revocation
+}
+
+// Mail GMime reads no facts from (no header section): the rules read its
+// first mime::kMaxBodyText bytes as its text, from the spool as in memory;
+// and so for such a plaintext in a wrapper of ours inspected in transport.
+TEST_F(InboundSpooledTest, MailWithoutFactsIsRuledOnItsFirstBytes) {
+  std::string filler;
+  while (filler.size() < mime::kMaxBodyText + 1000) {
+    filler += "no header here, only a line of filler\r\n";
+  }
+  const std::string first = "needle in the first line\r\n" + filler;
+  const std::string beyond = filler + "needle beyond the text read\r\n";
+  const std::vector<std::string> to = {"bob@example.com"};
+  // Each protected by alice for bob (before the rule that flags).
+  gw_.AddRule(R"({"name": "enc", "conditions": [{"kind":
+    "sender_address_is", "values": ["alice@example.com"]}], "actions":
+    [{"kind": "apply_template", "template": "Encrypt"}]})");
+  std::vector<std::string> wrappers;
+  for (const std::string* mail : {&first, &beyond}) {
+    auto made = gw_.Send("alice@example.com", to, *mail);
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    ASSERT_EQ(made->messages.size(), 1u);
+    wrappers.push_back(made->messages[0].content);
+    ASSERT_NE(wrappers.back().find("message.sealed"), std::string::npos);
+    ASSERT_EQ(wrappers.back().find("needle"), std::string::npos);
+    for (const auto& r : made->messages[0].protected_records) {
+      ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+    }
+  }
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["needle"]}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value":
+    "hit"}]})");
+  auto irm = gw_.org.licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Optional").ok());
+  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  // Whether `mail` from dave is flagged, from the spool and in memory.
+  auto flagged = [&](const std::string& mail) {
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dave@gmail.test", to, mail, false, &staged);
+    auto whole = gw_.Send("dave@gmail.test", to, mail, false);
+    EXPECT_TRUE(spooled.ok()) << spooled.status().ToString();
+    EXPECT_TRUE(whole.ok()) << whole.status().ToString();
+    if (!spooled.ok() || !whole.ok() || staged.size() != 1 ||
+        whole->messages.size() != 1) {
+      ADD_FAILURE() << "not one copy";
+      return std::string("?");
+    }
+    return std::to_string(staged[0].starts_with("X-Flag: hit\r\n")) +
+           std::to_string(
+               whole->messages[0].content.starts_with("X-Flag: hit\r\n"));
+  };
+  EXPECT_EQ(flagged(first), "11");
+  EXPECT_EQ(flagged(beyond), "00");
+  EXPECT_EQ(flagged(wrappers[0]), "11");
+  EXPECT_EQ(flagged(wrappers[1]), "00");
 }
 
 // A large message with a forged X-Sealpost-Protected field (naming our

@@ -20,6 +20,7 @@
 #include "protect/protecting_acceptor.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "store/body_store.h"
 
 namespace sealpost::protect {
 namespace {
@@ -305,6 +306,24 @@ class SpooledJournalTest : public JournalStreamTest {
     };
     return gw_.protector->Apply(in, stage, read);
   }
+  // Alice's wrapper of `mail` for bob (with its container), its record
+  // committed as the queue does; its id in *id if given.
+  std::string WrapperOf(const std::string& mail, std::string* id = nullptr) {
+    auto made = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (!made.ok() || made->messages.size() != 1 ||
+        made->messages[0].protected_records.empty()) {
+      ADD_FAILURE() << "no wrapper";
+      return "";
+    }
+    const queue::IncomingMessage& m = made->messages[0];
+    EXPECT_NE(m.content.find("message.sealed"), std::string::npos);
+    for (const auto& r : m.protected_records) {
+      EXPECT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+    }
+    if (id != nullptr) *id = m.protected_records[0].record.id;
+    return m.content;
+  }
   static const queue::IncomingMessage* Find(const Outcome& out,
                                             std::string_view treatment) {
     for (const auto& m : out.messages) {
@@ -392,14 +411,8 @@ TEST_F(SpooledJournalTest, ReportIsStreamedFromTheSpoolAndStagedCopies) {
 TEST_F(SpooledJournalTest, InspectedWrapperReportAttachesTheOpenedCopy) {
   std::string mail = large_;
   mail.replace(mail.find("Subject: large"), 14, "Subject: [encrypt] large");
-  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, mail);
-  ASSERT_TRUE(made.ok()) << made.status().ToString();
-  ASSERT_EQ(made->messages.size(), 1u);
-  const std::string wrapper = made->messages[0].content;
-  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
-  for (const auto& r : made->messages[0].protected_records) {
-    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
-  }
+  const std::string wrapper = WrapperOf(mail);
+  ASSERT_FALSE(wrapper.empty());
   AddRule("all", "journal@example.com");
   gw_.SetJournalReportDecryption(true);
   auto out = ApplySpooled(wrapper, {"bob@example.com"});
@@ -421,6 +434,46 @@ TEST_F(SpooledJournalTest, InspectedWrapperReportAttachesTheOpenedCopy) {
   const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
   ASSERT_NE(in_memory, nullptr);
   EXPECT_TRUE(Normalized(bytes) == Normalized(in_memory->content));
+}
+
+// A large wrapper of ours (a relay's trace fields, which leave its seal
+// whole) whose container holds an empty message, inspected from its spool
+// with a journal rule that attaches decrypted copies: an empty plaintext is
+// none, as the empty string in memory is: no decrypted copy attached and
+// no journal.decrypt record (commit d0fdcdb).
+TEST_F(SpooledJournalTest, InspectedWrapperOfAnEmptyMessageAttachesNoCopy) {
+  gw_.AddRule(R"({"name": "enc", "conditions": [{"kind":
+    "sender_address_is", "values": ["alice@example.com"]}], "actions":
+    [{"kind": "apply_template", "template": "Encrypt"}]})");
+  std::string id;
+  std::string wrapper = WrapperOf("", &id);
+  ASSERT_FALSE(wrapper.empty());
+  std::string trace;
+  while (wrapper.size() + trace.size() < 2 * store::kLargeBodyBytes) {
+    trace += "Received: from relay.example by gw.test; " +
+             std::string(900, 'r') + "\r\n";
+  }
+  wrapper = trace + wrapper;
+  AddRule("all", "journal@example.com");
+  gw_.SetJournalReportDecryption(true);
+  auto out = ApplySpooled(wrapper, {"bob@example.com"});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* report = Find(*out, "journal report");
+  ASSERT_NE(report, nullptr);
+  ASSERT_TRUE(report->staged.has_value());  // streamed from the spool
+  EXPECT_NE(
+      out->messages[0].treatment.find("inspected by transport decryption of "),
+      std::string::npos)
+      << out->messages[0].treatment;
+  const std::string& bytes = files_.at(report->id);
+  EXPECT_EQ(bytes.find("decrypted.eml"), std::string::npos);
+  EXPECT_EQ(gw_.JournalDecryptAudits(id, *report), 0);
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, wrapper);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  const queue::IncomingMessage* in_memory = Find(*whole, "journal report");
+  ASSERT_NE(in_memory, nullptr);
+  EXPECT_EQ(in_memory->content.find("decrypted.eml"), std::string::npos);
+  EXPECT_EQ(gw_.JournalDecryptAudits(id, *in_memory), 0);
 }
 
 // A large message in memory, its copies staged as they are made: its

@@ -51,11 +51,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
                         OpenOriginal(run, std::string()));
-    while (raw.size() < kStreamedHead) {
-      SP_ASSIGN_OR_RETURN(size_t n,
-                          first->Read(kStreamedHead - raw.size(), &raw));
-      if (n == 0) break;
-    }
+    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead, &raw));
   }
   mime::HeaderSection hs = mime::SplitHeaderSection(raw);
   if (static_cast<int64_t>(raw.size()) < run.size &&
@@ -80,7 +76,7 @@ Result<bool> Protector::InspectSpooled(Run& run) {
     if (mail.ok()) {
       run.mail = std::move(*mail);
     } else {
-      run.mail.body_text = raw.substr(0, 256 * 1024);
+      run.mail.body_text = raw.substr(0, mime::kMaxBodyText);
     }
   }
   // Read whole instead: nothing set (decided before the wrapper's seal).
@@ -205,7 +201,8 @@ void Protector::InspectBytes(Run& run, std::string_view client_bytes) {
   if (mail.ok()) {
     run.mail = std::move(*mail);
   } else {
-    run.mail.body_text = std::string(client_bytes.substr(0, 256 * 1024));
+    run.mail.body_text =
+        std::string(client_bytes.substr(0, mime::kMaxBodyText));
   }
   if (!run.mail.protected_header.empty()) {
     mime::HeaderSection hs = mime::SplitHeaderSection(client_bytes);

@@ -12,6 +12,7 @@
 // 14).
 #include <algorithm>
 
+#include "base/byte_spool.h"
 #include "base/strings.h"
 #include "mime/facts.h"
 #include "mime/parsed_message.h"
@@ -85,7 +86,7 @@ Status Protector::InspectProtected(Run& run) {
   if (facts.ok()) {
     inspection.facts = std::move(*facts);
   } else {
-    inspection.facts.body_text = inspection.plain.substr(0, 256 * 1024);
+    inspection.facts.body_text = inspection.plain.substr(0, mime::kMaxBodyText);
   }
   return Status::Ok();
 }
@@ -190,13 +191,8 @@ Status Protector::InspectSpooledWrapper(
   // memory.
   SP_ASSIGN_OR_RETURN(source,
                       OpenSpooled(*inspection.plain_spool, std::string()));
-  std::string& text = inspection.facts.body_text;
-  while (text.size() < 256 * 1024) {
-    SP_ASSIGN_OR_RETURN(size_t n,
-                        source->Read(256 * 1024 - text.size(), &text));
-    if (n == 0) break;
-  }
-  return Status::Ok();
+  return ReadSourceUpTo(*source, mime::kMaxBodyText,
+                        &inspection.facts.body_text);
 }
 
 Result<bool> Protector::TakeRelease(

@@ -97,4 +97,52 @@ std::string SealedReader::TakeOutput() {
   return out;
 }
 
+namespace {
+
+// The reason OpenStreamed gives the container's own faults.
+enum class StreamedOpenFault { kContainer };
+
+Status ContainerFault() {
+  return crypto::DecryptionFailedError().WithReason(
+      StreamedOpenFault::kContainer);
+}
+
+}  // namespace
+
+Status OpenStreamed(const ReadFn& read, const StreamedOpen& open) {
+  std::string head;
+  size_t needed = kPrefixSize;
+  for (;;) {
+    auto header = ParseSealedHeader(head, &needed);
+    if (header.ok()) break;
+    if (!IsIncompleteHeader(header.status())) return ContainerFault();
+    SP_ASSIGN_OR_RETURN(size_t n, read(needed - head.size(), &head));
+    if (n == 0) return ContainerFault();
+  }
+  SealedReader reader;
+  if (!reader.Update(head).ok()) return ContainerFault();
+  SP_ASSIGN_OR_RETURN(
+      crypto::Verifier verifier,
+      open.verifier(reader.license(),
+                    std::string_view(head).substr(0, reader.header().size)));
+  if (!reader.VerifySignature(verifier).ok()) return ContainerFault();
+  SP_ASSIGN_OR_RETURN(SecretBytes content_key,
+                      open.content_key(reader.license()));
+  if (!reader.SetContentKey(content_key).ok()) return ContainerFault();
+  std::string chunk;
+  for (;;) {
+    chunk.clear();
+    SP_ASSIGN_OR_RETURN(size_t n, read(open.slice, &chunk));
+    if (n == 0) break;
+    if (!reader.Update(chunk).ok()) return ContainerFault();
+    SP_RETURN_IF_ERROR(open.plaintext(reader.TakeOutput()));
+  }
+  if (!reader.Finish().ok()) return ContainerFault();
+  return open.plaintext(reader.TakeOutput());
+}
+
+bool IsContainerFault(const Status& status) {
+  return status.Reason<StreamedOpenFault>() == StreamedOpenFault::kContainer;
+}
+
 }  // namespace sealpost::sealed

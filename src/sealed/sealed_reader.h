@@ -20,6 +20,7 @@
 #define SEALPOST_SEALED_SEALED_READER_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,40 @@ class SealedReader {
   std::optional<crypto::StreamDecryptor> stream_;
   std::string output_;
 };
+
+// Appends up to `max` container bytes to *out and says how many; 0 at the
+// end. An error is handed back by OpenStreamed as it is.
+using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
+
+// What OpenStreamed asks of its caller, in this order. The caller's own
+// errors (a refusal, a failed write) are handed back as they are.
+struct StreamedOpen {
+  // The verifier of the org key the license names, given the license (not
+  // yet verified) and the container's header as read (what a use license
+  // is asked for with).
+  std::function<Result<crypto::Verifier>(const PublishingLicense& license,
+                                         std::string_view header)>
+      verifier;
+  // Asked only once the signature verified: the content key.
+  std::function<Result<SecretBytes>(const PublishingLicense& license)>
+      content_key;
+  // Plaintext as each segment authenticates; the last only after the end
+  // authenticated (see SealedReader on output before Finish()).
+  std::function<Status(std::string_view plaintext)> plaintext;
+  // Container bytes asked of `read` at a time, after the header.
+  size_t slice = 1 << 16;
+};
+
+// Opens a container read a slice at a time through `read`: the header
+// first (only as many bytes as it needs), its signature verified, then the
+// stream decrypted into `open.plaintext`, so memory stays flat whatever its
+// size. A fault of the container itself (not a container, cut, a changed
+// byte, a signature or key that does not fit) is one status for which
+// IsContainerFault() is true, whatever the fault.
+Status OpenStreamed(const ReadFn& read, const StreamedOpen& open);
+
+// True for OpenStreamed's status of a container at fault.
+bool IsContainerFault(const Status& status);
 
 }  // namespace sealpost::sealed
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "base/string_source.h"
 #include "crypto/errors.h"
@@ -277,6 +278,134 @@ TEST_F(SealedStreamTest, ReaderFailureIsSticky) {
   EXPECT_EQ(r.TakeOutput(), "");
   EXPECT_EQ(r.Update("x"), DecryptionFailedError());
   EXPECT_EQ(r.Finish(), DecryptionFailedError());
+}
+
+// OpenStreamed over the container at `source`, read at most `max` bytes at
+// a time: what it said, the plaintext it handed out and the largest read
+// it asked for.
+struct Streamed {
+  Status status;
+  std::string plaintext;
+  size_t largest_read = 0;
+  int key_asked = 0;
+};
+
+class OpenStreamedTest : public SealedStreamTest {
+ protected:
+  Streamed OpenIt(std::string_view source,
+                  std::optional<SecretBytes> key = std::nullopt,
+                  Status read_error = Status::Ok()) {
+    Streamed got;
+    size_t pos = 0;
+    ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
+      got.largest_read = std::max(got.largest_read, max);
+      if (!read_error.ok() && pos > 0) return read_error;
+      size_t n = std::min({max, size_t{5000}, source.size() - pos});
+      out->append(source.substr(pos, n));
+      pos += n;
+      return n;
+    };
+    StreamedOpen open;
+    open.verifier = [&](const PublishingLicense& license,
+                        std::string_view header) {
+      EXPECT_EQ(header, source.substr(0, header_size_));
+      return keys_->GetVerifier(license.key_version);
+    };
+    open.content_key = [&](const PublishingLicense& license) {
+      ++got.key_asked;
+      if (key.has_value()) return Result<SecretBytes>(*key);
+      return keys_->UnwrapContentKey(license.wrapped_content_key,
+                                     license.message_id);
+    };
+    open.plaintext = [&](std::string_view p) {
+      got.plaintext += p;
+      return Status::Ok();
+    };
+    open.slice = 4096;
+    got.status = OpenStreamed(read, open);
+    return got;
+  }
+};
+
+TEST_F(OpenStreamedTest, OpensAGoodContainerASliceAtATime) {
+  Streamed got = OpenIt(container_);
+  ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+  EXPECT_TRUE(got.plaintext == message_);
+  EXPECT_EQ(got.largest_read, 4096u);
+  EXPECT_EQ(got.key_asked, 1);
+}
+
+TEST_F(OpenStreamedTest, ACutContainerIsAFault) {
+  for (size_t cut :
+       {size_t{0}, size_t{12}, header_size_ - 1, header_size_,
+        header_size_ + kStreamHeaderSize + kStreamCiphertextSegmentSize,
+        container_.size() - 1}) {
+    Streamed got = OpenIt(std::string_view(container_).substr(0, cut));
+    EXPECT_TRUE(IsContainerFault(got.status)) << cut;
+    // One status whatever the fault: it tells nothing of why.
+    EXPECT_EQ(got.status.code(), DecryptionFailedError().code());
+    EXPECT_EQ(got.status.message(), DecryptionFailedError().message());
+    EXPECT_EQ(got.status, OpenIt(container_.substr(0, 5)).status);
+  }
+}
+
+TEST_F(OpenStreamedTest, AFlippedByteIsAFaultAndNoKeyIsAskedForAForgedOne) {
+  std::string in_license = container_, in_stream = container_;
+  in_license[kPrefixSize + 3] ^= 1;
+  in_stream[header_size_ + 2 * kStreamCiphertextSegmentSize] ^= 1;
+  Streamed forged = OpenIt(in_license);
+  EXPECT_TRUE(IsContainerFault(forged.status));
+  EXPECT_EQ(forged.key_asked, 0) << "the signature is checked first";
+  Streamed changed = OpenIt(in_stream);
+  EXPECT_TRUE(IsContainerFault(changed.status));
+  EXPECT_EQ(changed.status, OpenIt(in_license).status);
+  EXPECT_LT(changed.plaintext.size(), message_.size());
+}
+
+TEST_F(OpenStreamedTest, AWrongKeyIsAFault) {
+  Streamed got = OpenIt(container_, crypto::KeyHierarchy::NewContentKey());
+  EXPECT_TRUE(IsContainerFault(got.status));
+  EXPECT_EQ(got.plaintext, "");
+}
+
+TEST_F(OpenStreamedTest, TheCallersErrorsComeBackAsTheyWere) {
+  Streamed read_failed =
+      OpenIt(container_, std::nullopt, UnavailableError("disk"));
+  EXPECT_EQ(read_failed.status, UnavailableError("disk"));
+  EXPECT_FALSE(IsContainerFault(read_failed.status));
+
+  size_t pos = 0;
+  ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
+    size_t n = std::min(max, container_.size() - pos);
+    out->append(container_.substr(pos, n));
+    pos += n;
+    return n;
+  };
+  StreamedOpen open;
+  open.verifier = [&](const PublishingLicense&, std::string_view) {
+    return keys_->GetVerifier(1);
+  };
+  open.content_key = [](const PublishingLicense&) -> Result<SecretBytes> {
+    return PermissionDeniedError("not granted");
+  };
+  open.plaintext = [](std::string_view) { return Status::Ok(); };
+  EXPECT_EQ(OpenStreamed(read, open), PermissionDeniedError("not granted"));
+  pos = 0;
+  open.verifier = [](const PublishingLicense&,
+                     std::string_view) -> Result<crypto::Verifier> {
+    return NotFoundError("no such key");
+  };
+  EXPECT_EQ(OpenStreamed(read, open), NotFoundError("no such key"));
+  pos = 0;
+  open.verifier = [&](const PublishingLicense&, std::string_view) {
+    return keys_->GetVerifier(1);
+  };
+  open.content_key = [&](const PublishingLicense& license) {
+    return keys_->UnwrapContentKey(license.wrapped_content_key,
+                                   license.message_id);
+  };
+  open.plaintext = [](std::string_view) { return InternalError("full"); };
+  EXPECT_EQ(OpenStreamed(read, open), InternalError("full"));
 }
 
 TEST(SealedReaderTest, NotSealedAndBadVersionAreNamed) {
