@@ -218,7 +218,36 @@ TEST_F(RightsTest, TamperedContainerFails) {
                       As("bob@example.com"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("damaged"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("cannot"), std::string::npos) << r.out;
   EXPECT_EQ(Slurp(dir_ + "/t.out"), "");  // nothing written
+}
+
+// A full disk under --out is said as such, not as damaged content: a small
+// message fails at the last flush, a large one in the middle of the stream.
+TEST_F(RightsTest, OpenIntoAFullDiskSaysCannotWrite) {
+  Protect("Encrypt", dir_ + "/full-small.eml");
+  std::string big = kOriginal;
+  for (int i = 0; i < 4000; ++i) big += std::string(76, 'x') + "\r\n";
+  std::ofstream(dir_ + "/big.eml", std::ios::binary) << big;
+  auto protect =
+      RunCommand(Cli("protect --template Encrypt --to bob@example.com --out " +
+                     dir_ + "/full-big.eml " + dir_ + "/big.eml"),
+                 As("alice@example.com"));
+  ASSERT_EQ(protect.exit_code, 0) << protect.out;
+  for (const char* wrapper : {"/full-small.eml", "/full-big.eml"}) {
+    auto r = RunCommand(Cli("open --out /dev/full " + dir_ + wrapper),
+                        As("bob@example.com"));
+    EXPECT_EQ(r.exit_code, 1) << wrapper << r.out;
+    EXPECT_NE(r.out.find("cannot write /dev/full: No space left on device"),
+              std::string::npos)
+        << wrapper << r.out;
+    EXPECT_EQ(r.out.find("damaged"), std::string::npos) << wrapper << r.out;
+  }
+  auto good = RunCommand(
+      Cli("open --out " + dir_ + "/full-big.out " + dir_ + "/full-big.eml"),
+      As("bob@example.com"));
+  ASSERT_EQ(good.exit_code, 0) << good.out;
+  EXPECT_EQ(Slurp(dir_ + "/full-big.out"), big);
 }
 
 TEST_F(RightsTest, RotatedKeyStillOpensOldMail) {

@@ -99,6 +99,17 @@ int Damaged(const Args& a) {
   return kExitLocal;
 }
 
+// What --out names, in messages.
+std::string OutName(const Args& a) {
+  return a.out.empty() || a.out == "-" ? "stdout" : a.out;
+}
+
+int CannotWrite(const Args& a, const std::string& why) {
+  std::fprintf(stderr, "sealpost: cannot write %s: %s\n", OutName(a).c_str(),
+               why.c_str());
+  return kExitLocal;
+}
+
 using sealed::ReadFn;
 
 // The ReadFn of a ByteSource, from where it stands.
@@ -131,14 +142,26 @@ int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
   open.content_key = [&](const sealed::PublishingLicense&) {
     return Result<SecretBytes>(lic.content_key);
   };
+  std::string write_error;  // why --out could not be written, once it failed
   open.plaintext = [&](std::string_view plaintext) {
-    return out->Write(plaintext) ? Status::Ok() : InternalError("write");
+    if (out->Write(plaintext)) return Status::Ok();
+    write_error = std::strerror(errno);
+    return InternalError("write");
   };
   open.slice = 1 << 20;
-  if (Status st = sealed::OpenStreamed(read, open); !st.ok()) {
-    return refused != kExitOk ? refused : Damaged(a);
+  // Only a fault of the container is "damaged": a failed read of the input
+  // (or of the server's copy) or a full disk under --out is said as such.
+  const Status st = sealed::OpenStreamed(read, open);
+  if (refused != kExitOk) return refused;
+  if (sealed::IsContainerFault(st)) return Damaged(a);
+  if (!write_error.empty()) return CannotWrite(a, write_error);
+  if (!st.ok()) {
+    std::fprintf(stderr, "sealpost: cannot read %s: %s\n", a.file.c_str(),
+                 st.message().c_str());
+    return kExitLocal;
   }
-  return out->Commit() ? kExitOk : kExitLocal;
+  if (!out->Commit()) return CannotWrite(a, std::strerror(errno));
+  return kExitOk;
 }
 
 // The id in a wrapper's "X-Sealpost-Protected: v1; id=...; ..." header.
@@ -184,9 +207,7 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
       [&](std::string_view slice) {
         if (out.Write(slice)) return Status::Ok();
         write_failed = true;
-        return InternalError("cannot write " + (a.out.empty() || a.out == "-"
-                                                    ? std::string("stdout")
-                                                    : a.out));
+        return InternalError("cannot write " + OutName(a));
       });
   if (!res.ok()) {
     std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());

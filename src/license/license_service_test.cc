@@ -862,3 +862,99 @@ TEST_F(LicenseServiceTest, TwoStepReleaseFailsClosedWithoutItsAuditRecord) {
 
 }  // namespace
 }  // namespace sealpost::license
+
+namespace sealpost::license {
+namespace {
+
+// A streamed transport release whose read fails after the header, or
+// whose plaintext sink fails: the caller's error comes back as it was (not
+// "not a message protected by this organisation"), and no release is
+// recorded.
+TEST_F(LicenseServiceTest, TransportReleaseStreamedKeepsTheCallersErrors) {
+  std::string big;
+  while (big.size() < 300'000) big += "a line of the large original\r\n";
+  auto made = org_.licenses.Protect(
+      {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  const std::string& container = made->container;
+  auto header = sealed::ParseSealedHeader(container);
+  ASSERT_TRUE(header.ok());
+  const std::vector<std::string> bob = {"bob@example.com"};
+  auto released = [&] {
+    auto audit = org_.store.ListAudit(made->message_id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a :
+         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+      n += a.action == "license.transport_inspect" ||
+           a.action == "license.transport_decrypt";
+    }
+    return n;
+  };
+  for (bool rule : {false, true}) {
+    SCOPED_TRACE(rule ? "remove protection" : "inspection");
+    // `fail_read`: reads fail once past the header; otherwise the sink
+    // fails on its first plaintext.
+    auto release = [&](bool fail_read) {
+      size_t pos = 0;
+      auto read = [&](size_t max, std::string* out) -> Result<size_t> {
+        if (fail_read && pos >= header->size + 1000) {
+          return UnavailableError("spool gone");
+        }
+        size_t n = std::min({max, size_t{1000}, container.size() - pos});
+        out->append(container, pos, n);
+        pos += n;
+        return n;
+      };
+      auto sink = [&](std::string_view slice) {
+        return fail_read || slice.empty() ? Status::Ok()
+                                          : InternalError("sink full");
+      };
+      return rule ? org_.licenses.TransportDecryptStreamed(
+                        read, made->message_id, "r1", bob, sink)
+                  : org_.licenses.TransportInspectStreamed(
+                        read, made->message_id, "q1", bob, sink);
+    };
+    EXPECT_EQ(release(true).status(), UnavailableError("spool gone"));
+    EXPECT_EQ(release(false).status(), InternalError("sink full"));
+  }
+  EXPECT_EQ(released(), 0);
+}
+
+// A lifted container (of another wrapper of ours) whose own record is
+// revoked is still refused as not the wrapper's, in memory and streamed:
+// the id is matched before the record is looked at.
+TEST_F(LicenseServiceTest, TransportReleaseMatchesTheWrapperBeforeTheRecord) {
+  ProtectResult wrapper = Protect("Encrypt");
+  ProtectResult lifted = Protect("Encrypt");
+  ASSERT_TRUE(
+      org_.licenses.Revoke(lifted.message_id, "alice@example.com", false).ok());
+  const std::vector<std::string> bob = {"bob@example.com"};
+  // The revocation is in force for the lifted container under its own id.
+  auto own = org_.licenses.TransportInspect(lifted.container, lifted.message_id,
+                                            "q1", bob);
+  EXPECT_EQ(own.status().Reason<Refusal>(), Refusal::kRevoked);
+  for (bool rule : {false, true}) {
+    SCOPED_TRACE(rule ? "remove protection" : "inspection");
+    auto whole = rule ? org_.licenses.TransportDecrypt(
+                            lifted.container, wrapper.message_id, "r1", bob)
+                      : org_.licenses.TransportInspect(
+                            lifted.container, wrapper.message_id, "q1", bob);
+    EXPECT_EQ(whole.status(),
+              InvalidArgumentError("its container is not the wrapper's"));
+    StringSource source(lifted.container, 1000);
+    auto read = [&](size_t max, std::string* out) {
+      return source.Read(max, out);
+    };
+    auto sink = [](std::string_view) { return Status::Ok(); };
+    auto streamed = rule ? org_.licenses.TransportDecryptStreamed(
+                               read, wrapper.message_id, "r1", bob, sink)
+                         : org_.licenses.TransportInspectStreamed(
+                               read, wrapper.message_id, "q1", bob, sink);
+    EXPECT_EQ(streamed.status(),
+              InvalidArgumentError("its container is not the wrapper's"));
+  }
+}
+
+}  // namespace
+}  // namespace sealpost::license

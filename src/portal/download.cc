@@ -16,8 +16,8 @@
 #include "portal/opened.h"
 #include "portal/portal.h"
 #include "portal/web.h"
-#include "sealed/container.h"
 #include "sealed/plaintext_source.h"
+#include "sealed/sealed_reader.h"
 #include "store/body_store.h"
 
 namespace sealpost::portal {
@@ -47,16 +47,15 @@ Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
   SP_ASSIGN_OR_RETURN(auto source, OpenCopy(store, id));
   using Header = std::optional<std::string>;
   if (!source.has_value()) return Header();
+  sealed::ReadFn read = [&](size_t max, std::string* out) {
+    return (*source)->Read(max, out);
+  };
   std::string head;
-  size_t needed = sealed::kPrefixSize;
-  for (;;) {
-    auto header = sealed::ParseSealedHeader(head, &needed);
-    if (header.ok()) return Header(head.substr(0, header->size));
-    // A damaged copy: its license request fails on what there is.
-    if (!sealed::IsIncompleteHeader(header.status())) return Header(head);
-    SP_ASSIGN_OR_RETURN(size_t n, (*source)->Read(needed - head.size(), &head));
-    if (n == 0) return Header(head);
+  // Whole or not: a damaged copy's license request fails on what there is.
+  if (auto whole = sealed::ReadHeader(read, &head); !whole.ok()) {
+    return whole.status();
   }
+  return Header(std::move(head));
 }
 
 // An attachment: decrypted when the rights allow it (streamed), otherwise

@@ -109,16 +109,21 @@ Status ContainerFault() {
 
 }  // namespace
 
-Status OpenStreamed(const ReadFn& read, const StreamedOpen& open) {
-  std::string head;
+Result<bool> ReadHeader(const ReadFn& read, std::string* head) {
   size_t needed = kPrefixSize;
   for (;;) {
-    auto header = ParseSealedHeader(head, &needed);
-    if (header.ok()) break;
-    if (!IsIncompleteHeader(header.status())) return ContainerFault();
-    SP_ASSIGN_OR_RETURN(size_t n, read(needed - head.size(), &head));
-    if (n == 0) return ContainerFault();
+    auto header = ParseSealedHeader(*head, &needed);
+    if (header.ok()) return true;
+    if (!IsIncompleteHeader(header.status())) return false;
+    SP_ASSIGN_OR_RETURN(size_t n, read(needed - head->size(), head));
+    if (n == 0) return false;
   }
+}
+
+Status OpenStreamed(const ReadFn& read, const StreamedOpen& open) {
+  std::string head;
+  SP_ASSIGN_OR_RETURN(bool whole, ReadHeader(read, &head));
+  if (!whole) return ContainerFault();
   SealedReader reader;
   if (!reader.Update(head).ok()) return ContainerFault();
   SP_ASSIGN_OR_RETURN(

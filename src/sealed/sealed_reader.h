@@ -1,6 +1,9 @@
 // SealedReader: reads a message.sealed container incrementally. The license
 // is available without any key (to decide whether the reader may open it);
 // decryption needs the signature checked first, then the content key.
+// OpenStreamed (below) runs these steps over a read function for its
+// callers (`sealpost open`, a transport release), asking them for the
+// verifier and the key and handing them the plaintext.
 //
 //   SealedReader r;
 //   while (!r.has_header() && read chunk) SP_RETURN_IF_ERROR(r.Update(chunk));
@@ -72,6 +75,14 @@ class SealedReader {
 // end. An error is handed back by OpenStreamed as it is.
 using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
 
+// Reads the header at the start of a container through `read`, never
+// asking for a byte past it, into *head (empty at first). True once *head
+// is the whole header (parsed, its signature not yet checked); false when
+// the bytes cannot begin a container (a fault in them, or the end came
+// first), *head holding what was read. An error of `read` is handed back
+// as it is.
+Result<bool> ReadHeader(const ReadFn& read, std::string* head);
+
 // What OpenStreamed asks of its caller, in this order. The caller's own
 // errors (a refusal, a failed write) are handed back as they are.
 struct StreamedOpen {
@@ -85,7 +96,10 @@ struct StreamedOpen {
   std::function<Result<SecretBytes>(const PublishingLicense& license)>
       content_key;
   // Plaintext as each segment authenticates; the last only after the end
-  // authenticated (see SealedReader on output before Finish()).
+  // authenticated (see SealedReader on output before Finish()). It may be
+  // given "" (a read that completed no segment). If OpenStreamed fails,
+  // whatever it was given is to be discarded: a later segment, or the end,
+  // did not authenticate, or a read failed.
   std::function<Status(std::string_view plaintext)> plaintext;
   // Container bytes asked of `read` at a time, after the header.
   size_t slice = 1 << 16;

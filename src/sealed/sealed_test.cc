@@ -281,25 +281,28 @@ TEST_F(SealedStreamTest, ReaderFailureIsSticky) {
 }
 
 // OpenStreamed over the container at `source`, read at most `max` bytes at
-// a time: what it said, the plaintext it handed out and the largest read
-// it asked for.
+// a time: what it said, the plaintext it handed out, the largest read it
+// asked for and how often it asked for the verifier and the key.
 struct Streamed {
   Status status;
   std::string plaintext;
   size_t largest_read = 0;
+  int verifier_asked = 0;
   int key_asked = 0;
 };
 
 class OpenStreamedTest : public SealedStreamTest {
  protected:
+  // `read_error`, when set, is what a read says once `fail_from` bytes
+  // were read.
   Streamed OpenIt(std::string_view source,
                   std::optional<SecretBytes> key = std::nullopt,
-                  Status read_error = Status::Ok()) {
+                  Status read_error = Status::Ok(), size_t fail_from = 1) {
     Streamed got;
     size_t pos = 0;
     ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
       got.largest_read = std::max(got.largest_read, max);
-      if (!read_error.ok() && pos > 0) return read_error;
+      if (!read_error.ok() && pos >= fail_from) return read_error;
       size_t n = std::min({max, size_t{5000}, source.size() - pos});
       out->append(source.substr(pos, n));
       pos += n;
@@ -308,6 +311,7 @@ class OpenStreamedTest : public SealedStreamTest {
     StreamedOpen open;
     open.verifier = [&](const PublishingLicense& license,
                         std::string_view header) {
+      ++got.verifier_asked;
       EXPECT_EQ(header, source.substr(0, header_size_));
       return keys_->GetVerifier(license.key_version);
     };
@@ -346,20 +350,35 @@ TEST_F(OpenStreamedTest, ACutContainerIsAFault) {
     EXPECT_EQ(got.status.code(), DecryptionFailedError().code());
     EXPECT_EQ(got.status.message(), DecryptionFailedError().message());
     EXPECT_EQ(got.status, OpenIt(container_.substr(0, 5)).status);
+    // Only authenticated bytes, never the last segment's (withheld until
+    // the end authenticates).
+    EXPECT_LT(got.plaintext.size(), message_.size()) << cut;
+    EXPECT_TRUE(got.plaintext == message_.substr(0, got.plaintext.size()))
+        << cut;
   }
 }
 
 TEST_F(OpenStreamedTest, AFlippedByteIsAFaultAndNoKeyIsAskedForAForgedOne) {
   std::string in_license = container_, in_stream = container_;
-  in_license[kPrefixSize + 3] ^= 1;
+  // A byte of the owner's address: the license still parses, so only its
+  // signature can tell.
+  const size_t owner = in_license.find("alice@example.com");
+  ASSERT_NE(owner, std::string::npos);
+  ASSERT_LT(owner, header_size_);
+  in_license[owner + 2] ^= 1;
+  ASSERT_TRUE(ParseSealedHeader(in_license).ok());
   in_stream[header_size_ + 2 * kStreamCiphertextSegmentSize] ^= 1;
   Streamed forged = OpenIt(in_license);
   EXPECT_TRUE(IsContainerFault(forged.status));
+  EXPECT_EQ(forged.verifier_asked, 1);
   EXPECT_EQ(forged.key_asked, 0) << "the signature is checked first";
+  EXPECT_EQ(forged.plaintext, "");
   Streamed changed = OpenIt(in_stream);
   EXPECT_TRUE(IsContainerFault(changed.status));
   EXPECT_EQ(changed.status, OpenIt(in_license).status);
   EXPECT_LT(changed.plaintext.size(), message_.size());
+  EXPECT_TRUE(changed.plaintext ==
+              message_.substr(0, changed.plaintext.size()));
 }
 
 TEST_F(OpenStreamedTest, AWrongKeyIsAFault) {
@@ -373,6 +392,17 @@ TEST_F(OpenStreamedTest, TheCallersErrorsComeBackAsTheyWere) {
       OpenIt(container_, std::nullopt, UnavailableError("disk"));
   EXPECT_EQ(read_failed.status, UnavailableError("disk"));
   EXPECT_FALSE(IsContainerFault(read_failed.status));
+  // A read failing in the stream, after the header and a segment or two.
+  const size_t in_stream =
+      header_size_ + kStreamHeaderSize + 2 * kStreamCiphertextSegmentSize;
+  Streamed stream_failed =
+      OpenIt(container_, std::nullopt, UnavailableError("disk"), in_stream);
+  EXPECT_EQ(stream_failed.status, UnavailableError("disk"));
+  EXPECT_FALSE(IsContainerFault(stream_failed.status));
+  EXPECT_EQ(stream_failed.key_asked, 1);
+  EXPECT_LT(stream_failed.plaintext.size(), message_.size());
+  EXPECT_TRUE(stream_failed.plaintext ==
+              message_.substr(0, stream_failed.plaintext.size()));
 
   size_t pos = 0;
   ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
@@ -406,6 +436,45 @@ TEST_F(OpenStreamedTest, TheCallersErrorsComeBackAsTheyWere) {
   };
   open.plaintext = [](std::string_view) { return InternalError("full"); };
   EXPECT_EQ(OpenStreamed(read, open), InternalError("full"));
+}
+
+// ReadHeader: the header's bytes and not one more; what there was when
+// they cannot begin a container; a read's error as it was.
+TEST_F(OpenStreamedTest, ReadHeaderReadsTheHeaderAndNoMore) {
+  size_t pos = 0;
+  std::string source = container_;
+  ReadFn read = [&](size_t max, std::string* out) -> Result<size_t> {
+    size_t n = std::min({max, size_t{100}, source.size() - pos});
+    out->append(source, pos, n);
+    pos += n;
+    return n;
+  };
+  std::string head;
+  auto whole = ReadHeader(read, &head);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_TRUE(*whole);
+  EXPECT_EQ(head, container_.substr(0, header_size_));
+  EXPECT_EQ(pos, header_size_);
+  for (size_t cut : {size_t{0}, size_t{5}, header_size_ - 1}) {
+    source = container_.substr(0, cut);
+    pos = 0;
+    head.clear();
+    whole = ReadHeader(read, &head);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_FALSE(*whole) << cut;
+    EXPECT_EQ(head, source) << cut;
+  }
+  source = "From: a@b\r\n\r\nnot a container at all";
+  pos = 0;
+  head.clear();
+  whole = ReadHeader(read, &head);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(*whole);
+  ReadFn broken = [](size_t, std::string*) -> Result<size_t> {
+    return UnavailableError("disk");
+  };
+  head.clear();
+  EXPECT_EQ(ReadHeader(broken, &head).status(), UnavailableError("disk"));
 }
 
 TEST(SealedReaderTest, NotSealedAndBadVersionAreNamed) {
