@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/string_source.h"
 #include "base/strings.h"
 #include "license/license_service.h"
 #include "sealed/container.h"
@@ -266,7 +267,29 @@ Status NotTheWrappers() {
   return InvalidArgumentError("its container is not the wrapper's");
 }
 
+// A failure of a transport release's own machinery (the store, the keys,
+// the settings, the directory), never taken for a refusal: one that
+// happens to carry a refusal's code (corrupt settings, keys not active)
+// becomes INTERNAL, so that the mail is tried again (451) rather than
+// delivered still protected for good.
+Status Fault(Status status) {
+  if (!LicenseService::IsTransportRefusal(status)) return status;
+  return InternalError(status.message());
+}
+
 }  // namespace
+
+bool LicenseService::IsTransportRefusal(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kPermissionDenied:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Result<TransportDecryption> LicenseService::TransportDecrypt(
     std::string_view container, std::string_view wrapper_id,
@@ -279,9 +302,11 @@ Result<TransportDecryption> LicenseService::TransportDecryptStreamed(
     const std::function<Result<size_t>(size_t, std::string*)>& read,
     std::string_view wrapper_id, std::string_view rule,
     const std::vector<std::string>& recipients,
-    const std::function<Status(std::string_view)>& plain) {
+    const std::function<Status(std::string_view)>& plain,
+    const std::function<Status()>& plain_done) {
   return ReleaseInTransportStreamed(read, wrapper_id, recipients, plain,
-                                    kDecryptAction, DecryptPurpose(rule));
+                                    plain_done, kDecryptAction,
+                                    DecryptPurpose(rule));
 }
 
 Result<TransportDecryption> LicenseService::TransportInspect(
@@ -295,33 +320,37 @@ Result<TransportDecryption> LicenseService::TransportInspectStreamed(
     const std::function<Result<size_t>(size_t, std::string*)>& read,
     std::string_view wrapper_id, std::string_view queue_id,
     const std::vector<std::string>& recipients,
-    const std::function<Status(std::string_view)>& plain) {
+    const std::function<Status(std::string_view)>& plain,
+    const std::function<Status()>& plain_done) {
   return ReleaseInTransportStreamed(read, wrapper_id, recipients, plain,
-                                    kInspectAction, InspectPurpose(queue_id));
+                                    plain_done, kInspectAction,
+                                    InspectPurpose(queue_id));
 }
 
 Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
     const std::function<Result<size_t>(size_t, std::string*)>& read,
     std::string_view wrapper_id, const std::vector<std::string>& recipients,
     const std::function<Status(std::string_view)>& plain,
-    std::string_view action, std::string_view purpose) {
+    const std::function<Status()>& plain_done, std::string_view action,
+    std::string_view purpose) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption());
-  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
+  auto keys = keys_.Keys();
+  if (!keys.ok()) return Fault(keys.status());
   TransportDecryption out;
   sealed::StreamedOpen open;
   // As OpenWithKeys: the license's signature verified with the org key it
   // names before anything is unwrapped.
   open.verifier = [&](const sealed::PublishingLicense& license,
                       std::string_view) -> Result<crypto::Verifier> {
-    auto verifier = keys->GetVerifier(license.key_version);
+    auto verifier = (*keys)->GetVerifier(license.key_version);
     if (!verifier.ok()) return NotOurs();
     return verifier;
   };
   open.content_key =
       [&](const sealed::PublishingLicense& license) -> Result<SecretBytes> {
     if (license.message_id != wrapper_id) return NotTheWrappers();
-    auto content_key =
-        keys->UnwrapContentKey(license.wrapped_content_key, license.message_id);
+    auto content_key = (*keys)->UnwrapContentKey(license.wrapped_content_key,
+                                                 license.message_id);
     if (!content_key.ok()) return NotOurs();
     SP_ASSIGN_OR_RETURN(out, GrantInTransport(license.message_id, recipients));
     return content_key;
@@ -331,16 +360,20 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
   if (Status st = sealed::OpenStreamed(read, open); !st.ok()) {
     return sealed::IsContainerFault(st) ? NotOurs() : st;
   }
+  // The caller's plaintext made whole before the record: what fails after
+  // it is as little as can be.
+  if (plain_done) SP_RETURN_IF_ERROR(plain_done());
   SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));
   return out;
 }
 
 Status LicenseService::CheckTransportDecryption() {
-  SP_ASSIGN_OR_RETURN(auto irm, CurrentIrm());
-  if (!irm->Enabled())
+  auto irm = CurrentIrm();
+  if (!irm.ok()) return Fault(irm.status());
+  if (!(*irm)->Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
         .WithReason(Refusal::kDisabled);
-  if (irm->GetText("TransportDecryptionSetting") == "Disabled") {
+  if ((*irm)->GetText("TransportDecryptionSetting") == "Disabled") {
     return FailedPreconditionError(
         "TransportDecryptionSetting is Disabled: protection cannot be "
         "removed in transport");
@@ -350,22 +383,28 @@ Status LicenseService::CheckTransportDecryption() {
 
 Result<TransportDecryption> LicenseService::GrantInTransport(
     const std::string& id, const std::vector<std::string>& recipients) {
-  SP_ASSIGN_OR_RETURN(auto record, store_.GetProtectedMessage(id));
-  if (!record.has_value()) return NotOurs();
-  SP_ASSIGN_OR_RETURN(std::optional<Refusal> ended, Ended(*record));
-  if (ended.has_value()) {
-    return FailedPreconditionError(std::string(RefusalText(*ended)))
-        .WithReason(*ended);
+  auto record = store_.GetProtectedMessage(id);
+  if (!record.ok()) return Fault(record.status());
+  if (!record->has_value()) return NotOurs();
+  auto ended = Ended(**record);
+  if (!ended.ok()) return Fault(ended.status());
+  if (ended->has_value()) {
+    return FailedPreconditionError(std::string(RefusalText(**ended)))
+        .WithReason(**ended);
   }
-  SP_ASSIGN_OR_RETURN(std::shared_ptr<const rights::ConcreteGrants> grants,
-                      ParsedGrants(record->grants_json));
+  auto grants = ParsedGrants((*record)->grants_json);
+  if (!grants.ok()) return Fault(grants.status());
   TransportDecryption out{id, {}, {}};
   for (const auto& r : recipients) {
     rights::Identity who;
     who.email = AsciiLower(r);
-    SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(who.email));
-    SP_ASSIGN_OR_RETURN(who.internal, IsInternal(who.email));
-    if (rights::Evaluate(*grants, who).rights.Has(rights::Right::kView)) {
+    auto groups = directory_.GroupsOf(who.email);
+    if (!groups.ok()) return Fault(groups.status());
+    who.groups = std::move(*groups);
+    auto internal = IsInternal(who.email);
+    if (!internal.ok()) return Fault(internal.status());
+    who.internal = *internal;
+    if (rights::Evaluate(**grants, who).rights.Has(rights::Right::kView)) {
       out.granted.push_back(who.email);
     }
   }
@@ -393,19 +432,24 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
     std::string_view container, std::string_view wrapper_id,
     const std::vector<std::string>& recipients, std::string_view action,
     std::string_view purpose) {
-  SP_RETURN_IF_ERROR(CheckTransportDecryption());
-  SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
-  // OpenWithKeys verifies the license's signature with the org key it
-  // names before it unwraps anything: a container from elsewhere fails.
-  auto opened = sealed::OpenWithKeys(container, *keys);
-  if (!opened.ok()) return NotOurs();
-  if (opened->license.message_id != wrapper_id) {
-    return NotTheWrappers();
-  }
+  // The streamed release's body over the container in memory: every check
+  // (the license, the wrapper's id, the record, its end, the grants)
+  // before anything is decrypted, as for a large wrapper.
+  StringSource source(container);
+  std::string original;
+  original.reserve(container.size());
   SP_ASSIGN_OR_RETURN(TransportDecryption out,
-                      GrantInTransport(opened->license.message_id, recipients));
-  SP_RETURN_IF_ERROR(AuditInTransport(out, action, purpose));
-  out.original = std::move(opened->message);
+                      ReleaseInTransportStreamed(
+                          [&](size_t max, std::string* bytes) {
+                            return source.Read(max, bytes);
+                          },
+                          wrapper_id, recipients,
+                          [&](std::string_view slice) {
+                            original.append(slice);
+                            return Status::Ok();
+                          },
+                          nullptr, action, purpose));
+  out.original = std::move(original);
   return out;
 }
 

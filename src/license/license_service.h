@@ -243,7 +243,19 @@ class LicenseService {
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view rule,
       const std::vector<std::string>& recipients,
-      const std::function<Status(std::string_view)>& plain);
+      const std::function<Status(std::string_view)>& plain,
+      const std::function<Status()>& plain_done = nullptr);
+  // Whether `status`, an error of a transport release (TransportDecrypt,
+  // TransportInspect, their Streamed forms), is a refusal, after which the
+  // mail goes on still protected: TransportDecryptionSetting Disabled or
+  // rights management off, revoked, expired (FAILED_PRECONDITION); not a
+  // container of ours, no record of it, not the wrapper's
+  // (INVALID_ARGUMENT); nobody granted (PERMISSION_DENIED); or no
+  // container in the mail at all (mime's NOT_FOUND, INVALID_ARGUMENT).
+  // Anything else is a failure to try again later (451): the record not
+  // written (UNAVAILABLE), and the release's own faults (the store, the
+  // keys, the settings, the directory), which never carry a refusal's code.
+  static bool IsTransportRefusal(const Status& status);
   // Transport decryption for inspection (TransportDecryptionSetting
   // Optional or Mandatory, docs/compliance.md): the same checks as
   // TransportDecrypt (the wrapper's own container only), for the mail flow
@@ -259,17 +271,19 @@ class LicenseService {
   // (as ByteSource::Read; issue 14: a large wrapper in its spool file),
   // whose plaintext goes to `plain` as it is decrypted, never whole in
   // memory (TransportDecryption::original stays empty). The same checks
-  // (one order differs, docs/gateway.md), in this order: the license
+  // in the same order (TransportInspect is built on it): the license
   // verified and its id matched to `wrapper_id`, the message's record, its
   // end and the grants checked before any plaintext is made; the record written
-  // only once the whole container authenticated. What `plain` was given is to
-  // be dropped on any error. An error of `read` or `plain` is returned as it
-  // is.
+  // only once the whole container authenticated and `plain_done` (if any:
+  // the caller finishes what `plain` wrote, so that little can fail after
+  // the record) succeeded. What `plain` was given is to be dropped on any
+  // error. An error of `read`, `plain` or `plain_done` is returned as it is.
   Result<TransportDecryption> TransportInspectStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view queue_id,
       const std::vector<std::string>& recipients,
-      const std::function<Status(std::string_view)>& plain);
+      const std::function<Status(std::string_view)>& plain,
+      const std::function<Status()>& plain_done = nullptr);
 
   // The seal of a wrapper mail (sealed/wrapper_seal.h) with the header
   // fields `header` and the body `body`: the parameters to append to its
@@ -399,9 +413,9 @@ class LicenseService {
                        std::string_view object, std::string_view result,
                        std::string_view detail);
   Result<bool> IsInternal(std::string_view email);
-  // TransportDecrypt and TransportInspect: the release, audited as
-  // `action` with "<purpose> for <granted recipients>", only of the
-  // container whose license carries `wrapper_id`.
+  // TransportDecrypt and TransportInspect: ReleaseInTransportStreamed
+  // over the container in memory (one release body: every check before
+  // anything is decrypted), the plaintext gathered into `original`.
   Result<TransportDecryption> ReleaseInTransport(
       std::string_view container, std::string_view wrapper_id,
       const std::vector<std::string>& recipients, std::string_view action,
@@ -413,7 +427,8 @@ class LicenseService {
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, const std::vector<std::string>& recipients,
       const std::function<Status(std::string_view)>& plain,
-      std::string_view action, std::string_view purpose);
+      const std::function<Status()>& plain_done, std::string_view action,
+      std::string_view purpose);
   // Its steps, shared with ReleaseInTransportStreamed: whether transport
   // decryption is allowed at all; then, for the message `id` whose
   // license verified, its record, its end and the `recipients` its grants

@@ -306,7 +306,9 @@ TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
 // TransportDecryptStreamed (a rule's remove-protection) as TransportDecrypt:
 // the same error, or the same message id, grants and plaintext (handed to
 // the sink, in slices), and one audit record each, alike. Refused before
-// the plaintext (no recipient granted, revoked): the sink is given nothing.
+// the plaintext (no recipient granted, revoked, expired): the sink is given
+// nothing. The checks come in one order both ways (one release body): a
+// container damaged in its ciphertext is refused for its grants first.
 TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string big;
   while (big.size() < 300'000) big += "a line of the large original\r\n";
@@ -371,6 +373,16 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   std::string changed = container;
   changed[changed.size() - 100] ^= 1;
   same(changed, {"bob@example.com"});
+  // Damaged in its ciphertext and not granted: refused for the grants,
+  // before anything is decrypted, in memory too (it was decrypted whole
+  // first there, and refused as not ours).
+  EXPECT_EQ(same(changed, {"carol@example.com"}), "");
+  EXPECT_EQ(org_.licenses
+                .TransportDecrypt(changed, made->message_id, "r1",
+                                  {"carol@example.com"})
+                .status()
+                .message(),
+            "no recipient is granted this message");
   same(container.substr(0, container.size() - 100), {"bob@example.com"});
   // Well-formed, but its license's signature fails: a license byte
   // flipped (the owner's address), or sealed by another organisation's
@@ -393,9 +405,164 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
   ASSERT_TRUE(recorded.ok());
   EXPECT_TRUE(recorded->empty());
   EXPECT_EQ(same("not a container at all", {"bob@example.com"}), "");
+  // Expired (the clock past its expiry): refused before the plaintext.
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(made->message_id, clock_.NowUnix() + 60,
+                             "alice@example.com", false)
+                  .ok());
+  EXPECT_TRUE(same(container, {"bob@example.com"}) == big);
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(same(container, {"bob@example.com"}), "");
   ASSERT_TRUE(
       org_.licenses.Revoke(made->message_id, "alice@example.com", false).ok());
   EXPECT_EQ(same(container, {"bob@example.com"}), "");
+}
+
+// A transport release's errors: its refusals (the mail goes on still
+// protected) and, never taken for one, the failures of the store behind
+// it (the mail is tried again, 451), streamed or not.
+TEST_F(LicenseServiceTest, TransportReleaseTellsRefusalsFromFailures) {
+  ProtectResult p = Protect("Encrypt");
+  const std::vector<std::string> bob = {"bob@example.com"};
+  // Each way of releasing `p` (in memory, streamed; for a rule, for
+  // inspection): its status, all alike.
+  auto status = [&](LicenseService* service = nullptr) {
+    LicenseService& licenses = service ? *service : org_.licenses;
+    std::vector<Status> out;
+    for (bool rule : {false, true}) {
+      out.push_back((rule ? licenses.TransportDecrypt(p.container, p.message_id,
+                                                      "r1", bob)
+                          : licenses.TransportInspect(p.container, p.message_id,
+                                                      "q1", bob))
+                        .status());
+      StringSource source(p.container, 1000);
+      auto read = [&](size_t max, std::string* o) {
+        return source.Read(max, o);
+      };
+      auto sink = [](std::string_view) { return Status::Ok(); };
+      out.push_back((rule ? licenses.TransportDecryptStreamed(
+                                read, p.message_id, "r1", bob, sink)
+                          : licenses.TransportInspectStreamed(
+                                read, p.message_id, "q1", bob, sink))
+                        .status());
+    }
+    for (const Status& s : out) {
+      EXPECT_EQ(s.ToString(), out.front().ToString());
+    }
+    return out.front();
+  };
+  EXPECT_TRUE(status().ok());
+  auto sql = [&](const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(org_.temp.dir.File("s.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  };
+  // Failures: its record unreadable, its grants or the settings corrupt,
+  // the keys not loaded (FAILED_PRECONDITION from KeyService, which is not
+  // a refusal here).
+  sql("ALTER TABLE protected_messages RENAME TO away");
+  Status failed = status();
+  sql("ALTER TABLE away RENAME TO protected_messages");
+  EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
+  EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
+  sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
+  failed = status();
+  sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
+  EXPECT_EQ(failed.code(), StatusCode::kDataLoss) << failed.ToString();
+  EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
+  auto irm = org_.licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  ASSERT_TRUE(org_.store.PutSetting("irm", "{").ok());
+  failed = status();
+  ASSERT_TRUE(org_.licenses.SaveIrm(*irm).ok());
+  EXPECT_EQ(failed.code(), StatusCode::kDataLoss) << failed.ToString();
+  EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
+  KeyService unloaded(org_.store, crypto::MasterKey::Generate());
+  LicenseService keyless(org_.store, unloaded, org_.directory, org_.templates,
+                         clock_, "https://sealpost.test");
+  failed = status(&keyless);
+  EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
+  EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
+  EXPECT_TRUE(status().ok());
+  // Refusals: nobody granted, expired, revoked, TransportDecryptionSetting
+  // Disabled, rights management off.
+  GrantOnlyCarol(p);
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  p = Protect("Encrypt");
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(p.message_id, clock_.NowUnix() + 60,
+                             "alice@example.com", false)
+                  .ok());
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(status().message(), "expired");
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  p = Protect("Encrypt");
+  ASSERT_TRUE(
+      org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
+  EXPECT_EQ(status().message(), "revoked");
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  p = Protect("Encrypt");
+  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
+  ASSERT_TRUE(org_.licenses.SaveIrm(*irm).ok());
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  SetLicensing(false);
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+}
+
+// The streamed release's plaintext is made whole by its caller
+// (`plain_done`) before the release is recorded: a failure there is
+// returned as it is, with no record of a release nobody got.
+TEST_F(LicenseServiceTest, StreamedReleaseRecordsOnlyAFinishedPlaintext) {
+  ProtectResult p = Protect("Encrypt");
+  auto released = [&](std::string_view action) {
+    auto audit = org_.store.ListAudit(p.message_id, 100);
+    EXPECT_TRUE(audit.ok());
+    int n = 0;
+    for (const auto& a :
+         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
+      n += a.action == action;
+    }
+    return n;
+  };
+  for (bool rule : {false, true}) {
+    SCOPED_TRACE(rule ? "remove protection" : "inspection");
+    const std::string_view action =
+        rule ? "license.transport_decrypt" : "license.transport_inspect";
+    for (bool fails : {true, false}) {
+      StringSource source(p.container, 1000);
+      std::string plain;
+      int done = 0;
+      auto read = [&](size_t max, std::string* o) {
+        return source.Read(max, o);
+      };
+      auto sink = [&](std::string_view slice) {
+        EXPECT_EQ(done, 0);  // nothing after the end
+        plain += slice;
+        return Status::Ok();
+      };
+      auto end = [&]() -> Status {
+        ++done;
+        EXPECT_EQ(released(action), 0);  // before the record
+        return fails ? ResourceExhaustedError("disk full") : Status::Ok();
+      };
+      auto out =
+          rule ? org_.licenses.TransportDecryptStreamed(
+                     read, p.message_id, "r1", {"bob@example.com"}, sink, end)
+               : org_.licenses.TransportInspectStreamed(
+                     read, p.message_id, "q1", {"bob@example.com"}, sink, end);
+      EXPECT_EQ(done, 1);
+      EXPECT_EQ(plain, kMessage);
+      if (fails) {
+        EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
+        EXPECT_EQ(released(action), 0);
+      } else {
+        EXPECT_TRUE(out.ok()) << out.status().ToString();
+        EXPECT_EQ(released(action), 1);
+      }
+    }
+  }
 }
 
 TEST_F(LicenseServiceTest, SelfTestPasses) {
@@ -629,13 +796,23 @@ TEST_F(LicenseServiceTest, KeyReleaseFailsClosedWithoutItsAuditRecord) {
   auto inspected = org_.licenses.TransportInspect(p.container, p.message_id,
                                                   "q1", {"bob@example.com"});
   EXPECT_EQ(inspected.status().code(), StatusCode::kUnavailable);
-  // Streamed: the whole plaintext went to the sink before the record
-  // could not be written; refused all the same, so its caller drops it.
+  // Streamed, for inspection and for a rule: the whole plaintext went to
+  // the sink before the record could not be written; refused all the
+  // same, so its caller drops it.
   StringSource source(p.container, 1000);
   std::string plain;
   auto streamed = org_.licenses.TransportInspectStreamed(
       [&](size_t max, std::string* out) { return source.Read(max, out); },
       p.message_id, "q1", {"bob@example.com"},
+      [&](std::string_view slice) {
+        plain += slice;
+        return Status::Ok();
+      });
+  EXPECT_EQ(streamed.status().code(), StatusCode::kUnavailable);
+  StringSource again(p.container, 1000);
+  streamed = org_.licenses.TransportDecryptStreamed(
+      [&](size_t max, std::string* out) { return again.Read(max, out); },
+      p.message_id, "r1", {"bob@example.com"},
       [&](std::string_view slice) {
         plain += slice;
         return Status::Ok();

@@ -56,7 +56,7 @@ class SourcePart : public PartStream {
     message_ = g_mime_parser_construct_message(parser, nullptr);
     g_object_unref(parser);
     if (!cursor_->status().ok()) return cursor_->status();
-    if (message_ == nullptr) return InvalidArgumentError("not a message");
+    if (message_ == nullptr) return InvalidArgumentError("not a MIME message");
     // The parse may stop at the last boundary: read on to the end, so the
     // whole source (a container's last segment) is checked first.
     char byte;

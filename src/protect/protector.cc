@@ -375,18 +375,26 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
   }
   if (msg.content_source != nullptr) {
     // Made as the queue reads it (the added fields are in front already).
-  } else if (run.streamed && signed_mail.empty()) {
-    // Read from the spool into its queue body file (Acceptor::Stage).
-    std::string fields = HeaderFields(g.added_headers);
-    msg.content_size = run.size + static_cast<int64_t>(fields.size());
-    SP_ASSIGN_OR_RETURN(msg.content_source,
-                        OpenOriginal(run, std::move(fields)));
+  } else if (signed_mail.empty()) {
+    SP_RETURN_IF_ERROR(CopyAsItCame(run, g, msg));
   } else {
-    msg.content = AddHeaders(signed_mail.empty() ? run.original : signed_mail,
-                             g.added_headers);
+    msg.content = AddHeaders(signed_mail, g.added_headers);
   }
   run.out.notes.push_back("deliver " + who);
   run.out.messages.push_back(std::move(msg));
+  return Status::Ok();
+}
+
+Status Protector::CopyAsItCame(const Run& run, const policy::RecipientGroup& g,
+                               queue::IncomingMessage& m) const {
+  if (!run.streamed) {
+    m.content = AddHeaders(run.original, g.added_headers);
+    return Status::Ok();
+  }
+  // Read from the spool into its queue body file (Acceptor::Stage).
+  std::string fields = HeaderFields(g.added_headers);
+  m.content_size = run.size + static_cast<int64_t>(fields.size());
+  SP_ASSIGN_OR_RETURN(m.content_source, OpenOriginal(run, std::move(fields)));
   return Status::Ok();
 }
 
@@ -395,15 +403,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   std::string who = JoinAddresses(g.addresses);
   if (run.wrapper || run.smime_encrypted) {
     // Never sealed twice: it is verifiably protected already.
-    if (run.streamed) {
-      // Read from the spool into its queue body file (Acceptor::Stage).
-      std::string fields = HeaderFields(g.added_headers);
-      msg.content_size = run.size + static_cast<int64_t>(fields.size());
-      SP_ASSIGN_OR_RETURN(msg.content_source,
-                          OpenOriginal(run, std::move(fields)));
-    } else {
-      msg.content = AddHeaders(run.original, g.added_headers);
-    }
+    SP_RETURN_IF_ERROR(CopyAsItCame(run, g, msg));
     run.out.notes.push_back("deliver (already protected) " + who);
     run.out.messages.push_back(std::move(msg));
     return Status::Ok();

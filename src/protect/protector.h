@@ -242,11 +242,13 @@ class Protector {
     std::shared_ptr<ByteSpool> plain;
   };
   // A release of a container read a slice at a time, its plaintext given
-  // to `plain` (LicenseService::TransportInspectStreamed,
+  // to `plain` and made whole by `plain_done` before the release is
+  // recorded (LicenseService::TransportInspectStreamed,
   // TransportDecryptStreamed).
   using ReleaseFrom = std::function<Result<license::TransportDecryption>(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
-      const std::function<Status(std::string_view)>& plain)>;
+      const std::function<Status(std::string_view)>& plain,
+      const std::function<Status()>& plain_done)>;
   // The container of a streamed run's verified wrapper found in the spool
   // and decoded as it is read, opened by `release` into a spool file of
   // its own (`what` names it in the log), never the message whole in
@@ -257,8 +259,9 @@ class Protector {
                                                const ReleaseFrom& release);
   // TransportInspect's outcome for the run: true when it opened the
   // wrapper's own container (the release refuses another; the granted
-  // recipients and message id kept); false with the reason; UNAVAILABLE
-  // to try again later.
+  // recipients and message id kept); false with the reason of a refusal
+  // (LicenseService::IsTransportRefusal); any other error returned, to try
+  // again later (451).
   Result<bool> TakeRelease(Run& run,
                            Result<license::TransportDecryption> opened);
   // The rules' plan: for recipients granted the inspection the rules read
@@ -276,10 +279,17 @@ class Protector {
   Status TreatGroup(Run& run, const policy::RecipientGroup& group);
   // A rule's remove-protection (protector_remove.cc): the original for
   // the recipients its license grants, the wrapper as it came for the
-  // others; a streamed run's from its spool files. UNAVAILABLE (451) when
-  // the release's record cannot be written, or an error of the spools.
+  // others; a streamed run's from its spool files. Still protected only
+  // after a refusal (LicenseService::IsTransportRefusal); any other error
+  // (the release's record not written, the store, the spools) returned
+  // (451).
   Status RemoveProtection(Run& run, const policy::RecipientGroup& group,
                           queue::IncomingMessage msg);
+  // `m`'s content: the mail as it came, with the group's added header
+  // fields in front; a streamed run's read from its spool by the queue
+  // (Acceptor::Stage), another's in memory.
+  Status CopyAsItCame(const Run& run, const policy::RecipientGroup& group,
+                      queue::IncomingMessage& m) const;
   Status ProtectGroup(Run& run, const policy::RecipientGroup& group,
                       queue::IncomingMessage msg);
   // The S/MIME copies of a group (smime_treatment.h); returns the

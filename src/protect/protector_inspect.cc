@@ -131,12 +131,19 @@ Result<Protector::SpooledRelease> Protector::ReleaseSpooledWrapper(
     if (!appended.ok()) spool = appended;
     return appended;
   };
-  out.released = release(read, write);
+  // The plaintext finished before the release's record is written, so
+  // that its failure leaves no record of a release nobody got.
+  auto done = [&]() -> Status {
+    if (plain == nullptr) return Status::Ok();
+    Status finished = plain->Finish();
+    if (!finished.ok()) spool = finished;
+    return finished;
+  };
+  out.released = release(read, write, done);
   // Not the release's outcome: retried (451) as a spool that fails
   // anywhere else in the run.
   SP_RETURN_IF_ERROR(spool);
-  if (!out.released.ok() || plain == nullptr) return out;
-  SP_RETURN_IF_ERROR(plain->Finish());
+  if (!out.released.ok()) return out;
   out.plain = std::move(plain);
   return out;
 }
@@ -149,9 +156,9 @@ Status Protector::InspectSpooledWrapper(
       ReleaseSpooledWrapper(
           run,
           "transport decryption: writing the inspected copy of " + run.in.id,
-          [&](const auto& read, const auto& write) {
+          [&](const auto& read, const auto& write, const auto& done) {
             return licenses_.TransportInspectStreamed(
-                read, run.wrapper->id, run.in.id, addresses, write);
+                read, run.wrapper->id, run.in.id, addresses, write, done);
           }));
   if (!release.carried) {
     inspection.reason = "its container does not travel in the mail";
@@ -194,9 +201,12 @@ Result<bool> Protector::TakeRelease(
   // A container other than the wrapper's was refused by the release
   // itself ("its container is not the wrapper's"), before its record.
   if (!opened.ok()) {
-    // The release was allowed but could not be put on the record: try
-    // again later rather than inspect unaudited or skip the rules.
-    if (opened.status().code() == StatusCode::kUnavailable) {
+    // Uninspected (or, Mandatory, rejected) only when refused; anything
+    // else (the release allowed but not put on the record, the store or
+    // the keys failing) is tried again later (451) rather than inspect
+    // unaudited, skip the rules or reject for good. One rule with
+    // RemoveProtection's.
+    if (!license::LicenseService::IsTransportRefusal(opened.status())) {
       return opened.status();
     }
     inspection.reason = opened.status().message();

@@ -23,15 +23,10 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
                              std::string why) -> Status {
     std::vector<std::string> addresses;
     for (const auto& r : m.recipients) addresses.push_back(r.address);
-    if (run.streamed) {
-      // Read from the spool into its queue body file (Acceptor::Stage).
-      std::string fields = HeaderFields(g.added_headers);
-      m.content_size = run.size + static_cast<int64_t>(fields.size());
-      SP_ASSIGN_OR_RETURN(m.content_source,
-                          OpenOriginal(run, std::move(fields)));
-    } else {
-      m.content = AddHeaders(run.original, g.added_headers);
-    }
+    // The rule's, as on the decrypted copy (TreatGroup): the not-granted
+    // copy is a new message.
+    m.params.require_tls = m.params.require_tls || g.require_tls;
+    SP_RETURN_IF_ERROR(CopyAsItCame(run, g, m));
     run.out.notes.push_back("deliver still protected (" + why + ") " +
                             JoinAddresses(addresses));
     run.out.messages.push_back(std::move(m));
@@ -50,10 +45,10 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
         ReleaseSpooledWrapper(
             run,
             "remove protection: writing the decrypted copy of " + run.in.id,
-            [&](const auto& read, const auto& write) {
-              return licenses_.TransportDecryptStreamed(read, run.wrapper->id,
-                                                        g.treatment.decided_by,
-                                                        g.addresses, write);
+            [&](const auto& read, const auto& write, const auto& done) {
+              return licenses_.TransportDecryptStreamed(
+                  read, run.wrapper->id, g.treatment.decided_by, g.addresses,
+                  write, done);
             }));
     plain = std::move(release.released);
     plain_spool = std::move(release.plain);
@@ -65,12 +60,15 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
                                          g.treatment.decided_by, g.addresses)
             : Result<license::TransportDecryption>(container.status());
   }
-  // The release was allowed but could not be put on the record: try again
-  // later rather than deliver it still protected for good.
-  if (plain.status().code() == StatusCode::kUnavailable) return plain.status();
   if (!plain.ok()) {
-    // e.g. no container in the mail, another wrapper's, TransportDecryption-
-    // Setting Disabled, revoked, nobody granted.
+    // Still protected for good only when refused: no container in the
+    // mail, another wrapper's, TransportDecryptionSetting Disabled,
+    // revoked, expired, nobody granted. Anything else (the release allowed
+    // but not put on the record, the store or the keys failing) is tried
+    // again later (451).
+    if (!license::LicenseService::IsTransportRefusal(plain.status())) {
+      return plain.status();
+    }
     return still_protected(std::move(msg), plain.status().message());
   }
   std::vector<std::string> others;
@@ -88,12 +86,13 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
   // A bounce of decrypted mail must not carry it back (RFC 3461 RET=HDRS).
   msg.params.ret = "HDRS";
   if (plain_spool != nullptr) {
-    // Read from the plaintext's spool into its queue body file.
+    // Read from the plaintext's spool into its queue body file, by the
+    // queue after this returns: the source keeps the spool alive.
     std::string fields = HeaderFields(g.added_headers);
     msg.content_size =
         plain_spool->size() + static_cast<int64_t>(fields.size());
     SP_ASSIGN_OR_RETURN(msg.content_source,
-                        OpenSpooled(*plain_spool, std::move(fields)));
+                        OpenSpooled(std::move(plain_spool), std::move(fields)));
   } else {
     msg.content = AddHeaders(std::move(plain->original), g.added_headers);
   }

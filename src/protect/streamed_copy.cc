@@ -35,6 +35,14 @@ Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
       std::move(prefix), skip, std::move(*reader)));
 }
 
+Result<std::unique_ptr<ByteSource>> OpenSpooled(
+    std::shared_ptr<ByteSpool> spool, std::string prefix) {
+  auto reader = spool->Open();
+  if (!reader.ok()) return Ours(reader.status());
+  return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
+      std::move(prefix), 0, std::move(*reader), std::move(spool)));
+}
+
 Status WrapperSource::Restart() {
   if (!started_) return Status::Ok();
   return UnimplementedError("a wrapper stream is read once");

@@ -30,14 +30,19 @@ namespace sealpost::protect {
 // a permanent 5xx) is INTERNAL: ours, the client retries (451).
 class SpooledOriginal final : public ByteSource {
  public:
+  // `owner`, if given, is the spool `rest` reads (kept alive as long as
+  // this source: a reader may be used only while its spool lives).
   SpooledOriginal(std::string prefix, int64_t skip,
-                  std::unique_ptr<ByteSource> rest)
-      : source_(std::move(prefix), skip, std::move(rest)) {}
+                  std::unique_ptr<ByteSource> rest,
+                  std::shared_ptr<ByteSpool> owner = nullptr)
+      : owner_(std::move(owner)),
+        source_(std::move(prefix), skip, std::move(rest)) {}
 
   Status Restart() override;
   Result<size_t> Read(size_t max, std::string* out) override;
 
  private:
+  std::shared_ptr<ByteSpool> owner_;  // declared first: outlives source_
   PrefixedSource source_;
 };
 
@@ -47,6 +52,11 @@ class SpooledOriginal final : public ByteSource {
 Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
                                                 std::string prefix,
                                                 int64_t skip = 0);
+// The same for a spool the source keeps alive (one that no run holds: a
+// remove-protection's plaintext, read by the queue after the step that
+// made it returned).
+Result<std::unique_ptr<ByteSource>> OpenSpooled(
+    std::shared_ptr<ByteSpool> spool, std::string prefix);
 
 // A wrapper made a slice at a time (mime::WrapperStream), with `prefix`
 // (a rule's added header fields) in front, read once: Restart fails.
