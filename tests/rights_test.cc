@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -248,6 +249,39 @@ TEST_F(RightsTest, OpenIntoAFullDiskSaysCannotWrite) {
       As("bob@example.com"));
   ASSERT_EQ(good.exit_code, 0) << good.out;
   EXPECT_EQ(Slurp(dir_ + "/full-big.out"), big);
+}
+
+// A file size limit (RLIMIT_FSIZE, as a full disk) under --out: whether
+// the write fails while the message streams (300 KB) or only at the last
+// flush (2 KB, under stdio's buffer), the open says so and leaves neither
+// --out nor its temporary file with part of the plaintext.
+TEST_F(RightsTest, OpenPastAFileSizeLimitLeavesNoPartialPlaintext) {
+  std::string mid = kOriginal;
+  for (int i = 0; i < 24; ++i) mid += std::string(76, 'y') + "\r\n";
+  std::string big = kOriginal;
+  for (int i = 0; i < 4000; ++i) big += std::string(76, 'x') + "\r\n";
+  const std::pair<std::string, std::string> cases[] = {{"limit-mid", mid},
+                                                       {"limit-big", big}};
+  for (const auto& [name, body] : cases) {
+    std::ofstream(dir_ + "/" + name + ".eml", std::ios::binary) << body;
+    auto protect = RunCommand(
+        Cli("protect --template Encrypt --to bob@example.com --out " + dir_ +
+            "/" + name + ".wrapped " + dir_ + "/" + name + ".eml"),
+        As("alice@example.com"));
+    ASSERT_EQ(protect.exit_code, 0) << protect.out;
+    const std::string out = dir_ + "/" + name + ".out";
+    // One 512-byte block at most; SIGXFSZ ignored, so write() says EFBIG.
+    auto r = RunCommand(
+        "trap '' XFSZ; ulimit -f 1; " +
+            Cli("open --out " + out + " " + dir_ + "/" + name + ".wrapped"),
+        As("bob@example.com"));
+    EXPECT_EQ(r.exit_code, 1) << name << r.out;
+    EXPECT_NE(r.out.find("cannot write " + out + ": File too large"),
+              std::string::npos)
+        << name << r.out;
+    EXPECT_FALSE(std::filesystem::exists(out)) << name;
+    EXPECT_FALSE(std::filesystem::exists(out + ".sealpost-tmp")) << name;
+  }
 }
 
 TEST_F(RightsTest, RotatedKeyStillOpensOldMail) {

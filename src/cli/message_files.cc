@@ -129,7 +129,15 @@ bool Output::Commit() {
   ok = std::fclose(file_) == 0 && ok;
   file_ = nullptr;
   if (in_place_) return ok;
-  return ok && std::rename(tmp_.c_str(), path_.c_str()) == 0;
+  ok = ok && std::rename(tmp_.c_str(), path_.c_str()) == 0;
+  if (!ok) {
+    // A full disk must not leave part of the plaintext beside --out; the
+    // caller says why from errno.
+    const int saved = errno;
+    std::remove(tmp_.c_str());
+    errno = saved;
+  }
+  return ok;
 }
 
 std::string RefusalOf(const ApiResponse& res) {

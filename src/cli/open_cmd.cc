@@ -118,11 +118,20 @@ ReadFn ReadOf(ByteSource& source) {
       [&source](size_t max, std::string* out) { return source.Read(max, out); };
 }
 
+// Why a read failed, without the path it was made through: FileReader's
+// "reading /proc/self/fd/N: Input/output error" gives the last part.
+std::string ReadFailure(const Status& st) {
+  const std::string& m = st.message();
+  const size_t colon = m.rfind(": ");
+  return colon == std::string::npos ? m : m.substr(colon + 2);
+}
+
 // A container read a slice at a time, streamed: memory stays flat whatever
 // its size, and the plaintext goes to a file renamed into place only once
-// the last segment authenticated.
-int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
-                     ClientOptions* session = nullptr) {
+// the last segment authenticated. `source` names what `read` reads, in
+// messages.
+int OpenSealedStream(Globals& g, const Args& a, const std::string& source,
+                     const ReadFn& read, ClientOptions* session = nullptr) {
   License lic;
   std::optional<Output> out;
   int refused = kExitOk;  // no license, or no --out: said already
@@ -133,8 +142,7 @@ int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
     if (refused != kExitOk) return FailedPreconditionError("no license");
     out.emplace(a.out);
     if (!out->ok()) {
-      std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
-      refused = kExitLocal;
+      refused = CannotWrite(a, std::strerror(errno));
       return FailedPreconditionError("no output");
     }
     return *lic.verifier;
@@ -156,8 +164,8 @@ int OpenSealedStream(Globals& g, const Args& a, const ReadFn& read,
   if (sealed::IsContainerFault(st)) return Damaged(a);
   if (!write_error.empty()) return CannotWrite(a, write_error);
   if (!st.ok()) {
-    std::fprintf(stderr, "sealpost: cannot read %s: %s\n", a.file.c_str(),
-                 st.message().c_str());
+    std::fprintf(stderr, "sealpost: cannot read %s: %s\n", source.c_str(),
+                 ReadFailure(st).c_str());
     return kExitLocal;
   }
   if (!out->Commit()) return CannotWrite(a, std::strerror(errno));
@@ -187,10 +195,7 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
   ClientOptions session;
   if (!SignIn(g, a.user, &session)) return g.exit_code;
   Output out(a.out);
-  if (!out.ok()) {
-    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
-    return kExitLocal;
-  }
+  if (!out.ok()) return CannotWrite(a, std::strerror(errno));
   if (!file.Restart().ok()) {
     std::fprintf(stderr, "sealpost: cannot read %s\n", a.file.c_str());
     return kExitLocal;
@@ -260,10 +265,7 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
     std::fprintf(stderr, "Signature: %s\n",
                  std::string(s.at("stamp").as_string()).c_str());
   }
-  if (!out.Commit()) {
-    std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());
-    return kExitLocal;
-  }
+  if (!out.Commit()) return CannotWrite(a, std::strerror(errno));
   return kExitOk;
 }
 
@@ -324,7 +326,8 @@ int OpenServerCopy(Globals& g, const Args& a, const std::string& id) {
                  copy.status().message().c_str());
     return kExitLocal;
   }
-  return OpenSealedStream(g, a, ReadOf(**copy), &session);
+  return OpenSealedStream(g, a, "the server's copy (a temporary file)",
+                          ReadOf(**copy), &session);
 }
 
 int OpenProtected(Globals& g, const Args& a) {
@@ -338,7 +341,9 @@ int OpenProtected(Globals& g, const Args& a) {
     std::fprintf(stderr, "sealpost: cannot read %s\n", in.name().c_str());
     return kExitLocal;
   }
-  if (sealed::LooksSealed(magic)) return OpenSealedStream(g, a, ReadOf(*file));
+  if (sealed::LooksSealed(magic)) {
+    return OpenSealedStream(g, a, in.name(), ReadOf(*file));
+  }
   // S/MIME (no wrapper's X-Sealpost-Protected field): sent as it is read.
   // The one place S/MIME is recognised (GMime's reading of the header, as
   // for the whole file); a header section over 1 MiB is not.
@@ -355,9 +360,10 @@ int OpenProtected(Globals& g, const Args& a) {
   // docs/rights.md).
   auto part = mime::OpenSealedAttachment(std::move(file));
   if (part.ok()) {
-    return OpenSealedStream(g, a, [&part](size_t max, std::string* out) {
-      return (*part)->Read(max, out);
-    });
+    return OpenSealedStream(g, a, in.name(),
+                            [&part](size_t max, std::string* out) {
+                              return (*part)->Read(max, out);
+                            });
   }
   // Otherwise parsed whole by the MIME layer: a wrapper without
   // message.sealed (small: the server keeps the container) or something
@@ -384,7 +390,7 @@ int OpenProtected(Globals& g, const Args& a) {
   }
   std::string().swap(input);
   StringSource container(*extracted);
-  return OpenSealedStream(g, a, ReadOf(container));
+  return OpenSealedStream(g, a, in.name(), ReadOf(container));
 }
 
 }  // namespace
