@@ -249,6 +249,10 @@ TEST_F(RightsTest, OpenIntoAFullDiskSaysCannotWrite) {
       As("bob@example.com"));
   ASSERT_EQ(good.exit_code, 0) << good.out;
   EXPECT_EQ(Slurp(dir_ + "/full-big.out"), big);
+  // The plaintext is its owner's alone, from its first byte on.
+  struct stat st;
+  ASSERT_EQ(stat((dir_ + "/full-big.out").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 // A file size limit (RLIMIT_FSIZE, as a full disk) under --out: whether
@@ -280,7 +284,10 @@ TEST_F(RightsTest, OpenPastAFileSizeLimitLeavesNoPartialPlaintext) {
               std::string::npos)
         << name << r.out;
     EXPECT_FALSE(std::filesystem::exists(out)) << name;
-    EXPECT_FALSE(std::filesystem::exists(out + ".sealpost-tmp")) << name;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      EXPECT_FALSE(e.path().filename().string().starts_with(name + ".out"))
+          << e.path();
+    }
   }
 }
 

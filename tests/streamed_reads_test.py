@@ -140,7 +140,7 @@ class StreamedReadsTest(unittest.TestCase):
 
     def test_protect_then_open_byte_for_byte(self):
         raw, wrapper = self.protected_large()
-        self.assertFalse(os.path.exists(wrapper + ".sealpost-tmp"))
+        self.assertEqual(glob.glob(glob.escape(wrapper) + ".sealpost-*"), [])
         with open(wrapper, "rb") as f:
             head = f.read(65536)
         self.assertRegex(head, rb"X-Sealpost-Protected: v1; id=[0-9a-f]{32}; "
@@ -246,7 +246,7 @@ class StreamedReadsTest(unittest.TestCase):
         self.assertIn(b"server refused", r.stderr)
         with open(out, "rb") as f:
             self.assertEqual(f.read(), b"the real one")
-        self.assertFalse(os.path.exists(out + ".sealpost-tmp"))
+        self.assertEqual(glob.glob(glob.escape(out) + ".sealpost-*"), [])
 
     def test_damaged_protected_output_fails_and_keeps_the_output(self):
         raw, wrapper = self.protected_large()
@@ -362,7 +362,7 @@ class StreamedReadsTest(unittest.TestCase):
         self.assertIn("the protected content is damaged", r.stderr)
         with open(out, "rb") as f:
             self.assertEqual(f.read(), b"the real one")
-        self.assertFalse(os.path.exists(out + ".sealpost-tmp"))
+        self.assertEqual(glob.glob(glob.escape(out) + ".sealpost-*"), [])
 
     def test_changed_late_segment_fails_and_keeps_the_output(self):
         lines, start, end = self.container_lines()

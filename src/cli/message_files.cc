@@ -106,8 +106,21 @@ Output::Output(const std::string& path) : path_(path) {
     file_ = std::fopen(path_.c_str(), "wb");
     in_place_ = true;
   } else {
-    tmp_ = path_ + ".sealpost-tmp";
-    file_ = std::fopen(tmp_.c_str(), "wb");
+    // A name of its own, made with O_EXCL and mode 0600 (mkstemp): in a
+    // shared directory nobody can plant a file or a symlink there to be
+    // written the plaintext, nor read it while it is written; the file
+    // renamed into place keeps 0600.
+    std::string name = path_ + ".sealpost-XXXXXX";
+    const int fd = mkstemp(name.data());
+    if (fd < 0) return;
+    tmp_ = std::move(name);
+    file_ = fdopen(fd, "wb");
+    if (file_ == nullptr) {
+      const int saved = errno;
+      close(fd);
+      std::remove(tmp_.c_str());
+      errno = saved;
+    }
   }
 }
 

@@ -212,7 +212,8 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
       [&](std::string_view slice) {
         if (out.Write(slice)) return Status::Ok();
         write_failed = true;
-        return InternalError("cannot write " + OutName(a));
+        return InternalError("cannot write " + OutName(a) + ": " +
+                             std::strerror(errno));
       });
   if (!res.ok()) {
     std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());

@@ -196,8 +196,8 @@ void AddRuleFlags(CLI::App* c, RuleArgs& ra) {
   c->add_flag("--remove-protection", ra.remove_protection,
               "Action: remove protection");
   c->add_flag("--require-tls", ra.require_tls,
-              "Action: deliver only over TLS (refused for now: use "
-              "`sealpost tls policy set DOMAIN encrypt`)");
+              "Action: deliver only over STARTTLS, else defer (4.7.4) "
+              "and retry (docs/mail-flow.md)");
   c->add_flag("--require-smime", ra.require_smime,
               "Action: S/MIME or a DSN naming why (docs/smime.md)");
   c->add_flag("--sign", ra.sign,

@@ -461,6 +461,9 @@ TEST_F(SpooledJournalTest, InspectedWrapperOfAnEmptyMessageAttachesNoCopy) {
   const queue::IncomingMessage* report = Find(*out, "journal report");
   ASSERT_NE(report, nullptr);
   ASSERT_TRUE(report->staged.has_value());  // streamed from the spool
+  // The wrapper too: only a copy read from its spool is staged here, so
+  // the run was not read whole (and reached the streamed inspection).
+  EXPECT_TRUE(out->messages[0].staged.has_value());
   EXPECT_NE(
       out->messages[0].treatment.find("inspected by transport decryption of "),
       std::string::npos)

@@ -218,8 +218,10 @@ class Protector {
                                                    std::string prefix) const;
   // TransportDecryptionSetting Optional or Mandatory: opens the container
   // of the organisation's protected mail for the rules, on behalf of the
-  // recipients its license grants (protector_inspect.cc). UNAVAILABLE when
-  // the audit record of the release cannot be written.
+  // recipients its license grants (protector_inspect.cc). A refusal
+  // (LicenseService::IsTransportRefusal) leaves the message uninspected;
+  // any other error, such as an audit record that cannot be written, is
+  // returned (a 451).
   Status InspectProtected(Run& run);
   // Its release for a streamed run's verified wrapper (issue 14): the
   // container found in the spool and decoded as it is read, its plaintext
