@@ -268,11 +268,15 @@ Status NotTheWrappers() {
 }
 
 // A failure of a transport release's own machinery (the store, the keys,
-// the settings, the directory), never taken for a refusal: one that
-// happens to carry a refusal's code (corrupt settings, keys not active)
-// becomes INTERNAL, so that the mail is tried again (451) rather than
-// delivered still protected for good.
-Status Fault(Status status) {
+// the settings, the directory) while releasing the message `id`, never
+// taken for a refusal: one that happens to carry a refusal's code
+// (corrupt settings or grants, keys not active) becomes INTERNAL, so that
+// the mail is tried again (451) rather than delivered still protected for
+// good. Logged with the message's id (its status names no secret): the
+// mail may be tried again for days, and the 451 alone says not why.
+Status Fault(std::string_view id, Status status) {
+  log::Error("transport release of message {} failed, to be tried again: {}",
+             id, status.ToString());
   if (!LicenseService::IsTransportRefusal(status)) return status;
   return InternalError(status.message());
 }
@@ -333,9 +337,9 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
     const std::function<Status(std::string_view)>& plain,
     const std::function<Status()>& plain_done, std::string_view action,
     std::string_view purpose) {
-  SP_RETURN_IF_ERROR(CheckTransportDecryption());
+  SP_RETURN_IF_ERROR(CheckTransportDecryption(wrapper_id));
   auto keys = keys_.Keys();
-  if (!keys.ok()) return Fault(keys.status());
+  if (!keys.ok()) return Fault(wrapper_id, keys.status());
   TransportDecryption out;
   sealed::StreamedOpen open;
   // As OpenWithKeys: the license's signature verified with the org key it
@@ -367,9 +371,9 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
   return out;
 }
 
-Status LicenseService::CheckTransportDecryption() {
+Status LicenseService::CheckTransportDecryption(std::string_view id) {
   auto irm = CurrentIrm();
-  if (!irm.ok()) return Fault(irm.status());
+  if (!irm.ok()) return Fault(id, irm.status());
   if (!(*irm)->Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
         .WithReason(Refusal::kDisabled);
@@ -384,25 +388,25 @@ Status LicenseService::CheckTransportDecryption() {
 Result<TransportDecryption> LicenseService::GrantInTransport(
     const std::string& id, const std::vector<std::string>& recipients) {
   auto record = store_.GetProtectedMessage(id);
-  if (!record.ok()) return Fault(record.status());
+  if (!record.ok()) return Fault(id, record.status());
   if (!record->has_value()) return NotOurs();
   auto ended = Ended(**record);
-  if (!ended.ok()) return Fault(ended.status());
+  if (!ended.ok()) return Fault(id, ended.status());
   if (ended->has_value()) {
     return FailedPreconditionError(std::string(RefusalText(**ended)))
         .WithReason(**ended);
   }
   auto grants = ParsedGrants((*record)->grants_json);
-  if (!grants.ok()) return Fault(grants.status());
+  if (!grants.ok()) return Fault(id, grants.status());
   TransportDecryption out{id, {}, {}};
   for (const auto& r : recipients) {
     rights::Identity who;
     who.email = AsciiLower(r);
     auto groups = directory_.GroupsOf(who.email);
-    if (!groups.ok()) return Fault(groups.status());
+    if (!groups.ok()) return Fault(id, groups.status());
     who.groups = std::move(*groups);
     auto internal = IsInternal(who.email);
-    if (!internal.ok()) return Fault(internal.status());
+    if (!internal.ok()) return Fault(id, internal.status());
     who.internal = *internal;
     if (rights::Evaluate(**grants, who).rights.Has(rights::Right::kView)) {
       out.granted.push_back(who.email);
@@ -437,7 +441,6 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
   // before anything is decrypted, as for a large wrapper.
   StringSource source(container);
   std::string original;
-  original.reserve(container.size());
   SP_ASSIGN_OR_RETURN(TransportDecryption out,
                       ReleaseInTransportStreamed(
                           [&](size_t max, std::string* bytes) {
@@ -445,6 +448,11 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
                           },
                           wrapper_id, recipients,
                           [&](std::string_view slice) {
+                            // Reserved once the checks passed: a refused
+                            // release allocates nothing.
+                            if (original.empty() && !slice.empty()) {
+                              original.reserve(container.size());
+                            }
                             original.append(slice);
                             return Status::Ok();
                           },

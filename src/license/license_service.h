@@ -238,7 +238,9 @@ class LicenseService {
       std::string_view rule, const std::vector<std::string>& recipients);
   // TransportDecrypt for a container read a slice at a time, its
   // plaintext given to `plain` as it is decrypted (issue 14: a large
-  // wrapper in its spool file), as TransportInspectStreamed does it.
+  // wrapper in its spool file), as TransportInspectStreamed does it. An
+  // error of `read`, `plain` or `plain_done` is returned as it is, and may
+  // carry a refusal's code: see IsTransportRefusal.
   Result<TransportDecryption> TransportDecryptStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view rule,
@@ -255,6 +257,11 @@ class LicenseService {
   // Anything else is a failure to try again later (451): the record not
   // written (UNAVAILABLE), and the release's own faults (the store, the
   // keys, the settings, the directory), which never carry a refusal's code.
+  // Not so the errors of the caller's own steps in a Streamed form (its
+  // `read`, `plain`, `plain_done`): returned as they are, they may carry a
+  // refusal's code (queue::SpoolFile gives FAILED_PRECONDITION, a file
+  // NOT_FOUND), so a caller tells its own errors apart first, as
+  // protect's ReleaseSpooledWrapper does with its `spool` status.
   static bool IsTransportRefusal(const Status& status);
   // Transport decryption for inspection (TransportDecryptionSetting
   // Optional or Mandatory, docs/compliance.md): the same checks as
@@ -277,7 +284,10 @@ class LicenseService {
   // only once the whole container authenticated and `plain_done` (if any:
   // the caller finishes what `plain` wrote, so that little can fail after
   // the record) succeeded. What `plain` was given is to be dropped on any
-  // error. An error of `read`, `plain` or `plain_done` is returned as it is.
+  // error. An error of `read`, `plain` or `plain_done` is returned as it is,
+  // and may carry a refusal's code (queue::SpoolFile gives
+  // FAILED_PRECONDITION, a file NOT_FOUND): the caller tells its own errors
+  // apart before IsTransportRefusal, as ReleaseSpooledWrapper does.
   Result<TransportDecryption> TransportInspectStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view queue_id,
@@ -422,7 +432,10 @@ class LicenseService {
       std::string_view purpose);
   // TransportInspectStreamed and TransportDecryptStreamed: the release,
   // audited as `action` with "<purpose> for <granted recipients>" once the
-  // whole container authenticated.
+  // whole container authenticated. The errors of `read`, `plain` and
+  // `plain_done` are returned as they are (they may carry a refusal's
+  // code: the caller tells them apart); the release's own faults never
+  // carry one.
   Result<TransportDecryption> ReleaseInTransportStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, const std::vector<std::string>& recipients,
@@ -433,7 +446,8 @@ class LicenseService {
   // decryption is allowed at all; then, for the message `id` whose
   // license verified, its record, its end and the `recipients` its grants
   // give VIEW; then the release's record (UNAVAILABLE when not written).
-  Status CheckTransportDecryption();
+  // Their faults are logged with the message's id (`id`: the wrapper's).
+  Status CheckTransportDecryption(std::string_view id);
   Result<TransportDecryption> GrantInTransport(
       const std::string& id, const std::vector<std::string>& recipients);
   Status AuditInTransport(const TransportDecryption& release,

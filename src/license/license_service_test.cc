@@ -485,9 +485,33 @@ TEST_F(LicenseServiceTest, TransportReleaseTellsRefusalsFromFailures) {
   failed = status(&keyless);
   EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
   EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
+  // Its grants naming a right this build does not know (the rights
+  // parser's INVALID_ARGUMENT, a refusal's code): a failure too.
+  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+      "'\"forwardee_rights\":\"', '\"forwardee_rights\":\"Bogus,')");
+  // Logged with the message's id, once a release: an administrator sees
+  // why its mail is tried again.
+  ::testing::internal::CaptureStderr();
+  failed = status();
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+      "'\"forwardee_rights\":\"Bogus,', '\"forwardee_rights\":\"')");
+  EXPECT_EQ(failed.code(), StatusCode::kInternal) << failed.ToString();
+  EXPECT_EQ(failed.message(), "unknown right \"Bogus\"");
+  const std::string line = "transport release of message " + p.message_id +
+                           " failed, to be tried again: INVALID_ARGUMENT: "
+                           "unknown right \"Bogus\"\n";
+  size_t lines = 0;
+  for (size_t at = logged.find(line); at != std::string::npos;
+       at = logged.find(line, at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 4u) << logged;  // the four releases of status()
+  EXPECT_FALSE(LicenseService::IsTransportRefusal(failed));
   EXPECT_TRUE(status().ok());
-  // Refusals: nobody granted, expired, revoked, TransportDecryptionSetting
-  // Disabled, rights management off.
+  // Refusals: nobody granted, expired, revoked, its record or its
+  // parent's pruned, TransportDecryptionSetting Disabled, rights
+  // management off.
   GrantOnlyCarol(p);
   EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
   p = Protect("Encrypt");
@@ -502,6 +526,16 @@ TEST_F(LicenseServiceTest, TransportReleaseTellsRefusalsFromFailures) {
   ASSERT_TRUE(
       org_.licenses.Revoke(p.message_id, "alice@example.com", false).ok());
   EXPECT_EQ(status().message(), "revoked");
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  p = Protect("Encrypt");
+  // Its record pruned, or the record of the message it forwards: no
+  // longer ours to release, still a refusal.
+  const std::string where = " WHERE id = '" + p.message_id + "'";
+  sql("UPDATE protected_messages SET parent_id = 'pruned'" + where);
+  EXPECT_EQ(status().message(), "revoked");
+  EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
+  sql("DELETE FROM protected_messages" + where);
+  EXPECT_EQ(status().message(), "not a message protected by this organisation");
   EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
   p = Protect("Encrypt");
   ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());

@@ -941,6 +941,16 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kDataLoss)
       << out.status().ToString();
+  // Its grants naming a right unknown here (the rights parser's
+  // INVALID_ARGUMENT): 451 too, never still protected for good.
+  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+      "'\"forwardee_rights\":\"', '\"forwardee_rights\":\"Bogus,')");
+  out = both(wrapper, {"bob@example.com", "eve@example.com"}, "");
+  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+      "'\"forwardee_rights\":\"Bogus,', '\"forwardee_rights\":\"')");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInternal)
+      << out.status().ToString();
   // Another message's container under this wrapper's valid seal: refused
   // before its release is recorded (in memory too, now).
   out = both(lifted, {"bob@example.com"}, "");
@@ -1002,8 +1012,30 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kUnavailable)
       << out.status().ToString();
-  // Expired (its expiry passed): still protected, either way.
+  // Its record pruned, or the record of the message it forwards: still
+  // protected (a refusal, no 451), either way.
   const std::string where = "WHERE id = '" + id + "'";
+  sql(("UPDATE protected_messages SET parent_id = 'pruned' " + where).c_str());
+  out = both(wrapper, {"bob@example.com"}, "");
+  sql(("UPDATE protected_messages SET parent_id = '' " + where).c_str());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == field + wrapper);
+  EXPECT_EQ(Note(*out, "deliver still protected ("),
+            "deliver still protected (revoked) bob@example.com");
+  // (Kept aside in a table of its own, and put back.)
+  sql(("CREATE TABLE kept AS SELECT * FROM protected_messages " + where +
+       "; DELETE FROM protected_messages " + where)
+          .c_str());
+  out = both(wrapper, {"bob@example.com"}, "");
+  sql("INSERT INTO protected_messages SELECT * FROM kept; DROP TABLE kept");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == field + wrapper);
+  EXPECT_EQ(Note(*out, "deliver still protected ("),
+            "deliver still protected (not a message protected by this "
+            "organisation) bob@example.com");
+  // Expired (its expiry passed): still protected, either way.
   sql(("UPDATE protected_messages SET expires_at = 1 " + where).c_str());
   out = both(wrapper, {"bob@example.com"}, "");
   sql(("UPDATE protected_messages SET expires_at = 0 " + where).c_str());
