@@ -360,7 +360,6 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
     return content_key;
   };
   open.plaintext = plain;
-  open.slice = 1 << 16;
   if (Status st = sealed::OpenStreamed(read, open); !st.ok()) {
     return sealed::IsContainerFault(st) ? NotOurs() : st;
   }

@@ -442,7 +442,7 @@ class LicenseService {
       const std::function<Status(std::string_view)>& plain,
       const std::function<Status()>& plain_done, std::string_view action,
       std::string_view purpose);
-  // Its steps, shared with ReleaseInTransportStreamed: whether transport
+  // ReleaseInTransportStreamed's steps: whether transport
   // decryption is allowed at all; then, for the message `id` whose
   // license verified, its record, its end and the `recipients` its grants
   // give VIEW; then the release's record (UNAVAILABLE when not written).

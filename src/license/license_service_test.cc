@@ -512,7 +512,7 @@ TEST_F(LicenseServiceTest, TransportReleaseTellsRefusalsFromFailures) {
   // Refusals: nobody granted, expired, revoked, its record or its
   // parent's pruned, TransportDecryptionSetting Disabled, rights
   // management off.
-  GrantOnlyCarol(p);
+  ASSERT_NO_FATAL_FAILURE(GrantOnlyCarol(p));
   EXPECT_TRUE(LicenseService::IsTransportRefusal(status()));
   p = Protect("Encrypt");
   ASSERT_TRUE(org_.licenses
