@@ -245,7 +245,8 @@ TEST_F(RightsTest, OpenIntoAFullDiskSaysCannotWrite) {
     EXPECT_EQ(r.out.find("damaged"), std::string::npos) << wrapper << r.out;
   }
   auto good = RunCommand(
-      Cli("open --out " + dir_ + "/full-big.out " + dir_ + "/full-big.eml"),
+      "umask 022; " +
+          Cli("open --out " + dir_ + "/full-big.out " + dir_ + "/full-big.eml"),
       As("bob@example.com"));
   ASSERT_EQ(good.exit_code, 0) << good.out;
   EXPECT_EQ(Slurp(dir_ + "/full-big.out"), big);
@@ -264,8 +265,8 @@ TEST_F(RightsTest, OpenPastAFileSizeLimitLeavesNoPartialPlaintext) {
   for (int i = 0; i < 24; ++i) mid += std::string(76, 'y') + "\r\n";
   std::string big = kOriginal;
   for (int i = 0; i < 4000; ++i) big += std::string(76, 'x') + "\r\n";
-  const std::pair<std::string, std::string> cases[] = {{"limit-mid", mid},
-                                                       {"limit-big", big}};
+  const std::pair<std::string, std::string> cases[] = {{"limit-flush", mid},
+                                                       {"limit-stream", big}};
   for (const auto& [name, body] : cases) {
     std::ofstream(dir_ + "/" + name + ".eml", std::ios::binary) << body;
     auto protect = RunCommand(

@@ -102,7 +102,13 @@ Output::Output(const std::string& path) : path_(path) {
   struct stat st;
   if (path_.empty() || path_ == "-") {
     file_ = stdout;
-  } else if (stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+  } else if (path_ == "/dev/stdout" || path_ == "/dev/stderr" ||
+             path_.starts_with("/dev/fd/") || path_.starts_with("/proc/") ||
+             (stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))) {
+    // A device or FIFO, or a name for one of our descriptors
+    // (/dev/stdout, /proc/self/fd/N: a link to whatever stdout is, perhaps
+    // a regular file): written where it points, never replaced by a
+    // rename (as root that would replace /dev/stdout itself).
     file_ = std::fopen(path_.c_str(), "wb");
     in_place_ = true;
   } else {
@@ -111,7 +117,7 @@ Output::Output(const std::string& path) : path_(path) {
     // written the plaintext, nor read it while it is written; the file
     // renamed into place keeps 0600.
     std::string name = path_ + ".sealpost-XXXXXX";
-    const int fd = mkstemp(name.data());
+    const int fd = mkostemp(name.data(), O_CLOEXEC);
     if (fd < 0) return;
     tmp_ = std::move(name);
     file_ = fdopen(fd, "wb");
