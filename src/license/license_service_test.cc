@@ -4,9 +4,12 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <initializer_list>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -78,6 +81,20 @@ class LicenseServiceTest : public ::testing::Test {
     ASSERT_TRUE(carols.ok() && carols->has_value());
     (*record)->grants_json = (*carols)->grants_json;
     ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+  }
+
+  // How many of message `id`'s audit records are of one of `actions` (by
+  // default its transport releases, for inspection or by a rule).
+  int Releases(const std::string& id,
+               std::initializer_list<std::string_view> actions = {
+                   "license.transport_inspect", "license.transport_decrypt"}) {
+    auto audit = org_.store.ListAudit(id, 100);
+    EXPECT_TRUE(audit.ok());
+    if (!audit.ok()) return 0;
+    return static_cast<int>(
+        std::ranges::count_if(*audit, [&](const store::AuditRecord& a) {
+          return std::ranges::find(actions, a.action) != actions.end();
+        }));
   }
 
   FakeClock clock_{1'800'000'000};
@@ -251,17 +268,6 @@ TEST_F(LicenseServiceTest, TransportDecryptionKeepsGrantsAndSeesThemChange) {
 TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
   ProtectResult wrapper = Protect("Encrypt");
   ProtectResult lifted = Protect("Encrypt");
-  auto released = [&](const std::string& id) {
-    auto audit = org_.store.ListAudit(id, 100);
-    EXPECT_TRUE(audit.ok());
-    int n = 0;
-    for (const auto& a :
-         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == "license.transport_inspect" ||
-           a.action == "license.transport_decrypt";
-    }
-    return n;
-  };
   const std::vector<std::string> bob = {"bob@example.com"};
   for (bool rule : {false, true}) {
     SCOPED_TRACE(rule ? "remove protection" : "inspection");
@@ -287,8 +293,8 @@ TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
     EXPECT_EQ(streamed.status().ToString(), whole.status().ToString());
     EXPECT_EQ(plain, "");
   }
-  EXPECT_EQ(released(lifted.message_id), 0);
-  EXPECT_EQ(released(wrapper.message_id), 0);
+  EXPECT_EQ(Releases(lifted.message_id), 0);
+  EXPECT_EQ(Releases(wrapper.message_id), 0);
   // Its own wrapper's id opens it.
   EXPECT_TRUE(
       org_.licenses
@@ -298,7 +304,7 @@ TEST_F(LicenseServiceTest, TransportDecryptionRefusesAContainerNotTheWrappers) {
       org_.licenses
           .TransportDecrypt(lifted.container, lifted.message_id, "r1", bob)
           .ok());
-  EXPECT_EQ(released(lifted.message_id), 2);
+  EXPECT_EQ(Releases(lifted.message_id), 2);
 }
 
 // TransportInspectStreamed (a large wrapper's container read from its
@@ -316,16 +322,6 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
       {"alice@example.com", "Encrypt", {"bob@example.com"}, big, ""});
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   const std::string& container = made->container;
-  auto audits = [&](std::string_view action) {
-    auto audit = org_.store.ListAudit(made->message_id, 100);
-    EXPECT_TRUE(audit.ok());
-    int n = 0;
-    for (const auto& a :
-         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == action;
-    }
-    return n;
-  };
   // `bytes` both ways for `to`, inspected and removed by a rule; what the
   // sink was given.
   auto same = [&](const std::string& bytes,
@@ -335,7 +331,7 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
       SCOPED_TRACE(rule ? "remove protection" : "inspection");
       const std::string_view action =
           rule ? "license.transport_decrypt" : "license.transport_inspect";
-      const int before = audits(action);
+      const int before = Releases(made->message_id, {action});
       const std::string& id = made->message_id;
       auto whole = rule ? org_.licenses.TransportDecrypt(bytes, id, "r1", to)
                         : org_.licenses.TransportInspect(bytes, id, "q1", to);
@@ -361,9 +357,9 @@ TEST_F(LicenseServiceTest, TransportDecryptionStreamedAnswersAsInMemory) {
         EXPECT_TRUE(streamed->original.empty());
         EXPECT_TRUE(plain == whole->original);
         EXPECT_GT(slices, 1);
-        EXPECT_EQ(audits(action), before + 2);
+        EXPECT_EQ(Releases(made->message_id, {action}), before + 2);
       } else {
-        EXPECT_EQ(audits(action), before);
+        EXPECT_EQ(Releases(made->message_id, {action}), before);
       }
     }
     return plain;
@@ -550,16 +546,6 @@ TEST_F(LicenseServiceTest, TransportReleaseTellsRefusalsFromFailures) {
 // returned as it is, with no record of a release nobody got.
 TEST_F(LicenseServiceTest, StreamedReleaseRecordsOnlyAFinishedPlaintext) {
   ProtectResult p = Protect("Encrypt");
-  auto released = [&](std::string_view action) {
-    auto audit = org_.store.ListAudit(p.message_id, 100);
-    EXPECT_TRUE(audit.ok());
-    int n = 0;
-    for (const auto& a :
-         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == action;
-    }
-    return n;
-  };
   for (bool rule : {false, true}) {
     SCOPED_TRACE(rule ? "remove protection" : "inspection");
     const std::string_view action =
@@ -578,7 +564,7 @@ TEST_F(LicenseServiceTest, StreamedReleaseRecordsOnlyAFinishedPlaintext) {
       };
       auto end = [&]() -> Status {
         ++done;
-        EXPECT_EQ(released(action), 0);  // before the record
+        EXPECT_EQ(Releases(p.message_id, {action}), 0);  // before the record
         return fails ? ResourceExhaustedError("disk full") : Status::Ok();
       };
       auto out =
@@ -590,10 +576,10 @@ TEST_F(LicenseServiceTest, StreamedReleaseRecordsOnlyAFinishedPlaintext) {
       EXPECT_EQ(plain, kMessage);
       if (fails) {
         EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
-        EXPECT_EQ(released(action), 0);
+        EXPECT_EQ(Releases(p.message_id, {action}), 0);
       } else {
         EXPECT_TRUE(out.ok()) << out.status().ToString();
-        EXPECT_EQ(released(action), 1);
+        EXPECT_EQ(Releases(p.message_id, {action}), 1);
       }
     }
   }
@@ -914,17 +900,6 @@ TEST_F(LicenseServiceTest, TransportReleaseStreamedKeepsTheCallersErrors) {
   auto header = sealed::ParseSealedHeader(container);
   ASSERT_TRUE(header.ok());
   const std::vector<std::string> bob = {"bob@example.com"};
-  auto released = [&] {
-    auto audit = org_.store.ListAudit(made->message_id, 100);
-    EXPECT_TRUE(audit.ok());
-    int n = 0;
-    for (const auto& a :
-         audit.ok() ? *audit : std::vector<store::AuditRecord>{}) {
-      n += a.action == "license.transport_inspect" ||
-           a.action == "license.transport_decrypt";
-    }
-    return n;
-  };
   for (bool rule : {false, true}) {
     SCOPED_TRACE(rule ? "remove protection" : "inspection");
     // `fail_read`: reads fail once past the header; otherwise the sink
@@ -952,7 +927,7 @@ TEST_F(LicenseServiceTest, TransportReleaseStreamedKeepsTheCallersErrors) {
     EXPECT_EQ(release(true).status(), UnavailableError("spool gone"));
     EXPECT_EQ(release(false).status(), InternalError("sink full"));
   }
-  EXPECT_EQ(released(), 0);
+  EXPECT_EQ(Releases(made->message_id), 0);
 }
 
 // A lifted container (of another wrapper of ours) whose own record is

@@ -191,6 +191,54 @@ class InboundSpooledTest : public testing::SmimeGatewayTest {
     return gw_.protector->Apply(in, stage);
   }
 
+  // `mail` from `from` to `to` through its spool, once with each of the
+  // spool's readers in turn (at least 5, counted by a first run) failing
+  // after 64 KiB: `before_each`, if given, runs before each of those runs,
+  // and `check` after it with its outcome (INTERNAL, 451, if it failed)
+  // and the copies staged.
+  void EachReaderFailing(
+      const std::string& from, const std::vector<std::string>& to,
+      const std::string& mail, const std::function<void()>& before_each,
+      const std::function<void(const Result<Outcome>& failed,
+                               const std::vector<std::string>& staged)>&
+          check) {
+    std::shared_ptr<OneBadReaderSpool> counted;
+    std::vector<std::string> staged;
+    ASSERT_TRUE(ApplySpooled(from, to, mail, false, &staged, false,
+                             [&](std::shared_ptr<ByteSpool> s) {
+                               counted = FailingSpool(std::move(s), 1000);
+                               return counted;
+                             })
+                    .ok());
+    const int opens = counted->opens();
+    EXPECT_GE(opens, 5);
+    for (int bad = 0; bad < opens; ++bad) {
+      SCOPED_TRACE(bad);
+      staged.clear();
+      if (before_each) before_each();
+      auto failed = ApplySpooled(from, to, mail, false, &staged, false,
+                                 [bad](std::shared_ptr<ByteSpool> s) {
+                                   return FailingSpool(std::move(s), bad);
+                                 });
+      if (!failed.ok()) {
+        EXPECT_EQ(failed.status().code(), StatusCode::kInternal)
+            << failed.status().ToString();
+      }
+      check(failed, staged);
+      if (HasFatalFailure()) return;
+    }
+  }
+
+  // `statement` run on the store's database from a second connection.
+  void Sql(const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(gw_.org.temp.dir.File("s.db").c_str(), &db),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+
   // The queue's body files on disk (staged, or committed).
   int QueueBodiesOnDisk() const {
     int n = 0;
@@ -576,31 +624,13 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   // Its spool failing at each of its readers in turn (after 64 KiB): the
   // same outcome, or INTERNAL (451) when that reader read past it; never
   // "not inspected" for the spool's fault.
-  std::shared_ptr<OneBadReaderSpool> counted;
-  std::vector<std::string> staged;
-  ASSERT_TRUE(ApplySpooled("dave@gmail.test", to, wrapper, false, &staged,
-                           false,
-                           [&](std::shared_ptr<ByteSpool> s) {
-                             counted = FailingSpool(std::move(s), 1000);
-                             return counted;
-                           })
-                  .ok());
-  const int opens = counted->opens();
-  EXPECT_GE(opens, 5);
-  for (int bad = 0; bad < opens; ++bad) {
-    SCOPED_TRACE(bad);
-    staged.clear();
-    auto failed = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged,
-                               false, [bad](std::shared_ptr<ByteSpool> s) {
-                                 return FailingSpool(std::move(s), bad);
-                               });
-    if (!failed.ok()) {
-      EXPECT_EQ(failed.status().code(), StatusCode::kInternal)
-          << failed.status().ToString();
-      continue;
-    }
-    EXPECT_EQ(failed->notes, out->notes);
-  }
+  ASSERT_NO_FATAL_FAILURE(EachReaderFailing(
+      "dave@gmail.test", to, wrapper, nullptr,
+      [&](const Result<Outcome>& failed, const std::vector<std::string>&) {
+        if (failed.ok()) {
+          EXPECT_EQ(failed->notes, out->notes);
+        }
+      }));
   // The plaintext's own spool file cannot be made (its directory gone; a
   // full disk is RESOURCE_EXHAUSTED, 452, by the same path): an error the
   // client retries (451), never delivered "uninspected", never a 5xx; no
@@ -609,7 +639,7 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   ProtectorOptions options = gw_.DefaultOptions();
   options.spool_dir = gw_.org.temp.dir.path() + "/gone";
   gw_.Rebuild(options);
-  staged.clear();
+  std::vector<std::string> staged;
   auto unspooled = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
   ASSERT_FALSE(unspooled.ok());
   EXPECT_EQ(unspooled.status().code(), StatusCode::kUnavailable)
@@ -619,18 +649,10 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   gw_.Rebuild(gw_.DefaultOptions());
   // Its record cannot be written (the audit table refuses writes, as a
   // broken disk would): 451, its plaintext dropped, nothing delivered.
-  auto sql = [&](const char* statement) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(gw_.org.temp.dir.File("s.db").c_str(), &db),
-              SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  };
-  sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit "
+  Sql("CREATE TRIGGER no_audit BEFORE INSERT ON audit "
       "BEGIN SELECT RAISE(FAIL, 'audit broken'); END");
   auto unaudited = ApplySpooled("dave@gmail.test", to, wrapper, false, &staged);
-  sql("DROP TRIGGER no_audit");
+  Sql("DROP TRIGGER no_audit");
   ASSERT_FALSE(unaudited.ok());
   EXPECT_EQ(unaudited.status().code(), StatusCode::kUnavailable)
       << unaudited.status().ToString();
@@ -643,9 +665,9 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   for (const char* mode : {"Optional", "Mandatory"}) {
     SCOPED_TRACE(mode);
     set_mode(mode);
-    sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
+    Sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
     auto broken = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
-    sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
+    Sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
     ASSERT_FALSE(broken.ok());
     EXPECT_EQ(broken.status().code(), StatusCode::kDataLoss)
         << broken.status().ToString();
@@ -877,15 +899,6 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
     EXPECT_EQ(releases(), before + records + records);
     return out;
   };
-  // `statement` run on the store's database from a second connection.
-  auto sql = [&](const char* statement) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(gw_.org.temp.dir.File("s.db").c_str(), &db),
-              SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  };
   const std::string granted =
       id + " granted: remove protection by rule r1 for bob@example.com\n";
   const std::string field = "X-Removed: yes\r\n";
@@ -929,24 +942,24 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
   // error the client retries (not a refusal: 451) either way, nothing
   // delivered, nothing recorded (was: delivered still protected for good,
   // the store's error in its note).
-  sql("ALTER TABLE protected_messages RENAME TO away");
+  Sql("ALTER TABLE protected_messages RENAME TO away");
   out = both(wrapper, {"bob@example.com", "eve@example.com"}, "");
-  sql("ALTER TABLE away RENAME TO protected_messages");
+  Sql("ALTER TABLE away RENAME TO protected_messages");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInternal)
       << out.status().ToString();
-  sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
+  Sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
   out = both(wrapper, {"bob@example.com", "eve@example.com"}, "");
-  sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
+  Sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kDataLoss)
       << out.status().ToString();
   // Its grants naming a right unknown here (the rights parser's
   // INVALID_ARGUMENT): 451 too, never still protected for good.
-  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+  Sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
       "'\"forwardee_rights\":\"', '\"forwardee_rights\":\"Bogus,')");
   out = both(wrapper, {"bob@example.com", "eve@example.com"}, "");
-  sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
+  Sql("UPDATE protected_messages SET grants_json = replace(grants_json, "
       "'\"forwardee_rights\":\"Bogus,', '\"forwardee_rights\":\"')");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInternal)
@@ -962,73 +975,55 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
             "bob@example.com");
   // Its spool failing at each of its readers in turn: the same outcome,
   // or INTERNAL (451) when that reader read past it.
-  std::shared_ptr<OneBadReaderSpool> counted;
-  std::vector<std::string> staged;
-  ASSERT_TRUE(ApplySpooled("m@evil.test", {"bob@example.com"}, wrapper, false,
-                           &staged, false,
-                           [&](std::shared_ptr<ByteSpool> s) {
-                             counted = FailingSpool(std::move(s), 1000);
-                             return counted;
-                           })
-                  .ok());
-  const int opens = counted->opens();
-  EXPECT_GE(opens, 5);
-  for (int bad = 0; bad < opens; ++bad) {
-    SCOPED_TRACE(bad);
-    staged.clear();
-    const std::string before = releases();
-    auto failed =
-        ApplySpooled("m@evil.test", {"bob@example.com"}, wrapper, false,
-                     &staged, false, [bad](std::shared_ptr<ByteSpool> s) {
-                       return FailingSpool(std::move(s), bad);
-                     });
-    if (!failed.ok()) {
-      EXPECT_EQ(failed.status().code(), StatusCode::kInternal)
-          << failed.status().ToString();
-      // A reader of the wrapper's spool fails before the release (Bob's
-      // copy is read from the plaintext's spool): no release recorded.
-      // But when the parse's reader fails, the run reads the message whole
-      // and goes on in memory: released, then its copy refused by this
-      // stager ("not streamed").
-      const bool whole = failed.status().message() == "not streamed";
-      EXPECT_EQ(releases(), whole ? before + granted : before)
-          << failed.status().ToString();
-      continue;
-    }
-    EXPECT_EQ(releases(), before + granted);
-    EXPECT_EQ(Note(*failed, "remove protection for "),
-              "remove protection for bob@example.com");
-    ASSERT_EQ(staged.size(), 1u);
-    EXPECT_TRUE(staged[0] == plain);
-  }
+  std::string before;
+  ASSERT_NO_FATAL_FAILURE(EachReaderFailing(
+      "m@evil.test", {"bob@example.com"}, wrapper, [&] { before = releases(); },
+      [&](const Result<Outcome>& failed,
+          const std::vector<std::string>& staged) {
+        if (!failed.ok()) {
+          // A reader of the wrapper's spool fails before the release (Bob's
+          // copy is read from the plaintext's spool): no release recorded.
+          // But when the parse's reader fails, the run reads the message whole
+          // and goes on in memory: released, then its copy refused by this
+          // stager ("not streamed").
+          const bool whole = failed.status().message() == "not streamed";
+          EXPECT_EQ(releases(), whole ? before + granted : before)
+              << failed.status().ToString();
+          return;
+        }
+        EXPECT_EQ(releases(), before + granted);
+        EXPECT_EQ(Note(*failed, "remove protection for "),
+                  "remove protection for bob@example.com");
+        ASSERT_EQ(staged.size(), 1u);
+        EXPECT_TRUE(staged[0] == plain);
+      }));
   // Its record cannot be written (the audit table refuses the rule's
   // release records, as a broken disk would): 451 either way, nothing
   // delivered, no release recorded (was: delivered still protected).
-  sql("CREATE TRIGGER no_release BEFORE INSERT ON audit "
+  Sql("CREATE TRIGGER no_release BEFORE INSERT ON audit "
       "WHEN NEW.action = 'license.transport_decrypt' "
       "BEGIN SELECT RAISE(FAIL, 'audit broken'); END");
   out = both(wrapper, {"bob@example.com"}, "");
-  sql("DROP TRIGGER no_release");
+  Sql("DROP TRIGGER no_release");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kUnavailable)
       << out.status().ToString();
   // Its record pruned, or the record of the message it forwards: still
   // protected (a refusal, no 451), either way.
   const std::string where = "WHERE id = '" + id + "'";
-  sql(("UPDATE protected_messages SET parent_id = 'pruned' " + where).c_str());
+  Sql("UPDATE protected_messages SET parent_id = 'pruned' " + where);
   out = both(wrapper, {"bob@example.com"}, "");
-  sql(("UPDATE protected_messages SET parent_id = '' " + where).c_str());
+  Sql("UPDATE protected_messages SET parent_id = '' " + where);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_TRUE(out->messages[0].content == field + wrapper);
   EXPECT_EQ(Note(*out, "deliver still protected ("),
             "deliver still protected (revoked) bob@example.com");
   // (Kept aside in a table of its own, and put back.)
-  sql(("CREATE TABLE kept AS SELECT * FROM protected_messages " + where +
-       "; DELETE FROM protected_messages " + where)
-          .c_str());
+  Sql("CREATE TABLE kept AS SELECT * FROM protected_messages " + where +
+      "; DELETE FROM protected_messages " + where);
   out = both(wrapper, {"bob@example.com"}, "");
-  sql("INSERT INTO protected_messages SELECT * FROM kept; DROP TABLE kept");
+  Sql("INSERT INTO protected_messages SELECT * FROM kept; DROP TABLE kept");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_TRUE(out->messages[0].content == field + wrapper);
@@ -1036,9 +1031,9 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
             "deliver still protected (not a message protected by this "
             "organisation) bob@example.com");
   // Expired (its expiry passed): still protected, either way.
-  sql(("UPDATE protected_messages SET expires_at = 1 " + where).c_str());
+  Sql("UPDATE protected_messages SET expires_at = 1 " + where);
   out = both(wrapper, {"bob@example.com"}, "");
-  sql(("UPDATE protected_messages SET expires_at = 0 " + where).c_str());
+  Sql("UPDATE protected_messages SET expires_at = 0 " + where);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);
   EXPECT_TRUE(out->messages[0].content == field + wrapper);
