@@ -260,6 +260,20 @@ TEST_F(RightsTest, OpenIntoAFullDiskSaysCannotWrite) {
 // the write fails while the message streams (300 KB) or only at the last
 // flush (2 KB, under stdio's buffer), the open says so and leaves neither
 // --out nor its temporary file with part of the plaintext.
+// --out naming one of our own descriptors (/proc/self/fd/1, as
+// /dev/stdout) while stdout is a regular file: written where it points,
+// not beside it through a temporary name (which cannot be made in /proc;
+// for /dev/stdout, as root, the rename would replace the link itself).
+TEST_F(RightsTest, OpenIntoOurOwnDescriptorWritesWhereItPoints) {
+  Protect("Encrypt", dir_ + "/fd-out.eml");
+  const std::string out = dir_ + "/fd-out.txt";
+  auto r = RunCommand(
+      Cli("open --out /proc/self/fd/1 " + dir_ + "/fd-out.eml") + " > " + out,
+      As("bob@example.com"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(Slurp(out), kOriginal);
+}
+
 TEST_F(RightsTest, OpenPastAFileSizeLimitLeavesNoPartialPlaintext) {
   std::string mid = kOriginal;
   for (int i = 0; i < 24; ++i) mid += std::string(76, 'y') + "\r\n";
