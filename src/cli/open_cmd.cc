@@ -112,12 +112,6 @@ int CannotWrite(const Args& a, const std::string& why) {
 
 using sealed::ReadFn;
 
-// The ReadFn of a ByteSource, from where it stands.
-ReadFn ReadOf(ByteSource& source) {
-  return
-      [&source](size_t max, std::string* out) { return source.Read(max, out); };
-}
-
 // Why a read failed, without the path it was made through: FileReader's
 // "reading /proc/self/fd/N: Input/output error" gives the last part.
 std::string ReadFailure(const Status& st) {
@@ -328,7 +322,7 @@ int OpenServerCopy(Globals& g, const Args& a, const std::string& id) {
     return kExitLocal;
   }
   return OpenSealedStream(g, a, "the server's copy (a temporary file)",
-                          ReadOf(**copy), &session);
+                          sealed::ReadOf(**copy), &session);
 }
 
 int OpenProtected(Globals& g, const Args& a) {
@@ -343,7 +337,7 @@ int OpenProtected(Globals& g, const Args& a) {
     return kExitLocal;
   }
   if (sealed::LooksSealed(magic)) {
-    return OpenSealedStream(g, a, in.name(), ReadOf(*file));
+    return OpenSealedStream(g, a, in.name(), sealed::ReadOf(*file));
   }
   // S/MIME (no wrapper's X-Sealpost-Protected field): sent as it is read.
   // The one place S/MIME is recognised (GMime's reading of the header, as
@@ -391,7 +385,7 @@ int OpenProtected(Globals& g, const Args& a) {
   }
   std::string().swap(input);
   StringSource container(*extracted);
-  return OpenSealedStream(g, a, in.name(), ReadOf(container));
+  return OpenSealedStream(g, a, in.name(), sealed::ReadOf(container));
 }
 
 }  // namespace

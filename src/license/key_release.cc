@@ -281,6 +281,13 @@ Status Fault(std::string_view id, Status status) {
   return InternalError(status.message());
 }
 
+// `r`, or its error as a Fault of the release of message `id`.
+template <typename T>
+Result<T> OrFault(std::string_view id, Result<T> r) {
+  if (!r.ok()) return Fault(id, r.status());
+  return r;
+}
+
 }  // namespace
 
 bool LicenseService::IsTransportRefusal(const Status& status) {
@@ -338,23 +345,22 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
     const std::function<Status()>& plain_done, std::string_view action,
     std::string_view purpose) {
   SP_RETURN_IF_ERROR(CheckTransportDecryption(wrapper_id));
-  auto keys = keys_.Keys();
-  if (!keys.ok()) return Fault(wrapper_id, keys.status());
+  SP_ASSIGN_OR_RETURN(auto keys, OrFault(wrapper_id, keys_.Keys()));
   TransportDecryption out;
   sealed::StreamedOpen open;
-  // As OpenWithKeys: the license's signature verified with the org key it
-  // names before anything is unwrapped.
+  // The license's signature verified with the org key it names before
+  // anything is unwrapped.
   open.verifier = [&](const sealed::PublishingLicense& license,
                       std::string_view) -> Result<crypto::Verifier> {
-    auto verifier = (*keys)->GetVerifier(license.key_version);
+    auto verifier = keys->GetVerifier(license.key_version);
     if (!verifier.ok()) return NotOurs();
     return verifier;
   };
   open.content_key =
       [&](const sealed::PublishingLicense& license) -> Result<SecretBytes> {
     if (license.message_id != wrapper_id) return NotTheWrappers();
-    auto content_key = (*keys)->UnwrapContentKey(license.wrapped_content_key,
-                                                 license.message_id);
+    auto content_key =
+        keys->UnwrapContentKey(license.wrapped_content_key, license.message_id);
     if (!content_key.ok()) return NotOurs();
     SP_ASSIGN_OR_RETURN(out, GrantInTransport(license.message_id, recipients));
     return content_key;
@@ -371,12 +377,11 @@ Result<TransportDecryption> LicenseService::ReleaseInTransportStreamed(
 }
 
 Status LicenseService::CheckTransportDecryption(std::string_view id) {
-  auto irm = CurrentIrm();
-  if (!irm.ok()) return Fault(id, irm.status());
-  if (!(*irm)->Enabled())
+  SP_ASSIGN_OR_RETURN(auto irm, OrFault(id, CurrentIrm()));
+  if (!irm->Enabled())
     return FailedPreconditionError(std::string(RefusalText(Refusal::kDisabled)))
         .WithReason(Refusal::kDisabled);
-  if ((*irm)->GetText("TransportDecryptionSetting") == "Disabled") {
+  if (irm->GetText("TransportDecryptionSetting") == "Disabled") {
     return FailedPreconditionError(
         "TransportDecryptionSetting is Disabled: protection cannot be "
         "removed in transport");
@@ -386,28 +391,23 @@ Status LicenseService::CheckTransportDecryption(std::string_view id) {
 
 Result<TransportDecryption> LicenseService::GrantInTransport(
     const std::string& id, const std::vector<std::string>& recipients) {
-  auto record = store_.GetProtectedMessage(id);
-  if (!record.ok()) return Fault(id, record.status());
-  if (!record->has_value()) return NotOurs();
-  auto ended = Ended(**record);
-  if (!ended.ok()) return Fault(id, ended.status());
-  if (ended->has_value()) {
-    return FailedPreconditionError(std::string(RefusalText(**ended)))
-        .WithReason(**ended);
+  SP_ASSIGN_OR_RETURN(auto record, OrFault(id, store_.GetProtectedMessage(id)));
+  if (!record.has_value()) return NotOurs();
+  SP_ASSIGN_OR_RETURN(auto ended, OrFault(id, Ended(*record)));
+  if (ended.has_value()) {
+    return FailedPreconditionError(std::string(RefusalText(*ended)))
+        .WithReason(*ended);
   }
-  auto grants = ParsedGrants((*record)->grants_json);
-  if (!grants.ok()) return Fault(id, grants.status());
+  SP_ASSIGN_OR_RETURN(auto grants,
+                      OrFault(id, ParsedGrants(record->grants_json)));
   TransportDecryption out{id, {}, {}};
   for (const auto& r : recipients) {
     rights::Identity who;
     who.email = AsciiLower(r);
-    auto groups = directory_.GroupsOf(who.email);
-    if (!groups.ok()) return Fault(id, groups.status());
-    who.groups = std::move(*groups);
-    auto internal = IsInternal(who.email);
-    if (!internal.ok()) return Fault(id, internal.status());
-    who.internal = *internal;
-    if (rights::Evaluate(**grants, who).rights.Has(rights::Right::kView)) {
+    SP_ASSIGN_OR_RETURN(who.groups,
+                        OrFault(id, directory_.GroupsOf(who.email)));
+    SP_ASSIGN_OR_RETURN(who.internal, OrFault(id, IsInternal(who.email)));
+    if (rights::Evaluate(*grants, who).rights.Has(rights::Right::kView)) {
       out.granted.push_back(who.email);
     }
   }
@@ -442,10 +442,7 @@ Result<TransportDecryption> LicenseService::ReleaseInTransport(
   std::string original;
   SP_ASSIGN_OR_RETURN(TransportDecryption out,
                       ReleaseInTransportStreamed(
-                          [&](size_t max, std::string* bytes) {
-                            return source.Read(max, bytes);
-                          },
-                          wrapper_id, recipients,
+                          sealed::ReadOf(source), wrapper_id, recipients,
                           [&](std::string_view slice) {
                             // Reserved once the checks passed: a refused
                             // release allocates nothing.

@@ -285,9 +285,7 @@ class LicenseService {
   // the caller finishes what `plain` wrote, so that little can fail after
   // the record) succeeded. What `plain` was given is to be dropped on any
   // error. An error of `read`, `plain` or `plain_done` is returned as it is,
-  // and may carry a refusal's code (queue::SpoolFile gives
-  // FAILED_PRECONDITION, a file NOT_FOUND): the caller tells its own errors
-  // apart before IsTransportRefusal, as ReleaseSpooledWrapper does.
+  // and may carry a refusal's code: see IsTransportRefusal.
   Result<TransportDecryption> TransportInspectStreamed(
       const std::function<Result<size_t>(size_t, std::string*)>& read,
       std::string_view wrapper_id, std::string_view queue_id,

@@ -47,9 +47,7 @@ Result<std::optional<std::string>> PortalCopyHeader(store::Store& store,
   SP_ASSIGN_OR_RETURN(auto source, OpenCopy(store, id));
   using Header = std::optional<std::string>;
   if (!source.has_value()) return Header();
-  sealed::ReadFn read = [&](size_t max, std::string* out) {
-    return (*source)->Read(max, out);
-  };
+  sealed::ReadFn read = sealed::ReadOf(**source);
   std::string head;
   // Whole or not: a damaged copy's license request fails on what there is.
   if (auto whole = sealed::ReadHeader(read, &head); !whole.ok()) {

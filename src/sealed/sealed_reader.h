@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_source.h"
 #include "base/secret_bytes.h"
 #include "base/status.h"
 #include "crypto/signature.h"
@@ -74,6 +75,12 @@ class SealedReader {
 // Appends up to `max` container bytes to *out and says how many; 0 at the
 // end. An error is handed back by OpenStreamed as it is.
 using ReadFn = std::function<Result<size_t>(size_t max, std::string* out)>;
+
+// The ReadFn of `source`, from where it stands (it must outlive the ReadFn).
+inline ReadFn ReadOf(ByteSource& source) {
+  return
+      [&source](size_t max, std::string* out) { return source.Read(max, out); };
+}
 
 // Reads the header at the start of a container through `read`, never
 // asking for a byte past it, into *head (empty at first). True once *head
