@@ -353,8 +353,7 @@ Status Protector::TreatGroup(Run& run, const policy::RecipientGroup& g) {
     run.out.notes.push_back("reject " + who + ": " + g.treatment.reject_text);
     return Status::Ok();
   }
-  queue::IncomingMessage msg = run.NewMessage(run.Recipients(g.addresses));
-  msg.params.require_tls = msg.params.require_tls || g.require_tls;
+  queue::IncomingMessage msg = run.GroupMessage(g, g.addresses);
   if (g.require_smime && g.treatment.kind != Kind::kRemoveProtection) {
     // S/MIME or a DSN, whatever else the rules said (but Reject).
     return ProtectGroup(run, g, std::move(msg));

@@ -23,9 +23,6 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
                              std::string why) -> Status {
     std::vector<std::string> addresses;
     for (const auto& r : m.recipients) addresses.push_back(r.address);
-    // The rule's, as on the decrypted copy (TreatGroup): the not-granted
-    // copy is a new message.
-    m.params.require_tls = m.params.require_tls || g.require_tls;
     SP_RETURN_IF_ERROR(CopyAsItCame(run, g, m));
     run.out.notes.push_back("deliver still protected (" + why + ") " +
                             JoinAddresses(addresses));
@@ -79,7 +76,8 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
     }
   }
   if (!others.empty()) {
-    SP_RETURN_IF_ERROR(still_protected(run.NewMessage(run.Recipients(others)),
+    // A new message, with the rule's require_tls as on the decrypted copy.
+    SP_RETURN_IF_ERROR(still_protected(run.GroupMessage(g, others),
                                        "not granted to this recipient"));
   }
   msg.recipients = run.Recipients(plain->granted);

@@ -169,6 +169,15 @@ struct Protector::Run {
     msg.recipients = recipients;
     return msg;
   }
+  // NewMessage for `addresses` of group `g`, with the group's require_tls
+  // (a rule's --require-tls) on it.
+  queue::IncomingMessage GroupMessage(
+      const policy::RecipientGroup& g,
+      const std::vector<std::string>& addresses) {
+    queue::IncomingMessage msg = NewMessage(Recipients(addresses));
+    msg.params.require_tls = msg.params.require_tls || g.require_tls;
+    return msg;
+  }
   // The envelope recipients among `addresses`, with their DSN parameters.
   std::vector<queue::DeliveryRecipient> Recipients(
       const std::vector<std::string>& addresses) const {

@@ -54,8 +54,7 @@ Result<std::vector<std::string>> Protector::SmimeRung(
     }
   }
   for (auto& copy : plan.copies) {
-    queue::IncomingMessage msg = run.NewMessage(run.Recipients({copy.address}));
-    msg.params.require_tls = msg.params.require_tls || g.require_tls;
+    queue::IncomingMessage msg = run.GroupMessage(g, {copy.address});
     if (copy.source != nullptr) {
       // Made from the spool as the queue reads it into its body file (the
       // added fields are in front already).
