@@ -262,6 +262,8 @@ class SmimeRevocationTest(PkiCase):
         self.assertEqual(CrlHandler.asked.count("/ca.crl"), asked)
         r = self.server.cli("cert", "crl", "list")
         self.assertIn("Sealpost Test CA", r.stdout)
+        # Fetched, so fetched again after a day (docs/smime.md).
+        self.assertRegex(r.stdout, r"Source +: fetched \S+, refreshed after \S+")
 
         # OWADisableCRLCheck True: no revocation check at all.
         with self.server.setting("smime", "--OWADisableCRLCheck", "True",

@@ -258,6 +258,13 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
   return crl;
 }
 
+Result<std::string> CertificateDirectory::CrlRemove(std::string_view issuer) {
+  Status removed = store_.DeleteSmimeCrl(issuer);
+  cache_.Drop();
+  SP_RETURN_IF_ERROR(removed);
+  return std::string(issuer);
+}
+
 Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {
   return store_.ListSmimeCrls();
 }

@@ -305,6 +305,13 @@ TEST_F(FetchedCrlTest, ImportingAnOlderCrlIsRefused) {
   EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
   // The same CRL again is fine.
   EXPECT_TRUE(certs_.CrlImport(pki_.Read("next.der")).ok());
+  // Removed first, the older one may go on file: the admin's choice.
+  ASSERT_TRUE(certs_.CrlRemove("CN=Test CA").ok());
+  EXPECT_EQ(certs_.CrlRemove("CN=Test CA").status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(certs_.CrlImport(older).ok());
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
 }
 
 }  // namespace

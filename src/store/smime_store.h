@@ -77,6 +77,8 @@ class SmimeStore {
   // the same (kSame: its fetched_at becomes FetchedAtOfSame) or newer
   // (kOlder: nothing written). A replayed old CRL never replaces a newer.
   virtual Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
+  // NOT_FOUND when no CRL of `issuer` is on file.
+  virtual Status DeleteSmimeCrl(std::string_view issuer) = 0;
   virtual Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() = 0;
 };
 

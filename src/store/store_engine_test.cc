@@ -424,6 +424,11 @@ TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
   EXPECT_EQ(put("unnumbered", 260, "", 6000), CrlAge::kNewer);
   EXPECT_EQ(on_file().der, "unnumbered");
   EXPECT_EQ(on_file().number, "");
+  // Removed, an older one may go on file again.
+  ASSERT_TRUE(store->DeleteSmimeCrl("CN=CA").ok());
+  EXPECT_EQ(store->DeleteSmimeCrl("CN=CA").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListSmimeCrls()->empty());
+  EXPECT_EQ(put("n4", 300, "4", 0), CrlAge::kNewer);
 }
 
 // Migration 22 adds the CRL Number and the fetch time; a CRL on file from

@@ -135,6 +135,15 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   });
 }
 
+Status PostgresStore::DeleteSmimeCrl(std::string_view issuer) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.RunOrNotFound(
+        "DELETE FROM smime_crls WHERE issuer = $1", PgParams().Text(issuer),
+        "no CRL of \"" + std::string(issuer) + "\" on file"));
+    return internal::NotifyChange(c, "smime_crls");
+  });
+}
+
 Result<std::vector<SmimeCrlRecord>> PostgresStore::ListSmimeCrls() {
   return SelectAll(SelectFrom(internal::kSmimeCrlColumns,
                               "smime_crls ORDER BY issuer COLLATE \"C\""),

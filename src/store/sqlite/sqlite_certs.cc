@@ -134,6 +134,14 @@ Result<CrlAge> SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   return age;
 }
 
+Status SqliteStore::DeleteSmimeCrl(std::string_view issuer) {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt s(stmts_, "DELETE FROM smime_crls WHERE issuer = ?");
+    s.Bind(1, issuer);
+    return s.RunOrNotFound("no CRL of \"" + std::string(issuer) + "\" on file");
+  });
+}
+
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {
   return SelectAll(
       "listing CRLs",
