@@ -78,8 +78,8 @@ struct Config {
   std::string smtp_xforward_hosts = "127.0.0.1,::1";
   int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
   // The header section a client may send, the empty line that ends it
-  // included; over it, 552 5.3.4 (Exchange's MaxHeaderSize, its default
-  // too; Postfix's header_size_limit). 4 KiB to kStreamedHeadBytes.
+  // included; over it, 552 5.3.4 (Exchange's MaxHeaderSize and its
+  // default). 4 KiB to kStreamedHeadBytes.
   int64_t smtp_max_header_bytes = 256 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;

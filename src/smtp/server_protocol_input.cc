@@ -289,8 +289,8 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
     return;
   }
   if (data_header_too_big_) {
-    // Exchange's MaxHeaderSize answer (RFC 3463 X.3.4, too big for the
-    // system); Postfix's header_size_limit.
+    // Exchange's answer over its MaxHeaderSize (RFC 3463 X.3.4, too big
+    // for the system), worded as the 552 for the message size.
     const size_t at = out.size();
     Send(out, 552, "5.3.4", "Message header size exceeds fixed maximum size");
     out[at].header_too_big = true;
