@@ -193,7 +193,7 @@ class Protector {
   // The streamed path's Inspect: false (nothing set) when the message is
   // to be read whole instead: a message that claims S/MIME encryption in
   // another transfer encoding than base64, a header section longer than
-  // the run's head,
+  // the run's head (never from SMTP, which refuses it: smtp.max_header_bytes),
   // a parse the spool could not give (read back too often), a journal
   // rule enabled, or a store that keeps bodies in its rows.
   Result<bool> InspectSpooled(Run& run);
