@@ -8,21 +8,22 @@
 // response by default (RevocationLimits).
 //
 // A fetched CRL spares a fetch until its nextUpdate, a day after the fetch
-// at most (SparesFetch; an imported one until its nextUpdate): a CA's
+// at most (RefetchAt; an imported one until its nextUpdate): a CA's
 // nextUpdate, or that of an old CRL anyone on the plain-HTTP path
 // replays, may be months ahead, and would hide every revocation made
 // since. When the fetch a day later fails, the CRL on file still decides
-// until its nextUpdate (the caller keeps it): a blocked fetch never makes
-// a revoked certificate usable. A fetched CRL never replaces a newer one
-// of its issuer on file (store::CompareCrls: CRL Number, else thisUpdate):
-// a replayed older one is refused and said so.
+// until its nextUpdate (CertificateDirectory keeps it in the chain's
+// CRLs): a blocked fetch never makes a revoked certificate usable. A
+// fetched CRL never replaces a newer one of its issuer on file
+// (store::CompareCrls: CRL Number, else thisUpdate): a replayed older one
+// is refused and said so.
 //
 // The caller asks only about certificates that chain to a trusted CA (the
 // chain checked without CRLs first): a certificate anyone can make never
 // sends the server to a URL of its choosing. An answer that cannot be had
 // is remembered for 5 minutes per URL, so that a responder that is down
 // does not slow every message; OCSP answers are kept until their
-// nextUpdate, a day at most (an hour when they give none).
+// nextUpdate, a day at most for a `good` (an hour when they give none).
 //
 // Thread-safety: thread-safe (the caches are behind a mutex; no lock is
 // held during a fetch).
