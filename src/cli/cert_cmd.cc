@@ -250,7 +250,7 @@ AddImport(*crl, g, "Import a CRL (PEM or DER) signed by a CA on file",
     CallAndPrint(g, "DELETE", "/api/v1/smime/crls/" + UrlEncode(*issuer), "",
                  [](const json::value& v) {
                    std::cout << "Removed the CRL of "
-                             << v.at("removed").as_string() << "\n";
+                             << JsonStr(v.as_object(), "removed") << "\n";
                  });
   });
 }
