@@ -175,8 +175,8 @@ class Protector {
   Result<std::optional<Outcome>> DecryptInbound(Run& run);
   // One recipient's open of a streamed run's EnvelopedData, its content
   // read from the spool through a parse of it, decoded as EnvelopedInSpool
-  // read it (CertificateDirectory::DecryptStreamFor, the
-  // key rule of DecryptFor): the id of the certificate whose key opened
+  // read it (CertificateDirectory::DecryptStreamFor, the key rule of
+  // DecryptFor): the id of the certificate whose key opened
   // it, nullopt when no key on file for `address` does. With `into`, the
   // plain message (`outer`, then the decrypted entity) is written into a
   // new encrypted spool file there, kept only when it opened; without, the

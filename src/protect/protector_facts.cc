@@ -22,7 +22,6 @@
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
 #include "sealed/wrapper_seal.h"
-#include "smime/mail_stream.h"
 #include "smime/streamed_mail.h"
 #include "store/body_store.h"
 
@@ -61,8 +60,8 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   {
     // One GMime parse over the spool (mime/source_stream.h): the parts
-    // stay ranges of it, read again only for the attachments' sizes and
-    // the text that the rules read.
+    // stay ranges of it, read again only for the attachments' sizes, the
+    // text that the rules read and a claim of S/MIME encryption.
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> whole,
                         OpenOriginal(run, std::string()));
     mime::ParsedMessage parsed(std::move(whole));

@@ -14,7 +14,6 @@
 #include "protect/streamed_copy.h"
 #include "queue/spool_file.h"
 #include "smime/enveloped_mail.h"
-#include "smime/mail_stream.h"
 #include "smime/signature_check.h"
 #include "smime/signed_stream.h"
 #include "smime/streamed_mail.h"
