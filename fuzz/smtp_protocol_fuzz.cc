@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/header_section.h"
 #include "smtp/sasl.h"
 #include "smtp/server_protocol.h"
 
@@ -70,6 +71,11 @@ bool Handle(Session& s, std::vector<Action> actions, int depth = 0) {
         Check(a.envelope.recipients.size() <= s.o.max_recipients);
         Check(s.p.awaiting_commit());
         Check(OnlyCrlf(a.message));
+        // smtp.max_header_bytes, where the protection stage ends the
+        // header section.
+        Check(a.message.size() -
+                  sealpost::mime::SplitHeaderSection(a.message).body.size() <=
+              s.o.max_header_bytes);
         // XFORWARD only from an authorized proxy, and what it forwards is
         // safe to put into a header field.
         Check(a.envelope.forwarded.empty() || s.o.xforward_allowed);
@@ -127,6 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.require_tls = data[0] & 2;
   o.tls_active = data[0] & 4;
   o.max_message_bytes = (data[0] & 8) ? 64 : 4096;
+  // With room for a message, a header section limit that is reached.
+  o.max_header_bytes = (data[0] & 8) ? 4096 : 300;
   o.max_recipients = (data[0] & 16) ? 2 : 100;
   o.max_data_line = (data[0] & 32) ? 80 : 1000;
   o.max_command_line = (data[0] & 64) ? 40 : 512;

@@ -373,6 +373,116 @@ class BareNewlineNormalizeTest(unittest.TestCase):
         raw.close()
 
 
+def header_of(size, subject):
+    """A header section of `size` bytes (its empty line included): From,
+    To, Subject, then fields of about 80 bytes, each folded once."""
+    h = ("From: carol@partner.test\r\nTo: bob@example.com\r\n"
+         "Subject: " + subject + "\r\n").encode()
+    i = 0
+    while len(h) + 80 + 2 <= size:
+        h += b"X-Filler-%06d: %s\r\n %s\r\n" % (i, b"f" * 30, b"g" * 29)
+        i += 1
+    return h + b"X-Last: " + b"z" * (size - len(h) - 12) + b"\r\n\r\n"
+
+
+class HeaderSizeLimitTest(unittest.TestCase):
+    """Issue 14: smtp.max_header_bytes (256 KiB by default, Exchange's
+    MaxHeaderSize): a header section over it is refused with 552 5.3.4 and
+    never queued or spooled, on both listeners; the session goes on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env=OUTSIDE)
+        cls.users = cls.server.passwords()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def spooled(self):
+        d = os.path.join(self.server.data_dir, "spool")
+        return os.listdir(d) if os.path.isdir(d) else []
+
+    def test_over_the_limit_is_refused_and_nothing_is_queued(self):
+        over, under = "over " + tag(), "under " + tag()
+        big = header_of(300 * 1000, over) + b"body\r\n"
+        fine = header_of(200 * 1000, under) + b"body\r\n"
+        logged = len(self.server.read_log())
+        accepted = self.server.metric("sealpost_queue_accepted_total") or 0
+        rejected = self.server.metric(
+            "sealpost_smtp_messages_rejected_total") or 0
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          timeout=60) as c:
+            c.ehlo("client.test")
+            self.assertEqual(c.mail("carol@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            self.assertEqual(c.data(big), (552, b"5.3.4 Message header size "
+                                           b"exceeds fixed maximum size"))
+            # The same session: the next message goes through.
+            self.assertEqual(c.mail("carol@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            code, msg = c.data(fine)
+            self.assertEqual(code, 250, msg)
+        qid = msg.decode().rsplit(" ", 1)[-1]
+        [path] = wait_for(lambda: mailbox_holds(self.server, under))
+        self.assertIn(fine, read(path))
+
+        def traced():
+            r = self.server.cli("message", "trace", qid)
+            return r.returncode == 0 and "delivered" in r.stdout and r
+        self.assertTrue(wait_for(traced, 20),
+                        self.server.cli("message", "trace", qid).stdout)
+        # Only the second was queued; the first was counted as refused,
+        # is in no mailbox and left no spool file.
+        self.assertEqual(self.server.metric("sealpost_queue_accepted_total"),
+                         accepted + 1)
+        self.assertEqual(
+            self.server.metric("sealpost_smtp_messages_rejected_total"),
+            rejected + 1)
+        self.assertEqual(mailbox_holds(self.server, over), [])
+        self.assertEqual(self.spooled(), [])
+        listed = self.server.cli("message", "list")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertEqual(listed.stdout.count("carol@partner.test"), 1,
+                         listed.stdout)
+        # One line, the client and the limit; nothing of the header.
+        log = self.server.read_log()[logged:]
+        self.assertEqual(log.count("smtp: header section over "
+                                   "smtp.max_header_bytes (262144) from "
+                                   "[127.0.0.1]: refused"), 1, log[-2000:])
+        self.assertNotIn(over, log)
+        self.assertNotIn("X-Filler", log)
+
+    def test_submission_listener_has_the_limit_too(self):
+        t = tag()
+        self.assertIsNotNone(self.server.submission_port)
+        with smtplib.SMTP("127.0.0.1", self.server.submission_port,
+                          timeout=60) as c:
+            c.ehlo()
+            c.starttls(context=tls_context(self.server))
+            c.ehlo()
+            c.login("alice@example.com", self.users["alice@example.com"])
+            self.assertEqual(c.mail("alice@example.com")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            big = header_of(300 * 1000, "submitted " + t) + b"body\r\n"
+            code, msg = c.data(big)
+            self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
+            self.assertEqual(c.noop()[0], 250)
+        self.assertEqual(mailbox_holds(self.server, "submitted " + t), [])
+
+    def test_out_of_range_is_a_config_error(self):
+        for bad in ("4095", "4194305"):
+            try:
+                started = DevServer(env={"SEALPOST_SMTP_MAX_HEADER_BYTES": bad})
+            except RuntimeError as e:
+                self.assertIn("smtp.max_header_bytes: expected 4096 to "
+                              "4194304 (the header section the protection "
+                              "stage holds in memory)", str(e))
+            else:
+                started.stop()
+                self.fail("started with smtp.max_header_bytes = " + bad)
+
+
 class XforwardTest(DevServerCase):
     """XFORWARD (Postfix's XFORWARD_README) only from smtp.xforward_hosts
     (default 127.0.0.1 and ::1): the forwarded client, not the proxy, is

@@ -155,6 +155,10 @@ const std::vector<KeyDef>& Defs() {
        Str(&Config::smtp_xforward_hosts)},
       {{"smtp.max_message_bytes", "largest message accepted (SIZE)"},
        Int(&Config::smtp_max_message_bytes)},
+      {{"smtp.max_header_bytes",
+        "largest header section accepted, its empty line included; over it "
+        "552 5.3.4 (4 KiB to 4 MiB, the head the protection stage holds)"},
+       Int(&Config::smtp_max_header_bytes)},
       {{"smtp.max_recipients", "recipients per message"},
        Int(&Config::smtp_max_recipients)},
       {{"smtp.max_connections", "concurrent SMTP connections"},
@@ -406,6 +410,14 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
       config.smime_crl_max_bytes > (int64_t{64} << 20)) {
     return InvalidArgumentError(
         "smime.crl_max_bytes: expected 1024 to 67108864");
+  }
+  if (config.smtp_max_header_bytes < 4096 ||
+      config.smtp_max_header_bytes > kStreamedHeadBytes) {
+    // Over the head, the protection stage would read a message whole.
+    return InvalidArgumentError(
+        "smtp.max_header_bytes: expected 4096 to " +
+        std::to_string(kStreamedHeadBytes) +
+        " (the header section the protection stage holds in memory)");
   }
   if (config.store_pool_size < 1 || config.store_pool_size > 1000) {
     return InvalidArgumentError("store.pool_size: expected 1 to 1000");

@@ -19,6 +19,13 @@
 
 namespace sealpost {
 
+// The first bytes of a message arriving into a spool that the protection
+// stage holds in memory while it streams the rest (protect::kStreamedHead
+// is this; here because the config is checked in base/, which may not see
+// protect/). A header section longer than them is read whole, so it bounds
+// smtp.max_header_bytes (issue 14).
+inline constexpr int64_t kStreamedHeadBytes = int64_t{4} << 20;
+
 struct Config {
   // [server]
   std::string data_dir;  // required outside dev mode
@@ -70,6 +77,10 @@ struct Config {
   // Proxies in front that may send XFORWARD (addresses or CIDRs).
   std::string smtp_xforward_hosts = "127.0.0.1,::1";
   int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
+  // The header section a client may send, the empty line that ends it
+  // included; over it, 552 5.3.4 (Exchange's MaxHeaderSize and its
+  // default). 4 KiB to kStreamedHeadBytes.
+  int64_t smtp_max_header_bytes = 256 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;
   bool smtp_require_tls = false;  // 530 to MAIL before STARTTLS

@@ -114,6 +114,26 @@ TEST_F(ConfigTest, BadValuesAreRefused) {
   EXPECT_FALSE(LoadConfig(Sources("")).ok());
 }
 
+TEST_F(ConfigTest, MaxHeaderBytesFromFourKiBToTheStreamedHead) {
+  auto c = LoadConfig(Sources(""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->smtp_max_header_bytes, 256 * 1024);  // Exchange's default
+  for (int64_t ok : {int64_t{4096}, kStreamedHeadBytes}) {
+    auto in = LoadConfig(
+        Sources(Write("[smtp]\nmax_header_bytes = " + std::to_string(ok))));
+    ASSERT_TRUE(in.ok()) << ok << ": " << in.status().ToString();
+    EXPECT_EQ(in->smtp_max_header_bytes, ok);
+  }
+  for (int64_t bad : {int64_t{0}, int64_t{4095}, kStreamedHeadBytes + 1}) {
+    env_["SEALPOST_SMTP_MAX_HEADER_BYTES"] = std::to_string(bad);
+    auto out = LoadConfig(Sources(""));
+    ASSERT_FALSE(out.ok()) << bad;
+    EXPECT_EQ(out.status().message(),
+              "smtp.max_header_bytes: expected 4096 to 4194304 (the header "
+              "section the protection stage holds in memory)");
+  }
+}
+
 TEST_F(ConfigTest, StoreOnPostgres) {
   std::string file = Write(
       "[store]\nengine = \"postgres\"\n"

@@ -57,6 +57,64 @@ bool HeaderEnd::Feed(std::string_view bytes) {
   return done();
 }
 
+void HeaderSectionSize::Feed(std::string_view bytes) {
+  // FieldNameLength's characters, one at a time.
+  auto name_char = [](unsigned char c) {
+    return c > ' ' && c < 127 && c != ':';
+  };
+  auto blank = [](unsigned char c) { return c == ' ' || c == '\t'; };
+  size_t i = 0;
+  while (i < bytes.size() && state_ != State::kEnded) {
+    if (state_ == State::kField) {
+      // The rest of a field's line: only its LF matters.
+      const size_t lf = bytes.find('\n', i);
+      const size_t next = lf == std::string_view::npos ? bytes.size() : lf + 1;
+      line_ += next - i;
+      i = next;
+      if (lf != std::string_view::npos) {
+        lines_ += line_;
+        line_ = 0;
+        state_ = State::kStart;
+      }
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(bytes[i++]);
+    ++line_;
+    State next = State::kEnded;  // a line that is no field: not counted
+    switch (state_) {
+      case State::kStart:
+        if (c == '\n') {
+          lines_ += line_;  // the empty line (bare LF)
+        } else if (c == '\r') {
+          next = State::kStartCr;
+        } else if (blank(c)) {
+          // A continuation, but not as the first line.
+          if (lines_ > 0) next = State::kField;
+        } else if (name_char(c)) {
+          next = State::kName;
+        }
+        break;
+      case State::kStartCr:
+        if (c == '\n') lines_ += line_;  // the empty line (CRLF)
+        break;
+      case State::kName:
+      case State::kNameBlank:
+        if (c == ':') {
+          next = State::kField;
+        } else if (blank(c)) {
+          next = State::kNameBlank;
+        } else if (name_char(c) && state_ == State::kName) {
+          next = State::kName;
+        }
+        break;
+      case State::kField:
+      case State::kEnded:
+        break;
+    }
+    state_ = next;
+  }
+}
+
 HeaderSection SplitHeaderSection(std::string_view message) {
   size_t pos = 0;
   while (pos < message.size()) {

@@ -2,7 +2,8 @@
 // GMime and without changing a byte that need not change: where it ends, and
 // taking out the fields that only Sealpost may write.
 //
-// Thread-safety: pure functions; a HeaderEnd is one thread's object.
+// Thread-safety: pure functions; a HeaderEnd or HeaderSectionSize is one
+// thread's object.
 #ifndef SEALPOST_MIME_HEADER_SECTION_H_
 #define SEALPOST_MIME_HEADER_SECTION_H_
 
@@ -52,6 +53,34 @@ class HeaderEnd {
   size_t examined_ = 0;
   bool found_ = false;
   Line line_ = Line::kStart;
+};
+
+// How long the header section of a message read a slice at a time is,
+// ended exactly where SplitHeaderSection ends it: at an empty line (CRLF
+// or bare LF, counted), or before a line that is neither a field nor a
+// continuation (not counted; HeaderEnd reads on past such a line). For
+// the SMTP server's smtp.max_header_bytes (issue 14): each byte is
+// examined once and none is kept, so a header section far over the limit
+// costs nothing to measure, whatever the slices.
+class HeaderSectionSize {
+ public:
+  // The next bytes of the message; nothing once the section has ended.
+  void Feed(std::string_view bytes);
+  bool ended() const { return state_ == State::kEnded; }
+  // Bytes of the header section so far: its complete lines, the line
+  // arriving once it is known to be a field or a continuation, and the
+  // empty line that ends it. After the whole message: its size less that
+  // of SplitHeaderSection's body.
+  size_t size() const { return lines_ + (state_ == State::kField ? line_ : 0); }
+
+ private:
+  // Where the line arriving stands: at its start (or after a CR there),
+  // in what may be a field's name (or the blanks after it), known to be a
+  // field or a continuation; or the section has ended.
+  enum class State { kStart, kStartCr, kName, kNameBlank, kField, kEnded };
+  size_t lines_ = 0;  // bytes of the complete lines of the section
+  size_t line_ = 0;   // bytes of the line arriving
+  State state_ = State::kStart;
 };
 
 // `message` without its X-Sealpost-* fields, which clients must not be able

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace sealpost::mime {
@@ -149,6 +150,110 @@ TEST(HeaderEndTest, OneByteSlicesAreLinear) {
   EXPECT_EQ(end.end(), header + 2);
   EXPECT_EQ(slices, header + 2);
   EXPECT_EQ(end.examined(), header + 2);
+}
+
+// What SplitHeaderSection counts as the header section: its fields and
+// the empty line that ends them.
+size_t SplitSize(std::string_view message) {
+  return message.size() - SplitHeaderSection(message).body.size();
+}
+
+HeaderSectionSize MeasureInSlices(std::string_view message, size_t slice) {
+  HeaderSectionSize size;
+  for (size_t i = 0; i < message.size(); i += slice) {
+    size.Feed(message.substr(i, slice));
+  }
+  return size;
+}
+
+TEST(HeaderSectionSizeTest, AgreesWithSplitHeaderSectionOnEveryShape) {
+  struct Case {
+    std::string_view message;
+    size_t size;
+  };
+  const Case cases[] = {
+      {"A: 1\r\nB: 2\r\n folded\r\n\r\nbody\r\n\r\nx", 23},
+      // Bare LF lines, and the two mixed.
+      {"A: 1\nB: 2\n\nbody\n\nx", 11},
+      {"A: 1\r\nB: 2\r\n\nbody", 13},
+      {"A: 1\nB: 2\n\r\nbody", 12},
+      // An empty line first: a header section of that line alone.
+      {"\r\nbody\r\n", 2},
+      {"\nbody", 1},
+      // A line that is no field ends it, not counted (no empty line).
+      {"A: 1\r\nstray line\r\nB: 2\r\n\r\nbody", 6},
+      {"A: 1\r\n\r\rB\r\n\r\nbody", 6},
+      {"A: 1\r\n:no name\r\n\r\n", 6},
+      {"A: 1\r\nName\r\n\r\n", 6},
+      {"A: 1\r\nName  \r\n\r\n", 6},
+      {"A: 1\r\nN\x80me: 2\r\n\r\n", 6},
+      // Blanks before the colon are obsolete syntax, still a field.
+      {"A: 1\r\nName \t: 2\r\n\r\nbody", 19},
+      // No header section: a first line that is no field, or folded.
+      {"From alice Mon Jan  1\r\nA: 1\r\n\r\n", 0},
+      {" A: 1\r\n\r\n", 0},
+      {"", 0},
+      // All header: no empty line, the last line without its LF too.
+      {"A: 1\r\nB: 2\r\n", 12},
+      {"A: 1\r\nB: 2", 10},
+      {"A: 1\r\n folded", 13},
+      // A last line that never showed its colon is no field.
+      {"A: 1\r\nName", 6},
+      {"A: 1\r\n\r", 6},
+  };
+  for (const Case& c : cases) {
+    ASSERT_EQ(SplitSize(c.message), c.size) << c.message;
+    for (size_t slice = 1; slice <= std::max<size_t>(c.message.size(), 1);
+         ++slice) {
+      EXPECT_EQ(MeasureInSlices(c.message, slice).size(), c.size)
+          << c.message << " slice " << slice;
+    }
+  }
+}
+
+TEST(HeaderSectionSizeTest, AgreesWithSplitHeaderSectionOnEveryShortMessage) {
+  // Every message of up to 7 bytes over the characters that decide where
+  // a header section ends, whole and a byte at a time.
+  constexpr std::string_view kChars = "A: \r\n\x80";
+  std::string message;
+  size_t checked = 0;
+  auto check = [&](auto&& self, size_t length) -> void {
+    if (message.size() == length) {
+      ++checked;
+      ASSERT_EQ(MeasureInSlices(message, message.size() + 1).size(),
+                SplitSize(message))
+          << testing::PrintToString(message);
+      ASSERT_EQ(MeasureInSlices(message, 1).size(), SplitSize(message))
+          << testing::PrintToString(message);
+      return;
+    }
+    for (char c : kChars) {
+      message.push_back(c);
+      self(self, length);
+      message.pop_back();
+      if (testing::Test::HasFatalFailure()) return;
+    }
+  };
+  for (size_t length = 0; length <= 7; ++length) check(check, length);
+  EXPECT_EQ(checked, 335923u);  // 6^0 + ... + 6^7
+}
+
+TEST(HeaderSectionSizeTest, CountsAFieldAsItArrivesAndStopsAtTheEnd) {
+  HeaderSectionSize size;
+  size.Feed("Subject: ");
+  EXPECT_EQ(size.size(), 9u);  // a field from its colon on
+  size.Feed(std::string(1000, 'x'));
+  EXPECT_EQ(size.size(), 1009u);
+  size.Feed("\r\n");
+  EXPECT_FALSE(size.ended());
+  // A name not yet known to be a field's is not counted until its colon.
+  size.Feed("X-Long-Name");
+  EXPECT_EQ(size.size(), 1011u);
+  size.Feed(":\r\n\r\nbody: not a field");
+  EXPECT_TRUE(size.ended());
+  EXPECT_EQ(size.size(), 1011u + 14 + 2);
+  size.Feed("More: 1\r\n");
+  EXPECT_EQ(size.size(), 1011u + 14 + 2);
 }
 
 }  // namespace

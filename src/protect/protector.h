@@ -194,8 +194,9 @@ class Protector {
   void InspectBytes(Run& run, std::string_view client_bytes);
   // The streamed path's Inspect: false (nothing set) when the message is
   // to be read whole instead: a header section longer than the run's
-  // head, a parse the spool could not give (read back too often), a
-  // journal rule enabled, or a store that keeps bodies in its rows.
+  // head (never from SMTP, which refuses it: smtp.max_header_bytes), a
+  // parse the spool could not give (read back too often), a journal rule
+  // enabled, or a store that keeps bodies in its rows.
   Result<bool> InspectSpooled(Run& run);
   // For a large message with an X-Sealpost-Protected field: run.wrapper
   // when its seal verifies over the body read from the spool (the seal

@@ -56,7 +56,10 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   mime::HeaderSection hs = mime::SplitHeaderSection(raw);
   if (static_cast<int64_t>(raw.size()) < run.size &&
       hs.header.size() == raw.size()) {
-    return false;  // a header section longer than the head
+    // A header section longer than the head: read whole. SMTP refuses
+    // such a message before (smtp.max_header_bytes, at most the head:
+    // 552 5.3.4); other callers (the API) still come here.
+    return false;
   }
   {
     // One GMime parse over the spool (mime/source_stream.h): the parts

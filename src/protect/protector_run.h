@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/byte_spool.h"
+#include "base/config.h"
 #include "base/strings.h"
 #include "mime/facts.h"
 #include "mime/parsed_message.h"
@@ -28,8 +29,10 @@ inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 
 // What a streamed run keeps of its message's first bytes (Run::head): its
 // header section and what the eDiscovery index reads of a large message,
-// as the API does (api/protect_api.cc).
-inline constexpr size_t kStreamedHead = 4 << 20;
+// as the API does (api/protect_api.cc). Defined in base/config.h, where
+// it bounds smtp.max_header_bytes: SMTP never brings a header section
+// longer than this.
+inline constexpr size_t kStreamedHead = static_cast<size_t>(kStreamedHeadBytes);
 
 // "a@x,b@y", for the notes.
 inline std::string JoinAddresses(const std::vector<std::string>& addresses) {

@@ -105,6 +105,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   sopts.protocol.hostname = hostname;
   sopts.protocol.max_message_bytes =
       static_cast<uint64_t>(config.smtp_max_message_bytes);
+  // Both listeners (the submission one copies these options).
+  sopts.protocol.max_header_bytes =
+      static_cast<size_t>(config.smtp_max_header_bytes);
   sopts.protocol.max_recipients =
       static_cast<size_t>(std::max<int64_t>(1, config.smtp_max_recipients));
   sopts.protocol.require_tls = config.smtp_require_tls;

@@ -49,6 +49,7 @@
 #include "base/byte_spool.h"
 #include "base/memory_budget.h"
 #include "base/status.h"
+#include "mime/header_section.h"
 #include "smtp/command.h"
 #include "smtp/envelope.h"
 #include "smtp/reply.h"
@@ -71,6 +72,12 @@ struct ProtocolOptions {
   std::string hostname = "localhost";  // in the greeting and EHLO reply
   // SIZE (RFC 1870); larger messages get 552 5.3.4.
   uint64_t max_message_bytes = 35 * 1024 * 1024;
+  // The header section, the empty line that ends it included, as
+  // mime::SplitHeaderSection ends it (smtp.max_header_bytes, issue 14: the
+  // protection stage holds a header section in memory). Past it, nothing
+  // more of the message is kept, the rest of the data is read and
+  // dropped, then 552 5.3.4.
+  size_t max_header_bytes = 256 * 1024;
   // RFC 5321 §4.5.3.1.8 asks for at least 100; more get 452 4.5.3.
   size_t max_recipients = 100;
   // RFC 5321 §4.5.3.1.4: 512 octets including CRLF.
@@ -153,6 +160,9 @@ struct Action {
   // kMessage, for a message past ProtocolOptions::spool_threshold: its
   // bytes, instead of `message` (then empty).
   std::unique_ptr<ByteSpool> spool;
+  // kReply: the 552 for a header section over
+  // ProtocolOptions::max_header_bytes, for the I/O layer's log and count.
+  bool header_too_big = false;
 };
 
 class ServerProtocol {
@@ -283,6 +293,10 @@ class ServerProtocol {
   bool data_smuggling_ = false;
   size_t data_line_length_ = 0;
   bool data_too_big_ = false;
+  // The header section so far, and whether it went past max_header_bytes
+  // (dropping the rest).
+  mime::HeaderSectionSize data_header_;
+  bool data_header_too_big_ = false;
   bool data_line_too_long_ = false;
   bool data_no_memory_ = false;       // the budget ran out: dropping the rest
   bool data_no_space_ = false;        // the spool failed: dropping the rest

@@ -2,7 +2,7 @@
 // the loop that cuts the input into command lines, SASL responses or message
 // data; line limits and bare line breaks (RFC 5321 §2.3.8, §4.5.3.1); the
 // end of the data, dot-stuffing and SMTP smuggling (§4.5.2); the message
-// size limit.
+// and header section size limits.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -207,12 +207,26 @@ void ServerProtocol::AppendData(std::string_view bytes) {
   const size_t n = bytes.size();
   data_line_length_ += n;
   if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
-  if (data_too_big_ || data_no_memory_ || data_no_space_) return;
+  if (data_too_big_ || data_header_too_big_ || data_no_memory_ ||
+      data_no_space_) {
+    return;
+  }
   if (data_size_ + n > options_.max_message_bytes) {
     // Keep reading to the end of the data, but stop keeping it.
     data_too_big_ = true;
     DropData();
     return;
+  }
+  if (!data_header_.ended()) {
+    // The bytes as kept (unstuffed, bare newlines as configured): those
+    // the protection stage reads.
+    data_header_.Feed(bytes);
+    if (data_header_.size() > options_.max_header_bytes) {
+      // As for the size: read to the end of the data, keep nothing.
+      data_header_too_big_ = true;
+      DropData();
+      return;
+    }
   }
   data_size_ += n;
   if (spool_ != nullptr) {
@@ -271,6 +285,15 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
   if (data_too_big_) {
     // RFC 1870 §6.2 / RFC 3463 X.3.4.
     Send(out, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+    ResetTransaction();
+    return;
+  }
+  if (data_header_too_big_) {
+    // Exchange's answer over its MaxHeaderSize (RFC 3463 X.3.4, too big
+    // for the system), worded as the 552 for the message size.
+    const size_t at = out.size();
+    Send(out, 552, "5.3.4", "Message header size exceeds fixed maximum size");
+    out[at].header_too_big = true;
     ResetTransaction();
     return;
   }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -413,6 +415,179 @@ TEST_F(ServerProtocolTest, DataOverLimit) {
   Feed(std::string(98, 'x') + "\r\n.\r\n");
   ASSERT_EQ(messages_.size(), 1u);
   EXPECT_EQ(messages_[0].message.size(), 100u);
+}
+
+// A header section of exactly `size` bytes (at least 20), its empty line
+// included: a Subject folded over lines of at most 78, the shape of a
+// header section that is all folded field lines.
+std::string HeaderOf(size_t size) {
+  std::string h = "Subject: x\r\n";
+  while (h.size() + 2 < size) {
+    const size_t room = size - 2 - h.size();
+    size_t n = std::min<size_t>(78, room);
+    if (room - n > 0 && room - n < 4) n = room - 4;  // " y\r\n" still fits
+    h += " " + std::string(n - 3, 'y') + "\r\n";
+  }
+  return h + "\r\n";
+}
+
+constexpr std::string_view kHeaderTooBig =
+    "552 5.3.4 Message header size exceeds fixed maximum size\r\n";
+
+// smtp.max_header_bytes (issue 14): the header section, its empty line
+// included, up to the limit passes; one byte more gets 552 5.3.4 once the
+// data has ended, in whatever slices it came, and the session goes on.
+TEST_F(ServerProtocolTest, HeaderSectionOverTheLimitGets552) {
+  ProtocolOptions o;
+  o.max_header_bytes = 4096;
+  const std::string envelope =
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n";
+  for (size_t slice : {size_t{1}, size_t{7}, size_t{4096}, size_t{100000}}) {
+    Make(o);
+    Ehlo();
+    for (size_t size : {size_t{4095}, size_t{4096}, size_t{4097}}) {
+      const std::string message = HeaderOf(size) + "body\r\n";
+      ASSERT_EQ(HeaderOf(size).size(), size);
+      Feed(envelope);
+      std::vector<Action> actions;
+      for (size_t at = 0; at < message.size(); at += slice) {
+        for (Action& a :
+             p_->Feed(std::string_view(message).substr(at, slice))) {
+          actions.push_back(std::move(a));
+        }
+      }
+      for (Action& a : p_->Feed(".\r\n")) actions.push_back(std::move(a));
+      ASSERT_EQ(actions.size(), 1u) << size << " slice " << slice;
+      if (size <= 4096) {
+        ASSERT_EQ(actions[0].kind, Kind::kMessage) << size;
+        EXPECT_EQ(actions[0].message, message);
+        EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "Ok")), "250 2.0.0 Ok\r\n");
+      } else {
+        ASSERT_EQ(actions[0].kind, Kind::kReply) << slice;
+        EXPECT_EQ(actions[0].reply.Wire(), kHeaderTooBig);
+        EXPECT_TRUE(actions[0].header_too_big);
+      }
+    }
+    // Not queued, and the next transaction in the session is.
+    Feed(envelope + HeaderOf(100) + "next\r\n.\r\n");
+    ASSERT_EQ(messages_.size(), 1u);
+    EXPECT_EQ(messages_[0].message, HeaderOf(100) + "next\r\n");
+    messages_.clear();
+  }
+  // No other refusal is marked as the header's.
+  o.max_message_bytes = 100;
+  Make(o);
+  Ehlo();
+  Feed(envelope);
+  std::vector<Action> size = p_->Feed(std::string(200, 'x') + "\r\n.\r\n");
+  ASSERT_EQ(size.size(), 1u);
+  EXPECT_EQ(size[0].reply.code, 552);
+  EXPECT_FALSE(size[0].header_too_big);
+}
+
+// Where the header section ends is where mime::SplitHeaderSection ends it:
+// a line that is no field ends it (not counted), so does an empty line of
+// a bare LF (smtp.bare_newline = normalize keeps it as CRLF, and counts
+// what it keeps); no empty line at all, the whole message is header.
+TEST_F(ServerProtocolTest, HeaderSectionEndsWhereTheProtectionStageEndsIt) {
+  ProtocolOptions o;
+  o.max_header_bytes = 4096;
+  std::string fields;
+  while (fields.size() < 10000) fields += "X-Filler: abcdefghij\r\n";
+  auto send = [&](const std::string& message) {
+    Make(o);
+    Feed(kHead);
+    return Feed(message + ".\r\n");
+  };
+  // Field-like lines after a line that is no field: the body.
+  EXPECT_EQ(send("A: 1\r\nnot a field\r\n" + fields), "");
+  EXPECT_EQ(messages_.size(), 1u);
+  messages_.clear();
+  // A first line that is no field (an mbox From line): no header section.
+  EXPECT_EQ(
+      send("From alice@example.com Mon Jan  1 00:00:00 2024\r\n" + fields), "");
+  EXPECT_EQ(messages_.size(), 1u);
+  messages_.clear();
+  // All header, no empty line: refused.
+  EXPECT_EQ(send(fields), kHeaderTooBig);
+  EXPECT_TRUE(messages_.empty());
+  // One field folded far past the limit: refused.
+  std::string folded = "Subject: x\r\n";
+  while (folded.size() < 10000) folded += " folded again\r\n";
+  EXPECT_EQ(send(folded + "\r\nbody\r\n"), kHeaderTooBig);
+  EXPECT_TRUE(messages_.empty());
+
+  o.bare_newline = BareNewline::kNormalize;
+  // 330 fields of 12 bytes with a bare LF, 13 as kept: 4,292 bytes.
+  std::string bare;
+  for (int i = 0; i < 330; ++i) bare += "X: 12345678\n";
+  EXPECT_EQ(send(bare + "\nbody\r\n"), kHeaderTooBig);
+  EXPECT_TRUE(messages_.empty());
+  // A bare LF as the empty line ends it: what follows is body.
+  EXPECT_EQ(send("A: 1\n\n" + fields), "");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "A: 1\r\n\r\n" + fields);
+}
+
+// A spool that counts what it was given, and says when it is let go of.
+class CountingSpool final : public ByteSpool {
+ public:
+  CountingSpool(size_t& appended, bool& alive)
+      : appended_(appended), alive_(alive) {
+    alive_ = true;
+  }
+  ~CountingSpool() override { alive_ = false; }
+  Status Append(std::string_view bytes) override {
+    appended_ += bytes.size();
+    return Status::Ok();
+  }
+  Status Finish() override { return Status::Ok(); }
+  int64_t size() const override { return static_cast<int64_t>(appended_); }
+  Status Restart() override { return Status::Ok(); }
+  Result<size_t> Read(size_t, std::string*) override { return size_t{0}; }
+  Result<std::unique_ptr<ByteSource>> Open() override {
+    return InternalError("not read in this test");
+  }
+
+ private:
+  size_t& appended_;
+  bool& alive_;
+};
+
+// Past the limit nothing more of the message is kept: the spool it went
+// to is let go of at once, its memory too, and the rest of the data (all
+// header, 3 MB) is read and dropped.
+TEST_F(ServerProtocolTest, HeaderSectionOverTheLimitKeepsNothingMore) {
+  MemoryBudget budget(1 << 30);
+  size_t appended = 0;
+  bool alive = false;
+  ProtocolOptions o;
+  o.max_header_bytes = 64 * 1024;
+  o.memory_budget = &budget;
+  o.spool_threshold = 16 * 1024;
+  o.open_spool = [&]() -> Result<std::unique_ptr<ByteSpool>> {
+    return std::unique_ptr<ByteSpool>(
+        std::make_unique<CountingSpool>(appended, alive));
+  };
+  Make(o);
+  Feed(kHead);
+  const std::string field = "X-Filler: " + std::string(60, 'f') + "\r\n";
+  size_t sent = 0;
+  while (sent < 3'000'000) {
+    std::string slice;
+    while (slice.size() < 10'000) slice += field;
+    EXPECT_EQ(Feed(slice), "");
+    sent += slice.size();
+    if (sent > 64 * 1024) {
+      EXPECT_FALSE(alive) << sent;
+      EXPECT_EQ(budget.used(), 0) << sent;
+    }
+  }
+  EXPECT_TRUE(p_->in_data());
+  EXPECT_LE(appended, size_t{64 * 1024});
+  EXPECT_GT(appended, size_t{16 * 1024});  // it did reach the spool
+  EXPECT_EQ(Feed(".\r\n"), kHeaderTooBig);
+  EXPECT_TRUE(messages_.empty());
 }
 
 // smtp.max_memory_bytes: the message buffer is reserved from DATA until
