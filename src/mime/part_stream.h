@@ -58,7 +58,8 @@ Result<std::unique_ptr<PartStream>> OpenSealedAttachment(
 // (issue 14: an S/MIME claim decided without the message whole). Empty
 // for a part without content; NOT_FOUND when the top-level part is no
 // leaf or `parsed` no message. A read fails with the source's fault
-// (parsed.source_status()) when it fails. `parsed` must outlive it.
+// (parsed.source_status()) when it fails. `parsed` must outlive it, where
+// it is (not moved from).
 Result<std::unique_ptr<ByteSource>> OpenTopLevelContent(
     const ParsedMessage& parsed);
 
