@@ -365,21 +365,50 @@ Result<CertificateFile> ReadCertificateFile(std::string_view bytes,
 
 namespace {
 
+// RFC 5280 §5.2.3: "CRL issuers MUST NOT use CRLNumber values longer than
+// 20 octets".
+constexpr int kMaxCrlNumberOctets = 20;
+
 // The CRL Number of `crl` as lower-case hex without leading zeros; empty
-// when there is none, several, or a negative one.
-std::string CrlNumberHex(X509_CRL* crl) {
+// when there is none, several, or a negative one. INVALID_ARGUMENT when it
+// is longer than 20 octets.
+Result<std::string> CrlNumberHex(X509_CRL* crl) {
   OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free> number(static_cast<ASN1_INTEGER*>(
       X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
   ERR_clear_error();
-  if (!number) return "";
+  if (!number) return std::string();
+  if (ASN1_STRING_length(number.get()) > kMaxCrlNumberOctets) {
+    return InvalidArgumentError(
+        "the CRL's CRL Number is longer than 20 octets (RFC 5280 §5.2.3)");
+  }
   OpenSslPtr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(number.get(), nullptr));
-  if (!bn || BN_is_negative(bn.get())) return "";
+  if (!bn || BN_is_negative(bn.get())) return std::string();
   char* hex = BN_bn2hex(bn.get());
-  if (hex == nullptr) return "";
+  if (hex == nullptr) return std::string();
   std::string out = AsciiLower(hex);
   OPENSSL_free(hex);
   size_t first = out.find_first_not_of('0');
   return first == std::string::npos ? "0" : out.substr(first);
+}
+
+// CRLs are kept one per issuer name, each the issuer's full CRL: a delta
+// CRL (RFC 5280 §5.2.4) lists only the revocations since a base CRL, and
+// one with an Issuing Distribution Point (§5.2.5) may cover only part of
+// the issuer's certificates, or another issuer's. Either, stored as the
+// full CRL (its CRL Number may well be higher), would hide the
+// revocations it does not list.
+Status RefusePartialCrl(X509_CRL* crl) {
+  if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {
+    return InvalidArgumentError(
+        "a delta CRL (Delta CRL Indicator, RFC 5280 §5.2.4) is not "
+        "supported: import the full CRL");
+  }
+  if (X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0) {
+    return InvalidArgumentError(
+        "a CRL with an Issuing Distribution Point (a partitioned or indirect "
+        "CRL, RFC 5280 §5.2.5) is not supported: import the full CRL");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -406,7 +435,9 @@ Result<CrlInfo> ReadCrl(std::string_view bytes) {
     return InvalidArgumentError(
         "not a certificate revocation list (PEM or DER X.509 CRL)");
   }
+  SP_RETURN_IF_ERROR(RefusePartialCrl(crl.get()));
   CrlInfo info;
+  SP_ASSIGN_OR_RETURN(info.number, CrlNumberHex(crl.get()));
   int n = i2d_X509_CRL(crl.get(), nullptr);
   if (n <= 0) return InvalidArgumentError("the CRL cannot be encoded");
   info.der.resize(static_cast<size_t>(n));
@@ -417,7 +448,6 @@ Result<CrlInfo> ReadCrl(std::string_view bytes) {
   info.next_update = UnixOf(X509_CRL_get0_nextUpdate(crl.get()));
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   info.revoked = revoked != nullptr ? sk_X509_REVOKED_num(revoked) : 0;
-  info.number = CrlNumberHex(crl.get());
   return info;
 }
 

@@ -74,11 +74,13 @@ struct CrlInfo {
   int64_t next_update = 0;  // 0: none
   size_t revoked = 0;       // entries
   // The CRL Number extension (RFC 5280 §5.2.3), lower-case hex without
-  // leading zeros; empty when it has none (or a malformed one).
+  // leading zeros; empty when it has none (or a negative one).
   std::string number;
 };
 
-// A CRL in PEM or DER.
+// A full CRL in PEM or DER. INVALID_ARGUMENT for a delta CRL or one with
+// an Issuing Distribution Point (CRLs are kept one per issuer, each its
+// full CRL), or a CRL Number longer than 20 octets.
 Result<CrlInfo> ReadCrl(std::string_view bytes);
 
 // True when the CRL `crl_der` is signed by the key of certificate

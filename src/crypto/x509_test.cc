@@ -94,6 +94,56 @@ TEST(X509Test, ReadsTheCrlNumber) {
   EXPECT_EQ(crl->number, "a10f");
 }
 
+// CRLs are kept one per issuer as its full CRL: a delta CRL (openssl ca
+// adds the Delta CRL Indicator, 2.5.29.27) or one with an Issuing
+// Distribution Point is refused, not taken for the full one.
+TEST(X509Test, RefusesDeltaAndPartitionedCrls) {
+  TestPki pki;
+  pki.Write("ca.cnf", pki.Read("ca.cnf") +
+                          "[delta]\n2.5.29.27=critical,DER:02:01:01\n"
+                          "[idp]\nissuingDistributionPoint=critical,"
+                          "onlysomereasons:keyCompromise\n");
+  ASSERT_TRUE(pki.Run(
+      "openssl ca -config ca.cnf -name crl -keyfile ca.key -cert ca.pem "
+      "-gencrl -crlexts delta -out delta.pem"));
+  auto delta = ReadCrl(pki.Read("delta.pem"));
+  ASSERT_FALSE(delta.ok());
+  EXPECT_EQ(delta.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(delta.status().message().find(
+                "a delta CRL (Delta CRL Indicator, RFC 5280 §5.2.4) is not "
+                "supported: import the full CRL"),
+            std::string::npos)
+      << delta.status().message();
+  ASSERT_TRUE(pki.Run(
+      "openssl ca -config ca.cnf -name crl -keyfile ca.key -cert ca.pem "
+      "-gencrl -crlexts idp -out idp.pem"));
+  auto idp = ReadCrl(pki.Read("idp.pem"));
+  ASSERT_FALSE(idp.ok());
+  EXPECT_NE(idp.status().message().find("Issuing Distribution Point"),
+            std::string::npos)
+      << idp.status().message();
+  pki.MakeCrl({});
+  EXPECT_TRUE(ReadCrl(pki.Read("crl.pem")).ok());
+}
+
+// RFC 5280 §5.2.3: a CRL Number is at most 20 octets; a longer one is
+// malformed and the CRL refused (it could not be ordered by the CA's).
+TEST(X509Test, RefusesACrlNumberLongerThan20Octets) {
+  TestPki pki;
+  pki.Write("crlnumber", "ff" + std::string(38, 'f') + "\n");  // 20 octets
+  pki.MakeCrl({});
+  auto twenty = ReadCrl(pki.Read("crl.der"));
+  ASSERT_TRUE(twenty.ok()) << twenty.status().ToString();
+  EXPECT_EQ(twenty->number, std::string(40, 'f'));
+  pki.Write("crlnumber", "01" + std::string(40, '0') + "\n");  // 21 octets
+  pki.MakeCrl({});
+  auto longer = ReadCrl(pki.Read("crl.der"));
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.status().message().find("longer than 20 octets"),
+            std::string::npos)
+      << longer.status().message();
+}
+
 TEST(X509Test, ChainVerdicts) {
   TestPki pki;
   pki.MakeLeaf("bob", "bob@partner.example");
