@@ -4,7 +4,9 @@
 
 namespace sealpost::store {
 
-CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
+namespace {
+
+CrlAge CompareOrder(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
   if (!crl.number.empty() && !on_file.number.empty()) {
     // Hex without leading zeros: the longer is the larger, else the order
     // of the digits.
@@ -19,6 +21,14 @@ CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
   if (crl.this_update == on_file.this_update) return CrlAge::kSame;
   return crl.this_update > on_file.this_update ? CrlAge::kNewer
                                                : CrlAge::kOlder;
+}
+
+}  // namespace
+
+CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
+  const CrlAge age = CompareOrder(crl, on_file);
+  if (age == CrlAge::kSame && crl.der != on_file.der) return CrlAge::kDiffers;
+  return age;
 }
 
 int64_t FetchedAtOfSame(const SmimeCrlRecord& crl,

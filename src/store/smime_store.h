@@ -51,7 +51,10 @@ struct SmimeCrlRecord {
 
 // How a CRL compares with the one of its issuer on file: by CRL Number
 // when both have one (a higher number is newer), else by thisUpdate.
-enum class CrlAge { kNewer, kSame, kOlder };
+// kDiffers: as new (the same CRL Number, or thisUpdate) but not the same
+// bytes: a CA never issues two CRLs as one, so one of them is not what
+// the CA made (or the CA reset its numbering).
+enum class CrlAge { kNewer, kSame, kOlder, kDiffers };
 CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file);
 // The fetched_at of the CRL on file once `crl`, the same CRL, is put
 // again: a fetch confirms a fetched one now; an admin's import makes it
@@ -74,8 +77,10 @@ class SmimeStore {
   virtual Status DeleteSmimeCert(std::string_view id) = 0;
   // Stores the CRL when it is newer than the one of its issuer on file
   // (CompareCrls), or none is (kNewer); keeps the one on file when it is
-  // the same (kSame: its fetched_at becomes FetchedAtOfSame) or newer
-  // (kOlder: nothing written). A replayed old CRL never replaces a newer.
+  // the same (kSame: its fetched_at becomes FetchedAtOfSame, and its CRL
+  // Number is filled in when it was stored without one), newer (kOlder)
+  // or as new but different (kDiffers): nothing written then. A replayed
+  // old CRL never replaces a newer.
   virtual Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
   // NOT_FOUND when no CRL of `issuer` is on file.
   virtual Status DeleteSmimeCrl(std::string_view issuer) = 0;

@@ -408,16 +408,16 @@ TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
   EXPECT_EQ(put("n4", 300, "4", 2000), CrlAge::kOlder);
   EXPECT_EQ(on_file().der, "n5");
   EXPECT_EQ(on_file().fetched_at, 1000);
-  EXPECT_EQ(put("n5 again", 200, "5", 3000), CrlAge::kSame);
+  EXPECT_EQ(put("n5", 200, "5", 3000), CrlAge::kSame);
   EXPECT_EQ(on_file().der, "n5");
   EXPECT_EQ(on_file().fetched_at, 3000);
   EXPECT_EQ(put("n10", 250, "10", 4000), CrlAge::kNewer);
   EXPECT_EQ(on_file().der, "n10");
   EXPECT_EQ(on_file().number, "10");
   EXPECT_EQ(on_file().this_update, 250);
-  EXPECT_EQ(put("n10 imported", 250, "10", 0), CrlAge::kSame);
+  EXPECT_EQ(put("n10", 250, "10", 0), CrlAge::kSame);
   EXPECT_EQ(on_file().fetched_at, 0);
-  EXPECT_EQ(put("n10 fetched", 250, "10", 5000), CrlAge::kSame);
+  EXPECT_EQ(put("n10", 250, "10", 5000), CrlAge::kSame);
   EXPECT_EQ(on_file().fetched_at, 0);
   // Without a number on both sides, thisUpdate decides.
   EXPECT_EQ(put("unnumbered", 240, "", 6000), CrlAge::kOlder);
@@ -429,6 +429,35 @@ TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
   EXPECT_EQ(store->DeleteSmimeCrl("CN=CA").code(), StatusCode::kNotFound);
   EXPECT_TRUE(store->ListSmimeCrls()->empty());
   EXPECT_EQ(put("n4", 300, "4", 0), CrlAge::kNewer);
+}
+
+// A higher CRL Number replaces the CRL on file even with an earlier
+// thisUpdate, on both engines; the same number with other bytes writes
+// nothing (not even the fetch time).
+TEST_P(StoreEngineTest, AHigherCrlNumberWinsWhateverItsThisUpdate) {
+  auto store = std::move(Open()).value();
+  auto put = [&](std::string der, int64_t this_update, std::string number,
+                 int64_t fetched_at) {
+    auto age = store->PutSmimeCrl({"CN=CA", std::move(der), this_update, 900, 0,
+                                   std::move(number), fetched_at});
+    EXPECT_TRUE(age.ok()) << age.status().ToString();
+    return age.ok() ? *age : CrlAge::kOlder;
+  };
+  auto on_file = [&] { return (*store->ListSmimeCrls()).at(0); };
+  EXPECT_EQ(put("n5", 200, "5", 1000), CrlAge::kNewer);
+  EXPECT_EQ(put("n6", 100, "6", 2000), CrlAge::kNewer);
+  EXPECT_EQ(on_file().der, "n6");
+  EXPECT_EQ(on_file().number, "6");
+  EXPECT_EQ(on_file().this_update, 100);
+  EXPECT_EQ(on_file().fetched_at, 2000);
+  EXPECT_EQ(put("n6 other", 100, "6", 3000), CrlAge::kDiffers);
+  EXPECT_EQ(on_file().der, "n6");
+  EXPECT_EQ(on_file().fetched_at, 2000);
+  // Without numbers, the same thisUpdate with other bytes differs too.
+  ASSERT_TRUE(store->DeleteSmimeCrl("CN=CA").ok());
+  EXPECT_EQ(put("u", 100, "", 0), CrlAge::kNewer);
+  EXPECT_EQ(put("u other", 100, "", 0), CrlAge::kDiffers);
+  EXPECT_EQ(on_file().der, "u");
 }
 
 // Migration 22 adds the CRL Number and the fetch time; a CRL on file from
@@ -456,6 +485,14 @@ TEST_P(StoreEngineTest, CrlsFromBeforeTheFetchTimeCountAsFetched) {
   EXPECT_EQ((*crls)[0].issuer, "CN=Old");
   EXPECT_EQ((*crls)[0].fetched_at, 150);
   EXPECT_EQ((*crls)[0].number, "");
+  // Fetched again, the same CRL fills in its number.
+  auto age = (*store)->PutSmimeCrl({"CN=Old", "", 100, 200, 0, "7", 300});
+  ASSERT_TRUE(age.ok()) << age.status().ToString();
+  EXPECT_EQ(*age, CrlAge::kSame);
+  crls = (*store)->ListSmimeCrls();
+  ASSERT_TRUE(crls.ok());
+  EXPECT_EQ((*crls)[0].number, "7");
+  EXPECT_EQ((*crls)[0].fetched_at, 300);
 }
 
 TEST_P(StoreEngineTest, NewOrgKeyBecomesThePrimaryOfItsKind) {

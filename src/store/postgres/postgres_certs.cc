@@ -108,27 +108,45 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
     std::optional<SmimeCrlRecord> on_file;
     if (r.rows() > 0) on_file = internal::ReadSmimeCrl(PgRow{r, 0});
     const CrlAge age = on_file ? CompareCrls(crl, *on_file) : CrlAge::kNewer;
-    if (age == CrlAge::kOlder) return age;
+    if (age == CrlAge::kOlder || age == CrlAge::kDiffers) return age;
     if (age == CrlAge::kSame) {
+      // A CRL stored before migration 22 gets its number now.
       SP_RETURN_IF_ERROR(
-          c.Run("UPDATE smime_crls SET fetched_at = $1 WHERE issuer = $2",
-                PgParams::Of(FetchedAtOfSame(crl, *on_file), crl.issuer)));
-    } else {
-      // FOR UPDATE locks no row when none was on file: should another node
-      // insert one meanwhile, the thisUpdate test keeps it when newer.
+          c.Run("UPDATE smime_crls SET fetched_at = $1, crl_number = CASE WHEN "
+                "crl_number = '' THEN $2 ELSE crl_number END WHERE issuer = $3",
+                PgParams::Of(FetchedAtOfSame(crl, *on_file), crl.number,
+                             crl.issuer)));
+    } else if (on_file) {
+      // The row is locked (FOR UPDATE) and was compared above: whatever
+      // its thisUpdate, a higher CRL Number replaces it, as on SQLite.
       SP_RETURN_IF_ERROR(c.Run(
-          "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
-          "created_at, crl_number, fetched_at) VALUES ($1, $2, $3, $4, $5, "
-          "$6, $7) ON CONFLICT (issuer) DO UPDATE SET der = excluded.der, "
-          "this_update = excluded.this_update, next_update = "
-          "excluded.next_update, created_at = excluded.created_at, "
-          "crl_number = excluded.crl_number, fetched_at = "
-          "excluded.fetched_at WHERE excluded.this_update >= "
-          "smime_crls.this_update",
+          "UPDATE smime_crls SET der = $2, this_update = $3, next_update = "
+          "$4, created_at = $5, crl_number = $6, fetched_at = $7 WHERE "
+          "issuer = $1",
           PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
                        crl.next_update,
                        crl.created_at ? crl.created_at : clock_.NowUnix(),
                        crl.number, crl.fetched_at)));
+    } else {
+      // FOR UPDATE locks no row when none was on file: should another node
+      // insert one meanwhile, nothing is written here and the transaction
+      // runs again, comparing with that one.
+      SP_ASSIGN_OR_RETURN(
+          PgResult inserted,
+          c.Query(
+              "INSERT INTO smime_crls (issuer, der, this_update, "
+              "next_update, created_at, crl_number, fetched_at) VALUES "
+              "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer) DO "
+              "NOTHING RETURNING issuer",
+              PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
+                           crl.next_update,
+                           crl.created_at ? crl.created_at : clock_.NowUnix(),
+                           crl.number, crl.fetched_at)));
+      if (inserted.rows() == 0) {
+        return UnavailableError("a CRL of \"" + crl.issuer +
+                                "\" was stored meanwhile")
+            .WithReason(internal::PgRace::kLost);
+      }
     }
     SP_RETURN_IF_ERROR(internal::NotifyChange(c, "smime_crls"));
     return age;

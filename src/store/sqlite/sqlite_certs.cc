@@ -111,11 +111,15 @@ Result<CrlAge> SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
     age = on_file ? CompareCrls(crl, *on_file) : CrlAge::kNewer;
     switch (age) {
       case CrlAge::kOlder:
+      case CrlAge::kDiffers:
         return Status::Ok();
       case CrlAge::kSame:
+        // A CRL stored before migration 22 gets its number now.
         return RunStmt(stmts_,
-                       "UPDATE smime_crls SET fetched_at = ? WHERE issuer = ?",
-                       FetchedAtOfSame(crl, *on_file), crl.issuer);
+                       "UPDATE smime_crls SET fetched_at = ?, crl_number = "
+                       "CASE WHEN crl_number = '' THEN ? ELSE crl_number END "
+                       "WHERE issuer = ?",
+                       FetchedAtOfSame(crl, *on_file), crl.number, crl.issuer);
       case CrlAge::kNewer:
         break;
     }
