@@ -232,6 +232,7 @@ Result<std::string> CertificateDirectory::TrustRemove(std::string_view id) {
 
 Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
   SP_ASSIGN_OR_RETURN(crypto::CrlInfo crl, crypto::ReadCrl(file));
+  SP_RETURN_IF_ERROR(RefuseFutureCrl(crl.this_update, clock_.NowUnix()));
   SP_ASSIGN_OR_RETURN(auto cas, store_.ListSmimeCerts("", ""));
   bool signed_by_ca = std::any_of(
       cas.begin(), cas.end(), [&](const store::SmimeCertRecord& ca) {
@@ -254,6 +255,16 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
         (crl.number.empty() ? "none" : crl.number) +
         ") would hide the revocations made since: remove the one on file "
         "first (`cert crl remove`) if you mean to go back to it");
+  }
+  if (*stored == store::CrlAge::kDiffers) {
+    // Nothing was stored: saying so beats an import that reads as done.
+    return FailedPreconditionError(
+        "a CRL with the same CRL Number but different content is on file "
+        "for \"" +
+        crl.issuer + "\" (CRL number " +
+        (crl.number.empty() ? "none" : crl.number) +
+        "; `cert crl list`): one of them is not what the CA issued; remove "
+        "the one on file first (`cert crl remove`) if this one is");
   }
   return crl;
 }

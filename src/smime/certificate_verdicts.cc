@@ -11,17 +11,9 @@
 namespace sealpost::smime {
 namespace {
 
-constexpr int64_t kClockSkew = 300;  // a CRL's thisUpdate may be this early
-
 bool IsCurrent(const store::SmimeCrlRecord& c, int64_t now) {
-  return c.this_update <= now + kClockSkew &&
+  return c.this_update <= now + kCrlClockSkewSeconds &&
          (c.next_update == 0 || now < c.next_update);
-}
-
-// Whether the CRL on file answers without asking the network: current, and
-// a fetched one fetched less than a day ago (RefetchAt).
-bool SparesFetch(const store::SmimeCrlRecord& c, int64_t now) {
-  return IsCurrent(c, now) && now < RefetchAt(c);
 }
 
 // The first moment after `now` at which something dated in `t` changes a
@@ -38,7 +30,7 @@ int64_t FirstChange(const std::vector<store::SmimeCertRecord>& cas,
     at(ca.not_after + 1);
   }
   for (const auto& c : crls) {
-    at(c.this_update - kClockSkew);
+    at(c.this_update - kCrlClockSkewSeconds);
     if (c.next_update != 0) at(c.next_update);
     if (c.fetched_at != 0) at(RefetchAt(c));
   }
@@ -116,8 +108,9 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
                      });
     const bool current =
         on_file != trust.crl_records.end() && IsCurrent(*on_file, now);
-    // Imported, or fetched less than a day ago: it answers for this level.
-    if (current && SparesFetch(*on_file, now)) continue;
+    // Imported, or fetched less than a day ago (RefetchAt): it answers for
+    // this level without asking the network.
+    if (current && now < RefetchAt(*on_file)) continue;
     OnlineRevocation answer =
         revocation_.Check(link.der, link.issuer_der, deadline);
     if (answer.kind == Answer::kNone) continue;
@@ -151,10 +144,15 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
                                   answer.detail + ")"};
       case Answer::kUnavailable:
         if (current) {
-          notes.push_back(
-              "the CRL on file decides until its nextUpdate, "
-              "not fetched again: " +
-              answer.detail);
+          // One without a nextUpdate has no date after which it is out of
+          // date: it decides until a fetch brings a newer one.
+          notes.push_back(std::string(on_file->next_update != 0
+                                          ? "the CRL on file decides until "
+                                            "its nextUpdate"
+                                          : "the CRL on file (without a "
+                                            "nextUpdate) decides until a "
+                                            "newer one is fetched") +
+                          ", not fetched again: " + answer.detail);
           break;
         }
         if (online == Online::kSend && trust.options.fail_closed_on_send) {

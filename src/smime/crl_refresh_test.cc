@@ -31,6 +31,15 @@ namespace {
 constexpr int64_t kHour = 3600;
 constexpr int64_t kDay = 24 * kHour;
 
+// The real time `seconds` from now as openssl ca's -crl_lastupdate takes
+// it.
+std::string UtcIn(int64_t seconds) {
+  const std::time_t t = std::time(nullptr) + seconds;
+  char when[32];
+  std::strftime(when, sizeof when, "%Y%m%d%H%M%SZ", std::gmtime(&t));
+  return when;
+}
+
 // An HTTP server on 127.0.0.1 that answers every GET with the CRL it is
 // given (Serve). Serves until destroyed.
 class CrlServer {
@@ -151,6 +160,20 @@ class FetchedCrlTest : public ::testing::Test {
                  "ca.pem -gencrl -crldays 30 -out next.pem && openssl crl -in "
                  "next.pem -outform DER -out next.der"));
     return pki_.Read("next.der");
+  }
+  // The CA's CRL as openssl ca makes it with the extensions of section
+  // `exts` of ca.cnf (or none) and the extra `options`, numbered `number`
+  // (hex), DER; the CRL numbers go on from there.
+  std::string CrlWith(const std::string& number, const std::string& exts,
+                      const std::string& options = "") {
+    pki_.Write("crlnumber", number + "\n");
+    EXPECT_TRUE(pki_.Run(
+        "openssl ca -config ca.cnf -name crl -keyfile ca.key -cert ca.pem "
+        "-gencrl -crldays 30 " +
+        (exts.empty() ? "" : "-crlexts " + exts + " ") + options +
+        " -out other.pem && openssl crl -in other.pem -outform DER -out "
+        "other.der"));
+    return pki_.Read("other.der");
   }
   CertView Get(const std::string& id) {
     auto v = certs_.Get(id);
@@ -312,6 +335,113 @@ TEST_F(FetchedCrlTest, ImportingAnOlderCrlIsRefused) {
   ASSERT_TRUE(certs_.CrlImport(older).ok());
   EXPECT_EQ(CrlNumberOnFile(), "1");
   EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+}
+
+// A delta CRL (RFC 5280 §5.2.4) lists only what was revoked since its base
+// CRL: served at the full CRL's URL by anyone on the plain-HTTP path, with
+// its higher CRL Number, it is refused, and the full CRL on file, which
+// revokes bob, is kept and decides. `cert crl import` refuses it too.
+TEST_F(FetchedCrlTest, ADeltaCrlIsRefusedAndTheFullOneKept) {
+  pki_.Write("ca.cnf", pki_.Read("ca.cnf") +
+                           "[delta]\n2.5.29.27=critical,DER:02:01:01\n");
+  const std::string delta = CrlWith("10", "delta");  // revokes no one
+  pki_.Write("crlnumber", "01\n");
+  server_->Serve(NextCrl("bob"));
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+
+  server_->Serve(delta);
+  Advance(25 * kHour);
+  CertView bob = Get(bob_);
+  EXPECT_EQ(server_->requests(), 2);
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_NE(bob.revocation.find("a delta CRL (Delta CRL Indicator, RFC 5280 "
+                                "§5.2.4) is not supported: import the full "
+                                "CRL"),
+            std::string::npos)
+      << bob.revocation;
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+
+  auto imported = certs_.CrlImport(delta);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(imported.status().message().find("is not supported: import the "
+                                             "full CRL"),
+            std::string::npos)
+      << imported.status().message();
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+}
+
+// A CRL dated ahead (signed in advance, a higher CRL Number) would make
+// every genuine CRL read as older until its day: refused, fetched or
+// imported.
+TEST_F(FetchedCrlTest, ACrlDatedAheadIsRefused) {
+  const std::string ahead = CrlWith("10", "", "-crl_lastupdate " + UtcIn(kDay));
+  server_->Serve(ahead);
+  CertView bob = Get(bob_);
+  EXPECT_EQ(server_->requests(), 1);
+  EXPECT_NE(bob.revocation.find("is refused: the CRL is dated ahead"),
+            std::string::npos)
+      << bob.revocation;
+  auto crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  EXPECT_TRUE(crls->empty());
+
+  auto imported = certs_.CrlImport(ahead);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(imported.status().message().find("the CRL is dated ahead"),
+            std::string::npos)
+      << imported.status().message();
+  // A few seconds ahead is clock skew.
+  EXPECT_TRUE(
+      certs_.CrlImport(CrlWith("11", "", "-crl_lastupdate " + UtcIn(60))).ok());
+}
+
+// Two CRLs of one issuer with the same CRL Number but other content: the
+// one on file decides (a fetch does not make the verdict flip between the
+// two), and an import of the other is refused rather than dropped.
+TEST_F(FetchedCrlTest, TheSameNumberWithOtherContentKeepsTheOneOnFile) {
+  const std::string first = CrlWith("05", "");
+  const std::string other = [&] {
+    pki_.Run(
+        "openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+        "ca.pem -revoke bob.pem");
+    return CrlWith("05", "");  // revokes bob
+  }();
+  ASSERT_NE(first, other);
+  server_->Serve(first);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+
+  server_->Serve(other);
+  Advance(25 * kHour);
+  CertView bob = Get(bob_);
+  EXPECT_EQ(server_->requests(), 2);
+  EXPECT_EQ(bob.status, CertStatus::kValid) << bob.reason;
+  EXPECT_NE(bob.revocation.find("(CRL number 5) differs from the one of its "
+                                "issuer on file with the same CRL number: "
+                                "refused, the one on file kept"),
+            std::string::npos)
+      << bob.revocation;
+  Advance(kHour);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+  auto crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 1u);
+  EXPECT_EQ(crls->front().der, first);
+
+  auto imported = certs_.CrlImport(other);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(imported.status().message().find(
+                "a CRL with the same CRL Number but different content is on "
+                "file"),
+            std::string::npos)
+      << imported.status().message();
+  crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  EXPECT_EQ(crls->front().der, first);
 }
 
 }  // namespace

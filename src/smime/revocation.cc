@@ -28,6 +28,14 @@ int64_t RefetchAt(const store::SmimeCrlRecord& crl) {
   return std::min(next, crl.fetched_at + kFetchedCrlMaxSeconds);
 }
 
+Status RefuseFutureCrl(int64_t this_update, int64_t now) {
+  if (this_update <= now + kCrlClockSkewSeconds) return Status::Ok();
+  return InvalidArgumentError(
+      "the CRL is dated ahead: its thisUpdate is " +
+      std::to_string(this_update - now) +
+      " seconds after this server's clock (5 minutes of skew allowed)");
+}
+
 bool RevocationChecker::RecentlyFailed(const std::string& url,
                                        std::string* why) {
   MutexLock lock(&mu_);
@@ -85,37 +93,55 @@ OnlineRevocation RevocationChecker::FetchCrl(
     if (!crl.ok() || !crypto::CrlIssuedBy(crl->der, issuer)) {
       *why = "the CRL from " + url + " is " +
              (crl.ok() ? "not signed by the certificate's issuer"
-                       : "not a CRL: " + crl.status().message());
+                       : "refused: " + crl.status().message());
       Failed(url, *why);
       continue;
     }
-    int64_t now = clock_.NowUnix();
+    const int64_t now = clock_.NowUnix();
     if (crl->next_update != 0 && crl->next_update <= now) {
       *why = "the CRL from " + url + " is out of date";
       Failed(url, *why);
       continue;
     }
-    auto stored = store_.PutSmimeCrl({crl->issuer, crl->der, crl->this_update,
-                                      crl->next_update, 0, crl->number, now});
+    if (Status future = RefuseFutureCrl(crl->this_update, now); !future.ok()) {
+      *why = "the CRL from " + url + " is refused: " + future.message();
+      Failed(url, *why);
+      continue;
+    }
+    const std::string number = crl->number.empty() ? "none" : crl->number;
+    store::SmimeCrlRecord record{crl->issuer,
+                                 std::move(crl->der),
+                                 crl->this_update,
+                                 crl->next_update,
+                                 0,
+                                 std::move(crl->number),
+                                 now};
+    auto stored = store_.PutSmimeCrl(record);
     if (!stored.ok()) {
-      log::Warn("s/mime: fetched CRL of {} not stored: {}", crl->issuer,
+      log::Warn("s/mime: fetched CRL of {} not stored: {}", record.issuer,
                 stored.status().message());
     } else if (*stored == store::CrlAge::kOlder) {
       // A replay (or a distribution point behind): the newer CRL on file
       // stays, and decides while it is current.
-      *why = "the CRL from " + url + " (CRL number " +
-             (crl->number.empty() ? "none" : crl->number) +
+      *why = "the CRL from " + url + " (CRL number " + number +
              ") is older than the one of its issuer on file: refused, the "
-             "one on file kept";
+             "one on file kept (should the CA have started its CRL numbers "
+             "again, `cert crl remove` the one on file)";
+      Failed(url, *why);
+      continue;
+    } else if (*stored == store::CrlAge::kDiffers) {
+      // Not what the CA issued, one of the two: the one on file, which
+      // decided so far, goes on deciding rather than the verdict flipping
+      // between the two.
+      *why = "the CRL from " + url + " (CRL number " + number +
+             ") differs from the one of its issuer on file with the same "
+             "CRL number: refused, the one on file kept";
       Failed(url, *why);
       continue;
     }
-    // Kept a day at most: it is fetched again then (RefetchAt).
-    const int64_t until =
-        crl->next_update == 0
-            ? now + kFetchedCrlMaxSeconds
-            : std::min(crl->next_update, now + kFetchedCrlMaxSeconds);
-    return {Kind::kCrl, std::move(crl->der), "the CRL fetched from " + url,
+    // Kept a day at most: it is fetched again then.
+    const int64_t until = RefetchAt(record);
+    return {Kind::kCrl, std::move(record.der), "the CRL fetched from " + url,
             until};
   }
   return {};

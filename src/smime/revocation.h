@@ -9,14 +9,16 @@
 //
 // A fetched CRL spares a fetch until its nextUpdate, a day after the fetch
 // at most (RefetchAt; an imported one until its nextUpdate): a CA's
-// nextUpdate, or that of an old CRL anyone on the plain-HTTP path
-// replays, may be months ahead, and would hide every revocation made
+// nextUpdate may be months ahead, and would hide every revocation made
 // since. When the fetch a day later fails, the CRL on file still decides
 // until its nextUpdate (CertificateDirectory keeps it in the chain's
 // CRLs): a blocked fetch never makes a revoked certificate usable. A
 // fetched CRL never replaces a newer one of its issuer on file
 // (store::CompareCrls: CRL Number, else thisUpdate): a replayed older one
-// is refused and said so.
+// is refused and said so, as is one as new with other content, a delta or
+// partitioned CRL (crypto::ReadCrl) and one dated ahead (RefuseFutureCrl).
+// The newest CRL ever seen decides until its nextUpdate: anyone on the
+// path can withhold a newer one, never bring back an older one.
 //
 // The caller asks only about certificates that chain to a trusted CA (the
 // chain checked without CRLs first): a certificate anyone can make never
@@ -44,6 +46,15 @@ namespace sealpost::smime {
 
 // The longest a fetched CRL spares a fetch, whatever its nextUpdate says.
 inline constexpr int64_t kFetchedCrlMaxSeconds = 24 * 3600;
+
+// How far ahead of this server's clock a CRL's thisUpdate may be.
+inline constexpr int64_t kCrlClockSkewSeconds = 300;
+
+// INVALID_ARGUMENT when a CRL issued at `this_update` is dated later than
+// `now` allows for clock skew: stored, a CRL signed in advance with a
+// higher CRL Number would make every genuine one read as older, and its
+// issuer's revocation status unavailable, until that day.
+Status RefuseFutureCrl(int64_t this_update, int64_t now);
 
 // When `crl` on file stops sparing a fetch: its nextUpdate, and for a
 // fetched one a day after the fetch at most; INT64_MAX when never (an
