@@ -10,11 +10,15 @@ import http.server
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import unittest
+import urllib.parse
+
+import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
@@ -276,9 +280,33 @@ class SmimeRevocationTest(PkiCase):
         # again at the next check.
         issuer = re.search(r"Issuer +: (.*Sealpost Test CA.*)",
                            listed).group(1).strip()
+        url = (self.server.api_url + "/api/v1/smime/crls/" +
+               urllib.parse.quote(issuer, safe=""))
+        # The API refuses a DELETE without the admin token.
+        self.assertEqual(requests.delete(url, verify=self.server.ca_cert,
+                                         timeout=30).status_code, 401)
+        self.assertIn(issuer, self.server.cli("cert", "crl", "list").stdout)
+        unknown = requests.delete(
+            self.server.api_url + "/api/v1/smime/crls/CN%3DNobody",
+            headers={"Authorization": "Bearer " + self.server.token},
+            verify=self.server.ca_cert, timeout=30)
+        self.assertEqual(unknown.status_code, 404, unknown.text)
         r = self.server.cli("cert", "crl", "remove", issuer)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("Removed the CRL of " + issuer, r.stdout)
+        # Audited with what was given up: its number and thisUpdate.
+        db = sqlite3.connect(os.path.join(self.server.data_dir,
+                                          "sealpost.db"))
+        try:
+            audited = db.execute("SELECT object, detail FROM audit WHERE "
+                                 "action = 'cert.crl.remove'").fetchall()
+        finally:
+            db.close()
+        self.assertEqual(len(audited), 1, audited)
+        self.assertEqual(audited[0][0], issuer)
+        self.assertRegex(audited[0][1],
+                         r"^CRL number [0-9a-f]+, thisUpdate "
+                         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertNotIn(issuer, self.server.cli("cert", "crl", "list").stdout)
         self.assertEqual(self.smime_test("crlrev@one.test").returncode, 2)
         self.assertEqual(CrlHandler.asked.count("/ca.crl"), asked + 1)

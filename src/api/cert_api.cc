@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/util.h"
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "base/secret_bytes.h"
 #include "smime/certificate_directory.h"
@@ -145,8 +146,16 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
 
   router.Add("DELETE", "/api/v1/smime/crls/:issuer",
              Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-               return Removed(ctx, certs.CrlRemove(req.params["issuer"]),
-                              "cert.crl.remove");
+               auto removed = certs.CrlRemove(req.params["issuer"]);
+               if (!removed.ok()) return FromStatus(removed.status());
+               // What was given up: an older CRL may go on file next.
+               AuditAdmin(ctx, "cert.crl.remove", removed->issuer,
+                          "CRL number " +
+                              (removed->number.empty() ? std::string("none")
+                                                       : removed->number) +
+                              ", thisUpdate " +
+                              FormatRfc3339(removed->this_update));
+               return JsonOk(200, json::object{{"removed", removed->issuer}});
              }));
 
   router.Add("GET", "/api/v1/smime/crls",

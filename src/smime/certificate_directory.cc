@@ -269,11 +269,18 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
   return crl;
 }
 
-Result<std::string> CertificateDirectory::CrlRemove(std::string_view issuer) {
+Result<store::SmimeCrlRecord> CertificateDirectory::CrlRemove(
+    std::string_view issuer) {
+  SP_ASSIGN_OR_RETURN(auto crls, store_.ListSmimeCrls());
+  auto it = std::find_if(
+      crls.begin(), crls.end(),
+      [&](const store::SmimeCrlRecord& c) { return c.issuer == issuer; });
   Status removed = store_.DeleteSmimeCrl(issuer);
   cache_.Drop();
   SP_RETURN_IF_ERROR(removed);
-  return std::string(issuer);
+  // Removed by another admin in between: the issuer is all there is.
+  if (it == crls.end()) return store::SmimeCrlRecord{std::string(issuer)};
+  return std::move(*it);
 }
 
 Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {

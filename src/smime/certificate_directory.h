@@ -128,8 +128,9 @@ class CertificateDirectory {
   // is on file, or one as new with other content (store::CompareCrls).
   Result<crypto::CrlInfo> CrlImport(std::string_view file);
   // `cert crl remove`: the CRL of `issuer` (its name as `cert crl list`
-  // shows it), so that an older one may be imported; returns the issuer.
-  Result<std::string> CrlRemove(std::string_view issuer);
+  // shows it), so that an older one may be imported; returns the CRL
+  // removed (for the audit).
+  Result<store::SmimeCrlRecord> CrlRemove(std::string_view issuer);
   Result<std::vector<store::SmimeCrlRecord>> Crls();
 
   // The usable certificate for each address (same order), the newest
