@@ -54,6 +54,10 @@ void WriteLeafContent(GMimeObject* leaf, bool crlf, GMimeStream* sink);
 // reader of decoded content in the module goes through it, so that what
 // one reads (a part's size, the S/MIME verdict) is what another gives.
 GMimeStream* NewDecodedStream(GMimeDataWrapper* content);
+// Up to `max` bytes of a NewDecodedStream into `buf`: more than 0 unless
+// at its end (a filter may take input and give nothing yet: a run of line
+// breaks, read on), 0 at once for `max` 0, -1 when the stream fails.
+ssize_t ReadDecoded(GMimeStream* decoded, char* buf, size_t max);
 
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);

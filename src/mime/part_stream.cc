@@ -86,14 +86,10 @@ class SourcePart : public PartStream {
       whole_at_ += n;
       return n;
     }
+    if (max == 0) return 0;  // not the end: no size check
     size_t old = out->size();
     out->resize(old + max);
-    ssize_t n = 0;
-    // A filter may take input and give nothing yet (a run of line breaks).
-    for (;;) {
-      n = g_mime_stream_read(decoded_, out->data() + old, max);
-      if (n != 0 || g_mime_stream_eos(decoded_)) break;
-    }
+    ssize_t n = internal::ReadDecoded(decoded_, out->data() + old, max);
     if (n < 0 || !cursor_->status().ok()) {
       out->resize(old);
       if (!cursor_->status().ok()) return cursor_->status();
@@ -173,12 +169,7 @@ class DecodedContent final : public ByteSource {
     if (decoded_ == nullptr) decoded_ = internal::NewDecodedStream(content_);
     const size_t old = out->size();
     out->resize(old + max);
-    ssize_t n = 0;
-    // A filter may take input and give nothing yet (a run of line breaks).
-    for (;;) {
-      n = g_mime_stream_read(decoded_, out->data() + old, max);
-      if (n != 0 || g_mime_stream_eos(decoded_)) break;
-    }
+    ssize_t n = internal::ReadDecoded(decoded_, out->data() + old, max);
     // The source's fault, even when the filter made an end of it.
     Status source = cursor_ == nullptr ? Status::Ok() : cursor_->status();
     if (n < 0 || !source.ok()) {

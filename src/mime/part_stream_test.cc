@@ -333,6 +333,47 @@ TEST(PartStreamTest, TopLevelContentOutlivesItsParse) {
   }
 }
 
+// A read of 0 bytes is no end: 0 at once, and the content reads on.
+TEST(PartStreamTest, ReadOfZeroBytesReturnsAtOnce) {
+  const std::string blob = Binary(20 * 1024);
+  const std::string single =
+      "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      Wrapped(blob);
+  int restarts = 0;
+  int64_t read = 0;
+  ParsedMessage parsed(
+      std::make_unique<StringSource>(single, &restarts, &read));
+  auto content = OpenTopLevelContent(parsed);
+  ASSERT_TRUE(content.ok());
+  std::string got = "x";
+  auto zero = (*content)->Read(0, &got);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(*zero, 0u);
+  EXPECT_EQ(got, "x");
+  got.clear();
+  for (;;) {
+    auto n = (*content)->Read(4096, &got);
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    ASSERT_TRUE((*content)->Read(0, &got).ok());
+  }
+  EXPECT_TRUE(got == blob) << got.size();
+
+  auto part = OpenPart(
+      std::make_unique<StringSource>(Message(blob), &restarts, &read), 1);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  std::string bytes;
+  auto none = (*part)->Read(0, &bytes);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0u);
+  Status status;
+  bytes = ReadAll(**part, &status);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(bytes == blob) << bytes.size();
+}
+
 TEST(PartStreamTest, FindsTheSealedAttachment) {
   int restarts = 0;
   int64_t read = 0;
