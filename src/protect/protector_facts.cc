@@ -150,6 +150,11 @@ Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
   // A spool that does not read back (whatever the reader made of it) is
   // no verdict: 451, never "not EnvelopedData" (protected, or delivered).
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  // The source read back, yet its content did not (GMime's stream over
+  // it failed): still the spool side, never a verdict or a 5xx.
+  if (!enveloped.ok()) {
+    return InternalError("spool file: " + enveloped.status().message());
+  }
   return enveloped;
 }
 
