@@ -217,7 +217,7 @@ void ServerProtocol::AppendData(std::string_view bytes) {
     DropData();
     return;
   }
-  if (!data_header_.ended()) {
+  if (!data_header_.done()) {
     // The bytes as kept (unstuffed, bare newlines as configured): those
     // the protection stage reads.
     data_header_.Feed(bytes);
