@@ -162,8 +162,11 @@ struct Action {
   // kMessage, for a message past ProtocolOptions::spool_threshold: its
   // bytes, instead of `message` (then empty).
   std::unique_ptr<ByteSpool> spool;
-  // kReply: the 552 for a header section over
-  // ProtocolOptions::max_header_bytes, for the I/O layer's log and count.
+  // kReply: the answer at the end of DATA that refuses the message (the
+  // protocol's own: size, header section, bare newline, line length,
+  // storage), for the I/O layer's count; and whether it is the 552 for a
+  // header section over ProtocolOptions::max_header_bytes, for its log.
+  bool data_refused = false;
   bool header_too_big = false;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -611,6 +612,67 @@ TEST_F(ServerProtocolTest, BareLfInAnOversizedHeaderGets550) {
   Feed(kHead);
   EXPECT_EQ(Feed(fields + "B: 2\n\r\nbody\r\n.\r\n"), kBareLfReply);
   EXPECT_TRUE(messages_.empty());
+}
+
+// Every answer at the end of DATA that refuses the message is marked for
+// the count (sealpost_smtp_messages_rejected_total): size, header section,
+// bare newline (and smuggling), line length, storage; the header's alone
+// is marked as such for its log; a message handed on is not a refusal.
+TEST_F(ServerProtocolTest, RefusalsAtTheEndOfDataAreMarked) {
+  const std::string fields = [] {
+    std::string f;
+    while (f.size() < 10000) f += "X-Filler: abcdefghij\r\n";
+    return f;
+  }();
+  struct Case {
+    std::string name;
+    std::function<void(ProtocolOptions&)> set;
+    std::string data;
+    int code;
+    bool header;
+  };
+  const std::vector<Case> cases = {
+      {"size", [](ProtocolOptions& o) { o.max_message_bytes = 100; },
+       std::string(200, 'x') + "\r\n", 552, false},
+      {"header", [](ProtocolOptions& o) { o.max_header_bytes = 4096; },
+       fields + "\r\nbody\r\n", 552, true},
+      {"bare LF", [](ProtocolOptions&) {}, "A: 1\nbody\r\n", 550, false},
+      {"smuggling", [](ProtocolOptions&) {}, "A: 1\r\n\r\nx\n.\nMAIL\r\n", 550,
+       false},
+      {"line", [](ProtocolOptions& o) { o.max_data_line = 80; },
+       "A: 1\r\n\r\n" + std::string(100, 'x') + "\r\n", 500, false},
+      {"storage",
+       [](ProtocolOptions& o) {
+         o.spool_threshold = 10;
+         o.open_spool = []() -> Result<std::unique_ptr<ByteSpool>> {
+           return InternalError("no spool");
+         };
+       },
+       "A: 1\r\n\r\n" + std::string(100, 'x') + "\r\n", 452, false},
+  };
+  for (const Case& c : cases) {
+    ProtocolOptions o;
+    c.set(o);
+    Make(o);
+    Feed(kHead);
+    std::vector<Action> actions = p_->Feed(c.data + ".\r\n");
+    ASSERT_GE(actions.size(), 1u) << c.name;
+    ASSERT_EQ(actions[0].kind, Kind::kReply) << c.name;
+    EXPECT_EQ(actions[0].reply.code, c.code) << c.name;
+    EXPECT_TRUE(actions[0].data_refused) << c.name;
+    EXPECT_EQ(actions[0].header_too_big, c.header) << c.name;
+  }
+  // Handed on, then answered by the queue: not the protocol's refusal.
+  Make();
+  Feed(kHead);
+  std::vector<Action> ok = p_->Feed("A: 1\r\n\r\nbody\r\n.\r\n");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].kind, Kind::kMessage);
+  EXPECT_FALSE(ok[0].data_refused);
+  // Nor is any other reply in the session.
+  for (const Action& a : p_->Committed(Reply::Make(554, "5.7.1", "No"))) {
+    EXPECT_FALSE(a.data_refused);
+  }
 }
 
 // A spool that counts what it was given, and says when it is let go of.
