@@ -15,6 +15,11 @@ his signature) to alice@example.com passes through a fresh `sealpost server
   decrypted  application/pkcs7-mime enveloped-data to Alice's certificate,
              with smime.decrypt_inbound on and her key on file: the
              gateway decrypts it and delivers it to her in clear
+  enveloped-qp, decrypted-qp
+             the same with the EnvelopedData in quoted-printable (every
+             line break and byte outside the printable ones as =XX): its
+             verdict and its decryption read the body decoded as GMime
+             decodes it (was: read whole)
 
 The last column is the X-Sealpost-Smime stamp the recipient got (signed
 kinds), "decrypted" or "NOT decrypted" (decrypted), or "-". --baseline BINARY runs the same with that binary first, in
@@ -23,10 +28,12 @@ rule (every message, to journal@example.com) on each server first: the
 message's envelope journal report (docs/compliance.md) is made too. Not a
 timed test.
 Usage: bench/memory_inbound_smime.py [--baseline BINARY] [--journal]
-       [--kinds clear,opaque,enveloped,wrapper,decrypted] [MB ...]
+       [--kinds clear,opaque,enveloped,wrapper,decrypted,enveloped-qp,
+       decrypted-qp] [MB ...]
        (default 10 50)
 """
 
+import binascii
 import os
 import smtplib
 import subprocess
@@ -42,7 +49,8 @@ from smtp_testlib import DevServer, SmtpSink, wait_for
 from memory_large_message import sink_count
 from smime_test import Pki
 
-KINDS = ("clear", "opaque", "enveloped", "wrapper", "decrypted")
+KINDS = ("clear", "opaque", "enveloped", "wrapper", "decrypted",
+         "enveloped-qp", "decrypted-qp")
 
 
 def entity(size, marker):
@@ -72,6 +80,23 @@ def make(kind, size, marker, pki):
                      "v1; id=forged; template=Encrypt; k=1; seal=QUFBQQ==\r\n"
                      "MIME-Version: 1.0\r\n"
                      ).encode() + entity(size, marker))
+    elif kind.endswith("-qp"):
+        to = "alice.pem" if kind.startswith("decrypted") else "carol.pem"
+        subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256",
+                        "-outform", "DER", "-in", path, "-out", out,
+                        pki.path(to)], check=True)
+        with open(out, "rb") as f:
+            der = f.read()
+        # istext=False: CR and LF as =0D and =0A, the only line breaks
+        # the soft ones (the last too: a hard one would be content).
+        qp = binascii.b2a_qp(der, quotetabs=True, istext=False)
+        with open(out, "wb") as f:
+            f.write(("From: bob@partner.example\r\nTo: alice@example.com\r\n"
+                     "Subject: " + subject + "\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: application/pkcs7-mime; "
+                     "smime-type=enveloped-data; name=smime.p7m\r\n"
+                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                     ).encode() + qp.replace(b"\n", b"\r\n") + b"=\r\n")
     elif kind in ("enveloped", "decrypted"):
         to = "alice.pem" if kind == "decrypted" else "carol.pem"
         subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256"] +
@@ -85,7 +110,7 @@ def make(kind, size, marker, pki):
         raw = f.read()
     os.unlink(path)
     os.unlink(out)
-    if kind != "wrapper":
+    if kind != "wrapper" and not kind.endswith("-qp"):
         # openssl's own lines end in LF; the signed bytes keep CRLF.
         raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     return raw
@@ -94,7 +119,7 @@ def make(kind, size, marker, pki):
 def stamp(dump, marker, kind):
     with open(dump, "rb") as f:
         data = f.read()
-    if kind == "decrypted":
+    if kind.startswith("decrypted"):
         clear = ("Large inbound " + marker).encode() in data
         return "decrypted" if clear else "NOT decrypted"
     # The stamp in front of the marker in the recipient's copy; a journal
@@ -114,7 +139,7 @@ def growth(raw, marker, binary, pki, kind, journal=False):
     sink = SmtpSink()
     smtp_testlib.BINARY = binary
     env = {"SEALPOST_SMTP_MAX_MESSAGE_BYTES": str(200 * MB)}
-    if kind == "decrypted":
+    if kind.startswith("decrypted"):
         env["SEALPOST_SMIME_DECRYPT_INBOUND"] = "true"
     server = DevServer(
         args=["--next-hop", "127.0.0.1:%d" % sink.port], env=env)

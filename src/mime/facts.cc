@@ -26,30 +26,18 @@ std::string Unfold(std::string_view v) {
 
 // The first `cap` decoded bytes of a part, decoded as they are read: a
 // large text part is not decoded whole to keep its beginning (issue 14).
-// What g_mime_data_wrapper_write_to_stream does, up to `cap`.
 std::string Decoded(GMimeDataWrapper* content, size_t cap) {
   GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
   if (raw == nullptr) return std::string();
-  g_mime_stream_reset(raw);
-  GMimeStream* filtered = g_mime_stream_filter_new(raw);
-  switch (g_mime_data_wrapper_get_encoding(content)) {
-    case GMIME_CONTENT_ENCODING_BASE64:
-    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-    case GMIME_CONTENT_ENCODING_UUENCODE: {
-      GMimeFilter* decoder = g_mime_filter_basic_new(
-          g_mime_data_wrapper_get_encoding(content), FALSE);
-      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), decoder);
-      g_object_unref(decoder);
-      break;
-    }
-    default:
-      break;
-  }
+  GMimeStream* filtered = internal::NewDecodedStream(content);
   std::string out;
   char buf[16 * 1024];
   while (out.size() < cap) {
     ssize_t n = g_mime_stream_read(filtered, buf,
                                    std::min(sizeof(buf), cap - out.size()));
+    // A filter may take input and give nothing yet (a run of line breaks
+    // in base64): not the end.
+    if (n == 0 && !g_mime_stream_eos(filtered)) continue;
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
@@ -111,11 +99,10 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
           f.is_signed = true;
         } else if (GMIME_IS_PART(top)) {
           f.claims_smime_encrypted = true;
-          f.smime_base64 = g_mime_part_get_content_encoding(GMIME_PART(top)) ==
-                           GMIME_CONTENT_ENCODING_BASE64;
           GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(top));
           // Whole; a parse over a source (a large message) leaves it to
-          // its caller, who reads it from the source (issue 14).
+          // its caller, who reads it through the parse a slice at a time
+          // (OpenTopLevelContent, part_stream.h; issue 14).
           if (content != nullptr && !message.empty()) {
             f.smime_content = Decoded(content, message.size());
           }

@@ -39,12 +39,10 @@ struct MailFacts {
   std::string protected_header;
   // The top-level part says application/pkcs7-mime and not signed-data:
   // its decoded bytes, to be checked as CMS EnvelopedData (empty from a
-  // parse over a ByteSource: the caller reads them from it).
+  // parse over a ByteSource: the caller reads them through the parse,
+  // mime::OpenTopLevelContent).
   bool claims_smime_encrypted = false;
   std::string smime_content;
-  // That part's transfer encoding is base64, as GMime reads it (the last
-  // Content-Transfer-Encoding field when there are several).
-  bool smime_base64 = false;
   bool is_signed = false;
 };
 

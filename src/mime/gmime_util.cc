@@ -24,6 +24,26 @@ GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array) {
   return stream;
 }
 
+GMimeStream* NewDecodedStream(GMimeDataWrapper* content) {
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
+  g_mime_stream_reset(raw);
+  GMimeStream* filtered = g_mime_stream_filter_new(raw);
+  GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
+  switch (encoding) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+    case GMIME_CONTENT_ENCODING_UUENCODE: {
+      GMimeFilter* filter = g_mime_filter_basic_new(encoding, FALSE);
+      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+      g_object_unref(filter);
+      break;
+    }
+    default:
+      break;
+  }
+  return filtered;
+}
+
 std::string WrapBase64(std::string_view data) {
   std::string out;
   AppendWrappedBase64(data, &out);

@@ -47,6 +47,14 @@ GMimeObject* DescribeLeaf(GMimeMessage* msg, int index, std::string* filename,
 // Its decoded content, as PartContent gives it, written to `sink`.
 void WriteLeafContent(GMimeObject* leaf, bool crlf, GMimeStream* sink);
 
+// A part's content decoded as GMime's data wrapper writes it
+// (g_mime_data_wrapper_write_to_stream: the basic filter for base64,
+// quoted-printable and uuencode, the bytes as they are otherwise), read
+// from its first byte: a new stream, one reference, the caller's. Every
+// reader of decoded content in the module goes through it, so that what
+// one reads (a part's size, the S/MIME verdict) is what another gives.
+GMimeStream* NewDecodedStream(GMimeDataWrapper* content);
+
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);
 // The same appended to `out`, a slice at a time: no whole-size temporary.

@@ -14,27 +14,6 @@ namespace {
 
 using internal::SourceCursor;
 
-// The content of a GMimePart, decoded as GMime's data wrapper writes it.
-GMimeStream* Decoded(GMimeDataWrapper* content) {
-  GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
-  g_mime_stream_reset(raw);
-  GMimeStream* filtered = g_mime_stream_filter_new(raw);
-  GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
-  switch (encoding) {
-    case GMIME_CONTENT_ENCODING_BASE64:
-    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-    case GMIME_CONTENT_ENCODING_UUENCODE: {
-      GMimeFilter* filter = g_mime_filter_basic_new(encoding, FALSE);
-      g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
-      g_object_unref(filter);
-      break;
-    }
-    default:
-      break;
-  }
-  return filtered;
-}
-
 class SourcePart : public PartStream {
  public:
   explicit SourcePart(std::shared_ptr<SourceCursor> cursor)
@@ -89,14 +68,14 @@ class SourcePart : public PartStream {
       in_memory_ = true;  // no content: empty
       return Status::Ok();
     }
-    GMimeStream* counting = Decoded(content);
+    GMimeStream* counting = internal::NewDecodedStream(content);
     GMimeStream* null = g_mime_stream_null_new();
     g_mime_stream_write_to_stream(counting, null);
     size_ = static_cast<int64_t>(GMIME_STREAM_NULL(null)->written);
     g_object_unref(null);
     g_object_unref(counting);
     if (!cursor_->status().ok()) return cursor_->status();
-    decoded_ = Decoded(content);
+    decoded_ = internal::NewDecodedStream(content);
     return Status::Ok();
   }
 
@@ -164,7 +143,69 @@ Result<std::unique_ptr<PartStream>> Open(
   return std::unique_ptr<PartStream>(std::move(part));
 }
 
+// A leaf's decoded content as a ByteSource, through its parse.
+class DecodedContent final : public ByteSource {
+ public:
+  DecodedContent(const ParsedMessage& parsed, GMimeDataWrapper* content)
+      : parsed_(parsed) {
+    // Without a stream, no content: empty, as in memory.
+    if (content != nullptr && g_mime_data_wrapper_get_stream(content)) {
+      content_ = content;
+      g_object_ref(content_);
+    }
+  }
+  ~DecodedContent() override {
+    if (decoded_ != nullptr) g_object_unref(decoded_);
+    if (content_ != nullptr) g_object_unref(content_);
+  }
+
+  Status Restart() override {
+    if (decoded_ != nullptr) g_object_unref(decoded_);
+    decoded_ = nullptr;
+    return Status::Ok();
+  }
+
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (content_ == nullptr) return 0;
+    if (decoded_ == nullptr) decoded_ = internal::NewDecodedStream(content_);
+    const size_t old = out->size();
+    out->resize(old + max);
+    ssize_t n = 0;
+    // A filter may take input and give nothing yet (a run of line breaks).
+    for (;;) {
+      n = g_mime_stream_read(decoded_, out->data() + old, max);
+      if (n != 0 || g_mime_stream_eos(decoded_)) break;
+    }
+    // The source's fault, even when the filter made an end of it.
+    Status source = parsed_.source_status();
+    if (n < 0 || !source.ok()) {
+      out->resize(old);
+      if (!source.ok()) return source;
+      return DataLossError("reading the part failed");
+    }
+    out->resize(old + static_cast<size_t>(n));
+    return static_cast<size_t>(n);
+  }
+
+ private:
+  const ParsedMessage& parsed_;
+  GMimeDataWrapper* content_ = nullptr;  // one reference, or none
+  GMimeStream* decoded_ = nullptr;       // one reference, or none yet
+};
+
 }  // namespace
+
+Result<std::unique_ptr<ByteSource>> OpenTopLevelContent(
+    const ParsedMessage& parsed) {
+  GMimeMessage* message = parsed.get();
+  if (message == nullptr) return NotFoundError("not a MIME message");
+  GMimeObject* top = g_mime_message_get_mime_part(message);
+  if (top == nullptr || !GMIME_IS_PART(top)) {
+    return NotFoundError("the top-level part is no leaf");
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<DecodedContent>(
+      parsed, g_mime_part_get_content(GMIME_PART(top))));
+}
 
 Result<std::unique_ptr<PartStream>> OpenPart(
     std::unique_ptr<ByteSource> message, int index) {

@@ -21,6 +21,7 @@
 
 #include "base/byte_source.h"
 #include "base/status.h"
+#include "mime/parsed_message.h"
 
 namespace sealpost::mime {
 
@@ -48,6 +49,19 @@ Result<std::unique_ptr<PartStream>> OpenPart(
 // ExtractSealedAttachment finds it); NOT_FOUND when it has none.
 Result<std::unique_ptr<PartStream>> OpenSealedAttachment(
     std::unique_ptr<ByteSource> mail);
+
+// The content of `parsed`'s top-level part, decoded as the in-memory
+// facts decode it (MailFacts::smime_content: GMime's own decoding of the
+// transfer encoding it read, whatever it is, from the body it found),
+// read a slice at a time through the parse: over a source (a large
+// message in its spool), one more pass over it, one slice in memory
+// (issue 14: an S/MIME claim decided without the message whole). Empty
+// for a part without content; NOT_FOUND when the top-level part is no
+// leaf or `parsed` no message. A read fails with the source's fault
+// (parsed.source_status()) when it fails. `parsed` must outlive it, where
+// it is (not moved from).
+Result<std::unique_ptr<ByteSource>> OpenTopLevelContent(
+    const ParsedMessage& parsed);
 
 }  // namespace sealpost::mime
 

@@ -32,6 +32,7 @@
 #include "license/directory.h"
 #include "license/license_service.h"
 #include "license/templates.h"
+#include "mime/parsed_message.h"
 #include "mime/wrapper.h"
 #include "policy/rule_store.h"
 #include "policy/sender_choice.h"
@@ -172,9 +173,10 @@ class Protector {
   // decrypted from its spool into another (DecryptSpooledFor), never whole
   // in memory (issue 14).
   Result<std::optional<Outcome>> DecryptInbound(Run& run);
-  // One recipient's open of a streamed run's EnvelopedData, its base64
-  // body read from the spool (CertificateDirectory::DecryptStreamFor, the
-  // key rule of DecryptFor): the id of the certificate whose key opened
+  // One recipient's open of a streamed run's EnvelopedData, its content
+  // read from the spool through a parse of it, decoded as EnvelopedInSpool
+  // read it (CertificateDirectory::DecryptStreamFor, the key rule of
+  // DecryptFor): the id of the certificate whose key opened
   // it, nullopt when no key on file for `address` does. With `into`, the
   // plain message (`outer`, then the decrypted entity) is written into a
   // new encrypted spool file there, kept only when it opened; without, the
@@ -191,11 +193,10 @@ class Protector {
   Status Inspect(Run& run);
   void InspectBytes(Run& run, std::string_view client_bytes);
   // The streamed path's Inspect: false (nothing set) when the message is
-  // to be read whole instead: a message that claims S/MIME encryption in
-  // another transfer encoding than base64, a header section longer than
-  // the run's head (never from SMTP, which refuses it: smtp.max_header_bytes),
-  // a parse the spool could not give (read back too often), a journal
-  // rule enabled, or a store that keeps bodies in its rows.
+  // to be read whole instead: a header section longer than the run's
+  // head (never from SMTP, which refuses it: smtp.max_header_bytes), a
+  // parse the spool could not give (read back too often), a journal rule
+  // enabled, or a store that keeps bodies in its rows.
   Result<bool> InspectSpooled(Run& run);
   // For a large message with an X-Sealpost-Protected field: run.wrapper
   // when its seal verifies over the body read from the spool (the seal
@@ -205,11 +206,15 @@ class Protector {
   Status VerifySpooledWrapper(Run& run, std::string_view header,
                               size_t header_size);
   // For a large message whose top-level part claims S/MIME encryption:
-  // whether its base64 body, read from the spool, is CMS EnvelopedData
-  // (crypto::IsCmsEnvelopedDataStream), for a body GMime's parse reads as
-  // base64 (MailFacts::smime_base64). Its body starts after the spool's
-  // first `header_size` bytes.
-  Result<bool> EnvelopedInSpool(const Run& run, size_t header_size) const;
+  // whether its content, as GMime decodes it in memory (any transfer
+  // encoding, the body GMime found), read through `parsed`, the parse
+  // over the spool, is CMS EnvelopedData (crypto::IsCmsEnvelopedDataStream:
+  // the verdict of crypto::IsCmsEnvelopedData in memory). INTERNAL when
+  // the spool does not read back.
+  static Result<bool> EnvelopedInSpool(const mime::ParsedMessage& parsed);
+  // OK, or the fault of the spool a parse reads (`parsed.source_status()`)
+  // as INTERNAL: the client's 451, whatever code the reader gave it.
+  static Status SpoolReadBack(const mime::ParsedMessage& parsed);
   // Reads a streamed run's message whole into run.loaded, and makes it an
   // ordinary run (run.original).
   Status LoadWhole(Run& run);

@@ -16,12 +16,12 @@
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
+#include "mime/part_stream.h"
 #include "policy/evaluate.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
 #include "sealed/wrapper_seal.h"
-#include "smime/mail_stream.h"
 #include "smime/streamed_mail.h"
 #include "store/body_store.h"
 
@@ -66,8 +66,8 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   }
   {
     // One GMime parse over the spool (mime/source_stream.h): the parts
-    // stay ranges of it, read again only for the attachments' sizes and
-    // the text that the rules read.
+    // stay ranges of it, read again only for the attachments' sizes, the
+    // text that the rules read and a claim of S/MIME encryption.
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> whole,
                         OpenOriginal(run, std::string()));
     mime::ParsedMessage parsed(std::move(whole));
@@ -84,33 +84,18 @@ Result<bool> Protector::InspectSpooled(Run& run) {
     } else {
       run.mail.body_text = raw.substr(0, mime::kMaxBodyText);
     }
+    if (run.mail.claims_smime_encrypted) {
+      // Whether it really is CMS EnvelopedData: its content as GMime
+      // decodes it in memory, read through this parse, in any transfer
+      // encoding and from the body GMime found, never whole.
+      SP_ASSIGN_OR_RETURN(run.smime_encrypted, EnvelopedInSpool(parsed));
+    }
   }
-  // Read whole instead: nothing set (decided before the wrapper's seal).
-  auto whole = [&run] {
-    run.mail = mime::MailFacts();
-    return false;
-  };
   const size_t body_at = raw.size() - hs.body.size();
-  // Claims S/MIME encryption in another transfer encoding than base64
-  // (read whole by EnvelopedInSpool): decided before the wrapper seal
-  // reads the spool. A header section that ends at a line that is no
-  // field (no empty line consumed) is one GMime reads on past: the body it
-  // decodes is not the one that starts here. In base64, it stays in its
-  // spool, and smime.decrypt_inbound decrypts it from there
-  // (Protector::DecryptSpooledFor).
-  const bool ended_at_empty_line = body_at > hs.header.size();
-  if (run.mail.claims_smime_encrypted &&
-      (!run.mail.smime_base64 || !ended_at_empty_line)) {
-    return whole();
-  }
   if (!run.mail.protected_header.empty()) {
     // Claims to be our wrapper: its seal checked over the body read from
     // the spool.
     SP_RETURN_IF_ERROR(VerifySpooledWrapper(run, hs.header, body_at));
-  }
-  if (run.mail.claims_smime_encrypted) {
-    // Whether it really is CMS EnvelopedData, read from the spool.
-    SP_ASSIGN_OR_RETURN(run.smime_encrypted, EnvelopedInSpool(run, body_at));
   }
   // The client may not write X-Sealpost-* fields: the header section is
   // rewritten without them, and the rest read from the spool as it is.
@@ -161,22 +146,20 @@ Status Protector::VerifySpooledWrapper(Run& run, std::string_view header,
   return Status::Ok();
 }
 
-Result<bool> Protector::EnvelopedInSpool(const Run& run,
-                                         size_t header_size) const {
-  // GMime decodes any transfer encoding, leniently; this reads base64
-  // only, strictly, and only when GMime reads the body as base64 too (the
-  // last field of several; InspectSpooled reads anything else whole).
-  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> spool,
-                      OpenOriginal(run, std::string()));
-  smime::Base64BodySource der(*spool, header_size);
-  Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(der);
-  // Not base64 (INVALID_ARGUMENT): not EnvelopedData. A spool that does
-  // not read back is INTERNAL: 451.
-  if (!enveloped.ok() &&
-      enveloped.status().code() == StatusCode::kInvalidArgument) {
-    return false;
-  }
+Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
+  SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> der,
+                      mime::OpenTopLevelContent(parsed));
+  Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(*der);
+  // A spool that does not read back (whatever the reader made of it) is
+  // no verdict: 451, never "not EnvelopedData" (protected, or delivered).
+  SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
   return enveloped;
+}
+
+Status Protector::SpoolReadBack(const mime::ParsedMessage& parsed) {
+  Status s = parsed.source_status();
+  if (s.ok() || s.code() == StatusCode::kInternal) return s;
+  return InternalError("spool file: " + s.message());
 }
 
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(

@@ -6,12 +6,14 @@
 #include "crypto/digest.h"
 #include "crypto/errors.h"
 #include "mime/header_section.h"
+#include "mime/parsed_message.h"
+#include "mime/part_stream.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/smime_treatment.h"
+#include "protect/streamed_copy.h"
 #include "queue/spool_file.h"
 #include "smime/enveloped_mail.h"
-#include "smime/mail_stream.h"
 #include "smime/signature_check.h"
 #include "smime/signed_stream.h"
 #include "smime/streamed_mail.h"
@@ -375,9 +377,17 @@ Result<std::optional<Outcome>> Protector::DecryptInbound(Run& run) {
 Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     const Run& run, std::string_view address, std::string_view outer,
     std::shared_ptr<ByteSpool>* into, std::string* sha256) const {
+  // The spool as it came (the fields InspectSpooled parsed, reserved ones
+  // included), parsed again: the content is what EnvelopedInSpool found
+  // to be EnvelopedData, decoded the same way.
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> message,
-                      OpenOriginal(run, std::string()));
-  smime::Base64BodySource der(*message, run.body_at);
+                      OpenSpooled(*run.in.spool, std::string(), 0));
+  mime::ParsedMessage parsed(std::move(message));
+  SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  Result<std::unique_ptr<ByteSource>> der = mime::OpenTopLevelContent(parsed);
+  if (!der.ok()) {  // it was a leaf when EnvelopedInSpool read it
+    return InternalError("spool file: " + der.status().message());
+  }
   // Made at the first decrypted byte; let go (its file with it) unless
   // the whole content opened: an AES-GCM content is not the content
   // until its tag is checked at the end.
@@ -397,13 +407,11 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     return plain->Append(bytes);
   };
   Result<std::optional<std::string>> id =
-      options_.certificates->DecryptStreamFor(address, der, out);
-  // The body was strict base64 when EnvelopedInSpool read it
-  // (run.smime_encrypted): if it is not now, the spool changed.
-  if (!id.ok() && id.status().code() == StatusCode::kInvalidArgument &&
-      !crypto::IsDecryptionFailed(id.status())) {
-    return InternalError("spool file: " + id.status().message());
-  }
+      options_.certificates->DecryptStreamFor(address, **der, out);
+  // A spool that does not read back is no verdict on the content (not a
+  // key that does not open it: delivered as it came), whatever the
+  // decryption made of it.
+  SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
   SP_RETURN_IF_ERROR(id.status());
   *sha256 = hasher.Finish();
   if (*id && into != nullptr) {
