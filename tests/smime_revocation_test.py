@@ -258,10 +258,12 @@ class SmimeRevocationTest(PkiCase):
         r = self.smime_test("crlrev@one.test")
         self.assertEqual(r.returncode, 2, r.stdout)
         self.assertIn("revoked", r.stdout)
-        # Kept until its nextUpdate: not fetched again.
+        # Kept (a day at most, being fetched): not fetched again.
         self.assertEqual(CrlHandler.asked.count("/ca.crl"), asked)
-        r = self.server.cli("cert", "crl", "list")
-        self.assertIn("Sealpost Test CA", r.stdout)
+        listed = self.server.cli("cert", "crl", "list").stdout
+        self.assertIn("Sealpost Test CA", listed)
+        # Fetched, so fetched again after a day (docs/smime.md).
+        self.assertRegex(listed, r"Source +: fetched \S+, refreshed after \S+")
 
         # OWADisableCRLCheck True: no revocation check at all.
         with self.server.setting("smime", "--OWADisableCRLCheck", "True",
@@ -269,6 +271,17 @@ class SmimeRevocationTest(PkiCase):
             r = self.smime_test("crlrev@one.test")
             self.assertEqual(r.returncode, 0, r.stdout)
         self.assertEqual(self.smime_test("crlrev@one.test").returncode, 2)
+
+        # Removed (so that an older one could be imported), it is fetched
+        # again at the next check.
+        issuer = re.search(r"Issuer +: (.*Sealpost Test CA.*)",
+                           listed).group(1).strip()
+        r = self.server.cli("cert", "crl", "remove", issuer)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Removed the CRL of " + issuer, r.stdout)
+        self.assertNotIn(issuer, self.server.cli("cert", "crl", "list").stdout)
+        self.assertEqual(self.smime_test("crlrev@one.test").returncode, 2)
+        self.assertEqual(CrlHandler.asked.count("/ca.crl"), asked + 1)
 
     def test_ocsp_responder(self):
         r = self.smime_test("ocspok@two.test")

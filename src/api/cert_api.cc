@@ -143,13 +143,27 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                               {"revoked", static_cast<int64_t>(crl.revoked)}});
       }));
 
+  router.Add("DELETE", "/api/v1/smime/crls/:issuer",
+             Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+               return Removed(ctx, certs.CrlRemove(req.params["issuer"]),
+                              "cert.crl.remove");
+             }));
+
   router.Add("GET", "/api/v1/smime/crls",
              Admin(ctx, [&certs](Request&) -> Response {
                return ListJson(certs.Crls(), "crls", [](const auto& c) {
-                 return json::object{{"issuer", c.issuer},
-                                     {"this_update", c.this_update},
-                                     {"next_update", c.next_update},
-                                     {"created_at", c.created_at}};
+                 // fetched_at 0: imported. refetch_at: when a certificate
+                 // of the issuer next asks the network (0: at nextUpdate
+                 // only, none given).
+                 const int64_t refetch = smime::RefetchAt(c);
+                 return json::object{
+                     {"issuer", c.issuer},
+                     {"this_update", c.this_update},
+                     {"next_update", c.next_update},
+                     {"crl_number", c.number},
+                     {"created_at", c.created_at},
+                     {"fetched_at", c.fetched_at},
+                     {"refetch_at", refetch == INT64_MAX ? 0 : refetch}};
                });
              }));
 }

@@ -240,13 +240,34 @@ AddImport(*crl, g, "Import a CRL (PEM or DER) signed by a CA on file",
                              {"NextUpdate", Date(o, "next_update")},
                              {"Revoked", JsonText(o.at("revoked"))}});
           });
+{
+  auto issuer = std::make_shared<std::string>();
+  auto* remove = crl->add_subcommand(
+      "remove", "Remove the CRL of an issuer (before importing an older one)");
+  remove->add_option("issuer", *issuer, "Its issuer, as `cert crl list` shows")
+      ->required();
+  remove->callback([issuer, &g] {
+    CallAndPrint(g, "DELETE", "/api/v1/smime/crls/" + UrlEncode(*issuer), "",
+                 [](const json::value& v) {
+                   std::cout << "Removed the CRL of "
+                             << JsonStr(v.as_object(), "removed") << "\n";
+                 });
+  });
+}
 crl->add_subcommand("list", "List the CRLs on file")->callback([&g] {
   CallAndPrint(g, "GET", "/api/v1/smime/crls", "", [](const json::value& v) {
     for (const auto& c : v.at("crls").as_array()) {
       const auto& o = c.as_object();
-      PrintProperties({{"Issuer", JsonStr(o, "issuer")},
-                       {"ThisUpdate", Date(o, "this_update")},
-                       {"NextUpdate", Date(o, "next_update")}});
+      // A fetched CRL is fetched again after a day (docs/smime.md).
+      const bool fetched = o.at("fetched_at").to_number<int64_t>() != 0;
+      PrintProperties(
+          {{"Issuer", JsonStr(o, "issuer")},
+           {"CrlNumber", JsonStr(o, "crl_number")},
+           {"ThisUpdate", Date(o, "this_update")},
+           {"NextUpdate", Date(o, "next_update")},
+           {"Source", fetched ? "fetched " + Date(o, "fetched_at") +
+                                    ", refreshed after " + Date(o, "refetch_at")
+                              : std::string("imported")}});
       std::cout << "\n";
     }
   });

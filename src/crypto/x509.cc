@@ -363,6 +363,27 @@ Result<CertificateFile> ReadCertificateFile(std::string_view bytes,
   return file;
 }
 
+namespace {
+
+// The CRL Number of `crl` as lower-case hex without leading zeros; empty
+// when there is none, several, or a negative one.
+std::string CrlNumberHex(X509_CRL* crl) {
+  OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free> number(static_cast<ASN1_INTEGER*>(
+      X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
+  ERR_clear_error();
+  if (!number) return "";
+  OpenSslPtr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(number.get(), nullptr));
+  if (!bn || BN_is_negative(bn.get())) return "";
+  char* hex = BN_bn2hex(bn.get());
+  if (hex == nullptr) return "";
+  std::string out = AsciiLower(hex);
+  OPENSSL_free(hex);
+  size_t first = out.find_first_not_of('0');
+  return first == std::string::npos ? "0" : out.substr(first);
+}
+
+}  // namespace
+
 Result<CrlInfo> ReadCrl(std::string_view bytes) {
   if (bytes.empty()) return InvalidArgumentError("the file is empty");
   if (bytes.size() > kMaxCertificateFileBytes) {
@@ -396,6 +417,7 @@ Result<CrlInfo> ReadCrl(std::string_view bytes) {
   info.next_update = UnixOf(X509_CRL_get0_nextUpdate(crl.get()));
   STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   info.revoked = revoked != nullptr ? sk_X509_REVOKED_num(revoked) : 0;
+  info.number = CrlNumberHex(crl.get());
   return info;
 }
 

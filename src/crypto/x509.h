@@ -73,6 +73,9 @@ struct CrlInfo {
   int64_t this_update = 0;
   int64_t next_update = 0;  // 0: none
   size_t revoked = 0;       // entries
+  // The CRL Number extension (RFC 5280 §5.2.3), lower-case hex without
+  // leading zeros; empty when it has none (or a malformed one).
+  std::string number;
 };
 
 // A CRL in PEM or DER.

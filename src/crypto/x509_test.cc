@@ -83,6 +83,17 @@ TEST(X509Test, RefusesBadInputClearly) {
   EXPECT_NE(key.status().message().find("PKCS#12"), std::string::npos);
 }
 
+// The CRL Number as openssl ca writes it (its crlnumber file, hex): lower
+// case without leading zeros, for comparing CRLs of one issuer.
+TEST(X509Test, ReadsTheCrlNumber) {
+  TestPki pki;
+  pki.Write("crlnumber", "00A10F\n");
+  pki.MakeCrl({});
+  auto crl = ReadCrl(pki.Read("crl.der"));
+  ASSERT_TRUE(crl.ok()) << crl.status().ToString();
+  EXPECT_EQ(crl->number, "a10f");
+}
+
 TEST(X509Test, ChainVerdicts) {
   TestPki pki;
   pki.MakeLeaf("bob", "bob@partner.example");
@@ -97,6 +108,7 @@ TEST(X509Test, ChainVerdicts) {
   ASSERT_TRUE(crl.ok()) << crl.status().ToString();
   EXPECT_EQ(crl->issuer, "CN=Test CA");
   EXPECT_EQ(crl->revoked, 1u);
+  EXPECT_EQ(crl->number, "1");  // openssl ca's crlnumber file said 01
   EXPECT_TRUE(CrlIssuedBy(crl->der, anchors[0]));
   auto der_crl = ReadCrl(pki.Read("crl.der"));
   ASSERT_TRUE(der_crl.ok());

@@ -242,11 +242,27 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
         "the CRL of \"" + crl.issuer +
         "\" is not signed by a CA on file (`cert trust import` it first)");
   }
-  Status stored = store_.PutSmimeCrl(
-      {crl.issuer, crl.der, crl.this_update, crl.next_update, 0});
+  auto stored = store_.PutSmimeCrl(
+      {crl.issuer, crl.der, crl.this_update, crl.next_update, 0, crl.number});
   cache_.Drop();
-  SP_RETURN_IF_ERROR(stored);
+  SP_RETURN_IF_ERROR(stored.status());
+  if (*stored == store::CrlAge::kOlder) {
+    // Silently keeping the newer one would read as an import that worked.
+    return FailedPreconditionError(
+        "a newer CRL of \"" + crl.issuer +
+        "\" is on file (`cert crl list`); this one (CRL number " +
+        (crl.number.empty() ? "none" : crl.number) +
+        ") would hide the revocations made since: remove the one on file "
+        "first (`cert crl remove`) if you mean to go back to it");
+  }
   return crl;
+}
+
+Result<std::string> CertificateDirectory::CrlRemove(std::string_view issuer) {
+  Status removed = store_.DeleteSmimeCrl(issuer);
+  cache_.Drop();
+  SP_RETURN_IF_ERROR(removed);
+  return std::string(issuer);
 }
 
 Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {

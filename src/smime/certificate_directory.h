@@ -123,8 +123,12 @@ class CertificateDirectory {
   Result<std::vector<CertView>> TrustList();
   Result<std::string> TrustRemove(std::string_view id);
 
-  // `cert crl import`: a CRL signed by a CA on file.
+  // `cert crl import`: a CRL signed by a CA on file; FAILED_PRECONDITION
+  // when a newer one of its issuer is on file (store::CompareCrls).
   Result<crypto::CrlInfo> CrlImport(std::string_view file);
+  // `cert crl remove`: the CRL of `issuer` (its name as `cert crl list`
+  // shows it), so that an older one may be imported; returns the issuer.
+  Result<std::string> CrlRemove(std::string_view issuer);
   Result<std::vector<store::SmimeCrlRecord>> Crls();
 
   // The usable certificate for each address (same order), the newest

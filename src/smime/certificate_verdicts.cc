@@ -18,6 +18,12 @@ bool IsCurrent(const store::SmimeCrlRecord& c, int64_t now) {
          (c.next_update == 0 || now < c.next_update);
 }
 
+// Whether the CRL on file answers without asking the network: current, and
+// a fetched one fetched less than a day ago (RefetchAt).
+bool SparesFetch(const store::SmimeCrlRecord& c, int64_t now) {
+  return IsCurrent(c, now) && now < RefetchAt(c);
+}
+
 // The first moment after `now` at which something dated in `t` changes a
 // verdict: a CA's or a CRL's dates.
 int64_t FirstChange(const std::vector<store::SmimeCertRecord>& cas,
@@ -34,6 +40,7 @@ int64_t FirstChange(const std::vector<store::SmimeCertRecord>& cas,
   for (const auto& c : crls) {
     at(c.this_update - kClockSkew);
     if (c.next_update != 0) at(c.next_update);
+    if (c.fetched_at != 0) at(RefetchAt(c));
   }
   return first;
 }
@@ -91,25 +98,33 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
       der, trust.intermediates, trust.anchors, {}, now, &links);
   if (base.kind != Kind::kValid) return base;
   // The CRLs on file, but not those of an issuer the network answered for
-  // (its out-of-date one is replaced by the answer).
-  std::vector<std::string> asked;  // issuer names
+  // with a CRL (it replaces the one on file), nor an out-of-date one of an
+  // issuer it answered for otherwise. A current CRL on file that is due to
+  // be fetched again still decides when the fetch fails or OCSP answers
+  // instead: a blocked fetch must not make a revoked certificate usable.
+  bool asked = false;
+  std::vector<std::string> replaced;  // issuer names
   std::vector<std::string> fetched;
   std::vector<std::string> notes;
   const int64_t deadline = now + revocation_.limits().total_seconds;
   for (size_t i = 0; i < links.size(); ++i) {
     const crypto::ChainLink& link = links[i];
-    // A current CRL of the issuer on file answers for this level: imported,
-    // or fetched before and kept until its nextUpdate.
-    if (std::any_of(trust.crl_records.begin(), trust.crl_records.end(),
-                    [&](const store::SmimeCrlRecord& c) {
-                      return c.issuer == link.issuer_name && IsCurrent(c, now);
-                    })) {
-      continue;
-    }
+    auto on_file =
+        std::find_if(trust.crl_records.begin(), trust.crl_records.end(),
+                     [&](const store::SmimeCrlRecord& c) {
+                       return c.issuer == link.issuer_name;
+                     });
+    const bool current =
+        on_file != trust.crl_records.end() && IsCurrent(*on_file, now);
+    // Imported, or fetched less than a day ago: it answers for this level.
+    if (current && SparesFetch(*on_file, now)) continue;
     OnlineRevocation answer =
         revocation_.Check(link.der, link.issuer_der, deadline);
     if (answer.kind == Answer::kNone) continue;
-    asked.push_back(link.issuer_name);
+    asked = true;
+    if (answer.kind == Answer::kCrl || !current) {
+      replaced.push_back(link.issuer_name);
+    }
     if (answer.until != 0) {
       view->online_until = view->online_until == 0
                                ? answer.until
@@ -135,6 +150,13 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
                                   links[i - 1].issuer_name + ": " +
                                   answer.detail + ")"};
       case Answer::kUnavailable:
+        if (current) {
+          notes.push_back(
+              "the CRL on file decides until its nextUpdate, "
+              "not fetched again: " +
+              answer.detail);
+          break;
+        }
         if (online == Online::kSend && trust.options.fail_closed_on_send) {
           return crypto::ChainVerdict{
               Kind::kUntrusted,
@@ -146,13 +168,14 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
         break;
     }
   }
-  if (asked.empty()) return std::nullopt;
+  if (!asked) return std::nullopt;
   for (const auto& n : notes) {
     view->revocation += (view->revocation.empty() ? "" : "; ") + n;
   }
   std::vector<std::string> crls = std::move(fetched);
   for (const auto& c : trust.crl_records) {
-    if (std::find(asked.begin(), asked.end(), c.issuer) == asked.end()) {
+    if (std::find(replaced.begin(), replaced.end(), c.issuer) ==
+        replaced.end()) {
       crls.push_back(c.der);
     }
   }

@@ -22,6 +22,12 @@ constexpr size_t kMaxOcspCache = 10000;
 
 }  // namespace
 
+int64_t RefetchAt(const store::SmimeCrlRecord& crl) {
+  const int64_t next = crl.next_update != 0 ? crl.next_update : INT64_MAX;
+  if (crl.fetched_at == 0) return next;
+  return std::min(next, crl.fetched_at + kFetchedCrlMaxSeconds);
+}
+
 bool RevocationChecker::RecentlyFailed(const std::string& url,
                                        std::string* why) {
   MutexLock lock(&mu_);
@@ -89,14 +95,28 @@ OnlineRevocation RevocationChecker::FetchCrl(
       Failed(url, *why);
       continue;
     }
-    Status stored = store_.PutSmimeCrl(
-        {crl->issuer, crl->der, crl->this_update, crl->next_update, 0});
+    auto stored = store_.PutSmimeCrl({crl->issuer, crl->der, crl->this_update,
+                                      crl->next_update, 0, crl->number, now});
     if (!stored.ok()) {
       log::Warn("s/mime: fetched CRL of {} not stored: {}", crl->issuer,
-                stored.message());
+                stored.status().message());
+    } else if (*stored == store::CrlAge::kOlder) {
+      // A replay (or a distribution point behind): the newer CRL on file
+      // stays, and decides while it is current.
+      *why = "the CRL from " + url + " (CRL number " +
+             (crl->number.empty() ? "none" : crl->number) +
+             ") is older than the one of its issuer on file: refused, the "
+             "one on file kept";
+      Failed(url, *why);
+      continue;
     }
+    // Kept a day at most: it is fetched again then (RefetchAt).
+    const int64_t until =
+        crl->next_update == 0
+            ? now + kFetchedCrlMaxSeconds
+            : std::min(crl->next_update, now + kFetchedCrlMaxSeconds);
     return {Kind::kCrl, std::move(crl->der), "the CRL fetched from " + url,
-            crl->next_update};
+            until};
   }
   return {};
 }

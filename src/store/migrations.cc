@@ -324,6 +324,16 @@ UPDATE portal_copies SET container = ''::bytea
   WHERE id IN (SELECT id FROM bodies WHERE kind = 'p')
 )sql",
        /*postgres_only=*/true},
+      // Rows from before cannot tell a fetched CRL from an imported one:
+      // they count as fetched when stored, so that they are fetched again
+      // after a day rather than trusted until their nextUpdate (a fetch
+      // replaces one only with a newer CRL).
+      {22, "s/mime CRLs: their CRL Number, and when one was fetched",
+       R"sql(
+ALTER TABLE smime_crls ADD COLUMN crl_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE smime_crls ADD COLUMN fetched_at BIGINT NOT NULL DEFAULT 0;
+UPDATE smime_crls SET fetched_at = created_at
+)sql"},
   };
   return migrations;
 }

@@ -131,13 +131,14 @@ SmimeCertRecord ReadCert(const Row& row) {
 }
 
 inline constexpr std::string_view kSmimeCrlColumns =
-    "issuer, der, this_update, next_update, created_at";
+    "issuer, der, this_update, next_update, created_at, crl_number, "
+    "fetched_at";
 
 template <typename Row>
 SmimeCrlRecord ReadSmimeCrl(const Row& row) {
   SmimeCrlRecord crl;
   row.ReadInto(crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
-               crl.created_at);
+               crl.created_at, crl.number, crl.fetched_at);
   return crl;
 }
 

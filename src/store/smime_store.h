@@ -41,7 +41,23 @@ struct SmimeCrlRecord {
   int64_t this_update = 0;
   int64_t next_update = 0;  // 0: none given
   int64_t created_at = 0;
+  // Its CRL Number (RFC 5280 §5.2.3), lower-case hex without leading
+  // zeros; empty: it has none.
+  std::string number;
+  // When it was fetched from a distribution point (smime/revocation.h);
+  // 0: imported by an admin (`cert crl import`).
+  int64_t fetched_at = 0;
 };
+
+// How a CRL compares with the one of its issuer on file: by CRL Number
+// when both have one (a higher number is newer), else by thisUpdate.
+enum class CrlAge { kNewer, kSame, kOlder };
+CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file);
+// The fetched_at of the CRL on file once `crl`, the same CRL, is put
+// again: a fetch confirms a fetched one now; an admin's import makes it
+// imported, and a fetch does not undo that.
+int64_t FetchedAtOfSame(const SmimeCrlRecord& crl,
+                        const SmimeCrlRecord& on_file);
 
 class SmimeStore {
  public:
@@ -56,8 +72,13 @@ class SmimeStore {
       std::string_view kind, std::string_view email) = 0;
   // NOT_FOUND when there is no such certificate.
   virtual Status DeleteSmimeCert(std::string_view id) = 0;
-  // Keeps the CRL unless one of the same issuer at least as new is on file.
-  virtual Status PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
+  // Stores the CRL when it is newer than the one of its issuer on file
+  // (CompareCrls), or none is (kNewer); keeps the one on file when it is
+  // the same (kSame: its fetched_at becomes FetchedAtOfSame) or newer
+  // (kOlder: nothing written). A replayed old CRL never replaces a newer.
+  virtual Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
+  // NOT_FOUND when no CRL of `issuer` is on file.
+  virtual Status DeleteSmimeCrl(std::string_view issuer) = 0;
   virtual Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() = 0;
 };
 

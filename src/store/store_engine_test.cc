@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -387,6 +388,74 @@ TEST_P(StoreEngineTest, NewestCrlPerIssuerWins) {
   EXPECT_EQ((*crls)[0].der, "two");  // the older one did not replace it
   ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "three", 300, 400, 0}).ok());
   EXPECT_EQ((*store->ListSmimeCrls())[0].der, "three");
+}
+
+// Both CRLs numbered: the CRL Number decides (hex, longer is larger), an
+// equal one keeps the CRL on file and dates it by the last fetch, and an
+// admin's import of it makes it imported for good.
+TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
+  auto store = std::move(Open()).value();
+  auto put = [&](std::string der, int64_t this_update, std::string number,
+                 int64_t fetched_at) {
+    auto age = store->PutSmimeCrl({"CN=CA", std::move(der), this_update, 900, 0,
+                                   std::move(number), fetched_at});
+    EXPECT_TRUE(age.ok()) << age.status().ToString();
+    return age.ok() ? *age : CrlAge::kOlder;
+  };
+  auto on_file = [&] { return (*store->ListSmimeCrls()).at(0); };
+  EXPECT_EQ(put("n5", 200, "5", 1000), CrlAge::kNewer);
+  // A lower number loses, even with a later thisUpdate.
+  EXPECT_EQ(put("n4", 300, "4", 2000), CrlAge::kOlder);
+  EXPECT_EQ(on_file().der, "n5");
+  EXPECT_EQ(on_file().fetched_at, 1000);
+  EXPECT_EQ(put("n5 again", 200, "5", 3000), CrlAge::kSame);
+  EXPECT_EQ(on_file().der, "n5");
+  EXPECT_EQ(on_file().fetched_at, 3000);
+  EXPECT_EQ(put("n10", 250, "10", 4000), CrlAge::kNewer);
+  EXPECT_EQ(on_file().der, "n10");
+  EXPECT_EQ(on_file().number, "10");
+  EXPECT_EQ(on_file().this_update, 250);
+  EXPECT_EQ(put("n10 imported", 250, "10", 0), CrlAge::kSame);
+  EXPECT_EQ(on_file().fetched_at, 0);
+  EXPECT_EQ(put("n10 fetched", 250, "10", 5000), CrlAge::kSame);
+  EXPECT_EQ(on_file().fetched_at, 0);
+  // Without a number on both sides, thisUpdate decides.
+  EXPECT_EQ(put("unnumbered", 240, "", 6000), CrlAge::kOlder);
+  EXPECT_EQ(put("unnumbered", 260, "", 6000), CrlAge::kNewer);
+  EXPECT_EQ(on_file().der, "unnumbered");
+  EXPECT_EQ(on_file().number, "");
+  // Removed, an older one may go on file again.
+  ASSERT_TRUE(store->DeleteSmimeCrl("CN=CA").ok());
+  EXPECT_EQ(store->DeleteSmimeCrl("CN=CA").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListSmimeCrls()->empty());
+  EXPECT_EQ(put("n4", 300, "4", 0), CrlAge::kNewer);
+}
+
+// Migration 22 adds the CRL Number and the fetch time; a CRL on file from
+// before cannot tell whether it was fetched, and counts as fetched when it
+// was stored (so it is fetched again after a day: smime/revocation.h).
+TEST_P(StoreEngineTest, CrlsFromBeforeTheFetchTimeCountAsFetched) {
+  std::vector<Migration> before;
+  for (const auto& m : AllMigrations()) {
+    if (m.version < 22) before.push_back(m);
+  }
+  auto last = std::find_if(before.rbegin(), before.rend(),
+                           [](const Migration& m) { return !m.postgres_only; });
+  ASSERT_NE(last, before.rend());
+  const std::string sql =
+      std::string(last->sql) +
+      ";\nINSERT INTO smime_crls (issuer, der, this_update, next_update, "
+      "created_at) VALUES ('CN=Old', '', 100, 200, 150)";
+  last->sql = sql;
+  ASSERT_TRUE(Open(before).ok());
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto crls = (*store)->ListSmimeCrls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 1u);
+  EXPECT_EQ((*crls)[0].issuer, "CN=Old");
+  EXPECT_EQ((*crls)[0].fetched_at, 150);
+  EXPECT_EQ((*crls)[0].number, "");
 }
 
 TEST_P(StoreEngineTest, NewOrgKeyBecomesThePrimaryOfItsKind) {

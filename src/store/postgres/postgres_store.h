@@ -158,7 +158,8 @@ class PostgresStore final : public Store, public BodyStore {
   Result<std::vector<SmimeCertRecord>> ListSmimeCerts(
       std::string_view kind, std::string_view email) override;
   Status DeleteSmimeCert(std::string_view id) override;
-  Status PutSmimeCrl(const SmimeCrlRecord& crl) override;
+  Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) override;
+  Status DeleteSmimeCrl(std::string_view issuer) override;
   Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;
 
   // Journal rules (postgres_journal.cc).

@@ -97,15 +97,49 @@ Status SqliteStore::DeleteSmimeCert(std::string_view id) {
   });
 }
 
-Status SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
-  return Run(
-      "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
-      "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (issuer) DO UPDATE SET "
-      "der = excluded.der, this_update = excluded.this_update, next_update = "
-      "excluded.next_update, created_at = excluded.created_at WHERE "
-      "excluded.this_update >= smime_crls.this_update",
-      crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
-      crl.created_at ? crl.created_at : clock_.NowUnix());
+Result<CrlAge> SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
+  CrlAge age = CrlAge::kNewer;
+  SP_RETURN_IF_ERROR(WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    std::optional<SmimeCrlRecord> on_file;
+    {
+      Stmt s(stmts_, SelectFrom(internal::kSmimeCrlColumns,
+                                "smime_crls WHERE issuer = ?"));
+      s.Bind(1, crl.issuer);
+      SP_ASSIGN_OR_RETURN(
+          on_file, s.First("reading a CRL", internal::ReadSmimeCrl<Stmt>));
+    }
+    age = on_file ? CompareCrls(crl, *on_file) : CrlAge::kNewer;
+    switch (age) {
+      case CrlAge::kOlder:
+        return Status::Ok();
+      case CrlAge::kSame:
+        return RunStmt(stmts_,
+                       "UPDATE smime_crls SET fetched_at = ? WHERE issuer = ?",
+                       FetchedAtOfSame(crl, *on_file), crl.issuer);
+      case CrlAge::kNewer:
+        break;
+    }
+    return RunStmt(
+        stmts_,
+        "INSERT INTO smime_crls (issuer, der, this_update, next_update, "
+        "created_at, crl_number, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON "
+        "CONFLICT (issuer) DO UPDATE SET der = excluded.der, this_update = "
+        "excluded.this_update, next_update = excluded.next_update, "
+        "created_at = excluded.created_at, crl_number = excluded.crl_number, "
+        "fetched_at = excluded.fetched_at",
+        crl.issuer, Bytes{crl.der}, crl.this_update, crl.next_update,
+        crl.created_at ? crl.created_at : clock_.NowUnix(), crl.number,
+        crl.fetched_at);
+  }));
+  return age;
+}
+
+Status SqliteStore::DeleteSmimeCrl(std::string_view issuer) {
+  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
+    Stmt s(stmts_, "DELETE FROM smime_crls WHERE issuer = ?");
+    s.Bind(1, issuer);
+    return s.RunOrNotFound("no CRL of \"" + std::string(issuer) + "\" on file");
+  });
 }
 
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {

@@ -1,0 +1,318 @@
+// CRLs fetched from a certificate's distribution point, against real CRLs
+// (`openssl ca -gencrl`, a tool we did not write, with CRL Numbers) served
+// by a small HTTP server here that counts the requests, and a FakeClock
+// that moves the directory's time on without sleeping: a fetched CRL spares
+// a fetch for a day at most, a failed fetch leaves the CRL on file
+// deciding, an older CRL never replaces a newer one, and an imported CRL is
+// used until its nextUpdate (docs/smime.md, "Revocation checking").
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "crypto/test_pki_for_testing.h"
+#include "license/test_org_for_testing.h"
+#include "smime/certificate_directory.h"
+
+namespace sealpost::smime {
+namespace {
+
+constexpr int64_t kHour = 3600;
+constexpr int64_t kDay = 24 * kHour;
+
+// An HTTP server on 127.0.0.1 that answers every GET with the CRL it is
+// given (Serve). Serves until destroyed.
+class CrlServer {
+ public:
+  CrlServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+        listen(fd_, 4) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~CrlServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+
+  int port() const { return port_; }
+  int requests() const { return requests_; }
+  void Serve(std::string der) {
+    std::lock_guard<std::mutex> lock(mu_);
+    der_ = std::move(der);
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) != 1) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{10, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      ++requests_;
+      std::string der;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        der = der_;
+      }
+      const std::string answer =
+          "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n"
+          "Content-Length: " +
+          std::to_string(der.size()) + "\r\n\r\n" + der;
+      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      close(c);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::string der_;
+  std::thread thread_;
+};
+
+class FetchedCrlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(server_->port(), 0);
+    ASSERT_TRUE(certs_.TrustImport(pki_.Read("ca.pem")).ok());
+    bob_ = Partner("bob");
+    carol_ = Partner("carol");
+    // Past the certificates' notBefore, made after the clock was set.
+    Advance(60);
+  }
+
+  // A partner's certificate naming the server as its CRL distribution
+  // point (and no OCSP responder), on file; its id.
+  std::string Partner(const std::string& who) {
+    pki_.Write(who + ".ext",
+               "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,"
+               "keyEncipherment\nextendedKeyUsage=emailProtection\n"
+               "subjectAltName=email:" +
+                   who +
+                   "@partner.test\ncrlDistributionPoints=URI:http://"
+                   "127.0.0.1:" +
+                   std::to_string(server_->port()) + "/ca.crl\n");
+    EXPECT_TRUE(pki_.Run(
+        "openssl req -new -newkey rsa:2048 -nodes -keyout " + who +
+        ".key -out " + who + ".csr -subj '/CN=" + who +
+        "' && openssl x509 -req -in " + who +
+        ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out " + who +
+        ".pem -extfile " + who +
+        ".ext && openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+        "ca.pem -valid " +
+        who + ".pem"));
+    auto imported = certs_.Import(pki_.Read(who + ".pem"), {});
+    EXPECT_TRUE(imported.ok()) << imported.status().ToString();
+    return imported.ok() ? imported->certificates.at(0).record.id : "";
+  }
+  // The CA's next CRL (CRL Number one higher than the last), DER, with
+  // `who` revoked when not empty; nextUpdate 30 days ahead.
+  std::string NextCrl(const std::string& who = "") {
+    if (!who.empty()) {
+      EXPECT_TRUE(
+          pki_.Run("openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+                   "ca.pem -revoke " +
+                   who + ".pem"));
+    }
+    EXPECT_TRUE(
+        pki_.Run("openssl ca -config ca.cnf -name crl -keyfile ca.key -cert "
+                 "ca.pem -gencrl -crldays 30 -out next.pem && openssl crl -in "
+                 "next.pem -outform DER -out next.der"));
+    return pki_.Read("next.der");
+  }
+  CertView Get(const std::string& id) {
+    auto v = certs_.Get(id);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : CertView{};
+  }
+  void Advance(int64_t seconds) {
+    clock_.Advance(std::chrono::seconds(seconds));
+  }
+  std::string CrlNumberOnFile() {
+    auto crls = certs_.Crls();
+    EXPECT_TRUE(crls.ok());
+    return crls.ok() && crls->size() == 1 ? crls->front().number : "";
+  }
+
+  crypto::testing::TestPki pki_;
+  // The CRLs are dated by the real clock: the directory's starts there.
+  FakeClock clock_{static_cast<int64_t>(std::time(nullptr))};
+  license::testing::TestOrg org_{clock_, "crl_refresh_test"};
+  CertificateDirectory certs_{org_.store, org_.keys, clock_, {"example.com"}};
+  std::unique_ptr<CrlServer> server_ = std::make_unique<CrlServer>();
+  std::string bob_, carol_;
+};
+
+// A CRL whose nextUpdate is 30 days ahead spares a fetch for a day, not a
+// month: the CA's next CRL, which revokes bob, is seen the next day.
+TEST_F(FetchedCrlTest, IsFetchedAgainAfterADay) {
+  server_->Serve(NextCrl());
+  CertView first = Get(bob_);
+  EXPECT_EQ(first.status, CertStatus::kValid) << first.reason;
+  EXPECT_EQ(server_->requests(), 1);
+  EXPECT_NE(first.revocation.find("the CRL fetched from"), std::string::npos)
+      << first.revocation;
+  auto crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 1u);
+  EXPECT_EQ(crls->front().fetched_at, clock_.NowUnix());
+  EXPECT_EQ(crls->front().number, "1");
+
+  server_->Serve(NextCrl("bob"));
+  Advance(23 * kHour);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+  EXPECT_EQ(server_->requests(), 1) << "fetched again within the day";
+
+  Advance(2 * kHour);
+  CertView later = Get(bob_);
+  EXPECT_EQ(later.status, CertStatus::kRevoked) << later.reason;
+  EXPECT_EQ(server_->requests(), 2);
+  EXPECT_EQ(CrlNumberOnFile(), "2");
+  // The new CRL spares a fetch for another day.
+  Advance(kHour);
+  EXPECT_EQ(Get(carol_).status, CertStatus::kValid);
+  EXPECT_EQ(server_->requests(), 2);
+}
+
+// When the fetch a day later fails (the server down, or blocked), the CRL
+// on file still decides until its nextUpdate: bob, whom it revokes, stays
+// revoked, and the URL waits its few minutes between tries.
+TEST_F(FetchedCrlTest, AFailedFetchLeavesTheCrlOnFileDeciding) {
+  server_->Serve(NextCrl("bob"));
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  EXPECT_EQ(server_->requests(), 1);
+  server_.reset();  // the distribution point is down
+
+  Advance(25 * kHour);
+  CertView bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_NE(bob.revocation.find("the CRL on file decides until its "
+                                "nextUpdate, not fetched again"),
+            std::string::npos)
+      << bob.revocation;
+  CertView carol = Get(carol_);
+  EXPECT_EQ(carol.status, CertStatus::kValid) << carol.reason;
+  EXPECT_NE(carol.revocation.find("not asked again for a few minutes"),
+            std::string::npos)
+      << carol.revocation;
+
+  Advance(28 * kDay);
+  bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+}
+
+// An older CRL of the issuer (a lower CRL Number: one replayed on the
+// plain-HTTP path) is refused, and the newer one on file, which revokes
+// bob, is kept and decides.
+TEST_F(FetchedCrlTest, AnOlderCrlIsRefusedAndTheNewerKept) {
+  const std::string older = NextCrl();
+  server_->Serve(NextCrl("bob"));
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  EXPECT_EQ(CrlNumberOnFile(), "2");
+
+  server_->Serve(older);
+  Advance(25 * kHour);
+  CertView bob = Get(bob_);
+  EXPECT_EQ(server_->requests(), 2);
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_NE(bob.revocation.find("(CRL number 1) is older than the one of its "
+                                "issuer on file: refused"),
+            std::string::npos)
+      << bob.revocation;
+  EXPECT_EQ(CrlNumberOnFile(), "2");
+}
+
+// The same CRL again (the CA has not issued a new one) is no replay: it
+// is kept, dated by this fetch, and spares a fetch for another day.
+TEST_F(FetchedCrlTest, TheSameCrlAgainSparesAnotherDay) {
+  server_->Serve(NextCrl());
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+  Advance(25 * kHour);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+  EXPECT_EQ(server_->requests(), 2);
+  auto crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 1u);
+  EXPECT_EQ(crls->front().fetched_at, clock_.NowUnix());
+  Advance(23 * kHour);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+  EXPECT_EQ(server_->requests(), 2);
+}
+
+// An admin's import is used until its nextUpdate without a fetch, though
+// the certificates name a distribution point.
+TEST_F(FetchedCrlTest, AnImportedCrlIsNotFetchedBeforeItsNextUpdate) {
+  ASSERT_TRUE(certs_.CrlImport(NextCrl("bob")).ok());
+  server_->Serve(NextCrl());
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  Advance(25 * kHour);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  Advance(28 * kDay);
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  EXPECT_EQ(server_->requests(), 0);
+  auto crls = certs_.Crls();
+  ASSERT_TRUE(crls.ok());
+  ASSERT_EQ(crls->size(), 1u);
+  EXPECT_EQ(crls->front().fetched_at, 0);
+}
+
+// `cert crl import` of a CRL older than the one on file is refused, not
+// taken silently as done: the newer one stays.
+TEST_F(FetchedCrlTest, ImportingAnOlderCrlIsRefused) {
+  const std::string older = NextCrl();
+  ASSERT_TRUE(certs_.CrlImport(NextCrl("bob")).ok());
+  auto refused = certs_.CrlImport(older);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("a newer CRL of \"CN=Test CA\" "
+                                            "is on file"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(CrlNumberOnFile(), "2");
+  EXPECT_EQ(Get(bob_).status, CertStatus::kRevoked);
+  // The same CRL again is fine.
+  EXPECT_TRUE(certs_.CrlImport(pki_.Read("next.der")).ok());
+  // Removed first, the older one may go on file: the admin's choice.
+  ASSERT_TRUE(certs_.CrlRemove("CN=Test CA").ok());
+  EXPECT_EQ(certs_.CrlRemove("CN=Test CA").status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(certs_.CrlImport(older).ok());
+  EXPECT_EQ(CrlNumberOnFile(), "1");
+  EXPECT_EQ(Get(bob_).status, CertStatus::kValid);
+}
+
+}  // namespace
+}  // namespace sealpost::smime
