@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mime/header_section.h"
+#include "mime/gmime_header_size_for_testing.h"
 #include "smtp/sasl.h"
 #include "smtp/server_protocol.h"
 
@@ -71,10 +71,9 @@ bool Handle(Session& s, std::vector<Action> actions, int depth = 0) {
         Check(a.envelope.recipients.size() <= s.o.max_recipients);
         Check(s.p.awaiting_commit());
         Check(OnlyCrlf(a.message));
-        // smtp.max_header_bytes, where the protection stage ends the
-        // header section.
-        Check(a.message.size() -
-                  sealpost::mime::SplitHeaderSection(a.message).body.size() <=
+        // smtp.max_header_bytes, over the header section that GMime's
+        // parser holds (the protection stage's).
+        Check(sealpost::mime::GMimeHeaderSize(a.message) <=
               s.o.max_header_bytes);
         // XFORWARD only from an authorized proxy, and what it forwards is
         // safe to put into a header field.

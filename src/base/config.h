@@ -15,16 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/limits.h"
 #include "base/status.h"
 
 namespace sealpost {
-
-// The first bytes of a message arriving into a spool that the protection
-// stage holds in memory while it streams the rest (protect::kStreamedHead
-// is this; here because the config is checked in base/, which may not see
-// protect/). A header section longer than them is read whole, so it bounds
-// smtp.max_header_bytes (issue 14).
-inline constexpr int64_t kStreamedHeadBytes = int64_t{4} << 20;
 
 struct Config {
   // [server]
@@ -79,7 +73,7 @@ struct Config {
   int64_t smtp_max_message_bytes = 35 * 1024 * 1024;
   // The header section a client may send, the empty line that ends it
   // included; over it, 552 5.3.4 (Exchange's MaxHeaderSize and its
-  // default). 4 KiB to kStreamedHeadBytes.
+  // default). 4 KiB to kStreamedHeadBytes (base/limits.h).
   int64_t smtp_max_header_bytes = 256 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;

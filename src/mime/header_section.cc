@@ -1,5 +1,7 @@
 #include "mime/header_section.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 
 namespace sealpost::mime {
@@ -37,82 +39,62 @@ bool IsReservedField(std::string_view name, bool keep_protected) {
            EqualsIgnoringAsciiCase(name, "x-sealpost-protected"));
 }
 
+void HeaderEnd::Lead(char c) {
+  if (lead_from_) return;
+  const auto u = static_cast<unsigned char>(c);
+  const size_t at = lead_length_++;
+  if (at < sizeof(lead_)) lead_[at] = c;
+  if (c == ':') {
+    // A name before it (blanks allowed): a field. A colon first is none.
+    section_ = at > 0 ? Section::kHeld : Section::kNone;
+    return;
+  }
+  if (c == ' ' || c == '\t') {
+    lead_blank_ = true;
+    return;
+  }
+  if (!lead_blank_ && u >= 32 && u != 127) return;  // the name goes on
+  // No field (a byte after a blank, or a control byte: the line's end at
+  // the latest). GMime skips an mbox "From " line at the start of a
+  // message (or a munged ">From "), and gives up the message at any
+  // other.
+  const std::string_view first(lead_, std::min(at, sizeof(lead_)));
+  if (first.starts_with("From ") || first.starts_with(">From ")) {
+    lead_from_ = true;
+  } else {
+    section_ = Section::kNone;
+  }
+}
+
 bool HeaderEnd::Feed(std::string_view bytes) {
   if (done()) return true;
   for (size_t i = 0; i < bytes.size(); ++i) {
     const char c = bytes[i];
     ++examined_;
+    const bool lead = section_ == Section::kUndecided;
     if (line_ == Line::kInside) {
-      if (c == '\n') line_ = Line::kStart;
+      if (lead) Lead(c);
+      if (c == '\n') {
+        line_ = Line::kStart;
+        lead_length_ = 0;
+        lead_blank_ = lead_from_ = false;
+      }
     } else if (c == '\n') {
+      // The empty line: a header section (of no field, if it is first).
+      if (lead) section_ = Section::kHeld;
       found_ = true;
       fed_ += i + 1;
       return true;
+    } else if (c == '\r' && line_ == Line::kStart) {
+      line_ = Line::kStartCr;
     } else {
-      line_ =
-          c == '\r' && line_ == Line::kStart ? Line::kStartCr : Line::kInside;
+      if (lead && line_ == Line::kStartCr) Lead('\r');
+      if (section_ == Section::kUndecided) Lead(c);
+      line_ = Line::kInside;
     }
   }
   fed_ += bytes.size();
   return done();
-}
-
-void HeaderSectionSize::Feed(std::string_view bytes) {
-  // FieldNameLength's characters, one at a time.
-  auto name_char = [](unsigned char c) {
-    return c > ' ' && c < 127 && c != ':';
-  };
-  auto blank = [](unsigned char c) { return c == ' ' || c == '\t'; };
-  size_t i = 0;
-  while (i < bytes.size() && state_ != State::kEnded) {
-    if (state_ == State::kField) {
-      // The rest of a field's line: only its LF matters.
-      const size_t lf = bytes.find('\n', i);
-      const size_t next = lf == std::string_view::npos ? bytes.size() : lf + 1;
-      line_ += next - i;
-      i = next;
-      if (lf != std::string_view::npos) {
-        lines_ += line_;
-        line_ = 0;
-        state_ = State::kStart;
-      }
-      continue;
-    }
-    const auto c = static_cast<unsigned char>(bytes[i++]);
-    ++line_;
-    State next = State::kEnded;  // a line that is no field: not counted
-    switch (state_) {
-      case State::kStart:
-        if (c == '\n') {
-          lines_ += line_;  // the empty line (bare LF)
-        } else if (c == '\r') {
-          next = State::kStartCr;
-        } else if (blank(c)) {
-          // A continuation, but not as the first line.
-          if (lines_ > 0) next = State::kField;
-        } else if (name_char(c)) {
-          next = State::kName;
-        }
-        break;
-      case State::kStartCr:
-        if (c == '\n') lines_ += line_;  // the empty line (CRLF)
-        break;
-      case State::kName:
-      case State::kNameBlank:
-        if (c == ':') {
-          next = State::kField;
-        } else if (blank(c)) {
-          next = State::kNameBlank;
-        } else if (name_char(c) && state_ == State::kName) {
-          next = State::kName;
-        }
-        break;
-      case State::kField:
-      case State::kEnded:
-        break;
-    }
-    state_ = next;
-  }
 }
 
 HeaderSection SplitHeaderSection(std::string_view message) {

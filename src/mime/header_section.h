@@ -2,12 +2,12 @@
 // GMime and without changing a byte that need not change: where it ends, and
 // taking out the fields that only Sealpost may write.
 //
-// Thread-safety: pure functions; a HeaderEnd or HeaderSectionSize is one
-// thread's object.
+// Thread-safety: pure functions; a HeaderEnd is one thread's object.
 #ifndef SEALPOST_MIME_HEADER_SECTION_H_
 #define SEALPOST_MIME_HEADER_SECTION_H_
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,15 +25,25 @@ struct HeaderSection {
 // the header there (no empty line consumed).
 HeaderSection SplitHeaderSection(std::string_view message);
 
-// Whether the header section of a message read a slice at a time has
-// ended: an empty line (CRLF CRLF, LF LF, or a field's LF then CRLF, as
-// SplitHeaderSection takes them; or one at the first byte) has arrived, or
-// `limit` bytes have. Each byte is examined once and none is kept, whatever
-// the slices (the sender picks them: searching all that is held at each
-// slice would be quadratic in the limit).
+// Where the header section of a message read a slice at a time ends, as
+// GMime's parser ends it (mime::ParsedMessage, the protection stage): at
+// the first empty line (CRLF or LF at a line's start; CR CR or CR and
+// another byte is no empty line), reading on past lines that are no field
+// (GMime skips them and keeps the fields after them), or at `limit` bytes.
+// Each byte is examined once and none is kept, whatever the slices (the
+// sender picks them: searching all that is held at each slice would be
+// quadratic in the limit).
+//
+// size() is what GMime holds as the header section, for the SMTP server's
+// smtp.max_header_bytes (issue 14). A leading line that is neither a
+// field, nor an mbox "From " line (or ">From "), nor empty makes GMime
+// give up the message (no message, no header held): size() stays 0.
+// Unlike SplitHeaderSection, which ends the header at the first line that
+// is no field.
 class HeaderEnd {
  public:
-  explicit HeaderEnd(size_t limit) : limit_(limit) {}
+  explicit HeaderEnd(size_t limit = std::numeric_limits<size_t>::max())
+      : limit_(limit) {}
   // The next bytes of the message; true once it has ended (and from then
   // on, without looking at `bytes`).
   bool Feed(std::string_view bytes);
@@ -42,45 +52,36 @@ class HeaderEnd {
   // the message's first byte).
   bool found() const { return found_; }
   size_t end() const { return found_ ? fed_ : 0; }
+  // The header section as GMime holds it so far, its empty line included:
+  // 0 until a field's colon or the empty line shows that there is one
+  // (leading "From " lines are then counted with it), and 0 for good when
+  // GMime makes no message; else every byte fed, to the empty line.
+  size_t size() const { return section_ == Section::kHeld ? fed_ : 0; }
   // Bytes looked at so far (tests: one per byte fed before the end).
   size_t examined() const { return examined_; }
 
  private:
   enum class Line { kStart, kStartCr, kInside };
+  // Whether GMime makes a header section of the bytes so far: not known
+  // while the only lines are mbox "From " lines (or none has ended yet).
+  enum class Section { kUndecided, kHeld, kNone };
+  // One more byte of a leading line (section_ undecided), as GMime's
+  // parser checks a field's name (gmime-parser.c, step_headers).
+  void Lead(char c);
   size_t limit_;
   size_t fed_ = 0;
   // Counted apart from fed_ so that a test sees any byte looked at twice.
   size_t examined_ = 0;
   bool found_ = false;
   Line line_ = Line::kStart;
-};
-
-// How long the header section of a message read a slice at a time is,
-// ended exactly where SplitHeaderSection ends it: at an empty line (CRLF
-// or bare LF, counted), or before a line that is neither a field nor a
-// continuation (not counted; HeaderEnd reads on past such a line). For
-// the SMTP server's smtp.max_header_bytes (issue 14): each byte is
-// examined once and none is kept, so a header section far over the limit
-// costs nothing to measure, whatever the slices.
-class HeaderSectionSize {
- public:
-  // The next bytes of the message; nothing once the section has ended.
-  void Feed(std::string_view bytes);
-  bool ended() const { return state_ == State::kEnded; }
-  // Bytes of the header section so far: its complete lines, the line
-  // arriving once it is known to be a field or a continuation, and the
-  // empty line that ends it. After the whole message: its size less that
-  // of SplitHeaderSection's body.
-  size_t size() const { return lines_ + (state_ == State::kField ? line_ : 0); }
-
- private:
-  // Where the line arriving stands: at its start (or after a CR there),
-  // in what may be a field's name (or the blanks after it), known to be a
-  // field or a continuation; or the section has ended.
-  enum class State { kStart, kStartCr, kName, kNameBlank, kField, kEnded };
-  size_t lines_ = 0;  // bytes of the complete lines of the section
-  size_t line_ = 0;   // bytes of the line arriving
-  State state_ = State::kStart;
+  Section section_ = Section::kUndecided;
+  // The leading line arriving: bytes so far, its first ones (a "From "
+  // line is known by them), whether a blank was seen in the name, and
+  // whether it is known to be a "From " line (the rest is not looked at).
+  size_t lead_length_ = 0;
+  char lead_[6] = {};
+  bool lead_blank_ = false;
+  bool lead_from_ = false;
 };
 
 // `message` without its X-Sealpost-* fields, which clients must not be able

@@ -26,6 +26,7 @@
 #include <map>
 
 #include "base/encoding.h"
+#include "base/limits.h"
 #include "base/string_source.h"
 #include "crypto/cms.h"
 #include "crypto/errors.h"
@@ -798,6 +799,32 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(releases().size(), released);  // none since the revocation
+}
+
+// A header section of exactly the protection stage's head (the top of
+// smtp.max_header_bytes, base/limits.h), with a body after it: streamed
+// from its spool, never read whole (the stager refuses a copy made from
+// the message read whole), the copy the bytes that came.
+TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
+  const auto head = static_cast<size_t>(kStreamedHeadBytes);
+  std::string header =
+      "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: top\r\n";
+  for (int i = 0; header.size() + 80 <= head; ++i) {
+    header += "X-Filler-" + std::to_string(1000000 + i) + ": " +
+              std::string(52, 'f') + "\r\n";
+  }
+  header += "X-Last: " + std::string(head - header.size() - 10, 'z') + "\r\n";
+  ASSERT_EQ(header.size(), head);
+  std::string body;
+  while (body.size() < 100000) body += "a line of the body\r\n";
+  const std::string mail = header + "\r\n" + body;
+  std::vector<std::string> staged;
+  auto out = ApplySpooled("alice@example.com", {"bob@example.com"}, mail, true,
+                          &staged);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_TRUE(staged[0].ends_with("\r\n\r\n" + body));
+  EXPECT_NE(staged[0].find("X-Last: zzz"), std::string::npos);
 }
 
 // Mail GMime reads no facts from (no header section): the rules read its
@@ -1587,7 +1614,8 @@ TEST_F(InboundDecryptionTest, VerdictThroughTheParseIsTheInMemoryOne) {
     ASSERT_TRUE(in_memory->claims_smime_encrypted);
     const bool reference = crypto::IsCmsEnvelopedData(in_memory->smime_content);
     EXPECT_EQ(reference, row.enveloped);
-    // A slice at a time (64 KiB, the cursor's), the source read back.
+    // A slice at a time (the source gives 4096 bytes a read, the cursor
+    // asks for 64 KiB), the source read back.
     mime::ParsedMessage parsed(std::make_unique<StringSource>(row.mail, 4096));
     auto facts = mime::ExtractFacts(parsed);
     ASSERT_TRUE(facts.ok());

@@ -46,19 +46,22 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       !StagesEarly(run)) {
     return false;
   }
-  // Its first bytes: the header section, and what the index reads.
+  // Its first bytes: the header section, and what the index reads. One
+  // byte more than kStreamedHead, so that a header section of exactly
+  // kStreamedHead bytes (smtp.max_header_bytes at its top) is seen to end
+  // inside them.
   std::string raw;
   {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
                         OpenOriginal(run, std::string()));
-    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead, &raw));
+    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead + 1, &raw));
   }
   mime::HeaderSection hs = mime::SplitHeaderSection(raw);
   if (static_cast<int64_t>(raw.size()) < run.size &&
       hs.header.size() == raw.size()) {
-    // A header section longer than the head: read whole. SMTP refuses
-    // such a message before (smtp.max_header_bytes, at most the head:
-    // 552 5.3.4); other callers (the API) still come here.
+    // A header section longer than kStreamedHead: read whole. SMTP
+    // refuses such a message before (smtp.max_header_bytes, at most
+    // kStreamedHead: 552 5.3.4); other callers (the API) still come here.
     return false;
   }
   {
@@ -149,7 +152,19 @@ Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
   Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(*der);
   // A spool that does not read back (whatever the reader made of it) is
   // no verdict: 451, never "not EnvelopedData" (protected, or delivered).
+  // That includes the source read back too often (the cursor's
+  // kMaxRestarts, mime/source_stream.h): INTERNAL here, a 451 on every
+  // retry, where the facts' pass (InspectSpooled) reads whole instead.
+  // It cannot happen: the facts' reads took at most one restart of the
+  // parse's source and this read takes one more (two of eight); were it
+  // to, the message would wait in the client's queue until it gave up,
+  // never judged.
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  // The source read back, yet its content did not (GMime's stream over
+  // it failed): still the spool side, never a verdict or a 5xx.
+  if (!enveloped.ok()) {
+    return InternalError("spool file: " + enveloped.status().message());
+  }
   return enveloped;
 }
 

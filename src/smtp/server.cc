@@ -402,9 +402,9 @@ struct SmtpServer::Impl : net::Listener {
         actions.pop_front();
         switch (a.kind) {
           case Action::Kind::kReply:
+            if (a.data_refused) rejected->Add();
             if (a.header_too_big) {
               // Never any of the header itself: whose and the limit.
-              rejected->Add();
               log::Warn(
                   "smtp: header section over smtp.max_header_bytes ({}) from "
                   "[{}]: refused",

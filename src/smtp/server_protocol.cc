@@ -482,7 +482,7 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
   data_bare_ = 0;
   data_smuggling_ = false;
   data_too_big_ = false;
-  data_header_ = mime::HeaderSectionSize();
+  data_header_ = mime::HeaderEnd();
   data_header_too_big_ = false;
   data_line_too_long_ = false;
 }

@@ -72,9 +72,11 @@ struct ProtocolOptions {
   std::string hostname = "localhost";  // in the greeting and EHLO reply
   // SIZE (RFC 1870); larger messages get 552 5.3.4.
   uint64_t max_message_bytes = 35 * 1024 * 1024;
-  // The header section, the empty line that ends it included, as
-  // mime::SplitHeaderSection ends it (smtp.max_header_bytes, issue 14: the
-  // protection stage holds a header section in memory). Past it, nothing
+  // The header section, the empty line that ends it included, as GMime
+  // holds it (mime::HeaderEnd::size(): to the first empty line, past lines
+  // that are no field; smtp.max_header_bytes, issue 14: the protection
+  // stage parses the message with GMime, which holds its header section
+  // in memory, a header object per field). Past it, nothing
   // more of the message is kept, the rest of the data is read and
   // dropped, then 552 5.3.4.
   size_t max_header_bytes = 256 * 1024;
@@ -160,8 +162,11 @@ struct Action {
   // kMessage, for a message past ProtocolOptions::spool_threshold: its
   // bytes, instead of `message` (then empty).
   std::unique_ptr<ByteSpool> spool;
-  // kReply: the 552 for a header section over
-  // ProtocolOptions::max_header_bytes, for the I/O layer's log and count.
+  // kReply: the answer at the end of DATA that refuses the message (the
+  // protocol's own: size, header section, bare newline, line length,
+  // storage), for the I/O layer's count; and whether it is the 552 for a
+  // header section over ProtocolOptions::max_header_bytes, for its log.
+  bool data_refused = false;
   bool header_too_big = false;
 };
 
@@ -295,7 +300,7 @@ class ServerProtocol {
   bool data_too_big_ = false;
   // The header section so far, and whether it went past max_header_bytes
   // (dropping the rest).
-  mime::HeaderSectionSize data_header_;
+  mime::HeaderEnd data_header_;
   bool data_header_too_big_ = false;
   bool data_line_too_long_ = false;
   bool data_no_memory_ = false;       // the budget ran out: dropping the rest

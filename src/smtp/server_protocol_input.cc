@@ -217,7 +217,7 @@ void ServerProtocol::AppendData(std::string_view bytes) {
     DropData();
     return;
   }
-  if (!data_header_.ended()) {
+  if (!data_header_.done()) {
     // The bytes as kept (unstuffed, bare newlines as configured): those
     // the protection stage reads.
     data_header_.Feed(bytes);
@@ -271,42 +271,48 @@ void ServerProtocol::NoSpace() {
 
 void ServerProtocol::FinishData(std::vector<Action>& out) {
   phase_ = Phase::kCommand;
+  // Each answer here but the message handed on refuses it, for the I/O
+  // layer's count (sealpost_smtp_messages_rejected_total).
+  const size_t at = out.size();
+  auto refuse = [&](Reply reply) {
+    Send(out, std::move(reply));
+    out[at].data_refused = true;
+    ResetTransaction();
+  };
   if (data_smuggling_) {
     // The client thinks its message has ended, or hopes a next hop will:
     // nothing after this can be trusted to be in step.
     Close(out, BareNewlineReply(550, data_bare_));
+    out[at].data_refused = true;
     return;
   }
   if (data_bare_ != 0 && options_.bare_newline == BareNewline::kReject) {
-    Send(out, BareNewlineReply(550, data_bare_));
-    ResetTransaction();
+    refuse(BareNewlineReply(550, data_bare_));
     return;
   }
   if (data_too_big_) {
     // RFC 1870 §6.2 / RFC 3463 X.3.4.
-    Send(out, 552, "5.3.4", "Message size exceeds fixed maximum message size");
-    ResetTransaction();
+    refuse(Reply::Make(552, "5.3.4",
+                       "Message size exceeds fixed maximum message size"));
     return;
   }
   if (data_header_too_big_) {
     // Exchange's answer over its MaxHeaderSize (RFC 3463 X.3.4, too big
     // for the system), worded as the 552 for the message size.
-    const size_t at = out.size();
-    Send(out, 552, "5.3.4", "Message header size exceeds fixed maximum size");
+    refuse(Reply::Make(552, "5.3.4",
+                       "Message header size exceeds fixed maximum size"));
     out[at].header_too_big = true;
-    ResetTransaction();
     return;
   }
   if (data_line_too_long_) {
-    Send(out, 500, "5.5.2", "Line too long");
-    ResetTransaction();
+    refuse(Reply::Make(500, "5.5.2", "Line too long"));
     return;
   }
   if (spool_ != nullptr && !spool_->Finish().ok()) NoSpace();
   if (data_no_memory_ || data_no_space_) {
     // RFC 3463 X.3.1: mail system full; nothing was kept.
-    Send(out, 452, "4.3.1", "Insufficient system storage, try again later");
-    ResetTransaction();
+    refuse(Reply::Make(452, "4.3.1",
+                       "Insufficient system storage, try again later"));
     return;
   }
   Action a;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -485,11 +486,17 @@ TEST_F(ServerProtocolTest, HeaderSectionOverTheLimitGets552) {
   EXPECT_FALSE(size[0].header_too_big);
 }
 
-// Where the header section ends is where mime::SplitHeaderSection ends it:
-// a line that is no field ends it (not counted), so does an empty line of
-// a bare LF (smtp.bare_newline = normalize keeps it as CRLF, and counts
-// what it keeps); no empty line at all, the whole message is header.
-TEST_F(ServerProtocolTest, HeaderSectionEndsWhereTheProtectionStageEndsIt) {
+// Where the header section ends is where GMime ends it (the protection
+// stage parses the message with it, a header object per field): at the
+// first empty line, read on past lines that are no field (each of the
+// shapes that SplitHeaderSection ends a header at, an mbox "From " line
+// first), so that field lines after one are counted, not taken as body;
+// an empty line of a bare LF ends it too (smtp.bare_newline = normalize
+// keeps it as CRLF, and counts what it keeps); no empty line at all, the
+// whole message is header. Only a first line that GMime gives the message
+// up at (neither a field nor a "From " line: it holds no header) has
+// none.
+TEST_F(ServerProtocolTest, HeaderSectionEndsWhereGMimeEndsIt) {
   ProtocolOptions o;
   o.max_header_bytes = 4096;
   std::string fields;
@@ -499,13 +506,31 @@ TEST_F(ServerProtocolTest, HeaderSectionEndsWhereTheProtectionStageEndsIt) {
     Feed(kHead);
     return Feed(message + ".\r\n");
   };
-  // Field-like lines after a line that is no field: the body.
-  EXPECT_EQ(send("A: 1\r\nnot a field\r\n" + fields), "");
+  // Field lines after a line that is no field: header, refused, with an
+  // empty line after them or none.
+  for (std::string_view stray :
+       {"not a field\r\n", "Na me: 1\r\n", "N\x80me: 1\r\n", ":no name\r\n"}) {
+    const std::string shape = "From: x\r\n" + std::string(stray) + fields;
+    EXPECT_EQ(send(shape + "\r\nbody\r\n"), kHeaderTooBig)
+        << testing::PrintToString(stray);
+    EXPECT_EQ(send(shape), kHeaderTooBig) << testing::PrintToString(stray);
+    EXPECT_TRUE(messages_.empty());
+  }
+  // A line of a bare CR (CR CR LF, which GMime reads on past) never gets
+  // here as such: refused as a bare CR (normalize makes it an empty line).
+  EXPECT_EQ(send("From: x\r\n\r\r\n" + fields), kBareCrReply);
+  // An mbox "From " line first: GMime reads the fields after it.
+  EXPECT_EQ(send("From alice@example.com Mon Jan  1 00:00:00 2024\r\n" +
+                 fields + "\r\nbody\r\n"),
+            kHeaderTooBig);
+  EXPECT_TRUE(messages_.empty());
+  // A first line that is neither: GMime makes no message of it, and holds
+  // no header section (mime_test HeaderEndTest): passed on.
+  EXPECT_EQ(send("no field here\r\n" + fields + "\r\nbody\r\n"), "");
   EXPECT_EQ(messages_.size(), 1u);
   messages_.clear();
-  // A first line that is no field (an mbox From line): no header section.
-  EXPECT_EQ(
-      send("From alice@example.com Mon Jan  1 00:00:00 2024\r\n" + fields), "");
+  // Over the limit after the empty line: the body.
+  EXPECT_EQ(send("From: x\r\njunk\r\n\r\n" + fields), "");
   EXPECT_EQ(messages_.size(), 1u);
   messages_.clear();
   // All header, no empty line: refused.
@@ -527,6 +552,127 @@ TEST_F(ServerProtocolTest, HeaderSectionEndsWhereTheProtectionStageEndsIt) {
   EXPECT_EQ(send("A: 1\n\n" + fields), "");
   ASSERT_EQ(messages_.size(), 1u);
   EXPECT_EQ(messages_[0].message, "A: 1\r\n\r\n" + fields);
+}
+
+// The header section is measured as kept: dot-stuffed lines unstuffed
+// (RFC 5321 §4.5.2), so a header of exactly the limit as kept passes
+// however many dots it came with, and one byte more does not.
+TEST_F(ServerProtocolTest, HeaderSectionIsCountedUnstuffed) {
+  ProtocolOptions o;
+  o.max_header_bytes = 4096;
+  // A header section of `size` bytes as kept, each field line starting
+  // with a dot (".F: yyy", lines of at most 78).
+  auto dotted = [](size_t size) {
+    std::string h;
+    while (h.size() + 2 < size) {
+      const size_t room = size - 2 - h.size();
+      size_t n = std::min<size_t>(78, room);
+      if (room - n > 0 && room - n < 7) n = room - 7;  // ".F: y\r\n" fits
+      h += ".F: " + std::string(n - 6, 'y') + "\r\n";
+    }
+    return h + "\r\n";
+  };
+  for (size_t size : {size_t{4096}, size_t{4097}}) {
+    const std::string kept = dotted(size) + "body\r\n";
+    ASSERT_EQ(dotted(size).size(), size);
+    std::string wire;
+    for (size_t at = 0; at < kept.size();) {
+      const size_t next = kept.find('\n', at) + 1;
+      if (kept[at] == '.') wire += '.';
+      wire += kept.substr(at, next - at);
+      at = next;
+    }
+    ASSERT_GT(wire.size(), kept.size() + 50);
+    Make(o);
+    Feed(kHead);
+    if (size == 4096) {
+      EXPECT_EQ(Feed(wire + ".\r\n"), "");
+      ASSERT_EQ(messages_.size(), 1u);
+      EXPECT_EQ(messages_[0].message, kept);
+      messages_.clear();
+    } else {
+      EXPECT_EQ(Feed(wire + ".\r\n"), kHeaderTooBig);
+      EXPECT_TRUE(messages_.empty());
+    }
+  }
+}
+
+// smtp.bare_newline = reject: a bare LF in an oversized header section is
+// answered as a bare LF (550, as before the limit), not 552.
+TEST_F(ServerProtocolTest, BareLfInAnOversizedHeaderGets550) {
+  ProtocolOptions o;
+  o.max_header_bytes = 4096;
+  std::string fields;
+  while (fields.size() < 10000) fields += "X-Filler: abcdefghij\r\n";
+  Make(o);
+  Feed(kHead);
+  EXPECT_EQ(Feed("A: 1\n" + fields + "\r\nbody\r\n.\r\n"), kBareLfReply);
+  EXPECT_TRUE(messages_.empty());
+  Make(o);
+  Feed(kHead);
+  EXPECT_EQ(Feed(fields + "B: 2\n\r\nbody\r\n.\r\n"), kBareLfReply);
+  EXPECT_TRUE(messages_.empty());
+}
+
+// Every answer at the end of DATA that refuses the message is marked for
+// the count (sealpost_smtp_messages_rejected_total): size, header section,
+// bare newline (and smuggling), line length, storage; the header's alone
+// is marked as such for its log; a message handed on is not a refusal.
+TEST_F(ServerProtocolTest, RefusalsAtTheEndOfDataAreMarked) {
+  const std::string fields = [] {
+    std::string f;
+    while (f.size() < 10000) f += "X-Filler: abcdefghij\r\n";
+    return f;
+  }();
+  struct Case {
+    std::string name;
+    std::function<void(ProtocolOptions&)> set;
+    std::string data;
+    int code;
+    bool header;
+  };
+  const std::vector<Case> cases = {
+      {"size", [](ProtocolOptions& o) { o.max_message_bytes = 100; },
+       std::string(200, 'x') + "\r\n", 552, false},
+      {"header", [](ProtocolOptions& o) { o.max_header_bytes = 4096; },
+       fields + "\r\nbody\r\n", 552, true},
+      {"bare LF", [](ProtocolOptions&) {}, "A: 1\nbody\r\n", 550, false},
+      {"smuggling", [](ProtocolOptions&) {}, "A: 1\r\n\r\nx\n.\nMAIL\r\n", 550,
+       false},
+      {"line", [](ProtocolOptions& o) { o.max_data_line = 80; },
+       "A: 1\r\n\r\n" + std::string(100, 'x') + "\r\n", 500, false},
+      {"storage",
+       [](ProtocolOptions& o) {
+         o.spool_threshold = 10;
+         o.open_spool = []() -> Result<std::unique_ptr<ByteSpool>> {
+           return InternalError("no spool");
+         };
+       },
+       "A: 1\r\n\r\n" + std::string(100, 'x') + "\r\n", 452, false},
+  };
+  for (const Case& c : cases) {
+    ProtocolOptions o;
+    c.set(o);
+    Make(o);
+    Feed(kHead);
+    std::vector<Action> actions = p_->Feed(c.data + ".\r\n");
+    ASSERT_GE(actions.size(), 1u) << c.name;
+    ASSERT_EQ(actions[0].kind, Kind::kReply) << c.name;
+    EXPECT_EQ(actions[0].reply.code, c.code) << c.name;
+    EXPECT_TRUE(actions[0].data_refused) << c.name;
+    EXPECT_EQ(actions[0].header_too_big, c.header) << c.name;
+  }
+  // Handed on, then answered by the queue: not the protocol's refusal.
+  Make();
+  Feed(kHead);
+  std::vector<Action> ok = p_->Feed("A: 1\r\n\r\nbody\r\n.\r\n");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].kind, Kind::kMessage);
+  EXPECT_FALSE(ok[0].data_refused);
+  // Nor is any other reply in the session.
+  for (const Action& a : p_->Committed(Reply::Make(554, "5.7.1", "No"))) {
+    EXPECT_FALSE(a.data_refused);
+  }
 }
 
 // A spool that counts what it was given, and says when it is let go of.
