@@ -1,3 +1,5 @@
+// Long: certificate files, CRLs and chain verdicts share this file's OpenSSL
+// helpers; moving the CRL reading to its own file is the next split.
 #include "crypto/x509.h"
 
 #include <openssl/bio.h>
