@@ -68,6 +68,42 @@ TEST(HeaderSectionTest, UnchangedBytesWhenNothingIsReserved) {
   EXPECT_FALSE(RemoveReservedFields(no_header, false).has_value());
 }
 
+// GMime reads on past a line that is no field (and past leading mbox
+// "From " lines) and keeps the fields after it: so must the removal, or a
+// forged X-Sealpost-Protected after such a line reaches every GMime reader
+// (the facts, the next hop). The body after the header section is kept
+// byte for byte; a message GMime makes nothing of is left as it is.
+TEST(HeaderSectionTest, RemovesReservedFieldsPastLinesThatAreNoField) {
+  const std::string body = "X-Sealpost-Protected: in the body stays\r\n";
+  const std::string in =
+      "From: a@x\r\njunk\r\nX-Sealpost-Protected: v1; id=1;\r\n t=E\r\n"
+      "X-Sealpost-Queue-ID: Q\r\nSubject: s\r\n\r\n" +
+      body;
+  ASSERT_EQ(SplitHeaderSection(in).header, "From: a@x\r\n");
+  ASSERT_EQ(GMimeHeaderSize(in), in.size() - body.size());
+  EXPECT_EQ(ReservedFieldsRegion(in), in.size() - body.size());
+  auto out = RemoveReservedFields(in, false);
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(*out, "From: a@x\r\njunk\r\nSubject: s\r\n\r\n" + body);
+  EXPECT_EQ(*RemoveReservedFields(in, true),
+            "From: a@x\r\njunk\r\nX-Sealpost-Protected: v1; id=1;\r\n t=E\r\n"
+            "Subject: s\r\n\r\n" +
+                body);
+  // In LF, with no empty line, and after an mbox "From " line.
+  EXPECT_EQ(
+      *RemoveReservedFields("A: 1\njunk\nX-Sealpost-Protected: v\n", false),
+      "A: 1\njunk\n");
+  EXPECT_EQ(*RemoveReservedFields(
+                "From a@x Sat\r\nX-Sealpost-Protected: v\r\n\r\nb", false),
+            "From a@x Sat\r\n\r\nb");
+  // GMime gives the message up at its first line: nothing held, nothing
+  // to take out.
+  const std::string given_up = "junk\r\nX-Sealpost-Protected: v\r\n\r\nb";
+  ASSERT_EQ(GMimeHeaderSize(given_up), 0u);
+  EXPECT_EQ(ReservedFieldsRegion(given_up), 0u);
+  EXPECT_FALSE(RemoveReservedFields(given_up, false).has_value());
+}
+
 // Feeds `message` to a HeaderEnd `slice` bytes at a time.
 HeaderEnd FeedInSlices(std::string_view message, size_t slice,
                        size_t limit = 1 << 20) {

@@ -884,6 +884,44 @@ TEST_F(InboundSpooledTest, MailWithoutFactsIsRuledOnItsFirstBytes) {
   EXPECT_EQ(flagged(wrappers[1]), "00");
 }
 
+// Reserved fields after a line that is no field (or after an mbox "From "
+// line): GMime reads on past it and keeps them, so the header section is
+// rewritten up to where GMime ends it, from the spool as in memory, and
+// the copy is delivered without them (no protection claimed), its body the
+// bytes that came.
+TEST_F(InboundSpooledTest, ReservedFieldsPastALineThatIsNoFieldAreRemoved) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large line of the body\r\n";
+  for (const std::string first :
+       {"From: dan@partner.test\r\njunk\r\n", "From dan@partner.test x\r\n"}) {
+    SCOPED_TRACE(first);
+    const std::string mail =
+        first +
+        "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+        "seal=QUJDRA==\r\nX-Sealpost-Queue-ID: forged\r\n"
+        "Subject: s\r\n\r\n" +
+        body;
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dan@partner.test", {"alice@example.com"}, mail,
+                                false, &staged);
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    auto whole =
+        gw_.Send("dan@partner.test", {"alice@example.com"}, mail, false);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_EQ(out.find("X-Sealpost-Protected"), std::string::npos);
+      EXPECT_EQ(out.find("X-Sealpost-Queue-ID: forged"), std::string::npos);
+      EXPECT_NE(out.find(first + "Subject: s\r\n\r\n"), std::string::npos);
+      EXPECT_TRUE(out.ends_with("\r\n\r\n" + body));
+    }
+    for (const auto* out : {&*spooled, &*whole}) {
+      EXPECT_EQ(Note(*out, "deliver (already protected)"), "");
+    }
+  }
+}
+
 // A large message with a forged X-Sealpost-Protected field (naming our
 // key, its seal false) that a rule says to protect: with transport
 // decryption Disabled, protected from the spool, as in memory; Mandatory,

@@ -99,7 +99,8 @@ struct Protector::Run {
   std::string head_fields;
   int64_t skip = 0;
   // Where the body starts in what OpenOriginal reads (and in `head`): the
-  // header section's size once the reserved fields are removed.
+  // header section as GMime reads it (past lines that are no field, its
+  // empty line included) once the reserved fields are removed.
   size_t body_at = 0;
   std::string loaded;
   // The size of what OpenOriginal reads: the spool with its first `skip`
