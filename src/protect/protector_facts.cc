@@ -46,15 +46,16 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       !StagesEarly(run)) {
     return false;
   }
-  // Its first bytes: the header section, and what the index reads. One
-  // byte more than kStreamedHead, so that a header section of exactly
-  // kStreamedHead bytes (smtp.max_header_bytes at its top) is seen to end
-  // inside them.
+  // Its first bytes: the header section, and what the index reads. SMTP
+  // brings none whose header section as GMime holds it (HeaderEnd::size(),
+  // its empty line included) is longer than smtp.max_header_bytes, at most
+  // kStreamedHead: so kStreamedHead bytes hold all of it, up to the LF that
+  // ends it (never between its CR and LF).
   std::string raw;
   {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
                         OpenOriginal(run, std::string()));
-    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead + 1, &raw));
+    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead, &raw));
   }
   mime::HeaderEnd header_end;
   header_end.Feed(raw);
