@@ -10,6 +10,9 @@
 // of a size the first byte picks: a failure is DecryptionFailedError, and
 // what it opens is what CmsDecrypt opens. And to CmsSignedDataSplit (an
 // opaque signed layer streamed): what it splits verifies as the whole.
+// And to IsCmsEnvelopedDataStream (the gateway's verdict on a large
+// message): never EnvelopedData where IsCmsEnvelopedData in memory says
+// not (it may be stricter, never laxer).
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -21,6 +24,7 @@
 
 #include "base/secret_bytes.h"
 #include "base/string_source.h"
+#include "crypto/cms.h"
 #include "crypto/errors.h"
 #include "crypto/smime_cms.h"
 #include "crypto/smime_cms_stream.h"
@@ -55,6 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (plain.ok() && *plain != streamed) {
     std::abort();
   }
+  sealpost::StringSource claimed(bytes, slice);
+  auto enveloped = crypto::IsCmsEnvelopedDataStream(claimed);
+  if (!enveloped.ok()) std::abort();  // the source never fails
+  if (*enveloped && !crypto::IsCmsEnvelopedData(bytes)) std::abort();
   // The same bytes as an opaque SignedData split a slice at a time (an
   // opaque signed layer of `sealpost open`, same reader): a failure is
   // DecryptionFailedError; what it splits verifies as the whole does.

@@ -4,14 +4,21 @@
 // section (split, reserved fields removed) and X-Sealpost-Protected parser
 // the mail flow runs before it trusts anything. The reading view's fast
 // path (mime/view_internal.h) must give GMime's view, field for field, on
-// any input it accepts.
+// any input it accepts. A claim of S/MIME encryption's content read a
+// slice at a time through a parse over a source (OpenTopLevelContent, the
+// gateway's large-message path) must be what the in-memory facts decode.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
+#include "base/string_source.h"
 #include "base/strings.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
+#include "mime/parsed_message.h"
+#include "mime/part_stream.h"
 #include "mime/view.h"
 #include "mime/view_internal.h"
 #include "mime/wrapper.h"
@@ -62,6 +69,24 @@ void CheckFastView(std::string_view input, size_t max_body) {
   if (!gmime.ok() || !(*fast == *gmime)) __builtin_trap();
 }
 
+// The S/MIME content through a parse over a source, read in slices of
+// `slice` bytes, is MailFacts::smime_content.
+void CheckTopLevelContent(std::string_view input, size_t slice) {
+  auto facts = sealpost::mime::ExtractFacts(input, 4096);
+  if (!facts.ok() || !facts->claims_smime_encrypted) return;
+  sealpost::mime::ParsedMessage parsed(
+      std::make_unique<sealpost::StringSource>(input, slice));
+  auto content = sealpost::mime::OpenTopLevelContent(parsed);
+  if (!content.ok()) __builtin_trap();  // a leaf in memory, one here
+  std::string got;
+  for (;;) {
+    auto n = (*content)->Read(slice, &got);
+    if (!n.ok()) __builtin_trap();  // the source never fails
+    if (*n == 0) break;
+  }
+  if (got != facts->smime_content) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -72,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)sealpost::mime::RawHeader(input, "Subject");
   CheckFastView(input, 4096);
   CheckFastView(input, size > 8 ? size / 2 : 3);  // cuts inside the body
+  CheckTopLevelContent(input, size == 0 ? 1 : 1 + data[0] % 97);
   auto view = sealpost::mime::ParseForReading(input, 4096);
   if (view.ok()) {
     for (const sealpost::mime::ViewPart& part : view->parts) {

@@ -33,11 +33,10 @@ std::string Decoded(GMimeDataWrapper* content, size_t cap) {
   std::string out;
   char buf[16 * 1024];
   while (out.size() < cap) {
-    ssize_t n = g_mime_stream_read(filtered, buf,
-                                   std::min(sizeof(buf), cap - out.size()));
-    // A filter may take input and give nothing yet (a run of line breaks
-    // in base64): not the end.
-    if (n == 0 && !g_mime_stream_eos(filtered)) continue;
+    // Past a run the filter decodes to nothing (base64 line breaks, QP
+    // soft breaks): the rules' body goes on after it.
+    ssize_t n = internal::ReadDecoded(filtered, buf,
+                                      std::min(sizeof(buf), cap - out.size()));
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
   }

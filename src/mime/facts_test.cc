@@ -77,6 +77,35 @@ TEST(FactsTest, SmimeContentGoesOnAfterARunOfLineBreaks) {
   EXPECT_EQ(s->smime_content, std::string(3, '\0') + "ABC");
 }
 
+// The first text/plain part (what "body contains" rules read) after a run
+// that GMime's decoder turns into nothing, longer than two of its filter's
+// 4 KiB reads (so one gives nothing): the text goes on after it (was: cut
+// there, a keyword after it hidden from every rule).
+TEST(FactsTest, BodyTextGoesOnAfterARunDecodedToNothing) {
+  const std::string head =
+      "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/plain\r\n";
+  // base64: line breaks (and characters outside the alphabet) between
+  // two halves of the text.
+  auto b64 = ExtractFacts(head +
+                          "Content-Transfer-Encoding: base64\r\n\r\n"
+                          "aGVsbG8g\r\n" +  // "hello "
+                          std::string(8000, '\n') +
+                          std::string(5000, '!') +
+                          "c2VjcmV0IG5lZWRsZQ==\r\n");  // "secret needle"
+  ASSERT_TRUE(b64.ok());
+  EXPECT_EQ(b64->body_text, "hello secret needle");
+  // quoted-printable: soft line breaks.
+  std::string soft;
+  for (int i = 0; i < 5000; ++i) soft += "=\r\n";
+  auto qp = ExtractFacts(head +
+                         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                         "hello " +
+                         soft + "secret needle\r\n");
+  ASSERT_TRUE(qp.ok());
+  EXPECT_EQ(qp->body_text, "hello secret needle\r\n");
+}
+
 TEST(FactsTest, EncodeSubject) {
   EXPECT_EQ(EncodeSubject("plain"), "plain");
   EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");

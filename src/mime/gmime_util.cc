@@ -44,6 +44,15 @@ GMimeStream* NewDecodedStream(GMimeDataWrapper* content) {
   return filtered;
 }
 
+ssize_t ReadDecoded(GMimeStream* decoded, char* buf, size_t max) {
+  // GMime's filter streams give 0, not at their end, for a read of 0.
+  if (max == 0) return 0;
+  for (;;) {
+    ssize_t n = g_mime_stream_read(decoded, buf, max);
+    if (n != 0 || g_mime_stream_eos(decoded)) return n;
+  }
+}
+
 std::string WrapBase64(std::string_view data) {
   std::string out;
   AppendWrappedBase64(data, &out);

@@ -50,10 +50,17 @@ void WriteLeafContent(GMimeObject* leaf, bool crlf, GMimeStream* sink);
 // A part's content decoded as GMime's data wrapper writes it
 // (g_mime_data_wrapper_write_to_stream: the basic filter for base64,
 // quoted-printable and uuencode, the bytes as they are otherwise), read
-// from its first byte: a new stream, one reference, the caller's. Every
-// reader of decoded content in the module goes through it, so that what
-// one reads (a part's size, the S/MIME verdict) is what another gives.
+// from its first byte: a new stream, one reference, the caller's. The
+// readers that decode a part a slice at a time (a part's size, the S/MIME
+// verdict, MailFacts' content) go through it; the others write the part
+// whole with g_mime_data_wrapper_write_to_stream (view.cc, wrapper.cc,
+// DecodedSize in facts.cc), which applies the same basic filter, so what
+// one reads is what another gives.
 GMimeStream* NewDecodedStream(GMimeDataWrapper* content);
+// Up to `max` bytes of a NewDecodedStream into `buf`: more than 0 unless
+// at its end (a filter may take input and give nothing yet: a run of line
+// breaks, read on), 0 at once for `max` 0, -1 when the stream fails.
+ssize_t ReadDecoded(GMimeStream* decoded, char* buf, size_t max);
 
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);

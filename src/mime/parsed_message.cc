@@ -55,6 +55,10 @@ ParsedMessage::~ParsedMessage() = default;
 ParsedMessage::ParsedMessage(ParsedMessage&&) noexcept = default;
 ParsedMessage& ParsedMessage::operator=(ParsedMessage&&) noexcept = default;
 
+std::shared_ptr<internal::SourceCursor> ParsedMessage::source_cursor() const {
+  return impl_ == nullptr ? nullptr : impl_->cursor;
+}
+
 GMimeMessage* ParsedMessage::get() const {
   return impl_ == nullptr ? nullptr : impl_->message;
 }

@@ -22,6 +22,9 @@
 typedef struct _GMimeMessage GMimeMessage;
 
 namespace sealpost::mime {
+namespace internal {
+class SourceCursor;  // mime/source_stream.h
+}  // namespace internal
 
 class ParsedMessage {
  public:
@@ -48,6 +51,9 @@ class ParsedMessage {
   int64_t source_size() const;
   // The parse, for the readers in mime/ (null when !ok()).
   GMimeMessage* get() const;
+  // The cursor a parse over a source reads through, for the readers in
+  // mime/ that outlive this object or its moves (null for bytes).
+  std::shared_ptr<internal::SourceCursor> source_cursor() const;
 
  private:
   struct Impl;  // the GMime objects, at an address that moves do not change

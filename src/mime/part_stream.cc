@@ -86,14 +86,10 @@ class SourcePart : public PartStream {
       whole_at_ += n;
       return n;
     }
+    if (max == 0) return 0;  // not the end: no size check
     size_t old = out->size();
     out->resize(old + max);
-    ssize_t n = 0;
-    // A filter may take input and give nothing yet (a run of line breaks).
-    for (;;) {
-      n = g_mime_stream_read(decoded_, out->data() + old, max);
-      if (n != 0 || g_mime_stream_eos(decoded_)) break;
-    }
+    ssize_t n = internal::ReadDecoded(decoded_, out->data() + old, max);
     if (n < 0 || !cursor_->status().ok()) {
       out->resize(old);
       if (!cursor_->status().ok()) return cursor_->status();
@@ -146,8 +142,11 @@ Result<std::unique_ptr<PartStream>> Open(
 // A leaf's decoded content as a ByteSource, through its parse.
 class DecodedContent final : public ByteSource {
  public:
-  DecodedContent(const ParsedMessage& parsed, GMimeDataWrapper* content)
-      : parsed_(parsed) {
+  // `cursor`: the parse's (null for a parse over bytes), held so that the
+  // parse may move or go first.
+  DecodedContent(std::shared_ptr<SourceCursor> cursor,
+                 GMimeDataWrapper* content)
+      : cursor_(std::move(cursor)) {
     // Without a stream, no content: empty, as in memory.
     if (content != nullptr && g_mime_data_wrapper_get_stream(content)) {
       content_ = content;
@@ -170,14 +169,9 @@ class DecodedContent final : public ByteSource {
     if (decoded_ == nullptr) decoded_ = internal::NewDecodedStream(content_);
     const size_t old = out->size();
     out->resize(old + max);
-    ssize_t n = 0;
-    // A filter may take input and give nothing yet (a run of line breaks).
-    for (;;) {
-      n = g_mime_stream_read(decoded_, out->data() + old, max);
-      if (n != 0 || g_mime_stream_eos(decoded_)) break;
-    }
+    ssize_t n = internal::ReadDecoded(decoded_, out->data() + old, max);
     // The source's fault, even when the filter made an end of it.
-    Status source = parsed_.source_status();
+    Status source = cursor_ == nullptr ? Status::Ok() : cursor_->status();
     if (n < 0 || !source.ok()) {
       out->resize(old);
       if (!source.ok()) return source;
@@ -188,7 +182,7 @@ class DecodedContent final : public ByteSource {
   }
 
  private:
-  const ParsedMessage& parsed_;
+  std::shared_ptr<SourceCursor> cursor_;
   GMimeDataWrapper* content_ = nullptr;  // one reference, or none
   GMimeStream* decoded_ = nullptr;       // one reference, or none yet
 };
@@ -204,7 +198,7 @@ Result<std::unique_ptr<ByteSource>> OpenTopLevelContent(
     return NotFoundError("the top-level part is no leaf");
   }
   return std::unique_ptr<ByteSource>(std::make_unique<DecodedContent>(
-      parsed, g_mime_part_get_content(GMIME_PART(top))));
+      parsed.source_cursor(), g_mime_part_get_content(GMIME_PART(top))));
 }
 
 Result<std::unique_ptr<PartStream>> OpenPart(

@@ -58,8 +58,10 @@ Result<std::unique_ptr<PartStream>> OpenSealedAttachment(
 // (issue 14: an S/MIME claim decided without the message whole). Empty
 // for a part without content; NOT_FOUND when the top-level part is no
 // leaf or `parsed` no message. A read fails with the source's fault
-// (parsed.source_status()) when it fails. `parsed` must outlive it, where
-// it is (not moved from).
+// (parsed.source_status()) when it fails. It holds what it reads (the
+// part's content and the source's cursor): `parsed` may be moved from,
+// and a parse over a source destroyed first (one over bytes must outlive
+// it, as its bytes must).
 Result<std::unique_ptr<ByteSource>> OpenTopLevelContent(
     const ParsedMessage& parsed);
 

@@ -282,6 +282,98 @@ TEST(PartStreamTest, TopLevelContentIsWhatTheFactsDecode) {
             StatusCode::kNotFound);
 }
 
+// The content holds the source's cursor, not the parse: moved from, a
+// parse says OK whatever its source did (it has no cursor left), and
+// destroyed, it is gone; the read still fails with the source's fault.
+TEST(PartStreamTest, TopLevelContentOutlivesItsParse) {
+  const std::string blob = Binary(150 * 1024);
+  const std::string mail =
+      "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      Wrapped(blob);
+  auto read_all = [](ByteSource& content, Status* status) {
+    std::string got;
+    for (;;) {
+      auto n = content.Read(4096, &got);
+      if (!n.ok()) {
+        *status = n.status();
+        return got;
+      }
+      if (*n == 0) return got;
+    }
+  };
+  for (bool destroy : {false, true}) {
+    SCOPED_TRACE(destroy);
+    for (bool fail : {false, true}) {
+      SCOPED_TRACE(fail);
+      int restarts = 0;
+      int64_t read = 0;
+      auto src = std::make_unique<StringSource>(mail, &restarts, &read);
+      StringSource* raw = src.get();
+      auto parsed = std::make_unique<ParsedMessage>(std::move(src));
+      auto content = OpenTopLevelContent(*parsed);
+      ASSERT_TRUE(content.ok());
+      ParsedMessage moved(std::move(*parsed));
+      if (destroy) parsed.reset();
+      if (fail) raw->fail_after_ = static_cast<int64_t>(mail.size()) / 2;
+      Status status;
+      std::string got = read_all(**content, &status);
+      if (!fail) {
+        EXPECT_TRUE(status.ok()) << status.ToString();
+        EXPECT_TRUE(got == blob) << got.size();
+        continue;
+      }
+      EXPECT_EQ(status.code(), StatusCode::kInvalidArgument)
+          << status.ToString();
+      EXPECT_EQ(status.message(), "decryption failed");
+      // The parse it moved to says so too (what SpoolReadBack reads).
+      EXPECT_EQ(moved.source_status().ToString(), status.ToString());
+    }
+  }
+}
+
+// A read of 0 bytes is no end: 0 at once, and the content reads on.
+TEST(PartStreamTest, ReadOfZeroBytesReturnsAtOnce) {
+  const std::string blob = Binary(20 * 1024);
+  const std::string single =
+      "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      Wrapped(blob);
+  int restarts = 0;
+  int64_t read = 0;
+  ParsedMessage parsed(
+      std::make_unique<StringSource>(single, &restarts, &read));
+  auto content = OpenTopLevelContent(parsed);
+  ASSERT_TRUE(content.ok());
+  std::string got = "x";
+  auto zero = (*content)->Read(0, &got);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(*zero, 0u);
+  EXPECT_EQ(got, "x");
+  got.clear();
+  for (;;) {
+    auto n = (*content)->Read(4096, &got);
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    ASSERT_TRUE((*content)->Read(0, &got).ok());
+  }
+  EXPECT_TRUE(got == blob) << got.size();
+
+  auto part = OpenPart(
+      std::make_unique<StringSource>(Message(blob), &restarts, &read), 1);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  std::string bytes;
+  auto none = (*part)->Read(0, &bytes);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0u);
+  Status status;
+  bytes = ReadAll(**part, &status);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(bytes == blob) << bytes.size();
+}
+
 TEST(PartStreamTest, FindsTheSealedAttachment) {
   int restarts = 0;
   int64_t read = 0;

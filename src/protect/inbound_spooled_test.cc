@@ -1666,7 +1666,8 @@ TEST_F(InboundDecryptionTest, VerdictThroughTheParseIsTheInMemoryOne) {
     ASSERT_TRUE(in_memory->claims_smime_encrypted);
     const bool reference = crypto::IsCmsEnvelopedData(in_memory->smime_content);
     EXPECT_EQ(reference, row.enveloped);
-    // A slice at a time (64 KiB, the cursor's), the source read back.
+    // A slice at a time (the source gives 4096 bytes a read, the cursor
+    // asks for 64 KiB), the source read back.
     mime::ParsedMessage parsed(std::make_unique<StringSource>(row.mail, 4096));
     auto facts = mime::ExtractFacts(parsed);
     ASSERT_TRUE(facts.ok());

@@ -158,7 +158,19 @@ Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
   Result<bool> enveloped = crypto::IsCmsEnvelopedDataStream(*der);
   // A spool that does not read back (whatever the reader made of it) is
   // no verdict: 451, never "not EnvelopedData" (protected, or delivered).
+  // That includes the source read back too often (the cursor's
+  // kMaxRestarts, mime/source_stream.h): INTERNAL here, a 451 on every
+  // retry, where the facts' pass (InspectSpooled) reads whole instead.
+  // It cannot happen: the facts' reads took at most one restart of the
+  // parse's source and this read takes one more (two of eight); were it
+  // to, the message would wait in the client's queue until it gave up,
+  // never judged.
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  // The source read back, yet its content did not (GMime's stream over
+  // it failed): still the spool side, never a verdict or a 5xx.
+  if (!enveloped.ok()) {
+    return InternalError("spool file: " + enveloped.status().message());
+  }
   return enveloped;
 }
 

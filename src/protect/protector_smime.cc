@@ -412,6 +412,12 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
   // key that does not open it: delivered as it came), whatever the
   // decryption made of it.
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  if (id.status().code() == StatusCode::kDataLoss) {
+    // The source read back, yet its content did not (GMime's stream over
+    // it failed: OpenTopLevelContent's only fault of its own): the spool
+    // side, 451.
+    return InternalError("spool file: " + id.status().message());
+  }
   SP_RETURN_IF_ERROR(id.status());
   *sha256 = hasher.Finish();
   if (*id && into != nullptr) {

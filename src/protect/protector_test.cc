@@ -374,6 +374,30 @@ TEST_F(ProtectorTest, ForgedPartsDoNotSkipARule) {
   }
 }
 
+// A "body contains" rule reads the first text/plain part past a run that
+// GMime's decoder turns into nothing (base64 line breaks, quoted-printable
+// soft line breaks), however long: a sender cannot hide a keyword from a
+// protect rule behind one (before, the text ended at a run of 8 KiB).
+TEST_F(ProtectorTest, BodyRuleReadsPastARunDecodedToNothing) {
+  AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["needle"]}], "actions":
+    [{"kind": "add_header", "header": "X-Flag", "value": "hit"}]})");
+  std::string soft;
+  for (int i = 0; i < 5000; ++i) soft += "=\r\n";
+  const std::string head =
+      "From: alice@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/plain\r\nContent-Transfer-Encoding: ";
+  for (const std::string& mail : {
+           head + "base64\r\n\r\naGVsbG8g\r\n" + std::string(20000, '\n') +
+               "c2VjcmV0IG5lZWRsZQ==\r\n",  // "hello ", "secret needle"
+           head + "quoted-printable\r\n\r\nhello " + soft + "secret needle\r\n",
+       }) {
+    SCOPED_TRACE(mail.substr(0, 120));
+    std::string out = SendOne("alice@example.com", {"x@gmail.test"}, mail);
+    EXPECT_EQ(out.rfind("X-Flag: hit\r\n", 0), 0u) << out.substr(0, 200);
+  }
+}
+
 TEST_F(ProtectorTest, SealedWrapperIsNotSealedTwiceButAChangedOneIs) {
   std::string w = Wrapper({"bob@example.com"});
   ASSERT_TRUE(Sealed(w));
