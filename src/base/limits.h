@@ -12,9 +12,9 @@ namespace sealpost {
 
 // The first bytes of a message arriving into a spool that the protection
 // stage holds in memory while it streams the rest (protect::kStreamedHead
-// is this). It reads one byte more, so that a header section of exactly
-// this many bytes is seen to end inside them: the most that
-// smtp.max_header_bytes may be (issue 14).
+// is this): the most that smtp.max_header_bytes may be (issue 14). That
+// limit counts the header section with its empty line (mime::HeaderEnd),
+// so the largest one SMTP accepts ends inside these bytes, at its LF.
 inline constexpr int64_t kStreamedHeadBytes = int64_t{4} << 20;
 
 }  // namespace sealpost

@@ -17,7 +17,9 @@ namespace sealpost::mime {
 
 // `message` parsed as mime::ParsedMessage parses it: its headers to their
 // end (g_mime_parser_get_headers_end) and the empty line there; all of it
-// when there is no empty line; nothing when GMime makes no message of it.
+// when there is no empty line and GMime kept a field; nothing when GMime
+// makes no message of it, or one of no field and no empty line (only mbox
+// "From " lines: GMime makes an empty message and holds no header).
 inline size_t GMimeHeaderSize(std::string_view message) {
   internal::InitGmime();
   GMimeStream* stream =
@@ -28,8 +30,10 @@ inline size_t GMimeHeaderSize(std::string_view message) {
   const gint64 end = g_mime_parser_get_headers_end(parser);
   g_object_unref(parser);
   if (parsed == nullptr) return 0;
+  const int fields = g_mime_header_list_get_count(
+      g_mime_object_get_header_list(GMIME_OBJECT(parsed)));
   g_object_unref(parsed);
-  if (end < 0) return message.size();
+  if (end < 0) return fields == 0 ? 0 : message.size();
   const std::string_view rest = message.substr(static_cast<size_t>(end));
   const size_t empty_line = rest.starts_with("\r\n") ? 2
                             : rest.starts_with("\n") ? 1

@@ -113,17 +113,25 @@ HeaderSection SplitHeaderSection(std::string_view message) {
   return {message, {}};
 }
 
+size_t ReservedFieldsRegion(std::string_view message) {
+  HeaderEnd end;
+  end.Feed(message);
+  return end.size();
+}
+
 std::optional<std::string> RemoveReservedFields(std::string_view message,
                                                 bool keep_protected) {
-  HeaderSection hs = SplitHeaderSection(message);
+  const std::string_view region =
+      message.substr(0, ReservedFieldsRegion(message));
   std::string kept;
   bool removed = false;
   bool dropping = false;
-  for (size_t pos = 0; pos < hs.header.size();) {
-    std::string_view line = LineAt(hs.header, pos);
+  for (size_t pos = 0; pos < region.size();) {
+    std::string_view line = LineAt(region, pos);
     pos += line.size();
     bool continuation = line[0] == ' ' || line[0] == '\t';
     if (!continuation) {
+      // A line that is no field (GMime skips it) is none of ours either.
       dropping = IsReservedField(line.substr(0, FieldNameLength(line)),
                                  keep_protected);
     }
@@ -134,7 +142,7 @@ std::optional<std::string> RemoveReservedFields(std::string_view message,
     }
   }
   if (!removed) return std::nullopt;
-  return kept + std::string(message.substr(hs.header.size()));
+  return kept + std::string(message.substr(region.size()));
 }
 
 }  // namespace sealpost::mime

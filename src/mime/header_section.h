@@ -40,6 +40,16 @@ HeaderSection SplitHeaderSection(std::string_view message);
 // give up the message (no message, no header held): size() stays 0.
 // Unlike SplitHeaderSection, which ends the header at the first line that
 // is no field.
+//
+// The same as GMime (3.2) for input whose lines end in CRLF (as SMTP hands
+// it on: a bare CR or LF is refused or normalized before Feed) and whose
+// lines are short; tested on every short message, LF lines too, and on
+// long CRLF lines around GMime's 4 KiB read buffer. Known to differ with
+// lines over it, where GMime's parser sees a line cut at its buffer's end:
+// a field name over ~4 KiB and a line that is no field over 4 KiB after
+// fields (size() is then more than GMime holds: the safe side for a
+// limit); and a "From " line of 4096k-1 bytes followed by a line starting
+// with a bare CR (unreachable through SMTP, CRLF only).
 class HeaderEnd {
  public:
   explicit HeaderEnd(size_t limit = std::numeric_limits<size_t>::max())
@@ -48,6 +58,9 @@ class HeaderEnd {
   // on, without looking at `bytes`).
   bool Feed(std::string_view bytes);
   bool done() const { return found_ || fed_ >= limit_; }
+  // Whether GMime makes no message of it (its first line): size() is 0
+  // for good.
+  bool given_up() const { return section_ == Section::kNone; }
   // Whether the empty line was found, and the offset just past it (from
   // the message's first byte).
   bool found() const { return found_; }
@@ -89,9 +102,17 @@ class HeaderEnd {
 // does not have). Kept: X-Sealpost-Template (the sender's documented
 // request for protection) and, when `keep_protected`, X-Sealpost-Protected
 // (a wrapper whose seal was verified). IsReservedField says it of one
-// field name (any case). nullopt when there is nothing to
-// take out, so that the usual message is not copied.
+// field name (any case). Looked for in the header section as GMime reads
+// it (ReservedFieldsRegion), not where SplitHeaderSection ends it: past
+// lines that are no field and leading mbox "From " lines, GMime and every
+// GMime reader after us (the next hop) still see the fields. nullopt when
+// there is nothing to take out, so that the usual message is not copied.
 bool IsReservedField(std::string_view name, bool keep_protected);
+// The first bytes of `message` that RemoveReservedFields looks at and may
+// rewrite: HeaderEnd::size() of all of it (its empty line included; all
+// of it when there is none; 0 when GMime makes no message of it). The
+// bytes after it are never changed.
+size_t ReservedFieldsRegion(std::string_view message);
 std::optional<std::string> RemoveReservedFields(std::string_view message,
                                                 bool keep_protected);
 

@@ -801,30 +801,44 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   EXPECT_EQ(releases().size(), released);  // none since the revocation
 }
 
-// A header section of exactly the protection stage's head (the top of
-// smtp.max_header_bytes, base/limits.h), with a body after it: streamed
-// from its spool, never read whole (the stager refuses a copy made from
-// the message read whole), the copy the bytes that came.
+// A header section of exactly the protection stage's head as
+// smtp.max_header_bytes counts it at its top (base/limits.h): its fields
+// and the empty line, with a body after it: streamed from its spool, never
+// read whole (the stager refuses a copy made from the message read whole),
+// the copy the bytes that came. Two bytes more (SMTP refuses it; the API
+// may bring it), and the head ends between the empty line's CR and LF: the
+// message is read whole, never split there.
 TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
   const auto head = static_cast<size_t>(kStreamedHeadBytes);
-  std::string header =
-      "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: top\r\n";
-  for (int i = 0; header.size() + 80 <= head; ++i) {
-    header += "X-Filler-" + std::to_string(1000000 + i) + ": " +
-              std::string(52, 'f') + "\r\n";
-  }
-  header += "X-Last: " + std::string(head - header.size() - 10, 'z') + "\r\n";
-  ASSERT_EQ(header.size(), head);
   std::string body;
   while (body.size() < 100000) body += "a line of the body\r\n";
-  const std::string mail = header + "\r\n" + body;
-  std::vector<std::string> staged;
-  auto out = ApplySpooled("alice@example.com", {"bob@example.com"}, mail, true,
-                          &staged);
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  ASSERT_EQ(staged.size(), 1u);
-  EXPECT_TRUE(staged[0].ends_with("\r\n\r\n" + body));
-  EXPECT_NE(staged[0].find("X-Last: zzz"), std::string::npos);
+  for (const size_t fields : {head - 2, head}) {
+    SCOPED_TRACE(fields);
+    std::string header =
+        "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: top\r\n";
+    for (int i = 0; header.size() + 80 <= fields; ++i) {
+      header += "X-Filler-" + std::to_string(1000000 + i) + ": " +
+                std::string(52, 'f') + "\r\n";
+    }
+    header +=
+        "X-Last: " + std::string(fields - header.size() - 10, 'z') + "\r\n";
+    ASSERT_EQ(header.size(), fields);
+    const std::string mail = header + "\r\n" + body;
+    std::vector<std::string> staged;
+    auto out = ApplySpooled("alice@example.com", {"bob@example.com"}, mail,
+                            true, &staged);
+    if (fields == head) {
+      // Read whole: the stager refuses that copy.
+      EXPECT_FALSE(out.ok());
+      staged.clear();
+      out = ApplySpooled("alice@example.com", {"bob@example.com"}, mail, true,
+                         &staged, /*whole_ok=*/true);
+    }
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    EXPECT_TRUE(staged[0].ends_with("\r\n\r\n" + body));
+    EXPECT_NE(staged[0].find("X-Last: zzz"), std::string::npos);
+  }
 }
 
 // Mail GMime reads no facts from (no header section): the rules read its
@@ -882,6 +896,44 @@ TEST_F(InboundSpooledTest, MailWithoutFactsIsRuledOnItsFirstBytes) {
   EXPECT_EQ(flagged(beyond), "00");
   EXPECT_EQ(flagged(wrappers[0]), "11");
   EXPECT_EQ(flagged(wrappers[1]), "00");
+}
+
+// Reserved fields after a line that is no field (or after an mbox "From "
+// line): GMime reads on past it and keeps them, so the header section is
+// rewritten up to where GMime ends it, from the spool as in memory, and
+// the copy is delivered without them (no protection claimed), its body the
+// bytes that came.
+TEST_F(InboundSpooledTest, ReservedFieldsPastALineThatIsNoFieldAreRemoved) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large line of the body\r\n";
+  for (const std::string first :
+       {"From: dan@partner.test\r\njunk\r\n", "From dan@partner.test x\r\n"}) {
+    SCOPED_TRACE(first);
+    const std::string mail =
+        first +
+        "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+        "seal=QUJDRA==\r\nX-Sealpost-Queue-ID: forged\r\n"
+        "Subject: s\r\n\r\n" +
+        body;
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dan@partner.test", {"alice@example.com"}, mail,
+                                false, &staged);
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    auto whole =
+        gw_.Send("dan@partner.test", {"alice@example.com"}, mail, false);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_EQ(out.find("X-Sealpost-Protected"), std::string::npos);
+      EXPECT_EQ(out.find("X-Sealpost-Queue-ID: forged"), std::string::npos);
+      EXPECT_NE(out.find(first + "Subject: s\r\n\r\n"), std::string::npos);
+      EXPECT_TRUE(out.ends_with("\r\n\r\n" + body));
+    }
+    for (const auto* out : {&*spooled, &*whole}) {
+      EXPECT_EQ(Note(*out, "deliver (already protected)"), "");
+    }
+  }
 }
 
 // A large message with a forged X-Sealpost-Protected field (naming our

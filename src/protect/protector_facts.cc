@@ -46,24 +46,28 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       !StagesEarly(run)) {
     return false;
   }
-  // Its first bytes: the header section, and what the index reads. One
-  // byte more than kStreamedHead, so that a header section of exactly
-  // kStreamedHead bytes (smtp.max_header_bytes at its top) is seen to end
-  // inside them.
+  // Its first bytes: the header section, and what the index reads. SMTP
+  // brings none whose header section as GMime holds it (HeaderEnd::size(),
+  // its empty line included) is longer than smtp.max_header_bytes, at most
+  // kStreamedHead: so kStreamedHead bytes hold all of it, up to the LF that
+  // ends it (never between its CR and LF).
   std::string raw;
   {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
                         OpenOriginal(run, std::string()));
-    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead + 1, &raw));
+    SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead, &raw));
   }
-  mime::HeaderSection hs = mime::SplitHeaderSection(raw);
-  if (static_cast<int64_t>(raw.size()) < run.size &&
-      hs.header.size() == raw.size()) {
+  mime::HeaderEnd header_end;
+  header_end.Feed(raw);
+  if (static_cast<int64_t>(raw.size()) < run.size && !header_end.found() &&
+      !header_end.given_up()) {
     // A header section longer than kStreamedHead: read whole. SMTP
-    // refuses such a message before (smtp.max_header_bytes, at most
-    // kStreamedHead: 552 5.3.4); other callers (the API) still come here.
+    // refuses such a message before (552 5.3.4); other callers (the API)
+    // still come here.
     return false;
   }
+  // The split that a wrapper's seal covers (as InspectBytes splits it).
+  mime::HeaderSection hs = mime::SplitHeaderSection(raw);
   {
     // One GMime parse over the spool (mime/source_stream.h): the parts
     // stay ranges of it, read again only for the attachments' sizes, the
@@ -91,20 +95,22 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       SP_ASSIGN_OR_RETURN(run.smime_encrypted, EnvelopedInSpool(parsed));
     }
   }
-  const size_t body_at = raw.size() - hs.body.size();
   if (!run.mail.protected_header.empty()) {
     // Claims to be our wrapper: its seal checked over the body read from
     // the spool.
-    SP_RETURN_IF_ERROR(VerifySpooledWrapper(run, hs.header, body_at));
+    SP_RETURN_IF_ERROR(
+        VerifySpooledWrapper(run, hs.header, raw.size() - hs.body.size()));
   }
-  // The client may not write X-Sealpost-* fields: the header section is
-  // rewritten without them, and the rest read from the spool as it is.
-  const size_t body_size = raw.size() - body_at;
+  // The client may not write X-Sealpost-* fields: the header section as
+  // GMime reads it (past lines that are no field, its empty line included:
+  // mime::ReservedFieldsRegion, all in `raw`) is rewritten without them,
+  // and the rest read from the spool as it is.
+  const size_t region = header_end.size();
+  const size_t body_size = raw.size() - region;
   if (auto stripped =
           mime::RemoveReservedFields(raw, run.wrapper.has_value())) {
-    run.skip = static_cast<int64_t>(hs.header.size());
-    run.head_fields =
-        stripped->substr(0, stripped->size() - (raw.size() - hs.header.size()));
+    run.skip = static_cast<int64_t>(region);
+    run.head_fields = stripped->substr(0, stripped->size() - body_size);
     run.head = std::move(*stripped);
   } else {
     run.head = std::move(raw);

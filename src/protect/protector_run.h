@@ -27,8 +27,8 @@ namespace sealpost::protect {
 // TransportDecryptionSetting Mandatory needs decrypted, and cannot be.
 inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 
-// What a streamed run keeps of its message's first bytes (Run::head, one
-// byte more): its header section and what the eDiscovery index reads of a
+// What a streamed run keeps of its message's first bytes (Run::head): its
+// header section and what the eDiscovery index reads of a
 // large message, as the API does (api/protect_api.cc). Defined in
 // base/limits.h, where it bounds smtp.max_header_bytes: SMTP never brings
 // a header section longer than this.
@@ -88,7 +88,7 @@ struct Protector::Run {
   // reads it from the spool a slice at a time (Protector::OpenOriginal):
   // the spool's bytes with its first `skip` bytes replaced by
   // `head_fields` (its header section without the reserved fields, when
-  // it had some). `head` is its first bytes (up to kStreamedHead + 1): the
+  // it had some). `head` is its first bytes (up to kStreamedHead): the
   // header section, and what the eDiscovery index reads of it. A step that
   // needs the message in memory (S/MIME, signing, a signature check; a
   // journal report only without `read_staged`) reads it
@@ -99,7 +99,8 @@ struct Protector::Run {
   std::string head_fields;
   int64_t skip = 0;
   // Where the body starts in what OpenOriginal reads (and in `head`): the
-  // header section's size once the reserved fields are removed.
+  // header section as GMime reads it (past lines that are no field, its
+  // empty line included) once the reserved fields are removed.
   size_t body_at = 0;
   std::string loaded;
   // The size of what OpenOriginal reads: the spool with its first `skip`

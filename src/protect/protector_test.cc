@@ -459,6 +459,24 @@ TEST_F(ProtectorTest, ClientsCannotWriteReservedFields) {
   EXPECT_EQ(out.find("X-Sealpost-Queue-ID"), std::string::npos);
 }
 
+// GMime reads on past a line that is no field (and past an mbox "From "
+// line) and keeps the fields after it: so are they removed.
+TEST_F(ProtectorTest, ReservedFieldsPastALineThatIsNoFieldAreRemoved) {
+  for (const std::string first : {"From: alice@example.com\r\njunk\r\n",
+                                  "From alice@example.com x\r\n"}) {
+    SCOPED_TRACE(first);
+    std::string out = SendOne("alice@example.com", {"bob@example.com"},
+                              first +
+                                  "X-Sealpost-Protected: v1; id=abc\r\n"
+                                  "X-Sealpost-Queue-ID: forged\r\n"
+                                  "Subject: s\r\n\r\nhello\r\n");
+    EXPECT_EQ(out.find("X-Sealpost-Protected"), std::string::npos);
+    EXPECT_EQ(out.find("X-Sealpost-Queue-ID"), std::string::npos);
+    EXPECT_NE(out.find(first + "Subject: s\r\n\r\nhello\r\n"),
+              std::string::npos);
+  }
+}
+
 // The index terms are made from the parse the facts were read from (issue
 // 14: one GMime parse per message, not two); they are the terms of what is
 // protected, as `sealpost search reindex` makes them from the portal copy:
