@@ -841,6 +841,27 @@ TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
   }
 }
 
+// A message of mbox "From " lines only, more than kStreamedHead of them
+// (GMime holds no header section of it, nor anything to strip): streamed,
+// never read whole, and delivered as in memory.
+TEST_F(InboundSpooledTest, OnlyFromLinesAreStreamed) {
+  std::string mail;
+  while (mail.size() <= static_cast<size_t>(kStreamedHeadBytes) + 4096) {
+    mail += "From x\r\n";
+  }
+  std::vector<std::string> staged;
+  auto out = ApplySpooled("alice@example.com", {"bob@example.com"}, mail, true,
+                          &staged);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, mail, true);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->messages.size(), 1u);
+  EXPECT_TRUE(staged[0].ends_with(mail));
+  EXPECT_TRUE(whole->messages[0].content.ends_with(mail));
+  EXPECT_EQ(staged[0].size(), whole->messages[0].content.size());
+}
+
 // Mail GMime reads no facts from (no header section): the rules read its
 // first mime::kMaxBodyText bytes as its text, from the spool as in memory;
 // and so for such a plaintext in a wrapper of ours inspected in transport.

@@ -52,18 +52,29 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   // kStreamedHead: so kStreamedHead bytes hold all of it, up to the LF that
   // ends it (never between its CR and LF).
   std::string raw;
+  mime::HeaderEnd header_end;
   {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> first,
                         OpenOriginal(run, std::string()));
     SP_RETURN_IF_ERROR(ReadSourceUpTo(*first, kStreamedHead, &raw));
+    header_end.Feed(raw);
+    // Only mbox "From " lines so far (GMime holds nothing yet): whether a
+    // field follows them, the rest looked at a slice at a time, none kept.
+    std::string more;
+    while (!header_end.found() && !header_end.given_up() &&
+           header_end.size() == 0) {
+      more.clear();
+      SP_ASSIGN_OR_RETURN(const size_t read, first->Read(kStreamedHead, &more));
+      if (read == 0) break;
+      header_end.Feed(more);
+    }
   }
-  mime::HeaderEnd header_end;
-  header_end.Feed(raw);
   if (static_cast<int64_t>(raw.size()) < run.size && !header_end.found() &&
-      !header_end.given_up()) {
-    // A header section longer than kStreamedHead: read whole. SMTP
-    // refuses such a message before (552 5.3.4); other callers (the API)
-    // still come here.
+      header_end.size() > 0) {
+    // A header section (as GMime holds it) longer than kStreamedHead: read
+    // whole. SMTP refuses such a message before (552 5.3.4); other callers
+    // (the API) still come here. Nothing held (only "From " lines, or a
+    // first line GMime gives up on) is streamed.
     return false;
   }
   // The split that a wrapper's seal covers (as InspectBytes splits it).
@@ -115,7 +126,10 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   } else {
     run.head = std::move(raw);
   }
-  run.body_at = run.head.size() - body_size;  // the same body, after it
+  // Where the body starts as InspectBytes splits it (the stripped message
+  // in memory), which the S/MIME copies and checks read from.
+  run.body_at =
+      run.head.size() - mime::SplitHeaderSection(run.head).body.size();
   run.size = run.SpooledSize();
   run.streamed = true;
   return true;
@@ -169,7 +183,7 @@ Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
   // The source read back, yet its content did not (GMime's stream over
   // it failed): still the spool side, never a verdict or a 5xx.
   if (!enveloped.ok()) {
-    return InternalError("spool file: " + enveloped.status().message());
+    return SpoolFileError(enveloped.status());
   }
   return enveloped;
 }
@@ -177,7 +191,7 @@ Result<bool> Protector::EnvelopedInSpool(const mime::ParsedMessage& parsed) {
 Status Protector::SpoolReadBack(const mime::ParsedMessage& parsed) {
   Status s = parsed.source_status();
   if (s.ok() || s.code() == StatusCode::kInternal) return s;
-  return InternalError("spool file: " + s.message());
+  return SpoolFileError(s);
 }
 
 Result<std::unique_ptr<ByteSource>> Protector::OpenOriginal(

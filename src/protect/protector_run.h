@@ -35,6 +35,12 @@ inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 inline constexpr size_t kStreamedHead = static_cast<size_t>(kStreamedHeadBytes);
 
 // "a@x,b@y", for the notes.
+// A fault of the spool file's side (the message read back from it): 451
+// (INTERNAL), never a verdict on the message or a 5xx.
+inline Status SpoolFileError(const Status& status) {
+  return InternalError("spool file: " + status.message());
+}
+
 inline std::string JoinAddresses(const std::vector<std::string>& addresses) {
   std::string out;
   for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;
@@ -98,9 +104,10 @@ struct Protector::Run {
   std::string head;
   std::string head_fields;
   int64_t skip = 0;
-  // Where the body starts in what OpenOriginal reads (and in `head`): the
-  // header section as GMime reads it (past lines that are no field, its
-  // empty line included) once the reserved fields are removed.
+  // Where the body starts in what OpenOriginal reads (and in `head`): as
+  // InspectBytes splits the message once the reserved fields are removed
+  // (mime::SplitHeaderSection of `head`: at the empty line, or at a line
+  // that is no field), the split the S/MIME copies and checks read.
   size_t body_at = 0;
   std::string loaded;
   // The size of what OpenOriginal reads: the spool with its first `skip`

@@ -386,7 +386,7 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
   Result<std::unique_ptr<ByteSource>> der = mime::OpenTopLevelContent(parsed);
   if (!der.ok()) {  // it was a leaf when EnvelopedInSpool read it
-    return InternalError("spool file: " + der.status().message());
+    return SpoolFileError(der.status());
   }
   // Made at the first decrypted byte; let go (its file with it) unless
   // the whole content opened: an AES-GCM content is not the content
@@ -416,7 +416,7 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     // The source read back, yet its content did not (GMime's stream over
     // it failed: OpenTopLevelContent's only fault of its own): the spool
     // side, 451.
-    return InternalError("spool file: " + id.status().message());
+    return SpoolFileError(id.status());
   }
   SP_RETURN_IF_ERROR(id.status());
   *sha256 = hasher.Finish();

@@ -238,6 +238,37 @@ TEST_F(SmimeSettingsTest, SpooledSignedOnlyCopyIsMadeFromItsSpool) {
   }
 }
 
+// A line that is no field in the header section, fields after it: the
+// spooled copy's signed entity is the one made in memory (InspectBytes'
+// split: the lines from the junk one on are the entity's body), none of
+// those lines dropped.
+TEST_F(SmimeSettingsTest, SpooledCopyKeepsTheLinesAfterALineThatIsNoField) {
+  gw_.AddRule(R"({"name": "sign all", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["gmail.test"]}], "actions":
+    [{"kind": "sign"}]})");
+  Set("OWAClearSign", "True");
+  std::string body;
+  const std::string mail = LargeMail(
+      "From: alice@example.com\r\nTo: carol@gmail.test\r\n"
+      "Subject: large\r\njunk line\r\nX-After: kept-7c1d\r\n",
+      "hello-7c1d line\r\n", 1 << 20, &body);
+  std::vector<std::string> staged;
+  auto out = ApplySpooled(mail, {"carol@gmail.test"}, &staged);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  pki_.Write("spooled.eml", staged[0]);
+  ASSERT_TRUE(OpensslVerify("spooled.eml", "plain.txt"));
+  const std::string spooled = pki_.Read("plain.txt");
+  auto whole = gw_.Send("alice@example.com", {"carol@gmail.test"}, mail);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_EQ(whole->messages.size(), 1u);
+  pki_.Write("whole.eml", whole->messages[0].content);
+  ASSERT_TRUE(OpensslVerify("whole.eml", "plain.txt"));
+  const std::string in_memory = pki_.Read("plain.txt");
+  EXPECT_NE(in_memory.find("X-After: kept-7c1d"), std::string::npos);
+  EXPECT_TRUE(spooled == in_memory);
+}
+
 TEST_F(SmimeSettingsTest, GcmIsAuthEnvelopedDataThatOpensslDecrypts) {
   Set("OWAEncryptionAlgorithms", "AES256-GCM");
   std::string mail = SendOne("bob@partner.test", "Q3 [encrypt]");
