@@ -860,6 +860,23 @@ TEST_F(InboundSpooledTest, OnlyFromLinesAreStreamed) {
   EXPECT_TRUE(staged[0].ends_with(mail));
   EXPECT_TRUE(whole->messages[0].content.ends_with(mail));
   EXPECT_EQ(staged[0].size(), whole->messages[0].content.size());
+  // A field after them, past the head: GMime holds them all as the header
+  // section (SMTP refuses it); read whole, the forged field removed.
+  const std::string fields =
+      mail +
+      "X-Sealpost-Protected: v1; id=x; template=Encrypt; k=1; "
+      "seal=QUJDRA==\r\nSubject: s\r\n\r\nbody\r\n";
+  staged.clear();
+  EXPECT_FALSE(ApplySpooled("alice@example.com", {"bob@example.com"}, fields,
+                            true, &staged)
+                   .ok());
+  staged.clear();
+  out = ApplySpooled("alice@example.com", {"bob@example.com"}, fields, true,
+                     &staged, /*whole_ok=*/true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_EQ(staged[0].find("X-Sealpost-Protected"), std::string::npos);
+  EXPECT_TRUE(staged[0].ends_with("Subject: s\r\n\r\nbody\r\n"));
 }
 
 // Mail GMime reads no facts from (no header section): the rules read its

@@ -69,8 +69,10 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       header_end.Feed(more);
     }
   }
-  if (static_cast<int64_t>(raw.size()) < run.size && !header_end.found() &&
-      header_end.size() > 0) {
+  const bool ends_in_head =
+      header_end.found() && header_end.size() <= raw.size();
+  if (static_cast<int64_t>(raw.size()) < run.size && header_end.size() > 0 &&
+      !ends_in_head) {
     // A header section (as GMime holds it) longer than kStreamedHead: read
     // whole. SMTP refuses such a message before (552 5.3.4); other callers
     // (the API) still come here. Nothing held (only "From " lines, or a
