@@ -1,6 +1,6 @@
 // `sealpost cert import|list|get|remove`, `cert trust import|list|remove`,
-// `cert crl import|list`: S/MIME certificates on file, the trusted CAs and
-// revocation lists (SPEC §4; docs/smime.md). The file is read here and sent
+// `cert crl import|list|remove`: S/MIME certificates on file, the trusted CAs
+// and revocation lists (SPEC §4; docs/smime.md). The file is read here and sent
 // to the server, which parses it (as untrusted input) and keeps it.
 #include <CLI/CLI.hpp>
 #include <array>
@@ -232,7 +232,9 @@ AddRemove(*trust, g, "Stop trusting a CA", "/api/v1/smime/trust/",
 
 auto* crl = cert->add_subcommand("crl", "Certificate revocation lists");
 crl->require_subcommand(1);
-AddImport(*crl, g, "Import a CRL (PEM or DER) signed by a CA on file",
+AddImport(*crl, g,
+          "Import a full CRL (PEM or DER) signed by a CA on file; one older "
+          "than the CRL on file is refused (`cert crl remove` first)",
           "CRL file", "/api/v1/smime/crls", [](const json::value& v) {
             const json::object& o = v.as_object();
             PrintProperties({{"Issuer", JsonStr(o, "issuer")},
