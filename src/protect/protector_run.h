@@ -35,12 +35,6 @@ inline constexpr std::string_view kUndecryptableStatus = "5.7.5";
 inline constexpr size_t kStreamedHead = static_cast<size_t>(kStreamedHeadBytes);
 
 // "a@x,b@y", for the notes.
-// A fault of the spool file's side (the message read back from it): 451
-// (INTERNAL), never a verdict on the message or a 5xx.
-inline Status SpoolFileError(const Status& status) {
-  return InternalError("spool file: " + status.message());
-}
-
 inline std::string JoinAddresses(const std::vector<std::string>& addresses) {
   std::string out;
   for (const auto& a : addresses) out += (out.empty() ? "" : ",") + a;

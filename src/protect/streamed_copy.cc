@@ -9,20 +9,20 @@ namespace {
 
 constexpr size_t kSlice = 256 * 1024;
 
-Status Ours(const Status& s) {
-  return InternalError("spool file: " + s.message());
-}
-
 }  // namespace
+
+Status SpoolFileError(const Status& status) {
+  return InternalError("spool file: " + status.message());
+}
 
 Status SpooledOriginal::Restart() {
   Status s = source_.Restart();
-  return s.ok() ? s : Ours(s);
+  return s.ok() ? s : SpoolFileError(s);
 }
 
 Result<size_t> SpooledOriginal::Read(size_t max, std::string* out) {
   auto n = source_.Read(max, out);
-  if (!n.ok()) return Ours(n.status());
+  if (!n.ok()) return SpoolFileError(n.status());
   return *n;
 }
 
@@ -30,7 +30,7 @@ Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
                                                 std::string prefix,
                                                 int64_t skip) {
   auto reader = spool.Open();
-  if (!reader.ok()) return Ours(reader.status());
+  if (!reader.ok()) return SpoolFileError(reader.status());
   return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
       std::move(prefix), skip, std::move(*reader)));
 }
@@ -38,7 +38,7 @@ Result<std::unique_ptr<ByteSource>> OpenSpooled(ByteSpool& spool,
 Result<std::unique_ptr<ByteSource>> OpenSpooled(
     std::shared_ptr<ByteSpool> spool, std::string prefix) {
   auto reader = spool->Open();
-  if (!reader.ok()) return Ours(reader.status());
+  if (!reader.ok()) return SpoolFileError(reader.status());
   return std::unique_ptr<ByteSource>(std::make_unique<SpooledOriginal>(
       std::move(prefix), 0, std::move(*reader), std::move(spool)));
 }

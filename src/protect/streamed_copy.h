@@ -46,6 +46,10 @@ class SpooledOriginal final : public ByteSource {
   PrefixedSource source_;
 };
 
+// A fault of the spool file's side (the message read back from it): 451
+// (INTERNAL), never a verdict on the message or a 5xx.
+Status SpoolFileError(const Status& status);
+
 // `spool` read back from its first byte as a SpooledOriginal (`prefix`
 // in front, its first `skip` bytes left out): one that cannot be opened
 // is INTERNAL too (451).
