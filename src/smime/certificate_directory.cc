@@ -271,16 +271,11 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
 
 Result<store::SmimeCrlRecord> CertificateDirectory::CrlRemove(
     std::string_view issuer) {
-  SP_ASSIGN_OR_RETURN(auto crls, store_.ListSmimeCrls());
-  auto it = std::find_if(
-      crls.begin(), crls.end(),
-      [&](const store::SmimeCrlRecord& c) { return c.issuer == issuer; });
-  Status removed = store_.DeleteSmimeCrl(issuer);
+  // The store says which CRL it deleted (read in the DELETE itself): one
+  // stored by a fetch or another admin a moment before is the one named.
+  auto removed = store_.DeleteSmimeCrl(issuer);
   cache_.Drop();
-  SP_RETURN_IF_ERROR(removed);
-  // Removed by another admin in between: the issuer is all there is.
-  if (it == crls.end()) return store::SmimeCrlRecord{std::string(issuer)};
-  return std::move(*it);
+  return removed;
 }
 
 Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {

@@ -153,12 +153,20 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   });
 }
 
-Status PostgresStore::DeleteSmimeCrl(std::string_view issuer) {
-  return InTransaction([&](Conn& c) -> Status {
-    SP_RETURN_IF_ERROR(c.RunOrNotFound(
-        "DELETE FROM smime_crls WHERE issuer = $1", PgParams().Text(issuer),
-        "no CRL of \"" + std::string(issuer) + "\" on file"));
-    return internal::NotifyChange(c, "smime_crls");
+Result<SmimeCrlRecord> PostgresStore::DeleteSmimeCrl(std::string_view issuer) {
+  return InTransactionValue([&](Conn& c) -> Result<SmimeCrlRecord> {
+    // One statement: the row read is the row gone.
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("DELETE FROM smime_crls WHERE issuer = $1 "
+                                "RETURNING " +
+                                    std::string(internal::kSmimeCrlColumns),
+                                PgParams().Text(issuer)));
+    if (r.rows() == 0) {
+      return NotFoundError("no CRL of \"" + std::string(issuer) + "\" on file");
+    }
+    SmimeCrlRecord removed = internal::ReadSmimeCrl(PgRow{r, 0});
+    SP_RETURN_IF_ERROR(internal::NotifyChange(c, "smime_crls"));
+    return removed;
   });
 }
 
