@@ -252,7 +252,7 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
     return FailedPreconditionError(
         "a newer CRL of \"" + crl.issuer +
         "\" is on file (`cert crl list`); this one (CRL number " +
-        (crl.number.empty() ? "none" : crl.number) +
+        store::CrlNumberText(crl.number) +
         ") would hide the revocations made since: remove the one on file "
         "first (`cert crl remove`) if you mean to go back to it");
   }
@@ -261,8 +261,7 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
     return FailedPreconditionError(
         "a CRL with the same CRL Number but different content is on file "
         "for \"" +
-        crl.issuer + "\" (CRL number " +
-        (crl.number.empty() ? "none" : crl.number) +
+        crl.issuer + "\" (CRL number " + store::CrlNumberText(crl.number) +
         "; `cert crl list`): one of them is not what the CA issued; remove "
         "the one on file first (`cert crl remove`) if this one is");
   }

@@ -49,6 +49,10 @@ struct SmimeCrlRecord {
   int64_t fetched_at = 0;
 };
 
+// A CRL Number (SmimeCrlRecord::number, crypto::CrlInfo::number) as the
+// messages and the audit write it: "none" when the CRL has none.
+std::string CrlNumberText(std::string_view number);
+
 // How a CRL compares with the one of its issuer on file: by CRL Number
 // when both have one (a higher number is newer), else by thisUpdate.
 // kDiffers: as new (the same CRL Number, or thisUpdate) but not the same
