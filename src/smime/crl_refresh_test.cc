@@ -5,25 +5,19 @@
 // a fetch for a day at most, a failed fetch leaves the CRL on file
 // deciding, an older CRL never replaces a newer one, and an imported CRL is
 // used until its nextUpdate (docs/smime.md, "Revocation checking").
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "base/clock.h"
 #include "crypto/test_pki_for_testing.h"
 #include "license/test_org_for_testing.h"
 #include "smime/certificate_directory.h"
+#include "smime/http_server_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
@@ -44,71 +38,24 @@ std::string UtcIn(int64_t seconds) {
 // given (Serve). Serves until destroyed.
 class CrlServer {
  public:
-  CrlServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-        listen(fd_, 4) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~CrlServer() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-
-  int port() const { return port_; }
-  int requests() const { return requests_; }
+  int port() const { return http_.port(); }
+  int requests() const { return http_.requests(); }
   void Serve(std::string der) {
     std::lock_guard<std::mutex> lock(mu_);
     der_ = std::move(der);
   }
 
  private:
-  void Run() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1) continue;
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{10, 0};
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      std::string request;
-      char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-      }
-      ++requests_;
-      std::string der;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        der = der_;
-      }
-      const std::string answer =
-          "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n"
-          "Content-Length: " +
-          std::to_string(der.size()) + "\r\n\r\n" + der;
-      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      close(c);
-    }
+  std::string Answer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return testing::LocalHttpServer::Ok("application/pkix-crl", der_);
   }
 
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
   std::mutex mu_;
   std::string der_;
-  std::thread thread_;
+  // Last: its thread stops before what it reads goes.
+  testing::LocalHttpServer http_{
+      [this](const std::string&) { return Answer(); }};
 };
 
 class FetchedCrlTest : public ::testing::Test {
