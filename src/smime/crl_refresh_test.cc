@@ -204,6 +204,59 @@ TEST_F(FetchedCrlTest, AFailedFetchLeavesTheCrlOnFileDeciding) {
   EXPECT_EQ(CrlNumberOnFile(), "1");
 }
 
+// Past the CRL's nextUpdate with the distribution point unreachable, no
+// current CRL can be had: the one on file no longer decides (out of date,
+// even for bob, whom it revokes), and OWACheckCRLOnSend says what happens
+// (docs/smime.md, "Revocation checking", step 4). False (the default):
+// the certificate is used, its status "not checked". True: it is not used
+// to send to (untrusted, so the mail goes by the portal). A received
+// signature's certificate is verified either way (the switch is about
+// sending, as in Exchange).
+TEST_F(FetchedCrlTest, PastItsNextUpdateWithTheFetchBlockedOnSendDecides) {
+  server_->Serve(NextCrl("bob"));  // nextUpdate 30 days ahead
+  CertView revoked = Get(bob_);
+  EXPECT_EQ(revoked.status, CertStatus::kRevoked) << revoked.reason;
+  const std::string bob_der = revoked.record.der;
+  server_.reset();  // the distribution point is down from now on
+  Advance(30 * kDay + kHour);
+
+  CertView bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kValid) << bob.reason;
+  EXPECT_NE(bob.revocation.find("revocation status unavailable, not checked"),
+            std::string::npos)
+      << bob.revocation;
+  EXPECT_EQ(bob.revocation.find("the CRL on file decides"), std::string::npos)
+      << bob.revocation;
+  auto lookups = certs_.ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
+  EXPECT_TRUE(lookups->at(0).certificate.has_value()) << lookups->at(0).reason;
+
+  auto config = SmimeConfig::Load(org_.store);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->Set("OWACheckCRLOnSend", "True").ok());
+  ASSERT_TRUE(certs_.SaveConfig(*config).ok());
+  const std::string refused =
+      "revocation status unavailable (OWACheckCRLOnSend True)";
+  bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kUntrusted) << bob.reason;
+  EXPECT_NE(bob.reason.find(refused), std::string::npos) << bob.reason;
+  CertView carol = Get(carol_);
+  EXPECT_EQ(carol.status, CertStatus::kUntrusted) << carol.reason;
+  lookups = certs_.ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
+  EXPECT_FALSE(lookups->at(0).certificate.has_value());
+  EXPECT_NE(lookups->at(0).reason.find(refused), std::string::npos)
+      << lookups->at(0).reason;
+
+  auto signer = certs_.EvaluateSigner(bob_der, {});
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  EXPECT_EQ(signer->status, CertStatus::kValid) << signer->reason;
+  EXPECT_NE(
+      signer->revocation.find("revocation status unavailable, not checked"),
+      std::string::npos)
+      << signer->revocation;
+}
+
 // An older CRL of the issuer (a lower CRL Number: one replayed on the
 // plain-HTTP path) is refused, and the newer one on file, which revokes
 // bob, is kept and decides.
