@@ -429,7 +429,8 @@ TEST(SeparatorAfterAddedFieldsTest, DeliveredFieldsAreTheOnesWeRead) {
       "\r", "\r\r\n", "From a\r\nFrom b\r\n",
       // A field or the empty line first: held, read the same.
       "A: 1\r\n", "N\x80me: 1\r\n", " : 1\r\n", "From a\r\nA: 1\r\n",
-      ">From a\nA: 1\n", "A: 1\n", "\r\n", "\n", ""};
+      ">From a\nA: 1\n", "A: 1\n", "\r\n", "\n", "", "From :x\r\n",
+      "From  : evil@x\r\nA: 1\r\n", ">From :x\r\n"};
   for (const std::string& first : firsts) {
     for (const std::string& message :
          {first + rest, first, first + "X-Sealpost-Protected: v1\r\n"}) {
