@@ -102,11 +102,8 @@ struct IncomingMessage {
   // in smtp.client_networks or logged in with SMTP AUTH as the sender (the
   // SMTP session decides). Never taken from the message.
   bool trusted_sender = false;
-  // Our Received header field (CRLF-ended) for mail that came over SMTP;
-  // Accept writes it in front of `content`, and an empty line after it
-  // when GMime reads no header section in `content` (its first line is no
-  // field: mime::SeparatorAfterAddedFields), so that every reader after
-  // us takes all of the message for body, as the protection stage did.
+  // Our Received field (CRLF-ended) for SMTP mail: Accept writes it, and an
+  // empty line if needed (mime::SeparatorAfterAddedFields), before content.
   std::string received;
   std::string content;  // the message: the client's bytes or a treatment's
   // A large message from SMTP arrives in a spool file (queue/spool_file.h)
