@@ -7,11 +7,13 @@ Each test names the boundary it proves in docs/security.md.
 
 import base64
 import os
+import shutil
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import uuid
@@ -545,6 +547,25 @@ class HeaderSizeLimitTest(unittest.TestCase):
                          log[-2000:])
         self.assertNotIn(over, log)
         self.assertNotIn("X-A", log)
+
+    def test_part_fields_over_the_budget_are_an_error_of_protect(self):
+        # `sealpost protect` (the API's protect): a clear error, never a
+        # message sealed from part of a parse.
+        d = tempfile.mkdtemp(prefix="sealpost-parts-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: parts\r\n"
+                    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    b"--b\r\n" + b"X-A: 1\r\n" * 50000 +
+                    b"\r\nbody\r\n--b--\r\n")
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", src + ".out")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Message header size exceeds fixed maximum size",
+                      r.stderr)
+        self.assertFalse(os.path.exists(src + ".out"))
 
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the
