@@ -7,11 +7,13 @@ Each test names the boundary it proves in docs/security.md.
 
 import base64
 import os
+import shutil
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import uuid
@@ -500,6 +502,70 @@ class HeaderSizeLimitTest(unittest.TestCase):
         self.assertEqual(code, 250, msg)
         self.assertTrue(wait_for(
             lambda: mailbox_holds(self.server, "fields " + t), 30))
+
+    def test_part_fields_over_the_budget_are_refused(self):
+        # A 77-byte top-level header, then one part whose header is 30 MB
+        # of small fields: under smtp.max_header_bytes (the top level
+        # only), over the parse's budget for the fields of all parts
+        # (mime::ParsedMessage, issue 14). Refused with the same 552 5.3.4
+        # by the protection stage, before anything is queued; the session
+        # goes on.
+        over, under = "parts " + tag(), "fine parts " + tag()
+        top = (b"Subject: " + over.encode() + b"\r\n"
+               b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n")
+        big = (top + b"X-A: 1\r\n" * (30 * 1000 * 1000 // 8) +
+               b"\r\nbody\r\n--b--\r\n")
+        fine = (b"Subject: " + under.encode() + b"\r\n"
+                b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+                b"X-A: 1\r\n" * 20000 + b"\r\nbody\r\n--b--\r\n")
+        logged = len(self.server.read_log())
+        accepted = self.server.metric("sealpost_queue_accepted_total") or 0
+        rejected = self.server.metric(
+            "sealpost_smtp_messages_rejected_total") or 0
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          timeout=120) as c:
+            c.ehlo("client.test")
+            self.assertEqual(c.mail("frank@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            self.assertEqual(c.data(big), (552, b"5.3.4 Message header size "
+                                           b"exceeds fixed maximum size"))
+            self.assertEqual(c.mail("frank@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            code, msg = c.data(fine)
+            self.assertEqual(code, 250, msg)
+        self.assertTrue(wait_for(lambda: mailbox_holds(self.server, under),
+                                 30))
+        self.assertEqual(self.server.metric("sealpost_queue_accepted_total"),
+                         accepted + 1)
+        self.assertEqual(
+            self.server.metric("sealpost_smtp_messages_rejected_total"),
+            rejected + 1)
+        self.assertEqual(mailbox_holds(self.server, over), [])
+        self.assertEqual(self.spooled(), [])
+        log = self.server.read_log()[logged:]
+        self.assertEqual(log.count("header fields over the limit"), 1,
+                         log[-2000:])
+        self.assertNotIn(over, log)
+        self.assertNotIn("X-A", log)
+
+    def test_part_fields_over_the_budget_are_an_error_of_protect(self):
+        # `sealpost protect` (the API's protect): a clear error, never a
+        # message sealed from part of a parse.
+        d = tempfile.mkdtemp(prefix="sealpost-parts-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: parts\r\n"
+                    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    b"--b\r\n" + b"X-A: 1\r\n" * 50000 +
+                    b"\r\nbody\r\n--b--\r\n")
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", src + ".out")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Message header size exceeds fixed maximum size",
+                      r.stderr)
+        self.assertFalse(os.path.exists(src + ".out"))
 
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the

@@ -39,6 +39,7 @@
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "queue/queue.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/directory_test_for_testing.h"
 #include "smime/enveloped_mail.h"
@@ -816,9 +817,11 @@ TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
     SCOPED_TRACE(fields);
     std::string header =
         "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: top\r\n";
-    for (int i = 0; header.size() + 80 <= fields; ++i) {
+    // Fields of 1 KB: 4 MiB of them stay under the parse's header budget
+    // (mime::ParsedMessage::kMaxHeaderBytes).
+    for (int i = 0; header.size() + 980 <= fields; ++i) {
       header += "X-Filler-" + std::to_string(1000000 + i) + ": " +
-                std::string(52, 'f') + "\r\n";
+                std::string(952, 'f') + "\r\n";
     }
     header +=
         "X-Last: " + std::string(fields - header.size() - 10, 'z') + "\r\n";
@@ -839,6 +842,45 @@ TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
     EXPECT_TRUE(staged[0].ends_with("\r\n\r\n" + body));
     EXPECT_NE(staged[0].find("X-Last: zzz"), std::string::npos);
   }
+}
+
+// The header fields of a part over the parse's budget (issue 14,
+// mime::ParsedMessage::kMaxHeaderFields): refused before anything is
+// staged, with SMTP's 552 5.3.4 reason, from the spool (never read whole)
+// and in memory alike; just under it, protected as any mail.
+TEST_F(InboundSpooledTest, PartHeaderFieldsOverTheBudgetAreRefused) {
+  auto with_part_fields = [](int fields) {
+    std::string mail =
+        "From: alice@example.com\r\nTo: bob@example.com\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n";
+    for (int i = 0; i < fields; ++i) mail += "X-A: 1\r\n";
+    return mail + "\r\nbody\r\n--b--\r\n";
+  };
+  const std::string over =
+      with_part_fields(mime::ParsedMessage::kMaxHeaderFields);
+  std::vector<std::string> staged;
+  auto spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, over,
+                              true, &staged);
+  ASSERT_FALSE(spooled.ok());
+  EXPECT_EQ(spooled.status().Reason<queue::AcceptRefusal>(),
+            queue::AcceptRefusal::kHeaderTooBig);
+  EXPECT_EQ(spooled.status().message(),
+            "Message header size exceeds fixed maximum size");
+  EXPECT_TRUE(staged.empty());
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, over, true);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(whole.status().Reason<queue::AcceptRefusal>(),
+            queue::AcceptRefusal::kHeaderTooBig);
+
+  const std::string under =
+      with_part_fields(mime::ParsedMessage::kMaxHeaderFields - 10);
+  staged.clear();
+  spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, under, true,
+                         &staged);
+  ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  whole = gw_.Send("alice@example.com", {"bob@example.com"}, under, true);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
 }
 
 // A message of mbox "From " lines only, more than kStreamedHead of them

@@ -121,6 +121,9 @@ struct Protector::Run {
   // The client's bytes parsed once (Inspect): the facts come from it, and
   // so do the index terms when `original` is those bytes (IndexProtected).
   std::optional<mime::ParsedMessage> parsed;
+  // The spooled parse (InspectSpooled) found its parts' header fields over
+  // the parse's budget: refused, never read whole.
+  bool headers_over_limit = false;
   mime::MailFacts mail;
   // Checked, not claimed: a wrapper whose seal verifies with an org key.
   std::optional<sealed::ProtectedMarker> wrapper;

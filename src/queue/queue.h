@@ -162,6 +162,10 @@ enum class AcceptRefusal {
   // RFC 3463 X.7.5, cryptographic failure: protected mail that must be
   // decrypted in transport (TransportDecryptionSetting Mandatory) cannot be.
   kCryptographicFailure,
+  // RFC 3463 X.3.4, message too big for system: the header fields of its
+  // parts over the parse's budget (mime::ParsedMessage::kMaxHeaderFields,
+  // kMaxHeaderBytes), as smtp.max_header_bytes for its top-level header.
+  kHeaderTooBig,
 };
 
 // Where the SMTP server hands accepted messages: the queue itself, or a
