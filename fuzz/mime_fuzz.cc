@@ -7,11 +7,15 @@
 // any input it accepts. A claim of S/MIME encryption's content read a
 // slice at a time through a parse over a source (OpenTopLevelContent, the
 // gateway's large-message path) must be what the in-memory facts decode.
+// The header budget (mime::ParsedMessage) holds the same way in memory and
+// over a source, and no parse holds more fields than it allows.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <gmime/gmime.h>
 
 #include "base/string_source.h"
 #include "base/strings.h"
@@ -87,6 +91,42 @@ void CheckTopLevelContent(std::string_view input, size_t slice) {
   if (got != facts->smime_content) __builtin_trap();
 }
 
+// The header fields `object` and its parts hold (message/rfc822 bodies
+// included).
+int FieldsHeld(GMimeObject* object) {
+  if (object == nullptr) return 0;
+  int n = g_mime_header_list_get_count(g_mime_object_get_header_list(object));
+  if (GMIME_IS_MESSAGE(object)) {
+    return n + FieldsHeld(g_mime_message_get_mime_part(GMIME_MESSAGE(object)));
+  }
+  if (GMIME_IS_MESSAGE_PART(object)) {
+    return n + FieldsHeld(GMIME_OBJECT(g_mime_message_part_get_message(
+                   GMIME_MESSAGE_PART(object))));
+  }
+  if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
+      n += FieldsHeld(g_mime_multipart_get_part(multipart, i));
+    }
+  }
+  return n;
+}
+
+// In memory and over a source the budget ends the parse alike; what a
+// parse holds is within it, but for the fields in the parser's read-ahead
+// when it ran out (4 KB, a field at least 3 bytes).
+void CheckHeaderBudget(std::string_view input, size_t slice) {
+  using sealpost::mime::ParsedMessage;
+  ParsedMessage in_memory(input);
+  ParsedMessage over_source(
+      std::make_unique<sealpost::StringSource>(input, slice));
+  if (in_memory.headers_over_limit() != over_source.headers_over_limit()) {
+    __builtin_trap();
+  }
+  const int held = FieldsHeld(GMIME_OBJECT(in_memory.get()));
+  if (held > ParsedMessage::kMaxHeaderFields + 4096 / 3 + 1) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -98,6 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckFastView(input, 4096);
   CheckFastView(input, size > 8 ? size / 2 : 3);  // cuts inside the body
   CheckTopLevelContent(input, size == 0 ? 1 : 1 + data[0] % 97);
+  CheckHeaderBudget(input, size == 0 ? 1 : 1 + data[0] % 97);
   auto view = sealpost::mime::ParseForReading(input, 4096);
   if (view.ok()) {
     for (const sealpost::mime::ViewPart& part : view->parts) {

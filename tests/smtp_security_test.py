@@ -7,11 +7,13 @@ Each test names the boundary it proves in docs/security.md.
 
 import base64
 import os
+import shutil
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import uuid
@@ -501,6 +503,70 @@ class HeaderSizeLimitTest(unittest.TestCase):
         self.assertTrue(wait_for(
             lambda: mailbox_holds(self.server, "fields " + t), 30))
 
+    def test_part_fields_over_the_budget_are_refused(self):
+        # A 77-byte top-level header, then one part whose header is 30 MB
+        # of small fields: under smtp.max_header_bytes (the top level
+        # only), over the parse's budget for the fields of all parts
+        # (mime::ParsedMessage, issue 14). Refused with the same 552 5.3.4
+        # by the protection stage, before anything is queued; the session
+        # goes on.
+        over, under = "parts " + tag(), "fine parts " + tag()
+        top = (b"Subject: " + over.encode() + b"\r\n"
+               b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n")
+        big = (top + b"X-A: 1\r\n" * (30 * 1000 * 1000 // 8) +
+               b"\r\nbody\r\n--b--\r\n")
+        fine = (b"Subject: " + under.encode() + b"\r\n"
+                b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" +
+                b"X-A: 1\r\n" * 20000 + b"\r\nbody\r\n--b--\r\n")
+        logged = len(self.server.read_log())
+        accepted = self.server.metric("sealpost_queue_accepted_total") or 0
+        rejected = self.server.metric(
+            "sealpost_smtp_messages_rejected_total") or 0
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          timeout=120) as c:
+            c.ehlo("client.test")
+            self.assertEqual(c.mail("frank@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            self.assertEqual(c.data(big), (552, b"5.3.4 Message header size "
+                                           b"exceeds fixed maximum size"))
+            self.assertEqual(c.mail("frank@partner.test")[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            code, msg = c.data(fine)
+            self.assertEqual(code, 250, msg)
+        self.assertTrue(wait_for(lambda: mailbox_holds(self.server, under),
+                                 30))
+        self.assertEqual(self.server.metric("sealpost_queue_accepted_total"),
+                         accepted + 1)
+        self.assertEqual(
+            self.server.metric("sealpost_smtp_messages_rejected_total"),
+            rejected + 1)
+        self.assertEqual(mailbox_holds(self.server, over), [])
+        self.assertEqual(self.spooled(), [])
+        log = self.server.read_log()[logged:]
+        self.assertEqual(log.count("header fields over the limit"), 1,
+                         log[-2000:])
+        self.assertNotIn(over, log)
+        self.assertNotIn("X-A", log)
+
+    def test_part_fields_over_the_budget_are_an_error_of_protect(self):
+        # `sealpost protect` (the API's protect): a clear error, never a
+        # message sealed from part of a parse.
+        d = tempfile.mkdtemp(prefix="sealpost-parts-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: parts\r\n"
+                    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    b"--b\r\n" + b"X-A: 1\r\n" * 50000 +
+                    b"\r\nbody\r\n--b--\r\n")
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", src + ".out")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Message header size exceeds fixed maximum size",
+                      r.stderr)
+        self.assertFalse(os.path.exists(src + ".out"))
+
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the
         # end of DATA: each counted once, as the header's 552 is.
@@ -549,6 +615,108 @@ class HeaderSizeLimitTest(unittest.TestCase):
             else:
                 started.stop()
                 self.fail("started with smtp.max_header_bytes = " + bad)
+
+
+def after_our_fields(delivered, raw):
+    """What follows our Received field (and the fields a rule added) in
+    `delivered`, once `raw` (the client's bytes) is found in it: the bytes
+    between, which must be b"" (they join the client's header) or b"\r\n"
+    (an empty line: all the client sent is body)."""
+    at = delivered.index(b"Received: from ")
+    end = delivered.index(raw, at)
+    return delivered[at:end]
+
+
+class FirstLineIsNoFieldTest(unittest.TestCase):
+    """Issue 14: a message whose first line is no field makes GMime (the
+    protection stage's parser) give up: no header section measured, no
+    X-Sealpost-* field stripped, no Subject for the rules. With our
+    Received field in front, GMime readers after us (the dev mailbox, the
+    next hop) would read past that line and take the client's later lines
+    for fields, a forged X-Sealpost-Protected among them. Now an empty
+    line ends the header at our fields: what is delivered reads as we read
+    it. The subject rule does not fire (it saw no Subject), and none is
+    delivered as a field: the Subject is in the body, where we read it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env=OUTSIDE)
+        cls.tag = tag()
+        for args in (("Confidential " + cls.tag, "--if",
+                      "subject-contains=confidential",
+                      "--apply-template", "Encrypt"),
+                     ("Flag " + cls.tag, "--if", "sender-domain=partner.test",
+                      "--add-header", "X-Flag: seen")):
+            r = cls.server.cli("rule", "new", *args)
+            assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def deliver(self, sender, raw, marker):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          timeout=60) as c:
+            c.ehlo("client.test")
+            self.assertEqual(c.mail(sender)[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            code, msg = c.data(raw)
+            self.assertEqual(code, 250, msg)
+        [path] = wait_for(lambda: mailbox_holds(self.server, marker), 30)
+        return read(path)
+
+    def test_forged_fields_after_a_first_line_that_is_no_field_stay_body(self):
+        import email
+        import email.policy
+        big = b"".join(b"a line of a large body %06d\r\n" % i
+                       for i in range(40000))  # ~1.2 MB: spooled
+        for first in (b"junk\r\n", b" continuation\r\n", b"\tcontinuation\r\n",
+                      b":x\r\n", b"From carol x\r\njunk\r\n"):
+            for sender, added in (("erin@elsewhere.test", b""),
+                                  ("carol@partner.test", b"X-Flag: seen\r\n")):
+                for body in (b"", big):
+                    t = tag()
+                    raw = (first + b"Subject: confidential " + t.encode() +
+                           b"\r\nX-Sealpost-Protected: v1; id=forged; "
+                           b"template=Encrypt; k=1; seal=QUJDRA==\r\n\r\n"
+                           b"body " + t.encode() + b"\r\n" + body)
+                    with self.subTest(first=first, sender=sender,
+                                      size=len(raw)):
+                        delivered = self.deliver(sender, raw, t)
+                        between = after_our_fields(delivered, raw)
+                        # Our Received field, the rule's field, then the
+                        # empty line: the header section ends there.
+                        self.assertTrue(
+                            between.endswith(b"\r\n" + added + b"\r\n"),
+                            between)
+                        self.assertTrue(delivered.endswith(raw))
+                        m = email.message_from_bytes(
+                            delivered, policy=email.policy.compat32)
+                        self.assertIsNone(m["X-Sealpost-Protected"])
+                        self.assertIsNone(m["Subject"])
+                        self.assertEqual(m["X-Flag"],
+                                         "seen" if added else None)
+                        self.assertEqual(len(m.defects), 0, m.defects)
+                        self.assertIn(b"Subject: confidential " +
+                                      t.encode(), m.get_payload(
+                                          decode=False).encode(
+                                              "latin-1", "replace"))
+
+    def test_a_message_with_a_header_is_delivered_as_before(self):
+        t = tag()
+        raw = (b"From: erin@elsewhere.test\r\nSubject: plain " + t.encode() +
+               b"\r\n\r\nbody\r\n")
+        delivered = self.deliver("erin@elsewhere.test", raw, t)
+        # Our Received field, then the client's bytes: nothing between.
+        between = after_our_fields(delivered, raw)
+        self.assertFalse(between.endswith(b"\r\n\r\n"), between)
+        self.assertTrue(delivered.endswith(b"\r\n" + raw))
+        # The subject rule reads a header's Subject: protected.
+        t = tag()
+        raw = (b"From: erin@elsewhere.test\r\nSubject: confidential " +
+               t.encode() + b"\r\n\r\nbody\r\n")
+        delivered = self.deliver("erin@elsewhere.test", raw, t)
+        self.assertIn(b"X-Sealpost-Protected: v1", delivered)
 
 
 class XforwardTest(DevServerCase):

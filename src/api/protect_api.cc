@@ -159,6 +159,13 @@ void RegisterProtectApi(http::Router& router, const ApiContext& ctx) {
             // Kept sealed for the owner's Sent page; unreadable mail has none.
             // One parse for its subject and its index terms.
             const mime::ParsedMessage parsed(message);
+            if (parsed.headers_over_limit()) {
+              // Its parts' header fields over the parse's budget: never
+              // sealed from part of a parse.
+              return Response::JsonError(
+                  400, "invalid_argument",
+                  std::string(mime::kHeadersOverLimitMessage));
+            }
             if (auto facts = mime::ExtractFacts(parsed); facts.ok()) {
               pr.subject = facts->subject;
             }

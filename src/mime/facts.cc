@@ -62,6 +62,9 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
                                size_t max_body_text) {
   GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+  if (parsed.headers_over_limit()) {
+    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+  }
   const std::string_view message = parsed.bytes();
 
   MailFacts f;

@@ -5,6 +5,13 @@
 // The bytes are not copied: they must outlive this object, whose parts
 // read their content through them.
 //
+// The header fields of every part are bounded over the whole message
+// (issue 14: smtp.max_header_bytes counts the top-level header section
+// only, and GMime keeps an object per field): past kMaxHeaderFields
+// fields or kMaxHeaderBytes, the parse reads no more of the message, and
+// headers_over_limit() says so. Such a parse holds part of the message
+// only: the readers refuse it (mime::ExtractFacts, mime::ParseForReading).
+//
 // Thread-safety: not thread-safe (GMime objects are not); one thread at a
 // time may use an object, and moving it leaves the parse where it was.
 #ifndef SEALPOST_MIME_PARSED_MESSAGE_H_
@@ -26,8 +33,26 @@ namespace internal {
 class SourceCursor;  // mime/source_stream.h
 }  // namespace internal
 
+// The error of a reader given a parse over the header budget: the text
+// SMTP answers such a message with (552 5.3.4, as smtp.max_header_bytes).
+inline constexpr std::string_view kHeadersOverLimitMessage =
+    "Message header size exceeds fixed maximum size";
+
 class ParsedMessage {
  public:
+  // The budget, over the header fields of all parts (top level, parts,
+  // message/rfc822 bodies), as Exchange's MimeLimits bounds its MIME
+  // reader's MaxHeaders and MaxHeaderBytes. A field costs its name, its
+  // raw value and kHeaderFieldCost: what GMime 3.2 keeps per field beyond
+  // its text (its GMimeHeader, the parser's copy, the list's slots),
+  // measured at about 400 bytes. So the fields a parse holds stay near
+  // kMaxHeaderBytes (16 MiB, well under SPEC §5's 64 MB): tiny fields
+  // reach the count first, larger ones the bytes. A digest of 500
+  // messages of 25 fields each costs 12,500 fields and about 6 MiB.
+  static constexpr int kMaxHeaderFields = 40'000;
+  static constexpr int64_t kMaxHeaderBytes = int64_t{16} << 20;
+  static constexpr int64_t kHeaderFieldCost = 400;
+
   explicit ParsedMessage(std::string_view bytes);
   // The same over a message read a slice at a time (issue 14: a large
   // message in its SMTP spool file, mime/source_stream.h): bytes() is
@@ -49,6 +74,11 @@ class ParsedMessage {
   Status source_status() const;
   // The source's length once its end was read (-1 before, and for bytes).
   int64_t source_size() const;
+  // True when the header fields went over the budget above: the parse
+  // stopped there and holds the message up to about that point only.
+  bool headers_over_limit() const;
+  // The offset in the message where the parse was stopped (-1 if not).
+  int64_t stopped_at() const;
   // The parse, for the readers in mime/ (null when !ok()).
   GMimeMessage* get() const;
   // The cursor a parse over a source reads through, for the readers in

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "base/string_source.h"
 #include "mime/facts.h"
 #include "mime/view.h"
 
@@ -94,6 +97,183 @@ TEST(ParsedMessageTest, OddInputReadsAsFromTheBytes) {
     if (view.ok()) {
       EXPECT_EQ(view->text, alone->text);
     }
+  }
+}
+
+// The header budget (issue 14): the fields of every part, counted over the
+// whole message, in memory and over a source alike.
+
+// A message whose first part has `fields` fields of `value_size` bytes
+// each, after a top-level header of two fields, and a last part of two.
+std::string WithPartFields(int fields, size_t value_size) {
+  std::string m =
+      "From: a@example.com\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n";
+  const std::string field = "X-A: " + std::string(value_size, 'v') + "\r\n";
+  m.reserve(m.size() + field.size() * static_cast<size_t>(fields) + 64);
+  for (int i = 0; i < fields; ++i) m += field;
+  m += "\r\nfirst\r\n--b\r\nContent-Type: application/pdf\r\n"
+       "Content-Disposition: attachment; filename=last.pdf\r\n\r\n"
+       "last part\r\n--b--\r\n";
+  return m;
+}
+
+// Each message parsed both ways: in memory and through a source.
+std::vector<ParsedMessage> BothWays(const std::string& m) {
+  std::vector<ParsedMessage> out;
+  out.emplace_back(m);
+  out.emplace_back(std::make_unique<StringSource>(m, 64 * 1024));
+  return out;
+}
+
+void ExpectStoppedEarly(const ParsedMessage& parsed, size_t size) {
+  EXPECT_TRUE(parsed.headers_over_limit());
+  // Stopped where the budget ran out (with the parser's 4 KB read-ahead),
+  // never reading on to the end.
+  EXPECT_GT(parsed.stopped_at(), 0);
+  EXPECT_LT(parsed.stopped_at(), static_cast<int64_t>(size / 2 + 8192));
+  EXPECT_EQ(parsed.source_size(), -1);
+  auto facts = ExtractFacts(parsed);
+  ASSERT_FALSE(facts.ok());
+  EXPECT_EQ(facts.status().message(), kHeadersOverLimitMessage);
+  EXPECT_FALSE(ParseForReading(parsed).ok());
+  EXPECT_FALSE(PartContent(parsed, 0).ok());
+}
+
+void ExpectWhole(const ParsedMessage& parsed) {
+  EXPECT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed.headers_over_limit());
+  EXPECT_EQ(parsed.stopped_at(), -1);
+  EXPECT_TRUE(ExtractFacts(parsed).ok());
+  auto view = ParseForReading(parsed);
+  ASSERT_TRUE(view.ok());
+}
+
+TEST(ParsedMessageTest, PartFieldsOverTheCountStopTheParse) {
+  const std::string m =
+      WithPartFields(2 * ParsedMessage::kMaxHeaderFields, /*value_size=*/1);
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectStoppedEarly(parsed, m.size());
+  }
+}
+
+TEST(ParsedMessageTest, PartFieldsJustUnderTheCountAreParsedWhole) {
+  // Four fields outside the part: the budget's last field is the last
+  // part's.
+  const std::string m =
+      WithPartFields(ParsedMessage::kMaxHeaderFields - 4, /*value_size=*/1);
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectWhole(parsed);
+    auto view = ParseForReading(parsed);
+    ASSERT_TRUE(view.ok());
+    ASSERT_EQ(view->parts.size(), 1u);
+    EXPECT_EQ(view->parts[0].filename, "last.pdf");
+  }
+  EXPECT_EQ(BothWays(m)[1].source_size(), static_cast<int64_t>(m.size()));
+  EXPECT_TRUE(
+      BothWays(WithPartFields(ParsedMessage::kMaxHeaderFields - 3, 1))[0]
+          .headers_over_limit());
+}
+
+TEST(ParsedMessageTest, PartFieldsOverTheBytesStopTheParse) {
+  constexpr size_t kValue = 1000;
+  // "X-A", its raw value (the space, the bytes, the CRLF), and GMime's.
+  constexpr int64_t kCost =
+      3 + 1 + kValue + 2 + ParsedMessage::kHeaderFieldCost;
+  const int over = static_cast<int>(2 * ParsedMessage::kMaxHeaderBytes / kCost);
+  ASSERT_LT(over, ParsedMessage::kMaxHeaderFields);  // the bytes, not the count
+  const std::string m = WithPartFields(over, kValue);
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectStoppedEarly(parsed, m.size());
+  }
+  const int under =
+      static_cast<int>(ParsedMessage::kMaxHeaderBytes / kCost) - 8;
+  for (const ParsedMessage& parsed : BothWays(WithPartFields(under, kValue))) {
+    ExpectWhole(parsed);
+  }
+}
+
+TEST(ParsedMessageTest, FieldsOfAMessagePartCount) {
+  std::string m =
+      "From: a@example.com\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+      "Content-Type: message/rfc822\r\n\r\nFrom: inner@example.com\r\n";
+  for (int i = 0; i < 2 * ParsedMessage::kMaxHeaderFields; ++i) {
+    m += "X-A: 1\r\n";
+  }
+  m += "\r\ninner body\r\n--b--\r\n";
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectStoppedEarly(parsed, m.size());
+  }
+}
+
+// 4,000 parts of 25 fields: each small, together over the budget.
+TEST(ParsedMessageTest, ManySmallPartsCountTogether) {
+  std::string m =
+      "From: a@example.com\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int p = 0; p < 4000; ++p) {
+    m += "--b\r\nContent-Type: text/plain\r\n";
+    for (int i = 0; i < 24; ++i) m += "X-F" + std::to_string(i) + ": v\r\n";
+    m += "\r\npart\r\n";
+  }
+  m += "--b--\r\n";
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectStoppedEarly(parsed, m.size());
+  }
+}
+
+// A mailing-list digest of 500 messages of 25 fields each, as Mailman
+// sends them (RFC 1153 / multipart/digest): far under the budget.
+TEST(ParsedMessageTest, ADigestIsParsedWhole) {
+  std::string m =
+      "From: list-request@lists.example.org\r\n"
+      "To: list@lists.example.org\r\nSubject: list Digest, Vol 12, Issue 3\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"===digest==\"\r\n\r\n"
+      "--===digest==\r\nContent-Type: text/plain\r\n\r\nToday's Topics\r\n"
+      "--===digest==\r\nContent-Type: multipart/digest; boundary=\"==d==\"\r\n"
+      "\r\n";
+  for (int k = 0; k < 500; ++k) {
+    const std::string n = std::to_string(k);
+    m += "--==d==\r\nContent-Type: message/rfc822\r\n\r\n";
+    m += "Return-Path: <writer" + n + "@example.com>\r\n";
+    for (int hop = 0; hop < 4; ++hop) {
+      m += "Received: from mail" + std::to_string(hop) +
+           ".example.com (mail.example.com [192.0.2.1])\r\n"
+           "\tby lists.example.org (Postfix) with ESMTPS id 4F" +
+           n + "\r\n\tfor <list@lists.example.org>; Tue, 3 Dec 2024 " +
+           "10:00:00 +0000 (UTC)\r\n";
+    }
+    m += "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; "
+         "d=example.com; s=s1;\r\n\th=from:to:subject:date:message-id; "
+         "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+         "\tb=dGhpcyBpcyBub3QgYSByZWFsIHNpZ25hdHVyZSBidXQgaXQgaXMgYXMgbG9uZw=="
+         "\r\n";
+    m += "From: Writer " + n + " <writer" + n + "@example.com>\r\n";
+    m += "To: list@lists.example.org\r\nSubject: Re: [list] thread " + n +
+         "\r\nDate: Tue, 3 Dec 2024 10:00:00 +0000\r\n"
+         "Message-ID: <" +
+         n + "@example.com>\r\nIn-Reply-To: <" + n +
+         "-1@example.com>\r\nReferences: <" + n +
+         "-1@example.com>\r\n"
+         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         "Content-Transfer-Encoding: 8bit\r\nX-Mailer: Example 1.0\r\n"
+         "X-BeenThere: list@lists.example.org\r\n"
+         "X-Mailman-Version: 2.1.29\r\nPrecedence: list\r\n"
+         "List-Id: <list.lists.example.org>\r\n"
+         "List-Unsubscribe: <mailto:list-request@lists.example.org>\r\n"
+         "List-Archive: <https://lists.example.org/pipermail/list/>\r\n"
+         "List-Post: <mailto:list@lists.example.org>\r\n"
+         "List-Help: <mailto:list-request@lists.example.org?subject=help>\r\n"
+         "\r\nA reply in the thread, a few lines long.\r\n\r\n";
+  }
+  m += "--==d==--\r\n--===digest==--\r\n";
+  for (const ParsedMessage& parsed : BothWays(m)) {
+    ExpectWhole(parsed);
+    auto view = ParseForReading(parsed);
+    ASSERT_TRUE(view.ok());
+    EXPECT_GE(view->parts.size(), 500u);
   }
 }
 

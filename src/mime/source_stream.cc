@@ -13,7 +13,7 @@ int64_t SourceCursor::Fail(Status s) {
 
 int64_t SourceCursor::ReadAt(int64_t offset, char* buf, size_t len) {
   if (!status_.ok()) return -1;
-  if (len == 0 || (end_ >= 0 && offset >= end_)) return 0;
+  if (stopped_ || len == 0 || (end_ >= 0 && offset >= end_)) return 0;
   if (offset < slice_at_) {
     if (++restarts_ > kMaxRestarts) {
       return Fail(InvalidArgumentError("message read back too many times"));
@@ -80,6 +80,7 @@ int StreamFlush(GMimeStream*) { return 0; }
 int StreamClose(GMimeStream*) { return 0; }
 
 gboolean StreamEos(GMimeStream* s) {
+  if (CursorOf(s).stopped()) return TRUE;
   if (s->bound_end != -1) return s->position >= s->bound_end;
   int64_t end = CursorOf(s).end();
   return end >= 0 && s->position >= end;

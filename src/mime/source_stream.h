@@ -37,6 +37,10 @@ class SourceCursor {
   int64_t end() const { return end_; }
   // The first fault, or OK.
   const Status& status() const { return status_; }
+  // Ends the source here: every read from now on is at its end (a parse
+  // over the header budget, mime::ParsedMessage).
+  void Stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
 
  private:
   int64_t Fail(Status s);
@@ -47,6 +51,7 @@ class SourceCursor {
   bool at_end_ = false;  // this pass reached the end
   int64_t end_ = -1;
   int restarts_ = 0;
+  bool stopped_ = false;
   Status status_;
 };
 

@@ -492,6 +492,9 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
                                     size_t max_body) {
   GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+  if (parsed.headers_over_limit()) {
+    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+  }
   const std::string_view message = parsed.bytes();
 
   MessageView v;
@@ -549,6 +552,9 @@ Result<PartData> PartContent(std::string_view message, int index) {
 
 Result<PartData> PartContent(const ParsedMessage& parsed, int index) {
   if (parsed.get() == nullptr) return InvalidArgumentError("not a message");
+  if (parsed.headers_over_limit()) {
+    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+  }
   const std::string_view message = parsed.bytes();
   std::vector<Leaf> leaves = Leaves(parsed.get());
   if (index < 0 || static_cast<size_t>(index) >= leaves.size()) {

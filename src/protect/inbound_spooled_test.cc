@@ -39,6 +39,7 @@
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/test_gateway_for_testing.h"
+#include "queue/queue.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/directory_test_for_testing.h"
 #include "smime/enveloped_mail.h"
@@ -816,9 +817,11 @@ TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
     SCOPED_TRACE(fields);
     std::string header =
         "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: top\r\n";
-    for (int i = 0; header.size() + 80 <= fields; ++i) {
+    // Fields of 1 KB: 4 MiB of them stay under the parse's header budget
+    // (mime::ParsedMessage::kMaxHeaderBytes).
+    for (int i = 0; header.size() + 980 <= fields; ++i) {
       header += "X-Filler-" + std::to_string(1000000 + i) + ": " +
-                std::string(52, 'f') + "\r\n";
+                std::string(952, 'f') + "\r\n";
     }
     header +=
         "X-Last: " + std::string(fields - header.size() - 10, 'z') + "\r\n";
@@ -839,6 +842,45 @@ TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
     EXPECT_TRUE(staged[0].ends_with("\r\n\r\n" + body));
     EXPECT_NE(staged[0].find("X-Last: zzz"), std::string::npos);
   }
+}
+
+// The header fields of a part over the parse's budget (issue 14,
+// mime::ParsedMessage::kMaxHeaderFields): refused before anything is
+// staged, with SMTP's 552 5.3.4 reason, from the spool (never read whole)
+// and in memory alike; just under it, protected as any mail.
+TEST_F(InboundSpooledTest, PartHeaderFieldsOverTheBudgetAreRefused) {
+  auto with_part_fields = [](int fields) {
+    std::string mail =
+        "From: alice@example.com\r\nTo: bob@example.com\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n";
+    for (int i = 0; i < fields; ++i) mail += "X-A: 1\r\n";
+    return mail + "\r\nbody\r\n--b--\r\n";
+  };
+  const std::string over =
+      with_part_fields(mime::ParsedMessage::kMaxHeaderFields);
+  std::vector<std::string> staged;
+  auto spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, over,
+                              true, &staged);
+  ASSERT_FALSE(spooled.ok());
+  EXPECT_EQ(spooled.status().Reason<queue::AcceptRefusal>(),
+            queue::AcceptRefusal::kHeaderTooBig);
+  EXPECT_EQ(spooled.status().message(),
+            "Message header size exceeds fixed maximum size");
+  EXPECT_TRUE(staged.empty());
+  auto whole = gw_.Send("alice@example.com", {"bob@example.com"}, over, true);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(whole.status().Reason<queue::AcceptRefusal>(),
+            queue::AcceptRefusal::kHeaderTooBig);
+
+  const std::string under =
+      with_part_fields(mime::ParsedMessage::kMaxHeaderFields - 10);
+  staged.clear();
+  spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, under, true,
+                         &staged);
+  ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+  ASSERT_EQ(staged.size(), 1u);
+  whole = gw_.Send("alice@example.com", {"bob@example.com"}, under, true);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
 }
 
 // A message of mbox "From " lines only, more than kStreamedHead of them
@@ -970,6 +1012,53 @@ TEST_F(InboundSpooledTest, ReservedFieldsPastALineThatIsNoFieldAreRemoved) {
     }
     for (const auto* out : {&*spooled, &*whole}) {
       EXPECT_EQ(Note(*out, "deliver (already protected)"), "");
+    }
+  }
+}
+
+// Issue 14: a rule's added field in front of a message whose first line
+// is no field (GMime made no message of it: no field seen, none
+// stripped) is followed by an empty line, from the spool as in memory, so
+// that no reader after us takes the client's later lines (a forged
+// X-Sealpost-Protected, a Subject the rules never saw) for fields. A
+// message with a header gets the field alone, as before.
+TEST_F(InboundSpooledTest, AddedFieldEndsTheHeaderWhenTheFirstLineIsNoField) {
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind": "recipient_scope",
+    "scope": "in_organization"}], "actions": [{"kind": "add_header",
+    "header": "X-Flag", "value": "hit"}]})");
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large line of the body\r\n";
+  const std::string rest =
+      "Subject: confidential\r\nX-Sealpost-Protected: v1; id=x; "
+      "template=Encrypt; k=1; seal=QUJDRA==\r\n\r\n" +
+      body;
+  struct Case {
+    std::string first;
+    std::string expected;  // what comes after the added field
+  };
+  const Case cases[] = {
+      {"junk\r\n", "\r\njunk\r\n" + rest},
+      {" folded\r\n", "\r\n folded\r\n" + rest},
+      {"From dan x\r\njunk\r\n", "\r\nFrom dan x\r\njunk\r\n" + rest},
+      // A header: the reserved field stripped, nothing put in.
+      {"From: dan@partner.test\r\n",
+       "From: dan@partner.test\r\nSubject: confidential\r\n\r\n" + body},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.first);
+    const std::string mail = c.first + rest;
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dan@partner.test", {"alice@example.com"}, mail,
+                                false, &staged);
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    auto whole =
+        gw_.Send("dan@partner.test", {"alice@example.com"}, mail, false);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_TRUE(out == "X-Flag: hit\r\n" + c.expected)
+          << ::testing::PrintToString(out.substr(0, 100));
     }
   }
 }

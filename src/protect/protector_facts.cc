@@ -5,6 +5,7 @@
 // fall-back that reads it whole when a step needs the bytes.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/byte_spool.h"
@@ -21,21 +22,42 @@
 #include "protect/protector.h"
 #include "protect/protector_run.h"
 #include "protect/streamed_copy.h"
+#include "queue/queue.h"
 #include "sealed/wrapper_seal.h"
 #include "smime/streamed_mail.h"
 #include "store/body_store.h"
 
 namespace sealpost::protect {
 
+namespace {
+
+// A message whose parts' header fields are over the parse's budget
+// (mime::ParsedMessage): refused before anything is planned or queued,
+// with SMTP's answer to a top-level header over smtp.max_header_bytes.
+// One line, none of the header itself.
+Status HeadersOverLimit(std::string_view id) {
+  log::Warn(
+      "mail flow: {} header fields over the limit ({} fields or {} "
+      "bytes in all its parts): refused",
+      id, mime::ParsedMessage::kMaxHeaderFields,
+      mime::ParsedMessage::kMaxHeaderBytes);
+  return InvalidArgumentError(std::string(mime::kHeadersOverLimitMessage))
+      .WithReason(queue::AcceptRefusal::kHeaderTooBig);
+}
+
+}  // namespace
+
 Status Protector::Inspect(Run& run) {
   if (run.in.spool == nullptr || !run.in.content.empty()) {
     InspectBytes(run, run.in.content);
-    return Status::Ok();
+  } else {
+    SP_ASSIGN_OR_RETURN(bool streamed, InspectSpooled(run));
+    if (streamed) return Status::Ok();
+    if (run.headers_over_limit) return HeadersOverLimit(run.in.id);
+    SP_RETURN_IF_ERROR(LoadWhole(run));
+    InspectBytes(run, run.loaded);
   }
-  SP_ASSIGN_OR_RETURN(bool streamed, InspectSpooled(run));
-  if (streamed) return Status::Ok();
-  SP_RETURN_IF_ERROR(LoadWhole(run));
-  InspectBytes(run, run.loaded);
+  if (run.parsed->headers_over_limit()) return HeadersOverLimit(run.in.id);
   return Status::Ok();
 }
 
@@ -90,6 +112,11 @@ Result<bool> Protector::InspectSpooled(Run& run) {
     SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> whole,
                         OpenOriginal(run, std::string()));
     mime::ParsedMessage parsed(std::move(whole));
+    if (parsed.headers_over_limit()) {
+      // Never read whole: Inspect refuses it.
+      run.headers_over_limit = true;
+      return false;
+    }
     auto mail = mime::ExtractFacts(parsed);
     if (!parsed.source_status().ok()) {
       // Read whole instead, where a spool that does not read back

@@ -294,6 +294,12 @@ struct SmtpServer::Impl : net::Listener {
       // (TransportDecryptionSetting Mandatory): RFC 3463 X.7.5.
       co_return Reply::Make(554, "5.7.5", s.message());
     }
+    if (s.Reason<queue::AcceptRefusal>() ==
+        queue::AcceptRefusal::kHeaderTooBig) {
+      // The header fields of its parts over the parse's budget: as a
+      // top-level header over smtp.max_header_bytes, RFC 3463 X.3.4.
+      co_return Reply::Make(552, "5.3.4", s.message());
+    }
     if (s.code() == StatusCode::kPermissionDenied) {
       // Policy refused the message (a rule's reject, or an unknown template
       // asked for by the sender): RFC 3463 X.7.1, delivery not authorized.
