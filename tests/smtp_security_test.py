@@ -567,6 +567,26 @@ class HeaderSizeLimitTest(unittest.TestCase):
                       r.stderr)
         self.assertFalse(os.path.exists(src + ".out"))
 
+    def test_spooled_part_fields_over_the_budget_are_an_error_of_protect(self):
+        # Over api.max_request_bytes (1 MiB), the upload is spooled and
+        # sealed from its spool file: refused the same, never sealed.
+        d = tempfile.mkdtemp(prefix="sealpost-parts-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: parts\r\n"
+                    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    b"--b\r\n" + b"X-A: 1\r\n" * 150000 +
+                    b"\r\nbody\r\n--b--\r\n")
+        self.assertGreater(os.path.getsize(src), 1 << 20)
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", src + ".out")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Message header size exceeds fixed maximum size",
+                      r.stderr)
+        self.assertFalse(os.path.exists(src + ".out"))
+
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the
         # end of DATA: each counted once, as the header's 552 is.
