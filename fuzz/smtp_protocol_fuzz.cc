@@ -7,10 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "mime/gmime_header_size_for_testing.h"
+#include "mime/header_section.h"
 #include "smtp/sasl.h"
 #include "smtp/server_protocol.h"
 
@@ -47,6 +49,23 @@ bool Printable(std::string_view s) {
   return true;
 }
 
+// The fields GMime reads in our Received field, the empty line the queue
+// may put after it and `message` are our Received field and what GMime
+// reads in `message` alone, by name (a field of no name, " : x" first,
+// continues ours instead; the fields after it are read alike).
+bool DeliveredFieldsAreOurs(std::string_view message) {
+  const std::string delivered =
+      "Received: from fuzz.test\r\n\tby mx.test; Sat, 5 Dec 2026\r\n" +
+      std::string(sealpost::mime::SeparatorAfterAddedFields(message)) +
+      std::string(message);
+  std::vector<std::string> ours = sealpost::mime::GMimeFieldNames(message);
+  std::vector<std::string> read = sealpost::mime::GMimeFieldNames(delivered);
+  std::erase(ours, "");
+  std::erase(read, "");
+  ours.insert(ours.begin(), "Received");
+  return read == ours;
+}
+
 struct Session {
   ServerProtocol& p;
   const ProtocolOptions& o;
@@ -75,6 +94,10 @@ bool Handle(Session& s, std::vector<Action> actions, int depth = 0) {
         // parser holds (the protection stage's).
         Check(sealpost::mime::GMimeHeaderSize(a.message) <=
               s.o.max_header_bytes);
+        // As the queue delivers it, with our Received field in front (issue
+        // 14): a GMime reader after us reads the client's fields as GMime
+        // read them on our side, and none when it made no message of them.
+        Check(DeliveredFieldsAreOurs(a.message));
         // XFORWARD only from an authorized proxy, and what it forwards is
         // safe to put into a header field.
         Check(a.envelope.forwarded.empty() || s.o.xforward_allowed);

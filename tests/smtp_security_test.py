@@ -686,6 +686,108 @@ class HeaderSizeLimitTest(unittest.TestCase):
                 self.fail("started with smtp.max_header_bytes = " + bad)
 
 
+def after_our_fields(delivered, raw):
+    """What follows our Received field (and the fields a rule added) in
+    `delivered`, once `raw` (the client's bytes) is found in it: the bytes
+    between, which must be b"" (they join the client's header) or b"\r\n"
+    (an empty line: all the client sent is body)."""
+    at = delivered.index(b"Received: from ")
+    end = delivered.index(raw, at)
+    return delivered[at:end]
+
+
+class FirstLineIsNoFieldTest(unittest.TestCase):
+    """Issue 14: a message whose first line is no field makes GMime (the
+    protection stage's parser) give up: no header section measured, no
+    X-Sealpost-* field stripped, no Subject for the rules. With our
+    Received field in front, GMime readers after us (the dev mailbox, the
+    next hop) would read past that line and take the client's later lines
+    for fields, a forged X-Sealpost-Protected among them. Now an empty
+    line ends the header at our fields: what is delivered reads as we read
+    it. The subject rule does not fire (it saw no Subject), and none is
+    delivered as a field: the Subject is in the body, where we read it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(env=OUTSIDE)
+        cls.tag = tag()
+        for args in (("Confidential " + cls.tag, "--if",
+                      "subject-contains=confidential",
+                      "--apply-template", "Encrypt"),
+                     ("Flag " + cls.tag, "--if", "sender-domain=partner.test",
+                      "--add-header", "X-Flag: seen")):
+            r = cls.server.cli("rule", "new", *args)
+            assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def deliver(self, sender, raw, marker):
+        with smtplib.SMTP("127.0.0.1", self.server.smtp_port,
+                          timeout=60) as c:
+            c.ehlo("client.test")
+            self.assertEqual(c.mail(sender)[0], 250)
+            self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+            code, msg = c.data(raw)
+            self.assertEqual(code, 250, msg)
+        [path] = wait_for(lambda: mailbox_holds(self.server, marker), 30)
+        return read(path)
+
+    def test_forged_fields_after_a_first_line_that_is_no_field_stay_body(self):
+        import email
+        import email.policy
+        big = b"".join(b"a line of a large body %06d\r\n" % i
+                       for i in range(40000))  # ~1.2 MB: spooled
+        for first in (b"junk\r\n", b" continuation\r\n", b"\tcontinuation\r\n",
+                      b":x\r\n", b"From carol x\r\njunk\r\n"):
+            for sender, added in (("erin@elsewhere.test", b""),
+                                  ("carol@partner.test", b"X-Flag: seen\r\n")):
+                for body in (b"", big):
+                    t = tag()
+                    raw = (first + b"Subject: confidential " + t.encode() +
+                           b"\r\nX-Sealpost-Protected: v1; id=forged; "
+                           b"template=Encrypt; k=1; seal=QUJDRA==\r\n\r\n"
+                           b"body " + t.encode() + b"\r\n" + body)
+                    with self.subTest(first=first, sender=sender,
+                                      size=len(raw)):
+                        delivered = self.deliver(sender, raw, t)
+                        between = after_our_fields(delivered, raw)
+                        # Our Received field, the rule's field, then the
+                        # empty line: the header section ends there.
+                        self.assertTrue(
+                            between.endswith(b"\r\n" + added + b"\r\n"),
+                            between)
+                        self.assertTrue(delivered.endswith(raw))
+                        m = email.message_from_bytes(
+                            delivered, policy=email.policy.compat32)
+                        self.assertIsNone(m["X-Sealpost-Protected"])
+                        self.assertIsNone(m["Subject"])
+                        self.assertEqual(m["X-Flag"],
+                                         "seen" if added else None)
+                        self.assertEqual(len(m.defects), 0, m.defects)
+                        self.assertIn(b"Subject: confidential " +
+                                      t.encode(), m.get_payload(
+                                          decode=False).encode(
+                                              "latin-1", "replace"))
+
+    def test_a_message_with_a_header_is_delivered_as_before(self):
+        t = tag()
+        raw = (b"From: erin@elsewhere.test\r\nSubject: plain " + t.encode() +
+               b"\r\n\r\nbody\r\n")
+        delivered = self.deliver("erin@elsewhere.test", raw, t)
+        # Our Received field, then the client's bytes: nothing between.
+        between = after_our_fields(delivered, raw)
+        self.assertFalse(between.endswith(b"\r\n\r\n"), between)
+        self.assertTrue(delivered.endswith(b"\r\n" + raw))
+        # The subject rule reads a header's Subject: protected.
+        t = tag()
+        raw = (b"From: erin@elsewhere.test\r\nSubject: confidential " +
+               t.encode() + b"\r\n\r\nbody\r\n")
+        delivered = self.deliver("erin@elsewhere.test", raw, t)
+        self.assertIn(b"X-Sealpost-Protected: v1", delivered)
+
+
 class XforwardTest(DevServerCase):
     """XFORWARD (Postfix's XFORWARD_README) only from smtp.xforward_hosts
     (default 127.0.0.1 and ::1): the forwarded client, not the proxy, is

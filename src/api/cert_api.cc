@@ -149,12 +149,10 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                auto removed = certs.CrlRemove(req.params["issuer"]);
                if (!removed.ok()) return FromStatus(removed.status());
                // What was given up: an older CRL may go on file next.
-               AuditAdmin(ctx, "cert.crl.remove", removed->issuer,
-                          "CRL number " +
-                              (removed->number.empty() ? std::string("none")
-                                                       : removed->number) +
-                              ", thisUpdate " +
-                              FormatRfc3339(removed->this_update));
+               AuditAdmin(
+                   ctx, "cert.crl.remove", removed->issuer,
+                   "CRL number " + store::CrlNumberText(removed->number) +
+                       ", thisUpdate " + FormatRfc3339(removed->this_update));
                return JsonOk(200, json::object{{"removed", removed->issuer}});
              }));
 

@@ -9,7 +9,9 @@
 #include <gmime/gmime.h>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "mime/gmime_util.h"
 
@@ -39,6 +41,28 @@ inline size_t GMimeHeaderSize(std::string_view message) {
                             : rest.starts_with("\n") ? 1
                                                      : 0;
   return static_cast<size_t>(end) + empty_line;
+}
+
+// The names of the header fields GMime holds of `message`, in order (none
+// when it makes no message of it): what a GMime reader after us (the next
+// hop, the dev mailbox) takes for fields.
+inline std::vector<std::string> GMimeFieldNames(std::string_view message) {
+  internal::InitGmime();
+  GMimeStream* stream =
+      g_mime_stream_mem_new_with_buffer(message.data(), message.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  g_object_unref(stream);
+  GMimeMessage* parsed = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  std::vector<std::string> names;
+  if (parsed == nullptr) return names;
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(parsed));
+  for (int i = 0; i < g_mime_header_list_get_count(list); ++i) {
+    names.emplace_back(
+        g_mime_header_get_name(g_mime_header_list_get_header_at(list, i)));
+  }
+  g_object_unref(parsed);
+  return names;
 }
 
 }  // namespace sealpost::mime

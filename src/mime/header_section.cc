@@ -113,6 +113,12 @@ HeaderSection SplitHeaderSection(std::string_view message) {
   return {message, {}};
 }
 
+std::string_view SeparatorAfterAddedFields(std::string_view message) {
+  HeaderEnd end;
+  end.Feed(message);
+  return end.size() > 0 ? "" : "\r\n";
+}
+
 size_t ReservedFieldsRegion(std::string_view message) {
   HeaderEnd end;
   end.Feed(message);

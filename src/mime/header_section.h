@@ -97,6 +97,20 @@ class HeaderEnd {
   bool lead_from_ = false;
 };
 
+// What goes between header fields put in front of `message` (our Received
+// field, a rule's added fields) and `message`: "" when GMime holds a
+// header section of `message` (a field or the empty line comes first,
+// after any mbox "From " lines), so that the fields join it; else "\r\n",
+// an empty line that ends the header section at our fields. Without it,
+// a message whose first line is no field (GMime makes no message of it:
+// HeaderEnd::given_up()) would be read, once a field is in front, past
+// that line: its later lines as fields that our side never saw (nor
+// measured, nor stripped of X-Sealpost-*), and a first line starting with
+// a blank as a continuation of our field (issue 14). `message` may be its
+// first bytes only: when they show no header section yet (only "From "
+// lines), the empty line is put in.
+std::string_view SeparatorAfterAddedFields(std::string_view message);
+
 // `message` without its X-Sealpost-* fields, which clients must not be able
 // to write (a forged X-Sealpost-Protected would claim a protection the mail
 // does not have). Kept: X-Sealpost-Template (the sender's documented

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "mime/gmime_header_size_for_testing.h"
 
@@ -407,6 +408,63 @@ TEST(HeaderEndTest, FromLinesAreWeighedByTheFirstLineAfterThem) {
   const std::string junk = "From a\r\njunk\r\n" + fields + "\r\nbody\r\n";
   EXPECT_EQ(GMimeHeaderSize(junk), 0u);
   EXPECT_EQ(MeasureInSlices(junk, 4096), 0u);
+}
+
+// Issue 14: what a GMime reader after us takes for the client's fields
+// once our Received field (and SeparatorAfterAddedFields) is in front is
+// what our side read of the client's bytes alone: the same fields, and
+// none at all when GMime makes no message of them (no forged
+// X-Sealpost-Protected, no Subject that the rules never saw).
+TEST(SeparatorAfterAddedFieldsTest, DeliveredFieldsAreTheOnesWeRead) {
+  const std::string received =
+      "Received: from c ([192.0.2.1])\r\n\tby mx; Sat, 5 Dec 2026\r\n";
+  const std::string rest =
+      "Subject: confidential\r\nX-Sealpost-Protected: v1; "
+      "forged\r\n\r\nbody\r\n";
+  const std::string firsts[] = {
+      // No field first: GMime makes no message of it.
+      "junk\r\n", ":x\r\n", " continuation\r\n", "\tcontinuation\r\n",
+      "Na me: 1\r\n", "\rA: 1\r\n", "Fromage x\r\n", "From a\r\njunk\r\n",
+      ">From a\r\n \r\n", "From a\r\n\tx\r\n", "junk\n", " continuation\n",
+      "\r", "\r\r\n", "From a\r\nFrom b\r\n",
+      // A field or the empty line first: held, read the same.
+      "A: 1\r\n", "N\x80me: 1\r\n", " : 1\r\n", "From a\r\nA: 1\r\n",
+      ">From a\nA: 1\n", "A: 1\n", "\r\n", "\n", "", "From :x\r\n",
+      "From  : evil@x\r\nA: 1\r\n", ">From :x\r\n"};
+  for (const std::string& first : firsts) {
+    for (const std::string& message :
+         {first + rest, first, first + "X-Sealpost-Protected: v1\r\n"}) {
+      const std::string delivered =
+          received + std::string(SeparatorAfterAddedFields(message)) + message;
+      std::vector<std::string> ours = GMimeFieldNames(message);
+      // A field of no name (" : 1" first, which GMime holds) continues
+      // our field instead: no rule names it, and the fields after it are
+      // read as we read them.
+      std::erase(ours, "");
+      ours.insert(ours.begin(), "Received");
+      EXPECT_EQ(GMimeFieldNames(delivered), ours)
+          << testing::PrintToString(message);
+      if (GMimeHeaderSize(message) == 0) {
+        // Nothing of the client's is a field after ours: its bytes are
+        // all body, as they were on our side.
+        EXPECT_EQ(GMimeFieldNames(delivered),
+                  std::vector<std::string>{"Received"})
+            << testing::PrintToString(message);
+      }
+    }
+  }
+}
+
+TEST(SeparatorAfterAddedFieldsTest, NothingForAMessageWithAHeader) {
+  // The usual message: our field joins its header, no byte changes.
+  EXPECT_EQ(SeparatorAfterAddedFields("From: a@x\r\nSubject: s\r\n\r\nb"), "");
+  EXPECT_EQ(SeparatorAfterAddedFields("From a\r\nSubject: s\r\n\r\nb"), "");
+  EXPECT_EQ(SeparatorAfterAddedFields("\r\nbody"), "");
+  // No field first, or nothing yet: an empty line ends our fields.
+  EXPECT_EQ(SeparatorAfterAddedFields("junk\r\nSubject: s\r\n\r\nb"), "\r\n");
+  EXPECT_EQ(SeparatorAfterAddedFields(" folded\r\nSubject: s\r\n"), "\r\n");
+  EXPECT_EQ(SeparatorAfterAddedFields("From a\r\n"), "\r\n");
+  EXPECT_EQ(SeparatorAfterAddedFields(""), "\r\n");
 }
 
 TEST(HeaderEndTest, SizeCountsAFieldAsItArrivesAndStopsAtTheEnd) {

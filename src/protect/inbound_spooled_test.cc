@@ -1016,6 +1016,53 @@ TEST_F(InboundSpooledTest, ReservedFieldsPastALineThatIsNoFieldAreRemoved) {
   }
 }
 
+// Issue 14: a rule's added field in front of a message whose first line
+// is no field (GMime made no message of it: no field seen, none
+// stripped) is followed by an empty line, from the spool as in memory, so
+// that no reader after us takes the client's later lines (a forged
+// X-Sealpost-Protected, a Subject the rules never saw) for fields. A
+// message with a header gets the field alone, as before.
+TEST_F(InboundSpooledTest, AddedFieldEndsTheHeaderWhenTheFirstLineIsNoField) {
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind": "recipient_scope",
+    "scope": "in_organization"}], "actions": [{"kind": "add_header",
+    "header": "X-Flag", "value": "hit"}]})");
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large line of the body\r\n";
+  const std::string rest =
+      "Subject: confidential\r\nX-Sealpost-Protected: v1; id=x; "
+      "template=Encrypt; k=1; seal=QUJDRA==\r\n\r\n" +
+      body;
+  struct Case {
+    std::string first;
+    std::string expected;  // what comes after the added field
+  };
+  const Case cases[] = {
+      {"junk\r\n", "\r\njunk\r\n" + rest},
+      {" folded\r\n", "\r\n folded\r\n" + rest},
+      {"From dan x\r\njunk\r\n", "\r\nFrom dan x\r\njunk\r\n" + rest},
+      // A header: the reserved field stripped, nothing put in.
+      {"From: dan@partner.test\r\n",
+       "From: dan@partner.test\r\nSubject: confidential\r\n\r\n" + body},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.first);
+    const std::string mail = c.first + rest;
+    std::vector<std::string> staged;
+    auto spooled = ApplySpooled("dan@partner.test", {"alice@example.com"}, mail,
+                                false, &staged);
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    ASSERT_EQ(staged.size(), 1u);
+    auto whole =
+        gw_.Send("dan@partner.test", {"alice@example.com"}, mail, false);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_EQ(whole->messages.size(), 1u);
+    for (const std::string& out : {staged[0], whole->messages[0].content}) {
+      EXPECT_TRUE(out == "X-Flag: hit\r\n" + c.expected)
+          << ::testing::PrintToString(out.substr(0, 100));
+    }
+  }
+}
+
 // A large message with a forged X-Sealpost-Protected field (naming our
 // key, its seal false) that a rule says to protect: with transport
 // decryption Disabled, protected from the spool, as in memory; Mandatory,

@@ -391,7 +391,7 @@ Status Protector::CopyAsItCame(const Run& run, const policy::RecipientGroup& g,
     return Status::Ok();
   }
   // Read from the spool into its queue body file (Acceptor::Stage).
-  std::string fields = HeaderFields(g.added_headers);
+  std::string fields = FieldsInFront(g.added_headers, run.head);
   m.content_size = run.size + static_cast<int64_t>(fields.size());
   SP_ASSIGN_OR_RETURN(m.content_source, OpenOriginal(run, std::move(fields)));
   return Status::Ok();

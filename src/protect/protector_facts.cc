@@ -96,9 +96,11 @@ Result<bool> Protector::InspectSpooled(Run& run) {
   if (static_cast<int64_t>(raw.size()) < run.size && header_end.size() > 0 &&
       !ends_in_head) {
     // A header section (as GMime holds it) longer than kStreamedHead: read
-    // whole. SMTP refuses such a message before (552 5.3.4); other callers
-    // (the API) still come here. Nothing held (only "From " lines, or a
-    // first line GMime gives up on) is streamed.
+    // whole. SMTP refuses such a message before (552 5.3.4), and SMTP is
+    // the only way client-supplied mail reaches this stage: the API's
+    // /api/v1/protect seals without queueing, the portal's mail is ours
+    // (run.composed, never streamed). Nothing held (only "From " lines, or
+    // a first line GMime gives up on) is streamed.
     return false;
   }
   // The split that a wrapper's seal covers (as InspectBytes splits it).

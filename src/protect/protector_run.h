@@ -16,6 +16,7 @@
 #include "base/limits.h"
 #include "base/strings.h"
 #include "mime/facts.h"
+#include "mime/header_section.h"
 #include "mime/parsed_message.h"
 #include "protect/protector.h"
 #include "queue/dsn.h"
@@ -48,10 +49,20 @@ inline std::string HeaderFields(const std::vector<policy::Header>& headers) {
   return out;
 }
 
+// The same in front of the message that begins with `head`: followed by
+// an empty line when GMime reads no header section in it (its first line
+// is no field), so that the fields after such a line, which the rules
+// never saw, stay body for every reader after us (issue 14).
+inline std::string FieldsInFront(const std::vector<policy::Header>& headers,
+                                 std::string_view head) {
+  std::string fields = HeaderFields(headers);
+  if (!fields.empty()) fields += mime::SeparatorAfterAddedFields(head);
+  return fields;
+}
+
 inline std::string AddHeaders(std::string_view body,
                               const std::vector<policy::Header>& headers) {
-  std::string out;
-  for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
+  std::string out = FieldsInFront(headers, body);
   out.reserve(out.size() + body.size());
   out += body;
   return out;
@@ -60,9 +71,7 @@ inline std::string AddHeaders(std::string_view body,
 // The same for a message that is ours to change: no second copy of it.
 inline std::string AddHeaders(std::string&& body,
                               const std::vector<policy::Header>& headers) {
-  std::string fields;
-  for (const auto& h : headers) fields += h.name + ": " + h.value + "\r\n";
-  body.insert(0, fields);
+  body.insert(0, FieldsInFront(headers, body));
   return std::move(body);
 }
 

@@ -9,6 +9,7 @@
 #include "base/byte_spool.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "mime/header_section.h"
 #include "queue/body_cipher.h"
 #include "queue/maildir.h"
 #include "queue/records.h"
@@ -119,7 +120,9 @@ void Queue::AcceptAll(std::vector<IncomingMessage> messages,
       return;
     }
     if (!message.received.empty()) {
-      message.content.insert(0, message.received);
+      message.content.insert(
+          0, message.received +
+                 std::string(mime::SeparatorAfterAddedFields(message.content)));
       std::string().swap(message.received);
     }
   }

@@ -102,8 +102,8 @@ struct IncomingMessage {
   // in smtp.client_networks or logged in with SMTP AUTH as the sender (the
   // SMTP session decides). Never taken from the message.
   bool trusted_sender = false;
-  // Our Received header field (CRLF-ended) for mail that came over SMTP;
-  // Accept writes it in front of `content`.
+  // Our Received field (CRLF-ended) for SMTP mail: Accept writes it, and an
+  // empty line if needed (mime::SeparatorAfterAddedFields), before content.
   std::string received;
   std::string content;  // the message: the client's bytes or a treatment's
   // A large message from SMTP arrives in a spool file (queue/spool_file.h)
@@ -124,7 +124,7 @@ struct IncomingMessage {
   struct Staged {
     int64_t size = 0;  // plaintext bytes, `received` included
     std::string header_message_id;
-    int64_t received_size = 0;  // of them, the `received` in front
+    int64_t received_size = 0;  // of them, `received` (and empty line)
   };
   std::optional<Staged> staged;
   // The protected messages this one carries the wrappers of: their rows

@@ -1,9 +1,13 @@
 // Message bodies on their way into the store and back out (issue 14): a
 // large body is encrypted into its file a slice at a time at acceptance,
 // and read back the same way while it is delivered (queue/body_cipher.h).
+#include <algorithm>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "base/log.h"
+#include "mime/header_section.h"
 #include "queue/body_cipher.h"
 #include "queue/queue.h"
 #include "queue/records.h"
@@ -69,15 +73,60 @@ void DiscardStagedBodies(store::Store& store,
   }
 }
 
+namespace {
+
+// How much of a streamed message's first bytes decides whether our
+// Received field ends its header section: a field's colon or the empty
+// line comes within it but for a message of mbox "From " lines longer
+// than that, which then gets the empty line (its fields read as body).
+constexpr size_t kPeek = 64 * 1024;
+
+// `source` with its first bytes read ahead (Peek) and handed on first.
+class PeekedSource final : public ByteSource {
+ public:
+  explicit PeekedSource(ByteSource& source) : source_(source) {}
+  Status Peek(size_t max) {
+    while (peeked_.size() < max) {
+      SP_ASSIGN_OR_RETURN(size_t n,
+                          source_.Read(max - peeked_.size(), &peeked_));
+      if (n == 0) break;
+    }
+    return Status::Ok();
+  }
+  std::string_view peeked() const { return peeked_; }
+  Status Restart() override {
+    std::string().swap(peeked_);
+    at_ = 0;
+    return source_.Restart();
+  }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    if (at_ == peeked_.size()) return source_.Read(max, out);
+    const size_t n = std::min(max, peeked_.size() - at_);
+    out->append(peeked_, at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  ByteSource& source_;
+  std::string peeked_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
 Status Queue::Stage(IncomingMessage& m) {
   if (m.content_source != nullptr) return StageStreamed(m);
-  const size_t size = m.received.size() + m.content.size();
+  const std::string_view separator =
+      m.received.empty() ? "" : mime::SeparatorAfterAddedFields(m.content);
+  const size_t front = m.received.size() + separator.size();
+  const size_t size = front + m.content.size();
   if (m.staged.has_value() || !store_.StagesBodies(size)) return Status::Ok();
   IncomingMessage::Staged staged{static_cast<int64_t>(size),
                                  HeaderMessageId(m.content),
-                                 static_cast<int64_t>(m.received.size())};
-  SP_RETURN_IF_ERROR(
-      StageEncryptedBody(store_, key_, m.id, {m.received, m.content}));
+                                 static_cast<int64_t>(front)};
+  SP_RETURN_IF_ERROR(StageEncryptedBody(store_, key_, m.id,
+                                        {m.received, separator, m.content}));
   std::string().swap(m.received);
   std::string().swap(m.content);
   m.staged = std::move(staged);
@@ -111,8 +160,15 @@ Status Queue::StageStreamed(IncomingMessage& m) {
   // while it is written.
   constexpr size_t kHead = 256 * 1024;
   std::string head;
-  auto written = StageEncryptedBody(store_, key_, m.id, m.received,
-                                    *m.content_source, &head, kHead);
+  // Whether our Received field ends the header section is read from the
+  // message's first bytes (mime::SeparatorAfterAddedFields).
+  PeekedSource source(*m.content_source);
+  if (!m.received.empty()) {
+    SP_RETURN_IF_ERROR(source.Peek(kPeek));
+    m.received += mime::SeparatorAfterAddedFields(source.peeked());
+  }
+  auto written =
+      StageEncryptedBody(store_, key_, m.id, m.received, source, &head, kHead);
   if (!written.ok() || (known && *written != m.content_size)) {
     // Nothing commits it: the file goes, and the message is refused (4xx).
     // A source that failed half way (a spool file cut, an S/MIME copy

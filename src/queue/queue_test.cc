@@ -603,6 +603,80 @@ TEST_F(QueueTest, StreamedMessageIsReadIntoItsBodyFile) {
   EXPECT_NE(grep, 0) << "plaintext of the streamed body found on disk";
 }
 
+// Issue 14: a message whose first line is no field (GMime makes no
+// message of it, so the protection stage measured, stripped and read no
+// field of it) gets an empty line after our Received field, on every way
+// into the queue (in memory, staged from memory, streamed into its body
+// file): a reader after us takes all of it for body, as we did, instead
+// of reading the fields after the first line (a forged
+// X-Sealpost-Protected among them). A message with a header is delivered
+// byte for byte as before; the staged read-back is the client's bytes.
+TEST_F(QueueTest, ReceivedEndsTheHeaderOfAMessageWhoseFirstLineIsNoField) {
+  auto key = crypto::Aead::Generate(1);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, MaildirOptions(),
+          nullptr);
+  ASSERT_TRUE(q.Start().ok());
+  const std::string rest =
+      "Subject: confidential\r\nX-Sealpost-Protected: v1; forged\r\n\r\n";
+  struct Case {
+    std::string first;
+    bool separated;
+  };
+  const Case cases[] = {
+      {"junk\r\n", true},
+      {" folded\r\n", true},
+      {"\tfolded\r\n", true},
+      {":x\r\n", true},
+      {"From a\r\njunk\r\n", true},
+      {"From: a@x\r\n", false},
+      {"From a\r\nFrom: a@x\r\n", false},
+  };
+  enum class Way { kMemory, kStaged, kStreamed };
+  int n = 0;
+  for (const Case& c : cases) {
+    for (Way way : {Way::kMemory, Way::kStaged, Way::kStreamed}) {
+      const std::string helo = "way" + std::to_string(n++) + ".test";
+      IncomingMessage m = Message("");
+      m.received = "Received: from " + helo + "\r\n";
+      m.content = c.first + rest + "body\r\n";
+      if (way != Way::kMemory) m.content += LargeBody("UNIQUE-FIRST-LINE");
+      const std::string content = m.content;
+      const std::string expected =
+          m.received + (c.separated ? "\r\n" : "") + content;
+      if (way == Way::kStreamed) {
+        m.content_size = static_cast<int64_t>(content.size());
+        m.content_source = std::make_shared<StringSource>(content, 3000);
+        m.content.clear();
+      }
+      if (way != Way::kMemory) {
+        ASSERT_TRUE(q.Stage(m).ok());
+        ASSERT_TRUE(m.staged.has_value());
+        EXPECT_EQ(m.staged->size, static_cast<int64_t>(expected.size()));
+        auto source = q.OpenStaged(m);
+        ASSERT_TRUE(source.ok()) << source.status().ToString();
+        std::string back;
+        for (;;) {
+          auto read = (*source)->Read(1 << 20, &back);
+          ASSERT_TRUE(read.ok()) << read.status().ToString();
+          if (*read == 0) break;
+        }
+        EXPECT_TRUE(back == content) << c.first;
+      }
+      ASSERT_TRUE(AcceptSync(q, std::move(m)).ok());
+      ASSERT_TRUE(WaitFor([&] {
+        return CountFiles(dir_ + "/mailbox/new") == n &&
+               DeliveredFrom(helo).has_value();
+      }));
+      std::optional<std::string> delivered = DeliveredFrom(helo);
+      EXPECT_TRUE(delivered == expected)
+          << ::testing::PrintToString(c.first) << " way "
+          << static_cast<int>(way) << " "
+          << ::testing::PrintToString(delivered->substr(0, 120));
+    }
+  }
+  q.Stop();
+}
+
 TEST_F(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
   auto key = crypto::Aead::Generate(1);
   QueueOptions options;

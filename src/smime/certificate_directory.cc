@@ -252,7 +252,7 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
     return FailedPreconditionError(
         "a newer CRL of \"" + crl.issuer +
         "\" is on file (`cert crl list`); this one (CRL number " +
-        (crl.number.empty() ? "none" : crl.number) +
+        store::CrlNumberText(crl.number) +
         ") would hide the revocations made since: remove the one on file "
         "first (`cert crl remove`) if you mean to go back to it");
   }
@@ -261,8 +261,7 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
     return FailedPreconditionError(
         "a CRL with the same CRL Number but different content is on file "
         "for \"" +
-        crl.issuer + "\" (CRL number " +
-        (crl.number.empty() ? "none" : crl.number) +
+        crl.issuer + "\" (CRL number " + store::CrlNumberText(crl.number) +
         "; `cert crl list`): one of them is not what the CA issued; remove "
         "the one on file first (`cert crl remove`) if this one is");
   }
@@ -271,16 +270,11 @@ Result<crypto::CrlInfo> CertificateDirectory::CrlImport(std::string_view file) {
 
 Result<store::SmimeCrlRecord> CertificateDirectory::CrlRemove(
     std::string_view issuer) {
-  SP_ASSIGN_OR_RETURN(auto crls, store_.ListSmimeCrls());
-  auto it = std::find_if(
-      crls.begin(), crls.end(),
-      [&](const store::SmimeCrlRecord& c) { return c.issuer == issuer; });
-  Status removed = store_.DeleteSmimeCrl(issuer);
+  // The store says which CRL it deleted (read in the DELETE itself): one
+  // stored by a fetch or another admin a moment before is the one named.
+  auto removed = store_.DeleteSmimeCrl(issuer);
   cache_.Drop();
-  SP_RETURN_IF_ERROR(removed);
-  // Removed by another admin in between: the issuer is all there is.
-  if (it == crls.end()) return store::SmimeCrlRecord{std::string(issuer)};
-  return std::move(*it);
+  return removed;
 }
 
 Result<std::vector<store::SmimeCrlRecord>> CertificateDirectory::Crls() {

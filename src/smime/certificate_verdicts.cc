@@ -44,6 +44,116 @@ bool NamesAddress(const crypto::CertificateInfo& info,
       [&](const std::string& e) { return EmailMatches(e, address); });
 }
 
+// What the network said for the levels of one chain (CheckOnline). The
+// CRLs on file decide but for those of an issuer the network answered for
+// with a CRL (it replaces the one on file), or an out-of-date one of an
+// issuer it answered for otherwise. A current CRL on file that is due to
+// be fetched again still decides when the fetch fails or OCSP answers
+// instead: a blocked fetch must not make a revoked certificate usable.
+struct OnlineAnswers {
+  bool asked = false;
+  std::vector<std::string> replaced;  // issuer names
+  std::vector<std::string> fetched;   // CRLs, DER
+  std::vector<std::string> notes;
+};
+
+// The CRL of `issuer` on file, or null.
+const store::SmimeCrlRecord* CrlOnFile(const TrustMaterial& trust,
+                                       std::string_view issuer) {
+  auto it = std::find_if(
+      trust.crl_records.begin(), trust.crl_records.end(),
+      [&](const store::SmimeCrlRecord& c) { return c.issuer == issuer; });
+  return it == trust.crl_records.end() ? nullptr : &*it;
+}
+
+// The note for a level whose fetch failed while `current`, its issuer's
+// CRL on file, still decides. One without a nextUpdate has no date after
+// which it is out of date: it decides until a fetch brings a newer one.
+std::string KeptCrlNote(const store::SmimeCrlRecord& current,
+                        const std::string& why) {
+  return std::string(current.next_update != 0
+                         ? "the CRL on file decides until its nextUpdate"
+                         : "the CRL on file (without a nextUpdate) decides "
+                           "until a newer one is fetched") +
+         ", not fetched again: " + why;
+}
+
+// Takes the network's `answer` for level `i` of `links` into `answers`
+// (and how long it holds into `view`); `current`: the current CRL of its
+// issuer on file, or null. The verdict when the answer decides the chain
+// alone: revoked, or unavailable when `fail_closed` (OWACheckCRLOnSend
+// True, for sending).
+std::optional<crypto::ChainVerdict> TakeAnswer(
+    OnlineRevocation answer, const std::vector<crypto::ChainLink>& links,
+    size_t i, const store::SmimeCrlRecord* current, bool fail_closed,
+    OnlineAnswers& answers, CertView* view) {
+  using Kind = crypto::ChainVerdict::Kind;
+  using Answer = OnlineRevocation::Kind;
+  if (answer.kind == Answer::kNone) return std::nullopt;
+  answers.asked = true;
+  if (answer.kind == Answer::kCrl || current == nullptr) {
+    answers.replaced.push_back(links[i].issuer_name);
+  }
+  if (answer.until != 0) {
+    view->online_until = view->online_until == 0
+                             ? answer.until
+                             : std::min(view->online_until, answer.until);
+  }
+  switch (answer.kind) {
+    case Answer::kNone:
+      break;
+    case Answer::kCrl:
+      answers.fetched.push_back(std::move(answer.crl_der));
+      answers.notes.push_back(answer.detail);
+      break;
+    case Answer::kGood:
+      answers.notes.push_back(answer.detail);
+      break;
+    case Answer::kRevoked:
+      if (i == 0) return crypto::ChainVerdict{Kind::kRevoked, answer.detail};
+      // links[i - 1].issuer_name is the subject of this CA.
+      return crypto::ChainVerdict{Kind::kUntrusted,
+                                  "a CA certificate of its chain is revoked (" +
+                                      links[i - 1].issuer_name + ": " +
+                                      answer.detail + ")"};
+    case Answer::kUnavailable:
+      if (current != nullptr) {
+        answers.notes.push_back(KeptCrlNote(*current, answer.detail));
+        break;
+      }
+      if (fail_closed) {
+        return crypto::ChainVerdict{
+            Kind::kUntrusted,
+            "revocation status unavailable (OWACheckCRLOnSend True): " +
+                answer.detail};
+      }
+      answers.notes.push_back("revocation status unavailable, not checked: " +
+                              answer.detail);
+      break;
+  }
+  return std::nullopt;
+}
+
+// The chain's verdict with the CRLs `answers` leaves on file and those it
+// fetched; its notes go to `view`.
+crypto::ChainVerdict VerifyWithAnswers(std::string_view der,
+                                       const TrustMaterial& trust,
+                                       OnlineAnswers answers, int64_t now,
+                                       CertView* view) {
+  for (const auto& n : answers.notes) {
+    view->revocation += (view->revocation.empty() ? "" : "; ") + n;
+  }
+  std::vector<std::string> crls = std::move(answers.fetched);
+  for (const auto& c : trust.crl_records) {
+    if (std::find(answers.replaced.begin(), answers.replaced.end(), c.issuer) ==
+        answers.replaced.end()) {
+      crls.push_back(c.der);
+    }
+  }
+  return crypto::VerifyCertificateChain(der, trust.intermediates, trust.anchors,
+                                        crls, now);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const TrustMaterial>> CertificateDirectory::LoadTrust() {
@@ -79,8 +189,6 @@ Status CertificateDirectory::SaveConfig(const SmimeConfig& config) {
 std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
     std::string_view der, const TrustMaterial& trust, Online online,
     CertView* view) {
-  using Kind = crypto::ChainVerdict::Kind;
-  using Answer = OnlineRevocation::Kind;
   const int64_t now = clock_.NowUnix();
   // Only a chain that reaches a trusted CA may send the server to the URLs
   // its certificates name: anyone can make a certificate, not one our CAs
@@ -88,97 +196,29 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
   std::vector<crypto::ChainLink> links;
   crypto::ChainVerdict base = crypto::VerifyCertificateChain(
       der, trust.intermediates, trust.anchors, {}, now, &links);
-  if (base.kind != Kind::kValid) return base;
-  // The CRLs on file, but not those of an issuer the network answered for
-  // with a CRL (it replaces the one on file), nor an out-of-date one of an
-  // issuer it answered for otherwise. A current CRL on file that is due to
-  // be fetched again still decides when the fetch fails or OCSP answers
-  // instead: a blocked fetch must not make a revoked certificate usable.
-  bool asked = false;
-  std::vector<std::string> replaced;  // issuer names
-  std::vector<std::string> fetched;
-  std::vector<std::string> notes;
+  if (base.kind != crypto::ChainVerdict::Kind::kValid) return base;
+  OnlineAnswers answers;
   const int64_t deadline = now + revocation_.limits().total_seconds;
   for (size_t i = 0; i < links.size(); ++i) {
-    const crypto::ChainLink& link = links[i];
-    auto on_file =
-        std::find_if(trust.crl_records.begin(), trust.crl_records.end(),
-                     [&](const store::SmimeCrlRecord& c) {
-                       return c.issuer == link.issuer_name;
-                     });
-    const bool current =
-        on_file != trust.crl_records.end() && IsCurrent(*on_file, now);
+    const store::SmimeCrlRecord* on_file =
+        CrlOnFile(trust, links[i].issuer_name);
+    const bool current = on_file != nullptr && IsCurrent(*on_file, now);
     // Imported, or fetched less than a day ago (RefetchAt): it answers for
     // this level without asking the network.
     if (current && now < RefetchAt(*on_file)) continue;
     OnlineRevocation answer =
-        revocation_.Check(link.der, link.issuer_der, deadline);
-    if (answer.kind == Answer::kNone) continue;
-    asked = true;
-    if (answer.kind == Answer::kCrl || !current) {
-      replaced.push_back(link.issuer_name);
-    }
-    if (answer.until != 0) {
-      view->online_until = view->online_until == 0
-                               ? answer.until
-                               : std::min(view->online_until, answer.until);
-    }
-    switch (answer.kind) {
-      case Answer::kNone:
-        break;
-      case Answer::kCrl:
-        fetched.push_back(std::move(answer.crl_der));
-        // The CRL is on file now: the trust material loaded before lacks it.
-        cache_.Drop();
-        notes.push_back(answer.detail);
-        break;
-      case Answer::kGood:
-        notes.push_back(answer.detail);
-        break;
-      case Answer::kRevoked:
-        if (i == 0) return crypto::ChainVerdict{Kind::kRevoked, answer.detail};
-        // links[i - 1].issuer_name is the subject of this CA.
-        return crypto::ChainVerdict{
-            Kind::kUntrusted, "a CA certificate of its chain is revoked (" +
-                                  links[i - 1].issuer_name + ": " +
-                                  answer.detail + ")"};
-      case Answer::kUnavailable:
-        if (current) {
-          // One without a nextUpdate has no date after which it is out of
-          // date: it decides until a fetch brings a newer one.
-          notes.push_back(std::string(on_file->next_update != 0
-                                          ? "the CRL on file decides until "
-                                            "its nextUpdate"
-                                          : "the CRL on file (without a "
-                                            "nextUpdate) decides until a "
-                                            "newer one is fetched") +
-                          ", not fetched again: " + answer.detail);
-          break;
-        }
-        if (online == Online::kSend && trust.options.fail_closed_on_send) {
-          return crypto::ChainVerdict{
-              Kind::kUntrusted,
-              "revocation status unavailable (OWACheckCRLOnSend True): " +
-                  answer.detail};
-        }
-        notes.push_back("revocation status unavailable, not checked: " +
-                        answer.detail);
-        break;
+        revocation_.Check(links[i].der, links[i].issuer_der, deadline);
+    // The CRL is on file now: the trust material loaded before lacks it.
+    if (answer.kind == OnlineRevocation::Kind::kCrl) cache_.Drop();
+    if (auto verdict = TakeAnswer(
+            std::move(answer), links, i, current ? on_file : nullptr,
+            online == Online::kSend && trust.options.fail_closed_on_send,
+            answers, view)) {
+      return verdict;
     }
   }
-  if (!asked) return std::nullopt;
-  for (const auto& n : notes) {
-    view->revocation += (view->revocation.empty() ? "" : "; ") + n;
-  }
-  std::vector<std::string> crls = std::move(fetched);
-  for (const auto& c : trust.crl_records) {
-    if (std::find(replaced.begin(), replaced.end(), c.issuer) ==
-        replaced.end()) {
-      crls.push_back(c.der);
-    }
-  }
-  return crypto::VerifyCertificateChain(der, trust.intermediates, trust.anchors,
-                                        crls, now);
+  if (!answers.asked) return std::nullopt;
+  return VerifyWithAnswers(der, trust, std::move(answers), now, view);
 }
 
 CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,

@@ -5,25 +5,19 @@
 // a fetch for a day at most, a failed fetch leaves the CRL on file
 // deciding, an older CRL never replaces a newer one, and an imported CRL is
 // used until its nextUpdate (docs/smime.md, "Revocation checking").
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "base/clock.h"
 #include "crypto/test_pki_for_testing.h"
 #include "license/test_org_for_testing.h"
 #include "smime/certificate_directory.h"
+#include "smime/http_server_for_testing.h"
 
 namespace sealpost::smime {
 namespace {
@@ -44,71 +38,24 @@ std::string UtcIn(int64_t seconds) {
 // given (Serve). Serves until destroyed.
 class CrlServer {
  public:
-  CrlServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-        listen(fd_, 4) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~CrlServer() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-
-  int port() const { return port_; }
-  int requests() const { return requests_; }
+  int port() const { return http_.port(); }
+  int requests() const { return http_.requests(); }
   void Serve(std::string der) {
     std::lock_guard<std::mutex> lock(mu_);
     der_ = std::move(der);
   }
 
  private:
-  void Run() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1) continue;
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{10, 0};
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      std::string request;
-      char buf[4096];
-      while (request.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-      }
-      ++requests_;
-      std::string der;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        der = der_;
-      }
-      const std::string answer =
-          "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\n"
-          "Content-Length: " +
-          std::to_string(der.size()) + "\r\n\r\n" + der;
-      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      close(c);
-    }
+  std::string Answer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return testing::LocalHttpServer::Ok("application/pkix-crl", der_);
   }
 
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
   std::mutex mu_;
   std::string der_;
-  std::thread thread_;
+  // Last: its thread stops before what it reads goes.
+  testing::LocalHttpServer http_{
+      [this](const std::string&) { return Answer(); }};
 };
 
 class FetchedCrlTest : public ::testing::Test {
@@ -255,6 +202,59 @@ TEST_F(FetchedCrlTest, AFailedFetchLeavesTheCrlOnFileDeciding) {
   bob = Get(bob_);
   EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
   EXPECT_EQ(CrlNumberOnFile(), "1");
+}
+
+// Past the CRL's nextUpdate with the distribution point unreachable, no
+// current CRL can be had: the one on file no longer decides (out of date,
+// even for bob, whom it revokes), and OWACheckCRLOnSend says what happens
+// (docs/smime.md, "Revocation checking", step 4). False (the default):
+// the certificate is used, its status "not checked". True: it is not used
+// to send to (untrusted, so the mail goes by the portal). A received
+// signature's certificate is verified either way (the switch is about
+// sending, as in Exchange).
+TEST_F(FetchedCrlTest, PastItsNextUpdateWithTheFetchBlockedOnSendDecides) {
+  server_->Serve(NextCrl("bob"));  // nextUpdate 30 days ahead
+  CertView revoked = Get(bob_);
+  EXPECT_EQ(revoked.status, CertStatus::kRevoked) << revoked.reason;
+  const std::string bob_der = revoked.record.der;
+  server_.reset();  // the distribution point is down from now on
+  Advance(30 * kDay + kHour);
+
+  CertView bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kValid) << bob.reason;
+  EXPECT_NE(bob.revocation.find("revocation status unavailable, not checked"),
+            std::string::npos)
+      << bob.revocation;
+  EXPECT_EQ(bob.revocation.find("the CRL on file decides"), std::string::npos)
+      << bob.revocation;
+  auto lookups = certs_.ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
+  EXPECT_TRUE(lookups->at(0).certificate.has_value()) << lookups->at(0).reason;
+
+  auto config = SmimeConfig::Load(org_.store);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->Set("OWACheckCRLOnSend", "True").ok());
+  ASSERT_TRUE(certs_.SaveConfig(*config).ok());
+  const std::string refused =
+      "revocation status unavailable (OWACheckCRLOnSend True)";
+  bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kUntrusted) << bob.reason;
+  EXPECT_NE(bob.reason.find(refused), std::string::npos) << bob.reason;
+  CertView carol = Get(carol_);
+  EXPECT_EQ(carol.status, CertStatus::kUntrusted) << carol.reason;
+  lookups = certs_.ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
+  EXPECT_FALSE(lookups->at(0).certificate.has_value());
+  EXPECT_NE(lookups->at(0).reason.find(refused), std::string::npos)
+      << lookups->at(0).reason;
+
+  auto signer = certs_.EvaluateSigner(bob_der, {});
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  EXPECT_EQ(signer->status, CertStatus::kValid) << signer->reason;
+  EXPECT_NE(
+      signer->revocation.find("revocation status unavailable, not checked"),
+      std::string::npos)
+      << signer->revocation;
 }
 
 // An older CRL of the issuer (a lower CRL Number: one replayed on the

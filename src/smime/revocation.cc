@@ -108,7 +108,7 @@ OnlineRevocation RevocationChecker::FetchCrl(
       Failed(url, *why);
       continue;
     }
-    const std::string number = crl->number.empty() ? "none" : crl->number;
+    const std::string number = store::CrlNumberText(crl->number);
     store::SmimeCrlRecord record{crl->issuer,
                                  std::move(crl->der),
                                  crl->this_update,

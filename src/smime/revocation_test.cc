@@ -4,12 +4,7 @@
 // moves the checker's time on without sleeping.
 #include "smime/revocation.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +16,7 @@
 #include "base/clock.h"
 #include "crypto/host_lookup.h"
 #include "crypto/test_pki_for_testing.h"
+#include "smime/http_server_for_testing.h"
 #include "store/temp_store_for_testing.h"
 
 namespace sealpost::smime {
@@ -36,79 +32,28 @@ constexpr int64_t kDay = 24 * kHour;
 class OcspResponder {
  public:
   OcspResponder(const crypto::testing::TestPki& pki, int64_t minutes)
-      : pki_(pki), minutes_(minutes) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-        listen(fd_, 4) != 0) {
-      return;
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~OcspResponder() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
+      : pki_(pki), minutes_(minutes) {}
 
-  int port() const { return port_; }
-  int requests() const { return requests_; }
+  int port() const { return http_.port(); }
+  int requests() const { return http_.requests(); }
 
  private:
-  void Serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) != 1) continue;
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{10, 0};
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      std::string request;
-      char buf[4096];
-      size_t body_at = std::string::npos, length = 0;
-      while (body_at == std::string::npos ||
-             request.size() < body_at + length) {
-        ssize_t n = read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-        if (body_at == std::string::npos) {
-          size_t end = request.find("\r\n\r\n");
-          if (end == std::string::npos) continue;
-          body_at = end + 4;
-          size_t at = request.find("Content-Length: ");
-          if (at != std::string::npos && at < end) {
-            length = std::stoul(request.substr(at + 16));
-          }
-        }
-      }
-      ++requests_;
-      pki_.Write("req.der", request.substr(std::min(body_at, request.size())));
-      pki_.Run(
-          "rm -f resp.der && openssl ocsp -reqin req.der -index "
-          "index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -nmin " +
-          std::to_string(minutes_) + " -respout resp.der");
-      const std::string der = pki_.Read("resp.der");
-      const std::string answer =
-          "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
-          "Content-Length: " +
-          std::to_string(der.size()) + "\r\n\r\n" + der;
-      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      close(c);
-    }
+  std::string Answer(const std::string& request) {
+    pki_.Write("req.der",
+               request.substr(testing::LocalHttpServer::BodyAt(request)));
+    pki_.Run(
+        "rm -f resp.der && openssl ocsp -reqin req.der -index "
+        "index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -nmin " +
+        std::to_string(minutes_) + " -respout resp.der");
+    return testing::LocalHttpServer::Ok("application/ocsp-response",
+                                        pki_.Read("resp.der"));
   }
 
   const crypto::testing::TestPki& pki_;
   const int64_t minutes_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
-  std::thread thread_;
+  // Last: its thread stops before what it reads goes.
+  testing::LocalHttpServer http_{
+      [this](const std::string& request) { return Answer(request); }};
 };
 
 class RevocationCheckerTest : public ::testing::Test {

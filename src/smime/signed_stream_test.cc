@@ -370,6 +370,43 @@ TEST_F(CheckSignatureStreamTest, SameVerdictAsCheckSignature) {
   EXPECT_FALSE(ExpectSame(shifted).verified);
 }
 
+// A header line that is neither a field nor a continuation ("junk", as
+// mail from outside may carry) ends the header section there for both
+// checks (mime::SplitHeaderSection, GMime): the streamed check gives what
+// the in-memory one gives, a verdict or none, for each slice size.
+TEST_F(CheckSignatureStreamTest, AJunkHeaderLineGivesTheSameAnswer) {
+  for (bool clear : {true, false}) {
+    const std::string mail = SignedOnly(original_, clear);
+    const std::string from = "From: alice@example.com\r\n";
+    const size_t at = mail.find(from);
+    ASSERT_NE(at, std::string::npos);
+    std::string without_from = mail;
+    without_from.erase(at, from.size());
+    std::string after_from = mail;
+    after_from.insert(at + from.size(), "junk\r\n");
+    for (const std::string& junk :
+         {"From: a@x\r\njunk\r\n" + without_from, after_from}) {
+      SCOPED_TRACE(std::string(clear ? "clear: " : "opaque: ") +
+                   junk.substr(0, junk.find("\r\n\r\n")));
+      auto whole = CheckSignature(*certs_, junk);
+      ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+      for (size_t slice : {size_t{1}, size_t{61}, StringSource::kWhole}) {
+        auto got = Streamed(junk, slice);
+        ASSERT_TRUE(got.ok()) << got.status().ToString() << " slice " << slice;
+        ASSERT_EQ(got->has_value(), whole->has_value()) << slice;
+        if (!whole->has_value()) continue;
+        const SignatureCheck& a = **got;
+        const SignatureCheck& b = **whole;
+        EXPECT_EQ(a.verified, b.verified) << slice;
+        EXPECT_EQ(a.signer, b.signer) << slice;
+        EXPECT_EQ(a.reason, b.reason) << slice;
+        EXPECT_EQ(a.signer_certificate, b.signer_certificate) << slice;
+        EXPECT_EQ(a.StampValue(), b.StampValue()) << slice;
+      }
+    }
+  }
+}
+
 TEST_F(CheckSignatureStreamTest, NotSignedMalformedAndBrokenSources) {
   auto plain = Streamed(original_, 4099);
   ASSERT_TRUE(plain.ok());

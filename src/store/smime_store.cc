@@ -25,6 +25,10 @@ CrlAge CompareOrder(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
 
 }  // namespace
 
+std::string CrlNumberText(std::string_view number) {
+  return number.empty() ? "none" : std::string(number);
+}
+
 CrlAge CompareCrls(const SmimeCrlRecord& crl, const SmimeCrlRecord& on_file) {
   const CrlAge age = CompareOrder(crl, on_file);
   if (age == CrlAge::kSame && crl.der != on_file.der) return CrlAge::kDiffers;

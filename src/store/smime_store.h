@@ -49,6 +49,10 @@ struct SmimeCrlRecord {
   int64_t fetched_at = 0;
 };
 
+// A CRL Number (SmimeCrlRecord::number, crypto::CrlInfo::number) as the
+// messages and the audit write it: "none" when the CRL has none.
+std::string CrlNumberText(std::string_view number);
+
 // How a CRL compares with the one of its issuer on file: by CRL Number
 // when both have one (a higher number is newer), else by thisUpdate.
 // kDiffers: as new (the same CRL Number, or thisUpdate) but not the same
@@ -82,8 +86,10 @@ class SmimeStore {
   // or as new but different (kDiffers): nothing written then. A replayed
   // old CRL never replaces a newer.
   virtual Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) = 0;
-  // NOT_FOUND when no CRL of `issuer` is on file.
-  virtual Status DeleteSmimeCrl(std::string_view issuer) = 0;
+  // Deletes the CRL of `issuer` and returns it, read in the statement that
+  // deleted it (so that what is said to be gone is what went, even if
+  // another one was stored just before); NOT_FOUND when none is on file.
+  virtual Result<SmimeCrlRecord> DeleteSmimeCrl(std::string_view issuer) = 0;
   virtual Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() = 0;
 };
 

@@ -426,9 +426,38 @@ TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
   EXPECT_EQ(on_file().number, "");
   // Removed, an older one may go on file again.
   ASSERT_TRUE(store->DeleteSmimeCrl("CN=CA").ok());
-  EXPECT_EQ(store->DeleteSmimeCrl("CN=CA").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->DeleteSmimeCrl("CN=CA").status().code(),
+            StatusCode::kNotFound);
   EXPECT_TRUE(store->ListSmimeCrls()->empty());
   EXPECT_EQ(put("n4", 300, "4", 0), CrlAge::kNewer);
+}
+
+// The delete returns the row it deleted (one statement, RETURNING): the
+// CRL on file at that moment, every column of it, never one read before.
+TEST_P(StoreEngineTest, DeletingACrlReturnsTheOneDeleted) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(
+      store->PutSmimeCrl({"CN=CA", "n5", 200, 900, 77, "5", 1000}).ok());
+  ASSERT_TRUE(
+      store->PutSmimeCrl({"CN=CA", "n9", 300, 950, 88, "9", 2000}).ok());
+  ASSERT_TRUE(
+      store->PutSmimeCrl({"CN=Other", "o1", 100, 500, 66, "1", 0}).ok());
+  auto removed = store->DeleteSmimeCrl("CN=CA");
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(removed->issuer, "CN=CA");
+  EXPECT_EQ(removed->der, "n9");
+  EXPECT_EQ(removed->number, "9");
+  EXPECT_EQ(removed->this_update, 300);
+  EXPECT_EQ(removed->next_update, 950);
+  EXPECT_EQ(removed->created_at, 88);
+  EXPECT_EQ(removed->fetched_at, 2000);
+  auto again = store->DeleteSmimeCrl("CN=CA");
+  EXPECT_EQ(again.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(again.status().message(), "no CRL of \"CN=CA\" on file");
+  auto left = store->ListSmimeCrls();
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->at(0).issuer, "CN=Other");
 }
 
 // A higher CRL Number replaces the CRL on file even with an earlier

@@ -109,6 +109,14 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
     if (r.rows() > 0) on_file = internal::ReadSmimeCrl(PgRow{r, 0});
     const CrlAge age = on_file ? CompareCrls(crl, *on_file) : CrlAge::kNewer;
     if (age == CrlAge::kOlder || age == CrlAge::kDiffers) return age;
+    // The row's seven columns, $1 to $7 of the UPDATE and of the INSERT
+    // (made only when one of them runs: the DER is copied into them).
+    auto row = [&] {
+      return PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
+                          crl.next_update,
+                          crl.created_at ? crl.created_at : clock_.NowUnix(),
+                          crl.number, crl.fetched_at);
+    };
     if (age == CrlAge::kSame) {
       // A CRL stored before migration 22 gets its number now.
       SP_RETURN_IF_ERROR(
@@ -123,25 +131,18 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
           "UPDATE smime_crls SET der = $2, this_update = $3, next_update = "
           "$4, created_at = $5, crl_number = $6, fetched_at = $7 WHERE "
           "issuer = $1",
-          PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
-                       crl.next_update,
-                       crl.created_at ? crl.created_at : clock_.NowUnix(),
-                       crl.number, crl.fetched_at)));
+          row()));
     } else {
       // FOR UPDATE locks no row when none was on file: should another node
       // insert one meanwhile, nothing is written here and the transaction
       // runs again, comparing with that one.
       SP_ASSIGN_OR_RETURN(
           PgResult inserted,
-          c.Query(
-              "INSERT INTO smime_crls (issuer, der, this_update, "
-              "next_update, created_at, crl_number, fetched_at) VALUES "
-              "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer) DO "
-              "NOTHING RETURNING issuer",
-              PgParams::Of(crl.issuer, Bytes{crl.der}, crl.this_update,
-                           crl.next_update,
-                           crl.created_at ? crl.created_at : clock_.NowUnix(),
-                           crl.number, crl.fetched_at)));
+          c.Query("INSERT INTO smime_crls (issuer, der, this_update, "
+                  "next_update, created_at, crl_number, fetched_at) VALUES "
+                  "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer) DO "
+                  "NOTHING RETURNING issuer",
+                  row()));
       if (inserted.rows() == 0) {
         return UnavailableError("a CRL of \"" + crl.issuer +
                                 "\" was stored meanwhile")
@@ -153,12 +154,20 @@ Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   });
 }
 
-Status PostgresStore::DeleteSmimeCrl(std::string_view issuer) {
-  return InTransaction([&](Conn& c) -> Status {
-    SP_RETURN_IF_ERROR(c.RunOrNotFound(
-        "DELETE FROM smime_crls WHERE issuer = $1", PgParams().Text(issuer),
-        "no CRL of \"" + std::string(issuer) + "\" on file"));
-    return internal::NotifyChange(c, "smime_crls");
+Result<SmimeCrlRecord> PostgresStore::DeleteSmimeCrl(std::string_view issuer) {
+  return InTransactionValue([&](Conn& c) -> Result<SmimeCrlRecord> {
+    // One statement: the row read is the row gone.
+    SP_ASSIGN_OR_RETURN(PgResult r,
+                        c.Query("DELETE FROM smime_crls WHERE issuer = $1 "
+                                "RETURNING " +
+                                    std::string(internal::kSmimeCrlColumns),
+                                PgParams().Text(issuer)));
+    if (r.rows() == 0) {
+      return NotFoundError("no CRL of \"" + std::string(issuer) + "\" on file");
+    }
+    SmimeCrlRecord removed = internal::ReadSmimeCrl(PgRow{r, 0});
+    SP_RETURN_IF_ERROR(internal::NotifyChange(c, "smime_crls"));
+    return removed;
   });
 }
 

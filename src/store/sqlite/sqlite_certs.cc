@@ -138,12 +138,18 @@ Result<CrlAge> SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
   return age;
 }
 
-Status SqliteStore::DeleteSmimeCrl(std::string_view issuer) {
-  return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt s(stmts_, "DELETE FROM smime_crls WHERE issuer = ?");
-    s.Bind(1, issuer);
-    return s.RunOrNotFound("no CRL of \"" + std::string(issuer) + "\" on file");
-  });
+Result<SmimeCrlRecord> SqliteStore::DeleteSmimeCrl(std::string_view issuer) {
+  // One statement (RETURNING, SQLite 3.35+): the row read is the row gone.
+  SP_ASSIGN_OR_RETURN(
+      std::optional<SmimeCrlRecord> removed,
+      RunReturning("removing a CRL",
+                   "DELETE FROM smime_crls WHERE issuer = ? RETURNING " +
+                       std::string(internal::kSmimeCrlColumns),
+                   internal::ReadSmimeCrl<Stmt>, issuer));
+  if (!removed) {
+    return NotFoundError("no CRL of \"" + std::string(issuer) + "\" on file");
+  }
+  return std::move(*removed);
 }
 
 Result<std::vector<SmimeCrlRecord>> SqliteStore::ListSmimeCrls() {

@@ -170,7 +170,7 @@ class SqliteStore final : public Store, public BodyStore {
       std::string_view kind, std::string_view email) override;
   Status DeleteSmimeCert(std::string_view id) override;
   Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) override;
-  Status DeleteSmimeCrl(std::string_view issuer) override;
+  Result<SmimeCrlRecord> DeleteSmimeCrl(std::string_view issuer) override;
   Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;
 
   // Housekeeping (sqlite_housekeeping.cc).
