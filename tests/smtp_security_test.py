@@ -567,6 +567,26 @@ class HeaderSizeLimitTest(unittest.TestCase):
                       r.stderr)
         self.assertFalse(os.path.exists(src + ".out"))
 
+    def test_spooled_part_fields_over_the_budget_are_an_error_of_protect(self):
+        # Over api.max_request_bytes (1 MiB), the upload is spooled and
+        # sealed from its spool file: refused the same, never sealed.
+        d = tempfile.mkdtemp(prefix="sealpost-parts-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: parts\r\n"
+                    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    b"--b\r\n" + b"X-A: 1\r\n" * 150000 +
+                    b"\r\nbody\r\n--b--\r\n")
+        self.assertGreater(os.path.getsize(src), 1 << 20)
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", src + ".out")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Message header size exceeds fixed maximum size",
+                      r.stderr)
+        self.assertFalse(os.path.exists(src + ".out"))
+
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the
         # end of DATA: each counted once, as the header's 552 is.
@@ -603,6 +623,55 @@ class HeaderSizeLimitTest(unittest.TestCase):
             self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
             self.assertEqual(c.noop()[0], 250)
         self.assertEqual(mailbox_holds(self.server, "submitted " + t), [])
+
+    def test_structured_fields_cost_what_gmime_builds_of_them(self):
+        # A message/rfc822 part whose To: holds 300,000 addresses (1.2 MB,
+        # under the budget as text): GMime 3.2 builds an object per
+        # address (87 MB of them). Each costs its share of the budget:
+        # refused with the same 552 5.3.4, and the server does not grow
+        # by what GMime would have built.
+        t = tag()
+        to = b"To: a@b" + b"".join(
+            b",\r\n a@b" if i % 16 == 15 else b",a@b"
+            for i in range(300000))
+        m = (b"Subject: nested " + t.encode() + b"\r\n"
+             b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+             b"Content-Type: message/rfc822\r\n\r\nFrom: x@y\r\n" + to +
+             b"\r\n\r\ninner\r\n--b--\r\n")
+        code, msg = self.send(m)
+        self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
+        with open("/proc/%d/status" % self.server.proc.pid) as f:
+            hwm = [l for l in f if l.startswith("VmHWM:")][0]
+        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+        self.assertEqual(mailbox_holds(self.server, "nested " + t), [])
+
+    def test_raised_top_level_limit_still_has_the_field_count(self):
+        # smtp.max_header_bytes raised to 4 MiB lets 45,000 tiny top-level
+        # fields (360 KB) through SMTP's count; the parse's budget (40,000
+        # fields over the whole message) refuses them, with the same 552.
+        # 3.5 MB of 1 KB fields (3,500) are under both.
+        env = dict(OUTSIDE)
+        env["SEALPOST_SMTP_MAX_HEADER_BYTES"] = str(4 << 20)
+        server = DevServer(env=env)
+        self.addCleanup(server.stop)
+        over, under = "tiny " + tag(), "wide " + tag()
+
+        def send(message):
+            with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=120) as c:
+                c.ehlo("client.test")
+                self.assertEqual(c.mail("carol@partner.test")[0], 250)
+                self.assertEqual(c.rcpt("bob@example.com")[0], 250)
+                return c.data(message)
+
+        code, msg = send(b"Subject: " + over.encode() + b"\r\n" +
+                         b"X-A: 1\r\n" * 45000 + b"\r\nbody\r\n")
+        self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
+        code, msg = send(b"Subject: " + under.encode() + b"\r\n" +
+                         b"".join(b"X-B%05d: %s\r\n" % (i, b"w" * 1000)
+                                  for i in range(3500)) + b"\r\nbody\r\n")
+        self.assertEqual(code, 250, msg)
+        self.assertTrue(wait_for(lambda: mailbox_holds(server, under), 60))
+        self.assertEqual(mailbox_holds(server, over), [])
 
     def test_out_of_range_is_a_config_error(self):
         for bad in ("4095", "4194305"):

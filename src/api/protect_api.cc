@@ -4,12 +4,17 @@
 #include "api/api_routes.h"
 
 #include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <utility>
 
 #include "api/util.h"
+#include "base/byte_source.h"
 #include "branding/branding.h"
 #include "crypto/spool.h"
 #include "license/license_service.h"
 #include "mime/facts.h"
+#include "mime/parsed_message.h"
 #include "mime/wrapper.h"
 #include "search/indexer.h"
 
@@ -23,6 +28,21 @@ constexpr size_t kIndexedPrefix = 4 << 20;
 // Its header section is looked for in its first bytes (for the Subject and
 // the wrapper's From, To, Cc, Date).
 constexpr size_t kMaxHeaderSection = 1 << 20;
+
+// The request's spooled body, for a parse that reads it through and lets
+// it go (mime::ParsedMessage owns the source it reads).
+class SharedSource final : public ByteSource {
+ public:
+  explicit SharedSource(std::shared_ptr<ByteSource> source)
+      : source_(std::move(source)) {}
+  Status Restart() override { return source_->Restart(); }
+  Result<size_t> Read(size_t max, std::string* out) override {
+    return source_->Read(max, out);
+  }
+
+ private:
+  std::shared_ptr<ByteSource> source_;
+};
 
 // The wrapper's options for a message just protected (without its seal).
 Result<mime::WrapperOptions> WrapOptions(const ApiContext& ctx,
@@ -45,6 +65,19 @@ Response ProtectSpooled(Request& req, const Caller& caller,
                         const ApiContext& ctx, std::string tmpl,
                         std::vector<std::string> recipients) {
   ByteSource& source = *req.body_source;
+  {
+    // Its parts' header fields over the parse's budget: refused as in
+    // memory, never sealed. One parse through the spool, its memory
+    // bounded by that budget.
+    const mime::ParsedMessage parsed(
+        std::make_unique<SharedSource>(req.body_source));
+    if (parsed.headers_over_limit()) {
+      return Response::JsonError(400, "invalid_argument",
+                                 std::string(mime::kHeadersOverLimitMessage));
+    }
+    if (Status st = parsed.source_status(); !st.ok()) return FromStatus(st);
+  }
+  if (Status st = source.Restart(); !st.ok()) return FromStatus(st);
   std::string head;
   const size_t wanted =
       ctx.indexer != nullptr ? kIndexedPrefix : kMaxHeaderSection;

@@ -806,9 +806,10 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
 // smtp.max_header_bytes counts it at its top (base/limits.h): its fields
 // and the empty line, with a body after it: streamed from its spool, never
 // read whole (the stager refuses a copy made from the message read whole),
-// the copy the bytes that came. Two bytes more (SMTP refuses it; the API
-// may bring it), and the head ends between the empty line's CR and LF: the
-// message is read whole, never split there.
+// the copy the bytes that came. Two bytes more (SMTP refuses it; only the
+// decrypted copy of inbound S/MIME mail, smime.decrypt_inbound, may reach
+// this stage with one), and the head ends between the empty line's CR and
+// LF: the message is read whole, never split there.
 TEST_F(InboundSpooledTest, HeaderSectionOfTheWholeHeadIsStreamed) {
   const auto head = static_cast<size_t>(kStreamedHeadBytes);
   std::string body;
@@ -1564,6 +1565,46 @@ TEST_F(InboundDecryptionTest, ALargeOriginalThatDecryptsSmall) {
   ASSERT_EQ(staged.size(), 1u);
   EXPECT_TRUE(staged[0] == mail);
   EXPECT_TRUE(whole->messages[1].content == mail);
+}
+
+// A known gap (docs/security.md "Header section size"): the decrypted
+// copy's header section is the outer fields plus the inner part's, and
+// SMTP measured only the outer ones (the rest was ciphertext). An inner
+// part with more than the 4 MiB head of fields: its copy is read whole
+// (the stager refuses it), delivered all the same, bounded only by
+// smtp.max_message_bytes.
+TEST_F(InboundDecryptionTest, ADecryptedHeaderPastTheHeadIsReadWhole) {
+  std::string entity = "Content-Type: text/plain\r\n";
+  // Fields of 1 KB, under the parse's header budget.
+  for (int i = 0; entity.size() <= static_cast<size_t>(kStreamedHeadBytes);
+       ++i) {
+    entity += "X-Filler-" + std::to_string(1000000 + i) + ": " +
+              std::string(952, 'f') + "\r\n";
+  }
+  entity += "\r\nthe body\r\n";
+  pki_.Write("fields.txt", entity);
+  ASSERT_TRUE(
+      pki_.Run("openssl cms -encrypt -binary -aes256 -in fields.txt -outform "
+               "DER -out fields.der alice.pem"));
+  const std::string mail = MailOf(pki_.Read("fields.der"), false);
+  // What SMTP measures: the outer header, a few hundred bytes.
+  ASSERT_LT(mail.find("\r\n\r\n"), 1024u);
+  std::vector<std::string> staged;
+  auto out = ApplySpooled("bob@partner.test", {"alice@example.com"}, mail,
+                          false, &staged);
+  // Read whole: the stager refuses that copy.
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "not streamed");
+  staged.clear();
+  out = ApplySpooled("bob@partner.test", {"alice@example.com"}, mail, false,
+                     &staged, /*whole_ok=*/true);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].id.ends_with("-d"));
+  ASSERT_EQ(staged.size(), 1u);
+  EXPECT_TRUE(staged[0] == smime::SplitEntity(mail).outer_fields +
+                               "MIME-Version: 1.0\r\n" + entity)
+      << staged[0].substr(0, 300);
 }
 
 // Two of ours who both have a key on file: each open checked with their

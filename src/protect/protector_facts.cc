@@ -97,10 +97,15 @@ Result<bool> Protector::InspectSpooled(Run& run) {
       !ends_in_head) {
     // A header section (as GMime holds it) longer than kStreamedHead: read
     // whole. SMTP refuses such a message before (552 5.3.4), and SMTP is
-    // the only way client-supplied mail reaches this stage: the API's
-    // /api/v1/protect seals without queueing, the portal's mail is ours
-    // (run.composed, never streamed). Nothing held (only "From " lines, or
-    // a first line GMime gives up on) is streamed.
+    // the only way client-written mail reaches this stage: the API's
+    // /api/v1/protect and /api/v1/smime/protect seal without queueing, the
+    // portal's mail is ours (run.composed, never streamed). One exception,
+    // a known gap (docs/security.md "Header section size"): with
+    // smime.decrypt_inbound on, DecryptInbound runs the decrypted copy
+    // through Process again, its header the outer fields plus the inner
+    // part's, which SMTP never measured; a sender can make it pass 4 MiB
+    // here, bounded by smtp.max_message_bytes. Nothing held (only "From "
+    // lines, or a first line GMime gives up on) is streamed.
     return false;
   }
   // The split that a wrapper's seal covers (as InspectBytes splits it).

@@ -82,7 +82,13 @@ Status Protector::InspectProtected(Run& run) {
       TakeRelease(run, licenses_.TransportInspect(*container, run.wrapper->id,
                                                   run.in.id, addresses)));
   if (!opened) return Status::Ok();
-  auto facts = mime::ExtractFacts(inspection.plain);
+  const mime::ParsedMessage parsed(inspection.plain);
+  if (parsed.headers_over_limit()) {
+    // Its facts would be those of part of it (mime::ParsedMessage).
+    inspection.Withdraw("its content's header fields are over the limit");
+    return Status::Ok();
+  }
+  auto facts = mime::ExtractFacts(parsed);
   if (facts.ok()) {
     inspection.facts = std::move(*facts);
   } else {
@@ -183,6 +189,11 @@ Status Protector::InspectSpooledWrapper(
   mime::ParsedMessage parsed(std::move(source));
   auto facts = mime::ExtractFacts(parsed);
   SP_RETURN_IF_ERROR(parsed.source_status());
+  if (parsed.headers_over_limit()) {
+    // Its facts would be those of part of it (mime::ParsedMessage).
+    inspection.Withdraw("its content's header fields are over the limit");
+    return Status::Ok();
+  }
   if (facts.ok()) {
     inspection.facts = std::move(*facts);
     return Status::Ok();

@@ -148,6 +148,16 @@ struct Protector::Run {
       return std::find(granted.begin(), granted.end(), AsciiLower(address)) !=
              granted.end();
     }
+    // Opened, yet not to be inspected after all: the rules read none of
+    // it (Mandatory rejects, as for what cannot be opened), and nothing of
+    // it is kept (no journal report's decrypted copy either).
+    void Withdraw(std::string why) {
+      granted.clear();
+      plain.clear();
+      plain_spool.reset();
+      facts = mime::MailFacts{};
+      reason = std::move(why);
+    }
   };
   std::optional<Inspection> inspection;
   // That part, kept for smime.decrypt_inbound (a streamed run's is read

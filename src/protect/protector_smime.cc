@@ -384,6 +384,13 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
                       OpenSpooled(*run.in.spool, std::string(), 0));
   mime::ParsedMessage parsed(std::move(message));
   SP_RETURN_IF_ERROR(SpoolReadBack(parsed));
+  if (parsed.headers_over_limit()) {
+    // Within the header budget when InspectSpooled parsed it: a spool
+    // that no longer reads as it did (451), never a content opened from
+    // part of a parse.
+    return SpoolFileError(
+        InvalidArgumentError(std::string(mime::kHeadersOverLimitMessage)));
+  }
   Result<std::unique_ptr<ByteSource>> der = mime::OpenTopLevelContent(parsed);
   if (!der.ok()) {  // it was a leaf when EnvelopedInSpool read it
     return SpoolFileError(der.status());

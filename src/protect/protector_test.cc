@@ -795,6 +795,57 @@ TEST_F(TransportInspectionTest, MandatoryRejectsWhatCannotBeInspected) {
       << passed->messages[0].treatment;
 }
 
+// A sealed original whose parts' header fields are over the parse's
+// budget (sealed through the API before it refused them, or by a client
+// of its own): its facts would be those of part of it, so the rules read
+// none of it. An attachment rule never passes it for want of the
+// attachment: Mandatory rejects it as uninspectable, Optional delivers it
+// uninspected (the rules reading the wrapper as it travels).
+TEST_F(TransportInspectionTest, AnOriginalOverTheHeaderBudgetIsNotInspected) {
+  std::string plain =
+      "From: alice@example.com\r\nTo: bob@example.com\r\n"
+      "Subject: q\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: application/pdf\r\n"
+      "Content-Disposition: attachment; filename=\"r.pdf\"\r\n\r\nPDF\r\n"
+      "--b\r\nContent-Type: text/plain\r\n";
+  for (int i = 0; i <= mime::ParsedMessage::kMaxHeaderFields; ++i) {
+    plain += "X-A: 1\r\n";
+  }
+  plain += "\r\n" + std::string(kSecret) + "\r\n--b--\r\n";
+  license::ProtectRequest pr{
+      "alice@example.com", "Encrypt", {"bob@example.com"}, plain, ""};
+  auto sealed = gw_.org.licenses.Protect(pr);
+  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+  mime::WrapperOptions wrap{sealed->message_id, sealed->license.template_name,
+                            "https://portal.example.com"};
+  wrap.seal = [&](std::string_view header, std::string_view body) {
+    return gw_.org.licenses.SealWrapper(
+        sealed->message_id, sealed->license.template_name, header, body);
+  };
+  auto w = mime::BuildWrapperMail(plain, sealed->container, wrap);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  AddRule(R"({"name": "pdf", "conditions": [{"kind": "has_attachment"}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value": "hit"}]})");
+  SetMode("Mandatory");
+  auto refused = Send("m@evil.test", {"bob@example.com"}, *w);
+  ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("header fields are over"),
+            std::string::npos)
+      << refused.status().message();
+  SetMode("Optional");
+  auto passed = Send("m@evil.test", {"bob@example.com"}, *w);
+  ASSERT_TRUE(passed.ok()) << passed.status().ToString();
+  ASSERT_EQ(passed->messages.size(), 1u);
+  // The rules read the wrapper as it travels (its message.sealed).
+  EXPECT_TRUE(passed->messages[0].content.ends_with(*w));
+  EXPECT_NE(passed->messages[0].treatment.find(
+                "uninspected (its content's header fields are over"),
+            std::string::npos)
+      << passed->messages[0].treatment;
+}
+
 // The attack: a content oracle. Whoever holds a container (a copy of a
 // wrapper, or one lifted out of it) must not learn what it says from a
 // rule's outcome, unless it is the real wrapper sent to a recipient its

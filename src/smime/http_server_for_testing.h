@@ -2,7 +2,8 @@
 // distribution points, OCSP responders): each connection's request (its
 // header section, and the body its Content-Length gives) goes to a handler
 // whose return value is sent back as the whole answer, then the connection
-// is closed. One request at a time; serves until destroyed.
+// is closed. A request whose Content-Length is no number gets 400, not the
+// handler. One request at a time; serves until destroyed.
 //
 // Thread-safety: port() and requests() may be called from any thread; the
 // handler runs on the server's own thread.
@@ -16,7 +17,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -78,17 +81,22 @@ class LocalHttpServer {
       if (c < 0) continue;
       timeval tv{10, 0};
       setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      const std::string request = ReadRequest(c);
+      const std::optional<std::string> request = ReadRequest(c);
       ++requests_;
-      const std::string answer = handler_(request);
+      const std::string answer =
+          request
+              ? handler_(*request)
+              : std::string(
+                    "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
       send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
       close(c);
     }
   }
 
   // The header section, then as many bytes as its Content-Length says
-  // (none without one), or what came before the peer stopped or timed out.
-  static std::string ReadRequest(int c) {
+  // (none without one), or what came before the peer stopped or timed out;
+  // nullopt when the Content-Length is no number (or does not fit).
+  static std::optional<std::string> ReadRequest(int c) {
     std::string request;
     char buf[4096];
     size_t body_at = std::string::npos, length = 0;
@@ -102,7 +110,10 @@ class LocalHttpServer {
         body_at = end + 4;
         size_t at = request.find("Content-Length: ");
         if (at != std::string::npos && at < end) {
-          length = std::stoul(request.substr(at + 16));
+          const char* digits = request.data() + at + 16;
+          const char* line_end = request.data() + request.find("\r\n", at);
+          const auto [stop, error] = std::from_chars(digits, line_end, length);
+          if (error != std::errc() || stop != line_end) return std::nullopt;
         }
       }
     }

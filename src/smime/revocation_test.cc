@@ -204,5 +204,41 @@ TEST_F(RevocationCheckerTest, AnEarlierNextUpdateStillDecides) {
   EXPECT_EQ(responder.requests(), 2);
 }
 
+// The test server's own request reading: a Content-Length that is no
+// number gets 400 (was: std::stoul threw and ended the server's thread),
+// and the next request is served.
+TEST(LocalHttpServerTest, AContentLengthThatIsNoNumberGets400) {
+  testing::LocalHttpServer http([](const std::string&) {
+    return testing::LocalHttpServer::Ok("text/plain", "ok");
+  });
+  ASSERT_NE(http.port(), 0);
+  auto ask = [&](const std::string& request) {
+    const int c = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(http.port()));
+    std::string answer;
+    if (connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        send(c, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+      char buf[512];
+      ssize_t n;
+      while ((n = read(c, buf, sizeof buf)) > 0) answer.append(buf, n);
+    }
+    close(c);
+    return answer;
+  };
+  for (const std::string length :
+       {"x1", "", "99999999999999999999999", "12x"}) {
+    SCOPED_TRACE(length);
+    EXPECT_TRUE(ask("POST / HTTP/1.0\r\nContent-Length: " + length + "\r\n\r\n")
+                    .starts_with("HTTP/1.0 400 "));
+  }
+  EXPECT_TRUE(ask("POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi")
+                  .starts_with("HTTP/1.0 200 "));
+  EXPECT_EQ(http.requests(), 5);
+}
+
 }  // namespace
 }  // namespace sealpost::smime
