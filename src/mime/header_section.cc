@@ -71,10 +71,15 @@ bool HeaderEnd::Feed(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size(); ++i) {
     const char c = bytes[i];
     ++examined_;
-    ++line_bytes_;
-    if (c == '\n') {
-      longest_line_ = std::max(longest_line_, line_bytes_);
-      line_bytes_ = 0;
+    // Lines are measured while GMime may hold a header section: once it
+    // gives the message up (the bytes that decided it counted), it is all
+    // body to every reader (SeparatorAfterAddedFields ends our fields).
+    if (section_ != Section::kNone) {
+      ++line_bytes_;
+      if (c == '\n') {
+        longest_line_ = std::max(longest_line_, line_bytes_);
+        line_bytes_ = 0;
+      }
     }
     const bool lead = section_ == Section::kUndecided;
     if (line_ == Line::kInside) {

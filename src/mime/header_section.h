@@ -79,8 +79,10 @@ class HeaderEnd {
   size_t examined() const { return examined_; }
   // The most bytes of one line so far, its line end included (the line
   // arriving: its bytes so far), to the end: every line of the region
-  // (leading "From " lines, lines that are no field, and lines of a
-  // message GMime gives up, to its empty line).
+  // (leading "From " lines, fields, lines that are no field). Of a message
+  // GMime gives up, only the bytes of its first line to the one that
+  // decided it: the rest is body to every reader (our fields are ended by
+  // SeparatorAfterAddedFields' empty line), however long its lines.
   size_t longest_line() const { return std::max(longest_line_, line_bytes_); }
 
  private:
