@@ -124,6 +124,7 @@ HeaderSection SplitHeaderSection(std::string_view message) {
 }
 
 std::string_view SeparatorAfterAddedFields(std::string_view message) {
+  message = message.substr(0, std::min(message.size(), kSeparatorPeekBytes));
   // Fed a line at a time, to stop once it is decided.
   HeaderEnd end;
   for (size_t pos = 0; pos < message.size() && end.size() == 0 &&

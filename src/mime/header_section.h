@@ -120,11 +120,16 @@ class HeaderEnd {
 // HeaderEnd::given_up()) would be read, once a field is in front, past
 // that line: its later lines as fields that our side never saw (nor
 // measured, nor stripped of X-Sealpost-*), and a first line starting with
-// a blank as a continuation of our field (issue 14). `message` may be its
-// first bytes only: when they show no header section yet (only "From "
-// lines), the empty line is put in. It matches GMime for header lines of
-// at most kMaxHeaderLine bytes (HeaderEnd), which is why the SMTP server
-// refuses longer ones; it stops reading once it is decided.
+// a blank as a continuation of our field (issue 14). Decided on the
+// first kSeparatorPeekBytes of `message` at most, which is all that a
+// streamed message is peeked for, so that a message in memory and the
+// same message streamed get the same: when they show no header section
+// yet (only "From " lines, more than 64 KiB of them), the empty line is
+// put in (the fields after them read as body: nothing forged). It matches
+// GMime for header lines of at most kMaxHeaderLine bytes (HeaderEnd),
+// which is why the SMTP server refuses longer ones; it stops reading once
+// it is decided.
+inline constexpr size_t kSeparatorPeekBytes = 64 * 1024;
 std::string_view SeparatorAfterAddedFields(std::string_view message);
 
 // `message` without its X-Sealpost-* fields, which clients must not be able

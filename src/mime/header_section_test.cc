@@ -467,6 +467,25 @@ TEST(SeparatorAfterAddedFieldsTest, NothingForAMessageWithAHeader) {
   EXPECT_EQ(SeparatorAfterAddedFields(""), "\r\n");
 }
 
+// Decided on the first kSeparatorPeekBytes, as a streamed message is
+// peeked (queue): a message in memory gets the same. Past them, leading
+// "From " lines get the empty line (the fields after them read as body).
+TEST(SeparatorAfterAddedFieldsTest, DecidedOnThePeekedBytesOnly) {
+  const std::string from_line = "From a@x Sat Dec  5 14:00:00 2026\r\n";
+  std::string froms;
+  while (froms.size() + from_line.size() + 12 <= kSeparatorPeekBytes) {
+    froms += from_line;
+  }
+  const std::string within = froms + "Subject: s\r\n\r\nb";
+  ASSERT_LE(within.find(':'), kSeparatorPeekBytes);
+  EXPECT_EQ(SeparatorAfterAddedFields(within), "");
+  const std::string past = froms + from_line + "Subject: s\r\n\r\nb";
+  ASSERT_GT(past.find("Subject:") + 8, kSeparatorPeekBytes);
+  EXPECT_EQ(SeparatorAfterAddedFields(past), "\r\n");
+  EXPECT_EQ(SeparatorAfterAddedFields(past.substr(0, kSeparatorPeekBytes)),
+            "\r\n");
+}
+
 TEST(HeaderEndTest, SizeCountsAFieldAsItArrivesAndStopsAtTheEnd) {
   HeaderEnd end;
   end.Feed("Subject: ");

@@ -8,7 +8,6 @@
 // whole in memory (issue 14).
 #include <algorithm>
 
-#include "base/limits.h"
 #include "base/strings.h"
 #include "mime/header_section.h"
 #include "mime/wrapper.h"
@@ -90,18 +89,16 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
     // queue after this returns: the source keeps the spool alive.
     // The rule's fields join the plaintext's header section only when
     // GMime holds one (FieldsInFront), decided on its first bytes.
-    std::string fields = HeaderFields(g.added_headers);
-    if (!fields.empty()) {
-      std::string head;
+    std::string head;
+    if (!g.added_headers.empty()) {
       Result<std::unique_ptr<ByteSource>> reader = plain_spool->Open();
       Status read =
           reader.ok()
-              ? ReadSourceUpTo(**reader,
-                               static_cast<size_t>(kStreamedHeadBytes), &head)
+              ? ReadSourceUpTo(**reader, mime::kSeparatorPeekBytes, &head)
               : reader.status();
       if (!read.ok()) return SpoolFileError(read);
-      fields += mime::SeparatorAfterAddedFields(head);
     }
+    std::string fields = FieldsInFront(g.added_headers, head);
     msg.content_size =
         plain_spool->size() + static_cast<int64_t>(fields.size());
     SP_ASSIGN_OR_RETURN(msg.content_source,

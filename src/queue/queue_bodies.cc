@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/byte_spool.h"
 #include "base/log.h"
 #include "mime/header_section.h"
 #include "queue/body_cipher.h"
@@ -75,24 +76,14 @@ void DiscardStagedBodies(store::Store& store,
 
 namespace {
 
-// How much of a streamed message's first bytes decides whether our
-// Received field ends its header section: a field's colon or the empty
-// line comes within it but for a message of mbox "From " lines longer
-// than that, which then gets the empty line (its fields read as body).
-constexpr size_t kPeek = 64 * 1024;
-
 // `source` with its first bytes read ahead (Peek) and handed on first.
+// Not base's PrefixedSource: that one restarts its source to read past
+// the prefix, and a streamed message may be read only once (a wrapper
+// being built: protect::WrapperSource).
 class PeekedSource final : public ByteSource {
  public:
   explicit PeekedSource(ByteSource& source) : source_(source) {}
-  Status Peek(size_t max) {
-    while (peeked_.size() < max) {
-      SP_ASSIGN_OR_RETURN(size_t n,
-                          source_.Read(max - peeked_.size(), &peeked_));
-      if (n == 0) break;
-    }
-    return Status::Ok();
-  }
+  Status Peek(size_t max) { return ReadSourceUpTo(source_, max, &peeked_); }
   std::string_view peeked() const { return peeked_; }
   Status Restart() override {
     std::string().swap(peeked_);
@@ -164,7 +155,7 @@ Status Queue::StageStreamed(IncomingMessage& m) {
   // message's first bytes (mime::SeparatorAfterAddedFields).
   PeekedSource source(*m.content_source);
   if (!m.received.empty()) {
-    SP_RETURN_IF_ERROR(source.Peek(kPeek));
+    SP_RETURN_IF_ERROR(source.Peek(mime::kSeparatorPeekBytes));
     m.received += mime::SeparatorAfterAddedFields(source.peeked());
   }
   auto written =
