@@ -104,6 +104,18 @@ class PeekedSource final : public ByteSource {
   size_t at_ = 0;
 };
 
+// The Message-ID of `front` (our Received field and its separator, or
+// nothing) then `content` (its first bytes at least to its empty line), as
+// ToStored finds it in the whole: none when the separator ends the header
+// section at our field.
+std::string MessageIdAfter(std::string_view front, std::string_view content) {
+  if (front.empty()) return HeaderMessageId(content);
+  const size_t end = content.find("\r\n\r\n");
+  std::string whole(front);
+  whole += end == std::string_view::npos ? content : content.substr(0, end + 4);
+  return HeaderMessageId(whole);
+}
+
 }  // namespace
 
 Status Queue::Stage(IncomingMessage& m) {
@@ -113,9 +125,10 @@ Status Queue::Stage(IncomingMessage& m) {
   const size_t front = m.received.size() + separator.size();
   const size_t size = front + m.content.size();
   if (m.staged.has_value() || !store_.StagesBodies(size)) return Status::Ok();
-  IncomingMessage::Staged staged{static_cast<int64_t>(size),
-                                 HeaderMessageId(m.content),
-                                 static_cast<int64_t>(front)};
+  IncomingMessage::Staged staged{
+      static_cast<int64_t>(size),
+      MessageIdAfter(m.received + std::string(separator), m.content),
+      static_cast<int64_t>(front)};
   SP_RETURN_IF_ERROR(StageEncryptedBody(store_, key_, m.id,
                                         {m.received, separator, m.content}));
   std::string().swap(m.received);
@@ -153,13 +166,15 @@ Status Queue::StageStreamed(IncomingMessage& m) {
   std::string head;
   // Whether our Received field ends the header section is read from the
   // message's first bytes (mime::SeparatorAfterAddedFields).
+  // Our field and the separator, put in the message only once written.
   PeekedSource source(*m.content_source);
-  if (!m.received.empty()) {
+  std::string front = m.received;
+  if (!front.empty()) {
     SP_RETURN_IF_ERROR(source.Peek(mime::kSeparatorPeekBytes));
-    m.received += mime::SeparatorAfterAddedFields(source.peeked());
+    front += mime::SeparatorAfterAddedFields(source.peeked());
   }
   auto written =
-      StageEncryptedBody(store_, key_, m.id, m.received, source, &head, kHead);
+      StageEncryptedBody(store_, key_, m.id, front, source, &head, kHead);
   if (!written.ok() || (known && *written != m.content_size)) {
     // Nothing commits it: the file goes, and the message is refused (4xx).
     // A source that failed half way (a spool file cut, an S/MIME copy
@@ -171,8 +186,8 @@ Status Queue::StageStreamed(IncomingMessage& m) {
     return InternalError("a streamed message changed its size while staged");
   }
   m.staged = IncomingMessage::Staged{
-      static_cast<int64_t>(m.received.size()) + *written, HeaderMessageId(head),
-      static_cast<int64_t>(m.received.size())};
+      static_cast<int64_t>(front.size()) + *written,
+      MessageIdAfter(front, head), static_cast<int64_t>(front.size())};
   m.content_source.reset();
   m.content_size = 0;
   std::string().swap(m.received);

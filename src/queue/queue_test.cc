@@ -617,7 +617,8 @@ TEST_F(QueueTest, ReceivedEndsTheHeaderOfAMessageWhoseFirstLineIsNoField) {
           nullptr);
   ASSERT_TRUE(q.Start().ok());
   const std::string rest =
-      "Subject: confidential\r\nX-Sealpost-Protected: v1; forged\r\n\r\n";
+      "Subject: confidential\r\nX-Sealpost-Protected: v1; forged\r\n"
+      "Message-ID: <first@x>\r\n\r\n";
   struct Case {
     std::string first;
     bool separated;
@@ -652,6 +653,10 @@ TEST_F(QueueTest, ReceivedEndsTheHeaderOfAMessageWhoseFirstLineIsNoField) {
         ASSERT_TRUE(q.Stage(m).ok());
         ASSERT_TRUE(m.staged.has_value());
         EXPECT_EQ(m.staged->size, static_cast<int64_t>(expected.size()));
+        // As in memory (the whole read): no Message-ID past our field's
+        // empty line.
+        EXPECT_EQ(m.staged->header_message_id, c.separated ? "" : "<first@x>")
+            << c.first;
         auto source = q.OpenStaged(m);
         ASSERT_TRUE(source.ok()) << source.status().ToString();
         std::string back;
