@@ -527,6 +527,7 @@ TEST_F(ServerProtocolTest, HeaderLineOverTheBoundGets552) {
         EXPECT_TRUE(actions[0].data_refused);
         EXPECT_TRUE(actions[0].header_line_too_long);
         EXPECT_FALSE(actions[0].header_too_big);
+        EXPECT_TRUE(actions[0].message.empty());  // nothing kept
       }
     }
   }
@@ -560,6 +561,11 @@ TEST_F(ServerProtocolTest, HeaderLineOverTheBoundGets552) {
     ASSERT_EQ(actions[0].kind, Kind::kReply) << message.substr(0, 12);
     EXPECT_TRUE(actions[0].header_line_too_long) << message.substr(0, 12);
   }
+  // None of the refused queued, and the next transaction in the session is.
+  Feed(envelope + "A: 1\r\n\r\nnext\r\n.\r\n");
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].message, "A: 1\r\n\r\nnext\r\n");
+  messages_.clear();
 }
 
 // Where the header section ends is where GMime ends it (the protection
