@@ -88,10 +88,18 @@ int64_t FieldItems(std::string_view name, std::string_view value) {
 // once per header field of every part, after the parser copied the field
 // and before it builds the objects of the field's header block from the
 // copies. Over the budget, the copy is emptied (GMime 3.2's parser hands
-// its own g_strdup'ed raw_value, which it reads again to build the block:
-// gmime-parser.c, parser_step_headers), so that neither this field nor
-// the rest of its block is built into objects: a 12 MB To: with 3 million
-// addresses would be 860 MB of them.
+// the callback its own g_strdup'ed raw_value, which it reads again to
+// build the block: gmime-parser.c, header_buffer_parse), so that neither
+// this field nor the rest of its block is built into objects: a 12 MB
+// To: with 3 million addresses would be 860 MB of them.
+#if !GMIME_CHECK_VERSION(3, 2, 0) || GMIME_CHECK_VERSION(3, 3, 0)
+#error \
+    "ParsedMessage::Impl::CountField writes into GMime's raw_value, \
+which GMime 3.2's header_buffer_parse (gmime-parser.c) g_strdup's and \
+reads again to build the header block. Re-check that this GMime still \
+hands the callback a writable copy it builds the block from, then widen \
+this range."
+#endif
 void ParsedMessage::Impl::CountField(GMimeParser*, const char* name,
                                      const char* raw_value, gint64,
                                      gpointer data) {
