@@ -71,6 +71,11 @@ bool HeaderEnd::Feed(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size(); ++i) {
     const char c = bytes[i];
     ++examined_;
+    ++line_bytes_;
+    if (c == '\n') {
+      longest_line_ = std::max(longest_line_, line_bytes_);
+      line_bytes_ = 0;
+    }
     const bool lead = section_ == Section::kUndecided;
     if (line_ == Line::kInside) {
       if (lead) Lead(c);
@@ -114,8 +119,14 @@ HeaderSection SplitHeaderSection(std::string_view message) {
 }
 
 std::string_view SeparatorAfterAddedFields(std::string_view message) {
+  // Fed a line at a time, to stop once it is decided.
   HeaderEnd end;
-  end.Feed(message);
+  for (size_t pos = 0; pos < message.size() && end.size() == 0 &&
+                       !end.given_up() && !end.done();) {
+    const std::string_view line = LineAt(message, pos);
+    end.Feed(line);
+    pos += line.size();
+  }
   return end.size() > 0 ? "" : "\r\n";
 }
 

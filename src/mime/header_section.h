@@ -6,6 +6,7 @@
 #ifndef SEALPOST_MIME_HEADER_SECTION_H_
 #define SEALPOST_MIME_HEADER_SECTION_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <limits>
 #include <optional>
@@ -43,13 +44,17 @@ HeaderSection SplitHeaderSection(std::string_view message);
 //
 // The same as GMime (3.2) for input whose lines end in CRLF (as SMTP hands
 // it on: a bare CR or LF is refused or normalized before Feed) and whose
-// lines are short; tested on every short message, LF lines too, and on
-// long CRLF lines around GMime's 4 KiB read buffer. Known to differ with
-// lines over it, where GMime's parser sees a line cut at its buffer's end:
-// a field name over ~4 KiB and a line that is no field over 4 KiB after
-// fields (size() is then more than GMime holds: the safe side for a
-// limit); and a "From " line of 4096k-1 bytes followed by a line starting
-// with a bare CR (unreachable through SMTP, CRLF only).
+// lines are at most kMaxHeaderLine bytes (longest_line()); tested on every
+// short message, LF lines too, and on every line length up to
+// kMaxHeaderLine in each long-line shape (a "From " line, a field name,
+// blanks before a colon, a name after a field, a field's value). Known to
+// differ with lines over GMime's 4 KiB read buffer, where its parser sees
+// a line cut at the buffer's end: a "From " line, a field name or blanks
+// over ~4 KiB, a line that is no field over 4 KiB after fields. The SMTP
+// server refuses a message with a longer line in this region (552 5.3.4),
+// so that what it accepts, GMime and every reader after it agree on.
+inline constexpr size_t kMaxHeaderLine = 4000;
+
 class HeaderEnd {
  public:
   explicit HeaderEnd(size_t limit = std::numeric_limits<size_t>::max())
@@ -72,6 +77,11 @@ class HeaderEnd {
   size_t size() const { return section_ == Section::kHeld ? fed_ : 0; }
   // Bytes looked at so far (tests: one per byte fed before the end).
   size_t examined() const { return examined_; }
+  // The most bytes of one line so far, its line end included (the line
+  // arriving: its bytes so far), to the end: every line of the region
+  // (leading "From " lines, lines that are no field, and lines of a
+  // message GMime gives up, to its empty line).
+  size_t longest_line() const { return std::max(longest_line_, line_bytes_); }
 
  private:
   enum class Line { kStart, kStartCr, kInside };
@@ -85,6 +95,8 @@ class HeaderEnd {
   size_t fed_ = 0;
   // Counted apart from fed_ so that a test sees any byte looked at twice.
   size_t examined_ = 0;
+  size_t line_bytes_ = 0;  // of the line arriving
+  size_t longest_line_ = 0;
   bool found_ = false;
   Line line_ = Line::kStart;
   Section section_ = Section::kUndecided;
@@ -108,7 +120,9 @@ class HeaderEnd {
 // measured, nor stripped of X-Sealpost-*), and a first line starting with
 // a blank as a continuation of our field (issue 14). `message` may be its
 // first bytes only: when they show no header section yet (only "From "
-// lines), the empty line is put in.
+// lines), the empty line is put in. It matches GMime for header lines of
+// at most kMaxHeaderLine bytes (HeaderEnd), which is why the SMTP server
+// refuses longer ones; it stops reading once it is decided.
 std::string_view SeparatorAfterAddedFields(std::string_view message);
 
 // `message` without its X-Sealpost-* fields, which clients must not be able

@@ -482,5 +482,68 @@ TEST(HeaderEndTest, SizeCountsAFieldAsItArrivesAndStopsAtTheEnd) {
   EXPECT_EQ(end.size(), 1030u + 9 + 2);
 }
 
+// kMaxHeaderLine: every line length up to it (its CRLF included), in each
+// shape of a long line in the header region, HeaderEnd::size() and
+// SeparatorAfterAddedFields agree with GMime (what the SMTP server lets
+// through); longest_line() is that line. Past GMime's 4 KiB read buffer
+// some differ (GMime reads the line cut): what the bound is for.
+TEST(HeaderEndTest, AgreesWithGMimeOnEveryLineUpToTheBound) {
+  struct Shape {
+    std::string_view name;
+    size_t shortest;
+    // The message with a line of `length` bytes (its CRLF included).
+    std::string (*make)(size_t length);
+  };
+  const Shape shapes[] = {
+      {"From line", 7,
+       [](size_t n) {
+         return "From " + std::string(n - 7, 'a') +
+                "\r\nSubject: confidential\r\n\r\nbody\r\n";
+       }},
+      {"first field name", 5,
+       [](size_t n) {
+         return std::string(n - 5, 'A') +
+                ": x\r\nSubject: confidential\r\n\r\nbody\r\n";
+       }},
+      {"blanks before a colon", 5,
+       [](size_t n) {
+         return std::string(n - 4, ' ') +
+                ":x\r\nSubject: confidential\r\n\r\nbody\r\n";
+       }},
+      {"name after a field", 5,
+       [](size_t n) {
+         return "A: 1\r\n" + std::string(n - 4, 'A') +
+                ":x\r\nSubject: confidential\r\n\r\nbody\r\n";
+       }},
+      {"field value", 6,
+       [](size_t n) {
+         return "A: " + std::string(n - 5, 'v') +
+                "\r\nSubject: confidential\r\n\r\nbody\r\n";
+       }},
+  };
+  for (const Shape& shape : shapes) {
+    size_t first_differing = 0;
+    for (size_t length = shape.shortest; length <= 8300; ++length) {
+      const std::string message = shape.make(length);
+      const size_t held = GMimeHeaderSize(message);
+      HeaderEnd end;
+      end.Feed(message);
+      const bool same =
+          end.size() == held &&
+          SeparatorAfterAddedFields(message) == (held > 0 ? "" : "\r\n");
+      if (length <= kMaxHeaderLine) {
+        ASSERT_TRUE(same) << shape.name << " " << length << ": " << end.size()
+                          << " held " << held;
+        // "Subject: confidential\r\n" is 23 bytes.
+        ASSERT_EQ(end.longest_line(), std::max<size_t>(length, 23))
+            << shape.name;
+      }
+      if (!same && first_differing == 0) first_differing = length;
+    }
+    std::printf("%s: first differs at %zu\n", std::string(shape.name).c_str(),
+                first_differing);
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::mime

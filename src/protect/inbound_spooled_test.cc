@@ -1361,6 +1361,39 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
       << Note(*out, "deliver still protected (");
 }
 
+// A rule's remove-protection with an added field, of a large sealed
+// original whose first line is no field (GMime made no message of it):
+// the field is followed by an empty line from the spool as in memory
+// (FieldsInFront), so that no reader after us takes the original's later
+// lines (a forged X-Sealpost-Protected) for fields.
+TEST_F(InboundSpooledTest, RemovedProtectionEndsTheHeaderBeforeNoField) {
+  std::string body;
+  while (body.size() < (1 << 20)) body += "a large protected line\r\n";
+  const std::string original =
+      "junk\r\nX-Sealpost-Protected: forged\r\n\r\n" + body;
+  gw_.AddRule(R"({"name": "enc", "conditions": [{"kind":
+    "sender_address_is", "values": ["alice@example.com"]}], "actions":
+    [{"kind": "apply_template", "template": "Encrypt"}]})");
+  auto made = gw_.Send("alice@example.com", {"bob@example.com"}, original);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ASSERT_EQ(made->messages.size(), 1u);
+  const std::string wrapper = made->messages[0].content;
+  ASSERT_NE(wrapper.find("message.sealed"), std::string::npos);
+  ASSERT_GT(wrapper.size(), 2 * queue::kSpoolThreshold);
+  for (const auto& r : made->messages[0].protected_records) {
+    ASSERT_TRUE(gw_.org.store.AddProtectedMessage(r).ok());
+  }
+  gw_.AddRule(R"({"name": "rp", "conditions": [{"kind": "recipient_scope",
+    "scope": "in_organization"}], "actions": [{"kind": "remove_protection"},
+    {"kind": "add_header", "header": "X-Removed", "value": "yes"}]})");
+  // ExpectSameOutcome: the staged copy as the one in memory.
+  auto out = ExpectSameOutcome(wrapper, {"bob@example.com"}, "m@evil.test");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  EXPECT_TRUE(out->messages[0].content == "X-Removed: yes\r\n\r\n" + original)
+      << ::testing::PrintToString(out->messages[0].content.substr(0, 100));
+}
+
 // smime.decrypt_inbound over a large message (ExpectSameOutcome from Bob,
 // outside).
 class InboundDecryptionTest : public InboundSpooledTest {

@@ -8,7 +8,9 @@
 // whole in memory (issue 14).
 #include <algorithm>
 
+#include "base/limits.h"
 #include "base/strings.h"
+#include "mime/header_section.h"
 #include "mime/wrapper.h"
 #include "protect/protector.h"
 #include "protect/protector_run.h"
@@ -86,7 +88,20 @@ Status Protector::RemoveProtection(Run& run, const policy::RecipientGroup& g,
   if (plain_spool != nullptr) {
     // Read from the plaintext's spool into its queue body file, by the
     // queue after this returns: the source keeps the spool alive.
+    // The rule's fields join the plaintext's header section only when
+    // GMime holds one (FieldsInFront), decided on its first bytes.
     std::string fields = HeaderFields(g.added_headers);
+    if (!fields.empty()) {
+      std::string head;
+      Result<std::unique_ptr<ByteSource>> reader = plain_spool->Open();
+      Status read =
+          reader.ok()
+              ? ReadSourceUpTo(**reader,
+                               static_cast<size_t>(kStreamedHeadBytes), &head)
+              : reader.status();
+      if (!read.ok()) return SpoolFileError(read);
+      fields += mime::SeparatorAfterAddedFields(head);
+    }
     msg.content_size =
         plain_spool->size() + static_cast<int64_t>(fields.size());
     SP_ASSIGN_OR_RETURN(msg.content_source,

@@ -52,7 +52,9 @@ inline std::string HeaderFields(const std::vector<policy::Header>& headers) {
 // The same in front of the message that begins with `head`: followed by
 // an empty line when GMime reads no header section in it (its first line
 // is no field), so that the fields after such a line, which the rules
-// never saw, stay body for every reader after us (issue 14).
+// never saw, stay body for every reader after us (issue 14). The same
+// decision as GMime's for lines up to mime::kMaxHeaderLine, the longest
+// the SMTP server lets into a header region.
 inline std::string FieldsInFront(const std::vector<policy::Header>& headers,
                                  std::string_view head) {
   std::string fields = HeaderFields(headers);

@@ -4,7 +4,11 @@
 // moves the checker's time on without sleeping.
 #include "smime/revocation.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>

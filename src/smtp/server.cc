@@ -416,6 +416,10 @@ struct SmtpServer::Impl : net::Listener {
                   "[{}]: refused",
                   options.protocol.max_header_bytes, remote);
             }
+            if (a.header_line_too_long) {
+              log::Warn("smtp: header line over {} bytes from [{}]: refused",
+                        kMaxHeaderLine, remote);
+            }
             out += a.reply.Wire();
             break;
           case Action::Kind::kStartTls: {

@@ -484,6 +484,7 @@ void ServerProtocol::OnData(std::string_view args, std::vector<Action>& out) {
   data_too_big_ = false;
   data_header_ = mime::HeaderEnd();
   data_header_too_big_ = false;
+  data_header_line_too_long_ = false;
   data_line_too_long_ = false;
 }
 

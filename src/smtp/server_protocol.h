@@ -68,6 +68,11 @@ enum class BareNewline {
   kNormalize,
 };
 
+// The longest line of a top-level header region accepted, CRLF included
+// (mime::kMaxHeaderLine: GMime and readers after us agree up to it); a
+// longer one gets 552 5.3.4 at the end of the data.
+inline constexpr size_t kMaxHeaderLine = mime::kMaxHeaderLine;
+
 struct ProtocolOptions {
   std::string hostname = "localhost";  // in the greeting and EHLO reply
   // SIZE (RFC 1870); larger messages get 552 5.3.4.
@@ -165,9 +170,11 @@ struct Action {
   // kReply: the answer at the end of DATA that refuses the message (the
   // protocol's own: size, header section, bare newline, line length,
   // storage), for the I/O layer's count; and whether it is the 552 for a
-  // header section over ProtocolOptions::max_header_bytes, for its log.
+  // header section over ProtocolOptions::max_header_bytes, or the one for
+  // a line of it over mime::kMaxHeaderLine, for its log.
   bool data_refused = false;
   bool header_too_big = false;
+  bool header_line_too_long = false;
 };
 
 class ServerProtocol {
@@ -302,6 +309,8 @@ class ServerProtocol {
   // (dropping the rest).
   mime::HeaderEnd data_header_;
   bool data_header_too_big_ = false;
+  // A line of it over mime::kMaxHeaderLine (dropping the rest).
+  bool data_header_line_too_long_ = false;
   bool data_line_too_long_ = false;
   bool data_no_memory_ = false;       // the budget ran out: dropping the rest
   bool data_no_space_ = false;        // the spool failed: dropping the rest

@@ -207,8 +207,8 @@ void ServerProtocol::AppendData(std::string_view bytes) {
   const size_t n = bytes.size();
   data_line_length_ += n;
   if (data_line_length_ > options_.max_data_line) data_line_too_long_ = true;
-  if (data_too_big_ || data_header_too_big_ || data_no_memory_ ||
-      data_no_space_) {
+  if (data_too_big_ || data_header_too_big_ || data_header_line_too_long_ ||
+      data_no_memory_ || data_no_space_) {
     return;
   }
   if (data_size_ + n > options_.max_message_bytes) {
@@ -224,6 +224,14 @@ void ServerProtocol::AppendData(std::string_view bytes) {
     if (data_header_.size() > options_.max_header_bytes) {
       // As for the size: read to the end of the data, keep nothing.
       data_header_too_big_ = true;
+      DropData();
+      return;
+    }
+    if (data_header_.longest_line() > kMaxHeaderLine) {
+      // A line that GMime's parser reads cut at its 4 KiB buffer, and
+      // readers after us whole, would split our view of the header from
+      // theirs (kMaxHeaderLine). As for the size: read on, keep nothing.
+      data_header_line_too_long_ = true;
       DropData();
       return;
     }
@@ -302,6 +310,14 @@ void ServerProtocol::FinishData(std::vector<Action>& out) {
     refuse(Reply::Make(552, "5.3.4",
                        "Message header size exceeds fixed maximum size"));
     out[at].header_too_big = true;
+    return;
+  }
+  if (data_header_line_too_long_) {
+    // RFC 3463 X.3.4 as for the header's size: a line of the header
+    // section over mime::kMaxHeaderLine.
+    refuse(Reply::Make(552, "5.3.4",
+                       "Message header line exceeds fixed maximum length"));
+    out[at].header_line_too_long = true;
     return;
   }
   if (data_line_too_long_) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/disk_space.h"
+#include "mime/header_section.h"
 
 namespace sealpost::smtp {
 namespace {
@@ -486,6 +487,58 @@ TEST_F(ServerProtocolTest, HeaderSectionOverTheLimitGets552) {
   EXPECT_FALSE(size[0].header_too_big);
 }
 
+// A line of the header region over mime::kMaxHeaderLine (its CRLF
+// included), where GMime reads it cut at its 4 KiB buffer and readers
+// after us whole: 552 5.3.4 once the data has ended, nothing kept, and the
+// session goes on; a line of kMaxHeaderLine passes, and so does a longer
+// one in the body. Each shape the reviewer found: a "From " line, a first
+// field name (GMime makes no message of it), a name after a field, blanks
+// before a colon.
+TEST_F(ServerProtocolTest, HeaderLineOverTheBoundGets552) {
+  const std::string envelope =
+      "MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n";
+  const std::string fields = "Subject: confidential\r\n\r\nbody\r\n";
+  // The message with a header line of `n` bytes, CRLF included.
+  const std::vector<std::string (*)(size_t)> shapes = {
+      [](size_t n) { return "From " + std::string(n - 7, 'a') + "\r\n"; },
+      [](size_t n) { return std::string(n - 5, 'A') + ": x\r\n"; },
+      [](size_t n) { return "A: 1\r\n" + std::string(n - 4, 'A') + ":x\r\n"; },
+      [](size_t n) { return std::string(n - 4, ' ') + ":x\r\n"; },
+      [](size_t n) { return "A: " + std::string(n - 5, 'v') + "\r\n"; },
+  };
+  Make(ProtocolOptions{});
+  Ehlo();
+  for (size_t shape = 0; shape < shapes.size(); ++shape) {
+    for (size_t n : {mime::kMaxHeaderLine, mime::kMaxHeaderLine + 1,
+                     size_t{5000}, size_t{9000}}) {
+      const std::string message = shapes[shape](n) + fields;
+      Feed(envelope);
+      std::vector<Action> actions = p_->Feed(message + ".\r\n");
+      ASSERT_EQ(actions.size(), 1u) << shape << " " << n;
+      if (n <= mime::kMaxHeaderLine) {
+        ASSERT_EQ(actions[0].kind, Kind::kMessage) << shape << " " << n;
+        EXPECT_EQ(actions[0].message, message);
+        EXPECT_EQ(Commit(Reply::Make(250, "2.0.0", "Ok")), "250 2.0.0 Ok\r\n");
+      } else {
+        ASSERT_EQ(actions[0].kind, Kind::kReply) << shape << " " << n;
+        EXPECT_EQ(actions[0].reply.Wire(),
+                  "552 5.3.4 Message header line exceeds fixed maximum "
+                  "length\r\n");
+        EXPECT_TRUE(actions[0].data_refused);
+        EXPECT_TRUE(actions[0].header_line_too_long);
+        EXPECT_FALSE(actions[0].header_too_big);
+      }
+    }
+  }
+  // A long line in the body is no header line.
+  const std::string body_line =
+      "A: 1\r\n\r\n" + std::string(100000, 'b') + "\r\n";
+  Feed(envelope);
+  std::vector<Action> body = p_->Feed(body_line + ".\r\n");
+  ASSERT_EQ(body.size(), 1u);
+  EXPECT_EQ(body[0].kind, Kind::kMessage);
+}
+
 // Where the header section ends is where GMime ends it (the protection
 // stage parses the message with it, a header object per field): at the
 // first empty line, read on past lines that are no field (each of the
@@ -751,7 +804,9 @@ TEST_F(ServerProtocolTest, MemoryBudgetRefusesDataWithoutRoomAndFreesIt) {
   MemoryReservation other(&budget);
   ASSERT_TRUE(other.GrowTo((1 << 20) - budget.used()));
   // This message outgrows its first step: the rest is read and dropped.
-  Feed(std::string(300'000, 'x') + "\r\n");
+  // (Its long lines in the body: in the header region, a line over
+  // mime::kMaxHeaderLine is refused first.)
+  Feed("A: 1\r\n\r\n" + std::string(300'000, 'x') + "\r\n");
   EXPECT_EQ(Feed(std::string(300'000, 'y') + "\r\n.\r\n"),
             "452 4.3.1 Insufficient system storage, try again later\r\n");
   EXPECT_TRUE(messages_.empty());
@@ -766,7 +821,7 @@ TEST_F(ServerProtocolTest, MemoryBudgetRefusesDataWithoutRoomAndFreesIt) {
   other.Release();
   EXPECT_EQ(budget.used(), 0);
   Feed("RSET\r\n" + envelope + "DATA\r\n");
-  Feed(std::string(400'000, 'z') + "\r\n.\r\n");
+  Feed("A: 1\r\n\r\n" + std::string(400'000, 'z') + "\r\n.\r\n");
   ASSERT_EQ(messages_.size(), 1u);
   EXPECT_GE(messages_[0].reservation.bytes(), 400'000);
   EXPECT_EQ(budget.used(), messages_[0].reservation.bytes());

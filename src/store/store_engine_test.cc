@@ -432,8 +432,9 @@ TEST_P(StoreEngineTest, CrlNumberDecidesAndTheSameCrlIsRedated) {
   EXPECT_EQ(put("n4", 300, "4", 0), CrlAge::kNewer);
 }
 
-// The delete returns the row it deleted (one statement, RETURNING): the
-// CRL on file at that moment, every column of it, never one read before.
+// The delete returns the row it deleted (one statement, RETURNING): every
+// column of the CRL on file, the newest put. (The race this closes, a CRL
+// stored between a read and the delete, is not provoked here.)
 TEST_P(StoreEngineTest, DeletingACrlReturnsTheOneDeleted) {
   auto store = std::move(Open()).value();
   ASSERT_TRUE(
