@@ -645,6 +645,25 @@ class HeaderSizeLimitTest(unittest.TestCase):
         self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
         self.assertEqual(mailbox_holds(self.server, "nested " + t), [])
 
+    def test_addresses_without_separators_cost_too(self):
+        # The same To: with no ',' or '@': GMime 3.2 builds a mailbox per
+        # "<x>" all the same (2,000,000 of them, 6 MB: 544 MB of objects
+        # when only ',' and '@' were counted). Every byte of an address
+        # field is priced: refused with the same 552 5.3.4.
+        t = tag()
+        to = b"To: " + b"".join(
+            b"<x>\r\n " if i % 16 == 15 else b"<x>" for i in range(2000000))
+        m = (b"Subject: unseparated " + t.encode() + b"\r\n"
+             b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+             b"Content-Type: message/rfc822\r\n\r\nFrom: x@y\r\n" + to +
+             b"\r\n\r\ninner\r\n--b--\r\n")
+        code, msg = self.send(m)
+        self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
+        with open("/proc/%d/status" % self.server.proc.pid) as f:
+            hwm = [l for l in f if l.startswith("VmHWM:")][0]
+        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+        self.assertEqual(mailbox_holds(self.server, "unseparated " + t), [])
+
     def test_raised_top_level_limit_still_has_the_field_count(self):
         # smtp.max_header_bytes raised to 4 MiB lets 45,000 tiny top-level
         # fields (360 KB) through SMTP's count; the parse's budget (40,000

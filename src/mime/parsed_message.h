@@ -46,11 +46,16 @@ class ParsedMessage {
   // raw value and kHeaderFieldCost: what GMime 3.2 keeps per field beyond
   // its text (its GMimeHeader, the parser's copy, the list's slots),
   // measured at about 400 bytes. Each item GMime builds an object for
-  // costs kFieldItemCost more: an address (a ',' or '@' of To: and the
-  // other address fields), a parameter (a ';' of Content-Type and
-  // Content-Disposition); every field is priced so. GMime 3.2.13 holds
-  // 291 bytes per address of a message/rfc822 part's To:, 135 per
-  // parameter (and up to about 320 at the parse's peak). A field past the
+  // costs kFieldItemCost more. In the fields GMime builds objects from
+  // (From, Sender, Reply-To, To, Cc, Bcc, Content-Type,
+  // Content-Disposition) an item is each ',' ';' '<' '=' (each ':' two:
+  // a group and its list) or each '@', whichever is more, and at least
+  // one per 3 bytes of the value, since GMime needs no separator between
+  // items ("<x><x>" is two mailboxes, "a=1 a=1" two parameters); in any
+  // other field, each ',' or ';', or each '@'. GMime 3.2.13 holds 291
+  // bytes per address of a message/rfc822 part's To:, 135 per parameter
+  // (and up to about 320 at the parse's peak), at most about 195 per
+  // byte of an address field (parsed_message.cc). A field past the
   // budget, and the rest of its header block, is not built into objects
   // at all. So the objects a parse holds stay near kMaxHeaderBytes
   // (16 MiB, well under SPEC §5's 64 MB): tiny fields reach the count

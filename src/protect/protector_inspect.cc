@@ -82,17 +82,24 @@ Status Protector::InspectProtected(Run& run) {
       TakeRelease(run, licenses_.TransportInspect(*container, run.wrapper->id,
                                                   run.in.id, addresses)));
   if (!opened) return Status::Ok();
-  const mime::ParsedMessage parsed(inspection.plain);
-  if (parsed.headers_over_limit()) {
+  // The parse borrows `plain`, which Withdraw frees: it ends first.
+  bool over_limit = false;
+  {
+    const mime::ParsedMessage parsed(inspection.plain);
+    over_limit = parsed.headers_over_limit();
+    if (!over_limit) {
+      auto facts = mime::ExtractFacts(parsed);
+      if (facts.ok()) {
+        inspection.facts = std::move(*facts);
+      } else {
+        inspection.facts.body_text =
+            inspection.plain.substr(0, mime::kMaxBodyText);
+      }
+    }
+  }
+  if (over_limit) {
     // Its facts would be those of part of it (mime::ParsedMessage).
     inspection.Withdraw("its content's header fields are over the limit");
-    return Status::Ok();
-  }
-  auto facts = mime::ExtractFacts(parsed);
-  if (facts.ok()) {
-    inspection.facts = std::move(*facts);
-  } else {
-    inspection.facts.body_text = inspection.plain.substr(0, mime::kMaxBodyText);
   }
   return Status::Ok();
 }
@@ -186,18 +193,25 @@ Status Protector::InspectSpooledWrapper(
   // (451), never the generic decryption error (a 5xx).
   SP_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> source,
                       OpenSpooled(*inspection.plain_spool, std::string()));
-  mime::ParsedMessage parsed(std::move(source));
-  auto facts = mime::ExtractFacts(parsed);
-  SP_RETURN_IF_ERROR(parsed.source_status());
-  if (parsed.headers_over_limit()) {
+  // The parse reads `plain_spool`, which Withdraw frees: it ends first.
+  bool over_limit = false;
+  bool has_facts = false;
+  {
+    mime::ParsedMessage parsed(std::move(source));
+    auto facts = mime::ExtractFacts(parsed);
+    SP_RETURN_IF_ERROR(parsed.source_status());
+    over_limit = parsed.headers_over_limit();
+    if (!over_limit && facts.ok()) {
+      inspection.facts = std::move(*facts);
+      has_facts = true;
+    }
+  }
+  if (over_limit) {
     // Its facts would be those of part of it (mime::ParsedMessage).
     inspection.Withdraw("its content's header fields are over the limit");
     return Status::Ok();
   }
-  if (facts.ok()) {
-    inspection.facts = std::move(*facts);
-    return Status::Ok();
-  }
+  if (has_facts) return Status::Ok();
   // No facts GMime can read: its first bytes are the body's text, as in
   // memory.
   SP_ASSIGN_OR_RETURN(source,

@@ -153,7 +153,7 @@ struct Protector::Run {
     // it is kept (no journal report's decrypted copy either).
     void Withdraw(std::string why) {
       granted.clear();
-      plain.clear();
+      std::string().swap(plain);  // its memory too, not only its size
       plain_spool.reset();
       facts = mime::MailFacts{};
       reason = std::move(why);

@@ -78,6 +78,24 @@ std::string KeptCrlNote(const store::SmimeCrlRecord& current,
          ", not fetched again: " + why;
 }
 
+// Whether `stale`, the out-of-date CRL on file of the issuer of level
+// `i` of `links` (past its nextUpdate at `now`), lists that level's
+// certificate as revoked: its verdict by this CRL alone at the last moment
+// the CRL was current.
+// A fetch that fails (anyone on the plain-HTTP path can block it) must not
+// make a certificate it revokes usable.
+bool RevokedByOutOfDateCrl(const store::SmimeCrlRecord& stale,
+                           const std::vector<crypto::ChainLink>& links,
+                           size_t i, const TrustMaterial& trust, int64_t now) {
+  // Without a nextUpdate it is never out of date; one from the future is
+  // not yet current, not out of date.
+  if (stale.next_update == 0 || now < stale.next_update) return false;
+  return crypto::VerifyCertificateChain(links[i].der, trust.intermediates,
+                                        trust.anchors, {stale.der},
+                                        stale.next_update - 1)
+             .kind == crypto::ChainVerdict::Kind::kRevoked;
+}
+
 // Takes the network's `answer` for level `i` of `links` into `answers`
 // (and how long it holds into `view`); `current`: the current CRL of its
 // issuer on file, or null. The verdict when the answer decides the chain
@@ -210,6 +228,17 @@ std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
         revocation_.Check(links[i].der, links[i].issuer_der, deadline);
     // The CRL is on file now: the trust material loaded before lacks it.
     if (answer.kind == OnlineRevocation::Kind::kCrl) cache_.Drop();
+    // No answer, and the CRL on file is out of date: its revocations
+    // still count (those it does not list are unavailable, as without it).
+    if (answer.kind == OnlineRevocation::Kind::kUnavailable &&
+        on_file != nullptr && !current &&
+        RevokedByOutOfDateCrl(*on_file, links, i, trust, now)) {
+      answer.kind = OnlineRevocation::Kind::kRevoked;
+      answer.detail =
+          "revoked in its issuer's CRL (the one on file, out of date but "
+          "listing it; not fetched again: " +
+          answer.detail + ")";
+    }
     if (auto verdict = TakeAnswer(
             std::move(answer), links, i, current ? on_file : nullptr,
             online == Online::kSend && trust.options.fail_closed_on_send,

@@ -205,11 +205,13 @@ TEST_F(FetchedCrlTest, AFailedFetchLeavesTheCrlOnFileDeciding) {
 }
 
 // Past the CRL's nextUpdate with the distribution point unreachable, no
-// current CRL can be had: the one on file no longer decides (out of date,
-// even for bob, whom it revokes), and OWACheckCRLOnSend says what happens
-// (docs/smime.md, "Revocation checking", step 4). False (the default):
-// the certificate is used, its status "not checked". True: it is not used
-// to send to (untrusted, so the mail goes by the portal). A received
+// current CRL can be had (docs/smime.md, "Revocation checking", step 4).
+// The one on file still revokes bob, whom it lists, under either setting
+// and for a received signature too: blocking the fetch (anyone on the
+// plain-HTTP path can) must not make him usable. For carol, whom it does
+// not list, OWACheckCRLOnSend says what happens. False (the default): the
+// certificate is used, its status "not checked". True: it is not used to
+// send to (untrusted, so the mail goes by the portal). A received
 // signature's certificate is verified either way (the switch is about
 // sending, as in Exchange).
 TEST_F(FetchedCrlTest, PastItsNextUpdateWithTheFetchBlockedOnSendDecides) {
@@ -217,17 +219,29 @@ TEST_F(FetchedCrlTest, PastItsNextUpdateWithTheFetchBlockedOnSendDecides) {
   CertView revoked = Get(bob_);
   EXPECT_EQ(revoked.status, CertStatus::kRevoked) << revoked.reason;
   const std::string bob_der = revoked.record.der;
+  const std::string carol_der = Get(carol_).record.der;
   server_.reset();  // the distribution point is down from now on
   Advance(30 * kDay + kHour);
 
+  const std::string out_of_date =
+      "revoked in its issuer's CRL (the one on file, out of date but "
+      "listing it";
   CertView bob = Get(bob_);
-  EXPECT_EQ(bob.status, CertStatus::kValid) << bob.reason;
-  EXPECT_NE(bob.revocation.find("revocation status unavailable, not checked"),
-            std::string::npos)
-      << bob.revocation;
-  EXPECT_EQ(bob.revocation.find("the CRL on file decides"), std::string::npos)
-      << bob.revocation;
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_NE(bob.reason.find(out_of_date), std::string::npos) << bob.reason;
   auto lookups = certs_.ForRecipients({"bob@partner.test"});
+  ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
+  EXPECT_FALSE(lookups->at(0).certificate.has_value());
+  EXPECT_NE(lookups->at(0).reason.find(out_of_date), std::string::npos)
+      << lookups->at(0).reason;
+  CertView carol = Get(carol_);
+  EXPECT_EQ(carol.status, CertStatus::kValid) << carol.reason;
+  EXPECT_NE(carol.revocation.find("revocation status unavailable, not checked"),
+            std::string::npos)
+      << carol.revocation;
+  EXPECT_EQ(carol.revocation.find("the CRL on file decides"), std::string::npos)
+      << carol.revocation;
+  lookups = certs_.ForRecipients({"carol@partner.test"});
   ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
   EXPECT_TRUE(lookups->at(0).certificate.has_value()) << lookups->at(0).reason;
 
@@ -235,20 +249,26 @@ TEST_F(FetchedCrlTest, PastItsNextUpdateWithTheFetchBlockedOnSendDecides) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   ASSERT_TRUE(config->Set("OWACheckCRLOnSend", "True").ok());
   ASSERT_TRUE(certs_.SaveConfig(*config).ok());
+  bob = Get(bob_);
+  EXPECT_EQ(bob.status, CertStatus::kRevoked) << bob.reason;
+  EXPECT_NE(bob.reason.find(out_of_date), std::string::npos) << bob.reason;
   const std::string refused =
       "revocation status unavailable (OWACheckCRLOnSend True)";
-  bob = Get(bob_);
-  EXPECT_EQ(bob.status, CertStatus::kUntrusted) << bob.reason;
-  EXPECT_NE(bob.reason.find(refused), std::string::npos) << bob.reason;
-  CertView carol = Get(carol_);
+  carol = Get(carol_);
   EXPECT_EQ(carol.status, CertStatus::kUntrusted) << carol.reason;
-  lookups = certs_.ForRecipients({"bob@partner.test"});
+  EXPECT_NE(carol.reason.find(refused), std::string::npos) << carol.reason;
+  lookups = certs_.ForRecipients({"carol@partner.test"});
   ASSERT_TRUE(lookups.ok()) << lookups.status().ToString();
   EXPECT_FALSE(lookups->at(0).certificate.has_value());
   EXPECT_NE(lookups->at(0).reason.find(refused), std::string::npos)
       << lookups->at(0).reason;
 
   auto signer = certs_.EvaluateSigner(bob_der, {});
+  ASSERT_TRUE(signer.ok()) << signer.status().ToString();
+  EXPECT_EQ(signer->status, CertStatus::kRevoked) << signer->reason;
+  EXPECT_NE(signer->reason.find(out_of_date), std::string::npos)
+      << signer->reason;
+  signer = certs_.EvaluateSigner(carol_der, {});
   ASSERT_TRUE(signer.ok()) << signer.status().ToString();
   EXPECT_EQ(signer->status, CertStatus::kValid) << signer->reason;
   EXPECT_NE(

@@ -110,6 +110,11 @@ std::string Clean(std::string_view s) {
 
 }  // namespace
 
+bool HeaderEndsAtJunk(std::string_view after) {
+  return !after.empty() && !after.starts_with("\r\n") &&
+         !after.starts_with("\n");
+}
+
 std::string FromAddress(std::string_view v) {
   size_t lt = v.rfind('<');
   if (lt != std::string_view::npos) {
@@ -136,6 +141,9 @@ std::string SignatureCheck::StampValue() const {
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message) {
   mime::HeaderSection hs = mime::SplitHeaderSection(message);
+  if (HeaderEndsAtJunk(message.substr(hs.header.size()))) {
+    return std::optional<SignatureCheck>();
+  }
   SignedTop top = SignedTopOf(hs.header);
   if (top.form == SignedForm::kNone || top.refused) {
     return std::move(top.refused);

@@ -35,7 +35,9 @@ struct SignatureCheck {
   std::string StampValue() const;
 };
 
-// nullopt when the message's top level is not an S/MIME signature.
+// nullopt when the message's top level is not an S/MIME signature, or
+// when its header section ends at a line that is no field
+// (HeaderEndsAtJunk).
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message);
 
@@ -75,6 +77,16 @@ struct SignedTop {
   std::optional<SignatureCheck> refused;
 };
 SignedTop SignedTopOf(std::string_view header);
+
+// Whether a message's header section, as mime::SplitHeaderSection splits
+// it, ends at a line that is neither empty nor a field: `after` is what
+// follows that header section (its first two bytes suffice). GMime, and
+// the readers after us, skip such a line and keep the fields after it
+// (mime::HeaderEnd): the Content-Type our checks read need not be the one
+// a reader sees (a multipart/signed over a text/plain showing the whole
+// body as text), so neither check gives a verdict, as `sealpost open`
+// says "not S/MIME mail".
+bool HeaderEndsAtJunk(std::string_view after);
 
 // A MIME body in base64 (line breaks, spaces and tabs skipped), decoded:
 // a signature part's, an opaque signed-data's. INVALID_ARGUMENT when it

@@ -250,6 +250,19 @@ class Watched final : public ByteSource {
   Status error_ = Status::Ok();
 };
 
+// The first two bytes of `in` after its first `header_bytes` (fewer at
+// its end): HeaderEndsAtJunk's `after`.
+Result<std::string> BytesAfterHeader(ByteSource& in, size_t header_bytes) {
+  SP_RETURN_IF_ERROR(in.Restart());
+  std::string head;
+  while (head.size() < header_bytes + 2) {
+    SP_ASSIGN_OR_RETURN(size_t n,
+                        in.Read(header_bytes + 2 - head.size(), &head));
+    if (n == 0) break;
+  }
+  return head.size() > header_bytes ? head.substr(header_bytes) : std::string();
+}
+
 }  // namespace
 
 Result<std::optional<SignatureCheck>> CheckSignatureStream(
@@ -260,6 +273,9 @@ Result<std::optional<SignatureCheck>> CheckSignatureStream(
     return std::move(top.refused);
   }
   Watched in(message);
+  Result<std::string> after = BytesAfterHeader(in, header.size());
+  if (!after.ok()) return after.status();
+  if (HeaderEndsAtJunk(*after)) return std::optional<SignatureCheck>();
   Result<StreamedSignature> opened =
       top.form == SignedForm::kClear
           ? OpenClearSignedStream(certs, in, header, header_size, top.boundary,

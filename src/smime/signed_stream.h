@@ -102,16 +102,17 @@ Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
 // CheckSignature for a message too large to hold (issue 14: the gateway's
 // check of a large signed message from outside), read from `message` (a
 // spool, from its first byte) a slice at a time, whose header section is
-// its first `header_size` bytes `header` (with the empty line that ends
-// it): nullopt when its top is not an S/MIME signature (SignedFormOf its
-// Content-Type), else the verdict, JudgeSignature's as CheckSignature's,
-// with `content` empty. The signed part of a clear signature is spooled
-// in `spool_dir` ("" = /tmp) and thrown away (OpenClearSignedStream), an
-// opaque one's content likewise (OpenOpaqueSignedStream). A malformed
-// signed layer is a verdict, not verified, with its reason, as
-// CheckSignature gives one (the reasons' words may differ); beyond
-// CheckSignature, a signature part over kMaxSignaturePart is one. Errors:
-// `message`'s own (as they came), the spool's, the directory's.
+// its first `header_size` bytes, `header` (mime::SplitHeaderSection's)
+// and the empty line that ends it: nullopt when its top is not an S/MIME
+// signature (SignedFormOf its Content-Type) or when `header` ends at a
+// line that is no field (HeaderEndsAtJunk), else the verdict, JudgeSignature's
+// as CheckSignature's, with `content` empty. The signed part of a clear
+// signature is spooled in `spool_dir` ("" = /tmp) and thrown away
+// (OpenClearSignedStream), an opaque one's content likewise
+// (OpenOpaqueSignedStream). A malformed signed layer is a verdict, not
+// verified, with its reason, as CheckSignature gives one (the reasons' words
+// may differ); beyond CheckSignature, a signature part over kMaxSignaturePart
+// is one. Errors: `message`'s own (as they came), the spool's, the directory's.
 Result<std::optional<SignatureCheck>> CheckSignatureStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view header,
     size_t header_size, const std::string& spool_dir);
