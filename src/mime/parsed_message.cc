@@ -70,8 +70,8 @@ constexpr int64_t kBytesPerItem = 3;
 // GMime 3.2.13's address parser recurses once per group ("g:") it opens,
 // closed or not: 40,000 of them in one To: (80 KB, well under
 // smtp.max_header_bytes) overflow an 8 MiB stack and kill the process.
-// A real address field opens a group or two.
-constexpr int64_t kMaxAddressGroups = 1000;
+// A real address field opens a group or two (ParsedMessage::
+// kMaxAddressGroups).
 
 bool IsAddressField(std::string_view name) {
   return BuildsObjects(name) &&
@@ -131,7 +131,7 @@ void ParsedMessage::Impl::CountField(GMimeParser*, const char* name,
   if (impl->fields > ParsedMessage::kMaxHeaderFields ||
       impl->field_bytes > ParsedMessage::kMaxHeaderBytes ||
       (IsAddressField(field_name) &&
-       std::ranges::count(text, ':') > kMaxAddressGroups)) {
+       std::ranges::count(text, ':') > ParsedMessage::kMaxAddressGroups)) {
     value[0] = '\0';
     impl->Stop();
   }

@@ -4,11 +4,13 @@
 // gives up (nullopt) so that the GMime parse reads the message.
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
 #include "base/strings.h"
 #include "mime/gmime_util.h"
+#include "mime/parsed_message.h"
 #include "mime/view_internal.h"
 
 namespace sealpost::mime::internal {
@@ -169,6 +171,11 @@ bool ParseAddressField(const std::optional<std::string_view>& raw,
                        InternetAddressList** list) {
   *list = nullptr;
   if (!raw) return true;
+  // GMime recurses once per group: past ParsedMessage's bound, GMime's
+  // view (which refuses it) decides, not the address parser.
+  if (std::ranges::count(*raw, ':') > ParsedMessage::kMaxAddressGroups) {
+    return false;
+  }
   std::string copy(*raw);
   *list = internet_address_list_parse(nullptr, copy.c_str());
   return *list != nullptr || raw->find('(') == std::string_view::npos;

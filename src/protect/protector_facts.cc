@@ -38,9 +38,10 @@ namespace {
 Status HeadersOverLimit(std::string_view id) {
   log::Warn(
       "mail flow: {} header fields over the limit ({} fields or {} "
-      "bytes in all its parts): refused",
+      "bytes in all its parts, or {} address groups in a field): refused",
       id, mime::ParsedMessage::kMaxHeaderFields,
-      mime::ParsedMessage::kMaxHeaderBytes);
+      mime::ParsedMessage::kMaxHeaderBytes,
+      mime::ParsedMessage::kMaxAddressGroups);
   return InvalidArgumentError(std::string(mime::kHeadersOverLimitMessage))
       .WithReason(queue::AcceptRefusal::kHeaderTooBig);
 }
