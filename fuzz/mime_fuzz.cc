@@ -8,9 +8,11 @@
 // slice at a time through a parse over a source (OpenTopLevelContent, the
 // gateway's large-message path) must be what the in-memory facts decode.
 // The header budget (mime::ParsedMessage) holds the same way in memory and
-// over a source, and no parse holds more fields than it allows.
+// over a source, and no parse holds more fields than it allows, nor more
+// parts than the lines it priced as their boundaries.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,6 +114,64 @@ int FieldsHeld(GMimeObject* object) {
   return n;
 }
 
+// A multipart without a boundary parameter (no boundary has a NUL).
+const std::string kNoBoundary(1, '\0');
+
+// The parts GMime built under each multipart, by boundary.
+void CountChildren(GMimeObject* object, std::map<std::string, int>* children) {
+  if (object == nullptr) return;
+  if (GMIME_IS_MESSAGE(object)) {
+    CountChildren(g_mime_message_get_mime_part(GMIME_MESSAGE(object)),
+                  children);
+  } else if (GMIME_IS_MESSAGE_PART(object)) {
+    CountChildren(GMIME_OBJECT(g_mime_message_part_get_message(
+                      GMIME_MESSAGE_PART(object))),
+                  children);
+  } else if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    const char* boundary =
+        g_mime_object_get_content_type_parameter(object, "boundary");
+    (*children)[boundary == nullptr ? kNoBoundary : boundary] +=
+        g_mime_multipart_get_count(multipart);
+    for (int i = 0; i < g_mime_multipart_get_count(multipart); ++i) {
+      CountChildren(g_mime_multipart_get_part(multipart, i), children);
+    }
+  }
+}
+
+// The lines of `input` that are "--" + `boundary`, "--" or not, then
+// blanks: read here by splitting the whole input, not a slice at a time.
+int BoundaryLinesOf(std::string_view input, std::string_view boundary) {
+  const std::string dashed = "--" + std::string(boundary);
+  int lines = 0;
+  while (!input.empty()) {
+    const size_t lf = input.find('\n');
+    std::string_view line = input.substr(0, lf);
+    input.remove_prefix(lf == std::string_view::npos ? input.size() : lf + 1);
+    while (!line.empty() &&
+           (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
+    if (line == dashed || line == dashed + "--") ++lines;
+  }
+  return lines;
+}
+
+// Each part of a multipart starts after a line that is its boundary, as
+// the budget prices parts (mime/boundary_lines.h): a multipart's parts are
+// never more than such lines, and a multipart with no boundary has none.
+void CheckPartsHaveBoundaryLines(const sealpost::mime::ParsedMessage& parsed,
+                                 std::string_view input) {
+  std::map<std::string, int> children;
+  CountChildren(GMIME_OBJECT(parsed.get()), &children);
+  for (const auto& [boundary, parts] : children) {
+    if (boundary == kNoBoundary ? parts > 0
+                                : parts > BoundaryLinesOf(input, boundary)) {
+      __builtin_trap();
+    }
+  }
+}
+
 // In memory and over a source the budget ends the parse alike; what a
 // parse holds is within it, but for the fields in the parser's read-ahead
 // when it ran out (4 KB, a field at least 3 bytes).
@@ -125,6 +185,7 @@ void CheckHeaderBudget(std::string_view input, size_t slice) {
   }
   const int held = FieldsHeld(GMIME_OBJECT(in_memory.get()));
   if (held > ParsedMessage::kMaxHeaderFields + 4096 / 3 + 1) __builtin_trap();
+  CheckPartsHaveBoundaryLines(in_memory, input);
 }
 
 }  // namespace

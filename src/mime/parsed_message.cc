@@ -6,12 +6,14 @@
 #include <cstring>
 #include <string_view>
 
+#include "mime/boundary_lines.h"
 #include "mime/gmime_util.h"
 #include "mime/source_stream.h"
+#include "mime/watched_stream.h"
 
 namespace sealpost::mime {
 
-struct ParsedMessage::Impl {
+struct ParsedMessage::Impl final : internal::ReadWatcher {
   // Describes the borrowed bytes to the stream (NewBorrowedStream), which
   // keeps a pointer to it for as long as the message's parts read through
   // their substreams: hence on the heap, where a move does not take it.
@@ -26,6 +28,8 @@ struct ParsedMessage::Impl {
   int fields = 0;
   int64_t field_bytes = 0;
   int64_t stopped_at = -1;
+  // The lines GMime makes a part of, priced kPartCost each.
+  internal::BoundaryLines boundaries;
 
   ~Impl() {
     if (message != nullptr) g_object_unref(message);
@@ -33,6 +37,11 @@ struct ParsedMessage::Impl {
 
   void Parse(GMimeStream* s);
   void Stop();
+  void Charge(int64_t bytes);
+  void Saw(std::string_view slice) override {
+    if (stopped_at < 0) Charge(boundaries.Read(slice) * kPartCost);
+  }
+  void DeclareBoundary(const char* content_type);
   static void CountField(GMimeParser*, const char* name, const char* raw_value,
                          gint64, gpointer data);
 };
@@ -134,16 +143,39 @@ void ParsedMessage::Impl::CountField(GMimeParser*, const char* name,
        std::ranges::count(text, ':') > ParsedMessage::kMaxAddressGroups)) {
     value[0] = '\0';
     impl->Stop();
+    return;
+  }
+  if (g_ascii_strcasecmp(name, "Content-Type") == 0) {
+    impl->DeclareBoundary(value);
   }
 }
 
+// The boundary as GMime will read it from the field (its own parser), of
+// any type: a boundary that makes no part only prices more lines.
+void ParsedMessage::Impl::DeclareBoundary(const char* content_type) {
+  GMimeContentType* type = g_mime_content_type_parse(nullptr, content_type);
+  if (type == nullptr) return;
+  const char* boundary = g_mime_content_type_get_parameter(type, "boundary");
+  if (boundary != nullptr) Charge(boundaries.Declare(boundary) * kPartCost);
+  g_object_unref(type);
+}
+
+void ParsedMessage::Impl::Charge(int64_t bytes) {
+  field_bytes += bytes;
+  if (field_bytes > ParsedMessage::kMaxHeaderBytes && stopped_at < 0) Stop();
+}
+
 void ParsedMessage::Impl::Parse(GMimeStream* s) {
-  stream = s;
-  GMimeParser* parser = g_mime_parser_new_with_stream(s);
+  // The parser reads through a watched stream, which shows each slice to
+  // Saw (the part lines) before the parser gets it.
+  stream = internal::NewWatchedStream(s, this);
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   // Every field: the empty pattern matches every name.
   g_mime_parser_set_header_regex(parser, "", CountField, this);
   message = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);
+  internal::Unwatch(stream);
+  g_object_unref(stream);  // the parts hold their ranges of `s`
   stream = nullptr;
 }
 

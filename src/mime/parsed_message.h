@@ -8,9 +8,10 @@
 // The header fields of every part are bounded over the whole message
 // (issue 14: smtp.max_header_bytes counts the top-level header section
 // only, and GMime keeps an object per field): past kMaxHeaderFields
-// fields or kMaxHeaderBytes, the parse reads no more of the message, and
-// headers_over_limit() says so. Such a parse holds part of the message
-// only: the readers refuse it (mime::ExtractFacts, mime::ParseForReading).
+// fields or kMaxHeaderBytes (parts priced in too), the parse reads no
+// more of the message, and headers_over_limit() says so. Such a parse holds
+// part of the message only: the readers refuse it (mime::ExtractFacts,
+// mime::ParseForReading).
 //
 // Thread-safety: not thread-safe (GMime objects are not); one thread at a
 // time may use an object, and moving it leaves the parse where it was.
@@ -59,11 +60,13 @@ class ParsedMessage {
   // budget, and the rest of its header block, is not built into objects
   // at all. So the header objects a parse holds stay near
   // kMaxHeaderBytes (16 MiB, well under SPEC §5's 64 MB): tiny fields
-  // reach the count first, larger ones the bytes. A digest of 500
-  // messages of 25 fields each costs 12,500 fields and about 6 MiB. The
-  // parts themselves are not counted: a part with no header costs
-  // nothing here (1,000,000 of them, 7 MB of text, hold 1.3 GB; a known
-  // gap, docs/security.md).
+  // reach the count first, larger ones the bytes. Each part costs
+  // kPartCost more, header or not: GMime 3.2.13 holds about 1.3 KB for
+  // one without a header ("--b" and an empty line: 100,000 of them in
+  // 700 KB held 131 MB before they were priced); what is counted is each
+  // line that is a boundary some Content-Type declared (boundary_lines.h).
+  // A digest of 500 messages of 25 fields each costs 12,500 fields and
+  // about 7 MiB.
   static constexpr int kMaxHeaderFields = 40'000;
   // An address field opening more groups than this is over the budget:
   // GMime 3.2.13 recurses once per group (parsed_message.cc).
@@ -71,6 +74,7 @@ class ParsedMessage {
   static constexpr int64_t kMaxHeaderBytes = int64_t{16} << 20;
   static constexpr int64_t kHeaderFieldCost = 400;
   static constexpr int64_t kFieldItemCost = 320;
+  static constexpr int64_t kPartCost = 1400;
 
   explicit ParsedMessage(std::string_view bytes);
   // The same over a message read a slice at a time (issue 14: a large

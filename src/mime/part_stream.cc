@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "mime/gmime_util.h"
@@ -16,11 +17,9 @@ using internal::SourceCursor;
 
 class SourcePart : public PartStream {
  public:
-  explicit SourcePart(std::shared_ptr<SourceCursor> cursor)
-      : cursor_(std::move(cursor)) {}
+  SourcePart() = default;
   ~SourcePart() override {
     if (decoded_ != nullptr) g_object_unref(decoded_);
-    if (message_ != nullptr) g_object_unref(message_);
   }
 
   const std::string& filename() const override { return filename_; }
@@ -28,13 +27,16 @@ class SourcePart : public PartStream {
   int64_t size() const override { return size_; }
 
   // Parses, then finds the leaf `pick` names and counts its bytes.
-  Status Open(GMimeStream* stream,
+  // The parse is ParsedMessage's, within its header and part budget.
+  Status Open(std::unique_ptr<ByteSource> source,
               const std::function<GMimeObject*(SourcePart&)>& pick) {
-    GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-    g_mime_parser_set_persist_stream(parser, TRUE);
-    message_ = g_mime_parser_construct_message(parser, nullptr);
-    g_object_unref(parser);
+    parsed_.emplace(std::move(source));
+    cursor_ = parsed_->source_cursor();
+    message_ = parsed_->get();
     if (!cursor_->status().ok()) return cursor_->status();
+    if (parsed_->headers_over_limit()) {
+      return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+    }
     if (message_ == nullptr) return InvalidArgumentError("not a MIME message");
     // The parse may stop at the last boundary: read on to the end, so the
     // whole source (a container's last segment) is checked first.
@@ -106,9 +108,10 @@ class SourcePart : public PartStream {
   GMimeMessage* message() const { return message_; }
 
  private:
-  std::shared_ptr<SourceCursor> cursor_;
-  // Owned: one reference each, dropped by the destructor.
-  GMimeMessage* message_ = nullptr;
+  std::optional<ParsedMessage> parsed_;
+  std::shared_ptr<SourceCursor> cursor_;  // parsed_'s
+  GMimeMessage* message_ = nullptr;       // parsed_'s
+  // Owned: one reference, dropped by the destructor.
   GMimeStream* decoded_ = nullptr;
   std::string filename_, content_type_;
   int64_t size_ = 0;
@@ -127,15 +130,10 @@ Result<std::unique_ptr<PartStream>> Open(
     std::unique_ptr<ByteSource> source,
     const std::function<GMimeObject*(GMimeMessage*, std::string*,
                                      std::string*)>& pick) {
-  internal::InitGmime();
-  auto cursor = std::make_shared<SourceCursor>(std::move(source));
-  auto part = std::make_unique<SourcePart>(cursor);
-  GMimeStream* stream = internal::NewSourceStream(cursor);
-  Status opened = part->Open(stream, [&](SourcePart& p) {
+  auto part = std::make_unique<SourcePart>();
+  SP_RETURN_IF_ERROR(part->Open(std::move(source), [&](SourcePart& p) {
     return pick(p.message(), &p.filename_, &p.content_type_);
-  });
-  g_object_unref(stream);  // the parts hold their ranges of it
-  SP_RETURN_IF_ERROR(opened);
+  }));
   return std::unique_ptr<PartStream>(std::move(part));
 }
 

@@ -155,6 +155,24 @@ TEST(PartStreamTest, MissingPartAndNotAMessage) {
   EXPECT_EQ(negative.status().code(), StatusCode::kNotFound);
 }
 
+// The parse has ParsedMessage's budget: a message of 100,000 header-less
+// parts (131 MB of GMime objects unpriced) is refused, not parsed whole,
+// for a portal download or `sealpost open` as for the gateway.
+TEST(PartStreamTest, MessageOverTheParseBudgetIsRefused) {
+  std::string mail =
+      "Subject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int i = 0; i < 100'000; ++i) mail += "--b\r\n\r\n";
+  mail += "--b--\r\n";
+  int restarts = 0;
+  int64_t read = 0;
+  auto part =
+      OpenPart(std::make_unique<StringSource>(mail, &restarts, &read), 1);
+  ASSERT_FALSE(part.ok());
+  EXPECT_EQ(part.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(part.status().message(), kHeadersOverLimitMessage);
+  EXPECT_LT(read, static_cast<int64_t>(mail.size()));
+}
+
 TEST(PartStreamTest, SourceFaultDuringTheParseFailsBeforeAnyByte) {
   int restarts = 0;
   int64_t read = 0;
