@@ -11,7 +11,7 @@ TEST_JOBS ?= $(JOBS)
 SEALPOST_ARGS ?=
 
 .PHONY: all deps clang build run test unit bench fuzz tsa fmt fmt-check layering \
-  sizes lint asan check clean package
+  sizes lint asan check check-build clean package
 
 all: build
 
@@ -72,9 +72,12 @@ tsa: deps clang
 # of three: the thread-safety analysis (as `make tsa`), the unit tests under
 # ASan+UBSan (as `make asan`, with clang) and every fuzz target for
 # FUZZ_SECONDS (as `make fuzz`, two at a time on two cores).
-check: deps clang
+# `check-build` is its build alone (CI runs it at nice 19 beside `make test`).
+check-build: deps clang
 	$(CMAKE) --preset check
 	$(CMAKE) --build build-check -j $(JOBS) --target $(TSA_TARGETS) $(FUZZ_TARGETS)
+
+check: check-build
 	cd build-check && ctest --output-on-failure -j $(JOBS) -L unit
 	scripts/run-fuzz build-check $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 

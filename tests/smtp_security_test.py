@@ -671,11 +671,13 @@ class HeaderSizeLimitTest(unittest.TestCase):
         # share of the budget: refused with the same 552 5.3.4, spooled or
         # in memory (30,000 parts, 210 KB), and the server does not grow;
         # 2,000 parts are delivered.
-        for parts in (30000, 2000000):
+        # A boundary ending in a blank ("b ", its lines "--b \r\n") too.
+        for parts, b in ((30000, b"b"), (2000000, b"b"), (2000000, b"b ")):
             t = tag()
             m = (b"Subject: headerless " + t.encode() + b"\r\n"
-                 b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
-                 b"--b\r\n\r\n" * parts + b"--b--\r\n")
+                 b"Content-Type: multipart/mixed; boundary=\"" + b +
+                 b"\"\r\n\r\n" + (b"--" + b + b"\r\n\r\n") * parts +
+                 b"--" + b + b"--\r\n")
             code, msg = self.send(m)
             self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
             self.assertEqual(mailbox_holds(self.server, "headerless " + t),

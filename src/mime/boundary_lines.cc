@@ -13,12 +13,17 @@ std::string_view TrimBlanks(std::string_view line) {
   return line;
 }
 
-// Whether `line` (blanks trimmed) is "--" + boundary as GMime reads one,
-// `dashed` being "--" + boundary.
-bool IsBoundaryLine(std::string_view line, std::string_view dashed) {
-  if (!line.starts_with(dashed)) return false;
-  line.remove_prefix(dashed.size());
-  return line.empty() || line == "--";
+// Whether `line` (blanks trimmed) may be a boundary line of a boundary
+// whose "--" + boundary, blanks trimmed, `known` holds. GMime takes a line
+// that starts with "--" + boundary ("--" again or not) and has only blanks
+// after it (gmime-parser.c, is_boundary); a boundary may end in blanks
+// itself ("b "), so both sides are compared trimmed: every such line
+// matches, and a few more ("--b" for "b ") do.
+template <typename Known>
+bool MayBeBoundaryLine(std::string_view line, const Known& known) {
+  if (known(line)) return true;
+  return line.ends_with("--") &&
+         known(TrimBlanks(line.substr(0, line.size() - 2)));
 }
 
 }  // namespace
@@ -30,7 +35,8 @@ int64_t BoundaryLines::Read(std::string_view slice) {
   size_t i = 0;
   while (i < n) {
     if (in_line_) {
-      const auto* lf = static_cast<const char*>(std::memchr(data + i, '\n', n - i));
+      const auto* lf =
+          static_cast<const char*>(std::memchr(data + i, '\n', n - i));
       const size_t end = lf == nullptr ? n : static_cast<size_t>(lf - data);
       Take(slice.substr(i, end - i));
       if (lf == nullptr) break;
@@ -39,7 +45,8 @@ int64_t BoundaryLines::Read(std::string_view slice) {
       i = end + 1;
       continue;
     }
-    const auto* dash = static_cast<const char*>(std::memchr(data + i, '-', n - i));
+    const auto* dash =
+        static_cast<const char*>(std::memchr(data + i, '-', n - i));
     if (dash == nullptr) {
       at_line_start_ = data[n - 1] == '\n';
       break;
@@ -73,8 +80,8 @@ void BoundaryLines::Take(std::string_view part) {
   const size_t keep =
       std::min(part.size(), kept - std::min(kept, line_.size()));
   line_.append(part.data(), keep);
-  if (!std::all_of(part.begin() + static_cast<std::ptrdiff_t>(keep),
-                   part.end(), IsBlank)) {
+  if (!std::all_of(part.begin() + static_cast<std::ptrdiff_t>(keep), part.end(),
+                   IsBlank)) {
     may_be_ = false;
     line_.clear();
   }
@@ -83,9 +90,9 @@ void BoundaryLines::Take(std::string_view part) {
 void BoundaryLines::EndLine(int64_t end) {
   if (may_be_ && line_.size() >= 2) {
     const std::string_view line = TrimBlanks(line_);
-    if (known_.contains(line) ||
-        (line.ends_with("--") &&
-         known_.contains(line.substr(0, line.size() - 2)))) {
+    if (MayBeBoundaryLine(line, [this](std::string_view trimmed) {
+          return known_.contains(trimmed);
+        })) {
       ++ended_;
     }
     while (!recent_.empty() &&
@@ -102,12 +109,15 @@ void BoundaryLines::EndLine(int64_t end) {
 int64_t BoundaryLines::Declare(std::string_view boundary) {
   std::string dashed = "--";
   dashed += boundary;
-  if (!known_.insert(dashed).second) return 0;
   longest_ = std::max(longest_, dashed.size());
+  const std::string_view trimmed = TrimBlanks(dashed);
+  if (!known_.emplace(trimmed).second) return 0;
   int64_t lines = 0;
   for (const auto& [end, line] : recent_) {
     if (end >= read_ - static_cast<int64_t>(kWindow) &&
-        IsBoundaryLine(line, dashed)) {
+        MayBeBoundaryLine(line, [trimmed](std::string_view other) {
+          return other == trimmed;
+        })) {
       ++lines;
     }
   }

@@ -5,7 +5,9 @@
 //
 // A line is a boundary as GMime 3.2 reads one (gmime-parser.c,
 // is_boundary): "--" and a boundary, then "--" or not, then only blanks
-// (space, tab, CR). Every boundary declared so far counts, not only those
+// (space, tab, CR); lines and boundaries are compared with their trailing
+// blanks trimmed (a boundary may end in one), which takes a few lines
+// GMime does not. Every boundary declared so far counts, not only those
 // of the multiparts around the line as in GMime: more lines, never fewer.
 // The bytes come a slice at a time as GMime's parser reads them, and the
 // boundaries as it meets each Content-Type field, which is after it read
@@ -51,11 +53,11 @@ class BoundaryLines {
       return std::hash<std::string_view>{}(s);
     }
   };
-  // "--" + each boundary.
+  // "--" + each boundary, trailing blanks trimmed.
   std::unordered_set<std::string, Hash, std::equal_to<>> known_;
-  size_t longest_ = 0;                     // of known_
-  int64_t read_ = 0;                       // bytes before the slice
-  int64_t ended_ = 0;                      // by the slice being read
+  size_t longest_ = 0;  // of known_
+  int64_t read_ = 0;    // bytes before the slice
+  int64_t ended_ = 0;   // by the slice being read
   bool at_line_start_ = true;
   // In a line that starts with '-': its first bytes (as many as the
   // longest boundary and a final "--" take, kWindow at least), and whether

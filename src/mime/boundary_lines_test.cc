@@ -26,23 +26,13 @@ TEST(BoundaryLinesTest, LinesAsGmimeReadsThem) {
     int64_t lines;
   };
   const Case cases[] = {
-      {"--b\n", 1},
-      {"--b\r\n", 1},
-      {"--b--\r\n", 1},
-      {"--b \t\r\n", 1},
-      {"--b--   \n", 1},
-      {"--b\n--b\n\n--b--\n", 3},
+      {"--b\n", 1},      {"--b\r\n", 1},    {"--b--\r\n", 1},
+      {"--b \t\r\n", 1}, {"--b--   \n", 1}, {"--b\n--b\n\n--b--\n", 3},
       {"--b", 0},  // not ended yet
-      {"--bx\n", 0},
-      {"--b x\n", 0},
-      {"--b---\n", 0},
-      {"--b-- --\n", 0},
-      {" --b\n", 0},
-      {"-b\n", 0},
+      {"--bx\n", 0},     {"--b x\n", 0},    {"--b---\n", 0},
+      {"--b-- --\n", 0}, {" --b\n", 0},     {"-b\n", 0},
       {"--B\n", 0},  // case matters
-      {"x--b\n", 0},
-      {"--c\n", 0},
-      {"text\n--b\ntext\n", 1},
+      {"x--b\n", 0},     {"--c\n", 0},      {"text\n--b\ntext\n", 1},
   };
   for (const Case& c : cases) {
     for (size_t slice : {size_t{1}, size_t{2}, size_t{3}, size_t{4096}}) {
@@ -51,13 +41,30 @@ TEST(BoundaryLinesTest, LinesAsGmimeReadsThem) {
   }
 }
 
+// A boundary may end in blanks (boundary="b "): GMime takes "--b \r\n"
+// (its boundary, then blanks) and "--b --"; so does the count, and "--b"
+// too (a line more than GMime, never one fewer).
+TEST(BoundaryLinesTest, BoundaryEndingInBlanksCounts) {
+  for (std::string_view b : {"b ", "b\t", "b\r", "b \t "}) {
+    const std::string dashed = "--" + std::string(b);
+    const std::string text = dashed + "\r\n" + dashed + "  \n" + dashed +
+                             "--\r\n" + "--b\n" + "--bb\n";
+    for (size_t slice : {size_t{1}, size_t{5}, size_t{4096}}) {
+      EXPECT_EQ(Count(text, slice, b), 4) << b << " / " << slice;
+    }
+    BoundaryLines late;
+    EXPECT_EQ(late.Read(text), 0);
+    EXPECT_EQ(late.Declare(b), 4) << b;
+  }
+}
+
 // Any slicing gives the same count: a line split anywhere, blanks past
 // what is kept looked at too.
 TEST(BoundaryLinesTest, EverySplitCountsTheSame) {
-  const std::string text =
-      "preamble\r\n--b\r\n\r\n--b" + std::string(300, ' ') +
-      "\r\n--b  x\r\n--other\r\n--b--\r\n--\r\n--b" + std::string(300, ' ') +
-      "y\r\nepilogue";
+  const std::string text = "preamble\r\n--b\r\n\r\n--b" +
+                           std::string(300, ' ') +
+                           "\r\n--b  x\r\n--other\r\n--b--\r\n--\r\n--b" +
+                           std::string(300, ' ') + "y\r\nepilogue";
   ASSERT_EQ(Count(text, text.size()), 3);
   for (size_t at = 0; at <= text.size(); ++at) {
     BoundaryLines lines;

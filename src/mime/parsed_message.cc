@@ -38,8 +38,13 @@ struct ParsedMessage::Impl final : internal::ReadWatcher {
   void Parse(GMimeStream* s);
   void Stop();
   void Charge(int64_t bytes);
+  int64_t part_lines = 0;
   void Saw(std::string_view slice) override {
-    if (stopped_at < 0) Charge(boundaries.Read(slice) * kPartCost);
+    if (stopped_at < 0) ChargeParts(boundaries.Read(slice));
+  }
+  void ChargeParts(int64_t lines) {
+    part_lines += lines;
+    Charge(lines * kPartCost);
   }
   void DeclareBoundary(const char* content_type);
   static void CountField(GMimeParser*, const char* name, const char* raw_value,
@@ -156,7 +161,7 @@ void ParsedMessage::Impl::DeclareBoundary(const char* content_type) {
   GMimeContentType* type = g_mime_content_type_parse(nullptr, content_type);
   if (type == nullptr) return;
   const char* boundary = g_mime_content_type_get_parameter(type, "boundary");
-  if (boundary != nullptr) Charge(boundaries.Declare(boundary) * kPartCost);
+  if (boundary != nullptr) ChargeParts(boundaries.Declare(boundary));
   g_object_unref(type);
 }
 
@@ -175,7 +180,9 @@ void ParsedMessage::Impl::Parse(GMimeStream* s) {
   message = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);
   internal::Unwatch(stream);
-  g_object_unref(stream);  // the parts hold their ranges of `s`
+  // The parts' substreams are `s`'s, each holding a reference to this
+  // stream (their super stream), hence the Unwatch above.
+  g_object_unref(stream);
   stream = nullptr;
 }
 
@@ -214,6 +221,10 @@ bool ParsedMessage::headers_over_limit() const {
 
 int64_t ParsedMessage::stopped_at() const {
   return impl_ == nullptr ? -1 : impl_->stopped_at;
+}
+
+int64_t ParsedMessage::part_lines() const {
+  return impl_ == nullptr ? 0 : impl_->part_lines;
 }
 
 Status ParsedMessage::source_status() const {

@@ -102,6 +102,9 @@ class ParsedMessage {
   bool headers_over_limit() const;
   // The offset in the message where the parse was stopped (-1 if not).
   int64_t stopped_at() const;
+  // The lines priced as parts (kPartCost each), for tests and mime_fuzz:
+  // never fewer than the parts of multiparts GMime built.
+  int64_t part_lines() const;
   // The parse, for the readers in mime/ (null when !ok()).
   GMimeMessage* get() const;
   // The cursor a parse over a source reads through, for the readers in

@@ -21,9 +21,7 @@ SpWatchedStream& Of(GMimeStream* s) {
 
 // The wrapper's own position follows the inner stream's, for any GMime
 // code that reads the field rather than calling tell.
-void Follow(GMimeStream* s) {
-  s->position = g_mime_stream_tell(Of(s).inner);
-}
+void Follow(GMimeStream* s) { s->position = g_mime_stream_tell(Of(s).inner); }
 
 ssize_t StreamRead(GMimeStream* s, char* buf, size_t len) {
   const ssize_t n = g_mime_stream_read(Of(s).inner, buf, len);

@@ -2,7 +2,9 @@
 // its reader gets it: mime::ParsedMessage watches what GMime's parser reads
 // (boundary_lines.h). It reads, seeks and ends as the seekable stream it
 // wraps, and its substreams are that stream's own (not watched): the
-// parts of a parse read their content without it.
+// parts of a parse read their content without it, though each holds a
+// reference to it (GMime's super stream), so it outlives the parse:
+// Unwatch it when the watcher goes.
 //
 // Thread-safety: as the wrapped stream (one thread at a time).
 #ifndef SEALPOST_MIME_WATCHED_STREAM_H_

@@ -397,6 +397,11 @@ Result<std::string> ExtractPart(std::string_view mail,
   if (parsed.get() == nullptr) {
     return InvalidArgumentError("not a MIME message");
   }
+  // Part of a message only: what it lacks may be the part asked for, or
+  // one before it that would be found first.
+  if (parsed.headers_over_limit()) {
+    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+  }
   std::string type(mime_type.substr(0, mime_type.find('/')));
   std::string subtype(mime_type.substr(mime_type.find('/') + 1));
   std::string out;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/string_source.h"
+#include "mime/parsed_message.h"
 #include "sealed/wrapper_seal.h"
 
 namespace sealpost::mime {
@@ -234,6 +235,20 @@ TEST(WrapperTest, StreamedWrapperRefusesAChangedContainer) {
     if (*n == 0) break;
   }
   EXPECT_EQ(failed.code(), StatusCode::kInternal);
+}
+
+// A parse over the budget holds part of the message only: the container
+// is not looked for in it (`sealpost open` falls back to this reader).
+TEST(WrapperTest, ExtractionRefusesAParseOverTheBudget) {
+  std::string mail =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n";
+  for (int i = 0; i < 100'000; ++i) mail += "--b\r\n\r\n";
+  mail += "--b--\r\n";
+  auto extracted = ExtractSealedAttachment(mail);
+  ASSERT_FALSE(extracted.ok());
+  EXPECT_EQ(extracted.status().message(), kHeadersOverLimitMessage);
 }
 
 TEST(WrapperTest, NoAttachment) {
