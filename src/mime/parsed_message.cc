@@ -155,14 +155,24 @@ void ParsedMessage::Impl::CountField(GMimeParser*, const char* name,
   }
 }
 
-// The boundary as GMime will read it from the field (its own parser), of
-// any type: a boundary that makes no part only prices more lines.
-void ParsedMessage::Impl::DeclareBoundary(const char* content_type) {
-  GMimeContentType* type = g_mime_content_type_parse(nullptr, content_type);
-  if (type == nullptr) return;
-  const char* boundary = g_mime_content_type_get_parameter(type, "boundary");
-  if (boundary != nullptr) ChargeParts(boundaries.Declare(boundary));
-  g_object_unref(type);
+// The boundary as GMime will read it from the field, of any type: GMime
+// parses the value unfolded, its 8-bit bytes made UTF-8 (a folded
+// boundary="a\r\n b" is "a b", boundary=b\xe9 is "b\xc3\xa9"), with its
+// own parser; the value as it came is read too. A boundary that makes no
+// part only prices more lines.
+void ParsedMessage::Impl::DeclareBoundary(const char* raw_value) {
+  char* unfolded = g_mime_utils_header_unfold(raw_value);
+  char* decoded =
+      g_mime_utils_decode_8bit(nullptr, unfolded, std::strlen(unfolded));
+  for (const char* value : {static_cast<const char*>(decoded), raw_value}) {
+    GMimeContentType* type = g_mime_content_type_parse(nullptr, value);
+    if (type == nullptr) continue;
+    const char* boundary = g_mime_content_type_get_parameter(type, "boundary");
+    if (boundary != nullptr) ChargeParts(boundaries.Declare(boundary));
+    g_object_unref(type);
+  }
+  g_free(decoded);
+  g_free(unfolded);
 }
 
 void ParsedMessage::Impl::Charge(int64_t bytes) {

@@ -500,6 +500,40 @@ TEST(ParsedMessageTest, PartsOfABoundaryEndingInABlankCost) {
   }
 }
 
+// GMime reads the boundary from the field unfolded, its 8-bit bytes made
+// UTF-8: a boundary folded inside its quotes, or in Latin-1, makes parts
+// of lines that differ from the field's bytes. They cost all the same.
+TEST(ParsedMessageTest, FoldedAndEightBitBoundariesCost) {
+  struct Case {
+    std::string parameter, line;
+  };
+  const Case cases[] = {
+      {"boundary=\"a\r\n b\"", "--a b"},
+      {"boundary=\"a\r\n\t b\"", "--a\t b"},
+      {"boundary=b\xe9", "--b\xc3\xa9"},
+      {"boundary=\"b\xe9\"", "--b\xc3\xa9"},
+      {"boundary*=iso-8859-1''b%E9", "--b\xc3\xa9"},
+  };
+  const int over = 2 * static_cast<int>(ParsedMessage::kMaxHeaderBytes /
+                                        ParsedMessage::kPartCost);
+  for (const Case& c : cases) {
+    for (int parts : {100, over}) {
+      std::string m = "From: a@example.com\r\nContent-Type: multipart/mixed; " +
+                      c.parameter + "\r\n\r\n";
+      for (int i = 0; i < parts; ++i) m += c.line + "\r\n\r\n";
+      m += c.line + "--\r\n";
+      for (const ParsedMessage& parsed : BothWays(m)) {
+        EXPECT_GE(parsed.part_lines(), PartCount(parsed)) << c.parameter;
+        if (parts == over) {
+          EXPECT_TRUE(parsed.headers_over_limit()) << c.parameter;
+        } else {
+          EXPECT_EQ(PartCount(parsed), 100) << c.parameter;
+        }
+      }
+    }
+  }
+}
+
 // The boundary is known once GMime's parser hands over its Content-Type,
 // by when it has read up to 4 KB on: those lines count too, after a long
 // header block as after a short one. A few parts over the budget (read
