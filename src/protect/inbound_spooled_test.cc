@@ -656,6 +656,67 @@ TEST_F(InboundSpooledTest, WrapperSpoolShorterThanItsHeaderIsAReadError) {
   EXPECT_TRUE(staged.empty());
 }
 
+// A sealed original over the parse's budget (sealed before the budget was
+// there, or by a client of its own), in a wrapper large enough to be read
+// from the spool: its facts would be those of part of it, so transport
+// inspection withdraws alike from the spool and in memory. Optional
+// delivers it uninspected (the rule never sees its needle), Mandatory
+// refuses it.
+TEST_F(InboundSpooledTest, AnOriginalOverTheBudgetIsWithdrawnFromTheSpool) {
+  std::string plain =
+      "From: alice@example.com\r\nTo: bob@example.com\r\nSubject: q\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+      "\r\n--b\r\nContent-Type: text/plain\r\n";
+  for (int i = 0; i <= mime::ParsedMessage::kMaxHeaderFields; ++i) {
+    plain += "X-A: 1\r\n";
+  }
+  plain += "\r\nthe needle inside\r\n";
+  while (plain.size() < (1 << 20)) plain += "a large protected line\r\n";
+  plain += "--b--\r\n";
+  license::ProtectRequest pr{
+      "alice@example.com", "Encrypt", {"bob@example.com"}, plain, ""};
+  auto sealed = gw_.org.licenses.Protect(pr);
+  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+  mime::WrapperOptions wrap{sealed->message_id, sealed->license.template_name,
+                            "https://portal.example.com"};
+  wrap.seal = [&](std::string_view header, std::string_view body) {
+    return gw_.org.licenses.SealWrapper(
+        sealed->message_id, sealed->license.template_name, header, body);
+  };
+  auto wrapper = mime::BuildWrapperMail(plain, sealed->container, wrap);
+  ASSERT_TRUE(wrapper.ok()) << wrapper.status().ToString();
+  ASSERT_GT(wrapper->size(), 2 * queue::kSpoolThreshold);
+  gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
+    "subject_or_body_contains_words", "values": ["needle"]}],
+    "actions": [{"kind": "add_header", "header": "X-Flag", "value":
+    "hit"}]})");
+  auto set_mode = [&](std::string_view mode) {
+    auto irm = gw_.org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  };
+  set_mode("Optional");
+  auto passed =
+      ExpectSameOutcome(*wrapper, {"bob@example.com"}, "dave@gmail.test");
+  ASSERT_TRUE(passed.ok()) << passed.status().ToString();
+  ASSERT_EQ(passed->messages.size(), 1u);
+  EXPECT_NE(passed->messages[0].treatment.find(
+                "uninspected (its content's header fields are over"),
+            std::string::npos)
+      << passed->messages[0].treatment;
+  EXPECT_EQ(passed->messages[0].content.find("X-Flag"), std::string::npos);
+  set_mode("Mandatory");
+  auto refused =
+      ExpectSameOutcome(*wrapper, {"bob@example.com"}, "dave@gmail.test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("header fields are over"),
+            std::string::npos)
+      << refused.status().message();
+}
+
 // Transport decryption for inspection of a large wrapper of ours with its
 // container (issue 14): opened from the spool into a spool file of its
 // own, never read whole (the stager refuses a copy made from the message
