@@ -24,6 +24,44 @@ GMimeStream* NewBorrowedStream(std::string_view bytes, GByteArray* array) {
   return stream;
 }
 
+namespace {
+
+ssize_t WriteNothing(GMimeStream*, const char*, size_t) { return -1; }
+int DoNothing(GMimeStream*) { return 0; }
+
+void InitReadOnlyStreamClass(gpointer klass, gpointer data) {
+  const auto* m = static_cast<const ReadOnlyStreamMethods*>(data);
+  G_OBJECT_CLASS(klass)->finalize = m->finalize;
+  auto* c = static_cast<GMimeStreamClass*>(klass);
+  c->read = m->read;
+  c->write = WriteNothing;
+  c->flush = DoNothing;
+  c->close = DoNothing;
+  c->eos = m->eos;
+  c->reset = m->reset;
+  c->seek = m->seek;
+  c->tell = m->tell;
+  c->length = m->length;
+  c->substream = m->substream;
+}
+
+}  // namespace
+
+GType RegisterReadOnlyStream(const char* name, size_t instance_size,
+                             const ReadOnlyStreamMethods* methods) {
+  GTypeInfo info{};
+  info.class_size = sizeof(GMimeStreamClass);
+  info.class_init = InitReadOnlyStreamClass;
+  info.class_data = methods;
+  info.instance_size = static_cast<guint16>(instance_size);
+  return g_type_register_static(GMIME_TYPE_STREAM, name, &info,
+                                static_cast<GTypeFlags>(0));
+}
+
+void FinalizeStream(GObject* object) {
+  G_OBJECT_CLASS(g_type_class_peek(GMIME_TYPE_STREAM))->finalize(object);
+}
+
 GMimeStream* NewDecodedStream(GMimeDataWrapper* content) {
   GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
   g_mime_stream_reset(raw);

@@ -62,6 +62,28 @@ GMimeStream* NewDecodedStream(GMimeDataWrapper* content);
 // breaks, read on), 0 at once for `max` 0, -1 when the stream fails.
 ssize_t ReadDecoded(GMimeStream* decoded, char* buf, size_t max);
 
+// The methods of a read-only GMimeStream subclass (source_stream.cc,
+// watched_stream.cc): writing fails, flush and close do nothing.
+// `finalize` frees what an instance holds, then calls FinalizeStream.
+struct ReadOnlyStreamMethods {
+  ssize_t (*read)(GMimeStream*, char*, size_t);
+  gboolean (*eos)(GMimeStream*);
+  int (*reset)(GMimeStream*);
+  gint64 (*seek)(GMimeStream*, gint64, GMimeSeekWhence);
+  gint64 (*tell)(GMimeStream*);
+  gint64 (*length)(GMimeStream*);
+  GMimeStream* (*substream)(GMimeStream*, gint64, gint64);
+  void (*finalize)(GObject*);
+};
+// Registers such a subclass named `name` whose instances are
+// `instance_size` bytes (a struct that starts with a GMimeStream). Once per
+// name (keep the GType in a function-local static); `methods` must live
+// as long as the program.
+GType RegisterReadOnlyStream(const char* name, size_t instance_size,
+                             const ReadOnlyStreamMethods* methods);
+// GMimeStream's own finalize, the last step of a subclass's.
+void FinalizeStream(GObject* object);
+
 // Base64 in lines of 76 characters, each ending in CRLF (RFC 2045 §6.8).
 std::string WrapBase64(std::string_view data);
 // The same appended to `out`, a slice at a time: no whole-size temporary.

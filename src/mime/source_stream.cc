@@ -4,6 +4,8 @@
 #include <cstring>
 #include <utility>
 
+#include "mime/gmime_util.h"
+
 namespace sealpost::mime::internal {
 
 int64_t SourceCursor::Fail(Status s) {
@@ -54,10 +56,6 @@ struct SpSourceStream {
   std::shared_ptr<SourceCursor>* cursor;  // owned, shared with substreams
 };
 
-struct SpSourceStreamClass {
-  GMimeStreamClass parent_class;
-};
-
 GType SpSourceStreamType();
 
 SourceCursor& CursorOf(GMimeStream* s) {
@@ -74,10 +72,6 @@ ssize_t StreamRead(GMimeStream* s, char* buf, size_t len) {
   if (n > 0) s->position += n;
   return static_cast<ssize_t>(n);
 }
-
-ssize_t StreamWrite(GMimeStream*, const char*, size_t) { return -1; }
-int StreamFlush(GMimeStream*) { return 0; }
-int StreamClose(GMimeStream*) { return 0; }
 
 gboolean StreamEos(GMimeStream* s) {
   if (CursorOf(s).stopped()) return TRUE;
@@ -133,40 +127,19 @@ GMimeStream* StreamSubstream(GMimeStream* s, gint64 start, gint64 end) {
   return NewStream(*reinterpret_cast<SpSourceStream*>(s)->cursor, start, end);
 }
 
-GObjectClass* parent_class = nullptr;
-
 void StreamFinalize(GObject* object) {
   auto* s = reinterpret_cast<SpSourceStream*>(object);
   delete s->cursor;
   s->cursor = nullptr;
-  parent_class->finalize(object);
-}
-
-void ClassInit(gpointer klass, gpointer) {
-  parent_class = G_OBJECT_CLASS(g_type_class_peek_parent(klass));
-  G_OBJECT_CLASS(klass)->finalize = StreamFinalize;
-  auto* c = static_cast<GMimeStreamClass*>(klass);
-  c->read = StreamRead;
-  c->write = StreamWrite;
-  c->flush = StreamFlush;
-  c->close = StreamClose;
-  c->eos = StreamEos;
-  c->reset = StreamReset;
-  c->seek = StreamSeek;
-  c->tell = StreamTell;
-  c->length = StreamLength;
-  c->substream = StreamSubstream;
+  FinalizeStream(object);
 }
 
 GType SpSourceStreamType() {
-  static const GType type = [] {
-    GTypeInfo info{};
-    info.class_size = sizeof(SpSourceStreamClass);
-    info.class_init = ClassInit;
-    info.instance_size = sizeof(SpSourceStream);
-    return g_type_register_static(GMIME_TYPE_STREAM, "SealpostSourceStream",
-                                  &info, static_cast<GTypeFlags>(0));
-  }();
+  static constexpr ReadOnlyStreamMethods kMethods{
+      StreamRead, StreamEos,    StreamReset,     StreamSeek,
+      StreamTell, StreamLength, StreamSubstream, StreamFinalize};
+  static const GType type = RegisterReadOnlyStream(
+      "SealpostSourceStream", sizeof(SpSourceStream), &kMethods);
   return type;
 }
 

@@ -1,5 +1,7 @@
 #include "mime/watched_stream.h"
 
+#include "mime/gmime_util.h"
+
 namespace sealpost::mime::internal {
 namespace {
 
@@ -7,10 +9,6 @@ struct SpWatchedStream {
   GMimeStream parent;
   GMimeStream* inner;  // one reference
   ReadWatcher* watcher;
-};
-
-struct SpWatchedStreamClass {
-  GMimeStreamClass parent_class;
 };
 
 GType SpWatchedStreamType();
@@ -32,9 +30,6 @@ ssize_t StreamRead(GMimeStream* s, char* buf, size_t len) {
   return n;
 }
 
-ssize_t StreamWrite(GMimeStream*, const char*, size_t) { return -1; }
-int StreamFlush(GMimeStream*) { return 0; }
-int StreamClose(GMimeStream*) { return 0; }
 gboolean StreamEos(GMimeStream* s) { return g_mime_stream_eos(Of(s).inner); }
 
 int StreamReset(GMimeStream* s) {
@@ -63,40 +58,19 @@ GMimeStream* StreamSubstream(GMimeStream* s, gint64 start, gint64 end) {
   return GMIME_STREAM_GET_CLASS(inner)->substream(inner, start, end);
 }
 
-GObjectClass* parent_class = nullptr;
-
 void StreamFinalize(GObject* object) {
   auto& s = *reinterpret_cast<SpWatchedStream*>(object);
   if (s.inner != nullptr) g_object_unref(s.inner);
   s.inner = nullptr;
-  parent_class->finalize(object);
-}
-
-void ClassInit(gpointer klass, gpointer) {
-  parent_class = G_OBJECT_CLASS(g_type_class_peek_parent(klass));
-  G_OBJECT_CLASS(klass)->finalize = StreamFinalize;
-  auto* c = static_cast<GMimeStreamClass*>(klass);
-  c->read = StreamRead;
-  c->write = StreamWrite;
-  c->flush = StreamFlush;
-  c->close = StreamClose;
-  c->eos = StreamEos;
-  c->reset = StreamReset;
-  c->seek = StreamSeek;
-  c->tell = StreamTell;
-  c->length = StreamLength;
-  c->substream = StreamSubstream;
+  FinalizeStream(object);
 }
 
 GType SpWatchedStreamType() {
-  static const GType type = [] {
-    GTypeInfo info{};
-    info.class_size = sizeof(SpWatchedStreamClass);
-    info.class_init = ClassInit;
-    info.instance_size = sizeof(SpWatchedStream);
-    return g_type_register_static(GMIME_TYPE_STREAM, "SealpostWatchedStream",
-                                  &info, static_cast<GTypeFlags>(0));
-  }();
+  static constexpr ReadOnlyStreamMethods kMethods{
+      StreamRead, StreamEos,    StreamReset,     StreamSeek,
+      StreamTell, StreamLength, StreamSubstream, StreamFinalize};
+  static const GType type = RegisterReadOnlyStream(
+      "SealpostWatchedStream", sizeof(SpWatchedStream), &kMethods);
   return type;
 }
 

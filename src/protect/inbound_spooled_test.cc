@@ -673,30 +673,14 @@ TEST_F(InboundSpooledTest, AnOriginalOverTheBudgetIsWithdrawnFromTheSpool) {
   plain += "\r\nthe needle inside\r\n";
   while (plain.size() < (1 << 20)) plain += "a large protected line\r\n";
   plain += "--b--\r\n";
-  license::ProtectRequest pr{
-      "alice@example.com", "Encrypt", {"bob@example.com"}, plain, ""};
-  auto sealed = gw_.org.licenses.Protect(pr);
-  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
-  mime::WrapperOptions wrap{sealed->message_id, sealed->license.template_name,
-                            "https://portal.example.com"};
-  wrap.seal = [&](std::string_view header, std::string_view body) {
-    return gw_.org.licenses.SealWrapper(
-        sealed->message_id, sealed->license.template_name, header, body);
-  };
-  auto wrapper = mime::BuildWrapperMail(plain, sealed->container, wrap);
+  auto wrapper = gw_.WrapperOfSealed(plain);
   ASSERT_TRUE(wrapper.ok()) << wrapper.status().ToString();
   ASSERT_GT(wrapper->size(), 2 * queue::kSpoolThreshold);
   gw_.AddRule(R"({"name": "flag", "conditions": [{"kind":
     "subject_or_body_contains_words", "values": ["needle"]}],
     "actions": [{"kind": "add_header", "header": "X-Flag", "value":
     "hit"}]})");
-  auto set_mode = [&](std::string_view mode) {
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
-  };
-  set_mode("Optional");
+  gw_.SetTransportDecryption("Optional");
   auto passed =
       ExpectSameOutcome(*wrapper, {"bob@example.com"}, "dave@gmail.test");
   ASSERT_TRUE(passed.ok()) << passed.status().ToString();
@@ -706,7 +690,7 @@ TEST_F(InboundSpooledTest, AnOriginalOverTheBudgetIsWithdrawnFromTheSpool) {
             std::string::npos)
       << passed->messages[0].treatment;
   EXPECT_EQ(passed->messages[0].content.find("X-Flag"), std::string::npos);
-  set_mode("Mandatory");
+  gw_.SetTransportDecryption("Mandatory");
   auto refused =
       ExpectSameOutcome(*wrapper, {"bob@example.com"}, "dave@gmail.test");
   ASSERT_FALSE(refused.ok());
@@ -749,12 +733,6 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     "subject_or_body_contains_words", "values": ["needle"]}],
     "actions": [{"kind": "add_header", "header": "X-Flag", "value":
     "hit"}]})");
-  auto set_mode = [&](std::string_view mode) {
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
-  };
   // The release records' details, the queue ids made alike.
   auto releases = [&]() {
     std::vector<std::string> details;
@@ -772,7 +750,7 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     return details;
   };
   const std::vector<std::string> to = {"bob@example.com", "carol@example.com"};
-  set_mode("Optional");
+  gw_.SetTransportDecryption("Optional");
   const size_t before_both = releases().size();
   auto out = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -821,7 +799,7 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   // refused for good for the store's fault (was: as a refusal).
   for (const char* mode : {"Optional", "Mandatory"}) {
     SCOPED_TRACE(mode);
-    set_mode(mode);
+    gw_.SetTransportDecryption(mode);
     Sql("UPDATE protected_messages SET grants_json = 'x' || grants_json");
     auto broken = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
     Sql("UPDATE protected_messages SET grants_json = substr(grants_json, 2)");
@@ -829,7 +807,7 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
     EXPECT_EQ(broken.status().code(), StatusCode::kDataLoss)
         << broken.status().ToString();
   }
-  set_mode("Optional");
+  gw_.SetTransportDecryption("Optional");
   EXPECT_EQ(releases().size(), recorded);
   ASSERT_EQ(out->messages.size(), 2u);
   EXPECT_EQ(out->messages[0].recipients[0].address, "bob@example.com");
@@ -856,7 +834,7 @@ TEST_F(InboundSpooledTest, InspectsALargeWrapperFromTheSpoolAsInMemory) {
   EXPECT_TRUE(out->messages[0].content == wrapper);
   EXPECT_NE(out->messages[0].treatment.find("uninspected ("), std::string::npos)
       << out->messages[0].treatment;
-  set_mode("Mandatory");
+  gw_.SetTransportDecryption("Mandatory");
   out = ExpectSameOutcome(wrapper, to, "dave@gmail.test");
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kPermissionDenied);

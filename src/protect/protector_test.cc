@@ -689,12 +689,7 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
 // arriving with its container, and it leaves byte for byte as it came.
 class TransportInspectionTest : public ProtectorTest {
  protected:
-  void SetMode(std::string_view mode) {
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
-  }
+  void SetMode(std::string_view mode) { gw_.SetTransportDecryption(mode); }
   void FlagSecret() {
     AddRule(R"({"name": "flag", "conditions": [{"kind":
       "subject_or_body_contains_words", "values": [")" +
@@ -813,17 +808,7 @@ TEST_F(TransportInspectionTest, AnOriginalOverTheHeaderBudgetIsNotInspected) {
     plain += "X-A: 1\r\n";
   }
   plain += "\r\n" + std::string(kSecret) + "\r\n--b--\r\n";
-  license::ProtectRequest pr{
-      "alice@example.com", "Encrypt", {"bob@example.com"}, plain, ""};
-  auto sealed = gw_.org.licenses.Protect(pr);
-  ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
-  mime::WrapperOptions wrap{sealed->message_id, sealed->license.template_name,
-                            "https://portal.example.com"};
-  wrap.seal = [&](std::string_view header, std::string_view body) {
-    return gw_.org.licenses.SealWrapper(
-        sealed->message_id, sealed->license.template_name, header, body);
-  };
-  auto w = mime::BuildWrapperMail(plain, sealed->container, wrap);
+  auto w = gw_.WrapperOfSealed(plain);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   AddRule(R"({"name": "pdf", "conditions": [{"kind": "has_attachment"}],
     "actions": [{"kind": "add_header", "header": "X-Flag", "value": "hit"}]})");

@@ -20,6 +20,7 @@
 #include "branding/branding.h"
 #include "license/test_org_for_testing.h"
 #include "mime/header_section.h"
+#include "mime/wrapper.h"
 #include "policy/rule_json.h"
 #include "policy/rule_store.h"
 #include "protect/protector.h"
@@ -87,6 +88,30 @@ class TestGateway {
         irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
             .ok());
     ASSERT_TRUE(org.licenses.SaveIrm(*irm).ok());
+  }
+
+  // The IRM property TransportDecryptionSetting set to `mode`.
+  void SetTransportDecryption(std::string_view mode) {
+    auto irm = org.licenses.LoadIrm();
+    ASSERT_TRUE(irm.ok());
+    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
+    ASSERT_TRUE(org.licenses.SaveIrm(*irm).ok());
+  }
+
+  // `plain` sealed as alice's to bob under Encrypt, without the mail flow
+  // (as a client of its own, or a release before a check, could), in its
+  // wrapper mail carrying the container.
+  Result<std::string> WrapperOfSealed(std::string plain) {
+    license::ProtectRequest pr{
+        "alice@example.com", "Encrypt", {"bob@example.com"}, plain, ""};
+    SP_ASSIGN_OR_RETURN(auto sealed, org.licenses.Protect(pr));
+    mime::WrapperOptions wrap{sealed.message_id, sealed.license.template_name,
+                              "https://portal.example.com"};
+    wrap.seal = [&](std::string_view header, std::string_view body) {
+      return org.licenses.SealWrapper(
+          sealed.message_id, sealed.license.template_name, header, body);
+    };
+    return mime::BuildWrapperMail(plain, sealed.container, wrap);
   }
 
   // The journal.decrypt records of message `id` on `report`, committed
