@@ -106,8 +106,9 @@ TEST(BoundaryLinesTest, LateBoundaryFindsTheLinesReadAhead) {
   EXPECT_EQ(old.Declare("gone"), 1);
 }
 
-// A line of megabytes keeps only what the longest boundary needs.
-TEST(BoundaryLinesTest, LongLinesAreNotKept) {
+// A line of megabytes (kept only as far as the longest boundary needs) is
+// no boundary, and the count goes on after it.
+TEST(BoundaryLinesTest, AnEightMegabyteLineStillCounts) {
   BoundaryLines lines;
   lines.Declare("b");
   const std::string dashes(8 << 20, '-');

@@ -63,7 +63,7 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
   GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
   if (parsed.headers_over_limit()) {
-    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+    return HeadersOverLimitError();
   }
   const std::string_view message = parsed.bytes();
 

@@ -49,6 +49,8 @@ void InitReadOnlyStreamClass(gpointer klass, gpointer data) {
 
 GType RegisterReadOnlyStream(const char* name, size_t instance_size,
                              const ReadOnlyStreamMethods* methods) {
+  static_assert(sizeof(GMimeStreamClass) <= G_MAXUINT16);
+  g_return_val_if_fail(instance_size <= G_MAXUINT16, G_TYPE_INVALID);
   GTypeInfo info{};
   info.class_size = sizeof(GMimeStreamClass);
   info.class_init = InitReadOnlyStreamClass;

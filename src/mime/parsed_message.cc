@@ -28,8 +28,10 @@ struct ParsedMessage::Impl final : internal::ReadWatcher {
   int fields = 0;
   int64_t field_bytes = 0;
   int64_t stopped_at = -1;
-  // The lines GMime makes a part of, priced kPartCost each.
+  // The lines GMime makes a part of, priced kPartCost each (during the
+  // parse only).
   internal::BoundaryLines boundaries;
+  int64_t part_lines = 0;
 
   ~Impl() {
     if (message != nullptr) g_object_unref(message);
@@ -38,7 +40,6 @@ struct ParsedMessage::Impl final : internal::ReadWatcher {
   void Parse(GMimeStream* s);
   void Stop();
   void Charge(int64_t bytes);
-  int64_t part_lines = 0;
   void Saw(std::string_view slice) override {
     if (stopped_at < 0) ChargeParts(boundaries.Read(slice));
   }
@@ -190,6 +191,7 @@ void ParsedMessage::Impl::Parse(GMimeStream* s) {
   message = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);
   internal::Unwatch(stream);
+  boundaries = {};  // its recent lines and boundaries: not needed now
   // The parts' substreams are `s`'s, each holding a reference to this
   // stream (their super stream), hence the Unwatch above.
   g_object_unref(stream);

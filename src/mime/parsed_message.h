@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/byte_source.h"
@@ -38,6 +39,10 @@ class SourceCursor;  // mime/source_stream.h
 // SMTP answers such a message with (552 5.3.4, as smtp.max_header_bytes).
 inline constexpr std::string_view kHeadersOverLimitMessage =
     "Message header size exceeds fixed maximum size";
+// INVALID_ARGUMENT with that text: what a reader gives for such a parse.
+inline Status HeadersOverLimitError() {
+  return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+}
 
 class ParsedMessage {
  public:

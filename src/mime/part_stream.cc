@@ -35,7 +35,7 @@ class SourcePart : public PartStream {
     message_ = parsed_->get();
     if (!cursor_->status().ok()) return cursor_->status();
     if (parsed_->headers_over_limit()) {
-      return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+      return HeadersOverLimitError();
     }
     if (message_ == nullptr) return InvalidArgumentError("not a MIME message");
     // The parse may stop at the last boundary: read on to the end, so the

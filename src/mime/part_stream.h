@@ -38,7 +38,8 @@ class PartStream {
 };
 
 // Leaf `index` as numbered in MessageView::parts[].index. NOT_FOUND when
-// there is no such leaf, INVALID_ARGUMENT when `message` is not a message,
+// there is no such leaf, INVALID_ARGUMENT when `message` is not a message
+// or its parse goes over ParsedMessage's budget (HeadersOverLimitError),
 // the source's own error when it fails (a container that does not
 // authenticate). An attached message (message/rfc822) is given whole from
 // memory, as PartContent does.
@@ -46,7 +47,8 @@ Result<std::unique_ptr<PartStream>> OpenPart(
     std::unique_ptr<ByteSource> message, int index);
 
 // The first application/vnd.sealpost.sealed part of a wrapper mail (as
-// ExtractSealedAttachment finds it); NOT_FOUND when it has none.
+// ExtractSealedAttachment finds it); NOT_FOUND when it has none, errors
+// otherwise as OpenPart's.
 Result<std::unique_ptr<PartStream>> OpenSealedAttachment(
     std::unique_ptr<ByteSource> mail);
 

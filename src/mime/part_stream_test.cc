@@ -171,6 +171,18 @@ TEST(PartStreamTest, MessageOverTheParseBudgetIsRefused) {
   EXPECT_EQ(part.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(part.status().message(), kHeadersOverLimitMessage);
   EXPECT_LT(read, static_cast<int64_t>(mail.size()));
+  // The sealed attachment of a wrapper (the spooled inspection's and
+  // `sealpost open`'s reader) likewise, though it comes first.
+  std::string wrapper =
+      "Subject: w\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: application/vnd.sealpost.sealed\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n";
+  for (int i = 0; i < 100'000; ++i) wrapper += "--b\r\n\r\n";
+  wrapper += "--b--\r\n";
+  auto sealed = OpenSealedAttachment(
+      std::make_unique<StringSource>(wrapper, &restarts, &read));
+  ASSERT_FALSE(sealed.ok());
+  EXPECT_EQ(sealed.status().message(), kHeadersOverLimitMessage);
 }
 
 TEST(PartStreamTest, SourceFaultDuringTheParseFailsBeforeAnyByte) {

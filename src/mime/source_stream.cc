@@ -135,9 +135,14 @@ void StreamFinalize(GObject* object) {
 }
 
 GType SpSourceStreamType() {
-  static constexpr ReadOnlyStreamMethods kMethods{
-      StreamRead, StreamEos,    StreamReset,     StreamSeek,
-      StreamTell, StreamLength, StreamSubstream, StreamFinalize};
+  static constexpr ReadOnlyStreamMethods kMethods{.read = StreamRead,
+                                                  .eos = StreamEos,
+                                                  .reset = StreamReset,
+                                                  .seek = StreamSeek,
+                                                  .tell = StreamTell,
+                                                  .length = StreamLength,
+                                                  .substream = StreamSubstream,
+                                                  .finalize = StreamFinalize};
   static const GType type = RegisterReadOnlyStream(
       "SealpostSourceStream", sizeof(SpSourceStream), &kMethods);
   return type;

@@ -493,7 +493,7 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
   GMimeMessage* msg = parsed.get();
   if (msg == nullptr) return InvalidArgumentError("not a MIME message");
   if (parsed.headers_over_limit()) {
-    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+    return HeadersOverLimitError();
   }
   const std::string_view message = parsed.bytes();
 
@@ -553,7 +553,7 @@ Result<PartData> PartContent(std::string_view message, int index) {
 Result<PartData> PartContent(const ParsedMessage& parsed, int index) {
   if (parsed.get() == nullptr) return InvalidArgumentError("not a message");
   if (parsed.headers_over_limit()) {
-    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+    return HeadersOverLimitError();
   }
   const std::string_view message = parsed.bytes();
   std::vector<Leaf> leaves = Leaves(parsed.get());

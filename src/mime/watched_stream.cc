@@ -66,9 +66,14 @@ void StreamFinalize(GObject* object) {
 }
 
 GType SpWatchedStreamType() {
-  static constexpr ReadOnlyStreamMethods kMethods{
-      StreamRead, StreamEos,    StreamReset,     StreamSeek,
-      StreamTell, StreamLength, StreamSubstream, StreamFinalize};
+  static constexpr ReadOnlyStreamMethods kMethods{.read = StreamRead,
+                                                  .eos = StreamEos,
+                                                  .reset = StreamReset,
+                                                  .seek = StreamSeek,
+                                                  .tell = StreamTell,
+                                                  .length = StreamLength,
+                                                  .substream = StreamSubstream,
+                                                  .finalize = StreamFinalize};
   static const GType type = RegisterReadOnlyStream(
       "SealpostWatchedStream", sizeof(SpWatchedStream), &kMethods);
   return type;

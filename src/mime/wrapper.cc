@@ -400,7 +400,7 @@ Result<std::string> ExtractPart(std::string_view mail,
   // Part of a message only: what it lacks may be the part asked for, or
   // one before it that would be found first.
   if (parsed.headers_over_limit()) {
-    return InvalidArgumentError(std::string(kHeadersOverLimitMessage));
+    return HeadersOverLimitError();
   }
   std::string type(mime_type.substr(0, mime_type.find('/')));
   std::string subtype(mime_type.substr(mime_type.find('/') + 1));

@@ -107,7 +107,8 @@ Result<std::unique_ptr<WrapperStream>> BuildWrapperStream(
     std::unique_ptr<ByteSource> container, const WrapperOptions& options);
 
 // The decoded bytes of the first application/vnd.sealpost.sealed part of a
-// mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME.
+// mail; NOT_FOUND when there is none, INVALID_ARGUMENT when it is not MIME
+// or its parse goes over ParsedMessage's budget (HeadersOverLimitError).
 Result<std::string> ExtractSealedAttachment(std::string_view mail);
 
 // The decoded content of the first part of type `mime_type` ("text/html").

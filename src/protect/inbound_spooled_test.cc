@@ -568,10 +568,7 @@ TEST_F(InboundSpooledTest, ClaimedEncryptionIsDecidedFromTheSpool) {
 // changed, or a forged field naming our key: not ours, the field removed,
 // as in memory.
 TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
-  auto irm = gw_.org.licenses.LoadIrm();
-  ASSERT_TRUE(irm.ok());
-  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
-  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  gw_.SetTransportDecryption("Disabled");
   std::string body;
   while (body.size() < (1 << 20)) body += "a large protected line\r\n";
   const std::string plain =
@@ -615,10 +612,7 @@ TEST_F(InboundSpooledTest, WrapperSealIsCheckedFromTheSpool) {
 // the header section it was first read with: a read error (INTERNAL, the
 // client's 451), not the digest of an empty body, and nothing delivered.
 TEST_F(InboundSpooledTest, WrapperSpoolShorterThanItsHeaderIsAReadError) {
-  auto irm = gw_.org.licenses.LoadIrm();
-  ASSERT_TRUE(irm.ok());
-  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
-  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  gw_.SetTransportDecryption("Disabled");
   std::string body;
   while (body.size() < (1 << 20)) body += "a large protected line\r\n";
   auto made = gw_.Send("alice@example.com", {"bob@example.com"},
@@ -992,10 +986,7 @@ TEST_F(InboundSpooledTest, MailWithoutFactsIsRuledOnItsFirstBytes) {
     "subject_or_body_contains_words", "values": ["needle"]}],
     "actions": [{"kind": "add_header", "header": "X-Flag", "value":
     "hit"}]})");
-  auto irm = gw_.org.licenses.LoadIrm();
-  ASSERT_TRUE(irm.ok());
-  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Optional").ok());
-  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  gw_.SetTransportDecryption("Optional");
   // Whether `mail` from dave is flagged, from the spool and in memory.
   auto flagged = [&](const std::string& mail) {
     std::vector<std::string> staged;
@@ -1118,10 +1109,7 @@ TEST_F(InboundSpooledTest, ForgedMarkerOnALargeMessageIsStillProtected) {
       body;
   for (const char* mode : {"Disabled", "Mandatory"}) {
     SCOPED_TRACE(mode);
-    auto irm = gw_.org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
-    ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+    gw_.SetTransportDecryption(mode);
     std::vector<std::string> staged;
     auto spooled = ApplySpooled("alice@example.com", {"bob@example.com"}, mail,
                                 true, &staged);
@@ -1388,10 +1376,7 @@ TEST_F(InboundSpooledTest, RemovesProtectionOfALargeWrapperAsInMemory) {
   EXPECT_EQ(Note(*out, "deliver still protected ("),
             "deliver still protected (revoked) bob@example.com");
   // TransportDecryptionSetting Disabled: still protected, either way.
-  auto irm = gw_.org.licenses.LoadIrm();
-  ASSERT_TRUE(irm.ok());
-  ASSERT_TRUE(irm->Set("TransportDecryptionSetting", "Disabled").ok());
-  ASSERT_TRUE(gw_.org.licenses.SaveIrm(*irm).ok());
+  gw_.SetTransportDecryption("Disabled");
   out = both(large("after"), {"bob@example.com"}, "");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->messages.size(), 1u);

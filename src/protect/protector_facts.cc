@@ -38,12 +38,13 @@ namespace {
 Status HeadersOverLimit(std::string_view id) {
   log::Warn(
       "mail flow: {} header fields over the limit ({} fields or {} "
-      "bytes in all its parts, or {} address groups in a field): refused",
+      "bytes in all its parts, each part {} bytes more, or {} address "
+      "groups in a field): refused",
       id, mime::ParsedMessage::kMaxHeaderFields,
-      mime::ParsedMessage::kMaxHeaderBytes,
+      mime::ParsedMessage::kMaxHeaderBytes, mime::ParsedMessage::kPartCost,
       mime::ParsedMessage::kMaxAddressGroups);
-  return InvalidArgumentError(std::string(mime::kHeadersOverLimitMessage))
-      .WithReason(queue::AcceptRefusal::kHeaderTooBig);
+  return mime::HeadersOverLimitError().WithReason(
+      queue::AcceptRefusal::kHeaderTooBig);
 }
 
 }  // namespace

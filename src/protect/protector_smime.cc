@@ -388,8 +388,7 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
     // Within the header budget when InspectSpooled parsed it: a spool
     // that no longer reads as it did (451), never a content opened from
     // part of a parse.
-    return SpoolFileError(
-        InvalidArgumentError(std::string(mime::kHeadersOverLimitMessage)));
+    return SpoolFileError(mime::HeadersOverLimitError());
   }
   Result<std::unique_ptr<ByteSource>> der = mime::OpenTopLevelContent(parsed);
   if (!der.ok()) {  // it was a leaf when EnvelopedInSpool read it

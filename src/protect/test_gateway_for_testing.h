@@ -80,22 +80,21 @@ class TestGateway {
     if (!made.ok()) throw std::runtime_error(made.status().ToString());
   }
 
-  // The IRM property JournalReportDecryptionEnabled set to `enabled`.
-  void SetJournalReportDecryption(bool enabled) {
+  // The IRM property `name` (`irm set`) set to `value`.
+  void SetIrm(std::string_view name, std::string_view value) {
     auto irm = org.licenses.LoadIrm();
     ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(
-        irm->Set("JournalReportDecryptionEnabled", enabled ? "True" : "False")
-            .ok());
+    ASSERT_TRUE(irm->Set(name, value).ok());
     ASSERT_TRUE(org.licenses.SaveIrm(*irm).ok());
   }
+  // JournalReportDecryptionEnabled set to `enabled`.
+  void SetJournalReportDecryption(bool enabled) {
+    SetIrm("JournalReportDecryptionEnabled", enabled ? "True" : "False");
+  }
 
-  // The IRM property TransportDecryptionSetting set to `mode`.
+  // TransportDecryptionSetting set to `mode`.
   void SetTransportDecryption(std::string_view mode) {
-    auto irm = org.licenses.LoadIrm();
-    ASSERT_TRUE(irm.ok());
-    ASSERT_TRUE(irm->Set("TransportDecryptionSetting", mode).ok());
-    ASSERT_TRUE(org.licenses.SaveIrm(*irm).ok());
+    SetIrm("TransportDecryptionSetting", mode);
   }
 
   // `plain` sealed as alice's to bob under Encrypt, without the mail flow
