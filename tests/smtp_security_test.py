@@ -416,6 +416,12 @@ class HeaderSizeLimitTest(unittest.TestCase):
                 held.append(target)
         return held
 
+    def assert_peak_under_400_mb(self):
+        """The server's peak resident memory (VmHWM) so far."""
+        with open("/proc/%d/status" % self.server.proc.pid) as f:
+            hwm = [l for l in f if l.startswith("VmHWM:")][0]
+        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+
     def send(self, message, sender="carol@partner.test"):
         """`message` from outside to bob: the reply to its DATA
         (smtplib)."""
@@ -640,9 +646,7 @@ class HeaderSizeLimitTest(unittest.TestCase):
              b"\r\n\r\ninner\r\n--b--\r\n")
         code, msg = self.send(m)
         self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
-        with open("/proc/%d/status" % self.server.proc.pid) as f:
-            hwm = [l for l in f if l.startswith("VmHWM:")][0]
-        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+        self.assert_peak_under_400_mb()
         self.assertEqual(mailbox_holds(self.server, "nested " + t), [])
 
     def test_addresses_without_separators_cost_too(self):
@@ -659,9 +663,7 @@ class HeaderSizeLimitTest(unittest.TestCase):
              b"\r\n\r\ninner\r\n--b--\r\n")
         code, msg = self.send(m)
         self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
-        with open("/proc/%d/status" % self.server.proc.pid) as f:
-            hwm = [l for l in f if l.startswith("VmHWM:")][0]
-        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+        self.assert_peak_under_400_mb()
         self.assertEqual(mailbox_holds(self.server, "unseparated " + t), [])
 
     def test_parts_without_a_header_cost_too(self):
@@ -682,9 +684,7 @@ class HeaderSizeLimitTest(unittest.TestCase):
             self.assertEqual((code, msg[:5]), (552, b"5.3.4"), msg)
             self.assertEqual(mailbox_holds(self.server, "headerless " + t),
                              [])
-        with open("/proc/%d/status" % self.server.proc.pid) as f:
-            hwm = [l for l in f if l.startswith("VmHWM:")][0]
-        self.assertLess(int(hwm.split()[1]), 400 * 1024, hwm)
+        self.assert_peak_under_400_mb()
         fine = "fine headerless " + tag()
         code, msg = self.send(
             b"Subject: " + fine.encode() + b"\r\n"

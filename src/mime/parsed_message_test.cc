@@ -226,6 +226,28 @@ int64_t HeapInUse() {
   return static_cast<int64_t>(info.uordblks + info.hblkhd);
 }
 
+// Whether a parse is checked in memory only, or then both ways too.
+enum class Ways { kInMemory, kBoth };
+
+// `m` parsed in memory holds under `most` bytes of heap (when it is
+// measured) and passes `expect`; with Ways::kBoth, so do its parses in
+// memory and over a source after it.
+template <typename Expect>
+void ExpectHeldUnder(const std::string& m, int64_t most, Ways ways,
+                     Expect expect) {
+  const int64_t before = HeapInUse();
+  {
+    ParsedMessage parsed(m);
+    if (kHeapIsMeasured) {
+      EXPECT_LT(HeapInUse() - before, most);
+    }
+    expect(parsed);
+  }
+  if (ways == Ways::kBoth) {
+    for (const ParsedMessage& parsed : BothWays(m)) expect(parsed);
+  }
+}
+
 // A field of `items` items of `item` each, folded every 16 items, in the
 // header block `prefix` opens; the part's body and the end follow.
 std::string WithStructuredField(const std::string& prefix,
@@ -260,17 +282,7 @@ TEST(ParsedMessageTest, AddressesOfAMessagePartCost) {
   }
   m += "\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
   ASSERT_LT(static_cast<int64_t>(m.size()), ParsedMessage::kMaxHeaderBytes / 8);
-  const int64_t before = HeapInUse();
-  {
-    ParsedMessage parsed(m);
-    if (kHeapIsMeasured) {
-      EXPECT_LT(HeapInUse() - before, int64_t{8} << 20);
-    }
-    ExpectRefused(parsed);
-  }
-  for (const ParsedMessage& parsed : BothWays(m)) {
-    ExpectRefused(parsed);
-  }
+  ExpectHeldUnder(m, int64_t{8} << 20, Ways::kBoth, ExpectRefused);
 }
 
 TEST(ParsedMessageTest, ParametersOfAPartCost) {
@@ -284,17 +296,8 @@ TEST(ParsedMessageTest, ParametersOfAPartCost) {
         prefix, first, ";", kHeapIsMeasured ? 200'000 : 60'000);
     ASSERT_LT(static_cast<int64_t>(m.size()),
               ParsedMessage::kMaxHeaderBytes / 4);
-    const int64_t before = HeapInUse();
-    {
-      ParsedMessage parsed(m);
-      if (kHeapIsMeasured) {
-        EXPECT_LT(HeapInUse() - before, int64_t{8} << 20) << first;
-      }
-      ExpectRefused(parsed);
-    }
-    for (const ParsedMessage& parsed : BothWays(m)) {
-      ExpectRefused(parsed);
-    }
+    SCOPED_TRACE(first);
+    ExpectHeldUnder(m, int64_t{8} << 20, Ways::kBoth, ExpectRefused);
   }
 }
 
@@ -320,14 +323,8 @@ TEST(ParsedMessageTest, AddressesWithoutSeparatorsCost) {
     m += "\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
     ASSERT_LT(static_cast<int64_t>(m.size()),
               ParsedMessage::kMaxHeaderBytes / 4);
-    const int64_t before = HeapInUse();
-    {
-      ParsedMessage parsed(m);
-      if (kHeapIsMeasured) {
-        EXPECT_LT(HeapInUse() - before, int64_t{8} << 20) << item;
-      }
-      ExpectRefused(parsed);
-    }
+    SCOPED_TRACE(item);
+    ExpectHeldUnder(m, int64_t{8} << 20, Ways::kInMemory, ExpectRefused);
   }
 }
 
@@ -370,17 +367,8 @@ TEST(ParsedMessageTest, ParametersWithoutSemicolonsCost) {
     // Fewer under a sanitizer, still over twice the budget (as above).
     const std::string m = WithStructuredField(
         prefix, first, " ", kHeapIsMeasured ? 100'000 : 60'000);
-    const int64_t before = HeapInUse();
-    {
-      ParsedMessage parsed(m);
-      if (kHeapIsMeasured) {
-        EXPECT_LT(HeapInUse() - before, int64_t{4} << 20) << first;
-      }
-      ExpectRefused(parsed);
-    }
-    for (const ParsedMessage& parsed : BothWays(m)) {
-      ExpectRefused(parsed);
-    }
+    SCOPED_TRACE(first);
+    ExpectHeldUnder(m, int64_t{4} << 20, Ways::kBoth, ExpectRefused);
   }
 }
 
@@ -453,30 +441,18 @@ TEST(ParsedMessageTest, PartsWithoutAHeaderCost) {
   const int budget = static_cast<int>(ParsedMessage::kMaxHeaderBytes /
                                       ParsedMessage::kPartCost);
   for (int parts : {2 * budget, 100'000}) {
+    SCOPED_TRACE(parts);
     const std::string m = WithHeaderlessParts(parts);
-    const int64_t before = HeapInUse();
-    {
-      ParsedMessage parsed(m);
-      if (kHeapIsMeasured) {
-        EXPECT_LT(HeapInUse() - before, int64_t{20} << 20) << parts;
-      }
-      ExpectStoppedEarly(parsed, m.size());
-    }
-    for (const ParsedMessage& parsed : BothWays(m)) {
-      ExpectStoppedEarly(parsed, m.size());
-    }
+    ExpectHeldUnder(
+        m, int64_t{20} << 20, Ways::kBoth,
+        [&](const ParsedMessage& p) { ExpectStoppedEarly(p, m.size()); });
   }
   // In a digest a part with no header is a message/rfc822 (GMime builds a
   // message of it): 100,000 held 119 MB unpriced, less than as text parts.
   const std::string digest = WithHeaderlessParts(100'000, 0, "digest");
-  const int64_t before = HeapInUse();
-  {
-    ParsedMessage parsed(digest);
-    if (kHeapIsMeasured) {
-      EXPECT_LT(HeapInUse() - before, int64_t{20} << 20);
-    }
-    ExpectStoppedEarly(parsed, digest.size());
-  }
+  ExpectHeldUnder(
+      digest, int64_t{20} << 20, Ways::kInMemory,
+      [&](const ParsedMessage& p) { ExpectStoppedEarly(p, digest.size()); });
   // Under the budget, every part is there.
   const std::string whole = WithHeaderlessParts(budget - 20);
   for (const ParsedMessage& parsed : BothWays(whole)) {
