@@ -1,14 +1,15 @@
 // libFuzzer target for the eDiscovery text extractors (search/
-// text_extract.h) and the tokenizer: arbitrary bytes as an HTML part, an
-// OOXML part's XML, a PDF file (poppler) or a docx/xlsx/pptx ZIP (libzip),
-// chosen by the first byte. Beyond "no crash": the text stays within its
-// cap and every word within its length.
+// text_extract.h, base/markup.h) and the tokenizer: arbitrary bytes as an HTML
+// part, an OOXML part's XML, a PDF file (poppler) or a docx/xlsx/pptx ZIP
+// (libzip), chosen by the first byte. Beyond "no crash": the text stays within
+// its cap and every word within its length.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "base/markup.h"
 #include "search/text_extract.h"
 #include "search/tokenizer.h"
 
@@ -19,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text;
   switch (data[0] % 4) {
     case 0:
-      text = HtmlToText(input);
+      text = sealpost::HtmlToText(input, kMaxPartText);
       break;
     case 1:
       text = OoxmlXmlText(input);

@@ -394,6 +394,61 @@ class MailFlowAttackTest(lib.DevServerCase):
         self.assertIn(b"caught " + tag.encode(), caught.exception.smtp_error)
         self.assert_nowhere_in_mailbox(secret)
 
+    def test_body_rules_read_every_text_a_reader_sees(self):
+        # "body contains" read only the first text/plain part: the same
+        # words in HTML, in a second text part, in UTF-16 or in a multipart
+        # whose boundary never comes reached the recipient unprotected.
+        tag, word = unique(), "hush" + unique()
+        self.rule("Stop " + tag, "--if", "subject-or-body-contains=" + word,
+                  "--reject", "caught " + tag)
+        head = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+                "MIME-Version: 1.0\r\nSubject: shape " + tag + "\r\n")
+        half = len(word) // 2
+        html = ("<html><body><p>see <b>" + word[:half] + "</b>" + word[half:] +
+                " &amp; more</p></body></html>")
+        utf16 = base64.b64encode(("the " + word).encode("utf-16")).decode()
+        big = base64.encodebytes(os.urandom(300 * 1024)).decode().replace(
+            "\n", "\r\n")
+        shapes = {
+            "html only": "Content-Type: text/html\r\n\r\n" + html,
+            "alternative": (
+                "Content-Type: multipart/alternative; boundary=A\r\n\r\n"
+                "--A\r\nContent-Type: text/plain\r\n\r\nsee the HTML\r\n"
+                "--A\r\nContent-Type: text/html\r\n\r\n" + html +
+                "\r\n--A--\r\n"),
+            "second text part": (
+                "Content-Type: multipart/mixed; boundary=M\r\n\r\n"
+                "--M\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                "--M\r\nContent-Type: image/png\r\n"
+                "Content-Disposition: inline\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\niVBORw0K\r\n"
+                "--M\r\nContent-Type: text/plain\r\n\r\nthe " + word +
+                "\r\n--M--\r\n"),
+            "utf-16": ("Content-Type: text/plain; charset=utf-16\r\n"
+                       "Content-Transfer-Encoding: base64\r\n\r\n" + utf16 +
+                       "\r\n"),
+            "no boundary line": (
+                "Content-Type: multipart/mixed; boundary=never\r\n\r\n"
+                "the " + word + "\r\n"),
+            # Past 256 KiB: the facts come from the parse over the spool.
+            "html only, spooled": (
+                "Content-Type: multipart/mixed; boundary=S\r\n\r\n"
+                "--S\r\nContent-Type: text/html\r\n\r\n" + html +
+                "\r\n--S\r\nContent-Type: application/octet-stream\r\n"
+                "Content-Disposition: attachment; filename=a.bin\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\n" + big +
+                "--S--\r\n"),
+        }
+        for shape, body in shapes.items():
+            with self.subTest(shape=shape):
+                with self.assertRaises(smtplib.SMTPDataError) as caught:
+                    self.send("alice@example.com", ["x@gmail.test"],
+                              (head + body).encode())
+                self.assertEqual(caught.exception.smtp_code, 550)
+                self.assertIn(b"caught " + tag.encode(),
+                              caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox(word)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 
 #include "base/encoding.h"
+#include "base/markup.h"
+#include "mime/charset.h"
 #include "mime/gmime_util.h"
 
 namespace sealpost::mime {
@@ -43,6 +46,32 @@ std::string Decoded(GMimeDataWrapper* content, size_t cap) {
   g_object_unref(filtered);
   g_mime_stream_reset(raw);
   return out;
+}
+
+// HTML is read this much further than its text is kept: its markup.
+constexpr size_t kHtmlMarkupFactor = 4;
+
+// What a reader sees of `part` as UTF-8, at most `cap` bytes: its content
+// decoded, in its charset, HTML without its markup.
+std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap) {
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  if (content == nullptr) return std::string();
+  bool html = g_mime_content_type_is_type(ct, "text", "html");
+  std::string text = internal::CharsetToUtf8(
+      Decoded(content, html ? cap * kHtmlMarkupFactor : cap),
+      g_mime_content_type_get_parameter(ct, "charset"));
+  if (html) text = HtmlToText(text, cap);
+  internal::TruncateUtf8(text, cap);
+  return text;
+}
+
+// The text a rule reads (MailFacts::body_text) gains `text`, within the
+// message's cap.
+void AppendBodyText(std::string_view text, std::string* body) {
+  if (text.empty() || body->size() >= kMaxMessageBodyText) return;
+  if (!body->empty()) *body += '\n';
+  body->append(text.substr(0, kMaxMessageBodyText - body->size()));
+  internal::TruncateUtf8(*body, kMaxMessageBodyText);
 }
 
 int64_t DecodedSize(GMimeDataWrapper* content) {
@@ -113,21 +142,47 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     }
   }
 
-  bool have_body = false;
-  internal::ForEachPart(GMIME_OBJECT(msg), [&](GMimePart* part) {
-    GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-    GMimeDataWrapper* content = g_mime_part_get_content(part);
-    if (g_mime_part_is_attachment(part)) {
-      const char* name = g_mime_part_get_filename(part);
-      f.attachments.push_back(
-          {name ? name : "", content ? DecodedSize(content) : 0});
-    } else if (!have_body && ct != nullptr && content != nullptr &&
-               g_mime_content_type_is_type(ct, "text", "plain")) {
-      f.body_text = Decoded(content, max_body_text);
-      have_body = true;
+  // The body a rule reads is every text a reader may be shown, in order:
+  // each text part that is no attachment (plain, HTML, a second one after
+  // an inline picture, the alternatives of one another), and the prologue
+  // of a multipart GMime found no part in (its boundary never came), which
+  // readers show as text.
+  auto prologue_of_no_part = [&](GMimeObject* object) {
+    if (!GMIME_IS_MULTIPART(object) || max_body_text == 0) return;
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    const char* prologue = g_mime_multipart_get_prologue(multipart);
+    if (g_mime_multipart_get_count(multipart) == 0 && prologue != nullptr) {
+      std::string text(prologue, strnlen(prologue, max_body_text));
+      AppendBodyText(internal::GuessToUtf8(text), &f.body_text);
     }
-    return true;
-  });
+  };
+  // GMime's iterator starts at the first part in the top-level multipart,
+  // and has none to start at when that has no part.
+  if (top != nullptr) prologue_of_no_part(top);
+  GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
+  if (g_mime_part_iter_is_valid(iter)) {
+    do {
+      GMimeObject* cur = g_mime_part_iter_get_current(iter);
+      if (GMIME_IS_MULTIPART(cur)) {
+        prologue_of_no_part(cur);
+        continue;
+      }
+      if (!GMIME_IS_PART(cur)) continue;
+      GMimePart* part = GMIME_PART(cur);
+      GMimeContentType* ct = g_mime_object_get_content_type(cur);
+      if (g_mime_part_is_attachment(part)) {
+        GMimeDataWrapper* content = g_mime_part_get_content(part);
+        const char* name = g_mime_part_get_filename(part);
+        f.attachments.push_back(
+            {name ? name : "", content ? DecodedSize(content) : 0});
+      } else if (ct != nullptr && max_body_text > 0 &&
+                 f.body_text.size() < kMaxMessageBodyText &&
+                 g_mime_content_type_is_type(ct, "text", "*")) {
+        AppendBodyText(TextOf(part, ct, max_body_text), &f.body_text);
+      }
+    } while (g_mime_part_iter_next(iter));
+  }
+  g_mime_part_iter_free(iter);
   return f;
 }
 

@@ -21,15 +21,22 @@
 
 namespace sealpost::mime {
 
-// The most of a message's text the mail flow rules read: the first
-// text/plain part decoded, or when no facts can be read, the first bytes.
+// The most of a message's text the mail flow rules read: of each part a
+// reader is shown as text (MailFacts::body_text), or when no facts can be
+// read, of its first bytes; and of all its parts together.
 inline constexpr size_t kMaxBodyText = 256 * 1024;
+inline constexpr size_t kMaxMessageBodyText = 1024 * 1024;
 
 struct MailFacts {
   std::string subject;      // decoded (RFC 2047), unfolded
   std::string raw_subject;  // as in the message, unfolded
   std::vector<std::pair<std::string, std::string>> headers;  // unfolded
-  std::string body_text;  // first text/plain part, decoded, kMaxBodyText
+  // What a reader is shown as text, as UTF-8, each part after the last on
+  // a line of its own: every text part that is no attachment (plain, HTML
+  // without its markup, each alternative), decoded and in its charset,
+  // kMaxBodyText of each; the prologue of a multipart with no part (its
+  // boundary never came). kMaxMessageBodyText in all.
+  std::string body_text;
   struct Attachment {
     std::string name;
     int64_t size = 0;  // decoded bytes

@@ -106,6 +106,78 @@ TEST(FactsTest, BodyTextGoesOnAfterARunDecodedToNothing) {
   EXPECT_EQ(qp->body_text, "hello secret needle\r\n");
 }
 
+// The body the rules read is every text a reader may be shown (it was
+// the first text/plain part only: the same words in HTML, in a second
+// text part or in another charset escaped every "body contains" rule).
+TEST(FactsTest, BodyTextIsEveryTextPartAReaderSees) {
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "m",
+      {"Content-Type: multipart/alternative; boundary=a\r\n\r\n"
+       "--a\r\nContent-Type: text/plain\r\n\r\nsee the HTML\r\n"
+       "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+       "<p>con<b>fid</b>ential &amp; caf&eacute;</p>\r\n--a--",
+       "Content-Type: image/png\r\nContent-Disposition: inline\r\n\r\nPNG",
+       "Content-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9 again",
+       "Content-Type: text/plain\r\n"
+       "Content-Disposition: attachment; filename=notes.txt\r\n\r\n"
+       "attached words",
+       "Content-Type: text/plain; charset=utf-16\r\n"
+       "Content-Transfer-Encoding: base64\r\n\r\n"
+       "//5oAGkA"}));  // "hi", UTF-16 with its byte order mark
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->body_text,
+            "see the HTML\n"
+            " confidential & caf\xc3\xa9 \n"
+            "caf\xc3\xa9 again\n"
+            "hi");
+  ASSERT_EQ(f->attachments.size(), 1u);
+  EXPECT_EQ(f->attachments[0].name, "notes.txt");
+  // A reader asked for no body gets none.
+  auto none =
+      ExtractFacts(testing::SinglePartMail("text/html", "7bit", "x"), 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->body_text, "");
+}
+
+// A multipart whose boundary never comes has no part: GMime keeps its body
+// as the prologue, and readers show it as text.
+TEST(FactsTest, BodyTextOfAMultipartWithNoPartIsItsPrologue) {
+  for (const char* ct :
+       {"multipart/mixed; boundary=never", "multipart/mixed"}) {
+    auto f = ExtractFacts(std::string("Subject: x\r\nContent-Type: ") + ct +
+                          "\r\n\r\nthe hidden words\r\n");
+    ASSERT_TRUE(f.ok()) << ct;
+    EXPECT_NE(f->body_text.find("the hidden words"), std::string::npos) << ct;
+  }
+  // So in a part of a multipart.
+  auto nested = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "a",
+      {"Content-Type: text/plain\r\n\r\none",
+       "Content-Type: multipart/mixed; boundary=never\r\n\r\ntwo"}));
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->body_text, "one\ntwo");
+  // With parts, the prologue is no text a reader sees.
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b", {"Content-Type: text/plain\r\n\r\nhi"}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->body_text, "hi");
+}
+
+// kMaxBodyText of each part, kMaxMessageBodyText in all: a large first part
+// no longer hides the next one.
+TEST(FactsTest, BodyTextIsCappedByPartAndInAll) {
+  const std::string big(kMaxBodyText + 1000, 'x');
+  const std::string part = "Content-Type: text/plain\r\n\r\n" + big;
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\n" + big,
+       "Content-Type: text/plain\r\n\r\nneedle", part, part, part, part}));
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->body_text.size(), kMaxMessageBodyText);
+  EXPECT_EQ(f->body_text.find("needle"), kMaxBodyText + 1);
+  EXPECT_EQ(f->body_text.find_first_not_of('x'), kMaxBodyText);
+}
+
 TEST(FactsTest, EncodeSubject) {
   EXPECT_EQ(EncodeSubject("plain"), "plain");
   EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");

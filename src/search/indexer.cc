@@ -1,5 +1,6 @@
 #include "search/indexer.h"
 
+#include "base/markup.h"
 #include "mime/view.h"
 #include "search/text_extract.h"
 
@@ -15,7 +16,7 @@ WordSet MessageWords(const mime::ParsedMessage& message) {
   if (!view.ok()) return words;
   words.Add(view->subject);
   words.Add(view->text);
-  if (!view->html.empty()) words.Add(HtmlToText(view->html));
+  if (!view->html.empty()) words.Add(HtmlToText(view->html, kMaxPartText));
   bool attachment = false;
   for (const mime::ViewPart& part : view->parts) {
     if (part.is_inline) continue;  // a picture in the HTML

@@ -1,7 +1,7 @@
 // Text of what a message carries, for the eDiscovery index (docs/
-// compliance.md): HTML without its markup, the text of PDF files (poppler's
-// C++ library) and of Office Open XML files (docx, xlsx, pptx: a ZIP of XML
-// parts, read with libzip). Every input is untrusted (fuzz/
+// compliance.md): the text of PDF files (poppler's C++ library) and of
+// Office Open XML files (docx, xlsx, pptx: a ZIP of XML parts, read with
+// libzip); HTML's is base/markup.h's. Every input is untrusted (fuzz/
 // text_extract_fuzz.cc): sizes are capped before and after decompression,
 // and a file that does not parse gives an error, never a crash.
 //
@@ -29,10 +29,6 @@ inline constexpr int kMaxPdfPages = 200;
 inline constexpr int kMaxZipEntries = 2000;
 inline constexpr size_t kMaxXmlPart = 8 << 20;
 inline constexpr size_t kMaxXmlTotal = 32 << 20;
-
-// Text between the tags, entities decoded, <script> and <style> dropped; a
-// space where a tag was.
-std::string HtmlToText(std::string_view html);
 
 // The character data of the XML text elements of an OOXML part (w:t, a:t,
 // t), a space after each paragraph, cell or break.

@@ -42,19 +42,6 @@ std::string MinimalPdf(const std::string& text) {
   return pdf;
 }
 
-TEST(TextExtractTest, HtmlLosesTagsScriptsAndStylesKeepsEntities) {
-  std::string text = HtmlToText(
-      "<html><head><style>p{color:red}</style><script>var secret=1;"
-      "</script></head><body><p>Caf&eacute; <b>bold</b>word&amp;more&#33;"
-      "<!-- hidden --></p></body></html>");
-  EXPECT_THAT(text, HasSubstr("Caf\xc3\xa9"));
-  EXPECT_THAT(text, HasSubstr("bold"));
-  EXPECT_THAT(text, HasSubstr("word&more!"));
-  EXPECT_THAT(text, Not(HasSubstr("color")));
-  EXPECT_THAT(text, Not(HasSubstr("secret")));
-  EXPECT_THAT(text, Not(HasSubstr("hidden")));
-}
-
 TEST(TextExtractTest, OoxmlTextJoinsRunsAndSplitsParagraphs) {
   std::string text = OoxmlXmlText(
       "<?xml version=\"1.0\"?><w:document><w:body><w:p><w:r><w:t>Hel</w:t>"
