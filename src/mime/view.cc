@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -541,6 +542,18 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
         v.parts.push_back(std::move(p));
         break;
       }
+    }
+  }
+  // A multipart whose boundary never comes has no part: GMime keeps its
+  // body as the prologue, which mail readers show as its text (the reader
+  // was shown an empty message).
+  GMimeObject* top = g_mime_message_get_mime_part(msg);
+  if (leaves.empty() && top != nullptr && GMIME_IS_MULTIPART(top)) {
+    if (const char* prologue =
+            g_mime_multipart_get_prologue(GMIME_MULTIPART(top))) {
+      v.text = internal::ToLf(internal::BodyToUtf8(
+          std::string(prologue, strnlen(prologue, max_body + 1)), nullptr,
+          max_body, v.body_truncated));
     }
   }
   return v;

@@ -366,6 +366,28 @@ TEST(ViewTest, HtmlOnlyAndAttachmentOnly) {
   EXPECT_EQ(bytes->bytes, "%PDF-1.4\n");
 }
 
+// A multipart whose boundary never comes (or that names none) has no part:
+// its body is the text a reader is shown, as mail readers show it (the
+// portal showed an empty message).
+TEST(ViewTest, MultipartWithNoPartShowsItsBody) {
+  for (const char* ct :
+       {"multipart/mixed; boundary=never", "multipart/alternative"}) {
+    auto v = testing::CheckedParse(std::string("Subject: x\r\nContent-Type: ") +
+                                   ct + "\r\n\r\nthe body\r\ncaf\xe9\r\n");
+    ASSERT_TRUE(v.ok()) << ct;
+    EXPECT_EQ(v->text, "the body\ncaf\xc3\xa9\n") << ct;
+    EXPECT_TRUE(v->parts.empty());
+    EXPECT_FALSE(v->body_truncated);
+  }
+  auto cut = testing::CheckedParse(
+      "Content-Type: multipart/mixed; boundary=never\r\n\r\n" +
+          std::string(100, 'x'),
+      10);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->text, std::string(10, 'x'));
+  EXPECT_TRUE(cut->body_truncated);
+}
+
 TEST(ViewTest, MalformedInputDoesNotCrash) {
   const std::string inputs[] = {
       "",
