@@ -21,6 +21,7 @@
 
 #include "base/string_source.h"
 #include "base/strings.h"
+#include "base/utf8.h"
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
@@ -91,6 +92,35 @@ void CheckTopLevelContent(std::string_view input, size_t slice) {
     if (*n == 0) break;
   }
   if (got != facts->smime_content) __builtin_trap();
+}
+
+// What the rules read of a message is the same from a parse over a source
+// (a spooled message) as from memory: its text within its cap and valid
+// UTF-8, its attachments named and sized alike.
+void CheckFacts(std::string_view input, size_t slice) {
+  auto in_memory = sealpost::mime::ExtractFacts(input, 4096);
+  sealpost::mime::ParsedMessage parsed(
+      std::make_unique<sealpost::StringSource>(input, slice));
+  auto spooled = sealpost::mime::ExtractFacts(parsed, 4096);
+  if (in_memory.ok() != spooled.ok()) __builtin_trap();
+  if (!in_memory.ok()) return;
+  const std::string& text = in_memory->body_text;
+  if (text.size() > sealpost::mime::kMaxMessageBodyText) __builtin_trap();
+  for (size_t i = 0; i < text.size();) {
+    size_t n = sealpost::Utf8SequenceAt(text, i);
+    if (n == 0) __builtin_trap();
+    i += n;
+  }
+  if (spooled->body_text != text) __builtin_trap();
+  if (spooled->attachments.size() != in_memory->attachments.size()) {
+    __builtin_trap();
+  }
+  for (size_t i = 0; i < in_memory->attachments.size(); ++i) {
+    if (spooled->attachments[i].name != in_memory->attachments[i].name ||
+        spooled->attachments[i].size != in_memory->attachments[i].size) {
+      __builtin_trap();
+    }
+  }
 }
 
 // The header fields `object` and its parts hold (message/rfc822 bodies
@@ -175,7 +205,7 @@ void CheckHeaderBudget(std::string_view input, size_t slice) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   CheckHeaderSection(input);
-  (void)sealpost::mime::ExtractFacts(input, 4096);
+  CheckFacts(input, size == 0 ? 1 : 1 + data[0] % 97);
   (void)sealpost::mime::ExtractSealedAttachment(input);
   (void)sealpost::mime::RawHeader(input, "Subject");
   CheckFastView(input, 4096);

@@ -449,6 +449,47 @@ class MailFlowAttackTest(lib.DevServerCase):
                               caught.exception.smtp_error)
         self.assert_nowhere_in_mailbox(word)
 
+    def test_attachment_rules_see_every_attachment_a_reader_sees(self):
+        # Attachments were the parts marked "Content-Disposition:
+        # attachment" only: Apple Mail's inline PDF, a file with no
+        # disposition, and a forwarded message passed "has-attachment" and
+        # "attachment-name" rules.
+        tag, secret = unique(), "secret-" + unique()
+        self.rule("Stop pdf " + tag, "--if", "attachment-name=*.pdf",
+                  "--if", "subject-contains=" + tag,
+                  "--reject", "caught pdf " + tag)
+        self.rule("Stop any " + tag, "--if", "has-attachment",
+                  "--if", "subject-contains=any" + tag,
+                  "--reject", "caught any " + tag)
+        pdf = base64.b64encode(b"%PDF-1.4 " + secret.encode()).decode()
+        shapes = {
+            "inline pdf": (tag, "application/pdf; name=report.pdf",
+                           "Content-Disposition: inline; filename=report.pdf"
+                           "\r\n", pdf),
+            "no disposition": (tag, "application/pdf; name=\"report.pdf\"",
+                               "", pdf),
+            "inline picture": ("any" + tag, "image/png", "", "iVBORw0K"),
+            "forwarded message": (
+                "any" + tag, "message/rfc822",
+                "Content-Disposition: inline\r\n",
+                "Subject: fwd\r\n\r\n" + secret),
+        }
+        for shape, (subject, ctype, disposition, content) in shapes.items():
+            encoding = ("" if ctype == "message/rfc822" else
+                        "Content-Transfer-Encoding: base64\r\n")
+            raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+                   "MIME-Version: 1.0\r\nSubject: " + subject + "\r\n"
+                   "Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+                   "--B\r\nContent-Type: text/plain\r\n\r\nsee it\r\n"
+                   "--B\r\nContent-Type: " + ctype + "\r\n" + disposition +
+                   encoding + "\r\n" + content + "\r\n--B--\r\n").encode()
+            with self.subTest(shape=shape):
+                with self.assertRaises(smtplib.SMTPDataError) as caught:
+                    self.send("alice@example.com", ["x@gmail.test"], raw)
+                self.assertEqual(caught.exception.smtp_code, 550)
+                self.assertIn(b"caught", caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox(secret)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

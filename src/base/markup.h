@@ -1,8 +1,8 @@
-// Text of HTML and XML: the tags, entities and comments of markup read
-// without a parser, for whoever needs the words a reader sees (the mail flow
-// rules' body text, mime/facts.h; the eDiscovery index, search/
-// text_extract.h). Every input is untrusted: one pass, no recursion, output
-// capped.
+// Text of HTML and XML: the tags, character references and comments of
+// markup read without a parser, for whoever needs the words a reader sees
+// (the mail flow rules' body text, mime/facts.h; the eDiscovery index,
+// search/). Every input is untrusted: one pass, no recursion, linear time,
+// output capped and never cut inside a UTF-8 character.
 //
 // Thread-safety: pure functions.
 #ifndef SEALPOST_BASE_MARKUP_H_
@@ -16,7 +16,8 @@ namespace sealpost {
 
 // The tag at s[i] == '<': its local name (lower case, without prefix, at
 // most 32 bytes), whether it closes (</x>) or is empty (<x/>), and the
-// index after its '>' (s.size() when there is none).
+// index after its '>' (s.size() when there is none). A '>' inside a quoted
+// attribute value (title=">") does not end it.
 struct MarkupTag {
   std::string name;
   bool closing = false;
@@ -25,18 +26,34 @@ struct MarkupTag {
 };
 MarkupTag ReadMarkupTag(std::string_view s, size_t i);
 
-// Decodes the character reference at s[i] == '&' (numeric, or one of the
-// common named ones) into `out`; returns the index after it, or after the
-// '&' alone (appended as it is) when it is not one we know.
+// Decodes the character reference at s[i] == '&' into `out`: numeric
+// (decimal or hex, any number of digits, the ';' optional, as browsers
+// read them) or one of HTML 4's 253 names followed by ';'. Returns the
+// index after it, or after the '&' alone (appended as it is) when it is
+// none. Looks at most a few bytes ahead of i besides the digits it takes.
 size_t DecodeMarkupEntity(std::string_view s, size_t i, std::string* out);
 
-// The text of an HTML document as a browser lays it out, at most `max`
-// bytes: entities decoded; comments, <script> and <style> dropped; a space
-// where a tag that breaks the text was (a paragraph, a line break, a cell,
-// anything not known to be inline), nothing where a tag that runs inline
-// was (<b>, <span>, <a>, <font>...), so that "con<b>fid</b>ential" reads
-// "confidential" as it shows.
-std::string HtmlToText(std::string_view html, size_t max);
+// What a tag becomes in HtmlToText's text.
+enum class MarkupTags {
+  // Every tag a space: words in two paragraphs or cells stay two words,
+  // and so do words split by a tag styled as a block.
+  kSpace,
+  // As browsers lay out a page with no style: a tag that breaks the line
+  // by default (a paragraph, a break, a cell, a list item, a picture...)
+  // a space, any other (<b>, <span>, <a>, <font>, one we do not know)
+  // nothing, so "con<b>fid</b>ential</p><p>x" reads "confidential x".
+  kInlineJoined,
+};
+
+// The text of an HTML document, at most `max` bytes: character references
+// decoded; comments and the content of <script>, <style>, <title> and
+// <template> dropped (a comment is read as an inline tag is); tags as
+// `tags` says. Whether a tag breaks a word depends on its style, so a
+// reader that must find every word a browser could show reads both forms.
+// Outlook's conditional comments (<!--[if mso]>...<![endif]-->) are read
+// as markup: Outlook shows what they hold.
+std::string HtmlToText(std::string_view html, size_t max,
+                       MarkupTags tags = MarkupTags::kSpace);
 
 }  // namespace sealpost
 

@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "base/encoding.h"
 #include "base/markup.h"
+#include "base/utf8.h"
 #include "mime/charset.h"
 #include "mime/gmime_util.h"
 
@@ -48,21 +52,90 @@ std::string Decoded(GMimeDataWrapper* content, size_t cap) {
   return out;
 }
 
-// HTML is read this much further than its text is kept: its markup.
-constexpr size_t kHtmlMarkupFactor = 4;
+// Text as a reader sees it, for matching: the characters that show
+// nothing (NUL, the soft hyphen, the zero-width space, joiners and
+// non-joiner, the word joiner, the byte order mark) dropped, so that
+// "con\u200bfidential" reads "confidential", and a no-break space a space.
+std::string Visible(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    char32_t c = 0;
+    size_t n = Utf8SequenceAt(text, i, &c);
+    if (n == 0) {  // not UTF-8: kept as it is
+      out += text[i++];
+      continue;
+    }
+    if (c == 0xA0) {
+      out += ' ';
+    } else if (c != 0 && c != 0xAD && !(c >= 0x200B && c <= 0x200D) &&
+               c != 0x2060 && c != 0xFEFF) {
+      out.append(text, i, n);
+    }
+    i += n;
+  }
+  return out;
+}
 
-// What a reader sees of `part` as UTF-8, at most `cap` bytes: its content
-// decoded, in its charset, HTML without its markup.
+// RFC 3676: the lines of format=flowed text joined where they were broken
+// (a line ending in a space, but the signature separator "-- "), the space
+// itself dropped too with DelSp=yes; space-stuffing undone.
+std::string Unflowed(std::string_view text, bool delsp) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t nl = text.find('\n', i);
+    size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+    std::string_view line = text.substr(i, next - i);
+    size_t body_end = line.size();
+    if (body_end > 0 && line[body_end - 1] == '\n') --body_end;
+    if (body_end > 0 && line[body_end - 1] == '\r') --body_end;
+    std::string_view content = line.substr(0, body_end);
+    if (content.starts_with(' ')) content.remove_prefix(1);  // stuffed
+    bool soft =
+        content.ends_with(' ') && content != "-- " && next < text.size();
+    if (soft && delsp) content.remove_suffix(1);
+    out.append(content);
+    if (!soft) out.append(line.substr(body_end));
+    i = next;
+  }
+  return out;
+}
+
+// HTML's markup is read this far (decoded bytes), its text kept to the cap.
+constexpr size_t kMaxHtmlBytes = 8 << 20;
+
+// What a reader sees of `part` as UTF-8, at most `cap` bytes a form: its
+// content decoded, in its charset, format=flowed lines joined; HTML (and
+// text/enriched, tagged alike) in both forms, each tag a space and each
+// nothing, since whether a tag breaks a word depends on its style.
 std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return std::string();
-  bool html = g_mime_content_type_is_type(ct, "text", "html");
+  bool markup =
+      ct != nullptr && (g_mime_content_type_is_type(ct, "text", "html") ||
+                        g_mime_content_type_is_type(ct, "text", "enriched") ||
+                        g_mime_content_type_is_type(ct, "text", "richtext"));
+  const char* charset =
+      ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   std::string text = internal::CharsetToUtf8(
-      Decoded(content, html ? cap * kHtmlMarkupFactor : cap),
-      g_mime_content_type_get_parameter(ct, "charset"));
-  if (html) text = HtmlToText(text, cap);
+      Decoded(content, markup ? std::max(cap, kMaxHtmlBytes) : cap), charset);
+  if (markup) {
+    std::string spaced = Visible(HtmlToText(text, cap, MarkupTags::kSpace));
+    std::string joined =
+        Visible(HtmlToText(text, cap, MarkupTags::kInlineJoined));
+    return joined == spaced ? spaced : spaced + "\n" + joined;
+  }
+  const char* format =
+      ct ? g_mime_content_type_get_parameter(ct, "format") : nullptr;
+  if (format != nullptr && g_ascii_strcasecmp(format, "flowed") == 0) {
+    const char* delsp = g_mime_content_type_get_parameter(ct, "delsp");
+    text = Unflowed(text,
+                    delsp != nullptr && g_ascii_strcasecmp(delsp, "yes") == 0);
+  }
   internal::TruncateUtf8(text, cap);
-  return text;
+  return Visible(text);
 }
 
 // The text a rule reads (MailFacts::body_text) gains `text`, within the
@@ -70,8 +143,43 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap) {
 void AppendBodyText(std::string_view text, std::string* body) {
   if (text.empty() || body->size() >= kMaxMessageBodyText) return;
   if (!body->empty()) *body += '\n';
-  body->append(text.substr(0, kMaxMessageBodyText - body->size()));
+  body->append(text);  // at most two forms of kMaxBodyText
   internal::TruncateUtf8(*body, kMaxMessageBodyText);
+}
+
+// A file a reader is shown, to the attachment rules: a part marked as an
+// attachment, or named, or that is not text (a picture shown inline, Apple
+// Mail's inline PDF, a file with no disposition). Only those counted that
+// said "attachment" before: an inline PDF passed "attachment-name=*.pdf".
+bool IsAttachment(GMimePart* part, bool text) {
+  return g_mime_part_is_attachment(part) || !text ||
+         g_mime_part_get_filename(part) != nullptr;
+}
+
+// Its file name (Content-Disposition's, else Content-Type's name), or "".
+std::string FilenameOf(GMimeObject* object) {
+  const char* name = nullptr;
+  if (GMIME_IS_PART(object)) {
+    name = g_mime_part_get_filename(GMIME_PART(object));
+  } else {
+    name = g_mime_object_get_content_disposition_parameter(object, "filename");
+    if (name == nullptr) {
+      name = g_mime_object_get_content_type_parameter(object, "name");
+    }
+  }
+  return name != nullptr ? name : "";
+}
+
+// The bytes of an attached message as GMime writes it.
+int64_t MessageSize(GMimeObject* message_part) {
+  GMimeMessage* message =
+      g_mime_message_part_get_message(GMIME_MESSAGE_PART(message_part));
+  if (message == nullptr) return 0;
+  GMimeStream* null = g_mime_stream_null_new();
+  ssize_t n =
+      g_mime_object_write_to_stream(GMIME_OBJECT(message), nullptr, null);
+  g_object_unref(null);
+  return n < 0 ? 0 : n;
 }
 
 int64_t DecodedSize(GMimeDataWrapper* content) {
@@ -153,12 +261,39 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     const char* prologue = g_mime_multipart_get_prologue(multipart);
     if (g_mime_multipart_get_count(multipart) == 0 && prologue != nullptr) {
       std::string text(prologue, strnlen(prologue, max_body_text));
-      AppendBodyText(internal::GuessToUtf8(text), &f.body_text);
+      AppendBodyText(Visible(internal::GuessToUtf8(text)), &f.body_text);
     }
   };
-  // GMime's iterator starts at the first part in the top-level multipart,
-  // and has none to start at when that has no part.
-  if (top != nullptr) prologue_of_no_part(top);
+  // Attached messages not inside another one, sized after the walk: each
+  // is read through once, in order (a parse over a spool goes back once
+  // for all of them, not once for each).
+  std::vector<std::pair<size_t, GMimeObject*>> outermost;
+  std::string outer_path;
+  // An attached message is a file a reader can open or save (GMime's
+  // iterator goes on into its parts, but not to its top part: a multipart
+  // with no part is left to us).
+  auto attached_message = [&](GMimeObject* message_part, std::string path) {
+    bool inside = !outermost.empty() &&
+                  (outer_path.empty() || path.starts_with(outer_path + "."));
+    if (!inside) {
+      outer_path = std::move(path);
+      outermost.emplace_back(f.attachments.size(), message_part);
+    }
+    f.attachments.push_back({FilenameOf(message_part), 0});
+    GMimeMessage* inner =
+        g_mime_message_part_get_message(GMIME_MESSAGE_PART(message_part));
+    if (GMimeObject* inner_top =
+            inner ? g_mime_message_get_mime_part(inner) : nullptr) {
+      prologue_of_no_part(inner_top);
+    }
+  };
+  // GMime's iterator starts inside the top-level part when it is a
+  // multipart (and has nothing to start at when that has no part) or an
+  // attached message, whose paths then are "1", "1.1"...: all inside it.
+  if (top != nullptr) {
+    prologue_of_no_part(top);
+    if (GMIME_IS_MESSAGE_PART(top)) attached_message(top, "");
+  }
   GMimePartIter* iter = g_mime_part_iter_new(GMIME_OBJECT(msg));
   if (g_mime_part_iter_is_valid(iter)) {
     do {
@@ -167,22 +302,37 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
         prologue_of_no_part(cur);
         continue;
       }
+      if (GMIME_IS_MESSAGE_PART(cur)) {
+        char* path = g_mime_part_iter_get_path(iter);
+        attached_message(cur, path != nullptr ? path : "");
+        g_free(path);
+        continue;
+      }
       if (!GMIME_IS_PART(cur)) continue;
       GMimePart* part = GMIME_PART(cur);
       GMimeContentType* ct = g_mime_object_get_content_type(cur);
-      if (g_mime_part_is_attachment(part)) {
+      // Text by its type, or by GMime's reading of it (a Content-Type
+      // GMime could not read, "text" alone, makes application/octet-stream
+      // of a part it still reads as text, as RFC 2045 §5.2 says).
+      bool text =
+          GMIME_IS_TEXT_PART(cur) ||
+          (ct != nullptr && g_mime_content_type_is_type(ct, "text", "*"));
+      if (IsAttachment(part, text)) {
         GMimeDataWrapper* content = g_mime_part_get_content(part);
-        const char* name = g_mime_part_get_filename(part);
         f.attachments.push_back(
-            {name ? name : "", content ? DecodedSize(content) : 0});
-      } else if (ct != nullptr && max_body_text > 0 &&
-                 f.body_text.size() < kMaxMessageBodyText &&
-                 g_mime_content_type_is_type(ct, "text", "*")) {
+            {FilenameOf(cur), content ? DecodedSize(content) : 0});
+      }
+      if (text && max_body_text > 0 &&
+          f.body_text.size() < kMaxMessageBodyText &&
+          !g_mime_part_is_attachment(part)) {
         AppendBodyText(TextOf(part, ct, max_body_text), &f.body_text);
       }
     } while (g_mime_part_iter_next(iter));
   }
   g_mime_part_iter_free(iter);
+  for (const auto& [index, message_part] : outermost) {
+    f.attachments[index].size = MessageSize(message_part);
+  }
   return f;
 }
 

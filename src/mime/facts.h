@@ -1,9 +1,10 @@
 // What the mail flow needs to know about a message, read with GMime without
-// changing a byte of it: decoded subject, headers, plain-text body (capped),
-// attachments, and what the message claims to be: a Sealpost wrapper (the
-// X-Sealpost-Protected value), S/MIME-encrypted (the part's bytes, for
-// crypto/cms.h to check), signed. Claims are only names: the protection stage
-// verifies them (SPEC §3: nothing is trusted because a mail says so).
+// changing a byte of it: decoded subject, headers, the text and the files a
+// reader is shown (text capped), and what the message claims to be: a
+// Sealpost wrapper (the X-Sealpost-Protected value), S/MIME-encrypted (the
+// part's bytes, for crypto/cms.h to check), signed. Claims are only names:
+// the protection stage verifies them (SPEC §3: nothing is trusted because a
+// mail says so).
 //
 // Thread-safety: free functions, safe from any thread.
 #ifndef SEALPOST_MIME_FACTS_H_
@@ -25,21 +26,27 @@ namespace sealpost::mime {
 // reader is shown as text (MailFacts::body_text), or when no facts can be
 // read, of its first bytes; and of all its parts together.
 inline constexpr size_t kMaxBodyText = 256 * 1024;
-inline constexpr size_t kMaxMessageBodyText = 1024 * 1024;
+inline constexpr size_t kMaxMessageBodyText = 2 * 1024 * 1024;
 
 struct MailFacts {
   std::string subject;      // decoded (RFC 2047), unfolded
   std::string raw_subject;  // as in the message, unfolded
   std::vector<std::pair<std::string, std::string>> headers;  // unfolded
   // What a reader is shown as text, as UTF-8, each part after the last on
-  // a line of its own: every text part that is no attachment (plain, HTML
-  // without its markup, each alternative), decoded and in its charset,
-  // kMaxBodyText of each; the prologue of a multipart with no part (its
-  // boundary never came). kMaxMessageBodyText in all.
+  // a line of its own: every text part that is no attachment (plain, with
+  // format=flowed lines joined; HTML without its markup in both of
+  // base/markup.h's forms; each alternative), decoded and in its charset,
+  // kMaxBodyText of each (form); the prologue of a multipart with no part
+  // (its boundary never came). Characters that show nothing dropped.
+  // kMaxMessageBodyText in all (docs/mail-flow.md).
   std::string body_text;
+  // Every file a reader is shown, in order: a part marked "attachment",
+  // or named, or not text (an inline picture or PDF); an attached message.
   struct Attachment {
-    std::string name;
-    int64_t size = 0;  // decoded bytes
+    std::string name;  // "" when it has none
+    // Decoded bytes; of an attached message, as GMime writes it (0 for one
+    // inside another attached message: the outer one holds it).
+    int64_t size = 0;
   };
   std::vector<Attachment> attachments;
   // The first X-Sealpost-Protected value, unfolded; empty when absent.

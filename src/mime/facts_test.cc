@@ -125,13 +125,17 @@ TEST(FactsTest, BodyTextIsEveryTextPartAReaderSees) {
        "Content-Transfer-Encoding: base64\r\n\r\n"
        "//5oAGkA"}));  // "hi", UTF-16 with its byte order mark
   ASSERT_TRUE(f.ok()) << f.status().ToString();
+  // The HTML in both forms: each tag a space, then as laid out.
   EXPECT_EQ(f->body_text,
             "see the HTML\n"
+            " con fid ential & caf\xc3\xa9 \n"
             " confidential & caf\xc3\xa9 \n"
             "caf\xc3\xa9 again\n"
             "hi");
-  ASSERT_EQ(f->attachments.size(), 1u);
-  EXPECT_EQ(f->attachments[0].name, "notes.txt");
+  // The inline picture is a file a reader sees too.
+  ASSERT_EQ(f->attachments.size(), 2u);
+  EXPECT_EQ(f->attachments[0].name, "");
+  EXPECT_EQ(f->attachments[1].name, "notes.txt");
   // A reader asked for no body gets none.
   auto none =
       ExtractFacts(testing::SinglePartMail("text/html", "7bit", "x"), 0);
@@ -168,14 +172,119 @@ TEST(FactsTest, BodyTextOfAMultipartWithNoPartIsItsPrologue) {
 TEST(FactsTest, BodyTextIsCappedByPartAndInAll) {
   const std::string big(kMaxBodyText + 1000, 'x');
   const std::string part = "Content-Type: text/plain\r\n\r\n" + big;
-  auto f = ExtractFacts(testing::MultipartMail(
-      "Subject: x\r\n", "mixed", "b",
-      {"Content-Type: text/plain\r\n\r\n" + big,
-       "Content-Type: text/plain\r\n\r\nneedle", part, part, part, part}));
+  auto f = ExtractFacts(
+      testing::MultipartMail("Subject: x\r\n", "mixed", "b",
+                             {"Content-Type: text/plain\r\n\r\n" + big,
+                              "Content-Type: text/plain\r\n\r\nneedle", part,
+                              part, part, part, part, part, part, part}));
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->body_text.size(), kMaxMessageBodyText);
   EXPECT_EQ(f->body_text.find("needle"), kMaxBodyText + 1);
   EXPECT_EQ(f->body_text.find_first_not_of('x'), kMaxBodyText);
+}
+
+// The attachment rules see every file a reader is shown: a part marked
+// "attachment", and one named or not text whatever its disposition (Apple
+// Mail's inline PDF, a file with no disposition, an inline picture), and
+// an attached message (sized as GMime writes it; one inside another is
+// listed, unsized: the outer one holds it). Only the first counted before.
+TEST(FactsTest, AttachmentsAreEveryFileAReaderSees) {
+  const std::string inner =
+      "Subject: in\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: message/rfc822\r\n\r\nSubject: deep\r\n\r\nx\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\nforwarded words\r\n--i--";
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\nbody",
+       "Content-Type: application/pdf\r\nContent-Disposition: inline; "
+       "filename=report.pdf\r\n\r\nPDF",
+       "Content-Type: application/pdf; name=\"plan.pdf\"\r\n\r\nPDF2",
+       "Content-Type: image/png\r\n\r\nPNG",
+       "Content-Type: text/plain; name=notes.txt\r\n\r\ninline notes",
+       "Content-Type: message/rfc822; name=fwd.eml\r\n\r\n" + inner,
+       "Content-Type: text/plain\r\n\r\nlast"}));
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->attachments.size(), 6u);
+  EXPECT_EQ(f->attachments[0].name, "report.pdf");
+  EXPECT_EQ(f->attachments[0].size, 3);
+  EXPECT_EQ(f->attachments[1].name, "plan.pdf");
+  EXPECT_EQ(f->attachments[1].size, 4);
+  EXPECT_EQ(f->attachments[2].name, "");
+  EXPECT_EQ(f->attachments[3].name, "notes.txt");
+  EXPECT_EQ(f->attachments[4].name, "fwd.eml");
+  EXPECT_GT(f->attachments[4].size, static_cast<int64_t>(inner.size()) - 10);
+  EXPECT_EQ(f->attachments[5].size, 0);  // inside fwd.eml
+  // A named text part shown inline is read as text too, and so is the
+  // text of the forwarded message.
+  EXPECT_EQ(f->body_text, "body\ninline notes\nx\nforwarded words\nlast");
+}
+
+// What a review found still hidden from the rules while readers show it.
+TEST(FactsTest, BodyTextIsTheTextAsShown) {
+  auto text = [](const std::string& mail) {
+    auto f = ExtractFacts(mail);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() ? f->body_text : std::string();
+  };
+  // Characters that show nothing split no word; NUL neither.
+  EXPECT_NE(text("Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                 "con\xe2\x80\x8b"
+                 "fi\xc2\xad"
+                 "den\xef\xbb\xbftial" +
+                 std::string(1, '\0') + "ly")
+                .find("confidentially"),
+            std::string::npos);
+  EXPECT_NE(text("Content-Type: text/html\r\n\r\ncon&#8203;fi&shy;dential")
+                .find("confidential"),
+            std::string::npos);
+  // A tag styled as a block: its word, in the form with tags as spaces.
+  EXPECT_NE(text("Content-Type: text/html\r\n\r\nconfidential<span "
+                 "style=\"display:block\"></span>x")
+                .find("confidential "),
+            std::string::npos);
+  // Markup does not count toward the text's cap: a megabyte attribute.
+  EXPECT_NE(text("Content-Type: text/html\r\n\r\n<div title=\"" +
+                 std::string(1 << 20, 'x') + "\">confidential</div>")
+                .find("confidential"),
+            std::string::npos);
+  // format=flowed: a word broken over a soft line break (DelSp=yes), a
+  // phrase over one without.
+  EXPECT_NE(text("Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\n"
+                 "confi \r\ndential\r\n")
+                .find("confidential"),
+            std::string::npos);
+  EXPECT_NE(text("Content-Type: text/plain; format=flowed\r\n\r\n"
+                 "secret \r\n plans\r\n-- \r\nsig\r\n")
+                .find("secret plans\r\n-- \r\nsig"),
+            std::string::npos);
+  // A Content-Type GMime cannot read: text all the same (RFC 2045 §5.2).
+  EXPECT_EQ(text("Content-Type: text\r\n\r\nconfidential"), "confidential");
+  // A multipart with no part inside an attached message.
+  EXPECT_NE(text(testing::MultipartMail(
+                     "Subject: x\r\n", "mixed", "b",
+                     {"Content-Type: message/rfc822\r\n\r\nSubject: in\r\n"
+                      "Content-Type: multipart/mixed; boundary=never\r\n\r\n"
+                      "hidden words"}))
+                .find("hidden words"),
+            std::string::npos);
+  auto top = ExtractFacts(
+      "Content-Type: message/rfc822\r\n\r\nSubject: in\r\n"
+      "Content-Type: multipart/mixed\r\n\r\nhidden words");
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(top->body_text, "hidden words");
+  // The top-level attached message is a file too; one inside it is not
+  // sized again.
+  ASSERT_EQ(top->attachments.size(), 1u);
+  EXPECT_GT(top->attachments[0].size, 0);
+  auto nested = ExtractFacts(
+      "Content-Type: message/rfc822\r\n\r\nSubject: in\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+      "Content-Type: message/rfc822\r\n\r\nSubject: deep\r\n\r\nx\r\n"
+      "--b--\r\n");
+  ASSERT_TRUE(nested.ok());
+  ASSERT_EQ(nested->attachments.size(), 2u);
+  EXPECT_GT(nested->attachments[0].size, 0);
+  EXPECT_EQ(nested->attachments[1].size, 0);
 }
 
 TEST(FactsTest, EncodeSubject) {

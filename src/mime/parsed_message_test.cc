@@ -42,7 +42,8 @@ TEST(ParsedMessageTest, ReadersShareOneParse) {
     ASSERT_TRUE(facts.ok() && alone.ok());
     EXPECT_EQ(facts->subject, alone->subject);
     EXPECT_EQ(facts->body_text, alone->body_text);
-    // Both alternatives, decoded and as UTF-8; the HTML without its tags.
+    // Both alternatives, decoded and as UTF-8; the HTML without its tags
+    // (the same in both forms: <p> breaks the line).
     EXPECT_EQ(facts->body_text, "secret \xc3\xa9 plans\n secret ");
     EXPECT_EQ(facts->headers, alone->headers);
     ASSERT_EQ(facts->attachments.size(), 1u);

@@ -16,7 +16,12 @@ WordSet MessageWords(const mime::ParsedMessage& message) {
   if (!view.ok()) return words;
   words.Add(view->subject);
   words.Add(view->text);
-  if (!view->html.empty()) words.Add(HtmlToText(view->html, kMaxPartText));
+  if (!view->html.empty()) {
+    // Both forms (base/markup.h): "con<b>fid</b>ential" is found as
+    // "confidential", words in two paragraphs as two words.
+    words.Add(HtmlToText(view->html, kMaxPartText, MarkupTags::kSpace));
+    words.Add(HtmlToText(view->html, kMaxPartText, MarkupTags::kInlineJoined));
+  }
   bool attachment = false;
   for (const mime::ViewPart& part : view->parts) {
     if (part.is_inline) continue;  // a picture in the HTML

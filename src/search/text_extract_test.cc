@@ -3,8 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "search/indexer.h"
 
 namespace sealpost::search {
 namespace {
@@ -40,6 +43,19 @@ std::string MinimalPdf(const std::string& text) {
   pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
          " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
   return pdf;
+}
+
+// The words of an HTML body in both forms (base/markup.h): a word split by
+// an inline tag is found whole, two paragraphs' words apart.
+TEST(TextExtractTest, HtmlWordsInBothForms) {
+  WordSet words = MessageWords(
+      "Subject: s\r\nContent-Type: text/html\r\n\r\n"
+      "<p>con<b>fid</b>ential</p><p>secret</p><p>plans</p>");
+  const std::vector<std::string>& all = words.words();
+  for (const char* w : {"confidential", "secret", "plans"}) {
+    EXPECT_NE(std::find(all.begin(), all.end(), w), all.end())
+        << w << " in " << ::testing::PrintToString(all);
+  }
 }
 
 TEST(TextExtractTest, OoxmlTextJoinsRunsAndSplitsParagraphs) {
