@@ -15,11 +15,12 @@
 namespace sealpost {
 
 // The tag at s[i] == '<': its local name (lower case, without prefix, at
-// most 32 bytes), whether it closes (</x>) or is empty (<x/>), and the
-// index after its '>' (s.size() when there is none). A '>' inside a quoted
-// attribute value (title=">") does not end it.
+// most 32 bytes; `qualified` with it), whether it closes (</x>) or is empty
+// (<x/>), and the index after its '>' (s.size() when there is none). A '>'
+// inside a quoted attribute value (title=">") does not end it.
 struct MarkupTag {
   std::string name;
+  std::string qualified;  // with its prefix ("o:p"), lower case
   bool closing = false;
   bool empty = false;
   size_t end = 0;
@@ -39,21 +40,35 @@ enum class MarkupTags {
   // and so do words split by a tag styled as a block.
   kSpace,
   // As browsers lay out a page with no style: a tag that breaks the line
-  // by default (a paragraph, a break, a cell, a list item, a picture...)
-  // a space, any other (<b>, <span>, <a>, <font>, one we do not know)
-  // nothing, so "con<b>fid</b>ential</p><p>x" reads "confidential x".
+  // by default (a paragraph, a break, a cell, a list item...) a space, any
+  // other (<b>, <span>, <a>, <img>, one we do not know) nothing, so
+  // "con<b>fid</b>ential</p><p>x" reads "confidential x".
   kInlineJoined,
+  // Every tag nothing: what a stray tag that browsers ignore (a </div>
+  // with no <div>, a <td> outside a table) or a block styled inline split.
+  kNothing,
 };
 
 // The text of an HTML document, at most `max` bytes: character references
-// decoded; comments and the content of <script>, <style>, <title> and
-// <template> dropped (a comment is read as an inline tag is); tags as
-// `tags` says. Whether a tag breaks a word depends on its style, so a
-// reader that must find every word a browser could show reads both forms.
-// Outlook's conditional comments (<!--[if mso]>...<![endif]-->) are read
-// as markup: Outlook shows what they hold.
+// decoded; comments (and <!...>, <?...?>) and the content of <script>,
+// <style>, <title> and <template> dropped, that of <xmp>, <textarea>,
+// <listing> and <plaintext> kept as it is; tags as `tags` says (a comment
+// is read as an inline tag). Elements are known by their whole name
+// (<x:style> is not a style). Whether a tag breaks a word depends on its
+// style, so a reader that must find every word a browser could show reads
+// all three forms. Outlook's conditional comments
+// (<!--[if mso]>...<![endif]-->) are read as markup: Outlook shows what
+// they hold.
 std::string HtmlToText(std::string_view html, size_t max,
                        MarkupTags tags = MarkupTags::kSpace);
+// The three forms at once, in one pass (each at most `max` bytes; read
+// until the longest, the spaced one, reaches it).
+struct HtmlText {
+  std::string laid_out;  // MarkupTags::kInlineJoined
+  std::string spaced;    // MarkupTags::kSpace
+  std::string joined;    // MarkupTags::kNothing
+};
+HtmlText HtmlToTexts(std::string_view html, size_t max);
 
 }  // namespace sealpost
 

@@ -33,33 +33,67 @@ std::string Unfold(std::string_view v) {
 
 // The first `cap` decoded bytes of a part, decoded as they are read: a
 // large text part is not decoded whole to keep its beginning (issue 14).
-std::string Decoded(GMimeDataWrapper* content, size_t cap) {
+// With `total`, read on to the end and count them all there: one pass for
+// a part that is both text and a file (a parse over a spool reads each
+// part once, in order).
+std::string Decoded(GMimeDataWrapper* content, size_t cap,
+                    int64_t* total = nullptr) {
   GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
   if (raw == nullptr) return std::string();
   GMimeStream* filtered = internal::NewDecodedStream(content);
   std::string out;
+  int64_t count = 0;
   char buf[16 * 1024];
-  while (out.size() < cap) {
+  while (out.size() < cap || total != nullptr) {
     // Past a run the filter decodes to nothing (base64 line breaks, QP
     // soft breaks): the rules' body goes on after it.
-    ssize_t n = internal::ReadDecoded(filtered, buf,
-                                      std::min(sizeof(buf), cap - out.size()));
+    size_t want = out.size() < cap ? std::min(sizeof(buf), cap - out.size())
+                                   : sizeof(buf);
+    ssize_t n = internal::ReadDecoded(filtered, buf, want);
     if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    count += n;
+    if (out.size() < cap) {
+      out.append(buf, std::min(static_cast<size_t>(n), cap - out.size()));
+    }
   }
+  if (total != nullptr) *total = count;
   g_object_unref(filtered);
   g_mime_stream_reset(raw);
   return out;
 }
 
-// Text as a reader sees it, for matching: the characters that show
-// nothing (NUL, the soft hyphen, the zero-width space, joiners and
-// non-joiner, the word joiner, the byte order mark) dropped, so that
-// "con\u200bfidential" reads "confidential", and a no-break space a space.
+// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): what
+// a reader's font shows as nothing.
+bool ShowsNothing(char32_t c) {
+  static constexpr std::pair<char32_t, char32_t> kRanges[] = {
+      {0x00AD, 0x00AD},   {0x034F, 0x034F},  {0x061C, 0x061C},
+      {0x115F, 0x1160},   {0x17B4, 0x17B5},  {0x180B, 0x180F},
+      {0x200B, 0x200F},   {0x202A, 0x202E},  {0x2060, 0x206F},
+      {0x3164, 0x3164},   {0xFE00, 0xFE0F},  {0xFEFF, 0xFEFF},
+      {0xFFA0, 0xFFA0},   {0xFFF0, 0xFFF8},  {0x1BCA0, 0x1BCA3},
+      {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF}};
+  for (const auto& [lo, hi] : kRanges) {
+    if (c >= lo && c <= hi) return true;
+  }
+  return false;
+}
+
+// Text as a reader sees it, for matching: NUL and the characters that show
+// nothing (the soft hyphen, zero-width spaces and joiners, direction
+// marks, the byte order mark...) dropped, so that "con\u200bfidential"
+// reads "confidential", and a no-break space a space.
 std::string Visible(std::string_view text) {
-  std::string out;
+  // Every such character is NUL or starts with a byte of 0xC2 or more:
+  // ASCII text is copied whole.
+  size_t first = 0;
+  while (first < text.size() && text[first] != '\0' &&
+         static_cast<unsigned char>(text[first]) < 0xC2) {
+    ++first;
+  }
+  if (first == text.size()) return std::string(text);
+  std::string out(text.substr(0, first));
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
+  for (size_t i = first; i < text.size();) {
     char32_t c = 0;
     size_t n = Utf8SequenceAt(text, i, &c);
     if (n == 0) {  // not UTF-8: kept as it is
@@ -68,8 +102,7 @@ std::string Visible(std::string_view text) {
     }
     if (c == 0xA0) {
       out += ' ';
-    } else if (c != 0 && c != 0xAD && !(c >= 0x200B && c <= 0x200D) &&
-               c != 0x2060 && c != 0xFEFF) {
+    } else if (c != 0 && !ShowsNothing(c)) {
       out.append(text, i, n);
     }
     i += n;
@@ -78,12 +111,19 @@ std::string Visible(std::string_view text) {
 }
 
 // RFC 3676: the lines of format=flowed text joined where they were broken
-// (a line ending in a space, but the signature separator "-- "), the space
-// itself dropped too with DelSp=yes; space-stuffing undone.
+// (a line ending in a space, but the signature separator "-- "; never
+// across a change of quote depth), the space itself dropped too with
+// DelSp=yes; space-stuffing undone.
 std::string Unflowed(std::string_view text, bool delsp) {
+  auto depth = [](std::string_view line) {
+    size_t d = 0;
+    while (d < line.size() && line[d] == '>') ++d;
+    return d;
+  };
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
+  bool continued = false;  // the line before was joined to this one
   while (i < text.size()) {
     size_t nl = text.find('\n', i);
     size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
@@ -92,12 +132,17 @@ std::string Unflowed(std::string_view text, bool delsp) {
     if (body_end > 0 && line[body_end - 1] == '\n') --body_end;
     if (body_end > 0 && line[body_end - 1] == '\r') --body_end;
     std::string_view content = line.substr(0, body_end);
-    if (content.starts_with(' ')) content.remove_prefix(1);  // stuffed
-    bool soft =
-        content.ends_with(' ') && content != "-- " && next < text.size();
-    if (soft && delsp) content.remove_suffix(1);
-    out.append(content);
+    size_t quotes = depth(content);
+    std::string_view rest = content.substr(quotes);
+    if (rest.starts_with(' ')) rest.remove_prefix(1);  // stuffed
+    bool soft = rest.ends_with(' ') && rest != "-- " && next < text.size() &&
+                depth(text.substr(next)) == quotes;
+    if (soft && delsp) rest.remove_suffix(1);
+    // A joined line's quote marks are those of its first line.
+    if (!continued) out.append(content.substr(0, quotes));
+    out.append(rest);
     if (!soft) out.append(line.substr(body_end));
+    continued = soft;
     i = next;
   }
   return out;
@@ -110,7 +155,8 @@ constexpr size_t kMaxHtmlBytes = 8 << 20;
 // content decoded, in its charset, format=flowed lines joined; HTML (and
 // text/enriched, tagged alike) in both forms, each tag a space and each
 // nothing, since whether a tag breaks a word depends on its style.
-std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap) {
+std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
+                   int64_t* total = nullptr) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return std::string();
   bool markup =
@@ -120,19 +166,33 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap) {
   const char* charset =
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   std::string text = internal::CharsetToUtf8(
-      Decoded(content, markup ? std::max(cap, kMaxHtmlBytes) : cap), charset);
+      Decoded(content, markup ? std::max(cap, kMaxHtmlBytes) : cap, total),
+      charset);
   if (markup) {
-    std::string spaced = Visible(HtmlToText(text, cap, MarkupTags::kSpace));
-    std::string joined =
-        Visible(HtmlToText(text, cap, MarkupTags::kInlineJoined));
-    return joined == spaced ? spaced : spaced + "\n" + joined;
+    // Each distinct form once.
+    std::string forms;
+    std::vector<std::string> seen;
+    HtmlText html = HtmlToTexts(text, cap);
+    for (std::string* raw : {&html.laid_out, &html.spaced, &html.joined}) {
+      std::string form = Visible(*raw);
+      if (std::find(seen.begin(), seen.end(), form) != seen.end()) continue;
+      if (!forms.empty()) forms += '\n';
+      forms += form;
+      seen.push_back(std::move(form));
+    }
+    return forms;
   }
   const char* format =
       ct ? g_mime_content_type_get_parameter(ct, "format") : nullptr;
   if (format != nullptr && g_ascii_strcasecmp(format, "flowed") == 0) {
     const char* delsp = g_mime_content_type_get_parameter(ct, "delsp");
-    text = Unflowed(text,
-                    delsp != nullptr && g_ascii_strcasecmp(delsp, "yes") == 0);
+    // Both as flowed readers join it and as the others show it (Outlook
+    // does not join lines).
+    std::string joined = Unflowed(
+        text, delsp != nullptr && g_ascii_strcasecmp(delsp, "yes") == 0);
+    internal::TruncateUtf8(text, cap);
+    internal::TruncateUtf8(joined, cap);
+    if (joined != text) return Visible(text) + "\n" + Visible(joined);
   }
   internal::TruncateUtf8(text, cap);
   return Visible(text);
@@ -314,19 +374,29 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
       // Text by its type, or by GMime's reading of it (a Content-Type
       // GMime could not read, "text" alone, makes application/octet-stream
       // of a part it still reads as text, as RFC 2045 §5.2 says).
+      // A delivery or read report's fields are text a reader is shown.
       bool text =
           GMIME_IS_TEXT_PART(cur) ||
-          (ct != nullptr && g_mime_content_type_is_type(ct, "text", "*"));
-      if (IsAttachment(part, text)) {
+          (ct != nullptr &&
+           (g_mime_content_type_is_type(ct, "text", "*") ||
+            g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+            g_mime_content_type_is_type(ct, "message",
+                                        "disposition-notification")));
+      bool file = IsAttachment(part, text);
+      bool read = text && max_body_text > 0 &&
+                  f.body_text.size() < kMaxMessageBodyText &&
+                  !g_mime_part_is_attachment(part);
+      int64_t size = 0;
+      if (read) {
+        // A named text part shown inline: its text and its size in one
+        // pass.
+        AppendBodyText(TextOf(part, ct, max_body_text, file ? &size : nullptr),
+                       &f.body_text);
+      } else if (file) {
         GMimeDataWrapper* content = g_mime_part_get_content(part);
-        f.attachments.push_back(
-            {FilenameOf(cur), content ? DecodedSize(content) : 0});
+        size = content ? DecodedSize(content) : 0;
       }
-      if (text && max_body_text > 0 &&
-          f.body_text.size() < kMaxMessageBodyText &&
-          !g_mime_part_is_attachment(part)) {
-        AppendBodyText(TextOf(part, ct, max_body_text), &f.body_text);
-      }
+      if (file) f.attachments.push_back({FilenameOf(cur), size});
     } while (g_mime_part_iter_next(iter));
   }
   g_mime_part_iter_free(iter);

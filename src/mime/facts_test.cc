@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "base/string_source.h"
 #include "mime/sample_mail_for_testing.h"
 
 namespace sealpost::mime {
@@ -125,11 +128,13 @@ TEST(FactsTest, BodyTextIsEveryTextPartAReaderSees) {
        "Content-Transfer-Encoding: base64\r\n\r\n"
        "//5oAGkA"}));  // "hi", UTF-16 with its byte order mark
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  // The HTML in both forms: each tag a space, then as laid out.
+  // The HTML in its three forms (base/markup.h): as laid out, each tag a
+  // space, each nothing.
   EXPECT_EQ(f->body_text,
             "see the HTML\n"
-            " con fid ential & caf\xc3\xa9 \n"
             " confidential & caf\xc3\xa9 \n"
+            " con fid ential & caf\xc3\xa9 \n"
+            "confidential & caf\xc3\xa9\n"
             "caf\xc3\xa9 again\n"
             "hi");
   // The inline picture is a file a reader sees too.
@@ -247,6 +252,22 @@ TEST(FactsTest, BodyTextIsTheTextAsShown) {
                  std::string(1 << 20, 'x') + "\">confidential</div>")
                 .find("confidential"),
             std::string::npos);
+  // Direction marks and the rest of Unicode's default-ignorable
+  // characters show nothing either.
+  EXPECT_NE(text("Content-Type: text/html\r\n\r\ncon&lrm;fi\xcd\x8f"
+                 "den\xe2\x81\xa2tial")
+                .find("confidential"),
+            std::string::npos);
+  // format=flowed: kept as it came too (Outlook does not join lines), and
+  // never joined across a change of quote depth (the space after quote
+  // marks is stuffing).
+  EXPECT_EQ(text("Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\n"
+                 "> keep this SECRET \r\nreport\r\n"),
+            "> keep this SECRET \r\nreport\r\n\n"
+            ">keep this SECRET \r\nreport\r\n");
+  EXPECT_EQ(text("Content-Type: text/plain; format=flowed\r\n\r\n"
+                 ">> quoted \r\n>> on\r\nnew\r\n"),
+            ">> quoted \r\n>> on\r\nnew\r\n\n>>quoted on\r\nnew\r\n");
   // format=flowed: a word broken over a soft line break (DelSp=yes), a
   // phrase over one without.
   EXPECT_NE(text("Content-Type: text/plain; format=flowed; delsp=yes\r\n\r\n"
@@ -285,6 +306,49 @@ TEST(FactsTest, BodyTextIsTheTextAsShown) {
   ASSERT_EQ(nested->attachments.size(), 2u);
   EXPECT_GT(nested->attachments[0].size, 0);
   EXPECT_EQ(nested->attachments[1].size, 0);
+}
+
+// A text part that is also a file (named, shown inline) is read once for
+// its text and its size: a parse over a spool then goes back no more than
+// for any other part (read twice, eight such parts of 70 KB sent it back
+// past its limit and the facts came from the message read whole).
+TEST(FactsTest, NamedTextPartsAreReadOnceFromASpool) {
+  std::vector<std::string> parts;
+  for (int i = 0; i < 10; ++i) {
+    std::string body;
+    while (body.size() < 70000) body += "line " + std::to_string(i) + "\r\n";
+    parts.push_back("Content-Type: text/plain; name=n" + std::to_string(i) +
+                    ".txt\r\n\r\n" + body);
+  }
+  std::string mail =
+      "Subject: x\r\nContent-Type: multipart/mixed; "
+      "boundary=b\r\n\r\n";
+  for (const std::string& p : parts) mail += "--b\r\n" + p + "\r\n";
+  mail += "--b--\r\n";
+  auto in_memory = ExtractFacts(mail);
+  ParsedMessage parsed(std::make_unique<StringSource>(mail, 64 * 1024));
+  auto spooled = ExtractFacts(parsed);
+  ASSERT_TRUE(in_memory.ok() && spooled.ok());
+  EXPECT_TRUE(parsed.source_status().ok()) << parsed.source_status().ToString();
+  EXPECT_EQ(spooled->body_text, in_memory->body_text);
+  ASSERT_EQ(spooled->attachments.size(), 10u);
+  for (size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(spooled->attachments[i].size, in_memory->attachments[i].size);
+    EXPECT_GE(spooled->attachments[i].size, 70000);
+  }
+}
+
+// A delivery report's fields are text, not a file: a bounce has no
+// attachment but the message it returns.
+TEST(FactsTest, DeliveryReportsAreText) {
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: bounce\r\n", "report; report-type=delivery-status", "r",
+      {"Content-Type: text/plain\r\n\r\nundeliverable",
+       "Content-Type: message/delivery-status\r\n\r\nStatus: 5.1.1",
+       "Content-Type: message/rfc822\r\n\r\nSubject: orig\r\n\r\nhi"}));
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->attachments.size(), 1u);
+  EXPECT_NE(f->body_text.find("Status: 5.1.1"), std::string::npos);
 }
 
 TEST(FactsTest, EncodeSubject) {

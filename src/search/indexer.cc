@@ -17,10 +17,12 @@ WordSet MessageWords(const mime::ParsedMessage& message) {
   words.Add(view->subject);
   words.Add(view->text);
   if (!view->html.empty()) {
-    // Both forms (base/markup.h): "con<b>fid</b>ential" is found as
+    // Every form (base/markup.h): "con<b>fid</b>ential" is found as
     // "confidential", words in two paragraphs as two words.
-    words.Add(HtmlToText(view->html, kMaxPartText, MarkupTags::kSpace));
-    words.Add(HtmlToText(view->html, kMaxPartText, MarkupTags::kInlineJoined));
+    HtmlText html = HtmlToTexts(view->html, kMaxPartText);
+    words.Add(html.spaced);
+    words.Add(html.laid_out);
+    words.Add(html.joined);
   }
   bool attachment = false;
   for (const mime::ViewPart& part : view->parts) {
