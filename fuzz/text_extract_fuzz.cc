@@ -19,9 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::string text;
   switch (data[0] % 4) {
-    case 0:
-      text = sealpost::HtmlToText(input, kMaxPartText);
-      break;
+    case 0: {
+      sealpost::HtmlText html = sealpost::HtmlToTexts(input, kMaxPartText);
+      if (html.laid_out.size() > kMaxPartText ||
+          html.joined.size() > kMaxPartText) {
+        std::abort();
+      }
+      text = std::move(html.spaced);
+    } break;
     case 1:
       text = OoxmlXmlText(input);
       break;

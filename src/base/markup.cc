@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <unordered_map>
 #include <utility>
 
 #include "base/strings.h"
@@ -458,28 +459,6 @@ size_t DecodeMarkupEntity(std::string_view s, size_t i, std::string* out) {
   return i + 1;
 }
 
-namespace {
-
-// Cuts `out` to at most `max` bytes, never inside a character: a decoded
-// reference (up to 4 bytes) or a character copied as it came may have
-// been cut at the cap.
-void CutToCharacters(std::string& out, size_t max) {
-  size_t end = std::min(out.size(), max);
-  size_t lead = end;  // after the last byte that starts a character
-  while (lead > 0 &&
-         (static_cast<unsigned char>(out[lead - 1]) & 0xC0) == 0x80) {
-    --lead;
-  }
-  if (lead > 0) {
-    unsigned char b = static_cast<unsigned char>(out[lead - 1]);
-    size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-    if (end - (lead - 1) < need) end = lead - 1;
-  }
-  out.resize(end);
-}
-
-}  // namespace
-
 HtmlText HtmlToTexts(std::string_view html, size_t max) {
   HtmlText t;
   // Text goes to every form; the spaced one is the longest.
@@ -505,6 +484,27 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
     }
     return j;
   };
+  // Whether a tag breaks the line as browsers build the page: an end tag
+  // of an element not open (</div> with no <div>) and a table's tags
+  // outside a table are dropped; </p> and </br> are not (browsers make a
+  // paragraph, a break of them).
+  std::unordered_map<std::string, int> open;
+  auto Breaks = [&](const std::string& name, bool closing, bool empty) {
+    if (!BreaksTheLine(name)) return false;
+    bool in_table = name == "td" || name == "th" || name == "tr" ||
+                    name == "tbody" || name == "thead" || name == "tfoot" ||
+                    name == "caption";
+    if (in_table && name != "table" && open["table"] == 0) return false;
+    if (!closing) {
+      if (!empty && name != "br" && name != "hr") ++open[name];
+      return true;
+    }
+    if (name == "p" || name == "br") return true;
+    int& count = open[name];
+    if (count == 0) return false;
+    --count;
+    return true;
+  };
   std::string decoded;
   size_t i = 0;
   while (i < html.size() && spaced.size() < max) {
@@ -526,8 +526,7 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
     // A '<' that opens no tag (one not followed by a letter, '/', '!' or
     // '?': "a < b") is text, as browsers read it.
     char next = i + 1 < html.size() ? html[i + 1] : '\0';
-    bool letter = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z');
-    if (!(letter || next == '/' || next == '!' || next == '?')) {
+    if (!(IsAsciiAlpha(next) || next == '/' || next == '!' || next == '?')) {
       text("<");
       ++i;
       continue;
@@ -544,9 +543,7 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
       continue;
     }
     char after = i + 2 < html.size() ? html[i + 2] : '\0';
-    bool after_letter =
-        (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z');
-    if (next == '!' || next == '?' || (next == '/' && !after_letter)) {
+    if (next == '!' || next == '?' || (next == '/' && !IsAsciiAlpha(after))) {
       // A bogus comment (<!DOCTYPE>, <?xml?>, </ 1>): to the first '>'.
       tag_text(false);
       size_t end = html.find('>', i + 1);
@@ -558,7 +555,7 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
     // Browsers know elements by their whole name: <x:style> is not a
     // style, <o:p> no paragraph.
     const std::string& name = tag.qualified;
-    tag_text(BreaksTheLine(name));
+    tag_text(Breaks(name, tag.closing, tag.empty));
     if (tag.closing || tag.empty) continue;
     if (HidesContent(name)) {
       i = skip_to_closing(i, name);
@@ -569,23 +566,12 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
       i = end;
     }
   }
-  CutToCharacters(t.laid_out, max);
-  CutToCharacters(spaced, max);
-  CutToCharacters(t.joined, max);
+  // Never inside a character: a decoded reference (up to 4 bytes) or a
+  // character copied as it came may have been cut at the cap.
+  TruncateUtf8(t.laid_out, max);
+  TruncateUtf8(spaced, max);
+  TruncateUtf8(t.joined, max);
   return t;
-}
-
-std::string HtmlToText(std::string_view html, size_t max, MarkupTags tags) {
-  HtmlText t = HtmlToTexts(html, max);
-  switch (tags) {
-    case MarkupTags::kSpace:
-      return std::move(t.spaced);
-    case MarkupTags::kInlineJoined:
-      return std::move(t.laid_out);
-    case MarkupTags::kNothing:
-      return std::move(t.joined);
-  }
-  return std::move(t.spaced);
 }
 
 }  // namespace sealpost

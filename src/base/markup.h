@@ -28,45 +28,39 @@ struct MarkupTag {
 MarkupTag ReadMarkupTag(std::string_view s, size_t i);
 
 // Decodes the character reference at s[i] == '&' into `out`: numeric
-// (decimal or hex, any number of digits, the ';' optional, as browsers
-// read them) or one of HTML 4's 253 names followed by ';'. Returns the
-// index after it, or after the '&' alone (appended as it is) when it is
-// none. Looks at most a few bytes ahead of i besides the digits it takes.
+// (decimal or hex, any number of digits, the ';' optional; 128 to 159 are
+// not mapped to windows-1252 as browsers map them), or one of HTML 4's 253
+// names or &ZeroWidthSpace; followed by ';', or a Latin-1 one without it.
+// Returns the index after it, or after the '&' alone (appended as it is)
+// when it is none. Looks at most a few bytes ahead of i besides the
+// digits it takes.
 size_t DecodeMarkupEntity(std::string_view s, size_t i, std::string* out);
 
-// What a tag becomes in HtmlToText's text.
-enum class MarkupTags {
-  // Every tag a space: words in two paragraphs or cells stay two words,
-  // and so do words split by a tag styled as a block.
-  kSpace,
+// The text of an HTML document in three forms, at most `max` bytes each,
+// read in one pass (until the longest, `spaced`, reaches `max`; never cut
+// inside a UTF-8 character): character references decoded; comments (and
+// <!...>, <?...>) and the content of <script>, <style>, <title> and
+// <template> dropped, that of <xmp>, <textarea>, <listing> and <plaintext>
+// kept as it is. Elements are known by their whole name (<x:style> is not
+// a style). Outlook's conditional comments (<!--[if mso]>...<![endif]-->)
+// are read as markup: Outlook shows what they hold. Whether a tag breaks a
+// word depends on its style, so a reader that must find every word a
+// browser could show reads all three forms.
+struct HtmlText {
   // As browsers lay out a page with no style: a tag that breaks the line
   // by default (a paragraph, a break, a cell, a list item...) a space, any
-  // other (<b>, <span>, <a>, <img>, one we do not know) nothing, so
-  // "con<b>fid</b>ential</p><p>x" reads "confidential x".
-  kInlineJoined,
-  // Every tag nothing: what a stray tag that browsers ignore (a </div>
-  // with no <div>, a <td> outside a table) or a block styled inline split.
-  kNothing,
-};
-
-// The text of an HTML document, at most `max` bytes: character references
-// decoded; comments (and <!...>, <?...?>) and the content of <script>,
-// <style>, <title> and <template> dropped, that of <xmp>, <textarea>,
-// <listing> and <plaintext> kept as it is; tags as `tags` says (a comment
-// is read as an inline tag). Elements are known by their whole name
-// (<x:style> is not a style). Whether a tag breaks a word depends on its
-// style, so a reader that must find every word a browser could show reads
-// all three forms. Outlook's conditional comments
-// (<!--[if mso]>...<![endif]-->) are read as markup: Outlook shows what
-// they hold.
-std::string HtmlToText(std::string_view html, size_t max,
-                       MarkupTags tags = MarkupTags::kSpace);
-// The three forms at once, in one pass (each at most `max` bytes; read
-// until the longest, the spaced one, reaches it).
-struct HtmlText {
-  std::string laid_out;  // MarkupTags::kInlineJoined
-  std::string spaced;    // MarkupTags::kSpace
-  std::string joined;    // MarkupTags::kNothing
+  // other (<b>, <span>, <a>, <img>, one we do not know) and a comment
+  // nothing, so "con<b>fid</b>ential</p><p>x" reads "confidential x"; an
+  // end tag of an element not open and a table's tags outside a table
+  // nothing, as browsers drop them.
+  std::string laid_out;
+  // Every tag and comment a space: words in two paragraphs or cells stay
+  // two words, and so do words split by a tag styled as a block.
+  std::string spaced;
+  // Every tag and comment nothing: what a stray tag that browsers ignore
+  // (a </div> with no <div>, a <td> outside a table) or a block styled
+  // inline split.
+  std::string joined;
 };
 HtmlText HtmlToTexts(std::string_view html, size_t max);
 

@@ -18,6 +18,11 @@ constexpr char AsciiLowerByte(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// Whether `c` is an ASCII letter (never a byte of 0x80 and above).
+constexpr bool IsAsciiAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // ASCII lower case (addresses, domains, names compared without case).
 inline std::string AsciiLower(std::string_view s) {
   std::string out(s);

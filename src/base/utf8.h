@@ -71,6 +71,26 @@ inline void AppendUtf8(char32_t c, std::string& out) {
   }
 }
 
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 character, and
+// drops the sequence its end leaves incomplete (a cut made before it, at a
+// read's cap); true when it removed anything.
+inline bool TruncateUtf8(std::string& s, size_t max) {
+  size_t end = s.size() < max ? s.size() : max;
+  size_t lead = end;  // after the last byte that may start a character
+  while (lead > 0 && end - lead < 3 &&
+         (static_cast<unsigned char>(s[lead - 1]) & 0xC0) == 0x80) {
+    --lead;
+  }
+  if (lead > 0) {
+    unsigned char b = static_cast<unsigned char>(s[lead - 1]);
+    size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    if (end - (lead - 1) < need) end = lead - 1;
+  }
+  bool cut = end < s.size();
+  s.resize(end);
+  return cut;
+}
+
 }  // namespace sealpost
 
 #endif  // SEALPOST_BASE_UTF8_H_

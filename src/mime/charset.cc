@@ -138,13 +138,4 @@ std::string CharsetToUtf8(std::string_view bytes, const char* charset) {
   return GuessToUtf8(bytes);
 }
 
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 character.
-bool TruncateUtf8(std::string& s, size_t max) {
-  if (s.size() <= max) return false;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  s.resize(end);
-  return true;
-}
-
 }  // namespace sealpost::mime::internal

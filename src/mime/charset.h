@@ -1,7 +1,8 @@
 // Text of mail as UTF-8, for the reading view (internal to src/mime): a
 // part's bytes in its declared charset converted (GMime's iconv; the
 // WHATWG windows-1252 table for Latin-1 and for unlabelled 8-bit text),
-// invalid UTF-8 repaired with U+FFFD, and cuts that never split a character.
+// invalid UTF-8 repaired with U+FFFD (cuts that never split a character:
+// base/utf8.h's TruncateUtf8).
 //
 // Thread-safety: pure functions.
 #ifndef SEALPOST_MIME_CHARSET_H_
@@ -18,9 +19,6 @@ namespace sealpost::mime::internal {
 std::string GuessToUtf8(std::string_view bytes);
 // `bytes` in `charset` (null or "" for none) as valid UTF-8.
 std::string CharsetToUtf8(std::string_view bytes, const char* charset);
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 character; true
-// when it cut.
-bool TruncateUtf8(std::string& s, size_t max);
 
 }  // namespace sealpost::mime::internal
 

@@ -148,13 +148,24 @@ std::string Unflowed(std::string_view text, bool delsp) {
   return out;
 }
 
-// HTML's markup is read this far (decoded bytes), its text kept to the cap.
-constexpr size_t kMaxHtmlBytes = 8 << 20;
+// HTML's markup is read this far (decoded bytes, 8 times the text's cap),
+// its text kept to the cap: markup does not use the cap up, and a part's
+// read stays a few MiB however large the part.
+constexpr size_t kMaxHtmlBytes = 2 << 20;
+
+// Whether text in `charset` is read as UTF-8 first (none, or UTF-8 or
+// ASCII declared).
+bool MayBeUtf8(const char* charset) {
+  return charset == nullptr || *charset == '\0' ||
+         g_ascii_strcasecmp(charset, "utf-8") == 0 ||
+         g_ascii_strcasecmp(charset, "us-ascii") == 0;
+}
 
 // What a reader sees of `part` as UTF-8, at most `cap` bytes a form: its
-// content decoded, in its charset, format=flowed lines joined; HTML (and
-// text/enriched, tagged alike) in both forms, each tag a space and each
-// nothing, since whether a tag breaks a word depends on its style.
+// content decoded, in its charset; format=flowed text as it came and with
+// its lines joined; HTML (and text/enriched, tagged alike) in
+// base/markup.h's three forms, since whether a tag breaks a word depends
+// on its style.
 std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
                    int64_t* total = nullptr) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
@@ -165,9 +176,15 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
                         g_mime_content_type_is_type(ct, "text", "richtext"));
   const char* charset =
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
-  std::string text = internal::CharsetToUtf8(
-      Decoded(content, markup ? std::max(cap, kMaxHtmlBytes) : cap, total),
-      charset);
+  size_t read = markup ? std::max(cap, kMaxHtmlBytes) : cap;
+  std::string bytes = Decoded(content, read, total);
+  // A character the read's cap cut is no reason to read the rest as
+  // windows-1252 (CharsetToUtf8's guess for text that is not UTF-8).
+  if (bytes.size() == read && MayBeUtf8(charset)) {
+    TruncateUtf8(bytes, bytes.size());
+  }
+  std::string text = internal::CharsetToUtf8(bytes, charset);
+  std::string().swap(bytes);
   if (markup) {
     // Each distinct form once.
     std::string forms;
@@ -190,11 +207,11 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
     // does not join lines).
     std::string joined = Unflowed(
         text, delsp != nullptr && g_ascii_strcasecmp(delsp, "yes") == 0);
-    internal::TruncateUtf8(text, cap);
-    internal::TruncateUtf8(joined, cap);
+    TruncateUtf8(text, cap);
+    TruncateUtf8(joined, cap);
     if (joined != text) return Visible(text) + "\n" + Visible(joined);
   }
-  internal::TruncateUtf8(text, cap);
+  TruncateUtf8(text, cap);
   return Visible(text);
 }
 
@@ -203,15 +220,16 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
 void AppendBodyText(std::string_view text, std::string* body) {
   if (text.empty() || body->size() >= kMaxMessageBodyText) return;
   if (!body->empty()) *body += '\n';
-  body->append(text);  // at most two forms of kMaxBodyText
-  internal::TruncateUtf8(*body, kMaxMessageBodyText);
+  body->append(text);  // at most three forms of kMaxBodyText
+  TruncateUtf8(*body, kMaxMessageBodyText);
 }
 
 // A file a reader is shown, to the attachment rules: a part marked as an
 // attachment, or named, or that is not text (a picture shown inline, Apple
-// Mail's inline PDF, a file with no disposition). Only those counted that
-// said "attachment" before: an inline PDF passed "attachment-name=*.pdf".
-bool IsAttachment(GMimePart* part, bool text) {
+// Mail's inline PDF, a file with no disposition, a signature). Only those
+// counted that said "attachment" before: an inline PDF passed
+// "attachment-name=*.pdf".
+bool ShownAsFile(GMimePart* part, bool text) {
   return g_mime_part_is_attachment(part) || !text ||
          g_mime_part_get_filename(part) != nullptr;
 }
@@ -230,16 +248,17 @@ std::string FilenameOf(GMimeObject* object) {
   return name != nullptr ? name : "";
 }
 
-// The bytes of an attached message as GMime writes it.
+// The bytes of an attached message as GMime writes it (what reached the
+// stream: the call's own count is of what went into its filters).
 int64_t MessageSize(GMimeObject* message_part) {
   GMimeMessage* message =
       g_mime_message_part_get_message(GMIME_MESSAGE_PART(message_part));
   if (message == nullptr) return 0;
   GMimeStream* null = g_mime_stream_null_new();
-  ssize_t n =
-      g_mime_object_write_to_stream(GMIME_OBJECT(message), nullptr, null);
+  g_mime_object_write_to_stream(GMIME_OBJECT(message), nullptr, null);
+  auto n = static_cast<int64_t>(GMIME_STREAM_NULL(null)->written);
   g_object_unref(null);
-  return n < 0 ? 0 : n;
+  return n;
 }
 
 int64_t DecodedSize(GMimeDataWrapper* content) {
@@ -320,8 +339,11 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     GMimeMultipart* multipart = GMIME_MULTIPART(object);
     const char* prologue = g_mime_multipart_get_prologue(multipart);
     if (g_mime_multipart_get_count(multipart) == 0 && prologue != nullptr) {
-      std::string text(prologue, strnlen(prologue, max_body_text));
-      AppendBodyText(Visible(internal::GuessToUtf8(text)), &f.body_text);
+      std::string bytes(prologue, strnlen(prologue, max_body_text));
+      if (bytes.size() == max_body_text) TruncateUtf8(bytes, bytes.size());
+      std::string text = internal::GuessToUtf8(bytes);
+      TruncateUtf8(text, max_body_text);  // windows-1252 grows
+      AppendBodyText(Visible(text), &f.body_text);
     }
   };
   // Attached messages not inside another one, sized after the walk: each
@@ -382,7 +404,7 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
             g_mime_content_type_is_type(ct, "message", "delivery-status") ||
             g_mime_content_type_is_type(ct, "message",
                                         "disposition-notification")));
-      bool file = IsAttachment(part, text);
+      bool file = ShownAsFile(part, text);
       bool read = text && max_body_text > 0 &&
                   f.body_text.size() < kMaxMessageBodyText &&
                   !g_mime_part_is_attachment(part);

@@ -33,12 +33,12 @@ struct MailFacts {
   std::string raw_subject;  // as in the message, unfolded
   std::vector<std::pair<std::string, std::string>> headers;  // unfolded
   // What a reader is shown as text, as UTF-8, each part after the last on
-  // a line of its own: every text part that is no attachment (plain, with
-  // format=flowed lines joined; HTML without its markup in both of
-  // base/markup.h's forms; each alternative), decoded and in its charset,
-  // kMaxBodyText of each (form); the prologue of a multipart with no part
-  // (its boundary never came). Characters that show nothing dropped.
-  // kMaxMessageBodyText in all (docs/mail-flow.md).
+  // a line of its own: every text part that is no attachment (plain, and
+  // format=flowed text with its lines joined too; HTML without its markup
+  // in base/markup.h's three forms; each alternative), decoded and in its
+  // charset, kMaxBodyText of each (form); the prologue of a multipart with
+  // no part (its boundary never came). Characters that show nothing
+  // dropped. kMaxMessageBodyText in all (docs/mail-flow.md).
   std::string body_text;
   // Every file a reader is shown, in order: a part marked "attachment",
   // or named, or not text (an inline picture or PDF); an attached message.

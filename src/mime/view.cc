@@ -27,7 +27,6 @@ using internal::CharsetToUtf8;
 using internal::GuessToUtf8;
 using internal::InitGmime;
 using internal::IsToken;
-using internal::TruncateUtf8;
 
 }  // namespace
 
@@ -547,10 +546,20 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
   // A multipart whose boundary never comes has no part: GMime keeps its
   // body as the prologue, which mail readers show as its text (the reader
   // was shown an empty message).
-  GMimeObject* top = g_mime_message_get_mime_part(msg);
-  if (leaves.empty() && top != nullptr && GMIME_IS_MULTIPART(top)) {
+  // With no leaf at all, every multipart holds only multiparts, and its
+  // first parts lead to the first one with none.
+  GMimeObject* empty = g_mime_message_get_mime_part(msg);
+  for (int depth = 0;
+       leaves.empty() && empty != nullptr && GMIME_IS_MULTIPART(empty) &&
+       g_mime_multipart_get_count(GMIME_MULTIPART(empty)) > 0 &&
+       depth < kMaxDepth;
+       ++depth) {
+    empty = g_mime_multipart_get_part(GMIME_MULTIPART(empty), 0);
+  }
+  if (leaves.empty() && empty != nullptr && GMIME_IS_MULTIPART(empty) &&
+      g_mime_multipart_get_count(GMIME_MULTIPART(empty)) == 0) {
     if (const char* prologue =
-            g_mime_multipart_get_prologue(GMIME_MULTIPART(top))) {
+            g_mime_multipart_get_prologue(GMIME_MULTIPART(empty))) {
       v.text = internal::ToLf(internal::BodyToUtf8(
           std::string(prologue, strnlen(prologue, max_body + 1)), nullptr,
           max_body, v.body_truncated));

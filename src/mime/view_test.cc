@@ -379,6 +379,13 @@ TEST(ViewTest, MultipartWithNoPartShowsItsBody) {
     EXPECT_TRUE(v->parts.empty());
     EXPECT_FALSE(v->body_truncated);
   }
+  // So in a multipart that holds only it.
+  auto nested = testing::CheckedParse(
+      "Content-Type: multipart/mixed; boundary=a\r\n\r\nouter preamble\r\n"
+      "--a\r\nContent-Type: multipart/alternative; boundary=never\r\n\r\n"
+      "the inner body\r\n--a--\r\n");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->text, "the inner body");
   auto cut = testing::CheckedParse(
       "Content-Type: multipart/mixed; boundary=never\r\n\r\n" +
           std::string(100, 'x'),

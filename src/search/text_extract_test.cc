@@ -45,14 +45,16 @@ std::string MinimalPdf(const std::string& text) {
   return pdf;
 }
 
-// The words of an HTML body in both forms (base/markup.h): a word split by
-// an inline tag is found whole, two paragraphs' words apart.
-TEST(TextExtractTest, HtmlWordsInBothForms) {
+// The words of an HTML body in every form (base/markup.h): a word split by
+// an inline tag (laid out), by a stray end tag (every tag nothing), two
+// words split by a tag styled as a block (every tag a space).
+TEST(TextExtractTest, HtmlWordsInEveryForm) {
   WordSet words = MessageWords(
       "Subject: s\r\nContent-Type: text/html\r\n\r\n"
-      "<p>con<b>fid</b>ential</p><p>secret</p><p>plans</p>");
+      "<p>con<b>fid</b>ential</p><p>secret</p>PRI</div>VATE "
+      "top<span style='display:block'></span>most");
   const std::vector<std::string>& all = words.words();
-  for (const char* w : {"confidential", "secret", "plans"}) {
+  for (const char* w : {"confidential", "secret", "private", "top"}) {
     EXPECT_NE(std::find(all.begin(), all.end(), w), all.end())
         << w << " in " << ::testing::PrintToString(all);
   }
