@@ -354,6 +354,18 @@ TEST(FactsTest, DeliveryReportsAreText) {
   EXPECT_NE(f->body_text.find("Status: 5.1.1"), std::string::npos);
 }
 
+// A part read to its cap with a character cut there is still UTF-8 (was:
+// read as windows-1252 whole, and a rule's "café" no longer matched).
+TEST(FactsTest, ACharacterCutAtTheCapKeepsThePartUtf8) {
+  std::string body =
+      "caf\xc3\xa9 " + std::string(kMaxBodyText - 7, 'x') + "\xc3\xa9 more";
+  ASSERT_EQ(body[kMaxBodyText - 1], '\xc3');
+  auto f = ExtractFacts("Content-Type: text/plain\r\n\r\n" + body);
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->body_text.starts_with("caf\xc3\xa9 xx"));
+  EXPECT_EQ(f->body_text.size(), kMaxBodyText - 1);
+}
+
 TEST(FactsTest, EncodeSubject) {
   EXPECT_EQ(EncodeSubject("plain"), "plain");
   EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");
