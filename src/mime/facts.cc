@@ -268,67 +268,11 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
   return n < 0 ? 0 : n;
 }
 
-}  // namespace
-
-Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
-  return ExtractFacts(ParsedMessage(message), max_body_text);
-}
-
-Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
-                               size_t max_body_text) {
-  GMimeMessage* msg = parsed.get();
-  if (msg == nullptr) return InvalidArgumentError("not a MIME message");
-  if (parsed.headers_over_limit()) {
-    return HeadersOverLimitError();
-  }
-  const std::string_view message = parsed.bytes();
-
-  MailFacts f;
-  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
-  int count = g_mime_header_list_get_count(list);
-  for (int i = 0; i < count; ++i) {
-    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
-    const char* name = g_mime_header_get_name(h);
-    const char* raw = g_mime_header_get_raw_value(h);
-    if (name == nullptr) continue;
-    std::string value = raw ? Unfold(raw) : std::string();
-    if (g_ascii_strcasecmp(name, "Subject") == 0 && f.raw_subject.empty()) {
-      f.raw_subject = value;
-    }
-    if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0 &&
-        f.protected_header.empty()) {
-      f.protected_header = value;
-    }
-    f.headers.emplace_back(name, std::move(value));
-  }
-  if (const char* s = g_mime_message_get_subject(msg)) f.subject = s;
-
-  GMimeObject* top = g_mime_message_get_mime_part(msg);
-  if (top != nullptr) {
-    GMimeContentType* ct = g_mime_object_get_content_type(top);
-    if (ct != nullptr) {
-      if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
-        f.is_signed = true;
-      }
-      if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime") ||
-          g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
-        const char* type = g_mime_content_type_get_parameter(ct, "smime-type");
-        if (type != nullptr && g_ascii_strcasecmp(type, "signed-data") == 0) {
-          f.is_signed = true;
-        } else if (GMIME_IS_PART(top)) {
-          f.claims_smime_encrypted = true;
-          GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(top));
-          // Whole; a parse over a source (a large message) leaves it to
-          // its caller, who reads it through the parse a slice at a time
-          // (OpenTopLevelContent, part_stream.h; issue 14).
-          if (content != nullptr && !message.empty()) {
-            f.smime_content = Decoded(content, message.size());
-          }
-        }
-      }
-    }
-  }
-
+// The text and the files a reader is shown (MailFacts::body_text and
+// attachments), from the walk over the parts of `msg`, whose top-level
+// part is `top`.
+void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
+               MailFacts& f) {
   // The body a rule reads is every text a reader may be shown, in order:
   // each text part that is no attachment (plain, HTML, a second one after
   // an inline picture, the alternatives of one another), and the prologue
@@ -425,6 +369,69 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
   for (const auto& [index, message_part] : outermost) {
     f.attachments[index].size = MessageSize(message_part);
   }
+}
+}  // namespace
+
+Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {
+  return ExtractFacts(ParsedMessage(message), max_body_text);
+}
+
+Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
+                               size_t max_body_text) {
+  GMimeMessage* msg = parsed.get();
+  if (msg == nullptr) return InvalidArgumentError("not a MIME message");
+  if (parsed.headers_over_limit()) {
+    return HeadersOverLimitError();
+  }
+  const std::string_view message = parsed.bytes();
+
+  MailFacts f;
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+  int count = g_mime_header_list_get_count(list);
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    const char* name = g_mime_header_get_name(h);
+    const char* raw = g_mime_header_get_raw_value(h);
+    if (name == nullptr) continue;
+    std::string value = raw ? Unfold(raw) : std::string();
+    if (g_ascii_strcasecmp(name, "Subject") == 0 && f.raw_subject.empty()) {
+      f.raw_subject = value;
+    }
+    if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0 &&
+        f.protected_header.empty()) {
+      f.protected_header = value;
+    }
+    f.headers.emplace_back(name, std::move(value));
+  }
+  if (const char* s = g_mime_message_get_subject(msg)) f.subject = s;
+
+  GMimeObject* top = g_mime_message_get_mime_part(msg);
+  if (top != nullptr) {
+    GMimeContentType* ct = g_mime_object_get_content_type(top);
+    if (ct != nullptr) {
+      if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
+        f.is_signed = true;
+      }
+      if (g_mime_content_type_is_type(ct, "application", "pkcs7-mime") ||
+          g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")) {
+        const char* type = g_mime_content_type_get_parameter(ct, "smime-type");
+        if (type != nullptr && g_ascii_strcasecmp(type, "signed-data") == 0) {
+          f.is_signed = true;
+        } else if (GMIME_IS_PART(top)) {
+          f.claims_smime_encrypted = true;
+          GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(top));
+          // Whole; a parse over a source (a large message) leaves it to
+          // its caller, who reads it through the parse a slice at a time
+          // (OpenTopLevelContent, part_stream.h; issue 14).
+          if (content != nullptr && !message.empty()) {
+            f.smime_content = Decoded(content, message.size());
+          }
+        }
+      }
+    }
+  }
+
+  ReadParts(msg, top, max_body_text, f);
   return f;
 }
 
