@@ -99,9 +99,9 @@ void CheckTopLevelContent(std::string_view input, size_t slice) {
 // UTF-8, its attachments named and sized alike. Not compared: a parse over
 // a source that went back too often (the protection stage reads such a
 // message whole: the facts from memory), and one that GMime gives up on
-// one way only (a field name followed by blanks before its ':', split
-// between two reads, makes no message of it: both ways fall back to the
-// raw bytes, kMaxBodyText of them, for the rules).
+// over a source only (a field name followed by blanks before its ':',
+// split by a short read, makes no message of it: the rules then read the
+// raw bytes, kMaxBodyText of them; a known gap, docs/mail-flow.md).
 void CheckFacts(std::string_view input, size_t slice) {
   auto in_memory = sealpost::mime::ExtractFacts(input, 4096);
   if (in_memory.ok()) {
