@@ -68,9 +68,21 @@ ssize_t StreamRead(GMimeStream* s, char* buf, size_t len) {
     len =
         std::min<size_t>(len, static_cast<size_t>(s->bound_end - s->position));
   }
-  int64_t n = CursorOf(s).ReadAt(s->position, buf, len);
-  if (n > 0) s->position += n;
-  return static_cast<ssize_t>(n);
+  // As much as asked for, across the source's slices, as a stream over
+  // memory gives it: GMime's parser reads some lines differently when a
+  // read comes back short (a field name followed by blanks before its ':',
+  // split by a short read, made no message of the whole).
+  size_t done = 0;
+  while (done < len) {
+    int64_t n = CursorOf(s).ReadAt(s->position, buf + done, len - done);
+    if (n <= 0) {
+      if (done == 0) return static_cast<ssize_t>(n);
+      break;  // a fault shows at the next read, as the cursor keeps it
+    }
+    s->position += n;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
 }
 
 gboolean StreamEos(GMimeStream* s) {
