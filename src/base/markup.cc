@@ -17,10 +17,7 @@ void AppendCodePoint(uint32_t c, std::string* out) {
   AppendUtf8(c, *out);
 }
 
-bool IsAsciiAlnum(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-         (c >= 'A' && c <= 'Z');
-}
+bool IsAsciiAlnum(char c) { return IsAsciiAlpha(c) || (c >= '0' && c <= '9'); }
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
@@ -290,8 +287,7 @@ static_assert(std::is_sorted(std::begin(kNamed), std::end(kNamed),
                              }));
 
 // Elements that break the line where they are, in a page with no style
-// (HTML's block and table elements, line breaks, replaced elements and
-// form controls), sorted.
+// (HTML's block and table elements, line and rule breaks), sorted.
 bool BreaksTheLine(std::string_view name) {
   static constexpr std::string_view kBreaks[] = {
       "address", "article", "aside", "blockquote", "body",       "br",
@@ -489,12 +485,12 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
   // outside a table are dropped; </p> and </br> are not (browsers make a
   // paragraph, a break of them).
   std::unordered_map<std::string, int> open;
-  auto Breaks = [&](const std::string& name, bool closing, bool empty) {
+  auto breaks_line = [&](const std::string& name, bool closing, bool empty) {
     if (!BreaksTheLine(name)) return false;
     bool in_table = name == "td" || name == "th" || name == "tr" ||
                     name == "tbody" || name == "thead" || name == "tfoot" ||
                     name == "caption";
-    if (in_table && name != "table" && open["table"] == 0) return false;
+    if (in_table && open["table"] == 0) return false;
     if (!closing) {
       if (!empty && name != "br" && name != "hr") ++open[name];
       return true;
@@ -555,7 +551,7 @@ HtmlText HtmlToTexts(std::string_view html, size_t max) {
     // Browsers know elements by their whole name: <x:style> is not a
     // style, <o:p> no paragraph.
     const std::string& name = tag.qualified;
-    tag_text(Breaks(name, tag.closing, tag.empty));
+    tag_text(breaks_line(name, tag.closing, tag.empty));
     if (tag.closing || tag.empty) continue;
     if (HidesContent(name)) {
       i = skip_to_closing(i, name);

@@ -161,6 +161,14 @@ bool MayBeUtf8(const char* charset) {
          g_ascii_strcasecmp(charset, "us-ascii") == 0;
 }
 
+// `bytes` in `charset` as UTF-8. `cut`: a read's cap ended them, perhaps
+// inside a character, which is no reason to read the rest as windows-1252
+// (CharsetToUtf8's guess for text that is not UTF-8): it is dropped.
+std::string CutTextToUtf8(std::string bytes, bool cut, const char* charset) {
+  if (cut && MayBeUtf8(charset)) TruncateUtf8(bytes, bytes.size());
+  return internal::CharsetToUtf8(bytes, charset);
+}
+
 // What a reader sees of `part` as UTF-8, at most `cap` bytes a form: its
 // content decoded, in its charset; format=flowed text as it came and with
 // its lines joined; HTML (and text/enriched, tagged alike) in
@@ -178,13 +186,8 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   size_t read = markup ? std::max(cap, kMaxHtmlBytes) : cap;
   std::string bytes = Decoded(content, read, total);
-  // A character the read's cap cut is no reason to read the rest as
-  // windows-1252 (CharsetToUtf8's guess for text that is not UTF-8).
-  if (bytes.size() == read && MayBeUtf8(charset)) {
-    TruncateUtf8(bytes, bytes.size());
-  }
-  std::string text = internal::CharsetToUtf8(bytes, charset);
-  std::string().swap(bytes);
+  const bool cut = bytes.size() == read;
+  std::string text = CutTextToUtf8(std::move(bytes), cut, charset);
   if (markup) {
     // Each distinct form once.
     std::string forms;
@@ -284,8 +287,8 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
     const char* prologue = g_mime_multipart_get_prologue(multipart);
     if (g_mime_multipart_get_count(multipart) == 0 && prologue != nullptr) {
       std::string bytes(prologue, strnlen(prologue, max_body_text));
-      if (bytes.size() == max_body_text) TruncateUtf8(bytes, bytes.size());
-      std::string text = internal::GuessToUtf8(bytes);
+      const bool cut = bytes.size() == max_body_text;
+      std::string text = CutTextToUtf8(std::move(bytes), cut, nullptr);
       TruncateUtf8(text, max_body_text);  // windows-1252 grows
       AppendBodyText(Visible(text), &f.body_text);
     }
@@ -370,6 +373,7 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
     f.attachments[index].size = MessageSize(message_part);
   }
 }
+
 }  // namespace
 
 Result<MailFacts> ExtractFacts(std::string_view message, size_t max_body_text) {

@@ -548,15 +548,15 @@ Result<MessageView> ParseForReading(const ParsedMessage& parsed,
   // was shown an empty message).
   // With no leaf at all, every multipart holds only multiparts, and its
   // first parts lead to the first one with none.
-  GMimeObject* empty = g_mime_message_get_mime_part(msg);
-  for (int depth = 0;
-       leaves.empty() && empty != nullptr && GMIME_IS_MULTIPART(empty) &&
-       g_mime_multipart_get_count(GMIME_MULTIPART(empty)) > 0 &&
-       depth < kMaxDepth;
+  GMimeObject* empty =
+      leaves.empty() ? g_mime_message_get_mime_part(msg) : nullptr;
+  for (int depth = 0; empty != nullptr && GMIME_IS_MULTIPART(empty) &&
+                      g_mime_multipart_get_count(GMIME_MULTIPART(empty)) > 0 &&
+                      depth < kMaxDepth;
        ++depth) {
     empty = g_mime_multipart_get_part(GMIME_MULTIPART(empty), 0);
   }
-  if (leaves.empty() && empty != nullptr && GMIME_IS_MULTIPART(empty) &&
+  if (empty != nullptr && GMIME_IS_MULTIPART(empty) &&
       g_mime_multipart_get_count(GMIME_MULTIPART(empty)) == 0) {
     if (const char* prologue =
             g_mime_multipart_get_prologue(GMIME_MULTIPART(empty))) {
