@@ -71,10 +71,10 @@ inline void AppendUtf8(char32_t c, std::string& out) {
   }
 }
 
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 character, and
-// drops the sequence its end leaves incomplete (a cut made before it, at a
-// read's cap); true when it removed anything.
-inline bool TruncateUtf8(std::string& s, size_t max) {
+// How much of `s`'s first `max` bytes stays once a UTF-8 sequence that
+// their end leaves incomplete (a cut made inside a character, at a read's
+// cap) is dropped.
+inline size_t CompleteUtf8Prefix(std::string_view s, size_t max) {
   size_t end = s.size() < max ? s.size() : max;
   size_t lead = end;  // after the last byte that may start a character
   while (lead > 0 && end - lead < 3 &&
@@ -86,6 +86,14 @@ inline bool TruncateUtf8(std::string& s, size_t max) {
     size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
     if (end - (lead - 1) < need) end = lead - 1;
   }
+  return end;
+}
+
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 character, and
+// drops the sequence its end leaves incomplete (a cut made before it, at a
+// read's cap); true when it removed anything.
+inline bool TruncateUtf8(std::string& s, size_t max) {
+  size_t end = CompleteUtf8Prefix(s, max);
   bool cut = end < s.size();
   s.resize(end);
   return cut;

@@ -17,8 +17,10 @@ namespace sealpost::mime::internal {
 // No charset, or one we cannot use: UTF-8 when it is valid UTF-8, else
 // windows-1252.
 std::string GuessToUtf8(std::string_view bytes);
-// `bytes` in `charset` (null or "" for none) as valid UTF-8.
-std::string CharsetToUtf8(std::string_view bytes, const char* charset);
+// `bytes` in `charset` (null or "" for none) as valid UTF-8. `cut`: a
+// read's cap ended them, perhaps inside a character, which is then dropped.
+std::string CharsetToUtf8(std::string_view bytes, const char* charset,
+                          bool cut = false);
 
 }  // namespace sealpost::mime::internal
 

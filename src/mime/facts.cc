@@ -153,22 +153,6 @@ std::string Unflowed(std::string_view text, bool delsp) {
 // read stays a few MiB however large the part.
 constexpr size_t kMaxHtmlBytes = 2 << 20;
 
-// Whether text in `charset` is read as UTF-8 first (none, or UTF-8 or
-// ASCII declared).
-bool MayBeUtf8(const char* charset) {
-  return charset == nullptr || *charset == '\0' ||
-         g_ascii_strcasecmp(charset, "utf-8") == 0 ||
-         g_ascii_strcasecmp(charset, "us-ascii") == 0;
-}
-
-// `bytes` in `charset` as UTF-8. `cut`: a read's cap ended them, perhaps
-// inside a character, which is no reason to read the rest as windows-1252
-// (CharsetToUtf8's guess for text that is not UTF-8): it is dropped.
-std::string CutTextToUtf8(std::string bytes, bool cut, const char* charset) {
-  if (cut && MayBeUtf8(charset)) TruncateUtf8(bytes, bytes.size());
-  return internal::CharsetToUtf8(bytes, charset);
-}
-
 // What a reader sees of `part` as UTF-8, at most `cap` bytes a form: its
 // content decoded, in its charset; format=flowed text as it came and with
 // its lines joined; HTML (and text/enriched, tagged alike) in
@@ -187,7 +171,7 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
   size_t read = markup ? std::max(cap, kMaxHtmlBytes) : cap;
   std::string bytes = Decoded(content, read, total);
   const bool cut = bytes.size() == read;
-  std::string text = CutTextToUtf8(std::move(bytes), cut, charset);
+  std::string text = internal::CharsetToUtf8(bytes, charset, cut);
   if (markup) {
     // Each distinct form once.
     std::string forms;
@@ -288,7 +272,7 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
     if (g_mime_multipart_get_count(multipart) == 0 && prologue != nullptr) {
       std::string bytes(prologue, strnlen(prologue, max_body_text));
       const bool cut = bytes.size() == max_body_text;
-      std::string text = CutTextToUtf8(std::move(bytes), cut, nullptr);
+      std::string text = internal::CharsetToUtf8(bytes, nullptr, cut);
       TruncateUtf8(text, max_body_text);  // windows-1252 grows
       AppendBodyText(Visible(text), &f.body_text);
     }

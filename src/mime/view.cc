@@ -141,11 +141,12 @@ std::string internal::JoinReferences(std::string_view raw) {
 
 std::string internal::BodyToUtf8(std::string bytes, const char* charset,
                                  size_t max, bool& truncated) {
-  if (bytes.size() > max) {
+  const bool cut = bytes.size() > max;
+  if (cut) {
     bytes.resize(max);
     truncated = true;
   }
-  std::string text = CharsetToUtf8(bytes, charset);
+  std::string text = CharsetToUtf8(bytes, charset, cut);
   truncated |= TruncateUtf8(text, max);
   text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
   return text;

@@ -310,6 +310,35 @@ TEST(ViewTest, BodyIsCapped) {
   EXPECT_EQ(full->text, body);
 }
 
+// A cut inside a character at the cap costs that character only, with no
+// charset declared as with UTF-8 (was: the whole body read as
+// windows-1252, "café" shown as "cafÃ©"), in a text part as in the body
+// of a multipart with no part.
+TEST(ViewTest, ACharacterCutAtTheCapKeepsTheBodyUtf8) {
+  const std::string body = "caf\xc3\xa9 " + std::string(994, 'x') + "\xc3\xa9" +
+                           std::string(100, 'y');
+  ASSERT_EQ(body[1000], '\xc3');
+  const std::string kept = "caf\xc3\xa9 " + std::string(994, 'x');
+  for (const char* ct : {"", "text/plain", "text/plain; charset=us-ascii",
+                         "text/plain; charset=utf-8"}) {
+    auto v = testing::CheckedParse(testing::SinglePartMail(ct, "", body), 1001);
+    ASSERT_TRUE(v.ok()) << ct;
+    EXPECT_EQ(v->text, kept) << ct;
+    EXPECT_TRUE(v->body_truncated);
+  }
+  auto prologue = testing::CheckedParse(
+      "Content-Type: multipart/mixed; boundary=never\r\n\r\n" + body, 1001);
+  ASSERT_TRUE(prologue.ok());
+  EXPECT_EQ(prologue->text, kept);
+  // Latin-1 cut at the cap is still read as Latin-1.
+  auto latin1 = testing::CheckedParse(
+      testing::SinglePartMail("text/plain", "",
+                              "caf\xe9 " + std::string(995, 'x') + "\xe9yy"),
+      1001);
+  ASSERT_TRUE(latin1.ok());
+  EXPECT_EQ(latin1->text, "caf\xc3\xa9 " + std::string(995, 'x'));
+}
+
 TEST(ViewTest, NestedMessageIsOneAttachment) {
   std::string inner = testing::MultipartMail(
       "From: inner@example.com\r\nSubject: Quarterly numbers\r\n", "mixed",
