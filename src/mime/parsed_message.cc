@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "mime/boundary_lines.h"
 #include "mime/gmime_util.h"
@@ -250,8 +251,15 @@ int64_t ParsedMessage::source_size() const {
 }
 
 ParsedMessage::~ParsedMessage() = default;
-ParsedMessage::ParsedMessage(ParsedMessage&&) noexcept = default;
-ParsedMessage& ParsedMessage::operator=(ParsedMessage&&) noexcept = default;
+// What was moved from reads as no message and no bytes.
+ParsedMessage::ParsedMessage(ParsedMessage&& other) noexcept
+    : bytes_(std::exchange(other.bytes_, {})), impl_(std::move(other.impl_)) {}
+
+ParsedMessage& ParsedMessage::operator=(ParsedMessage&& other) noexcept {
+  bytes_ = std::exchange(other.bytes_, {});
+  impl_ = std::move(other.impl_);
+  return *this;
+}
 
 std::shared_ptr<internal::SourceCursor> ParsedMessage::source_cursor() const {
   return impl_ == nullptr ? nullptr : impl_->cursor;

@@ -97,7 +97,8 @@ TEST(ParsedMessageTest, OddInputReadsAsFromTheBytes) {
     auto view = ParseForReading(parsed);
     auto alone = ParseForReading(in);
     ASSERT_EQ(view.ok(), alone.ok());
-    EXPECT_EQ(parsed.ok(), view.ok());
+    // No message GMime could make: all body, unless there is nothing.
+    EXPECT_EQ(view.ok(), parsed.ok() || !in.empty());
     if (view.ok()) {
       EXPECT_EQ(view->text, alone->text);
     }

@@ -492,9 +492,21 @@ Result<MessageView> internal::GmimeView(std::string_view message,
 Result<MessageView> ParseForReading(const ParsedMessage& parsed,
                                     size_t max_body) {
   GMimeMessage* msg = parsed.get();
-  if (msg == nullptr) return InvalidArgumentError("not a MIME message");
   if (parsed.headers_over_limit()) {
     return HeadersOverLimitError();
+  }
+  if (msg == nullptr) {
+    // No field first (a mailing list's digest cut from its header, a
+    // note): GMime makes no message of it. A mail reader shows all of it
+    // as the body, as the rules read it and as the queue delivers it (an
+    // empty line after our Received field).
+    if (parsed.bytes().empty() || !parsed.source_status().ok()) {
+      return InvalidArgumentError("not a MIME message");
+    }
+    MessageView v;
+    v.text = internal::ToLf(internal::BodyToUtf8(
+        std::string(parsed.bytes()), nullptr, max_body, v.body_truncated));
+    return v;
   }
   const std::string_view message = parsed.bytes();
 

@@ -424,6 +424,26 @@ TEST(ViewTest, MultipartWithNoPartShowsItsBody) {
   EXPECT_TRUE(cut->body_truncated);
 }
 
+// A message whose first line is no field (CPython's e-mail corpus,
+// msg_19: a digest without its header) is all body, as a mail reader
+// shows it (was: "not a MIME message", and the portal's page a 500).
+TEST(ViewTest, AMessageWithNoFieldFirstIsAllBody) {
+  const std::string mail =
+      "Send Ppp mailing list submissions to\r\n\tppp@zzz.org\r\n\r\n"
+      "Subject: not a field here\r\n\r\ncaf\xc3\xa9\r\n";
+  auto v = testing::CheckedParse(mail);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->text,
+            "Send Ppp mailing list submissions to\n\tppp@zzz.org\n\n"
+            "Subject: not a field here\n\ncaf\xc3\xa9\n");
+  EXPECT_EQ(v->subject, "");
+  EXPECT_TRUE(v->parts.empty());
+  auto cut = testing::CheckedParse(mail, 10);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->text, "Send Ppp m");
+  EXPECT_TRUE(cut->body_truncated);
+}
+
 TEST(ViewTest, MalformedInputDoesNotCrash) {
   const std::string inputs[] = {
       "",
