@@ -169,13 +169,13 @@ class PortalSecurityTest(unittest.TestCase):
                          allow_redirects=False, timeout=60, **kw)
 
     def send_protected(self, to, sender="alice@example.com", body="Hello.",
-                       headers=""):
+                       headers="", subject_extra=""):
         """Mails `[encrypt]` from an internal sender; returns the message
         id from the wrapper that reached to[0]."""
         token = unique()
-        raw = ("From: %s\r\nTo: %s\r\nSubject: [encrypt] %s\r\n"
+        raw = ("From: %s\r\nTo: %s\r\nSubject: [encrypt] %s%s\r\n"
                "Message-ID: <%s@example.com>\r\n%s\r\n%s\r\n" %
-               (sender, ", ".join(to), token, token, headers,
+               (sender, ", ".join(to), token, subject_extra, token, headers,
                 body)).encode()
         with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
                           timeout=30) as s:
@@ -806,6 +806,40 @@ class PortalSecurityTest(unittest.TestCase):
                                json={"header": header, "client": client})
                 self.assertEqual(off.status_code, 403, off.text[:200])
                 self.assertNotIn("content_key", off.text)
+
+    def test_a_session_opens_only_messages_its_sign_in_fits(self):
+        """A session is an address's, whichever message it began at: a
+        passcode session from a default-branded message opens no message
+        whose branding turns passcodes off, and a message whose branding
+        requires an authenticator app sends it to set one up first (was:
+        both opened, page, body, attachment and reply)."""
+        addr = "fit-%s@gmail.test" % unique()
+        tag = unique()
+        for identity, flags in (("NoOtp" + tag, ["--otp-enabled", "False"]),
+                                ("App" + tag, ["--require-second-factor"])):
+            self.server.cli("branding", "new", identity, *flags, check=True)
+            self.server.cli("rule", "new", identity, "--if",
+                            "subject-contains=" + identity,
+                            "--apply-template", "Encrypt", "--branding",
+                            identity, check=True)
+        try:
+            s, _, _ = self.reader(addr, source="127.0.0.41")
+            no_otp = self.send_protected([addr], body="secret-" + tag,
+                                         subject_extra=" NoOtp" + tag)
+            app = self.send_protected([addr], subject_extra=" App" + tag)
+            for path in ("", "/body", "/part/1", "/reply"):
+                r = s.get(self.server.url + "/m/" + no_otp + path,
+                          allow_redirects=False, timeout=30)
+                self.assertEqual(r.status_code, 403, path + r.text[:300])
+                self.assertNotIn("secret-" + tag, r.text)
+                r = s.get(self.server.url + "/m/" + app + path,
+                          allow_redirects=False, timeout=30)
+                self.assertEqual(r.status_code, 303, path + r.text[:300])
+                self.assertTrue(r.headers["Location"].startswith(
+                    "/second-factor?next="), r.headers["Location"])
+        finally:
+            for identity in ("NoOtp" + tag, "App" + tag):
+                self.server.cli("rule", "remove", identity, check=True)
 
     def test_otp_switch_is_checked_at_verify(self):
         addr = "sw-%s@gmail.test" % unique()

@@ -115,6 +115,33 @@ class ForgedInternalSenderTest(unittest.TestCase):
             self.assertEqual(c.rcpt("bob@example.com")[0], 250)
 
 
+class RoutingLocalPartTest(unittest.TestCase):
+    """An address of ours whose local part routes elsewhere ("x@y"@, %,
+    !) is refused at RCPT, from outside and from our own network alike:
+    a Postfix next hop with its defaults delivered
+    "carol@gmail.test"@example.com to gmail.test, and the gateway took it
+    as internal, so unprotected (and relayed it for anyone)."""
+
+    def test_routing_local_parts_are_refused_553_5_1_3(self):
+        for env in (OUTSIDE, None):
+            server = DevServer(env=env)
+            try:
+                with smtplib.SMTP("127.0.0.1", server.smtp_port) as c:
+                    c.ehlo()
+                    code, msg = c.mail("partner@partner.example")
+                    self.assertEqual(code, 250, msg)
+                    for to in ('"carol@gmail.test"@example.com',
+                               "carol%gmail.test@example.com",
+                               "gmail.test!carol@example.com"):
+                        code, msg = c.rcpt(to)
+                        self.assertEqual(code, 553, (to, msg))
+                        self.assertIn(b"5.1.3", msg)
+                    code, msg = c.rcpt("bob@example.com")
+                    self.assertEqual(code, 250, msg)
+            finally:
+                server.stop()
+
+
 class ForgedSenderAsExternalTest(unittest.TestCase):
     """Item 6 (a): smtp.forged_internal_sender = external lets such mail in,
     but as mail from outside: the sender's choice ([encrypt]) is not

@@ -110,6 +110,17 @@ inline std::string DomainOf(std::string_view address) {
                                       : AsciiLower(address.substr(at + 1));
 }
 
+// Whether the local part of `address` (before its last '@') holds a
+// character that MTAs route by: '@' (a quoted "user@elsewhere"), '%' (the
+// percent hack) or '!' (UUCP bang paths). Postfix's defaults follow all
+// three for a domain it accepts: "carol%gmail.test"@example.com leaves
+// for gmail.test.
+inline bool HasRoutingLocalPart(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return false;
+  return address.substr(0, at).find_first_of("@%!") != std::string_view::npos;
+}
+
 inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 // `s` without leading and trailing spaces and tabs (RFC 5234 WSP; HTTP's

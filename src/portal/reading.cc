@@ -3,6 +3,7 @@
 // attachments (writing back is reply.cc). Every request that needs the
 // content acquires a use license first (checked and logged).
 #include <algorithm>
+#include <optional>
 #include <variant>
 
 #include "base/encoding.h"
@@ -16,6 +17,7 @@
 #include "portal/page_templates.h"
 #include "portal/portal.h"
 #include "portal/sanitize.h"
+#include "portal/second_factor.h"
 #include "portal/web.h"
 #include "sealed/seal.h"
 
@@ -29,6 +31,43 @@ struct Found {
   branding::Branding brand;
   std::string container;
 };
+
+// Why a reader's session may not open a message of brand `b`, as a page;
+// none when it may. A session is an address's, whichever message it began
+// at, so what the brand asks of a sign-in (passcodes or providers turned
+// off, an authenticator app required) is asked again of every message.
+std::optional<http::Response> SignInFits(const PortalServices& s,
+                                         const branding::Branding& b,
+                                         const Portal::Visitor& v,
+                                         const std::string& id) {
+  if (v.org_user()) return std::nullopt;  // the organisation's own sign-in
+  Chrome chrome{"Sign in", &b, &v};
+  const bool passcode = v.session_kind == license::kPortalOtpSession;
+  if (passcode ? !b.otp_enabled : !b.social_id_sign_in) {
+    return NoticeResponse(
+        403, "This message needs another way of signing in",
+        passcode ? "One-time passcodes are turned off for it. Sign out, open "
+                   "its link again and sign in with one of the ways it offers."
+                 : "Signing in with that provider is turned off for it. Sign "
+                   "out, open its link again and sign in with one of the "
+                   "ways it offers.",
+        chrome);
+  }
+  if (b.require_second_factor) {
+    auto enrolled =
+        SecondFactors(*s.store, *s.licenses, *s.clock).Enrolled(v.email);
+    if (!enrolled.ok()) {
+      return NoticeResponse(503, "The portal is unavailable",
+                            "Please try again in a few minutes.", chrome);
+    }
+    // Once one is set up, every sign-in of the address asked for it.
+    if (!*enrolled) {
+      return RedirectResponse(
+          "/second-factor?next=" + http::PercentEncode("/m/" + id), v);
+    }
+  }
+  return std::nullopt;
+}
 
 // The message `id` for the signed-in visitor up to its license request, or
 // the page that says why not. A message whose sender set a PIN opens (for
@@ -55,6 +94,7 @@ std::variant<Found, http::Response> FindFor(const PortalServices& s,
   out.brand = BrandOf(*s.branding, out.record);
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
+  if (auto page = SignInFits(s, out.brand, v, id)) return *std::move(page);
   if (!out.record.pin_sealed.empty() && v.email != out.record.owner) {
     auto passed = s.store->HasPinPass(crypto::Sha256Hex(v.session_token), id,
                                       s.clock->NowUnix());

@@ -82,6 +82,15 @@ std::optional<Reply> GatewayPolicy::CheckSender(const Envelope& envelope) {
 
 std::optional<Reply> GatewayPolicy::CheckRecipient(const Envelope& envelope,
                                                    const Recipient& r) {
+  // One of ours by its domain, but the next hop may route it elsewhere by
+  // its local part: unprotected mail out of the organisation, and a relay
+  // for anyone. Refused whoever sends it (Postfix's
+  // reject_unauth_destination makes the same decision for its relay).
+  if (HasRoutingLocalPart(r.address) && InAcceptedDomain(r.address)) {
+    return Reply::Make(553, "5.1.3",
+                       "Recipient address rejected: no '@', '%' or '!' in "
+                       "the local part of an address in our domains");
+  }
   if (RelayAllowed(envelope)) return std::nullopt;
   // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
   if (DomainOf(r.address).empty() || InAcceptedDomain(r.address)) {

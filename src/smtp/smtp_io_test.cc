@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/strings.h"
 #include "base/temp_dir_for_testing.h"
 #include "queue/spool_file.h"
 #include "smtp/client.h"
@@ -163,6 +164,34 @@ TEST_F(GatewayPolicyTest, ClientNetworksAreTrusted) {
   EXPECT_TRUE(inside.SenderTrusted(e));
   EXPECT_EQ(Text(inside.CheckRecipient(e, {"x@gmail.example", 0, ""})),
             "accept");
+}
+
+// An address of ours whose local part routes elsewhere ("x@y"@, %, !)
+// is refused from any client: a next hop with Postfix's defaults sent
+// "carol@gmail.test"@example.com to gmail.test, unprotected (was: taken
+// as internal, and relayed for anyone).
+TEST_F(GatewayPolicyTest, RoutingLocalPartsOfOurDomainsAreRefused) {
+  for (bool network : {false, true}) {
+    GatewayPolicy p(network, domains_, ForgedSender::kReject);
+    Envelope e = Mail(network ? "ceo@example.com" : "x@gmail.example");
+    for (const char* to :
+         {"\"carol@gmail.test\"@example.com", "carol%gmail.test@example.com",
+          "gmail.test!carol@example.com", "carol%gmail.test@EXAMPLE.com"}) {
+      auto r = p.CheckRecipient(e, {to, 0, ""});
+      ASSERT_TRUE(r.has_value()) << to;
+      EXPECT_EQ(r->code, 553) << to;
+      EXPECT_EQ(r->enhanced, "5.1.3") << to;
+    }
+    EXPECT_EQ(Text(p.CheckRecipient(e, {"carol@example.com", 0, ""})),
+              "accept");
+  }
+  // Elsewhere, the domain's own MTA decides; ours takes it as outside.
+  GatewayPolicy inside(true, domains_, ForgedSender::kReject);
+  EXPECT_EQ(Text(inside.CheckRecipient(Mail("ceo@example.com"),
+                                       {"a%b@gmail.example", 0, ""})),
+            "accept");
+  EXPECT_TRUE(sealpost::HasRoutingLocalPart("\"a@b\"@c"));
+  EXPECT_FALSE(sealpost::HasRoutingLocalPart("a.b+c@d%e"));
 }
 
 // Postfix's reject_sender_login_mismatch, whatever network the client is in.
