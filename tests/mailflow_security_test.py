@@ -449,6 +449,42 @@ class MailFlowAttackTest(lib.DevServerCase):
                               caught.exception.smtp_error)
         self.assert_nowhere_in_mailbox(word)
 
+    def test_subject_rules_read_every_subject_a_reader_may_see(self):
+        # Rules read GMime's subject, the last Subject field, and as it came:
+        # with the word in the first of two fields (the one the wrapper and
+        # most readers show), or split by a zero-width space or joined by a
+        # no-break space, mail reached the recipient unprotected. So did a
+        # Sensitivity field followed by a second one.
+        tag, word = unique(), "hush" + unique()
+        self.rule("Stop subject " + tag, "--if",
+                  "subject-contains=" + word + " now", "--reject",
+                  "caught " + tag)
+        self.rule("Stop sensitivity " + tag, "--if",
+                  "subject-contains=sens" + tag, "--if",
+                  "sensitivity=Confidential", "--reject", "caught " + tag)
+        half = len(word) // 2
+        zwsp = "=?utf-8?Q?" + word[:half] + "=E2=80=8B" + word[half:] + \
+            "_now?="
+        shapes = {
+            "first of two": "Subject: %s now\r\nSubject: hello\r\n" % word,
+            "second of two": "Subject: hello\r\nSubject: %s now\r\n" % word,
+            "zero-width space": "Subject: %s\r\n" % zwsp,
+            "no-break space": "Subject: =?utf-8?Q?%s=C2=A0now?=\r\n" % word,
+            "two sensitivities": ("Subject: sens%s\r\nSensitivity: "
+                                  "Company-Confidential\r\nSensitivity: "
+                                  "Normal\r\n" % tag),
+        }
+        for shape, fields in shapes.items():
+            with self.subTest(shape=shape):
+                raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n" +
+                       fields + "\r\nbody " + tag + "\r\n").encode()
+                with self.assertRaises(smtplib.SMTPDataError) as caught:
+                    self.send("alice@example.com", ["x@gmail.test"], raw)
+                self.assertEqual(caught.exception.smtp_code, 550)
+                self.assertIn(b"caught " + tag.encode(),
+                              caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox("body " + tag)
+
     def test_attachment_rules_see_every_attachment_a_reader_sees(self):
         # Attachments were the parts marked "Content-Disposition:
         # attachment" only: Apple Mail's inline PDF, a file with no

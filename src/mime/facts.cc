@@ -382,8 +382,12 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     const char* raw = g_mime_header_get_raw_value(h);
     if (name == nullptr) continue;
     std::string value = raw ? Unfold(raw) : std::string();
-    if (g_ascii_strcasecmp(name, "Subject") == 0 && f.raw_subject.empty()) {
-      f.raw_subject = value;
+    if (g_ascii_strcasecmp(name, "Subject") == 0) {
+      if (f.raw_subject.empty()) f.raw_subject = value;
+      char* decoded = g_mime_utils_header_decode_text(nullptr, value.c_str());
+      if (!f.subject_text.empty()) f.subject_text += '\n';
+      f.subject_text += Visible(decoded != nullptr ? decoded : value);
+      g_free(decoded);
     }
     if (g_ascii_strcasecmp(name, "X-Sealpost-Protected") == 0 &&
         f.protected_header.empty()) {

@@ -31,6 +31,10 @@ inline constexpr size_t kMaxMessageBodyText = 2 * 1024 * 1024;
 struct MailFacts {
   std::string subject;      // decoded (RFC 2047), unfolded
   std::string raw_subject;  // as in the message, unfolded
+  // What the rules read as the subject: every Subject field (a reader may
+  // show any one of them; GMime's `subject` is the last, readers mostly
+  // the first), decoded, characters that show nothing dropped, one a line.
+  std::string subject_text;
   std::vector<std::pair<std::string, std::string>> headers;  // unfolded
   // What a reader is shown as text, as UTF-8, each part after the last on
   // a line of its own: every text part that is no attachment (plain, and

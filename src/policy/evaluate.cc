@@ -86,6 +86,10 @@ bool AnyDomain(const std::vector<std::string>& values, std::string_view addr) {
   return false;
 }
 
+const std::string& RuleSubject(const MessageFacts& m) {
+  return m.subject_text.empty() ? m.subject : m.subject_text;
+}
+
 bool ScopeMatches(Scope scope, bool internal) {
   return (scope == Scope::kInOrganization) == internal;
 }
@@ -106,11 +110,10 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
       }
       return false;
     case ConditionKind::kSubjectContainsWords:
-      return Matches(*cc.re, m.subject);
-    case ConditionKind::kSubjectOrBodyContainsWords:
-      return Matches(*cc.re, m.subject) || Matches(*cc.re, m.body_text);
     case ConditionKind::kSubjectMatches:
-      return Matches(*cc.re, m.subject);
+      return Matches(*cc.re, RuleSubject(m));
+    case ConditionKind::kSubjectOrBodyContainsWords:
+      return Matches(*cc.re, RuleSubject(m)) || Matches(*cc.re, m.body_text);
     case ConditionKind::kBodyMatches:
       return Matches(*cc.re, m.body_text);
     case ConditionKind::kHeaderMatches:

@@ -59,7 +59,10 @@ struct MessageFacts {
   std::vector<std::string> sender_groups;
   std::vector<RecipientFacts> recipients;
 
-  std::string subject;    // decoded, unfolded
+  std::string subject;  // decoded, unfolded
+  // What subject conditions read: every Subject field decoded, one a line
+  // (mime::MailFacts::subject_text); `subject` when empty.
+  std::string subject_text;
   std::string body_text;  // decoded plain text; may be truncated by the caller
   std::vector<Header> headers;
   std::vector<AttachmentFacts> attachments;

@@ -3,6 +3,7 @@
 // in memory or, for a large message that arrived into a spool file, from
 // one GMime parse over the spool (issue 14: never read whole), with the
 // fall-back that reads it whole when a step needs the bytes.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -307,6 +308,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
     facts.recipients.push_back({r.address, IsInternal(r.address)});
   }
   facts.subject = mf.subject;
+  facts.subject_text = mf.subject_text;
   facts.body_text = mf.body_text;
   for (const auto& [k, v] : mf.headers) {
     // Rules see the message as it leaves: without the reserved fields a
@@ -314,8 +316,10 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
     if (mime::IsReservedField(k, run.wrapper.has_value())) continue;
     facts.headers.push_back({k, v});
     if (AsciiLower(k) == "sensitivity") {
-      facts.sensitivity =
-          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal);
+      // Several fields (a reader may show any one): the most restrictive.
+      facts.sensitivity = std::max(
+          facts.sensitivity,
+          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal));
     }
   }
   for (const auto& a : mf.attachments) {
