@@ -786,6 +786,90 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertEqual(r.status_code, 303)
         self.assertIn("/pin", r.headers["Location"])
 
+    def internal_wrapper(self, headers="", body="Hello."):
+        """Alice mails `[encrypt]` to bob with `headers`: (message id, the
+        path of bob's wrapper)."""
+        token = unique()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+               "Subject: [encrypt] %s\r\n%s\r\n%s\r\n" %
+               (token, headers, body)).encode()
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        path = lib.wait_for(lambda: lib.find_mail_path(
+            [self.server], lambda b: token.encode() in b and
+            b"message.sealed" in b), timeout=30)
+        self.assertTrue(path, "no wrapper for bob")
+        with open(path, "rb") as f:
+            head = f.read(65536)
+        msg_id = re.search(rb"X-Sealpost-Protected: v1; id=([0-9a-f]{32})",
+                           head).group(1).decode()
+        return msg_id, path
+
+    def test_pin_is_asked_of_mail_clients_too(self):
+        """A message whose sender asked for a PIN opens for a recipient
+        only where the PIN is entered, the portal: `sealpost open` and the
+        API's license are refused (was: both gave the key, PIN unasked);
+        its owner still opens it."""
+        msg_id, path = self.internal_wrapper(
+            "X-Sealpost-Pin-Required: yes\r\n", "pinned-" + unique())
+        r = self.server.open_as("bob@example.com", path,
+                                self.users["bob@example.com"])
+        self.assertNotEqual(r.returncode, 0, r.stdout[:200])
+        self.assertIn(b"PIN", r.stderr)
+        self.assertNotIn(b"pinned-", r.stdout)
+        token = self.org_token("bob@example.com", self.users["bob@example.com"])
+        container = self.api("GET", "/api/v1/protected/%s/sealed" % msg_id,
+                             token=token)
+        lic = self.api("POST", "/api/v1/licenses", token=token,
+                       json={"header": base64.b64encode(
+                           container.content).decode()})
+        self.assertEqual(lic.status_code, 403, lic.text[:300])
+        self.assertNotIn("content_key", lic.text)
+        mine = self.server.open_as("alice@example.com", path,
+                                   self.users["alice@example.com"])
+        self.assertEqual(mine.returncode, 0, mine.stderr)
+        self.assertIn(b"pinned-", mine.stdout)
+
+    def test_a_sealed_attachment_ends_with_its_message(self):
+        """An attachment the rights keep sealed (Do Not Forward) downloads
+        as a .sealed copy; revoking the message ends the copy too (was: a
+        message of its own, opened after the revocation)."""
+        body = ("Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+                "Content-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n"
+                "Content-Type: text/plain\r\nContent-Disposition: "
+                "attachment; filename=plan.txt\r\n\r\nplan-%s\r\n--B--" %
+                unique())
+        token = unique()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+               "Subject: [do not forward] %s\r\nMIME-Version: 1.0\r\n%s"
+               "\r\n" % (token, body)).encode()
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port,
+                          timeout=30) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        wrapper = self.wait_mail(lambda b: token.encode() in b and
+                                 b"X-Sealpost-Protected" in b, "wrapper")
+        msg_id = re.search(rb"X-Sealpost-Protected: v1; id=([0-9a-f]{32})",
+                           wrapper).group(1).decode()
+        bob = self.org_browser("bob@example.com",
+                               self.users["bob@example.com"])
+        r = bob.get(self.server.url + "/m/%s/part/1" % msg_id, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("plan.txt.sealed", r.headers["Content-Disposition"])
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        copy = os.path.join(tmp.name, "plan.txt.sealed")
+        with open(copy, "wb") as f:
+            f.write(r.content)
+        opened = self.server.open_as("bob@example.com", copy,
+                                     self.users["bob@example.com"])
+        self.assertEqual(opened.returncode, 0, opened.stderr)
+        self.server.cli("message", "revoke", msg_id, check=True)
+        after = self.server.open_as("bob@example.com", copy,
+                                    self.users["bob@example.com"])
+        self.assertNotEqual(after.returncode, 0, after.stdout[:200])
+        self.assertIn(b"revoked", after.stderr)
+
     # ---- item 13: switches ----------------------------------------------
 
     def test_client_access_server_switch(self):

@@ -92,6 +92,14 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
     return refuse(lic.message_id, Refusal::kNoRights,
                   rights::DenyReasonText(decision.reason));
   }
+  // A message whose sender asked for a PIN opens, for anyone but its
+  // owner, only where the PIN is entered: the portal, which checks its
+  // session's pass and names the record it read. Not for a mail client
+  // (was: the PIN asked in the portal only, and the API gave the key).
+  if (known == nullptr && !record->pin_sealed.empty() && !decision.is_issuer &&
+      email != record->owner) {
+    return refuse(lic.message_id, Refusal::kPinRequired);
+  }
   if (!decision.rights.Has(rights::Right::kView)) {
     return refuse(lic.message_id, Refusal::kNoRights);
   }

@@ -93,7 +93,7 @@ std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
 }
 
 std::string_view RefusalText(Refusal refusal) {
-  static constexpr NameTable<Refusal, 7> kTexts = {{
+  static constexpr NameTable<Refusal, 8> kTexts = {{
       {Refusal::kDisabled, "rights management is disabled"},
       {Refusal::kClientAccessDisabled,
        "licenses for mail clients are turned off "
@@ -103,6 +103,8 @@ std::string_view RefusalText(Refusal refusal) {
       {Refusal::kRevoked, "revoked"},
       {Refusal::kExpired, "expired"},
       {Refusal::kNoRights, "no right to view"},
+      {Refusal::kPinRequired,
+       "its sender asked for a PIN: read it in the web portal"},
   }};
   return NameOf(kTexts, refusal, "refused");
 }

@@ -122,6 +122,7 @@ enum class Refusal {
   kRevoked,               // the message, or one it forwards, was revoked
   kExpired,               // ... or has expired
   kNoRights,              // the grants give this reader nothing (or no VIEW)
+  kPinRequired,           // the sender set a PIN, entered only in the portal
 };
 std::string_view RefusalText(Refusal refusal);
 

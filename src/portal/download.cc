@@ -123,6 +123,10 @@ http::Response Portal::MessagePart(http::Request& req) {
     pr.expires_at = o.record.expires_at;
     pr.branding = o.record.branding;
     pr.subject = "Attachment " + name;
+    // The message's own: revoking it, or its expiry (set later too, or
+    // portal.retention_days), ends the copy, as with a forward (was: a
+    // message of its own that outlived both), and its PIN still counts.
+    pr.parent_id = o.record.id;
     auto sealed = services_.licenses->Protect(pr);
     if (!sealed.ok()) {
       return NoticeResponse(503, "This attachment can't be downloaded now",
