@@ -229,6 +229,32 @@ class SubmissionTest(unittest.TestCase):
         # RFC 3848: authenticated over TLS.
         self.assertIn(b"with ESMTPSA", data)
 
+    def test_a_null_sender_after_login_is_the_login_for_rules(self):
+        """A logged-in user's MAIL FROM:<> is still their mail: a rule on
+        the sender (here a group of theirs) protects it (was: no sender,
+        so sender rules never matched and it went out in clear)."""
+        t = tag()
+        group = "Finance" + t
+        self.server.cli("group", "add", group, check=True)
+        self.server.cli("group", "member", "add", group,
+                        "alice@example.com", check=True)
+        self.server.cli("rule", "new", "Finance " + t, "--if",
+                        "sender-in-group=" + group, "--apply-template",
+                        "Encrypt", check=True)
+        try:
+            raw = ("From: alice@example.com\r\nTo: zoe@gmail.test\r\n"
+                   "Subject: null " + t + "\r\n\r\nsecret " + t +
+                   "\r\n").encode()
+            with self.connect() as c:
+                c.login("alice@example.com", self.users["alice@example.com"])
+                c.sendmail("", ["zoe@gmail.test"], raw)
+            [path] = wait_for(lambda: mailbox_holds(self.server, "null " + t))
+            data = read(path)
+            self.assertIn(b"X-Sealpost-Protected", data)
+            self.assertNotIn(b"secret " + t.encode(), data)
+        finally:
+            self.server.cli("rule", "remove", "Finance " + t)
+
     def test_login_mechanism(self):
         with self.connect() as c:
             code, msg = auth(c, "bob@example.com",

@@ -289,7 +289,10 @@ void Protector::InspectBytes(Run& run, std::string_view client_bytes) {
 Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   const mime::MailFacts& mf = run.mail;
   policy::MessageFacts facts;
-  facts.sender = AsciiLower(run.in.mail_from);
+  // A logged-in session's null sender is still its user's mail: rules on
+  // the sender see the login (was: no sender, so no sender rule matched).
+  facts.sender = AsciiLower(run.in.mail_from.empty() ? run.in.login
+                                                     : run.in.mail_from);
   if (run.composed != nullptr) {
     facts.sender = AsciiLower(run.composed->owner);
     facts.sender_internal = run.composed->writer_internal;

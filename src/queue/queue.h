@@ -102,6 +102,10 @@ struct IncomingMessage {
   // in smtp.client_networks or logged in with SMTP AUTH as the sender (the
   // SMTP session decides). Never taken from the message.
   bool trusted_sender = false;
+  // The SMTP AUTH login of the session ("" without): the sender the rules
+  // see when MAIL FROM is null (a logged-in user's bounce-less mail is
+  // still theirs). Read by the protection stage only, never stored.
+  std::string login;
   // Our Received field (CRLF-ended) for SMTP mail: Accept writes it, and an
   // empty line if needed (mime::SeparatorAfterAddedFields), before content.
   std::string received;

@@ -265,6 +265,7 @@ struct SmtpServer::Impl : net::Listener {
     m.proxy = origin.proxy;
     m.tls = tls_version.empty() ? "" : tls_version + " " + tls_cipher;
     m.trusted_sender = trusted_sender;
+    m.login = e.auth_user;
     m.received = ReceivedHeader(e, m.id, origin, options.protocol.hostname,
                                 tls_version, tls_cipher);
     m.content = std::move(a.message);
