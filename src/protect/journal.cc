@@ -44,8 +44,8 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
   if (rules.empty()) return std::optional<PlannedJournalReport>();
   policy::JournalEnvelope envelope;
   envelope.sender = AsciiLower(m.sender);
-  envelope.sender_internal =
-      !envelope.sender.empty() && IsInternal(ctx, envelope.sender);
+  envelope.sender_internal = m.sender_trusted && !envelope.sender.empty() &&
+                             IsInternal(ctx, envelope.sender);
   std::vector<std::string> recipients;
   for (const auto& r : m.in.recipients) {
     std::string a = AsciiLower(r.address);

@@ -54,6 +54,10 @@ struct JournaledMessage {
   // The decrypted copy is not in memory but in a file the caller streams
   // it from (a large S/MIME message decrypted from its spool).
   bool arrived_decrypted_spooled = false;
+  // Whether the sender may count as the organisation's (the SMTP session
+  // trusted it; the portal's writer is an org user): a MAIL FROM in our
+  // domain from anyone else is outside mail, as for the rules.
+  bool sender_trusted = false;
 };
 
 // A report planned, before any byte of what it attaches is read (a large

@@ -141,6 +141,37 @@ TEST_F(JournalStreamTest, StreamedReportIsTheInMemoryReport) {
   }
 }
 
+// A MAIL FROM in our domain is a name, not a credential: from a client
+// the session did not trust it is outside mail for the journal's scopes,
+// as for the rules (was: Internal by its domain alone, so a forged
+// internal sender kept mail out of an External journal rule).
+TEST_F(JournalStreamTest, AnUntrustedSenderInOurDomainIsOutsideMail) {
+  ASSERT_TRUE(gw_.org.store
+                  .PutJournalRule(
+                      {"j-in", "in", "Internal", "", "ji@example.com", true, 0})
+                  .ok());
+  ASSERT_TRUE(gw_.org.store
+                  .PutJournalRule(
+                      {"j-ex", "ex", "External", "", "je@example.com", true, 0})
+                  .ok());
+  queue::IncomingMessage in;
+  in.id = "q3";
+  in.mail_from = "ceo@example.com";
+  in.recipients = {{"bob@example.com", 0, ""}};
+  std::vector<queue::IncomingMessage> none;
+  const std::string mail = "From: ceo@example.com\r\n\r\nx\r\n";
+  for (bool trusted : {false, true}) {
+    JournaledMessage m{in, "ceo@example.com", mail, false, "", "", none};
+    m.sender_trusted = trusted;
+    auto plan = PlanJournalReport(Context(), m);
+    ASSERT_TRUE(plan.ok() && plan->has_value()) << trusted;
+    std::vector<std::string> to;
+    for (const auto& r : (*plan)->report.recipients) to.push_back(r.address);
+    EXPECT_EQ(to, std::vector<std::string>{trusted ? "ji@example.com"
+                                                   : "je@example.com"});
+  }
+}
+
 TEST_F(JournalStreamTest, ReadFailuresAndBoundariesAreErrors) {
   AddRule("all", "journal@example.com");
   queue::IncomingMessage in;

@@ -291,8 +291,8 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   policy::MessageFacts facts;
   // A logged-in session's null sender is still its user's mail: rules on
   // the sender see the login (was: no sender, so no sender rule matched).
-  facts.sender = AsciiLower(run.in.mail_from.empty() ? run.in.login
-                                                     : run.in.mail_from);
+  facts.sender =
+      AsciiLower(run.in.mail_from.empty() ? run.in.login : run.in.mail_from);
   if (run.composed != nullptr) {
     facts.sender = AsciiLower(run.composed->owner);
     facts.sender_internal = run.composed->writer_internal;

@@ -61,7 +61,9 @@ Status Protector::AddJournalReport(Run& run) {
       run.wrapper ? run.wrapper->id : std::string(),
       run.inspection ? std::string_view(run.inspection->plain)
                      : run.smime_plain,
-      run.out.messages, decrypted_spool != nullptr};
+      run.out.messages, decrypted_spool != nullptr,
+      run.composed != nullptr ? run.composed->writer_internal
+                              : run.in.trusted_sender};
   SP_ASSIGN_OR_RETURN(std::optional<PlannedJournalReport> plan,
                       rules.has_value() ? PlanJournalReport(ctx, m, *rules)
                                         : PlanJournalReport(ctx, m));
