@@ -238,6 +238,12 @@ class SubmissionTest(unittest.TestCase):
         self.server.cli("group", "add", group, check=True)
         self.server.cli("group", "member", "add", group,
                         "alice@example.com", check=True)
+        # Membership grants rights (Administrators, eDiscovery): audited
+        # (was: no record of who was added to which group).
+        metrics = self.server.metrics()
+        for action in ("group.add", "group.member_add"):
+            self.assertIn('sealpost_audit_records_total{action="%s",'
+                          'result="ok"}' % action, metrics)
         self.server.cli("rule", "new", "Finance " + t, "--if",
                         "sender-in-group=" + group, "--apply-template",
                         "Encrypt", check=True)

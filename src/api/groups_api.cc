@@ -26,12 +26,14 @@ void RegisterGroupsApi(http::Router& router, const ApiContext& ctx) {
                SP_ASSIGN_OR_RETURN(std::string name,
                                    StringField(body, "name", true));
                SP_RETURN_IF_ERROR(ctx.directory->AddGroup(name));
+               AuditAdmin(ctx, "group.add", name);
                return JsonOk(201, json::object{{"group", name}});
              }));
   router.Add(
       "DELETE", "/api/v1/groups/:name",
       Admin(ctx, [&ctx](Request& req) -> Result<Response> {
         SP_RETURN_IF_ERROR(ctx.directory->RemoveGroup(req.params["name"]));
+        AuditAdmin(ctx, "group.remove", req.params["name"]);
         return JsonOk(200, json::object{{"removed", req.params["name"]}});
       }));
   router.Add(
@@ -41,6 +43,8 @@ void RegisterGroupsApi(http::Router& router, const ApiContext& ctx) {
         SP_ASSIGN_OR_RETURN(std::string email,
                             StringField(body, "email", true));
         SP_RETURN_IF_ERROR(ctx.directory->AddMember(req.params["name"], email));
+        // Membership grants rights (Administrators, eDiscovery): audited.
+        AuditAdmin(ctx, "group.member_add", req.params["name"], email);
         return JsonOk(
             200, json::object{{"group", req.params["name"]}, {"added", email}});
       }));
@@ -49,6 +53,8 @@ void RegisterGroupsApi(http::Router& router, const ApiContext& ctx) {
       Admin(ctx, [&ctx](Request& req) -> Result<Response> {
         SP_RETURN_IF_ERROR(ctx.directory->RemoveMember(req.params["name"],
                                                        req.params["email"]));
+        AuditAdmin(ctx, "group.member_remove", req.params["name"],
+                   req.params["email"]);
         return JsonOk(200, json::object{{"removed", req.params["email"]}});
       }));
 }

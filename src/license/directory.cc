@@ -163,7 +163,13 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
   bool ok = crypto::VerifyPassword(
       password, user.has_value() ? user->password_hash : kDummy);
   if (!ok || !user.has_value() || user->disabled) {
-    store_.AppendAuditBestEffort({0, now, addr, "auth.sign_in", addr, "refused",
+    // What was typed as the address is sometimes a password: the record
+    // names a user only when there is one (the admin page shows it).
+    const std::string who =
+        user.has_value()
+            ? addr
+            : "unknown address " + crypto::Sha256Hex(addr).substr(0, 12);
+    store_.AppendAuditBestEffort({0, now, who, "auth.sign_in", who, "refused",
                                   "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
   }

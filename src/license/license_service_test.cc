@@ -685,6 +685,25 @@ TEST_F(LicenseServiceTest, SignInAndRateLimit) {
   EXPECT_FALSE(org_.directory.Authenticate(ok->token).ok());
 }
 
+// A password typed into the address field never reaches the audit log
+// (which the admin page shows): a refused sign-in names a user only when
+// there is one.
+TEST_F(LicenseServiceTest, RefusedSignInsKeepNoTypedPassword) {
+  EXPECT_FALSE(
+      org_.directory.SignIn("Sup3r-Secret-Pa55word!", "x", "1.2.3.4").ok());
+  EXPECT_FALSE(org_.directory.SignIn("bob@example.com", "bad", "1.2.3.4").ok());
+  auto audit = org_.store.ListAudit("", 10);
+  ASSERT_TRUE(audit.ok());
+  int refused = 0;
+  for (const auto& r : *audit) {
+    EXPECT_EQ(r.actor.find("ecret"), std::string::npos) << r.actor;
+    EXPECT_EQ(r.object.find("ecret"), std::string::npos) << r.object;
+    if (r.action == "auth.sign_in") ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_EQ(audit->front().actor, "bob@example.com");
+}
+
 // The failure limit held only for guesses in a row: parallel guesses all
 // passed the check before any failure was counted.
 TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
