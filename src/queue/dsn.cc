@@ -8,11 +8,41 @@
 namespace sealpost::queue {
 namespace {
 
-// The header section of `message` (up to and including the blank line).
+// The header section of `message`: its field lines up to the empty line,
+// or up to the first line that is neither a field nor a field's
+// continuation (a message whose first line is no field has none), never
+// its body (was: all of a message with no empty line, up to 1 MiB).
 std::string_view HeaderSection(std::string_view message) {
-  size_t end = message.find("\r\n\r\n");
-  if (end == std::string_view::npos) return message;
-  return message.substr(0, end + 2);
+  size_t at = 0;
+  while (at < message.size()) {
+    size_t eol = message.find("\r\n", at);
+    std::string_view line = message.substr(
+        at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+    if (line.empty()) break;
+    const bool folded = line[0] == ' ' || line[0] == '\t';
+    size_t colon = line.find(':');
+    bool field = colon != std::string_view::npos && colon > 0;
+    for (size_t i = 0; field && i < colon; ++i) {
+      unsigned char c = static_cast<unsigned char>(line[i]);
+      field = c > 32 && c < 127;
+    }
+    if (!(folded ? at > 0 : field)) break;
+    if (eol == std::string_view::npos) return message;
+    at = eol + 2;
+  }
+  return message.substr(0, at);
+}
+
+// Text from the next hop, as one line of printable ASCII (the notice is
+// us-ascii): a hostile reply adds no lines of its own to the bounce.
+std::string OneLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += u < 32 || u == 127 ? ' ' : u > 127 ? '?' : c;
+  }
+  return out;
 }
 
 }  // namespace
@@ -65,7 +95,7 @@ std::string BuildDsn(const DsnInput& in) {
       "I'm sorry to have to inform you that your message could not\r\n"
       "be delivered to one or more recipients.\r\n\r\n";
   for (const DsnRecipient& r : in.recipients) {
-    out += "<" + r.address + ">: " + r.diagnostic + "\r\n";
+    out += "<" + r.address + ">: " + OneLine(r.diagnostic) + "\r\n";
   }
   out += "\r\n";
 
@@ -91,9 +121,7 @@ std::string BuildDsn(const DsnInput& in) {
     if (!r.remote_mta.empty()) {
       out += "Remote-MTA: dns; " + r.remote_mta + "\r\n";
     }
-    std::string diag;
-    for (char c : r.diagnostic) diag += (c == '\r' || c == '\n') ? ' ' : c;
-    out += "Diagnostic-Code: smtp; " + diag + "\r\n";
+    out += "Diagnostic-Code: smtp; " + OneLine(r.diagnostic) + "\r\n";
   }
   out += "\r\n";
 

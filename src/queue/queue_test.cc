@@ -855,6 +855,40 @@ TEST(DsnTest, MultipartReport) {
   EXPECT_EQ(StatusCodeOf("554 no code", 554), "5.0.0");
 }
 
+// A headers-only bounce carries the header section and no more: of a
+// message with no empty line, its field lines only (was: all of it, up to
+// 1 MiB); of one whose first line is no field, nothing. A next hop's
+// reply adds no line of its own to the bounce's text (was: only the
+// Diagnostic-Code line was made one line).
+TEST(DsnTest, HeadersOnlyIsTheHeaderAndTheReplyOneLine) {
+  DsnInput in;
+  in.reporting_mta = "gw.example.com";
+  in.original_id = "Q2";
+  in.sender = "alice@example.com";
+  in.recipients = {{"bob@x.test", "", "5.1.1", "mx.x.test",
+                    "550 no\r\nSubject: injected\r\n\r\nclick \xff"}};
+  in.boundary = "b2";
+  in.message_id = "d2@gw";
+  in.headers_only = true;
+  auto part = [&](std::string original) {
+    in.original = std::move(original);
+    std::string d = BuildDsn(in);
+    const std::string start = "text/rfc822-headers\r\n\r\n";
+    size_t at = d.find(start) + start.size();
+    return d.substr(at, d.find("\r\n--b2--") - at);
+  };
+  EXPECT_EQ(part("Subject: hi\r\n\r\nbody secret\r\n"), "Subject: hi\r\n");
+  EXPECT_EQ(part("Subject: hi\r\n\tfolded\r\nX-A: 1\r\nbody secret\r\n"),
+            "Subject: hi\r\n\tfolded\r\nX-A: 1\r\n");
+  EXPECT_EQ(part("body secret line one\r\nSubject: x\r\n"), "");
+  EXPECT_EQ(part("Subject: only"), "Subject: only");
+  std::string d = BuildDsn(in);
+  EXPECT_NE(d.find("<bob@x.test>: 550 no  Subject: injected    click ?\r\n"),
+            std::string::npos)
+      << d;
+  EXPECT_EQ(d.find("\r\nSubject: injected"), std::string::npos);
+}
+
 TEST(RoutesTest, ParsesDefaultAndDomains) {
   auto r = Routes::Parse("mx.example.net:25",
                          "Example.COM=127.0.0.1:2526, x.test=maildir:/tmp/m");
