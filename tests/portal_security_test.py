@@ -531,6 +531,20 @@ class PortalSecurityTest(unittest.TestCase):
                         data={"csrf": csrf_of(form.text), "subject": "s",
                               "text": "x" * big}, timeout=60)
         self.assertEqual(r.status_code, 200, r.text[:300])
+        # A reader's session lifts no limit on the API's paths (was: 72 MiB
+        # read there, then 401), and only the pages that take files have
+        # the large one (was: 36 MiB on every /m/ page, a PIN's too).
+        cookie = reader.cookies.get("__Host-sp_s")
+        self.assertEqual(self.announce_body("/api/v1/protect", big, cookie),
+                         "HTTP/1.1 413 Payload Too Large")
+        for page in ("pin", "otp", "body"):
+            self.assertEqual(
+                self.announce_body("/m/%s/%s" % (msg_id, page), 4 << 20,
+                                   cookie),
+                "HTTP/1.1 413 Payload Too Large", page)
+        for page in ("reply", "forward"):
+            self.assertIsNone(self.announce_body(
+                "/m/%s/%s" % (msg_id, page), 4 << 20, cookie), page)
 
     # ---- item 11: passcode guesses in parallel --------------------------
 

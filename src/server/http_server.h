@@ -34,7 +34,8 @@ struct HttpServerOptions {
   std::string key_file;
   size_t max_body_bytes = 1 << 20;
   // Larger limits for paths that carry whole messages: (path, bytes); a
-  // path ending in '*' is a prefix ("/m/*").
+  // path ending in '*' is a prefix ("/api/v1/smime/*"), a '*' before the
+  // end one segment ("/m/*/reply"): LargeBodyPathMatches.
   std::vector<std::pair<std::string, size_t>> large_body_paths;
   // Bodies written to a spool file as they arrive (crypto::Spool in
   // spool_dir: encrypted, unlinked) instead of memory, for a request to
@@ -86,6 +87,10 @@ struct HttpServerOptions {
   // block (static assets, cached pages). Null: every request uses the pool.
   std::function<bool(const http::Request&)> run_inline;
 };
+
+// Whether a request for `target` (no query) has the large body limit of
+// `pattern` (HttpServerOptions::large_body_paths).
+bool LargeBodyPathMatches(std::string_view pattern, std::string_view target);
 
 class HttpServer {
  public:

@@ -217,8 +217,11 @@ HttpServerOptions HttpsOptions(const Config& config, int threads) {
       static_cast<size_t>(config.https_max_connections_per_client);
   // Whole messages, base64 in JSON: room for a 50 MB message.
   // Portal replies and new messages carry attachments (multipart forms).
+  // (Only the pages that take files: a 36 MiB form to a PIN or passcode
+  // page was read whole for any signed-in reader.)
   http_options.large_body_paths = {{"/api/v1/protect", 72 << 20},
-                                   {"/m/*", 36 << 20},
+                                   {"/m/*/reply", 36 << 20},
+                                   {"/m/*/forward", 36 << 20},
                                    {"/compose", 36 << 20},
                                    // base64 of a 1 MiB certificate file
                                    {"/api/v1/smime/*", 2 << 20},
@@ -252,6 +255,10 @@ void SetRequestGates(HttpServerOptions& http_options,
   http_options.authenticated = [&api_context,
                                 &portal_inline](const http::Request& r) {
     if (api::Authenticate(r, api_context).ok()) return true;
+    // A portal session opens the portal only: it lifts no limit on the
+    // API's paths (was: a reader's cookie had 72 MiB read there, to be
+    // answered 401).
+    if (r.path.starts_with("/api/")) return false;
     portal::Portal* p = portal_inline.load(std::memory_order_acquire);
     return p != nullptr && p->SignedIn(r);
   };
