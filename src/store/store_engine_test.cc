@@ -177,6 +177,19 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   ASSERT_TRUE(store->PutProtectedMessage(m3).ok());
   EXPECT_EQ((*store->GetProtectedMessage("m3"))->subject_sealed,
             std::string("\x01\0sealed", 8));
+  // A write of the record as read before a revocation (a new expiry set
+  // at the same moment) keeps the revocation (was: revoked_at 0 again).
+  auto stale = std::move(*store->GetProtectedMessage("m4")).value();
+  auto revoked = stale;
+  revoked.revoked_at = 1700;
+  revoked.revoked_by = "admin";
+  ASSERT_TRUE(store->PutProtectedMessage(revoked).ok());
+  stale.expires_at = 5000;
+  ASSERT_TRUE(store->PutProtectedMessage(stale).ok());
+  auto m4 = std::move(*store->GetProtectedMessage("m4")).value();
+  EXPECT_EQ(m4.revoked_at, 1700);
+  EXPECT_EQ(m4.revoked_by, "admin");
+  EXPECT_EQ(m4.expires_at, 5000);
 }
 
 TEST_P(StoreEngineTest, BodyIsDeletedInTheCommitThatEndsTheLastRecipient) {

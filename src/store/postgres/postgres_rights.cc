@@ -68,9 +68,8 @@ Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
                           std::string(kMessageValues) +
                           " ON CONFLICT (id) DO "
                           "UPDATE SET grants_json = excluded.grants_json, "
-                          "expires_at = excluded.expires_at, revoked_at = "
-                          "excluded.revoked_at, revoked_by = "
-                          "excluded.revoked_by",
+                          "expires_at = excluded.expires_at, " +
+                          std::string(internal::kKeepRevocation),
                       MessageParams(m, clock_.NowUnix()));
 }
 
