@@ -56,6 +56,10 @@ struct Later {
   using Finish = std::function<Response()>;
   using Resume = std::function<void(Finish)>;
   std::function<void(Resume)> start;
+  // The Finish is heavy work (a large message's page): run it on the
+  // handler pool even when the handler ran on an I/O thread, which other
+  // connections share.
+  bool heavy = false;
 };
 
 // A body made a slice at a time while it is sent (a large download), never

@@ -544,7 +544,7 @@ struct HttpServer::Impl : net::Listener {
           return http::Response::JsonError(500, "internal", "internal error");
         }
       };
-      const bool on_io_thread = options.run_inline && options.run_inline(req);
+      bool on_io_thread = options.run_inline && options.run_inline(req);
       http::Response res;
       for (;;) {
         if (on_io_thread) {
@@ -556,7 +556,8 @@ struct HttpServer::Impl : net::Listener {
         }
         if (res.later == nullptr) break;
         // Resumed by whatever it waits for (a commit), then finished on
-        // the same side as the handler ran.
+        // the same side as the handler ran, unless that is heavy work.
+        if (res.later->heavy) on_io_thread = false;
         step = co_await Resumed(std::move(res.later));
       }
       if (req.method == "HEAD") {
