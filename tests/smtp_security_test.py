@@ -142,6 +142,45 @@ class RoutingLocalPartTest(unittest.TestCase):
                 server.stop()
 
 
+class ConnectionsPerClientTest(unittest.TestCase):
+    """One client outside smtp.client_networks holds at most
+    smtp.max_connections_per_client sessions (was: every one of the
+    server's 1,000, for up to an hour each); the next gets 421 4.7.0 in
+    place of the greeting, and a session that ends makes room."""
+
+    def test_one_client_cannot_hold_every_session(self):
+        server = DevServer(env=dict(
+            OUTSIDE, SEALPOST_SMTP_MAX_CONNECTIONS_PER_CLIENT="3"))
+        held = []
+        try:
+            for _ in range(3):
+                c = Raw(server.smtp_port)
+                self.assertTrue(c.greeting.startswith(b"220"), c.greeting)
+                held.append(c)
+            extra = Raw(server.smtp_port)
+            self.assertTrue(extra.greeting.startswith(b"421 4.7.0"),
+                            extra.greeting)
+            self.assertIn(b"from your address", extra.greeting)
+            extra.close()
+            self.assertTrue(held[0].cmd(b"QUIT\r\n").startswith(b"221"))
+            held.pop(0).close()
+            self.assertTrue(wait_for(lambda: greeted(server), timeout=10),
+                            "no room after a session ended")
+        finally:
+            for c in held:
+                c.close()
+            server.stop()
+
+
+def greeted(server):
+    """A new session's greeting is 220 (closed again at once)."""
+    c = Raw(server.smtp_port)
+    try:
+        return c.greeting.startswith(b"220")
+    finally:
+        c.close()
+
+
 class ForgedSenderAsExternalTest(unittest.TestCase):
     """Item 6 (a): smtp.forged_internal_sender = external lets such mail in,
     but as mail from outside: the sender's choice ([encrypt]) is not

@@ -163,6 +163,10 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::smtp_max_recipients)},
       {{"smtp.max_connections", "concurrent SMTP connections"},
        Int(&Config::smtp_max_connections)},
+      {{"smtp.max_connections_per_client",
+        "concurrent SMTP connections per client address outside "
+        "smtp.client_networks (IPv6: per /64; 0: no limit)"},
+       Int(&Config::smtp_max_connections_per_client)},
       {{"smtp.require_tls", "refuse MAIL before STARTTLS (true/false)"},
        Bool(&Config::smtp_require_tls)},
       {{"smtp.forged_internal_sender",

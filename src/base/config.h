@@ -77,6 +77,7 @@ struct Config {
   int64_t smtp_max_header_bytes = 256 * 1024;
   int64_t smtp_max_recipients = 100;
   int64_t smtp_max_connections = 1000;
+  int64_t smtp_max_connections_per_client = 50;
   bool smtp_require_tls = false;  // 530 to MAIL before STARTTLS
   // MAIL FROM in an accepted domain from a client outside client_networks,
   // unauthenticated: "reject" (550 5.7.1) or "external" (taken as mail from

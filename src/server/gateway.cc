@@ -122,6 +122,8 @@ Result<std::unique_ptr<Gateway>> Gateway::Start(
   sopts.client_networks = config.smtp_client_networks;
   sopts.xforward_hosts = config.smtp_xforward_hosts;
   sopts.max_connections = static_cast<size_t>(config.smtp_max_connections);
+  sopts.max_connections_per_client =
+      static_cast<size_t>(config.smtp_max_connections_per_client);
   g->memory_ = std::make_unique<MemoryBudget>(config.smtp_max_memory_bytes);
   sopts.protocol.memory_budget = g->memory_.get();
   // A session holds at most the spool threshold and a step of it (no spool:

@@ -22,12 +22,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/thread_annotations.h"
 #include "net/asio_names.h"
 #include "net/client_key.h"
 #include "net/listener.h"
@@ -131,6 +133,8 @@ struct SmtpServer::Impl : net::Listener {
   std::vector<Network> networks;
   std::vector<Network> xforward_networks;
   std::atomic<size_t> open{0};
+  Mutex clients_mu;
+  std::map<std::string, size_t> per_client SP_GUARDED_BY(clients_mu);
   Gauge* connections;
   Counter* sessions;
   Counter* refused;
@@ -344,14 +348,21 @@ struct SmtpServer::Impl : net::Listener {
     std::shared_ptr<ssl::context> tls_context = tls.Get();
     Stream stream(beast::tcp_stream(std::move(socket)), *tls_context);
     sessions->Add();
+    const bool counted = !trusted && options.max_connections_per_client > 0;
+    std::string_view full;
     if (open.fetch_add(1) >= options.max_connections) {
+      full = " Too many connections, try later";
+    } else if (counted && !TakeClientPlace(client_key)) {
+      full = " Too many connections from your address, try later";
+    }
+    if (!full.empty()) {
       open.fetch_sub(1);
       refused->Add();
       // RFC 5321 §3.1: 421 instead of the greeting when out of resources.
-      std::string msg = Reply::Make(421, "4.7.0",
-                                    options.protocol.hostname +
-                                        " Too many connections, try later")
-                            .Wire();
+      std::string msg =
+          Reply::Make(421, "4.7.0",
+                      options.protocol.hostname + std::string(full))
+              .Wire();
       beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
       co_await asio::async_write(stream.next_layer(), asio::buffer(msg), kUse);
       co_return;
@@ -360,7 +371,22 @@ struct SmtpServer::Impl : net::Listener {
     auto live_entry = live.Add(beast::get_lowest_layer(stream));
     co_await Serve(stream, *live_entry, remote, client_key, trusted, xforward);
     connections->Add(-1);
+    if (counted) GiveClientPlace(client_key);
     open.fetch_sub(1);
+  }
+
+  // A session's place among its client's (max_connections_per_client).
+  bool TakeClientPlace(const std::string& client) SP_EXCLUDES(clients_mu) {
+    MutexLock lock(&clients_mu);
+    size_t& n = per_client[client];
+    if (n >= options.max_connections_per_client) return false;
+    ++n;
+    return true;
+  }
+  void GiveClientPlace(const std::string& client) SP_EXCLUDES(clients_mu) {
+    MutexLock lock(&clients_mu);
+    auto it = per_client.find(client);
+    if (it != per_client.end() && --it->second == 0) per_client.erase(it);
   }
 
   awaitable<bool> Flush(Stream& stream, bool tls_on, std::string& out) {

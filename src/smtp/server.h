@@ -72,6 +72,10 @@ struct SmtpServerOptions {
   // Logins being checked or waiting for a thread; beyond it, 454 at once.
   size_t max_pending_auth = 32;
   size_t max_connections = 1000;
+  // Per client address (net::ClientKey) outside client_networks, so that
+  // one client cannot hold every session (Postfix's
+  // smtpd_client_connection_count_limit, $mynetworks exempt); 0: none.
+  size_t max_connections_per_client = 50;
   // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command.
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{300};
