@@ -490,6 +490,31 @@ class PortalSecurityTest(unittest.TestCase):
                 return None
 
         try:
+            # A form with files is held about 8 times while it is handled
+            # (a 30 MB reply grew the server by 245 MB): it reserves 8
+            # times its length (was: once, so 14 such posts could hold
+            # several GB), so 1 MiB does not fit in 3.
+            user = "alice@example.com"
+            s = browser(server)
+            page = s.get(server.url + "/signin", timeout=30)
+            r = s.post(server.url + "/signin",
+                       data={"csrf": csrf_of(page.text), "email": user,
+                             "password": server.passwords()[user],
+                             "next": "/sent"},
+                       allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+            form = ctx.wrap_socket(socket.create_connection(
+                (host, int(port)), timeout=10), server_hostname=host)
+            opened.append(form)
+            form.sendall(("POST /compose HTTP/1.1\r\nHost: %s\r\n"
+                          "Cookie: __Host-sp_s=%s\r\nContent-Type: "
+                          "multipart/form-data; boundary=x\r\n"
+                          "Content-Length: %d\r\n\r\n"
+                          % (host, s.cookies.get("__Host-sp_s"),
+                             1 << 20)).encode())
+            refused = answer(form, 10)
+            self.assertTrue(refused and refused.startswith(
+                "HTTP/1.1 503 Service Unavailable"), refused)
             first = announce(2 << 20)
             first.sendall(b" " * (64 << 10))
             self.assertIsNone(answer(first))  # its body is being read

@@ -405,8 +405,8 @@ struct HttpServer::Impl : net::Listener {
       // The header read checks Content-Length against the largest limit;
       // the path's own limit is applied once the target is known.
       size_t largest = options.max_body_bytes;
-      for (const auto& [path, limit] : options.large_body_paths) {
-        largest = std::max(largest, limit);
+      for (const auto& large : options.large_body_paths) {
+        largest = std::max(largest, large.max_bytes);
       }
       for (const auto& s : options.spooled_bodies) {
         largest = std::max(largest, s.max_bytes);
@@ -420,12 +420,16 @@ struct HttpServer::Impl : net::Listener {
           co_await bhttp::async_read_header(stream, buffer, parser, kUse);
       conn.SetIdle(false);
       size_t body_limit = options.max_body_bytes;
+      int copies = 1;  // of the body its handler holds (LargeBody::copies)
       const HttpServerOptions::SpooledBody* spooled = nullptr;
       if (!ec) {
         std::string_view target = parser.get().target();
         target = target.substr(0, target.find('?'));
-        for (const auto& [path, limit] : options.large_body_paths) {
-          if (LargeBodyPathMatches(path, target)) body_limit = limit;
+        for (const auto& large : options.large_body_paths) {
+          if (LargeBodyPathMatches(large.path, target)) {
+            body_limit = large.max_bytes;
+            copies = large.copies;
+          }
         }
         auto length = parser.content_length();
         if (!parser.is_done() &&
@@ -471,8 +475,9 @@ struct HttpServer::Impl : net::Listener {
         version = sp.get().version();
         keep_alive = sp.get().keep_alive();
       } else if (!ec && !parser.is_done() &&
-                 !held.GrowTo(static_cast<int64_t>(
-                     parser.content_length().value_or(body_limit)))) {
+                 !held.GrowTo(copies * static_cast<int64_t>(
+                                           parser.content_length().value_or(
+                                               body_limit)))) {
         // Too many bodies in memory already: refused before any byte of
         // this one is read (the connection closes: its body is unread).
         log::Warn("request body for {} refused: {} bytes of bodies in memory",

@@ -33,10 +33,18 @@ struct HttpServerOptions {
   std::string cert_file;
   std::string key_file;
   size_t max_body_bytes = 1 << 20;
-  // Larger limits for paths that carry whole messages: (path, bytes); a
-  // path ending in '*' is a prefix ("/api/v1/smime/*"), a '*' before the
-  // end one segment ("/m/*/reply"): LargeBodyPathMatches.
-  std::vector<std::pair<std::string, size_t>> large_body_paths;
+  // Larger limits for paths that carry whole messages: a path ending in
+  // '*' is a prefix ("/api/v1/smime/*"), a '*' before the end one segment
+  // ("/m/*/reply"): LargeBodyPathMatches. `copies`: how many times its
+  // handler holds the body at its peak (a form with files: parsed,
+  // decoded, composed in base64, sealed), all counted against
+  // max_memory_bytes while it runs.
+  struct LargeBody {
+    std::string path;
+    size_t max_bytes = 0;
+    int copies = 1;
+  };
+  std::vector<LargeBody> large_body_paths;
   // Bodies written to a spool file as they arrive (crypto::Spool in
   // spool_dir: encrypted, unlinked) instead of memory, for a request to
   // `path` whose Content-Type starts with `content_type` and whose body is
