@@ -163,6 +163,22 @@ std::string AttachmentDisposition(std::string_view filename) {
          PercentEncode(name);
 }
 
+bool PathMatches(std::string_view pattern, std::string_view target) {
+  const size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return target == pattern;
+  const std::string_view prefix = pattern.substr(0, star);
+  const std::string_view suffix = pattern.substr(star + 1);
+  if (suffix.empty()) return target.starts_with(prefix);
+  // "/m/*/reply": one path segment where the '*' is.
+  if (target.size() < prefix.size() + suffix.size() + 1 ||
+      !target.starts_with(prefix) || !target.ends_with(suffix)) {
+    return false;
+  }
+  const std::string_view middle = target.substr(
+      prefix.size(), target.size() - prefix.size() - suffix.size());
+  return middle.find('/') == std::string_view::npos;
+}
+
 std::string PercentDecode(std::string_view s) {
   // A '+' is a space in a query or form (HTML 4.01 §17.13.4.1); an
   // escaped one ("%2B") is a plus.

@@ -133,6 +133,11 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// Whether `path` (no query) fits `pattern`: the same string; with a '*'
+// at the end, any path it starts ("/api/v1/smime/*"); with a '*' before
+// the end, one segment in its place ("/m/*/reply").
+bool PathMatches(std::string_view pattern, std::string_view path);
+
 std::string PercentDecode(std::string_view s);
 // Every byte but the RFC 3986 unreserved ones as %XX: safe in a path
 // segment and in a query value.

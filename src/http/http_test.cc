@@ -21,6 +21,21 @@ TEST(RouterTest, MatchesParamsAndMethods) {
             R"(/api/v1/nope"}})");
 }
 
+// The large body limits' patterns: a '*' before the end is one segment
+// (a reply's files, not a PIN page's form).
+TEST(PathMatchesTest, PrefixAndOneSegment) {
+  EXPECT_TRUE(PathMatches("/api/v1/protect", "/api/v1/protect"));
+  EXPECT_FALSE(PathMatches("/api/v1/protect", "/api/v1/protect/x"));
+  EXPECT_TRUE(PathMatches("/api/v1/smime/*", "/api/v1/smime/certs/a/b"));
+  EXPECT_TRUE(PathMatches("/m/*/reply", "/m/0123abcd/reply"));
+  EXPECT_TRUE(PathMatches("/m/*/forward", "/m/0123abcd/forward"));
+  for (const char* no :
+       {"/m/0123abcd/pin", "/m/0123abcd", "/m//reply", "/m/reply",
+        "/m/a/b/reply", "/m/a/reply/x", "/x/m/a/reply"}) {
+    EXPECT_FALSE(PathMatches("/m/*/reply", no)) << no;
+  }
+}
+
 TEST(RequestTest, QueryAndHeaders) {
   Request req;
   req.query = "a=1&b=x%2By+z&c";

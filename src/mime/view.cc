@@ -436,24 +436,6 @@ std::string BodyText(GMimeObject* o, size_t max, bool& truncated) {
 
 }  // namespace
 
-std::string internal::ToLf(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t cr = s.find('\r', i);
-    if (cr == std::string_view::npos) {
-      out.append(s, i);
-      break;
-    }
-    out.append(s, i, cr - i);
-    out += '\n';
-    i = cr + 1;
-    if (i < s.size() && s[i] == '\n') ++i;
-  }
-  return out;
-}
-
 GMimeObject* internal::DescribeLeaf(GMimeMessage* msg, int index,
                                     std::string* filename,
                                     std::string* content_type) {

@@ -14,6 +14,26 @@
 #include "mime/view_internal.h"
 
 namespace sealpost::mime::internal {
+
+// Shared with the GMime view (view_internal.h).
+std::string ToLf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t cr = s.find('\r', i);
+    if (cr == std::string_view::npos) {
+      out.append(s, i);
+      break;
+    }
+    out.append(s, i, cr - i);
+    out += '\n';
+    i = cr + 1;
+    if (i < s.size() && s[i] == '\n') ++i;
+  }
+  return out;
+}
+
 namespace {
 
 // The header fields the view reads, and those that decide the part's shape.

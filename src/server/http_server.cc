@@ -38,22 +38,6 @@ namespace sealpost::server {
 
 namespace bhttp = boost::beast::http;
 
-bool LargeBodyPathMatches(std::string_view pattern, std::string_view target) {
-  const size_t star = pattern.find('*');
-  if (star == std::string_view::npos) return target == pattern;
-  const std::string_view prefix = pattern.substr(0, star);
-  const std::string_view suffix = pattern.substr(star + 1);
-  if (suffix.empty()) return target.starts_with(prefix);
-  // "/m/*/reply": one path segment where the '*' is.
-  if (target.size() < prefix.size() + suffix.size() + 1 ||
-      !target.starts_with(prefix) || !target.ends_with(suffix)) {
-    return false;
-  }
-  const std::string_view middle = target.substr(
-      prefix.size(), target.size() - prefix.size() - suffix.size());
-  return middle.find('/') == std::string_view::npos;
-}
-
 namespace {
 
 using Connection = net::LiveConnections::Entry;
@@ -426,7 +410,7 @@ struct HttpServer::Impl : net::Listener {
         std::string_view target = parser.get().target();
         target = target.substr(0, target.find('?'));
         for (const auto& large : options.large_body_paths) {
-          if (LargeBodyPathMatches(large.path, target)) {
+          if (http::PathMatches(large.path, target)) {
             body_limit = large.max_bytes;
             copies = large.copies;
           }

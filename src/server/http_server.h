@@ -35,7 +35,7 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   // Larger limits for paths that carry whole messages: a path ending in
   // '*' is a prefix ("/api/v1/smime/*"), a '*' before the end one segment
-  // ("/m/*/reply"): LargeBodyPathMatches. `copies`: how many times its
+  // ("/m/*/reply"): http::PathMatches. `copies`: how many times its
   // handler holds the body at its peak (a form with files: parsed,
   // decoded, composed in base64, sealed), all counted against
   // max_memory_bytes while it runs.
@@ -95,10 +95,6 @@ struct HttpServerOptions {
   // block (static assets, cached pages). Null: every request uses the pool.
   std::function<bool(const http::Request&)> run_inline;
 };
-
-// Whether a request for `target` (no query) has the large body limit of
-// `pattern` (HttpServerOptions::large_body_paths).
-bool LargeBodyPathMatches(std::string_view pattern, std::string_view target);
 
 class HttpServer {
  public:
