@@ -462,6 +462,14 @@ class MailFlowAttackTest(lib.DevServerCase):
         self.rule("Stop sensitivity " + tag, "--if",
                   "subject-contains=sens" + tag, "--if",
                   "sensitivity=Confidential", "--reject", "caught " + tag)
+        # "^" and "$" keep their meaning for each field; a rule on a lower
+        # sensitivity still sees it beside a higher one.
+        self.rule("Stop anchored " + tag, "--if",
+                  "subject-matches=^anchored" + tag + "$", "--reject",
+                  "caught " + tag)
+        self.rule("Stop private " + tag, "--if",
+                  "subject-contains=sens-private" + tag, "--if",
+                  "sensitivity=Private", "--reject", "caught " + tag)
         half = len(word) // 2
         zwsp = "=?utf-8?Q?" + word[:half] + "=E2=80=8B" + word[half:] + \
             "_now?="
@@ -470,6 +478,15 @@ class MailFlowAttackTest(lib.DevServerCase):
             "second of two": "Subject: hello\r\nSubject: %s now\r\n" % word,
             "zero-width space": "Subject: %s\r\n" % zwsp,
             "no-break space": "Subject: =?utf-8?Q?%s=C2=A0now?=\r\n" % word,
+            "narrow no-break space":
+                "Subject: =?utf-8?Q?%s=E2=80=AFnow?=\r\n" % word,
+            "ideographic space":
+                "Subject: =?utf-8?Q?%s=E3=80=80now?=\r\n" % word,
+            "anchored, first of two": "Subject: hi\r\nSubject: anchored%s\r\n"
+                                      % tag,
+            "private beside confidential": (
+                "Subject: sens-private%s\r\nSensitivity: Private\r\n"
+                "Sensitivity: Company-Confidential\r\n" % tag),
             "two sensitivities": ("Subject: sens%s\r\nSensitivity: "
                                   "Company-Confidential\r\nSensitivity: "
                                   "Normal\r\n" % tag),

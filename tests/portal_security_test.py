@@ -869,6 +869,39 @@ class PortalSecurityTest(unittest.TestCase):
                                    self.users["alice@example.com"])
         self.assertEqual(mine.returncode, 0, mine.stderr)
         self.assertIn(b"pinned-", mine.stdout)
+        # Nor a sealed attachment of such a message: bob enters the PIN in
+        # the portal and downloads it; no mail client opens the copy.
+        att_id, _ = self.internal_wrapper(
+            "X-Sealpost-Pin-Required: yes\r\nX-Sealpost-Template: "
+            "Do Not Forward\r\nMIME-Version: 1.0\r\nContent-Type: "
+            "multipart/mixed; boundary=B\r\n",
+            "--B\r\nContent-Type: text/plain\r\n\r\nsee\r\n--B\r\n"
+            "Content-Type: text/plain\r\nContent-Disposition: attachment; "
+            "filename=p.txt\r\n\r\npinned-att\r\n--B--")
+        bob = self.org_browser("bob@example.com",
+                               self.users["bob@example.com"])
+        sent = self.org_browser("alice@example.com",
+                                self.users["alice@example.com"])
+        pin = re.search(r'href="/m/%s".*?class="pin">(\d{6})<' % att_id,
+                        sent.get(self.server.url + "/sent",
+                                 timeout=30).text, re.S).group(1)
+        form = bob.get(self.server.url + "/m/%s/pin" % att_id, timeout=30)
+        r = bob.post(self.server.url + "/m/%s/pin" % att_id,
+                     data={"csrf": csrf_of(form.text), "pin": pin},
+                     allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        r = bob.get(self.server.url + "/m/%s/part/1" % att_id, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("p.txt.sealed", r.headers["Content-Disposition"])
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        copy = os.path.join(tmp.name, "p.txt.sealed")
+        with open(copy, "wb") as f:
+            f.write(r.content)
+        opened = self.server.open_as("bob@example.com", copy,
+                                     self.users["bob@example.com"])
+        self.assertNotEqual(opened.returncode, 0, opened.stdout[:200])
+        self.assertIn(b"PIN", opened.stderr)
 
     def test_a_sealed_attachment_ends_with_its_message(self):
         """An attachment the rights keep sealed (Do Not Forward) downloads

@@ -165,7 +165,8 @@ const std::vector<KeyDef>& Defs() {
        Int(&Config::smtp_max_connections)},
       {{"smtp.max_connections_per_client",
         "concurrent SMTP connections per client address outside "
-        "smtp.client_networks (IPv6: per /64; 0: no limit)"},
+        "smtp.client_networks and smtp.xforward_hosts (IPv6: per /64; 0: no "
+        "limit)"},
        Int(&Config::smtp_max_connections_per_client)},
       {{"smtp.require_tls", "refuse MAIL before STARTTLS (true/false)"},
        Bool(&Config::smtp_require_tls)},

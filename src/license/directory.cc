@@ -165,10 +165,8 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
   if (!ok || !user.has_value() || user->disabled) {
     // What was typed as the address is sometimes a password: the record
     // names a user only when there is one (the admin page shows it).
-    const std::string who =
-        user.has_value()
-            ? addr
-            : "unknown address " + crypto::Sha256Hex(addr).substr(0, 12);
+    // (Not even a hash of it: a short one confirms dictionary guesses.)
+    const std::string who = user.has_value() ? addr : "unknown address";
     store_.AppendAuditBestEffort({0, now, who, "auth.sign_in", who, "refused",
                                   "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");

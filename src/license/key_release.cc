@@ -95,10 +95,13 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   // A message whose sender asked for a PIN opens, for anyone but its
   // owner, only where the PIN is entered: the portal, which checks its
   // session's pass and names the record it read. Not for a mail client
-  // (was: the PIN asked in the portal only, and the API gave the key).
-  if (known == nullptr && !record->pin_sealed.empty() && !decision.is_issuer &&
-      email != record->owner) {
-    return refuse(lic.message_id, Refusal::kPinRequired);
+  // (was: the PIN asked in the portal only, and the API gave the key),
+  // nor a message made of it (a sealed attachment, a forward).
+  if ((known == nullptr || known->id != lic.message_id) &&
+      !decision.is_issuer && email != record->owner) {
+    auto pinned = PinAskedUpTheChain(*record);
+    if (!pinned.ok()) return fail(pinned.status());
+    if (*pinned) return refuse(lic.message_id, Refusal::kPinRequired);
   }
   if (!decision.rights.Has(rights::Right::kView)) {
     return refuse(lic.message_id, Refusal::kNoRights);
@@ -225,6 +228,20 @@ int64_t LicenseService::ExpiryOf(
   const int64_t retention = retention_seconds_.load(std::memory_order_acquire);
   if (retention <= 0 || record.created_at <= 0) return 0;
   return record.created_at + retention;
+}
+
+Result<bool> LicenseService::PinAskedUpTheChain(
+    const store::ProtectedMessageRecord& record) {
+  const store::ProtectedMessageRecord* r = &record;
+  std::optional<store::ProtectedMessageRecord> parent;
+  for (int depth = 0; depth < 16; ++depth) {  // bounded, as Ended
+    if (!r->pin_sealed.empty()) return true;
+    if (r->parent_id.empty()) return false;
+    SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
+    if (!parent.has_value()) return false;  // Ended refuses it
+    r = &*parent;
+  }
+  return true;
 }
 
 Result<std::optional<Refusal>> LicenseService::Ended(

@@ -463,6 +463,9 @@ class LicenseService {
   // Refusal::kRevoked, Refusal::kExpired, or nothing.
   Result<std::optional<Refusal>> Ended(
       const store::ProtectedMessageRecord& record);
+  // Whether `record`, or a message it was made of (a sealed attachment's
+  // message, a forward's original), asks for a PIN.
+  Result<bool> PinAskedUpTheChain(const store::ProtectedMessageRecord& record);
   // The server copy of `record`, verified and decrypted (no checks of who
   // asks: the callers make them).
   Result<std::string> OpenServerCopy(

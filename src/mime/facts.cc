@@ -78,10 +78,18 @@ bool ShowsNothing(char32_t c) {
   return false;
 }
 
+// Unicode's space separators (general category Zs) but the ASCII space:
+// the no-break, en, em, thin, hair, narrow no-break, ideographic... spaces.
+bool IsSpaceSeparator(char32_t c) {
+  return c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
 // Text as a reader sees it, for matching: NUL and the characters that show
 // nothing (the soft hyphen, zero-width spaces and joiners, direction
 // marks, the byte order mark...) dropped, so that "con\u200bfidential"
-// reads "confidential", and a no-break space a space.
+// reads "confidential", and every space separator a space (a rule's
+// phrase matches ASCII spaces only).
 std::string Visible(std::string_view text) {
   // Every such character is NUL or starts with a byte of 0xC2 or more:
   // ASCII text is copied whole.
@@ -100,7 +108,7 @@ std::string Visible(std::string_view text) {
       out += text[i++];
       continue;
     }
-    if (c == 0xA0) {
+    if (IsSpaceSeparator(c)) {
       out += ' ';
     } else if (c != 0 && !ShowsNothing(c)) {
       out.append(text, i, n);

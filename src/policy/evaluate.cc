@@ -86,8 +86,17 @@ bool AnyDomain(const std::vector<std::string>& values, std::string_view addr) {
   return false;
 }
 
-const std::string& RuleSubject(const MessageFacts& m) {
-  return m.subject_text.empty() ? m.subject : m.subject_text;
+// A subject condition on every Subject field, each on its own (so that
+// "^" and "$" keep their meaning): any one that matches.
+bool SubjectMatches(const RE2& re, const MessageFacts& m) {
+  if (m.subject_text.empty()) return Matches(re, m.subject);
+  std::string_view rest = m.subject_text;
+  for (;;) {
+    const size_t nl = rest.find('\n');
+    if (Matches(re, rest.substr(0, nl))) return true;
+    if (nl == std::string_view::npos) return false;
+    rest.remove_prefix(nl + 1);
+  }
 }
 
 bool ScopeMatches(Scope scope, bool internal) {
@@ -111,9 +120,9 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
       return false;
     case ConditionKind::kSubjectContainsWords:
     case ConditionKind::kSubjectMatches:
-      return Matches(*cc.re, RuleSubject(m));
+      return SubjectMatches(*cc.re, m);
     case ConditionKind::kSubjectOrBodyContainsWords:
-      return Matches(*cc.re, RuleSubject(m)) || Matches(*cc.re, m.body_text);
+      return SubjectMatches(*cc.re, m) || Matches(*cc.re, m.body_text);
     case ConditionKind::kBodyMatches:
       return Matches(*cc.re, m.body_text);
     case ConditionKind::kHeaderMatches:
@@ -151,8 +160,17 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
       }
       return false;
     case ConditionKind::kSensitivityIs:
-      return std::find(c.sensitivities.begin(), c.sensitivities.end(),
-                       m.sensitivity) != c.sensitivities.end();
+      if (m.sensitivities.empty()) {
+        return std::find(c.sensitivities.begin(), c.sensitivities.end(),
+                         m.sensitivity) != c.sensitivities.end();
+      }
+      for (Sensitivity s : m.sensitivities) {
+        if (std::find(c.sensitivities.begin(), c.sensitivities.end(), s) !=
+            c.sensitivities.end()) {
+          return true;
+        }
+      }
+      return false;
     case ConditionKind::kRecipientAddressIs:
     case ConditionKind::kRecipientDomainIs:
     case ConditionKind::kRecipientScope:

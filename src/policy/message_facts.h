@@ -74,6 +74,9 @@ struct MessageFacts {
   bool is_smime_encrypted = false;
   bool is_signed = false;  // S/MIME or other signature
   Sensitivity sensitivity = Sensitivity::kNormal;
+  // Every Sensitivity field's value when there are several (a reader may
+  // show any one): a condition matches any of them. Empty: `sensitivity`.
+  std::vector<Sensitivity> sensitivities;
 
   // For protected mail: whether our own organisation protected it (checked
   // by the caller against its keys), and the template's name or id.

@@ -125,7 +125,8 @@ http::Response Portal::MessagePart(http::Request& req) {
     pr.subject = "Attachment " + name;
     // The message's own: revoking it, or its expiry (set later too, or
     // portal.retention_days), ends the copy, as with a forward (was: a
-    // message of its own that outlived both), and its PIN still counts.
+    // message of its own that outlived both), and a mail client is
+    // refused its key when the message asks for a PIN (key_release.cc).
     pr.parent_id = o.record.id;
     auto sealed = services_.licenses->Protect(pr);
     if (!sealed.ok()) {

@@ -422,7 +422,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   // protects it; the sender is the license's owner). A bounce has no
   // sender: the postmaster of our first domain owns it.
   spec.owner = run.composed != nullptr ? AsciiLower(run.composed->owner)
-                                       : AsciiLower(run.in.mail_from);
+                                       : AsciiLower(run.in.Sender());
   // An address of ours from an untrusted client (smtp.forged_internal_sender
   // = external) neither owns what a rule protects nor is named its sender.
   if (run.composed == nullptr && !run.in.trusted_sender &&

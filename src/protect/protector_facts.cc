@@ -291,8 +291,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   policy::MessageFacts facts;
   // A logged-in session's null sender is still its user's mail: rules on
   // the sender see the login (was: no sender, so no sender rule matched).
-  facts.sender =
-      AsciiLower(run.in.mail_from.empty() ? run.in.login : run.in.mail_from);
+  facts.sender = AsciiLower(run.in.Sender());
   if (run.composed != nullptr) {
     facts.sender = AsciiLower(run.composed->owner);
     facts.sender_internal = run.composed->writer_internal;
@@ -319,10 +318,12 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
     if (mime::IsReservedField(k, run.wrapper.has_value())) continue;
     facts.headers.push_back({k, v});
     if (AsciiLower(k) == "sensitivity") {
-      // Several fields (a reader may show any one): the most restrictive.
-      facts.sensitivity = std::max(
-          facts.sensitivity,
-          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal));
+      // Several fields (a reader may show any one): the most restrictive
+      // is the message's, and a condition matches any of them.
+      const policy::Sensitivity s =
+          policy::ParseSensitivity(v).value_or(policy::Sensitivity::kNormal);
+      facts.sensitivity = std::max(facts.sensitivity, s);
+      facts.sensitivities.push_back(s);
     }
   }
   for (const auto& a : mf.attachments) {

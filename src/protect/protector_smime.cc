@@ -438,7 +438,7 @@ std::string Protector::OrgSender(const Run& run) const {
   bool trusted = run.composed != nullptr ? run.composed->writer_internal
                                          : run.in.trusted_sender;
   std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
-                                                          : run.in.mail_from);
+                                                          : run.in.Sender());
   return trusted && IsInternal(sender) ? sender : std::string();
 }
 

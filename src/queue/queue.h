@@ -106,6 +106,11 @@ struct IncomingMessage {
   // see when MAIL FROM is null (a logged-in user's bounce-less mail is
   // still theirs). Read by the protection stage only, never stored.
   std::string login;
+  // Who sent it, for the rules, the journal and the owner of what is
+  // protected: MAIL FROM, or the login when that is null.
+  const std::string& Sender() const {
+    return mail_from.empty() ? login : mail_from;
+  }
   // Our Received field (CRLF-ended) for SMTP mail: Accept writes it, and an
   // empty line if needed (mime::SeparatorAfterAddedFields), before content.
   std::string received;

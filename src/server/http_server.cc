@@ -430,7 +430,10 @@ struct HttpServer::Impl : net::Listener {
           size_t allowed = co_await BodyLimit(
               parser.get(), length, body_limit, remote,
               spooled != nullptr ? options.may_spool : options.authenticated);
-          if (allowed < body_limit) spooled = nullptr;  // not signed in
+          if (allowed < body_limit) {  // not signed in: no handler's copies
+            spooled = nullptr;
+            copies = 1;
+          }
           body_limit = allowed;
         }
         parser.body_limit(body_limit);

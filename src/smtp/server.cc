@@ -348,7 +348,9 @@ struct SmtpServer::Impl : net::Listener {
     std::shared_ptr<ssl::context> tls_context = tls.Get();
     Stream stream(beast::tcp_stream(std::move(socket)), *tls_context);
     sessions->Add();
-    const bool counted = !trusted && options.max_connections_per_client > 0;
+    // A proxy in smtp.xforward_hosts speaks for many clients: not counted.
+    const bool counted =
+        !trusted && !xforward && options.max_connections_per_client > 0;
     std::string_view full;
     if (open.fetch_add(1) >= options.max_connections) {
       full = " Too many connections, try later";
