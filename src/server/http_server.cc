@@ -430,8 +430,12 @@ struct HttpServer::Impl : net::Listener {
           size_t allowed = co_await BodyLimit(
               parser.get(), length, body_limit, remote,
               spooled != nullptr ? options.may_spool : options.authenticated);
-          if (allowed < body_limit) {  // not signed in: no handler's copies
-            spooled = nullptr;
+          if (allowed < body_limit) spooled = nullptr;  // not signed in
+          // A handler's copies are reserved for a signed-in caller's large
+          // body only: a small one is let through unasked (BodyLimit), and
+          // anyone may send it.
+          if (allowed < body_limit ||
+              (length && *length <= options.unauthenticated_body_bytes)) {
             copies = 1;
           }
           body_limit = allowed;
