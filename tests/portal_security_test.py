@@ -863,6 +863,20 @@ class PortalSecurityTest(unittest.TestCase):
                            head).group(1).decode()
         return msg_id, path
 
+    def sealed_copy(self, browser_, msg_id, name):
+        """The first attachment of `msg_id` downloaded as its sealed copy
+        `name`.sealed by `browser_`, in a file of its own: its path."""
+        r = browser_.get(self.server.url + "/m/%s/part/1" % msg_id,
+                         timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn(name + ".sealed", r.headers["Content-Disposition"])
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        path = os.path.join(tmp.name, name + ".sealed")
+        with open(path, "wb") as f:
+            f.write(r.content)
+        return path
+
     def test_pin_is_asked_of_mail_clients_too(self):
         """A message whose sender asked for a PIN opens for a recipient
         only where the PIN is entered, the portal: `sealpost open` and the
@@ -908,14 +922,7 @@ class PortalSecurityTest(unittest.TestCase):
                      data={"csrf": csrf_of(form.text), "pin": pin},
                      allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 303, r.text[:300])
-        r = bob.get(self.server.url + "/m/%s/part/1" % att_id, timeout=30)
-        self.assertEqual(r.status_code, 200, r.text[:300])
-        self.assertIn("p.txt.sealed", r.headers["Content-Disposition"])
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        copy = os.path.join(tmp.name, "p.txt.sealed")
-        with open(copy, "wb") as f:
-            f.write(r.content)
+        copy = self.sealed_copy(bob, att_id, "p.txt")
         opened = self.server.open_as("bob@example.com", copy,
                                      self.users["bob@example.com"])
         self.assertNotEqual(opened.returncode, 0, opened.stdout[:200])
@@ -943,14 +950,7 @@ class PortalSecurityTest(unittest.TestCase):
                            wrapper).group(1).decode()
         bob = self.org_browser("bob@example.com",
                                self.users["bob@example.com"])
-        r = bob.get(self.server.url + "/m/%s/part/1" % msg_id, timeout=30)
-        self.assertEqual(r.status_code, 200, r.text[:300])
-        self.assertIn("plan.txt.sealed", r.headers["Content-Disposition"])
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        copy = os.path.join(tmp.name, "plan.txt.sealed")
-        with open(copy, "wb") as f:
-            f.write(r.content)
+        copy = self.sealed_copy(bob, msg_id, "plan.txt")
         opened = self.server.open_as("bob@example.com", copy,
                                      self.users["bob@example.com"])
         self.assertEqual(opened.returncode, 0, opened.stderr)
