@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -119,6 +120,17 @@ inline bool HasRoutingLocalPart(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return false;
   return address.substr(0, at).find_first_of("@%!") != std::string_view::npos;
+}
+
+// Whether `address` is in one of `domains` (lower case, exact) and the
+// next hop cannot route it elsewhere by its local part: what the mail flow
+// and the journal take for an address of the organisation.
+template <class Domains>
+bool IsAddressIn(const Domains& domains, std::string_view address) {
+  if (HasRoutingLocalPart(address)) return false;
+  const std::string d = DomainOf(address);
+  return std::find(std::begin(domains), std::end(domains), d) !=
+         std::end(domains);
 }
 
 inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }

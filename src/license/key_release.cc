@@ -61,7 +61,8 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   // portal); otherwise read now. Either way it is read for this request:
   // a revocation or new expiry committed before it counts.
   std::optional<store::ProtectedMessageRecord> record;
-  if (known != nullptr && known->id == lic.message_id) {
+  const bool read_by_portal = known != nullptr && known->id == lic.message_id;
+  if (read_by_portal) {
     record = *known;
   } else {
     auto read = store_.GetProtectedMessage(lic.message_id);
@@ -83,8 +84,9 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   who.internal = *internal;
   rights::Decision decision = rights::Evaluate(**grants, who);
   // The issuer keeps full control after revocation and expiry (as RMS).
+  bool pin_asked = false;  // by the message or one it was made of
   if (!decision.is_issuer) {
-    auto ended = Ended(*record);
+    auto ended = Ended(*record, &pin_asked);
     if (!ended.ok()) return fail(ended.status());
     if (ended->has_value()) return refuse(lic.message_id, **ended);
   }
@@ -97,11 +99,8 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   // session's pass and names the record it read. Not for a mail client
   // (was: the PIN asked in the portal only, and the API gave the key),
   // nor a message made of it (a sealed attachment, a forward).
-  if ((known == nullptr || known->id != lic.message_id) &&
-      !decision.is_issuer && email != record->owner) {
-    auto pinned = PinAskedUpTheChain(*record);
-    if (!pinned.ok()) return fail(pinned.status());
-    if (*pinned) return refuse(lic.message_id, Refusal::kPinRequired);
+  if (pin_asked && !read_by_portal && email != record->owner) {
+    return refuse(lic.message_id, Refusal::kPinRequired);
   }
   if (!decision.rights.Has(rights::Right::kView)) {
     return refuse(lic.message_id, Refusal::kNoRights);
@@ -230,27 +229,14 @@ int64_t LicenseService::ExpiryOf(
   return record.created_at + retention;
 }
 
-Result<bool> LicenseService::PinAskedUpTheChain(
-    const store::ProtectedMessageRecord& record) {
-  const store::ProtectedMessageRecord* r = &record;
-  std::optional<store::ProtectedMessageRecord> parent;
-  for (int depth = 0; depth < 16; ++depth) {  // bounded, as Ended
-    if (!r->pin_sealed.empty()) return true;
-    if (r->parent_id.empty()) return false;
-    SP_ASSIGN_OR_RETURN(parent, store_.GetProtectedMessage(r->parent_id));
-    if (!parent.has_value()) return false;  // Ended refuses it
-    r = &*parent;
-  }
-  return true;
-}
-
 Result<std::optional<Refusal>> LicenseService::Ended(
-    const store::ProtectedMessageRecord& record) {
+    const store::ProtectedMessageRecord& record, bool* pin_asked) {
   int64_t now = clock_.NowUnix();
   const store::ProtectedMessageRecord* r = &record;
   std::optional<store::ProtectedMessageRecord> parent;
   // A forward of a forward: bounded, so a cycle in bad data cannot hang.
   for (int depth = 0; depth < 16; ++depth) {
+    if (pin_asked != nullptr && !r->pin_sealed.empty()) *pin_asked = true;
     if (r->revoked_at != 0) return {Refusal::kRevoked};
     if (int64_t expiry = ExpiryOf(*r); expiry != 0 && now >= expiry) {
       return {Refusal::kExpired};

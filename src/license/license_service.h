@@ -460,12 +460,12 @@ class LicenseService {
       const std::string& json);
   static constexpr size_t kGrantsCacheBytes = 4 << 20;
   // Why `record` (or a message it forwards) may no longer be opened:
-  // Refusal::kRevoked, Refusal::kExpired, or nothing.
+  // Refusal::kRevoked, Refusal::kExpired, or nothing. On the same walk,
+  // *pin_asked (when given) is set if `record` or a message it was made
+  // of (a sealed attachment's message, a forward's original) asks for a
+  // PIN; complete when nothing is returned.
   Result<std::optional<Refusal>> Ended(
-      const store::ProtectedMessageRecord& record);
-  // Whether `record`, or a message it was made of (a sealed attachment's
-  // message, a forward's original), asks for a PIN.
-  Result<bool> PinAskedUpTheChain(const store::ProtectedMessageRecord& record);
+      const store::ProtectedMessageRecord& record, bool* pin_asked = nullptr);
   // The server copy of `record`, verified and decrypted (no checks of who
   // asks: the callers make them).
   Result<std::string> OpenServerCopy(

@@ -129,19 +129,19 @@ std::string CharsetToUtf8(std::string_view bytes, const char* charset,
     canon = AsciiLower(canon_c != nullptr ? canon_c : charset);
   }
   const bool utf8 = canon == "utf-8" || canon == "utf8";
-  if (cut &&
-      (utf8 || canon.empty() || canon == "us-ascii" || canon == "ascii")) {
+  // None, or ASCII declared: UTF-8 when it is valid UTF-8 (GuessToUtf8).
+  const bool guess = canon.empty() || canon == "us-ascii" || canon == "ascii";
+  if (cut && (utf8 || guess)) {
     // A cap's cut inside a character is no reason to read the rest as
     // windows-1252 (or to show U+FFFD): UTF-8 loses that character only.
     std::string_view whole =
         bytes.substr(0, CompleteUtf8Prefix(bytes, bytes.size()));
     if (utf8 || IsValidUtf8(whole)) bytes = whole;
   }
-  if (utf8)
+  if (utf8) {
     return IsValidUtf8(bytes) ? std::string(bytes) : MakeValidUtf8(bytes);
-  if (canon.empty() || canon == "us-ascii" || canon == "ascii") {
-    return GuessToUtf8(bytes);
   }
+  if (guess) return GuessToUtf8(bytes);
   if (canon == "iso-8859-1" || canon == "latin1" || canon == "windows-1252" ||
       canon == "cp1252") {
     return Windows1252ToUtf8(bytes);

@@ -159,18 +159,15 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
         }
       }
       return false;
-    case ConditionKind::kSensitivityIs:
-      if (m.sensitivities.empty()) {
-        return std::find(c.sensitivities.begin(), c.sensitivities.end(),
-                         m.sensitivity) != c.sensitivities.end();
-      }
-      for (Sensitivity s : m.sensitivities) {
-        if (std::find(c.sensitivities.begin(), c.sensitivities.end(), s) !=
-            c.sensitivities.end()) {
-          return true;
-        }
-      }
-      return false;
+    case ConditionKind::kSensitivityIs: {
+      auto listed = [&c](Sensitivity s) {
+        return std::find(c.sensitivities.begin(), c.sensitivities.end(), s) !=
+               c.sensitivities.end();
+      };
+      if (m.sensitivities.empty()) return listed(m.sensitivity);
+      return std::any_of(m.sensitivities.begin(), m.sensitivities.end(),
+                         listed);
+    }
     case ConditionKind::kRecipientAddressIs:
     case ConditionKind::kRecipientDomainIs:
     case ConditionKind::kRecipientScope:

@@ -10,10 +10,7 @@ namespace sealpost::protect {
 namespace {
 
 bool IsInternal(const JournalContext& ctx, std::string_view address) {
-  if (HasRoutingLocalPart(address)) return false;  // as Protector's
-  std::string d = DomainOf(address);
-  return std::find(ctx.accepted_domains.begin(), ctx.accepted_domains.end(),
-                   d) != ctx.accepted_domains.end();
+  return IsAddressIn(ctx.accepted_domains, address);  // as Protector's
 }
 
 // The copy that stands for the message once Sealpost protected it: the

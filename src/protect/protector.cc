@@ -18,13 +18,9 @@
 namespace sealpost::protect {
 
 bool Protector::IsInternal(std::string_view address) const {
-  // An address the next hop may route out by its local part is not ours
-  // (the gateway refuses it; the API's and portal's ways in are kept safe).
-  if (HasRoutingLocalPart(address)) return false;
-  std::string d = DomainOf(address);
-  return std::find(options_.accepted_domains.begin(),
-                   options_.accepted_domains.end(),
-                   d) != options_.accepted_domains.end();
+  // (One the next hop may route out by its local part is not ours: the
+  // gateway refuses it, the API's and portal's ways in are kept safe.)
+  return IsAddressIn(options_.accepted_domains, address);
 }
 
 Result<license::ProtectRequest> Protector::ProtectRequestFor(

@@ -53,12 +53,14 @@ inline constexpr std::string_view kProtectedMessageColumns =
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
     "pin_sealed";
 
-// The end of an upsert of a protected message that never takes back a
-// revocation: a write of a record read before another's revocation (a new
-// expiry set at the same moment) keeps it (was: revoked_at written back
-// as it was read, 0, and the message readable again). The same SQL on
-// SQLite and PostgreSQL.
-inline constexpr std::string_view kKeepRevocation =
+// The end of an upsert of a protected message (its grants, expiry and
+// revocation change), which never takes back a revocation: a write of a
+// record read before another's revocation (a new expiry set at the same
+// moment) keeps it (was: revoked_at written back as it was read, 0, and
+// the message readable again). The same SQL on SQLite and PostgreSQL.
+inline constexpr std::string_view kProtectedMessageUpsert =
+    " ON CONFLICT (id) DO UPDATE SET grants_json = excluded.grants_json, "
+    "expires_at = excluded.expires_at, "
     "revoked_at = CASE WHEN protected_messages.revoked_at <> 0 THEN "
     "protected_messages.revoked_at ELSE excluded.revoked_at END, "
     "revoked_by = CASE WHEN protected_messages.revoked_at <> 0 THEN "

@@ -66,10 +66,7 @@ Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
                       "INSERT INTO protected_messages (" +
                           std::string(kProtectedMessageColumns) + ") VALUES " +
                           std::string(kMessageValues) +
-                          " ON CONFLICT (id) DO "
-                          "UPDATE SET grants_json = excluded.grants_json, "
-                          "expires_at = excluded.expires_at, " +
-                          std::string(internal::kKeepRevocation),
+                          std::string(internal::kProtectedMessageUpsert),
                       MessageParams(m, clock_.NowUnix()));
 }
 

@@ -57,10 +57,7 @@ Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
                      std::string(kProtectedMessageColumns) + ") VALUES " +
                      std::string(kMessageValues) +
-                     " ON CONFLICT (id) DO "
-                     "UPDATE SET grants_json = excluded.grants_json, "
-                     "expires_at = excluded.expires_at, " +
-                     std::string(internal::kKeepRevocation));
+                     std::string(internal::kProtectedMessageUpsert));
   BindMessage(s, m, clock_.NowUnix());
   return s.Run();
 }
