@@ -57,18 +57,19 @@ std::optional<http::Response> SignInFits(const PortalServices& s,
                    "ways it offers.",
         chrome);
   }
-  if (b.require_second_factor) {
-    auto enrolled =
-        SecondFactors(*s.store, *s.licenses, *s.clock).Enrolled(v.email);
-    if (!enrolled.ok()) {
-      return NoticeResponse(503, "The portal is unavailable",
-                            "Please try again in a few minutes.", chrome);
-    }
-    // Once one is set up, every sign-in of the address asked for it.
-    if (!*enrolled) {
-      return RedirectResponse(
-          "/second-factor?next=" + http::PercentEncode("/m/" + id), v);
-    }
+  if (v.gave_app_code) return std::nullopt;
+  auto enrolled =
+      SecondFactors(*s.store, *s.licenses, *s.clock).Enrolled(v.email);
+  if (!enrolled.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  // Once the address has an app, a session that gave no code from it (one
+  // begun before the app was added) gives one first, whatever the brand;
+  // a brand that requires an app sends an address without one to add it.
+  if (*enrolled || b.require_second_factor) {
+    return RedirectResponse(
+        "/second-factor?next=" + http::PercentEncode("/m/" + id), v);
   }
   return std::nullopt;
 }

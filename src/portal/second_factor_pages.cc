@@ -77,7 +77,7 @@ http::Response Portal::SecondFactorForm(const Visitor& v,
   auto enrolled = second_factors_.Enrolled(email);
   if (!enrolled.ok()) return Unavailable(chrome);
   if (*enrolled) {
-    if (v.pending_email.empty()) {
+    if (v.pending_email.empty() && v.gave_app_code) {
       return NoticeResponse(
           200, "Your authenticator app is set up",
           "Signing in with " + email +
@@ -155,18 +155,25 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
   services_.store->AppendAuditBestEffort(
       {0, now, email, *enrolled ? "second_factor.check" : "second_factor.enrol",
        email, "ok", *enrolled ? "" : "authenticator app added"});
-  if (v.pending_email.empty()) {
-    return NoticeResponse(200, "Your authenticator app is set up",
-                          "From now on, signing in with " + email +
-                              " needs the passcode we mail you and a code "
-                              "from the app.",
-                          chrome, next, "Back to the message");
-  }
-  // A new session (a new token): the half-signed-in one ends here.
+  // Pages other sessions of the address had cached were seen without the
+  // app: none is served again.
+  if (!*enrolled) services_.licenses->DropCachedDecisions();
+  // A new session (a new token) that gave a code: the one that asked ends
+  // here, half signed in or begun before the app was added.
+  const std::string& kind =
+      v.pending_email.empty() ? v.session_kind : v.pending_kind;
   (void)services_.directory->SignOut(v.session_token);
-  auto session = services_.directory->OpenSession(email, v.pending_kind);
+  auto session = services_.directory->OpenSession(
+      email, kind + std::string(kSecondFactorGiven));
   if (!session.ok()) return Unavailable(chrome);
-  http::Response r = RedirectResponse(next, v);
+  http::Response r =
+      v.pending_email.empty() && !*enrolled
+          ? NoticeResponse(200, "Your authenticator app is set up",
+                           "From now on, signing in with " + email +
+                               " needs the passcode we mail you and a code "
+                               "from the app.",
+                           chrome, next, "Back to the message")
+          : RedirectResponse(next, v);
   r.headers.emplace_back("Set-Cookie", SessionCookie(session->token, keep));
   return r;
 }

@@ -43,12 +43,19 @@ Portal::Visitor IdentifyVisitor(const http::Request& req,
   if (auto it = cookies.find(std::string(kSessionCookie));
       it != cookies.end() && !it->second.empty()) {
     auto session = directory.Session(it->second);
-    if (session.ok() && (session->kind == license::kPortalSession ||
-                         session->kind == license::kPortalOtpSession ||
-                         session->kind == license::kPortalOidcSession)) {
+    std::string_view kind;
+    bool app_code = false;
+    if (session.ok()) {
+      kind = session->kind;
+      app_code = kind.ends_with(kSecondFactorGiven);
+      if (app_code) kind.remove_suffix(kSecondFactorGiven.size());
+    }
+    if (kind == license::kPortalSession || kind == license::kPortalOtpSession ||
+        kind == license::kPortalOidcSession) {
       v.session_token = it->second;
       v.email = session->email;
-      v.session_kind = session->kind;
+      v.session_kind = kind;
+      v.gave_app_code = app_code;
       v.session_expires_at = session->expires_at;
     } else if (session.ok() && session->kind.ends_with(kSecondFactorPending)) {
       v.session_token = it->second;

@@ -32,14 +32,19 @@ inline constexpr std::string_view kAdministratorsGroup = "Administrators";
 // Appended to a portal session kind for a sign-in whose authenticator
 // code is still to come: such a session opens the second-factor page only.
 inline constexpr std::string_view kSecondFactorPending = "+second-factor";
+// Appended to a portal session kind for a sign-in that gave a code from
+// the authenticator app (or added the app): only such a session opens a
+// message once the address has an app, whenever the session began.
+inline constexpr std::string_view kSecondFactorGiven = "+app-code";
 
 struct Portal::Visitor {
   std::string browser;  // random per browser; the CSRF secret
   bool new_browser = false;
   std::string csrf;  // the token forms must carry
   std::string session_token;
-  std::string email;         // signed-in address, "" when not signed in
-  std::string session_kind;  // portal | portal-otp | portal-oidc
+  std::string email;           // signed-in address, "" when not signed in
+  std::string session_kind;    // portal | portal-otp | portal-oidc
+  bool gave_app_code = false;  // the session's kind had kSecondFactorGiven
   int64_t session_expires_at = 0;
   bool can_compose = false;  // the header links to /compose (Portal::Identify)
   bool is_admin = false;     // in kAdministratorsGroup: /admin (ditto)

@@ -18,12 +18,16 @@ Result<bool> SqliteStore::PutSecondFactor(const SecondFactorRecord& f) {
       f.email, internal::Bytes{f.secret_sealed}, f.enrolled_at, f.last_step);
 }
 
+// On a read-only connection: every portal page of a reader asks it, on an
+// I/O thread that must not wait behind a queue commit's fsync.
 Result<std::optional<SecondFactorRecord>> SqliteStore::GetSecondFactor(
     std::string_view email) {
-  return SelectFirst("reading a second factor",
-                     SelectFrom(internal::kSecondFactorColumns,
-                                "second_factors WHERE email = ?"),
-                     internal::ReadSecondFactor<Stmt>, email);
+  internal::ReaderLease reader(*readers_);
+  static const std::string kSql = SelectFrom(internal::kSecondFactorColumns,
+                                             "second_factors WHERE email = ?");
+  Stmt s(reader.stmts(), kSql);
+  s.Bind(1, email);
+  return s.First("reading a second factor", internal::ReadSecondFactor<Stmt>);
 }
 
 Result<bool> SqliteStore::DeleteSecondFactor(std::string_view email) {
