@@ -928,6 +928,64 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertNotEqual(opened.returncode, 0, opened.stdout[:200])
         self.assertIn(b"PIN", opened.stderr)
 
+    def test_a_mail_client_gives_the_pin(self):
+        """`sealpost open --pin` (or SEALPOST_PIN) opens a message whose
+        sender asked for a PIN, and a sealed attachment of it, with that
+        PIN only (was: no mail client could open either, so a message
+        without EXTRACT kept its attachments from everyone but its owner).
+        Every try counts: 5 per reader and message per 15 minutes, a
+        sealed copy's tries counted against its message."""
+        secret = "pinned-" + unique()
+        msg_id, path = self.internal_wrapper(
+            "X-Sealpost-Pin-Required: yes\r\nX-Sealpost-Template: "
+            "Do Not Forward\r\nMIME-Version: 1.0\r\nContent-Type: "
+            "multipart/mixed; boundary=B\r\n",
+            "--B\r\nContent-Type: text/plain\r\n\r\n%s\r\n--B\r\n"
+            "Content-Type: text/plain\r\nContent-Disposition: attachment; "
+            "filename=p.txt\r\n\r\n%s-att\r\n--B--" % (secret, secret))
+        sent = self.org_browser("alice@example.com",
+                                self.users["alice@example.com"])
+        pin = re.search(r'href="/m/%s".*?class="pin">(\d{6})<' % msg_id,
+                        sent.get(self.server.url + "/sent",
+                                 timeout=30).text, re.S).group(1)
+        wrong = "%06d" % ((int(pin) + 1) % 1000000)
+        bob = "bob@example.com"
+        r = self.server.open_as(bob, path, args=("--pin", wrong))  # try 1
+        self.assertNotEqual(r.returncode, 0, r.stdout[:200])
+        self.assertIn(b"PIN isn't right", r.stderr)
+        self.assertNotIn(secret.encode(), r.stdout)
+        r = self.server.open_as(bob, path, env={"SEALPOST_PIN": pin})  # 2
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(secret.encode(), r.stdout)
+        # The attachment, downloaded sealed from the portal (its PIN
+        # entered there), opens in the mail client with the PIN.
+        portal = self.org_browser(bob, self.users[bob])
+        form = portal.get(self.server.url + "/m/%s/pin" % msg_id, timeout=30)
+        r = portal.post(self.server.url + "/m/%s/pin" % msg_id,
+                        data={"csrf": csrf_of(form.text), "pin": pin},
+                        allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        copy = self.sealed_copy(portal, msg_id, "p.txt")
+        r = self.server.open_as(bob, copy, args=("--pin", wrong))  # 3
+        self.assertNotEqual(r.returncode, 0, r.stdout[:200])
+        self.assertNotIn(secret.encode(), r.stdout)
+        r = self.server.open_as(bob, copy, args=("--pin", pin))  # 4
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn((secret + "-att").encode(), r.stdout)
+        # A new copy brings no new tries: the 6th try, right PIN and all,
+        # is refused for the message and its copies.
+        r = self.server.open_as(bob, path, args=("--pin", wrong))  # 5
+        self.assertIn(b"PIN isn't right", r.stderr)
+        again = self.sealed_copy(portal, msg_id, "p.txt")
+        for target in (again, path):
+            r = self.server.open_as(bob, target, args=("--pin", pin))
+            self.assertNotEqual(r.returncode, 0, r.stdout[:200])
+            self.assertIn(b"too many PIN attempts", r.stderr)
+            self.assertNotIn(secret.encode(), r.stdout)
+        # The owner needs none.
+        r = self.server.open_as("alice@example.com", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_a_sealed_attachment_ends_with_its_message(self):
         """An attachment the rights keep sealed (Do Not Forward) downloads
         as a .sealed copy; revoking the message ends the copy too (was: a
@@ -1014,6 +1072,65 @@ class PortalSecurityTest(unittest.TestCase):
         finally:
             for identity in ("NoOtp" + tag, "App" + tag):
                 self.server.cli("rule", "remove", identity, check=True)
+
+    def test_a_session_older_than_the_authenticator_asks_for_its_code(self):
+        """A passcode session opened before its address added an
+        authenticator app gave no code from it: it opens no message until
+        it does, neither one whose branding requires the app nor any other
+        (was: both opened, so whoever held an old session of a mailbox
+        skipped the app the reader had since added)."""
+        addr = "old-%s@gmail.test" % unique()
+        tag = unique()
+        identity = "App" + tag
+        self.server.cli("branding", "new", identity,
+                        "--require-second-factor", check=True)
+        self.server.cli("rule", "new", identity, "--if",
+                        "subject-contains=" + identity, "--apply-template",
+                        "Encrypt", "--branding", identity, check=True)
+        try:
+            old, plain, _ = self.reader(addr, source="127.0.0.42")
+            app = self.send_protected([addr], body="app-secret-" + tag,
+                                      subject_extra=" " + identity)
+            # The reader adds the app from another browser.
+            new, first, _ = self.reader(addr, source="127.0.0.42")
+            page = new.get(self.server.url + "/second-factor", timeout=30)
+            secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
+                               page.text).group(1).replace(" ", "")
+            r = new.post(self.server.url + "/second-factor",
+                         data={"csrf": csrf_of(page.text),
+                               "code": totp(secret), "next": "/m/" + first},
+                         allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            # The enrolling session gave a code: it reads on, asked nothing.
+            r = new.get(self.server.url + "/m/" + app,
+                        allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            self.assertIn("app-secret-" + tag, r.text)
+            # The older session is sent for a code, whatever it asks for.
+            for msg, path in ((app, ""), (app, "/body"), (app, "/reply"),
+                              (plain, ""), (plain, "/body")):
+                r = old.get(self.server.url + "/m/" + msg + path,
+                            allow_redirects=False, timeout=30)
+                self.assertEqual(r.status_code, 303, path + r.text[:300])
+                self.assertTrue(r.headers["Location"].startswith(
+                    "/second-factor?next="), r.headers["Location"])
+                self.assertNotIn("app-secret-" + tag, r.text)
+            # With the app's code it reads again.
+            page = old.get(self.server.url + "/second-factor", timeout=30)
+            self.assertIn("Enter the code from your authenticator app",
+                          page.text)
+            r = old.post(self.server.url + "/second-factor",
+                         data={"csrf": csrf_of(page.text),
+                               "code": totp(secret, 1),
+                               "next": "/m/" + app},
+                         allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+            r = old.get(self.server.url + "/m/" + app,
+                        allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            self.assertIn("app-secret-" + tag, r.text)
+        finally:
+            self.server.cli("rule", "remove", identity, check=True)
 
     def test_otp_switch_is_checked_at_verify(self):
         addr = "sw-%s@gmail.test" % unique()

@@ -190,14 +190,16 @@ class DevServer:
         return subprocess.run([BINARY] + list(args), env=env,
                               capture_output=True, text=True, timeout=60)
 
-    def open_as(self, user, path, password=None):
-        """`sealpost open PATH` as `user` (password: the dev user's by
-        default); the opened bytes are on stdout."""
+    def open_as(self, user, path, password=None, args=(), env=None):
+        """`sealpost open PATH ARGS...` as `user` (password: the dev user's
+        by default), `env` added to the environment; the opened bytes are
+        on stdout."""
         env = dict(os.environ, SEALPOST_ADDR=self.api_url,
                    SEALPOST_TOKEN=self.token, SEALPOST_CACERT=self.ca_cert,
                    SEALPOST_USER=user,
-                   SEALPOST_PASSWORD=password or self.passwords()[user])
-        return subprocess.run([BINARY, "open", path], env=env,
+                   SEALPOST_PASSWORD=password or self.passwords()[user],
+                   **(env or {}))
+        return subprocess.run([BINARY, "open", path, *args], env=env,
                               capture_output=True, timeout=60)
 
     def submit(self, sender, recipient, raw, helo=""):

@@ -20,11 +20,13 @@ void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
             SP_ASSIGN_OR_RETURN(std::string header,
                                 Base64Field(body, "header"));
             auto client = StringField(body, "client", false);
+            // The PIN of a message whose sender asked for one.
+            auto pin = StringField(body, "pin", false);
             SP_ASSIGN_OR_RETURN(
-                auto lic,
-                ctx.licenses->AcquireForClient(
-                    caller.email, header,
-                    client.ok() && !client->empty() ? *client : "api"));
+                auto lic, ctx.licenses->AcquireForClient(
+                              caller.email, header,
+                              client.ok() && !client->empty() ? *client : "api",
+                              pin.ok() ? *pin : ""));
             json::array rights;
             for (rights::Right r : lic.rights.List()) {
               rights.emplace_back(rights::RightName(r));

@@ -35,7 +35,7 @@ namespace {
 namespace json = boost::json;
 
 struct Args {
-  std::string file, user, out;
+  std::string file, user, out, pin;
 };
 
 struct License {
@@ -55,6 +55,7 @@ int AcquireLicense(Globals& g, const Args& a, std::string_view header,
   }
   json::object req{{"header", Base64Encode(AsBytes(header))},
                    {"client", "sealpost open"}};
+  if (!a.pin.empty()) req["pin"] = a.pin;
   auto res = Call(client, "POST", "/api/v1/licenses", json::serialize(req));
   if (!res.ok()) {
     std::fprintf(stderr, "sealpost: %s\n", res.status().message().c_str());
@@ -413,7 +414,14 @@ void RegisterOpen(CLI::App& app, Globals& g) {
   open->add_option("--out", a.out,
                    "Write the message here instead of "
                    "standard output");
-  open->footer("The password comes from SEALPOST_PASSWORD or a prompt.");
+  open->add_option("--pin", a.pin,
+                   "The PIN its sender gave you, for a message that asks "
+                   "for one (5 tries per 15 minutes)")
+      ->envname("SEALPOST_PIN");
+  open->footer(
+      "The password comes from SEALPOST_PASSWORD or a prompt. A PIN on the "
+      "command line is seen by other users of this machine: SEALPOST_PIN "
+      "is not.");
 }
 
 }  // namespace sealpost::cli

@@ -84,9 +84,9 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   who.internal = *internal;
   rights::Decision decision = rights::Evaluate(**grants, who);
   // The issuer keeps full control after revocation and expiry (as RMS).
-  bool pin_asked = false;  // by the message or one it was made of
+  std::vector<AskedPin> pins;  // of the message and those it was made of
   if (!decision.is_issuer) {
-    auto ended = Ended(*record, &pin_asked);
+    auto ended = Ended(*record, &pins);
     if (!ended.ok()) return fail(ended.status());
     if (ended->has_value()) return refuse(lic.message_id, **ended);
   }
@@ -95,12 +95,14 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
                   rights::DenyReasonText(decision.reason));
   }
   // A message whose sender asked for a PIN opens, for anyone but its
-  // owner, only where the PIN is entered: the portal, which checks its
-  // session's pass and names the record it read. Not for a mail client
-  // (was: the PIN asked in the portal only, and the API gave the key),
-  // nor a message made of it (a sealed attachment, a forward).
-  if (pin_asked && !read_by_portal && email != record->owner) {
-    return refuse(lic.message_id, Refusal::kPinRequired);
+  // owner, only with the PIN: the portal checks its session's pass and
+  // names the record it read; a mail client gives the PIN with its request
+  // (was: the API gave the key, PIN unasked), for a message made of it (a
+  // sealed attachment, a forward) too.
+  if (!pins.empty() && !read_by_portal && email != record->owner) {
+    auto pin = CheckPins(pins, email, reader.pin);
+    if (!pin.ok()) return fail(pin.status());
+    if (pin->has_value()) return refuse(lic.message_id, **pin);
   }
   if (!decision.rights.Has(rights::Right::kView)) {
     return refuse(lic.message_id, Refusal::kNoRights);
@@ -205,7 +207,8 @@ Result<UseLicense> LicenseService::Acquire(
 
 Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
                                                     std::string_view header,
-                                                    std::string_view client) {
+                                                    std::string_view client,
+                                                    std::string_view pin) {
   std::string label = "api: " + std::string(client);
   SP_ASSIGN_OR_RETURN(auto irm, CurrentIrm());
   if (!irm->GetBool("ClientAccessServerEnabled")) {
@@ -218,7 +221,7 @@ Result<UseLicense> LicenseService::AcquireForClient(std::string_view email,
                std::string(RefusalText(Refusal::kClientAccessDisabled)))
         .WithReason(Refusal::kClientAccessDisabled);
   }
-  return Acquire(email, header, label);
+  return Acquire(email, header, label, Reader{.pin = pin});
 }
 
 int64_t LicenseService::ExpiryOf(
@@ -230,13 +233,15 @@ int64_t LicenseService::ExpiryOf(
 }
 
 Result<std::optional<Refusal>> LicenseService::Ended(
-    const store::ProtectedMessageRecord& record, bool* pin_asked) {
+    const store::ProtectedMessageRecord& record, std::vector<AskedPin>* pins) {
   int64_t now = clock_.NowUnix();
   const store::ProtectedMessageRecord* r = &record;
   std::optional<store::ProtectedMessageRecord> parent;
   // A forward of a forward: bounded, so a cycle in bad data cannot hang.
   for (int depth = 0; depth < 16; ++depth) {
-    if (pin_asked != nullptr && !r->pin_sealed.empty()) *pin_asked = true;
+    if (pins != nullptr && !r->pin_sealed.empty()) {
+      pins->push_back({r->id, r->pin_sealed});
+    }
     if (r->revoked_at != 0) return {Refusal::kRevoked};
     if (int64_t expiry = ExpiryOf(*r); expiry != 0 && now >= expiry) {
       return {Refusal::kExpired};
@@ -248,6 +253,30 @@ Result<std::optional<Refusal>> LicenseService::Ended(
     r = &*parent;
   }
   return {Refusal::kRevoked};
+}
+
+Result<std::optional<Refusal>> LicenseService::CheckPins(
+    const std::vector<AskedPin>& pins, std::string_view email,
+    std::string_view pin) {
+  if (pin.empty()) return {Refusal::kPinRequired};
+  const int64_t now = clock_.NowUnix();
+  bool right = true;
+  for (const AskedPin& asked : pins) {
+    // Counted under the portal's name for the same tries, so that nodes
+    // sharing the store share the count; by the message that asks, so
+    // that new copies of it bring no new tries.
+    SP_ASSIGN_OR_RETURN(
+        bool allowed,
+        store_.TakeRateLimit(
+            "pin_per_reader:" + std::string(email) + "\n" + asked.id, kPinTries,
+            kPinTriesWindow, now));
+    if (!allowed) return {Refusal::kPinTries};
+    SP_ASSIGN_OR_RETURN(SecretBytes expected,
+                        OpenFromStore(asked.sealed, kPinPurpose, asked.id));
+    right = ConstantTimeEquals(expected.InsecureStringView(), pin) && right;
+  }
+  if (!right) return {Refusal::kWrongPin};
+  return {std::nullopt};
 }
 
 namespace {

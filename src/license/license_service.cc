@@ -20,7 +20,6 @@ namespace json = boost::json;
 constexpr std::string_view kIrmKey = "irm";
 // The associated-data purpose of a sealed subject (EncryptMetadata).
 constexpr std::string_view kSubjectPurpose = "subject";
-constexpr std::string_view kPinPurpose = "pin";
 constexpr int kPinDigits = 6;
 
 std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
@@ -93,7 +92,7 @@ std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
 }
 
 std::string_view RefusalText(Refusal refusal) {
-  static constexpr NameTable<Refusal, 8> kTexts = {{
+  static constexpr NameTable<Refusal, 10> kTexts = {{
       {Refusal::kDisabled, "rights management is disabled"},
       {Refusal::kClientAccessDisabled,
        "licenses for mail clients are turned off "
@@ -104,7 +103,11 @@ std::string_view RefusalText(Refusal refusal) {
       {Refusal::kExpired, "expired"},
       {Refusal::kNoRights, "no right to view"},
       {Refusal::kPinRequired,
-       "its sender asked for a PIN: read it in the web portal"},
+       "its sender asked for a PIN: give it (sealpost open --pin), or read "
+       "it in the web portal"},
+      {Refusal::kWrongPin, "that PIN isn't right: ask the sender for it"},
+      {Refusal::kPinTries,
+       "too many PIN attempts: wait 15 minutes and try again"},
   }};
   return NameOf(kTexts, refusal, "refused");
 }

@@ -122,7 +122,9 @@ enum class Refusal {
   kRevoked,               // the message, or one it forwards, was revoked
   kExpired,               // ... or has expired
   kNoRights,              // the grants give this reader nothing (or no VIEW)
-  kPinRequired,           // the sender set a PIN, entered only in the portal
+  kPinRequired,           // the sender set a PIN, and none was given
+  kWrongPin,              // ... and the one given is not it
+  kPinTries,              // ... and the reader used up their tries
 };
 std::string_view RefusalText(Refusal refusal);
 
@@ -190,6 +192,10 @@ class LicenseService {
   struct Reader {
     std::string_view device;   // desktop | mobile | tablet | unknown
     std::string_view sign_in;  // passcode | oidc | org
+    // The PIN a mail client's user typed (`sealpost open --pin`) for a
+    // message whose sender asked for one; 5 tries per reader and message
+    // per 15 minutes, as in the portal.
+    std::string_view pin;
   };
   // `record`, when the caller has just read the message's record for this
   // request, saves reading it again (used only if it is that message's).
@@ -222,7 +228,8 @@ class LicenseService {
   // caller says it is: it only labels the audit record.
   Result<UseLicense> AcquireForClient(std::string_view email,
                                       std::string_view header,
-                                      std::string_view client);
+                                      std::string_view client,
+                                      std::string_view pin = {});
 
   // Transport decryption for a mail flow rule's "remove protection": only
   // for a container that travels in the mail and whose license this
@@ -410,7 +417,15 @@ class LicenseService {
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,
                                       std::string_view recipient);
 
+ public:
+  // A PIN's tries, per reader and message, in the portal and from mail
+  // clients: 5 per 15 minutes, like a passcode's.
+  static constexpr int kPinTries = 5;
+  static constexpr int64_t kPinTriesWindow = 900;
+
  private:
+  // The associated-data purpose of a sealed PIN (EncryptMetadata).
+  static constexpr std::string_view kPinPurpose = "pin";
   // A key release's record, committed with concurrent releases' records
   // (AuditGroupCommit): the release is refused when it fails.
   Status Audit(std::string_view actor, std::string_view action,
@@ -461,11 +476,22 @@ class LicenseService {
   static constexpr size_t kGrantsCacheBytes = 4 << 20;
   // Why `record` (or a message it forwards) may no longer be opened:
   // Refusal::kRevoked, Refusal::kExpired, or nothing. On the same walk,
-  // *pin_asked (when given) is set if `record` or a message it was made
-  // of (a sealed attachment's message, a forward's original) asks for a
-  // PIN; complete when nothing is returned.
+  // *pins (when given) gets the id and sealed PIN of `record` and of each
+  // message it was made of (a sealed attachment's message, a forward's
+  // original) that asks for a PIN; complete when nothing is returned.
+  struct AskedPin {
+    std::string id;
+    std::string sealed;
+  };
   Result<std::optional<Refusal>> Ended(
-      const store::ProtectedMessageRecord& record, bool* pin_asked = nullptr);
+      const store::ProtectedMessageRecord& record,
+      std::vector<AskedPin>* pins = nullptr);
+  // Refusal::kPinRequired, kPinTries or kWrongPin unless `pin` is the PIN
+  // of every one of `pins` (each try counted against `email` and the
+  // message that asks, before it is compared).
+  Result<std::optional<Refusal>> CheckPins(const std::vector<AskedPin>& pins,
+                                           std::string_view email,
+                                           std::string_view pin);
   // The server copy of `record`, verified and decrypted (no checks of who
   // asks: the callers make them).
   Result<std::string> OpenServerCopy(

@@ -221,7 +221,8 @@ class Portal {
   // Authenticator codes per address, PINs per (address, message): 5 tries
   // in 15 minutes, like a passcode's 5 (and verify_per_client_ too).
   RateLimiter second_factor_per_address_{5, 900};
-  RateLimiter pin_per_reader_{5, 900};
+  RateLimiter pin_per_reader_{license::LicenseService::kPinTries,
+                              license::LicenseService::kPinTriesWindow};
   RateLimiter send_per_user_;
   RateLimiter send_per_client_;
   ViewCache views_;
