@@ -1132,6 +1132,24 @@ class PortalSecurityTest(unittest.TestCase):
         finally:
             self.server.cli("rule", "remove", identity, check=True)
 
+    def test_a_passcode_is_never_an_organisation_account(self):
+        """A passcode proves a mailbox, not the organisation account of
+        that address: bob, an employee, gets no portal session from one
+        (was: a session with bob's groups and org-only grants, and the
+        sender's full control of what bob sent, revoked mail included, for
+        whoever could read bob's mailbox or a provider that vouched for
+        his address)."""
+        tag = unique()
+        msg_id, _ = self.internal_wrapper(body="org-" + tag)
+        s = browser(self.server, source="127.0.0.43")
+        code = self.ask_otp(s, msg_id, "bob@example.com")
+        r = self.verify_otp(s, msg_id, "bob@example.com", code)
+        self.assertEqual(r.status_code, 403, r.text[:300])
+        self.assertIn("Sign in with your organisation account", r.text)
+        self.assertIsNone(s.cookies.get("__Host-sp_s"))
+        page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
+        self.assertNotIn("org-" + tag, page.text)
+
     def test_otp_switch_is_checked_at_verify(self):
         addr = "sw-%s@gmail.test" % unique()
         msg_id = self.send_protected([addr])

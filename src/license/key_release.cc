@@ -76,12 +76,20 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   if (!grants.ok()) return fail(grants.status());
   rights::Identity who;
   who.email = email;
+  auto internal = IsInternal(email);
+  if (!internal.ok()) return fail(internal.status());
+  // A passcode proves a mailbox, a provider its word for an address: never
+  // an organisation account, its groups, the org-only grants or an
+  // issuer's full control (was: a provider vouching for an employee's
+  // address, or a delegate of their mailbox, read as that employee).
+  if (*internal && (reader.sign_in == kSignInPasscode ||
+                    reader.sign_in == kSignInProvider)) {
+    return refuse(lic.message_id, Refusal::kOrgSignInRequired);
+  }
+  who.internal = *internal;
   auto groups = directory_.GroupsOf(email);
   if (!groups.ok()) return fail(groups.status());
   who.groups = std::move(*groups);
-  auto internal = IsInternal(email);
-  if (!internal.ok()) return fail(internal.status());
-  who.internal = *internal;
   rights::Decision decision = rights::Evaluate(**grants, who);
   // The issuer keeps full control after revocation and expiry (as RMS).
   std::vector<AskedPin> pins;  // of the message and those it was made of

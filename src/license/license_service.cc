@@ -92,7 +92,7 @@ std::vector<std::string> RecipientsOf(const store::ProtectedMessageRecord& r) {
 }
 
 std::string_view RefusalText(Refusal refusal) {
-  static constexpr NameTable<Refusal, 10> kTexts = {{
+  static constexpr NameTable<Refusal, 11> kTexts = {{
       {Refusal::kDisabled, "rights management is disabled"},
       {Refusal::kClientAccessDisabled,
        "licenses for mail clients are turned off "
@@ -108,6 +108,8 @@ std::string_view RefusalText(Refusal refusal) {
       {Refusal::kWrongPin, "that PIN isn't right: ask the sender for it"},
       {Refusal::kPinTries,
        "too many PIN attempts: wait 15 minutes and try again"},
+      {Refusal::kOrgSignInRequired,
+       "the address has an organisation account: sign in with it"},
   }};
   return NameOf(kTexts, refusal, "refused");
 }

@@ -114,6 +114,13 @@ struct UseLicense {
 // Why a license (or transport decryption) was refused: the refusal's
 // Status carries it (Status::Reason<Refusal>()) for callers that branch on
 // it; RefusalText is what users see.
+// How a portal reader signed in (LicenseService::Reader::sign_in, and the
+// audit records' sign_in): a passcode mailed to the address, an OpenID
+// Connect provider's word for it, or an organisation account.
+inline constexpr std::string_view kSignInPasscode = "passcode";
+inline constexpr std::string_view kSignInProvider = "oidc";
+inline constexpr std::string_view kSignInOrg = "org";
+
 enum class Refusal {
   kDisabled,              // IRM off, or internal licensing off
   kClientAccessDisabled,  // ClientAccessServerEnabled is False
@@ -125,6 +132,9 @@ enum class Refusal {
   kPinRequired,           // the sender set a PIN, and none was given
   kWrongPin,              // ... and the one given is not it
   kPinTries,              // ... and the reader used up their tries
+  // A passcode or provider sign-in for an organisation account's address:
+  // it proved a mailbox (or a provider's word), not the account.
+  kOrgSignInRequired,
 };
 std::string_view RefusalText(Refusal refusal);
 
@@ -191,7 +201,7 @@ class LicenseService {
   // method), kept with the audit record of a key release.
   struct Reader {
     std::string_view device;   // desktop | mobile | tablet | unknown
-    std::string_view sign_in;  // passcode | oidc | org
+    std::string_view sign_in;  // kSignInPasscode | kSignInProvider | kSignInOrg
     // The PIN a mail client's user typed (`sealpost open --pin`) for a
     // message whose sender asked for one; 5 tries per reader and message
     // per 15 minutes, as in the portal.

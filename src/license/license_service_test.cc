@@ -130,6 +130,42 @@ TEST_F(LicenseServiceTest, DoNotForwardRefusesNonRecipient) {
   EXPECT_NE((*audit)[0].detail.find("not a recipient"), std::string::npos);
 }
 
+// A passcode proves a mailbox, a provider its word for an address: neither
+// is the organisation account of that address. Its sender's full control
+// (a revoked message too) and the org-only grants stay with the account.
+TEST_F(LicenseServiceTest, ReaderSignInsAreNeverAnOrganisationAccount) {
+  ProtectResult sent = Protect("Encrypt", {"ext@gmail.test"});
+  ProtectResult org_only = Protect("Confidential", {"bob@example.com"});
+  ASSERT_TRUE(
+      org_.licenses.Revoke(sent.message_id, "alice@example.com", false).ok());
+  using Reader = LicenseService::Reader;
+  for (std::string_view sign_in : {kSignInPasscode, kSignInProvider}) {
+    SCOPED_TRACE(std::string(sign_in));
+    for (const auto& [who, p] : {std::pair{"alice@example.com", &sent},
+                                 std::pair{"carol@example.com", &org_only},
+                                 std::pair{"bob@example.com", &org_only}}) {
+      auto lic = org_.licenses.Acquire(who, p->container, "portal",
+                                       Reader{.sign_in = sign_in});
+      ASSERT_FALSE(lic.ok()) << who;
+      EXPECT_EQ(lic.status().Reason<Refusal>(), Refusal::kOrgSignInRequired);
+    }
+    // An outside reader's sign-in opens what was sent to them.
+    EXPECT_TRUE(org_.licenses
+                    .Acquire("ext@gmail.test",
+                             Protect("Encrypt", {"ext@gmail.test"}).container,
+                             "portal", Reader{.sign_in = sign_in})
+                    .ok());
+  }
+  // The accounts themselves still do.
+  EXPECT_TRUE(org_.licenses
+                  .Acquire("alice@example.com", sent.container, "portal",
+                           Reader{.sign_in = kSignInOrg})
+                  .ok());
+  EXPECT_TRUE(
+      org_.licenses.Acquire("carol@example.com", org_only.container, "api")
+          .ok());
+}
+
 TEST_F(LicenseServiceTest, RevokedAndExpired) {
   ProtectResult p = Protect("Encrypt");
   EXPECT_EQ(org_.licenses.Revoke(p.message_id, "bob@example.com", false).code(),

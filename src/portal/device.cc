@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "license/directory.h"
+#include "license/license_service.h"
+
 namespace sealpost::portal {
 namespace {
 
@@ -39,9 +42,13 @@ std::string_view DeviceKind(std::string_view user_agent) {
 }
 
 std::string_view SignInMethod(std::string_view session_kind) {
-  if (session_kind == "portal-otp") return "passcode";
-  if (session_kind == "portal-oidc") return "oidc";
-  if (session_kind == "portal") return "org";
+  if (session_kind == license::kPortalOtpSession) {
+    return license::kSignInPasscode;
+  }
+  if (session_kind == license::kPortalOidcSession) {
+    return license::kSignInProvider;
+  }
+  if (session_kind == license::kPortalSession) return license::kSignInOrg;
   return "";
 }
 

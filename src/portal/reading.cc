@@ -161,6 +161,14 @@ std::variant<Opened, http::Response> OpenWith(Found found,
     if (refusal == license::Refusal::kExpired) {
       return NoticeResponse(403, "This message has expired", "", chrome);
     }
+    if (refusal == license::Refusal::kOrgSignInRequired) {
+      return NoticeResponse(
+          403, "Sign in with your organisation account",
+          v.email +
+              " has an account with the organisation. Sign out and "
+              "sign in with its password.",
+          chrome);
+    }
     if (refusal.has_value()) {
       return NoticeResponse(
           403, "You can't open this message",

@@ -44,6 +44,22 @@ http::Response Portal::FinishSignIn(const Visitor& v, const std::string& email,
                                     std::string_view kind,
                                     const std::string& next, bool keep,
                                     const Chrome& chrome) {
+  // An organisation account signs in with its password: a passcode or a
+  // provider opens no session in its name (the license service refuses
+  // such a session all the same).
+  auto member = services_.directory->UserExists(email);
+  if (!member.ok()) return Unavailable(chrome);
+  if (*member) {
+    services_.store->AppendAuditBestEffort(
+        {0, services_.clock->NowUnix(), email, "auth.sign_in", email, "refused",
+         std::string(kind) + ": an organisation account"});
+    return NoticeResponse(
+        403, "Sign in with your organisation account",
+        email +
+            " has an account with the organisation that sent the "
+            "message. Sign in with its password instead.",
+        chrome, "/signin?next=" + http::PercentEncode(next), "Sign in");
+  }
   auto enrolled = second_factors_.Enrolled(email);
   if (!enrolled.ok()) return Unavailable(chrome);
   bool required =
