@@ -57,6 +57,32 @@ bool IsQuotedString(std::string_view s) {
   return true;
 }
 
+// The mailbox a path names, in one spelling: a quoted local part whose
+// content is a Dot-string loses its quotes and the "\" of its quoted-pairs
+// ("ceo"@x and "c\eo"@x become ceo@x). The quotes and that "\" are not
+// part of the string (RFC 5322 §3.2.4, RFC 5321 §4.1.2), and the next hop
+// (Postfix) delivers both spellings to one mailbox; but the mail flow and
+// journal rules compare addresses as strings, so "ceo"@partner.test went
+// out past a rule on ceo@partner.test, unprotected and unjournaled. Any
+// other quoted content ("a b", "a..b", "", "carol@gmail.test") names a
+// mailbox that no Dot-string names: kept as it came, so the syntax and
+// routing checks see it as before.
+std::string CanonicalMailbox(std::string_view path) {
+  const size_t at = path.rfind('@');
+  if (at == std::string_view::npos) return std::string(path);
+  const std::string_view local = path.substr(0, at);
+  if (!IsQuotedString(local)) return std::string(path);
+  std::string content;
+  for (size_t i = 1; i + 1 < local.size(); ++i) {
+    // quoted-pairSMTP: the octet after "\" stands for itself;
+    // IsQuotedString saw that there is one before the closing quote.
+    if (local[i] == '\\') ++i;
+    content += local[i];
+  }
+  if (!IsDotString(content)) return std::string(path);
+  return content + std::string(path.substr(at));
+}
+
 // Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str],
 // or a U-label (RFC 6531 §3.3); 255 octets at most (RFC 5321 §4.5.3.1.2).
 constexpr DomainNameRules kEnvelopeDomain{.allow_8bit = true,
@@ -210,7 +236,9 @@ Result<PathArgument> ParsePathArgument(std::string_view args,
     }
     path.remove_prefix(colon + 1);
   }
-  out.address = std::string(path);
+  // Canonical before the caller's syntax and routing checks, so that they
+  // judge the address the rules and the journal will read.
+  out.address = CanonicalMailbox(path);
 
   // Mail-parameters = esmtp-param *(SP esmtp-param), after one SP.
   if (!rest.empty()) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/strings.h"
+
 namespace sealpost::smtp {
 namespace {
 
@@ -108,6 +110,86 @@ TEST(PathArgumentTest, Rejects) {
   EXPECT_TRUE(ParsePathArgument(max_path, "FROM:").ok());
   std::string long_path = "FROM:<" + std::string(251, 'a') + "@b.c>";
   EXPECT_FALSE(ParsePathArgument(long_path, "FROM:").ok());
+}
+
+// A quoted local part whose content is a Dot-string names the mailbox of
+// that Dot-string (RFC 5322 §3.2.4), and Postfix delivers it there: the
+// path is given in that one spelling, the one rules and the journal
+// compare (was: kept quoted, so RCPT TO:<"ceo"@partner.test> went out past
+// a rule on ceo@partner.test, unprotected and unjournaled).
+TEST(PathArgumentTest, QuotedDotStringLocalPartIsUnquoted) {
+  struct Case {
+    const char* argument;
+    const char* prefix;
+    const char* address;
+  };
+  for (const Case& c : {
+           Case{"TO:<\"ceo\"@partner.test>", "TO:", "ceo@partner.test"},
+           Case{"FROM:<\"ceo\"@partner.test>", "FROM:", "ceo@partner.test"},
+           // quoted-pairSMTP: "\e" is "e".
+           Case{"TO:<\"c\\eo\"@x.test>", "TO:", "ceo@x.test"},
+           Case{"FROM:<\"c\\eo\"@x.test>", "FROM:", "ceo@x.test"},
+           Case{"TO:<\"first.last+tag\"@x.test>",
+                "TO:", "first.last+tag@x.test"},
+           // Case and the domain stay as they came.
+           Case{"TO:<\"CEO\"@Partner.TEST>", "TO:", "CEO@Partner.TEST"},
+           Case{"TO:<@relay.x:\"ceo\"@partner.test>",
+                "TO:", "ceo@partner.test"},
+           Case{"TO:<\"j\xC3\xB6rg\"@x.test>", "TO:", "j\xC3\xB6rg@x.test"},
+       }) {
+    auto p = ParsePathArgument(c.argument, c.prefix);
+    ASSERT_TRUE(p.ok()) << c.argument;
+    EXPECT_EQ(p->address, c.address) << c.argument;
+    EXPECT_TRUE(IsValidMailbox(p->address)) << c.argument;
+  }
+}
+
+// Any other quoted content names a mailbox no Dot-string names: the path
+// is kept as it came, and IsValidMailbox judges it as before.
+TEST(PathArgumentTest, OtherQuotedLocalPartsAreKept) {
+  for (const char* address :
+       {"\"a b\"@x.test", "\"a..b\"@x.test", "\".a\"@x.test", "\"a.\"@x.test",
+        "\"a\\\"b\"@x.test", "\"a\\ b\"@x.test", "\"a\\\\b\"@x.test",
+        "\"carol@gmail.test\"@example.com"}) {
+    auto p = ParsePathArgument("TO:<" + std::string(address) + ">", "TO:");
+    ASSERT_TRUE(p.ok()) << address;
+    EXPECT_EQ(p->address, address);
+    EXPECT_TRUE(IsValidMailbox(p->address)) << address;
+  }
+  // The empty quoted string is a valid local part and stays one.
+  auto empty = ParsePathArgument("TO:<\"\"@x.test>", "TO:");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->address, "\"\"@x.test");
+  EXPECT_TRUE(IsValidMailbox(empty->address));
+  // No mailbox, quotes or not: still refused by the caller.
+  for (const char* address :
+       {"\"ceo\"", "\"ceo\"x@x.test", "x\"ceo\"@x.test", "\"ceo\"@"}) {
+    auto p = ParsePathArgument("TO:<" + std::string(address) + ">", "TO:");
+    ASSERT_TRUE(p.ok()) << address;
+    EXPECT_FALSE(IsValidMailbox(p->address)) << address;
+  }
+}
+
+// Unquoted first, so the routing check (HasRoutingLocalPart, at RCPT for
+// our domains) sees what the next hop routes by, quoted or not.
+TEST(PathArgumentTest, RoutingLocalPartsStayVisibleToTheRoutingCheck) {
+  struct Case {
+    const char* quoted;
+    const char* address;
+  };
+  for (const Case& c : {
+           Case{"\"carol@gmail.test\"@example.com",
+                "\"carol@gmail.test\"@example.com"},
+           Case{"\"carol%gmail.test\"@example.com",
+                "carol%gmail.test@example.com"},
+           Case{"\"gmail.test!carol\"@example.com",
+                "gmail.test!carol@example.com"},
+       }) {
+    auto p = ParsePathArgument("TO:<" + std::string(c.quoted) + ">", "TO:");
+    ASSERT_TRUE(p.ok()) << c.quoted;
+    EXPECT_EQ(p->address, c.address) << c.quoted;
+    EXPECT_TRUE(HasRoutingLocalPart(p->address)) << c.quoted;
+  }
 }
 
 }  // namespace

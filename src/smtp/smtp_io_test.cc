@@ -194,6 +194,40 @@ TEST_F(GatewayPolicyTest, RoutingLocalPartsOfOurDomainsAreRefused) {
   EXPECT_FALSE(sealpost::HasRoutingLocalPart("a.b+c@d%e"));
 }
 
+// The protocol gives the policy, and the envelope the rules and the
+// journal read, the mailbox a quoted local part names; one that routes
+// elsewhere is refused, quoted or not (was: "bob"@example.com reached the
+// rules as such, and no rule on bob@example.com matched it).
+TEST_F(GatewayPolicyTest, QuotedLocalPartsAreJudgedAsTheMailboxTheyName) {
+  GatewayPolicy policy(false, domains_, ForgedSender::kReject);
+  ProtocolOptions o;
+  o.hostname = "mx.example.com";
+  ServerProtocol p(o, &policy);
+  const auto replies = [&](const std::string& line) {
+    std::string wire;
+    for (const Action& a : p.Feed(line + "\r\n")) {
+      if (a.kind == Action::Kind::kReply) wire += a.reply.Wire();
+    }
+    return wire;
+  };
+  p.Start();
+  replies("EHLO client.partner.example");
+  EXPECT_EQ(replies("MAIL FROM:<\"partner\"@partner.example>"),
+            "250 2.1.0 Sender OK\r\n");
+  EXPECT_EQ(p.envelope().mail_from, "partner@partner.example");
+  for (const char* to :
+       {"\"carol@gmail.test\"@example.com", "\"carol%gmail.test\"@example.com",
+        "\"gmail.test!carol\"@example.com"}) {
+    EXPECT_EQ(replies("RCPT TO:<" + std::string(to) + ">").substr(0, 10),
+              "553 5.1.3 ")
+        << to;
+  }
+  EXPECT_EQ(replies("RCPT TO:<\"bob\"@example.com>"),
+            "250 2.1.5 Recipient OK\r\n");
+  ASSERT_EQ(p.envelope().recipients.size(), 1u);
+  EXPECT_EQ(p.envelope().recipients[0].address, "bob@example.com");
+}
+
 // Postfix's reject_sender_login_mismatch, whatever network the client is in.
 TEST_F(GatewayPolicyTest, SenderIsBoundToTheLogin) {
   for (bool network : {false, true}) {
