@@ -313,6 +313,14 @@ class EDiscoveryTest(unittest.TestCase):
         status = self.server.cli("message", "status", eml[:-4])
         self.assertIn("ediscovery.release", status.stdout)
         self.assertIn("export (eDiscovery)", status.stdout)
+        # The admin's view of the message shows it; its sender's does not
+        # (was: alice learnt that bob exported her message).
+        admin = self.events(eml[:-4], self.server.token)
+        self.assertIn("ediscovery.release", [e["action"] for e in admin])
+        owner = self.events(eml[:-4], self.token_of("alice@example.com"))
+        self.assertEqual([e for e in owner
+                          if e["action"].startswith(("ediscovery.",
+                                                     "journal."))], [])
 
     def test_legal_hold_revoked_mail_is_still_found(self):
         hits = self.found(self.text_word)
@@ -362,6 +370,46 @@ class EDiscoveryTest(unittest.TestCase):
         self.assertNotEqual(audit.returncode, 0)  # no record left
         self.assertEqual(self.server.cli("message", "shred", mid).returncode,
                          2)
+
+    def events(self, message_id, token):
+        """The audit events GET /api/v1/protected/ID shows `token`."""
+        r = requests.get(self.server.url + "/api/v1/protected/" + message_id,
+                         headers={"Authorization": "Bearer " + token},
+                         verify=self.server.ca_cert, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text)
+        return r.json()["events"]
+
+    def exports(self, message_id):
+        """How many times the message was exported or downloaded."""
+        return len([e for e in self.events(message_id, self.server.token)
+                    if e["action"] == "ediscovery.release" and
+                    e["detail"] == "export (eDiscovery)"])
+
+    def test_portal_download_started_by_another_site_is_refused(self):
+        # A link on another site carries the member's SameSite=Lax cookie
+        # on a top-level GET; the browser says where it came from.
+        mid = self.found(self.docx_word)[0]["id"]
+        bob = self.browser("bob@example.com")
+        url = self.server.url + "/search/messages/" + mid
+        before = self.exports(mid)
+        for site in ["cross-site", "same-site", "none"]:
+            r = bob.get(url, headers={"Sec-Fetch-Site": site},
+                        allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 403, site)
+            self.assertIn("text/html", r.headers["Content-Type"])
+            self.assertIn("This download was refused", r.text)
+            self.assertNotIn("Minutes attached", r.text)
+        self.assertEqual(self.exports(mid), before)  # nothing released
+        # From the portal's own page, and from a client that names no
+        # site (no browser), it downloads, audited.
+        for headers in [{"Sec-Fetch-Site": "same-origin"}, {}]:
+            r = bob.get(url, headers=headers, allow_redirects=False,
+                        timeout=30)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            self.assertTrue(r.headers["Content-Type"].startswith(
+                "message/rfc822"), r.headers["Content-Type"])
+            self.assertIn(b"Minutes attached.", r.content)
+        self.assertEqual(self.exports(mid), before + 2)
 
     def token_of(self, user):
         r = requests.post(self.server.url + "/api/v1/auth/token",

@@ -146,11 +146,15 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                                    crypto::HashPassword(password));
                SP_RETURN_IF_ERROR(ctx.store->PutUser(*user));
                AuditAdmin(ctx, "user.passwd", user->email);
+               // Whoever learnt the old password is signed in no longer.
+               SP_RETURN_IF_ERROR(ctx.directory->EndSessionsOf(user->email));
                return JsonOk(200, json::object{{"email", user->email}});
              }));
 
   // A portal reader's authenticator app (any address: readers are mostly
   // not users here), removed so that they enrol again (docs/portal.md).
+  // Every session of the address ends with it: one that gave a code of the
+  // lost app proves nothing now.
   router.Add("DELETE", "/api/v1/users/:email/second-factor",
              Admin(ctx, [&ctx](Request& req) -> Response {
                std::string email = AsciiLower(req.params["email"]);
@@ -161,6 +165,10 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                      404, "not_found", email + " has no authenticator app");
                }
                AuditAdmin(ctx, "second_factor.reset", email);
+               if (Status ended = ctx.directory->EndSessionsOf(email);
+                   !ended.ok()) {
+                 return FromStatus(ended);
+               }
                return JsonOk(200, json::object{{"reset", email}});
              }));
 

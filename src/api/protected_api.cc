@@ -123,6 +123,11 @@ void RegisterProtectedApi(http::Router& router, const ApiContext& ctx) {
                json::array events;
                if (audit.ok()) {
                  for (const auto& a : *audit) {
+                   // Who searched, exported or journaled the message is
+                   // the organisation's business, not its sender's.
+                   if (!caller.admin && store::IsComplianceAction(a.action)) {
+                     continue;
+                   }
                    json::object e{{"at", a.at},
                                   {"actor", a.actor},
                                   {"action", a.action},

@@ -188,6 +188,10 @@ Result<SignInResult> Directory::OpenSession(std::string_view email,
                                             std::string_view kind) {
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
+  if (addr == kSystemOwner) {
+    // A provider that vouches for it is wrong: it is no one's address.
+    return PermissionDeniedError(addr + " is reserved: no one signs in as it");
+  }
   SignInResult out;
   out.token = crypto::RandomToken(32);
   out.expires_at = now + kSessionLifetime;
@@ -226,6 +230,15 @@ Status Directory::SignOut(std::string_view token) {
   return store_.DeleteSession(HashToken(token));
 }
 
+Status Directory::EndSessionsOf(std::string_view email) {
+  SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(AsciiLower(email)));
+  // The view cache keeps pages per session and asks the store nothing on
+  // a hit: a new generation drops them (other nodes hear of it from the
+  // store's change report).
+  Changed();
+  return Status::Ok();
+}
+
 Result<bool> Directory::UserExists(std::string_view email) {
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(AsciiLower(email)));
   return user.has_value() && !user->disabled;
@@ -233,6 +246,12 @@ Result<bool> Directory::UserExists(std::string_view email) {
 
 Status Directory::AddUser(store::UserRecord user) {
   SP_ASSIGN_OR_RETURN(user.email, NormalizeEmail(user.email));
+  if (user.email == kSystemOwner) {
+    return InvalidArgumentError(
+        user.email +
+        " is reserved: it owns protected mail no sender of ours wrote "
+        "(bounces, untrusted clients), so no one may sign in as it");
+  }
   SP_ASSIGN_OR_RETURN(auto existing, store_.GetUser(user.email));
   if (existing.has_value()) {
     return AlreadyExistsError("user " + user.email + " already exists");

@@ -34,6 +34,15 @@ inline constexpr std::string_view kPortalSession = "portal";
 inline constexpr std::string_view kPortalOtpSession = "portal-otp";
 inline constexpr std::string_view kPortalOidcSession = "portal-oidc";
 
+// The owner of what a rule protects of mail no sender of ours wrote: a
+// bounce (the null reverse-path), or an address of ours from a client
+// outside smtp.client_networks (protect/protector.cc). An owner lists,
+// opens, revokes and re-dates its mail, so this is an address in the
+// .invalid TLD (RFC 2606 §2), no mailbox, which the directory refuses as a
+// user (AddUser) and a session (OpenSession): no one signs in as it, and
+// the admin revokes such mail.
+inline constexpr std::string_view kSystemOwner = "system@invalid";
+
 struct SignInResult {
   std::string token;  // bearer token, shown once
   int64_t expires_at = 0;
@@ -67,7 +76,8 @@ class Directory {
                               std::string_view remote_address,
                               std::string_view kind = kApiSession);
   // Opens a session for an address proved another way (a one-time passcode
-  // or an OpenID Connect provider, `kind` says which); audited.
+  // or an OpenID Connect provider, `kind` says which); audited. Never for
+  // kSystemOwner (PERMISSION_DENIED).
   Result<SignInResult> OpenSession(std::string_view email,
                                    std::string_view kind);
   // The signed-in address for an API bearer token (a session of kind
@@ -78,9 +88,13 @@ class Directory {
   // or disabled (checked on every call, so removal takes effect at once).
   Result<store::SessionRecord> Session(std::string_view token);
   Status SignOut(std::string_view token);
+  // Ends every session of an address, of every kind (API tokens and portal
+  // sessions), and the portal pages cached for them (Generation moves): a
+  // password or an authenticator app reset by an admin.
+  Status EndSessionsOf(std::string_view email);
 
   Result<bool> UserExists(std::string_view email);
-  // Adds a user (the address normalized, not yet taken).
+  // Adds a user (the address normalized, not yet taken, not kSystemOwner).
   Status AddUser(store::UserRecord user);
   // Removes a user and, at once, every session of theirs (portal and API),
   // their license assignment and their group memberships, so that a new

@@ -2,7 +2,8 @@
 // mail for signed-in organisation users in the eDiscovery Manager group,
 // with EDiscoverySuperUserEnabled True; 403 for everyone else. The query is
 // posted (CSRF-checked), never put in a URL; each subject listed and each
-// message downloaded is an audited eDiscovery release.
+// message downloaded is an audited eDiscovery release, and a download a
+// browser says this site's pages did not start is refused.
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -136,6 +137,19 @@ http::Response Portal::SearchPost(http::Request& req) {
 
 http::Response Portal::SearchDownload(http::Request& req) {
   Visitor v = Identify(req);
+  // A GET carries no CSRF token, and the session cookie (SameSite=Lax) goes
+  // with a link followed from another site: such a link would decrypt the
+  // message and record the export in the member's name. Browsers say where
+  // a request comes from (Fetch Metadata, Sec-Fetch-Site); a client that
+  // sends no such field is no browser being tricked.
+  std::string_view site = req.Header("sec-fetch-site");
+  if (!site.empty() && site != "same-origin") {
+    return NoticeResponse(
+        403, "This download was refused",
+        "It was not started from this portal's own pages, so nothing was "
+        "exported. Download the message from the eDiscovery search results.",
+        {"Not allowed", nullptr, &v}, "/search", "eDiscovery search");
+  }
   if (auto refused = SearchRefused(v)) return std::move(*refused);
   const std::string& id = req.params["id"];
   auto released = services_.ediscovery->Export(v.email, id);

@@ -48,7 +48,10 @@ http::Response Portal::MessageEntry(http::Request& req) {
 
   Data d;
   d.set("id", id);
-  d.set("sender", (*record)->owner);
+  // Mail no sender of ours wrote (a bounce) names no sender here.
+  if ((*record)->owner != license::kSystemOwner) {
+    d.set("sender", (*record)->owner);
+  }
   d.set("csrf", v.csrf);
   if (b.otp_enabled) d.set("otp", Data::type::bool_true);
   if (b.social_id_sign_in && !services_.oidc.empty()) {
@@ -115,8 +118,11 @@ http::Response Portal::RequestOtp(http::Request& req) {
         mail.from = options_.otp_sender;
         mail.to = {*email};
         mail.subject = "Your one-time passcode to view the message";
-        mail.text = "Here is your one-time passcode to view the message from " +
-                    record.owner + ":\r\n\r\n" + issued->code +
+        const std::string from = record.owner == license::kSystemOwner
+                                     ? std::string()
+                                     : " from " + record.owner;
+        mail.text = "Here is your one-time passcode to view the message" +
+                    from + ":\r\n\r\n" + issued->code +
                     "\r\n\r\nReference: " + issued->reference +
                     "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
                     "for it, you can ignore this mail.\r\n";

@@ -416,7 +416,9 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   SealSpec spec;
   // A rule may protect mail from outside too (the organisation's key
   // protects it; the sender is the license's owner). A bounce has no
-  // sender: the postmaster of our first domain owns it.
+  // sender: kSystemOwner owns it, an address no one signs in as, since an
+  // owner lists, opens, revokes and re-dates its mail (a postmaster@ of
+  // ours can be a user).
   spec.owner = run.composed != nullptr ? AsciiLower(run.composed->owner)
                                        : AsciiLower(run.in.Sender());
   // An address of ours from an untrusted client (smtp.forged_internal_sender
@@ -425,11 +427,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
       IsInternal(spec.owner)) {
     spec.owner.clear();
   }
-  if (spec.owner.empty()) {
-    spec.owner = "postmaster@" + (options_.accepted_domains.empty()
-                                      ? options_.hostname
-                                      : options_.accepted_domains.front());
-  }
+  if (spec.owner.empty()) spec.owner = license::kSystemOwner;
   spec.template_name = g.treatment.template_name;
   spec.branding = g.treatment.branding;
   if (run.composed != nullptr) {

@@ -597,7 +597,40 @@ TEST_F(ProtectorTest, UntrustedClientIsNoInternalSender) {
   ASSERT_TRUE(ruled.ok()) << ruled.status().ToString();
   ASSERT_EQ(ruled->messages.at(0).protected_records.size(), 1u);
   EXPECT_EQ(ruled->messages[0].protected_records[0].record.owner,
-            "postmaster@example.com");
+            license::kSystemOwner);
+}
+
+// A bounce (the null sender) that a rule protects is owned by an address
+// no one signs in as (was: postmaster@ of our first domain, a real address
+// that can be a user, who then listed, opened, revoked and re-dated it).
+TEST_F(ProtectorTest, NullSenderMailIsOwnedByNoUser) {
+  gw_.org.AddUser("postmaster@example.com");
+  EncryptExternal();
+  auto out = Send("", {"x@gmail.test"},
+                  "From: MAILER-DAEMON@example.com\r\nSubject: Undelivered "
+                  "mail\r\n\r\nx\r\n");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->messages.size(), 1u);
+  ASSERT_EQ(out->messages[0].protected_records.size(), 1u);
+  const store::ProtectedMessageRecord& record =
+      out->messages[0].protected_records[0].record;
+  EXPECT_EQ(record.owner, license::kSystemOwner);
+  Commit(*out);
+  // The postmaster user neither lists it nor revokes it; the admin does.
+  store::ProtectedMessageQuery mine;
+  mine.owner = "postmaster@example.com";
+  mine.limit = 10;
+  auto listed = gw_.org.store.QueryProtectedMessages(mine);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  mine.owner = license::kSystemOwner;
+  listed = gw_.org.store.QueryProtectedMessages(mine);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
+  EXPECT_EQ(gw_.org.licenses.Revoke(record.id, "postmaster@example.com", false)
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(gw_.org.licenses.Revoke(record.id, "admin", true).ok());
 }
 
 // X-Sealpost-Pin-Required is a sender's choice: an outsider who writes it

@@ -32,6 +32,14 @@ struct AuditRecord {
   std::string sign_in;
 };
 
+// The organisation's compliance records of a message: eDiscovery
+// (`ediscovery.*`: its subject listed, the message exported or downloaded)
+// and journaling (`journal.*`: a decrypted copy in a journal report). Its
+// sender is not shown them (docs/compliance.md); the admin is.
+inline bool IsComplianceAction(std::string_view action) {
+  return action.starts_with("ediscovery.") || action.starts_with("journal.");
+}
+
 // What happened per time bucket, for the admin dashboard: bucket i covers
 // [since + i * width, since + (i + 1) * width).
 struct ActivityCount {
