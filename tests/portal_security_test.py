@@ -312,6 +312,67 @@ class PortalSecurityTest(unittest.TestCase):
                                   token=token).status_code, 401)
         self.assertNotIn(user, self.server.cli("license", "list").stdout)
 
+    # ---- a reset ends every session of its address ---------------------
+
+    def test_a_password_reset_ends_tokens_and_sessions(self):
+        """An admin's new password for a user ends the API tokens and
+        portal sessions made with the old one (was: whoever had signed in
+        with a leaked password read on for up to 12 hours)."""
+        user, password = self.new_user()
+        token = self.org_token(user, password)
+        portal = self.org_browser(user, password)
+        self.assertEqual(self.api("GET", "/api/v1/protected",
+                                  token=token).status_code, 200)
+        new = "pw-" + unique()
+        r = self.api("PUT", "/api/v1/users/%s/password" % user,
+                     token=self.server.token, json={"password": new})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(self.api("GET", "/api/v1/protected",
+                                  token=token).status_code, 401)
+        sent = portal.get(self.server.url + "/sent", allow_redirects=False,
+                          timeout=30)
+        self.assertEqual(sent.status_code, 303)
+        self.assertIn("/signin", sent.headers["Location"])
+        # The new password signs in.
+        self.assertEqual(self.api("GET", "/api/v1/protected",
+                                  token=self.org_token(user, new))
+                         .status_code, 200)
+
+    def test_a_second_factor_reset_ends_the_readers_sessions(self):
+        """An admin's reset of a reader's authenticator app (a lost phone)
+        ends every session of the address, the one that gave the lost app's
+        code included, and its cached pages (was: it read on)."""
+        tag = unique()
+        addr = "reset-%s@gmail.test" % tag
+        msg_id = self.send_protected([addr], body="reset-secret-" + tag)
+        s = browser(self.server, "127.0.0.37")
+        r = self.verify_otp(s, msg_id, addr, self.ask_otp(s, msg_id, addr))
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        page = s.get(self.server.url + "/second-factor", timeout=30)
+        secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
+                           page.text).group(1).replace(" ", "")
+        r = s.post(self.server.url + "/second-factor",
+                   data={"csrf": csrf_of(page.text), "code": totp(secret),
+                         "next": "/m/" + msg_id},
+                   allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        # It reads (and the page is cached for this session).
+        r = s.get(self.server.url + "/m/" + msg_id, allow_redirects=False,
+                  timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("reset-secret-" + tag, r.text)
+        r = self.api("DELETE", "/api/v1/users/%s/second-factor" % addr,
+                     token=self.server.token)
+        self.assertEqual(r.status_code, 200, r.text)
+        for path in ("", "/body"):
+            r = s.get(self.server.url + "/m/" + msg_id + path,
+                      allow_redirects=False, timeout=30)
+            self.assertNotIn("reset-secret-" + tag, r.text, path)
+        # Signed out: the setup page is no longer this session's.
+        page = s.get(self.server.url + "/second-factor",
+                     allow_redirects=False, timeout=30)
+        self.assertNotIn("totp-secret", page.text)
+
     # ---- item 7: the portal is no relay ---------------------------------
 
     def test_portal_sending_is_rate_limited_and_capped(self):
@@ -958,7 +1019,8 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(secret.encode(), r.stdout)
         # The attachment, downloaded sealed from the portal (its PIN
-        # entered there), opens in the mail client with the PIN.
+        # entered there: try 3, the portal's tries are the same 5), opens
+        # in the mail client with the PIN.
         portal = self.org_browser(bob, self.users[bob])
         form = portal.get(self.server.url + "/m/%s/pin" % msg_id, timeout=30)
         r = portal.post(self.server.url + "/m/%s/pin" % msg_id,
@@ -966,25 +1028,46 @@ class PortalSecurityTest(unittest.TestCase):
                         allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 303, r.text[:300])
         copy = self.sealed_copy(portal, msg_id, "p.txt")
-        r = self.server.open_as(bob, copy, args=("--pin", wrong))  # 3
+        r = self.server.open_as(bob, copy, args=("--pin", wrong))  # 4
         self.assertNotEqual(r.returncode, 0, r.stdout[:200])
+        self.assertIn(b"PIN isn't right", r.stderr)
         self.assertNotIn(secret.encode(), r.stdout)
-        r = self.server.open_as(bob, copy, args=("--pin", pin))  # 4
+        r = self.server.open_as(bob, copy, args=("--pin", pin))  # 5
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn((secret + "-att").encode(), r.stdout)
         # A new copy brings no new tries: the 6th try, right PIN and all,
-        # is refused for the message and its copies.
-        r = self.server.open_as(bob, path, args=("--pin", wrong))  # 5
-        self.assertIn(b"PIN isn't right", r.stderr)
+        # is refused for the message and its copies, and in the portal.
         again = self.sealed_copy(portal, msg_id, "p.txt")
         for target in (again, path):
             r = self.server.open_as(bob, target, args=("--pin", pin))
             self.assertNotEqual(r.returncode, 0, r.stdout[:200])
             self.assertIn(b"too many PIN attempts", r.stderr)
             self.assertNotIn(secret.encode(), r.stdout)
+        form = portal.get(self.server.url + "/m/%s/pin" % msg_id, timeout=30)
+        r = portal.post(self.server.url + "/m/%s/pin" % msg_id,
+                        data={"csrf": csrf_of(form.text), "pin": pin},
+                        allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 429, r.text[:300])
         # The owner needs none.
         r = self.server.open_as("alice@example.com", path)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_only_a_reader_with_rights_tries_a_pin(self):
+        """The PIN page compares no PIN for a reader the message's grants
+        give nothing (was: any signed-in address could guess, 5 tries
+        each, and its session's pass then served nobody, but every address
+        added 5 guesses of a 6-digit PIN)."""
+        msg_id, _ = self.internal_wrapper("X-Sealpost-Pin-Required: yes\r\n")
+        stranger, _, _ = self.reader(source="127.0.0.44")
+        form = stranger.get(self.server.url + "/m/%s/pin" % msg_id,
+                            timeout=30)
+        for _ in range(6):
+            r = stranger.post(self.server.url + "/m/%s/pin" % msg_id,
+                              data={"csrf": csrf_of(form.text),
+                                    "pin": "123456"},
+                              allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 403, r.text[:300])
+            self.assertIn("has no rights to it", r.text)
 
     def test_a_sealed_attachment_ends_with_its_message(self):
         """An attachment the rights keep sealed (Do Not Forward) downloads
@@ -1075,10 +1158,11 @@ class PortalSecurityTest(unittest.TestCase):
 
     def test_a_session_older_than_the_authenticator_asks_for_its_code(self):
         """A passcode session opened before its address added an
-        authenticator app gave no code from it: it opens no message until
-        it does, neither one whose branding requires the app nor any other
-        (was: both opened, so whoever held an old session of a mailbox
-        skipped the app the reader had since added)."""
+        authenticator app gave no code from it. It is shown no key while
+        another session adds one (was: the same key, so it could compute
+        codes), it ends when the app is added (was: it read on until it
+        expired, the app skipped), and a session without a code is sent for
+        one, whatever the message's branding."""
         addr = "old-%s@gmail.test" % unique()
         tag = unique()
         identity = "App" + tag
@@ -1087,46 +1171,55 @@ class PortalSecurityTest(unittest.TestCase):
         self.server.cli("rule", "new", identity, "--if",
                         "subject-contains=" + identity, "--apply-template",
                         "Encrypt", "--branding", identity, check=True)
+
+        def key_of(page):
+            return re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
+                             page.text).group(1).replace(" ", "")
         try:
             old, plain, _ = self.reader(addr, source="127.0.0.42")
             app = self.send_protected([addr], body="app-secret-" + tag,
                                       subject_extra=" " + identity)
-            # The reader adds the app from another browser.
+            # The older session looks at the setup page first.
+            leaked = key_of(old.get(self.server.url + "/second-factor",
+                                    timeout=30))
+            # The reader adds the app from another browser: a key of its
+            # own, which the older session's code does not confirm.
             new, first, _ = self.reader(addr, source="127.0.0.42")
             page = new.get(self.server.url + "/second-factor", timeout=30)
-            secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
-                               page.text).group(1).replace(" ", "")
+            secret = key_of(page)
+            self.assertNotEqual(secret, leaked)
             r = new.post(self.server.url + "/second-factor",
                          data={"csrf": csrf_of(page.text),
                                "code": totp(secret), "next": "/m/" + first},
                          allow_redirects=False, timeout=30)
             self.assertEqual(r.status_code, 200, r.text[:300])
-            # The enrolling session gave a code: it reads on, asked nothing.
-            r = new.get(self.server.url + "/m/" + app,
-                        allow_redirects=False, timeout=30)
+            # The adding session gave a code: it reads on, asked nothing.
+            r = new.get(self.server.url + "/m/" + app, allow_redirects=False,
+                        timeout=30)
             self.assertEqual(r.status_code, 200, r.text[:300])
             self.assertIn("app-secret-" + tag, r.text)
-            # The older session is sent for a code, whatever it asks for.
+            # The older session ended with the app's arrival.
             for msg, path in ((app, ""), (app, "/body"), (app, "/reply"),
                               (plain, ""), (plain, "/body")):
                 r = old.get(self.server.url + "/m/" + msg + path,
                             allow_redirects=False, timeout=30)
-                self.assertEqual(r.status_code, 303, path + r.text[:300])
-                self.assertTrue(r.headers["Location"].startswith(
-                    "/second-factor?next="), r.headers["Location"])
                 self.assertNotIn("app-secret-" + tag, r.text)
-            # With the app's code it reads again.
+                # Signed out: the message's sign-in, or a way back to it.
+                self.assertTrue(
+                    r.headers.get("Location") == "/m/" + msg or
+                    "passcode" in r.text.lower(), path + r.text[:300])
             page = old.get(self.server.url + "/second-factor", timeout=30)
-            self.assertIn("Enter the code from your authenticator app",
-                          page.text)
-            r = old.post(self.server.url + "/second-factor",
-                         data={"csrf": csrf_of(page.text),
-                               "code": totp(secret, 1),
-                               "next": "/m/" + app},
-                         allow_redirects=False, timeout=30)
-            self.assertEqual(r.status_code, 303, r.text[:300])
-            r = old.get(self.server.url + "/m/" + app,
-                        allow_redirects=False, timeout=30)
+            self.assertEqual(page.status_code, 404, page.text[:300])
+            # A new passcode sign-in asks for the app's code: the leaked
+            # setup key's codes are refused, the app's open.
+            again, r = self.passcode_sign_in(addr, "127.0.0.42")
+            self.assertIn("/second-factor", r.headers["Location"])
+            self.assertEqual(self.post_totp(again, totp(leaked, 1)).status_code,
+                             401)
+            self.assertEqual(self.post_totp(again, totp(secret, 1)).status_code,
+                             303)
+            r = again.get(self.server.url + "/m/" + app,
+                          allow_redirects=False, timeout=30)
             self.assertEqual(r.status_code, 200, r.text[:300])
             self.assertIn("app-secret-" + tag, r.text)
         finally:

@@ -74,23 +74,13 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   }
   auto grants = ParsedGrants(record->grants_json);
   if (!grants.ok()) return fail(grants.status());
-  rights::Identity who;
-  who.email = email;
-  auto internal = IsInternal(email);
-  if (!internal.ok()) return fail(internal.status());
-  // A passcode proves a mailbox, a provider its word for an address: never
-  // an organisation account, its groups, the org-only grants or an
-  // issuer's full control (was: a provider vouching for an employee's
-  // address, or a delegate of their mailbox, read as that employee).
-  if (*internal && (reader.sign_in == kSignInPasscode ||
-                    reader.sign_in == kSignInProvider)) {
-    return refuse(lic.message_id, Refusal::kOrgSignInRequired);
+  auto who = IdentityOf(email, reader.sign_in);
+  if (!who.ok()) return fail(who.status());
+  if (auto* why = std::get_if<Refusal>(&*who)) {
+    return refuse(lic.message_id, *why);
   }
-  who.internal = *internal;
-  auto groups = directory_.GroupsOf(email);
-  if (!groups.ok()) return fail(groups.status());
-  who.groups = std::move(*groups);
-  rights::Decision decision = rights::Evaluate(**grants, who);
+  rights::Decision decision =
+      rights::Evaluate(**grants, std::get<rights::Identity>(*who));
   // The issuer keeps full control after revocation and expiry (as RMS).
   std::vector<AskedPin> pins;  // of the message and those it was made of
   if (!decision.is_issuer) {
@@ -261,6 +251,40 @@ Result<std::optional<Refusal>> LicenseService::Ended(
     r = &*parent;
   }
   return {Refusal::kRevoked};
+}
+
+Result<std::variant<rights::Identity, Refusal>> LicenseService::IdentityOf(
+    std::string_view email, std::string_view sign_in) {
+  rights::Identity who;
+  who.email = std::string(email);
+  SP_ASSIGN_OR_RETURN(who.internal, IsInternal(email));
+  // A passcode proves a mailbox, a provider its word for an address: never
+  // an organisation account, its groups, the org-only grants or an
+  // issuer's full control (was: a provider vouching for an employee's
+  // address, or a delegate of their mailbox, read as that employee).
+  if (who.internal &&
+      (sign_in == kSignInPasscode || sign_in == kSignInProvider)) {
+    return std::variant<rights::Identity, Refusal>(Refusal::kOrgSignInRequired);
+  }
+  SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(email));
+  return std::variant<rights::Identity, Refusal>(std::move(who));
+}
+
+Result<bool> LicenseService::GrantsView(
+    const store::ProtectedMessageRecord& record, std::string_view email,
+    std::string_view sign_in) {
+  SP_ASSIGN_OR_RETURN(auto who, IdentityOf(email, sign_in));
+  if (std::holds_alternative<Refusal>(who)) return false;
+  SP_ASSIGN_OR_RETURN(auto grants, ParsedGrants(record.grants_json));
+  return rights::Evaluate(*grants, std::get<rights::Identity>(who))
+      .rights.Has(rights::Right::kView);
+}
+
+Result<std::optional<Refusal>> LicenseService::CheckPin(
+    const store::ProtectedMessageRecord& record, std::string_view email,
+    std::string_view pin) {
+  if (record.pin_sealed.empty()) return {std::nullopt};
+  return CheckPins({{record.id, record.pin_sealed}}, email, pin);
 }
 
 Result<std::optional<Refusal>> LicenseService::CheckPins(

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "base/byte_source.h"
@@ -29,6 +30,7 @@
 #include "license/irm_config.h"
 #include "license/key_service.h"
 #include "license/templates.h"
+#include "rights/evaluate.h"
 #include "rights/rights.h"
 #include "sealed/license.h"
 #include "sealed/wrapper_seal.h"
@@ -355,6 +357,17 @@ class LicenseService {
   // nullopt when it needs none. For its owner's page and the PIN check.
   Result<std::optional<std::string>> Pin(
       const store::ProtectedMessageRecord& record);
+  // The portal's PIN page: nothing when `pin` is the PIN of `record`;
+  // Refusal::kPinTries or kWrongPin otherwise, each try counted as a mail
+  // client's (CheckPins: the same 5, in the store, on every node).
+  Result<std::optional<Refusal>> CheckPin(
+      const store::ProtectedMessageRecord& record, std::string_view email,
+      std::string_view pin);
+  // Whether `record`'s grants give `email`, signed in by `sign_in`, the
+  // right to view it (revocation, expiry and PIN aside): who may try its
+  // PIN at all.
+  Result<bool> GrantsView(const store::ProtectedMessageRecord& record,
+                          std::string_view email, std::string_view sign_in);
   // Small secrets kept in the store for someone (a reader's authenticator
   // secret): sealed by the key service (KeyHierarchy::EncryptMetadata)
   // with associated data `purpose`, NUL, `id`, so a sealed value moved to
@@ -502,6 +515,10 @@ class LicenseService {
   Result<std::optional<Refusal>> CheckPins(const std::vector<AskedPin>& pins,
                                            std::string_view email,
                                            std::string_view pin);
+  // Who `email` is to the grants, signed in by `sign_in`; kOrgSignInRequired
+  // for a passcode or provider sign-in of an organisation account.
+  Result<std::variant<rights::Identity, Refusal>> IdentityOf(
+      std::string_view email, std::string_view sign_in);
   // The server copy of `record`, verified and decrypted (no checks of who
   // asks: the callers make them).
   Result<std::string> OpenServerCopy(

@@ -805,6 +805,55 @@ TEST_F(LicenseServiceTest, RemovedUserLosesSessionsAssignmentsAndGroups) {
   EXPECT_FALSE(*org_.directory.IsLicensed("bob@example.com"));
 }
 
+// The owner of mail no sender of ours wrote (protect/protector.cc) is no
+// one's: it cannot be made a user, in any case, nor be given a session by
+// a passcode or a provider.
+TEST_F(LicenseServiceTest, TheSystemOwnerIsNoUserAndHasNoSession) {
+  for (std::string_view email :
+       {kSystemOwner, std::string_view("System@INVALID")}) {
+    Status added = org_.directory.AddUser(
+        {std::string(email), *crypto::HashPassword("password1"), "", 0, false});
+    EXPECT_EQ(added.code(), StatusCode::kInvalidArgument) << email;
+    EXPECT_NE(added.message().find("reserved"), std::string::npos)
+        << added.message();
+  }
+  EXPECT_FALSE(*org_.directory.UserExists(kSystemOwner));
+  for (std::string_view kind :
+       {kApiSession, kPortalSession, kPortalOtpSession, kPortalOidcSession}) {
+    EXPECT_EQ(org_.directory.OpenSession(kSystemOwner, kind).status().code(),
+              StatusCode::kPermissionDenied)
+        << kind;
+  }
+  // Any other address is still added.
+  EXPECT_TRUE(org_.directory
+                  .AddUser({"system@example.com",
+                            *crypto::HashPassword("password1"), "", 0, false})
+                  .ok());
+}
+
+// A password or authenticator app reset ends every session of the address
+// (was: the API token and portal sessions made with the old one read on),
+// and the portal pages cached for them (the rights generation moves).
+TEST_F(LicenseServiceTest, EndSessionsOfEndsEveryKindAndMovesTheGeneration) {
+  auto api = org_.directory.SignIn("bob@example.com", "password1", "192.0.2.1");
+  auto portal = org_.directory.SignIn("bob@example.com", "password1",
+                                      "192.0.2.1", kPortalSession);
+  auto otp = org_.directory.OpenSession("Bob@example.com", kPortalOtpSession);
+  auto carols =
+      org_.directory.SignIn("carol@example.com", "password1", "192.0.2.1");
+  ASSERT_TRUE(api.ok() && portal.ok() && otp.ok() && carols.ok());
+  uint64_t before = org_.licenses.RightsGeneration();
+  ASSERT_TRUE(org_.directory.EndSessionsOf("BOB@example.com").ok());
+  EXPECT_NE(org_.licenses.RightsGeneration(), before);
+  for (const auto& token : {api->token, portal->token, otp->token}) {
+    EXPECT_FALSE(org_.directory.Session(token).ok());
+  }
+  EXPECT_TRUE(org_.directory.Session(carols->token).ok());
+  // The user stays; a new sign-in works.
+  EXPECT_TRUE(
+      org_.directory.SignIn("bob@example.com", "password1", "192.0.2.1").ok());
+}
+
 // A user disabled or deleted behind the directory's back (the store) is
 // refused on the next request, not at the session's end.
 TEST_F(LicenseServiceTest, OrgSessionsAreCheckedAgainstTheDirectory) {

@@ -93,7 +93,6 @@ Portal::Portal(PortalServices services, PortalOptions options)
     otp_per_client_.Share(shared, "otp_per_client");
     verify_per_client_.Share(shared, "verify_per_client");
     second_factor_per_address_.Share(shared, "second_factor_per_address");
-    pin_per_reader_.Share(shared, "pin_per_reader");
     oidc_per_client_.Share(shared, "oidc_per_client");
     send_per_user_.Share(shared, "send_per_user");
     send_per_client_.Share(shared, "send_per_client");

@@ -218,11 +218,10 @@ class Portal {
   RateLimiter otp_per_client_{30, 3600};
   RateLimiter verify_per_client_{20, 900};
   RateLimiter oidc_per_client_{20, 600};
-  // Authenticator codes per address, PINs per (address, message): 5 tries
-  // in 15 minutes, like a passcode's 5 (and verify_per_client_ too).
+  // Authenticator codes per address: 5 tries in 15 minutes, like a
+  // passcode's 5 (and verify_per_client_ too). A PIN's tries are counted by
+  // the license service (LicenseService::CheckPin), as a mail client's.
   RateLimiter second_factor_per_address_{5, 900};
-  RateLimiter pin_per_reader_{license::LicenseService::kPinTries,
-                              license::LicenseService::kPinTriesWindow};
   RateLimiter send_per_user_;
   RateLimiter send_per_client_;
   ViewCache views_;

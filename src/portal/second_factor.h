@@ -29,13 +29,16 @@ class SecondFactors {
 
   // Whether `email` has a confirmed authenticator.
   Result<bool> Enrolled(std::string_view email);
-  // The unconfirmed secret of `email` (the one the page shows, so a reload
-  // or a wrong code shows the same), made from the CSPRNG when there is
-  // none; FAILED_PRECONDITION when one is confirmed already.
-  Result<SecretBytes> Begin(std::string_view email);
-  // Confirms the unconfirmed secret with a code from the app (which is
-  // then used); false for a wrong code or when there is none to confirm.
-  Result<bool> Confirm(std::string_view email, std::string_view code);
+  // The unconfirmed secret of `email` that `session` (a hash of its token)
+  // began (the one its page shows, so a reload or a wrong code shows the
+  // same), made from the CSPRNG when there is none, in place of another
+  // session's: no session sees or confirms another's.
+  // FAILED_PRECONDITION when one is confirmed already.
+  Result<SecretBytes> Begin(std::string_view email, std::string_view session);
+  // Confirms the secret `session` began with a code from the app (which is
+  // then used); false for a wrong code or when it has none to confirm.
+  Result<bool> Confirm(std::string_view email, std::string_view session,
+                       std::string_view code);
   // A confirmed reader's code: right now (±1 step) and newer than the
   // last one accepted. False otherwise.
   Result<bool> Check(std::string_view email, std::string_view code);
@@ -45,9 +48,13 @@ class SecondFactors {
   }
 
  private:
-  // The secret of `email`'s record, opened; nullopt when there is none.
+  // The confirmed secret of `email`, opened; nullopt when there is none.
   Result<std::optional<std::pair<store::SecondFactorRecord, SecretBytes>>> Load(
       std::string_view email);
+  // The unconfirmed secret `session` began, opened; nullopt when there is
+  // none, it is confirmed, or another session began it.
+  Result<std::optional<std::pair<store::SecondFactorRecord, SecretBytes>>>
+  LoadSetup(std::string_view email, std::string_view session);
 
   // Not owned (references below): must outlive this object.
   store::Store& store_;

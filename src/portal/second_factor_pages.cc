@@ -6,6 +6,7 @@
 #include "crypto/digest.h"
 #include "crypto/totp.h"
 #include "net/client_key.h"
+#include "portal/device.h"
 #include "portal/portal.h"
 #include "portal/qr_svg.h"
 #include "portal/second_factor_templates.h"
@@ -103,7 +104,8 @@ http::Response Portal::SecondFactorForm(const Visitor& v,
     }
     return PageResponse(status, RenderTemplate(kSecondFactorPage, d), chrome);
   }
-  auto secret = second_factors_.Begin(email);
+  auto secret =
+      second_factors_.Begin(email, crypto::Sha256Hex(v.session_token));
   if (!secret.ok()) return Unavailable(chrome);
   auto qr = QrSvg(TotpUri("Sealpost", email, *secret),
                   "QR code of the key for your authenticator app");
@@ -156,7 +158,8 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
   if (!enrolled.ok()) return Unavailable(chrome);
   std::string code = form.Get("code");
   auto right = *enrolled ? second_factors_.Check(email, code)
-                         : second_factors_.Confirm(email, code);
+                         : second_factors_.Confirm(
+                               email, crypto::Sha256Hex(v.session_token), code);
   if (!right.ok()) return Unavailable(chrome);
   if (!*right) {
     services_.store->AppendAuditBestEffort(
@@ -171,13 +174,16 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
   services_.store->AppendAuditBestEffort(
       {0, now, email, *enrolled ? "second_factor.check" : "second_factor.enrol",
        email, "ok", *enrolled ? "" : "authenticator app added"});
-  // Pages other sessions of the address had cached were seen without the
-  // app: none is served again.
-  if (!*enrolled) services_.licenses->DropCachedDecisions();
   // A new session (a new token) that gave a code: the one that asked ends
-  // here, half signed in or begun before the app was added.
+  // here, half signed in or begun before the app was added. Adding the app
+  // ends every other session of the address as well: none of them gave a
+  // code, and a session that gave one of a reset app's codes is no proof.
   const std::string& kind =
       v.pending_email.empty() ? v.session_kind : v.pending_kind;
+  // (EndSessionsOf drops their cached pages too.)
+  if (!*enrolled && !services_.directory->EndSessionsOf(email).ok()) {
+    return Unavailable(chrome);
+  }
   (void)services_.directory->SignOut(v.session_token);
   auto session = services_.directory->OpenSession(
       email, kind + std::string(kSecondFactorGiven));
@@ -216,19 +222,31 @@ http::Response Portal::CheckPin(http::Request& req) {
   if (!record->has_value()) {
     return NoticeResponse(404, "This message doesn't exist", "", chrome);
   }
+  // Only a reader the grants let view the message tries its PIN (was:
+  // anyone signed in, each address with tries of its own).
+  auto may = services_.licenses->GrantsView(**record, v.email,
+                                            SignInMethod(v.session_kind));
+  if (!may.ok()) return Unavailable(chrome);
+  if (!*may && v.email != (*record)->owner) {
+    return NoticeResponse(403, "You can't open this message",
+                          v.email + " has no rights to it.", chrome);
+  }
   Data d;
   d.set("id", id);
   d.set("csrf", v.csrf);
   int64_t now = services_.clock->NowUnix();
-  if (!verify_per_client_.Allow(net::ClientKey(req.remote_address), now) ||
-      !pin_per_reader_.Allow(v.email + "\n" + id, now)) {
+  auto tried =
+      verify_per_client_.Allow(net::ClientKey(req.remote_address), now)
+          ? services_.licenses->CheckPin(**record, v.email, form.Get("pin"))
+          : Result<std::optional<license::Refusal>>(
+                license::Refusal::kPinTries);
+  if (!tried.ok()) return Unavailable(chrome);
+  if (*tried == license::Refusal::kPinTries) {
     d.set("error", std::string("Too many attempts. Wait 15 minutes and try "
                                "again."));
     return PageResponse(429, RenderTemplate(kPinPage, d), chrome);
   }
-  auto pin = services_.licenses->Pin(**record);
-  if (!pin.ok()) return Unavailable(chrome);
-  if (!pin->has_value() || ConstantTimeEquals(**pin, form.Get("pin"))) {
+  if (!tried->has_value()) {
     // In the store, so that every node honours it until the session ends.
     if (!services_.store
              ->PutPinPass(crypto::Sha256Hex(v.session_token), id,

@@ -21,14 +21,16 @@ class SecondFactorTest : public ::testing::Test {
   SecondFactors factors_{org_.store, org_.licenses, clock_};
 };
 
+constexpr std::string_view kSession = "session-a";
+
 TEST_F(SecondFactorTest, EnrolThenEachCodeOpensOnce) {
   const std::string who = "ext@gmail.test";
   EXPECT_FALSE(*factors_.Enrolled(who));
-  auto secret = factors_.Begin(who);
+  auto secret = factors_.Begin(who, kSession);
   ASSERT_TRUE(secret.ok()) << secret.status().message();
   EXPECT_EQ(secret->size(), crypto::kTotpSecretBytes);
   // A reload shows the same key; the store holds it sealed, not in clear.
-  EXPECT_EQ(factors_.Begin(who)->InsecureStringView(),
+  EXPECT_EQ(factors_.Begin(who, kSession)->InsecureStringView(),
             secret->InsecureStringView());
   auto row = *org_.store.GetSecondFactor(who);
   ASSERT_TRUE(row.has_value());
@@ -37,10 +39,10 @@ TEST_F(SecondFactorTest, EnrolThenEachCodeOpensOnce) {
   EXPECT_FALSE(*factors_.Enrolled(who)) << "not confirmed yet";
   EXPECT_FALSE(*factors_.Check(who, CodeAt(*secret))) << "not confirmed yet";
 
-  EXPECT_FALSE(*factors_.Confirm(who, CodeAt(*secret, 2)));
-  ASSERT_TRUE(*factors_.Confirm(who, CodeAt(*secret)));
+  EXPECT_FALSE(*factors_.Confirm(who, kSession, CodeAt(*secret, 2)));
+  ASSERT_TRUE(*factors_.Confirm(who, kSession, CodeAt(*secret)));
   EXPECT_TRUE(*factors_.Enrolled(who));
-  EXPECT_FALSE(factors_.Begin(who).ok()) << "a confirmed key stays";
+  EXPECT_FALSE(factors_.Begin(who, kSession).ok()) << "a confirmed key stays";
 
   // The code that confirmed it is used; the next step's opens once.
   EXPECT_FALSE(*factors_.Check(who, CodeAt(*secret)));
@@ -53,7 +55,7 @@ TEST_F(SecondFactorTest, EnrolThenEachCodeOpensOnce) {
   EXPECT_TRUE(*factors_.Check(who, CodeAt(*secret)));
 
   // Another address's sealed key does not open as this one's.
-  auto other = factors_.Begin("bob@gmail.test");
+  auto other = factors_.Begin("bob@gmail.test", kSession);
   ASSERT_TRUE(other.ok());
   auto bob = *org_.store.GetSecondFactor("bob@gmail.test");
   row = *org_.store.GetSecondFactor(who);
@@ -65,7 +67,30 @@ TEST_F(SecondFactorTest, EnrolThenEachCodeOpensOnce) {
   // An admin's reset: enrol again.
   EXPECT_TRUE(*factors_.Reset(who));
   EXPECT_FALSE(*factors_.Enrolled(who));
-  EXPECT_TRUE(factors_.Begin(who).ok());
+  EXPECT_TRUE(factors_.Begin(who, kSession).ok());
+}
+
+// The key being added is the session's that began adding it: another
+// session of the address (one begun before the app, by whoever reads the
+// mailbox) neither sees it nor confirms it, and beginning again gives it a
+// key of its own.
+TEST_F(SecondFactorTest, AKeyBeingAddedIsItsSessionsAlone) {
+  const std::string who = "ext@gmail.test";
+  auto mine = factors_.Begin(who, kSession);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_FALSE(*factors_.Confirm(who, "session-b", CodeAt(*mine)));
+  auto theirs = factors_.Begin(who, "session-b");
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_NE(theirs->InsecureStringView(), mine->InsecureStringView());
+  // Their begin took the place of mine: mine confirms no more.
+  EXPECT_FALSE(*factors_.Confirm(who, kSession, CodeAt(*mine)));
+  auto again = factors_.Begin(who, kSession);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->InsecureStringView(), theirs->InsecureStringView());
+  ASSERT_TRUE(*factors_.Confirm(who, kSession, CodeAt(*again)));
+  // Confirmed, the key is the address's: any session's code is checked.
+  EXPECT_TRUE(*factors_.Check(who, CodeAt(*again, 1)));
+  EXPECT_FALSE(factors_.Begin(who, "session-b").ok());
 }
 
 }  // namespace
