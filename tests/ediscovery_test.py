@@ -439,6 +439,16 @@ class EDiscoveryTest(unittest.TestCase):
         grep = subprocess.run(["grep", "-r", "-l", "-a", w,
                                self.server.data_dir], capture_output=True)
         self.assertEqual(grep.returncode, 1, grep.stdout)
+        # The server keeps no copy of what the API sealed: its export says
+        # so, and records no release (was: "granted", then the 404).
+        mid = hits[0]["id"]
+        r = requests.get(self.server.url + "/api/v1/search/messages/" + mid,
+                         headers={"Authorization": "Bearer " +
+                                  self.token_of("bob@example.com")},
+                         verify=self.server.ca_cert, timeout=30)
+        self.assertEqual(r.status_code, 404, r.text)
+        self.assertIn("sealed through the API", r.text)
+        self.assertEqual(self.exports(mid), 0)
 
     def test_reindex_rebuilds_with_progress(self):
         r = self.server.cli("search", "reindex")

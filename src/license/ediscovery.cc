@@ -39,16 +39,27 @@ Status LicenseService::CheckEDiscovery(std::string_view email) {
   return Status::Ok();
 }
 
+namespace {
+
+Status NoServerCopy(const store::ProtectedMessageRecord& record) {
+  return NotFoundError("the server keeps no copy of " + record.id +
+                       " (expired from the portal, sealed through the API, "
+                       "or sealed before copies were kept)");
+}
+
+}  // namespace
+
 Result<std::string> LicenseService::OpenServerCopy(
     const store::ProtectedMessageRecord& record) {
   SP_ASSIGN_OR_RETURN(auto copy, store_.GetPortalCopy(record.id));
-  if (!copy.has_value()) {
-    return NotFoundError("the server keeps no copy of " + record.id +
-                         " (expired from the portal, or sealed before copies "
-                         "were kept)");
-  }
+  if (!copy.has_value()) return NoServerCopy(record);
+  return OpenCopy(record, *copy);
+}
+
+Result<std::string> LicenseService::OpenCopy(
+    const store::ProtectedMessageRecord& record, const std::string& copy) {
   SP_ASSIGN_OR_RETURN(auto keys, keys_.Keys());
-  auto header = sealed::ParseSealedHeader(*copy);
+  auto header = sealed::ParseSealedHeader(copy);
   if (!header.ok() || header->license.message_id != record.id) {
     return DataLossError("the server copy of " + record.id + " is damaged");
   }
@@ -58,7 +69,7 @@ Result<std::string> LicenseService::OpenServerCopy(
   SP_ASSIGN_OR_RETURN(
       SecretBytes key,
       keys->UnwrapContentKey(lic.wrapped_content_key, lic.message_id));
-  auto opened = sealed::Open(*copy, verifier, key);
+  auto opened = sealed::Open(copy, verifier, key);
   if (!opened.ok()) {
     return DataLossError("the server copy of " + record.id + " is damaged");
   }
@@ -73,6 +84,10 @@ Result<EDiscoveryRelease> LicenseService::ReleaseForEDiscovery(
   if (!record.has_value()) {
     return NotFoundError("no protected message " + std::string(message_id));
   }
+  // The copy first (ciphertext: nothing is released by reading it), so
+  // that a message with none records no release (was: "granted", then 404).
+  SP_ASSIGN_OR_RETURN(auto copy, store_.GetPortalCopy(record->id));
+  if (!copy.has_value()) return NoServerCopy(*record);
   // Every key release is logged (SPEC §2): no record, no content.
   if (Status st = Audit(email, "ediscovery.release", message_id, "granted",
                         std::string(purpose) + " (eDiscovery)");
@@ -80,7 +95,7 @@ Result<EDiscoveryRelease> LicenseService::ReleaseForEDiscovery(
     return UnavailableError("the audit record cannot be written: " +
                             st.message());
   }
-  SP_ASSIGN_OR_RETURN(std::string original, OpenServerCopy(*record));
+  SP_ASSIGN_OR_RETURN(std::string original, OpenCopy(*record, *copy));
   return EDiscoveryRelease{std::move(*record), std::move(original)};
 }
 

@@ -523,6 +523,9 @@ class LicenseService {
   // asks: the callers make them).
   Result<std::string> OpenServerCopy(
       const store::ProtectedMessageRecord& record);
+  // `copy` (record's server copy, read already), verified and decrypted.
+  Result<std::string> OpenCopy(const store::ProtectedMessageRecord& record,
+                               const std::string& copy);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
