@@ -118,6 +118,21 @@ class JournalTest(lib.DevServerCase):
                               "--journal-address", "legal@example.com")
         self.assertEqual(dup.returncode, 2)
 
+        # A routing local part would leave for another domain (was:
+        # accepted as ours); so would an outside --ndr-to, which gets the
+        # bounces of reports and so the header of the mail (was: any).
+        for addr in ("archive%evil" + tag + ".test@example.com",
+                     "evil" + tag + ".test!archive@example.com"):
+            r = self.server.cli("journal", "rule", "new", "Route " + tag,
+                                "--journal-address", addr)
+            self.assertEqual(r.returncode, 2, r.stdout)
+            self.assertIn("routing character", r.stderr)
+            r = self.server.cli("journal", "set", "--ndr-to", addr)
+            self.assertEqual(r.returncode, 2, r.stdout)
+        r = self.server.cli("journal", "set", "--ndr-to",
+                            "ops@elsewhere" + tag + ".test")
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertIn("verify", r.stderr)
         self.server.cli("journal", "set", "--ndr-to", "ops@example.com",
                         check=True)
         self.addCleanup(self.server.cli, "journal", "set", "--ndr-to", "")

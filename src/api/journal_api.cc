@@ -41,22 +41,29 @@ Status CheckAddress(std::string_view what, std::string_view a) {
   return Status::Ok();
 }
 
-// Reports carry the mail (and maybe its decrypted copy): only to our own
-// domains, or to a domain whose TLS policy checks the server's certificate.
-Status CheckJournalAddress(const ApiContext& ctx, const std::string& address) {
-  SP_RETURN_IF_ERROR(CheckAddress("journal address", address));
-  std::string domain = DomainOf(address);
-  if (std::find(ctx.accepted_domains.begin(), ctx.accepted_domains.end(),
-                domain) != ctx.accepted_domains.end()) {
-    return Status::Ok();
+// Reports carry the mail (and maybe its decrypted copy), and their bounces
+// its header: only to our own domains, or to a domain whose TLS policy
+// checks the server's certificate. `what` names the setting in errors.
+Status CheckJournalAddress(const ApiContext& ctx, const std::string& address,
+                           std::string_view what = "journal address") {
+  SP_RETURN_IF_ERROR(CheckAddress(what, address));
+  // "archive%evil.test"@example.com would leave for evil.test.
+  if (HasRoutingLocalPart(address)) {
+    return InvalidArgumentError(
+        std::string(what) + " " + address +
+        " has a routing character ('@', '%' or '!') in its local part: the "
+        "next hop would send it elsewhere");
   }
+  std::string domain = DomainOf(address);
+  if (IsAddressIn(ctx.accepted_domains, address)) return Status::Ok();
   SP_ASSIGN_OR_RETURN(auto policy, ctx.store->GetTlsPolicy(domain));
   if (policy.has_value() && policy->policy == "verify") return Status::Ok();
   return FailedPreconditionError(
-      "journal address " + address + " is outside the organisation and " +
+      std::string(what) + " " + address + " is outside the organisation and " +
       domain +
-      " has no TLS policy 'verify': journal reports go only to an accepted "
-      "domain or over verified TLS (sealpost tls policy set " +
+      " has no TLS policy 'verify': journal reports and their bounces go "
+      "only to an accepted domain or over verified TLS (sealpost tls policy "
+      "set " +
       domain + " verify)");
 }
 
@@ -155,21 +162,22 @@ void RegisterJournalApi(http::Router& router, const ApiContext& ctx) {
             auto ndr_to, ctx.store->GetSetting(policy::kJournalNdrToSetting));
         return JsonOk(200, json::object{{"ndr_to", ndr_to.value_or("")}});
       }));
-  router.Add("PUT", "/api/v1/journal",
-             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
-               SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
-               SP_ASSIGN_OR_RETURN(std::string ndr_to,
-                                   StringField(body, "ndr_to", true));
-               std::string address = AsciiLower(ndr_to);
-               if (!address.empty()) {
-                 SP_RETURN_IF_ERROR(CheckAddress("ndr-to", address));
-               }
-               SP_RETURN_IF_ERROR(ctx.store->PutSetting(
-                   policy::kJournalNdrToSetting, address));
-               AuditAdmin(ctx, "settings.set",
-                          std::string(policy::kJournalNdrToSetting), address);
-               return JsonOk(200, json::object{{"ndr_to", address}});
-             }));
+  router.Add(
+      "PUT", "/api/v1/journal",
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+        SP_ASSIGN_OR_RETURN(std::string ndr_to,
+                            StringField(body, "ndr_to", true));
+        std::string address = AsciiLower(ndr_to);
+        if (!address.empty()) {
+          SP_RETURN_IF_ERROR(CheckJournalAddress(ctx, address, "ndr-to"));
+        }
+        SP_RETURN_IF_ERROR(
+            ctx.store->PutSetting(policy::kJournalNdrToSetting, address));
+        AuditAdmin(ctx, "settings.set",
+                   std::string(policy::kJournalNdrToSetting), address);
+        return JsonOk(200, json::object{{"ndr_to", address}});
+      }));
 }
 
 }  // namespace sealpost::api
