@@ -435,9 +435,11 @@ class PortalSecurityTest(unittest.TestCase):
             fs = browser(self.server)
             got = {}
             for _ in range(n):
-                # A new browser each time (no cookie kept).
+                # A new browser each time: a browser cookie of its own
+                # making (a start without one starts nothing).
                 fs.cookies.clear()
                 r = fs.get(self.server.url + "/m/%s/oidc/0" % msg_id,
+                           headers={"Cookie": "__Host-sp_b=" + unique() * 2},
                            allow_redirects=False, timeout=30)
                 got[r.status_code] = got.get(r.status_code, 0) + 1
             return got
@@ -452,14 +454,260 @@ class PortalSecurityTest(unittest.TestCase):
         # No state at all for a message that does not exist.
         missing = browser(self.server, source="127.0.0.7").get(
             self.server.url + "/m/%s/oidc/0" % ("0" * 32),
+            headers={"Cookie": "__Host-sp_b=" + unique() * 2},
             allow_redirects=False, timeout=30)
         self.assertEqual(missing.status_code, 404)
         # A reader on another address still starts a sign-in.
         real = browser(self.server, source="127.0.0.2")
+        real.get(self.server.url + "/m/" + msg_id, timeout=30)
         r = real.get(self.server.url + "/m/%s/oidc/0" % msg_id,
                      allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 303, r.text[:300])
         self.assertTrue(r.headers["Location"].startswith(self.idp.issuer))
+
+    # ---- OIDC review: other sites' starts, provider domains, busy -------
+
+    def test_cookieless_oidc_starts_count_nothing(self):
+        msg_id = self.send_protected(["oidc-%s@gmail.test" % unique()])
+        page = self.server.url + "/m/" + msg_id
+        start = page + "/oidc/0"
+        source = "127.0.0.24"
+        # A picture on another site's page brings no browser cookie
+        # (SameSite=Lax): 25 of them go to the message page, start nothing.
+        for _ in range(25):
+            r = browser(self.server, source).get(
+                start, allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+            self.assertEqual(r.headers["Location"], "/m/" + msg_id)
+        # A browser that has been here: 25 pictures (refused) and 25
+        # navigations from another site (to the message page).
+        s = browser(self.server, source)
+        self.assertEqual(s.get(page, timeout=30).status_code, 200)
+        for _ in range(25):
+            r = s.get(start, headers={"Sec-Fetch-Dest": "image",
+                                      "Sec-Fetch-Site": "cross-site"},
+                      allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 403, r.text[:300])
+            r = s.get(start, headers={"Sec-Fetch-Dest": "document",
+                                      "Sec-Fetch-Site": "cross-site"},
+                      allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+            self.assertEqual(r.headers["Location"], "/m/" + msg_id)
+        # The button on the message page still starts a sign-in from that
+        # address (20 counted starts would have made this 429).
+        r = s.get(start, headers={"Sec-Fetch-Dest": "document",
+                                  "Sec-Fetch-Site": "same-origin"},
+                  allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertTrue(r.headers["Location"].startswith(self.idp.issuer))
+
+    class TokenIdp:
+        """A provider on loopback that issues ID tokens (RS256, signed with
+        python-cryptography, not our code) for the address and nonce that
+        the authorization code names: the test plays the reader's login.
+        While `go` is clear its token endpoint waits (a slow provider)."""
+
+        def __init__(self):
+            from urllib.parse import parse_qs
+            from cryptography.hazmat.primitives import hashes
+            from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+            def b64(data):
+                return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+            def uint(n):
+                return b64(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+            key = rsa.generate_private_key(public_exponent=65537,
+                                           key_size=2048)
+            pub = key.public_key().public_numbers()
+            jwks = {"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256",
+                              "use": "sig", "n": uint(pub.n),
+                              "e": uint(pub.e)}]}
+            port = lib.free_port()
+            issuer = self.issuer = "http://127.0.0.1:%d" % port
+            discovery = {"issuer": issuer,
+                         "authorization_endpoint": issuer + "/authorize",
+                         "token_endpoint": issuer + "/token",
+                         "jwks_uri": issuer + "/jwks"}
+            self.go = threading.Event()
+            self.go.set()
+            self.lock = threading.Lock()
+            self.waiting = 0    # code exchanges being held
+            self.exchanges = 0  # code exchanges asked for
+            idp = self
+
+            def id_token(claims):
+                now = int(time.time())
+                body = dict(claims, iss=issuer, aud="sealpost",
+                            sub=claims["email"], email_verified=True,
+                            iat=now, exp=now + 300)
+                signed = (b64(json.dumps({"alg": "RS256", "kid": "k1",
+                                          "typ": "JWT"}).encode()) + "." +
+                          b64(json.dumps(body).encode()))
+                sig = key.sign(signed.encode(), padding.PKCS1v15(),
+                               hashes.SHA256())
+                return signed + "." + b64(sig)
+
+            class Handler(BaseHTTPRequestHandler):
+                def answer(self, doc):
+                    body = json.dumps(doc).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+                def do_GET(self):
+                    self.answer(jwks if self.path == "/jwks" else discovery)
+
+                def do_POST(self):
+                    length = int(self.headers.get("Content-Length", "0"))
+                    form = parse_qs(self.rfile.read(length).decode())
+                    code = form["code"][0]
+                    claims = json.loads(base64.urlsafe_b64decode(
+                        code + "=" * (-len(code) % 4)))
+                    with idp.lock:
+                        idp.exchanges += 1
+                        idp.waiting += 1
+                    idp.go.wait(30)
+                    with idp.lock:
+                        idp.waiting -= 1
+                    self.answer({"id_token": id_token(claims),
+                                 "token_type": "Bearer",
+                                 "access_token": "unused"})
+
+                def log_message(self, *args):
+                    pass
+
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+            threading.Thread(target=self.httpd.serve_forever,
+                             daemon=True).start()
+
+        def stop(self):
+            self.go.set()
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
+    def token_server(self, **provider):
+        """A dev server of its own whose one provider ("Partner SSO", with
+        `provider`'s fields added) is a TokenIdp: (server, idp)."""
+        idp = self.TokenIdp()
+        self.addCleanup(idp.stop)
+        fd, path = tempfile.mkstemp(suffix=".json")
+        self.addCleanup(os.unlink, path)
+        with os.fdopen(fd, "w") as f:
+            json.dump([dict({"name": "Partner SSO", "issuer": idp.issuer,
+                             "client_id": "sealpost",
+                             "client_secret": "s3cret"}, **provider)], f)
+        server = lib.DevServer(
+            env={"SEALPOST_PORTAL_OIDC_PROVIDERS_FILE": path})
+        self.addCleanup(server.stop)
+        return server, idp
+
+    def protected_on(self, server, to):
+        """Mails `[encrypt]` to `to` through `server`: (message id, the
+        body's secret)."""
+        token, secret = unique(), unique()
+        raw = ("From: alice@example.com\r\nTo: %s\r\nSubject: [encrypt] %s"
+               "\r\nMessage-ID: <%s@example.com>\r\n\r\nSecret %s.\r\n" %
+               (", ".join(to), token, token, secret)).encode()
+        with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                          timeout=30) as c:
+            c.sendmail("alice@example.com", to, raw)
+        wrapper = lib.wait_for(lambda: lib.find_mail(
+            [server], lambda b: token.encode() in b and
+            ("Delivered-To: " + to[0]).encode() in b and
+            b"X-Sealpost-Protected" in b), timeout=30)
+        self.assertTrue(wrapper, "no wrapper for " + to[0])
+        return re.search(r"/m/([0-9a-f]{32})", text_of(wrapper)).group(1), \
+            secret
+
+    def provider_start(self, server, msg_id):
+        """A browser that opened the message page and pressed the
+        provider's button: (session, state, nonce)."""
+        s = browser(server)
+        self.assertEqual(s.get(server.url + "/m/" + msg_id,
+                               timeout=30).status_code, 200)
+        r = s.get(server.url + "/m/%s/oidc/0" % msg_id,
+                  allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        location = r.headers["Location"]
+        self.assertIn("/authorize?", location)
+        state = re.search(r"[?&]state=([^&]+)", location).group(1)
+        nonce = re.search(r"[?&]nonce=([^&]+)", location).group(1)
+        return s, state, nonce
+
+    def provider_callback(self, server, s, state, nonce, addr):
+        """The provider sending browser `s` back, having signed in `addr`
+        (the code is the token endpoint's note of whom to vouch for)."""
+        code = base64.urlsafe_b64encode(json.dumps(
+            {"email": addr, "nonce": nonce}).encode()).rstrip(b"=").decode()
+        return s.get(server.url + "/oidc/callback",
+                     params={"state": state, "code": code},
+                     allow_redirects=False, timeout=60)
+
+    def test_a_provider_signs_in_only_its_email_domains(self):
+        server, _ = self.token_server(email_domains=["partner.test"])
+        self.assertNotIn("vouches for any domain", server.read_log())
+        victim = "victim-%s@gmail.test" % unique()
+        partner = "reader-%s@partner.test" % unique()
+        msg_id, secret = self.protected_on(server, [victim, partner])
+        # The provider says it verified the victim's address: refused.
+        s, state, nonce = self.provider_start(server, msg_id)
+        r = self.provider_callback(server, s, state, nonce, victim)
+        self.assertEqual(r.status_code, 403, r.text[:300])
+        self.assertIn("This provider cannot sign in " + victim, r.text)
+        self.assertIsNone(s.cookies.get("__Host-sp_s"))
+        self.assertNotIn(secret, s.get(server.url + "/m/" + msg_id,
+                                       timeout=30).text)
+
+        def refusal():
+            t = server.cli("message", "status", msg_id, check=True).stdout
+            return t if "not one of its email_domains" in t else None
+        trace = lib.wait_for(refusal, timeout=10)
+        self.assertTrue(trace, "no refusal audited")
+        self.assertIn(victim, trace)
+        # An address of the provider's domain gets in.
+        s, state, nonce = self.provider_start(server, msg_id)
+        r = self.provider_callback(server, s, state, nonce, partner)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertIn(secret, s.get(server.url + "/m/" + msg_id,
+                                    timeout=30).text)
+
+    def test_callbacks_past_four_wait_for_no_provider(self):
+        server, idp = self.token_server()
+        self.assertIn("OIDC provider Partner SSO vouches for any domain",
+                      server.read_log())
+        readers = ["busy%d-%s@gmail.test" % (i, unique()) for i in range(5)]
+        msg_id, secret = self.protected_on(server, readers)
+        starts = [self.provider_start(server, msg_id) for _ in readers]
+        idp.go.clear()  # a slow provider: no code exchange answers yet
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            held = [pool.submit(self.provider_callback, server, *start, addr)
+                    for start, addr in zip(starts[:4], readers)]
+            try:
+                self.assertTrue(lib.wait_for(lambda: idp.waiting == 4,
+                                             timeout=5), idp.waiting)
+                # The fifth is answered at once, without the provider.
+                s, state, nonce = starts[4]
+                began = time.monotonic()
+                busy = self.provider_callback(server, s, state, nonce,
+                                              readers[4])
+                self.assertLess(time.monotonic() - began, 3)
+                self.assertEqual(busy.status_code, 503, busy.text[:300])
+                self.assertIn("Sign-in is busy", busy.text)
+                self.assertEqual(idp.exchanges, 4)
+            finally:
+                idp.go.set()
+            for f in held:
+                self.assertEqual(f.result().status_code, 303,
+                                 f.result().text[:300])
+        # Its sign-in was kept: the same callback again finishes it.
+        again = self.provider_callback(server, s, state, nonce, readers[4])
+        self.assertEqual(again.status_code, 303, again.text[:300])
+        self.assertIn(secret, s.get(server.url + "/m/" + msg_id,
+                                    timeout=30).text)
 
     # ---- item 10: connection and body exhaustion ------------------------
 
@@ -1261,6 +1509,7 @@ class PortalSecurityTest(unittest.TestCase):
     def test_social_id_switch_is_checked_at_start_and_callback(self):
         msg_id = self.send_protected(["soc-%s@gmail.test" % unique()])
         s = browser(self.server, source="127.0.0.6")
+        s.get(self.server.url + "/m/" + msg_id, timeout=30)
         start = s.get(self.server.url + "/m/%s/oidc/0" % msg_id,
                       allow_redirects=False, timeout=30)
         self.assertEqual(start.status_code, 303, start.text[:300])

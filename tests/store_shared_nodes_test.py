@@ -240,6 +240,9 @@ class SharedNodesTest(PostgresCase):
     def test_oidc_sign_in_begun_on_a_is_known_on_b(self):
         msg_id = self.send_protected("oidc-%s@gmail.test" % lib.unique())
         s = self.browser()
+        # The message page first, as a reader would: it sets the browser
+        # cookie, without which a start is sent back there.
+        s.get(self.a.url + "/m/" + msg_id, timeout=30)
         r = s.get(self.a.url + "/m/%s/oidc/0" % msg_id,
                   allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 303, r.text[:300])

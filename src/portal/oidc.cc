@@ -7,6 +7,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "base/encoding.h"
@@ -114,6 +117,58 @@ std::string TrimTrailingSlash(std::string s) {
   return s;
 }
 
+// One entry of email_domains: a domain name (labels of letters, digits,
+// '-' or UTF-8, 253 bytes at most), or "*." and one of at least two labels
+// (a wildcard over a whole top-level domain vouches for nearly anyone).
+Status CheckEmailDomain(std::string_view entry) {
+  std::string_view name = entry;
+  bool wildcard = name.starts_with("*.");
+  if (wildcard) name.remove_prefix(2);
+  bool ok = !name.empty() && name.size() <= 253;
+  size_t labels = 0;
+  for (std::string_view rest = name; ok && !rest.empty();) {
+    size_t dot = rest.find('.');
+    std::string_view label = rest.substr(0, dot);
+    ok = !label.empty() && label.size() <= 63 &&
+         std::all_of(label.begin(), label.end(), [](char c) {
+           auto u = static_cast<unsigned char>(c);
+           return std::isalnum(u) || c == '-' || u >= 0x80;
+         });
+    ++labels;
+    rest = dot == std::string_view::npos ? "" : rest.substr(dot + 1);
+    if (dot != std::string_view::npos && rest.empty()) ok = false;
+  }
+  if (!ok) {
+    return InvalidArgumentError("email_domains: \"" + std::string(entry) +
+                                "\" is not a domain name or \"*.\" and one");
+  }
+  if (wildcard && labels < 2) {
+    return InvalidArgumentError("email_domains: \"" + std::string(entry) +
+                                "\" covers a whole top-level domain");
+  }
+  return Status::Ok();
+}
+
+// "email_domains": a non-empty array of strings, kept in lower case.
+Result<std::vector<std::string>> ReadEmailDomains(const json::value& v) {
+  std::vector<std::string> out;
+  if (v.is_array()) {
+    for (const json::value& d : v.as_array()) {
+      if (!d.is_string()) {
+        out.clear();
+        break;
+      }
+      out.push_back(AsciiLower(std::string(d.as_string())));
+    }
+  }
+  if (out.empty()) {
+    return InvalidArgumentError(
+        "email_domains must be a list of domain names (leave it out to let "
+        "the provider sign in any address)");
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -143,7 +198,72 @@ Status ValidateOidcProviderConfig(const OidcProviderConfig& config) {
     return InvalidArgumentError("OIDC provider " + config.name +
                                 ": scopes must include openid");
   }
+  for (const std::string& domain : config.email_domains) {
+    SP_RETURN_IF_ERROR(
+        CheckEmailDomain(domain).WithContext("OIDC provider " + config.name));
+  }
   return Status::Ok();
+}
+
+Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
+    std::string_view text, std::string_view source) {
+  const std::string where(source);
+  std::vector<OidcProviderConfig> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) {
+    return InvalidArgumentError(where + ": expected a JSON array of providers");
+  }
+  for (const json::value& p : v.as_array()) {
+    if (!p.is_object()) {
+      return InvalidArgumentError(where + ": each provider is a JSON object");
+    }
+    const json::object& o = p.as_object();
+    auto str = [&](std::string_view k) -> std::string {
+      const json::value* x = o.if_contains(k);
+      return x && x->is_string() ? std::string(x->as_string()) : "";
+    };
+    OidcProviderConfig c;
+    c.name = str("name");
+    c.issuer = str("issuer");
+    c.client_id = str("client_id");
+    c.client_secret = str("client_secret");
+    c.ca_file = str("ca_file");
+    if (!str("scopes").empty()) c.scopes = str("scopes");
+    if (c.name.empty()) {
+      return InvalidArgumentError(where + ": a provider needs a name");
+    }
+    if (const json::value* domains = o.if_contains("email_domains")) {
+      auto read = ReadEmailDomains(*domains);
+      if (!read.ok()) {
+        return read.status().WithContext(where + ": provider " + c.name);
+      }
+      c.email_domains = std::move(*read);
+    }
+    SP_RETURN_IF_ERROR(ValidateOidcProviderConfig(c).WithContext(
+        where + ": provider " + c.name));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool ProviderVouchesFor(const OidcProviderConfig& config,
+                        std::string_view email) {
+  if (config.email_domains.empty()) return true;
+  size_t at = email.rfind('@');
+  if (at == std::string_view::npos || at + 1 == email.size()) return false;
+  const std::string domain = AsciiLower(email.substr(at + 1));
+  for (const std::string& entry : config.email_domains) {
+    const std::string allowed = AsciiLower(entry);
+    if (allowed.starts_with("*.")) {
+      // ".example.com": a name under it, with a label of its own before.
+      std::string_view under = std::string_view(allowed).substr(1);
+      if (domain.size() > under.size() && domain.ends_with(under)) return true;
+    } else if (domain == allowed) {
+      return true;
+    }
+  }
+  return false;
 }
 
 struct OidcClient::Discovery {

@@ -2,7 +2,8 @@
 // recipients sign in with an identity provider using the authorization code
 // flow with PKCE (OpenID Connect Core 1.0 §3.1, RFC 7636). This module only
 // delivers a verified identity; whether that identity may open a message
-// (email_verified, recipient list) is the portal's decision.
+// (the provider's email_domains, email_verified, the recipient list) is the
+// portal's decision. The providers file is parsed here too.
 //
 // Thread-safety: OidcClient is safe to use from any thread; the free functions
 // are pure.
@@ -29,11 +30,30 @@ struct OidcProviderConfig {
   std::string client_secret;  // never logged
   std::string ca_file;  // optional PEM bundle to trust; else the system store
   std::string scopes = "openid email";
+  // The domains whose addresses this provider may sign in, lower case:
+  // "example.com" is that domain exactly, "*.example.com" any name under it
+  // (not example.com itself). Empty: any domain (the provider vouches for
+  // every address it calls verified).
+  std::vector<std::string> email_domains;
 };
 
 // Checks what can be checked without the network: issuer URL, client id and
-// secret present, "openid" among the scopes. For config loading.
+// secret present, "openid" among the scopes, each of email_domains a domain
+// name or "*." and one with at least two labels. For config loading.
 Status ValidateOidcProviderConfig(const OidcProviderConfig& config);
+
+// The providers file (portal.oidc_providers_file): a JSON array of
+// {"name", "issuer", "client_id", "client_secret", "ca_file"?, "scopes"?,
+// "email_domains"?: ["example.com", "*.example.com"]}, each validated.
+// `source` (the file's path) starts every error message.
+Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
+    std::string_view text, std::string_view source);
+
+// Whether `config` may sign in `email`: true when it has no email_domains,
+// else when the address's domain (after its last '@') is one of them,
+// compared without regard to ASCII case.
+bool ProviderVouchesFor(const OidcProviderConfig& config,
+                        std::string_view email);
 
 // What Begin hands to the portal. state, nonce and code_verifier are secrets
 // of this sign-in: keep them server-side, bound to the browser, short-lived.

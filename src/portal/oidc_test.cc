@@ -191,6 +191,84 @@ TEST(OidcConfigTest, Validates) {
   EXPECT_FALSE(ValidateOidcProviderConfig(no_secret).ok());
 }
 
+// The security review's finding: without email_domains any provider signed
+// a reader in as any address it called verified.
+TEST(OidcEmailDomainsTest, AProviderVouchesOnlyForItsDomains) {
+  OidcProviderConfig any = TestConfig("https://sso.partner.test");
+  EXPECT_TRUE(ProviderVouchesFor(any, "ceo@example.com"));
+
+  OidcProviderConfig partner = TestConfig("https://sso.partner.test");
+  partner.email_domains = {"partner.test", "*.eu.partner.test"};
+  EXPECT_TRUE(ProviderVouchesFor(partner, "ann@partner.test"));
+  EXPECT_TRUE(ProviderVouchesFor(partner, "Ann@PARTNER.Test"));
+  EXPECT_TRUE(ProviderVouchesFor(partner, "bo@paris.eu.partner.test"));
+  EXPECT_TRUE(ProviderVouchesFor(partner, "bo@a.b.eu.partner.test"));
+  // Exact: no other domain, no subdomain without "*.", no look-alike.
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ceo@example.com"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@mail.partner.test"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@evilpartner.test"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@partner.test.evil"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@partner.test."));
+  // "*." is for names under the domain, not the domain itself.
+  EXPECT_FALSE(ProviderVouchesFor(partner, "bo@eu.partner.test"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "bo@.eu.partner.test"));
+  // The domain is after the last '@'.
+  EXPECT_FALSE(ProviderVouchesFor(partner, "\"ann@partner.test\"@evil.test"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@evil.test@partner"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "partner.test"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, "ann@"));
+  EXPECT_FALSE(ProviderVouchesFor(partner, ""));
+}
+
+TEST(OidcEmailDomainsTest, ProvidersFileReadsThem) {
+  auto read = ParseOidcProviders(R"([
+    {"name": "Partner", "issuer": "https://sso.partner.test",
+     "client_id": "c", "client_secret": "s",
+     "email_domains": ["Partner.TEST", "*.eu.partner.test"]},
+    {"name": "Google", "issuer": "https://accounts.google.com",
+     "client_id": "c", "client_secret": "s", "scopes": "openid email profile"}
+  ])",
+                                 "providers.json");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ((*read)[0].email_domains,
+            (std::vector<std::string>{"partner.test", "*.eu.partner.test"}));
+  EXPECT_TRUE(ProviderVouchesFor((*read)[0], "ann@partner.test"));
+  EXPECT_FALSE(ProviderVouchesFor((*read)[0], "ann@gmail.com"));
+  EXPECT_TRUE((*read)[1].email_domains.empty());
+  EXPECT_EQ((*read)[1].scopes, "openid email profile");
+  EXPECT_EQ((*read)[1].client_secret, "s");
+}
+
+TEST(OidcEmailDomainsTest, ProvidersFileRefusesBadLists) {
+  auto with = [](std::string_view domains) {
+    return ParseOidcProviders(
+        R"([{"name": "P", "issuer": "https://sso.partner.test",
+             "client_id": "c", "client_secret": "s", "email_domains": )" +
+            std::string(domains) + "}]",
+        "providers.json");
+  };
+  for (std::string_view bad :
+       {R"([])", R"("partner.test")", R"([1])", R"(["partner.test", null])",
+        R"([""])", R"(["*"])", R"(["*.test"])", R"(["@partner.test"])",
+        R"(["ann@partner.test"])", R"(["partner..test"])",
+        R"([".partner.test"])", R"(["partner.test."])", R"(["part ner.test"])",
+        R"(["*.*.partner.test"])", R"(["sub.*.partner.test"])"}) {
+    SCOPED_TRACE(bad);
+    auto read = with(bad);
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(read.status().message().find("providers.json: provider P"),
+              std::string::npos)
+        << read.status().message();
+  }
+  EXPECT_TRUE(with(R"(["localhost", "xn--bcher-kva.example"])").ok());
+  EXPECT_FALSE(ParseOidcProviders("{}", "providers.json").ok());
+  EXPECT_FALSE(
+      ParseOidcProviders(R"([{"issuer": "https://x.test"}])", "providers.json")
+          .ok());
+}
+
 TEST(OidcClientTest, UnreachableProviderIsUnavailableAndSaysDiscovery) {
   // Port 1 on loopback: nothing listens, so the connection is refused.
   OidcClient client(TestConfig("http://127.0.0.1:1"),

@@ -119,4 +119,21 @@ void PendingSignIns::Drop(const std::string& state) {
   if (!order_.empty() && order_.front() == state) order_.pop_front();
 }
 
+InFlightLimit::Slot InFlightLimit::TryAcquire() {
+  // Compare-and-swap, not add-then-undo: a refused caller never counts, so
+  // it cannot make another caller be refused while it backs out.
+  int held = held_.load();
+  while (held < max_) {
+    if (held_.compare_exchange_weak(held, held + 1)) return Slot(this);
+  }
+  return Slot();
+}
+
+void InFlightLimit::Slot::Release() {
+  if (limit_ != nullptr) {
+    limit_->held_.fetch_sub(1);
+    limit_ = nullptr;
+  }
+}
+
 }  // namespace sealpost::portal

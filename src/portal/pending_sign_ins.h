@@ -8,16 +8,22 @@
 // (Share), so that the callback may reach another node than the one that
 // began the sign-in (every node needs the same providers file).
 //
+// InFlightLimit, beside it, caps how many callbacks wait on providers at
+// once (Portal::OidcCallback).
+//
 // Thread-safety: thread-safe (one mutex; the store is thread-safe). Share
-// is called before the object is used.
+// is called before the object is used. InFlightLimit is lock-free; a Slot
+// belongs to one thread.
 #ifndef SEALPOST_PORTAL_PENDING_SIGN_INS_H_
 #define SEALPOST_PORTAL_PENDING_SIGN_INS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "base/thread_annotations.h"
 #include "portal/oidc.h"
@@ -67,6 +73,49 @@ class PendingSignIns {
   // States in the order they began (some may be gone already).
   std::deque<std::string> order_ SP_GUARDED_BY(mu_);
   std::map<std::string, std::deque<std::string>> by_browser_ SP_GUARDED_BY(mu_);
+};
+
+// At most `max` holders at once, the rest turned away at once instead of
+// queued: finishing a sign-in makes blocking calls to the provider (token,
+// JWKS, userinfo; up to 20 s each) on the shared handler pool, and a slow
+// provider must not take every handler thread.
+class InFlightLimit {
+ public:
+  // Held until destroyed, moved from, or Release()d; empty when refused.
+  class Slot {
+   public:
+    Slot() = default;
+    Slot(Slot&& other) noexcept
+        : limit_(std::exchange(other.limit_, nullptr)) {}
+    Slot& operator=(Slot&& other) noexcept {
+      if (this != &other) {
+        Release();
+        limit_ = std::exchange(other.limit_, nullptr);
+      }
+      return *this;
+    }
+    ~Slot() { Release(); }
+    explicit operator bool() const { return limit_ != nullptr; }
+    void Release();
+
+   private:
+    friend class InFlightLimit;
+    explicit Slot(InFlightLimit* limit) : limit_(limit) {}
+    // Not owned: the limit outlives its slots.
+    InFlightLimit* limit_ = nullptr;
+  };
+
+  explicit InFlightLimit(int max) : max_(max) {}
+  InFlightLimit(const InFlightLimit&) = delete;
+  InFlightLimit& operator=(const InFlightLimit&) = delete;
+
+  // A held slot, or an empty one when `max` are held already.
+  [[nodiscard]] Slot TryAcquire();
+  int in_flight() const { return held_.load(); }
+
+ private:
+  const int max_;
+  std::atomic<int> held_{0};
 };
 
 }  // namespace sealpost::portal

@@ -3,13 +3,12 @@
 // send limits, the recipient check). Sign-in is in signin.cc.
 #include "portal/portal.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <future>
 
 #include "base/files.h"
+#include "base/log.h"
 #include "crypto/digest.h"
 #include "net/client_key.h"
 #include "portal/device.h"
@@ -17,7 +16,6 @@
 #include "portal/web.h"
 
 namespace sealpost::portal {
-namespace json = boost::json;
 
 namespace {
 
@@ -41,38 +39,21 @@ bool IsHexColour(std::string_view c) {
 
 Result<std::vector<OidcProviderConfig>> LoadOidcProviders(
     const std::string& path) {
-  std::vector<OidcProviderConfig> out;
-  if (path.empty()) return out;
+  if (path.empty()) return std::vector<OidcProviderConfig>{};
   SP_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) {
-    return InvalidArgumentError(path + ": expected a JSON array of providers");
-  }
-  for (const json::value& p : v.as_array()) {
-    if (!p.is_object()) {
-      return InvalidArgumentError(path + ": each provider is a JSON object");
+  SP_ASSIGN_OR_RETURN(auto providers, ParseOidcProviders(text, path));
+  // Without email_domains a provider signs in any address it calls
+  // verified: a partner's SSO or a self-service provider would open any
+  // recipient's mail. Allowed (configs before email_domains), but said.
+  for (const OidcProviderConfig& p : providers) {
+    if (p.email_domains.empty()) {
+      log::Warn(
+          "portal: OIDC provider {} vouches for any domain: set email_domains "
+          "in {} to the domains it may sign in (docs/portal.md)",
+          p.name, path);
     }
-    const json::object& o = p.as_object();
-    auto str = [&](std::string_view k) -> std::string {
-      const json::value* x = o.if_contains(k);
-      return x && x->is_string() ? std::string(x->as_string()) : "";
-    };
-    OidcProviderConfig c;
-    c.name = str("name");
-    c.issuer = str("issuer");
-    c.client_id = str("client_id");
-    c.client_secret = str("client_secret");
-    c.ca_file = str("ca_file");
-    if (!str("scopes").empty()) c.scopes = str("scopes");
-    if (c.name.empty()) {
-      return InvalidArgumentError(path + ": a provider needs a name");
-    }
-    SP_RETURN_IF_ERROR(ValidateOidcProviderConfig(c).WithContext(
-        path + ": provider " + c.name));
-    out.push_back(std::move(c));
   }
-  return out;
+  return providers;
 }
 
 Portal::Portal(PortalServices services, PortalOptions options)

@@ -10,7 +10,8 @@
 // request to the license service, which checks and logs it.
 //
 // Thread-safety: thread-safe; handlers run on many threads at once. The
-// rate limiters and pending OpenID Connect sign-ins guard themselves.
+// rate limiters, pending OpenID Connect sign-ins and the cap on callbacks
+// in flight guard themselves.
 #ifndef SEALPOST_PORTAL_PORTAL_H_
 #define SEALPOST_PORTAL_PORTAL_H_
 
@@ -77,9 +78,9 @@ struct PortalServices {
   std::vector<std::unique_ptr<OidcClient>> oidc;  // configured providers
 };
 
-// Reads portal.oidc_providers_file: a JSON array of providers
-// [{"name", "issuer", "client_id", "client_secret", "ca_file"?,
-// "scopes"?}]. An empty path gives none.
+// Reads portal.oidc_providers_file (ParseOidcProviders, oidc.h) and warns
+// in the log of each provider without email_domains, which may sign in any
+// address. An empty path gives none.
 Result<std::vector<OidcProviderConfig>> LoadOidcProviders(
     const std::string& path);
 
@@ -227,6 +228,11 @@ class Portal {
   ViewCache views_;
   std::unique_ptr<AuditBuffer> audit_;
   PendingSignIns pending_oidc_;
+  // OpenID Connect callbacks waiting on their providers, all providers
+  // together: the rest get 503 at once (OidcCallback), so that a slow
+  // provider holds 4 handler threads at most, not the whole pool.
+  static constexpr int kOidcCallbacksInFlight = 4;
+  InFlightLimit oidc_callbacks_{kOidcCallbacksInFlight};
   // ServesInline: message pages on the I/O thread (SQLite only: a
   // PostgreSQL lookup is a round trip the I/O thread must not wait for).
   const bool first_opens_inline_;

@@ -221,6 +221,25 @@ http::Response Portal::VerifyOtp(http::Request& req) {
 http::Response Portal::BeginOidc(http::Request& req) {
   Visitor v = Identify(req);
   const std::string& id = req.params["id"];
+  // A sign-in starts from the message page's button: a navigation of one
+  // of our own tabs, with our browser cookie. Anything else starts nothing
+  // and counts against no limit, so that a page elsewhere cannot spend a
+  // network's starts (below) with its visitors' browsers. A picture,
+  // script or frame (Fetch Metadata's Sec-Fetch-Dest) is refused; a
+  // request without the cookie (so every cross-site picture: the cookie
+  // is SameSite=Lax) or a navigation from another site goes to the
+  // message page, which sets the cookie and shows the buttons.
+  std::string_view dest = req.Header("sec-fetch-dest");
+  if (!dest.empty() && dest != "document") {
+    return NoticeResponse(403, "Sign in from the message page",
+                          "Open the message link, then choose how to sign in.",
+                          {"", nullptr, &v});
+  }
+  std::string_view site = req.Header("sec-fetch-site");
+  if (v.new_browser ||
+      (!site.empty() && site != "same-origin" && site != "none")) {
+    return RedirectResponse(SafeNext("/m/" + id), v);
+  }
   size_t n = 0;
   try {
     n = static_cast<size_t>(std::stoul(req.params["n"]));
@@ -258,6 +277,21 @@ http::Response Portal::BeginOidc(http::Request& req) {
 
 http::Response Portal::OidcCallback(http::Request& req) {
   Visitor v = Identify(req);
+  // Taken before the pending sign-in, so that a callback turned away
+  // leaves it (and the provider's code, not yet redeemed) in place: a
+  // reload finishes it.
+  InFlightLimit::Slot slot = oidc_callbacks_.TryAcquire();
+  if (!slot) {
+    log::Warn("portal: oidc callback turned away: {} are waiting on providers",
+              kOidcCallbacksInFlight);
+    http::Response busy = NoticeResponse(
+        503, "Sign-in is busy, try again in a moment",
+        "Many sign-ins are being finished at once. Reload this page in a "
+        "moment to finish yours.",
+        {"", nullptr, &v});
+    busy.headers.emplace_back("Retry-After", "5");
+    return busy;
+  }
   auto taken =
       pending_oidc_.Take(req.QueryParam("state"), services_.clock->NowUnix());
   if (!taken.has_value()) {
@@ -295,6 +329,7 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   OidcClient& client = *services_.oidc[pending.provider];
   auto identity = client.Finish(req.QueryParam("code"), pending.start);
+  slot.Release();  // the provider has answered
   int64_t now = services_.clock->NowUnix();
   if (!identity.ok()) {
     log::Warn("portal: oidc {} sign-in failed: {}", client.config().name,
@@ -314,6 +349,20 @@ http::Response Portal::OidcCallback(http::Request& req) {
             " does not confirm that you own this address, so it can't be "
             "used to open protected mail. Use a one-time passcode instead.",
         chrome, back, "Back to the message");
+  }
+  // A provider vouches only for its own domains (email_domains): else a
+  // partner's directory, or one where anyone registers an address, would
+  // open any recipient's mail.
+  if (!ProviderVouchesFor(client.config(), email)) {
+    services_.store->AppendAuditBestEffort(
+        {0, now, email, "auth.sign_in", pending.message_id, "refused",
+         "portal-oidc " + client.config().name +
+             ": not one of its email_domains"});
+    return NoticeResponse(403, "This provider cannot sign in " + email,
+                          client.config().name +
+                              " signs in addresses of its own domains only. "
+                              "Sign in another way.",
+                          chrome, back, "Back to the message");
   }
   if (!IsRecipient(**record, email)) {
     services_.store->AppendAuditBestEffort(
