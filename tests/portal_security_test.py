@@ -73,6 +73,12 @@ def totp(secret, offset=0):
     return "%06d" % n
 
 
+def key_shown(page):
+    """The base32 key the authenticator setup page shows."""
+    return re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
+                     page.text).group(1).replace(" ", "")
+
+
 def wrong_totp(secret):
     """A code that no step near now matches."""
     near = {totp(secret, k) for k in range(-2, 4)}
@@ -348,14 +354,7 @@ class PortalSecurityTest(unittest.TestCase):
         s = browser(self.server, "127.0.0.37")
         r = self.verify_otp(s, msg_id, addr, self.ask_otp(s, msg_id, addr))
         self.assertEqual(r.status_code, 303, r.text[:300])
-        page = s.get(self.server.url + "/second-factor", timeout=30)
-        secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
-                           page.text).group(1).replace(" ", "")
-        r = s.post(self.server.url + "/second-factor",
-                   data={"csrf": csrf_of(page.text), "code": totp(secret),
-                         "next": "/m/" + msg_id},
-                   allow_redirects=False, timeout=30)
-        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.enrol(s, msg_id)
         # It reads (and the page is cached for this session).
         r = s.get(self.server.url + "/m/" + msg_id, allow_redirects=False,
                   timeout=30)
@@ -1046,20 +1045,24 @@ class PortalSecurityTest(unittest.TestCase):
     # Each test is its own client address (127.0.0.3x), so that the client
     # limit it spends is no other test's.
 
-    def enrolled_reader(self, source):
-        """A reader signed in by passcode who enrols an authenticator app:
-        (address, base32 secret). The enrolment is one try."""
-        s, msg_id, addr = self.reader(source=source)
+    def enrol(self, s, msg_id):
+        """Browser `s`, signed in, adds an authenticator app from the
+        setup page and confirms it: its base32 secret (one try)."""
         page = s.get(self.server.url + "/second-factor", timeout=30)
-        secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
-                           page.text).group(1).replace(" ", "")
+        secret = key_shown(page)
         r = s.post(self.server.url + "/second-factor",
                    data={"csrf": csrf_of(page.text), "code": totp(secret),
                          "next": "/m/" + msg_id},
                    allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 200, r.text[:300])
         self.assertIn("is set up", r.text)
-        return addr, secret
+        return secret
+
+    def enrolled_reader(self, source):
+        """A reader signed in by passcode who enrols an authenticator app:
+        (address, base32 secret). The enrolment is one try."""
+        s, msg_id, addr = self.reader(source=source)
+        return addr, self.enrol(s, msg_id)
 
     def passcode_sign_in(self, addr, source):
         """A fresh message and passcode sign-in from `source`: (browser,
@@ -1419,28 +1422,18 @@ class PortalSecurityTest(unittest.TestCase):
         self.server.cli("rule", "new", identity, "--if",
                         "subject-contains=" + identity, "--apply-template",
                         "Encrypt", "--branding", identity, check=True)
-
-        def key_of(page):
-            return re.search(r'class="totp-secret">([A-Z2-7 ]+)<',
-                             page.text).group(1).replace(" ", "")
         try:
             old, plain, _ = self.reader(addr, source="127.0.0.42")
             app = self.send_protected([addr], body="app-secret-" + tag,
                                       subject_extra=" " + identity)
             # The older session looks at the setup page first.
-            leaked = key_of(old.get(self.server.url + "/second-factor",
-                                    timeout=30))
+            leaked = key_shown(old.get(self.server.url + "/second-factor",
+                                       timeout=30))
             # The reader adds the app from another browser: a key of its
             # own, which the older session's code does not confirm.
             new, first, _ = self.reader(addr, source="127.0.0.42")
-            page = new.get(self.server.url + "/second-factor", timeout=30)
-            secret = key_of(page)
+            secret = self.enrol(new, first)
             self.assertNotEqual(secret, leaked)
-            r = new.post(self.server.url + "/second-factor",
-                         data={"csrf": csrf_of(page.text),
-                               "code": totp(secret), "next": "/m/" + first},
-                         allow_redirects=False, timeout=30)
-            self.assertEqual(r.status_code, 200, r.text[:300])
             # The adding session gave a code: it reads on, asked nothing.
             r = new.get(self.server.url + "/m/" + app, allow_redirects=False,
                         timeout=30)
