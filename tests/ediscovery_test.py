@@ -385,31 +385,53 @@ class EDiscoveryTest(unittest.TestCase):
                     if e["action"] == "ediscovery.release" and
                     e["detail"] == "export (eDiscovery)"])
 
-    def test_portal_download_started_by_another_site_is_refused(self):
-        # A link on another site carries the member's SameSite=Lax cookie
-        # on a top-level GET; the browser says where it came from.
+    def test_portal_download_is_a_posted_form(self):
+        """A download decrypts a message and records an export in the
+        member's name: it is a form posted with the results page's CSRF
+        token, so no link starts one (was: a GET, started by a link on
+        another site, by the sign-in page's `next`, or by a link in a
+        message the portal showed)."""
         mid = self.found(self.docx_word)[0]["id"]
         bob = self.browser("bob@example.com")
         url = self.server.url + "/search/messages/" + mid
         before = self.exports(mid)
-        for site in ["cross-site", "same-site", "none"]:
-            r = bob.get(url, headers={"Sec-Fetch-Site": site},
-                        allow_redirects=False, timeout=30)
-            self.assertEqual(r.status_code, 403, site)
-            self.assertIn("text/html", r.headers["Content-Type"])
-            self.assertIn("This download was refused", r.text)
-            self.assertNotIn("Minutes attached", r.text)
-        self.assertEqual(self.exports(mid), before)  # nothing released
-        # From the portal's own page, and from a client that names no
-        # site (no browser), it downloads, audited.
-        for headers in [{"Sec-Fetch-Site": "same-origin"}, {}]:
+        # A link, however it is followed: nothing is released.
+        for headers in [{"Sec-Fetch-Site": "cross-site"},
+                        {"Sec-Fetch-Site": "same-origin"}, {}]:
             r = bob.get(url, headers=headers, allow_redirects=False,
                         timeout=30)
-            self.assertEqual(r.status_code, 200, r.text[:300])
-            self.assertTrue(r.headers["Content-Type"].startswith(
-                "message/rfc822"), r.headers["Content-Type"])
-            self.assertIn(b"Minutes attached.", r.content)
-        self.assertEqual(self.exports(mid), before + 2)
+            self.assertNotEqual(r.status_code, 200, headers)
+            self.assertNotIn(b"Minutes attached", r.content)
+        # The sign-in page's `next` names it: signed in, still nothing.
+        s = requests.Session()
+        s.trust_env = False
+        s.verify = self.server.ca_cert
+        page = s.get(self.server.url + "/signin", timeout=30)
+        r = s.post(self.server.url + "/signin",
+                   data={"csrf": self.csrf(page.text),
+                         "email": "bob@example.com",
+                         "password": self.password("bob@example.com"),
+                         "next": "/search/messages/" + mid}, timeout=30)
+        self.assertNotIn(b"Minutes attached", r.content)
+        # A post without the page's token is refused.
+        r = bob.post(url, data={"csrf": "not-the-token"},
+                     allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 403, r.text[:300])
+        self.assertNotIn(b"Minutes attached", r.content)
+        self.assertEqual(self.exports(mid), before)  # nothing released
+        # The results page's button downloads it, audited.
+        page = bob.get(self.server.url + "/search", timeout=30)
+        results = bob.post(self.server.url + "/search",
+                           data={"csrf": self.csrf(page.text),
+                                 "query": self.docx_word}, timeout=30)
+        self.assertIn('action="/search/messages/%s"' % mid, results.text)
+        r = bob.post(url, data={"csrf": self.csrf(results.text)},
+                     allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertTrue(r.headers["Content-Type"].startswith(
+            "message/rfc822"), r.headers["Content-Type"])
+        self.assertIn(b"Minutes attached.", r.content)
+        self.assertEqual(self.exports(mid), before + 1)
 
     def token_of(self, user):
         r = requests.post(self.server.url + "/api/v1/auth/token",

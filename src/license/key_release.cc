@@ -97,7 +97,8 @@ LicenseService::PendingRelease LicenseService::PrepareRelease(
   // names the record it read; a mail client gives the PIN with its request
   // (was: the API gave the key, PIN unasked), for a message made of it (a
   // sealed attachment, a forward) too.
-  if (!pins.empty() && !read_by_portal && email != record->owner) {
+  const bool owner = email == record->owner && !IsReaderSignIn(reader.sign_in);
+  if (!pins.empty() && !read_by_portal && !owner) {
     auto pin = CheckPins(pins, email, reader.pin);
     if (!pin.ok()) return fail(pin.status());
     if (pin->has_value()) return refuse(lic.message_id, **pin);
@@ -261,9 +262,10 @@ Result<std::variant<rights::Identity, Refusal>> LicenseService::IdentityOf(
   // A passcode proves a mailbox, a provider its word for an address: never
   // an organisation account, its groups, the org-only grants or an
   // issuer's full control (was: a provider vouching for an employee's
-  // address, or a delegate of their mailbox, read as that employee).
-  if (who.internal &&
-      (sign_in == kSignInPasscode || sign_in == kSignInProvider)) {
+  // address, or a delegate of their mailbox, read as that employee; and,
+  // once the account was removed, as its sender).
+  who.may_be_issuer = !IsReaderSignIn(sign_in);
+  if (who.internal && IsReaderSignIn(sign_in)) {
     return std::variant<rights::Identity, Refusal>(Refusal::kOrgSignInRequired);
   }
   SP_ASSIGN_OR_RETURN(who.groups, directory_.GroupsOf(email));

@@ -122,6 +122,12 @@ struct UseLicense {
 inline constexpr std::string_view kSignInPasscode = "passcode";
 inline constexpr std::string_view kSignInProvider = "oidc";
 inline constexpr std::string_view kSignInOrg = "org";
+// A portal reader's sign-in: a passcode or a provider, which prove a
+// mailbox (or a provider's word), never an organisation account or a
+// message's sender.
+inline bool IsReaderSignIn(std::string_view sign_in) {
+  return sign_in == kSignInPasscode || sign_in == kSignInProvider;
+}
 
 enum class Refusal {
   kDisabled,              // IRM off, or internal licensing off

@@ -164,6 +164,14 @@ TEST_F(LicenseServiceTest, ReaderSignInsAreNeverAnOrganisationAccount) {
   EXPECT_TRUE(
       org_.licenses.Acquire("carol@example.com", org_only.container, "api")
           .ok());
+  // The account removed, a passcode for its mailbox is still not the
+  // sender: the revoked message stays revoked to it.
+  ASSERT_TRUE(org_.store.DeleteUser("alice@example.com").ok());
+  auto gone =
+      org_.licenses.Acquire("alice@example.com", sent.container, "portal",
+                            Reader{.sign_in = kSignInPasscode});
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.status().Reason<Refusal>(), Refusal::kRevoked);
 }
 
 TEST_F(LicenseServiceTest, RevokedAndExpired) {

@@ -170,7 +170,7 @@ void Portal::Register(http::Router& router) {
   router.Add("GET", "/admin/messages/:id", bind(&Portal::AdminMessage));
   router.Add("GET", "/search", bind(&Portal::SearchPage));
   router.Add("POST", "/search", bind(&Portal::SearchPost));
-  router.Add("GET", "/search/messages/:id", bind(&Portal::SearchDownload));
+  router.Add("POST", "/search/messages/:id", bind(&Portal::SearchDownload));
   router.Add("GET", "/compose", bind(&Portal::ComposeForm));
   router.Add("POST", "/compose", bind(&Portal::SendCompose));
   if (options_.dev) {

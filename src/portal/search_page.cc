@@ -2,8 +2,8 @@
 // mail for signed-in organisation users in the eDiscovery Manager group,
 // with EDiscoverySuperUserEnabled True; 403 for everyone else. The query is
 // posted (CSRF-checked), never put in a URL; each subject listed and each
-// message downloaded is an audited eDiscovery release, and a download a
-// browser says this site's pages did not start is refused.
+// message downloaded is an audited eDiscovery release, posted like the
+// query (CSRF-checked), so no link starts one.
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -45,7 +45,7 @@ constexpr std::string_view kSearchPage =
 <caption class="visually-hidden">Matching messages, newest first</caption>
 <thead><tr><th scope="col">Subject</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Protected</th><th scope="col">Status</th><th scope="col">Message</th></tr></thead>
 <tbody>
-{{#hits}}<tr><td>{{subject}}</td><td>{{owner}}</td><td>{{recipients}}</td><td>{{date}}</td><td>{{state}}</td><td><a href="/search/messages/{{id}}" download="{{id}}.eml">Download .eml</a></td></tr>
+{{#hits}}<tr><td>{{subject}}</td><td>{{owner}}</td><td>{{recipients}}</td><td>{{date}}</td><td>{{state}}</td><td><form method="post" action="/search/messages/{{id}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Download .eml</button></form></td></tr>
 {{/hits}}</tbody>
 </table>
 </div>
@@ -136,22 +136,16 @@ http::Response Portal::SearchPost(http::Request& req) {
 }
 
 http::Response Portal::SearchDownload(http::Request& req) {
-  Visitor v = Identify(req);
-  // A GET carries no CSRF token, and the session cookie (SameSite=Lax) goes
-  // with a link followed from another site: such a link would decrypt the
-  // message and record the export in the member's name. Browsers say where
-  // a request comes from (Fetch Metadata, Sec-Fetch-Site); a client that
-  // sends no such field is no browser being tricked.
-  std::string_view site = req.Header("sec-fetch-site");
-  if (!site.empty() && site != "same-origin") {
-    return NoticeResponse(
-        403, "This download was refused",
-        "It was not started from this portal's own pages, so nothing was "
-        "exported. Download the message from the eDiscovery search results.",
-        {"Not allowed", nullptr, &v}, "/search", "eDiscovery search");
-  }
-  if (auto refused = SearchRefused(v)) return std::move(*refused);
   const std::string& id = req.params["id"];
+  // A form posted with the results page's CSRF token: a link cannot start
+  // it, from another site, from the sign-in page's `next` or from a link
+  // in a message shown by this portal (was: a GET, so any of these
+  // decrypted the message and recorded the export in the member's name).
+  auto posted =
+      ReadPosted(req, "/search", "eDiscovery search", Poster::kOrgUser);
+  if (auto* page = Ended(posted)) return std::move(*page);
+  Visitor& v = std::get<PostedForm>(posted).visitor;
+  if (auto refused = SearchRefused(v)) return std::move(*refused);
   auto released = services_.ediscovery->Export(v.email, id);
   if (!released.ok()) {
     const StatusCode code = released.status().code();

@@ -76,7 +76,7 @@ ConcreteGrants ExpandTemplate(const Template& t,
 Decision Evaluate(const ConcreteGrants& grants, const Identity& who) {
   const std::string email = AsciiLower(who.email);
   Decision d;
-  if (!email.empty() && email == grants.issuer) {
+  if (who.may_be_issuer && !email.empty() && email == grants.issuer) {
     // ome-inventory §4.1: the RMS issuer always holds Full Control.
     d.rights = Rights::All();
     d.is_issuer = true;

@@ -38,6 +38,10 @@ struct Identity {
   // organisation account); false for external recipients, OTP and social
   // sign-ins.
   bool internal = false;
+  // False for passcode and provider sign-ins: a mailbox, or a provider's
+  // word, is not the sender, so the issuer's Full Control does not follow
+  // the address (an account removed, its mailbox read by someone else).
+  bool may_be_issuer = true;
 };
 
 // The message a template is applied to.

@@ -91,6 +91,14 @@ std::optional<Reply> GatewayPolicy::CheckRecipient(const Envelope& envelope,
                        "Recipient address rejected: no '@', '%' or '!' in "
                        "the local part of an address in our domains");
   }
+  // ceo@[192.0.2.1]: the host at that address delivers it to its ceo, but
+  // no rule, journal rule or TLS policy names a domain it has, so it would
+  // leave past all of them. Refused whoever sends it.
+  if (DomainOf(r.address).starts_with('[')) {
+    return Reply::Make(553, "5.1.2",
+                       "Recipient address rejected: address literals are not "
+                       "accepted; give the recipient's domain");
+  }
   if (RelayAllowed(envelope)) return std::nullopt;
   // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
   if (DomainOf(r.address).empty() || InAcceptedDomain(r.address)) {

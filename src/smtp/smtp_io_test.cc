@@ -228,6 +228,36 @@ TEST_F(GatewayPolicyTest, QuotedLocalPartsAreJudgedAsTheMailboxTheyName) {
   EXPECT_EQ(p.envelope().recipients[0].address, "bob@example.com");
 }
 
+// An address literal names no domain a rule, a journal rule or a TLS policy
+// could name: it would leave past all of them (was: relayed for a trusted
+// client, unprotected).
+TEST_F(GatewayPolicyTest, AddressLiteralsAreRefused) {
+  for (bool network : {false, true}) {
+    GatewayPolicy policy(network, domains_, ForgedSender::kReject);
+    ProtocolOptions o;
+    o.hostname = "mx.example.com";
+    ServerProtocol p(o, &policy);
+    const auto replies = [&](const std::string& line) {
+      std::string wire;
+      for (const Action& a : p.Feed(line + "\r\n")) {
+        if (a.kind == Action::Kind::kReply) wire += a.reply.Wire();
+      }
+      return wire;
+    };
+    p.Start();
+    replies("EHLO client.example.com");
+    ASSERT_EQ(replies("MAIL FROM:<partner@partner.example>").substr(0, 3),
+              "250");
+    for (const char* to : {"ceo@[192.0.2.1]", "ceo@[IPv6:2001:db8::1]"}) {
+      EXPECT_EQ(replies("RCPT TO:<" + std::string(to) + ">").substr(0, 10),
+                "553 5.1.2 ")
+          << to << " network=" << network;
+    }
+    EXPECT_EQ(replies("RCPT TO:<ceo@partner.test>").substr(0, 3),
+              network ? "250" : "554");
+  }
+}
+
 // Postfix's reject_sender_login_mismatch, whatever network the client is in.
 TEST_F(GatewayPolicyTest, SenderIsBoundToTheLogin) {
   for (bool network : {false, true}) {
