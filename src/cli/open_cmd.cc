@@ -416,7 +416,7 @@ void RegisterOpen(CLI::App& app, Globals& g) {
                    "standard output");
   open->add_option("--pin", a.pin,
                    "The PIN its sender gave you, for a message that asks "
-                   "for one (5 tries per 15 minutes)")
+                   "for one (5 wrong tries per 15 minutes)")
       ->envname("SEALPOST_PIN");
   open->footer(
       "The password comes from SEALPOST_PASSWORD or a prompt. A PIN on the "

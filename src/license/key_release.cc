@@ -295,21 +295,30 @@ Result<std::optional<Refusal>> LicenseService::CheckPins(
   if (pin.empty()) return {Refusal::kPinRequired};
   const int64_t now = clock_.NowUnix();
   bool right = true;
+  std::vector<std::string> counted;
   for (const AskedPin& asked : pins) {
-    // Counted under the portal's name for the same tries, so that nodes
-    // sharing the store share the count; by the message that asks, so
-    // that new copies of it bring no new tries.
+    // Counted before it is compared, so that parallel guesses cannot all
+    // pass before one counted; under the portal's name, on every node;
+    // by the message that asks, so that new copies bring no new tries.
+    std::string key = "pin_per_reader:" + std::string(email) + "\n" + asked.id;
     SP_ASSIGN_OR_RETURN(
         bool allowed,
-        store_.TakeRateLimit(
-            "pin_per_reader:" + std::string(email) + "\n" + asked.id, kPinTries,
-            kPinTriesWindow, now));
+        store_.TakeRateLimit(key, kPinTries, kPinTriesWindow, now));
     if (!allowed) return {Refusal::kPinTries};
+    counted.push_back(std::move(key));
     SP_ASSIGN_OR_RETURN(SecretBytes expected,
                         OpenFromStore(asked.sealed, kPinPurpose, asked.id));
     right = ConstantTimeEquals(expected.InsecureStringView(), pin) && right;
   }
   if (!right) return {Refusal::kWrongPin};
+  // A right PIN is given back its try: a mail client opens a message and
+  // each of its sealed attachments with it, 5 or more within 15 minutes.
+  for (const std::string& key : counted) {
+    if (Status forgot = store_.ForgetRateEvent(key, now); !forgot.ok()) {
+      log::Warn("license: a right PIN still counts as a try: {}",
+                forgot.message());
+    }
+  }
   return {std::nullopt};
 }
 
