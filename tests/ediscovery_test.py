@@ -424,8 +424,11 @@ class EDiscoveryTest(unittest.TestCase):
         results = bob.post(self.server.url + "/search",
                            data={"csrf": self.csrf(page.text),
                                  "query": self.docx_word}, timeout=30)
-        self.assertIn('action="/search/messages/%s"' % mid, results.text)
-        r = bob.post(url, data={"csrf": self.csrf(results.text)},
+        row = re.search(r'<form method="post" action="/search/messages/%s">'
+                        r'<input type="hidden" name="csrf" value="([^"]+)"'
+                        % mid, results.text)
+        self.assertTrue(row, "no download form for " + mid)
+        r = bob.post(url, data={"csrf": row.group(1)},
                      allow_redirects=False, timeout=30)
         self.assertEqual(r.status_code, 200, r.text[:300])
         self.assertTrue(r.headers["Content-Type"].startswith(

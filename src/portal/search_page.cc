@@ -45,7 +45,7 @@ constexpr std::string_view kSearchPage =
 <caption class="visually-hidden">Matching messages, newest first</caption>
 <thead><tr><th scope="col">Subject</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Protected</th><th scope="col">Status</th><th scope="col">Message</th></tr></thead>
 <tbody>
-{{#hits}}<tr><td>{{subject}}</td><td>{{owner}}</td><td>{{recipients}}</td><td>{{date}}</td><td>{{state}}</td><td><form method="post" action="/search/messages/{{id}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Download .eml</button></form></td></tr>
+{{#hits}}<tr><td>{{subject}}</td><td>{{owner}}</td><td>{{recipients}}</td><td>{{date}}</td><td>{{state}}</td><td><form method="post" action="/search/messages/{{id}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Download .eml</button></form></td></tr>
 {{/hits}}</tbody>
 </table>
 </div>
