@@ -113,9 +113,6 @@ struct UseLicense {
   int64_t expires_at = 0;
 };
 
-// Why a license (or transport decryption) was refused: the refusal's
-// Status carries it (Status::Reason<Refusal>()) for callers that branch on
-// it; RefusalText is what users see.
 // How a portal reader signed in (LicenseService::Reader::sign_in, and the
 // audit records' sign_in): a passcode mailed to the address, an OpenID
 // Connect provider's word for it, or an organisation account.
@@ -129,6 +126,9 @@ inline bool IsReaderSignIn(std::string_view sign_in) {
   return sign_in == kSignInPasscode || sign_in == kSignInProvider;
 }
 
+// Why a license (or transport decryption) was refused: the refusal's
+// Status carries it (Status::Reason<Refusal>()) for callers that branch on
+// it; RefusalText is what users see.
 enum class Refusal {
   kDisabled,              // IRM off, or internal licensing off
   kClientAccessDisabled,  // ClientAccessServerEnabled is False
@@ -211,8 +211,8 @@ class LicenseService {
     std::string_view device;   // desktop | mobile | tablet | unknown
     std::string_view sign_in;  // kSignInPasscode | kSignInProvider | kSignInOrg
     // The PIN a mail client's user typed (`sealpost open --pin`) for a
-    // message whose sender asked for one; 5 tries per reader and message
-    // per 15 minutes, as in the portal.
+    // message whose sender asked for one; 5 wrong tries per reader and
+    // message per 15 minutes, as in the portal.
     std::string_view pin;
   };
   // `record`, when the caller has just read the message's record for this
@@ -363,6 +363,10 @@ class LicenseService {
   // nullopt when it needs none. For its owner's page and the PIN check.
   Result<std::optional<std::string>> Pin(
       const store::ProtectedMessageRecord& record);
+  // A PIN's wrong tries, per reader and message, in the portal and from
+  // mail clients: 5 per 15 minutes, like a passcode's.
+  static constexpr int kPinTries = 5;
+  static constexpr int64_t kPinTriesWindow = 900;
   // The portal's PIN page: nothing when `pin` is the PIN of `record`;
   // Refusal::kPinTries or kWrongPin otherwise, each try counted as a mail
   // client's (CheckPins: the same 5, in the store, on every node).
@@ -445,12 +449,6 @@ class LicenseService {
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,
                                       std::string_view recipient);
-
- public:
-  // A PIN's tries, per reader and message, in the portal and from mail
-  // clients: 5 per 15 minutes, like a passcode's.
-  static constexpr int kPinTries = 5;
-  static constexpr int64_t kPinTriesWindow = 900;
 
  private:
   // The associated-data purpose of a sealed PIN (EncryptMetadata).

@@ -7,11 +7,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-
-#include <algorithm>
-#include <cctype>
 #include <utility>
 
+#include "base/domain_name.h"
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -117,32 +115,18 @@ std::string TrimTrailingSlash(std::string s) {
   return s;
 }
 
-// One entry of email_domains: a domain name (labels of letters, digits,
-// '-' or UTF-8, 253 bytes at most), or "*." and one of at least two labels
+// One entry of email_domains: a domain name as mail writes one
+// (IsDomainName, U-labels allowed), or "*." and one of at least two labels
 // (a wildcard over a whole top-level domain vouches for nearly anyone).
 Status CheckEmailDomain(std::string_view entry) {
   std::string_view name = entry;
-  bool wildcard = name.starts_with("*.");
+  const bool wildcard = name.starts_with("*.");
   if (wildcard) name.remove_prefix(2);
-  bool ok = !name.empty() && name.size() <= 253;
-  size_t labels = 0;
-  for (std::string_view rest = name; ok && !rest.empty();) {
-    size_t dot = rest.find('.');
-    std::string_view label = rest.substr(0, dot);
-    ok = !label.empty() && label.size() <= 63 &&
-         std::all_of(label.begin(), label.end(), [](char c) {
-           auto u = static_cast<unsigned char>(c);
-           return std::isalnum(u) || c == '-' || u >= 0x80;
-         });
-    ++labels;
-    rest = dot == std::string_view::npos ? "" : rest.substr(dot + 1);
-    if (dot != std::string_view::npos && rest.empty()) ok = false;
-  }
-  if (!ok) {
+  if (!IsDomainName(name, {.allow_8bit = true})) {
     return InvalidArgumentError("email_domains: \"" + std::string(entry) +
                                 "\" is not a domain name or \"*.\" and one");
   }
-  if (wildcard && labels < 2) {
+  if (wildcard && name.find('.') == std::string_view::npos) {
     return InvalidArgumentError("email_domains: \"" + std::string(entry) +
                                 "\" covers a whole top-level domain");
   }

@@ -100,9 +100,8 @@ std::variant<Found, http::Response> FindFor(const PortalServices& s,
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
   if (auto page = SignInFits(s, out.brand, v, id)) return *std::move(page);
-  // Its owner needs none: signed in as the organisation account only.
-  const bool owner = v.org_user() && v.email == out.record.owner;
-  if (!out.record.pin_sealed.empty() && !owner) {
+  // Its owner needs none (signed in as the organisation account).
+  if (!out.record.pin_sealed.empty() && !v.owns(out.record.owner)) {
     auto passed = s.store->HasPinPass(crypto::Sha256Hex(v.session_token), id,
                                       s.clock->NowUnix());
     if (!passed.ok()) {

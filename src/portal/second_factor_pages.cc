@@ -227,7 +227,7 @@ http::Response Portal::CheckPin(http::Request& req) {
   auto may = services_.licenses->GrantsView(**record, v.email,
                                             SignInMethod(v.session_kind));
   if (!may.ok()) return Unavailable(chrome);
-  if (!*may && !(v.org_user() && v.email == (*record)->owner)) {
+  if (!*may && !v.owns((*record)->owner)) {
     return NoticeResponse(403, "You can't open this message",
                           v.email + " has no rights to it.", chrome);
   }

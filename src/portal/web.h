@@ -55,6 +55,11 @@ struct Portal::Visitor {
   std::string pending_email;
   std::string pending_kind;
   bool org_user() const { return session_kind == license::kPortalSession; }
+  // Whether this is `owner`'s own organisation session: a passcode or a
+  // provider for the same address is a mailbox, never the message's owner.
+  bool owns(const std::string& owner) const {
+    return org_user() && email == owner;
+  }
 };
 
 // The page a handler's step (ReadPosted, FindSignInMessage, ...) ended

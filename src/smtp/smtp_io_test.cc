@@ -194,6 +194,15 @@ TEST_F(GatewayPolicyTest, RoutingLocalPartsOfOurDomainsAreRefused) {
   EXPECT_FALSE(sealpost::HasRoutingLocalPart("a.b+c@d%e"));
 }
 
+// The replies `p` writes to one command line.
+std::string RepliesTo(ServerProtocol& p, const std::string& line) {
+  std::string wire;
+  for (const Action& a : p.Feed(line + "\r\n")) {
+    if (a.kind == Action::Kind::kReply) wire += a.reply.Wire();
+  }
+  return wire;
+}
+
 // The protocol gives the policy, and the envelope the rules and the
 // journal read, the mailbox a quoted local part names; one that routes
 // elsewhere is refused, quoted or not (was: "bob"@example.com reached the
@@ -203,12 +212,8 @@ TEST_F(GatewayPolicyTest, QuotedLocalPartsAreJudgedAsTheMailboxTheyName) {
   ProtocolOptions o;
   o.hostname = "mx.example.com";
   ServerProtocol p(o, &policy);
-  const auto replies = [&](const std::string& line) {
-    std::string wire;
-    for (const Action& a : p.Feed(line + "\r\n")) {
-      if (a.kind == Action::Kind::kReply) wire += a.reply.Wire();
-    }
-    return wire;
+  const auto replies = [&p](const std::string& line) {
+    return RepliesTo(p, line);
   };
   p.Start();
   replies("EHLO client.partner.example");
@@ -237,12 +242,8 @@ TEST_F(GatewayPolicyTest, AddressLiteralsAreRefused) {
     ProtocolOptions o;
     o.hostname = "mx.example.com";
     ServerProtocol p(o, &policy);
-    const auto replies = [&](const std::string& line) {
-      std::string wire;
-      for (const Action& a : p.Feed(line + "\r\n")) {
-        if (a.kind == Action::Kind::kReply) wire += a.reply.Wire();
-      }
-      return wire;
+    const auto replies = [&p](const std::string& line) {
+      return RepliesTo(p, line);
     };
     p.Start();
     replies("EHLO client.example.com");
