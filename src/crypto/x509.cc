@@ -1,5 +1,3 @@
-// Long: certificate files, CRLs and chain verdicts share this file's OpenSSL
-// helpers; moving the CRL reading to its own file is the next split.
 #include "crypto/x509.h"
 
 #include <openssl/bio.h>
@@ -20,9 +18,41 @@
 #include "crypto/asn1_time.h"
 #include "crypto/digest.h"
 #include "crypto/openssl_ptr.h"
+#include "crypto/x509_internal.h"
 
 namespace sealpost::crypto {
+
+namespace internal {
+
+std::string NameText(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
+    return "";
+  }
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(std::max(0L, n)));
+}
+
+// A whole DER certificate, nothing after it.
+X509Ptr ParseDer(std::string_view der) {
+  if (der.empty() || der.size() > kMaxCertificateFileBytes) return nullptr;
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (x &&
+      p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    return nullptr;
+  }
+  ERR_clear_error();
+  return x;
+}
+
+}  // namespace internal
+
 namespace {
+
+using internal::NameText;
+using internal::ParseDer;
 
 using CrlPtr = OpenSslPtr<X509_CRL, X509_CRL_free>;
 using P7Ptr = OpenSslPtr<PKCS7, PKCS7_free>;
@@ -52,16 +82,6 @@ std::string DateText(int64_t unix) {
   return buf;
 }
 
-std::string NameText(const X509_NAME* name) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) {
-    return "";
-  }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(std::max(0L, n)));
-}
-
 std::string DerOf(X509* x) {
   int n = i2d_X509(x, nullptr);
   if (n <= 0) return "";
@@ -69,19 +89,6 @@ std::string DerOf(X509* x) {
   auto* p = reinterpret_cast<unsigned char*>(out.data());
   i2d_X509(x, &p);
   return out;
-}
-
-// A whole DER certificate, nothing after it.
-X509Ptr ParseDer(std::string_view der) {
-  if (der.empty() || der.size() > kMaxCertificateFileBytes) return nullptr;
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (x &&
-      p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-    return nullptr;
-  }
-  ERR_clear_error();
-  return x;
 }
 
 Result<CertificateInfo> Inspect(X509* x) {
@@ -367,94 +374,6 @@ Result<CertificateFile> ReadCertificateFile(std::string_view bytes,
 
 namespace {
 
-// RFC 5280 §5.2.3: "CRL issuers MUST NOT use CRLNumber values longer than
-// 20 octets".
-constexpr int kMaxCrlNumberOctets = 20;
-
-// The CRL Number of `crl` as lower-case hex without leading zeros; empty
-// when there is none, several, or a negative one. INVALID_ARGUMENT when it
-// is longer than 20 octets.
-Result<std::string> CrlNumberHex(X509_CRL* crl) {
-  OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free> number(static_cast<ASN1_INTEGER*>(
-      X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
-  ERR_clear_error();
-  if (!number) return std::string();
-  if (ASN1_STRING_length(number.get()) > kMaxCrlNumberOctets) {
-    return InvalidArgumentError(
-        "the CRL's CRL Number is longer than 20 octets (RFC 5280 §5.2.3)");
-  }
-  OpenSslPtr<BIGNUM, BN_free> bn(ASN1_INTEGER_to_BN(number.get(), nullptr));
-  if (!bn || BN_is_negative(bn.get())) return std::string();
-  char* hex = BN_bn2hex(bn.get());
-  if (hex == nullptr) return std::string();
-  std::string out = AsciiLower(hex);
-  OPENSSL_free(hex);
-  size_t first = out.find_first_not_of('0');
-  return first == std::string::npos ? "0" : out.substr(first);
-}
-
-// CRLs are kept one per issuer name, each the issuer's full CRL: a delta
-// CRL (RFC 5280 §5.2.4) lists only the revocations since a base CRL, and
-// one with an Issuing Distribution Point (§5.2.5) may cover only part of
-// the issuer's certificates, or another issuer's. Either, stored as the
-// full CRL (its CRL Number may well be higher), would hide the
-// revocations it does not list.
-Status RefusePartialCrl(X509_CRL* crl) {
-  if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {
-    return InvalidArgumentError(
-        "a delta CRL (Delta CRL Indicator, RFC 5280 §5.2.4) is not "
-        "supported: import the full CRL");
-  }
-  if (X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0) {
-    return InvalidArgumentError(
-        "a CRL with an Issuing Distribution Point (a partitioned or indirect "
-        "CRL, RFC 5280 §5.2.5) is not supported: import the full CRL");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Result<CrlInfo> ReadCrl(std::string_view bytes) {
-  if (bytes.empty()) return InvalidArgumentError("the file is empty");
-  if (bytes.size() > kMaxCertificateFileBytes) {
-    return InvalidArgumentError("the file is larger than 1 MiB");
-  }
-  CrlPtr crl;
-  if (bytes.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
-    BioPtr bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
-    crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
-  } else {
-    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-    crl.reset(d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size())));
-    if (crl && p != reinterpret_cast<const unsigned char*>(bytes.data()) +
-                        bytes.size()) {
-      crl.reset();
-    }
-  }
-  ERR_clear_error();
-  if (!crl) {
-    return InvalidArgumentError(
-        "not a certificate revocation list (PEM or DER X.509 CRL)");
-  }
-  SP_RETURN_IF_ERROR(RefusePartialCrl(crl.get()));
-  CrlInfo info;
-  SP_ASSIGN_OR_RETURN(info.number, CrlNumberHex(crl.get()));
-  int n = i2d_X509_CRL(crl.get(), nullptr);
-  if (n <= 0) return InvalidArgumentError("the CRL cannot be encoded");
-  info.der.resize(static_cast<size_t>(n));
-  auto* out = reinterpret_cast<unsigned char*>(info.der.data());
-  i2d_X509_CRL(crl.get(), &out);
-  info.issuer = NameText(X509_CRL_get_issuer(crl.get()));
-  info.this_update = UnixOf(X509_CRL_get0_lastUpdate(crl.get()));
-  info.next_update = UnixOf(X509_CRL_get0_nextUpdate(crl.get()));
-  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
-  info.revoked = revoked != nullptr ? sk_X509_REVOKED_num(revoked) : 0;
-  return info;
-}
-
-namespace {
-
 // CRLs are asked for at every level of the chain (X509_V_FLAG_CRL_CHECK_ALL)
 // but only the levels with a CRL on file are checked: a missing CRL is the
 // caller's to settle (on line, or not at all). The trusted CA itself is
@@ -472,6 +391,25 @@ int AllowMissingCrls(int ok, X509_STORE_CTX* ctx) {
                    err == X509_V_ERR_CRL_SIGNATURE_FAILURE ||
                    err == X509_V_ERR_CERT_REVOKED;
   return anchor && crl_error ? 1 : ok;
+}
+
+// The first CA of a verified chain (the trusted CA too) whose
+// extendedKeyUsage does not allow mail as a leaf's must (CertificateInfo:
+// absent, emailProtection or anyExtendedKeyUsage), or null: a TLS-only
+// intermediate (serverAuth) vouches for no e-mail certificate. Not
+// OpenSSL's S/MIME purposes: they check the leaf's keyUsage too
+// (keyEncipherment, which EC keys lack), and the leaf here is at times a
+// CA (a trusted CA's own status, a chain level's revocation).
+X509* CaNotForMail(X509_STORE_CTX* ctx) {
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+  for (int i = 1; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    X509* ca = sk_X509_value(chain, i);
+    if ((X509_get_extension_flags(ca) & EXFLAG_XKUSAGE) != 0 &&
+        (X509_get_extended_key_usage(ca) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
+      return ca;
+    }
+  }
+  return nullptr;
 }
 
 void CollectLinks(X509_STORE_CTX* ctx, std::vector<ChainLink>* links) {
@@ -538,6 +476,12 @@ ChainVerdict VerifyCertificateChain(
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ERR_clear_error();
   if (ok == 1) {
+    if (X509* ca = CaNotForMail(ctx.get())) {
+      return {Kind::kUntrusted,
+              "a CA certificate of its chain is not for e-mail "
+              "(extendedKeyUsage without emailProtection: " +
+                  NameText(X509_get_subject_name(ca)) + ")"};
+    }
     if (links != nullptr) CollectLinks(ctx.get(), links);
     return {Kind::kValid, ""};
   }
@@ -583,18 +527,6 @@ ChainVerdict VerifyCertificateChain(
                                     std::to_string(depth) + ": " +
                                     X509_verify_cert_error_string(err)};
   }
-}
-
-bool CrlIssuedBy(std::string_view crl_der, std::string_view issuer_der) {
-  X509Ptr issuer = ParseDer(issuer_der);
-  const auto* p = reinterpret_cast<const unsigned char*>(crl_der.data());
-  CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der.size())));
-  bool ok = issuer && crl &&
-            X509_NAME_cmp(X509_CRL_get_issuer(crl.get()),
-                          X509_get_subject_name(issuer.get())) == 0 &&
-            X509_CRL_verify(crl.get(), X509_get0_pubkey(issuer.get())) == 1;
-  ERR_clear_error();
-  return ok;
 }
 
 bool KeyMatchesCertificate(std::string_view der,

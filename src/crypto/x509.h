@@ -99,7 +99,10 @@ struct ChainLink {
 // every certificate of the chain below the trusted CA is checked against
 // the CRL of its issuer when one is given (none given: not checked); a CRL
 // whose signature does not verify or that is out of date makes the
-// certificate untrusted, as does a CA of its chain that is revoked. All
+// certificate untrusted, as does a CA of its chain that is revoked, or
+// whose extendedKeyUsage (the trusted CA's too) excludes mail (neither
+// emailProtection nor anyExtendedKeyUsage: a TLS-only CA). The usage of
+// the certificate itself is not checked (CertificateInfo says it). All
 // inputs are DER. `links`, when given, gets the chain's certificates below
 // the trusted CA, leaf first, each with its issuer.
 struct ChainVerdict {

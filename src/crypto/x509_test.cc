@@ -233,6 +233,71 @@ TEST(X509Test, RevokedIntermediateMakesTheChainUntrusted) {
             Kind::kValid);
 }
 
+// A sub CA NAME.pem (NAME.key, NAME.der) named `cn` under the test CA,
+// with `ext` beside its CA extensions.
+void MakeSubCa(TestPki& pki, const std::string& name, const std::string& cn,
+               const std::string& ext) {
+  pki.Write(
+      name + ".ext",
+      "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n" +
+          ext + "\n");
+  ASSERT_TRUE(
+      pki.Run("openssl req -new -newkey rsa:2048 -nodes -keyout " + name +
+              ".key -out " + name + ".csr -subj '/CN=" + cn +
+              "' && openssl x509 -req -in " + name +
+              ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -out " +
+              name + ".pem -extfile " + name + ".ext && openssl x509 -in " +
+              name + ".pem -outform DER -out " + name + ".der"))
+      << name;
+}
+
+// An attack: a CA whose extendedKeyUsage limits it to TLS (serverAuth)
+// issues a certificate for e-mail, itself fit for mail. The chain is
+// refused, the CA named; the same leaf under a CA for e-mail, one without
+// extendedKeyUsage or one with anyExtendedKeyUsage (RFC 5280 §4.2.1.12:
+// no restriction) chains, and a sign-only leaf too: the leaf's own usage
+// is the caller's to judge.
+TEST(X509Test, ACaLimitedToTlsVouchesForNoMailCertificate) {
+  TestPki pki;
+  MakeSubCa(pki, "tls", "TLS Sub CA", "extendedKeyUsage=serverAuth");
+  MakeSubCa(pki, "mail", "Mail Sub CA", "extendedKeyUsage=emailProtection");
+  MakeSubCa(pki, "plain", "Plain Sub CA", "");
+  MakeSubCa(pki, "any", "Any Sub CA", "extendedKeyUsage=anyExtendedKeyUsage");
+  pki.MakeLeaf("mallory", "ceo@partner.example", 365, "tls");
+  pki.MakeLeaf("bob", "bob@partner.example", 365, "mail");
+  pki.MakeLeaf("sig", "sig@partner.example", 365, "mail", "signonly");
+  pki.MakeLeaf("carol", "carol@partner.example", 365, "plain");
+  pki.MakeLeaf("dan", "dan@partner.example", 365, "any");
+  std::vector<std::string> anchors = {
+      ReadCertificateFile(pki.Read("ca.pem"), {})->certificates[0].der};
+  std::vector<std::string> cas = {pki.Read("tls.der"), pki.Read("mail.der"),
+                                  pki.Read("plain.der"), pki.Read("any.der")};
+  std::string mallory = pki.Read("mallory.der");
+  auto info = InspectCertificate(mallory);
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->can_encrypt) << info->usage_problem;
+  EXPECT_TRUE(info->can_sign);
+
+  std::vector<ChainLink> links;
+  ChainVerdict v =
+      VerifyCertificateChain(mallory, cas, anchors, {}, Now(), &links);
+  EXPECT_EQ(v.kind, Kind::kUntrusted);
+  EXPECT_NE(v.reason.find("not for e-mail"), std::string::npos) << v.reason;
+  EXPECT_NE(v.reason.find("CN=TLS Sub CA"), std::string::npos) << v.reason;
+  EXPECT_TRUE(links.empty());
+  // Trusted itself, the TLS CA is no anchor for mail either.
+  EXPECT_EQ(VerifyCertificateChain(mallory, {}, {cas[0]}, {}, Now()).kind,
+            Kind::kUntrusted);
+  for (const char* name : {"bob", "sig", "carol", "dan"}) {
+    ChainVerdict ok = VerifyCertificateChain(
+        pki.Read(std::string(name) + ".der"), cas, anchors, {}, Now());
+    EXPECT_EQ(ok.kind, Kind::kValid) << name << ": " << ok.reason;
+  }
+  // The TLS CA's own chain (the root has no extendedKeyUsage) is sound.
+  EXPECT_EQ(VerifyCertificateChain(cas[0], {}, anchors, {}, Now()).kind,
+            Kind::kValid);
+}
+
 TEST(X509Test, KeyUsageDecidesEncryption) {
   TestPki pki;
   pki.MakeLeaf("sig", "sig@partner.example", 365, "ca", "signonly");

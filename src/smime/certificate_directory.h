@@ -133,8 +133,10 @@ class CertificateDirectory {
   Result<store::SmimeCrlRecord> CrlRemove(std::string_view issuer);
   Result<std::vector<store::SmimeCrlRecord>> Crls();
 
-  // The usable certificate for each address (same order), the newest
-  // (latest notBefore) when several are. Cached per address.
+  // The usable certificate for each address (same order). When several
+  // are: one the admin imported before any harvested one (a harvested one
+  // only while none imported is usable), then the newest (latest
+  // notBefore). Cached per address.
   Result<std::vector<Lookup>> ForRecipients(
       const std::vector<std::string>& addresses);
 
@@ -190,7 +192,9 @@ class CertificateDirectory {
   // the addresses it names. Nothing is stored (false) when it is on file
   // already, a certificate on file for one of its addresses is as new or
   // newer (notBefore), it may not encrypt, or it names one of our own
-  // domains (our users' certificates are the admin's to import).
+  // domains (our users' certificates are the admin's to import). It is
+  // encrypted to only while no certificate imported for the address is
+  // usable (ForRecipients).
   Result<bool> Harvest(std::string_view der);
 
  private:

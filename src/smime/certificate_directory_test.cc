@@ -145,5 +145,62 @@ TEST_F(CertificateDirectoryTest, IdsTrustAndRemoval) {
   EXPECT_FALSE(certs_->CrlImport(pki_.Read("crl.pem")).ok());
 }
 
+// An attack: a certificate for a partner's address, newer than the one
+// the admin imported, arrives on signed mail (any signer whose chain
+// reaches any trusted CA is harvested). Mail to the partner stays
+// encrypted to the imported one while it is usable.
+TEST_F(CertificateDirectoryTest, ImportedBeatsANewerHarvestedCertificate) {
+  ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
+  pki_.MakeLeaf("bob", "bob@partner.example");
+  CertView imported = Import("bob.pem");
+  ASSERT_EQ(imported.status, CertStatus::kValid) << imported.reason;
+  sleep(1);  // notBefore has one-second resolution
+  pki_.MakeLeaf("bob_new", "bob@partner.example");
+  auto harvested = certs_->Harvest(pki_.Read("bob_new.der"));
+  ASSERT_TRUE(harvested.ok()) << harvested.status().ToString();
+  ASSERT_TRUE(*harvested);  // newer: kept
+  auto list = certs_->List("bob@partner.example");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  for (const CertView& v : *list) {
+    EXPECT_EQ(v.status, CertStatus::kValid) << v.record.source;
+  }
+  Lookup l = For("bob@partner.example");
+  ASSERT_TRUE(l.certificate) << l.reason;
+  EXPECT_EQ(l.certificate->id, imported.record.id);
+}
+
+// A harvested certificate stands in when no imported one is usable: the
+// imported one expired, or revoked.
+TEST_F(CertificateDirectoryTest, HarvestedStandsInWhenNoImportedIsUsable) {
+  ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
+  pki_.MakeLeaf("old", "old@partner.example", -1);
+  pki_.MakeLeaf("carol", "carol@partner.example");
+  EXPECT_EQ(Import("old.pem").status, CertStatus::kExpired);
+  EXPECT_EQ(Import("carol.pem").status, CertStatus::kValid);
+  sleep(1);  // notBefore has one-second resolution
+  pki_.MakeLeaf("old_new", "old@partner.example");
+  pki_.MakeLeaf("carol_new", "carol@partner.example");
+  std::string ids[2];
+  for (int i = 0; i < 2; ++i) {
+    std::string der = pki_.Read(i == 0 ? "old_new.der" : "carol_new.der");
+    auto harvested = certs_->Harvest(der);
+    ASSERT_TRUE(harvested.ok() && *harvested) << i;
+    ids[i] = crypto::InspectCertificate(der)->fingerprint;
+  }
+  Lookup old = For("old@partner.example");
+  ASSERT_TRUE(old.certificate) << old.reason;
+  EXPECT_EQ(old.certificate->id, ids[0]);
+  // Carol's imported certificate wins until its CA revokes it.
+  Lookup carol = For("carol@partner.example");
+  ASSERT_TRUE(carol.certificate) << carol.reason;
+  EXPECT_NE(carol.certificate->id, ids[1]);
+  pki_.MakeCrl({"carol"});
+  ASSERT_TRUE(certs_->CrlImport(pki_.Read("crl.pem")).ok());
+  carol = For("carol@partner.example");
+  ASSERT_TRUE(carol.certificate) << carol.reason;
+  EXPECT_EQ(carol.certificate->id, ids[1]);
+}
+
 }  // namespace
 }  // namespace sealpost::smime

@@ -44,6 +44,18 @@ bool NamesAddress(const crypto::CertificateInfo& info,
       [&](const std::string& e) { return EmailMatches(e, address); });
 }
 
+// Whether `r` is to be encrypted to rather than `best`, both usable: one
+// the admin imported (`cert import`) before any harvested one, whatever
+// their dates (a harvest takes the certificate of any signer whose chain
+// reaches any trusted CA, not the one the admin agreed with the partner),
+// then the newest (notBefore).
+bool Preferred(const store::SmimeCertRecord& r,
+               const store::SmimeCertRecord& best) {
+  const bool imported = r.source == "import";
+  if (imported != (best.source == "import")) return imported;
+  return r.not_before > best.not_before;
+}
+
 // What the network said for the levels of one chain (CheckOnline). The
 // CRLs on file decide but for those of an issuer the network answered for
 // with a CRL (it replaces the one on file), or an out-of-date one of an
@@ -346,7 +358,7 @@ Result<Lookup> CertificateDirectory::LookUp(const std::string& address,
       }
       continue;
     }
-    if (best == nullptr || r.not_before > best->not_before) best = &r;
+    if (best == nullptr || Preferred(r, *best)) best = &r;
   }
   if (best != nullptr) {
     out.certificate = RecipientCertificate{best->id, best->der};
