@@ -681,6 +681,7 @@ class PortalSecurityTest(unittest.TestCase):
         readers = ["busy%d-%s@gmail.test" % (i, unique()) for i in range(5)]
         msg_id, secret = self.protected_on(server, readers)
         starts = [self.provider_start(server, msg_id) for _ in readers]
+        _, stolen_state, stolen_nonce = self.provider_start(server, msg_id)
         idp.go.clear()  # a slow provider: no code exchange answers yet
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             held = [pool.submit(self.provider_callback, server, *start, addr)
@@ -688,6 +689,17 @@ class PortalSecurityTest(unittest.TestCase):
             try:
                 self.assertTrue(lib.wait_for(lambda: idp.waiting == 4,
                                              timeout=5), idp.waiting)
+                # The security review's finding: a callback with any state
+                # took a slot before its state was looked at. A made-up
+                # state, or a real one from another browser, is checked
+                # without one: "expired" even now that all four are held
+                # (before: 503 "Sign-in is busy").
+                for state, nonce in (("made-up-" + unique(), "n"),
+                                     (stolen_state, stolen_nonce)):
+                    r = self.provider_callback(server, browser(server),
+                                               state, nonce, readers[4])
+                    self.assertEqual(r.status_code, 400, r.text[:300])
+                    self.assertIn("This sign-in has expired", r.text)
                 # The fifth is answered at once, without the provider.
                 s, state, nonce = starts[4]
                 began = time.monotonic()

@@ -217,6 +217,13 @@ Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
     if (c.name.empty()) {
       return InvalidArgumentError(where + ": a provider needs a name");
     }
+    // A sign-in in progress finds its provider by name (PendingSignIns).
+    for (const OidcProviderConfig& before : out) {
+      if (AsciiLower(before.name) == AsciiLower(c.name)) {
+        return InvalidArgumentError(where + ": two providers are named " +
+                                    c.name);
+      }
+    }
     if (const json::value* domains = o.if_contains("email_domains")) {
       auto read = ReadEmailDomains(*domains);
       if (!read.ok()) {

@@ -44,8 +44,9 @@ Status ValidateOidcProviderConfig(const OidcProviderConfig& config);
 
 // The providers file (portal.oidc_providers_file): a JSON array of
 // {"name", "issuer", "client_id", "client_secret", "ca_file"?, "scopes"?,
-// "email_domains"?: ["example.com", "*.example.com"]}, each validated.
-// `source` (the file's path) starts every error message.
+// "email_domains"?: ["example.com", "*.example.com"]}, each validated; no
+// two with the same name (compared without regard to ASCII case). `source`
+// (the file's path) starts every error message.
 Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
     std::string_view text, std::string_view source);
 

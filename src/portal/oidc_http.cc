@@ -39,6 +39,12 @@ namespace {
 
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
+// What the read buffer may hold of an answer not parsed yet. Beast 1.81
+// bounds the header (header_limit) and the body (body_limit) but neither a
+// chunk-size line with its extensions nor the trailer: it buffers either
+// until its CRLF comes, so one endless line from a provider (or from anyone
+// on the path to it) grew this buffer until the read's deadline.
+constexpr size_t kMaxBufferedBytes = 2 * kMaxHeaderBytes;
 
 struct Target {
   bool tls = false;
@@ -104,6 +110,23 @@ Status StepError(std::string_view step, const Target& t,
   return UnavailableError(std::move(msg));
 }
 
+// Whether the read stopped at one of the limits on an answer's size.
+bool PastALimit(const boost::system::error_code& ec) {
+  return ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
+         ec == bhttp::error::buffer_overflow;
+}
+
+Status TooLarge(const Target& t, const boost::system::error_code& ec,
+                size_t max_body_bytes) {
+  std::string what =
+      ec == bhttp::error::body_limit
+          ? "a body over " + std::to_string(max_body_bytes) + " bytes"
+          : "a header or chunk line over " + std::to_string(kMaxHeaderBytes) +
+                " bytes";
+  return UnavailableError("answer from " + t.host_port + " is too large (" +
+                          what + "); refused unread");
+}
+
 // Writes the request and reads the answer on a connected (and, for TLS,
 // handshaken) stream.
 template <typename Stream>
@@ -136,15 +159,15 @@ awaitable<void> Exchange(Stream& stream, beast::tcp_stream& lowest,
     out = StepError("sending request to", t, wec);
     co_return;
   }
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(kMaxBufferedBytes);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   parser.body_limit(options.max_body_bytes);
   lowest.expires_after(options.timeout);
   auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kUse);
   (void)rn;
-  if (rec == bhttp::error::body_limit) {
-    out = UnavailableError("answer from " + t.host_port + " is too large");
+  if (PastALimit(rec)) {
+    out = TooLarge(t, rec, options.max_body_bytes);
     co_return;
   }
   if (rec) {

@@ -33,6 +33,8 @@ struct FetchOptions {
   // Each of connect, handshake, write and read; the whole request,
   // name lookup included, gives up after twice this.
   std::chrono::seconds timeout{10};
+  // An answer with a longer body, or a header (or a chunk line) over 64 KiB,
+  // is refused as soon as the limit is passed, not read to its end.
   size_t max_body_bytes = 1 << 20;
 };
 
@@ -45,8 +47,8 @@ Status CheckProviderUrl(std::string_view url, std::string_view what);
 
 // Sends one request (HTTP/1.1, no redirects followed) and reads the answer.
 // TLS 1.2 at least, the peer's chain verified and its name checked (SNI set).
-// UNAVAILABLE on any network, TLS or protocol failure; any status code is a
-// successful exchange.
+// UNAVAILABLE on any network, TLS or protocol failure and on an answer past
+// the size limits (FetchOptions); any status code is a successful exchange.
 Result<HttpResponse> FetchUrl(const HttpRequest& request,
                               const FetchOptions& options);
 

@@ -2,10 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -269,6 +273,19 @@ TEST(OidcEmailDomainsTest, ProvidersFileRefusesBadLists) {
           .ok());
 }
 
+// A sign-in in progress finds its provider by name (PendingSignIns).
+TEST(OidcConfigTest, ProviderNamesAreUnique) {
+  auto read = ParseOidcProviders(R"([
+    {"name": "SSO", "issuer": "https://a.test", "client_id": "c",
+     "client_secret": "s"},
+    {"name": "sso", "issuer": "https://b.test", "client_id": "c",
+     "client_secret": "s"}])",
+                                 "providers.json");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().message(),
+            "providers.json: two providers are named sso");
+}
+
 TEST(OidcClientTest, UnreachableProviderIsUnavailableAndSaysDiscovery) {
   // Port 1 on loopback: nothing listens, so the connection is refused.
   OidcClient client(TestConfig("http://127.0.0.1:1"),
@@ -346,6 +363,230 @@ TEST(OidcClientTest, EmptyCodeIsRefusedWithoutNetwork) {
   OidcStart started;
   EXPECT_EQ(client.Finish("", started).status().code(),
             StatusCode::kPermissionDenied);
+}
+
+// A provider on loopback that answers each request by its path: a head
+// (status line and fields, blank line included), a body, then `flood`
+// bytes more of `filler`, as fast as the client takes them: a hostile or
+// broken provider, or someone on the path to it, sending without end. It
+// counts what it got out; what the client did not take, it did not keep.
+class LoopbackProvider {
+ public:
+  struct Answer {
+    std::string head;
+    std::string body;
+    std::string filler;
+    size_t flood = 0;
+  };
+
+  // 200 with `json` as the whole body.
+  static Answer Json(const std::string& json) {
+    return {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+            std::to_string(json.size()) + "\r\n\r\n",
+        json};
+  }
+
+  LoopbackProvider() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), len);
+    listen(fd_, 16);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~LoopbackProvider() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+
+  const std::string& url() const { return url_; }
+  void Set(const std::string& path, Answer answer) {
+    std::lock_guard lock(mu_);
+    answers_[path] = std::move(answer);
+  }
+  // What every connection so far got out, once each has ended (the client
+  // gone); 10 s at most.
+  size_t SentWhenDone(int connections) const {
+    for (int i = 0; i < 1000 && done_ < connections; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return sent_;
+  }
+  // The discovery document naming this provider's endpoints.
+  std::string Discovery() const {
+    return R"({"issuer":")" + url_ + R"(","authorization_endpoint":")" + url_ +
+           R"(/authorize","token_endpoint":")" + url_ +
+           R"(/token","jwks_uri":")" + url_ + R"(/jwks"})";
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) != 1) continue;
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{10, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      Serve(c);
+      close(c);
+      ++done_;
+    }
+  }
+
+  void Serve(int c) {
+    // The request's header, then its body (a POST's), all read: closing
+    // with bytes unread would reset the connection under the answer.
+    std::string request;
+    char buf[4096];
+    size_t end = std::string::npos;
+    size_t length = 0;
+    while (end == std::string::npos || request.size() < end + 4 + length) {
+      ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      request.append(buf, static_cast<size_t>(n));
+      if (end == std::string::npos &&
+          (end = request.find("\r\n\r\n")) != std::string::npos) {
+        size_t at = request.find("Content-Length: ");
+        if (at < end) length = std::stoul(request.substr(at + 16));
+      }
+    }
+    size_t from = request.find(' ') + 1;
+    std::string path = request.substr(from, request.find(' ', from) - from);
+    Answer answer{"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"};
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = answers_.find(path); it != answers_.end()) {
+        answer = it->second;
+      }
+    }
+    if (!Send(c, answer.head + answer.body)) return;
+    for (size_t n = 0; n < answer.flood; n += answer.filler.size()) {
+      if (!Send(c, answer.filler)) return;
+    }
+  }
+
+  bool Send(int c, std::string_view data) {
+    while (!data.empty()) {
+      // MSG_NOSIGNAL: a client that has gone is an error here, no SIGPIPE.
+      ssize_t n = send(c, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent_ += static_cast<size_t>(n);
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string url_;
+  std::mutex mu_;
+  std::map<std::string, Answer> answers_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> done_{0};
+  std::atomic<size_t> sent_{0};
+  std::thread thread_;
+};
+
+constexpr size_t kFlood = 50 << 20;  // 50 MiB
+// The answer's limit is 1 MiB; the rest is what the two sockets' buffers
+// hold, a few MiB on loopback.
+constexpr size_t kMostSent = 20 << 20;
+constexpr char kDiscoveryPath[] = "/.well-known/openid-configuration";
+constexpr char kChunked[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n";
+
+// The security review's finding: discovery, JWKS and token answers had to
+// be capped. 50 MiB of discovery document, however it comes, is refused
+// after its first MiB (or its first 64 KiB of header or chunk line): the
+// sign-in fails with a clear error and the rest is never read.
+TEST(OidcClientTest, AnEndlessDiscoveryAnswerIsRefusedUnread) {
+  const std::string a(64 * 1024, 'a');
+  const std::vector<std::pair<std::string, LoopbackProvider::Answer>> answers =
+      {{"Content-Length of 50 MiB",
+        {"HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kFlood) +
+             "\r\n\r\n",
+         "", a, kFlood}},
+       {"body until the connection ends",
+        {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", "", a, kFlood}},
+       {"chunks", {kChunked, "", "10000\r\n" + a + "\r\n", kFlood}},
+       // Beast 1.81 limits neither of these two by itself.
+       {"one endless chunk extension", {kChunked, "1;", a, kFlood}},
+       {"one endless trailer field", {kChunked, "0\r\nX-A: ", a, kFlood}},
+       {"one endless header field",
+        {"HTTP/1.1 200 OK\r\nX-A: ", "", a, kFlood}}};
+  for (const auto& [name, answer] : answers) {
+    SCOPED_TRACE(name);
+    LoopbackProvider provider;
+    provider.Set(kDiscoveryPath, answer);
+    OidcClient client(TestConfig(provider.url()),
+                      "https://portal.example.com/oidc/callback");
+    auto began = std::chrono::steady_clock::now();
+    auto start = client.Begin();
+    ASSERT_FALSE(start.ok());
+    EXPECT_EQ(start.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(start.status().message().find("discovery: answer from"),
+              std::string::npos)
+        << start.status().message();
+    EXPECT_NE(start.status().message().find("is too large"), std::string::npos)
+        << start.status().message();
+    EXPECT_LT(std::chrono::steady_clock::now() - began,
+              std::chrono::seconds(5));
+    EXPECT_LT(provider.SentWhenDone(1), kMostSent);
+  }
+}
+
+TEST(OidcClientTest, ADiscoveryDocumentUnderTheLimitIsRead) {
+  LoopbackProvider provider;
+  std::string padded = provider.Discovery();
+  padded.insert(1, std::string((1 << 20) - 4096, ' '));  // JSON whitespace
+  provider.Set(kDiscoveryPath, LoopbackProvider::Json(padded));
+  OidcClient client(TestConfig(provider.url()),
+                    "https://portal.example.com/oidc/callback");
+  auto start = client.Begin();
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  EXPECT_TRUE(start->authorization_url.starts_with(provider.url()));
+}
+
+// The token endpoint's and the JWKS's answers have the same limit.
+TEST(OidcClientTest, EndlessTokenAndJwksAnswersAreRefusedUnread) {
+  const std::string chunk = "10000\r\n" + std::string(64 * 1024, 'a') + "\r\n";
+  const LoopbackProvider::Answer endless{kChunked, "", chunk, kFlood};
+  for (const char* step : {"token exchange", "JWKS"}) {
+    SCOPED_TRACE(step);
+    LoopbackProvider provider;
+    provider.Set(kDiscoveryPath, LoopbackProvider::Json(provider.Discovery()));
+    if (std::string_view(step) == "JWKS") {
+      provider.Set("/token", LoopbackProvider::Json(
+                                 R"({"id_token":"a.b.c","token_type":"x"})"));
+      provider.Set("/jwks", endless);
+    } else {
+      provider.Set("/token", endless);
+    }
+    OidcClient client(TestConfig(provider.url()),
+                      "https://portal.example.com/oidc/callback");
+    auto start = client.Begin();
+    ASSERT_TRUE(start.ok()) << start.status().ToString();
+    auto identity = client.Finish("code", *start);
+    ASSERT_FALSE(identity.ok());
+    EXPECT_EQ(identity.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(
+        identity.status().message().find(std::string(step) + ": answer from"),
+        std::string::npos)
+        << identity.status().message();
+    EXPECT_NE(identity.status().message().find("is too large"),
+              std::string::npos)
+        << identity.status().message();
+    EXPECT_LT(provider.SentWhenDone(std::string_view(step) == "JWKS" ? 3 : 2),
+              kMostSent);
+  }
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ void PendingSignIns::PutShared(const Entry& entry) {
   o["code_verifier"] = entry.start.code_verifier;
   o["message_id"] = entry.message_id;
   o["provider"] = entry.provider;
+  o["issuer"] = entry.issuer;
   Status st = shared_->PutPendingSignIn(
       {crypto::Sha256Hex(entry.start.state), entry.browser, json::serialize(o),
        entry.created_at},
@@ -86,16 +87,16 @@ std::optional<PendingSignIns::Entry> PendingSignIns::TakeShared(
     const json::value* f = o != nullptr ? o->if_contains(key) : nullptr;
     return f != nullptr && f->is_string() ? std::string(f->as_string()) : "";
   };
-  const json::value* provider =
-      o != nullptr ? o->if_contains("provider") : nullptr;
-  if (provider == nullptr || !provider->is_number()) return std::nullopt;
   Entry out;
   out.start.state = state;
   out.start.nonce = text("nonce");
   out.start.code_verifier = text("code_verifier");
   out.message_id = text("message_id");
-  out.provider = static_cast<size_t>(provider->to_number<uint64_t>(ec));
-  if (ec) return std::nullopt;
+  out.provider = text("provider");
+  out.issuer = text("issuer");
+  // One kept by an older version names its provider by position: it is
+  // treated as expired.
+  if (out.provider.empty() || out.issuer.empty()) return std::nullopt;
   out.browser = r.browser;
   out.created_at = r.created_at;
   return out;
@@ -117,6 +118,17 @@ void PendingSignIns::Drop(const std::string& state) {
   by_state_.erase(it);
   // order_ keeps the state until it reaches the front (Put skips it).
   if (!order_.empty() && order_.front() == state) order_.pop_front();
+}
+
+OidcClient* ProviderOf(
+    const PendingSignIns::Entry& entry,
+    const std::vector<std::unique_ptr<OidcClient>>& providers) {
+  for (const auto& client : providers) {
+    if (client->config().name == entry.provider) {
+      return client->config().issuer == entry.issuer ? client.get() : nullptr;
+    }
+  }
+  return nullptr;
 }
 
 InFlightLimit::Slot InFlightLimit::TryAcquire() {

@@ -6,7 +6,10 @@
 // portal limits how many a client address may start; Portal::BeginOidc).
 // In memory on a single node; in the store when several nodes share it
 // (Share), so that the callback may reach another node than the one that
-// began the sign-in (every node needs the same providers file).
+// began the sign-in. A sign-in names its provider by the provider's name
+// and issuer, never by its place in the providers file, so that a file
+// reordered or edited meanwhile (or another node's file) cannot finish it
+// with another provider (ProviderOf).
 //
 // InFlightLimit, beside it, caps how many callbacks wait on providers at
 // once (Portal::OidcCallback).
@@ -21,9 +24,11 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "base/thread_annotations.h"
 #include "portal/oidc.h"
@@ -40,8 +45,9 @@ class PendingSignIns {
   struct Entry {
     OidcStart start;
     std::string message_id;
-    size_t provider = 0;
-    std::string browser;  // hash of the browser cookie that began it
+    std::string provider;  // its name: unique in the providers file
+    std::string issuer;    // its issuer when the sign-in began
+    std::string browser;   // hash of the browser cookie that began it
     int64_t created_at = 0;
   };
 
@@ -74,6 +80,13 @@ class PendingSignIns {
   std::deque<std::string> order_ SP_GUARDED_BY(mu_);
   std::map<std::string, std::deque<std::string>> by_browser_ SP_GUARDED_BY(mu_);
 };
+
+// The provider `entry` began with: the one of `providers` with its name,
+// if that one still has its issuer; else nullptr (the providers file has
+// changed since, or this node has another one).
+OidcClient* ProviderOf(
+    const PendingSignIns::Entry& entry,
+    const std::vector<std::unique_ptr<OidcClient>>& providers);
 
 // At most `max` holders at once, the rest turned away at once instead of
 // queued: finishing a sign-in makes blocking calls to the provider (token,

@@ -2,9 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <memory>
 #include <thread>
 #include <vector>
+
+#include "base/clock.h"
+#include "crypto/digest.h"
+#include "store/store.h"
 
 namespace sealpost::portal {
 namespace {
@@ -55,6 +63,121 @@ TEST(PendingSignInsTest, ExpiredOnesGoFirst) {
   p.Put(Started("old", "b1", 1000));
   p.Put(Started("new", "b2", 1000 + PendingSignIns::kLifetime + 5));
   EXPECT_EQ(p.size(), 1u);
+}
+
+// A sign-in begun with a provider; the name and issuer ProviderOf looks for.
+PendingSignIns::Entry BegunWith(const std::string& state,
+                                const OidcProviderConfig& provider) {
+  PendingSignIns::Entry e = Started(state, "b1", 1000);
+  e.provider = provider.name;
+  e.issuer = provider.issuer;
+  return e;
+}
+
+OidcProviderConfig Provider(const std::string& name,
+                            const std::string& issuer) {
+  return {.name = name,
+          .issuer = issuer,
+          .client_id = "sealpost",
+          .client_secret = "s3cret"};
+}
+
+std::vector<std::unique_ptr<OidcClient>> Clients(
+    const std::vector<OidcProviderConfig>& providers) {
+  std::vector<std::unique_ptr<OidcClient>> out;
+  for (const OidcProviderConfig& p : providers) {
+    out.push_back(std::make_unique<OidcClient>(
+        p, "https://portal.example.com/oidc/callback"));
+  }
+  return out;
+}
+
+// The security review's finding: a pending sign-in named its provider by
+// its place in the providers file, so one begun with Partner SSO finished
+// with whichever provider took that place after the admin reordered or
+// removed providers (or on a node with another file).
+TEST(PendingSignInsTest, ASignInFindsItsProviderByNameNotByPlace) {
+  const OidcProviderConfig google =
+      Provider("Google", "https://accounts.google.com");
+  const OidcProviderConfig partner =
+      Provider("Partner SSO", "https://sso.partner.test");
+  const PendingSignIns::Entry begun = BegunWith("s1", partner);
+  auto before = Clients({google, partner});
+  ASSERT_EQ(ProviderOf(begun, before), before[1].get());
+  // Reordered, or with another provider put in its place.
+  auto reordered = Clients({partner, google});
+  EXPECT_EQ(ProviderOf(begun, reordered), reordered[0].get());
+  auto replaced = Clients({google, Provider("Other", partner.issuer)});
+  EXPECT_EQ(ProviderOf(begun, replaced), nullptr);
+  // Removed.
+  EXPECT_EQ(ProviderOf(begun, Clients({google})), nullptr);
+  EXPECT_EQ(ProviderOf(begun, Clients({})), nullptr);
+  // The same name for another issuer is another provider.
+  EXPECT_EQ(
+      ProviderOf(begun,
+                 Clients({google, Provider("Partner SSO", "https://x.test")})),
+      nullptr);
+}
+
+class SharedPendingSignInsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pending_sign_ins_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = store::OpenSqliteStore((dir_ / "db").string(), clock_);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+    pending_.Share(store_.get());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  FakeClock clock_{1'800'000'000};
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+  PendingSignIns pending_;
+};
+
+// What another node reads back names the same provider.
+TEST_F(SharedPendingSignInsTest, KeepsTheProvidersNameAndIssuer) {
+  pending_.Put(BegunWith("s1", Provider("Partner SSO", "https://sso.p.test")));
+  auto taken = pending_.Take("s1", 1001);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->provider, "Partner SSO");
+  EXPECT_EQ(taken->issuer, "https://sso.p.test");
+  EXPECT_EQ(taken->message_id, "m1");
+  EXPECT_EQ(taken->browser, "b1");
+  EXPECT_FALSE(pending_.Take("s1", 1001).has_value());
+}
+
+// One kept by the version that named its provider by position.
+TEST_F(SharedPendingSignInsTest, OneNamingItsProviderByPlaceHasExpired) {
+  ASSERT_TRUE(store_
+                  ->PutPendingSignIn({crypto::Sha256Hex("s1"), "b1",
+                                      R"({"nonce":"n","code_verifier":"v",)"
+                                      R"("message_id":"m1","provider":1})",
+                                      1000},
+                                     5, 100, 0)
+                  .ok());
+  EXPECT_FALSE(pending_.Take("s1", 1001).has_value());
+}
+
+// A callback turned away while the providers are busy puts its sign-in
+// back (Portal::OidcCallback): the reload finds it, in memory or shared.
+TEST_F(SharedPendingSignInsTest, ASignInPutBackIsFoundAgain) {
+  PendingSignIns in_memory;
+  for (PendingSignIns* p : {&pending_, &in_memory}) {
+    p->Put(BegunWith("s1", Provider("Partner SSO", "https://sso.p.test")));
+    auto taken = p->Take("s1", 1001);
+    ASSERT_TRUE(taken.has_value());
+    p->Put(*taken);
+    auto again = p->Take("s1", 1002);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->created_at, 1000);  // its lifetime runs on
+    EXPECT_EQ(again->provider, "Partner SSO");
+  }
 }
 
 // The security review's finding: callbacks against a slow provider held

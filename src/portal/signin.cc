@@ -271,27 +271,23 @@ http::Response Portal::BeginOidc(http::Request& req) {
         "Try again in a few minutes, or use a one-time passcode.", chrome,
         "/m/" + id, "Back");
   }
-  pending_oidc_.Put({*started, id, n, crypto::Sha256Hex(v.browser), now});
+  const OidcProviderConfig& provider = services_.oidc[n]->config();
+  pending_oidc_.Put({.start = *started,
+                     .message_id = id,
+                     .provider = provider.name,
+                     .issuer = provider.issuer,
+                     .browser = crypto::Sha256Hex(v.browser),
+                     .created_at = now});
   return RedirectResponse(started->authorization_url, v);
 }
 
 http::Response Portal::OidcCallback(http::Request& req) {
   Visitor v = Identify(req);
-  // Taken before the pending sign-in, so that a callback turned away
-  // leaves it (and the provider's code, not yet redeemed) in place: a
-  // reload finishes it.
-  InFlightLimit::Slot slot = oidc_callbacks_.TryAcquire();
-  if (!slot) {
-    log::Warn("portal: oidc callback turned away: {} are waiting on providers",
-              kOidcCallbacksInFlight);
-    http::Response busy = NoticeResponse(
-        503, "Sign-in is busy, try again in a moment",
-        "Many sign-ins are being finished at once. Reload this page in a "
-        "moment to finish yours.",
-        {"", nullptr, &v});
-    busy.headers.emplace_back("Retry-After", "5");
-    return busy;
-  }
+  // Everything that needs no provider is checked first: a made-up state,
+  // another browser's, a provider gone or a message gone is answered
+  // without one of the kOidcCallbacksInFlight slots, which only a callback
+  // about to ask its provider holds (before, any request to this URL held
+  // one while its state was looked up).
   auto taken =
       pending_oidc_.Take(req.QueryParam("state"), services_.clock->NowUnix());
   if (!taken.has_value()) {
@@ -301,14 +297,27 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   const PendingSignIns::Entry& pending = *taken;
   std::string back = "/m/" + pending.message_id;
-  // (A sign-in begun on another node names its provider by position: one
-  // past this node's list is treated as expired.)
-  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser)) ||
-      pending.provider >= services_.oidc.size()) {
+  if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser))) {
     return NoticeResponse(400, "This sign-in has expired",
                           "Open the message link again and sign in.",
                           {"", nullptr, &v}, back, "Back to the message");
   }
+  // By name and issuer: a providers file reordered or edited since the
+  // start (or another node's) never finishes it with another provider.
+  OidcClient* found = ProviderOf(pending, services_.oidc);
+  if (found == nullptr) {
+    log::Warn(
+        "portal: oidc sign-in with {} ({}) refused: no such provider "
+        "in the providers file now",
+        pending.provider, pending.issuer);
+    return NoticeResponse(400, "This sign-in provider is no longer offered",
+                          pending.provider +
+                              " was removed or changed while you were "
+                              "signing in. Open the message link again and "
+                              "choose how to sign in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  OidcClient& client = *found;
   if (!req.QueryParam("error").empty()) {
     return NoticeResponse(401, "Sign-in was cancelled",
                           "The provider did not sign you in.",
@@ -327,7 +336,21 @@ http::Response Portal::OidcCallback(http::Request& req) {
                           "Sign in with one of the other ways offered.", chrome,
                           back, "Back to the message");
   }
-  OidcClient& client = *services_.oidc[pending.provider];
+  InFlightLimit::Slot slot = oidc_callbacks_.TryAcquire();
+  if (!slot) {
+    // Kept again, with the provider's code not yet redeemed: a reload
+    // finishes it.
+    pending_oidc_.Put(pending);
+    log::Warn("portal: oidc callback turned away: {} are waiting on providers",
+              kOidcCallbacksInFlight);
+    http::Response busy = NoticeResponse(
+        503, "Sign-in is busy, try again in a moment",
+        "Many sign-ins are being finished at once. Reload this page in a "
+        "moment to finish yours.",
+        {"", nullptr, &v});
+    busy.headers.emplace_back("Retry-After", "5");
+    return busy;
+  }
   auto identity = client.Finish(req.QueryParam("code"), pending.start);
   slot.Release();  // the provider has answered
   int64_t now = services_.clock->NowUnix();
