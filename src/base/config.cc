@@ -99,8 +99,8 @@ const std::vector<KeyDef>& Defs() {
       {{"server.admin_token_file", "file holding the admin API token"},
        Str(&Config::admin_token_file)},
       {{"server.metrics_token_file",
-        "file holding a bearer token /metrics then requires (default: "
-        "/metrics is open)"},
+        "file holding a bearer token /metrics then requires from any "
+        "client (default: /metrics answers loopback clients only)"},
        Str(&Config::metrics_token_file)},
       {{"server.threads", "I/O threads (0: one per core)"},
        Int(&Config::threads)},

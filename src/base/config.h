@@ -40,7 +40,8 @@ struct Config {
   std::string admin_listen;
   std::string public_url;               // default: https://<https_listen>
   std::string admin_token_file;         // default: DATA_DIR/admin.token
-  std::string metrics_token_file;       // set: /metrics needs its token
+  std::string metrics_token_file;       // set: /metrics needs its token;
+                                        // empty: loopback clients only
   int64_t threads = 0;                  // 0: one per core
   int64_t max_request_bytes = 1 << 20;  // HTTP request body limit
   // Open HTTPS connections, in all and per client address (IPv6: per /64).

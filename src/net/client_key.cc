@@ -20,4 +20,15 @@ std::string ClientKey(std::string_view address) {
   return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
+bool IsLoopbackAddress(std::string_view address) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(std::string(address), ec);
+  if (ec) return false;
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6())
+        .is_loopback();
+  }
+  return addr.is_loopback();
+}
+
 }  // namespace sealpost::net

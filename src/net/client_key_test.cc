@@ -27,5 +27,17 @@ TEST(ClientKeyTest, NotAnAddressIsItself) {
   EXPECT_EQ(ClientKey(""), "");
 }
 
+TEST(IsLoopbackAddressTest, OnlyThisHostsLoopback) {
+  for (const char* a : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  }
+  // A name, a prefix lookalike and an unknown peer are not.
+  for (const char* a :
+       {"192.0.2.7", "::ffff:192.0.2.7", "2001:db8::1", "::", "0.0.0.0",
+        "localhost", "127.example", "", "::2", "128.0.0.1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::net

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,7 +11,6 @@
 #include "base/disk_space.h"
 #include "base/files.h"
 #include "base/log.h"
-#include "base/secret_bytes.h"
 #include "branding/branding.h"
 #include "crypto/random.h"
 #include "license/directory.h"
@@ -29,6 +27,7 @@
 #include "server/dev.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "server/metrics_endpoint.h"
 #include "server/node_id.h"
 #include "server/runtime.h"
 #include "server/shared_changes.h"
@@ -67,26 +66,6 @@ Result<std::string> LoadAdminToken(const std::string& path) {
   std::string token = crypto::RandomToken(32);
   SP_RETURN_IF_ERROR(WriteFileAtomic(path, token + "\n", 0600));
   log::Info("created admin token file {}", path);
-  return token;
-}
-
-// server.metrics_token_file: the bearer token /metrics then requires, or ""
-// when the setting is empty (/metrics open).
-Result<std::string> LoadMetricsToken(const std::string& path) {
-  if (path.empty()) return std::string();
-  Result<std::string> token = ReadFile(path);
-  if (!token.ok()) {
-    return FailedPreconditionError("server.metrics_token_file: cannot read " +
-                                   path + ": " + token.status().message());
-  }
-  while (!token->empty() &&
-         std::isspace(static_cast<unsigned char>(token->back())) != 0) {
-    token->pop_back();
-  }
-  if (token->size() < 16) {
-    return FailedPreconditionError("metrics token in " + path +
-                                   " is shorter than 16 characters");
-  }
   return token;
 }
 
@@ -163,10 +142,9 @@ Result<Config> LoadServerConfig(const ServerOptions& options, DevState* dev) {
 }
 
 // /healthz, /readyz (the store answers) on `router` and /metrics on
-// `metrics_router` (the admin listener's when server.admin_listen is set),
-// the latter only with "Authorization: Bearer METRICS_TOKEN" when
-// `metrics_token` is set (it reveals traffic figures). The references must
-// outlive the routers.
+// `metrics_router` (the admin listener's when server.admin_listen is set;
+// who may read it: metrics_endpoint.h). The references must outlive the
+// routers.
 void AddProbes(http::Router& router, http::Router& metrics_router,
                store::Store& store, MetricsRegistry& metrics, Gauge& uptime,
                const Clock& clock, int64_t started_at,
@@ -178,24 +156,8 @@ void AddProbes(http::Router& router, http::Router& metrics_router,
     if (!v.ok()) return http::Response::Text(503, "store unavailable\n");
     return http::Response::Text(200, "ready\n");
   });
-  metrics_router.Add(
-      "GET", "/metrics",
-      [&metrics, &uptime, &clock, started_at,
-       token = std::move(metrics_token)](http::Request& req) {
-        if (!token.empty() && !ConstantTimeEquals(req.Header("authorization"),
-                                                  "Bearer " + token)) {
-          // RFC 6750 §3: the scheme the client should use.
-          http::Response r =
-              http::Response::Text(401, "metrics token required\n");
-          r.headers.emplace_back("WWW-Authenticate",
-                                 "Bearer realm=\"metrics\"");
-          return r;
-        }
-        uptime.Set(clock.NowUnix() - started_at);
-        http::Response r = http::Response::Text(200, metrics.Render());
-        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        return r;
-      });
+  AddMetricsEndpoint(metrics_router, metrics, uptime, clock, started_at,
+                     std::move(metrics_token));
 }
 
 // The HTTPS server's settings from the configuration; the callbacks that
@@ -342,8 +304,9 @@ portal::PortalOptions PortalOptionsOf(const Config& config,
   portal_options.public_url = url;
   portal_options.hostname = SmtpHostname(config);
   portal_options.otp_sender = config.portal_otp_sender;
+  portal_options.accepted_domains = AcceptedDomains(config);
   if (portal_options.otp_sender.empty()) {
-    auto domains = AcceptedDomains(config);
+    const auto& domains = portal_options.accepted_domains;
     portal_options.otp_sender =
         "noreply@" +
         (domains.empty() ? portal_options.hostname : domains.front());

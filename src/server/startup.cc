@@ -120,7 +120,8 @@ void AnnounceStarted(Runtime& runtime, const Config& config,
       "SMTP {}{}",
       SEALPOST_VERSION, config.store_engine, config.data_dir, https_bound, url,
       admin_bound.empty() ? "" : "; admin API and /metrics on " + admin_bound,
-      config.metrics_token_file.empty() ? "" : "; /metrics needs its token",
+      config.metrics_token_file.empty() ? "; /metrics for loopback only"
+                                        : "; /metrics needs its token",
       gateway.smtp_address(),
       submission.empty() ? "" : ", submission " + submission);
   runtime.OnShutdown([] { (void)NotifySystemd("STOPPING=1"); });
