@@ -2,7 +2,8 @@
 `sealpost smime get|set` with Exchange's names and values, `sealpost smime
 test --recipient`, what the settings change in the mail that goes out
 (checked by `openssl cms` and Python's email package), and certificates
-harvested from signed mail that `openssl cms -sign` made.
+harvested from signed mail that `openssl cms -sign` made (and not again
+once `cert remove` refused one, until `cert import` takes it back).
 """
 
 import base64
@@ -32,6 +33,7 @@ class SmimeSettingsTest(PkiCase):
         pki.leaf("carol", "carol@partner.test")
         pki.leaf("dan", "dan@harvest.test")
         pki.leaf("fay", "fay@harvest.test")
+        pki.leaf("gus", "gus@harvest.test")
         pki.leaf("alice", "alice@example.com")
         pki.pkcs12("alice")
         pki.revoke("carol")
@@ -155,41 +157,42 @@ class SmimeSettingsTest(PkiCase):
                            "--OWAAlwaysSign", "False",
                            "--OWATripleWrapSignedEncryptedMail", "False")
 
-    def test_verified_signers_are_harvested_tampered_ones_are_not(self):
-        tag = unique()
-        entity = self.write("entity-" + tag,
+    def signed_by(self, who, tag):
+        """Mail `openssl cms -sign` made with WHO's key, From
+        WHO@harvest.test, with CRLF line ends."""
+        entity = self.write("entity-%s-%s" % (who, tag),
                             b"Content-Type: text/plain\n\nhello " +
                             tag.encode() + b"\n")
+        out = self.pki.path("signed-%s-%s" % (who, tag))
+        run(["openssl", "cms", "-sign", "-in", entity, "-signer",
+             who + ".pem", "-inkey", who + ".key", "-from",
+             who + "@harvest.test", "-to", "alice@example.com",
+             "-subject", "harvest " + tag, "-out", out], self.pki.dir)
+        with open(out, "rb") as f:
+            return f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
-        def signed_by(who):
-            out = self.pki.path("signed-%s-%s" % (who, tag))
-            run(["openssl", "cms", "-sign", "-in", entity, "-signer",
-                 who + ".pem", "-inkey", who + ".key", "-from",
-                 who + "@harvest.test", "-to", "alice@example.com",
-                 "-subject", "harvest " + tag, "-out", out], self.pki.dir)
-            with open(out, "rb") as f:
-                return f.read().replace(b"\r\n", b"\n").replace(
-                    b"\n", b"\r\n")
+    def certs(self, address, *flags):
+        """`cert list --email ADDRESS FLAGS --json`: its list."""
+        r = self.server.cli("cert", "list", "--email", address, "--json",
+                            *flags)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)["refused" if flags else "certificates"]
 
-        def certs(address):
-            r = self.server.cli("cert", "list", "--email", address,
-                                "--json")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            return json.loads(r.stdout)["certificates"]
-
-        tampered = signed_by("fay").replace(b"hello", b"jello")
+    def test_verified_signers_are_harvested_tampered_ones_are_not(self):
+        tag = unique()
+        tampered = self.signed_by("fay", tag).replace(b"hello", b"jello")
         self.send("fay@harvest.test", ["alice@example.com"],
                   b"X-Test-Id: fay" + tag.encode() + b"\r\n" + tampered)
         [path] = self.delivered("X-Test-Id: fay" + tag)
         self.assertIn("verified=no", self.parse(path)["X-Sealpost-Smime"])
-        self.assertEqual(certs("fay@harvest.test"), [])
+        self.assertEqual(self.certs("fay@harvest.test"), [])
 
         self.send("dan@harvest.test", ["alice@example.com"],
                   b"X-Test-Id: dan" + tag.encode() + b"\r\n" +
-                  signed_by("dan"))
+                  self.signed_by("dan", tag))
         [path] = self.delivered("X-Test-Id: dan" + tag)
         self.assertIn("verified=yes", self.parse(path)["X-Sealpost-Smime"])
-        [dan] = certs("dan@harvest.test")
+        [dan] = self.certs("dan@harvest.test")
         self.assertEqual(dan["source"], "harvest")
         self.assertEqual(dan["status"], "valid")
         self.assertFalse(dan["has_private_key"])
@@ -200,6 +203,46 @@ class SmimeSettingsTest(PkiCase):
         plain = self.openssl("-decrypt", "-in", path, "-recip", "dan.pem",
                              "-inkey", "dan.key")
         self.assertIn(("secret-" + tag2).encode(), plain)
+
+    def test_a_removed_certificate_is_not_harvested_again(self):
+        """An attack the admin could not stop: the partner's next signed
+        mail harvested a certificate `cert remove` had taken out. Refused,
+        it stays out until the admin's `cert import` of it."""
+        def signed_mail():
+            tag = unique()
+            self.send("gus@harvest.test", ["alice@example.com"],
+                      b"X-Test-Id: gus" + tag.encode() + b"\r\n" +
+                      self.signed_by("gus", tag))
+            [path] = self.delivered("X-Test-Id: gus" + tag)
+            self.assertIn("verified=yes",
+                          self.parse(path)["X-Sealpost-Smime"])
+
+        signed_mail()
+        [gus] = self.certs("gus@harvest.test")
+        self.assertEqual(gus["source"], "harvest")
+        r = self.server.cli("cert", "remove", gus["id"][:16])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Removed certificate " + gus["id"], r.stdout)
+        self.assertIn("refused", r.stdout)
+
+        signed_mail()  # it carries the same certificate
+        self.assertEqual(self.certs("gus@harvest.test"), [])
+        [refused] = self.certs("gus@harvest.test", "--refused")
+        self.assertEqual(refused["id"], gus["id"])
+        self.assertEqual(refused["emails"], ["gus@harvest.test"])
+        self.assertIn("%s of gus@harvest.test not harvested: the admin "
+                      "refused it" % gus["id"][:16], self.server.read_log())
+        r = self.server.cli("cert", "list", "--refused")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(gus["id"][:16], r.stdout)
+
+        # The admin's import of that very certificate takes it back.
+        r = self.server.cli("cert", "import", self.pki.path("gus.pem"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("No longer refused: " + gus["id"], r.stdout)
+        self.assertEqual(self.certs("gus@harvest.test", "--refused"), [])
+        [gus_again] = self.certs("gus@harvest.test")
+        self.assertEqual(gus_again["source"], "import")
 
     def test_inbound_smime_is_decrypted_for_the_key_holder(self):
         tag = unique()

@@ -51,7 +51,9 @@ void RegisterQueueApi(http::Router& router, const ApiContext& context);
 //   POST   /api/v1/smime/certs          {"file": base64, "password"}
 //   GET    /api/v1/smime/certs[?email=A]
 //   GET    /api/v1/smime/certs/:id      id or a unique prefix (8+ hex)
-//   DELETE /api/v1/smime/certs/:id
+//   DELETE /api/v1/smime/certs/:id      and refuses it (never harvested
+//                                       again; an import takes it back)
+//   GET    /api/v1/smime/refused[?email=A]
 //   POST   /api/v1/smime/trust          {"file": base64}
 //   GET    /api/v1/smime/trust
 //   DELETE /api/v1/smime/trust/:id

@@ -33,7 +33,24 @@ json::object CertJson(const smime::CertView& v) {
 json::object ImportJson(const smime::ImportResult& r) {
   json::array certs;
   for (const auto& v : r.certificates) certs.push_back(CertJson(v));
-  return {{"format", r.format}, {"certificates", certs}};
+  json::array unrefused;
+  for (const auto& id : r.unrefused) unrefused.emplace_back(id);
+  return {
+      {"format", r.format}, {"certificates", certs}, {"unrefused", unrefused}};
+}
+
+json::object RefusedJson(const smime::RefusedCert& c) {
+  json::array emails;
+  for (const auto& e : c.record.emails) emails.emplace_back(e);
+  return {{"id", c.record.id},
+          {"kind", c.record.kind},
+          {"emails", emails},
+          {"subject", c.record.subject},
+          {"issuer", c.record.issuer},
+          {"serial", c.record.serial},
+          {"not_before", c.record.not_before},
+          {"not_after", c.record.not_after},
+          {"refused_at", c.refused_at}};
 }
 
 // The "file" field: base64 of the file's bytes.
@@ -54,11 +71,12 @@ Response CertList(const Result<std::vector<smime::CertView>>& list) {
   return ListJson(list, "certificates", CertJson);
 }
 
-// The answer to a DELETE: the id removed, audited as `action`.
+// The answer to a DELETE: the id removed, audited as `action` with
+// `detail`.
 Response Removed(const ApiContext& ctx, const Result<std::string>& id,
-                 std::string_view action) {
+                 std::string_view action, std::string detail = "") {
   if (!id.ok()) return FromStatus(id.status());
-  AuditAdmin(ctx, std::string(action), *id);
+  AuditAdmin(ctx, std::string(action), *id, std::move(detail));
   return JsonOk(200, json::object{{"removed", *id}});
 }
 
@@ -90,7 +108,11 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                                             "refused", r.status().message()});
           return FromStatus(r.status());
         }
-        AuditAdmin(ctx, "cert.import", Ids(*r), r->format);
+        std::string detail = r->format;
+        for (const auto& id : r->unrefused) {
+          detail += "; " + id.substr(0, 16) + " no longer refused";
+        }
+        AuditAdmin(ctx, "cert.import", Ids(*r), detail);
         return JsonOk(201, ImportJson(*r));
       }));
 
@@ -105,10 +127,17 @@ void RegisterCertApi(http::Router& router, const ApiContext& ctx) {
                return JsonOk(200, CertJson(v));
              }));
 
+  // Removing refuses: harvesting never stores it again.
   router.Add("DELETE", "/api/v1/smime/certs/:id",
              Admin(ctx, [&ctx, &certs](Request& req) -> Response {
                return Removed(ctx, certs.Remove(req.params["id"]),
-                              "cert.remove");
+                              "cert.remove", "refused");
+             }));
+
+  router.Add("GET", "/api/v1/smime/refused",
+             Admin(ctx, [&certs](Request& req) -> Response {
+               return ListJson(certs.Refused(req.QueryParam("email")),
+                               "refused", RefusedJson);
              }));
 
   router.Add("POST", "/api/v1/smime/trust",

@@ -1,7 +1,9 @@
 // `sealpost cert import|list|get|remove`, `cert trust import|list|remove`,
 // `cert crl import|list|remove`: S/MIME certificates on file, the trusted CAs
 // and revocation lists (SPEC §4; docs/smime.md). The file is read here and sent
-// to the server, which parses it (as untrusted input) and keeps it.
+// to the server, which parses it (as untrusted input) and keeps it. `cert
+// remove` refuses the certificate too (never harvested again; `cert list
+// --refused` lists them) until `cert import` of it takes it back.
 #include <CLI/CLI.hpp>
 #include <array>
 #include <boost/json.hpp>
@@ -51,20 +53,14 @@ void PrintCert(const json::object& o) {
   });
 }
 
-// One line per certificate, under a header: what `cert list` shows.
-void PrintTable(const json::array& certs) {
-  std::vector<std::array<std::string, 5>> rows = {
-      {"Id", "Email (or CA)", "Status", "NotAfter", "Reason"}};
-  for (const auto& c : certs) {
-    const auto& o = c.as_object();
-    std::string email = Emails(o);
-    // A CA is known by its name: it has no address.
-    if (JsonStr(o, "kind") != "user") {
-      email = "(" + JsonStr(o, "kind") + ") " + JsonStr(o, "subject");
-    }
-    rows.push_back({JsonStr(o, "id").substr(0, 16), email, JsonStr(o, "status"),
-                    Date(o, "not_after").substr(0, 10), JsonStr(o, "reason")});
-  }
+// A certificate's addresses, or a CA's kind and name (it has no address).
+std::string EmailOrCa(const json::object& o) {
+  if (JsonStr(o, "kind") == "user") return Emails(o);
+  return "(" + JsonStr(o, "kind") + ") " + JsonStr(o, "subject");
+}
+
+// Rows of 5 columns, the first a header, the first 4 aligned.
+void PrintRows(const std::vector<std::array<std::string, 5>>& rows) {
   std::array<size_t, 4> width{};
   for (const auto& r : rows) {
     for (size_t i = 0; i < width.size(); ++i) {
@@ -78,6 +74,32 @@ void PrintTable(const json::array& certs) {
     }
     std::cout << r[4] << "\n";
   }
+}
+
+// One line per certificate, under a header: what `cert list` shows.
+void PrintTable(const json::array& certs) {
+  std::vector<std::array<std::string, 5>> rows = {
+      {"Id", "Email (or CA)", "Status", "NotAfter", "Reason"}};
+  for (const auto& c : certs) {
+    const auto& o = c.as_object();
+    rows.push_back({JsonStr(o, "id").substr(0, 16), EmailOrCa(o),
+                    JsonStr(o, "status"), Date(o, "not_after").substr(0, 10),
+                    JsonStr(o, "reason")});
+  }
+  PrintRows(rows);
+}
+
+// What `cert list --refused` shows.
+void PrintRefused(const json::array& refused) {
+  std::vector<std::array<std::string, 5>> rows = {
+      {"Id", "Email (or CA)", "NotAfter", "RefusedAt", "Subject"}};
+  for (const auto& c : refused) {
+    const auto& o = c.as_object();
+    rows.push_back({JsonStr(o, "id").substr(0, 16), EmailOrCa(o),
+                    Date(o, "not_after").substr(0, 10), Date(o, "refused_at"),
+                    JsonStr(o, "subject")});
+  }
+  PrintRows(rows);
 }
 
 // {"file": base64} from a local file, or false with a message printed.
@@ -109,6 +131,13 @@ void PrintImported(const json::value& v) {
     PrintCert(c.as_object());
     std::cout << "\n";
   }
+  // `cert remove` had refused them; this import takes them back.
+  if (const json::value* unrefused = o.if_contains("unrefused")) {
+    for (const auto& id : unrefused->as_array()) {
+      std::cout << "No longer refused: " << std::string_view(id.as_string())
+                << "\n";
+    }
+  }
 }
 
 // `PARENT import FILE`: the file posted to `target`, the answer printed by
@@ -126,32 +155,38 @@ void AddImport(CLI::App& parent, Globals& g, const std::string& help,
 });
 }  // namespace
 
-// `PARENT remove ID`: DELETE `target` + ID, then "`removed` ID".
+// `PARENT remove ID`: DELETE `target` + ID, then "`removed` ID`after`".
 void AddRemove(CLI::App& parent, Globals& g, const std::string& help,
-               const std::string& target, const std::string& removed) {
+               const std::string& target, const std::string& removed,
+               const std::string& after = "") {
   auto id = std::make_shared<std::string>();
   auto* remove = parent.add_subcommand("remove", help);
   remove->add_option("id", *id, "Id (8+ hex digits)")->required();
-  remove->callback([id, &g, target, removed] {
+  remove->callback([id, &g, target, removed, after] {
     CallAndPrint(g, "DELETE", target + UrlEncode(*id), "",
-                 [&removed](const json::value& v) {
-                   std::cout << removed << v.at("removed").as_string() << "\n";
+                 [&removed, &after](const json::value& v) {
+                   std::cout << removed
+                             << std::string_view(v.at("removed").as_string())
+                             << after << "\n";
                  });
   });
 }
 
-void PrintList(Globals& g, const std::string& body, const char* none) {
+// The answer's `key` list as a table made by `print`, `none` when empty.
+void PrintList(Globals& g, const std::string& body, const char* none,
+               const char* key = "certificates",
+               void (*print)(const json::array&) = PrintTable) {
   if (g.json) {
     std::cout << body << "\n";
     return;
   }
   json::value v = json::parse(body);
-  const auto& certs = v.at("certificates").as_array();
+  const auto& certs = v.at(key).as_array();
   if (certs.empty()) {
     std::cout << none << "\n";
     return;
   }
-  PrintTable(certs);
+  print(certs);
 }
 
 }  // namespace sealpost::cli
@@ -162,6 +197,7 @@ void RegisterCert(CLI::App& app, Globals& g) {
   cert->require_subcommand(1);
   struct Args {
     std::string file, password_file, email, id;
+    bool refused = false;
   };
   auto a = std::make_shared<Args>();
 
@@ -198,11 +234,20 @@ auto* list = cert->add_subcommand(
     "valid, revoked, untrusted, wrong key usage) and why");
 list->add_option("--email", a->email, "Only the certificates of an address")
     ->envname("SEALPOST_CERT_EMAIL");
+list->add_flag("--refused", a->refused,
+               "List the certificates `cert remove` refused instead: "
+               "harvesting never stores them again; `cert import` of one "
+               "takes it back");
 list->callback([a, &g] {
   std::string body;
-  std::string target = "/api/v1/smime/certs";
+  std::string target =
+      a->refused ? "/api/v1/smime/refused" : "/api/v1/smime/certs";
   if (!a->email.empty()) target += "?email=" + UrlEncode(a->email);
   if (!CallApi(g, "GET", target, "", &body)) return;
+  if (a->refused) {
+    PrintList(g, body, "No refused certificates.", "refused", PrintRefused);
+    return;
+  }
   PrintList(g, body, "No certificates on file.");
 });
 
@@ -214,8 +259,12 @@ get->callback([a, &g] {
                [](const json::value& v) { PrintCert(v.as_object()); });
 });
 
-AddRemove(*cert, g, "Remove a certificate", "/api/v1/smime/certs/",
-          "Removed certificate ");
+AddRemove(*cert, g,
+          "Remove a certificate and refuse it: harvesting from signed mail "
+          "never stores it again (`cert list --refused`); `cert import` of "
+          "it takes it back",
+          "/api/v1/smime/certs/", "Removed certificate ",
+          " (refused: not harvested again; `cert import` takes it back)");
 
 auto* trust = cert->add_subcommand(
     "trust", "Trusted CAs (Set-SmimeConfig -SMIMECertificateIssuingCA)");

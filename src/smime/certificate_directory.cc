@@ -129,7 +129,24 @@ Result<ImportResult> CertificateDirectory::Import(std::string_view file,
     }
     records.push_back(std::move(r));
   }
-  return StoreAndEvaluate(parsed.format, records);
+  SP_ASSIGN_OR_RETURN(ImportResult result,
+                      StoreAndEvaluate(parsed.format, records));
+  // Only once it is on file: a failed import leaves the refusal standing.
+  SP_ASSIGN_OR_RETURN(result.unrefused, Unrefuse(records));
+  return result;
+}
+
+Result<std::vector<std::string>> CertificateDirectory::Unrefuse(
+    const std::vector<store::SmimeCertRecord>& records) {
+  std::vector<std::string> unrefused;
+  for (const auto& r : records) {
+    SP_ASSIGN_OR_RETURN(bool was, store_.UnrefuseSmimeCert(r.id));
+    if (!was) continue;
+    log::Info("S/MIME: certificate {} imported by the admin: no longer refused",
+              r.id.substr(0, 16));
+    unrefused.push_back(r.id);
+  }
+  return unrefused;
 }
 
 Result<std::vector<CertView>> CertificateDirectory::List(
@@ -183,10 +200,35 @@ Result<std::string> CertificateDirectory::Remove(std::string_view id) {
   return Delete(id, false);
 }
 
+Result<std::vector<RefusedCert>> CertificateDirectory::Refused(
+    std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto refused, store_.ListRefusedSmimeCerts());
+  const std::string want = AsciiLower(email);
+  std::vector<RefusedCert> out;
+  for (const auto& r : refused) {
+    RefusedCert c;
+    auto info = crypto::InspectCertificate(r.der);
+    if (info.ok()) c.record = RecordOf(*info, info->is_ca ? "chain" : "user");
+    c.record.id = r.id;
+    c.record.source.clear();
+    c.refused_at = r.refused_at;
+    if (!want.empty() &&
+        std::find(c.record.emails.begin(), c.record.emails.end(), want) ==
+            c.record.emails.end()) {
+      continue;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 Result<std::string> CertificateDirectory::Delete(std::string_view id,
                                                  bool anchors_only) {
   SP_ASSIGN_OR_RETURN(store::SmimeCertRecord r, Resolve(id, anchors_only));
-  Status deleted = store_.DeleteSmimeCert(r.id);
+  // A person's certificate removed would come back with the partner's next
+  // signed mail (Harvest): refused, it does not.
+  Status deleted = anchors_only ? store_.DeleteSmimeCert(r.id)
+                                : store_.RefuseSmimeCert(r.id);
   cache_.Drop();
   SP_RETURN_IF_ERROR(deleted);
   return r.id;
@@ -471,9 +513,32 @@ Result<bool> CertificateDirectory::Harvest(std::string_view der) {
       if (r.not_before >= info->not_before) return false;
     }
   }
+  const std::string id16 = info->fingerprint.substr(0, 16);
+  SP_ASSIGN_OR_RETURN(bool refused,
+                      store_.IsSmimeCertRefused(info->fingerprint));
+  if (refused) {
+    log::Info(
+        "S/MIME: certificate {} of {} not harvested: the admin refused it "
+        "(`cert remove`; `cert import` of it takes it back)",
+        id16, info->emails.front());
+    return false;
+  }
   store::SmimeCertRecord r = RecordOf(*info, "user");
   r.source = "harvest";
   SP_RETURN_IF_ERROR(Put({r}));
+  // Another harvest of it (a second message, another node) stored it and
+  // the admin removed it between this one's check and its Put: it must not
+  // stay on file.
+  SP_ASSIGN_OR_RETURN(refused, store_.IsSmimeCertRefused(r.id));
+  if (refused) {
+    Status deleted = store_.DeleteSmimeCert(r.id);
+    cache_.Drop();
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted;
+    }
+    log::Info("S/MIME: certificate {} not harvested: refused meanwhile", id16);
+    return false;
+  }
   return true;
 }
 

@@ -74,6 +74,14 @@ struct CertView {
 struct ImportResult {
   std::string format;  // PEM, DER, PKCS#7, PKCS#12
   std::vector<CertView> certificates;
+  // The ids of those that were refused (`cert remove`) and no longer are.
+  std::vector<std::string> unrefused;
+};
+
+// A certificate `cert remove` refused, as `cert list --refused` shows it.
+struct RefusedCert {
+  store::SmimeCertRecord record;  // read from its DER; no key, no source
+  int64_t refused_at = 0;
 };
 
 // What a key on file opened.
@@ -107,15 +115,22 @@ class CertificateDirectory {
 
   // `cert import`: people's certificates ("user"), CA certificates that
   // came with them ("chain": they may complete a chain, they are trusted
-  // for nothing). A PKCS#12's private key is kept, wrapped.
+  // for nothing). A PKCS#12's private key is kept, wrapped. A certificate
+  // `cert remove` refused is refused no longer: the admin chose it again.
   Result<ImportResult> Import(std::string_view file,
                               const SecretBytes& password);
   // People's and chain certificates; `email` filters when not empty.
   Result<std::vector<CertView>> List(std::string_view email);
   // By id or a unique prefix of at least 8 hex digits.
   Result<CertView> Get(std::string_view id);
-  // Returns the removed id. Trusted CAs are removed with TrustRemove.
+  // `cert remove`: deletes a person's or chain certificate and refuses it,
+  // so that Harvest never stores it again (the partner's next signed mail
+  // carries it) until Import takes it back. Returns the removed id.
+  // Trusted CAs are removed with TrustRemove.
   Result<std::string> Remove(std::string_view id);
+  // `cert list --refused`: the refused certificates, oldest refusal first;
+  // `email` filters when not empty.
+  Result<std::vector<RefusedCert>> Refused(std::string_view email);
 
   // `cert trust import|list|remove`: CA certificates (basicConstraints cA,
   // not expired) become trust anchors.
@@ -191,10 +206,11 @@ class CertificateDirectory {
   // the caller has verified (signature, chain, CRL), as the certificate of
   // the addresses it names. Nothing is stored (false) when it is on file
   // already, a certificate on file for one of its addresses is as new or
-  // newer (notBefore), it may not encrypt, or it names one of our own
-  // domains (our users' certificates are the admin's to import). It is
-  // encrypted to only while no certificate imported for the address is
-  // usable (ForRecipients).
+  // newer (notBefore), it may not encrypt, it names one of our own
+  // domains (our users' certificates are the admin's to import), or the
+  // admin refused it (Remove; logged at info). It is encrypted to only
+  // while no certificate imported for the address is usable
+  // (ForRecipients).
   Result<bool> Harvest(std::string_view der);
 
  private:
@@ -218,9 +234,14 @@ class CertificateDirectory {
                                                   CertView* view);
   Result<store::SmimeCertRecord> Resolve(std::string_view id,
                                          bool anchors_only);
-  // Resolve, then deletes the certificate and drops the cached verdicts
-  // (Remove, TrustRemove); returns the removed id.
+  // Resolve, then deletes the certificate (refusing it too unless it is a
+  // trusted CA) and drops the cached verdicts (Remove, TrustRemove);
+  // returns the removed id.
   Result<std::string> Delete(std::string_view id, bool anchors_only);
+  // Takes each of `records` off the refused list (Import); the ids that
+  // were on it.
+  Result<std::vector<std::string>> Unrefuse(
+      const std::vector<store::SmimeCertRecord>& records);
   bool IsOwnAddress(std::string_view email) const;
   // Stores `records` and drops the cached verdicts.
   Status Put(const std::vector<store::SmimeCertRecord>& records);

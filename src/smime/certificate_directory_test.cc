@@ -202,5 +202,58 @@ TEST_F(CertificateDirectoryTest, HarvestedStandsInWhenNoImportedIsUsable) {
   EXPECT_EQ(carol.certificate->id, ids[1]);
 }
 
+// An attack the admin could not stop: a partner's certificate they removed
+// (`cert remove`: lost key, left the company) came back with the
+// partner's next signed mail, and mail to the partner was encrypted to it
+// again. Refused, it stays out, restart or not, until the admin imports it.
+TEST_F(CertificateDirectoryTest, RemovedCertificateIsNotHarvestedAgain) {
+  ASSERT_TRUE(testing::TrustTestCa(*certs_, pki_).ok());
+  pki_.MakeLeaf("bob", "bob@partner.example");
+  const std::string der = pki_.Read("bob.der");
+  const std::string id = crypto::InspectCertificate(der)->fingerprint;
+  auto harvested = certs_->Harvest(der);
+  ASSERT_TRUE(harvested.ok() && *harvested);
+  ASSERT_TRUE(certs_->Remove(id.substr(0, 12)).ok());
+
+  harvested = certs_->Harvest(der);  // the partner's next signed mail
+  ASSERT_TRUE(harvested.ok()) << harvested.status().ToString();
+  EXPECT_FALSE(*harvested);
+  EXPECT_FALSE(org_.store.GetSmimeCert(id)->has_value());
+  EXPECT_TRUE(certs_->List("bob@partner.example")->empty());
+  EXPECT_FALSE(For("bob@partner.example").certificate);
+  CertificateDirectory restarted(org_.store, org_.keys, clock_,
+                                 {"example.com"});
+  EXPECT_FALSE(*restarted.Harvest(der));
+  EXPECT_FALSE(org_.store.GetSmimeCert(id)->has_value());
+
+  auto refused = certs_->Refused("Bob@PARTNER.example");
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  ASSERT_EQ(refused->size(), 1u);
+  EXPECT_EQ((*refused)[0].record.id, id);
+  EXPECT_EQ((*refused)[0].record.emails,
+            std::vector<std::string>{"bob@partner.example"});
+  EXPECT_GT((*refused)[0].refused_at, 0);
+  EXPECT_TRUE(certs_->Refused("eve@partner.example")->empty());
+
+  // The admin's import of that very certificate takes it back.
+  auto imported = certs_->Import(der, {});
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->unrefused, std::vector<std::string>{id});
+  EXPECT_TRUE(certs_->Refused("")->empty());
+  Lookup l = For("bob@partner.example");
+  ASSERT_TRUE(l.certificate) << l.reason;
+  EXPECT_EQ(l.certificate->id, id);
+  // Removed again, imported or not: refused again.
+  ASSERT_TRUE(certs_->Remove(id).ok());
+  EXPECT_FALSE(*certs_->Harvest(der));
+
+  // The refusal is of that certificate, not of the address: the partner's
+  // next certificate is harvested as before.
+  sleep(1);  // notBefore has one-second resolution
+  pki_.MakeLeaf("bob_new", "bob@partner.example");
+  harvested = certs_->Harvest(pki_.Read("bob_new.der"));
+  ASSERT_TRUE(harvested.ok() && *harvested);
+}
+
 }  // namespace
 }  // namespace sealpost::smime

@@ -334,6 +334,14 @@ ALTER TABLE smime_crls ADD COLUMN crl_number TEXT NOT NULL DEFAULT '';
 ALTER TABLE smime_crls ADD COLUMN fetched_at BIGINT NOT NULL DEFAULT 0;
 UPDATE smime_crls SET fetched_at = created_at
 )sql"},
+      {23, "s/mime: certificates the admin removed, never harvested again",
+       R"sql(
+CREATE TABLE smime_refused (
+  id TEXT PRIMARY KEY,
+  der {blob} NOT NULL,
+  refused_at BIGINT NOT NULL
+)
+)sql"},
   };
   return migrations;
 }

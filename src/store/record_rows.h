@@ -155,6 +155,15 @@ SmimeCrlRecord ReadSmimeCrl(const Row& row) {
   return crl;
 }
 
+inline constexpr std::string_view kSmimeRefusedColumns = "id, der, refused_at";
+
+template <typename Row>
+SmimeRefusedRecord ReadSmimeRefused(const Row& row) {
+  SmimeRefusedRecord r;
+  row.ReadInto(r.id, Bytes{r.der}, r.refused_at);
+  return r;
+}
+
 inline constexpr std::string_view kJournalRuleColumns =
     "id, name, scope, recipient, journal_address, enabled, created_at";
 

@@ -34,6 +34,15 @@ struct SmimeCertRecord {
   int64_t created_at = 0;
 };
 
+// A certificate the admin removed (`cert remove`) and so refused: harvesting
+// never stores it again, and an admin's import of it takes it off the list
+// (smime/certificate_directory.h).
+struct SmimeRefusedRecord {
+  std::string id;  // SHA-256 of the DER, lower-case hex
+  std::string der;
+  int64_t refused_at = 0;
+};
+
 // A certificate revocation list, one per issuer (the newest kept).
 struct SmimeCrlRecord {
   std::string issuer;  // the CRL issuer's name, as text
@@ -79,6 +88,16 @@ class SmimeStore {
       std::string_view kind, std::string_view email) = 0;
   // NOT_FOUND when there is no such certificate.
   virtual Status DeleteSmimeCert(std::string_view id) = 0;
+  // Deletes the certificate `id` and lists it as refused (its DER, refused
+  // now), in one transaction: no moment sees it neither on file nor
+  // refused. NOT_FOUND, nothing written, when no such certificate is on
+  // file.
+  virtual Status RefuseSmimeCert(std::string_view id) = 0;
+  virtual Result<bool> IsSmimeCertRefused(std::string_view id) = 0;
+  // Oldest first.
+  virtual Result<std::vector<SmimeRefusedRecord>> ListRefusedSmimeCerts() = 0;
+  // Takes `id` off the refused list: true when it was on it.
+  virtual Result<bool> UnrefuseSmimeCert(std::string_view id) = 0;
   // Stores the CRL when it is newer than the one of its issuer on file
   // (CompareCrls), or none is (kNewer); keeps the one on file when it is
   // the same (kSame: its fetched_at becomes FetchedAtOfSame, and its CRL

@@ -390,6 +390,41 @@ TEST_P(StoreEngineTest, CertsPutGetListDelete) {
   EXPECT_EQ(store->ListSmimeCerts("", "new@x.test")->size(), 0u);
 }
 
+// `cert remove` refuses what it removes: the certificate leaves the file
+// and joins the refused list in one write, stays refused across a restart
+// (a list kept in memory would let the next signed mail harvest it), and
+// leaves the list only when taken back.
+TEST_P(StoreEngineTest, RefusedCertsAreKeptUntilTakenBack) {
+  {
+    auto store = std::move(Open()).value();
+    ASSERT_TRUE(store->PutSmimeCert(Cert("aa", "user", {"bob@x.test"})).ok());
+    ASSERT_TRUE(store->PutSmimeCert(Cert("bb", "user", {"eve@x.test"})).ok());
+    ASSERT_TRUE(store->RefuseSmimeCert("aa").ok());
+    EXPECT_FALSE(store->GetSmimeCert("aa")->has_value());
+    EXPECT_EQ(store->ListSmimeCerts("", "bob@x.test")->size(), 0u);
+    // Only a certificate on file is refused; nothing is written otherwise.
+    EXPECT_EQ(store->RefuseSmimeCert("zz").code(), StatusCode::kNotFound);
+    EXPECT_EQ(store->RefuseSmimeCert("aa").code(), StatusCode::kNotFound);
+  }
+  auto store = std::move(Open()).value();
+  EXPECT_TRUE(*store->IsSmimeCertRefused("aa"));
+  EXPECT_FALSE(*store->IsSmimeCertRefused("bb"));
+  EXPECT_FALSE(*store->IsSmimeCertRefused("zz"));
+  auto refused = store->ListRefusedSmimeCerts();
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  ASSERT_EQ(refused->size(), 1u);
+  EXPECT_EQ((*refused)[0].id, "aa");
+  EXPECT_EQ((*refused)[0].der, std::string("\x30\x00"
+                                           "der",
+                                           5));  // binary intact
+  EXPECT_EQ((*refused)[0].refused_at, 1'800'000'000);
+  EXPECT_TRUE(store->GetSmimeCert("bb")->has_value());  // untouched
+  EXPECT_TRUE(*store->UnrefuseSmimeCert("aa"));
+  EXPECT_FALSE(*store->UnrefuseSmimeCert("aa"));
+  EXPECT_FALSE(*store->IsSmimeCertRefused("aa"));
+  EXPECT_TRUE(store->ListRefusedSmimeCerts()->empty());
+}
+
 TEST_P(StoreEngineTest, NewestCrlPerIssuerWins) {
   auto store = std::move(Open()).value();
   ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "two", 200, 300, 0}).ok());

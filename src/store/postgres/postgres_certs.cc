@@ -27,6 +27,16 @@ Status ReadEmails(internal::PgConn& c, SmimeCertRecord& cert) {
   return Status::Ok();
 }
 
+// The certificate's rows, inside the caller's transaction; NOT_FOUND when
+// there is none.
+Status DeleteCertRows(internal::PgConn& c, std::string_view id) {
+  SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
+                           PgParams().Text(id)));
+  return c.RunOrNotFound("DELETE FROM smime_certs WHERE id = $1",
+                         PgParams().Text(id),
+                         "no certificate " + std::string(id));
+}
+
 }  // namespace
 
 Status PostgresStore::PutSmimeCert(const SmimeCertRecord& cert) {
@@ -89,13 +99,40 @@ Result<std::vector<SmimeCertRecord>> PostgresStore::ListSmimeCerts(
 
 Status PostgresStore::DeleteSmimeCert(std::string_view id) {
   return InTransaction([&](Conn& c) -> Status {
-    SP_RETURN_IF_ERROR(c.Run("DELETE FROM smime_cert_emails WHERE cert_id = $1",
-                             PgParams().Text(id)));
-    SP_RETURN_IF_ERROR(c.RunOrNotFound("DELETE FROM smime_certs WHERE id = $1",
-                                       PgParams().Text(id),
-                                       "no certificate " + std::string(id)));
+    SP_RETURN_IF_ERROR(DeleteCertRows(c, id));
     return internal::NotifyChange(c, "smime_certs");
   });
+}
+
+Status PostgresStore::RefuseSmimeCert(std::string_view id) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(
+        c.Run("INSERT INTO smime_refused (id, der, refused_at) SELECT id, der, "
+              "$1::bigint FROM smime_certs WHERE id = $2 ON CONFLICT (id) DO "
+              "UPDATE SET der = excluded.der, refused_at = excluded.refused_at",
+              PgParams().Int(clock_.NowUnix()).Text(id)));
+    SP_RETURN_IF_ERROR(DeleteCertRows(c, id));  // NOT_FOUND rolls back
+    return internal::NotifyChange(c, "smime_certs");
+  });
+}
+
+Result<bool> PostgresStore::IsSmimeCertRefused(std::string_view id) {
+  SP_ASSIGN_OR_RETURN(
+      int64_t n, SelectInt("SELECT COUNT(*) FROM smime_refused WHERE id = $1",
+                           PgParams().Text(id)));
+  return n > 0;
+}
+
+Result<std::vector<SmimeRefusedRecord>> PostgresStore::ListRefusedSmimeCerts() {
+  return SelectAll(SelectFrom(internal::kSmimeRefusedColumns,
+                              "smime_refused ORDER BY refused_at, id COLLATE "
+                              "\"C\""),
+                   PgParams(), internal::ReadSmimeRefused<PgRow>);
+}
+
+Result<bool> PostgresStore::UnrefuseSmimeCert(std::string_view id) {
+  return RunChangedOne("DELETE FROM smime_refused WHERE id = $1",
+                       PgParams().Text(id));
 }
 
 Result<CrlAge> PostgresStore::PutSmimeCrl(const SmimeCrlRecord& crl) {

@@ -158,6 +158,10 @@ class PostgresStore final : public Store, public BodyStore {
   Result<std::vector<SmimeCertRecord>> ListSmimeCerts(
       std::string_view kind, std::string_view email) override;
   Status DeleteSmimeCert(std::string_view id) override;
+  Status RefuseSmimeCert(std::string_view id) override;
+  Result<bool> IsSmimeCertRefused(std::string_view id) override;
+  Result<std::vector<SmimeRefusedRecord>> ListRefusedSmimeCerts() override;
+  Result<bool> UnrefuseSmimeCert(std::string_view id) override;
   Result<CrlAge> PutSmimeCrl(const SmimeCrlRecord& crl) override;
   Result<SmimeCrlRecord> DeleteSmimeCrl(std::string_view issuer) override;
   Result<std::vector<SmimeCrlRecord>> ListSmimeCrls() override;

@@ -26,6 +26,16 @@ Result<std::vector<std::string>> ReadEmails(internal::StmtCache& stmts,
   return e.All("reading a certificate", internal::ReadText<Stmt>);
 }
 
+// The certificate's rows, inside the caller's transaction; NOT_FOUND when
+// there is none.
+Status DeleteCertRows(internal::StmtCache& stmts, std::string_view id) {
+  SP_RETURN_IF_ERROR(
+      RunStmt(stmts, "DELETE FROM smime_cert_emails WHERE cert_id = ?", id));
+  Stmt s(stmts, "DELETE FROM smime_certs WHERE id = ?");
+  s.Bind(1, id);
+  return s.RunOrNotFound("no certificate " + std::string(id));
+}
+
 }  // namespace
 
 Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
@@ -88,13 +98,41 @@ Result<std::vector<SmimeCertRecord>> SqliteStore::ListSmimeCerts(
 }
 
 Status SqliteStore::DeleteSmimeCert(std::string_view id) {
+  return WriteTransaction(
+      [&]() SP_REQUIRES(mu_) { return DeleteCertRows(stmts_, id); });
+}
+
+Status SqliteStore::RefuseSmimeCert(std::string_view id) {
   return WriteTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    SP_RETURN_IF_ERROR(
-        RunStmt(stmts_, "DELETE FROM smime_cert_emails WHERE cert_id = ?", id));
-    Stmt s(stmts_, "DELETE FROM smime_certs WHERE id = ?");
-    s.Bind(1, id);
-    return s.RunOrNotFound("no certificate " + std::string(id));
+    // Upsert after INSERT ... SELECT: the SELECT needs its WHERE (SQLite's
+    // parsing of ON CONFLICT).
+    SP_RETURN_IF_ERROR(RunStmt(
+        stmts_,
+        "INSERT INTO smime_refused (id, der, refused_at) SELECT id, der, ? "
+        "FROM smime_certs WHERE id = ? ON CONFLICT (id) DO UPDATE SET der = "
+        "excluded.der, refused_at = excluded.refused_at",
+        clock_.NowUnix(), id));
+    return DeleteCertRows(stmts_, id);  // NOT_FOUND rolls the insert back
   });
+}
+
+Result<bool> SqliteStore::IsSmimeCertRefused(std::string_view id) {
+  SP_ASSIGN_OR_RETURN(std::optional<std::string> found,
+                      SelectFirst("reading the refused certificates",
+                                  "SELECT id FROM smime_refused WHERE id = ?",
+                                  internal::ReadText<Stmt>, id));
+  return found.has_value();
+}
+
+Result<std::vector<SmimeRefusedRecord>> SqliteStore::ListRefusedSmimeCerts() {
+  return SelectAll("listing the refused certificates",
+                   SelectFrom(internal::kSmimeRefusedColumns,
+                              "smime_refused ORDER BY refused_at, id"),
+                   internal::ReadSmimeRefused<Stmt>);
+}
+
+Result<bool> SqliteStore::UnrefuseSmimeCert(std::string_view id) {
+  return RunChangedOne("DELETE FROM smime_refused WHERE id = ?", id);
 }
 
 Result<CrlAge> SqliteStore::PutSmimeCrl(const SmimeCrlRecord& crl) {
