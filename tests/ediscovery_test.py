@@ -6,7 +6,9 @@ manifest's SHA-256 checked with hashlib), and uses the portal's /search;
 everyone else gets 403 (API, CLI, portal, the admin token too). `grep -r`
 of the data directory finds no indexed word (the blind index keeps keyed
 hashes only). `sealpost message shred` makes `sealpost open` and search
-fail for good; revocation does not hide mail from eDiscovery.
+fail for good; revocation does not hide mail from eDiscovery. Mail a user
+seals through the API (`sealpost protect`, in memory and spooled) and
+mails past the gateway is exported too, from the server's copy.
 """
 import email
 import email.policy
@@ -443,37 +445,88 @@ class EDiscoveryTest(unittest.TestCase):
                           verify=self.server.ca_cert, timeout=30)
         return r.json()["token"]
 
-    def test_mail_protected_through_the_api_is_found_without_a_reindex(self):
-        w = word("apionly")
-        m = EmailMessage()
-        m["From"], m["To"] = "alice@example.com", "frank@gmail.test"
-        m["Subject"] = "Board pack"
-        m.set_content("The %s numbers." % w)
-        src = os.path.join(tempfile.mkdtemp(prefix="sealpost-api-"), "m.eml")
-        self.addCleanup(shutil.rmtree, os.path.dirname(src), True)
+    def protect_through_the_api(self, secret, size=0):
+        """`sealpost protect` as alice of a message holding `secret` (CRLF
+        line ends, padded to `size` bytes), the wrapper written to a file
+        and never mailed through the gateway: the attack of a user who
+        seals content and mails the container past journal and
+        eDiscovery. Returns the message's id and the bytes sent."""
+        head = ("From: alice@example.com\r\nTo: frank@gmail.test\r\n"
+                "Subject: Board pack\r\n\r\nThe %s numbers.\r\n" % secret)
+        raw = head.encode()
+        line = b"Appendix: row after row of tables.\r\n"
+        if size > len(raw):
+            raw += line * ((size - len(raw)) // len(line) + 1)
+        d = tempfile.mkdtemp(prefix="sealpost-api-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
         with open(src, "wb") as f:
-            f.write(m.as_bytes())
+            f.write(raw)
         r = self.cli_as("alice@example.com", "protect", src, "--template",
                         "Encrypt", "--to", "frank@gmail.test", "--out",
                         src + ".out")
         self.assertEqual(r.returncode, 0, r.stderr)
+        mid = re.search(r"Protected as (\S+) with template", r.stderr)
+        self.assertTrue(mid, r.stderr)
+        return mid.group(1), raw
+
+    def export_of(self, word_):
+        """`sealpost search export WORD` as bob: the .eml files by id."""
+        out = tempfile.mkdtemp(prefix="sealpost-export-")
+        self.addCleanup(shutil.rmtree, out, True)
+        r = self.cli_as("bob@example.com", "search", "export", word_,
+                        "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {n[:-4]: open(os.path.join(out, n), "rb").read()
+                for n in os.listdir(out) if n.endswith(".eml")}
+
+    def body_file(self, message_id):
+        """The server's copy's body file (SQLite: beside the database)."""
+        return os.path.join(self.server.data_dir, "sealpost.db-bodies",
+                            "p-" + message_id.encode().hex())
+
+    def test_mail_sealed_through_the_api_is_found_and_exported(self):
+        """Sealed in memory (under server.max_request_bytes): found without
+        a reindex, and exported as it was sent (was: found, then `404 the
+        server keeps no copy ... sealed through the API`)."""
+        w = word("apionly")
+        mid, raw = self.protect_through_the_api(w)
         hits = self.found(w)
         self.assertEqual(len(hits), 1, hits)
+        self.assertEqual(hits[0]["id"], mid)
         self.assertEqual(hits[0]["owner"], "alice@example.com")
-        # Hashed, never kept as the word.
+        # Hashed and sealed, never kept as the word.
         grep = subprocess.run(["grep", "-r", "-l", "-a", w,
                                self.server.data_dir], capture_output=True)
         self.assertEqual(grep.returncode, 1, grep.stdout)
-        # The server keeps no copy of what the API sealed: its export says
-        # so, and records no release (was: "granted", then the 404).
-        mid = hits[0]["id"]
-        r = requests.get(self.server.url + "/api/v1/search/messages/" + mid,
-                         headers={"Authorization": "Bearer " +
-                                  self.token_of("bob@example.com")},
-                         verify=self.server.ca_cert, timeout=30)
-        self.assertEqual(r.status_code, 404, r.text)
-        self.assertIn("sealed through the API", r.text)
-        self.assertEqual(self.exports(mid), 0)
+        # The compliance officer gets the plaintext, byte for byte, and the
+        # release is audited.
+        self.assertEqual(self.export_of(w), {mid: raw})
+        self.assertEqual(self.exports(mid), 1)
+
+    def test_large_mail_sealed_through_the_api_is_exported_until_shredded(
+            self):
+        """Over server.max_request_bytes (1 MiB): spooled by the server and
+        sealed a slice at a time into the server's copy (a body file), which
+        export reads and shredding removes."""
+        w = word("apispooled")
+        mid, raw = self.protect_through_the_api(w, size=2 << 20)
+        self.assertGreater(len(raw), 1 << 20)
+        hits = self.found(w)
+        self.assertEqual([h["id"] for h in hits], [mid])
+        self.assertTrue(os.path.exists(self.body_file(mid)))
+        grep = subprocess.run(["grep", "-r", "-l", "-a", w,
+                               self.server.data_dir], capture_output=True)
+        self.assertEqual(grep.returncode, 1, grep.stdout)
+        exported = self.export_of(w)
+        self.assertEqual(list(exported), [mid])
+        self.assertEqual(hashlib.sha256(exported[mid]).hexdigest(),
+                         hashlib.sha256(raw).hexdigest())
+        # The same rules as the gateway's copies: shredding takes it.
+        r = self.server.cli("message", "shred", mid)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(self.body_file(mid)))
+        self.assertEqual(self.export_of(w), {})
 
     def test_reindex_rebuilds_with_progress(self):
         r = self.server.cli("search", "reindex")

@@ -3,7 +3,9 @@ with Python's smtplib against `sealpost server -dev`:
 
 - the queue's bodies are gone once every recipient is done, while
   `message trace` still works and `queue retry` says the message is done;
-- an expired message's portal copy is deleted by the housekeeping pass;
+- an expired message's portal copy is deleted by the housekeeping pass,
+  the copy of a message sealed through the API (`sealpost protect`,
+  spooled into a body file) as well;
 - `sealpost status` shows the store's size and what it holds;
 - smtp.max_memory_bytes: past the budget new DATA gets 452 4.3.1, every
   message answered 250 is delivered, and the server stays up.
@@ -13,10 +15,12 @@ import functools
 import json
 import os
 import re
+import shutil
 import smtplib
 import socket
 import sqlite3
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -129,6 +133,37 @@ class HousekeepingTest(DevServerCase):
         read = b.get(self.server.url + "/m/" + msg_id, timeout=30)
         self.assertEqual(read.status_code, 403, read.text[:500])
         self.assertIn("This message has expired", read.text)
+
+    def test_expired_api_copy_goes_like_the_gateways(self):
+        """The server's copy of a message sealed through the API (over
+        server.max_request_bytes: spooled, sealed into a body file) is
+        deleted at its expiry by the same housekeeping pass."""
+        d = tempfile.mkdtemp(prefix="sealpost-api-copy-")
+        self.addCleanup(shutil.rmtree, d, True)
+        src = os.path.join(d, "m.eml")
+        with open(src, "wb") as f:
+            f.write(("From: alice@example.com\r\nTo: dave@gmail.test\r\n"
+                     "Subject: api expiring %s\r\n\r\n" % unique())
+                    .encode() + b"spooled and sealed\r\n" * 100000)
+        self.assertGreater(os.path.getsize(src), 1 << 20)
+        r = self.server.cli_as("alice@example.com", "protect", src,
+                               "--template", "Encrypt", "--to",
+                               "dave@gmail.test", "--out", src + ".out")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msg_id = re.search(r"Protected as (\S+) with", r.stderr).group(1)
+        copies = "SELECT COUNT(*) FROM portal_copies WHERE id = ?"
+        self.assertEqual(query(self.server, copies, msg_id), 1)
+        body = os.path.join(self.server.data_dir, "sealpost.db-bodies",
+                            "p-" + msg_id.encode().hex())
+        self.assertTrue(os.path.exists(body))
+        self.server.cli("message", "expire", msg_id, check=True)
+        gone = wait_for(lambda: query(self.server, copies, msg_id) == 0 and
+                        not os.path.exists(body), timeout=90, interval=1)
+        self.assertTrue(gone, self.server.read_log()[-2000:])
+        # The record stays ("This message has expired"), as the gateway's.
+        self.assertEqual(query(self.server,
+                               "SELECT COUNT(*) FROM protected_messages "
+                               "WHERE id = ?", msg_id), 1)
 
 
 class MemoryBudgetTest(unittest.TestCase):

@@ -74,8 +74,9 @@ struct ApiContext {
   search::Indexer* indexer = nullptr;
   // This node's id (server.node_id) for `sealpost status`.
   std::string node_id;
-  // Where the protection of a spooled message keeps its container
-  // (crypto::Spool: encrypted, unlinked); empty: /tmp.
+  // Where the S/MIME open and protect of a spooled message keep what they
+  // make (crypto::Spool: encrypted, unlinked); empty: /tmp. (A spooled
+  // /api/v1/protect seals into the server's copy, store::BodyStore.)
   std::string spool_dir;
   // server.min_free_bytes, for `sealpost status` beside the free space of
   // spool_dir's file system (the data directory).

@@ -43,8 +43,8 @@ namespace {
 
 Status NoServerCopy(const store::ProtectedMessageRecord& record) {
   return NotFoundError("the server keeps no copy of " + record.id +
-                       " (expired from the portal, sealed through the API, "
-                       "or sealed before copies were kept)");
+                       " (expired from the portal, or sealed through the API "
+                       "before the API kept copies)");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "crypto/random.h"
 #include "sealed/container.h"
 #include "sealed/seal.h"
+#include "store/body_store.h"
 
 namespace sealpost::license {
 namespace {
@@ -23,6 +24,74 @@ constexpr std::string_view kSubjectPurpose = "subject";
 constexpr int kPinDigits = 6;
 
 std::string RightsText(rights::Rights r) { return rights::FormatRights(r); }
+
+// The server's copy of a streamed protection that commits its own rows
+// (ProtectRequest::message_source with keep_portal_copy, without
+// defer_write: the API's spooled protect): the container goes into the
+// store's body file as it is made, never whole in memory, and the file is
+// removed again unless the commit that names it succeeded.
+class StagedCopy {
+ public:
+  explicit StagedCopy(store::BodyStore& bodies) : bodies_(bodies) {}
+  StagedCopy(const StagedCopy&) = delete;
+  StagedCopy& operator=(const StagedCopy&) = delete;
+  // A writer let go before Finish leaves nothing (BodyWriter); a finished
+  // body that no commit names is discarded here.
+  ~StagedCopy() {
+    if (finished_ && !committed_) {
+      bodies_.DiscardBody(store::BodyKind::kPortal, id_);
+    }
+  }
+  Status Start(std::string_view id) {
+    id_ = std::string(id);
+    SP_ASSIGN_OR_RETURN(writer_,
+                        bodies_.StartBody(store::BodyKind::kPortal, id_));
+    return Status::Ok();
+  }
+  Status Append(std::string_view bytes) { return writer_->Append(bytes); }
+  Status Finish() {
+    SP_RETURN_IF_ERROR(writer_->Finish());
+    writer_.reset();
+    finished_ = true;
+    return Status::Ok();
+  }
+  void Committed() { committed_ = true; }
+
+ private:
+  store::BodyStore& bodies_;
+  std::string id_;
+  std::unique_ptr<store::BodyWriter> writer_;
+  bool finished_ = false;
+  bool committed_ = false;
+};
+
+// Protect's container for `license`: sealed from the request's message in
+// memory; or, with message_source, a piece at a time into container_out
+// and `copy` (each when there is one), and then only its header is
+// returned (what ParseSealedHeader reads).
+Result<std::string> SealContainer(const ProtectRequest& request,
+                                  const sealed::PublishingLicense& license,
+                                  const crypto::KeyHierarchy& keys,
+                                  StagedCopy* copy) {
+  if (request.message_source == nullptr) {
+    return sealed::SealWithKeys(
+        license, keys,
+        request.message_ref.empty() ? request.message : request.message_ref);
+  }
+  if (request.container_begin) {
+    SP_RETURN_IF_ERROR(request.container_begin(license.message_id));
+  }
+  if (copy != nullptr) SP_RETURN_IF_ERROR(copy->Start(license.message_id));
+  auto out = [&](std::string_view bytes) -> Status {
+    if (copy != nullptr) SP_RETURN_IF_ERROR(copy->Append(bytes));
+    return request.container_out ? request.container_out(bytes) : Status::Ok();
+  };
+  SP_ASSIGN_OR_RETURN(std::string header,
+                      sealed::SealWithKeysStreamed(
+                          license, keys, *request.message_source, out));
+  if (copy != nullptr) SP_RETURN_IF_ERROR(copy->Finish());
+  return header;
+}
 
 }  // namespace
 
@@ -181,27 +250,26 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
       (license.expiry == 0 || request.expires_at < license.expiry)) {
     license.expiry = request.expires_at;
   }
-  std::string container;
-  if (request.message_source != nullptr) {
-    if (!request.container_out ||
-        (request.keep_portal_copy && !request.defer_write)) {
-      return InternalError(
-          "a streamed protection keeps its portal copy only with "
-          "defer_write");
+  // A streamed protection that commits its own rows keeps its server copy
+  // in the store's body file (the gateway's, with defer_write, goes where
+  // its caller puts what container_out gets).
+  std::optional<StagedCopy> copy;
+  if (request.message_source != nullptr && request.keep_portal_copy &&
+      !request.defer_write) {
+    store::BodyStore* bodies = store::BodyStoreOf(store_);
+    if (bodies == nullptr) {
+      return FailedPreconditionError(
+          "a streamed protection keeps its server copy in the store's body "
+          "files, and this store has none (a database in memory)");
     }
-    if (request.container_begin)
-      SP_RETURN_IF_ERROR(request.container_begin(id));
-    // Streamed: `container` holds only the header, to read the license.
-    SP_ASSIGN_OR_RETURN(container, sealed::SealWithKeysStreamed(
-                                       license, *keys, *request.message_source,
-                                       request.container_out));
-  } else {
-    SP_ASSIGN_OR_RETURN(container,
-                        sealed::SealWithKeys(license, *keys,
-                                             request.message_ref.empty()
-                                                 ? request.message
-                                                 : request.message_ref));
+    copy.emplace(*bodies);
+  } else if (request.message_source != nullptr && !request.container_out) {
+    return InternalError("a streamed protection needs container_out");
   }
+  // Streamed: `container` holds only the header, to read the license.
+  SP_ASSIGN_OR_RETURN(
+      std::string container,
+      SealContainer(request, license, *keys, copy ? &*copy : nullptr));
   SP_ASSIGN_OR_RETURN(auto header, sealed::ParseSealedHeader(container));
   if (request.message_source != nullptr) container.clear();
 
@@ -241,8 +309,15 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
     return ProtectResult{id, std::move(container), header.license,
                          std::move(write)};
   }
-  if (request.keep_portal_copy) write.portal_copy = container;
-  SP_RETURN_IF_ERROR(store_.AddProtectedMessage(write));
+  // The copy is the container itself, moved in for the commit and back
+  // out after it (not held twice); a streamed one is in its body file.
+  const bool in_row = request.keep_portal_copy && !copy.has_value();
+  if (in_row) write.portal_copy = std::move(container);
+  write.portal_copy_staged = copy.has_value();
+  Status committed = store_.AddProtectedMessage(write);
+  if (in_row) container = std::move(write.portal_copy);
+  SP_RETURN_IF_ERROR(committed);
+  if (copy.has_value()) copy->Committed();
   return ProtectResult{id, std::move(container), header.license};
 }
 

@@ -56,7 +56,10 @@ struct ProtectRequest {
   int64_t expires_at = 0;
   // The OME branding identity of the message's wrapper and portal pages.
   std::string branding;
-  // Keep the sealed container in the store for the web portal.
+  // Keep the sealed container in the store: the server's copy, which the
+  // web portal shows and eDiscovery exports (docs/compliance.md). The mail
+  // flow and the API keep one; a portal attachment sealed on its own for
+  // download does not (its parent's copy holds its content).
   bool keep_portal_copy = false;
   // A portal forward: the message forwarded. Revoking or expiring it ends
   // the forward too.
@@ -79,10 +82,16 @@ struct ProtectRequest {
   // Set: the message is read from here instead of `message` (issue 14: a
   // large message through the API, never whole in memory), and the
   // container goes to `container_out` a piece at a time as it is made;
-  // ProtectResult::container stays empty. With keep_portal_copy only
-  // with defer_write: the caller keeps what container_out gets as the
-  // portal copy (the mail flow: its body file, store::BodyStore) and says
-  // so in write->portal_copy_staged.
+  // ProtectResult::container stays empty. With keep_portal_copy and
+  // defer_write, the caller keeps what container_out gets as the portal
+  // copy (the mail flow: its body file, store::BodyStore) and says so in
+  // write->portal_copy_staged. With keep_portal_copy without defer_write
+  // (the API), Protect itself writes the container into the store's body
+  // file (kPortal, the message's id) as it is made and commits it with the
+  // record, or removes it when anything fails; container_out is then
+  // optional (it gets the same pieces), and a store without body files
+  // (SQLite in memory) is FAILED_PRECONDITION. Otherwise container_out is
+  // required.
   ByteSource* message_source = nullptr;
   std::function<Status(std::string_view)> container_out;
   // With message_source, when set: called with the new message's id
@@ -94,7 +103,9 @@ struct ProtectRequest {
 struct ProtectResult {
   std::string message_id;
   // message.sealed; empty with defer_write and keep_portal_copy, where the
-  // one copy is write->portal_copy (a large message is not held twice).
+  // one copy is write->portal_copy (a large message is not held twice),
+  // and with message_source (the container went to container_out, or to
+  // the server's copy's body file: store::BodyStore::OpenBody reads it).
   std::string container;
   sealed::PublishingLicense license;
   // With ProtectRequest::defer_write: the rows for the caller to commit.
