@@ -393,6 +393,100 @@ class PortalSecurityTest(unittest.TestCase):
             codes.append(r.status_code)
         self.assertEqual(codes, [200, 200, 200, 429], codes)
 
+    def test_unlicensed_org_user_cannot_reply_or_forward(self):
+        """Replies and forwards are protected in the writer's name, as
+        /compose is: an org user without a license gets neither the form
+        nor a sent message (was: a protected reply, sent), until one is
+        assigned. Readers from outside need none (the test above)."""
+        user = "nolic-%s@example.com" % unique()
+        password = "pw-" + unique()
+        self.server.cli("user", "add", user, "--password", password,
+                        check=True)
+        msg_id = self.send_protected([user])
+        s = self.org_browser(user, password)
+        csrf = csrf_of(s.get(self.server.url + "/sent", timeout=30).text)
+        for path, data in (("/reply", {"subject": "s", "text": "t"}),
+                           ("/forward", {"to": "x@gmail.test",
+                                         "subject": "s", "text": "t"})):
+            form = s.get(self.server.url + "/m/" + msg_id + path, timeout=30)
+            self.assertEqual(form.status_code, 403, form.text[:300])
+            self.assertIn("no license", form.text)
+            r = s.post(self.server.url + "/m/" + msg_id + path,
+                       data=dict(data, csrf=csrf), timeout=60)
+            self.assertEqual(r.status_code, 403, r.text[:300])
+            self.assertNotIn("was sent", r.text)
+        self.server.cli("license", "assign", "--user", user, check=True)
+        r = s.post(self.server.url + "/m/%s/reply" % msg_id,
+                   data={"csrf": csrf, "subject": "s", "text": "t"},
+                   timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("was sent", r.text)
+
+    def test_portal_refuses_routing_local_parts_of_our_domains(self):
+        """A forward, a reply all and a new message to an address of ours
+        whose local part routes elsewhere ('%', '!') are refused as SMTP
+        RCPT refuses them (553 5.1.3): the next hop would take
+        x%competitor.test@example.com to competitor.test over example.com's
+        route and TLS policy, past any rule on competitor.test (was: sent,
+        and its reader could sign in by passcode). docs/security.md."""
+        tag = unique()
+        evil = ["x-" + tag + "%competitor.test@example.com",
+                "competitor.test!x-" + tag + "@example.com"]
+        url = self.server.url
+        s, msg_id, _ = self.reader()
+        for to in evil + [evil[0] + ", ok-" + tag + "@gmail.test"]:
+            form = s.get(url + "/m/%s/forward" % msg_id, timeout=30)
+            r = s.post(url + "/m/%s/forward" % msg_id,
+                       data={"csrf": csrf_of(form.text), "to": to,
+                             "subject": "fwd " + tag, "text": "t"},
+                       timeout=60)
+            self.assertEqual(r.status_code, 400, r.text[:500])
+            self.assertIn("That address is refused", r.text)
+            self.assertIn(to.split(",")[0], r.text)
+        # New messages, To or Cc.
+        self.server.cli("irm", "set", "--SimplifiedClientAccessEnabled",
+                        "True", check=True)
+        user, password = self.new_user()
+        org = self.org_browser(user, password)
+        for to, cc in [(evil[0], ""), (evil[1], ""),
+                       ("ok-" + tag + "@gmail.test", evil[1])]:
+            form = org.get(url + "/compose", timeout=30)
+            self.assertEqual(form.status_code, 200, form.text[:300])
+            r = org.post(url + "/compose",
+                         data={"csrf": csrf_of(form.text), "to": to,
+                               "cc": cc, "subject": "new " + tag,
+                               "text": "t"}, timeout=60)
+            self.assertEqual(r.status_code, 400, r.text[:500])
+            self.assertIn("That address is refused", r.text)
+        # Reply all to a message whose Cc names one: sent to the others,
+        # and the page says who was left out.
+        addr = "ext-%s@gmail.test" % unique()
+        cc_id = self.send_protected([addr], headers="Cc: %s\r\n" % evil[0])
+        reader = browser(self.server)
+        r = self.verify_otp(reader, cc_id, addr,
+                            self.ask_otp(reader, cc_id, addr))
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        form = reader.get(url + "/m/%s/reply?all=1" % cc_id, timeout=30)
+        self.assertEqual(form.status_code, 200, form.text[:300])
+        r = reader.post(url + "/m/%s/reply?all=1" % cc_id,
+                        data={"csrf": csrf_of(form.text),
+                              "subject": "re " + tag, "text": "t"},
+                        timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:500])
+        self.assertIn("Left out", r.text)
+        self.assertIn(evil[0], r.text)
+        self.wait_mail(lambda b: b"Delivered-To: alice@example.com" in b and
+                       ("re " + tag).encode() in b, "reply all to alice")
+        time.sleep(1)
+        for path in self.server.mailbox_files():
+            with open(path, "rb") as f:
+                mail = f.read()
+            for to in evil:
+                self.assertNotIn(("Delivered-To: " + to).encode(), mail,
+                                 path)
+            for what in ("fwd ", "new "):
+                self.assertNotIn((what + tag).encode(), mail, path)
+
     # ---- item 8: no open redirect ---------------------------------------
 
     def test_signin_next_stays_on_the_site(self):

@@ -11,6 +11,7 @@ import http.server
 import email.policy
 import json
 import os
+import re
 import shutil
 import smtplib
 import sqlite3
@@ -21,6 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
+from portal_security_test import browser, csrf_of, text_of  # noqa: E402
 
 
 unique = lib.unique
@@ -653,6 +655,125 @@ class SmimeTest(PkiCase):
                   "signer=ceo@example.com\r\n\r\nhi\r\n").encode()
         _, m = deliver(forged, "mallory@partner.test")
         self.assertIsNone(m["X-Sealpost-Smime"])
+
+    # ---- portal forwards -------------------------------------------------
+
+    def wrapper_to(self, address, token):
+        """The wrapper holding `token` delivered to `address`: (path, the
+        portal message id its link names)."""
+        [path] = self.delivered(token)
+        self.assertEqual(self.parse(path)["Delivered-To"], address)
+        self.assertIn("X-Sealpost-Protected", self.parse(path))
+        link = re.search(r"/m/([0-9a-f]{32})", text_of(self.read(path)))
+        self.assertTrue(link, "no portal link in the wrapper")
+        return path, link.group(1)
+
+    def passcode_reader(self, msg_id, address):
+        """A browser signed in by passcode as `address` at `msg_id`."""
+        s = browser(self.server)
+        page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
+        seen = set(self.server.mailbox_files())
+        r = s.post(self.server.url + "/m/%s/otp" % msg_id,
+                   data={"csrf": csrf_of(page.text), "email": address},
+                   timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:500])
+        mail = lib.wait_for(lambda: lib.find_mail(
+            [self.server], lambda b: ("Delivered-To: " + address).encode()
+            in b and b"one-time passcode" in b, seen), timeout=30)
+        self.assertTrue(mail, "no passcode mail for " + address)
+        code = re.search(r"^\s*(\d{8})\s*$", text_of(mail), re.M).group(1)
+        r = s.post(self.server.url + "/m/%s/otp/verify" % msg_id,
+                   data={"csrf": csrf_of(page.text), "email": address,
+                         "code": code}, allow_redirects=False, timeout=60)
+        self.assertEqual(r.status_code, 303, r.text[:500])
+        return s
+
+    def forward(self, s, msg_id, to, subject, text):
+        form = s.get(self.server.url + "/m/%s/forward" % msg_id, timeout=30)
+        self.assertEqual(form.status_code, 200, form.text[:500])
+        r = s.post(self.server.url + "/m/%s/forward" % msg_id,
+                   data={"csrf": csrf_of(form.text), "to": to,
+                         "subject": subject, "text": text}, timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:500])
+        self.assertIn("was sent", r.text)
+
+    def test_portal_forward_is_not_signed_with_the_owners_key(self):
+        """Bob forwards Alice's message in the portal to a partner with a
+        certificate, under a sign rule: the forward stays the original's
+        (Alice owns it) but Bob wrote it, so Alice's key on file must not
+        sign it (was: S/MIME signed by Alice, a signature her partners
+        trust, over words Bob chose). Bob has no key: it is unsigned."""
+        pki = self.pki
+        pki.leaf("pat", "pat@forward.test")
+        self.server.cli("cert", "import", pki.path("pat.pem"), check=True)
+        self.server.cli("rule", "new", "sign-fwd-" + unique(), "--if",
+                        "recipient-domain=forward.test", "--sign", check=True)
+        tag = unique()
+        self.send("alice@example.com", ["bob@example.com"],
+                  ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+                   "Subject: [encrypt] note " + tag + "\r\n\r\n"
+                   "Alice's note\r\n").encode())
+        _, msg_id = self.wrapper_to("bob@example.com", "note " + tag)
+        s = browser(self.server)
+        page = s.get(self.server.url + "/signin", timeout=30)
+        r = s.post(self.server.url + "/signin",
+                   data={"csrf": csrf_of(page.text),
+                         "email": "bob@example.com",
+                         "password": self.users["bob@example.com"],
+                         "next": "/sent"}, allow_redirects=False, timeout=30)
+        self.assertEqual(r.status_code, 303, r.text[:500])
+        self.forward(s, msg_id, "pat@forward.test", "Approved " + tag,
+                     "I, Alice, approve the payment. " + tag)
+        [path] = self.delivered("Approved " + tag)
+        self.assertEqual(self.parse(path)["Delivered-To"], "pat@forward.test")
+        mail = self.read(path)
+        if self.parse(path).get_content_type() == "application/pkcs7-mime":
+            mail = self.decrypt_openssl(path, "pat")
+        # No signature at all: Bob has no key of his own on file.
+        for signed in (b"multipart/signed", b"pkcs7-signature",
+                       b"signed-data"):
+            self.assertNotIn(signed, mail)
+        r = subprocess.run(["openssl", "cms", "-verify", "-in", path,
+                            "-CAfile", pki.path("ca.pem")],
+                           capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+
+    def test_portal_forward_to_a_certificate_holder_stays_in_the_portal(self):
+        """A reader without EXTRACT forwards Alice's message, attachment
+        and all, to an address with a certificate on file: it stays a
+        portal message linked to the original, not S/MIME (was: the
+        attachment decrypted for whoever holds the certificate's key, kept
+        past the original's revocation), and ends when Alice revokes the
+        original."""
+        tag = unique()
+        reader = "ext-%s@gmail.test" % tag
+        raw = ("From: alice@example.com\r\nTo: %s\r\n"
+               "Subject: [encrypt] contract %s\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+               "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+               "--b\r\nContent-Type: application/pdf; name=contract.pdf\r\n"
+               "Content-Disposition: attachment; filename=contract.pdf\r\n"
+               "\r\nATTACHMENT-SECRET-%s\r\n--b--\r\n"
+               % (reader, tag, tag)).encode()
+        self.send("alice@example.com", [reader], raw)
+        _, msg_id = self.wrapper_to(reader, "contract " + tag)
+        s = self.passcode_reader(msg_id, reader)
+        self.forward(s, msg_id, "bob@partner.test", "fwd " + tag,
+                     "fyi " + tag)
+        path, fwd_id = self.wrapper_to("bob@partner.test", "fwd " + tag)
+        m = self.parse(path)
+        self.assertNotEqual(m.get_content_type(), "application/pkcs7-mime")
+        self.assertNotIn(("ATTACHMENT-SECRET-" + tag).encode(),
+                         self.read(path))
+        # Bob reads it in the portal, until Alice revokes the original.
+        bob = self.passcode_reader(fwd_id, "bob@partner.test")
+        page = bob.get(self.server.url + "/m/" + fwd_id, timeout=30)
+        self.assertEqual(page.status_code, 200, page.text[:500])
+        self.assertIn("fyi " + tag, page.text)
+        self.server.cli("message", "revoke", msg_id, check=True)
+        page = bob.get(self.server.url + "/m/" + fwd_id, timeout=30)
+        self.assertEqual(page.status_code, 403, page.text[:500])
+        self.assertIn("revoked", page.text)
 
 
 if __name__ == "__main__":

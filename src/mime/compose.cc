@@ -135,8 +135,8 @@ std::string EncodePhrase(std::string_view name) {
   return out + "\"";
 }
 
-// addr-spec as a dot-atom (RFC 5322 §3.4.1) with a host-name domain. Quoted
-// local parts, domain literals and non-ASCII (RFC 6531) are not offered.
+}  // namespace
+
 bool IsAddrSpec(std::string_view a) {
   size_t at = a.rfind('@');
   if (at == std::string_view::npos || at == 0 || at > 64) return false;
@@ -150,6 +150,8 @@ bool IsAddrSpec(std::string_view a) {
   }
   return IsDomainName(a.substr(at + 1));
 }
+
+namespace {
 
 struct Mailbox {
   std::string name;

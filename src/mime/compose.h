@@ -42,6 +42,11 @@ struct ComposeRequest {
 // header field, invalid UTF-8, no recipient, or a malformed message id.
 Result<std::string> ComposeMessage(const ComposeRequest& request);
 
+// Whether `address` is an addr-spec the composer writes: a dot-atom local
+// part (RFC 5322 §3.4.1) and a host-name domain (IsDomainName). Quoted
+// local parts, domain literals and non-ASCII (RFC 6531) are not offered.
+bool IsAddrSpec(std::string_view address);
+
 // "Re: " + subject unless it already starts with "re:" (any case).
 std::string ReplySubject(std::string_view subject);
 // "Fwd: " + subject unless it already starts with "fwd:" or "fw:".

@@ -86,11 +86,11 @@ http::Response Portal::SendCompose(http::Request& req) {
   std::vector<std::string> all;
   for (const char* field : {"to", "cc"}) {
     for (const auto& a : SplitAddressList(form.Get(field))) {
-      auto addr = license::NormalizeEmail(a);
+      auto addr = PortalRecipient(a, options_.accepted_domains);
       if (!addr.ok()) {
-        return NoticeResponse(400, "That address doesn't look right",
-                              "\"" + a + "\" is not an e-mail address.", chrome,
-                              "/compose", "Back");
+        return NoticeResponse(400, RefusedRecipientHeading(addr.status()),
+                              addr.status().message(), chrome, "/compose",
+                              "Back");
       }
       (std::string_view(field) == "to" ? c.to : c.cc).push_back(*addr);
       all.push_back(*addr);
@@ -124,6 +124,7 @@ http::Response Portal::SendCompose(http::Request& req) {
   }
   protect::ComposedMail mail;
   mail.owner = v.email;
+  mail.writer = v.email;
   mail.envelope_from = v.email;
   mail.writer_internal = true;  // compose is for org users only
   mail.recipients = all;

@@ -61,6 +61,9 @@ struct PortalOptions {
   int send_limit_per_user = 20;
   int send_limit_per_client = 60;
   size_t max_recipients = 20;
+  // The organisation's domains (smtp.accepted_domains, lower case): which
+  // recipients the portal refuses, as SMTP RCPT does (PortalRecipient).
+  std::vector<std::string> accepted_domains;
 };
 
 // Not owned (every pointer below but `oidc`): the server's objects

@@ -58,6 +58,17 @@ struct ReplySource {
 std::variant<ReplySource, http::Response> PrepareReply(
     const PortalServices& s, const http::Request& req, const std::string& id,
     const Portal::Visitor& v) {
+  if (v.org_user()) {
+    // What an org user writes is protected in their name, as /compose is:
+    // only with a license (readers from outside need none to answer).
+    auto licensed = s.directory->IsLicensed(v.email);
+    if (!licensed.ok() || !*licensed) {
+      return NoticeResponse(
+          403, "You have no license to protect mail",
+          "Ask an administrator: sealpost license assign --user " + v.email,
+          Chrome{"", nullptr, &v}, "/m/" + id, "Back to the message");
+    }
+  }
   auto r = OpenFor(s, req, id, v, "/m/" + id);
   if (auto* page = Ended(r)) return std::move(*page);
   ReplySource out{std::move(std::get<Opened>(r)), {}, {}};
@@ -124,13 +135,25 @@ http::Response Portal::SendReply(http::Request& req) {
   const mime::MessageView* view = &src.view;
   Opened& o = src.opened;
   Chrome chrome{"Sent", &o.brand, &v};
-  std::vector<std::string> recipients = plan.to;
+  // Only addresses the gateway sends to (PortalRecipient, as SMTP RCPT):
+  // one of the original's that it refuses is left out and named on the
+  // page; a typed one refuses the forward.
+  std::vector<std::string> recipients;
+  std::string left_out;
+  for (const auto& a : plan.to) {
+    auto addr = PortalRecipient(a, options_.accepted_domains);
+    if (addr.ok()) {
+      recipients.push_back(*addr);
+    } else {
+      left_out += " Left out: " + addr.status().message();
+    }
+  }
   if (plan.forward) {
     for (const auto& a : SplitAddressList(form.Get("to"))) {
-      auto addr = license::NormalizeEmail(a);
+      auto addr = PortalRecipient(a, options_.accepted_domains);
       if (!addr.ok()) {
-        return NoticeResponse(400, "That address doesn't look right",
-                              "\"" + a + "\" is not an e-mail address.", chrome,
+        return NoticeResponse(400, RefusedRecipientHeading(addr.status()),
+                              addr.status().message(), chrome,
                               "/m/" + id + "/forward", "Back");
       }
       recipients.push_back(*addr);
@@ -142,8 +165,8 @@ http::Response Portal::SendReply(http::Request& req) {
     }
   }
   if (recipients.empty()) {
-    return NoticeResponse(400, "There is nobody to reply to", "", chrome,
-                          "/m/" + id, "Back to the message");
+    return NoticeResponse(400, "There is nobody to reply to", Trim(left_out),
+                          chrome, "/m/" + id, "Back to the message");
   }
   if (auto refused =
           SendRefused(req, v, recipients.size(), chrome, "/m/" + id)) {
@@ -189,6 +212,7 @@ http::Response Portal::SendReply(http::Request& req) {
   }
   protect::ComposedMail mail;
   mail.owner = v.email;
+  mail.writer = v.email;  // a forward's owner is not who wrote it (below)
   mail.envelope_from = v.org_user() ? v.email : options_.otp_sender;
   mail.writer_internal = v.org_user();
   mail.recipients = recipients;
@@ -224,7 +248,8 @@ http::Response Portal::SendReply(http::Request& req) {
        "to " + JoinList(recipients)});
   return NoticeResponse(200, "Your message was sent",
                         "It is protected with " + o.license.template_name +
-                            " and on its way to " + JoinList(recipients) + ".",
+                            " and on its way to " + JoinList(recipients) + "." +
+                            left_out,
                         chrome, "/m/" + id, "Back to the message");
 }
 

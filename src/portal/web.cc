@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "base/encoding.h"
+#include "base/recipient_address.h"
 #include "base/secret_bytes.h"
 #include "crypto/digest.h"
 #include "crypto/random.h"
@@ -411,6 +412,30 @@ std::vector<std::string> SplitAddressList(std::string_view text) {
   }
   flush();
   return out;
+}
+
+Result<std::string> PortalRecipient(
+    std::string_view address,
+    const std::vector<std::string>& accepted_domains) {
+  auto addr = license::NormalizeEmail(address);
+  if (!addr.ok() || !mime::IsAddrSpec(*addr)) {
+    return InvalidArgumentError("\"" + std::string(address) +
+                                "\" is not an e-mail address.");
+  }
+  const RecipientRefusal refusal =
+      CheckRecipientAddress(accepted_domains, *addr);
+  if (refusal != RecipientRefusal::kNone) {
+    return PermissionDeniedError(
+        "\"" + *addr + "\" can't get mail from here: " +
+        std::string(RecipientRefusalReason(refusal)) + ".");
+  }
+  return addr;
+}
+
+std::string_view RefusedRecipientHeading(const Status& refusal) {
+  return refusal.code() == StatusCode::kPermissionDenied
+             ? "That address is refused"
+             : "That address doesn't look right";
 }
 
 std::string BrandQuery(std::string_view identity) {

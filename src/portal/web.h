@@ -168,8 +168,18 @@ std::string SafeNext(std::string_view next);
 // "a, b, c".
 std::string JoinList(const std::vector<std::string>& items);
 // Addresses typed in a form field, split at commas, semicolons and line
-// breaks, trimmed; not yet checked.
+// breaks, trimmed; not yet checked (PortalRecipient).
 std::vector<std::string> SplitAddressList(std::string_view text);
+// `address` in lower case when mail written in the portal may go to it: an
+// addr-spec the composer writes (mime::IsAddrSpec) that the gateway sends
+// to whoever writes (CheckRecipientAddress, base/recipient_address.h: SMTP
+// RCPT's decision, so no routing local part in `accepted_domains`, no
+// address literal). Otherwise INVALID_ARGUMENT (no such address) or
+// PERMISSION_DENIED (refused), with a sentence for the page.
+Result<std::string> PortalRecipient(
+    std::string_view address, const std::vector<std::string>& accepted_domains);
+// The heading of the page that refuses what PortalRecipient refused.
+std::string_view RefusedRecipientHeading(const Status& refusal);
 // "brand.css?b=..." query for an identity.
 std::string BrandQuery(std::string_view identity);
 

@@ -92,5 +92,33 @@ TEST(AppendHtmlEscapedTest, EscapesTheFiveAndCopiesTheRest) {
   EXPECT_EQ(out, std::string_view(kOut, sizeof kOut - 1));
 }
 
+// The portal sends only where SMTP RCPT would take the mail, and only what
+// the composer writes (was: a forward to bob%competitor.test@example.com
+// left through our domain's route, past a rule on competitor.test).
+TEST(PortalRecipientTest, RefusesWhatTheGatewayRefuses) {
+  const std::vector<std::string> ours = {"example.com"};
+  EXPECT_EQ(PortalRecipient("Bob@Example.COM", ours).value(),
+            "bob@example.com");
+  // Elsewhere the domain's own MTA decides, as at RCPT.
+  EXPECT_EQ(PortalRecipient("a%b@gmail.test", ours).value(), "a%b@gmail.test");
+  for (const char* to :
+       {"x%competitor.test@example.com", "competitor.test!x@EXAMPLE.com"}) {
+    auto r = PortalRecipient(to, ours);
+    ASSERT_FALSE(r.ok()) << to;
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << to;
+    EXPECT_NE(r.status().message().find("'%' or '!'"), std::string::npos);
+    EXPECT_EQ(RefusedRecipientHeading(r.status()), "That address is refused");
+  }
+  for (const char* to :
+       {"ceo@[192.0.2.1]", "\"a b\"@example.com", "a..b@example.com",
+        ".a@example.com", "x", "x@", "x@-bad.example", "x@example.com."}) {
+    auto r = PortalRecipient(to, ours);
+    ASSERT_FALSE(r.ok()) << to;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << to;
+    EXPECT_EQ(RefusedRecipientHeading(r.status()),
+              "That address doesn't look right");
+  }
+}
+
 }  // namespace
 }  // namespace sealpost::portal

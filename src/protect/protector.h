@@ -70,9 +70,17 @@ struct ProtectorOptions {
 // A message written in the portal (reply, forward, new message). It goes
 // through the same mail flow rules as SMTP mail (reject, require TLS, a
 // rule's template wins), and whatever no rule protects is protected with
-// `template_name`: the portal never sends in clear.
+// `template_name`: the portal never sends in clear. A forward (`parent_id`)
+// stays in the portal: it never takes the ladder's S/MIME rung, and a
+// recipient a `--require-smime` rule covers is refused (docs/smime.md).
 struct ComposedMail {
-  std::string owner;             // owns the protected messages
+  // Owns the protected messages (the license record): a forward's is the
+  // original's owner, never the forwarder.
+  std::string owner;
+  // Who wrote it, the signed-in user or reader ("": `owner`): the sender
+  // the rules and journal reports see, and for S/MIME the one whose key
+  // signs and whose certificate each copy is encrypted to.
+  std::string writer;
   std::string envelope_from;     // SMTP reverse-path (ours for outside writers)
   bool writer_internal = false;  // an org user wrote it
   std::vector<std::string> recipients;
@@ -82,6 +90,8 @@ struct ComposedMail {
   int64_t expires_at = 0;    // a forward: the original's expiry (0: none)
   std::string message;       // RFC 5322 bytes
   bool require_pin = false;  // a PIN for this message (the compose page)
+
+  const std::string& Writer() const { return writer.empty() ? owner : writer; }
 };
 
 // What happened to one message, for the trace and the SMTP reply.
@@ -303,6 +313,10 @@ class Protector {
   // addresses left for the portal wrapper.
   Result<std::vector<std::string>> SmimeRung(
       Run& run, const policy::RecipientGroup& group);
+  // SmimeRung for a portal forward: every address left for the portal
+  // wrapper (noted and audited), or under `--require-smime` refused.
+  std::vector<std::string> KeepForwardInPortal(
+      Run& run, const policy::RecipientGroup& group);
   // A streamed run's S/MIME copies (PlanSmimeGroupStream): each made from
   // the spool as the queue reads it, never whole in memory (issue 14).
   Result<SmimeGroupPlan> StreamedSmimeGroup(
@@ -317,7 +331,8 @@ class Protector {
                           queue::IncomingMessage& msg,
                           std::string* signed_mail);
   // The organisation's sender of the message ("" for none): the sender
-  // whose certificate joins S/MIME copies and whose key signs.
+  // whose certificate joins S/MIME copies and whose key signs (portal
+  // mail's writer, ComposedMail::Writer, never its owner).
   std::string OrgSender(const Run& run) const;
   // Checks a signed message from outside and adds X-Sealpost-Smime with
   // the verdict to every recipient's copy (smime/signature_check.h); a

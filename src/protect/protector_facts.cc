@@ -293,7 +293,9 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   // the sender see the login (was: no sender, so no sender rule matched).
   facts.sender = AsciiLower(run.in.Sender());
   if (run.composed != nullptr) {
-    facts.sender = AsciiLower(run.composed->owner);
+    // Its writer, not its owner: a forward stays the original's owner's,
+    // yet the forwarder sends it (was: rules saw the owner as its sender).
+    facts.sender = AsciiLower(run.composed->Writer());
     facts.sender_internal = run.composed->writer_internal;
   } else {
     // Internal only from client_networks or an authenticated session: a

@@ -52,7 +52,8 @@ Status Protector::AddJournalReport(Run& run) {
   JournalContext ctx{store_, licenses_, clock_, options_.accepted_domains,
                      options_.hostname};
   JournaledMessage m{
-      run.in, run.composed != nullptr ? run.composed->owner : run.in.Sender(),
+      run.in,
+      run.composed != nullptr ? run.composed->Writer() : run.in.Sender(),
       // A streamed run's header section (as InspectSpooled split it, in
       // either line end): what the report's text reads.
       run.streamed ? std::string_view(run.head).substr(0, run.body_at)

@@ -27,6 +27,9 @@ Result<std::vector<std::string>> Protector::SmimeRung(
       (certs == nullptr || !options_.smime_prefer_when_certificate)) {
     return g.addresses;
   }
+  if (run.composed != nullptr && !run.composed->parent_id.empty()) {
+    return KeepForwardInPortal(run, g);
+  }
   // The sender's own certificate joins each copy: only an organisation's
   // sender, as decided for the rules (never a name in MAIL FROM alone).
   std::string sender = OrgSender(run);
@@ -87,6 +90,29 @@ Result<std::vector<std::string>> Protector::SmimeRung(
     Audit(run, "smime.required", "refused", left.address + ": " + left.reason);
   }
   return rest;
+}
+
+std::vector<std::string> Protector::KeepForwardInPortal(
+    Run& run, const policy::RecipientGroup& g) {
+  // A forward is the original passed on, by a reader who may hold no
+  // EXTRACT right: as S/MIME its attachments would leave decrypted, beyond
+  // the original's expiry and revocation, for whoever holds the
+  // certificate's key. It stays a portal message linked to the original.
+  if (!g.require_smime) {
+    for (const auto& a : g.addresses) {
+      run.out.notes.push_back("portal for " + a + " (a forward)");
+      Audit(run, "smime.fallback", "portal", a + ": a forward");
+    }
+    return g.addresses;
+  }
+  // Neither the portal nor S/MIME: the forwarder sees why on the page.
+  for (const auto& a : g.addresses) {
+    std::string why = "S/MIME required: a forward stays in the portal";
+    run.rejected.push_back({a, "", "5.7.1", "", why});
+    run.out.notes.push_back("refuse " + a + ": " + why);
+    Audit(run, "smime.required", "refused", a + ": a forward");
+  }
+  return {};
 }
 
 namespace {
@@ -437,8 +463,10 @@ Result<std::optional<std::string>> Protector::DecryptSpooledFor(
 std::string Protector::OrgSender(const Run& run) const {
   bool trusted = run.composed != nullptr ? run.composed->writer_internal
                                          : run.in.trusted_sender;
-  std::string sender = AsciiLower(run.composed != nullptr ? run.composed->owner
-                                                          : run.in.Sender());
+  // Portal mail's writer, never its owner: a forward is owned by the
+  // original's sender, whose key must not sign what the forwarder wrote.
+  std::string sender = AsciiLower(
+      run.composed != nullptr ? run.composed->Writer() : run.in.Sender());
   return trusted && IsInternal(sender) ? sender : std::string();
 }
 

@@ -168,5 +168,113 @@ TEST_F(SmimeLadderTest, PreferenceOffKeepsThePortal) {
             std::string::npos);
 }
 
+// A portal forward is written by the forwarder: the rules see them as its
+// sender, and only their key could sign it, never the original's owner's
+// (a review found Bob's forward of Alice's message signed with Alice's key).
+TEST_F(SmimeLadderTest, ForwardIsSignedByTheForwarderNotTheOwner) {
+  gw_.org.AddUser("bob@example.com");  // licensed, no key on file
+  AddRule(R"({"name": "sign", "conditions": [{"kind": "recipient_domain_is",
+    "values": ["partner.test"]}], "actions": [{"kind": "sign"}]})");
+  AddRule(R"({"name": "bob's", "conditions": [{"kind": "sender_address_is",
+    "values": ["bob@example.com"]}], "actions": [{"kind": "add_header",
+    "header": "X-Sender-Rule", "value": "bob"}]})");
+  ComposedMail mail;  // as the portal makes Bob's forward of Alice's mail
+  mail.owner = "alice@example.com";
+  mail.writer = "bob@example.com";
+  mail.envelope_from = "bob@example.com";
+  mail.writer_internal = true;
+  mail.template_name = "Encrypt";
+  mail.parent_id = "0123456789abcdef0123456789abcdef";
+  mail.recipients = {"bob@partner.test"};
+  mail.message =
+      "From: bob@example.com\r\nTo: bob@partner.test\r\nSubject: fw\r\n"
+      "Content-Type: text/plain\r\n\r\nforwarded secret-7c1d\r\n";
+  auto sent = gw_.protector->ProtectComposed(mail);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_TRUE((*sent)[0].content.starts_with("X-Sender-Rule: bob\r\n"));
+  EXPECT_EQ((*sent)[0].treatment.find("signed"), std::string::npos)
+      << (*sent)[0].treatment;
+  ASSERT_EQ((*sent)[0].protected_records.size(), 1u);
+  EXPECT_EQ((*sent)[0].protected_records[0].record.owner, "alice@example.com");
+
+  // The same mail on the ladder's S/MIME rung (not a forward) is still
+  // Bob's: unsigned, as he has no key, and not encrypted to Alice's
+  // certificate (was: signed with her key, and she could open it).
+  mail.parent_id.clear();
+  sent = gw_.protector->ProtectComposed(mail);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 1u);
+  const queue::IncomingMessage& smime = (*sent)[0];
+  EXPECT_TRUE(smime.treatment.starts_with("smime certificate="))
+      << smime.treatment;
+  auto alice = gw_.certs->DecryptFor("alice@example.com",
+                                     testing::SmimeDer(smime.content));
+  EXPECT_FALSE(alice.ok() && alice->has_value());
+  std::string actions;
+  for (const auto& a : smime.audit) {
+    actions += a.action + ":" + a.result + ":" + a.detail + "\n";
+  }
+  EXPECT_NE(actions.find("smime.sign:skipped:"), std::string::npos) << actions;
+  EXPECT_EQ(actions.find("smime.sign:ok:"), std::string::npos) << actions;
+}
+
+// A reader's forward to someone with a certificate on file stays in the
+// portal, linked to the original: as S/MIME its attachments would leave
+// decrypted, past the original's expiry and revocation. Under
+// --require-smime it is refused, never sent either way.
+TEST_F(SmimeLadderTest, ForwardToACertificateHolderStaysInThePortal) {
+  auto original = Send({"carol@gmail.test"}, "Q3 [encrypt]");
+  ASSERT_TRUE(original.ok()) << original.status().ToString();
+  ASSERT_EQ(original->messages.size(), 1u);
+  ASSERT_EQ(original->messages[0].protected_records.size(), 1u);
+  const store::NewProtectedMessage& parent =
+      original->messages[0].protected_records[0];
+  ASSERT_TRUE(gw_.org.store.AddProtectedMessage(parent).ok());
+  ComposedMail fwd;  // as the portal makes Carol's forward of it
+  fwd.owner = "alice@example.com";
+  fwd.writer = "carol@gmail.test";
+  fwd.envelope_from = "noreply@example.com";
+  fwd.template_name = "Encrypt";
+  fwd.parent_id = parent.record.id;
+  fwd.recipients = {"bob@partner.test"};  // a valid certificate on file
+  fwd.message =
+      "From: carol@gmail.test\r\nTo: bob@partner.test\r\nSubject: fw\r\n"
+      "Content-Type: text/plain\r\n\r\nforwarded secret-7c1d\r\n";
+  auto sent = gw_.protector->ProtectComposed(fwd);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 1u);
+  const queue::IncomingMessage& m = (*sent)[0];
+  EXPECT_TRUE(m.treatment.starts_with("portal Encrypt as ")) << m.treatment;
+  EXPECT_NE(m.content.find("X-Sealpost-Protected"), std::string::npos);
+  EXPECT_EQ(m.content.find("application/pkcs7-mime"), std::string::npos);
+  EXPECT_EQ(m.content.find("secret-7c1d"), std::string::npos);
+  ASSERT_EQ(m.protected_records.size(), 1u);
+  const store::NewProtectedMessage& rec = m.protected_records[0];
+  EXPECT_EQ(rec.record.parent_id, parent.record.id);
+  ASSERT_TRUE(gw_.org.store.AddProtectedMessage(rec).ok());
+  // Bob reads it until the original is revoked.
+  auto container = gw_.org.store.GetPortalCopy(rec.record.id);
+  ASSERT_TRUE(container.ok() && container->has_value());
+  EXPECT_TRUE(
+      gw_.org.licenses.Acquire("bob@partner.test", **container, "test").ok());
+  ASSERT_TRUE(
+      gw_.org.licenses.Revoke(parent.record.id, "alice@example.com", false)
+          .ok());
+  auto after =
+      gw_.org.licenses.Acquire("bob@partner.test", **container, "test");
+  EXPECT_EQ(after.status().Reason<license::Refusal>(),
+            license::Refusal::kRevoked);
+
+  AddRule(R"({"name": "strict", "conditions": [{"kind":
+    "recipient_domain_is", "values": ["partner.test"]}], "actions":
+    [{"kind": "require_smime"}]})");
+  auto refused = gw_.protector->ProtectComposed(fwd);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(),
+            "S/MIME required: a forward stays in the portal");
+}
+
 }  // namespace
 }  // namespace sealpost::protect

@@ -49,7 +49,8 @@ Queue::Queue(store::Store& store, const Clock& clock, MetricsRegistry& metrics,
       maildir_(std::make_unique<MaildirTransport>(2)),
       leases_(store, clock, metrics,
               {options_.node_id, options_.lease, options_.hostname,
-               options_.version}) {
+               options_.version}),
+      tls_policies_(store) {
   accepted_ = metrics.GetCounter("sealpost_queue_accepted_total",
                                  "Messages accepted (committed before 250)");
   delivered_ = metrics.GetCounter("sealpost_queue_delivered_total",
@@ -453,27 +454,6 @@ void Queue::RenewLeases() {
   }
 }
 
-TlsRequirement Queue::PolicyFor(const std::string& domain) {
-  auto now = SteadyClock::now();
-  if (now - policies_loaded_ > std::chrono::seconds(2)) {
-    auto list = store_.ListTlsPolicies();
-    if (list.ok()) {
-      policies_.clear();
-      for (const auto& p : *list) {
-        TlsRequirement t;
-        t.mode = p.policy == "verify"    ? TlsMode::kVerify
-                 : p.policy == "encrypt" ? TlsMode::kEncrypt
-                                         : TlsMode::kMay;
-        t.ca_file = p.ca_file;
-        policies_[p.domain] = t;
-      }
-      policies_loaded_ = now;
-    }
-  }
-  auto it = policies_.find(domain);
-  return it == policies_.end() ? TlsRequirement{} : it->second;
-}
-
 void Queue::Dispatch(Job job) {
   if (!job.loaded && !LoadJob(job)) {
     Release(job.id);
@@ -482,17 +462,17 @@ void Queue::Dispatch(Job job) {
   // One delivery per (next hop, TLS policy) group.
   struct Group {
     NextHop hop;
-    TlsRequirement tls;
+    std::optional<TlsRequirement> tls;  // nullopt: the policies never loaded
     std::vector<size_t> members;
   };
   std::vector<Group> groups;
   for (size_t i = 0; i < job.due.size(); ++i) {
     std::string domain = DomainOf(job.due[i].address);
     const NextHop& hop = options_.routes.For(domain);
-    TlsRequirement tls = PolicyFor(domain);
+    std::optional<TlsRequirement> tls = tls_policies_.For(domain);
     // A rule's TLS requirement only ever tightens the domain's policy.
-    if (job.params.require_tls && tls.mode == TlsMode::kMay) {
-      tls.mode = TlsMode::kEncrypt;
+    if (tls && job.params.require_tls && tls->mode == TlsMode::kMay) {
+      tls->mode = TlsMode::kEncrypt;
     }
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
       return g.hop == hop && g.tls == tls;
@@ -526,7 +506,7 @@ void Queue::Dispatch(Job job) {
     DeliveryRequest req;
     req.message_id = agg->job.id;
     req.hop = g.hop;
-    req.tls = g.tls;
+    req.tls = g.tls.value_or(TlsRequirement{});  // Maildir: no TLS at all
     req.mail_from = agg->job.mail_from;
     req.params = agg->job.params;
     req.content = agg->job.content;
@@ -563,6 +543,11 @@ void Queue::Dispatch(Job job) {
     if (g.hop.kind == NextHop::Kind::kNone) {
       done(AllRecipients(req.recipients.size(), 451,
                          "451 4.4.0 no route: smtp.next_hop is not set"));
+    } else if (g.hop.kind == NextHop::Kind::kSmtp && !g.tls) {
+      // Unknown is not `may`: a `verify` domain's mail waits (RFC 3463
+      // X.7.4: a security feature not available), never goes in clear.
+      done(AllRecipients(req.recipients.size(), 451,
+                         "451 4.7.4 TLS policies unavailable"));
     } else if (g.hop.kind == NextHop::Kind::kMaildir) {
       maildir_->Deliver(std::move(req), std::move(done));
     } else if (smtp_ != nullptr) {

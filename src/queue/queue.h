@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +50,7 @@
 #include "crypto/master_key.h"
 #include "queue/leases.h"
 #include "queue/routes.h"
+#include "queue/tls_policies.h"
 #include "queue/transport.h"
 #include "store/store.h"
 
@@ -332,7 +332,6 @@ class Queue final : public Acceptor {
   ResultRecord Conclude(const Job& job, const std::vector<Outcome>& outcomes);
   void AddReady(Job job) SP_EXCLUDES(mu_);
   void Release(const std::string& id) SP_EXCLUDES(mu_);
-  TlsRequirement PolicyFor(const std::string& domain);
   // A body the store stages (StagesBodies) is encrypted into its file a
   // slice at a time now, and `m`'s content emptied (queue_bodies.cc).
   Result<store::QueuedMessage> ToStored(IncomingMessage& m, int64_t now_ms);
@@ -383,8 +382,7 @@ class Queue final : public Acceptor {
   bool started_ = false;  // the owner's thread only (Start, Stop)
 
   // Scheduler thread only.
-  std::map<std::string, TlsRequirement, std::less<>> policies_;
-  std::chrono::steady_clock::time_point policies_loaded_{};
+  TlsPolicies tls_policies_;
 
   // Not owned (references and pointers below): must outlive this object.
   Counter* accepted_;

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -711,6 +712,76 @@ TEST_F(QueueTest, DefersThenBouncesWithDsnAfterTheRetryWindow) {
     dsn |= e.event == "dsn";
   }
   EXPECT_TRUE(deferred && bounced && dsn);
+}
+
+// A TLS policy the queue could not read is unknown, not `may`: while the
+// policies have never loaded (the store failed just after start-up), a
+// `verify` domain's mail is deferred with 451 4.7.4, never handed to the
+// SMTP transport without its policy; once they load, it goes with it.
+TEST_F(QueueTest, UnloadableTlsPoliciesDeferNotDowngrade) {
+  ASSERT_TRUE(store_->PutTlsPolicy({"elsewhere.test", "verify", "", 0}).ok());
+  // ListTlsPolicies fails while the table has another name.
+  const auto sql = [&](const char* statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/s.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);  // the queue commits meanwhile
+    EXPECT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  sql("ALTER TABLE tls_policies RENAME TO tls_policies_away");
+  ASSERT_FALSE(store_->ListTlsPolicies().ok());
+
+  // Records the TLS mode of each delivery it is given; delivers it.
+  class TlsRecorder : public Transport {
+   public:
+    void Deliver(DeliveryRequest req,
+                 std::function<void(DeliveryResult)> done) override {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        modes.push_back(req.tls.mode);
+      }
+      done(AllRecipients(req.recipients.size(), 250, "250 2.0.0 Ok"));
+    }
+    size_t calls() {
+      std::lock_guard<std::mutex> lock(mu);
+      return modes.size();
+    }
+    std::mutex mu;
+    std::vector<TlsMode> modes;
+  } smtp;
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions options;
+  options.routes = *Routes::Parse("127.0.0.1:1", "");
+  options.retry_base = std::chrono::milliseconds(50);
+  options.retry_max = std::chrono::milliseconds(100);
+  options.scan_interval = std::chrono::milliseconds(20);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, &smtp);
+  ASSERT_TRUE(q.Start().ok());
+  IncomingMessage m = Message("hello");
+  m.recipients = {{"bob@elsewhere.test", 0, ""}};
+  const std::string id = m.id;
+  ASSERT_TRUE(AcceptSync(q, m).ok());
+  const auto deferred_for_tls = [&] {
+    auto events = store_->ListQueueEvents(id);
+    return events.ok() &&
+           std::any_of(events->begin(), events->end(), [](const auto& e) {
+             return e.event == "deferred" &&
+                    e.detail.find("451 4.7.4 TLS policies unavailable") !=
+                        std::string::npos;
+           });
+  };
+  EXPECT_TRUE(WaitFor(deferred_for_tls));
+  EXPECT_EQ(smtp.calls(), 0u) << "delivered without its TLS policy";
+
+  sql("ALTER TABLE tls_policies_away RENAME TO tls_policies");
+  EXPECT_TRUE(WaitFor([&] {
+    auto msg = store_->GetQueuedMessage(id, false);
+    return msg.ok() && msg->has_value() && (*msg)->state == "done";
+  }));
+  q.Stop();
+  std::lock_guard<std::mutex> lock(smtp.mu);
+  EXPECT_EQ(smtp.modes, std::vector<TlsMode>{TlsMode::kVerify});
 }
 
 // A delivered message's body is gone at once; its trace stays for the

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <utility>
 
+#include "base/recipient_address.h"
 #include "base/strings.h"
 
 namespace sealpost::smtp {
@@ -82,22 +83,16 @@ std::optional<Reply> GatewayPolicy::CheckSender(const Envelope& envelope) {
 
 std::optional<Reply> GatewayPolicy::CheckRecipient(const Envelope& envelope,
                                                    const Recipient& r) {
-  // One of ours by its domain, but the next hop may route it elsewhere by
-  // its local part: unprotected mail out of the organisation, and a relay
-  // for anyone. Refused whoever sends it (Postfix's
-  // reject_unauth_destination makes the same decision for its relay).
-  if (HasRoutingLocalPart(r.address) && InAcceptedDomain(r.address)) {
-    return Reply::Make(553, "5.1.3",
-                       "Recipient address rejected: no '@', '%' or '!' in "
-                       "the local part of an address in our domains");
-  }
-  // ceo@[192.0.2.1]: the host at that address delivers it to its ceo, but
-  // no rule, journal rule or TLS policy names a domain it has, so it would
-  // leave past all of them. Refused whoever sends it.
-  if (DomainOf(r.address).starts_with('[')) {
-    return Reply::Make(553, "5.1.2",
-                       "Recipient address rejected: address literals are not "
-                       "accepted; give the recipient's domain");
+  // Refused whoever sends it (base/recipient_address.h; the portal makes
+  // the same decision). For a routing local part in our domains, Postfix's
+  // reject_unauth_destination makes the same decision for its relay.
+  const RecipientRefusal refusal = CheckRecipientAddress(domains_, r.address);
+  if (refusal != RecipientRefusal::kNone) {
+    // RFC 3463: X.1.3 bad mailbox address syntax, X.1.2 bad system address.
+    return Reply::Make(
+        553, refusal == RecipientRefusal::kRoutingLocalPart ? "5.1.3" : "5.1.2",
+        "Recipient address rejected: " +
+            std::string(RecipientRefusalReason(refusal)));
   }
   if (RelayAllowed(envelope)) return std::nullopt;
   // RFC 5321 §4.5.1: "Postmaster" must always be accepted.
