@@ -694,6 +694,37 @@ class HeaderSizeLimitTest(unittest.TestCase):
                       r.stderr)
         self.assertFalse(os.path.exists(src + ".out"))
 
+    def test_protect_refuses_what_rcpt_refuses(self):
+        # POST /api/v1/protect (sealpost protect) is a door to the same
+        # recipients as RCPT: an address of ours routed elsewhere by its
+        # local part would get the readers' passcode mails by example.com's
+        # route. Refused as RCPT refuses it, in memory and spooled, and
+        # nothing is sealed.
+        d = tempfile.mkdtemp(prefix="sealpost-route-")
+        self.addCleanup(shutil.rmtree, d, True)
+        small = os.path.join(d, "small.eml")
+        with open(small, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: r\r\n\r\nbody\r\n")
+        large = os.path.join(d, "large.eml")
+        with open(large, "wb") as f:
+            f.write(b"From: alice@example.com\r\nSubject: r\r\n\r\n" +
+                    b"line of text\r\n" * 100000)
+        self.assertGreater(os.path.getsize(large), 1 << 20)
+        for src in (small, large):
+            for to in ("x%competitor.test@example.com",
+                       "competitor.test!x@example.com",
+                       "ceo@[192.0.2.1]"):
+                r = self.server.cli_as("alice@example.com", "protect", src,
+                                       "--template", "Encrypt", "--to", to,
+                                       "--out", src + ".out")
+                self.assertNotEqual(r.returncode, 0, (to, r.stdout))
+                self.assertIn("recipient " + to + " is refused", r.stderr)
+                self.assertFalse(os.path.exists(src + ".out"))
+        r = self.server.cli_as("alice@example.com", "protect", small,
+                               "--template", "Encrypt", "--to",
+                               "frank@gmail.test", "--out", small + ".out")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_every_refusal_at_the_end_of_data_is_counted(self):
         # A bare LF (550) and a data line over 1 MiB (500), answered at the
         # end of DATA: each counted once, as the header's 552 is.

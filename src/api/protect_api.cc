@@ -8,11 +8,13 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "api/util.h"
 #include "base/byte_source.h"
+#include "base/recipient_address.h"
 #include "branding/branding.h"
 #include "license/license_service.h"
 #include "mime/facts.h"
@@ -193,6 +195,28 @@ Response ProtectInMemory(const ApiContext& ctx, const Caller& caller, bool raw,
                    {"template", sealed->license.template_name}});
 }
 
+// A 400 naming the first recipient the gateway would not send to, as SMTP
+// RCPT and the portal refuse it (base/recipient_address.h); nullopt when
+// all may be sent to. Its readers' passcode mails go to these addresses:
+// x%competitor.test@example.com would take example.com's route to another
+// domain.
+std::optional<Response> RefusedRecipient(
+    const ApiContext& ctx, const std::vector<std::string>& recipients) {
+  if (recipients.size() > kMaxRecipients) {
+    return Response::JsonError(400, "invalid_argument",
+                               "at most 500 recipients");
+  }
+  for (const auto& r : recipients) {
+    RecipientRefusal why = CheckRecipientAddress(ctx.accepted_domains, r);
+    if (why != RecipientRefusal::kNone) {
+      return Response::JsonError(400, "invalid_argument",
+                                 "recipient " + r + " is refused: " +
+                                     std::string(RecipientRefusalReason(why)));
+    }
+  }
+  return std::nullopt;
+}
+
 // POST /api/v1/protect. Two forms: the raw message (Content-Type:
 // message/rfc822, with ?template=NAME&to=A,B) answered with the raw wrapper
 // mail, which spares large messages the base64 and JSON round trips; or
@@ -210,10 +234,7 @@ Response Protect(const ApiContext& ctx, Request& req, const Caller& caller) {
                                  "missing query parameter 'template'");
     }
     if (req.body_source != nullptr) {
-      if (recipients.size() > kMaxRecipients) {
-        return Response::JsonError(400, "invalid_argument",
-                                   "at most 500 recipients");
-      }
+      if (auto refused = RefusedRecipient(ctx, recipients)) return *refused;
       return ProtectSpooled(req, caller, ctx, std::move(tmpl),
                             std::move(recipients));
     }
@@ -231,10 +252,7 @@ Response Protect(const ApiContext& ctx, Request& req, const Caller& caller) {
     if (!m.ok()) return FromStatus(m.status());
     message = std::move(*m);
   }
-  if (recipients.size() > kMaxRecipients) {
-    return Response::JsonError(400, "invalid_argument",
-                               "at most 500 recipients");
-  }
+  if (auto refused = RefusedRecipient(ctx, recipients)) return *refused;
   return ProtectInMemory(ctx, caller, raw, tmpl, std::move(recipients),
                          message);
 }
