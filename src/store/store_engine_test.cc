@@ -425,6 +425,31 @@ TEST_P(StoreEngineTest, RefusedCertsAreKeptUntilTakenBack) {
   EXPECT_TRUE(store->ListRefusedSmimeCerts()->empty());
 }
 
+// A harvest never rewrites a certificate already on file: it raced an
+// admin's import of the same certificate, and turned it into a harvested
+// one (which an imported one beats) with its private key gone.
+TEST_P(StoreEngineTest, AHarvestNeverRewritesACertificateOnFile) {
+  auto store = std::move(Open()).value();
+  SmimeCertRecord imported = Cert("aa", "user", {"bob@x.test"});
+  imported.wrapped_key = "wrapped";
+  ASSERT_TRUE(store->PutSmimeCert(imported).ok());
+  SmimeCertRecord harvested = Cert("aa", "user", {"bob@x.test"});
+  harvested.source = "harvest";
+  ASSERT_TRUE(store->PutSmimeCert(harvested).ok());
+  auto got = store->GetSmimeCert("aa");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->source, "import");
+  EXPECT_EQ((*got)->wrapped_key, "wrapped");
+  EXPECT_EQ((*got)->emails, std::vector<std::string>{"bob@x.test"});
+  // An import still replaces a harvested one.
+  ASSERT_TRUE(store->PutSmimeCert(Cert("bb", "user", {"eve@x.test"})).ok());
+  SmimeCertRecord h = Cert("cc", "user", {"eve@x.test"});
+  h.source = "harvest";
+  ASSERT_TRUE(store->PutSmimeCert(h).ok());
+  ASSERT_TRUE(store->PutSmimeCert(Cert("cc", "user", {"eve@x.test"})).ok());
+  EXPECT_EQ((*store->GetSmimeCert("cc"))->source, "import");
+}
+
 TEST_P(StoreEngineTest, NewestCrlPerIssuerWins) {
   auto store = std::move(Open()).value();
   ASSERT_TRUE(store->PutSmimeCrl({"CN=CA", "two", 200, 300, 0}).ok());

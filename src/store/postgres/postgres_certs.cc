@@ -48,7 +48,7 @@ Status PostgresStore::PutSmimeCert(const SmimeCertRecord& cert) {
         "not_before, not_after, wrapped_key, source, created_at) VALUES ($1, "
         "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE "
         "SET kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
-        "source = excluded.source",
+        "source = excluded.source WHERE excluded.source <> 'harvest'",
         PgParams::Of(cert.id, cert.kind, Bytes{cert.der}, cert.subject,
                      cert.issuer, cert.serial, cert.not_before, cert.not_after,
                      Bytes{cert.wrapped_key}, cert.source,

@@ -48,7 +48,7 @@ Status SqliteStore::PutSmimeCert(const SmimeCertRecord& cert) {
         "not_before, not_after, wrapped_key, source, created_at) VALUES "
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
         "kind = excluded.kind, wrapped_key = excluded.wrapped_key, "
-        "source = excluded.source",
+        "source = excluded.source WHERE excluded.source <> 'harvest'",
         cert.id, cert.kind, Bytes{cert.der}, cert.subject, cert.issuer,
         cert.serial, cert.not_before, cert.not_after, Bytes{cert.wrapped_key},
         cert.source, cert.created_at ? cert.created_at : clock_.NowUnix()));
