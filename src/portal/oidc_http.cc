@@ -121,8 +121,10 @@ Status TooLarge(const Target& t, const boost::system::error_code& ec,
   std::string what =
       ec == bhttp::error::body_limit
           ? "a body over " + std::to_string(max_body_bytes) + " bytes"
-          : "a header or chunk line over " + std::to_string(kMaxHeaderBytes) +
-                " bytes";
+      : ec == bhttp::error::header_limit
+          ? "a header over " + std::to_string(kMaxHeaderBytes) + " bytes"
+          : "a chunk line or trailer over " +
+                std::to_string(kMaxBufferedBytes) + " bytes";
   return UnavailableError("answer from " + t.host_port + " is too large (" +
                           what + "); refused unread");
 }
