@@ -775,7 +775,8 @@ class PortalSecurityTest(unittest.TestCase):
         readers = ["busy%d-%s@gmail.test" % (i, unique()) for i in range(5)]
         msg_id, secret = self.protected_on(server, readers)
         starts = [self.provider_start(server, msg_id) for _ in readers]
-        _, stolen_state, stolen_nonce = self.provider_start(server, msg_id)
+        owner, stolen_state, stolen_nonce = self.provider_start(server,
+                                                               msg_id)
         idp.go.clear()  # a slow provider: no code exchange answers yet
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             held = [pool.submit(self.provider_callback, server, *start, addr)
@@ -813,6 +814,11 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertEqual(again.status_code, 303, again.text[:300])
         self.assertIn(secret, s.get(server.url + "/m/" + msg_id,
                                     timeout=30).text)
+        # Another browser's try with a state did not spend it: the browser
+        # that began that sign-in still finishes it (was: "expired").
+        mine = self.provider_callback(server, owner, stolen_state,
+                                      stolen_nonce, readers[4])
+        self.assertEqual(mine.status_code, 303, mine.text[:300])
 
     # ---- item 10: connection and body exhaustion ------------------------
 

@@ -298,6 +298,10 @@ http::Response Portal::OidcCallback(http::Request& req) {
   const PendingSignIns::Entry& pending = *taken;
   std::string back = "/m/" + pending.message_id;
   if (!ConstantTimeEquals(pending.browser, crypto::Sha256Hex(v.browser))) {
+    // Not this browser's: put back for the browser that began it (was:
+    // spent, so anyone who learnt a state, from a log or a Referer,
+    // cancelled that reader's sign-in).
+    pending_oidc_.Put(pending);
     return NoticeResponse(400, "This sign-in has expired",
                           "Open the message link again and sign in.",
                           {"", nullptr, &v}, back, "Back to the message");
