@@ -29,7 +29,7 @@
 // (CommitQueueBatch given a large body it did not stage) is written in that
 // transaction. A body no commit names (its writer failed, or its node died
 // before the commit) is removed by DiscardBody, or by ReclaimSpace once an
-// hour has passed.
+// hour has passed; neither removes one a committed row names.
 //
 // Reads check each chunk's length against the body's row, and the reader
 // fails (DATA_LOSS) on a chunk missing or cut short rather than returning
@@ -310,8 +310,16 @@ Result<std::unique_ptr<BodyReader>> PostgresStore::OpenBody(
 }
 
 void PostgresStore::DiscardBody(BodyKind kind, std::string_view id) {
-  Status st = Run("DELETE FROM bodies WHERE kind = $1 AND id = $2",
-                  PgParams().Text(KindOf(kind)).Text(id));
+  // Never one a committed row names (ReclaimSpace's test): a COMMIT whose
+  // answer was lost (the connection dropped) reads to its caller as a
+  // failure, and discarding then would leave a queued message or a portal
+  // copy without its body.
+  Status st = Run(
+      "DELETE FROM bodies b WHERE b.kind = $1 AND b.id = $2 AND NOT EXISTS "
+      "(SELECT 1 FROM queue_messages m WHERE b.kind = 'q' AND m.id = b.id "
+      "AND m.state = 'queued') AND NOT EXISTS (SELECT 1 FROM portal_copies p "
+      "WHERE b.kind = 'p' AND p.id = b.id)",
+      PgParams().Text(KindOf(kind)).Text(id));
   if (!st.ok()) {
     log::Warn("store: body {} left behind ({}); removed within the hour",
               NameOf(kind, id), st.message());

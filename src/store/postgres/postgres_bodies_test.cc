@@ -162,6 +162,34 @@ TEST_F(PostgresBodiesTest, CommitWithoutItsStagedBodyFails) {
   EXPECT_EQ(Psql("SELECT COUNT(*) FROM queue_messages"), "0");
 }
 
+// A commit whose answer is lost reads as failed to its caller, who then
+// discards what it staged: a body a committed row names stays (a queued
+// message's, a portal copy's); one no row names still goes at once.
+TEST_F(PostgresBodiesTest, ADiscardLeavesABodyACommittedRowNames) {
+  const std::string body = Pattern(300'000, 4);
+  ASSERT_TRUE(store_->StageBody(BodyKind::kQueue, "named", body).ok());
+  QueueBatch a = testing::MessageAt("named", 1, 1, 0);
+  a.new_messages[0].content_staged = true;
+  a.new_messages[0].size = static_cast<int64_t>(body.size());
+  ASSERT_TRUE(store_->CommitQueueBatch(a).ok());
+  store_->DiscardBody(BodyKind::kQueue, "named");
+  auto reader = store_->OpenBody(BodyKind::kQueue, "named");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE(*ReadAll(**reader) == body);
+  const std::string large = Pattern(kLargeBodyBytes + 10, 5);
+  ASSERT_TRUE(
+      store_->AddProtectedMessage(testing::ProtectedMessage("copy", large))
+          .ok());
+  store_->DiscardBody(BodyKind::kPortal, "copy");
+  auto copy = store_->OpenBody(BodyKind::kPortal, "copy");
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_TRUE(*ReadAll(**copy) == large);
+  ASSERT_TRUE(store_->StageBody(BodyKind::kQueue, "unnamed", body).ok());
+  store_->DiscardBody(BodyKind::kQueue, "unnamed");
+  EXPECT_EQ(store_->OpenBody(BodyKind::kQueue, "unnamed").status().code(),
+            StatusCode::kNotFound);
+}
+
 // A chunk missing or cut short (a damaged database, or a copy pruned
 // while it is read): the reader fails with DATA_LOSS where the damage is,
 // never ends early as if the body were shorter; whole reads fail too.
