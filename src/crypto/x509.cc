@@ -155,6 +155,8 @@ Result<CertificateInfo> Inspect(X509* x) {
     info.usage_problem = "it is a CA certificate";
   }
   info.can_encrypt = info.usage_problem.empty();
+  info.eku_allows_mail =
+      !(flags & EXFLAG_XKUSAGE) || (xku & (XKU_SMIME | XKU_ANYEKU)) != 0;
   info.can_sign =
       !info.is_ca && (rsa || ec) &&
       (!(flags & EXFLAG_KUSAGE) ||

@@ -43,6 +43,9 @@ struct CertificateInfo {
   // keyUsage absent or with digitalSignature or nonRepudiation, and the
   // extendedKeyUsage as for encryption: may sign mail.
   bool can_sign = false;
+  // extendedKeyUsage absent or with emailProtection or anyExtendedKeyUsage:
+  // as a CA, it may vouch for mail certificates (VerifyCertificateChain).
+  bool eku_allows_mail = true;
   std::string key_type;  // "RSA 2048", "EC", ...
 };
 

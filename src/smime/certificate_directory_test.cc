@@ -145,6 +145,35 @@ TEST_F(CertificateDirectoryTest, IdsTrustAndRemoval) {
   EXPECT_FALSE(certs_->CrlImport(pki_.Read("crl.pem")).ok());
 }
 
+// A trusted CA limited to TLS by its extendedKeyUsage vouches for no mail
+// certificate: `cert trust import` and `cert trust list` say so (it listed
+// as valid while every certificate under it was untrusted).
+TEST_F(CertificateDirectoryTest, ATrustedCaNotForMailSaysSo) {
+  pki_.Write("tls.cnf",
+             "[req]\ndistinguished_name=dn\nx509_extensions=v3\n[dn]\n[v3]\n"
+             "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n"
+             "extendedKeyUsage=serverAuth,clientAuth\n");
+  ASSERT_TRUE(pki_.Run(
+      "openssl req -x509 -config tls.cnf -newkey rsa:2048 -nodes -keyout "
+      "tls.key -out tls.pem -subj '/CN=TLS Root' -days 365 2>/dev/null"));
+  auto imported = certs_->TrustImport(pki_.Read("tls.pem"));
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  ASSERT_EQ(imported->certificates.size(), 1u);
+  EXPECT_EQ(imported->certificates[0].status, CertStatus::kWrongKeyUsage);
+  EXPECT_NE(imported->certificates[0].reason.find("vouches for no mail"),
+            std::string::npos)
+      << imported->certificates[0].reason;
+  ASSERT_TRUE(certs_->TrustImport(pki_.Read("ca.pem")).ok());
+  auto trust = certs_->TrustList();
+  ASSERT_TRUE(trust.ok());
+  ASSERT_EQ(trust->size(), 2u);
+  for (const auto& t : *trust) {
+    const bool tls = t.record.subject.find("TLS Root") != std::string::npos;
+    EXPECT_EQ(t.status, tls ? CertStatus::kWrongKeyUsage : CertStatus::kValid)
+        << t.record.subject << ": " << t.reason;
+  }
+}
+
 // An attack: a certificate for a partner's address, newer than the one
 // the admin imported, arrives on signed mail (any signer whose chain
 // reaches any trusted CA is harvested). Mail to the partner stays

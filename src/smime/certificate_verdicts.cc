@@ -310,6 +310,17 @@ CertView CertificateDirectory::Evaluate(store::SmimeCertRecord record,
       break;
   }
   v.reason = verdict.reason;
+  // A trusted CA whose extendedKeyUsage leaves out e-mail vouches for no
+  // mail certificate (VerifyCertificateChain): said where the admin looks
+  // (`cert trust import`, `cert trust list`), not only under each
+  // certificate it issued.
+  if (v.status == CertStatus::kValid && record.kind == "anchor" &&
+      !info->eku_allows_mail) {
+    v.status = CertStatus::kWrongKeyUsage;
+    v.reason =
+        "its extendedKeyUsage has neither emailProtection nor "
+        "anyExtendedKeyUsage: it vouches for no mail certificate";
+  }
   if (v.status == CertStatus::kValid && record.kind == "user") {
     if (!info->can_encrypt) {
       v.status = CertStatus::kWrongKeyUsage;
