@@ -91,6 +91,14 @@ std::string DerOf(X509* x) {
   return out;
 }
 
+// extendedKeyUsage absent, or with emailProtection or anyExtendedKeyUsage
+// (RFC 5280 §4.2.1.12: no restriction): `x` may be used for mail, as a
+// leaf, or as a CA vouching for mail certificates.
+bool EkuAllowsMail(X509* x) {
+  return (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) == 0 ||
+         (X509_get_extended_key_usage(x) & (XKU_SMIME | XKU_ANYEKU)) != 0;
+}
+
 Result<CertificateInfo> Inspect(X509* x) {
   CertificateInfo info;
   info.der = DerOf(x);
@@ -139,7 +147,7 @@ Result<CertificateInfo> Inspect(X509* x) {
                   : ec ? "EC " + std::to_string(bits)
                        : (base == NID_undef ? "unknown" : OBJ_nid2sn(base));
   uint32_t ku = X509_get_key_usage(x);  // UINT32_MAX when absent
-  uint32_t xku = X509_get_extended_key_usage(x);
+  const bool eku_allows_mail = EkuAllowsMail(x);
   if (!rsa && !ec) {
     info.usage_problem = "its key (" + info.key_type + ") cannot encrypt";
   } else if (rsa && bits < 2048) {
@@ -149,19 +157,17 @@ Result<CertificateInfo> Inspect(X509* x) {
              !(ku & (rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT))) {
     info.usage_problem =
         rsa ? "keyUsage lacks keyEncipherment" : "keyUsage lacks keyAgreement";
-  } else if ((flags & EXFLAG_XKUSAGE) && !(xku & (XKU_SMIME | XKU_ANYEKU))) {
+  } else if (!eku_allows_mail) {
     info.usage_problem = "extendedKeyUsage lacks emailProtection";
   } else if (info.is_ca) {
     info.usage_problem = "it is a CA certificate";
   }
   info.can_encrypt = info.usage_problem.empty();
-  info.eku_allows_mail =
-      !(flags & EXFLAG_XKUSAGE) || (xku & (XKU_SMIME | XKU_ANYEKU)) != 0;
-  info.can_sign =
-      !info.is_ca && (rsa || ec) &&
-      (!(flags & EXFLAG_KUSAGE) ||
-       (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0) &&
-      (!(flags & EXFLAG_XKUSAGE) || (xku & (XKU_SMIME | XKU_ANYEKU)) != 0);
+  info.eku_allows_mail = eku_allows_mail;
+  info.can_sign = !info.is_ca && (rsa || ec) &&
+                  (!(flags & EXFLAG_KUSAGE) ||
+                   (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0) &&
+                  eku_allows_mail;
   return info;
 }
 
@@ -396,8 +402,8 @@ int AllowMissingCrls(int ok, X509_STORE_CTX* ctx) {
 }
 
 // The first CA of a verified chain (the trusted CA too) whose
-// extendedKeyUsage does not allow mail as a leaf's must (CertificateInfo:
-// absent, emailProtection or anyExtendedKeyUsage), or null: a TLS-only
+// extendedKeyUsage does not allow mail, by a leaf's rule (EkuAllowsMail),
+// or null: a TLS-only
 // intermediate (serverAuth) vouches for no e-mail certificate. Not
 // OpenSSL's S/MIME purposes: they check the leaf's keyUsage too
 // (keyEncipherment, which EC keys lack), and the leaf here is at times a
@@ -406,10 +412,7 @@ X509* CaNotForMail(X509_STORE_CTX* ctx) {
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
   for (int i = 1; chain != nullptr && i < sk_X509_num(chain); ++i) {
     X509* ca = sk_X509_value(chain, i);
-    if ((X509_get_extension_flags(ca) & EXFLAG_XKUSAGE) != 0 &&
-        (X509_get_extended_key_usage(ca) & (XKU_SMIME | XKU_ANYEKU)) == 0) {
-      return ca;
-    }
+    if (!EkuAllowsMail(ca)) return ca;
   }
   return nullptr;
 }

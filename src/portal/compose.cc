@@ -123,8 +123,7 @@ http::Response Portal::SendCompose(http::Request& req) {
                           "/compose", "Back");
   }
   protect::ComposedMail mail;
-  mail.owner = v.email;
-  mail.writer = v.email;
+  mail.owner = v.email;  // and its writer (ComposedMail::Writer)
   mail.envelope_from = v.email;
   mail.writer_internal = true;  // compose is for org users only
   mail.recipients = all;
