@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -13,6 +10,7 @@
 #include "base/clock.h"
 #include "crypto/digest.h"
 #include "store/store.h"
+#include "store/temp_store_for_testing.h"
 
 namespace sealpost::portal {
 namespace {
@@ -121,22 +119,10 @@ TEST(PendingSignInsTest, ASignInFindsItsProviderByNameNotByPlace) {
 
 class SharedPendingSignInsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("pending_sign_ins_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenSqliteStore((dir_ / "db").string(), clock_);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    store_ = std::move(*s);
-    pending_.Share(store_.get());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { pending_.Share(db_.store.get()); }
 
   FakeClock clock_{1'800'000'000};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
+  store::testing::TempStore db_{clock_, "pending_sign_ins_test"};
   PendingSignIns pending_;
 };
 
@@ -154,7 +140,7 @@ TEST_F(SharedPendingSignInsTest, KeepsTheProvidersNameAndIssuer) {
 
 // One kept by the version that named its provider by position.
 TEST_F(SharedPendingSignInsTest, OneNamingItsProviderByPlaceHasExpired) {
-  ASSERT_TRUE(store_
+  ASSERT_TRUE(db_.store
                   ->PutPendingSignIn({crypto::Sha256Hex("s1"), "b1",
                                       R"({"nonce":"n","code_verifier":"v",)"
                                       R"("message_id":"m1","provider":1})",
