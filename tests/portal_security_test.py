@@ -1267,6 +1267,62 @@ class PortalSecurityTest(unittest.TestCase):
         self.assertEqual(r.status_code, 303)
         self.assertIn("/pin", r.headers["Location"])
 
+    def test_a_forward_asks_the_pin_of_its_original(self):
+        """A reader's forward of a message whose sender asked for a PIN
+        opens in the portal, as in a mail client, only with that PIN (was:
+        the forward's recipient read the original's text and attachments
+        in the portal, never asked, while `sealpost open` refused)."""
+        tag = unique()
+        addr = "pinfwd-%s@gmail.test" % tag
+        msg_id = self.send_protected(
+            [addr], body="pin-original-" + tag,
+            headers="X-Sealpost-Pin-Required: yes\r\n")
+        sent = self.org_browser("alice@example.com",
+                                self.users["alice@example.com"])
+        pin = re.search(r'href="/m/%s".*?class="pin">(\d{6})<' % msg_id,
+                        sent.get(self.server.url + "/sent", timeout=30).text,
+                        re.S).group(1)
+
+        def enter(s, mid, p):
+            form = s.get(self.server.url + "/m/%s/pin" % mid, timeout=30)
+            return s.post(self.server.url + "/m/%s/pin" % mid,
+                          data={"csrf": csrf_of(form.text), "pin": p},
+                          allow_redirects=False, timeout=30)
+        s = browser(self.server, "127.0.0.38")
+        r = self.verify_otp(s, msg_id, addr, self.ask_otp(s, msg_id, addr))
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertEqual(enter(s, msg_id, pin).status_code, 303)
+        to = "pinfwd-to-%s@gmail.test" % tag
+        form = s.get(self.server.url + "/m/%s/forward" % msg_id, timeout=30)
+        self.assertEqual(form.status_code, 200, form.text[:300])
+        self.assertIn("pin-original-" + tag, form.text)  # quoted
+        r = s.post(self.server.url + "/m/%s/forward" % msg_id,
+                   data={"csrf": csrf_of(form.text), "to": to,
+                         "subject": "fwd " + tag,
+                         "text": "fyi pin-original-" + tag},
+                   timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        wrapper = self.wait_mail(
+            lambda b: ("Delivered-To: " + to).encode() in b and
+            b"X-Sealpost-Protected" in b, "wrapper of the forward")
+        fwd_id = re.search(r"/m/([0-9a-f]{32})", text_of(wrapper)).group(1)
+        self.assertNotEqual(fwd_id, msg_id)
+        other = browser(self.server, "127.0.0.39")
+        r = self.verify_otp(other, fwd_id, to, self.ask_otp(other, fwd_id, to))
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        for path in ("", "/body", "/forward", "/reply"):
+            r = other.get(self.server.url + "/m/" + fwd_id + path,
+                          allow_redirects=False, timeout=30)
+            self.assertNotIn("pin-original-" + tag, r.text, path)
+            self.assertEqual(r.status_code, 303, path)
+            self.assertIn("/m/%s/pin" % fwd_id, r.headers["Location"], path)
+        wrong = "000000" if pin != "000000" else "111111"
+        self.assertEqual(enter(other, fwd_id, wrong).status_code, 401)
+        self.assertEqual(enter(other, fwd_id, pin).status_code, 303)
+        r = other.get(self.server.url + "/m/" + fwd_id, timeout=30)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("pin-original-" + tag, r.text)
+
     def internal_wrapper(self, headers="", body="Hello."):
         """Alice mails `[encrypt]` to bob with `headers`: (message id, the
         path of bob's wrapper)."""

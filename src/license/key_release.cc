@@ -282,11 +282,28 @@ Result<bool> LicenseService::GrantsView(
       .rights.Has(rights::Right::kView);
 }
 
+Result<bool> LicenseService::AsksPin(
+    const store::ProtectedMessageRecord& record) {
+  if (record.parent_id.empty()) return !record.pin_sealed.empty();
+  std::vector<AskedPin> pins;
+  // An ended message opens for no one but its issuer, who needs no PIN:
+  // the PINs found before the walk stopped are all there is to ask.
+  SP_RETURN_IF_ERROR(Ended(record, &pins).status());
+  return !pins.empty();
+}
+
 Result<std::optional<Refusal>> LicenseService::CheckPin(
     const store::ProtectedMessageRecord& record, std::string_view email,
     std::string_view pin) {
-  if (record.pin_sealed.empty()) return {std::nullopt};
-  return CheckPins({{record.id, record.pin_sealed}}, email, pin);
+  std::vector<AskedPin> pins;
+  if (record.parent_id.empty()) {
+    if (!record.pin_sealed.empty())
+      pins.push_back({record.id, record.pin_sealed});
+  } else {
+    SP_RETURN_IF_ERROR(Ended(record, &pins).status());
+  }
+  if (pins.empty()) return {std::nullopt};
+  return CheckPins(pins, email, pin);
 }
 
 Result<std::optional<Refusal>> LicenseService::CheckPins(

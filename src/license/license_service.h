@@ -378,7 +378,13 @@ class LicenseService {
   // mail clients: 5 per 15 minutes, like a passcode's.
   static constexpr int kPinTries = 5;
   static constexpr int64_t kPinTriesWindow = 900;
-  // The portal's PIN page: nothing when `pin` is the PIN of `record`;
+  // Whether `record` or a message it was made of (a forward's original,
+  // at any depth) asks for a PIN: what the portal asks before it reads, as
+  // a mail client is asked (was: a forward's recipient read the original
+  // in the portal, never asked).
+  Result<bool> AsksPin(const store::ProtectedMessageRecord& record);
+  // The portal's PIN page: nothing when `pin` is the PIN of `record` and
+  // of each message it was made of that asks one (AsksPin);
   // Refusal::kPinTries or kWrongPin otherwise, each try counted as a mail
   // client's (CheckPins: the same 5, in the store, on every node).
   Result<std::optional<Refusal>> CheckPin(

@@ -100,8 +100,15 @@ std::variant<Found, http::Response> FindFor(const PortalServices& s,
   chrome.brand = &out.brand;
   if (v.email.empty()) return RedirectResponse(back, v);
   if (auto page = SignInFits(s, out.brand, v, id)) return *std::move(page);
-  // Its owner needs none (signed in as the organisation account).
-  if (!out.record.pin_sealed.empty() && !v.owns(out.record.owner)) {
+  // Its owner needs none (signed in as the organisation account). A
+  // forward asks the PIN of the message it was made of.
+  auto asks_pin = v.owns(out.record.owner) ? Result<bool>(false)
+                                           : s.licenses->AsksPin(out.record);
+  if (!asks_pin.ok()) {
+    return NoticeResponse(503, "The portal is unavailable",
+                          "Please try again in a few minutes.", chrome);
+  }
+  if (*asks_pin) {
     auto passed = s.store->HasPinPass(crypto::Sha256Hex(v.session_token), id,
                                       s.clock->NowUnix());
     if (!passed.ok()) {
