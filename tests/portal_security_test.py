@@ -1357,6 +1357,53 @@ class PortalSecurityTest(unittest.TestCase):
             f.write(r.content)
         return path
 
+    def test_sealed_attachment_copies_are_bounded(self):
+        """A download of an attachment the reader may not extract seals a
+        copy, a record of its own: 30 per reader and message an hour, kept
+        out of the sender's /sent, and its bytes are counted against
+        server.https_max_memory_bytes while it is made (was: every GET a
+        new row on the sender's first page of /sent, no limit, and 48
+        parallel downloads of a 20 MB part grew the server by 1 GB)."""
+        server = lib.DevServer(env={
+            "SEALPOST_SERVER_HTTPS_MAX_MEMORY_BYTES": str(4 << 20),
+            "SEALPOST_LOG_LEVEL": "warn"})
+        main, self.server = self.server, server
+        try:
+            dnf = ("X-Sealpost-Template: Do Not Forward\r\nMIME-Version: "
+                   "1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n")
+
+            def with_file(name, content):
+                return ("--B\r\nContent-Type: text/plain\r\n\r\nsee\r\n"
+                        "--B\r\nContent-Type: application/octet-stream\r\n"
+                        "Content-Disposition: attachment; filename=%s\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+                        "--B--" % (name, base64.encodebytes(content)
+                                   .decode().replace("\n", "\r\n")))
+            big_id, _ = self.internal_wrapper(
+                dnf, with_file("big.bin", os.urandom(2 << 20)))
+            bob = self.org_browser("bob@example.com",
+                                   server.passwords()["bob@example.com"])
+            # 2 MiB sealed holds about 6: past the 4 MiB budget.
+            r = bob.get(server.url + "/m/%s/part/1" % big_id, timeout=30)
+            self.assertEqual(r.status_code, 503, r.text[:300])
+            self.assertEqual(r.headers.get("Retry-After"), "5")
+            small_id, _ = self.internal_wrapper(
+                dnf, with_file("small.bin", b"small-" * 100))
+            codes = [bob.get(server.url + "/m/%s/part/1" % small_id,
+                             timeout=30).status_code for _ in range(31)]
+            self.assertEqual(codes, [200] * 30 + [429], codes)
+            self.assertEqual(bob.get(server.url + "/m/%s/part/1" % big_id,
+                                     timeout=30).status_code, 503)
+            alice = self.org_browser("alice@example.com",
+                                     server.passwords()["alice@example.com"])
+            sent = alice.get(server.url + "/sent", timeout=30)
+            self.assertEqual(sent.status_code, 200, sent.text[:300])
+            self.assertIn(small_id, sent.text)
+            self.assertNotIn("Attachment small.bin", sent.text)
+        finally:
+            self.server = main
+            server.stop()
+
     def test_pin_is_asked_of_mail_clients_too(self):
         """A message whose sender asked for a PIN opens for a recipient
         only where the PIN is entered, the portal: `sealpost open` and the

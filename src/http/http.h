@@ -20,6 +20,10 @@
 #include "base/json_quote.h"
 #include "base/status.h"
 
+namespace sealpost {
+class MemoryReservation;
+}  // namespace sealpost
+
 namespace sealpost::http {
 
 struct Request {
@@ -35,6 +39,11 @@ struct Request {
   std::shared_ptr<ByteSource> body_source;
   int64_t body_size = 0;
   std::string remote_address;
+  // This request's share of server.https_max_memory_bytes, given back once
+  // its answer is sent: a handler that builds a large answer in memory
+  // grows it first (MemoryReservation::GrowTo) and answers 503 when that
+  // fails. Null: nothing is counted.
+  MemoryReservation* memory = nullptr;
   // Filled by the router: ":id" segments of the matched pattern.
   std::map<std::string, std::string> params;
 

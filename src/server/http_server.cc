@@ -527,6 +527,7 @@ struct HttpServer::Impl : net::Listener {
         version = msg.version();
         keep_alive = msg.keep_alive();
       }
+      req.memory = &held;
       auto started = std::chrono::steady_clock::now();
       // The handler, or the rest of its answer once it was resumed.
       std::function<http::Response()> step = [this, &req] {

@@ -59,6 +59,9 @@ struct ProtectedMessageQuery {
   int64_t before_created_at = 0;
   std::string before_id;
   bool skip_probes = false;  // leave out self-test messages ("probe-" ids)
+  // Leave out messages made of another (parent_id set: a reader's forward,
+  // an attachment's sealed copy), which end with it.
+  bool skip_children = false;
   int limit = 50;
 };
 

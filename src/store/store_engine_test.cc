@@ -134,6 +134,7 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
     if (i == 1) m.revoked_at = 1500;
     if (i == 2) m.expires_at = 1200;
     if (i == 3) m.subject_sealed = std::string("\x01\0sealed", 8);
+    if (i == 4) m.parent_id = "m0";  // a forward of m0
     ASSERT_TRUE(store->PutProtectedMessage(m).ok());
   }
   ProtectedMessageQuery q;
@@ -170,6 +171,12 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   f.recipient = "";
   f.since = 1002;
   EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
+  // The sender's own messages only (/sent): not m4, a forward of m0.
+  f.since = 0;
+  f.skip_children = true;
+  auto own = *store->QueryProtectedMessages(f);
+  EXPECT_EQ(own.size(), 6u);
+  for (const auto& m : own) EXPECT_NE(m.id, "m4");
   // A revocation (an upsert) keeps the sealed subject.
   auto m3 = std::move(*store->GetProtectedMessage("m3")).value();
   m3.revoked_at = 1600;

@@ -211,10 +211,12 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
           " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
           " AND created_at < $10::bigint"
+          " AND ($11::int = 0 OR parent_id = '')"
           " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9"),
       PgParams::Of(q.owner, q.state, q.now, q.since, recipient,
                    q.before_created_at, q.before_id, q.skip_probes ? 1 : 0,
-                   q.limit, q.until > 0 ? q.until : INT64_MAX),
+                   q.limit, q.until > 0 ? q.until : INT64_MAX,
+                   q.skip_children ? 1 : 0),
       internal::ReadProtectedMessage<PgRow>);
 }
 

@@ -205,12 +205,13 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " id < ?7))"
              " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
              " AND created_at < ?10"
+             " AND (?11 = 0 OR parent_id = '')"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
   const std::string recipient = AsciiLower(q.recipient);  // as stored
   s.BindAll(q.owner, q.state, q.now, q.since, recipient, q.before_created_at,
             q.before_id, q.skip_probes, q.limit,
-            q.until > 0 ? q.until : INT64_MAX);
+            q.until > 0 ? q.until : INT64_MAX, q.skip_children);
   return s.All("listing messages", internal::ReadProtectedMessage<Stmt>);
 }
 
