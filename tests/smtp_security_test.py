@@ -442,6 +442,39 @@ class BareNewlineTest(unittest.TestCase):
             self.assertEqual(self.sink.count(t.decode()), 0, end)
 
 
+class BackscatterTest(unittest.TestCase):
+    """A client from the internet names any MAIL FROM: when the next hop
+    refuses the recipient, the bounce to that address carries the header
+    section only, whatever RET asked (was: the whole message, so the
+    gateway mailed an attacker's text to any third party)."""
+
+    def test_a_bounce_to_an_unchecked_sender_carries_no_content(self):
+        sink = SmtpSink(extra=["-f", "RCPT"])  # 5xx to every RCPT
+        server = DevServer(env=dict(
+            OUTSIDE, SEALPOST_SMTP_ACCEPTED_DOMAINS="example.com,corp.example",
+            SEALPOST_SMTP_ROUTES="corp.example=127.0.0.1:%d" % sink.port))
+        try:
+            t = tag()
+            victim = "victim-%s@third.test" % t
+            with smtplib.SMTP(server.smtp_host, server.smtp_port,
+                              timeout=30) as c:
+                c.sendmail(victim, ["nouser@corp.example"],
+                           ("From: %s\r\nTo: nouser@corp.example\r\n"
+                            "Subject: offer %s\r\n\r\nbuy-now-%s "
+                            "http://evil.test/\r\n" % (victim, t, t)),
+                           mail_options=["RET=FULL"])
+            path = wait_for(lambda: next(iter(mailbox_holds(
+                server, "Delivered-To: " + victim)), None), 60)
+            self.assertTrue(path, server.read_log()[-3000:])
+            bounce = read(path)
+            self.assertIn(b"multipart/report", bounce)
+            self.assertIn(b"nouser@corp.example", bounce)
+            self.assertNotIn(("buy-now-" + t).encode(), bounce)
+        finally:
+            server.stop()
+            sink.cleanup()
+
+
 class BareNewlineNormalizeTest(unittest.TestCase):
     """Item 17: smtp.bare_newline = normalize rewrites bare LF to CRLF
     before sealing; smuggling still closes the session."""

@@ -262,6 +262,13 @@ struct SmtpServer::Impl : net::Listener {
     m.params.ret = e.ret == DsnReturn::kFull      ? "FULL"
                    : e.ret == DsnReturn::kHeaders ? "HDRS"
                                                   : "";
+    // A sender nobody checked (a client outside smtp.client_networks
+    // without a login, or one the proxy names so) gets its bounces, ours
+    // and the next hop's, with the header section only, whatever RET it
+    // asked for: a forged MAIL FROM must not turn a failed delivery into
+    // mail carrying its content to a third party (backscatter; was: the
+    // whole message, up to 1 MiB, to whoever MAIL FROM named).
+    if (!trusted_sender) m.params.ret = "HDRS";
     m.params.envid = e.envid;
     const ClientOrigin origin = OriginOf(e, remote);
     m.helo = origin.helo;
