@@ -287,6 +287,9 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        request.branding,
                                        request.parent_id,
                                        ""};
+  if (AsciiLower(request.writer) != sender) {
+    record.writer = AsciiLower(request.writer);
+  }
   SP_ASSIGN_OR_RETURN(
       record.subject_sealed,
       keys->EncryptMetadata(request.subject, kSubjectPurpose, id));

@@ -36,6 +36,7 @@ Result<license::ProtectRequest> Protector::ProtectRequestFor(
   req.branding = identity;
   req.keep_portal_copy = true;
   req.parent_id = spec.parent_id;
+  req.writer = spec.writer;
   req.expires_at = spec.expires_at;
   req.subject = spec.shown_subject;
   req.require_pin = spec.require_pin;
@@ -433,6 +434,7 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   if (run.composed != nullptr) {
     if (spec.branding.empty()) spec.branding = run.composed->branding;
     spec.parent_id = run.composed->parent_id;
+    spec.writer = AsciiLower(run.composed->Writer());
     spec.expires_at = run.composed->expires_at;
   }
   spec.addresses = addresses;

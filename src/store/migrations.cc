@@ -342,6 +342,11 @@ CREATE TABLE smime_refused (
   refused_at BIGINT NOT NULL
 )
 )sql"},
+      // Forwards made before cannot tell who wrote them: '' (the owner).
+      {24, "protected messages: who wrote a reader's forward",
+       R"sql(
+ALTER TABLE protected_messages ADD COLUMN writer TEXT NOT NULL DEFAULT ''
+)sql"},
   };
   return migrations;
 }

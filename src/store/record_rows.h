@@ -51,7 +51,7 @@ OrgKeyRecord ReadOrgKey(const Row& row) {
 inline constexpr std::string_view kProtectedMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
-    "pin_sealed";
+    "pin_sealed, writer";
 
 // The end of an upsert of a protected message (its grants, expiry and
 // revocation change), which never takes back a revocation: a write of a
@@ -72,7 +72,7 @@ ProtectedMessageRecord ReadProtectedMessage(const Row& row) {
   row.ReadInto(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
                m.created_at, m.expires_at, m.revoked_at, m.revoked_by,
                m.branding, m.parent_id, Bytes{m.subject_sealed},
-               Bytes{m.pin_sealed});
+               Bytes{m.pin_sealed}, m.writer);
   return m;
 }
 

@@ -41,6 +41,10 @@ struct ProtectedMessageRecord {
   // The PIN the sender asked for (X-Sealpost-Pin-Required, or the compose
   // page), sealed like the subject; empty: the message needs no PIN.
   std::string pin_sealed;
+  // Who wrote it, when not its owner: a reader's forward stays the
+  // original sender's (the owner) but is the forwarder's text, and the
+  // pages that announce it name the forwarder. Empty: the owner wrote it.
+  std::string writer;
 };
 
 // A page of protected messages, newest first (created_at, then id, both

@@ -134,7 +134,10 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
     if (i == 1) m.revoked_at = 1500;
     if (i == 2) m.expires_at = 1200;
     if (i == 3) m.subject_sealed = std::string("\x01\0sealed", 8);
-    if (i == 4) m.parent_id = "m0";  // a forward of m0
+    if (i == 4) {  // carol's forward of m0
+      m.parent_id = "m0";
+      m.writer = "carol@gmail.test";
+    }
     ASSERT_TRUE(store->PutProtectedMessage(m).ok());
   }
   ProtectedMessageQuery q;
@@ -177,6 +180,8 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   auto own = *store->QueryProtectedMessages(f);
   EXPECT_EQ(own.size(), 6u);
   for (const auto& m : own) EXPECT_NE(m.id, "m4");
+  EXPECT_EQ((*store->GetProtectedMessage("m4"))->writer, "carol@gmail.test");
+  EXPECT_EQ((*store->GetProtectedMessage("m3"))->writer, "");
   // A revocation (an upsert) keeps the sealed subject.
   auto m3 = std::move(*store->GetProtectedMessage("m3")).value();
   m3.revoked_at = 1600;

@@ -16,9 +16,9 @@ using internal::SelectFrom;
 namespace {
 
 constexpr std::string_view kMessageValues =
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
-// The kProtectedMessageColumns of `m`, in order, as parameters $1..$13.
+// The kProtectedMessageColumns of `m`, in order, as parameters $1..$14.
 PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   PgParams p;
   p.Text(m.id)
@@ -33,7 +33,8 @@ PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
       .Text(m.branding)
       .Text(m.parent_id)
       .BlobOrNull(m.subject_sealed)
-      .BlobOrNull(m.pin_sealed);
+      .BlobOrNull(m.pin_sealed)
+      .Text(m.writer);
   return p;
 }
 

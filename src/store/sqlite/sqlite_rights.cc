@@ -19,15 +19,16 @@ using internal::Stmt;
 namespace {
 
 constexpr std::string_view kMessageValues =
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// Binds the kProtectedMessageColumns of `m`, in order, to parameters 1..13.
+// Binds the kProtectedMessageColumns of `m`, in order, to parameters 1..14.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.BindAll(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
             m.created_at ? m.created_at : now, m.expires_at, m.revoked_at,
             m.revoked_by, m.branding, m.parent_id)
       .BindBlobOrNull(12, m.subject_sealed)
-      .BindBlobOrNull(13, m.pin_sealed);
+      .BindBlobOrNull(13, m.pin_sealed)
+      .Bind(14, m.writer);
 }
 
 }  // namespace
