@@ -1176,6 +1176,75 @@ class PortalSecurityTest(unittest.TestCase):
         r = self.verify_otp(reader, msg_id, addr, code)
         self.assertEqual(r.status_code, 303, r.text[:300])
 
+    # ---- the passcode pages name no recipient ---------------------------
+    # (Attack review B, F3.)
+
+    @staticmethod
+    def same_page(html, addr):
+        """The page with what differs between two asks taken out: the
+        address asked for, the reference and the CSRF token."""
+        html = html.replace(addr, "ADDR")
+        html = re.sub(r'class="reference">[A-Z2-9]{4}<',
+                      'class="reference">REF<', html)
+        return re.sub(r'name="csrf" value="[^"]+"', 'name="csrf"', html)
+
+    def test_passcode_pages_do_not_tell_who_is_a_recipient(self):
+        """The request page showed a reference (and, asked again, the
+        resend notice) only for a recipient, and a wrong code said "4
+        tries left" for a recipient, "expired" for anyone else: whoever
+        held the link learnt who else received it. Now both get the same
+        pages."""
+        tag = unique()
+        rcpt = "who-%s@gmail.test" % tag
+        stranger = "nobody-%s@gmail.test" % tag
+        msg_id = self.send_protected([rcpt])
+        s = browser(self.server, "127.0.0.63")
+        first = {a: self.ask_page(s, msg_id, a) for a in (rcpt, stranger)}
+        again = {a: self.ask_page(s, msg_id, a) for a in (rcpt, stranger)}
+        for a in (rcpt, stranger):
+            self.assertEqual(first[a].status_code, 200)
+            self.assertRegex(first[a].text, r'class="reference">[A-Z2-9]{4}<')
+            self.assertIn("less than a minute ago", again[a].text)
+        self.assertEqual(self.same_page(first[rcpt].text, rcpt),
+                         self.same_page(first[stranger].text, stranger))
+        self.assertEqual(self.same_page(again[rcpt].text, rcpt),
+                         self.same_page(again[stranger].text, stranger))
+        code = self.passcode_mails(rcpt, 1)[0]
+        wrong = "%08d" % ((int(code) + 1) % 10**8)
+        tried = {a: self.verify_otp(s, msg_id, a, wrong)
+                 for a in (rcpt, stranger)}
+        self.assertEqual(tried[rcpt].status_code, tried[stranger].status_code)
+        self.assertRegex(tried[stranger].text, NOT_RIGHT)
+        self.assertEqual(self.same_page(tried[rcpt].text, rcpt),
+                         self.same_page(tried[stranger].text, stranger))
+        # Nothing was mailed to the stranger.
+        self.passcode_mails(stranger, 0)
+
+    def test_passcode_requests_take_alike_time(self):
+        """A recipient's request hashed its code (Argon2id) and queued a
+        mail, ~50 ms; anyone else's took ~2 ms. Now a stranger's request
+        hashes a made-up code as well."""
+        tag = unique()
+        rcpts = ["time%d-%s@gmail.test" % (i, tag) for i in range(5)]
+        msg_id = self.send_protected(rcpts)
+        s = browser(self.server, "127.0.0.64")
+        took = {True: [], False: []}
+        for i, rcpt in enumerate(rcpts):
+            for a, is_rcpt in ((rcpt, True),
+                               ("other%d-%s@gmail.test" % (i, tag), False)):
+                page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
+                start = time.monotonic()
+                r = s.post(self.server.url + "/m/%s/otp" % msg_id,
+                           data={"csrf": csrf_of(page.text), "email": a},
+                           timeout=60)
+                took[is_rcpt].append(time.monotonic() - start)
+                self.assertEqual(r.status_code, 200)
+        rcpt_ms = sorted(took[True])[2] * 1000
+        other_ms = sorted(took[False])[2] * 1000
+        self.assertGreater(other_ms, rcpt_ms / 2,
+                           "recipient %.1f ms, stranger %.1f ms" %
+                           (rcpt_ms, other_ms))
+
     # ---- item 12: cached pages end with the access ----------------------
 
     def test_cached_page_ends_at_expiry_and_on_user_removal(self):

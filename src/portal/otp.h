@@ -9,10 +9,17 @@
 // rest); each has a short reference that the mail and the page both show,
 // so a reader can tell which mail belongs to the page in front of them.
 //
+// Anyone may type any address on the page. A code asked for an address
+// that is not a recipient is a decoy (DecoyOtps): made, hashed and checked
+// as a recipient's is, under the same limits, but never mailed and never
+// right, so that the pages answer alike for both, in about the same time,
+// and tell nobody who received the message.
+//
 // Thread-safety: thread-safe; state lives in the store, and each try is
 // counted there atomically before the code is checked, as it is in the
 // per-network counts (a RateLimiter, which guards itself): 50 guesses in
 // parallel from one network check 5 codes, and one code opens one session.
+// The decoys guard themselves.
 #ifndef SEALPOST_PORTAL_OTP_H_
 #define SEALPOST_PORTAL_OTP_H_
 
@@ -21,6 +28,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "portal/decoy_otps.h"
 #include "portal/rate_limit.h"
 #include "store/store.h"
 
@@ -49,6 +57,10 @@ enum class OtpCheck {
   kExpired,        // no live code: expired, used, or never sent
 };
 
+// Whose address a code is asked for: a recipient's code is kept in the
+// store and mailed; a stranger's is a decoy, in memory, never mailed.
+enum class OtpHolder { kRecipient, kStranger };
+
 class OtpService {
  public:
   OtpService(store::Store& store, const Clock& clock)
@@ -64,21 +76,36 @@ class OtpService {
   // RESOURCE_EXHAUSTED (its message is the page's notice) when the last
   // one was sent less than a minute ago. Changes nothing: the portal asks
   // before it spends a passcode allowance, which only a code sent uses.
-  Status CheckResend(std::string_view message_id, std::string_view email);
-  // A fresh code for (message, address), replacing any earlier one.
-  // RESOURCE_EXHAUSTED as CheckResend (a request racing another).
-  Result<IssuedOtp> Issue(std::string_view message_id, std::string_view email);
+  Status CheckResend(std::string_view message_id, std::string_view email,
+                     OtpHolder holder);
+  // A fresh code for (message, address), replacing any earlier one (a
+  // stranger's is not to be mailed). RESOURCE_EXHAUSTED as CheckResend (a
+  // request racing another).
+  Result<IssuedOtp> Issue(std::string_view message_id, std::string_view email,
+                          OtpHolder holder);
   // The reference of the live code for (message, address), if any.
   Result<std::string> LiveReference(std::string_view message_id,
-                                    std::string_view email);
+                                    std::string_view email, OtpHolder holder);
   // One try of `code`, from the client network `client` (net::ClientKey).
+  // A stranger's code is never right (kWrong, as any wrong code).
   Result<OtpCheck> Verify(std::string_view message_id, std::string_view email,
-                          std::string_view code, std::string_view client);
+                          std::string_view code, std::string_view client,
+                          OtpHolder holder);
 
  private:
+  // The store's or the decoys' record and try (Get, TakeTry).
+  Result<std::optional<store::OtpRecord>> Get(std::string_view message_id,
+                                              std::string_view email,
+                                              OtpHolder holder);
+  Result<std::optional<store::OtpRecord>> TakeTry(std::string_view message_id,
+                                                  std::string_view email,
+                                                  int64_t now,
+                                                  OtpHolder holder);
+
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
+  DecoyOtps decoys_;
   // Tries per (code, client network), for a code's lifetime.
   RateLimiter tries_per_network_{kOtpTriesPerNetwork, kOtpLifetime};
 };

@@ -32,11 +32,13 @@ class OtpTest : public ::testing::Test {
   static constexpr std::string_view kMessage = "m1";
   static constexpr std::string_view kEmail = "ext@gmail.test";
 
-  Result<IssuedOtp> Issue() { return otp_->Issue(kMessage, kEmail); }
+  Result<IssuedOtp> Issue() {
+    return otp_->Issue(kMessage, kEmail, OtpHolder::kRecipient);
+  }
   // The verdict on one try of `code` for kMessage and kEmail, from the
   // client network `client`.
   OtpCheck Try(std::string_view code, std::string_view client = kNetwork) {
-    return *otp_->Verify(kMessage, kEmail, code, client);
+    return *otp_->Verify(kMessage, kEmail, code, client, OtpHolder::kRecipient);
   }
   static constexpr std::string_view kNetwork = "192.0.2.1";
   // The n-th of many other networks.
@@ -71,9 +73,11 @@ TEST_F(OtpTest, EightDigitsSingleUseStoredHashed) {
 TEST_F(OtpTest, OtherMessageOrAddressDoesNotMatch) {
   auto issued = Issue();
   ASSERT_TRUE(issued.ok());
-  EXPECT_EQ(*otp_->Verify("m2", "ext@gmail.test", issued->code, kNetwork),
+  EXPECT_EQ(*otp_->Verify("m2", "ext@gmail.test", issued->code, kNetwork,
+                          OtpHolder::kRecipient),
             OtpCheck::kExpired);
-  EXPECT_EQ(*otp_->Verify("m1", "other@gmail.test", issued->code, kNetwork),
+  EXPECT_EQ(*otp_->Verify("m1", "other@gmail.test", issued->code, kNetwork,
+                          OtpHolder::kStranger),
             OtpCheck::kExpired);
 }
 
@@ -91,7 +95,8 @@ TEST_F(OtpTest, FiveWrongTriesFromANetworkLeaveTheCodeToOthers) {
   EXPECT_EQ(Try(issued->code), OtpCheck::kExhaustedHere);
   // Refused there, the tries took none of the code's tries in all.
   EXPECT_EQ((*store_->GetOtp(kMessage, kEmail))->failures, kOtpTriesPerNetwork);
-  EXPECT_TRUE(otp_->LiveReference(kMessage, kEmail).ok());
+  EXPECT_TRUE(
+      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
   EXPECT_EQ(Try(issued->code, Network(1)), OtpCheck::kOk);
 }
 
@@ -106,7 +111,8 @@ TEST_F(OtpTest, TwentyFiveWrongTriesKillTheCode) {
   // Even the right code no longer works, from any network.
   EXPECT_EQ(Try(issued->code, Network(101)), OtpCheck::kExhausted);
   EXPECT_EQ(Try(issued->code), OtpCheck::kExhausted);
-  EXPECT_FALSE(otp_->LiveReference(kMessage, kEmail).ok());
+  EXPECT_FALSE(
+      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
 }
 
 TEST_F(OtpTest, ANewCodeHasNewTriesForEveryNetwork) {
@@ -137,7 +143,8 @@ TEST_F(OtpTest, ParallelWrongGuessesCountFivePerNetwork) {
       threads.emplace_back([&, i] {
         std::string client =
             many ? Network(static_cast<int>(i)) : std::string(kNetwork);
-        auto v = otp_->Verify(kMessage, kEmail, wrong, client);
+        auto v = otp_->Verify(kMessage, kEmail, wrong, client,
+                              OtpHolder::kRecipient);
         verdicts[i] = v.ok() ? *v : OtpCheck::kOk;  // kOk: an error
       });
     }
@@ -157,7 +164,8 @@ TEST_F(OtpTest, ParallelWrongGuessesCountFivePerNetwork) {
     }
   }
   EXPECT_EQ(Try(issued->code, Network(200)), OtpCheck::kExhausted);
-  EXPECT_FALSE(otp_->LiveReference(kMessage, kEmail).ok());
+  EXPECT_FALSE(
+      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
 }
 
 TEST_F(OtpTest, OneCodeOpensOneSessionEvenInParallel) {
@@ -180,21 +188,65 @@ TEST_F(OtpTest, ExpiresAfterFifteenMinutes) {
 }
 
 TEST_F(OtpTest, ResendThrottledAndReplacesTheOldCode) {
-  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail).ok());
+  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).ok());
   auto first = Issue();
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(otp_->CheckResend(kMessage, kEmail).code(),
+  EXPECT_EQ(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).code(),
             StatusCode::kResourceExhausted);
   auto again = Issue();
   EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
   clock_.Advance(std::chrono::seconds(kOtpResendInterval));
-  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail).ok());
+  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).ok());
   auto second = Issue();
   ASSERT_TRUE(second.ok());
   if (second->code != first->code) {
     EXPECT_NE(Try(first->code), OtpCheck::kOk);
   }
   EXPECT_EQ(Try(second->code), OtpCheck::kOk);
+}
+
+// Attack review B, F3: a stranger's address (not a recipient) got no
+// reference, no resend notice and "expired" for any code, a recipient's
+// "N tries left": the pages told who received the message. A stranger's
+// decoy now goes through every step a recipient's code does, in memory.
+TEST_F(OtpTest, AStrangersDecoyAnswersAsARecipientsCode) {
+  for (OtpHolder holder : {OtpHolder::kRecipient, OtpHolder::kStranger}) {
+    bool recipient = holder == OtpHolder::kRecipient;
+    SCOPED_TRACE(recipient ? "recipient" : "stranger");
+    std::string email = recipient ? std::string(kEmail) : "nobody@gmail.test";
+    auto verify = [&](std::string_view code, std::string_view client) {
+      return *otp_->Verify(kMessage, email, code, client, holder);
+    };
+    EXPECT_EQ(verify("12345678", kNetwork), OtpCheck::kExpired);
+    EXPECT_FALSE(otp_->LiveReference(kMessage, email, holder).ok());
+    auto issued = otp_->Issue(kMessage, email, holder);
+    ASSERT_TRUE(issued.ok());
+    EXPECT_EQ(issued->reference.size(), 4u);
+    EXPECT_EQ(*otp_->LiveReference(kMessage, email, holder), issued->reference);
+    EXPECT_EQ(otp_->CheckResend(kMessage, email, holder).code(),
+              StatusCode::kResourceExhausted);
+    EXPECT_EQ(otp_->Issue(kMessage, email, holder).status().code(),
+              StatusCode::kResourceExhausted);
+    std::string wrong = WrongCode(issued->code);
+    for (int i = 0; i < kOtpTriesPerNetwork; ++i) {
+      EXPECT_EQ(verify(wrong, kNetwork), OtpCheck::kWrong);
+    }
+    EXPECT_EQ(verify(wrong, kNetwork), OtpCheck::kExhaustedHere);
+    for (int i = kOtpTriesPerNetwork + 1; i < kOtpMaxTries; ++i) {
+      EXPECT_EQ(verify(wrong, Network(i / kOtpTriesPerNetwork)),
+                OtpCheck::kWrong);
+    }
+    EXPECT_EQ(verify(wrong, Network(100)), OtpCheck::kExhausted);
+    EXPECT_FALSE(otp_->LiveReference(kMessage, email, holder).ok());
+    // The code asked for: a recipient's opens, a stranger's never does.
+    clock_.Advance(std::chrono::seconds(kOtpResendInterval));
+    auto again = otp_->Issue(kMessage, email, holder);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(verify(again->code, Network(101)),
+              recipient ? OtpCheck::kOk : OtpCheck::kWrong);
+    // Only the recipient's is in the store.
+    EXPECT_EQ(store_->GetOtp(kMessage, email)->has_value(), recipient);
+  }
 }
 
 }  // namespace

@@ -86,11 +86,14 @@ std::variant<Portal::PasscodeStep, http::Response> Portal::BeginPasscodeStep(
 bool Portal::AllowPasscode(const std::string& email,
                            const std::string& remote_address, int64_t now) {
   // The network's own limits first: a request they refuse spends none of
-  // the address's allowance across networks.
+  // the address's allowance across networks. The address hashed: it is
+  // whatever was typed (anyone's, for a decoy), and may be kept in the
+  // shared store.
   std::string client = net::ClientKey(remote_address);
-  return otp_per_address_client_.Allow(email + " " + client, now) &&
+  std::string address = crypto::Sha256Hex(email);
+  return otp_per_address_client_.Allow(address + " " + client, now) &&
          otp_per_client_.Allow(client, now) &&
-         otp_per_address_.Allow(email, now);
+         otp_per_address_.Allow(address, now);
 }
 
 Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
@@ -139,44 +142,56 @@ http::Response Portal::RequestOtp(http::Request& req) {
   d.set("id", id);
   d.set("email", *email);
   d.set("csrf", v.csrf);
-  if (IsRecipient(record, *email)) {
-    auto unavailable = [&] {
-      return NoticeResponse(503, "We couldn't send a passcode",
-                            "Please try again in a few minutes.", chrome);
-    };
-    // A repeat within the minute is answered before any allowance is
-    // spent: only a code sent counts against the limits (was: five asks in
-    // a second sent one mail and used the address's five for the hour).
-    Status status = otp_.CheckResend(id, *email);
-    std::optional<IssuedOtp> issued;
-    if (status.ok() && !AllowPasscode(*email, req.remote_address, now)) {
-      d.set("error", std::string("Too many passcodes were asked for. Wait a "
-                                 "while, then ask for a new one."));
-    } else if (status.ok()) {
-      // Issue checks again, for a request racing this one.
-      auto fresh = otp_.Issue(id, *email);
-      status = fresh.status();
-      if (fresh.ok()) issued = std::move(*fresh);
-    }
-    if (status.code() == StatusCode::kResourceExhausted) {
-      d.set("notice", status.message());
-    } else if (!status.ok()) {
-      log::Warn("portal: passcode for {}: {}", id, status.message());
+  // Whoever holds the link may type any address: one that is not a
+  // recipient gets a decoy code, never mailed, under the same limits and
+  // with the same answers, so the page tells nobody who received the
+  // message (was: a reference and the resend notice for recipients only).
+  OtpHolder holder = IsRecipient(record, *email) ? OtpHolder::kRecipient
+                                                 : OtpHolder::kStranger;
+  auto unavailable = [&] {
+    return NoticeResponse(503, "We couldn't send a passcode",
+                          "Please try again in a few minutes.", chrome);
+  };
+  // A repeat within the minute is answered before any allowance is spent:
+  // only a code sent counts against the limits (was: five asks in a second
+  // sent one mail and used the address's five for the hour).
+  Status status = otp_.CheckResend(id, *email, holder);
+  std::optional<IssuedOtp> issued;
+  if (status.ok() && !AllowPasscode(*email, req.remote_address, now)) {
+    d.set("error", std::string("Too many passcodes were asked for. Wait a "
+                               "while, then ask for a new one."));
+  } else if (status.ok()) {
+    // Issue checks again, for a request racing this one.
+    auto fresh = otp_.Issue(id, *email, holder);
+    status = fresh.status();
+    if (fresh.ok()) issued = std::move(*fresh);
+  }
+  if (status.code() == StatusCode::kResourceExhausted) {
+    d.set("notice", status.message());
+  } else if (!status.ok()) {
+    log::Warn("portal: passcode for {}: {}", id, status.message());
+    return unavailable();
+  }
+  if (issued.has_value() && holder == OtpHolder::kRecipient) {
+    if (Status sent = MailPasscode(record, *email, *issued, now); !sent.ok()) {
+      log::Warn("portal: queueing passcode mail: {}", sent.message());
       return unavailable();
     }
-    if (issued.has_value()) {
-      if (Status sent = MailPasscode(record, *email, *issued, now);
-          !sent.ok()) {
-        log::Warn("portal: queueing passcode mail: {}", sent.message());
-        return unavailable();
-      }
-      services_.store->AppendAuditBestEffort(
-          {0, now, *email, "portal.otp", id, "sent",
-           "reference " + issued->reference});
-      d.set("reference", issued->reference);
-    } else if (auto ref = otp_.LiveReference(id, *email); ref.ok()) {
-      d.set("reference", *ref);
-    }
+    services_.store->AppendAuditBestEffort({0, now, *email, "portal.otp", id,
+                                            "sent",
+                                            "reference " + issued->reference});
+  } else if (issued.has_value()) {
+    // Written as the recipient's "sent" is (a store write each), naming
+    // no address: what was typed is not a reader's, and is sometimes not
+    // an address of the typist's own.
+    services_.store->AppendAuditBestEffort({0, now, "unknown address",
+                                            "portal.otp", id, "refused",
+                                            "passcode asked: not a recipient"});
+  }
+  if (issued.has_value()) {
+    d.set("reference", issued->reference);
+  } else if (auto ref = otp_.LiveReference(id, *email, holder); ref.ok()) {
+    d.set("reference", *ref);
   }
   return PageResponse(200, RenderTemplate(kOtpPage, d), chrome);
 }
@@ -202,7 +217,11 @@ http::Response Portal::VerifyOtp(http::Request& req) {
                                "minutes and try again."));
     return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
   }
-  auto verdict = otp_.Verify(id, email, code, client);
+  // A stranger (not a recipient) is answered as a recipient is, from the
+  // decoy code asked for (RequestOtp): the same texts, counts and time.
+  OtpHolder holder =
+      IsRecipient(record, email) ? OtpHolder::kRecipient : OtpHolder::kStranger;
+  auto verdict = otp_.Verify(id, email, code, client, holder);
   if (!verdict.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
@@ -235,10 +254,14 @@ http::Response Portal::VerifyOtp(http::Request& req) {
       break;
   }
   if (!refused.empty()) {
+    // A stranger's under no address, as in RequestOtp.
+    bool stranger = holder == OtpHolder::kStranger;
+    if (stranger) refused += " (not a recipient)";
     services_.store->AppendAuditBestEffort(
-        {0, now, email, "portal.otp", id, "refused", std::move(refused)});
+        {0, now, stranger ? "unknown address" : email, "portal.otp", id,
+         "refused", std::move(refused)});
   }
-  if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
+  if (auto ref = otp_.LiveReference(id, email, holder); ref.ok()) {
     d.set("reference", *ref);
   }
   return PageResponse(401, RenderTemplate(kOtpPage, d), chrome);
