@@ -39,6 +39,10 @@ def unique():
     return uuid.uuid4().hex[:12]
 
 
+# "That passcode isn't right", as the page escapes it.
+NOT_RIGHT = "isn(&#39;|&apos;|')t right"
+
+
 class SourceAdapter(HTTPAdapter):
     """Connects from a chosen loopback address (127.0.0.2, ...), so a test
     can be a second client beside the attacker on 127.0.0.1."""
@@ -1011,37 +1015,235 @@ class PortalSecurityTest(unittest.TestCase):
 
     # ---- item 11: passcode guesses in parallel --------------------------
 
-    def test_parallel_wrong_passcodes_count_five(self):
-        addr = "par-%s@gmail.test" % unique()
-        msg_id = self.send_protected([addr])
-        s = browser(self.server, source="127.0.0.3")
-        code = self.ask_otp(s, msg_id, addr)
+    def parallel_guesses(self, source, s, msg_id, addr, wrong):
+        """`wrong` guesses at once from `source` with browser `s`'s cookies:
+        how many were answered "isn't right"."""
         page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
         csrf = csrf_of(page.text)
-        wrong = [("%08d" % ((int(code) + 1 + i) % 10**8)) for i in range(50)]
-        barrier = threading.Barrier(50)
+        barrier = threading.Barrier(len(wrong))
 
         def guess(g):
-            t = browser(self.server, source="127.0.0.3")
+            t = browser(self.server, source=source)
             t.cookies.update(s.cookies)
             barrier.wait()
             r = t.post(self.server.url + "/m/%s/otp/verify" % msg_id,
                        data={"csrf": csrf, "email": addr, "code": g},
                        allow_redirects=False, timeout=120)
             return r.text
-        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        with concurrent.futures.ThreadPoolExecutor(len(wrong)) as pool:
             pages = list(pool.map(guess, wrong))
-        counted = sum("isn&#39;t right" in p or "isn't right" in p
-                      for p in pages)
+        return sum(bool(re.search(NOT_RIGHT, p)) for p in pages)
+
+    def test_parallel_wrong_passcodes_count_five_per_network(self):
+        """50 guesses at once from one network check at most 5 codes; the
+        code takes 5 from each network and 25 in all, after which even
+        the right code is refused, from any network."""
+        addr = "par-%s@gmail.test" % unique()
+        msg_id = self.send_protected([addr])
+        s = browser(self.server, source="127.0.0.3")
+        code = self.ask_otp(s, msg_id, addr)
+        wrong = [("%08d" % ((int(code) + 1 + i) % 10**8)) for i in range(50)]
+        counted = self.parallel_guesses("127.0.0.3", s, msg_id, addr, wrong)
         self.assertLessEqual(counted, 5)
-        # The right code, from another network, after that: refused.
-        other = browser(self.server, source="127.0.0.4")
+        # The right code, from that network, after that: refused.
+        r = self.verify_otp(s, msg_id, addr, code)
+        self.assertIn(r.status_code, (401, 429), r.text[:300])
+        self.assertIsNone(s.cookies.get("__Host-sp_s"))
+        # Four more networks, 10 guesses at once each: 5 of each count,
+        # and the 25th, which kills the code, says so.
+        counted = []
+        for source in ("127.0.0.4", "127.0.0.59", "127.0.0.60",
+                       "127.0.0.61"):
+            t = browser(self.server, source=source)
+            counted.append(self.parallel_guesses(source, t, msg_id, addr,
+                                                 wrong[:10]))
+        self.assertEqual(sum(counted), 19, counted)
+        # 25 wrong in all: the right code, from a sixth network, refused.
+        other = browser(self.server, source="127.0.0.62")
         r = self.verify_otp(other, msg_id, addr, code)
         self.assertEqual(r.status_code, 401, r.text[:300])
+        self.assertIn("Too many wrong passcodes", r.text)
         self.assertIsNone(other.cookies.get("__Host-sp_s"))
         trace = self.server.cli("message", "status", msg_id,
                                 check=True).stdout
-        self.assertLessEqual(trace.count("wrong passcode"), 5, trace)
+        self.assertLessEqual(trace.count("wrong passcode"), 25, trace)
+
+    # ---- passcode lockout by whoever holds the link ---------------------
+    # (Attack review B, F1.) Each test is its own client (127.0.0.5x).
+
+    def ask_page(self, s, msg_id, addr):
+        """Asks for a passcode as browser `s`; the page's answer (no mail
+        awaited)."""
+        page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
+        return s.post(self.server.url + "/m/%s/otp" % msg_id,
+                      data={"csrf": csrf_of(page.text), "email": addr},
+                      timeout=60)
+
+    def passcode_mails(self, addr, count):
+        """Waits for `count` passcode mails to `addr`; their codes."""
+        def codes():
+            out = []
+            for path in self.server.mailbox_files():
+                with open(path, "rb") as f:
+                    b = f.read()
+                if ("Delivered-To: " + addr).encode() in b and \
+                        b"one-time passcode" in b:
+                    out.append(re.search(r"^\s*(\d{8})\s*$", text_of(b),
+                                         re.M).group(1))
+            return out
+        lib.wait_for(lambda: len(codes()) >= count, timeout=30)
+        found = codes()
+        self.assertEqual(len(found), count, found)
+        return found
+
+    def messages_to(self, addr, n):
+        """n protected messages to `addr`: their ids (sent in parallel)."""
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda _: self.send_protected([addr]),
+                                 range(n)))
+
+    def test_a_passcode_asked_too_soon_spends_no_allowance(self):
+        """Five asks in a second sent one mail (the others: "a passcode
+        was sent less than a minute ago") but spent the address's five
+        passcodes for the hour. Only sent codes count now: after four
+        refused asks, the same network still gets four more codes (for
+        four other messages to the address)."""
+        addr = "soon-%s@gmail.test" % unique()
+        ids = self.messages_to(addr, 5)
+        s = browser(self.server, "127.0.0.51")
+        for _ in range(5):
+            r = self.ask_page(s, ids[0], addr)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn("less than a minute ago", r.text)
+        for msg_id in ids[1:]:
+            r = self.ask_page(s, msg_id, addr)
+            self.assertNotIn("Too many passcodes", r.text, msg_id)
+        self.passcode_mails(addr, 5)
+
+    def test_one_network_cannot_spend_an_address_passcodes(self):
+        """One network gets 5 passcodes an hour for an address; the
+        address gets 15 from all networks together. An outsider's network
+        that spent its 5 (here on 5 messages to the address, one ask each)
+        no longer locks the reader, on another network, out for the
+        hour."""
+        addr = "spend-%s@gmail.test" % unique()
+        ids = self.messages_to(addr, 17)
+        outsider = browser(self.server, "127.0.0.52")
+        for msg_id in ids[:5]:
+            r = self.ask_page(outsider, msg_id, addr)
+            self.assertNotIn("Too many passcodes", r.text)
+        r = self.ask_page(outsider, ids[5], addr)
+        self.assertIn("Too many passcodes", r.text)
+        # The reader, elsewhere, gets a code for that message and signs in.
+        reader = browser(self.server, "127.0.0.53")
+        self.passcode_mails(addr, 5)
+        code = self.ask_otp(reader, ids[5], addr)
+        r = self.verify_otp(reader, ids[5], addr, code)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        # 6 sent; two more networks take the other 9 of the address's 15,
+        # after which no network gets one.
+        for source, mine in (("127.0.0.54", ids[6:11]),
+                             ("127.0.0.55", ids[11:15])):
+            s = browser(self.server, source)
+            for msg_id in mine:
+                r = self.ask_page(s, msg_id, addr)
+                self.assertNotIn("Too many passcodes", r.text, source)
+        r = self.ask_page(browser(self.server, "127.0.0.55"), ids[15], addr)
+        self.assertIn("Too many passcodes", r.text)
+        r = self.ask_page(browser(self.server, "127.0.0.56"), ids[16], addr)
+        self.assertIn("Too many passcodes", r.text)
+        self.passcode_mails(addr, 15)
+
+    def test_wrong_guesses_from_one_network_leave_the_code_to_others(self):
+        """Five wrong guesses killed the one code mailed, for everybody:
+        an outsider who asked for it and guessed five times locked the
+        reader out. Now a code takes 5 wrong tries from each network (25
+        in all): the outsider's network is refused, the reader's code,
+        from another network, opens."""
+        addr = "guess-%s@gmail.test" % unique()
+        msg_id = self.send_protected([addr])
+        outsider = browser(self.server, "127.0.0.57")
+        code = self.ask_otp(outsider, msg_id, addr)  # mailed to the reader
+        wrong = "%08d" % ((int(code) + 1) % 10**8)
+        for _ in range(5):
+            r = self.verify_otp(outsider, msg_id, addr, wrong)
+            self.assertRegex(r.text, NOT_RIGHT)
+        r = self.verify_otp(outsider, msg_id, addr, wrong)
+        self.assertIn("Too many wrong passcodes", r.text)
+        r = self.verify_otp(outsider, msg_id, addr, code)
+        self.assertEqual(r.status_code, 401, r.text[:300])
+        reader = browser(self.server, "127.0.0.58")
+        r = self.verify_otp(reader, msg_id, addr, code)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+
+    # ---- the passcode pages name no recipient ---------------------------
+    # (Attack review B, F3.)
+
+    @staticmethod
+    def same_page(html, addr):
+        """The page with what differs between two asks taken out: the
+        address asked for, the reference and the CSRF token."""
+        html = html.replace(addr, "ADDR")
+        html = re.sub(r'class="reference">[A-Z2-9]{4}<',
+                      'class="reference">REF<', html)
+        return re.sub(r'name="csrf" value="[^"]+"', 'name="csrf"', html)
+
+    def test_passcode_pages_do_not_tell_who_is_a_recipient(self):
+        """The request page showed a reference (and, asked again, the
+        resend notice) only for a recipient, and a wrong code said "4
+        tries left" for a recipient, "expired" for anyone else: whoever
+        held the link learnt who else received it. Now both get the same
+        pages."""
+        tag = unique()
+        rcpt = "who-%s@gmail.test" % tag
+        stranger = "nobody-%s@gmail.test" % tag
+        msg_id = self.send_protected([rcpt])
+        s = browser(self.server, "127.0.0.63")
+        first = {a: self.ask_page(s, msg_id, a) for a in (rcpt, stranger)}
+        again = {a: self.ask_page(s, msg_id, a) for a in (rcpt, stranger)}
+        for a in (rcpt, stranger):
+            self.assertEqual(first[a].status_code, 200)
+            self.assertRegex(first[a].text, r'class="reference">[A-Z2-9]{4}<')
+            self.assertIn("less than a minute ago", again[a].text)
+        self.assertEqual(self.same_page(first[rcpt].text, rcpt),
+                         self.same_page(first[stranger].text, stranger))
+        self.assertEqual(self.same_page(again[rcpt].text, rcpt),
+                         self.same_page(again[stranger].text, stranger))
+        code = self.passcode_mails(rcpt, 1)[0]
+        wrong = "%08d" % ((int(code) + 1) % 10**8)
+        tried = {a: self.verify_otp(s, msg_id, a, wrong)
+                 for a in (rcpt, stranger)}
+        self.assertEqual(tried[rcpt].status_code, tried[stranger].status_code)
+        self.assertRegex(tried[stranger].text, NOT_RIGHT)
+        self.assertEqual(self.same_page(tried[rcpt].text, rcpt),
+                         self.same_page(tried[stranger].text, stranger))
+        # Nothing was mailed to the stranger.
+        self.passcode_mails(stranger, 0)
+
+    def test_passcode_requests_take_alike_time(self):
+        """A recipient's request hashed its code (Argon2id) and queued a
+        mail, ~50 ms; anyone else's took ~2 ms. Now a stranger's request
+        hashes a made-up code as well."""
+        tag = unique()
+        rcpts = ["time%d-%s@gmail.test" % (i, tag) for i in range(5)]
+        msg_id = self.send_protected(rcpts)
+        s = browser(self.server, "127.0.0.64")
+        took = {True: [], False: []}
+        for i, rcpt in enumerate(rcpts):
+            for a, is_rcpt in ((rcpt, True),
+                               ("other%d-%s@gmail.test" % (i, tag), False)):
+                page = s.get(self.server.url + "/m/" + msg_id, timeout=30)
+                start = time.monotonic()
+                r = s.post(self.server.url + "/m/%s/otp" % msg_id,
+                           data={"csrf": csrf_of(page.text), "email": a},
+                           timeout=60)
+                took[is_rcpt].append(time.monotonic() - start)
+                self.assertEqual(r.status_code, 200)
+        rcpt_ms = sorted(took[True])[2] * 1000
+        other_ms = sorted(took[False])[2] * 1000
+        self.assertGreater(other_ms, rcpt_ms / 2,
+                           "recipient %.1f ms, stranger %.1f ms" %
+                           (rcpt_ms, other_ms))
 
     # ---- item 12: cached pages end with the access ----------------------
 

@@ -70,7 +70,9 @@ Portal::Portal(PortalServices services, PortalOptions options)
   // (A single node keeps both in memory: the fast path.)
   if (services_.store->Engine() != "sqlite") {
     store::Store* shared = services_.store;
+    otp_per_address_client_.Share(shared, "otp_per_address_client");
     otp_per_address_.Share(shared, "otp_per_address");
+    otp_.Share(shared);
     otp_per_client_.Share(shared, "otp_per_client");
     verify_per_client_.Share(shared, "verify_per_client");
     second_factor_per_address_.Share(shared, "second_factor_per_address");

@@ -118,6 +118,14 @@ class Portal {
   http::Response OrgSignInPage(http::Request& req);
   http::Response OrgSignIn(http::Request& req);
   http::Response SignOut(http::Request& req);
+  // Whether a passcode may be sent to `email` for a request from
+  // `remote_address` now; counts it when so (the otp_per_* limiters).
+  bool AllowPasscode(const std::string& email,
+                     const std::string& remote_address, int64_t now);
+  // Queues the mail with `issued`'s code to `email`.
+  Status MailPasscode(const store::ProtectedMessageRecord& record,
+                      const std::string& email, const IssuedOtp& issued,
+                      int64_t now);
   // After a passcode or a provider: the session, or (for a reader with an
   // authenticator app, or whose branding requires one) a session that
   // opens only the second-factor page (second_factor_pages.cc).
@@ -215,16 +223,20 @@ class Portal {
   OtpService otp_;
   SecondFactors second_factors_;
   std::atomic<queue::Acceptor*> queue_{nullptr};
-  // Passcode mails per address and per client; passcode tries per client;
-  // OpenID Connect sign-ins started per client; portal mail per user and
-  // per client. Clients are net::ClientKey (IPv6: the /64).
-  RateLimiter otp_per_address_{5, 3600};
+  // Passcode mails per address from one client, per client, and per
+  // address from all clients (one outsider's network cannot spend an
+  // address's hour); passcode tries per client (and per code and client:
+  // OtpService); OpenID Connect sign-ins started per client; portal mail
+  // per user and per client. Clients are net::ClientKey (IPv6: the /64).
+  RateLimiter otp_per_address_client_{5, 3600};
   RateLimiter otp_per_client_{30, 3600};
+  RateLimiter otp_per_address_{15, 3600};
   RateLimiter verify_per_client_{20, 900};
   RateLimiter oidc_per_client_{20, 600};
   // Authenticator codes per address: 5 tries in 15 minutes, like a
-  // passcode's 5 (and verify_per_client_ too). A PIN's tries are counted by
-  // the license service (LicenseService::CheckPin), as a mail client's.
+  // passcode's 5 from one network (and verify_per_client_ too). A PIN's tries
+  // are counted by the license service (LicenseService::CheckPin), as a mail
+  // client's.
   RateLimiter second_factor_per_address_{5, 900};
   RateLimiter send_per_user_;
   RateLimiter send_per_client_;

@@ -83,6 +83,49 @@ std::variant<Portal::PasscodeStep, http::Response> Portal::BeginPasscodeStep(
                       std::move(brand)};
 }
 
+bool Portal::AllowPasscode(const std::string& email,
+                           const std::string& remote_address, int64_t now) {
+  // The network's own limits first: a request they refuse spends none of
+  // the address's allowance across networks. The address hashed: it is
+  // whatever was typed (anyone's, for a decoy), and may be kept in the
+  // shared store.
+  std::string client = net::ClientKey(remote_address);
+  std::string address = crypto::Sha256Hex(email);
+  return otp_per_address_client_.Allow(address + " " + client, now) &&
+         otp_per_client_.Allow(client, now) &&
+         otp_per_address_.Allow(address, now);
+}
+
+Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
+                            const std::string& email, const IssuedOtp& issued,
+                            int64_t now) {
+  mime::ComposeRequest mail;
+  mail.from = options_.otp_sender;
+  mail.to = {email};
+  mail.subject = "Your one-time passcode to view the message";
+  const std::string from = record.owner == license::kSystemOwner
+                               ? std::string()
+                               : " from " + record.owner;
+  mail.text = "Here is your one-time passcode to view the message" + from +
+              ":\r\n\r\n" + issued.code +
+              "\r\n\r\nReference: " + issued.reference +
+              "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
+              "for it, you can ignore this mail.\r\n";
+  mail.message_id_domain = options_.hostname;
+  mail.date_unix = now;
+  SP_ASSIGN_OR_RETURN(std::string bytes, mime::ComposeMessage(mail));
+  queue::IncomingMessage m;
+  m.id = queue::NewQueueId();
+  m.mail_from = options_.otp_sender;
+  m.helo = "portal";
+  m.client = "portal";
+  m.recipients = {{email, 0, ""}};
+  m.content = std::move(bytes);
+  std::vector<queue::IncomingMessage> one;
+  one.push_back(std::move(m));
+  return Enqueue(std::move(one));
+}
+
 http::Response Portal::RequestOtp(http::Request& req) {
   auto step = BeginPasscodeStep(req);
   if (auto* page = Ended(step)) return std::move(*page);
@@ -99,64 +142,56 @@ http::Response Portal::RequestOtp(http::Request& req) {
   d.set("id", id);
   d.set("email", *email);
   d.set("csrf", v.csrf);
-  if (IsRecipient(record, *email)) {
-    if (!otp_per_address_.Allow(*email, now) ||
-        !otp_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
-      d.set("error", std::string("Too many passcodes were asked for. Wait a "
-                                 "while, then ask for a new one."));
-    } else {
-      auto issued = otp_.Issue(id, *email);
-      if (!issued.ok() &&
-          issued.status().code() == StatusCode::kResourceExhausted) {
-        d.set("notice", issued.status().message());
-      } else if (!issued.ok()) {
-        log::Warn("portal: passcode for {}: {}", id, issued.status().message());
-        return NoticeResponse(503, "We couldn't send a passcode",
-                              "Please try again in a few minutes.", chrome);
-      } else {
-        mime::ComposeRequest mail;
-        mail.from = options_.otp_sender;
-        mail.to = {*email};
-        mail.subject = "Your one-time passcode to view the message";
-        const std::string from = record.owner == license::kSystemOwner
-                                     ? std::string()
-                                     : " from " + record.owner;
-        mail.text = "Here is your one-time passcode to view the message" +
-                    from + ":\r\n\r\n" + issued->code +
-                    "\r\n\r\nReference: " + issued->reference +
-                    "\r\n\r\nIt works once, for 15 minutes. If you didn't ask "
-                    "for it, you can ignore this mail.\r\n";
-        mail.message_id_domain = options_.hostname;
-        mail.date_unix = now;
-        auto bytes = mime::ComposeMessage(mail);
-        Status queued = bytes.status();
-        if (bytes.ok()) {
-          queue::IncomingMessage m;
-          m.id = queue::NewQueueId();
-          m.mail_from = options_.otp_sender;
-          m.helo = "portal";
-          m.client = "portal";
-          m.recipients = {{*email, 0, ""}};
-          m.content = std::move(*bytes);
-          std::vector<queue::IncomingMessage> one;
-          one.push_back(std::move(m));
-          queued = Enqueue(std::move(one));
-        }
-        if (!queued.ok()) {
-          log::Warn("portal: queueing passcode mail: {}", queued.message());
-          return NoticeResponse(503, "We couldn't send a passcode",
-                                "Please try again in a few minutes.", chrome);
-        }
-        services_.store->AppendAuditBestEffort(
-            {0, now, *email, "portal.otp", id, "sent",
-             "reference " + issued->reference});
-        d.set("reference", issued->reference);
-      }
+  // Whoever holds the link may type any address: one that is not a
+  // recipient gets a decoy code, never mailed, under the same limits and
+  // with the same answers, so the page tells nobody who received the
+  // message (was: a reference and the resend notice for recipients only).
+  OtpHolder holder = IsRecipient(record, *email) ? OtpHolder::kRecipient
+                                                 : OtpHolder::kStranger;
+  auto unavailable = [&] {
+    return NoticeResponse(503, "We couldn't send a passcode",
+                          "Please try again in a few minutes.", chrome);
+  };
+  // A repeat within the minute is answered before any allowance is spent:
+  // only a code sent counts against the limits (was: five asks in a second
+  // sent one mail and used the address's five for the hour).
+  Status status = otp_.CheckResend(id, *email, holder);
+  std::optional<IssuedOtp> issued;
+  if (status.ok() && !AllowPasscode(*email, req.remote_address, now)) {
+    d.set("error", std::string("Too many passcodes were asked for. Wait a "
+                               "while, then ask for a new one."));
+  } else if (status.ok()) {
+    // Issue checks again, for a request racing this one.
+    auto fresh = otp_.Issue(id, *email, holder);
+    status = fresh.status();
+    if (fresh.ok()) issued = std::move(*fresh);
+  }
+  if (status.code() == StatusCode::kResourceExhausted) {
+    d.set("notice", status.message());
+  } else if (!status.ok()) {
+    log::Warn("portal: passcode for {}: {}", id, status.message());
+    return unavailable();
+  }
+  if (issued.has_value() && holder == OtpHolder::kRecipient) {
+    if (Status sent = MailPasscode(record, *email, *issued, now); !sent.ok()) {
+      log::Warn("portal: queueing passcode mail: {}", sent.message());
+      return unavailable();
     }
-    if (!d.get("reference")) {
-      auto ref = otp_.LiveReference(id, *email);
-      if (ref.ok()) d.set("reference", *ref);
-    }
+    services_.store->AppendAuditBestEffort({0, now, *email, "portal.otp", id,
+                                            "sent",
+                                            "reference " + issued->reference});
+  } else if (issued.has_value()) {
+    // Written as the recipient's "sent" is (a store write each), naming
+    // no address: what was typed is not a reader's, and is sometimes not
+    // an address of the typist's own.
+    services_.store->AppendAuditBestEffort({0, now, "unknown address",
+                                            "portal.otp", id, "refused",
+                                            "passcode asked: not a recipient"});
+  }
+  if (issued.has_value()) {
+    d.set("reference", issued->reference);
+  } else if (auto ref = otp_.LiveReference(id, *email, holder); ref.ok()) {
+    d.set("reference", *ref);
   }
   return PageResponse(200, RenderTemplate(kOtpPage, d), chrome);
 }
@@ -174,29 +209,39 @@ http::Response Portal::VerifyOtp(http::Request& req) {
   d.set("email", email);
   d.set("csrf", v.csrf);
   int64_t now = services_.clock->NowUnix();
+  std::string client = net::ClientKey(req.remote_address);
   // Every try counts (checked and counted at once): parallel tries from
   // one network cannot slip past the limit together.
-  if (!verify_per_client_.Allow(net::ClientKey(req.remote_address), now)) {
+  if (!verify_per_client_.Allow(client, now)) {
     d.set("error", std::string("Too many attempts from your network. Wait 15 "
                                "minutes and try again."));
     return PageResponse(429, RenderTemplate(kOtpPage, d), chrome);
   }
-  auto verdict = otp_.Verify(id, email, code);
+  // A stranger (not a recipient) is answered as a recipient is, from the
+  // decoy code asked for (RequestOtp): the same texts, counts and time.
+  OtpHolder holder =
+      IsRecipient(record, email) ? OtpHolder::kRecipient : OtpHolder::kStranger;
+  auto verdict = otp_.Verify(id, email, code, client, holder);
   if (!verdict.ok()) {
     return NoticeResponse(503, "The portal is unavailable",
                           "Please try again in a few minutes.", chrome);
   }
   std::string refused;  // why, in the audit log; "" for an expired code
-  switch (verdict->check) {
+  switch (*verdict) {
     case OtpCheck::kOk:
       return FinishSignIn(v, email, license::kPortalOtpSession, "/m/" + id,
                           form.Get("keep") == "1", chrome);
     case OtpCheck::kWrong:
-      d.set("error", "That passcode isn't right. " +
-                         std::to_string(verdict->tries_left) +
-                         (verdict->tries_left == 1 ? " try" : " tries") +
-                         " left.");
+      d.set("error", std::string("That passcode isn't right. Check it "
+                                 "against the latest mail, or send a new "
+                                 "code."));
       refused = "wrong passcode";
+      break;
+    case OtpCheck::kExhaustedHere:
+      d.set("error", std::string("Too many wrong passcodes from your "
+                                 "network: this one no longer works here. "
+                                 "Send a new code."));
+      refused = "too many wrong tries from one network";
       break;
     case OtpCheck::kExhausted:
       d.set("error", std::string("Too many wrong passcodes: this one no "
@@ -209,10 +254,14 @@ http::Response Portal::VerifyOtp(http::Request& req) {
       break;
   }
   if (!refused.empty()) {
+    // A stranger's under no address, as in RequestOtp.
+    bool stranger = holder == OtpHolder::kStranger;
+    if (stranger) refused += " (not a recipient)";
     services_.store->AppendAuditBestEffort(
-        {0, now, email, "portal.otp", id, "refused", std::move(refused)});
+        {0, now, stranger ? "unknown address" : email, "portal.otp", id,
+         "refused", std::move(refused)});
   }
-  if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
+  if (auto ref = otp_.LiveReference(id, email, holder); ref.ok()) {
     d.set("reference", *ref);
   }
   return PageResponse(401, RenderTemplate(kOtpPage, d), chrome);
