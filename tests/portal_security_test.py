@@ -397,6 +397,46 @@ class PortalSecurityTest(unittest.TestCase):
             codes.append(r.status_code)
         self.assertEqual(codes, [200, 200, 200, 429], codes)
 
+    def test_a_forward_is_announced_as_its_writers(self):
+        """A reader's forward stays the original sender's message (its
+        owner) but is the reader's text: its sign-in page and passcode
+        mail name the reader as the one who forwarded it (was: "alice has
+        sent you a protected message" over whatever a reader wrote, a
+        phishing page in the organisation's name), and it is not on the
+        sender's /sent."""
+        s, msg_id, addr = self.reader()
+        tag = unique()
+        to = "fwd-to-%s@gmail.test" % tag
+        form = s.get(self.server.url + "/m/%s/forward" % msg_id, timeout=30)
+        r = s.post(self.server.url + "/m/%s/forward" % msg_id,
+                   data={"csrf": csrf_of(form.text), "to": to,
+                         "subject": "Urgent: payroll " + tag,
+                         "text": "update your details"}, timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        wrapper = self.wait_mail(
+            lambda b: ("Delivered-To: " + to).encode() in b and
+            b"X-Sealpost-Protected" in b, "wrapper of the forward")
+        fwd_id = re.search(r"/m/([0-9a-f]{32})", text_of(wrapper)).group(1)
+        visitor = browser(self.server)
+        page = visitor.get(self.server.url + "/m/" + fwd_id, timeout=30)
+        self.assertEqual(page.status_code, 200, page.text[:300])
+        self.assertIn("%s forwarded you a protected message" % addr,
+                      page.text)
+        self.assertNotIn("alice@example.com has sent you", page.text)
+        seen = set(self.server.mailbox_files())
+        r = visitor.post(self.server.url + "/m/%s/otp" % fwd_id,
+                         data={"csrf": csrf_of(page.text), "email": to},
+                         timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        mail = text_of(self.wait_mail(
+            lambda b: ("Delivered-To: " + to).encode() in b and
+            b"one-time passcode" in b, "passcode mail", seen))
+        self.assertIn("forwarded by " + addr, mail)
+        sent = self.org_browser("alice@example.com",
+                                self.users["alice@example.com"])
+        self.assertNotIn(fwd_id, sent.get(self.server.url + "/sent",
+                                          timeout=30).text)
+
     def test_unlicensed_org_user_cannot_reply_or_forward(self):
         """Replies and forwards are protected in the writer's name, as
         /compose is: an org user without a license gets neither the form

@@ -54,9 +54,11 @@ inline constexpr std::string_view kLayoutPage = R"(<!DOCTYPE html>
 </html>
 )";
 
-// Variables: id, sender, otp, providers[{index, name}], csrf, email.
+// Variables: id, sender, writer (a reader's forward: who forwarded it; the
+// sender is the original's), otp, providers[{index, name}], csrf, email.
 inline constexpr std::string_view kSignInPage =
-    R"(<h1>{{#sender}}{{sender}} has sent you a protected message{{/sender}}{{^sender}}Protected message{{/sender}}</h1>
+    R"(<h1>{{#writer}}{{writer}} forwarded you a protected message{{/writer}}{{^writer}}{{#sender}}{{sender}} has sent you a protected message{{/sender}}{{^sender}}Protected message{{/sender}}{{/writer}}</h1>
+{{#writer}}<p>{{writer}} wrote it, forwarding a message{{#sender}} from {{sender}}{{/sender}}.</p>{{/writer}}
 <p>To read it, prove that you are one of its recipients.</p>
 {{#otp}}
 <section class="card" aria-labelledby="otp-h">

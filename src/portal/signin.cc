@@ -52,6 +52,11 @@ http::Response Portal::MessageEntry(http::Request& req) {
   if ((*record)->owner != license::kSystemOwner) {
     d.set("sender", (*record)->owner);
   }
+  // A reader's forward is the reader's text: named as theirs (was: "the
+  // sender has sent you", over whatever the reader wrote).
+  if (!(*record)->writer.empty()) {
+    d.set("writer", (*record)->writer);
+  }
   d.set("csrf", v.csrf);
   if (b.otp_enabled) d.set("otp", Data::type::bool_true);
   if (b.social_id_sign_in && !services_.oidc.empty()) {
@@ -103,9 +108,13 @@ Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
   mail.from = options_.otp_sender;
   mail.to = {email};
   mail.subject = "Your one-time passcode to view the message";
-  const std::string from = record.owner == license::kSystemOwner
-                               ? std::string()
-                               : " from " + record.owner;
+  std::string from = record.owner == license::kSystemOwner
+                         ? std::string()
+                         : " from " + record.owner;
+  if (!record.writer.empty()) {
+    from = ", forwarded by " + record.writer +
+           (from.empty() ? std::string() : "," + from);
+  }
   mail.text = "Here is your one-time passcode to view the message" + from +
               ":\r\n\r\n" + issued.code +
               "\r\n\r\nReference: " + issued.reference +
