@@ -229,18 +229,26 @@ bool ShownAsFile(GMimePart* part, bool text) {
          g_mime_part_get_filename(part) != nullptr;
 }
 
-// Its file name (Content-Disposition's, else Content-Type's name), or "".
-std::string FilenameOf(GMimeObject* object) {
-  const char* name = nullptr;
-  if (GMIME_IS_PART(object)) {
-    name = g_mime_part_get_filename(GMIME_PART(object));
-  } else {
-    name = g_mime_object_get_content_disposition_parameter(object, "filename");
-    if (name == nullptr) {
-      name = g_mime_object_get_content_type_parameter(object, "name");
+// The file a part is, of `size` bytes: named by Content-Disposition's
+// filename, else Content-Type's name (as g_mime_part_get_filename), and
+// by the latter too when they differ: readers save it under one or the
+// other (the rules read the filename only, and evil.exe passed as
+// evil.txt).
+MailFacts::Attachment FileOf(GMimeObject* object, int64_t size) {
+  const char* filename =
+      g_mime_object_get_content_disposition_parameter(object, "filename");
+  const char* type_name =
+      g_mime_object_get_content_type_parameter(object, "name");
+  MailFacts::Attachment file{"", size, ""};
+  if (filename != nullptr) {
+    file.name = filename;
+    if (type_name != nullptr && file.name != type_name) {
+      file.other_name = type_name;
     }
+  } else if (type_name != nullptr) {
+    file.name = type_name;
   }
-  return name != nullptr ? name : "";
+  return file;
 }
 
 // The bytes of an attached message as GMime writes it (what reached the
@@ -300,7 +308,7 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
       outer_path = std::move(path);
       outermost.emplace_back(f.attachments.size(), message_part);
     }
-    f.attachments.push_back({FilenameOf(message_part), 0});
+    f.attachments.push_back(FileOf(message_part, 0));
     GMimeMessage* inner =
         g_mime_message_part_get_message(GMIME_MESSAGE_PART(message_part));
     if (GMimeObject* inner_top =
@@ -357,7 +365,7 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
         GMimeDataWrapper* content = g_mime_part_get_content(part);
         size = content ? DecodedSize(content) : 0;
       }
-      if (file) f.attachments.push_back({FilenameOf(cur), size});
+      if (file) f.attachments.push_back(FileOf(cur, size));
     } while (g_mime_part_iter_next(iter));
   }
   g_mime_part_iter_free(iter);

@@ -51,6 +51,9 @@ struct MailFacts {
     // Decoded bytes; of an attached message, as GMime writes it (0 for one
     // inside another attached message: the outer one holds it).
     int64_t size = 0;
+    // Content-Type's name when Content-Disposition's filename (`name`)
+    // differs from it: readers save the file under one or the other.
+    std::string other_name;
   };
   std::vector<Attachment> attachments;
   // The first X-Sealpost-Protected value, unfolded; empty when absent.

@@ -384,6 +384,24 @@ TEST(FactsTest, FactsOverASourceDoNotDependOnItsSlices) {
   }
 }
 
+// A part named one way in Content-Type and another in
+// Content-Disposition: readers save it under either (the rules saw the
+// filename only, and "evil.exe" passed as "evil.txt").
+TEST(FactsTest, AnAttachmentHasBothItsNames) {
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: application/x-msdownload; name=\"evil.exe\"\r\n"
+       "Content-Disposition: attachment; filename=\"evil.txt\"\r\n\r\nMZ",
+       "Content-Type: application/pdf; name=\"same.pdf\"\r\n"
+       "Content-Disposition: attachment; filename=\"same.pdf\"\r\n\r\nPDF"}));
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->attachments.size(), 2u);
+  EXPECT_EQ(f->attachments[0].name, "evil.txt");
+  EXPECT_EQ(f->attachments[0].other_name, "evil.exe");
+  EXPECT_EQ(f->attachments[1].name, "same.pdf");
+  EXPECT_EQ(f->attachments[1].other_name, "");
+}
+
 TEST(FactsTest, EncodeSubject) {
   EXPECT_EQ(EncodeSubject("plain"), "plain");
   EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");
