@@ -14,11 +14,13 @@
 #include "base/markup.h"
 #include "base/utf8.h"
 #include "mime/charset.h"
+#include "mime/embedded_files.h"
 #include "mime/gmime_util.h"
 
 namespace sealpost::mime {
 namespace {
 
+using internal::EmbeddedFiles;
 using internal::InitGmime;
 
 std::string Unfold(std::string_view v) {
@@ -35,16 +37,18 @@ std::string Unfold(std::string_view v) {
 // large text part is not decoded whole to keep its beginning (issue 14).
 // With `total`, read on to the end and count them all there: one pass for
 // a part that is both text and a file (a parse over a spool reads each
-// part once, in order).
+// part once, in order). With `embedded`, read on to the end too, each
+// slice given to it as it is read.
 std::string Decoded(GMimeDataWrapper* content, size_t cap,
-                    int64_t* total = nullptr) {
+                    int64_t* total = nullptr,
+                    EmbeddedFiles* embedded = nullptr) {
   GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
   if (raw == nullptr) return std::string();
   GMimeStream* filtered = internal::NewDecodedStream(content);
   std::string out;
   int64_t count = 0;
   char buf[16 * 1024];
-  while (out.size() < cap || total != nullptr) {
+  while (out.size() < cap || total != nullptr || embedded != nullptr) {
     // Past a run the filter decodes to nothing (base64 line breaks, QP
     // soft breaks): the rules' body goes on after it.
     size_t want = out.size() < cap ? std::min(sizeof(buf), cap - out.size())
@@ -52,6 +56,7 @@ std::string Decoded(GMimeDataWrapper* content, size_t cap,
     ssize_t n = internal::ReadDecoded(filtered, buf, want);
     if (n <= 0) break;
     count += n;
+    if (embedded != nullptr) embedded->Feed(std::string_view(buf, n));
     if (out.size() < cap) {
       out.append(buf, std::min(static_cast<size_t>(n), cap - out.size()));
     }
@@ -167,7 +172,7 @@ constexpr size_t kMaxHtmlBytes = 2 << 20;
 // base/markup.h's three forms, since whether a tag breaks a word depends
 // on its style.
 std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
-                   int64_t* total = nullptr) {
+                   int64_t* total, EmbeddedFiles* embedded) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return std::string();
   bool markup =
@@ -177,7 +182,7 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
   const char* charset =
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   size_t read = markup ? std::max(cap, kMaxHtmlBytes) : cap;
-  std::string bytes = Decoded(content, read, total);
+  std::string bytes = Decoded(content, read, total, embedded);
   const bool cut = bytes.size() == read;
   std::string text = internal::CharsetToUtf8(bytes, charset, cut);
   if (markup) {
@@ -271,11 +276,60 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
   return n < 0 ? 0 : n;
 }
 
+// Files found inside the lines of text parts (embedded_files.h), at most,
+// in a message.
+constexpr size_t kMaxEmbeddedFiles = 1000;
+
+// What the walk over a message may still spend.
+struct Budget {
+  size_t embedded_files = kMaxEmbeddedFiles;
+};
+
+// A leaf of the walk: its text, when a reader is shown it as text, and the
+// files it is and carries inside its lines.
+void ReadLeaf(GMimePart* part, size_t max_body_text, Budget& budget,
+              MailFacts& f) {
+  GMimeObject* object = GMIME_OBJECT(part);
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  // Text by its type, or by GMime's reading of it (a Content-Type GMime
+  // could not read, "text" alone, makes application/octet-stream of a
+  // part it still reads as text, as RFC 2045 §5.2 says). A delivery or
+  // read report's fields are text a reader is shown.
+  bool text = GMIME_IS_TEXT_PART(object) ||
+              (ct != nullptr &&
+               (g_mime_content_type_is_type(ct, "text", "*") ||
+                g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+                g_mime_content_type_is_type(ct, "message",
+                                            "disposition-notification")));
+  bool file = ShownAsFile(part, text);
+  // Shown as text: read to its end for the files inside its lines, its
+  // first bytes kept for the body while it is under its cap.
+  bool shown = text && max_body_text > 0 && !g_mime_part_is_attachment(part);
+  EmbeddedFiles embedded(budget.embedded_files);
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  int64_t size = 0;
+  if (shown && f.body_text.size() < kMaxMessageBodyText) {
+    // A named text part shown inline: its text and its size in one pass.
+    AppendBodyText(
+        TextOf(part, ct, max_body_text, file ? &size : nullptr, &embedded),
+        &f.body_text);
+  } else if (shown && content != nullptr) {
+    Decoded(content, 0, &size, &embedded);
+  } else if (file && content != nullptr) {
+    size = DecodedSize(content);
+  }
+  if (file) f.attachments.push_back(FileOf(object, size));
+  for (EmbeddedFiles::File& e : embedded.Finish()) {
+    f.attachments.push_back({std::move(e.name), e.size, ""});
+    --budget.embedded_files;
+  }
+}
+
 // The text and the files a reader is shown (MailFacts::body_text and
 // attachments), from the walk over the parts of `msg`, whose top-level
 // part is `top`.
 void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
-               MailFacts& f) {
+               Budget& budget, MailFacts& f) {
   // The body a rule reads is every text a reader may be shown, in order:
   // each text part that is no attachment (plain, HTML, a second one after
   // an inline picture, the alternatives of one another), and the prologue
@@ -337,35 +391,9 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
         g_free(path);
         continue;
       }
-      if (!GMIME_IS_PART(cur)) continue;
-      GMimePart* part = GMIME_PART(cur);
-      GMimeContentType* ct = g_mime_object_get_content_type(cur);
-      // Text by its type, or by GMime's reading of it (a Content-Type
-      // GMime could not read, "text" alone, makes application/octet-stream
-      // of a part it still reads as text, as RFC 2045 §5.2 says).
-      // A delivery or read report's fields are text a reader is shown.
-      bool text =
-          GMIME_IS_TEXT_PART(cur) ||
-          (ct != nullptr &&
-           (g_mime_content_type_is_type(ct, "text", "*") ||
-            g_mime_content_type_is_type(ct, "message", "delivery-status") ||
-            g_mime_content_type_is_type(ct, "message",
-                                        "disposition-notification")));
-      bool file = ShownAsFile(part, text);
-      bool read = text && max_body_text > 0 &&
-                  f.body_text.size() < kMaxMessageBodyText &&
-                  !g_mime_part_is_attachment(part);
-      int64_t size = 0;
-      if (read) {
-        // A named text part shown inline: its text and its size in one
-        // pass.
-        AppendBodyText(TextOf(part, ct, max_body_text, file ? &size : nullptr),
-                       &f.body_text);
-      } else if (file) {
-        GMimeDataWrapper* content = g_mime_part_get_content(part);
-        size = content ? DecodedSize(content) : 0;
+      if (GMIME_IS_PART(cur)) {
+        ReadLeaf(GMIME_PART(cur), max_body_text, budget, f);
       }
-      if (file) f.attachments.push_back(FileOf(cur, size));
     } while (g_mime_part_iter_next(iter));
   }
   g_mime_part_iter_free(iter);
@@ -439,7 +467,8 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     }
   }
 
-  ReadParts(msg, top, max_body_text, f);
+  Budget budget;
+  ReadParts(msg, top, max_body_text, budget, f);
   return f;
 }
 

@@ -45,7 +45,9 @@ struct MailFacts {
   // dropped. kMaxMessageBodyText in all (docs/mail-flow.md).
   std::string body_text;
   // Every file a reader is shown, in order: a part marked "attachment",
-  // or named, or not text (an inline picture or PDF); an attached message.
+  // or named, or not text (an inline picture or PDF); an attached message;
+  // a file inside the lines of text shown as text (uuencode, BinHex,
+  // yEnc: embedded_files.h).
   struct Attachment {
     std::string name;  // "" when it has none
     // Decoded bytes; of an attached message, as GMime writes it (0 for one
