@@ -276,21 +276,80 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
   return n < 0 ? 0 : n;
 }
 
+// An attached message in base64 or quoted-printable (RFC 2046 §5.2.1
+// allows neither, and GMime leaves such a part encoded bytes; readers
+// decode it) is decoded into memory to be parsed: at most this much of all
+// of them in a message together, and no deeper than kMaxEncodedDepth
+// inside one another. Past either, its text and files are not read
+// (docs/mail-flow.md).
+constexpr size_t kMaxEncodedMessageBytes = 4 << 20;
+constexpr int kMaxEncodedDepth = 3;
 // Files found inside the lines of text parts (embedded_files.h), at most,
 // in a message.
 constexpr size_t kMaxEmbeddedFiles = 1000;
 
-// What the walk over a message may still spend.
+// What the walk over a message, and those over the encoded attached
+// messages inside it, may still spend.
 struct Budget {
+  int depth = 0;  // encoded attached messages this walk is inside
+  size_t encoded_bytes = kMaxEncodedMessageBytes;
   size_t embedded_files = kMaxEmbeddedFiles;
 };
 
+void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
+               Budget& budget, MailFacts& f);
+
+// A type GMime parses as a message (message/rfc822, RFC 6532's global,
+// RFC 1036's news) when it is not encoded.
+bool IsMessageType(GMimeContentType* ct) {
+  return g_mime_content_type_is_type(ct, "message", "rfc822") ||
+         g_mime_content_type_is_type(ct, "message", "global") ||
+         g_mime_content_type_is_type(ct, "message", "news");
+}
+
+// Such a part that GMime left encoded: decoded (its first bytes, within
+// `budget`), parsed, and read as the message's own parts are, its text
+// added to the body and its files listed (unsized: this part holds them).
+// Its decoded size.
+int64_t ReadEncodedMessage(GMimePart* part, size_t max_body_text,
+                           Budget& budget, MailFacts& f) {
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  if (content == nullptr) return 0;
+  if (max_body_text == 0 || budget.depth >= kMaxEncodedDepth) {
+    return DecodedSize(content);
+  }
+  int64_t size = 0;
+  const std::string bytes = Decoded(content, budget.encoded_bytes, &size);
+  budget.encoded_bytes -= bytes.size();
+  const ParsedMessage inner(bytes);
+  GMimeMessage* msg = inner.get();
+  if (msg == nullptr || inner.headers_over_limit()) return size;
+  MailFacts read;
+  ++budget.depth;
+  ReadParts(msg, g_mime_message_get_mime_part(msg), max_body_text, budget,
+            read);
+  --budget.depth;
+  AppendBodyText(read.body_text, &f.body_text);
+  for (MailFacts::Attachment& a : read.attachments) {
+    a.size = 0;
+    f.attachments.push_back(std::move(a));
+  }
+  return size;
+}
+
 // A leaf of the walk: its text, when a reader is shown it as text, and the
-// files it is and carries inside its lines.
+// files it is and carries (inside its lines, or an attached message).
 void ReadLeaf(GMimePart* part, size_t max_body_text, Budget& budget,
               MailFacts& f) {
   GMimeObject* object = GMIME_OBJECT(part);
   GMimeContentType* ct = g_mime_object_get_content_type(object);
+  if (ct != nullptr && IsMessageType(ct)) {
+    const size_t at = f.attachments.size();
+    f.attachments.push_back(FileOf(object, 0));
+    const int64_t size = ReadEncodedMessage(part, max_body_text, budget, f);
+    f.attachments[at].size = size;
+    return;
+  }
   // Text by its type, or by GMime's reading of it (a Content-Type GMime
   // could not read, "text" alone, makes application/octet-stream of a
   // part it still reads as text, as RFC 2045 §5.2 says). A delivery or

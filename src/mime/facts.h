@@ -45,7 +45,8 @@ struct MailFacts {
   // dropped. kMaxMessageBodyText in all (docs/mail-flow.md).
   std::string body_text;
   // Every file a reader is shown, in order: a part marked "attachment",
-  // or named, or not text (an inline picture or PDF); an attached message;
+  // or named, or not text (an inline picture or PDF); an attached message
+  // (one in base64 or quoted-printable decoded and read, its text too);
   // a file inside the lines of text shown as text (uuencode, BinHex,
   // yEnc: embedded_files.h).
   struct Attachment {

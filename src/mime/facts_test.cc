@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/string_source.h"
+#include "mime/gmime_util.h"
 #include "mime/sample_mail_for_testing.h"
 
 namespace sealpost::mime {
@@ -461,6 +462,56 @@ TEST(FactsTest, AnAttachmentHasBothItsNames) {
   EXPECT_EQ(f->attachments[0].other_name, "evil.exe");
   EXPECT_EQ(f->attachments[1].name, "same.pdf");
   EXPECT_EQ(f->attachments[1].other_name, "");
+}
+
+// An attached message in base64 or quoted-printable (RFC 2046 §5.2.1
+// allows neither; readers decode it all the same): GMime leaves it a part
+// of encoded bytes, and its text and files were hidden from the rules.
+TEST(FactsTest, AnEncodedAttachedMessageIsRead) {
+  const std::string inner =
+      "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\nthis is confidential\r\n"
+      "--i\r\nContent-Type: application/octet-stream; name=inner.exe\r\n\r\n"
+      "MZ\r\n--i--\r\n";
+  const std::string b64 = internal::WrapBase64(inner);
+  std::string qp = "Subject: inner\r\n\r\nthis is confi=\r\ndential=3D\r\n";
+  for (const std::string& part :
+       {"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64"
+        "\r\n\r\n" +
+            b64,
+        "Content-Type: message/rfc822\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+            qp}) {
+    const std::string mail = testing::MultipartMail(
+        "Subject: x\r\n", "mixed", "b",
+        {"Content-Type: text/plain\r\n\r\nsee attached", part});
+    for (bool spooled : {false, true}) {
+      ParsedMessage parsed =
+          spooled ? ParsedMessage(std::make_unique<StringSource>(mail, 100))
+                  : ParsedMessage(mail);
+      auto f = ExtractFacts(parsed);
+      ASSERT_TRUE(f.ok());
+      EXPECT_NE(f->body_text.find("this is confidential"), std::string::npos)
+          << f->body_text;
+      ASSERT_GE(f->attachments.size(), 1u);
+      EXPECT_GT(f->attachments[0].size, 0);
+      if (part.find("base64") != std::string::npos) {
+        ASSERT_EQ(f->attachments.size(), 2u);
+        EXPECT_EQ(f->attachments[1].name, "inner.exe");
+      }
+    }
+  }
+  // Nested past the bound: read no deeper, and no failure.
+  std::string deep = "Subject: bottom\r\n\r\ndeep words\r\n";
+  for (int i = 0; i < 20; ++i) {
+    deep =
+        "Subject: x\r\nContent-Type: message/rfc822\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" +
+        internal::WrapBase64(deep);
+  }
+  auto f = ExtractFacts(deep);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->body_text.find("deep words"), std::string::npos);
 }
 
 TEST(FactsTest, EncodeSubject) {
