@@ -546,5 +546,53 @@ class MailFlowAttackTest(lib.DevServerCase):
         self.assert_nowhere_in_mailbox(secret)
 
 
+    def test_rules_see_files_and_text_readers_unwrap(self):
+        # A uuencoded .exe in the text (Thunderbird shows it as a file), a
+        # part named evil.exe in Content-Type but evil.txt as its filename,
+        # "evil.exe." (Windows saves evil.exe) and text in a base64
+        # attached message all reached the recipient.
+        tag, word = unique(), "hush" + unique()
+        self.rule("Stop exe " + tag, "--if", "attachment-name=*.exe",
+                  "--if", "subject-contains=" + tag, "--reject", "exe " + tag)
+        self.rule("Stop word " + tag, "--if", "body-matches=" + word,
+                  "--reject", "word " + tag)
+        uu = "see file\r\nbegin 644 evil.exe\r\n)35J0 &AE;&QO\r\n`\r\nend\r\n"
+        filler = ("x" * 76 + "\r\n") * 4000  # past 256 KiB: spooled
+        attach = ("--B\r\nContent-Type: %s\r\n%s"
+                  "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--B--\r\n")
+        inner = base64.encodebytes(("Subject: in\r\n\r\nthe " + word +
+                                    "\r\n").encode()).decode().strip()
+        shapes = {
+            "uuencode": ("", "Content-Type: text/plain\r\n\r\n" + uu),
+            "uuencode, spooled": ("", "Content-Type: text/plain\r\n\r\n" +
+                                  filler + uu),
+            "both names": ("multi", attach % (
+                "application/x-msdownload; name=\"evil.exe\"",
+                "Content-Disposition: attachment; filename=\"evil.txt\""
+                "\r\n", "TVqQAA==")),
+            "trailing dot": ("multi", attach % (
+                "application/octet-stream",
+                "Content-Disposition: attachment; filename=\"evil.exe.\""
+                "\r\n", "TVqQAA==")),
+            "base64 message": ("multi", attach % ("message/rfc822", "",
+                                                  inner)),
+        }
+        for shape, (kind, body) in shapes.items():
+            if kind:
+                body = ("Content-Type: multipart/mixed; boundary=B\r\n\r\n"
+                        "--B\r\nContent-Type: text/plain\r\n\r\nsee it\r\n" +
+                        body)
+            raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+                   "MIME-Version: 1.0\r\nSubject: " + tag + "\r\n" +
+                   body).encode()
+            with self.subTest(shape=shape):
+                with self.assertRaises(smtplib.SMTPDataError) as caught:
+                    self.send("alice@example.com", ["x@gmail.test"], raw)
+                self.assertEqual(caught.exception.smtp_code, 550)
+                why = "word " if shape == "base64 message" else "exe "
+                self.assertIn((why + tag).encode(),
+                              caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox(tag)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -14,11 +14,13 @@
 #include "base/markup.h"
 #include "base/utf8.h"
 #include "mime/charset.h"
+#include "mime/embedded_files.h"
 #include "mime/gmime_util.h"
 
 namespace sealpost::mime {
 namespace {
 
+using internal::EmbeddedFiles;
 using internal::InitGmime;
 
 std::string Unfold(std::string_view v) {
@@ -35,16 +37,18 @@ std::string Unfold(std::string_view v) {
 // large text part is not decoded whole to keep its beginning (issue 14).
 // With `total`, read on to the end and count them all there: one pass for
 // a part that is both text and a file (a parse over a spool reads each
-// part once, in order).
+// part once, in order). With `embedded`, read on to the end too, each
+// slice given to it as it is read.
 std::string Decoded(GMimeDataWrapper* content, size_t cap,
-                    int64_t* total = nullptr) {
+                    int64_t* total = nullptr,
+                    EmbeddedFiles* embedded = nullptr) {
   GMimeStream* raw = g_mime_data_wrapper_get_stream(content);  // not ours
   if (raw == nullptr) return std::string();
   GMimeStream* filtered = internal::NewDecodedStream(content);
   std::string out;
   int64_t count = 0;
   char buf[16 * 1024];
-  while (out.size() < cap || total != nullptr) {
+  while (out.size() < cap || total != nullptr || embedded != nullptr) {
     // Past a run the filter decodes to nothing (base64 line breaks, QP
     // soft breaks): the rules' body goes on after it.
     size_t want = out.size() < cap ? std::min(sizeof(buf), cap - out.size())
@@ -52,6 +56,7 @@ std::string Decoded(GMimeDataWrapper* content, size_t cap,
     ssize_t n = internal::ReadDecoded(filtered, buf, want);
     if (n <= 0) break;
     count += n;
+    if (embedded != nullptr) embedded->Feed(std::string_view(buf, n));
     if (out.size() < cap) {
       out.append(buf, std::min(static_cast<size_t>(n), cap - out.size()));
     }
@@ -167,7 +172,7 @@ constexpr size_t kMaxHtmlBytes = 2 << 20;
 // base/markup.h's three forms, since whether a tag breaks a word depends
 // on its style.
 std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
-                   int64_t* total = nullptr) {
+                   int64_t* total, EmbeddedFiles* embedded) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return std::string();
   bool markup =
@@ -177,7 +182,7 @@ std::string TextOf(GMimePart* part, GMimeContentType* ct, size_t cap,
   const char* charset =
       ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
   size_t read = markup ? std::max(cap, kMaxHtmlBytes) : cap;
-  std::string bytes = Decoded(content, read, total);
+  std::string bytes = Decoded(content, read, total, embedded);
   const bool cut = bytes.size() == read;
   std::string text = internal::CharsetToUtf8(bytes, charset, cut);
   if (markup) {
@@ -229,18 +234,26 @@ bool ShownAsFile(GMimePart* part, bool text) {
          g_mime_part_get_filename(part) != nullptr;
 }
 
-// Its file name (Content-Disposition's, else Content-Type's name), or "".
-std::string FilenameOf(GMimeObject* object) {
-  const char* name = nullptr;
-  if (GMIME_IS_PART(object)) {
-    name = g_mime_part_get_filename(GMIME_PART(object));
-  } else {
-    name = g_mime_object_get_content_disposition_parameter(object, "filename");
-    if (name == nullptr) {
-      name = g_mime_object_get_content_type_parameter(object, "name");
+// The file a part is, of `size` bytes: named by Content-Disposition's
+// filename, else Content-Type's name (as g_mime_part_get_filename), and
+// by the latter too when they differ: readers save it under one or the
+// other (the rules read the filename only, and evil.exe passed as
+// evil.txt).
+MailFacts::Attachment FileOf(GMimeObject* object, int64_t size) {
+  const char* filename =
+      g_mime_object_get_content_disposition_parameter(object, "filename");
+  const char* type_name =
+      g_mime_object_get_content_type_parameter(object, "name");
+  MailFacts::Attachment file{"", size, ""};
+  if (filename != nullptr) {
+    file.name = filename;
+    if (type_name != nullptr && file.name != type_name) {
+      file.other_name = type_name;
     }
+  } else if (type_name != nullptr) {
+    file.name = type_name;
   }
-  return name != nullptr ? name : "";
+  return file;
 }
 
 // The bytes of an attached message as GMime writes it (what reached the
@@ -263,11 +276,119 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
   return n < 0 ? 0 : n;
 }
 
+// An attached message in base64 or quoted-printable (RFC 2046 §5.2.1
+// allows neither, and GMime leaves such a part encoded bytes; readers
+// decode it) is decoded into memory to be parsed: at most this much of all
+// of them in a message together, and no deeper than kMaxEncodedDepth
+// inside one another. Past either, its text and files are not read
+// (docs/mail-flow.md).
+constexpr size_t kMaxEncodedMessageBytes = 4 << 20;
+constexpr int kMaxEncodedDepth = 3;
+// Files found inside the lines of text parts (embedded_files.h), at most,
+// in a message.
+constexpr size_t kMaxEmbeddedFiles = 1000;
+
+// What the walk over a message, and those over the encoded attached
+// messages inside it, may still spend.
+struct Budget {
+  int depth = 0;  // encoded attached messages this walk is inside
+  size_t encoded_bytes = kMaxEncodedMessageBytes;
+  size_t embedded_files = kMaxEmbeddedFiles;
+};
+
+void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
+               Budget& budget, MailFacts& f);
+
+// A type GMime parses as a message (message/rfc822, RFC 6532's global,
+// RFC 1036's news) when it is not encoded.
+bool IsMessageType(GMimeContentType* ct) {
+  return g_mime_content_type_is_type(ct, "message", "rfc822") ||
+         g_mime_content_type_is_type(ct, "message", "global") ||
+         g_mime_content_type_is_type(ct, "message", "news");
+}
+
+// Such a part that GMime left encoded: decoded (its first bytes, within
+// `budget`), parsed, and read as the message's own parts are, its text
+// added to the body and its files listed (unsized: this part holds them).
+// Its decoded size.
+int64_t ReadEncodedMessage(GMimePart* part, size_t max_body_text,
+                           Budget& budget, MailFacts& f) {
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  if (content == nullptr) return 0;
+  if (max_body_text == 0 || budget.depth >= kMaxEncodedDepth) {
+    return DecodedSize(content);
+  }
+  int64_t size = 0;
+  const std::string bytes = Decoded(content, budget.encoded_bytes, &size);
+  budget.encoded_bytes -= bytes.size();
+  const ParsedMessage inner(bytes);
+  GMimeMessage* msg = inner.get();
+  if (msg == nullptr || inner.headers_over_limit()) return size;
+  MailFacts read;
+  ++budget.depth;
+  ReadParts(msg, g_mime_message_get_mime_part(msg), max_body_text, budget,
+            read);
+  --budget.depth;
+  AppendBodyText(read.body_text, &f.body_text);
+  for (MailFacts::Attachment& a : read.attachments) {
+    a.size = 0;
+    f.attachments.push_back(std::move(a));
+  }
+  return size;
+}
+
+// A leaf of the walk: its text, when a reader is shown it as text, and the
+// files it is and carries (inside its lines, or an attached message).
+void ReadLeaf(GMimePart* part, size_t max_body_text, Budget& budget,
+              MailFacts& f) {
+  GMimeObject* object = GMIME_OBJECT(part);
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  if (ct != nullptr && IsMessageType(ct)) {
+    const size_t at = f.attachments.size();
+    f.attachments.push_back(FileOf(object, 0));
+    const int64_t size = ReadEncodedMessage(part, max_body_text, budget, f);
+    f.attachments[at].size = size;
+    return;
+  }
+  // Text by its type, or by GMime's reading of it (a Content-Type GMime
+  // could not read, "text" alone, makes application/octet-stream of a
+  // part it still reads as text, as RFC 2045 §5.2 says). A delivery or
+  // read report's fields are text a reader is shown.
+  bool text = GMIME_IS_TEXT_PART(object) ||
+              (ct != nullptr &&
+               (g_mime_content_type_is_type(ct, "text", "*") ||
+                g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+                g_mime_content_type_is_type(ct, "message",
+                                            "disposition-notification")));
+  bool file = ShownAsFile(part, text);
+  // Shown as text: read to its end for the files inside its lines, its
+  // first bytes kept for the body while it is under its cap.
+  bool shown = text && max_body_text > 0 && !g_mime_part_is_attachment(part);
+  EmbeddedFiles embedded(budget.embedded_files);
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  int64_t size = 0;
+  if (shown && f.body_text.size() < kMaxMessageBodyText) {
+    // A named text part shown inline: its text and its size in one pass.
+    AppendBodyText(
+        TextOf(part, ct, max_body_text, file ? &size : nullptr, &embedded),
+        &f.body_text);
+  } else if (shown && content != nullptr) {
+    Decoded(content, 0, &size, &embedded);
+  } else if (file && content != nullptr) {
+    size = DecodedSize(content);
+  }
+  if (file) f.attachments.push_back(FileOf(object, size));
+  for (EmbeddedFiles::File& e : embedded.Finish()) {
+    f.attachments.push_back({std::move(e.name), e.size, ""});
+    --budget.embedded_files;
+  }
+}
+
 // The text and the files a reader is shown (MailFacts::body_text and
 // attachments), from the walk over the parts of `msg`, whose top-level
 // part is `top`.
 void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
-               MailFacts& f) {
+               Budget& budget, MailFacts& f) {
   // The body a rule reads is every text a reader may be shown, in order:
   // each text part that is no attachment (plain, HTML, a second one after
   // an inline picture, the alternatives of one another), and the prologue
@@ -300,7 +421,7 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
       outer_path = std::move(path);
       outermost.emplace_back(f.attachments.size(), message_part);
     }
-    f.attachments.push_back({FilenameOf(message_part), 0});
+    f.attachments.push_back(FileOf(message_part, 0));
     GMimeMessage* inner =
         g_mime_message_part_get_message(GMIME_MESSAGE_PART(message_part));
     if (GMimeObject* inner_top =
@@ -329,35 +450,9 @@ void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
         g_free(path);
         continue;
       }
-      if (!GMIME_IS_PART(cur)) continue;
-      GMimePart* part = GMIME_PART(cur);
-      GMimeContentType* ct = g_mime_object_get_content_type(cur);
-      // Text by its type, or by GMime's reading of it (a Content-Type
-      // GMime could not read, "text" alone, makes application/octet-stream
-      // of a part it still reads as text, as RFC 2045 §5.2 says).
-      // A delivery or read report's fields are text a reader is shown.
-      bool text =
-          GMIME_IS_TEXT_PART(cur) ||
-          (ct != nullptr &&
-           (g_mime_content_type_is_type(ct, "text", "*") ||
-            g_mime_content_type_is_type(ct, "message", "delivery-status") ||
-            g_mime_content_type_is_type(ct, "message",
-                                        "disposition-notification")));
-      bool file = ShownAsFile(part, text);
-      bool read = text && max_body_text > 0 &&
-                  f.body_text.size() < kMaxMessageBodyText &&
-                  !g_mime_part_is_attachment(part);
-      int64_t size = 0;
-      if (read) {
-        // A named text part shown inline: its text and its size in one
-        // pass.
-        AppendBodyText(TextOf(part, ct, max_body_text, file ? &size : nullptr),
-                       &f.body_text);
-      } else if (file) {
-        GMimeDataWrapper* content = g_mime_part_get_content(part);
-        size = content ? DecodedSize(content) : 0;
+      if (GMIME_IS_PART(cur)) {
+        ReadLeaf(GMIME_PART(cur), max_body_text, budget, f);
       }
-      if (file) f.attachments.push_back({FilenameOf(cur), size});
     } while (g_mime_part_iter_next(iter));
   }
   g_mime_part_iter_free(iter);
@@ -431,7 +526,8 @@ Result<MailFacts> ExtractFacts(const ParsedMessage& parsed,
     }
   }
 
-  ReadParts(msg, top, max_body_text, f);
+  Budget budget;
+  ReadParts(msg, top, max_body_text, budget, f);
   return f;
 }
 

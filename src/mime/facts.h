@@ -45,12 +45,18 @@ struct MailFacts {
   // dropped. kMaxMessageBodyText in all (docs/mail-flow.md).
   std::string body_text;
   // Every file a reader is shown, in order: a part marked "attachment",
-  // or named, or not text (an inline picture or PDF); an attached message.
+  // or named, or not text (an inline picture or PDF); an attached message
+  // (one in base64 or quoted-printable decoded and read, its text too);
+  // a file inside the lines of text shown as text (uuencode, BinHex,
+  // yEnc: embedded_files.h).
   struct Attachment {
     std::string name;  // "" when it has none
     // Decoded bytes; of an attached message, as GMime writes it (0 for one
     // inside another attached message: the outer one holds it).
     int64_t size = 0;
+    // Content-Type's name when Content-Disposition's filename (`name`)
+    // differs from it: readers save the file under one or the other.
+    std::string other_name;
   };
   std::vector<Attachment> attachments;
   // The first X-Sealpost-Protected value, unfolded; empty when absent.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/string_source.h"
+#include "mime/gmime_util.h"
 #include "mime/sample_mail_for_testing.h"
 
 namespace sealpost::mime {
@@ -382,6 +383,135 @@ TEST(FactsTest, FactsOverASourceDoNotDependOnItsSlices) {
     ASSERT_TRUE(spooled.ok()) << slice << ": " << spooled.status().ToString();
     EXPECT_EQ(spooled->body_text, in_memory->body_text) << slice;
   }
+}
+
+// Files carried inside a text part, which Thunderbird, Outlook and others
+// show as attachments: uuencode ("begin 644 name" ... "end", and
+// uuencode -m's "begin-base64"), BinHex 4.0 (its name inside its encoded
+// header) and yEnc ("=ybegin ... name=..."). The attachment rules see
+// each file's name and decoded size, in memory and over a spool alike;
+// the text stays text (was: body text only, "attachment-name=*.exe" never
+// saw them).
+TEST(FactsTest, FilesInsideTextAreAttachments) {
+  const std::string uu =
+      "see file\r\nbegin 644 evil.exe\r\n)35J0 &AE;&QO\r\n`\r\nend\r\n";
+  const std::string mail = testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\n" + uu,
+       "Content-Type: text/plain\r\n\r\nbegin-base64 600 b64.scr\r\n"
+       "TVqQAGhlbGxv\r\n====\r\n",
+       "Content-Type: text/plain\r\n\r\n"
+       "(This file must be converted with BinHex 4.0)\r\n"
+       ":#'9fD@`ZCAKP!%&38%`r2cmr!!!!!!!*!!!!!!!!69U3!!\"SC@aXE`!!:\r\n",
+       "Content-Type: text/plain\r\n\r\n"
+       "=ybegin line=128 size=9 name=y enc.exe\r\n"
+       "w\x84\xba*\x92\x8f\x96\x96\x99\r\n=yend size=9\r\n",
+       // Marked as an attachment: a file of its own, not read as text.
+       "Content-Type: text/plain\r\nContent-Disposition: attachment; "
+       "filename=notes.txt\r\n\r\nbegin 644 not-shown.exe\r\n`\r\nend\r\n"});
+  auto check = [](const MailFacts& f) {
+    ASSERT_EQ(f.attachments.size(), 5u);
+    EXPECT_EQ(f.attachments[0].name, "evil.exe");
+    EXPECT_EQ(f.attachments[0].size, 9);
+    EXPECT_EQ(f.attachments[1].name, "b64.scr");
+    EXPECT_EQ(f.attachments[1].size, 9);
+    EXPECT_EQ(f.attachments[2].name, "evil.exe");
+    EXPECT_EQ(f.attachments[2].size, 9);
+    EXPECT_EQ(f.attachments[3].name, "y enc.exe");
+    EXPECT_EQ(f.attachments[3].size, 9);
+    EXPECT_EQ(f.attachments[4].name, "notes.txt");
+    EXPECT_NE(f.body_text.find("see file\r\nbegin 644 evil.exe"),
+              std::string::npos);
+  };
+  auto in_memory = ExtractFacts(mail);
+  ASSERT_TRUE(in_memory.ok());
+  check(*in_memory);
+  ParsedMessage parsed(std::make_unique<StringSource>(mail, 100));
+  auto spooled = ExtractFacts(parsed);
+  ASSERT_TRUE(spooled.ok());
+  EXPECT_TRUE(parsed.source_status().ok()) << parsed.source_status().ToString();
+  check(*spooled);
+  // Past the text's cap too: the whole part is looked at, not kept.
+  auto late = ExtractFacts("Content-Type: text/plain\r\n\r\n" +
+                           std::string(kMaxBodyText, 'x') + "\r\n" + uu);
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->attachments.size(), 1u);
+  EXPECT_EQ(late->attachments[0].name, "evil.exe");
+  EXPECT_EQ(late->body_text.size(), kMaxBodyText);
+  // Not a block: "begin" without a mode, or with a name on no line.
+  auto prose = ExtractFacts(
+      "Content-Type: text/plain\r\n\r\nbegin here\r\nbegin 644\r\n"
+      " begin 644 indented.exe\r\n");
+  ASSERT_TRUE(prose.ok());
+  EXPECT_TRUE(prose->attachments.empty());
+}
+
+// A part named one way in Content-Type and another in
+// Content-Disposition: readers save it under either (the rules saw the
+// filename only, and "evil.exe" passed as "evil.txt").
+TEST(FactsTest, AnAttachmentHasBothItsNames) {
+  auto f = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: application/x-msdownload; name=\"evil.exe\"\r\n"
+       "Content-Disposition: attachment; filename=\"evil.txt\"\r\n\r\nMZ",
+       "Content-Type: application/pdf; name=\"same.pdf\"\r\n"
+       "Content-Disposition: attachment; filename=\"same.pdf\"\r\n\r\nPDF"}));
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->attachments.size(), 2u);
+  EXPECT_EQ(f->attachments[0].name, "evil.txt");
+  EXPECT_EQ(f->attachments[0].other_name, "evil.exe");
+  EXPECT_EQ(f->attachments[1].name, "same.pdf");
+  EXPECT_EQ(f->attachments[1].other_name, "");
+}
+
+// An attached message in base64 or quoted-printable (RFC 2046 §5.2.1
+// allows neither; readers decode it all the same): GMime leaves it a part
+// of encoded bytes, and its text and files were hidden from the rules.
+TEST(FactsTest, AnEncodedAttachedMessageIsRead) {
+  const std::string inner =
+      "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\nthis is confidential\r\n"
+      "--i\r\nContent-Type: application/octet-stream; name=inner.exe\r\n\r\n"
+      "MZ\r\n--i--\r\n";
+  const std::string b64 = internal::WrapBase64(inner);
+  std::string qp = "Subject: inner\r\n\r\nthis is confi=\r\ndential=3D\r\n";
+  for (const std::string& part :
+       {"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64"
+        "\r\n\r\n" +
+            b64,
+        "Content-Type: message/rfc822\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n" +
+            qp}) {
+    const std::string mail = testing::MultipartMail(
+        "Subject: x\r\n", "mixed", "b",
+        {"Content-Type: text/plain\r\n\r\nsee attached", part});
+    for (bool spooled : {false, true}) {
+      ParsedMessage parsed =
+          spooled ? ParsedMessage(std::make_unique<StringSource>(mail, 100))
+                  : ParsedMessage(mail);
+      auto f = ExtractFacts(parsed);
+      ASSERT_TRUE(f.ok());
+      EXPECT_NE(f->body_text.find("this is confidential"), std::string::npos)
+          << f->body_text;
+      ASSERT_GE(f->attachments.size(), 1u);
+      EXPECT_GT(f->attachments[0].size, 0);
+      if (part.find("base64") != std::string::npos) {
+        ASSERT_EQ(f->attachments.size(), 2u);
+        EXPECT_EQ(f->attachments[1].name, "inner.exe");
+      }
+    }
+  }
+  // Nested past the bound: read no deeper, and no failure.
+  std::string deep = "Subject: bottom\r\n\r\ndeep words\r\n";
+  for (int i = 0; i < 20; ++i) {
+    deep =
+        "Subject: x\r\nContent-Type: message/rfc822\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n" +
+        internal::WrapBase64(deep);
+  }
+  auto f = ExtractFacts(deep);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->body_text.find("deep words"), std::string::npos);
 }
 
 TEST(FactsTest, EncodeSubject) {

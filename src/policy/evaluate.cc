@@ -137,7 +137,11 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
     case ConditionKind::kAttachmentNameIs:
       for (const AttachmentFacts& a : m.attachments) {
         for (const std::string& v : c.values) {
-          if (AttachmentNameMatches(a.name, v)) return true;
+          if (AttachmentNameMatches(a.name, v) ||
+              (!a.other_name.empty() &&
+               AttachmentNameMatches(a.other_name, v))) {
+            return true;
+          }
         }
       }
       return false;

@@ -116,6 +116,11 @@ std::vector<ConditionCase> ConditionCases() {
          m.attachments.push_back({"scan.PDF", 10});
        },
        kBoth},
+      {"attachment's other name", Values(K::kAttachmentNameIs, {"*.exe"}),
+       [](MessageFacts& m) {
+         m.attachments.push_back({"evil.txt", 10, "evil.exe"});
+       },
+       kBoth},
       {"attachment exact name", Values(K::kAttachmentNameIs, {"report.docx"}),
        nullptr, kBoth},
       {"attachment glob", Values(K::kAttachmentNameIs, {"rep*.do?x"}), nullptr,

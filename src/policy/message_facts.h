@@ -45,6 +45,9 @@ struct RecipientFacts {
 struct AttachmentFacts {
   std::string name;  // file name (decoded), may be empty
   int64_t size = 0;  // decoded bytes
+  // A second name the file goes by (mime::MailFacts::Attachment's
+  // other_name), or empty: name rules read both.
+  std::string other_name;
   friend bool operator==(const AttachmentFacts&,
                          const AttachmentFacts&) = default;
 };

@@ -50,7 +50,8 @@ enum class ConditionKind {
   kHeaderMatches,  // header_name + pattern: any header of that name matches
   // values: "docx", ".docx" and "*.docx" match the extension; a value with
   // '*' or '?' is a glob on the whole name; any other value with a dot is an
-  // exact file name.
+  // exact file name. Each of an attachment's names (AttachmentFacts), without
+  // its trailing dots and spaces as Windows saves it.
   kAttachmentNameIs,
   kAttachmentSizeOver,  // bytes: any attachment larger than this
   kMessageSizeOver,     // bytes: message larger than this

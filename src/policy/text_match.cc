@@ -64,6 +64,11 @@ bool GlobMatch(std::string_view text, std::string_view glob) {
 }
 
 bool AttachmentNameMatches(std::string_view name, std::string_view value) {
+  // As Windows saves it: without its trailing dots and spaces ("evil.exe."
+  // is evil.exe, whose extension is exe).
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) {
+    name.remove_suffix(1);
+  }
   value = TrimWhitespace(value);
   if (value.empty()) return false;
   // "*.pdf" is an extension; other globs match the whole name.

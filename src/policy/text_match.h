@@ -37,7 +37,8 @@ inline bool IsWordByte(char c) {
 
 // Glob with '*' (any run) and '?' (one byte), case-insensitive.
 bool GlobMatch(std::string_view text, std::string_view glob);
-// The attachment-name rule value semantics of ConditionKind::kAttachmentNameIs.
+// The attachment-name rule value semantics of ConditionKind::kAttachmentNameIs,
+// on `name` without its trailing dots and spaces (Windows drops them).
 bool AttachmentNameMatches(std::string_view name, std::string_view value);
 
 // Patterns: UTF-8, case-insensitive, bounded memory, errors not logged.

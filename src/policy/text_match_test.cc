@@ -64,6 +64,19 @@ TEST(TextMatchTest, AttachmentNames) {
                  {"a.pdf", ""}});
 }
 
+// Windows drops a name's trailing dots and spaces when it saves the file:
+// "evil.exe." and "evil.exe . " are evil.exe to every form of rule (the
+// extension after the last dot was "" and "exe " before).
+TEST(TextMatchTest, AttachmentNamesAsWindowsSavesThem) {
+  ExpectMatches(AttachmentNameMatches,
+                {{"evil.exe.", "exe"},
+                 {"evil.exe.", "*.exe"},
+                 {"evil.exe . .", ".EXE"},
+                 {"evil.exe. ", "evil.exe"},
+                 {"evil.exe...", "ev?l.*"}},
+                {{"evil.exe.txt", "exe"}, {"exe.", "exe"}, {"...", "*.*"}});
+}
+
 TEST(TextMatchTest, WordListBoundaries) {
   auto re = CompileWordList({"top secret", "[x]"});
   ASSERT_TRUE(re.ok());

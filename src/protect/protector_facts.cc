@@ -329,7 +329,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
     }
   }
   for (const auto& a : mf.attachments) {
-    facts.attachments.push_back({a.name, a.size});
+    facts.attachments.push_back({a.name, a.size, a.other_name});
   }
   facts.size = run.size;
   facts.has_attachment = !mf.attachments.empty();

@@ -258,7 +258,7 @@ policy::Plan Protector::EvaluateRules(const policy::RuleSet& rules,
   seen.body_text = inspection.facts.body_text;
   seen.attachments.clear();
   for (const auto& a : inspection.facts.attachments) {
-    seen.attachments.push_back({a.name, a.size});
+    seen.attachments.push_back({a.name, a.size, a.other_name});
   }
   seen.has_attachment = !seen.attachments.empty();
   seen.recipients.clear();

@@ -1,0 +1,199 @@
+#include "mime/embedded_files.h"
+
+#include <utility>
+
+namespace sealpost::mime::internal {
+namespace {
+
+constexpr std::string_view kBinHexMarker =
+    "(This file must be converted with BinHex";
+
+// RFC 1741: BinHex 4.0's 64 characters, each 6 bits.
+constexpr std::string_view kBinHexAlphabet =
+    "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr";
+
+bool IsBase64Char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+// The name in what follows "begin " or "begin-base64 ": the mode (3 or 4
+// octal digits, as uuencode writes it), one space, the name; "" when the
+// line is no such line.
+std::string_view UuencodeName(std::string_view rest) {
+  size_t digits = 0;
+  while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '7') {
+    ++digits;
+  }
+  if (digits < 3 || digits > 4 || digits + 1 >= rest.size() ||
+      rest[digits] != ' ') {
+    return {};
+  }
+  return rest.substr(digits + 1);
+}
+
+}  // namespace
+
+void EmbeddedFiles::Feed(std::string_view bytes) {
+  for (char c : bytes) {
+    if (c == '\n') {
+      EndLine();
+      continue;
+    }
+    if (line_.size() < kMaxLine) line_ += c;
+    ++line_size_;
+    line_base64_ += IsBase64Char(static_cast<unsigned char>(c)) ? 1 : 0;
+    line_equals_ += c == '=' ? 1 : 0;
+  }
+}
+
+std::vector<EmbeddedFiles::File> EmbeddedFiles::Finish() {
+  if (line_size_ > 0) EndLine();
+  block_ = Block::kNone;
+  return std::move(files_);
+}
+
+void EmbeddedFiles::Open(Block block, std::string name) {
+  block_ = block;
+  base64_chars_ = 0;
+  binhex_data_ = false;
+  binhex_bits_ = 0;
+  binhex_nbits_ = 0;
+  binhex_run_ = false;
+  binhex_header_.clear();
+  if (files_.size() < max_files_) {
+    files_.push_back({std::move(name), 0});
+  } else {
+    block_ = Block::kNone;  // over the budget: looked at no more
+  }
+}
+
+bool EmbeddedFiles::Opens(std::string_view line) {
+  std::string_view name;
+  if (line.starts_with("begin ")) {
+    name = UuencodeName(line.substr(6));
+    if (!name.empty()) Open(Block::kUuencode, std::string(name));
+  } else if (line.starts_with("begin-base64 ")) {
+    name = UuencodeName(line.substr(13));
+    if (!name.empty()) Open(Block::kBase64, std::string(name));
+  } else if (line.starts_with(kBinHexMarker)) {
+    Open(Block::kBinHex, std::string());
+    return true;
+  } else if (line.starts_with("=ybegin ")) {
+    // yEnc 1.3: name= is the line's last parameter, the rest of the line.
+    size_t at = line.find(" name=");
+    if (at != std::string_view::npos) {
+      name = line.substr(at + 6);
+      if (!name.empty()) Open(Block::kYenc, std::string(name));
+    }
+  }
+  return !name.empty();
+}
+
+void EmbeddedFiles::EndLine() {
+  std::string_view line = line_;
+  int64_t size = line_size_;
+  if (line.ends_with('\r')) {
+    line.remove_suffix(1);
+    --size;
+  }
+  if (!Opens(line) && block_ != Block::kNone) {
+    File& file = files_.back();
+    switch (block_) {
+      case Block::kUuencode:
+        // Each line's first character says how many bytes it holds.
+        if (line == "end") {
+          block_ = Block::kNone;
+        } else if (!line.empty()) {
+          file.size += (static_cast<unsigned char>(line[0]) - 32) & 63;
+        }
+        break;
+      case Block::kBase64:
+        if (line == "====") {
+          block_ = Block::kNone;
+        } else {
+          base64_chars_ += line_base64_;
+          file.size = base64_chars_ * 3 / 4;
+        }
+        break;
+      case Block::kYenc:
+        // Each byte one character, but for '=' and the one it escapes.
+        if (line.starts_with("=yend")) {
+          block_ = Block::kNone;
+        } else if (!line.starts_with("=ypart")) {
+          file.size += size - line_equals_;
+        }
+        break;
+      case Block::kBinHex:
+        BinHexLine(line);
+        break;
+      case Block::kNone:
+        break;
+    }
+  }
+  line_.clear();
+  line_size_ = 0;
+  line_base64_ = 0;
+  line_equals_ = 0;
+}
+
+// RFC 1741: after ':', 6 bits a character (line breaks and blanks left
+// out), then run-length decoding (0x90 and a count repeat the byte
+// before; 0x90 0 is 0x90 itself). The header: the name's length and the
+// name, a version byte, type, creator and flags (10 bytes), the data
+// fork's length (4 bytes, big-endian): all a rule needs.
+void EmbeddedFiles::BinHexLine(std::string_view line) {
+  File& file = files_.back();
+  for (char c : line) {
+    if (!binhex_data_) {
+      binhex_data_ = c == ':';
+      continue;
+    }
+    if (c == ' ' || c == '\t') continue;
+    size_t value = kBinHexAlphabet.find(c);
+    if (value == std::string_view::npos) {  // ':' at its end, or not BinHex
+      block_ = Block::kNone;
+      return;
+    }
+    binhex_bits_ = (binhex_bits_ << 6) | static_cast<uint32_t>(value);
+    binhex_nbits_ += 6;
+    if (binhex_nbits_ < 8) continue;
+    binhex_nbits_ -= 8;
+    const auto byte = static_cast<unsigned char>(binhex_bits_ >> binhex_nbits_);
+    binhex_bits_ &= (1u << binhex_nbits_) - 1;
+    const size_t need =
+        binhex_header_.empty()
+            ? 1
+            : static_cast<unsigned char>(binhex_header_[0]) + size_t{16};
+    if (binhex_run_) {
+      binhex_run_ = false;
+      if (byte == 0) {
+        binhex_header_ += '\x90';
+      } else {
+        for (int i = 1; i < byte && !binhex_header_.empty() &&
+                        binhex_header_.size() < need;
+             ++i) {
+          binhex_header_ += binhex_header_.back();
+        }
+      }
+    } else if (byte == 0x90) {
+      binhex_run_ = true;
+    } else {
+      binhex_header_ += static_cast<char>(byte);
+    }
+    if (binhex_header_.empty()) continue;
+    const size_t length = static_cast<unsigned char>(binhex_header_[0]);
+    if (binhex_header_.size() >= length + 16) {
+      file.name = binhex_header_.substr(1, length);
+      file.size = 0;
+      for (size_t i = length + 12; i < length + 16; ++i) {
+        file.size =
+            (file.size << 8) | static_cast<unsigned char>(binhex_header_[i]);
+      }
+      block_ = Block::kNone;
+      return;
+    }
+  }
+}
+
+}  // namespace sealpost::mime::internal
