@@ -412,6 +412,16 @@ Status LicenseService::SetExpiry(std::string_view message_id,
     return PermissionDeniedError(
         "only the sender or an admin can change the expiry");
   }
+  // An expired message stays expired for its sender, as a revoked one
+  // stays revoked: only an admin dates it again (was: the sender lifted
+  // the expiry an admin had set, or the retention's, and every reader
+  // opened it again).
+  if (int64_t ended = ExpiryOf(*record);
+      !is_admin && ended != 0 && clock_.NowUnix() >= ended) {
+    return FailedPreconditionError("message " + std::string(message_id) +
+                                   " has expired: only an admin can give it "
+                                   "a new expiry");
+  }
   record->expires_at = expires_at;
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);

@@ -203,6 +203,21 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
                 .Reason<Refusal>(),
             Refusal::kExpired);
   EXPECT_EQ(org_.licenses.GetState(q.message_id)->state, "expired");
+  // Expired, it stays so for its sender; an admin may date it again.
+  EXPECT_EQ(org_.licenses.SetExpiry(q.message_id, 0, "alice@example.com", false)
+                .code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(org_.licenses.GetState(q.message_id)->state, "expired");
+  EXPECT_TRUE(org_.licenses.SetExpiry(q.message_id, 0, "admin", true).ok());
+  EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", q.container, "t").ok());
+  // Before it passes, the sender may still lift it.
+  ProtectResult r = Protect("Encrypt");
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(r.message_id, clock_.NowUnix() + 60, "admin", true)
+                  .ok());
+  EXPECT_TRUE(
+      org_.licenses.SetExpiry(r.message_id, 0, "alice@example.com", false)
+          .ok());
 }
 
 // portal.retention_days: a message without an expiry of its own expires
