@@ -287,9 +287,7 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        request.branding,
                                        request.parent_id,
                                        ""};
-  if (AsciiLower(request.writer) != sender) {
-    record.writer = AsciiLower(request.writer);
-  }
+  record.writer = AsciiLower(request.writer);
   SP_ASSIGN_OR_RETURN(
       record.subject_sealed,
       keys->EncryptMetadata(request.subject, kSubjectPurpose, id));
@@ -412,17 +410,25 @@ Status LicenseService::SetExpiry(std::string_view message_id,
     return PermissionDeniedError(
         "only the sender or an admin can change the expiry");
   }
-  // An expired message stays expired for its sender, as a revoked one
-  // stays revoked: only an admin dates it again (was: the sender lifted
-  // the expiry an admin had set, or the retention's, and every reader
-  // opened it again).
-  if (int64_t ended = ExpiryOf(*record);
-      !is_admin && ended != 0 && clock_.NowUnix() >= ended) {
-    return FailedPreconditionError("message " + std::string(message_id) +
-                                   " has expired: only an admin can give it "
-                                   "a new expiry");
+  // An expiry an admin set is the admin's, and so is the organisation's
+  // retention once it ended a message: the sender changes neither (was:
+  // the sender lifted either, and every reader opened the message again).
+  // The sender's own expiry, or the template's, stays the sender's.
+  if (!is_admin && record->expiry_by == store::kAdminExpiry) {
+    return FailedPreconditionError("an admin set the expiry of message " +
+                                   std::string(message_id) +
+                                   ": only an admin can change it");
+  }
+  if (!is_admin && record->expires_at == 0 && ExpiryOf(*record) != 0 &&
+      clock_.NowUnix() >= ExpiryOf(*record)) {
+    return FailedPreconditionError(
+        "message " + std::string(message_id) +
+        " expired under the organisation's retention (portal.retention_days): "
+        "only an admin can give it a new expiry");
   }
   record->expires_at = expires_at;
+  record->expiry_by =
+      is_admin ? std::string(store::kAdminExpiry) : std::string();
   SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
   AuditBestEffort(by, "message.expire", message_id, "ok",

@@ -64,8 +64,8 @@ struct ProtectRequest {
   // A portal forward: the message forwarded. Revoking or expiring it ends
   // the forward too.
   std::string parent_id;
-  // Who wrote it when not `sender` (a reader's forward, which stays the
-  // original sender's): kept in the record (ProtectedMessageRecord::writer).
+  // Who wrote a forward (a reader's forward stays the original sender's):
+  // kept in the record (ProtectedMessageRecord::writer).
   std::string writer;
   // The subject as the recipients see it (without the sender's-choice
   // keyword): kept in the record sealed for the owner, never in clear.

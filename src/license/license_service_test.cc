@@ -203,21 +203,45 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
                 .Reason<Refusal>(),
             Refusal::kExpired);
   EXPECT_EQ(org_.licenses.GetState(q.message_id)->state, "expired");
-  // Expired, it stays so for its sender; an admin may date it again.
+  // An admin's expiry is the admin's: the sender changes it neither after
+  // nor before it passes; an admin may.
   EXPECT_EQ(org_.licenses.SetExpiry(q.message_id, 0, "alice@example.com", false)
                 .code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(org_.licenses.GetState(q.message_id)->state, "expired");
   EXPECT_TRUE(org_.licenses.SetExpiry(q.message_id, 0, "admin", true).ok());
   EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", q.container, "t").ok());
-  // Before it passes, the sender may still lift it.
   ProtectResult r = Protect("Encrypt");
   ASSERT_TRUE(org_.licenses
                   .SetExpiry(r.message_id, clock_.NowUnix() + 60, "admin", true)
                   .ok());
-  EXPECT_TRUE(
-      org_.licenses.SetExpiry(r.message_id, 0, "alice@example.com", false)
-          .ok());
+  EXPECT_EQ(org_.licenses.SetExpiry(r.message_id, 0, "alice@example.com", false)
+                .code(),
+            StatusCode::kFailedPrecondition);
+  // A write of the sender's racing it (a record read before the admin's
+  // expiry, written after) keeps the admin's expiry.
+  ProtectResult s = Protect("Encrypt");
+  auto stale = std::move(*org_.store.GetProtectedMessage(s.message_id)).value();
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(s.message_id, clock_.NowUnix() + 60, "admin", true)
+                  .ok());
+  stale.expires_at = 0;
+  ASSERT_TRUE(org_.store.PutProtectedMessage(stale).ok());
+  EXPECT_EQ((*org_.store.GetProtectedMessage(s.message_id))->expires_at,
+            clock_.NowUnix() + 60);
+  // The sender's own expiry stays the sender's: expired at once, then
+  // dated again.
+  ProtectResult t = Protect("Encrypt");
+  ASSERT_TRUE(org_.licenses
+                  .SetExpiry(t.message_id, clock_.NowUnix() - 1,
+                             "alice@example.com", false)
+                  .ok());
+  EXPECT_EQ(org_.licenses.GetState(t.message_id)->state, "expired");
+  EXPECT_TRUE(org_.licenses
+                  .SetExpiry(t.message_id, clock_.NowUnix() + 60,
+                             "alice@example.com", false)
+                  .ok());
+  EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", t.container, "t").ok());
 }
 
 // portal.retention_days: a message without an expiry of its own expires

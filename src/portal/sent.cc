@@ -236,10 +236,11 @@ http::Response Portal::Sent(http::Request& req) {
   query.before_created_at = f.before_at;
   query.before_id = f.before_id;
   query.skip_probes = true;  // self-test messages
-  // The sender's own messages: not a reader's forward of one (its subject
-  // and text are the reader's, not the sender's) nor an attachment's
-  // sealed copy made for a download (was: one row each, that pushed the
-  // sender's own mail off the first page). Revoking the message ends them.
+  // The sender's own messages, their own forwards too: not a reader's
+  // forward of one (its subject and text are the reader's) nor an
+  // attachment's sealed copy made for a download (was: one row each, that
+  // pushed the sender's own mail off the first page). Revoking the message
+  // ends them.
   query.skip_children = true;
 
   struct Row {

@@ -54,7 +54,7 @@ http::Response Portal::MessageEntry(http::Request& req) {
   }
   // A reader's forward is the reader's text: named as theirs (was: "the
   // sender has sent you", over whatever the reader wrote).
-  if (!(*record)->writer.empty()) {
+  if (!(*record)->writer.empty() && (*record)->writer != (*record)->owner) {
     d.set("writer", (*record)->writer);
   }
   d.set("csrf", v.csrf);
@@ -111,7 +111,7 @@ Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
   std::string from = record.owner == license::kSystemOwner
                          ? std::string()
                          : " from " + record.owner;
-  if (!record.writer.empty()) {
+  if (!record.writer.empty() && record.writer != record.owner) {
     from = ", forwarded by " + record.writer +
            (from.empty() ? std::string() : "," + from);
   }

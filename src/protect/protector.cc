@@ -434,7 +434,9 @@ Status Protector::ProtectGroup(Run& run, const policy::RecipientGroup& g,
   if (run.composed != nullptr) {
     if (spec.branding.empty()) spec.branding = run.composed->branding;
     spec.parent_id = run.composed->parent_id;
-    spec.writer = AsciiLower(run.composed->Writer());
+    if (!spec.parent_id.empty()) {
+      spec.writer = AsciiLower(run.composed->Writer());
+    }
     spec.expires_at = run.composed->expires_at;
   }
   spec.addresses = addresses;

@@ -342,10 +342,12 @@ CREATE TABLE smime_refused (
   refused_at BIGINT NOT NULL
 )
 )sql"},
-      // Forwards made before cannot tell who wrote them: '' (the owner).
-      {24, "protected messages: who wrote a reader's forward",
+      // Forwards made before cannot tell who wrote them, nor expiries who
+      // set them: '' (the owner) for both.
+      {24, "protected messages: who wrote a forward, who set the expiry",
        R"sql(
-ALTER TABLE protected_messages ADD COLUMN writer TEXT NOT NULL DEFAULT ''
+ALTER TABLE protected_messages ADD COLUMN writer TEXT NOT NULL DEFAULT '';
+ALTER TABLE protected_messages ADD COLUMN expiry_by TEXT NOT NULL DEFAULT ''
 )sql"},
   };
   return migrations;

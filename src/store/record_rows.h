@@ -51,16 +51,24 @@ OrgKeyRecord ReadOrgKey(const Row& row) {
 inline constexpr std::string_view kProtectedMessageColumns =
     "id, owner, template_id, recipients_json, grants_json, created_at, "
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
-    "pin_sealed, writer";
+    "pin_sealed, writer, expiry_by";
 
 // The end of an upsert of a protected message (its grants, expiry and
 // revocation change), which never takes back a revocation: a write of a
 // record read before another's revocation (a new expiry set at the same
 // moment) keeps it (was: revoked_at written back as it was read, 0, and
-// the message readable again). The same SQL on SQLite and PostgreSQL.
+// the message readable again), nor an admin's expiry for a write that is
+// not an admin's (the sender's new expiry racing an admin's on another
+// node, or a record read before it). The same SQL on SQLite and
+// PostgreSQL.
 inline constexpr std::string_view kProtectedMessageUpsert =
     " ON CONFLICT (id) DO UPDATE SET grants_json = excluded.grants_json, "
-    "expires_at = excluded.expires_at, "
+    "expires_at = CASE WHEN protected_messages.expiry_by = 'admin' AND "
+    "excluded.expiry_by <> 'admin' THEN protected_messages.expires_at ELSE "
+    "excluded.expires_at END, "
+    "expiry_by = CASE WHEN protected_messages.expiry_by = 'admin' AND "
+    "excluded.expiry_by <> 'admin' THEN protected_messages.expiry_by ELSE "
+    "excluded.expiry_by END, "
     "revoked_at = CASE WHEN protected_messages.revoked_at <> 0 THEN "
     "protected_messages.revoked_at ELSE excluded.revoked_at END, "
     "revoked_by = CASE WHEN protected_messages.revoked_at <> 0 THEN "
@@ -72,7 +80,7 @@ ProtectedMessageRecord ReadProtectedMessage(const Row& row) {
   row.ReadInto(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
                m.created_at, m.expires_at, m.revoked_at, m.revoked_by,
                m.branding, m.parent_id, Bytes{m.subject_sealed},
-               Bytes{m.pin_sealed}, m.writer);
+               Bytes{m.pin_sealed}, m.writer, m.expiry_by);
   return m;
 }
 

@@ -20,6 +20,10 @@ struct OrgKeyRecord {
 };
 
 // A message protected by this organisation (its rights, not its content).
+// ProtectedMessageRecord::expiry_by of an expiry an admin set (the
+// upsert's SQL, record_rows.h, names it too).
+inline constexpr std::string_view kAdminExpiry = "admin";
+
 struct ProtectedMessageRecord {
   std::string id;
   std::string owner;  // issuer e-mail
@@ -41,10 +45,14 @@ struct ProtectedMessageRecord {
   // The PIN the sender asked for (X-Sealpost-Pin-Required, or the compose
   // page), sealed like the subject; empty: the message needs no PIN.
   std::string pin_sealed;
-  // Who wrote it, when not its owner: a reader's forward stays the
-  // original sender's (the owner) but is the forwarder's text, and the
-  // pages that announce it name the forwarder. Empty: the owner wrote it.
+  // Who wrote a forward: a reader's forward stays the original sender's
+  // (the owner) but is the forwarder's text, and the pages that announce
+  // it name the forwarder. Empty: not a forward, or made before it was kept.
   std::string writer;
+  // "admin" when an admin set expires_at: the owner may then no longer
+  // change it, and a write of the owner's (a record read before) keeps it
+  // (kProtectedMessageUpsert). Empty: the template's or the owner's.
+  std::string expiry_by;
 };
 
 // A page of protected messages, newest first (created_at, then id, both
@@ -63,8 +71,9 @@ struct ProtectedMessageQuery {
   int64_t before_created_at = 0;
   std::string before_id;
   bool skip_probes = false;  // leave out self-test messages ("probe-" ids)
-  // Leave out messages made of another (parent_id set: a reader's forward,
-  // an attachment's sealed copy), which end with it.
+  // Leave out messages made of another that their owner did not write (a
+  // reader's forward, an attachment's sealed copy), which end with it; the
+  // owner's own forward stays.
   bool skip_children = false;
   int limit = 50;
 };

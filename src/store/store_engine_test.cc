@@ -138,6 +138,10 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
       m.parent_id = "m0";
       m.writer = "carol@gmail.test";
     }
+    if (i == 5) {  // alice's own forward of m0
+      m.parent_id = "m0";
+      m.writer = "alice@example.com";
+    }
     ASSERT_TRUE(store->PutProtectedMessage(m).ok());
   }
   ProtectedMessageQuery q;
@@ -174,12 +178,15 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   f.recipient = "";
   f.since = 1002;
   EXPECT_EQ(store->QueryProtectedMessages(f)->size(), 3u);
-  // The sender's own messages only (/sent): not m4, a forward of m0.
+  // The sender's own messages only (/sent): not m4, carol's forward of m0.
   f.since = 0;
   f.skip_children = true;
   auto own = *store->QueryProtectedMessages(f);
   EXPECT_EQ(own.size(), 6u);
   for (const auto& m : own) EXPECT_NE(m.id, "m4");
+  EXPECT_TRUE(std::any_of(own.begin(), own.end(), [](const auto& m) {
+    return m.id == "m5";  // the owner's own forward stays
+  }));
   EXPECT_EQ((*store->GetProtectedMessage("m4"))->writer, "carol@gmail.test");
   EXPECT_EQ((*store->GetProtectedMessage("m3"))->writer, "");
   // A revocation (an upsert) keeps the sealed subject.
@@ -200,6 +207,17 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   ASSERT_TRUE(store->PutProtectedMessage(stale).ok());
   auto m4 = std::move(*store->GetProtectedMessage("m4")).value();
   EXPECT_EQ(m4.revoked_at, 1700);
+  // An admin's expiry stays against a write that is not an admin's.
+  auto m5 = std::move(*store->GetProtectedMessage("m5")).value();
+  m5.expires_at = 1800;
+  m5.expiry_by = std::string(kAdminExpiry);
+  ASSERT_TRUE(store->PutProtectedMessage(m5).ok());
+  m5.expires_at = 0;
+  m5.expiry_by = "";
+  ASSERT_TRUE(store->PutProtectedMessage(m5).ok());
+  m5 = std::move(*store->GetProtectedMessage("m5")).value();
+  EXPECT_EQ(m5.expires_at, 1800);
+  EXPECT_EQ(m5.expiry_by, kAdminExpiry);
   EXPECT_EQ(m4.revoked_by, "admin");
   EXPECT_EQ(m4.expires_at, 5000);
 }

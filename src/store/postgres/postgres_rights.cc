@@ -16,9 +16,9 @@ using internal::SelectFrom;
 namespace {
 
 constexpr std::string_view kMessageValues =
-    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 
-// The kProtectedMessageColumns of `m`, in order, as parameters $1..$14.
+// The kProtectedMessageColumns of `m`, in order, as parameters $1..$15.
 PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
   PgParams p;
   p.Text(m.id)
@@ -34,7 +34,8 @@ PgParams MessageParams(const ProtectedMessageRecord& m, int64_t now) {
       .Text(m.parent_id)
       .BlobOrNull(m.subject_sealed)
       .BlobOrNull(m.pin_sealed)
-      .Text(m.writer);
+      .Text(m.writer)
+      .Text(m.expiry_by);
   return p;
 }
 
@@ -212,7 +213,7 @@ PostgresStore::QueryProtectedMessages(const ProtectedMessageQuery& q) {
           " (created_at = $6::bigint AND id COLLATE \"C\" < $7))"
           " AND ($8::int = 0 OR substr(id, 1, 6) <> 'probe-')"
           " AND created_at < $10::bigint"
-          " AND ($11::int = 0 OR parent_id = '')"
+          " AND ($11::int = 0 OR parent_id = '' OR writer = owner)"
           " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $9"),
       PgParams::Of(q.owner, q.state, q.now, q.since, recipient,
                    q.before_created_at, q.before_id, q.skip_probes ? 1 : 0,

@@ -19,16 +19,17 @@ using internal::Stmt;
 namespace {
 
 constexpr std::string_view kMessageValues =
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// Binds the kProtectedMessageColumns of `m`, in order, to parameters 1..14.
+// Binds the kProtectedMessageColumns of `m`, in order, to parameters 1..15.
 void BindMessage(Stmt& s, const ProtectedMessageRecord& m, int64_t now) {
   s.BindAll(m.id, m.owner, m.template_id, m.recipients_json, m.grants_json,
             m.created_at ? m.created_at : now, m.expires_at, m.revoked_at,
             m.revoked_by, m.branding, m.parent_id)
       .BindBlobOrNull(12, m.subject_sealed)
       .BindBlobOrNull(13, m.pin_sealed)
-      .Bind(14, m.writer);
+      .Bind(14, m.writer)
+      .Bind(15, m.expiry_by);
 }
 
 }  // namespace
@@ -206,7 +207,7 @@ Result<std::vector<ProtectedMessageRecord>> SqliteStore::QueryProtectedMessages(
              " id < ?7))"
              " AND (?8 = 0 OR substr(id, 1, 6) <> 'probe-')"
              " AND created_at < ?10"
-             " AND (?11 = 0 OR parent_id = '')"
+             " AND (?11 = 0 OR parent_id = '' OR writer = owner)"
              " ORDER BY created_at DESC, id DESC LIMIT ?9");
   SP_RETURN_IF_ERROR(s.status());
   const std::string recipient = AsciiLower(q.recipient);  // as stored
