@@ -126,6 +126,20 @@ http::Response Portal::MessagePart(http::Request& req) {
     // Sealed on its own: the writer takes the part whole (as before),
     // counted against server.https_max_memory_bytes as it is read (was:
     // 48 parallel downloads of a 20 MB part grew the server by 1 GB).
+    std::string bytes;
+    for (;;) {
+      auto n = (*part)->Read(1 << 20, &bytes);
+      if (!n.ok()) {
+        return NoticeResponse(500, "This message is damaged", "", chrome);
+      }
+      if (*n == 0) break;
+      if (req.memory != nullptr &&
+          !req.memory->GrowTo(kSealedCopyBytesPerByte *
+                              static_cast<int64_t>(bytes.size()))) {
+        return Busy(chrome);
+      }
+    }
+    // Counted once the part is read and fits: a 503 above spends none.
     auto allowed = services_.store->TakeRateLimit(
         "sealed_copy:" + v.email + "\n" + id, kSealedCopiesPerHour, 3600,
         services_.clock->NowUnix());
@@ -139,19 +153,6 @@ http::Response Portal::MessagePart(http::Request& req) {
                                 std::to_string(kSealedCopiesPerHour) +
                                 " times in the last hour. Try again later.",
                             chrome);
-    }
-    std::string bytes;
-    for (;;) {
-      auto n = (*part)->Read(1 << 20, &bytes);
-      if (!n.ok()) {
-        return NoticeResponse(500, "This message is damaged", "", chrome);
-      }
-      if (*n == 0) break;
-      if (req.memory != nullptr &&
-          !req.memory->GrowTo(kSealedCopyBytesPerByte *
-                              static_cast<int64_t>(bytes.size()))) {
-        return Busy(chrome);
-      }
     }
     license::ProtectRequest pr;
     pr.sender = o.record.owner;

@@ -100,7 +100,7 @@ TEST_F(OtpTest, FiveWrongTriesFromANetworkLeaveTheCodeToOthers) {
   EXPECT_EQ(Try(issued->code, Network(1)), OtpCheck::kOk);
 }
 
-TEST_F(OtpTest, TwentyFiveWrongTriesKillTheCode) {
+TEST_F(OtpTest, TenWrongTriesInAllKillTheCode) {
   auto issued = Issue();
   ASSERT_TRUE(issued.ok());
   std::string wrong = WrongCode(issued->code);

@@ -72,6 +72,7 @@ Portal::Portal(PortalServices services, PortalOptions options)
     store::Store* shared = services_.store;
     otp_per_address_client_.Share(shared, "otp_per_address_client");
     otp_per_address_.Share(shared, "otp_per_address");
+    otp_per_address_day_.Share(shared, "otp_per_address_day");
     otp_.Share(shared);
     otp_per_client_.Share(shared, "otp_per_client");
     verify_per_client_.Share(shared, "verify_per_client");

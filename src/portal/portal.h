@@ -230,7 +230,10 @@ class Portal {
   // per user and per client. Clients are net::ClientKey (IPv6: the /64).
   RateLimiter otp_per_address_client_{5, 3600};
   RateLimiter otp_per_client_{30, 3600};
-  RateLimiter otp_per_address_{15, 3600};
+  RateLimiter otp_per_address_{10, 3600};
+  // And a day's: with kOtpMaxTries, what bounds the guesses at an
+  // address's codes (600 a day).
+  RateLimiter otp_per_address_day_{60, 86400};
   RateLimiter verify_per_client_{20, 900};
   RateLimiter oidc_per_client_{20, 600};
   // Authenticator codes per address: 5 tries in 15 minutes, like a

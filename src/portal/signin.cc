@@ -98,7 +98,8 @@ bool Portal::AllowPasscode(const std::string& email,
   std::string address = crypto::Sha256Hex(email);
   return otp_per_address_client_.Allow(address + " " + client, now) &&
          otp_per_client_.Allow(client, now) &&
-         otp_per_address_.Allow(address, now);
+         otp_per_address_.Allow(address, now) &&
+         otp_per_address_day_.Allow(address, now);
 }
 
 Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
