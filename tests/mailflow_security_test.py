@@ -594,5 +594,42 @@ class MailFlowAttackTest(lib.DevServerCase):
                               caught.exception.smtp_error)
         self.assert_nowhere_in_mailbox(tag)
 
+    def test_file_rules_fail_closed_past_the_caps(self):
+        # Past a cap on what is read of a message's files the list is
+        # incomplete and a file rule fires: 1000 harmless uuencoded files
+        # first, or 4 MiB of harmless base64 attached message, hid an
+        # evil.exe after them and the mail reached the recipient.
+        tag = unique()
+        self.rule("Stop exe " + tag, "--if", "attachment-name=*.exe",
+                  "--if", "subject-contains=" + tag, "--reject", "exe " + tag)
+        blocks = "begin 644 a\r\n`\r\nend\r\n" * 1000
+        evil = "begin 644 evil.exe\r\n`\r\nend\r\n"
+
+        def message(inner):
+            return ("--B\r\nContent-Type: message/rfc822\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" +
+                    base64.encodebytes(inner.encode()).decode()
+                    .replace("\n", "\r\n"))
+        harmless = "Subject: big\r\n\r\n" + ("x" * 76 + "\r\n") * 56000
+        with_exe = ("Subject: in\r\nContent-Type: application/octet-stream;"
+                    " name=evil.exe\r\n\r\nMZ\r\n")
+        shapes = {
+            "1001 files": "Content-Type: text/plain\r\n\r\n" + blocks + evil,
+            "4 MiB message first": (
+                "Content-Type: multipart/mixed; boundary=B\r\n\r\n" +
+                message(harmless) + message(with_exe) + "--B--\r\n"),
+        }
+        for shape, body in shapes.items():
+            raw = ("From: alice@example.com\r\nTo: x@gmail.test\r\n"
+                   "MIME-Version: 1.0\r\nSubject: " + tag + "\r\n" +
+                   body).encode()
+            with self.subTest(shape=shape):
+                with self.assertRaises(smtplib.SMTPDataError) as caught:
+                    self.send("alice@example.com", ["x@gmail.test"], raw)
+                self.assertEqual(caught.exception.smtp_code, 550)
+                self.assertIn(("exe " + tag).encode(),
+                              caught.exception.smtp_error)
+        self.assert_nowhere_in_mailbox(tag)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

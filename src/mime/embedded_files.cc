@@ -1,5 +1,6 @@
 #include "mime/embedded_files.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace sealpost::mime::internal {
@@ -18,8 +19,9 @@ bool IsBase64Char(unsigned char c) {
 }
 
 // The name in what follows "begin " or "begin-base64 ": the mode (3 or 4
-// octal digits, as uuencode writes it), one space, the name; "" when the
-// line is no such line.
+// octal digits, as uuencode writes it), one space, the name without the
+// blanks before it (as Thunderbird reads it); "" when the line is no such
+// line.
 std::string_view UuencodeName(std::string_view rest) {
   size_t digits = 0;
   while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '7') {
@@ -29,18 +31,31 @@ std::string_view UuencodeName(std::string_view rest) {
       rest[digits] != ' ') {
     return {};
   }
-  return rest.substr(digits + 1);
+  rest.remove_prefix(digits + 1);
+  const size_t name = rest.find_first_not_of(" \t");
+  return name == std::string_view::npos ? std::string_view()
+                                        : rest.substr(name);
 }
 
 }  // namespace
 
 void EmbeddedFiles::Feed(std::string_view bytes) {
   for (char c : bytes) {
-    if (c == '\n') {
-      EndLine();
+    if (c == '\n' || c == '\r') {
+      // CRLF is one line end; a CR alone is one too (old Mac text: a
+      // reader shows "begin 644 evil.exe" after it on a line of its own).
+      const bool crlf = c == '\n' && after_cr_;
+      after_cr_ = c == '\r';
+      if (!crlf) EndLine();
       continue;
     }
-    if (line_.size() < kMaxLine) line_ += c;
+    after_cr_ = false;
+    if (line_.size() < kMaxLine) {
+      line_ += c;
+    } else {
+      tail_[tail_at_] = c;
+      tail_at_ = (tail_at_ + 1) % kMaxLineTail;
+    }
     ++line_size_;
     line_base64_ += IsBase64Char(static_cast<unsigned char>(c)) ? 1 : 0;
     line_equals_ += c == '=' ? 1 : 0;
@@ -50,7 +65,23 @@ void EmbeddedFiles::Feed(std::string_view bytes) {
 std::vector<EmbeddedFiles::File> EmbeddedFiles::Finish() {
   if (line_size_ > 0) EndLine();
   block_ = Block::kNone;
+  // A file no name rule can see: the rules fail closed on it.
+  for (const File& file : files_) {
+    if (file.name.empty()) incomplete_ = true;
+  }
   return std::move(files_);
+}
+
+std::string_view EmbeddedFiles::SeenLine() {
+  if (line_size_ <= static_cast<int64_t>(kMaxLine)) return line_;
+  const auto past = static_cast<size_t>(line_size_) - kMaxLine;
+  if (past < kMaxLineTail) {
+    line_.append(tail_.data(), past);
+  } else {  // the ring is full: its oldest byte is at tail_at_
+    line_.append(tail_.data() + tail_at_, kMaxLineTail - tail_at_);
+    line_.append(tail_.data(), tail_at_);
+  }
+  return line_;
 }
 
 void EmbeddedFiles::Open(Block block, std::string name) {
@@ -64,7 +95,8 @@ void EmbeddedFiles::Open(Block block, std::string name) {
   if (files_.size() < max_files_) {
     files_.push_back({std::move(name), 0});
   } else {
-    block_ = Block::kNone;  // over the budget: looked at no more
+    block_ = Block::kNone;  // over the budget: looked at no more,
+    incomplete_ = true;     // and the rules told so
   }
 }
 
@@ -81,23 +113,27 @@ bool EmbeddedFiles::Opens(std::string_view line) {
     return true;
   } else if (line.starts_with("=ybegin ")) {
     // yEnc 1.3: name= is the line's last parameter, the rest of the line.
+    // On a line too long to see whole with name= in the part not seen,
+    // the name ends as the line does: its last bytes keep its extension.
     size_t at = line.find(" name=");
     if (at != std::string_view::npos) {
       name = line.substr(at + 6);
-      if (!name.empty()) Open(Block::kYenc, std::string(name));
+    } else if (line.size() > kMaxLine) {
+      name = line.substr(kMaxLine);
     }
+    if (!name.empty()) Open(Block::kYenc, std::string(name));
   }
   return !name.empty();
 }
 
 void EmbeddedFiles::EndLine() {
-  std::string_view line = line_;
-  int64_t size = line_size_;
-  if (line.ends_with('\r')) {
-    line.remove_suffix(1);
-    --size;
-  }
-  if (!Opens(line) && block_ != Block::kNone) {
+  // A block opens on the line as seen, its head and tail (a name keeps
+  // its end); its lines are read by their heads.
+  const bool opens = Opens(SeenLine());
+  const std::string_view line =
+      std::string_view(line_).substr(0, std::min(line_.size(), kMaxLine));
+  const int64_t size = line_size_;
+  if (!opens && block_ != Block::kNone) {
     File& file = files_.back();
     switch (block_) {
       case Block::kUuencode:
@@ -132,6 +168,7 @@ void EmbeddedFiles::EndLine() {
     }
   }
   line_.clear();
+  tail_at_ = 0;
   line_size_ = 0;
   line_base64_ = 0;
   line_equals_ = 0;

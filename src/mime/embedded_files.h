@@ -8,12 +8,18 @@
 //
 // Fed a part's decoded bytes a slice at a time, as they are read: the part
 // is never whole in memory (a large message is read from its spool).
-// Memory: one line's first kMaxLine bytes and the files found.
+// Memory: one line's first kMaxLine and last kMaxLineTail bytes, and the
+// files found.
+//
+// It fails closed: a file past the budget, or one whose name could not be
+// read (BinHex), makes the list incomplete(), and the mail flow rules then
+// take every attachment condition as met (MailFacts::attachments_incomplete).
 //
 // Thread-safety: not thread-safe; one object per part.
 #ifndef SEALPOST_MIME_EMBEDDED_FILES_H_
 #define SEALPOST_MIME_EMBEDDED_FILES_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,24 +35,33 @@ class EmbeddedFiles {
     int64_t size = 0;  // decoded bytes, as counted from the lines
   };
 
-  // A line is looked at up to this many bytes: a longer "begin" line
-  // gives a name of its first bytes.
+  // A line is looked at by its first kMaxLine bytes and its last
+  // kMaxLineTail: a longer "begin" line gives a name of both (its
+  // extension kept), and yEnc's name= is found at the end of a long line.
   static constexpr size_t kMaxLine = 4096;
+  static constexpr size_t kMaxLineTail = 256;
 
   // At most `max_files` files are kept (the caller's share of a message's
-  // budget: each costs up to kMaxLine bytes).
+  // budget: each costs up to kMaxLine + kMaxLineTail bytes).
   explicit EmbeddedFiles(size_t max_files) : max_files_(max_files) {}
 
-  // The next decoded bytes of the part.
+  // The next decoded bytes of the part. A line ends at LF, CRLF or a CR
+  // alone, as readers take it.
   void Feed(std::string_view bytes);
   // The part's end: the files found, in order (a block without its end
   // line counts as far as it goes, as readers show it).
   std::vector<File> Finish();
+  // After Finish: a file was left out (past `max_files`) or listed
+  // without a name (a BinHex header not read, or naming nothing).
+  bool incomplete() const { return incomplete_; }
 
  private:
   enum class Block { kNone, kUuencode, kBase64, kBinHex, kYenc };
 
   void EndLine();
+  // The line as seen: its head, and when it was longer than kMaxLine, the
+  // tail not in it (at most kMaxLineTail bytes) after it.
+  std::string_view SeenLine();
   // A line that opens a block (any kind, even inside another: a block
   // without its end line does not hide the next one).
   bool Opens(std::string_view line);
@@ -55,9 +70,15 @@ class EmbeddedFiles {
 
   size_t max_files_;
   std::vector<File> files_;
+  bool incomplete_ = false;
   Block block_ = Block::kNone;
-  // The current line: its first kMaxLine bytes, and counts over all of it.
+  // The current line: its first kMaxLine bytes, past them its last
+  // kMaxLineTail in a ring (tail_[tail_at_] the oldest once full), and
+  // counts over all of it.
   std::string line_;
+  std::array<char, kMaxLineTail> tail_{};
+  size_t tail_at_ = 0;
+  bool after_cr_ = false;  // the byte before ended a line at CR
   int64_t line_size_ = 0;
   int64_t line_base64_ = 0;   // base64 alphabet characters
   int64_t line_equals_ = 0;   // '=', yEnc's escape

@@ -30,9 +30,26 @@ TEST(EmbeddedFilesTest, BinHexHeaderIsRunLengthDecoded) {
   EXPECT_EQ(files[0].name, "aaaa.exe");
   EXPECT_EQ(files[0].size, 0x90);
   // Not BinHex after the marker: a file all the same, unnamed.
-  files = FilesIn("(This file must be converted with BinHex 4.0)\n:~~~\n");
+  EmbeddedFiles broken(100);
+  broken.Feed("(This file must be converted with BinHex 4.0)\n:~~~\n");
+  files = broken.Finish();
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].name, "");
+  EXPECT_TRUE(broken.incomplete());  // a file no name rule can see
+}
+
+// A BinHex header whose name is empty (length 0; made as above): a file
+// no name rule matches, so the list is incomplete (fail closed).
+TEST(EmbeddedFilesTest, BinHexWithAnEmptyNameIsIncomplete) {
+  EmbeddedFiles files(100);
+  files.Feed(
+      "(This file must be converted with BinHex 4.0)\r\n"
+      ":!!\"849K8G(4iG!!!!!!!!`!!!!$KS`:\r\n");
+  auto found = files.Finish();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].name, "");
+  EXPECT_EQ(found[0].size, 3);
+  EXPECT_TRUE(files.incomplete());
 }
 
 // A block without its end line does not hide the next one; a last line
@@ -59,9 +76,54 @@ TEST(EmbeddedFilesTest, KeepsNoMoreThanItsBudget) {
   for (int i = 0; i < 10; ++i) {
     text += "begin 644 f" + std::to_string(i) + ".exe\n`\nend\n";
   }
-  auto files = FilesIn(text, 4, 7);
+  EmbeddedFiles over(4);
+  over.Feed(text);
+  auto files = over.Finish();
   ASSERT_EQ(files.size(), 4u);
   EXPECT_EQ(files[3].name, "f3.exe");
+  // Past the budget the list says it is incomplete: the rules fail closed.
+  EXPECT_TRUE(over.incomplete());
+  EmbeddedFiles enough(10);
+  enough.Feed(text);
+  EXPECT_EQ(enough.Finish().size(), 10u);
+  EXPECT_FALSE(enough.incomplete());
+}
+
+// A line longer than kMaxLine keeps its end too: yEnc's name= after 4 KB
+// of parameters, a uuencoded name of 5000 characters keeps its extension,
+// and a yEnc name= lost in the middle still ends as the line does.
+TEST(EmbeddedFilesTest, ALongLineKeepsItsEnd) {
+  const std::string junk(5000, 'A');
+  const std::string text =
+      "=ybegin line=128 x=" + junk + " name=evil.exe\r\nab\r\n=yend\r\n" +
+      "begin 644 " + junk + ".exe\r\n`\r\nend\r\n" +
+      "=ybegin line=128 name=" + junk + ".scr\r\nab\r\n=yend\r\n";
+  for (size_t slice : {1, 7, 1000}) {
+    auto files = FilesIn(text, 100, slice);
+    ASSERT_EQ(files.size(), 3u) << slice;
+    EXPECT_EQ(files[0].name, "evil.exe");
+    EXPECT_EQ(files[0].size, 2);
+    EXPECT_TRUE(files[1].name.starts_with("AAAA")) << files[1].name;
+    EXPECT_TRUE(files[1].name.ends_with("A.exe")) << files[1].name;
+    EXPECT_TRUE(files[2].name.ends_with("A.scr")) << files[2].name;
+  }
+}
+
+// A bare CR ends a line, as readers take it (old Mac text); CRLF is one
+// line end, not two. A name's leading blanks are not part of it.
+TEST(EmbeddedFilesTest, BareCrEndsALineAndNamesLoseLeadingBlanks) {
+  for (size_t slice : {1, 1000}) {
+    auto files = FilesIn(
+        "see\rbegin 644 evil.exe\r#86)C\r`\rend\r"
+        "begin 644  \t spaced.exe\r\n#86)C\r\n`\r\nend\r\n"
+        "begin 644 \t \r\n",
+        100, slice);
+    ASSERT_EQ(files.size(), 2u) << slice;
+    EXPECT_EQ(files[0].name, "evil.exe");
+    EXPECT_EQ(files[0].size, 3);
+    EXPECT_EQ(files[1].name, "spaced.exe");
+    EXPECT_EQ(files[1].size, 3);
+  }
 }
 
 }  // namespace

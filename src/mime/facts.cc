@@ -280,12 +280,12 @@ int64_t DecodedSize(GMimeDataWrapper* content) {
 // allows neither, and GMime leaves such a part encoded bytes; readers
 // decode it) is decoded into memory to be parsed: at most this much of all
 // of them in a message together, and no deeper than kMaxEncodedDepth
-// inside one another. Past either, its text and files are not read
-// (docs/mail-flow.md).
+// inside one another. Past either, its text and files are not read, and
+// the files are marked incomplete (docs/mail-flow.md).
 constexpr size_t kMaxEncodedMessageBytes = 4 << 20;
 constexpr int kMaxEncodedDepth = 3;
 // Files found inside the lines of text parts (embedded_files.h), at most,
-// in a message.
+// in a message; past them, the files are marked incomplete.
 constexpr size_t kMaxEmbeddedFiles = 1000;
 
 // What the walk over a message, and those over the encoded attached
@@ -298,6 +298,11 @@ struct Budget {
 
 void ReadParts(GMimeMessage* msg, GMimeObject* top, size_t max_body_text,
                Budget& budget, MailFacts& f);
+
+// The files of `f` lack some, for the first reason given.
+void Incomplete(MailFacts& f, std::string_view why) {
+  if (f.attachments_incomplete.empty()) f.attachments_incomplete = why;
+}
 
 // A type GMime parses as a message (message/rfc822, RFC 6532's global,
 // RFC 1036's news) when it is not encoded.
@@ -315,20 +320,39 @@ int64_t ReadEncodedMessage(GMimePart* part, size_t max_body_text,
                            Budget& budget, MailFacts& f) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
   if (content == nullptr) return 0;
-  if (max_body_text == 0 || budget.depth >= kMaxEncodedDepth) {
-    return DecodedSize(content);
+  if (max_body_text == 0) return DecodedSize(content);  // no text asked for
+  if (budget.depth >= kMaxEncodedDepth) {
+    const int64_t size = DecodedSize(content);
+    if (size > 0) {
+      Incomplete(f, "encoded attached messages nested deeper than " +
+                        std::to_string(kMaxEncodedDepth));
+    }
+    return size;
   }
   int64_t size = 0;
   const std::string bytes = Decoded(content, budget.encoded_bytes, &size);
   budget.encoded_bytes -= bytes.size();
+  if (size > static_cast<int64_t>(bytes.size())) {
+    // Its first bytes are read (a file named early still counts), not its
+    // end.
+    Incomplete(f, "encoded attached messages past " +
+                      std::to_string(kMaxEncodedMessageBytes >> 20) + " MiB");
+  }
   const ParsedMessage inner(bytes);
   GMimeMessage* msg = inner.get();
-  if (msg == nullptr || inner.headers_over_limit()) return size;
+  if (msg == nullptr) return size;
+  if (inner.headers_over_limit()) {
+    Incomplete(f, "an encoded attached message's header fields over limit");
+    return size;
+  }
   MailFacts read;
   ++budget.depth;
   ReadParts(msg, g_mime_message_get_mime_part(msg), max_body_text, budget,
             read);
   --budget.depth;
+  if (!read.attachments_incomplete.empty()) {
+    Incomplete(f, read.attachments_incomplete);
+  }
   AppendBodyText(read.body_text, &f.body_text);
   for (MailFacts::Attachment& a : read.attachments) {
     a.size = 0;
@@ -378,9 +402,16 @@ void ReadLeaf(GMimePart* part, size_t max_body_text, Budget& budget,
     size = DecodedSize(content);
   }
   if (file) f.attachments.push_back(FileOf(object, size));
+  bool unnamed = false;
   for (EmbeddedFiles::File& e : embedded.Finish()) {
+    unnamed = unnamed || e.name.empty();
     f.attachments.push_back({std::move(e.name), e.size, ""});
     --budget.embedded_files;
+  }
+  if (embedded.incomplete()) {
+    Incomplete(f, unnamed ? "a file inside text whose name was not read"
+                          : "more than " + std::to_string(kMaxEmbeddedFiles) +
+                                " files inside text");
   }
 }
 

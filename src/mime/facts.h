@@ -59,6 +59,13 @@ struct MailFacts {
     std::string other_name;
   };
   std::vector<Attachment> attachments;
+  // Why `attachments` may miss a file a reader is shown, or "" when it is
+  // whole: a cap on what is read was reached (files inside text, encoded
+  // attached messages' bytes or depth, an encoded message's header
+  // fields), or a file's name could not be read (BinHex). Memory stays
+  // bounded; the rules fail closed instead: every attachment condition
+  // holds, no attachment exception applies (docs/mail-flow.md).
+  std::string attachments_incomplete;
   // The first X-Sealpost-Protected value, unfolded; empty when absent.
   std::string protected_header;
   // The top-level part says application/pkcs7-mime and not signed-data:

@@ -514,6 +514,66 @@ TEST(FactsTest, AnEncodedAttachedMessageIsRead) {
   EXPECT_EQ(f->body_text.find("deep words"), std::string::npos);
 }
 
+// Each cap on what is read of a message's files fails closed: past it the
+// list says it is incomplete, and why (the rules then take any attachment
+// condition as met). Was: 1000 harmless files first, or 4 MiB of harmless
+// encoded attached message, hid an evil.exe after them.
+TEST(FactsTest, CapsLeaveTheFilesIncomplete) {
+  std::string blocks;
+  for (int i = 0; i < 1000; ++i) blocks += "begin 644 a\r\n`\r\nend\r\n";
+  const std::string evil = "begin 644 evil.exe\r\n`\r\nend\r\n";
+  auto many = ExtractFacts("Content-Type: text/plain\r\n\r\n" + blocks + evil);
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->attachments.size(), 1000u);
+  EXPECT_NE(many->attachments_incomplete.find("1000"), std::string::npos)
+      << many->attachments_incomplete;
+  // Spread over parts alike.
+  auto parts = ExtractFacts(
+      testing::MultipartMail("Subject: x\r\n", "mixed", "b",
+                             {"Content-Type: text/plain\r\n\r\n" + blocks,
+                              "Content-Type: text/plain\r\n\r\n" + evil}));
+  ASSERT_TRUE(parts.ok());
+  EXPECT_FALSE(parts->attachments_incomplete.empty());
+  // Within the cap: whole.
+  auto few = ExtractFacts("Content-Type: text/plain\r\n\r\n" +
+                          blocks.substr(0, blocks.size() / 2) + evil);
+  ASSERT_TRUE(few.ok());
+  EXPECT_EQ(few->attachments.back().name, "evil.exe");
+  EXPECT_EQ(few->attachments_incomplete, "");
+
+  auto message = [](const std::string& inner) {
+    return "Content-Type: message/rfc822\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" +
+           internal::WrapBase64(inner);
+  };
+  const std::string harmless =
+      "Subject: big\r\n\r\n" + std::string(4 << 20, 'x') + "\r\n";
+  const std::string with_exe =
+      "Subject: in\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: application/octet-stream; name=evil.exe\r\n"
+      "\r\nMZ\r\n--i--\r\n";
+  auto budget = ExtractFacts(
+      testing::MultipartMail("Subject: x\r\n", "mixed", "b",
+                             {"Content-Type: text/plain\r\n\r\nsee",
+                              message(harmless), message(with_exe)}));
+  ASSERT_TRUE(budget.ok());
+  EXPECT_NE(budget->attachments_incomplete.find("4 MiB"), std::string::npos)
+      << budget->attachments_incomplete;
+  auto one = ExtractFacts(testing::MultipartMail(
+      "Subject: x\r\n", "mixed", "b",
+      {"Content-Type: text/plain\r\n\r\nsee", message(with_exe)}));
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->attachments.back().name, "evil.exe");
+  EXPECT_EQ(one->attachments_incomplete, "");
+  // Nested past kMaxEncodedDepth: its files are not read either.
+  std::string deep = with_exe;
+  for (int i = 0; i < 4; ++i) deep = "Subject: x\r\n" + message(deep);
+  auto nested = ExtractFacts(deep);
+  ASSERT_TRUE(nested.ok());
+  EXPECT_NE(nested->attachments_incomplete.find("deeper"), std::string::npos)
+      << nested->attachments_incomplete;
+}
+
 TEST(FactsTest, EncodeSubject) {
   EXPECT_EQ(EncodeSubject("plain"), "plain");
   EXPECT_EQ(EncodeSubject("\xc3\xa9t\xc3\xa9"), "=?UTF-8?B?w6l0w6k=?=");

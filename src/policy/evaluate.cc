@@ -103,9 +103,25 @@ bool ScopeMatches(Scope scope, bool internal) {
   return (scope == Scope::kInOrganization) == internal;
 }
 
+// The conditions read from the files' list: on an incomplete one
+// (MessageFacts::attachments_incomplete) a file not listed may be the one
+// a condition looks for, or one an exception would not pass.
+bool ReadsFileList(ConditionKind kind) {
+  return kind == ConditionKind::kAttachmentNameIs ||
+         kind == ConditionKind::kAttachmentSizeOver;
+}
+
 // Message-level conditions; recipient conditions are never asked here.
-bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
+// Those read from an incomplete files' list fail closed: as a condition
+// (`exception` false) it holds, so the rule's reject or protection comes;
+// as an exception it does not apply, letting no mail through on part of
+// its files.
+bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m,
+                    bool exception) {
   const Condition& c = cc.condition;
+  if (ReadsFileList(c.kind) && !m.attachments_incomplete.empty()) {
+    return !exception;
+  }
   switch (c.kind) {
     case ConditionKind::kSenderAddressIs:
       return AnyEqual(c.values, TrimWhitespace(m.sender));
@@ -153,7 +169,9 @@ bool MessageMatches(const CompiledCondition& cc, const MessageFacts& m) {
     case ConditionKind::kMessageSizeOver:
       return m.size > c.bytes;
     case ConditionKind::kHasAttachment:
-      return m.has_attachment || !m.attachments.empty();
+      // Known even when the list is incomplete: it misses files only.
+      return m.has_attachment || !m.attachments.empty() ||
+             !m.attachments_incomplete.empty();
     case ConditionKind::kMessageTypeIs:
       for (MessageType t : c.message_types) {
         if ((t == MessageType::kProtected && m.is_protected) ||
@@ -256,12 +274,14 @@ void EvaluateRule(const RuleSet::Compiled& rule, const MessageFacts& m,
                   std::vector<bool>& stopped, Plan& plan) {
   if (!rule.rule.enabled) return;
   for (const CompiledCondition& c : rule.conditions) {
-    if (!IsRecipientCondition(c.condition.kind) && !MessageMatches(c, m)) {
+    if (!IsRecipientCondition(c.condition.kind) &&
+        !MessageMatches(c, m, /*exception=*/false)) {
       return;
     }
   }
   for (const CompiledCondition& e : rule.exceptions) {
-    if (!IsRecipientCondition(e.condition.kind) && MessageMatches(e, m)) {
+    if (!IsRecipientCondition(e.condition.kind) &&
+        MessageMatches(e, m, /*exception=*/true)) {
       return;
     }
   }

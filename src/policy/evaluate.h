@@ -7,6 +7,10 @@
 //   per message; recipient conditions (address, domain, scope) per
 //   recipient, so a rule with recipient conditions acts on the matching
 //   recipients only.
+// - Fail closed on an incomplete files' list (MessageFacts::
+//   attachments_incomplete): attachment-name and attachment-size-over
+//   hold as conditions and do not apply as exceptions, since the file
+//   they look for may be one not read.
 // - Enforce rules change the recipients' RecipientPlan and are listed in
 //   Plan::fired_rules; Audit rules add one AuditEntry per recipient and
 //   action and change nothing (their stop_processing is ignored too).

@@ -198,6 +198,39 @@ TEST(EvaluateTest, AllConditionsMustHoldAndAnyExceptionCancels) {
   EXPECT_EQ(ProtectedRecipients(Evaluate({rule}, m)), kInternal);
 }
 
+// Facts whose file list is incomplete (a cap of mime::ExtractFacts was
+// reached): a condition on attachments is met, since the file it looks
+// for may be among those not read, and an exception on them does not
+// apply, which would let mail through on part of its files.
+TEST(EvaluateTest, IncompleteAttachmentsFailClosed) {
+  MessageFacts m = SampleFacts();
+  m.attachments_incomplete = "more than 1000 files inside text";
+  for (const Condition& c :
+       {Values(K::kAttachmentNameIs, {"*.exe"}),
+        Values(K::kAttachmentNameIs, {"evil.exe"}),
+        Bytes(K::kAttachmentSizeOver, int64_t{1} << 40), HasAttachment()}) {
+    const Rule rule = MakeRule("r", 0, {c}, {ApplyTemplate("Encrypt")});
+    EXPECT_EQ(ProtectedRecipients(Evaluate({rule}, m)), kBoth)
+        << ConditionKindName(c.kind);
+  }
+  for (const Condition& e : {Values(K::kAttachmentNameIs, {"*.docx"}),
+                             Bytes(K::kAttachmentSizeOver, 1)}) {
+    const Rule rule = MakeRule("r", 0, {}, {ApplyTemplate("Encrypt")}, {e});
+    EXPECT_EQ(ProtectedRecipients(Evaluate({rule}, m)), kBoth)
+        << ConditionKindName(e.kind);
+  }
+  // Other conditions read what they read.
+  const Rule subject =
+      MakeRule("r", 0, {Values(K::kSubjectContainsWords, {"absent"})},
+               {ApplyTemplate("Encrypt")});
+  EXPECT_EQ(ProtectedRecipients(Evaluate({subject}, m)), kNone);
+  // Complete facts: as before.
+  m.attachments_incomplete.clear();
+  const Rule exe = MakeRule("r", 0, {Values(K::kAttachmentNameIs, {"*.exe"})},
+                            {ApplyTemplate("Encrypt")});
+  EXPECT_EQ(ProtectedRecipients(Evaluate({exe}, m)), kNone);
+}
+
 TEST(EvaluateTest, NoRulesDeliversEveryone) {
   const Plan plan = Evaluate({}, SampleFacts());
   ASSERT_EQ(plan.recipients.size(), 2u);

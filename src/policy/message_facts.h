@@ -69,6 +69,10 @@ struct MessageFacts {
   std::string body_text;  // decoded plain text; may be truncated by the caller
   std::vector<Header> headers;
   std::vector<AttachmentFacts> attachments;
+  // Why `attachments` may miss a file (mime::MailFacts's: a cap on what
+  // was read), or "" when it is whole. Rules fail closed on it: attachment
+  // conditions hold, attachment exceptions do not apply (evaluate.h).
+  std::string attachments_incomplete;
   int64_t size = 0;  // bytes as received
   bool has_attachment = false;
 

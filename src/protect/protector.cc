@@ -234,6 +234,19 @@ Result<policy::Plan> Protector::PlanFor(Run& run,
                                         const policy::MessageFacts& facts) {
   SP_ASSIGN_OR_RETURN(auto rules, rules_.Compiled());
   policy::Plan plan = EvaluateRules(*rules, run, facts);
+  // The log says when the rules failed closed on files not all read, a
+  // refused message too (its notes are not logged).
+  std::string incomplete = facts.attachments_incomplete;
+  if (incomplete.empty() && run.inspection &&
+      !run.inspection->granted.empty()) {
+    incomplete = run.inspection->facts.attachments_incomplete;
+  }
+  if (!incomplete.empty()) {
+    log::Info(
+        "mail flow: {}: files not all read ({}): attachment conditions "
+        "hold, attachment exceptions do not",
+        run.in.id, incomplete);
+  }
   if (!plan.errors.empty()) {
     // A rule that cannot run might have required protection: defer.
     return FailedPreconditionError("mail flow rules cannot be evaluated: " +

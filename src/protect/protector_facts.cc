@@ -333,6 +333,7 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
   }
   facts.size = run.size;
   facts.has_attachment = !mf.attachments.empty();
+  facts.attachments_incomplete = mf.attachments_incomplete;
   facts.is_protected = run.wrapper.has_value();
   facts.protected_by_our_org = run.wrapper.has_value();
   if (run.wrapper) facts.protected_template = run.wrapper->template_name;

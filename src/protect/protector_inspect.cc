@@ -261,6 +261,7 @@ policy::Plan Protector::EvaluateRules(const policy::RuleSet& rules,
     seen.attachments.push_back({a.name, a.size, a.other_name});
   }
   seen.has_attachment = !seen.attachments.empty();
+  seen.attachments_incomplete = inspection.facts.attachments_incomplete;
   seen.recipients.clear();
   policy::MessageFacts unseen = facts;
   unseen.recipients.clear();
