@@ -9,7 +9,8 @@
 // gateway's large-message path) must be what the in-memory facts decode.
 // The header budget (mime::ParsedMessage) holds the same way in memory and
 // over a source, and no parse holds more fields than it allows, nor more
-// parts than the lines it priced as their boundaries.
+// parts than the lines it priced as their boundaries. Files found inside
+// text are the same whatever slices the text comes in.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -23,6 +24,7 @@
 #include "base/strings.h"
 #include "base/utf8.h"
 #include "mime/facts.h"
+#include "mime/embedded_files.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
 #include "mime/part_stream.h"
@@ -207,6 +209,33 @@ void CheckHeaderBudget(std::string_view input, size_t slice) {
 
 }  // namespace
 
+// Files inside text: the same files, names and completeness whether the
+// part is fed whole or in slices of `slice` bytes (a CRLF split between
+// two slices is one line end), and never more than the budget.
+void CheckEmbeddedFiles(std::string_view input, size_t slice) {
+  using sealpost::mime::internal::EmbeddedFiles;
+  constexpr size_t kMaxFiles = 8;
+  EmbeddedFiles whole(kMaxFiles);
+  whole.Feed(input);
+  auto one = whole.Finish();
+  EmbeddedFiles sliced(kMaxFiles);
+  for (size_t at = 0; at < input.size(); at += slice) {
+    sliced.Feed(input.substr(at, slice));
+  }
+  auto many = sliced.Finish();
+  if (one.size() > kMaxFiles || one.size() != many.size() ||
+      whole.incomplete() != sliced.incomplete()) {
+    __builtin_trap();
+  }
+  for (size_t i = 0; i < one.size(); ++i) {
+    if (one[i].name != many[i].name || one[i].size != many[i].size ||
+        one[i].name.size() >
+            EmbeddedFiles::kMaxLine + EmbeddedFiles::kMaxLineTail) {
+      __builtin_trap();
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   CheckHeaderSection(input);
@@ -217,6 +246,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckFastView(input, size > 8 ? size / 2 : 3);  // cuts inside the body
   CheckTopLevelContent(input, size == 0 ? 1 : 1 + data[0] % 97);
   CheckHeaderBudget(input, size == 0 ? 1 : 1 + data[0] % 97);
+  CheckEmbeddedFiles(input, size == 0 ? 1 : 1 + data[0] % 7);
   auto view = sealpost::mime::ParseForReading(input, 4096);
   if (view.ok()) {
     for (const sealpost::mime::ViewPart& part : view->parts) {
