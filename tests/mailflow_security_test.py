@@ -586,13 +586,16 @@ class MailFlowAttackTest(lib.DevServerCase):
                    "MIME-Version: 1.0\r\nSubject: " + tag + "\r\n" +
                    body).encode()
             with self.subTest(shape=shape):
-                with self.assertRaises(smtplib.SMTPDataError) as caught:
-                    self.send("alice@example.com", ["x@gmail.test"], raw)
-                self.assertEqual(caught.exception.smtp_code, 550)
                 why = "word " if shape == "base64 message" else "exe "
-                self.assertIn((why + tag).encode(),
-                              caught.exception.smtp_error)
+                self.assert_refused_by(raw, why + tag)
         self.assert_nowhere_in_mailbox(tag)
+
+    def assert_refused_by(self, raw, reason):
+        """alice's `raw` to x@gmail.test gets 550 with a rule's `reason`."""
+        with self.assertRaises(smtplib.SMTPDataError) as caught:
+            self.send("alice@example.com", ["x@gmail.test"], raw)
+        self.assertEqual(caught.exception.smtp_code, 550)
+        self.assertIn(reason.encode(), caught.exception.smtp_error)
 
     def test_file_rules_fail_closed_past_the_caps(self):
         # Past a cap on what is read of a message's files the list is
@@ -624,12 +627,9 @@ class MailFlowAttackTest(lib.DevServerCase):
                    "MIME-Version: 1.0\r\nSubject: " + tag + "\r\n" +
                    body).encode()
             with self.subTest(shape=shape):
-                with self.assertRaises(smtplib.SMTPDataError) as caught:
-                    self.send("alice@example.com", ["x@gmail.test"], raw)
-                self.assertEqual(caught.exception.smtp_code, 550)
-                self.assertIn(("exe " + tag).encode(),
-                              caught.exception.smtp_error)
+                self.assert_refused_by(raw, "exe " + tag)
         self.assert_nowhere_in_mailbox(tag)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
