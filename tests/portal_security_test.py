@@ -1260,7 +1260,7 @@ class PortalSecurityTest(unittest.TestCase):
         mail, ~50 ms; anyone else's took ~2 ms. Now a stranger's request
         hashes a made-up code as well."""
         tag = unique()
-        rcpts = ["time%d-%s@gmail.test" % (i, tag) for i in range(5)]
+        rcpts = ["time%d-%s@gmail.test" % (i, tag) for i in range(9)]
         msg_id = self.send_protected(rcpts)
         s = browser(self.server, "127.0.0.64")
         took = {True: [], False: []}
@@ -1274,8 +1274,10 @@ class PortalSecurityTest(unittest.TestCase):
                            timeout=60)
                 took[is_rcpt].append(time.monotonic() - start)
                 self.assertEqual(r.status_code, 200)
-        rcpt_ms = sorted(took[True])[2] * 1000
-        other_ms = sorted(took[False])[2] * 1000
+        # Medians of 9: both are an Argon2id hash, so half is far from
+        # either side of the noise of a shared machine.
+        rcpt_ms = sorted(took[True])[4] * 1000
+        other_ms = sorted(took[False])[4] * 1000
         self.assertGreater(other_ms, rcpt_ms / 2,
                            "recipient %.1f ms, stranger %.1f ms" %
                            (rcpt_ms, other_ms))
