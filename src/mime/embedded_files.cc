@@ -1,6 +1,7 @@
 #include "mime/embedded_files.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace sealpost::mime::internal {
@@ -37,10 +38,41 @@ std::string_view UuencodeName(std::string_view rest) {
                                         : rest.substr(name);
 }
 
+// A line that starts with none of these opens no block: kOpenerPrefix
+// bytes of a line tell ("begin ", "begin-base64 ", the BinHex marker,
+// "=ybegin ").
+constexpr size_t kOpenerPrefix = 8;
+bool MayOpen(std::string_view head) {
+  return head.starts_with("begin ") || head.starts_with("begin-ba") ||
+         head.starts_with("(This fi") || head.starts_with("=ybegin ");
+}
+
+// Where the line that `bytes` continues from `from` ends (its LF or CR),
+// or npos: memchr, for the text of a part is mostly lines no rule cares
+// about.
+size_t LineEnd(std::string_view bytes, size_t from) {
+  const char* begin = bytes.data() + from;
+  size_t upto = bytes.size() - from;
+  if (const void* lf = std::memchr(begin, '\n', upto)) {
+    upto = static_cast<size_t>(static_cast<const char*>(lf) - begin);
+  }
+  if (const void* cr = std::memchr(begin, '\r', upto)) {
+    upto = static_cast<size_t>(static_cast<const char*>(cr) - begin);
+  }
+  return from + upto == bytes.size() ? std::string_view::npos : from + upto;
+}
+
 }  // namespace
 
 void EmbeddedFiles::Feed(std::string_view bytes) {
-  for (char c : bytes) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (skipping_) {
+      // Outside a block, a line that cannot open one: nothing in it
+      // counts, to its end at once (its head stays what it was).
+      i = LineEnd(bytes, i);
+      if (i == std::string_view::npos) return;
+    }
+    const char c = bytes[i];
     if (c == '\n' || c == '\r') {
       // CRLF is one line end; a CR alone is one too (old Mac text: a
       // reader shows "begin 644 evil.exe" after it on a line of its own).
@@ -59,6 +91,8 @@ void EmbeddedFiles::Feed(std::string_view bytes) {
     ++line_size_;
     line_base64_ += IsBase64Char(static_cast<unsigned char>(c)) ? 1 : 0;
     line_equals_ += c == '=' ? 1 : 0;
+    skipping_ = block_ == Block::kNone && line_size_ == kOpenerPrefix &&
+                !MayOpen(line_);
   }
 }
 
@@ -168,6 +202,7 @@ void EmbeddedFiles::EndLine() {
     }
   }
   line_.clear();
+  skipping_ = false;
   tail_at_ = 0;
   line_size_ = 0;
   line_base64_ = 0;

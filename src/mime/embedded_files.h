@@ -79,6 +79,9 @@ class EmbeddedFiles {
   std::array<char, kMaxLineTail> tail_{};
   size_t tail_at_ = 0;
   bool after_cr_ = false;  // the byte before ended a line at CR
+  // Outside a block, the current line's head opens none: its rest is
+  // passed over to its end (the head and counts stay as they were).
+  bool skipping_ = false;
   int64_t line_size_ = 0;
   int64_t line_base64_ = 0;   // base64 alphabet characters
   int64_t line_equals_ = 0;   // '=', yEnc's escape
