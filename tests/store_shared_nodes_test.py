@@ -155,6 +155,24 @@ class SharedNodesTest(PostgresCase):
         r = self.ask_otp(s, nodes[5], ids[5], addr)
         self.assertIn("Too many passcodes", r.text)
 
+    def test_a_decoy_answers_alike_on_every_node(self):
+        # A stranger's decoy code lived in the memory of the node that made
+        # it: a wrong code on the other node answered "expired", where a
+        # recipient's answered "isn't right", telling who received the
+        # message. In the store, both answer alike on every node.
+        addr = "rcpt-%s@gmail.test" % lib.unique()
+        msg_id = self.send_protected(addr)
+        stranger = "nobody-%s@gmail.test" % lib.unique()
+        s = self.browser()
+        for who in (addr, stranger):
+            r = self.ask_otp(s, self.a, msg_id, who)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            self.assertIn("reference", r.text, who)
+            r = self.verify_otp(s, self.b, msg_id, who, "00000000")
+            self.assertEqual(r.status_code, 401, who)
+            self.assertRegex(r.text, ps.NOT_RIGHT, who)
+            self.assertNotIn("expired", r.text, who)
+
     def test_wrong_passwords_count_once_over_both_nodes(self):
         # Issue 13: the directory counted wrong passwords per node, so two
         # nodes gave an attacker ten guesses. Counted in the store, the

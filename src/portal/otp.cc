@@ -44,17 +44,13 @@ std::string NetworkKey(const store::OtpRecord& otp, std::string_view client) {
 }  // namespace
 
 Result<std::optional<store::OtpRecord>> OtpService::Get(
-    std::string_view message_id, std::string_view email, OtpHolder holder) {
-  if (holder == OtpHolder::kStranger) return decoys_.Get(message_id, email);
+    std::string_view message_id, std::string_view email, OtpHolder) {
   return store_.GetOtp(message_id, email);
 }
 
 Result<std::optional<store::OtpRecord>> OtpService::TakeTry(
     std::string_view message_id, std::string_view email, int64_t now,
-    OtpHolder holder) {
-  if (holder == OtpHolder::kStranger) {
-    return decoys_.TakeTry(message_id, email, kOtpMaxTries, now);
-  }
+    OtpHolder) {
   return store_.TakeOtpTry(message_id, email, kOtpMaxTries, now);
 }
 
@@ -86,11 +82,10 @@ Result<IssuedOtp> OtpService::Issue(std::string_view message_id,
                        .reference = out.reference,
                        .created_at = now,
                        .expires_at = out.expires_at};
-  if (holder == OtpHolder::kStranger) {
-    decoys_.Put(std::move(otp));
-  } else {
-    SP_RETURN_IF_ERROR(store_.PutOtp(otp));
-  }
+  // A stranger's in the store as well, so that every node sharing it
+  // answers for it alike (a decoy in one node's memory answered "expired"
+  // on the others, where a recipient's code did not).
+  SP_RETURN_IF_ERROR(store_.PutOtp(otp));
   return out;
 }
 

@@ -13,7 +13,7 @@
 // them.
 //
 // Anyone may type any address on the page. A code asked for an address
-// that is not a recipient is a decoy (DecoyOtps): made, hashed and checked
+// that is not a recipient is a decoy: made, hashed, kept and checked
 // as a recipient's is, under the same limits, but never mailed and never
 // right, so that the pages answer alike for both, in about the same time,
 // and tell nobody who received the message.
@@ -22,7 +22,6 @@
 // counted there atomically before the code is checked, as it is in the
 // per-network counts (a RateLimiter, which guards itself): 50 guesses in
 // parallel from one network check 5 codes, and one code opens one session.
-// The decoys guard themselves.
 #ifndef SEALPOST_PORTAL_OTP_H_
 #define SEALPOST_PORTAL_OTP_H_
 
@@ -31,7 +30,6 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "portal/decoy_otps.h"
 #include "portal/rate_limit.h"
 #include "store/store.h"
 
@@ -61,7 +59,8 @@ enum class OtpCheck {
 };
 
 // Whose address a code is asked for: a recipient's code is kept in the
-// store and mailed; a stranger's is a decoy, in memory, never mailed.
+// store and mailed; a stranger's is a decoy, kept in the store the same way
+// (on every node), never mailed and never right.
 enum class OtpHolder { kRecipient, kStranger };
 
 class OtpService {
@@ -96,7 +95,7 @@ class OtpService {
                           OtpHolder holder);
 
  private:
-  // The store's or the decoys' record and try (Get, TakeTry).
+  // The code's record and a try at it (both holders' are in the store).
   Result<std::optional<store::OtpRecord>> Get(std::string_view message_id,
                                               std::string_view email,
                                               OtpHolder holder);
@@ -108,7 +107,6 @@ class OtpService {
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
-  DecoyOtps decoys_;
   // Tries per (code, client network), for a code's lifetime.
   RateLimiter tries_per_network_{kOtpTriesPerNetwork, kOtpLifetime};
 };

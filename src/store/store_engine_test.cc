@@ -678,8 +678,21 @@ TEST_P(StoreEngineTest, PasscodeTriesAreCountedAndOneCodeOpensOnce) {
   EXPECT_TRUE((*store->GetOtp("m1", "bob@x.test"))->used);
   // A new code replaces the old one.
   otp.code_hash = "hash2";
+  otp.expires_at = clock_.NowUnix() + 900;
   ASSERT_TRUE(store->PutOtp(otp).ok());
   EXPECT_TRUE(*store->ConsumeOtp("m1", "bob@x.test", "hash2"));
+  // Codes past their expiry go as a new one is kept (a stranger's decoy,
+  // for any address anyone types, is a row too).
+  OtpRecord old{"m2", "nobody@x.test",  "h", "ref",
+                1,    clock_.NowUnix(), 0,   false};
+  ASSERT_TRUE(store->PutOtp(old).ok());
+  EXPECT_TRUE(store->GetOtp("m2", "nobody@x.test")->has_value());
+  ASSERT_TRUE(store
+                  ->PutOtp({"m3", "carol@x.test", "h", "ref", clock_.NowUnix(),
+                            clock_.NowUnix() + 900, 0, false})
+                  .ok());
+  EXPECT_FALSE(store->GetOtp("m2", "nobody@x.test")->has_value());
+  EXPECT_TRUE(store->GetOtp("m1", "bob@x.test")->has_value());
 }
 
 TEST_P(StoreEngineTest, SecondFactorStepsAreTakenOnceInOrder) {

@@ -129,6 +129,10 @@ Result<std::optional<std::string>> PostgresStore::GetPortalCopy(
 }
 
 Status PostgresStore::PutOtp(const OtpRecord& o) {
+  // Expired codes go as new ones arrive (a stranger's decoy is a row too,
+  // for any address anyone types), so the table stays small.
+  SP_RETURN_IF_ERROR(Run("DELETE FROM portal_otps WHERE expires_at <= $1",
+                         PgParams().Int(clock_.NowUnix())));
   return Run(
       "INSERT INTO portal_otps (" + std::string(kOtpColumns) +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "

@@ -121,6 +121,10 @@ Result<std::optional<std::string>> SqliteStore::GetPortalCopy(
 }
 
 Status SqliteStore::PutOtp(const OtpRecord& o) {
+  // Expired codes go as new ones arrive (a stranger's decoy is a row too,
+  // for any address anyone types), so the table stays small.
+  SP_RETURN_IF_ERROR(
+      Run("DELETE FROM portal_otps WHERE expires_at <= ?", clock_.NowUnix()));
   return Run("INSERT INTO portal_otps (" + std::string(kOtpColumns) +
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, "
                  "email) DO UPDATE SET code_hash = excluded.code_hash, "
