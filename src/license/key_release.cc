@@ -282,26 +282,31 @@ Result<bool> LicenseService::GrantsView(
       .rights.Has(rights::Right::kView);
 }
 
-Result<bool> LicenseService::AsksPin(
+Result<std::vector<LicenseService::AskedPin>> LicenseService::PinsOf(
     const store::ProtectedMessageRecord& record) {
-  if (record.parent_id.empty()) return !record.pin_sealed.empty();
   std::vector<AskedPin> pins;
+  if (record.parent_id.empty()) {  // no walk, no store read
+    if (!record.pin_sealed.empty()) {
+      pins.push_back({record.id, record.pin_sealed});
+    }
+    return pins;
+  }
   // An ended message opens for no one but its issuer, who needs no PIN:
   // the PINs found before the walk stopped are all there is to ask.
   SP_RETURN_IF_ERROR(Ended(record, &pins).status());
+  return pins;
+}
+
+Result<bool> LicenseService::AsksPin(
+    const store::ProtectedMessageRecord& record) {
+  SP_ASSIGN_OR_RETURN(std::vector<AskedPin> pins, PinsOf(record));
   return !pins.empty();
 }
 
 Result<std::optional<Refusal>> LicenseService::CheckPin(
     const store::ProtectedMessageRecord& record, std::string_view email,
     std::string_view pin) {
-  std::vector<AskedPin> pins;
-  if (record.parent_id.empty()) {
-    if (!record.pin_sealed.empty())
-      pins.push_back({record.id, record.pin_sealed});
-  } else {
-    SP_RETURN_IF_ERROR(Ended(record, &pins).status());
-  }
+  SP_ASSIGN_OR_RETURN(std::vector<AskedPin> pins, PinsOf(record));
   if (pins.empty()) return {std::nullopt};
   return CheckPins(pins, email, pin);
 }

@@ -419,8 +419,9 @@ Status LicenseService::SetExpiry(std::string_view message_id,
                                    std::string(message_id) +
                                    ": only an admin can change it");
   }
-  if (!is_admin && record->expires_at == 0 && ExpiryOf(*record) != 0 &&
-      clock_.NowUnix() >= ExpiryOf(*record)) {
+  if (const int64_t retained = ExpiryOf(*record);
+      !is_admin && record->expires_at == 0 && retained != 0 &&
+      clock_.NowUnix() >= retained) {
     return FailedPreconditionError(
         "message " + std::string(message_id) +
         " expired under the organisation's retention (portal.retention_days): "

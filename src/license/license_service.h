@@ -533,6 +533,11 @@ class LicenseService {
   Result<std::optional<Refusal>> Ended(
       const store::ProtectedMessageRecord& record,
       std::vector<AskedPin>* pins = nullptr);
+  // The PINs `record` asks for, its own and those of the messages it was
+  // made of (Ended's walk; none for an original without one): AsksPin and
+  // CheckPin.
+  Result<std::vector<AskedPin>> PinsOf(
+      const store::ProtectedMessageRecord& record);
   // Refusal::kPinRequired, kPinTries or kWrongPin unless `pin` is the PIN
   // of every one of `pins` (each try counted against `email` and the
   // message that asks, before it is compared).

@@ -43,20 +43,9 @@ std::string NetworkKey(const store::OtpRecord& otp, std::string_view client) {
 
 }  // namespace
 
-Result<std::optional<store::OtpRecord>> OtpService::Get(
-    std::string_view message_id, std::string_view email, OtpHolder) {
-  return store_.GetOtp(message_id, email);
-}
-
-Result<std::optional<store::OtpRecord>> OtpService::TakeTry(
-    std::string_view message_id, std::string_view email, int64_t now,
-    OtpHolder) {
-  return store_.TakeOtpTry(message_id, email, kOtpMaxTries, now);
-}
-
 Status OtpService::CheckResend(std::string_view message_id,
-                               std::string_view email, OtpHolder holder) {
-  SP_ASSIGN_OR_RETURN(auto existing, Get(message_id, email, holder));
+                               std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto existing, store_.GetOtp(message_id, email));
   if (existing.has_value() &&
       clock_.NowUnix() - existing->created_at < kOtpResendInterval) {
     return ResourceExhaustedError(
@@ -67,8 +56,8 @@ Status OtpService::CheckResend(std::string_view message_id,
 }
 
 Result<IssuedOtp> OtpService::Issue(std::string_view message_id,
-                                    std::string_view email, OtpHolder holder) {
-  SP_RETURN_IF_ERROR(CheckResend(message_id, email, holder));
+                                    std::string_view email) {
+  SP_RETURN_IF_ERROR(CheckResend(message_id, email));
   int64_t now = clock_.NowUnix();
   IssuedOtp out;
   out.code = crypto::RandomDigits(kOtpDigits);
@@ -90,9 +79,8 @@ Result<IssuedOtp> OtpService::Issue(std::string_view message_id,
 }
 
 Result<std::string> OtpService::LiveReference(std::string_view message_id,
-                                              std::string_view email,
-                                              OtpHolder holder) {
-  SP_ASSIGN_OR_RETURN(auto otp, Get(message_id, email, holder));
+                                              std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto otp, store_.GetOtp(message_id, email));
   if (!otp.has_value() || !IsLive(*otp, clock_.NowUnix())) {
     return NotFoundError("no live passcode");
   }
@@ -107,7 +95,7 @@ Result<OtpCheck> OtpService::Verify(std::string_view message_id,
   // The network's share first: a network past it takes none of the
   // code's tries in all, so it cannot use them up for everybody. (A dead
   // code is answered as dead, below.)
-  SP_ASSIGN_OR_RETURN(auto live, Get(message_id, email, holder));
+  SP_ASSIGN_OR_RETURN(auto live, store_.GetOtp(message_id, email));
   if (live.has_value() && IsLive(*live, now) &&
       !tries_per_network_.Allow(NetworkKey(*live, client), now)) {
     return OtpCheck::kExhaustedHere;
@@ -115,9 +103,10 @@ Result<OtpCheck> OtpService::Verify(std::string_view message_id,
   // The try is counted before the code is checked, in one statement, so
   // that parallel guesses check at most kOtpMaxTries codes in all and
   // nothing written here can revive a used or dead code.
-  SP_ASSIGN_OR_RETURN(auto otp, TakeTry(message_id, email, now, holder));
+  SP_ASSIGN_OR_RETURN(auto otp,
+                      store_.TakeOtpTry(message_id, email, kOtpMaxTries, now));
   if (!otp.has_value()) {
-    SP_ASSIGN_OR_RETURN(auto dead, Get(message_id, email, holder));
+    SP_ASSIGN_OR_RETURN(auto dead, store_.GetOtp(message_id, email));
     bool exhausted =
         dead.has_value() && !dead->used && dead->failures >= kOtpMaxTries;
     return exhausted ? OtpCheck::kExhausted : OtpCheck::kExpired;

@@ -78,16 +78,14 @@ class OtpService {
   // RESOURCE_EXHAUSTED (its message is the page's notice) when the last
   // one was sent less than a minute ago. Changes nothing: the portal asks
   // before it spends a passcode allowance, which only a code sent uses.
-  Status CheckResend(std::string_view message_id, std::string_view email,
-                     OtpHolder holder);
+  Status CheckResend(std::string_view message_id, std::string_view email);
   // A fresh code for (message, address), replacing any earlier one (a
-  // stranger's is not to be mailed). RESOURCE_EXHAUSTED as CheckResend (a
-  // request racing another).
-  Result<IssuedOtp> Issue(std::string_view message_id, std::string_view email,
-                          OtpHolder holder);
+  // stranger's, the same way, is not to be mailed). RESOURCE_EXHAUSTED as
+  // CheckResend (a request racing another).
+  Result<IssuedOtp> Issue(std::string_view message_id, std::string_view email);
   // The reference of the live code for (message, address), if any.
   Result<std::string> LiveReference(std::string_view message_id,
-                                    std::string_view email, OtpHolder holder);
+                                    std::string_view email);
   // One try of `code`, from the client network `client` (net::ClientKey).
   // A stranger's code is never right (kWrong, as any wrong code).
   Result<OtpCheck> Verify(std::string_view message_id, std::string_view email,
@@ -95,15 +93,6 @@ class OtpService {
                           OtpHolder holder);
 
  private:
-  // The code's record and a try at it (both holders' are in the store).
-  Result<std::optional<store::OtpRecord>> Get(std::string_view message_id,
-                                              std::string_view email,
-                                              OtpHolder holder);
-  Result<std::optional<store::OtpRecord>> TakeTry(std::string_view message_id,
-                                                  std::string_view email,
-                                                  int64_t now,
-                                                  OtpHolder holder);
-
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;

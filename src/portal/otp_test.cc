@@ -32,9 +32,7 @@ class OtpTest : public ::testing::Test {
   static constexpr std::string_view kMessage = "m1";
   static constexpr std::string_view kEmail = "ext@gmail.test";
 
-  Result<IssuedOtp> Issue() {
-    return otp_->Issue(kMessage, kEmail, OtpHolder::kRecipient);
-  }
+  Result<IssuedOtp> Issue() { return otp_->Issue(kMessage, kEmail); }
   // The verdict on one try of `code` for kMessage and kEmail, from the
   // client network `client`.
   OtpCheck Try(std::string_view code, std::string_view client = kNetwork) {
@@ -95,8 +93,7 @@ TEST_F(OtpTest, FiveWrongTriesFromANetworkLeaveTheCodeToOthers) {
   EXPECT_EQ(Try(issued->code), OtpCheck::kExhaustedHere);
   // Refused there, the tries took none of the code's tries in all.
   EXPECT_EQ((*store_->GetOtp(kMessage, kEmail))->failures, kOtpTriesPerNetwork);
-  EXPECT_TRUE(
-      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
+  EXPECT_TRUE(otp_->LiveReference(kMessage, kEmail).ok());
   EXPECT_EQ(Try(issued->code, Network(1)), OtpCheck::kOk);
 }
 
@@ -111,8 +108,7 @@ TEST_F(OtpTest, TenWrongTriesInAllKillTheCode) {
   // Even the right code no longer works, from any network.
   EXPECT_EQ(Try(issued->code, Network(101)), OtpCheck::kExhausted);
   EXPECT_EQ(Try(issued->code), OtpCheck::kExhausted);
-  EXPECT_FALSE(
-      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
+  EXPECT_FALSE(otp_->LiveReference(kMessage, kEmail).ok());
 }
 
 TEST_F(OtpTest, ANewCodeHasNewTriesForEveryNetwork) {
@@ -164,8 +160,7 @@ TEST_F(OtpTest, ParallelWrongGuessesCountFivePerNetwork) {
     }
   }
   EXPECT_EQ(Try(issued->code, Network(200)), OtpCheck::kExhausted);
-  EXPECT_FALSE(
-      otp_->LiveReference(kMessage, kEmail, OtpHolder::kRecipient).ok());
+  EXPECT_FALSE(otp_->LiveReference(kMessage, kEmail).ok());
 }
 
 TEST_F(OtpTest, OneCodeOpensOneSessionEvenInParallel) {
@@ -188,15 +183,15 @@ TEST_F(OtpTest, ExpiresAfterFifteenMinutes) {
 }
 
 TEST_F(OtpTest, ResendThrottledAndReplacesTheOldCode) {
-  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).ok());
+  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail).ok());
   auto first = Issue();
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).code(),
+  EXPECT_EQ(otp_->CheckResend(kMessage, kEmail).code(),
             StatusCode::kResourceExhausted);
   auto again = Issue();
   EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
   clock_.Advance(std::chrono::seconds(kOtpResendInterval));
-  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail, OtpHolder::kRecipient).ok());
+  EXPECT_TRUE(otp_->CheckResend(kMessage, kEmail).ok());
   auto second = Issue();
   ASSERT_TRUE(second.ok());
   if (second->code != first->code) {
@@ -218,14 +213,14 @@ TEST_F(OtpTest, AStrangersDecoyAnswersAsARecipientsCode) {
       return *otp_->Verify(kMessage, email, code, client, holder);
     };
     EXPECT_EQ(verify("12345678", kNetwork), OtpCheck::kExpired);
-    EXPECT_FALSE(otp_->LiveReference(kMessage, email, holder).ok());
-    auto issued = otp_->Issue(kMessage, email, holder);
+    EXPECT_FALSE(otp_->LiveReference(kMessage, email).ok());
+    auto issued = otp_->Issue(kMessage, email);
     ASSERT_TRUE(issued.ok());
     EXPECT_EQ(issued->reference.size(), 4u);
-    EXPECT_EQ(*otp_->LiveReference(kMessage, email, holder), issued->reference);
-    EXPECT_EQ(otp_->CheckResend(kMessage, email, holder).code(),
+    EXPECT_EQ(*otp_->LiveReference(kMessage, email), issued->reference);
+    EXPECT_EQ(otp_->CheckResend(kMessage, email).code(),
               StatusCode::kResourceExhausted);
-    EXPECT_EQ(otp_->Issue(kMessage, email, holder).status().code(),
+    EXPECT_EQ(otp_->Issue(kMessage, email).status().code(),
               StatusCode::kResourceExhausted);
     std::string wrong = WrongCode(issued->code);
     for (int i = 0; i < kOtpTriesPerNetwork; ++i) {
@@ -237,10 +232,10 @@ TEST_F(OtpTest, AStrangersDecoyAnswersAsARecipientsCode) {
                 OtpCheck::kWrong);
     }
     EXPECT_EQ(verify(wrong, Network(100)), OtpCheck::kExhausted);
-    EXPECT_FALSE(otp_->LiveReference(kMessage, email, holder).ok());
+    EXPECT_FALSE(otp_->LiveReference(kMessage, email).ok());
     // The code asked for: a recipient's opens, a stranger's never does.
     clock_.Advance(std::chrono::seconds(kOtpResendInterval));
-    auto again = otp_->Issue(kMessage, email, holder);
+    auto again = otp_->Issue(kMessage, email);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(verify(again->code, Network(101)),
               recipient ? OtpCheck::kOk : OtpCheck::kWrong);

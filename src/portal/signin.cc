@@ -14,6 +14,15 @@
 #include "portal/web.h"
 
 namespace sealpost::portal {
+namespace {
+
+// Who forwarded `record`, when that is not its owner (a reader's forward is
+// the reader's text, and its pages and mail say so); "" otherwise.
+std::string ForwarderOf(const store::ProtectedMessageRecord& record) {
+  return record.writer != record.owner ? record.writer : std::string();
+}
+
+}  // namespace
 
 // /m/:id — the message when signed in, else the sign-in choices.
 http::Response Portal::MessageEntry(http::Request& req) {
@@ -54,8 +63,8 @@ http::Response Portal::MessageEntry(http::Request& req) {
   }
   // A reader's forward is the reader's text: named as theirs (was: "the
   // sender has sent you", over whatever the reader wrote).
-  if (!(*record)->writer.empty() && (*record)->writer != (*record)->owner) {
-    d.set("writer", (*record)->writer);
+  if (std::string forwarder = ForwarderOf(**record); !forwarder.empty()) {
+    d.set("writer", std::move(forwarder));
   }
   d.set("csrf", v.csrf);
   if (b.otp_enabled) d.set("otp", Data::type::bool_true);
@@ -112,8 +121,8 @@ Status Portal::MailPasscode(const store::ProtectedMessageRecord& record,
   std::string from = record.owner == license::kSystemOwner
                          ? std::string()
                          : " from " + record.owner;
-  if (!record.writer.empty() && record.writer != record.owner) {
-    from = ", forwarded by " + record.writer +
+  if (const std::string forwarder = ForwarderOf(record); !forwarder.empty()) {
+    from = ", forwarded by " + forwarder +
            (from.empty() ? std::string() : "," + from);
   }
   mail.text = "Here is your one-time passcode to view the message" + from +
@@ -176,14 +185,14 @@ http::Response Portal::RequestOtp(http::Request& req) {
   // A repeat within the minute is answered before any allowance is spent:
   // only a code sent counts against the limits (was: five asks in a second
   // sent one mail and used the address's five for the hour).
-  Status status = otp_.CheckResend(id, *email, holder);
+  Status status = otp_.CheckResend(id, *email);
   std::optional<IssuedOtp> issued;
   if (status.ok() && !AllowPasscode(*email, req.remote_address, now)) {
     d.set("error", std::string("Too many passcodes were asked for. Wait a "
                                "while, then ask for a new one."));
   } else if (status.ok()) {
     // Issue checks again, for a request racing this one.
-    auto fresh = otp_.Issue(id, *email, holder);
+    auto fresh = otp_.Issue(id, *email);
     status = fresh.status();
     if (fresh.ok()) issued = std::move(*fresh);
   }
@@ -211,7 +220,7 @@ http::Response Portal::RequestOtp(http::Request& req) {
   }
   if (issued.has_value()) {
     d.set("reference", issued->reference);
-  } else if (auto ref = otp_.LiveReference(id, *email, holder); ref.ok()) {
+  } else if (auto ref = otp_.LiveReference(id, *email); ref.ok()) {
     d.set("reference", *ref);
   }
   return PageResponse(200, RenderTemplate(kOtpPage, d), chrome);
@@ -282,7 +291,7 @@ http::Response Portal::VerifyOtp(http::Request& req) {
         {0, now, stranger ? "unknown address" : email, "portal.otp", id,
          "refused", std::move(refused)});
   }
-  if (auto ref = otp_.LiveReference(id, email, holder); ref.ok()) {
+  if (auto ref = otp_.LiveReference(id, email); ref.ok()) {
     d.set("reference", *ref);
   }
   return PageResponse(401, RenderTemplate(kOtpPage, d), chrome);

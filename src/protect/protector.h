@@ -148,7 +148,7 @@ class Protector {
     std::vector<std::string> addresses;
     bool internal = false;
     std::string parent_id;
-    std::string writer;  // a forward's writer, when not `owner`
+    std::string writer;  // a forward's writer (its owner's own, too)
     int64_t expires_at = 0;
     std::optional<std::string> subject;  // the wrapper's, if not the original's
     std::string shown_subject;  // as recipients see it: kept for the owner

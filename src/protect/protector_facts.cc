@@ -328,12 +328,8 @@ Result<policy::MessageFacts> Protector::FactsOf(const Run& run) {
       facts.sensitivities.push_back(s);
     }
   }
-  for (const auto& a : mf.attachments) {
-    facts.attachments.push_back({a.name, a.size, a.other_name});
-  }
+  SetFiles(mf, facts);
   facts.size = run.size;
-  facts.has_attachment = !mf.attachments.empty();
-  facts.attachments_incomplete = mf.attachments_incomplete;
   facts.is_protected = run.wrapper.has_value();
   facts.protected_by_our_org = run.wrapper.has_value();
   if (run.wrapper) facts.protected_template = run.wrapper->template_name;

@@ -256,12 +256,7 @@ policy::Plan Protector::EvaluateRules(const policy::RuleSet& rules,
   policy::MessageFacts seen = facts;
   seen.subject = inspection.facts.subject;
   seen.body_text = inspection.facts.body_text;
-  seen.attachments.clear();
-  for (const auto& a : inspection.facts.attachments) {
-    seen.attachments.push_back({a.name, a.size, a.other_name});
-  }
-  seen.has_attachment = !seen.attachments.empty();
-  seen.attachments_incomplete = inspection.facts.attachments_incomplete;
+  SetFiles(inspection.facts, seen);
   seen.recipients.clear();
   policy::MessageFacts unseen = facts;
   unseen.recipients.clear();

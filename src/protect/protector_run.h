@@ -18,6 +18,7 @@
 #include "mime/facts.h"
 #include "mime/header_section.h"
 #include "mime/parsed_message.h"
+#include "policy/message_facts.h"
 #include "protect/protector.h"
 #include "queue/dsn.h"
 #include "smime/smime_config.h"
@@ -60,6 +61,18 @@ inline std::string FieldsInFront(const std::vector<policy::Header>& headers,
   std::string fields = HeaderFields(headers);
   if (!fields.empty()) fields += mime::SeparatorAfterAddedFields(head);
   return fields;
+}
+
+// The rules' view of a message's files (`facts`' attachments, whether it
+// has any, and whether the list is whole) from what was read of it: the
+// mail as it travels, or the content inspection decrypted.
+inline void SetFiles(const mime::MailFacts& mail, policy::MessageFacts& facts) {
+  facts.attachments.clear();
+  for (const auto& a : mail.attachments) {
+    facts.attachments.push_back({a.name, a.size, a.other_name});
+  }
+  facts.has_attachment = !facts.attachments.empty();
+  facts.attachments_incomplete = mail.attachments_incomplete;
 }
 
 inline std::string AddHeaders(std::string_view body,
