@@ -119,9 +119,15 @@ Result<std::optional<PlannedJournalReport>> PlanJournalReport(
   report.mail_from = ndr_to.value_or("");
   for (const auto& a : to) {
     report.recipients.push_back({a, 0, ""});
-    // Outside the organisation only to a domain whose policy is verify
-    // (checked when the rule is made); never in clear on the way.
-    if (!IsInternal(ctx, a)) report.params.require_tls = true;
+    // Outside the organisation only over TLS whose certificate verifies:
+    // the domain's policy was verify when the rule was made, and may have
+    // been removed since.
+    std::vector<std::string>& verified = report.params.verified_tls_domains;
+    if (std::string d = AsciiLower(DomainOf(a));
+        !IsInternal(ctx, a) &&
+        std::find(verified.begin(), verified.end(), d) == verified.end()) {
+      verified.push_back(std::move(d));
+    }
   }
   // A bounce names the report but never carries it back (RFC 3461 RET).
   report.params.ret = "HDRS";

@@ -92,6 +92,32 @@ TEST_F(JournalTest, ReportGoesToTheJournalWithNdrToAsReversePath) {
   EXPECT_EQ(Report(*out)->mail_from, "ops@example.com");
 }
 
+// A report to a journal outside the organisation goes there only over TLS
+// whose certificate verifies, whatever the domain's policy is by the time
+// it is sent (the rule was checked against it when made); a journal in our
+// own domain, in the same report, keeps its domain's policy.
+TEST_F(JournalTest, AReportOutsideNeedsVerifiedTls) {
+  AddRule("inside", "Global", "");
+  ASSERT_TRUE(gw_.org.store
+                  .PutJournalRule({"j-vault", "vault", "Global", "",
+                                   "archive@Vault.test", true, 0})
+                  .ok());
+  auto out = Send({"bob@example.com"}, "hello");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const queue::IncomingMessage* r = Report(*out);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->recipients.size(), 2u);
+  EXPECT_EQ(r->params.verified_tls_domains,
+            std::vector<std::string>{"vault.test"});
+  EXPECT_FALSE(r->params.require_tls);
+  // Mail that is no report names no domain.
+  for (const auto& m : out->messages) {
+    if (&m != r) {
+      EXPECT_TRUE(m.params.verified_tls_domains.empty());
+    }
+  }
+}
+
 TEST_F(JournalTest, ScopeRecipientAndDisabledRules) {
   AddRule("in", "Internal", "bob@example.com");
   AddRule("off", "Global", "", /*enabled=*/false);

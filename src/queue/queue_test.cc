@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -782,6 +783,59 @@ TEST_F(QueueTest, UnloadableTlsPoliciesDeferNotDowngrade) {
   q.Stop();
   std::lock_guard<std::mutex> lock(smtp.mu);
   EXPECT_EQ(smtp.modes, std::vector<TlsMode>{TlsMode::kVerify});
+}
+
+// A journal report's domains outside the organisation (verified_tls_domains)
+// are given to the transport as verify whatever their policy: none (may),
+// encrypt, or verify; its other domains and other mail keep the policy.
+TEST_F(QueueTest, RequireVerifiedTlsDeliversOnlyAsVerify) {
+  ASSERT_TRUE(store_->PutTlsPolicy({"enc.test", "encrypt", "", 0}).ok());
+  ASSERT_TRUE(store_->PutTlsPolicy({"ver.test", "verify", "", 0}).ok());
+  class TlsRecorder : public Transport {
+   public:
+    void Deliver(DeliveryRequest req,
+                 std::function<void(DeliveryResult)> done) override {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        for (const auto& r : req.recipients) modes[r.address] = req.tls.mode;
+      }
+      done(AllRecipients(req.recipients.size(), 250, "250 2.0.0 Ok"));
+    }
+    size_t calls() {
+      std::lock_guard<std::mutex> lock(mu);
+      return modes.size();
+    }
+    std::mutex mu;
+    std::map<std::string, TlsMode> modes;
+  } smtp;
+  auto key = crypto::Aead::Generate(1);
+  QueueOptions options;
+  options.routes = *Routes::Parse("127.0.0.1:1", "");
+  options.scan_interval = std::chrono::milliseconds(20);
+  Queue q(*store_, SystemClock::Get(), metrics_, key, options, &smtp);
+  ASSERT_TRUE(q.Start().ok());
+  IncomingMessage report = Message("report");
+  report.recipients = {{"a@may.test", 0, ""},
+                       {"a@enc.test", 0, ""},
+                       {"a@ver.test", 0, ""},
+                       {"a@inside.test", 0, ""}};
+  report.params.verified_tls_domains = {"may.test", "enc.test", "ver.test"};
+  // Through the stored envelope: the queue loads what it committed.
+  ASSERT_EQ(ParamsFromJson(EnvelopeJson(report)).verified_tls_domains,
+            report.params.verified_tls_domains);
+  IncomingMessage plain = Message("plain");
+  plain.recipients = {{"b@may.test", 0, ""}, {"b@enc.test", 0, ""}};
+  ASSERT_TRUE(AcceptSync(q, report).ok());
+  ASSERT_TRUE(AcceptSync(q, plain).ok());
+  EXPECT_TRUE(WaitFor([&] { return smtp.calls() == 6; }));
+  q.Stop();
+  std::lock_guard<std::mutex> lock(smtp.mu);
+  EXPECT_EQ(smtp.modes["a@may.test"], TlsMode::kVerify);
+  EXPECT_EQ(smtp.modes["a@enc.test"], TlsMode::kVerify);
+  EXPECT_EQ(smtp.modes["a@ver.test"], TlsMode::kVerify);
+  EXPECT_EQ(smtp.modes["a@inside.test"], TlsMode::kMay);
+  EXPECT_EQ(smtp.modes["b@may.test"], TlsMode::kMay);
+  EXPECT_EQ(smtp.modes["b@enc.test"], TlsMode::kEncrypt);
 }
 
 // A delivered message's body is gone at once; its trace stays for the

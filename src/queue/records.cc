@@ -28,6 +28,11 @@ std::string EnvelopeJson(const IncomingMessage& m) {
   o["ret"] = m.params.ret;
   o["envid"] = m.params.envid;
   if (m.params.require_tls) o["require_tls"] = true;
+  if (!m.params.verified_tls_domains.empty()) {
+    json::array domains;
+    for (const auto& d : m.params.verified_tls_domains) domains.emplace_back(d);
+    o["verified_tls_domains"] = std::move(domains);
+  }
   return json::serialize(o);
 }
 
@@ -49,6 +54,12 @@ EnvelopeParams ParamsFromJson(std::string_view text) {
   p.envid = str("envid");
   if (const json::value* x = o.if_contains("require_tls"); x && x->is_bool()) {
     p.require_tls = x->as_bool();
+  }
+  if (const json::value* x = o.if_contains("verified_tls_domains");
+      x && x->is_array()) {
+    for (const json::value& d : x->as_array()) {
+      if (d.is_string()) p.verified_tls_domains.emplace_back(d.as_string());
+    }
   }
   return p;
 }

@@ -52,6 +52,11 @@ struct EnvelopeParams {
   // A mail flow rule's "require TLS": delivered only over an encrypted
   // connection (at least TlsMode::kEncrypt), whatever the domain's policy.
   bool require_tls = false;
+  // Domains (lower case) delivered to only over TLS whose server
+  // certificate verifies (TlsMode::kVerify), whatever their policy: a
+  // journal report's outside the organisation, whose policy was verify
+  // when the rule was made and may have been removed since.
+  std::vector<std::string> verified_tls_domains;
 };
 
 struct DeliveryRecipient {
