@@ -474,10 +474,10 @@ void Queue::Dispatch(Job job) {
     if (tls && job.params.require_tls && tls->mode == TlsMode::kMay) {
       tls->mode = TlsMode::kEncrypt;
     }
-    if (tls && std::find(job.params.verified_tls_domains.begin(),
-                         job.params.verified_tls_domains.end(),
-                         AsciiLower(domain)) !=
-                   job.params.verified_tls_domains.end()) {
+    if (tls &&
+        std::find(job.params.verified_tls_domains.begin(),
+                  job.params.verified_tls_domains.end(), AsciiLower(domain)) !=
+            job.params.verified_tls_domains.end()) {
       tls->mode = TlsMode::kVerify;
     }
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
