@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
@@ -26,6 +27,8 @@ import threading
 import unittest
 from email.header import Header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
@@ -348,6 +351,92 @@ class GatewayTextTest(unittest.TestCase):
         self.assertIn(word.encode(), out)
         self.assertEqual(acting_bytes(out), [], out)
 
+
+
+class HostileNextHop:
+    """A next hop that answers every RCPT with `reply` (bytes): 8-bit
+    bytes and escapes, as any MX the organisation mails may."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,),
+                             daemon=True).start()
+
+    def session(self, conn):
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 hop.test ESMTP\r\n")
+            for line in lines:
+                verb = line[:4].upper()
+                if verb == b"RCPT":
+                    conn.sendall(self.reply + b"\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 hop.test\r\n")
+
+    def close(self):
+        self.sock.close()
+
+
+class RemoteReplyTest(unittest.TestCase):
+    """A remote server's reply is kept as it came for the trace."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hop = HostileNextHop(b"451 4.3.0 busy \xff\x9b\x1b[2J now")
+        cls.server = lib.DevServer(
+            args=["--next-hop", "127.0.0.1:%d" % cls.hop.port])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.hop.close()
+
+    def test_a_reply_that_is_no_utf8_leaves_the_queue_readable(self):
+        """The API's JSON held the reply's 8-bit bytes as they came, so
+        it was no JSON (RFC 8259 §8.1) and every `message list` of the
+        queue aborted while the message stayed in it."""
+        qid = self.server.submit("a@example.com", "b@example.net",
+                                 b"From: a@example.com\r\nSubject: x\r\n"
+                                 b"\r\nhi\r\n")
+        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
+                   SEALPOST_TOKEN=self.server.token,
+                   SEALPOST_CACERT=self.server.ca_cert)
+
+        def deferred():
+            r = subprocess.run([BINARY, "--json", "message", "trace", qid],
+                               env=env, capture_output=True, timeout=60)
+            return r if b"busy" in r.stdout else None
+        r = lib.wait_for(deferred, timeout=30)
+        self.assertTrue(r, "never deferred")
+        reply = json.loads(r.stdout)["message"]["recipients"][0]["last_reply"]
+        self.assertEqual(reply, "451 4.3.0 busy \ufffd\ufffd\x1b[2J now")
+        # The API itself, to a client we did not write.
+        api = requests.get(self.server.api_url + "/api/v1/queue/messages",
+                           headers={"Authorization": "Bearer " +
+                                    self.server.token},
+                           verify=self.server.ca_cert, timeout=30)
+        api.content.decode("utf-8")  # strict: raises on bytes not UTF-8
+        self.assertIn(qid, [m["id"] for m in api.json()["messages"]])
+        for args in (["message", "list"], ["message", "trace", qid]):
+            r = subprocess.run([BINARY] + args, env=env,
+                               capture_output=True, timeout=60)
+            out = r.stdout + r.stderr
+            self.assertEqual(r.returncode, 0, out)
+            self.assertEqual(acting_bytes(out), [], out)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,29 @@
 #include "base/json_quote.h"
 #include "base/log.h"
 #include "base/split.h"
+#include "base/utf8.h"
 #include "license/directory.h"
 #include "license/property_set.h"
 
 namespace sealpost::api {
 
+namespace {
+
+// `v` as JSON text that is UTF-8 (RFC 8259 §8.1): Boost.JSON writes a
+// string's bytes as they are, and some strings are kept as they came from
+// outside (a next hop's reply, a Message-ID stored before it was made
+// VisibleText); each byte of those that is no UTF-8 becomes U+FFFD, as in
+// the error bodies (JsonQuote). Structure is ASCII, so only strings change.
+std::string Utf8Json(const json::value& v) {
+  std::string text = json::serialize(v);
+  ReplaceInvalidUtf8(text);
+  return text;
+}
+
+}  // namespace
+
 Response JsonOk(int status, const json::value& v) {
-  return Response::Json(status, json::serialize(v));
+  return Response::Json(status, Utf8Json(v));
 }
 
 Response JsonWithBase64(int status, std::string_view key,
@@ -23,7 +39,7 @@ Response JsonWithBase64(int status, std::string_view key,
                                     "' is also a member of rest"));
   }
   const std::string head = "{" + JsonQuote(key) + ":\"";
-  const std::string members = rest.empty() ? "" : json::serialize(rest);
+  const std::string members = rest.empty() ? "" : Utf8Json(rest);
   std::string body;
   body.reserve(head.size() + (bytes.size() + 2) / 3 * 4 + 2 + members.size());
   body.append(head);

@@ -29,6 +29,8 @@ using http::Response;
 // 400/401/403/404/409/429/503 with {"error": {code, message}}; 500 hides the
 // message (logged instead).
 http::Response FromStatus(const Status& s);
+// `status` with `v` as its body, UTF-8 whatever bytes its strings hold
+// (each byte that is no UTF-8 sent as U+FFFD, as in the error bodies).
 http::Response JsonOk(int status, const boost::json::value& v);
 // `status` with {key: base64 of `bytes`, the members of `rest`...}: the
 // base64 (which needs no escaping) written straight into the body, so that

@@ -51,5 +51,26 @@ TEST(JsonWithBase64Test, KeyAlsoInRestIsRefused) {
   EXPECT_EQ(r.body.find("YWJj"), std::string::npos) << r.body;
 }
 
+// RFC 8259 §8.1: JSON text exchanged between systems is UTF-8. A string
+// the server keeps as it came (a next hop's reply, an old Message-ID) may
+// hold any bytes; each one that is no UTF-8 is sent as U+FFFD (was: as it
+// came, which no strict parser takes: the CLI aborted on it).
+TEST(JsonOkTest, BytesThatAreNoUtf8AreReplacementCharacters) {
+  Response r =
+      JsonOk(200, json::object{{"last_reply", "451 busy \xff\x9b\x1b[2J"},
+                               {"subject", "Grüße"}});
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);  // strict UTF-8
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(v.at("last_reply"), "451 busy \uFFFD\uFFFD\x1b[2J");
+  EXPECT_EQ(v.at("subject"), "Grüße");
+  Response b =
+      JsonWithBase64(200, "mail", "\xff", json::object{{"id", "m\xc3"}});
+  v = json::parse(b.body, ec);
+  ASSERT_FALSE(ec) << b.body;
+  EXPECT_EQ(v.at("id"), "m\uFFFD");
+  EXPECT_EQ(Base64Of(v, "mail"), "\xff");
+}
+
 }  // namespace
 }  // namespace sealpost::api
