@@ -314,6 +314,57 @@ class GatewayTextTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
+    def cli_bytes(self, *args):
+        env = dict(os.environ, SEALPOST_ADDR=self.server.api_url,
+                   SEALPOST_TOKEN=self.server.token,
+                   SEALPOST_CACERT=self.server.ca_cert)
+        return subprocess.run([BINARY] + list(args), env=env,
+                              capture_output=True, timeout=60)
+
+    def queued(self, needle):
+        """The `--json message list` entry whose Message-ID holds
+        `needle`."""
+        r = self.cli_bytes("--json", "message", "list")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for m in json.loads(r.stdout)["messages"]:
+            if needle in m["message_id"]:
+                return m
+        self.fail("no message with %r in %r" % (needle, r.stdout[:2000]))
+
+    def test_message_id_with_escapes_is_shown_escaped(self):
+        tag = lib.unique()
+        raw = ("From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n"
+               "Message-ID: <%s\x1b[2J\x1b[1;31mALL CLEAR\x1b[0m\t\x7f"
+               "\u009b@evil.test>\r\n\r\nbody\r\n" % tag).encode()
+        qid = self.server.submit("x@evil.test", "b@example.net", raw)
+        # Kept with its controls as visible escapes (the trace still shows
+        # which message it was), none of them raw.
+        stored = self.queued(tag)["message_id"]
+        self.assertEqual(stored, "<%s\\x1b[2J\\x1b[1;31mALL CLEAR\\x1b[0m"
+                         "\\t\\x7f\\u009b@evil.test>" % tag)
+        for args in (["message", "list"], ["message", "trace", qid]):
+            r = self.cli_bytes(*args)
+            out = r.stdout + r.stderr
+            self.assertEqual(r.returncode, 0, out)
+            self.assertEqual(acting_bytes(out), [], out)
+            self.assertIn(("<%s\\x1b[2J" % tag).encode(), out)
+
+    def test_message_id_that_is_no_utf8_leaves_the_list_readable(self):
+        """8-bit bytes in a stranger's Message-ID made every `message
+        list` abort (the API's JSON was no UTF-8) for as long as the
+        message stayed in the history."""
+        tag = lib.unique()
+        raw = (b"From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n"
+               b"Message-ID: <" + tag.encode() + b"\xff\x9b@evil.test>\r\n"
+               b"\r\nbody\r\n")
+        self.server.submit("x@evil.test", "b@example.net", raw)
+        r = self.cli_bytes("message", "list")
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out[-2000:])
+        self.assertEqual(acting_bytes(out), [], out[-2000:])
+        self.assertEqual(self.queued(tag)["message_id"],
+                         "<%s\\xff\\x9b@evil.test>" % tag)
+
     def test_subject_with_escapes_is_shown_escaped_by_search(self):
         word = "esc" + lib.unique()
         subject = Header("[encrypt] %s \x1b[2J\x1b[HALL CLEAR\u009b0m"
