@@ -13,6 +13,7 @@ carries such text, so each printer is checked whatever the server stores.
 GatewayTextTest sends the text through the real gateway with smtplib and
 reads it back with `sealpost message list|trace|status` and `search`.
 """
+import base64
 import json
 import os
 import re
@@ -402,6 +403,48 @@ class GatewayTextTest(unittest.TestCase):
         self.assertIn(word.encode(), out)
         self.assertEqual(acting_bytes(out), [], out)
 
+    def test_a_client_label_cannot_write_an_audit_line(self):
+        """`client` of POST /api/v1/licenses goes into the audit record
+        that `message status` shows: a label with a control character is
+        refused, so no fake line can be written there."""
+        word = "lbl" + lib.unique()
+        raw = ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+               "Subject: [encrypt] %s\r\n\r\nhello\r\n" % word).encode()
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"], raw)
+        token = requests.post(
+            self.server.url + "/api/v1/auth/token",
+            json={"email": "bob@example.com",
+                  "password": self.server.passwords()["bob@example.com"]},
+            verify=self.server.ca_cert, timeout=30).json()["token"]
+
+        def sent():
+            r = self.cli_bytes("--json", "message", "list", "--protected")
+            for m in json.loads(r.stdout)["messages"]:
+                if "bob@example.com" in m["recipients"]:
+                    return m["id"]
+            return None
+        msg_id = lib.wait_for(sent, timeout=30)
+        self.assertTrue(msg_id)
+        container = requests.get(
+            self.server.url + "/api/v1/protected/%s/sealed" % msg_id,
+            headers={"Authorization": "Bearer " + token},
+            verify=self.server.ca_cert, timeout=30)
+        self.assertEqual(container.status_code, 200, container.text[:200])
+        header = base64.b64encode(container.content).decode()
+        fake = ("sealpost open\x1b[2K\r  2026-01-01T00:00:00Z  "
+                "license.acquire  ceo@example.com  granted")
+        r = requests.post(
+            self.server.url + "/api/v1/licenses",
+            headers={"Authorization": "Bearer " + token},
+            json={"header": header, "client": fake},
+            verify=self.server.ca_cert, timeout=30)
+        self.assertEqual(r.status_code, 400, r.text[:300])
+        status = self.cli_bytes("message", "status", msg_id)
+        out = status.stdout + status.stderr
+        self.assertEqual(status.returncode, 0, out)
+        self.assertEqual(acting_bytes(out), [], out)
+        self.assertNotIn(b"ceo@example.com", out)
 
 
 class HostileNextHop:

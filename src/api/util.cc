@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/split.h"
 #include "base/utf8.h"
+#include "base/visible_text.h"
 #include "license/directory.h"
 #include "license/property_set.h"
 
@@ -131,6 +132,24 @@ Result<std::string> StringField(const json::object& o, std::string_view key,
                                 "' must be a string");
   }
   return std::string(it->value().as_string());
+}
+
+Result<std::string> PrintableField(const json::object& o, std::string_view key,
+                                   size_t max_chars) {
+  SP_ASSIGN_OR_RETURN(std::string text, StringField(o, key, false));
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++chars) {
+    char32_t c = 0;
+    const size_t n = Utf8SequenceAt(text, i, &c);
+    if (n == 0 || IsControlCodePoint(c) || chars == max_chars) {
+      return InvalidArgumentError(
+          "field '" + std::string(key) + "' must be at most " +
+          std::to_string(max_chars) +
+          " characters of printable text (no control characters)");
+    }
+    i += n;
+  }
+  return text;
 }
 
 Result<std::vector<std::string>> StringList(const json::object& o,

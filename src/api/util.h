@@ -61,6 +61,13 @@ http::Response ListJson(const Result<std::vector<T>>& list,
 Result<boost::json::object> ParseObject(const http::Request& req);
 Result<std::string> StringField(const boost::json::object& o,
                                 std::string_view key, bool required);
+// An optional string field that people are shown as it is (a label in
+// the audit log): "" when absent or null; INVALID_ARGUMENT naming the
+// field when it is no string, has more than `max_chars` characters, or
+// holds a control character (base/visible_text.h: C0, DEL, C1, a
+// bidirectional override) or bytes that are no UTF-8.
+Result<std::string> PrintableField(const boost::json::object& o,
+                                   std::string_view key, size_t max_chars);
 // A required array of strings.
 Result<std::vector<std::string>> StringList(const boost::json::object& o,
                                             std::string_view key);

@@ -51,6 +51,43 @@ TEST(JsonWithBase64Test, KeyAlsoInRestIsRefused) {
   EXPECT_EQ(r.body.find("YWJj"), std::string::npos) << r.body;
 }
 
+TEST(PrintableFieldTest, LabelsOfPrintableTextUpToTheLimit) {
+  for (const std::string& ok :
+       {std::string("sealpost open"), std::string("Outlook 16.0 (Windows)"),
+        std::string("日本語のクライアント"), std::string(64, 'x'),
+        std::string("no-break\xc2\xa0space")}) {
+    auto v = PrintableField(json::object{{"client", ok}}, "client", 64);
+    ASSERT_TRUE(v.ok()) << ok << ": " << v.status().ToString();
+    EXPECT_EQ(*v, ok);
+  }
+  // 64 characters of two bytes each: characters are counted, not bytes.
+  std::string accents;
+  for (int i = 0; i < 64; ++i) accents += "é";
+  EXPECT_TRUE(PrintableField(json::object{{"c", accents}}, "c", 64).ok());
+  EXPECT_FALSE(
+      PrintableField(json::object{{"c", accents + "é"}}, "c", 64).ok());
+  // Absent or null: "".
+  EXPECT_EQ(*PrintableField(json::object{}, "client", 64), "");
+  EXPECT_EQ(*PrintableField(json::object{{"client", nullptr}}, "client", 64),
+            "");
+}
+
+TEST(PrintableFieldTest, ControlsBytesAndLengthAreRefusedNamingTheField) {
+  for (const json::value& bad :
+       {json::value("open\x1b[2K\r  license.acquire granted"),
+        json::value("tab\there"), json::value("line\nbreak"),
+        json::value("del\x7f"), json::value("csi\xc2\x9b"),
+        json::value("rlo\xe2\x80\xaetxt.exe"), json::value("\xff"),
+        json::value(std::string(65, 'x')), json::value(5),
+        json::value(json::array{})}) {
+    auto v = PrintableField(json::object{{"client", bad}}, "client", 64);
+    ASSERT_FALSE(v.ok()) << json::serialize(bad);
+    EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(v.status().message().find("'client'"), std::string::npos)
+        << v.status().message();
+  }
+}
+
 // RFC 8259 §8.1: JSON text exchanged between systems is UTF-8. A string
 // the server keeps as it came (a next hop's reply, an old Message-ID) may
 // hold any bytes; each one that is no UTF-8 is sent as U+FFFD (was: as it
