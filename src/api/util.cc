@@ -152,6 +152,20 @@ Result<std::string> PrintableField(const json::object& o, std::string_view key,
   return text;
 }
 
+Result<int64_t> IntField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return int64_t{0};
+  // A uint64 is one past int64's range (Boost.JSON makes every integer
+  // that fits an int64); converting it threw, a 500.
+  if (!v->is_int64()) {
+    return InvalidArgumentError(
+        std::string(key) +
+        " must be an integer from -9223372036854775808 to "
+        "9223372036854775807");
+  }
+  return v->as_int64();
+}
+
 Result<std::vector<std::string>> StringList(const json::object& o,
                                             std::string_view key) {
   const json::value* v = o.if_contains(key);

@@ -68,6 +68,10 @@ Result<std::string> StringField(const boost::json::object& o,
 // bidirectional override) or bytes that are no UTF-8.
 Result<std::string> PrintableField(const boost::json::object& o,
                                    std::string_view key, size_t max_chars);
+// An optional integer field: 0 when absent or null; INVALID_ARGUMENT naming
+// the field when it is no integer or does not fit in 64 bits (Boost.JSON
+// reads 2^63 to 2^64 - 1 as uint64 and larger ones as double).
+Result<int64_t> IntField(const boost::json::object& o, std::string_view key);
 // A required array of strings.
 Result<std::vector<std::string>> StringList(const boost::json::object& o,
                                             std::string_view key);

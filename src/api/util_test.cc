@@ -88,6 +88,35 @@ TEST(PrintableFieldTest, ControlsBytesAndLengthAreRefusedNamingTheField) {
   }
 }
 
+TEST(IntFieldTest, Int64sAndNothingElse) {
+  const json::value v = json::parse(
+      R"({"zero": 0, "max": 9223372036854775807, "min": -9223372036854775808,
+          "null": null})");
+  const json::object& o = v.as_object();
+  EXPECT_EQ(*IntField(o, "absent"), 0);
+  EXPECT_EQ(*IntField(o, "null"), 0);
+  EXPECT_EQ(*IntField(o, "zero"), 0);
+  EXPECT_EQ(*IntField(o, "max"), INT64_MAX);
+  EXPECT_EQ(*IntField(o, "min"), INT64_MIN);
+}
+
+// POST /api/v1/search {"after": 18446744073709551615} was a 500: the
+// conversion of a uint64 past int64 threw.
+TEST(IntFieldTest, NumbersPast64BitsAreRefusedNamingTheField) {
+  for (const char* text :
+       {R"({"after": 18446744073709551615})",
+        R"({"after": 9223372036854775808})", R"({"after": 1e30})",
+        R"({"after": 123456789012345678901234567890})",
+        R"({"after": -9223372036854775809})", R"({"after": 1.5})",
+        R"({"after": "1"})", R"({"after": true})"}) {
+    const json::value v = json::parse(text);
+    auto n = IntField(v.as_object(), "after");
+    ASSERT_FALSE(n.ok()) << text;
+    EXPECT_EQ(n.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(n.status().message().find("after"), std::string::npos);
+  }
+}
+
 // RFC 8259 §8.1: JSON text exchanged between systems is UTF-8. A string
 // the server keeps as it came (a next hop's reply, an old Message-ID) may
 // hold any bytes; each one that is no UTF-8 is sent as U+FFFD (was: as it
