@@ -253,6 +253,36 @@ class EDiscoveryTest(unittest.TestCase):
         self.assertEqual(r.status_code, 403)
         self.assertNotIn(self.subject_word, r.text)
 
+    def test_integers_past_64_bits_are_a_clear_400(self):
+        """`after`, `before` and `limit` past what 64 bits hold: 400
+        naming the field (was: 500, the number conversion threw)."""
+        s = requests.Session()
+        s.trust_env = False
+        tok = s.post(self.server.url + "/api/v1/auth/token",
+                     json={"email": "bob@example.com",
+                           "password": self.password("bob@example.com")},
+                     verify=self.server.ca_cert, timeout=30).json()["token"]
+
+        def search(**fields):
+            # Sent as text: Python's json writes big integers exactly.
+            body = json.dumps(dict(query=self.pdf_word, **fields))
+            return s.post(self.server.url + "/api/v1/search", data=body,
+                          headers={"Authorization": "Bearer " + tok,
+                                   "Content-Type": "application/json"},
+                          verify=self.server.ca_cert, timeout=30)
+        for field in ("after", "before", "limit"):
+            for value in (2**64 - 1, 2**63, 2**70, -2**63 - 1, 1.5, "1"):
+                with self.subTest(field=field, value=value):
+                    r = search(**{field: value})
+                    self.assertEqual(r.status_code, 400, r.text[:300])
+                    error = r.json()["error"]
+                    self.assertEqual(error["code"], "invalid_argument")
+                    self.assertIn(field, error["message"])
+        # The largest and smallest that fit are numbers like any other.
+        self.assertEqual(len(search(before=2**63 - 1).json()["messages"]), 1)
+        self.assertEqual(search(after=2**63 - 1).json()["messages"], [])
+        self.assertEqual(len(search(after=-2**63).json()["messages"]), 1)
+
     def test_portal_search_for_a_member(self):
         bob = self.browser("bob@example.com")
         sent = bob.get(self.server.url + "/sent", timeout=30)

@@ -1832,6 +1832,49 @@ class PortalSecurityTest(unittest.TestCase):
                 self.assertEqual(off.status_code, 403, off.text[:200])
                 self.assertNotIn("content_key", off.text)
 
+    def test_license_client_label_is_printable_text(self):
+        """`client` names the mail client in the audit record that `sealpost
+        message status` prints: at most 64 characters, none of them a
+        control character (was: any text of any length, so a recipient
+        could write a fake audit line with escapes on an admin's
+        terminal)."""
+        token = self.org_token("alice@example.com",
+                               self.users["alice@example.com"])
+        msg_id = self.send_protected(["label-%s@gmail.test" % unique()])
+        container = self.api("GET", "/api/v1/protected/%s/sealed" % msg_id,
+                             token=token)
+        self.assertEqual(container.status_code, 200, container.text[:200])
+        header = base64.b64encode(container.content).decode()
+        for client in ["sealpost open\x1b[2K\r  license.acquire granted",
+                       "tab\there", "line\nbreak", "del\x7f", "csi\u009b2J",
+                       "rlo\u202etxt.exe", "x" * 65, "é" * 65, 5]:
+            with self.subTest(client=client):
+                r = self.api("POST", "/api/v1/licenses", token=token,
+                             json={"header": header, "client": client})
+                self.assertEqual(r.status_code, 400, r.text[:200])
+                self.assertEqual(r.json()["error"]["code"],
+                                 "invalid_argument")
+                self.assertIn("client", r.json()["error"]["message"])
+                self.assertNotIn("content_key", r.text)
+        # What `sealpost open` sends, a label of 64 characters in any
+        # script, and none at all ("api") are taken.
+        for client in ["sealpost open", "Outlook 16.0 (Windows)", "é" * 64,
+                       "日本語のメールクライアント", None]:
+            with self.subTest(client=client):
+                body = {"header": header}
+                if client is not None:
+                    body["client"] = client
+                r = self.api("POST", "/api/v1/licenses", token=token,
+                             json=body)
+                self.assertEqual(r.status_code, 200, r.text[:200])
+        status = self.server.cli("--json", "message", "status", msg_id,
+                                 check=True)
+        details = [e["detail"] for e in json.loads(status.stdout)["events"]]
+        for label in ["(api: %s)" % ("é" * 64), "(api: api)"]:
+            self.assertTrue([d for d in details if d.endswith(label)],
+                            (label, details))
+        self.assertFalse([d for d in details if "\x1b" in d], details)
+
     def test_a_session_opens_only_messages_its_sign_in_fits(self):
         """A session is an address's, whichever message it began at: a
         passcode session from a default-branded message opens no message

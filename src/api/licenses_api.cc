@@ -9,6 +9,13 @@
 #include "license/license_service.h"
 
 namespace sealpost::api {
+namespace {
+
+// The mail client's name ("sealpost open"), which labels the audit record
+// of the release that `sealpost message status` and /admin show.
+constexpr size_t kMaxClientChars = 64;
+
+}  // namespace
 
 void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
   router.Add(
@@ -19,14 +26,17 @@ void RegisterLicensesApi(http::Router& router, const ApiContext& ctx) {
             SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
             SP_ASSIGN_OR_RETURN(std::string header,
                                 Base64Field(body, "header"));
-            auto client = StringField(body, "client", false);
+            // Printable text only (was: anything, so a recipient could
+            // write escapes and fake lines into the audit trail).
+            SP_ASSIGN_OR_RETURN(
+                std::string client,
+                PrintableField(body, "client", kMaxClientChars));
             // The PIN of a message whose sender asked for one.
             auto pin = StringField(body, "pin", false);
-            SP_ASSIGN_OR_RETURN(
-                auto lic, ctx.licenses->AcquireForClient(
-                              caller.email, header,
-                              client.ok() && !client->empty() ? *client : "api",
-                              pin.ok() ? *pin : ""));
+            SP_ASSIGN_OR_RETURN(auto lic, ctx.licenses->AcquireForClient(
+                                              caller.email, header,
+                                              client.empty() ? "api" : client,
+                                              pin.ok() ? *pin : ""));
             json::array rights;
             for (rights::Right r : lic.rights.List()) {
               rights.emplace_back(rights::RightName(r));

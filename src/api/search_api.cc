@@ -35,16 +35,6 @@ http::Handler Reader(const ApiContext& ctx,
   return Authed(ctx, std::move(guarded));
 }
 
-// An optional integer field (0 when absent).
-Result<int64_t> IntField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return int64_t{0};
-  if (!v->is_int64() && !v->is_uint64()) {
-    return InvalidArgumentError(std::string(key) + " must be an integer");
-  }
-  return v->to_number<int64_t>();
-}
-
 json::object HitJson(const search::SearchHit& h) {
   const auto& r = h.record;
   json::array recipients;

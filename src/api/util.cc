@@ -6,13 +6,30 @@
 #include "base/json_quote.h"
 #include "base/log.h"
 #include "base/split.h"
+#include "base/utf8.h"
+#include "base/visible_text.h"
 #include "license/directory.h"
 #include "license/property_set.h"
 
 namespace sealpost::api {
 
+namespace {
+
+// `v` as JSON text that is UTF-8 (RFC 8259 §8.1): Boost.JSON writes a
+// string's bytes as they are, and some strings are kept as they came from
+// outside (a next hop's reply, a Message-ID stored before it was made
+// VisibleText); each byte of those that is no UTF-8 becomes U+FFFD, as in
+// the error bodies (JsonQuote). Structure is ASCII, so only strings change.
+std::string Utf8Json(const json::value& v) {
+  std::string text = json::serialize(v);
+  ReplaceInvalidUtf8(text);
+  return text;
+}
+
+}  // namespace
+
 Response JsonOk(int status, const json::value& v) {
-  return Response::Json(status, json::serialize(v));
+  return Response::Json(status, Utf8Json(v));
 }
 
 Response JsonWithBase64(int status, std::string_view key,
@@ -23,7 +40,7 @@ Response JsonWithBase64(int status, std::string_view key,
                                     "' is also a member of rest"));
   }
   const std::string head = "{" + JsonQuote(key) + ":\"";
-  const std::string members = rest.empty() ? "" : json::serialize(rest);
+  const std::string members = rest.empty() ? "" : Utf8Json(rest);
   std::string body;
   body.reserve(head.size() + (bytes.size() + 2) / 3 * 4 + 2 + members.size());
   body.append(head);
@@ -115,6 +132,38 @@ Result<std::string> StringField(const json::object& o, std::string_view key,
                                 "' must be a string");
   }
   return std::string(it->value().as_string());
+}
+
+Result<std::string> PrintableField(const json::object& o, std::string_view key,
+                                   size_t max_chars) {
+  SP_ASSIGN_OR_RETURN(std::string text, StringField(o, key, false));
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++chars) {
+    char32_t c = 0;
+    const size_t n = Utf8SequenceAt(text, i, &c);
+    if (n == 0 || IsControlCodePoint(c) || chars == max_chars) {
+      return InvalidArgumentError(
+          "field '" + std::string(key) + "' must be at most " +
+          std::to_string(max_chars) +
+          " characters of printable text (no control characters)");
+    }
+    i += n;
+  }
+  return text;
+}
+
+Result<int64_t> IntField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return int64_t{0};
+  // A uint64 is one past int64's range (Boost.JSON makes every integer
+  // that fits an int64); converting it threw, a 500.
+  if (!v->is_int64()) {
+    return InvalidArgumentError(
+        std::string(key) +
+        " must be an integer from -9223372036854775808 to "
+        "9223372036854775807");
+  }
+  return v->as_int64();
 }
 
 Result<std::vector<std::string>> StringList(const json::object& o,

@@ -29,6 +29,8 @@ using http::Response;
 // 400/401/403/404/409/429/503 with {"error": {code, message}}; 500 hides the
 // message (logged instead).
 http::Response FromStatus(const Status& s);
+// `status` with `v` as its body, UTF-8 whatever bytes its strings hold
+// (each byte that is no UTF-8 sent as U+FFFD, as in the error bodies).
 http::Response JsonOk(int status, const boost::json::value& v);
 // `status` with {key: base64 of `bytes`, the members of `rest`...}: the
 // base64 (which needs no escaping) written straight into the body, so that
@@ -59,6 +61,17 @@ http::Response ListJson(const Result<std::vector<T>>& list,
 Result<boost::json::object> ParseObject(const http::Request& req);
 Result<std::string> StringField(const boost::json::object& o,
                                 std::string_view key, bool required);
+// An optional string field that people are shown as it is (a label in
+// the audit log): "" when absent or null; INVALID_ARGUMENT naming the
+// field when it is no string, has more than `max_chars` characters, or
+// holds a control character (base/visible_text.h: C0, DEL, C1, a
+// bidirectional override) or bytes that are no UTF-8.
+Result<std::string> PrintableField(const boost::json::object& o,
+                                   std::string_view key, size_t max_chars);
+// An optional integer field: 0 when absent or null; INVALID_ARGUMENT naming
+// the field when it is no integer or does not fit in 64 bits (Boost.JSON
+// reads 2^63 to 2^64 - 1 as uint64 and larger ones as double).
+Result<int64_t> IntField(const boost::json::object& o, std::string_view key);
 // A required array of strings.
 Result<std::vector<std::string>> StringList(const boost::json::object& o,
                                             std::string_view key);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sealpost {
 
@@ -97,6 +98,30 @@ inline bool TruncateUtf8(std::string& s, size_t max) {
   bool cut = end < s.size();
   s.resize(end);
   return cut;
+}
+
+// Replaces each byte of `s` that is not part of a valid UTF-8 sequence
+// with U+FFFD (as JsonQuote does); true when it replaced any. Text that is
+// valid is only read.
+inline bool ReplaceInvalidUtf8(std::string& s) {
+  size_t i = 0;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  size_t n = 0;
+  while (i < s.size() && (n = Utf8SequenceAt(s, i)) != 0) i += n;
+  if (i == s.size()) return false;
+  std::string out(s, 0, i);
+  while (i < s.size()) {
+    n = Utf8SequenceAt(s, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  s = std::move(out);
+  return true;
 }
 
 }  // namespace sealpost

@@ -48,5 +48,18 @@ TEST(Utf8Test, InvalidSequencesAreZero) {
   }
 }
 
+TEST(Utf8Test, ReplaceInvalidUtf8) {
+  std::string valid = "ascii, Grüße, 日本, 😀";
+  EXPECT_FALSE(ReplaceInvalidUtf8(valid));
+  EXPECT_EQ(valid, "ascii, Grüße, 日本, 😀");
+  std::string empty;
+  EXPECT_FALSE(ReplaceInvalidUtf8(empty));
+  // Each byte that is no UTF-8 is one U+FFFD; what is valid around it
+  // stays.
+  std::string bad = "<m\xff\x9b@x> Gr\xC3\xBC\xC3 \xED\xA0\x80";
+  EXPECT_TRUE(ReplaceInvalidUtf8(bad));
+  EXPECT_EQ(bad, "<m\uFFFD\uFFFD@x> Grü\uFFFD \uFFFD\uFFFD\uFFFD");
+}
+
 }  // namespace
 }  // namespace sealpost

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/encoding.h"
 #include "base/files.h"
+#include "base/visible_text.h"
 #include "cli/cli.h"
 
 namespace sealpost::cli {
@@ -59,10 +60,12 @@ std::string EmailOrCa(const json::object& o) {
   return "(" + JsonStr(o, "kind") + ") " + JsonStr(o, "subject");
 }
 
-// Rows of 5 columns, the first a header, the first 4 aligned.
-void PrintRows(const std::vector<std::array<std::string, 5>>& rows) {
+// Rows of 5 columns, the first a header, the first 4 aligned; each cell
+// shown as VisibleText.
+void PrintRows(std::vector<std::array<std::string, 5>> rows) {
   std::array<size_t, 4> width{};
-  for (const auto& r : rows) {
+  for (auto& r : rows) {
+    for (std::string& cell : r) cell = VisibleText(cell);
     for (size_t i = 0; i < width.size(); ++i) {
       width[i] = std::max(width[i], r[i].size());
     }
@@ -125,8 +128,8 @@ void PrintImported(const json::value& v) {
   const json::object& o = v.as_object();
   const auto& certs = o.at("certificates").as_array();
   std::cout << "Imported " << certs.size() << " certificate"
-            << (certs.size() == 1 ? "" : "s") << " (" << JsonStr(o, "format")
-            << ")\n\n";
+            << (certs.size() == 1 ? "" : "s") << " ("
+            << VisibleText(JsonStr(o, "format")) << ")\n\n";
   for (const auto& c : certs) {
     PrintCert(c.as_object());
     std::cout << "\n";
@@ -134,8 +137,7 @@ void PrintImported(const json::value& v) {
   // `cert remove` had refused them; this import takes them back.
   if (const json::value* unrefused = o.if_contains("unrefused")) {
     for (const auto& id : unrefused->as_array()) {
-      std::cout << "No longer refused: " << std::string_view(id.as_string())
-                << "\n";
+      std::cout << "No longer refused: " << VisibleText(id.as_string()) << "\n";
     }
   }
 }
@@ -166,7 +168,7 @@ void AddRemove(CLI::App& parent, Globals& g, const std::string& help,
     CallAndPrint(g, "DELETE", target + UrlEncode(*id), "",
                  [&removed, &after](const json::value& v) {
                    std::cout << removed
-                             << std::string_view(v.at("removed").as_string())
+                             << VisibleText(v.at("removed").as_string())
                              << after << "\n";
                  });
   });
@@ -177,11 +179,12 @@ void PrintList(Globals& g, const std::string& body, const char* none,
                const char* key = "certificates",
                void (*print)(const json::array&) = PrintTable) {
   if (g.json) {
-    std::cout << body << "\n";
+    std::cout << JsonForTerminal(body) << "\n";
     return;
   }
-  json::value v = json::parse(body);
-  const auto& certs = v.at(key).as_array();
+  auto v = ParseAnswer(g, body);
+  if (!v) return;
+  const auto& certs = v->at(key).as_array();
   if (certs.empty()) {
     std::cout << none << "\n";
     return;
@@ -301,7 +304,8 @@ AddImport(*crl, g,
     CallAndPrint(g, "DELETE", "/api/v1/smime/crls/" + UrlEncode(*issuer), "",
                  [](const json::value& v) {
                    std::cout << "Removed the CRL of "
-                             << JsonStr(v.as_object(), "removed") << "\n";
+                             << VisibleText(JsonStr(v.as_object(), "removed"))
+                             << "\n";
                  });
   });
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -156,9 +157,30 @@ std::string UrlEncode(std::string_view s);
 std::optional<int64_t> ParseDateArg(const std::string& s);
 
 // Prints `Name : Value` lines with the names padded to one column, as
-// PowerShell's Format-List does.
+// PowerShell's Format-List does. Names and values are shown as
+// VisibleText (base/visible_text.h): a value is one line, and nothing in it
+// acts on the terminal.
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props);
+
+// Human output shows every string from the server (and from a file an
+// outsider wrote) as VisibleText: C0 and C1 controls, DEL, bidirectional
+// overrides and bytes that are no UTF-8 as visible escapes (\x1b, \n,
+// \u009b), so a Message-ID, subject, remote reply or audit detail cannot
+// clear the screen, move the cursor or fake a line. PrintProperties does
+// it for its lines; other printers wrap each such string.
+//
+// --json output is the server's JSON with the same value, written so that
+// a terminal acts on none of it: DEL, C1 controls and bidirectional
+// overrides as \u escapes (JSON escapes only C0 itself), a byte that is
+// no UTF-8 as \ufffd.
+std::string JsonForTerminal(std::string_view json_text);
+
+// The server's answer parsed (bytes that are no UTF-8 kept in its strings,
+// for VisibleText to show); nullopt, with one line on stderr and
+// g.exit_code 2, when it is no JSON.
+std::optional<boost::json::value> ParseAnswer(Globals& g,
+                                              const std::string& body);
 
 // Signs in as `user` (password from SEALPOST_PASSWORD or a prompt) and
 // gives a client whose token is the session's.

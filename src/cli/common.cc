@@ -9,6 +9,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "base/utf8.h"
+#include "base/visible_text.h"
 #include "cli/cli.h"
 #include "cli/local_config.h"
 #include "http/http.h"
@@ -52,7 +54,8 @@ bool CallApiRaw(Globals& g, const std::string& method,
         }
       }
     }
-    std::fprintf(stderr, "sealpost: server refused: %s\n", message.c_str());
+    std::fprintf(stderr, "sealpost: server refused: %s\n",
+                 VisibleText(message).c_str());
     if (res->status == 401) {
       std::fprintf(stderr,
                    "sealpost: check SEALPOST_TOKEN / --token (dev mode prints "
@@ -71,10 +74,10 @@ void CallAndPrint(Globals& g, const std::string& method,
   std::string out;
   if (!CallApi(g, method, target, body, &out)) return;
   if (g.json) {
-    std::cout << out << "\n";
+    std::cout << JsonForTerminal(out) << "\n";
     return;
   }
-  print(json::parse(out));
+  if (auto v = ParseAnswer(g, out)) print(*v);
 }
 
 void CallAndSay(Globals& g, const std::string& method,
@@ -82,7 +85,7 @@ void CallAndSay(Globals& g, const std::string& method,
                 const std::string& done) {
   std::string out;
   if (!CallApi(g, method, target, body, &out)) return;
-  std::cout << (g.json ? out : done) << "\n";
+  std::cout << (g.json ? JsonForTerminal(out) : done) << "\n";
 }
 
 CLI::App* AddNoun(CLI::App& parent, const std::string& name,
@@ -157,11 +160,55 @@ std::optional<int64_t> ParseDateArg(const std::string& s) {
 
 void PrintProperties(
     const std::vector<std::pair<std::string, std::string>>& props) {
+  std::vector<std::pair<std::string, std::string>> shown;
+  shown.reserve(props.size());
   size_t width = 0;
-  for (const auto& [k, v] : props) width = std::max(width, k.size());
   for (const auto& [k, v] : props) {
+    shown.emplace_back(VisibleText(k), VisibleText(v));
+    width = std::max(width, shown.back().first.size());
+  }
+  for (const auto& [k, v] : shown) {
     std::cout << k << std::string(width - k.size(), ' ') << " : " << v << "\n";
   }
+}
+
+std::string JsonForTerminal(std::string_view json_text) {
+  std::string out;
+  out.reserve(json_text.size());
+  for (size_t i = 0; i < json_text.size();) {
+    char32_t c = 0;
+    const size_t n = Utf8SequenceAt(json_text, i, &c);
+    if (n == 0) {
+      // Only inside a string: JSON's own characters are ASCII.
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    // Tab, line feed and carriage return are JSON's white space between
+    // tokens (in a string they are escaped already).
+    if (IsControlCodePoint(c) && c != '\t' && c != '\n' && c != '\r') {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out.append(json_text, i, n);
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::optional<json::value> ParseAnswer(Globals& g, const std::string& body) {
+  json::parse_options options;
+  options.allow_invalid_utf8 = true;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec, {}, options);
+  if (ec) {
+    std::fprintf(stderr, "sealpost: the server's answer is not JSON\n");
+    g.exit_code = kExitServer;
+    return std::nullopt;
+  }
+  return v;
 }
 
 bool SignIn(Globals& g, const std::string& user, ClientOptions* client) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 
+#include "base/visible_text.h"
 #include "cli/cli.h"
 
 namespace sealpost::cli {
@@ -47,15 +48,15 @@ void RegisterLicense(CLI::App& app, Globals& g) {
     });
   }
   lic->add_subcommand("list", "List license assignments")->callback([&g] {
-    CallAndPrint(g, "GET", "/api/v1/license-assignments", "",
-                 [](const json::value& v) {
-                   for (const auto& u : v.at("users").as_array()) {
-                     std::cout << "user   " << JsonText(u) << "\n";
-                   }
-                   for (const auto& gr : v.at("groups").as_array()) {
-                     std::cout << "group  " << JsonText(gr) << "\n";
-                   }
-                 });
+    CallAndPrint(
+        g, "GET", "/api/v1/license-assignments", "", [](const json::value& v) {
+          for (const auto& u : v.at("users").as_array()) {
+            std::cout << "user   " << VisibleText(JsonText(u)) << "\n";
+          }
+          for (const auto& gr : v.at("groups").as_array()) {
+            std::cout << "group  " << VisibleText(JsonText(gr)) << "\n";
+          }
+        });
   });
 }
 

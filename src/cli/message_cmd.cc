@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/clock.h"
+#include "base/visible_text.h"
 #include "cli/cli.h"
 
 namespace sealpost::cli {
@@ -43,9 +44,10 @@ void PrintMessage(const json::value& v) {
     std::cout << "\nLicense and audit events (newest first):\n";
     for (const auto& e : events->as_array()) {
       std::cout << "  " << When(e.at("at").to_number<int64_t>()) << "  "
-                << JsonText(e.at("action")) << "  " << JsonText(e.at("actor"))
-                << "  " << JsonText(e.at("result")) << "  "
-                << JsonText(e.at("detail")) << "\n";
+                << VisibleText(JsonText(e.at("action"))) << "  "
+                << VisibleText(JsonText(e.at("actor"))) << "  "
+                << VisibleText(JsonText(e.at("result"))) << "  "
+                << VisibleText(JsonText(e.at("detail"))) << "\n";
     }
   }
 }
@@ -76,14 +78,17 @@ void ListProtected(Globals& g, const std::string& owner,
     if (!next.empty()) target += "&before=" + UrlEncode(next);
     std::string body;
     if (!CallApi(g, "GET", target, "", &body)) return;
-    json::value v = json::parse(body);
-    for (const auto& m : v.at("messages").as_array()) all.push_back(m);
-    const json::value* n = v.as_object().if_contains("next");
+    auto v = ParseAnswer(g, body);
+    if (!v) return;
+    for (const auto& m : v->at("messages").as_array()) all.push_back(m);
+    const json::value* n = v->as_object().if_contains("next");
     if (n == nullptr || !n->is_string()) break;
     next = std::string(n->as_string());
   }
   if (g.json) {
-    std::cout << json::serialize(json::object{{"messages", all}}) << "\n";
+    std::cout << JsonForTerminal(
+                     json::serialize(json::object{{"messages", all}}))
+              << "\n";
     return;
   }
   for (const auto& m : all) {
@@ -187,23 +192,25 @@ void PrintTrace(const json::value& v) {
   std::cout << "\nRecipients:\n";
   for (const auto& r : m.at("recipients").as_array()) {
     const auto& o = r.as_object();
-    std::cout << "  " << JsonStr(o, "address") << "  " << JsonStr(o, "state")
+    std::cout << "  " << VisibleText(JsonStr(o, "address")) << "  "
+              << VisibleText(JsonStr(o, "state"))
               << "  attempts=" << Int(o, "attempts");
     if (JsonStr(o, "state") == "queued") {
       std::cout << "  next=" << TimeMs(Int(o, "next_attempt_ms"));
     }
     if (!JsonStr(o, "last_reply").empty()) {
-      std::cout << "  last: " << JsonStr(o, "last_reply");
+      std::cout << "  last: " << VisibleText(JsonStr(o, "last_reply"));
     }
     std::cout << "\n";
   }
   std::cout << "\nEvents:\n";
   for (const auto& e : v.at("events").as_array()) {
     const auto& o = e.as_object();
-    std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  " << JsonStr(o, "event");
+    std::cout << "  " << TimeMs(Int(o, "at_ms")) << "  "
+              << VisibleText(JsonStr(o, "event"));
     if (!JsonStr(o, "recipient").empty())
-      std::cout << "  " << JsonStr(o, "recipient");
-    std::cout << "  " << JsonStr(o, "detail") << "\n";
+      std::cout << "  " << VisibleText(JsonStr(o, "recipient"));
+    std::cout << "  " << VisibleText(JsonStr(o, "detail")) << "\n";
   }
 }
 

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/visible_text.h"
+
 namespace sealpost::cli {
 namespace {
 
@@ -169,7 +171,7 @@ std::string RefusalOf(const ApiResponse& res) {
         e != nullptr && e->is_object()) {
       if (const auto* m = e->as_object().if_contains("message");
           m != nullptr && m->is_string()) {
-        reason = std::string(m->as_string());
+        reason = VisibleText(m->as_string());
       }
     }
   }

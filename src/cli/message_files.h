@@ -82,7 +82,8 @@ class Output {
   bool in_place_ = false;  // path_ is a device or FIFO, written directly
 };
 
-// The error message of an API answer that is not a success.
+// The error message of an API answer that is not a success, as
+// VisibleText (it is printed).
 std::string RefusalOf(const ApiResponse& res);
 
 }  // namespace sealpost::cli

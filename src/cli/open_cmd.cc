@@ -17,6 +17,7 @@
 #include "base/encoding.h"
 #include "base/files.h"
 #include "base/string_source.h"
+#include "base/visible_text.h"
 #include "cli/cli.h"
 #include "cli/message_files.h"
 #include "cli/streamed_call.h"
@@ -88,9 +89,10 @@ int AcquireLicense(Globals& g, const Args& a, std::string_view header,
   }
   std::fprintf(stderr,
                "Message:  %s\nTemplate: %s\nSender:   %s\nRights:   %s\n",
-               std::string(v.at("message_id").as_string()).c_str(),
-               std::string(v.at("template").as_string()).c_str(),
-               std::string(v.at("owner").as_string()).c_str(), rights.c_str());
+               VisibleText(v.at("message_id").as_string()).c_str(),
+               VisibleText(v.at("template").as_string()).c_str(),
+               VisibleText(v.at("owner").as_string()).c_str(),
+               VisibleText(rights).c_str());
   return kExitOk;
 }
 
@@ -247,7 +249,7 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
   }
   if (!cert.empty()) {
     std::fprintf(stderr, "S/MIME:   decrypted with your certificate %s\n",
-                 cert.substr(0, 16).c_str());
+                 VisibleText(cert.substr(0, 16)).c_str());
   }
   if ((raw && ec) || !v.is_array()) {
     std::fprintf(stderr, "sealpost: malformed answer from the server\n");
@@ -258,8 +260,9 @@ int OpenSmime(Globals& g, const Args& a, FileReader& file) {
         !s.at("stamp").is_string()) {
       continue;
     }
+    // The signer's names come from a certificate an outsider made.
     std::fprintf(stderr, "Signature: %s\n",
-                 std::string(s.at("stamp").as_string()).c_str());
+                 VisibleText(s.at("stamp").as_string()).c_str());
   }
   if (!out.Commit()) return CannotWrite(a, std::strerror(errno));
   return kExitOk;

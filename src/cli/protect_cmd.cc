@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/visible_text.h"
 #include "cli/cli.h"
 #include "cli/message_files.h"
 #include "cli/streamed_call.h"
@@ -90,19 +91,20 @@ void Protect(Globals& g, const Args& a) {
   }
   if (a.smime) {
     std::string signer = res->Header("x-sealpost-smime-signer");
-    std::fprintf(stderr, "S/MIME:   encrypted to certificates %s\n",
-                 res->Header("x-sealpost-smime-certificates").c_str());
+    std::fprintf(
+        stderr, "S/MIME:   encrypted to certificates %s\n",
+        VisibleText(res->Header("x-sealpost-smime-certificates")).c_str());
     if (!signer.empty()) {
       std::fprintf(stderr, "Signed:   with your certificate %s\n",
-                   signer.c_str());
+                   VisibleText(signer).c_str());
     } else if (std::string note = res->Header("x-sealpost-smime-note");
                !note.empty()) {
-      std::fprintf(stderr, "Note:     %s\n", note.c_str());
+      std::fprintf(stderr, "Note:     %s\n", VisibleText(note).c_str());
     }
   } else {
     std::fprintf(stderr, "Protected as %s with template %s\n",
-                 res->Header("x-sealpost-message-id").c_str(),
-                 res->Header("x-sealpost-template").c_str());
+                 VisibleText(res->Header("x-sealpost-message-id")).c_str(),
+                 VisibleText(res->Header("x-sealpost-template")).c_str());
   }
   if (!out.Commit()) {
     std::fprintf(stderr, "sealpost: cannot write %s\n", a.out.c_str());

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/files.h"
+#include "base/visible_text.h"
 #include "cli/cli.h"
 #include "crypto/digest.h"
 
@@ -77,7 +78,7 @@ std::optional<json::value> RunSearch(Globals& g, const SearchArgs& a,
     g.exit_code = as_user->exit_code;
     return std::nullopt;
   }
-  return json::parse(response);
+  return ParseAnswer(g, response);
 }
 
 void PrintHits(const json::value& v) {
@@ -165,7 +166,7 @@ int Export(Globals& g, const SearchArgs& a) {
                                  {"state", JsonStr(o, "state")}});
     mbox += MboxEntry(JsonStr(o, "owner"),
                       o.at("created_at").to_number<int64_t>(), res.body);
-    std::fprintf(stderr, "exported %s\n", name.c_str());
+    std::fprintf(stderr, "exported %s\n", VisibleText(name).c_str());
   }
   const std::string mbox_name = "export.mbox";
   if (!WriteFileAtomic(a.out + "/" + mbox_name, mbox, 0600).ok()) {
@@ -273,7 +274,7 @@ void RegisterSearch(CLI::App& app, Globals& g) {
     auto found = RunSearch(g, *a, &as_user);
     if (!found) return;
     if (g.json) {
-      std::cout << json::serialize(*found) << "\n";
+      std::cout << JsonForTerminal(json::serialize(*found)) << "\n";
     } else {
       PrintHits(*found);
     }

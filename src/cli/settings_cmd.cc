@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "base/visible_text.h"
 #include "cli/cli.h"
 #include "cli/settings_cmd.h"
 
@@ -72,19 +73,20 @@ void AddSetCommand(CLI::App* noun, Globals& g,
 }
 
 void PrintSelfTest(Globals& g, const std::string& answer) {
-  json::value v = json::parse(answer);
-  bool pass = v.at("pass").as_bool();
+  auto v = ParseAnswer(g, answer);
+  if (!v) return;
+  bool pass = v->at("pass").as_bool();
   if (g.json) {
-    std::cout << answer << "\n";
+    std::cout << JsonForTerminal(answer) << "\n";
   } else {
-    for (const auto& c : v.at("checks").as_array()) {
+    for (const auto& c : v->at("checks").as_array()) {
       const json::object& o = c.as_object();
       bool skipped = o.contains("skipped") && o.at("skipped").as_bool();
-      std::cout << JsonText(o.at("step")) << " ...\n    - "
+      std::cout << VisibleText(JsonText(o.at("step"))) << " ...\n    - "
                 << (skipped                  ? "SKIP"
                     : o.at("pass").as_bool() ? "PASS"
                                              : "FAIL")
-                << ": " << JsonText(o.at("detail")) << "\n";
+                << ": " << VisibleText(JsonText(o.at("detail"))) << "\n";
     }
     std::cout << "OVERALL RESULT: " << (pass ? "PASS" : "FAIL") << "\n";
   }

@@ -139,6 +139,26 @@ TEST(RecordsTest, HeaderMessageIdFoldsOnlyAsciiCase) {
   EXPECT_EQ(HeaderMessageId("Message-ID:\t <x>\r\n"), "<x>");
 }
 
+// What `message list|trace` shows of a stranger's Message-ID: its
+// controls and bytes that are no UTF-8 as visible escapes, never raw; a
+// UTF-8 id (RFC 6532) as it came; at most 250 bytes of it, no character
+// cut.
+TEST(RecordsTest, HeaderMessageIdKeepsNoControlCharacter) {
+  EXPECT_EQ(HeaderMessageId("Message-ID: <x\x1b[2J\x1b[1;31mALL CLEAR\x1b[0m"
+                            "@evil.test>\r\n\r\n"),
+            "<x\\x1b[2J\\x1b[1;31mALL CLEAR\\x1b[0m@evil.test>");
+  EXPECT_EQ(HeaderMessageId("Message-ID: <a\tb\x7f\xc2\x9b\xff\x9b@e>\r\n"),
+            "<a\\tb\\x7f\\u009b\\xff\\x9b@e>");
+  EXPECT_EQ(HeaderMessageId("Message-ID: <grüße@bücher.example>\r\n"),
+            "<grüße@bücher.example>");
+  // 249 bytes then "ü": the character is dropped, not cut in two.
+  const std::string long_id = "<" + std::string(248, 'a') + "ü@e>";
+  EXPECT_EQ(HeaderMessageId("Message-ID: " + long_id + "\r\n"),
+            long_id.substr(0, 249));
+  EXPECT_EQ(HeaderMessageId("Message-ID: <" + std::string(300, 'a') + ">\r\n"),
+            "<" + std::string(249, 'a'));
+}
+
 TEST(RecordsTest, NewQueueIdIsUpperCaseHex) {
   const std::string id = NewQueueId();
   ASSERT_EQ(id.size(), 27u);

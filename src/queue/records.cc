@@ -5,6 +5,8 @@
 
 #include "base/encoding.h"
 #include "base/strings.h"
+#include "base/utf8.h"
+#include "base/visible_text.h"
 #include "crypto/master_key.h"
 #include "crypto/random.h"
 
@@ -79,7 +81,10 @@ std::string HeaderMessageId(std::string_view content) {
         while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
           v.remove_prefix(1);
         }
-        return std::string(v.substr(0, 250));
+        // Any internet sender writes it, and `message list|trace` show it:
+        // its controls and bytes that are no UTF-8 kept as visible escapes,
+        // which still tell the message apart, never raw.
+        return VisibleText(v.substr(0, CompleteUtf8Prefix(v, 250)));
       }
     }
     pos = eol + 2;

@@ -18,7 +18,8 @@ namespace sealpost::queue {
 std::string EnvelopeJson(const IncomingMessage& m);
 // Its parameters back (defaults for anything missing or malformed).
 EnvelopeParams ParamsFromJson(std::string_view text);
-// The Message-ID header field of the header section, for the trace.
+// The Message-ID header field of the header section, for the trace: its
+// first 250 bytes (no character cut) as VisibleText.
 std::string HeaderMessageId(std::string_view content);
 // RFC 3461 §4.1: a failure DSN unless NOTIFY excludes FAILURE.
 bool WantsFailureDsn(int notify);
