@@ -279,6 +279,31 @@ class PoisonedAnswersTest(unittest.TestCase):
                 self.assertEqual(acting_bytes(r.stdout), [], r.stdout)
                 self.assertEqual(json.loads(r.stdout), ROUTES[route][1])
 
+    def test_search_export_writes_nothing_outside_its_directory(self):
+        """The ids the server answers name the export's files: one that is
+        no id ("../x", an absolute path, export.mbox's name) is refused,
+        and nothing is written outside DIR."""
+        out_dir = os.path.join(self.dir, "export")
+        for bad in ["../escaped", "/tmp/escaped-abs", "export.mbox", ""]:
+            with self.subTest(id=bad):
+                hit = dict(protected_message(), id=bad)
+                StandIn.routes = dict(ROUTES)
+                StandIn.routes[("POST", "/api/v1/search")] = (
+                    200, {"messages": [hit]})
+                StandIn.routes[("GET", "/api/v1/search/messages/")] = (
+                    200, {"x": 1})
+                try:
+                    r = self.cli("search", "export", "figures", "--user",
+                                 "u@example.com", "--out", out_dir)
+                finally:
+                    StandIn.routes = ROUTES
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(b"not an id", r.stderr)
+                self.assertFalse(os.path.exists(
+                    os.path.join(self.dir, "escaped.eml")))
+                self.assertFalse(os.path.exists("/tmp/escaped-abs.eml"))
+                self.assertEqual(os.listdir(out_dir), [])
+
     def test_bytes_that_are_no_utf8_are_shown_not_fatal(self):
         """An answer holding a Message-ID's 8-bit bytes as they came (a
         server before the fix): escaped, where the CLI used to abort."""

@@ -144,6 +144,16 @@ int Export(Globals& g, const SearchArgs& a) {
   for (const auto& h : found->at("messages").as_array()) {
     const auto& o = h.as_object();
     const std::string id = JsonStr(o, "id");
+    // The id names a file in DIR: letters, digits, '-' and '_' only, so no
+    // answer can write outside it ("../x", "/etc/x") or over export.mbox.
+    if (id.empty() || id.size() > 128 ||
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+                             "WXYZ0123456789-_") != std::string::npos) {
+      std::fprintf(stderr,
+                   "sealpost: the server named a message %s: not an id\n",
+                   VisibleText(id).c_str());
+      return kExitServer;
+    }
     ApiResponse res;
     if (!CallApiRaw(as_user, "GET", "/api/v1/search/messages/" + UrlEncode(id),
                     "", "", &res)) {
