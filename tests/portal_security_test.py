@@ -784,6 +784,67 @@ class PortalSecurityTest(unittest.TestCase):
                      params={"state": state, "code": code},
                      allow_redirects=False, timeout=60)
 
+    def start_within(self, server, s, msg_id, seconds=5):
+        """Presses the provider's button again in browser `s`: the answer,
+        which must come within `seconds` (a test failure, not an error,
+        when it does not)."""
+        try:
+            return s.get(server.url + "/m/%s/oidc/0" % msg_id,
+                         allow_redirects=False, timeout=seconds)
+        except requests.exceptions.Timeout:
+            self.fail("a sign-in start did not answer in %d s" % seconds)
+
+    # The security review's finding: a sign-in taken from the pending table
+    # stayed in its browser's list, and the sixth start after it spun for
+    # ever with the table's lock held; every later OIDC request, then the
+    # whole portal and the admin API, waited on it.
+    def test_a_cancelled_sign_in_does_not_hang_the_next_starts(self):
+        server, _ = self.token_server()
+        msg_id, _ = self.protected_on(server,
+                                      ["cancel-%s@gmail.test" % unique()])
+        s, state, _ = self.provider_start(server, msg_id)
+        r = s.get(server.url + "/oidc/callback",
+                  params={"state": state, "error": "access_denied"},
+                  allow_redirects=False, timeout=5)
+        self.assertEqual(r.status_code, 401, r.text[:300])
+        self.assertIn("Sign-in was cancelled", r.text)
+        for i in range(5):
+            r = self.start_within(server, s, msg_id)
+            self.assertEqual(r.status_code, 303, "start %d: %s" %
+                             (i + 2, r.text[:300]))
+            self.assertIn("/authorize?", r.headers["Location"])
+
+    # Another browser's callback with a reader's state puts the sign-in
+    # back: each time it was added again to that browser's list, so about
+    # nine of them pushed out the reader's sign-ins.
+    def test_callbacks_from_another_browser_keep_the_readers_sign_ins(self):
+        server, _ = self.token_server()
+        reader = "kept-%s@gmail.test" % unique()
+        msg_id, secret = self.protected_on(server, [reader])
+        s, first, first_nonce = self.provider_start(server, msg_id)
+        r = self.start_within(server, s, msg_id)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        second = re.search(r"[?&]state=([^&]+)",
+                           r.headers["Location"]).group(1)
+        second_nonce = re.search(r"[?&]nonce=([^&]+)",
+                                 r.headers["Location"]).group(1)
+        other = browser(server)
+        self.assertEqual(other.get(server.url + "/m/" + msg_id,
+                                   timeout=5).status_code, 200)
+        for _ in range(12):
+            r = self.provider_callback(server, other, second, second_nonce,
+                                       reader)
+            self.assertEqual(r.status_code, 400, r.text[:300])
+            self.assertIn("This sign-in has expired", r.text)
+        self.assertIsNone(other.cookies.get("__Host-sp_s"))
+        # Both of the reader's sign-ins still finish, in the reader's
+        # browser only.
+        for state, nonce in ((first, first_nonce), (second, second_nonce)):
+            r = self.provider_callback(server, s, state, nonce, reader)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertIn(secret, s.get(server.url + "/m/" + msg_id,
+                                    timeout=30).text)
+
     def test_a_provider_signs_in_only_its_email_domains(self):
         server, _ = self.token_server(email_domains=["partner.test"])
         self.assertNotIn("vouches for any domain", server.read_log())
