@@ -3,7 +3,8 @@
 // flow with PKCE (OpenID Connect Core 1.0 §3.1, RFC 7636). This module only
 // delivers a verified identity; whether that identity may open a message
 // (the provider's email_domains, email_verified, the recipient list) is the
-// portal's decision. The providers file is parsed here too.
+// portal's decision. The providers file is parsed here too
+// (oidc_providers.cc).
 //
 // Thread-safety: OidcClient is safe to use from any thread; the free functions
 // are pure.
