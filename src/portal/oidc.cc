@@ -128,6 +128,9 @@ struct OidcClient::Discovery {
   std::string jwks_uri;
   std::string userinfo_endpoint;  // may be empty
   bool client_secret_post = false;
+  // authorization_response_iss_parameter_supported (RFC 9207 §3): every
+  // authorization response carries iss.
+  bool sends_iss = false;
 };
 
 struct OidcClient::Jwks {
@@ -225,6 +228,10 @@ OidcClient::FetchDiscovery() {
     }
     discovery->client_secret_post = !basic;
   }
+  if (const json::value* iss =
+          doc.if_contains("authorization_response_iss_parameter_supported")) {
+    discovery->sends_iss = iss->is_bool() && iss->as_bool();
+  }
   if (doc.contains("code_challenge_methods_supported") &&
       !Contains(doc, "code_challenge_methods_supported", "S256")) {
     return UnavailableError("discovery: the provider does not offer PKCE S256");
@@ -296,13 +303,25 @@ Result<OidcStart> OidcClient::Begin() {
   return start;
 }
 
-Result<OidcIdentity> OidcClient::Finish(std::string_view code,
-                                        const OidcStart& started) {
+Result<OidcIdentity> OidcClient::Finish(
+    const OidcAuthorizationResponse& response, const OidcStart& started) {
+  const std::string& code = response.code;
   if (code.empty() || code.size() > kMaxCodeBytes) {
     return PermissionDeniedError("sign-in code rejected");
   }
   SP_ASSIGN_OR_RETURN(std::shared_ptr<const Discovery> discovery,
                       GetDiscovery());
+  // RFC 9207 §2.4: compared as strings, exactly; the code is not redeemed
+  // (so it reaches no token endpoint) when they differ.
+  if (response.iss.has_value() ? *response.iss != config_.issuer
+                               : discovery->sends_iss) {
+    log::Debug(
+        "oidc: authorization response for {} {}", config_.issuer,
+        response.iss.has_value() ? "names another issuer" : "names no issuer");
+    return PermissionDeniedError(
+        response.iss.has_value() ? "authorization response from another issuer"
+                                 : "authorization response without its issuer");
+  }
   FetchOptions options;
   options.ca_file = config_.ca_file;
 

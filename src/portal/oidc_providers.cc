@@ -1,5 +1,5 @@
-// The providers file (portal.oidc_providers_file) and what a provider may
-// vouch for: the parts of oidc.h that need no network.
+// The providers file (portal.oidc_providers_file), what a provider may
+// vouch for and its redirect URI: the parts of oidc.h that need no network.
 #include <boost/json.hpp>
 
 #include "base/domain_name.h"
@@ -110,11 +110,25 @@ Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
     if (c.name.empty()) {
       return InvalidArgumentError(where + ": a provider needs a name");
     }
-    // A sign-in in progress finds its provider by name (PendingSignIns).
+    // A sign-in in progress finds its provider by name (PendingSignIns),
+    // and a callback by its slug.
+    const std::string slug = OidcProviderSlug(c.name);
+    if (slug.empty()) {
+      return InvalidArgumentError(
+          where + ": provider " + c.name +
+          ": the name needs an ASCII letter or digit (it makes the "
+          "provider's redirect URI)");
+    }
     for (const OidcProviderConfig& before : out) {
       if (AsciiLower(before.name) == AsciiLower(c.name)) {
         return InvalidArgumentError(where + ": two providers are named " +
                                     c.name);
+      }
+      if (OidcProviderSlug(before.name) == slug) {
+        return InvalidArgumentError(
+            where + ": providers " + before.name + " and " + c.name +
+            " would share the redirect URI " + std::string(kOidcCallbackPath) +
+            "/" + slug + ": rename one");
       }
     }
     if (const json::value* domains = o.if_contains("email_domains")) {
@@ -128,6 +142,29 @@ Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
         where + ": provider " + c.name));
     out.push_back(std::move(c));
   }
+  return out;
+}
+
+std::string OidcProviderSlug(std::string_view name) {
+  std::string out;
+  bool dash = false;
+  for (char c : name) {
+    if (IsAsciiAlpha(c) || IsAsciiDigit(c)) {
+      if (dash && !out.empty()) out += '-';
+      dash = false;
+      out += AsciiLowerByte(c);
+    } else {
+      dash = true;
+    }
+  }
+  return out;
+}
+
+std::string OidcRedirectUri(std::string_view public_url,
+                            const OidcProviderConfig& provider,
+                            size_t providers) {
+  std::string out = std::string(public_url) + std::string(kOidcCallbackPath);
+  if (providers != 1) out += "/" + OidcProviderSlug(provider.name);
   return out;
 }
 
