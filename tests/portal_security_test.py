@@ -260,6 +260,38 @@ class PortalSecurityTest(unittest.TestCase):
         self.server.cli("license", "assign", "--user", user, check=True)
         return user, password
 
+    # ---- org sign-in limits ---------------------------------------------
+
+    def org_sign_in(self, source, user, password):
+        """A password sign-in at /signin from client address `source`."""
+        s = browser(self.server, source)
+        page = s.get(self.server.url + "/signin", timeout=30)
+        return s.post(self.server.url + "/signin",
+                      data={"csrf": csrf_of(page.text), "email": user,
+                            "password": password, "next": "/sent"},
+                      allow_redirects=False, timeout=30)
+
+    # The security review's finding: failures were counted per address
+    # across all networks, before the password was checked, so 5 wrong
+    # tries from anywhere kept any user, admins included, from signing in
+    # with the right password (portal, API token, SMTP) for 15 minutes.
+    def test_wrong_passwords_from_one_network_lock_only_that_network(self):
+        user, password = self.new_user()
+        for i in range(5):
+            r = self.org_sign_in("127.0.0.71", user, "wrong-%d" % i)
+            self.assertEqual(r.status_code, 401, r.text[:300])
+        # That network is refused, the right password too, unchecked.
+        refused = self.org_sign_in("127.0.0.71", user, password)
+        self.assertEqual(refused.status_code, 429, refused.text[:300])
+        # The user, from another network, signs in and gets an API token.
+        r = self.org_sign_in("127.0.0.72", user, password)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        r = self.api("POST", "/api/v1/auth/token",
+                     session=browser(self.server, "127.0.0.72"),
+                     json={"email": user, "password": password})
+        self.assertEqual(r.status_code, 201, r.text[:300])
+        self.assertIn("from your network", refused.text)
+
     # ---- item 3: a portal session is not an API token -------------------
 
     def test_portal_session_is_not_an_api_token(self):
