@@ -260,6 +260,38 @@ class PortalSecurityTest(unittest.TestCase):
         self.server.cli("license", "assign", "--user", user, check=True)
         return user, password
 
+    # ---- org sign-in limits ---------------------------------------------
+
+    def org_sign_in(self, source, user, password):
+        """A password sign-in at /signin from client address `source`."""
+        s = browser(self.server, source)
+        page = s.get(self.server.url + "/signin", timeout=30)
+        return s.post(self.server.url + "/signin",
+                      data={"csrf": csrf_of(page.text), "email": user,
+                            "password": password, "next": "/sent"},
+                      allow_redirects=False, timeout=30)
+
+    # The security review's finding: failures were counted per address
+    # across all networks, before the password was checked, so 5 wrong
+    # tries from anywhere kept any user, admins included, from signing in
+    # with the right password (portal, API token, SMTP) for 15 minutes.
+    def test_wrong_passwords_from_one_network_lock_only_that_network(self):
+        user, password = self.new_user()
+        for i in range(5):
+            r = self.org_sign_in("127.0.0.71", user, "wrong-%d" % i)
+            self.assertEqual(r.status_code, 401, r.text[:300])
+        # That network is refused, the right password too, unchecked.
+        refused = self.org_sign_in("127.0.0.71", user, password)
+        self.assertEqual(refused.status_code, 429, refused.text[:300])
+        # The user, from another network, signs in and gets an API token.
+        r = self.org_sign_in("127.0.0.72", user, password)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        r = self.api("POST", "/api/v1/auth/token",
+                     session=browser(self.server, "127.0.0.72"),
+                     json={"email": user, "password": password})
+        self.assertEqual(r.status_code, 201, r.text[:300])
+        self.assertIn("from your network", refused.text)
+
     # ---- item 3: a portal session is not an API token -------------------
 
     def test_portal_session_is_not_an_api_token(self):
@@ -783,6 +815,67 @@ class PortalSecurityTest(unittest.TestCase):
         return s.get(server.url + "/oidc/callback",
                      params={"state": state, "code": code},
                      allow_redirects=False, timeout=60)
+
+    def start_within(self, server, s, msg_id, seconds=5):
+        """Presses the provider's button again in browser `s`: the answer,
+        which must come within `seconds` (a test failure, not an error,
+        when it does not)."""
+        try:
+            return s.get(server.url + "/m/%s/oidc/0" % msg_id,
+                         allow_redirects=False, timeout=seconds)
+        except requests.exceptions.Timeout:
+            self.fail("a sign-in start did not answer in %d s" % seconds)
+
+    # The security review's finding: a sign-in taken from the pending table
+    # stayed in its browser's list, and the sixth start after it spun for
+    # ever with the table's lock held; every later OIDC request, then the
+    # whole portal and the admin API, waited on it.
+    def test_a_cancelled_sign_in_does_not_hang_the_next_starts(self):
+        server, _ = self.token_server()
+        msg_id, _ = self.protected_on(server,
+                                      ["cancel-%s@gmail.test" % unique()])
+        s, state, _ = self.provider_start(server, msg_id)
+        r = s.get(server.url + "/oidc/callback",
+                  params={"state": state, "error": "access_denied"},
+                  allow_redirects=False, timeout=5)
+        self.assertEqual(r.status_code, 401, r.text[:300])
+        self.assertIn("Sign-in was cancelled", r.text)
+        for i in range(5):
+            r = self.start_within(server, s, msg_id)
+            self.assertEqual(r.status_code, 303, "start %d: %s" %
+                             (i + 2, r.text[:300]))
+            self.assertIn("/authorize?", r.headers["Location"])
+
+    # Another browser's callback with a reader's state puts the sign-in
+    # back: each time it was added again to that browser's list, so about
+    # nine of them pushed out the reader's sign-ins.
+    def test_callbacks_from_another_browser_keep_the_readers_sign_ins(self):
+        server, _ = self.token_server()
+        reader = "kept-%s@gmail.test" % unique()
+        msg_id, secret = self.protected_on(server, [reader])
+        s, first, first_nonce = self.provider_start(server, msg_id)
+        r = self.start_within(server, s, msg_id)
+        self.assertEqual(r.status_code, 303, r.text[:300])
+        second = re.search(r"[?&]state=([^&]+)",
+                           r.headers["Location"]).group(1)
+        second_nonce = re.search(r"[?&]nonce=([^&]+)",
+                                 r.headers["Location"]).group(1)
+        other = browser(server)
+        self.assertEqual(other.get(server.url + "/m/" + msg_id,
+                                   timeout=5).status_code, 200)
+        for _ in range(12):
+            r = self.provider_callback(server, other, second, second_nonce,
+                                       reader)
+            self.assertEqual(r.status_code, 400, r.text[:300])
+            self.assertIn("This sign-in has expired", r.text)
+        self.assertIsNone(other.cookies.get("__Host-sp_s"))
+        # Both of the reader's sign-ins still finish, in the reader's
+        # browser only.
+        for state, nonce in ((first, first_nonce), (second, second_nonce)):
+            r = self.provider_callback(server, s, state, nonce, reader)
+            self.assertEqual(r.status_code, 303, r.text[:300])
+        self.assertIn(secret, s.get(server.url + "/m/" + msg_id,
+                                    timeout=30).text)
 
     def test_a_provider_signs_in_only_its_email_domains(self):
         server, _ = self.token_server(email_domains=["partner.test"])

@@ -198,13 +198,26 @@ class SharedNodesTest(PostgresCase):
             r = sign_in(node, pw)
             self.assertEqual(r.status_code, 303 if pw == password else 401,
                              "try %d: %s" % (i, r.text[:300]))
-        # The sixth wrong password, on either node, is refused unchecked,
-        # and so is the right one until the window ends.
+        # The sixth wrong password from that network, on either node, is
+        # refused unchecked, and so is the right one until the window ends.
         for node, pw in [(self.a, "wrong-6"), (self.b, "wrong-7"),
                          (self.b, password), (self.a, password)]:
             r = sign_in(node, pw)
             self.assertEqual(r.status_code, 429, r.text[:300])
-            self.assertIn("too many failed sign-ins", r.text)
+            self.assertIn("too many failed sign-ins from your network",
+                          r.text)
+        # From another network the user signs in, on both nodes: one
+        # network's failures no longer lock the address out (the security
+        # review's finding), and the refusals spent none of its ceiling.
+        owner = ps.browser(self.a, "127.0.0.8")
+        owner.verify = self.cas
+        for node in (self.b, self.a):
+            page = owner.get(node.url + "/signin", timeout=30)
+            r = owner.post(node.url + "/signin",
+                           data={"csrf": ps.csrf_of(page.text), "email": user,
+                                 "password": password, "next": "/sent"},
+                           allow_redirects=False, timeout=30)
+            self.assertEqual(r.status_code, 303, r.text[:300])
 
     def test_pin_entered_on_a_opens_on_b_until_sign_out(self):
         # Issue 18: PIN passes were kept in the node's memory, so a load

@@ -92,6 +92,11 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
                  out["disk"] = std::move(disk);
                }
                for (auto& [k, v] : *nodes) out[k] = std::move(v);
+               json::array oidc;
+               for (const auto& [name, uri] : ctx.oidc_redirect_uris) {
+                 oidc.push_back({{"name", name}, {"redirect_uri", uri}});
+               }
+               out["oidc_providers"] = std::move(oidc);
                return JsonOk(200, std::move(out));
              }));
 

@@ -81,6 +81,9 @@ struct ApiContext {
   // server.min_free_bytes, for `sealpost status` beside the free space of
   // spool_dir's file system (the data directory).
   int64_t min_free_bytes = 0;
+  // Each OpenID Connect provider's name and the redirect URI to register
+  // with it (portal::OidcRedirectUri), for `sealpost status`.
+  std::vector<std::pair<std::string, std::string>> oidc_redirect_uris;
 };
 
 void RegisterApi(http::Router& router, const ApiContext& context);

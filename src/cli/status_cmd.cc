@@ -97,6 +97,19 @@ void PrintStatus(const json::value& v) {
       }
     }
   }
+  // The redirect URI to register with each OpenID Connect provider
+  // (docs/portal.md).
+  if (const json::value* v = o.if_contains("oidc_providers");
+      v != nullptr && v->is_array()) {
+    std::string uris;
+    for (const json::value& p : v->as_array()) {
+      if (!p.is_object()) continue;
+      if (!uris.empty()) uris += ", ";
+      uris +=
+          Str(p.as_object(), "name") + "=" + Str(p.as_object(), "redirect_uri");
+    }
+    props.emplace_back("OidcRedirectUris", uris.empty() ? "-" : uris);
+  }
   PrintProperties(props);
 }
 
@@ -106,8 +119,9 @@ void RegisterStatus(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "status",
       "Show the server's version, uptime, store engine, schema, what the "
-      "store holds, this node's id, the nodes seen in the last minute and "
-      "the queued deliveries per node");
+      "store holds, this node's id, the nodes seen in the last minute, "
+      "the queued deliveries per node and the redirect URI of each OpenID "
+      "Connect provider");
   cmd->callback(
       [&g] { CallAndPrint(g, "GET", "/api/v1/sys/status", "", PrintStatus); });
 }

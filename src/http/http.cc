@@ -38,6 +38,11 @@ std::string_view Request::Header(std::string_view lower_name) const {
 }
 
 std::string Request::QueryParam(std::string_view name) const {
+  return FindQueryParam(name).value_or("");
+}
+
+std::optional<std::string> Request::FindQueryParam(
+    std::string_view name) const {
   std::string_view q = query;
   while (!q.empty()) {
     size_t amp = q.find('&');
@@ -51,7 +56,7 @@ std::string Request::QueryParam(std::string_view name) const {
     if (amp == std::string_view::npos) break;
     q.remove_prefix(amp + 1);
   }
-  return {};
+  return std::nullopt;
 }
 
 Response Response::Json(int status, std::string body) {

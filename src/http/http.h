@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,6 +52,9 @@ struct Request {
   std::string_view Header(std::string_view lower_name) const;
   // Query parameter (first occurrence), percent-decoded; empty when absent.
   std::string QueryParam(std::string_view name) const;
+  // The same, nullopt when absent: for a parameter whose absence means
+  // something else than an empty value (an authorization response's iss).
+  std::optional<std::string> FindQueryParam(std::string_view name) const;
 };
 
 struct Response;

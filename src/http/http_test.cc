@@ -43,6 +43,9 @@ TEST(RequestTest, QueryAndHeaders) {
   EXPECT_EQ(req.QueryParam("b"), "x+y z");
   EXPECT_EQ(req.QueryParam("c"), "");
   EXPECT_EQ(req.QueryParam("zz"), "");
+  EXPECT_EQ(req.FindQueryParam("a"), "1");
+  EXPECT_EQ(req.FindQueryParam("c"), "");
+  EXPECT_EQ(req.FindQueryParam("zz"), std::nullopt);
   EXPECT_EQ(req.Header("content-type"), "application/json");
   EXPECT_EQ(req.Header("accept"), "");
 }

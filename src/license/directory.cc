@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
-#include "base/log.h"
 #include "crypto/digest.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -49,13 +48,6 @@ Status ValidGroupName(std::string_view name) {
   return Status::Ok();
 }
 
-// A failure key as the shared rate table keeps it: hashed, since what
-// was typed as an address is sometimes a password, and of a fixed length
-// whatever was typed.
-std::string SharedFailureKey(std::string_view key) {
-  return "signin:" + crypto::Sha256Hex(key);
-}
-
 }  // namespace
 
 Result<std::string> NormalizeEmail(std::string_view email) {
@@ -74,88 +66,17 @@ std::string HashToken(std::string_view token) {
   return crypto::Sha256Hex(token);
 }
 
-bool Directory::Throttled(const std::string& key, int64_t now) {
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return false;
-  std::erase_if(it->second,
-                [&](int64_t t) { return t <= now - kFailureWindow; });
-  if (it->second.empty()) {
-    failures_.erase(it);
-    return false;
-  }
-  return static_cast<int>(it->second.size()) >= kMaxFailures;
-}
-
-void Directory::ForgetFailure(const std::string& key, int64_t at) {
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return;
-  auto pos = std::find(it->second.begin(), it->second.end(), at);
-  if (pos != it->second.end()) it->second.erase(pos);
-  if (it->second.empty()) failures_.erase(it);
-}
-
-bool Directory::TakeFailures(const std::string& by_user,
-                             const std::string& by_ip, int64_t now) {
-  if (!shared_failures_) {
-    MutexLock lock(&mu_);
-    if (Throttled(by_user, now) || Throttled(by_ip, now)) return false;
-    failures_[by_user].push_back(now);
-    failures_[by_ip].push_back(now);
-    return true;
-  }
-  // The store counts each key atomically across nodes; a refusal on the
-  // second key gives back what the first took.
-  auto take = [&](const std::string& key) {
-    auto taken = store_.TakeRateLimit(SharedFailureKey(key), kMaxFailures,
-                                      kFailureWindow, now);
-    if (!taken.ok()) {
-      log::Warn("directory: sign-in failure not counted, refused: {}",
-                taken.status().message());
-      return false;
-    }
-    return *taken;
-  };
-  if (!take(by_user)) return false;
-  if (!take(by_ip)) {
-    ForgetFailures(by_user, "", now);
-    return false;
-  }
-  return true;
-}
-
-void Directory::ForgetFailures(const std::string& by_user,
-                               const std::string& by_ip, int64_t at) {
-  if (!shared_failures_) {
-    MutexLock lock(&mu_);
-    ForgetFailure(by_user, at);
-    ForgetFailure(by_ip, at);
-    return;
-  }
-  for (const std::string* key : {&by_user, &by_ip}) {
-    if (key->empty()) continue;
-    // Not forgiven, the success still counts as one failure for the
-    // window: stricter, never looser.
-    Status forgot = store_.ForgetRateEvent(SharedFailureKey(*key), at);
-    if (!forgot.ok()) {
-      log::Warn("directory: a sign-in that succeeded still counts: {}",
-                forgot.message());
-    }
-  }
-}
-
 Result<std::string> Directory::CheckPassword(std::string_view email,
                                              std::string_view password,
                                              std::string_view remote_address) {
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
-  std::string by_user = "u:" + addr;
-  std::string by_ip = "ip:" + net::ClientKey(remote_address);
+  const std::string network = net::ClientKey(remote_address);
   // Counted as a failure before the (slow) check and forgiven on success:
-  // parallel guesses cannot all pass the limit before any counted.
-  if (!TakeFailures(by_user, by_ip, now)) {
-    return ResourceExhaustedError(
-        "too many failed sign-ins; try again in 15 minutes");
-  }
+  // parallel guesses cannot all pass the limit before any counted. The
+  // same for an address that is no user's, so that neither the limits nor
+  // the time taken tell which addresses exist.
+  SP_RETURN_IF_ERROR(limits_.Take(addr, network, now));
   SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(addr));
   // Verify against a fixed hash when the user is unknown, so that timing
   // does not reveal which addresses exist.
@@ -171,7 +92,7 @@ Result<std::string> Directory::CheckPassword(std::string_view email,
                                   "wrong address or password"});
     return UnauthenticatedError("wrong e-mail address or password");
   }
-  ForgetFailures(by_user, by_ip, now);
+  limits_.Forgive(addr, network, now);
   return addr;
 }
 

@@ -2,14 +2,12 @@
 // and license assignments (who may protect). Users live in the store's users
 // table; groups and license assignments are small JSON documents in settings.
 //
-// Sign-in is rate limited per address and per client address: after 5
-// failures in 15 minutes further attempts are refused until the window ends.
-// A single node (SQLite) counts in memory; several nodes on one store
-// (PostgreSQL) count in the store's shared rate table, so that spreading
-// guesses over N nodes does not give N times the guesses.
+// Sign-in is rate limited per client network first, then per address over
+// all networks (SignInLimits: one network cannot lock an address out, and
+// an address takes at most 100 wrong passwords a day).
 //
-// Thread-safety: thread-safe; the rate limiter and settings updates are
-// guarded by one mutex.
+// Thread-safety: thread-safe; settings updates are guarded by one mutex,
+// SignInLimits guards itself.
 #ifndef SEALPOST_LICENSE_DIRECTORY_H_
 #define SEALPOST_LICENSE_DIRECTORY_H_
 
@@ -21,6 +19,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "license/sign_in_limits.h"
 #include "store/store.h"
 
 namespace sealpost::license {
@@ -55,19 +54,19 @@ struct LicenseAssignments {
 
 class Directory {
  public:
-  static constexpr int kMaxFailures = 5;
-  static constexpr int64_t kFailureWindow = 15 * 60;
   static constexpr int64_t kSessionLifetime = 12 * 3600;
 
   Directory(store::Store& store, const Clock& clock)
       : store_(store),
         clock_(clock),
-        shared_failures_(store.Engine() != "sqlite") {}
+        limits_(store, store.Engine() != "sqlite") {}
 
-  // Checks the password under the sign-in limits (per address and per
-  // client address); returns the lower-case address. Wrong address, wrong
-  // password and a disabled user give the same UNAUTHENTICATED error;
-  // RESOURCE_EXHAUSTED when throttled. Opens no session (SMTP AUTH).
+  // Checks the password under the sign-in limits (SignInLimits: per client
+  // network, then per address); returns the lower-case address. Wrong
+  // address, wrong password and a disabled user give the same
+  // UNAUTHENTICATED error, counted and timed alike whether the address is
+  // a user's or not; RESOURCE_EXHAUSTED, saying which limit, when
+  // throttled. Opens no session (SMTP AUTH).
   Result<std::string> CheckPassword(std::string_view email,
                                     std::string_view password,
                                     std::string_view remote_address);
@@ -128,26 +127,12 @@ class Directory {
       SP_REQUIRES(mu_);
   Status SaveLicenses(const LicenseAssignments& lic) SP_REQUIRES(mu_);
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
-  // Counts a failure for each key at `now` unless one of them is over the
-  // limit; false (nothing counted) when one is, or when the shared store
-  // cannot count (a limit is never skipped).
-  bool TakeFailures(const std::string& by_user, const std::string& by_ip,
-                    int64_t now);
-  // Takes back the failures TakeFailures counted at `at` (a sign-in that
-  // turned out right).
-  void ForgetFailures(const std::string& by_user, const std::string& by_ip,
-                      int64_t at);
-  bool Throttled(const std::string& key, int64_t now) SP_REQUIRES(mu_);
-  void ForgetFailure(const std::string& key, int64_t at) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
   const Clock& clock_;
-  // Failures counted in the store (several nodes) rather than failures_.
-  const bool shared_failures_;
+  SignInLimits limits_;
   Mutex mu_;
-  // key -> failure times within the window (a single node).
-  std::map<std::string, std::vector<int64_t>> failures_ SP_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
 };
 

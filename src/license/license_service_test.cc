@@ -751,21 +751,62 @@ TEST_F(LicenseServiceTest, SignInAndRateLimit) {
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(*org_.directory.Authenticate(ok->token), "bob@example.com");
   EXPECT_FALSE(org_.directory.Authenticate("nope").ok());
-  for (int i = 0; i < Directory::kMaxFailures; ++i) {
+  for (int i = 0; i < SignInLimits::kPerNetwork; ++i) {
     EXPECT_EQ(org_.directory.SignIn("carol@example.com", "bad", "5.6.7.8")
                   .status()
                   .code(),
               StatusCode::kUnauthenticated);
   }
-  EXPECT_EQ(org_.directory.SignIn("carol@example.com", "password1", "9.9.9.9")
+  // That network is refused, even the right password, unchecked...
+  EXPECT_EQ(org_.directory.SignIn("carol@example.com", "password1", "5.6.7.8")
                 .status()
                 .code(),
             StatusCode::kResourceExhausted);
-  clock_.Advance(std::chrono::seconds(Directory::kFailureWindow + 1));
+  EXPECT_EQ(org_.directory.SignIn("bob@example.com", "password1", "5.6.7.8")
+                .status()
+                .code(),
+            StatusCode::kResourceExhausted);
+  clock_.Advance(std::chrono::seconds(SignInLimits::kWindow + 1));
   EXPECT_TRUE(
-      org_.directory.SignIn("carol@example.com", "password1", "9.9.9.9").ok());
+      org_.directory.SignIn("carol@example.com", "password1", "5.6.7.8").ok());
   clock_.Advance(std::chrono::seconds(Directory::kSessionLifetime + 1));
   EXPECT_FALSE(org_.directory.Authenticate(ok->token).ok());
+}
+
+// The security review's finding: failures were counted per address across
+// all networks, before the password, so 5 wrong tries from anywhere
+// locked any user, admins included, out of password sign-in (portal, API,
+// SMTP) for 15 minutes, from every network. Now one network's failures
+// refuse that network only (SignInLimitsTest has the day's counts); an
+// address nobody has is counted alike, and the refusals are audited.
+TEST_F(LicenseServiceTest, OneNetworkCannotLockAnAddressOut) {
+  for (const char* address : {"carol@example.com", "nobody@example.com"}) {
+    for (int i = 0; i < SignInLimits::kPerNetwork; ++i) {
+      EXPECT_EQ(
+          org_.directory.SignIn(address, "bad", "5.6.7.8").status().code(),
+          StatusCode::kUnauthenticated)
+          << address;
+    }
+    auto refused = org_.directory.SignIn(address, "password1", "5.6.7.8");
+    EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
+    EXPECT_NE(refused.status().message().find("from your network"),
+              std::string::npos)
+        << refused.status().message();
+    clock_.Advance(std::chrono::seconds(SignInLimits::kWindow + 1));
+  }
+  EXPECT_TRUE(
+      org_.directory.SignIn("carol@example.com", "password1", "9.9.9.9").ok());
+  auto audit = org_.store.ListAudit("", 20);
+  ASSERT_TRUE(audit.ok());
+  int carol = 0;
+  int unknown = 0;
+  for (const auto& r : *audit) {
+    if (r.action != "auth.sign_in" || r.result != "refused") continue;
+    if (r.actor == "carol@example.com") ++carol;
+    if (r.actor == "unknown address") ++unknown;
+  }
+  EXPECT_EQ(carol, SignInLimits::kPerNetwork);
+  EXPECT_EQ(unknown, SignInLimits::kPerNetwork);
 }
 
 // A password typed into the address field never reaches the audit log
@@ -799,9 +840,9 @@ TEST_F(LicenseServiceTest, ParallelWrongPasswordsCountAgainstTheLimit) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(checked.load(), Directory::kMaxFailures);
+  EXPECT_EQ(checked.load(), SignInLimits::kPerNetwork);
   // Right passwords are not failures.
-  for (int i = 0; i < 2 * Directory::kMaxFailures; ++i) {
+  for (int i = 0; i < 2 * SignInLimits::kPerNetwork; ++i) {
     EXPECT_TRUE(
         org_.directory.SignIn("bob@example.com", "password1", "1.2.3.4").ok());
   }

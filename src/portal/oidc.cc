@@ -1,7 +1,7 @@
-// The OpenID Connect client: provider configuration, discovery and JWK Set
-// caching, the authorization request (PKCE) and the code exchange, with
-// userinfo for e-mail claims the ID token lacks. The ID token checks are in
-// oidc_token.cc.
+// The OpenID Connect client: discovery and JWK Set caching, the
+// authorization request (PKCE) and the code exchange, with userinfo for
+// e-mail claims the ID token lacks. The ID token checks are in
+// oidc_token.cc, the providers file in oidc_providers.cc.
 #include "portal/oidc.h"
 
 #include <boost/json.hpp>
@@ -9,7 +9,6 @@
 #include <boost/url/url.hpp>
 #include <utility>
 
-#include "base/domain_name.h"
 #include "base/encoding.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -115,44 +114,6 @@ std::string TrimTrailingSlash(std::string s) {
   return s;
 }
 
-// One entry of email_domains: a domain name as mail writes one
-// (IsDomainName, U-labels allowed), or "*." and one of at least two labels
-// (a wildcard over a whole top-level domain vouches for nearly anyone).
-Status CheckEmailDomain(std::string_view entry) {
-  std::string_view name = entry;
-  const bool wildcard = name.starts_with("*.");
-  if (wildcard) name.remove_prefix(2);
-  if (!IsDomainName(name, {.allow_8bit = true})) {
-    return InvalidArgumentError("email_domains: \"" + std::string(entry) +
-                                "\" is not a domain name or \"*.\" and one");
-  }
-  if (wildcard && name.find('.') == std::string_view::npos) {
-    return InvalidArgumentError("email_domains: \"" + std::string(entry) +
-                                "\" covers a whole top-level domain");
-  }
-  return Status::Ok();
-}
-
-// "email_domains": a non-empty array of strings, kept in lower case.
-Result<std::vector<std::string>> ReadEmailDomains(const json::value& v) {
-  std::vector<std::string> out;
-  if (v.is_array()) {
-    for (const json::value& d : v.as_array()) {
-      if (!d.is_string()) {
-        out.clear();
-        break;
-      }
-      out.push_back(AsciiLower(std::string(d.as_string())));
-    }
-  }
-  if (out.empty()) {
-    return InvalidArgumentError(
-        "email_domains must be a list of domain names (leave it out to let "
-        "the provider sign in any address)");
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -161,108 +122,15 @@ std::string PkceChallenge(std::string_view code_verifier) {
   return Base64UrlEncode(AsBytes(crypto::Sha256(code_verifier)));
 }
 
-Status ValidateOidcProviderConfig(const OidcProviderConfig& config) {
-  SP_RETURN_IF_ERROR(CheckProviderUrl(config.issuer, "OIDC issuer"));
-  if (config.client_id.empty()) {
-    return InvalidArgumentError("OIDC provider " + config.name +
-                                ": client_id is empty");
-  }
-  if (config.client_secret.empty()) {
-    return InvalidArgumentError("OIDC provider " + config.name +
-                                ": client_secret is empty");
-  }
-  bool openid = false;
-  std::string_view scopes = config.scopes;
-  while (!scopes.empty()) {
-    size_t space = scopes.find(' ');
-    if (scopes.substr(0, space) == "openid") openid = true;
-    scopes = space == std::string_view::npos ? "" : scopes.substr(space + 1);
-  }
-  if (!openid) {
-    return InvalidArgumentError("OIDC provider " + config.name +
-                                ": scopes must include openid");
-  }
-  for (const std::string& domain : config.email_domains) {
-    SP_RETURN_IF_ERROR(
-        CheckEmailDomain(domain).WithContext("OIDC provider " + config.name));
-  }
-  return Status::Ok();
-}
-
-Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
-    std::string_view text, std::string_view source) {
-  const std::string where(source);
-  std::vector<OidcProviderConfig> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) {
-    return InvalidArgumentError(where + ": expected a JSON array of providers");
-  }
-  for (const json::value& p : v.as_array()) {
-    if (!p.is_object()) {
-      return InvalidArgumentError(where + ": each provider is a JSON object");
-    }
-    const json::object& o = p.as_object();
-    auto str = [&](std::string_view k) -> std::string {
-      const json::value* x = o.if_contains(k);
-      return x && x->is_string() ? std::string(x->as_string()) : "";
-    };
-    OidcProviderConfig c;
-    c.name = str("name");
-    c.issuer = str("issuer");
-    c.client_id = str("client_id");
-    c.client_secret = str("client_secret");
-    c.ca_file = str("ca_file");
-    if (!str("scopes").empty()) c.scopes = str("scopes");
-    if (c.name.empty()) {
-      return InvalidArgumentError(where + ": a provider needs a name");
-    }
-    // A sign-in in progress finds its provider by name (PendingSignIns).
-    for (const OidcProviderConfig& before : out) {
-      if (AsciiLower(before.name) == AsciiLower(c.name)) {
-        return InvalidArgumentError(where + ": two providers are named " +
-                                    c.name);
-      }
-    }
-    if (const json::value* domains = o.if_contains("email_domains")) {
-      auto read = ReadEmailDomains(*domains);
-      if (!read.ok()) {
-        return read.status().WithContext(where + ": provider " + c.name);
-      }
-      c.email_domains = std::move(*read);
-    }
-    SP_RETURN_IF_ERROR(ValidateOidcProviderConfig(c).WithContext(
-        where + ": provider " + c.name));
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-bool ProviderVouchesFor(const OidcProviderConfig& config,
-                        std::string_view email) {
-  if (config.email_domains.empty()) return true;
-  size_t at = email.rfind('@');
-  if (at == std::string_view::npos || at + 1 == email.size()) return false;
-  const std::string domain = AsciiLower(email.substr(at + 1));
-  for (const std::string& entry : config.email_domains) {
-    const std::string allowed = AsciiLower(entry);
-    if (allowed.starts_with("*.")) {
-      // ".example.com": a name under it, with a label of its own before.
-      std::string_view under = std::string_view(allowed).substr(1);
-      if (domain.size() > under.size() && domain.ends_with(under)) return true;
-    } else if (domain == allowed) {
-      return true;
-    }
-  }
-  return false;
-}
-
 struct OidcClient::Discovery {
   std::string authorization_endpoint;
   std::string token_endpoint;
   std::string jwks_uri;
   std::string userinfo_endpoint;  // may be empty
   bool client_secret_post = false;
+  // authorization_response_iss_parameter_supported (RFC 9207 §3): every
+  // authorization response carries iss.
+  bool sends_iss = false;
 };
 
 struct OidcClient::Jwks {
@@ -360,6 +228,10 @@ OidcClient::FetchDiscovery() {
     }
     discovery->client_secret_post = !basic;
   }
+  if (const json::value* iss =
+          doc.if_contains("authorization_response_iss_parameter_supported")) {
+    discovery->sends_iss = iss->is_bool() && iss->as_bool();
+  }
   if (doc.contains("code_challenge_methods_supported") &&
       !Contains(doc, "code_challenge_methods_supported", "S256")) {
     return UnavailableError("discovery: the provider does not offer PKCE S256");
@@ -431,13 +303,25 @@ Result<OidcStart> OidcClient::Begin() {
   return start;
 }
 
-Result<OidcIdentity> OidcClient::Finish(std::string_view code,
-                                        const OidcStart& started) {
+Result<OidcIdentity> OidcClient::Finish(
+    const OidcAuthorizationResponse& response, const OidcStart& started) {
+  const std::string& code = response.code;
   if (code.empty() || code.size() > kMaxCodeBytes) {
     return PermissionDeniedError("sign-in code rejected");
   }
   SP_ASSIGN_OR_RETURN(std::shared_ptr<const Discovery> discovery,
                       GetDiscovery());
+  // RFC 9207 §2.4: compared as strings, exactly; the code is not redeemed
+  // (so it reaches no token endpoint) when they differ.
+  if (response.iss.has_value() ? *response.iss != config_.issuer
+                               : discovery->sends_iss) {
+    log::Debug(
+        "oidc: authorization response for {} {}", config_.issuer,
+        response.iss.has_value() ? "names another issuer" : "names no issuer");
+    return PermissionDeniedError(
+        response.iss.has_value() ? "authorization response from another issuer"
+                                 : "authorization response without its issuer");
+  }
   FetchOptions options;
   options.ca_file = config_.ca_file;
 

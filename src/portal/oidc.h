@@ -3,7 +3,8 @@
 // flow with PKCE (OpenID Connect Core 1.0 §3.1, RFC 7636). This module only
 // delivers a verified identity; whether that identity may open a message
 // (the provider's email_domains, email_verified, the recipient list) is the
-// portal's decision. The providers file is parsed here too.
+// portal's decision. The providers file is parsed here too
+// (oidc_providers.cc).
 //
 // Thread-safety: OidcClient is safe to use from any thread; the free functions
 // are pure.
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,10 +47,34 @@ Status ValidateOidcProviderConfig(const OidcProviderConfig& config);
 // The providers file (portal.oidc_providers_file): a JSON array of
 // {"name", "issuer", "client_id", "client_secret", "ca_file"?, "scopes"?,
 // "email_domains"?: ["example.com", "*.example.com"]}, each validated; no
-// two with the same name (compared without regard to ASCII case). `source`
-// (the file's path) starts every error message.
+// two with the same name (compared without regard to ASCII case) or the
+// same OidcProviderSlug, and none whose slug is empty. `source` (the file's
+// path) starts every error message.
 Result<std::vector<OidcProviderConfig>> ParseOidcProviders(
     std::string_view text, std::string_view source);
+
+// Each provider's own redirect URI (RFC 9700 §4.4.2.2): the callback path
+// names the provider the authorization response is for, so that the
+// response of one provider is never finished with another. With one
+// redirect URI for all, a configured provider (a partner's SSO) could send
+// a reader on to another provider and have that provider's code for the
+// reader redeemed at its own token endpoint (the mix-up attack).
+inline constexpr std::string_view kOidcCallbackPath = "/oidc/callback";
+
+// The last segment of a provider's callback path: its name in lower case,
+// each run of characters other than ASCII letters and digits made one '-',
+// none at either end ("Partner SSO": "partner-sso"). Empty when the name
+// has no ASCII letter or digit (the providers file refuses that).
+std::string OidcProviderSlug(std::string_view name);
+
+// The redirect URI of `provider` at `public_url`, the one to register with
+// it: `public_url`/oidc/callback/SLUG; but when it is the only provider
+// configured (`providers` is 1), `public_url`/oidc/callback, the one URI
+// every provider had before, so that a registration made then still works
+// (with one provider there is no other to mix it up with).
+std::string OidcRedirectUri(std::string_view public_url,
+                            const OidcProviderConfig& provider,
+                            size_t providers);
 
 // Whether `config` may sign in `email`: true when it has no email_domains,
 // else when the address's domain (after its last '@') is one of them,
@@ -63,6 +89,13 @@ struct OidcStart {
   std::string state;              // compare with ?state= on the callback
   std::string nonce;
   std::string code_verifier;
+};
+
+// What the provider's redirect back to the portal brings (RFC 6749
+// §4.1.2; RFC 9207 §2).
+struct OidcAuthorizationResponse {
+  std::string code;
+  std::optional<std::string> iss;  // nullopt: the response has none
 };
 
 struct OidcIdentity {
@@ -112,14 +145,23 @@ class OidcClient {
   // its discovery document is unusable.
   Result<OidcStart> Begin();
 
-  // Redeems the authorization code from the callback of the sign-in that
-  // `started` began, verifies the ID token and returns the identity, taking
-  // email/email_verified from the userinfo endpoint when the ID token lacks
-  // them. The caller has already compared ?state= with started.state.
+  // The redirect URI this client sends (OidcRedirectUri).
+  const std::string& redirect_uri() const { return redirect_uri_; }
+
+  // Redeems the authorization code of `response`, the callback of the
+  // sign-in that `started` began, verifies the ID token and returns the
+  // identity, taking email/email_verified from the userinfo endpoint when
+  // the ID token lacks them. First, before the code goes anywhere, the
+  // response's iss must be this provider's issuer (RFC 9207 §2.4), and a
+  // provider whose discovery document says it sends one
+  // (authorization_response_iss_parameter_supported) must have sent it.
+  // The caller has already compared ?state= with started.state and made
+  // sure the response came to this provider's redirect URI.
   // UNAVAILABLE: provider unreachable or answered nonsense (the message names
-  // the step); PERMISSION_DENIED: the code was refused or a token failed
-  // verification.
-  Result<OidcIdentity> Finish(std::string_view code, const OidcStart& started);
+  // the step); PERMISSION_DENIED: the response's issuer is not this
+  // provider, the code was refused or a token failed verification.
+  Result<OidcIdentity> Finish(const OidcAuthorizationResponse& response,
+                              const OidcStart& started);
 
  private:
   struct Discovery;

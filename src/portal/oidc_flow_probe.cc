@@ -63,11 +63,13 @@ int main() {
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
     auto url = boost::urls::parse_uri_reference(line);
-    std::string code, state;
+    sealpost::portal::OidcAuthorizationResponse response;
+    std::string state;
     if (url) {
       for (const auto& p : url->params()) {
-        if (p.key == "code") code = p.value;
+        if (p.key == "code") response.code = p.value;
         if (p.key == "state") state = p.value;
+        if (p.key == "iss") response.iss = p.value;
       }
     }
     boost::json::object out;
@@ -75,7 +77,7 @@ int main() {
       // The portal's own check, done before Finish.
       out = ErrorJson(sealpost::PermissionDeniedError("state mismatch"));
     } else {
-      auto identity = client.Finish(code, *started);
+      auto identity = client.Finish(response, *started);
       if (identity.ok()) {
         out = {{"ok", true},
                {"subject", identity->subject},

@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -286,6 +288,44 @@ TEST(OidcConfigTest, ProviderNamesAreUnique) {
             "providers.json: two providers are named sso");
 }
 
+// The security review's finding: every provider had one redirect URI, so
+// nothing in a callback said which provider answered (the mix-up attack).
+TEST(OidcConfigTest, EachProviderHasARedirectUriOfItsOwn) {
+  EXPECT_EQ(OidcProviderSlug("Partner SSO"), "partner-sso");
+  EXPECT_EQ(OidcProviderSlug(" Google "), "google");
+  EXPECT_EQ(OidcProviderSlug("A.B--C/2"), "a-b-c-2");
+  EXPECT_EQ(OidcProviderSlug("\xc3\x9c"
+                             "ber IdP"),
+            "ber-idp");  // "Über IdP"
+  EXPECT_EQ(OidcProviderSlug("\xe6\x97\xa5\xe6\x9c\xac"), "");
+  OidcProviderConfig partner = TestConfig("https://sso.partner.test");
+  partner.name = "Partner SSO";
+  EXPECT_EQ(OidcRedirectUri("https://portal.example.com", partner, 2),
+            "https://portal.example.com/oidc/callback/partner-sso");
+  // The only provider keeps the URI all had before.
+  EXPECT_EQ(OidcRedirectUri("https://portal.example.com", partner, 1),
+            "https://portal.example.com/oidc/callback");
+  // Two names with one slug, or a name without one, stop the server.
+  auto same = ParseOidcProviders(R"([
+    {"name": "Partner SSO", "issuer": "https://a.test", "client_id": "c",
+     "client_secret": "s"},
+    {"name": "Partner-SSO", "issuer": "https://b.test", "client_id": "c",
+     "client_secret": "s"}])",
+                                 "providers.json");
+  ASSERT_FALSE(same.ok());
+  EXPECT_EQ(same.status().message(),
+            "providers.json: providers Partner SSO and Partner-SSO would "
+            "share the redirect URI /oidc/callback/partner-sso: rename one");
+  auto none = ParseOidcProviders(R"([
+    {"name": "--", "issuer": "https://a.test", "client_id": "c",
+     "client_secret": "s"}])",
+                                 "providers.json");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("needs an ASCII letter or digit"),
+            std::string::npos)
+      << none.status().message();
+}
+
 TEST(OidcClientTest, UnreachableProviderIsUnavailableAndSaysDiscovery) {
   // Port 1 on loopback: nothing listens, so the connection is refused.
   OidcClient client(TestConfig("http://127.0.0.1:1"),
@@ -361,7 +401,7 @@ TEST(OidcClientTest, EmptyCodeIsRefusedWithoutNetwork) {
   OidcClient client(TestConfig("http://127.0.0.1:1"),
                     "https://portal.example.com/oidc/callback");
   OidcStart started;
-  EXPECT_EQ(client.Finish("", started).status().code(),
+  EXPECT_EQ(client.Finish({}, started).status().code(),
             StatusCode::kPermissionDenied);
 }
 
@@ -419,11 +459,17 @@ class LoopbackProvider {
     }
     return sent_;
   }
-  // The discovery document naming this provider's endpoints.
-  std::string Discovery() const {
+  // The discovery document naming this provider's endpoints, and `more`
+  // fields (",\"name\":value...").
+  std::string Discovery(const std::string& more = "") const {
     return R"({"issuer":")" + url_ + R"(","authorization_endpoint":")" + url_ +
            R"(/authorize","token_endpoint":")" + url_ +
-           R"(/token","jwks_uri":")" + url_ + R"(/jwks"})";
+           R"(/token","jwks_uri":")" + url_ + R"(/jwks")" + more + "}";
+  }
+  // Whether a request for `path` has come.
+  bool Asked(const std::string& path) {
+    std::lock_guard lock(mu_);
+    return std::find(asked_.begin(), asked_.end(), path) != asked_.end();
   }
 
  private:
@@ -460,6 +506,10 @@ class LoopbackProvider {
     }
     size_t from = request.find(' ') + 1;
     std::string path = request.substr(from, request.find(' ', from) - from);
+    {
+      std::lock_guard lock(mu_);
+      asked_.push_back(path);
+    }
     Answer answer{"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"};
     {
       std::lock_guard lock(mu_);
@@ -488,6 +538,7 @@ class LoopbackProvider {
   std::string url_;
   std::mutex mu_;
   std::map<std::string, Answer> answers_;
+  std::vector<std::string> asked_;  // the paths asked for, in order
   std::atomic<bool> stop_{false};
   std::atomic<int> done_{0};
   std::atomic<size_t> sent_{0};
@@ -574,7 +625,7 @@ TEST(OidcClientTest, EndlessTokenAndJwksAnswersAreRefusedUnread) {
                       "https://portal.example.com/oidc/callback");
     auto start = client.Begin();
     ASSERT_TRUE(start.ok()) << start.status().ToString();
-    auto identity = client.Finish("code", *start);
+    auto identity = client.Finish({"code"}, *start);
     ASSERT_FALSE(identity.ok());
     EXPECT_EQ(identity.status().code(), StatusCode::kUnavailable);
     EXPECT_NE(
@@ -587,6 +638,61 @@ TEST(OidcClientTest, EndlessTokenAndJwksAnswersAreRefusedUnread) {
     EXPECT_LT(provider.SentWhenDone(std::string_view(step) == "JWKS" ? 3 : 2),
               kMostSent);
   }
+}
+
+// RFC 9207: the authorization response's iss, when there is one, must be
+// the provider's issuer, exactly; the code then goes to no token endpoint.
+TEST(OidcClientTest, AResponseFromAnotherIssuerIsRefusedUnredeemed) {
+  LoopbackProvider provider;
+  provider.Set(kDiscoveryPath, LoopbackProvider::Json(provider.Discovery()));
+  provider.Set("/token", {"HTTP/1.1 400 Bad Request\r\nContent-Type: "
+                          "application/json\r\nContent-Length: 25\r\n\r\n",
+                          R"({"error":"invalid_grant"})"});
+  OidcClient client(TestConfig(provider.url()),
+                    "https://portal.example.com/oidc/callback/test");
+  auto start = client.Begin();
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  for (const std::string& other :
+       {std::string("https://sso.partner.test"), provider.url() + "/",
+        provider.url() + "x", std::string()}) {
+    SCOPED_TRACE(other);
+    auto identity = client.Finish({"code", other}, *start);
+    ASSERT_FALSE(identity.ok());
+    EXPECT_EQ(identity.status().code(), StatusCode::kPermissionDenied);
+    EXPECT_EQ(identity.status().message(),
+              "authorization response from another issuer");
+    EXPECT_FALSE(provider.Asked("/token"));
+  }
+  // Its own issuer, or none from a provider that does not say it sends
+  // one: the code is redeemed (and refused here by the token endpoint).
+  for (const std::optional<std::string>& iss :
+       {std::optional<std::string>(provider.url()),
+        std::optional<std::string>()}) {
+    auto identity = client.Finish({"code", iss}, *start);
+    ASSERT_FALSE(identity.ok());
+    EXPECT_EQ(identity.status().message(), "sign-in code rejected");
+    EXPECT_TRUE(provider.Asked("/token"));
+  }
+}
+
+// A provider whose discovery document says it sends iss
+// (authorization_response_iss_parameter_supported) must send it.
+TEST(OidcClientTest, AResponseWithoutTheIssuerItPromisedIsRefused) {
+  LoopbackProvider provider;
+  provider.Set(
+      kDiscoveryPath,
+      LoopbackProvider::Json(provider.Discovery(
+          R"(,"authorization_response_iss_parameter_supported":true)")));
+  OidcClient client(TestConfig(provider.url()),
+                    "https://portal.example.com/oidc/callback/test");
+  auto start = client.Begin();
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  auto identity = client.Finish({"code"}, *start);
+  ASSERT_FALSE(identity.ok());
+  EXPECT_EQ(identity.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(identity.status().message(),
+            "authorization response without its issuer");
+  EXPECT_FALSE(provider.Asked("/token"));
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-
 #include "base/log.h"
 #include "crypto/digest.h"
 
@@ -13,25 +11,23 @@ namespace json = boost::json;
 void PendingSignIns::Put(Entry entry) {
   if (shared_ != nullptr) return PutShared(entry);
   MutexLock lock(&mu_);
-  int64_t now = entry.created_at;
-  std::string state = entry.start.state;
-  std::deque<std::string>& mine = by_browser_[entry.browser];
-  mine.push_back(state);
-  order_.push_back(state);
-  by_state_[state] = std::move(entry);
-  while (mine.size() > kMaxPerBrowser) Drop(mine.front());
-  while (!order_.empty()) {
-    auto it = by_state_.find(order_.front());
-    bool gone = it == by_state_.end();
-    if (!gone && now - it->second.created_at <= kLifetime &&
-        by_state_.size() <= max_total_) {
-      break;
-    }
-    if (gone) {
-      order_.pop_front();
-    } else {
-      Drop(order_.front());
-    }
+  const int64_t now = entry.created_at;
+  const std::string state = entry.start.state;
+  const std::string browser = entry.browser;
+  Remove(state);  // put back, or a state made twice: one copy
+  const Place place{entry.created_at, puts_++};
+  by_state_.emplace(state, Kept{std::move(entry), place});
+  order_.emplace(place, state);
+  by_browser_[browser].emplace(place, state);
+  // Each turn removes one sign-in, so both loops end; the browser's list
+  // keeps at least the kMaxPerBrowser newest, so it is not erased under
+  // the first.
+  while (by_browser_.at(browser).size() > kMaxPerBrowser) {
+    Remove(by_browser_.at(browser).begin()->second);
+  }
+  while (!order_.empty() && (now - order_.begin()->first.first > kLifetime ||
+                             by_state_.size() > max_total_)) {
+    Remove(order_.begin()->second);
   }
 }
 
@@ -42,10 +38,7 @@ std::optional<PendingSignIns::Entry> PendingSignIns::Take(
     out = TakeShared(state);
   } else {
     MutexLock lock(&mu_);
-    auto it = by_state_.find(state);
-    if (it == by_state_.end()) return std::nullopt;
-    out = std::move(it->second);
-    Drop(state);
+    out = Remove(state);
   }
   if (!out.has_value() || now - out->created_at > kLifetime) {
     return std::nullopt;
@@ -107,17 +100,20 @@ size_t PendingSignIns::size() const {
   return by_state_.size();
 }
 
-void PendingSignIns::Drop(const std::string& state) {
-  auto it = by_state_.find(state);
-  if (it == by_state_.end()) return;
-  auto b = by_browser_.find(it->second.browser);
+std::optional<PendingSignIns::Entry> PendingSignIns::Remove(
+    const std::string& state) {
+  auto node = by_state_.extract(state);
+  if (node.empty()) return std::nullopt;
+  // `state` may be a copy held by one of the indexes (Put's loops pass
+  // one): it is not read again. What the node holds stays valid.
+  Kept& kept = node.mapped();
+  order_.erase(kept.place);
+  auto b = by_browser_.find(kept.entry.browser);
   if (b != by_browser_.end()) {
-    std::erase(b->second, state);
+    b->second.erase(kept.place);
     if (b->second.empty()) by_browser_.erase(b);
   }
-  by_state_.erase(it);
-  // order_ keeps the state until it reaches the front (Put skips it).
-  if (!order_.empty() && order_.front() == state) order_.pop_front();
+  return std::move(kept.entry);
 }
 
 OidcClient* ProviderOf(

@@ -22,7 +22,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,8 +56,10 @@ class PendingSignIns {
   // Keeps the sign-ins in `shared` from now on.
   void Share(store::Store* shared) { shared_ = shared; }
 
-  // Keeps `entry` under its state, dropping what is expired, the browser's
-  // oldest beyond kMaxPerBrowser and the oldest of all beyond the total.
+  // Keeps `entry` under its state, replacing one kept under the same state
+  // (a sign-in put back is kept once; in memory, in the place its
+  // created_at gives it), then dropping what is expired, the browser's oldest
+  // beyond kMaxPerBrowser and the oldest of all beyond the total.
   void Put(Entry entry);
   // The sign-in begun with `state`, removed; nullopt when unknown or older
   // than kLifetime at `now`.
@@ -67,7 +68,18 @@ class PendingSignIns {
   size_t size() const;
 
  private:
-  void Drop(const std::string& state) SP_REQUIRES(mu_);
+  // Where a sign-in stands among the others: the time it began, then the
+  // order of the Puts (for sign-ins begun in the same second).
+  using Place = std::pair<int64_t, uint64_t>;
+  struct Kept {
+    Entry entry;
+    Place place;
+  };
+
+  // Removes `state` from every index and returns its entry; nullopt when
+  // it is not kept. The one way out of the table, so that the indexes
+  // always hold the same sign-ins.
+  std::optional<Entry> Remove(const std::string& state) SP_REQUIRES(mu_);
   void PutShared(const Entry& entry);
   std::optional<Entry> TakeShared(const std::string& state);
 
@@ -75,10 +87,15 @@ class PendingSignIns {
   // Not owned (references and pointers below): must outlive this object.
   store::Store* shared_ = nullptr;
   mutable Mutex mu_;
-  std::map<std::string, Entry> by_state_ SP_GUARDED_BY(mu_);
-  // States in the order they began (some may be gone already).
-  std::deque<std::string> order_ SP_GUARDED_BY(mu_);
-  std::map<std::string, std::deque<std::string>> by_browser_ SP_GUARDED_BY(mu_);
+  // Each kept sign-in is in all three, and nothing else is: the security
+  // review found a state left in its browser's list after Take, which made
+  // Put's eviction loop spin for ever with the lock held.
+  std::map<std::string, Kept> by_state_ SP_GUARDED_BY(mu_);
+  std::map<Place, std::string> order_ SP_GUARDED_BY(mu_);  // oldest first
+  // Each browser's, oldest first; no empty lists.
+  std::map<std::string, std::map<Place, std::string>> by_browser_
+      SP_GUARDED_BY(mu_);
+  uint64_t puts_ SP_GUARDED_BY(mu_) = 0;
 };
 
 // The provider `entry` began with: the one of `providers` with its name,

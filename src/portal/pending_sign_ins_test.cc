@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -46,6 +49,63 @@ TEST(PendingSignInsTest, ABrowserKeepsItsNewestFew) {
 }
 
 // Issue 11 item 9: a full table used to refuse every new sign-in (503).
+// Runs `body` on a thread of its own and says whether it ended within 5 s,
+// so that a hang fails the test instead of blocking the suite. Not
+// std::async: its future's destructor would wait for the hung thread. A
+// hung thread is left behind; `body` shares what it uses.
+bool EndsInTime(std::function<void()> body) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> ended = done->get_future();
+  std::thread([body = std::move(body), done] {
+    body();
+    done->set_value();
+  }).detach();
+  return ended.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+}
+
+// The security review's finding: Take moved the entry out before dropping
+// it, so its browser's list kept the state; the sixth Put after it then
+// looped for ever (one core spinning with the lock held, every later sign-in
+// waiting on it).
+TEST(PendingSignInsTest, ATakenSignInLeavesNothingBehind) {
+  auto p = std::make_shared<PendingSignIns>();
+  bool ended = EndsInTime([p] {
+    p->Put(Started("a", "b1", 1000));
+    ASSERT_TRUE(p->Take("a", 1001).has_value());  // e.g. cancelled
+    for (int i = 1; i <= 6; ++i) {
+      p->Put(Started("s" + std::to_string(i), "b1", 1000 + i));
+    }
+  });
+  ASSERT_TRUE(ended) << "Put hung";
+  EXPECT_EQ(p->size(), PendingSignIns::kMaxPerBrowser);
+  EXPECT_FALSE(p->Take("s1", 1010).has_value());
+  for (int i = 2; i <= 6; ++i) {
+    EXPECT_TRUE(p->Take("s" + std::to_string(i), 1010).has_value()) << i;
+  }
+  EXPECT_EQ(p->size(), 0u);
+}
+
+// A callback from another browser takes the sign-in and puts it back
+// (Portal::OidcCallback): each time added it again to its browser's list,
+// so about nine of them pushed out the browser's other sign-ins (and then
+// freed the list Put was still using).
+TEST(PendingSignInsTest, PuttingBackAddsNoCopy) {
+  auto p = std::make_shared<PendingSignIns>();
+  bool ended = EndsInTime([p] {
+    p->Put(Started("x", "b1", 1000));
+    p->Put(Started("y", "b1", 1001));
+    for (int i = 0; i < 10; ++i) {
+      auto y = p->Take("y", 1002);
+      ASSERT_TRUE(y.has_value()) << i;
+      p->Put(*y);
+    }
+  });
+  ASSERT_TRUE(ended) << "Put hung";
+  EXPECT_EQ(p->size(), 2u);
+  EXPECT_TRUE(p->Take("x", 1003).has_value());
+  EXPECT_TRUE(p->Take("y", 1003).has_value());
+}
+
 TEST(PendingSignInsTest, AFloodDoesNotLockOutANewReader) {
   PendingSignIns p(/*max_total=*/100);
   for (int i = 0; i < 1000; ++i) {

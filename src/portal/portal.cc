@@ -151,6 +151,9 @@ void Portal::Register(http::Router& router) {
   router.Add("POST", "/m/:id/otp", bind(&Portal::RequestOtp));
   router.Add("POST", "/m/:id/otp/verify", bind(&Portal::VerifyOtp));
   router.Add("GET", "/m/:id/oidc/:n", bind(&Portal::BeginOidc));
+  // Each provider's own redirect URI, and the one all shared before
+  // (OidcRedirectUri; OidcCallback).
+  router.Add("GET", "/oidc/callback/:provider", bind(&Portal::OidcCallback));
   router.Add("GET", "/oidc/callback", bind(&Portal::OidcCallback));
   router.Add("GET", "/m/:id/pin", bind(&Portal::PinPage));
   router.Add("POST", "/m/:id/pin", bind(&Portal::CheckPin));

@@ -115,6 +115,12 @@ class Portal {
   http::Response VerifyOtp(http::Request& req);
   http::Response BeginOidc(http::Request& req);
   http::Response OidcCallback(http::Request& req);
+  // The provider that finishes `pending`: the one it began with
+  // (ProviderOf), which must be `answered`, the one whose redirect URI the
+  // provider's answer came to; else the page refusing it.
+  std::variant<OidcClient*, http::Response> FinishingProvider(
+      const PendingSignIns::Entry& pending, const OidcClient& answered,
+      Visitor& v);
   http::Response OrgSignInPage(http::Request& req);
   http::Response OrgSignIn(http::Request& req);
   http::Response SignOut(http::Request& req);

@@ -22,6 +22,25 @@ std::string ForwarderOf(const store::ProtectedMessageRecord& record) {
   return record.writer != record.owner ? record.writer : std::string();
 }
 
+// The provider whose redirect URI `req` came to: the one whose slug its
+// path names, or on the shared path the only one configured; nullptr when
+// there is none (an unknown slug, or the shared path with several
+// providers, where it would not say which provider answered).
+OidcClient* CallbackProvider(
+    const http::Request& req,
+    const std::vector<std::unique_ptr<OidcClient>>& providers) {
+  auto named = req.params.find("provider");
+  if (named == req.params.end()) {
+    return providers.size() == 1 ? providers.front().get() : nullptr;
+  }
+  for (const auto& client : providers) {
+    if (OidcProviderSlug(client->config().name) == named->second) {
+      return client.get();
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 // /m/:id — the message when signed in, else the sign-in choices.
@@ -362,6 +381,17 @@ http::Response Portal::BeginOidc(http::Request& req) {
 
 http::Response Portal::OidcCallback(http::Request& req) {
   Visitor v = Identify(req);
+  // Refused before the state is looked at, so that a sign-in that came to
+  // the shared path by mistake still finishes at its own.
+  OidcClient* answered = CallbackProvider(req, services_.oidc);
+  if (answered == nullptr) {
+    return NoticeResponse(
+        400, "This sign-in came back to the wrong address",
+        "Open the message link again and sign in. If this happens again, "
+        "the sign-in provider is not yet set up for this portal: tell the "
+        "sender of the message.",
+        {"", nullptr, &v});
+  }
   // Everything that needs no provider is checked first: a made-up state,
   // another browser's, a provider gone or a message gone is answered
   // without one of the kOidcCallbacksInFlight slots, which only a callback
@@ -385,22 +415,9 @@ http::Response Portal::OidcCallback(http::Request& req) {
                           "Open the message link again and sign in.",
                           {"", nullptr, &v}, back, "Back to the message");
   }
-  // By name and issuer: a providers file reordered or edited since the
-  // start (or another node's) never finishes it with another provider.
-  OidcClient* found = ProviderOf(pending, services_.oidc);
-  if (found == nullptr) {
-    log::Warn(
-        "portal: oidc sign-in with {} ({}) refused: no such provider "
-        "in the providers file now",
-        pending.provider, pending.issuer);
-    return NoticeResponse(400, "This sign-in provider is no longer offered",
-                          pending.provider +
-                              " was removed or changed while you were "
-                              "signing in. Open the message link again and "
-                              "choose how to sign in.",
-                          {"", nullptr, &v}, back, "Back to the message");
-  }
-  OidcClient& client = *found;
+  auto finishing = FinishingProvider(pending, *answered, v);
+  if (auto* page = Ended(finishing)) return std::move(*page);
+  OidcClient& client = *std::get<OidcClient*>(finishing);
   if (!req.QueryParam("error").empty()) {
     return NoticeResponse(401, "Sign-in was cancelled",
                           "The provider did not sign you in.",
@@ -434,7 +451,8 @@ http::Response Portal::OidcCallback(http::Request& req) {
     busy.headers.emplace_back("Retry-After", "5");
     return busy;
   }
-  auto identity = client.Finish(req.QueryParam("code"), pending.start);
+  auto identity = client.Finish(
+      {req.QueryParam("code"), req.FindQueryParam("iss")}, pending.start);
   slot.Release();  // the provider has answered
   int64_t now = services_.clock->NowUnix();
   if (!identity.ok()) {
@@ -480,6 +498,53 @@ http::Response Portal::OidcCallback(http::Request& req) {
   }
   return FinishSignIn(v, email, license::kPortalOidcSession, back, false,
                       chrome);
+}
+
+std::variant<OidcClient*, http::Response> Portal::FinishingProvider(
+    const PendingSignIns::Entry& pending, const OidcClient& answered,
+    Visitor& v) {
+  std::string back = "/m/" + pending.message_id;
+  // By name and issuer: a providers file reordered or edited since the
+  // start (or another node's) never finishes it with another provider.
+  OidcClient* found = ProviderOf(pending, services_.oidc);
+  if (found == nullptr) {
+    log::Warn(
+        "portal: oidc sign-in with {} ({}) refused: no such provider "
+        "in the providers file now",
+        pending.provider, pending.issuer);
+    return NoticeResponse(400, "This sign-in provider is no longer offered",
+                          pending.provider +
+                              " was removed or changed while you were "
+                              "signing in. Open the message link again and "
+                              "choose how to sign in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  // RFC 9700 §4.4: the answer must come to the redirect URI of the
+  // provider the sign-in began with. Else a configured provider (a
+  // partner's SSO) that sent the reader on to another provider would have
+  // that provider's code for the reader redeemed at its own token
+  // endpoint, and sign in as the reader with it. Not put back: the
+  // sign-in went through a provider that is not its own.
+  if (found != &answered) {
+    log::Warn(
+        "portal: oidc sign-in begun with {} came back to the redirect URI "
+        "of {}: refused (a provider mix-up)",
+        pending.provider, answered.config().name);
+    services_.store->AppendAuditBestEffort(
+        {0, services_.clock->NowUnix(), "unknown address", "auth.sign_in",
+         pending.message_id, "refused",
+         "portal-oidc " + pending.provider +
+             ": came back from another provider (" + answered.config().name +
+             ")"});
+    return NoticeResponse(400, "This sign-in came back from another provider",
+                          "You began signing in with " + pending.provider +
+                              ", but the answer came from the sign-in of " +
+                              answered.config().name +
+                              ". Nothing was signed in. Open the message "
+                              "link again and sign in.",
+                          {"", nullptr, &v}, back, "Back to the message");
+  }
+  return found;
 }
 
 http::Response Portal::OrgSignInPage(http::Request& req) {

@@ -486,6 +486,10 @@ int RunServer(const ServerOptions& options) {
   if (Status s = AddOidcClients(config, url, portal_services); !s.ok()) {
     return Fail(s);
   }
+  for (const auto& client : portal_services.oidc) {
+    api_context.oidc_redirect_uris.emplace_back(client->config().name,
+                                                client->redirect_uri());
+  }
   portal_services.store = store->get();
   portal_services.clock = &clock;
   portal_services.licenses = &licenses;

@@ -96,8 +96,14 @@ Status AddOidcClients(const Config& config, const std::string& url,
   SP_ASSIGN_OR_RETURN(auto providers, portal::LoadOidcProviders(
                                           config.portal_oidc_providers_file));
   for (auto& p : providers) {
+    std::string redirect_uri =
+        portal::OidcRedirectUri(url, p, providers.size());
+    // What the admin registers with the provider (docs/portal.md); also in
+    // `sealpost status`.
+    log::Info("portal: OIDC provider {}: redirect URI {}", p.name,
+              redirect_uri);
     services.oidc.push_back(
-        std::make_unique<portal::OidcClient>(p, url + "/oidc/callback"));
+        std::make_unique<portal::OidcClient>(p, std::move(redirect_uri)));
   }
   return Status::Ok();
 }

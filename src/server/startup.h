@@ -74,7 +74,8 @@ protect::ProtectorOptions ProtectorOptionsOf(
 int IoThreads(const Config& config);
 
 // A portal sign-in client for each provider in
-// portal.oidc_providers_file, answering at `url`/oidc/callback.
+// portal.oidc_providers_file, each with its redirect URI at `url`
+// (portal::OidcRedirectUri), logged at start.
 Status AddOidcClients(const Config& config, const std::string& url,
                       portal::PortalServices& services);
 

@@ -20,7 +20,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const probePath = process.env.OIDC_FLOW_PROBE;
 const CLIENT_ID = 'sealpost-portal';
 const CLIENT_SECRET = 'portal-client-secret';
-const REDIRECT_URI = 'https://portal.example.test/oidc/callback';
+// A provider's own redirect URI, as the portal sends it with several
+// providers configured (portal::OidcRedirectUri).
+const REDIRECT_URI = 'https://portal.example.test/oidc/callback/probe';
 
 const children = [];
 let tmp;
@@ -203,6 +205,19 @@ test('http provider: email from userinfo, client_secret_basic, RS256', { skip },
   assert.ok(back.searchParams.get('code'));
   assert.equal(back.searchParams.get('state'), begun.state);
 
+  // RFC 9207: the provider names itself in its answer (and says in its
+  // discovery document that it always does), so an answer without its iss,
+  // or with another, is refused before the code is redeemed; the same code
+  // then still signs in.
+  assert.equal(back.searchParams.get('iss'), issuer);
+  for (const [iss, said] of [[null, /without its issuer/], ['https://sso.partner.test', /another issuer/]]) {
+    const changed = new URL(callback);
+    if (iss === null) changed.searchParams.delete('iss'); else changed.searchParams.set('iss', iss);
+    probe.send(changed.href);
+    const refused = await probe.next();
+    assert.equal(refused.code, 'PERMISSION_DENIED', JSON.stringify(refused));
+    assert.match(refused.message, said);
+  }
   probe.send(callback);
   const identity = await probe.next();
   assert.deepEqual(identity, {

@@ -38,10 +38,15 @@ describe('portal OpenID Connect sign-in', () => {
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
     const secret = randomBytes(16).toString('hex');
-    provider = await startOidcProvider({ clientId: 'sealpost-portal', clientSecret: secret, redirectUri: `${url}/oidc/callback` });
+    // With two providers each has its own redirect URI, registered with it
+    // (docs/portal.md); the second is never asked here.
+    provider = await startOidcProvider({ clientId: 'sealpost-portal', clientSecret: secret, redirectUri: `${url}/oidc/callback/test-idp` });
     const dev = new DevServer({ httpsListen: `127.0.0.1:${port}` });
     const file = join(dev.dataDir + '-oidc.json');
-    writeFileSync(file, JSON.stringify([{ name: 'Test IdP', issuer: provider.issuer, client_id: 'sealpost-portal', client_secret: secret }]));
+    writeFileSync(file, JSON.stringify([
+      { name: 'Test IdP', issuer: provider.issuer, client_id: 'sealpost-portal', client_secret: secret },
+      { name: 'Partner SSO', issuer: `http://127.0.0.1:${await freePort()}`, client_id: 'sealpost', client_secret: 'partner-secret', email_domains: ['partner.test'] },
+    ]));
     dev.env = { SEALPOST_PORTAL_OIDC_PROVIDERS_FILE: file };
     return dev;
   });
