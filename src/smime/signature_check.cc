@@ -145,10 +145,12 @@ Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
   SignatureCheck check;
   const FromReading from = ReadFrom(header);
   bool can_sign = false;
+  std::string key_problem;
   if (!sig.signer.empty()) {
     auto info = crypto::InspectCertificate(sig.signer);
     if (info.ok()) {
       can_sign = info->can_sign;
+      key_problem = info->key_problem;
       for (const auto& e : info->emails) {
         if (!from.address.empty() && EmailMatches(e, from.address)) {
           check.signer = e;
@@ -170,6 +172,12 @@ Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
     check.reason = "the signer's certificate is " +
                    std::string(CertStatusName(view.status)) + ": " +
                    view.reason;
+    return check;
+  }
+  // kWrongKeyUsage is a certificate that may not encrypt, which a signer's
+  // need not; a weak key is not enough for either.
+  if (!key_problem.empty()) {
+    check.reason = "the signer's certificate is refused: " + key_problem;
     return check;
   }
   if (!can_sign) {

@@ -55,8 +55,9 @@ Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message);
 
 // CheckSignature's verdict once the SignedData was verified into `sig`:
-// the signer's chain, its use and the From address of `header` (the
-// message's header section, ReadFrom). `content` is left empty.
+// the signer's chain, its use, its key (an RSA key under 2048 bits is
+// refused) and the From address of `header` (the message's header
+// section, ReadFrom). `content` is left empty.
 Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
                                       std::string_view header,
                                       crypto::CmsSignature sig);

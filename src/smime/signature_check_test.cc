@@ -372,6 +372,16 @@ TEST_F(ResentSignatureTest, FromIsTheMailboxAReaderShows) {
   ExpectRefused(two, "two From fields");
 }
 
+// A signer whose RSA key is under 2048 bits: its certificate is refused
+// for encryption (kWrongKeyUsage), and its signature does not verify
+// either.
+TEST_F(ResentSignatureTest, AWeakSignerKeyIsRefused) {
+  pki_.MakeLeaf("weak", "weak@partner.test", 365, "ca", "leaf", 1024);
+  for (bool opaque : {false, true}) {
+    ExpectRefused(Signed("weak", "weak@partner.test", opaque), "1024");
+  }
+}
+
 TEST(FromAddressTest, Forms) {
   EXPECT_EQ(FromAddress("Bob <bob@x.test>"), "bob@x.test");
   EXPECT_EQ(FromAddress(" bob@x.test "), "bob@x.test");
