@@ -120,7 +120,7 @@ TEST_F(SignatureCheckTest, AVerifiedSignerIsHarvestedOnceNeverOverANewerOne) {
 
 // A message sent on with another's signature: an outsider holding one
 // clear-signed mail of a partner (Bob) frames it again so that the checks
-// verify Bob's part while a mail client (GMime, Thunderbird) shows the
+// verify Bob's part while a mail client (GMime, Python's email) shows the
 // outsider's, or signs with their own certificate under Bob's From. Each
 // must not verify, in memory (CheckSignature) and streamed
 // (CheckSignatureStream, the gateway's check past 256 KiB), at slice sizes

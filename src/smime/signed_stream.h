@@ -45,9 +45,10 @@ inline constexpr size_t kMaxSignaturePart = size_t{1} << 20;
 // ("--" boundary) anywhere before the close delimiter but at the start
 // of a line after CRLF (GMime also after a bare LF, and in a line over
 // its 4 KiB buffer, at a buffer's end), or at the start of a line that
-// is not exactly a delimiter ("--boundaryX": GMime reads it as text,
-// RFC 2046's note to implementors and Thunderbird as a delimiter; a CR
-// before the CRLF: GMime reads a delimiter); a delimiter line over
+// is not exactly a delimiter ("--boundaryX": GMime reads it as text, a
+// reader that follows RFC 2046's note to implementors, a boundary "in its
+// entirety following the CRLF" suffices, as a delimiter; a CR before the
+// CRLF: GMime reads a delimiter); a delimiter line over
 // kMaxDelimiterLine bytes; a close delimiter before the signed part or
 // right after it; a third part; an empty signed or signature part; a
 // delimiter that never comes, a signature part over `max_signature` or
