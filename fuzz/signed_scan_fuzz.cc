@@ -1,16 +1,18 @@
 // libFuzzer target: arbitrary bytes as the body of a multipart/signed that
-// `sealpost open` scans a slice at a time (smime::ClearSignedScanner, issue
-// 14). Invariants: no crash or leak; the split does not depend on the
-// slice size (the first byte picks one, checked against one whole slice);
-// and it is CheckSignature's split of the same body (a reference written
-// as CheckSignature searches, below): same first part, same signature
-// part, or an error exactly where CheckSignature finds no part.
+// the gateway's check and `sealpost open` scan a slice at a time
+// (smime::ClearSignedScanner, issue 14; CheckSignature scans it whole).
+// Invariants: no crash or leak; the split does not depend on the slice
+// size (the first byte picks one, checked against one whole slice); and it
+// is the split of the whole-body reference that reads the rules a CRLF
+// line at a time (smime/clear_signed_reference_for_testing.h): same parts
+// where they begin, or an error exactly where the reference refuses.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "smime/clear_signed_reference_for_testing.h"
 #include "smime/signed_stream.h"
 
 namespace {
@@ -18,6 +20,7 @@ namespace {
 struct Split {
   bool ok = false;
   std::string content, signature;
+  uint64_t content_begin = 0, signature_begin = 0;
 };
 
 constexpr size_t kMax = 256;  // the signature part's bound here
@@ -42,32 +45,15 @@ Split Scan(std::string_view body, size_t slice) {
   out.ok = st.ok();
   if (!out.ok) out.content.clear();
   out.signature = s.signature_part();
+  out.content_begin = s.content_begin();
+  out.signature_begin = s.signature_begin();
   return out;
 }
 
-// signature_check.cc's search, whole.
-Split Reference(std::string_view body) {
-  const std::string delim = "--b0und", crlf_delim = "\r\n--b0und";
-  Split out;
-  const bool at_top = body.starts_with(delim);
-  size_t first = at_top ? 0 : body.find(crlf_delim);
-  if (first == std::string_view::npos) return out;
-  size_t start = body.find("\r\n", first + (at_top ? 0 : 2));
-  if (start == std::string_view::npos) return out;
-  size_t next = body.find(crlf_delim, start + 2);
-  if (next == std::string_view::npos) return out;
-  size_t sig_start = body.find("\r\n", next + 2);
-  if (sig_start == std::string_view::npos) return out;
-  size_t sig_end = body.find(crlf_delim, sig_start);
-  // An empty signature part (the delimiter right after the line's CRLF)
-  // is refused by the scanner.
-  if (sig_end == std::string_view::npos || sig_end == sig_start) return out;
-  if (sig_end - sig_start - 2 > kMax) return out;
-  out.ok = true;
-  out.content = std::string(body.substr(start + 2, next - start - 2));
-  out.signature =
-      std::string(body.substr(sig_start + 2, sig_end - sig_start - 2));
-  return out;
+bool Same(const Split& a, const Split& b) {
+  return a.content == b.content && a.signature == b.signature &&
+         a.content_begin == b.content_begin &&
+         a.signature_begin == b.signature_begin;
 }
 
 }  // namespace
@@ -78,12 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   Split sliced = Scan(body, slice);
   Split whole = Scan(body, body.size() + 1);
-  Split ref = Reference(body);
-  if (sliced.ok != whole.ok || sliced.ok != ref.ok) std::abort();
-  if (!ref.ok) return 0;
-  if (sliced.content != ref.content || whole.content != ref.content ||
-      sliced.signature != ref.signature || whole.signature != ref.signature) {
-    std::abort();
-  }
+  const sealpost::smime::testing::ReferenceSplit r =
+      sealpost::smime::testing::SplitClearSignedWhole(body, "b0und", kMax);
+  if (sliced.ok != whole.ok || sliced.ok != r.ok) std::abort();
+  if (!r.ok) return 0;
+  const Split ref{true, r.content, r.signature, r.content_begin,
+                  r.signature_begin};
+  if (!Same(sliced, ref) || !Same(whole, ref)) std::abort();
   return 0;
 }

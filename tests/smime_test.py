@@ -36,6 +36,14 @@ def run(cmd, cwd, **kw):
     return r
 
 
+def head_of_mail(body):
+    """`body` under the framed mail's multipart/signed header section
+    (boundary "abc"), for Python's own MIME reader."""
+    return (b"MIME-Version: 1.0\r\nContent-Type: multipart/signed; "
+            b"protocol=\"application/pkcs7-signature\"; boundary=\"abc\""
+            b"\r\n\r\n" + body)
+
+
 def gpgsm_encrypt(pki, certs, recipient, path):
     """`path` encrypted by gpgsm to `recipient`, in a throw-away GnuPG home
     that imports `certs` (file names in `pki`, the CA first) and trusts the
@@ -655,6 +663,63 @@ class SmimeTest(PkiCase):
                   "signer=ceo@example.com\r\n\r\nhi\r\n").encode()
         _, m = deliver(forged, "mallory@partner.test")
         self.assertIsNone(m["X-Sealpost-Smime"])
+
+    def test_a_signature_framed_over_other_content_is_not_verified(self):
+        """An outsider holding one clear-signed mail of Bob's sends it on
+        with their own part in it (docs/security.md): `--abcX` and `--abcY`
+        are no delimiters to a mail client (GMime reads the delimiter line
+        whole), which shows the outsider's text/html as what was signed; the
+        gateway used to take them as delimiters, verify Bob's part and stamp
+        verified=yes. Bob's parts framed plainly still verify, with blanks
+        after each delimiter as some clients write them."""
+        tag = unique()
+        entity = os.path.join(self.pki.dir, "entity-" + tag)
+        with open(entity, "w") as f:
+            f.write("Content-Type: text/plain\n\nsigned by bob " + tag + "\n")
+        out = os.path.join(self.pki.dir, "signed-" + tag)
+        run(["openssl", "cms", "-sign", "-in", entity, "-signer", "bob.pem",
+             "-inkey", "bob.key", "-out", out], self.pki.dir)
+        with open(out, "rb") as f:
+            raw = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        body = raw[raw.index(b"\r\n\r\n") + 4:]
+        boundary = re.search(rb'boundary="([^"]+)"', raw).group(1)
+        delim = b"\r\n--" + boundary + b"\r\n"
+        start = body.index(delim) + len(delim)
+        middle = body.index(delim, start)
+        content = body[start:middle]
+        signature = body[middle + len(delim):
+                         body.index(b"\r\n--" + boundary + b"--")]
+
+        def deliver(framed):
+            marker = "X-Test-Id: " + unique()
+            head = (marker + "\r\nFrom: bob@partner.test\r\n"
+                    "To: alice@example.com\r\nSubject: framed " + tag +
+                    "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed;"
+                    " protocol=\"application/pkcs7-signature\"; "
+                    "micalg=sha-256; boundary=\"abc\"\r\n\r\n")
+            self.send("bob@partner.test", ["alice@example.com"],
+                      head.encode() + framed)
+            [path] = self.delivered(marker)
+            return self.parse(path)["X-Sealpost-Smime"]
+
+        html = (b"Content-Type: text/html\r\n\r\n<p>Pay eve@evil.test " +
+                tag.encode() + b"</p>")
+        attack = (b"--abcX\r\n" + content + b"\r\n--abcY\r\n" + signature +
+                  b"\r\n--abc\r\n" + html + b"\r\n--abc\r\n" + signature +
+                  b"\r\n--abc--\r\n")
+        stamp = deliver(attack)
+        self.assertIsNotNone(stamp)
+        self.assertNotIn("verified=yes", stamp)
+        self.assertTrue(stamp.startswith("signed; verified=no;"), stamp)
+        # What a mail client reads as the signed part is the outsider's.
+        m = email.message_from_bytes(head_of_mail(attack),
+                                     policy=email.policy.default)
+        self.assertIn(b"Pay eve", m.get_payload()[0].as_bytes())
+
+        genuine = (b"--abc \t\r\n" + content + b"\r\n--abc \r\n" +
+                   signature + b"\r\n--abc--  \r\n")
+        self.assertEqual(deliver(genuine),
+                         "signed; verified=yes; signer=bob@partner.test")
 
     # ---- portal forwards -------------------------------------------------
 

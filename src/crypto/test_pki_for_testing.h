@@ -47,12 +47,13 @@ class TestPki {
   }
   // A person's certificate NAME.pem (NAME.key, NAME.der) for `email`,
   // signed by `ca`; `days` < 0 makes it expired; `ext` "signonly" has no
-  // keyEncipherment.
+  // keyEncipherment; `bits`: its RSA key's size.
   void MakeLeaf(const std::string& name, const std::string& email,
                 int days = 365, const std::string& ca = "ca",
-                const std::string& ext = "leaf") {
-    Run("openssl req -new -newkey rsa:2048 -nodes -keyout " + name +
-        ".key -out " + name + ".csr -subj '/CN=" + name + "'");
+                const std::string& ext = "leaf", int bits = 2048) {
+    Run("openssl req -new -newkey rsa:" + std::to_string(bits) +
+        " -nodes -keyout " + name + ".key -out " + name +
+        ".csr -subj '/CN=" + name + "'");
     Write(name + ".ext",
           "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature" +
               std::string(ext == "signonly" ? "" : ",keyEncipherment") +

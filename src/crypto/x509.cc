@@ -148,11 +148,14 @@ Result<CertificateInfo> Inspect(X509* x) {
                        : (base == NID_undef ? "unknown" : OBJ_nid2sn(base));
   uint32_t ku = X509_get_key_usage(x);  // UINT32_MAX when absent
   const bool eku_allows_mail = EkuAllowsMail(x);
+  if (rsa && bits < 2048) {
+    info.key_problem =
+        "its RSA key has " + std::to_string(bits) + " bits (2048 at least)";
+  }
   if (!rsa && !ec) {
     info.usage_problem = "its key (" + info.key_type + ") cannot encrypt";
-  } else if (rsa && bits < 2048) {
-    info.usage_problem =
-        "its RSA key has " + std::to_string(bits) + " bits (2048 at least)";
+  } else if (!info.key_problem.empty()) {
+    info.usage_problem = info.key_problem;
   } else if ((flags & EXFLAG_KUSAGE) &&
              !(ku & (rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT))) {
     info.usage_problem =

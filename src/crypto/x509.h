@@ -47,6 +47,10 @@ struct CertificateInfo {
   // as a CA, it may vouch for mail certificates (VerifyCertificateChain).
   bool eku_allows_mail = true;
   std::string key_type;  // "RSA 2048", "EC", ...
+  // Why its key is too weak for S/MIME (an RSA key under 2048 bits), or
+  // empty: such a certificate neither encrypts (usage_problem) nor has
+  // its signature verified.
+  std::string key_problem;
 };
 
 // What a certificate file held.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "base/prefixed_source.h"
 #include "base/strings.h"
@@ -12,6 +14,7 @@
 #include "smime/mail_stream.h"
 #include "smime/signed_mail.h"
 #include "smime/signed_stream.h"
+#include "smime/signed_top.h"
 #include "smime/streamed_mail.h"
 
 namespace sealpost::smime {
@@ -245,35 +248,46 @@ namespace sealpost::smime {
 namespace {
 
 // What a layer is, from its header section, read once (MIME facts, then
-// the two fields it needs): what OpenMailStream does with it.
+// the signature's top as CheckSignature reads it): what OpenMailStream
+// does with it. `after` is what follows the header section as
+// mime::SplitHeaderSection ends it (HeaderEndsAtJunk).
 struct Layer {
   enum Kind {
     kEnvelopedBase64,  // encrypted, in base64: streamed
     kEnvelopedOther,   // encrypted, another encoding: opened whole
-    kClearSigned,      // multipart/signed (boundary below, "" if none)
+    kClearSigned,      // multipart/signed (boundary below)
     kOpaqueSigned,     // application/pkcs7-mime; smime-type=signed-data
+    kRefusedSigned,    // signed, its verdict given from the header alone
     kNone,             // not S/MIME: the message as this layer gave it
   } kind = kNone;
   std::string boundary;
+  std::optional<SignatureCheck> refused;  // kRefusedSigned's verdict
 };
 
-Layer LayerOf(std::string_view header) {
+Layer LayerOf(std::string_view header, std::string_view after) {
   auto facts = mime::ExtractFacts(header, 0);
   if (facts.ok() && facts->claims_smime_encrypted) {
     // The top-level Content-Transfer-Encoding field (GMime keeps it with
-    // the part, not the message).
-    const std::optional<std::string> cte =
-        HeaderField(header, "Content-Transfer-Encoding");
-    return {cte && AsciiLower(*cte) == "base64" ? Layer::kEnvelopedBase64
-                                                : Layer::kEnvelopedOther,
-            ""};
+    // the part, not the message); two are left to OpenMail, which reads
+    // them as GMime does.
+    const std::vector<std::string> cte =
+        HeaderFieldValues(header, "Content-Transfer-Encoding");
+    return {cte.size() == 1 && AsciiLower(cte[0]) == "base64"
+                ? Layer::kEnvelopedBase64
+                : Layer::kEnvelopedOther,
+            "", std::nullopt};
   }
-  const std::string type = HeaderField(header, "Content-Type").value_or("");
-  switch (SignedFormOf(type)) {
+  // No verdict past a line that is no field, as CheckSignature gives none.
+  if (HeaderEndsAtJunk(after)) return {};
+  SignedTop top = SignedTopOf(header);
+  if (top.refused) {
+    return {Layer::kRefusedSigned, "", std::move(top.refused)};
+  }
+  switch (top.form) {
     case SignedForm::kClear:
-      return {Layer::kClearSigned, ContentTypeParam(type, "boundary")};
+      return {Layer::kClearSigned, std::move(top.boundary), std::nullopt};
     case SignedForm::kOpaque:
-      return {Layer::kOpaqueSigned, ""};
+      return {Layer::kOpaqueSigned, "", std::nullopt};
     case SignedForm::kNone:
       break;
   }
@@ -368,7 +382,8 @@ Result<OpenedMail> OpenMailStream(
       return opened;
     }
     std::unique_ptr<ByteSource> next;
-    const Layer layer = LayerOf(header);
+    Layer layer =
+        LayerOf(header, std::string_view(prefix).substr(hs.header.size()));
     if (layer.kind == Layer::kEnvelopedBase64) {
       EntitySink sink(outer, out, spool_dir);
       Base64BodySource body(*current, header_size);
@@ -409,6 +424,11 @@ Result<OpenedMail> OpenMailStream(
       if (!verified) break;
       next = std::make_unique<EntitySource>(outer, 0,
                                             std::move(signed_layer.content));
+    } else if (layer.kind == Layer::kRefusedSigned) {
+      // Not verified from its header alone (two Content-Type fields, ...):
+      // as it came, with that verdict, as in OpenMail.
+      opened.signatures.push_back(std::move(*layer.refused));
+      break;
     } else if (layer.kind == Layer::kEnvelopedOther) {
       // What OpenMail opens and the stream does not: encrypted data not
       // in base64.

@@ -64,7 +64,11 @@ Result<OpenedMail> OpenMail(CertificateDirectory& certs,
 // (GCM) does not authenticate, and (unlike OpenMail, which gives such a
 // message back as it came with an unverified signature) when a signed
 // layer is malformed: a multipart/signed delimiter that never comes, a
-// signature part over 1 MiB or that never ends, a SignedData cut short.
+// signature part over 1 MiB or that never ends, a line that starts with
+// the boundary but is no delimiter (ClearSignedScanner), a SignedData cut
+// short. A signed layer refused from its header section alone (two
+// Content-Type or From fields, no boundary: SignedTopOf) is given as it
+// came with that unverified signature, as OpenMail gives it.
 // On any error what `out` got is not the message and must be thrown
 // away: `out` must hold it until OK (the API writes it to a spool that is
 // answered only then), since AES-GCM's plaintext comes before its tag is

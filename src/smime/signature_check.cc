@@ -7,86 +7,12 @@
 #include "crypto/smime_cms.h"
 #include "crypto/x509.h"
 #include "mime/header_section.h"
+#include "mime/signed_reading.h"
+#include "smime/mail_stream.h"
+#include "smime/signed_stream.h"
+#include "smime/signed_top.h"
 
 namespace sealpost::smime {
-
-std::optional<std::string> HeaderField(std::string_view header,
-                                       std::string_view name) {
-  std::string want = AsciiLower(name);
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t end = pos;
-    do {
-      size_t nl = header.find('\n', end);
-      end = nl == std::string_view::npos ? header.size() : nl + 1;
-    } while (end < header.size() &&
-             (header[end] == ' ' || header[end] == '\t'));
-    std::string_view field = header.substr(pos, end - pos);
-    pos = end;
-    size_t colon = field.find(':');
-    if (colon == std::string_view::npos) continue;
-    if (AsciiLower(TrimBlanks(field.substr(0, colon))) != want) continue;
-    std::string value;
-    for (char c : field.substr(colon + 1)) {
-      if (c != '\r' && c != '\n') value += c;
-    }
-    return std::string(Trim(value));
-  }
-  return std::nullopt;
-}
-
-std::string MediaType(std::string_view ct) {
-  return AsciiLower(Trim(ct.substr(0, ct.find(';'))));
-}
-
-std::string ContentTypeParam(std::string_view ct, std::string_view name) {
-  std::string lower = AsciiLower(ct);
-  std::string key = AsciiLower(name) + "=";
-  size_t pos = 0;
-  while ((pos = lower.find(key, pos)) != std::string::npos) {
-    bool starts = pos > 0 && (lower[pos - 1] == ';' || lower[pos - 1] == ' ' ||
-                              lower[pos - 1] == '\t');
-    pos += key.size();
-    if (!starts) continue;
-    std::string_view v = std::string_view(ct).substr(pos);
-    if (!v.empty() && v.front() == '"') {
-      size_t close = v.find('"', 1);
-      return std::string(v.substr(1, close == std::string_view::npos
-                                         ? std::string_view::npos
-                                         : close - 1));
-    }
-    return std::string(Trim(v.substr(0, v.find(';'))));
-  }
-  return "";
-}
-
-SignedForm SignedFormOf(std::string_view content_type) {
-  const std::string type = MediaType(content_type);
-  if (type == "multipart/signed" &&
-      AsciiLower(ContentTypeParam(content_type, "protocol"))
-          .ends_with("pkcs7-signature")) {
-    return SignedForm::kClear;
-  }
-  if (type == "application/pkcs7-mime" &&
-      AsciiLower(ContentTypeParam(content_type, "smime-type")) ==
-          "signed-data") {
-    return SignedForm::kOpaque;
-  }
-  return SignedForm::kNone;
-}
-
-SignedTop SignedTopOf(std::string_view header) {
-  SignedTop top;
-  std::optional<std::string> ct = HeaderField(header, "Content-Type");
-  if (!ct) return top;
-  top.form = SignedFormOf(*ct);
-  if (top.form != SignedForm::kClear) return top;
-  top.boundary = ContentTypeParam(*ct, "boundary");
-  if (top.boundary.empty()) {
-    top.refused.emplace().reason = "multipart/signed without a boundary";
-  }
-  return top;
-}
 
 Result<std::string> Base64Body(std::string_view body) {
   std::string b64;
@@ -115,21 +41,6 @@ bool HeaderEndsAtJunk(std::string_view after) {
          !after.starts_with("\n");
 }
 
-std::string FromAddress(std::string_view v) {
-  size_t lt = v.rfind('<');
-  if (lt != std::string_view::npos) {
-    size_t gt = v.find('>', lt);
-    if (gt != std::string_view::npos) {
-      return std::string(Trim(v.substr(lt + 1, gt - lt - 1)));
-    }
-  }
-  v = Trim(v);
-  return v.find('@') != std::string_view::npos &&
-                 v.find_first_of(" \t,;") == std::string_view::npos
-             ? std::string(v)
-             : std::string();
-}
-
 std::string SignatureCheck::StampValue() const {
   std::string out = "signed; verified=";
   out += verified ? "yes" : "no";
@@ -137,6 +48,42 @@ std::string SignatureCheck::StampValue() const {
   if (!verified) out += "; reason=\"" + Clean(reason) + "\"";
   return out;
 }
+
+namespace {
+
+// Whether GMime's parse of `message` (its body at `body_at`) splits its
+// top-level multipart into the two parts `scanner` found, `content` the
+// first: each begins where ours does (at its first field, or past the
+// empty line it starts with), and the first, a leaf, ends where ours
+// does. (The signature part's end is not compared: GMime keeps the CR of
+// a close delimiter that ends the message without a line end.)
+bool SplitAsGmime(std::string_view message, size_t body_at,
+                  std::string_view boundary, const ClearSignedScanner& scanner,
+                  std::string_view content) {
+  const std::optional<mime::MultipartReading> gmime =
+      mime::ReadTopMultipartAsGmime(message);
+  if (!gmime || gmime->boundary != boundary || gmime->parts.size() != 2) {
+    return false;
+  }
+  const auto begins = [](const mime::MultipartReading::Part& part, int64_t at,
+                         std::string_view bytes) {
+    return part.first_field >= 0
+               ? part.first_field == at
+               : bytes.starts_with("\r\n") && part.content_begin == at + 2;
+  };
+  const mime::MultipartReading::Part& first = gmime->parts[0];
+  const auto content_at =
+      static_cast<int64_t>(body_at + scanner.content_begin());
+  return begins(first, content_at, content) &&
+         (first.content_begin < 0 ||
+          first.content_end ==
+              content_at + static_cast<int64_t>(content.size())) &&
+         begins(gmime->parts[1],
+                static_cast<int64_t>(body_at + scanner.signature_begin()),
+                scanner.signature_part());
+}
+
+}  // namespace
 
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message) {
@@ -151,38 +98,25 @@ Result<std::optional<SignatureCheck>> CheckSignature(
   std::string der, detached;
   SignatureCheck check;
   if (top.form == SignedForm::kClear) {
-    std::string delim = "--" + top.boundary;
-    std::string_view body = hs.body;
-    // RFC 2046 §5.1.1: a delimiter starts a line; the CRLF before it
-    // belongs to it.
-    // (A body that starts with CRLF and the delimiter has it at 0 too:
-    // the line's end is looked for after the delimiter either way.)
-    const bool at_top = body.starts_with(delim);
-    size_t first = at_top ? 0 : body.find("\r\n" + delim);
-    if (first == std::string_view::npos) {
-      check.reason = "no signed part";
+    // Split as CheckSignatureStream splits it a slice at a time.
+    ClearSignedScanner scanner(top.boundary, [&detached](std::string_view b) {
+      detached.append(b);
+      return Status::Ok();
+    });
+    Status split = scanner.Write(hs.body);
+    if (split.ok()) split = scanner.Finish();
+    if (!split.ok()) {
+      check.reason = NothingOpenedWhat(split).value_or(split.message());
       return std::optional<SignatureCheck>(check);
     }
-    size_t start = body.find("\r\n", first + (at_top ? 0 : 2));
-    size_t next = start == std::string_view::npos
-                      ? std::string_view::npos
-                      : body.find("\r\n" + delim, start + 2);
-    if (next == std::string_view::npos) {
-      check.reason = "no signature part";
+    if (!SplitAsGmime(message, message.size() - hs.body.size(), top.boundary,
+                      scanner, detached)) {
+      check.reason = "GMime splits the multipart/signed message otherwise";
       return std::optional<SignatureCheck>(check);
     }
-    detached = std::string(body.substr(start + 2, next - start - 2));
     check.content = detached;
-    size_t sig_start = body.find("\r\n", next + 2);
-    size_t sig_end = sig_start == std::string_view::npos
-                         ? std::string_view::npos
-                         : body.find("\r\n" + delim, sig_start);
-    if (sig_end == std::string_view::npos) {
-      check.reason = "the signature part does not end";
-      return std::optional<SignatureCheck>(check);
-    }
-    mime::HeaderSection sig = mime::SplitHeaderSection(
-        body.substr(sig_start + 2, sig_end - sig_start - 2));
+    mime::HeaderSection sig =
+        mime::SplitHeaderSection(scanner.signature_part());
     auto decoded = Base64Body(sig.body);
     if (!decoded.ok()) {
       check.reason = "the signature is not base64";
@@ -209,14 +143,18 @@ Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
                                       std::string_view header,
                                       crypto::CmsSignature sig) {
   SignatureCheck check;
-  std::string from = FromAddress(HeaderField(header, "From").value_or(""));
+  const FromReading from = ReadFrom(header);
   bool can_sign = false;
+  std::string key_problem;
   if (!sig.signer.empty()) {
     auto info = crypto::InspectCertificate(sig.signer);
     if (info.ok()) {
       can_sign = info->can_sign;
+      key_problem = info->key_problem;
       for (const auto& e : info->emails) {
-        if (!from.empty() && EmailMatches(e, from)) check.signer = e;
+        if (!from.address.empty() && EmailMatches(e, from.address)) {
+          check.signer = e;
+        }
       }
       if (check.signer.empty() && !info->emails.empty()) {
         check.signer = info->emails.front();
@@ -236,12 +174,22 @@ Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
                    view.reason;
     return check;
   }
+  // kWrongKeyUsage is a certificate that may not encrypt, which a signer's
+  // need not; a weak key is not enough for either.
+  if (!key_problem.empty()) {
+    check.reason = "the signer's certificate is refused: " + key_problem;
+    return check;
+  }
   if (!can_sign) {
     check.reason = "the signer's certificate may not sign mail";
     return check;
   }
-  if (from.empty() || check.signer.empty() ||
-      !EmailMatches(check.signer, from)) {
+  if (!from.problem.empty()) {
+    check.reason = from.problem;
+    return check;
+  }
+  if (from.address.empty() || check.signer.empty() ||
+      !EmailMatches(check.signer, from.address)) {
     check.reason = "the signer's certificate does not name the From address";
     return check;
   }

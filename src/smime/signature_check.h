@@ -5,6 +5,15 @@
 // file and is in date and not revoked, and it names the From address.
 // The result is for the X-Sealpost-Smime stamp; the message is not changed.
 //
+// The verdict is on the message a mail client shows, read as it reads it
+// (docs/smime.md): one Content-Type and one From field, read by their
+// grammars and as GMime reads them (SignedTopOf, signed_top.h), and a
+// multipart/signed
+// split at exact delimiter lines (ClearSignedScanner, signed_stream.h),
+// in memory also as GMime splits it. Anything two readers may take two
+// ways is refused (not verified), never given a verdict one of them would
+// not make.
+//
 // Thread-safety: a pure function of its inputs and the directory.
 #ifndef SEALPOST_SMIME_SIGNATURE_CHECK_H_
 #define SEALPOST_SMIME_SIGNATURE_CHECK_H_
@@ -37,46 +46,21 @@ struct SignatureCheck {
 
 // nullopt when the message's top level is not an S/MIME signature, or
 // when its header section ends at a line that is no field
-// (HeaderEndsAtJunk).
+// (HeaderEndsAtJunk). A clear signature's body is split by
+// ClearSignedScanner, as CheckSignatureStream splits it a slice at a time
+// (the same verdicts and reasons), and then its two parts must be the two
+// GMime's parse of the message makes (mime::ReadTopMultipartAsGmime), or
+// it is not verified.
 Result<std::optional<SignatureCheck>> CheckSignature(
     CertificateDirectory& certs, std::string_view message);
 
 // CheckSignature's verdict once the SignedData was verified into `sig`:
-// the signer's chain, its use and the From address of `header` (the
-// message's header section). `content` is left empty.
+// the signer's chain, its use, its key (an RSA key under 2048 bits is
+// refused) and the From address of `header` (the message's header
+// section, ReadFrom). `content` is left empty.
 Result<SignatureCheck> JudgeSignature(CertificateDirectory& certs,
                                       std::string_view header,
                                       crypto::CmsSignature sig);
-
-// The unfolded value of the first field `name` (any case) in the header
-// section `header`; nullopt when there is none.
-std::optional<std::string> HeaderField(std::string_view header,
-                                       std::string_view name);
-// A Content-Type value's media type in lower case ("application/pkcs7-mime").
-std::string MediaType(std::string_view content_type);
-// One parameter's value of a Content-Type value, unquoted; "" when absent.
-std::string ContentTypeParam(std::string_view content_type,
-                             std::string_view name);
-
-// How a message whose Content-Type value is `content_type` is signed at
-// its top, as CheckSignature reads it: clear (multipart/signed, protocol
-// ...pkcs7-signature), opaque (application/pkcs7-mime;
-// smime-type=signed-data), or not at all.
-enum class SignedForm { kNone, kClear, kOpaque };
-SignedForm SignedFormOf(std::string_view content_type);
-
-// The top of a message as CheckSignature and CheckSignatureStream read it
-// first, from its header section `header`: its SignedForm (kNone also
-// when it has no Content-Type), a clear signature's boundary, and
-// `refused`, the verdict (not verified) when the header alone shows the
-// signature cannot verify (a multipart/signed without a boundary). Both
-// answer `refused` at once when the form is kNone (nullopt) or it is set.
-struct SignedTop {
-  SignedForm form = SignedForm::kNone;
-  std::string boundary;
-  std::optional<SignatureCheck> refused;
-};
-SignedTop SignedTopOf(std::string_view header);
 
 // Whether a message's header section, as mime::SplitHeaderSection splits
 // it, ends at a line that is neither empty nor a field: `after` is what
@@ -92,10 +76,6 @@ bool HeaderEndsAtJunk(std::string_view after);
 // a signature part's, an opaque signed-data's. INVALID_ARGUMENT when it
 // is not base64.
 Result<std::string> Base64Body(std::string_view body);
-
-// The addr-spec of a From field's value ("Bob <bob@x>" -> "bob@x"); ""
-// when there is none.
-std::string FromAddress(std::string_view from_value);
 
 }  // namespace sealpost::smime
 

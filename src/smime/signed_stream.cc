@@ -8,6 +8,7 @@
 #include "crypto/spool.h"
 #include "mime/header_section.h"
 #include "smime/mail_stream.h"
+#include "smime/signed_top.h"
 
 namespace sealpost::smime {
 namespace {
@@ -25,7 +26,6 @@ ClearSignedScanner::ClearSignedScanner(
     std::string_view boundary, std::function<Status(std::string_view)> content,
     size_t max_signature)
     : delim_("--" + std::string(boundary)),
-      pattern_("\r\n" + delim_),
       content_(std::move(content)),
       max_signature_(max_signature) {}
 
@@ -35,100 +35,156 @@ Status ClearSignedScanner::Write(std::string_view bytes) {
   return Scan(/*last=*/false);
 }
 
-// Each state looks at buf_, which starts where CheckSignature's next
-// search starts; what can no longer start a match is dropped (or given).
-Status ClearSignedScanner::Scan(bool last) {
-  const size_t hold = pattern_.size() - 1;
-  for (;;) {
-    switch (state_) {
-      case State::kPreamble: {
-        if (at_start_) {
-          // A body that starts with the delimiter (no CRLF before it).
-          if (buf_.size() < delim_.size() && !last &&
-              std::string_view(delim_).starts_with(buf_)) {
-            return Status::Ok();
-          }
-          at_start_ = false;
-          if (buf_.starts_with(delim_)) {
-            state_ = State::kDelimLine;
-            continue;
-          }
-        }
-        size_t pos = buf_.find(pattern_);
-        if (pos != std::string::npos) {
-          buf_.erase(0, pos + 2);
-          state_ = State::kDelimLine;
-          continue;
-        }
-        if (buf_.size() > hold) buf_.erase(0, buf_.size() - hold);
-        return Status::Ok();
-      }
-      case State::kDelimLine:
-      case State::kSigDelimLine: {
-        // The rest of the delimiter line, up to its CRLF.
-        size_t pos = buf_.find("\r\n");
-        if (pos == std::string::npos) {
-          if (buf_.size() > 1) buf_.erase(0, buf_.size() - 1);
-          return Status::Ok();
-        }
-        if (state_ == State::kDelimLine) {
-          buf_.erase(0, pos + 2);
-          state_ = State::kContent;
-        } else {
-          // The signature part's end is looked for from this CRLF on.
-          buf_.erase(0, pos);
-          state_ = State::kSig;
-        }
-        continue;
-      }
-      case State::kContent: {
-        size_t pos = buf_.find(pattern_);
-        if (pos != std::string::npos) {
-          SP_RETURN_IF_ERROR(content_(std::string_view(buf_).substr(0, pos)));
-          buf_.erase(0, pos + 2);
-          state_ = State::kSigDelimLine;
-          continue;
-        }
-        if (buf_.size() > hold) {
-          const size_t give = buf_.size() - hold;
-          SP_RETURN_IF_ERROR(content_(std::string_view(buf_).substr(0, give)));
-          buf_.erase(0, give);
-        }
-        return Status::Ok();
-      }
-      case State::kSig: {
-        size_t pos = buf_.find(pattern_);
-        if (pos == 0) return Malformed("its signature part is empty");
-        const size_t held = pos == std::string::npos ? buf_.size() : pos - 2;
-        if (held > max_signature_ + (pos == std::string::npos ? hold + 2 : 0)) {
-          return Malformed("its signature part is over " +
-                           std::to_string(max_signature_ >> 10) + " KiB");
-        }
-        if (pos != std::string::npos) {
-          signature_ = buf_.substr(2, pos - 2);
-          std::string().swap(buf_);
-          state_ = State::kEpilogue;
-          return Status::Ok();
-        }
-        return Status::Ok();
-      }
-      case State::kEpilogue:
-        buf_.clear();
-        return Status::Ok();
+char ClearSignedScanner::Before(size_t at, size_t back) const {
+  if (at >= back) return buf_[at - back];
+  const size_t into = back - at;  // 1 or 2 bytes before buf_
+  return dropped_ >= into ? last_two_[2 - into] : '\0';
+}
+
+Result<ClearSignedScanner::Line> ClearSignedScanner::LineAt(size_t at,
+                                                            bool last,
+                                                            size_t* end) const {
+  // A line starts at the body's first byte or after CRLF. After a bare LF
+  // or CR, or inside a line, the delimiter string is a delimiter to some
+  // readers and text to others.
+  const bool line_start = (dropped_ == 0 && at == 0) ||
+                          (Before(at, 2) == '\r' && Before(at, 1) == '\n');
+  if (!line_start) {
+    return Malformed(
+        "its boundary appears inside a line, or after a bare CR or LF");
+  }
+  const size_t n = buf_.size();
+  size_t i = at + delim_.size();
+  bool close = false;
+  if (i < n && buf_[i] == '-') {
+    if (i + 1 == n) {
+      if (!last) return Line::kUndecided;
+    } else if (buf_[i + 1] == '-') {
+      close = true;
+      i += 2;
     }
   }
+  while (i < n && (buf_[i] == ' ' || buf_[i] == '\t')) ++i;
+  if (i - at > kMaxDelimiterLine) {
+    return Malformed("a delimiter line is over " +
+                     std::to_string(kMaxDelimiterLine) + " bytes");
+  }
+  if (i == n || (buf_[i] == '\r' && i + 1 == n)) {
+    if (!last) return Line::kUndecided;
+    if (i == n && close) {
+      *end = n;
+      return Line::kClose;
+    }
+    if (i == n) return Malformed("its last delimiter line does not end");
+  } else if (buf_[i] == '\r' && buf_[i + 1] == '\n') {
+    *end = i + 2;
+    return close ? Line::kClose : Line::kDelimiter;
+  }
+  return Malformed("a line that starts with its boundary is no delimiter");
+}
+
+Status ClearSignedScanner::Release(size_t n) {
+  if (n == 0) return Status::Ok();
+  const std::string_view bytes = std::string_view(buf_).substr(0, n);
+  if (state_ == State::kContent) {
+    SP_RETURN_IF_ERROR(content_(bytes));
+    content_size_ += n;
+  } else if (state_ == State::kSignature) {
+    if (signature_.size() + n > max_signature_) {
+      return Malformed("its signature part is over " +
+                       std::to_string(max_signature_ >> 10) + " KiB");
+    }
+    signature_.append(bytes);
+  }
+  Drop(n);
+  return Status::Ok();
+}
+
+void ClearSignedScanner::Drop(size_t n) {
+  if (n == 0) return;
+  if (n >= 2) {
+    last_two_[0] = buf_[n - 2];
+  } else {
+    last_two_[0] = last_two_[1];
+  }
+  last_two_[1] = buf_[n - 1];
+  dropped_ += n;
+  buf_.erase(0, n);
+  searched_ = searched_ > n ? searched_ - n : 0;
+}
+
+Status ClearSignedScanner::EndPart(size_t at, Line line, size_t end) {
+  // The CRLF before the delimiter line is the line's: the part ends before
+  // it (at == 0: that CRLF ended the delimiter line before, the part is
+  // empty).
+  const size_t part_end = at >= 2 ? at - 2 : 0;
+  switch (state_) {
+    case State::kPreamble:
+      if (line == Line::kClose) {
+        return Malformed("no signed part (it closes before its first part)");
+      }
+      Drop(end);
+      state_ = State::kContent;
+      content_begin_ = dropped_;
+      return Status::Ok();
+    case State::kContent:
+      SP_RETURN_IF_ERROR(Release(part_end));
+      if (content_size_ == 0) return Malformed("its signed part is empty");
+      if (line == Line::kClose) {
+        return Malformed("no signature part (it closes after the signed part)");
+      }
+      Drop(end - part_end);
+      state_ = State::kSignature;
+      signature_begin_ = dropped_;
+      return Status::Ok();
+    case State::kSignature:
+      SP_RETURN_IF_ERROR(Release(part_end));
+      if (signature_.empty()) return Malformed("its signature part is empty");
+      if (line == Line::kDelimiter) {
+        return Malformed("a third part after the signature part");
+      }
+      state_ = State::kEpilogue;
+      std::string().swap(buf_);
+      return Status::Ok();
+    case State::kEpilogue:
+      break;
+  }
+  return Status::Ok();
+}
+
+// Every start of the delimiter string up to the close delimiter is looked
+// at once, in order; the bytes before it that no later start can claim
+// (the two before a start are its line end) go to their part as they
+// come.
+Status ClearSignedScanner::Scan(bool last) {
+  while (state_ != State::kEpilogue) {
+    const size_t at = buf_.find(delim_, searched_);
+    if (at == std::string::npos) {
+      // No start before here; a later one needs the two bytes before it.
+      searched_ =
+          buf_.size() >= delim_.size() ? buf_.size() - delim_.size() + 1 : 0;
+      return Release(last ? buf_.size() : (searched_ >= 2 ? searched_ - 2 : 0));
+    }
+    size_t end = 0;
+    SP_ASSIGN_OR_RETURN(Line line, LineAt(at, last, &end));
+    if (line == Line::kUndecided) {
+      searched_ = at;
+      return Release(at >= 2 ? at - 2 : 0);
+    }
+    SP_RETURN_IF_ERROR(EndPart(at, line, end));
+  }
+  buf_.clear();
+  return Status::Ok();
 }
 
 Status ClearSignedScanner::Finish() {
   SP_RETURN_IF_ERROR(Scan(/*last=*/true));
   switch (state_) {
     case State::kPreamble:
-    case State::kDelimLine:
       return Malformed("no signed part (its boundary never comes)");
     case State::kContent:
-    case State::kSigDelimLine:
       return Malformed("no signature part (the signed part never ends)");
-    case State::kSig:
+    case State::kSignature:
       return Malformed("the signature part does not end");
     case State::kEpilogue:
       return Status::Ok();
@@ -182,7 +238,6 @@ Result<StreamedSignature> OpenClearSignedStream(CertificateDirectory& certs,
   if (at < header_size) return Malformed("it ends in its header section");
   SP_RETURN_IF_ERROR(scanner.Finish());
   SP_RETURN_IF_ERROR(spool->Finish());
-  if (spool->size() == 0) return Malformed("its signed part is empty");
   SP_ASSIGN_OR_RETURN(std::unique_ptr<SizedByteSource> content, spool->Open());
   crypto::CmsSignature sig;
   // The signature part's body, in base64 as CheckSignature decodes it.

@@ -12,6 +12,7 @@
 #define SEALPOST_SMIME_SIGNED_STREAM_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,15 +29,35 @@ namespace sealpost::smime {
 // The signature part of a multipart/signed is held, this large at most.
 inline constexpr size_t kMaxSignaturePart = size_t{1} << 20;
 
-// Splits a multipart/signed body given a slice at a time as
-// CheckSignature splits it whole (RFC 2046 §5.1.1: a delimiter starts a
-// line, the CRLF before it belongs to it): the first part's bytes go to
-// `content` as they are found (never more than a delimiter's length is
-// held back), the signature part (its fields and body) is kept. Every
-// malformation is INVALID_ARGUMENT: a delimiter that never comes, a
-// signature part over `max_signature` or that never ends.
+// Splits a multipart/signed body, given a slice at a time or whole (the
+// same split and the same words whatever the slices), at delimiter lines
+// as every reader takes them (RFC 2046 §5.1.1): a line that is exactly
+// "--" boundary, then blanks (space, tab) at most, then CRLF, the CRLF
+// before it belonging to it; the close delimiter the same with "--" after
+// the boundary, ended by CRLF or the body's end. The body is the preamble
+// (dropped), the signed part (given to `content` as it is found, never
+// more than a delimiter's length and a line end held back), the signature
+// part (its fields and body, kept) and, after the close delimiter, the
+// epilogue (not read).
+//
+// Refused as malformed (INVALID_ARGUMENT, NothingOpenedError), because
+// readers split such a body in different ways: the delimiter string
+// ("--" boundary) anywhere before the close delimiter but at the start
+// of a line after CRLF (GMime also after a bare LF, and in a line over
+// its 4 KiB buffer, at a buffer's end), or at the start of a line that
+// is not exactly a delimiter ("--boundaryX": GMime reads it as text, a
+// reader that follows RFC 2046's note to implementors, a boundary "in its
+// entirety following the CRLF" suffices, as a delimiter; a CR before the
+// CRLF: GMime reads a delimiter); a delimiter line over
+// kMaxDelimiterLine bytes; a close delimiter before the signed part or
+// right after it; a third part; an empty signed or signature part; a
+// delimiter that never comes, a signature part over `max_signature` or
+// that never ends.
 class ClearSignedScanner {
  public:
+  // RFC 5322 §2.1.1's longest line, its CRLF excluded.
+  static constexpr size_t kMaxDelimiterLine = 998;
+
   ClearSignedScanner(std::string_view boundary,
                      std::function<Status(std::string_view)> content,
                      size_t max_signature = kMaxSignaturePart);
@@ -45,25 +66,41 @@ class ClearSignedScanner {
   Status Finish();
   // The signature part, once Finish is OK.
   const std::string& signature_part() const { return signature_; }
+  // Where the signed part and the signature part begin, from the body's
+  // first byte, once Finish is OK.
+  uint64_t content_begin() const { return content_begin_; }
+  uint64_t signature_begin() const { return signature_begin_; }
 
  private:
-  enum class State {
-    kPreamble,
-    kDelimLine,
-    kContent,
-    kSigDelimLine,
-    kSig,
-    kEpilogue
-  };
+  enum class State { kPreamble, kContent, kSignature, kEpilogue };
+  enum class Line { kUndecided, kDelimiter, kClose };
   Status Scan(bool last);
+  // What the delimiter string at buf_[at] starts; *end is set past the
+  // line's CRLF (or at the body's end) when it is decided.
+  Result<Line> LineAt(size_t at, bool last, size_t* end) const;
+  // The part ends before the delimiter line at buf_[at] (its CRLF before
+  // it excluded), which ends at buf_[end].
+  Status EndPart(size_t at, Line line, size_t end);
+  // Gives buf_[0, n) to the part it belongs to (the preamble's is
+  // dropped), then Drop(n).
+  Status Release(size_t n);
+  // Takes buf_[0, n) out of buf_ (its last two bytes kept in last_two_).
+  void Drop(size_t n);
+  // The byte `back` (1 or 2) bytes before buf_[at]; 0 before the body.
+  char Before(size_t at, size_t back) const;
 
-  std::string delim_;    // "--" boundary
-  std::string pattern_;  // CRLF "--" boundary
+  std::string delim_;  // "--" boundary
   std::function<Status(std::string_view)> content_;
   size_t max_signature_;
   State state_ = State::kPreamble;
-  bool at_start_ = true;  // nothing of the body dropped yet
   std::string buf_;
+  uint64_t dropped_ = 0;       // bytes of the body before buf_
+  char last_two_[2] = {0, 0};  // the two bytes before buf_
+  // buf_[0, searched_) holds no start of delim_.
+  size_t searched_ = 0;
+  uint64_t content_begin_ = 0;
+  uint64_t content_size_ = 0;  // given so far
+  uint64_t signature_begin_ = 0;
   std::string signature_;
 };
 
@@ -110,9 +147,10 @@ Result<StreamedSignature> OpenOpaqueSignedStream(CertificateDirectory& certs,
 // signature is spooled in `spool_dir` ("" = /tmp) and thrown away
 // (OpenClearSignedStream), an opaque one's content likewise
 // (OpenOpaqueSignedStream). A malformed signed layer is a verdict, not
-// verified, with its reason, as CheckSignature gives one (the reasons' words
-// may differ); beyond CheckSignature, a signature part over kMaxSignaturePart
-// is one. Errors: `message`'s own (as they came), the spool's, the directory's.
+// verified, with its reason, as CheckSignature gives one (the same words:
+// both split with ClearSignedScanner); CheckSignature also compares the
+// split with GMime's, which is not done here (the message is not held).
+// Errors: `message`'s own (as they came), the spool's, the directory's.
 Result<std::optional<SignatureCheck>> CheckSignatureStream(
     CertificateDirectory& certs, ByteSource& message, std::string_view header,
     size_t header_size, const std::string& spool_dir);

@@ -11,6 +11,7 @@
 #include "base/encoding.h"
 #include "base/string_source.h"
 #include "mime/header_section.h"
+#include "smime/clear_signed_reference_for_testing.h"
 #include "smime/client_mail.h"
 #include "smime/directory_test_for_testing.h"
 #include "smime/enveloped_mail.h"
@@ -22,6 +23,7 @@ namespace {
 struct Split {
   Status status;
   std::string content, signature;
+  uint64_t content_begin = 0, signature_begin = 0;
 };
 
 Split Scan(std::string_view body, size_t slice, size_t max = 1 << 20) {
@@ -38,26 +40,58 @@ Split Scan(std::string_view body, size_t slice, size_t max = 1 << 20) {
   }
   if (out.status.ok()) out.status = s.Finish();
   out.signature = s.signature_part();
+  out.content_begin = s.content_begin();
+  out.signature_begin = s.signature_begin();
   return out;
 }
 
-TEST(ClearSignedScannerTest, SplitsAsCheckSignatureAtEverySliceSize) {
+// The scanner at every slice size against the whole-body reference
+// (clear_signed_reference_for_testing.h): the same split or a refusal.
+void ExpectAsReference(std::string_view body, size_t max = 1 << 20) {
+  const testing::ReferenceSplit want =
+      testing::SplitClearSignedWhole(body, "b0und", max);
+  for (size_t slice : {1, 2, 3, 5, 8, 13, 64, 100000}) {
+    Split got = Scan(body, slice, max);
+    ASSERT_EQ(got.status.ok(), want.ok)
+        << got.status.ToString() << " slice " << slice << ": " << body;
+    if (!want.ok) {
+      EXPECT_EQ(got.status.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(got.status.message().find("malformed"), std::string::npos);
+      continue;
+    }
+    EXPECT_EQ(got.content, want.content) << slice;
+    EXPECT_EQ(got.signature, want.signature) << slice;
+    EXPECT_EQ(got.content_begin, want.content_begin) << slice;
+    EXPECT_EQ(got.signature_begin, want.signature_begin) << slice;
+  }
+}
+
+TEST(ClearSignedScannerTest, SplitsAtExactDelimiterLinesAtEverySliceSize) {
+  // Near misses of the delimiter string are content.
   const std::string content =
-      "Content-Type: text/plain\r\n\r\nline --b0und\r\n-b0und \r\n--b0un\r\n"
-      "\r\n\r--b0und-ish is not here\n--b0und\r\nend";
+      "Content-Type: text/plain\r\n\r\nline b0und\r\n-b0und \r\n--b0un\r\n"
+      "\r\n\r-b0und-ish is here\n- -b0und\r\nend";
   const std::string sig =
       "Content-Type: application/pkcs7-signature\r\n\r\nQUJD\r\n";
-  for (const std::string& preamble :
-       {std::string(), std::string("preamble\r\n--b0un\r\n")}) {
-    const std::string lead = preamble.empty() ? "" : preamble;
-    const std::string body = lead + (preamble.empty() ? "" : "\r\n") +
-                             "--b0und  \r\n" + content + "\r\n--b0und\r\n" +
-                             sig + "\r\n--b0und--\r\nepilogue\r\n";
-    for (size_t slice : {1, 2, 3, 5, 8, 13, 64, 100000}) {
-      Split got = Scan(body, slice);
-      ASSERT_TRUE(got.status.ok()) << got.status.ToString() << slice;
-      EXPECT_EQ(got.content, content) << slice;
-      EXPECT_EQ(got.signature, sig) << slice;
+  // Blanks after a delimiter (as some clients write them), an epilogue
+  // with anything in it, a close delimiter without a line end.
+  for (std::string pad : {"", " ", "\t", " \t  "}) {
+    for (const std::string& preamble :
+         {std::string(), std::string("preamble\r\n--b0un\r\n\r\n")}) {
+      for (const std::string& epilogue :
+           {std::string(), std::string("\r\n"),
+            std::string("\r\nepilogue --b0und\n--b0undX\r\n--b0und\r\n")}) {
+        const std::string body = preamble + "--b0und" + pad + "\r\n" + content +
+                                 "\r\n--b0und" + pad + "\r\n" + sig +
+                                 "\r\n--b0und--" + pad + epilogue;
+        ExpectAsReference(body);
+        Split got = Scan(body, 3);
+        ASSERT_TRUE(got.status.ok()) << got.status.ToString();
+        EXPECT_EQ(got.content, content);
+        EXPECT_EQ(got.signature, sig);
+        EXPECT_EQ(got.content_begin, preamble.size() + 9 + pad.size());
+        EXPECT_EQ(body.substr(got.signature_begin, sig.size()), sig);
+      }
     }
   }
   // A body whose first part is itself a multipart/signed: its own
@@ -70,22 +104,100 @@ TEST(ClearSignedScannerTest, SplitsAsCheckSignatureAtEverySliceSize) {
   EXPECT_EQ(got.content, nested);
 }
 
+// Where readers would split the body in different ways, or it has no two
+// parts: refused, whatever the slices, with the words that say why.
 TEST(ClearSignedScannerTest, MalformedIsAClearError) {
-  for (std::string_view body :
-       {"no delimiter at all", "--b0und", "--b0und\r\ncontent never ends",
-        "--b0und\r\nc\r\n--b0und", "--b0und\r\nc\r\n--b0und\r\nsig...",
-        "--b0und\r\nc\r\n--b0und\r\n--b0und--", "x--b0und\r\nc"}) {
+  const std::string sig = "\r\n--b0und\r\nS\r\n--b0und--\r\n";
+  struct Case {
+    std::string body, words;
+  };
+  const Case cases[] = {
+      {"no delimiter at all", "no signed part (its boundary never comes)"},
+      {"--b0und", "its last delimiter line does not end"},
+      {"--b0und\r\ncontent never ends",
+       "no signature part (the signed part never ends)"},
+      {"--b0und\r\nc\r\n--b0und", "its last delimiter line does not end"},
+      {"--b0und\r\nc\r\n--b0und\r\nsig...", "the signature part does not end"},
+      {"--b0und\r\nc\r\n--b0und\r\n--b0und--", "its signature part is empty"},
+      {"--b0und\r\n\r\n--b0und\r\nS\r\n--b0und--", "its signed part is empty"},
+      {"--b0und\r\n--b0und\r\nS\r\n--b0und--", "its signed part is empty"},
+      {"x--b0und\r\nc" + sig, "inside a line"},
+      // Finding 1a: a line that only starts with the delimiter string.
+      {"--b0undX\r\nc\r\n--b0undY\r\ns\r\n--b0und\r\nh" + sig, "no delimiter"},
+      {"--b0und\r\nc\r\n--b0und-x\r\nh" + sig, "no delimiter"},
+      {"--b0und\r\nc\r\n--b0und--x\r\nh" + sig, "no delimiter"},
+      // GMime's line ends: after a bare LF or CR, a CR before the CRLF,
+      // a bare LF after it.
+      {"x\n--b0und\r\nc" + sig, "inside a line"},
+      {"x\r--b0und\r\nc" + sig, "inside a line"},
+      {"--b0und\r\r\nc" + sig, "no delimiter"},
+      {"--b0und\nc" + sig, "no delimiter"},
+      {"--b0und\r\nc\n--b0und\r\nS\r\n--b0und--", "inside a line"},
+      // GMime cuts a line at its 4 KiB buffer: a delimiter string deep in
+      // a long line, and a long delimiter line, are refused.
+      {"--b0und\r\n" + std::string(5000, 'x') + "--b0und" + sig,
+       "inside a line"},
+      {"--b0und" + std::string(999, ' ') + "\r\nc" + sig, "over 998 bytes"},
+      // The close delimiter too early, a third part.
+      {"--b0und--\r\n--b0und\r\nc" + sig, "closes before its first part"},
+      {"--b0und\r\nc\r\n--b0und--\r\n", "closes after the signed part"},
+      {"--b0und\r\nc\r\n--b0und\r\nS\r\n--b0und\r\nh\r\n--b0und--",
+       "a third part"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 60));
+    ExpectAsReference(c.body);
     for (size_t slice : {1, 4, 1000}) {
-      Split got = Scan(body, slice);
-      EXPECT_EQ(got.status.code(), StatusCode::kInvalidArgument) << body;
+      Split got = Scan(c.body, slice);
+      EXPECT_EQ(got.status.code(), StatusCode::kInvalidArgument);
       EXPECT_NE(got.status.message().find("malformed"), std::string::npos);
+      EXPECT_NE(got.status.message().find(c.words), std::string::npos)
+          << got.status.message();
     }
   }
+  // 998 bytes of delimiter line are enough.
+  ExpectAsReference("--b0und" + std::string(991, ' ') + "\r\nc" + sig);
+  EXPECT_TRUE(
+      Scan("--b0und" + std::string(991, ' ') + "\r\nc" + sig, 5).status.ok());
   // A signature part over the bound.
   const std::string big =
       "--b0und\r\nc\r\n--b0und\r\n" + std::string(5000, 'A') + "\r\n--b0und--";
   EXPECT_EQ(Scan(big, 100, 4096).status.code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Scan(big, 100, 8192).status.ok());
+  ExpectAsReference(big, 4096);
+  ExpectAsReference(big, 8192);
+}
+
+// Every body of a few bytes from an alphabet that makes delimiters,
+// near misses and line ends: the scanner splits it as the reference at
+// every slice size.
+TEST(ClearSignedScannerTest, SmallBodiesSplitAsTheReference) {
+  const std::string_view pieces[] = {"--b0und\r\n",
+                                     "\r\n--b0und\r\n",
+                                     "\r\n--b0und--",
+                                     "x",
+                                     "\r\n",
+                                     "\n",
+                                     "\r",
+                                     " ",
+                                     "-"};
+  std::vector<std::string> bodies = {""};
+  std::vector<std::string> last = bodies;
+  for (int len = 0; len < 5; ++len) {
+    std::vector<std::string> longer;
+    for (const std::string& b : last) {
+      for (std::string_view p : pieces) longer.push_back(b + std::string(p));
+    }
+    bodies.insert(bodies.end(), longer.begin(), longer.end());
+    last = std::move(longer);
+  }
+  size_t ok = 0;
+  for (const std::string& b : bodies) {
+    ExpectAsReference(b, 8);
+    if (testing::SplitClearSignedWhole(b, "b0und", 8).ok) ++ok;
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_GT(ok, 10u);  // some of them are well formed
 }
 
 class SignedStreamTest : public testing::PeopleTest {
@@ -195,6 +307,37 @@ TEST_F(SignedStreamTest, AgreesWithOpenMail) {
   ExpectAgree(SignedOnly(original_), "zoe@example.com", 1);
 }
 
+// A top refused from its header alone (two Content-Type or From fields)
+// is left as it came with that verdict, streamed as in memory; one whose
+// header section ends at a line that is no field is not S/MIME to either.
+TEST_F(SignedStreamTest, RefusedTopsAgreeWithOpenMail) {
+  const std::string mail = SignedOnly(original_);
+  const size_t type = mail.find("Content-Type: multipart/signed");
+  ASSERT_NE(type, std::string::npos);
+  std::string two_types = mail;
+  two_types.insert(type, "Content-Type: text/plain\r\n");
+  std::string two_froms = "From: bob@partner.test\r\n" + mail;
+  for (const auto& [refused, why] :
+       {std::pair(two_types, "two Content-Type fields"),
+        std::pair(two_froms, "two From fields")}) {
+    ExpectAgree(refused, "alice@example.com", 1);
+    auto whole = OpenMail(*certs_, refused, "alice@example.com");
+    ASSERT_TRUE(whole.ok());
+    EXPECT_FALSE(whole->signatures[0].verified);
+    EXPECT_EQ(whole->signatures[0].reason, why);
+    EXPECT_TRUE(whole->message == refused);
+  }
+  // (After the Content-Type field: the layer's header still names it.)
+  std::string junk = mail;
+  junk.insert(mail.find("\r\n\r\n") + 2, "junk\r\n");
+  EXPECT_EQ(OpenMail(*certs_, junk, "alice@example.com").status().code(),
+            StatusCode::kInvalidArgument);
+  std::string got;
+  EXPECT_EQ(Stream(junk, "alice@example.com", &got).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(got.empty());
+}
+
 TEST_F(SignedStreamTest, AChangedByteFailsAsInOpenMail) {
   std::string mail = SignedOnly(original_);
   mail[mail.find("secret 42")] = 'S';
@@ -233,13 +376,16 @@ TEST_F(SignedStreamTest, MalformedOrCutIsAnErrorWithNothingGiven) {
   auto r = Stream(big, "alice@example.com", &got);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(got.empty());
-  // No boundary parameter.
+  // No boundary parameter: refused from the header alone, so as in
+  // OpenMail (RefusedTopsAgreeWithOpenMail), as it came with the verdict.
   std::string nob = mail;
   const size_t b = nob.find("boundary=");
   nob.replace(b, 9, "boundery=");
+  ExpectAgree(nob, "alice@example.com", 1);
   r = Stream(nob, "alice@example.com", &got);
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(got.empty());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->signatures[0].reason, "multipart/signed without a boundary");
+  EXPECT_TRUE(got == nob);
 }
 
 // Opaque signed-data streams too: the same verdicts and bytes as
