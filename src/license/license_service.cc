@@ -393,7 +393,8 @@ Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
   }
   record->revoked_at = clock_.NowUnix();
   record->revoked_by = std::string(by);
-  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  // An update, never an insert: a shred since the read leaves NOT_FOUND.
+  SP_RETURN_IF_ERROR(store_.UpdateProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
   AuditBestEffort(by, "message.revoke", message_id, "ok", "");
   return Status::Ok();
@@ -430,7 +431,8 @@ Status LicenseService::SetExpiry(std::string_view message_id,
   record->expires_at = expires_at;
   record->expiry_by =
       is_admin ? std::string(store::kAdminExpiry) : std::string();
-  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  // An update, never an insert: a shred since the read leaves NOT_FOUND.
+  SP_RETURN_IF_ERROR(store_.UpdateProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
   AuditBestEffort(by, "message.expire", message_id, "ok",
                   "expires_at=" + std::to_string(expires_at));

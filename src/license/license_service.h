@@ -360,10 +360,13 @@ class LicenseService {
       std::string_view header_value, std::string_view header,
       const std::function<Result<std::string>()>& body_digest);
 
-  // The owner or an admin (`by` = "admin") may revoke.
+  // The owner or an admin (`by` = "admin") may revoke. NOT_FOUND when the
+  // message is not there, shredded before or during the call.
   Status Revoke(std::string_view message_id, std::string_view by,
                 bool is_admin);
-  // Sets the expiry (unix seconds); the owner or an admin.
+  // Sets the expiry (unix seconds; 0: never); the owner or an admin. The
+  // owner changes neither an admin's expiry nor the end the retention gave
+  // a message (FAILED_PRECONDITION). NOT_FOUND as Revoke.
   Status SetExpiry(std::string_view message_id, int64_t expires_at,
                    std::string_view by, bool is_admin);
   Result<MessageState> GetState(std::string_view message_id);

@@ -80,7 +80,7 @@ class LicenseServiceTest : public ::testing::Test {
     ASSERT_TRUE(record.ok() && record->has_value());
     ASSERT_TRUE(carols.ok() && carols->has_value());
     (*record)->grants_json = (*carols)->grants_json;
-    ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+    ASSERT_TRUE(org_.store.UpdateProtectedMessage(**record).ok());
   }
 
   // How many of message `id`'s audit records are of one of `actions` (by
@@ -226,7 +226,7 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
                   .SetExpiry(s.message_id, clock_.NowUnix() + 60, "admin", true)
                   .ok());
   stale.expires_at = 0;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(stale).ok());
+  ASSERT_TRUE(org_.store.UpdateProtectedMessage(stale).ok());
   EXPECT_EQ((*org_.store.GetProtectedMessage(s.message_id))->expires_at,
             clock_.NowUnix() + 60);
   // The sender's own expiry stays the sender's: expired at once, then

@@ -10,6 +10,7 @@
 #ifndef SEALPOST_STORE_RECORD_ROWS_H_
 #define SEALPOST_STORE_RECORD_ROWS_H_
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,15 @@ std::string ReadText(const Row& row) {
   return text;
 }
 
+// `sql` written with ?N parameters (SQLite's) for the engine whose mark is
+// `mark` ('?' for SQLite, '$' for PostgreSQL): a statement both engines
+// run, with no other '?' in it.
+inline std::string WithParameterMark(std::string_view sql, char mark) {
+  std::string out(sql);
+  std::replace(out.begin(), out.end(), '?', mark);
+  return out;
+}
+
 inline constexpr std::string_view kOrgKeyColumns =
     "kind, version, wrapped, is_primary, created_at";
 
@@ -53,26 +63,26 @@ inline constexpr std::string_view kProtectedMessageColumns =
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
     "pin_sealed, writer, expiry_by";
 
-// The end of an upsert of a protected message (its grants, expiry and
-// revocation change), which never takes back a revocation: a write of a
-// record read before another's revocation (a new expiry set at the same
-// moment) keeps it (was: revoked_at written back as it was read, 0, and
-// the message readable again), nor an admin's expiry for a write that is
-// not an admin's (the sender's new expiry racing an admin's on another
-// node, or a record read before it). The same SQL on SQLite and
-// PostgreSQL.
-inline constexpr std::string_view kProtectedMessageUpsert =
-    " ON CONFLICT (id) DO UPDATE SET grants_json = excluded.grants_json, "
-    "expires_at = CASE WHEN protected_messages.expiry_by = 'admin' AND "
-    "excluded.expiry_by <> 'admin' THEN protected_messages.expires_at ELSE "
-    "excluded.expires_at END, "
-    "expiry_by = CASE WHEN protected_messages.expiry_by = 'admin' AND "
-    "excluded.expiry_by <> 'admin' THEN protected_messages.expiry_by ELSE "
-    "excluded.expiry_by END, "
-    "revoked_at = CASE WHEN protected_messages.revoked_at <> 0 THEN "
-    "protected_messages.revoked_at ELSE excluded.revoked_at END, "
-    "revoked_by = CASE WHEN protected_messages.revoked_at <> 0 THEN "
-    "protected_messages.revoked_by ELSE excluded.revoked_by END";
+// The change of a protected message that exists (its grants, expiry and
+// revocation), parameters ?1 to ?6 (WithParameterMark): id, grants_json,
+// expires_at, expiry_by, revoked_at, revoked_by. An UPDATE, never an
+// insert: a record shredded since it was read stays gone (0 rows: the
+// caller's NOT_FOUND; was an upsert, which wrote a shredded record back,
+// and its key was released again). It never takes back a revocation: a
+// write of a record read before another's revocation (a new expiry set at
+// the same moment) keeps it. A write that is not an admin's keeps an
+// admin's expiry (the sender's racing an admin's on another node, or a
+// record read before it), marked as it was (kAdminExpiry).
+inline constexpr std::string_view kProtectedMessageUpdate =
+    "UPDATE protected_messages SET grants_json = ?2, "
+    "expires_at = CASE WHEN ?4 <> 'admin' AND expiry_by = 'admin' THEN "
+    "expires_at ELSE CAST(?3 AS BIGINT) END, "
+    "expiry_by = CASE WHEN ?4 <> 'admin' AND expiry_by = 'admin' THEN "
+    "expiry_by ELSE ?4 END, "
+    "revoked_at = CASE WHEN revoked_at <> 0 THEN revoked_at ELSE "
+    "CAST(?5 AS BIGINT) END, "
+    "revoked_by = CASE WHEN revoked_at <> 0 THEN revoked_by ELSE ?6 END "
+    "WHERE id = ?1";
 
 template <typename Row>
 ProtectedMessageRecord ReadProtectedMessage(const Row& row) {

@@ -21,7 +21,7 @@ struct OrgKeyRecord {
 
 // A message protected by this organisation (its rights, not its content).
 // ProtectedMessageRecord::expiry_by of an expiry an admin set (the
-// upsert's SQL, record_rows.h, names it too).
+// update's SQL, record_rows.h, names it too).
 inline constexpr std::string_view kAdminExpiry = "admin";
 
 struct ProtectedMessageRecord {
@@ -51,7 +51,7 @@ struct ProtectedMessageRecord {
   std::string writer;
   // "admin" when an admin set expires_at: the owner may then no longer
   // change it, and a write of the owner's (a record read before) keeps it
-  // (kProtectedMessageUpsert). Empty: the template's or the owner's.
+  // (kProtectedMessageUpdate). Empty: the template's or the owner's.
   std::string expiry_by;
 };
 

@@ -23,7 +23,12 @@ class RightsStore {
   virtual Status AddOrgKey(const OrgKeyRecord& key) = 0;
   virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
       std::string_view kind) = 0;
-  virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
+  // Writes the grants, expiry and revocation of `m`, a record that exists
+  // (its other fields are not written); NOT_FOUND when it does not, as
+  // when it was shredded since it was read: never inserted again. A
+  // revocation and an admin's expiry stay against a write that is not
+  // theirs (kProtectedMessageUpdate).
+  virtual Status UpdateProtectedMessage(const ProtectedMessageRecord& m) = 0;
   // A new protected message, its audit record and portal copy in one
   // transaction. (The gateway's go with its queue commit instead:
   // QueueBatch::protected_messages.)

@@ -63,13 +63,17 @@ Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
 }
 
 // A revocation or a new expiry: every node's cached decisions must go.
-Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
-  return RunAndNotify("protected_messages",
-                      "INSERT INTO protected_messages (" +
-                          std::string(kProtectedMessageColumns) + ") VALUES " +
-                          std::string(kMessageValues) +
-                          std::string(internal::kProtectedMessageUpsert),
-                      MessageParams(m, clock_.NowUnix()));
+Status PostgresStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
+  static const std::string kSql =
+      internal::WithParameterMark(internal::kProtectedMessageUpdate, '$');
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(
+        c.RunOrNotFound(kSql,
+                        PgParams::Of(m.id, m.grants_json, m.expires_at,
+                                     m.expiry_by, m.revoked_at, m.revoked_by),
+                        "no protected message " + m.id));
+    return internal::NotifyChange(c, "protected_messages");
+  });
 }
 
 Status PostgresStore::InsertProtectedMessage(Conn& c,

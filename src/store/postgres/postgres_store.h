@@ -69,7 +69,7 @@ class PostgresStore final : public Store, public BodyStore {
   // Rights management (postgres_rights.cc).
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
-  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status UpdateProtectedMessage(const ProtectedMessageRecord& m) override;
   Status AddProtectedMessage(const NewProtectedMessage& m) override;
   Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) override;

@@ -54,14 +54,14 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
                    internal::ReadOrgKey<Stmt>, kind);
 }
 
-Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
+Status SqliteStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                     std::string(kProtectedMessageColumns) + ") VALUES " +
-                     std::string(kMessageValues) +
-                     std::string(internal::kProtectedMessageUpsert));
-  BindMessage(s, m, clock_.NowUnix());
-  return s.Run();
+  static const std::string kSql =
+      internal::WithParameterMark(internal::kProtectedMessageUpdate, '?');
+  Stmt s(stmts_, kSql);
+  s.BindAll(m.id, m.grants_json, m.expires_at, m.expiry_by, m.revoked_at,
+            m.revoked_by);
+  return s.RunOrNotFound("no protected message " + m.id);
 }
 
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,

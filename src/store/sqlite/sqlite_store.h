@@ -67,7 +67,7 @@ class SqliteStore final : public Store, public BodyStore {
   // Rights management (sqlite_rights.cc).
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
-  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status UpdateProtectedMessage(const ProtectedMessageRecord& m) override;
   Status AddProtectedMessage(const NewProtectedMessage& m) override;
   Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) override;
