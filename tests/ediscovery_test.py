@@ -445,6 +445,45 @@ class EDiscoveryTest(unittest.TestCase):
             counted = collections.Counter(answers)
             self.assertEqual(set(counted), {200, 404}, counted)
 
+    def test_shred_takes_the_forwards_made_in_the_portal(self):
+        """bob forwards alice's message from the portal (the original's text
+        quoted in it); shredding the original takes the forward too: its
+        record, server copy and index terms (was: eDiscovery still found
+        the forward and exported the original's text from it)."""
+        secret = word("forwarded")
+        mid, _ = self.mail_to_bob(secret)
+        bob = self.browser("bob@example.com")
+        form = bob.get(self.server.url + "/m/%s/forward" % mid, timeout=30)
+        self.assertEqual(form.status_code, 200, form.text[:300])
+        r = bob.post(self.server.url + "/m/%s/forward" % mid,
+                     data={"csrf": self.csrf(form.text),
+                           "to": "frank@gmail.test", "subject": "Fw: Plans",
+                           "text": "See below.\n> The %s plan." % secret},
+                     timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        hits = wait_for(lambda: len(self.found(secret)) == 2 or None, 30)
+        self.assertTrue(hits, self.found(secret))
+        fwd = [h["id"] for h in self.found(secret) if h["id"] != mid][0]
+        bob_token = self.token_of("bob@example.com")
+        r = self.api("GET", "/api/v1/search/messages/" + fwd, bob_token)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn(secret.encode(), r.content)
+
+        shredded = self.server.cli("message", "shred", mid)
+        self.assertEqual(shredded.returncode, 0, shredded.stderr)
+        self.assertEqual(self.found(secret), [])
+        r = self.api("GET", "/api/v1/search/messages/" + fwd, bob_token)
+        self.assertEqual(r.status_code, 404, r.text[:300])
+        self.assertNotIn(secret.encode(), r.content)
+        for gone in (mid, fwd):
+            r = self.api("GET", "/api/v1/protected/" + gone,
+                         self.server.token)
+            self.assertEqual(r.status_code, 404, gone)
+        # The answer says what went with it (the API's `also_shredded`).
+        self.assertEqual(shredded.stdout.strip(),
+                         "Shredded %s and the 1 message made of it "
+                         "(forwards, sealed copies)" % mid)
+
     def events(self, message_id, token):
         """The audit events GET /api/v1/protected/ID shows `token`."""
         r = requests.get(self.server.url + "/api/v1/protected/" + message_id,

@@ -450,7 +450,8 @@ class LicenseService {
   // The original of a message, from the server's copy, for an eDiscovery
   // manager: revoked and expired messages too (legal hold). Each release
   // is an "ediscovery.release" audit record written first: no record, no
-  // content (UNAVAILABLE). NOT_FOUND when the message or its copy is gone.
+  // content (UNAVAILABLE). NOT_FOUND when the message or its copy is gone,
+  // or it outlived its original (OutlivedItsOriginal).
   Result<EDiscoveryRelease> ReleaseForEDiscovery(std::string_view email,
                                                  std::string_view message_id,
                                                  std::string_view purpose);
@@ -466,8 +467,14 @@ class LicenseService {
   Result<std::string> OpenForIndexing(std::string_view message_id);
   // `sealpost message shred`: the record (so no key service ever unwraps
   // its content key again), the server copy, passcodes and index terms
-  // deleted with a "message.shred" audit record in one transaction.
-  Status Shred(std::string_view message_id, std::string_view by);
+  // deleted with a "message.shred" audit record in one transaction, and
+  // so are those of every record made of it (its portal forwards, theirs,
+  // its attachments' sealed copies); returns how many those were.
+  Result<int64_t> Shred(std::string_view message_id, std::string_view by);
+  // A record made of another whose original, or one before it, is gone
+  // (shredded, before shredding took the records made of it): eDiscovery
+  // neither finds nor exports it.
+  Result<bool> OutlivedItsOriginal(const store::ProtectedMessageRecord& record);
 
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,

@@ -84,6 +84,15 @@ inline constexpr std::string_view kProtectedMessageUpdate =
     "revoked_by = CASE WHEN revoked_at <> 0 THEN revoked_by ELSE ?6 END "
     "WHERE id = ?1";
 
+// The ids of a protected message (parameter 1) and of every record made of
+// it (ProtectedMessageRecord::parent_id: a forward, a forward of that, an
+// attachment's sealed copy); none when it is not there. UNION, so a cycle
+// in bad data ends. Parameters as kProtectedMessageUpdate's.
+inline constexpr std::string_view kProtectedFamily =
+    "WITH RECURSIVE family (id) AS (SELECT id FROM protected_messages WHERE "
+    "id = ?1 UNION SELECT m.id FROM family f JOIN protected_messages m ON "
+    "m.parent_id = f.id WHERE m.parent_id <> '') SELECT id FROM family";
+
 template <typename Row>
 ProtectedMessageRecord ReadProtectedMessage(const Row& row) {
   ProtectedMessageRecord m;

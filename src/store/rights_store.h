@@ -31,7 +31,9 @@ class RightsStore {
   virtual Status UpdateProtectedMessage(const ProtectedMessageRecord& m) = 0;
   // A new protected message, its audit record and portal copy in one
   // transaction. (The gateway's go with its queue commit instead:
-  // QueueBatch::protected_messages.)
+  // QueueBatch::protected_messages.) One made of another (`parent_id`)
+  // only while that one is there: NOT_FOUND once it was shredded, so that
+  // a forward made as its original is shredded does not outlive it.
   virtual Status AddProtectedMessage(const NewProtectedMessage& m) = 0;
   // The sealed container kept for the portal; nullopt when none was kept.
   virtual Result<std::optional<std::string>> GetPortalCopy(

@@ -66,6 +66,17 @@ Status SqliteStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
 
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,
                                            internal::BodyFileChanges* changes) {
+  // Made of a message shredded since (a forward sent as it was shredded):
+  // not kept. The writer's transaction orders this after any shred.
+  if (const std::string& parent = m.record.parent_id; !parent.empty()) {
+    Stmt p(stmts_, "SELECT COUNT(*) FROM protected_messages WHERE id = ?");
+    p.Bind(1, parent);
+    SP_ASSIGN_OR_RETURN(int64_t there, p.Count("reading the original"));
+    if (there == 0) {
+      return NotFoundError("no protected message " + parent +
+                           " (shredded): nothing is made of it");
+    }
+  }
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
                      std::string(kProtectedMessageColumns) + ") VALUES " +
                      std::string(kMessageValues));
