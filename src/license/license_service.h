@@ -101,6 +101,12 @@ struct ProtectRequest {
   // before the first container_out (to name the file the container goes
   // to).
   std::function<Status(std::string_view message_id)> container_begin;
+  // `expires_at` is (or is bounded by) an expiry the organisation's policy
+  // gives this mail, the branding's ExternalMailExpiryInDays: the record's
+  // expiry is then the policy's (store::kPolicyExpiry), which its sender
+  // may bring forward, never lift or extend. A template's expiry_days is
+  // the policy's without it.
+  bool expiry_by_policy = false;
 };
 
 struct ProtectResult {
@@ -366,7 +372,8 @@ class LicenseService {
                 bool is_admin);
   // Sets the expiry (unix seconds; 0: never); the owner or an admin. The
   // owner changes neither an admin's expiry nor the end the retention gave
-  // a message (FAILED_PRECONDITION). NOT_FOUND as Revoke.
+  // a message, and brings the policy's (store::kPolicyExpiry) forward only
+  // (FAILED_PRECONDITION). NOT_FOUND as Revoke.
   Status SetExpiry(std::string_view message_id, int64_t expires_at,
                    std::string_view by, bool is_admin);
   Result<MessageState> GetState(std::string_view message_id);

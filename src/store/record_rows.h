@@ -72,13 +72,15 @@ inline constexpr std::string_view kProtectedMessageColumns =
 // write of a record read before another's revocation (a new expiry set at
 // the same moment) keeps it. A write that is not an admin's keeps an
 // admin's expiry (the sender's racing an admin's on another node, or a
-// record read before it), marked as it was (kAdminExpiry).
+// record read before it) and never lifts or extends the policy's; either
+// stays marked as it was (kAdminExpiry, kPolicyExpiry).
 inline constexpr std::string_view kProtectedMessageUpdate =
     "UPDATE protected_messages SET grants_json = ?2, "
-    "expires_at = CASE WHEN ?4 <> 'admin' AND expiry_by = 'admin' THEN "
-    "expires_at ELSE CAST(?3 AS BIGINT) END, "
-    "expiry_by = CASE WHEN ?4 <> 'admin' AND expiry_by = 'admin' THEN "
-    "expiry_by ELSE ?4 END, "
+    "expires_at = CASE WHEN ?4 <> 'admin' AND (expiry_by = 'admin' OR "
+    "(expiry_by = 'policy' AND (CAST(?3 AS BIGINT) = 0 OR CAST(?3 AS BIGINT) "
+    "> expires_at))) THEN expires_at ELSE CAST(?3 AS BIGINT) END, "
+    "expiry_by = CASE WHEN ?4 <> 'admin' AND expiry_by IN ('admin', "
+    "'policy') THEN expiry_by ELSE ?4 END, "
     "revoked_at = CASE WHEN revoked_at <> 0 THEN revoked_at ELSE "
     "CAST(?5 AS BIGINT) END, "
     "revoked_by = CASE WHEN revoked_at <> 0 THEN revoked_by ELSE ?6 END "

@@ -26,8 +26,8 @@ class RightsStore {
   // Writes the grants, expiry and revocation of `m`, a record that exists
   // (its other fields are not written); NOT_FOUND when it does not, as
   // when it was shredded since it was read: never inserted again. A
-  // revocation and an admin's expiry stay against a write that is not
-  // theirs (kProtectedMessageUpdate).
+  // revocation, an admin's expiry and the policy's stay against a write
+  // that is not theirs (kProtectedMessageUpdate).
   virtual Status UpdateProtectedMessage(const ProtectedMessageRecord& m) = 0;
   // A new protected message, its audit record and portal copy in one
   // transaction. (The gateway's go with its queue commit instead:

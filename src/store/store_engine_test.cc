@@ -218,6 +218,28 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   m5 = std::move(*store->GetProtectedMessage("m5")).value();
   EXPECT_EQ(m5.expires_at, 1800);
   EXPECT_EQ(m5.expiry_by, kAdminExpiry);
+  // The policy's expiry is brought forward by a write that is not an
+  // admin's, never lifted or extended, and stays the policy's.
+  ProtectedMessageRecord p = m5;
+  p.id = "p1";
+  p.expires_at = 2000;
+  p.expiry_by = std::string(kPolicyExpiry);
+  ASSERT_TRUE(store->AddProtectedMessage(testing::AsNew(p)).ok());
+  for (int64_t later : {int64_t{0}, int64_t{2500}}) {
+    p.expires_at = later;
+    p.expiry_by = "";
+    ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+    EXPECT_EQ((*store->GetProtectedMessage("p1"))->expires_at, 2000);
+  }
+  p.expires_at = 1900;
+  ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+  p = std::move(*store->GetProtectedMessage("p1")).value();
+  EXPECT_EQ(p.expires_at, 1900);
+  EXPECT_EQ(p.expiry_by, kPolicyExpiry);
+  p.expires_at = 0;
+  p.expiry_by = std::string(kAdminExpiry);
+  ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+  EXPECT_EQ((*store->GetProtectedMessage("p1"))->expires_at, 0);
   EXPECT_EQ(m4.revoked_by, "admin");
   EXPECT_EQ(m4.expires_at, 5000);
 }
