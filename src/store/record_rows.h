@@ -39,12 +39,11 @@ std::string ReadText(const Row& row) {
   return text;
 }
 
-// `sql` written with ?N parameters (SQLite's) for the engine whose mark is
-// `mark` ('?' for SQLite, '$' for PostgreSQL): a statement both engines
-// run, with no other '?' in it.
-inline std::string WithParameterMark(std::string_view sql, char mark) {
+// A statement both engines run, written with SQLite's ?N parameters and
+// no other '?', in PostgreSQL's $N.
+inline std::string ForPostgres(std::string_view sql) {
   std::string out(sql);
-  std::replace(out.begin(), out.end(), '?', mark);
+  std::replace(out.begin(), out.end(), '?', '$');
   return out;
 }
 
@@ -64,7 +63,7 @@ inline constexpr std::string_view kProtectedMessageColumns =
     "pin_sealed, writer, expiry_by";
 
 // The change of a protected message that exists (its grants, expiry and
-// revocation), parameters ?1 to ?6 (WithParameterMark): id, grants_json,
+// revocation), parameters ?1 to ?6 (ForPostgres): id, grants_json,
 // expires_at, expiry_by, revoked_at, revoked_by. An UPDATE, never an
 // insert: a record shredded since it was read stays gone (0 rows: the
 // caller's NOT_FOUND; was an upsert, which wrote a shredded record back,
@@ -94,6 +93,14 @@ inline constexpr std::string_view kProtectedFamily =
     "WITH RECURSIVE family (id) AS (SELECT id FROM protected_messages WHERE "
     "id = ?1 UNION SELECT m.id FROM family f JOIN protected_messages m ON "
     "m.parent_id = f.id WHERE m.parent_id <> '') SELECT id FROM family";
+
+// What a shred deletes of each record besides its index terms and a large
+// copy's body (SearchStore::ShredProtectedMessage); ?1 is its id.
+inline constexpr std::string_view kShreddedRows[] = {
+    "DELETE FROM protected_messages WHERE id = ?1",
+    "DELETE FROM portal_copies WHERE id = ?1",
+    "DELETE FROM portal_otps WHERE message_id = ?1",
+    "DELETE FROM pin_passes WHERE message_id = ?1"};
 
 template <typename Row>
 ProtectedMessageRecord ReadProtectedMessage(const Row& row) {

@@ -65,7 +65,7 @@ Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
 // A revocation or a new expiry: every node's cached decisions must go.
 Status PostgresStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
   static const std::string kSql =
-      internal::WithParameterMark(internal::kProtectedMessageUpdate, '$');
+      internal::ForPostgres(internal::kProtectedMessageUpdate);
   return InTransaction([&](Conn& c) -> Status {
     SP_RETURN_IF_ERROR(
         c.RunOrNotFound(kSql,

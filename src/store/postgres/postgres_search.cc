@@ -234,7 +234,7 @@ Result<Store::SearchIndexSize> PostgresStore::CountSearchIndex() {
 Result<int64_t> PostgresStore::ShredProtectedMessage(std::string_view id,
                                                      const AuditRecord& audit) {
   static const std::string kFamily =
-      internal::WithParameterMark(internal::kProtectedFamily, '$');
+      internal::ForPostgres(internal::kProtectedFamily);
   std::vector<AuditRecord> audits;
   SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
     // Waits for a record being made of one of them to commit, so that the
@@ -250,12 +250,9 @@ Result<int64_t> PostgresStore::ShredProtectedMessage(std::string_view id,
     std::vector<std::string> family;
     for (int i = 0; i < r.rows(); ++i) family.push_back(r.Text(i, 0));
     for (const std::string& m : family) {
-      for (std::string_view sql :
-           {"DELETE FROM protected_messages WHERE id = $1",
-            "DELETE FROM portal_copies WHERE id = $1",
-            "DELETE FROM portal_otps WHERE message_id = $1",
-            "DELETE FROM pin_passes WHERE message_id = $1"}) {
-        SP_RETURN_IF_ERROR(c.Run(sql, PgParams().Text(m)));
+      for (std::string_view sql : internal::kShreddedRows) {
+        SP_RETURN_IF_ERROR(
+            c.Run(internal::ForPostgres(sql), PgParams().Text(m)));
       }
       SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, m));
       SP_RETURN_IF_ERROR(DeleteSearchTerms(c, m));

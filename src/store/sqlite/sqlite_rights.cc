@@ -56,9 +56,7 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
 
 Status SqliteStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
-  static const std::string kSql =
-      internal::WithParameterMark(internal::kProtectedMessageUpdate, '?');
-  Stmt s(stmts_, kSql);
+  Stmt s(stmts_, internal::kProtectedMessageUpdate);
   s.BindAll(m.id, m.grants_json, m.expires_at, m.expiry_by, m.revoked_at,
             m.revoked_by);
   return s.RunOrNotFound("no protected message " + m.id);

@@ -232,9 +232,7 @@ Result<int64_t> SqliteStore::ShredProtectedMessage(std::string_view id,
   std::vector<AuditRecord> audits;
   SP_RETURN_IF_ERROR(InTransactionWithFiles(
       [&](internal::BodyFileChanges* changes) SP_REQUIRES(mu_) -> Status {
-        static const std::string kFamily =
-            internal::WithParameterMark(internal::kProtectedFamily, '?');
-        Stmt s(stmts_, kFamily);
+        Stmt s(stmts_, internal::kProtectedFamily);
         s.Bind(1, id);
         SP_ASSIGN_OR_RETURN(
             std::vector<std::string> family,
@@ -243,11 +241,7 @@ Result<int64_t> SqliteStore::ShredProtectedMessage(std::string_view id,
           return NotFoundError("no protected message " + std::string(id));
         }
         for (const std::string& m : family) {
-          for (std::string_view sql :
-               {"DELETE FROM protected_messages WHERE id = ?",
-                "DELETE FROM portal_copies WHERE id = ?",
-                "DELETE FROM portal_otps WHERE message_id = ?",
-                "DELETE FROM pin_passes WHERE message_id = ?"}) {
+          for (std::string_view sql : internal::kShreddedRows) {
             SP_RETURN_IF_ERROR(RunStmt(stmts_, sql, m));
           }
           SP_RETURN_IF_ERROR(DeleteSearchTerms(m));
