@@ -10,6 +10,8 @@ fail for good; revocation does not hide mail from eDiscovery. Mail a user
 seals through the API (`sealpost protect`, in memory and spooled) and
 mails past the gateway is exported too, from the server's copy.
 """
+import base64
+import collections
 import email
 import email.policy
 import hashlib
@@ -22,6 +24,7 @@ import smtplib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import zipfile
@@ -402,6 +405,114 @@ class EDiscoveryTest(unittest.TestCase):
         self.assertNotEqual(audit.returncode, 0)  # no record left
         self.assertEqual(self.server.cli("message", "shred", mid).returncode,
                          2)
+
+    def api(self, method, path, token, **kw):
+        return requests.request(method, self.server.url + path,
+                                headers={"Authorization": "Bearer " + token},
+                                verify=self.server.ca_cert, timeout=60, **kw)
+
+    def mail_to_bob(self, secret):
+        """alice's [encrypt] mail to bob holding `secret`: its id, found by
+        eDiscovery, and its container, read by its owner."""
+        with smtplib.SMTP(self.server.smtp_host, self.server.smtp_port) as c:
+            c.sendmail("alice@example.com", ["bob@example.com"],
+                       ("From: alice@example.com\r\nTo: bob@example.com\r\n"
+                        "Subject: [encrypt] Plans\r\n\r\nThe %s plan.\r\n"
+                        % secret).encode())
+        hits = wait_for(lambda: self.found(secret) or None, 30)
+        self.assertTrue(hits)
+        mid = hits[0]["id"]
+        r = self.api("GET", "/api/v1/protected/%s/sealed" % mid,
+                     self.token_of("alice@example.com"))
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        return mid, r.content
+
+    def test_a_racing_expiry_never_brings_a_shredded_message_back(self):
+        """The sender's expire calls running while the admin shreds: each
+        one either lands before the shred or finds nothing (404), and the
+        message stays gone: no record, no key for its recipient (was: an
+        expire that read the record before the shred wrote it back after
+        it, an insert, and POST /api/v1/licenses gave bob the content key
+        again)."""
+        alice = self.token_of("alice@example.com")
+        bob = self.token_of("bob@example.com")
+        for _ in range(3):
+            mid, container = self.mail_to_bob(word("raced"))
+            header = {"header": base64.b64encode(container).decode()}
+            r = self.api("POST", "/api/v1/licenses", bob, json=header)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            stop = threading.Event()
+            answers = []
+
+            def expire():
+                s = requests.Session()
+                s.trust_env = False
+                s.verify = self.server.ca_cert
+                while not stop.is_set():
+                    r = s.post(self.server.url +
+                               "/api/v1/protected/%s/expire" % mid,
+                               headers={"Authorization": "Bearer " + alice},
+                               json={"expires_at": int(time.time()) + 86400},
+                               timeout=60)
+                    answers.append(r.status_code)
+            threads = [threading.Thread(target=expire) for _ in range(8)]
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            r = self.api("POST", "/api/v1/protected/%s/shred" % mid,
+                         self.server.token)
+            self.assertEqual(r.status_code, 200, r.text[:300])
+            time.sleep(0.5)
+            stop.set()
+            for t in threads:
+                t.join()
+            r = self.api("GET", "/api/v1/protected/" + mid, self.server.token)
+            self.assertEqual(r.status_code, 404, r.text[:300])
+            r = self.api("POST", "/api/v1/licenses", bob, json=header)
+            self.assertIn(r.status_code, (403, 404), r.text[:300])
+            self.assertNotIn("content_key", r.text)
+            # Before the shred they landed, after it they found nothing.
+            counted = collections.Counter(answers)
+            self.assertEqual(set(counted), {200, 404}, counted)
+
+    def test_shred_takes_the_forwards_made_in_the_portal(self):
+        """bob forwards alice's message from the portal (the original's text
+        quoted in it); shredding the original takes the forward too: its
+        record, server copy and index terms (was: eDiscovery still found
+        the forward and exported the original's text from it)."""
+        secret = word("forwarded")
+        mid, _ = self.mail_to_bob(secret)
+        bob = self.browser("bob@example.com")
+        form = bob.get(self.server.url + "/m/%s/forward" % mid, timeout=30)
+        self.assertEqual(form.status_code, 200, form.text[:300])
+        r = bob.post(self.server.url + "/m/%s/forward" % mid,
+                     data={"csrf": self.csrf(form.text),
+                           "to": "frank@gmail.test", "subject": "Fw: Plans",
+                           "text": "See below.\n> The %s plan." % secret},
+                     timeout=60)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        hits = wait_for(lambda: len(self.found(secret)) == 2 or None, 30)
+        self.assertTrue(hits, self.found(secret))
+        fwd = [h["id"] for h in self.found(secret) if h["id"] != mid][0]
+        bob_token = self.token_of("bob@example.com")
+        r = self.api("GET", "/api/v1/search/messages/" + fwd, bob_token)
+        self.assertEqual(r.status_code, 200, r.text[:300])
+        self.assertIn(secret.encode(), r.content)
+
+        shredded = self.server.cli("message", "shred", mid)
+        self.assertEqual(shredded.returncode, 0, shredded.stderr)
+        self.assertEqual(self.found(secret), [])
+        r = self.api("GET", "/api/v1/search/messages/" + fwd, bob_token)
+        self.assertEqual(r.status_code, 404, r.text[:300])
+        self.assertNotIn(secret.encode(), r.content)
+        for gone in (mid, fwd):
+            r = self.api("GET", "/api/v1/protected/" + gone,
+                         self.server.token)
+            self.assertEqual(r.status_code, 404, gone)
+        # The answer says what went with it (the API's `also_shredded`).
+        self.assertEqual(shredded.stdout.strip(),
+                         "Shredded %s and the 1 message made of it "
+                         "(forwards, sealed copies)" % mid)
 
     def events(self, message_id, token):
         """The audit events GET /api/v1/protected/ID shows `token`."""

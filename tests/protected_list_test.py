@@ -8,7 +8,9 @@ import smtplib
 import ssl
 import subprocess
 import sys
+import time
 import unittest
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -132,6 +134,78 @@ class ProtectedListTest(unittest.TestCase):
                             "yesterday")
         self.assertEqual(r.returncode, 1)
         self.assertIn("--since", r.stderr)
+
+
+
+class PolicyExpiryTest(unittest.TestCase):
+    """The expiry a branding's ExternalMailExpiryInDays gives external
+    mail is the organisation's: its sender may bring it forward through
+    the API, never lift or extend it (was: written as an ordinary expiry,
+    the sender's own, so `POST /api/v1/protected/ID/expire
+    {"expires_at": 0}` answered 200 and an expired external copy could be
+    read again)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DevServer(args=["--next-hop",
+                                     "127.0.0.1:%d" % free_port()])
+        cls.server.cli("branding", "new", "Finance",
+                       "--external-mail-expiry-in-days", "1", check=True)
+        cls.server.cli("rule", "new", "Ext", "--if",
+                       "recipient-scope=NotInOrganization",
+                       "--apply-template", "Encrypt", "--branding", "Finance",
+                       check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def api(self, method, target, token, body=None):
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.server.url + target, data=data, method=method,
+            headers={"Authorization": "Bearer " + token,
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, context=ctx) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def test_the_sender_cannot_lift_the_brandings_expiry(self):
+        marker = unique()
+        self.server.submit("alice@example.com", "ext@partner.test",
+                           ("From: alice@example.com\r\nTo: ext@partner.test"
+                            "\r\nSubject: Terms %s\r\n\r\nsee\r\n" %
+                            marker).encode())
+        status, listed = self.api("GET", "/api/v1/protected",
+                                  self.server.token)
+        self.assertEqual(status, 200, listed)
+        mine = [m for m in listed["messages"]
+                if m["recipients"] == ["ext@partner.test"]]
+        self.assertEqual(len(mine), 1, listed)
+        mid, end = mine[0]["id"], mine[0]["expires_at"]
+        self.assertAlmostEqual(end, time.time() + 86400, delta=120)
+        status, token = self.api(
+            "POST", "/api/v1/auth/token", "",
+            {"email": "alice@example.com",
+             "password": self.server.passwords()["alice@example.com"]})
+        self.assertEqual(status, 201, token)
+        alice = token["token"]
+        target = "/api/v1/protected/%s/expire" % mid
+        for later in (0, end + 86400):
+            status, body = self.api("POST", target, alice,
+                                    {"expires_at": later})
+            self.assertEqual(status, 409, (later, body))
+        status, body = self.api("GET", "/api/v1/protected/" + mid, alice)
+        self.assertEqual(body["expires_at"], end)
+        status, body = self.api("POST", target, alice,
+                                {"expires_at": end - 3600})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["expires_at"], end - 3600)
+        status, body = self.api("POST", target, alice, {"expires_at": 0})
+        self.assertEqual(status, 409, body)
 
 
 if __name__ == "__main__":

@@ -133,13 +133,16 @@ void RegisterSearchApi(http::Router& router, const ApiContext& ctx) {
                                                {"protected_messages",
                                                 stats->protected_messages}});
              }));
-  router.Add(
-      "POST", "/api/v1/protected/:id/shred", Admin(ctx, [&ctx](Request& req) {
-        Status s = ctx.licenses->Shred(req.params["id"], "admin");
-        if (!s.ok()) return FromStatus(s);
-        return JsonOk(
-            200, json::object{{"id", req.params["id"]}, {"shredded", true}});
-      }));
+  router.Add("POST", "/api/v1/protected/:id/shred",
+             Admin(ctx, [&ctx](Request& req) {
+               auto made_of = ctx.licenses->Shred(req.params["id"], "admin");
+               if (!made_of.ok()) return FromStatus(made_of.status());
+               // also_shredded: the records made of it (its forwards, their
+               // forwards, its attachments' sealed copies), which went with it.
+               return JsonOk(200, json::object{{"id", req.params["id"]},
+                                               {"shredded", true},
+                                               {"also_shredded", *made_of}});
+             }));
 }
 
 }  // namespace sealpost::api

@@ -126,12 +126,24 @@ void AddRightsVerbs(CLI::App* message, Globals& g) {
       *message, "shred",
       "Destroy a protected message for good (admin): its record, so the key "
       "service never releases its content key again, the server's copy and "
-      "its search index entries; audited. Copies already delivered stay "
-      "sealed and never open again.",
+      "its search index entries, and those of every message made of it "
+      "(forwards from the portal, their forwards, sealed copies of its "
+      "attachments); audited. Copies already delivered stay sealed and "
+      "never open again.",
       "id", *mid, "Protected message id");
   shred->callback([&g, mid] {
-    CallAndSay(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/shred",
-               "{}", "Shredded " + *mid);
+    CallAndPrint(g, "POST", "/api/v1/protected/" + UrlEncode(*mid) + "/shred",
+                 "{}", [mid](const json::value& v) {
+                   const int64_t n =
+                       v.is_object() ? Int(v.as_object(), "also_shredded") : 0;
+                   std::cout << "Shredded " << *mid;
+                   if (n > 0) {
+                     std::cout << " and the " << n
+                               << (n == 1 ? " message" : " messages")
+                               << " made of it (forwards, sealed copies)";
+                   }
+                   std::cout << "\n";
+                 });
   });
   auto* status = AddVerbOn(*message, "status",
                            "Show a protected message's status and license log "

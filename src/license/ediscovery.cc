@@ -84,6 +84,13 @@ Result<EDiscoveryRelease> LicenseService::ReleaseForEDiscovery(
   if (!record.has_value()) {
     return NotFoundError("no protected message " + std::string(message_id));
   }
+  // A forward carries its original's text: once that is shredded, so is
+  // the forward for eDiscovery (was: exported).
+  SP_ASSIGN_OR_RETURN(bool orphan, OutlivedItsOriginal(*record));
+  if (orphan) {
+    return NotFoundError("no protected message " + std::string(message_id) +
+                         " (the message it was made of was shredded)");
+  }
   // The copy first (ciphertext: nothing is released by reading it), so
   // that a message with none records no release (was: "granted", then 404).
   SP_ASSIGN_OR_RETURN(auto copy, store_.GetPortalCopy(record->id));
@@ -138,15 +145,30 @@ Result<std::string> LicenseService::OpenForIndexing(
   return OpenServerCopy(*record);
 }
 
-Status LicenseService::Shred(std::string_view message_id, std::string_view by) {
-  SP_RETURN_IF_ERROR(store_.ShredProtectedMessage(
-      message_id, {0, clock_.NowUnix(), std::string(by), "message.shred",
-                   std::string(message_id), "ok",
-                   "record, server copy and index terms destroyed"}));
+Result<int64_t> LicenseService::Shred(std::string_view message_id,
+                                      std::string_view by) {
+  SP_ASSIGN_OR_RETURN(
+      int64_t made_of,
+      store_.ShredProtectedMessage(
+          message_id, {0, clock_.NowUnix(), std::string(by), "message.shred",
+                       std::string(message_id), "ok",
+                       "record, server copy and index terms destroyed"}));
   // Cached pages and decisions about it go everywhere (other nodes: the
   // store's change notice).
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  return Status::Ok();
+  return made_of;
+}
+
+Result<bool> LicenseService::OutlivedItsOriginal(
+    const store::ProtectedMessageRecord& record) {
+  std::string parent = record.parent_id;
+  // A forward of a forward: bounded, as Ended's walk.
+  for (int depth = 0; depth < 16 && !parent.empty(); ++depth) {
+    SP_ASSIGN_OR_RETURN(auto up, store_.GetProtectedMessage(parent));
+    if (!up.has_value()) return true;
+    parent = std::move(up->parent_id);
+  }
+  return !parent.empty();  // deeper than a chain of forwards goes
 }
 
 }  // namespace sealpost::license

@@ -120,7 +120,8 @@ TEST_F(EDiscoveryReleaseTest, ShredEndsEveryRelease) {
             StatusCode::kNotFound);
   EXPECT_FALSE(org_.store.GetPortalCopy(id_)->has_value());
   EXPECT_EQ(Count("message.shred"), 1);
-  EXPECT_EQ(org_.licenses.Shred(id_, "admin").code(), StatusCode::kNotFound);
+  EXPECT_EQ(org_.licenses.Shred(id_, "admin").status().code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -246,6 +246,10 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
   license.issued_at = now;
   license.expiry =
       tmpl.expiry_days > 0 ? now + int64_t{tmpl.expiry_days} * 86400 : 0;
+  // The template's expiry is the policy's, as the branding's: the admin's,
+  // not the sender's to lift (Microsoft Purview's rule too).
+  const bool by_policy = license.expiry != 0 ||
+                         (request.expiry_by_policy && request.expires_at > 0);
   if (request.expires_at > 0 &&
       (license.expiry == 0 || request.expires_at < license.expiry)) {
     license.expiry = request.expires_at;
@@ -288,6 +292,7 @@ Result<ProtectResult> LicenseService::Protect(const ProtectRequest& request) {
                                        request.parent_id,
                                        ""};
   record.writer = AsciiLower(request.writer);
+  if (by_policy) record.expiry_by = std::string(store::kPolicyExpiry);
   SP_ASSIGN_OR_RETURN(
       record.subject_sealed,
       keys->EncryptMetadata(request.subject, kSubjectPurpose, id));
@@ -393,7 +398,8 @@ Status LicenseService::Revoke(std::string_view message_id, std::string_view by,
   }
   record->revoked_at = clock_.NowUnix();
   record->revoked_by = std::string(by);
-  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  // An update, never an insert: a shred since the read leaves NOT_FOUND.
+  SP_RETURN_IF_ERROR(store_.UpdateProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
   AuditBestEffort(by, "message.revoke", message_id, "ok", "");
   return Status::Ok();
@@ -413,11 +419,21 @@ Status LicenseService::SetExpiry(std::string_view message_id,
   // An expiry an admin set is the admin's, and so is the organisation's
   // retention once it ended a message: the sender changes neither (was:
   // the sender lifted either, and every reader opened the message again).
-  // The sender's own expiry, or the template's, stays the sender's.
+  // The policy's (a template's, the branding's) the sender only brings
+  // forward (was: taken for the sender's own). The sender's own stays
+  // the sender's.
   if (!is_admin && record->expiry_by == store::kAdminExpiry) {
     return FailedPreconditionError("an admin set the expiry of message " +
                                    std::string(message_id) +
                                    ": only an admin can change it");
+  }
+  if (!is_admin && record->expiry_by == store::kPolicyExpiry &&
+      (expires_at == 0 || expires_at > record->expires_at)) {
+    return FailedPreconditionError(
+        "the organisation's policy set the expiry of message " +
+        std::string(message_id) +
+        " (its template, or the branding's ExternalMailExpiryInDays): its "
+        "sender can only bring it forward; an admin can change it");
   }
   if (const int64_t retained = ExpiryOf(*record);
       !is_admin && record->expires_at == 0 && retained != 0 &&
@@ -428,9 +444,13 @@ Status LicenseService::SetExpiry(std::string_view message_id,
         "only an admin can give it a new expiry");
   }
   record->expires_at = expires_at;
-  record->expiry_by =
-      is_admin ? std::string(store::kAdminExpiry) : std::string();
-  SP_RETURN_IF_ERROR(store_.PutProtectedMessage(*record));
+  if (is_admin) {
+    record->expiry_by = std::string(store::kAdminExpiry);
+  } else if (record->expiry_by != store::kPolicyExpiry) {
+    record->expiry_by.clear();  // the sender's own
+  }
+  // An update, never an insert: a shred since the read leaves NOT_FOUND.
+  SP_RETURN_IF_ERROR(store_.UpdateProtectedMessage(*record));
   generation_.fetch_add(1, std::memory_order_acq_rel);
   AuditBestEffort(by, "message.expire", message_id, "ok",
                   "expires_at=" + std::to_string(expires_at));

@@ -101,6 +101,12 @@ struct ProtectRequest {
   // before the first container_out (to name the file the container goes
   // to).
   std::function<Status(std::string_view message_id)> container_begin;
+  // `expires_at` is (or is bounded by) an expiry the organisation's policy
+  // gives this mail, the branding's ExternalMailExpiryInDays: the record's
+  // expiry is then the policy's (store::kPolicyExpiry), which its sender
+  // may bring forward, never lift or extend. A template's expiry_days is
+  // the policy's without it.
+  bool expiry_by_policy = false;
 };
 
 struct ProtectResult {
@@ -360,10 +366,14 @@ class LicenseService {
       std::string_view header_value, std::string_view header,
       const std::function<Result<std::string>()>& body_digest);
 
-  // The owner or an admin (`by` = "admin") may revoke.
+  // The owner or an admin (`by` = "admin") may revoke. NOT_FOUND when the
+  // message is not there, shredded before or during the call.
   Status Revoke(std::string_view message_id, std::string_view by,
                 bool is_admin);
-  // Sets the expiry (unix seconds); the owner or an admin.
+  // Sets the expiry (unix seconds; 0: never); the owner or an admin. The
+  // owner changes neither an admin's expiry nor the end the retention gave
+  // a message, and brings the policy's (store::kPolicyExpiry) forward only
+  // (FAILED_PRECONDITION). NOT_FOUND as Revoke.
   Status SetExpiry(std::string_view message_id, int64_t expires_at,
                    std::string_view by, bool is_admin);
   Result<MessageState> GetState(std::string_view message_id);
@@ -447,7 +457,8 @@ class LicenseService {
   // The original of a message, from the server's copy, for an eDiscovery
   // manager: revoked and expired messages too (legal hold). Each release
   // is an "ediscovery.release" audit record written first: no record, no
-  // content (UNAVAILABLE). NOT_FOUND when the message or its copy is gone.
+  // content (UNAVAILABLE). NOT_FOUND when the message or its copy is gone,
+  // or it outlived its original (OutlivedItsOriginal).
   Result<EDiscoveryRelease> ReleaseForEDiscovery(std::string_view email,
                                                  std::string_view message_id,
                                                  std::string_view purpose);
@@ -463,8 +474,14 @@ class LicenseService {
   Result<std::string> OpenForIndexing(std::string_view message_id);
   // `sealpost message shred`: the record (so no key service ever unwraps
   // its content key again), the server copy, passcodes and index terms
-  // deleted with a "message.shred" audit record in one transaction.
-  Status Shred(std::string_view message_id, std::string_view by);
+  // deleted with a "message.shred" audit record in one transaction, and
+  // so are those of every record made of it (its portal forwards, theirs,
+  // its attachments' sealed copies); returns how many those were.
+  Result<int64_t> Shred(std::string_view message_id, std::string_view by);
+  // A record made of another whose original, or one before it, is gone
+  // (shredded, before shredding took the records made of it): eDiscovery
+  // neither finds nor exports it.
+  Result<bool> OutlivedItsOriginal(const store::ProtectedMessageRecord& record);
 
   // Test-IRMConfiguration: every step, in order.
   std::vector<SelfTestCheck> SelfTest(std::string_view sender,

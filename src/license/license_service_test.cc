@@ -80,7 +80,7 @@ class LicenseServiceTest : public ::testing::Test {
     ASSERT_TRUE(record.ok() && record->has_value());
     ASSERT_TRUE(carols.ok() && carols->has_value());
     (*record)->grants_json = (*carols)->grants_json;
-    ASSERT_TRUE(org_.store.PutProtectedMessage(**record).ok());
+    ASSERT_TRUE(org_.store.UpdateProtectedMessage(**record).ok());
   }
 
   // How many of message `id`'s audit records are of one of `actions` (by
@@ -226,7 +226,7 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
                   .SetExpiry(s.message_id, clock_.NowUnix() + 60, "admin", true)
                   .ok());
   stale.expires_at = 0;
-  ASSERT_TRUE(org_.store.PutProtectedMessage(stale).ok());
+  ASSERT_TRUE(org_.store.UpdateProtectedMessage(stale).ok());
   EXPECT_EQ((*org_.store.GetProtectedMessage(s.message_id))->expires_at,
             clock_.NowUnix() + 60);
   // The sender's own expiry stays the sender's: expired at once, then
@@ -242,6 +242,78 @@ TEST_F(LicenseServiceTest, RevokedAndExpired) {
                              "alice@example.com", false)
                   .ok());
   EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", t.container, "t").ok());
+}
+
+// An expiry the organisation's policy set (a template's expiry_days here;
+// the branding's ExternalMailExpiryInDays in ProtectorTest) is not the
+// sender's to lift, as in Microsoft Purview: the sender may bring it
+// forward, never remove or extend it, before or after it passes; an admin
+// may (was: taken for the sender's own, lifted with an expiry of 0 or a
+// later date, and an expired message opened again).
+TEST_F(LicenseServiceTest, PolicyExpiryIsOnlyBroughtForward) {
+  rights::Template month;
+  month.id = "month";
+  month.name = "Month";
+  month.grants = {{rights::Principal::Recipients(), {rights::Right::kView}}};
+  month.expiry_days = 30;
+  ASSERT_TRUE(org_.templates.Create(month).ok());
+  ProtectResult p = Protect("Month");
+  const int64_t end = clock_.NowUnix() + 30 * 86400;
+  ASSERT_EQ((*org_.store.GetProtectedMessage(p.message_id))->expires_at, end);
+  auto by_alice = [&](int64_t at) {
+    return org_.licenses.SetExpiry(p.message_id, at, "alice@example.com", false)
+        .code();
+  };
+  EXPECT_EQ(by_alice(0), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(by_alice(end + 1), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*org_.store.GetProtectedMessage(p.message_id))->expires_at, end);
+  EXPECT_EQ(by_alice(end - 86400), StatusCode::kOk);
+  EXPECT_EQ((*org_.store.GetProtectedMessage(p.message_id))->expires_at,
+            end - 86400);
+  // Brought forward, it stays the policy's: not lifted in a second step.
+  EXPECT_EQ(by_alice(0), StatusCode::kFailedPrecondition);
+  clock_.Advance(std::chrono::hours(24 * 31));
+  EXPECT_EQ(org_.licenses.Acquire("bob@example.com", p.container, "t")
+                .status()
+                .Reason<Refusal>(),
+            Refusal::kExpired);
+  EXPECT_EQ(by_alice(0), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(by_alice(clock_.NowUnix() + 86400),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(org_.licenses.GetState(p.message_id)->state, "expired");
+  // An admin may lift it.
+  ASSERT_TRUE(org_.licenses.SetExpiry(p.message_id, 0, "admin", true).ok());
+  EXPECT_TRUE(org_.licenses.Acquire("bob@example.com", p.container, "t").ok());
+}
+
+// The same for the branding's ExternalMailExpiryInDays, which the mail
+// flow passes as the request's expiry by policy (ProtectorTest.
+// BrandingExpiryIsNotTheSenders goes through a rule and a branding).
+TEST_F(LicenseServiceTest, BrandingExpiryIsOnlyBroughtForward) {
+  const int64_t end = clock_.NowUnix() + 86400;
+  ProtectRequest request{
+      "alice@example.com", "Encrypt", {"bob@example.com"}, kMessage, ""};
+  request.expires_at = end;
+  request.expiry_by_policy = true;
+  auto p = org_.licenses.Protect(request);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  auto by_alice = [&](int64_t at) {
+    return org_.licenses
+        .SetExpiry(p->message_id, at, "alice@example.com", false)
+        .code();
+  };
+  EXPECT_EQ(by_alice(0), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(by_alice(end + 86400), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(by_alice(end - 3600), StatusCode::kOk);
+  EXPECT_EQ((*org_.store.GetProtectedMessage(p->message_id))->expires_at,
+            end - 3600);
+  // Without the policy's mark the same expiry is the sender's own.
+  request.expiry_by_policy = false;
+  auto own = org_.licenses.Protect(request);
+  ASSERT_TRUE(own.ok());
+  EXPECT_TRUE(
+      org_.licenses.SetExpiry(own->message_id, 0, "alice@example.com", false)
+          .ok());
 }
 
 // portal.retention_days: a message without an expiry of its own expires

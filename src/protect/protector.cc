@@ -46,6 +46,10 @@ Result<license::ProtectRequest> Protector::ProtectRequestFor(
     if (req.expires_at == 0 || external < req.expires_at) {
       req.expires_at = external;
     }
+    // The admin's, not the sender's to lift or extend (was: written as an
+    // ordinary expiry, which the sender could remove), even when an
+    // earlier one (a forward's original's) is the one kept.
+    req.expiry_by_policy = true;
   }
   return req;
 }

@@ -717,6 +717,39 @@ TEST_F(ProtectorTest, ForwardKeepsTheOwnerExpiryAndParent) {
   EXPECT_EQ(state->state, "revoked");
 }
 
+// The branding's ExternalMailExpiryInDays is the organisation's expiry, not
+// the sender's: the sender may bring it forward, never lift or extend it,
+// before or after it passes (was: written as an ordinary expiry, which
+// SetExpiry took for the sender's own: `expire --at 0` answered 200 and an
+// expired external copy opened again).
+TEST_F(ProtectorTest, BrandingExpiryIsNotTheSenders) {
+  branding::Branding finance;
+  finance.identity = "Finance";
+  finance.external_mail_expiry_in_days = 1;
+  ASSERT_TRUE(gw_.brands.Create(finance).ok());
+  AddRule(R"({"name": "ext", "conditions": [{"kind": "recipient_scope",
+    "scope": "not_in_organization"}], "actions": [{"kind":
+    "apply_template", "template": "Encrypt", "branding": "Finance"}]})");
+  std::string id = IdOf(SendOne(
+      "alice@example.com", {"ext@partner.test"},
+      "From: alice@example.com\r\nTo: ext@partner.test\r\nSubject: q\r\n"
+      "\r\nhi\r\n"));
+  ASSERT_FALSE(id.empty());
+  const int64_t end = clock_.NowUnix() + 86400;
+  ASSERT_EQ((*gw_.org.store.GetProtectedMessage(id))->expires_at, end);
+  license::LicenseService& licenses = gw_.org.licenses;
+  const std::string alice = "alice@example.com";
+  EXPECT_EQ(licenses.SetExpiry(id, 0, alice, false).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(licenses.SetExpiry(id, end + 3600, alice, false).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(licenses.SetExpiry(id, end - 3600, alice, false).ok());
+  clock_.Advance(std::chrono::hours(48));
+  EXPECT_EQ(licenses.SetExpiry(id, 0, alice, false).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(licenses.GetState(id)->state, "expired");
+}
+
 // Transport decryption for inspection (TransportDecryptionSetting,
 // docs/compliance.md): the rules read the content of our own protected mail
 // arriving with its container, and it leaves byte for byte as it came.

@@ -30,6 +30,10 @@ Result<std::vector<SearchHit>> EDiscovery::Search(
   for (const std::string& id : ids) {
     auto state = licenses_.GetState(id);
     if (!state.ok()) continue;  // shredded since
+    // A forward whose original was shredded carries its text: not found.
+    SP_ASSIGN_OR_RETURN(bool orphan,
+                        licenses_.OutlivedItsOriginal(state->record));
+    if (orphan) continue;
     records.push_back(state->record);
     hits.push_back({std::move(state->record), "", std::move(state->state)});
   }

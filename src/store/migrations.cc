@@ -349,6 +349,14 @@ CREATE TABLE smime_refused (
 ALTER TABLE protected_messages ADD COLUMN writer TEXT NOT NULL DEFAULT '';
 ALTER TABLE protected_messages ADD COLUMN expiry_by TEXT NOT NULL DEFAULT ''
 )sql"},
+      // A shred takes the records made of the message (its forwards, their
+      // forwards, its attachments' sealed copies): found by parent_id, the
+      // few rows that have one.
+      {25, "protected messages: the records made of each, for shredding",
+       R"sql(
+CREATE INDEX protected_messages_parent ON protected_messages (parent_id)
+  WHERE parent_id <> ''
+)sql"},
   };
   return migrations;
 }

@@ -57,6 +57,16 @@ inline NewProtectedMessage ProtectedMessage(const std::string& id,
   return m;
 }
 
+// `record` as a protection writes it, with its audit row.
+inline NewProtectedMessage AsNew(ProtectedMessageRecord record) {
+  NewProtectedMessage m;
+  m.audit = {
+      0, record.created_at, record.owner, "message.protect", record.id, "ok",
+      ""};
+  m.record = std::move(record);
+  return m;
+}
+
 }  // namespace sealpost::store::testing
 
 #endif  // SEALPOST_STORE_QUEUE_BATCHES_FOR_TESTING_H_

@@ -10,6 +10,7 @@
 #ifndef SEALPOST_STORE_RECORD_ROWS_H_
 #define SEALPOST_STORE_RECORD_ROWS_H_
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,14 @@ std::string ReadText(const Row& row) {
   return text;
 }
 
+// A statement both engines run, written with SQLite's ?N parameters and
+// no other '?', in PostgreSQL's $N.
+inline std::string ForPostgres(std::string_view sql) {
+  std::string out(sql);
+  std::replace(out.begin(), out.end(), '?', '$');
+  return out;
+}
+
 inline constexpr std::string_view kOrgKeyColumns =
     "kind, version, wrapped, is_primary, created_at";
 
@@ -53,26 +62,45 @@ inline constexpr std::string_view kProtectedMessageColumns =
     "expires_at, revoked_at, revoked_by, branding, parent_id, subject_sealed, "
     "pin_sealed, writer, expiry_by";
 
-// The end of an upsert of a protected message (its grants, expiry and
-// revocation change), which never takes back a revocation: a write of a
-// record read before another's revocation (a new expiry set at the same
-// moment) keeps it (was: revoked_at written back as it was read, 0, and
-// the message readable again), nor an admin's expiry for a write that is
-// not an admin's (the sender's new expiry racing an admin's on another
-// node, or a record read before it). The same SQL on SQLite and
-// PostgreSQL.
-inline constexpr std::string_view kProtectedMessageUpsert =
-    " ON CONFLICT (id) DO UPDATE SET grants_json = excluded.grants_json, "
-    "expires_at = CASE WHEN protected_messages.expiry_by = 'admin' AND "
-    "excluded.expiry_by <> 'admin' THEN protected_messages.expires_at ELSE "
-    "excluded.expires_at END, "
-    "expiry_by = CASE WHEN protected_messages.expiry_by = 'admin' AND "
-    "excluded.expiry_by <> 'admin' THEN protected_messages.expiry_by ELSE "
-    "excluded.expiry_by END, "
-    "revoked_at = CASE WHEN protected_messages.revoked_at <> 0 THEN "
-    "protected_messages.revoked_at ELSE excluded.revoked_at END, "
-    "revoked_by = CASE WHEN protected_messages.revoked_at <> 0 THEN "
-    "protected_messages.revoked_by ELSE excluded.revoked_by END";
+// The change of a protected message that exists (its grants, expiry and
+// revocation), parameters ?1 to ?6 (ForPostgres): id, grants_json,
+// expires_at, expiry_by, revoked_at, revoked_by. An UPDATE, never an
+// insert: a record shredded since it was read stays gone (0 rows: the
+// caller's NOT_FOUND; was an upsert, which wrote a shredded record back,
+// and its key was released again). It never takes back a revocation: a
+// write of a record read before another's revocation (a new expiry set at
+// the same moment) keeps it. A write that is not an admin's keeps an
+// admin's expiry (the sender's racing an admin's on another node, or a
+// record read before it) and never lifts or extends the policy's; either
+// stays marked as it was (kAdminExpiry, kPolicyExpiry).
+inline constexpr std::string_view kProtectedMessageUpdate =
+    "UPDATE protected_messages SET grants_json = ?2, "
+    "expires_at = CASE WHEN ?4 <> 'admin' AND (expiry_by = 'admin' OR "
+    "(expiry_by = 'policy' AND (CAST(?3 AS BIGINT) = 0 OR CAST(?3 AS BIGINT) "
+    "> expires_at))) THEN expires_at ELSE CAST(?3 AS BIGINT) END, "
+    "expiry_by = CASE WHEN ?4 <> 'admin' AND expiry_by IN ('admin', "
+    "'policy') THEN expiry_by ELSE ?4 END, "
+    "revoked_at = CASE WHEN revoked_at <> 0 THEN revoked_at ELSE "
+    "CAST(?5 AS BIGINT) END, "
+    "revoked_by = CASE WHEN revoked_at <> 0 THEN revoked_by ELSE ?6 END "
+    "WHERE id = ?1";
+
+// The ids of a protected message (parameter 1) and of every record made of
+// it (ProtectedMessageRecord::parent_id: a forward, a forward of that, an
+// attachment's sealed copy); none when it is not there. UNION, so a cycle
+// in bad data ends. Parameters as kProtectedMessageUpdate's.
+inline constexpr std::string_view kProtectedFamily =
+    "WITH RECURSIVE family (id) AS (SELECT id FROM protected_messages WHERE "
+    "id = ?1 UNION SELECT m.id FROM family f JOIN protected_messages m ON "
+    "m.parent_id = f.id WHERE m.parent_id <> '') SELECT id FROM family";
+
+// What a shred deletes of each record besides its index terms and a large
+// copy's body (SearchStore::ShredProtectedMessage); ?1 is its id.
+inline constexpr std::string_view kShreddedRows[] = {
+    "DELETE FROM protected_messages WHERE id = ?1",
+    "DELETE FROM portal_copies WHERE id = ?1",
+    "DELETE FROM portal_otps WHERE message_id = ?1",
+    "DELETE FROM pin_passes WHERE message_id = ?1"};
 
 template <typename Row>
 ProtectedMessageRecord ReadProtectedMessage(const Row& row) {

@@ -20,9 +20,12 @@ struct OrgKeyRecord {
 };
 
 // A message protected by this organisation (its rights, not its content).
-// ProtectedMessageRecord::expiry_by of an expiry an admin set (the
-// upsert's SQL, record_rows.h, names it too).
+// ProtectedMessageRecord::expiry_by of an expiry an admin set, and of one
+// the organisation's policy set at protection (a template's expiry_days,
+// the branding's ExternalMailExpiryInDays for external recipients). The
+// update's SQL (record_rows.h) names them too.
 inline constexpr std::string_view kAdminExpiry = "admin";
+inline constexpr std::string_view kPolicyExpiry = "policy";
 
 struct ProtectedMessageRecord {
   std::string id;
@@ -49,9 +52,11 @@ struct ProtectedMessageRecord {
   // (the owner) but is the forwarder's text, and the pages that announce
   // it name the forwarder. Empty: not a forward, or made before it was kept.
   std::string writer;
-  // "admin" when an admin set expires_at: the owner may then no longer
-  // change it, and a write of the owner's (a record read before) keeps it
-  // (kProtectedMessageUpsert). Empty: the template's or the owner's.
+  // kAdminExpiry when an admin set expires_at: the owner may then no
+  // longer change it, and a write of the owner's (a record read before)
+  // keeps it (kProtectedMessageUpdate). kPolicyExpiry when the policy gave
+  // it at protection: the owner may bring it forward, never lift or extend
+  // it. Empty: the owner's, or none.
   std::string expiry_by;
 };
 

@@ -23,10 +23,17 @@ class RightsStore {
   virtual Status AddOrgKey(const OrgKeyRecord& key) = 0;
   virtual Result<std::vector<OrgKeyRecord>> ListOrgKeys(
       std::string_view kind) = 0;
-  virtual Status PutProtectedMessage(const ProtectedMessageRecord& m) = 0;
+  // Writes the grants, expiry and revocation of `m`, a record that exists
+  // (its other fields are not written); NOT_FOUND when it does not, as
+  // when it was shredded since it was read: never inserted again. A
+  // revocation, an admin's expiry and the policy's stay against a write
+  // that is not theirs (kProtectedMessageUpdate).
+  virtual Status UpdateProtectedMessage(const ProtectedMessageRecord& m) = 0;
   // A new protected message, its audit record and portal copy in one
   // transaction. (The gateway's go with its queue commit instead:
-  // QueueBatch::protected_messages.)
+  // QueueBatch::protected_messages.) One made of another (`parent_id`)
+  // only while that one is there: NOT_FOUND once it was shredded, so that
+  // a forward made as its original is shredded does not outlive it.
   virtual Status AddProtectedMessage(const NewProtectedMessage& m) = 0;
   // The sealed container kept for the portal; nullopt when none was kept.
   virtual Result<std::optional<std::string>> GetPortalCopy(

@@ -226,4 +226,22 @@ Result<std::vector<std::string>> SearchDocs(SearchTables& t,
   return out;
 }
 
+std::vector<AuditRecord> ShredAudits(std::string_view id,
+                                     const std::vector<std::string>& family,
+                                     const AuditRecord& audit) {
+  std::vector<AuditRecord> out{audit};
+  for (const std::string& other : family) {
+    if (other == id) continue;
+    AuditRecord a = audit;
+    a.object = other;
+    a.detail = "made of " + std::string(id) + ", shredded with it";
+    out.push_back(std::move(a));
+  }
+  if (out.size() > 1) {
+    out.front().detail +=
+        "; and the " + std::to_string(out.size() - 1) + " made of it";
+  }
+  return out;
+}
+
 }  // namespace sealpost::store::internal

@@ -103,6 +103,13 @@ Result<int64_t> MergeSearchDocs(SearchTables& t, int min_docs, int max_docs);
 Result<std::vector<std::string>> SearchDocs(SearchTables& t,
                                             const SearchQuery& query);
 
+// The audit records of a shred of `id` (SearchStore::ShredProtectedMessage)
+// that took `family`, its id and the ids of those made of it: `audit` for
+// it, saying how many went with it, and one naming each other one.
+std::vector<AuditRecord> ShredAudits(std::string_view id,
+                                     const std::vector<std::string>& family,
+                                     const AuditRecord& audit);
+
 }  // namespace sealpost::store::internal
 
 #endif  // SEALPOST_STORE_SEARCH_INDEX_H_

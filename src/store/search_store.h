@@ -51,11 +51,15 @@ class SearchStore {
     int64_t pending = 0;
   };
   virtual Result<SearchIndexSize> CountSearchIndex() = 0;
-  // `sealpost message shred`: the message's record, portal copy, passcodes
-  // and index terms are deleted and `audit` written, in one transaction.
-  // NOT_FOUND when there is no such message.
-  virtual Status ShredProtectedMessage(std::string_view id,
-                                       const AuditRecord& audit) = 0;
+  // `sealpost message shred`: the message and every record made of it
+  // (whose parent_id chain leads to it: its portal forwards, theirs, its
+  // attachments' sealed copies) are deleted, each one's record, portal
+  // copy, passcodes, PIN passes and index terms, with `audit` written for
+  // the message and a copy naming each other one, in one transaction;
+  // returns how many were made of it. NOT_FOUND when there is no such
+  // message.
+  virtual Result<int64_t> ShredProtectedMessage(std::string_view id,
+                                                const AuditRecord& audit) = 0;
 };
 
 }  // namespace sealpost::store

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "store/queue_batches_for_testing.h"
 #include "store/store_engines_for_testing.h"
 
 namespace sealpost::store {
@@ -82,7 +83,7 @@ TEST_P(StoreEngineTest, ActivityIsCountedPerBucketFromTheStore) {
     m.recipients_json = "[]";
     m.grants_json = "[]";
     m.created_at = i == 0 ? since - 5 : since + i * hour;
-    ASSERT_TRUE(store->PutProtectedMessage(m).ok());
+    ASSERT_TRUE(store->AddProtectedMessage(testing::AsNew(m)).ok());
   }
   auto made = *store->CountProtectedActivity(since, hour);
   EXPECT_EQ(CountOf(made, "encrypt", 1), 1);
@@ -150,7 +151,7 @@ TEST_P(StoreEngineTest, ProtectedMessagesFilterByCreationDateRange) {
     m.recipients_json = "[]";
     m.grants_json = "[]";
     m.created_at = 86400 * (10 + i);
-    ASSERT_TRUE(store->PutProtectedMessage(m).ok());
+    ASSERT_TRUE(store->AddProtectedMessage(testing::AsNew(m)).ok());
   }
   ProtectedMessageQuery q;
   q.owner = "alice@example.com";

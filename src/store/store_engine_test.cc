@@ -142,7 +142,7 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
       m.parent_id = "m0";
       m.writer = "alice@example.com";
     }
-    ASSERT_TRUE(store->PutProtectedMessage(m).ok());
+    ASSERT_TRUE(store->AddProtectedMessage(testing::AsNew(m)).ok());
   }
   ProtectedMessageQuery q;
   q.owner = "alice@example.com";
@@ -189,11 +189,11 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   }));
   EXPECT_EQ((*store->GetProtectedMessage("m4"))->writer, "carol@gmail.test");
   EXPECT_EQ((*store->GetProtectedMessage("m3"))->writer, "");
-  // A revocation (an upsert) keeps the sealed subject.
+  // A revocation (an update) keeps the sealed subject.
   auto m3 = std::move(*store->GetProtectedMessage("m3")).value();
   m3.revoked_at = 1600;
   m3.subject_sealed.clear();
-  ASSERT_TRUE(store->PutProtectedMessage(m3).ok());
+  ASSERT_TRUE(store->UpdateProtectedMessage(m3).ok());
   EXPECT_EQ((*store->GetProtectedMessage("m3"))->subject_sealed,
             std::string("\x01\0sealed", 8));
   // A write of the record as read before a revocation (a new expiry set
@@ -202,24 +202,69 @@ TEST_P(StoreEngineTest, ProtectedMessagesPageByKeysetAndFilter) {
   auto revoked = stale;
   revoked.revoked_at = 1700;
   revoked.revoked_by = "admin";
-  ASSERT_TRUE(store->PutProtectedMessage(revoked).ok());
+  ASSERT_TRUE(store->UpdateProtectedMessage(revoked).ok());
   stale.expires_at = 5000;
-  ASSERT_TRUE(store->PutProtectedMessage(stale).ok());
+  ASSERT_TRUE(store->UpdateProtectedMessage(stale).ok());
   auto m4 = std::move(*store->GetProtectedMessage("m4")).value();
   EXPECT_EQ(m4.revoked_at, 1700);
   // An admin's expiry stays against a write that is not an admin's.
   auto m5 = std::move(*store->GetProtectedMessage("m5")).value();
   m5.expires_at = 1800;
   m5.expiry_by = std::string(kAdminExpiry);
-  ASSERT_TRUE(store->PutProtectedMessage(m5).ok());
+  ASSERT_TRUE(store->UpdateProtectedMessage(m5).ok());
   m5.expires_at = 0;
   m5.expiry_by = "";
-  ASSERT_TRUE(store->PutProtectedMessage(m5).ok());
+  ASSERT_TRUE(store->UpdateProtectedMessage(m5).ok());
   m5 = std::move(*store->GetProtectedMessage("m5")).value();
   EXPECT_EQ(m5.expires_at, 1800);
   EXPECT_EQ(m5.expiry_by, kAdminExpiry);
+  // The policy's expiry is brought forward by a write that is not an
+  // admin's, never lifted or extended, and stays the policy's.
+  ProtectedMessageRecord p = m5;
+  p.id = "p1";
+  p.expires_at = 2000;
+  p.expiry_by = std::string(kPolicyExpiry);
+  ASSERT_TRUE(store->AddProtectedMessage(testing::AsNew(p)).ok());
+  for (int64_t later : {int64_t{0}, int64_t{2500}}) {
+    p.expires_at = later;
+    p.expiry_by = "";
+    ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+    EXPECT_EQ((*store->GetProtectedMessage("p1"))->expires_at, 2000);
+  }
+  p.expires_at = 1900;
+  ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+  p = std::move(*store->GetProtectedMessage("p1")).value();
+  EXPECT_EQ(p.expires_at, 1900);
+  EXPECT_EQ(p.expiry_by, kPolicyExpiry);
+  p.expires_at = 0;
+  p.expiry_by = std::string(kAdminExpiry);
+  ASSERT_TRUE(store->UpdateProtectedMessage(p).ok());
+  EXPECT_EQ((*store->GetProtectedMessage("p1"))->expires_at, 0);
   EXPECT_EQ(m4.revoked_by, "admin");
   EXPECT_EQ(m4.expires_at, 5000);
+}
+
+// A write of a record read before `message shred` (a sender's expiry or
+// revocation racing it) brings nothing back: NOT_FOUND and no row (was:
+// the write was an upsert that inserted the record again, and the key
+// service released its content key to every reader of the wrapper).
+TEST_P(StoreEngineTest, AWriteAfterAShredBringsNothingBack) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(
+      store->AddProtectedMessage(ProtectedMessage("m1", "sealed m1")).ok());
+  auto read = std::move(*store->GetProtectedMessage("m1")).value();
+  ASSERT_TRUE(store
+                  ->ShredProtectedMessage(
+                      "m1", {0, 0, "admin", "message.shred", "m1", "ok", ""})
+                  .ok());
+  read.expires_at = 5000;
+  EXPECT_EQ(store->UpdateProtectedMessage(read).code(), StatusCode::kNotFound);
+  read.revoked_at = 5000;
+  read.revoked_by = "alice@example.com";
+  EXPECT_EQ(store->UpdateProtectedMessage(read).code(), StatusCode::kNotFound);
+  EXPECT_FALSE(store->GetProtectedMessage("m1")->has_value());
+  EXPECT_TRUE(store->ListProtectedMessages("", 10)->empty());
+  EXPECT_FALSE(store->GetPortalCopy("m1")->has_value());
 }
 
 TEST_P(StoreEngineTest, BodyIsDeletedInTheCommitThatEndsTheLastRecipient) {

@@ -146,12 +146,85 @@ TEST_P(StoreSearchTest, FindsFiltersReplacesAndShreds) {
   ASSERT_TRUE(audit.ok());
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ(audit->front().action, "message.shred");
-  EXPECT_EQ(s.ShredProtectedMessage("m2", {}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.ShredProtectedMessage("m2", {}).status().code(),
+            StatusCode::kNotFound);
   size = s.CountSearchIndex();
   EXPECT_EQ(size->messages, 1);
   // Nothing of m2 is left in a segment: its terms cannot be tied to it.
   EXPECT_EQ(SegmentsOf(7), 0);
   EXPECT_EQ(SegmentsOf(12), 0);
+}
+
+// A record made of another (a portal forward, a forward of that, an
+// attachment's sealed copy) goes with it when it is shredded: its record,
+// server copy, passcodes and index terms, in the same transaction (was:
+// only the one id went; a forward, carrying the original's text and
+// attachments, stayed in the server's copies and eDiscovery found and
+// exported it). A forward of a shredded message cannot be added after.
+TEST_P(StoreSearchTest, ShredTakesEveryRecordMadeOfIt) {
+  auto store = Open();
+  ASSERT_TRUE(store.ok());
+  Store& s = **store;
+  auto made_of = [](const std::string& id, const std::string& parent,
+                    std::vector<int64_t> terms) {
+    NewProtectedMessage m = Indexed(id, "alice@example.com", "carol@gmail.test",
+                                    300, std::move(terms));
+    m.record.parent_id = parent;
+    return m;
+  };
+  ASSERT_TRUE(s.AddProtectedMessage(Indexed("m1", "alice@example.com",
+                                            "carol@gmail.test", 100, {7, 9}))
+                  .ok());
+  ASSERT_TRUE(s.AddProtectedMessage(Indexed("u1", "alice@example.com",
+                                            "dave@gmail.test", 200, {7}))
+                  .ok());
+  // Carol's forward of m1, as the portal commits it (with its mail).
+  QueueBatch batch = testing::MessageAt("q1", 1, 1);
+  batch.protected_messages.push_back(made_of("f1", "m1", {7, 8}));
+  ASSERT_TRUE(s.CommitQueueBatch(batch).ok());
+  EXPECT_EQ(MergeAll(s), 3);  // in segments: each must leave them
+  ASSERT_TRUE(s.AddProtectedMessage(made_of("f2", "f1", {7, 8})).ok());
+  NewProtectedMessage copy = made_of("c1", "m1", {});
+  copy.portal_copy.clear();  // a sealed attachment keeps no copy
+  ASSERT_TRUE(s.AddProtectedMessage(copy).ok());
+  ASSERT_TRUE(s.PutOtp({"f1", "erin@gmail.test", "h", "r", 0,
+                        clock_.NowUnix() + 600, 0, false})
+                  .ok());
+  EXPECT_EQ(Find(s, {{8}}), (std::vector<std::string>{"f2", "f1"}));
+
+  auto shredded = s.ShredProtectedMessage(
+      "m1", {0, 5, "admin", "message.shred", "m1", "ok", "destroyed"});
+  ASSERT_TRUE(shredded.ok()) << shredded.status().ToString();
+  EXPECT_EQ(*shredded, 3);  // f1, f2 and c1 went with it
+  for (const char* id : {"m1", "f1", "f2", "c1"}) {
+    EXPECT_FALSE(s.GetProtectedMessage(id)->has_value()) << id;
+    EXPECT_FALSE(s.GetPortalCopy(id)->has_value()) << id;
+  }
+  EXPECT_FALSE(s.GetOtp("f1", "erin@gmail.test")->has_value());
+  EXPECT_EQ(Find(s, {{7}}), std::vector<std::string>{"u1"});
+  EXPECT_EQ(Find(s, {{8}}), std::vector<std::string>{});
+  EXPECT_EQ(SegmentsOf(8), 0);
+  EXPECT_EQ(SegmentsOf(9), 0);
+  EXPECT_EQ(s.CountSearchIndex()->messages, 1);
+  EXPECT_TRUE(s.GetProtectedMessage("u1")->has_value());
+  EXPECT_TRUE(s.GetPortalCopy("u1")->has_value());
+  // Each one's history says it was shredded.
+  for (const char* id : {"f1", "f2", "c1"}) {
+    auto audit = s.ListAudit(id, 10);
+    ASSERT_TRUE(audit.ok());
+    ASSERT_FALSE(audit->empty()) << id;
+    EXPECT_EQ(audit->front().action, "message.shred") << id;
+  }
+
+  // Nothing is made of a shredded message any more, in either commit.
+  EXPECT_EQ(s.AddProtectedMessage(made_of("f3", "m1", {7})).code(),
+            StatusCode::kNotFound);
+  QueueBatch late = testing::MessageAt("q2", 2, 1);
+  late.protected_messages.push_back(made_of("f4", "f1", {7}));
+  EXPECT_EQ(s.CommitQueueBatch(late).code(), StatusCode::kNotFound);
+  EXPECT_FALSE(s.GetProtectedMessage("f3")->has_value());
+  EXPECT_FALSE(s.GetProtectedMessage("f4")->has_value());
+  EXPECT_EQ(Find(s, {{7}}), std::vector<std::string>{"u1"});
 }
 
 TEST_P(StoreSearchTest, MergesInBatchesAndQueriesReadTheTail) {

@@ -63,17 +63,36 @@ Result<std::vector<OrgKeyRecord>> PostgresStore::ListOrgKeys(
 }
 
 // A revocation or a new expiry: every node's cached decisions must go.
-Status PostgresStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
-  return RunAndNotify("protected_messages",
-                      "INSERT INTO protected_messages (" +
-                          std::string(kProtectedMessageColumns) + ") VALUES " +
-                          std::string(kMessageValues) +
-                          std::string(internal::kProtectedMessageUpsert),
-                      MessageParams(m, clock_.NowUnix()));
+Status PostgresStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
+  static const std::string kSql =
+      internal::ForPostgres(internal::kProtectedMessageUpdate);
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(
+        c.RunOrNotFound(kSql,
+                        PgParams::Of(m.id, m.grants_json, m.expires_at,
+                                     m.expiry_by, m.revoked_at, m.revoked_by),
+                        "no protected message " + m.id));
+    return internal::NotifyChange(c, "protected_messages");
+  });
 }
 
 Status PostgresStore::InsertProtectedMessage(Conn& c,
                                              const NewProtectedMessage& m) {
+  // Made of a message shredded since (a forward sent as it was shredded):
+  // not kept. The lock orders this after a shred that committed, and a
+  // shred after this commit (ShredProtectedMessage), on any node.
+  if (const std::string& parent = m.record.parent_id; !parent.empty()) {
+    SP_RETURN_IF_ERROR(c.Run("SELECT pg_advisory_xact_lock_shared($1)",
+                             PgParams().Int(kShredLock)));
+    SP_ASSIGN_OR_RETURN(
+        int64_t there,
+        c.QueryInt("SELECT COUNT(*) FROM protected_messages WHERE id = $1",
+                   PgParams().Text(parent)));
+    if (there == 0) {
+      return NotFoundError("no protected message " + parent +
+                           " (shredded): nothing is made of it");
+    }
+  }
   SP_RETURN_IF_ERROR(c.Run("INSERT INTO protected_messages (" +
                                std::string(kProtectedMessageColumns) +
                                ") VALUES " + std::string(kMessageValues),

@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
+#include "store/record_rows.h"
 #include "store/search_index.h"
 
 namespace sealpost::store {
@@ -230,24 +231,39 @@ Result<Store::SearchIndexSize> PostgresStore::CountSearchIndex() {
   return row.value_or(SearchIndexSize{});
 }
 
-Status PostgresStore::ShredProtectedMessage(std::string_view id,
-                                            const AuditRecord& audit) {
+Result<int64_t> PostgresStore::ShredProtectedMessage(std::string_view id,
+                                                     const AuditRecord& audit) {
+  static const std::string kFamily =
+      internal::ForPostgres(internal::kProtectedFamily);
+  std::vector<AuditRecord> audits;
   SP_RETURN_IF_ERROR(InTransaction([&](Conn& c) -> Status {
-    SP_RETURN_IF_ERROR(c.RunOrNotFound(
-        "DELETE FROM protected_messages WHERE id = $1", PgParams().Text(id),
-        "no protected message " + std::string(id)));
+    // Waits for a record being made of one of them to commit, so that the
+    // walk below finds it, and keeps new ones out until this commits
+    // (InsertProtectedMessage): READ COMMITTED alone would let a forward
+    // committed during the walk outlive its original.
     SP_RETURN_IF_ERROR(
-        c.Run("DELETE FROM portal_copies WHERE id = $1", PgParams().Text(id)));
-    SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, id));
-    SP_RETURN_IF_ERROR(c.Run("DELETE FROM portal_otps WHERE message_id = $1",
-                             PgParams().Text(id)));
-    SP_RETURN_IF_ERROR(DeleteSearchTerms(c, id));
-    SP_RETURN_IF_ERROR(InsertAudit(c, audit));
-    // Every node's cached decisions and pages of it must go.
+        c.Run("SELECT pg_advisory_xact_lock($1)", PgParams().Int(kShredLock)));
+    SP_ASSIGN_OR_RETURN(PgResult r, c.Query(kFamily, PgParams().Text(id)));
+    if (r.rows() == 0) {
+      return NotFoundError("no protected message " + std::string(id));
+    }
+    std::vector<std::string> family;
+    for (int i = 0; i < r.rows(); ++i) family.push_back(r.Text(i, 0));
+    for (const std::string& m : family) {
+      for (std::string_view sql : internal::kShreddedRows) {
+        SP_RETURN_IF_ERROR(
+            c.Run(internal::ForPostgres(sql), PgParams().Text(m)));
+      }
+      SP_RETURN_IF_ERROR(DropBody(c, BodyKind::kPortal, m));
+      SP_RETURN_IF_ERROR(DeleteSearchTerms(c, m));
+    }
+    audits = internal::ShredAudits(id, family, audit);
+    for (const AuditRecord& a : audits) SP_RETURN_IF_ERROR(InsertAudit(c, a));
+    // Every node's cached decisions and pages of them must go.
     return internal::NotifyChange(c, "protected_messages");
   }));
-  CountAudited(audit);
-  return Status::Ok();
+  for (const AuditRecord& a : audits) CountAudited(a);
+  return static_cast<int64_t>(audits.size()) - 1;
 }
 
 }  // namespace sealpost::store

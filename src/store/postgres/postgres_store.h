@@ -69,7 +69,7 @@ class PostgresStore final : public Store, public BodyStore {
   // Rights management (postgres_rights.cc).
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
-  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status UpdateProtectedMessage(const ProtectedMessageRecord& m) override;
   Status AddProtectedMessage(const NewProtectedMessage& m) override;
   Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) override;
@@ -178,8 +178,8 @@ class PostgresStore final : public Store, public BodyStore {
       const SearchQuery& query) override;
   Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) override;
   Result<SearchIndexSize> CountSearchIndex() override;
-  Status ShredProtectedMessage(std::string_view id,
-                               const AuditRecord& audit) override;
+  Result<int64_t> ShredProtectedMessage(std::string_view id,
+                                        const AuditRecord& audit) override;
 
   // Housekeeping (postgres_housekeeping.cc). ReclaimSpace gives nothing
   // back to the file system (PostgreSQL's autovacuum reuses dead rows'
@@ -280,7 +280,13 @@ class PostgresStore final : public Store, public BodyStore {
     if (rows.empty()) return std::optional<RowOf<Read>>();
     return std::optional<RowOf<Read>>(std::move(rows.front()));
   }
+  // The advisory lock a shred takes (pg_advisory_xact_lock) and a record
+  // made of another waits for (shared) before it reads that one is there:
+  // "sp-shred" in ASCII.
+  static constexpr int64_t kShredLock = 0x73702d7368726564;
   Status InsertAudit(Conn& c, const AuditRecord& r);
+  // A protected message's rows, inside the caller's transaction; NOT_FOUND
+  // for one made of a message that is not there (shredded).
   Status InsertProtectedMessage(Conn& c, const NewProtectedMessage& m);
   // The index terms of a message protected inside the caller's
   // transaction; and a message's removed (postgres_search.cc).

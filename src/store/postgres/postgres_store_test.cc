@@ -192,7 +192,7 @@ TEST_F(PostgresStoreTest, OtherNodesHearChangesWithinASecond) {
   EXPECT_FALSE(heard.Seen("protected_messages"));
   EXPECT_FALSE(heard.Seen("sessions"));
   m.revoked_at = 5;
-  ASSERT_TRUE((*a)->PutProtectedMessage(m).ok());  // a revocation
+  ASSERT_TRUE((*a)->UpdateProtectedMessage(m).ok());  // a revocation
   EXPECT_TRUE(heard.WaitFor("protected_messages"));
   ASSERT_TRUE((*a)->DeleteSession("t").ok());
   EXPECT_TRUE(heard.WaitFor("sessions"));

@@ -54,18 +54,27 @@ Result<std::vector<OrgKeyRecord>> SqliteStore::ListOrgKeys(
                    internal::ReadOrgKey<Stmt>, kind);
 }
 
-Status SqliteStore::PutProtectedMessage(const ProtectedMessageRecord& m) {
+Status SqliteStore::UpdateProtectedMessage(const ProtectedMessageRecord& m) {
   MutexLock lock(&mu_);
-  Stmt s(stmts_, "INSERT INTO protected_messages (" +
-                     std::string(kProtectedMessageColumns) + ") VALUES " +
-                     std::string(kMessageValues) +
-                     std::string(internal::kProtectedMessageUpsert));
-  BindMessage(s, m, clock_.NowUnix());
-  return s.Run();
+  Stmt s(stmts_, internal::kProtectedMessageUpdate);
+  s.BindAll(m.id, m.grants_json, m.expires_at, m.expiry_by, m.revoked_at,
+            m.revoked_by);
+  return s.RunOrNotFound("no protected message " + m.id);
 }
 
 Status SqliteStore::InsertProtectedMessage(const NewProtectedMessage& m,
                                            internal::BodyFileChanges* changes) {
+  // Made of a message shredded since (a forward sent as it was shredded):
+  // not kept. The writer's transaction orders this after any shred.
+  if (const std::string& parent = m.record.parent_id; !parent.empty()) {
+    Stmt p(stmts_, "SELECT COUNT(*) FROM protected_messages WHERE id = ?");
+    p.Bind(1, parent);
+    SP_ASSIGN_OR_RETURN(int64_t there, p.Count("reading the original"));
+    if (there == 0) {
+      return NotFoundError("no protected message " + parent +
+                           " (shredded): nothing is made of it");
+    }
+  }
   Stmt s(stmts_, "INSERT INTO protected_messages (" +
                      std::string(kProtectedMessageColumns) + ") VALUES " +
                      std::string(kMessageValues));

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "base/strings.h"
+#include "store/record_rows.h"
 #include "store/search_index.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_util.h"
@@ -10,6 +11,7 @@
 namespace sealpost::store {
 
 using internal::IndexedDoc;
+using internal::ReadText;
 using internal::RunStmt;
 using internal::SearchSegment;
 using internal::Stmt;
@@ -224,25 +226,36 @@ Result<Store::SearchIndexSize> SqliteStore::CountSearchIndex() {
   return row.value_or(SearchIndexSize{});
 }
 
-Status SqliteStore::ShredProtectedMessage(std::string_view id,
-                                          const AuditRecord& audit) {
+Result<int64_t> SqliteStore::ShredProtectedMessage(std::string_view id,
+                                                   const AuditRecord& audit) {
   MutexLock lock(&mu_);
-  SP_RETURN_IF_ERROR(InTransaction([&]() SP_REQUIRES(mu_) -> Status {
-    Stmt record(stmts_, "DELETE FROM protected_messages WHERE id = ?");
-    record.Bind(1, id);
-    SP_RETURN_IF_ERROR(
-        record.RunOrNotFound("no protected message " + std::string(id)));
-    SP_RETURN_IF_ERROR(
-        RunStmt(stmts_, "DELETE FROM portal_copies WHERE id = ?", id));
-    SP_RETURN_IF_ERROR(
-        RunStmt(stmts_, "DELETE FROM portal_otps WHERE message_id = ?", id));
-    SP_RETURN_IF_ERROR(DeleteSearchTerms(id));
-    return InsertAudit(audit);
-  }));
-  // A large copy's body file (body_files.h) goes with its row.
-  if (bodies_.enabled()) bodies_.Remove(internal::BodyKind::kPortal, id);
-  CountAudited(audit);
-  return Status::Ok();
+  std::vector<AuditRecord> audits;
+  SP_RETURN_IF_ERROR(InTransactionWithFiles(
+      [&](internal::BodyFileChanges* changes) SP_REQUIRES(mu_) -> Status {
+        Stmt s(stmts_, internal::kProtectedFamily);
+        s.Bind(1, id);
+        SP_ASSIGN_OR_RETURN(
+            std::vector<std::string> family,
+            s.All("reading what is made of a message", ReadText<Stmt>));
+        if (family.empty()) {
+          return NotFoundError("no protected message " + std::string(id));
+        }
+        for (const std::string& m : family) {
+          for (std::string_view sql : internal::kShreddedRows) {
+            SP_RETURN_IF_ERROR(RunStmt(stmts_, sql, m));
+          }
+          SP_RETURN_IF_ERROR(DeleteSearchTerms(m));
+          // A large copy's body file (body_files.h) goes after the commit.
+          if (bodies_.enabled()) {
+            changes->dropped.emplace_back(internal::BodyKind::kPortal, m);
+          }
+        }
+        audits = internal::ShredAudits(id, family, audit);
+        for (const AuditRecord& a : audits) SP_RETURN_IF_ERROR(InsertAudit(a));
+        return Status::Ok();
+      }));
+  for (const AuditRecord& a : audits) CountAudited(a);
+  return static_cast<int64_t>(audits.size()) - 1;
 }
 
 }  // namespace sealpost::store

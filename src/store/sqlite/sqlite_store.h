@@ -67,7 +67,7 @@ class SqliteStore final : public Store, public BodyStore {
   // Rights management (sqlite_rights.cc).
   Status AddOrgKey(const OrgKeyRecord& key) override;
   Result<std::vector<OrgKeyRecord>> ListOrgKeys(std::string_view kind) override;
-  Status PutProtectedMessage(const ProtectedMessageRecord& m) override;
+  Status UpdateProtectedMessage(const ProtectedMessageRecord& m) override;
   Status AddProtectedMessage(const NewProtectedMessage& m) override;
   Result<std::optional<std::string>> GetPortalCopy(
       std::string_view id) override;
@@ -159,8 +159,8 @@ class SqliteStore final : public Store, public BodyStore {
       const SearchQuery& query) override;
   Result<int64_t> MergeSearchIndex(int min_docs, int max_docs) override;
   Result<SearchIndexSize> CountSearchIndex() override;
-  Status ShredProtectedMessage(std::string_view id,
-                               const AuditRecord& audit) override;
+  Result<int64_t> ShredProtectedMessage(std::string_view id,
+                                        const AuditRecord& audit) override;
 
   // S/MIME certificates (sqlite_certs.cc).
   Status PutSmimeCert(const SmimeCertRecord& cert) override;
@@ -213,8 +213,9 @@ class SqliteStore final : public Store, public BodyStore {
       SP_REQUIRES(mu_);
   // One audit row (AppendAudit, and inside other writes' transactions).
   Status InsertAudit(const AuditRecord& r) SP_REQUIRES(mu_);
-  // A protected message's rows, inside the caller's transaction.
-  // A large portal copy goes to a body file (noted in `changes`).
+  // A protected message's rows, inside the caller's transaction; NOT_FOUND
+  // for one made of a message that is not there (shredded). A large
+  // portal copy goes to a body file (noted in `changes`).
   Status InsertProtectedMessage(const NewProtectedMessage& m,
                                 internal::BodyFileChanges* changes)
       SP_REQUIRES(mu_);
