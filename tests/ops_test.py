@@ -7,16 +7,22 @@ the sqlite3 shell, systemd-analyze, dpkg-deb.
 """
 
 import hashlib
+import json
 import os
 import shutil
 import signal
 import smtplib
 import socket
+import ssl
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import smtp_testlib as lib  # noqa: E402
@@ -484,6 +490,107 @@ class PackageTest(unittest.TestCase):
         r = run("backup", "--config", conf, "--out", os.path.join(d, "b"))
         self.assertNotIn("unknown key", r.stderr)
         self.assertIn("/var/lib/sealpost/sealpost.db", r.stderr)
+
+
+class AdminChangesAtOnceTest(lib.DevServerCase):
+    """What an admin changes while other requests run (docs/security.md,
+    "Changes at once"): a password reset while someone signs in with the
+    old password, a new password while the user is removed."""
+
+    def call(self, method, path, body=None, token=None):
+        """(HTTP status, JSON or text) of an API request; the admin's
+        unless `token` says whose ("" for none)."""
+        ctx = ssl.create_default_context(cafile=self.server.ca_cert)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.server.api_url + path, data=data,
+                                     method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        token = self.server.token if token is None else token
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=60) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+
+    def new_user(self):
+        user = "user-%s@example.com" % lib.unique()
+        password = "pw-" + lib.unique()
+        status, body = self.call("POST", "/api/v1/users",
+                                 {"email": user, "password": password})
+        self.assertEqual(status, 201, body)
+        return user, password
+
+    def test_a_password_reset_ends_sign_ins_in_flight(self):
+        # Whoever holds the old password signs in again and again while
+        # the admin resets it. Was: a sign-in that had read the old
+        # password before the reset stored its session after the reset
+        # had ended the user's sessions, and it stayed valid for 12 hours
+        # (every run of this loop left one).
+        user, old = self.new_user()
+        stop = threading.Event()
+        tokens = []
+
+        def sign_in():
+            while not stop.is_set():
+                status, body = self.call("POST", "/api/v1/auth/token",
+                                         {"email": user, "password": old},
+                                         token="")
+                if status == 201:
+                    tokens.append(body["token"])
+        threads = [threading.Thread(target=sign_in) for _ in range(3)]
+        for t in threads:
+            t.start()
+        try:
+            self.assertTrue(lib.wait_for(lambda: len(tokens) >= 3))
+            status, body = self.call(
+                "PUT", "/api/v1/users/%s/password" % user,
+                {"password": "pw-" + lib.unique()})
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertEqual(status, 200, body)
+        alive = [t for t in tokens
+                 if self.call("GET", "/api/v1/protected", token=t)[0] != 401]
+        self.assertEqual(len(alive), 0, "%d of %d tokens of the old "
+                         "password still work" % (len(alive), len(tokens)))
+
+    def test_a_new_password_never_brings_back_a_removed_user(self):
+        # Was: the password's PUT read the user, hashed the password (slow)
+        # and wrote the whole user back, so a removal that landed during
+        # the hash was undone: the user was back, with the new password.
+        for n in range(3):
+            user, _ = self.new_user()
+            results = {}
+
+            def put():
+                results["put"] = self.call(
+                    "PUT", "/api/v1/users/%s/password" % user,
+                    {"password": "pw-" + lib.unique()})[0]
+
+            def remove():
+                time.sleep(0.02)
+                results["remove"] = self.call("DELETE",
+                                              "/api/v1/users/" + user)[0]
+            lib.run_together([put, remove])
+            self.assertEqual(results["remove"], 200)
+            # Before the removal, or refused after it.
+            self.assertIn(results["put"], (200, 404))
+            users = self.call("GET", "/api/v1/users")[1]["users"]
+            self.assertNotIn(user, [u["email"] for u in users],
+                             "round %d: %s" % (n, results))
+
+    def test_a_user_is_added_once(self):
+        user = "twice-%s@example.com" % lib.unique()
+        results = []
+        lib.run_together([lambda: results.append(self.call(
+            "POST", "/api/v1/users",
+            {"email": user, "password": "pw-" + lib.unique()})[0])] * 2)
+        self.assertEqual(sorted(results), [201, 409])
+
 
 
 class MetricsTokenTest(unittest.TestCase):

@@ -131,30 +131,30 @@ void RegisterApi(http::Router& router, const ApiContext& ctx) {
         return JsonOk(201, out);
       }));
 
-  router.Add("PUT", "/api/v1/users/:email/password",
-             Admin(ctx, [&ctx](Request& req) -> Result<Response> {
-               SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
-               SP_ASSIGN_OR_RETURN(std::string password,
-                                   StringField(body, "password", true));
-               if (password.size() < kMinPassword) {
-                 return Response::JsonError(
-                     400, "invalid_argument",
-                     "password must have at least 8 characters");
-               }
-               SP_ASSIGN_OR_RETURN(auto user,
-                                   ctx.store->GetUser(req.params["email"]));
-               if (!user.has_value()) {
-                 return Response::JsonError(404, "not_found",
-                                            "no user " + req.params["email"]);
-               }
-               SP_ASSIGN_OR_RETURN(user->password_hash,
-                                   crypto::HashPassword(password));
-               SP_RETURN_IF_ERROR(ctx.store->PutUser(*user));
-               AuditAdmin(ctx, "user.passwd", user->email);
-               // Whoever learnt the old password is signed in no longer.
-               SP_RETURN_IF_ERROR(ctx.directory->EndSessionsOf(user->email));
-               return JsonOk(200, json::object{{"email", user->email}});
-             }));
+  router.Add(
+      "PUT", "/api/v1/users/:email/password",
+      Admin(ctx, [&ctx](Request& req) -> Result<Response> {
+        SP_ASSIGN_OR_RETURN(json::object body, ParseObject(req));
+        SP_ASSIGN_OR_RETURN(std::string password,
+                            StringField(body, "password", true));
+        if (password.size() < kMinPassword) {
+          return Response::JsonError(
+              400, "invalid_argument",
+              "password must have at least 8 characters");
+        }
+        std::string email = AsciiLower(req.params["email"]);
+        SP_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(password));
+        // Only a user there is (404 when a removal came first), and
+        // whoever learnt the old password is signed in no longer,
+        // nor is a sign-in with it under way now.
+        Status set = ctx.directory->SetPassword(email, hash);
+        if (set.code() == StatusCode::kNotFound) {
+          return Response::JsonError(404, "not_found", "no user " + email);
+        }
+        SP_RETURN_IF_ERROR(set);
+        AuditAdmin(ctx, "user.passwd", email);
+        return JsonOk(200, json::object{{"email", email}});
+      }));
 
   // A portal reader's authenticator app (any address: readers are mostly
   // not users here), removed so that they enrol again (docs/portal.md).

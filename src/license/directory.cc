@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
+#include "base/log.h"
 #include "crypto/digest.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -100,13 +101,25 @@ Result<SignInResult> Directory::SignIn(std::string_view email,
                                        std::string_view password,
                                        std::string_view remote_address,
                                        std::string_view kind) {
+  // The user's epoch, read before the password is: the session is opened
+  // in it, and counts only while it is still the user's (Session). A
+  // reset or a removal that lands during the (slow) check moves it, so
+  // the session opens nothing, in whatever order the two are stored.
+  SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(AsciiLower(email)));
+  const int64_t epoch = user.has_value() ? user->epoch : 0;
   SP_ASSIGN_OR_RETURN(std::string addr,
                       CheckPassword(email, password, remote_address));
-  return OpenSession(addr, kind);
+  return StartSession(addr, kind, epoch);
 }
 
 Result<SignInResult> Directory::OpenSession(std::string_view email,
                                             std::string_view kind) {
+  return StartSession(email, kind, 0);
+}
+
+Result<SignInResult> Directory::StartSession(std::string_view email,
+                                             std::string_view kind,
+                                             int64_t epoch) {
   int64_t now = clock_.NowUnix();
   std::string addr = AsciiLower(email);
   if (addr == kSystemOwner) {
@@ -116,8 +129,9 @@ Result<SignInResult> Directory::OpenSession(std::string_view email,
   SignInResult out;
   out.token = crypto::RandomToken(32);
   out.expires_at = now + kSessionLifetime;
-  SP_RETURN_IF_ERROR(store_.PutSession(
-      {HashToken(out.token), addr, std::string(kind), now, out.expires_at}));
+  SP_RETURN_IF_ERROR(
+      store_.PutSession({HashToken(out.token), addr, std::string(kind), now,
+                         out.expires_at, epoch}));
   store_.AppendAuditBestEffort(
       {0, now, addr, "auth.sign_in", addr, "ok", std::string(kind)});
   return out;
@@ -130,8 +144,10 @@ Result<store::SessionRecord> Directory::Session(std::string_view token) {
     return UnauthenticatedError("session expired or unknown; sign in again");
   }
   if (session->kind == kApiSession || session->kind == kPortalSession) {
-    SP_ASSIGN_OR_RETURN(bool exists, UserExists(session->email));
-    if (!exists) {
+    // The user's row, read on every call anyway (removed, disabled), says
+    // too whether the credentials the session proved are still theirs.
+    SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(session->email));
+    if (!user.has_value() || user->disabled || user->epoch != session->epoch) {
       return UnauthenticatedError("session expired or unknown; sign in again");
     }
   }
@@ -152,7 +168,11 @@ Status Directory::SignOut(std::string_view token) {
 }
 
 Status Directory::EndSessionsOf(std::string_view email) {
-  SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(AsciiLower(email)));
+  const std::string addr = AsciiLower(email);
+  // First the epoch (a user's): a sign-in under way stores its session
+  // after the deletion below, in the old epoch.
+  SP_RETURN_IF_ERROR(store_.BumpUserEpoch(addr));
+  SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(addr));
   // The view cache keeps pages per session and asks the store nothing on
   // a hit: a new generation drops them (other nodes hear of it from the
   // store's change report).
@@ -173,12 +193,31 @@ Status Directory::AddUser(store::UserRecord user) {
         " is reserved: it owns protected mail no sender of ours wrote "
         "(bounces, untrusted clients), so no one may sign in as it");
   }
-  SP_ASSIGN_OR_RETURN(auto existing, store_.GetUser(user.email));
-  if (existing.has_value()) {
-    return AlreadyExistsError("user " + user.email + " already exists");
-  }
-  SP_RETURN_IF_ERROR(store_.PutUser(user));
+  // A new account's epoch is not the one of an account removed from the
+  // address: a sign-in to that one still under way opens nothing here.
+  SecretBytes epoch = crypto::RandomBytes(sizeof(uint64_t));
+  uint64_t bits = 0;
+  for (uint8_t b : epoch.InsecureBytes()) bits = bits << 8 | b;
+  user.epoch = static_cast<int64_t>(bits >> 2);  // room to count up
+  // Taken or not is the store's one statement: of two adds at once, one
+  // is ALREADY_EXISTS (was: both looked first, and both were told 201).
+  SP_RETURN_IF_ERROR(store_.AddUser(user));
   Changed();  // the address is internal now
+  return Status::Ok();
+}
+
+Status Directory::SetPassword(std::string_view email,
+                              std::string_view password_hash) {
+  // The hash and a new epoch, only on a user there is: NOT_FOUND, not a
+  // user brought back, when a removal came first.
+  SP_RETURN_IF_ERROR(store_.SetPassword(AsciiLower(email), password_hash));
+  // The epoch moved with the hash: no session of the old password counts
+  // any more, even if its row cannot be deleted now.
+  if (Status ended = EndSessionsOf(email); !ended.ok()) {
+    Changed();
+    log::Warn("directory: sessions of an old password left to expire: {}",
+              ended.message());
+  }
   return Status::Ok();
 }
 

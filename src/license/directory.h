@@ -84,16 +84,25 @@ class Directory {
   Result<std::string> Authenticate(std::string_view token);
   // The whole session (its kind tells how it signed in); UNAUTHENTICATED
   // when unknown, expired, or an organisation session whose user is gone
-  // or disabled (checked on every call, so removal takes effect at once).
+  // or disabled, or whose credentials changed since it signed in (its
+  // epoch is no longer the user's); checked on every call, so a removal
+  // or a reset takes effect at once, a sign-in under way included.
   Result<store::SessionRecord> Session(std::string_view token);
   Status SignOut(std::string_view token);
   // Ends every session of an address, of every kind (API tokens and portal
   // sessions), and the portal pages cached for them (Generation moves): a
-  // password or an authenticator app reset by an admin.
+  // password or an authenticator app reset by an admin. A user's epoch
+  // moves first, so a password sign-in under way ends too.
   Status EndSessionsOf(std::string_view email);
+  // A new password (its hash) for a user, and the end of every session
+  // of theirs and of every sign-in under way with the old one (the epoch
+  // moves with the hash, then EndSessionsOf). NOT_FOUND when there is no
+  // such user: a removal that came first stays.
+  Status SetPassword(std::string_view email, std::string_view password_hash);
 
   Result<bool> UserExists(std::string_view email);
-  // Adds a user (the address normalized, not yet taken, not kSystemOwner).
+  // Adds a user (the address normalized, not kSystemOwner) with an epoch
+  // of its own; ALREADY_EXISTS when the address is taken.
   Status AddUser(store::UserRecord user);
   // Removes a user and, at once, every session of theirs (portal and API),
   // their license assignment and their group memberships, so that a new
@@ -126,6 +135,10 @@ class Directory {
   Status SaveGroups(const std::map<std::string, std::vector<std::string>>& g)
       SP_REQUIRES(mu_);
   Status SaveLicenses(const LicenseAssignments& lic) SP_REQUIRES(mu_);
+  // A session of `kind` for `email`, opened in the user's `epoch` (0: a
+  // reader's).
+  Result<SignInResult> StartSession(std::string_view email,
+                                    std::string_view kind, int64_t epoch);
   void Changed() { generation_.fetch_add(1, std::memory_order_acq_rel); }
 
   // Not owned (references and pointers below): must outlive this object.

@@ -38,7 +38,7 @@ class TestOrg {
 
   // A user with the password "password1", given a license when `licensed`.
   void AddUser(const std::string& email, bool licensed = true) {
-    Check(store.PutUser(
+    Check(store.AddUser(
         {email, *crypto::HashPassword("password1"), email, 0, false}));
     if (licensed) Check(directory.AssignLicense("user", email));
   }

@@ -99,7 +99,9 @@ Status SeedDevUsers(DevState& state, store::Store& store) {
     SP_ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(password));
     std::string name(email, std::string_view(email).find('@'));
     name[0] = static_cast<char>(std::toupper(name[0]));
-    SP_RETURN_IF_ERROR(store.PutUser({email, hash, name, 0, false}));
+    SP_RETURN_IF_ERROR(existing.has_value()
+                           ? store.SetPassword(email, hash)
+                           : store.AddUser({email, hash, name, 0, false}));
     std::erase_if(state.users,
                   [&](const DevUser& u) { return u.email == email; });
     state.users.push_back({email, password});

@@ -357,6 +357,13 @@ ALTER TABLE protected_messages ADD COLUMN expiry_by TEXT NOT NULL DEFAULT ''
 CREATE INDEX protected_messages_parent ON protected_messages (parent_id)
   WHERE parent_id <> ''
 )sql"},
+      // Users and sessions from before share epoch 0: their sessions stay
+      // good until the next change of the user's password.
+      {26, "users and sessions: the credential epoch a session was opened in",
+       R"sql(
+ALTER TABLE users ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0
+)sql"},
   };
   return migrations;
 }

@@ -125,23 +125,24 @@ OtpRecord ReadOtp(const Row& row) {
 }
 
 inline constexpr std::string_view kUserColumns =
-    "email, password_hash, display_name, created_at, disabled";
+    "email, password_hash, display_name, created_at, disabled, epoch";
 
 template <typename Row>
 UserRecord ReadUser(const Row& row) {
   UserRecord u;
   row.ReadInto(u.email, u.password_hash, u.display_name, u.created_at,
-               u.disabled);
+               u.disabled, u.epoch);
   return u;
 }
 
 inline constexpr std::string_view kSessionColumns =
-    "token_hash, email, kind, created_at, expires_at";
+    "token_hash, email, kind, created_at, expires_at, epoch";
 
 template <typename Row>
 SessionRecord ReadSession(const Row& row) {
   SessionRecord s;
-  row.ReadInto(s.token_hash, s.email, s.kind, s.created_at, s.expires_at);
+  row.ReadInto(s.token_hash, s.email, s.kind, s.created_at, s.expires_at,
+               s.epoch);
   return s;
 }
 

@@ -15,6 +15,13 @@ struct UserRecord {
   std::string display_name;
   int64_t created_at = 0;
   bool disabled = false;
+  // The user's credential epoch: moves with every change of what proves
+  // them (SignInStore::SetPassword, BumpUserEpoch), and a new account at
+  // an address starts at another (Directory::AddUser draws it at random).
+  // A session is good only under the epoch it was opened in
+  // (SessionRecord::epoch), so a sign-in under way when the password was
+  // reset or the user removed opens nothing usable.
+  int64_t epoch = 0;
 };
 
 // A one-time passcode for the portal (stored hashed, never the code).
@@ -54,6 +61,9 @@ struct SessionRecord {
   std::string kind;  // "cli", "portal"
   int64_t created_at = 0;
   int64_t expires_at = 0;
+  // An organisation session's: its user's epoch when the password it
+  // signed in with was read (UserRecord::epoch); 0 for readers.
+  int64_t epoch = 0;
 };
 
 }  // namespace sealpost::store

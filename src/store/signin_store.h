@@ -21,7 +21,17 @@ class SignInStore {
  public:
   virtual ~SignInStore() = default;
 
-  virtual Status PutUser(const UserRecord& user) = 0;
+  // A new user: ALREADY_EXISTS when the address has one (one statement,
+  // so of two adds at once one fails; never a change of the one there).
+  virtual Status AddUser(const UserRecord& user) = 0;
+  // A new password hash for the user at `email`, and a new epoch
+  // (UserRecord::epoch) in the same statement: NOT_FOUND when there is no
+  // such user (removed meanwhile: a password never brings one back).
+  virtual Status SetPassword(std::string_view email,
+                             std::string_view password_hash) = 0;
+  // Moves the user's epoch, so that no session opened before counts (an
+  // admin's reset); nothing when there is no such user.
+  virtual Status BumpUserEpoch(std::string_view email) = 0;
   virtual Result<std::optional<UserRecord>> GetUser(std::string_view email) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers() = 0;
   virtual Status DeleteUser(std::string_view email) = 0;

@@ -97,7 +97,7 @@ TEST_P(StoreEngineTest, UsersAndAudit) {
   auto store = Open();
   ASSERT_TRUE(store.ok());
   Store& s = **store;
-  ASSERT_TRUE(s.PutUser({"alice@example.com", "$argon2id$x", "Alice"}).ok());
+  ASSERT_TRUE(s.AddUser({"alice@example.com", "$argon2id$x", "Alice"}).ok());
   auto u = s.GetUser("alice@example.com");
   ASSERT_TRUE(u.ok());
   ASSERT_TRUE(u->has_value());
@@ -798,6 +798,49 @@ TEST_P(StoreEngineTest, SessionsExpireAndGoWithTheirUser) {
   ASSERT_TRUE(store->DeleteSessionsOf("a@x.test").ok());
   EXPECT_FALSE(store->GetSession("t1")->has_value());
   EXPECT_FALSE(store->GetSession("t2")->has_value());
+}
+
+// A user is added once, and a password is set only on a user there is:
+// each one statement, so that an add or a new password at the moment of
+// another add or a removal never writes over it (was: an upsert, which
+// brought a removed user back with the new password).
+TEST_P(StoreEngineTest, AUserIsAddedOnceAndANewPasswordNeverBringsOneBack) {
+  auto store = std::move(Open()).value();
+  ASSERT_TRUE(store->AddUser({"ann@x.test", "h1", "Ann", 0, false, 7}).ok());
+  EXPECT_EQ(store->AddUser({"ann@x.test", "h2", "Other", 0, false, 9}).code(),
+            StatusCode::kAlreadyExists);
+  auto ann = std::move(store->GetUser("ann@x.test")).value();
+  ASSERT_TRUE(ann.has_value());
+  EXPECT_EQ(ann->password_hash, "h1");  // the first add's, untouched
+  EXPECT_EQ(ann->display_name, "Ann");
+  EXPECT_EQ(ann->epoch, 7);
+  // A new password moves the epoch with it.
+  ASSERT_TRUE(store->SetPassword("ann@x.test", "h3").ok());
+  ann = std::move(store->GetUser("ann@x.test")).value();
+  EXPECT_EQ(ann->password_hash, "h3");
+  EXPECT_EQ(ann->epoch, 8);
+  ASSERT_TRUE(store->BumpUserEpoch("ann@x.test").ok());
+  EXPECT_EQ((*store->GetUser("ann@x.test"))->epoch, 9);
+  EXPECT_TRUE(store->BumpUserEpoch("nobody@x.test").ok());
+  EXPECT_FALSE(store->GetUser("nobody@x.test")->has_value());
+  ASSERT_TRUE(store->DeleteUser("ann@x.test").ok());
+  EXPECT_EQ(store->SetPassword("ann@x.test", "h4").code(),
+            StatusCode::kNotFound);
+  EXPECT_FALSE(store->GetUser("ann@x.test")->has_value());
+  // A new account at the address has the epoch it is given.
+  ASSERT_TRUE(store->AddUser({"ann@x.test", "h5", "Ann", 0, false, 70}).ok());
+  EXPECT_EQ((*store->GetUser("ann@x.test"))->epoch, 70);
+}
+
+TEST_P(StoreEngineTest, ASessionKeepsTheEpochItWasOpenedIn) {
+  auto store = std::move(Open()).value();
+  const int64_t now = 1'800'000'000;
+  ASSERT_TRUE(
+      store->PutSession({"t1", "a@x.test", "cli", now, now + 60, 42}).ok());
+  ASSERT_TRUE(
+      store->PutSession({"t2", "r@x.test", "portal-otp", now, now + 60}).ok());
+  EXPECT_EQ((*store->GetSession("t1"))->epoch, 42);
+  EXPECT_EQ((*store->GetSession("t2"))->epoch, 0);
 }
 
 JournalRuleRecord JournalRule(std::string id, std::string name) {

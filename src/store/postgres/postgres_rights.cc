@@ -252,9 +252,9 @@ Status PostgresStore::PutSession(const SessionRecord& s) {
                              PgParams().Int(clock_.NowUnix())));
     return c.Run(
         "INSERT INTO sessions (token_hash, email, kind, created_at, "
-        "expires_at) VALUES ($1, $2, $3, $4, $5)",
-        PgParams::Of(s.token_hash, s.email, s.kind, s.created_at,
-                     s.expires_at));
+        "expires_at, epoch) VALUES ($1, $2, $3, $4, $5, $6)",
+        PgParams::Of(s.token_hash, s.email, s.kind, s.created_at, s.expires_at,
+                     s.epoch));
   });
 }
 

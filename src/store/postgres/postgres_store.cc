@@ -246,16 +246,39 @@ Result<std::vector<ActivityCount>> PostgresStore::CountActivity(
       });
 }
 
-Status PostgresStore::PutUser(const UserRecord& u) {
-  return RunAndNotify(
-      "users",
-      "INSERT INTO users (email, password_hash, display_name, created_at, "
-      "disabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE "
-      "SET password_hash = excluded.password_hash, display_name = "
-      "excluded.display_name, disabled = excluded.disabled",
-      PgParams::Of(u.email, u.password_hash, u.display_name,
-                   u.created_at ? u.created_at : clock_.NowUnix(),
-                   u.disabled ? 1 : 0));
+Status PostgresStore::AddUser(const UserRecord& u) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query("INSERT INTO users (email, password_hash, display_name, "
+                "created_at, disabled, epoch) VALUES ($1, $2, $3, $4, $5, $6) "
+                "ON CONFLICT (email) DO NOTHING",
+                PgParams::Of(u.email, u.password_hash, u.display_name,
+                             u.created_at ? u.created_at : clock_.NowUnix(),
+                             u.disabled ? 1 : 0, u.epoch)));
+    if (r.affected() != 1) {
+      return AlreadyExistsError("user " + u.email + " already exists");
+    }
+    return internal::NotifyChange(c, "users");
+  });
+}
+
+Status PostgresStore::SetPassword(std::string_view email,
+                                  std::string_view password_hash) {
+  return InTransaction([&](Conn& c) -> Status {
+    SP_RETURN_IF_ERROR(c.RunOrNotFound(
+        "UPDATE users SET password_hash = $2, epoch = epoch + 1 WHERE "
+        "email = $1",
+        PgParams().Text(email).Text(password_hash),
+        "no user " + std::string(email)));
+    return internal::NotifyChange(c, "users");
+  });
+}
+
+Status PostgresStore::BumpUserEpoch(std::string_view email) {
+  return RunAndNotify("users",
+                      "UPDATE users SET epoch = epoch + 1 WHERE email = $1",
+                      PgParams().Text(email));
 }
 
 Result<std::optional<UserRecord>> PostgresStore::GetUser(

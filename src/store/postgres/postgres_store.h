@@ -61,7 +61,10 @@ class PostgresStore final : public Store, public BodyStore {
                                                    std::string_view key,
                                                    int64_t since,
                                                    int64_t width) override;
-  Status PutUser(const UserRecord& user) override;
+  Status AddUser(const UserRecord& user) override;
+  Status SetPassword(std::string_view email,
+                     std::string_view password_hash) override;
+  Status BumpUserEpoch(std::string_view email) override;
   Result<std::optional<UserRecord>> GetUser(std::string_view email) override;
   Result<std::vector<UserRecord>> ListUsers() override;
   Status DeleteUser(std::string_view email) override;

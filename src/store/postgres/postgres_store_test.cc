@@ -170,7 +170,7 @@ TEST_F(PostgresStoreTest, OtherNodesHearChangesWithinASecond) {
   EXPECT_TRUE(heard.WaitFor("settings:irm"));
   ASSERT_TRUE((*a)->PutSetting("rules", "[]").ok());
   EXPECT_TRUE(heard.WaitFor("settings:rules"));
-  ASSERT_TRUE((*a)->PutUser({"u@example.com", "h", "U", 0, false}).ok());
+  ASSERT_TRUE((*a)->AddUser({"u@example.com", "h", "U", 0, false}).ok());
   EXPECT_TRUE(heard.WaitFor("users"));
   ASSERT_TRUE((*a)->AddOrgKey({"wrap", 1, "w", true, 0}).ok());
   EXPECT_TRUE(heard.WaitFor("org_keys"));
@@ -196,6 +196,11 @@ TEST_F(PostgresStoreTest, OtherNodesHearChangesWithinASecond) {
   EXPECT_TRUE(heard.WaitFor("protected_messages"));
   ASSERT_TRUE((*a)->DeleteSession("t").ok());
   EXPECT_TRUE(heard.WaitFor("sessions"));
+  // A new password is a change of the user.
+  heard.Clear();
+  ASSERT_TRUE((*a)->SetPassword("u@example.com", "h2").ok());
+  EXPECT_TRUE(heard.WaitFor("users"));
+  heard.Clear();
   ASSERT_TRUE((*a)->DeleteUser("u@example.com").ok());
   EXPECT_TRUE(heard.WaitFor("users"));
   // A failed write (no such user) is rolled back with its notification.

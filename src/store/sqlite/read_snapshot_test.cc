@@ -20,7 +20,7 @@ class ReadSnapshotTest : public ::testing::Test {
     auto opened = SqliteStore::Open(dir_.File("store.db"), clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->PutUser({"ann@example.com", "", "Ann", 0, false}).ok());
+    ASSERT_TRUE(store_->AddUser({"ann@example.com", "", "Ann", 0, false}).ok());
     ASSERT_TRUE(store_->PutSession(Session("s1", 2'000'000'000)).ok());
   }
   void TearDown() override { store_.reset(); }
@@ -55,11 +55,11 @@ TEST_F(ReadSnapshotTest, SeesWhatCommittedBeforeItAndTheNextSeesTheRest) {
     // Another request signs out and changes the user while this one reads:
     // this request's lookups keep the one state they began with.
     ASSERT_TRUE(store_->DeleteSession("s1").ok());
-    ASSERT_TRUE(store_->PutUser({"ann@example.com", "", "Ann", 0, true}).ok());
+    ASSERT_TRUE(store_->SetPassword("ann@example.com", "h2").ok());
     EXPECT_EQ(ExpiryOf("s1"), 1'900'000'000);
     auto user = store_->GetUser("ann@example.com");
     ASSERT_TRUE(user.ok() && user->has_value());
-    EXPECT_FALSE((*user)->disabled);
+    EXPECT_EQ((*user)->password_hash, "");
   }
   EXPECT_FALSE(store_->InReadSnapshot());
   // The next request (and any lookup outside a snapshot) sees both.
@@ -69,7 +69,7 @@ TEST_F(ReadSnapshotTest, SeesWhatCommittedBeforeItAndTheNextSeesTheRest) {
     EXPECT_EQ(ExpiryOf("s1"), 0);
     auto user = store_->GetUser("ann@example.com");
     ASSERT_TRUE(user.ok() && user->has_value());
-    EXPECT_TRUE((*user)->disabled);
+    EXPECT_EQ((*user)->password_hash, "h2");
   }
 }
 

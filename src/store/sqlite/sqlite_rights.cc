@@ -237,8 +237,9 @@ Status SqliteStore::PutSession(const SessionRecord& r) {
       stmts_, "DELETE FROM sessions WHERE expires_at <= ?", clock_.NowUnix()));
   return RunStmt(stmts_,
                  "INSERT INTO sessions (token_hash, email, kind, created_at, "
-                 "expires_at) VALUES (?, ?, ?, ?, ?)",
-                 r.token_hash, r.email, r.kind, r.created_at, r.expires_at);
+                 "expires_at, epoch) VALUES (?, ?, ?, ?, ?, ?)",
+                 r.token_hash, r.email, r.kind, r.created_at, r.expires_at,
+                 r.epoch);
 }
 
 Result<std::optional<SessionRecord>> SqliteStore::GetSession(

@@ -327,14 +327,29 @@ Result<std::vector<ActivityCount>> SqliteStore::CountActivity(
       key, since, width);
 }
 
-Status SqliteStore::PutUser(const UserRecord& u) {
-  return Run(
-      "INSERT INTO users (email, password_hash, display_name, created_at, "
-      "disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
-      "password_hash = excluded.password_hash, display_name = "
-      "excluded.display_name, disabled = excluded.disabled",
-      u.email, u.password_hash, u.display_name,
-      u.created_at ? u.created_at : clock_.NowUnix(), u.disabled);
+Status SqliteStore::AddUser(const UserRecord& u) {
+  SP_ASSIGN_OR_RETURN(
+      bool added,
+      RunChangedOne("INSERT INTO users (email, password_hash, display_name, "
+                    "created_at, disabled, epoch) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (email) DO NOTHING",
+                    u.email, u.password_hash, u.display_name,
+                    u.created_at ? u.created_at : clock_.NowUnix(), u.disabled,
+                    u.epoch));
+  if (!added) return AlreadyExistsError("user " + u.email + " already exists");
+  return Status::Ok();
+}
+
+Status SqliteStore::SetPassword(std::string_view email,
+                                std::string_view password_hash) {
+  return RunOrNotFound("no user " + std::string(email),
+                       "UPDATE users SET password_hash = ?, epoch = epoch + 1 "
+                       "WHERE email = ?",
+                       password_hash, email);
+}
+
+Status SqliteStore::BumpUserEpoch(std::string_view email) {
+  return Run("UPDATE users SET epoch = epoch + 1 WHERE email = ?", email);
 }
 
 Result<std::optional<UserRecord>> SqliteStore::GetUser(std::string_view email) {
