@@ -46,6 +46,15 @@ Result<bool> SecondFactors::Enrolled(std::string_view email) {
   return record.has_value() && record->enrolled_at > 0;
 }
 
+Result<std::optional<std::string>> SecondFactors::Enrolment(
+    std::string_view email) {
+  SP_ASSIGN_OR_RETURN(auto record, store_.GetSecondFactor(email));
+  if (!record.has_value() || record->enrolled_at == 0) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::move(record->secret_sealed));
+}
+
 Result<std::optional<std::pair<store::SecondFactorRecord, SecretBytes>>>
 SecondFactors::LoadSetup(std::string_view email, std::string_view session) {
   using Loaded =

@@ -11,6 +11,8 @@
 #ifndef SEALPOST_PORTAL_SECOND_FACTOR_H_
 #define SEALPOST_PORTAL_SECOND_FACTOR_H_
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "base/clock.h"
@@ -29,6 +31,10 @@ class SecondFactors {
 
   // Whether `email` has a confirmed authenticator.
   Result<bool> Enrolled(std::string_view email);
+  // Which confirmed authenticator `email` has (nullopt: none), as an
+  // opaque value that tells one enrolment from another: its sealed key, new
+  // for each (a reset and a new enrolment give another).
+  Result<std::optional<std::string>> Enrolment(std::string_view email);
   // The unconfirmed secret of `email` that `session` (a hash of its token)
   // began (the one its page shows, so a reload or a wrong code shows the
   // same), made from the CSPRNG when there is none, in place of another

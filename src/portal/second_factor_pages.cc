@@ -154,17 +154,19 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
                             "Too many attempts. Wait 15 minutes and try again.",
                             429);
   }
-  auto enrolled = second_factors_.Enrolled(email);
-  if (!enrolled.ok()) return Unavailable(chrome);
+  // The app as stored before its code is checked (see below).
+  auto app = second_factors_.Enrolment(email);
+  if (!app.ok()) return Unavailable(chrome);
+  const bool enrolled = app->has_value();
   std::string code = form.Get("code");
-  auto right = *enrolled ? second_factors_.Check(email, code)
-                         : second_factors_.Confirm(
-                               email, crypto::Sha256Hex(v.session_token), code);
+  auto right = enrolled ? second_factors_.Check(email, code)
+                        : second_factors_.Confirm(
+                              email, crypto::Sha256Hex(v.session_token), code);
   if (!right.ok()) return Unavailable(chrome);
   if (!*right) {
     services_.store->AppendAuditBestEffort(
         {0, now, email,
-         *enrolled ? "second_factor.check" : "second_factor.enrol", email,
+         enrolled ? "second_factor.check" : "second_factor.enrol", email,
          "refused", "wrong or used code"});
     return SecondFactorForm(v, email, next, keep,
                             "That code isn't right, or it was used already. "
@@ -172,8 +174,8 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
                             401);
   }
   services_.store->AppendAuditBestEffort(
-      {0, now, email, *enrolled ? "second_factor.check" : "second_factor.enrol",
-       email, "ok", *enrolled ? "" : "authenticator app added"});
+      {0, now, email, enrolled ? "second_factor.check" : "second_factor.enrol",
+       email, "ok", enrolled ? "" : "authenticator app added"});
   // A new session (a new token) that gave a code: the one that asked ends
   // here, half signed in or begun before the app was added. Adding the app
   // ends every other session of the address as well: none of them gave a
@@ -181,15 +183,34 @@ http::Response Portal::SecondFactorPost(http::Request& req) {
   const std::string& kind =
       v.pending_email.empty() ? v.session_kind : v.pending_kind;
   // (EndSessionsOf drops their cached pages too.)
-  if (!*enrolled && !services_.directory->EndSessionsOf(email).ok()) {
+  if (!enrolled && !services_.directory->EndSessionsOf(email).ok()) {
     return Unavailable(chrome);
   }
   (void)services_.directory->SignOut(v.session_token);
   auto session = services_.directory->OpenSession(
       email, kind + std::string(kSecondFactorGiven));
   if (!session.ok()) return Unavailable(chrome);
+  if (enrolled) {
+    // An admin's reset of the app after its code was checked ended the
+    // address's sessions before this one was stored: this one ends too,
+    // as it would have then (was: it read on for 12 hours on a lost
+    // phone's code). Still the same app, a later reset ends it.
+    auto still = second_factors_.Enrolment(email);
+    if (!still.ok() || *still != *app) {
+      (void)services_.directory->SignOut(session->token);
+      if (!still.ok()) return Unavailable(chrome);
+      services_.store->AppendAuditBestEffort(
+          {0, now, email, "second_factor.check", email, "refused",
+           "authenticator app reset meanwhile"});
+      return NoticeResponse(
+          401, "Your authenticator app was reset",
+          "The organisation that sent you the message reset it as you "
+          "signed in. Open the link to the message and sign in again.",
+          chrome);
+    }
+  }
   http::Response r =
-      v.pending_email.empty() && !*enrolled
+      v.pending_email.empty() && !enrolled
           ? NoticeResponse(200, "Your authenticator app is set up",
                            "From now on, signing in with " + email +
                                " needs the passcode we mail you and a code "

@@ -70,6 +70,29 @@ TEST_F(SecondFactorTest, EnrolThenEachCodeOpensOnce) {
   EXPECT_TRUE(factors_.Begin(who, kSession).ok());
 }
 
+// What a sign-in checks again once its session is stored, to end it when
+// an admin reset the app meanwhile: one enrolment is not another, even of
+// the same reader at the same second.
+TEST_F(SecondFactorTest, AResetAndANewEnrolmentAreAnotherEnrolment) {
+  const std::string who = "ext@gmail.test";
+  EXPECT_FALSE(factors_.Enrolment(who)->has_value());
+  auto first = factors_.Begin(who, kSession);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(factors_.Enrolment(who)->has_value()) << "not confirmed yet";
+  ASSERT_TRUE(*factors_.Confirm(who, kSession, CodeAt(*first)));
+  auto enrolment = *factors_.Enrolment(who);
+  ASSERT_TRUE(enrolment.has_value());
+  EXPECT_TRUE(*factors_.Check(who, CodeAt(*first, 1)));
+  EXPECT_EQ(*factors_.Enrolment(who), enrolment) << "a code used: the same";
+  ASSERT_TRUE(*factors_.Reset(who));
+  EXPECT_FALSE(factors_.Enrolment(who)->has_value());
+  auto second = factors_.Begin(who, kSession);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(*factors_.Confirm(who, kSession, CodeAt(*second)));
+  ASSERT_TRUE(factors_.Enrolment(who)->has_value());
+  EXPECT_NE(*factors_.Enrolment(who), enrolment);
+}
+
 // The key being added is the session's that began adding it: another
 // session of the address (one begun before the app, by whoever reads the
 // mailbox) neither sees it nor confirms it, and beginning again gives it a
