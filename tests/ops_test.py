@@ -495,7 +495,8 @@ class PackageTest(unittest.TestCase):
 class AdminChangesAtOnceTest(lib.DevServerCase):
     """What an admin changes while other requests run (docs/security.md,
     "Changes at once"): a password reset while someone signs in with the
-    old password, a new password while the user is removed."""
+    old password, a new password while the user is removed, and two
+    admins' changes to one settings document."""
 
     def call(self, method, path, body=None, token=None):
         """(HTTP status, JSON or text) of an API request; the admin's
@@ -591,7 +592,50 @@ class AdminChangesAtOnceTest(lib.DevServerCase):
             {"email": user, "password": "pw-" + lib.unique()})[0])] * 2)
         self.assertEqual(sorted(results), [201, 409])
 
+    def both_patches_hold(self, path, first, second, value_of):
+        """Ten rounds of two PATCHes to `path` at once, `first` and
+        `second` (one property each, a bool, set the other way before each
+        round): both answer 200 and both hold. `value_of(body, name)` reads
+        a property from the GET's answer."""
+        names = [next(iter(first)), next(iter(second))]
+        before = self.call("GET", path)[1]
+        self.addCleanup(self.call, "PATCH", path,
+                        {n: value_of(before, n) for n in names})
+        undo = {n: not v for change in (first, second)
+                for n, v in change.items()}
+        for n in range(10):
+            status, body = self.call("PATCH", path, undo)
+            self.assertEqual(status, 200, body)
+            results = {}
+            barrier = threading.Barrier(2)
 
+            def patch(who, change):
+                barrier.wait()
+                results[who] = self.call("PATCH", path, change)
+            lib.run_together([lambda: patch("first", first),
+                              lambda: patch("second", second)])
+            for who in ("first", "second"):
+                self.assertEqual(results[who][0], 200, results[who][1])
+            after = self.call("GET", path)[1]
+            for change in (first, second):
+                for name, value in change.items():
+                    self.assertEqual(value_of(after, name), value,
+                                     "round %d: %s" % (n, name))
+
+    def test_two_admins_irm_changes_both_hold(self):
+        # Was: each PATCH read the whole document, changed its property
+        # and wrote the whole document back, so of two at once one was
+        # lost, both answered 200 (45 rounds of 60).
+        self.both_patches_hold(
+            "/api/v1/irm", {"EDiscoverySuperUserEnabled": False},
+            {"EnablePortalTrackingLogs": True},
+            lambda body, name: body["raw"][name])
+
+    def test_two_admins_smime_changes_both_hold(self):
+        self.both_patches_hold(
+            "/api/v1/smime/config", {"OWAAlwaysSign": True},
+            {"OWAClearSign": False},
+            lambda body, name: body["properties"][name] == "True")
 
 class MetricsTokenTest(unittest.TestCase):
     """server.metrics_token_file: /metrics (traffic figures) only with

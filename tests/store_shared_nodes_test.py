@@ -5,10 +5,12 @@ limits, OpenID Connect sign-ins begun) is the same on both nodes. The
 reader's requests go to either node, as a load balancer would send them.
 """
 
+import json
 import os
 import re
 import smtplib
 import sys
+import threading
 import time
 import unittest
 
@@ -346,6 +348,93 @@ class SharedNodesTest(PostgresCase):
         # lookup and fail only the chain step).
         said = lib.wait_for(lambda: "is revoked" in b_says(), timeout=10)
         self.assertTrue(said, b_says())
+
+    # ---- whole settings documents changed on both nodes at once ----------
+    # Groups, license assignments, rules, templates, branding and the IRM
+    # settings are each one document in the store: a change reads it,
+    # edits it and writes it back only if it is still what was read
+    # (docs/scaling.md). Each round sends several changes to each node at
+    # once; every one must hold.
+
+    def api(self, node, method, path, body=None):
+        s = ps.browser(node)
+        s.verify = self.cas
+        r = s.request(method, node.api_url + path, json=body,
+                      headers={"Authorization": "Bearer " + node.token},
+                      timeout=60)
+        return r.status_code, r.text
+
+    def at_once(self, calls):
+        """Runs the (node, method, path, body) calls together; their
+        statuses, in order."""
+        results = [None] * len(calls)
+        barrier = threading.Barrier(len(calls))
+
+        def run(i):
+            barrier.wait()
+            results[i] = self.api(*calls[i])
+        threads = [threading.Thread(target=run, args=(i,))
+                   for i in range(len(calls))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
+    def test_group_changes_on_two_nodes_both_hold(self):
+        # Was: each node read the groups, changed them and wrote them all
+        # back, so a member that node A removed from eDiscovery Manager
+        # came back when node B wrote its own change.
+        tag = lib.unique()
+        group = "race-" + tag
+        self.assertEqual(self.api(self.a, "POST", "/api/v1/groups",
+                                  {"name": group})[0], 201)
+        path = "/api/v1/groups/%s/members" % group
+        for n in range(6):
+            old = "old-%d-%s@example.com" % (n, tag)
+            self.assertEqual(
+                self.api(self.a, "POST", path, {"email": old})[0], 200)
+            added = ["m%d-%d-%s@example.com" % (n, i, tag)
+                     for i in range(6)]
+            calls = [(self.a, "DELETE", path + "/" + old, None)]
+            calls += [(self.b if i % 2 == 0 else self.a, "POST", path,
+                       {"email": m}) for i, m in enumerate(added)]
+            for status, text in self.at_once(calls):
+                self.assertEqual(status, 200, text)
+            _, text = self.api(self.b, "GET", "/api/v1/groups")
+            members = json.loads(text)["groups"][group]
+            self.assertNotIn(old, members, "round %d" % n)
+            for m in added:
+                self.assertIn(m, members, "round %d" % n)
+
+    def test_rules_made_on_two_nodes_both_exist(self):
+        # Was: each node read the rules, numbered its new one past the
+        # highest it saw and wrote them all back, so of two rules made at
+        # once on two nodes one was lost (its rule.new audited all the
+        # same), or both got the same id.
+        tag = lib.unique()
+        made = []
+        for n in range(4):
+            names = ["race %d-%d %s" % (n, i, tag) for i in range(4)]
+            calls = [(self.a if i % 2 == 0 else self.b, "POST",
+                      "/api/v1/rules",
+                      {"name": n, "conditions": [
+                          {"kind": "recipient_domain_is",
+                           "values": ["race-%s.test" % tag]}],
+                       "actions": [{"kind": "apply_template",
+                                    "template": "Encrypt"}]})
+                     for i, n in enumerate(names)]
+            for status, text in self.at_once(calls):
+                self.assertEqual(status, 201, text)
+                made.append(json.loads(text)["id"])
+            _, text = self.api(self.a, "GET", "/api/v1/rules")
+            rules = json.loads(text)["rules"]
+            on_file = {r["name"] for r in rules}
+            for name in names:
+                self.assertIn(name, on_file, "round %d" % n)
+            self.assertEqual(len(set(made)), len(made), made)
+        for rule_id in made:
+            self.api(self.a, "DELETE", "/api/v1/rules/" + rule_id)
 
 
 if __name__ == "__main__":

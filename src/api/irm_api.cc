@@ -34,15 +34,17 @@ void RegisterIrmApi(http::Router& router, const ApiContext& ctx) {
   router.Add("PATCH", "/api/v1/irm", Admin(ctx, [&ctx](Request& req) {
                auto body = ParseObject(req);
                if (!body.ok()) return FromStatus(body.status());
-               auto c = ctx.licenses->LoadIrm();
-               if (!c.ok()) return FromStatus(c.status());
                // All or nothing: nothing is saved if any value is bad.
-               auto changed = SetProperties(*c, *body);
-               if (!changed.ok()) return FromStatus(changed.status());
-               if (Status s = ctx.licenses->SaveIrm(*c); !s.ok()) {
-                 return FromStatus(s);
-               }
-               AuditAdmin(ctx, "irm.set", "irm", *changed);
+               // Made to the stored settings, again if another change
+               // came first, so that both hold.
+               std::string changed;
+               auto c = ctx.licenses->UpdateIrm(
+                   [&](license::IrmConfig& irm) -> Status {
+                     SP_ASSIGN_OR_RETURN(changed, SetProperties(irm, *body));
+                     return Status::Ok();
+                   });
+               if (!c.ok()) return FromStatus(c.status());
+               AuditAdmin(ctx, "irm.set", "irm", changed);
                return JsonOk(200, IrmJson(*c, ctx));
              }));
   router.Add(

@@ -108,18 +108,24 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
   router.Add("PATCH", "/api/v1/rules/:id", Admin(ctx, [&ctx](Request& req) {
                auto body = ParseObject(req);
                if (!body.ok()) return FromStatus(body.status());
-               auto current = ctx.rules->Get(req.params["id"]);
-               if (!current.ok()) return FromStatus(current.status());
-               // Merge: the stored rule's fields, overwritten by the body's.
-               json::object merged =
-                   policy::RuleToJsonValue(*current).as_object();
-               for (const auto& [k, v] : *body) merged[k] = v;
-               merged["id"] = current->id;
-               auto rule = policy::RuleFromJsonValue(merged);
-               if (!rule.ok()) return FromStatus(rule.status());
-               auto names = TemplateNamesFor(ctx, *rule);
+               auto names = TemplateNames(ctx);
                if (!names.ok()) return FromStatus(names.status());
-               auto updated = ctx.rules->Update(*rule, *names);
+               // Merge: the stored rule's fields, overwritten by the body's
+               // (the rule as stored when the change is saved: another
+               // change of it at once holds too).
+               auto updated = ctx.rules->Update(
+                   req.params["id"],
+                   [&](const policy::Rule& current) -> Result<policy::Rule> {
+                     json::object merged =
+                         policy::RuleToJsonValue(current).as_object();
+                     for (const auto& [k, v] : *body) merged[k] = v;
+                     merged["id"] = current.id;
+                     SP_ASSIGN_OR_RETURN(policy::Rule rule,
+                                         policy::RuleFromJsonValue(merged));
+                     SP_RETURN_IF_ERROR(CheckBrandings(ctx, rule));
+                     return rule;
+                   },
+                   *names);
                if (!updated.ok()) return FromStatus(updated.status());
                AuditAdmin(ctx, "rule.set", updated->id);
                return JsonOk(200, policy::RuleToJsonValue(*updated));
@@ -157,22 +163,20 @@ void RegisterPolicyApi(http::Router& router, const ApiContext& ctx) {
                AuditAdmin(ctx, "branding.new", b.identity);
                return JsonOk(201, BrandingJson(b));
              }));
-  router.Add("PATCH", "/api/v1/branding/:identity",
-             Admin(ctx, [&ctx](Request& req) {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               auto b = ctx.branding->Get(req.params["identity"]);
-               if (!b.ok()) return FromStatus(b.status());
-               // All or nothing: the copy is saved only if every field is OK.
-               if (Status s = ApplyBranding(*b, *body); !s.ok()) {
-                 return FromStatus(s);
-               }
-               if (Status s = ctx.branding->Update(*b); !s.ok()) {
-                 return FromStatus(s);
-               }
-               AuditAdmin(ctx, "branding.set", b->identity);
-               return JsonOk(200, BrandingJson(*b));
-             }));
+  router.Add(
+      "PATCH", "/api/v1/branding/:identity", Admin(ctx, [&ctx](Request& req) {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        // All or nothing: saved only if every field is OK; made to
+        // the branding as stored, so another change at once holds.
+        auto b = ctx.branding->Update(
+            req.params["identity"], [&](branding::Branding& stored) -> Status {
+              return ApplyBranding(stored, *body);
+            });
+        if (!b.ok()) return FromStatus(b.status());
+        AuditAdmin(ctx, "branding.set", b->identity);
+        return JsonOk(200, BrandingJson(*b));
+      }));
   router.Add(
       "DELETE", "/api/v1/branding/:identity", Admin(ctx, [&ctx](Request& req) {
         Status s = ctx.branding->Remove(req.params["identity"]);

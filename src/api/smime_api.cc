@@ -36,30 +36,39 @@ void RegisterSmimeConfigApi(http::Router& router, const ApiContext& ctx) {
                if (!c.ok()) return FromStatus(c.status());
                return ConfigJson(*c, certs);
              }));
-  router.Add("PATCH", "/api/v1/smime/config",
-             Admin(ctx, [&ctx, &certs](Request& req) -> Response {
-               auto body = ParseObject(req);
-               if (!body.ok()) return FromStatus(body.status());
-               if (body->contains("SMIMECertificateIssuingCA")) {
-                 return FromStatus(InvalidArgumentError(
-                     "SMIMECertificateIssuingCA is the trusted CA collection: "
-                     "`sealpost cert trust import FILE` adds to it"));
-               }
-               auto c = smime::SmimeConfig::Load(*ctx.store);
-               if (!c.ok()) return FromStatus(c.status());
-               // All or nothing: nothing is saved if any value is bad.
-               auto changed = SetProperties(*c, *body);
-               if (!changed.ok()) {
-                 ctx.store->AppendAuditBestEffort({0, 0, "admin", "smime.set",
-                                                   "smime", "refused",
-                                                   changed.status().message()});
-                 return FromStatus(changed.status());
-               }
-               if (Status s = certs.SaveConfig(*c); !s.ok())
-                 return FromStatus(s);
-               AuditAdmin(ctx, "smime.set", "smime", *changed);
-               return ConfigJson(*c, certs);
-             }));
+  router.Add(
+      "PATCH", "/api/v1/smime/config",
+      Admin(ctx, [&ctx, &certs](Request& req) -> Response {
+        auto body = ParseObject(req);
+        if (!body.ok()) return FromStatus(body.status());
+        if (body->contains("SMIMECertificateIssuingCA")) {
+          return FromStatus(InvalidArgumentError(
+              "SMIMECertificateIssuingCA is the trusted CA collection: "
+              "`sealpost cert trust import FILE` adds to it"));
+        }
+        // All or nothing: nothing is saved if any value is bad.
+        // Made to the stored settings, again if another change
+        // came first, so that both hold.
+        std::string changed;
+        bool refused = false;
+        auto c = certs.UpdateConfig([&](smime::SmimeConfig& config) -> Status {
+          auto set = SetProperties(config, *body);
+          refused = !set.ok();
+          SP_RETURN_IF_ERROR(set.status());
+          changed = *set;
+          return Status::Ok();
+        });
+        if (!c.ok()) {
+          if (refused) {
+            ctx.store->AppendAuditBestEffort({0, 0, "admin", "smime.set",
+                                              "smime", "refused",
+                                              c.status().message()});
+          }
+          return FromStatus(c.status());
+        }
+        AuditAdmin(ctx, "smime.set", "smime", changed);
+        return ConfigJson(*c, certs);
+      }));
   router.Add(
       "POST", "/api/v1/smime/test",
       Admin(ctx, [&ctx, &certs](Request& req) -> Response {

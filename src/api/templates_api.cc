@@ -109,11 +109,13 @@ void RegisterTemplatesApi(http::Router& router, const ApiContext& ctx) {
                      current->id, body->at("archived").as_bool());
                  if (!s.ok()) return FromStatus(s);
                } else {
-                 auto t = TemplateFromBody(*body, *current);
-                 if (!t.ok()) return FromStatus(t.status());
-                 if (Status s = ctx.templates->Update(*t); !s.ok()) {
-                   return FromStatus(s);
-                 }
+                 // Made to the template as stored when it is saved, so
+                 // that another change of it at once holds too.
+                 Status s = ctx.templates->Update(
+                     current->id, [&](const rights::Template& stored) {
+                       return TemplateFromBody(*body, stored);
+                     });
+                 if (!s.ok()) return FromStatus(s);
                }
                AuditAdmin(ctx, "template.set", current->id);
                auto updated = ctx.templates->Find(current->id);

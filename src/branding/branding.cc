@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/encoding.h"
+#include "store/update_setting.h"
 
 namespace sealpost::branding {
 namespace {
@@ -335,8 +336,13 @@ Result<Branding> FromJson(std::string_view text) {
 }
 
 Result<std::map<std::string, Branding>> BrandingStore::Load() {
-  std::map<std::string, Branding> all;
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kSettingsKey));
+  return Parse(text);
+}
+
+Result<std::map<std::string, Branding>> BrandingStore::Parse(
+    const std::optional<std::string>& text) {
+  std::map<std::string, Branding> all;
   if (text.has_value()) {
     boost::system::error_code ec;
     json::value v = json::parse(*text, ec);
@@ -352,10 +358,17 @@ Result<std::map<std::string, Branding>> BrandingStore::Load() {
   return all;
 }
 
-Status BrandingStore::Save(const std::map<std::string, Branding>& all) {
-  json::array a;
-  for (const auto& [k, b] : all) a.push_back(json::parse(ToJson(b)));
-  return store_.PutSetting(kSettingsKey, json::serialize(a));
+Status BrandingStore::Edit(
+    const std::function<Status(std::map<std::string, Branding>&)>& edit) {
+  return store::UpdateSetting(
+      store_, kSettingsKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        SP_ASSIGN_OR_RETURN(auto all, Parse(text));
+        SP_RETURN_IF_ERROR(edit(all));
+        json::array a;
+        for (const auto& [k, b] : all) a.push_back(json::parse(ToJson(b)));
+        return json::serialize(a);
+      });
 }
 
 Result<std::vector<Branding>> BrandingStore::List() {
@@ -380,24 +393,31 @@ Result<Branding> BrandingStore::Get(std::string_view identity) {
 
 Status BrandingStore::Create(const Branding& b) {
   SP_RETURN_IF_ERROR(CheckIdentity(b.identity));
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto all, Load());
-  if (all.count(Canon(b.identity))) {
-    return AlreadyExistsError("branding '" + b.identity + "' already exists");
-  }
-  all[Canon(b.identity)] = b;
-  return Save(all);
+  return Edit([&](std::map<std::string, Branding>& all) -> Status {
+    if (all.count(Canon(b.identity))) {
+      return AlreadyExistsError("branding '" + b.identity + "' already exists");
+    }
+    all[Canon(b.identity)] = b;
+    return Status::Ok();
+  });
 }
 
-Status BrandingStore::Update(const Branding& b) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto all, Load());
-  auto it = all.find(Canon(b.identity));
-  if (it == all.end()) {
-    return NotFoundError("no branding named '" + b.identity + "'");
-  }
-  it->second = b;
-  return Save(all);
+Result<Branding> BrandingStore::Update(
+    std::string_view identity, const std::function<Status(Branding&)>& edit) {
+  Branding updated;
+  SP_RETURN_IF_ERROR(Edit([&](std::map<std::string, Branding>& all) -> Status {
+    auto it = all.find(Canon(identity));
+    if (it == all.end()) {
+      return NotFoundError("no branding named '" + std::string(identity) + "'");
+    }
+    // A copy: all or nothing, and the identity stays.
+    Branding b = it->second;
+    SP_RETURN_IF_ERROR(edit(b));
+    b.identity = it->second.identity;
+    it->second = updated = std::move(b);
+    return Status::Ok();
+  }));
+  return updated;
 }
 
 Status BrandingStore::Remove(std::string_view identity) {
@@ -406,12 +426,12 @@ Status BrandingStore::Remove(std::string_view identity) {
         "the default \"OME Configuration\" cannot be removed; reset its "
         "fields instead");
   }
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto all, Load());
-  if (all.erase(Canon(identity)) == 0) {
-    return NotFoundError("no branding named '" + std::string(identity) + "'");
-  }
-  return Save(all);
+  return Edit([&](std::map<std::string, Branding>& all) -> Status {
+    if (all.erase(Canon(identity)) == 0) {
+      return NotFoundError("no branding named '" + std::string(identity) + "'");
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace sealpost::branding

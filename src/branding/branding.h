@@ -5,20 +5,22 @@
 // mail flow rules. Field limits are Microsoft's; a bad value is refused with
 // the limit named. Stored as one JSON document in the store's settings.
 //
-// Thread-safety: Branding is a value type; BrandingStore is thread-safe
-// (writes serialised by a mutex).
+// Thread-safety: Branding is a value type; BrandingStore is thread-safe (a
+// change is made to the document as stored and written only if it is
+// still that, store::UpdateSetting).
 #ifndef SEALPOST_BRANDING_BRANDING_H_
 #define SEALPOST_BRANDING_BRANDING_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/status.h"
-#include "base/thread_annotations.h"
 #include "mime/wrapper.h"
 #include "store/store.h"
 
@@ -84,19 +86,24 @@ class BrandingStore {
   // NOT_FOUND names the identity; lookup ignores case.
   Result<Branding> Get(std::string_view identity);
   Status Create(const Branding& b);
-  Status Update(const Branding& b);
+  // Changes the identity's branding with `edit` (all or nothing; it keeps
+  // its identity), made to it as stored: `edit` may run more than once
+  // (store::UpdateSetting). The branding as saved.
+  Result<Branding> Update(std::string_view identity,
+                          const std::function<Status(Branding&)>& edit);
   // The default identity cannot be removed.
   Status Remove(std::string_view identity);
 
  private:
   Result<std::map<std::string, Branding>> Load();
-  // A change loads, edits and saves the whole document under mu_, so no
-  // two changes interleave; reads need no lock.
-  Status Save(const std::map<std::string, Branding>& all) SP_REQUIRES(mu_);
+  static Result<std::map<std::string, Branding>> Parse(
+      const std::optional<std::string>& text);
+  // Changes the whole document with `edit` (store::UpdateSetting).
+  Status Edit(
+      const std::function<Status(std::map<std::string, Branding>&)>& edit);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  Mutex mu_;
 };
 
 }  // namespace sealpost::branding

@@ -95,10 +95,12 @@ TEST(BrandingStoreTest, DefaultAlwaysThereAndNotRemovable) {
   Branding longname;
   longname.identity = std::string(65, 'n');
   EXPECT_NE(bs.Create(longname).message().find("64"), std::string::npos);
-  auto got = bs.Get("finance");
+  auto got = bs.Update("finance", [](Branding& b) {
+    b.email_text = "From the finance team";
+    return Status::Ok();
+  });
   ASSERT_TRUE(got.ok());
-  got->email_text = "From the finance team";
-  ASSERT_TRUE(bs.Update(*got).ok());
+  EXPECT_EQ(got->identity, "Finance");
   EXPECT_EQ(bs.Get("Finance")->email_text, "From the finance team");
   EXPECT_EQ(bs.List()->size(), 2u);
   ASSERT_TRUE(bs.Remove("Finance").ok());

@@ -2,7 +2,8 @@
 // runs an admin's change between the steps of another request, where a
 // second request on another thread or node could land, and the tests
 // check what is left: a password reset or a removal during a sign-in
-// leaves no usable session.
+// leaves no usable session, and two changes of one settings document (the
+// groups, the IRM settings) both hold.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -11,8 +12,12 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "crypto/master_key.h"
 #include "crypto/password.h"
 #include "license/directory.h"
+#include "license/key_service.h"
+#include "license/license_service.h"
+#include "license/templates.h"
 #include "store/forwarding_store_for_testing.h"
 #include "store/temp_store_for_testing.h"
 
@@ -20,7 +25,7 @@ namespace sealpost::license {
 namespace {
 
 // Runs a step, once, right after a read that a request acts on: the
-// `nth` read of a user from now on.
+// `nth` read of a user from now on, or the first read of a setting.
 class InterleavingStore : public store::testing::ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
@@ -29,6 +34,11 @@ class InterleavingStore : public store::testing::ForwardingStore {
     user_reads_left_ = nth;
     after_user_read_ = std::move(step);
   }
+  void AfterSettingRead(std::string key, std::function<void()> step) {
+    setting_ = std::move(key);
+    after_setting_read_ = std::move(step);
+  }
+
   Result<std::optional<store::UserRecord>> GetUser(
       std::string_view email) override {
     auto user = inner_.GetUser(email);
@@ -40,9 +50,21 @@ class InterleavingStore : public store::testing::ForwardingStore {
     }
     return user;
   }
+  Result<std::optional<std::string>> GetSetting(std::string_view key) override {
+    auto text = inner_.GetSetting(key);
+    if (after_setting_read_ && key == setting_) {
+      auto step = std::move(after_setting_read_);
+      after_setting_read_ = nullptr;
+      step();
+    }
+    return text;
+  }
+
  private:
   int user_reads_left_ = 0;
   std::function<void()> after_user_read_;
+  std::string setting_;
+  std::function<void()> after_setting_read_;
 };
 
 constexpr std::string_view kUser = "ann@example.com";
@@ -137,6 +159,53 @@ TEST_F(ConcurrentChangesTest, ANewPasswordNeverBringsBackARemovedUser) {
           .code(),
       StatusCode::kNotFound);
   EXPECT_FALSE(*directory_.UserExists(kUser));
+}
+
+// Was: each change read the groups and wrote them all back, so the later
+// write undid the other's change (on two nodes; on one, a mutex kept
+// them apart).
+TEST_F(ConcurrentChangesTest, TwoGroupChangesAtOnceBothHold) {
+  ASSERT_TRUE(directory_.AddGroup("eDiscovery Manager").ok());
+  ASSERT_TRUE(directory_.AddGroup("Sales").ok());
+  ASSERT_TRUE(directory_.AddMember("eDiscovery Manager", kUser).ok());
+  bool changed = false;
+  store_.AfterSettingRead("groups", [&] {
+    ASSERT_TRUE(directory_.AddMember("Sales", "bob@example.com").ok());
+    changed = true;
+  });
+  ASSERT_TRUE(directory_.RemoveMember("eDiscovery Manager", kUser).ok());
+  EXPECT_TRUE(changed);
+  auto groups = directory_.Groups();
+  ASSERT_TRUE(groups.ok());
+  EXPECT_TRUE((*groups)["eDiscovery Manager"].empty());
+  EXPECT_EQ((*groups)["Sales"], std::vector<std::string>{"bob@example.com"});
+}
+
+// Was: PATCH /api/v1/irm read the settings, set its property and wrote
+// them all back: of two at once, one was lost though both answered 200.
+TEST_F(ConcurrentChangesTest, TwoIrmChangesAtOnceBothHold) {
+  KeyService keys(store_, crypto::MasterKey::Generate());
+  TemplateStore templates(store_);
+  LicenseService licenses(store_, keys, directory_, templates, clock_,
+                          "https://sealpost.test");
+  auto set = [&](std::string_view name, std::string_view value) {
+    return licenses
+        .UpdateIrm([&](IrmConfig& irm) { return irm.Set(name, value); })
+        .status();
+  };
+  ASSERT_TRUE(set("EDiscoverySuperUserEnabled", "True").ok());
+  ASSERT_TRUE(set("EnablePortalTrackingLogs", "False").ok());
+  bool changed = false;
+  store_.AfterSettingRead("irm", [&] {
+    ASSERT_TRUE(set("EnablePortalTrackingLogs", "True").ok());
+    changed = true;
+  });
+  ASSERT_TRUE(set("EDiscoverySuperUserEnabled", "False").ok());
+  EXPECT_TRUE(changed);
+  auto irm = licenses.LoadIrm();
+  ASSERT_TRUE(irm.ok());
+  EXPECT_FALSE(irm->GetBool("EDiscoverySuperUserEnabled"));
+  EXPECT_TRUE(irm->GetBool("EnablePortalTrackingLogs"));
 }
 
 }  // namespace

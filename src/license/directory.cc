@@ -11,6 +11,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "net/client_key.h"
+#include "store/update_setting.h"
 
 namespace sealpost::license {
 namespace {
@@ -33,6 +34,31 @@ json::array ToArray(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
   return a;
+}
+
+Result<std::map<std::string, std::vector<std::string>>> ParseGroups(
+    const std::optional<std::string>& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return DataLossError("stored groups are corrupt");
+  for (const auto& [name, members] : v.as_object()) {
+    out[std::string(name)] = ToStrings(&members);
+  }
+  return out;
+}
+
+Result<LicenseAssignments> ParseLicenses(
+    const std::optional<std::string>& text) {
+  LicenseAssignments out;
+  if (!text.has_value()) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return DataLossError("stored licenses are corrupt");
+  out.users = ToStrings(v.as_object().if_contains("users"));
+  out.groups = ToStrings(v.as_object().if_contains("groups"));
+  return out;
 }
 
 Status ValidGroupName(std::string_view name) {
@@ -223,38 +249,36 @@ Status Directory::SetPassword(std::string_view email,
 
 Status Directory::RemoveUser(std::string_view email) {
   std::string addr = AsciiLower(email);
-  MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(store_.DeleteUser(addr));
   Changed();
   SP_RETURN_IF_ERROR(store_.DeleteSessionsOf(addr));
-  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
-  if (std::erase(lic.users, addr) > 0) SP_RETURN_IF_ERROR(SaveLicenses(lic));
-  SP_ASSIGN_OR_RETURN(auto groups, Groups());
-  bool member = false;
-  for (auto& [name, members] : groups) member |= std::erase(members, addr) > 0;
-  if (member) SP_RETURN_IF_ERROR(SaveGroups(groups));
+  SP_RETURN_IF_ERROR(EditLicenses([&](LicenseAssignments& lic) -> Status {
+    std::erase(lic.users, addr);
+    return Status::Ok();
+  }));
+  SP_RETURN_IF_ERROR(EditGroups([&](GroupMap& groups) -> Status {
+    for (auto& [name, members] : groups) std::erase(members, addr);
+    return Status::Ok();
+  }));
   Changed();
   return Status::Ok();
 }
 
-Result<std::map<std::string, std::vector<std::string>>> Directory::Groups() {
-  std::map<std::string, std::vector<std::string>> out;
+Result<Directory::GroupMap> Directory::Groups() {
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kGroupsKey));
-  if (!text.has_value()) return out;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_object()) return DataLossError("stored groups are corrupt");
-  for (const auto& [name, members] : v.as_object()) {
-    out[std::string(name)] = ToStrings(&members);
-  }
-  return out;
+  return ParseGroups(text);
 }
 
-Status Directory::SaveGroups(
-    const std::map<std::string, std::vector<std::string>>& groups) {
-  json::object o;
-  for (const auto& [name, members] : groups) o[name] = ToArray(members);
-  Status st = store_.PutSetting(kGroupsKey, json::serialize(o));
+Status Directory::EditGroups(const std::function<Status(GroupMap&)>& edit) {
+  Status st = store::UpdateSetting(
+      store_, kGroupsKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        SP_ASSIGN_OR_RETURN(GroupMap groups, ParseGroups(text));
+        SP_RETURN_IF_ERROR(edit(groups));
+        json::object o;
+        for (const auto& [name, members] : groups) o[name] = ToArray(members);
+        return json::serialize(o);
+      });
   Changed();
   return st;
 }
@@ -273,105 +297,106 @@ Result<std::vector<std::string>> Directory::GroupsOf(std::string_view email) {
 
 Status Directory::AddGroup(std::string_view name) {
   SP_RETURN_IF_ERROR(ValidGroupName(name));
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto groups, Groups());
-  if (groups.count(std::string(name))) {
-    return AlreadyExistsError("group " + std::string(name) + " already exists");
-  }
-  groups[std::string(name)] = {};
-  return SaveGroups(groups);
+  return EditGroups([&](GroupMap& groups) -> Status {
+    if (groups.count(std::string(name))) {
+      return AlreadyExistsError("group " + std::string(name) +
+                                " already exists");
+    }
+    groups[std::string(name)] = {};
+    return Status::Ok();
+  });
 }
 
 Status Directory::RemoveGroup(std::string_view name) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto groups, Groups());
-  if (groups.erase(std::string(name)) == 0) {
-    return NotFoundError("no group " + std::string(name));
-  }
-  return SaveGroups(groups);
+  return EditGroups([&](GroupMap& groups) -> Status {
+    if (groups.erase(std::string(name)) == 0) {
+      return NotFoundError("no group " + std::string(name));
+    }
+    return Status::Ok();
+  });
 }
 
 Status Directory::AddMember(std::string_view group, std::string_view email) {
   SP_ASSIGN_OR_RETURN(std::string addr, NormalizeEmail(email));
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto groups, Groups());
-  auto it = groups.find(std::string(group));
-  if (it == groups.end())
-    return NotFoundError("no group " + std::string(group));
-  if (std::find(it->second.begin(), it->second.end(), addr) ==
-      it->second.end()) {
-    it->second.push_back(addr);
-  }
-  return SaveGroups(groups);
+  return EditGroups([&](GroupMap& groups) -> Status {
+    auto it = groups.find(std::string(group));
+    if (it == groups.end()) {
+      return NotFoundError("no group " + std::string(group));
+    }
+    if (std::find(it->second.begin(), it->second.end(), addr) ==
+        it->second.end()) {
+      it->second.push_back(addr);
+    }
+    return Status::Ok();
+  });
 }
 
 Status Directory::RemoveMember(std::string_view group, std::string_view email) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto groups, Groups());
-  auto it = groups.find(std::string(group));
-  if (it == groups.end())
-    return NotFoundError("no group " + std::string(group));
   std::string addr = AsciiLower(email);
-  if (std::erase(it->second, addr) == 0) {
-    return NotFoundError(addr + " is not a member of " + std::string(group));
-  }
-  return SaveGroups(groups);
+  return EditGroups([&](GroupMap& groups) -> Status {
+    auto it = groups.find(std::string(group));
+    if (it == groups.end()) {
+      return NotFoundError("no group " + std::string(group));
+    }
+    if (std::erase(it->second, addr) == 0) {
+      return NotFoundError(addr + " is not a member of " + std::string(group));
+    }
+    return Status::Ok();
+  });
 }
 
 Result<LicenseAssignments> Directory::Licenses() {
-  LicenseAssignments out;
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kLicensesKey));
-  if (!text.has_value()) return out;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_object()) return DataLossError("stored licenses are corrupt");
-  out.users = ToStrings(v.as_object().if_contains("users"));
-  out.groups = ToStrings(v.as_object().if_contains("groups"));
-  return out;
+  return ParseLicenses(text);
+}
+
+Status Directory::EditLicenses(
+    const std::function<Status(LicenseAssignments&)>& edit) {
+  Status st = store::UpdateSetting(
+      store_, kLicensesKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        SP_ASSIGN_OR_RETURN(LicenseAssignments lic, ParseLicenses(text));
+        SP_RETURN_IF_ERROR(edit(lic));
+        json::object o{{"users", ToArray(lic.users)},
+                       {"groups", ToArray(lic.groups)}};
+        return json::serialize(o);
+      });
+  Changed();
+  return st;
 }
 
 Status Directory::AssignLicense(std::string_view kind, std::string_view name) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
   std::string value;
-  std::vector<std::string>* list;
   if (kind == "user") {
     SP_ASSIGN_OR_RETURN(value, NormalizeEmail(name));
     SP_ASSIGN_OR_RETURN(auto user, store_.GetUser(value));
     if (!user.has_value()) return NotFoundError("no user " + value);
-    list = &lic.users;
   } else if (kind == "group") {
     value = std::string(name);
     SP_ASSIGN_OR_RETURN(auto groups, Groups());
     if (!groups.count(value)) return NotFoundError("no group " + value);
-    list = &lic.groups;
   } else {
     return InvalidArgumentError("license kind must be user or group");
   }
-  if (std::find(list->begin(), list->end(), value) == list->end()) {
-    list->push_back(value);
-  }
-  return SaveLicenses(lic);
+  return EditLicenses([&](LicenseAssignments& lic) -> Status {
+    auto& list = kind == "user" ? lic.users : lic.groups;
+    if (std::find(list.begin(), list.end(), value) == list.end()) {
+      list.push_back(value);
+    }
+    return Status::Ok();
+  });
 }
 
 Status Directory::RemoveLicense(std::string_view kind, std::string_view name) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto lic, Licenses());
-  auto* list = kind == "user" ? &lic.users : &lic.groups;
   std::string value = kind == "user" ? AsciiLower(name) : std::string(name);
-  if (std::erase(*list, value) == 0) {
-    return NotFoundError("no license assigned to " + std::string(kind) + " " +
-                         value);
-  }
-  return SaveLicenses(lic);
-}
-
-Status Directory::SaveLicenses(const LicenseAssignments& lic) {
-  json::object o{{"users", ToArray(lic.users)},
-                 {"groups", ToArray(lic.groups)}};
-  Status st = store_.PutSetting(kLicensesKey, json::serialize(o));
-  Changed();
-  return st;
+  return EditLicenses([&](LicenseAssignments& lic) -> Status {
+    auto& list = kind == "user" ? lic.users : lic.groups;
+    if (std::erase(list, value) == 0) {
+      return NotFoundError("no license assigned to " + std::string(kind) + " " +
+                           value);
+    }
+    return Status::Ok();
+  });
 }
 
 Result<bool> Directory::IsLicensed(std::string_view email) {

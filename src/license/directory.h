@@ -6,19 +6,22 @@
 // all networks (SignInLimits: one network cannot lock an address out, and
 // an address takes at most 100 wrong passwords a day).
 //
-// Thread-safety: thread-safe; settings updates are guarded by one mutex,
-// SignInLimits guards itself.
+// A change of the groups or license assignments is made to the document
+// as stored and written only if it is still that (store::UpdateSetting),
+// so that changes at once, on one node or several, all hold.
+//
+// Thread-safety: thread-safe; SignInLimits guards itself.
 #ifndef SEALPOST_LICENSE_DIRECTORY_H_
 #define SEALPOST_LICENSE_DIRECTORY_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "base/thread_annotations.h"
 #include "license/sign_in_limits.h"
 #include "store/store.h"
 
@@ -115,7 +118,8 @@ class Directory {
     return generation_.load(std::memory_order_acquire);
   }
 
-  Result<std::map<std::string, std::vector<std::string>>> Groups();
+  using GroupMap = std::map<std::string, std::vector<std::string>>;
+  Result<GroupMap> Groups();
   Result<std::vector<std::string>> GroupsOf(std::string_view email);
   Status AddGroup(std::string_view name);
   Status RemoveGroup(std::string_view name);
@@ -130,11 +134,11 @@ class Directory {
   Result<bool> IsLicensed(std::string_view email);
 
  private:
-  // The groups and licenses documents are loaded, changed and saved under
-  // mu_, so no two changes interleave.
-  Status SaveGroups(const std::map<std::string, std::vector<std::string>>& g)
-      SP_REQUIRES(mu_);
-  Status SaveLicenses(const LicenseAssignments& lic) SP_REQUIRES(mu_);
+  // Changes the groups or the license assignments with `edit`
+  // (store::UpdateSetting: it may run more than once; an error stops the
+  // change).
+  Status EditGroups(const std::function<Status(GroupMap&)>& edit);
+  Status EditLicenses(const std::function<Status(LicenseAssignments&)>& edit);
   // A session of `kind` for `email`, opened in the user's `epoch` (0: a
   // reader's).
   Result<SignInResult> StartSession(std::string_view email,
@@ -145,7 +149,6 @@ class Directory {
   store::Store& store_;
   const Clock& clock_;
   SignInLimits limits_;
-  Mutex mu_;
   std::atomic<uint64_t> generation_{0};
 };
 

@@ -12,6 +12,7 @@
 #include "sealed/container.h"
 #include "sealed/seal.h"
 #include "store/body_store.h"
+#include "store/update_setting.h"
 
 namespace sealpost::license {
 namespace {
@@ -143,6 +144,24 @@ Status LicenseService::SaveIrm(const IrmConfig& config) {
   Status st = store_.PutSetting(kIrmKey, config.ToJson());
   generation_.fetch_add(1, std::memory_order_acq_rel);
   return st;
+}
+
+Result<IrmConfig> LicenseService::UpdateIrm(
+    const std::function<Status(IrmConfig&)>& edit) {
+  IrmConfig saved;
+  Status st = store::UpdateSetting(
+      store_, kIrmKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        saved = IrmConfig();
+        if (text.has_value()) {
+          SP_ASSIGN_OR_RETURN(saved, IrmConfig::FromJson(*text));
+        }
+        SP_RETURN_IF_ERROR(edit(saved));
+        return saved.ToJson();
+      });
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  SP_RETURN_IF_ERROR(st);
+  return saved;
 }
 
 Result<bool> LicenseService::IsInternal(std::string_view email) {

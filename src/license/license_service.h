@@ -218,7 +218,15 @@ class LicenseService {
   // release, the portal's visitor): the stored text is read on every call,
   // so a change counts at once, and parsed again only when it changed.
   Result<std::shared_ptr<const IrmConfig>> CurrentIrm();
+  // Writes the whole configuration as given, whatever is stored: for a
+  // caller that set every property it cares about (tests). A change of
+  // some properties is UpdateIrm.
   Status SaveIrm(const IrmConfig& config);
+  // Changes the stored configuration with `edit` (store::UpdateSetting:
+  // it may run more than once, each time on the configuration stored
+  // then; an error stops the change), so that two admins' changes at
+  // once both hold; the configuration as saved.
+  Result<IrmConfig> UpdateIrm(const std::function<Status(IrmConfig&)>& edit);
 
   Result<ProtectResult> Protect(const ProtectRequest& request);
 

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "store/update_setting.h"
+
 namespace sealpost::license {
 namespace {
 
@@ -85,16 +87,34 @@ std::string IdFromName(std::string_view name) {
   return id.empty() ? "template" : id;
 }
 
-// The JSON array stored under `key`: empty when the setting is not there,
+// The JSON array of a setting's text: empty when the setting is not there,
 // nullopt when it is not an array.
+std::optional<json::array> ArrayOf(const std::optional<std::string>& text) {
+  if (!text.has_value()) return json::array();
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_array()) return std::nullopt;
+  return std::move(v.as_array());
+}
+
+// The JSON array stored under `key` (ArrayOf).
 Result<std::optional<json::array>> StoredArray(store::Store& store,
                                                std::string_view key) {
   SP_ASSIGN_OR_RETURN(auto text, store.GetSetting(key));
-  if (!text.has_value()) return std::optional<json::array>(json::array());
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_array()) return std::optional<json::array>();
-  return std::optional<json::array>(std::move(v.as_array()));
+  return ArrayOf(text);
+}
+
+// The custom templates of a setting's text.
+Result<std::vector<rights::Template>> CustomOf(
+    const std::optional<std::string>& text) {
+  std::optional<json::array> stored = ArrayOf(text);
+  if (!stored) return DataLossError("stored templates are corrupt");
+  std::vector<rights::Template> out;
+  for (const auto& t : *stored) {
+    SP_ASSIGN_OR_RETURN(auto parsed, TemplateFromJson(json::serialize(t)));
+    out.push_back(std::move(parsed));
+  }
+  return out;
 }
 
 }  // namespace
@@ -150,14 +170,8 @@ Result<rights::ConcreteGrants> GrantsFromJson(std::string_view text) {
 }
 
 Result<std::vector<rights::Template>> TemplateStore::Custom() {
-  SP_ASSIGN_OR_RETURN(auto stored, StoredArray(store_, kCustomKey));
-  if (!stored) return DataLossError("stored templates are corrupt");
-  std::vector<rights::Template> out;
-  for (const auto& t : *stored) {
-    SP_ASSIGN_OR_RETURN(auto parsed, TemplateFromJson(json::serialize(t)));
-    out.push_back(std::move(parsed));
-  }
-  return out;
+  SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kCustomKey));
+  return CustomOf(text);
 }
 
 Result<std::vector<std::string>> TemplateStore::ArchivedDefaults() {
@@ -170,10 +184,20 @@ Result<std::vector<std::string>> TemplateStore::ArchivedDefaults() {
   return out;
 }
 
-Status TemplateStore::SaveCustom(const std::vector<rights::Template>& custom) {
-  json::array a;
-  for (const auto& t : custom) a.push_back(TemplateObject(t));
-  return store_.PutSetting(kCustomKey, json::serialize(a));
+Status TemplateStore::EditCustom(
+    const std::function<Status(std::vector<rights::Template>&)>& edit) {
+  return store::UpdateSetting(
+      store_, kCustomKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        SP_ASSIGN_OR_RETURN(auto custom, CustomOf(text));
+        SP_RETURN_IF_ERROR(edit(custom));
+        std::vector<rights::Template> merged = rights::DefaultTemplates();
+        merged.insert(merged.end(), custom.begin(), custom.end());
+        SP_RETURN_IF_ERROR(rights::ValidateTemplates(merged));
+        json::array a;
+        for (const auto& t : custom) a.push_back(TemplateObject(t));
+        return json::serialize(a);
+      });
 }
 
 Result<std::vector<rights::Template>> TemplateStore::List() {
@@ -199,61 +223,71 @@ Result<rights::Template> TemplateStore::Find(std::string_view id_or_name) {
 }
 
 Result<rights::Template> TemplateStore::Create(rights::Template t) {
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto custom, Custom());
   t.id = IdFromName(t.name);
   if (rights::IsDefaultTemplateId(t.id)) t.id = "custom-" + t.id;
-  SP_ASSIGN_OR_RETURN(auto all, List());
-  for (const auto& existing : all) {
-    if (existing.id == t.id ||
-        AsciiLower(existing.name) == AsciiLower(t.name)) {
-      return AlreadyExistsError("a template named '" + existing.name +
-                                "' already exists");
-    }
-  }
-  custom.push_back(t);
-  std::vector<rights::Template> merged = rights::DefaultTemplates();
-  merged.insert(merged.end(), custom.begin(), custom.end());
-  SP_RETURN_IF_ERROR(rights::ValidateTemplates(merged));
-  SP_RETURN_IF_ERROR(SaveCustom(custom));
+  SP_RETURN_IF_ERROR(
+      EditCustom([&](std::vector<rights::Template>& custom) -> Status {
+        std::vector<rights::Template> all = rights::DefaultTemplates();
+        all.insert(all.end(), custom.begin(), custom.end());
+        for (const auto& existing : all) {
+          if (existing.id == t.id ||
+              AsciiLower(existing.name) == AsciiLower(t.name)) {
+            return AlreadyExistsError("a template named '" + existing.name +
+                                      "' already exists");
+          }
+        }
+        custom.push_back(t);
+        return Status::Ok();
+      }));
   return t;
 }
 
-Status TemplateStore::Update(const rights::Template& t) {
-  if (rights::IsDefaultTemplateId(t.id)) {
+Status TemplateStore::Update(
+    std::string_view id,
+    const std::function<Result<rights::Template>(const rights::Template&)>&
+        edit) {
+  if (rights::IsDefaultTemplateId(id)) {
     return FailedPreconditionError(
         "default templates cannot be edited; archive it or create a custom "
         "template");
   }
-  MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto custom, Custom());
-  bool found = false;
-  for (auto& existing : custom) {
-    if (existing.id == t.id) {
-      existing = t;
-      found = true;
+  return EditCustom([&](std::vector<rights::Template>& custom) -> Status {
+    for (auto& existing : custom) {
+      if (existing.id != id) continue;
+      SP_ASSIGN_OR_RETURN(rights::Template t, edit(existing));
+      t.id = existing.id;
+      existing = std::move(t);
+      return Status::Ok();
     }
-  }
-  if (!found) return NotFoundError("no custom template " + t.id);
-  std::vector<rights::Template> merged = rights::DefaultTemplates();
-  merged.insert(merged.end(), custom.begin(), custom.end());
-  SP_RETURN_IF_ERROR(rights::ValidateTemplates(merged));
-  return SaveCustom(custom);
+    return NotFoundError("no custom template " + std::string(id));
+  });
 }
 
 Status TemplateStore::SetArchived(std::string_view id_or_name, bool archived) {
   SP_ASSIGN_OR_RETURN(rights::Template t, Find(id_or_name));
   if (rights::IsDefaultTemplateId(t.id)) {
-    MutexLock lock(&mu_);
-    SP_ASSIGN_OR_RETURN(auto list, ArchivedDefaults());
-    std::erase(list, t.id);
-    if (archived) list.push_back(t.id);
-    json::array a;
-    for (const auto& s : list) a.emplace_back(s);
-    return store_.PutSetting(kArchivedKey, json::serialize(a));
+    return store::UpdateSetting(
+        store_, kArchivedKey,
+        [&](const std::optional<std::string>& text) -> Result<std::string> {
+          std::vector<std::string> list;
+          // An unreadable list archives nothing, and is written anew.
+          if (std::optional<json::array> stored = ArrayOf(text)) {
+            for (const auto& s : *stored) {
+              if (s.is_string()) list.emplace_back(s.as_string());
+            }
+          }
+          std::erase(list, t.id);
+          if (archived) list.push_back(t.id);
+          json::array a;
+          for (const auto& s : list) a.emplace_back(s);
+          return json::serialize(a);
+        });
   }
-  t.archived = archived;
-  return Update(t);
+  return Update(t.id,
+                [&](rights::Template current) -> Result<rights::Template> {
+                  current.archived = archived;
+                  return current;
+                });
 }
 
 }  // namespace sealpost::license

@@ -5,15 +5,17 @@
 // Also the JSON form of templates and concrete grants used by the store and
 // the API.
 //
-// Thread-safety: thread-safe; writes are serialised by a mutex.
+// Thread-safety: thread-safe; a change is made to its document as stored
+// and written only if it is still that (store::UpdateSetting), so changes
+// at once, on one node or several, all hold.
 #ifndef SEALPOST_LICENSE_TEMPLATES_H_
 #define SEALPOST_LICENSE_TEMPLATES_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
-#include "base/thread_annotations.h"
 #include "rights/evaluate.h"
 #include "rights/template.h"
 #include "store/store.h"
@@ -30,21 +32,25 @@ class TemplateStore {
   Result<rights::Template> Find(std::string_view id_or_name);
   // Creates a custom template; the id is derived from the name.
   Result<rights::Template> Create(rights::Template t);
-  // Replaces a custom template (same id); defaults only accept `archived`.
-  Status Update(const rights::Template& t);
+  // Replaces the custom template `id` by what `edit` makes of it as
+  // stored (it keeps its id; `edit` may run more than once); defaults
+  // only accept `archived` (SetArchived).
+  Status Update(
+      std::string_view id,
+      const std::function<Result<rights::Template>(const rights::Template&)>&
+          edit);
   Status SetArchived(std::string_view id_or_name, bool archived);
 
  private:
   Result<std::vector<rights::Template>> Custom();
   Result<std::vector<std::string>> ArchivedDefaults();
-  // A change loads, edits and saves its document under mu_, so no two
-  // changes interleave; reads need no lock.
-  Status SaveCustom(const std::vector<rights::Template>& custom)
-      SP_REQUIRES(mu_);
+  // Changes the custom templates with `edit` (store::UpdateSetting), all
+  // of them checked before they are saved.
+  Status EditCustom(
+      const std::function<Status(std::vector<rights::Template>&)>& edit);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;
-  Mutex mu_;
 };
 
 std::string TemplateToJson(const rights::Template& t);

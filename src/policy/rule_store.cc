@@ -7,6 +7,7 @@
 
 #include "policy/rule_json.h"
 #include "policy/validate.h"
+#include "store/update_setting.h"
 
 namespace sealpost::policy {
 namespace {
@@ -40,8 +41,13 @@ void Place(std::vector<Rule>& rules, Rule rule) {
 }  // namespace
 
 Result<std::vector<Rule>> RuleStore::Load() {
-  std::vector<Rule> out;
   SP_ASSIGN_OR_RETURN(auto text, store_.GetSetting(kSettingsKey));
+  return Parse(text);
+}
+
+Result<std::vector<Rule>> RuleStore::Parse(
+    const std::optional<std::string>& text) {
+  std::vector<Rule> out;
   if (!text.has_value()) return out;
   boost::system::error_code ec;
   json::value v = json::parse(*text, ec);
@@ -54,13 +60,21 @@ Result<std::vector<Rule>> RuleStore::Load() {
   return out;
 }
 
-Status RuleStore::Save(std::vector<Rule> rules) {
-  Renumber(rules);
-  SP_ASSIGN_OR_RETURN(RuleSet set, RuleSet::Compile(rules));
-  json::array a;
-  for (const auto& r : rules) a.push_back(RuleToJsonValue(r));
-  SP_RETURN_IF_ERROR(store_.PutSetting(kSettingsKey, json::serialize(a)));
-  compiled_ = std::make_shared<const RuleSet>(std::move(set));
+Status RuleStore::Edit(const std::function<Status(std::vector<Rule>&)>& edit) {
+  std::shared_ptr<const RuleSet> compiled;
+  SP_RETURN_IF_ERROR(store::UpdateSetting(
+      store_, kSettingsKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        SP_ASSIGN_OR_RETURN(std::vector<Rule> rules, Parse(text));
+        SP_RETURN_IF_ERROR(edit(rules));
+        Renumber(rules);
+        SP_ASSIGN_OR_RETURN(RuleSet set, RuleSet::Compile(rules));
+        compiled = std::make_shared<const RuleSet>(std::move(set));
+        json::array a;
+        for (const auto& r : rules) a.push_back(RuleToJsonValue(r));
+        return json::serialize(a);
+      }));
+  compiled_ = std::move(compiled);
   return Status::Ok();
 }
 
@@ -80,54 +94,74 @@ Result<Rule> RuleStore::Get(std::string_view id_or_name) {
                        "' (see `sealpost rule list`)");
 }
 
-Result<Rule> RuleStore::PlaceAndSave(
-    std::vector<Rule> rules, Rule rule,
+Result<Rule> RuleStore::PlaceAndCheck(
+    std::vector<Rule>& rules, Rule rule,
     const std::vector<std::string>& templates) {
   Place(rules, rule);
   SP_RETURN_IF_ERROR(ValidateRules(rules, templates));
   for (const auto& r : rules) {
     if (r.id == rule.id) rule = r;
   }
-  SP_RETURN_IF_ERROR(Save(std::move(rules)));
   return rule;
 }
 
 Result<Rule> RuleStore::Create(Rule rule,
                                const std::vector<std::string>& templates) {
   MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto rules, Load());
-  int next = 1;
-  for (const auto& r : rules) {
-    if (r.id.starts_with("r") && r.id.size() > 1) {
-      next = std::max(next, std::atoi(r.id.c_str() + 1) + 1);
+  Rule made;
+  SP_RETURN_IF_ERROR(Edit([&](std::vector<Rule>& rules) -> Status {
+    // Numbered past the highest id on file now (an id another node has
+    // just given is on file when this runs again).
+    int next = 1;
+    for (const auto& r : rules) {
+      if (r.id.starts_with("r") && r.id.size() > 1) {
+        next = std::max(next, std::atoi(r.id.c_str() + 1) + 1);
+      }
     }
-  }
-  rule.id = "r" + std::to_string(next);
-  return PlaceAndSave(std::move(rules), std::move(rule), templates);
+    Rule placed = rule;
+    placed.id = "r" + std::to_string(next);
+    SP_ASSIGN_OR_RETURN(made,
+                        PlaceAndCheck(rules, std::move(placed), templates));
+    return Status::Ok();
+  }));
+  return made;
 }
 
-Result<Rule> RuleStore::Update(Rule rule,
-                               const std::vector<std::string>& templates) {
+Result<Rule> RuleStore::Update(
+    std::string_view id_or_name,
+    const std::function<Result<Rule>(const Rule& current)>& edit,
+    const std::vector<std::string>& templates) {
   MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto rules, Load());
-  auto it = std::find_if(rules.begin(), rules.end(),
-                         [&](const Rule& r) { return r.id == rule.id; });
-  if (it == rules.end()) return NotFoundError("no rule " + rule.id);
-  rules.erase(it);
-  return PlaceAndSave(std::move(rules), std::move(rule), templates);
+  Rule updated;
+  SP_RETURN_IF_ERROR(Edit([&](std::vector<Rule>& rules) -> Status {
+    auto it = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) {
+      return r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name);
+    });
+    if (it == rules.end()) {
+      return NotFoundError("no rule '" + std::string(id_or_name) + "'");
+    }
+    SP_ASSIGN_OR_RETURN(Rule rule, edit(*it));
+    rule.id = it->id;
+    rules.erase(it);
+    SP_ASSIGN_OR_RETURN(updated,
+                        PlaceAndCheck(rules, std::move(rule), templates));
+    return Status::Ok();
+  }));
+  return updated;
 }
 
 Status RuleStore::Remove(std::string_view id_or_name) {
   MutexLock lock(&mu_);
-  SP_ASSIGN_OR_RETURN(auto rules, Load());
-  auto before = rules.size();
-  std::erase_if(rules, [&](const Rule& r) {
-    return r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name);
+  return Edit([&](std::vector<Rule>& rules) -> Status {
+    auto before = rules.size();
+    std::erase_if(rules, [&](const Rule& r) {
+      return r.id == id_or_name || AsciiLower(r.name) == AsciiLower(id_or_name);
+    });
+    if (rules.size() == before) {
+      return NotFoundError("no rule '" + std::string(id_or_name) + "'");
+    }
+    return Status::Ok();
   });
-  if (rules.size() == before) {
-    return NotFoundError("no rule '" + std::string(id_or_name) + "'");
-  }
-  return Save(std::move(rules));
 }
 
 Result<std::shared_ptr<const RuleSet>> RuleStore::Compiled() {

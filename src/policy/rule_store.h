@@ -3,12 +3,18 @@
 // whenever the rules change. (A separate library from the pure policy code:
 // this part does I/O.)
 //
+// A change is made to the rules as stored and written only if they are
+// still those (store::UpdateSetting), so that rules made or changed at
+// once, on one node or several, all hold, each with an id of its own.
+//
 // Thread-safety: thread-safe; changes are serialised by a mutex and the
 // compiled set is swapped atomically under it.
 #ifndef SEALPOST_POLICY_RULE_STORE_H_
 #define SEALPOST_POLICY_RULE_STORE_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +38,13 @@ class RuleStore {
   // later rules move down one. Validated against `known_templates`.
   Result<Rule> Create(Rule rule,
                       const std::vector<std::string>& known_templates);
-  // Replaces the rule with the same id (priority changes reorder).
-  Result<Rule> Update(Rule rule,
-                      const std::vector<std::string>& known_templates);
+  // Replaces the rule with this id or name by what `edit` makes of it as
+  // stored (it keeps its id; priority changes reorder). `edit` may run
+  // more than once (store::UpdateSetting); an error stops the change.
+  Result<Rule> Update(
+      std::string_view id_or_name,
+      const std::function<Result<Rule>(const Rule& current)>& edit,
+      const std::vector<std::string>& known_templates);
   Status Remove(std::string_view id_or_name);
   // The compiled rules for evaluation; cached until the next change.
   Result<std::shared_ptr<const RuleSet>> Compiled();
@@ -43,15 +53,17 @@ class RuleStore {
   void Invalidate() SP_EXCLUDES(mu_);
 
  private:
-  // The rules setting is read, changed and written back under mu_, so no
-  // two changes interleave.
   Result<std::vector<Rule>> Load() SP_REQUIRES(mu_);
-  Status Save(std::vector<Rule> rules) SP_REQUIRES(mu_);
-  // Puts `rule` at its priority among `rules`, checks and saves them all,
-  // and returns the rule as saved (its priority renumbered).
-  Result<Rule> PlaceAndSave(std::vector<Rule> rules, Rule rule,
-                            const std::vector<std::string>& templates)
+  static Result<std::vector<Rule>> Parse(
+      const std::optional<std::string>& text);
+  // Changes the stored rules with `edit` (store::UpdateSetting), and keeps
+  // them compiled.
+  Status Edit(const std::function<Status(std::vector<Rule>&)>& edit)
       SP_REQUIRES(mu_);
+  // Puts `rule` at its priority among `rules` and checks them all; the
+  // rule as it will be saved (its priority renumbered).
+  static Result<Rule> PlaceAndCheck(std::vector<Rule>& rules, Rule rule,
+                                    const std::vector<std::string>& templates);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

@@ -157,8 +157,12 @@ class CertificateDirectory {
 
   // The S/MIME settings (cached with the trust material).
   Result<SmimeOptions> Options();
-  // `smime set`: saves them; the next question uses them.
+  // Saves them whole (tests); the next question uses them.
   Status SaveConfig(const SmimeConfig& config);
+  // `smime set`: changes the stored settings with `edit`
+  // (SmimeConfig::Update); the next question uses them.
+  Result<SmimeConfig> UpdateConfig(
+      const std::function<Status(SmimeConfig&)>& edit);
   // Forgets every cached verdict, trust material and setting: another
   // node changed certificates, CAs, CRLs or settings (or may have).
   void DropCaches() { cache_.Drop(); }

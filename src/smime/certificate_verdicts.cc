@@ -216,6 +216,13 @@ Status CertificateDirectory::SaveConfig(const SmimeConfig& config) {
   return s;
 }
 
+Result<SmimeConfig> CertificateDirectory::UpdateConfig(
+    const std::function<Status(SmimeConfig&)>& edit) {
+  auto saved = SmimeConfig::Update(store_, edit);
+  cache_.Drop();
+  return saved;
+}
+
 std::optional<crypto::ChainVerdict> CertificateDirectory::CheckOnline(
     std::string_view der, const TrustMaterial& trust, Online online,
     CertView* view) {

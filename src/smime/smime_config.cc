@@ -1,5 +1,7 @@
 #include "smime/smime_config.h"
 
+#include "store/update_setting.h"
+
 namespace sealpost::smime {
 namespace {
 
@@ -123,6 +125,20 @@ Result<SmimeConfig> SmimeConfig::Load(store::Store& store) {
 
 Status SmimeConfig::Save(store::Store& store) const {
   return store.PutSetting(kSettingKey, ToJson());
+}
+
+Result<SmimeConfig> SmimeConfig::Update(
+    store::Store& store, const std::function<Status(SmimeConfig&)>& edit) {
+  SmimeConfig saved;
+  SP_RETURN_IF_ERROR(store::UpdateSetting(
+      store, kSettingKey,
+      [&](const std::optional<std::string>& text) -> Result<std::string> {
+        saved = SmimeConfig();
+        if (text.has_value()) SP_RETURN_IF_ERROR(saved.LoadJson(*text));
+        SP_RETURN_IF_ERROR(edit(saved));
+        return saved.ToJson();
+      }));
+  return saved;
 }
 
 }  // namespace sealpost::smime

@@ -12,6 +12,7 @@
 #ifndef SEALPOST_SMIME_SMIME_CONFIG_H_
 #define SEALPOST_SMIME_SMIME_CONFIG_H_
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -50,7 +51,15 @@ class SmimeConfig : public license::PropertySet {
 
   // The stored settings (defaults when none are stored).
   static Result<SmimeConfig> Load(store::Store& store);
+  // Writes these settings whole, whatever is stored (tests); a change of
+  // some of them is Update.
   Status Save(store::Store& store) const;
+  // Changes the stored settings with `edit` (store::UpdateSetting: it may
+  // run more than once, each time on the settings stored then; an error
+  // stops the change), so that two admins' changes at once both hold;
+  // the settings as saved.
+  static Result<SmimeConfig> Update(
+      store::Store& store, const std::function<Status(SmimeConfig&)>& edit);
 };
 
 }  // namespace sealpost::smime

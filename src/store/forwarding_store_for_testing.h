@@ -41,6 +41,11 @@ class ForwardingStore : public Store {
   Status PutSetting(std::string_view key, std::string_view value) override {
     return inner_.PutSetting(key, value);
   }
+  Result<bool> PutSettingIf(std::string_view key,
+                            std::optional<std::string_view> expected,
+                            std::string_view value) override {
+    return inner_.PutSettingIf(key, expected, value);
+  }
   // ---- Audit ----
   Status AppendAudit(AuditRecord record) override {
     return inner_.AppendAudit(std::move(record));

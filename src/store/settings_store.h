@@ -20,6 +20,14 @@ class SettingsStore {
   virtual Result<std::optional<std::string>> GetSetting(
       std::string_view key) = 0;
   virtual Status PutSetting(std::string_view key, std::string_view value) = 0;
+  // Writes `value` only if the setting is still `expected` (nullopt: there
+  // is none yet), in one statement: true when it wrote, false when another
+  // write came first. A change of a document read before goes through
+  // this (UpdateSetting, update_setting.h), so that of two changes at
+  // once, on one node or several, neither undoes the other.
+  virtual Result<bool> PutSettingIf(std::string_view key,
+                                    std::optional<std::string_view> expected,
+                                    std::string_view value) = 0;
 };
 
 }  // namespace sealpost::store

@@ -185,6 +185,31 @@ Status PostgresStore::PutSetting(std::string_view key, std::string_view value) {
       PgParams().Text(key).Text(value).Int(clock_.NowUnix()));
 }
 
+Result<bool> PostgresStore::PutSettingIf(
+    std::string_view key, std::optional<std::string_view> expected,
+    std::string_view value) {
+  // Read committed is enough: an UPDATE that finds its row changed by a
+  // transaction that committed meanwhile checks the WHERE again on the new
+  // value, and an INSERT waits for a racing insert of the key and then
+  // does nothing.
+  return InTransactionValue([&](Conn& c) -> Result<bool> {
+    PgParams params = PgParams().Text(key).Text(value).Int(clock_.NowUnix());
+    if (expected.has_value()) params.Text(*expected);
+    SP_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Query(expected.has_value()
+                    ? "UPDATE settings SET value = $2, updated_at = $3 WHERE "
+                      "key = $1 AND value = $4"
+                    : "INSERT INTO settings (key, value, updated_at) VALUES "
+                      "($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+                std::move(params)));
+    if (r.affected() != 1) return false;
+    SP_RETURN_IF_ERROR(
+        internal::NotifyChange(c, "settings:" + std::string(key)));
+    return true;
+  });
+}
+
 Status PostgresStore::InsertAudit(Conn& c, const AuditRecord& r) {
   return c.Run(
       "INSERT INTO audit (at, actor, action, object, result, detail, device, "

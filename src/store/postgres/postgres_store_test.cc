@@ -196,8 +196,13 @@ TEST_F(PostgresStoreTest, OtherNodesHearChangesWithinASecond) {
   EXPECT_TRUE(heard.WaitFor("protected_messages"));
   ASSERT_TRUE((*a)->DeleteSession("t").ok());
   EXPECT_TRUE(heard.WaitFor("sessions"));
-  // A new password is a change of the user.
+  // A setting changed over what was read is heard when it was written,
+  // and only then (in commit order: the refused one first, had it been).
   heard.Clear();
+  EXPECT_FALSE(*(*a)->PutSettingIf("irm", "stale", "{\"x\":1}"));
+  ASSERT_TRUE(*(*a)->PutSettingIf("rules", "[]", "[1]"));
+  ASSERT_TRUE(heard.WaitFor("settings:rules"));
+  EXPECT_FALSE(heard.Seen("settings:irm"));
   ASSERT_TRUE((*a)->SetPassword("u@example.com", "h2").ok());
   EXPECT_TRUE(heard.WaitFor("users"));
   heard.Clear();

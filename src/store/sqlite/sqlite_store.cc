@@ -258,6 +258,30 @@ Status SqliteStore::PutSetting(std::string_view key, std::string_view value) {
   return st;
 }
 
+Result<bool> SqliteStore::PutSettingIf(std::string_view key,
+                                       std::optional<std::string_view> expected,
+                                       std::string_view value) {
+  MutexLock lock(&mu_);
+  Stmt s(stmts_, expected.has_value()
+                     ? "UPDATE settings SET value = ?3, updated_at = ?4 WHERE "
+                       "key = ?1 AND value = ?2"
+                     : "INSERT INTO settings (key, value, updated_at) VALUES "
+                       "(?1, ?3, ?4) ON CONFLICT (key) DO NOTHING");
+  s.Bind(1, key).Bind(3, value).Bind(4, clock_.NowUnix());
+  if (expected.has_value()) s.Bind(2, *expected);
+  Status st = s.Run();
+  const bool written = st.ok() && sqlite3_changes(db_) == 1;
+  MutexLock cached(&settings_mu_);
+  if (written) {
+    settings_[std::string(key)] = std::string(value);
+  } else {
+    // Read again from the file next time: the cache missed a change.
+    settings_.erase(std::string(key));
+  }
+  SP_RETURN_IF_ERROR(st);
+  return written;
+}
+
 Status SqliteStore::AppendAudit(AuditRecord r) {
   MutexLock lock(&mu_);
   SP_RETURN_IF_ERROR(InsertAudit(r));

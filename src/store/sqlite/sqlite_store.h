@@ -51,6 +51,9 @@ class SqliteStore final : public Store, public BodyStore {
   Result<int> SchemaVersion() override;
   Result<std::optional<std::string>> GetSetting(std::string_view key) override;
   Status PutSetting(std::string_view key, std::string_view value) override;
+  Result<bool> PutSettingIf(std::string_view key,
+                            std::optional<std::string_view> expected,
+                            std::string_view value) override;
   Status AppendAudit(AuditRecord record) override;
   Status AppendAudits(const std::vector<AuditRecord>& records) override;
   Result<std::vector<AuditRecord>> ListAudit(std::string_view object,
