@@ -29,6 +29,7 @@
 #include "crypto/master_key.h"
 #include "queue/dsn.h"
 #include "queue/records.h"
+#include "store/forwarding_store_for_testing.h"
 #include "store/temp_store_for_testing.h"
 
 namespace sealpost::queue {
@@ -910,6 +911,41 @@ TEST_F(QueueTest, DropsBodiesWhenDoneAndPrunesHistoryAfterTheWindow) {
   EXPECT_EQ(metrics_.GetCounter("sealpost_queue_pruned_total", "")->value(),
             5u);
   EXPECT_EQ(CountFiles(dir_ + "/mailbox/new"), 5);
+}
+
+// Two nodes starting together on one store, neither finding a content
+// key: the one whose key is stored second takes the first's (was: its
+// write replaced the key the other had begun to seal the queue with, and
+// that node's mail no longer opened after a restart).
+TEST_F(QueueTest, ANodeThatStoresTheContentKeySecondTakesTheFirstsKey) {
+  // Finds no key on its first look, as if the other's were not yet stored.
+  class LateStore : public store::testing::ForwardingStore {
+   public:
+    using ForwardingStore::ForwardingStore;
+    Result<std::optional<std::string>> GetSetting(
+        std::string_view key) override {
+      if (!looked_) {
+        looked_ = true;
+        return std::optional<std::string>();
+      }
+      return inner_.GetSetting(key);
+    }
+
+   private:
+    bool looked_ = false;
+  };
+  auto master = crypto::MasterKey::Generate();
+  auto first = LoadOrCreateContentKey(*store_, master);
+  ASSERT_TRUE(first.ok());
+  LateStore late(*store_);
+  auto second = LoadOrCreateContentKey(late, master);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->KeyInsecure().InsecureStringView(),
+            first->KeyInsecure().InsecureStringView());
+  auto again = LoadOrCreateContentKey(*store_, master);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->KeyInsecure().InsecureStringView(),
+            first->KeyInsecure().InsecureStringView());
 }
 
 // Several nodes on one queue (the SQLite store stands for the shared one):

@@ -117,22 +117,30 @@ std::string NewQueueId() {
 Result<crypto::Aead> LoadOrCreateContentKey(store::Store& store,
                                             const crypto::MasterKey& master) {
   SP_ASSIGN_OR_RETURN(auto existing, store.GetSetting(kContentKeySetting));
-  if (existing.has_value()) {
-    SP_ASSIGN_OR_RETURN(std::string wrapped, Base64Decode(*existing));
-    auto key = master.Unwrap(wrapped, kContentKeyAd);
-    if (!key.ok()) {
-      return FailedPreconditionError(
-          "the queue content key does not unwrap under this master key "
-          "(keys.master_key_file changed?)");
+  if (!existing.has_value()) {
+    crypto::Aead fresh = crypto::Aead::Generate(1);
+    SP_ASSIGN_OR_RETURN(std::string wrapped,
+                        master.Wrap(fresh.KeyInsecure(), kContentKeyAd));
+    // Only if there is none yet: two nodes starting together on one store
+    // keep one key (was: the later write replaced the key the other node
+    // had begun to seal its queue with).
+    SP_ASSIGN_OR_RETURN(bool written,
+                        store.PutSettingIf(kContentKeySetting, std::nullopt,
+                                           Base64Encode(AsBytes(wrapped))));
+    if (written) return fresh;
+    SP_ASSIGN_OR_RETURN(existing, store.GetSetting(kContentKeySetting));
+    if (!existing.has_value()) {
+      return UnavailableError("the queue content key was not stored");
     }
-    return crypto::Aead::FromKey(1, std::move(*key));
   }
-  crypto::Aead fresh = crypto::Aead::Generate(1);
-  SP_ASSIGN_OR_RETURN(std::string wrapped,
-                      master.Wrap(fresh.KeyInsecure(), kContentKeyAd));
-  SP_RETURN_IF_ERROR(
-      store.PutSetting(kContentKeySetting, Base64Encode(AsBytes(wrapped))));
-  return fresh;
+  SP_ASSIGN_OR_RETURN(std::string wrapped, Base64Decode(*existing));
+  auto key = master.Unwrap(wrapped, kContentKeyAd);
+  if (!key.ok()) {
+    return FailedPreconditionError(
+        "the queue content key does not unwrap under this master key "
+        "(keys.master_key_file changed?)");
+  }
+  return crypto::Aead::FromKey(1, std::move(*key));
 }
 
 Result<std::optional<std::string>> StoredContentKey(store::Store& store) {
