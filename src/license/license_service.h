@@ -8,6 +8,9 @@
 // Thread-safety: thread-safe; its state of its own is atomic (a counter and
 // the retention) or the thread-safe group commit of key releases' audit
 // records.
+// Long: the one door to every key release, each call documented where it is
+// declared; its definitions are split by concern (license_service.cc,
+// key_release.cc, message_changes.cc, ediscovery.cc, key_backup.cc).
 #ifndef SEALPOST_LICENSE_LICENSE_SERVICE_H_
 #define SEALPOST_LICENSE_LICENSE_SERVICE_H_
 
