@@ -34,23 +34,6 @@ bool IsValidUtf8(std::string_view s) {
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
-// Invalid bytes become U+FFFD.
-std::string MakeValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8SequenceAt(s, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(s, i, n);
-      i += n;
-    }
-  }
-  return out;
-}
-
 // windows-1252 as the WHATWG Encoding Standard defines it (it also serves for
 // ISO-8859-1, which mail mislabels all the time): bytes 0x80-0x9F are the
 // typographic characters, everything else is its own code point.
@@ -139,7 +122,9 @@ std::string CharsetToUtf8(std::string_view bytes, const char* charset,
     if (utf8 || IsValidUtf8(whole)) bytes = whole;
   }
   if (utf8) {
-    return IsValidUtf8(bytes) ? std::string(bytes) : MakeValidUtf8(bytes);
+    std::string text(bytes);
+    ReplaceInvalidUtf8(text);  // invalid bytes become U+FFFD
+    return text;
   }
   if (guess) return GuessToUtf8(bytes);
   if (canon == "iso-8859-1" || canon == "latin1" || canon == "windows-1252" ||

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "mime/gmime_util.h"
 #include "mime/parsed_message.h"
 
@@ -20,12 +21,6 @@ int CountFields(GMimeObject* object, const char* name) {
     if (got != nullptr && g_ascii_strcasecmp(got, name) == 0) ++n;
   }
   return n;
-}
-
-std::string Lower(const char* s) {
-  std::string out = s != nullptr ? s : "";
-  for (char& c : out) c = g_ascii_tolower(c);
-  return out;
 }
 
 }  // namespace
@@ -50,14 +45,15 @@ TopFieldsReading ReadTopFieldsAsGmime(std::string_view header) {
     GMimeContentType* type = g_mime_object_get_content_type(top);
     if (type != nullptr) {
       char* media = g_mime_content_type_get_mime_type(type);
-      out.media_type = Lower(media);
+      out.media_type = AsciiLower(media != nullptr ? media : "");
       g_free(media);
       GMimeParamList* params = g_mime_content_type_get_parameters(type);
       for (int i = 0; params != nullptr && i < g_mime_param_list_length(params);
            ++i) {
         GMimeParam* p = g_mime_param_list_get_parameter_at(params, i);
         const char* value = g_mime_param_get_value(p);
-        out.parameters.emplace_back(Lower(g_mime_param_get_name(p)),
+        const char* name = g_mime_param_get_name(p);
+        out.parameters.emplace_back(AsciiLower(name != nullptr ? name : ""),
                                     value != nullptr ? value : "");
       }
     }
