@@ -63,6 +63,7 @@ Status SignInLimits::Take(std::string_view address, std::string_view network,
       }
     }
     for (const Limit& l : limits) failures_[l.key].push_back(now);
+    if (failures_.size() > kMaxKeys) Prune(now);
     return Status::Ok();
   }
   // The store counts each key atomically across nodes; a refusal gives
@@ -100,6 +101,12 @@ void SignInLimits::Forgive(std::string_view address, std::string_view network,
     if (pos != it->second.end()) it->second.erase(pos);
     if (it->second.empty()) failures_.erase(it);
   }
+}
+
+void SignInLimits::Prune(int64_t now) {
+  std::erase_if(failures_, [&](const auto& entry) {
+    return entry.second.empty() || entry.second.back() <= now - kDay;
+  });
 }
 
 void SignInLimits::ForgiveShared(const std::string& key, int64_t at) {

@@ -37,6 +37,8 @@ class SignInLimits {
  public:
   static constexpr int64_t kWindow = 15 * 60;
   static constexpr int64_t kDay = 86'400;
+  // Keys kept in memory before those past every window are dropped.
+  static constexpr size_t kMaxKeys = 100000;
   // Per client network (net::ClientKey), all addresses, per kWindow.
   static constexpr int kPerNetwork = 5;
   // One network's share of an address's failures, per kDay.
@@ -58,6 +60,11 @@ class SignInLimits {
   // (the sign-in page shows it). Also RESOURCE_EXHAUSTED when the shared
   // store cannot count: a limit is never skipped.
   Status Take(std::string_view address, std::string_view network, int64_t now);
+  // Keys counted in memory (a single node), for tests.
+  size_t KeysForTesting() {
+    MutexLock lock(&mu_);
+    return failures_.size();
+  }
   // Takes back what Take counted at `at` (the password was right).
   void Forgive(std::string_view address, std::string_view network, int64_t at);
 
@@ -76,6 +83,10 @@ class SignInLimits {
       SP_REQUIRES(mu_);
   // Takes back the failure of the shared `key` at `at`.
   void ForgiveShared(const std::string& key, int64_t at);
+  // Past kMaxKeys keys, drops those whose last failure is older than the
+  // longest window (kDay): they count nothing any more, so counting is
+  // unchanged and memory stays bounded (as portal::RateLimiter's Prune).
+  void Prune(int64_t now) SP_REQUIRES(mu_);
 
   // Not owned (references and pointers below): must outlive this object.
   store::Store& store_;

@@ -128,5 +128,29 @@ INSTANTIATE_TEST_SUITE_P(InMemoryAndShared, SignInLimitsTest, ::testing::Bool(),
                            return info.param ? "Shared" : "InMemory";
                          });
 
+// In memory, failures of addresses nobody tries again are dropped once
+// they are past every window and the keys pass kMaxKeys (was: kept for
+// good, four keys a failure, by anyone with many networks).
+TEST(SignInLimitsMemoryTest, KeysPastEveryWindowAreDropped) {
+  FakeClock clock{1'800'000'000};
+  store::testing::TempStore db{clock, "sign_in_limits_memory_test"};
+  SignInLimits limits{*db.store, /*shared=*/false};
+  const size_t tries = SignInLimits::kMaxKeys / 4 + 1;
+  for (size_t i = 0; i < tries; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(
+        limits.Take("a" + n + "@example.com", "net" + n, clock.NowUnix()).ok());
+  }
+  EXPECT_GT(limits.KeysForTesting(), SignInLimits::kMaxKeys / 2);
+  clock.Advance(std::chrono::seconds(SignInLimits::kDay + 1));
+  ASSERT_TRUE(limits.Take("late@example.com", "late", clock.NowUnix()).ok());
+  EXPECT_LE(limits.KeysForTesting(), 4u);
+  // A recent failure still counts: only keys past every window go.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(limits.Take("late@example.com", "late", clock.NowUnix()).ok());
+  }
+  EXPECT_FALSE(limits.Take("late@example.com", "late", clock.NowUnix()).ok());
+}
+
 }  // namespace
 }  // namespace sealpost::license
